@@ -1,0 +1,90 @@
+"""The core of the CDNetworks SDK for Python.
+
+Credentials, AK/SK signing, the request pipeline over httpx (sync and async), retries, typed
+errors and pluggy hooks. Products (``cdnetworks.imagemanage``, ...) build on it; ``invoke``
+reaches any API path directly.
+"""
+
+from ._version import __version__
+from .action import Action, Product
+from .client import AsyncClient, Client, Result
+from .config import Timeout
+from .credentials import DEFAULT_ENDPOINT, Credentials
+from .discovery import products
+from .encoding import path_segment
+from .errors import (
+    ApiError,
+    AttemptFailure,
+    AuthenticationError,
+    AuthError,
+    BusinessError,
+    CdnetworksError,
+    ConfigurationError,
+    ConnectError,
+    CredentialsError,
+    DecodeError,
+    NotFoundError,
+    PermissionDeniedError,
+    PluginError,
+    ProtocolError,
+    ServerError,
+    ThrottledError,
+    TransportError,
+    TransportTimeoutError,
+    ValidationError,
+)
+from .models import RequestModel, ResponseModel
+from .pipeline import RequestDraft
+from .plugins.logging_plugin import LoggingPlugin
+from .plugins.manager import PLUGINS_GROUP, PRODUCTS_GROUP, refresh_entry_points
+from .plugins.markers import hookimpl, hookspec
+from .plugins.metrics_plugin import MetricsCollector
+from .retry import RetryPolicy, RetryQuota
+from .signing import AkskAuth, Clock
+
+__all__ = [
+    "DEFAULT_ENDPOINT",
+    "PLUGINS_GROUP",
+    "PRODUCTS_GROUP",
+    "Action",
+    "AkskAuth",
+    "ApiError",
+    "AsyncClient",
+    "AttemptFailure",
+    "AuthError",
+    "AuthenticationError",
+    "BusinessError",
+    "CdnetworksError",
+    "Client",
+    "Clock",
+    "ConfigurationError",
+    "ConnectError",
+    "Credentials",
+    "CredentialsError",
+    "DecodeError",
+    "LoggingPlugin",
+    "MetricsCollector",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "PluginError",
+    "Product",
+    "ProtocolError",
+    "RequestDraft",
+    "RequestModel",
+    "ResponseModel",
+    "Result",
+    "RetryPolicy",
+    "RetryQuota",
+    "ServerError",
+    "ThrottledError",
+    "Timeout",
+    "TransportError",
+    "TransportTimeoutError",
+    "ValidationError",
+    "__version__",
+    "hookimpl",
+    "hookspec",
+    "path_segment",
+    "products",
+    "refresh_entry_points",
+]

@@ -1,0 +1,367 @@
+"""``Client`` and ``AsyncClient``: configuration shared, the pipeline driven two ways.
+
+All call logic lives in :mod:`cdnetworks.core.pipeline`; a driver only sends what the pipeline
+asks to send and sleeps when it asks to sleep.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, TypeVar
+
+import anyio
+import httpx
+import msgspec
+
+from .action import IDEMPOTENT_METHODS, Action, Product
+from .config import Timeout, check_endpoint, user_agent
+from .credentials import Credentials, resolve
+from .encoding import build_request_model, query_pairs, render
+from .errors import ConfigurationError, ValidationError
+from .pipeline import CallEnv, CallSpec, Pipeline, Send, Sleep, run_call
+from .plugins.manager import METRICS_PLUGIN, PluginHost
+from .plugins.metrics_plugin import MetricsCollector
+from .response import decode_any, typed_decoder
+from .retry import RetryPolicy, RetryQuota
+from .signing import AkskAuth, check_header
+
+T = TypeVar("T")
+ReqT = TypeVar("ReqT")
+RespT = TypeVar("RespT")
+Self = TypeVar("Self", bound="_BaseClient")
+
+
+@dataclass(frozen=True)
+class Result:
+    """What :meth:`Client.invoke` returns: the decoded JSON plus facts about the exchange."""
+
+    data: Any
+    request_id: str | None
+    status_code: int
+    headers: httpx.Headers = field(repr=False)
+
+
+def _invoke_result(response: httpx.Response) -> Result:
+    return Result(
+        data=decode_any(response.content),
+        request_id=response.headers.get("x-cnc-request-id"),
+        status_code=response.status_code,
+        headers=response.headers,
+    )
+
+
+class _BaseClient:
+    """Configuration common to both clients; no I/O happens here."""
+
+    def __init__(
+        self,
+        *,
+        access_key: str | None = None,
+        secret_key: str | None = None,
+        endpoint: str | None = None,
+        profile: str | None = None,
+        credentials_file: str | os.PathLike[str] | None = None,
+        timeout: Timeout | float | None = None,
+        max_attempts: int | None = None,
+        retry: RetryPolicy | None = None,
+        headers: Mapping[str, str] | None = None,
+        user_agent_suffix: str | None = None,
+        signed_headers: Iterable[str] = (),
+        plugins: Iterable[object] = (),
+        load_entry_points: bool = True,
+        disable_plugins: Iterable[str] = (),
+        allow_insecure_http: bool = False,
+        default_timeout: Timeout | None = None,
+    ) -> None:
+        resolved = resolve(
+            access_key=access_key,
+            secret_key=secret_key,
+            endpoint=endpoint,
+            profile=profile,
+            credentials_file=credentials_file,
+        )
+        self.endpoint = str(
+            check_endpoint(resolved.endpoint, allow_insecure_http=allow_insecure_http)
+        )
+        self._base_url = httpx.URL(self.endpoint)
+        self._auth = AkskAuth.from_credentials(resolved.credentials, signed_headers=signed_headers)
+        policy = retry or RetryPolicy()
+        if max_attempts is not None:
+            policy = RetryPolicy(**{**policy.__dict__, "max_attempts": max_attempts})
+        self.retry = policy
+        self.timeout = (
+            Timeout.coerce(timeout) if timeout is not None else (default_timeout or Timeout())
+        )
+        base_headers = {"User-Agent": user_agent(user_agent_suffix), "Accept": "application/json"}
+        for name, value in (headers or {}).items():
+            check_header(name, value)
+            base_headers[name] = value
+        self._plugins = PluginHost(
+            plugins, load_entry_points=load_entry_points, disable=disable_plugins
+        )
+        self._env = CallEnv(
+            base_url=self._base_url,
+            headers={"Content-Type": "application/json", **base_headers},
+            timeout=self.timeout,
+            retry=policy,
+            quota=policy.quota or RetryQuota.shared(self.endpoint),
+            plugins=self._plugins,
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(endpoint={self.endpoint!r}, access_key={self.access_key!r})"
+
+    @property
+    def access_key(self) -> str:
+        return self._auth.access_key
+
+    @property
+    def credentials(self) -> Credentials:
+        return self._auth._credentials
+
+    @property
+    def plugin_manager(self) -> Any:
+        """The client's ``pluggy.PluginManager``, to register or remove plugins later."""
+        return self._plugins.pm
+
+    @property
+    def metrics(self) -> MetricsCollector | None:
+        """The built-in metrics collector, unless it was disabled or replaced."""
+        plugin = self._plugins.get(METRICS_PLUGIN)
+        return plugin if isinstance(plugin, MetricsCollector) else None
+
+    @property
+    def products(self) -> Mapping[str, Product]:
+        """Products registered through ``cdnetworks.products`` entry points or plugins."""
+        return self._plugins.products
+
+    def _product(self, name: str) -> Product:
+        try:
+            return self._plugins.products[name]
+        except KeyError:
+            known = ", ".join(sorted(self._plugins.products)) or "none"
+            raise ConfigurationError(
+                f"no product {name!r} is installed (installed: {known}); "
+                f"pip install cdnetworks-{name}"
+            ) from None
+
+    def _invoke_spec(
+        self,
+        method: str,
+        uri: str,
+        params: Mapping[str, Any] | Iterable[tuple[str, Any]] | None,
+        json: Any,
+        idempotent: bool | None,
+    ) -> CallSpec[Result]:
+        method = method.upper()
+        if not method.isalpha():
+            raise ValidationError(f"{method!r} is not an HTTP method", field="method")
+        path, _, raw_query = uri.partition("?")
+        if raw_query:
+            raise ValidationError("pass query parameters in params=, not in the uri", field="uri")
+        if not path.startswith("/"):
+            raise ValidationError(f"uri {uri!r} must start with '/'", field="uri")
+        if any(c in path for c in "#\x00\r\n ") or not path.isascii():
+            raise ValidationError(
+                f"uri {uri!r} must be an encoded path; encode each segment with path_segment()",
+                field="uri",
+            )
+        body = None if json is None else msgspec.json.encode(json)
+        return CallSpec(
+            action=f"{method} {path}",
+            method=method,
+            path=path,
+            query=tuple(query_pairs(params)),
+            body=body,
+            idempotent=method in IDEMPOTENT_METHODS if idempotent is None else idempotent,
+            decode=_invoke_result,
+        )
+
+    def _action_spec(
+        self, action: Action[ReqT, RespT], request: ReqT | None, kwargs: Mapping[str, Any]
+    ) -> CallSpec[RespT]:
+        model = build_request_model(action.request, request, kwargs, action.name)
+        path, query, body = render(action, model)
+        return CallSpec(
+            action=action.name,
+            method=action.method,
+            path=path,
+            query=tuple(query),
+            body=body,
+            idempotent=action.is_idempotent,
+            decode=typed_decoder(action.response),
+        )
+
+
+class Client(_BaseClient):
+    """The synchronous client. Use it as a context manager, or call :meth:`close`.
+
+    ``http_client`` (your own ``httpx.Client``, left open on close) or ``transport`` (any httpx
+    transport, e.g. ``httpx.MockTransport`` or the emulator's) replace the default connection pool.
+    """
+
+    def __init__(
+        self,
+        *,
+        http_client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if http_client is not None and transport is not None:
+            raise ConfigurationError("pass http_client or transport, not both")
+        default = _timeout_of(http_client) if http_client is not None else None
+        super().__init__(default_timeout=default, **kwargs)
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.Client(
+            transport=transport,
+            timeout=None,  # noqa: S113 - timeouts are set per request
+        )
+
+    def _drive(self, pipeline: Pipeline[T]) -> T:
+        reply: Any = None
+        try:
+            while True:
+                effect = pipeline.send(reply)
+                if isinstance(effect, Send):
+                    try:
+                        reply = self._http.send(effect.request, auth=self._auth)
+                    except httpx.RequestError as exc:
+                        reply = exc
+                elif isinstance(effect, Sleep):
+                    time.sleep(effect.seconds)
+                    reply = None
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+
+    def invoke(
+        self,
+        method: str,
+        uri: str,
+        *,
+        params: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None,
+        json: Any = None,
+        idempotent: bool | None = None,
+    ) -> Result:
+        """Call any API path, like the Go SDK's ``auth.Invoke``; returns the decoded JSON.
+
+        ``uri`` is the encoded path (``/vmp/images``); ``params`` become the query (``None``
+        values dropped); ``json`` is encoded as the body. ``idempotent`` overrides the
+        method-based retry rule (GET, PUT, DELETE are idempotent; POST is not).
+        """
+        spec = self._invoke_spec(method, uri, params, json, idempotent)
+        return self._drive(run_call(spec, self._env))
+
+    def call(
+        self, action: Action[ReqT, RespT], request: ReqT | None = None, /, **kwargs: Any
+    ) -> RespT:
+        """Call a modelled action with a request model or snake_case keyword arguments."""
+        return self._drive(run_call(self._action_spec(action, request, kwargs), self._env))
+
+    def product(self, name: str) -> Any:
+        """The client of an installed product, sharing this client's connections and plugins."""
+        product = self._product(name)
+        if product.client is None:
+            raise ConfigurationError(f"product {name!r} registered no sync client class")
+        return product.client(client=self)
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self: Self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncClient(_BaseClient):
+    """The asynchronous client (asyncio or trio, through anyio). Use ``async with``."""
+
+    def __init__(
+        self,
+        *,
+        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if http_client is not None and transport is not None:
+            raise ConfigurationError("pass http_client or transport, not both")
+        default = _timeout_of(http_client) if http_client is not None else None
+        super().__init__(default_timeout=default, **kwargs)
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.AsyncClient(
+            transport=transport,
+            timeout=None,  # noqa: S113 - timeouts are set per request
+        )
+
+    async def _drive(self, pipeline: Pipeline[T]) -> T:
+        reply: Any = None
+        try:
+            while True:
+                effect = pipeline.send(reply)
+                if isinstance(effect, Send):
+                    try:
+                        reply = await self._http.send(effect.request, auth=self._auth)
+                    except httpx.RequestError as exc:
+                        reply = exc
+                elif isinstance(effect, Sleep):
+                    await anyio.sleep(effect.seconds)
+                    reply = None
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+
+    async def invoke(
+        self,
+        method: str,
+        uri: str,
+        *,
+        params: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None,
+        json: Any = None,
+        idempotent: bool | None = None,
+    ) -> Result:
+        """Async twin of :meth:`Client.invoke`."""
+        spec = self._invoke_spec(method, uri, params, json, idempotent)
+        return await self._drive(run_call(spec, self._env))
+
+    async def call(
+        self, action: Action[ReqT, RespT], request: ReqT | None = None, /, **kwargs: Any
+    ) -> RespT:
+        """Async twin of :meth:`Client.call`."""
+        return await self._drive(run_call(self._action_spec(action, request, kwargs), self._env))
+
+    def product(self, name: str) -> Any:
+        """The async client of an installed product, sharing this client's connections."""
+        product = self._product(name)
+        if product.async_client is None:
+            raise ConfigurationError(f"product {name!r} registered no async client class")
+        return product.async_client(client=self)
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self: Self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+def _timeout_of(http_client: httpx.Client | httpx.AsyncClient) -> Timeout:
+    t = http_client.timeout
+    return Timeout(connect=t.connect, read=t.read, write=t.write, pool=t.pool)

@@ -1,0 +1,99 @@
+"""Client configuration values: timeouts, the endpoint check and the user agent."""
+
+from __future__ import annotations
+
+import ipaddress
+import platform
+from dataclasses import dataclass
+
+import httpx
+
+from ._version import __version__
+from .errors import ConfigurationError
+
+
+@dataclass(frozen=True)
+class Timeout:
+    """Timeouts in seconds; ``None`` disables one.
+
+    ``connect``, ``read``, ``write`` and ``pool`` apply to each attempt (as in httpx).
+    ``total`` bounds the whole call: every attempt and every wait between attempts. An attempt
+    never gets more time than the total has left.
+    """
+
+    connect: float | None = 5.0
+    read: float | None = 30.0
+    write: float | None = 30.0
+    pool: float | None = 10.0
+    total: float | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("connect", "read", "write", "pool", "total"):
+            value = getattr(self, name)
+            if value is not None and not value > 0:
+                raise ConfigurationError(f"timeout {name} must be positive or None, got {value!r}")
+
+    @classmethod
+    def coerce(cls, value: Timeout | float | None) -> Timeout:
+        """``None`` gives the defaults; a number sets connect, read, write and pool alike."""
+        if value is None:
+            return cls()
+        if isinstance(value, Timeout):
+            return value
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigurationError(f"timeout must be a Timeout or a number, got {value!r}")
+        return cls(connect=value, read=value, write=value, pool=value)
+
+    def for_attempt(self, remaining: float | None) -> dict[str, float | None]:
+        """The httpx timeout extension for one attempt, capped by what the total has left."""
+
+        def cap(value: float | None) -> float | None:
+            if remaining is None:
+                return value
+            return remaining if value is None else min(value, remaining)
+
+        return {
+            "connect": cap(self.connect),
+            "read": cap(self.read),
+            "write": cap(self.write),
+            "pool": cap(self.pool),
+        }
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_endpoint(endpoint: str, *, allow_insecure_http: bool = False) -> httpx.URL:
+    """Parse and vet the endpoint. Plain ``http://`` is refused for hosts off this machine."""
+    try:
+        url = httpx.URL(endpoint)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise ConfigurationError(f"endpoint {endpoint!r} is not a valid URL: {exc}") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ConfigurationError(
+            f"endpoint {endpoint!r} must be an absolute http(s) URL such as https://api.cdnetworks.com"
+        )
+    if url.query or url.fragment:
+        raise ConfigurationError(f"endpoint {endpoint!r} must not carry a query or fragment")
+    if url.scheme == "http" and not allow_insecure_http and not _is_loopback(url.host):
+        raise ConfigurationError(
+            f"endpoint {endpoint!r} uses plain http to a remote host: the signed requests and "
+            "their data would cross the network in clear text. Use https, or pass "
+            "allow_insecure_http=True if you really mean it."
+        )
+    return url
+
+
+def user_agent(suffix: str | None = None) -> str:
+    """``cdnetworks-sdk-python/<core version> python/<version> httpx/<version>`` plus a suffix."""
+    ua = (
+        f"cdnetworks-sdk-python/{__version__} "
+        f"python/{platform.python_version()} httpx/{httpx.__version__}"
+    )
+    return f"{ua} {suffix}" if suffix else ua

@@ -1,0 +1,199 @@
+"""Where the access key, secret key and endpoint come from.
+
+Order of precedence (first match wins), the same for keys and endpoint:
+
+1. arguments (``access_key=`` / ``secret_key=``, ``endpoint=``);
+2. an explicit ``profile=`` argument: that profile of the credentials file;
+3. the environment: ``CDNETWORKS_ACCESS_KEY`` / ``CDNETWORKS_SECRET_KEY`` / ``CDNETWORKS_ENDPOINT``;
+4. the credentials file (INI): ``credentials_file=`` argument, else ``CDNETWORKS_CREDENTIALS_FILE``,
+   else ``~/.cdnetworks/credentials``; section ``CDNETWORKS_PROFILE`` or ``default``;
+5. for the endpoint only: ``https://api.cdnetworks.com``.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import CredentialsError
+
+DEFAULT_ENDPOINT = "https://api.cdnetworks.com"
+DEFAULT_CREDENTIALS_FILE = "~/.cdnetworks/credentials"
+ENV_ACCESS_KEY = "CDNETWORKS_ACCESS_KEY"
+ENV_SECRET_KEY = "CDNETWORKS_SECRET_KEY"  # noqa: S105 - a variable name, not a secret
+ENV_ENDPOINT = "CDNETWORKS_ENDPOINT"
+ENV_CREDENTIALS_FILE = "CDNETWORKS_CREDENTIALS_FILE"
+ENV_PROFILE = "CDNETWORKS_PROFILE"
+
+_WHITESPACE = re.compile(r"\s")
+
+
+@dataclass(frozen=True, repr=False)
+class Credentials:
+    """An access key / secret key pair. Its ``repr`` shows the access key, never the secret."""
+
+    access_key: str
+    secret_key: str = field(repr=False)
+    #: Where the pair was found: ``"arguments"``, ``"environment"`` or ``"profile 'x' in PATH"``.
+    source: str = "arguments"
+
+    def __post_init__(self) -> None:
+        for name, value in (("access key", self.access_key), ("secret key", self.secret_key)):
+            if not value:
+                raise CredentialsError(f"the {name} from {self.source} is empty")
+            if _WHITESPACE.search(value):
+                # Never echo the value: it may be the secret. A stray newline from a copy-paste
+                # is the usual culprit.
+                raise CredentialsError(
+                    f"the {name} from {self.source} contains whitespace "
+                    "(a stray space or newline from copy-paste?)"
+                )
+
+    def __repr__(self) -> str:
+        return f"Credentials(access_key={self.access_key!r}, source={self.source!r})"
+
+
+@dataclass(frozen=True)
+class ResolvedConfig:
+    """The outcome of the lookup: credentials plus the endpoint and where it came from."""
+
+    credentials: Credentials
+    endpoint: str
+    endpoint_source: str
+
+
+def _read_profile_file(path: Path) -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(interpolation=None, default_section="__no_defaults__")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise CredentialsError(f"credentials file {path} is not UTF-8 text: {exc.reason}") from None
+    except OSError as exc:
+        raise CredentialsError(f"credentials file {path} cannot be read: {exc.strerror}") from None
+    try:
+        parser.read_string(text, source=str(path))
+    except configparser.MissingSectionHeaderError as exc:
+        raise CredentialsError(
+            f"credentials file {path}, line {exc.lineno}: expected a [profile] header "
+            f"before {exc.line.strip()!r}"
+        ) from None
+    except configparser.ParsingError as exc:
+        lineno, line = exc.errors[0][0], str(exc.errors[0][1])
+        raise CredentialsError(
+            f"credentials file {path}, line {lineno}: cannot parse {line.strip()!r} "
+            "(expected 'key = value')"
+        ) from None
+    except configparser.Error as exc:
+        error_line = getattr(exc, "lineno", None)
+        where = f", line {error_line}" if error_line else ""
+        raise CredentialsError(f"credentials file {path}{where}: {exc.message}") from None
+    return parser
+
+
+def _section_line(path: Path, profile: str) -> int:
+    """The line where ``[profile]`` starts, so errors can point at it."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):  # pragma: no cover - it was readable a moment ago
+        return 0
+    for number, line in enumerate(lines, start=1):
+        if line.strip() == f"[{profile}]":
+            return number
+    return 0  # pragma: no cover - the parser found the section
+
+
+def resolve(
+    *,
+    access_key: str | None = None,
+    secret_key: str | None = None,
+    endpoint: str | None = None,
+    profile: str | None = None,
+    credentials_file: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> ResolvedConfig:
+    """Find credentials and endpoint, else raise :class:`CredentialsError` naming every place."""
+    env = os.environ if environ is None else environ
+    looked: list[str] = []
+
+    if (access_key is None) != (secret_key is None):
+        missing = "secret_key" if secret_key is None else "access_key"
+        raise CredentialsError(f"access_key and secret_key go together: {missing} is missing")
+
+    file_path = Path(
+        os.fspath(credentials_file)
+        if credentials_file is not None
+        else env.get(ENV_CREDENTIALS_FILE) or DEFAULT_CREDENTIALS_FILE
+    ).expanduser()
+    profile_name = profile or env.get(ENV_PROFILE) or "default"
+    profile_explicit = profile is not None or bool(env.get(ENV_PROFILE))
+    section: Mapping[str, str] | None = None
+
+    def load_section() -> Mapping[str, str] | None:
+        if not file_path.exists():
+            if credentials_file is not None or env.get(ENV_CREDENTIALS_FILE):
+                raise CredentialsError(f"credentials file {file_path} does not exist")
+            return None
+        parser = _read_profile_file(file_path)
+        if not parser.has_section(profile_name):
+            if profile_explicit:
+                known = ", ".join(parser.sections()) or "none"
+                raise CredentialsError(
+                    f"profile {profile_name!r} not found in {file_path} (profiles there: {known})"
+                )
+            return None
+        return parser[profile_name]
+
+    creds: Credentials | None = None
+    if access_key is not None and secret_key is not None:
+        creds = Credentials(access_key, secret_key, "arguments")
+    looked.append("arguments access_key/secret_key")
+
+    if creds is None and profile is not None:
+        section = load_section()
+        creds = _from_section(section, file_path, profile_name)
+    if creds is None:
+        env_ak, env_sk = env.get(ENV_ACCESS_KEY), env.get(ENV_SECRET_KEY)
+        if env_ak and env_sk:
+            creds = Credentials(env_ak, env_sk, "environment")
+        elif env_ak or env_sk:
+            missing = ENV_SECRET_KEY if env_ak else ENV_ACCESS_KEY
+            raise CredentialsError(f"environment has only one of the key pair: {missing} is unset")
+        looked.append(f"environment {ENV_ACCESS_KEY}/{ENV_SECRET_KEY}")
+    if creds is None:
+        section = load_section()
+        creds = _from_section(section, file_path, profile_name)
+        looked.append(f"profile {profile_name!r} in {file_path}")
+    if creds is None:
+        raise CredentialsError("no CDNetworks credentials found; looked at: " + "; ".join(looked))
+
+    if endpoint is not None:
+        return ResolvedConfig(creds, endpoint, "arguments")
+    if profile is None and env.get(ENV_ENDPOINT):
+        return ResolvedConfig(creds, env[ENV_ENDPOINT], "environment")
+    if section is None:
+        # Keys found elsewhere still pair with the profile's endpoint when the file has one.
+        section = load_section()
+    if section is not None and section.get("endpoint"):
+        return ResolvedConfig(creds, section["endpoint"], f"profile {profile_name!r}")
+    if env.get(ENV_ENDPOINT):
+        return ResolvedConfig(creds, env[ENV_ENDPOINT], "environment")
+    return ResolvedConfig(creds, DEFAULT_ENDPOINT, "default")
+
+
+def _from_section(
+    section: Mapping[str, str] | None, path: Path, profile: str
+) -> Credentials | None:
+    if section is None:
+        return None
+    ak, sk = section.get("access_key"), section.get("secret_key")
+    if not ak or not sk:
+        missing = " and ".join(k for k, v in (("access_key", ak), ("secret_key", sk)) if not v)
+        raise CredentialsError(
+            f"credentials file {path}, line {_section_line(path, profile)}: "
+            f"profile [{profile}] has no {missing}"
+        )
+    return Credentials(ak, sk, f"profile {profile!r} in {path}")

@@ -1,0 +1,262 @@
+"""One call, from request to result, written once and free of I/O.
+
+:func:`run_call` is a generator. It yields :class:`Send` (send this request, give me back the
+response or the httpx exception) and :class:`Sleep` (wait this long), and returns the decoded
+result or raises the typed error. :mod:`cdnetworks.core.client` drives it with ``httpx.Client``
+and ``time.sleep``, or with ``httpx.AsyncClient`` and ``anyio.sleep``; that is the only
+difference between the sync and async clients.
+
+Per attempt: copy the request -> ``prepare_request`` hooks -> build the httpx request (the
+signer runs inside ``client.send`` as its ``auth``, on the final bytes) -> send ->
+``after_response`` hooks -> classify as done, retry or fail -> decode.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+import httpx
+
+from .config import Timeout
+from .encoding import encode_query
+from .errors import (
+    AttemptFailure,
+    CdnetworksError,
+    TransportTimeoutError,
+    ValidationError,
+)
+from .plugins.manager import PluginHost
+from .response import Outcome, classify_response, classify_transport_error
+from .retry import RetryPolicy, RetryQuota
+from .signing import check_header
+
+T = TypeVar("T")
+
+
+@dataclass
+class RequestDraft:
+    """The request as plugins see it in ``cdnetworks_prepare_request``; mutate it freely.
+
+    ``path`` is percent-encoded; ``query`` holds decoded ``(name, value)`` pairs that the SDK
+    encodes (never with a literal ``+``); ``body`` is the exact bytes to send, or ``None``.
+    """
+
+    method: str
+    path: str
+    query: list[tuple[str, str]]
+    headers: dict[str, str]
+    body: bytes | None
+
+
+@dataclass(frozen=True)
+class CallSpec(Generic[T]):
+    """Everything the pipeline needs to make one call."""
+
+    action: str
+    method: str
+    path: str
+    query: tuple[tuple[str, str], ...]
+    body: bytes | None
+    idempotent: bool
+    #: Turns a 2xx response into the value the caller gets (may raise msgspec errors).
+    decode: Callable[[httpx.Response], T]
+
+
+@dataclass(frozen=True)
+class CallEnv:
+    """What a client lends each call: where to send, how to retry, whom to tell."""
+
+    base_url: httpx.URL
+    headers: dict[str, str]
+    timeout: Timeout
+    retry: RetryPolicy
+    quota: RetryQuota
+    plugins: PluginHost
+
+
+@dataclass(frozen=True)
+class Send:
+    request: httpx.Request
+
+
+@dataclass(frozen=True)
+class Sleep:
+    seconds: float
+
+
+@dataclass
+class _CallState:
+    attempts: int = 0
+    status_code: int | None = None
+    request_id: str | None = None
+    history: list[AttemptFailure] = field(default_factory=list)
+
+
+Effect = Send | Sleep
+Pipeline = Generator[Effect, Any, T]
+
+
+def _build(env: CallEnv, draft: RequestDraft, remaining: float | None) -> httpx.Request:
+    for name, value in draft.headers.items():
+        check_header(name, value)
+    raw_path = draft.path.encode("ascii", "strict") if draft.path.isascii() else None
+    if raw_path is None or not raw_path.startswith(b"/"):
+        raise ValidationError(f"path {draft.path!r} must be an encoded absolute path", field="path")
+    query = encode_query(draft.query)
+    full = env.base_url.raw_path.rstrip(b"/") + raw_path + (b"?" + query.encode() if query else b"")
+    url = env.base_url.copy_with(raw_path=full)
+    return httpx.Request(
+        draft.method,
+        url,
+        headers=draft.headers,
+        content=draft.body,
+        extensions={"timeout": env.timeout.for_attempt(remaining)},
+    )
+
+
+def run_call(spec: CallSpec[T], env: CallEnv) -> Pipeline[T]:
+    """The call's state machine; see the module docstring."""
+    call_id = uuid.uuid4().hex[:16]
+    started = time.monotonic()
+    deadline = started + env.timeout.total if env.timeout.total else None
+    state = _CallState()
+    spent = 0
+    try:
+        while True:
+            attempt = state.attempts + 1
+            draft = RequestDraft(
+                spec.method, spec.path, list(spec.query), dict(env.headers), spec.body
+            )
+            env.plugins.prepare_request(
+                request=draft, action=spec.action, attempt=attempt, call_id=call_id
+            )
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                raise TransportTimeoutError(
+                    f"total timeout of {env.timeout.total} s ran out before attempt {attempt}",
+                    action=spec.action,
+                    attempts=state.attempts,
+                    history=tuple(state.history),
+                    request_sent=False,
+                )
+            request = _build(env, draft, remaining)
+            state.attempts = attempt
+            sent_at = time.monotonic()
+            reply = yield Send(request)
+            duration = time.monotonic() - sent_at
+            if isinstance(reply, httpx.Response):
+                state.status_code = reply.status_code
+                state.request_id = reply.headers.get("x-cnc-request-id")
+                response, error = reply, None
+            else:
+                response, error = None, reply
+            env.plugins.notify(
+                "cdnetworks_after_response",
+                action=spec.action,
+                attempt=attempt,
+                call_id=call_id,
+                request=request,
+                response=response,
+                error=error,
+                duration=duration,
+                request_id=state.request_id if response is not None else None,
+            )
+            outcome: Outcome[T] = (
+                classify_response(response, spec, env.retry)
+                if response is not None
+                else classify_transport_error(error, spec, env.retry)
+            )
+            if outcome.error is None:
+                env.quota.release(spent)
+                _finish(env, spec, call_id, started, state, None)
+                return outcome.value  # type: ignore[return-value]
+            failure = AttemptFailure(
+                attempt,
+                outcome.reason,
+                response.status_code if response is not None else None,
+                state.request_id if response is not None else None,
+            )
+            state.history.append(failure)
+            stop = _why_not_retry(outcome, env, attempt, deadline)
+            cost = None
+            if stop is None:
+                cost = env.quota.acquire(after_timeout=outcome.timeout)
+                if cost is None:
+                    stop = "the retry quota is exhausted (the service has been failing)"
+            if stop is not None:
+                error_out = outcome.error
+                error_out.attempts = attempt
+                error_out.history = tuple(state.history)
+                if outcome.retriable:
+                    error_out.message += f" (gave up after attempt {attempt}: {stop})"
+                raise error_out
+            assert cost is not None
+            spent += cost
+            delay = (
+                outcome.retry_after
+                if outcome.retry_after is not None
+                else env.retry.backoff(attempt)
+            )
+            env.plugins.notify(
+                "cdnetworks_on_retry",
+                action=spec.action,
+                attempt=attempt,
+                call_id=call_id,
+                delay=delay,
+                reason=outcome.reason,
+            )
+            if delay > 0:
+                yield Sleep(delay)
+    except CdnetworksError as exc:
+        exc.action = exc.action or spec.action
+        _finish(env, spec, call_id, started, state, exc)
+        raise
+
+
+def _why_not_retry(
+    outcome: Outcome[Any], env: CallEnv, attempt: int, deadline: float | None
+) -> str | None:
+    """``None`` when the failed attempt may be retried, else the reason it may not."""
+    if not outcome.retriable:
+        return (
+            "not retriable"
+            if outcome.reason_not_retriable is None
+            else outcome.reason_not_retriable
+        )
+    if attempt >= env.retry.max_attempts:
+        return f"max_attempts is {env.retry.max_attempts}"
+    if outcome.retry_after is not None and outcome.retry_after > env.retry.max_retry_after:
+        return (
+            f"Retry-After asks for {outcome.retry_after:.0f} s, over the "
+            f"{env.retry.max_retry_after:.0f} s the policy waits"
+        )
+    if deadline is not None:
+        wait = outcome.retry_after if outcome.retry_after is not None else 0.0
+        if time.monotonic() + wait >= deadline:
+            return "the total timeout leaves no time for another attempt"
+    return None
+
+
+def _finish(
+    env: CallEnv,
+    spec: CallSpec[Any],
+    call_id: str,
+    started: float,
+    state: _CallState,
+    error: CdnetworksError | None,
+) -> None:
+    env.plugins.notify(
+        "cdnetworks_call_finished",
+        action=spec.action,
+        call_id=call_id,
+        attempts=state.attempts,
+        duration=time.monotonic() - started,
+        status_code=state.status_code,
+        request_id=state.request_id,
+        outcome="success" if error is None else "error",
+        error=error,
+    )

@@ -1,0 +1,1 @@
+"""Hooks and plugins: the hookspec contract, the plugin host, and the built-in plugins."""

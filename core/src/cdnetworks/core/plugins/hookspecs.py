@@ -1,0 +1,104 @@
+"""The hook contract between the SDK and its plugins.
+
+Each hook below says when it runs, what it receives and what it may return. Implement any of
+them in a plugin (a module or an object) with ``@cdnetworks.core.hookimpl``; an implementation
+may accept only the arguments it needs, by name, as pluggy allows.
+
+Plugins reach a client in three ways: the ``cdnetworks.plugins`` entry-point group (third-party
+hook plugins) and the ``cdnetworks.products`` group (products), both loaded automatically unless
+``load_entry_points=False``, and ``Client(plugins=[...])``.
+
+Hooks are synchronous and run on the calling thread (or event loop for ``AsyncClient``): keep
+them quick. The observer hooks (``after_response``, ``on_retry``, ``call_finished``) are called
+one implementation at a time: one that raises is logged on the ``cdnetworks`` logger with its
+plugin's name and the others still run; the call goes on unchanged. Their payloads are
+snapshots, so an observer cannot change the call. Hook wrappers are not supported on them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import httpx
+
+from .markers import hookspec
+
+if TYPE_CHECKING:
+    from ..action import Product
+    from ..errors import CdnetworksError
+    from ..pipeline import RequestDraft
+
+
+@hookspec
+def cdnetworks_register_products(register: Callable[[Product], None]) -> None:
+    """Announce products: call ``register(product)`` once per :class:`~cdnetworks.core.Product`.
+
+    When: once, when the plugin host starts (client creation, or ``cdnetworks.core.products()``).
+    Returns: nothing. A product name registered twice is an error naming both plugins.
+    """
+
+
+@hookspec
+def cdnetworks_prepare_request(
+    request: RequestDraft, action: str, attempt: int, call_id: str
+) -> None:
+    """Change the request before it is signed: add headers, query parameters, replace the body.
+
+    When: before every attempt (so each retry starts from the action's original request), after
+    the SDK built the request and before the signer runs; signing covers what you leave.
+    Receives: the mutable :class:`~cdnetworks.core.RequestDraft`, the action name, the attempt
+    number (1-based) and an id shared by every hook of the same call.
+    Returns: nothing; mutate ``request``. If it raises, the call fails with
+    :class:`~cdnetworks.core.PluginError` naming the plugin, and nothing is sent.
+    """
+
+
+@hookspec
+def cdnetworks_after_response(
+    action: str,
+    attempt: int,
+    call_id: str,
+    request: httpx.Request,
+    response: httpx.Response | None,
+    error: Exception | None,
+    duration: float,
+    request_id: str | None,
+) -> None:
+    """Observe one attempt's outcome (for logging, metrics, tracing).
+
+    When: after every attempt, whether it got an answer or a transport failure.
+    Receives: the signed request as sent; the response (body read) or ``None`` with ``error``
+    set to the httpx exception; the attempt's duration in seconds; the ``x-cnc-request-id``.
+    Returns: nothing.
+    """
+
+
+@hookspec
+def cdnetworks_on_retry(action: str, attempt: int, call_id: str, delay: float, reason: str) -> None:
+    """A retry has been scheduled.
+
+    When: after attempt ``attempt`` failed in a retriable way, before waiting ``delay`` seconds.
+    Receives: ``reason``, a short text such as ``"HTTP 503"`` or ``"ConnectError: ..."``.
+    Returns: nothing.
+    """
+
+
+@hookspec
+def cdnetworks_call_finished(
+    action: str,
+    call_id: str,
+    attempts: int,
+    duration: float,
+    status_code: int | None,
+    request_id: str | None,
+    outcome: str,
+    error: CdnetworksError | None,
+) -> None:
+    """One call ended: exactly once per call, success or failure.
+
+    Receives: the number of attempts made (0 when the call failed before sending), the total
+    duration in seconds including waits, the last HTTP status and request id seen, ``outcome``
+    (``"success"`` or ``"error"``) and the exception the caller is about to receive.
+    Returns: nothing.
+    """

@@ -1,0 +1,206 @@
+"""Classify one attempt's outcome: a value, or a typed error and whether a retry may help."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import httpx
+import msgspec
+
+from .errors import (
+    ApiError,
+    AuthenticationError,
+    BusinessError,
+    CdnetworksError,
+    ConnectError,
+    DecodeError,
+    NotFoundError,
+    PermissionDeniedError,
+    ProtocolError,
+    ServerError,
+    ThrottledError,
+    TransportError,
+    TransportTimeoutError,
+)
+from .models import Envelope
+from .retry import RetryPolicy, parse_retry_after
+
+if TYPE_CHECKING:
+    from .pipeline import CallSpec
+
+T = TypeVar("T")
+
+BODY_EXCERPT = 512
+#: A 401 whose ``Date`` is this far from the timestamp we signed with was a clock-skew rejection.
+CLOCK_SKEW_REJECTION = 240.0
+
+_BY_STATUS: dict[int, type[ApiError]] = {
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    429: ThrottledError,
+}
+
+
+@dataclass
+class Outcome(Generic[T]):
+    value: T | None = None
+    error: CdnetworksError | None = None
+    reason: str = ""
+    retriable: bool = False
+    reason_not_retriable: str | None = None
+    retry_after: float | None = None
+    timeout: bool = False
+
+
+def decode_any(body: bytes) -> Any:
+    """Decode JSON of any shape; an empty body is ``None``."""
+    return msgspec.json.decode(body) if body.strip() else None
+
+
+_DECODERS: dict[type, Any] = {}
+
+
+def typed_decoder(model: type[T]) -> Callable[[httpx.Response], T]:
+    """A decoder for ``model`` (cached per model) that fills ``request_id`` from the header."""
+    cached = _DECODERS.get(model)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    decoder = msgspec.json.Decoder(model)
+
+    def decode(response: httpx.Response) -> T:
+        body = response.content
+        value = decoder.decode(body if body.strip() else b"{}")
+        if hasattr(value, "request_id"):
+            value.request_id = response.headers.get("x-cnc-request-id")
+        return value
+
+    _DECODERS[model] = decode
+    return decode
+
+
+def _envelope(body: bytes) -> Envelope | None:
+    try:
+        envelope = msgspec.json.decode(body, type=Envelope)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    return envelope
+
+
+def _is_failure_code(code: object) -> bool:
+    return code is not None and str(code) != "0"
+
+
+def _may_retry(spec: CallSpec[Any], policy: RetryPolicy) -> bool:
+    return spec.idempotent or policy.retry_non_idempotent
+
+
+def _clock_skewed(response: httpx.Response) -> bool:
+    sent = response.request.headers.get("x-cnc-timestamp")
+    date = response.headers.get("date")
+    if not sent or not date:
+        return False
+    try:
+        return abs(parsedate_to_datetime(date).timestamp() - int(sent)) > CLOCK_SKEW_REJECTION
+    except (TypeError, ValueError, IndexError):
+        return False
+
+
+def classify_response(
+    response: httpx.Response, spec: CallSpec[T], policy: RetryPolicy
+) -> Outcome[T]:
+    status = response.status_code
+    request_id = response.headers.get("x-cnc-request-id")
+    body = response.content
+    common: dict[str, Any] = {
+        "status_code": status,
+        "request_id": request_id,
+        "action": spec.action,
+    }
+
+    if 200 <= status < 300:
+        if b'"code"' in body:
+            envelope = _envelope(body)
+            if envelope is not None and _is_failure_code(envelope.code):
+                message = envelope.message or "the service reported a failure"
+                error = BusinessError(
+                    message, code=str(envelope.code), body=body[:BODY_EXCERPT], **common
+                )
+                return Outcome(error=error, reason=f"code {envelope.code}")
+        try:
+            value = spec.decode(response)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            what = "an empty body" if not body.strip() else "a body it could not decode"
+            decode_error = DecodeError(
+                f"HTTP {status} with {what}: {exc}; first bytes: {body[:BODY_EXCERPT]!r}",
+                body=body[:BODY_EXCERPT],
+                **common,
+            )
+            return Outcome(error=decode_error, reason="undecodable body")
+        return Outcome(value=value)
+
+    code: str | None = None
+    message = ""
+    envelope = _envelope(body) if body.lstrip()[:1] == b"{" else None
+    if envelope is not None:
+        code = None if envelope.code is None else str(envelope.code)
+        message = envelope.message or ""
+    if not message:
+        reason = response.reason_phrase or "error"
+        excerpt = body[:200].decode("utf-8", "replace").strip()
+        message = f"HTTP {status} {reason}" + (f": {excerpt}" if excerpt else " (empty body)")
+    retry_after = parse_retry_after(response.headers.get("retry-after"))
+    cls = _BY_STATUS.get(status) or (ServerError if status >= 500 else ApiError)
+    api_error = cls(message, code=code, body=body[:BODY_EXCERPT], retry_after=retry_after, **common)
+    reason = f"HTTP {status}" + (f" code {code}" if code else "")
+
+    if status == 401 and _clock_skewed(response):
+        # Rejected at the door, so safe for any method; the signer has adopted the server's
+        # clock from this answer's Date header, so the next attempt's timestamp is good.
+        return Outcome(
+            error=api_error, reason=reason + " (clock skew; timestamp corrected)", retriable=True
+        )
+    if status in policy.retry_statuses:
+        if _may_retry(spec, policy):
+            return Outcome(error=api_error, reason=reason, retriable=True, retry_after=retry_after)
+        return Outcome(
+            error=api_error,
+            reason=reason,
+            reason_not_retriable=f"{spec.method} is not idempotent and may have taken effect",
+        )
+    return Outcome(error=api_error, reason=reason)
+
+
+def classify_transport_error(
+    exc: Exception | None, spec: CallSpec[T], policy: RetryPolicy
+) -> Outcome[T]:
+    assert exc is not None
+    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    common: dict[str, Any] = {"action": spec.action}
+    if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+        error: TransportError = TransportTimeoutError(text, request_sent=False, **common)
+        return Outcome(error=error, reason=text, retriable=True, timeout=True)
+    if isinstance(exc, httpx.ConnectError):
+        return Outcome(
+            error=ConnectError(text, request_sent=False, **common), reason=text, retriable=True
+        )
+    if isinstance(exc, httpx.TimeoutException):
+        error, timeout = TransportTimeoutError(text, **common), True
+    elif isinstance(exc, httpx.NetworkError | httpx.RemoteProtocolError):
+        error, timeout = ProtocolError(text, **common), False
+    else:
+        # Unsupported protocol, proxy or local protocol errors: trying again will not help.
+        return Outcome(error=TransportError(text, **common), reason=text)
+    if _may_retry(spec, policy):
+        return Outcome(error=error, reason=text, retriable=True, timeout=timeout)
+    return Outcome(
+        error=error,
+        reason=text,
+        timeout=timeout,
+        reason_not_retriable=(
+            f"{spec.method} is not idempotent and the request may have reached the server"
+        ),
+    )
