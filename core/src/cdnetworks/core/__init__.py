@@ -39,6 +39,7 @@ from .plugins.logging_plugin import LoggingPlugin
 from .plugins.manager import PLUGINS_GROUP, PRODUCTS_GROUP, refresh_entry_points
 from .plugins.markers import hookimpl, hookspec
 from .plugins.metrics_plugin import MetricsCollector
+from .ratelimit import RateLimiter
 from .retry import RetryPolicy, RetryQuota
 from .signing import AkskAuth, Clock
 
@@ -69,6 +70,7 @@ __all__ = [
     "PluginError",
     "Product",
     "ProtocolError",
+    "RateLimiter",
     "RequestDraft",
     "RequestModel",
     "ResponseModel",

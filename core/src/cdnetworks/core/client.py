@@ -26,6 +26,7 @@ from .pipeline import CallEnv, CallSpec, Pipeline, Send, Sleep, run_call
 from .plugins.manager import METRICS_PLUGIN, PluginHost
 from .plugins.metrics_plugin import MetricsCollector
 from .response import decode_any, typed_decoder
+from .ratelimit import RateLimiter
 from .retry import RetryPolicy, RetryQuota
 from .signing import AkskAuth, check_header
 
@@ -75,6 +76,7 @@ class _BaseClient:
         load_entry_points: bool = True,
         disable_plugins: Iterable[str] = (),
         allow_insecure_http: bool = False,
+        rate_limiter: RateLimiter | None = None,
         default_timeout: Timeout | None = None,
     ) -> None:
         resolved = resolve(
@@ -110,6 +112,7 @@ class _BaseClient:
             retry=policy,
             quota=policy.quota or RetryQuota.shared(self.endpoint),
             plugins=self._plugins,
+            rate_limiter=rate_limiter,
         )
 
     def __repr__(self) -> str:

@@ -31,6 +31,7 @@ from .errors import (
 )
 from .plugins.manager import PluginHost
 from .response import Outcome, classify_response, classify_transport_error
+from .ratelimit import RateLimiter
 from .retry import RetryPolicy, RetryQuota
 from .signing import check_header
 
@@ -76,6 +77,7 @@ class CallEnv:
     retry: RetryPolicy
     quota: RetryQuota
     plugins: PluginHost
+    rate_limiter: RateLimiter | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,11 @@ def run_call(spec: CallSpec[T], env: CallEnv) -> Pipeline[T]:
             env.plugins.prepare_request(
                 request=draft, action=spec.action, attempt=attempt, call_id=call_id
             )
+            # Wait for a slot before the deadline check, so the wait counts against it.
+            if env.rate_limiter is not None:
+                wait = env.rate_limiter.reserve()
+                if wait > 0:
+                    yield Sleep(wait)
             remaining = None if deadline is None else deadline - time.monotonic()
             if remaining is not None and remaining <= 0:
                 raise TransportTimeoutError(

@@ -1,0 +1,82 @@
+"""Fixtures shared by the whole suite.
+
+``mode`` runs a test once with the sync client and once with the async client: write the
+scenario once with ``mode.client(...)`` and ``mode.run(client.method, ...)``. Async calls run on
+one event loop in a background thread (an anyio blocking portal), so connection pools survive
+between calls exactly as they would in an async program.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import anyio.from_thread
+import pytest
+
+from cdnetworks.core import AsyncClient, Client, RetryPolicy, RetryQuota
+
+DATA = pathlib.Path(__file__).parent / "data"
+CANARY_SECRET = "sk-CANARY-7f3a9c-never-print-me"
+ACCESS_KEY = "AKTEST0001"
+
+
+def load_vectors() -> list[dict[str, Any]]:
+    vectors: list[dict[str, Any]] = json.loads((DATA / "aksk-vectors.json").read_text())["vectors"]
+    return vectors
+
+
+class Mode:
+    """Drive the same scenario through ``Client`` or ``AsyncClient``."""
+
+    def __init__(self, kind: str, portal: Any) -> None:
+        self.kind = kind
+        self._portal = portal
+        self._clients: list[Any] = []
+
+    @property
+    def is_async(self) -> bool:
+        return self.kind == "async"
+
+    def client(self, **kwargs: Any) -> Any:
+        """A client with test keys, no entry points and fast, quota-free retries unless given."""
+        kwargs.setdefault("access_key", ACCESS_KEY)
+        kwargs.setdefault("secret_key", CANARY_SECRET)
+        kwargs.setdefault("load_entry_points", False)
+        kwargs.setdefault("retry", RetryPolicy(base_delay=0.0, max_delay=0.0, quota=RetryQuota()))
+        cls = AsyncClient if self.is_async else Client
+        client = cls(**kwargs)
+        self._clients.append(client)
+        return client
+
+    def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Call a client method (or any function returning an awaitable in async mode)."""
+        if not self.is_async:
+            return fn(*args, **kwargs)
+
+        async def call() -> Any:
+            return await fn(*args, **kwargs)
+
+        return self._portal.call(call)
+
+    def close(self) -> None:
+        for client in self._clients:
+            if isinstance(client, AsyncClient):
+                self._portal.call(client.aclose)
+            else:
+                client.close()
+
+
+@pytest.fixture(scope="session")
+def portal() -> Iterator[Any]:
+    with anyio.from_thread.start_blocking_portal() as p:
+        yield p
+
+
+@pytest.fixture(params=["sync", "async"])
+def mode(request: pytest.FixtureRequest, portal: Any) -> Iterator[Mode]:
+    m = Mode(request.param, portal)
+    yield m
+    m.close()
