@@ -1,0 +1,75 @@
+"""Find the runnable Python samples in Markdown pages.
+
+A sample is a fenced block opened by a line of three backticks followed by ``python`` (with
+optional attributes such as ``title="..."``), at any indentation (blocks inside admonitions are
+indented). A block whose first line is ``# docs: no-run (reason)`` is shown but not run; the
+reason is compulsory.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})\s*(?P<lang>[\w+-]*)(?P<attrs>[^`]*)$")
+NO_RUN = re.compile(r"^#\s*docs:\s*no-run\b(?P<reason>.*)$")
+
+
+@dataclass(frozen=True)
+class Sample:
+    page: str
+    line: int  # 1-based line of the first code line in the page
+    code: str
+    skip_reason: str | None
+
+    def compiled(self) -> object:
+        # Pad with newlines so tracebacks show the page's own line numbers.
+        return compile("\n" * (self.line - 1) + self.code, self.page, "exec")
+
+
+def pages() -> list[Path]:
+    """Every page whose samples must run: the site, the READMEs, the example plugin."""
+    found = sorted((ROOT / "docs").rglob("*.md"))
+    found += sorted(ROOT.glob("README.md"))
+    found += sorted(ROOT.glob("*/README.md"))
+    found += sorted(ROOT.glob("products/*/README.md"))
+    found += sorted(ROOT.glob("examples/*/README.md"))
+    return found
+
+
+def extract(path: Path) -> list[Sample]:
+    """The page's fenced ``python`` blocks, in order."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    rel = path.relative_to(ROOT).as_posix()
+    samples: list[Sample] = []
+    i = 0
+    while i < len(lines):
+        match = OPEN.match(lines[i])
+        if not match:
+            i += 1
+            continue
+        indent, fence = match["indent"], match["fence"]
+        start = i + 1
+        end = start
+        while end < len(lines) and not (
+            lines[end].strip().startswith(fence) and lines[end].strip().strip(fence[0]) == ""
+        ):
+            end += 1
+        if end == len(lines):
+            raise ValueError(f"{rel}:{i + 1}: code fence never closed")
+        if match["lang"] == "python":
+            body = [ln[len(indent) :] if ln.startswith(indent) else ln for ln in lines[start:end]]
+            code = textwrap.dedent("\n".join(body)) + "\n"
+            first = code.lstrip().splitlines()[0] if code.strip() else ""
+            no_run = NO_RUN.match(first)
+            reason = None
+            if no_run:
+                reason = no_run["reason"].strip(" -:()")
+                if not reason:
+                    raise ValueError(f"{rel}:{start + 1}: '# docs: no-run' needs a reason")
+            samples.append(Sample(rel, start + 1, code, reason))
+        i = end + 1
+    return samples
