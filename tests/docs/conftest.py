@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 
@@ -28,7 +29,7 @@ class LiveApi:
 class _StubHandler(BaseHTTPRequestHandler):
     """Stand-in until the emulator lands: checks the AK/SK signature, answers a few paths."""
 
-    images: list[dict[str, object]] = [
+    images: ClassVar[list[dict[str, object]]] = [
         {"id": "img-ubuntu-22", "name": "Ubuntu 22.04", "type": "COMMON", "state": "ACTIVE"},
     ]
 
@@ -54,7 +55,7 @@ class _StubHandler(BaseHTTPRequestHandler):
         )
         timestamp = self.headers.get("x-cnc-timestamp", "0")
         expected = signing.signature(SECRET_KEY, signing.string_to_sign(timestamp, canonical))
-        if not auth.endswith(f"Signature={expected}") or abs(time.time() - int(timestamp)) > 300:
+        if not auth.endswith("Signature=" + expected) or abs(time.time() - int(timestamp)) > 300:
             self._answer(401, {"code": "AuthFailure", "message": "signature mismatch"})
         elif self.command == "GET" and path == "/vmp/images":
             self._answer(200, {"images": self.images})
@@ -70,8 +71,7 @@ def live_api() -> Iterator[LiveApi]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        host, port = server.server_address[:2]
-        yield LiveApi(f"http://{host}:{port}", ACCESS_KEY, SECRET_KEY)
+        yield LiveApi(f"http://127.0.0.1:{server.server_port}", ACCESS_KEY, SECRET_KEY)
     finally:
         server.shutdown()
         server.server_close()

@@ -12,6 +12,7 @@ import re
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+from types import CodeType
 
 ROOT = Path(__file__).resolve().parents[2]
 OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})\s*(?P<lang>[\w+-]*)(?P<attrs>[^`]*)$")
@@ -25,7 +26,7 @@ class Sample:
     code: str
     skip_reason: str | None
 
-    def compiled(self) -> object:
+    def compiled(self) -> CodeType:
         # Pad with newlines so tracebacks show the page's own line numbers.
         return compile("\n" * (self.line - 1) + self.code, self.page, "exec")
 

@@ -52,7 +52,8 @@ class PluginHost:
 
     Registration order (later registrations run first, as in pluggy): built-in logging and
     metrics, products, third-party entry-point plugins, then ``plugins`` given to the client.
-    A plugin given directly under the same name as a built-in replaces it.
+    A plugin given directly under the same name as a built-in or an entry-point plugin replaces
+    it (so a configured instance of an installed plugin does not clash with the default one).
     """
 
     def __init__(
@@ -73,6 +74,8 @@ class PluginHost:
         if load_entry_points:
             for group in (PRODUCTS_GROUP, PLUGINS_GROUP):
                 for name, plugin in _entry_point_plugins(group):
+                    if name in given_names:
+                        continue  # a configured instance given to the client replaces it
                     if self.pm.get_plugin(name) is None and not self.pm.is_registered(plugin):
                         self.pm.register(plugin, name=name)
         for plugin in given:
