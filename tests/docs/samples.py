@@ -3,7 +3,9 @@
 A sample is a fenced block opened by a line of three backticks followed by ``python`` (with
 optional attributes such as ``title="..."``), at any indentation (blocks inside admonitions are
 indented). A block whose first line is ``# docs: no-run (reason)`` is shown but not run; the
-reason is compulsory.
+reason is compulsory. A line ``--8<-- "path"`` inside a block is replaced by that file (relative
+to the repository root), as the site's ``pymdownx.snippets`` extension does, so a page can show
+and run a real source file.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from types import CodeType
 
 ROOT = Path(__file__).resolve().parents[2]
 OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})\s*(?P<lang>[\w+-]*)(?P<attrs>[^`]*)$")
+SNIPPET = re.compile(r'^--8<--\s+"(?P<path>[^"]+)"\s*$')
 NO_RUN = re.compile(r"^#\s*docs:\s*no-run\b(?P<reason>.*)$")
 
 
@@ -63,7 +66,7 @@ def extract(path: Path) -> list[Sample]:
             raise ValueError(f"{rel}:{i + 1}: code fence never closed")
         if match["lang"] == "python":
             body = [ln[len(indent) :] if ln.startswith(indent) else ln for ln in lines[start:end]]
-            code = textwrap.dedent("\n".join(body)) + "\n"
+            code = _expand(textwrap.dedent("\n".join(body)) + "\n")
             first = code.lstrip().splitlines()[0] if code.strip() else ""
             no_run = NO_RUN.match(first)
             reason = None
@@ -74,3 +77,11 @@ def extract(path: Path) -> list[Sample]:
             samples.append(Sample(rel, start + 1, code, reason))
         i = end + 1
     return samples
+
+
+def _expand(code: str) -> str:
+    out = []
+    for line in code.splitlines(keepends=True):
+        snippet = SNIPPET.match(line.strip())
+        out.append((ROOT / snippet["path"]).read_text(encoding="utf-8") if snippet else line)
+    return "".join(out)
