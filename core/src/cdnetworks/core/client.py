@@ -25,8 +25,8 @@ from .errors import ConfigurationError, ValidationError
 from .pipeline import CallEnv, CallSpec, Pipeline, Send, Sleep, run_call
 from .plugins.manager import METRICS_PLUGIN, PluginHost
 from .plugins.metrics_plugin import MetricsCollector
-from .response import decode_any, typed_decoder
 from .ratelimit import RateLimiter
+from .response import decode_any, typed_decoder
 from .retry import RetryPolicy, RetryQuota
 from .signing import AkskAuth, check_header
 
