@@ -3,9 +3,10 @@
 A sample is a fenced block opened by a line of three backticks followed by ``python`` (with
 optional attributes such as ``title="..."``), at any indentation (blocks inside admonitions are
 indented). A block whose first line is ``# docs: no-run (reason)`` is shown but not run; the
-reason is compulsory. A line ``--8<-- "path"`` inside a block is replaced by that file (relative
-to the repository root), as the site's ``pymdownx.snippets`` extension does, so a page can show
-and run a real source file.
+reason is compulsory. Snippet includes inside a block (``--8<-- "path"`` on one line, or paths one
+per line between two ``--8<--`` lines) are replaced by the files, relative to the repository
+root, as the site's ``pymdownx.snippets`` extension does, so a page can show and run a real
+source file. (The block form also keeps ``ruff format`` from rewriting the include as Python.)
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from types import CodeType
 ROOT = Path(__file__).resolve().parents[2]
 OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})\s*(?P<lang>[\w+-]*)(?P<attrs>[^`]*)$")
 SNIPPET = re.compile(r'^--8<--\s+"(?P<path>[^"]+)"\s*$')
+SNIPPET_BLOCK = "--8<--"
 NO_RUN = re.compile(r"^#\s*docs:\s*no-run\b(?P<reason>.*)$")
 
 
@@ -80,8 +82,16 @@ def extract(path: Path) -> list[Sample]:
 
 
 def _expand(code: str) -> str:
-    out = []
+    out: list[str] = []
+    in_block = False
     for line in code.splitlines(keepends=True):
-        snippet = SNIPPET.match(line.strip())
-        out.append((ROOT / snippet["path"]).read_text(encoding="utf-8") if snippet else line)
+        text = line.strip()
+        if text == SNIPPET_BLOCK:
+            in_block = not in_block
+            continue
+        snippet = SNIPPET.match(text)
+        path = text if in_block and text else snippet["path"] if snippet else None
+        out.append((ROOT / path).read_text(encoding="utf-8") if path else line)
+    if in_block:
+        raise ValueError("a '--8<--' snippet block is never closed")
     return "".join(out)

@@ -47,9 +47,7 @@ def test_pages_have_samples() -> None:
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_page_samples_run(
-    page: str, sample_env: LiveApi, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_page_samples_run(page: str, sample_env: LiveApi, monkeypatch: pytest.MonkeyPatch) -> None:
     if page.startswith("examples/"):
         # An example's README imports the example as if installed; its source folder stands in.
         monkeypatch.syspath_prepend(str(ROOT / Path(page).parent / "src"))
