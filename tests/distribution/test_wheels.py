@@ -15,7 +15,6 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,22 +43,29 @@ def _version_of(path: Path) -> str:
 @dataclass(frozen=True)
 class Dist:
     name: str  # distribution name
-    version_file: Path
+    version_file: Path  # its single version source
     typed_package: str | None  # the folder inside the wheel that must hold py.typed
 
 
-DISTS = [
-    Dist("cdnetworks-core", ROOT / "core/src/cdnetworks/core/_version.py", "cdnetworks/core"),
-    Dist("cdnetworks-sdk", ROOT / "sdk_version.py", None),
-    *(
-        Dist(
-            f"cdnetworks-{name}",
-            ROOT / f"products/{name}/src/cdnetworks/{name}/_version.py",
-            f"cdnetworks/{name}",
-        )
-        for name in PRODUCTS
-    ),
-]
+def _dist(folder: Path) -> Dist:
+    project = tomllib.loads((folder / "pyproject.toml").read_text())
+    name = project["project"]["name"]
+    version_file = folder / project["tool"]["hatch"]["version"]["path"]
+    leaf = name.removeprefix("cdnetworks-")
+    return Dist(name, version_file, None if folder == ROOT else f"cdnetworks/{leaf}")
+
+
+def _members() -> list[Dist]:
+    """The root (the full install) and every workspace member, as the root declares them."""
+    root = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    folders = [ROOT]
+    for pattern in root["tool"]["uv"]["workspace"]["members"]:
+        folders += sorted(p for p in ROOT.glob(pattern) if (p / "pyproject.toml").exists())
+    return [_dist(f) for f in folders]
+
+
+DISTS = _members()
+CORE = next(d for d in DISTS if d.name == "cdnetworks-core")
 
 
 @pytest.fixture(scope="session")
@@ -137,12 +143,12 @@ class Venv:
         )
         names = out["names"]
         assert isinstance(names, list)
-        return {canonicalize_name(n) for n in names}
+        return {str(canonicalize_name(n)) for n in names}
 
 
 @pytest.fixture
-def venv(tmp_path: Path, wheelhouse: Path) -> Iterator[Venv]:
-    yield Venv(tmp_path / "venv", wheelhouse)
+def venv(tmp_path: Path, wheelhouse: Path) -> Venv:
+    return Venv(tmp_path / "venv", wheelhouse)
 
 
 def _forbidden_for_lean_installs(wheelhouse: Path) -> set[str]:
@@ -154,8 +160,12 @@ def _forbidden_for_lean_installs(wheelhouse: Path) -> set[str]:
         if parsed.marker is not None and parsed.marker.evaluate({"extra": "cli"}):
             names.add(parsed.name)
     core = _metadata(_wheel(wheelhouse, "cdnetworks-core")).get_all("Requires-Dist") or []
-    allowed = {Requirement(r).name for r in core} | {d.name for d in DISTS}
-    return {canonicalize_name(n) for n in names} - {canonicalize_name(n) for n in allowed}
+    allowed = {str(canonicalize_name(Requirement(r).name)) for r in core}
+    forbidden = {str(canonicalize_name(n)) for n in names} - allowed
+    assert "cdnetworks-cli" in forbidden or "cli" not in pyproject["project"].get(
+        "optional-dependencies", {}
+    )
+    return forbidden
 
 
 # -- metadata ---------------------------------------------------------------------------------
@@ -180,8 +190,9 @@ def test_wheel_and_sdist_have_complete_metadata(wheelhouse: Path, dist: Dist) ->
     assert meta["Description-Content-Type"] == "text/markdown"
     readme = meta.get_payload()
     assert isinstance(readme, str)
-    assert readme.lstrip().startswith(f"# {dist.name}") or dist.name == "cdnetworks-sdk"
-    assert "pip install" in readme
+    folder = dist.version_file.parents[3] if dist.typed_package else ROOT
+    assert readme.strip() == (folder / "README.md").read_text().strip()  # its own README
+    assert len(readme) > 200
     with zipfile.ZipFile(wheel) as zf:
         files = zf.namelist()
     assert any(f.endswith(".dist-info/licenses/LICENSE") for f in files)
@@ -239,7 +250,7 @@ def test_core_alone_imports_and_invokes_then_loads_a_plugin_by_entry_point(
     venv.pip_install("cdnetworks-core")
     out = venv.run(INVOKE_SCRIPT)
     assert "site-packages" in str(out["file"])  # the installed wheel, not the checkout
-    assert out["version"] == out["dist_version"] == _version_of(DISTS[0].version_file)
+    assert out["version"] == out["dist_version"] == _version_of(CORE.version_file)
     assert out["request_id"] == "req-1"
     assert out["data"] == {"images": []}
     assert out["authorization"] == "CNC-HMAC-SHA256"
@@ -288,16 +299,20 @@ def test_one_product_registers_through_its_entry_point(
     assert not installed & _forbidden_for_lean_installs(wheelhouse)
 
 
-@pytest.mark.skipif(not PRODUCTS, reason="no product distribution in products/ yet")
 def test_full_install_extras_resolve_from_the_wheel_folder(venv: Venv, wheelhouse: Path) -> None:
-    first = PRODUCTS[0]
-    venv.pip_install(f"cdnetworks-sdk[{first}]")
-    ours = {n for n in venv.installed() if n.startswith("cdnetworks-")}
-    assert ours == {"cdnetworks-sdk", "cdnetworks-core", f"cdnetworks-{first}"}
-    assert not venv.installed() & _forbidden_for_lean_installs(wheelhouse)
+    for product in PRODUCTS[:1]:  # one product's extra pulls in that product and the core only
+        venv.pip_install(f"cdnetworks-sdk[{product}]")
+        ours = {n for n in venv.installed() if n.startswith("cdnetworks-")}
+        assert ours == {"cdnetworks-sdk", "cdnetworks-core", f"cdnetworks-{product}"}
+        assert not venv.installed() & _forbidden_for_lean_installs(wheelhouse)
 
     venv.pip_install("cdnetworks-sdk[all]")
     ours = {n for n in venv.installed() if n.startswith("cdnetworks-")}
-    assert {f"cdnetworks-{p}" for p in PRODUCTS} | {"cdnetworks-sdk", "cdnetworks-core"} <= ours
+    every = {d.name for d in DISTS}
+    assert ours == every  # every product, the CLI, the core and the full install itself
+    assert not venv.installed() & {"mkdocs", "mkdocs-material", "mkdocstrings-python"}
     out = venv.run(PRODUCT_SCRIPT)
     assert out["discovered"] == PRODUCTS
+    cli = Path(venv.python).parent / "cdnetworks"
+    done = subprocess.run([str(cli), "--help"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
