@@ -67,6 +67,18 @@ class _StubHandler(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="session")
 def live_api() -> Iterator[LiveApi]:
+    """The emulator served over loopback HTTP, seeded with every installed product's data."""
+    try:
+        from cdnetworks.core.emulator import Emulator
+    except ImportError:
+        yield from _stub_api()
+        return
+    with Emulator().serve() as server:
+        kwargs = server.client_kwargs()
+        yield LiveApi(kwargs["endpoint"], kwargs["access_key"], kwargs["secret_key"])
+
+
+def _stub_api() -> Iterator[LiveApi]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _StubHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -49,7 +49,7 @@ def pages() -> list[Path]:
 def extract(path: Path) -> list[Sample]:
     """The page's fenced ``python`` blocks, in order."""
     lines = path.read_text(encoding="utf-8").splitlines()
-    rel = path.relative_to(ROOT).as_posix()
+    rel = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
     samples: list[Sample] = []
     i = 0
     while i < len(lines):
