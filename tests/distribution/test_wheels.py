@@ -15,57 +15,24 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - the suite runs on 3.11+
-    tomllib = pytest.importorskip("tomli")
+from tests.distribution.workspace import (
+    CORE,
+    DISTS,
+    EXAMPLE,
+    PRODUCTS,
+    ROOT,
+    Dist,
+    tomllib,
+    version_of,
+)
 
 pytestmark = pytest.mark.distribution
-
-ROOT = Path(__file__).resolve().parents[2]
-PRODUCTS = sorted(p.name for p in (ROOT / "products").glob("*") if (p / "pyproject.toml").exists())
-EXAMPLE = ROOT / "examples" / "tracing-plugin"
-
-
-def _version_of(path: Path) -> str:
-    namespace: dict[str, str] = {}
-    exec(path.read_text(), namespace)  # noqa: S102 - the project's own version file
-    return namespace["__version__"]
-
-
-@dataclass(frozen=True)
-class Dist:
-    name: str  # distribution name
-    version_file: Path  # its single version source
-    typed_package: str | None  # the folder inside the wheel that must hold py.typed
-
-
-def _dist(folder: Path) -> Dist:
-    project = tomllib.loads((folder / "pyproject.toml").read_text())
-    name = project["project"]["name"]
-    version_file = folder / project["tool"]["hatch"]["version"]["path"]
-    leaf = name.removeprefix("cdnetworks-")
-    return Dist(name, version_file, None if folder == ROOT else f"cdnetworks/{leaf}")
-
-
-def _members() -> list[Dist]:
-    """The root (the full install) and every workspace member, as the root declares them."""
-    root = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    folders = [ROOT]
-    for pattern in root["tool"]["uv"]["workspace"]["members"]:
-        folders += sorted(p for p in ROOT.glob(pattern) if (p / "pyproject.toml").exists())
-    return [_dist(f) for f in folders]
-
-
-DISTS = _members()
-CORE = next(d for d in DISTS if d.name == "cdnetworks-core")
 
 
 @pytest.fixture(scope="session")
@@ -173,7 +140,7 @@ def _forbidden_for_lean_installs(wheelhouse: Path) -> set[str]:
 
 @pytest.mark.parametrize("dist", DISTS, ids=lambda d: d.name)
 def test_wheel_and_sdist_have_complete_metadata(wheelhouse: Path, dist: Dist) -> None:
-    version = _version_of(dist.version_file)
+    version = version_of(dist.version_file)
     wheel = _wheel(wheelhouse, dist.name)
     sdist = wheelhouse / f"{canonicalize_name(dist.name).replace('-', '_')}-{version}.tar.gz"
     assert sdist.exists(), f"no sdist for {dist.name}"
@@ -250,7 +217,7 @@ def test_core_alone_imports_and_invokes_then_loads_a_plugin_by_entry_point(
     venv.pip_install("cdnetworks-core")
     out = venv.run(INVOKE_SCRIPT)
     assert "site-packages" in str(out["file"])  # the installed wheel, not the checkout
-    assert out["version"] == out["dist_version"] == _version_of(CORE.version_file)
+    assert out["version"] == out["dist_version"] == version_of(CORE.version_file)
     assert out["request_id"] == "req-1"
     assert out["data"] == {"images": []}
     assert out["authorization"] == "CNC-HMAC-SHA256"
