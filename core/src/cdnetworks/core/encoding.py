@@ -18,6 +18,8 @@ from .errors import ValidationError
 T = TypeVar("T")
 
 _WIRE_PATH = re.compile(r"`\$\.([^`\[]+)")
+#: msgspec names a missing top-level field only in the message: "missing required field `name`".
+_MISSING_TOP = re.compile(r"^Object missing required field `([^`]+)`$")
 
 
 def encode_query(pairs: Iterable[tuple[str, str]]) -> str:
@@ -81,6 +83,10 @@ def validate(model: type[T], data: Mapping[str, Any], action: str | None = None)
         message = str(exc)
         match = _WIRE_PATH.search(message)
         field = _python_name(model, match.group(1)) if match else None
+        missing = _MISSING_TOP.match(message)
+        if missing:
+            field = _python_name(model, missing.group(1))
+            raise ValidationError("is required", field=field, action=action) from None
         text = message.split(" - at `")[0]
         if match:
             text = text.replace(f"`$.{match.group(1)}`", field or "")
