@@ -41,9 +41,7 @@ def assert_signed(request: httpx.Request) -> None:
         request.method, path, query, headers, DEFAULT_SIGNED_HEADERS, request.content
     )
     expected = signature(CANARY_SECRET, string_to_sign(headers["x-cnc-timestamp"], canonical))
-    assert headers["authorization"] == authorization(
-        ACCESS_KEY, DEFAULT_SIGNED_HEADERS, expected
-    )
+    assert headers["authorization"] == authorization(ACCESS_KEY, DEFAULT_SIGNED_HEADERS, expected)
     assert CANARY_SECRET not in str(headers)
 
 

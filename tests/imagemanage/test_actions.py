@@ -1,4 +1,4 @@
-"""Each action on the wire (method, path, query, body, signature) and its decoding, sync and async."""
+"""Each action on the wire (method, path, query, body, signature) and its decoding."""
 
 from __future__ import annotations
 
@@ -151,7 +151,9 @@ def test_create_posts_the_body_in_the_go_field_order(
     assert created == VMPCreateImageResponse(id="img-new", request_id=RID)
 
 
-@pytest.mark.parametrize(("given", "sent"), [(False, "FALSE"), ("true", "TRUE"), ("FALSE", "FALSE")])
+@pytest.mark.parametrize(
+    ("given", "sent"), [(False, "FALSE"), ("true", "TRUE"), ("FALSE", "FALSE")]
+)
 def test_create_sends_qga_enabled_as_the_api_text(
     mode: Mode, api: respx.MockRouter, images: Any, given: Any, sent: str
 ) -> None:

@@ -60,7 +60,12 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ),
     ("vmp_create_image", {"name": "n", "instance_uuid": "vm-1", "min_disk": 0}, "min_disk", ">= 1"),
     ("vmp_create_image", {"name": "n", "instance_uuid": "vm-1", "min_disk": -5}, "min_disk", ">="),
-    ("vmp_create_image", {"name": "n", "instance_uuid": "vm-1", "min_disk": 1.5}, "min_disk", "int"),
+    (
+        "vmp_create_image",
+        {"name": "n", "instance_uuid": "vm-1", "min_disk": 1.5},
+        "min_disk",
+        "int",
+    ),
     (
         "vmp_create_image",
         {"name": "n", "instance_uuid": "vm-1", "qga_enabled": "yes"},
