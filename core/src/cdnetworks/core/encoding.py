@@ -5,6 +5,7 @@ Everything here runs before the first byte is sent, so bad input fails early and
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
@@ -59,8 +60,9 @@ def path_segment(name: str, value: Any, action: str | None = None) -> str:
     return quote(text, safe="-_.~")
 
 
+@functools.cache
 def _field_names(model: type[Any]) -> dict[str, str]:
-    """Python attribute name -> wire name."""
+    """Python attribute name -> wire name (cached: msgspec re-evaluates annotations per call)."""
     return {f.name: f.encode_name for f in msgspec.structs.fields(model)}
 
 
