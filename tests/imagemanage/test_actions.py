@@ -106,12 +106,18 @@ def test_query_accepts_comma_separated_text_and_a_request_model(
     mode: Mode, api: respx.MockRouter, images: Any
 ) -> None:
     route = api.get("/vmp/images").mock(return_value=reply(body={"images": []}))
-    mode.run(images.vmp_query_image, VMPQueryImageRequest(ids="a,b", sort_key="size,state"))
+    # Typed as lists; text is a runtime convenience, as it is for the keyword arguments.
+    request = VMPQueryImageRequest(ids="a,b", sort_key="size,state")  # type: ignore[arg-type]
+    mode.run(images.vmp_query_image, request)
     assert route.calls.last.request.url.params["ids"] == "a,b"
     assert route.calls.last.request.url.params["sortKey"] == "size,state"
+    mode.run(images.vmp_query_image, ids="c,d", sort_key="type", sort_dir="desc")
+    assert route.calls.last.request.url.raw_path == (
+        b"/vmp/images?ids=c%2Cd&sortDir=desc&sortKey=type"
+    )
     with pytest.raises(ValidationError, match="not both"):
         mode.run(images.vmp_query_image, VMPQueryImageRequest(limit=1), limit=2)
-    assert route.call_count == 1
+    assert route.call_count == 2
 
 
 def test_query_size_that_is_not_a_number_is_kept(

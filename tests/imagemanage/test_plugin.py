@@ -49,6 +49,13 @@ def test_the_entry_point_registers_the_product() -> None:
         ("GET", "/vmp/images/preHeatingInfo/{id}"),
     ]
     assert all(a.product == "imagemanage" and a.summary for a in ACTIONS)
+    for cls in (ImageManageClient, AsyncImageManageClient):
+        for action in ACTIONS:
+            assert callable(getattr(cls, action.method_name))
+        for command in IMAGEMANAGE.commands:
+            assert callable(getattr(cls, command))
+    assert IMAGEMANAGE.commands == ("wait_for_image", "wait_for_preheating")
+    assert IMAGEMANAGE.action("VMPQueryImage").extras["paginate"] == "iter_images"
     assert not IMAGEMANAGE.action("VMPCreateImage").is_idempotent
 
 

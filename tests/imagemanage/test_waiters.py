@@ -54,7 +54,7 @@ def test_wait_for_image_polls_until_active(
     )
     seen: list[Progress[Image | None]] = []
 
-    ready = mode.run(images.wait_for_image, "img-1", on_poll=seen.append, **FAST)
+    ready = mode.run(images.wait_for_image, "img-1", progress=seen.append, **FAST)
 
     assert ready == Image(id="img-1", name="web", state="ACTIVE", size=20)
     assert route.call_count == 4
@@ -68,9 +68,12 @@ def test_wait_for_image_polls_until_active(
         "BUILDING",
         "ACTIVE",
     ]
-    assert [p.done for p in seen] == [False, False, False, True]
+    assert [p.finished for p in seen] == [False, False, False, True]
     assert all(p.request_id == RID for p in seen)
     assert seen[-1].elapsed >= 0
+    assert seen[0].summary().startswith("image img-1: not listed yet (poll 1, ")
+    assert seen[1].summary().startswith("image img-1: BUILDING (poll 2, ")
+    assert (seen[1].done, seen[1].total) == (None, None)
     assert recorder.calls == [("VMPQueryImage", "success", RID)] * 4
 
 
@@ -119,7 +122,7 @@ def test_backoff_grows_the_interval_up_to_the_cap(
         poll_interval=0.01,
         backoff=2.0,
         max_interval=0.02,
-        on_poll=lambda p: seen.append(p.elapsed),
+        progress=lambda p: seen.append(p.elapsed),
     )
     gaps = [b - a for a, b in itertools.pairwise(seen)]
     assert len(gaps) == 4
@@ -148,7 +151,7 @@ def test_wait_for_preheating_until_every_node_is_done(
     seen: list[Progress[Any]] = []
 
     final = mode.run(
-        images.wait_for_preheating, "img-1", ["node-a", "node-b"], on_poll=seen.append, **FAST
+        images.wait_for_preheating, "img-1", ["node-a", "node-b"], progress=seen.append, **FAST
     )
 
     assert dict(final) == {"node-a": "SUCCESS", "node-b": "success"}
@@ -160,6 +163,13 @@ def test_wait_for_preheating_until_every_node_is_done(
         {"node-a": "SUCCESS", "node-b": "success"},
     ]
     assert recorder.calls == [("QueryVmpImagePreheatingState", "success", RID)] * 4
+    assert [(p.done, p.total) for p in seen] == [(0, 2), (0, 2), (1, 2), (2, 2)]
+    assert [p.finished for p in seen] == [False, False, False, True]
+    assert seen[2].summary() == (
+        f"pre-warming img-1: 1 of 2 nodes final (node-a=SUCCESS, node-b=PREHEATING) "
+        f"(poll 3, {seen[2].elapsed:.1f} s)"
+    )
+    assert "node-b=not reported" in seen[1].summary()
 
 
 def test_wait_for_preheating_of_all_reported_nodes_names_the_failures(

@@ -1,8 +1,7 @@
 """The five image-management actions, one declarative value each.
 
-The typed client methods, the CLI and the docs derive from these values. ``extras`` holds the
-facts a tool needs beyond the HTTP shape: ``method`` (the client method's name), and for the
-listing how it pages (``paginates``).
+The typed client methods (``action.method_name``), the CLI and the docs derive from these values.
+The listing's ``extras["paginate"]`` names the client method that walks every page.
 """
 
 from __future__ import annotations
@@ -37,17 +36,8 @@ VMP_QUERY_IMAGE: Action[VMPQueryImageRequest, VMPQueryImageResponse] = Action(
         "Query the list of images the user can use: the user's own custom and snapshot images "
         "and the public images of the edge computing platform."
     ),
-    extras={
-        "method": "vmp_query_image",
-        # Marker paging: the next page starts after the last id of this one; a short page ends it.
-        "paginates": {
-            "marker": "marker",
-            "page_size": "limit",
-            "items": "images",
-            "item_id": "id",
-            "iterator": "iter_images",
-        },
-    },
+    # The client method that walks every page (by marker; see paging.py).
+    extras={"paginate": "iter_images"},
 )
 
 VMP_CREATE_IMAGE: Action[VMPCreateImageRequest, VMPCreateImageResponse] = Action(
@@ -62,7 +52,6 @@ VMP_CREATE_IMAGE: Action[VMPCreateImageRequest, VMPCreateImageResponse] = Action
         "image file URL. Stop the VM or its services while the image is made. The image goes "
         "BUILDING, then ACTIVE (or INACTIVE if it failed)."
     ),
-    extras={"method": "vmp_create_image", "waiter": "wait_for_image"},
 )
 
 VMP_REMOVE_IMAGE: Action[VMPRemoveImageRequest, VMPRemoveImageResponse] = Action(
@@ -76,7 +65,6 @@ VMP_REMOVE_IMAGE: Action[VMPRemoveImageRequest, VMPRemoveImageResponse] = Action
         "Delete one of your own custom images. VMs already created from it are unaffected; "
         "public images and other customers' images cannot be deleted."
     ),
-    extras={"method": "vmp_remove_image"},
 )
 
 DEPLOY_VMP_IMAGE_PREHEATING: Action[
@@ -92,7 +80,6 @@ DEPLOY_VMP_IMAGE_PREHEATING: Action[
         "Start pre-warming a private image onto edge nodes. Asynchronous: poll "
         "QueryVmpImagePreheatingState for the result."
     ),
-    extras={"method": "deploy_vmp_image_preheating", "waiter": "wait_for_preheating"},
 )
 
 QUERY_VMP_IMAGE_PREHEATING_STATE: Action[
@@ -105,7 +92,6 @@ QUERY_VMP_IMAGE_PREHEATING_STATE: Action[
     response=QueryVmpImagePreheatingStateResponse,
     product=PRODUCT,
     summary="Query the pre-warming state of an image, node by node.",
-    extras={"method": "query_vmp_image_preheating_state"},
 )
 
 ACTIONS: tuple[Action[Any, Any], ...] = (

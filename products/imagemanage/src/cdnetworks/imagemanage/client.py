@@ -36,6 +36,7 @@ from .models import (
     VMPQueryImageResponse,
     VMPRemoveImageRequest,
     VMPRemoveImageResponse,
+    convenient,
 )
 from .paging import DEFAULT_PAGE_SIZE, ImageWalk
 from .waiters import (
@@ -68,11 +69,6 @@ def _core(kind: type[CoreT], client: CoreT | None, settings: Mapping[str, Any]) 
             f"client= must be a cdnetworks.core.{kind.__name__}, got {type(client).__name__}"
         )
     return client
-
-
-def _given(**kwargs: Any) -> dict[str, Any]:
-    """The keyword arguments the caller set (``None`` means unset and is not sent)."""
-    return {k: v for k, v in kwargs.items() if v is not None}
 
 
 def _ready(image: Image | None) -> Image:
@@ -132,7 +128,7 @@ class ImageManageClient:
         return self.core.call(
             VMP_QUERY_IMAGE,
             request,
-            **_given(
+            **convenient(
                 sort_key=sort_key,
                 sort_dir=sort_dir,
                 limit=limit,
@@ -164,7 +160,7 @@ class ImageManageClient:
         return self.core.call(
             VMP_CREATE_IMAGE,
             request,
-            **_given(
+            **convenient(
                 name=name,
                 instance_uuid=instance_uuid,
                 image_src_url=image_src_url,
@@ -179,7 +175,7 @@ class ImageManageClient:
         self, request: VMPRemoveImageRequest | None = None, /, *, image_id: str | None = None
     ) -> VMPRemoveImageResponse:
         """Delete one of your custom images (VMPRemoveImage, ``DELETE /vmp/images/{imageId}``)."""
-        return self.core.call(VMP_REMOVE_IMAGE, request, **_given(image_id=image_id))
+        return self.core.call(VMP_REMOVE_IMAGE, request, **convenient(image_id=image_id))
 
     def deploy_vmp_image_preheating(
         self,
@@ -193,7 +189,7 @@ class ImageManageClient:
         return self.core.call(
             DEPLOY_VMP_IMAGE_PREHEATING,
             request,
-            **_given(image_id=image_id, node_names=node_names),
+            **convenient(image_id=image_id, node_names=node_names),
         )
 
     def query_vmp_image_preheating_state(
@@ -205,7 +201,7 @@ class ImageManageClient:
     ) -> QueryVmpImagePreheatingStateResponse:
         """Per-node pre-warming state of an image (QueryVmpImagePreheatingState)."""
         return self.core.call(
-            QUERY_VMP_IMAGE_PREHEATING_STATE, request, **_given(image_id=image_id)
+            QUERY_VMP_IMAGE_PREHEATING_STATE, request, **convenient(image_id=image_id)
         )
 
     def iter_images(
@@ -226,7 +222,7 @@ class ImageManageClient:
         ``limit`` caps the number of images in total. Bad filters raise here, before any call.
         """
         walk = ImageWalk(
-            _given(
+            convenient(
                 sort_key=sort_key,
                 sort_dir=sort_dir,
                 marker=marker,
@@ -254,13 +250,14 @@ class ImageManageClient:
         backoff: float = 1.5,
         ready_states: Collection[str] = IMAGE_READY_STATES,
         failed_states: Collection[str] = IMAGE_FAILED_STATES,
-        on_poll: Callable[[Progress[Image | None]], object] | None = None,
+        progress: Callable[[Progress[Image | None]], object] | None = None,
     ) -> Image:
         """Poll until the image is ACTIVE and return it.
 
-        Raises :class:`~cdnetworks.imagemanage.WaitFailedError` as soon as it is INACTIVE, and
-        :class:`~cdnetworks.imagemanage.WaitTimeoutError` after ``timeout`` seconds. Polls start
-        ``poll_interval`` apart and grow by ``backoff`` up to ``max_interval``.
+        Fails with WaitFailedError as soon as the image is INACTIVE (see failed_states), and
+        with WaitTimeoutError after timeout seconds. Polls start poll_interval seconds apart,
+        the interval growing by the factor backoff up to max_interval. progress, if given, is
+        called with a Progress after every poll.
         """
         schedule = Schedule(timeout, poll_interval, max_interval, backoff)
         return _ready(
@@ -270,7 +267,7 @@ class ImageManageClient:
                     schedule=schedule,
                     ready_states=ready_states,
                     failed_states=failed_states,
-                    on_poll=on_poll,
+                    progress=progress,
                 )
             )
         )
@@ -286,12 +283,14 @@ class ImageManageClient:
         backoff: float = 1.5,
         done_states: Collection[str] = PREHEATING_DONE_STATES,
         failed_states: Collection[str] = PREHEATING_FAILED_STATES,
-        on_poll: Callable[[Progress[Mapping[str, str | None]]], object] | None = None,
+        progress: Callable[[Progress[Mapping[str, str | None]]], object] | None = None,
     ) -> Mapping[str, str | None]:
-        """Poll until every node (``node_names``, or all reported) is done or failed.
+        """Poll until every node pre-warming the image is in a done or failed state.
 
-        Returns ``{node_name: state}``; raises :class:`~cdnetworks.imagemanage.WaitFailedError`
-        naming the nodes that failed, or :class:`~cdnetworks.imagemanage.WaitTimeoutError`.
+        node_names: the nodes to wait for (default: every node the service reports). Returns
+        {node_name: state}. When all are final and any failed, fails with WaitFailedError
+        naming them; after timeout seconds, with WaitTimeoutError. The API lists no states:
+        done_states and failed_states (any case) say which are final.
         """
         schedule = Schedule(timeout, poll_interval, max_interval, backoff)
         return self._wait(
@@ -301,7 +300,7 @@ class ImageManageClient:
                 schedule=schedule,
                 done_states=done_states,
                 failed_states=failed_states,
-                on_poll=on_poll,
+                progress=progress,
             )
         )
 
@@ -367,7 +366,7 @@ class AsyncImageManageClient:
         return await self.core.call(
             VMP_QUERY_IMAGE,
             request,
-            **_given(
+            **convenient(
                 sort_key=sort_key,
                 sort_dir=sort_dir,
                 limit=limit,
@@ -396,7 +395,7 @@ class AsyncImageManageClient:
         return await self.core.call(
             VMP_CREATE_IMAGE,
             request,
-            **_given(
+            **convenient(
                 name=name,
                 instance_uuid=instance_uuid,
                 image_src_url=image_src_url,
@@ -411,7 +410,7 @@ class AsyncImageManageClient:
         self, request: VMPRemoveImageRequest | None = None, /, *, image_id: str | None = None
     ) -> VMPRemoveImageResponse:
         """Delete one of your custom images (VMPRemoveImage, ``DELETE /vmp/images/{imageId}``)."""
-        return await self.core.call(VMP_REMOVE_IMAGE, request, **_given(image_id=image_id))
+        return await self.core.call(VMP_REMOVE_IMAGE, request, **convenient(image_id=image_id))
 
     async def deploy_vmp_image_preheating(
         self,
@@ -425,7 +424,7 @@ class AsyncImageManageClient:
         return await self.core.call(
             DEPLOY_VMP_IMAGE_PREHEATING,
             request,
-            **_given(image_id=image_id, node_names=node_names),
+            **convenient(image_id=image_id, node_names=node_names),
         )
 
     async def query_vmp_image_preheating_state(
@@ -437,7 +436,7 @@ class AsyncImageManageClient:
     ) -> QueryVmpImagePreheatingStateResponse:
         """Per-node pre-warming state of an image (QueryVmpImagePreheatingState)."""
         return await self.core.call(
-            QUERY_VMP_IMAGE_PREHEATING_STATE, request, **_given(image_id=image_id)
+            QUERY_VMP_IMAGE_PREHEATING_STATE, request, **convenient(image_id=image_id)
         )
 
     def iter_images(
@@ -455,7 +454,7 @@ class AsyncImageManageClient:
     ) -> AsyncIterator[Image]:
         """Every image matching the filters: ``async for image in client.iter_images(...)``."""
         walk = ImageWalk(
-            _given(
+            convenient(
                 sort_key=sort_key,
                 sort_dir=sort_dir,
                 marker=marker,
@@ -484,7 +483,7 @@ class AsyncImageManageClient:
         backoff: float = 1.5,
         ready_states: Collection[str] = IMAGE_READY_STATES,
         failed_states: Collection[str] = IMAGE_FAILED_STATES,
-        on_poll: Callable[[Progress[Image | None]], object] | None = None,
+        progress: Callable[[Progress[Image | None]], object] | None = None,
     ) -> Image:
         """Async twin of :meth:`ImageManageClient.wait_for_image`."""
         schedule = Schedule(timeout, poll_interval, max_interval, backoff)
@@ -495,7 +494,7 @@ class AsyncImageManageClient:
                     schedule=schedule,
                     ready_states=ready_states,
                     failed_states=failed_states,
-                    on_poll=on_poll,
+                    progress=progress,
                 )
             )
         )
@@ -511,7 +510,7 @@ class AsyncImageManageClient:
         backoff: float = 1.5,
         done_states: Collection[str] = PREHEATING_DONE_STATES,
         failed_states: Collection[str] = PREHEATING_FAILED_STATES,
-        on_poll: Callable[[Progress[Mapping[str, str | None]]], object] | None = None,
+        progress: Callable[[Progress[Mapping[str, str | None]]], object] | None = None,
     ) -> Mapping[str, str | None]:
         """Async twin of :meth:`ImageManageClient.wait_for_preheating`."""
         schedule = Schedule(timeout, poll_interval, max_interval, backoff)
@@ -522,7 +521,7 @@ class AsyncImageManageClient:
                 schedule=schedule,
                 done_states=done_states,
                 failed_states=failed_states,
-                on_poll=on_poll,
+                progress=progress,
             )
         )
 

@@ -1,9 +1,9 @@
 """Request and response models of the five image-management actions.
 
 Attributes are the snake_case of the wire names (``min_disk`` <-> ``minDisk``); fields are
-declared in the order of the official Go SDK's models. Every field carries a ``Meta`` description
-(and, for enumerations, ``extra_json_schema={"enum": [...]}``) so the CLI and the docs can read
-them with ``msgspec.inspect`` or ``msgspec.json.schema``.
+declared in the order of the official Go SDK's models. Enumerations are ``Literal`` types and
+every field carries a ``Meta`` description, so the CLI and the docs read choices and help with
+``msgspec.inspect`` or ``msgspec.json.schema``.
 
 Request models check what the API documents before anything is sent; a violation raises
 :class:`cdnetworks.core.ValidationError` naming the field. Response models are lenient where the
@@ -14,8 +14,7 @@ number or a numeric string) and strict where it matters (a create response witho
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from typing import Annotated
+from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlsplit
 
 import msgspec
@@ -23,23 +22,21 @@ from msgspec import Meta
 
 from cdnetworks.core import RequestModel, ResponseModel, ValidationError
 
-IMAGE_TYPES = ("COMMON", "SNAPSHOT", "CUSTOM")
-IMAGE_STATES = ("ACTIVE", "BUILDING", "INACTIVE")
-SORT_KEYS = ("name", "createdAt", "type", "size", "state")
-SORT_DIRS = ("asc", "desc")
-OS_TYPES = ("windows", "linux")
+ImageType = Literal["COMMON", "SNAPSHOT", "CUSTOM"]
+ImageState = Literal["ACTIVE", "BUILDING", "INACTIVE"]
+SortKey = Literal["name", "createdAt", "type", "size", "state"]
+SortDir = Literal["asc", "desc"]
+OsType = Literal["windows", "linux"]
+Flag = Literal["TRUE", "FALSE"]
+
+IMAGE_TYPES: tuple[str, ...] = get_args(ImageType)
+IMAGE_STATES: tuple[str, ...] = get_args(ImageState)
+SORT_KEYS: tuple[str, ...] = get_args(SortKey)
 MAX_IDS = 100
 
 _MD5 = re.compile(r"^[0-9a-fA-F]{32}$")
-
-
-def _enum(description: str, choices: Iterable[str]) -> Meta:
-    return Meta(description=description, extra_json_schema={"enum": list(choices)})
-
-
-def _one_of(field: str, value: str, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise ValidationError(f"{value!r} is not one of {', '.join(choices)}", field=field)
+#: Request fields that are lists on the wire but also take comma-separated text in Python.
+_LIST_FIELDS = ("sort_key", "ids")
 
 
 def _not_blank(field: str, value: str) -> None:
@@ -47,9 +44,30 @@ def _not_blank(field: str, value: str) -> None:
         raise ValidationError("must not be empty or blank", field=field)
 
 
-def _split(value: str | list[str]) -> list[str]:
-    """A comma-separated string or a list, as a list (the API takes comma-separated text)."""
-    return value.split(",") if isinstance(value, str) else list(value)
+def _as_list(value: Any) -> Any:
+    return value.split(",") if isinstance(value, str) else value
+
+
+def _as_flag(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    return value.upper() if isinstance(value, str) else value
+
+
+def convenient(**arguments: Any) -> dict[str, Any]:
+    """Python conveniences over the wire types, applied to keyword arguments before validation.
+
+    ``sort_key`` and ``ids`` take comma-separated text as well as a list; ``qga_enabled`` takes
+    a bool (or ``"true"``) for the API's ``"TRUE"``/``"FALSE"``. Unset (``None``) arguments are
+    dropped. Request models built directly get the same through ``__post_init__``.
+    """
+    out = {k: v for k, v in arguments.items() if v is not None}
+    for name in _LIST_FIELDS:
+        if name in out:
+            out[name] = _as_list(out[name])
+    if "qga_enabled" in out:
+        out["qga_enabled"] = _as_flag(out["qga_enabled"])
+    return out
 
 
 class _Item(msgspec.Struct, rename="camel", omit_defaults=True, kw_only=True):
@@ -62,27 +80,23 @@ class _Item(msgspec.Struct, rename="camel", omit_defaults=True, kw_only=True):
 class VMPQueryImageRequest(RequestModel):
     """Filters, sorting and paging of :data:`~cdnetworks.imagemanage.actions.VMP_QUERY_IMAGE`.
 
-    ``sort_key`` takes one key or several (a list, or comma-separated text); several keys go
-    on the wire as one comma-separated ``sortKey`` value, the form the API uses for ``ids``
-    (the Go SDK types ``sortKey`` as a single string). ``ids`` likewise: a list or
-    comma-separated text, at most 100.
+    Several ``sort_key`` values go on the wire as one comma-separated ``sortKey``, the form the
+    API uses for ``ids`` (the Go SDK types ``sortKey`` as a single string); ``ids`` likewise, at
+    most 100. Both take a list or comma-separated text.
     """
 
     sort_key: (
         Annotated[
-            str | list[str],
-            _enum(
-                "Field(s) to sort by: name, createdAt, type, size, state; several are "
-                "sent comma-separated in one sortKey",
-                SORT_KEYS,
+            list[SortKey],
+            Meta(
+                min_length=1,
+                description="Field(s) to sort by; several are sent comma-separated in one sortKey",
             ),
         ]
         | None
     ) = None
     sort_dir: (
-        Annotated[
-            str, _enum("Sort direction, only with sort_key: desc (default) or asc", SORT_DIRS)
-        ]
+        Annotated[SortDir, Meta(description="Sort direction, only with sort_key (default desc)")]
         | None
     ) = None
     limit: (
@@ -96,62 +110,36 @@ class VMPQueryImageRequest(RequestModel):
     ) = None
     ids: (
         Annotated[
-            str | list[str],
-            Meta(description="Image ids to fetch, at most 100 (a list or comma-separated text)"),
+            list[str],
+            Meta(min_length=1, max_length=MAX_IDS, description="Image ids to fetch, at most 100"),
         ]
         | None
     ) = None
     name: Annotated[str, Meta(description="Image name")] | None = None
     type: (
         Annotated[
-            str,
-            _enum(
-                "Image owner: COMMON (official), SNAPSHOT (from a VM snapshot), CUSTOM (user's)",
-                IMAGE_TYPES,
-            ),
+            ImageType,
+            Meta(description="Owner: COMMON (official), SNAPSHOT (from a VM), CUSTOM (user's)"),
         ]
         | None
     ) = None
     state: (
         Annotated[
-            str,
-            _enum(
-                "Image state: ACTIVE (usable), BUILDING (being created), INACTIVE (unusable)",
-                IMAGE_STATES,
-            ),
+            ImageState,
+            Meta(description="ACTIVE (usable), BUILDING (being created), INACTIVE (unusable)"),
         ]
         | None
     ) = None
 
     def __post_init__(self) -> None:
-        if self.sort_key is not None:
-            keys = _split(self.sort_key)
-            if not keys:
-                raise ValidationError("must name at least one key", field="sort_key")
-            for key in keys:
-                _one_of("sort_key", key, SORT_KEYS)
-            if len(set(keys)) != len(keys):
-                raise ValidationError("names a key twice", field="sort_key")
-            self.sort_key = keys if len(keys) > 1 else keys[0]
-        if self.sort_dir is not None:
-            _one_of("sort_dir", self.sort_dir, SORT_DIRS)
-            if self.sort_key is None:
-                raise ValidationError("must come with sort_key", field="sort_dir")
-        if self.ids is not None:
-            ids = _split(self.ids)
-            if not ids:
-                raise ValidationError("must name at least one id", field="ids")
-            for image_id in ids:
-                _not_blank("ids", image_id)
-            if len(ids) > MAX_IDS:
-                raise ValidationError(
-                    f"at most {MAX_IDS} ids per call, got {len(ids)}", field="ids"
-                )
-            self.ids = ids
-        if self.type is not None:
-            _one_of("type", self.type, IMAGE_TYPES)
-        if self.state is not None:
-            _one_of("state", self.state, IMAGE_STATES)
+        self.sort_key = _as_list(self.sort_key)
+        self.ids = _as_list(self.ids)
+        if self.sort_key is not None and len(set(self.sort_key)) != len(self.sort_key):
+            raise ValidationError("names a key twice", field="sort_key")
+        if self.sort_dir is not None and self.sort_key is None:
+            raise ValidationError("must come with sort_key", field="sort_dir")
+        for image_id in self.ids or ():
+            _not_blank("ids", image_id)
 
 
 class Image(_Item):
@@ -194,8 +182,8 @@ class VMPCreateImageRequest(RequestModel):
     """Make an image from a VM's system disk (``instance_uuid``) or from a file (``image_src_url``).
 
     Exactly one of the two; ``md5`` only with a URL; ``ostype`` required with a URL.
-    ``qga_enabled`` takes a bool (or ``"TRUE"``/``"FALSE"``) and is sent as the API's
-    ``"TRUE"``/``"FALSE"`` text.
+    ``qga_enabled`` is the API's ``"TRUE"``/``"FALSE"`` text; the client methods (and this
+    model's constructor) also take a bool.
     """
 
     name: Annotated[str, Meta(description="Image name")]
@@ -217,11 +205,7 @@ class VMPCreateImageRequest(RequestModel):
         | None
     ) = None
     ostype: (
-        Annotated[
-            str,
-            _enum("Operating system, required with image_src_url: windows or linux", OS_TYPES),
-        ]
-        | None
+        Annotated[OsType, Meta(description="Operating system, required with image_src_url")] | None
     ) = None
     min_disk: (
         Annotated[
@@ -232,17 +216,17 @@ class VMPCreateImageRequest(RequestModel):
     ) = None
     qga_enabled: (
         Annotated[
-            bool | str,
+            Flag,
             Meta(
                 description="Whether the image runs the QEMU guest agent (needed for password "
-                "reset); sent as TRUE/FALSE",
-                extra_json_schema={"enum": [True, False, "TRUE", "FALSE"]},
+                "reset)"
             ),
         ]
         | None
     ) = None
 
     def __post_init__(self) -> None:
+        self.qga_enabled = _as_flag(self.qga_enabled)
         _not_blank("name", self.name)
         if self.instance_uuid is not None:
             _not_blank("instance_uuid", self.instance_uuid)
@@ -267,17 +251,6 @@ class VMPCreateImageRequest(RequestModel):
                 raise ValidationError("goes only with image_src_url", field="md5")
             if not _MD5.match(self.md5):
                 raise ValidationError("must be 32 hexadecimal digits", field="md5")
-        if self.ostype is not None:
-            _one_of("ostype", self.ostype, OS_TYPES)
-        if isinstance(self.qga_enabled, bool):
-            self.qga_enabled = "TRUE" if self.qga_enabled else "FALSE"
-        elif self.qga_enabled is not None:
-            if self.qga_enabled.upper() not in ("TRUE", "FALSE"):
-                raise ValidationError(
-                    f"{self.qga_enabled!r} is not one of True, False, 'TRUE', 'FALSE'",
-                    field="qga_enabled",
-                )
-            self.qga_enabled = self.qga_enabled.upper()
 
 
 class VMPCreateImageResponse(ResponseModel):

@@ -17,6 +17,8 @@ IMAGEMANAGE = Product(
     async_client=AsyncImageManageClient,
     summary="Edge VMP images: list, create and remove images, and pre-warm them on edge nodes.",
     version=__version__,
+    # Beyond the actions, the client methods tools (the CLI) expose: the waiters.
+    commands=("wait_for_image", "wait_for_preheating"),
 )
 
 

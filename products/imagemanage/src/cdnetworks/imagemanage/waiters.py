@@ -53,18 +53,26 @@ Waiter = Generator[Poll | Pause, Any, T]
 
 @dataclass(frozen=True)
 class Progress(Generic[V]):
-    """What a progress callback receives after each poll.
+    """What a ``progress`` callback receives after each poll.
 
     ``value`` is the image (``None`` while it is not listed yet) for :func:`wait_for_image`, and
     a ``{node_name: state}`` mapping (``None`` for a node not reported yet) for
-    :func:`wait_for_preheating`. ``request_id`` is the poll's ``x-cnc-request-id``.
+    :func:`wait_for_preheating`, where ``done`` / ``total`` count the nodes in a final state.
+    ``finished`` is true on the last poll (done or failed); ``request_id`` is the poll's
+    ``x-cnc-request-id``; :meth:`summary` is one line for people (the CLI prints it).
     """
 
     poll: int
     elapsed: float
     value: V
-    done: bool
+    finished: bool
     request_id: str | None
+    text: str = ""
+    done: int | None = None
+    total: int | None = None
+
+    def summary(self) -> str:
+        return f"{self.text} (poll {self.poll}, {self.elapsed:.1f} s)"
 
 
 class WaiterError(CdnetworksError):
@@ -109,8 +117,11 @@ class Verdict(Generic[V]):
     """One poll judged: the value to report, and whether it is done or failed (with why)."""
 
     value: V
+    text: str
     done: bool = False
     failure: str | None = None
+    #: Counts for a progress bar (nodes in a final state, nodes in all), when they mean something.
+    count: tuple[int, int] | None = None
 
 
 def poll_until(
@@ -119,7 +130,7 @@ def poll_until(
     judge: Callable[[Any], Verdict[V]],
     schedule: Schedule,
     what: str,
-    on_poll: Callable[[Progress[V]], object] | None = None,
+    progress: Callable[[Progress[V]], object] | None = None,
 ) -> Waiter[V]:
     """The loop every waiter shares: poll, judge, report, then finish, fail or pause."""
     started = time.monotonic()
@@ -131,14 +142,18 @@ def poll_until(
         polls += 1
         verdict = judge(response)
         now = time.monotonic()
-        if on_poll is not None:
-            on_poll(
+        if progress is not None:
+            done, total = verdict.count or (None, None)
+            progress(
                 Progress(
                     polls,
                     now - started,
                     verdict.value,
                     verdict.done or verdict.failure is not None,
                     getattr(response, "request_id", None),
+                    verdict.text,
+                    done,
+                    total,
                 )
             )
         if verdict.failure is not None:
@@ -179,7 +194,7 @@ def wait_for_image(
     schedule: Schedule,
     ready_states: Collection[str] = IMAGE_READY_STATES,
     failed_states: Collection[str] = IMAGE_FAILED_STATES,
-    on_poll: Callable[[Progress[Image | None]], object] | None = None,
+    progress: Callable[[Progress[Image | None]], object] | None = None,
 ) -> Waiter[Image | None]:
     """Poll ``VMPQueryImage(ids=[image_id])`` until the image is ACTIVE; INACTIVE fails at once.
 
@@ -190,13 +205,14 @@ def wait_for_image(
 
     def judge(page: VMPQueryImageResponse) -> Verdict[Image | None]:
         image = next((i for i in page.images if i.id == image_id), None)
-        state = (image.state or "").upper() if image is not None else ""
-        if state in failed:
-            return Verdict(image, failure=f"image {image_id} is {image.state if image else ''}")
-        return Verdict(image, done=state in ready)
+        shown = "not listed yet" if image is None else (image.state or "no state")
+        text = f"image {image_id}: {shown}"
+        if image is not None and (image.state or "").upper() in failed:
+            return Verdict(image, text, failure=f"image {image_id} is {image.state}")
+        return Verdict(image, text, done=image is not None and (image.state or "").upper() in ready)
 
     return poll_until(
-        VMP_QUERY_IMAGE, request, judge, schedule, f"waiting for image {image_id}", on_poll
+        VMP_QUERY_IMAGE, request, judge, schedule, f"waiting for image {image_id}", progress
     )
 
 
@@ -207,7 +223,7 @@ def wait_for_preheating(
     schedule: Schedule,
     done_states: Collection[str] = PREHEATING_DONE_STATES,
     failed_states: Collection[str] = PREHEATING_FAILED_STATES,
-    on_poll: Callable[[Progress[Mapping[str, str | None]]], object] | None = None,
+    progress: Callable[[Progress[Mapping[str, str | None]]], object] | None = None,
 ) -> Waiter[Mapping[str, str | None]]:
     """Poll ``QueryVmpImagePreheatingState`` until every node is in a done or failed state.
 
@@ -229,13 +245,18 @@ def wait_for_preheating(
         reported = {n.node_name: n.state for n in answer.data.pre_heating_info}
         states = reported if wanted is None else {n: reported.get(n) for n in wanted}
         upper = {n: (s or "").upper() for n, s in states.items()}
-        if not states or any(s not in done | failed for s in upper.values()):
-            return Verdict(states)
+        final = sum(s in done | failed for s in upper.values())
+        listing = ", ".join(f"{n}={s or 'not reported'}" for n, s in states.items()) or "no nodes"
+        text = f"pre-warming {image_id}: {final} of {len(states)} nodes final ({listing})"
+        count = (final, len(states))
+        if not states or final < len(states):
+            return Verdict(states, text, count=count)
         bad = sorted(n for n, s in upper.items() if s in failed)
         if bad:
             detail = ", ".join(f"{n}={states[n]}" for n in bad)
-            return Verdict(states, failure=f"pre-warming image {image_id} failed on {detail}")
-        return Verdict(states, done=True)
+            failure = f"pre-warming image {image_id} failed on {detail}"
+            return Verdict(states, text, failure=failure, count=count)
+        return Verdict(states, text, done=True, count=count)
 
     return poll_until(
         QUERY_VMP_IMAGE_PREHEATING_STATE,
@@ -243,5 +264,5 @@ def wait_for_preheating(
         judge,
         schedule,
         f"waiting for pre-warming of image {image_id}",
-        on_poll,
+        progress,
     )
