@@ -2,7 +2,8 @@
 
 A :class:`FaultRule` says which :data:`Fault` to inject and when: at a ``rate`` (drawn from the
 emulator's seeded generator, so a seed replays the same faults) and/or on given ``calls`` (1-based
-numbers counted over the requests the rule applies to), optionally only for some ``actions``.
+numbers counted over the requests the rule applies to), optionally only for some ``actions``
+(route names such as ``VMPCreateImage``, in any case, or ``"POST /vmp/images"``).
 
 Where each fault strikes:
 
@@ -84,10 +85,13 @@ class FaultRule:
         object.__setattr__(self, "fault", fault)
         object.__setattr__(self, "rate", rate)
         object.__setattr__(self, "calls", frozenset(calls))
-        object.__setattr__(self, "actions", None if actions is None else frozenset(actions))
+        # Case-folded, so the API docs' "Vmpcreateimage" and the Go SDK's "VMPCreateImage" agree.
+        object.__setattr__(
+            self, "actions", None if actions is None else frozenset(a.lower() for a in actions)
+        )
 
     def applies_to(self, names: tuple[str, ...]) -> bool:
-        return self.actions is None or any(name in self.actions for name in names)
+        return self.actions is None or any(name.lower() in self.actions for name in names)
 
 
 @dataclass

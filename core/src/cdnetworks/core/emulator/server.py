@@ -40,6 +40,8 @@ class EmulatorServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        #: Connections accepted so far (keep-alive makes this far smaller than the requests).
+        self.connections_accepted = 0
 
     @property
     def port(self) -> int:
@@ -142,6 +144,7 @@ class EmulatorServer:
         task = asyncio.current_task()
         assert task is not None
         self._tasks.add(task)
+        self.connections_accepted += 1
         conn = h11.Connection(h11.SERVER)
         try:
             while True:
