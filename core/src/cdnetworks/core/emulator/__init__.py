@@ -22,6 +22,7 @@ from .app import (
     DEFAULT_SECRET_KEY,
     IN_PROCESS_ENDPOINT,
     Answer,
+    ClientKwargs,
     Emulator,
     Exchange,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "TIMESTAMP_WINDOW",
     "Answer",
     "AsyncEmulatorTransport",
+    "ClientKwargs",
     "Drop",
     "Empty",
     "Emulator",

@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from email.utils import formatdate
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import httpx
 
@@ -47,6 +47,14 @@ DEFAULT_SECRET_KEY = "sk-emulator"  # noqa: S105 - the emulator's documented def
 #: (``*.localhost``), so a client that forgot ``transport=`` fails to connect instead of
 #: reaching the real API.
 IN_PROCESS_ENDPOINT = "http://emulator.localhost"
+
+
+class ClientKwargs(TypedDict):
+    """Keyword arguments for a client (a ``TypedDict``, so ``Client(**kwargs)`` type-checks)."""
+
+    access_key: str
+    secret_key: str
+    endpoint: str
 
 
 @dataclass(frozen=True)
@@ -325,13 +333,11 @@ class Emulator:
 
         return AsyncEmulatorTransport(self)
 
-    def client_kwargs(self) -> dict[str, str]:
+    def client_kwargs(self) -> ClientKwargs:
         """``access_key``, ``secret_key`` and ``endpoint`` for a client using :meth:`transport`."""
-        return {
-            "access_key": self.access_key,
-            "secret_key": self.secret_key,
-            "endpoint": IN_PROCESS_ENDPOINT,
-        }
+        return ClientKwargs(
+            access_key=self.access_key, secret_key=self.secret_key, endpoint=IN_PROCESS_ENDPOINT
+        )
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         """Answer one httpx request synchronously: a respx ``side_effect`` or a mock handler."""

@@ -21,7 +21,7 @@ from ..errors import ConfigurationError
 from .services import EmulatorRequest, Reply
 
 if TYPE_CHECKING:
-    from .app import Emulator
+    from .app import ClientKwargs, Emulator
 
 _READ_SIZE = 65536
 _START_TIMEOUT = 10.0
@@ -54,9 +54,11 @@ class EmulatorServer:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self._port}"
 
-    def client_kwargs(self) -> dict[str, str]:
+    def client_kwargs(self) -> ClientKwargs:
         """``access_key``, ``secret_key`` and ``endpoint`` for a client talking to this server."""
-        return {**self.emulator.client_kwargs(), "endpoint": self.endpoint}
+        kwargs = self.emulator.client_kwargs()
+        kwargs["endpoint"] = self.endpoint
+        return kwargs
 
     def start(self) -> EmulatorServer:
         if self._thread is not None:
