@@ -36,7 +36,8 @@ def _collect(mode: Mode, images: Any, **kwargs: Any) -> list[Any]:
     async def walk() -> list[Any]:
         return [image async for image in images.iter_images(**kwargs)]
 
-    return mode.run(walk)
+    collected: list[Any] = mode.run(walk)
+    return collected
 
 
 def test_main_job_in_process(mode: Mode, fast_emu: Emulator) -> None:
