@@ -19,6 +19,7 @@ from cdnetworks.core import (
     Client,
     ConfigurationError,
     ProtocolError,
+    ServerError,
     Timeout,
     TransportTimeoutError,
 )
@@ -168,3 +169,32 @@ def test_lifecycle_errors() -> None:
     assert server.wait(timeout=1)
     server.stop()
     assert "stopped" in repr(server)
+
+
+def test_an_emulator_bug_is_a_500_not_a_dead_server(
+    emu: Emulator, server: EmulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(request: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(emu, "answer", broken)
+    with httpx.Client(base_url=server.endpoint) as http:
+        first = http.get("/vmp/images")
+        second = http.get("/vmp/images")
+    assert (first.status_code, second.status_code) == (500, 500)
+    assert first.json() == {"code": "InternalError", "message": "RuntimeError: boom"}
+    assert first.headers["x-cnc-request-id"]
+
+
+def test_a_failing_handler_is_a_500(mode: Mode, emu: Emulator) -> None:
+    def broken(request: object) -> None:
+        raise KeyError("oops")
+
+    (query,) = [r for r in emu.routes if r.name == "VMPQueryImage"]
+    query.handler = broken
+    transport = emu.async_transport() if mode.is_async else emu.transport()
+    client = mode.client(**emu.client_kwargs(), transport=transport, retry=NO_RETRY)
+    with pytest.raises(ServerError) as caught:
+        mode.run(client.invoke, "GET", "/vmp/images")
+    assert caught.value.code == "InternalError"
+    assert "VMPQueryImage failed: KeyError" in caught.value.message

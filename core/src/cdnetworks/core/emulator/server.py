@@ -11,17 +11,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+import uuid
 from types import TracebackType
-from typing import TYPE_CHECKING
 
 import h11
 import httpx
 
 from ..errors import ConfigurationError
+from .app import Answer, ClientKwargs, Emulator
 from .services import EmulatorRequest, Reply
-
-if TYPE_CHECKING:
-    from .app import ClientKwargs, Emulator
 
 _READ_SIZE = 65536
 _START_TIMEOUT = 10.0
@@ -155,12 +153,18 @@ class EmulatorServer:
                 except h11.RemoteProtocolError as exc:
                     if conn.our_state in (h11.IDLE, h11.SEND_RESPONSE):
                         bad = Reply.error(400, "BadRequest", f"malformed HTTP request: {exc}")
+                        bad.headers.append(("x-cnc-request-id", str(uuid.uuid4())))
                         writer.write(_encode(conn, bad))
                         await writer.drain()
                     break
                 if request is None:
                     break
-                answer = self.emulator.answer(request)
+                try:
+                    answer = self.emulator.answer(request)
+                except Exception as exc:  # an emulator bug: answer it, keep serving others
+                    failed = Reply.error(500, "InternalError", f"{type(exc).__name__}: {exc}")
+                    failed.headers.append(("x-cnc-request-id", request.request_id or "none"))
+                    answer = Answer(failed)
                 if answer.delay > 0:
                     await asyncio.sleep(answer.delay)
                 if answer.reply is None:
