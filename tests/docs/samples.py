@@ -1,12 +1,16 @@
-"""Find the runnable Python samples in Markdown pages.
+"""Find the runnable samples in Markdown pages.
 
 A sample is a fenced block opened by a line of three backticks followed by ``python`` (with
 optional attributes such as ``title="..."``), at any indentation (blocks inside admonitions are
-indented). A block whose first line is ``# docs: no-run (reason)`` is shown but not run; the
-reason is compulsory. Snippet includes inside a block (``--8<-- "path"`` on one line, or paths one
-per line between two ``--8<--`` lines) are replaced by the files, relative to the repository
-root, as the site's ``pymdownx.snippets`` extension does, so a page can show and run a real
-source file. (The block form also keeps ``ruff format`` from rewriting the include as Python.)
+indented). A ``console`` block is a shell transcript: its ``$ `` lines are the commands (the
+other lines show their output) and run as one bash script. Blocks for commands a reader should
+only read, such as installs, use ``bash`` and are not run.
+
+A block whose first line is ``# docs: no-run (reason)`` is shown but not run; the reason is
+compulsory. Snippet includes inside a block (``--8<-- "path"`` on one line, or paths one per
+line between two ``--8<--`` lines) are replaced by the files, relative to the repository root,
+as the site's ``pymdownx.snippets`` extension does, so a page can show and run a real source
+file. (The block form also keeps ``ruff format`` from rewriting the include as Python.)
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})\s*(?P<lang>[\w+-]*)(?P<attrs>[^`]*)$")
 SNIPPET = re.compile(r'^--8<--\s+"(?P<path>[^"]+)"\s*$')
 SNIPPET_BLOCK = "--8<--"
+RUNNABLE = ("python", "console")
 NO_RUN = re.compile(r"^#\s*docs:\s*no-run\b(?P<reason>.*)$")
 
 
@@ -30,6 +35,7 @@ class Sample:
     line: int  # 1-based line of the first code line in the page
     code: str
     skip_reason: str | None
+    lang: str = "python"  # "python", or "console": shell commands, run as one bash script
 
     def compiled(self) -> CodeType:
         # Pad with newlines so tracebacks show the page's own line numbers.
@@ -66,17 +72,19 @@ def extract(path: Path) -> list[Sample]:
             end += 1
         if end == len(lines):
             raise ValueError(f"{rel}:{i + 1}: code fence never closed")
-        if match["lang"] == "python":
+        if match["lang"] in RUNNABLE:
             body = [ln[len(indent) :] if ln.startswith(indent) else ln for ln in lines[start:end]]
-            code = _expand(textwrap.dedent("\n".join(body)) + "\n")
-            first = code.lstrip().splitlines()[0] if code.strip() else ""
+            text = textwrap.dedent("\n".join(body)) + "\n"
+            lang = match["lang"]
+            code = _expand(text) if lang == "python" else _commands(text)
+            first = text.lstrip().splitlines()[0] if text.strip() else ""
             no_run = NO_RUN.match(first)
             reason = None
             if no_run:
                 reason = no_run["reason"].strip(" -:()")
                 if not reason:
                     raise ValueError(f"{rel}:{start + 1}: '# docs: no-run' needs a reason")
-            samples.append(Sample(rel, start + 1, code, reason))
+            samples.append(Sample(rel, start + 1, code, reason, lang))
         i = end + 1
     return samples
 
@@ -95,3 +103,18 @@ def _expand(code: str) -> str:
     if in_block:
         raise ValueError("a '--8<--' snippet block is never closed")
     return "".join(out)
+
+
+def _commands(text: str) -> str:
+    """The commands of a console transcript: ``$ `` lines (and their ``\\`` continuations)."""
+    commands: list[str] = []
+    continued = False
+    for line in text.splitlines():
+        if continued:
+            commands.append(line)
+        elif line.startswith("$ "):
+            commands.append(line[2:])
+        else:
+            continue  # output, or a comment such as the no-run marker
+        continued = line.rstrip().endswith("\\")
+    return "\n".join(commands) + "\n"

@@ -40,6 +40,14 @@ inside = "a fence in a longer fence is text"
 --8<--
 w = VALUE
 ```
+
+```console
+$ cdnetworks imagemanage vmp-query-image \\
+    --limit 1
+{{"images": []}}
+$ echo done
+done
+```
 """
 
 
@@ -53,6 +61,9 @@ def test_extracts_python_blocks_with_lines_markers_and_snippets(tmp_path: Path) 
     snippet = tmp_path / "snippet.py"
     snippet.write_text("VALUE = 42\n")
     samples = extract(_page(tmp_path, PAGE.format(snippet=snippet)))
+    console = samples.pop()
+    assert console.lang == "console"
+    assert console.code == "cdnetworks imagemanage vmp-query-image \\\n    --limit 1\necho done\n"
     assert [s.code for s in samples] == [
         "x = 1\n",
         "y = x + 1\n",

@@ -8,6 +8,9 @@ The environment points ``Client()`` at the live API (``CDNETWORKS_ENDPOINT`` and
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +18,7 @@ from typing import Any
 import pytest
 
 from tests.docs.conftest import LiveApi
-from tests.docs.samples import ROOT, extract, pages
+from tests.docs.samples import ROOT, Sample, extract, pages
 
 PAGES = [p.relative_to(ROOT).as_posix() for p in pages()]
 
@@ -43,6 +46,7 @@ def test_pages_have_samples() -> None:
     """The runner really finds samples (a broken extractor would pass every page vacuously)."""
     counted = {page: len(extract(ROOT / page)) for page in PAGES}
     assert counted["docs/getting-started.md"] >= 3
+    assert any(s.lang == "console" for s in extract(ROOT / "docs/cli.md"))
     assert sum(counted.values()) >= 30
 
 
@@ -52,11 +56,35 @@ def test_page_samples_run(page: str, sample_env: LiveApi, monkeypatch: pytest.Mo
         # An example's README imports the example as if installed; its source folder stands in.
         monkeypatch.syspath_prepend(str(ROOT / Path(page).parent / "src"))
     samples = extract(ROOT / page)
-    runnable = [s for s in samples if s.skip_reason is None]
+    # Console transcripts run on the site's pages; the READMEs' show install steps too.
+    runnable = [
+        s
+        for s in samples
+        if s.skip_reason is None and (s.lang == "python" or page.startswith("docs/"))
+    ]
     if not runnable:
         pytest.skip("no runnable python samples on this page")
     namespace: dict[str, Any] = {"__name__": "__main__"}
     for sample in runnable:
+        if sample.lang == "console":
+            _run_console(sample)
+            continue
         # Compiled under the page's name and line numbers: a failure's traceback points at
         # the line of the page that broke.
         exec(sample.compiled(), namespace)  # noqa: S102 - running the docs is the point
+
+
+def _run_console(sample: Sample) -> None:
+    """Run a transcript's commands in bash, with this environment's ``cdnetworks`` first on PATH."""
+    bin_dir = str(Path(sys.executable).parent)
+    env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
+    done = subprocess.run(  # noqa: S603 - the docs' own commands
+        ["bash", "-c", "set -euo pipefail\n" + sample.code],  # noqa: S607 - bash from PATH
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    where = f"{sample.page}:{sample.line}"
+    assert done.returncode == 0, f"{where}: exit {done.returncode}\n{done.stdout}\n{done.stderr}"
+    assert done.stdout.strip(), f"{where}: the commands printed nothing"
