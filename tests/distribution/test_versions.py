@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import re
+from typing import Any
 
 import httpx
 import pytest
@@ -15,6 +16,7 @@ from packaging.version import Version
 
 import cdnetworks.core
 from cdnetworks.core import Client, hookimpl
+from tests.conftest import Mode
 from tests.distribution.workspace import DISTS, ROOT, Dist, tomllib, version_of
 
 
@@ -69,3 +71,30 @@ def test_user_agent_reports_the_core_version_and_a_suffix() -> None:
         rf"cdnetworks-sdk-python/{re.escape(version)} python/\S+ httpx/\S+ cdnetworks-example/9\.9",
         sent[0],
     )
+
+
+@pytest.mark.parametrize("suffix", [None, "my-deployer/2.1"])
+def test_product_clients_add_their_name_and_version(mode: Mode, suffix: str | None) -> None:
+    from cdnetworks.imagemanage import AsyncImageManageClient, ImageManageClient
+    from cdnetworks.imagemanage import __version__ as product_version
+
+    sent: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request.headers["user-agent"])
+        return httpx.Response(200, json={"images": []})
+
+    cls = AsyncImageManageClient if mode.is_async else ImageManageClient
+    images: Any = cls(
+        access_key="AK",
+        secret_key="SK",
+        endpoint="https://api.example.com",
+        transport=httpx.MockTransport(handler),
+        load_entry_points=False,
+        user_agent_suffix=suffix,
+    )
+    mode.run(images.vmp_query_image, limit=1)
+    mode.run(images.aclose if mode.is_async else images.close)
+    expected = f" cdnetworks-imagemanage/{product_version}" + (f" {suffix}" if suffix else "")
+    assert sent[0].startswith(f"cdnetworks-sdk-python/{cdnetworks.core.__version__} ")
+    assert sent[0].endswith(expected)

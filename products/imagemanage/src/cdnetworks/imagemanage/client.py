@@ -17,6 +17,7 @@ import anyio
 
 from cdnetworks.core import AsyncClient, Client, ConfigurationError
 
+from ._version import __version__
 from .actions import (
     DEPLOY_VMP_IMAGE_PREHEATING,
     QUERY_VMP_IMAGE_PREHEATING_STATE,
@@ -56,10 +57,18 @@ T = TypeVar("T")
 CoreT = TypeVar("CoreT", Client, AsyncClient)
 
 
+#: Appended to the core's ``User-Agent`` by clients this module builds.
+USER_AGENT = f"cdnetworks-imagemanage/{__version__}"
+
+
 def _core(kind: type[CoreT], client: CoreT | None, settings: Mapping[str, Any]) -> CoreT:
     """Adopt the given core client, or build one from the core's keyword arguments."""
     if client is None:
-        return kind(**settings)
+        # A client built here names the product and its version in the User-Agent, after the
+        # core's; a caller's own suffix follows. (A shared core client is left as it is.)
+        suffix = settings.get("user_agent_suffix")
+        agent = f"{USER_AGENT} {suffix}" if suffix else USER_AGENT
+        return kind(**{**settings, "user_agent_suffix": agent})
     if settings:
         raise ConfigurationError(
             f"pass client= or client settings ({', '.join(sorted(settings))}), not both"
