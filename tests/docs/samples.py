@@ -43,12 +43,12 @@ class Sample:
 
 
 def pages() -> list[Path]:
-    """Every page whose samples must run: the site, the READMEs, the example plugin."""
+    """Every page whose samples must run: the site's pages and the READMEs."""
     found = sorted((ROOT / "docs").rglob("*.md"))
-    found += sorted(ROOT.glob("README.md"))
-    found += sorted(ROOT.glob("*/README.md"))
-    found += sorted(ROOT.glob("products/*/README.md"))
-    found += sorted(ROOT.glob("examples/*/README.md"))
+    found.append(ROOT / "README.md")
+    # Every distribution's README (its PyPI description), the example plugin's included.
+    for pattern in ("*/README.md", "products/*/README.md", "examples/*/README.md"):
+        found += sorted(p for p in ROOT.glob(pattern) if (p.parent / "pyproject.toml").exists())
     return found
 
 

@@ -63,7 +63,7 @@ def test_page_samples_run(page: str, sample_env: LiveApi, monkeypatch: pytest.Mo
         if s.skip_reason is None and (s.lang == "python" or page.startswith("docs/"))
     ]
     if not runnable:
-        pytest.skip("no runnable python samples on this page")
+        pytest.skip(f"{page}: no runnable samples")
     namespace: dict[str, Any] = {"__name__": "__main__"}
     for sample in runnable:
         if sample.lang == "console":
