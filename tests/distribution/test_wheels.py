@@ -39,12 +39,12 @@ pytestmark = pytest.mark.distribution
 def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One build per session: wheels and sdists of every workspace member and the example."""
     out = tmp_path_factory.mktemp("wheelhouse")
-    uv = shutil.which("uv")
-    if uv is None:
-        pytest.fail("uv is needed to build the distributions (pip install uv)")
+    # `uv run` exports UV (its own binary), which may not be on PATH when pip installed it.
+    uv = os.environ.get("UV") or shutil.which("uv")
+    command = [uv] if uv else [sys.executable, "-m", "uv"]
     for args in (["--all-packages"], [str(EXAMPLE)]):
         subprocess.run(
-            [uv, "build", "--quiet", "--out-dir", str(out), *args],
+            [*command, "build", "--quiet", "--out-dir", str(out), *args],
             cwd=ROOT,
             check=True,
             timeout=300,
