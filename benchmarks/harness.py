@@ -54,7 +54,12 @@ def compare(
             gc.enable()
     base = statistics.median(samples[baseline.name])
     return [
-        Row(group, c.name, statistics.median(samples[c.name]), statistics.median(samples[c.name]) / base)
+        Row(
+            group,
+            c.name,
+            statistics.median(samples[c.name]),
+            statistics.median(samples[c.name]) / base,
+        )
         for c in cases
     ]
 
@@ -71,5 +76,7 @@ def table(rows: list[Row]) -> str:
     """A Markdown table, ready for the docs' performance page."""
     lines = ["| group | case | median | ratio to baseline | note |", "|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r.group} | {r.name} | {fmt_seconds(r.median_s)} | {r.ratio:.2f}x | {r.note} |")
+        lines.append(
+            f"| {r.group} | {r.name} | {fmt_seconds(r.median_s)} | {r.ratio:.2f}x | {r.note} |"
+        )
     return "\n".join(lines)

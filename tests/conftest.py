@@ -9,6 +9,7 @@ between calls exactly as they would in an async program.
 from __future__ import annotations
 
 import json
+import logging
 import pathlib
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -80,3 +81,36 @@ def mode(request: pytest.FixtureRequest, portal: Any) -> Iterator[Mode]:
     m = Mode(request.param, portal)
     yield m
     m.close()
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture(autouse=True)
+def _canary_never_logged() -> Iterator[list[str]]:
+    """Suite-wide: with the ``cdnetworks`` logger at DEBUG, no line may contain the secret."""
+    logger = logging.getLogger("cdnetworks")
+    handler = _Collect()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
+    old_level = logger.level
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(handler)
+    try:
+        yield handler.lines
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+    leaked = [line for line in handler.lines if CANARY_SECRET in line]
+    assert not leaked, f"the secret key leaked into log lines: {leaked[:3]}"
+
+
+@pytest.fixture
+def log_lines(_canary_never_logged: list[str]) -> list[str]:
+    """The ``cdnetworks`` log lines emitted so far in this test (formatted)."""
+    return _canary_never_logged

@@ -6,6 +6,7 @@ asks to send and sleeps when it asks to sleep.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Iterable, Mapping
@@ -25,8 +26,8 @@ from .errors import ConfigurationError, ValidationError
 from .pipeline import CallEnv, CallSpec, Pipeline, Send, Sleep, run_call
 from .plugins.manager import METRICS_PLUGIN, PluginHost
 from .plugins.metrics_plugin import MetricsCollector
-from .response import decode_any, typed_decoder
 from .ratelimit import RateLimiter
+from .response import decode_any, typed_decoder
 from .retry import RetryPolicy, RetryQuota
 from .signing import AkskAuth, check_header
 
@@ -93,7 +94,7 @@ class _BaseClient:
         self._auth = AkskAuth.from_credentials(resolved.credentials, signed_headers=signed_headers)
         policy = retry or RetryPolicy()
         if max_attempts is not None:
-            policy = RetryPolicy(**{**policy.__dict__, "max_attempts": max_attempts})
+            policy = dataclasses.replace(policy, max_attempts=max_attempts)
         self.retry = policy
         self.timeout = (
             Timeout.coerce(timeout) if timeout is not None else (default_timeout or Timeout())

@@ -82,7 +82,8 @@ def _read_profile_file(path: Path) -> configparser.ConfigParser:
             f"before {exc.line.strip()!r}"
         ) from None
     except configparser.ParsingError as exc:
-        lineno, line = exc.errors[0][0], str(exc.errors[0][1])
+        lineno = exc.errors[0][0]
+        line = text.splitlines()[lineno - 1] if 0 < lineno <= len(text.splitlines()) else ""
         raise CredentialsError(
             f"credentials file {path}, line {lineno}: cannot parse {line.strip()!r} "
             "(expected 'key = value')"
@@ -174,7 +175,7 @@ def resolve(
         return ResolvedConfig(creds, endpoint, "arguments")
     if profile is None and env.get(ENV_ENDPOINT):
         return ResolvedConfig(creds, env[ENV_ENDPOINT], "environment")
-    if section is None:
+    if section is None and file_path.exists():
         # Keys found elsewhere still pair with the profile's endpoint when the file has one.
         section = load_section()
     if section is not None and section.get("endpoint"):

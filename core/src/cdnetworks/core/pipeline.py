@@ -30,8 +30,8 @@ from .errors import (
     ValidationError,
 )
 from .plugins.manager import PluginHost
-from .response import Outcome, classify_response, classify_transport_error
 from .ratelimit import RateLimiter
+from .response import Outcome, classify_response, classify_transport_error
 from .retry import RetryPolicy, RetryQuota
 from .signing import check_header
 
