@@ -106,6 +106,16 @@ def test_retry_after_is_waited(mode: Mode) -> None:
     assert all(gap >= 0.19 for gap in gaps), gaps
 
 
+def test_long_retry_after_is_left_to_the_caller(mode: Mode) -> None:
+    case = next(c for c in CASES if c.id == "429-retry-after-long")
+    with _target(case) as (endpoint, _):
+        client = mode.client(endpoint=endpoint)
+        with pytest.raises(ApiError) as info:
+            _call(mode, client, "GET")
+    assert info.value.retry_after == 120.0
+    assert "Retry-After asks for 120 s, over the 60 s the policy waits" in str(info.value)
+
+
 def test_clock_skew_is_adopted_for_later_calls(mode: Mode) -> None:
     """After one skew rejection the signer keeps the server's clock: the next call needs one try."""
     case = next(c for c in CASES if c.id == "401-skew")

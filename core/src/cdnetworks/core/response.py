@@ -164,8 +164,7 @@ def classify_response(
             error=api_error, reason=reason + " (clock skew; timestamp corrected)", retriable=True
         )
     if status in policy.retry_statuses:
-        # A 429 is a refusal at the door (nothing was done), so it is safe to retry for any method.
-        if _may_retry(spec, policy) or status == 429:
+        if _may_retry(spec, policy):
             return Outcome(error=api_error, reason=reason, retriable=True, retry_after=retry_after)
         return Outcome(
             error=api_error,
