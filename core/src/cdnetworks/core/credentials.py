@@ -52,6 +52,17 @@ class Credentials:
                     f"the {name} from {self.source} contains whitespace "
                     "(a stray space or newline from copy-paste?)"
                 )
+        # The access key travels in a header (ASCII only); the secret keys an HMAC as UTF-8.
+        if not self.access_key.isascii() or not self.access_key.isprintable():
+            raise CredentialsError(
+                f"the access key from {self.source} has characters outside printable ASCII"
+            )
+        try:
+            self.secret_key.encode("utf-8")
+        except UnicodeEncodeError:
+            raise CredentialsError(
+                f"the secret key from {self.source} is not valid Unicode text"
+            ) from None
 
     def __repr__(self) -> str:
         return f"Credentials(access_key={self.access_key!r}, source={self.source!r})"
