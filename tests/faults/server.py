@@ -12,6 +12,7 @@ count attempts on the server side, where a duplicate create would actually happe
 from __future__ import annotations
 
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -146,6 +147,8 @@ class FaultServer:
     #: Numbers of the requests answered 401 or 429 (refused before they could take effect).
     rejected: set[int] = field(default_factory=set)
     stopping: threading.Event = field(default_factory=threading.Event)
+    #: Serve HTTPS with this context (the handshake happens on the connection's thread).
+    tls: ssl.SSLContext | None = None
 
     def __post_init__(self) -> None:
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -160,7 +163,7 @@ class FaultServer:
     @property
     def endpoint(self) -> str:
         host, port = self._sock.getsockname()
-        return f"http://{host}:{port}"
+        return f"{'https' if self.tls else 'http'}://{host}:{port}"
 
     def now(self) -> float:
         return time.time() + self.clock_offset
@@ -237,6 +240,14 @@ class FaultServer:
     def _serve(self, conn: socket.socket) -> None:
         buffer = b""
         try:
+            if self.tls is not None:
+                raw = conn
+                raw.settimeout(5)
+                conn = self.tls.wrap_socket(raw, server_side=True)
+                conn.settimeout(None)
+                with self._lock:  # stop() must shut down the socket that now owns the fd
+                    self._conns.discard(raw)
+                    self._conns.add(conn)
             while not self.stopping.is_set():
                 request, buffer = _read_request(conn, buffer)
                 if request is None:
@@ -283,9 +294,11 @@ def _read_request(
 
 
 @contextmanager
-def fault_server(*script: Reply, clock_offset: float = 0.0) -> Iterator[FaultServer]:
+def fault_server(
+    *script: Reply, clock_offset: float = 0.0, tls: ssl.SSLContext | None = None
+) -> Iterator[FaultServer]:
     """Run a :class:`FaultServer` answering with ``script`` for the duration of the block."""
-    server = FaultServer(list(script), clock_offset=clock_offset)
+    server = FaultServer(list(script), clock_offset=clock_offset, tls=tls)
     server.start()
     try:
         yield server
