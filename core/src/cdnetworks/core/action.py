@@ -37,7 +37,8 @@ class Action(Generic[ReqT, RespT]):
     summary: str = ""
     #: ``None``: decided by the method (GET, HEAD, OPTIONS, PUT and DELETE are idempotent).
     idempotent: bool | None = None
-    #: Free-form facts for derived tools (the CLI, docs), e.g. ``{"paginates": "marker"}``.
+    #: Facts for derived tools. Known key: ``"paginate"``, the name of the product client
+    #: method that walks every page of this action (the CLI's ``--paginate`` calls it).
     extras: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -55,6 +56,16 @@ class Action(Generic[ReqT, RespT]):
     def sends_body(self) -> bool:
         return self.method not in ("GET", "HEAD")
 
+    @property
+    def method_name(self) -> str:
+        """The snake_case client method name: ``VMPQueryImage`` -> ``vmp_query_image``."""
+        return snake_case(self.name)
+
+
+def snake_case(name: str) -> str:
+    words = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", words).lower()
+
 
 @dataclass(frozen=True)
 class Product:
@@ -66,6 +77,9 @@ class Product:
     async_client: type | None = None
     summary: str = ""
     version: str = ""
+    #: Client methods beyond the actions that tools (the CLI) may expose, such as waiters and
+    #: iterators: their signatures and docstrings describe them.
+    commands: tuple[str, ...] = ()
 
     def action(self, name: str) -> Action[Any, Any]:
         for action in self.actions:

@@ -6,6 +6,7 @@ Everything here runs before the first byte is sent, so bad input fails early and
 from __future__ import annotations
 
 import re
+import typing
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -18,6 +19,8 @@ from .errors import ValidationError
 T = TypeVar("T")
 
 _WIRE_PATH = re.compile(r"`\$\.([^`\[]+)")
+#: msgspec names a missing top-level field only in the message: "missing required field `name`".
+_MISSING_TOP = re.compile(r"^Object missing required field `([^`]+)`$")
 
 
 def _encodable(text: str, field: str | None) -> str:
@@ -99,9 +102,15 @@ def path_segment(name: str, value: Any, action: str | None = None) -> str:
     return quote(text, safe="-_.~")
 
 
+_FIELD_NAMES: dict[type[Any], dict[str, str]] = {}
+
+
 def _field_names(model: type[Any]) -> dict[str, str]:
-    """Python attribute name -> wire name."""
-    return {f.name: f.encode_name for f in msgspec.structs.fields(model)}
+    """Python attribute name -> wire name (cached: msgspec re-evaluates annotations per call)."""
+    names = _FIELD_NAMES.get(model)
+    if names is None:
+        names = _FIELD_NAMES[model] = {f.name: f.encode_name for f in msgspec.structs.fields(model)}
+    return names
 
 
 def _python_name(model: type[Any], wire_path: str) -> str:
@@ -109,6 +118,23 @@ def _python_name(model: type[Any], wire_path: str) -> str:
     reverse = {wire: py for py, wire in _field_names(model).items()}
     head = wire_path.split(".")[0]
     return reverse.get(head, head)
+
+
+def _choices(model: type[Any], field: str) -> tuple[Any, ...]:
+    """The ``Literal`` values a field (or its list items) may take, in declaration order."""
+    try:
+        pending = [typing.get_type_hints(model, include_extras=True)[field]]
+    except (KeyError, NameError, TypeError):
+        return ()
+    while pending:
+        hint = pending.pop()
+        if typing.get_origin(hint) is typing.Literal:
+            return typing.get_args(hint)
+        if typing.get_origin(hint) is typing.Annotated:
+            pending.append(typing.get_args(hint)[0])
+        else:
+            pending.extend(typing.get_args(hint))  # unions, lists and other containers
+    return ()
 
 
 def validate(model: type[T], data: Mapping[str, Any], action: str | None = None) -> T:
@@ -123,9 +149,17 @@ def validate(model: type[T], data: Mapping[str, Any], action: str | None = None)
         message = str(exc)
         match = _WIRE_PATH.search(message)
         field = _python_name(model, match.group(1)) if match else None
+        missing = _MISSING_TOP.match(message)
+        if missing:
+            field = _python_name(model, missing.group(1))
+            raise ValidationError("is required", field=field, action=action) from None
         text = message.split(" - at `")[0]
         if match:
             text = text.replace(f"`$.{match.group(1)}`", field or "")
+        if field and text.startswith("Invalid enum value"):
+            allowed = _choices(model, field)
+            if allowed:
+                text += f"; expected one of {', '.join(str(v) for v in allowed)}"
         raise ValidationError(text, field=field, action=action) from None
 
 

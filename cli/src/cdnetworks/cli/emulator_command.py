@@ -1,0 +1,65 @@
+"""``cdnetworks emulator`` (a local server) and ``--emulator`` (an in-process one).
+
+The emulator lives in the core (``cdnetworks.core.emulator``) and serves every installed
+product that ships an emulator service; it is imported only when asked for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import threading
+from typing import Any, TextIO
+
+
+def add_emulator_command(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "emulator",
+        help="serve a local, signature-checking emulator of the API",
+        description="Serve an in-memory emulator of the installed products' APIs over HTTP. "
+        "It checks every request's AK/SK signature and timestamp like the service does. "
+        "Stop it with Ctrl-C.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks one)")
+    parser.add_argument("--access-key", dest="emu_access_key", help="access key it accepts")
+    parser.add_argument("--secret-key", dest="emu_secret_key", help="secret key it accepts")
+    parser.add_argument(
+        "--throttle", action="store_true", help="enforce the documented rate limits (429)"
+    )
+    parser.set_defaults(serve=serve)
+
+
+def _emulator(**kwargs: Any) -> Any:
+    from cdnetworks.core.emulator import Emulator
+
+    return Emulator(**{k: v for k, v in kwargs.items() if v is not None})
+
+
+def serve(args: argparse.Namespace, out: TextIO, stop: threading.Event | None = None) -> int:
+    emulator = _emulator(
+        access_key=args.emu_access_key, secret_key=args.emu_secret_key, throttle=args.throttle
+    )
+    with emulator.serve(host=args.host, port=args.port) as server:
+        creds = emulator.client_kwargs()
+        out.write(
+            f"cdnetworks emulator listening on {server.endpoint}\n"
+            f"  access key: {creds['access_key']}\n"
+            f"  secret key: {creds['secret_key']}  (the emulator's own test key)\n"
+            f"  try: CDNETWORKS_ENDPOINT={server.endpoint} "
+            f"CDNETWORKS_ACCESS_KEY={creds['access_key']} "
+            f"CDNETWORKS_SECRET_KEY={creds['secret_key']} cdnetworks imagemanage vmp-query-image\n"
+        )
+        out.flush()
+        try:
+            (stop or threading.Event()).wait()
+        except KeyboardInterrupt:
+            out.write("stopped\n")
+    return 0
+
+
+def emulator_client_kwargs() -> dict[str, Any]:
+    """Client arguments for an in-process emulator with demo data."""
+    emulator = _emulator()
+    kwargs: dict[str, Any] = dict(emulator.client_kwargs())
+    kwargs["transport"] = emulator.transport()
+    return kwargs

@@ -1,0 +1,165 @@
+"""Command-line options derived from types: request model fields and method parameters.
+
+``msgspec.inspect`` describes any annotation (``Literal`` choices, ``Meta`` descriptions and
+bounds, lists, optionals), so models and plain signatures go through the same code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+import msgspec.inspect as mi
+
+
+@dataclass(frozen=True)
+class Option:
+    """One command-line option or positional argument and how to convert its text."""
+
+    dest: str
+    help: str
+    required: bool
+    choices: tuple[str, ...] | None
+    convert: Callable[[str], Any]
+    kind: str  # "value", "list" or "bool"
+    positional: bool = False
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.dest.replace("_", "-")
+
+    def add_to(self, parser: argparse.ArgumentParser) -> None:
+        metavar = self.dest.upper()
+        if self.positional:
+            parser.add_argument(self.dest, type=self.convert, help=self.help, metavar=metavar)
+        elif self.kind == "bool":
+            parser.add_argument(
+                self.flag, dest=self.dest, action=argparse.BooleanOptionalAction, help=self.help
+            )
+        elif self.kind == "list":
+            parser.add_argument(
+                self.flag,
+                dest=self.dest,
+                type=self.convert,
+                action="extend",
+                nargs="+",
+                required=self.required,
+                choices=self.choices,
+                help=self.help + " (repeat or separate values with spaces)",
+                metavar=metavar,
+            )
+        else:
+            parser.add_argument(
+                self.flag,
+                dest=self.dest,
+                type=self.convert,
+                required=self.required,
+                choices=self.choices,
+                help=self.help,
+                metavar=None if self.choices else metavar,
+            )
+
+
+def _unwrap(t: mi.Type) -> tuple[mi.Type, str, bool]:
+    """Strip ``Metadata`` and ``| None``: the core type, its description, whether optional."""
+    description = ""
+    optional = False
+    while True:
+        if isinstance(t, mi.Metadata):
+            description = description or str((t.extra_json_schema or {}).get("description", ""))
+            t = t.type
+        elif isinstance(t, mi.UnionType):
+            rest = [m for m in t.types if not isinstance(m, mi.NoneType)]
+            optional = optional or len(rest) < len(t.types)
+            if len(rest) != 1:
+                return t, description, optional
+            t = rest[0]
+        else:
+            return t, description, optional
+
+
+def _bounds(t: mi.Type) -> str:
+    if isinstance(t, mi.IntType | mi.FloatType):
+        parts = [
+            f"{symbol} {value}"
+            for symbol, value in ((">", t.gt), (">=", t.ge), ("<", t.lt), ("<=", t.le))
+            if value is not None
+        ]
+        return ", ".join(parts)
+    if isinstance(t, mi.StrType) and t.max_length is not None:
+        return f"at most {t.max_length} characters"
+    if isinstance(t, mi.ListType) and t.max_length is not None:
+        return f"at most {t.max_length} values"
+    return ""
+
+
+def _scalar(t: mi.Type) -> tuple[Callable[[str], Any], tuple[str, ...] | None] | None:
+    if isinstance(t, mi.LiteralType):
+        return str, tuple(str(v) for v in t.values)
+    if isinstance(t, mi.EnumType):
+        return str, tuple(str(m.value) for m in t.cls)
+    if isinstance(t, mi.IntType):
+        return int, None
+    if isinstance(t, mi.FloatType):
+        return float, None
+    if isinstance(t, mi.StrType | mi.AnyType):
+        return str, None
+    return None
+
+
+def option_for(dest: str, t: mi.Type, *, required: bool, positional: bool = False) -> Option | None:
+    """The option for one field or parameter, or ``None`` when the shell cannot express it."""
+    core, description, optional = _unwrap(t)
+    bounds = _bounds(core)
+    help_text = "; ".join(p for p in (description, bounds) if p) or dest.replace("_", " ")
+    if isinstance(core, mi.BoolType):
+        return Option(dest, help_text, False, None, str, "bool")
+    if isinstance(core, mi.ListType | mi.SetType | mi.FrozenSetType | mi.VarTupleType):
+        item, _, _ = _unwrap(core.item_type)
+        scalar = _scalar(item)
+        if scalar is None:
+            return None
+        return Option(dest, help_text, required and not optional, scalar[1], scalar[0], "list")
+    scalar = _scalar(core)
+    if scalar is None:
+        return None
+    return Option(
+        dest, help_text, required and not optional, scalar[1], scalar[0], "value", positional
+    )
+
+
+def model_options(model: type[Any]) -> list[Option]:
+    """Options for every field of a request model, in declaration order."""
+    info = mi.type_info(model)
+    assert isinstance(info, mi.StructType)
+    options = []
+    for field in info.fields:
+        option = option_for(field.name, field.type, required=field.required)
+        if option is not None:
+            options.append(option)
+    return options
+
+
+def signature_options(function: Callable[..., Any], skip: frozenset[str]) -> list[Option]:
+    """Options for a method's parameters: required ones become positionals."""
+    hints = typing.get_type_hints(function, include_extras=True)
+    options = []
+    for name, param in inspect.signature(function).parameters.items():
+        if name in skip or name == "self" or name not in hints:
+            continue
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            continue
+        try:
+            t = mi.type_info(hints[name])
+        except (TypeError, msgspec.ValidationError):
+            continue  # callbacks and other values the shell cannot express
+        required = param.default is inspect.Parameter.empty
+        option = option_for(name, t, required=required, positional=required)
+        if option is not None:
+            options.append(option)
+    return options
