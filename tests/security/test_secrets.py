@@ -9,7 +9,10 @@ what the caller holds: exceptions (with their chains and tracebacks), reprs and 
 from __future__ import annotations
 
 import logging
+import os
 import pathlib
+import subprocess
+import sys
 import traceback
 from collections.abc import Iterator
 from typing import Any
@@ -216,3 +219,52 @@ def test_credentials_file_errors_never_quote_the_secret(tmp_path: pathlib.Path, 
     for t in _exception_texts(info.value):
         assert CANARY_SECRET not in t
     assert "line" in str(info.value)
+
+
+CLI_SCENARIOS = {
+    "success": (Respond(200, b'{"code":"0","message":"ok","id":"img-9"}'),),
+    "server-error": (Respond(500, json_body("SYS.Error", "boom")),),
+    "business-error": (Respond(200, json_body("IMG.Bad", "refused")),),
+    "reset": (ResetMidBody(),),
+    "bad-signature": (OK,),
+}
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["plain", "debug"])
+@pytest.mark.parametrize("scenario", list(CLI_SCENARIOS))
+def test_cli_output_never_shows_the_secret(
+    scenario: str, debug: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``cdnetworks`` (the real entry point, in a subprocess) with the secret in the
+    environment, ``--debug`` logging and tracebacks: stdout and stderr never show it."""
+    secret = CANARY_SECRET + ("-wrong" if scenario == "bad-signature" else "")
+    script = [Verified(CANARY_SECRET, step) for step in CLI_SCENARIOS[scenario]]
+    with fault_server(*script) as server:
+        argv = [
+            sys.executable,
+            "-m",
+            "cdnetworks.cli",
+            *(["--debug"] if debug else []),
+            "--access-key",
+            "AKTEST0001",
+            "--endpoint",
+            server.endpoint,
+            "--max-attempts",
+            "2",
+            "imagemanage",
+            "vmp-create-image",
+            "--name",
+            "web",
+            "--image-src-url",
+            "https://example.com/web.qcow2",
+            "--ostype",
+            "linux",
+        ]
+        env = {**os.environ, "CDNETWORKS_SECRET_KEY": secret}
+        done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)  # noqa: S603
+    output = done.stdout + done.stderr
+    assert server.count() >= 1
+    assert (done.returncode == 0) is (scenario == "success"), output
+    if debug:
+        assert "DEBUG cdnetworks" in output
+    assert CANARY_SECRET not in output
