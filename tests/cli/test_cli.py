@@ -212,3 +212,14 @@ def test_progress_bar_on_a_terminal() -> None:
     text = stream.getvalue()
     assert "\r[#######.......................] 1/4 1 of 4 ready" in text
     assert "\r[##############################] 4/4" in text and text.endswith("\n")
+
+
+def test_global_options_do_not_collide_with_command_options() -> None:
+    server = Server(lambda r: httpx.Response(503))
+    code, _, err = run(["--max-attempts", "1", "--timeout", "9", "demo", "list-things"], server)
+    assert code == 1
+    assert server.requests[0].extensions["timeout"]["read"] == 9.0
+    assert err.startswith(
+        "cdnetworks: error: ListThings: HTTP 503 Service Unavailable (empty body)"
+    )
+    assert "2 attempts" not in err

@@ -55,7 +55,10 @@ def test_the_entry_point_registers_the_product() -> None:
         for command in IMAGEMANAGE.commands:
             assert callable(getattr(cls, command))
     assert IMAGEMANAGE.commands == ("wait_for_image", "wait_for_preheating")
-    assert IMAGEMANAGE.action("VMPQueryImage").extras["paginate"] == "iter_images"
+    assert IMAGEMANAGE.action("VMPQueryImage").extras["paginate"] == {
+        "method": "iter_images",
+        "page_size": "limit",
+    }
     assert not IMAGEMANAGE.action("VMPCreateImage").is_idempotent
 
 

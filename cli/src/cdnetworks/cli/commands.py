@@ -34,9 +34,13 @@ class ActionCommand:
 
     def run(self, client: Client, args: argparse.Namespace, progress: Progress) -> Any:
         kwargs = _values(self.options, args)
-        paginate = self.action.extras.get("paginate")
-        if paginate and getattr(args, "paginate", False):
-            return getattr(client.product(self.product.name), paginate)(**kwargs)
+        paginate = paginator(self.action)
+        if paginate is not None and getattr(args, "_paginate", False):
+            method, page_size_field = paginate
+            if page_size_field and page_size_field in kwargs:
+                # The option keeps its per-request meaning: the page size of each request.
+                kwargs["page_size"] = kwargs.pop(page_size_field)
+            return getattr(client.product(self.product.name), method)(**kwargs)
         return client.call(self.action, **kwargs)
 
 
@@ -54,6 +58,20 @@ class MethodCommand:
         return getattr(client.product(self.product.name), self.method)(**kwargs)
 
 
+def paginator(action: Action[Any, Any]) -> tuple[str, str | None] | None:
+    """``(client method, page-size field)`` from ``extras["paginate"]``.
+
+    The extra is the method name, or ``{"method": ..., "page_size": field}`` when a request
+    field is the page size and the method takes it as ``page_size``.
+    """
+    spec = action.extras.get("paginate")
+    if isinstance(spec, str):
+        return spec, None
+    if isinstance(spec, dict):
+        return str(spec["method"]), spec.get("page_size")
+    return None
+
+
 def _values(options: tuple[Option, ...], args: argparse.Namespace) -> dict[str, Any]:
     return {o.dest: getattr(args, o.dest) for o in options if getattr(args, o.dest) is not None}
 
@@ -67,7 +85,7 @@ def add_product(subparsers: Any, product: Product) -> None:
     parser = subparsers.add_parser(
         product.name, help=product.summary, description=product.summary or None
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(dest="_command", metavar="COMMAND", required=True)
     for action in product.actions:
         options = tuple(model_options(action.request))
         summary = action.summary or action.name
@@ -79,11 +97,14 @@ def add_product(subparsers: Any, product: Product) -> None:
         )
         for option in options:
             option.add_to(sub)
-        if action.extras.get("paginate"):
+        if paginator(action) is not None:
             sub.add_argument(
-                "--paginate", action="store_true", help="walk every page and print all items"
+                "--paginate",
+                dest="_paginate",
+                action="store_true",
+                help="walk every page and print all items",
             )
-        sub.set_defaults(run=ActionCommand(product, action, options))
+        sub.set_defaults(_run=ActionCommand(product, action, options))
     if product.client is None:
         return
     for name in product.commands:
@@ -99,7 +120,7 @@ def add_product(subparsers: Any, product: Product) -> None:
         for option in options:
             option.add_to(sub)
         wants = "progress" in inspect.signature(method).parameters
-        sub.set_defaults(run=MethodCommand(product, name, options, wants))
+        sub.set_defaults(_run=MethodCommand(product, name, options, wants))
 
 
 def add_products(subparsers: Any, products: Mapping[str, Product]) -> None:

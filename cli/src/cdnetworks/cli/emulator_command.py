@@ -26,7 +26,7 @@ def add_emulator_command(subparsers: Any) -> None:
     parser.add_argument(
         "--throttle", action="store_true", help="enforce the documented rate limits (429)"
     )
-    parser.set_defaults(serve=serve)
+    parser.set_defaults(_serve=serve)
 
 
 def _emulator(**kwargs: Any) -> Any:

@@ -37,6 +37,7 @@ EXIT_FAILED, EXIT_USAGE, EXIT_CONFIG, EXIT_INTERRUPTED = 1, 2, 3, 130
 
 
 def build_parser(plugins: Iterable[object] = ()) -> argparse.ArgumentParser:
+    # Global options keep to their own ``g_`` namespace: a command may have a --timeout too.
     parser = argparse.ArgumentParser(
         prog="cdnetworks",
         description="Call the CDNetworks OpenAPI from the shell. Commands come from the "
@@ -47,26 +48,44 @@ def build_parser(plugins: Iterable[object] = ()) -> argparse.ArgumentParser:
     parser.add_argument(
         "--version", action="version", version=f"cdnetworks {__version__} (core {core_version})"
     )
-    parser.add_argument("--profile", help="profile of the credentials file")
-    parser.add_argument("--endpoint", help="API endpoint (default https://api.cdnetworks.com)")
+    parser.add_argument("--profile", dest="g_profile", help="profile of the credentials file")
+    parser.add_argument(
+        "--endpoint", dest="g_endpoint", help="API endpoint (default https://api.cdnetworks.com)"
+    )
     parser.add_argument(
         "--access-key",
+        dest="g_access_key",
         help=f"access key; its secret comes from {ENV_SECRET_KEY} or the profile",
     )
     parser.add_argument(
         "--emulator",
+        dest="g_emulator",
         action="store_true",
         help="run against an in-process emulator seeded with demo data (no credentials needed)",
     )
     parser.add_argument(
-        "--output", choices=("json", "table"), default="json", help="output format (default json)"
+        "--output",
+        dest="g_output",
+        choices=("json", "table"),
+        default="json",
+        help="output format (default json)",
     )
-    parser.add_argument("--timeout", type=float, help="per-attempt timeout in seconds")
-    parser.add_argument("--max-attempts", type=int, help="attempts per call, retries included")
     parser.add_argument(
-        "--debug", action="store_true", help="log each attempt to stderr; show tracebacks"
+        "--timeout", dest="g_timeout", type=float, help="per-attempt timeout in seconds"
     )
-    subparsers = parser.add_subparsers(dest="product", metavar="PRODUCT", required=True)
+    parser.add_argument(
+        "--max-attempts",
+        dest="g_max_attempts",
+        type=int,
+        help="attempts per call, retries included",
+    )
+    parser.add_argument(
+        "--debug",
+        dest="g_debug",
+        action="store_true",
+        help="log each attempt to stderr; show tracebacks",
+    )
+    subparsers = parser.add_subparsers(dest="_product", metavar="PRODUCT", required=True)
     add_products(subparsers, discover_products(plugins=tuple(plugins)))
     add_emulator_command(subparsers)
     return parser
@@ -74,32 +93,32 @@ def build_parser(plugins: Iterable[object] = ()) -> argparse.ArgumentParser:
 
 def _client(args: argparse.Namespace, plugins: Iterable[object], extra: dict[str, Any]) -> Client:
     kwargs: dict[str, Any] = {"plugins": plugins, **extra}
-    if args.emulator:
+    if args.g_emulator:
         kwargs.update(emulator_client_kwargs())
     else:
-        if args.access_key:
+        if args.g_access_key:
             secret = os.environ.get(ENV_SECRET_KEY)
             if not secret:
                 raise ConfigurationError(f"--access-key needs {ENV_SECRET_KEY} in the environment")
-            kwargs.update(access_key=args.access_key, secret_key=secret)
-        kwargs.update(profile=args.profile, endpoint=args.endpoint)
-    if args.timeout is not None:
-        kwargs["timeout"] = args.timeout
-    if args.max_attempts is not None:
-        kwargs["max_attempts"] = args.max_attempts
+            kwargs.update(access_key=args.g_access_key, secret_key=secret)
+        kwargs.update(profile=args.g_profile, endpoint=args.g_endpoint)
+    if args.g_timeout is not None:
+        kwargs["timeout"] = args.g_timeout
+    if args.g_max_attempts is not None:
+        kwargs["max_attempts"] = args.g_max_attempts
     return Client(**kwargs)
 
 
 def describe_error(error: CdnetworksError) -> str:
     """One line: action, HTTP status, API code, message, request id, attempts."""
     facts = []
+    message = " ".join(error.message.split())
     status = getattr(error, "status_code", None)
-    if status is not None:
+    if status is not None and not message.startswith(f"HTTP {status}"):
         facts.append(f"HTTP {status}")
     code = getattr(error, "code", None)
     if code:
         facts.append(f"code {code}")
-    message = " ".join(error.message.split())
     request_id = getattr(error, "request_id", None)
     tail = [f"request id {request_id}"] if request_id else []
     if error.attempts > 1:
@@ -127,21 +146,21 @@ def main(
     try:
         parser = build_parser(plugins)
         args = parser.parse_args(argv)
-        if args.debug:
+        if args.g_debug:
             handler = logging.StreamHandler(err)
             handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
             logging.getLogger("cdnetworks").addHandler(handler)
             logging.getLogger("cdnetworks").setLevel(logging.DEBUG)
-        if getattr(args, "serve", None) is not None:
-            return int(args.serve(args, out))
+        if getattr(args, "_serve", None) is not None:
+            return int(args._serve(args, out))
         progress = Progress(err)
         with _client(args, plugins, dict(client_kwargs or {})) as client:
             try:
-                result = args.run.run(client, args, progress)
+                result = args._run.run(client, args, progress)
                 data = to_data(result)
             finally:
                 progress.close()
-        out.write((render_table(data) if args.output == "table" else render_json(data)) + "\n")
+        out.write((render_table(data) if args.g_output == "table" else render_json(data)) + "\n")
         return 0
     except KeyboardInterrupt:
         err.write("cdnetworks: interrupted\n")

@@ -1,7 +1,8 @@
 """The five image-management actions, one declarative value each.
 
 The typed client methods (``action.method_name``), the CLI and the docs derive from these values.
-The listing's ``extras["paginate"]`` names the client method that walks every page.
+The listing's ``extras["paginate"]`` names the client method that walks every page and the
+request field (``limit``) that is its page size.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ VMP_QUERY_IMAGE: Action[VMPQueryImageRequest, VMPQueryImageResponse] = Action(
         "and the public images of the edge computing platform."
     ),
     # The client method that walks every page (by marker; see paging.py).
-    extras={"paginate": "iter_images"},
+    extras={"paginate": {"method": "iter_images", "page_size": "limit"}},
 )
 
 VMP_CREATE_IMAGE: Action[VMPCreateImageRequest, VMPCreateImageResponse] = Action(
