@@ -15,19 +15,22 @@ Before timing, the server checks every contender's signature once (all must veri
 column says how many TCP connections 50 calls opened: warm reuse is part of the comparison.
 Async rows time sequential awaits on one event loop (batches of 10 per loop entry).
 
-Then the cold import time of each package in a fresh interpreter (``-X importtime``,
+Then the throughput of many concurrent calls (the SDK against raw httpx on one bounded pool),
+and the cold import time of each package in a fresh interpreter (``-X importtime``,
 cumulative, median of several runs) against ``import httpx`` alone.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import pathlib
 import statistics
 import subprocess
 import sys
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -91,6 +94,51 @@ def _wangsu_call(base: str) -> Callable[[], object] | None:
     config.uri, config.method = f"{PATH}?{QUERY}", "GET"
     config.end_point = base.removeprefix("http://")
     return lambda: json.loads(WangsuAuth.invoke(config, None))
+
+
+def _concurrent_rows(base: str, quick: bool) -> list[Row]:
+    """Throughput of many concurrent calls: the SDK against raw httpx on the same pool."""
+    calls, concurrency, pool = (500, 100, 20) if quick else (2000, 100, 20)
+    group = f"{calls} async calls at concurrency {concurrency}, pool of {pool} connections"
+
+    async def measure(kind: str) -> float:
+        limits = httpx.Limits(max_connections=pool, max_keepalive_connections=pool)
+        async with httpx.AsyncClient(base_url=base, limits=limits) as http:
+            sdk = AsyncClient(
+                access_key=AK,
+                secret_key=SK,
+                endpoint=base,
+                http_client=http,
+                load_entry_points=False,
+            )
+            headers = _hand_made_headers(base.removeprefix("http://"))
+            slots = asyncio.Semaphore(concurrency)
+
+            async def one() -> None:
+                async with slots:
+                    if kind == "raw":
+                        (await http.get(f"{PATH}?{QUERY}", headers=headers)).json()
+                    else:
+                        await sdk.invoke("GET", PATH, params=PARAMS)
+
+            started = time.perf_counter()
+            await asyncio.gather(*(one() for _ in range(calls)))
+            return (time.perf_counter() - started) / calls
+
+    rows: list[Row] = []
+    names = {
+        "raw": "raw httpx.AsyncClient, hand-made headers (floor)",
+        "sdk": "AsyncClient.invoke",
+    }
+    samples: dict[str, list[float]] = {k: [] for k in names}
+    for _ in range(1 if quick else 3):
+        for kind in names:
+            samples[kind].append(asyncio.run(measure(kind)))
+    base_s = statistics.median(samples["raw"])
+    for kind, name in names.items():
+        per_call = statistics.median(samples[kind])
+        rows.append(Row(group, name, per_call, per_call / base_s, f"{1 / per_call:,.0f} calls/s"))
+    return rows
 
 
 def _connections(base: str, fn: Callable[[], object], calls: int = PROBE_CALLS) -> int:
@@ -225,50 +273,49 @@ def _async_rows(base: str, quick: bool) -> list[Row]:
         loop.close()
 
 
-def import_seconds(module: str, runs: int) -> tuple[float, float]:
-    """Median cumulative import time of ``module`` (``-X importtime``) and of the process."""
-    cumulative, wall = [], []
-    for _ in range(runs):
-        done = subprocess.run(  # noqa: S603 - our interpreter, fixed arguments
-            [sys.executable, "-X", "importtime", "-c", f"import {module}"],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        for line in done.stderr.splitlines():
-            parts = [p.strip() for p in line.removeprefix("import time:").split("|")]
-            if len(parts) == 3 and parts[2] == module:
-                cumulative.append(int(parts[1]) / 1e6)
-        timed = subprocess.run(  # noqa: S603
-            [
-                sys.executable,
-                "-c",
-                "import time; t = time.perf_counter(); "
-                f"import {module}; print(time.perf_counter() - t)",
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        wall.append(float(timed.stdout))
-    return statistics.median(cumulative), statistics.median(wall)
+def _import_once(module: str) -> tuple[float, float]:
+    """Cumulative import time of ``module`` (``-X importtime``) and wall time, in a fresh
+    interpreter."""
+    done = subprocess.run(  # noqa: S603 - our interpreter, fixed arguments
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-c",
+            f"import time; t = time.perf_counter(); import {module}; "
+            "print(time.perf_counter() - t)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    for line in done.stderr.splitlines():
+        parts = [p.strip() for p in line.removeprefix("import time:").split("|")]
+        if len(parts) == 3 and parts[2] == module:
+            return int(parts[1]) / 1e6, float(done.stdout)
+    raise RuntimeError(f"no importtime line for {module}")
 
 
 def _import_rows(quick: bool) -> list[Row]:
-    runs = 3 if quick else 9
-    modules = [
-        ("import httpx", "httpx"),
-        ("import cdnetworks.core", "cdnetworks.core"),
-        ("import cdnetworks.imagemanage", "cdnetworks.imagemanage"),
-        ("import wangsu.common.auth.AkSkAuth", "wangsu.common.auth.AkSkAuth"),
-    ]
+    runs = 3 if quick else 15
+    modules = {
+        "import httpx": "httpx",
+        "import cdnetworks.core": "cdnetworks.core",
+        "import cdnetworks.imagemanage": "cdnetworks.imagemanage",
+        "import wangsu.common.auth.AkSkAuth": "wangsu.common.auth.AkSkAuth",
+    }
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in modules}
+    for _ in range(runs):  # interleaved, so drift in the machine's load hits all alike
+        for name, module in modules.items():
+            with contextlib.suppress(subprocess.CalledProcessError):  # not installed here
+                samples[name].append(_import_once(module))
     rows: list[Row] = []
     base: float | None = None
-    for name, module in modules:
-        try:
-            cumulative, wall = import_seconds(module, runs)
-        except subprocess.CalledProcessError:
-            continue  # not installed here
+    for name, pairs in samples.items():
+        if not pairs:
+            continue
+        cumulative = statistics.median(c for c, _ in pairs)
+        wall = statistics.median(w for _, w in pairs)
         base = base or cumulative
         rows.append(
             Row(
@@ -284,5 +331,5 @@ def _import_rows(quick: bool) -> list[Row]:
 
 def run(quick: bool) -> list[Row]:
     with loopback_server() as base:
-        rows = _sync_rows(base, quick) + _async_rows(base, quick)
+        rows = _sync_rows(base, quick) + _async_rows(base, quick) + _concurrent_rows(base, quick)
     return rows + _import_rows(quick)
