@@ -26,7 +26,9 @@ def show(progress: Progress[Any]) -> None:
 
 
 def main_job(images: ImageManageClient, instance_uuid: str, nodes: list[str], poll: float) -> None:
-    created = images.vmp_create_image(name=f"golden-web-{uuid.uuid4().hex[:6]}", instance_uuid=instance_uuid)
+    created = images.vmp_create_image(
+        name=f"golden-web-{uuid.uuid4().hex[:6]}", instance_uuid=instance_uuid
+    )
     print(f"1. created image {created.id} (request id {created.request_id})")
 
     image = images.wait_for_image(created.id, poll_interval=poll, progress=show)
@@ -39,15 +41,23 @@ def main_job(images: ImageManageClient, instance_uuid: str, nodes: list[str], po
     print("4. warm: " + ", ".join(f"{node}={state}" for node, state in states.items()))
 
     print("5. your images:")
-    for listed in images.iter_images(type="SNAPSHOT", sort_key="createdAt", sort_dir="desc", limit=10):
+    for listed in images.iter_images(
+        type="SNAPSHOT", sort_key="createdAt", sort_dir="desc", limit=10
+    ):
         print(f"    {listed.id}  {listed.state:<8}  {listed.created_at}  {listed.name}")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--live", action="store_true", help="use the real API (creates a real image)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--live", action="store_true", help="use the real API (creates a real image)"
+    )
     parser.add_argument("--instance-uuid", help="the VM to snapshot (required with --live)")
-    parser.add_argument("--nodes", nargs=2, metavar="NODE", help="two edge nodes (required with --live)")
+    parser.add_argument(
+        "--nodes", nargs=2, metavar="NODE", help="two edge nodes (required with --live)"
+    )
     args = parser.parse_args(argv)
     try:
         if args.live:
@@ -60,9 +70,16 @@ def main(argv: list[str] | None = None) -> int:
             from cdnetworks.core.emulator import Emulator
 
             emulator = Emulator()
-            with ImageManageClient(**emulator.client_kwargs(), transport=emulator.transport()) as images:
+            with ImageManageClient(
+                **emulator.client_kwargs(), transport=emulator.transport()
+            ) as images:
                 print("against the in-process emulator (pass --live for the real API)")
-                main_job(images, "4f1c2a9e-1b7d-4c55-9a43-0c8f3e2d7b10", ["node-fra-01", "node-sin-02"], poll=0.5)
+                main_job(
+                    images,
+                    "4f1c2a9e-1b7d-4c55-9a43-0c8f3e2d7b10",
+                    ["node-fra-01", "node-sin-02"],
+                    poll=0.5,
+                )
     except CdnetworksError as error:
         print(f"failed: {error}", file=sys.stderr)
         return 1

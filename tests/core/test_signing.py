@@ -140,3 +140,23 @@ def test_a_bad_signature_401_is_not_retried(mode: Mode, respx_mock: respx.MockRo
         1,
     )
     assert CANARY_SECRET not in str(err) and CANARY_SECRET not in repr(err)
+
+
+def test_akskauth_on_a_users_own_httpx_client_passes_the_emulators_check() -> None:
+    from cdnetworks.core.emulator import Emulator
+
+    emulator = Emulator()
+    endpoint = emulator.client_kwargs()["endpoint"]
+    good = AkskAuth("AKEMULATOR", "sk-emulator")
+    with httpx.Client(base_url=endpoint, transport=emulator.transport(), auth=good) as http:
+        # httpx itself encodes the space as '+': the signer reads it the way Go's server does.
+        answer = http.get("/vmp/images", params={"limit": 2, "name": "no such image+1"})
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["images"] == []
+        created = http.post("/vmp/images", json={"name": "mine", "instanceUuid": "vm-1"})
+        assert created.status_code == 200, created.text
+    bad = AkskAuth("AKEMULATOR", CANARY_SECRET)
+    with httpx.Client(base_url=endpoint, transport=emulator.transport(), auth=bad) as http:
+        refused = http.get("/vmp/images")
+    assert refused.status_code == 401
+    assert refused.json()["code"] == "SignatureDoesNotMatch"

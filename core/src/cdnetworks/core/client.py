@@ -80,8 +80,13 @@ class _BaseClient:
         disable_plugins: Iterable[str] = (),
         allow_insecure_http: bool = False,
         rate_limiter: RateLimiter | None = None,
-        default_timeout: Timeout | None = None,
+        http_client: httpx.Client | httpx.AsyncClient | None = None,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        if http_client is not None and transport is not None:
+            raise ConfigurationError("pass http_client or transport, not both")
+        #: Whether close() closes the connection pool (not when the caller lent us theirs).
+        self._owns_http = http_client is None
         resolved = resolve(
             access_key=access_key,
             secret_key=secret_key,
@@ -98,9 +103,11 @@ class _BaseClient:
         if max_attempts is not None:
             policy = dataclasses.replace(policy, max_attempts=max_attempts)
         self.retry = policy
-        self.timeout = (
-            Timeout.coerce(timeout) if timeout is not None else (default_timeout or Timeout())
-        )
+        if timeout is not None:
+            self.timeout = Timeout.coerce(timeout)
+        else:
+            # A caller's own httpx client brings its timeouts along.
+            self.timeout = _timeout_of(http_client) if http_client is not None else Timeout()
         base_headers = {"User-Agent": user_agent(user_agent_suffix), "Accept": "application/json"}
         base_headers.update(headers or {})
         for name, value in base_headers.items():
@@ -219,11 +226,7 @@ class Client(_BaseClient):
         transport: httpx.BaseTransport | None = None,
         **kwargs: Any,
     ) -> None:
-        if http_client is not None and transport is not None:
-            raise ConfigurationError("pass http_client or transport, not both")
-        default = _timeout_of(http_client) if http_client is not None else None
-        super().__init__(default_timeout=default, **kwargs)
-        self._owns_http = http_client is None
+        super().__init__(http_client=http_client, transport=transport, **kwargs)
         self._http = http_client or httpx.Client(
             transport=transport,
             timeout=None,  # noqa: S113 - timeouts are set per request
@@ -302,11 +305,7 @@ class AsyncClient(_BaseClient):
         transport: httpx.AsyncBaseTransport | None = None,
         **kwargs: Any,
     ) -> None:
-        if http_client is not None and transport is not None:
-            raise ConfigurationError("pass http_client or transport, not both")
-        default = _timeout_of(http_client) if http_client is not None else None
-        super().__init__(default_timeout=default, **kwargs)
-        self._owns_http = http_client is None
+        super().__init__(http_client=http_client, transport=transport, **kwargs)
         self._http = http_client or httpx.AsyncClient(
             transport=transport,
             timeout=None,  # noqa: S113 - timeouts are set per request
