@@ -105,7 +105,7 @@ def test_unknown_profile_names_the_known_ones(creds_file: pathlib.Path) -> None:
     ("text", "line", "what"),
     [
         ("access_key = AK\n", 1, "expected a [profile] header"),
-        ("[default]\naccess_key = AK\nthis line is junk\n", 3, "cannot parse 'this line is junk'"),
+        ("[default]\naccess_key = AK\nthis line is junk\n", 3, "cannot parse the line"),
         ("[default]\naccess_key = AK\n[default]\n", 3, "already exists"),
     ],
 )

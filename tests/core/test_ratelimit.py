@@ -22,8 +22,8 @@ def test_bucket_allows_a_burst_then_spaces_requests() -> None:
 
 def test_cdnetworks_default_is_300_per_5_minutes() -> None:
     limiter = RateLimiter.cdnetworks_default()
-    assert (limiter.requests, limiter.per_seconds, limiter.burst) == (300, 300.0, 300)
-    assert "300 per 300 s" in repr(limiter)
+    assert (limiter.requests, limiter.per_seconds, limiter.burst) == (300, 305.0, 300)
+    assert "300 per 305 s" in repr(limiter)
 
 
 @pytest.mark.parametrize(("requests", "per", "burst"), [(0, 1, None), (1, 0, None), (1, 1, 0)])

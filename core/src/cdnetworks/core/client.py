@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -16,12 +17,11 @@ from typing import Any, TypeVar
 
 import anyio
 import httpx
-import msgspec
 
 from .action import IDEMPOTENT_METHODS, Action, Product
 from .config import Timeout, check_endpoint, user_agent
 from .credentials import Credentials, resolve
-from .encoding import build_request_model, query_pairs, render
+from .encoding import build_request_model, encode_json, query_pairs, render
 from .errors import ConfigurationError, ValidationError
 from .pipeline import CallEnv, CallSpec, Pipeline, Send, Sleep, run_call
 from .plugins.manager import METRICS_PLUGIN, PluginHost
@@ -35,6 +35,8 @@ T = TypeVar("T")
 ReqT = TypeVar("ReqT")
 RespT = TypeVar("RespT")
 Self = TypeVar("Self", bound="_BaseClient")
+#: RFC 3986 path characters, percent-escapes well formed.
+_ENCODED_PATH = re.compile(r"^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*$")
 
 
 @dataclass(frozen=True)
@@ -107,9 +109,9 @@ class _BaseClient:
             # A caller's own httpx client brings its timeouts along.
             self.timeout = _timeout_of(http_client) if http_client is not None else Timeout()
         base_headers = {"User-Agent": user_agent(user_agent_suffix), "Accept": "application/json"}
-        for name, value in (headers or {}).items():
+        base_headers.update(headers or {})
+        for name, value in base_headers.items():
             check_header(name, value)
-            base_headers[name] = value
         self._plugins = PluginHost(
             plugins, load_entry_points=load_entry_points, disable=disable_plugins
         )
@@ -168,20 +170,22 @@ class _BaseClient:
         json: Any,
         idempotent: bool | None,
     ) -> CallSpec[Result]:
-        method = method.upper()
-        if not method.isalpha():
+        if not isinstance(method, str) or not (method.isascii() and method.isalpha()):
             raise ValidationError(f"{method!r} is not an HTTP method", field="method")
+        method = method.upper()
+        if not isinstance(uri, str):
+            raise ValidationError(f"uri must be a str, not {type(uri).__name__}", field="uri")
         path, _, raw_query = uri.partition("?")
         if raw_query:
             raise ValidationError("pass query parameters in params=, not in the uri", field="uri")
         if not path.startswith("/"):
             raise ValidationError(f"uri {uri!r} must start with '/'", field="uri")
-        if any(c in path for c in "#\x00\r\n ") or not path.isascii():
+        if not _ENCODED_PATH.match(path):
             raise ValidationError(
                 f"uri {uri!r} must be an encoded path; encode each segment with path_segment()",
                 field="uri",
             )
-        body = None if json is None else msgspec.json.encode(json)
+        body = None if json is None else encode_json(json, field="json")
         return CallSpec(
             action=f"{method} {path}",
             method=method,

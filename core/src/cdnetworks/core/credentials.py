@@ -52,6 +52,17 @@ class Credentials:
                     f"the {name} from {self.source} contains whitespace "
                     "(a stray space or newline from copy-paste?)"
                 )
+        # The access key travels in a header (ASCII only); the secret keys an HMAC as UTF-8.
+        if not self.access_key.isascii() or not self.access_key.isprintable():
+            raise CredentialsError(
+                f"the access key from {self.source} has characters outside printable ASCII"
+            )
+        try:
+            self.secret_key.encode("utf-8")
+        except UnicodeEncodeError:
+            raise CredentialsError(
+                f"the secret key from {self.source} is not valid Unicode text"
+            ) from None
 
     def __repr__(self) -> str:
         return f"Credentials(access_key={self.access_key!r}, source={self.source!r})"
@@ -76,17 +87,19 @@ def _read_profile_file(path: Path) -> configparser.ConfigParser:
         raise CredentialsError(f"credentials file {path} cannot be read: {exc.strerror}") from None
     try:
         parser.read_string(text, source=str(path))
+    # Never quote a line of the file back: a malformed line is often a pasted secret key.
     except configparser.MissingSectionHeaderError as exc:
+        key = exc.line.partition("=")[0].strip() if "=" in exc.line else ""
+        before = f"the {key!r} setting" if key.isidentifier() else "it"
         raise CredentialsError(
-            f"credentials file {path}, line {exc.lineno}: expected a [profile] header "
-            f"before {exc.line.strip()!r}"
+            f"credentials file {path}, line {exc.lineno}: "
+            f"expected a [profile] header before {before}"
         ) from None
     except configparser.ParsingError as exc:
         lineno = exc.errors[0][0]
-        line = text.splitlines()[lineno - 1] if 0 < lineno <= len(text.splitlines()) else ""
         raise CredentialsError(
-            f"credentials file {path}, line {lineno}: cannot parse {line.strip()!r} "
-            "(expected 'key = value')"
+            f"credentials file {path}, line {lineno}: cannot parse the line, expected "
+            "'key = value' (the line is not shown: it may hold a key)"
         ) from None
     except configparser.Error as exc:
         error_line = getattr(exc, "lineno", None)

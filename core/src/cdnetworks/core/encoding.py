@@ -23,18 +23,49 @@ _WIRE_PATH = re.compile(r"`\$\.([^`\[]+)")
 _MISSING_TOP = re.compile(r"^Object missing required field `([^`]+)`$")
 
 
+def _encodable(text: str, field: str | None) -> str:
+    """``text`` itself, once it is known to encode as UTF-8 (lone surrogates do not)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(
+            "contains a lone surrogate, which is not valid Unicode text", field=field
+        ) from None
+    return text
+
+
 def encode_query(pairs: Iterable[tuple[str, str]]) -> str:
     """Percent-encode query pairs; a space is ``%20`` and a plus ``%2B``, never a literal ``+``."""
-    return "&".join(f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}" for k, v in pairs)
+    return "&".join(
+        f"{quote(_encodable(k, k), safe='-_.~')}={quote(_encodable(v, k), safe='-_.~')}"
+        for k, v in pairs
+    )
 
 
-def query_value(value: Any) -> str:
+def encode_json(value: Any, field: str | None = None, action: str | None = None) -> bytes:
+    """``value`` as JSON bytes, or a :class:`ValidationError` saying why it cannot be."""
+    try:
+        return msgspec.json.encode(value)
+    except (TypeError, ValueError, OverflowError) as exc:  # UnicodeEncodeError is a ValueError
+        raise ValidationError(
+            f"cannot be encoded as JSON: {exc}", field=field, action=action
+        ) from None
+
+
+def query_value(value: Any, field: str | None = None) -> str:
     """Render one query value: booleans as ``true``/``false``, sequences comma-separated."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | tuple):
-        return ",".join(query_value(v) for v in value)
-    return str(value)
+        return ",".join(query_value(v, field) for v in value)
+    if value is None:
+        raise ValidationError("None cannot be sent inside a list", field=field)
+    if isinstance(value, bytes | bytearray | memoryview | Mapping | set | frozenset):
+        # str() of these is a Python repr, not a value the API could understand.
+        raise ValidationError(
+            f"a {type(value).__name__} cannot be sent as a query or path value", field=field
+        )
+    return _encodable(str(value), field)
 
 
 def query_pairs(
@@ -44,13 +75,24 @@ def query_pairs(
     if params is None:
         return []
     items = params.items() if isinstance(params, Mapping) else params
-    pairs = [(str(k), query_value(v)) for k, v in items if v is not None]
+    pairs = []
+    for item in items:
+        try:
+            key, value = item
+        except (TypeError, ValueError):
+            raise ValidationError(
+                f"params must be a mapping or (name, value) pairs, not {type(item).__name__}",
+                field="params",
+            ) from None
+        if value is not None:
+            name = _encodable(str(key), "params")
+            pairs.append((name, query_value(value, name)))
     return sorted(pairs, key=lambda kv: kv[0])
 
 
 def path_segment(name: str, value: Any, action: str | None = None) -> str:
     """Encode one path parameter so no value can change the route."""
-    text = query_value(value)
+    text = query_value(value, name)
     if not text.strip():
         raise ValidationError("must not be empty", field=name, action=action)
     if text in (".", ".."):
@@ -163,6 +205,6 @@ def render(
             "{" + name + "}", path_segment(_python_name(action.request, name), value, action.name)
         )
     if action.sends_body:
-        return path, [], msgspec.json.encode(request)
+        return path, [], encode_json(request, action=action.name)
     params = {k: v for k, v in wire.items() if k not in action.path_params}
     return path, query_pairs(params), None

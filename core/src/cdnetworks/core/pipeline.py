@@ -110,7 +110,10 @@ def _build(env: CallEnv, draft: RequestDraft, remaining: float | None) -> httpx.
         raise ValidationError(f"path {draft.path!r} must be an encoded absolute path", field="path")
     query = encode_query(draft.query)
     full = env.base_url.raw_path.rstrip(b"/") + raw_path + (b"?" + query.encode() if query else b"")
-    url = env.base_url.copy_with(raw_path=full)
+    try:
+        url = env.base_url.copy_with(raw_path=full)
+    except httpx.InvalidURL as exc:
+        raise ValidationError(f"the request URL is not valid: {exc}", field="path") from None
     return httpx.Request(
         draft.method,
         url,

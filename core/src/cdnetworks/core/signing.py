@@ -30,15 +30,24 @@ EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 CLOCK_SKEW_THRESHOLD = 30.0
 
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_FIELD_VALUE = re.compile(r"^[\t\x20-\x7e]*$")
 
 
 def check_header(name: str, value: str) -> None:
     """Refuse header names that are not HTTP tokens and values that could split the header."""
+    if not isinstance(name, str) or not isinstance(value, str):
+        raise ValidationError(f"header {name!r}: names and values must be str", field=str(name))
     if not _TOKEN.match(name):
         raise ValidationError(f"header name {name!r} is not a valid HTTP token", field=name)
     if "\r" in value or "\n" in value or "\x00" in value:
         raise ValidationError(
             f"header {name!r} has a CR, LF or NUL in its value, which would split the header",
+            field=name,
+        )
+    if not _FIELD_VALUE.match(value):
+        raise ValidationError(
+            f"header {name!r} has characters outside printable ASCII in its value "
+            "(encode them first, e.g. percent-encoding)",
             field=name,
         )
 
