@@ -3,8 +3,8 @@
 A sample is a fenced block opened by a line of three backticks followed by ``python`` (with
 optional attributes such as ``title="..."``), at any indentation (blocks inside admonitions are
 indented). A ``console`` block is a shell transcript: its ``$ `` lines are the commands (the
-other lines show their output) and run as one bash script. Blocks for commands a reader should
-only read, such as installs, use ``bash`` and are not run.
+other lines show their output) and run as one bash script; one without prompts is only shown.
+Blocks for commands a reader should only read, such as installs, use ``bash`` and are not run.
 
 A block whose first line is ``# docs: no-run (reason)`` is shown but not run; the reason is
 compulsory. Snippet includes inside a block (``--8<-- "path"`` on one line, or paths one per
@@ -84,7 +84,8 @@ def extract(path: Path) -> list[Sample]:
                 reason = no_run["reason"].strip(" -:()")
                 if not reason:
                     raise ValueError(f"{rel}:{start + 1}: '# docs: no-run' needs a reason")
-            samples.append(Sample(rel, start + 1, code, reason, lang))
+            if code.strip():  # a console block without prompts is shown, not run
+                samples.append(Sample(rel, start + 1, code, reason, lang))
         i = end + 1
     return samples
 
