@@ -34,6 +34,21 @@ def _encodable(text: str, field: str | None) -> str:
     return text
 
 
+def _unencodable(value: Any) -> bool:
+    """Whether a value (or a str inside a list or dict) cannot be encoded as UTF-8."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, list | tuple):
+        return any(_unencodable(v) for v in value)
+    if isinstance(value, dict):
+        return any(_unencodable(k) or _unencodable(v) for k, v in value.items())
+    return False
+
+
 def encode_query(pairs: Iterable[tuple[str, str]]) -> str:
     """Percent-encode query pairs; a space is ``%20`` and a plus ``%2B``, never a literal ``+``."""
     return "&".join(
@@ -141,6 +156,14 @@ def validate(model: type[T], data: Mapping[str, Any], action: str | None = None)
     """Convert wire-named ``data`` into ``model``: types, constraints and ``__post_init__``."""
     try:
         return msgspec.convert(data, type=model)
+    except UnicodeEncodeError:
+        # msgspec encodes a str to compare it with Literal values; a lone surrogate cannot be.
+        field = next((k for k, v in data.items() if _unencodable(v)), None)
+        raise ValidationError(
+            "contains a lone surrogate, which is not valid Unicode text",
+            field=_python_name(model, field) if field else None,
+            action=action,
+        ) from None
     except msgspec.ValidationError as exc:
         cause = exc.__cause__ or exc.__context__
         if isinstance(cause, ValidationError):
