@@ -10,14 +10,24 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import pathlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import anyio.from_thread
+import hypothesis
 import pytest
 
 from cdnetworks.core import AsyncClient, Client, RetryPolicy, RetryQuota
+
+# CI replays the same examples every run (a red build must mean a regression, not a new draw);
+# local runs keep exploring. Set HYPOTHESIS_PROFILE=explore in CI to search anew.
+hypothesis.settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+hypothesis.settings.register_profile("explore", deadline=None, print_blob=True)
+hypothesis.settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "explore")
+)
 
 DATA = pathlib.Path(__file__).parent / "data"
 CANARY_SECRET = "sk-CANARY-7f3a9c-never-print-me"
