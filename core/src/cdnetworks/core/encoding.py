@@ -23,25 +23,28 @@ _WIRE_PATH = re.compile(r"`\$\.([^`\[]+)")
 _MISSING_TOP = re.compile(r"^Object missing required field `([^`]+)`$")
 
 
-def _encodable(text: str, field: str | None) -> str:
-    """``text`` itself, once it is known to encode as UTF-8 (lone surrogates do not)."""
+def _is_utf8(text: str) -> bool:
+    """Whether ``text`` encodes as UTF-8 (a lone surrogate does not)."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _encodable(text: str, field: str | None) -> str:
+    """``text`` itself, once it is known to encode as UTF-8."""
+    if not _is_utf8(text):
         raise ValidationError(
             "contains a lone surrogate, which is not valid Unicode text", field=field
-        ) from None
+        )
     return text
 
 
 def _unencodable(value: Any) -> bool:
     """Whether a value (or a str inside a list or dict) cannot be encoded as UTF-8."""
     if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return True
-        return False
+        return not _is_utf8(value)
     if isinstance(value, list | tuple):
         return any(_unencodable(v) for v in value)
     if isinstance(value, dict):
