@@ -223,3 +223,26 @@ def test_global_options_do_not_collide_with_command_options() -> None:
         "cdnetworks: error: ListThings: HTTP 503 Service Unavailable (empty body)"
     )
     assert "2 attempts" not in err
+
+
+def test_paginate_keeps_limit_as_the_page_size_for_the_real_product() -> None:
+    from cdnetworks.core import RequestDraft, hookimpl
+    from cdnetworks.core.emulator import Emulator
+
+    class Queries:
+        def __init__(self) -> None:
+            self.seen: list[dict[str, str]] = []
+
+        @hookimpl
+        def cdnetworks_prepare_request(self, request: RequestDraft) -> None:
+            self.seen.append(dict(request.query))
+
+    emulator, queries = Emulator(), Queries()
+    out, err = io.StringIO(), io.StringIO()
+    kwargs: dict[str, Any] = {**emulator.client_kwargs(), "transport": emulator.transport()}
+    argv = ["imagemanage", "vmp-query-image", "--paginate", "--limit", "5", "--type", "COMMON"]
+    code = main(argv, plugins=[queries], client_kwargs=kwargs, stdout=out, stderr=err)
+    assert code == 0, err.getvalue()
+    assert len(json.loads(out.getvalue())) == 12  # every seeded public image, not just five
+    assert [q["limit"] for q in queries.seen] == ["5", "5", "5"]  # pages of 5, 5 and 2
+    assert "marker" not in queries.seen[0] and "marker" in queries.seen[1]
