@@ -218,3 +218,34 @@ def test_bad_config_values(value: object) -> None:
             timeout=None,
             load_entry_points=False,
         )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"params": 5}, "params must be a mapping or"),
+        ({"params": "limit=5"}, "params must be a mapping or"),
+        ({"params": {("t",): 1}}, "parameter names must be text"),
+        ({"params": {"ids": ["a,b", "c"]}}, "list items must not contain ','"),
+        ({"json": {"size": float("nan")}}, r"json\.size is nan, which JSON cannot carry"),
+        ({"json": [1, float("inf")]}, r"json\[1\] is inf"),
+        ({"json": {"blob": b"x"}}, "json.blob is a bytes"),
+        ({"json": {"tags": {"a"}}}, "json.tags is a set"),
+        ({"json": {1: 2}}, "json has a int key 1; JSON keys are text"),
+    ],
+)
+def test_input_json_would_garble_is_refused_before_sending(
+    mode: Mode, respx_mock: respx.MockRouter, kwargs: dict[str, object], match: str
+) -> None:
+    client = mode.client()
+    with pytest.raises(ValidationError, match=match):
+        mode.run(client.invoke, "POST", "/vmp/images", **kwargs)
+    assert not respx_mock.calls
+
+
+def test_path_value_errors_name_the_action(mode: Mode, respx_mock: respx.MockRouter) -> None:
+    from cdnetworks.core.encoding import path_segment
+
+    with pytest.raises(ValidationError) as info:
+        path_segment("image_id", "\ud800", action="VMPRemoveImage")
+    assert str(info.value).startswith("[VMPRemoveImage] image_id: contains a lone surrogate")

@@ -114,3 +114,36 @@ def test_no_window_ever_holds_more_than_the_limit(
     for i, start in enumerate(slots):
         inside = [s for s in slots[i:] if s < start + per - 1e-3]
         assert len(inside) <= requests
+
+
+@pytest.fixture
+def action_throttled_server() -> Iterator[tuple[Emulator, EmulatorServer]]:
+    """The documented shape: the per-action limit (30) is a tenth of the account's (300)."""
+    emu = Emulator(throttle=ThrottleLimits(per_account=4 * LIMIT, per_action=LIMIT, window=WINDOW))
+    with emu.serve() as server:
+        yield emu, server
+
+
+def test_the_per_action_limit_is_kept_too(
+    mode: Mode, action_throttled_server: tuple[Emulator, EmulatorServer]
+) -> None:
+    emu, server = action_throttled_server
+    account_only = RateLimiter(4 * LIMIT, WINDOW + HEADROOM)
+    client = mode.client(**server.client_kwargs(), max_attempts=1, rate_limiter=account_only)
+    assert _calls(mode, client) > 0  # one action past its own limit: refused
+    emu.reset()
+    both = RateLimiter(4 * LIMIT, WINDOW + HEADROOM, per_action=(LIMIT, WINDOW + HEADROOM))
+    client = mode.client(**server.client_kwargs(), max_attempts=1, rate_limiter=both)
+    assert _calls(mode, client) == 0
+    assert _throttled(emu) == 0
+
+
+def test_per_action_windows_are_separate() -> None:
+    limiter = RateLimiter(100, 1.0, per_action=(2, 1.0))
+    assert [limiter.reserve("A") for _ in range(2)] == [0.0, 0.0]
+    assert limiter.reserve("B") == 0.0  # another action has its own window
+    assert limiter.reserve("A") == pytest.approx(1.0, abs=0.05)  # A's third waits a window
+    assert limiter.reserve() == 0.0  # no action given: the account window only
+    assert "per action 2 per 1 s" in repr(limiter)
+    default = RateLimiter.cdnetworks_default()
+    assert default.per_action == (30, 305.0)

@@ -5,6 +5,7 @@ Everything here runs before the first byte is sent, so bad input fails early and
 
 from __future__ import annotations
 
+import math
 import re
 import typing
 from collections.abc import Iterable, Mapping
@@ -60,8 +61,32 @@ def encode_query(pairs: Iterable[tuple[str, str]]) -> str:
     )
 
 
+def _json_problem(value: Any, where: str) -> str | None:
+    """Why plain data would not survive JSON unchanged (msgspec would coerce it silently)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{where} is {value!r}, which JSON cannot carry (it would be sent as null)"
+    if isinstance(value, bytes | bytearray | memoryview | set | frozenset):
+        return f"{where} is a {type(value).__name__}, which JSON cannot carry as it is"
+    if isinstance(value, list | tuple):
+        return next(
+            (p for i, v in enumerate(value) if (p := _json_problem(v, f"{where}[{i}]"))), None
+        )
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return f"{where} has a {type(key).__name__} key {key!r}; JSON keys are text"
+            problem = _json_problem(item, f"{where}.{key}")
+            if problem:
+                return problem
+    return None
+
+
 def encode_json(value: Any, field: str | None = None, action: str | None = None) -> bytes:
     """``value`` as JSON bytes, or a :class:`ValidationError` saying why it cannot be."""
+    if not isinstance(value, msgspec.Struct):  # models are typed; plain data is checked here
+        problem = _json_problem(value, field or "json")
+        if problem:
+            raise ValidationError(problem, field=field, action=action)
     try:
         return msgspec.json.encode(value)
     except (TypeError, ValueError, OverflowError) as exc:  # UnicodeEncodeError is a ValueError
@@ -75,7 +100,11 @@ def query_value(value: Any, field: str | None = None) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | tuple):
-        return ",".join(query_value(v, field) for v in value)
+        items = [query_value(v, field) for v in value]
+        if any("," in item for item in items):
+            # Items are sent comma-joined: a comma inside one would split it into two.
+            raise ValidationError("list items must not contain ','", field=field)
+        return ",".join(items)
     if value is None:
         raise ValidationError("None cannot be sent inside a list", field=field)
     if isinstance(value, bytes | bytearray | memoryview | Mapping | set | frozenset):
@@ -93,6 +122,11 @@ def query_pairs(
     if params is None:
         return []
     items = params.items() if isinstance(params, Mapping) else params
+    if isinstance(items, str | bytes) or not isinstance(items, Iterable):
+        raise ValidationError(
+            f"params must be a mapping or (name, value) pairs, not {type(params).__name__}",
+            field="params",
+        )
     pairs = []
     for item in items:
         try:
@@ -102,15 +136,23 @@ def query_pairs(
                 f"params must be a mapping or (name, value) pairs, not {type(item).__name__}",
                 field="params",
             ) from None
+        if not isinstance(key, str):
+            raise ValidationError(
+                f"parameter names must be text, not {type(key).__name__} {key!r}", field="params"
+            )
         if value is not None:
-            name = _encodable(str(key), "params")
+            name = _encodable(key, "params")
             pairs.append((name, query_value(value, name)))
     return sorted(pairs, key=lambda kv: kv[0])
 
 
 def path_segment(name: str, value: Any, action: str | None = None) -> str:
     """Encode one path parameter so no value can change the route."""
-    text = query_value(value, name)
+    try:
+        text = query_value(value, name)
+    except ValidationError as exc:
+        exc.action = exc.action or action
+        raise
     if not text.strip():
         raise ValidationError("must not be empty", field=name, action=action)
     if text in (".", ".."):

@@ -141,7 +141,7 @@ def run_call(spec: CallSpec[T], env: CallEnv) -> Pipeline[T]:
             )
             # Wait for a slot before the deadline check, so the wait counts against it.
             if env.rate_limiter is not None:
-                wait = env.rate_limiter.reserve()
+                wait = env.rate_limiter.reserve(spec.action)
                 if wait > 0:
                     yield Sleep(wait)
             remaining = None if deadline is None else deadline - time.monotonic()

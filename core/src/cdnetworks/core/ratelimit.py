@@ -1,13 +1,18 @@
 """Client-side rate limiting (opt-in): stay under the API's limits instead of collecting 429s.
 
-CDNetworks allows, by default, 300 requests per 5 minutes per account, counted over a sliding
-window. ``RateLimiter(300, 300)`` keeps a client's attempts (retries included) under that: at most
-``requests`` in any ``per_seconds`` window (a log of the last ``requests`` send times), and within
-that, a token bucket of ``burst`` tokens refilled at ``requests / per_seconds`` a second. The
-bucket alone is not enough: a full burst followed by the refill rate would send up to twice the
-limit in the first window. One limiter may be shared by several clients (and threads) of the
-same account. It counts when requests leave, the server when they arrive: leave a little
-headroom (``RateLimiter(300, 305)``) when the limit must never be hit.
+CDNetworks allows, by default, 300 requests per 5 minutes per account and recommends at most
+30 per 5 minutes for any single action, both counted over a sliding window.
+``RateLimiter.cdnetworks_default()`` keeps a client's attempts (retries included) under both.
+
+Each limit is a :class:`Window`: at most ``requests`` sends in any ``per_seconds`` (a log of the
+last ``requests`` send times) and, within that, a token bucket of ``burst`` tokens refilled at
+``requests / per_seconds`` a second. The bucket alone is not enough: a full burst followed by the
+refill rate would send up to twice the limit in the first window. A send waits for the latest of
+the slots its account window and its action window offer, and is booked in both.
+
+One limiter may be shared by several clients (and threads) of the same account. It counts when
+requests leave, the server when they arrive: leave a little headroom (``per_seconds`` slightly
+above the server's window) when the limit must never be hit.
 """
 
 from __future__ import annotations
@@ -19,10 +24,10 @@ from collections import deque
 from .errors import ConfigurationError
 
 
-class RateLimiter:
-    """A token bucket; :meth:`reserve` books the next slot and says how long to wait for it."""
+class Window:
+    """One limit: at most ``requests`` in any ``per_seconds``, smoothed by a token bucket."""
 
-    def __init__(self, requests: int, per_seconds: float, *, burst: int | None = None) -> None:
+    def __init__(self, requests: int, per_seconds: float, burst: int | None = None) -> None:
         if requests < 1 or per_seconds <= 0:
             raise ConfigurationError("a rate limit needs requests >= 1 and per_seconds > 0")
         self.requests = requests
@@ -33,29 +38,71 @@ class RateLimiter:
         self._rate = requests / per_seconds
         self._tokens = float(self.burst)
         self._updated = time.monotonic()
-        #: Send times of the last ``requests`` reservations (some may lie in the future).
+        #: Send times of the last ``requests`` bookings (some may lie in the future).
         self._recent: deque[float] = deque(maxlen=requests)
+
+    def earliest(self, now: float) -> float:
+        """The first moment this window lets one more request leave."""
+        tokens = min(self.burst, self._tokens + (now - self._updated) * self._rate)
+        slot = now if tokens >= 1 else now + (1 - tokens) / self._rate
+        if len(self._recent) == self.requests:
+            # The window is full: wait until the oldest of the last `requests` leaves it.
+            slot = max(slot, self._recent[0] + self.per_seconds)
+        return slot
+
+    def book(self, slot: float, now: float) -> None:
+        self._tokens = min(self.burst, self._tokens + (now - self._updated) * self._rate) - 1.0
+        self._updated = now
+        self._recent.append(slot)
+
+    def __repr__(self) -> str:
+        return f"{self.requests} per {self.per_seconds:g} s"
+
+
+class RateLimiter:
+    """Books a slot per attempt; :meth:`reserve` says how long to wait for it.
+
+    ``requests`` per ``per_seconds`` for the account (``burst`` smooths the start), and, with
+    ``per_action=(requests, per_seconds)``, the same kind of limit for each action separately.
+    """
+
+    def __init__(
+        self,
+        requests: int,
+        per_seconds: float,
+        *,
+        burst: int | None = None,
+        per_action: tuple[int, float] | None = None,
+    ) -> None:
+        self._account = Window(requests, per_seconds, burst)
+        self.requests, self.per_seconds, self.burst = requests, per_seconds, self._account.burst
+        if per_action is not None:
+            Window(*per_action)  # validate now, not on the first call
+        self.per_action = per_action
+        self._actions: dict[str, Window] = {}
         self._lock = threading.Lock()
 
     @classmethod
     def cdnetworks_default(cls) -> RateLimiter:
-        """The documented account-wide limit, 300 requests per 5 minutes, with 5 s of headroom
-        for the time between our send and the server's count."""
-        return cls(300, 305.0)
+        """The documented limits, 300 requests per 5 minutes per account and 30 per action,
+        with 5 s of headroom for the time between our send and the server's count."""
+        return cls(300, 305.0, per_action=(30, 305.0))
 
-    def reserve(self) -> float:
-        """Take one token, possibly from the future; return seconds to wait before using it."""
+    def reserve(self, action: str | None = None) -> float:
+        """Book the next slot for a send of ``action``; return the seconds to wait for it."""
         with self._lock:
             now = time.monotonic()
-            self._tokens = min(self.burst, self._tokens + (now - self._updated) * self._rate)
-            self._updated = now
-            self._tokens -= 1.0
-            slot = now + (0.0 if self._tokens >= 0 else -self._tokens / self._rate)
-            if len(self._recent) == self.requests:
-                # The window is full: wait until the oldest of the last `requests` leaves it.
-                slot = max(slot, self._recent[0] + self.per_seconds)
-            self._recent.append(slot)
+            windows = [self._account]
+            if self.per_action is not None and action is not None:
+                window = self._actions.get(action)
+                if window is None:
+                    window = self._actions[action] = Window(*self.per_action)
+                windows.append(window)
+            slot = max(w.earliest(now) for w in windows)
+            for w in windows:
+                w.book(slot, now)
             return slot - now
 
     def __repr__(self) -> str:
-        return f"RateLimiter({self.requests} per {self.per_seconds:g} s, burst={self.burst})"
+        action = f", per action {Window(*self.per_action)!r}" if self.per_action else ""
+        return f"RateLimiter({self._account!r}, burst={self.burst}{action})"
