@@ -214,7 +214,7 @@ def test_bad_config_values(value: object) -> None:
         Client(
             access_key="A",
             secret_key="B",
-            max_attempts=value,
+            max_attempts=value,  # type: ignore[arg-type]
             timeout=None,
             load_entry_points=False,
         )
@@ -249,3 +249,10 @@ def test_path_value_errors_name_the_action(mode: Mode, respx_mock: respx.MockRou
     with pytest.raises(ValidationError) as info:
         path_segment("image_id", "\ud800", action="VMPRemoveImage")
     assert str(info.value).startswith("[VMPRemoveImage] image_id: contains a lone surrogate")
+
+
+def test_unknown_settings_are_refused_like_python_would() -> None:
+    with pytest.raises(
+        TypeError, match=r"Client\(\) got unexpected keyword argument\(s\): acces_key"
+    ):
+        Client(acces_key="A", secret_key="B")  # type: ignore[call-arg]

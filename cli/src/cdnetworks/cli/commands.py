@@ -1,6 +1,6 @@
 """The command tree, generated from the registered products.
 
-``cdnetworks PRODUCT ACTION [options]``: one subcommand per :class:`~cdnetworks.core.Action`
+``cdnetworks PRODUCT ACTION [options]``: one subcommand per `Action`
 (options from its request model) and per method the product lists in ``Product.commands``
 (options from the method's signature; required parameters become positionals).
 """

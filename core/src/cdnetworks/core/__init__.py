@@ -34,6 +34,7 @@ from .errors import (
     ValidationError,
 )
 from .models import RequestModel, ResponseModel
+from .options import ClientOptions
 from .pipeline import RequestDraft
 from .plugins.logging_plugin import LoggingPlugin
 from .plugins.manager import PLUGINS_GROUP, PRODUCTS_GROUP, refresh_entry_points
@@ -57,6 +58,7 @@ __all__ = [
     "BusinessError",
     "CdnetworksError",
     "Client",
+    "ClientOptions",
     "Clock",
     "ConfigurationError",
     "ConnectError",

@@ -1,7 +1,7 @@
 """An API action is data: one declarative value per action, and a product is a set of them.
 
 Typed client methods, the CLI and the docs are derived from these values, so adding an action
-to a product is adding one :class:`Action` and its request/response models.
+to a product is adding one `Action` and its request/response models.
 """
 
 from __future__ import annotations

@@ -1,19 +1,18 @@
 """``Client`` and ``AsyncClient``: configuration shared, the pipeline driven two ways.
 
-All call logic lives in :mod:`cdnetworks.core.pipeline`; a driver only sends what the pipeline
+All call logic lives in `cdnetworks.core.pipeline`; a driver only sends what the pipeline
 asks to send and sleeps when it asks to sleep.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 import httpx
@@ -23,13 +22,16 @@ from .config import Timeout, check_endpoint, user_agent
 from .credentials import Credentials, resolve
 from .encoding import build_request_model, encode_json, query_pairs, render
 from .errors import ConfigurationError, ValidationError
+from .options import OPTION_NAMES, ClientOptions
 from .pipeline import CallEnv, CallSpec, Pipeline, Send, Sleep, run_call
 from .plugins.manager import METRICS_PLUGIN, PluginHost
 from .plugins.metrics_plugin import MetricsCollector
-from .ratelimit import RateLimiter
 from .response import decode_any, typed_decoder
 from .retry import RetryPolicy, RetryQuota
 from .signing import AkskAuth, check_header
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 T = TypeVar("T")
 ReqT = TypeVar("ReqT")
@@ -41,7 +43,7 @@ _ENCODED_PATH = re.compile(r"^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})
 
 @dataclass(frozen=True)
 class Result:
-    """What :meth:`Client.invoke` returns: the decoded JSON plus facts about the exchange."""
+    """What `Client.invoke` returns: the decoded JSON plus facts about the exchange."""
 
     data: Any
     request_id: str | None
@@ -63,57 +65,58 @@ class _BaseClient:
 
     def __init__(
         self,
-        *,
-        access_key: str | None = None,
-        secret_key: str | None = None,
-        endpoint: str | None = None,
-        profile: str | None = None,
-        credentials_file: str | os.PathLike[str] | None = None,
-        timeout: Timeout | float | None = None,
-        max_attempts: int | None = None,
-        retry: RetryPolicy | None = None,
-        headers: Mapping[str, str] | None = None,
-        user_agent_suffix: str | None = None,
-        signed_headers: Iterable[str] = (),
-        plugins: Iterable[object] = (),
-        load_entry_points: bool = True,
-        disable_plugins: Iterable[str] = (),
-        allow_insecure_http: bool = False,
-        rate_limiter: RateLimiter | None = None,
-        http_client: httpx.Client | httpx.AsyncClient | None = None,
-        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+        http_client: httpx.Client | httpx.AsyncClient | None,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None,
+        options: ClientOptions,
     ) -> None:
+        unknown = sorted(set(options) - OPTION_NAMES)
+        if unknown:
+            raise TypeError(
+                f"{type(self).__name__}() got unexpected keyword argument(s): {', '.join(unknown)}"
+            )
+        o = options
         if http_client is not None and transport is not None:
             raise ConfigurationError("pass http_client or transport, not both")
         #: Whether close() closes the connection pool (not when the caller lent us theirs).
         self._owns_http = http_client is None
         resolved = resolve(
-            access_key=access_key,
-            secret_key=secret_key,
-            endpoint=endpoint,
-            profile=profile,
-            credentials_file=credentials_file,
+            access_key=o.get("access_key"),
+            secret_key=o.get("secret_key"),
+            endpoint=o.get("endpoint"),
+            profile=o.get("profile"),
+            credentials_file=o.get("credentials_file"),
         )
         self.endpoint = str(
-            check_endpoint(resolved.endpoint, allow_insecure_http=allow_insecure_http)
+            check_endpoint(
+                resolved.endpoint, allow_insecure_http=o.get("allow_insecure_http", False)
+            )
         )
         self._base_url = httpx.URL(self.endpoint)
-        self._auth = AkskAuth.from_credentials(resolved.credentials, signed_headers=signed_headers)
-        policy = retry or RetryPolicy()
+        self._auth = AkskAuth.from_credentials(
+            resolved.credentials, signed_headers=o.get("signed_headers", ())
+        )
+        policy = o.get("retry") or RetryPolicy()
+        max_attempts = o.get("max_attempts")
         if max_attempts is not None:
             policy = dataclasses.replace(policy, max_attempts=max_attempts)
         self.retry = policy
+        timeout = o.get("timeout")
         if timeout is not None:
             self.timeout = Timeout.coerce(timeout)
         else:
             # A caller's own httpx client brings its timeouts along.
             self.timeout = _timeout_of(http_client) if http_client is not None else Timeout()
-        base_headers = {"User-Agent": user_agent(user_agent_suffix), "Accept": "application/json"}
-        base_headers.update(headers or {})
+        base_headers = {
+            "User-Agent": user_agent(o.get("user_agent_suffix")),
+            "Accept": "application/json",
+        }
+        base_headers.update(o.get("headers") or {})
         for name, value in base_headers.items():
             check_header(name, value)
         self._plugins = PluginHost(
-            plugins, load_entry_points=load_entry_points, disable=disable_plugins
+            o.get("plugins", ()),
+            load_entry_points=o.get("load_entry_points", True),
+            disable=o.get("disable_plugins", ()),
         )
         self._env = CallEnv(
             base_url=self._base_url,
@@ -122,7 +125,7 @@ class _BaseClient:
             retry=policy,
             quota=policy.quota or RetryQuota.shared(self.endpoint),
             plugins=self._plugins,
-            rate_limiter=rate_limiter,
+            rate_limiter=o.get("rate_limiter"),
         )
 
     def __repr__(self) -> str:
@@ -213,7 +216,7 @@ class _BaseClient:
 
 
 class Client(_BaseClient):
-    """The synchronous client. Use it as a context manager, or call :meth:`close`.
+    """The synchronous client. Use it as a context manager, or call `close`.
 
     ``http_client`` (your own ``httpx.Client``, left open on close) or ``transport`` (any httpx
     transport, e.g. ``httpx.MockTransport`` or the emulator's) replace the default connection pool.
@@ -224,9 +227,9 @@ class Client(_BaseClient):
         *,
         http_client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
-        **kwargs: Any,
+        **options: Unpack[ClientOptions],
     ) -> None:
-        super().__init__(http_client=http_client, transport=transport, **kwargs)
+        super().__init__(http_client, transport, options)
         self._http = http_client or httpx.Client(
             transport=transport,
             timeout=None,  # noqa: S113 - timeouts are set per request
@@ -303,9 +306,9 @@ class AsyncClient(_BaseClient):
         *,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
-        **kwargs: Any,
+        **options: Unpack[ClientOptions],
     ) -> None:
-        super().__init__(http_client=http_client, transport=transport, **kwargs)
+        super().__init__(http_client, transport, options)
         self._http = http_client or httpx.AsyncClient(
             transport=transport,
             timeout=None,  # noqa: S113 - timeouts are set per request
@@ -336,14 +339,14 @@ class AsyncClient(_BaseClient):
         json: Any = None,
         idempotent: bool | None = None,
     ) -> Result:
-        """Async twin of :meth:`Client.invoke`."""
+        """Async twin of `Client.invoke`."""
         spec = self._invoke_spec(method, uri, params, json, idempotent)
         return await self._drive(run_call(spec, self._env))
 
     async def call(
         self, action: Action[ReqT, RespT], request: ReqT | None = None, /, **kwargs: Any
     ) -> RespT:
-        """Async twin of :meth:`Client.call`."""
+        """Async twin of `Client.call`."""
         return await self._drive(run_call(self._action_spec(action, request, kwargs), self._env))
 
     def product(self, name: str) -> Any:

@@ -129,7 +129,7 @@ def resolve(
     credentials_file: str | os.PathLike[str] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> ResolvedConfig:
-    """Find credentials and endpoint, else raise :class:`CredentialsError` naming every place."""
+    """Find credentials and endpoint, else raise `CredentialsError` naming every place."""
     env = os.environ if environ is None else environ
     looked: list[str] = []
 

@@ -82,7 +82,7 @@ def _json_problem(value: Any, where: str) -> str | None:
 
 
 def encode_json(value: Any, field: str | None = None, action: str | None = None) -> bytes:
-    """``value`` as JSON bytes, or a :class:`ValidationError` saying why it cannot be."""
+    """``value`` as JSON bytes, or a `ValidationError` saying why it cannot be."""
     if not isinstance(value, msgspec.Struct):  # models are typed; plain data is checked here
         problem = _json_problem(value, field or "json")
         if problem:

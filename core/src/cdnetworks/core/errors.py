@@ -1,6 +1,6 @@
 """The exception tree.
 
-Every exception the SDK raises derives from :class:`CdnetworksError`. Errors that come from a
+Every exception the SDK raises derives from `CdnetworksError`. Errors that come from a
 call carry the action name, the number of attempts made and, per attempt, why it failed, so the
 final error of a retried call tells the whole story. None of them ever holds the secret key.
 

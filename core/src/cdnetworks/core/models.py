@@ -13,7 +13,7 @@ class RequestModel(
     msgspec.Struct, rename="camel", omit_defaults=True, forbid_unknown_fields=True, kw_only=True
 ):
     """Base of request models. Subclasses may check cross-field rules in ``__post_init__``
-    by raising :class:`cdnetworks.core.ValidationError` with ``field=``."""
+    by raising `cdnetworks.core.ValidationError` with ``field=``."""
 
 
 class ResponseModel(msgspec.Struct, rename="camel", omit_defaults=True, kw_only=True):

@@ -1,8 +1,8 @@
 """One call, from request to result, written once and free of I/O.
 
-:func:`run_call` is a generator. It yields :class:`Send` (send this request, give me back the
-response or the httpx exception) and :class:`Sleep` (wait this long), and returns the decoded
-result or raises the typed error. :mod:`cdnetworks.core.client` drives it with ``httpx.Client``
+`run_call` is a generator. It yields `Send` (send this request, give me back the
+response or the httpx exception) and `Sleep` (wait this long), and returns the decoded
+result or raises the typed error. `cdnetworks.core.client` drives it with ``httpx.Client``
 and ``time.sleep``, or with ``httpx.AsyncClient`` and ``anyio.sleep``; that is the only
 difference between the sync and async clients.
 

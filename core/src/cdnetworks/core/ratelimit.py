@@ -4,7 +4,7 @@ CDNetworks allows, by default, 300 requests per 5 minutes per account and recomm
 30 per 5 minutes for any single action, both counted over a sliding window.
 ``RateLimiter.cdnetworks_default()`` keeps a client's attempts (retries included) under both.
 
-Each limit is a :class:`Window`: at most ``requests`` sends in any ``per_seconds`` (a log of the
+Each limit is a `Window`: at most ``requests`` sends in any ``per_seconds`` (a log of the
 last ``requests`` send times) and, within that, a token bucket of ``burst`` tokens refilled at
 ``requests / per_seconds`` a second. The bucket alone is not enough: a full burst followed by the
 refill rate would send up to twice the limit in the first window. A send waits for the latest of
@@ -60,7 +60,7 @@ class Window:
 
 
 class RateLimiter:
-    """Books a slot per attempt; :meth:`reserve` says how long to wait for it.
+    """Books a slot per attempt; `reserve` says how long to wait for it.
 
     ``requests`` per ``per_seconds`` for the account (``burst`` smooths the start), and, with
     ``per_action=(requests, per_seconds)``, the same kind of limit for each action separately.

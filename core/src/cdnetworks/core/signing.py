@@ -1,8 +1,8 @@
 """AK/SK request signing (CNC-HMAC-SHA256), byte-compatible with the official Go SDK.
 
-:class:`AkskAuth` is an ``httpx.Auth``: it signs in ``auth_flow``, which httpx runs on the final
+`AkskAuth` is an ``httpx.Auth``: it signs in ``auth_flow``, which httpx runs on the final
 request, over exactly the bytes that go out, once per attempt. The pure functions below it
-(:func:`canonical_request`, :func:`string_to_sign`, :func:`signature`) are the algorithm itself,
+(`canonical_request`, `string_to_sign`, `signature`) are the algorithm itself,
 exposed so tests and the emulator verify signatures with the same code.
 """
 
@@ -105,7 +105,7 @@ class Clock:
     """Wall-clock time for ``x-cnc-timestamp``, corrected by the offset the server's ``Date`` shows.
 
     Every response's ``Date`` is compared with the local clock. When they differ by
-    :data:`CLOCK_SKEW_THRESHOLD` seconds or more, later timestamps use the server's time;
+    `CLOCK_SKEW_THRESHOLD` seconds or more, later timestamps use the server's time;
     below it the offset resets to zero. Shared safely between threads and tasks.
     """
 

@@ -2,14 +2,14 @@
 
 A third-party hook plugin for the CDNetworks SDK for Python, packaged as its own distribution.
 Installed, it is found through its ``cdnetworks.plugins`` entry point and every client loads
-the module-level :data:`plugin`; ``Client(plugins=[TracingPlugin(...)])`` registers a configured
+the module-level `plugin`; ``Client(plugins=[TracingPlugin(...)])`` registers a configured
 instance instead (it replaces the entry point's, since both are named ``"tracing"``).
 
 - ``cdnetworks_prepare_request`` gives each call a trace id and each attempt a fresh span id,
   sent as ``traceparent: 00-<trace id>-<span id>-01`` (retries share the trace id, so a tracing
   backend shows them as one operation).
 - ``cdnetworks_after_response`` records each attempt's duration.
-- ``cdnetworks_call_finished`` turns the call into a :class:`Span`: kept in :attr:`spans`
+- ``cdnetworks_call_finished`` turns the call into a `Span`: kept in `spans`
   (the most recent ``keep``) and passed to ``on_span`` when given, e.g. to export it.
 """
 
@@ -47,7 +47,7 @@ class _OpenCall:
 
 
 class TracingPlugin:
-    """Adds a ``traceparent`` header to every attempt and records a :class:`Span` per call."""
+    """Adds a ``traceparent`` header to every attempt and records a `Span` per call."""
 
     name = "tracing"
 

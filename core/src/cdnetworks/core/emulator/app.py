@@ -1,6 +1,6 @@
 """The emulator itself: check, throttle, dispatch and answer one request, free of I/O.
 
-:meth:`Emulator.answer` turns an :class:`EmulatorRequest` into an :class:`Answer` (a reply, or
+`Emulator.answer` turns an `EmulatorRequest` into an `Answer` (a reply, or
 none for a dropped connection, plus a delay). The httpx transports and the loopback server only
 carry bytes to it and carry the answer back, sleeping the delay their own way.
 
@@ -85,8 +85,8 @@ class Emulator:
 
     ``services``: the product services to emulate; ``None`` loads every one installed (entry-point
     group ``cdnetworks.emulators``). ``throttle``: ``True`` enforces the documented limits (300
-    requests / 5 min per account, 30 / 5 min per action), or pass :class:`ThrottleLimits`.
-    ``faults``: :class:`FaultRule`\\ s (more can be added with ``emulator.faults.add``). ``seed``
+    requests / 5 min per account, 30 / 5 min per action), or pass `ThrottleLimits`.
+    ``faults``: `FaultRule`\\ s (more can be added with ``emulator.faults.add``). ``seed``
     makes seeded data, ids and random faults reproducible. ``clock`` is the time source
     (``time.time`` by default); ``advance()`` moves the emulator's time forward in either case.
     ``reject_replays`` refuses a signature seen within the window (off by default: two identical
@@ -334,7 +334,7 @@ class Emulator:
         return AsyncEmulatorTransport(self)
 
     def client_kwargs(self) -> ClientKwargs:
-        """``access_key``, ``secret_key`` and ``endpoint`` for a client using :meth:`transport`."""
+        """``access_key``, ``secret_key`` and ``endpoint`` for a client using `transport`."""
         return ClientKwargs(
             access_key=self.access_key, secret_key=self.secret_key, endpoint=IN_PROCESS_ENDPOINT
         )

@@ -1,7 +1,7 @@
 """Verify a request's AK/SK signature and timestamp as the API gateway does, or say why not.
 
 The canonical request is rebuilt with the very functions the SDK signs with
-(:mod:`cdnetworks.core.signing`), over the bytes that arrived: method, raw path, raw query,
+(`cdnetworks.core.signing`), over the bytes that arrived: method, raw path, raw query,
 the headers the client says it signed, and the body.
 """
 
@@ -63,7 +63,7 @@ def verify(
     window: float = TIMESTAMP_WINDOW,
     replays: ReplayGuard | None = None,
 ) -> str:
-    """Return the access key that signed ``request``; raise a 401 :class:`ServiceError` if none."""
+    """Return the access key that signed ``request``; raise a 401 `ServiceError` if none."""
     headers = request.headers
     header = headers.get("authorization")
     if not header:

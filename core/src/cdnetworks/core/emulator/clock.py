@@ -1,7 +1,7 @@
 """The emulator's sense of time: a source clock plus an offset tests move forward at will.
 
 Everything time-dependent in the emulator (the signature's 5-minute window, throttling windows,
-images that finish building, pre-warming that advances) reads :meth:`EmulatorClock.now`, so a
+images that finish building, pre-warming that advances) reads `EmulatorClock.now`, so a
 test calls ``emulator.advance(60)`` instead of sleeping a minute.
 """
 

@@ -1,21 +1,21 @@
 """Fault injection: make the emulator misbehave the way networks, proxies and services do.
 
-A :class:`FaultRule` says which :data:`Fault` to inject and when: at a ``rate`` (drawn from the
+A `FaultRule` says which `Fault` to inject and when: at a ``rate`` (drawn from the
 emulator's seeded generator, so a seed replays the same faults) and/or on given ``calls`` (1-based
 numbers counted over the requests the rule applies to), optionally only for some ``actions``
 (route names such as ``VMPCreateImage``, in any case, or ``"POST /vmp/images"``).
 
 Where each fault strikes:
 
-- :class:`Latency`: the answer is delayed (several latencies add up). An in-process transport
+- `Latency`: the answer is delayed (several latencies add up). An in-process transport
   honours the request's read timeout and raises ``httpx.ReadTimeout`` as a socket would.
-- :class:`Drop`: the connection closes without an answer; by default before the service saw the
+- `Drop`: the connection closes without an answer; by default before the service saw the
   request, with ``after_processing=True`` after it took effect (the case that makes blind retries
   of non-idempotent calls dangerous).
-- :class:`ErrorBurst`: ``length`` consecutive 5xx answers with a JSON error body, from the first
+- `ErrorBurst`: ``length`` consecutive 5xx answers with a JSON error body, from the first
   call the rule fires on; the service does not see those requests.
-- :class:`Html`: a proxy's HTML error page; :class:`Empty`: an error status with an empty body.
-- :class:`Malformed`: the service processes the request, then its JSON answer is cut short.
+- `Html`: a proxy's HTML error page; `Empty`: an error status with an empty body.
+- `Malformed`: the service processes the request, then its JSON answer is cut short.
 """
 
 from __future__ import annotations

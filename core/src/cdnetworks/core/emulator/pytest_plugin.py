@@ -1,8 +1,8 @@
 """pytest fixtures for testing code that calls CDNetworks, registered as a ``pytest11`` plugin.
 
-``cdnetworks_emulator`` gives each test a fresh :class:`~cdnetworks.core.emulator.Emulator` with
+``cdnetworks_emulator`` gives each test a fresh `Emulator` with
 every installed product's service; ``cdnetworks_emulator_server`` also serves it on loopback.
-Options go in a marker, as :class:`Emulator` keyword arguments::
+Options go in a marker, as `Emulator` keyword arguments::
 
     @pytest.mark.cdnetworks_emulator(throttle=True, seed=7)
     def test_backs_off(cdnetworks_emulator): ...

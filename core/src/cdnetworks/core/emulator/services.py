@@ -1,10 +1,10 @@
 """The contract between the emulator and a product's service, and the wire types they share.
 
-A product emulates its API by subclassing :class:`EmulatorService`: it lists routes
-(:class:`Route`: method + path template -> handler), keeps its state, and seeds it in
-:meth:`~EmulatorService.reset`. Handlers receive an :class:`EmulatorRequest` that already passed
+A product emulates its API by subclassing `EmulatorService`: it lists routes
+(`Route`: method + path template -> handler), keeps its state, and seeds it in
+`reset`. Handlers receive an `EmulatorRequest` that already passed
 the signature check and the throttle, and return JSON-able data (sent as a 200) or a
-:class:`Reply`, or raise :class:`ServiceError` for an error answer. Request ids, dates, faults
+`Reply`, or raise `ServiceError` for an error answer. Request ids, dates, faults
 and serving are the core's job.
 
 Products make their service discoverable under the entry-point group ``cdnetworks.emulators``;
@@ -157,7 +157,7 @@ class ServiceContext:
 class EmulatorService:
     """Base class of a product's emulated service. Subclasses set ``name`` and define ``routes``.
 
-    State lives on the instance. :meth:`reset` (re)builds it from ``self.context.rng``, so the
+    State lives on the instance. `reset` (re)builds it from ``self.context.rng``, so the
     same seed always yields the same data; it runs when the service is attached to an emulator
     and again on ``emulator.reset()``.
     """

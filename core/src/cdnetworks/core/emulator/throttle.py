@@ -51,7 +51,7 @@ class Throttle:
         return hits
 
     def admit(self, account: str, action: str | None, now: float) -> None:
-        """Count the request, or raise :class:`Throttled` without counting it."""
+        """Count the request, or raise `Throttled` without counting it."""
         with self._lock:
             windows = [(self._window((account, None), now), self.limits.per_account, "account")]
             if action is not None:

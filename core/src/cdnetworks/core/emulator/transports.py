@@ -1,7 +1,7 @@
 """httpx transports that answer from an emulator in-process, sync and async.
 
 The decision (which answer, how long to wait, whether the "connection" drops or the client's
-read timeout runs out first) is made once in :func:`_outcome`; the two transports differ only
+read timeout runs out first) is made once in `_outcome`; the two transports differ only
 in how they sleep.
 """
 
@@ -57,7 +57,7 @@ def answer_httpx(emulator: Emulator, request: httpx.Request) -> httpx.Response:
 
 
 class EmulatorTransport(httpx.BaseTransport):
-    """Answers httpx requests from an :class:`~cdnetworks.core.emulator.Emulator`."""
+    """Answers httpx requests from an `Emulator`."""
 
     def __init__(self, emulator: Emulator) -> None:
         self.emulator = emulator
@@ -67,7 +67,7 @@ class EmulatorTransport(httpx.BaseTransport):
 
 
 class AsyncEmulatorTransport(httpx.AsyncBaseTransport):
-    """The async twin of :class:`EmulatorTransport` (sleeps with ``anyio.sleep``)."""
+    """The async twin of `EmulatorTransport` (sleeps with ``anyio.sleep``)."""
 
     def __init__(self, emulator: Emulator) -> None:
         self.emulator = emulator

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 @hookspec
 def cdnetworks_register_products(register: Callable[[Product], None]) -> None:
-    """Announce products: call ``register(product)`` once per :class:`~cdnetworks.core.Product`.
+    """Announce products: call ``register(product)`` once per `Product`.
 
     When: once, when the plugin host starts (client creation, or ``cdnetworks.core.products()``).
     Returns: nothing. A product name registered twice is an error naming both plugins.
@@ -47,10 +47,10 @@ def cdnetworks_prepare_request(
 
     When: before every attempt (so each retry starts from the action's original request), after
     the SDK built the request and before the signer runs; signing covers what you leave.
-    Receives: the mutable :class:`~cdnetworks.core.RequestDraft`, the action name, the attempt
+    Receives: the mutable `RequestDraft`, the action name, the attempt
     number (1-based) and an id shared by every hook of the same call.
     Returns: nothing; mutate ``request``. If it raises, the call fails with
-    :class:`~cdnetworks.core.PluginError` naming the plugin, and nothing is sent.
+    `PluginError` naming the plugin, and nothing is sent.
     """
 
 

@@ -109,7 +109,7 @@ class PluginHost:
         return products
 
     def prepare_request(self, **kwargs: Any) -> None:
-        """Run every ``cdnetworks_prepare_request``; a failure becomes :class:`PluginError`."""
+        """Run every ``cdnetworks_prepare_request``; a failure becomes `PluginError`."""
         hook = self.pm.hook.cdnetworks_prepare_request
         for impl in reversed(hook.get_hookimpls()):
             try:

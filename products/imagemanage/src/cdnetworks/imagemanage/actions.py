@@ -40,6 +40,7 @@ VMP_QUERY_IMAGE: Action[VMPQueryImageRequest, VMPQueryImageResponse] = Action(
     # The client method that walks every page (by marker; see paging.py).
     extras={"paginate": {"method": "iter_images", "page_size": "limit"}},
 )
+"""VMPQueryImage: GET /vmp/images, list the images you may use (pages by marker)."""
 
 VMP_CREATE_IMAGE: Action[VMPCreateImageRequest, VMPCreateImageResponse] = Action(
     name="VMPCreateImage",
@@ -54,6 +55,7 @@ VMP_CREATE_IMAGE: Action[VMPCreateImageRequest, VMPCreateImageResponse] = Action
         "BUILDING, then ACTIVE (or INACTIVE if it failed)."
     ),
 )
+"""VMPCreateImage: POST /vmp/images, make an image from a VM or an image URL (not idempotent)."""
 
 VMP_REMOVE_IMAGE: Action[VMPRemoveImageRequest, VMPRemoveImageResponse] = Action(
     name="VMPRemoveImage",
@@ -67,6 +69,7 @@ VMP_REMOVE_IMAGE: Action[VMPRemoveImageRequest, VMPRemoveImageResponse] = Action
         "public images and other customers' images cannot be deleted."
     ),
 )
+"""VMPRemoveImage: DELETE /vmp/images/{imageId}, delete one of your own images."""
 
 DEPLOY_VMP_IMAGE_PREHEATING: Action[
     DeployVmpImagePreheatingRequest, DeployVmpImagePreheatingResponse
@@ -82,6 +85,7 @@ DEPLOY_VMP_IMAGE_PREHEATING: Action[
         "QueryVmpImagePreheatingState for the result."
     ),
 )
+"""DeployVmpImagePreheating: PUT /vmp/images/preHeating, start pre-warming on nodes."""
 
 QUERY_VMP_IMAGE_PREHEATING_STATE: Action[
     QueryVmpImagePreheatingStateRequest, QueryVmpImagePreheatingStateResponse
@@ -94,6 +98,7 @@ QUERY_VMP_IMAGE_PREHEATING_STATE: Action[
     product=PRODUCT,
     summary="Query the pre-warming state of an image, node by node.",
 )
+"""QueryVmpImagePreheatingState: GET /vmp/images/preHeatingInfo/{id}, state per node."""
 
 ACTIONS: tuple[Action[Any, Any], ...] = (
     VMP_QUERY_IMAGE,
@@ -102,3 +107,4 @@ ACTIONS: tuple[Action[Any, Any], ...] = (
     DEPLOY_VMP_IMAGE_PREHEATING,
     QUERY_VMP_IMAGE_PREHEATING_STATE,
 )
+"""The five actions, in the order of the Go SDK's package."""

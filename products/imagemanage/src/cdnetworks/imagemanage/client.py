@@ -2,7 +2,7 @@
 
 Each method takes a request model or keyword arguments (the snake_case of the wire names) and
 hands them to the core's one generic ``call``, which validates, signs, sends, retries and
-decodes. Paging (:mod:`.paging`) and waiting (:mod:`.waiters`) are written once, free of I/O;
+decodes. Paging (`.paging`) and waiting (`.waiters`) are written once, free of I/O;
 the two classes only differ in how they send a request and how they sleep.
 """
 
@@ -11,11 +11,12 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mapping
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
+import httpx
 
-from cdnetworks.core import AsyncClient, Client, ConfigurationError
+from cdnetworks.core import AsyncClient, Client, ClientOptions, ConfigurationError
 
 from ._version import __version__
 from .actions import (
@@ -53,12 +54,21 @@ from .waiters import (
     wait_for_preheating,
 )
 
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
 T = TypeVar("T")
 CoreT = TypeVar("CoreT", Client, AsyncClient)
 
 
 #: Appended to the core's ``User-Agent`` by clients this module builds.
 USER_AGENT = f"cdnetworks-imagemanage/{__version__}"
+
+
+def _with_http(settings: ClientOptions, **http: Any) -> Any:
+    """The core client's keyword arguments: the options plus whichever of http_client and
+    transport were given (so ``client=`` with either is refused like any other setting)."""
+    return {**settings, **{k: v for k, v in http.items() if v is not None}}
 
 
 def _core(kind: type[CoreT], client: CoreT | None, settings: Mapping[str, Any]) -> CoreT:
@@ -89,14 +99,22 @@ def _ready(image: Image | None) -> Image:
 class ImageManageClient:
     """Synchronous client of the image-management actions.
 
-    Build it with the core :class:`~cdnetworks.core.Client`'s keyword arguments (credentials,
+    Build it with the core `Client`'s keyword arguments (credentials,
     ``endpoint``, ``timeout``, ``max_attempts``, ``plugins``, ``http_client``, ``transport``,
     ...), then it owns that client and closes it; or wrap an existing one with
     ``ImageManageClient(client=core_client)`` (what ``core_client.product("imagemanage")``
-    does), which stays open. Use it as a context manager or call :meth:`close`.
+    does), which stays open. Use it as a context manager or call `close`.
     """
 
-    def __init__(self, *, client: Client | None = None, **settings: Any) -> None:
+    def __init__(
+        self,
+        *,
+        client: Client | None = None,
+        http_client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+        **settings: Unpack[ClientOptions],
+    ) -> None:
+        settings = _with_http(settings, http_client=http_client, transport=transport)
         self._owns_core = client is None
         #: The core client: use it for ``invoke``, ``metrics`` or ``plugin_manager``.
         self.core: Client = _core(Client, client, settings)
@@ -330,11 +348,19 @@ class ImageManageClient:
 class AsyncImageManageClient:
     """Asynchronous client of the image-management actions (asyncio or trio).
 
-    Built like :class:`ImageManageClient`, with the core :class:`~cdnetworks.core.AsyncClient`'s
+    Built like `ImageManageClient`, with the core `AsyncClient`'s
     keyword arguments or ``client=``; use ``async with`` or ``await aclose()``.
     """
 
-    def __init__(self, *, client: AsyncClient | None = None, **settings: Any) -> None:
+    def __init__(
+        self,
+        *,
+        client: AsyncClient | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        **settings: Unpack[ClientOptions],
+    ) -> None:
+        settings = _with_http(settings, http_client=http_client, transport=transport)
         self._owns_core = client is None
         #: The core async client: use it for ``invoke``, ``metrics`` or ``plugin_manager``.
         self.core: AsyncClient = _core(AsyncClient, client, settings)
@@ -494,7 +520,7 @@ class AsyncImageManageClient:
         failed_states: Collection[str] = IMAGE_FAILED_STATES,
         progress: Callable[[Progress[Image | None]], object] | None = None,
     ) -> Image:
-        """Async twin of :meth:`ImageManageClient.wait_for_image`."""
+        """Async twin of `ImageManageClient.wait_for_image`."""
         schedule = Schedule(timeout, poll_interval, max_interval, backoff)
         return _ready(
             await self._wait(
@@ -521,7 +547,7 @@ class AsyncImageManageClient:
         failed_states: Collection[str] = PREHEATING_FAILED_STATES,
         progress: Callable[[Progress[Mapping[str, str | None]]], object] | None = None,
     ) -> Mapping[str, str | None]:
-        """Async twin of :meth:`ImageManageClient.wait_for_preheating`."""
+        """Async twin of `ImageManageClient.wait_for_preheating`."""
         schedule = Schedule(timeout, poll_interval, max_interval, backoff)
         return await self._wait(
             wait_for_preheating(

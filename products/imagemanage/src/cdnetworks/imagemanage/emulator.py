@@ -2,7 +2,7 @@
 
 Behaviour follows the API facts: the platform's public COMMON images are seeded; a created image
 is BUILDING and turns ACTIVE ``build_seconds`` later (INACTIVE when its source was marked broken
-with :meth:`ImageManageService.mark_broken`); only an account's own images can be removed;
+with `ImageManageService.mark_broken`); only an account's own images can be removed;
 listing filters by ``ids`` (at most 100), ``name`` (exact), ``type`` and ``state``, sorts by
 ``sortKey``/``sortDir`` and pages with ``marker``; pre-warming runs per node through
 ``WAITING`` -> ``PREHEATING`` -> ``SUCCESS`` (or ``FAILED`` on a node marked broken), node *i* of a

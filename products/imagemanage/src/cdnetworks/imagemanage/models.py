@@ -6,7 +6,7 @@ every field carries a ``Meta`` description, so the CLI and the docs read choices
 ``msgspec.inspect`` or ``msgspec.json.schema``.
 
 Request models check what the API documents before anything is sent; a violation raises
-:class:`cdnetworks.core.ValidationError` naming the field. Response models are lenient where the
+`cdnetworks.core.ValidationError` naming the field. Response models are lenient where the
 sources are loose (unknown fields ignored, unknown enum values kept as strings, ``size`` as a
 number or a numeric string) and strict where it matters (a create response without an id).
 """
@@ -78,7 +78,7 @@ class _Item(msgspec.Struct, rename="camel", omit_defaults=True, kw_only=True):
 
 
 class VMPQueryImageRequest(RequestModel):
-    """Filters, sorting and paging of :data:`~cdnetworks.imagemanage.actions.VMP_QUERY_IMAGE`.
+    """Filters, sorting and paging of `VMP_QUERY_IMAGE`.
 
     Several ``sort_key`` values go on the wire as one comma-separated ``sortKey``, the form the
     API uses for ``ids`` (the Go SDK types ``sortKey`` as a single string); ``ids`` likewise, at

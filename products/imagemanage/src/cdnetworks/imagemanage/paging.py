@@ -1,6 +1,6 @@
 """Walking every page of ``VMPQueryImage``, written once and free of I/O.
 
-:class:`ImageWalk` decides which page to ask for next and what to hand out from each answer;
+`ImageWalk` decides which page to ask for next and what to hand out from each answer;
 ``ImageManageClient.iter_images`` and ``AsyncImageManageClient.iter_images`` only send the
 requests it asks for. Paging is by marker: the next page starts after the last id of the
 current one, and a page shorter than the page size is the last.
@@ -27,12 +27,12 @@ class PaginationError(CdnetworksError):
 
 
 class ImageWalk:
-    """The paging state machine: ask :meth:`next_request`, send it, give the answer to :meth:`feed`.
+    """The paging state machine: ask `next_request`, send it, give the answer to `feed`.
 
-    ``filters`` are :class:`VMPQueryImageRequest` keyword arguments other than ``limit``
+    ``filters`` are `VMPQueryImageRequest` keyword arguments other than ``limit``
     (``marker`` starts the walk after that id). ``limit`` caps the images handed out in total.
     A server that answers a marker already seen would loop forever: that raises
-    :class:`PaginationError` instead.
+    `PaginationError` instead.
     """
 
     def __init__(

@@ -1,7 +1,7 @@
 """Waiting for an image to become usable and for pre-warming to finish, written once, free of I/O.
 
-A waiter is a generator: it yields :class:`Poll` (make this call, send me the response) and
-:class:`Pause` (sleep this long), and returns the final value or raises. The product clients
+A waiter is a generator: it yields `Poll` (make this call, send me the response) and
+`Pause` (sleep this long), and returns the final value or raises. The product clients
 drive it with their core client's ``call`` and ``time.sleep`` or ``anyio.sleep``. Every poll is
 an ordinary call, so retries, rate limiting and the core's hooks apply to each one.
 
@@ -55,11 +55,11 @@ Waiter = Generator[Poll | Pause, Any, T]
 class Progress(Generic[V]):
     """What a ``progress`` callback receives after each poll.
 
-    ``value`` is the image (``None`` while it is not listed yet) for :func:`wait_for_image`, and
+    ``value`` is the image (``None`` while it is not listed yet) for `wait_for_image`, and
     a ``{node_name: state}`` mapping (``None`` for a node not reported yet) for
-    :func:`wait_for_preheating`, where ``done`` / ``total`` count the nodes in a final state.
+    `wait_for_preheating`, where ``done`` / ``total`` count the nodes in a final state.
     ``finished`` is true on the last poll (done or failed); ``request_id`` is the poll's
-    ``x-cnc-request-id``; :meth:`summary` is one line for people (the CLI prints it).
+    ``x-cnc-request-id``; `summary` is one line for people (the CLI prints it).
     """
 
     poll: int
@@ -198,7 +198,7 @@ def wait_for_image(
 ) -> Waiter[Image | None]:
     """Poll ``VMPQueryImage(ids=[image_id])`` until the image is ACTIVE; INACTIVE fails at once.
 
-    An image not listed yet (just created) counts as not ready. Returns the ready :class:`Image`.
+    An image not listed yet (just created) counts as not ready. Returns the ready `Image`.
     """
     ready, failed = _upper(ready_states), _upper(failed_states)
     request = VMPQueryImageRequest(ids=[_image_id(image_id)])
@@ -228,7 +228,7 @@ def wait_for_preheating(
     """Poll ``QueryVmpImagePreheatingState`` until every node is in a done or failed state.
 
     ``node_names`` ``None`` means every node the service reports (at least one). When all are
-    terminal and any failed, raises :class:`WaitFailedError` naming them; else returns
+    terminal and any failed, raises `WaitFailedError` naming them; else returns
     ``{node_name: state}``.
     """
     done, failed = _upper(done_states), _upper(failed_states)
