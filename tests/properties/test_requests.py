@@ -21,8 +21,7 @@ from hypothesis.provisional import urls
 
 from cdnetworks.core import Action, RequestModel, ResponseModel, ValidationError
 from tests.conftest import ACCESS_KEY, CANARY_SECRET, Mode
-
-from .reference import assert_signed
+from tests.reference_signer import assert_signed
 
 EXAMPLES = settings(
     max_examples=40,

@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 from cdnetworks.core import AkskAuth, CredentialsError, ValidationError
 from cdnetworks.core.signing import EMPTY_SHA256, canonical_request
 from tests.conftest import CANARY_SECRET
-
-from .reference import assert_signed, expected_signature
+from tests.reference_signer import assert_signed, expected_signature
 
 EXAMPLES = settings(max_examples=60, deadline=None)
 
