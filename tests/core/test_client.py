@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 import respx
@@ -256,3 +258,38 @@ def test_unknown_settings_are_refused_like_python_would() -> None:
         TypeError, match=r"Client\(\) got unexpected keyword argument\(s\): acces_key"
     ):
         Client(acces_key="A", secret_key="B")  # type: ignore[call-arg]
+
+
+def test_invoke_validation_errors_name_the_call_and_idempotent_is_a_bool(
+    mode: Mode, respx_mock: respx.MockRouter
+) -> None:
+    client = mode.client()
+    with pytest.raises(ValidationError) as info:
+        mode.run(client.invoke, "POST", "/vmp/images", json={}, idempotent="false")
+    assert info.value.action == "POST /vmp/images"
+    assert info.value.field == "idempotent"
+    assert not respx_mock.calls
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"retry": 5}, "retry must be a cdnetworks.RetryPolicy, not int"),
+        ({"plugins": None}, "plugins must be a list"),
+        ({"http_client": 5}, "http_client must be a httpx.Client or httpx.AsyncClient"),
+        ({"rate_limiter": 300}, "rate_limiter must be a cdnetworks.RateLimiter"),
+        ({"access_key": 1, "secret_key": "b"}, "access key from arguments must be a str"),
+    ],
+)
+def test_settings_of_the_wrong_kind_are_named(kwargs: dict[str, Any], match: str) -> None:
+    settings: dict[str, Any] = {"access_key": "A", "secret_key": "B", "load_entry_points": False}
+    with pytest.raises(ConfigurationError, match=match):
+        Client(**{**settings, **kwargs})
+
+
+def test_absurdly_nested_json_is_a_decode_error(mode: Mode, respx_mock: respx.MockRouter) -> None:
+    respx_mock.get(URL).mock(return_value=httpx.Response(200, content=b"[" * 100_000))
+    client = mode.client()
+    with pytest.raises(Exception, match="could not decode") as info:
+        mode.run(client.invoke, "GET", "/vmp/images")
+    assert type(info.value).__name__ == "DecodeError"

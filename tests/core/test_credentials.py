@@ -150,3 +150,18 @@ def test_client_uses_the_chain_and_hides_the_secret(
         for text in (repr(client), repr(client.credentials), str(client.credentials)):
             assert CANARY_SECRET not in text
         assert "AKENV" in repr(client.credentials)
+
+
+def test_an_explicit_profile_needs_its_file(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.cdnetworks/credentials
+    env = {"CDNETWORKS_ACCESS_KEY": "AKENV", "CDNETWORKS_SECRET_KEY": "sk-env"}
+    with pytest.raises(CredentialsError, match=r"profile 'prod' was asked for, but .* does not"):
+        resolve(profile="prod", environ=env)
+    assert resolve(environ=env).credentials.access_key == "AKENV"  # no profile named: env wins
+
+
+def test_client_keeps_where_its_credentials_came_from(creds_file: pathlib.Path) -> None:
+    with Client(profile="prod", credentials_file=creds_file, load_entry_points=False) as client:
+        assert client.credentials.source == f"profile 'prod' in {creds_file}"

@@ -458,3 +458,56 @@ def test_metrics_collector(mode: Mode, respx_mock: respx.MockRouter) -> None:
 
 def test_msgspec_models_round_trip_wire_names() -> None:
     assert msgspec.json.encode(PingRequest(target_id="t")) == b'{"targetId":"t"}'
+
+
+def test_an_observer_cannot_change_the_result(mode: Mode, respx_mock: respx.MockRouter) -> None:
+    class Meddler:
+        @hookimpl
+        def cdnetworks_after_response(self, response: httpx.Response | None) -> None:
+            if response is not None:
+                response._content = b'{"tampered": true}'
+
+    respx_mock.get(URL).mock(return_value=httpx.Response(200, json={"real": 1}))
+    client = mode.client(plugins=[Meddler()])
+    assert mode.run(client.invoke, "GET", "/vmp/images").data == {"real": 1}
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        (lambda d: d.query.append(("n", 5)), "query must be a list of"),
+        (lambda d: setattr(d, "body", {"a": 1}), "body must be bytes or None, not dict"),
+        (lambda d: setattr(d, "method", "G ET"), "method 'G ET' is not an HTTP method"),
+        (lambda d: d.headers.__setitem__("X-N", 5), "headers must map str names"),
+    ],
+)
+def test_a_malformed_draft_is_refused_before_sending(
+    mode: Mode, respx_mock: respx.MockRouter, change: Any, match: str
+) -> None:
+    class Breaks:
+        @hookimpl
+        def cdnetworks_prepare_request(self, request: RequestDraft) -> None:
+            change(request)
+
+    rec = Recorder()
+    client = mode.client(plugins=[rec, Breaks()])
+    with pytest.raises(Exception, match=match) as info:
+        mode.run(client.invoke, "GET", "/vmp/images")
+    assert type(info.value).__name__ == "ValidationError"
+    assert not respx_mock.calls
+    assert rec.events[-1][1]["outcome"] == "error"  # call_finished still fired
+
+
+def test_a_failing_product_plugin_is_named() -> None:
+    class Bad:
+        name = "half-installed-product"
+
+        @hookimpl
+        def cdnetworks_register_products(self, register: Any) -> None:
+            raise RuntimeError("half-installed")
+
+    with pytest.raises(
+        ConfigurationError,
+        match="plugin 'half-installed-product' raised in cdnetworks_register_products: Runtime",
+    ):
+        Client(access_key="A", secret_key="B", load_entry_points=False, plugins=[Bad()])

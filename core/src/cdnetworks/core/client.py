@@ -26,6 +26,7 @@ from .options import OPTION_NAMES, ClientOptions
 from .pipeline import CallEnv, CallSpec, Pipeline, Send, Sleep, run_call
 from .plugins.manager import METRICS_PLUGIN, PluginHost
 from .plugins.metrics_plugin import MetricsCollector
+from .ratelimit import RateLimiter
 from .response import decode_any, typed_decoder
 from .retry import RetryPolicy, RetryQuota
 from .signing import AkskAuth, check_header
@@ -95,6 +96,7 @@ class _BaseClient:
         self._auth = AkskAuth.from_credentials(
             resolved.credentials, signed_headers=o.get("signed_headers", ())
         )
+        _check_types(http_client, transport, o)
         policy = o.get("retry") or RetryPolicy()
         max_attempts = o.get("max_attempts")
         if max_attempts is not None:
@@ -173,6 +175,24 @@ class _BaseClient:
         json: Any,
         idempotent: bool | None,
     ) -> CallSpec[Result]:
+        try:
+            return self._checked_invoke_spec(method, uri, params, json, idempotent)
+        except ValidationError as exc:
+            exc.action = exc.action or f"{method} {uri}"
+            raise
+
+    def _checked_invoke_spec(
+        self,
+        method: str,
+        uri: str,
+        params: Mapping[str, Any] | Iterable[tuple[str, Any]] | None,
+        json: Any,
+        idempotent: bool | None,
+    ) -> CallSpec[Result]:
+        if idempotent is not None and not isinstance(idempotent, bool):
+            raise ValidationError(
+                f"idempotent must be True, False or None, not {idempotent!r}", field="idempotent"
+            )
         if not isinstance(method, str) or not (method.isascii() and method.isalpha()):
             raise ValidationError(f"{method!r} is not an HTTP method", field="method")
         method = method.upper()
@@ -370,6 +390,28 @@ class AsyncClient(_BaseClient):
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+def _check_types(http_client: Any, transport: Any, o: ClientOptions) -> None:
+    """Refuse settings of the wrong kind here, with their name, not later with an AttributeError."""
+    expected: dict[str, tuple[Any, type | tuple[type, ...]]] = {
+        "http_client": (http_client, (httpx.Client, httpx.AsyncClient)),
+        "transport": (transport, (httpx.BaseTransport, httpx.AsyncBaseTransport)),
+        "retry": (o.get("retry"), RetryPolicy),
+        "rate_limiter": (o.get("rate_limiter"), RateLimiter),
+    }
+    for name, (value, kind) in expected.items():
+        if value is not None and not isinstance(value, kind):
+            raise ConfigurationError(f"{name} must be a {_names(kind)}, not {type(value).__name__}")
+    for name in ("plugins", "signed_headers", "disable_plugins"):
+        value = o.get(name, ())
+        if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+            raise ConfigurationError(f"{name} must be a list, not {type(value).__name__}")
+
+
+def _names(kind: type | tuple[type, ...]) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(f"{k.__module__.split('.')[0]}.{k.__name__}" for k in kinds)
 
 
 def _timeout_of(http_client: httpx.Client | httpx.AsyncClient) -> Timeout:

@@ -43,6 +43,10 @@ class Credentials:
 
     def __post_init__(self) -> None:
         for name, value in (("access key", self.access_key), ("secret key", self.secret_key)):
+            if not isinstance(value, str):
+                raise CredentialsError(
+                    f"the {name} from {self.source} must be a str, not {type(value).__name__}"
+                )
             if not value:
                 raise CredentialsError(f"the {name} from {self.source} is empty")
             if _WHITESPACE.search(value):
@@ -150,6 +154,10 @@ def resolve(
         if not file_path.exists():
             if credentials_file is not None or env.get(ENV_CREDENTIALS_FILE):
                 raise CredentialsError(f"credentials file {file_path} does not exist")
+            if profile_explicit:
+                raise CredentialsError(
+                    f"profile {profile_name!r} was asked for, but {file_path} does not exist"
+                )
             return None
         parser = _read_profile_file(file_path)
         if not parser.has_section(profile_name):

@@ -102,7 +102,31 @@ Effect = Send | Sleep
 Pipeline = Generator[Effect, Any, T]
 
 
+def _check_draft(draft: RequestDraft) -> None:
+    """What plugins left in the draft must still be a request; say what is not."""
+
+    def bad(what: str) -> ValidationError:
+        return ValidationError(f"after cdnetworks_prepare_request: {what}", field="request")
+
+    if not isinstance(draft.method, str) or not (draft.method.isascii() and draft.method.isalpha()):
+        raise bad(f"method {draft.method!r} is not an HTTP method")
+    if not isinstance(draft.path, str):
+        raise bad(f"path must be a str, not {type(draft.path).__name__}")
+    if not isinstance(draft.headers, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in draft.headers.items()
+    ):
+        raise bad("headers must map str names to str values")
+    if not isinstance(draft.query, list) or not all(
+        isinstance(pair, tuple) and len(pair) == 2 and all(isinstance(x, str) for x in pair)
+        for pair in draft.query
+    ):
+        raise bad("query must be a list of (str, str) pairs")
+    if draft.body is not None and not isinstance(draft.body, bytes):
+        raise bad(f"body must be bytes or None, not {type(draft.body).__name__}")
+
+
 def _build(env: CallEnv, draft: RequestDraft, remaining: float | None) -> httpx.Request:
+    _check_draft(draft)
     for name, value in draft.headers.items():
         check_header(name, value)
     raw_path = draft.path.encode("ascii", "strict") if draft.path.isascii() else None
@@ -164,6 +188,12 @@ def run_call(spec: CallSpec[T], env: CallEnv) -> Pipeline[T]:
                 response, error = reply, None
             else:
                 response, error = None, reply
+            # Decide the outcome before observers run: changing the response cannot change it.
+            outcome: Outcome[T] = (
+                classify_response(response, spec, env.retry)
+                if response is not None
+                else classify_transport_error(error, spec, env.retry)
+            )
             env.plugins.notify(
                 "cdnetworks_after_response",
                 action=spec.action,
@@ -174,11 +204,6 @@ def run_call(spec: CallSpec[T], env: CallEnv) -> Pipeline[T]:
                 error=error,
                 duration=duration,
                 request_id=state.request_id if response is not None else None,
-            )
-            outcome: Outcome[T] = (
-                classify_response(response, spec, env.retry)
-                if response is not None
-                else classify_transport_error(error, spec, env.retry)
             )
             if outcome.error is None:
                 env.quota.release(spent)

@@ -85,7 +85,7 @@ def typed_decoder(model: type[T]) -> Callable[[httpx.Response], T]:
 def _envelope(body: bytes) -> Envelope | None:
     try:
         envelope = msgspec.json.decode(body, type=Envelope)
-    except (msgspec.DecodeError, msgspec.ValidationError):
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
         return None
     return envelope
 
@@ -132,7 +132,7 @@ def classify_response(
                 return Outcome(error=error, reason=f"code {envelope.code}")
         try:
             value = spec.decode(response)
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        except (msgspec.DecodeError, msgspec.ValidationError, RecursionError) as exc:
             what = "an empty body" if not body.strip() else "a body it could not decode"
             decode_error = DecodeError(
                 f"HTTP {status} with {what}: {exc}; first bytes: {body[:BODY_EXCERPT]!r}",

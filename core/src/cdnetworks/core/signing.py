@@ -169,12 +169,14 @@ class AkskAuth(httpx.Auth):
         signed_headers: Iterable[str] = (),
         clock: Clock | None = None,
     ) -> AkskAuth:
-        return cls(
+        auth = cls(
             credentials.access_key,
             credentials.secret_key,
             signed_headers=signed_headers,
             clock=clock,
         )
+        auth._credentials = credentials  # keep where they came from (``source``)
+        return auth
 
     @property
     def access_key(self) -> str:

@@ -11,8 +11,11 @@ hook plugins) and the ``cdnetworks.products`` group (products), both loaded auto
 Hooks are synchronous and run on the calling thread (or event loop for ``AsyncClient``): keep
 them quick. The observer hooks (``after_response``, ``on_retry``, ``call_finished``) are called
 one implementation at a time: one that raises is logged on the ``cdnetworks`` logger with its
-plugin's name and the others still run; the call goes on unchanged. Their payloads are
-snapshots, so an observer cannot change the call. Hook wrappers are not supported on them.
+plugin's name and the others still run; the call goes on unchanged. They run after the outcome
+of what they observe is decided (the response is classified and decoded first), so changing a
+payload cannot change the call's result; treat payloads as read-only all the same (``error`` in
+``call_finished`` is the very exception the caller receives). Hook wrappers are not supported
+on them.
 """
 
 from __future__ import annotations

@@ -105,7 +105,15 @@ class PluginHost:
                 products[product.name] = product
                 owners[product.name] = _owner
 
-            impl.function(register=register)
+            try:
+                impl.function(*[{"register": register}[name] for name in impl.argnames])
+            except ConfigurationError:
+                raise
+            except Exception as exc:
+                raise ConfigurationError(
+                    f"plugin {impl.plugin_name!r} raised in cdnetworks_register_products: "
+                    f"{type(exc).__name__}: {exc}"
+                ) from exc
         return products
 
     def prepare_request(self, **kwargs: Any) -> None:
