@@ -135,3 +135,12 @@ def test_main_job_from_the_shell_against_the_server(emulator_endpoint: str) -> N
     assert json.loads(warm.stdout) == {"node-a": "SUCCESS", "node-b": "SUCCESS"}
     listed = cli("imagemanage", "vmp-query-image", "--ids", image_id, "--paginate", env=env)
     assert [i["id"] for i in json.loads(listed.stdout)] == [image_id]
+
+
+def test_output_may_follow_the_command_and_bad_ports_are_usage_errors() -> None:
+    late = cli("--emulator", "imagemanage", "vmp-query-image", "--limit", "1", "--output", "table")
+    assert late.returncode == 0, late.stderr
+    assert late.stdout.splitlines()[0] == "images (1)"
+    port = cli("emulator", "--port", "99999")
+    assert port.returncode == 2
+    assert "99999 is not a port" in port.stderr and "Traceback" not in port.stderr

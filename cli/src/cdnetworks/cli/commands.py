@@ -81,6 +81,17 @@ def _doc(obj: Any) -> tuple[str, str]:
     return (doc.split("\n\n")[0].replace("\n", " "), doc)
 
 
+def _late_globals(parser: argparse.ArgumentParser) -> None:
+    """Let ``--output`` follow the command too (``... vmp-query-image --output table``)."""
+    parser.add_argument(
+        "--output",
+        dest="g_output",
+        choices=("json", "table"),
+        default=argparse.SUPPRESS,  # absent here: keep what the global option said
+        help="output format (default json)",
+    )
+
+
 def add_product(subparsers: Any, product: Product) -> None:
     parser = subparsers.add_parser(
         product.name, help=product.summary, description=product.summary or None
@@ -97,6 +108,7 @@ def add_product(subparsers: Any, product: Product) -> None:
         )
         for option in options:
             option.add_to(sub)
+        _late_globals(sub)
         if paginator(action) is not None:
             sub.add_argument(
                 "--paginate",
@@ -119,6 +131,7 @@ def add_product(subparsers: Any, product: Product) -> None:
         )
         for option in options:
             option.add_to(sub)
+        _late_globals(sub)
         wants = "progress" in inspect.signature(method).parameters
         sub.set_defaults(_run=MethodCommand(product, name, options, wants))
 

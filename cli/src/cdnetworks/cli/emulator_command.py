@@ -20,13 +20,22 @@ def add_emulator_command(subparsers: Any) -> None:
         "Stop it with Ctrl-C.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks one)")
+    parser.add_argument(
+        "--port", type=_port, default=8080, help="port (default 8080; 0 picks a free one)"
+    )
     parser.add_argument("--access-key", dest="emu_access_key", help="access key it accepts")
     parser.add_argument("--secret-key", dest="emu_secret_key", help="secret key it accepts")
     parser.add_argument(
         "--throttle", action="store_true", help="enforce the documented rate limits (429)"
     )
     parser.set_defaults(_serve=serve)
+
+
+def _port(text: str) -> int:
+    port = int(text)
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port (0 to 65535)")
+    return port
 
 
 def _emulator(**kwargs: Any) -> Any:

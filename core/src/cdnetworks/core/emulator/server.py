@@ -29,6 +29,8 @@ class EmulatorServer:
     """Serves an emulator on ``host:port``; ``endpoint`` is known once started."""
 
     def __init__(self, emulator: Emulator, host: str = "127.0.0.1", port: int = 0) -> None:
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+            raise ConfigurationError(f"port must be a whole number from 0 to 65535, not {port!r}")
         self.emulator = emulator
         self.host = host
         self._port = port
@@ -125,7 +127,7 @@ class EmulatorServer:
             server = await asyncio.start_server(
                 self._connection, self.host, self._port, backlog=1024
             )
-        except OSError as exc:
+        except Exception as exc:  # OSError, or a host name that cannot be resolved or bound
             self._error = exc
             self._ready.set()
             return
