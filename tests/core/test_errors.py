@@ -149,3 +149,45 @@ def test_unsupported_protocol_is_a_transport_error_not_retried(
     with pytest.raises(TransportError) as info:
         mode.run(client.invoke, "GET", "/vmp/images")
     assert route.call_count == 1 and info.value.attempts == 1
+
+
+def test_a_body_that_will_not_decode_keeps_status_and_request_id(mode: Mode) -> None:
+    # MockTransport streams the body like a real transport (respx reads it eagerly).
+    transport = httpx.MockTransport(
+        lambda request: httpx.Response(
+            200,
+            stream=httpx.ByteStream(b"not gzip at all"),
+            headers={**RID, "content-encoding": "gzip"},
+        )
+    )
+    client = mode.client(transport=transport)
+    with pytest.raises(DecodeError) as info:
+        mode.run(client.invoke, "GET", "/vmp/images")
+    err = info.value
+    assert (err.status_code, err.request_id, err.attempts) == (200, "rid-42", 1)
+    assert "Content-Encoding (gzip) could not be decoded" in str(err)
+
+
+def test_a_body_cut_short_keeps_status_and_request_id(
+    mode: Mode, respx_mock: respx.MockRouter
+) -> None:
+    class CutShort(httpx.SyncByteStream, httpx.AsyncByteStream):
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            yield b'{"images": ['
+            raise httpx.RemoteProtocolError("peer closed connection without sending complete body")
+
+        async def __aiter__(self):  # type: ignore[no-untyped-def]
+            yield b'{"images": ['
+            raise httpx.RemoteProtocolError("peer closed connection without sending complete body")
+
+    respx_mock.get(URL).mock(
+        side_effect=lambda request: httpx.Response(200, stream=CutShort(), headers=RID)
+    )
+    client = mode.client(max_attempts=2)
+    with pytest.raises(TransportError) as info:
+        mode.run(client.invoke, "GET", "/vmp/images")
+    err = info.value
+    assert type(err).__name__ == "ProtocolError"
+    assert (err.status_code, err.request_id, err.attempts) == (200, "rid-42", 2)
+    assert "HTTP 200, then RemoteProtocolError" in err.history[0].reason
+    assert err.history[0].status_code == 200

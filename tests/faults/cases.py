@@ -84,6 +84,7 @@ CASES: tuple[FaultCase, ...] = (
         (ResetMidBody(),),
         Expect(ProtocolError, 3),
         Expect(ProtocolError, 1),
+        status=200,
         message="ReadError",
         why="the request reached the server: a create is not repeated",
     ),

@@ -23,7 +23,7 @@ from .credentials import Credentials, resolve
 from .encoding import build_request_model, encode_json, query_pairs, render
 from .errors import ConfigurationError, ValidationError
 from .options import OPTION_NAMES, ClientOptions
-from .pipeline import CallEnv, CallSpec, Pipeline, Send, Sleep, run_call
+from .pipeline import BrokenBody, CallEnv, CallSpec, Pipeline, Send, Sleep, run_call
 from .plugins.manager import METRICS_PLUGIN, PluginHost
 from .plugins.metrics_plugin import MetricsCollector
 from .ratelimit import RateLimiter
@@ -255,16 +255,27 @@ class Client(_BaseClient):
             timeout=None,  # noqa: S113 - timeouts are set per request
         )
 
+    def _exchange(self, request: httpx.Request) -> httpx.Response | BrokenBody | Exception:
+        """Send; read the body apart from the head, so a body failure keeps status and id."""
+        try:
+            response = self._http.send(request, auth=self._auth, stream=True)
+        except httpx.RequestError as exc:
+            return exc
+        try:
+            response.read()
+        except httpx.RequestError as exc:
+            return BrokenBody(response, exc)
+        finally:
+            response.close()
+        return response
+
     def _drive(self, pipeline: Pipeline[T]) -> T:
         reply: Any = None
         try:
             while True:
                 effect = pipeline.send(reply)
                 if isinstance(effect, Send):
-                    try:
-                        reply = self._http.send(effect.request, auth=self._auth)
-                    except httpx.RequestError as exc:
-                        reply = exc
+                    reply = self._exchange(effect.request)
                 elif isinstance(effect, Sleep):
                     time.sleep(effect.seconds)
                     reply = None
@@ -334,16 +345,27 @@ class AsyncClient(_BaseClient):
             timeout=None,  # noqa: S113 - timeouts are set per request
         )
 
+    async def _exchange(self, request: httpx.Request) -> httpx.Response | BrokenBody | Exception:
+        """Async twin of `Client._exchange`."""
+        try:
+            response = await self._http.send(request, auth=self._auth, stream=True)
+        except httpx.RequestError as exc:
+            return exc
+        try:
+            await response.aread()
+        except httpx.RequestError as exc:
+            return BrokenBody(response, exc)
+        finally:
+            await response.aclose()
+        return response
+
     async def _drive(self, pipeline: Pipeline[T]) -> T:
         reply: Any = None
         try:
             while True:
                 effect = pipeline.send(reply)
                 if isinstance(effect, Send):
-                    try:
-                        reply = await self._http.send(effect.request, auth=self._auth)
-                    except httpx.RequestError as exc:
-                        reply = exc
+                    reply = await self._exchange(effect.request)
                 elif isinstance(effect, Sleep):
                     await anyio.sleep(effect.seconds)
                     reply = None

@@ -90,6 +90,15 @@ class Sleep:
     seconds: float
 
 
+@dataclass(frozen=True)
+class BrokenBody:
+    """A reply whose status and headers arrived but whose body did not (reset, timeout, or a
+    Content-Encoding that would not decode). ``response`` is headers only: its body is unread."""
+
+    response: httpx.Response
+    error: httpx.RequestError
+
+
 @dataclass
 class _CallState:
     attempts: int = 0
@@ -182,17 +191,21 @@ def run_call(spec: CallSpec[T], env: CallEnv) -> Pipeline[T]:
             sent_at = time.monotonic()
             reply = yield Send(request)
             duration = time.monotonic() - sent_at
+            head = reply.response if isinstance(reply, BrokenBody) else reply
+            if isinstance(head, httpx.Response):
+                state.status_code = head.status_code
+                state.request_id = head.headers.get("x-cnc-request-id")
             if isinstance(reply, httpx.Response):
-                state.status_code = reply.status_code
-                state.request_id = reply.headers.get("x-cnc-request-id")
                 response, error = reply, None
             else:
-                response, error = None, reply
+                response, error = None, reply.error if isinstance(reply, BrokenBody) else reply
             # Decide the outcome before observers run: changing the response cannot change it.
             outcome: Outcome[T] = (
                 classify_response(response, spec, env.retry)
                 if response is not None
-                else classify_transport_error(error, spec, env.retry)
+                else classify_transport_error(
+                    error, spec, env.retry, head if isinstance(reply, BrokenBody) else None
+                )
             )
             env.plugins.notify(
                 "cdnetworks_after_response",
@@ -203,7 +216,7 @@ def run_call(spec: CallSpec[T], env: CallEnv) -> Pipeline[T]:
                 response=response,
                 error=error,
                 duration=duration,
-                request_id=state.request_id if response is not None else None,
+                request_id=state.request_id if isinstance(head, httpx.Response) else None,
             )
             if outcome.error is None:
                 env.quota.release(spent)
@@ -212,8 +225,8 @@ def run_call(spec: CallSpec[T], env: CallEnv) -> Pipeline[T]:
             failure = AttemptFailure(
                 attempt,
                 outcome.reason,
-                response.status_code if response is not None else None,
-                state.request_id if response is not None else None,
+                head.status_code if isinstance(head, httpx.Response) else None,
+                state.request_id if isinstance(head, httpx.Response) else None,
             )
             state.history.append(failure)
             stop = _why_not_retry(outcome, env, attempt, deadline)

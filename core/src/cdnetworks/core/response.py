@@ -175,9 +175,35 @@ def classify_response(
 
 
 def classify_transport_error(
-    exc: Exception | None, spec: CallSpec[T], policy: RetryPolicy
+    exc: Exception | None,
+    spec: CallSpec[T],
+    policy: RetryPolicy,
+    head: httpx.Response | None = None,
 ) -> Outcome[T]:
+    """Classify a failed exchange; ``head`` is the status and headers when only the body failed."""
     assert exc is not None
+    if head is None:
+        return _transport_outcome(exc, spec, policy)
+    status, request_id = head.status_code, head.headers.get("x-cnc-request-id")
+    if isinstance(exc, httpx.DecodingError):
+        # The server answered in full; its Content-Encoding would not decode. Not a network fault.
+        error = DecodeError(
+            f"HTTP {status} with a body whose Content-Encoding "
+            f"({head.headers.get('content-encoding', 'none')}) could not be decoded: {exc}",
+            status_code=status,
+            request_id=request_id,
+            body=b"",
+            action=spec.action,
+        )
+        return Outcome(error=error, reason="undecodable Content-Encoding")
+    outcome: Outcome[T] = _transport_outcome(exc, spec, policy)
+    assert isinstance(outcome.error, TransportError)
+    outcome.error.status_code, outcome.error.request_id = status, request_id
+    outcome.reason = f"HTTP {status}, then {outcome.reason} while reading the body"
+    return outcome
+
+
+def _transport_outcome(exc: Exception, spec: CallSpec[T], policy: RetryPolicy) -> Outcome[T]:
     text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     common: dict[str, Any] = {"action": spec.action}
     if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
