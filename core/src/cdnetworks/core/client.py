@@ -175,49 +175,43 @@ class _BaseClient:
         json: Any,
         idempotent: bool | None,
     ) -> CallSpec[Result]:
+        # Every refusal names the call, as errors from the pipeline do.
         try:
-            return self._checked_invoke_spec(method, uri, params, json, idempotent)
+            if idempotent is not None and not isinstance(idempotent, bool):
+                raise ValidationError(
+                    f"idempotent must be True, False or None, not {idempotent!r}",
+                    field="idempotent",
+                )
+            if not isinstance(method, str) or not (method.isascii() and method.isalpha()):
+                raise ValidationError(f"{method!r} is not an HTTP method", field="method")
+            method = method.upper()
+            if not isinstance(uri, str):
+                raise ValidationError(f"uri must be a str, not {type(uri).__name__}", field="uri")
+            path, _, raw_query = uri.partition("?")
+            if raw_query:
+                raise ValidationError(
+                    "pass query parameters in params=, not in the uri", field="uri"
+                )
+            if not path.startswith("/"):
+                raise ValidationError(f"uri {uri!r} must start with '/'", field="uri")
+            if not _ENCODED_PATH.match(path):
+                raise ValidationError(
+                    f"uri {uri!r} must be an encoded path; encode each segment with path_segment()",
+                    field="uri",
+                )
+            body = None if json is None else encode_json(json, field="json")
+            return CallSpec(
+                action=f"{method} {path}",
+                method=method,
+                path=path,
+                query=tuple(query_pairs(params)),
+                body=body,
+                idempotent=method in IDEMPOTENT_METHODS if idempotent is None else idempotent,
+                decode=_invoke_result,
+            )
         except ValidationError as exc:
             exc.action = exc.action or f"{method} {uri}"
             raise
-
-    def _checked_invoke_spec(
-        self,
-        method: str,
-        uri: str,
-        params: Mapping[str, Any] | Iterable[tuple[str, Any]] | None,
-        json: Any,
-        idempotent: bool | None,
-    ) -> CallSpec[Result]:
-        if idempotent is not None and not isinstance(idempotent, bool):
-            raise ValidationError(
-                f"idempotent must be True, False or None, not {idempotent!r}", field="idempotent"
-            )
-        if not isinstance(method, str) or not (method.isascii() and method.isalpha()):
-            raise ValidationError(f"{method!r} is not an HTTP method", field="method")
-        method = method.upper()
-        if not isinstance(uri, str):
-            raise ValidationError(f"uri must be a str, not {type(uri).__name__}", field="uri")
-        path, _, raw_query = uri.partition("?")
-        if raw_query:
-            raise ValidationError("pass query parameters in params=, not in the uri", field="uri")
-        if not path.startswith("/"):
-            raise ValidationError(f"uri {uri!r} must start with '/'", field="uri")
-        if not _ENCODED_PATH.match(path):
-            raise ValidationError(
-                f"uri {uri!r} must be an encoded path; encode each segment with path_segment()",
-                field="uri",
-            )
-        body = None if json is None else encode_json(json, field="json")
-        return CallSpec(
-            action=f"{method} {path}",
-            method=method,
-            path=path,
-            query=tuple(query_pairs(params)),
-            body=body,
-            idempotent=method in IDEMPOTENT_METHODS if idempotent is None else idempotent,
-            decode=_invoke_result,
-        )
 
     def _action_spec(
         self, action: Action[ReqT, RespT], request: ReqT | None, kwargs: Mapping[str, Any]
