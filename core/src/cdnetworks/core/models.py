@@ -20,10 +20,3 @@ class ResponseModel(msgspec.Struct, rename="camel", omit_defaults=True, kw_only=
     """Base of response models. ``request_id`` is filled from the ``x-cnc-request-id`` header."""
 
     request_id: str | None = None
-
-
-class Envelope(msgspec.Struct):
-    """The ``{code, message}`` part of the API's success envelope, decoded on its own."""
-
-    code: str | int | None = None
-    message: str | None = None
