@@ -55,6 +55,10 @@ class Field(_Data, kw_only=True):
     flag: list[str] | None = None
     #: A list that callers may also give as comma-separated text.
     csv: bool = False
+    #: The name of the ``Literal`` alias of ``enum`` (shared by fields naming the same alias).
+    enum_name: str | None = None
+    #: Response fields: a missing object decodes as an empty one rather than ``None``.
+    empty_default: bool = False
 
 
 class TypeDef(_Data, kw_only=True):
@@ -147,8 +151,13 @@ class Waiter(_Data, kw_only=True):
     #: ``item_label`` one polled item ("node", "URL").
     label: str
     item_label: str = "item"
-    #: One line of our own for the method's docstring.
-    summary: str | None = None
+    #: After how many answers in a row without the item a single-item waiter fails.
+    missing_polls: int = 3
+    #: Export the default final states under these names (``PREHEATING_DONE_STATES``).
+    success_constant: str | None = None
+    failure_constant: str | None = None
+    #: Our own words for the method's docstring (paragraphs).
+    doc: str | None = None
 
 
 class Action(_Data, kw_only=True):
@@ -163,6 +172,8 @@ class Action(_Data, kw_only=True):
     idempotent: bool | None = None
     #: Our own one-line summary (overrides); reference pages fall back to method and path.
     summary: str | None = None
+    #: More of our own words for the method's docstring.
+    doc: str | None = None
     paging: Paging | None = None
 
 
@@ -204,6 +215,8 @@ class FieldPatch(_Data, kw_only=True):
     description: str | None = None
     flag: list[str] | None = None
     csv: bool | None = None
+    enum_name: str | None = None
+    empty_default: bool | None = None
 
 
 class TypePatch(_Data, kw_only=True):
@@ -237,7 +250,7 @@ class ActionPatch(_Data, kw_only=True):
     path: str | None = None
     idempotent: bool | None = None
     summary: str | None = None
-    request_type: str | None = None
+    doc: str | None = None
     fields: dict[str, FieldPatch] = msgspec.field(default_factory=dict)
     add: list[Field] = msgspec.field(default_factory=list)
     order: list[str] | None = None
@@ -276,8 +289,8 @@ class Overrides(_Data, kw_only=True):
     #: the core's generic emulation of every action.
     emulator: str | None = None
     exports: list[Export] = msgspec.field(default_factory=list)
-    #: Type names whose ``Literal`` aliases are exported under these names (``ImageType``).
-    enum_aliases: dict[str, str] = msgspec.field(default_factory=dict)
+    #: Our own words opening the package's docstring and README (markdown).
+    intro: str | None = None
 
 
 def schema() -> dict[str, Any]:

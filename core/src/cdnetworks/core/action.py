@@ -108,6 +108,10 @@ class Action(Generic[ReqT, RespT]):
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "method", self.method.upper())
+        if self.paging is not None and "paginate" not in self.extras:
+            # The older, undeclared form of the same fact, which tools may still read.
+            paginate = {"method": self.paging.method, "page_size": self.paging.page_size}
+            object.__setattr__(self, "extras", {**self.extras, "paginate": paginate})
 
     @property
     def is_idempotent(self) -> bool:

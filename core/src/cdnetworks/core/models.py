@@ -20,3 +20,8 @@ class ResponseModel(msgspec.Struct, rename="camel", omit_defaults=True, kw_only=
     """Base of response models. ``request_id`` is filled from the ``x-cnc-request-id`` header."""
 
     request_id: str | None = None
+
+
+class ItemModel(msgspec.Struct, rename="camel", omit_defaults=True, kw_only=True):
+    """Base of objects nested in responses (and requests): camelCase wire, unknown fields
+    ignored."""

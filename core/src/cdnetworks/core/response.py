@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import httpx
 import msgspec
 
+from .action import DEFAULT_ENVELOPE, Envelope
 from .errors import (
     ApiError,
     AuthenticationError,
@@ -25,7 +26,6 @@ from .errors import (
     TransportError,
     TransportTimeoutError,
 )
-from .action import DEFAULT_ENVELOPE, Envelope
 from .retry import RetryPolicy, parse_retry_after
 
 if TYPE_CHECKING:
