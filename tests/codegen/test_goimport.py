@@ -295,3 +295,33 @@ def test_unknown_product_exit_2(root: Path, capsys: pytest.CaptureFixture[str]) 
     code = main(["--root", str(root), "import-go", str(FIXTURES), "--product", "nosuch"])
     assert code == 2
     assert "product nosuch: no README_EN.md and models.go here" in capsys.readouterr().err
+
+
+def test_product_gone_from_the_sdk(
+    root: Path, source: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(root, source, capsys)
+    shutil.move(source / "cdnetworks" / "widgetbox", source / "cdnetworks" / "newbox")
+    out = run(root, source, capsys)
+    assert "widgetbox: breaking: no longer in the Go SDK (its api.json is kept)\n" in out
+    assert "newbox: 5 actions imported, 1 skipped\n" in out
+    assert (root / API).is_file()
+
+
+@pytest.mark.parametrize("name", ["../escape", "Widget Box", ""])
+def test_bad_product_name_exit_2(name: str, root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["--root", str(root), "import-go", str(FIXTURES), "--product", name])
+    assert code == 2
+    assert capsys.readouterr().err == f"cdnetworks-codegen: not a product name: {name!r}\n"
+
+
+def test_existing_spec_unreadable_exit_2(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = root / API
+    path.parent.mkdir(parents=True)
+    path.write_text('{"product": "widgetbox", "colour": "red"}', encoding="utf-8")
+    code = main(["--root", str(root), "import-go", str(FIXTURES)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith(f"cdnetworks-codegen: {path}: the existing file is not a spec: ")
+    assert len(err.splitlines()) == 1
+    assert path.read_text(encoding="utf-8") == '{"product": "widgetbox", "colour": "red"}'

@@ -51,6 +51,9 @@ def _products(base: Path, wanted: list[str] | None) -> tuple[list[str], list[str
     """The product folders to import, and a line for each folder passed over."""
     if wanted:
         for name in wanted:
+            if not _PRODUCT.match(name):
+                # The name becomes a folder under products/: no separators, no "..".
+                raise SpecError(f"not a product name: {name!r}")
             folder = base / name
             if not (folder / _README).is_file() or not (folder / _MODELS).is_file():
                 raise SpecError(f"no {_README} and {_MODELS} here", file=str(folder), product=name)
@@ -66,6 +69,22 @@ def _products(base: Path, wanted: list[str] | None) -> tuple[list[str], list[str
         else:
             names.append(folder.name)
     return names, passed
+
+
+def _gone(root: Path, names: set[str]) -> list[str]:
+    """Lines for products imported before whose folder the Go SDK no longer has."""
+    lines = []
+    for path in sorted((root / "products").glob("*/spec/api.json")):
+        product = path.parent.parent.name
+        if product in names:
+            continue
+        try:
+            imported = msgspec.json.decode(path.read_bytes(), type=Spec).go_package is not None
+        except (OSError, msgspec.DecodeError):
+            imported = False
+        if imported:
+            lines.append(f"{product}: breaking: no longer in the Go SDK (its api.json is kept)")
+    return lines
 
 
 def _plan(folder: Path, product: str, root: Path) -> _Planned:
@@ -94,6 +113,8 @@ def import_products(go_sdk_dir: Path, products: list[str] | None, root: Path, ou
         raise SpecError("not a Go SDK work tree (no cdnetworks/ folder)", file=str(go_sdk_dir))
     names, passed = _products(base, products)
     plans = [_plan(base / name, name, root) for name in names]
+    if products is None:
+        passed += _gone(root, set(names))
     # Reported only now: a failed import prints its one error line and nothing else.
     for line in passed:
         out.write(line + "\n")

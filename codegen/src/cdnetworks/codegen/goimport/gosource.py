@@ -15,12 +15,16 @@ from dataclasses import dataclass, field
 from ..errors import SpecError
 
 _STRUCT_OPEN = re.compile(r"^type\s+(\w+)\s+struct\s*\{\s*(\})?\s*$")
-_FIELD = re.compile(r"^\s*([A-Za-z_]\w*)\s+(\S+)\s+`([^`]*)`\s*$")
+_FIELD = re.compile(r"^\s*([A-Za-z_]\w*)\s+(\S+)\s+`([^`]*)`\s*(?://.*)?$")
 _TAG = re.compile(r'(\w+):"([^"]*)"')
 _PACKAGE = re.compile(r"^package\s+(\w+)\s*$", re.MULTILINE)
-#: Fallback for comments that are not valid JSON (a few are cut or carry stray text).
+#: Fallback for comments that are not valid JSON (some are single-quoted, some hold stray
+#: backslashes or quotes): the value of a key in either quote style.
 _META_KEYS = ("defaultValue", "exampleValue")
-_META_TEXT = {key: re.compile(rf'"{key}"\s*:\s*"((?:[^"\\]|\\.)*)"') for key in _META_KEYS}
+_META_TEXT = {
+    key: re.compile(rf"""["']{key}["']\s*:\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
+    for key in _META_KEYS
+}
 
 
 @dataclass(frozen=True)
@@ -63,10 +67,11 @@ def _meta(comment: list[str]) -> dict[str, str]:
         for key, pattern in _META_TEXT.items():
             match = pattern.search(text)
             if match:
+                value = match.group(1) if match.group(1) is not None else match.group(2)
                 try:
-                    found[key] = json.loads(f'"{match.group(1)}"', strict=False)
+                    found[key] = json.loads(f'"{value}"', strict=False)
                 except ValueError:
-                    found[key] = match.group(1)
+                    found[key] = value
         return found
     if isinstance(data, dict):
         for key in _META_KEYS:
