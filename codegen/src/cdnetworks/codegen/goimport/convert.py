@@ -79,9 +79,9 @@ def _effective_name(item: Field) -> str:
 
 def _default(text: str | None, type_: str) -> Scalar | None:
     """The default in the field's type; None when the text is not one (so it is left out)."""
-    if text is None:
+    value = (text or "").strip()
+    if not value:  # an empty defaultValue says nothing
         return None
-    value = text.strip()
     if type_ == "str":
         return text
     if type_ == "int" and _INT.match(value):
@@ -247,9 +247,12 @@ class _Converter:
         stars = [i for i, segment in enumerate(segments) if segment == "*"]
         for index, item in zip(stars, fields, strict=False):
             segments[index] = "{" + item.wire + "}"
-        for _ in stars[len(fields) :]:
+        for number in range(len(fields), len(stars)):
             self.problems.append(
-                Problem("path segment * has no field", f"{base}: {row.method} {row.uri}")
+                Problem(
+                    "path segment * has no field",
+                    f"{base}: {row.method} {row.uri} (* number {number + 1})",
+                )
             )
         for item in fields[len(stars) :]:
             self.problems.append(
