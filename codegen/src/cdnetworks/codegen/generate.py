@@ -80,7 +80,8 @@ def breaking_changes(old: dict[str, object], new: dict[str, object]) -> list[str
     changes = []
     old_methods = old.get("methods", {})
     new_methods = new.get("methods", {})
-    assert isinstance(old_methods, dict) and isinstance(new_methods, dict)
+    assert isinstance(old_methods, dict)
+    assert isinstance(new_methods, dict)
     for method, params in old_methods.items():
         if method not in new_methods:
             changes.append(f"method {method} removed (or renamed)")
@@ -90,7 +91,8 @@ def breaking_changes(old: dict[str, object], new: dict[str, object]) -> list[str
             changes.append(f"method {method}: argument(s) {', '.join(gone)} removed (or renamed)")
     for key in ("clients", "models"):
         before, after = old.get(key, []), new.get(key, [])
-        assert isinstance(before, list) and isinstance(after, list)
+        assert isinstance(before, list)
+        assert isinstance(after, list)
         gone = sorted(set(before) - set(after))
         if gone:
             changes.append(f"{key} removed (or renamed): {', '.join(gone)}")
@@ -148,9 +150,10 @@ def _root_files(root: Path, names: list[str], core_version: str) -> dict[Path, s
     mkdocs = root / "mkdocs.yml"
     dist = [f"cdnetworks-{n}" for n in names]
     blocks = {
-        "extras": [f'{n} = ["{requirement.format(d)}"]' for n, d in zip(names, dist)]
+        "extras": [f'{n} = ["{requirement.format(d)}"]' for n, d in zip(names, dist, strict=True)]
         + [f'all = ["cdnetworks-sdk[{",".join([*names, "cli"])}]"]'],
         "sources": [f"{d} = {{ workspace = true }}" for d in dist],
+        "members": [f'"products/{n}",' for n in names],
         "mypy-path": [f'"products/{n}/src",' for n in names],
         "mypy-files": [f'"products/{n}/src",' for n in names],
     }
@@ -209,8 +212,11 @@ def generate(root: Path, names: Sequence[str] | None, *, check: bool, out: TextI
     files: dict[Path, str] = {}
     for model in models:
         files.update(_product_files(model, root, core_version))
-    files.update(_root_files(root, sorted(known), core_version))
-    all_models = models if not names else [load_product(f) for f in folders]
+    # The workspace lists the products generated before and those generated now: a product
+    # imported but never generated has no pyproject.toml yet, and uv would refuse it.
+    generated = [f for f in folders if (f / "pyproject.toml").is_file() or f in selected]
+    files.update(_root_files(root, sorted(f.name for f in generated), core_version))
+    all_models = models if not names else [load_product(f) for f in generated]
     files[root / "docs" / "products.md"] = render_index(all_models)
     files = format_python(root, files)
 

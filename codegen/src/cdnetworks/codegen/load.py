@@ -275,9 +275,26 @@ def load_product(folder: Path) -> ProductModel:
             skipped.append((action.name, patch.skip))
             continue
         actions.append(_merge_action(action, patch, overrides, renames, product_envelope, where))
+    _lenient_codes(actions, types)
     model = ProductModel(name, folder, spec, overrides, actions, types, skipped)
     check(model, where)
     return model
+
+
+def _lenient_codes(actions: list[ActionModel], types: dict[str, TypeDef]) -> None:
+    """A response's result code decodes as text or a number, whichever the service sends:
+    upstream types it either way, and the envelope compares it as text."""
+    for action in actions:
+        envelope = action.envelope or Envelope()
+        typedef = types.get(action.spec.response.type or "")
+        if envelope.code is None or typedef is None:
+            continue
+        typedef.fields[:] = [
+            msgspec.structs.replace(f, type="str|int")
+            if f.wire == envelope.code and f.type in ("str", "int")
+            else f
+            for f in typedef.fields
+        ]
 
 
 def _merge_action(

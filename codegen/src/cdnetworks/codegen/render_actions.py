@@ -104,7 +104,8 @@ def _action(model: ProductModel, action: ActionModel) -> list[str]:
 
 def _walk(model: ProductModel, action: ActionModel) -> list[str]:
     paging = action.spec.paging
-    assert paging is not None and paging.walk_class
+    assert paging is not None
+    assert paging.walk_class
     item = item_type(model, action.response_class, paging.items)
     return [
         "",
@@ -198,9 +199,9 @@ def render_actions(model: ProductModel) -> str:
     out += [")", "", f"PRODUCT = {model.name!r}", ""]
     for action in model.actions:
         out += _action(model, action)
-    constants = ", ".join(a.constant for a in model.actions)
+    constants = "".join(f"{a.constant}, " for a in model.actions)
     out += [
-        f"ACTIONS: tuple[Action[Any, Any], ...] = ({constants}{',' if len(model.actions) == 1 else ''})",
+        f"ACTIONS: tuple[Action[Any, Any], ...] = ({constants})",
         '"""Every action, in the order of the spec."""',
         "",
     ]

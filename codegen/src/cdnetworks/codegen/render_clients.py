@@ -37,7 +37,7 @@ def _action_method(action: ActionModel, asynchronous: bool) -> list[str]:
     if spec.summary is None:
         doc = [f"{spec.name}: ``{spec.method} {spec.path}``."]
     if spec.doc:
-        doc += [""] + spec.doc.splitlines()
+        doc += ["", *spec.doc.splitlines()]
     if spec.method == "POST" and spec.idempotent is not True:
         doc += ["", "Not idempotent: not retried once the request may have reached the server."]
     head = "async def" if asynchronous else "def"
@@ -55,7 +55,7 @@ def _action_method(action: ActionModel, asynchronous: bool) -> list[str]:
     lines += _docstring([line for line in doc if line is not None], "        ")
     args = _call_args(action.fields)
     lines.append(f"        return {call}({action.constant}, request{', ' + args if args else ''})")
-    return lines + [""]
+    return [*lines, ""]
 
 
 def _iter_method(model: ProductModel, action: ActionModel, asynchronous: bool) -> list[str]:
@@ -87,9 +87,13 @@ def _iter_method(model: ProductModel, action: ActionModel, asynchronous: bool) -
         "        ",
     )
     mapping = ", ".join(f"{py_name(f)!r}: {py_name(f)}" for f in filters)
-    lines.append(f"        walk = {walk}({target}{{{mapping}}}, page_size=page_size, limit=limit)")
+    annotation = "" if paging.walk_class else f": Walk[{item}]"
+    lines.append(
+        f"        walk{annotation} = {walk}({target}{{{mapping}}}, "
+        "page_size=page_size, limit=limit)"
+    )
     lines.append("        return self._walk(walk)")
-    return lines + [""]
+    return [*lines, ""]
 
 
 def _waiter_method(model: ProductModel, waiter: Waiter, asynchronous: bool) -> list[str]:
@@ -173,7 +177,7 @@ def _class(model: ProductModel, asynchronous: bool) -> list[str]:
             lines += _iter_method(model, action, asynchronous)
     for waiter in model.overrides.waiters:
         lines += _waiter_method(model, waiter, asynchronous)
-    return lines + [""]
+    return [*lines, ""]
 
 
 def render_client(model: ProductModel) -> str:

@@ -68,7 +68,7 @@ def _request_table(action: ActionModel) -> list[str]:
             f"| `{py_name(f)}` | `{f.wire}` | {f.location} | {_type(f)} | "
             f"{'yes' if f.required else ''} | {_rules(f)} |"
         )
-    return lines + [""]
+    return [*lines, ""]
 
 
 def _type_tables(model: ProductModel, root: str) -> list[str]:

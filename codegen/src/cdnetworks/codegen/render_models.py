@@ -53,7 +53,7 @@ def _class(
     if not fields:
         lines.pop()
     lines += _post_init_lines(fields, hook)
-    return lines + ["", ""]
+    return [*lines, "", ""]
 
 
 def _type_order(model: ProductModel) -> list[str]:

@@ -143,7 +143,7 @@ def render_emulator_factory(model: ProductModel) -> str:
     return "\n".join(
         [
             GENERATED,
-            f'"""The emulated {model.name} service: the core\'s generic emulation of every action."""',
+            f'"""The emulated {model.name} service: the generic emulation of every action."""',
             "",
             "from __future__ import annotations",
             "",
