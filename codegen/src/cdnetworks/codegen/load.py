@@ -148,30 +148,40 @@ def _patch_fields(
     order: list[str] | None,
     where: dict[str, str],
 ) -> list[Field]:
-    by_wire = {f.wire: f for f in fields}
-    for wire, patch in patches.items():
-        if wire not in by_wire:
+    """Fields after patches. A patch names its field by wire name, or ``in:wire``
+    (``query:dryRun``) where the same wire name travels in two places."""
+    out: list[Field | None] = list(fields)
+    for key, patch in patches.items():
+        location, _, wire = key.rpartition(":")
+        matches = [
+            i
+            for i, f in enumerate(fields)
+            if f.wire == wire and (not location or f.location == location)
+        ]
+        if not matches:
             raise SpecError(
-                f"overrides patch field {wire!r}, which does not exist", **where, field=wire
+                f"overrides patch field {key!r}, which does not exist", **where, field=key
             )
-        if patch.remove:
-            del by_wire[wire]
-        else:
-            by_wire[wire] = _patch_field(by_wire[wire], patch)
-    out = [by_wire[f.wire] for f in fields if f.wire in by_wire]
+        if len(matches) > 1:
+            raise SpecError(
+                f"{wire!r} travels in several places: name the patch in:{wire}", **where, field=key
+            )
+        index = matches[0]
+        out[index] = None if patch.remove else _patch_field(fields[index], patch)
+    kept = [f for f in out if f is not None]
     for extra in add:
-        if extra.wire in by_wire:
+        if any(f.wire == extra.wire and f.location == extra.location for f in kept):
             raise SpecError("overrides add a field that exists", **where, field=extra.wire)
-        out.append(extra)
+        kept.append(extra)
     if order is not None:
-        wires = [f.wire for f in out]
+        wires = [f.wire for f in kept]
         if sorted(order) != sorted(wires):
             raise SpecError(
                 f"order must list every field once: {', '.join(wires)}", **where, field="order"
             )
         rank = {w: i for i, w in enumerate(order)}
-        out.sort(key=lambda f: rank[f.wire])
-    return out
+        kept.sort(key=lambda f: rank[f.wire])
+    return kept
 
 
 def _apply_type_patches(
@@ -328,6 +338,19 @@ def _merge_action(
         request=_rename_fields(fields, renames),
         response=response,
     )
+    # One model holds every request field, so a wire name used in two places (a query and a
+    # body field both called dryRun) needs a distinct key there: the later one is keyed
+    # "in:wire" (query:dryRun), which the core strips when it writes the query or headers.
+    seen: set[str] = set()
+    keyed = []
+    for f in action.request:
+        if f.wire in seen:
+            f = msgspec.structs.replace(
+                f, wire=f"{f.location}:{f.wire}", name=f.name or py_name(f) + f"_{f.location}"
+            )
+        seen.add(f.wire)
+        keyed.append(f)
+    action = msgspec.structs.replace(action, request=keyed)
     request_class = f"{action.name}Request"
     type_patch = overrides.types.get(request_class)
     return ActionModel(

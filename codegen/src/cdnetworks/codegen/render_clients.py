@@ -7,7 +7,7 @@ Every method has real keyword arguments (``Literal`` enumerations kept) so IDEs 
 from __future__ import annotations
 
 from .annotations import GENERATED, argument_type
-from .load import ActionModel, ProductModel, py_name
+from .load import ActionModel, ProductModel, py_name, type_refs
 from .render_actions import item_type, summary, waiter_constant
 from .spec import Field, Waiter
 
@@ -193,7 +193,9 @@ def render_client(model: ProductModel) -> str:
             if w.returns == "item"
         }
     )
-    models = [m for m in models if m in model.types or m.endswith(("Request", "Response"))]
+    # Nested types that keyword arguments take (a request's WidgetSpec) are named too.
+    models += [ref for a in model.actions for f in a.fields for ref in type_refs(f.type)]
+    models = sorted({m for m in models if m in model.types or m.endswith(("Request", "Response"))})
     literals = sorted({f.enum_name for a in model.actions for f in a.fields if f.enum_name})
     abc = []
     if paging:

@@ -35,6 +35,7 @@ def _class(
     request: bool,
     types: set[str],
     hook: str | None,
+    headers: list[Field] | None = None,
 ) -> list[str]:
     doc_lines = doc.strip().splitlines()
     rest = doc_lines[1:]
@@ -50,7 +51,10 @@ def _class(
     ]
     for f in fields:
         lines.append("    " + field_line(f, request=request, type_names=types))
-    if not fields:
+    for h in headers or ():
+        # Filled from the response's headers, not from its body.
+        lines.append(f"    {py_name(h)}: str | None = None")
+    if not fields and not headers:
         lines.pop()
     lines += _post_init_lines(fields, hook)
     return [*lines, "", ""]
@@ -161,6 +165,12 @@ def render_models(model: ProductModel) -> str:
     for name in _type_order(model):
         typedef = model.types[name]
         base = "ResponseModel" if name in responses else "ItemModel"
+        headers = [
+            h
+            for a in model.actions
+            if a.spec.response.type == name
+            for h in a.spec.response.headers
+        ]
         out += _class(
             name,
             base,
@@ -169,6 +179,7 @@ def render_models(model: ProductModel) -> str:
             request=False,
             types=types,
             hook=typedef.post_init,
+            headers=list({py_name(h): h for h in headers}.values()),
         )
         names.append(name)
     for action in model.actions:

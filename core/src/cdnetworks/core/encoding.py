@@ -257,6 +257,12 @@ def build_request_model(
     return validate(model, {names[k]: v for k, v in kwargs.items() if v is not None}, action)
 
 
+def wire_name(key: str) -> str:
+    """The name on the wire of a model key: ``query:dryRun`` is ``dryRun`` sent in the query
+    (a model keys a wire name used in two places that way)."""
+    return key.partition(":")[2] or key
+
+
 def render(
     action: Action[Any, Any], request: Any
 ) -> tuple[str, list[tuple[str, str]], bytes | None, list[tuple[str, str]]]:
@@ -277,7 +283,7 @@ def render(
             "{" + name + "}", path_segment(_python_name(action.request, name), value, action.name)
         )
     headers = [
-        (name, query_value(wire[name], _python_name(action.request, name)))
+        (wire_name(name), query_value(wire[name], _python_name(action.request, name)))
         for name in action.headers
         if wire.get(name) is not None
     ]
@@ -286,7 +292,7 @@ def render(
     else:
         query_names = action.query
     skip = set(action.path_params) | set(action.headers)
-    params = {k: wire[k] for k in query_names if k in wire and k not in skip}
+    params = {wire_name(k): wire[k] for k in query_names if k in wire and k not in skip}
     body = None
     if action.sends_body:
         if action.body is None:

@@ -21,6 +21,7 @@ import msgspec
 import msgspec.inspect as mi
 
 from ..action import DEFAULT_ENVELOPE, Action, Envelope, Product
+from ..encoding import wire_name
 from .services import EmulatorRequest, EmulatorService, Reply, Route, ServiceError
 
 #: Depth at which sample answers stop nesting objects (recursive types end there).
@@ -184,10 +185,11 @@ class ProductService(EmulatorService):
             else (() if action.sends_body else [f.encode_name for f in info.fields])
         )
         for name in query_names:
-            if name in query:
-                wire[name] = query[name].split(",") if name in lists else query[name]
+            sent = wire_name(name)
+            if sent in query:
+                wire[name] = query[sent].split(",") if name in lists else query[sent]
         for name in action.headers:
-            value = request.headers.get(name)
+            value = request.headers.get(wire_name(name))
             if value is not None:
                 wire[name] = value
         wire.update(request.path_params)
@@ -222,4 +224,8 @@ class ProductService(EmulatorService):
             if envelope.message:
                 data[envelope.message] = "success"
         data.update(fields)
-        return Reply.json(data)
+        reply = Reply.json(data)
+        reply.headers += [
+            (h, f"https://emulator.invalid/{action.name}") for h in action.response_headers.values()
+        ]
+        return reply
