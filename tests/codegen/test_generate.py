@@ -8,6 +8,7 @@ declarations. The repository's own products are checked to be in step with their
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import shutil
@@ -84,9 +85,7 @@ def widgetbox(project: Path) -> Iterator[Any]:
     src = str(project / "products/widgetbox/src")
     sys.path.insert(0, src)
     try:
-        import cdnetworks.widgetbox as package
-
-        yield package
+        yield importlib.import_module("cdnetworks.widgetbox")
     finally:
         sys.path.remove(src)
         for name in [m for m in sys.modules if m.startswith("cdnetworks.widgetbox")]:
