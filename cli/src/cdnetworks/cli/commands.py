@@ -40,6 +40,8 @@ class ActionCommand:
             if page_size_field and page_size_field in kwargs:
                 # The option keeps its per-request meaning: the page size of each request.
                 kwargs["page_size"] = kwargs.pop(page_size_field)
+            if self.action.paging is not None and self.action.paging.page:
+                kwargs.pop(self.action.paging.page, None)  # the walk numbers the pages
             return getattr(client.product(self.product.name), method)(**kwargs)
         return client.call(self.action, **kwargs)
 
@@ -59,11 +61,14 @@ class MethodCommand:
 
 
 def paginator(action: Action[Any, Any]) -> tuple[str, str | None] | None:
-    """``(client method, page-size field)`` from ``extras["paginate"]``.
+    """``(client method, page-size field)`` from the action's ``paging`` declaration, or from
+    ``extras["paginate"]`` for actions that declare none.
 
     The extra is the method name, or ``{"method": ..., "page_size": field}`` when a request
     field is the page size and the method takes it as ``page_size``.
     """
+    if action.paging is not None:
+        return action.paging.method, action.paging.page_size
     spec = action.extras.get("paginate")
     if isinstance(spec, str):
         return spec, None
