@@ -37,6 +37,7 @@ from .render_package import (
     render_readme,
     render_version,
 )
+from .spec import schema
 from .writer import dump_json, write_if_changed
 
 
@@ -169,7 +170,8 @@ def _root_files(root: Path, names: list[str], core_version: str) -> dict[Path, s
 
 def format_python(root: Path, files: dict[Path, str]) -> dict[Path, str]:
     """Format the Python files with ruff under the project's own settings, in a scratch tree."""
-    python = {p: t for p, t in files.items() if p.suffix == ".py"}
+    # Markdown too: ruff formats the Python samples inside it.
+    python = {p: t for p, t in files.items() if p.suffix in (".py", ".md")}
     if not python:
         return files
     with tempfile.TemporaryDirectory(prefix="cdnetworks-codegen-") as scratch:
@@ -182,7 +184,7 @@ def format_python(root: Path, files: dict[Path, str]) -> dict[Path, str]:
         ruff = [sys.executable, "-m", "ruff"]
         for args in (
             ["check", "--fix-only", "--select", "I,F401,UP,RUF022", "--quiet", "--exit-zero", "."],
-            ["format", "--quiet", "."],
+            ["format", "--quiet", *sorted(str(p.relative_to(root)) for p in python)],
         ):
             done = subprocess.run(  # noqa: S603 - our own ruff, fixed arguments
                 ruff + args, cwd=base, capture_output=True, text=True, check=False
@@ -218,6 +220,8 @@ def generate(root: Path, names: Sequence[str] | None, *, check: bool, out: TextI
     files.update(_root_files(root, sorted(f.name for f in generated), core_version))
     all_models = models if not names else [load_product(f) for f in generated]
     files[root / "docs" / "products.md"] = render_index(all_models)
+    if (root / "codegen").is_dir():
+        files[root / "codegen" / "spec.schema.json"] = dump_json(schema())
     files = format_python(root, files)
 
     reports = []

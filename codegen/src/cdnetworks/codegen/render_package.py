@@ -236,6 +236,24 @@ def _toml(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _readme_sample(model: ProductModel) -> list[str]:
+    if model.overrides.example:
+        code = model.overrides.example.strip().splitlines()
+    else:
+        bare = next((a for a in model.actions if not any(f.required for f in a.fields)), None)
+        if bare is None:
+            return []
+        code = [
+            f"from cdnetworks.{model.name} import {model.client_class}",
+            "",
+            "# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)",
+            "# or from ~/.cdnetworks/credentials.",
+            f"with {model.client_class}() as client:",
+            f"    print(client.{bare.method_name}())",
+        ]
+    return ["```python", *code, "```", ""]
+
+
 def render_readme(model: ProductModel) -> str:
     lines = [
         f"# {model.distribution}",
@@ -244,19 +262,18 @@ def render_readme(model: ProductModel) -> str:
         "",
         model.overrides.intro.strip() if model.overrides.intro else model.summary,
         "",
-        "```console",
-        f"pip install {model.distribution}",
-        "```",
+        f"Install it alone with `pip install {model.distribution}`, or with every product through",
+        '`pip install "cdnetworks-sdk[all]"` (until the names are published on PyPI, install the',
+        "wheels from the project's own release). Import `cdnetworks."
+        f"{model.name}`; the clients are `{model.client_class}` and `{model.async_client_class}`.",
         "",
-        f"Import `cdnetworks.{model.name}`; the clients are `{model.client_class}` and "
-        f"`{model.async_client_class}`.",
-        "",
-        "| action | method | path | client method |",
-        "|---|---|---|---|",
+        *_readme_sample(model),
+        "| method | action | HTTP |",
+        "|---|---|---|",
     ]
     for action in model.actions:
         spec = action.spec
-        lines.append(f"| {spec.name} | {spec.method} | `{spec.path}` | `{action.method_name}` |")
+        lines.append(f"| `{action.method_name}` | {spec.name} | `{spec.method} {spec.path}` |")
     extra = [a.spec.paging.method for a in model.actions if a.spec.paging]
     extra += [w.method for w in model.overrides.waiters]
     if extra:

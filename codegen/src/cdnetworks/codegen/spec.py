@@ -291,6 +291,9 @@ class Overrides(_Data, kw_only=True):
     exports: list[Export] = msgspec.field(default_factory=list)
     #: Our own words opening the package's docstring and README (markdown).
     intro: str | None = None
+    #: A runnable Python sample for the README (the docs tests run it against the emulator);
+    #: by default one calling an action that needs no argument, if there is one.
+    example: str | None = None
 
 
 def schema() -> dict[str, Any]:
