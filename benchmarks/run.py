@@ -53,10 +53,15 @@ def main(argv: list[str] | None = None) -> int:
     for name in modules:
         module = importlib.import_module(name)
         rows.extend(module.run(args.quick))
+    cpus = os.cpu_count() or 1
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
     print(
         f"Python {platform.python_version()} on {platform.machine()}, {platform.system()}, "
-        f"{os.cpu_count()} CPUs"
+        f"{cpus} CPUs, load average {load:.1f} at the end"
     )
+    if load > cpus / 2:
+        # Ratios are taken side by side and hold up; absolute figures (signing's 10 µs) do not.
+        print("The machine was busy with other work: absolute times are inflated.")
     print(table(rows))
     targets = [r.target for r in rows if r.target is not None]
     if not targets:
