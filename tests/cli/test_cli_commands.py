@@ -209,6 +209,18 @@ def test_a_mistyped_option_shows_its_command_usage_and_a_suggestion(
     assert "did you mean --output?" in capsys.readouterr().err
 
 
+def test_abbreviated_options_work_with_a_deprecation_warning() -> None:
+    argv = ["--out", "json", "imagemanage", "vmp-query-image", "--lim", "1", "--out", "json"]
+    code, out, err = run([*argv, "--query", "length(images)"])
+    assert (code, out) == (0, "1\n")
+    assert err.splitlines() == [
+        "cdnetworks: warning: --out is an abbreviation of --output; abbreviated options are "
+        "deprecated and stop working in 0.2.0",
+        "cdnetworks: warning: --lim is an abbreviation of --limit; abbreviated options are "
+        "deprecated and stop working in 0.2.0",
+    ]
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
 
 import pytest
 
+from cdnetworks.cli.main import main
 from tests.cli.conftest import cli
 
 pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
@@ -99,18 +101,25 @@ def test_profiles_come_from_the_credentials_file(bash_script: str, tmp_path: obj
     ]
 
 
-def test_zsh_and_fish_scripts_are_generated_from_the_same_tree() -> None:
-    zsh = cli("completion", "zsh")
-    fish = cli("completion", "fish")
-    assert zsh.returncode == fish.returncode == 0
-    assert zsh.stdout.startswith("#compdef cdnetworks")
-    assert '"imagemanage/vmp-query-image|--type") echo "COMMON CUSTOM SNAPSHOT"' in zsh.stdout
-    assert "-l type -x -a 'COMMON CUSTOM SNAPSHOT'" in fish.stdout
-    for shell, result in (("zsh", zsh), ("fish", fish)):
+def script(shell: str) -> str:
+    out = io.StringIO()
+    assert main(["completion", shell], stdout=out) == 0
+    return out.getvalue()
+
+
+def test_zsh_and_fish_scripts_are_generated_from_the_same_tree(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    zsh, fish = script("zsh"), script("fish")
+    assert zsh.startswith("#compdef cdnetworks")
+    assert '"imagemanage/vmp-query-image|--type") echo "COMMON CUSTOM SNAPSHOT"' in zsh
+    assert "-l type -x -a 'COMMON CUSTOM SNAPSHOT'" in fish
+    for shell, text in (("zsh", zsh), ("fish", fish)):
         if shutil.which(shell):  # syntax check where the shell is installed
             check = subprocess.run(  # noqa: S603
-                [shell, "-n"], input=result.stdout, text=True, capture_output=True, check=False
+                [shell, "-n"], input=text, text=True, capture_output=True, check=False
             )
             assert check.returncode == 0, check.stderr
-    bad = cli("completion", "tcsh")
-    assert bad.returncode == 2 and "invalid choice" in bad.stderr
+    with pytest.raises(SystemExit) as info:
+        main(["completion", "tcsh"])
+    assert info.value.code == 2 and "invalid choice" in capsys.readouterr().err

@@ -6,6 +6,7 @@ import io
 import json
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,30 @@ access_key=AKPROD
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     return tmp_path / "home"
+
+
+class Done:
+    def __init__(self, returncode: int, stdout: str, stderr: str) -> None:
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+@pytest.fixture
+def run(home: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Done]:
+    """``cdnetworks ARGS`` through its entry point, in-process, in the fresh HOME."""
+    monkeypatch.setenv("HOME", str(home))
+    for name in list(os.environ):
+        if name.startswith("CDNETWORKS_"):
+            monkeypatch.delenv(name)
+
+    def run(*argv: str, input: str = "", **env: str) -> Done:
+        with monkeypatch.context() as patch:
+            for name, value in env.items():
+                patch.setenv(name, value)
+            out, err = io.StringIO(), io.StringIO()
+            code = main(list(argv), stdout=out, stderr=err, stdin=io.StringIO(input))
+        return Done(code, out.getvalue(), err.getvalue())
+
+    return run
 
 
 def env_for(home: Path, **extra: str) -> dict[str, str]:
@@ -58,30 +83,24 @@ def test_set_in_a_fresh_home_creates_private_file_and_folder(home: Path) -> None
     assert resolved.credentials.secret_key == CANARY_SECRET
 
 
-def test_other_profiles_and_comments_are_kept(home: Path) -> None:
+def test_other_profiles_and_comments_are_kept(home: Path, run: Callable[..., Done]) -> None:
     folder = home / ".cdnetworks"
     folder.mkdir(parents=True)
     (folder / "credentials").write_text(EXISTING)
-    env = env_for(home)
     assert (
-        cli(
-            "--profile", "prod", "configure", "set", "endpoint", "https://p.example.com", env=env
-        ).returncode
+        run("--profile", "prod", "configure", "set", "endpoint", "https://p.example.com").returncode
         == 0
     )
-    done = cli(
+    done = run(
         "configure",
         "set",
         "--secret-key-stdin",
         "--profile",
         "prod",
-        env=env,
         input="sk-prod-1234\n",
     )
     assert done.returncode == 0, done.stderr
-    assert (
-        cli("configure", "set", "access_key", "AKNEW", "--profile", "new", env=env).returncode == 0
-    )
+    assert run("configure", "set", "access_key", "AKNEW", "--profile", "new").returncode == 0
     text = (folder / "credentials").read_text()
     assert (
         text
@@ -93,10 +112,7 @@ def test_other_profiles_and_comments_are_kept(home: Path) -> None:
     )
     # Changing a value rewrites its line and nothing else.
     assert (
-        cli(
-            "configure", "set", "access_key", "AKSTAGING2", "--profile", "staging", env=env
-        ).returncode
-        == 0
+        run("configure", "set", "access_key", "AKSTAGING2", "--profile", "staging").returncode == 0
     )
     assert (folder / "credentials").read_text() == text.replace("AKSTAGING", "AKSTAGING2")
 
@@ -148,28 +164,28 @@ def test_an_unreadable_or_broken_file_is_a_configuration_error(home: Path) -> No
         assert done.returncode == 3 and "cannot be read" in done.stderr
 
 
-def test_interactive_configure_prompts_and_keeps_answers(home: Path) -> None:
-    env = env_for(home)
-    done = cli("configure", "--profile", "asked", env=env, input=f"AKASKED\n{CANARY_SECRET}\n\n")
+def test_interactive_configure_prompts_and_keeps_answers(
+    home: Path, run: Callable[..., Done]
+) -> None:
+    done = run("configure", "--profile", "asked", input=f"AKASKED\n{CANARY_SECRET}\n\n")
     assert done.returncode == 0, done.stderr
     assert "Access key" in done.stderr and "Secret key" in done.stderr
     assert CANARY_SECRET not in done.stdout + done.stderr
     text = (home / ".cdnetworks" / "credentials").read_text()
     assert text == f"[asked]\naccess_key = AKASKED\nsecret_key = {CANARY_SECRET}\n"
     # Empty answers keep everything; the secret is shown masked as the current value.
-    again = cli("configure", "--profile", "asked", env=env, input="\n\n\n")
+    again = run("configure", "--profile", "asked", input="\n\n\n")
     assert again.returncode == 0
     assert "[****" + CANARY_SECRET[-4:] + "]" in again.stderr
     assert (home / ".cdnetworks" / "credentials").read_text() == text
-    empty = cli("configure", "--profile", "other", env=env, input="\n\n\n")
+    empty = run("configure", "--profile", "other", input="\n\n\n")
     assert empty.returncode == 2 and "cannot stay empty" in empty.stderr
 
 
-def test_list_masks_the_secret_and_names_each_source(home: Path) -> None:
-    env = env_for(home)
-    cli("configure", "set", "access_key", "AKLIST", env=env)
-    cli("configure", "set", "--secret-key-stdin", env=env, input=CANARY_SECRET + "\n")
-    done = cli("configure", "list", "--output", "json", env=env)
+def test_list_masks_the_secret_and_names_each_source(home: Path, run: Callable[..., Done]) -> None:
+    run("configure", "set", "access_key", "AKLIST")
+    run("configure", "set", "--secret-key-stdin", input=CANARY_SECRET + "\n")
+    done = run("configure", "list", "--output", "json")
     assert done.returncode == 0, done.stderr
     rows = {r["name"]: (r["value"], r["source"]) for r in json.loads(done.stdout)["settings"]}
     assert rows["profile"] == ("default", "default")
@@ -180,13 +196,12 @@ def test_list_masks_the_secret_and_names_each_source(home: Path) -> None:
     )
     assert rows["endpoint"] == ("https://api.cdnetworks.com", "default")
     assert CANARY_SECRET not in done.stdout
-    env_keys = env_for(
-        home,
-        CDNETWORKS_ACCESS_KEY="AKENV",
-        CDNETWORKS_SECRET_KEY="sk-env-abcd-9876",
-        CDNETWORKS_ENDPOINT="https://env.example.com",
-    )
-    table = cli("configure", "list", "--endpoint", "https://arg.example.com", env=env_keys)
+    env_keys = {
+        "CDNETWORKS_ACCESS_KEY": "AKENV",
+        "CDNETWORKS_SECRET_KEY": "sk-env-abcd-9876",
+        "CDNETWORKS_ENDPOINT": "https://env.example.com",
+    }
+    table = run("configure", "list", "--endpoint", "https://arg.example.com", **env_keys)
     assert table.returncode == 0, table.stderr
     lines = {line.split()[0]: line.split()[1:] for line in table.stdout.splitlines()[3:]}
     assert lines["access_key"] == ["AKENV", "environment"]

@@ -28,6 +28,7 @@ from .parser import (
     GLOBAL_OPTIONS,
     CliParser,
     UsageError,
+    abbreviation_warnings,
     add_global_options,
 )
 from .streams import check_arguments, silence_stdout, write_line, write_result
@@ -245,7 +246,10 @@ def _main(
     parser = _light_parser() if light else build_parser(plugins)
     if isinstance(parser, CliParser):
         parser.check_leading_options(argv)
+    abbreviation_warnings()  # nothing left from an earlier run in this process
     args = parser.parse_args(argv)
+    for warning in abbreviation_warnings():
+        write_line(err, warning)
     if args.g_debug:
         import logging
 

@@ -153,16 +153,37 @@ _GLOBAL_DESTS = frozenset(o.dest for o in GLOBAL_OPTIONS)
 _CHOICE = re.compile(r"invalid choice: '(?P<word>[^']*)' \(choose from (?P<choices>.*)\)")
 
 
+#: The release that stops accepting abbreviated options.
+ABBREVIATIONS_REMOVED_IN = "0.2.0"
+#: Abbreviations met while parsing (typed -> full option), for `abbreviation_warnings`.
+ABBREVIATED: dict[str, str] = {}
+
+
+def abbreviation_warnings() -> list[str]:
+    """One deprecation line per abbreviated option of the last parse (and forget them)."""
+    lines = [
+        f"cdnetworks: warning: {typed} is an abbreviation of {full}; abbreviated options are "
+        f"deprecated and stop working in {ABBREVIATIONS_REMOVED_IN}\n"
+        for typed, full in ABBREVIATED.items()
+    ]
+    ABBREVIATED.clear()
+    return lines
+
+
 class CliParser(argparse.ArgumentParser):
     """An ``ArgumentParser`` whose commands report their own mistakes with their own usage.
 
-    Abbreviated options are refused: a prefix that works today would break a script the day
-    a product adds an option starting the same way.
+    Abbreviated options (``--out`` for ``--output``) are deprecated: a prefix that works today
+    breaks a script the day a product adds an option starting the same way. They still work,
+    with a warning on stderr, until `ABBREVIATIONS_REMOVED_IN`.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("allow_abbrev", False)
-        super().__init__(*args, **kwargs)
+    def _get_option_tuples(self, option_string: str) -> list[tuple[Any, ...]]:
+        found: list[tuple[Any, ...]] = super()._get_option_tuples(option_string)
+        if len(found) == 1 and option_string.startswith("--"):
+            # Every level of the command tree looks at every argument: collect, warn once.
+            ABBREVIATED[option_string.split("=", 1)[0]] = str(found[0][1])
+        return found
 
     def format_usage(self) -> str:
         with self._short_usage():
@@ -212,8 +233,10 @@ class CliParser(argparse.ArgumentParser):
                 skip = False
             elif not arg.startswith("-"):
                 return
-            elif flag not in self._option_string_actions:
+            elif not any(known.startswith(flag) for known in self._option_string_actions):
                 self.error(f"unrecognized option {flag}{self._suggest(flag)}")
+            elif flag not in self._option_string_actions:
+                return  # an abbreviation: argparse resolves it (and warns)
             elif "=" not in arg and self._option_string_actions[flag].nargs != 0:
                 skip = True
 
