@@ -11,6 +11,7 @@ products are listed from their entry points' metadata. Everything else imports w
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
@@ -133,7 +134,12 @@ def _top_level_only(argv: Sequence[str]) -> bool:
     return False
 
 
-def _client(args: argparse.Namespace, plugins: Iterable[object], extra: dict[str, Any]) -> Client:
+def _client(
+    args: argparse.Namespace,
+    plugins: Iterable[object],
+    extra: dict[str, Any],
+    closing: contextlib.ExitStack,
+) -> Client:
     import os
 
     from cdnetworks.core import Client, ConfigurationError, Timeout
@@ -156,7 +162,8 @@ def _client(args: argparse.Namespace, plugins: Iterable[object], extra: dict[str
     if args.g_max_attempts is not None:
         kwargs["max_attempts"] = args.g_max_attempts
     if args.g_ca_bundle is not None and "transport" not in kwargs:
-        kwargs["http_client"] = _http_client(args.g_ca_bundle)
+        # A lent httpx client is not closed by the SDK's client: ``closing`` closes it.
+        kwargs["http_client"] = closing.enter_context(_http_client(args.g_ca_bundle))
         kwargs.setdefault("timeout", Timeout())
     return Client(**kwargs)
 
@@ -309,7 +316,10 @@ def _call(
     if check is not None:
         check(args, stdin)
     progress = Progress(err)
-    with _client(args, plugins, dict(client_kwargs)) as client:
+    with (
+        contextlib.ExitStack() as closing,
+        _client(args, plugins, dict(client_kwargs), closing) as client,
+    ):
         try:
             if getattr(args, "_invoke", None) is not None:
                 result = command.run(client, args)
