@@ -273,23 +273,6 @@ def test_ca_bundle_refusals_are_configuration_errors(
         assert message in err.getvalue() and err.getvalue().count("\n") == 1
 
 
-def test_ca_bundle_builds_a_client_that_trusts_it(served: dict[str, str]) -> None:
-    import certifi
-
-    from tests.cli.conftest import clean_env
-
-    done = cli(
-        "--ca-bundle",
-        certifi.where(),
-        "imagemanage",
-        "vmp-query-image",
-        "--limit",
-        "1",
-        env=clean_env(**served),
-    )
-    assert done.returncode == 0, done.stderr
-
-
 # --- start-up -----------------------------------------------------------------------------------
 
 
