@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib.util
 from types import ModuleType
 
+import pytest
+
 from tests.docs.samples import ROOT
 
 
@@ -17,6 +19,7 @@ def load(name: str) -> ModuleType:
 
 
 def test_field_table_shows_wire_names_types_constraints_and_values() -> None:
+    pytest.importorskip("griffe", reason="the docs dependency group is not installed")
     from cdnetworks.imagemanage import VMPQueryImageRequest, VMPQueryImageResponse
 
     table = load("msgspec_fields").field_table(VMPQueryImageRequest)
