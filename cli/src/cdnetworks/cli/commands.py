@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cdnetworks.core import Action, Client, Product
+from cdnetworks.core import Action, Client, Product, ValidationError
 
 from .options import Option, model_options, signature_options
 from .progress import Progress
@@ -37,6 +37,14 @@ class ActionCommand:
         paginate = paginator(self.action)
         if paginate is not None and getattr(args, "_paginate", False):
             method, page_size_field = paginate
+            page = self.action.paging.page if self.action.paging else None
+            if page is not None and page in kwargs:
+                # The walk numbers the pages itself; its method takes no page number.
+                raise ValidationError(
+                    f"--{kebab(page)} does not go with --paginate, which walks every page",
+                    field=page,
+                    action=self.action.name,
+                )
             if page_size_field and page_size_field in kwargs:
                 # The option keeps its per-request meaning: the page size of each request.
                 kwargs["page_size"] = kwargs.pop(page_size_field)
