@@ -339,3 +339,22 @@ def test_iter_purge_status_fails_on_a_page_in_the_envelope(
     )
     with pytest.raises(BusinessError, match="3 days back"):
         drain(mode, refresh.iter_purge_status(start_time="2020-01-01 00:00:00"))
+
+
+def test_iter_purge_status_stops_when_count_tasks_were_seen(
+    mode: Mode, api: respx.MockRouter, refresh: Any
+) -> None:
+    # count is every matching task: after a full page holding the last of them, no empty page
+    # is asked for.
+    route = api.post("/ccm/purge/ItemIdQuery").mock(
+        side_effect=lambda request: reply(
+            body={
+                "Code": 1,
+                "count": 4,
+                "resultDetail": [detail(n + 2 * (body(request)["pageNo"] - 1)) for n in range(2)],
+            }
+        )
+    )
+    walked = drain(mode, refresh.iter_purge_status(page_size=2))
+    assert [d.url for d in walked] == [detail(n)["url"] for n in range(4)]
+    assert route.call_count == 2

@@ -169,6 +169,12 @@ def test_status_pages_and_filters_over_the_emulated_tasks(
     assert [d.url for d in waiting] == [URLS[0]]
     one = mode.run(on_emu.get_purge_status, item_id=second.item_id, url=URLS[0])
     assert [(d.url, d.status, d.is_dir) for d in one.result_detail] == [(URLS[0], "wait", 0)]
+    # count is the number of matching tasks on all pages, not of this page.
+    page = mode.run(on_emu.get_purge_status, item_id=first.item_id, page_size=2, page_no=3)
+    assert (page.count, len(page.result_detail), page.page_no) == (5, 1, 3)
+    before = emu.calls
+    assert len(drain(mode, on_emu.iter_purge_status(item_id=first.item_id, page_size=5))) == 5
+    assert emu.calls == before + 1
 
 
 @pytest.mark.parametrize(
