@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cdnetworks.core import Action, Client, Product
+from cdnetworks.core import Action, Client, Product, ValidationError
 
 from .input_json import read_json, request_arguments
 from .options import Option, model_options, signature_options
@@ -57,11 +57,17 @@ class ActionCommand:
         paginate = paginator(self.action)
         if paginate is not None and getattr(args, "_paginate", False):
             method, page_size_field = paginate
+            page = self.action.paging.page if self.action.paging else None
+            if page is not None and page in kwargs:
+                # The walk numbers the pages itself; its method takes no page number.
+                raise ValidationError(
+                    f"--{kebab(page)} does not go with --paginate, which walks every page",
+                    field=page,
+                    action=self.action.name,
+                )
             if page_size_field and page_size_field in kwargs:
                 # The option keeps its per-request meaning: the page size of each request.
                 kwargs["page_size"] = kwargs.pop(page_size_field)
-            if self.action.paging is not None and self.action.paging.page:
-                kwargs.pop(self.action.paging.page, None)  # the walk numbers the pages
             items = getattr(client.product(self.product.name), method)(**kwargs)
             # Every page's items in the shape of one page, so scripts read both alike.
             return paged(self.action.response, items)

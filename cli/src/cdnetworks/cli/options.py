@@ -24,7 +24,7 @@ class Option:
     dest: str
     help: str
     required: bool
-    choices: tuple[str, ...] | None
+    choices: tuple[Any, ...] | None
     convert: Callable[[str], Any]
     kind: str  # "value", "list" or "bool"
     positional: bool = False
@@ -103,9 +103,14 @@ def _bounds(t: mi.Type) -> str:
     return ""
 
 
-def _scalar(t: mi.Type) -> tuple[Callable[[str], Any], tuple[str, ...] | None] | None:
+def _scalar(t: mi.Type) -> tuple[Callable[[str], Any], tuple[Any, ...] | None] | None:
     if isinstance(t, mi.LiteralType):
-        return str, tuple(str(v) for v in t.values)
+        if all(isinstance(v, str) for v in t.values):
+            return str, tuple(t.values)
+        # Choices that are not text (isRange: 0 or 1) are read back as the value the text names,
+        # so the request carries 1 and not "1"; argparse checks choices after this conversion.
+        by_text = {str(v): v for v in t.values}
+        return (lambda text: by_text.get(text, text)), tuple(t.values)
     if isinstance(t, mi.EnumType):
         return str, tuple(str(m.value) for m in t.cls)
     if isinstance(t, mi.IntType):
