@@ -241,6 +241,7 @@ def test_bad_waiter_arguments_fail_before_polling(
         ("wait_for_image", {"image_id": "img-1", "timeout": float("nan")}, "timeout"),
         ("wait_for_image", {"image_id": "img-1", "timeout": float("inf")}, "timeout"),
         ("wait_for_image", {"image_id": "img-1", "poll_interval": float("nan")}, "poll_interval"),
+        ("wait_for_image", {"image_id": "img-1", "poll_interval": 0}, "poll_interval"),
         ("wait_for_image", {"image_id": "img-1", "backoff": float("inf")}, "backoff"),
         ("wait_for_image", {"image_id": None}, "image_id"),
         ("wait_for_image", {"image_id": "img-1", "progress": "print"}, "progress"),
