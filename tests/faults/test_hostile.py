@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import gzip
 import json
 import os
 import time
+import tracemalloc
 import warnings
 from typing import Any
 
@@ -16,6 +18,7 @@ import pytest
 from cdnetworks.core import (
     AsyncClient,
     Client,
+    DecodeError,
     ResponseTooLargeError,
     Timeout,
     TransportTimeoutError,
@@ -86,6 +89,34 @@ def test_a_body_over_max_response_bytes_is_a_typed_error(mode: Mode, reply: Big,
     if not reply.gzip:
         # Reading stopped near the bound: far less than the body left the server.
         assert not reply.sent or reply.sent[-1] < reply.size, what
+
+
+def test_a_gzip_bomb_costs_about_the_bound_in_memory(mode: Mode) -> None:
+    limit = 1024 * 1024
+    # Each network read of this bomb inflates to tens of MiB if inflated whole.
+    with fault_server(Big(256 * 1024 * 1024, gzip=True)) as server:
+        client = mode.client(endpoint=server.endpoint, max_response_bytes=limit)
+        tracemalloc.start()
+        try:
+            with pytest.raises(ResponseTooLargeError):
+                mode.run(client.invoke, "GET", "/vmp/images")
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert peak < 8 * limit, f"peak {peak / 2**20:.0f} MiB for a bound of 1 MiB"
+
+
+def test_a_gzip_body_within_the_bound_is_inflated(mode: Mode) -> None:
+    packed = gzip.compress(OK_BODY)
+    headers = (("Content-Type", "application/json"), ("Content-Encoding", "gzip"))
+    with fault_server(
+        Respond(200, packed, headers), Respond(200, b"\x1f\x8bnot gzip", headers)
+    ) as server:
+        client = mode.client(endpoint=server.endpoint, max_response_bytes=len(OK_BODY))
+        result = mode.run(client.invoke, "GET", "/vmp/images")
+        assert result.data["data"]["images"] == [{"imageId": "img-1"}]
+        with pytest.raises(DecodeError, match="Content-Encoding"):
+            mode.run(client.invoke, "GET", "/vmp/images")
 
 
 def test_a_body_within_max_response_bytes_is_read(mode: Mode) -> None:

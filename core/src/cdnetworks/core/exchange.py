@@ -7,8 +7,9 @@ the async client, so that
   timeout, so a server trickling a byte a second would never trip it: the async client wraps the
   whole exchange in a cancel scope, and the sync client's own pool uses a network backend whose
   every read, write and connect gets at most the time the deadline has left;
-* the decoded body never grows past ``max_response_bytes``: reading stops at the first chunk
-  over it (so a gzip bomb stops after one decompressed chunk, not at the end of its gigabyte);
+* the decoded body never grows past ``max_response_bytes``: reading stops as soon as it would.
+  A gzip body is inflated here, never more than one byte past the bound, so a gzip bomb costs
+  the bound and no more (httpx inflates each network read whole: 64 KiB of a bomb is 64 MiB);
 * a failure after the head keeps the head (status and request id) for the error.
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import contextvars
 import time
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -136,6 +138,54 @@ def sync_pool() -> httpx.Client:
     return httpx.Client(transport=transport, timeout=None)  # noqa: S113 - set per request
 
 
+#: Content-Encodings inflated here under the bound; others are left to httpx (and bounded
+#: after each decoded chunk).
+_GZIP = frozenset({"gzip", "x-gzip"})
+
+
+class _Body:
+    """Gathers a body's decoded bytes, refusing to hold more than ``limit`` of them."""
+
+    def __init__(self, response: httpx.Response, limit: int) -> None:
+        encoding = response.headers.get("content-encoding", "identity").strip().lower()
+        self._request = response.request
+        self._limit = limit
+        self._size = 0
+        self._chunks: list[bytes] = []
+        # A transport may hand over a body it already read (and decoded): take it as it is.
+        in_memory = hasattr(response, "_content")
+        gzipped = encoding in _GZIP and not in_memory
+        self._inflate = zlib.decompressobj(zlib.MAX_WBITS | 16) if gzipped else None
+        #: Whether to feed raw bytes (identity, or gzip inflated here) or httpx's decoded ones.
+        self.raw = not in_memory and (gzipped or encoding == "identity")
+
+    def feed(self, chunk: bytes) -> bool:
+        """Take the next chunk; ``False`` once the body is over the limit."""
+        if self._inflate is not None:
+            try:
+                # Ask for one byte more than the room left: getting it means "too large".
+                chunk = self._inflate.decompress(chunk, self._limit - self._size + 1)
+            except zlib.error as exc:
+                raise httpx.DecodingError(f"gzip: {exc}", request=self._request) from None
+        return self._take(chunk)
+
+    def finish(self) -> bool:
+        if self._inflate is not None:
+            return self._take(self._inflate.flush())
+        return True
+
+    def _take(self, chunk: bytes) -> bool:
+        self._size += len(chunk)
+        if self._size > self._limit:
+            return False
+        self._chunks.append(chunk)
+        return True
+
+    @property
+    def content(self) -> bytes:
+        return b"".join(self._chunks)
+
+
 def _too_large_up_front(response: httpx.Response, limit: int) -> bool:
     """A plain body that announces more than ``limit`` bytes is refused before reading it."""
     declared = response.headers.get("content-length", "")
@@ -166,20 +216,19 @@ def exchange(
         try:
             if _too_large_up_front(response, limit):
                 return TooLarge(response, limit)
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > limit:
+            body = _Body(response, limit)
+            for chunk in response.iter_raw() if body.raw else response.iter_bytes():
+                if not body.feed(chunk):
                     return TooLarge(response, limit)
-                chunks.append(chunk)
                 _past(deadline, request)
+            if not body.finish():
+                return TooLarge(response, limit)
         except httpx.RequestError as exc:
             return BrokenBody(response, exc)
         finally:
             response.close()
         # What ``Response.read()`` would have stored, gathered under the bound.
-        response._content = b"".join(chunks)
+        response._content = body.content
         return response
     finally:
         _DEADLINE.reset(token)
@@ -203,13 +252,12 @@ async def aexchange(
             try:
                 if _too_large_up_front(response, limit):
                     return TooLarge(response, limit)
-                chunks: list[bytes] = []
-                size = 0
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > limit:
+                body = _Body(response, limit)
+                async for chunk in response.aiter_raw() if body.raw else response.aiter_bytes():
+                    if not body.feed(chunk):
                         return TooLarge(response, limit)
-                    chunks.append(chunk)
+                if not body.finish():
+                    return TooLarge(response, limit)
             except httpx.RequestError as exc:
                 return BrokenBody(response, exc)
             finally:
@@ -220,5 +268,5 @@ async def aexchange(
     except TimeoutError:
         timeout = httpx.ReadTimeout(DEADLINE_MESSAGE, request=request)
         return timeout if response is None else BrokenBody(response, timeout)
-    response._content = b"".join(chunks)
+    response._content = body.content
     return response
