@@ -112,7 +112,8 @@ class Big(Reply):
     """A 200 with ``size`` bytes of JSON-ish body, streamed in chunks; ``gzip``: a compressed
     body that inflates to ``size`` bytes (a decompression bomb); ``chunked``: no length given.
 
-    ``sent`` counts the body bytes that left, so a test can tell the client stopped reading."""
+    ``sent`` holds the count of body bytes that left, so a test can tell the client stopped
+    reading."""
 
     size: int
     gzip: bool = False
@@ -150,7 +151,7 @@ class Big(Reply):
                 chunk = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
             conn.sendall(chunk)
             total += len(chunk)
-            self.sent.append(total)
+            self.sent[:] = [total]  # only the latest count: a soak run sends millions of chunks
         if self.chunked:
             conn.sendall(b"0\r\n\r\n")
         return True
@@ -220,6 +221,9 @@ class FaultServer:
     tls: ssl.SSLContext | None = None
     #: Connections accepted so far (a client that reuses its pool opens no new one).
     accepted: int = 0
+    #: Keep every request in ``seen`` (a long soak run only counts them, in ``requests``).
+    keep_seen: bool = True
+    requests: int = 0
 
     def __post_init__(self) -> None:
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -306,6 +310,8 @@ class FaultServer:
             with self._lock:
                 self.accepted += 1
                 self._conns.add(conn)
+                # Finished connection threads are dropped, so a long run does not pile them up.
+                self._threads = [t for t in self._threads if t.is_alive()]
                 self._threads.append(thread)
             thread.start()
 
@@ -327,9 +333,11 @@ class FaultServer:
                 method, target, headers, body = request
                 path, _, query = target.partition("?")
                 with self._lock:
-                    number = len(self.seen) + 1
+                    self.requests += 1
+                    number = self.requests
                     seen = Seen(number, method, path, query, headers, body, time.monotonic())
-                    self.seen.append(seen)
+                    if self.keep_seen:
+                        self.seen.append(seen)
                     step = self.script[min(number, len(self.script)) - 1]
                 if not step(self, conn, seen):
                     return
@@ -367,10 +375,13 @@ def _read_request(
 
 @contextmanager
 def fault_server(
-    *script: Reply, clock_offset: float = 0.0, tls: ssl.SSLContext | None = None
+    *script: Reply,
+    clock_offset: float = 0.0,
+    tls: ssl.SSLContext | None = None,
+    keep_seen: bool = True,
 ) -> Iterator[FaultServer]:
     """Run a :class:`FaultServer` answering with ``script`` for the duration of the block."""
-    server = FaultServer(list(script), clock_offset=clock_offset, tls=tls)
+    server = FaultServer(list(script), clock_offset=clock_offset, tls=tls, keep_seen=keep_seen)
     server.start()
     try:
         yield server
