@@ -20,12 +20,28 @@ class Case:
 
 
 @dataclass(frozen=True)
+class Target:
+    """A number the project promises (issue 13), checked in the same run as its baseline."""
+
+    #: What is promised, e.g. "typed vmp_query_image(limit=20) vs raw httpx, sync".
+    name: str
+    measured: str
+    #: The measured value against its baseline, e.g. "1.12x raw httpx".
+    ratio: str
+    #: The promise, e.g. "<= 1.08x".
+    limit: str
+    ok: bool
+
+
+@dataclass(frozen=True)
 class Row:
     group: str
     name: str
     median_s: float
     ratio: float
     note: str = ""
+    #: Set on rows that check one of the project's targets.
+    target: Target | None = None
 
 
 def _time_once(fn: Callable[[], object], number: int) -> float:
@@ -65,11 +81,22 @@ def compare(
 
 
 def fmt_seconds(seconds: float) -> str:
+    if seconds < 0:
+        return "-" + fmt_seconds(-seconds)
     if seconds < 1e-3:
         return f"{seconds * 1e6:.1f} µs"
     if seconds < 1:
         return f"{seconds * 1e3:.2f} ms"
     return f"{seconds:.2f} s"
+
+
+def targets_table(targets: list[Target]) -> str:
+    """The targets, each with its ratio and whether it was met."""
+    lines = ["| target | measured | ratio | limit | met |", "|---|---|---|---|---|"]
+    for t in targets:
+        met = "yes" if t.ok else "**NO**"
+        lines.append(f"| {t.name} | {t.measured} | {t.ratio} | {t.limit} | {met} |")
+    return "\n".join(lines)
 
 
 def table(rows: list[Row]) -> str:

@@ -164,3 +164,15 @@ def test_akskauth_on_a_users_own_httpx_client_passes_the_emulators_check() -> No
         refused = http.get("/vmp/images")
     assert refused.status_code == 401
     assert refused.json()["code"] == "SignatureDoesNotMatch"
+
+
+def test_headers_in_an_encoding_the_fast_path_does_not_know_are_signed_the_same() -> None:
+    """Header encodings other than ASCII, UTF-8 and Latin-1 go through httpx's public API."""
+    fast = httpx.Request("GET", URL + "?a=%20b", headers={"X-Trace": "Abc"})
+    slow = httpx.Request("GET", URL + "?a=%20b", headers={"X-Trace": "Abc"})
+    slow.headers.encoding = "cp1252"
+    auth = AkskAuth("AK1", CANARY_SECRET)
+    auth.sign(fast, timestamp=1764201600)
+    auth.sign(slow, timestamp=1764201600)
+    assert fast.headers.raw == slow.headers.raw
+    assert verify(slow)

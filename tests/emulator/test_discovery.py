@@ -74,7 +74,8 @@ def test_installed_image_service_is_found() -> None:
 def test_a_second_product_plugs_in(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _install(tmp_path, monkeypatch, "toy = toy_emulator:ToyService\n")
     emu = Emulator()
-    assert set(emu.services) == {"imagemanage", "toy"}
+    # Every installed product is served, the plugged-in one among them.
+    assert {"imagemanage", "toy"} <= set(emu.services)
     with Client(**emu.client_kwargs(), transport=emu.transport(), load_entry_points=False) as c:
         echoed = c.invoke("GET", "/toy/echo/hello%20world", params={"q": "a+b"}).data
         assert c.invoke("GET", "/vmp/images").status_code == 200

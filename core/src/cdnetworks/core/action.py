@@ -19,6 +19,51 @@ _PATH_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 @dataclass(frozen=True)
+class Envelope:
+    """How an action's 2xx body says whether the call succeeded.
+
+    ``code`` and ``message`` are the wire names of those fields (``code=None``: the body carries
+    no code, e.g. a bare payload). A body whose code is not one of ``success`` (compared as
+    text: an integer ``0`` matches ``"0"``) is a `BusinessError`; a code that is neither text
+    nor an integer (``false``, ``0.0``, a list) is too. A body without the code field is a
+    success.
+    """
+
+    code: str | None = "code"
+    message: str | None = "message"
+    success: tuple[str, ...] = ("0",)
+
+
+#: What `Client.invoke` and actions that declare nothing assume: ``{code, message}``, "0".
+DEFAULT_ENVELOPE = Envelope()
+#: Actions whose body carries no code at all.
+NO_ENVELOPE = Envelope(code=None, message=None, success=())
+
+
+@dataclass(frozen=True)
+class Paging:
+    """How an action pages, read by one generic walk (`cdnetworks.core.paging.Walk`).
+
+    ``marker`` style: the next request's ``marker`` field takes the ``marker_from`` field of
+    the page's last item; a page shorter than the page size is the last. ``page`` style: the
+    ``page`` field counts from ``first_page``; a short page, or ``total`` items seen, ends it.
+    ``items`` is the dotted attribute path of the list in the response; ``page_size`` the
+    request field that sets the page size; ``method`` the client method walking every page.
+    """
+
+    style: str
+    method: str
+    items: str
+    page_size: str
+    default_page_size: int = 20
+    marker: str | None = None
+    marker_from: str | None = None
+    page: str | None = None
+    first_page: int = 1
+    total: str | None = None
+
+
+@dataclass(frozen=True)
 class Action(Generic[ReqT, RespT]):
     """One API action.
 
@@ -38,11 +83,35 @@ class Action(Generic[ReqT, RespT]):
     #: ``None``: decided by the method (GET, HEAD, OPTIONS, PUT and DELETE are idempotent).
     idempotent: bool | None = None
     #: Facts for derived tools. Known key: ``"paginate"``, the name of the product client
-    #: method that walks every page of this action (the CLI's ``--paginate`` calls it).
+    #: method that walks every page of this action (the CLI's ``--paginate`` calls it), for
+    #: actions that do not declare `paging`.
     extras: Mapping[str, Any] = field(default_factory=dict)
+    #: Wire names of the fields sent as the query, as headers and in the JSON body. ``None``
+    #: (the default) decides by method: GET and HEAD send every field but the path's as the
+    #: query, other methods send the whole model as the body (as the Go SDK does).
+    query: tuple[str, ...] | None = None
+    headers: tuple[str, ...] = ()
+    body: tuple[str, ...] | None = None
+    #: ``None``: `DEFAULT_ENVELOPE`.
+    envelope: Envelope | None = None
+    paging: Paging | None = None
+    #: What a 2xx carries: ``"json"`` (decoded into ``response``), ``"text"``, ``"bytes"`` or
+    #: ``"none"`` (the response model is filled from the status and headers).
+    response_body: str = "json"
+    #: Response model attribute -> response header it is filled from (``location``).
+    response_headers: Mapping[str, str] = field(default_factory=dict)
+    #: Python conveniences over wire types, applied to keyword arguments before validation:
+    #: list fields that also take comma-separated text, and text flags given as a bool
+    #: (attribute -> (wire text of True, wire text of False)).
+    csv: tuple[str, ...] = ()
+    flags: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "method", self.method.upper())
+        if self.paging is not None and "paginate" not in self.extras:
+            # The older, undeclared form of the same fact, which tools may still read.
+            paginate = {"method": self.paging.method, "page_size": self.paging.page_size}
+            object.__setattr__(self, "extras", {**self.extras, "paginate": paginate})
 
     @property
     def is_idempotent(self) -> bool:
@@ -55,6 +124,21 @@ class Action(Generic[ReqT, RespT]):
     @property
     def sends_body(self) -> bool:
         return self.method not in ("GET", "HEAD")
+
+    @property
+    def declared_envelope(self) -> Envelope:
+        return DEFAULT_ENVELOPE if self.envelope is None else self.envelope
+
+    def convenient(self, arguments: Mapping[str, Any]) -> dict[str, Any]:
+        """Keyword arguments with ``None`` dropped and the conveniences applied."""
+        out = {k: v for k, v in arguments.items() if v is not None}
+        for name in self.csv:
+            if isinstance(out.get(name), str):
+                out[name] = out[name].split(",")
+        for name, (on, off) in self.flags.items():
+            if name in out:
+                out[name] = as_flag(out[name], on, off)
+        return out
 
     @property
     def method_name(self) -> str:
@@ -80,6 +164,8 @@ class Product:
     #: Client methods beyond the actions that tools (the CLI) may expose, such as waiters and
     #: iterators: their signatures and docstrings describe them.
     commands: tuple[str, ...] = ()
+    #: The product's official API documentation.
+    docs_url: str = ""
 
     def action(self, name: str) -> Action[Any, Any]:
         for action in self.actions:
@@ -87,3 +173,16 @@ class Product:
                 return action
         known = ", ".join(a.name for a in self.actions)
         raise KeyError(f"product {self.name!r} has no action {name!r} (it has: {known})")
+
+
+def as_flag(value: Any, on: str, off: str) -> Any:
+    """A bool as the API's flag text; text in any case as the API spells it; others as given."""
+    if isinstance(value, bool):
+        return on if value else off
+    if isinstance(value, str):
+        for text in (on, off):
+            if value.upper() == text.upper():
+                return text
+        if value.lower() in ("true", "false"):
+            return on if value.lower() == "true" else off
+    return value

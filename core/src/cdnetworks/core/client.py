@@ -264,8 +264,8 @@ class _BaseClient:
     def _action_spec(
         self, action: Action[ReqT, RespT], request: ReqT | None, kwargs: Mapping[str, Any]
     ) -> CallSpec[RespT]:
-        model = build_request_model(action.request, request, kwargs, action.name)
-        path, query, body = render(action, model)
+        model = build_request_model(action.request, request, action.convenient(kwargs), action.name)
+        path, query, body, headers = render(action, model)
         return CallSpec(
             action=action.name,
             method=action.method,
@@ -273,7 +273,9 @@ class _BaseClient:
             query=tuple(query),
             body=body,
             idempotent=action.is_idempotent,
-            decode=typed_decoder(action.response),
+            decode=typed_decoder(action.response, action.response_body, action.response_headers),
+            envelope=action.declared_envelope,
+            headers=tuple(headers),
         )
 
 

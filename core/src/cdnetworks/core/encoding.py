@@ -257,10 +257,20 @@ def build_request_model(
     return validate(model, {names[k]: v for k, v in kwargs.items() if v is not None}, action)
 
 
+def wire_name(key: str) -> str:
+    """The name on the wire of a model key: ``query:dryRun`` is ``dryRun`` sent in the query
+    (a model keys a wire name used in two places that way)."""
+    return key.partition(":")[2] or key
+
+
 def render(
     action: Action[Any, Any], request: Any
-) -> tuple[str, list[tuple[str, str]], bytes | None]:
-    """The encoded path, the query pairs and the body of ``action`` for a validated ``request``."""
+) -> tuple[str, list[tuple[str, str]], bytes | None, list[tuple[str, str]]]:
+    """The encoded path, query pairs, body and headers of ``action`` for a validated ``request``.
+
+    Fields go where the action declares (`Action.query`, ``headers``, ``body``); path
+    placeholders are filled from the field of that wire name.
+    """
     wire = msgspec.to_builtins(request)
     path = action.path
     for name in action.path_params:
@@ -272,7 +282,21 @@ def render(
         path = path.replace(
             "{" + name + "}", path_segment(_python_name(action.request, name), value, action.name)
         )
+    headers = [
+        (wire_name(name), query_value(wire[name], _python_name(action.request, name)))
+        for name in action.headers
+        if wire.get(name) is not None
+    ]
+    if action.query is None:
+        query_names: Iterable[str] = () if action.sends_body else wire
+    else:
+        query_names = action.query
+    skip = set(action.path_params) | set(action.headers)
+    params = {wire_name(k): wire[k] for k in query_names if k in wire and k not in skip}
+    body = None
     if action.sends_body:
-        return path, [], encode_json(request, action=action.name)
-    params = {k: v for k, v in wire.items() if k not in action.path_params}
-    return path, query_pairs(params), None
+        if action.body is None:
+            body = encode_json(request, action=action.name)
+        else:
+            body = encode_json({k: wire[k] for k in action.body if k in wire}, action=action.name)
+    return path, query_pairs(params), body, headers

@@ -22,8 +22,6 @@ class ResponseModel(msgspec.Struct, rename="camel", omit_defaults=True, kw_only=
     request_id: str | None = None
 
 
-class Envelope(msgspec.Struct):
-    """The ``{code, message}`` part of the API's success envelope, decoded on its own."""
-
-    code: str | int | None = None
-    message: str | None = None
+class ItemModel(msgspec.Struct, rename="camel", omit_defaults=True, kw_only=True):
+    """Base of objects nested in responses (and requests): camelCase wire, unknown fields
+    ignored."""

@@ -21,6 +21,7 @@ from typing import Any, Generic, TypeVar
 
 import httpx
 
+from .action import DEFAULT_ENVELOPE, Envelope
 from .config import Timeout
 from .encoding import encode_query
 from .errors import (
@@ -66,6 +67,10 @@ class CallSpec(Generic[T]):
     idempotent: bool
     #: Turns a 2xx response into the value the caller gets (may raise msgspec errors).
     decode: Callable[[httpx.Response], T]
+    #: How a 2xx body says it failed.
+    envelope: Envelope = DEFAULT_ENVELOPE
+    #: Headers the action sends from its request fields.
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -161,7 +166,11 @@ def run_call(spec: CallSpec[T], env: CallEnv) -> Pipeline[T]:
         while True:
             attempt = state.attempts + 1
             draft = RequestDraft(
-                spec.method, spec.path, list(spec.query), dict(env.headers), spec.body
+                spec.method,
+                spec.path,
+                list(spec.query),
+                {**env.headers, **dict(spec.headers)},
+                spec.body,
             )
             env.plugins.prepare_request(
                 request=draft, action=spec.action, attempt=attempt, call_id=call_id

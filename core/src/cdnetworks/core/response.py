@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
 import msgspec
 
+from .action import DEFAULT_ENVELOPE, Envelope
 from .errors import (
     ApiError,
     AuthenticationError,
@@ -25,7 +26,6 @@ from .errors import (
     TransportError,
     TransportTimeoutError,
 )
-from .models import Envelope
 from .retry import RetryPolicy, parse_retry_after
 from .signing import Clock
 
@@ -60,37 +60,117 @@ def decode_any(body: bytes) -> Any:
     return msgspec.json.decode(body) if body.strip() else None
 
 
-_DECODERS: dict[type, Any] = {}
+_DECODERS: dict[tuple[type, str, tuple[tuple[str, str], ...]], Any] = {}
 
 
-def typed_decoder(model: type[T]) -> Callable[[httpx.Response], T]:
-    """A decoder for ``model`` (cached per model) that fills ``request_id`` from the header."""
-    cached = _DECODERS.get(model)
+def typed_decoder(
+    model: type[T], body: str = "json", headers: Mapping[str, str] | None = None
+) -> Callable[[httpx.Response], T]:
+    """A decoder for ``model`` (cached) filling ``request_id`` and the declared headers.
+
+    ``body`` is what a 2xx carries: ``"json"`` is decoded into the model; ``"text"`` and
+    ``"bytes"`` fill its ``body`` field; ``"none"`` builds the model from headers alone. Models
+    with a ``status_code`` field get the HTTP status.
+    """
+    header_items = tuple((headers or {}).items())
+    key = (model, body, header_items)
+    cached = _DECODERS.get(key)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
     decoder = msgspec.json.Decoder(model)
+    names = (
+        {f.name for f in msgspec.structs.fields(model)}  # type: ignore[arg-type]
+        if _is_struct(model)
+        else set()
+    )
 
     def decode(response: httpx.Response) -> T:
-        body = response.content
-        value = decoder.decode(body if body.strip() else b"{}")
-        if hasattr(value, "request_id"):
-            value.request_id = response.headers.get("x-cnc-request-id")
+        if body == "json":
+            content = response.content
+            value = decoder.decode(content if content.strip() else b"{}")
+        else:
+            fields: dict[str, Any] = {}
+            if body == "text":
+                fields["body"] = response.text
+            elif body == "bytes":
+                fields["body"] = response.content
+            value = model(**fields)
+        if "request_id" in names or hasattr(value, "request_id"):
+            value.request_id = response.headers.get("x-cnc-request-id")  # type: ignore[attr-defined]
+        if "status_code" in names:
+            value.status_code = response.status_code  # type: ignore[attr-defined]
+        for attr, header in header_items:
+            setattr(value, attr, response.headers.get(header))
         return value
 
-    _DECODERS[model] = decode
+    _DECODERS[key] = decode
     return decode
 
 
-def _envelope(body: bytes) -> Envelope | None:
+def _is_struct(model: type) -> bool:
+    return isinstance(model, type) and issubclass(model, msgspec.Struct)
+
+
+_CODE_ATTRS: dict[tuple[type, str], str | None] = {}
+
+
+def _code_attr(model: type, wire: str) -> str | None:
+    """The attribute of ``model`` holding the wire field ``wire`` (cached), if it has one."""
+    key = (model, wire)
+    if key not in _CODE_ATTRS:
+        _CODE_ATTRS[key] = next(
+            (f.name for f in msgspec.structs.fields(model) if f.encode_name == wire), None
+        )
+    return _CODE_ATTRS[key]
+
+
+def _envelope_of(value: Any, body: bytes, envelope: Envelope) -> tuple[bool, Any, Any]:
+    """``(present, code, message)`` of a decoded 2xx value, per the declared envelope.
+
+    The typed value itself answers when its model has the envelope's fields, so the body is
+    decoded once; otherwise (a model without them, or plain data) the body's top-level object
+    is read for them.
+    """
+    assert envelope.code is not None
+    if isinstance(value, msgspec.Struct):
+        code_attr = _code_attr(type(value), envelope.code)
+        message_attr = (
+            _code_attr(type(value), envelope.message) if envelope.message is not None else None
+        )
+        if code_attr is not None and (envelope.message is None or message_attr is not None):
+            code = getattr(value, code_attr)
+            message = getattr(value, message_attr) if message_attr else None
+            return code is not None, code, message
+        value = _top_level(body)
+    elif not isinstance(value, dict):
+        value = _top_level(body)  # e.g. invoke's Result: the body's own object decides
+    if isinstance(value, dict):
+        if envelope.code not in value:
+            return False, None, None
+        message = value.get(envelope.message) if envelope.message is not None else None
+        return True, value[envelope.code], message
+    return False, None, None
+
+
+def _top_level(body: bytes) -> Any:
     try:
-        envelope = msgspec.json.decode(body, type=Envelope)
+        return msgspec.json.decode(body, type=dict[str, Any])
     except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
         return None
-    return envelope
 
 
-def _is_failure_code(code: object) -> bool:
-    return code is not None and str(code) != "0"
+def _is_success(code: Any, envelope: Envelope) -> bool:
+    """Only text or an integer can be a success code; ``false``, ``0.0`` or a list never are."""
+    if isinstance(code, bool) or not isinstance(code, str | int):
+        return False
+    return str(code) in envelope.success
+
+
+def _business_error(code: Any, message: Any, body: bytes, common: dict[str, Any]) -> Outcome[Any]:
+    text = message if isinstance(message, str) and message else "the service reported a failure"
+    shown = code if isinstance(code, str) else msgspec.json.encode(code).decode()
+    error = BusinessError(text, code=shown, body=body[:BODY_EXCERPT], **common)
+    return Outcome(error=error, reason=f"code {shown}")
 
 
 def _may_retry(spec: CallSpec[Any], policy: RetryPolicy) -> bool:
@@ -110,17 +190,15 @@ def classify_response(
     }
 
     if 200 <= status < 300:
-        if b'"code"' in body:
-            envelope = _envelope(body)
-            if envelope is not None and _is_failure_code(envelope.code):
-                message = envelope.message or "the service reported a failure"
-                error = BusinessError(
-                    message, code=str(envelope.code), body=body[:BODY_EXCERPT], **common
-                )
-                return Outcome(error=error, reason=f"code {envelope.code}")
+        envelope = spec.envelope
         try:
             value = spec.decode(response)
         except (msgspec.DecodeError, msgspec.ValidationError, RecursionError) as exc:
+            # A refusal's body need not fit the success model: the envelope alone decides.
+            if envelope.code is not None:
+                present, raw, said = _envelope_of(_top_level(body), body, envelope)
+                if present and not _is_success(raw, envelope):
+                    return _business_error(raw, said, body, common)
             what = "an empty body" if not body.strip() else "a body it could not decode"
             decode_error = DecodeError(
                 f"HTTP {status} with {what}: {exc}; first bytes: {body[:BODY_EXCERPT]!r}",
@@ -128,14 +206,23 @@ def classify_response(
                 **common,
             )
             return Outcome(error=decode_error, reason="undecodable body")
+        if envelope.code is not None:
+            present, raw, said = _envelope_of(value, body, envelope)
+            if present and not _is_success(raw, envelope):
+                return _business_error(raw, said, body, common)
         return Outcome(value=value)
 
     code: str | None = None
     message = ""
-    envelope = _envelope(body) if body.lstrip()[:1] == b"{" else None
-    if envelope is not None:
-        code = None if envelope.code is None else str(envelope.code)
-        message = envelope.message or ""
+    error_body = _top_level(body) if body.lstrip()[:1] == b"{" else None
+    if error_body is not None:
+        # Error bodies are read with the action's field names, then the usual ones.
+        names = spec.envelope if spec.envelope.code is not None else DEFAULT_ENVELOPE
+        raw_code = error_body.get(names.code, error_body.get("code"))
+        raw_message = error_body.get(names.message or "message", error_body.get("message"))
+        if isinstance(raw_code, str | int) and not isinstance(raw_code, bool):
+            code = str(raw_code)
+        message = raw_message if isinstance(raw_message, str) else ""
     if not message:
         reason = response.reason_phrase or "error"
         excerpt = body[:200].decode("utf-8", "replace").strip()

@@ -15,7 +15,9 @@ import re
 import threading
 import time
 from collections.abc import Generator, Iterable, Mapping
+from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from typing import NamedTuple
 from urllib.parse import unquote_to_bytes
 
 import httpx
@@ -41,6 +43,17 @@ log = logging.getLogger("cdnetworks")
 
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _FIELD_VALUE = re.compile(r"^[\t\x20-\x7e]*$")
+#: The same two character sets as bytes, for checking a request's raw headers all at once with
+#: ``bytes.translate`` (what is left after deleting the allowed bytes must be nothing).
+_TOKEN_BYTES = b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_FIELD_VALUE_BYTES = bytes([0x09, *range(0x20, 0x7F)])
+#: Header encodings under which printable-ASCII bytes and their decoded text are the same
+#: characters (``None`` is httpx's "not decided yet", which picks one of the three).
+_ASCII_COMPATIBLE = frozenset({None, "ascii", "utf-8", "iso-8859-1"})
+_SIGNER_HEADERS = frozenset({b"x-cnc-accesskey", b"x-cnc-timestamp", b"x-cnc-auth-method"})
+_CONTENT_TYPE = (b"Content-Type", b"content-type", b"application/json")
+_ACCEPT = (b"Accept", b"accept", b"application/json")
+_EMPTY_SHA256_BYTES = EMPTY_SHA256.encode()
 
 
 def check_header(name: str, value: str) -> None:
@@ -109,6 +122,76 @@ def authorization(access_key: str, signed_headers: Iterable[str], sig: str) -> s
         f"{ALGORITHM} Credential={access_key}, "
         f"SignedHeaders={';'.join(sorted(signed_headers))}, Signature={sig}"
     )
+
+
+_UTC = timezone.utc
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
+_IMF_FIXDATE = re.compile(
+    r"[A-Z][a-z]{2}, (\d{2}) ([A-Z][a-z]{2}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT"
+)
+
+
+def http_date_timestamp(value: str) -> float | None:
+    """The POSIX time of an HTTP ``Date`` value, or ``None`` when it is not a date.
+
+    Servers send the IMF-fixdate form (``Sun, 06 Nov 1994 08:49:37 GMT``), which is parsed
+    here directly, several times faster than ``email.utils``; every other form goes through
+    ``email.utils.parsedate_to_datetime`` and gives exactly what it gives.
+    """
+    match = _IMF_FIXDATE.fullmatch(value)
+    if match is not None:
+        day, month, year, hour, minute, second = match.groups()
+        number = _MONTHS.get(month)
+        if number is not None:
+            try:  # datetime refuses what email.utils refuses (30 February, second 60)
+                return datetime(
+                    int(year), number, int(day), int(hour), int(minute), int(second), tzinfo=_UTC
+                ).timestamp()
+            except ValueError:
+                pass
+    try:
+        return parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+class _SigningKeys(NamedTuple):
+    """What every signature of one credentials pair repeats, computed once."""
+
+    credentials: Credentials
+    signed_headers: tuple[str, ...]
+    #: Keyed with the secret once; each signature copies it (a copy is not keyed anew).
+    mac: hmac.HMAC
+    access_key: bytes
+    #: ``b"content-type:"``-style prefixes of the canonical header lines, in signing order.
+    line_prefixes: tuple[tuple[bytes, bytes], ...]
+    signed_list: bytes
+    authorization_prefix: bytes
+
+
+def _put(
+    entries: list[tuple[bytes, bytes, bytes]],
+    lowers: list[bytes],
+    entry: tuple[bytes, bytes, bytes],
+) -> None:
+    """Set a header in httpx's triples as ``Headers.__setitem__`` does: the first occurrence
+    replaced in place, later ones dropped, appended when absent. ``lowers`` follows along."""
+    name = entry[1]
+    count = lowers.count(name)
+    if count == 0:
+        entries.append(entry)
+        lowers.append(name)
+        return
+    first = lowers.index(name)
+    if count > 1:
+        entries[:] = [e for i, e in enumerate(entries) if e[1] != name or i == first]
+        lowers[:] = [e[1] for e in entries]
+    entries[first] = entry
 
 
 class Clock:
@@ -206,12 +289,7 @@ def _has_request(response: httpx.Response) -> bool:
 
 def _server_time(response: httpx.Response) -> float | None:
     date = response.headers.get("date")
-    if not date:
-        return None
-    try:
-        return parsedate_to_datetime(date).timestamp()
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
+    return http_date_timestamp(date) if date else None
 
 
 class AkskAuth(httpx.Auth):
@@ -241,6 +319,7 @@ class AkskAuth(httpx.Auth):
             check_header(name, "")
         self.signed_headers = tuple(sorted(names))
         self.clock = clock or Clock()
+        self._signing_keys: _SigningKeys | None = None
 
     @classmethod
     def from_credentials(
@@ -269,6 +348,111 @@ class AkskAuth(httpx.Auth):
     def sign(self, request: httpx.Request, timestamp: int | None = None) -> None:
         """Add the ``x-cnc-*`` and ``Authorization`` headers to ``request`` in place."""
         ts = str(int(self.clock.now()) if timestamp is None else timestamp)
+        headers = request.headers
+        entries = getattr(headers, "_list", None)
+        if type(entries) is list and getattr(headers, "_encoding", 0) in _ASCII_COMPATIBLE:
+            self._sign_raw(request, headers, entries, ts)
+        else:  # not httpx's header storage as we know it: the public API only
+            self._sign_public(request, ts)
+
+    def _keys(self) -> _SigningKeys:
+        keys = self._signing_keys
+        if (
+            keys is None
+            or keys.credentials is not self._credentials
+            or keys.signed_headers is not self.signed_headers
+        ):
+            credentials, names = self._credentials, self.signed_headers
+            signed_list = ";".join(names)
+            keys = self._signing_keys = _SigningKeys(
+                credentials,
+                names,
+                hmac.new(credentials.secret_key.encode("utf-8"), digestmod="sha256"),
+                credentials.access_key.encode("ascii"),
+                tuple((n.encode("ascii"), n.encode("ascii") + b":") for n in names),
+                signed_list.encode("ascii"),
+                authorization(credentials.access_key, names, "").encode("ascii"),
+            )
+        return keys
+
+    def _sign_raw(
+        self,
+        request: httpx.Request,
+        headers: httpx.Headers,
+        entries: list[tuple[bytes, bytes, bytes]],
+        ts: str,
+    ) -> None:
+        """`sign` over httpx's own ``(name, lower-case name, value)`` byte triples.
+
+        Byte for byte what `_sign_public` does (the vectors and property tests hold it to
+        that), without decoding, lower-casing and re-encoding every header several times and
+        without scanning the header list once per header set: one signature costs a few
+        microseconds instead of about twenty.
+        """
+        keys = self._keys()
+        stamp = ts.encode("ascii")
+        lowers = [entry[1] for entry in entries]
+        if b"content-type" not in lowers:
+            entries.append(_CONTENT_TYPE)
+            lowers.append(b"content-type")
+        if b"accept" not in lowers:
+            entries.append(_ACCEPT)
+            lowers.append(b"accept")
+        if _SIGNER_HEADERS.isdisjoint(lowers):
+            entries += (
+                (b"x-cnc-accessKey", b"x-cnc-accesskey", keys.access_key),
+                (b"x-cnc-timestamp", b"x-cnc-timestamp", stamp),
+                (b"x-cnc-auth-method", b"x-cnc-auth-method", b"AKSK"),
+            )
+            lowers += (b"x-cnc-accesskey", b"x-cnc-timestamp", b"x-cnc-auth-method")
+        else:  # signed before (a request signed again)
+            _put(entries, lowers, (b"x-cnc-accessKey", b"x-cnc-accesskey", keys.access_key))
+            _put(entries, lowers, (b"x-cnc-timestamp", b"x-cnc-timestamp", stamp))
+            _put(entries, lowers, (b"x-cnc-auth-method", b"x-cnc-auth-method", b"AKSK"))
+        values = [entry[2] for entry in entries]
+        # Every name a token, every value printable ASCII: one pass in C over all of them.
+        # Only a request that fails is checked header by header, for the precise error.
+        if (
+            b"".join(lowers).translate(None, _TOKEN_BYTES)
+            or b"".join(values).translate(None, _FIELD_VALUE_BYTES)
+            or not all(lowers)
+        ):
+            for text_name, text_value in headers.items():
+                check_header(text_name, text_value)
+        lines = []
+        for name, prefix in keys.line_prefixes:
+            count = lowers.count(name)
+            if count == 1:
+                value = values[lowers.index(name)]
+            else:  # absent (signed as empty), or repeated (signed joined, as httpx joins it)
+                value = b", ".join([v for n, v in zip(lowers, values, strict=True) if n == name])
+            lines.append(prefix + value.lower() + b"\n")
+        method = request.method.upper()
+        path, _, query = request.url.raw_path.partition(b"?")
+        if method == "POST":
+            query = b""
+        elif b"%" in query or b"+" in query:
+            query = canonical_query(query)
+        body = request.content
+        canonical = b"\n".join(
+            (
+                method.encode(),
+                path,
+                query,
+                b"".join(lines),
+                keys.signed_list,
+                hashlib.sha256(body).hexdigest().encode() if body else _EMPTY_SHA256_BYTES,
+            )
+        )
+        mac = keys.mac.copy()
+        mac.update(
+            b"CNC-HMAC-SHA256\n%b\n%b" % (stamp, hashlib.sha256(canonical).hexdigest().encode())
+        )
+        signed = keys.authorization_prefix + mac.hexdigest().encode()
+        _put(entries, lowers, (b"Authorization", b"authorization", signed))
+
+    def _sign_public(self, request: httpx.Request, ts: str) -> None:
+        """`sign` through httpx's public ``Headers`` API only (the reference for `_sign_raw`)."""
         headers = request.headers
         headers.setdefault("Content-Type", "application/json")
         headers.setdefault("Accept", "application/json")

@@ -46,22 +46,28 @@ class Reply:
         return cls(status, msgspec.json.encode(data), [("Content-Type", "application/json")])
 
     @classmethod
-    def error(cls, status: int, code: str, message: str) -> Reply:
-        """The API's error body: ``{"code": ..., "message": ...}``."""
-        return cls.json({"code": code, "message": message}, status)
+    def error(
+        cls, status: int, code: str, message: str, names: tuple[str, str] = ("code", "message")
+    ) -> Reply:
+        """The API's error body: ``{"code": ..., "message": ...}`` (or the action's names)."""
+        return cls.json({names[0]: code, names[1]: message}, status)
 
 
 class ServiceError(Exception):
-    """Raise from a handler to answer ``status`` with ``{"code", "message"}``."""
+    """Raise from a handler to answer ``status`` with ``{"code", "message"}``; ``names`` are
+    the field names, for actions whose envelope spells them otherwise (``Code``)."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, names: tuple[str, str] = ("code", "message")
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.names = names
 
     def reply(self) -> Reply:
-        return Reply.error(self.status, self.code, self.message)
+        return Reply.error(self.status, self.code, self.message, self.names)
 
 
 @dataclass

@@ -1,0 +1,255 @@
+"""The product's reference page and the product index, written from facts alone.
+
+Every action shows its HTTP method and path, the client method, every request field (Python
+name, wire name, where it travels, type, whether required, constraints, enumeration, default,
+example) and every field of the answer, nested types included.
+"""
+
+from __future__ import annotations
+
+from .annotations import GENERATED, base_type, enum_type
+from .load import ActionModel, ProductModel, py_name, type_refs
+from .render_actions import summary
+from .spec import Field
+
+_CONSTRAINTS = (
+    ("min_length", "length ≥ {}"),
+    ("max_length", "length ≤ {}"),
+    ("ge", "≥ {}"),
+    ("gt", "> {}"),
+    ("le", "≤ {}"),
+    ("lt", "< {}"),
+    ("pattern", "matches `{}`"),
+)
+
+
+def _cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _number(value: object) -> object:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _rules(f: Field) -> str:
+    parts = [
+        fmt.format(_number(getattr(f, key)))
+        for key, fmt in _CONSTRAINTS
+        if getattr(f, key) is not None
+    ]
+    if f.enum:
+        parts.append("one of " + ", ".join(f"`{v}`" for v in f.enum))
+    if f.flag:
+        parts.append(f"a bool, sent as `{f.flag[0]}` / `{f.flag[1]}`")
+    if f.csv:
+        parts.append("a list or comma-separated text")
+    if f.default is not None:
+        parts.append(f"default `{f.default}`")
+    if f.example is not None:
+        parts.append(f"e.g. `{f.example}`")
+    if f.description:
+        parts.append(f.description)
+    return _cell("; ".join(parts))
+
+
+def _type(f: Field) -> str:
+    return "`" + _cell(base_type(f.type, enum_type(f) and None)) + "`"
+
+
+def _request_table(action: ActionModel) -> list[str]:
+    if not action.fields:
+        return ["No arguments.", ""]
+    lines = [
+        "| argument | wire name | in | type | required | rules |",
+        "|---|---|---|---|---|---|",
+    ]
+    for f in action.fields:
+        lines.append(
+            f"| `{py_name(f)}` | `{f.wire}` | {f.location} | {_type(f)} | "
+            f"{'yes' if f.required else ''} | {_rules(f)} |"
+        )
+    return [*lines, ""]
+
+
+def _type_tables(model: ProductModel, root: str) -> list[str]:
+    """The response type and every type it reaches, one table each."""
+    lines: list[str] = []
+    pending, seen = [root], set()
+    while pending:
+        name = pending.pop(0)
+        if name in seen or name not in model.types:
+            continue
+        seen.add(name)
+        typedef = model.types[name]
+        lines += [f"`{name}`", ""]
+        if not typedef.fields:
+            lines += ["No fields (besides `request_id`).", ""]
+            continue
+        lines += ["| field | wire name | type | notes |", "|---|---|---|---|"]
+        for f in typedef.fields:
+            lines.append(f"| `{py_name(f)}` | `{f.wire}` | {_type(f)} | {_rules(f)} |")
+            pending += type_refs(f.type)
+        lines.append("")
+    return lines
+
+
+def _envelope_text(action: ActionModel) -> str:
+    envelope = action.envelope
+    if envelope is None:
+        return "Success: `code` `0` (or no `code`); any other code raises `BusinessError`."
+    if envelope.code is None:
+        return "The body carries no result code: a 2xx is a success."
+    codes = ", ".join(f"`{c}`" for c in envelope.success)
+    return (
+        f"Success: `{envelope.code}` is {codes} (or absent); any other `{envelope.code}` raises "
+        f"`BusinessError` with `{envelope.message}` as its message."
+    )
+
+
+def _action(model: ProductModel, action: ActionModel) -> list[str]:
+    spec = action.spec
+    lines = [
+        f"### {spec.name}",
+        "",
+        summary(action) if spec.summary else f"`{spec.method} {spec.path}`",
+        "",
+        f"- HTTP: `{spec.method} {spec.path}`",
+        f"- Python: `client.{action.method_name}(...)` → `{action.response_class}`; CLI: "
+        f"`cdnetworks {model.name} {action.method_name.replace('_', '-')}`",
+        f"- Retried on failure: {'yes' if _idempotent(action) else 'no (not idempotent)'}",
+    ]
+    if spec.paging:
+        lines.append(
+            f"- Pages by {spec.paging.style}: `client.{spec.paging.method}(...)` walks every "
+            "page (CLI: `--paginate`)"
+        )
+    lines += [f"- {_envelope_text(action)}", "", "Arguments:", "", *_request_table(action)]
+    if spec.response.body == "json" and spec.response.type:
+        lines += ["Answer:", "", *_type_tables(model, spec.response.type)]
+    else:
+        heads = ", ".join(f"`{py_name(h)}` (`{h.wire}`)" for h in spec.response.headers)
+        lines += [
+            f"Answer: no JSON body; `{action.response_class}` carries `status_code`"
+            + (f", {heads}" if heads else "")
+            + (", `body`" if spec.response.body in ("text", "bytes") else "")
+            + ".",
+            "",
+        ]
+    return lines
+
+
+def _idempotent(action: ActionModel) -> bool:
+    if action.spec.idempotent is not None:
+        return action.spec.idempotent
+    return action.spec.method in ("GET", "HEAD", "OPTIONS", "PUT", "DELETE")
+
+
+def render_reference(model: ProductModel) -> str:
+    lines = [
+        f"<!-- {GENERATED[2:]} -->",
+        f"# {model.distribution}",
+        "",
+        model.summary,
+        "",
+        f"Install `pip install {model.distribution}`, import `cdnetworks.{model.name}`.",
+    ]
+    if model.overrides.docs_url:
+        lines += ["", f"Official API documentation: <{model.overrides.docs_url}>."]
+    if model.spec.go_package:
+        lines += ["", f"Go SDK package: `cdnetworks/{model.spec.go_package}`."]
+    lines += [
+        "",
+        "## Clients",
+        "",
+        f"::: cdnetworks.{model.name}.{model.client_class}",
+        "    options:",
+        "      members: false",
+        "",
+        f"::: cdnetworks.{model.name}.{model.async_client_class}",
+        "    options:",
+        "      members: false",
+        "",
+    ]
+    extra = [(a.spec.paging.method, a.spec.name) for a in model.actions if a.spec.paging]
+    waiters = model.overrides.waiters
+    if extra or waiters:
+        lines += [
+            "## Walks and waiters",
+            "",
+            "| method | polls or walks | what it does |",
+            "|---|---|---|",
+        ]
+        for method, name in extra:
+            lines.append(f"| `{method}` | {name} | every item, page after page |")
+        for w in waiters:
+            lines.append(
+                f"| `{w.method}` | {w.action} | until `{w.state}` is one of "
+                + ", ".join(f"`{s}`" for s in w.success)
+                + (
+                    " (fails on " + ", ".join(f"`{s}`" for s in w.failure) + ")"
+                    if w.failure
+                    else ""
+                )
+                + " |"
+            )
+        lines.append("")
+    lines += ["## Actions", "", "| action | HTTP | client method |", "|---|---|---|"]
+    for action in model.actions:
+        spec = action.spec
+        anchor = spec.name.lower()
+        lines.append(
+            f"| [{spec.name}](#{anchor}) | `{spec.method} {spec.path}` | `{action.method_name}` |"
+        )
+    lines.append("")
+    for action in model.actions:
+        lines += _action(model, action)
+    if model.skipped:
+        lines += ["## Not covered", "", "| action | why |", "|---|---|"]
+        lines += [f"| {name} | {_cell(why)} |" for name, why in model.skipped]
+        lines += [
+            "",
+            "Call these with `Client.invoke` (see the reference of `cdnetworks.core`).",
+            "",
+        ]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def render_index(models: list[ProductModel]) -> str:
+    lines = [
+        f"<!-- {GENERATED[2:]} -->",
+        "# Products",
+        "",
+        "Every product is its own distribution: install one, or all with "
+        '`pip install "cdnetworks-sdk[all]"`.',
+        "",
+        "| product | Go package | actions | install | reference | API documentation |",
+        "|---|---|---|---|---|---|",
+    ]
+    for model in sorted(models, key=lambda m: m.name):
+        go = f"`{model.spec.go_package}`" if model.spec.go_package else ""
+        docs = f"[official]({model.overrides.docs_url})" if model.overrides.docs_url else ""
+        lines.append(
+            f"| {model.name} | {go} | {len(model.actions)} | `pip install {model.distribution}` "
+            f"| [reference](reference/{model.name}.md) | {docs} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def render_commands_page(model: ProductModel) -> str:
+    """The CLI reference of the product: the site's hook fills in every command's help."""
+    return "\n".join(
+        [
+            f"<!-- {GENERATED[2:]} -->",
+            f"# `cdnetworks {model.name}`",
+            "",
+            f"The commands of {model.title}: one per API action"
+            + (", plus the waiters" if model.overrides.waiters else "")
+            + ". This page is built from the command's own parser when the site is built; "
+            f"`cdnetworks {model.name} COMMAND --help` prints the same. The "
+            f"[reference](../reference/{model.name}.md) describes every action and field. Global "
+            "options go before or after the command ([the list](../cli.md#global-options)).",
+            "",
+            f"<!-- cdnetworks-cli: {model.name} -->",
+            "",
+        ]
+    )

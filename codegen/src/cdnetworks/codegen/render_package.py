@@ -1,0 +1,292 @@
+"""The package around the models and clients: ``__init__``, plugin, version, packaging, README."""
+
+from __future__ import annotations
+
+from .annotations import GENERATED
+from .load import ProductModel
+from .render_actions import waiter_constant
+
+PYTHONS = ("3.10", "3.11", "3.12", "3.13")
+REPO = "https://github.com/cdnetworks/cdnetworks-sdk-python"
+
+
+def _public_names(model: ProductModel) -> dict[str, list[str]]:
+    """Module -> names the package's ``__init__`` re-exports."""
+    names: dict[str, list[str]] = {
+        "actions": ["ACTIONS"]
+        + [a.constant for a in model.actions]
+        + [
+            a.spec.paging.walk_class
+            for a in model.actions
+            if a.spec.paging and a.spec.paging.walk_class
+        ]
+        + [
+            c
+            for w in model.overrides.waiters
+            for c in (w.success_constant, w.failure_constant)
+            if c
+        ],
+        "client": [model.async_client_class, model.client_class],
+        "plugin": [model.constant],
+    }
+    # The core's generic machinery a product's users meet, re-exported where they look.
+    if any(a.spec.paging for a in model.actions):
+        names["cdnetworks.core.paging"] = ["PaginationError"]
+    if model.overrides.waiters:
+        names["cdnetworks.core.waiters"] = [
+            "Progress",
+            "WaitFailedError",
+            "WaitTimeoutError",
+            "WaiterError",
+        ]
+    return names
+
+
+def render_init(model: ProductModel) -> str:
+    intro = (model.overrides.intro or model.summary).strip().splitlines()
+    client = model.client_class
+    first = model.actions[0].method_name if model.actions else None
+    usage = [
+        "```python",
+        f"from cdnetworks.{model.name} import {client}",
+        "",
+        f"with {client}() as client:  # credentials from the environment or ~/.cdnetworks",
+        f"    print(client.{first}())" if first else "    pass",
+        "```",
+    ]
+    out = [
+        GENERATED,
+        '"""' + intro[0],
+        *intro[1:],
+        "",
+        *usage,
+        '"""',
+        "",
+        "from ._version import __version__",
+    ]
+    exported: list[str] = ["__version__"]
+    for module, names in _public_names(model).items():
+        source = module if "." in module else f".{module}"
+        out.append(f"from {source} import {', '.join(sorted(names))}")
+        exported += names
+    models = model_names(model)
+    out.append(f"from .models import {', '.join(models)}")
+    exported += models
+    for export in model.overrides.exports:
+        out.append(f"from .{export.module} import {', '.join(sorted(export.names))}")
+        exported += export.names
+    out += [
+        "",
+        "__all__ = [",
+        *[f'    "{n}",' for n in sorted(set(exported))],
+        "]",
+    ]
+    return "\n".join(out) + "\n"
+
+
+def model_names(model: ProductModel) -> list[str]:
+    """Every class and ``Literal`` alias ``models.py`` defines, sorted."""
+    names = set(model.types) | {a.request_class for a in model.actions}
+    names |= {a.response_class for a in model.actions}
+    fields = [f for t in model.types.values() for f in t.fields]
+    fields += [f for a in model.actions for f in a.fields]
+    names |= {f.enum_name for f in fields if f.enum_name}
+    return sorted(names)
+
+
+def render_plugin(model: ProductModel) -> str:
+    commands = [w.method for w in model.overrides.waiters]
+    commands_text = (
+        "(" + ", ".join(repr(c) for c in commands) + ("," if len(commands) == 1 else "") + ")"
+    )
+    return "\n".join(
+        [
+            GENERATED,
+            '"""The product plugin: the core finds it through the ``cdnetworks.products`` entry '
+            'point."""',
+            "",
+            "from __future__ import annotations",
+            "",
+            "from collections.abc import Callable",
+            "",
+            "from cdnetworks.core import Product, hookimpl",
+            "",
+            "from ._version import __version__",
+            "from .actions import ACTIONS, PRODUCT",
+            f"from .client import {model.async_client_class}, {model.client_class}",
+            "",
+            f"{model.constant} = Product(",
+            "    name=PRODUCT,",
+            "    actions=ACTIONS,",
+            f"    client={model.client_class},",
+            f"    async_client={model.async_client_class},",
+            f"    summary={model.summary!r},",
+            "    version=__version__,",
+            f"    commands={commands_text},",
+            f"    docs_url={(model.overrides.docs_url or '')!r},",
+            ")",
+            "",
+            "",
+            "@hookimpl",
+            "def cdnetworks_register_products(register: Callable[[Product], None]) -> None:",
+            f"    register({model.constant})",
+            "",
+        ]
+    )
+
+
+def render_version(model: ProductModel) -> str:
+    return f'{GENERATED}\n__version__ = "{model.overrides.version}"\n'
+
+
+def render_emulator_factory(model: ProductModel) -> str:
+    return "\n".join(
+        [
+            GENERATED,
+            f'"""The emulated {model.name} service: the generic emulation of every action."""',
+            "",
+            "from __future__ import annotations",
+            "",
+            "from cdnetworks.core.emulator.spec_service import ProductService",
+            "",
+            "from .plugin import " + model.constant,
+            "",
+            "",
+            "def service() -> ProductService:",
+            f'    """Answers every {model.name} action from its declaration."""',
+            f"    return ProductService({model.constant})",
+            "",
+        ]
+    )
+
+
+def emulator_entry(model: ProductModel) -> str:
+    if model.overrides.emulator:
+        module, _, factory = model.overrides.emulator.partition(":")
+        return f"cdnetworks.{model.name}.{module}:{factory}"
+    return f"cdnetworks.{model.name}._emulator:service"
+
+
+def core_requirement(version: str) -> str:
+    major, minor = version.split(".")[:2]
+    return f"cdnetworks-core>={major}.{minor}.0,<{major}.{int(minor) + 1}"
+
+
+def render_pyproject(model: ProductModel, core_version: str) -> str:
+    keywords = ["cdnetworks", *model.overrides.keywords, "sdk"]
+    classifiers = [
+        "Development Status :: 4 - Beta",
+        "Framework :: AsyncIO",
+        "Intended Audience :: Developers",
+        "Operating System :: OS Independent",
+        "Programming Language :: Python :: 3",
+        "Programming Language :: Python :: 3 :: Only",
+        *[f"Programming Language :: Python :: {v}" for v in PYTHONS],
+        "Typing :: Typed",
+    ]
+    description = f"{model.summary.rstrip('.')}: typed sync and async clients for Python."
+    lines = [
+        GENERATED,
+        "[project]",
+        f'name = "{model.distribution}"',
+        'dynamic = ["version"]',
+        f"description = {_toml(description)}",
+        'readme = "README.md"',
+        'requires-python = ">=3.10"',
+        'license = "Apache-2.0"',
+        'authors = [{ name = "CDNetworks SDK for Python contributors" }]',
+        "keywords = [" + ", ".join(_toml(k) for k in dict.fromkeys(keywords)) + "]",
+        "classifiers = [",
+        *[f"    {_toml(c)}," for c in classifiers],
+        "]",
+        f'dependencies = ["{core_requirement(core_version)}"]',
+        "",
+        "[project.urls]",
+        f'Homepage = "{REPO}"',
+        f'Documentation = "{REPO}/tree/main/docs/reference/{model.name}.md"',
+        f'Changelog = "{REPO}/blob/main/CHANGELOG.md"',
+        f'Issues = "{REPO}/issues"',
+        "",
+        "# How the core finds this product: the plugin module implements",
+        "# cdnetworks_register_products.",
+        '[project.entry-points."cdnetworks.products"]',
+        f'{model.name} = "cdnetworks.{model.name}.plugin"',
+        "",
+        "# How the emulator finds this product's emulated service (cdnetworks.core.emulator).",
+        '[project.entry-points."cdnetworks.emulators"]',
+        f'{model.name} = "{emulator_entry(model)}"',
+        "",
+        "[build-system]",
+        'requires = ["hatchling>=1.27"]',
+        'build-backend = "hatchling.build"',
+        "",
+        "[tool.hatch.version]",
+        f'path = "src/cdnetworks/{model.name}/_version.py"',
+        "",
+        "# Ship the namespace folder (no __init__.py in it), so the wheel installs",
+        f"# cdnetworks/{model.name} and nothing else.",
+        "[tool.hatch.build.targets.wheel]",
+        'packages = ["src/cdnetworks"]',
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _toml(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _readme_sample(model: ProductModel) -> list[str]:
+    if model.overrides.example:
+        code = model.overrides.example.strip().splitlines()
+    else:
+        bare = next((a for a in model.actions if not any(f.required for f in a.fields)), None)
+        if bare is None:
+            return []
+        code = [
+            f"from cdnetworks.{model.name} import {model.client_class}",
+            "",
+            "# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)",
+            "# or from ~/.cdnetworks/credentials.",
+            f"with {model.client_class}() as client:",
+            f"    print(client.{bare.method_name}())",
+        ]
+    return ["```python", *code, "```", ""]
+
+
+def render_readme(model: ProductModel) -> str:
+    lines = [
+        f"# {model.distribution}",
+        "",
+        f"<!-- {GENERATED[2:]} -->",
+        "",
+        model.overrides.intro.strip() if model.overrides.intro else model.summary,
+        "",
+        f"Install it alone with `pip install {model.distribution}`, or with every product through",
+        '`pip install "cdnetworks-sdk[all]"` (until the names are published on PyPI, install the',
+        "wheels from the project's own release). Import `cdnetworks."
+        f"{model.name}`; the clients are `{model.client_class}` and `{model.async_client_class}`.",
+        "",
+        *_readme_sample(model),
+        "| method | action | HTTP |",
+        "|---|---|---|",
+    ]
+    for action in model.actions:
+        spec = action.spec
+        lines.append(f"| `{action.method_name}` | {spec.name} | `{spec.method} {spec.path}` |")
+    extra = [a.spec.paging.method for a in model.actions if a.spec.paging]
+    extra += [w.method for w in model.overrides.waiters]
+    if extra:
+        lines += ["", "Also: " + ", ".join(f"`{m}`" for m in extra) + "."]
+    lines += [
+        "",
+        f"Reference: [docs/reference/{model.name}.md]({REPO}/tree/main/docs/reference/"
+        f"{model.name}.md).",
+    ]
+    if model.overrides.docs_url:
+        lines.append(f"Official API documentation: <{model.overrides.docs_url}>.")
+    return "\n".join(lines) + "\n"
+
+
+def waiter_names(model: ProductModel) -> list[str]:
+    return [waiter_constant(w) for w in model.overrides.waiters]

@@ -1,0 +1,176 @@
+"""What every product's sync and async client shares; generated product clients subclass these.
+
+A product client owns a core client built from the core's settings, or wraps one given as
+``client=`` (what ``core_client.product(name)`` does), which it leaves open. It drives the
+sans-I/O walks (`cdnetworks.core.paging`) and waiters (`cdnetworks.core.waiters`) with the
+core client's ``call`` and ``time.sleep`` or ``anyio.sleep``: the only sync/async difference.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Iterator, Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+import anyio
+import httpx
+
+from .client import AsyncClient, Client
+from .errors import ConfigurationError
+from .options import ClientOptions
+from .paging import Walk
+from .waiters import Pause, Waiter
+
+if TYPE_CHECKING:
+    from typing_extensions import Self, Unpack
+
+T = TypeVar("T")
+CoreT = TypeVar("CoreT", Client, AsyncClient)
+
+
+def _adopt(
+    kind: type[CoreT], client: CoreT | None, settings: Mapping[str, Any], user_agent: str
+) -> CoreT:
+    """Adopt the given core client, or build one from the core's keyword arguments."""
+    if client is None:
+        # A client built here names the product and its version in the User-Agent, after the
+        # core's; a caller's own suffix follows. (A shared core client is left as it is.)
+        suffix = settings.get("user_agent_suffix")
+        agent = f"{user_agent} {suffix}" if suffix and user_agent else (suffix or user_agent)
+        return kind(**{**settings, "user_agent_suffix": agent or None})
+    if settings:
+        raise ConfigurationError(
+            f"pass client= or client settings ({', '.join(sorted(settings))}), not both"
+        )
+    if not isinstance(client, kind):
+        raise ConfigurationError(
+            f"client= must be a cdnetworks.core.{kind.__name__}, got {type(client).__name__}"
+        )
+    return client
+
+
+def _settings(settings: Mapping[str, Any], **http: Any) -> dict[str, Any]:
+    """The options plus whichever of http_client and transport were given (so ``client=``
+    with either is refused like any other setting)."""
+    return {**settings, **{k: v for k, v in http.items() if v is not None}}
+
+
+class ProductClient:
+    """Base of the synchronous product clients.
+
+    Build it with the core `Client`'s keyword arguments (credentials,
+    ``endpoint``, ``timeout``, ``max_attempts``, ``plugins``, ``http_client``, ``transport``,
+    ...), then it owns that client and closes it; or wrap an existing one with
+    ``client=core_client``, which stays open. Use it as a context manager or call `close`.
+    """
+
+    #: ``cdnetworks-<product>/<version>``, appended to the core's User-Agent.
+    user_agent: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        *,
+        client: Client | None = None,
+        http_client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+        **settings: Unpack[ClientOptions],
+    ) -> None:
+        options = _settings(settings, http_client=http_client, transport=transport)
+        self._owns_core = client is None
+        #: The core client: use it for ``invoke``, ``metrics`` or ``plugin_manager``.
+        self.core: Client = _adopt(Client, client, options, self.user_agent)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.core!r})"
+
+    def close(self) -> None:
+        if self._owns_core:
+            self.core.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _walk(self, walk: Walk[T]) -> Iterator[T]:
+        while (request := walk.next_request()) is not None:
+            yield from walk.feed(self.core.call(walk.action, request))
+
+    def _wait(self, waiter: Waiter[T]) -> T:
+        reply: Any = None
+        try:
+            while True:
+                step = waiter.send(reply)
+                if isinstance(step, Pause):
+                    time.sleep(step.seconds)
+                    reply = None
+                else:
+                    reply = self.core.call(step.action, step.request)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+
+
+class AsyncProductClient:
+    """Base of the asynchronous product clients (asyncio or trio).
+
+    Built like `ProductClient`, with the core `AsyncClient`'s keyword arguments or
+    ``client=``; use ``async with`` or ``await aclose()``.
+    """
+
+    user_agent: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        *,
+        client: AsyncClient | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        **settings: Unpack[ClientOptions],
+    ) -> None:
+        options = _settings(settings, http_client=http_client, transport=transport)
+        self._owns_core = client is None
+        #: The core async client: use it for ``invoke``, ``metrics`` or ``plugin_manager``.
+        self.core: AsyncClient = _adopt(AsyncClient, client, options, self.user_agent)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.core!r})"
+
+    async def aclose(self) -> None:
+        if self._owns_core:
+            await self.core.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def _walk(self, walk: Walk[T]) -> AsyncIterator[T]:
+        while (request := walk.next_request()) is not None:
+            for item in walk.feed(await self.core.call(walk.action, request)):
+                yield item
+
+    async def _wait(self, waiter: Waiter[T]) -> T:
+        reply: Any = None
+        try:
+            while True:
+                step = waiter.send(reply)
+                if isinstance(step, Pause):
+                    await anyio.sleep(step.seconds)
+                    reply = None
+                else:
+                    reply = await self.core.call(step.action, step.request)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
