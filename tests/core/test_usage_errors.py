@@ -116,11 +116,13 @@ def test_a_body_on_get_or_head_is_refused(mode: Mode, method: str) -> None:
     assert server.count() == 0
 
 
-def test_credentials_in_the_endpoint_are_refused_and_never_shown() -> None:
-    with pytest.raises(ConfigurationError, match="must not carry credentials") as caught:
-        Client(**KEYS, endpoint="https://user:hunter2-PASS@api.example.com")
+@pytest.mark.parametrize(
+    "endpoint", ["https://user:hunter2-PASS@api.example.com", "https://u:hunter2@[not-a-host"]
+)
+def test_credentials_in_the_endpoint_are_refused_and_never_shown(endpoint: str) -> None:
+    with pytest.raises(ConfigurationError, match="must not") as caught:
+        Client(**KEYS, endpoint=endpoint)
     assert "hunter2" not in str(caught.value)
-    assert "user" not in str(caught.value).replace("user:password", "")
 
 
 def _resolving_to(monkeypatch: pytest.MonkeyPatch, *addresses: str) -> None:

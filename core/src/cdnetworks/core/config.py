@@ -102,6 +102,12 @@ def check_endpoint(endpoint: str, *, allow_insecure_http: bool = False) -> httpx
     try:
         url = httpx.URL(endpoint)
     except (httpx.InvalidURL, TypeError) as exc:
+        if isinstance(endpoint, str) and "@" in endpoint:
+            # What comes before an "@" may be a password: describe the URL, do not show it.
+            raise ConfigurationError(
+                "the endpoint is not a valid URL (not shown: it has an '@', so it may carry "
+                "credentials, which an endpoint must not)"
+            ) from None
         raise ConfigurationError(f"endpoint {endpoint!r} is not a valid URL: {exc}") from None
     if url.userinfo:
         # Never echo the endpoint here: the part before "@" is likely a password.
