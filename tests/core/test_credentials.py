@@ -165,3 +165,62 @@ def test_an_explicit_profile_needs_its_file(
 def test_client_keeps_where_its_credentials_came_from(creds_file: pathlib.Path) -> None:
     with Client(profile="prod", credentials_file=creds_file, load_entry_points=False) as client:
         assert client.credentials.source == f"profile 'prod' in {creds_file}"
+
+
+def test_explicit_keys_never_read_a_broken_default_file(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    (home / ".cdnetworks").mkdir(parents=True)
+    broken = home / ".cdnetworks" / "credentials"
+    broken.write_text("this is not = an ini [file\n\x00")
+    broken.chmod(0)  # unreadable, too (root reads it anyway: then it is malformed)
+    monkeypatch.setenv("HOME", str(home))
+    for name in ("CDNETWORKS_CREDENTIALS_FILE", "CDNETWORKS_PROFILE", "CDNETWORKS_ENDPOINT"):
+        monkeypatch.delenv(name, raising=False)
+    client = Client(access_key="AKARG", secret_key=CANARY_SECRET, load_entry_points=False)
+    assert (client.access_key, client.endpoint) == ("AKARG", DEFAULT_ENDPOINT)
+    # Named explicitly, the file is needed (for its endpoint) and its fault is reported.
+    with pytest.raises(CredentialsError, match="credentials file"):
+        resolve(access_key="AKARG", secret_key="sk", credentials_file=broken)
+
+
+def test_a_world_readable_file_gets_one_warning(
+    creds_file: pathlib.Path, log_lines: list[str]
+) -> None:
+    creds_file.chmod(0o644)
+    resolve(profile="prod", credentials_file=creds_file, environ={})
+    resolve(profile="prod", credentials_file=creds_file, environ={})
+    warned = [line for line in log_lines if "readable by every user" in line]
+    assert len(warned) == 1 and f"chmod 600 {creds_file}" in warned[0]
+
+
+def test_a_private_file_gets_no_warning(creds_file: pathlib.Path, log_lines: list[str]) -> None:
+    creds_file.chmod(0o600)
+    resolve(profile="prod", credentials_file=creds_file, environ={})
+    assert not [line for line in log_lines if "readable by every user" in line]
+
+
+def test_a_utf8_bom_and_quoted_values_are_accepted(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "credentials"
+    path.write_text(
+        "\ufeff[default]\naccess_key = \"AKQUOTED\"\nsecret_key = 'sk-quoted'\n"
+        'endpoint = "https://quoted.example.com"\n',
+        encoding="utf-8",
+    )
+    r = resolve(credentials_file=path, environ={})
+    assert (r.credentials.access_key, r.credentials.secret_key) == ("AKQUOTED", "sk-quoted")
+    assert r.endpoint == "https://quoted.example.com"
+
+
+@pytest.mark.parametrize("value", ['"sk-half-quoted', "sk-half-quoted'", "\"sk-mixed'"])
+def test_an_unmatched_quote_is_refused_without_showing_the_value(
+    tmp_path: pathlib.Path, value: str
+) -> None:
+    path = tmp_path / "credentials"
+    path.write_text(f"[default]\naccess_key = AK1\nsecret_key = {value}\n")
+    with pytest.raises(
+        CredentialsError, match="secret_key of profile \\[default\\] has an unmatched quote"
+    ) as caught:
+        resolve(credentials_file=path, environ={})
+    assert "sk-" not in str(caught.value)

@@ -64,13 +64,17 @@ def test_repr_shows_access_key_never_secret() -> None:
     assert CANARY_SECRET not in repr(auth.__dict__.get("_credentials"))
 
 
-def test_clock_adopts_a_skewed_server_date_and_ignores_small_differences() -> None:
+def test_clock_adopts_a_skew_only_when_answers_agree_and_ignores_small_differences() -> None:
     clock = Clock()
     far = email.utils.formatdate(time.time() + 3600, usegmt=True)
     clock.observe(httpx.Response(200, headers={"Date": far}))
+    assert clock.offset == 0.0  # one answer is a claim, not proof
+    for _ in range(2):
+        clock.observe(httpx.Response(200, headers={"Date": far}))
     assert 3590 < clock.offset < 3610
     near = email.utils.formatdate(time.time() + 5, usegmt=True)
-    clock.observe(httpx.Response(200, headers={"Date": near}))
+    for _ in range(3):
+        clock.observe(httpx.Response(200, headers={"Date": near}))
     assert clock.offset == 0.0
     clock.observe(httpx.Response(200, headers={"Date": "not a date"}))
     assert clock.offset == 0.0

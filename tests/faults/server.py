@@ -16,6 +16,7 @@ import ssl
 import struct
 import threading
 import time
+import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -76,14 +77,83 @@ class Respond(Reply):
     def __call__(self, server: FaultServer, conn: socket.socket, seen: Seen) -> bool:
         if self.status in REJECTED_AT_THE_DOOR:
             server.rejected.add(seen.number)
-        conn.sendall(
-            _response_bytes(
-                self.status,
-                self.body,
-                server.standard_headers(seen) + self.headers,
-                content_length=None,
-            )
-        )
+        conn.sendall(self.encode(server, seen))
+        return True
+
+    def encode(self, server: FaultServer, seen: Seen) -> bytes:
+        # A header given here (a ``Date`` from another decade, say) replaces the standard one.
+        own = {name.lower() for name, _ in self.headers}
+        standard = tuple(h for h in server.standard_headers(seen) if h[0].lower() not in own)
+        return _response_bytes(self.status, self.body, standard + self.headers, content_length=None)
+
+
+@dataclass(frozen=True)
+class Trickle(Reply):
+    """Send ``answer`` one byte every ``interval`` seconds: the head too (``from_byte=0``), or
+    only the body (``from_byte=None``: the head at once). Each byte beats the read timeout."""
+
+    interval: float
+    answer: Respond = Respond(200, b'{"code":"0","message":"ok","data":{"images":[]}}' + b" " * 400)
+    body_only: bool = False
+
+    def __call__(self, server: FaultServer, conn: socket.socket, seen: Seen) -> bool:
+        data = self.answer.encode(server, seen)
+        start = data.index(b"\r\n\r\n") + 4 if self.body_only else 0
+        conn.sendall(data[:start])
+        for byte in data[start:]:
+            if server.stopping.wait(self.interval):
+                return False
+            conn.sendall(bytes([byte]))
+        return True
+
+
+@dataclass(frozen=True)
+class Big(Reply):
+    """A 200 with ``size`` bytes of JSON-ish body, streamed in chunks; ``gzip``: a compressed
+    body that inflates to ``size`` bytes (a decompression bomb); ``chunked``: no length given.
+
+    ``sent`` holds the count of body bytes that left, so a test can tell the client stopped
+    reading."""
+
+    size: int
+    gzip: bool = False
+    chunked: bool = False
+    sent: list[int] = field(default_factory=list, compare=False)
+
+    def _body(self) -> Iterator[bytes]:
+        piece = b" " * 65536
+        if not self.gzip:
+            for offset in range(0, self.size, len(piece)):
+                yield piece[: self.size - offset]
+            return
+        packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: the gzip container
+        for offset in range(0, self.size, len(piece)):
+            out = packer.compress(piece[: self.size - offset])
+            if out:
+                yield out
+        yield packer.flush()
+
+    def __call__(self, server: FaultServer, conn: socket.socket, seen: Seen) -> bool:
+        headers = [*server.standard_headers(seen), ("Content-Type", "application/json")]
+        if self.gzip:
+            headers.append(("Content-Encoding", "gzip"))
+        body = list(self._body()) if self.gzip and not self.chunked else None
+        lines = ["HTTP/1.1 200 OK", *(f"{k}: {v}" for k, v in headers)]
+        if self.chunked:
+            lines.append("Transfer-Encoding: chunked")
+        else:
+            length = sum(map(len, body)) if body is not None else self.size
+            lines.append(f"Content-Length: {length}")
+        conn.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        total = 0
+        for chunk in body if body is not None else self._body():
+            if self.chunked:
+                chunk = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
+            conn.sendall(chunk)
+            total += len(chunk)
+            self.sent[:] = [total]  # only the latest count: a soak run sends millions of chunks
+        if self.chunked:
+            conn.sendall(b"0\r\n\r\n")
         return True
 
 
@@ -149,6 +219,11 @@ class FaultServer:
     stopping: threading.Event = field(default_factory=threading.Event)
     #: Serve HTTPS with this context (the handshake happens on the connection's thread).
     tls: ssl.SSLContext | None = None
+    #: Connections accepted so far (a client that reuses its pool opens no new one).
+    accepted: int = 0
+    #: Keep every request in ``seen`` (a long soak run only counts them, in ``requests``).
+    keep_seen: bool = True
+    requests: int = 0
 
     def __post_init__(self) -> None:
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -233,7 +308,10 @@ class FaultServer:
                 return
             thread = threading.Thread(target=self._serve, args=(conn,), daemon=True)
             with self._lock:
+                self.accepted += 1
                 self._conns.add(conn)
+                # Finished connection threads are dropped, so a long run does not pile them up.
+                self._threads = [t for t in self._threads if t.is_alive()]
                 self._threads.append(thread)
             thread.start()
 
@@ -255,9 +333,11 @@ class FaultServer:
                 method, target, headers, body = request
                 path, _, query = target.partition("?")
                 with self._lock:
-                    number = len(self.seen) + 1
+                    self.requests += 1
+                    number = self.requests
                     seen = Seen(number, method, path, query, headers, body, time.monotonic())
-                    self.seen.append(seen)
+                    if self.keep_seen:
+                        self.seen.append(seen)
                     step = self.script[min(number, len(self.script)) - 1]
                 if not step(self, conn, seen):
                     return
@@ -295,10 +375,13 @@ def _read_request(
 
 @contextmanager
 def fault_server(
-    *script: Reply, clock_offset: float = 0.0, tls: ssl.SSLContext | None = None
+    *script: Reply,
+    clock_offset: float = 0.0,
+    tls: ssl.SSLContext | None = None,
+    keep_seen: bool = True,
 ) -> Iterator[FaultServer]:
     """Run a :class:`FaultServer` answering with ``script`` for the duration of the block."""
-    server = FaultServer(list(script), clock_offset=clock_offset, tls=tls)
+    server = FaultServer(list(script), clock_offset=clock_offset, tls=tls, keep_seen=keep_seen)
     server.start()
     try:
         yield server

@@ -1,5 +1,6 @@
 """Serve the emulator with 1% injected faults from its own process (``python -m``).
 
+``python -m tests.load.emulator_process SEED SCALE`` multiplies every rate by ``SCALE``.
 Prints the endpoint on its first line and serves until stdin closes, so the load test's client
 process has the GIL (and its memory measurements) to itself.
 """
@@ -33,7 +34,10 @@ FAULTS = (
 
 
 def main() -> None:
-    emu = Emulator(faults=FAULTS, seed=int(sys.argv[1]) if len(sys.argv) > 1 else 0)
+    # argv: [seed [fault scale]]; the soak run doubles the rate (2% of requests).
+    scale = float(sys.argv[2]) if len(sys.argv) > 2 else 1.0
+    faults = tuple(FaultRule(rule.fault, rate=rule.rate * scale) for rule in FAULTS)
+    emu = Emulator(faults=faults, seed=int(sys.argv[1]) if len(sys.argv) > 1 else 0)
     with emu.serve() as server:
         print(server.endpoint, flush=True)
         sys.stdin.read()  # until the parent closes our stdin (or exits)

@@ -75,10 +75,10 @@ class LoadReport:
 
 
 @contextmanager
-def emulator_process(seed: int = 0) -> Iterator[str]:
-    """The emulator's server in a child process; yields its endpoint."""
+def emulator_process(seed: int = 0, fault_scale: float = 1.0) -> Iterator[str]:
+    """The emulator's server in a child process (faults ``fault_scale`` x 1%); its endpoint."""
     proc = subprocess.Popen(  # noqa: S603 - our interpreter and module
-        [sys.executable, "-m", "tests.load.emulator_process", str(seed)],
+        [sys.executable, "-m", "tests.load.emulator_process", str(seed), str(fault_scale)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,

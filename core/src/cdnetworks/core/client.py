@@ -6,7 +6,9 @@ asks to send and sleeps when it asks to sleep.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import os
 import re
 import time
 from collections.abc import Iterable, Mapping
@@ -15,15 +17,17 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
+import anyio.lowlevel
 import httpx
 
 from .action import IDEMPOTENT_METHODS, Action, Product
 from .config import Timeout, check_endpoint, user_agent
 from .credentials import Credentials, resolve
 from .encoding import build_request_model, encode_json, query_pairs, render
-from .errors import ConfigurationError, ValidationError
+from .errors import ClientUsageError, ConfigurationError, ValidationError
+from .exchange import aexchange, exchange, sync_pool
 from .options import OPTION_NAMES, ClientOptions
-from .pipeline import BrokenBody, CallEnv, CallSpec, Pipeline, Send, Sleep, run_call
+from .pipeline import CallEnv, CallSpec, Pipeline, Send, Sleep, run_call
 from .plugins.manager import METRICS_PLUGIN, PluginHost
 from .plugins.metrics_plugin import MetricsCollector
 from .ratelimit import RateLimiter
@@ -40,6 +44,10 @@ RespT = TypeVar("RespT")
 Self = TypeVar("Self", bound="_BaseClient")
 #: RFC 3986 path characters, percent-escapes well formed.
 _ENCODED_PATH = re.compile(r"^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*$")
+#: Default bound of a decoded response body: far above the largest listing or report.
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+#: Methods that never carry a body; the Go SDK signs them with the empty-body hash.
+_BODILESS_METHODS = frozenset({"GET", "HEAD"})
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,8 @@ class _BaseClient:
             raise ConfigurationError("pass http_client or transport, not both")
         #: Whether close() closes the connection pool (not when the caller lent us theirs).
         self._owns_http = http_client is None
+        #: Whether the connections are the caller's (then a forked child cannot replace them).
+        self._lent = http_client is not None or transport is not None
         resolved = resolve(
             access_key=o.get("access_key"),
             secret_key=o.get("secret_key"),
@@ -97,6 +107,10 @@ class _BaseClient:
             resolved.credentials, signed_headers=o.get("signed_headers", ())
         )
         _check_types(http_client, transport, o)
+        self.max_response_bytes = _max_response_bytes(o.get("max_response_bytes"))
+        #: The process that built the pool: a forked child must not share its connections.
+        self._pid = os.getpid()
+        self._closed = False
         policy = o.get("retry") or RetryPolicy()
         max_attempts = o.get("max_attempts")
         if max_attempts is not None:
@@ -132,6 +146,34 @@ class _BaseClient:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(endpoint={self.endpoint!r}, access_key={self.access_key!r})"
+
+    def __reduce_ex__(self, protocol: object) -> Any:
+        # Also what copy.copy and copy.deepcopy use: say why, instead of a TypeError on a lock.
+        raise ClientUsageError(
+            f"a {type(self).__name__} cannot be pickled or copied: it holds open connections, "
+            "locks and the secret key. Build a client where it is needed (in each process) "
+            "from the same settings, or share the one client between threads"
+        )
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ClientUsageError(
+                f"this {type(self).__name__} is closed: a client cannot be used after close() "
+                "or after its 'with' block; create a new one"
+            )
+
+    def _forked(self) -> bool:
+        """Whether this process is a fork of the one that built the pool (checked per call)."""
+        if os.getpid() == self._pid:
+            return False
+        if self._lent:
+            raise ClientUsageError(
+                f"this {type(self).__name__} was created in process {self._pid} and is used in "
+                f"forked process {os.getpid()}; its http_client or transport was lent by you, "
+                "so the SDK cannot replace its connections. Create the client after the fork"
+            )
+        self._pid = os.getpid()
+        return True
 
     @property
     def access_key(self) -> str:
@@ -199,6 +241,12 @@ class _BaseClient:
                     f"uri {uri!r} must be an encoded path; encode each segment with path_segment()",
                     field="uri",
                 )
+            if json is not None and method in _BODILESS_METHODS:
+                raise ValidationError(
+                    f"a {method} request cannot carry a body; pass these values in params= "
+                    "(the API, like the Go SDK, never reads a body on GET or HEAD)",
+                    field="json",
+                )
             body = None if json is None else encode_json(json, field="json")
             return CallSpec(
                 action=f"{method} {path}",
@@ -246,35 +294,47 @@ class Client(_BaseClient):
         **options: Unpack[ClientOptions],
     ) -> None:
         super().__init__(http_client, transport, options)
-        self._http = http_client or httpx.Client(
-            transport=transport,
+        self._transport = transport
+        self._http = http_client or self._new_pool()
+
+    def _new_pool(self) -> httpx.Client:
+        if self._transport is None:
+            return sync_pool()
+        return httpx.Client(
+            transport=self._transport,
             timeout=None,  # noqa: S113 - timeouts are set per request
         )
 
-    def _exchange(self, request: httpx.Request) -> httpx.Response | BrokenBody | Exception:
-        """Send; read the body apart from the head, so a body failure keeps status and id."""
-        try:
-            response = self._http.send(request, auth=self._auth, stream=True)
-        except httpx.RequestError as exc:
-            return exc
-        try:
-            response.read()
-        except httpx.RequestError as exc:
-            return BrokenBody(response, exc)
-        finally:
-            response.close()
-        return response
+    def _pool(self) -> httpx.Client:
+        self._check_open()
+        if self._forked():
+            # The parent's sockets stay untouched (closing them here could disturb the parent):
+            # the child simply stops using them and opens its own.
+            self._http = self._new_pool()
+        return self._http
 
     def _drive(self, pipeline: Pipeline[T]) -> T:
+        http = self._pool()
         reply: Any = None
         try:
             while True:
                 effect = pipeline.send(reply)
-                if isinstance(effect, Send):
-                    reply = self._exchange(effect.request)
-                elif isinstance(effect, Sleep):
-                    time.sleep(effect.seconds)
-                    reply = None
+                try:
+                    if isinstance(effect, Send):
+                        reply = exchange(
+                            http,
+                            effect.request,
+                            self._auth,
+                            self.max_response_bytes,
+                            effect.deadline,
+                        )
+                    elif isinstance(effect, Sleep):
+                        time.sleep(effect.seconds)
+                        reply = None
+                except BaseException as exc:
+                    # Let the pipeline see the interruption (Ctrl-C), so its hooks still finish.
+                    pipeline.throw(exc)
+                    raise
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
 
@@ -310,10 +370,12 @@ class Client(_BaseClient):
         return product.client(client=self)
 
     def close(self) -> None:
+        self._closed = True
         if self._owns_http:
             self._http.close()
 
     def __enter__(self: Self) -> Self:
+        self._check_open()
         return self
 
     def __exit__(
@@ -336,35 +398,55 @@ class AsyncClient(_BaseClient):
         **options: Unpack[ClientOptions],
     ) -> None:
         super().__init__(http_client, transport, options)
-        self._http = http_client or httpx.AsyncClient(
-            transport=transport,
+        self._transport = transport
+        self._http = http_client or self._new_pool()
+        #: The event loop the pool's connections belong to, once a call has run.
+        self._loop: object | None = None
+
+    def _new_pool(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            transport=self._transport,
             timeout=None,  # noqa: S113 - timeouts are set per request
         )
 
-    async def _exchange(self, request: httpx.Request) -> httpx.Response | BrokenBody | Exception:
-        """Async twin of `Client._exchange`."""
-        try:
-            response = await self._http.send(request, auth=self._auth, stream=True)
-        except httpx.RequestError as exc:
-            return exc
-        try:
-            await response.aread()
-        except httpx.RequestError as exc:
-            return BrokenBody(response, exc)
-        finally:
-            await response.aclose()
-        return response
+    def _pool(self) -> httpx.AsyncClient:
+        self._check_open()
+        if self._forked():
+            self._http = self._new_pool()
+            self._loop = None
+        loop = _current_loop()
+        if self._loop is None:
+            self._loop = loop
+        elif loop != self._loop:
+            raise ClientUsageError(
+                "this AsyncClient was first used in another event loop (another asyncio.run() "
+                "or thread), and its connections belong to that loop. Create one AsyncClient "
+                "per event loop, e.g. inside the coroutine you pass to asyncio.run()"
+            )
+        return self._http
 
     async def _drive(self, pipeline: Pipeline[T]) -> T:
+        http = self._pool()
         reply: Any = None
         try:
             while True:
                 effect = pipeline.send(reply)
-                if isinstance(effect, Send):
-                    reply = await self._exchange(effect.request)
-                elif isinstance(effect, Sleep):
-                    await anyio.sleep(effect.seconds)
-                    reply = None
+                try:
+                    if isinstance(effect, Send):
+                        reply = await aexchange(
+                            http,
+                            effect.request,
+                            self._auth,
+                            self.max_response_bytes,
+                            effect.deadline,
+                        )
+                    elif isinstance(effect, Sleep):
+                        await anyio.sleep(effect.seconds)
+                        reply = None
+                except BaseException as exc:
+                    # A cancelled task: the pipeline finishes its hooks, then re-raises.
+                    pipeline.throw(exc)
+                    raise
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
 
@@ -395,10 +477,13 @@ class AsyncClient(_BaseClient):
         return product.async_client(client=self)
 
     async def aclose(self) -> None:
-        if self._owns_http:
+        self._closed = True
+        # Connections of another (perhaps closed) event loop cannot be closed from this one.
+        if self._owns_http and self._loop in (None, _current_loop()):
             await self._http.aclose()
 
     async def __aenter__(self: Self) -> Self:
+        self._check_open()
         return self
 
     async def __aexit__(
@@ -425,6 +510,24 @@ def _check_types(http_client: Any, transport: Any, o: ClientOptions) -> None:
         value = o.get(name, ())
         if isinstance(value, str | bytes) or not isinstance(value, Iterable):
             raise ConfigurationError(f"{name} must be a list, not {type(value).__name__}")
+
+
+def _max_response_bytes(value: object) -> int:
+    if value is None:
+        return DEFAULT_MAX_RESPONSE_BYTES
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigurationError(
+            f"max_response_bytes must be a positive int (bytes), not {value!r}"
+        )
+    return value
+
+
+def _current_loop() -> object:
+    """The running event loop (asyncio), or anyio's token for it (any backend)."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return anyio.lowlevel.current_token()
 
 
 def _names(kind: type | tuple[type, ...]) -> str:

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import platform
+import socket
 from dataclasses import dataclass
 
 import httpx
 
 from ._version import __version__
 from .errors import ConfigurationError
+
+#: The longest single timeout accepted: longer ones overflow the operating system's timers
+#: (``1e10`` raises ``OverflowError`` in the socket layer) and no API call needs a day.
+MAX_TIMEOUT = 86400.0
 
 
 @dataclass(frozen=True)
@@ -29,9 +35,7 @@ class Timeout:
 
     def __post_init__(self) -> None:
         for name in ("connect", "read", "write", "pool", "total"):
-            value = getattr(self, name)
-            if value is not None and not value > 0:
-                raise ConfigurationError(f"timeout {name} must be positive or None, got {value!r}")
+            _check_seconds(f"timeout {name}", getattr(self, name))
 
     @classmethod
     def coerce(cls, value: Timeout | float | None) -> Timeout:
@@ -42,6 +46,7 @@ class Timeout:
             return value
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigurationError(f"timeout must be a Timeout or a number, got {value!r}")
+        _check_seconds("timeout", value)
         return cls(connect=value, read=value, write=value, pool=value)
 
     def for_attempt(self, remaining: float | None) -> dict[str, float | None]:
@@ -60,13 +65,36 @@ class Timeout:
         }
 
 
+def _check_seconds(name: str, value: object) -> None:
+    """A timeout is ``None`` or a finite, positive number of seconds, at most `MAX_TIMEOUT`."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigurationError(
+            f"{name} must be a number of seconds or None, not {type(value).__name__} {value!r}"
+        )
+    if not value > 0 or not math.isfinite(value) or value > MAX_TIMEOUT:
+        raise ConfigurationError(
+            f"{name} must be a positive number of seconds, at most {MAX_TIMEOUT:.0f} (a day), "
+            f"or None for no limit; got {value!r}"
+        )
+
+
 def _is_loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
+        pass
+    if host != "localhost" and not host.endswith(".localhost"):
         return False
+    # RFC 6761 reserves these names for loopback, but a resolver may still map one elsewhere:
+    # trust the name only if every address it resolves to is a loopback address. A name that
+    # does not resolve cannot be reached at all, so nothing could leak to another host.
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return True
+    return all(ipaddress.ip_address(str(info[4][0]).split("%")[0]).is_loopback for info in infos)
 
 
 def check_endpoint(endpoint: str, *, allow_insecure_http: bool = False) -> httpx.URL:
@@ -74,7 +102,20 @@ def check_endpoint(endpoint: str, *, allow_insecure_http: bool = False) -> httpx
     try:
         url = httpx.URL(endpoint)
     except (httpx.InvalidURL, TypeError) as exc:
+        if isinstance(endpoint, str) and "@" in endpoint:
+            # What comes before an "@" may be a password: describe the URL, do not show it.
+            raise ConfigurationError(
+                "the endpoint is not a valid URL (not shown: it has an '@', so it may carry "
+                "credentials, which an endpoint must not)"
+            ) from None
         raise ConfigurationError(f"endpoint {endpoint!r} is not a valid URL: {exc}") from None
+    if url.userinfo:
+        # Never echo the endpoint here: the part before "@" is likely a password.
+        raise ConfigurationError(
+            f"the endpoint must not carry credentials (user:password@) before its host "
+            f"{url.host!r}: the SDK signs requests with your access and secret keys and would "
+            "never use them, but they would show in logs. Remove them from the URL."
+        )
     if url.scheme not in ("http", "https") or not url.host:
         raise ConfigurationError(
             f"endpoint {endpoint!r} must be an absolute http(s) URL such as https://api.cdnetworks.com"

@@ -13,8 +13,11 @@ Order of precedence (first match wins), the same for keys and endpoint:
 from __future__ import annotations
 
 import configparser
+import logging
 import os
 import re
+import stat
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +33,11 @@ ENV_CREDENTIALS_FILE = "CDNETWORKS_CREDENTIALS_FILE"
 ENV_PROFILE = "CDNETWORKS_PROFILE"
 
 _WHITESPACE = re.compile(r"\s")
+_QUOTES = ('"', "'")
+log = logging.getLogger("cdnetworks")
+#: Files already warned about for their permissions (once per process is enough).
+_warned_readable: set[Path] = set()
+_warned_lock = threading.Lock()
 
 
 @dataclass(frozen=True, repr=False)
@@ -81,10 +89,33 @@ class ResolvedConfig:
     endpoint_source: str
 
 
+def _warn_if_world_readable(path: Path) -> None:
+    """As ssh does for private keys: a file of secrets others can read deserves a word."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return
+    if os.name != "posix" or not mode & stat.S_IROTH:
+        return
+    with _warned_lock:
+        if path in _warned_readable:
+            return
+        _warned_readable.add(path)
+    log.warning(
+        "credentials file %s is readable by every user of this machine (mode %s); "
+        "restrict it with: chmod 600 %s",
+        path,
+        stat.filemode(mode),
+        path,
+    )
+
+
 def _read_profile_file(path: Path) -> configparser.ConfigParser:
     parser = configparser.ConfigParser(interpolation=None, default_section="__no_defaults__")
+    _warn_if_world_readable(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        # utf-8-sig: editors on Windows start the file with a byte-order mark.
+        text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CredentialsError(f"credentials file {path} is not UTF-8 text: {exc.reason}") from None
     except OSError as exc:
@@ -115,7 +146,7 @@ def _read_profile_file(path: Path) -> configparser.ConfigParser:
 def _section_line(path: Path, profile: str) -> int:
     """The line where ``[profile]`` starts, so errors can point at it."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
     except (OSError, UnicodeDecodeError):  # pragma: no cover - it was readable a moment ago
         return 0
     for number, line in enumerate(lines, start=1):
@@ -196,11 +227,16 @@ def resolve(
         return ResolvedConfig(creds, endpoint, "arguments")
     if profile is None and env.get(ENV_ENDPOINT):
         return ResolvedConfig(creds, env[ENV_ENDPOINT], "environment")
-    if section is None and file_path.exists():
-        # Keys found elsewhere still pair with the profile's endpoint when the file has one.
+    file_named = profile is not None or credentials_file is not None
+    if section is None and file_path.exists() and (creds.source != "arguments" or file_named):
+        # Keys from the environment still pair with the profile's endpoint when the file has
+        # one; keys given as arguments do not need the file, so it is not read (a broken or
+        # unreadable default file must not fail a client that names its keys), unless a
+        # profile or file was named too.
         section = load_section()
-    if section is not None and section.get("endpoint"):
-        return ResolvedConfig(creds, section["endpoint"], f"profile {profile_name!r}")
+    endpoint_value = _value(section, "endpoint", file_path, profile_name)
+    if endpoint_value:
+        return ResolvedConfig(creds, endpoint_value, f"profile {profile_name!r}")
     if env.get(ENV_ENDPOINT):
         return ResolvedConfig(creds, env[ENV_ENDPOINT], "environment")
     return ResolvedConfig(creds, DEFAULT_ENDPOINT, "default")
@@ -211,7 +247,8 @@ def _from_section(
 ) -> Credentials | None:
     if section is None:
         return None
-    ak, sk = section.get("access_key"), section.get("secret_key")
+    ak = _value(section, "access_key", path, profile)
+    sk = _value(section, "secret_key", path, profile)
     if not ak or not sk:
         missing = " and ".join(k for k, v in (("access_key", ak), ("secret_key", sk)) if not v)
         raise CredentialsError(
@@ -219,3 +256,26 @@ def _from_section(
             f"profile [{profile}] has no {missing}"
         )
     return Credentials(ak, sk, f"profile {profile!r} in {path}")
+
+
+def _value(section: Mapping[str, str] | None, key: str, path: Path, profile: str) -> str | None:
+    """A setting of the profile, with one pair of matching quotes around it removed.
+
+    ``secret_key = "abc"`` means ``abc``, as in shell and dotenv files; a value that opens a
+    quote without closing it (or the reverse) is refused rather than guessed at.
+    """
+    if section is None:
+        return None
+    value = section.get(key)
+    if not value:
+        return value
+    first, last = value[0], value[-1]
+    if len(value) >= 2 and first in _QUOTES and last == first:
+        return value[1:-1]
+    if first in _QUOTES or last in _QUOTES:
+        # Never quote the value back: it may be the secret key.
+        raise CredentialsError(
+            f"credentials file {path}, line {_section_line(path, profile)}: the {key} of "
+            f"profile [{profile}] has an unmatched quote; write it bare or quote both ends"
+        )
+    return value

@@ -9,6 +9,7 @@ CdnetworksError
 ├── ConfigurationError          bad client configuration (endpoint, timeouts, ...)
 │   └── CredentialsError        no credentials found, or a malformed credentials file
 ├── ValidationError             bad input, refused before any byte is sent
+├── ClientUsageError            a client used after close(), in another event loop, or pickled
 ├── PluginError                 a plugin failed while preparing a request
 ├── ApiError                    the API answered with an error
 │   ├── AuthError               401 / 403
@@ -22,7 +23,8 @@ CdnetworksError
 │   ├── ConnectError            no connection (the request was never sent)
 │   ├── TransportTimeoutError   connect, read, write or pool timeout, or the total deadline
 │   └── ProtocolError           connection reset, malformed HTTP, ...
-└── DecodeError                 the answer was not the JSON the action expects
+├── DecodeError                 the answer was not the JSON the action expects
+└── ResponseTooLargeError       the answer's body passed the client's ``max_response_bytes``
 ```
 """
 
@@ -99,6 +101,11 @@ class ValidationError(CdnetworksError, ValueError):
         prefix = f"[{self.action}] " if self.action else ""
         where = f"{self.field}: " if self.field and not self.message.startswith(self.field) else ""
         return f"{prefix}{where}{self.message}"
+
+
+class ClientUsageError(CdnetworksError):
+    """A client was used in a way it cannot serve: after ``close()``, from a second event loop,
+    or pickled / copied. Raised before anything is sent; the message says what to do instead."""
 
 
 class PluginError(CdnetworksError):
@@ -233,3 +240,26 @@ class DecodeError(_ResponseError):
         self.status_code = status_code
         self.request_id = request_id
         self.body = body
+
+
+class ResponseTooLargeError(_ResponseError):
+    """The decoded body of an answer passed the client's ``max_response_bytes``; reading stopped.
+
+    Not retried: the same request would bring the same answer. ``limit`` is the bound in bytes.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        request_id: str | None,
+        limit: int,
+        action: str | None = None,
+        attempts: int = 1,
+        history: tuple[AttemptFailure, ...] = (),
+    ) -> None:
+        super().__init__(message, action=action, attempts=attempts, history=history)
+        self.status_code = status_code
+        self.request_id = request_id
+        self.limit = limit

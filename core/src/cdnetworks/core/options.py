@@ -51,6 +51,8 @@ class ClientOptions(TypedDict, total=False):
     """Allow plain ``http://`` to a host off this machine (refused by default)."""
     rate_limiter: RateLimiter | None
     """Space attempts to stay under the API's rate limits (opt-in)."""
+    max_response_bytes: int | None
+    """Largest decoded response body accepted, in bytes (default 64 MiB); larger is an error."""
 
 
 OPTION_NAMES = frozenset(ClientOptions.__optional_keys__)

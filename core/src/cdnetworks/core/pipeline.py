@@ -30,9 +30,10 @@ from .errors import (
     TransportTimeoutError,
     ValidationError,
 )
+from .exchange import BrokenBody, TooLarge
 from .plugins.manager import PluginHost
 from .ratelimit import RateLimiter
-from .response import Outcome, classify_response, classify_transport_error
+from .response import Outcome, classify_response, classify_too_large, classify_transport_error
 from .retry import RetryPolicy, RetryQuota
 from .signing import check_header
 
@@ -88,20 +89,13 @@ class CallEnv:
 @dataclass(frozen=True)
 class Send:
     request: httpx.Request
+    #: ``time.monotonic()`` by which the exchange must end (the call's total), if any.
+    deadline: float | None = None
 
 
 @dataclass(frozen=True)
 class Sleep:
     seconds: float
-
-
-@dataclass(frozen=True)
-class BrokenBody:
-    """A reply whose status and headers arrived but whose body did not (reset, timeout, or a
-    Content-Encoding that would not decode). ``response`` is headers only: its body is unread."""
-
-    response: httpx.Response
-    error: httpx.RequestError
 
 
 @dataclass
@@ -198,24 +192,26 @@ def run_call(spec: CallSpec[T], env: CallEnv) -> Pipeline[T]:
             request = _build(env, draft, remaining)
             state.attempts = attempt
             sent_at = time.monotonic()
-            reply = yield Send(request)
+            reply = yield Send(request, deadline)
             duration = time.monotonic() - sent_at
-            head = reply.response if isinstance(reply, BrokenBody) else reply
+            head = reply.response if isinstance(reply, BrokenBody | TooLarge) else reply
             if isinstance(head, httpx.Response):
                 state.status_code = head.status_code
                 state.request_id = head.headers.get("x-cnc-request-id")
-            if isinstance(reply, httpx.Response):
-                response, error = reply, None
-            else:
-                response, error = None, reply.error if isinstance(reply, BrokenBody) else reply
+            response: httpx.Response | None = None
+            error: Exception | None = None
             # Decide the outcome before observers run: changing the response cannot change it.
-            outcome: Outcome[T] = (
-                classify_response(response, spec, env.retry)
-                if response is not None
-                else classify_transport_error(
+            outcome: Outcome[T]
+            if isinstance(reply, httpx.Response):
+                response = reply
+                outcome = classify_response(response, spec, env.retry)
+            elif isinstance(reply, TooLarge):
+                outcome = classify_too_large(reply.response, reply.limit, spec)
+            else:
+                error = reply.error if isinstance(reply, BrokenBody) else reply
+                outcome = classify_transport_error(
                     error, spec, env.retry, head if isinstance(reply, BrokenBody) else None
                 )
-            )
             env.plugins.notify(
                 "cdnetworks_after_response",
                 action=spec.action,
@@ -238,7 +234,12 @@ def run_call(spec: CallSpec[T], env: CallEnv) -> Pipeline[T]:
                 state.request_id if isinstance(head, httpx.Response) else None,
             )
             state.history.append(failure)
-            stop = _why_not_retry(outcome, env, attempt, deadline)
+            delay = (
+                outcome.retry_after
+                if outcome.retry_after is not None
+                else env.retry.backoff(attempt)
+            )
+            stop = _why_not_retry(outcome, env, attempt, deadline, delay)
             cost = None
             if stop is None:
                 cost = env.quota.acquire(after_timeout=outcome.timeout)
@@ -253,11 +254,6 @@ def run_call(spec: CallSpec[T], env: CallEnv) -> Pipeline[T]:
                 raise error_out
             assert cost is not None
             spent += cost
-            delay = (
-                outcome.retry_after
-                if outcome.retry_after is not None
-                else env.retry.backoff(attempt)
-            )
             env.plugins.notify(
                 "cdnetworks_on_retry",
                 action=spec.action,
@@ -272,10 +268,18 @@ def run_call(spec: CallSpec[T], env: CallEnv) -> Pipeline[T]:
         exc.action = exc.action or spec.action
         _finish(env, spec, call_id, started, state, exc)
         raise
+    except BaseException as exc:
+        # Cancelled (the task, or Ctrl-C in a sync call) while waiting on a Send or Sleep: the
+        # driver threw the cancellation in here, so hooks still close their spans and counts,
+        # and the retries this call paid for go back to the quota.
+        env.quota.refund(spent)
+        cancelled = not isinstance(exc, Exception)
+        _finish(env, spec, call_id, started, state, None, "cancelled" if cancelled else "error")
+        raise
 
 
 def _why_not_retry(
-    outcome: Outcome[Any], env: CallEnv, attempt: int, deadline: float | None
+    outcome: Outcome[Any], env: CallEnv, attempt: int, deadline: float | None, delay: float
 ) -> str | None:
     """``None`` when the failed attempt may be retried, else the reason it may not."""
     if not outcome.retriable:
@@ -291,10 +295,8 @@ def _why_not_retry(
             f"Retry-After asks for {outcome.retry_after:.0f} s, over the "
             f"{env.retry.max_retry_after:.0f} s the policy waits"
         )
-    if deadline is not None:
-        wait = outcome.retry_after if outcome.retry_after is not None else 0.0
-        if time.monotonic() + wait >= deadline:
-            return "the total timeout leaves no time for another attempt"
+    if deadline is not None and time.monotonic() + delay >= deadline:
+        return "the total timeout leaves no time for another attempt"
     return None
 
 
@@ -305,6 +307,7 @@ def _finish(
     started: float,
     state: _CallState,
     error: CdnetworksError | None,
+    outcome: str | None = None,
 ) -> None:
     env.plugins.notify(
         "cdnetworks_call_finished",
@@ -314,6 +317,6 @@ def _finish(
         duration=time.monotonic() - started,
         status_code=state.status_code,
         request_id=state.request_id,
-        outcome="success" if error is None else "error",
+        outcome=outcome or ("success" if error is None else "error"),
         error=error,
     )

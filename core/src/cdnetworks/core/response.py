@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
@@ -21,12 +20,14 @@ from .errors import (
     NotFoundError,
     PermissionDeniedError,
     ProtocolError,
+    ResponseTooLargeError,
     ServerError,
     ThrottledError,
     TransportError,
     TransportTimeoutError,
 )
 from .retry import RetryPolicy, parse_retry_after
+from .signing import Clock
 
 if TYPE_CHECKING:
     from .pipeline import CallSpec
@@ -34,8 +35,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 BODY_EXCERPT = 512
-#: A 401 whose ``Date`` is this far from the timestamp we signed with was a clock-skew rejection.
-CLOCK_SKEW_REJECTION = 240.0
 
 _BY_STATUS: dict[int, type[ApiError]] = {
     401: AuthenticationError,
@@ -178,17 +177,6 @@ def _may_retry(spec: CallSpec[Any], policy: RetryPolicy) -> bool:
     return spec.idempotent or policy.retry_non_idempotent
 
 
-def _clock_skewed(response: httpx.Response) -> bool:
-    sent = response.request.headers.get("x-cnc-timestamp")
-    date = response.headers.get("date")
-    if not sent or not date:
-        return False
-    try:
-        return abs(parsedate_to_datetime(date).timestamp() - int(sent)) > CLOCK_SKEW_REJECTION
-    except (TypeError, ValueError, IndexError):
-        return False
-
-
 def classify_response(
     response: httpx.Response, spec: CallSpec[T], policy: RetryPolicy
 ) -> Outcome[T]:
@@ -244,7 +232,7 @@ def classify_response(
     api_error = cls(message, code=code, body=body[:BODY_EXCERPT], retry_after=retry_after, **common)
     reason = f"HTTP {status}" + (f" code {code}" if code else "")
 
-    if status == 401 and _clock_skewed(response):
+    if Clock.rejected_stale_timestamp(response):
         # Rejected at the door, so safe for any method; the signer has adopted the server's
         # clock from this answer's Date header, so the next attempt's timestamp is good.
         return Outcome(
@@ -288,6 +276,20 @@ def classify_transport_error(
     outcome.error.status_code, outcome.error.request_id = status, request_id
     outcome.reason = f"HTTP {status}, then {outcome.reason} while reading the body"
     return outcome
+
+
+def classify_too_large(head: httpx.Response, limit: int, spec: CallSpec[T]) -> Outcome[T]:
+    """The body passed ``max_response_bytes``: a typed error that keeps status and request id."""
+    status = head.status_code
+    error = ResponseTooLargeError(
+        f"HTTP {status} with a body larger than max_response_bytes ({limit} bytes once decoded); "
+        "reading stopped there. Ask for less (a smaller page size) or raise max_response_bytes",
+        status_code=status,
+        request_id=head.headers.get("x-cnc-request-id"),
+        limit=limit,
+        action=spec.action,
+    )
+    return Outcome(error=error, reason=f"HTTP {status} body over {limit} bytes")
 
 
 def _transport_outcome(exc: Exception, spec: CallSpec[T], policy: RetryPolicy) -> Outcome[T]:

@@ -63,6 +63,12 @@ class RetryQuota:
             self._available -= cost
             return cost
 
+    def refund(self, spent: int) -> None:
+        """A call was cancelled: give back exactly what its retries spent (it earned nothing)."""
+        if spent:
+            with self._lock:
+                self._available = min(self.capacity, self._available + spent)
+
     def release(self, spent: int) -> None:
         """A call succeeded: give back what its retries spent, or 1 token when it spent none."""
         with self._lock:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 import threading
 import time
@@ -30,6 +31,15 @@ EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 #: Below this, a difference between our clock and the server's ``Date`` is noise
 #: (``Date`` has one-second resolution; the server accepts five minutes).
 CLOCK_SKEW_THRESHOLD = 30.0
+#: The largest clock offset the signer adopts; a ``Date`` further away is not believed.
+MAX_CLOCK_OFFSET = 86400.0
+#: A 401 whose ``Date`` is this far from the timestamp we signed with was a clock-skew rejection
+#: (the API accepts five minutes).
+STALE_TIMESTAMP = 240.0
+#: Answers in a row that must agree before a new offset is adopted without a 401's proof.
+AGREEMENT = 3
+
+log = logging.getLogger("cdnetworks")
 
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _FIELD_VALUE = re.compile(r"^[\t\x20-\x7e]*$")
@@ -187,14 +197,25 @@ def _put(
 class Clock:
     """Wall-clock time for ``x-cnc-timestamp``, corrected by the offset the server's ``Date`` shows.
 
-    Every response's ``Date`` is compared with the local clock. When they differ by
-    `CLOCK_SKEW_THRESHOLD` seconds or more, later timestamps use the server's time;
-    below it the offset resets to zero. Shared safely between threads and tasks.
+    A ``Date`` header is only a claim, and one bad answer (a proxy dated 1970) must not stamp
+    every later request of every thread with a wrong time. So the offset moves only when
+
+    * the server's time is plausible: within `MAX_CLOCK_OFFSET` (a day) of the local clock; and
+    * the answer proves the server judged our timestamp: a 401 whose ``Date`` is more than
+      `STALE_TIMESTAMP` away from the timestamp it rejected; or `AGREEMENT` answers in a row
+      agree (within `CLOCK_SKEW_THRESHOLD`) on the same new offset.
+
+    Offsets under `CLOCK_SKEW_THRESHOLD` count as zero. An implausible ``Date`` is refused and
+    logged once per clock. Shared safely between threads and tasks.
     """
 
     def __init__(self) -> None:
         self._offset = 0.0
         self._lock = threading.Lock()
+        #: The offset recent answers suggest, and how many in a row have agreed on it.
+        self._candidate: float | None = None
+        self._votes = 0
+        self._refusal_logged = False
 
     @property
     def offset(self) -> float:
@@ -203,17 +224,72 @@ class Clock:
     def now(self) -> float:
         return time.time() + self._offset
 
-    def observe(self, response: httpx.Response) -> None:
-        date = response.headers.get("date")
-        if not date:
-            return
+    @staticmethod
+    def rejected_stale_timestamp(response: httpx.Response) -> bool:
+        """Whether ``response`` is a 401 whose plausible ``Date`` shows our timestamp was out of
+        the server's window (so signing again with the server's time will pass)."""
+        if response.status_code != 401:
+            return False
+        sent = response.request.headers.get("x-cnc-timestamp") if _has_request(response) else None
+        server = _server_time(response)
+        if not sent or server is None or abs(server - time.time()) > MAX_CLOCK_OFFSET:
+            return False
         try:
-            server = parsedate_to_datetime(date).timestamp()
-        except (TypeError, ValueError, IndexError):
+            return abs(server - int(sent)) > STALE_TIMESTAMP
+        except ValueError:
+            return False
+
+    def observe(self, response: httpx.Response) -> None:
+        server = _server_time(response)
+        if server is None:
             return
         skew = server - time.time()
+        if abs(skew) > MAX_CLOCK_OFFSET:
+            self._refuse(response, skew)
+            return
+        target = skew if abs(skew) >= CLOCK_SKEW_THRESHOLD else 0.0
+        proven = self.rejected_stale_timestamp(response)
         with self._lock:
-            self._offset = skew if abs(skew) >= CLOCK_SKEW_THRESHOLD else 0.0
+            if proven or abs(target - self._offset) < CLOCK_SKEW_THRESHOLD:
+                if proven:
+                    self._offset = target
+                self._candidate, self._votes = None, 0
+                return
+            if self._candidate is not None and abs(target - self._candidate) < CLOCK_SKEW_THRESHOLD:
+                self._votes += 1
+            else:
+                self._candidate, self._votes = target, 1
+            if self._votes >= AGREEMENT:
+                self._offset = target
+                self._candidate, self._votes = None, 0
+
+    def _refuse(self, response: httpx.Response, skew: float) -> None:
+        with self._lock:
+            if self._refusal_logged:
+                return
+            self._refusal_logged = True
+        log.warning(
+            "ignoring the Date header %r of an answer from %s: it is %.0f s from the local "
+            "clock, more than the %.0f s the signer will correct for; timestamps keep the "
+            "local clock (this is logged once)",
+            response.headers.get("date"),
+            response.request.url.host if _has_request(response) else "the server",
+            skew,
+            MAX_CLOCK_OFFSET,
+        )
+
+
+def _has_request(response: httpx.Response) -> bool:
+    try:
+        response.request  # noqa: B018 - raises when the response was built without one
+    except RuntimeError:
+        return False
+    return True
+
+
+def _server_time(response: httpx.Response) -> float | None:
+    date = response.headers.get("date")
+    return http_date_timestamp(date) if date else None
 
 
 class AkskAuth(httpx.Auth):

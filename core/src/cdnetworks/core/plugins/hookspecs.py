@@ -9,13 +9,15 @@ hook plugins) and the ``cdnetworks.products`` group (products), both loaded auto
 ``load_entry_points=False``, and ``Client(plugins=[...])``.
 
 Hooks are synchronous and run on the calling thread (or event loop for ``AsyncClient``): keep
-them quick. The observer hooks (``after_response``, ``on_retry``, ``call_finished``) are called
-one implementation at a time: one that raises is logged on the ``cdnetworks`` logger with its
-plugin's name and the others still run; the call goes on unchanged. They run after the outcome
-of what they observe is decided (the response is classified and decoded first), so changing a
-payload cannot change the call's result; treat payloads as read-only all the same (``error`` in
-``call_finished`` is the very exception the caller receives). Hook wrappers are not supported
-on them.
+them quick. They are called through pluggy (``pm.hook.<name>(...)``), so ``tryfirst``,
+``trylast``, ``wrapper=True`` and ``hookwrapper=True`` work as pluggy documents. Each plain
+implementation of an observer hook (``after_response``, ``on_retry``, ``call_finished``) is
+guarded: one that raises is logged on the ``cdnetworks`` logger with its plugin's name and the
+others still run; the call goes on unchanged (an observer's wrapper that raises is logged too).
+They run after the outcome of what they observe is decided (the response is classified and
+decoded first), so changing a payload cannot change the call's result; treat payloads as
+read-only all the same (``error`` in ``call_finished`` is the very exception the caller
+receives).
 """
 
 from __future__ import annotations
@@ -102,6 +104,7 @@ def cdnetworks_call_finished(
 
     Receives: the number of attempts made (0 when the call failed before sending), the total
     duration in seconds including waits, the last HTTP status and request id seen, ``outcome``
-    (``"success"`` or ``"error"``) and the exception the caller is about to receive.
+    (``"success"``, ``"error"``, or ``"cancelled"`` when the task was cancelled or a sync call
+    interrupted) and the exception the caller is about to receive (``None`` unless ``"error"``).
     Returns: nothing.
     """

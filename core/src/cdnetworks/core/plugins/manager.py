@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +25,77 @@ LOGGING_PLUGIN = "cdnetworks.logging"
 METRICS_PLUGIN = "cdnetworks.metrics"
 
 log = logging.getLogger("cdnetworks")
+#: Hooks that only observe: an implementation that raises is logged, and the call goes on.
+OBSERVER_HOOKS = frozenset(
+    {"cdnetworks_after_response", "cdnetworks_on_retry", "cdnetworks_call_finished"}
+)
+
+
+def _guarded(function: Callable[..., Any], plugin: str, hook: str) -> Callable[..., Any]:
+    """``function`` made harmless to its neighbours: an exception is logged, not raised.
+
+    pluggy stops a hook call at the first implementation that raises; observers must not stop
+    each other, so each one carries its own guard (wrappers around them still run normally).
+    """
+
+    @functools.wraps(function)
+    def observe(*args: Any) -> None:
+        try:
+            function(*args)
+        except Exception as exc:
+            _log_observer_failure(plugin, hook, exc)
+
+    return observe
+
+
+def _log_observer_failure(plugin: str, hook: str, exc: Exception) -> None:
+    log.warning(
+        "plugin %r raised in %s (%s: %s); the call goes on", plugin, hook, type(exc).__name__, exc
+    )
+
+
+def _culprit(exc: BaseException, impls: Iterable[Any]) -> str:
+    """The plugin whose implementation raised ``exc``: the innermost of them in its traceback."""
+    codes = {getattr(impl.function, "__code__", None): str(impl.plugin_name) for impl in impls}
+    found = "unknown"
+    tb = exc.__traceback__
+    while tb is not None:
+        found = codes.get(tb.tb_frame.f_code, found)
+        tb = tb.tb_next
+    return found
+
+
+class HookManager(pluggy.PluginManager):
+    """pluggy's ``PluginManager``, so hooks keep pluggy's semantics (order, ``tryfirst`` /
+    ``trylast``, ``wrapper=True`` and ``hookwrapper``), with two additions made on every
+    registration, including those made later through ``client.plugin_manager``:
+
+    * each non-wrapper implementation of an observer hook is guarded (see `_guarded`);
+    * ``generation`` counts registrations, so the client sees products registered later.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(PROJECT)
+        self.generation = 0
+
+    def register(self, plugin: object, name: str | None = None) -> str | None:
+        registered = super().register(plugin, name)
+        for caller in self.get_hookcallers(plugin) or ():
+            if caller.name not in OBSERVER_HOOKS:
+                continue
+            for impl in caller.get_hookimpls():
+                if impl.plugin is plugin and not (impl.wrapper or impl.hookwrapper):
+                    # pluggy marks ``function`` Final but calls it through the attribute, after
+                    # reading ``argnames`` from the original: swapping in the guard keeps both.
+                    guarded = _guarded(impl.function, str(impl.plugin_name), caller.name)
+                    impl.function = guarded  # type: ignore[misc]
+        self.generation += 1
+        return registered
+
+    def unregister(self, plugin: object | None = None, name: str | None = None) -> Any | None:
+        removed = super().unregister(plugin, name)
+        self.generation += 1
+        return removed
 
 
 @functools.cache
@@ -63,7 +134,7 @@ class PluginHost:
         load_entry_points: bool = True,
         disable: Iterable[str] = (),
     ) -> None:
-        self.pm = pluggy.PluginManager(PROJECT)
+        self.pm = HookManager()
         self.pm.add_hookspecs(hookspecs)
         given = list(plugins)
         given_names = {getattr(p, "name", None) for p in given}
@@ -86,7 +157,17 @@ class PluginHost:
             if self.pm.get_plugin(name) is None:
                 raise ConfigurationError(f"cannot disable plugin {name!r}: no plugin of that name")
             self.pm.unregister(name=name)
-        self.products = self._collect_products()
+        self._products = self._collect_products()
+        self._products_generation = self.pm.generation
+
+    @property
+    def products(self) -> Mapping[str, Product]:
+        """Products of the plugins registered now: collected again after any (un)registration."""
+        if self._products_generation != self.pm.generation:
+            generation = self.pm.generation
+            self._products = self._collect_products()
+            self._products_generation = generation
+        return self._products
 
     def get(self, name: str) -> Any:
         return self.pm.get_plugin(name)
@@ -117,33 +198,24 @@ class PluginHost:
         return products
 
     def prepare_request(self, **kwargs: Any) -> None:
-        """Run every ``cdnetworks_prepare_request``; a failure becomes `PluginError`."""
+        """Call ``cdnetworks_prepare_request``; a failure is `PluginError` naming the plugin."""
         hook = self.pm.hook.cdnetworks_prepare_request
-        for impl in reversed(hook.get_hookimpls()):
-            try:
-                impl.function(*[kwargs[name] for name in impl.argnames])
-            except Exception as exc:
-                raise PluginError(
-                    f"plugin {impl.plugin_name!r} raised in cdnetworks_prepare_request: "
-                    f"{type(exc).__name__}: {exc}; nothing was sent",
-                    plugin=impl.plugin_name,
-                    hook="cdnetworks_prepare_request",
-                    action=kwargs.get("action"),
-                ) from exc
+        try:
+            hook(**kwargs)
+        except Exception as exc:
+            plugin = _culprit(exc, hook.get_hookimpls())
+            raise PluginError(
+                f"plugin {plugin!r} raised in cdnetworks_prepare_request: "
+                f"{type(exc).__name__}: {exc}; nothing was sent",
+                plugin=plugin,
+                hook="cdnetworks_prepare_request",
+                action=kwargs.get("action"),
+            ) from exc
 
     def notify(self, hook_name: str, **kwargs: Any) -> None:
-        """Call an observer hook one implementation at a time; failures are logged, not raised."""
+        """Call an observer hook; failures are logged, never raised into the call."""
         hook = getattr(self.pm.hook, hook_name)
-        for impl in reversed(hook.get_hookimpls()):
-            if impl.hookwrapper or impl.wrapper:
-                continue
-            try:
-                impl.function(*[kwargs[name] for name in impl.argnames])
-            except Exception as exc:
-                log.warning(
-                    "plugin %r raised in %s (%s: %s); the call goes on",
-                    impl.plugin_name,
-                    hook_name,
-                    type(exc).__name__,
-                    exc,
-                )
+        try:
+            hook(**kwargs)
+        except Exception as exc:  # a wrapper raised: plain observers are guarded one by one
+            _log_observer_failure(_culprit(exc, hook.get_hookimpls()), hook_name, exc)

@@ -53,16 +53,22 @@ class MetricsCollector:
 
     @hookimpl
     def cdnetworks_call_finished(
-        self, action: str, attempts: int, duration: float, error: CdnetworksError | None
+        self,
+        action: str,
+        attempts: int,
+        duration: float,
+        outcome: str,
+        error: CdnetworksError | None,
     ) -> None:
         with self._lock:
             stats = self._get(action)
             stats.calls += 1
             stats.attempts += attempts
-            if error is None:
+            if outcome == "success":
                 stats.successes += 1
             else:
-                stats.errors[type(error).__name__] += 1
+                # "cancelled" calls have no exception of the SDK's to name.
+                stats.errors[type(error).__name__ if error is not None else outcome] += 1
             stats.total_seconds += duration
             stats.min_seconds = min(stats.min_seconds, duration)
             stats.max_seconds = max(stats.max_seconds, duration)
