@@ -398,25 +398,9 @@ def _probe_decoder(code: str, message: str | None) -> Any:
     return decoder
 
 
-_QUOTED: dict[str, bytes | None] = {}
-
-
-def _quoted(name: str) -> bytes | None:
-    """``name`` as a JSON key appears in a body that spells it without escapes (``None``: a
-    name JSON may have to escape)."""
-    quoted = _QUOTED.get(name, b"")
-    if quoted == b"":
-        plain = all(c not in '"\\/' and c >= " " for c in name)
-        quoted = _QUOTED[name] = b'"' + name.encode("utf-8") + b'"' if plain else None
-    return quoted
-
-
 def _probe(body: bytes, envelope: Envelope) -> tuple[bool, Any, Any]:
     """What `_top_level` would say of the envelope's fields, without decoding the rest."""
     assert envelope.code is not None
-    quoted = _quoted(envelope.code)
-    if quoted is not None and quoted not in body and b"\\u" not in body:
-        return False, None, None  # the key is nowhere in the body, spelled in any way
     try:
         found = _probe_decoder(envelope.code, envelope.message).decode(body)
     except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
