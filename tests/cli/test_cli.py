@@ -100,9 +100,12 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
         main(["demo", "list-things", "--state", "MAYBE"], plugins=[DemoPlugin()])
     assert info.value.code == 2
     assert "invalid choice: 'MAYBE'" in capsys.readouterr().err
-    with pytest.raises(SystemExit) as info:
-        main(["demo", "make-thing"], plugins=[DemoPlugin()])
-    assert info.value.code == 2
+    # A required option may come from --cli-input-json, so its absence is checked after it.
+    assert main(["demo", "make-thing"], plugins=[DemoPlugin()]) == 2
+    assert capsys.readouterr().err == (
+        "cdnetworks: error: MakeThing: the following arguments are required: --name "
+        "(as options or in --cli-input-json)\n"
+    )
 
 
 def test_validation_error_is_one_line_exit_2_and_nothing_sent() -> None:
@@ -175,7 +178,8 @@ def test_paginate_walks_every_page() -> None:
     server = Server(pages)
     code, out, _ = run(["demo", "list-things", "--paginate", "--limit", "2"], server)
     assert code == 0
-    assert [t["id"] for t in json.loads(out)] == ["t1", "t2", "t3"]
+    # The shape of one page, so `jq '.things[]'` reads one page and every page alike.
+    assert [t["id"] for t in json.loads(out)["things"]] == ["t1", "t2", "t3"]
     assert len(server.requests) == 3
 
 
@@ -196,7 +200,7 @@ def test_method_command_with_positional_and_progress_lines() -> None:
     assert err.splitlines() == ["1 of 2 ready", "2 of 2 ready"]  # not a terminal: plain lines
 
 
-def test_progress_bar_on_a_terminal() -> None:
+def test_progress_bar_on_a_terminal_redraws_one_line_that_fits() -> None:
     from cdnetworks.cli.progress import Progress
     from tests.cli.demo_product import Tick
 
@@ -204,14 +208,48 @@ def test_progress_bar_on_a_terminal() -> None:
         def isatty(self) -> bool:
             return True
 
+        def fileno(self) -> int:
+            raise OSError("no terminal behind it")  # the 80-column fallback
+
     stream = Tty()
     progress = Progress(stream)
     progress(Tick(1, 4))
     progress(Tick(4, 4))
     progress.close()
     text = stream.getvalue()
-    assert "\r[#######.......................] 1/4 1 of 4 ready" in text
-    assert "\r[##############################] 4/4" in text and text.endswith("\n")
+    assert "\r[#####...............] 1/4 1 of 4 ready\x1b[K" in text
+    assert "\r[####################] 4/4 4 of 4 ready\x1b[K" in text and text.endswith("\n")
+    assert text.count("\n") == 1  # redrawn in place, one line break at the end
+
+
+def test_progress_fits_the_terminal_width_in_display_columns() -> None:
+    from cdnetworks.cli.output import width
+    from cdnetworks.cli.progress import fit
+
+    assert fit("short", 40) == "short"
+    cut = fit("画像" * 30, 39)
+    assert width(cut) <= 39 and cut.endswith("…")
+
+
+def test_progress_lines_only_on_state_changes() -> None:
+    from dataclasses import dataclass
+
+    from cdnetworks.cli.progress import Progress
+
+    @dataclass
+    class Update:
+        text: str
+        poll: int
+
+        def summary(self) -> str:
+            return f"{self.text} (poll {self.poll})"
+
+    stream = io.StringIO()
+    progress = Progress(stream)
+    for poll, state in enumerate(["BUILDING", "BUILDING", "BUILDING", "ACTIVE"], start=1):
+        progress(Update(state, poll))
+    progress.close()
+    assert stream.getvalue().splitlines() == ["BUILDING (poll 1)", "ACTIVE (poll 4)"]
 
 
 def test_global_options_do_not_collide_with_command_options() -> None:
@@ -243,6 +281,7 @@ def test_paginate_keeps_limit_as_the_page_size_for_the_real_product() -> None:
     argv = ["imagemanage", "vmp-query-image", "--paginate", "--limit", "5", "--type", "COMMON"]
     code = main(argv, plugins=[queries], client_kwargs=kwargs, stdout=out, stderr=err)
     assert code == 0, err.getvalue()
-    assert len(json.loads(out.getvalue())) == 12  # every seeded public image, not just five
+    images = json.loads(out.getvalue())["images"]
+    assert len(images) == 12  # every seeded public image, not just five
     assert [q["limit"] for q in queries.seen] == ["5", "5", "5"]  # pages of 5, 5 and 2
     assert "marker" not in queries.seen[0] and "marker" in queries.seen[1]

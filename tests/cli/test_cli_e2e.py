@@ -134,7 +134,7 @@ def test_main_job_from_the_shell_against_the_server(emulator_endpoint: str) -> N
     assert warm.returncode == 0, warm.stderr
     assert json.loads(warm.stdout) == {"node-a": "SUCCESS", "node-b": "SUCCESS"}
     listed = cli("imagemanage", "vmp-query-image", "--ids", image_id, "--paginate", env=env)
-    assert [i["id"] for i in json.loads(listed.stdout)] == [image_id]
+    assert [i["id"] for i in json.loads(listed.stdout)["images"]] == [image_id]
 
 
 def test_output_may_follow_the_command_and_bad_ports_are_usage_errors() -> None:

@@ -18,9 +18,12 @@ class LiveApi:
 
 
 #: Emulated services made quicker than their realistic defaults: pages wait for images to build
-#: and nodes to pre-warm, and a docs run should not sleep through minutes of simulated work.
+#: and nodes to pre-warm, purges and prefetches to finish, and a docs run should not sleep
+#: through minutes of simulated work.
 QUICK_SERVICES: dict[str, dict[str, float]] = {
     "imagemanage": {"build_seconds": 0.2, "preheat_step_seconds": 0.1},
+    "cacherefresh": {"task_seconds": 0.2},
+    "fileprefetch": {"task_seconds": 0.2},
 }
 
 

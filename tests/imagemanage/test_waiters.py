@@ -10,7 +10,7 @@ import httpx
 import pytest
 import respx
 
-from cdnetworks.core import ValidationError, hookimpl
+from cdnetworks.core import NotFoundError, ValidationError, hookimpl
 from cdnetworks.imagemanage import Image, Progress, WaiterError, WaitFailedError, WaitTimeoutError
 from tests.conftest import Mode
 
@@ -228,3 +228,61 @@ def test_bad_waiter_arguments_fail_before_polling(
         mode.run(images.wait_for_preheating, **arguments)
     assert caught.value.field == field
     assert route.call_count == 0
+
+
+@pytest.mark.parametrize(
+    ("method", "arguments", "field"),
+    [
+        # Text where a list is meant would be read letter by letter: n, o, d, e, -, a.
+        ("wait_for_preheating", {"image_id": "img-1", "node_names": "node-a"}, "node_names"),
+        ("wait_for_preheating", {"image_id": "img-1", "node_names": [None]}, "node_names"),
+        ("wait_for_preheating", {"image_id": "img-1", "done_states": "SUCCESS"}, "done_states"),
+        ("wait_for_image", {"image_id": "img-1", "ready_states": "ACTIVE"}, "ready_states"),
+        ("wait_for_image", {"image_id": "img-1", "timeout": float("nan")}, "timeout"),
+        ("wait_for_image", {"image_id": "img-1", "timeout": float("inf")}, "timeout"),
+        ("wait_for_image", {"image_id": "img-1", "poll_interval": float("nan")}, "poll_interval"),
+        ("wait_for_image", {"image_id": "img-1", "poll_interval": 0}, "poll_interval"),
+        ("wait_for_image", {"image_id": "img-1", "backoff": float("inf")}, "backoff"),
+        ("wait_for_image", {"image_id": None}, "image_id"),
+        ("wait_for_image", {"image_id": "img-1", "progress": "print"}, "progress"),
+    ],
+)
+def test_arguments_that_would_wait_forever_are_refused_before_polling(
+    mode: Mode,
+    api: respx.MockRouter,
+    images: Any,
+    method: str,
+    arguments: dict[str, Any],
+    field: str,
+) -> None:
+    route = api.route().respond(200, json={})
+    with pytest.raises(ValidationError) as caught:
+        mode.run(getattr(images, method), **arguments)
+    assert caught.value.field == field
+    assert route.call_count == 0
+
+
+def test_an_image_that_never_appears_fails_early(
+    mode: Mode, api: respx.MockRouter, images: Any
+) -> None:
+    route = api.get("/vmp/images").mock(side_effect=states([]))
+    with pytest.raises(WaitFailedError, match="not listed in 3 answers in a row") as caught:
+        mode.run(images.wait_for_image, "img-gone", timeout=60, **FAST)
+    assert route.call_count == 3
+    assert caught.value.last is None
+
+
+def test_the_service_saying_missing_ends_the_wait_with_its_error(
+    mode: Mode, api: respx.MockRouter, images: Any
+) -> None:
+    api.get("/vmp/images/preHeatingInfo/img-x").mock(
+        return_value=httpx.Response(
+            404,
+            json={"code": "ImageNotFound", "message": "no such image"},
+            headers={"x-cnc-request-id": RID},
+        )
+    )
+    with pytest.raises(NotFoundError) as caught:
+        mode.run(images.wait_for_preheating, "img-x", timeout=60, **FAST)
+    assert caught.value.code == "ImageNotFound"
+    assert caught.value.request_id == RID

@@ -24,17 +24,22 @@ class Option:
     dest: str
     help: str
     required: bool
-    choices: tuple[str, ...] | None
+    choices: tuple[Any, ...] | None
     convert: Callable[[str], Any]
     kind: str  # "value", "list" or "bool"
     positional: bool = False
+    metavar: str = ""
 
     @property
     def flag(self) -> str:
         return "--" + self.dest.replace("_", "-")
 
-    def add_to(self, parser: argparse.ArgumentParser) -> None:
-        metavar = self.dest.upper()
+    def add_to(self, parser: argparse.ArgumentParser, *, enforce_required: bool = True) -> None:
+        """Add the option; without ``enforce_required`` the caller checks required ones
+        itself (after ``--cli-input-json`` may have supplied them)."""
+        metavar = self.metavar or self.dest.upper()
+        required = self.required and enforce_required
+        help_text = self.help + (" (required)" if self.required and not enforce_required else "")
         if self.positional:
             parser.add_argument(self.dest, type=self.convert, help=self.help, metavar=metavar)
         elif self.kind == "bool":
@@ -48,9 +53,9 @@ class Option:
                 type=self.convert,
                 action="extend",
                 nargs="+",
-                required=self.required,
+                required=required,
                 choices=self.choices,
-                help=self.help + " (repeat or separate values with spaces)",
+                help=help_text + " (several values separated by spaces)",
                 metavar=metavar,
             )
         else:
@@ -58,9 +63,9 @@ class Option:
                 self.flag,
                 dest=self.dest,
                 type=self.convert,
-                required=self.required,
+                required=required,
                 choices=self.choices,
-                help=self.help,
+                help=help_text,
                 metavar=None if self.choices else metavar,
             )
 
@@ -98,9 +103,14 @@ def _bounds(t: mi.Type) -> str:
     return ""
 
 
-def _scalar(t: mi.Type) -> tuple[Callable[[str], Any], tuple[str, ...] | None] | None:
+def _scalar(t: mi.Type) -> tuple[Callable[[str], Any], tuple[Any, ...] | None] | None:
     if isinstance(t, mi.LiteralType):
-        return str, tuple(str(v) for v in t.values)
+        if all(isinstance(v, str) for v in t.values):
+            return str, tuple(t.values)
+        # Choices that are not text (isRange: 0 or 1) are read back as the value the text names,
+        # so the request carries 1 and not "1"; argparse checks choices after this conversion.
+        by_text = {str(v): v for v in t.values}
+        return (lambda text: by_text.get(text, text)), tuple(t.values)
     if isinstance(t, mi.EnumType):
         return str, tuple(str(m.value) for m in t.cls)
     if isinstance(t, mi.IntType):
@@ -112,11 +122,59 @@ def _scalar(t: mi.Type) -> tuple[Callable[[str], Any], tuple[str, ...] | None] |
     return None
 
 
-def option_for(dest: str, t: mi.Type, *, required: bool, positional: bool = False) -> Option | None:
+#: Help for the parameters waiters share, where a signature has no description of its own.
+PARAMETER_HELP = {
+    "timeout": "give up after this many seconds",
+    "poll_interval": "seconds between the first polls",
+    "max_interval": "longest wait between polls, in seconds",
+    "backoff": "factor the wait between polls grows by after each poll",
+    "ready_states": "states that end the wait successfully",
+    "done_states": "states that end the wait successfully",
+    "failed_states": "states that end the wait with an error (exit status 1)",
+    "node_names": "the nodes to wait for (default: every node the service reports)",
+}
+#: Parameter names measured in seconds: their metavar says so.
+_SECONDS = ("timeout", "interval", "seconds", "delay")
+
+
+def _metavar(dest: str, core: mi.Type) -> str:
+    if isinstance(core, mi.FloatType | mi.IntType) and any(w in dest for w in _SECONDS):
+        return "SECONDS"
+    if isinstance(core, mi.IntType):
+        return "N"
+    if isinstance(core, mi.FloatType):
+        return "NUMBER"
+    return dest.upper()
+
+
+def _show_default(default: Any) -> str:
+    if isinstance(default, bool) or default is None or default is inspect.Parameter.empty:
+        return ""
+    if isinstance(default, float) and default.is_integer():
+        return f"default: {int(default)}"
+    if isinstance(default, int | float | str):
+        return f"default: {default}"
+    if isinstance(default, tuple | list | frozenset | set) and default:
+        return "default: " + " ".join(sorted(str(v) for v in default))
+    return ""
+
+
+def option_for(
+    dest: str,
+    t: mi.Type,
+    *,
+    required: bool,
+    positional: bool = False,
+    default: Any = None,
+) -> Option | None:
     """The option for one field or parameter, or ``None`` when the shell cannot express it."""
     core, description, optional = _unwrap(t)
     bounds = _bounds(core)
+    description = description or PARAMETER_HELP.get(dest, "")
     help_text = "; ".join(p for p in (description, bounds) if p) or dest.replace("_", " ")
+    shown = _show_default(default)
+    if shown:
+        help_text += f" ({shown})"
     if isinstance(core, mi.BoolType):
         return Option(dest, help_text, False, None, str, "bool")
     if isinstance(core, mi.ListType | mi.SetType | mi.FrozenSetType | mi.VarTupleType):
@@ -124,12 +182,27 @@ def option_for(dest: str, t: mi.Type, *, required: bool, positional: bool = Fals
         scalar = _scalar(item)
         if scalar is None:
             return None
-        return Option(dest, help_text, required and not optional, scalar[1], scalar[0], "list")
+        return Option(
+            dest,
+            help_text,
+            required and not optional,
+            scalar[1],
+            scalar[0],
+            "list",
+            metavar=_metavar(dest, item).removesuffix("S") if dest.endswith("s") else "",
+        )
     scalar = _scalar(core)
     if scalar is None:
         return None
     return Option(
-        dest, help_text, required and not optional, scalar[1], scalar[0], "value", positional
+        dest,
+        help_text,
+        required and not optional,
+        scalar[1],
+        scalar[0],
+        "value",
+        positional,
+        _metavar(dest, core),
     )
 
 
@@ -159,7 +232,7 @@ def signature_options(function: Callable[..., Any], skip: frozenset[str]) -> lis
         except (TypeError, msgspec.ValidationError):
             continue  # callbacks and other values the shell cannot express
         required = param.default is inspect.Parameter.empty
-        option = option_for(name, t, required=required, positional=required)
+        option = option_for(name, t, required=required, positional=required, default=param.default)
         if option is not None:
             options.append(option)
     return options

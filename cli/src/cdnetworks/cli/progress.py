@@ -1,10 +1,15 @@
-"""Progress for waiters: a redrawn bar on a terminal, one plain line per update otherwise."""
+"""Progress for waiters: one line redrawn in place on a terminal, a line per change otherwise.
+
+No colour is used, so ``NO_COLOR`` has nothing to turn off.
+"""
 
 from __future__ import annotations
 
+import os
 from typing import Any, TextIO
 
-WIDTH = 30
+BAR = 20
+CLEAR_TO_END = "\x1b[K"
 
 
 def describe(update: Any) -> str:
@@ -14,27 +19,61 @@ def describe(update: Any) -> str:
     return " ".join(str(text if text is not None else update).split())
 
 
+def _state(update: Any) -> str:
+    """What counts as a change: the update's ``text`` (its state) when it has one."""
+    text = getattr(update, "text", None)
+    return str(text) if isinstance(text, str) and text else describe(update)
+
+
+def fit(text: str, columns: int) -> str:
+    """``text`` cut to ``columns`` terminal columns (wide characters count two)."""
+    from .output import width
+
+    if width(text) <= columns:
+        return text
+    while text and width(text) > columns - 1:
+        text = text[:-1]
+    return text + "…"
+
+
 class Progress:
     """Callable passed as a waiter's ``progress=`` argument."""
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
-        self.tty = stream.isatty()
+        try:
+            self.tty = stream.isatty()
+        except ValueError:  # a closed stream
+            self.tty = False
         self._drawn = False
+        self._last: str | None = None
+
+    def _columns(self) -> int:
+        # One column is left free at the call site: a full line wraps on some terminals.
+        try:
+            return max(20, os.get_terminal_size(self.stream.fileno()).columns)
+        except (OSError, ValueError, AttributeError):
+            return 80
 
     def __call__(self, update: Any) -> None:
         text = describe(update)
+        if not self.tty:
+            state = _state(update)
+            if state != self._last:
+                self._last = state
+                self.stream.write(text + "\n")
+                self.stream.flush()
+            return
         done, total = getattr(update, "done", None), getattr(update, "total", None)
-        if self.tty and isinstance(done, int) and isinstance(total, int) and total > 0:
-            filled = WIDTH * min(done, total) // total
-            bar = "#" * filled + "." * (WIDTH - filled)
-            self.stream.write(f"\r[{bar}] {done}/{total} {text}"[:200].ljust(80))
-            self._drawn = True
-        else:
-            self.stream.write(text + "\n")
+        if isinstance(done, int) and isinstance(total, int) and total > 0:
+            filled = BAR * min(done, total) // total
+            text = f"[{'#' * filled}{'.' * (BAR - filled)}] {done}/{total} {text}"
+        self.stream.write("\r" + fit(text, self._columns() - 1) + CLEAR_TO_END)
         self.stream.flush()
+        self._drawn = True
 
     def close(self) -> None:
         if self._drawn:
             self.stream.write("\n")
             self.stream.flush()
+            self._drawn = False

@@ -26,7 +26,7 @@ from .errors import SpecError
 from .load import ProductModel, load_product, py_name
 from .render_actions import render_actions
 from .render_clients import render_client
-from .render_docs import render_index, render_reference
+from .render_docs import render_commands_page, render_index, render_reference
 from .render_models import render_models
 from .render_package import (
     core_requirement,
@@ -115,6 +115,7 @@ def _product_files(model: ProductModel, root: Path, core_version: str) -> dict[P
         model.folder / "LICENSE": (root / "LICENSE").read_text(encoding="utf-8"),
         model.folder / "spec" / "surface.json": dump_json(surface(model)),
         root / "docs" / "reference" / f"{model.name}.md": render_reference(model),
+        root / "docs" / "commands" / f"{model.name}.md": render_commands_page(model),
     }
     if not model.overrides.emulator:
         files[pkg / "_emulator.py"] = render_emulator_factory(model)
@@ -161,6 +162,7 @@ def _root_files(root: Path, names: list[str], core_version: str) -> dict[Path, s
     docs_blocks = {
         "paths": [f"- products/{n}/src" for n in names],
         "reference": [f"- cdnetworks-{n}: reference/{n}.md" for n in names],
+        "commands": [f"- cdnetworks {n}: commands/{n}.md" for n in names],
     }
     return {
         pyproject: replace_blocks(pyproject.read_text(encoding="utf-8"), blocks, str(pyproject)),

@@ -235,3 +235,23 @@ def render_index(models: list[ProductModel]) -> str:
             f"| [reference](reference/{model.name}.md) | {docs} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def render_commands_page(model: ProductModel) -> str:
+    """The CLI reference of the product: the site's hook fills in every command's help."""
+    return "\n".join(
+        [
+            f"<!-- {GENERATED[2:]} -->",
+            f"# `cdnetworks {model.name}`",
+            "",
+            f"The commands of {model.title}: one per API action"
+            + (", plus the waiters" if model.overrides.waiters else "")
+            + ". This page is built from the command's own parser when the site is built; "
+            f"`cdnetworks {model.name} COMMAND --help` prints the same. The "
+            f"[reference](../reference/{model.name}.md) describes every action and field. Global "
+            "options go before or after the command ([the list](../cli.md#global-options)).",
+            "",
+            f"<!-- cdnetworks-cli: {model.name} -->",
+            "",
+        ]
+    )

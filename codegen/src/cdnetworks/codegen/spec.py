@@ -110,6 +110,8 @@ class Paging(_Data, kw_only=True):
 
     style: Literal["marker", "page"]
     method: str
+    #: What the declaration corrects or why it is so (reviewers read it; nothing else does).
+    why: str | None = None
     items: str
     page_size: str
     default_page_size: int = 20
@@ -136,6 +138,7 @@ class Waiter(_Data, kw_only=True):
 
     method: str
     action: str
+    why: str | None = None
     subject: str
     subject_field: str
     subject_list: bool = False

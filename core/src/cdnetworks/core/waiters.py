@@ -104,8 +104,10 @@ class Schedule:
     backoff: float = 1.5
 
     def __post_init__(self) -> None:
-        for name in ("timeout", "poll_interval", "max_interval"):
-            _seconds(name, getattr(self, name))
+        _seconds("timeout", self.timeout)
+        # A zero interval would poll the API in a tight loop.
+        _seconds("poll_interval", self.poll_interval, positive=True)
+        _seconds("max_interval", self.max_interval, positive=True)
         backoff = self.backoff
         if isinstance(backoff, bool) or not isinstance(backoff, int | float):
             raise ValidationError("must be a number >= 1", field="backoff")

@@ -52,6 +52,7 @@ GET_PURGE_STATUS: Action[GetPurgeStatusRequest, GetPurgeStatusResponse] = Action
         page_size="page_size",
         default_page_size=20,
         page="page_no",
+        total="count",
         first_page=1,
     ),
 )

@@ -65,7 +65,7 @@ class PurgeTaskDetail(ItemModel, kw_only=True):
 class GetPurgeStatusResponse(ResponseModel, kw_only=True):
     """The answer of GetPurgeStatus."""
 
-    count: int | None = None
+    count: Annotated[int, Meta(description="Tasks matching the query, on all pages")] | None = None
     code: Annotated[str | int, Meta(examples=["0,1"])] | None = msgspec.field(
         default=None, name="Code"
     )
@@ -189,7 +189,13 @@ class GetPurgeStatusRequest(RequestModel, kw_only=True):
 class PurgeFileWithTagRequest(RequestModel, kw_only=True):
     """The arguments of PurgeFileWithTag (``POST /api/content/tag/purge``)."""
 
-    tag: Annotated[str, Meta(min_length=1, description="The tag whose files to purge")]
+    tag: Annotated[
+        str,
+        Meta(
+            min_length=1,
+            description="The tag whose files to purge; several comma-separated (at most 30, 128 characters each)",
+        ),
+    ]
     action: (
         Annotated[Literal["0", "1"], Meta(description="0 deletes the files, 1 expires them")] | None
     ) = None

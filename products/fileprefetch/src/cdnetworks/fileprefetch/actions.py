@@ -54,6 +54,7 @@ GET_PREFETCH_STATUS: Action[GetPrefetchStatusRequest, GetPrefetchStatusResponse]
         page_size="page_size",
         default_page_size=20,
         page="page_no",
+        total="count",
         first_page=1,
     ),
 )

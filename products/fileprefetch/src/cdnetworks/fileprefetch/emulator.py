@@ -59,13 +59,14 @@ class FilePrefetchService(ProductService):
             found = self.board.query(
                 self.now(), item_id=request.item_id, url=request.url, status=request.status
             )
-            shown, pages = page(found, request.page_no, request.page_size)
+            shown, _ = page(found, request.page_no, request.page_size)
             for detail in shown:
                 del detail["isDir"]
             return self.sample_reply(
                 action,
                 resultDetail=shown,
-                count=pages,
+                # The number of matching tasks on all pages, as the service counts (not pages).
+                count=len(found),
                 pageNo=request.page_no or 1,
                 pageSize=request.page_size or 20,
             )

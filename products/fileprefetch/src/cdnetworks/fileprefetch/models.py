@@ -56,7 +56,7 @@ class PrefetchTaskDetail(ItemModel, kw_only=True):
 class GetPrefetchStatusResponse(ResponseModel, kw_only=True):
     """The answer of GetPrefetchStatus."""
 
-    count: int | None = None
+    count: Annotated[int, Meta(description="Tasks matching the query, on all pages")] | None = None
     code: Annotated[str | int, Meta(examples=["0,1"])] | None = msgspec.field(
         default=None, name="Code"
     )
