@@ -17,12 +17,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from cdnetworks.codegen.cli import main
 from cdnetworks.core import ApiError, BusinessError, ValidationError
 from cdnetworks.core.emulator import Emulator
 from cdnetworks.core.emulator.spec_service import ProductService
+from cdnetworks.core.response import body_decoder
 
 ROOT = Path(__file__).resolve().parents[2]
 GO_SDK = Path(__file__).parent / "fixtures" / "gosdk"
@@ -129,6 +131,14 @@ def test_an_unnamed_path_segment_is_refused_in_one_line_and_nothing_is_written(
             ["field size", "Nowhere"],
         ),
         (
+            {"types": {"WidgetSpec": {"fields": {"size": {"lenient_number": True}}}}},
+            ["field size", "lenient_number"],
+        ),
+        (
+            {"actions": {"ListWidgets": {"fields": {"pageSize": {"lenient_number": True}}}}},
+            ["field pageSize", "lenient_number"],
+        ),
+        (
             {
                 "waiters": [
                     {
@@ -225,6 +235,51 @@ def test_a_failing_business_code_raises(widgetbox: Any) -> None:
     with client, pytest.raises(BusinessError) as caught:
         client.create_widget(name="w", spec=widgetbox.WidgetSpec(size=2))
     assert (caught.value.code, caught.value.message) == ("Denied", "no widgets today")
+
+
+def test_a_lenient_number_decodes_numeric_text_without_a_hook(project: Path) -> None:
+    """``lenient_number``: numeric text is a number, other text is kept, other fields stay
+    strict (lax decoding never reaches them), and the model has no ``__post_init__``."""
+    run("--root", str(project), "import-go", str(GO_SDK), "--product", "widgetbox")
+    fixed = json.loads(json.dumps(FIX_PATH))
+    weight = {"wire": "weight", "type": "int|float", "lenient_number": True}
+    fixed["types"] = {"ListWidgetsResponseItems": {"add": [weight]}}
+    (project / "products/widgetbox/spec/overrides.json").write_text(json.dumps(fixed))
+    assert run("--root", str(project), "generate")[0] == 0
+    models = (project / "products/widgetbox/src/cdnetworks/widgetbox/models.py").read_text()
+    assert 'extra={"lenient_number": True}' in models
+    assert (
+        "__post_init__" not in models.split("class ListWidgetsResponseItems")[1].split("class ")[0]
+    )
+    schema = json.loads((ROOT / "codegen/spec.schema.json").read_text())
+    assert "lenient_number" in schema["$defs"]["Field"]["properties"]
+
+    src = str(project / "products/widgetbox/src")
+    sys.path.insert(0, src)
+    try:
+        models_module = importlib.import_module("cdnetworks.widgetbox.models")
+        decode = body_decoder(models_module.ListWidgetsResponse)
+
+        def page(size: str, weight: str) -> bytes:
+            item = f'{{"widget-id": "w", "spec": {{"size": {size}}}, "weight": {weight}}}'
+            return f'{{"code": 0, "items": [{item}]}}'.encode()
+
+        weights = [
+            decode(page("1", w)).items[0].weight
+            for w in ('"20"', '"2.5"', "3", "4.5", '"heavy"', "null")
+        ]
+        assert weights == [20, 2.5, 3, 4.5, "heavy", None]
+        assert [type(w) for w in weights[:4]] == [int, float, int, float]
+        with pytest.raises(
+            msgspec.ValidationError, match=r"got `str` - at `\$\.items\[0\]\.spec\.size`"
+        ):
+            decode(page('"1"', '"2"'))
+        with pytest.raises(msgspec.ValidationError, match=r"int \| float \| str \| null"):
+            decode(page("1", "true"))
+    finally:
+        sys.path.remove(src)
+        for name in [m for m in sys.modules if m.startswith("cdnetworks.widgetbox")]:
+            del sys.modules[name]
 
 
 def test_renaming_a_field_is_reported_as_breaking(widgetbox: Any, project: Path) -> None:

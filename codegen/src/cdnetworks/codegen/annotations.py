@@ -62,6 +62,9 @@ def meta(f: Field, *, description: bool = True) -> str | None:
         parts.append(f"description={f.description!r}")
     if f.example is not None:
         parts.append(f"examples=[{f.example!r}]")
+    if f.lenient_number:
+        # Read by the core's response decoder (cdnetworks.core.response.LENIENT_NUMBER).
+        parts.append('extra={"lenient_number": True}')
     return f"Meta({', '.join(parts)})" if parts else None
 
 

@@ -455,6 +455,14 @@ def _check_fields(
             )
         if f.csv and not _LIST.match(f.type):
             raise SpecError("csv applies to list fields", **where, field=f.wire)
+        if f.lenient_number and (
+            request or sorted(p.strip() for p in f.type.split("|")) != ["float", "int"]
+        ):
+            raise SpecError(
+                "lenient_number applies to response fields of type int | float",
+                **where,
+                field=f.wire,
+            )
         if not request and f.location != "body":
             raise SpecError("only request fields have a location", **where, field=f.wire)
 

@@ -43,6 +43,8 @@ def _rules(f: Field) -> str:
         parts.append(f"a bool, sent as `{f.flag[0]}` / `{f.flag[1]}`")
     if f.csv:
         parts.append("a list or comma-separated text")
+    if f.lenient_number:
+        parts.append("numeric text arrives as a number; other text is kept")
     if f.default is not None:
         parts.append(f"default `{f.default}`")
     if f.example is not None:

@@ -59,6 +59,10 @@ class Field(_Data, kw_only=True):
     enum_name: str | None = None
     #: Response fields: a missing object decodes as an empty one rather than ``None``.
     empty_default: bool = False
+    #: Response fields of type ``int | float`` that the service may also send as text:
+    #: numeric text decodes as a number (natively, with no per-object hook), other text is
+    #: kept as it is.
+    lenient_number: bool = False
 
 
 class TypeDef(_Data, kw_only=True):
@@ -220,6 +224,7 @@ class FieldPatch(_Data, kw_only=True):
     csv: bool | None = None
     enum_name: str | None = None
     empty_default: bool | None = None
+    lenient_number: bool | None = None
 
 
 class TypePatch(_Data, kw_only=True):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 ReqT = TypeVar("ReqT")
@@ -113,29 +114,36 @@ class Action(Generic[ReqT, RespT]):
             paginate = {"method": self.paging.method, "page_size": self.paging.page_size}
             object.__setattr__(self, "extras", {**self.extras, "paginate": paginate})
 
-    @property
+    # Derived facts are computed once per action (actions are frozen): each call reads them.
+
+    @cached_property
     def is_idempotent(self) -> bool:
         return self.method in IDEMPOTENT_METHODS if self.idempotent is None else self.idempotent
 
-    @property
+    @cached_property
     def path_params(self) -> tuple[str, ...]:
         return tuple(_PATH_PARAM.findall(self.path))
 
-    @property
+    @cached_property
     def sends_body(self) -> bool:
         return self.method not in ("GET", "HEAD")
 
-    @property
+    @cached_property
     def declared_envelope(self) -> Envelope:
         return DEFAULT_ENVELOPE if self.envelope is None else self.envelope
+
+    @cached_property
+    def _flag_items(self) -> tuple[tuple[str, str, str], ...]:
+        return tuple((name, on, off) for name, (on, off) in self.flags.items())
 
     def convenient(self, arguments: Mapping[str, Any]) -> dict[str, Any]:
         """Keyword arguments with ``None`` dropped and the conveniences applied."""
         out = {k: v for k, v in arguments.items() if v is not None}
         for name in self.csv:
-            if isinstance(out.get(name), str):
-                out[name] = out[name].split(",")
-        for name, (on, off) in self.flags.items():
+            value = out.get(name)
+            if isinstance(value, str):
+                out[name] = value.split(",")
+        for name, on, off in self._flag_items:
             if name in out:
                 out[name] = as_flag(out[name], on, off)
         return out

@@ -197,8 +197,14 @@ def _choices(model: type[Any], field: str) -> tuple[Any, ...]:
     return ()
 
 
-def validate(model: type[T], data: Mapping[str, Any], action: str | None = None) -> T:
-    """Convert wire-named ``data`` into ``model``: types, constraints and ``__post_init__``."""
+def validate(
+    model: type[T], data: Mapping[str, Any], action: str | None = None, names: Any = None
+) -> T:
+    """Convert wire-named ``data`` into ``model``: types, constraints and ``__post_init__``.
+
+    Errors name fields as ``names`` (a model, by default ``model``) spells them.
+    """
+    named = model if names is None else names
     try:
         return msgspec.convert(data, type=model)
     except UnicodeEncodeError:
@@ -206,7 +212,7 @@ def validate(model: type[T], data: Mapping[str, Any], action: str | None = None)
         field = next((k for k, v in data.items() if _unencodable(v)), None)
         raise ValidationError(
             "contains a lone surrogate, which is not valid Unicode text",
-            field=_python_name(model, field) if field else None,
+            field=_python_name(named, field) if field else None,
             action=action,
         ) from None
     except msgspec.ValidationError as exc:
@@ -216,19 +222,71 @@ def validate(model: type[T], data: Mapping[str, Any], action: str | None = None)
             raise cause from None
         message = str(exc)
         match = _WIRE_PATH.search(message)
-        field = _python_name(model, match.group(1)) if match else None
+        field = _python_name(named, match.group(1)) if match else None
         missing = _MISSING_TOP.match(message)
         if missing:
-            field = _python_name(model, missing.group(1))
+            field = _python_name(named, missing.group(1))
             raise ValidationError("is required", field=field, action=action) from None
         text = message.split(" - at `")[0]
         if match:
             text = text.replace(f"`$.{match.group(1)}`", field or "")
         if field and text.startswith("Invalid enum value"):
-            allowed = _choices(model, field)
+            allowed = _choices(named, field)
             if allowed:
                 text += f"; expected one of {', '.join(str(v) for v in allowed)}"
         raise ValidationError(text, field=field, action=action) from None
+
+
+_UNHOOKED: dict[type[Any], type[Any]] = {}
+
+
+def _unhooked(model: type[Any]) -> type[Any]:
+    """A copy of ``model`` (cached) with its fields, names and config but no ``__post_init__``:
+    a model passed in ran its own when it was built, so checking it again runs only types and
+    constraints."""
+    twin = _UNHOOKED.get(model)
+    if twin is None:
+        hints = typing.get_type_hints(model, include_extras=True)
+        config = model.__struct_config__
+        fields: list[Any] = []
+        for f in msgspec.structs.fields(model):
+            if f.default is not msgspec.NODEFAULT:
+                fields.append((f.name, hints[f.name], f.default))
+            elif f.default_factory is not msgspec.NODEFAULT:
+                fields.append(
+                    (f.name, hints[f.name], msgspec.field(default_factory=f.default_factory))
+                )
+            else:
+                fields.append((f.name, hints[f.name]))
+        twin = _UNHOOKED[model] = msgspec.defstruct(
+            model.__name__,
+            fields,
+            rename={f.name: f.encode_name for f in msgspec.structs.fields(model)},
+            kw_only=True,
+            omit_defaults=config.omit_defaults,
+            forbid_unknown_fields=config.forbid_unknown_fields,
+            tag=config.tag,
+            tag_field=config.tag_field,
+            array_like=config.array_like,
+        )
+    return twin
+
+
+def _validated_model(model: type[T], request: T, action: str | None) -> T:
+    """``request`` itself once its values pass the model's types and constraints.
+
+    The check converts a copy into `_unhooked` ``model``; when that changes nothing on the wire
+    ``request`` is sent as it is (its ``__post_init__`` ran once, when it was built). When the
+    conversion normalises a value (an ``int`` given for a ``float`` field), the model is
+    rebuilt from the converted data, as before.
+    """
+    wire = msgspec.to_builtins(request)
+    if not isinstance(model, type) or not issubclass(model, msgspec.Struct):
+        return validate(model, wire, action)
+    checked = validate(_unhooked(model), wire, action, names=model)
+    if msgspec.json.encode(msgspec.to_builtins(checked)) == msgspec.json.encode(wire):
+        return request
+    return validate(model, wire, action)
 
 
 def build_request_model(
@@ -245,13 +303,14 @@ def build_request_model(
                 f"expected a {model.__name__}, got {type(request).__name__}", action=action
             )
         # Models built by hand skip type checks; a round trip through the validator does them.
-        return validate(model, msgspec.to_builtins(request), action)
+        return _validated_model(model, request, action)
     names = _field_names(model)
-    unknown = sorted(set(kwargs) - set(names))
+    unknown = kwargs.keys() - names.keys()
     if unknown:
+        listed = sorted(unknown)
         raise ValidationError(
-            f"unexpected argument(s) {', '.join(unknown)}; expected: {', '.join(names)}",
-            field=unknown[0],
+            f"unexpected argument(s) {', '.join(listed)}; expected: {', '.join(names)}",
+            field=listed[0],
             action=action,
         )
     return validate(model, {names[k]: v for k, v in kwargs.items() if v is not None}, action)
@@ -263,6 +322,44 @@ def wire_name(key: str) -> str:
     return key.partition(":")[2] or key
 
 
+class _Plan(typing.NamedTuple):
+    """Where an action's fields go, worked out once per action (`_plan`)."""
+
+    #: (wire key, Python name) of each path placeholder.
+    path: tuple[tuple[str, str], ...]
+    #: (wire key, header name, Python name) of each header field.
+    headers: tuple[tuple[str, str, str], ...]
+    #: (wire key, query name) of the query fields; ``None``: every field of the request.
+    query: tuple[tuple[str, str], ...] | None
+    #: Wire keys sent in the path or as headers, never in the query.
+    skip: frozenset[str]
+
+
+def _plan(action: Action[Any, Any]) -> _Plan:
+    """``action``'s `_Plan`, kept on the action (actions are frozen, so it never goes stale)."""
+    plan: _Plan | None = action.__dict__.get("_encoding_plan")
+    if plan is None:
+        model = action.request
+        path_params = action.path_params
+        headers = tuple(
+            (name, wire_name(name), _python_name(model, name)) for name in action.headers
+        )
+        skip = frozenset(path_params) | frozenset(action.headers)
+        query: tuple[tuple[str, str], ...] | None
+        if action.query is None:
+            query = () if action.sends_body else None
+        else:
+            query = tuple((k, wire_name(k)) for k in action.query if k not in skip)
+        plan = _Plan(
+            path=tuple((name, _python_name(model, name)) for name in path_params),
+            headers=headers,
+            query=query,
+            skip=skip,
+        )
+        action.__dict__["_encoding_plan"] = plan
+    return plan
+
+
 def render(
     action: Action[Any, Any], request: Any
 ) -> tuple[str, list[tuple[str, str]], bytes | None, list[tuple[str, str]]]:
@@ -272,31 +369,43 @@ def render(
     placeholders are filled from the field of that wire name.
     """
     wire = msgspec.to_builtins(request)
+    plan = _plan(action)
     path = action.path
-    for name in action.path_params:
+    for name, field in plan.path:
         value = wire.get(name)
         if value is None:
-            raise ValidationError(
-                "is required", field=_python_name(action.request, name), action=action.name
-            )
-        path = path.replace(
-            "{" + name + "}", path_segment(_python_name(action.request, name), value, action.name)
-        )
+            raise ValidationError("is required", field=field, action=action.name)
+        path = path.replace("{" + name + "}", path_segment(field, value, action.name))
     headers = [
-        (wire_name(name), query_value(wire[name], _python_name(action.request, name)))
-        for name in action.headers
+        (header, query_value(wire[name], field))
+        for name, header, field in plan.headers
         if wire.get(name) is not None
     ]
-    if action.query is None:
-        query_names: Iterable[str] = () if action.sends_body else wire
+    if plan.query is None:
+        skip = plan.skip
+        params = {wire_name(k): v for k, v in wire.items() if k not in skip}
     else:
-        query_names = action.query
-    skip = set(action.path_params) | set(action.headers)
-    params = {wire_name(k): wire[k] for k in query_names if k in wire and k not in skip}
+        params = {q: wire[k] for k, q in plan.query if k in wire}
     body = None
     if action.sends_body:
         if action.body is None:
             body = encode_json(request, action=action.name)
         else:
             body = encode_json({k: wire[k] for k in action.body if k in wire}, action=action.name)
-    return path, query_pairs(params), body, headers
+    return path, _model_query(params), body, headers
+
+
+def _model_query(params: dict[str, Any]) -> list[tuple[str, str]]:
+    """`query_pairs` of a model's query fields: names are the model's own text, so only the
+    values are checked."""
+    pairs = []
+    for key, value in params.items():
+        if value is not None:
+            pairs.append((_encodable(key, "params"), query_value(value, key)))
+    if len(pairs) > 1:
+        pairs.sort(key=_first)
+    return pairs
+
+
+def _first(pair: tuple[str, str]) -> str:
+    return pair[0]

@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from .models import (
         DeployVmpImagePreheatingRequest,
         DeployVmpImagePreheatingResponse,
-        Image,
         QueryVmpImagePreheatingStateResponse,
         VMPCreateImageRequest,
         VMPQueryImageRequest,
@@ -38,16 +37,6 @@ def query_image(request: VMPQueryImageRequest) -> None:
         raise ValidationError("must come with sort_key", field="sort_dir")
     for image_id in request.ids or ():
         _not_blank("ids", image_id)
-
-
-def image_size(image: Image) -> None:
-    """``size`` may come as numeric text: keep it a number (text that is not one stays)."""
-    if isinstance(image.size, str):
-        try:
-            number = float(image.size)
-        except ValueError:
-            return
-        image.size = int(number) if number.is_integer() else number
 
 
 def create_image(request: VMPCreateImageRequest) -> None:

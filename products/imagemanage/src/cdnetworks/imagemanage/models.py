@@ -61,11 +61,11 @@ class Image(ItemModel, kw_only=True):
     created_at: (
         Annotated[str, Meta(description="Creation time, e.g. 2017-11-04 14:17:41")] | None
     ) = None
-    size: Annotated[int | float | str, Meta(description="Size in GB")] | None = None
+    size: (
+        Annotated[int | float, Meta(description="Size in GB", extra={"lenient_number": True})]
+        | None
+    ) = None
     state: Annotated[str, Meta(description="ACTIVE, BUILDING or INACTIVE")] | None = None
-
-    def __post_init__(self) -> None:
-        _checks.image_size(self)
 
 
 class VMPQueryImageResponse(ResponseModel, kw_only=True):
