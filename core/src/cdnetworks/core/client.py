@@ -266,6 +266,13 @@ class _BaseClient:
     ) -> CallSpec[RespT]:
         model = build_request_model(action.request, request, action.convenient(kwargs), action.name)
         path, query, body, headers = render(action, model)
+        try:
+            for name, value in headers:
+                # Checked here, once: the pipeline re-checks headers only after a plugin ran.
+                check_header(name, value)
+        except ValidationError as exc:
+            exc.action = exc.action or action.name
+            raise
         return CallSpec(
             action=action.name,
             method=action.method,

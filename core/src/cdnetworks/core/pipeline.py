@@ -13,8 +13,8 @@ signer runs inside ``client.send`` as its ``auth``, on the final bytes) -> send 
 
 from __future__ import annotations
 
+import os
 import time
-import uuid
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -133,19 +133,30 @@ def _check_draft(draft: RequestDraft) -> None:
         raise bad(f"body must be bytes or None, not {type(draft.body).__name__}")
 
 
-def _build(env: CallEnv, draft: RequestDraft, remaining: float | None) -> httpx.Request:
-    _check_draft(draft)
-    for name, value in draft.headers.items():
-        check_header(name, value)
+def _build(
+    env: CallEnv, draft: RequestDraft, remaining: float | None, changed: bool
+) -> httpx.Request:
+    """The httpx request of a draft. ``changed``: a plugin may have altered the draft, so every
+    part is checked again; otherwise its parts are the SDK's own, checked when they were made."""
+    if changed:
+        _check_draft(draft)
+        for name, value in draft.headers.items():
+            check_header(name, value)
     raw_path = draft.path.encode("ascii", "strict") if draft.path.isascii() else None
     if raw_path is None or not raw_path.startswith(b"/"):
         raise ValidationError(f"path {draft.path!r} must be an encoded absolute path", field="path")
     query = encode_query(draft.query)
-    full = env.base_url.raw_path.rstrip(b"/") + raw_path + (b"?" + query.encode() if query else b"")
-    try:
-        url = env.base_url.copy_with(raw_path=full)
-    except httpx.InvalidURL as exc:
-        raise ValidationError(f"the request URL is not valid: {exc}", field="path") from None
+    url = None if changed else _joined_url(env.base_url, draft.path, query)
+    if url is None:
+        full = (
+            env.base_url.raw_path.rstrip(b"/")
+            + raw_path
+            + (b"?" + query.encode() if query else b"")
+        )
+        try:
+            url = env.base_url.copy_with(raw_path=full)
+        except httpx.InvalidURL as exc:
+            raise ValidationError(f"the request URL is not valid: {exc}", field="path") from None
     return httpx.Request(
         draft.method,
         url,
@@ -155,9 +166,32 @@ def _build(env: CallEnv, draft: RequestDraft, remaining: float | None) -> httpx.
     )
 
 
+#: Well under httpx's limit on a URL's length (65,536), which ``copy_with`` enforces.
+_SHORT_URL = 32_768
+
+
+def _joined_url(base: httpx.URL, path: str, query: str) -> httpx.URL | None:
+    """``base`` with ``path`` and ``query`` (both already percent-encoded by the SDK) joined.
+
+    httpx's public ``copy_with`` parses and re-validates the whole URL (about two thirds of
+    building a request); the parts here were made by the SDK's own encoders, so they are put
+    in place directly. ``None`` (use ``copy_with``) if httpx's internals are not as expected.
+    """
+    if len(path) + len(query) > _SHORT_URL:
+        return None  # let httpx judge (and refuse) a URL near its length limit
+    try:
+        reference = base._uri_reference
+        joined = reference._replace(path=reference.path.rstrip("/") + path, query=query or None)
+        url = httpx.URL.__new__(httpx.URL)
+        url._uri_reference = joined
+    except (AttributeError, TypeError):
+        return None
+    return url
+
+
 def run_call(spec: CallSpec[T], env: CallEnv) -> Pipeline[T]:
     """The call's state machine; see the module docstring."""
-    call_id = uuid.uuid4().hex[:16]
+    call_id = os.urandom(8).hex()
     started = time.monotonic()
     deadline = started + env.timeout.total if env.timeout.total else None
     state = _CallState()
@@ -172,7 +206,7 @@ def run_call(spec: CallSpec[T], env: CallEnv) -> Pipeline[T]:
                 {**env.headers, **dict(spec.headers)},
                 spec.body,
             )
-            env.plugins.prepare_request(
+            changed = env.plugins.prepare_request(
                 request=draft, action=spec.action, attempt=attempt, call_id=call_id
             )
             # Wait for a slot before the deadline check, so the wait counts against it.
@@ -189,7 +223,7 @@ def run_call(spec: CallSpec[T], env: CallEnv) -> Pipeline[T]:
                     history=tuple(state.history),
                     request_sent=False,
                 )
-            request = _build(env, draft, remaining)
+            request = _build(env, draft, remaining, changed)
             state.attempts = attempt
             sent_at = time.monotonic()
             reply = yield Send(request, deadline)

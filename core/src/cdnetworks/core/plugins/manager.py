@@ -197,9 +197,14 @@ class PluginHost:
                 ) from exc
         return products
 
-    def prepare_request(self, **kwargs: Any) -> None:
-        """Call ``cdnetworks_prepare_request``; a failure is `PluginError` naming the plugin."""
+    def prepare_request(self, **kwargs: Any) -> bool:
+        """Call ``cdnetworks_prepare_request``; a failure is `PluginError` naming the plugin.
+
+        Returns whether any implementation ran (and so may have changed the request).
+        """
         hook = self.pm.hook.cdnetworks_prepare_request
+        if not hook.get_hookimpls():
+            return False
         try:
             hook(**kwargs)
         except Exception as exc:
@@ -211,6 +216,7 @@ class PluginHost:
                 hook="cdnetworks_prepare_request",
                 action=kwargs.get("action"),
             ) from exc
+        return True
 
     def notify(self, hook_name: str, **kwargs: Any) -> None:
         """Call an observer hook; failures are logged, never raised into the call."""
