@@ -25,7 +25,7 @@ from .config import Timeout, check_endpoint, user_agent
 from .credentials import Credentials, resolve
 from .encoding import build_request_model, encode_json, query_pairs, render
 from .errors import ClientUsageError, ConfigurationError, ValidationError
-from .exchange import aexchange, exchange, sync_pool
+from .exchange import aexchange, async_pool, exchange, sync_pool
 from .options import OPTION_NAMES, ClientOptions
 from .pipeline import CallEnv, CallSpec, Pipeline, Send, Sleep, run_call
 from .plugins.manager import METRICS_PLUGIN, PluginHost
@@ -305,12 +305,7 @@ class Client(_BaseClient):
         self._http = http_client or self._new_pool()
 
     def _new_pool(self) -> httpx.Client:
-        if self._transport is None:
-            return sync_pool()
-        return httpx.Client(
-            transport=self._transport,
-            timeout=None,  # noqa: S113 - timeouts are set per request
-        )
+        return sync_pool(self._transport)
 
     def _pool(self) -> httpx.Client:
         self._check_open()
@@ -411,10 +406,7 @@ class AsyncClient(_BaseClient):
         self._loop: object | None = None
 
     def _new_pool(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(
-            transport=self._transport,
-            timeout=None,  # noqa: S113 - timeouts are set per request
-        )
+        return async_pool(self._transport)
 
     def _pool(self) -> httpx.AsyncClient:
         self._check_open()
