@@ -121,6 +121,8 @@ def test_an_unnamed_path_segment_is_refused_in_one_line_and_nothing_is_written(
     ("overrides", "names"),
     [
         ({"actions": {"NoSuchAction": {"summary": "x"}}}, ["action NoSuchAction"]),
+        # A row paired with a model the last import did not bring in: import again first.
+        ({"rows": {"Resetwidgetnow": "ResetWidget"}}, ["action ResetWidget", "import-go"]),
         ({"actions": {"ListWidgets": {"fields": {"nope": {"ge": 1}}}}}, ["field nope"]),
         (
             {"actions": {"ListWidgets": {"fields": {"colour": {"colour": 1}}}}},
@@ -301,3 +303,28 @@ def test_check_finds_a_hand_edit(widgetbox: Any, project: Path) -> None:
     assert "out of date: products/widgetbox/src/cdnetworks/widgetbox/client.py" in out
     assert run("--root", str(project), "generate")[0] == 0
     assert run("--root", str(project), "generate", "--check")[0] == 0
+
+
+def test_actions_not_covered_are_listed_with_why(widgetbox: Any, project: Path) -> None:
+    page = (project / "docs/reference/widgetbox.md").read_text(encoding="utf-8")
+    summary = (project / "docs/not-covered.md").read_text(encoding="utf-8")
+    for row in ("| Rebootwidget | POST | `/api/widgets/*/reboot` |", "| Resetwidgetnow | POST |"):
+        assert row in page
+    assert "| [widgetbox](reference/widgetbox.md) | Rebootwidget | POST |" in summary
+    # The README's second Listwidgets row (another URI) is listed, not silently dropped.
+    assert "| Listwidgets | GET | `/api/v2/widgets` | a second row for ListWidgets |" in page
+    assert "client.invoke(" in summary
+    assert "(not-covered.md)" in (project / "docs/products.md").read_text(encoding="utf-8")
+
+
+def test_a_field_named_like_a_builtin_gets_another_python_name(project: Path) -> None:
+    run("--root", str(project), "import-go", str(GO_SDK), "--product", "widgetbox")
+    fixed = json.loads(json.dumps(FIX_PATH))
+    fixed["types"] = {
+        "ListWidgetsResponse": {"add": [{"wire": "list", "type": "list[str]"}]},
+    }
+    (project / "products/widgetbox/spec/overrides.json").write_text(json.dumps(fixed))
+    code, out, err = run("--root", str(project), "generate")
+    assert (code, err) == (0, ""), out
+    models = (project / "products/widgetbox/src/cdnetworks/widgetbox/models.py").read_text()
+    assert "    list_: list[str]" in models

@@ -330,3 +330,35 @@ def test_existing_spec_unreadable_exit_2(root: Path, capsys: pytest.CaptureFixtu
     assert err.startswith(f"cdnetworks-codegen: {path}: the existing file is not a spec: ")
     assert len(err.splitlines()) == 1
     assert path.read_text(encoding="utf-8") == '{"product": "widgetbox", "colour": "red"}'
+
+
+def test_reviewed_row_pairs_import_renamed_models(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    overrides = root / "products" / "widgetbox" / "spec" / "overrides.json"
+    overrides.parent.mkdir(parents=True)
+    text = json.dumps({"rows": {"resetwidgetnow": "ResetWidget", "Nosuchrow": "ListWidgets"}})
+    overrides.write_text(text, encoding="utf-8")
+    out = run(root, FIXTURES, capsys)
+    spec = load(root)
+    reset = action(spec, "ResetWidget")  # the Go model's name, on the README row's route
+    assert (reset["method"], reset["path"]) == ("POST", "/api/widgets/*/reset")
+    assert "model without row" not in out
+    assert "no model: Resetwidgetnow" not in out
+    assert "  unused row pair: the overrides pair row 'nosuchrow', which is not unmatched\n" in out
+    assert "widgetbox: 6 actions imported, 2 skipped" in out
+    assert overrides.read_text(encoding="utf-8") == text  # the import never writes overrides
+
+
+def test_row_pair_to_a_model_that_does_not_exist(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    overrides = root / "products" / "widgetbox" / "spec" / "overrides.json"
+    overrides.parent.mkdir(parents=True)
+    overrides.write_text(json.dumps({"rows": {"Rebootwidget": "RebootWidget"}}), encoding="utf-8")
+    out = run(root, FIXTURES, capsys)
+    assert (
+        "  no model: Rebootwidget (README line 15): the overrides pair it with RebootWidget, "
+        "which models.go does not declare\n"
+    ) in out
+    assert all(a["name"] != "RebootWidget" for a in load(root)["actions"])

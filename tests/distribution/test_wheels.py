@@ -251,8 +251,18 @@ print(json.dumps({"discovered": sorted(products()), "clients": found}))
 """
 
 
+#: Products installed alone into a fresh venv each (a venv per product of the whole catalogue would
+#: take most of CI's time): the hand-reviewed ones, the largest, and one whose Go name is misspelt.
+#: Every wheel's contents are still checked above, and ``[all]`` installs every product below.
+INSTALL_SAMPLE = [
+    p
+    for p in PRODUCTS
+    if p in {"imagemanage", "cacherefresh", "fileprefetch", "securitypolicy", "domainconfigurtion"}
+] or PRODUCTS[:3]
+
+
 @pytest.mark.skipif(not PRODUCTS, reason="no product distribution in products/ yet")
-@pytest.mark.parametrize("product", PRODUCTS)
+@pytest.mark.parametrize("product", INSTALL_SAMPLE)
 def test_one_product_registers_through_its_entry_point(
     venv: Venv, wheelhouse: Path, product: str
 ) -> None:

@@ -39,13 +39,19 @@ def _dist(folder: Path) -> Dist:
     return Dist(name, version_file, None if folder == ROOT else f"cdnetworks/{leaf}")
 
 
+#: Workspace members that are the project's own development tools, not part of the SDK users
+#: install (not in ``[all]``, not held to the released distributions' metadata).
+DEV_TOOLS = {"cdnetworks-codegen"}
+
+
 def _members() -> list[Dist]:
-    """The root (the full install) and every workspace member, as the root declares them."""
+    """The root (the full install) and every workspace member the SDK ships, as the root
+    declares them."""
     root = tomllib.loads((ROOT / "pyproject.toml").read_text())
     folders = [ROOT]
     for pattern in root["tool"]["uv"]["workspace"]["members"]:
         folders += sorted(p for p in ROOT.glob(pattern) if (p / "pyproject.toml").exists())
-    return [_dist(f) for f in folders]
+    return [d for d in map(_dist, folders) if d.name not in DEV_TOOLS]
 
 
 DISTS = _members()

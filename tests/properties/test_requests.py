@@ -8,6 +8,7 @@ Any other exception fails the property.
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, unquote
@@ -20,6 +21,8 @@ from hypothesis import strategies as st
 from hypothesis.provisional import urls
 
 from cdnetworks.core import Action, RequestModel, ResponseModel, ValidationError
+from cdnetworks.core.encoding import wire_name
+from cdnetworks.core.errors import BusinessError, DecodeError
 from tests.conftest import ACCESS_KEY, CANARY_SECRET, Mode
 from tests.reference_signer import assert_signed
 
@@ -109,10 +112,16 @@ def _attempt(mode: Mode, recorder: Recorder, fn: Any, *args: Any, **kwargs: Any)
     except ValidationError as exc:
         assert recorder.sent == [], "refused, but only after sending"
         return exc
+    except (BusinessError, DecodeError):
+        # The recorder's one canned answer does not fit every action's response model or
+        # success code; the request, which is what is checked here, went out all the same.
+        pass
     assert len(recorder.sent) == 1
     request = recorder.sent[0]
     assert_signed(request, ACCESS_KEY, CANARY_SECRET)
-    assert set(request.headers.keys()) <= HEADER_NAMES, request.headers
+    # Besides the SDK's own, only the headers the action declares (serviceType, timezone, ...).
+    declared = {wire_name(h).lower() for h in getattr(args[0], "headers", ())} if args else set()
+    assert set(request.headers.keys()) <= HEADER_NAMES | declared, request.headers
     return request
 
 
@@ -337,13 +346,40 @@ WILD = (
 )
 
 
+#: Products whose every action is drawn here; of the rest of the catalogue, a stable sample (every
+#: action is still built, signed and answered once by ``tests/catalogue``).
+EVERY_ACTION = {"imagemanage", "cacherefresh", "fileprefetch"}
+
+
+def _shape(action: Action[Any, Any]) -> tuple[bool, ...]:
+    """What makes an action's request different to build: where its fields travel."""
+    return (
+        action.sends_body,
+        bool(action.query),
+        bool(action.headers),
+        bool(action.path_params),
+        any(not p.isidentifier() for p in action.path_params),
+        bool(action.flags),
+        bool(action.csv),
+    )
+
+
 def _actions() -> Iterator[Action[Any, Any]]:
     from cdnetworks.core import products
 
     yield GET_IMAGE
     yield DELETE_IMAGE
-    for product in products().values():
-        yield from product.actions
+    shapes: set[tuple[bool, ...]] = set()
+    for name, product in sorted(products().items()):
+        if name in EVERY_ACTION:
+            yield from product.actions
+            continue
+        # One action per product (a stable pick) and the first of each request shape.
+        ordered = sorted(product.actions, key=lambda a: zlib.crc32(a.name.encode()))
+        for index, action in enumerate(ordered):
+            if index == 0 or _shape(action) not in shapes:
+                shapes.add(_shape(action))
+                yield action
 
 
 ACTIONS = list(_actions())
@@ -400,7 +436,9 @@ def test_every_action_accepts_or_refuses(
         decoded = msgspec.json.decode(outcome.content)
         assert isinstance(decoded, dict)
         assert set(decoded) <= wire
-        assert raw_query == b""
+        # A body-sending action may declare query fields too (a POST with a query).
+        query = {wire_name(name) for name in action.query or ()}
+        assert {unquote(k) for k, _ in _query_pairs_raw(raw_query)} <= query
     else:
         assert {unquote(k) for k, _ in _query_pairs_raw(raw_query)} <= wire
 

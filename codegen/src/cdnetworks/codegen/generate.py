@@ -26,7 +26,7 @@ from .errors import SpecError
 from .load import ProductModel, load_product, py_name
 from .render_actions import render_actions
 from .render_clients import render_client
-from .render_docs import render_commands_page, render_index, render_reference
+from .render_docs import render_commands_page, render_index, render_not_covered, render_reference
 from .render_models import render_models
 from .render_package import (
     core_requirement,
@@ -222,6 +222,7 @@ def generate(root: Path, names: Sequence[str] | None, *, check: bool, out: TextI
     files.update(_root_files(root, sorted(f.name for f in generated), core_version))
     all_models = models if not names else [load_product(f) for f in generated]
     files[root / "docs" / "products.md"] = render_index(all_models)
+    files[root / "docs" / "not-covered.md"] = render_not_covered(all_models)
     if (root / "codegen").is_dir():
         files[root / "codegen" / "spec.schema.json"] = dump_json(schema())
     files = format_python(root, files)

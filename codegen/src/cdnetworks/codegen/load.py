@@ -37,6 +37,9 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _LIST = re.compile(r"^list\[(.+)\]$")
 _MAP = re.compile(r"^map\[(.+)\]$")
+#: Names a field may not take as they are: a model's annotations are read in the class's
+#: namespace, where a field called ``list`` would hide the builtin ``list[...]`` refers to.
+_RESERVED = {"self", "request", "list", "dict", "str", "int", "float", "bool", "bytes", "msgspec"}
 METHODS = {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"}
 
 
@@ -116,7 +119,7 @@ def py_name(f: Field) -> str:
     name = re.sub(r"_+", "_", name) or "value"
     if name[0].isdigit():
         name = "f_" + name
-    return name + "_" if keyword.iskeyword(name) or name in {"self", "request"} else name
+    return name + "_" if keyword.iskeyword(name) or name in _RESERVED else name
 
 
 def _read(path: Path, kind: type[Any], product: str) -> Any:
@@ -275,6 +278,14 @@ def load_product(folder: Path) -> ProductModel:
         if patched not in known:
             raise SpecError(
                 "overrides patch an action that does not exist", **where, action=patched
+            )
+    for row, model_name in overrides.rows.items():
+        if model_name not in known:
+            raise SpecError(
+                f"overrides pair README row {row!r} with {model_name}, which api.json lacks: "
+                "run cdnetworks-codegen import-go",
+                **where,
+                action=model_name,
             )
     actions: list[ActionModel] = []
     skipped: list[tuple[str, str]] = []

@@ -205,15 +205,73 @@ def render_reference(model: ProductModel) -> str:
     lines.append("")
     for action in model.actions:
         lines += _action(model, action)
-    if model.skipped:
-        lines += ["## Not covered", "", "| action | why |", "|---|---|"]
-        lines += [f"| {name} | {_cell(why)} |" for name, why in model.skipped]
+    uncovered = not_covered(model)
+    if uncovered:
+        lines += ["## Not covered", "", "| action | method | path | why |", "|---|---|---|---|"]
+        lines += [
+            f"| {name} | {method} | `{path}` | {_cell(why)} |"
+            for name, method, path, why in uncovered
+        ]
         lines += [
             "",
-            "Call these with `Client.invoke` (see the reference of `cdnetworks.core`).",
+            "Call these with `Client.invoke`: see [Actions not covered](../not-covered.md).",
             "",
         ]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def not_covered(model: ProductModel) -> list[tuple[str, str, str, str]]:
+    """``(action, method, path, why)`` of every action of the product that is not modelled:
+    those the source lists without a model, and those the overrides skip."""
+    rows = [(u.name, u.method, u.path, u.why) for u in model.spec.not_covered]
+    paths = {a.name: a for a in model.spec.actions}
+    for name, why in model.skipped:
+        action = paths[name]
+        rows.append((name, action.method, action.path, why))
+    return rows
+
+
+_RECIPE = """\
+```python
+# docs: no-run (calls the live API)
+from cdnetworks.core import Client
+
+with Client() as client:  # keys from CDNETWORKS_ACCESS_KEY / CDNETWORKS_SECRET_KEY
+    # domainconfigurtion's Updatedomainsrcinfo: PUT /api/basicconfig/advancedsource/*
+    # The path with its * replaced by the (URL-encoded) value; the body as the API's
+    # documentation gives it.
+    body = {"originConfig": {}}
+    result = client.invoke("PUT", "/api/basicconfig/advancedsource/www.example.com", json=body)
+    print(result.status_code, result.request_id, result.data)
+```
+"""
+
+
+def render_not_covered(models: list[ProductModel]) -> str:
+    """The one page listing every action of every product that has no typed method."""
+    rows = [
+        (model.name, *row)
+        for model in sorted(models, key=lambda m: m.name)
+        for row in not_covered(model)
+    ]
+    lines = [
+        f"<!-- {GENERATED[2:]} -->",
+        "# Actions not covered",
+        "",
+        f"{len(rows)} actions the Go SDK lists have no typed method here, each for the reason "
+        "given. They are still callable with `Client.invoke(method, path, params=..., json=...)`, "
+        "which signs the request like any other call and returns the decoded JSON "
+        "(see the reference of `cdnetworks.core`):",
+        "",
+        _RECIPE,
+        "| product | action | method | path | why |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| [{product}](reference/{product}.md) | {name} | {method} | `{path}` | {_cell(why)} |"
+        for product, name, method, path, why in rows
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def render_index(models: list[ProductModel]) -> str:
@@ -222,7 +280,8 @@ def render_index(models: list[ProductModel]) -> str:
         "# Products",
         "",
         "Every product is its own distribution: install one, or all with "
-        '`pip install "cdnetworks-sdk[all]"`.',
+        '`pip install "cdnetworks-sdk[all]"`. The actions the Go SDK lists without a model '
+        "are in [Actions not covered](not-covered.md).",
         "",
         "| product | Go package | actions | install | reference | API documentation |",
         "|---|---|---|---|---|---|",

@@ -184,6 +184,17 @@ class Action(_Data, kw_only=True):
     paging: Paging | None = None
 
 
+class Uncovered(_Data, kw_only=True):
+    """An action the source lists but the import could not model (no model upstream)."""
+
+    #: The name as the source writes it (``Updatedomainsrcinfo``).
+    name: str
+    method: str
+    #: The path as the source writes it (a ``*`` for each path parameter).
+    path: str
+    why: str
+
+
 class Spec(_Data, kw_only=True):
     """The facts of one product."""
 
@@ -194,6 +205,9 @@ class Spec(_Data, kw_only=True):
     envelope: Envelope | None = None
     actions: list[Action] = msgspec.field(default_factory=list)
     types: dict[str, TypeDef] = msgspec.field(default_factory=dict)
+    #: Actions listed upstream that are not modelled: shown in the docs, callable with
+    #: ``Client.invoke``.
+    not_covered: list[Uncovered] = msgspec.field(default_factory=list)
 
 
 # --- overrides -------------------------------------------------------------------------------
@@ -290,6 +304,10 @@ class Overrides(_Data, kw_only=True):
     #: The ``Product`` constant exported by the package (default: the product name upper-cased).
     constant: str | None = None
     keywords: list[str] = msgspec.field(default_factory=list)
+    #: README rows whose name differs from their model's (a rename or a typo upstream): the
+    #: row's name (without a ``(suffix)``, any case) -> the Go model's action name, which the
+    #: action keeps. ``import-go`` reads this (and nothing else of the overrides) to pair them.
+    rows: dict[str, str] = msgspec.field(default_factory=dict)
     actions: dict[str, ActionPatch] = msgspec.field(default_factory=dict)
     types: dict[str, TypePatch] = msgspec.field(default_factory=dict)
     waiters: list[Waiter] = msgspec.field(default_factory=list)

@@ -16,7 +16,8 @@ ReqT = TypeVar("ReqT")
 RespT = TypeVar("RespT")
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-_PATH_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+#: A placeholder names a wire field, which may hold "-" (``{domain-name}``).
+_PATH_PARAM = re.compile(r"\{([^{}/]+)\}")
 
 
 @dataclass(frozen=True)

@@ -87,11 +87,28 @@ def _gone(root: Path, names: set[str]) -> list[str]:
     return lines
 
 
+class _RowNames(msgspec.Struct):
+    """The one key of ``overrides.json`` an import reads (the rest is the generator's)."""
+
+    rows: dict[str, str] = msgspec.field(default_factory=dict)
+
+
+def _row_names(path: Path, product: str) -> dict[str, str]:
+    """The reviewed pairs of README row and model name of a product, from its overrides."""
+    if not path.is_file():
+        return {}
+    try:
+        return msgspec.json.decode(path.read_bytes(), type=_RowNames).rows
+    except (OSError, msgspec.DecodeError) as exc:
+        raise SpecError(f"cannot read its rows: {exc}", file=str(path), product=product) from exc
+
+
 def _plan(folder: Path, product: str, root: Path) -> _Planned:
     readme, models = folder / _README, folder / _MODELS
     rows = parse_readme(_read(readme, product), str(readme), product)
     parsed = parse_models(_read(models, product), str(models), product)
-    imported = convert(product, rows, parsed, str(models))
+    names = _row_names(root / "products" / product / "spec" / "overrides.json", product)
+    imported = convert(product, rows, parsed, str(models), names)
     text = dump_json(msgspec.to_builtins(imported.spec))
     path = root / "products" / product / "spec" / "api.json"
     found: list[str] = []

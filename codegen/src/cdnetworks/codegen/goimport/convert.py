@@ -19,7 +19,7 @@ import msgspec
 from cdnetworks.core.action import snake_case
 
 from ..errors import SpecError
-from ..spec import Action, Field, Location, Response, Scalar, Spec, TypeDef
+from ..spec import Action, Field, Location, Response, Scalar, Spec, TypeDef, Uncovered
 from .gosource import GoField, Models
 from .readme import Row
 
@@ -283,6 +283,7 @@ def _action_bases(structs: Iterable[str]) -> dict[str, str]:
 
 
 _T = TypeVar("_T")
+_NO_MODEL = "the Go SDK lists it but has no model for it (no request or response fields)"
 
 
 def _closest(name: str, items: list[_T], key: Callable[[_T], str]) -> _T | None:
@@ -295,8 +296,18 @@ def _closest(name: str, items: list[_T], key: Callable[[_T], str]) -> _T | None:
     return best[1] if best is not None and best[0] >= 0.6 else None
 
 
-def convert(product: str, rows: list[Row], models: Models, models_file: str) -> Imported:
-    """The spec of one product; raises `SpecError` for input it cannot read."""
+def convert(
+    product: str,
+    rows: list[Row],
+    models: Models,
+    models_file: str,
+    row_names: dict[str, str] | None = None,
+) -> Imported:
+    """The spec of one product; raises `SpecError` for input it cannot read.
+
+    ``row_names`` pairs README rows whose name differs from their model's (the overrides'
+    ``rows``: row name -> model name); the action keeps the model's name.
+    """
     converter = _Converter(product, models, models_file)
     result = Imported(product, Spec(product=product, go_package=models.package))
     for name, line in models.duplicates:
@@ -307,11 +318,39 @@ def convert(product: str, rows: list[Row], models: Models, models_file: str) -> 
     claimed: dict[str, Row] = {}
     unmatched: list[Row] = []
     actions: list[Action] = []
+    paired = {row.lower(): model for row, model in (row_names or {}).items()}
+    uncovered: list[Uncovered] = []
+    duplicated = {name for name, _ in models.duplicates}
+    used: set[str] = set()
     for row in rows:
         base = bases.get(row.name.lower())
+        if base is None and row.name.lower() in paired:
+            named = paired[row.name.lower()]
+            used.add(row.name.lower())
+            base = bases.get(named.lower())
+            if base is None or base != named or base + "Request" not in models.structs:
+                result.skipped.append(
+                    Problem(
+                        "no model",
+                        f"{row.label} (README line {row.line}): the overrides pair it with "
+                        f"{named}, which models.go does not declare",
+                    )
+                )
+                uncovered.append(
+                    Uncovered(
+                        name=row.label,
+                        method=row.method,
+                        path=row.uri,
+                        why=f"paired with {named}, which has no model",
+                    )
+                )
+                continue
         if base is None:
             unmatched.append(row)
             result.skipped.append(Problem("no model", f"{row.label} (README line {row.line})"))
+            uncovered.append(
+                Uncovered(name=row.label, method=row.method, path=row.uri, why=_NO_MODEL)
+            )
             continue
         if base in claimed:
             result.skipped.append(
@@ -321,12 +360,25 @@ def convert(product: str, rows: list[Row], models: Models, models_file: str) -> 
                     f"{claimed[base].line} ({row.method} {row.uri} not imported)",
                 )
             )
+            why = (
+                f"a second API under the name {base}, whose models the Go SDK declares twice: "
+                "only the first declaration is read"
+                if base + "Request" in duplicated or base + "Response" in duplicated
+                else f"a second row for {base}"
+            )
+            uncovered.append(Uncovered(name=row.label, method=row.method, path=row.uri, why=why))
             continue
         claimed[base] = row
         actions.append(converter.action(row, base))
     # Models no row names: a rename upstream, usually. Guessing the pair is unsafe (similar
     # names are not the same action: Get... is closer to Delete... than to GetSpecified...),
     # so a row is only named as a hint, when it and the model are each other's closest.
+    for row_name in sorted(set(paired) - used):
+        converter.problems.append(
+            Problem(
+                "unused row pair", f"the overrides pair row {row_name!r}, which is not unmatched"
+            )
+        )
     orphans = [
         base
         for base in sorted(set(bases.values()) - set(claimed))
@@ -344,6 +396,7 @@ def convert(product: str, rows: list[Row], models: Models, models_file: str) -> 
         typedef.fields = [msgspec.structs.replace(item, required=False) for item in typedef.fields]
     result.spec.actions = actions
     result.spec.types = converter.types
+    result.spec.not_covered = uncovered
     result.imported = len(actions)
     result.problems = converter.problems
     return result

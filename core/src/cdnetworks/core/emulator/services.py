@@ -117,7 +117,8 @@ class EmulatorRequest:
 
 Handler = Callable[[EmulatorRequest], Any]
 
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+#: A placeholder names a wire field, which may hold "-" (``{domain-name}``).
+_PLACEHOLDER = re.compile(r"\{([^{}/]+)\}")
 
 
 class Route:
@@ -129,9 +130,11 @@ class Route:
         self.handler = handler
         self.name = name
         parts = _PLACEHOLDER.split(template)
-        # split() alternates literal text and placeholder names: escape one, capture the other.
+        # split() alternates literal text and placeholder names: escape one, capture the other
+        # (in a numbered group: a wire name need not be a regex group name).
+        self._names = parts[1::2]
         pattern = "".join(
-            re.escape(part) if i % 2 == 0 else f"(?P<{part}>[^/]+)" for i, part in enumerate(parts)
+            re.escape(part) if i % 2 == 0 else "([^/]+)" for i, part in enumerate(parts)
         )
         self._regex = re.compile(f"^{pattern}$")
 
@@ -139,7 +142,7 @@ class Route:
         found = self._regex.match(raw_path)
         if found is None:
             return None
-        return {k: unquote(v) for k, v in found.groupdict().items()}
+        return {k: unquote(v) for k, v in zip(self._names, found.groups(), strict=True)}
 
     def __repr__(self) -> str:
         return f"Route({self.method} {self.template} -> {self.name})"

@@ -69,13 +69,16 @@ def _examples(t: mi.Type) -> list[Any]:
 
 def sample(t: mi.Type, depth: int = 0) -> Any:
     """A plain value of type ``t`` (wire form), from its examples where they fit."""
-    for example in _examples(t):
+    core = _unwrap(t)
+    # Examples describe a value, or one item of a list: only scalars (or untyped values) take
+    # them as they are, or a text example would stand for a list or an object.
+    scalar = _hint(t) is not object or isinstance(core, mi.AnyType)
+    for example in _examples(t) if scalar else ():
         # Text examples often list alternatives ("0,1"): the first one is tried first.
         for candidate in (str(example).split(",")[0], example):
             value = _fit(t, candidate)
             if value is not None:
                 return value
-    core = _unwrap(t)
     if isinstance(core, mi.LiteralType):
         return core.values[0]
     if isinstance(core, mi.EnumType):
@@ -89,7 +92,9 @@ def sample(t: mi.Type, depth: int = 0) -> Any:
     if isinstance(core, mi.StrType):
         return "x" * max(core.min_length or 0, 1) if core.pattern is None else ""
     if isinstance(core, mi.ListType | mi.SetType | mi.FrozenSetType | mi.VarTupleType):
-        return [] if depth >= MAX_DEPTH else [sample(core.item_type, depth + 1)]
+        # Items one level deeper: a recursive type's list ends empty rather than holding an
+        # object cut short of its required fields.
+        return [] if depth + 1 >= MAX_DEPTH else [sample(core.item_type, depth + 1)]
     if isinstance(core, mi.DictType):
         return {}
     if isinstance(core, mi.StructType):
@@ -98,7 +103,8 @@ def sample(t: mi.Type, depth: int = 0) -> Any:
         return {
             f.encode_name: sample(f.type, depth + 1)
             for f in core.fields
-            if f.name not in ("request_id", "status_code")
+            # A response's request id and status come from the HTTP answer, not its body.
+            if f.required or f.name not in ("request_id", "status_code")
         }
     if isinstance(core, mi.UnionType):
         return sample(next(m for m in core.types if not isinstance(m, mi.NoneType)), depth)
