@@ -29,7 +29,7 @@ class Shell:
 
     def __init__(self) -> None:
         self.emu = Emulator(
-            services=[CacheRefreshService(task_seconds=0.1), FilePrefetchService(task_seconds=0.1)]
+            services=[CacheRefreshService(task_seconds=1.0), FilePrefetchService(task_seconds=1.0)]
         )
         self.sent: list[httpx.Request] = []
         inner = self.emu.transport()
