@@ -40,7 +40,9 @@ def value_for(name: str, t: mi.Type) -> Any:
     first choice of an enumeration, the least number its bounds allow, a URL for URL fields."""
     meta = t if isinstance(t, mi.Metadata) else None
     core = _core(t)
-    for example in (meta.extra_json_schema or {}).get("examples", []) if meta else []:
+    scalar = not isinstance(core, mi.ListType | mi.SetType | mi.FrozenSetType | mi.VarTupleType)
+    examples = (meta.extra_json_schema or {}).get("examples", []) if meta and scalar else []
+    for example in examples:  # a list's example is text listing its items
         candidate = str(example).split(",")[0]  # "a,b,c" lists the alternatives
         try:
             return msgspec.to_builtins(msgspec.convert(candidate, type=_python(core), strict=False))
@@ -116,7 +118,8 @@ def test_action_round_trips_through_the_typed_client(
     assert isinstance(answer, action.response)
     (exchange,) = emu.exchanges
     # Signed correctly (the emulator checks like the gateway: a bad signature is a 401).
-    assert (exchange.action, exchange.method, exchange.status) == (action.name, action.method, 200)
+    assert (exchange.action, exchange.method) == (action.name, action.method)
+    assert 200 <= exchange.status < 300  # 204 for an action answering without a body
     assert exchange.account == emu.access_key
     if action.response_body == "json":
         assert answer.request_id == exchange.request_id

@@ -361,7 +361,21 @@ def _merge_action(
             )
         seen.add(f.wire)
         keyed.append(f)
-    action = msgspec.structs.replace(action, request=keyed)
+    # A path placeholder cannot be left out: its field is required whatever upstream says.
+    placeholders = set(_PLACEHOLDER.findall(action.path))
+    keyed = [
+        msgspec.structs.replace(f, required=True)
+        if f.wire in placeholders and not f.required
+        else f
+        for f in keyed
+    ]
+    # The request id is the core's (``request_id`` on every answer), never a declared header.
+    headers = [h for h in action.response.headers if h.wire.lower() != "x-cnc-request-id"]
+    action = msgspec.structs.replace(
+        action,
+        request=keyed,
+        response=msgspec.structs.replace(action.response, headers=headers),
+    )
     request_class = f"{action.name}Request"
     type_patch = overrides.types.get(request_class)
     return ActionModel(

@@ -694,10 +694,7 @@ GET_BASIC_CONFIGURATION_OF_DOMAIN: Action[
     product=PRODUCT,
     summary="GetBasicConfigurationOfDomain: GET /api/domain/{domain-name}.",
     envelope=Envelope(code="code", message="message", success=("0", "200")),
-    response_headers={
-        "x_cnc_request_id": "x-cnc-request-id",
-        "x_cnc_deploy_version": "x-cnc-deploy-version",
-    },
+    response_headers={"x_cnc_deploy_version": "x-cnc-deploy-version"},
 )
 """GetBasicConfigurationOfDomain: ``GET /api/domain/{domain-name}``."""
 
@@ -804,7 +801,6 @@ EDIT_ACCESS_SPEED_LIMIT: Action[EditAccessSpeedLimitRequest, EditAccessSpeedLimi
     query=(),
     body=("access-speed-rules",),
     envelope=Envelope(code="code", message="message", success=("0", "200")),
-    response_headers={"x_cnc_request_id": "x-cnc-request-id"},
 )
 """EditAccessSpeedLimit: ``POST /api/config/accessspeed/{domain-name}``."""
 
@@ -1015,7 +1011,6 @@ BATCH_UPDATE_DOMAIN_CERT_CONFIG: Action[
     query=(),
     body=("certificateId", "domainNames"),
     envelope=Envelope(code="code", message="message", success=("0", "200")),
-    response_headers={"x_cnc_request_id": "x-cnc-request-id"},
 )
 """BatchUpdateDomainCertConfig: ``PUT /api/config/certificate/batch``."""
 

@@ -1452,7 +1452,6 @@ class GetBasicConfigurationOfDomainResponse(ResponseModel, kw_only=True):
     publish_points: GetBasicConfigurationOfDomainResponsePublishPoints | None = msgspec.field(
         default=None, name="publish-points"
     )
-    x_cnc_request_id: str | None = None
     x_cnc_deploy_version: str | None = None
 
 
@@ -1559,7 +1558,6 @@ class EditAccessSpeedLimitResponse(ResponseModel, kw_only=True):
 
     code: str | int | None = None
     message: str | None = None
-    x_cnc_request_id: str | None = None
 
 
 class EditAccessSpeedLimitRequestAccessSpeedRules(ItemModel, kw_only=True):
@@ -1802,7 +1800,6 @@ class BatchUpdateDomainCertConfigResponse(ResponseModel, kw_only=True):
 
     code: str | int | None = None
     message: str | None = None
-    x_cnc_request_id: str | None = None
 
 
 class BatchUpdateApiDomainForWplusResponseDataSuccessDomains(ItemModel, kw_only=True):
@@ -2080,13 +2077,13 @@ class UpdateCompressionConfigRequest(RequestModel, kw_only=True):
     compression_settings: UpdateCompressionConfigRequestCompressionSettings = msgspec.field(
         name="compression-settings"
     )
-    domain_name: str | None = msgspec.field(default=None, name="domain-name")
+    domain_name: str = msgspec.field(name="domain-name")
 
 
 class QueryCompressionConfigRequest(RequestModel, kw_only=True):
     """The arguments of QueryCompressionConfig (``GET /api/config/compresssetting/{domain-name}``)."""
 
-    domain_name: str | None = msgspec.field(default=None, name="domain-name")
+    domain_name: str = msgspec.field(name="domain-name")
 
 
 class QueryHttpCodeCasheConfigRequest(RequestModel, kw_only=True):
@@ -2126,7 +2123,7 @@ class EditQueryStringUrlConfigRequest(RequestModel, kw_only=True):
 class QueryQueryStringUrlConfigRequest(RequestModel, kw_only=True):
     """The arguments of QueryQueryStringUrlConfig (``GET /api/config/querystring/{domain-name}``)."""
 
-    domain_name: str | None = msgspec.field(default=None, name="domain-name")
+    domain_name: str = msgspec.field(name="domain-name")
 
 
 class EditHttpCodeCacheRequest(RequestModel, kw_only=True):
@@ -2142,7 +2139,7 @@ class EditHttpCodeCacheRequest(RequestModel, kw_only=True):
 class QueryAmazonS3AuthorizationConfigRequest(RequestModel, kw_only=True):
     """The arguments of QueryAmazonS3AuthorizationConfig (``GET /api/config/amazons3access/{domain-name}``)."""
 
-    domain_name: str | None = msgspec.field(default=None, name="domain-name")
+    domain_name: str = msgspec.field(name="domain-name")
 
 
 class UpdateAmazonS3AuthorizationConfigRequest(RequestModel, kw_only=True):
@@ -2194,7 +2191,7 @@ class EditWebsocketConfigRequest(RequestModel, kw_only=True):
     """The arguments of EditWebsocketConfig (``PUT /api/config/websocket/{domain-name}``)."""
 
     websocket_switch: EditWebsocketConfigRequestWebsocketSwitch
-    domain_name: str | None = msgspec.field(default=None, name="domain-name")
+    domain_name: str = msgspec.field(name="domain-name")
 
 
 class QueryWebsocketConfigRequest(RequestModel, kw_only=True):
@@ -2236,7 +2233,7 @@ class EditLivestreamingTimestampAntihotlinkingConfigRequest(RequestModel, kw_onl
     timestamp_visit_control_rules: list[
         EditLivestreamingTimestampAntihotlinkingConfigRequestTimestampVisitControlRules
     ]
-    domain_name: str | None = msgspec.field(default=None, name="domain-name")
+    domain_name: str = msgspec.field(name="domain-name")
 
 
 class GetBasicConfigurationOfDomainRequest(RequestModel, kw_only=True):

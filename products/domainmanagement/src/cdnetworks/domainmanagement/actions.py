@@ -236,7 +236,6 @@ QUERY_API_DOMAIN_LIST_SERVICE: Action[
     product=PRODUCT,
     summary="QueryApiDomainListService: GET /api/domain.",
     envelope=Envelope(code="code", message="message", success=("0", "200")),
-    response_headers={"x_cnc_request_id": "x-cnc-request-id"},
 )
 """QueryApiDomainListService: ``GET /api/domain``."""
 
@@ -331,7 +330,6 @@ GET_PAGING_DOMAIN_LIST: Action[GetPagingDomainListRequest, GetPagingDomainListRe
         "status",
     ),
     envelope=Envelope(code="code", message="message", success=("0", "200")),
-    response_headers={"x_cnc_request_id": "x-cnc-request-id"},
 )
 """GetPagingDomainList: ``POST /api/domain/list``."""
 

@@ -488,7 +488,6 @@ class QueryApiDomainListServiceResponse(ResponseModel, kw_only=True):
     domain_list: list[QueryApiDomainListServiceResponseDomainList] = msgspec.field(
         default_factory=list, name="domain-list"
     )
-    x_cnc_request_id: str | None = None
 
 
 class AddDomainAliasResponseDataDomains(ItemModel, kw_only=True):
@@ -585,7 +584,6 @@ class GetPagingDomainListResponse(ResponseModel, kw_only=True):
     page_number: int | None = None
     page_size: int | None = None
     result_list: list[GetPagingDomainListResponseResultList] = msgspec.field(default_factory=list)
-    x_cnc_request_id: str | None = None
 
 
 class QueryCustomerAnycastIPForWplusAnycastIPDetail(ItemModel, kw_only=True):
@@ -868,7 +866,7 @@ class UpdateChangeServerRequest(RequestModel, kw_only=True):
     change_servers: list[UpdateChangeServerRequestChangeServers] = msgspec.field(
         name="change-servers"
     )
-    domain_name: str | None = msgspec.field(default=None, name="domain-name")
+    domain_name: str = msgspec.field(name="domain-name")
 
 
 class QueryChangeServerRequest(RequestModel, kw_only=True):
