@@ -119,6 +119,7 @@ def test_action_round_trips_through_the_typed_client(
     (exchange,) = emu.exchanges
     # Signed correctly (the emulator checks like the gateway: a bad signature is a 401).
     assert (exchange.action, exchange.method) == (action.name, action.method)
+    assert exchange.status is not None
     assert 200 <= exchange.status < 300  # 204 for an action answering without a body
     assert exchange.account == emu.access_key
     if action.response_body == "json":
