@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         default=[],
         metavar="NAME",
-        help="check this module's import time above the core's (repeatable)",
+        help="check this import above the core's and httpx's: module or module:Name (repeatable)",
     )
     args = parser.parse_args(argv)
     os.environ["CDNETWORKS_BENCH_SERVER"] = args.server

@@ -10,7 +10,7 @@ import pytest
 import respx
 
 import cdnetworks.core
-from cdnetworks.core import AsyncClient, Client, ConfigurationError
+from cdnetworks.core import AsyncClient, Client, ConfigurationError, DeferredProduct
 from cdnetworks.imagemanage import (
     ACTIONS,
     IMAGEMANAGE,
@@ -65,7 +65,12 @@ def test_the_entry_point_registers_the_product() -> None:
 def test_the_hook_registers_exactly_the_product() -> None:
     registered: list[Any] = []
     cdnetworks_register_products(registered.append)
-    assert registered == [IMAGEMANAGE]
+    assert len(registered) == 1
+    entry = registered[0]
+    # Named and described without importing it; the product itself is loaded on first use.
+    assert isinstance(entry, DeferredProduct)
+    assert (entry.name, entry.summary) == ("imagemanage", IMAGEMANAGE.summary)
+    assert entry.load() is IMAGEMANAGE
 
 
 def test_core_client_product_goes_through_the_entry_point(

@@ -11,7 +11,6 @@ import argparse
 import inspect
 import re
 import textwrap
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -196,8 +195,3 @@ def add_product(subparsers: Any, product: Product) -> None:
         _late_globals(sub)
         wants = "progress" in inspect.signature(method).parameters
         sub.set_defaults(_run=MethodCommand(product, name, options, wants))
-
-
-def add_products(subparsers: Any, products: Mapping[str, Product]) -> None:
-    for name in sorted(products):
-        add_product(subparsers, products[name])

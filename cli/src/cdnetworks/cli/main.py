@@ -86,17 +86,28 @@ def _builtins(subparsers: Any) -> None:
     add_emulator_command(subparsers)
 
 
-def build_parser(plugins: Iterable[object] = ()) -> argparse.ArgumentParser:
-    """The whole command tree: every installed product (and ``plugins``) and the built-ins."""
+def build_parser(
+    plugins: Iterable[object] = (), *, only: str | None = None
+) -> argparse.ArgumentParser:
+    """The command tree: every installed product (and ``plugins``) and the built-ins.
+
+    With ``only`` naming a product, that product's commands are built and the others are
+    named with their summaries, unimported: ``cdnetworks <product> ...`` imports one product.
+    """
     from cdnetworks.core import products as discover_products
 
-    from .commands import add_products
+    from .commands import add_product
 
     parser = _top_parser()
     subparsers = parser.add_subparsers(
         dest="_product", metavar="COMMAND", required=True, parser_class=CliParser
     )
-    add_products(subparsers, discover_products(plugins=tuple(plugins)))
+    products = discover_products(plugins=tuple(plugins))
+    for name in sorted(products):
+        if only is None or name == only or only not in products:
+            add_product(subparsers, products[name])
+        else:
+            subparsers.add_parser(name, help=products.summary(name))
     _builtins(subparsers)
     return parser
 
@@ -117,6 +128,19 @@ def _light_parser() -> argparse.ArgumentParser:
 
 
 _VALUED = frozenset(f for o in GLOBAL_OPTIONS if o.takes_value for f in o.flags)
+
+
+def _command_named(argv: Sequence[str]) -> str | None:
+    """The first argument that is not a global option or its value: the command asked for."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in _VALUED:
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
 
 
 def _top_level_only(argv: Sequence[str]) -> bool:
@@ -250,7 +274,7 @@ def _main(
 ) -> int:
     check_arguments(argv)
     light = not plugins and _top_level_only(argv)
-    parser = _light_parser() if light else build_parser(plugins)
+    parser = _light_parser() if light else build_parser(plugins, only=_command_named(argv))
     if isinstance(parser, CliParser):
         parser.check_leading_options(argv)
     abbreviation_warnings()  # nothing left from an earlier run in this process

@@ -43,6 +43,7 @@ from .plugins.manager import PLUGINS_GROUP, PRODUCTS_GROUP, refresh_entry_points
 from .plugins.markers import hookimpl, hookspec
 from .plugins.metrics_plugin import MetricsCollector
 from .ratelimit import RateLimiter
+from .registry import DeferredProduct, ProductRegistry
 from .retry import RetryPolicy, RetryQuota
 from .signing import AkskAuth, Clock
 
@@ -68,12 +69,14 @@ __all__ = [
     "Credentials",
     "CredentialsError",
     "DecodeError",
+    "DeferredProduct",
     "LoggingPlugin",
     "MetricsCollector",
     "NotFoundError",
     "PermissionDeniedError",
     "PluginError",
     "Product",
+    "ProductRegistry",
     "ProtocolError",
     "RateLimiter",
     "RequestDraft",

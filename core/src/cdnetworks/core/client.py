@@ -6,18 +6,16 @@ asks to send and sleeps when it asks to sleep.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import os
 import re
+import sys
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import anyio
-import anyio.lowlevel
 import httpx
 
 from .action import IDEMPOTENT_METHODS, Action, Product
@@ -31,6 +29,7 @@ from .pipeline import CallEnv, CallSpec, Pipeline, Send, Sleep, run_call
 from .plugins.manager import METRICS_PLUGIN, PluginHost
 from .plugins.metrics_plugin import MetricsCollector
 from .ratelimit import RateLimiter
+from .registry import ProductRegistry
 from .response import decode_any, typed_decoder
 from .retry import RetryPolicy, RetryQuota
 from .signing import AkskAuth, check_header
@@ -195,8 +194,9 @@ class _BaseClient:
         return plugin if isinstance(plugin, MetricsCollector) else None
 
     @property
-    def products(self) -> Mapping[str, Product]:
-        """Products registered through ``cdnetworks.products`` entry points or plugins."""
+    def products(self) -> ProductRegistry:
+        """Products registered through ``cdnetworks.products`` entry points or plugins; each is
+        imported when it is first looked up."""
         return self._plugins.products
 
     def _product(self, name: str) -> Product:
@@ -440,7 +440,7 @@ class AsyncClient(_BaseClient):
                             effect.deadline,
                         )
                     elif isinstance(effect, Sleep):
-                        await anyio.sleep(effect.seconds)
+                        await async_sleep(effect.seconds)
                         reply = None
                 except BaseException as exc:
                     # A cancelled task: the pipeline finishes its hooks, then re-raises.
@@ -523,10 +523,23 @@ def _max_response_bytes(value: object) -> int:
 
 def _current_loop() -> object:
     """The running event loop (asyncio), or anyio's token for it (any backend)."""
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return anyio.lowlevel.current_token()
+    # Looked up, not imported: no asyncio loop can run before something imported asyncio,
+    # and ``import cdnetworks.core`` stays free of the event loop machinery.
+    asyncio = sys.modules.get("asyncio")
+    if asyncio is not None:
+        try:
+            return asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+    import anyio.lowlevel
+
+    return anyio.lowlevel.current_token()
+
+
+async def async_sleep(seconds: float) -> None:
+    import anyio  # imported by the first async wait, not by ``import cdnetworks.core``
+
+    await anyio.sleep(seconds)
 
 
 def _names(kind: type | tuple[type, ...]) -> str:

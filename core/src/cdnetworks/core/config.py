@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import math
-import platform
 import socket
+import sys
 from dataclasses import dataclass
 
 import httpx
@@ -131,10 +131,11 @@ def check_endpoint(endpoint: str, *, allow_insecure_http: bool = False) -> httpx
     return url
 
 
+#: What ``platform.python_version()`` gives, without importing ``platform`` for it.
+_PYTHON_VERSION = ".".join(map(str, sys.version_info[:3]))
+
+
 def user_agent(suffix: str | None = None) -> str:
     """``cdnetworks-sdk-python/<core version> python/<version> httpx/<version>`` plus a suffix."""
-    ua = (
-        f"cdnetworks-sdk-python/{__version__} "
-        f"python/{platform.python_version()} httpx/{httpx.__version__}"
-    )
+    ua = f"cdnetworks-sdk-python/{__version__} python/{_PYTHON_VERSION} httpx/{httpx.__version__}"
     return f"{ua} {suffix}" if suffix else ua

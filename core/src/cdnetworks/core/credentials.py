@@ -12,7 +12,6 @@ Order of precedence (first match wins), the same for keys and endpoint:
 
 from __future__ import annotations
 
-import configparser
 import logging
 import os
 import re
@@ -21,8 +20,12 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import CredentialsError
+
+if TYPE_CHECKING:
+    import configparser
 
 DEFAULT_ENDPOINT = "https://api.cdnetworks.com"
 DEFAULT_CREDENTIALS_FILE = "~/.cdnetworks/credentials"
@@ -111,6 +114,8 @@ def _warn_if_world_readable(path: Path) -> None:
 
 
 def _read_profile_file(path: Path) -> configparser.ConfigParser:
+    import configparser  # only when a profile file is read
+
     parser = configparser.ConfigParser(interpolation=None, default_section="__no_defaults__")
     _warn_if_world_readable(path)
     try:

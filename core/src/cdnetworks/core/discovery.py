@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from .action import Product
 from .plugins.manager import PluginHost
+from .registry import ProductRegistry
 
 
 def products(
     *, load_entry_points: bool = True, plugins: tuple[object, ...] = ()
-) -> Mapping[str, Product]:
-    """Every product registered through ``cdnetworks.products`` entry points (and ``plugins``)."""
+) -> ProductRegistry:
+    """Every product registered through ``cdnetworks.products`` entry points (and ``plugins``):
+    names and summaries are known at once, a product is imported when it is looked up."""
     return PluginHost(plugins, load_entry_points=load_entry_points).products

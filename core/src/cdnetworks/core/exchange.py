@@ -18,16 +18,13 @@ from __future__ import annotations
 import contextvars
 import time
 import zlib
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import anyio
-import httpcore
 import httpx
 
 #: The monotonic deadline of the call running in this context (thread or task), if any.
-_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+CALL_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
     "cdnetworks_deadline", default=None
 )
 DEADLINE_MESSAGE = "the call's total timeout ran out"
@@ -51,77 +48,6 @@ class TooLarge:
 
 
 Reply = httpx.Response | BrokenBody | TooLarge | Exception
-
-
-def _left(timeout: float | None, exc: type[Exception]) -> float | None:
-    """``timeout`` capped by what the deadline of this context has left; raise once it is gone."""
-    deadline = _DEADLINE.get()
-    if deadline is None:
-        return timeout
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise exc(DEADLINE_MESSAGE)
-    return left if timeout is None else min(timeout, left)
-
-
-class _DeadlineStream(httpcore.NetworkStream):
-    def __init__(self, inner: httpcore.NetworkStream) -> None:
-        self._inner = inner
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, _left(timeout, httpcore.ReadTimeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, _left(timeout, httpcore.WriteTimeout))
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def start_tls(
-        self,
-        ssl_context: Any,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore.NetworkStream:
-        inner = self._inner.start_tls(
-            ssl_context, server_hostname, _left(timeout, httpcore.ConnectTimeout)
-        )
-        return _DeadlineStream(inner)
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
-
-
-class _DeadlineBackend(httpcore.NetworkBackend):
-    def __init__(self, inner: httpcore.NetworkBackend) -> None:
-        self._inner = inner
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        stream = self._inner.connect_tcp(
-            host, port, _left(timeout, httpcore.ConnectTimeout), local_address, socket_options
-        )
-        return _DeadlineStream(stream)
-
-    def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        stream = self._inner.connect_unix_socket(
-            path, _left(timeout, httpcore.ConnectTimeout), socket_options
-        )
-        return _DeadlineStream(stream)
-
-    def sleep(self, seconds: float) -> None:
-        self._inner.sleep(seconds)
 
 
 class _NoCookies(httpx.Cookies):
@@ -175,10 +101,16 @@ def sync_pool(transport: httpx.BaseTransport | None = None) -> httpx.Client:
     """
     if transport is not None:
         return _Pool(transport=transport, timeout=None)
+    # httpcore (and the backend built on it) is imported with the first pool, not by
+    # ``import cdnetworks.core``: httpx itself defers it the same way.
+    import httpcore
+
+    from .deadline_backend import DeadlineBackend
+
     transport = httpx.HTTPTransport()
     pool = transport._pool
     assert isinstance(pool, httpcore.ConnectionPool)
-    pool._network_backend = _DeadlineBackend(pool._network_backend)
+    pool._network_backend = DeadlineBackend(pool._network_backend)
     return _Pool(transport=transport, timeout=None)
 
 
@@ -251,7 +183,7 @@ def exchange(
     deadline: float | None,
 ) -> Reply:
     """Send ``request`` and read its answer (sync)."""
-    token = _DEADLINE.set(deadline)
+    token = CALL_DEADLINE.set(deadline)
     try:
         try:
             response = http.send(request, auth=auth, stream=True)
@@ -275,7 +207,7 @@ def exchange(
         response._content = body.content
         return response
     finally:
-        _DEADLINE.reset(token)
+        CALL_DEADLINE.reset(token)
 
 
 async def aexchange(
@@ -286,6 +218,8 @@ async def aexchange(
     deadline: float | None,
 ) -> Reply:
     """Async twin of `exchange`; the deadline cancels the exchange wherever it is waiting."""
+    import anyio  # with the first async exchange, not with ``import cdnetworks.core``
+
     response: httpx.Response | None = None
     try:
         with anyio.fail_after(None if deadline is None else max(0.0, deadline - time.monotonic())):

@@ -13,10 +13,9 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-import anyio
 import httpx
 
-from .client import AsyncClient, Client
+from .client import AsyncClient, Client, async_sleep
 from .errors import ConfigurationError
 from .options import ClientOptions
 from .paging import Walk
@@ -168,7 +167,7 @@ class AsyncProductClient:
             while True:
                 step = waiter.send(reply)
                 if isinstance(step, Pause):
-                    await anyio.sleep(step.seconds)
+                    await async_sleep(step.seconds)
                     reply = None
                 else:
                     reply = await self.core.call(step.action, step.request)

@@ -33,11 +33,16 @@ if TYPE_CHECKING:
     from ..action import Product
     from ..errors import CdnetworksError
     from ..pipeline import RequestDraft
+    from ..registry import DeferredProduct
 
 
 @hookspec
-def cdnetworks_register_products(register: Callable[[Product], None]) -> None:
-    """Announce products: call ``register(product)`` once per `Product`.
+def cdnetworks_register_products(register: Callable[[Product | DeferredProduct], None]) -> None:
+    """Announce products: call ``register(product)`` once per `Product` or `DeferredProduct`.
+
+    A `DeferredProduct` names the product and where its `Product` lives; the product's modules
+    are imported only when something uses it, so installing many products does not make every
+    client start slower. The generated products register that way.
 
     When: once, when the plugin host starts (client creation, or ``cdnetworks.core.products()``).
     Returns: nothing. A product name registered twice is an error naming both plugins.

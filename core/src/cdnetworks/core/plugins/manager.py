@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Iterable, Mapping
-from importlib.metadata import entry_points
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -17,7 +16,10 @@ from .markers import PROJECT
 from .metrics_plugin import MetricsCollector
 
 if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
+
     from ..action import Product
+    from ..registry import DeferredProduct, ProductRegistry
 
 PRODUCTS_GROUP = "cdnetworks.products"
 PLUGINS_GROUP = "cdnetworks.plugins"
@@ -98,6 +100,14 @@ class HookManager(pluggy.PluginManager):
         return removed
 
 
+def entry_points(group: str) -> Iterable[EntryPoint]:
+    """The installed entry points of ``group``."""
+    # Imported here: a program whose clients load no entry points never pays for it.
+    from importlib.metadata import entry_points as installed
+
+    return installed(group=group)
+
+
 @functools.cache
 def _entry_point_plugins(group: str) -> tuple[tuple[str, object], ...]:
     """Load a group's entry points once per process (scanning metadata costs milliseconds)."""
@@ -161,7 +171,7 @@ class PluginHost:
         self._products_generation = self.pm.generation
 
     @property
-    def products(self) -> Mapping[str, Product]:
+    def products(self) -> ProductRegistry:
         """Products of the plugins registered now: collected again after any (un)registration."""
         if self._products_generation != self.pm.generation:
             generation = self.pm.generation
@@ -172,12 +182,22 @@ class PluginHost:
     def get(self, name: str) -> Any:
         return self.pm.get_plugin(name)
 
-    def _collect_products(self) -> Mapping[str, Product]:
-        products: dict[str, Product] = {}
+    def _collect_products(self) -> ProductRegistry:
+        from ..action import Product
+        from ..registry import DeferredProduct, ProductRegistry
+
+        products: dict[str, Product | DeferredProduct] = {}
         owners: dict[str, str] = {}
         for impl in reversed(self.pm.hook.cdnetworks_register_products.get_hookimpls()):
 
-            def register(product: Product, _owner: str = str(impl.plugin_name)) -> None:
+            def register(
+                product: Product | DeferredProduct, _owner: str = str(impl.plugin_name)
+            ) -> None:
+                if not isinstance(product, Product | DeferredProduct):
+                    raise ConfigurationError(
+                        f"plugin {_owner!r} registered {type(product).__name__}, "
+                        "not a Product or DeferredProduct"
+                    )
                 if product.name in products:
                     raise ConfigurationError(
                         f"product {product.name!r} registered twice: by plugin "
@@ -195,7 +215,7 @@ class PluginHost:
                     f"plugin {impl.plugin_name!r} raised in cdnetworks_register_products: "
                     f"{type(exc).__name__}: {exc}"
                 ) from exc
-        return products
+        return ProductRegistry(products)
 
     def prepare_request(self, **kwargs: Any) -> bool:
         """Call ``cdnetworks_prepare_request``; a failure is `PluginError` naming the plugin.

@@ -7,7 +7,6 @@ attempts, retries, and call latency (count, mean, min, max, p50, p95 over the mo
 
 from __future__ import annotations
 
-import statistics
 import threading
 from collections import Counter, deque
 from dataclasses import dataclass, field
@@ -91,7 +90,7 @@ class MetricsCollector:
                         "mean": s.total_seconds / s.calls if s.calls else 0.0,
                         "min": s.min_seconds if s.calls else 0.0,
                         "max": s.max_seconds,
-                        "p50": statistics.median(recent) if recent else 0.0,
+                        "p50": _median(recent),
                         "p95": recent[min(len(recent) - 1, int(len(recent) * 0.95))]
                         if recent
                         else 0.0,
@@ -102,3 +101,13 @@ class MetricsCollector:
     def reset(self) -> None:
         with self._lock:
             self._stats.clear()
+
+
+def _median(ordered: list[float]) -> float:
+    """The median of sorted figures (``statistics.median`` costs an import of its own)."""
+    if not ordered:
+        return 0.0
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2

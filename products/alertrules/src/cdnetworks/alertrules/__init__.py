@@ -9,38 +9,77 @@ with AlertrulesClient() as client:  # credentials from the environment or ~/.cdn
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import (
-    ACTIONS,
-    CREATE_CLOUD_MONITOR_REAL_TIME_ALARM_RULE,
-    DELETE_CLOUD_MONITOR_REAL_TIME_ALARM_RULE,
-    EDIT_CLOUD_MONITOR_REAL_TIME_ALARM_RULE,
-    QUERY_CLOUD_MONITOR_REAL_TIME_ALARM_RULE,
-)
-from .client import AlertrulesClient, AsyncAlertrulesClient
-from .models import (
-    CreateCloudMonitorRealTimeAlarmRuleRequest,
-    CreateCloudMonitorRealTimeAlarmRuleRequestNotices,
-    CreateCloudMonitorRealTimeAlarmRuleRequestRuleItems,
-    CreateCloudMonitorRealTimeAlarmRuleRequestRuleItemsConditionRules,
-    CreateCloudMonitorRealTimeAlarmRuleResponse,
-    CreateCloudMonitorRealTimeAlarmRuleResponseData,
-    DeleteCloudMonitorRealTimeAlarmRuleRequest,
-    DeleteCloudMonitorRealTimeAlarmRuleResponse,
-    EditCloudMonitorRealTimeAlarmRuleRequest,
-    EditCloudMonitorRealTimeAlarmRuleRequestNotices,
-    EditCloudMonitorRealTimeAlarmRuleRequestRuleItems,
-    EditCloudMonitorRealTimeAlarmRuleRequestRuleItemsConditionRules,
-    EditCloudMonitorRealTimeAlarmRuleResponse,
-    EditCloudMonitorRealTimeAlarmRuleResponseData,
-    QueryCloudMonitorRealTimeAlarmRuleRequest,
-    QueryCloudMonitorRealTimeAlarmRuleResponse,
-    QueryCloudMonitorRealTimeAlarmRuleResponseData,
-    QueryCloudMonitorRealTimeAlarmRuleResponseDataNotices,
-    QueryCloudMonitorRealTimeAlarmRuleResponseDataRuleItems,
-    QueryCloudMonitorRealTimeAlarmRuleResponseDataRuleItemsConditionRules,
-)
-from .plugin import ALERTRULES
+
+if TYPE_CHECKING:
+    from .actions import (
+        ACTIONS,
+        CREATE_CLOUD_MONITOR_REAL_TIME_ALARM_RULE,
+        DELETE_CLOUD_MONITOR_REAL_TIME_ALARM_RULE,
+        EDIT_CLOUD_MONITOR_REAL_TIME_ALARM_RULE,
+        QUERY_CLOUD_MONITOR_REAL_TIME_ALARM_RULE,
+    )
+    from .client import AlertrulesClient, AsyncAlertrulesClient
+    from .models import (
+        CreateCloudMonitorRealTimeAlarmRuleRequest,
+        CreateCloudMonitorRealTimeAlarmRuleRequestNotices,
+        CreateCloudMonitorRealTimeAlarmRuleRequestRuleItems,
+        CreateCloudMonitorRealTimeAlarmRuleRequestRuleItemsConditionRules,
+        CreateCloudMonitorRealTimeAlarmRuleResponse,
+        CreateCloudMonitorRealTimeAlarmRuleResponseData,
+        DeleteCloudMonitorRealTimeAlarmRuleRequest,
+        DeleteCloudMonitorRealTimeAlarmRuleResponse,
+        EditCloudMonitorRealTimeAlarmRuleRequest,
+        EditCloudMonitorRealTimeAlarmRuleRequestNotices,
+        EditCloudMonitorRealTimeAlarmRuleRequestRuleItems,
+        EditCloudMonitorRealTimeAlarmRuleRequestRuleItemsConditionRules,
+        EditCloudMonitorRealTimeAlarmRuleResponse,
+        EditCloudMonitorRealTimeAlarmRuleResponseData,
+        QueryCloudMonitorRealTimeAlarmRuleRequest,
+        QueryCloudMonitorRealTimeAlarmRuleResponse,
+        QueryCloudMonitorRealTimeAlarmRuleResponseData,
+        QueryCloudMonitorRealTimeAlarmRuleResponseDataNotices,
+        QueryCloudMonitorRealTimeAlarmRuleResponseDataRuleItems,
+        QueryCloudMonitorRealTimeAlarmRuleResponseDataRuleItemsConditionRules,
+    )
+    from .product import ALERTRULES
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "CREATE_CLOUD_MONITOR_REAL_TIME_ALARM_RULE": ".actions",
+    "DELETE_CLOUD_MONITOR_REAL_TIME_ALARM_RULE": ".actions",
+    "EDIT_CLOUD_MONITOR_REAL_TIME_ALARM_RULE": ".actions",
+    "QUERY_CLOUD_MONITOR_REAL_TIME_ALARM_RULE": ".actions",
+    "AlertrulesClient": ".client",
+    "AsyncAlertrulesClient": ".client",
+    "ALERTRULES": ".product",
+    "CreateCloudMonitorRealTimeAlarmRuleRequest": ".models",
+    "CreateCloudMonitorRealTimeAlarmRuleRequestNotices": ".models",
+    "CreateCloudMonitorRealTimeAlarmRuleRequestRuleItems": ".models",
+    "CreateCloudMonitorRealTimeAlarmRuleRequestRuleItemsConditionRules": ".models",
+    "CreateCloudMonitorRealTimeAlarmRuleResponse": ".models",
+    "CreateCloudMonitorRealTimeAlarmRuleResponseData": ".models",
+    "DeleteCloudMonitorRealTimeAlarmRuleRequest": ".models",
+    "DeleteCloudMonitorRealTimeAlarmRuleResponse": ".models",
+    "EditCloudMonitorRealTimeAlarmRuleRequest": ".models",
+    "EditCloudMonitorRealTimeAlarmRuleRequestNotices": ".models",
+    "EditCloudMonitorRealTimeAlarmRuleRequestRuleItems": ".models",
+    "EditCloudMonitorRealTimeAlarmRuleRequestRuleItemsConditionRules": ".models",
+    "EditCloudMonitorRealTimeAlarmRuleResponse": ".models",
+    "EditCloudMonitorRealTimeAlarmRuleResponseData": ".models",
+    "QueryCloudMonitorRealTimeAlarmRuleRequest": ".models",
+    "QueryCloudMonitorRealTimeAlarmRuleResponse": ".models",
+    "QueryCloudMonitorRealTimeAlarmRuleResponseData": ".models",
+    "QueryCloudMonitorRealTimeAlarmRuleResponseDataNotices": ".models",
+    "QueryCloudMonitorRealTimeAlarmRuleResponseDataRuleItems": ".models",
+    "QueryCloudMonitorRealTimeAlarmRuleResponseDataRuleItemsConditionRules": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

@@ -9,24 +9,55 @@ with AppmanageClient() as client:  # credentials from the environment or ~/.cdne
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import ACTIONS, ADD_DEBUG_FINGERPRINT, CREATE_APP, DELETE_APP, GET_APP
-from .client import AppmanageClient, AsyncAppmanageClient
-from .models import (
-    AddDebugFingerprintRequest,
-    AddDebugFingerprintRequestDebugFingerprintList,
-    AddDebugFingerprintResponse,
-    CreateAppRequest,
-    CreateAppRequestDebugFingerprintList,
-    CreateAppResponse,
-    DeleteAppRequest,
-    DeleteAppResponse,
-    GetAppRequest,
-    GetAppResponse,
-    GetAppResponseData,
-    GetAppResponseDataAppList,
-)
-from .plugin import APPMANAGE
+
+if TYPE_CHECKING:
+    from .actions import ACTIONS, ADD_DEBUG_FINGERPRINT, CREATE_APP, DELETE_APP, GET_APP
+    from .client import AppmanageClient, AsyncAppmanageClient
+    from .models import (
+        AddDebugFingerprintRequest,
+        AddDebugFingerprintRequestDebugFingerprintList,
+        AddDebugFingerprintResponse,
+        CreateAppRequest,
+        CreateAppRequestDebugFingerprintList,
+        CreateAppResponse,
+        DeleteAppRequest,
+        DeleteAppResponse,
+        GetAppRequest,
+        GetAppResponse,
+        GetAppResponseData,
+        GetAppResponseDataAppList,
+    )
+    from .product import APPMANAGE
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "ADD_DEBUG_FINGERPRINT": ".actions",
+    "CREATE_APP": ".actions",
+    "DELETE_APP": ".actions",
+    "GET_APP": ".actions",
+    "AppmanageClient": ".client",
+    "AsyncAppmanageClient": ".client",
+    "APPMANAGE": ".product",
+    "AddDebugFingerprintRequest": ".models",
+    "AddDebugFingerprintRequestDebugFingerprintList": ".models",
+    "AddDebugFingerprintResponse": ".models",
+    "CreateAppRequest": ".models",
+    "CreateAppRequestDebugFingerprintList": ".models",
+    "CreateAppResponse": ".models",
+    "DeleteAppRequest": ".models",
+    "DeleteAppResponse": ".models",
+    "GetAppRequest": ".models",
+    "GetAppResponse": ".models",
+    "GetAppResponseData": ".models",
+    "GetAppResponseDataAppList": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

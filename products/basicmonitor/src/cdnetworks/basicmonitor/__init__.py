@@ -9,18 +9,40 @@ with BasicmonitorClient() as client:  # credentials from the environment or ~/.c
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import ACTIONS, VMP_QUERY_SERVER_METRIC
-from .client import AsyncBasicmonitorClient, BasicmonitorClient
-from .models import (
-    VMPQueryServerMetricBandwidth,
-    VMPQueryServerMetricCpu,
-    VMPQueryServerMetricMem,
-    VMPQueryServerMetricRequest,
-    VMPQueryServerMetricResponse,
-    VMPQueryServerMetricServer,
-)
-from .plugin import BASICMONITOR
+
+if TYPE_CHECKING:
+    from .actions import ACTIONS, VMP_QUERY_SERVER_METRIC
+    from .client import AsyncBasicmonitorClient, BasicmonitorClient
+    from .models import (
+        VMPQueryServerMetricBandwidth,
+        VMPQueryServerMetricCpu,
+        VMPQueryServerMetricMem,
+        VMPQueryServerMetricRequest,
+        VMPQueryServerMetricResponse,
+        VMPQueryServerMetricServer,
+    )
+    from .product import BASICMONITOR
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "VMP_QUERY_SERVER_METRIC": ".actions",
+    "AsyncBasicmonitorClient": ".client",
+    "BasicmonitorClient": ".client",
+    "BASICMONITOR": ".product",
+    "VMPQueryServerMetricBandwidth": ".models",
+    "VMPQueryServerMetricCpu": ".models",
+    "VMPQueryServerMetricMem": ".models",
+    "VMPQueryServerMetricRequest": ".models",
+    "VMPQueryServerMetricResponse": ".models",
+    "VMPQueryServerMetricServer": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

@@ -9,15 +9,34 @@ with BillingsystemClient() as client:  # credentials from the environment or ~/.
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import ACTIONS, QUERY_BILLING_DETAILS_OF_COMPUTING_SERVICE
-from .client import AsyncBillingsystemClient, BillingsystemClient
-from .models import (
-    QueryBillingDetailsOfComputingServiceRequest,
-    QueryBillingDetailsOfComputingServiceResponse,
-    QueryBillingDetailsOfComputingServiceResponseServers,
-)
-from .plugin import BILLINGSYSTEM
+
+if TYPE_CHECKING:
+    from .actions import ACTIONS, QUERY_BILLING_DETAILS_OF_COMPUTING_SERVICE
+    from .client import AsyncBillingsystemClient, BillingsystemClient
+    from .models import (
+        QueryBillingDetailsOfComputingServiceRequest,
+        QueryBillingDetailsOfComputingServiceResponse,
+        QueryBillingDetailsOfComputingServiceResponseServers,
+    )
+    from .product import BILLINGSYSTEM
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "QUERY_BILLING_DETAILS_OF_COMPUTING_SERVICE": ".actions",
+    "AsyncBillingsystemClient": ".client",
+    "BillingsystemClient": ".client",
+    "BILLINGSYSTEM": ".product",
+    "QueryBillingDetailsOfComputingServiceRequest": ".models",
+    "QueryBillingDetailsOfComputingServiceResponse": ".models",
+    "QueryBillingDetailsOfComputingServiceResponseServers": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

@@ -9,39 +9,79 @@ with CacertificatemanagementClient() as client:  # credentials from the environm
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import (
-    ACTIONS,
-    ASSOCIATE_DOMAIN_WITH_CA_CERTIFICATE,
-    CREATE_A_CA_CERTIFICATE,
-    DELETE_A_CA_CERTIFICATE,
-    DISASSOCIATE_DOMAIN_WITH_CA_CERTIFICATE,
-    GET_CA_CERTIFICATE,
-    LIST_CA_CERTIFICATES,
-    UPDATE_A_CA_CERTIFICATE,
-)
-from .client import AsyncCacertificatemanagementClient, CacertificatemanagementClient
-from .models import (
-    AssociateDomainWithCaCertificateRequest,
-    AssociateDomainWithCaCertificateResponse,
-    CreateACaCertificateRequest,
-    CreateACaCertificateResponse,
-    DeleteACaCertificateRequest,
-    DeleteACaCertificateResponse,
-    DisassociateDomainWithCaCertificateRequest,
-    DisassociateDomainWithCaCertificateResponse,
-    GetCaCertificateRequest,
-    GetCaCertificateResponse,
-    GetCaCertificateResponseData,
-    ListCaCertificatesRequest,
-    ListCaCertificatesResponse,
-    ListCaCertificatesResponseCertificates,
-    ListCaCertificatesResponseCertificatesRelatedDomainList,
-    ListCaCertificatesResponsePageInfo,
-    UpdateACaCertificateRequest,
-    UpdateACaCertificateResponse,
-)
-from .plugin import CACERTIFICATEMANAGEMENT
+
+if TYPE_CHECKING:
+    from .actions import (
+        ACTIONS,
+        ASSOCIATE_DOMAIN_WITH_CA_CERTIFICATE,
+        CREATE_A_CA_CERTIFICATE,
+        DELETE_A_CA_CERTIFICATE,
+        DISASSOCIATE_DOMAIN_WITH_CA_CERTIFICATE,
+        GET_CA_CERTIFICATE,
+        LIST_CA_CERTIFICATES,
+        UPDATE_A_CA_CERTIFICATE,
+    )
+    from .client import AsyncCacertificatemanagementClient, CacertificatemanagementClient
+    from .models import (
+        AssociateDomainWithCaCertificateRequest,
+        AssociateDomainWithCaCertificateResponse,
+        CreateACaCertificateRequest,
+        CreateACaCertificateResponse,
+        DeleteACaCertificateRequest,
+        DeleteACaCertificateResponse,
+        DisassociateDomainWithCaCertificateRequest,
+        DisassociateDomainWithCaCertificateResponse,
+        GetCaCertificateRequest,
+        GetCaCertificateResponse,
+        GetCaCertificateResponseData,
+        ListCaCertificatesRequest,
+        ListCaCertificatesResponse,
+        ListCaCertificatesResponseCertificates,
+        ListCaCertificatesResponseCertificatesRelatedDomainList,
+        ListCaCertificatesResponsePageInfo,
+        UpdateACaCertificateRequest,
+        UpdateACaCertificateResponse,
+    )
+    from .product import CACERTIFICATEMANAGEMENT
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "ASSOCIATE_DOMAIN_WITH_CA_CERTIFICATE": ".actions",
+    "CREATE_A_CA_CERTIFICATE": ".actions",
+    "DELETE_A_CA_CERTIFICATE": ".actions",
+    "DISASSOCIATE_DOMAIN_WITH_CA_CERTIFICATE": ".actions",
+    "GET_CA_CERTIFICATE": ".actions",
+    "LIST_CA_CERTIFICATES": ".actions",
+    "UPDATE_A_CA_CERTIFICATE": ".actions",
+    "AsyncCacertificatemanagementClient": ".client",
+    "CacertificatemanagementClient": ".client",
+    "CACERTIFICATEMANAGEMENT": ".product",
+    "AssociateDomainWithCaCertificateRequest": ".models",
+    "AssociateDomainWithCaCertificateResponse": ".models",
+    "CreateACaCertificateRequest": ".models",
+    "CreateACaCertificateResponse": ".models",
+    "DeleteACaCertificateRequest": ".models",
+    "DeleteACaCertificateResponse": ".models",
+    "DisassociateDomainWithCaCertificateRequest": ".models",
+    "DisassociateDomainWithCaCertificateResponse": ".models",
+    "GetCaCertificateRequest": ".models",
+    "GetCaCertificateResponse": ".models",
+    "GetCaCertificateResponseData": ".models",
+    "ListCaCertificatesRequest": ".models",
+    "ListCaCertificatesResponse": ".models",
+    "ListCaCertificatesResponseCertificates": ".models",
+    "ListCaCertificatesResponseCertificatesRelatedDomainList": ".models",
+    "ListCaCertificatesResponsePageInfo": ".models",
+    "UpdateACaCertificateRequest": ".models",
+    "UpdateACaCertificateResponse": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

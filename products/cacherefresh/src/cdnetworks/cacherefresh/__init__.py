@@ -9,42 +9,87 @@ with CacheRefreshClient() as client:  # credentials from the environment or ~/.c
 ```
 """
 
-from cdnetworks.core.paging import PaginationError
-from cdnetworks.core.waiters import Progress, WaiterError, WaitFailedError, WaitTimeoutError
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
 
 from ._version import __version__
-from .actions import (
-    ACTIONS,
-    GET_PREFETCH_QUOTA,
-    GET_PURGE_QUOTA,
-    GET_PURGE_STATUS,
-    PURGE,
-    PURGE_FILE_WITH_TAG,
-    PURGE_URLS_MATCHING_REGEX,
-    QUERY_PURGE_LIMIT,
-    QUERY_PURGE_RESIDUALS,
-)
-from .client import AsyncCacheRefreshClient, CacheRefreshClient
-from .models import (
-    GetPrefetchQuotaRequest,
-    GetPrefetchQuotaResponse,
-    GetPurgeQuotaRequest,
-    GetPurgeQuotaResponse,
-    GetPurgeStatusRequest,
-    GetPurgeStatusResponse,
-    PurgeFileWithTagRequest,
-    PurgeFileWithTagResponse,
-    PurgeRequest,
-    PurgeResponse,
-    PurgeTaskDetail,
-    PurgeUrlsMatchingRegexRequest,
-    PurgeUrlsMatchingRegexResponse,
-    QueryPurgeLimitRequest,
-    QueryPurgeLimitResponse,
-    QueryPurgeResidualsRequest,
-    QueryPurgeResidualsResponse,
-)
-from .plugin import CACHEREFRESH
+
+if TYPE_CHECKING:
+    from cdnetworks.core.paging import PaginationError
+    from cdnetworks.core.waiters import Progress, WaiterError, WaitFailedError, WaitTimeoutError
+
+    from .actions import (
+        ACTIONS,
+        GET_PREFETCH_QUOTA,
+        GET_PURGE_QUOTA,
+        GET_PURGE_STATUS,
+        PURGE,
+        PURGE_FILE_WITH_TAG,
+        PURGE_URLS_MATCHING_REGEX,
+        QUERY_PURGE_LIMIT,
+        QUERY_PURGE_RESIDUALS,
+    )
+    from .client import AsyncCacheRefreshClient, CacheRefreshClient
+    from .models import (
+        GetPrefetchQuotaRequest,
+        GetPrefetchQuotaResponse,
+        GetPurgeQuotaRequest,
+        GetPurgeQuotaResponse,
+        GetPurgeStatusRequest,
+        GetPurgeStatusResponse,
+        PurgeFileWithTagRequest,
+        PurgeFileWithTagResponse,
+        PurgeRequest,
+        PurgeResponse,
+        PurgeTaskDetail,
+        PurgeUrlsMatchingRegexRequest,
+        PurgeUrlsMatchingRegexResponse,
+        QueryPurgeLimitRequest,
+        QueryPurgeLimitResponse,
+        QueryPurgeResidualsRequest,
+        QueryPurgeResidualsResponse,
+    )
+    from .product import CACHEREFRESH
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "GET_PREFETCH_QUOTA": ".actions",
+    "GET_PURGE_QUOTA": ".actions",
+    "GET_PURGE_STATUS": ".actions",
+    "PURGE": ".actions",
+    "PURGE_FILE_WITH_TAG": ".actions",
+    "PURGE_URLS_MATCHING_REGEX": ".actions",
+    "QUERY_PURGE_LIMIT": ".actions",
+    "QUERY_PURGE_RESIDUALS": ".actions",
+    "AsyncCacheRefreshClient": ".client",
+    "CacheRefreshClient": ".client",
+    "CACHEREFRESH": ".product",
+    "PaginationError": "cdnetworks.core.paging",
+    "Progress": "cdnetworks.core.waiters",
+    "WaitFailedError": "cdnetworks.core.waiters",
+    "WaitTimeoutError": "cdnetworks.core.waiters",
+    "WaiterError": "cdnetworks.core.waiters",
+    "GetPrefetchQuotaRequest": ".models",
+    "GetPrefetchQuotaResponse": ".models",
+    "GetPurgeQuotaRequest": ".models",
+    "GetPurgeQuotaResponse": ".models",
+    "GetPurgeStatusRequest": ".models",
+    "GetPurgeStatusResponse": ".models",
+    "PurgeFileWithTagRequest": ".models",
+    "PurgeFileWithTagResponse": ".models",
+    "PurgeRequest": ".models",
+    "PurgeResponse": ".models",
+    "PurgeTaskDetail": ".models",
+    "PurgeUrlsMatchingRegexRequest": ".models",
+    "PurgeUrlsMatchingRegexResponse": ".models",
+    "QueryPurgeLimitRequest": ".models",
+    "QueryPurgeLimitResponse": ".models",
+    "QueryPurgeResidualsRequest": ".models",
+    "QueryPurgeResidualsResponse": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

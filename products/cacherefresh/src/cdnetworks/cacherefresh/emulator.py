@@ -21,7 +21,7 @@ from cdnetworks.core.emulator import EmulatorRequest
 from cdnetworks.core.emulator.spec_service import ProductService, refusal
 from cdnetworks.core.emulator.tasks import TaskBoard, page
 
-from .plugin import CACHEREFRESH
+from .product import CACHEREFRESH
 
 #: Daily limits of a fresh account (URLs, directories, patterns, tags; prefetch files and GB).
 QUOTAS = {"url": 10000, "dir": 500, "regex": 100, "tag": 100, "prefetch": 10000, "volume": 500}

@@ -9,17 +9,38 @@ with CloudtrailClient() as client:  # credentials from the environment or ~/.cdn
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import ACTIONS, QUERY_ACCOUNT_TRAIL_LOG
-from .client import AsyncCloudtrailClient, CloudtrailClient
-from .models import (
-    QueryAccountTrailLogRequest,
-    QueryAccountTrailLogResponse,
-    QueryAccountTrailLogResponseData,
-    QueryAccountTrailLogResponseDataReferencedResources,
-    QueryAccountTrailLogResponseDataUserIdentity,
-)
-from .plugin import CLOUDTRAIL
+
+if TYPE_CHECKING:
+    from .actions import ACTIONS, QUERY_ACCOUNT_TRAIL_LOG
+    from .client import AsyncCloudtrailClient, CloudtrailClient
+    from .models import (
+        QueryAccountTrailLogRequest,
+        QueryAccountTrailLogResponse,
+        QueryAccountTrailLogResponseData,
+        QueryAccountTrailLogResponseDataReferencedResources,
+        QueryAccountTrailLogResponseDataUserIdentity,
+    )
+    from .product import CLOUDTRAIL
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "QUERY_ACCOUNT_TRAIL_LOG": ".actions",
+    "AsyncCloudtrailClient": ".client",
+    "CloudtrailClient": ".client",
+    "CLOUDTRAIL": ".product",
+    "QueryAccountTrailLogRequest": ".models",
+    "QueryAccountTrailLogResponse": ".models",
+    "QueryAccountTrailLogResponseData": ".models",
+    "QueryAccountTrailLogResponseDataReferencedResources": ".models",
+    "QueryAccountTrailLogResponseDataUserIdentity": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

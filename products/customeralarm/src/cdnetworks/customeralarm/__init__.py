@@ -9,26 +9,53 @@ with CustomeralarmClient() as client:  # credentials from the environment or ~/.
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import (
-    ACTIONS,
-    QUERY_INSTANCE_DOWNTIME_NOTIFICATION,
-    QUERY_PO_PS_MAINTENANCE_NOTIFICATION,
-)
-from .client import AsyncCustomeralarmClient, CustomeralarmClient
-from .models import (
-    QueryInstanceDowntimeNotificationRequest,
-    QueryInstanceDowntimeNotificationResponse,
-    QueryInstanceDowntimeNotificationResponseData,
-    QueryInstanceDowntimeNotificationResponseDataEvents,
-    QueryInstanceDowntimeNotificationResponseDataEventsServers,
-    QueryPoPsMaintenanceNotificationRequest,
-    QueryPoPsMaintenanceNotificationResponse,
-    QueryPoPsMaintenanceNotificationResponseData,
-    QueryPoPsMaintenanceNotificationResponseDataEvents,
-    QueryPoPsMaintenanceNotificationResponseDataEventsServers,
-)
-from .plugin import CUSTOMERALARM
+
+if TYPE_CHECKING:
+    from .actions import (
+        ACTIONS,
+        QUERY_INSTANCE_DOWNTIME_NOTIFICATION,
+        QUERY_PO_PS_MAINTENANCE_NOTIFICATION,
+    )
+    from .client import AsyncCustomeralarmClient, CustomeralarmClient
+    from .models import (
+        QueryInstanceDowntimeNotificationRequest,
+        QueryInstanceDowntimeNotificationResponse,
+        QueryInstanceDowntimeNotificationResponseData,
+        QueryInstanceDowntimeNotificationResponseDataEvents,
+        QueryInstanceDowntimeNotificationResponseDataEventsServers,
+        QueryPoPsMaintenanceNotificationRequest,
+        QueryPoPsMaintenanceNotificationResponse,
+        QueryPoPsMaintenanceNotificationResponseData,
+        QueryPoPsMaintenanceNotificationResponseDataEvents,
+        QueryPoPsMaintenanceNotificationResponseDataEventsServers,
+    )
+    from .product import CUSTOMERALARM
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "QUERY_INSTANCE_DOWNTIME_NOTIFICATION": ".actions",
+    "QUERY_PO_PS_MAINTENANCE_NOTIFICATION": ".actions",
+    "AsyncCustomeralarmClient": ".client",
+    "CustomeralarmClient": ".client",
+    "CUSTOMERALARM": ".product",
+    "QueryInstanceDowntimeNotificationRequest": ".models",
+    "QueryInstanceDowntimeNotificationResponse": ".models",
+    "QueryInstanceDowntimeNotificationResponseData": ".models",
+    "QueryInstanceDowntimeNotificationResponseDataEvents": ".models",
+    "QueryInstanceDowntimeNotificationResponseDataEventsServers": ".models",
+    "QueryPoPsMaintenanceNotificationRequest": ".models",
+    "QueryPoPsMaintenanceNotificationResponse": ".models",
+    "QueryPoPsMaintenanceNotificationResponseData": ".models",
+    "QueryPoPsMaintenanceNotificationResponseDataEvents": ".models",
+    "QueryPoPsMaintenanceNotificationResponseDataEventsServers": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

@@ -9,26 +9,53 @@ with DeploymentmanagementClient() as client:  # credentials from the environment
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import (
-    ACTIONS,
-    CREATE_A_DEPLOYMENT_TASK,
-    GET_DEPLOYMENT_TASK,
-    GET_LIST_OF_DEPLOYMENT_TASKS,
-)
-from .client import AsyncDeploymentmanagementClient, DeploymentmanagementClient
-from .models import (
-    CreateADeploymentTaskRequest,
-    CreateADeploymentTaskRequestActions,
-    CreateADeploymentTaskResponse,
-    GetDeploymentTaskRequest,
-    GetDeploymentTaskResponse,
-    GetDeploymentTaskResponseActions,
-    GetListOfDeploymentTasksRequest,
-    GetListOfDeploymentTasksResponse,
-    GetListOfDeploymentTasksResponseDeploy,
-)
-from .plugin import DEPLOYMENTMANAGEMENT
+
+if TYPE_CHECKING:
+    from .actions import (
+        ACTIONS,
+        CREATE_A_DEPLOYMENT_TASK,
+        GET_DEPLOYMENT_TASK,
+        GET_LIST_OF_DEPLOYMENT_TASKS,
+    )
+    from .client import AsyncDeploymentmanagementClient, DeploymentmanagementClient
+    from .models import (
+        CreateADeploymentTaskRequest,
+        CreateADeploymentTaskRequestActions,
+        CreateADeploymentTaskResponse,
+        GetDeploymentTaskRequest,
+        GetDeploymentTaskResponse,
+        GetDeploymentTaskResponseActions,
+        GetListOfDeploymentTasksRequest,
+        GetListOfDeploymentTasksResponse,
+        GetListOfDeploymentTasksResponseDeploy,
+    )
+    from .product import DEPLOYMENTMANAGEMENT
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "CREATE_A_DEPLOYMENT_TASK": ".actions",
+    "GET_DEPLOYMENT_TASK": ".actions",
+    "GET_LIST_OF_DEPLOYMENT_TASKS": ".actions",
+    "AsyncDeploymentmanagementClient": ".client",
+    "DeploymentmanagementClient": ".client",
+    "DEPLOYMENTMANAGEMENT": ".product",
+    "CreateADeploymentTaskRequest": ".models",
+    "CreateADeploymentTaskRequestActions": ".models",
+    "CreateADeploymentTaskResponse": ".models",
+    "GetDeploymentTaskRequest": ".models",
+    "GetDeploymentTaskResponse": ".models",
+    "GetDeploymentTaskResponseActions": ".models",
+    "GetListOfDeploymentTasksRequest": ".models",
+    "GetListOfDeploymentTasksResponse": ".models",
+    "GetListOfDeploymentTasksResponseDeploy": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

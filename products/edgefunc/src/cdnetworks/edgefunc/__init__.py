@@ -9,33 +9,67 @@ with EdgefuncClient() as client:  # credentials from the environment or ~/.cdnet
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import (
-    ACTIONS,
-    CREATE_EDGE_FUNC_TRIGGER,
-    DELETE_FUNC_DOMAIN_TRIGGER,
-    QUERY_EDGE_FUNC_TRIGGER,
-    UPLOAD_FUNC_CODE,
-)
-from .client import AsyncEdgefuncClient, EdgefuncClient
-from .models import (
-    CreateEdgeFuncTriggerRequest,
-    CreateEdgeFuncTriggerRequestRouters,
-    CreateEdgeFuncTriggerResponse,
-    CreateEdgeFuncTriggerResponseData,
-    CreateEdgeFuncTriggerResponseDataRouters,
-    DeleteFuncDomainTriggerRequest,
-    DeleteFuncDomainTriggerResponse,
-    QueryEdgeFuncTriggerRequest,
-    QueryEdgeFuncTriggerResponse,
-    QueryEdgeFuncTriggerResponseData,
-    QueryEdgeFuncTriggerResponseDataResult,
-    QueryEdgeFuncTriggerResponseDataResultRouters,
-    UploadFuncCodeRequest,
-    UploadFuncCodeRequestFiles,
-    UploadFuncCodeResponse,
-)
-from .plugin import EDGEFUNC
+
+if TYPE_CHECKING:
+    from .actions import (
+        ACTIONS,
+        CREATE_EDGE_FUNC_TRIGGER,
+        DELETE_FUNC_DOMAIN_TRIGGER,
+        QUERY_EDGE_FUNC_TRIGGER,
+        UPLOAD_FUNC_CODE,
+    )
+    from .client import AsyncEdgefuncClient, EdgefuncClient
+    from .models import (
+        CreateEdgeFuncTriggerRequest,
+        CreateEdgeFuncTriggerRequestRouters,
+        CreateEdgeFuncTriggerResponse,
+        CreateEdgeFuncTriggerResponseData,
+        CreateEdgeFuncTriggerResponseDataRouters,
+        DeleteFuncDomainTriggerRequest,
+        DeleteFuncDomainTriggerResponse,
+        QueryEdgeFuncTriggerRequest,
+        QueryEdgeFuncTriggerResponse,
+        QueryEdgeFuncTriggerResponseData,
+        QueryEdgeFuncTriggerResponseDataResult,
+        QueryEdgeFuncTriggerResponseDataResultRouters,
+        UploadFuncCodeRequest,
+        UploadFuncCodeRequestFiles,
+        UploadFuncCodeResponse,
+    )
+    from .product import EDGEFUNC
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "CREATE_EDGE_FUNC_TRIGGER": ".actions",
+    "DELETE_FUNC_DOMAIN_TRIGGER": ".actions",
+    "QUERY_EDGE_FUNC_TRIGGER": ".actions",
+    "UPLOAD_FUNC_CODE": ".actions",
+    "AsyncEdgefuncClient": ".client",
+    "EdgefuncClient": ".client",
+    "EDGEFUNC": ".product",
+    "CreateEdgeFuncTriggerRequest": ".models",
+    "CreateEdgeFuncTriggerRequestRouters": ".models",
+    "CreateEdgeFuncTriggerResponse": ".models",
+    "CreateEdgeFuncTriggerResponseData": ".models",
+    "CreateEdgeFuncTriggerResponseDataRouters": ".models",
+    "DeleteFuncDomainTriggerRequest": ".models",
+    "DeleteFuncDomainTriggerResponse": ".models",
+    "QueryEdgeFuncTriggerRequest": ".models",
+    "QueryEdgeFuncTriggerResponse": ".models",
+    "QueryEdgeFuncTriggerResponseData": ".models",
+    "QueryEdgeFuncTriggerResponseDataResult": ".models",
+    "QueryEdgeFuncTriggerResponseDataResultRouters": ".models",
+    "UploadFuncCodeRequest": ".models",
+    "UploadFuncCodeRequestFiles": ".models",
+    "UploadFuncCodeResponse": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

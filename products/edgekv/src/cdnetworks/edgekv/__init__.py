@@ -9,38 +9,77 @@ with EdgekvClient() as client:  # credentials from the environment or ~/.cdnetwo
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import (
-    ACTIONS,
-    CREATE_SHORT_URL,
-    DEL_SHORT_URL,
-    DELETE_KEY_VALUE,
-    ECA_KV_INFO,
-    GET_KEY_VALUE,
-    GET_SHORT_URL,
-    SET_KEY_VALUE,
-)
-from .client import AsyncEdgekvClient, EdgekvClient
-from .models import (
-    CreateShortUrlRequest,
-    CreateShortUrlResponse,
-    CreateShortUrlResponseShortUrls,
-    DeleteKeyValueRequest,
-    DeleteKeyValueResponse,
-    DelShortUrlRequest,
-    DelShortUrlResponse,
-    EcaKvInfoRequest,
-    EcaKvInfoResponse,
-    GetKeyValueKeyValue,
-    GetKeyValueRequest,
-    GetKeyValueResponse,
-    GetShortUrlRequest,
-    GetShortUrlResponse,
-    SetKeyValueKeyValue,
-    SetKeyValueRequest,
-    SetKeyValueResponse,
-)
-from .plugin import EDGEKV
+
+if TYPE_CHECKING:
+    from .actions import (
+        ACTIONS,
+        CREATE_SHORT_URL,
+        DEL_SHORT_URL,
+        DELETE_KEY_VALUE,
+        ECA_KV_INFO,
+        GET_KEY_VALUE,
+        GET_SHORT_URL,
+        SET_KEY_VALUE,
+    )
+    from .client import AsyncEdgekvClient, EdgekvClient
+    from .models import (
+        CreateShortUrlRequest,
+        CreateShortUrlResponse,
+        CreateShortUrlResponseShortUrls,
+        DeleteKeyValueRequest,
+        DeleteKeyValueResponse,
+        DelShortUrlRequest,
+        DelShortUrlResponse,
+        EcaKvInfoRequest,
+        EcaKvInfoResponse,
+        GetKeyValueKeyValue,
+        GetKeyValueRequest,
+        GetKeyValueResponse,
+        GetShortUrlRequest,
+        GetShortUrlResponse,
+        SetKeyValueKeyValue,
+        SetKeyValueRequest,
+        SetKeyValueResponse,
+    )
+    from .product import EDGEKV
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "CREATE_SHORT_URL": ".actions",
+    "DELETE_KEY_VALUE": ".actions",
+    "DEL_SHORT_URL": ".actions",
+    "ECA_KV_INFO": ".actions",
+    "GET_KEY_VALUE": ".actions",
+    "GET_SHORT_URL": ".actions",
+    "SET_KEY_VALUE": ".actions",
+    "AsyncEdgekvClient": ".client",
+    "EdgekvClient": ".client",
+    "EDGEKV": ".product",
+    "CreateShortUrlRequest": ".models",
+    "CreateShortUrlResponse": ".models",
+    "CreateShortUrlResponseShortUrls": ".models",
+    "DelShortUrlRequest": ".models",
+    "DelShortUrlResponse": ".models",
+    "DeleteKeyValueRequest": ".models",
+    "DeleteKeyValueResponse": ".models",
+    "EcaKvInfoRequest": ".models",
+    "EcaKvInfoResponse": ".models",
+    "GetKeyValueKeyValue": ".models",
+    "GetKeyValueRequest": ".models",
+    "GetKeyValueResponse": ".models",
+    "GetShortUrlRequest": ".models",
+    "GetShortUrlResponse": ".models",
+    "SetKeyValueKeyValue": ".models",
+    "SetKeyValueRequest": ".models",
+    "SetKeyValueResponse": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

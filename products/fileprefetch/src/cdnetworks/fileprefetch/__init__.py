@@ -9,20 +9,47 @@ with FilePrefetchClient() as client:  # credentials from the environment or ~/.c
 ```
 """
 
-from cdnetworks.core.paging import PaginationError
-from cdnetworks.core.waiters import Progress, WaiterError, WaitFailedError, WaitTimeoutError
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
 
 from ._version import __version__
-from .actions import ACTIONS, GET_PREFETCH_STATUS, PREFETCH
-from .client import AsyncFilePrefetchClient, FilePrefetchClient
-from .models import (
-    GetPrefetchStatusRequest,
-    GetPrefetchStatusResponse,
-    PrefetchRequest,
-    PrefetchResponse,
-    PrefetchTaskDetail,
-)
-from .plugin import FILEPREFETCH
+
+if TYPE_CHECKING:
+    from cdnetworks.core.paging import PaginationError
+    from cdnetworks.core.waiters import Progress, WaiterError, WaitFailedError, WaitTimeoutError
+
+    from .actions import ACTIONS, GET_PREFETCH_STATUS, PREFETCH
+    from .client import AsyncFilePrefetchClient, FilePrefetchClient
+    from .models import (
+        GetPrefetchStatusRequest,
+        GetPrefetchStatusResponse,
+        PrefetchRequest,
+        PrefetchResponse,
+        PrefetchTaskDetail,
+    )
+    from .product import FILEPREFETCH
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "GET_PREFETCH_STATUS": ".actions",
+    "PREFETCH": ".actions",
+    "AsyncFilePrefetchClient": ".client",
+    "FilePrefetchClient": ".client",
+    "FILEPREFETCH": ".product",
+    "PaginationError": "cdnetworks.core.paging",
+    "Progress": "cdnetworks.core.waiters",
+    "WaitFailedError": "cdnetworks.core.waiters",
+    "WaitTimeoutError": "cdnetworks.core.waiters",
+    "WaiterError": "cdnetworks.core.waiters",
+    "GetPrefetchStatusRequest": ".models",
+    "GetPrefetchStatusResponse": ".models",
+    "PrefetchRequest": ".models",
+    "PrefetchResponse": ".models",
+    "PrefetchTaskDetail": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

@@ -20,7 +20,7 @@ from cdnetworks.core.emulator import EmulatorRequest
 from cdnetworks.core.emulator.spec_service import ProductService, refusal
 from cdnetworks.core.emulator.tasks import TaskBoard, page
 
-from .plugin import FILEPREFETCH
+from .product import FILEPREFETCH
 
 #: Daily prefetch limit of a fresh account, in URLs.
 DAILY_URLS = 10000

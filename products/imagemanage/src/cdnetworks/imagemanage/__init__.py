@@ -9,44 +9,91 @@ with ImageManageClient() as client:  # credentials from the environment or ~/.cd
 ```
 """
 
-from cdnetworks.core.paging import PaginationError
-from cdnetworks.core.waiters import Progress, WaiterError, WaitFailedError, WaitTimeoutError
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
 
 from ._version import __version__
-from .actions import (
-    ACTIONS,
-    DEPLOY_VMP_IMAGE_PREHEATING,
-    PREHEATING_DONE_STATES,
-    PREHEATING_FAILED_STATES,
-    QUERY_VMP_IMAGE_PREHEATING_STATE,
-    VMP_CREATE_IMAGE,
-    VMP_QUERY_IMAGE,
-    VMP_REMOVE_IMAGE,
-    ImageWalk,
-)
-from .client import AsyncImageManageClient, ImageManageClient
-from .models import (
-    DeployVmpImagePreheatingRequest,
-    DeployVmpImagePreheatingResponse,
-    Flag,
-    Image,
-    ImageState,
-    ImageType,
-    OsType,
-    PreHeatingInfo,
-    PreheatingStateData,
-    QueryVmpImagePreheatingStateRequest,
-    QueryVmpImagePreheatingStateResponse,
-    SortDir,
-    SortKey,
-    VMPCreateImageRequest,
-    VMPCreateImageResponse,
-    VMPQueryImageRequest,
-    VMPQueryImageResponse,
-    VMPRemoveImageRequest,
-    VMPRemoveImageResponse,
-)
-from .plugin import IMAGEMANAGE
+
+if TYPE_CHECKING:
+    from cdnetworks.core.paging import PaginationError
+    from cdnetworks.core.waiters import Progress, WaiterError, WaitFailedError, WaitTimeoutError
+
+    from .actions import (
+        ACTIONS,
+        DEPLOY_VMP_IMAGE_PREHEATING,
+        PREHEATING_DONE_STATES,
+        PREHEATING_FAILED_STATES,
+        QUERY_VMP_IMAGE_PREHEATING_STATE,
+        VMP_CREATE_IMAGE,
+        VMP_QUERY_IMAGE,
+        VMP_REMOVE_IMAGE,
+        ImageWalk,
+    )
+    from .client import AsyncImageManageClient, ImageManageClient
+    from .models import (
+        DeployVmpImagePreheatingRequest,
+        DeployVmpImagePreheatingResponse,
+        Flag,
+        Image,
+        ImageState,
+        ImageType,
+        OsType,
+        PreHeatingInfo,
+        PreheatingStateData,
+        QueryVmpImagePreheatingStateRequest,
+        QueryVmpImagePreheatingStateResponse,
+        SortDir,
+        SortKey,
+        VMPCreateImageRequest,
+        VMPCreateImageResponse,
+        VMPQueryImageRequest,
+        VMPQueryImageResponse,
+        VMPRemoveImageRequest,
+        VMPRemoveImageResponse,
+    )
+    from .product import IMAGEMANAGE
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "DEPLOY_VMP_IMAGE_PREHEATING": ".actions",
+    "ImageWalk": ".actions",
+    "PREHEATING_DONE_STATES": ".actions",
+    "PREHEATING_FAILED_STATES": ".actions",
+    "QUERY_VMP_IMAGE_PREHEATING_STATE": ".actions",
+    "VMP_CREATE_IMAGE": ".actions",
+    "VMP_QUERY_IMAGE": ".actions",
+    "VMP_REMOVE_IMAGE": ".actions",
+    "AsyncImageManageClient": ".client",
+    "ImageManageClient": ".client",
+    "IMAGEMANAGE": ".product",
+    "PaginationError": "cdnetworks.core.paging",
+    "Progress": "cdnetworks.core.waiters",
+    "WaitFailedError": "cdnetworks.core.waiters",
+    "WaitTimeoutError": "cdnetworks.core.waiters",
+    "WaiterError": "cdnetworks.core.waiters",
+    "DeployVmpImagePreheatingRequest": ".models",
+    "DeployVmpImagePreheatingResponse": ".models",
+    "Flag": ".models",
+    "Image": ".models",
+    "ImageState": ".models",
+    "ImageType": ".models",
+    "OsType": ".models",
+    "PreHeatingInfo": ".models",
+    "PreheatingStateData": ".models",
+    "QueryVmpImagePreheatingStateRequest": ".models",
+    "QueryVmpImagePreheatingStateResponse": ".models",
+    "SortDir": ".models",
+    "SortKey": ".models",
+    "VMPCreateImageRequest": ".models",
+    "VMPCreateImageResponse": ".models",
+    "VMPQueryImageRequest": ".models",
+    "VMPQueryImageResponse": ".models",
+    "VMPRemoveImageRequest": ".models",
+    "VMPRemoveImageResponse": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

@@ -9,23 +9,52 @@ with IncidentlogsClient() as client:  # credentials from the environment or ~/.c
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import ACTIONS, DOWNLOAD_ATTACK_LOG, GET_WAF_ATTACK_LOG, QUERY_ATTACK_LOG_DETAILS
-from .client import AsyncIncidentlogsClient, IncidentlogsClient
-from .models import (
-    DownloadAttackLogRequest,
-    DownloadAttackLogResponse,
-    GetWAFAttackLogRequest,
-    GetWAFAttackLogResponse,
-    GetWAFAttackLogResponseData,
-    GetWAFAttackLogResponseDataLog,
-    QueryAttackLogDetailsRequest,
-    QueryAttackLogDetailsResponse,
-    QueryAttackLogDetailsResponseData,
-    QueryAttackLogDetailsResponseDataHttpRequestInfo,
-    QueryAttackLogDetailsResponseDataTcpRequestInfo,
-)
-from .plugin import INCIDENTLOGS
+
+if TYPE_CHECKING:
+    from .actions import ACTIONS, DOWNLOAD_ATTACK_LOG, GET_WAF_ATTACK_LOG, QUERY_ATTACK_LOG_DETAILS
+    from .client import AsyncIncidentlogsClient, IncidentlogsClient
+    from .models import (
+        DownloadAttackLogRequest,
+        DownloadAttackLogResponse,
+        GetWAFAttackLogRequest,
+        GetWAFAttackLogResponse,
+        GetWAFAttackLogResponseData,
+        GetWAFAttackLogResponseDataLog,
+        QueryAttackLogDetailsRequest,
+        QueryAttackLogDetailsResponse,
+        QueryAttackLogDetailsResponseData,
+        QueryAttackLogDetailsResponseDataHttpRequestInfo,
+        QueryAttackLogDetailsResponseDataTcpRequestInfo,
+    )
+    from .product import INCIDENTLOGS
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "DOWNLOAD_ATTACK_LOG": ".actions",
+    "GET_WAF_ATTACK_LOG": ".actions",
+    "QUERY_ATTACK_LOG_DETAILS": ".actions",
+    "AsyncIncidentlogsClient": ".client",
+    "IncidentlogsClient": ".client",
+    "INCIDENTLOGS": ".product",
+    "DownloadAttackLogRequest": ".models",
+    "DownloadAttackLogResponse": ".models",
+    "GetWAFAttackLogRequest": ".models",
+    "GetWAFAttackLogResponse": ".models",
+    "GetWAFAttackLogResponseData": ".models",
+    "GetWAFAttackLogResponseDataLog": ".models",
+    "QueryAttackLogDetailsRequest": ".models",
+    "QueryAttackLogDetailsResponse": ".models",
+    "QueryAttackLogDetailsResponseData": ".models",
+    "QueryAttackLogDetailsResponseDataHttpRequestInfo": ".models",
+    "QueryAttackLogDetailsResponseDataTcpRequestInfo": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

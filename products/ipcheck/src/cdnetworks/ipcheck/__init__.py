@@ -9,22 +9,55 @@ with IpcheckClient() as client:  # credentials from the environment or ~/.cdnetw
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import ACTIONS, CHECK_IP_OWNER, QUERY_CDN_SERVICE_REAL_IP, QUERY_SPECIFIC_IP_BELONG
-from .client import AsyncIpcheckClient, IpcheckClient
-from .models import (
-    CheckIpOwnerRequest,
-    CheckIpOwnerResponse,
-    CheckIpOwnerResponseResult,
-    QueryCDNServiceRealIPRequest,
-    QueryCDNServiceRealIPResponse,
-    QueryCDNServiceRealIPResponseResult,
-    QueryCDNServiceRealIPResponseResultWhiteipList,
-    QuerySpecificIPBelongRequest,
-    QuerySpecificIPBelongResponse,
-    QuerySpecificIPBelongResponseCheckList,
-)
-from .plugin import IPCHECK
+
+if TYPE_CHECKING:
+    from .actions import (
+        ACTIONS,
+        CHECK_IP_OWNER,
+        QUERY_CDN_SERVICE_REAL_IP,
+        QUERY_SPECIFIC_IP_BELONG,
+    )
+    from .client import AsyncIpcheckClient, IpcheckClient
+    from .models import (
+        CheckIpOwnerRequest,
+        CheckIpOwnerResponse,
+        CheckIpOwnerResponseResult,
+        QueryCDNServiceRealIPRequest,
+        QueryCDNServiceRealIPResponse,
+        QueryCDNServiceRealIPResponseResult,
+        QueryCDNServiceRealIPResponseResultWhiteipList,
+        QuerySpecificIPBelongRequest,
+        QuerySpecificIPBelongResponse,
+        QuerySpecificIPBelongResponseCheckList,
+    )
+    from .product import IPCHECK
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "CHECK_IP_OWNER": ".actions",
+    "QUERY_CDN_SERVICE_REAL_IP": ".actions",
+    "QUERY_SPECIFIC_IP_BELONG": ".actions",
+    "AsyncIpcheckClient": ".client",
+    "IpcheckClient": ".client",
+    "IPCHECK": ".product",
+    "CheckIpOwnerRequest": ".models",
+    "CheckIpOwnerResponse": ".models",
+    "CheckIpOwnerResponseResult": ".models",
+    "QueryCDNServiceRealIPRequest": ".models",
+    "QueryCDNServiceRealIPResponse": ".models",
+    "QueryCDNServiceRealIPResponseResult": ".models",
+    "QueryCDNServiceRealIPResponseResultWhiteipList": ".models",
+    "QuerySpecificIPBelongRequest": ".models",
+    "QuerySpecificIPBelongResponse": ".models",
+    "QuerySpecificIPBelongResponseCheckList": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

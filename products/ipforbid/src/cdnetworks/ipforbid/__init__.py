@@ -9,40 +9,81 @@ with IpforbidClient() as client:  # credentials from the environment or ~/.cdnet
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import (
-    ACTIONS,
-    FORBID_OR_RESUME_VISITOR_I_PS_BY_DOMAIN_SERVICE,
-    FORBID_OR_RESUME_VISITOR_I_PS_BY_LABEL_CODE_SERVICE,
-    QUERY_FORBIDDING_VISITOR_I_PS_BY_DOMAIN_SERVICE,
-    QUERY_FORBIDDING_VISITOR_I_PS_BY_LABEL_CODE_SERVICE,
-)
-from .client import AsyncIpforbidClient, IpforbidClient
-from .models import (
-    ForbidOrResumeVisitorIPsByDomainServiceRequest,
-    ForbidOrResumeVisitorIPsByDomainServiceResponse,
-    ForbidOrResumeVisitorIPsByDomainServiceResponseData,
-    ForbidOrResumeVisitorIPsByLabelCodeServiceRequest,
-    ForbidOrResumeVisitorIPsByLabelCodeServiceRequestOperationObjectList,
-    ForbidOrResumeVisitorIPsByLabelCodeServiceResponse,
-    ForbidOrResumeVisitorIPsByLabelCodeServiceResponseData,
-    QueryForbiddingVisitorIPsByDomainServiceRequest,
-    QueryForbiddingVisitorIPsByDomainServiceResponse,
-    QueryForbiddingVisitorIPsByDomainServiceResponseData,
-    QueryForbiddingVisitorIPsByDomainServiceResponseDataResult,
-    QueryForbiddingVisitorIPsByLabelCodeServiceRequest,
-    QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo,
-    QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageSize,
-    QueryForbiddingVisitorIPsByLabelCodeServiceResponse,
-    QueryForbiddingVisitorIPsByLabelCodeServiceResponseData,
-    QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataPageNo,
-    QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataPageSize,
-    QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResult,
-    QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResultEndTime,
-    QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResultStartTime,
-    QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataTotal,
-)
-from .plugin import IPFORBID
+
+if TYPE_CHECKING:
+    from .actions import (
+        ACTIONS,
+        FORBID_OR_RESUME_VISITOR_I_PS_BY_DOMAIN_SERVICE,
+        FORBID_OR_RESUME_VISITOR_I_PS_BY_LABEL_CODE_SERVICE,
+        QUERY_FORBIDDING_VISITOR_I_PS_BY_DOMAIN_SERVICE,
+        QUERY_FORBIDDING_VISITOR_I_PS_BY_LABEL_CODE_SERVICE,
+    )
+    from .client import AsyncIpforbidClient, IpforbidClient
+    from .models import (
+        ForbidOrResumeVisitorIPsByDomainServiceRequest,
+        ForbidOrResumeVisitorIPsByDomainServiceResponse,
+        ForbidOrResumeVisitorIPsByDomainServiceResponseData,
+        ForbidOrResumeVisitorIPsByLabelCodeServiceRequest,
+        ForbidOrResumeVisitorIPsByLabelCodeServiceRequestOperationObjectList,
+        ForbidOrResumeVisitorIPsByLabelCodeServiceResponse,
+        ForbidOrResumeVisitorIPsByLabelCodeServiceResponseData,
+        QueryForbiddingVisitorIPsByDomainServiceRequest,
+        QueryForbiddingVisitorIPsByDomainServiceResponse,
+        QueryForbiddingVisitorIPsByDomainServiceResponseData,
+        QueryForbiddingVisitorIPsByDomainServiceResponseDataResult,
+        QueryForbiddingVisitorIPsByLabelCodeServiceRequest,
+        QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo,
+        QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageSize,
+        QueryForbiddingVisitorIPsByLabelCodeServiceResponse,
+        QueryForbiddingVisitorIPsByLabelCodeServiceResponseData,
+        QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataPageNo,
+        QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataPageSize,
+        QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResult,
+        QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResultEndTime,
+        QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResultStartTime,
+        QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataTotal,
+    )
+    from .product import IPFORBID
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "FORBID_OR_RESUME_VISITOR_I_PS_BY_DOMAIN_SERVICE": ".actions",
+    "FORBID_OR_RESUME_VISITOR_I_PS_BY_LABEL_CODE_SERVICE": ".actions",
+    "QUERY_FORBIDDING_VISITOR_I_PS_BY_DOMAIN_SERVICE": ".actions",
+    "QUERY_FORBIDDING_VISITOR_I_PS_BY_LABEL_CODE_SERVICE": ".actions",
+    "AsyncIpforbidClient": ".client",
+    "IpforbidClient": ".client",
+    "IPFORBID": ".product",
+    "ForbidOrResumeVisitorIPsByDomainServiceRequest": ".models",
+    "ForbidOrResumeVisitorIPsByDomainServiceResponse": ".models",
+    "ForbidOrResumeVisitorIPsByDomainServiceResponseData": ".models",
+    "ForbidOrResumeVisitorIPsByLabelCodeServiceRequest": ".models",
+    "ForbidOrResumeVisitorIPsByLabelCodeServiceRequestOperationObjectList": ".models",
+    "ForbidOrResumeVisitorIPsByLabelCodeServiceResponse": ".models",
+    "ForbidOrResumeVisitorIPsByLabelCodeServiceResponseData": ".models",
+    "QueryForbiddingVisitorIPsByDomainServiceRequest": ".models",
+    "QueryForbiddingVisitorIPsByDomainServiceResponse": ".models",
+    "QueryForbiddingVisitorIPsByDomainServiceResponseData": ".models",
+    "QueryForbiddingVisitorIPsByDomainServiceResponseDataResult": ".models",
+    "QueryForbiddingVisitorIPsByLabelCodeServiceRequest": ".models",
+    "QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo": ".models",
+    "QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageSize": ".models",
+    "QueryForbiddingVisitorIPsByLabelCodeServiceResponse": ".models",
+    "QueryForbiddingVisitorIPsByLabelCodeServiceResponseData": ".models",
+    "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataPageNo": ".models",
+    "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataPageSize": ".models",
+    "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResult": ".models",
+    "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResultEndTime": ".models",
+    "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResultStartTime": ".models",
+    "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataTotal": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

@@ -9,11 +9,29 @@ with LivefetchClient() as client:  # credentials from the environment or ~/.cdne
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import ACTIONS, LIVE_FETCH_TASK
-from .client import AsyncLivefetchClient, LivefetchClient
-from .models import LiveFetchTaskRequest, LiveFetchTaskResponse
-from .plugin import LIVEFETCH
+
+if TYPE_CHECKING:
+    from .actions import ACTIONS, LIVE_FETCH_TASK
+    from .client import AsyncLivefetchClient, LivefetchClient
+    from .models import LiveFetchTaskRequest, LiveFetchTaskResponse
+    from .product import LIVEFETCH
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "LIVE_FETCH_TASK": ".actions",
+    "AsyncLivefetchClient": ".client",
+    "LivefetchClient": ".client",
+    "LIVEFETCH": ".product",
+    "LiveFetchTaskRequest": ".models",
+    "LiveFetchTaskResponse": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

@@ -9,17 +9,38 @@ with LogdownloadClient() as client:  # credentials from the environment or ~/.cd
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import ACTIONS, QUERY_DOMAIN_LOG_DOWNLOAD_ADDRESS
-from .client import AsyncLogdownloadClient, LogdownloadClient
-from .models import (
-    QueryDomainLogDownloadAddressRequest,
-    QueryDomainLogDownloadAddressRequestDomainList,
-    QueryDomainLogDownloadAddressResponse,
-    QueryDomainLogDownloadAddressResponseLogs,
-    QueryDomainLogDownloadAddressResponseLogsFiles,
-)
-from .plugin import LOGDOWNLOAD
+
+if TYPE_CHECKING:
+    from .actions import ACTIONS, QUERY_DOMAIN_LOG_DOWNLOAD_ADDRESS
+    from .client import AsyncLogdownloadClient, LogdownloadClient
+    from .models import (
+        QueryDomainLogDownloadAddressRequest,
+        QueryDomainLogDownloadAddressRequestDomainList,
+        QueryDomainLogDownloadAddressResponse,
+        QueryDomainLogDownloadAddressResponseLogs,
+        QueryDomainLogDownloadAddressResponseLogsFiles,
+    )
+    from .product import LOGDOWNLOAD
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "QUERY_DOMAIN_LOG_DOWNLOAD_ADDRESS": ".actions",
+    "AsyncLogdownloadClient": ".client",
+    "LogdownloadClient": ".client",
+    "LOGDOWNLOAD": ".product",
+    "QueryDomainLogDownloadAddressRequest": ".models",
+    "QueryDomainLogDownloadAddressRequestDomainList": ".models",
+    "QueryDomainLogDownloadAddressResponse": ".models",
+    "QueryDomainLogDownloadAddressResponseLogs": ".models",
+    "QueryDomainLogDownloadAddressResponseLogsFiles": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

@@ -9,47 +9,95 @@ with MediaprocessingClient() as client:  # credentials from the environment or ~
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import (
-    ACTIONS,
-    CLEAR_AD_TASK_QUERY,
-    CREATE_CLEAR_AD_TASK,
-    START_WORKFLOW,
-    TRANS_CODE,
-    VIDEO_CLIP,
-    VIDEO_CLIP_QUERY,
-    VIDEO_CONCAT,
-    VIDEO_CONCAT_QUERY,
-)
-from .client import AsyncMediaprocessingClient, MediaprocessingClient
-from .models import (
-    ClearAdTaskQueryData,
-    ClearAdTaskQueryRequest,
-    ClearAdTaskQueryResponse,
-    CreateClearAdTaskData,
-    CreateClearAdTaskRequest,
-    CreateClearAdTaskResponse,
-    StartWorkflowData,
-    StartWorkflowRequest,
-    StartWorkflowResponse,
-    TransCodeRequest,
-    TransCodeResponse,
-    VideoClipQueryData,
-    VideoClipQueryRequest,
-    VideoClipQueryResponse,
-    VideoClipQueryVideoInfo,
-    VideoClipQueryVideoResolution,
-    VideoClipRequest,
-    VideoClipResponse,
-    VideoConcatQueryData,
-    VideoConcatQueryRequest,
-    VideoConcatQueryResponse,
-    VideoConcatQueryVideoInfo,
-    VideoConcatQueryVideoResolutions,
-    VideoConcatRequest,
-    VideoConcatResponse,
-)
-from .plugin import MEDIAPROCESSING
+
+if TYPE_CHECKING:
+    from .actions import (
+        ACTIONS,
+        CLEAR_AD_TASK_QUERY,
+        CREATE_CLEAR_AD_TASK,
+        START_WORKFLOW,
+        TRANS_CODE,
+        VIDEO_CLIP,
+        VIDEO_CLIP_QUERY,
+        VIDEO_CONCAT,
+        VIDEO_CONCAT_QUERY,
+    )
+    from .client import AsyncMediaprocessingClient, MediaprocessingClient
+    from .models import (
+        ClearAdTaskQueryData,
+        ClearAdTaskQueryRequest,
+        ClearAdTaskQueryResponse,
+        CreateClearAdTaskData,
+        CreateClearAdTaskRequest,
+        CreateClearAdTaskResponse,
+        StartWorkflowData,
+        StartWorkflowRequest,
+        StartWorkflowResponse,
+        TransCodeRequest,
+        TransCodeResponse,
+        VideoClipQueryData,
+        VideoClipQueryRequest,
+        VideoClipQueryResponse,
+        VideoClipQueryVideoInfo,
+        VideoClipQueryVideoResolution,
+        VideoClipRequest,
+        VideoClipResponse,
+        VideoConcatQueryData,
+        VideoConcatQueryRequest,
+        VideoConcatQueryResponse,
+        VideoConcatQueryVideoInfo,
+        VideoConcatQueryVideoResolutions,
+        VideoConcatRequest,
+        VideoConcatResponse,
+    )
+    from .product import MEDIAPROCESSING
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "CLEAR_AD_TASK_QUERY": ".actions",
+    "CREATE_CLEAR_AD_TASK": ".actions",
+    "START_WORKFLOW": ".actions",
+    "TRANS_CODE": ".actions",
+    "VIDEO_CLIP": ".actions",
+    "VIDEO_CLIP_QUERY": ".actions",
+    "VIDEO_CONCAT": ".actions",
+    "VIDEO_CONCAT_QUERY": ".actions",
+    "AsyncMediaprocessingClient": ".client",
+    "MediaprocessingClient": ".client",
+    "MEDIAPROCESSING": ".product",
+    "ClearAdTaskQueryData": ".models",
+    "ClearAdTaskQueryRequest": ".models",
+    "ClearAdTaskQueryResponse": ".models",
+    "CreateClearAdTaskData": ".models",
+    "CreateClearAdTaskRequest": ".models",
+    "CreateClearAdTaskResponse": ".models",
+    "StartWorkflowData": ".models",
+    "StartWorkflowRequest": ".models",
+    "StartWorkflowResponse": ".models",
+    "TransCodeRequest": ".models",
+    "TransCodeResponse": ".models",
+    "VideoClipQueryData": ".models",
+    "VideoClipQueryRequest": ".models",
+    "VideoClipQueryResponse": ".models",
+    "VideoClipQueryVideoInfo": ".models",
+    "VideoClipQueryVideoResolution": ".models",
+    "VideoClipRequest": ".models",
+    "VideoClipResponse": ".models",
+    "VideoConcatQueryData": ".models",
+    "VideoConcatQueryRequest": ".models",
+    "VideoConcatQueryResponse": ".models",
+    "VideoConcatQueryVideoInfo": ".models",
+    "VideoConcatQueryVideoResolutions": ".models",
+    "VideoConcatRequest": ".models",
+    "VideoConcatResponse": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

@@ -9,31 +9,63 @@ with NetworkmanageClient() as client:  # credentials from the environment or ~/.
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import (
-    ACTIONS,
-    VMP_ALLOCATE_EDGE_IP,
-    VMP_ASSIGN_EDGE_IP,
-    VMP_QUERY_EDGE_IP,
-    VMP_RELEASE_EDGE_IP,
-    VMP_UNASSIGN_EDGE_IP,
-)
-from .client import AsyncNetworkmanageClient, NetworkmanageClient
-from .models import (
-    VMPAllocateEdgeIPRequest,
-    VMPAllocateEdgeIPResponse,
-    VMPAssignEdgeIPRequest,
-    VMPAssignEdgeIPResponse,
-    VMPQueryEdgeIPRequest,
-    VMPQueryEdgeIPResponse,
-    VMPQueryEdgeIPResponseEdgeIps,
-    VMPReleaseEdgeIPRequest,
-    VMPReleaseEdgeIPResponse,
-    VMPReleaseEdgeIPResponseBatchErrorMsg,
-    VMPUnassignEdgeIPRequest,
-    VMPUnassignEdgeIPResponse,
-)
-from .plugin import NETWORKMANAGE
+
+if TYPE_CHECKING:
+    from .actions import (
+        ACTIONS,
+        VMP_ALLOCATE_EDGE_IP,
+        VMP_ASSIGN_EDGE_IP,
+        VMP_QUERY_EDGE_IP,
+        VMP_RELEASE_EDGE_IP,
+        VMP_UNASSIGN_EDGE_IP,
+    )
+    from .client import AsyncNetworkmanageClient, NetworkmanageClient
+    from .models import (
+        VMPAllocateEdgeIPRequest,
+        VMPAllocateEdgeIPResponse,
+        VMPAssignEdgeIPRequest,
+        VMPAssignEdgeIPResponse,
+        VMPQueryEdgeIPRequest,
+        VMPQueryEdgeIPResponse,
+        VMPQueryEdgeIPResponseEdgeIps,
+        VMPReleaseEdgeIPRequest,
+        VMPReleaseEdgeIPResponse,
+        VMPReleaseEdgeIPResponseBatchErrorMsg,
+        VMPUnassignEdgeIPRequest,
+        VMPUnassignEdgeIPResponse,
+    )
+    from .product import NETWORKMANAGE
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "VMP_ALLOCATE_EDGE_IP": ".actions",
+    "VMP_ASSIGN_EDGE_IP": ".actions",
+    "VMP_QUERY_EDGE_IP": ".actions",
+    "VMP_RELEASE_EDGE_IP": ".actions",
+    "VMP_UNASSIGN_EDGE_IP": ".actions",
+    "AsyncNetworkmanageClient": ".client",
+    "NetworkmanageClient": ".client",
+    "NETWORKMANAGE": ".product",
+    "VMPAllocateEdgeIPRequest": ".models",
+    "VMPAllocateEdgeIPResponse": ".models",
+    "VMPAssignEdgeIPRequest": ".models",
+    "VMPAssignEdgeIPResponse": ".models",
+    "VMPQueryEdgeIPRequest": ".models",
+    "VMPQueryEdgeIPResponse": ".models",
+    "VMPQueryEdgeIPResponseEdgeIps": ".models",
+    "VMPReleaseEdgeIPRequest": ".models",
+    "VMPReleaseEdgeIPResponse": ".models",
+    "VMPReleaseEdgeIPResponseBatchErrorMsg": ".models",
+    "VMPUnassignEdgeIPRequest": ".models",
+    "VMPUnassignEdgeIPResponse": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

@@ -9,45 +9,91 @@ with NgcertificateClient() as client:  # credentials from the environment or ~/.
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import (
-    ACTIONS,
-    CREATE_A_CERTIFICATE,
-    DELETE_A_CERTIFICATE,
-    DOWNLOAD_THE_CSR,
-    GET_A_CERTIFICATE,
-    GET_A_CERTIFICATE_VERSIONS_DETAILS,
-    GET_LIST_OF_CERTIFICATES,
-    UPDATE_A_CERTIFICATE,
-)
-from .client import AsyncNgcertificateClient, NgcertificateClient
-from .models import (
-    CreateACertificateRequest,
-    CreateACertificateRequestNewVersion,
-    CreateACertificateRequestNewVersionIdentificationInfo,
-    CreateACertificateResponse,
-    DeleteACertificateRequest,
-    DeleteACertificateResponse,
-    DownloadTheCsrRequest,
-    DownloadTheCsrResponse,
-    DownloadTheCsrResponseDcvFile,
-    GetACertificateRequest,
-    GetACertificateResponse,
-    GetACertificateResponseUsageInProduction,
-    GetACertificateResponseUsageInStaging,
-    GetACertificateResponseVersions,
-    GetACertificateVersionsDetailsRequest,
-    GetACertificateVersionsDetailsResponse,
-    GetACertificateVersionsDetailsResponseChainCertificates,
-    GetListOfCertificatesRequest,
-    GetListOfCertificatesResponse,
-    GetListOfCertificatesResponseCertificates,
-    UpdateACertificateRequest,
-    UpdateACertificateRequestNewVersion,
-    UpdateACertificateRequestNewVersionIdentificationInfo,
-    UpdateACertificateResponse,
-)
-from .plugin import NGCERTIFICATE
+
+if TYPE_CHECKING:
+    from .actions import (
+        ACTIONS,
+        CREATE_A_CERTIFICATE,
+        DELETE_A_CERTIFICATE,
+        DOWNLOAD_THE_CSR,
+        GET_A_CERTIFICATE,
+        GET_A_CERTIFICATE_VERSIONS_DETAILS,
+        GET_LIST_OF_CERTIFICATES,
+        UPDATE_A_CERTIFICATE,
+    )
+    from .client import AsyncNgcertificateClient, NgcertificateClient
+    from .models import (
+        CreateACertificateRequest,
+        CreateACertificateRequestNewVersion,
+        CreateACertificateRequestNewVersionIdentificationInfo,
+        CreateACertificateResponse,
+        DeleteACertificateRequest,
+        DeleteACertificateResponse,
+        DownloadTheCsrRequest,
+        DownloadTheCsrResponse,
+        DownloadTheCsrResponseDcvFile,
+        GetACertificateRequest,
+        GetACertificateResponse,
+        GetACertificateResponseUsageInProduction,
+        GetACertificateResponseUsageInStaging,
+        GetACertificateResponseVersions,
+        GetACertificateVersionsDetailsRequest,
+        GetACertificateVersionsDetailsResponse,
+        GetACertificateVersionsDetailsResponseChainCertificates,
+        GetListOfCertificatesRequest,
+        GetListOfCertificatesResponse,
+        GetListOfCertificatesResponseCertificates,
+        UpdateACertificateRequest,
+        UpdateACertificateRequestNewVersion,
+        UpdateACertificateRequestNewVersionIdentificationInfo,
+        UpdateACertificateResponse,
+    )
+    from .product import NGCERTIFICATE
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "CREATE_A_CERTIFICATE": ".actions",
+    "DELETE_A_CERTIFICATE": ".actions",
+    "DOWNLOAD_THE_CSR": ".actions",
+    "GET_A_CERTIFICATE": ".actions",
+    "GET_A_CERTIFICATE_VERSIONS_DETAILS": ".actions",
+    "GET_LIST_OF_CERTIFICATES": ".actions",
+    "UPDATE_A_CERTIFICATE": ".actions",
+    "AsyncNgcertificateClient": ".client",
+    "NgcertificateClient": ".client",
+    "NGCERTIFICATE": ".product",
+    "CreateACertificateRequest": ".models",
+    "CreateACertificateRequestNewVersion": ".models",
+    "CreateACertificateRequestNewVersionIdentificationInfo": ".models",
+    "CreateACertificateResponse": ".models",
+    "DeleteACertificateRequest": ".models",
+    "DeleteACertificateResponse": ".models",
+    "DownloadTheCsrRequest": ".models",
+    "DownloadTheCsrResponse": ".models",
+    "DownloadTheCsrResponseDcvFile": ".models",
+    "GetACertificateRequest": ".models",
+    "GetACertificateResponse": ".models",
+    "GetACertificateResponseUsageInProduction": ".models",
+    "GetACertificateResponseUsageInStaging": ".models",
+    "GetACertificateResponseVersions": ".models",
+    "GetACertificateVersionsDetailsRequest": ".models",
+    "GetACertificateVersionsDetailsResponse": ".models",
+    "GetACertificateVersionsDetailsResponseChainCertificates": ".models",
+    "GetListOfCertificatesRequest": ".models",
+    "GetListOfCertificatesResponse": ".models",
+    "GetListOfCertificatesResponseCertificates": ".models",
+    "UpdateACertificateRequest": ".models",
+    "UpdateACertificateRequestNewVersion": ".models",
+    "UpdateACertificateRequestNewVersionIdentificationInfo": ".models",
+    "UpdateACertificateResponse": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

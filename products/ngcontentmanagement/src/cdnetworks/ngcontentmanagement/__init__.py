@@ -9,48 +9,97 @@ with NgcontentmanagementClient() as client:  # credentials from the environment 
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import (
-    ACTIONS,
-    CREATE_A_PREFETCH_REQUEST,
-    CREATE_A_PURGE_REQUEST,
-    GET_AVAILABLE_PURGE_REQUESTS,
-    GET_LIST_OF_PREFETCH_REQUESTS,
-    GET_LIST_OF_PURGE_REQUESTS,
-    GET_PREFETCH_REQUEST_STATUS,
-    GET_PURGE_REQUEST_STATUS,
-    GET_PURGE_SUMMARY,
-)
-from .client import AsyncNgcontentmanagementClient, NgcontentmanagementClient
-from .models import (
-    CreateAPrefetchRequestRequest,
-    CreateAPrefetchRequestRequestFileList,
-    CreateAPrefetchRequestRequestFileListHeaders,
-    CreateAPrefetchRequestResponse,
-    CreateAPurgeRequestRequest,
-    CreateAPurgeRequestRequestFileHeaders,
-    CreateAPurgeRequestResponse,
-    GetAvailablePurgeRequestsRequest,
-    GetAvailablePurgeRequestsResponse,
-    GetListOfPrefetchRequestsRequest,
-    GetListOfPrefetchRequestsResponse,
-    GetListOfPrefetchRequestsResponsePrefetchRequests,
-    GetListOfPurgeRequestsRequest,
-    GetListOfPurgeRequestsResponse,
-    GetListOfPurgeRequestsResponsePurgeRequests,
-    GetPrefetchRequestStatusRequest,
-    GetPrefetchRequestStatusResponse,
-    GetPrefetchRequestStatusResponseFileList,
-    GetPrefetchRequestStatusResponseFileListHeaders,
-    GetPrefetchRequestStatusResponseMetadata,
-    GetPurgeRequestStatusRequest,
-    GetPurgeRequestStatusResponse,
-    GetPurgeRequestStatusResponseDirHeaders,
-    GetPurgeRequestStatusResponseFileHeaders,
-    GetPurgeSummaryRequest,
-    GetPurgeSummaryResponse,
-)
-from .plugin import NGCONTENTMANAGEMENT
+
+if TYPE_CHECKING:
+    from .actions import (
+        ACTIONS,
+        CREATE_A_PREFETCH_REQUEST,
+        CREATE_A_PURGE_REQUEST,
+        GET_AVAILABLE_PURGE_REQUESTS,
+        GET_LIST_OF_PREFETCH_REQUESTS,
+        GET_LIST_OF_PURGE_REQUESTS,
+        GET_PREFETCH_REQUEST_STATUS,
+        GET_PURGE_REQUEST_STATUS,
+        GET_PURGE_SUMMARY,
+    )
+    from .client import AsyncNgcontentmanagementClient, NgcontentmanagementClient
+    from .models import (
+        CreateAPrefetchRequestRequest,
+        CreateAPrefetchRequestRequestFileList,
+        CreateAPrefetchRequestRequestFileListHeaders,
+        CreateAPrefetchRequestResponse,
+        CreateAPurgeRequestRequest,
+        CreateAPurgeRequestRequestFileHeaders,
+        CreateAPurgeRequestResponse,
+        GetAvailablePurgeRequestsRequest,
+        GetAvailablePurgeRequestsResponse,
+        GetListOfPrefetchRequestsRequest,
+        GetListOfPrefetchRequestsResponse,
+        GetListOfPrefetchRequestsResponsePrefetchRequests,
+        GetListOfPurgeRequestsRequest,
+        GetListOfPurgeRequestsResponse,
+        GetListOfPurgeRequestsResponsePurgeRequests,
+        GetPrefetchRequestStatusRequest,
+        GetPrefetchRequestStatusResponse,
+        GetPrefetchRequestStatusResponseFileList,
+        GetPrefetchRequestStatusResponseFileListHeaders,
+        GetPrefetchRequestStatusResponseMetadata,
+        GetPurgeRequestStatusRequest,
+        GetPurgeRequestStatusResponse,
+        GetPurgeRequestStatusResponseDirHeaders,
+        GetPurgeRequestStatusResponseFileHeaders,
+        GetPurgeSummaryRequest,
+        GetPurgeSummaryResponse,
+    )
+    from .product import NGCONTENTMANAGEMENT
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "CREATE_A_PREFETCH_REQUEST": ".actions",
+    "CREATE_A_PURGE_REQUEST": ".actions",
+    "GET_AVAILABLE_PURGE_REQUESTS": ".actions",
+    "GET_LIST_OF_PREFETCH_REQUESTS": ".actions",
+    "GET_LIST_OF_PURGE_REQUESTS": ".actions",
+    "GET_PREFETCH_REQUEST_STATUS": ".actions",
+    "GET_PURGE_REQUEST_STATUS": ".actions",
+    "GET_PURGE_SUMMARY": ".actions",
+    "AsyncNgcontentmanagementClient": ".client",
+    "NgcontentmanagementClient": ".client",
+    "NGCONTENTMANAGEMENT": ".product",
+    "CreateAPrefetchRequestRequest": ".models",
+    "CreateAPrefetchRequestRequestFileList": ".models",
+    "CreateAPrefetchRequestRequestFileListHeaders": ".models",
+    "CreateAPrefetchRequestResponse": ".models",
+    "CreateAPurgeRequestRequest": ".models",
+    "CreateAPurgeRequestRequestFileHeaders": ".models",
+    "CreateAPurgeRequestResponse": ".models",
+    "GetAvailablePurgeRequestsRequest": ".models",
+    "GetAvailablePurgeRequestsResponse": ".models",
+    "GetListOfPrefetchRequestsRequest": ".models",
+    "GetListOfPrefetchRequestsResponse": ".models",
+    "GetListOfPrefetchRequestsResponsePrefetchRequests": ".models",
+    "GetListOfPurgeRequestsRequest": ".models",
+    "GetListOfPurgeRequestsResponse": ".models",
+    "GetListOfPurgeRequestsResponsePurgeRequests": ".models",
+    "GetPrefetchRequestStatusRequest": ".models",
+    "GetPrefetchRequestStatusResponse": ".models",
+    "GetPrefetchRequestStatusResponseFileList": ".models",
+    "GetPrefetchRequestStatusResponseFileListHeaders": ".models",
+    "GetPrefetchRequestStatusResponseMetadata": ".models",
+    "GetPurgeRequestStatusRequest": ".models",
+    "GetPurgeRequestStatusResponse": ".models",
+    "GetPurgeRequestStatusResponseDirHeaders": ".models",
+    "GetPurgeRequestStatusResponseFileHeaders": ".models",
+    "GetPurgeSummaryRequest": ".models",
+    "GetPurgeSummaryResponse": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

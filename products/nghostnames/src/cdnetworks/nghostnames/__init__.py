@@ -9,28 +9,57 @@ with NghostnamesClient() as client:  # credentials from the environment or ~/.cd
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import (
-    ACTIONS,
-    GET_HISTORICAL_INFORMATION_ABOUT_HOSTNAMES,
-    GET_HISTORICAL_INFORMATION_ABOUT_ONE_HOSTNAME,
-    GET_INFORMATION_ABOUT_A_SPECIFIC_HOSTNAME,
-    GET_LIST_OF_HOSTNAMES_THAT_HAVE_BEEN_DEPLOYED,
-)
-from .client import AsyncNghostnamesClient, NghostnamesClient
-from .models import (
-    GetHistoricalInformationAboutHostnamesRequest,
-    GetHistoricalInformationAboutHostnamesResponse,
-    GetHistoricalInformationAboutOneHostnameRequest,
-    GetHistoricalInformationAboutOneHostnameResponse,
-    GetHistoricalInformationAboutOneHostnameResponseHistory,
-    GetInformationAboutASpecificHostnameRequest,
-    GetInformationAboutASpecificHostnameResponse,
-    GetListOfHostnamesThatHaveBeenDeployedRequest,
-    GetListOfHostnamesThatHaveBeenDeployedResponse,
-    GetListOfHostnamesThatHaveBeenDeployedResponseHostnames,
-)
-from .plugin import NGHOSTNAMES
+
+if TYPE_CHECKING:
+    from .actions import (
+        ACTIONS,
+        GET_HISTORICAL_INFORMATION_ABOUT_HOSTNAMES,
+        GET_HISTORICAL_INFORMATION_ABOUT_ONE_HOSTNAME,
+        GET_INFORMATION_ABOUT_A_SPECIFIC_HOSTNAME,
+        GET_LIST_OF_HOSTNAMES_THAT_HAVE_BEEN_DEPLOYED,
+    )
+    from .client import AsyncNghostnamesClient, NghostnamesClient
+    from .models import (
+        GetHistoricalInformationAboutHostnamesRequest,
+        GetHistoricalInformationAboutHostnamesResponse,
+        GetHistoricalInformationAboutOneHostnameRequest,
+        GetHistoricalInformationAboutOneHostnameResponse,
+        GetHistoricalInformationAboutOneHostnameResponseHistory,
+        GetInformationAboutASpecificHostnameRequest,
+        GetInformationAboutASpecificHostnameResponse,
+        GetListOfHostnamesThatHaveBeenDeployedRequest,
+        GetListOfHostnamesThatHaveBeenDeployedResponse,
+        GetListOfHostnamesThatHaveBeenDeployedResponseHostnames,
+    )
+    from .product import NGHOSTNAMES
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "GET_HISTORICAL_INFORMATION_ABOUT_HOSTNAMES": ".actions",
+    "GET_HISTORICAL_INFORMATION_ABOUT_ONE_HOSTNAME": ".actions",
+    "GET_INFORMATION_ABOUT_A_SPECIFIC_HOSTNAME": ".actions",
+    "GET_LIST_OF_HOSTNAMES_THAT_HAVE_BEEN_DEPLOYED": ".actions",
+    "AsyncNghostnamesClient": ".client",
+    "NghostnamesClient": ".client",
+    "NGHOSTNAMES": ".product",
+    "GetHistoricalInformationAboutHostnamesRequest": ".models",
+    "GetHistoricalInformationAboutHostnamesResponse": ".models",
+    "GetHistoricalInformationAboutOneHostnameRequest": ".models",
+    "GetHistoricalInformationAboutOneHostnameResponse": ".models",
+    "GetHistoricalInformationAboutOneHostnameResponseHistory": ".models",
+    "GetInformationAboutASpecificHostnameRequest": ".models",
+    "GetInformationAboutASpecificHostnameResponse": ".models",
+    "GetListOfHostnamesThatHaveBeenDeployedRequest": ".models",
+    "GetListOfHostnamesThatHaveBeenDeployedResponse": ".models",
+    "GetListOfHostnamesThatHaveBeenDeployedResponseHostnames": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

@@ -9,36 +9,73 @@ with NglogconfigurationClient() as client:  # credentials from the environment o
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import (
-    ACTIONS,
-    CREATE_A_LOG_CONFIGURATION,
-    DELETE_A_LOG_CONFIGURATION,
-    GET_A_LIST_OF_LOG_CONFIGURATIONS,
-    GET_A_LOG_CONFIGURATION,
-    GET_ACCESS_LOGS_FOR_HOSTNAMES,
-    UPDATE_A_LOG_CONFIGURATION,
-)
-from .client import AsyncNglogconfigurationClient, NglogconfigurationClient
-from .models import (
-    CreateALogConfigurationRequest,
-    CreateALogConfigurationResponse,
-    DeleteALogConfigurationRequest,
-    DeleteALogConfigurationResponse,
-    GetAccessLogsForHostnamesRequest,
-    GetAccessLogsForHostnamesRequestFilters,
-    GetAccessLogsForHostnamesResponse,
-    GetAccessLogsForHostnamesResponseLogs,
-    GetAListOfLogConfigurationsRequest,
-    GetAListOfLogConfigurationsResponse,
-    GetAListOfLogConfigurationsResponseLogConfigs,
-    GetALogConfigurationRequest,
-    GetALogConfigurationResponse,
-    GetALogConfigurationResponseConfigs,
-    UpdateALogConfigurationRequest,
-    UpdateALogConfigurationResponse,
-)
-from .plugin import NGLOGCONFIGURATION
+
+if TYPE_CHECKING:
+    from .actions import (
+        ACTIONS,
+        CREATE_A_LOG_CONFIGURATION,
+        DELETE_A_LOG_CONFIGURATION,
+        GET_A_LIST_OF_LOG_CONFIGURATIONS,
+        GET_A_LOG_CONFIGURATION,
+        GET_ACCESS_LOGS_FOR_HOSTNAMES,
+        UPDATE_A_LOG_CONFIGURATION,
+    )
+    from .client import AsyncNglogconfigurationClient, NglogconfigurationClient
+    from .models import (
+        CreateALogConfigurationRequest,
+        CreateALogConfigurationResponse,
+        DeleteALogConfigurationRequest,
+        DeleteALogConfigurationResponse,
+        GetAccessLogsForHostnamesRequest,
+        GetAccessLogsForHostnamesRequestFilters,
+        GetAccessLogsForHostnamesResponse,
+        GetAccessLogsForHostnamesResponseLogs,
+        GetAListOfLogConfigurationsRequest,
+        GetAListOfLogConfigurationsResponse,
+        GetAListOfLogConfigurationsResponseLogConfigs,
+        GetALogConfigurationRequest,
+        GetALogConfigurationResponse,
+        GetALogConfigurationResponseConfigs,
+        UpdateALogConfigurationRequest,
+        UpdateALogConfigurationResponse,
+    )
+    from .product import NGLOGCONFIGURATION
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "CREATE_A_LOG_CONFIGURATION": ".actions",
+    "DELETE_A_LOG_CONFIGURATION": ".actions",
+    "GET_ACCESS_LOGS_FOR_HOSTNAMES": ".actions",
+    "GET_A_LIST_OF_LOG_CONFIGURATIONS": ".actions",
+    "GET_A_LOG_CONFIGURATION": ".actions",
+    "UPDATE_A_LOG_CONFIGURATION": ".actions",
+    "AsyncNglogconfigurationClient": ".client",
+    "NglogconfigurationClient": ".client",
+    "NGLOGCONFIGURATION": ".product",
+    "CreateALogConfigurationRequest": ".models",
+    "CreateALogConfigurationResponse": ".models",
+    "DeleteALogConfigurationRequest": ".models",
+    "DeleteALogConfigurationResponse": ".models",
+    "GetAListOfLogConfigurationsRequest": ".models",
+    "GetAListOfLogConfigurationsResponse": ".models",
+    "GetAListOfLogConfigurationsResponseLogConfigs": ".models",
+    "GetALogConfigurationRequest": ".models",
+    "GetALogConfigurationResponse": ".models",
+    "GetALogConfigurationResponseConfigs": ".models",
+    "GetAccessLogsForHostnamesRequest": ".models",
+    "GetAccessLogsForHostnamesRequestFilters": ".models",
+    "GetAccessLogsForHostnamesResponse": ".models",
+    "GetAccessLogsForHostnamesResponseLogs": ".models",
+    "UpdateALogConfigurationRequest": ".models",
+    "UpdateALogConfigurationResponse": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

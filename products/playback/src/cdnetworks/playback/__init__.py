@@ -9,16 +9,36 @@ with PlaybackClient() as client:  # credentials from the environment or ~/.cdnet
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import ACTIONS, GET_PUBLISH_CODE
-from .client import AsyncPlaybackClient, PlaybackClient
-from .models import (
-    GetPublishCodeData,
-    GetPublishCodeDataVideoUrl,
-    GetPublishCodeRequest,
-    GetPublishCodeResponse,
-)
-from .plugin import PLAYBACK
+
+if TYPE_CHECKING:
+    from .actions import ACTIONS, GET_PUBLISH_CODE
+    from .client import AsyncPlaybackClient, PlaybackClient
+    from .models import (
+        GetPublishCodeData,
+        GetPublishCodeDataVideoUrl,
+        GetPublishCodeRequest,
+        GetPublishCodeResponse,
+    )
+    from .product import PLAYBACK
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "GET_PUBLISH_CODE": ".actions",
+    "AsyncPlaybackClient": ".client",
+    "PlaybackClient": ".client",
+    "PLAYBACK": ".product",
+    "GetPublishCodeData": ".models",
+    "GetPublishCodeDataVideoUrl": ".models",
+    "GetPublishCodeRequest": ".models",
+    "GetPublishCodeResponse": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

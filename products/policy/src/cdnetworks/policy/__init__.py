@@ -9,32 +9,65 @@ with PolicyClient() as client:  # credentials from the environment or ~/.cdnetwo
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import (
-    ACTIONS,
-    CREATE_POLICY,
-    DELETE_POLICY,
-    EDIT_POLICY,
-    GET_ACCOUNT_SUMMARY,
-    GET_POLICY,
-)
-from .client import AsyncPolicyClient, PolicyClient
-from .models import (
-    CreatePolicyRequest,
-    CreatePolicyResponse,
-    CreatePolicyResponseData,
-    DeletePolicyRequest,
-    DeletePolicyResponse,
-    EditPolicyRequest,
-    EditPolicyResponse,
-    GetAccountSummaryRequest,
-    GetAccountSummaryResponse,
-    GetAccountSummaryResponseData,
-    GetPolicyRequest,
-    GetPolicyResponse,
-    GetPolicyResponseData,
-)
-from .plugin import POLICY
+
+if TYPE_CHECKING:
+    from .actions import (
+        ACTIONS,
+        CREATE_POLICY,
+        DELETE_POLICY,
+        EDIT_POLICY,
+        GET_ACCOUNT_SUMMARY,
+        GET_POLICY,
+    )
+    from .client import AsyncPolicyClient, PolicyClient
+    from .models import (
+        CreatePolicyRequest,
+        CreatePolicyResponse,
+        CreatePolicyResponseData,
+        DeletePolicyRequest,
+        DeletePolicyResponse,
+        EditPolicyRequest,
+        EditPolicyResponse,
+        GetAccountSummaryRequest,
+        GetAccountSummaryResponse,
+        GetAccountSummaryResponseData,
+        GetPolicyRequest,
+        GetPolicyResponse,
+        GetPolicyResponseData,
+    )
+    from .product import POLICY
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "CREATE_POLICY": ".actions",
+    "DELETE_POLICY": ".actions",
+    "EDIT_POLICY": ".actions",
+    "GET_ACCOUNT_SUMMARY": ".actions",
+    "GET_POLICY": ".actions",
+    "AsyncPolicyClient": ".client",
+    "PolicyClient": ".client",
+    "POLICY": ".product",
+    "CreatePolicyRequest": ".models",
+    "CreatePolicyResponse": ".models",
+    "CreatePolicyResponseData": ".models",
+    "DeletePolicyRequest": ".models",
+    "DeletePolicyResponse": ".models",
+    "EditPolicyRequest": ".models",
+    "EditPolicyResponse": ".models",
+    "GetAccountSummaryRequest": ".models",
+    "GetAccountSummaryResponse": ".models",
+    "GetAccountSummaryResponseData": ".models",
+    "GetPolicyRequest": ".models",
+    "GetPolicyResponse": ".models",
+    "GetPolicyResponseData": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

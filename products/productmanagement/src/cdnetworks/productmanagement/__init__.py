@@ -9,39 +9,79 @@ with ProductmanagementClient() as client:  # credentials from the environment or
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import (
-    ACTIONS,
-    CHECK_IF_IP_ADDRESSES_BELONG_TO_THE_CDN_PRO_PLATFORM,
-    GET_A_LIST_OF_ORIGIN_SHIELDS,
-    GET_A_SHIELD_BY_ITS_ID,
-    GET_IP_ADDRESSES_OF_THE_CDN,
-    GET_ORIGIN_FAST_ROUTE_IP_LIST,
-    GET_STAGING_SERVERS_LIST,
-    GET_SYSTEM_CONFIGURATION,
-)
-from .client import AsyncProductmanagementClient, ProductmanagementClient
-from .models import (
-    CheckIfIpAddressesBelongToTheCdnProPlatformRequest,
-    CheckIfIpAddressesBelongToTheCdnProPlatformResponse,
-    CheckIfIpAddressesBelongToTheCdnProPlatformResponseIpDetails,
-    GetAListOfOriginShieldsRequest,
-    GetAListOfOriginShieldsResponse,
-    GetAListOfOriginShieldsResponseShields,
-    GetAShieldByItsIdRequest,
-    GetAShieldByItsIdResponse,
-    GetIpAddressesOfTheCdnRequest,
-    GetIpAddressesOfTheCdnResponse,
-    GetOriginFastRouteIpListRequest,
-    GetOriginFastRouteIpListResponse,
-    GetStagingServersListRequest,
-    GetStagingServersListResponse,
-    GetStagingServersListResponseStagingServers,
-    GetSystemConfigurationRequest,
-    GetSystemConfigurationResponse,
-    GetSystemConfigurationResponseExtraServicePorts,
-)
-from .plugin import PRODUCTMANAGEMENT
+
+if TYPE_CHECKING:
+    from .actions import (
+        ACTIONS,
+        CHECK_IF_IP_ADDRESSES_BELONG_TO_THE_CDN_PRO_PLATFORM,
+        GET_A_LIST_OF_ORIGIN_SHIELDS,
+        GET_A_SHIELD_BY_ITS_ID,
+        GET_IP_ADDRESSES_OF_THE_CDN,
+        GET_ORIGIN_FAST_ROUTE_IP_LIST,
+        GET_STAGING_SERVERS_LIST,
+        GET_SYSTEM_CONFIGURATION,
+    )
+    from .client import AsyncProductmanagementClient, ProductmanagementClient
+    from .models import (
+        CheckIfIpAddressesBelongToTheCdnProPlatformRequest,
+        CheckIfIpAddressesBelongToTheCdnProPlatformResponse,
+        CheckIfIpAddressesBelongToTheCdnProPlatformResponseIpDetails,
+        GetAListOfOriginShieldsRequest,
+        GetAListOfOriginShieldsResponse,
+        GetAListOfOriginShieldsResponseShields,
+        GetAShieldByItsIdRequest,
+        GetAShieldByItsIdResponse,
+        GetIpAddressesOfTheCdnRequest,
+        GetIpAddressesOfTheCdnResponse,
+        GetOriginFastRouteIpListRequest,
+        GetOriginFastRouteIpListResponse,
+        GetStagingServersListRequest,
+        GetStagingServersListResponse,
+        GetStagingServersListResponseStagingServers,
+        GetSystemConfigurationRequest,
+        GetSystemConfigurationResponse,
+        GetSystemConfigurationResponseExtraServicePorts,
+    )
+    from .product import PRODUCTMANAGEMENT
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "CHECK_IF_IP_ADDRESSES_BELONG_TO_THE_CDN_PRO_PLATFORM": ".actions",
+    "GET_A_LIST_OF_ORIGIN_SHIELDS": ".actions",
+    "GET_A_SHIELD_BY_ITS_ID": ".actions",
+    "GET_IP_ADDRESSES_OF_THE_CDN": ".actions",
+    "GET_ORIGIN_FAST_ROUTE_IP_LIST": ".actions",
+    "GET_STAGING_SERVERS_LIST": ".actions",
+    "GET_SYSTEM_CONFIGURATION": ".actions",
+    "AsyncProductmanagementClient": ".client",
+    "ProductmanagementClient": ".client",
+    "PRODUCTMANAGEMENT": ".product",
+    "CheckIfIpAddressesBelongToTheCdnProPlatformRequest": ".models",
+    "CheckIfIpAddressesBelongToTheCdnProPlatformResponse": ".models",
+    "CheckIfIpAddressesBelongToTheCdnProPlatformResponseIpDetails": ".models",
+    "GetAListOfOriginShieldsRequest": ".models",
+    "GetAListOfOriginShieldsResponse": ".models",
+    "GetAListOfOriginShieldsResponseShields": ".models",
+    "GetAShieldByItsIdRequest": ".models",
+    "GetAShieldByItsIdResponse": ".models",
+    "GetIpAddressesOfTheCdnRequest": ".models",
+    "GetIpAddressesOfTheCdnResponse": ".models",
+    "GetOriginFastRouteIpListRequest": ".models",
+    "GetOriginFastRouteIpListResponse": ".models",
+    "GetStagingServersListRequest": ".models",
+    "GetStagingServersListResponse": ".models",
+    "GetStagingServersListResponseStagingServers": ".models",
+    "GetSystemConfigurationRequest": ".models",
+    "GetSystemConfigurationResponse": ".models",
+    "GetSystemConfigurationResponseExtraServicePorts": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

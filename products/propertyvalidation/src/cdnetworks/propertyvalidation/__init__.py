@@ -9,24 +9,49 @@ with PropertyvalidationClient() as client:  # credentials from the environment o
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import (
-    ACTIONS,
-    CREATE_A_VALIDATION_TASK,
-    GET_LIST_OF_PROPERTY_VALIDATION_TASKS,
-    GET_PROPERTY_VALIDATION_TASK,
-)
-from .client import AsyncPropertyvalidationClient, PropertyvalidationClient
-from .models import (
-    CreateAValidationTaskRequest,
-    CreateAValidationTaskResponse,
-    GetListOfPropertyValidationTasksRequest,
-    GetListOfPropertyValidationTasksResponse,
-    GetListOfPropertyValidationTasksResponseValidations,
-    GetPropertyValidationTaskRequest,
-    GetPropertyValidationTaskResponse,
-)
-from .plugin import PROPERTYVALIDATION
+
+if TYPE_CHECKING:
+    from .actions import (
+        ACTIONS,
+        CREATE_A_VALIDATION_TASK,
+        GET_LIST_OF_PROPERTY_VALIDATION_TASKS,
+        GET_PROPERTY_VALIDATION_TASK,
+    )
+    from .client import AsyncPropertyvalidationClient, PropertyvalidationClient
+    from .models import (
+        CreateAValidationTaskRequest,
+        CreateAValidationTaskResponse,
+        GetListOfPropertyValidationTasksRequest,
+        GetListOfPropertyValidationTasksResponse,
+        GetListOfPropertyValidationTasksResponseValidations,
+        GetPropertyValidationTaskRequest,
+        GetPropertyValidationTaskResponse,
+    )
+    from .product import PROPERTYVALIDATION
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "CREATE_A_VALIDATION_TASK": ".actions",
+    "GET_LIST_OF_PROPERTY_VALIDATION_TASKS": ".actions",
+    "GET_PROPERTY_VALIDATION_TASK": ".actions",
+    "AsyncPropertyvalidationClient": ".client",
+    "PropertyvalidationClient": ".client",
+    "PROPERTYVALIDATION": ".product",
+    "CreateAValidationTaskRequest": ".models",
+    "CreateAValidationTaskResponse": ".models",
+    "GetListOfPropertyValidationTasksRequest": ".models",
+    "GetListOfPropertyValidationTasksResponse": ".models",
+    "GetListOfPropertyValidationTasksResponseValidations": ".models",
+    "GetPropertyValidationTaskRequest": ".models",
+    "GetPropertyValidationTaskResponse": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

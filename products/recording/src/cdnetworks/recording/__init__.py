@@ -9,24 +9,59 @@ with RecordingClient() as client:  # credentials from the environment or ~/.cdne
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import ACTIONS, GET_RECORD_TASK_LIST_QUERY, LIVE_VIDEO_CONCAT, LIVE_VIDEO_CONCAT_QUERY
-from .client import AsyncRecordingClient, RecordingClient
-from .models import (
-    GetRecordTaskListQueryRecordTask,
-    GetRecordTaskListQueryRecordTaskQuery,
-    GetRecordTaskListQueryRequest,
-    GetRecordTaskListQueryResponse,
-    LiveVideoConcatData,
-    LiveVideoConcatQueryData,
-    LiveVideoConcatQueryRequest,
-    LiveVideoConcatQueryResponse,
-    LiveVideoConcatQueryVideoInfo,
-    LiveVideoConcatQueryVideoResolutions,
-    LiveVideoConcatRequest,
-    LiveVideoConcatResponse,
-)
-from .plugin import RECORDING
+
+if TYPE_CHECKING:
+    from .actions import (
+        ACTIONS,
+        GET_RECORD_TASK_LIST_QUERY,
+        LIVE_VIDEO_CONCAT,
+        LIVE_VIDEO_CONCAT_QUERY,
+    )
+    from .client import AsyncRecordingClient, RecordingClient
+    from .models import (
+        GetRecordTaskListQueryRecordTask,
+        GetRecordTaskListQueryRecordTaskQuery,
+        GetRecordTaskListQueryRequest,
+        GetRecordTaskListQueryResponse,
+        LiveVideoConcatData,
+        LiveVideoConcatQueryData,
+        LiveVideoConcatQueryRequest,
+        LiveVideoConcatQueryResponse,
+        LiveVideoConcatQueryVideoInfo,
+        LiveVideoConcatQueryVideoResolutions,
+        LiveVideoConcatRequest,
+        LiveVideoConcatResponse,
+    )
+    from .product import RECORDING
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "GET_RECORD_TASK_LIST_QUERY": ".actions",
+    "LIVE_VIDEO_CONCAT": ".actions",
+    "LIVE_VIDEO_CONCAT_QUERY": ".actions",
+    "AsyncRecordingClient": ".client",
+    "RecordingClient": ".client",
+    "RECORDING": ".product",
+    "GetRecordTaskListQueryRecordTask": ".models",
+    "GetRecordTaskListQueryRecordTaskQuery": ".models",
+    "GetRecordTaskListQueryRequest": ".models",
+    "GetRecordTaskListQueryResponse": ".models",
+    "LiveVideoConcatData": ".models",
+    "LiveVideoConcatQueryData": ".models",
+    "LiveVideoConcatQueryRequest": ".models",
+    "LiveVideoConcatQueryResponse": ".models",
+    "LiveVideoConcatQueryVideoInfo": ".models",
+    "LiveVideoConcatQueryVideoResolutions": ".models",
+    "LiveVideoConcatRequest": ".models",
+    "LiveVideoConcatResponse": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

@@ -9,20 +9,45 @@ with ReportiplistClient() as client:  # credentials from the environment or ~/.c
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import ACTIONS, QUERY_CDN_IP_LIST, QUERY_SERVICE_IP_INFO_DETAIL
-from .client import AsyncReportiplistClient, ReportiplistClient
-from .models import (
-    QueryCdnIpListDomainList,
-    QueryCdnIpListRequest,
-    QueryCdnIpListResponse,
-    QueryCdnIpListResponseResult,
-    QueryCdnIpListResponseResultServerList,
-    QueryServiceIPInfoDetailIpbInfoDetail,
-    QueryServiceIPInfoDetailRequest,
-    QueryServiceIPInfoDetailResponse,
-)
-from .plugin import REPORTIPLIST
+
+if TYPE_CHECKING:
+    from .actions import ACTIONS, QUERY_CDN_IP_LIST, QUERY_SERVICE_IP_INFO_DETAIL
+    from .client import AsyncReportiplistClient, ReportiplistClient
+    from .models import (
+        QueryCdnIpListDomainList,
+        QueryCdnIpListRequest,
+        QueryCdnIpListResponse,
+        QueryCdnIpListResponseResult,
+        QueryCdnIpListResponseResultServerList,
+        QueryServiceIPInfoDetailIpbInfoDetail,
+        QueryServiceIPInfoDetailRequest,
+        QueryServiceIPInfoDetailResponse,
+    )
+    from .product import REPORTIPLIST
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "QUERY_CDN_IP_LIST": ".actions",
+    "QUERY_SERVICE_IP_INFO_DETAIL": ".actions",
+    "AsyncReportiplistClient": ".client",
+    "ReportiplistClient": ".client",
+    "REPORTIPLIST": ".product",
+    "QueryCdnIpListDomainList": ".models",
+    "QueryCdnIpListRequest": ".models",
+    "QueryCdnIpListResponse": ".models",
+    "QueryCdnIpListResponseResult": ".models",
+    "QueryCdnIpListResponseResultServerList": ".models",
+    "QueryServiceIPInfoDetailIpbInfoDetail": ".models",
+    "QueryServiceIPInfoDetailRequest": ".models",
+    "QueryServiceIPInfoDetailResponse": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

@@ -9,42 +9,85 @@ with ReportlogClient() as client:  # credentials from the environment or ~/.cdne
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import (
-    ACTIONS,
-    GET_BOT_ATTACK_INCIDENT_LOG_DATA,
-    GET_OVERALL_REQUESTS,
-    GET_REQUESTS_BY_LOCATION_DISTRIBUTION,
-    GET_REQUESTS_BY_PROCESS_TIME,
-    GET_REQUESTS_BY_RECORD_TYPE,
-    GET_REQUESTS_BY_RESPONSE_TYPE,
-)
-from .client import AsyncReportlogClient, ReportlogClient
-from .models import (
-    GetBotAttackIncidentLogDataRequest,
-    GetBotAttackIncidentLogDataResponse,
-    GetBotAttackIncidentLogDataResponseData,
-    GetBotAttackIncidentLogDataResponseDataList,
-    GetOverallRequestsRequest,
-    GetOverallRequestsResponse,
-    GetOverallRequestsResponseData,
-    GetOverallRequestsResponseDataResults,
-    GetRequestsByLocationDistributionRequest,
-    GetRequestsByLocationDistributionResponse,
-    GetRequestsByLocationDistributionResponseData,
-    GetRequestsByLocationDistributionResponseDataResults,
-    GetRequestsByProcessTimeRequest,
-    GetRequestsByProcessTimeResponse,
-    GetRequestsByProcessTimeResponseData,
-    GetRequestsByRecordTypeRequest,
-    GetRequestsByRecordTypeResponse,
-    GetRequestsByRecordTypeResponseData,
-    GetRequestsByRecordTypeResponseDataResults,
-    GetRequestsByResponseTypeRequest,
-    GetRequestsByResponseTypeResponse,
-    GetRequestsByResponseTypeResponseData,
-)
-from .plugin import REPORTLOG
+
+if TYPE_CHECKING:
+    from .actions import (
+        ACTIONS,
+        GET_BOT_ATTACK_INCIDENT_LOG_DATA,
+        GET_OVERALL_REQUESTS,
+        GET_REQUESTS_BY_LOCATION_DISTRIBUTION,
+        GET_REQUESTS_BY_PROCESS_TIME,
+        GET_REQUESTS_BY_RECORD_TYPE,
+        GET_REQUESTS_BY_RESPONSE_TYPE,
+    )
+    from .client import AsyncReportlogClient, ReportlogClient
+    from .models import (
+        GetBotAttackIncidentLogDataRequest,
+        GetBotAttackIncidentLogDataResponse,
+        GetBotAttackIncidentLogDataResponseData,
+        GetBotAttackIncidentLogDataResponseDataList,
+        GetOverallRequestsRequest,
+        GetOverallRequestsResponse,
+        GetOverallRequestsResponseData,
+        GetOverallRequestsResponseDataResults,
+        GetRequestsByLocationDistributionRequest,
+        GetRequestsByLocationDistributionResponse,
+        GetRequestsByLocationDistributionResponseData,
+        GetRequestsByLocationDistributionResponseDataResults,
+        GetRequestsByProcessTimeRequest,
+        GetRequestsByProcessTimeResponse,
+        GetRequestsByProcessTimeResponseData,
+        GetRequestsByRecordTypeRequest,
+        GetRequestsByRecordTypeResponse,
+        GetRequestsByRecordTypeResponseData,
+        GetRequestsByRecordTypeResponseDataResults,
+        GetRequestsByResponseTypeRequest,
+        GetRequestsByResponseTypeResponse,
+        GetRequestsByResponseTypeResponseData,
+    )
+    from .product import REPORTLOG
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "GET_BOT_ATTACK_INCIDENT_LOG_DATA": ".actions",
+    "GET_OVERALL_REQUESTS": ".actions",
+    "GET_REQUESTS_BY_LOCATION_DISTRIBUTION": ".actions",
+    "GET_REQUESTS_BY_PROCESS_TIME": ".actions",
+    "GET_REQUESTS_BY_RECORD_TYPE": ".actions",
+    "GET_REQUESTS_BY_RESPONSE_TYPE": ".actions",
+    "AsyncReportlogClient": ".client",
+    "ReportlogClient": ".client",
+    "REPORTLOG": ".product",
+    "GetBotAttackIncidentLogDataRequest": ".models",
+    "GetBotAttackIncidentLogDataResponse": ".models",
+    "GetBotAttackIncidentLogDataResponseData": ".models",
+    "GetBotAttackIncidentLogDataResponseDataList": ".models",
+    "GetOverallRequestsRequest": ".models",
+    "GetOverallRequestsResponse": ".models",
+    "GetOverallRequestsResponseData": ".models",
+    "GetOverallRequestsResponseDataResults": ".models",
+    "GetRequestsByLocationDistributionRequest": ".models",
+    "GetRequestsByLocationDistributionResponse": ".models",
+    "GetRequestsByLocationDistributionResponseData": ".models",
+    "GetRequestsByLocationDistributionResponseDataResults": ".models",
+    "GetRequestsByProcessTimeRequest": ".models",
+    "GetRequestsByProcessTimeResponse": ".models",
+    "GetRequestsByProcessTimeResponseData": ".models",
+    "GetRequestsByRecordTypeRequest": ".models",
+    "GetRequestsByRecordTypeResponse": ".models",
+    "GetRequestsByRecordTypeResponseData": ".models",
+    "GetRequestsByRecordTypeResponseDataResults": ".models",
+    "GetRequestsByResponseTypeRequest": ".models",
+    "GetRequestsByResponseTypeResponse": ".models",
+    "GetRequestsByResponseTypeResponseData": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

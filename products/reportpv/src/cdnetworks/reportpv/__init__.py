@@ -9,16 +9,36 @@ with ReportpvClient() as client:  # credentials from the environment or ~/.cdnet
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import ACTIONS, QUERY_DOMAIN_UV
-from .client import AsyncReportpvClient, ReportpvClient
-from .models import (
-    QueryDomainUVRequest,
-    QueryDomainUVResponse,
-    QueryDomainUVResponseResult,
-    QueryDomainUVResponseResultUvData,
-)
-from .plugin import REPORTPV
+
+if TYPE_CHECKING:
+    from .actions import ACTIONS, QUERY_DOMAIN_UV
+    from .client import AsyncReportpvClient, ReportpvClient
+    from .models import (
+        QueryDomainUVRequest,
+        QueryDomainUVResponse,
+        QueryDomainUVResponseResult,
+        QueryDomainUVResponseResultUvData,
+    )
+    from .product import REPORTPV
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "QUERY_DOMAIN_UV": ".actions",
+    "AsyncReportpvClient": ".client",
+    "ReportpvClient": ".client",
+    "REPORTPV": ".product",
+    "QueryDomainUVRequest": ".models",
+    "QueryDomainUVResponse": ".models",
+    "QueryDomainUVResponseResult": ".models",
+    "QueryDomainUVResponseResultUvData": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

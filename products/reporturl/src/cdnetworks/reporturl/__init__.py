@@ -9,29 +9,59 @@ with ReporturlClient() as client:  # credentials from the environment or ~/.cdne
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import (
-    ACTIONS,
-    QUERY_FAILED_REQUESTS_URL_NUMBERS_RANK_HOURLY_GRANULARITY,
-    QUERY_SUCCESSFUL_REQUESTS_URL_NUMBERS_RANK_HOURLY_GRANULARITY,
-    QUERY_TOP_RANKING_URL,
-    REPORT_DOMAIN_REFERER_WEBSITE_SERVICE,
-)
-from .client import AsyncReporturlClient, ReporturlClient
-from .models import (
-    QueryFailedRequestsURLNumbersRankHourlyGranularityRequest,
-    QueryFailedRequestsURLNumbersRankHourlyGranularityResponse,
-    QueryFailedRequestsURLNumbersRankHourlyGranularityResponseData,
-    QuerySuccessfulRequestsURLNumbersRankHourlyGranularityRequest,
-    QuerySuccessfulRequestsURLNumbersRankHourlyGranularityResponse,
-    QuerySuccessfulRequestsURLNumbersRankHourlyGranularityResponseData,
-    QueryTopRankingUrlRequest,
-    QueryTopRankingUrlResponse,
-    ReportDomainRefererWebsiteServiceRequest,
-    ReportDomainRefererWebsiteServiceResponse,
-    ReportDomainRefererWebsiteServiceResponseData,
-)
-from .plugin import REPORTURL
+
+if TYPE_CHECKING:
+    from .actions import (
+        ACTIONS,
+        QUERY_FAILED_REQUESTS_URL_NUMBERS_RANK_HOURLY_GRANULARITY,
+        QUERY_SUCCESSFUL_REQUESTS_URL_NUMBERS_RANK_HOURLY_GRANULARITY,
+        QUERY_TOP_RANKING_URL,
+        REPORT_DOMAIN_REFERER_WEBSITE_SERVICE,
+    )
+    from .client import AsyncReporturlClient, ReporturlClient
+    from .models import (
+        QueryFailedRequestsURLNumbersRankHourlyGranularityRequest,
+        QueryFailedRequestsURLNumbersRankHourlyGranularityResponse,
+        QueryFailedRequestsURLNumbersRankHourlyGranularityResponseData,
+        QuerySuccessfulRequestsURLNumbersRankHourlyGranularityRequest,
+        QuerySuccessfulRequestsURLNumbersRankHourlyGranularityResponse,
+        QuerySuccessfulRequestsURLNumbersRankHourlyGranularityResponseData,
+        QueryTopRankingUrlRequest,
+        QueryTopRankingUrlResponse,
+        ReportDomainRefererWebsiteServiceRequest,
+        ReportDomainRefererWebsiteServiceResponse,
+        ReportDomainRefererWebsiteServiceResponseData,
+    )
+    from .product import REPORTURL
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "QUERY_FAILED_REQUESTS_URL_NUMBERS_RANK_HOURLY_GRANULARITY": ".actions",
+    "QUERY_SUCCESSFUL_REQUESTS_URL_NUMBERS_RANK_HOURLY_GRANULARITY": ".actions",
+    "QUERY_TOP_RANKING_URL": ".actions",
+    "REPORT_DOMAIN_REFERER_WEBSITE_SERVICE": ".actions",
+    "AsyncReporturlClient": ".client",
+    "ReporturlClient": ".client",
+    "REPORTURL": ".product",
+    "QueryFailedRequestsURLNumbersRankHourlyGranularityRequest": ".models",
+    "QueryFailedRequestsURLNumbersRankHourlyGranularityResponse": ".models",
+    "QueryFailedRequestsURLNumbersRankHourlyGranularityResponseData": ".models",
+    "QuerySuccessfulRequestsURLNumbersRankHourlyGranularityRequest": ".models",
+    "QuerySuccessfulRequestsURLNumbersRankHourlyGranularityResponse": ".models",
+    "QuerySuccessfulRequestsURLNumbersRankHourlyGranularityResponseData": ".models",
+    "QueryTopRankingUrlRequest": ".models",
+    "QueryTopRankingUrlResponse": ".models",
+    "ReportDomainRefererWebsiteServiceRequest": ".models",
+    "ReportDomainRefererWebsiteServiceResponse": ".models",
+    "ReportDomainRefererWebsiteServiceResponseData": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

@@ -9,31 +9,63 @@ with ReportvisitorClient() as client:  # credentials from the environment or ~/.
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import (
-    ACTIONS,
-    QUERY_TOTAL_NUMBEROF_UNIQUE_IP_UNDER_SINGLE_DOMAIN,
-    REPORT_VISITOR_CUSTOM_TOP_DAILY_SERVICE,
-    STATISTICAL_ANALYSIS_OF_CHINA_MAINLAND_PROVINCEVISITORS,
-    STATISTICAL_ANALYSIS_OF_COUNTRIES,
-)
-from .client import AsyncReportvisitorClient, ReportvisitorClient
-from .models import (
-    QueryTotalNumberofUniqueIPUnderSingleDomainRequest,
-    QueryTotalNumberofUniqueIPUnderSingleDomainResponse,
-    QueryTotalNumberofUniqueIPUnderSingleDomainResponseResult,
-    QueryTotalNumberofUniqueIPUnderSingleDomainResponseResultDetails,
-    ReportVisitorCustomTopDailyServiceData,
-    ReportVisitorCustomTopDailyServiceRequest,
-    ReportVisitorCustomTopDailyServiceResponse,
-    StatisticalAnalysisOfChinaMainlandProvincevisitorsData,
-    StatisticalAnalysisOfChinaMainlandProvincevisitorsRequest,
-    StatisticalAnalysisOfChinaMainlandProvincevisitorsResponse,
-    StatisticalAnalysisOfCountriesData,
-    StatisticalAnalysisOfCountriesRequest,
-    StatisticalAnalysisOfCountriesResponse,
-)
-from .plugin import REPORTVISITOR
+
+if TYPE_CHECKING:
+    from .actions import (
+        ACTIONS,
+        QUERY_TOTAL_NUMBEROF_UNIQUE_IP_UNDER_SINGLE_DOMAIN,
+        REPORT_VISITOR_CUSTOM_TOP_DAILY_SERVICE,
+        STATISTICAL_ANALYSIS_OF_CHINA_MAINLAND_PROVINCEVISITORS,
+        STATISTICAL_ANALYSIS_OF_COUNTRIES,
+    )
+    from .client import AsyncReportvisitorClient, ReportvisitorClient
+    from .models import (
+        QueryTotalNumberofUniqueIPUnderSingleDomainRequest,
+        QueryTotalNumberofUniqueIPUnderSingleDomainResponse,
+        QueryTotalNumberofUniqueIPUnderSingleDomainResponseResult,
+        QueryTotalNumberofUniqueIPUnderSingleDomainResponseResultDetails,
+        ReportVisitorCustomTopDailyServiceData,
+        ReportVisitorCustomTopDailyServiceRequest,
+        ReportVisitorCustomTopDailyServiceResponse,
+        StatisticalAnalysisOfChinaMainlandProvincevisitorsData,
+        StatisticalAnalysisOfChinaMainlandProvincevisitorsRequest,
+        StatisticalAnalysisOfChinaMainlandProvincevisitorsResponse,
+        StatisticalAnalysisOfCountriesData,
+        StatisticalAnalysisOfCountriesRequest,
+        StatisticalAnalysisOfCountriesResponse,
+    )
+    from .product import REPORTVISITOR
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "QUERY_TOTAL_NUMBEROF_UNIQUE_IP_UNDER_SINGLE_DOMAIN": ".actions",
+    "REPORT_VISITOR_CUSTOM_TOP_DAILY_SERVICE": ".actions",
+    "STATISTICAL_ANALYSIS_OF_CHINA_MAINLAND_PROVINCEVISITORS": ".actions",
+    "STATISTICAL_ANALYSIS_OF_COUNTRIES": ".actions",
+    "AsyncReportvisitorClient": ".client",
+    "ReportvisitorClient": ".client",
+    "REPORTVISITOR": ".product",
+    "QueryTotalNumberofUniqueIPUnderSingleDomainRequest": ".models",
+    "QueryTotalNumberofUniqueIPUnderSingleDomainResponse": ".models",
+    "QueryTotalNumberofUniqueIPUnderSingleDomainResponseResult": ".models",
+    "QueryTotalNumberofUniqueIPUnderSingleDomainResponseResultDetails": ".models",
+    "ReportVisitorCustomTopDailyServiceData": ".models",
+    "ReportVisitorCustomTopDailyServiceRequest": ".models",
+    "ReportVisitorCustomTopDailyServiceResponse": ".models",
+    "StatisticalAnalysisOfChinaMainlandProvincevisitorsData": ".models",
+    "StatisticalAnalysisOfChinaMainlandProvincevisitorsRequest": ".models",
+    "StatisticalAnalysisOfChinaMainlandProvincevisitorsResponse": ".models",
+    "StatisticalAnalysisOfCountriesData": ".models",
+    "StatisticalAnalysisOfCountriesRequest": ".models",
+    "StatisticalAnalysisOfCountriesResponse": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

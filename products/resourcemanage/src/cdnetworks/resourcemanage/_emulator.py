@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from cdnetworks.core.emulator.spec_service import ProductService
 
-from .plugin import RESOURCEMANAGE
+from .product import RESOURCEMANAGE
 
 
 def service() -> ProductService:

@@ -9,22 +9,51 @@ with ScenariosmanagementClient() as client:  # credentials from the environment 
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import ACTIONS, CREATE_SCENE, DELETE_SCENE, GET_SCENE_LIST, SCENE_EDIT
-from .client import AsyncScenariosmanagementClient, ScenariosmanagementClient
-from .models import (
-    CreateSceneData,
-    CreateSceneRequest,
-    CreateSceneResponse,
-    DeleteSceneRequest,
-    DeleteSceneResponse,
-    GetSceneListRequest,
-    GetSceneListResponse,
-    GetSceneListScene,
-    SceneEditRequest,
-    SceneEditResponse,
-)
-from .plugin import SCENARIOSMANAGEMENT
+
+if TYPE_CHECKING:
+    from .actions import ACTIONS, CREATE_SCENE, DELETE_SCENE, GET_SCENE_LIST, SCENE_EDIT
+    from .client import AsyncScenariosmanagementClient, ScenariosmanagementClient
+    from .models import (
+        CreateSceneData,
+        CreateSceneRequest,
+        CreateSceneResponse,
+        DeleteSceneRequest,
+        DeleteSceneResponse,
+        GetSceneListRequest,
+        GetSceneListResponse,
+        GetSceneListScene,
+        SceneEditRequest,
+        SceneEditResponse,
+    )
+    from .product import SCENARIOSMANAGEMENT
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "CREATE_SCENE": ".actions",
+    "DELETE_SCENE": ".actions",
+    "GET_SCENE_LIST": ".actions",
+    "SCENE_EDIT": ".actions",
+    "AsyncScenariosmanagementClient": ".client",
+    "ScenariosmanagementClient": ".client",
+    "SCENARIOSMANAGEMENT": ".product",
+    "CreateSceneData": ".models",
+    "CreateSceneRequest": ".models",
+    "CreateSceneResponse": ".models",
+    "DeleteSceneRequest": ".models",
+    "DeleteSceneResponse": ".models",
+    "GetSceneListRequest": ".models",
+    "GetSceneListResponse": ".models",
+    "GetSceneListScene": ".models",
+    "SceneEditRequest": ".models",
+    "SceneEditResponse": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

@@ -9,32 +9,65 @@ with SecretmanagementClient() as client:  # credentials from the environment or 
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import (
-    ACTIONS,
-    CREATE_A_SECRET,
-    DELETE_A_SECRET,
-    GET_A_LIST_OF_SECRETS,
-    GET_A_SECRET,
-    UPDATE_A_SECRET,
-)
-from .client import AsyncSecretmanagementClient, SecretmanagementClient
-from .models import (
-    CreateASecretRequest,
-    CreateASecretResponse,
-    DeleteASecretRequest,
-    DeleteASecretResponse,
-    GetAListOfSecretsRequest,
-    GetAListOfSecretsResponse,
-    GetAListOfSecretsResponseSecrets,
-    GetASecretRequest,
-    GetASecretResponse,
-    GetASecretResponseUsageInProduction,
-    GetASecretResponseUsageInStaging,
-    UpdateASecretRequest,
-    UpdateASecretResponse,
-)
-from .plugin import SECRETMANAGEMENT
+
+if TYPE_CHECKING:
+    from .actions import (
+        ACTIONS,
+        CREATE_A_SECRET,
+        DELETE_A_SECRET,
+        GET_A_LIST_OF_SECRETS,
+        GET_A_SECRET,
+        UPDATE_A_SECRET,
+    )
+    from .client import AsyncSecretmanagementClient, SecretmanagementClient
+    from .models import (
+        CreateASecretRequest,
+        CreateASecretResponse,
+        DeleteASecretRequest,
+        DeleteASecretResponse,
+        GetAListOfSecretsRequest,
+        GetAListOfSecretsResponse,
+        GetAListOfSecretsResponseSecrets,
+        GetASecretRequest,
+        GetASecretResponse,
+        GetASecretResponseUsageInProduction,
+        GetASecretResponseUsageInStaging,
+        UpdateASecretRequest,
+        UpdateASecretResponse,
+    )
+    from .product import SECRETMANAGEMENT
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "CREATE_A_SECRET": ".actions",
+    "DELETE_A_SECRET": ".actions",
+    "GET_A_LIST_OF_SECRETS": ".actions",
+    "GET_A_SECRET": ".actions",
+    "UPDATE_A_SECRET": ".actions",
+    "AsyncSecretmanagementClient": ".client",
+    "SecretmanagementClient": ".client",
+    "SECRETMANAGEMENT": ".product",
+    "CreateASecretRequest": ".models",
+    "CreateASecretResponse": ".models",
+    "DeleteASecretRequest": ".models",
+    "DeleteASecretResponse": ".models",
+    "GetAListOfSecretsRequest": ".models",
+    "GetAListOfSecretsResponse": ".models",
+    "GetAListOfSecretsResponseSecrets": ".models",
+    "GetASecretRequest": ".models",
+    "GetASecretResponse": ".models",
+    "GetASecretResponseUsageInProduction": ".models",
+    "GetASecretResponseUsageInStaging": ".models",
+    "UpdateASecretRequest": ".models",
+    "UpdateASecretResponse": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

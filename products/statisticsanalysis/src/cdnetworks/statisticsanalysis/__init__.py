@@ -9,16 +9,36 @@ with StatisticsanalysisClient() as client:  # credentials from the environment o
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import ACTIONS, GET_REAL_TIME_CHANNEL_ONLINE_NUMBER
-from .client import AsyncStatisticsanalysisClient, StatisticsanalysisClient
-from .models import (
-    GetRealTimeChannelOnlineNumberData,
-    GetRealTimeChannelOnlineNumberOnlineNumberItem,
-    GetRealTimeChannelOnlineNumberRequest,
-    GetRealTimeChannelOnlineNumberResponse,
-)
-from .plugin import STATISTICSANALYSIS
+
+if TYPE_CHECKING:
+    from .actions import ACTIONS, GET_REAL_TIME_CHANNEL_ONLINE_NUMBER
+    from .client import AsyncStatisticsanalysisClient, StatisticsanalysisClient
+    from .models import (
+        GetRealTimeChannelOnlineNumberData,
+        GetRealTimeChannelOnlineNumberOnlineNumberItem,
+        GetRealTimeChannelOnlineNumberRequest,
+        GetRealTimeChannelOnlineNumberResponse,
+    )
+    from .product import STATISTICSANALYSIS
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "GET_REAL_TIME_CHANNEL_ONLINE_NUMBER": ".actions",
+    "AsyncStatisticsanalysisClient": ".client",
+    "StatisticsanalysisClient": ".client",
+    "STATISTICSANALYSIS": ".product",
+    "GetRealTimeChannelOnlineNumberData": ".models",
+    "GetRealTimeChannelOnlineNumberOnlineNumberItem": ".models",
+    "GetRealTimeChannelOnlineNumberRequest": ".models",
+    "GetRealTimeChannelOnlineNumberResponse": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

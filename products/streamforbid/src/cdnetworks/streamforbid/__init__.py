@@ -9,27 +9,55 @@ with StreamforbidClient() as client:  # credentials from the environment or ~/.c
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import (
-    ACTIONS,
-    FORBID_LIVESTREAMING,
-    QUERY_FORBID_LIVESTREAM_RECORD,
-    RESUME_LIVESTREAMING,
-    STOP_LIVESTREAMING,
-)
-from .client import AsyncStreamforbidClient, StreamforbidClient
-from .models import (
-    ForbidLivestreamingRequest,
-    ForbidLivestreamingResponse,
-    QueryForbidLivestreamRecordRequest,
-    QueryForbidLivestreamRecordResponse,
-    QueryForbidLivestreamRecordResultDetail,
-    ResumeLivestreamingRequest,
-    ResumeLivestreamingResponse,
-    StopLivestreamingRequest,
-    StopLivestreamingResponse,
-)
-from .plugin import STREAMFORBID
+
+if TYPE_CHECKING:
+    from .actions import (
+        ACTIONS,
+        FORBID_LIVESTREAMING,
+        QUERY_FORBID_LIVESTREAM_RECORD,
+        RESUME_LIVESTREAMING,
+        STOP_LIVESTREAMING,
+    )
+    from .client import AsyncStreamforbidClient, StreamforbidClient
+    from .models import (
+        ForbidLivestreamingRequest,
+        ForbidLivestreamingResponse,
+        QueryForbidLivestreamRecordRequest,
+        QueryForbidLivestreamRecordResponse,
+        QueryForbidLivestreamRecordResultDetail,
+        ResumeLivestreamingRequest,
+        ResumeLivestreamingResponse,
+        StopLivestreamingRequest,
+        StopLivestreamingResponse,
+    )
+    from .product import STREAMFORBID
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "FORBID_LIVESTREAMING": ".actions",
+    "QUERY_FORBID_LIVESTREAM_RECORD": ".actions",
+    "RESUME_LIVESTREAMING": ".actions",
+    "STOP_LIVESTREAMING": ".actions",
+    "AsyncStreamforbidClient": ".client",
+    "StreamforbidClient": ".client",
+    "STREAMFORBID": ".product",
+    "ForbidLivestreamingRequest": ".models",
+    "ForbidLivestreamingResponse": ".models",
+    "QueryForbidLivestreamRecordRequest": ".models",
+    "QueryForbidLivestreamRecordResponse": ".models",
+    "QueryForbidLivestreamRecordResultDetail": ".models",
+    "ResumeLivestreamingRequest": ".models",
+    "ResumeLivestreamingResponse": ".models",
+    "StopLivestreamingRequest": ".models",
+    "StopLivestreamingResponse": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

@@ -9,15 +9,34 @@ with TemplatemanageClient() as client:  # credentials from the environment or ~/
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import ACTIONS, VMP_QUERY_NODE_SERVERS
-from .client import AsyncTemplatemanageClient, TemplatemanageClient
-from .models import (
-    VMPQueryNodeServersRequest,
-    VMPQueryNodeServersResponse,
-    VMPQueryNodeServersResponseServers,
-)
-from .plugin import TEMPLATEMANAGE
+
+if TYPE_CHECKING:
+    from .actions import ACTIONS, VMP_QUERY_NODE_SERVERS
+    from .client import AsyncTemplatemanageClient, TemplatemanageClient
+    from .models import (
+        VMPQueryNodeServersRequest,
+        VMPQueryNodeServersResponse,
+        VMPQueryNodeServersResponseServers,
+    )
+    from .product import TEMPLATEMANAGE
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "VMP_QUERY_NODE_SERVERS": ".actions",
+    "AsyncTemplatemanageClient": ".client",
+    "TemplatemanageClient": ".client",
+    "TEMPLATEMANAGE": ".product",
+    "VMPQueryNodeServersRequest": ".models",
+    "VMPQueryNodeServersResponse": ".models",
+    "VMPQueryNodeServersResponseServers": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

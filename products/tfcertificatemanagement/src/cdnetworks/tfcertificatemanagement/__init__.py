@@ -9,34 +9,69 @@ with TfcertificatemanagementClient() as client:  # credentials from the environm
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import (
-    ACTIONS,
-    ADD_CERTIFICATE_FOR_TERRAFORM,
-    DELETE_CERTIFICATE_FOR_TERRAFORM,
-    QUERY_CERTIFICATE_FOR_TERRAFORM,
-    QUERY_CERTIFICATE_LIST_FOR_TERRAFORM,
-    UPDATE_CERTIFICATE_FOR_TERRAFORM,
-)
-from .client import AsyncTfcertificatemanagementClient, TfcertificatemanagementClient
-from .models import (
-    AddCertificateForTerraformRequest,
-    AddCertificateForTerraformResponse,
-    AddCertificateForTerraformResponseData,
-    DeleteCertificateForTerraformRequest,
-    DeleteCertificateForTerraformResponse,
-    QueryCertificateForTerraformRequest,
-    QueryCertificateForTerraformResponse,
-    QueryCertificateForTerraformResponseData,
-    QueryCertificateForTerraformResponseDataDomains,
-    QueryCertificateListForTerraformRequest,
-    QueryCertificateListForTerraformResponse,
-    QueryCertificateListForTerraformResponseData,
-    QueryCertificateListForTerraformResponseDataRelatedDomains,
-    UpdateCertificateForTerraformRequest,
-    UpdateCertificateForTerraformResponse,
-)
-from .plugin import TFCERTIFICATEMANAGEMENT
+
+if TYPE_CHECKING:
+    from .actions import (
+        ACTIONS,
+        ADD_CERTIFICATE_FOR_TERRAFORM,
+        DELETE_CERTIFICATE_FOR_TERRAFORM,
+        QUERY_CERTIFICATE_FOR_TERRAFORM,
+        QUERY_CERTIFICATE_LIST_FOR_TERRAFORM,
+        UPDATE_CERTIFICATE_FOR_TERRAFORM,
+    )
+    from .client import AsyncTfcertificatemanagementClient, TfcertificatemanagementClient
+    from .models import (
+        AddCertificateForTerraformRequest,
+        AddCertificateForTerraformResponse,
+        AddCertificateForTerraformResponseData,
+        DeleteCertificateForTerraformRequest,
+        DeleteCertificateForTerraformResponse,
+        QueryCertificateForTerraformRequest,
+        QueryCertificateForTerraformResponse,
+        QueryCertificateForTerraformResponseData,
+        QueryCertificateForTerraformResponseDataDomains,
+        QueryCertificateListForTerraformRequest,
+        QueryCertificateListForTerraformResponse,
+        QueryCertificateListForTerraformResponseData,
+        QueryCertificateListForTerraformResponseDataRelatedDomains,
+        UpdateCertificateForTerraformRequest,
+        UpdateCertificateForTerraformResponse,
+    )
+    from .product import TFCERTIFICATEMANAGEMENT
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "ADD_CERTIFICATE_FOR_TERRAFORM": ".actions",
+    "DELETE_CERTIFICATE_FOR_TERRAFORM": ".actions",
+    "QUERY_CERTIFICATE_FOR_TERRAFORM": ".actions",
+    "QUERY_CERTIFICATE_LIST_FOR_TERRAFORM": ".actions",
+    "UPDATE_CERTIFICATE_FOR_TERRAFORM": ".actions",
+    "AsyncTfcertificatemanagementClient": ".client",
+    "TfcertificatemanagementClient": ".client",
+    "TFCERTIFICATEMANAGEMENT": ".product",
+    "AddCertificateForTerraformRequest": ".models",
+    "AddCertificateForTerraformResponse": ".models",
+    "AddCertificateForTerraformResponseData": ".models",
+    "DeleteCertificateForTerraformRequest": ".models",
+    "DeleteCertificateForTerraformResponse": ".models",
+    "QueryCertificateForTerraformRequest": ".models",
+    "QueryCertificateForTerraformResponse": ".models",
+    "QueryCertificateForTerraformResponseData": ".models",
+    "QueryCertificateForTerraformResponseDataDomains": ".models",
+    "QueryCertificateListForTerraformRequest": ".models",
+    "QueryCertificateListForTerraformResponse": ".models",
+    "QueryCertificateListForTerraformResponseData": ".models",
+    "QueryCertificateListForTerraformResponseDataRelatedDomains": ".models",
+    "UpdateCertificateForTerraformRequest": ".models",
+    "UpdateCertificateForTerraformResponse": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

@@ -9,34 +9,69 @@ with ToolserviceClient() as client:  # credentials from the environment or ~/.cd
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import (
-    ACTIONS,
-    BANDWIDTH_LIMIT_SERVICE,
-    ICP_QUERY_SERVICE,
-    IP_DOMAIN_SERVICE,
-    QUERY_ALL_BANDWIDTH_LIMIT_TASK_LIST_SERVICE,
-    QUERY_BANDWIDTH_LIMIT_TASK_LIST_SERVICE,
-)
-from .client import AsyncToolserviceClient, ToolserviceClient
-from .models import (
-    BandwidthLimitServiceRequest,
-    BandwidthLimitServiceResponse,
-    IcpQueryServiceRequest,
-    IcpQueryServiceResponse,
-    IcpQueryServiceResponseDomainIcpDataList,
-    IpDomainServiceRequest,
-    IpDomainServiceResponse,
-    IpDomainServiceResponseData,
-    QueryAllBandwidthLimitTaskListServiceRequest,
-    QueryAllBandwidthLimitTaskListServiceResponse,
-    QueryAllBandwidthLimitTaskListServiceResponseData,
-    QueryAllBandwidthLimitTaskListServiceResponseDataContent,
-    QueryBandwidthLimitTaskListServiceRequest,
-    QueryBandwidthLimitTaskListServiceResponse,
-    QueryBandwidthLimitTaskListServiceResponseResult,
-)
-from .plugin import TOOLSERVICE
+
+if TYPE_CHECKING:
+    from .actions import (
+        ACTIONS,
+        BANDWIDTH_LIMIT_SERVICE,
+        ICP_QUERY_SERVICE,
+        IP_DOMAIN_SERVICE,
+        QUERY_ALL_BANDWIDTH_LIMIT_TASK_LIST_SERVICE,
+        QUERY_BANDWIDTH_LIMIT_TASK_LIST_SERVICE,
+    )
+    from .client import AsyncToolserviceClient, ToolserviceClient
+    from .models import (
+        BandwidthLimitServiceRequest,
+        BandwidthLimitServiceResponse,
+        IcpQueryServiceRequest,
+        IcpQueryServiceResponse,
+        IcpQueryServiceResponseDomainIcpDataList,
+        IpDomainServiceRequest,
+        IpDomainServiceResponse,
+        IpDomainServiceResponseData,
+        QueryAllBandwidthLimitTaskListServiceRequest,
+        QueryAllBandwidthLimitTaskListServiceResponse,
+        QueryAllBandwidthLimitTaskListServiceResponseData,
+        QueryAllBandwidthLimitTaskListServiceResponseDataContent,
+        QueryBandwidthLimitTaskListServiceRequest,
+        QueryBandwidthLimitTaskListServiceResponse,
+        QueryBandwidthLimitTaskListServiceResponseResult,
+    )
+    from .product import TOOLSERVICE
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "BANDWIDTH_LIMIT_SERVICE": ".actions",
+    "ICP_QUERY_SERVICE": ".actions",
+    "IP_DOMAIN_SERVICE": ".actions",
+    "QUERY_ALL_BANDWIDTH_LIMIT_TASK_LIST_SERVICE": ".actions",
+    "QUERY_BANDWIDTH_LIMIT_TASK_LIST_SERVICE": ".actions",
+    "AsyncToolserviceClient": ".client",
+    "ToolserviceClient": ".client",
+    "TOOLSERVICE": ".product",
+    "BandwidthLimitServiceRequest": ".models",
+    "BandwidthLimitServiceResponse": ".models",
+    "IcpQueryServiceRequest": ".models",
+    "IcpQueryServiceResponse": ".models",
+    "IcpQueryServiceResponseDomainIcpDataList": ".models",
+    "IpDomainServiceRequest": ".models",
+    "IpDomainServiceResponse": ".models",
+    "IpDomainServiceResponseData": ".models",
+    "QueryAllBandwidthLimitTaskListServiceRequest": ".models",
+    "QueryAllBandwidthLimitTaskListServiceResponse": ".models",
+    "QueryAllBandwidthLimitTaskListServiceResponseData": ".models",
+    "QueryAllBandwidthLimitTaskListServiceResponseDataContent": ".models",
+    "QueryBandwidthLimitTaskListServiceRequest": ".models",
+    "QueryBandwidthLimitTaskListServiceResponse": ".models",
+    "QueryBandwidthLimitTaskListServiceResponseResult": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

@@ -9,40 +9,81 @@ with UploadassetsClient() as client:  # credentials from the environment or ~/.c
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import (
-    ACTIONS,
-    GET_AUDIO_UPLOAD_TOKEN,
-    GET_MATERIAL_UPLOAD_TOKEN,
-    GET_UPLOAD_TOKEN,
-    PULL_VIDEO,
-    PULL_VIDEO_QUERY,
-)
-from .client import AsyncUploadassetsClient, UploadassetsClient
-from .models import (
-    GetAudioUploadTokenData,
-    GetAudioUploadTokenItem,
-    GetAudioUploadTokenRequest,
-    GetAudioUploadTokenResponse,
-    GetMaterialUploadTokenData,
-    GetMaterialUploadTokenFile,
-    GetMaterialUploadTokenItem,
-    GetMaterialUploadTokenRequest,
-    GetMaterialUploadTokenResponse,
-    GetUploadTokenData,
-    GetUploadTokenRequest,
-    GetUploadTokenResponse,
-    PullVideoData,
-    PullVideoQueryData,
-    PullVideoQueryItem,
-    PullVideoQueryRequest,
-    PullVideoQueryResponse,
-    PullVideoQueryVideoFile,
-    PullVideoQueryVideoInfo,
-    PullVideoRequest,
-    PullVideoResponse,
-)
-from .plugin import UPLOADASSETS
+
+if TYPE_CHECKING:
+    from .actions import (
+        ACTIONS,
+        GET_AUDIO_UPLOAD_TOKEN,
+        GET_MATERIAL_UPLOAD_TOKEN,
+        GET_UPLOAD_TOKEN,
+        PULL_VIDEO,
+        PULL_VIDEO_QUERY,
+    )
+    from .client import AsyncUploadassetsClient, UploadassetsClient
+    from .models import (
+        GetAudioUploadTokenData,
+        GetAudioUploadTokenItem,
+        GetAudioUploadTokenRequest,
+        GetAudioUploadTokenResponse,
+        GetMaterialUploadTokenData,
+        GetMaterialUploadTokenFile,
+        GetMaterialUploadTokenItem,
+        GetMaterialUploadTokenRequest,
+        GetMaterialUploadTokenResponse,
+        GetUploadTokenData,
+        GetUploadTokenRequest,
+        GetUploadTokenResponse,
+        PullVideoData,
+        PullVideoQueryData,
+        PullVideoQueryItem,
+        PullVideoQueryRequest,
+        PullVideoQueryResponse,
+        PullVideoQueryVideoFile,
+        PullVideoQueryVideoInfo,
+        PullVideoRequest,
+        PullVideoResponse,
+    )
+    from .product import UPLOADASSETS
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "GET_AUDIO_UPLOAD_TOKEN": ".actions",
+    "GET_MATERIAL_UPLOAD_TOKEN": ".actions",
+    "GET_UPLOAD_TOKEN": ".actions",
+    "PULL_VIDEO": ".actions",
+    "PULL_VIDEO_QUERY": ".actions",
+    "AsyncUploadassetsClient": ".client",
+    "UploadassetsClient": ".client",
+    "UPLOADASSETS": ".product",
+    "GetAudioUploadTokenData": ".models",
+    "GetAudioUploadTokenItem": ".models",
+    "GetAudioUploadTokenRequest": ".models",
+    "GetAudioUploadTokenResponse": ".models",
+    "GetMaterialUploadTokenData": ".models",
+    "GetMaterialUploadTokenFile": ".models",
+    "GetMaterialUploadTokenItem": ".models",
+    "GetMaterialUploadTokenRequest": ".models",
+    "GetMaterialUploadTokenResponse": ".models",
+    "GetUploadTokenData": ".models",
+    "GetUploadTokenRequest": ".models",
+    "GetUploadTokenResponse": ".models",
+    "PullVideoData": ".models",
+    "PullVideoQueryData": ".models",
+    "PullVideoQueryItem": ".models",
+    "PullVideoQueryRequest": ".models",
+    "PullVideoQueryResponse": ".models",
+    "PullVideoQueryVideoFile": ".models",
+    "PullVideoQueryVideoInfo": ".models",
+    "PullVideoRequest": ".models",
+    "PullVideoResponse": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

@@ -9,21 +9,48 @@ with UsageClient() as client:  # credentials from the environment or ~/.cdnetwor
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import ACTIONS, GET_CONTRACT_USAGE, GET_DOMAIN_USAGE, GET_PEAK_USAGE
-from .client import AsyncUsageClient, UsageClient
-from .models import (
-    GetContractUsageRequest,
-    GetContractUsageResponse,
-    GetContractUsageResponseUsage,
-    GetDomainUsageRequest,
-    GetDomainUsageResponse,
-    GetDomainUsageResponseUsage,
-    GetPeakUsageRequest,
-    GetPeakUsageResponse,
-    GetPeakUsageResponseDomainData,
-)
-from .plugin import USAGE
+
+if TYPE_CHECKING:
+    from .actions import ACTIONS, GET_CONTRACT_USAGE, GET_DOMAIN_USAGE, GET_PEAK_USAGE
+    from .client import AsyncUsageClient, UsageClient
+    from .models import (
+        GetContractUsageRequest,
+        GetContractUsageResponse,
+        GetContractUsageResponseUsage,
+        GetDomainUsageRequest,
+        GetDomainUsageResponse,
+        GetDomainUsageResponseUsage,
+        GetPeakUsageRequest,
+        GetPeakUsageResponse,
+        GetPeakUsageResponseDomainData,
+    )
+    from .product import USAGE
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "GET_CONTRACT_USAGE": ".actions",
+    "GET_DOMAIN_USAGE": ".actions",
+    "GET_PEAK_USAGE": ".actions",
+    "AsyncUsageClient": ".client",
+    "UsageClient": ".client",
+    "USAGE": ".product",
+    "GetContractUsageRequest": ".models",
+    "GetContractUsageResponse": ".models",
+    "GetContractUsageResponseUsage": ".models",
+    "GetDomainUsageRequest": ".models",
+    "GetDomainUsageResponse": ".models",
+    "GetDomainUsageResponseUsage": ".models",
+    "GetPeakUsageRequest": ".models",
+    "GetPeakUsageResponse": ".models",
+    "GetPeakUsageResponseDomainData": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

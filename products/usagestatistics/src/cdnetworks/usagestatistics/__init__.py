@@ -9,11 +9,31 @@ with UsagestatisticsClient() as client:  # credentials from the environment or ~
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import ACTIONS, WCS_QPS
-from .client import AsyncUsagestatisticsClient, UsagestatisticsClient
-from .models import WcsQpsRequest, WcsQpsResponse, WcsQpsResponseData, WcsQpsResponseDataDetail
-from .plugin import USAGESTATISTICS
+
+if TYPE_CHECKING:
+    from .actions import ACTIONS, WCS_QPS
+    from .client import AsyncUsagestatisticsClient, UsagestatisticsClient
+    from .models import WcsQpsRequest, WcsQpsResponse, WcsQpsResponseData, WcsQpsResponseDataDetail
+    from .product import USAGESTATISTICS
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "WCS_QPS": ".actions",
+    "AsyncUsagestatisticsClient": ".client",
+    "UsagestatisticsClient": ".client",
+    "USAGESTATISTICS": ".product",
+    "WcsQpsRequest": ".models",
+    "WcsQpsResponse": ".models",
+    "WcsQpsResponseData": ".models",
+    "WcsQpsResponseDataDetail": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

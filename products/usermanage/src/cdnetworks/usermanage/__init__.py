@@ -9,39 +9,79 @@ with UsermanageClient() as client:  # credentials from the environment or ~/.cdn
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import (
-    ACTIONS,
-    ADD_SUB_ACCOUNT,
-    BATCH_ADD_OR_REVOKE_POLICY_TO_SUB_ACCOUNT,
-    DELETE_SUB_ACCOUNT,
-    GET_SUB_ACCOUNT_LIST,
-    QUERY_POLICY_ATTACHED_MAIN_ACCOUNT_OR_SUB_ACCOUNT,
-    QUERY_SUB_ACCOUNT_INFO,
-    UPDATE_SUB_ACCOUNT,
-)
-from .client import AsyncUsermanageClient, UsermanageClient
-from .models import (
-    AddSubAccountRequest,
-    AddSubAccountResponse,
-    BatchAddOrRevokePolicyToSubAccountRequest,
-    BatchAddOrRevokePolicyToSubAccountResponse,
-    DeleteSubAccountRequest,
-    DeleteSubAccountResponse,
-    GetSubAccountListRequest,
-    GetSubAccountListResponse,
-    GetSubAccountListResponseData,
-    GetSubAccountListResponseDataRows,
-    QueryPolicyAttachedMainAccountOrSubAccountRequest,
-    QueryPolicyAttachedMainAccountOrSubAccountResponse,
-    QueryPolicyAttachedMainAccountOrSubAccountResponseData,
-    QuerySubAccountInfoRequest,
-    QuerySubAccountInfoResponse,
-    QuerySubAccountInfoResponseData,
-    UpdateSubAccountRequest,
-    UpdateSubAccountResponse,
-)
-from .plugin import USERMANAGE
+
+if TYPE_CHECKING:
+    from .actions import (
+        ACTIONS,
+        ADD_SUB_ACCOUNT,
+        BATCH_ADD_OR_REVOKE_POLICY_TO_SUB_ACCOUNT,
+        DELETE_SUB_ACCOUNT,
+        GET_SUB_ACCOUNT_LIST,
+        QUERY_POLICY_ATTACHED_MAIN_ACCOUNT_OR_SUB_ACCOUNT,
+        QUERY_SUB_ACCOUNT_INFO,
+        UPDATE_SUB_ACCOUNT,
+    )
+    from .client import AsyncUsermanageClient, UsermanageClient
+    from .models import (
+        AddSubAccountRequest,
+        AddSubAccountResponse,
+        BatchAddOrRevokePolicyToSubAccountRequest,
+        BatchAddOrRevokePolicyToSubAccountResponse,
+        DeleteSubAccountRequest,
+        DeleteSubAccountResponse,
+        GetSubAccountListRequest,
+        GetSubAccountListResponse,
+        GetSubAccountListResponseData,
+        GetSubAccountListResponseDataRows,
+        QueryPolicyAttachedMainAccountOrSubAccountRequest,
+        QueryPolicyAttachedMainAccountOrSubAccountResponse,
+        QueryPolicyAttachedMainAccountOrSubAccountResponseData,
+        QuerySubAccountInfoRequest,
+        QuerySubAccountInfoResponse,
+        QuerySubAccountInfoResponseData,
+        UpdateSubAccountRequest,
+        UpdateSubAccountResponse,
+    )
+    from .product import USERMANAGE
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "ADD_SUB_ACCOUNT": ".actions",
+    "BATCH_ADD_OR_REVOKE_POLICY_TO_SUB_ACCOUNT": ".actions",
+    "DELETE_SUB_ACCOUNT": ".actions",
+    "GET_SUB_ACCOUNT_LIST": ".actions",
+    "QUERY_POLICY_ATTACHED_MAIN_ACCOUNT_OR_SUB_ACCOUNT": ".actions",
+    "QUERY_SUB_ACCOUNT_INFO": ".actions",
+    "UPDATE_SUB_ACCOUNT": ".actions",
+    "AsyncUsermanageClient": ".client",
+    "UsermanageClient": ".client",
+    "USERMANAGE": ".product",
+    "AddSubAccountRequest": ".models",
+    "AddSubAccountResponse": ".models",
+    "BatchAddOrRevokePolicyToSubAccountRequest": ".models",
+    "BatchAddOrRevokePolicyToSubAccountResponse": ".models",
+    "DeleteSubAccountRequest": ".models",
+    "DeleteSubAccountResponse": ".models",
+    "GetSubAccountListRequest": ".models",
+    "GetSubAccountListResponse": ".models",
+    "GetSubAccountListResponseData": ".models",
+    "GetSubAccountListResponseDataRows": ".models",
+    "QueryPolicyAttachedMainAccountOrSubAccountRequest": ".models",
+    "QueryPolicyAttachedMainAccountOrSubAccountResponse": ".models",
+    "QueryPolicyAttachedMainAccountOrSubAccountResponseData": ".models",
+    "QuerySubAccountInfoRequest": ".models",
+    "QuerySubAccountInfoResponse": ".models",
+    "QuerySubAccountInfoResponseData": ".models",
+    "UpdateSubAccountRequest": ".models",
+    "UpdateSubAccountResponse": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",

@@ -9,34 +9,69 @@ with WebhooksClient() as client:  # credentials from the environment or ~/.cdnet
 ```
 """
 
+from typing import TYPE_CHECKING
+
+from cdnetworks.core.lazy import lazy_exports
+
 from ._version import __version__
-from .actions import (
-    ACTIONS,
-    CREATE_A_WEBHOOK,
-    DELETE_A_WEBHOOK,
-    GET_A_LIST_OF_WEBHOOKS,
-    GET_A_WEBHOOK,
-    UPDATE_A_WEBHOOK,
-)
-from .client import AsyncWebhooksClient, WebhooksClient
-from .models import (
-    CreateAWebhookRequest,
-    CreateAWebhookRequestCredentials,
-    CreateAWebhookResponse,
-    DeleteAWebhookRequest,
-    DeleteAWebhookResponse,
-    GetAListOfWebhooksRequest,
-    GetAListOfWebhooksResponse,
-    GetAListOfWebhooksResponseWebooks,
-    GetAWebhookRequest,
-    GetAWebhookResponse,
-    GetAWebhookResponseCredentials,
-    GetAWebhookResponseMetaData,
-    UpdateAWebhookRequest,
-    UpdateAWebhookRequestCredentials,
-    UpdateAWebhookResponse,
-)
-from .plugin import WEBHOOKS
+
+if TYPE_CHECKING:
+    from .actions import (
+        ACTIONS,
+        CREATE_A_WEBHOOK,
+        DELETE_A_WEBHOOK,
+        GET_A_LIST_OF_WEBHOOKS,
+        GET_A_WEBHOOK,
+        UPDATE_A_WEBHOOK,
+    )
+    from .client import AsyncWebhooksClient, WebhooksClient
+    from .models import (
+        CreateAWebhookRequest,
+        CreateAWebhookRequestCredentials,
+        CreateAWebhookResponse,
+        DeleteAWebhookRequest,
+        DeleteAWebhookResponse,
+        GetAListOfWebhooksRequest,
+        GetAListOfWebhooksResponse,
+        GetAListOfWebhooksResponseWebooks,
+        GetAWebhookRequest,
+        GetAWebhookResponse,
+        GetAWebhookResponseCredentials,
+        GetAWebhookResponseMetaData,
+        UpdateAWebhookRequest,
+        UpdateAWebhookRequestCredentials,
+        UpdateAWebhookResponse,
+    )
+    from .product import WEBHOOKS
+
+# Public name -> the module it is imported from on first use.
+_SOURCES = {
+    "ACTIONS": ".actions",
+    "CREATE_A_WEBHOOK": ".actions",
+    "DELETE_A_WEBHOOK": ".actions",
+    "GET_A_LIST_OF_WEBHOOKS": ".actions",
+    "GET_A_WEBHOOK": ".actions",
+    "UPDATE_A_WEBHOOK": ".actions",
+    "AsyncWebhooksClient": ".client",
+    "WebhooksClient": ".client",
+    "WEBHOOKS": ".product",
+    "CreateAWebhookRequest": ".models",
+    "CreateAWebhookRequestCredentials": ".models",
+    "CreateAWebhookResponse": ".models",
+    "DeleteAWebhookRequest": ".models",
+    "DeleteAWebhookResponse": ".models",
+    "GetAListOfWebhooksRequest": ".models",
+    "GetAListOfWebhooksResponse": ".models",
+    "GetAListOfWebhooksResponseWebooks": ".models",
+    "GetAWebhookRequest": ".models",
+    "GetAWebhookResponse": ".models",
+    "GetAWebhookResponseCredentials": ".models",
+    "GetAWebhookResponseMetaData": ".models",
+    "UpdateAWebhookRequest": ".models",
+    "UpdateAWebhookRequestCredentials": ".models",
+    "UpdateAWebhookResponse": ".models",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)
 
 __all__ = [
     "ACTIONS",
