@@ -433,6 +433,9 @@ def import_costs(target: str, runs: int = 15) -> list[Row]:
         ("httpx", httpx_s, IMPORT_ABOVE_HTTPX_S),
     ):
         above = product_s - base_s
+        # Issue 10's bound is on ``import cdnetworks.<product>``; a ``from ... import Name``
+        # row against httpx is shown for information (what the first client class costs).
+        promised = base == "cdnetworks.core" or ":" not in target
         rows.append(
             Row(
                 f"import time above {base}'s (fresh interpreters, median of {runs})",
@@ -446,7 +449,9 @@ def import_costs(target: str, runs: int = 15) -> list[Row]:
                     f"{product_s / base_s:.2f}x {base}'s import",
                     f"<= +{fmt_seconds(limit)}",
                     above <= limit,
-                ),
+                )
+                if promised
+                else None,
             )
         )
     return rows
