@@ -305,6 +305,22 @@ def test_check_finds_a_hand_edit(widgetbox: Any, project: Path) -> None:
     assert run("--root", str(project), "generate", "--check")[0] == 0
 
 
+def test_a_module_no_longer_generated_is_found_and_removed(widgetbox: Any, project: Path) -> None:
+    package = project / "products/widgetbox/src/cdnetworks/widgetbox"
+    left = package / "old_module.py"
+    left.write_text((package / "product.py").read_text(encoding="utf-8"), encoding="utf-8")
+    hand_written = package / "checks.py"
+    hand_written.write_text('"""Hand-written: left alone."""\n', encoding="utf-8")
+    code, out, _ = run("--root", str(project), "generate", "--check")
+    assert code == 1
+    assert "no longer generated: products/widgetbox/src/cdnetworks/widgetbox/old_module.py" in out
+    assert "checks.py" not in out
+    code, out, _ = run("--root", str(project), "generate")
+    assert code == 0 and "removed products/widgetbox/src/cdnetworks/widgetbox/old_module.py" in out
+    assert not left.exists() and hand_written.exists()
+    assert run("--root", str(project), "generate", "--check")[0] == 0
+
+
 def test_actions_not_covered_are_listed_with_why(widgetbox: Any, project: Path) -> None:
     page = (project / "docs/reference/widgetbox.md").read_text(encoding="utf-8")
     summary = (project / "docs/not-covered.md").read_text(encoding="utf-8")

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from .annotations import GENERATED
 from .errors import SpecError
 from .load import ProductModel, load_product, py_name
 from .render_actions import render_actions
@@ -201,6 +202,19 @@ def format_python(root: Path, files: dict[Path, str]) -> dict[Path, str]:
     return out
 
 
+def _orphans(model: ProductModel, files: dict[Path, str]) -> list[Path]:
+    """Modules of the product's package that the generator wrote once and writes no more (a
+    module renamed, or replaced by a hand-written one): left behind, they would still ship."""
+    package = model.folder / "src" / "cdnetworks" / model.name
+    found = []
+    for path in sorted(package.glob("*.py")):
+        if path not in files:
+            with path.open(encoding="utf-8") as handle:
+                if handle.readline().rstrip("\n") == GENERATED:
+                    found.append(path)
+    return found
+
+
 def generate(root: Path, names: Sequence[str] | None, *, check: bool, out: TextIO) -> int:
     folders = product_folders(root)
     known = {f.name: f for f in folders}
@@ -237,12 +251,15 @@ def generate(root: Path, names: Sequence[str] | None, *, check: bool, out: TextI
             new = json.loads(files[path])
             reports += [f"{model.name}: breaking: {c}" for c in breaking_changes(old, new)]
     stale = [p for p, t in files.items() if not p.is_file() or p.read_text(encoding="utf-8") != t]
+    orphans = [p for model in models for p in _orphans(model, files)]
     for line in reports:
         print(line, file=out)
     if check:
         for path in stale:
             print(f"out of date: {path.relative_to(root)}", file=out)
-        if stale:
+        for path in orphans:
+            print(f"no longer generated: {path.relative_to(root)}", file=out)
+        if stale or orphans:
             print("run: uv run cdnetworks-codegen generate", file=out)
             return 1
         print(f"{len(models)} product(s) up to date", file=out)
@@ -250,6 +267,9 @@ def generate(root: Path, names: Sequence[str] | None, *, check: bool, out: TextI
     for path in stale:
         write_if_changed(path, files[path])
         print(f"wrote {path.relative_to(root)}", file=out)
+    for path in orphans:
+        path.unlink()
+        print(f"removed {path.relative_to(root)} (no longer generated)", file=out)
     print(
         f"{len(models)} product(s), {sum(len(m.actions) for m in models)} action(s): "
         f"{len(stale)} file(s) written",
