@@ -141,6 +141,19 @@ def test_an_unnamed_path_segment_is_refused_in_one_line_and_nothing_is_written(
             ["field pageSize", "lenient_number"],
         ),
         (
+            {"actions": {"ListWidgets": {"fields": {"pageSize": {"int_text": True}}}}},
+            ["field pageSize", "int_text applies to str fields"],
+        ),
+        (
+            # WidgetSpec is in ListWidgets' answer too: a number answered as text is an int.
+            {
+                "types": {
+                    "WidgetSpec": {"add": [{"wire": "batch", "type": "str", "int_text": True}]}
+                }
+            },
+            ["type WidgetSpec", "field batch", "lenient_number"],
+        ),
+        (
             {
                 "waiters": [
                     {
@@ -278,6 +291,76 @@ def test_a_lenient_number_decodes_numeric_text_without_a_hook(project: Path) -> 
             decode(page('"1"', '"2"'))
         with pytest.raises(msgspec.ValidationError, match=r"int \| float \| str \| null"):
             decode(page("1", "true"))
+    finally:
+        sys.path.remove(src)
+        for name in [m for m in sys.modules if m.startswith("cdnetworks.widgetbox")]:
+            del sys.modules[name]
+
+
+def test_text_flags_and_whole_numbers_take_python_values_and_send_text(project: Path) -> None:
+    """``flag`` and ``int_text``, on a request's own fields and on a nested request type: the
+    generated code takes a bool or an int (its annotations say so), the wire carries the text,
+    and other text is refused before sending; ``lenient_number`` on an ``int`` answer field."""
+    run("--root", str(project), "import-go", str(GO_SDK), "--product", "widgetbox")
+    fixed = json.loads(json.dumps(FIX_PATH))
+    fixed["actions"]["CreateWidget"]["add"] = [{"wire": "batch", "type": "str", "int_text": True}]
+    shiny = {"wire": "shiny", "type": "str", "flag": ["ON", "OFF"]}
+    fixed["types"] = {
+        "CreateWidgetRequestOptions": {"fields": {"value": {"int_text": True}}, "add": [shiny]},
+        "ListWidgetsResponseItems": {
+            "add": [{"wire": "stock", "type": "int", "lenient_number": True}]
+        },
+    }
+    (project / "products/widgetbox/spec/overrides.json").write_text(json.dumps(fixed))
+    assert run("--root", str(project), "generate")[0] == 0
+    package = project / "products/widgetbox/src/cdnetworks/widgetbox"
+    models = (package / "models.py").read_text()
+    assert 'shiny: bool | Literal["ON", "OFF"] | None = None' in models
+    assert 'value: int | Annotated[str, Meta(extra={"int_text": True})] | None = None' in models
+    # The request class keeps the wire type (the CLI reads it); its keyword argument widens.
+    assert 'batch: Annotated[str, Meta(extra={"int_text": True})] | None = None' in models
+    assert "batch: int | str | None = None" in (package / "client.py").read_text()
+    assert 'int_texts=("batch",)' in (package / "actions.py").read_text()
+    reference = (project / "docs/reference/widgetbox.md").read_text()
+    assert "| `batch` | `batch` | body | `str` |  | an int, sent as text |" in reference
+    assert "| `shiny` | `shiny` | `str` | a bool, sent as `ON` / `OFF` |" in reference
+    schema = json.loads((ROOT / "codegen/spec.schema.json").read_text())
+    assert "int_text" in schema["$defs"]["Field"]["properties"]
+    assert "int_text" in schema["$defs"]["FieldPatch"]["properties"]
+
+    bodies: list[Any] = []
+
+    class Recording(ProductService):
+        def answer(self, action: Any, request: Any, raw: Any) -> Any:
+            bodies.append(raw.json())
+            return super().answer(action, request, raw)
+
+    src = str(project / "products/widgetbox/src")
+    sys.path.insert(0, src)
+    try:
+        widgetbox = importlib.import_module("cdnetworks.widgetbox")
+        options = importlib.import_module("cdnetworks.widgetbox.models").CreateWidgetRequestOptions
+        emu = Emulator(services=[Recording(widgetbox.WIDGETBOX)])
+        with widgetbox.WidgetboxClient(**emu.client_kwargs(), transport=emu.transport()) as client:
+            spec = widgetbox.WidgetSpec(size=2)
+            client.create_widget(
+                name="w", spec=spec, batch=7, options=[options(key="k", value=5, shiny=True)]
+            )
+            as_dicts = [{"key": "k", "value": 6, "shiny": False}]  # wire-named data
+            client.create_widget(name="w", spec=spec, batch="8", options=as_dicts)
+            with pytest.raises(ValidationError) as refused:
+                client.create_widget(name="w", spec=spec, batch="eight")
+            with pytest.raises(ValidationError) as nested:
+                options(key="k", value="five")
+            listed = client.list_widgets(colour="red")
+        assert (refused.value.field, refused.value.action) == ("batch", "CreateWidget")
+        assert nested.value.field == "value"
+        assert len(bodies) == 3  # the refused call sent nothing
+        assert bodies[0]["batch"] == "7"
+        assert bodies[0]["options"] == [{"key": "k", "value": "5", "shiny": "ON"}]
+        assert bodies[1]["batch"] == "8"
+        assert bodies[1]["options"] == [{"key": "k", "value": "6", "shiny": "OFF"}]
+        assert isinstance(listed.items[0].stock, int)
     finally:
         sys.path.remove(src)
         for name in [m for m in sys.modules if m.startswith("cdnetworks.widgetbox")]:

@@ -12,6 +12,7 @@ import msgspec.inspect as mi
 import pytest
 
 from cdnetworks.core import Action, Client, Product, ValidationError, products
+from cdnetworks.core.action import INT_TEXT
 from cdnetworks.core.emulator import Emulator
 from cdnetworks.core.emulator.spec_service import ProductService
 from cdnetworks.core.encoding import build_request_model
@@ -56,6 +57,8 @@ def value_for(name: str, t: mi.Type) -> Any:
         low = core.ge if core.ge is not None else (core.gt + 1 if core.gt is not None else 1)
         return max(low, 1)
     if isinstance(core, mi.StrType):
+        if meta is not None and (meta.extra or {}).get(INT_TEXT):
+            return "1"  # a whole number the API types as text
         if "url" in name.lower() or name.lower() in ("dir", "dirs"):
             # Services check URLs' schemes (and directories' trailing slash).
             return "https://www.example.com/sample/"
@@ -64,6 +67,10 @@ def value_for(name: str, t: mi.Type) -> Any:
         return [value_for(name, core.item_type)]
     if isinstance(core, mi.StructType):
         return {f.encode_name: value_for(f.name, f.type) for f in core.fields if f.required}
+    if isinstance(core, mi.UnionType):
+        # A nested type's convenience takes a Python value too (``bool | Literal["ON", "OFF"]``,
+        # ``int | str``): the first kind is given, and the model turns it into the wire text.
+        return value_for(name, next(m for m in core.types if not isinstance(m, mi.NoneType)))
     return None
 
 

@@ -65,6 +65,9 @@ def meta(f: Field, *, description: bool = True) -> str | None:
     if f.lenient_number:
         # Read by the core's response decoder (cdnetworks.core.response.LENIENT_NUMBER).
         parts.append('extra={"lenient_number": True}')
+    if f.int_text:
+        # Read by tools making up values (cdnetworks.core.action.INT_TEXT).
+        parts.append('extra={"int_text": True}')
     return f"Meta({', '.join(parts)})" if parts else None
 
 
@@ -87,10 +90,23 @@ def wire_differs(f: Field) -> bool:
     return camel(py_name(f)) != f.wire
 
 
+def widened(f: Field) -> str:
+    """The conveniences' extra Python types a field takes (``bool | ``, ``int | ``), or ""."""
+    return ("bool | " if f.flag else "") + ("int | " if f.int_text else "")
+
+
 def field_line(f: Field, *, request: bool, type_names: set[str]) -> str:
-    """One attribute declaration of a model class."""
+    """One attribute declaration of a model class.
+
+    A nested type's flag or whole number sent as text is declared with the Python type a
+    caller gives too (``bool | Literal["ON", "OFF"]``, ``int | str``): its ``__post_init__``
+    turns that into the wire text. (A request class keeps the wire type: its keyword
+    arguments are converted by the action, and tools read its attributes' types.)
+    """
     name = py_name(f)
     ann = annotation(f)
+    if not request:
+        ann = widened(f) + ann
     named = f", name={f.wire!r}" if wire_differs(f) else ""
     if f.required:
         if named:
@@ -111,6 +127,4 @@ def argument_type(f: Field) -> str:
     t = base_type(f.type, enum_type(f))
     if f.csv:
         t = f"{t} | str"
-    if f.flag:
-        t = f"bool | {t}"
-    return t
+    return widened(f) + t

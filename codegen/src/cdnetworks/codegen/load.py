@@ -391,10 +391,31 @@ def _merge_action(
 
 def check(model: ProductModel, where: dict[str, str]) -> None:
     """Every reference resolves, every name is usable, no two things share a name."""
+    answers = reachable(
+        model, [a.spec.response.type for a in model.actions if a.spec.response.type]
+    )
+    asked = reachable(
+        model, [r for a in model.actions for f in a.fields for r in type_refs(f.type)]
+    )
     for tname, typedef in model.types.items():
         if not _NAME.match(tname):
             raise SpecError(f"type name {tname!r} is not an identifier", **where)
-        _check_fields(model, typedef.fields, {**where, "action": f"type {tname}"}, request=False)
+        w = {**where, "action": f"type {tname}"}
+        _check_fields(model, typedef.fields, w, request=False)
+        for f in typedef.fields:
+            if f.lenient_number and tname in asked:
+                raise SpecError(
+                    "lenient_number applies to answers: a request reaches this type",
+                    **w,
+                    field=f.wire,
+                )
+            if f.int_text and tname in answers:
+                raise SpecError(
+                    "int_text applies to request fields: a response's number sent as text is "
+                    'typed "int" with lenient_number',
+                    **w,
+                    field=f.wire,
+                )
     methods: dict[str, str] = {}
     classes = set(model.types)
     for action in model.actions:
@@ -478,18 +499,37 @@ def _check_fields(
                 **where,
                 field=f.wire,
             )
+        if f.int_text and f.type != "str":
+            raise SpecError("int_text applies to str fields", **where, field=f.wire)
+        if f.int_text and (f.flag or f.enum):
+            raise SpecError("int_text excludes flag and enum", **where, field=f.wire)
         if f.csv and not _LIST.match(f.type):
             raise SpecError("csv applies to list fields", **where, field=f.wire)
         if f.lenient_number and (
-            request or sorted(p.strip() for p in f.type.split("|")) != ["float", "int"]
+            request
+            or sorted(p.strip() for p in f.type.split("|")) not in (["float", "int"], ["int"])
         ):
             raise SpecError(
-                "lenient_number applies to response fields of type int | float",
+                "lenient_number applies to response fields of type int or int | float",
                 **where,
                 field=f.wire,
             )
         if not request and f.location != "body":
             raise SpecError("only request fields have a location", **where, field=f.wire)
+
+
+def reachable(model: ProductModel, roots: list[str]) -> set[str]:
+    """The declared types ``roots`` name and every type they reach."""
+    seen: set[str] = set()
+    pending = list(roots)
+    while pending:
+        name = pending.pop()
+        if name in seen or name not in model.types:
+            continue
+        seen.add(name)
+        for f in model.types[name].fields:
+            pending += type_refs(f.type)
+    return seen
 
 
 def _field_named(fields: list[Field], name: str | None) -> Field | None:
@@ -520,6 +560,8 @@ def _check_paging(model: ProductModel, action: ActionModel, where: dict[str, str
     for name in needed:
         if name not in names:
             raise SpecError(f"paging names request field {name!r}, which does not exist", **w)
+        if any(f.int_text for f in action.fields if py_name(f) == name):
+            raise SpecError(f"paging counts {name!r} as an int: it cannot be int_text", **w)
     try:
         items = resolve_path(model, action.response_class, paging.items)
         if not _LIST.match(items):

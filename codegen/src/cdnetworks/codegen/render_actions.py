@@ -77,6 +77,9 @@ def _action(model: ProductModel, action: ActionModel) -> list[str]:
     if flags:
         inner = ", ".join(f"{k!r}: ({v[0]!r}, {v[1]!r})" for k, v in flags.items())
         args.append(f"    flags={{{inner}}},")
+    int_texts = [py_name(f) for f in action.fields if f.int_text]
+    if int_texts:
+        args.append(f"    int_texts={_tuple(int_texts)},")
     if spec.paging is not None:
         p = spec.paging
         extra = [

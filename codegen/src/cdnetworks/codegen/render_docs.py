@@ -41,6 +41,8 @@ def _rules(f: Field) -> str:
         parts.append("one of " + ", ".join(f"`{v}`" for v in f.enum))
     if f.flag:
         parts.append(f"a bool, sent as `{f.flag[0]}` / `{f.flag[1]}`")
+    if f.int_text:
+        parts.append("an int, sent as text")
     if f.csv:
         parts.append("a list or comma-separated text")
     if f.lenient_number:
@@ -73,10 +75,11 @@ def _request_table(action: ActionModel) -> list[str]:
     return [*lines, ""]
 
 
-def _type_tables(model: ProductModel, root: str) -> list[str]:
-    """The response type and every type it reaches, one table each."""
+def _type_tables(model: ProductModel, *roots: str) -> list[str]:
+    """The ``roots`` (a response type, or a request's nested types) and every type they
+    reach, one table each."""
     lines: list[str] = []
-    pending, seen = [root], set()
+    pending, seen = list(roots), set()
     while pending:
         name = pending.pop(0)
         if name in seen or name not in model.types:
@@ -126,6 +129,9 @@ def _action(model: ProductModel, action: ActionModel) -> list[str]:
             "page (CLI: `--paginate`)"
         )
     lines += [f"- {_envelope_text(action)}", "", "Arguments:", "", *_request_table(action)]
+    nested = [ref for f in action.fields for ref in type_refs(f.type)]
+    if nested:
+        lines += ["Types in the arguments:", "", *_type_tables(model, *nested)]
     if spec.response.body == "json" and spec.response.type:
         lines += ["Answer:", "", *_type_tables(model, spec.response.type)]
     else:

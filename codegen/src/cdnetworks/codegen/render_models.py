@@ -18,6 +18,8 @@ def _post_init_lines(fields: list[Field], hook: str | None) -> list[str]:
             body.append(f'    self.{name} = self.{name}.split(",")')
         if f.flag:
             body.append(f"self.{name} = as_flag(self.{name}, {f.flag[0]!r}, {f.flag[1]!r})")
+        if f.int_text:
+            body.append(f"self.{name} = as_int_text(self.{name}, {name!r})")
     if hook:
         module, _, function = hook.partition(":")
         body.append(f"_{module}.{function}(self)")
@@ -148,7 +150,7 @@ def render_models(model: ProductModel) -> str:
         "import msgspec",
         "from msgspec import Meta",
         "",
-        "from cdnetworks.core.action import as_flag",
+        "from cdnetworks.core.action import as_flag, as_int_text",
         "from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel",
         "",
     ]

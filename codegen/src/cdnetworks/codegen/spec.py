@@ -53,15 +53,20 @@ class Field(_Data, kw_only=True):
     #: The wire texts of True and False for a flag the API types as text (``["ON", "OFF"]``):
     #: Python callers pass a bool (or the text itself).
     flag: list[str] | None = None
+    #: A whole number the API types as text (``"20"``): Python callers pass an ``int`` (or
+    #: the text of one); other text is refused before sending; the wire keeps the text.
+    #: Request fields of type ``str`` only (a response field is retyped ``int`` with
+    #: ``lenient_number`` instead).
+    int_text: bool = False
     #: A list that callers may also give as comma-separated text.
     csv: bool = False
     #: The name of the ``Literal`` alias of ``enum`` (shared by fields naming the same alias).
     enum_name: str | None = None
     #: Response fields: a missing object decodes as an empty one rather than ``None``.
     empty_default: bool = False
-    #: Response fields of type ``int | float`` that the service may also send as text:
-    #: numeric text decodes as a number (natively, with no per-object hook), other text is
-    #: kept as it is.
+    #: Response fields of type ``int`` or ``int | float`` that the service may also send as
+    #: text: numeric text decodes as a number (natively, with no per-object hook), other text
+    #: (and, for an ``int``, text of a fraction) is kept as it is.
     lenient_number: bool = False
 
 
@@ -235,6 +240,7 @@ class FieldPatch(_Data, kw_only=True):
     pattern: str | None = None
     description: str | None = None
     flag: list[str] | None = None
+    int_text: bool | None = None
     csv: bool | None = None
     enum_name: str | None = None
     empty_default: bool | None = None

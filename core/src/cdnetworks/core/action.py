@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Generic, TypeVar
 
+from .errors import ValidationError
+
 ReqT = TypeVar("ReqT")
 RespT = TypeVar("RespT")
 
@@ -103,10 +105,12 @@ class Action(Generic[ReqT, RespT]):
     #: Response model attribute -> response header it is filled from (``location``).
     response_headers: Mapping[str, str] = field(default_factory=dict)
     #: Python conveniences over wire types, applied to keyword arguments before validation:
-    #: list fields that also take comma-separated text, and text flags given as a bool
-    #: (attribute -> (wire text of True, wire text of False)).
+    #: list fields that also take comma-separated text, text flags given as a bool
+    #: (attribute -> (wire text of True, wire text of False)), and whole numbers the API
+    #: types as text, given as an int (`as_int_text`).
     csv: tuple[str, ...] = ()
     flags: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    int_texts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "method", self.method.upper())
@@ -147,6 +151,9 @@ class Action(Generic[ReqT, RespT]):
         for name, on, off in self._flag_items:
             if name in out:
                 out[name] = as_flag(out[name], on, off)
+        for name in self.int_texts:
+            if name in out:
+                out[name] = as_int_text(out[name], name, self.name)
         return out
 
     @property
@@ -194,4 +201,27 @@ def as_flag(value: Any, on: str, off: str) -> Any:
                 return text
         if value.lower() in ("true", "false"):
             return on if value.lower() == "true" else off
+    return value
+
+
+_WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+#: The ``Meta(extra=...)`` key marking a text field that holds a whole number (spec fact
+#: ``int_text``): tools that make up values (the emulator's samples) give it digits.
+INT_TEXT = "int_text"
+
+
+def as_int_text(value: Any, field: str | None = None, action: str | None = None) -> Any:
+    """A whole number the API types as text: an ``int`` as its decimal text, text that is a
+    whole number as it is; other text is a `ValidationError` naming ``field``. Other values
+    are returned as given (the model's type check refuses them)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value) is None:
+        raise ValidationError(
+            f"must be a whole number (an int or its text), got {value!r}",
+            field=field,
+            action=action,
+        )
     return value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -214,15 +215,17 @@ def _twin_type(hint: Any, twins: dict[type, type], building: dict[type, type | N
     return origin[new_args]
 
 
-def _lenient_names(cls: type, hints: dict[str, Any]) -> frozenset[str]:
-    names = set()
+def _lenient_names(cls: type, hints: dict[str, Any]) -> dict[str, bool]:
+    """The lenient attributes of ``cls``, each with whether it takes a ``float`` (an ``int``
+    field keeps text that is not a whole number as text)."""
+    names: dict[str, bool] = {}
     for name, hint in hints.items():
         for part in _union_parts(hint):
             if typing.get_origin(part) is typing.Annotated and _lenient_meta(
                 typing.get_args(part)[1:]
             ):
-                names.add(name)
-    return frozenset(names)
+                names[name] = float in _flat_union(typing.get_args(part)[0])
+    return names
 
 
 def _union_parts(hint: Any) -> tuple[Any, ...]:
@@ -232,7 +235,7 @@ def _union_parts(hint: Any) -> tuple[Any, ...]:
 
 
 #: twin struct -> (the model it stands for, that model's lenient attributes).
-_TWIN_OF: dict[type, tuple[type, frozenset[str]]] = {}
+_TWIN_OF: dict[type, tuple[type, dict[str, bool]]] = {}
 
 
 def _flat_union(hint: Any) -> list[Any]:
@@ -298,14 +301,22 @@ def _lenient_decoder(model: type, twins: dict[type, type]) -> Callable[[bytes], 
     return decode
 
 
-def _as_number(value: Any) -> Any:
-    """Numeric text as a number (``int`` when whole); any other value as it is."""
+_WHOLE = re.compile(r"-?[0-9]+")
+
+
+def _as_number(value: Any, floats: bool = True) -> Any:
+    """Numeric text as a number (``int`` when whole; other numbers only when ``floats``); any
+    other value as it is."""
     if isinstance(value, str):
+        if _WHOLE.fullmatch(value):
+            return int(value)  # exactly, however long
         try:
             number = float(value)
         except ValueError:
             return value
-        return int(number) if number.is_integer() else number
+        if number.is_integer():
+            return int(number)
+        return number if floats else value
     return value
 
 
@@ -317,7 +328,7 @@ def _from_twin(value: Any) -> Any:
         fields = {}
         for name in value.__struct_fields__:
             item = getattr(value, name)
-            fields[name] = _as_number(item) if name in lenient else _from_twin(item)
+            fields[name] = _as_number(item, lenient[name]) if name in lenient else _from_twin(item)
         try:
             return model(**fields)
         except (TypeError, ValueError) as exc:  # as msgspec reports a failing __post_init__

@@ -20,7 +20,7 @@ from typing import Any
 import msgspec
 import msgspec.inspect as mi
 
-from ..action import DEFAULT_ENVELOPE, Action, Envelope, Product
+from ..action import DEFAULT_ENVELOPE, INT_TEXT, Action, Envelope, Product
 from ..encoding import wire_name
 from .services import EmulatorRequest, EmulatorService, Reply, Route, ServiceError
 
@@ -67,6 +67,21 @@ def _examples(t: mi.Type) -> list[Any]:
     return found
 
 
+def _extra(t: mi.Type, key: str) -> bool:
+    """Whether the ``Meta(extra=...)`` of ``t`` (or of its one non-None member) sets ``key``."""
+    while isinstance(t, mi.Metadata | mi.UnionType):
+        if isinstance(t, mi.Metadata):
+            if (t.extra or {}).get(key):
+                return True
+            t = t.type
+        else:
+            rest = [m for m in t.types if not isinstance(m, mi.NoneType)]
+            if len(rest) != 1:
+                return False
+            t = rest[0]
+    return False
+
+
 def sample(t: mi.Type, depth: int = 0) -> Any:
     """A plain value of type ``t`` (wire form), from its examples where they fit."""
     core = _unwrap(t)
@@ -90,6 +105,8 @@ def sample(t: mi.Type, depth: int = 0) -> Any:
     if isinstance(core, mi.FloatType):
         return float(core.ge or 0)
     if isinstance(core, mi.StrType):
+        if _extra(t, INT_TEXT):
+            return "1"
         return "x" * max(core.min_length or 0, 1) if core.pattern is None else ""
     if isinstance(core, mi.ListType | mi.SetType | mi.FrozenSetType | mi.VarTupleType):
         # Items one level deeper: a recursive type's list ends empty rather than holding an

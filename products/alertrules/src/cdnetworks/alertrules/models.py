@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
-from cdnetworks.core.action import as_flag
+from cdnetworks.core.action import as_flag, as_int_text
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
@@ -66,7 +66,10 @@ class CreateCloudMonitorRealTimeAlarmRuleRequestRuleItemsConditionRules(ItemMode
         ),
     ]
     condition: Annotated[str, Meta(examples=["MAX,MIN,UPRUSH,SLUMPED"])]
-    threshold: str
+    threshold: int | Annotated[str, Meta(extra={"int_text": True})]
+
+    def __post_init__(self) -> None:
+        self.threshold = as_int_text(self.threshold, "threshold")
 
 
 class CreateCloudMonitorRealTimeAlarmRuleRequestRuleItems(ItemModel, kw_only=True):
@@ -113,7 +116,10 @@ class EditCloudMonitorRealTimeAlarmRuleRequestRuleItemsConditionRules(ItemModel,
         ),
     ]
     condition: Annotated[str, Meta(examples=["MAX,MIN,UPRUSH,SLUMPED"])]
-    threshold: str
+    threshold: int | Annotated[str, Meta(extra={"int_text": True})]
+
+    def __post_init__(self) -> None:
+        self.threshold = as_int_text(self.threshold, "threshold")
 
 
 class EditCloudMonitorRealTimeAlarmRuleRequestRuleItems(ItemModel, kw_only=True):
@@ -142,7 +148,7 @@ class QueryCloudMonitorRealTimeAlarmRuleResponseDataRuleItemsConditionRules(
 
     monitor_item: str | None = None
     condition: str | None = None
-    threshold: str | None = None
+    threshold: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
 
 
 class QueryCloudMonitorRealTimeAlarmRuleResponseDataRuleItems(ItemModel, kw_only=True):

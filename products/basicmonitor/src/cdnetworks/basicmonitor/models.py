@@ -8,7 +8,10 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
+from msgspec import Meta
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
@@ -37,14 +40,14 @@ class VMPQueryServerMetricMem(ItemModel, kw_only=True):
 
     stat_time: str | None = None
     used: str | None = None
-    total: str | None = None
+    total: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
 
 
 class VMPQueryServerMetricCpu(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     stat_time: str | None = None
-    usage: str | None = None
+    usage: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
 
 
 class VMPQueryServerMetricServer(ItemModel, kw_only=True):

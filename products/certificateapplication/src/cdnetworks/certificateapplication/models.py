@@ -163,8 +163,13 @@ class CreateCertificateApplicationOrderRequestDnsProviderInfos(ItemModel, kw_onl
     domain: str
     dns_provider_code: Annotated[str, Meta(examples=["CloudDNS,CloudFlare"])] | None = None
     dns_api_access: str | None = None
-    enable_dns_alias_mode: Annotated[str, Meta(examples=["true,false"])] | None = None
+    enable_dns_alias_mode: (
+        bool | Annotated[Literal["true", "false"], Meta(examples=["true,false"])] | None
+    ) = None
     validate_alias_domain: str | None = None
+
+    def __post_init__(self) -> None:
+        self.enable_dns_alias_mode = as_flag(self.enable_dns_alias_mode, "true", "false")
 
 
 class ListCertificateApplicationOrdersResponseDataOrders(ItemModel, kw_only=True):
@@ -381,10 +386,15 @@ class ReissueCertificateForWplusRequestDnsProviderInfos(ItemModel, kw_only=True)
     """An object of the API, nested in requests or answers."""
 
     domain: str
-    enable_dns_alias_mode: Annotated[str, Meta(examples=["true,false"])] | None = None
+    enable_dns_alias_mode: (
+        bool | Annotated[Literal["true", "false"], Meta(examples=["true,false"])] | None
+    ) = None
     validate_alias_domain: str | None = None
     dns_provider_code: Annotated[str, Meta(examples=["CloudDNS, CloudFlare"])] | None = None
     dns_api_access: str | None = None
+
+    def __post_init__(self) -> None:
+        self.enable_dns_alias_mode = as_flag(self.enable_dns_alias_mode, "true", "false")
 
 
 class CreateCertificateApplicationOrderForTerraformResponseDataValidateAliasDomains(
@@ -473,8 +483,13 @@ class CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos(ItemM
     domain: str
     dns_provider_code: Annotated[str, Meta(examples=["CloudDNS,CloudFlare"])] | None = None
     dns_api_access: str | None = None
-    enable_dns_alias_mode: Annotated[str, Meta(examples=["true,false"])] | None = None
+    enable_dns_alias_mode: (
+        bool | Annotated[Literal["true", "false"], Meta(examples=["true,false"])] | None
+    ) = None
     validate_alias_domain: str | None = None
+
+    def __post_init__(self) -> None:
+        self.enable_dns_alias_mode = as_flag(self.enable_dns_alias_mode, "true", "false")
 
 
 class ListCertificateApplicationOrdersForTerraformResponseDataOrders(ItemModel, kw_only=True):

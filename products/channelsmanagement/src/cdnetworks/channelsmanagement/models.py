@@ -8,7 +8,10 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
+from msgspec import Meta
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
@@ -233,8 +236,8 @@ class RecordTaskQueryFileListItem(ItemModel, kw_only=True):
 
     file_name: str | None = None
     video_id: str | None = None
-    file_size: str | None = None
-    video_duration: str | None = None
+    file_size: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
+    video_duration: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     start_time: str | None = None
     end_time: str | None = None
     file_url: str | None = None

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
-from cdnetworks.core.action import as_flag
+from cdnetworks.core.action import as_flag, as_int_text
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
@@ -250,13 +250,17 @@ class EditDomainConfigRequestOriginConfig(ItemModel, kw_only=True):
 class EditDomainConfigRequestSsl(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    use_ssl: Annotated[str, Meta(examples=["true,false"])] | None = msgspec.field(
-        default=None, name="use-ssl"
+    use_ssl: bool | Annotated[Literal["true", "false"], Meta(examples=["true,false"])] | None = (
+        msgspec.field(default=None, name="use-ssl")
     )
-    use_for_sni: Annotated[str, Meta(examples=["true,false"])] | None = msgspec.field(
-        default=None, name="use-for-sni"
-    )
+    use_for_sni: (
+        bool | Annotated[Literal["true", "false"], Meta(examples=["true,false"])] | None
+    ) = msgspec.field(default=None, name="use-for-sni")
     ssl_certificate_id: int | None = msgspec.field(default=None, name="ssl-certificate-id")
+
+    def __post_init__(self) -> None:
+        self.use_ssl = as_flag(self.use_ssl, "true", "false")
+        self.use_for_sni = as_flag(self.use_for_sni, "true", "false")
 
 
 class EditDomainConfigRequestLiveConfig(ItemModel, kw_only=True):
@@ -276,7 +280,10 @@ class EditDomainConfigRequestBackToOriginRewriteRule(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     protocol: str | None = None
-    port: str | None = None
+    port: int | Annotated[str, Meta(extra={"int_text": True})] | None = None
+
+    def __post_init__(self) -> None:
+        self.port = as_int_text(self.port, "port")
 
 
 class UpdatetimecontrolServiceResponse(ResponseModel, kw_only=True):
@@ -296,8 +303,10 @@ class UpdatetimecontrolServiceRequestTimestampVisitControlRule(ItemModel, kw_onl
     )
     directory: str | None = None
     allowed_ips: str | None = msgspec.field(default=None, name="allowed-ips")
-    ignore_uri_slash: str | None = msgspec.field(default=None, name="ignore-uri-slash")
-    ignore_key_and_time_position: str | None = msgspec.field(
+    ignore_uri_slash: bool | Literal["true", "false"] | None = msgspec.field(
+        default=None, name="ignore-uri-slash"
+    )
+    ignore_key_and_time_position: bool | Literal["true", "false"] | None = msgspec.field(
         default=None, name="ignore-key-and-time-position"
     )
     encrypt_method: str | None = msgspec.field(default=None, name="encrypt-method")
@@ -315,10 +324,19 @@ class UpdatetimecontrolServiceRequestTimestampVisitControlRule(ItemModel, kw_onl
     time_format: str | None = msgspec.field(default=None, name="time-format")
     request_url_style: str | None = msgspec.field(default=None, name="request-url-style")
     dst_style: int | None = msgspec.field(default=None, name="dst-style")
-    log_format: str | None = msgspec.field(default=None, name="log-format")
+    log_format: bool | Literal["true", "false"] | None = msgspec.field(
+        default=None, name="log-format"
+    )
     url_key: str | None = msgspec.field(default=None, name="url-key")
     special_encryption: str | None = msgspec.field(default=None, name="special-encryption")
     effective_time: str | None = msgspec.field(default=None, name="effective-time")
+
+    def __post_init__(self) -> None:
+        self.ignore_uri_slash = as_flag(self.ignore_uri_slash, "true", "false")
+        self.ignore_key_and_time_position = as_flag(
+            self.ignore_key_and_time_position, "true", "false"
+        )
+        self.log_format = as_flag(self.log_format, "true", "false")
 
 
 class QuerytimecontrolServiceResponseTimestampVisitControlRuleTimestampControlRules(
@@ -401,7 +419,9 @@ class EditDomainRedirectConfigRequestRewriteRuleSettings(ItemModel, kw_only=True
     file_type: str | None = msgspec.field(default=None, name="file-type")
     custom_file_type: str | None = msgspec.field(default=None, name="custom-file-type")
     operators_area: str | None = msgspec.field(default=None, name="operators-area")
-    ignore_letter_case: str | None = msgspec.field(default=None, name="ignore-letter-case")
+    ignore_letter_case: bool | Literal["true", "false"] | None = msgspec.field(
+        default=None, name="ignore-letter-case"
+    )
     exceptional_operators_area: str | None = msgspec.field(
         default=None, name="exceptional-operators-area"
     )
@@ -409,7 +429,7 @@ class EditDomainRedirectConfigRequestRewriteRuleSettings(ItemModel, kw_only=True
     path_pattern: str | None = msgspec.field(default=None, name="path-pattern")
     custom_pattern: str | None = msgspec.field(default=None, name="custom-pattern")
     request_way: str | None = msgspec.field(default=None, name="request-way")
-    priority: str | None = None
+    priority: int | Annotated[str, Meta(extra={"int_text": True})] | None = None
     ua: str | None = None
     directory: str | None = None
     rewrite_type: str | None = msgspec.field(default=None, name="rewrite-type")
@@ -422,6 +442,10 @@ class EditDomainRedirectConfigRequestRewriteRuleSettings(ItemModel, kw_only=True
     data_id: int | None = msgspec.field(default=None, name="data-id")
     except_path_pattern: str | None = msgspec.field(default=None, name="except-path-pattern")
     before_value: str | None = msgspec.field(default=None, name="before-value")
+
+    def __post_init__(self) -> None:
+        self.ignore_letter_case = as_flag(self.ignore_letter_case, "true", "false")
+        self.priority = as_int_text(self.priority, "priority")
 
 
 class EditHttpHeaderConfigResponse(ResponseModel, kw_only=True):
@@ -446,17 +470,23 @@ class EditHttpHeaderConfigEditHttpHeaderConfigRequestHeaderModifyRules(ItemModel
     request_method: str | None = msgspec.field(default=None, name="request-method")
     header_direction: str | None = msgspec.field(default=None, name="header-direction")
     action: str | None = None
-    allow_regexp: str | None = msgspec.field(default=None, name="allow-regexp")
+    allow_regexp: bool | Literal["true", "false"] | None = msgspec.field(
+        default=None, name="allow-regexp"
+    )
     header_name: str | None = msgspec.field(default=None, name="header-name")
     header_value: str | None = msgspec.field(default=None, name="header-value")
     header_value_old: str | None = msgspec.field(default=None, name="header-value-old")
     request_header: str | None = msgspec.field(default=None, name="request-header")
-    priority: str | None = None
+    priority: int | Annotated[str, Meta(extra={"int_text": True})] | None = None
     except_file_type: str | None = msgspec.field(default=None, name="except-file-type")
     except_directory: str | None = msgspec.field(default=None, name="except-directory")
     except_request_method: str | None = msgspec.field(default=None, name="except-request-method")
     except_request_header: str | None = msgspec.field(default=None, name="except-request-header")
     override: str | None = None
+
+    def __post_init__(self) -> None:
+        self.allow_regexp = as_flag(self.allow_regexp, "true", "false")
+        self.priority = as_int_text(self.priority, "priority")
 
 
 class QueryHttpHeaderConfigQueryHttpHeaderConfigResponseHeaderModifyRulesDataId(
@@ -486,7 +516,7 @@ class QueryHttpHeaderConfigQueryHttpHeaderConfigResponseHeaderModifyRules(ItemMo
     header_value: str | None = msgspec.field(default=None, name="header-value")
     header_value_old: str | None = msgspec.field(default=None, name="header-value-old")
     request_header: str | None = msgspec.field(default=None, name="request-header")
-    priority: str | None = None
+    priority: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
     except_file_type: str | None = msgspec.field(default=None, name="except-file-type")
     except_directory: str | None = msgspec.field(default=None, name="except-directory")
     except_request_method: str | None = msgspec.field(default=None, name="except-request-method")
@@ -523,17 +553,29 @@ class EditCacheTimeConfigRequestCacheTimeBehaviors(ItemModel, kw_only=True):
     specify_url_pattern: str | None = msgspec.field(default=None, name="specify-url-pattern")
     directory: str | None = None
     cache_ttl: str | None = msgspec.field(default=None, name="cache-ttl")
-    ignore_cache_control: str | None = msgspec.field(default=None, name="ignore-cache-control")
-    is_respect_server: str | None = msgspec.field(default=None, name="is-respect-server")
-    ignore_letter_case: str | None = msgspec.field(default=None, name="ignore-letter-case")
+    ignore_cache_control: bool | Literal["true", "false"] | None = msgspec.field(
+        default=None, name="ignore-cache-control"
+    )
+    is_respect_server: bool | Literal["true", "false"] | None = msgspec.field(
+        default=None, name="is-respect-server"
+    )
+    ignore_letter_case: bool | Literal["true", "false"] | None = msgspec.field(
+        default=None, name="ignore-letter-case"
+    )
     reload_manage: str | None = msgspec.field(default=None, name="reload-manage")
-    priority: str | None = None
+    priority: int | Annotated[str, Meta(extra={"int_text": True})] | None = None
     ignore_authentication_header: str | None = msgspec.field(
         default=None, name="ignore-authentication-header"
     )
     ua: str | None = None
     exception_ua: str | None = msgspec.field(default=None, name="exception-ua")
     uri_match_pattern: str | None = msgspec.field(default=None, name="uri-match-pattern")
+
+    def __post_init__(self) -> None:
+        self.ignore_cache_control = as_flag(self.ignore_cache_control, "true", "false")
+        self.is_respect_server = as_flag(self.is_respect_server, "true", "false")
+        self.ignore_letter_case = as_flag(self.ignore_letter_case, "true", "false")
+        self.priority = as_int_text(self.priority, "priority")
 
 
 class EditAntiHotlinkingConfigResponse(ResponseModel, kw_only=True):
@@ -581,8 +623,13 @@ class EditAntiHotlinkingConfigRequestVisitControlRulesCookieControlRules(ItemMod
     """An object of the API, nested in requests or answers."""
 
     allow_cookie: str | None = msgspec.field(default=None, name="allow-cookie")
-    allow_null_cookie: str | None = msgspec.field(default=None, name="allow-null-cookie")
+    allow_null_cookie: bool | Literal["true", "false"] | None = msgspec.field(
+        default=None, name="allow-null-cookie"
+    )
     forbidden_cookie: str | None = msgspec.field(default=None, name="forbidden-cookie")
+
+    def __post_init__(self) -> None:
+        self.allow_null_cookie = as_flag(self.allow_null_cookie, "true", "false")
 
 
 class EditAntiHotlinkingConfigRequestVisitControlRulesCustomHeaderControlRules(
@@ -615,9 +662,11 @@ class EditAntiHotlinkingConfigRequestVisitControlRules(ItemModel, kw_only=True):
     except_directory: str | None = msgspec.field(default=None, name="except-directory")
     control_action: str | None = msgspec.field(default=None, name="control-action")
     rewrite_to: str | None = msgspec.field(default=None, name="rewrite-to")
-    priority: str | None = None
+    priority: int | Annotated[str, Meta(extra={"int_text": True})] | None = None
     exceptional_request: str | None = msgspec.field(default=None, name="exceptional-request")
-    ignored_case: str | None = msgspec.field(default=None, name="ignored-case")
+    ignored_case: bool | Literal["true", "false"] | None = msgspec.field(
+        default=None, name="ignored-case"
+    )
     ip_control_rule: EditAntiHotlinkingConfigRequestVisitControlRulesIpControlRule | None = (
         msgspec.field(default=None, name="ip-control-rule")
     )
@@ -636,6 +685,10 @@ class EditAntiHotlinkingConfigRequestVisitControlRules(ItemModel, kw_only=True):
     custom_header_control_rules: (
         EditAntiHotlinkingConfigRequestVisitControlRulesCustomHeaderControlRules | None
     ) = msgspec.field(default=None, name="custom-header-control-rules")
+
+    def __post_init__(self) -> None:
+        self.priority = as_int_text(self.priority, "priority")
+        self.ignored_case = as_flag(self.ignored_case, "true", "false")
 
 
 class QueryAntiHotlinkingConfigResponseVisitControlRulesAdvanceControlRules(
@@ -855,8 +908,10 @@ class UpdateCompressionConfigResponse(ResponseModel, kw_only=True):
 class UpdateCompressionConfigRequestCompressionSettings(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    compression_enabled: str | None = msgspec.field(default=None, name="compression-enabled")
-    br_types: str | None = msgspec.field(default=None, name="br-types")
+    compression_enabled: bool | Literal["true", "false"] | None = msgspec.field(
+        default=None, name="compression-enabled"
+    )
+    br_types: bool | Literal["true", "false"] | None = msgspec.field(default=None, name="br-types")
     specify_url_pattern: str | None = msgspec.field(default=None, name="specify-url-pattern")
     custom_file_types: list[str] = msgspec.field(default_factory=list, name="custom-file-types")
     file_types: list[str] = msgspec.field(default_factory=list, name="file-types")
@@ -866,6 +921,10 @@ class UpdateCompressionConfigRequestCompressionSettings(ItemModel, kw_only=True)
     uri_file_types: list[str] = msgspec.field(default_factory=list, name="uri-file-types")
     directory: str | None = None
     file_type_others: list[str] = msgspec.field(default_factory=list, name="file-type-others")
+
+    def __post_init__(self) -> None:
+        self.compression_enabled = as_flag(self.compression_enabled, "true", "false")
+        self.br_types = as_flag(self.br_types, "true", "false")
 
 
 class QueryCompressionConfigResponseCompressionSettings(ItemModel, kw_only=True):
@@ -934,7 +993,7 @@ class QueryInnerRedirectResponseRewriteRuleSettings(ItemModel, kw_only=True):
     path_pattern: str | None = msgspec.field(default=None, name="path-pattern")
     custom_pattern: str | None = msgspec.field(default=None, name="custom-pattern")
     request_way: str | None = msgspec.field(default=None, name="request-way")
-    priority: str | None = None
+    priority: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
     ua: str | None = None
     directory: str | None = None
     rewrite_type: str | None = msgspec.field(default=None, name="rewrite-type")
@@ -1010,15 +1069,24 @@ class EditQueryStringUrlConfigRequestQueryStringSettings(ItemModel, kw_only=True
     custom_pattern: str | None = msgspec.field(default=None, name="custom-pattern")
     specify_url_pattern: str | None = msgspec.field(default=None, name="specify-url-pattern")
     directories: str | None = None
-    priority: str | None = None
+    priority: int | Annotated[str, Meta(extra={"int_text": True})] | None = None
     ignore_letter_case: str | None = msgspec.field(default=None, name="ignore-letter-case")
-    ignore_query_string: str | None = msgspec.field(default=None, name="ignore-query-string")
+    ignore_query_string: bool | Literal["true", "false"] | None = msgspec.field(
+        default=None, name="ignore-query-string"
+    )
     query_string_kept: str | None = msgspec.field(default=None, name="query-string-kept")
     query_string_removed: str | None = msgspec.field(default=None, name="query-string-removed")
-    source_with_query: str | None = msgspec.field(default=None, name="source-with-query")
+    source_with_query: bool | Literal["true", "false"] | None = msgspec.field(
+        default=None, name="source-with-query"
+    )
     source_key_kept: str | None = msgspec.field(default=None, name="source-key-kept")
     source_key_removed: str | None = msgspec.field(default=None, name="source-key-removed")
     data_id: int | None = msgspec.field(default=None, name="data-id")
+
+    def __post_init__(self) -> None:
+        self.priority = as_int_text(self.priority, "priority")
+        self.ignore_query_string = as_flag(self.ignore_query_string, "true", "false")
+        self.source_with_query = as_flag(self.source_with_query, "true", "false")
 
 
 class QueryQueryStringUrlConfigResponseQueryStringSettings(ItemModel, kw_only=True):
@@ -1062,8 +1130,13 @@ class EditHttpCodeCacheRequestHttpCodeCacheRules(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     http_codes: list[str] = msgspec.field(name="http-codes")
-    cache_ttl: str = msgspec.field(name="cache-ttl")
+    cache_ttl: int | Annotated[str, Meta(extra={"int_text": True})] = msgspec.field(
+        name="cache-ttl"
+    )
     data_id: int | None = msgspec.field(default=None, name="data-id")
+
+    def __post_init__(self) -> None:
+        self.cache_ttl = as_int_text(self.cache_ttl, "cache_ttl")
 
 
 class QueryAmazonS3AuthorizationConfigResponseAmazonS3AccessAuthorizationRules(
@@ -1107,12 +1180,17 @@ class UpdateAmazonS3AuthorizationConfigRequestAmazonS3AccessAuthorizationRules(
 
     path_pattern: str = msgspec.field(name="path-pattern")
     except_path_pattern: str | None = msgspec.field(default=None, name="except-path-pattern")
-    add_authorization_header: str = msgspec.field(name="add-authorization-header")
+    add_authorization_header: bool | Literal["true", "false"] = msgspec.field(
+        name="add-authorization-header"
+    )
     access_key: str = msgspec.field(name="access-key")
     access_key_id: str = msgspec.field(name="access-key-id")
     signature_version: str | None = msgspec.field(default=None, name="signature-version")
     region: str | None = None
     data_id: int | None = msgspec.field(default=None, name="data-id")
+
+    def __post_init__(self) -> None:
+        self.add_authorization_header = as_flag(self.add_authorization_header, "true", "false")
 
 
 class EditDomainPropertyResponse(ResponseModel, kw_only=True):
@@ -1127,7 +1205,12 @@ class EditDomainPropertyRequestOriginConfig(ItemModel, kw_only=True):
 
     origin_host: str | None = msgspec.field(default=None, name="origin-host")
     origin_ips: str | None = msgspec.field(default=None, name="origin-ips")
-    origin_port: str | None = msgspec.field(default=None, name="origin-port")
+    origin_port: int | Annotated[str, Meta(extra={"int_text": True})] | None = msgspec.field(
+        default=None, name="origin-port"
+    )
+
+    def __post_init__(self) -> None:
+        self.origin_port = as_int_text(self.origin_port, "origin_port")
 
 
 class QueryIgnoreProtocolResponseIgnoreProtocolRules(ItemModel, kw_only=True):
@@ -1164,9 +1247,14 @@ class EditIgnoreProtocolRequestIgnoreProtocolRules(ItemModel, kw_only=True):
 
     path_pattern: str = msgspec.field(name="path-pattern")
     except_path_pattern: str | None = msgspec.field(default=None, name="except-path-pattern")
-    cache_ignore_protocol: str | None = msgspec.field(default=None, name="cache-ignore-protocol")
+    cache_ignore_protocol: bool | Literal["true", "false"] | None = msgspec.field(
+        default=None, name="cache-ignore-protocol"
+    )
     purge_ignore_protocol: str | None = msgspec.field(default=None, name="purge-ignore-protocol")
     data_id: int | None = msgspec.field(default=None, name="data-id")
+
+    def __post_init__(self) -> None:
+        self.cache_ignore_protocol = as_flag(self.cache_ignore_protocol, "true", "false")
 
 
 class EditOriginUriAndHostResponse(ResponseModel, kw_only=True):
@@ -1185,12 +1273,16 @@ class EditOriginUriAndHostRequestOriginRulesRewrites(ItemModel, kw_only=True):
     path_pattern_http: str | None = None
     except_path_pattern: str | None = None
     except_path_pattern_http: str | None = None
-    ignore_letter_case: str | None = None
+    ignore_letter_case: bool | Literal["true", "false"] | None = None
     origin_info: str | None = None
-    priority: str
+    priority: int | Annotated[str, Meta(extra={"int_text": True})]
     origin_host: str | None = None
     before_rewrited_uri: str | None = None
     after_rewrited_uri: str | None = None
+
+    def __post_init__(self) -> None:
+        self.ignore_letter_case = as_flag(self.ignore_letter_case, "true", "false")
+        self.priority = as_int_text(self.priority, "priority")
 
 
 class QueryOriginUriAndHostResponseOriginRulesRewrites(ItemModel, kw_only=True):
@@ -1480,8 +1572,11 @@ class UpdateHttp2SettingsConfigForWplusResponse(ResponseModel, kw_only=True):
 class UpdateHttp2SettingsConfigForWplusRequestHttp2Settings(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    enable_http2: str | None = None
+    enable_http2: bool | Literal["true", "false"] | None = None
     back_to_origin_protocol: str | None = None
+
+    def __post_init__(self) -> None:
+        self.enable_http2 = as_flag(self.enable_http2, "true", "false")
 
 
 class EnableOrDisableWAFProtectionResponse(ResponseModel, kw_only=True):
@@ -1514,16 +1609,21 @@ class UpdateCacheKeyConfigurationRequestCacheKeyRules(ItemModel, kw_only=True):
 
     path_pattern: str | None = None
     specify_url: str | None = None
-    full_match4_specify_url: str | None = None
+    full_match4_specify_url: bool | Literal["true", "false"] | None = None
     custom_pattern: str | None = None
     file_type: str | None = None
     custom_file_type: str | None = None
     directory: str | None = None
-    ignore_case: str | None = None
+    ignore_case: bool | Literal["true", "false"] | None = None
     header_name: str | None = None
     parameter_of_header: str | None = None
-    priority: str | None = None
+    priority: int | Annotated[str, Meta(extra={"int_text": True})] | None = None
     data_id: int | None = None
+
+    def __post_init__(self) -> None:
+        self.full_match4_specify_url = as_flag(self.full_match4_specify_url, "true", "false")
+        self.ignore_case = as_flag(self.ignore_case, "true", "false")
+        self.priority = as_int_text(self.priority, "priority")
 
 
 class QueryCacheKeyConfigurationResponseCacheKeyRules(ItemModel, kw_only=True):
@@ -1539,7 +1639,7 @@ class QueryCacheKeyConfigurationResponseCacheKeyRules(ItemModel, kw_only=True):
     ignore_case: str | None = None
     header_name: str | None = None
     parameter_of_header: str | None = None
-    priority: str | None = None
+    priority: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
     data_id: int | None = None
 
 
@@ -1565,12 +1665,18 @@ class EditAccessSpeedLimitRequestAccessSpeedRules(ItemModel, kw_only=True):
 
     path_pattern: str = msgspec.field(name="path-pattern")
     limit_mode: str = msgspec.field(name="limit-mode")
-    start_size: str | None = msgspec.field(default=None, name="start-size")
+    start_size: int | Annotated[str, Meta(extra={"int_text": True})] | None = msgspec.field(
+        default=None, name="start-size"
+    )
     start_time: str | None = msgspec.field(default=None, name="start-time")
     start_speed: str | None = msgspec.field(default=None, name="start-speed")
-    priority: str | None = None
+    priority: int | Annotated[str, Meta(extra={"int_text": True})] | None = None
     speed: str
     data_id: int | None = msgspec.field(default=None, name="data-id")
+
+    def __post_init__(self) -> None:
+        self.start_size = as_int_text(self.start_size, "start_size")
+        self.priority = as_int_text(self.priority, "priority")
 
 
 class EnableOrDisableDMSprotectionResponse(ResponseModel, kw_only=True):
@@ -1594,7 +1700,10 @@ class EditBack2originProtocolRewriteConfigRequestBackToOriginRewriteRule(ItemMod
     """An object of the API, nested in requests or answers."""
 
     protocol: str | None = None
-    port: str | None = None
+    port: int | Annotated[str, Meta(extra={"int_text": True})] | None = None
+
+    def __post_init__(self) -> None:
+        self.port = as_int_text(self.port, "port")
 
 
 class QueryBack2OriginProtocolRewriteConfigResponseDataBackToOriginRewriteRule(
@@ -1603,7 +1712,7 @@ class QueryBack2OriginProtocolRewriteConfigResponseDataBackToOriginRewriteRule(
     """An object of the API, nested in requests or answers."""
 
     protocol: str | None = None
-    port: str | None = None
+    port: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
 
 
 class QueryBack2OriginProtocolRewriteConfigResponseData(ItemModel, kw_only=True):
@@ -1851,13 +1960,17 @@ class BatchUpdateApiDomainForWplusRequestDomainConfigsOriginConfig(ItemModel, kw
 class BatchUpdateApiDomainForWplusRequestDomainConfigsSsl(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    use_ssl: Annotated[str, Meta(examples=["true,false"])] | None = msgspec.field(
-        default=None, name="use-ssl"
+    use_ssl: bool | Annotated[Literal["true", "false"], Meta(examples=["true,false"])] | None = (
+        msgspec.field(default=None, name="use-ssl")
     )
-    use_for_sni: Annotated[str, Meta(examples=["true,false"])] | None = msgspec.field(
-        default=None, name="use-for-sni"
-    )
+    use_for_sni: (
+        bool | Annotated[Literal["true", "false"], Meta(examples=["true,false"])] | None
+    ) = msgspec.field(default=None, name="use-for-sni")
     ssl_certificate_id: int | None = msgspec.field(default=None, name="ssl-certificate-id")
+
+    def __post_init__(self) -> None:
+        self.use_ssl = as_flag(self.use_ssl, "true", "false")
+        self.use_for_sni = as_flag(self.use_for_sni, "true", "false")
 
 
 class BatchUpdateApiDomainForWplusRequestDomainConfigsLiveConfig(ItemModel, kw_only=True):
@@ -1884,17 +1997,29 @@ class BatchUpdateApiDomainForWplusRequestDomainConfigsCacheTimeBehaviors(ItemMod
     specify_url_pattern: str | None = msgspec.field(default=None, name="specify-url-pattern")
     directory: str | None = None
     cache_ttl: str | None = msgspec.field(default=None, name="cache-ttl")
-    ignore_cache_control: str | None = msgspec.field(default=None, name="ignore-cache-control")
-    is_respect_server: str | None = msgspec.field(default=None, name="is-respect-server")
-    ignore_letter_case: str | None = msgspec.field(default=None, name="ignore-letter-case")
+    ignore_cache_control: bool | Literal["true", "false"] | None = msgspec.field(
+        default=None, name="ignore-cache-control"
+    )
+    is_respect_server: bool | Literal["true", "false"] | None = msgspec.field(
+        default=None, name="is-respect-server"
+    )
+    ignore_letter_case: bool | Literal["true", "false"] | None = msgspec.field(
+        default=None, name="ignore-letter-case"
+    )
     reload_manage: str | None = msgspec.field(default=None, name="reload-manage")
-    priority: str | None = None
+    priority: int | Annotated[str, Meta(extra={"int_text": True})] | None = None
     ignore_authentication_header: str | None = msgspec.field(
         default=None, name="ignore-authentication-header"
     )
     ua: str | None = None
     exception_ua: str | None = msgspec.field(default=None, name="exception-ua")
     uri_match_pattern: str | None = msgspec.field(default=None, name="uri-match-pattern")
+
+    def __post_init__(self) -> None:
+        self.ignore_cache_control = as_flag(self.ignore_cache_control, "true", "false")
+        self.is_respect_server = as_flag(self.is_respect_server, "true", "false")
+        self.ignore_letter_case = as_flag(self.ignore_letter_case, "true", "false")
+        self.priority = as_int_text(self.priority, "priority")
 
 
 class BatchUpdateApiDomainForWplusRequestDomainConfigsBackToOriginRewriteRule(
@@ -1903,7 +2028,10 @@ class BatchUpdateApiDomainForWplusRequestDomainConfigsBackToOriginRewriteRule(
     """An object of the API, nested in requests or answers."""
 
     protocol: str | None = None
-    port: str | None = None
+    port: int | Annotated[str, Meta(extra={"int_text": True})] | None = None
+
+    def __post_init__(self) -> None:
+        self.port = as_int_text(self.port, "port")
 
 
 class BatchUpdateApiDomainForWplusRequestDomainConfigs(ItemModel, kw_only=True):
@@ -1919,7 +2047,9 @@ class BatchUpdateApiDomainForWplusRequestDomainConfigs(ItemModel, kw_only=True):
     )
     ssl: BatchUpdateApiDomainForWplusRequestDomainConfigsSsl | None = None
     cache_host: str | None = msgspec.field(default=None, name="cache-host")
-    enable_httpdns: str | None = msgspec.field(default=None, name="enable-httpdns")
+    enable_httpdns: bool | Literal["true", "false"] | None = msgspec.field(
+        default=None, name="enable-httpdns"
+    )
     header_of_clientip: str | None = msgspec.field(default=None, name="header-of-clientip")
     live_config: BatchUpdateApiDomainForWplusRequestDomainConfigsLiveConfig | None = msgspec.field(
         default=None, name="live-config"
@@ -1934,6 +2064,9 @@ class BatchUpdateApiDomainForWplusRequestDomainConfigs(ItemModel, kw_only=True):
         BatchUpdateApiDomainForWplusRequestDomainConfigsBackToOriginRewriteRule | None
     ) = msgspec.field(default=None, name="back-to-origin-rewrite-rule")
     description: str | None = None
+
+    def __post_init__(self) -> None:
+        self.enable_httpdns = as_flag(self.enable_httpdns, "true", "false")
 
 
 class EditDomainConfigRequest(RequestModel, kw_only=True):

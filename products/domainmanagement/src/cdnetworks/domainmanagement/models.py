@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
-from cdnetworks.core.action import as_flag
+from cdnetworks.core.action import as_flag, as_int_text
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
@@ -173,7 +173,12 @@ class AddCdnDomainRequestOriginConfig(ItemModel, kw_only=True):
     default_origin_host_header: str | None = msgspec.field(
         default=None, name="default-origin-host-header"
     )
-    origin_port: str | None = msgspec.field(default=None, name="origin-port")
+    origin_port: int | Annotated[str, Meta(extra={"int_text": True})] | None = msgspec.field(
+        default=None, name="origin-port"
+    )
+
+    def __post_init__(self) -> None:
+        self.origin_port = as_int_text(self.origin_port, "origin_port")
 
 
 class AddCdnDomainRequestLiveConfig(ItemModel, kw_only=True):
@@ -193,22 +198,38 @@ class AddCdnDomainRequestPublishPoints(ItemModel, kw_only=True):
 class AddCdnDomainRequestSsl(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    use_ssl: str | None = msgspec.field(default=None, name="use-ssl")
-    use_for_sni: str | None = msgspec.field(default=None, name="use-for-sni")
+    use_ssl: bool | Literal["true", "false"] | None = msgspec.field(default=None, name="use-ssl")
+    use_for_sni: bool | Literal["true", "false"] | None = msgspec.field(
+        default=None, name="use-for-sni"
+    )
     ssl_certificate_id: int | None = msgspec.field(default=None, name="ssl-certificate-id")
+
+    def __post_init__(self) -> None:
+        self.use_ssl = as_flag(self.use_ssl, "true", "false")
+        self.use_for_sni = as_flag(self.use_for_sni, "true", "false")
 
 
 class AddCdnDomainRequestHttpCodeCacheRules(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     http_codes: list[str] = msgspec.field(default_factory=list, name="http-codes")
-    cache_ttl: str | None = msgspec.field(default=None, name="cache-ttl")
+    cache_ttl: int | Annotated[str, Meta(extra={"int_text": True})] | None = msgspec.field(
+        default=None, name="cache-ttl"
+    )
+
+    def __post_init__(self) -> None:
+        self.cache_ttl = as_int_text(self.cache_ttl, "cache_ttl")
 
 
 class AddCdnDomainRequestWebsocketSwitch(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    is_open_websocket: str | None = msgspec.field(default=None, name="is-open-websocket")
+    is_open_websocket: bool | Literal["true", "false"] | None = msgspec.field(
+        default=None, name="is-open-websocket"
+    )
+
+    def __post_init__(self) -> None:
+        self.is_open_websocket = as_flag(self.is_open_websocket, "true", "false")
 
 
 class AddCdnDomainRequestRewriteRuleSettings(ItemModel, kw_only=True):
@@ -218,7 +239,9 @@ class AddCdnDomainRequestRewriteRuleSettings(ItemModel, kw_only=True):
     file_type: str | None = msgspec.field(default=None, name="file-type")
     custom_file_type: str | None = msgspec.field(default=None, name="custom-file-type")
     operators_area: str | None = msgspec.field(default=None, name="operators-area")
-    ignore_letter_case: str | None = msgspec.field(default=None, name="ignore-letter-case")
+    ignore_letter_case: bool | Literal["true", "false"] | None = msgspec.field(
+        default=None, name="ignore-letter-case"
+    )
     exceptional_operators_area: str | None = msgspec.field(
         default=None, name="exceptional-operators-area"
     )
@@ -226,7 +249,7 @@ class AddCdnDomainRequestRewriteRuleSettings(ItemModel, kw_only=True):
     path_pattern: str | None = msgspec.field(default=None, name="path-pattern")
     custom_pattern: str | None = msgspec.field(default=None, name="custom-pattern")
     request_way: str | None = msgspec.field(default=None, name="request-way")
-    priority: str | None = None
+    priority: int | Annotated[str, Meta(extra={"int_text": True})] | None = None
     ua: str | None = None
     directory: str | None = None
     exception_request_header: str | None = msgspec.field(
@@ -237,21 +260,33 @@ class AddCdnDomainRequestRewriteRuleSettings(ItemModel, kw_only=True):
     except_path_pattern: str | None = msgspec.field(default=None, name="except-path-pattern")
     before_value: str | None = msgspec.field(default=None, name="before-value")
 
+    def __post_init__(self) -> None:
+        self.ignore_letter_case = as_flag(self.ignore_letter_case, "true", "false")
+        self.priority = as_int_text(self.priority, "priority")
+
 
 class AddCdnDomainRequestHttp2Setting(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    enable_http2: str | None = msgspec.field(default=None, name="enable-http2")
+    enable_http2: bool | Literal["true", "false"] | None = msgspec.field(
+        default=None, name="enable-http2"
+    )
     back_to_origin_protocol: str | None = msgspec.field(
         default=None, name="back-to-origin-protocol"
     )
+
+    def __post_init__(self) -> None:
+        self.enable_http2 = as_flag(self.enable_http2, "true", "false")
 
 
 class AddCdnDomainRequestBackToOriginRewriteRule(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     protocol: str | None = None
-    port: str | None = None
+    port: int | Annotated[str, Meta(extra={"int_text": True})] | None = None
+
+    def __post_init__(self) -> None:
+        self.port = as_int_text(self.port, "port")
 
 
 class AddCdnDomainAddCdnDomainRequestHeaderModifyRules(ItemModel, kw_only=True):
@@ -267,16 +302,22 @@ class AddCdnDomainAddCdnDomainRequestHeaderModifyRules(ItemModel, kw_only=True):
     request_method: str | None = msgspec.field(default=None, name="request-method")
     header_direction: str | None = msgspec.field(default=None, name="header-direction")
     action: str | None = None
-    allow_regexp: str | None = msgspec.field(default=None, name="allow-regexp")
+    allow_regexp: bool | Literal["true", "false"] | None = msgspec.field(
+        default=None, name="allow-regexp"
+    )
     header_name: str | None = msgspec.field(default=None, name="header-name")
     header_value: str | None = msgspec.field(default=None, name="header-value")
     header_value_old: str | None = msgspec.field(default=None, name="header-value-old")
     request_header: str | None = msgspec.field(default=None, name="request-header")
-    priority: str | None = None
+    priority: int | Annotated[str, Meta(extra={"int_text": True})] | None = None
     except_file_type: str | None = msgspec.field(default=None, name="except-file-type")
     except_directory: str | None = msgspec.field(default=None, name="except-directory")
     except_request_method: str | None = msgspec.field(default=None, name="except-request-method")
     except_request_header: str | None = msgspec.field(default=None, name="except-request-header")
+
+    def __post_init__(self) -> None:
+        self.allow_regexp = as_flag(self.allow_regexp, "true", "false")
+        self.priority = as_int_text(self.priority, "priority")
 
 
 class AddCdnDomainRequestCacheBehaviors(ItemModel, kw_only=True):
@@ -289,12 +330,20 @@ class AddCdnDomainRequestCacheBehaviors(ItemModel, kw_only=True):
     custom_file_type: str | None = msgspec.field(default=None, name="custom-file-type")
     specify_url_pattern: str | None = msgspec.field(default=None, name="specify-url-pattern")
     directory: str | None = None
-    cache_ttl: str | None = msgspec.field(default=None, name="cache-ttl")
-    ignore_cache_control: str | None = msgspec.field(default=None, name="ignore-cache-control")
-    is_respect_server: str | None = msgspec.field(default=None, name="is-respect-server")
-    ignore_letter_case: str | None = msgspec.field(default=None, name="ignore-letter-case")
+    cache_ttl: int | Annotated[str, Meta(extra={"int_text": True})] | None = msgspec.field(
+        default=None, name="cache-ttl"
+    )
+    ignore_cache_control: bool | Literal["true", "false"] | None = msgspec.field(
+        default=None, name="ignore-cache-control"
+    )
+    is_respect_server: bool | Literal["true", "false"] | None = msgspec.field(
+        default=None, name="is-respect-server"
+    )
+    ignore_letter_case: bool | Literal["true", "false"] | None = msgspec.field(
+        default=None, name="ignore-letter-case"
+    )
     reload_manage: str | None = msgspec.field(default=None, name="reload-manage")
-    priority: str | None = None
+    priority: int | Annotated[str, Meta(extra={"int_text": True})] | None = None
     ignore_authentication_header: str | None = msgspec.field(
         default=None, name="ignore-authentication-header"
     )
@@ -302,6 +351,13 @@ class AddCdnDomainRequestCacheBehaviors(ItemModel, kw_only=True):
     exception_ua: str | None = msgspec.field(default=None, name="exception-ua")
     uri_match_pattern: str | None = msgspec.field(default=None, name="uri-match-pattern")
     cache_unit: str | None = msgspec.field(default=None, name="cache-unit")
+
+    def __post_init__(self) -> None:
+        self.cache_ttl = as_int_text(self.cache_ttl, "cache_ttl")
+        self.ignore_cache_control = as_flag(self.ignore_cache_control, "true", "false")
+        self.is_respect_server = as_flag(self.is_respect_server, "true", "false")
+        self.ignore_letter_case = as_flag(self.ignore_letter_case, "true", "false")
+        self.priority = as_int_text(self.priority, "priority")
 
 
 class AddCdnDomainRequestOriginRulesRewrites(ItemModel, kw_only=True):
@@ -313,12 +369,18 @@ class AddCdnDomainRequestOriginRulesRewrites(ItemModel, kw_only=True):
     except_path_pattern_http: str | None = msgspec.field(
         default=None, name="except-path-pattern-http"
     )
-    ignore_letter_case: str | None = msgspec.field(default=None, name="ignore-letter-case")
+    ignore_letter_case: bool | Literal["true", "false"] | None = msgspec.field(
+        default=None, name="ignore-letter-case"
+    )
     origin_info: str | None = msgspec.field(default=None, name="origin-info")
-    priority: str | None = None
+    priority: int | Annotated[str, Meta(extra={"int_text": True})] | None = None
     origin_host: str | None = msgspec.field(default=None, name="origin-host")
     before_rewrited_uri: str | None = msgspec.field(default=None, name="before-rewrited-uri")
     after_rewrited_uri: str | None = msgspec.field(default=None, name="after-rewrited-uri")
+
+    def __post_init__(self) -> None:
+        self.ignore_letter_case = as_flag(self.ignore_letter_case, "true", "false")
+        self.priority = as_int_text(self.priority, "priority")
 
 
 class AddCdnDomainRequestChangeServers(ItemModel, kw_only=True):
@@ -345,10 +407,15 @@ class UpdateCdnDomainRequestOriginConfigAdvOriginConfigs(ItemModel, kw_only=True
     """An object of the API, nested in requests or answers."""
 
     detect_url: str | None = msgspec.field(default=None, name="detect-url")
-    detect_period: str | None = msgspec.field(default=None, name="detect-period")
+    detect_period: int | Annotated[str, Meta(extra={"int_text": True})] | None = msgspec.field(
+        default=None, name="detect-period"
+    )
     adv_origin_config: list[UpdateCdnDomainRequestOriginConfigAdvOriginConfigsAdvOriginConfig] = (
         msgspec.field(default_factory=list, name="adv-origin-config")
     )
+
+    def __post_init__(self) -> None:
+        self.detect_period = as_int_text(self.detect_period, "detect_period")
 
 
 class UpdateCdnDomainRequestOriginConfig(ItemModel, kw_only=True):
@@ -361,7 +428,12 @@ class UpdateCdnDomainRequestOriginConfig(ItemModel, kw_only=True):
     default_origin_host_header: str | None = msgspec.field(
         default=None, name="default-origin-host-header"
     )
-    origin_port: str | None = msgspec.field(default=None, name="origin-port")
+    origin_port: int | Annotated[str, Meta(extra={"int_text": True})] | None = msgspec.field(
+        default=None, name="origin-port"
+    )
+
+    def __post_init__(self) -> None:
+        self.origin_port = as_int_text(self.origin_port, "origin_port")
 
 
 class UpdateCdnDomainRequestLiveConfig(ItemModel, kw_only=True):
@@ -374,19 +446,34 @@ class UpdateCdnDomainRequestLiveConfig(ItemModel, kw_only=True):
 class UpdateCdnDomainRequestSsl(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    use_ssl: str | None = msgspec.field(default=None, name="use-ssl")
-    use_for_sni: str | None = msgspec.field(default=None, name="use-for-sni")
+    use_ssl: bool | Literal["true", "false"] | None = msgspec.field(default=None, name="use-ssl")
+    use_for_sni: bool | Literal["true", "false"] | None = msgspec.field(
+        default=None, name="use-for-sni"
+    )
     ssl_certificate_id: str | None = msgspec.field(default=None, name="ssl-certificate-id")
+
+    def __post_init__(self) -> None:
+        self.use_ssl = as_flag(self.use_ssl, "true", "false")
+        self.use_for_sni = as_flag(self.use_for_sni, "true", "false")
 
 
 class UpdateCdnDomainRequestCacheBehaviors(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     path_pattern: str | None = msgspec.field(default=None, name="path-pattern")
-    priority: str | None = None
-    cache_ttl: str | None = msgspec.field(default=None, name="cache-ttl")
+    priority: int | Annotated[str, Meta(extra={"int_text": True})] | None = None
+    cache_ttl: int | Annotated[str, Meta(extra={"int_text": True})] | None = msgspec.field(
+        default=None, name="cache-ttl"
+    )
     cache_unit: str | None = msgspec.field(default=None, name="cache-unit")
-    ignore_cache_control: str | None = msgspec.field(default=None, name="ignore-cache-control")
+    ignore_cache_control: bool | Literal["true", "false"] | None = msgspec.field(
+        default=None, name="ignore-cache-control"
+    )
+
+    def __post_init__(self) -> None:
+        self.priority = as_int_text(self.priority, "priority")
+        self.cache_ttl = as_int_text(self.cache_ttl, "cache_ttl")
+        self.ignore_cache_control = as_flag(self.ignore_cache_control, "true", "false")
 
 
 class UpdateCdnDomainRequestPublishPoints(ItemModel, kw_only=True):
@@ -438,7 +525,9 @@ class QueryCdnDomainServiceResponseCacheBehavior(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     path_pattern: str | None = msgspec.field(default=None, name="path-pattern")
-    cache_ttl: str | None = msgspec.field(default=None, name="cache-ttl")
+    cache_ttl: Annotated[int, Meta(extra={"lenient_number": True})] | None = msgspec.field(
+        default=None, name="cache-ttl"
+    )
     ignore_cache_control: str | None = msgspec.field(default=None, name="ignore-cache-control")
 
 

@@ -8,7 +8,10 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
+from msgspec import Meta
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
@@ -113,7 +116,7 @@ class EcaKvInfoResponse(ResponseModel, kw_only=True):
     peak_time: str | None = None
     peak_value: str | None = None
     peak_avg_value: str | None = None
-    total_hit: str | None = None
+    total_hit: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
     time: str | None = None
     text: str | None = None
 

@@ -209,6 +209,7 @@ UPDATE_DISTRIBUTION_RULE: Action[UpdateDistributionRuleRequest, UpdateDistributi
         ),
         headers=("serviceType",),
         envelope=Envelope(code="code", message="msg", success=("0", "200")),
+        flags={"rule_switch": ("ON", "OFF"), "with_qs": ("TRUE", "FALSE")},
     )
 )
 """UpdateDistributionRule: ``POST /api/v1/hijack/group-rule/save``."""

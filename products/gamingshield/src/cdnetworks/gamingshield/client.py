@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -303,12 +305,12 @@ class GamingshieldClient(ProductClient):
         /,
         *,
         group_id: str | None = None,
-        rule_switch: str | None = None,
+        rule_switch: bool | Literal["ON", "OFF"] | None = None,
         from_type: str | None = None,
         group_rule_from_list: list[UpdateDistributionRuleRequestGroupRuleFromList] | None = None,
         to_type: str | None = None,
         to_content: str | None = None,
-        with_qs: str | None = None,
+        with_qs: bool | Literal["TRUE", "FALSE"] | None = None,
         service_type: str | None = None,
     ) -> UpdateDistributionRuleResponse:
         """UpdateDistributionRule: ``POST /api/v1/hijack/group-rule/save``.
@@ -568,12 +570,12 @@ class AsyncGamingshieldClient(AsyncProductClient):
         /,
         *,
         group_id: str | None = None,
-        rule_switch: str | None = None,
+        rule_switch: bool | Literal["ON", "OFF"] | None = None,
         from_type: str | None = None,
         group_rule_from_list: list[UpdateDistributionRuleRequestGroupRuleFromList] | None = None,
         to_type: str | None = None,
         to_content: str | None = None,
-        with_qs: str | None = None,
+        with_qs: bool | Literal["TRUE", "FALSE"] | None = None,
         service_type: str | None = None,
     ) -> UpdateDistributionRuleResponse:
         """UpdateDistributionRule: ``POST /api/v1/hijack/group-rule/save``.

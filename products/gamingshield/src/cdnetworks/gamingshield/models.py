@@ -8,8 +8,11 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import msgspec
 
+from cdnetworks.core.action import as_flag
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
@@ -352,10 +355,14 @@ class UpdateDistributionRuleRequest(RequestModel, kw_only=True):
     """The arguments of UpdateDistributionRule (``POST /api/v1/hijack/group-rule/save``)."""
 
     group_id: str
-    rule_switch: str
+    rule_switch: Literal["ON", "OFF"]
     from_type: str
     group_rule_from_list: list[UpdateDistributionRuleRequestGroupRuleFromList] | None = None
     to_type: str
     to_content: str | None = None
-    with_qs: str
+    with_qs: Literal["TRUE", "FALSE"]
     service_type: str | None = None
+
+    def __post_init__(self) -> None:
+        self.rule_switch = as_flag(self.rule_switch, "ON", "OFF")
+        self.with_qs = as_flag(self.with_qs, "TRUE", "FALSE")

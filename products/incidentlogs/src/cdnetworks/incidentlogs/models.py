@@ -8,7 +8,10 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
+from msgspec import Meta
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
@@ -86,7 +89,7 @@ class QueryAttackLogDetailsResponseDataTcpRequestInfo(ItemModel, kw_only=True):
 
     location_ip: str | None = None
     location_ip_en: str | None = None
-    ds_port: str | None = None
+    ds_port: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
     agreement: str | None = None
 
 
@@ -123,7 +126,7 @@ class DownloadAttackLogResponse(ResponseModel, kw_only=True):
     referer: str | None = None
     user_agent: str | None = None
     state_code: str | None = None
-    dst_port: str | None = None
+    dst_port: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
     agreement: str | None = None
     rule_name: str | None = None
     process_action: str | None = None

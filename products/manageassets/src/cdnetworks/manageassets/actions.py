@@ -157,6 +157,7 @@ GET_MATERIAL_LIST: Action[GetMaterialListRequest, GetMaterialListResponse] = Act
         "pageSize",
     ),
     envelope=Envelope(code="code", message="message", success=("200",)),
+    int_texts=("page_index", "page_size"),
 )
 """GetMaterialList: ``POST /vod/material/getMaterialList``."""
 
@@ -208,6 +209,7 @@ GET_AUDIO_LIST: Action[GetAudioListRequest, GetAudioListResponse] = Action(
         "pageSize",
     ),
     envelope=Envelope(code="code", message="message", success=("0", "200")),
+    int_texts=("page_index", "page_size"),
 )
 """GetAudioList: ``POST /vod/audioManage/getAudioList``."""
 

@@ -213,8 +213,8 @@ class ManageassetsClient(ProductClient):
         publish_domain: str | None = None,
         upload_time_start: int | None = None,
         upload_time_end: int | None = None,
-        page_index: str | None = None,
-        page_size: str | None = None,
+        page_index: int | str | None = None,
+        page_size: int | str | None = None,
     ) -> GetMaterialListResponse:
         """GetMaterialList: ``POST /vod/material/getMaterialList``.
 
@@ -279,8 +279,8 @@ class ManageassetsClient(ProductClient):
         audio_name: str | None = None,
         audio_id: str | None = None,
         list_order: str | None = None,
-        page_index: str | None = None,
-        page_size: str | None = None,
+        page_index: int | str | None = None,
+        page_size: int | str | None = None,
     ) -> GetAudioListResponse:
         """GetAudioList: ``POST /vod/audioManage/getAudioList``.
 
@@ -553,8 +553,8 @@ class AsyncManageassetsClient(AsyncProductClient):
         publish_domain: str | None = None,
         upload_time_start: int | None = None,
         upload_time_end: int | None = None,
-        page_index: str | None = None,
-        page_size: str | None = None,
+        page_index: int | str | None = None,
+        page_size: int | str | None = None,
     ) -> GetMaterialListResponse:
         """GetMaterialList: ``POST /vod/material/getMaterialList``.
 
@@ -621,8 +621,8 @@ class AsyncManageassetsClient(AsyncProductClient):
         audio_name: str | None = None,
         audio_id: str | None = None,
         list_order: str | None = None,
-        page_index: str | None = None,
-        page_size: str | None = None,
+        page_index: int | str | None = None,
+        page_size: int | str | None = None,
     ) -> GetAudioListResponse:
         """GetAudioList: ``POST /vod/audioManage/getAudioList``.
 

@@ -8,8 +8,12 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-import msgspec
+from typing import Annotated
 
+import msgspec
+from msgspec import Meta
+
+from cdnetworks.core.action import as_int_text
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
@@ -74,8 +78,8 @@ class GetVideoListResponseDataVideoListInfo(ItemModel, kw_only=True):
     video_id: str | None = None
     create_user: str | None = None
     encrypt: int | None = None
-    video_size: str | None = None
-    video_duration: str | None = None
+    video_size: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
+    video_duration: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     create_time: str | None = None
     upload_time: str | None = None
     update_time: str | None = None
@@ -352,8 +356,12 @@ class GetMaterialListRequest(RequestModel, kw_only=True):
     publish_domain: str | None = None
     upload_time_start: int | None = None
     upload_time_end: int | None = None
-    page_index: str | None = None
-    page_size: str | None = None
+    page_index: Annotated[str, Meta(extra={"int_text": True})] | None = None
+    page_size: Annotated[str, Meta(extra={"int_text": True})] | None = None
+
+    def __post_init__(self) -> None:
+        self.page_index = as_int_text(self.page_index, "page_index")
+        self.page_size = as_int_text(self.page_size, "page_size")
 
 
 class MaterialEditRequest(RequestModel, kw_only=True):
@@ -380,8 +388,12 @@ class GetAudioListRequest(RequestModel, kw_only=True):
     audio_name: str | None = None
     audio_id: str | None = None
     list_order: str | None = None
-    page_index: str | None = None
-    page_size: str | None = None
+    page_index: Annotated[str, Meta(extra={"int_text": True})] | None = None
+    page_size: Annotated[str, Meta(extra={"int_text": True})] | None = None
+
+    def __post_init__(self) -> None:
+        self.page_index = as_int_text(self.page_index, "page_index")
+        self.page_size = as_int_text(self.page_size, "page_size")
 
 
 class EditAudioRequest(RequestModel, kw_only=True):

@@ -110,7 +110,7 @@ class QueryDailyLiveTranscodingDurationResponseProviderDateTranscodingLive(ItemM
     zdgq_264: str | None = msgspec.field(default=None, name="zdgq_264")
     zdgq_265: str | None = msgspec.field(default=None, name="zdgq_265")
     voice: str | None = None
-    total: str | None = None
+    total: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
 
 
 class QueryDailyLiveTranscodingDurationResponseProviderDateTranscoding(ItemModel, kw_only=True):
@@ -162,7 +162,7 @@ class Query5minLiveTranscodingDurationResponseProviderDateTranscodingLive(ItemMo
     definition_sd720: str | None = msgspec.field(default=None, name="definition_SD720")
     definition_hd1080: str | None = msgspec.field(default=None, name="definition_HD1080")
     definition_sd576: str | None = msgspec.field(default=None, name="definition_SD576")
-    total: str | None = None
+    total: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
 
 
 class Query5minLiveTranscodingDurationResponseProviderDateTranscoding(ItemModel, kw_only=True):
@@ -303,7 +303,7 @@ class HttpDnsStatisticsResponseProviderDateChannel(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     name: str | None = None
-    total: str | None = None
+    total: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
     httpdns: list[HttpDnsStatisticsResponseProviderDateChannelHttpdns] = msgspec.field(
         default_factory=list
     )
@@ -488,7 +488,7 @@ class QueryDirectoryRankbySuccessRequestHourlyResponse(ResponseModel, kw_only=Tr
 
     top: str | None = None
     directory: str | None = None
-    success_total_flow: str | None = None
+    success_total_flow: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     success_requests: str | None = None
 
 
@@ -498,7 +498,7 @@ class QueryDirectoryRankbyFailedRequestHourlyResponse(ResponseModel, kw_only=Tru
     top: str | None = None
     directory: str | None = None
     fail_requests: str | None = None
-    success_total_flow: str | None = None
+    success_total_flow: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     success_requests: str | None = None
 
 
@@ -507,7 +507,7 @@ class QueryDirectoryRankByTotalTrafficHourlyResponse(ResponseModel, kw_only=True
 
     top: str | None = None
     directory: str | None = None
-    total_flow: str | None = None
+    total_flow: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     requests: str | None = None
 
 
@@ -535,7 +535,7 @@ class ResourceGroupListResponseData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     resource: str | None = None
-    domain_num: str | None = None
+    domain_num: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
     resource_group_id: str | None = None
 
 

@@ -8,11 +8,12 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 from msgspec import Meta
 
+from cdnetworks.core.action import as_flag
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
@@ -322,8 +323,14 @@ class CreateAPIDefinitionRequestEndpoint(ItemModel, kw_only=True):
     type: Annotated[str, Meta(examples=["NORMAL,WHEN_CASE"])]
     match_type: Annotated[str, Meta(examples=["EQUAL,REGEX"])]
     path: str
-    case_sensitive: Annotated[str, Meta(examples=["TRUE,FALSE"])]
-    match_path_var: Annotated[str, Meta(examples=["TRUE,FALSE"])] | None = None
+    case_sensitive: bool | Annotated[Literal["TRUE", "FALSE"], Meta(examples=["TRUE,FALSE"])]
+    match_path_var: (
+        bool | Annotated[Literal["TRUE", "FALSE"], Meta(examples=["TRUE,FALSE"])] | None
+    ) = None
+
+    def __post_init__(self) -> None:
+        self.case_sensitive = as_flag(self.case_sensitive, "TRUE", "FALSE")
+        self.match_path_var = as_flag(self.match_path_var, "TRUE", "FALSE")
 
 
 class CreateAPIDefinitionRequestAuth(ItemModel, kw_only=True):
@@ -339,18 +346,24 @@ class CreateAPIDefinitionRequestAuth(ItemModel, kw_only=True):
 class CreateAPIDefinitionRequestBodyLimit(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    defend_switch: Annotated[str, Meta(examples=["ON,OFF"])] | None = None
+    defend_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
     content_type: Annotated[str, Meta(examples=["FORM,JSON,ANY,EMPTY"])] | None = None
     body_limit_max: int | None = None
     nest_max: int | None = None
     param_count_max: int | None = None
 
+    def __post_init__(self) -> None:
+        self.defend_switch = as_flag(self.defend_switch, "ON", "OFF")
+
 
 class CreateAPIDefinitionRequestParamLimitBasic(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    defend_switch: Annotated[str, Meta(examples=["ON,OFF"])] | None = None
+    defend_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
     param_check_mode: Annotated[str, Meta(examples=["LOOSE,STRICT"])] | None = None
+
+    def __post_init__(self) -> None:
+        self.defend_switch = as_flag(self.defend_switch, "ON", "OFF")
 
 
 class CreateAPIDefinitionRequestParamLimitMethodListNormalParamList(ItemModel, kw_only=True):
@@ -363,9 +376,14 @@ class CreateAPIDefinitionRequestParamLimitMethodListNormalParamList(ItemModel, k
     type: Annotated[str, Meta(examples=["Integer,Number,String,Boolean,Enumeration"])] | None = None
     min_val: str | None = None
     max_val: str | None = None
-    required: Annotated[str, Meta(examples=["TRUE,FALSE"])] | None = None
+    required: bool | Annotated[Literal["TRUE", "FALSE"], Meta(examples=["TRUE,FALSE"])] | None = (
+        None
+    )
     content: str | None = None
     remark: str | None = None
+
+    def __post_init__(self) -> None:
+        self.required = as_flag(self.required, "TRUE", "FALSE")
 
 
 class CreateAPIDefinitionRequestParamLimitMethodListFormParamList(ItemModel, kw_only=True):
@@ -375,9 +393,14 @@ class CreateAPIDefinitionRequestParamLimitMethodListFormParamList(ItemModel, kw_
     type: Annotated[str, Meta(examples=["Integer,Number,String,Boolean,Enumeration"])] | None = None
     min_val: str | None = None
     max_val: str | None = None
-    required: Annotated[str, Meta(examples=["TRUE,FALSE"])] | None = None
+    required: bool | Annotated[Literal["TRUE", "FALSE"], Meta(examples=["TRUE,FALSE"])] | None = (
+        None
+    )
     content: str | None = None
     remark: str | None = None
+
+    def __post_init__(self) -> None:
+        self.required = as_flag(self.required, "TRUE", "FALSE")
 
 
 class CreateAPIDefinitionRequestParamLimitMethodListJsonParamChildren(ItemModel, kw_only=True):
@@ -390,9 +413,14 @@ class CreateAPIDefinitionRequestParamLimitMethodListJsonParamChildren(ItemModel,
     ) = None
     min_val: str | None = None
     max_val: str | None = None
-    required: Annotated[str, Meta(examples=["TRUE,FALSE"])] | None = None
+    required: bool | Annotated[Literal["TRUE", "FALSE"], Meta(examples=["TRUE,FALSE"])] | None = (
+        None
+    )
     content: str | None = None
     children: list[str] = msgspec.field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.required = as_flag(self.required, "TRUE", "FALSE")
 
 
 class CreateAPIDefinitionRequestParamLimitMethodListJsonParam(ItemModel, kw_only=True):
@@ -402,18 +430,25 @@ class CreateAPIDefinitionRequestParamLimitMethodListJsonParam(ItemModel, kw_only
     type: Annotated[str, Meta(examples=["Array,Json"])] | None = None
     min_val: str | None = None
     max_val: str | None = None
-    required: Annotated[str, Meta(examples=["TRUE,FALSE"])] | None = None
+    required: bool | Annotated[Literal["TRUE", "FALSE"], Meta(examples=["TRUE,FALSE"])] | None = (
+        None
+    )
     content: str | None = None
     children: list[CreateAPIDefinitionRequestParamLimitMethodListJsonParamChildren] = msgspec.field(
         default_factory=list
     )
+
+    def __post_init__(self) -> None:
+        self.required = as_flag(self.required, "TRUE", "FALSE")
 
 
 class CreateAPIDefinitionRequestParamLimitMethodList(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     method: Annotated[str, Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,PATCH"])] | None = None
-    body_flag: Annotated[str, Meta(examples=["TRUE,FALSE"])] | None = None
+    body_flag: bool | Annotated[Literal["TRUE", "FALSE"], Meta(examples=["TRUE,FALSE"])] | None = (
+        None
+    )
     body_type: Annotated[str, Meta(examples=["FORM,JSON"])] | None = None
     normal_param_list: list[CreateAPIDefinitionRequestParamLimitMethodListNormalParamList] = (
         msgspec.field(default_factory=list)
@@ -422,6 +457,9 @@ class CreateAPIDefinitionRequestParamLimitMethodList(ItemModel, kw_only=True):
         msgspec.field(default_factory=list)
     )
     json_param: CreateAPIDefinitionRequestParamLimitMethodListJsonParam | None = None
+
+    def __post_init__(self) -> None:
+        self.body_flag = as_flag(self.body_flag, "TRUE", "FALSE")
 
 
 class CreateAPIDefinitionRequestParamLimit(ItemModel, kw_only=True):
@@ -460,7 +498,10 @@ class UpdateAPIDefinitionRequestEndpoint(ItemModel, kw_only=True):
             ]
         ),
     ]
-    case_sensitive: Annotated[str, Meta(examples=["TRUE,FALSE"])]
+    case_sensitive: bool | Annotated[Literal["TRUE", "FALSE"], Meta(examples=["TRUE,FALSE"])]
+
+    def __post_init__(self) -> None:
+        self.case_sensitive = as_flag(self.case_sensitive, "TRUE", "FALSE")
 
 
 class UpdateAPIDefinitionRequestAuth(ItemModel, kw_only=True):
@@ -476,18 +517,24 @@ class UpdateAPIDefinitionRequestAuth(ItemModel, kw_only=True):
 class UpdateAPIDefinitionRequestBodyLimit(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    defend_switch: Annotated[str, Meta(examples=["ON,OFF"])] | None = None
+    defend_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
     content_type: Annotated[str, Meta(examples=["FORM,JSON,ANY,EMPTY"])] | None = None
     body_limit_max: int | None = None
     nest_max: int | None = None
     param_count_max: int | None = None
 
+    def __post_init__(self) -> None:
+        self.defend_switch = as_flag(self.defend_switch, "ON", "OFF")
+
 
 class UpdateAPIDefinitionRequestParamLimitBasic(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    defend_switch: Annotated[str, Meta(examples=["ON,OFF"])] | None = None
+    defend_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
     param_check_mode: Annotated[str, Meta(examples=["LOOSE,STRICT"])] | None = None
+
+    def __post_init__(self) -> None:
+        self.defend_switch = as_flag(self.defend_switch, "ON", "OFF")
 
 
 class UpdateAPIDefinitionRequestParamLimitMethodListNormalParamList(ItemModel, kw_only=True):
@@ -500,9 +547,14 @@ class UpdateAPIDefinitionRequestParamLimitMethodListNormalParamList(ItemModel, k
     type: Annotated[str, Meta(examples=["Integer,Number,String,Boolean,Enumeration"])] | None = None
     min_val: str | None = None
     max_val: str | None = None
-    required: Annotated[str, Meta(examples=["TRUE,FALSE"])] | None = None
+    required: bool | Annotated[Literal["TRUE", "FALSE"], Meta(examples=["TRUE,FALSE"])] | None = (
+        None
+    )
     content: str | None = None
     remark: str | None = None
+
+    def __post_init__(self) -> None:
+        self.required = as_flag(self.required, "TRUE", "FALSE")
 
 
 class UpdateAPIDefinitionRequestParamLimitMethodListFormParamList(ItemModel, kw_only=True):
@@ -512,9 +564,14 @@ class UpdateAPIDefinitionRequestParamLimitMethodListFormParamList(ItemModel, kw_
     type: Annotated[str, Meta(examples=["Integer,Number,String,Boolean,Enumeration"])] | None = None
     min_val: str | None = None
     max_val: str | None = None
-    required: Annotated[str, Meta(examples=["TRUE,FALSE"])] | None = None
+    required: bool | Annotated[Literal["TRUE", "FALSE"], Meta(examples=["TRUE,FALSE"])] | None = (
+        None
+    )
     content: str | None = None
     remark: str | None = None
+
+    def __post_init__(self) -> None:
+        self.required = as_flag(self.required, "TRUE", "FALSE")
 
 
 class UpdateAPIDefinitionRequestParamLimitMethodListJsonParamChildren(ItemModel, kw_only=True):
@@ -527,9 +584,14 @@ class UpdateAPIDefinitionRequestParamLimitMethodListJsonParamChildren(ItemModel,
     ) = None
     min_val: str | None = None
     max_val: str | None = None
-    required: Annotated[str, Meta(examples=["TRUE,FALSE"])] | None = None
+    required: bool | Annotated[Literal["TRUE", "FALSE"], Meta(examples=["TRUE,FALSE"])] | None = (
+        None
+    )
     content: str | None = None
     children: list[str] = msgspec.field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.required = as_flag(self.required, "TRUE", "FALSE")
 
 
 class UpdateAPIDefinitionRequestParamLimitMethodListJsonParam(ItemModel, kw_only=True):
@@ -539,18 +601,25 @@ class UpdateAPIDefinitionRequestParamLimitMethodListJsonParam(ItemModel, kw_only
     type: Annotated[str, Meta(examples=["Array,Json"])] | None = None
     min_val: str | None = None
     max_val: str | None = None
-    required: Annotated[str, Meta(examples=["TRUE,FALSE"])] | None = None
+    required: bool | Annotated[Literal["TRUE", "FALSE"], Meta(examples=["TRUE,FALSE"])] | None = (
+        None
+    )
     content: str | None = None
     children: list[UpdateAPIDefinitionRequestParamLimitMethodListJsonParamChildren] = msgspec.field(
         default_factory=list
     )
+
+    def __post_init__(self) -> None:
+        self.required = as_flag(self.required, "TRUE", "FALSE")
 
 
 class UpdateAPIDefinitionRequestParamLimitMethodList(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     method: Annotated[str, Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,PATCH"])] | None = None
-    body_flag: Annotated[str, Meta(examples=["TRUE,FALSE"])] | None = None
+    body_flag: bool | Annotated[Literal["TRUE", "FALSE"], Meta(examples=["TRUE,FALSE"])] | None = (
+        None
+    )
     body_type: Annotated[str, Meta(examples=["FORM,JSON"])] | None = None
     normal_param_list: list[UpdateAPIDefinitionRequestParamLimitMethodListNormalParamList] = (
         msgspec.field(default_factory=list)
@@ -559,6 +628,9 @@ class UpdateAPIDefinitionRequestParamLimitMethodList(ItemModel, kw_only=True):
         msgspec.field(default_factory=list)
     )
     json_param: UpdateAPIDefinitionRequestParamLimitMethodListJsonParam | None = None
+
+    def __post_init__(self) -> None:
+        self.body_flag = as_flag(self.body_flag, "TRUE", "FALSE")
 
 
 class UpdateAPIDefinitionRequestParamLimit(ItemModel, kw_only=True):

@@ -8,7 +8,10 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
+from msgspec import Meta
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
@@ -88,8 +91,8 @@ class LiveVideoConcatQueryVideoInfo(ItemModel, kw_only=True):
     video_name: str | None = None
     video_id: str | None = None
     encrypt: int | None = None
-    video_size: str | None = None
-    video_duration: str | None = None
+    video_size: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
+    video_duration: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     upload_time: str | None = None
     update_time: str | None = None
     video_description: str | None = None

@@ -107,7 +107,7 @@ class QueryP2PBandwidthResponseProviderDateChannelBandwidth(ItemModel, kw_only=T
     p2p: str | None = None
     cdn: str | None = None
     box: str | None = None
-    total: str | None = None
+    total: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
 
 
 class QueryP2PBandwidthResponseProviderDateChannel(ItemModel, kw_only=True):
@@ -297,7 +297,7 @@ class BandwidthPeakRankingResponseProviderDateChannelPeak(ItemModel, kw_only=Tru
     channel: str | None = None
     peak_time: str | None = None
     peak_value: str | None = None
-    total_flow: str | None = None
+    total_flow: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
 
 
 class BandwidthPeakRankingResponseProviderDate(ItemModel, kw_only=True):
@@ -355,7 +355,7 @@ class BandwidthChannelResponseProviderDate(ItemModel, kw_only=True):
     enddate: str | None = None
     peak_value: str | None = None
     peak_time: str | None = None
-    total_flow: str | None = None
+    total_flow: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     channel: BandwidthChannelResponseProviderDateChannel | None = None
 
 
@@ -408,7 +408,7 @@ class QueryBandwidthofOriginminutelyResponseData(ItemModel, kw_only=True):
     domain: str | None = None
     peak_value: str | None = None
     peak_time: str | None = None
-    total: str | None = None
+    total: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     origin_bandwidth_data: list[QueryBandwidthofOriginminutelyResponseDataOriginBandwidthData] = (
         msgspec.field(default_factory=list)
     )
@@ -432,7 +432,7 @@ class QueryCPSBandwidthResponseDataDetail(ItemModel, kw_only=True):
 class QueryCPSBandwidthResponseData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    total_flow: str | None = None
+    total_flow: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     peak_time: str | None = None
     peak_value: str | None = None
     detail: QueryCPSBandwidthResponseDataDetail | None = None
@@ -459,7 +459,7 @@ class QueryRealTimeBandwidthForMultiDomainResponseData(ItemModel, kw_only=True):
     domain: str | None = None
     peak_value: str | None = None
     peak_time: str | None = None
-    total: str | None = None
+    total: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     bandwidth_data: list[QueryRealTimeBandwidthForMultiDomainResponseDataBandwidthData] = (
         msgspec.field(default_factory=list)
     )
@@ -512,7 +512,7 @@ class PerzoneBillingResponseProviderDateAreaMapPerzone(ItemModel, kw_only=True):
     name: str | None = None
     peak_value: str | None = None
     peak_time: str | None = None
-    total_flow: str | None = None
+    total_flow: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     detail: list[PerzoneBillingResponseProviderDateAreaMapPerzoneDetail] = msgspec.field(
         default_factory=list
     )
@@ -606,8 +606,8 @@ class GetCdnRelayTrafficResponseDataReportGroups(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     domain: str | None = None
-    total_relay_traffic: str | None = None
-    peak_bandwidth: str | None = None
+    total_relay_traffic: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
+    peak_bandwidth: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     peak_time: str | None = None
     item: list[GetCdnRelayTrafficResponseDataReportGroupsItem] = msgspec.field(default_factory=list)
 

@@ -130,7 +130,7 @@ class WctQueryResponseProviderDateWct(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     type: str | None = None
-    total: str | None = None
+    total: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     data: list[WctQueryResponseProviderDateWctData] = msgspec.field(default_factory=list)
 
 
@@ -143,7 +143,7 @@ class WctQueryResponseProviderDate(ItemModel, kw_only=True):
     transcoding: str | None = None
     transcoding_type: str | None = None
     unit: str | None = None
-    total: str | None = None
+    total: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     wct: WctQueryResponseProviderDateWct | None = None
 
 
@@ -176,8 +176,8 @@ class QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResultDetails(
     """An object of the API, nested in requests or answers."""
 
     dir: str | None = None
-    total_flow: str | None = None
-    bandwidth_peak_value: str | None = None
+    total_flow: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
+    bandwidth_peak_value: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     details: list[
         QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResultDetailsDetails
     ] = msgspec.field(default_factory=list)
@@ -218,8 +218,8 @@ class QueryStreamTrafficUnderMALBDomainResponseResultDetails(ItemModel, kw_only=
     """An object of the API, nested in requests or answers."""
 
     stream: str | None = None
-    total_flow: str | None = None
-    bandwidth_peak_value: str | None = None
+    total_flow: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
+    bandwidth_peak_value: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     details: list[QueryStreamTrafficUnderMALBDomainResponseResultDetailsDetails] = msgspec.field(
         default_factory=list
     )
@@ -289,7 +289,7 @@ class QueryOutputTrafficUnderShieldPoPResponseResult(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     domain: str | None = None
-    total_flow: str | None = None
+    total_flow: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     flow_data: list[QueryOutputTrafficUnderShieldPoPResponseResultFlowData] = msgspec.field(
         default_factory=list
     )
@@ -353,8 +353,8 @@ class QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseDataDomainOfSt
     """An object of the API, nested in requests or answers."""
 
     stream: str | None = None
-    total_flow: str | None = None
-    bandwidth_peak_value: str | None = None
+    total_flow: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
+    bandwidth_peak_value: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     detail_list: list[
         QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseDataDomainOfStreamListDetailList
     ] = msgspec.field(default_factory=list)
@@ -499,7 +499,7 @@ class QueryRequestNumberAndPeakBandwidthForMultiDomainResponseResultFlowRequestD
 
     timestamp: str | None = None
     flow: str | None = None
-    bandwidth: str | None = None
+    bandwidth: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     request_: str | None = None
 
 
@@ -507,9 +507,9 @@ class QueryRequestNumberAndPeakBandwidthForMultiDomainResponseResult(ItemModel, 
     """An object of the API, nested in requests or answers."""
 
     domain: str | None = None
-    total_flow: str | None = None
-    total_request: str | None = None
-    peak_bandwidth: str | None = None
+    total_flow: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
+    total_request: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
+    peak_bandwidth: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     peak_time: str | None = None
     peak_request: str | None = None
     peak_request_time: str | None = None
@@ -533,7 +533,7 @@ class QueryKeywordaquanEdgereportResponseData(ItemModel, kw_only=True):
     contract: str | None = None
     peak_value: str | None = None
     peak_avg: str | None = None
-    total_flow: str | None = None
+    total_flow: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
 
 
 class QueryKeywordaquanEdgereportResponse(ResponseModel, kw_only=True):
@@ -555,7 +555,7 @@ class QueryEdgeByteHitRatioServiceResponseResult(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     real_date: str | None = None
-    total_avg: str | None = None
+    total_avg: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     hit_ratio_datas: list[QueryEdgeByteHitRatioServiceResponseResultHitRatioDatas] = msgspec.field(
         default_factory=list
     )
@@ -577,7 +577,7 @@ class GetTotalTrafficForAllDomainsResponseDataSeries(ItemModel, kw_only=True):
 class GetTotalTrafficForAllDomainsResponse(ResponseModel, kw_only=True):
     """The answer of GetTotalTrafficForAllDomains."""
 
-    total_traffic: str | None = None
+    total_traffic: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     data_series: list[GetTotalTrafficForAllDomainsResponseDataSeries] = msgspec.field(
         default_factory=list
     )
@@ -590,7 +590,7 @@ class GetTrafficAndBandwidthByClientCountryResponseResultCountryDataDataSeries(
 
     timestamp: str | None = None
     traffic: str | None = None
-    bandwidth: str | None = None
+    bandwidth: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
 
 
 class GetTrafficAndBandwidthByClientCountryResponseResultCountryData(ItemModel, kw_only=True):
@@ -598,8 +598,8 @@ class GetTrafficAndBandwidthByClientCountryResponseResultCountryData(ItemModel, 
 
     country_code: str | None = None
     country_name: str | None = None
-    total_traffic: str | None = None
-    traffic_percentage: str | None = None
+    total_traffic: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
+    traffic_percentage: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     data_series: list[GetTrafficAndBandwidthByClientCountryResponseResultCountryDataDataSeries] = (
         msgspec.field(default_factory=list)
     )
@@ -684,7 +684,7 @@ class GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponseResultDataSeries(
 
     timestamp: str | None = None
     traffic: str | None = None
-    bandwidth: str | None = None
+    bandwidth: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     requests: str | None = None
 
 
@@ -692,9 +692,9 @@ class GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponseResult(ItemModel,
     """An object of the API, nested in requests or answers."""
 
     domain: str | None = None
-    total_traffic: str | None = None
-    total_requests: str | None = None
-    peak_bandwidth: str | None = None
+    total_traffic: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
+    total_requests: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
+    peak_bandwidth: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     peak_bandwidth_timestamp: str | None = None
     peak_requests: str | None = None
     peak_requests_timestamp: str | None = None
@@ -738,7 +738,7 @@ class GetOriginTrafficAndRequestsForMultiDomainsResponseResultDataSeries(ItemMod
 
     timestamp: str | None = None
     traffic: str | None = None
-    bandwidth: str | None = None
+    bandwidth: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     requests: str | None = None
 
 
@@ -746,11 +746,11 @@ class GetOriginTrafficAndRequestsForMultiDomainsResponseResult(ItemModel, kw_onl
     """An object of the API, nested in requests or answers."""
 
     domain: str | None = None
-    total_traffic: str | None = None
-    total_requests: str | None = None
+    total_traffic: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
+    total_requests: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
     peak_requests: str | None = None
     peak_requests_timestamp: str | None = None
-    peak_bandwidth: str | None = None
+    peak_bandwidth: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     peak_bandwidth_timestamp: str | None = None
     data_series: list[GetOriginTrafficAndRequestsForMultiDomainsResponseResultDataSeries] = (
         msgspec.field(default_factory=list)
@@ -773,7 +773,9 @@ class GetBandwidthSavingRatioResponseDataDataSeries(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     timestamp: str | None = None
-    saved_bandwidth_ratio: str | None = None
+    saved_bandwidth_ratio: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = (
+        None
+    )
 
 
 class GetBandwidthSavingRatioResponseData(ItemModel, kw_only=True):

@@ -8,7 +8,10 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
+from msgspec import Meta
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
@@ -33,7 +36,9 @@ class QueryDomainUVResponseResult(ItemModel, kw_only=True):
     domain: str | None = None
     peak_time: str | None = None
     peak_uv: str | None = msgspec.field(default=None, name="peakUV")
-    total_uv: str | None = msgspec.field(default=None, name="totalUV")
+    total_uv: Annotated[int, Meta(extra={"lenient_number": True})] | None = msgspec.field(
+        default=None, name="totalUV"
+    )
     uv_data: list[QueryDomainUVResponseResultUvData] = msgspec.field(default_factory=list)
 
 

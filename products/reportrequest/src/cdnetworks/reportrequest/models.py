@@ -92,7 +92,7 @@ class QueryRequestNumbersUnderShieldPoPResponseResult(ItemModel, kw_only=True):
     domain: str | None = None
     peak_time: str | None = None
     peak_value: str | None = None
-    total_request: str | None = None
+    total_request: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
     request_data: list[QueryRequestNumbersUnderShieldPoPResponseResultRequestData] = msgspec.field(
         default_factory=list
     )
@@ -227,7 +227,7 @@ class ReportRequestQuicServiceResponseData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     timestamp: str | None = None
-    total_request: str | None = None
+    total_request: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
     quic_request: str | None = None
 
 
@@ -250,7 +250,7 @@ class ReportUserRequestCountryServiceResponseResultCountryData(ItemModel, kw_onl
     """An object of the API, nested in requests or answers."""
 
     country_code: str | None = None
-    total_request: str | None = None
+    total_request: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
     request_data: list[ReportUserRequestCountryServiceResponseResultCountryDataRequestData] = (
         msgspec.field(default_factory=list)
     )
@@ -284,7 +284,7 @@ class QueryEdgeRequestHitRatioServiceResponseResult(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     real_date: str | None = None
-    total_avg: str | None = None
+    total_avg: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     hit_ratio_datas: list[QueryEdgeRequestHitRatioServiceResponseResultHitRatioDatas] = (
         msgspec.field(default_factory=list)
     )

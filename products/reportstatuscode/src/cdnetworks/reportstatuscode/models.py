@@ -8,7 +8,10 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
+from msgspec import Meta
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
@@ -137,7 +140,7 @@ class QueryStatusCodeDistributionResponseResultStatusCodeData(ItemModel, kw_only
     """An object of the API, nested in requests or answers."""
 
     status_code: str | None = None
-    total_request: str | None = None
+    total_request: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
     status_code_type: str | None = None
     request_data: list[QueryStatusCodeDistributionResponseResultStatusCodeDataRequestData] = (
         msgspec.field(default_factory=list)

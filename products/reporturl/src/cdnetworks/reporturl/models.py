@@ -8,7 +8,10 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
+from msgspec import Meta
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
@@ -32,8 +35,8 @@ class QueryTopRankingUrlResponse(ResponseModel, kw_only=True):
 
     top: str | None = None
     url: str | None = None
-    total_flow: str | None = None
-    total_request: str | None = None
+    total_flow: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
+    total_request: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
     hit_request: str | None = None
     miss_request: str | None = None
     sc200: str | None = None
@@ -49,7 +52,7 @@ class QueryFailedRequestsURLNumbersRankHourlyGranularityResponseData(ItemModel, 
     top: str | None = None
     url: str | None = None
     fail_request: str | None = None
-    success_total_flow: str | None = None
+    success_total_flow: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     success_request: str | None = None
 
 
@@ -68,7 +71,7 @@ class QuerySuccessfulRequestsURLNumbersRankHourlyGranularityResponseData(ItemMod
 
     top: str | None = None
     url: str | None = None
-    success_total_flow: str | None = None
+    success_total_flow: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     success_request: str | None = None
 
 

@@ -8,7 +8,10 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
+from msgspec import Meta
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
@@ -63,10 +66,10 @@ class StatisticalAnalysisOfChinaMainlandProvincevisitorsData(ItemModel, kw_only=
     success_request: str | None = None
     fail_request: str | None = None
     success_rate: str | None = None
-    total_traffic: str | None = None
+    total_traffic: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     unique_visitors: str | None = None
-    page_views: str | None = None
-    ip_amount: str | None = None
+    page_views: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
+    ip_amount: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
 
 
 class StatisticalAnalysisOfChinaMainlandProvincevisitorsResponse(ResponseModel, kw_only=True):
@@ -88,10 +91,10 @@ class StatisticalAnalysisOfCountriesData(ItemModel, kw_only=True):
     success_request: str | None = None
     fail_request: str | None = None
     success_rate: str | None = None
-    total_traffic: str | None = None
+    total_traffic: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     unique_visitors: str | None = None
-    page_views: str | None = None
-    ip_amount: str | None = None
+    page_views: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
+    ip_amount: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
 
 
 class StatisticalAnalysisOfCountriesResponse(ResponseModel, kw_only=True):
@@ -107,8 +110,8 @@ class ReportVisitorCustomTopDailyServiceData(ItemModel, kw_only=True):
 
     top: str | None = None
     ip: str | None = None
-    total_flow: str | None = None
-    total_request: str | None = None
+    total_flow: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
+    total_request: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
 
 
 class ReportVisitorCustomTopDailyServiceResponse(ResponseModel, kw_only=True):

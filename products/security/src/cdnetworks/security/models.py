@@ -8,8 +8,12 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-import msgspec
+from typing import Annotated
 
+import msgspec
+from msgspec import Meta
+
+from cdnetworks.core.action import as_int_text
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
@@ -191,11 +195,16 @@ class EditSecurityGroupRulesRequestSecurityGroupRule(ItemModel, kw_only=True):
     policy: str
     protocol: str
     ethertype: str
-    priority: str
-    port_range_max: str | None = None
-    port_range_min: str | None = None
+    priority: int | Annotated[str, Meta(extra={"int_text": True})]
+    port_range_max: int | Annotated[str, Meta(extra={"int_text": True})] | None = None
+    port_range_min: int | Annotated[str, Meta(extra={"int_text": True})] | None = None
     remote_ip_perfix: str
     remark: str | None = None
+
+    def __post_init__(self) -> None:
+        self.priority = as_int_text(self.priority, "priority")
+        self.port_range_max = as_int_text(self.port_range_max, "port_range_max")
+        self.port_range_min = as_int_text(self.port_range_min, "port_range_min")
 
 
 class AddSecurityGroupRulesResponseDataSecurityGroupRules(ItemModel, kw_only=True):

@@ -963,6 +963,7 @@ GET_CONSUMER_LIST: Action[GetConsumerListRequest, GetConsumerListResponse] = Act
     query=(),
     body=("consumerId", "consumerName", "consumerGroup", "page", "size"),
     envelope=Envelope(code="code", message="msg", success=("200",)),
+    int_texts=("page", "size"),
 )
 """GetConsumerList: ``POST /api/sam/consumers/list``."""
 
@@ -1113,6 +1114,7 @@ GET_API_LIST: Action[GetApiListRequest, GetApiListResponse] = Action(
     query=(),
     body=("page", "size", "apiGroup", "apiName", "domains", "frontPath", "order", "sortBy"),
     envelope=Envelope(code="code", message="msg", success=("200",)),
+    int_texts=("page", "size"),
 )
 """GetApiList: ``POST /api/sam/api/list``."""
 
@@ -1186,6 +1188,7 @@ CREATE_CONCURRENCY_LIMIT_RULE: Action[
     query=(),
     body=("controlAction", "limitDuration", "limitUnit", "policyName", "remark", "thresholdValue"),
     envelope=Envelope(code="code", message="msg", success=("200",)),
+    int_texts=("threshold_value",),
 )
 """CreateConcurrencyLimitRule: ``POST /api/sam/policy-flow/add``."""
 
@@ -1281,6 +1284,7 @@ WSS_MP_NETWORK_SERVICE_ADD: Action[
         "xff",
     ),
     envelope=Envelope(code="code", message="msg", success=("200",)),
+    int_texts=("source_port",),
 )
 """WssMPNetworkServiceAdd: ``POST /soc/WssMPTcpService/add``."""
 
@@ -1313,6 +1317,7 @@ WSS_MP_NETWORK_SERVICE_UPDATE: Action[
     query=(),
     body=("id", "accessProtocol", "sourcePort", "source", "loadBalance", "xff", "headerIp"),
     envelope=Envelope(code="code", message="msg", success=("200",)),
+    int_texts=("source_port",),
 )
 """WssMPNetworkServiceUpdate: ``POST /soc/WssMPTcpService/update``."""
 
@@ -2802,6 +2807,12 @@ UPDATE_WEB_BOT_DETECTION: Action[UpdateWebBotDetectionRequest, UpdateWebBotDetec
         ),
         headers=("serviceType",),
         envelope=Envelope(code="code", message="msg", success=("0", "200")),
+        flags={
+            "auto_tool_switch": ("ON", "OFF"),
+            "crack_analyse_switch": ("ON", "OFF"),
+            "page_debug_switch": ("ON", "OFF"),
+            "interaction_analyse_switch": ("ON", "OFF"),
+        },
     )
 )
 """UpdateWebBotDetection: ``POST /api/v1/bot-manage/web/update``."""

@@ -1397,8 +1397,8 @@ class SecuritypolicyClient(ProductClient):
         consumer_id: str | None = None,
         consumer_name: str | None = None,
         consumer_group: str | None = None,
-        page: str | None = None,
-        size: str | None = None,
+        page: int | str | None = None,
+        size: int | str | None = None,
     ) -> GetConsumerListResponse:
         """GetConsumerList: ``POST /api/sam/consumers/list``.
 
@@ -1605,8 +1605,8 @@ class SecuritypolicyClient(ProductClient):
         request: GetApiListRequest | None = None,
         /,
         *,
-        page: str | None = None,
-        size: str | None = None,
+        page: int | str | None = None,
+        size: int | str | None = None,
         api_group: str | None = None,
         api_name: str | None = None,
         domains: str | None = None,
@@ -1718,7 +1718,7 @@ class SecuritypolicyClient(ProductClient):
         limit_unit: str | None = None,
         policy_name: str | None = None,
         remark: str | None = None,
-        threshold_value: str | None = None,
+        threshold_value: int | str | None = None,
     ) -> CreateConcurrencyLimitRuleResponse:
         """CreateConcurrencyLimitRule: ``POST /api/sam/policy-flow/add``.
 
@@ -1819,7 +1819,7 @@ class SecuritypolicyClient(ProductClient):
         access_protocol: int | None = None,
         access_port: str | None = None,
         source: str | None = None,
-        source_port: str | None = None,
+        source_port: int | str | None = None,
         load_balance: str | None = None,
         domain: str | None = None,
         header_ip: str | None = None,
@@ -1864,7 +1864,7 @@ class SecuritypolicyClient(ProductClient):
         *,
         id: str | None = None,
         access_protocol: int | None = None,
-        source_port: str | None = None,
+        source_port: int | str | None = None,
         source: str | None = None,
         load_balance: str | None = None,
         xff: str | None = None,
@@ -3776,10 +3776,10 @@ class SecuritypolicyClient(ProductClient):
         *,
         domain: str | None = None,
         act: str | None = None,
-        auto_tool_switch: str | None = None,
-        crack_analyse_switch: str | None = None,
-        page_debug_switch: str | None = None,
-        interaction_analyse_switch: str | None = None,
+        auto_tool_switch: bool | Literal["ON", "OFF"] | None = None,
+        crack_analyse_switch: bool | Literal["ON", "OFF"] | None = None,
+        page_debug_switch: bool | Literal["ON", "OFF"] | None = None,
+        interaction_analyse_switch: bool | Literal["ON", "OFF"] | None = None,
         ajax_exception_switch: str | None = None,
         service_type: str | None = None,
     ) -> UpdateWebBotDetectionResponse:
@@ -5039,8 +5039,8 @@ class AsyncSecuritypolicyClient(AsyncProductClient):
         consumer_id: str | None = None,
         consumer_name: str | None = None,
         consumer_group: str | None = None,
-        page: str | None = None,
-        size: str | None = None,
+        page: int | str | None = None,
+        size: int | str | None = None,
     ) -> GetConsumerListResponse:
         """GetConsumerList: ``POST /api/sam/consumers/list``.
 
@@ -5247,8 +5247,8 @@ class AsyncSecuritypolicyClient(AsyncProductClient):
         request: GetApiListRequest | None = None,
         /,
         *,
-        page: str | None = None,
-        size: str | None = None,
+        page: int | str | None = None,
+        size: int | str | None = None,
         api_group: str | None = None,
         api_name: str | None = None,
         domains: str | None = None,
@@ -5360,7 +5360,7 @@ class AsyncSecuritypolicyClient(AsyncProductClient):
         limit_unit: str | None = None,
         policy_name: str | None = None,
         remark: str | None = None,
-        threshold_value: str | None = None,
+        threshold_value: int | str | None = None,
     ) -> CreateConcurrencyLimitRuleResponse:
         """CreateConcurrencyLimitRule: ``POST /api/sam/policy-flow/add``.
 
@@ -5461,7 +5461,7 @@ class AsyncSecuritypolicyClient(AsyncProductClient):
         access_protocol: int | None = None,
         access_port: str | None = None,
         source: str | None = None,
-        source_port: str | None = None,
+        source_port: int | str | None = None,
         load_balance: str | None = None,
         domain: str | None = None,
         header_ip: str | None = None,
@@ -5506,7 +5506,7 @@ class AsyncSecuritypolicyClient(AsyncProductClient):
         *,
         id: str | None = None,
         access_protocol: int | None = None,
-        source_port: str | None = None,
+        source_port: int | str | None = None,
         source: str | None = None,
         load_balance: str | None = None,
         xff: str | None = None,
@@ -7418,10 +7418,10 @@ class AsyncSecuritypolicyClient(AsyncProductClient):
         *,
         domain: str | None = None,
         act: str | None = None,
-        auto_tool_switch: str | None = None,
-        crack_analyse_switch: str | None = None,
-        page_debug_switch: str | None = None,
-        interaction_analyse_switch: str | None = None,
+        auto_tool_switch: bool | Literal["ON", "OFF"] | None = None,
+        crack_analyse_switch: bool | Literal["ON", "OFF"] | None = None,
+        page_debug_switch: bool | Literal["ON", "OFF"] | None = None,
+        interaction_analyse_switch: bool | Literal["ON", "OFF"] | None = None,
         ajax_exception_switch: str | None = None,
         service_type: str | None = None,
     ) -> UpdateWebBotDetectionResponse:

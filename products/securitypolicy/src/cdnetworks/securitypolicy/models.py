@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
-from cdnetworks.core.action import as_flag
+from cdnetworks.core.action import as_flag, as_int_text
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
@@ -1057,7 +1057,7 @@ class QueryCustomRuleConfigurationResponseDataApplyLimit(ItemModel, kw_only=True
 class QueryCustomRuleConfigurationResponseDataTriggerCondition(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    second: str | None = None
+    second: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
     request_: str | None = None
 
 
@@ -1133,8 +1133,11 @@ class UpdateAslConfigRequestDataApplyLimit(ItemModel, kw_only=True):
 class UpdateAslConfigRequestDataTriggerCondition(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    second: str
+    second: int | Annotated[str, Meta(extra={"int_text": True})]
     request_: str
+
+    def __post_init__(self) -> None:
+        self.second = as_int_text(self.second, "second")
 
 
 class UpdateAslConfigRequestDataBanHttp(ItemModel, kw_only=True):
@@ -1156,12 +1159,15 @@ class UpdateAslConfigRequestData(ItemModel, kw_only=True):
     trigger_condition: UpdateAslConfigRequestDataTriggerCondition
     ban_http: UpdateAslConfigRequestDataBanHttp
     action: str
-    action_duration: str
+    action_duration: int | Annotated[str, Meta(extra={"int_text": True})]
     friendly_url: str
     get_rule: str
     get_second_rule: str
     get_second_rule_condition: str
     post_rule: str
+
+    def __post_init__(self) -> None:
+        self.action_duration = as_int_text(self.action_duration, "action_duration")
 
 
 class GetCrawlerGoodRow(ItemModel, kw_only=True):
@@ -2110,7 +2116,7 @@ class GetQuotaRuleListVo(ItemModel, kw_only=True):
     policy_name: str | None = None
     remark: str | None = None
     status: str | None = None
-    threshold_value: str | None = None
+    threshold_value: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
     update_time: str | None = None
 
 
@@ -2268,7 +2274,7 @@ class GetConcurrencyLimitRuleListVo(ItemModel, kw_only=True):
     policy_name: str | None = None
     remark: str | None = None
     status: str | None = None
-    threshold_value: str | None = None
+    threshold_value: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
     update_time: str | None = None
 
 
@@ -2345,7 +2351,7 @@ class WssMPNetworkServiceQueryResponse(ResponseModel, kw_only=True):
     access_protocol: str | None = None
     access_port: str | None = None
     source: str | None = None
-    source_port: str | None = None
+    source_port: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
     load_balance: str | None = None
     cname: str | None = None
     protection_status: str | None = None
@@ -2433,7 +2439,7 @@ class QueryExactRuleListItem(ItemModel, kw_only=True):
 class QueryExactRuleListResp(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    total_num: str | None = None
+    total_num: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
     list_: list[QueryExactRuleListItem] = msgspec.field(default_factory=list)
 
 
@@ -2456,7 +2462,7 @@ class QueryDomainListByRuleNameRespItem(ItemModel, kw_only=True):
 class QueryDomainListByRuleNameResp(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    total_num: str | None = None
+    total_num: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
     list_: list[QueryDomainListByRuleNameRespItem] = msgspec.field(default_factory=list)
 
 
@@ -2596,10 +2602,14 @@ class UpdateDomainBaseInfoRequestData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     domain: str
-    inner_switch: str | None = None
-    ai_switch: str | None = None
+    inner_switch: bool | Literal["ON", "OFF"] | None = None
+    ai_switch: bool | Literal["ON", "OFF"] | None = None
     protect_mode: str
     ai_action: str | None = None
+
+    def __post_init__(self) -> None:
+        self.inner_switch = as_flag(self.inner_switch, "ON", "OFF")
+        self.ai_switch = as_flag(self.ai_switch, "ON", "OFF")
 
 
 class QueryDomainBuiltInRulesResponseData(ItemModel, kw_only=True):
@@ -2718,7 +2728,10 @@ class UpdateAdaptiveProtectionRulesRequestData(ItemModel, kw_only=True):
 
     domain: str
     rule_id: str
-    rule_switch: Annotated[str, Meta(examples=["ON,OFF"])]
+    rule_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])]
+
+    def __post_init__(self) -> None:
+        self.rule_switch = as_flag(self.rule_switch, "ON", "OFF")
 
 
 class QueryDomainAppApiExceptionsResponseData(ItemModel, kw_only=True):
@@ -3119,41 +3132,59 @@ class UsingSystemRecommendedAccessDomainRequestWafDefendConfig(ItemModel, kw_onl
     """An object of the API, nested in requests or answers."""
 
     rule_update_mode: Annotated[str, Meta(examples=["MANUAL,AUTO"])]
-    config_switch: Annotated[str, Meta(examples=["ON,OFF"])]
+    config_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])]
     defend_mode: Annotated[str, Meta(examples=["LOG,BLOCK"])]
     scan_tools_action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])]
     repeated_violation_action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])]
+
+    def __post_init__(self) -> None:
+        self.config_switch = as_flag(self.config_switch, "ON", "OFF")
 
 
 class UsingSystemRecommendedAccessDomainRequestCustomizeRuleConfig(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    config_switch: Annotated[str, Meta(examples=["ON,OFF"])]
+    config_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])]
+
+    def __post_init__(self) -> None:
+        self.config_switch = as_flag(self.config_switch, "ON", "OFF")
 
 
 class UsingSystemRecommendedAccessDomainRequestApiDefendConfig(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    config_switch: Annotated[str, Meta(examples=["ON,OFF"])]
+    config_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])]
+
+    def __post_init__(self) -> None:
+        self.config_switch = as_flag(self.config_switch, "ON", "OFF")
 
 
 class UsingSystemRecommendedAccessDomainRequestWhitelistConfig(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    config_switch: Annotated[str, Meta(examples=["ON,OFF"])]
+    config_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])]
+
+    def __post_init__(self) -> None:
+        self.config_switch = as_flag(self.config_switch, "ON", "OFF")
 
 
 class UsingSystemRecommendedAccessDomainRequestBlockConfig(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    config_switch: Annotated[str, Meta(examples=["ON,OFF"])]
+    config_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])]
+
+    def __post_init__(self) -> None:
+        self.config_switch = as_flag(self.config_switch, "ON", "OFF")
 
 
 class UsingSystemRecommendedAccessDomainRequestDmsDefendConfig(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    config_switch: Annotated[str, Meta(examples=["ON,OFF"])]
+    config_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])]
     protection_mode: Annotated[str, Meta(examples=["LOOSE,MODERATE,STRICT"])]
+
+    def __post_init__(self) -> None:
+        self.config_switch = as_flag(self.config_switch, "ON", "OFF")
 
 
 class UsingSystemRecommendedAccessDomainRequestIntelligenceConfigInfoCateAct(
@@ -3170,7 +3201,10 @@ class UsingSystemRecommendedAccessDomainRequestIntelligenceConfig(ItemModel, kw_
     """An object of the API, nested in requests or answers."""
 
     info_cate_act: UsingSystemRecommendedAccessDomainRequestIntelligenceConfigInfoCateAct
-    config_switch: Annotated[str, Meta(examples=["ON,OFF"])]
+    config_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])]
+
+    def __post_init__(self) -> None:
+        self.config_switch = as_flag(self.config_switch, "ON", "OFF")
 
 
 class UsingSystemRecommendedAccessDomainRequestBotManageConfigWebRiskConfig(
@@ -3184,17 +3218,23 @@ class UsingSystemRecommendedAccessDomainRequestBotManageConfigWebRiskConfig(
 class UsingSystemRecommendedAccessDomainRequestBotManageConfig(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    config_switch: Annotated[str, Meta(examples=["ON,OFF"])]
+    config_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])]
     ai_bots_act: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])]
     public_bots_act: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK,ACCEPT"])]
     absolute_bots_act: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])]
     web_risk_config: UsingSystemRecommendedAccessDomainRequestBotManageConfigWebRiskConfig
 
+    def __post_init__(self) -> None:
+        self.config_switch = as_flag(self.config_switch, "ON", "OFF")
+
 
 class UsingSystemRecommendedAccessDomainRequestRateLimitConfig(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    config_switch: Annotated[str, Meta(examples=["ON,OFF"])]
+    config_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])]
+
+    def __post_init__(self) -> None:
+        self.config_switch = as_flag(self.config_switch, "ON", "OFF")
 
 
 class GetBotFunctionSwitchBotManageConfigVO(ItemModel, kw_only=True):
@@ -6637,8 +6677,12 @@ class GetConsumerListRequest(RequestModel, kw_only=True):
     consumer_id: str | None = None
     consumer_name: str | None = None
     consumer_group: str | None = None
-    page: str
-    size: str
+    page: Annotated[str, Meta(extra={"int_text": True})]
+    size: Annotated[str, Meta(extra={"int_text": True})]
+
+    def __post_init__(self) -> None:
+        self.page = as_int_text(self.page, "page")
+        self.size = as_int_text(self.size, "size")
 
 
 class GetConsumerInfoRequest(RequestModel, kw_only=True):
@@ -6723,14 +6767,18 @@ class DeleteQuotaRuleRequest(RequestModel, kw_only=True):
 class GetApiListRequest(RequestModel, kw_only=True):
     """The arguments of GetApiList (``POST /api/sam/api/list``)."""
 
-    page: str
-    size: str
+    page: Annotated[str, Meta(extra={"int_text": True})]
+    size: Annotated[str, Meta(extra={"int_text": True})]
     api_group: str | None = None
     api_name: str | None = None
     domains: str | None = None
     front_path: str | None = None
     order: str | None = None
     sort_by: str | None = None
+
+    def __post_init__(self) -> None:
+        self.page = as_int_text(self.page, "page")
+        self.size = as_int_text(self.size, "size")
 
 
 class GetQuotaRuleListRequest(RequestModel, kw_only=True):
@@ -6776,7 +6824,10 @@ class CreateConcurrencyLimitRuleRequest(RequestModel, kw_only=True):
     limit_unit: str
     policy_name: str
     remark: str | None = None
-    threshold_value: str
+    threshold_value: Annotated[str, Meta(extra={"int_text": True})]
+
+    def __post_init__(self) -> None:
+        self.threshold_value = as_int_text(self.threshold_value, "threshold_value")
 
 
 class EditConcurrencyLimitRuleRequest(RequestModel, kw_only=True):
@@ -6818,11 +6869,14 @@ class WssMPNetworkServiceAddRequest(RequestModel, kw_only=True):
     access_protocol: int | None = None
     access_port: str | None = None
     source: str | None = None
-    source_port: str | None = None
+    source_port: Annotated[str, Meta(extra={"int_text": True})] | None = None
     load_balance: str | None = None
     domain: str | None = None
     header_ip: str | None = None
     xff: str | None = None
+
+    def __post_init__(self) -> None:
+        self.source_port = as_int_text(self.source_port, "source_port")
 
 
 class WssMPNetworkServiceDeleteRequest(RequestModel, kw_only=True):
@@ -6836,11 +6890,14 @@ class WssMPNetworkServiceUpdateRequest(RequestModel, kw_only=True):
 
     id: str | None = None
     access_protocol: int | None = None
-    source_port: str | None = None
+    source_port: Annotated[str, Meta(extra={"int_text": True})] | None = None
     source: str | None = None
     load_balance: str | None = None
     xff: str | None = None
     header_ip: str | None = None
+
+    def __post_init__(self) -> None:
+        self.source_port = as_int_text(self.source_port, "source_port")
 
 
 class WssMPNetworkServiceQueryRequest(RequestModel, kw_only=True):
@@ -7630,12 +7687,18 @@ class UpdateWebBotDetectionRequest(RequestModel, kw_only=True):
 
     domain: str
     act: str | None = None
-    auto_tool_switch: str | None = None
-    crack_analyse_switch: str | None = None
-    page_debug_switch: str | None = None
-    interaction_analyse_switch: str | None = None
+    auto_tool_switch: Literal["ON", "OFF"] | None = None
+    crack_analyse_switch: Literal["ON", "OFF"] | None = None
+    page_debug_switch: Literal["ON", "OFF"] | None = None
+    interaction_analyse_switch: Literal["ON", "OFF"] | None = None
     ajax_exception_switch: str | None = None
     service_type: str | None = None
+
+    def __post_init__(self) -> None:
+        self.auto_tool_switch = as_flag(self.auto_tool_switch, "ON", "OFF")
+        self.crack_analyse_switch = as_flag(self.crack_analyse_switch, "ON", "OFF")
+        self.page_debug_switch = as_flag(self.page_debug_switch, "ON", "OFF")
+        self.interaction_analyse_switch = as_flag(self.interaction_analyse_switch, "ON", "OFF")
 
 
 class AddHtmlPageswithoutEmbeddingJsRequest(RequestModel, kw_only=True):

@@ -439,7 +439,7 @@ class GetWAFTriggerRuleListTriggerRule(ItemModel, kw_only=True):
     attack_type_name: str | None = None
     attack_type_name_en: str | None = None
     rule_id: str | None = None
-    total_count: str | None = None
+    total_count: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
 
 
 class GetWAFTriggerRuleListResponse(ResponseModel, kw_only=True):
@@ -566,7 +566,7 @@ class QueryCCAttackDetailsResponse(ResponseModel, kw_only=True):
 class QueryDDoSAttackDetailsResponseData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    total_flow: str | None = None
+    total_flow: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     ip: str | None = None
     time: str | None = None
     type: str | None = None
@@ -1502,7 +1502,7 @@ class GetInfrastructureLogListResponseDataRecords(ItemModel, kw_only=True):
     action: str | None = None
     ip_site: str | None = None
     content: str | None = None
-    target_port: str | None = None
+    target_port: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
 
 
 class GetInfrastructureLogListResponseData(ItemModel, kw_only=True):
@@ -1532,7 +1532,9 @@ class L4DdosEventResponseData(ItemModel, kw_only=True):
     end_time: str | None = msgspec.field(default=None, name="end_time")
     max_time: str | None = msgspec.field(default=None, name="max_time")
     status: Annotated[str, Meta(examples=["1,0"])] | None = None
-    max_value: str | None = msgspec.field(default=None, name="max_value")
+    max_value: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = msgspec.field(
+        default=None, name="max_value"
+    )
 
 
 class L4DdosEventResponse(ResponseModel, kw_only=True):

@@ -8,7 +8,10 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
+from msgspec import Meta
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
@@ -25,7 +28,7 @@ class VMPQueryNodeServersResponseServers(ItemModel, kw_only=True):
     province: str | None = None
     carrier: str | None = None
     node_name: str | None = None
-    count: str | None = None
+    count: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
 
 
 class VMPQueryNodeServersResponse(ResponseModel, kw_only=True):

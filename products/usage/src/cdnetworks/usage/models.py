@@ -8,7 +8,10 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
+from msgspec import Meta
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
@@ -29,7 +32,7 @@ class GetDomainUsageResponseUsage(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     timestamp: str | None = None
-    usage: str | None = None
+    usage: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
 
 
 class GetDomainUsageResponse(ResponseModel, kw_only=True):
@@ -43,7 +46,7 @@ class GetContractUsageResponseUsage(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     timestamp: str | None = None
-    usage: str | None = None
+    usage: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
 
 
 class GetContractUsageResponse(ResponseModel, kw_only=True):
@@ -57,8 +60,8 @@ class GetPeakUsageResponseDomainData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     domain: str | None = None
-    usage_byte: str | None = None
-    usage_gb: str | None = None
+    usage_byte: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
+    usage_gb: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
 
 
 class GetPeakUsageResponse(ResponseModel, kw_only=True):
@@ -66,8 +69,8 @@ class GetPeakUsageResponse(ResponseModel, kw_only=True):
 
     contract: str | None = None
     peakdate: str | None = None
-    peakusage_byte: str | None = None
-    peakusage_gb: str | None = None
+    peakusage_byte: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
+    peakusage_gb: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     domain_data: list[GetPeakUsageResponseDomainData] = msgspec.field(default_factory=list)
 
 
