@@ -404,6 +404,19 @@ def test_a_module_no_longer_generated_is_found_and_removed(widgetbox: Any, proje
     assert run("--root", str(project), "generate", "--check")[0] == 0
 
 
+def test_a_misspelt_package_name_is_kept_and_its_pages_say_so(
+    widgetbox: Any, project: Path
+) -> None:
+    overrides = project / "products/widgetbox/spec/overrides.json"
+    overrides.write_text(json.dumps({**FIX_PATH, "spelling": "widget box"}), encoding="utf-8")
+    assert run("--root", str(project), "generate")[0] == 0
+    note = "keeps the Go SDK's spelling (for *widget box*)"
+    assert note in (project / "docs/reference/widgetbox.md").read_text(encoding="utf-8")
+    assert note in (project / "products/widgetbox/README.md").read_text(encoding="utf-8")
+    index = (project / "docs/products.md").read_text(encoding="utf-8")
+    assert "Names kept as the Go SDK spells them: `widgetbox` (*widget box*)." in index
+
+
 def test_actions_not_covered_are_listed_with_why(widgetbox: Any, project: Path) -> None:
     page = (project / "docs/reference/widgetbox.md").read_text(encoding="utf-8")
     summary = (project / "docs/not-covered.md").read_text(encoding="utf-8")

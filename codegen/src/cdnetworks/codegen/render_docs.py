@@ -165,6 +165,8 @@ def render_reference(model: ProductModel) -> str:
         lines += ["", f"Official API documentation: <{model.overrides.docs_url}>."]
     if model.spec.go_package:
         lines += ["", f"Go SDK package: `cdnetworks/{model.spec.go_package}`."]
+    if model.overrides.spelling:
+        lines += ["", spelling_note(model)]
     lines += [
         "",
         "## Clients",
@@ -280,6 +282,13 @@ def render_not_covered(models: list[ProductModel]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def spelling_note(model: ProductModel) -> str:
+    return (
+        f"The name `{model.name}` keeps the Go SDK's spelling (for "
+        f"*{model.overrides.spelling}*), so that the product is found under the name Go users know."
+    )
+
+
 def render_index(models: list[ProductModel]) -> str:
     lines = [
         f"<!-- {GENERATED[2:]} -->",
@@ -299,6 +308,14 @@ def render_index(models: list[ProductModel]) -> str:
             f"| {model.name} | {go} | {len(model.actions)} | `pip install {model.distribution}` "
             f"| [reference](reference/{model.name}.md) | {docs} |"
         )
+    misspelt = [m for m in sorted(models, key=lambda m: m.name) if m.overrides.spelling]
+    if misspelt:
+        lines += [
+            "",
+            "Names kept as the Go SDK spells them: "
+            + ", ".join(f"`{m.name}` (*{m.overrides.spelling}*)" for m in misspelt)
+            + ".",
+        ]
     return "\n".join(lines) + "\n"
 
 

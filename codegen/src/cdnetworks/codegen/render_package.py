@@ -5,6 +5,7 @@ from __future__ import annotations
 from .annotations import GENERATED
 from .load import ProductModel
 from .render_actions import waiter_constant
+from .render_docs import spelling_note
 
 PYTHONS = ("3.10", "3.11", "3.12", "3.13")
 REPO = "https://github.com/cdnetworks/cdnetworks-sdk-python"
@@ -341,6 +342,8 @@ def render_readme(model: ProductModel) -> str:
     ]
     if model.overrides.docs_url:
         lines.append(f"Official API documentation: <{model.overrides.docs_url}>.")
+    if model.overrides.spelling:
+        lines += ["", spelling_note(model)]
     return "\n".join(lines) + "\n"
 
 

@@ -303,6 +303,9 @@ class Overrides(_Data, kw_only=True):
     version: str = "0.1.0"
     #: The official API documentation of the product.
     docs_url: str | None = None
+    #: How the product's name is spelt correctly, where the Go package misspells it: the name
+    #: is kept (Go users look for it) and its pages say so.
+    spelling: str | None = None
     envelope: Envelope | None = None
     #: Class names of the clients (default: ``<Product>Client`` and ``Async<Product>Client``).
     client: str | None = None
