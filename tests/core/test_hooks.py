@@ -511,3 +511,75 @@ def test_a_failing_product_plugin_is_named() -> None:
         match="plugin 'half-installed-product' raised in cdnetworks_register_products: Runtime",
     ):
         Client(access_key="A", secret_key="B", load_entry_points=False, plugins=[Bad()])
+
+
+# --- observer hooks: dispatched in pluggy's order, through pluggy when it matters -------------
+
+
+class Seen:
+    """An observer that notes, in a shared list, that it saw ``call_finished``."""
+
+    def __init__(self, name: str, seen: list[str], **marks: Any) -> None:
+        self.name = name
+        self.seen = seen
+
+        def cdnetworks_call_finished(outcome: str) -> None:
+            seen.append(f"{name}:{outcome}")
+
+        self.cdnetworks_call_finished = hookimpl(**marks)(cdnetworks_call_finished)
+
+
+def test_observers_run_in_pluggys_order(mode: Mode, respx_mock: respx.MockRouter) -> None:
+    respx_mock.get(URL).mock(return_value=httpx.Response(200, json={"ok": 1}))
+    seen: list[str] = []
+    plugins = [
+        Seen("first", seen),
+        Seen("last", seen, trylast=True),
+        Seen("second", seen),
+        Seen("early", seen, tryfirst=True),
+    ]
+    client = mode.client(plugins=plugins)
+    mode.run(client.invoke, "GET", "/vmp/images")
+    # pluggy: tryfirst first, then the later-registered before the earlier, trylast last
+    assert seen == ["early:success", "second:success", "first:success", "last:success"]
+    # Through pluggy's own dispatch (a monitor forces it), the same order.
+    undo = client.plugin_manager.add_hookcall_monitoring(lambda *a: None, lambda *a: None)
+    seen.clear()
+    mode.run(client.invoke, "GET", "/vmp/images")
+    undo()
+    assert seen == ["early:success", "second:success", "first:success", "last:success"]
+
+
+def test_a_wrapper_and_a_monitor_still_see_every_observer_call(
+    mode: Mode, respx_mock: respx.MockRouter
+) -> None:
+    respx_mock.get(URL).mock(return_value=httpx.Response(200, json={"ok": 1}))
+    seen: list[str] = []
+
+    class Wrapping:
+        name = "wrapping"
+
+        @hookimpl(wrapper=True)
+        def cdnetworks_call_finished(self) -> Iterator[None]:
+            seen.append("wrapper:before")
+            yield
+            seen.append("wrapper:after")
+
+    client = mode.client(plugins=[Seen("plain", seen)])
+    mode.run(client.invoke, "GET", "/vmp/images")
+    assert seen == ["plain:success"]
+    client.plugin_manager.register(Wrapping(), name="wrapping")  # registered later: taken up
+    mode.run(client.invoke, "GET", "/vmp/images")
+    assert seen[1:] == ["wrapper:before", "plain:success", "wrapper:after"]
+    client.plugin_manager.unregister(name="wrapping")
+
+    monitored: list[str] = []
+    undo = client.plugin_manager.add_hookcall_monitoring(
+        lambda name, impls, kwargs: monitored.append(name), lambda *args: None
+    )
+    mode.run(client.invoke, "GET", "/vmp/images")
+    assert "cdnetworks_call_finished" in monitored and "cdnetworks_after_response" in monitored
+    undo()
+    monitored.clear()
+    mode.run(client.invoke, "GET", "/vmp/images")
+    assert monitored == [] and seen[-1] == "plain:success"

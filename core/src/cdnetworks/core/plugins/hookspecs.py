@@ -9,8 +9,10 @@ hook plugins) and the ``cdnetworks.products`` group (products), both loaded auto
 ``load_entry_points=False``, and ``Client(plugins=[...])``.
 
 Hooks are synchronous and run on the calling thread (or event loop for ``AsyncClient``): keep
-them quick. They are called through pluggy (``pm.hook.<name>(...)``), so ``tryfirst``,
-``trylast``, ``wrapper=True`` and ``hookwrapper=True`` work as pluggy documents. Each plain
+them quick. They are called in pluggy's order (``pm.hook.<name>(...)``), so ``tryfirst``,
+``trylast``, ``wrapper=True`` and ``hookwrapper=True`` work as pluggy documents (an observer
+hook with only plain implementations and no hook-call monitor is dispatched by the SDK itself,
+in that same order: see ``PluginHost.notify``). Each plain
 implementation of an observer hook (``after_response``, ``on_retry``, ``call_finished``) is
 guarded: one that raises is logged on the ``cdnetworks`` logger with its plugin's name and the
 others still run; the call goes on unchanged (an observer's wrapper that raises is logged too).
