@@ -108,6 +108,8 @@ class LoggingPlugin:
         outcome: str,
         error: CdnetworksError | None,
     ) -> None:
+        if not self.logger.isEnabledFor(logging.DEBUG):
+            return  # before the arguments are formatted: every call of every client runs this
         self.logger.debug(
             "%s finished: %s after %d attempt(s) in %.1f ms (status %s, request id %s)%s",
             action,
