@@ -18,11 +18,12 @@ import httpx
 from .client import AsyncClient, Client, async_sleep
 from .errors import ConfigurationError
 from .options import ClientOptions
-from .paging import Walk
-from .waiters import Pause, Waiter
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
+
+    from .paging import Walk
+    from .waiters import Waiter
 
 T = TypeVar("T")
 CoreT = TypeVar("CoreT", Client, AsyncClient)
@@ -103,6 +104,8 @@ class ProductClient:
             yield from walk.feed(self.core.call(walk.action, request))
 
     def _wait(self, waiter: Waiter[T]) -> T:
+        from .waiters import Pause  # loaded with the first wait, not with every product client
+
         reply: Any = None
         try:
             while True:
@@ -162,6 +165,8 @@ class AsyncProductClient:
                 yield item
 
     async def _wait(self, waiter: Waiter[T]) -> T:
+        from .waiters import Pause
+
         reply: Any = None
         try:
             while True:
