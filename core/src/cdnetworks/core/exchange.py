@@ -122,8 +122,7 @@ _GZIP = frozenset({"gzip", "x-gzip"})
 class _Body:
     """Gathers a body's decoded bytes, refusing to hold more than ``limit`` of them."""
 
-    def __init__(self, response: httpx.Response, limit: int) -> None:
-        encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    def __init__(self, response: httpx.Response, limit: int, encoding: str) -> None:
         self._request = response.request
         self._limit = limit
         self._size = 0
@@ -162,11 +161,17 @@ class _Body:
         return b"".join(self._chunks)
 
 
-def _too_large_up_front(response: httpx.Response, limit: int) -> bool:
+def _content_encoding(response: httpx.Response) -> str:
+    encoding: str = response.headers.get("content-encoding", "identity")
+    return encoding.strip().lower()
+
+
+def _too_large_up_front(response: httpx.Response, limit: int, encoding: str) -> bool:
     """A plain body that announces more than ``limit`` bytes is refused before reading it."""
+    if encoding != "identity":
+        return False
     declared = response.headers.get("content-length", "")
-    encoding = response.headers.get("content-encoding", "identity").strip().lower()
-    return encoding == "identity" and declared.isdigit() and int(declared) > limit
+    return declared.isdigit() and int(declared) > limit
 
 
 def _past(deadline: float | None, request: httpx.Request) -> None:
@@ -190,9 +195,10 @@ def exchange(
         except httpx.RequestError as exc:
             return exc
         try:
-            if _too_large_up_front(response, limit):
+            encoding = _content_encoding(response)
+            if _too_large_up_front(response, limit, encoding):
                 return TooLarge(response, limit)
-            body = _Body(response, limit)
+            body = _Body(response, limit, encoding)
             for chunk in response.iter_raw() if body.raw else response.iter_bytes():
                 if not body.feed(chunk):
                     return TooLarge(response, limit)
@@ -228,9 +234,10 @@ async def aexchange(
             except httpx.RequestError as exc:
                 return exc
             try:
-                if _too_large_up_front(response, limit):
+                encoding = _content_encoding(response)
+                if _too_large_up_front(response, limit, encoding):
                     return TooLarge(response, limit)
-                body = _Body(response, limit)
+                body = _Body(response, limit, encoding)
                 async for chunk in response.aiter_raw() if body.raw else response.aiter_bytes():
                     if not body.feed(chunk):
                         return TooLarge(response, limit)
