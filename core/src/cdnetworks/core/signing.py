@@ -8,6 +8,7 @@ exposed so tests and the emulator verify signatures with the same code.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import logging
@@ -136,12 +137,14 @@ _IMF_FIXDATE = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=16)
 def http_date_timestamp(value: str) -> float | None:
     """The POSIX time of an HTTP ``Date`` value, or ``None`` when it is not a date.
 
     Servers send the IMF-fixdate form (``Sun, 06 Nov 1994 08:49:37 GMT``), which is parsed
     here directly, several times faster than ``email.utils``; every other form goes through
-    ``email.utils.parsedate_to_datetime`` and gives exactly what it gives.
+    ``email.utils.parsedate_to_datetime`` and gives exactly what it gives. Every answer carries
+    a ``Date`` and it changes once a second, so the last few are remembered.
     """
     match = _IMF_FIXDATE.fullmatch(value)
     if match is not None:
