@@ -442,10 +442,12 @@ def import_costs(target: str, runs: int = 15) -> list[Row]:
                 _statement(target),
                 product_s,
                 product_s / base_s,
-                f"{base} alone {fmt_seconds(base_s)}; {fmt_seconds(above)} above it",
+                f"{base} alone {fmt_seconds(base_s)}; "
+                + ("+" if above >= 0 else "-")
+                + f"{fmt_seconds(abs(above))} above it",
                 Target(
                     f"{_statement(target)} above import {base}",
-                    f"+{fmt_seconds(above)}",
+                    ("+" if above >= 0 else "-") + fmt_seconds(abs(above)),
                     f"{product_s / base_s:.2f}x {base}'s import",
                     f"<= +{fmt_seconds(limit)}",
                     above <= limit,
