@@ -12,14 +12,17 @@ import json
 import logging
 import os
 import pathlib
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import anyio.from_thread
 import hypothesis
 import pytest
+import respx
 
-from cdnetworks.core import AsyncClient, Client, RetryPolicy, RetryQuota
+from cdnetworks.core import DEFAULT_ENDPOINT, AsyncClient, Client, RetryPolicy, RetryQuota
+from cdnetworks.core.emulator import Emulator
 
 # CI replays the same examples every run (a red build must mean a regression, not a new draw);
 # local runs keep exploring. Set HYPOTHESIS_PROFILE=explore in CI to search anew.
@@ -124,3 +127,27 @@ def _canary_never_logged() -> Iterator[list[str]]:
 def log_lines(_canary_never_logged: list[str]) -> list[str]:
     """The ``cdnetworks`` log lines emitted so far in this test (formatted)."""
     return _canary_never_logged
+
+
+# --- product tests: a router in front of the API, an emulator whose clock stands still ---------
+
+
+@pytest.fixture
+def api() -> Iterator[respx.MockRouter]:
+    """Every request to the default endpoint goes to this router; nothing leaves the process."""
+    with respx.mock(base_url=DEFAULT_ENDPOINT, assert_all_called=False) as router:
+        yield router
+
+
+def frozen_emulator(*services: Any) -> Emulator:
+    """An emulator of ``services`` whose clock moves only with ``emu.advance()``: waits on its
+    tasks need no sleeping."""
+    frozen = time.time()
+    return Emulator(services=list(services), clock=lambda: frozen)
+
+
+def on_emulator(mode: Mode, emu: Emulator, product: tuple[type, type]) -> Any:
+    """The ``(sync, async)`` product client class for ``mode``, over ``emu`` in-process."""
+    transport = emu.async_transport() if mode.is_async else emu.transport()
+    core = mode.client(**emu.client_kwargs(), transport=transport)
+    return product[mode.is_async](client=core)

@@ -6,22 +6,13 @@ the core test client; drive its methods with ``mode.run(images.method, ...)``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-import respx
 
-from cdnetworks.core import DEFAULT_ENDPOINT
 from cdnetworks.imagemanage import AsyncImageManageClient, ImageManageClient
 from tests.conftest import Mode
-
-
-@pytest.fixture
-def api() -> Iterator[respx.MockRouter]:
-    """Every request to the default endpoint goes to this router; nothing leaves the process."""
-    with respx.mock(base_url=DEFAULT_ENDPOINT, assert_all_called=False) as router:
-        yield router
 
 
 @pytest.fixture
