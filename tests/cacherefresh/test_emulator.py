@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
-from cdnetworks.cacherefresh import Progress, WaitFailedError, WaitTimeoutError
 from cdnetworks.cacherefresh.emulator import QUOTAS
 from cdnetworks.core import ApiError, Client, ValidationError
 from cdnetworks.core.emulator import Emulator
+from cdnetworks.core.waiters import Progress, WaitFailedError, WaitTimeoutError
 from tests.conftest import Mode
 from tests.imagemanage.helpers import drain
 

@@ -13,7 +13,8 @@ import respx
 
 from cdnetworks.core import ApiError, BusinessError, ServerError, ValidationError
 from cdnetworks.core.emulator import Emulator
-from cdnetworks.fileprefetch import PrefetchResponse, PrefetchTaskDetail, Progress, WaitFailedError
+from cdnetworks.core.waiters import Progress, WaitFailedError
+from cdnetworks.fileprefetch import PrefetchResponse, PrefetchTaskDetail
 from cdnetworks.fileprefetch.emulator import DAILY_URLS
 from tests.conftest import Mode
 from tests.imagemanage.helpers import RID, assert_signed, drain, reply

@@ -59,6 +59,16 @@ class ActionModel:
         return snake_case(self.spec.name)
 
     @property
+    def walk_filters(self) -> list[Field]:
+        """The request fields an ``iter_*`` walk takes as filters: all but those the walk
+        sets itself (the page size, and the page number of ``page`` paging)."""
+        paging = self.spec.paging
+        if paging is None:
+            return []
+        own = {paging.page_size, paging.page} if paging.style == "page" else {paging.page_size}
+        return [f for f in self.fields if py_name(f) not in own]
+
+    @property
     def constant(self) -> str:
         return snake_case(self.spec.name).upper()
 
@@ -79,7 +89,9 @@ class ProductModel:
 
     @property
     def camel(self) -> str:
-        return self.name[:1].upper() + self.name[1:]
+        """The class-name stem: the title's words, each capitalised (``CA certificate
+        management`` -> ``CaCertificateManagement``); words in brackets are left out."""
+        return class_stem(self.title)
 
     @property
     def client_class(self) -> str:
@@ -90,6 +102,16 @@ class ProductModel:
         return self.overrides.async_client or f"Async{self.camel}Client"
 
     @property
+    def legacy_clients(self) -> dict[str, str]:
+        """Client class names generated before products had reviewed names (the package name
+        capitalised: ``SecuritypolicyClient``) -> today's; kept as deprecated aliases."""
+        if self.overrides.client:
+            return {}  # reviewed from the start: the old default was never generated
+        old = self.name[:1].upper() + self.name[1:]
+        pairs = {f"{old}Client": self.client_class, f"Async{old}Client": self.async_client_class}
+        return {o: n for o, n in pairs.items() if o != n}
+
+    @property
     def constant(self) -> str:
         return self.overrides.constant or self.name.upper()
 
@@ -97,8 +119,8 @@ class ProductModel:
     def summary(self) -> str:
         if self.overrides.summary:
             return self.overrides.summary
-        source = f" (the Go SDK's {self.spec.go_package} package)" if self.spec.go_package else ""
-        return f"CDNetworks {self.name}: {len(self.actions)} API actions{source}."
+        count = len(self.actions)
+        return f"CDNetworks {self.title}: {count} API action{'s' if count != 1 else ''}."
 
     @property
     def distribution(self) -> str:
@@ -109,6 +131,13 @@ class ProductModel:
             if action.spec.name == name:
                 return action
         raise KeyError(name)
+
+
+def class_stem(words: str) -> str:
+    """``CA certificate management`` -> ``CaCertificateManagement``: the words outside
+    brackets, each with one capital (acronyms too, as in ``HttpClient``)."""
+    plain = re.sub(r"\([^)]*\)", " ", words)
+    return "".join(w[:1].upper() + w[1:].lower() for w in re.findall(r"[A-Za-z0-9]+", plain))
 
 
 def py_name(f: Field) -> str:

@@ -161,6 +161,20 @@ def _waiter(model: ProductModel, waiter: Waiter) -> list[str]:
     return lines
 
 
+def action_exports(model: ProductModel) -> list[str]:
+    """The public names of ``actions.py`` (its ``__all__``, re-exported by the package)."""
+    names = ["ACTIONS", *(a.constant for a in model.actions)]
+    names += [
+        a.spec.paging.walk_class
+        for a in model.actions
+        if a.spec.paging and a.spec.paging.walk_class
+    ]
+    names += [
+        c for w in model.overrides.waiters for c in (w.success_constant, w.failure_constant) if c
+    ]
+    return sorted(names)
+
+
 def render_actions(model: ProductModel) -> str:
     imports = sorted(
         {a.request_class for a in model.actions} | {a.response_class for a in model.actions}
@@ -212,4 +226,5 @@ def render_actions(model: ProductModel) -> str:
         out += _walk(model, action)
     for waiter in model.overrides.waiters:
         out += ["", *_waiter(model, waiter)]
+    out += ["", "__all__ = [", *(f"    {n!r}," for n in action_exports(model)), "]"]
     return "\n".join(out).rstrip() + "\n"

@@ -21,12 +21,15 @@ def _call_args(fields: list[Field]) -> str:
 
 
 def _docstring(lines: list[str], indent: str) -> list[str]:
-    if len(lines) == 1:
+    rest = lines[1:]
+    while rest and not rest[0]:
+        rest = rest[1:]  # one blank line after the summary, whoever wrote the lines
+    if not rest:
         return [f'{indent}"""{lines[0]}"""']
     return [
         f'{indent}"""{lines[0]}',
         "",
-        *[f"{indent}{x}" if x else "" for x in lines[1:]],
+        *[f"{indent}{x}" if x else "" for x in rest],
         f'{indent}"""',
     ]
 
@@ -61,8 +64,7 @@ def _action_method(action: ActionModel, asynchronous: bool) -> list[str]:
 def _iter_method(model: ProductModel, action: ActionModel, asynchronous: bool) -> list[str]:
     paging = action.spec.paging
     assert paging is not None
-    skip = {paging.page_size, paging.page} if paging.style == "page" else {paging.page_size}
-    filters = [f for f in action.fields if py_name(f) not in skip]
+    filters = action.walk_filters
     item = item_type(model, action.response_class, paging.items)
     walk = paging.walk_class or "Walk"
     target = "" if paging.walk_class else f"{action.constant}, "

@@ -298,16 +298,21 @@ class Overrides(_Data, kw_only=True):
 
     #: One line of our own describing the product (default: derived from the facts).
     summary: str | None = None
-    #: Human name of the product for titles ("Image management").
+    #: The product's real name, in words ("CA certificate management"): page titles, the
+    #: default summary and the client classes (``CaCertificateManagementClient``) derive from it.
     title: str | None = None
     version: str = "0.1.0"
+    #: The first release that published the product (``"0.1.0"``); ``None`` while unreleased.
+    #: Deprecation shims are generated only for names a release published.
+    released: str | None = None
     #: The official API documentation of the product.
     docs_url: str | None = None
     #: How the product's name is spelt correctly, where the Go package misspells it: the name
     #: is kept (Go users look for it) and its pages say so.
     spelling: str | None = None
     envelope: Envelope | None = None
-    #: Class names of the clients (default: ``<Product>Client`` and ``Async<Product>Client``).
+    #: Class names of the clients (default: the title's words, ``<Title>Client`` and
+    #: ``Async<Title>Client``).
     client: str | None = None
     async_client: str | None = None
     #: The ``Product`` constant exported by the package (default: the product name upper-cased).
