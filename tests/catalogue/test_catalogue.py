@@ -19,6 +19,10 @@ from cdnetworks.core.emulator import Emulator
 from cdnetworks.core.emulator.spec_service import ProductService, sample
 from cdnetworks.core.encoding import validate
 
+# Slow: every action of every product, built, signed and answered.
+# Left out of the fast subset (pytest -m "not slow").
+pytestmark = pytest.mark.slow
+
 PRODUCTS: dict[str, Product] = dict(sorted(products().items()))
 #: Wire values for fields whose checks a plain sample cannot pass (a URL of a given form).
 GIVEN: dict[str, dict[str, Any]] = {

@@ -20,6 +20,10 @@ import pytest
 from tests.docs.conftest import LiveApi
 from tests.docs.samples import ROOT, Sample, extract, pages
 
+# Slow: every sample of every page, each in its own interpreter.
+# Left out of the fast subset (pytest -m "not slow").
+pytestmark = pytest.mark.slow
+
 PAGES = [p.relative_to(ROOT).as_posix() for p in pages()]
 
 

@@ -17,6 +17,10 @@ from cdnetworks.core.emulator import Emulator
 from cdnetworks.core.emulator.spec_service import ProductService
 from cdnetworks.core.encoding import build_request_model
 
+# Slow: every action of every product (about 800 cases).
+# Left out of the fast subset (pytest -m "not slow").
+pytestmark = pytest.mark.slow
+
 PRODUCTS = products()
 ACTIONS = [
     pytest.param(product, action, id=f"{name}.{action.name}")
