@@ -76,8 +76,9 @@ def test_the_products_carry_reviewed_names() -> None:
         "fileprefetch": "FilePrefetchClient",
         "imagemanage": "ImageManageClient",
     }
-    for name, client in expected.items():
-        assert INSTALLED[name].client is not None
-        assert INSTALLED[name].client.__name__ == client
+    for name, expected_class in expected.items():
+        client = INSTALLED[name].client
+        assert client is not None
+        assert client.__name__ == expected_class
     for product in INSTALLED.values():
         assert "Go SDK" not in product.summary, product.name

@@ -82,6 +82,8 @@ class ProductModel:
     actions: list[ActionModel]
     types: dict[str, TypeDef]
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    #: Nested types merged into another of the same shape: merged name -> the kept name.
+    shape_aliases: dict[str, str] = field(default_factory=dict)
 
     @property
     def title(self) -> str:
@@ -328,6 +330,9 @@ def load_product(folder: Path) -> ProductModel:
     _lenient_codes(actions, types)
     model = ProductModel(name, folder, spec, overrides, actions, types, skipped)
     check(model, where)
+    from .shapes import merge_shapes  # it reads ProductModel: imported once both exist
+
+    model.shape_aliases = merge_shapes(model)
     return model
 
 

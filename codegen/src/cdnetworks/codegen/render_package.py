@@ -25,6 +25,7 @@ def deprecated_names(model: ProductModel) -> dict[str, str]:
     """Names the package answers with a `DeprecationWarning`: old name -> ``"module:name"``
     (the old client spellings, and the core names it used to re-export)."""
     out = {old: f".client:{new}" for old, new in model.legacy_clients.items()}
+    out |= {old: f".models:{new}" for old, new in model.shape_aliases.items()}
     paged = any(a.spec.paging for a in model.actions)
     for name, module in CORE_REEXPORTS.items():
         if (module.endswith("paging") and paged) or (
