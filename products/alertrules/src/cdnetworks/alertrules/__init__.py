@@ -41,7 +41,6 @@ _MODULES = {
         "CreateCloudMonitorRealTimeAlarmRuleRequestRuleItems",
         "CreateCloudMonitorRealTimeAlarmRuleRequestRuleItemsConditionRules",
         "CreateCloudMonitorRealTimeAlarmRuleResponse",
-        "CreateCloudMonitorRealTimeAlarmRuleResponseData",
         "DeleteCloudMonitorRealTimeAlarmRuleRequest",
         "DeleteCloudMonitorRealTimeAlarmRuleResponse",
         "EditCloudMonitorRealTimeAlarmRuleRequest",
@@ -63,5 +62,6 @@ _MODULES = {
 _DEPRECATED = {
     "AlertrulesClient": ".client:AlertRulesClient",
     "AsyncAlertrulesClient": ".client:AsyncAlertRulesClient",
+    "CreateCloudMonitorRealTimeAlarmRuleResponseData": ".models:EditCloudMonitorRealTimeAlarmRuleResponseData",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

@@ -22,7 +22,6 @@ __all__ = [
     "CreateCloudMonitorRealTimeAlarmRuleRequestRuleItems",
     "CreateCloudMonitorRealTimeAlarmRuleRequestRuleItemsConditionRules",
     "CreateCloudMonitorRealTimeAlarmRuleResponse",
-    "CreateCloudMonitorRealTimeAlarmRuleResponseData",
     "DeleteCloudMonitorRealTimeAlarmRuleRequest",
     "DeleteCloudMonitorRealTimeAlarmRuleResponse",
     "EditCloudMonitorRealTimeAlarmRuleRequest",
@@ -40,7 +39,7 @@ __all__ = [
 ]
 
 
-class CreateCloudMonitorRealTimeAlarmRuleResponseData(ItemModel, kw_only=True):
+class EditCloudMonitorRealTimeAlarmRuleResponseData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     rule_id: str | None = None
@@ -51,7 +50,7 @@ class CreateCloudMonitorRealTimeAlarmRuleResponse(ResponseModel, kw_only=True):
 
     code: str | int | None = None
     message: str | None = None
-    data: CreateCloudMonitorRealTimeAlarmRuleResponseData | None = None
+    data: EditCloudMonitorRealTimeAlarmRuleResponseData | None = None
 
 
 class CreateCloudMonitorRealTimeAlarmRuleRequestRuleItemsConditionRules(ItemModel, kw_only=True):
@@ -88,12 +87,6 @@ class CreateCloudMonitorRealTimeAlarmRuleRequestNotices(ItemModel, kw_only=True)
 
     notice_method: Annotated[str, Meta(examples=["MOBILE, EMAIL, ROBOT, WEBHOOK"])]
     notice_object: str
-
-
-class EditCloudMonitorRealTimeAlarmRuleResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    rule_id: str | None = None
 
 
 class EditCloudMonitorRealTimeAlarmRuleResponse(ResponseModel, kw_only=True):

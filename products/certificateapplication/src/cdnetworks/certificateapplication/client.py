@@ -35,13 +35,9 @@ from .models import (
     CancelCertificateApplicationOrderRequest,
     CancelCertificateApplicationOrderResponse,
     CreateCertificateApplicationOrderForTerraformRequest,
-    CreateCertificateApplicationOrderForTerraformRequestAdmin,
     CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos,
-    CreateCertificateApplicationOrderForTerraformRequestIdentificationInfo,
-    CreateCertificateApplicationOrderForTerraformRequestTech,
     CreateCertificateApplicationOrderForTerraformResponse,
     CreateCertificateApplicationOrderRequest,
-    CreateCertificateApplicationOrderRequestAdmin,
     CreateCertificateApplicationOrderRequestDnsProviderInfos,
     CreateCertificateApplicationOrderRequestIdentificationInfo,
     CreateCertificateApplicationOrderRequestTech,
@@ -53,7 +49,6 @@ from .models import (
     GetDcvContentRequest,
     GetDcvContentResponse,
     ListCertificateApplicationOrdersForTerraformRequest,
-    ListCertificateApplicationOrdersForTerraformRequestPageParam,
     ListCertificateApplicationOrdersForTerraformResponse,
     ListCertificateApplicationOrdersRequest,
     ListCertificateApplicationOrdersRequestPageParam,
@@ -102,7 +97,7 @@ class CertificateApplicationClient(ProductClient):
         org_validate_method: str | None = None,
         domain_type: str | None = None,
         batch_apply: bool | Literal["true", "false"] | None = None,
-        admin: CreateCertificateApplicationOrderRequestAdmin | None = None,
+        admin: CreateCertificateApplicationOrderRequestTech | None = None,
         tech: CreateCertificateApplicationOrderRequestTech | None = None,
         dns_provider_infos: list[CreateCertificateApplicationOrderRequestDnsProviderInfos]
         | None = None,
@@ -271,14 +266,14 @@ class CertificateApplicationClient(ProductClient):
         validate_method: str | None = None,
         auto_deploy: bool | Literal["true", "false"] | None = None,
         validity_days: int | None = None,
-        identification_info: CreateCertificateApplicationOrderForTerraformRequestIdentificationInfo
+        identification_info: CreateCertificateApplicationOrderRequestIdentificationInfo
         | None = None,
         backup_certificate_brand: str | None = None,
         org_validate_method: str | None = None,
         domain_type: str | None = None,
         batch_apply: bool | Literal["true", "false"] | None = None,
-        admin: CreateCertificateApplicationOrderForTerraformRequestAdmin | None = None,
-        tech: CreateCertificateApplicationOrderForTerraformRequestTech | None = None,
+        admin: CreateCertificateApplicationOrderRequestTech | None = None,
+        tech: CreateCertificateApplicationOrderRequestTech | None = None,
         dns_provider_infos: list[
             CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos
         ]
@@ -323,7 +318,7 @@ class CertificateApplicationClient(ProductClient):
         domain: str | None = None,
         start_time: str | None = None,
         end_time: str | None = None,
-        page_param: ListCertificateApplicationOrdersForTerraformRequestPageParam | None = None,
+        page_param: ListCertificateApplicationOrdersRequestPageParam | None = None,
     ) -> ListCertificateApplicationOrdersForTerraformResponse:
         """ListCertificateApplicationOrdersForTerraform: ``POST /api/terraform/certificate/order/list``.
 
@@ -425,7 +420,7 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
         org_validate_method: str | None = None,
         domain_type: str | None = None,
         batch_apply: bool | Literal["true", "false"] | None = None,
-        admin: CreateCertificateApplicationOrderRequestAdmin | None = None,
+        admin: CreateCertificateApplicationOrderRequestTech | None = None,
         tech: CreateCertificateApplicationOrderRequestTech | None = None,
         dns_provider_infos: list[CreateCertificateApplicationOrderRequestDnsProviderInfos]
         | None = None,
@@ -594,14 +589,14 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
         validate_method: str | None = None,
         auto_deploy: bool | Literal["true", "false"] | None = None,
         validity_days: int | None = None,
-        identification_info: CreateCertificateApplicationOrderForTerraformRequestIdentificationInfo
+        identification_info: CreateCertificateApplicationOrderRequestIdentificationInfo
         | None = None,
         backup_certificate_brand: str | None = None,
         org_validate_method: str | None = None,
         domain_type: str | None = None,
         batch_apply: bool | Literal["true", "false"] | None = None,
-        admin: CreateCertificateApplicationOrderForTerraformRequestAdmin | None = None,
-        tech: CreateCertificateApplicationOrderForTerraformRequestTech | None = None,
+        admin: CreateCertificateApplicationOrderRequestTech | None = None,
+        tech: CreateCertificateApplicationOrderRequestTech | None = None,
         dns_provider_infos: list[
             CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos
         ]
@@ -646,7 +641,7 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
         domain: str | None = None,
         start_time: str | None = None,
         end_time: str | None = None,
-        page_param: ListCertificateApplicationOrdersForTerraformRequestPageParam | None = None,
+        page_param: ListCertificateApplicationOrdersRequestPageParam | None = None,
     ) -> ListCertificateApplicationOrdersForTerraformResponse:
         """ListCertificateApplicationOrdersForTerraform: ``POST /api/terraform/certificate/order/list``.
 

@@ -28,45 +28,27 @@ __all__ = [
     "CancelCertificateApplicationOrderRequest",
     "CancelCertificateApplicationOrderResponse",
     "CreateCertificateApplicationOrderForTerraformRequest",
-    "CreateCertificateApplicationOrderForTerraformRequestAdmin",
     "CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos",
-    "CreateCertificateApplicationOrderForTerraformRequestIdentificationInfo",
-    "CreateCertificateApplicationOrderForTerraformRequestTech",
     "CreateCertificateApplicationOrderForTerraformResponse",
-    "CreateCertificateApplicationOrderForTerraformResponseData",
-    "CreateCertificateApplicationOrderForTerraformResponseDataDomainOrderRelationInfos",
-    "CreateCertificateApplicationOrderForTerraformResponseDataValidateAliasDomains",
     "CreateCertificateApplicationOrderRequest",
-    "CreateCertificateApplicationOrderRequestAdmin",
     "CreateCertificateApplicationOrderRequestDnsProviderInfos",
     "CreateCertificateApplicationOrderRequestIdentificationInfo",
     "CreateCertificateApplicationOrderRequestTech",
     "CreateCertificateApplicationOrderResponse",
     "CreateCertificateApplicationOrderResponseData",
     "CreateCertificateApplicationOrderResponseDataDomainOrderRelationInfos",
-    "CreateCertificateApplicationOrderResponseDataValidateAliasDomains",
     "GetCertificateApplicationOrderForTerraformRequest",
     "GetCertificateApplicationOrderForTerraformResponse",
-    "GetCertificateApplicationOrderForTerraformResponseData",
-    "GetCertificateApplicationOrderForTerraformResponseDataAdmin",
-    "GetCertificateApplicationOrderForTerraformResponseDataDnsProviderInfos",
-    "GetCertificateApplicationOrderForTerraformResponseDataTech",
     "GetCertificateApplicationOrderRequest",
     "GetCertificateApplicationOrderResponse",
     "GetCertificateApplicationOrderResponseData",
-    "GetCertificateApplicationOrderResponseDataAdmin",
     "GetCertificateApplicationOrderResponseDataDnsProviderInfos",
-    "GetCertificateApplicationOrderResponseDataTech",
     "GetDcvContentRequest",
     "GetDcvContentResponse",
     "GetDcvContentResponseData",
     "GetDcvContentResponseDataDomainValidateInfos",
     "ListCertificateApplicationOrdersForTerraformRequest",
-    "ListCertificateApplicationOrdersForTerraformRequestPageParam",
     "ListCertificateApplicationOrdersForTerraformResponse",
-    "ListCertificateApplicationOrdersForTerraformResponseData",
-    "ListCertificateApplicationOrdersForTerraformResponseDataOrders",
-    "ListCertificateApplicationOrdersForTerraformResponseDataPageInfo",
     "ListCertificateApplicationOrdersRequest",
     "ListCertificateApplicationOrdersRequestPageParam",
     "ListCertificateApplicationOrdersResponse",
@@ -81,7 +63,7 @@ __all__ = [
 ]
 
 
-class CreateCertificateApplicationOrderResponseDataValidateAliasDomains(ItemModel, kw_only=True):
+class ReissueCertificateForWplusResponseDataValidateAliasDomains(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     domain: str | None = None
@@ -104,9 +86,9 @@ class CreateCertificateApplicationOrderResponseData(ItemModel, kw_only=True):
     order_id: str | None = None
     order_ids: list[str] = msgspec.field(default_factory=list)
     purchase_record_ids: list[str] = msgspec.field(default_factory=list)
-    validate_alias_domains: list[
-        CreateCertificateApplicationOrderResponseDataValidateAliasDomains
-    ] = msgspec.field(default_factory=list)
+    validate_alias_domains: list[ReissueCertificateForWplusResponseDataValidateAliasDomains] = (
+        msgspec.field(default_factory=list)
+    )
     domain_order_relation_infos: list[
         CreateCertificateApplicationOrderResponseDataDomainOrderRelationInfos
     ] = msgspec.field(default_factory=list)
@@ -135,16 +117,6 @@ class CreateCertificateApplicationOrderRequestIdentificationInfo(ItemModel, kw_o
     street1: str | None = None
     phone: str | None = None
     postal_code: str | None = None
-
-
-class CreateCertificateApplicationOrderRequestAdmin(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    first_name: str | None = None
-    last_name: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    title: str | None = None
 
 
 class CreateCertificateApplicationOrderRequestTech(ItemModel, kw_only=True):
@@ -287,26 +259,6 @@ class GetCertificateApplicationOrderResponseDataDnsProviderInfos(ItemModel, kw_o
     validate_alias_domain: str | None = None
 
 
-class GetCertificateApplicationOrderResponseDataAdmin(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    first_name: str | None = None
-    last_name: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    title: str | None = None
-
-
-class GetCertificateApplicationOrderResponseDataTech(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    first_name: str | None = None
-    last_name: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    title: str | None = None
-
-
 class GetCertificateApplicationOrderResponseData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
@@ -346,8 +298,8 @@ class GetCertificateApplicationOrderResponseData(ItemModel, kw_only=True):
     phone: str | None = None
     street1: str | None = None
     postal_code: str | None = None
-    admin: GetCertificateApplicationOrderResponseDataAdmin | None = None
-    tech: GetCertificateApplicationOrderResponseDataTech | None = None
+    admin: CreateCertificateApplicationOrderRequestTech | None = None
+    tech: CreateCertificateApplicationOrderRequestTech | None = None
 
 
 class GetCertificateApplicationOrderResponse(ResponseModel, kw_only=True):
@@ -356,13 +308,6 @@ class GetCertificateApplicationOrderResponse(ResponseModel, kw_only=True):
     code: str | int | None = None
     message: str | None = None
     data: GetCertificateApplicationOrderResponseData | None = None
-
-
-class ReissueCertificateForWplusResponseDataValidateAliasDomains(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    domain: str | None = None
-    validate_alias_domain: str | None = None
 
 
 class ReissueCertificateForWplusResponseData(ItemModel, kw_only=True):
@@ -397,84 +342,12 @@ class ReissueCertificateForWplusRequestDnsProviderInfos(ItemModel, kw_only=True)
         self.enable_dns_alias_mode = as_flag(self.enable_dns_alias_mode, "true", "false")
 
 
-class CreateCertificateApplicationOrderForTerraformResponseDataValidateAliasDomains(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    domain: str | None = None
-    validate_alias_domain: str | None = None
-
-
-class CreateCertificateApplicationOrderForTerraformResponseDataDomainOrderRelationInfos(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    domain_name: str | None = None
-    sales_order_id: str | None = None
-    purchase_record_id: str | None = None
-
-
-class CreateCertificateApplicationOrderForTerraformResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    order_id: str | None = None
-    order_ids: list[str] = msgspec.field(default_factory=list)
-    purchase_record_ids: list[str] = msgspec.field(default_factory=list)
-    validate_alias_domains: list[
-        CreateCertificateApplicationOrderForTerraformResponseDataValidateAliasDomains
-    ] = msgspec.field(default_factory=list)
-    domain_order_relation_infos: list[
-        CreateCertificateApplicationOrderForTerraformResponseDataDomainOrderRelationInfos
-    ] = msgspec.field(default_factory=list)
-
-
 class CreateCertificateApplicationOrderForTerraformResponse(ResponseModel, kw_only=True):
     """The answer of CreateCertificateApplicationOrderForTerraform."""
 
     code: str | int | None = None
     message: str | None = None
-    data: CreateCertificateApplicationOrderForTerraformResponseData | None = None
-
-
-class CreateCertificateApplicationOrderForTerraformRequestIdentificationInfo(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    country: str | None = None
-    state: str | None = None
-    city: str | None = None
-    company: str | None = None
-    department: str | None = None
-    common_name: str
-    email: str | None = None
-    street: str | None = None
-    subject_alternative_names: list[str]
-    street1: str | None = None
-    phone: str | None = None
-    postal_code: str | None = None
-
-
-class CreateCertificateApplicationOrderForTerraformRequestAdmin(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    first_name: str | None = None
-    last_name: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    title: str | None = None
-
-
-class CreateCertificateApplicationOrderForTerraformRequestTech(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    first_name: str | None = None
-    last_name: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    title: str | None = None
+    data: CreateCertificateApplicationOrderResponseData | None = None
 
 
 class CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos(ItemModel, kw_only=True):
@@ -492,134 +365,12 @@ class CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos(ItemM
         self.enable_dns_alias_mode = as_flag(self.enable_dns_alias_mode, "true", "false")
 
 
-class ListCertificateApplicationOrdersForTerraformResponseDataOrders(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    order_id: str | None = None
-    order_status: (
-        Annotated[
-            str,
-            Meta(examples=["ACCEPT_SUCCESS,APPLYING,ISSUE_SUCCESS,ISSUE_FAILURE,REVOKED,CANCELED"]),
-        ]
-        | None
-    ) = None
-    certificate_id: int | None = None
-    certificate_name: str | None = None
-    certificate_brand: str | None = None
-    certificate_type: str | None = None
-    auto_renew: str | None = None
-    description: str | None = None
-    common_name: str | None = None
-    subject_alternative_names: list[str] = msgspec.field(default_factory=list)
-    create_time: str | None = None
-
-
-class ListCertificateApplicationOrdersForTerraformResponseDataPageInfo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    total_number: int | None = None
-    page_number: int | None = None
-    page_size: int | None = None
-    total_page_number: int | None = None
-
-
-class ListCertificateApplicationOrdersForTerraformResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    orders: list[ListCertificateApplicationOrdersForTerraformResponseDataOrders] = msgspec.field(
-        default_factory=list
-    )
-    page_info: ListCertificateApplicationOrdersForTerraformResponseDataPageInfo | None = None
-
-
 class ListCertificateApplicationOrdersForTerraformResponse(ResponseModel, kw_only=True):
     """The answer of ListCertificateApplicationOrdersForTerraform."""
 
     code: str | int | None = None
     message: str | None = None
-    data: ListCertificateApplicationOrdersForTerraformResponseData | None = None
-
-
-class ListCertificateApplicationOrdersForTerraformRequestPageParam(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    page_size: Annotated[int, Meta(examples=["00"])] | None = None
-    page_number: int | None = None
-
-
-class GetCertificateApplicationOrderForTerraformResponseDataDnsProviderInfos(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    domain: str | None = None
-    dns_provider_code: Annotated[str, Meta(examples=["CloudDNS,CloudFlare"])] | None = None
-    dns_api_access: str | None = None
-    enable_dns_alias_mode: Annotated[str, Meta(examples=["true,false"])] | None = None
-    validate_alias_domain: str | None = None
-
-
-class GetCertificateApplicationOrderForTerraformResponseDataAdmin(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    first_name: str | None = None
-    last_name: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    title: str | None = None
-
-
-class GetCertificateApplicationOrderForTerraformResponseDataTech(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    first_name: str | None = None
-    last_name: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    title: str | None = None
-
-
-class GetCertificateApplicationOrderForTerraformResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    order_id: str | None = None
-    order_status: str | None = None
-    certificate_id: int | None = None
-    certificate_name: str | None = None
-    certificate_brand: str | None = None
-    certificate_type: str | None = None
-    description: str | None = None
-    algorithm: str | None = None
-    auto_validate: str | None = None
-    validate_method: str | None = None
-    auto_renew: str | None = None
-    validity_days: int | None = None
-    country: str | None = None
-    state: str | None = None
-    city: str | None = None
-    street: str | None = None
-    company: str | None = None
-    department: str | None = None
-    common_name: str | None = None
-    email: str | None = None
-    subject_alternative_names: list[str] = msgspec.field(default_factory=list)
-    create_time: str | None = None
-    error_message: str | None = None
-    certificate_spec: str | None = None
-    domain_type: str | None = None
-    auto_deploy: str | None = None
-    remain_validity_days: int | None = None
-    dns_provider_infos: list[
-        GetCertificateApplicationOrderForTerraformResponseDataDnsProviderInfos
-    ] = msgspec.field(default_factory=list)
-    primary_certificate_brand: str | None = None
-    backup_certificate_brand: str | None = None
-    org_validate_method: str | None = None
-    phone: str | None = None
-    street1: str | None = None
-    postal_code: str | None = None
-    admin: GetCertificateApplicationOrderForTerraformResponseDataAdmin | None = None
-    tech: GetCertificateApplicationOrderForTerraformResponseDataTech | None = None
+    data: ListCertificateApplicationOrdersResponseData | None = None
 
 
 class GetCertificateApplicationOrderForTerraformResponse(ResponseModel, kw_only=True):
@@ -627,7 +378,7 @@ class GetCertificateApplicationOrderForTerraformResponse(ResponseModel, kw_only=
 
     code: str | int | None = None
     message: str | None = None
-    data: GetCertificateApplicationOrderForTerraformResponseData | None = None
+    data: GetCertificateApplicationOrderResponseData | None = None
 
 
 class CancelCertificateApplicationOrderForTerraformResponse(ResponseModel, kw_only=True):
@@ -724,7 +475,7 @@ class CreateCertificateApplicationOrderRequest(RequestModel, kw_only=True):
     org_validate_method: str | None = None
     domain_type: Annotated[str, Meta(examples=["single,multi"])] | None = None
     batch_apply: Annotated[Literal["true", "false"], Meta(examples=["true,false"])] | None = None
-    admin: CreateCertificateApplicationOrderRequestAdmin | None = None
+    admin: CreateCertificateApplicationOrderRequestTech | None = None
     tech: CreateCertificateApplicationOrderRequestTech | None = None
     dns_provider_infos: list[CreateCertificateApplicationOrderRequestDnsProviderInfos] | None = None
 
@@ -816,13 +567,13 @@ class CreateCertificateApplicationOrderForTerraformRequest(RequestModel, kw_only
     validate_method: Annotated[str, Meta(examples=["HTTP,DNS"])]
     auto_deploy: Annotated[Literal["true", "false"], Meta(examples=["true,false"])]
     validity_days: int
-    identification_info: CreateCertificateApplicationOrderForTerraformRequestIdentificationInfo
+    identification_info: CreateCertificateApplicationOrderRequestIdentificationInfo
     backup_certificate_brand: Annotated[str, Meta(examples=["LE,TrustAsia,ZeroSSL"])] | None = None
     org_validate_method: str | None = None
     domain_type: Annotated[str, Meta(examples=["single,multi"])] | None = None
     batch_apply: Annotated[Literal["true", "false"], Meta(examples=["true,false"])] | None = None
-    admin: CreateCertificateApplicationOrderForTerraformRequestAdmin | None = None
-    tech: CreateCertificateApplicationOrderForTerraformRequestTech | None = None
+    admin: CreateCertificateApplicationOrderRequestTech | None = None
+    tech: CreateCertificateApplicationOrderRequestTech | None = None
     dns_provider_infos: (
         list[CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos] | None
     ) = None
@@ -849,7 +600,7 @@ class ListCertificateApplicationOrdersForTerraformRequest(RequestModel, kw_only=
     domain: str | None = None
     start_time: str | None = None
     end_time: str | None = None
-    page_param: ListCertificateApplicationOrdersForTerraformRequestPageParam | None = None
+    page_param: ListCertificateApplicationOrdersRequestPageParam | None = None
 
 
 class GetCertificateApplicationOrderForTerraformRequest(RequestModel, kw_only=True):

@@ -66,8 +66,6 @@ _MODULES = {
         "QueryCertificatePaginationRequest",
         "QueryCertificatePaginationResponse",
         "QueryCertificatePaginationResponsePageInfo",
-        "QueryCertificatePaginationResponseSslCertificates",
-        "QueryCertificatePaginationResponseSslCertificatesRelatedDomains",
         "QueryCertificateRequest",
         "QueryCertificateResponse",
         "QueryDomainMultiCertConfigRequest",
@@ -84,5 +82,7 @@ _MODULES = {
 _DEPRECATED = {
     "AsyncCertificationmanageClient": ".client:AsyncCertificateManagementClient",
     "CertificationmanageClient": ".client:CertificateManagementClient",
+    "QueryCertificatePaginationResponseSslCertificates": ".models:QueryCertificateListResponseSslCertificates",
+    "QueryCertificatePaginationResponseSslCertificatesRelatedDomains": ".models:QueryCertificateListResponseSslCertificatesRelatedDomains",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

@@ -40,8 +40,6 @@ __all__ = [
     "QueryCertificatePaginationRequest",
     "QueryCertificatePaginationResponse",
     "QueryCertificatePaginationResponsePageInfo",
-    "QueryCertificatePaginationResponseSslCertificates",
-    "QueryCertificatePaginationResponseSslCertificatesRelatedDomains",
     "QueryCertificateRequest",
     "QueryCertificateResponse",
     "QueryDomainMultiCertConfigRequest",
@@ -248,37 +246,6 @@ class QueryDomainMultiCertConfigResponse(ResponseModel, kw_only=True):
     data: QueryDomainMultiCertConfigResponseData | None = None
 
 
-class QueryCertificatePaginationResponseSslCertificatesRelatedDomains(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    domain_id: str | None = msgspec.field(default=None, name="domain-id")
-    domain_name: str | None = msgspec.field(default=None, name="domain-name")
-
-
-class QueryCertificatePaginationResponseSslCertificates(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    certificate_id: str | None = msgspec.field(default=None, name="certificate-id")
-    name: str | None = None
-    comment: str | None = None
-    share_ssl: str | None = msgspec.field(default=None, name="share-ssl")
-    certificate_validity_from: str | None = msgspec.field(
-        default=None, name="certificate-validity-from"
-    )
-    certificate_validity_to: str | None = msgspec.field(
-        default=None, name="certificate-validity-to"
-    )
-    related_domains: list[QueryCertificatePaginationResponseSslCertificatesRelatedDomains] = (
-        msgspec.field(default_factory=list, name="related-domains")
-    )
-    dns_names: list[str] = msgspec.field(default_factory=list, name="dns-names")
-    certificate_serial: str | None = msgspec.field(default=None, name="certificate-serial")
-    crt_md5: str | None = msgspec.field(default=None, name="crt-md5")
-    key_md5: str | None = msgspec.field(default=None, name="key-md5")
-    ca_md5: str | None = msgspec.field(default=None, name="ca-md5")
-    certificate_issuer: str | None = msgspec.field(default=None, name="certificate-issuer")
-
-
 class QueryCertificatePaginationResponsePageInfo(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
@@ -291,7 +258,7 @@ class QueryCertificatePaginationResponsePageInfo(ItemModel, kw_only=True):
 class QueryCertificatePaginationResponse(ResponseModel, kw_only=True):
     """The answer of QueryCertificatePagination."""
 
-    ssl_certificates: list[QueryCertificatePaginationResponseSslCertificates] = msgspec.field(
+    ssl_certificates: list[QueryCertificateListResponseSslCertificates] = msgspec.field(
         default_factory=list, name="ssl-certificates"
     )
     page_info: QueryCertificatePaginationResponsePageInfo | None = msgspec.field(

@@ -27,7 +27,6 @@ from .models import (
     BatchAssociateOrDetachControlGroupWithSubAccountRequest,
     BatchAssociateOrDetachControlGroupWithSubAccountResponse,
     CreateControlGroupRequest,
-    CreateControlGroupRequestAccountList,
     CreateControlGroupResponse,
     DeleteControlGroupRequest,
     DeleteControlGroupResponse,
@@ -104,7 +103,7 @@ class ControlGroupManagementClient(ProductClient):
         /,
         *,
         control_group_name: str | None = None,
-        account_list: list[CreateControlGroupRequestAccountList] | None = None,
+        account_list: list[EditControlGroupRequestAccountList] | None = None,
         domain_list: list[str] | None = None,
     ) -> CreateControlGroupResponse:
         """CreateControlGroup: ``POST /user/control-groups``.
@@ -278,7 +277,7 @@ class AsyncControlGroupManagementClient(AsyncProductClient):
         /,
         *,
         control_group_name: str | None = None,
-        account_list: list[CreateControlGroupRequestAccountList] | None = None,
+        account_list: list[EditControlGroupRequestAccountList] | None = None,
         domain_list: list[str] | None = None,
     ) -> CreateControlGroupResponse:
         """CreateControlGroup: ``POST /user/control-groups``.

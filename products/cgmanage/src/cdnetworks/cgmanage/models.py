@@ -16,15 +16,12 @@ __all__ = [
     "BatchAssociateOrDetachControlGroupWithSubAccountRequest",
     "BatchAssociateOrDetachControlGroupWithSubAccountResponse",
     "CreateControlGroupRequest",
-    "CreateControlGroupRequestAccountList",
     "CreateControlGroupResponse",
-    "CreateControlGroupResponseData",
     "DeleteControlGroupRequest",
     "DeleteControlGroupResponse",
     "EditControlGroupByCoverRequest",
     "EditControlGroupByCoverRequestAccountList",
     "EditControlGroupByCoverResponse",
-    "EditControlGroupByCoverResponseData",
     "EditControlGroupRequest",
     "EditControlGroupRequestAccountList",
     "EditControlGroupResponse",
@@ -38,13 +35,11 @@ __all__ = [
     "QueryControlGroupListResponseData",
     "QueryCustomizedControlGroupByNameRequest",
     "QueryCustomizedControlGroupByNameResponse",
-    "QueryCustomizedControlGroupByNameResponseData",
     "QueryCustomizedControlGroupRequest",
     "QueryCustomizedControlGroupResponse",
     "QueryCustomizedControlGroupResponseData",
     "QuerySubAccountRelatedControlGroupRequest",
     "QuerySubAccountRelatedControlGroupResponse",
-    "QuerySubAccountRelatedControlGroupResponseData",
 ]
 
 
@@ -78,26 +73,13 @@ class DeleteControlGroupResponse(ResponseModel, kw_only=True):
     success: bool | None = None
 
 
-class CreateControlGroupResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    control_group_code: str | None = None
-    control_group_name: str | None = None
-
-
 class CreateControlGroupResponse(ResponseModel, kw_only=True):
     """The answer of CreateControlGroup."""
 
     code: str | int | None = None
     msg: str | None = None
-    data: CreateControlGroupResponseData | None = None
+    data: EditControlGroupResponseData | None = None
     request_id: str | None = None
-
-
-class CreateControlGroupRequestAccountList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    login_name: str | None = None
 
 
 class QueryControlGroupListResponseData(ItemModel, kw_only=True):
@@ -136,19 +118,12 @@ class QueryCustomizedControlGroupResponse(ResponseModel, kw_only=True):
     request_id: str | None = None
 
 
-class QuerySubAccountRelatedControlGroupResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    control_group_code: str | None = None
-    control_group_name: str | None = None
-
-
 class QuerySubAccountRelatedControlGroupResponse(ResponseModel, kw_only=True):
     """The answer of QuerySubAccountRelatedControlGroup."""
 
     msg: str | None = None
     code: str | int | None = None
-    data: list[QuerySubAccountRelatedControlGroupResponseData] = msgspec.field(default_factory=list)
+    data: list[EditControlGroupResponseData] = msgspec.field(default_factory=list)
 
 
 class BatchAssociateOrDetachControlGroupWithSubAccountResponse(ResponseModel, kw_only=True):
@@ -181,29 +156,13 @@ class GetDomainListOfControlGroupResponse(ResponseModel, kw_only=True):
     data: list[GetDomainListOfControlGroupResponseData] = msgspec.field(default_factory=list)
 
 
-class QueryCustomizedControlGroupByNameResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    control_group_name: str | None = None
-    control_group_code: str | None = None
-    account_name_list: list[str] = msgspec.field(default_factory=list)
-    domain_list: list[str] = msgspec.field(default_factory=list)
-
-
 class QueryCustomizedControlGroupByNameResponse(ResponseModel, kw_only=True):
     """The answer of QueryCustomizedControlGroupByName."""
 
     code: str | int | None = None
     msg: str | None = None
-    data: QueryCustomizedControlGroupByNameResponseData | None = None
+    data: QueryCustomizedControlGroupResponseData | None = None
     request_id: str | None = None
-
-
-class EditControlGroupByCoverResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    control_group_code: str | None = None
-    control_group_name: str | None = None
 
 
 class EditControlGroupByCoverResponse(ResponseModel, kw_only=True):
@@ -211,7 +170,7 @@ class EditControlGroupByCoverResponse(ResponseModel, kw_only=True):
 
     code: str | int | None = None
     msg: str | None = None
-    data: EditControlGroupByCoverResponseData | None = None
+    data: EditControlGroupResponseData | None = None
     request_id: str | None = None
 
 
@@ -241,7 +200,7 @@ class CreateControlGroupRequest(RequestModel, kw_only=True):
     """The arguments of CreateControlGroup (``POST /user/control-groups``)."""
 
     control_group_name: str
-    account_list: list[CreateControlGroupRequestAccountList] | None = None
+    account_list: list[EditControlGroupRequestAccountList] | None = None
     domain_list: list[str]
 
 

@@ -37,12 +37,10 @@ __all__ = [
     "CreateRecordTaskResponse",
     "DeleteChannelRequest",
     "DeleteChannelResponse",
-    "DirectoryCreateData",
     "DirectoryCreateRequest",
     "DirectoryCreateResponse",
     "DisconnectStreamRequest",
     "DisconnectStreamResponse",
-    "EditPullChannelData",
     "EditPullChannelRequest",
     "EditPullChannelResponse",
     "EndForwardTaskRequest",
@@ -56,7 +54,6 @@ __all__ = [
     "GetChannelConfPushConfigureInfo",
     "GetChannelConfRequest",
     "GetChannelConfResponse",
-    "GetChannelConfSrtPullConfigureList",
     "GetChannelListChannelList",
     "GetChannelListDataList",
     "GetChannelListRequest",
@@ -68,7 +65,6 @@ __all__ = [
     "GetChannelShareUrlResponse",
     "GetDirectoryData",
     "GetDirectoryListData",
-    "GetDirectoryListDirectoryListItem",
     "GetDirectoryListRequest",
     "GetDirectoryListResponse",
     "GetDirectoryRequest",
@@ -94,14 +90,12 @@ __all__ = [
     "GetSinglePullCodePullCodeInfo",
     "GetSinglePullCodeRequest",
     "GetSinglePullCodeResponse",
-    "GetSinglePullCodeSrtVideoUrl",
     "GetSinglePullCodeUrlInfo",
     "GetSinglePullCodeVideoUrl",
     "RecordTaskQueryData",
     "RecordTaskQueryFileListItem",
     "RecordTaskQueryRequest",
     "RecordTaskQueryResponse",
-    "SetChannelStateRealtimeBackData",
     "SetChannelStateRealtimeBackRequest",
     "SetChannelStateRealtimeBackResponse",
     "SetPullTsatcPullUrlInfoList",
@@ -110,7 +104,6 @@ __all__ = [
     "SetPushTsatcData",
     "SetPushTsatcRequest",
     "SetPushTsatcResponse",
-    "StartForwardTaskData",
     "StartForwardTaskRequest",
     "StartForwardTaskResponse",
 ]
@@ -193,7 +186,7 @@ class GetPullChannelListResponse(ResponseModel, kw_only=True):
     data: GetPullChannelListData | None = None
 
 
-class SetChannelStateRealtimeBackData(ItemModel, kw_only=True):
+class EndRecordTaskData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
 
@@ -202,7 +195,7 @@ class SetChannelStateRealtimeBackResponse(ResponseModel, kw_only=True):
 
     code: str | int | None = None
     message: str | None = None
-    data: SetChannelStateRealtimeBackData | None = None
+    data: EndRecordTaskData | None = None
 
 
 class CreateRecordTaskData(ItemModel, kw_only=True):
@@ -217,10 +210,6 @@ class CreateRecordTaskResponse(ResponseModel, kw_only=True):
     code: str | int | None = None
     message: str | None = None
     data: CreateRecordTaskData | None = None
-
-
-class EndRecordTaskData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
 
 
 class EndRecordTaskResponse(ResponseModel, kw_only=True):
@@ -260,7 +249,7 @@ class RecordTaskQueryResponse(ResponseModel, kw_only=True):
     data: RecordTaskQueryData | None = None
 
 
-class DirectoryCreateData(ItemModel, kw_only=True):
+class GetDirectoryData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     create_time: str | None = None
@@ -277,26 +266,14 @@ class DirectoryCreateResponse(ResponseModel, kw_only=True):
 
     code: str | int | None = None
     message: str | None = None
-    data: DirectoryCreateData | None = None
-
-
-class GetDirectoryListDirectoryListItem(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    create_time: str | None = None
-    directory_id: str | None = None
-    directory_type: str | None = None
-    first_level_directory: str | None = None
-    second_level_directory: str | None = None
-    third_level_directory: str | None = None
-    update_time: str | None = None
+    data: GetDirectoryData | None = None
 
 
 class GetDirectoryListData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     total_count: int | None = None
-    directory_list: list[GetDirectoryListDirectoryListItem] = msgspec.field(default_factory=list)
+    directory_list: list[GetDirectoryData] = msgspec.field(default_factory=list)
 
 
 class GetDirectoryListResponse(ResponseModel, kw_only=True):
@@ -305,18 +282,6 @@ class GetDirectoryListResponse(ResponseModel, kw_only=True):
     code: str | int | None = None
     message: str | None = None
     data: list[GetDirectoryListData] = msgspec.field(default_factory=list)
-
-
-class GetDirectoryData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    create_time: str | None = None
-    directory_id: str | None = None
-    directory_type: str | None = None
-    first_level_directory: str | None = None
-    second_level_directory: str | None = None
-    third_level_directory: str | None = None
-    update_time: str | None = None
 
 
 class GetDirectoryResponse(ResponseModel, kw_only=True):
@@ -363,18 +328,12 @@ class DisconnectStreamResponse(ResponseModel, kw_only=True):
     data: str | None = None
 
 
-class StartForwardTaskData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    task_id: str | None = None
-
-
 class StartForwardTaskResponse(ResponseModel, kw_only=True):
     """The answer of StartForwardTask."""
 
     code: str | int | None = None
     message: str | None = None
-    data: StartForwardTaskData | None = None
+    data: CreateRecordTaskData | None = None
 
 
 class EndForwardTaskResponse(ResponseModel, kw_only=True):
@@ -473,14 +432,6 @@ class GetChannelConfPushConfigureInfo(ItemModel, kw_only=True):
     push_url: str | None = None
 
 
-class GetChannelConfSrtPullConfigureList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    pull_domain: str | None = None
-    pull_protocol: str | None = None
-    pull_url_list: list[GetChannelConfPullUrlList] = msgspec.field(default_factory=list)
-
-
 class GetChannelConfDataList(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
@@ -496,7 +447,7 @@ class GetChannelConfDataList(ItemModel, kw_only=True):
     hls_encrypt_duration: int | None = None
     pull_configure_list: list[GetChannelConfPullConfigureList] = msgspec.field(default_factory=list)
     push_configure_info: list[GetChannelConfPushConfigureInfo] = msgspec.field(default_factory=list)
-    srt_pull_configure_list: list[GetChannelConfSrtPullConfigureList] = msgspec.field(
+    srt_pull_configure_list: list[GetChannelConfPullConfigureList] = msgspec.field(
         default_factory=list
     )
 
@@ -631,13 +582,6 @@ class GetSinglePullCodeVideoUrl(ItemModel, kw_only=True):
     url_info: GetSinglePullCodeUrlInfo | None = None
 
 
-class GetSinglePullCodeSrtVideoUrl(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    pull_protocol: str | None = None
-    url_info: GetSinglePullCodeUrlInfo | None = None
-
-
 class GetSinglePullCodePullCodeInfo(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
@@ -645,7 +589,7 @@ class GetSinglePullCodePullCodeInfo(ItemModel, kw_only=True):
     video_url: list[GetSinglePullCodeVideoUrl] = msgspec.field(default_factory=list)
     auto_code: str | None = None
     swf_code: str | None = None
-    srt_video_url: list[GetSinglePullCodeSrtVideoUrl] = msgspec.field(default_factory=list)
+    srt_video_url: list[GetSinglePullCodeVideoUrl] = msgspec.field(default_factory=list)
     audio_auto_code: str | None = None
 
 
@@ -685,16 +629,12 @@ class CreatePullChannelResponse(ResponseModel, kw_only=True):
     data: CreatePullChannelData | None = None
 
 
-class EditPullChannelData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-
 class EditPullChannelResponse(ResponseModel, kw_only=True):
     """The answer of EditPullChannel."""
 
     code: str | int | None = None
     message: str | None = None
-    data: EditPullChannelData | None = None
+    data: EndRecordTaskData | None = None
 
 
 class SetPullTsatcPullUrlInfoList(ItemModel, kw_only=True):

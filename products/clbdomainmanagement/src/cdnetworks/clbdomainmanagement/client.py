@@ -32,10 +32,6 @@ from .models import (
     GetClbDomainListRequest,
     GetClbDomainListResponse,
     UpdateClbDomainByIDRequest,
-    UpdateClbDomainByIDRequestDomainVips,
-    UpdateClbDomainByIDRequestEtcPolicies,
-    UpdateClbDomainByIDRequestHealthchecker,
-    UpdateClbDomainByIDRequestPolicies,
     UpdateClbDomainByIDResponse,
 )
 
@@ -128,12 +124,12 @@ class ClbDomainManagementClient(ProductClient):
         load_balancing_type: int | None = None,
         answer_count: int | None = None,
         answer_ttl: int | None = None,
-        healthchecker: UpdateClbDomainByIDRequestHealthchecker | None = None,
+        healthchecker: CreateClbDomainRequestHealthchecker | None = None,
         delay_start_time: int | None = None,
         slow_start_period: int | None = None,
-        domain_vips: list[UpdateClbDomainByIDRequestDomainVips] | None = None,
-        policies: list[UpdateClbDomainByIDRequestPolicies] | None = None,
-        etc_policies: list[UpdateClbDomainByIDRequestEtcPolicies] | None = None,
+        domain_vips: list[CreateClbDomainRequestDomainVips] | None = None,
+        policies: list[CreateClbDomainRequestPolicies] | None = None,
+        etc_policies: list[CreateClbDomainRequestEtcPolicies] | None = None,
         domain_id: int | None = None,
     ) -> UpdateClbDomainByIDResponse:
         """UpdateClbDomainByID: ``PUT /api/clouddns/clb-domains/{domainId}``."""
@@ -245,12 +241,12 @@ class AsyncClbDomainManagementClient(AsyncProductClient):
         load_balancing_type: int | None = None,
         answer_count: int | None = None,
         answer_ttl: int | None = None,
-        healthchecker: UpdateClbDomainByIDRequestHealthchecker | None = None,
+        healthchecker: CreateClbDomainRequestHealthchecker | None = None,
         delay_start_time: int | None = None,
         slow_start_period: int | None = None,
-        domain_vips: list[UpdateClbDomainByIDRequestDomainVips] | None = None,
-        policies: list[UpdateClbDomainByIDRequestPolicies] | None = None,
-        etc_policies: list[UpdateClbDomainByIDRequestEtcPolicies] | None = None,
+        domain_vips: list[CreateClbDomainRequestDomainVips] | None = None,
+        policies: list[CreateClbDomainRequestPolicies] | None = None,
+        etc_policies: list[CreateClbDomainRequestEtcPolicies] | None = None,
         domain_id: int | None = None,
     ) -> UpdateClbDomainByIDResponse:
         """UpdateClbDomainByID: ``PUT /api/clouddns/clb-domains/{domainId}``."""

@@ -17,7 +17,6 @@ __all__ = [
     "CreateClbDomainRequestDomainVips",
     "CreateClbDomainRequestEtcPolicies",
     "CreateClbDomainRequestEtcPoliciesActions",
-    "CreateClbDomainRequestEtcPoliciesActionsAnswer",
     "CreateClbDomainRequestHealthchecker",
     "CreateClbDomainRequestPolicies",
     "CreateClbDomainRequestPoliciesActions",
@@ -27,10 +26,8 @@ __all__ = [
     "CreateClbDomainResponseData",
     "CreateClbDomainResponseDataCustomer",
     "CreateClbDomainResponseDataDomainVips",
-    "CreateClbDomainResponseDataDomainVipsHealthcheckers",
     "CreateClbDomainResponseDataEtcPolicies",
     "CreateClbDomainResponseDataEtcPoliciesActions",
-    "CreateClbDomainResponseDataEtcPoliciesActionsAnswer",
     "CreateClbDomainResponseDataHealthchecker",
     "CreateClbDomainResponseDataPolicies",
     "CreateClbDomainResponseDataPoliciesActions",
@@ -40,48 +37,14 @@ __all__ = [
     "DeleteSpecifiedClbDomainResponse",
     "GetClbDomainByIDRequest",
     "GetClbDomainByIDResponse",
-    "GetClbDomainByIDResponseData",
-    "GetClbDomainByIDResponseDataCustomer",
-    "GetClbDomainByIDResponseDataDomainVips",
-    "GetClbDomainByIDResponseDataDomainVipsHealthcheckers",
-    "GetClbDomainByIDResponseDataEtcPolicies",
-    "GetClbDomainByIDResponseDataEtcPoliciesActions",
-    "GetClbDomainByIDResponseDataEtcPoliciesActionsAnswer",
-    "GetClbDomainByIDResponseDataHealthchecker",
-    "GetClbDomainByIDResponseDataPolicies",
-    "GetClbDomainByIDResponseDataPoliciesActions",
-    "GetClbDomainByIDResponseDataPoliciesActionsAnswer",
-    "GetClbDomainByIDResponseDataPoliciesCondition",
     "GetClbDomainListRequest",
     "GetClbDomainListResponse",
     "GetClbDomainListResponseData",
     "GetClbDomainListResponseDataPageInfo",
     "GetClbDomainListResponseDataResults",
     "GetClbDomainListResponseDataResultsVips",
-    "GetClbDomainListResponseDataResultsVipsHealthcheckers",
     "UpdateClbDomainByIDRequest",
-    "UpdateClbDomainByIDRequestDomainVips",
-    "UpdateClbDomainByIDRequestEtcPolicies",
-    "UpdateClbDomainByIDRequestEtcPoliciesActions",
-    "UpdateClbDomainByIDRequestEtcPoliciesActionsAnswer",
-    "UpdateClbDomainByIDRequestHealthchecker",
-    "UpdateClbDomainByIDRequestPolicies",
-    "UpdateClbDomainByIDRequestPoliciesActions",
-    "UpdateClbDomainByIDRequestPoliciesActionsAnswer",
-    "UpdateClbDomainByIDRequestPoliciesCondition",
     "UpdateClbDomainByIDResponse",
-    "UpdateClbDomainByIDResponseData",
-    "UpdateClbDomainByIDResponseDataCustomer",
-    "UpdateClbDomainByIDResponseDataDomainVips",
-    "UpdateClbDomainByIDResponseDataDomainVipsHealthcheckers",
-    "UpdateClbDomainByIDResponseDataEtcPolicies",
-    "UpdateClbDomainByIDResponseDataEtcPoliciesActions",
-    "UpdateClbDomainByIDResponseDataEtcPoliciesActionsAnswer",
-    "UpdateClbDomainByIDResponseDataHealthchecker",
-    "UpdateClbDomainByIDResponseDataPolicies",
-    "UpdateClbDomainByIDResponseDataPoliciesActions",
-    "UpdateClbDomainByIDResponseDataPoliciesActionsAnswer",
-    "UpdateClbDomainByIDResponseDataPoliciesCondition",
 ]
 
 
@@ -94,7 +57,7 @@ class GetClbDomainListResponseDataPageInfo(ItemModel, kw_only=True):
     page: int | None = None
 
 
-class GetClbDomainListResponseDataResultsVipsHealthcheckers(ItemModel, kw_only=True):
+class CreateClbDomainResponseDataHealthchecker(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     id: int | None = None
@@ -106,7 +69,7 @@ class GetClbDomainListResponseDataResultsVips(ItemModel, kw_only=True):
 
     ip: str | None = None
     is_enabled: bool | None = None
-    healthcheckers: list[GetClbDomainListResponseDataResultsVipsHealthcheckers] = msgspec.field(
+    healthcheckers: list[CreateClbDomainResponseDataHealthchecker] = msgspec.field(
         default_factory=list
     )
 
@@ -143,167 +106,9 @@ class GetClbDomainListResponse(ResponseModel, kw_only=True):
     message: str | None = None
 
 
-class GetClbDomainByIDResponseDataCustomer(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    name: str | None = None
-
-
-class GetClbDomainByIDResponseDataHealthchecker(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    id: int | None = None
-    name: str | None = None
-
-
-class GetClbDomainByIDResponseDataDomainVipsHealthcheckers(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    id: int | None = None
-    name: str | None = None
-
-
-class GetClbDomainByIDResponseDataDomainVips(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    domain_vip_id: int | None = None
-    servergroup_id: int | None = None
-    servergroup_name: str | None = None
-    server_id: int | None = None
-    server_name: str | None = None
-    region: str | None = None
-    region_name: str | None = None
-    ip: str | None = None
-    is_enabled: bool | None = None
-    healthcheckers: list[GetClbDomainByIDResponseDataDomainVipsHealthcheckers] = msgspec.field(
-        default_factory=list
-    )
-
-
-class GetClbDomainByIDResponseDataPoliciesCondition(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    condition_id: int | None = None
-    condition_type: int | None = None
-    ip_range: str | None = None
-    invert: bool | None = None
-    region: list[str] = msgspec.field(default_factory=list)
-    cv: list[str] = msgspec.field(default_factory=list)
-    isp: list[str] = msgspec.field(default_factory=list)
-    asn: list[int] = msgspec.field(default_factory=list)
-    percent: int | None = None
-
-
-class GetClbDomainByIDResponseDataPoliciesActionsAnswer(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    rtype: str | None = None
-    data: str | None = None
-    ttl: int | None = None
-
-
-class GetClbDomainByIDResponseDataPoliciesActions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    sequence: int | None = None
-    action_id: int | None = None
-    action_type: int | None = None
-    vips: list[int] = msgspec.field(default_factory=list)
-    answer: list[GetClbDomainByIDResponseDataPoliciesActionsAnswer] = msgspec.field(
-        default_factory=list
-    )
-
-
-class GetClbDomainByIDResponseDataPolicies(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    sequence: int | None = None
-    policy_name: str | None = None
-    is_enabled: bool | None = None
-    condition: GetClbDomainByIDResponseDataPoliciesCondition | None = None
-    actions: list[GetClbDomainByIDResponseDataPoliciesActions] = msgspec.field(default_factory=list)
-
-
-class GetClbDomainByIDResponseDataEtcPoliciesActionsAnswer(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    rtype: str | None = None
-    data: str | None = None
-    ttl: int | None = None
-
-
-class GetClbDomainByIDResponseDataEtcPoliciesActions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    action_type: int | None = None
-    answer: list[GetClbDomainByIDResponseDataEtcPoliciesActionsAnswer] = msgspec.field(
-        default_factory=list
-    )
-
-
-class GetClbDomainByIDResponseDataEtcPolicies(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    policy_name: str | None = None
-    actions: list[GetClbDomainByIDResponseDataEtcPoliciesActions] = msgspec.field(
-        default_factory=list
-    )
-
-
-class GetClbDomainByIDResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    customer: GetClbDomainByIDResponseDataCustomer | None = None
-    zone_id: int | None = None
-    domain_id: int | None = None
-    zone_name: str | None = None
-    domain_name: str | None = None
-    zone_unicode: str | None = None
-    domain_unicode: str | None = None
-    zone_status_code: int | None = None
-    zone_status_text: str | None = None
-    zone_date_published: str | None = None
-    date_created: str | None = None
-    date_modified: str | None = None
-    load_balancing_type: int | None = None
-    load_balancing_type_text: str | None = None
-    answer_count: int | None = None
-    answer_ttl: int | None = None
-    healthchecker: GetClbDomainByIDResponseDataHealthchecker | None = None
-    delay_start_time: int | None = None
-    slow_start_period: int | None = None
-    domain_vips: list[GetClbDomainByIDResponseDataDomainVips] = msgspec.field(default_factory=list)
-    policies: list[GetClbDomainByIDResponseDataPolicies] = msgspec.field(default_factory=list)
-    etc_policies: list[GetClbDomainByIDResponseDataEtcPolicies] = msgspec.field(
-        default_factory=list
-    )
-
-
-class GetClbDomainByIDResponse(ResponseModel, kw_only=True):
-    """The answer of GetClbDomainByID."""
-
-    data: GetClbDomainByIDResponseData | None = None
-    code: str | int | None = None
-    message: str | None = None
-
-
 class CreateClbDomainResponseDataCustomer(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    name: str | None = None
-
-
-class CreateClbDomainResponseDataHealthchecker(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    id: int | None = None
-    name: str | None = None
-
-
-class CreateClbDomainResponseDataDomainVipsHealthcheckers(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    id: int | None = None
     name: str | None = None
 
 
@@ -319,7 +124,7 @@ class CreateClbDomainResponseDataDomainVips(ItemModel, kw_only=True):
     region_name: str | None = None
     ip: str | None = None
     is_enabled: bool | None = None
-    healthcheckers: list[CreateClbDomainResponseDataDomainVipsHealthcheckers] = msgspec.field(
+    healthcheckers: list[CreateClbDomainResponseDataHealthchecker] = msgspec.field(
         default_factory=list
     )
 
@@ -368,19 +173,11 @@ class CreateClbDomainResponseDataPolicies(ItemModel, kw_only=True):
     actions: list[CreateClbDomainResponseDataPoliciesActions] = msgspec.field(default_factory=list)
 
 
-class CreateClbDomainResponseDataEtcPoliciesActionsAnswer(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    rtype: str | None = None
-    data: str | None = None
-    ttl: int | None = None
-
-
 class CreateClbDomainResponseDataEtcPoliciesActions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     action_type: int | None = None
-    answer: list[CreateClbDomainResponseDataEtcPoliciesActionsAnswer] = msgspec.field(
+    answer: list[CreateClbDomainResponseDataPoliciesActionsAnswer] = msgspec.field(
         default_factory=list
     )
 
@@ -419,6 +216,14 @@ class CreateClbDomainResponseData(ItemModel, kw_only=True):
     domain_vips: list[CreateClbDomainResponseDataDomainVips] = msgspec.field(default_factory=list)
     policies: list[CreateClbDomainResponseDataPolicies] = msgspec.field(default_factory=list)
     etc_policies: list[CreateClbDomainResponseDataEtcPolicies] = msgspec.field(default_factory=list)
+
+
+class GetClbDomainByIDResponse(ResponseModel, kw_only=True):
+    """The answer of GetClbDomainByID."""
+
+    data: CreateClbDomainResponseData | None = None
+    code: str | int | None = None
+    message: str | None = None
 
 
 class CreateClbDomainResponse(ResponseModel, kw_only=True):
@@ -479,18 +284,11 @@ class CreateClbDomainRequestPolicies(ItemModel, kw_only=True):
     actions: list[CreateClbDomainRequestPoliciesActions]
 
 
-class CreateClbDomainRequestEtcPoliciesActionsAnswer(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    data: str
-    ttl: int
-
-
 class CreateClbDomainRequestEtcPoliciesActions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     action_type: int
-    answer: list[CreateClbDomainRequestEtcPoliciesActionsAnswer]
+    answer: list[CreateClbDomainRequestPoliciesActionsAnswer]
 
 
 class CreateClbDomainRequestEtcPolicies(ItemModel, kw_only=True):
@@ -499,222 +297,12 @@ class CreateClbDomainRequestEtcPolicies(ItemModel, kw_only=True):
     actions: list[CreateClbDomainRequestEtcPoliciesActions]
 
 
-class UpdateClbDomainByIDResponseDataCustomer(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    name: str | None = None
-
-
-class UpdateClbDomainByIDResponseDataHealthchecker(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    id: int | None = None
-    name: str | None = None
-
-
-class UpdateClbDomainByIDResponseDataDomainVipsHealthcheckers(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    id: int | None = None
-    name: str | None = None
-
-
-class UpdateClbDomainByIDResponseDataDomainVips(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    domain_vip_id: int | None = None
-    servergroup_id: int | None = None
-    servergroup_name: str | None = None
-    server_id: int | None = None
-    server_name: str | None = None
-    region: str | None = None
-    region_name: str | None = None
-    ip: str | None = None
-    is_enabled: bool | None = None
-    healthcheckers: list[UpdateClbDomainByIDResponseDataDomainVipsHealthcheckers] = msgspec.field(
-        default_factory=list
-    )
-
-
-class UpdateClbDomainByIDResponseDataPoliciesCondition(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    condition_id: int | None = None
-    condition_type: int | None = None
-    ip_range: str | None = None
-    invert: bool | None = None
-    region: list[str] = msgspec.field(default_factory=list)
-    cv: list[str] = msgspec.field(default_factory=list)
-    isp: list[str] = msgspec.field(default_factory=list)
-    asn: list[int] = msgspec.field(default_factory=list)
-    percent: int | None = None
-
-
-class UpdateClbDomainByIDResponseDataPoliciesActionsAnswer(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    rtype: str | None = None
-    data: str | None = None
-    ttl: int | None = None
-
-
-class UpdateClbDomainByIDResponseDataPoliciesActions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    sequence: int | None = None
-    action_id: int | None = None
-    action_type: int | None = None
-    vips: list[int] = msgspec.field(default_factory=list)
-    answer: list[UpdateClbDomainByIDResponseDataPoliciesActionsAnswer] = msgspec.field(
-        default_factory=list
-    )
-
-
-class UpdateClbDomainByIDResponseDataPolicies(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    sequence: int | None = None
-    policy_name: str | None = None
-    is_enabled: bool | None = None
-    condition: UpdateClbDomainByIDResponseDataPoliciesCondition | None = None
-    actions: list[UpdateClbDomainByIDResponseDataPoliciesActions] = msgspec.field(
-        default_factory=list
-    )
-
-
-class UpdateClbDomainByIDResponseDataEtcPoliciesActionsAnswer(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    rtype: str | None = None
-    data: str | None = None
-    ttl: int | None = None
-
-
-class UpdateClbDomainByIDResponseDataEtcPoliciesActions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    action_type: int | None = None
-    answer: list[UpdateClbDomainByIDResponseDataEtcPoliciesActionsAnswer] = msgspec.field(
-        default_factory=list
-    )
-
-
-class UpdateClbDomainByIDResponseDataEtcPolicies(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    policy_name: str | None = None
-    actions: list[UpdateClbDomainByIDResponseDataEtcPoliciesActions] = msgspec.field(
-        default_factory=list
-    )
-
-
-class UpdateClbDomainByIDResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    customer: UpdateClbDomainByIDResponseDataCustomer | None = None
-    zone_id: int | None = None
-    domain_id: int | None = None
-    zone_name: str | None = None
-    domain_name: str | None = None
-    zone_unicode: str | None = None
-    domain_unicode: str | None = None
-    zone_status_code: int | None = None
-    zone_status_text: str | None = None
-    zone_date_published: str | None = None
-    date_created: str | None = None
-    date_modified: str | None = None
-    load_balancing_type: int | None = None
-    load_balancing_type_text: str | None = None
-    answer_count: int | None = None
-    answer_ttl: int | None = None
-    healthchecker: UpdateClbDomainByIDResponseDataHealthchecker | None = None
-    delay_start_time: int | None = None
-    slow_start_period: int | None = None
-    domain_vips: list[UpdateClbDomainByIDResponseDataDomainVips] = msgspec.field(
-        default_factory=list
-    )
-    policies: list[UpdateClbDomainByIDResponseDataPolicies] = msgspec.field(default_factory=list)
-    etc_policies: list[UpdateClbDomainByIDResponseDataEtcPolicies] = msgspec.field(
-        default_factory=list
-    )
-
-
 class UpdateClbDomainByIDResponse(ResponseModel, kw_only=True):
     """The answer of UpdateClbDomainByID."""
 
-    data: UpdateClbDomainByIDResponseData | None = None
+    data: CreateClbDomainResponseData | None = None
     code: str | int | None = None
     message: str | None = None
-
-
-class UpdateClbDomainByIDRequestHealthchecker(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    id: int
-
-
-class UpdateClbDomainByIDRequestDomainVips(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    server_id: int
-
-
-class UpdateClbDomainByIDRequestPoliciesCondition(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    condition_type: int
-    ip_range: str | None = None
-    invert: bool | None = None
-    region: list[str] = msgspec.field(default_factory=list)
-    cv: list[str] = msgspec.field(default_factory=list)
-    isp: list[str] = msgspec.field(default_factory=list)
-    asn: list[int] = msgspec.field(default_factory=list)
-    percent: int | None = None
-
-
-class UpdateClbDomainByIDRequestPoliciesActionsAnswer(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    data: str
-    ttl: int
-
-
-class UpdateClbDomainByIDRequestPoliciesActions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    action_type: int
-    vips: list[int]
-    answer: list[UpdateClbDomainByIDRequestPoliciesActionsAnswer]
-
-
-class UpdateClbDomainByIDRequestPolicies(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    sequence: int
-    policy_name: str | None = None
-    is_enabled: bool
-    condition: UpdateClbDomainByIDRequestPoliciesCondition
-    actions: list[UpdateClbDomainByIDRequestPoliciesActions]
-
-
-class UpdateClbDomainByIDRequestEtcPoliciesActionsAnswer(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    data: str
-    ttl: int
-
-
-class UpdateClbDomainByIDRequestEtcPoliciesActions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    action_type: int
-    answer: list[UpdateClbDomainByIDRequestEtcPoliciesActionsAnswer]
-
-
-class UpdateClbDomainByIDRequestEtcPolicies(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    actions: list[UpdateClbDomainByIDRequestEtcPoliciesActions]
 
 
 class DeleteSpecifiedClbDomainResponse(ResponseModel, kw_only=True):
@@ -764,12 +352,12 @@ class UpdateClbDomainByIDRequest(RequestModel, kw_only=True):
     load_balancing_type: int
     answer_count: int
     answer_ttl: int
-    healthchecker: UpdateClbDomainByIDRequestHealthchecker | None = None
+    healthchecker: CreateClbDomainRequestHealthchecker | None = None
     delay_start_time: int | None = None
     slow_start_period: int | None = None
-    domain_vips: list[UpdateClbDomainByIDRequestDomainVips]
-    policies: list[UpdateClbDomainByIDRequestPolicies]
-    etc_policies: list[UpdateClbDomainByIDRequestEtcPolicies] | None = None
+    domain_vips: list[CreateClbDomainRequestDomainVips]
+    policies: list[CreateClbDomainRequestPolicies]
+    etc_policies: list[CreateClbDomainRequestEtcPolicies] | None = None
     domain_id: int
 
 

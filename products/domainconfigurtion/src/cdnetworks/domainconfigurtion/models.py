@@ -30,14 +30,10 @@ __all__ = [
     "BatchUpdateApiDomainForWplusRequestDomainConfigs",
     "BatchUpdateApiDomainForWplusRequestDomainConfigsBackToOriginRewriteRule",
     "BatchUpdateApiDomainForWplusRequestDomainConfigsCacheTimeBehaviors",
-    "BatchUpdateApiDomainForWplusRequestDomainConfigsLiveConfig",
-    "BatchUpdateApiDomainForWplusRequestDomainConfigsOriginConfig",
-    "BatchUpdateApiDomainForWplusRequestDomainConfigsPublishPoints",
     "BatchUpdateApiDomainForWplusRequestDomainConfigsSsl",
     "BatchUpdateApiDomainForWplusResponse",
     "BatchUpdateApiDomainForWplusResponseData",
     "BatchUpdateApiDomainForWplusResponseDataFailedDomains",
-    "BatchUpdateApiDomainForWplusResponseDataSuccessDomains",
     "BatchUpdateDomainCertConfigRequest",
     "BatchUpdateDomainCertConfigResponse",
     "DeleteBanURLsRequest",
@@ -106,7 +102,6 @@ __all__ = [
     "GetBasicConfigurationOfDomainResponseOriginConfig",
     "GetBasicConfigurationOfDomainResponseOriginConfigAdvOriginConfigs",
     "GetBasicConfigurationOfDomainResponseOriginConfigAdvOriginConfigsAdvOriginConfig",
-    "GetBasicConfigurationOfDomainResponsePublishPoints",
     "GetBasicConfigurationOfDomainResponseSsl",
     "QueryAmazonS3AuthorizationConfigRequest",
     "QueryAmazonS3AuthorizationConfigResponse",
@@ -116,11 +111,8 @@ __all__ = [
     "QueryAntiHotlinkingConfigResponseVisitControlRules",
     "QueryAntiHotlinkingConfigResponseVisitControlRulesAdvanceControlRules",
     "QueryAntiHotlinkingConfigResponseVisitControlRulesCookieControlRules",
-    "QueryAntiHotlinkingConfigResponseVisitControlRulesCustomHeaderControlRules",
     "QueryAntiHotlinkingConfigResponseVisitControlRulesIpControlRule",
     "QueryAntiHotlinkingConfigResponseVisitControlRulesRefererControlRule",
-    "QueryAntiHotlinkingConfigResponseVisitControlRulesRefererControlRuleAdvanceControlRules",
-    "QueryAntiHotlinkingConfigResponseVisitControlRulesRefererControlRuleUaControlRule",
     "QueryApiDeployServiceRequest",
     "QueryApiDeployServiceResponse",
     "QueryBack2OriginProtocolRewriteConfigRequest",
@@ -184,7 +176,6 @@ __all__ = [
     "QueryWebsocketConfigRequest",
     "QueryWebsocketConfigResponse",
     "QueryWebsocketConfigResponseData",
-    "QueryWebsocketConfigResponseDataWebsocketSwitch",
     "QuerysourceverificationconfigRequest",
     "QuerysourceverificationconfigResponse",
     "QuerysourceverificationconfigResponseSourceVerification",
@@ -705,24 +696,6 @@ class QueryAntiHotlinkingConfigResponseVisitControlRulesIpControlRule(ItemModel,
     forbidden_ips: str | None = msgspec.field(default=None, name="forbidden-ips")
 
 
-class QueryAntiHotlinkingConfigResponseVisitControlRulesRefererControlRuleUaControlRule(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    valid_user_agents: str | None = msgspec.field(default=None, name="valid-user-agents")
-    invalid_user_agents: str | None = msgspec.field(default=None, name="invalid-user-agents")
-
-
-class QueryAntiHotlinkingConfigResponseVisitControlRulesRefererControlRuleAdvanceControlRules(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    invalid_visitor_region: str | None = msgspec.field(default=None, name="invalid-visitor-region")
-    valid_visitor_region: str | None = msgspec.field(default=None, name="valid-visitor-region")
-
-
 class QueryAntiHotlinkingConfigResponseVisitControlRulesRefererControlRule(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
@@ -733,12 +706,11 @@ class QueryAntiHotlinkingConfigResponseVisitControlRulesRefererControlRule(ItemM
     invalid_referer: str | None = msgspec.field(default=None, name="invalid-referer")
     invalid_url: str | None = msgspec.field(default=None, name="invalid-url")
     invalid_domain: str | None = msgspec.field(default=None, name="invalid-domain")
-    ua_control_rule: (
-        QueryAntiHotlinkingConfigResponseVisitControlRulesRefererControlRuleUaControlRule | None
-    ) = msgspec.field(default=None, name="ua-control-rule")
+    ua_control_rule: EditAntiHotlinkingConfigRequestVisitControlRulesUaControlRule | None = (
+        msgspec.field(default=None, name="ua-control-rule")
+    )
     advance_control_rules: (
-        QueryAntiHotlinkingConfigResponseVisitControlRulesRefererControlRuleAdvanceControlRules
-        | None
+        EditAntiHotlinkingConfigRequestVisitControlRulesAdvanceControlRules | None
     ) = msgspec.field(default=None, name="advance-control-rules")
 
 
@@ -748,18 +720,6 @@ class QueryAntiHotlinkingConfigResponseVisitControlRulesCookieControlRules(ItemM
     allow_cookie: str | None = msgspec.field(default=None, name="allow-cookie")
     allow_null_cookie: str | None = msgspec.field(default=None, name="allow-null-cookie")
     forbidden_cookie: str | None = msgspec.field(default=None, name="forbidden-cookie")
-
-
-class QueryAntiHotlinkingConfigResponseVisitControlRulesCustomHeaderControlRules(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    header_direction: str | None = msgspec.field(default=None, name="header-direction")
-    header_whitelist: str | None = msgspec.field(default=None, name="header-whitelist")
-    header_value_whitelist: str | None = msgspec.field(default=None, name="header-value-whitelist")
-    header_blacklist: str | None = msgspec.field(default=None, name="header-blacklist")
-    header_value_blacklist: str | None = msgspec.field(default=None, name="header-value-blacklist")
 
 
 class QueryAntiHotlinkingConfigResponseVisitControlRules(ItemModel, kw_only=True):
@@ -798,7 +758,7 @@ class QueryAntiHotlinkingConfigResponseVisitControlRules(ItemModel, kw_only=True
         QueryAntiHotlinkingConfigResponseVisitControlRulesCookieControlRules | None
     ) = msgspec.field(default=None, name="cookie-control-rules")
     custom_header_control_rules: (
-        QueryAntiHotlinkingConfigResponseVisitControlRulesCustomHeaderControlRules | None
+        EditAntiHotlinkingConfigRequestVisitControlRulesCustomHeaderControlRules | None
     ) = msgspec.field(default=None, name="custom-header-control-rules")
 
 
@@ -1325,18 +1285,12 @@ class EditWebsocketConfigRequestWebsocketSwitch(ItemModel, kw_only=True):
     enable_websocket: bool | None = None
 
 
-class QueryWebsocketConfigResponseDataWebsocketSwitch(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    enable_websocket: bool | None = None
-
-
 class QueryWebsocketConfigResponseData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     domain_id: int | None = None
     domain_name: str | None = None
-    websocket_switch: QueryWebsocketConfigResponseDataWebsocketSwitch | None = None
+    websocket_switch: EditWebsocketConfigRequestWebsocketSwitch | None = None
 
 
 class QueryWebsocketConfigResponse(ResponseModel, kw_only=True):
@@ -1508,12 +1462,6 @@ class GetBasicConfigurationOfDomainResponseLiveConfig(ItemModel, kw_only=True):
     origin_push_host: str | None = msgspec.field(default=None, name="origin-push-host")
 
 
-class GetBasicConfigurationOfDomainResponsePublishPoints(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    uri: str | None = None
-
-
 class GetBasicConfigurationOfDomainResponse(ResponseModel, kw_only=True):
     """The answer of GetBasicConfigurationOfDomain."""
 
@@ -1541,7 +1489,7 @@ class GetBasicConfigurationOfDomainResponse(ResponseModel, kw_only=True):
     live_config: GetBasicConfigurationOfDomainResponseLiveConfig | None = msgspec.field(
         default=None, name="live-config"
     )
-    publish_points: GetBasicConfigurationOfDomainResponsePublishPoints | None = msgspec.field(
+    publish_points: EditDomainConfigRequestPublishPoints | None = msgspec.field(
         default=None, name="publish-points"
     )
     x_cnc_deploy_version: str | None = None
@@ -1911,15 +1859,6 @@ class BatchUpdateDomainCertConfigResponse(ResponseModel, kw_only=True):
     message: str | None = None
 
 
-class BatchUpdateApiDomainForWplusResponseDataSuccessDomains(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    domain: str | None = None
-    task_id: str | None = None
-    status: str | None = None
-    message: str | None = None
-
-
 class BatchUpdateApiDomainForWplusResponseDataFailedDomains(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
@@ -1932,7 +1871,7 @@ class BatchUpdateApiDomainForWplusResponseDataFailedDomains(ItemModel, kw_only=T
 class BatchUpdateApiDomainForWplusResponseData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    success_domains: list[BatchUpdateApiDomainForWplusResponseDataSuccessDomains] = msgspec.field(
+    success_domains: list[BatchUpdateApiDomainForWplusResponseDataFailedDomains] = msgspec.field(
         default_factory=list
     )
     failed_domains: list[BatchUpdateApiDomainForWplusResponseDataFailedDomains] = msgspec.field(
@@ -1946,15 +1885,6 @@ class BatchUpdateApiDomainForWplusResponse(ResponseModel, kw_only=True):
     data: BatchUpdateApiDomainForWplusResponseData | None = None
     code: str | int | None = None
     message: str | None = None
-
-
-class BatchUpdateApiDomainForWplusRequestDomainConfigsOriginConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    origin_ips: str | None = msgspec.field(default=None, name="origin-ips")
-    default_origin_host_header: str | None = msgspec.field(
-        default=None, name="default-origin-host-header"
-    )
 
 
 class BatchUpdateApiDomainForWplusRequestDomainConfigsSsl(ItemModel, kw_only=True):
@@ -1971,19 +1901,6 @@ class BatchUpdateApiDomainForWplusRequestDomainConfigsSsl(ItemModel, kw_only=Tru
     def __post_init__(self) -> None:
         self.use_ssl = as_flag(self.use_ssl, "true", "false")
         self.use_for_sni = as_flag(self.use_for_sni, "true", "false")
-
-
-class BatchUpdateApiDomainForWplusRequestDomainConfigsLiveConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    origin_ips: str | None = msgspec.field(default=None, name="origin-ips")
-    origin_push_host: str | None = msgspec.field(default=None, name="origin-push-host")
-
-
-class BatchUpdateApiDomainForWplusRequestDomainConfigsPublishPoints(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    uri: str | None = None
 
 
 class BatchUpdateApiDomainForWplusRequestDomainConfigsCacheTimeBehaviors(ItemModel, kw_only=True):
@@ -2042,8 +1959,8 @@ class BatchUpdateApiDomainForWplusRequestDomainConfigs(ItemModel, kw_only=True):
     comment: str | None = None
     service_areas: str | None = msgspec.field(default=None, name="service-areas")
     cname_label: str | None = msgspec.field(default=None, name="cname-label")
-    origin_config: BatchUpdateApiDomainForWplusRequestDomainConfigsOriginConfig | None = (
-        msgspec.field(default=None, name="origin-config")
+    origin_config: EditDomainConfigRequestOriginConfig | None = msgspec.field(
+        default=None, name="origin-config"
     )
     ssl: BatchUpdateApiDomainForWplusRequestDomainConfigsSsl | None = None
     cache_host: str | None = msgspec.field(default=None, name="cache-host")
@@ -2051,11 +1968,11 @@ class BatchUpdateApiDomainForWplusRequestDomainConfigs(ItemModel, kw_only=True):
         default=None, name="enable-httpdns"
     )
     header_of_clientip: str | None = msgspec.field(default=None, name="header-of-clientip")
-    live_config: BatchUpdateApiDomainForWplusRequestDomainConfigsLiveConfig | None = msgspec.field(
+    live_config: EditDomainConfigRequestLiveConfig | None = msgspec.field(
         default=None, name="live-config"
     )
-    publish_points: list[BatchUpdateApiDomainForWplusRequestDomainConfigsPublishPoints] = (
-        msgspec.field(default_factory=list, name="publish-points")
+    publish_points: list[EditDomainConfigRequestPublishPoints] = msgspec.field(
+        default_factory=list, name="publish-points"
     )
     cache_time_behaviors: list[
         BatchUpdateApiDomainForWplusRequestDomainConfigsCacheTimeBehaviors

@@ -86,7 +86,6 @@ _MODULES = {
         "GetPagingDomainListResponse",
         "GetPagingDomainListResponseResultList",
         "PreDeployChangeServerConfigRequest",
-        "PreDeployChangeServerConfigRequestChangeServers",
         "PreDeployChangeServerConfigResponse",
         "PreDeployChangeServerConfigResponseData",
         "QueryApiDomainAttributionRequest",
@@ -100,7 +99,6 @@ _MODULES = {
         "QueryCdnDomainServiceResponseCacheBehavior",
         "QueryCdnDomainServiceResponseOriginConfig",
         "QueryCdnDomainServiceResponseOriginConfigAdvOriginConfig",
-        "QueryCdnDomainServiceResponseOriginConfigAdvOriginConfigAdvOriginConfig",
         "QueryCdnDomainServiceResponseSsl",
         "QueryCdnwAliasDomainsForWplusRequest",
         "QueryCdnwAliasDomainsForWplusResponse",
@@ -122,7 +120,6 @@ _MODULES = {
         "UpdateCdnDomainRequestOriginConfig",
         "UpdateCdnDomainRequestOriginConfigAdvOriginConfigs",
         "UpdateCdnDomainRequestOriginConfigAdvOriginConfigsAdvOriginConfig",
-        "UpdateCdnDomainRequestPublishPoints",
         "UpdateCdnDomainRequestSsl",
         "UpdateCdnDomainResponse",
         "UpdateChangeServerRequest",
@@ -137,5 +134,8 @@ _MODULES = {
 _DEPRECATED = {
     "AsyncDomainmanagementClient": ".client:AsyncDomainManagementClient",
     "DomainmanagementClient": ".client:DomainManagementClient",
+    "PreDeployChangeServerConfigRequestChangeServers": ".models:UpdateChangeServerRequestChangeServers",
+    "QueryCdnDomainServiceResponseOriginConfigAdvOriginConfigAdvOriginConfig": ".models:UpdateCdnDomainRequestOriginConfigAdvOriginConfigsAdvOriginConfig",
+    "UpdateCdnDomainRequestPublishPoints": ".models:AddCdnDomainRequestPublishPoints",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

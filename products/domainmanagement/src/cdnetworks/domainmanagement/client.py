@@ -66,7 +66,6 @@ from .models import (
     GetPagingDomainListRequest,
     GetPagingDomainListResponse,
     PreDeployChangeServerConfigRequest,
-    PreDeployChangeServerConfigRequestChangeServers,
     PreDeployChangeServerConfigResponse,
     QueryApiDomainAttributionRequest,
     QueryApiDomainAttributionResponse,
@@ -88,7 +87,6 @@ from .models import (
     UpdateCdnDomainRequestCacheBehaviors,
     UpdateCdnDomainRequestLiveConfig,
     UpdateCdnDomainRequestOriginConfig,
-    UpdateCdnDomainRequestPublishPoints,
     UpdateCdnDomainRequestSsl,
     UpdateCdnDomainResponse,
     UpdateChangeServerRequest,
@@ -276,7 +274,7 @@ class DomainManagementClient(ProductClient):
         live_config: UpdateCdnDomainRequestLiveConfig | None = None,
         ssl: UpdateCdnDomainRequestSsl | None = None,
         cache_behaviors: list[UpdateCdnDomainRequestCacheBehaviors] | None = None,
-        publish_points: list[UpdateCdnDomainRequestPublishPoints] | None = None,
+        publish_points: list[AddCdnDomainRequestPublishPoints] | None = None,
         domain: str | None = None,
     ) -> UpdateCdnDomainResponse:
         """UpdateCdnDomain: ``PUT /cdnw/api/domain/{domain}``."""
@@ -419,7 +417,7 @@ class DomainManagementClient(ProductClient):
         request: PreDeployChangeServerConfigRequest | None = None,
         /,
         *,
-        change_servers: list[PreDeployChangeServerConfigRequestChangeServers] | None = None,
+        change_servers: list[UpdateChangeServerRequestChangeServers] | None = None,
         domain: str | None = None,
     ) -> PreDeployChangeServerConfigResponse:
         """PreDeployChangeServerConfig: ``PUT /api/predeploy/changeserver/{domain}``."""
@@ -636,7 +634,7 @@ class AsyncDomainManagementClient(AsyncProductClient):
         live_config: UpdateCdnDomainRequestLiveConfig | None = None,
         ssl: UpdateCdnDomainRequestSsl | None = None,
         cache_behaviors: list[UpdateCdnDomainRequestCacheBehaviors] | None = None,
-        publish_points: list[UpdateCdnDomainRequestPublishPoints] | None = None,
+        publish_points: list[AddCdnDomainRequestPublishPoints] | None = None,
         domain: str | None = None,
     ) -> UpdateCdnDomainResponse:
         """UpdateCdnDomain: ``PUT /cdnw/api/domain/{domain}``."""
@@ -783,7 +781,7 @@ class AsyncDomainManagementClient(AsyncProductClient):
         request: PreDeployChangeServerConfigRequest | None = None,
         /,
         *,
-        change_servers: list[PreDeployChangeServerConfigRequestChangeServers] | None = None,
+        change_servers: list[UpdateChangeServerRequestChangeServers] | None = None,
         domain: str | None = None,
     ) -> PreDeployChangeServerConfigResponse:
         """PreDeployChangeServerConfig: ``PUT /api/predeploy/changeserver/{domain}``."""

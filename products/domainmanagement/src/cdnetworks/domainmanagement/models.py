@@ -51,7 +51,6 @@ __all__ = [
     "GetPagingDomainListResponse",
     "GetPagingDomainListResponseResultList",
     "PreDeployChangeServerConfigRequest",
-    "PreDeployChangeServerConfigRequestChangeServers",
     "PreDeployChangeServerConfigResponse",
     "PreDeployChangeServerConfigResponseData",
     "QueryApiDomainAttributionRequest",
@@ -65,7 +64,6 @@ __all__ = [
     "QueryCdnDomainServiceResponseCacheBehavior",
     "QueryCdnDomainServiceResponseOriginConfig",
     "QueryCdnDomainServiceResponseOriginConfigAdvOriginConfig",
-    "QueryCdnDomainServiceResponseOriginConfigAdvOriginConfigAdvOriginConfig",
     "QueryCdnDomainServiceResponseSsl",
     "QueryCdnwAliasDomainsForWplusRequest",
     "QueryCdnwAliasDomainsForWplusResponse",
@@ -87,7 +85,6 @@ __all__ = [
     "UpdateCdnDomainRequestOriginConfig",
     "UpdateCdnDomainRequestOriginConfigAdvOriginConfigs",
     "UpdateCdnDomainRequestOriginConfigAdvOriginConfigsAdvOriginConfig",
-    "UpdateCdnDomainRequestPublishPoints",
     "UpdateCdnDomainRequestSsl",
     "UpdateCdnDomainResponse",
     "UpdateChangeServerRequest",
@@ -476,12 +473,6 @@ class UpdateCdnDomainRequestCacheBehaviors(ItemModel, kw_only=True):
         self.ignore_cache_control = as_flag(self.ignore_cache_control, "true", "false")
 
 
-class UpdateCdnDomainRequestPublishPoints(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    uri: str | None = None
-
-
 class QueryCdnDomainServiceResponseSsl(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
@@ -490,23 +481,14 @@ class QueryCdnDomainServiceResponseSsl(ItemModel, kw_only=True):
     ssl_certificate_id: int | None = msgspec.field(default=None, name="ssl-certificate-id")
 
 
-class QueryCdnDomainServiceResponseOriginConfigAdvOriginConfigAdvOriginConfig(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    master_ips: str | None = msgspec.field(default=None, name="master-ips")
-    backup_ips: str | None = msgspec.field(default=None, name="backup-ips")
-
-
 class QueryCdnDomainServiceResponseOriginConfigAdvOriginConfig(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     detect_url: str | None = msgspec.field(default=None, name="detect-url")
     detect_period: int | None = msgspec.field(default=None, name="detect-period")
-    adv_origin_config: (
-        QueryCdnDomainServiceResponseOriginConfigAdvOriginConfigAdvOriginConfig | None
-    ) = None
+    adv_origin_config: UpdateCdnDomainRequestOriginConfigAdvOriginConfigsAdvOriginConfig | None = (
+        None
+    )
 
 
 class QueryCdnDomainServiceResponseOriginConfig(ItemModel, kw_only=True):
@@ -706,7 +688,7 @@ class PreDeployChangeServerConfigResponse(ResponseModel, kw_only=True):
     data: PreDeployChangeServerConfigResponseData | None = None
 
 
-class PreDeployChangeServerConfigRequestChangeServers(ItemModel, kw_only=True):
+class UpdateChangeServerRequestChangeServers(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     target_server: str | None = msgspec.field(default=None, name="target-server")
@@ -719,13 +701,6 @@ class UpdateChangeServerResponse(ResponseModel, kw_only=True):
     code: str | int | None = None
     message: str | None = None
     data: str | None = None
-
-
-class UpdateChangeServerRequestChangeServers(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    target_server: str | None = msgspec.field(default=None, name="target-server")
-    data_id: int | None = None
 
 
 class QueryChangeServerResponseDataChangeServers(ItemModel, kw_only=True):
@@ -876,7 +851,7 @@ class UpdateCdnDomainRequest(RequestModel, kw_only=True):
     cache_behaviors: list[UpdateCdnDomainRequestCacheBehaviors] | None = msgspec.field(
         default=None, name="cache-behaviors"
     )
-    publish_points: list[UpdateCdnDomainRequestPublishPoints] | None = msgspec.field(
+    publish_points: list[AddCdnDomainRequestPublishPoints] | None = msgspec.field(
         default=None, name="publish-points"
     )
     domain: str
@@ -943,7 +918,7 @@ class QueryCustomerAnycastIPForWplusRequest(RequestModel, kw_only=True):
 class PreDeployChangeServerConfigRequest(RequestModel, kw_only=True):
     """The arguments of PreDeployChangeServerConfig (``PUT /api/predeploy/changeserver/{domain}``)."""
 
-    change_servers: list[PreDeployChangeServerConfigRequestChangeServers] = msgspec.field(
+    change_servers: list[UpdateChangeServerRequestChangeServers] = msgspec.field(
         name="change-servers"
     )
     domain: str

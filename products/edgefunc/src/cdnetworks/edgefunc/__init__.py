@@ -46,8 +46,6 @@ _MODULES = {
         "QueryEdgeFuncTriggerRequest",
         "QueryEdgeFuncTriggerResponse",
         "QueryEdgeFuncTriggerResponseData",
-        "QueryEdgeFuncTriggerResponseDataResult",
-        "QueryEdgeFuncTriggerResponseDataResultRouters",
         "UploadFuncCodeRequest",
         "UploadFuncCodeRequestFiles",
         "UploadFuncCodeResponse",
@@ -58,5 +56,7 @@ _MODULES = {
 _DEPRECATED = {
     "AsyncEdgefuncClient": ".client:AsyncEdgeFunctionsClient",
     "EdgefuncClient": ".client:EdgeFunctionsClient",
+    "QueryEdgeFuncTriggerResponseDataResult": ".models:CreateEdgeFuncTriggerResponseData",
+    "QueryEdgeFuncTriggerResponseDataResultRouters": ".models:CreateEdgeFuncTriggerResponseDataRouters",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

@@ -23,8 +23,6 @@ __all__ = [
     "QueryEdgeFuncTriggerRequest",
     "QueryEdgeFuncTriggerResponse",
     "QueryEdgeFuncTriggerResponseData",
-    "QueryEdgeFuncTriggerResponseDataResult",
-    "QueryEdgeFuncTriggerResponseDataResultRouters",
     "UploadFuncCodeRequest",
     "UploadFuncCodeRequestFiles",
     "UploadFuncCodeResponse",
@@ -75,25 +73,10 @@ class CreateEdgeFuncTriggerRequestRouters(ItemModel, kw_only=True):
     path: str | None = None
 
 
-class QueryEdgeFuncTriggerResponseDataResultRouters(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    func_name: str | None = None
-    path: str | None = None
-
-
-class QueryEdgeFuncTriggerResponseDataResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    id: str | None = None
-    domain: str | None = None
-    routers: QueryEdgeFuncTriggerResponseDataResultRouters | None = None
-
-
 class QueryEdgeFuncTriggerResponseData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    result: list[QueryEdgeFuncTriggerResponseDataResult] = msgspec.field(default_factory=list)
+    result: list[CreateEdgeFuncTriggerResponseData] = msgspec.field(default_factory=list)
 
 
 class QueryEdgeFuncTriggerResponse(ResponseModel, kw_only=True):

@@ -32,7 +32,6 @@ from .models import (
     AddEntryDomainResponse,
     CreateWebsiteGroupRequest,
     CreateWebsiteGroupRequestDomainInfoList,
-    CreateWebsiteGroupRequestPortRelList,
     CreateWebsiteGroupResponse,
     DeleteEntryDomainRequest,
     DeleteEntryDomainResponse,
@@ -50,11 +49,8 @@ from .models import (
     UpdateDistributionRuleRequestGroupRuleFromList,
     UpdateDistributionRuleResponse,
     UpdateEntryDomainRequest,
-    UpdateEntryDomainRequestPortRelList,
     UpdateEntryDomainResponse,
     UpdateWebsiteGroupRequest,
-    UpdateWebsiteGroupRequestDomainInfoList,
-    UpdateWebsiteGroupRequestPortRelList,
     UpdateWebsiteGroupResponse,
 )
 
@@ -105,7 +101,7 @@ class GamingShieldClient(ProductClient):
         *,
         name: str | None = None,
         remark: str | None = None,
-        port_rel_list: list[CreateWebsiteGroupRequestPortRelList] | None = None,
+        port_rel_list: list[AddEntryDomainRequestPortRelList] | None = None,
         domain_info_list: list[CreateWebsiteGroupRequestDomainInfoList] | None = None,
         service_type: str | None = None,
     ) -> CreateWebsiteGroupResponse:
@@ -130,8 +126,8 @@ class GamingShieldClient(ProductClient):
         *,
         id: str | None = None,
         remark: str | None = None,
-        port_rel_list: list[UpdateWebsiteGroupRequestPortRelList] | None = None,
-        domain_info_list: list[UpdateWebsiteGroupRequestDomainInfoList] | None = None,
+        port_rel_list: list[AddEntryDomainRequestPortRelList] | None = None,
+        domain_info_list: list[CreateWebsiteGroupRequestDomainInfoList] | None = None,
         service_type: str | None = None,
     ) -> UpdateWebsiteGroupResponse:
         """UpdateWebsiteGroup: ``POST /api/v1/hijack/group-info/update``.
@@ -219,7 +215,7 @@ class GamingShieldClient(ProductClient):
         *,
         id: str | None = None,
         group_id: str | None = None,
-        port_rel_list: list[UpdateEntryDomainRequestPortRelList] | None = None,
+        port_rel_list: list[AddEntryDomainRequestPortRelList] | None = None,
         service_type: str | None = None,
     ) -> UpdateEntryDomainResponse:
         """UpdateEntryDomain: ``POST /api/v1/hijack/entry-domain/update``.
@@ -358,7 +354,7 @@ class AsyncGamingShieldClient(AsyncProductClient):
         *,
         name: str | None = None,
         remark: str | None = None,
-        port_rel_list: list[CreateWebsiteGroupRequestPortRelList] | None = None,
+        port_rel_list: list[AddEntryDomainRequestPortRelList] | None = None,
         domain_info_list: list[CreateWebsiteGroupRequestDomainInfoList] | None = None,
         service_type: str | None = None,
     ) -> CreateWebsiteGroupResponse:
@@ -383,8 +379,8 @@ class AsyncGamingShieldClient(AsyncProductClient):
         *,
         id: str | None = None,
         remark: str | None = None,
-        port_rel_list: list[UpdateWebsiteGroupRequestPortRelList] | None = None,
-        domain_info_list: list[UpdateWebsiteGroupRequestDomainInfoList] | None = None,
+        port_rel_list: list[AddEntryDomainRequestPortRelList] | None = None,
+        domain_info_list: list[CreateWebsiteGroupRequestDomainInfoList] | None = None,
         service_type: str | None = None,
     ) -> UpdateWebsiteGroupResponse:
         """UpdateWebsiteGroup: ``POST /api/v1/hijack/group-info/update``.
@@ -472,7 +468,7 @@ class AsyncGamingShieldClient(AsyncProductClient):
         *,
         id: str | None = None,
         group_id: str | None = None,
-        port_rel_list: list[UpdateEntryDomainRequestPortRelList] | None = None,
+        port_rel_list: list[AddEntryDomainRequestPortRelList] | None = None,
         service_type: str | None = None,
     ) -> UpdateEntryDomainResponse:
         """UpdateEntryDomain: ``POST /api/v1/hijack/entry-domain/update``.

@@ -21,7 +21,6 @@ __all__ = [
     "AddEntryDomainResponse",
     "CreateWebsiteGroupRequest",
     "CreateWebsiteGroupRequestDomainInfoList",
-    "CreateWebsiteGroupRequestPortRelList",
     "CreateWebsiteGroupResponse",
     "DeleteEntryDomainRequest",
     "DeleteEntryDomainResponse",
@@ -36,27 +35,22 @@ __all__ = [
     "ListGroupDetailsResponse",
     "ListGroupDetailsResponseData",
     "ListGroupDetailsResponseDataDomainInfoList",
-    "ListGroupDetailsResponseDataPortRelList",
     "ListNavigationRulesRequest",
     "ListNavigationRulesResponse",
     "ListNavigationRulesResponseData",
-    "ListNavigationRulesResponseDataGroupRuleFromList",
     "RestartEntryDomainRequest",
     "RestartEntryDomainResponse",
     "UpdateDistributionRuleRequest",
     "UpdateDistributionRuleRequestGroupRuleFromList",
     "UpdateDistributionRuleResponse",
     "UpdateEntryDomainRequest",
-    "UpdateEntryDomainRequestPortRelList",
     "UpdateEntryDomainResponse",
     "UpdateWebsiteGroupRequest",
-    "UpdateWebsiteGroupRequestDomainInfoList",
-    "UpdateWebsiteGroupRequestPortRelList",
     "UpdateWebsiteGroupResponse",
 ]
 
 
-class ListGroupDetailsResponseDataPortRelList(ItemModel, kw_only=True):
+class ListEntryDomainsResponseDataPortRelList(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     port_list: list[int] = msgspec.field(default_factory=list)
@@ -76,7 +70,7 @@ class ListGroupDetailsResponseData(ItemModel, kw_only=True):
     id: str | None = None
     name: str | None = None
     remark: str | None = None
-    port_rel_list: list[ListGroupDetailsResponseDataPortRelList] = msgspec.field(
+    port_rel_list: list[ListEntryDomainsResponseDataPortRelList] = msgspec.field(
         default_factory=list
     )
     domain_info_list: list[ListGroupDetailsResponseDataDomainInfoList] = msgspec.field(
@@ -101,7 +95,7 @@ class CreateWebsiteGroupResponse(ResponseModel, kw_only=True):
     data: str | None = None
 
 
-class CreateWebsiteGroupRequestPortRelList(ItemModel, kw_only=True):
+class AddEntryDomainRequestPortRelList(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     port_list: list[int]
@@ -122,20 +116,6 @@ class UpdateWebsiteGroupResponse(ResponseModel, kw_only=True):
     msg: str | None = None
 
 
-class UpdateWebsiteGroupRequestPortRelList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    port_list: list[int]
-    protocol: str
-
-
-class UpdateWebsiteGroupRequestDomainInfoList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    domain: str
-    index: int
-
-
 class DeleteWebsiteGroupResponse(ResponseModel, kw_only=True):
     """The answer of DeleteWebsiteGroup."""
 
@@ -148,13 +128,6 @@ class ListEntryDomainsResponseDataGroupInfo(ItemModel, kw_only=True):
 
     id: str | None = None
     name: str | None = None
-
-
-class ListEntryDomainsResponseDataPortRelList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    port_list: list[int] = msgspec.field(default_factory=list)
-    protocol: str | None = None
 
 
 class ListEntryDomainsResponseData(ItemModel, kw_only=True):
@@ -185,25 +158,11 @@ class AddEntryDomainResponse(ResponseModel, kw_only=True):
     data: str | None = None
 
 
-class AddEntryDomainRequestPortRelList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    port_list: list[int]
-    protocol: str
-
-
 class UpdateEntryDomainResponse(ResponseModel, kw_only=True):
     """The answer of UpdateEntryDomain."""
 
     code: str | int | None = None
     msg: str | None = None
-
-
-class UpdateEntryDomainRequestPortRelList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    port_list: list[int]
-    protocol: str
 
 
 class DeleteEntryDomainResponse(ResponseModel, kw_only=True):
@@ -220,7 +179,7 @@ class RestartEntryDomainResponse(ResponseModel, kw_only=True):
     msg: str | None = None
 
 
-class ListNavigationRulesResponseDataGroupRuleFromList(ItemModel, kw_only=True):
+class UpdateDistributionRuleRequestGroupRuleFromList(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     match_type: str | None = None
@@ -235,7 +194,7 @@ class ListNavigationRulesResponseData(ItemModel, kw_only=True):
     name: str | None = None
     rule_switch: str | None = None
     from_type: str | None = None
-    group_rule_from_list: list[ListNavigationRulesResponseDataGroupRuleFromList] = msgspec.field(
+    group_rule_from_list: list[UpdateDistributionRuleRequestGroupRuleFromList] = msgspec.field(
         default_factory=list
     )
     to_type: str | None = None
@@ -258,13 +217,6 @@ class UpdateDistributionRuleResponse(ResponseModel, kw_only=True):
     msg: str | None = None
 
 
-class UpdateDistributionRuleRequestGroupRuleFromList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: str | None = None
-    content: str | None = None
-
-
 class ListGroupDetailsRequest(RequestModel, kw_only=True):
     """The arguments of ListGroupDetails (``POST /api/v1/hijack/group-info/get-detail-list``)."""
 
@@ -279,7 +231,7 @@ class CreateWebsiteGroupRequest(RequestModel, kw_only=True):
 
     name: str
     remark: str | None = None
-    port_rel_list: list[CreateWebsiteGroupRequestPortRelList]
+    port_rel_list: list[AddEntryDomainRequestPortRelList]
     domain_info_list: list[CreateWebsiteGroupRequestDomainInfoList]
     service_type: str | None = None
 
@@ -289,8 +241,8 @@ class UpdateWebsiteGroupRequest(RequestModel, kw_only=True):
 
     id: str
     remark: str | None = None
-    port_rel_list: list[UpdateWebsiteGroupRequestPortRelList]
-    domain_info_list: list[UpdateWebsiteGroupRequestDomainInfoList]
+    port_rel_list: list[AddEntryDomainRequestPortRelList]
+    domain_info_list: list[CreateWebsiteGroupRequestDomainInfoList]
     service_type: str | None = None
 
 
@@ -325,7 +277,7 @@ class UpdateEntryDomainRequest(RequestModel, kw_only=True):
 
     id: str
     group_id: str
-    port_rel_list: list[UpdateEntryDomainRequestPortRelList]
+    port_rel_list: list[AddEntryDomainRequestPortRelList]
     service_type: str | None = None
 
 

@@ -54,7 +54,6 @@ _MODULES = {
         "InstanceDiskScalingResponse",
         "InstanceDiskScalingResponseData",
         "InstanceDiskScalingResponseDataServer",
-        "InstanceDiskScalingResponseDataServerDiskInfo",
         "InstanceIpv6ManagementRequest",
         "InstanceIpv6ManagementResponse",
         "InstanceIpv6ManagementResponseData",
@@ -69,7 +68,6 @@ _MODULES = {
         "VMPCreateInstanceRequestServersDiskInfo",
         "VMPCreateInstanceRequestServersPrivateIpv6Info",
         "VMPCreateInstanceRequestServersPublicIpv4Info",
-        "VMPCreateInstanceRequestServersPublicIpv6Info",
         "VMPCreateInstanceResponse",
         "VMPInstanceOperationRequest",
         "VMPInstanceOperationResponse",
@@ -86,6 +84,8 @@ _MODULES = {
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
     "AsyncInstancemanageClient": ".client:AsyncInstanceManagementClient",
+    "InstanceDiskScalingResponseDataServerDiskInfo": ".models:VMPQueryInstanceDiskInfo",
     "InstancemanageClient": ".client:InstanceManagementClient",
+    "VMPCreateInstanceRequestServersPublicIpv6Info": ".models:VMPCreateInstanceRequestServersPublicIpv4Info",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

@@ -25,7 +25,6 @@ __all__ = [
     "InstanceDiskScalingResponse",
     "InstanceDiskScalingResponseData",
     "InstanceDiskScalingResponseDataServer",
-    "InstanceDiskScalingResponseDataServerDiskInfo",
     "InstanceIpv6ManagementRequest",
     "InstanceIpv6ManagementResponse",
     "InstanceIpv6ManagementResponseData",
@@ -40,7 +39,6 @@ __all__ = [
     "VMPCreateInstanceRequestServersDiskInfo",
     "VMPCreateInstanceRequestServersPrivateIpv6Info",
     "VMPCreateInstanceRequestServersPublicIpv4Info",
-    "VMPCreateInstanceRequestServersPublicIpv6Info",
     "VMPCreateInstanceResponse",
     "VMPInstanceOperationRequest",
     "VMPInstanceOperationResponse",
@@ -130,12 +128,6 @@ class VMPCreateInstanceRequestServersPublicIpv4Info(ItemModel, kw_only=True):
     carrier: str
 
 
-class VMPCreateInstanceRequestServersPublicIpv6Info(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    carrier: str
-
-
 class VMPCreateInstanceRequestServers(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
@@ -177,7 +169,7 @@ class VMPCreateInstanceRequestServers(ItemModel, kw_only=True):
     public_ipv4_info: list[VMPCreateInstanceRequestServersPublicIpv4Info] = msgspec.field(
         default_factory=list
     )
-    public_ipv6_info: list[VMPCreateInstanceRequestServersPublicIpv6Info] = msgspec.field(
+    public_ipv6_info: list[VMPCreateInstanceRequestServersPublicIpv4Info] = msgspec.field(
         default_factory=list
     )
 
@@ -204,21 +196,11 @@ class InstanceIpv6ManagementResponse(ResponseModel, kw_only=True):
     data: InstanceIpv6ManagementResponseData | None = None
 
 
-class InstanceDiskScalingResponseDataServerDiskInfo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    size: int | None = None
-    type: str | None = None
-    category: str | None = None
-
-
 class InstanceDiskScalingResponseDataServer(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     id: str | None = None
-    disk_info: list[InstanceDiskScalingResponseDataServerDiskInfo] = msgspec.field(
-        default_factory=list
-    )
+    disk_info: list[VMPQueryInstanceDiskInfo] = msgspec.field(default_factory=list)
 
 
 class InstanceDiskScalingResponseData(ItemModel, kw_only=True):

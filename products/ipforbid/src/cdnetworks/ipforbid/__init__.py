@@ -49,15 +49,9 @@ _MODULES = {
         "QueryForbiddingVisitorIPsByDomainServiceResponseDataResult",
         "QueryForbiddingVisitorIPsByLabelCodeServiceRequest",
         "QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo",
-        "QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageSize",
         "QueryForbiddingVisitorIPsByLabelCodeServiceResponse",
         "QueryForbiddingVisitorIPsByLabelCodeServiceResponseData",
-        "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataPageNo",
-        "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataPageSize",
         "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResult",
-        "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResultEndTime",
-        "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResultStartTime",
-        "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataTotal",
     ),
     ".product": ("IPFORBID",),
 }
@@ -65,5 +59,11 @@ _MODULES = {
 _DEPRECATED = {
     "AsyncIpforbidClient": ".client:AsyncIpForbidClient",
     "IpforbidClient": ".client:IpForbidClient",
+    "QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageSize": ".models:QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo",
+    "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataPageNo": ".models:QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo",
+    "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataPageSize": ".models:QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo",
+    "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResultEndTime": ".models:QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo",
+    "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResultStartTime": ".models:QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo",
+    "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataTotal": ".models:QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

@@ -27,7 +27,6 @@ from .models import (
     QueryForbiddingVisitorIPsByDomainServiceResponse,
     QueryForbiddingVisitorIPsByLabelCodeServiceRequest,
     QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo,
-    QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageSize,
     QueryForbiddingVisitorIPsByLabelCodeServiceResponse,
 )
 
@@ -102,7 +101,7 @@ class IpForbidClient(ProductClient):
         label_code_list: list[str] | None = None,
         ip_list: list[str] | None = None,
         page_no: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None,
-        page_size: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageSize | None = None,
+        page_size: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None,
     ) -> QueryForbiddingVisitorIPsByLabelCodeServiceResponse:
         """QueryForbiddingVisitorIPsByLabelCodeService: ``POST /api/spider/label-ip-forbid/query``.
 
@@ -204,7 +203,7 @@ class AsyncIpForbidClient(AsyncProductClient):
         label_code_list: list[str] | None = None,
         ip_list: list[str] | None = None,
         page_no: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None,
-        page_size: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageSize | None = None,
+        page_size: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None,
     ) -> QueryForbiddingVisitorIPsByLabelCodeServiceResponse:
         """QueryForbiddingVisitorIPsByLabelCodeService: ``POST /api/spider/label-ip-forbid/query``.
 

@@ -26,15 +26,9 @@ __all__ = [
     "QueryForbiddingVisitorIPsByDomainServiceResponseDataResult",
     "QueryForbiddingVisitorIPsByLabelCodeServiceRequest",
     "QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo",
-    "QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageSize",
     "QueryForbiddingVisitorIPsByLabelCodeServiceResponse",
     "QueryForbiddingVisitorIPsByLabelCodeServiceResponseData",
-    "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataPageNo",
-    "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataPageSize",
     "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResult",
-    "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResultEndTime",
-    "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResultStartTime",
-    "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataTotal",
 ]
 
 
@@ -85,25 +79,7 @@ class QueryForbiddingVisitorIPsByDomainServiceResponse(ResponseModel, kw_only=Tr
     data: QueryForbiddingVisitorIPsByDomainServiceResponseData | None = None
 
 
-class QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataTotal(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-
-class QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataPageNo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-
-class QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataPageSize(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-
-class QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResultStartTime(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-
-class QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResultEndTime(ItemModel, kw_only=True):
+class QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
 
@@ -113,16 +89,16 @@ class QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResult(ItemModel, k
     label_code: str | None = None
     label_name: str | None = None
     ip: str | None = None
-    start_time: QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResultStartTime | None = None
-    end_time: QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResultEndTime | None = None
+    start_time: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None
+    end_time: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None
 
 
 class QueryForbiddingVisitorIPsByLabelCodeServiceResponseData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    total: QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataTotal | None = None
-    page_no: QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataPageNo | None = None
-    page_size: QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataPageSize | None = None
+    total: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None
+    page_no: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None
+    page_size: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None
     result: list[QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResult] = msgspec.field(
         default_factory=list
     )
@@ -134,14 +110,6 @@ class QueryForbiddingVisitorIPsByLabelCodeServiceResponse(ResponseModel, kw_only
     code: str | int | None = None
     message: str | None = None
     data: QueryForbiddingVisitorIPsByLabelCodeServiceResponseData | None = None
-
-
-class QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-
-class QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageSize(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
 
 
 class ForbidOrResumeVisitorIPsByLabelCodeServiceResponseData(ItemModel, kw_only=True):
@@ -192,7 +160,7 @@ class QueryForbiddingVisitorIPsByLabelCodeServiceRequest(RequestModel, kw_only=T
     label_code_list: list[str]
     ip_list: list[str] | None = None
     page_no: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None
-    page_size: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageSize | None = None
+    page_size: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None
 
 
 class ForbidOrResumeVisitorIPsByLabelCodeServiceRequest(RequestModel, kw_only=True):

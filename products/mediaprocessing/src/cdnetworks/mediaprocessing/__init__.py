@@ -62,7 +62,6 @@ _MODULES = {
         "VideoConcatQueryRequest",
         "VideoConcatQueryResponse",
         "VideoConcatQueryVideoInfo",
-        "VideoConcatQueryVideoResolutions",
         "VideoConcatRequest",
         "VideoConcatResponse",
     ),
@@ -72,5 +71,6 @@ _MODULES = {
 _DEPRECATED = {
     "AsyncMediaprocessingClient": ".client:AsyncMediaProcessingClient",
     "MediaprocessingClient": ".client:MediaProcessingClient",
+    "VideoConcatQueryVideoResolutions": ".models:VideoClipQueryVideoResolution",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

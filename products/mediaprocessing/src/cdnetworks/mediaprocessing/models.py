@@ -38,7 +38,6 @@ __all__ = [
     "VideoConcatQueryRequest",
     "VideoConcatQueryResponse",
     "VideoConcatQueryVideoInfo",
-    "VideoConcatQueryVideoResolutions",
     "VideoConcatRequest",
     "VideoConcatResponse",
 ]
@@ -109,16 +108,6 @@ class VideoConcatResponse(ResponseModel, kw_only=True):
     data: str | None = None
 
 
-class VideoConcatQueryVideoResolutions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    clarity: int | None = None
-    server_type: int | None = None
-    height: int | None = None
-    width: int | None = None
-    file_size: int | None = None
-
-
 class VideoConcatQueryVideoInfo(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
@@ -138,7 +127,7 @@ class VideoConcatQueryVideoInfo(ItemModel, kw_only=True):
     video_state: int | None = None
     transcode_state: int | None = None
     video_source_code: int | None = None
-    video_resolutions: list[VideoConcatQueryVideoResolutions] = msgspec.field(default_factory=list)
+    video_resolutions: list[VideoClipQueryVideoResolution] = msgspec.field(default_factory=list)
 
 
 class VideoConcatQueryData(ItemModel, kw_only=True):

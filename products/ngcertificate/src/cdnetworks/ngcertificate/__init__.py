@@ -50,7 +50,6 @@ _MODULES = {
         "DownloadTheCsrResponseDcvFile",
         "GetACertificateRequest",
         "GetACertificateResponse",
-        "GetACertificateResponseUsageInProduction",
         "GetACertificateResponseUsageInStaging",
         "GetACertificateResponseVersions",
         "GetACertificateVersionsDetailsRequest",
@@ -61,7 +60,6 @@ _MODULES = {
         "GetListOfCertificatesResponseCertificates",
         "UpdateACertificateRequest",
         "UpdateACertificateRequestNewVersion",
-        "UpdateACertificateRequestNewVersionIdentificationInfo",
         "UpdateACertificateResponse",
     ),
     ".product": ("NGCERTIFICATE",),
@@ -69,6 +67,8 @@ _MODULES = {
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
     "AsyncNgcertificateClient": ".client:AsyncCdnProCertificatesClient",
+    "GetACertificateResponseUsageInProduction": ".models:GetACertificateResponseUsageInStaging",
     "NgcertificateClient": ".client:CdnProCertificatesClient",
+    "UpdateACertificateRequestNewVersionIdentificationInfo": ".models:CreateACertificateRequestNewVersionIdentificationInfo",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

@@ -24,7 +24,6 @@ __all__ = [
     "DownloadTheCsrResponseDcvFile",
     "GetACertificateRequest",
     "GetACertificateResponse",
-    "GetACertificateResponseUsageInProduction",
     "GetACertificateResponseUsageInStaging",
     "GetACertificateResponseVersions",
     "GetACertificateVersionsDetailsRequest",
@@ -35,7 +34,6 @@ __all__ = [
     "GetListOfCertificatesResponseCertificates",
     "UpdateACertificateRequest",
     "UpdateACertificateRequestNewVersion",
-    "UpdateACertificateRequestNewVersionIdentificationInfo",
     "UpdateACertificateResponse",
 ]
 
@@ -100,14 +98,6 @@ class GetACertificateResponseVersions(ItemModel, kw_only=True):
     comments: str | None = None
 
 
-class GetACertificateResponseUsageInProduction(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    property_id: str | None = None
-    hostnames: list[str] = msgspec.field(default_factory=list)
-    origins: list[str] = msgspec.field(default_factory=list)
-
-
 class GetACertificateResponseUsageInStaging(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
@@ -124,7 +114,7 @@ class GetACertificateResponse(ResponseModel, kw_only=True):
     description: str | None = None
     versions: list[GetACertificateResponseVersions] = msgspec.field(default_factory=list)
     auto_renew: str | None = None
-    usage_in_production: list[GetACertificateResponseUsageInProduction] = msgspec.field(
+    usage_in_production: list[GetACertificateResponseUsageInStaging] = msgspec.field(
         default_factory=list
     )
     version_in_staging: int | None = None
@@ -135,26 +125,13 @@ class GetACertificateResponse(ResponseModel, kw_only=True):
     force_renew: bool | None = None
 
 
-class UpdateACertificateRequestNewVersionIdentificationInfo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    country: str | None = None
-    state: str | None = None
-    city: str | None = None
-    company: str | None = None
-    department: str | None = None
-    common_name: str
-    email: str | None = None
-    subject_alternative_names: list[str]
-
-
 class UpdateACertificateRequestNewVersion(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     private_key: str | None = None
     certificate: str | None = None
     chain_cert: str | None = None
-    identification_info: UpdateACertificateRequestNewVersionIdentificationInfo | None = None
+    identification_info: CreateACertificateRequestNewVersionIdentificationInfo | None = None
 
 
 class DownloadTheCsrResponseDcvFile(ItemModel, kw_only=True):

@@ -42,7 +42,6 @@ _MODULES = {
     ".models": (
         "CreateAPrefetchRequestRequest",
         "CreateAPrefetchRequestRequestFileList",
-        "CreateAPrefetchRequestRequestFileListHeaders",
         "CreateAPrefetchRequestResponse",
         "CreateAPurgeRequestRequest",
         "CreateAPurgeRequestRequestFileHeaders",
@@ -58,12 +57,9 @@ _MODULES = {
         "GetPrefetchRequestStatusRequest",
         "GetPrefetchRequestStatusResponse",
         "GetPrefetchRequestStatusResponseFileList",
-        "GetPrefetchRequestStatusResponseFileListHeaders",
         "GetPrefetchRequestStatusResponseMetadata",
         "GetPurgeRequestStatusRequest",
         "GetPurgeRequestStatusResponse",
-        "GetPurgeRequestStatusResponseDirHeaders",
-        "GetPurgeRequestStatusResponseFileHeaders",
         "GetPurgeSummaryRequest",
         "GetPurgeSummaryResponse",
     ),
@@ -72,6 +68,10 @@ _MODULES = {
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
     "AsyncNgcontentmanagementClient": ".client:AsyncCdnProContentManagementClient",
+    "CreateAPrefetchRequestRequestFileListHeaders": ".models:CreateAPurgeRequestRequestFileHeaders",
+    "GetPrefetchRequestStatusResponseFileListHeaders": ".models:CreateAPurgeRequestRequestFileHeaders",
+    "GetPurgeRequestStatusResponseDirHeaders": ".models:CreateAPurgeRequestRequestFileHeaders",
+    "GetPurgeRequestStatusResponseFileHeaders": ".models:CreateAPurgeRequestRequestFileHeaders",
     "NgcontentmanagementClient": ".client:CdnProContentManagementClient",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

@@ -15,7 +15,6 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 __all__ = [
     "CreateAPrefetchRequestRequest",
     "CreateAPrefetchRequestRequestFileList",
-    "CreateAPrefetchRequestRequestFileListHeaders",
     "CreateAPrefetchRequestResponse",
     "CreateAPurgeRequestRequest",
     "CreateAPurgeRequestRequestFileHeaders",
@@ -31,12 +30,9 @@ __all__ = [
     "GetPrefetchRequestStatusRequest",
     "GetPrefetchRequestStatusResponse",
     "GetPrefetchRequestStatusResponseFileList",
-    "GetPrefetchRequestStatusResponseFileListHeaders",
     "GetPrefetchRequestStatusResponseMetadata",
     "GetPurgeRequestStatusRequest",
     "GetPurgeRequestStatusResponse",
-    "GetPurgeRequestStatusResponseDirHeaders",
-    "GetPurgeRequestStatusResponseFileHeaders",
     "GetPurgeSummaryRequest",
     "GetPurgeSummaryResponse",
 ]
@@ -86,30 +82,14 @@ class GetPurgeSummaryResponse(ResponseModel, kw_only=True):
     regex_entries: int | None = None
 
 
-class GetPurgeRequestStatusResponseFileHeaders(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    name: str | None = None
-    value: str | None = None
-
-
-class GetPurgeRequestStatusResponseDirHeaders(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    name: str | None = None
-    value: str | None = None
-
-
 class GetPurgeRequestStatusResponse(ResponseModel, kw_only=True):
     """The answer of GetPurgeRequestStatus."""
 
     name: str | None = None
     file_urls: list[str] = msgspec.field(default_factory=list)
-    file_headers: list[GetPurgeRequestStatusResponseFileHeaders] = msgspec.field(
-        default_factory=list
-    )
+    file_headers: list[CreateAPurgeRequestRequestFileHeaders] = msgspec.field(default_factory=list)
     dir_urls: list[str] = msgspec.field(default_factory=list)
-    dir_headers: list[GetPurgeRequestStatusResponseDirHeaders] = msgspec.field(default_factory=list)
+    dir_headers: list[CreateAPurgeRequestRequestFileHeaders] = msgspec.field(default_factory=list)
     regex_patterns: list[str] = msgspec.field(default_factory=list)
     target: str | None = None
     submission_time: str | None = None
@@ -121,20 +101,11 @@ class GetPurgeRequestStatusResponse(ResponseModel, kw_only=True):
     webhook: str | None = None
 
 
-class CreateAPrefetchRequestRequestFileListHeaders(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    name: str | None = None
-    value: str | None = None
-
-
 class CreateAPrefetchRequestRequestFileList(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     url: str
-    headers: list[CreateAPrefetchRequestRequestFileListHeaders] = msgspec.field(
-        default_factory=list
-    )
+    headers: list[CreateAPurgeRequestRequestFileHeaders] = msgspec.field(default_factory=list)
 
 
 class GetListOfPrefetchRequestsResponsePrefetchRequests(ItemModel, kw_only=True):
@@ -160,20 +131,11 @@ class GetListOfPrefetchRequestsResponse(ResponseModel, kw_only=True):
     )
 
 
-class GetPrefetchRequestStatusResponseFileListHeaders(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    name: str | None = None
-    value: str | None = None
-
-
 class GetPrefetchRequestStatusResponseFileList(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     url: str | None = None
-    headers: list[GetPrefetchRequestStatusResponseFileListHeaders] = msgspec.field(
-        default_factory=list
-    )
+    headers: list[CreateAPurgeRequestRequestFileHeaders] = msgspec.field(default_factory=list)
 
 
 class GetPrefetchRequestStatusResponseMetadata(ItemModel, kw_only=True):

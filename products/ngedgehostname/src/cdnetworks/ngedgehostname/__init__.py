@@ -59,18 +59,12 @@ _MODULES = {
         "GetAnEdgeHostnameResponseConfigsClientZonesAction",
         "GetAnEdgeHostnameResponseHistory",
         "GetAnEdgeHostnameResponseHistoryConfiguration",
-        "GetAnEdgeHostnameResponseHistoryConfigurationClientZones",
-        "GetAnEdgeHostnameResponseHistoryConfigurationClientZonesAction",
         "GetClientRegionsRequest",
         "GetClientRegionsResponse",
-        "GetClientRegionsResponseData",
         "UpdateAnEdgeHostnameAllRequest",
-        "UpdateAnEdgeHostnameAllRequestClientZones",
-        "UpdateAnEdgeHostnameAllRequestClientZonesAction",
         "UpdateAnEdgeHostnameAllResponse",
         "UpdateAnEdgeHostnamePartRequest",
         "UpdateAnEdgeHostnamePartRequestClientZones",
-        "UpdateAnEdgeHostnamePartRequestClientZonesAction",
         "UpdateAnEdgeHostnamePartResponse",
     ),
     ".product": ("NGEDGEHOSTNAME",),
@@ -78,6 +72,12 @@ _MODULES = {
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
     "AsyncNgedgehostnameClient": ".client:AsyncCdnProEdgeHostnamesClient",
+    "GetAnEdgeHostnameResponseHistoryConfigurationClientZones": ".models:GetAnEdgeHostnameResponseConfigsClientZones",
+    "GetAnEdgeHostnameResponseHistoryConfigurationClientZonesAction": ".models:GetAnEdgeHostnameResponseConfigsClientZonesAction",
+    "GetClientRegionsResponseData": ".models:GetAListOfIspsResponseData",
     "NgedgehostnameClient": ".client:CdnProEdgeHostnamesClient",
+    "UpdateAnEdgeHostnameAllRequestClientZones": ".models:CreateAnEdgeHostnameRequestClientZones",
+    "UpdateAnEdgeHostnameAllRequestClientZonesAction": ".models:CreateAnEdgeHostnameRequestClientZonesAction",
+    "UpdateAnEdgeHostnamePartRequestClientZonesAction": ".models:CreateAnEdgeHostnameRequestClientZonesAction",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

@@ -36,7 +36,6 @@ from .models import (
     GetClientRegionsRequest,
     GetClientRegionsResponse,
     UpdateAnEdgeHostnameAllRequest,
-    UpdateAnEdgeHostnameAllRequestClientZones,
     UpdateAnEdgeHostnameAllResponse,
     UpdateAnEdgeHostnamePartRequest,
     UpdateAnEdgeHostnamePartRequestClientZones,
@@ -90,7 +89,7 @@ class CdnProEdgeHostnamesClient(ProductClient):
         *,
         edge_hostname: str | None = None,
         description: str | None = None,
-        client_zones: list[UpdateAnEdgeHostnameAllRequestClientZones] | None = None,
+        client_zones: list[CreateAnEdgeHostnameRequestClientZones] | None = None,
         estimated_bandwidth: str | None = None,
     ) -> UpdateAnEdgeHostnameAllResponse:
         """UpdateAnEdgeHostnameAll: ``PUT /cdn/edgeHostnames/{edgeHostname}``."""
@@ -241,7 +240,7 @@ class AsyncCdnProEdgeHostnamesClient(AsyncProductClient):
         *,
         edge_hostname: str | None = None,
         description: str | None = None,
-        client_zones: list[UpdateAnEdgeHostnameAllRequestClientZones] | None = None,
+        client_zones: list[CreateAnEdgeHostnameRequestClientZones] | None = None,
         estimated_bandwidth: str | None = None,
     ) -> UpdateAnEdgeHostnameAllResponse:
         """UpdateAnEdgeHostnameAll: ``PUT /cdn/edgeHostnames/{edgeHostname}``."""

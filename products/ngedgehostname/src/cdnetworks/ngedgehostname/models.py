@@ -32,63 +32,14 @@ __all__ = [
     "GetAnEdgeHostnameResponseConfigsClientZonesAction",
     "GetAnEdgeHostnameResponseHistory",
     "GetAnEdgeHostnameResponseHistoryConfiguration",
-    "GetAnEdgeHostnameResponseHistoryConfigurationClientZones",
-    "GetAnEdgeHostnameResponseHistoryConfigurationClientZonesAction",
     "GetClientRegionsRequest",
     "GetClientRegionsResponse",
-    "GetClientRegionsResponseData",
     "UpdateAnEdgeHostnameAllRequest",
-    "UpdateAnEdgeHostnameAllRequestClientZones",
-    "UpdateAnEdgeHostnameAllRequestClientZonesAction",
     "UpdateAnEdgeHostnameAllResponse",
     "UpdateAnEdgeHostnamePartRequest",
     "UpdateAnEdgeHostnamePartRequestClientZones",
-    "UpdateAnEdgeHostnamePartRequestClientZonesAction",
     "UpdateAnEdgeHostnamePartResponse",
 ]
-
-
-class GetAnEdgeHostnameResponseHistoryConfigurationClientZonesAction(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    type: str | None = None
-    by: list[str] = msgspec.field(default_factory=list)
-    to: list[str] = msgspec.field(default_factory=list)
-    enable_i_pv6: bool | None = None
-
-
-class GetAnEdgeHostnameResponseHistoryConfigurationClientZones(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    region: str | None = None
-    weight: int | None = None
-    action: GetAnEdgeHostnameResponseHistoryConfigurationClientZonesAction | None = None
-    isp: str | None = None
-
-
-class GetAnEdgeHostnameResponseHistoryConfiguration(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    edge_hostname: str | None = None
-    has_beian: bool | None = None
-    client_zones: list[GetAnEdgeHostnameResponseHistoryConfigurationClientZones] = msgspec.field(
-        default_factory=list
-    )
-    estimated_bandwidth: str | None = None
-
-
-class GetAnEdgeHostnameResponseHistory(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    operation: str | None = None
-    time: str | None = None
-    api_request_id: str | None = None
-    api_name: str | None = None
-    submission_time: str | None = None
-    finish_time: str | None = None
-    status: str | None = None
-    status_details: str | None = None
-    configuration: GetAnEdgeHostnameResponseHistoryConfiguration | None = None
 
 
 class GetAnEdgeHostnameResponseConfigsClientZonesAction(ItemModel, kw_only=True):
@@ -107,6 +58,31 @@ class GetAnEdgeHostnameResponseConfigsClientZones(ItemModel, kw_only=True):
     weight: int | None = None
     action: GetAnEdgeHostnameResponseConfigsClientZonesAction | None = None
     isp: str | None = None
+
+
+class GetAnEdgeHostnameResponseHistoryConfiguration(ItemModel, kw_only=True):
+    """An object of the API, nested in requests or answers."""
+
+    edge_hostname: str | None = None
+    has_beian: bool | None = None
+    client_zones: list[GetAnEdgeHostnameResponseConfigsClientZones] = msgspec.field(
+        default_factory=list
+    )
+    estimated_bandwidth: str | None = None
+
+
+class GetAnEdgeHostnameResponseHistory(ItemModel, kw_only=True):
+    """An object of the API, nested in requests or answers."""
+
+    operation: str | None = None
+    time: str | None = None
+    api_request_id: str | None = None
+    api_name: str | None = None
+    submission_time: str | None = None
+    finish_time: str | None = None
+    status: str | None = None
+    status_details: str | None = None
+    configuration: GetAnEdgeHostnameResponseHistoryConfiguration | None = None
 
 
 class GetAnEdgeHostnameResponseConfigs(ItemModel, kw_only=True):
@@ -131,42 +107,6 @@ class GetAnEdgeHostnameResponse(ResponseModel, kw_only=True):
     configs: GetAnEdgeHostnameResponseConfigs | None = None
 
 
-class UpdateAnEdgeHostnameAllRequestClientZonesAction(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    type: str
-    by: list[str] = msgspec.field(default_factory=list)
-    to: list[str] = msgspec.field(default_factory=list)
-    enable_i_pv6: bool | None = None
-
-
-class UpdateAnEdgeHostnameAllRequestClientZones(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    region: str
-    isp: str
-    weight: int | None = None
-    action: UpdateAnEdgeHostnameAllRequestClientZonesAction
-
-
-class UpdateAnEdgeHostnamePartRequestClientZonesAction(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    type: str
-    by: list[str] = msgspec.field(default_factory=list)
-    to: list[str] = msgspec.field(default_factory=list)
-    enable_i_pv6: bool | None = None
-
-
-class UpdateAnEdgeHostnamePartRequestClientZones(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    region: str | None = None
-    isp: str | None = None
-    weight: int | None = None
-    action: UpdateAnEdgeHostnamePartRequestClientZonesAction | None = None
-
-
 class CreateAnEdgeHostnameRequestClientZonesAction(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
@@ -183,6 +123,15 @@ class CreateAnEdgeHostnameRequestClientZones(ItemModel, kw_only=True):
     isp: str
     weight: int | None = None
     action: CreateAnEdgeHostnameRequestClientZonesAction
+
+
+class UpdateAnEdgeHostnamePartRequestClientZones(ItemModel, kw_only=True):
+    """An object of the API, nested in requests or answers."""
+
+    region: str | None = None
+    isp: str | None = None
+    weight: int | None = None
+    action: CreateAnEdgeHostnameRequestClientZonesAction | None = None
 
 
 class GetAListOfEdgeHostnamesResponseEdgeHostnames(ItemModel, kw_only=True):
@@ -218,17 +167,10 @@ class GetAListOfIspsResponse(ResponseModel, kw_only=True):
     data: list[GetAListOfIspsResponseData] = msgspec.field(default_factory=list)
 
 
-class GetClientRegionsResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    code: str | None = None
-    name: str | None = None
-
-
 class GetClientRegionsResponse(ResponseModel, kw_only=True):
     """The answer of GetClientRegions."""
 
-    data: list[GetClientRegionsResponseData] = msgspec.field(default_factory=list)
+    data: list[GetAListOfIspsResponseData] = msgspec.field(default_factory=list)
 
 
 class GetAnEdgeHostnameRequest(RequestModel, kw_only=True):
@@ -255,7 +197,7 @@ class UpdateAnEdgeHostnameAllRequest(RequestModel, kw_only=True):
 
     edge_hostname: str
     description: str | None = None
-    client_zones: list[UpdateAnEdgeHostnameAllRequestClientZones]
+    client_zones: list[CreateAnEdgeHostnameRequestClientZones]
     estimated_bandwidth: str | None = None
 
 

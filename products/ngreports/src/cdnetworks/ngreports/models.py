@@ -14,98 +14,59 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
     "GetASummaryOfCpuUsageRequest",
-    "GetASummaryOfCpuUsageRequestFilters",
     "GetASummaryOfCpuUsageResponse",
     "GetASummaryOfCpuUsageResponseGroups",
     "GetASummaryOfCpuUsageResponseMetaData",
     "GetASummaryOfRequestsRequest",
-    "GetASummaryOfRequestsRequestFilters",
     "GetASummaryOfRequestsResponse",
-    "GetASummaryOfRequestsResponseGroups",
-    "GetASummaryOfRequestsResponseMetaData",
     "GetASummaryOfStatusCodesReturnedByEdgeServersRequest",
-    "GetASummaryOfStatusCodesReturnedByEdgeServersRequestFilters",
     "GetASummaryOfStatusCodesReturnedByEdgeServersResponse",
-    "GetASummaryOfStatusCodesReturnedByEdgeServersResponseGroups",
-    "GetASummaryOfStatusCodesReturnedByEdgeServersResponseMetaData",
     "GetASummaryOfStatusCodesReturnedByOriginServersRequest",
-    "GetASummaryOfStatusCodesReturnedByOriginServersRequestFilters",
     "GetASummaryOfStatusCodesReturnedByOriginServersResponse",
-    "GetASummaryOfStatusCodesReturnedByOriginServersResponseGroups",
-    "GetASummaryOfStatusCodesReturnedByOriginServersResponseMetaData",
     "GetASummaryOfTrafficBandwidthRequest",
-    "GetASummaryOfTrafficBandwidthRequestFilters",
     "GetASummaryOfTrafficBandwidthResponse",
-    "GetASummaryOfTrafficBandwidthResponseGroups",
-    "GetASummaryOfTrafficBandwidthResponseMetaData",
     "GetASummaryOfTrafficVolumeRequest",
     "GetASummaryOfTrafficVolumeRequestFilters",
     "GetASummaryOfTrafficVolumeResponse",
-    "GetASummaryOfTrafficVolumeResponseGroups",
-    "GetASummaryOfTrafficVolumeResponseMetaData",
     "GetCpuTimeUsedRequest",
     "GetCpuTimeUsedRequestFilters",
     "GetCpuTimeUsedResponse",
     "GetCpuTimeUsedResponseDataSeries",
     "GetEdgeBandwidthRequest",
-    "GetEdgeBandwidthRequestFilters",
     "GetEdgeBandwidthResponse",
-    "GetEdgeBandwidthResponseDataSeries",
     "GetEdgeHostnameStatisticsRequest",
     "GetEdgeHostnameStatisticsRequestFilters",
     "GetEdgeHostnameStatisticsResponse",
-    "GetEdgeHostnameStatisticsResponseDataSeries",
     "GetEdgeHostnameSummaryStatisticsRequest",
-    "GetEdgeHostnameSummaryStatisticsRequestFilters",
     "GetEdgeHostnameSummaryStatisticsResponse",
-    "GetEdgeHostnameSummaryStatisticsResponseGroups",
-    "GetEdgeHostnameSummaryStatisticsResponseMetaData",
     "GetEdgeRequestsRequest",
-    "GetEdgeRequestsRequestFilters",
     "GetEdgeRequestsResponse",
-    "GetEdgeRequestsResponseDataSeries",
     "GetEdgeStatusCodeDetailsRequest",
     "GetEdgeStatusCodeDetailsRequestFilters",
     "GetEdgeStatusCodeDetailsResponse",
     "GetEdgeStatusCodeDetailsResponseDataSeries",
     "GetEdgeStatusCodeDetailsResponseDataSeriesDetails",
     "GetEdgeTrafficVolumeRequest",
-    "GetEdgeTrafficVolumeRequestFilters",
     "GetEdgeTrafficVolumeResponse",
-    "GetEdgeTrafficVolumeResponseDataSeries",
     "GetOriginFastRouteRequestsRequest",
-    "GetOriginFastRouteRequestsRequestFilters",
     "GetOriginFastRouteRequestsResponse",
-    "GetOriginFastRouteRequestsResponseDataSeries",
     "GetOriginFastRouteTrafficVolumeRequest",
-    "GetOriginFastRouteTrafficVolumeRequestFilters",
     "GetOriginFastRouteTrafficVolumeResponse",
     "GetOriginFastRouteTrafficVolumeResponseDataSeries",
     "GetOriginStatusCodeDetailsRequest",
-    "GetOriginStatusCodeDetailsRequestFilters",
     "GetOriginStatusCodeDetailsResponse",
-    "GetOriginStatusCodeDetailsResponseDataSeries",
-    "GetOriginStatusCodeDetailsResponseDataSeriesDetails",
     "GetOriginTrafficVolumeRequest",
-    "GetOriginTrafficVolumeRequestFilters",
     "GetOriginTrafficVolumeResponse",
-    "GetOriginTrafficVolumeResponseDataSeries",
     "GetTheEdgeUploadTrafficVolumeRequest",
-    "GetTheEdgeUploadTrafficVolumeRequestFilters",
     "GetTheEdgeUploadTrafficVolumeResponse",
-    "GetTheEdgeUploadTrafficVolumeResponseDataSeries",
     "GetTheIntermediateTrafficVolumeRequest",
-    "GetTheIntermediateTrafficVolumeRequestFilters",
     "GetTheIntermediateTrafficVolumeResponse",
-    "GetTheIntermediateTrafficVolumeResponseDataSeries",
     "GetTheNumberOfRequestsToOriginRequest",
-    "GetTheNumberOfRequestsToOriginRequestFilters",
     "GetTheNumberOfRequestsToOriginResponse",
-    "GetTheNumberOfRequestsToOriginResponseDataSeries",
 ]
 
 
-class GetEdgeTrafficVolumeResponseDataSeries(ItemModel, kw_only=True):
+class GetCpuTimeUsedResponseDataSeries(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     timestamp: str | None = None
@@ -117,21 +78,14 @@ class GetEdgeTrafficVolumeResponse(ResponseModel, kw_only=True):
 
     data_name: str | None = None
     data_unit: str | None = None
-    data_series: list[GetEdgeTrafficVolumeResponseDataSeries] = msgspec.field(default_factory=list)
+    data_series: list[GetCpuTimeUsedResponseDataSeries] = msgspec.field(default_factory=list)
 
 
-class GetEdgeTrafficVolumeRequestFilters(ItemModel, kw_only=True):
+class GetCpuTimeUsedRequestFilters(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     hostnames: list[str] = msgspec.field(default_factory=list)
     server_groups: list[str] = msgspec.field(default_factory=list)
-
-
-class GetEdgeRequestsResponseDataSeries(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    timestamp: str | None = None
-    data: int | None = None
 
 
 class GetEdgeRequestsResponse(ResponseModel, kw_only=True):
@@ -139,21 +93,7 @@ class GetEdgeRequestsResponse(ResponseModel, kw_only=True):
 
     data_name: str | None = None
     data_unit: str | None = None
-    data_series: list[GetEdgeRequestsResponseDataSeries] = msgspec.field(default_factory=list)
-
-
-class GetEdgeRequestsRequestFilters(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    hostnames: list[str] = msgspec.field(default_factory=list)
-    server_groups: list[str] = msgspec.field(default_factory=list)
-
-
-class GetEdgeBandwidthResponseDataSeries(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    timestamp: str | None = None
-    data: int | None = None
+    data_series: list[GetCpuTimeUsedResponseDataSeries] = msgspec.field(default_factory=list)
 
 
 class GetEdgeBandwidthResponse(ResponseModel, kw_only=True):
@@ -161,14 +101,7 @@ class GetEdgeBandwidthResponse(ResponseModel, kw_only=True):
 
     data_name: str | None = None
     data_unit: str | None = None
-    data_series: list[GetEdgeBandwidthResponseDataSeries] = msgspec.field(default_factory=list)
-
-
-class GetEdgeBandwidthRequestFilters(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    hostnames: list[str] = msgspec.field(default_factory=list)
-    server_groups: list[str] = msgspec.field(default_factory=list)
+    data_series: list[GetCpuTimeUsedResponseDataSeries] = msgspec.field(default_factory=list)
 
 
 class GetOriginFastRouteTrafficVolumeResponseDataSeries(ItemModel, kw_only=True):
@@ -189,14 +122,7 @@ class GetOriginFastRouteTrafficVolumeResponse(ResponseModel, kw_only=True):
     )
 
 
-class GetOriginFastRouteTrafficVolumeRequestFilters(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    hostnames: list[str] = msgspec.field(default_factory=list)
-    server_groups: list[str] = msgspec.field(default_factory=list)
-
-
-class GetASummaryOfRequestsResponseMetaData(ItemModel, kw_only=True):
+class GetASummaryOfCpuUsageResponseMetaData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     start_time: str | None = None
@@ -206,7 +132,7 @@ class GetASummaryOfRequestsResponseMetaData(ItemModel, kw_only=True):
     data_unit: str | None = None
 
 
-class GetASummaryOfRequestsResponseGroups(ItemModel, kw_only=True):
+class GetASummaryOfCpuUsageResponseGroups(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     group: str | None = None
@@ -216,53 +142,15 @@ class GetASummaryOfRequestsResponseGroups(ItemModel, kw_only=True):
 class GetASummaryOfRequestsResponse(ResponseModel, kw_only=True):
     """The answer of GetASummaryOfRequests."""
 
-    meta_data: GetASummaryOfRequestsResponseMetaData | None = None
-    groups: list[GetASummaryOfRequestsResponseGroups] = msgspec.field(default_factory=list)
-
-
-class GetASummaryOfRequestsRequestFilters(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    hostnames: list[str] = msgspec.field(default_factory=list)
-    server_groups: list[str] = msgspec.field(default_factory=list)
-
-
-class GetASummaryOfTrafficBandwidthResponseMetaData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    start_time: str | None = None
-    end_time: str | None = None
-    is_complete: bool | None = None
-    data_names: list[str] = msgspec.field(default_factory=list)
-    data_unit: str | None = None
-
-
-class GetASummaryOfTrafficBandwidthResponseGroups(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    group: str | None = None
-    data: list[str] = msgspec.field(default_factory=list)
+    meta_data: GetASummaryOfCpuUsageResponseMetaData | None = None
+    groups: list[GetASummaryOfCpuUsageResponseGroups] = msgspec.field(default_factory=list)
 
 
 class GetASummaryOfTrafficBandwidthResponse(ResponseModel, kw_only=True):
     """The answer of GetASummaryOfTrafficBandwidth."""
 
-    meta_data: GetASummaryOfTrafficBandwidthResponseMetaData | None = None
-    groups: list[GetASummaryOfTrafficBandwidthResponseGroups] = msgspec.field(default_factory=list)
-
-
-class GetASummaryOfTrafficBandwidthRequestFilters(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    hostnames: list[str] = msgspec.field(default_factory=list)
-    server_groups: list[str] = msgspec.field(default_factory=list)
-
-
-class GetOriginTrafficVolumeResponseDataSeries(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    timestamp: str | None = None
-    data: int | None = None
+    meta_data: GetASummaryOfCpuUsageResponseMetaData | None = None
+    groups: list[GetASummaryOfCpuUsageResponseGroups] = msgspec.field(default_factory=list)
 
 
 class GetOriginTrafficVolumeResponse(ResponseModel, kw_only=True):
@@ -270,16 +158,7 @@ class GetOriginTrafficVolumeResponse(ResponseModel, kw_only=True):
 
     data_name: str | None = None
     data_unit: str | None = None
-    data_series: list[GetOriginTrafficVolumeResponseDataSeries] = msgspec.field(
-        default_factory=list
-    )
-
-
-class GetOriginTrafficVolumeRequestFilters(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    hostnames: list[str] = msgspec.field(default_factory=list)
-    server_groups: list[str] = msgspec.field(default_factory=list)
+    data_series: list[GetCpuTimeUsedResponseDataSeries] = msgspec.field(default_factory=list)
 
 
 class GetEdgeStatusCodeDetailsResponseDataSeriesDetails(ItemModel, kw_only=True):
@@ -314,43 +193,12 @@ class GetEdgeStatusCodeDetailsRequestFilters(ItemModel, kw_only=True):
     hostnames: list[str] = msgspec.field(default_factory=list)
 
 
-class GetTheNumberOfRequestsToOriginResponseDataSeries(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    timestamp: str | None = None
-    data: int | None = None
-
-
 class GetTheNumberOfRequestsToOriginResponse(ResponseModel, kw_only=True):
     """The answer of GetTheNumberOfRequestsToOrigin."""
 
     data_name: str | None = None
     data_unit: str | None = None
-    data_series: list[GetTheNumberOfRequestsToOriginResponseDataSeries] = msgspec.field(
-        default_factory=list
-    )
-
-
-class GetTheNumberOfRequestsToOriginRequestFilters(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    hostnames: list[str] = msgspec.field(default_factory=list)
-
-
-class GetOriginStatusCodeDetailsResponseDataSeriesDetails(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    status_code: str | None = None
-    data: int | None = None
-
-
-class GetOriginStatusCodeDetailsResponseDataSeries(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    timestamp: str | None = None
-    details: list[GetOriginStatusCodeDetailsResponseDataSeriesDetails] = msgspec.field(
-        default_factory=list
-    )
+    data_series: list[GetCpuTimeUsedResponseDataSeries] = msgspec.field(default_factory=list)
 
 
 class GetOriginStatusCodeDetailsResponse(ResponseModel, kw_only=True):
@@ -358,22 +206,9 @@ class GetOriginStatusCodeDetailsResponse(ResponseModel, kw_only=True):
 
     data_name: str | None = None
     data_unit: str | None = None
-    data_series: list[GetOriginStatusCodeDetailsResponseDataSeries] = msgspec.field(
+    data_series: list[GetEdgeStatusCodeDetailsResponseDataSeries] = msgspec.field(
         default_factory=list
     )
-
-
-class GetOriginStatusCodeDetailsRequestFilters(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    hostnames: list[str] = msgspec.field(default_factory=list)
-
-
-class GetTheIntermediateTrafficVolumeResponseDataSeries(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    timestamp: str | None = None
-    data: int | None = None
 
 
 class GetTheIntermediateTrafficVolumeResponse(ResponseModel, kw_only=True):
@@ -381,23 +216,7 @@ class GetTheIntermediateTrafficVolumeResponse(ResponseModel, kw_only=True):
 
     data_name: str | None = None
     data_unit: str | None = None
-    data_series: list[GetTheIntermediateTrafficVolumeResponseDataSeries] = msgspec.field(
-        default_factory=list
-    )
-
-
-class GetTheIntermediateTrafficVolumeRequestFilters(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    hostnames: list[str] = msgspec.field(default_factory=list)
-    server_groups: list[str] = msgspec.field(default_factory=list)
-
-
-class GetTheEdgeUploadTrafficVolumeResponseDataSeries(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    timestamp: str | None = None
-    data: int | None = None
+    data_series: list[GetCpuTimeUsedResponseDataSeries] = msgspec.field(default_factory=list)
 
 
 class GetTheEdgeUploadTrafficVolumeResponse(ResponseModel, kw_only=True):
@@ -405,99 +224,21 @@ class GetTheEdgeUploadTrafficVolumeResponse(ResponseModel, kw_only=True):
 
     data_name: str | None = None
     data_unit: str | None = None
-    data_series: list[GetTheEdgeUploadTrafficVolumeResponseDataSeries] = msgspec.field(
-        default_factory=list
-    )
-
-
-class GetTheEdgeUploadTrafficVolumeRequestFilters(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    hostnames: list[str] = msgspec.field(default_factory=list)
-    server_groups: list[str] = msgspec.field(default_factory=list)
-
-
-class GetASummaryOfStatusCodesReturnedByEdgeServersResponseMetaData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    start_time: str | None = None
-    end_time: str | None = None
-    is_complete: bool | None = None
-    data_names: list[str] = msgspec.field(default_factory=list)
-    data_unit: str | None = None
-
-
-class GetASummaryOfStatusCodesReturnedByEdgeServersResponseGroups(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    group: str | None = None
-    data: list[str] = msgspec.field(default_factory=list)
+    data_series: list[GetCpuTimeUsedResponseDataSeries] = msgspec.field(default_factory=list)
 
 
 class GetASummaryOfStatusCodesReturnedByEdgeServersResponse(ResponseModel, kw_only=True):
     """The answer of GetASummaryOfStatusCodesReturnedByEdgeServers."""
 
-    meta_data: GetASummaryOfStatusCodesReturnedByEdgeServersResponseMetaData | None = None
-    groups: list[GetASummaryOfStatusCodesReturnedByEdgeServersResponseGroups] = msgspec.field(
-        default_factory=list
-    )
-
-
-class GetASummaryOfStatusCodesReturnedByEdgeServersRequestFilters(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    hostnames: list[str] = msgspec.field(default_factory=list)
-    server_groups: list[str] = msgspec.field(default_factory=list)
-
-
-class GetASummaryOfStatusCodesReturnedByOriginServersResponseMetaData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    start_time: str | None = None
-    end_time: str | None = None
-    is_complete: bool | None = None
-    data_names: list[str] = msgspec.field(default_factory=list)
-    data_unit: str | None = None
-
-
-class GetASummaryOfStatusCodesReturnedByOriginServersResponseGroups(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    group: str | None = None
-    data: list[str] = msgspec.field(default_factory=list)
+    meta_data: GetASummaryOfCpuUsageResponseMetaData | None = None
+    groups: list[GetASummaryOfCpuUsageResponseGroups] = msgspec.field(default_factory=list)
 
 
 class GetASummaryOfStatusCodesReturnedByOriginServersResponse(ResponseModel, kw_only=True):
     """The answer of GetASummaryOfStatusCodesReturnedByOriginServers."""
 
-    meta_data: GetASummaryOfStatusCodesReturnedByOriginServersResponseMetaData | None = None
-    groups: list[GetASummaryOfStatusCodesReturnedByOriginServersResponseGroups] = msgspec.field(
-        default_factory=list
-    )
-
-
-class GetASummaryOfStatusCodesReturnedByOriginServersRequestFilters(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    hostnames: list[str] = msgspec.field(default_factory=list)
-    server_groups: list[str] = msgspec.field(default_factory=list)
-
-
-class GetASummaryOfCpuUsageResponseMetaData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    start_time: str | None = None
-    end_time: str | None = None
-    is_complete: bool | None = None
-    data_names: list[str] = msgspec.field(default_factory=list)
-    data_unit: str | None = None
-
-
-class GetASummaryOfCpuUsageResponseGroups(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    group: str | None = None
-    data: list[str] = msgspec.field(default_factory=list)
+    meta_data: GetASummaryOfCpuUsageResponseMetaData | None = None
+    groups: list[GetASummaryOfCpuUsageResponseGroups] = msgspec.field(default_factory=list)
 
 
 class GetASummaryOfCpuUsageResponse(ResponseModel, kw_only=True):
@@ -507,73 +248,25 @@ class GetASummaryOfCpuUsageResponse(ResponseModel, kw_only=True):
     groups: list[GetASummaryOfCpuUsageResponseGroups] = msgspec.field(default_factory=list)
 
 
-class GetASummaryOfCpuUsageRequestFilters(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    hostnames: list[str] = msgspec.field(default_factory=list)
-    server_groups: list[str] = msgspec.field(default_factory=list)
-
-
-class GetOriginFastRouteRequestsResponseDataSeries(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    timestamp: str | None = None
-    data: int | None = None
-
-
 class GetOriginFastRouteRequestsResponse(ResponseModel, kw_only=True):
     """The answer of GetOriginFastRouteRequests."""
 
     data_name: str | None = None
     data_unit: str | None = None
-    data_series: list[GetOriginFastRouteRequestsResponseDataSeries] = msgspec.field(
-        default_factory=list
-    )
-
-
-class GetOriginFastRouteRequestsRequestFilters(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    hostnames: list[str] = msgspec.field(default_factory=list)
-
-
-class GetEdgeHostnameSummaryStatisticsResponseMetaData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    start_time: str | None = None
-    end_time: str | None = None
-    is_complete: bool | None = None
-    data_names: list[str] = msgspec.field(default_factory=list)
-    data_unit: str | None = None
-
-
-class GetEdgeHostnameSummaryStatisticsResponseGroups(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    group: str | None = None
-    data: list[str] = msgspec.field(default_factory=list)
+    data_series: list[GetCpuTimeUsedResponseDataSeries] = msgspec.field(default_factory=list)
 
 
 class GetEdgeHostnameSummaryStatisticsResponse(ResponseModel, kw_only=True):
     """The answer of GetEdgeHostnameSummaryStatistics."""
 
-    meta_data: GetEdgeHostnameSummaryStatisticsResponseMetaData | None = None
-    groups: list[GetEdgeHostnameSummaryStatisticsResponseGroups] = msgspec.field(
-        default_factory=list
-    )
+    meta_data: GetASummaryOfCpuUsageResponseMetaData | None = None
+    groups: list[GetASummaryOfCpuUsageResponseGroups] = msgspec.field(default_factory=list)
 
 
-class GetEdgeHostnameSummaryStatisticsRequestFilters(ItemModel, kw_only=True):
+class GetEdgeHostnameStatisticsRequestFilters(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     edge_hostnames: list[str] = msgspec.field(default_factory=list)
-
-
-class GetCpuTimeUsedResponseDataSeries(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    timestamp: str | None = None
-    data: int | None = None
 
 
 class GetCpuTimeUsedResponse(ResponseModel, kw_only=True):
@@ -584,35 +277,11 @@ class GetCpuTimeUsedResponse(ResponseModel, kw_only=True):
     data_series: list[GetCpuTimeUsedResponseDataSeries] = msgspec.field(default_factory=list)
 
 
-class GetCpuTimeUsedRequestFilters(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    hostnames: list[str] = msgspec.field(default_factory=list)
-    server_groups: list[str] = msgspec.field(default_factory=list)
-
-
-class GetASummaryOfTrafficVolumeResponseMetaData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    start_time: str | None = None
-    end_time: str | None = None
-    is_complete: bool | None = None
-    data_names: list[str] = msgspec.field(default_factory=list)
-    data_unit: str | None = None
-
-
-class GetASummaryOfTrafficVolumeResponseGroups(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    group: str | None = None
-    data: list[str] = msgspec.field(default_factory=list)
-
-
 class GetASummaryOfTrafficVolumeResponse(ResponseModel, kw_only=True):
     """The answer of GetASummaryOfTrafficVolume."""
 
-    meta_data: GetASummaryOfTrafficVolumeResponseMetaData | None = None
-    groups: list[GetASummaryOfTrafficVolumeResponseGroups] = msgspec.field(default_factory=list)
+    meta_data: GetASummaryOfCpuUsageResponseMetaData | None = None
+    groups: list[GetASummaryOfCpuUsageResponseGroups] = msgspec.field(default_factory=list)
 
 
 class GetASummaryOfTrafficVolumeRequestFilters(ItemModel, kw_only=True):
@@ -624,33 +293,18 @@ class GetASummaryOfTrafficVolumeRequestFilters(ItemModel, kw_only=True):
     property_hostnames: list[str] = msgspec.field(default_factory=list)
 
 
-class GetEdgeHostnameStatisticsResponseDataSeries(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    timestamp: str | None = None
-    data: int | None = None
-
-
 class GetEdgeHostnameStatisticsResponse(ResponseModel, kw_only=True):
     """The answer of GetEdgeHostnameStatistics."""
 
     data_name: str | None = None
     data_unit: str | None = None
-    data_series: list[GetEdgeHostnameStatisticsResponseDataSeries] = msgspec.field(
-        default_factory=list
-    )
-
-
-class GetEdgeHostnameStatisticsRequestFilters(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    edge_hostnames: list[str] = msgspec.field(default_factory=list)
+    data_series: list[GetCpuTimeUsedResponseDataSeries] = msgspec.field(default_factory=list)
 
 
 class GetEdgeTrafficVolumeRequest(RequestModel, kw_only=True):
     """The arguments of GetEdgeTrafficVolume (``POST /cdn/report/vol``)."""
 
-    filters: GetEdgeTrafficVolumeRequestFilters | None = None
+    filters: GetCpuTimeUsedRequestFilters | None = None
     startdate: str
     enddate: str
     type: str
@@ -660,7 +314,7 @@ class GetEdgeTrafficVolumeRequest(RequestModel, kw_only=True):
 class GetEdgeRequestsRequest(RequestModel, kw_only=True):
     """The arguments of GetEdgeRequests (``POST /cdn/report/req``)."""
 
-    filters: GetEdgeRequestsRequestFilters | None = None
+    filters: GetCpuTimeUsedRequestFilters | None = None
     startdate: str
     enddate: str
     type: str
@@ -670,7 +324,7 @@ class GetEdgeRequestsRequest(RequestModel, kw_only=True):
 class GetEdgeBandwidthRequest(RequestModel, kw_only=True):
     """The arguments of GetEdgeBandwidth (``POST /cdn/report/bandwidth``)."""
 
-    filters: GetEdgeBandwidthRequestFilters | None = None
+    filters: GetCpuTimeUsedRequestFilters | None = None
     startdate: str
     enddate: str
     type: str
@@ -680,7 +334,7 @@ class GetEdgeBandwidthRequest(RequestModel, kw_only=True):
 class GetOriginFastRouteTrafficVolumeRequest(RequestModel, kw_only=True):
     """The arguments of GetOriginFastRouteTrafficVolume (``POST /cdn/report/fastOriginVol``)."""
 
-    filters: GetOriginFastRouteTrafficVolumeRequestFilters | None = None
+    filters: GetCpuTimeUsedRequestFilters | None = None
     startdate: str
     enddate: str
     type: str
@@ -690,7 +344,7 @@ class GetOriginFastRouteTrafficVolumeRequest(RequestModel, kw_only=True):
 class GetASummaryOfRequestsRequest(RequestModel, kw_only=True):
     """The arguments of GetASummaryOfRequests (``POST /cdn/report/reqSummary``)."""
 
-    filters: GetASummaryOfRequestsRequestFilters | None = None
+    filters: GetCpuTimeUsedRequestFilters | None = None
     group_by: list[str] | None = None
     startdate: str
     enddate: str
@@ -700,7 +354,7 @@ class GetASummaryOfRequestsRequest(RequestModel, kw_only=True):
 class GetASummaryOfTrafficBandwidthRequest(RequestModel, kw_only=True):
     """The arguments of GetASummaryOfTrafficBandwidth (``POST /cdn/report/bandwidthSummary``)."""
 
-    filters: GetASummaryOfTrafficBandwidthRequestFilters | None = None
+    filters: GetCpuTimeUsedRequestFilters | None = None
     group_by: list[str] | None = None
     startdate: str
     enddate: str
@@ -710,7 +364,7 @@ class GetASummaryOfTrafficBandwidthRequest(RequestModel, kw_only=True):
 class GetOriginTrafficVolumeRequest(RequestModel, kw_only=True):
     """The arguments of GetOriginTrafficVolume (``POST /cdn/report/volOrigin``)."""
 
-    filters: GetOriginTrafficVolumeRequestFilters | None = None
+    filters: GetCpuTimeUsedRequestFilters | None = None
     startdate: str
     enddate: str
     type: str
@@ -730,7 +384,7 @@ class GetEdgeStatusCodeDetailsRequest(RequestModel, kw_only=True):
 class GetTheNumberOfRequestsToOriginRequest(RequestModel, kw_only=True):
     """The arguments of GetTheNumberOfRequestsToOrigin (``POST /cdn/report/reqOrigin``)."""
 
-    filters: GetTheNumberOfRequestsToOriginRequestFilters | None = None
+    filters: GetEdgeStatusCodeDetailsRequestFilters | None = None
     startdate: str
     enddate: str
     type: str
@@ -740,7 +394,7 @@ class GetTheNumberOfRequestsToOriginRequest(RequestModel, kw_only=True):
 class GetOriginStatusCodeDetailsRequest(RequestModel, kw_only=True):
     """The arguments of GetOriginStatusCodeDetails (``POST /cdn/report/statusCodeDetailsOrigin``)."""
 
-    filters: GetOriginStatusCodeDetailsRequestFilters | None = None
+    filters: GetEdgeStatusCodeDetailsRequestFilters | None = None
     startdate: str
     enddate: str
     type: str
@@ -750,7 +404,7 @@ class GetOriginStatusCodeDetailsRequest(RequestModel, kw_only=True):
 class GetTheIntermediateTrafficVolumeRequest(RequestModel, kw_only=True):
     """The arguments of GetTheIntermediateTrafficVolume (``POST /cdn/report/volInterm``)."""
 
-    filters: GetTheIntermediateTrafficVolumeRequestFilters | None = None
+    filters: GetCpuTimeUsedRequestFilters | None = None
     startdate: str
     enddate: str
     type: str
@@ -760,7 +414,7 @@ class GetTheIntermediateTrafficVolumeRequest(RequestModel, kw_only=True):
 class GetTheEdgeUploadTrafficVolumeRequest(RequestModel, kw_only=True):
     """The arguments of GetTheEdgeUploadTrafficVolume (``POST /cdn/report/upVol``)."""
 
-    filters: GetTheEdgeUploadTrafficVolumeRequestFilters | None = None
+    filters: GetCpuTimeUsedRequestFilters | None = None
     startdate: str
     enddate: str
     type: str
@@ -770,7 +424,7 @@ class GetTheEdgeUploadTrafficVolumeRequest(RequestModel, kw_only=True):
 class GetASummaryOfStatusCodesReturnedByEdgeServersRequest(RequestModel, kw_only=True):
     """The arguments of GetASummaryOfStatusCodesReturnedByEdgeServers (``POST /cdn/report/edgeStatusSummary``)."""
 
-    filters: GetASummaryOfStatusCodesReturnedByEdgeServersRequestFilters | None = None
+    filters: GetCpuTimeUsedRequestFilters | None = None
     group_by: list[str] | None = None
     startdate: str
     enddate: str
@@ -780,7 +434,7 @@ class GetASummaryOfStatusCodesReturnedByEdgeServersRequest(RequestModel, kw_only
 class GetASummaryOfStatusCodesReturnedByOriginServersRequest(RequestModel, kw_only=True):
     """The arguments of GetASummaryOfStatusCodesReturnedByOriginServers (``POST /cdn/report/originStatusSummary``)."""
 
-    filters: GetASummaryOfStatusCodesReturnedByOriginServersRequestFilters | None = None
+    filters: GetCpuTimeUsedRequestFilters | None = None
     group_by: list[str] | None = None
     startdate: str
     enddate: str
@@ -790,7 +444,7 @@ class GetASummaryOfStatusCodesReturnedByOriginServersRequest(RequestModel, kw_on
 class GetASummaryOfCpuUsageRequest(RequestModel, kw_only=True):
     """The arguments of GetASummaryOfCpuUsage (``POST /cdn/report/cpuSummary``)."""
 
-    filters: GetASummaryOfCpuUsageRequestFilters | None = None
+    filters: GetCpuTimeUsedRequestFilters | None = None
     group_by: list[str] | None = None
     startdate: str
     enddate: str
@@ -800,7 +454,7 @@ class GetASummaryOfCpuUsageRequest(RequestModel, kw_only=True):
 class GetOriginFastRouteRequestsRequest(RequestModel, kw_only=True):
     """The arguments of GetOriginFastRouteRequests (``POST /cdn/report/fastOriginReq``)."""
 
-    filters: GetOriginFastRouteRequestsRequestFilters | None = None
+    filters: GetEdgeStatusCodeDetailsRequestFilters | None = None
     startdate: str
     enddate: str
     type: str
@@ -810,7 +464,7 @@ class GetOriginFastRouteRequestsRequest(RequestModel, kw_only=True):
 class GetEdgeHostnameSummaryStatisticsRequest(RequestModel, kw_only=True):
     """The arguments of GetEdgeHostnameSummaryStatistics (``POST /cdn/report/edgeHostnameReqSummary``)."""
 
-    filters: GetEdgeHostnameSummaryStatisticsRequestFilters | None = None
+    filters: GetEdgeHostnameStatisticsRequestFilters | None = None
     group_by: list[str] | None = None
     startdate: str
     enddate: str

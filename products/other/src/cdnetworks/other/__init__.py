@@ -58,7 +58,6 @@ _MODULES = {
         "GetLiveStreamPushingStatusRequest",
         "GetLiveStreamPushingStatusResponse",
         "GetLiveStreamPushingStatusResponseDataValue",
-        "GetLiveStreamPushingStatusResponseDataValueLfr",
         "HttpDnsStatisticsRequest",
         "HttpDnsStatisticsResponse",
         "HttpDnsStatisticsResponseProvider",
@@ -70,7 +69,6 @@ _MODULES = {
         "PicProcessStatisticsResponseProvider",
         "PicProcessStatisticsResponseProviderDate",
         "PicProcessStatisticsResponseProviderDateChannel",
-        "PicProcessStatisticsResponseProviderDateChannelPicflowhit",
         "Query5minLiveTranscodingDurationRequest",
         "Query5minLiveTranscodingDurationResponse",
         "Query5minLiveTranscodingDurationResponseProvider",
@@ -107,7 +105,6 @@ _MODULES = {
         "QueryLiveRecordingDurationResponseProviderDate",
         "QueryLiveRecordingDurationResponseProviderDateRecordingTime",
         "QueryLiveRecordingDurationResponseProviderDateRecordingTimeChannel",
-        "QueryLiveRecordingDurationResponseProviderDateRecordingTimeChannelLive",
         "QueryLiveStreamStatusRequest",
         "QueryLiveStreamStatusResponse",
         "QueryLiveStreamStatusResponseDataValue",
@@ -121,8 +118,6 @@ _MODULES = {
         "ReportDomainStreamDurationServiceResponseData",
         "ReportDomainStreamDurationServiceResponseDataStreamList",
         "ReportDomainStreamDurationServiceResponseDataStreamListDurationDetailList",
-        "ReportDomainStreamDurationServiceResponseDataStreamListDurationDetailListDuration",
-        "ReportDomainStreamDurationServiceResponseDataStreamListSumTime",
         "ResourceGroupDomainChangeRequest",
         "ResourceGroupDomainChangeResponse",
         "ResourceGroupListRequest",
@@ -139,6 +134,11 @@ _MODULES = {
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
     "AsyncOtherClient": ".client:AsyncOtherUsageStatisticsClient",
+    "GetLiveStreamPushingStatusResponseDataValueLfr": ".models:QueryLiveStreamStatusResponseDataValueLfr",
     "OtherClient": ".client:OtherUsageStatisticsClient",
+    "PicProcessStatisticsResponseProviderDateChannelPicflowhit": ".models:HttpDnsStatisticsResponseProviderDateChannelHttpdns",
+    "QueryLiveRecordingDurationResponseProviderDateRecordingTimeChannelLive": ".models:HttpDnsStatisticsResponseProviderDateChannelHttpdns",
+    "ReportDomainStreamDurationServiceResponseDataStreamListDurationDetailListDuration": ".models:QueryLiveStreamStatusResponseDataValueLfr",
+    "ReportDomainStreamDurationServiceResponseDataStreamListSumTime": ".models:QueryLiveStreamStatusResponseDataValueLfr",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

@@ -23,7 +23,6 @@ __all__ = [
     "GetLiveStreamPushingStatusRequest",
     "GetLiveStreamPushingStatusResponse",
     "GetLiveStreamPushingStatusResponseDataValue",
-    "GetLiveStreamPushingStatusResponseDataValueLfr",
     "HttpDnsStatisticsRequest",
     "HttpDnsStatisticsResponse",
     "HttpDnsStatisticsResponseProvider",
@@ -35,7 +34,6 @@ __all__ = [
     "PicProcessStatisticsResponseProvider",
     "PicProcessStatisticsResponseProviderDate",
     "PicProcessStatisticsResponseProviderDateChannel",
-    "PicProcessStatisticsResponseProviderDateChannelPicflowhit",
     "Query5minLiveTranscodingDurationRequest",
     "Query5minLiveTranscodingDurationResponse",
     "Query5minLiveTranscodingDurationResponseProvider",
@@ -72,7 +70,6 @@ __all__ = [
     "QueryLiveRecordingDurationResponseProviderDate",
     "QueryLiveRecordingDurationResponseProviderDateRecordingTime",
     "QueryLiveRecordingDurationResponseProviderDateRecordingTimeChannel",
-    "QueryLiveRecordingDurationResponseProviderDateRecordingTimeChannelLive",
     "QueryLiveStreamStatusRequest",
     "QueryLiveStreamStatusResponse",
     "QueryLiveStreamStatusResponseDataValue",
@@ -86,8 +83,6 @@ __all__ = [
     "ReportDomainStreamDurationServiceResponseData",
     "ReportDomainStreamDurationServiceResponseDataStreamList",
     "ReportDomainStreamDurationServiceResponseDataStreamListDurationDetailList",
-    "ReportDomainStreamDurationServiceResponseDataStreamListDurationDetailListDuration",
-    "ReportDomainStreamDurationServiceResponseDataStreamListSumTime",
     "ResourceGroupDomainChangeRequest",
     "ResourceGroupDomainChangeResponse",
     "ResourceGroupListRequest",
@@ -196,9 +191,7 @@ class Query5minLiveTranscodingDurationResponse(ResponseModel, kw_only=True):
     provider: Query5minLiveTranscodingDurationResponseProvider | None = None
 
 
-class QueryLiveRecordingDurationResponseProviderDateRecordingTimeChannelLive(
-    ItemModel, kw_only=True
-):
+class HttpDnsStatisticsResponseProviderDateChannelHttpdns(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     time: str | None = None
@@ -209,8 +202,8 @@ class QueryLiveRecordingDurationResponseProviderDateRecordingTimeChannel(ItemMod
     """An object of the API, nested in requests or answers."""
 
     name: str | None = None
-    live: list[QueryLiveRecordingDurationResponseProviderDateRecordingTimeChannelLive] = (
-        msgspec.field(default_factory=list)
+    live: list[HttpDnsStatisticsResponseProviderDateChannelHttpdns] = msgspec.field(
+        default_factory=list
     )
 
 
@@ -253,18 +246,11 @@ class QueryDDoSMitigatedBandwidthBySuiteOrProductResponse(ResponseModel, kw_only
     code: str | int | None = None
 
 
-class PicProcessStatisticsResponseProviderDateChannelPicflowhit(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    time: str | None = None
-    text: str | None = None
-
-
 class PicProcessStatisticsResponseProviderDateChannel(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     name: str | None = None
-    picflowhit: list[PicProcessStatisticsResponseProviderDateChannelPicflowhit] = msgspec.field(
+    picflowhit: list[HttpDnsStatisticsResponseProviderDateChannelHttpdns] = msgspec.field(
         default_factory=list
     )
 
@@ -290,13 +276,6 @@ class PicProcessStatisticsResponse(ResponseModel, kw_only=True):
     """The answer of PicProcessStatistics."""
 
     provider: PicProcessStatisticsResponseProvider | None = None
-
-
-class HttpDnsStatisticsResponseProviderDateChannelHttpdns(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    time: str | None = None
-    text: str | None = None
 
 
 class HttpDnsStatisticsResponseProviderDateChannel(ItemModel, kw_only=True):
@@ -366,10 +345,6 @@ class QueryLiveStreamStatusResponse(ResponseModel, kw_only=True):
     data_value: list[QueryLiveStreamStatusResponseDataValue] = msgspec.field(default_factory=list)
 
 
-class GetLiveStreamPushingStatusResponseDataValueLfr(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-
 class GetLiveStreamPushingStatusResponseDataValue(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
@@ -377,7 +352,7 @@ class GetLiveStreamPushingStatusResponseDataValue(ItemModel, kw_only=True):
     inaddress: str | None = None
     streamname: str | None = None
     fps: int | None = None
-    lfr: GetLiveStreamPushingStatusResponseDataValueLfr | None = None
+    lfr: QueryLiveStreamStatusResponseDataValueLfr | None = None
     inbandwidth: int | None = None
     videotmstmp: str | None = None
     audiotmstmp: str | None = None
@@ -427,16 +402,6 @@ class QueryEdgeActiveConnectionsForMultiDomainsResponse(ResponseModel, kw_only=T
     data: list[QueryEdgeActiveConnectionsForMultiDomainsData] = msgspec.field(default_factory=list)
 
 
-class ReportDomainStreamDurationServiceResponseDataStreamListSumTime(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-
-class ReportDomainStreamDurationServiceResponseDataStreamListDurationDetailListDuration(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-
 class ReportDomainStreamDurationServiceResponseDataStreamListDurationDetailList(
     ItemModel, kw_only=True
 ):
@@ -444,16 +409,14 @@ class ReportDomainStreamDurationServiceResponseDataStreamListDurationDetailList(
 
     start_time: str | None = None
     end_time: str | None = None
-    duration: (
-        ReportDomainStreamDurationServiceResponseDataStreamListDurationDetailListDuration | None
-    ) = None
+    duration: QueryLiveStreamStatusResponseDataValueLfr | None = None
 
 
 class ReportDomainStreamDurationServiceResponseDataStreamList(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     stream: str | None = None
-    sum_time: ReportDomainStreamDurationServiceResponseDataStreamListSumTime | None = None
+    sum_time: QueryLiveStreamStatusResponseDataValueLfr | None = None
     duration_detail_list: list[
         ReportDomainStreamDurationServiceResponseDataStreamListDurationDetailList
     ] = msgspec.field(default_factory=list)

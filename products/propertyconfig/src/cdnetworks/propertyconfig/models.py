@@ -22,7 +22,6 @@ __all__ = [
     "CreatePropertyForAkamaiMigrationRequestHostnamesDefaultOrigin",
     "CreatePropertyForAkamaiMigrationRequestHostnamesEdgeHostname",
     "CreatePropertyForAkamaiMigrationResponse",
-    "CreatePropertyForAkamaiMigrationResponseData",
     "CreatePropertyForAkamaiMigrationResponseMetaDataMsg",
     "CreatePropertyRequest",
     "CreatePropertyRequestCloneParam",
@@ -36,18 +35,6 @@ __all__ = [
     "CreatePropertyRequestRulesCachePhase",
     "CreatePropertyRequestRulesCachePhaseAction",
     "CreatePropertyRequestRulesCachePhaseActionOptions",
-    "CreatePropertyRequestRulesConnectPhase",
-    "CreatePropertyRequestRulesConnectPhaseAction",
-    "CreatePropertyRequestRulesConnectPhaseActionOptions",
-    "CreatePropertyRequestRulesOriginPhase",
-    "CreatePropertyRequestRulesOriginPhaseAction",
-    "CreatePropertyRequestRulesOriginPhaseActionOptions",
-    "CreatePropertyRequestRulesReqeustPhase",
-    "CreatePropertyRequestRulesReqeustPhaseAction",
-    "CreatePropertyRequestRulesReqeustPhaseActionOptions",
-    "CreatePropertyRequestRulesResponsePhase",
-    "CreatePropertyRequestRulesResponsePhaseAction",
-    "CreatePropertyRequestRulesResponsePhaseActionOptions",
     "CreatePropertyRequestVariables",
     "CreatePropertyRequestVariablesAction",
     "CreatePropertyRequestVariablesActionOptions",
@@ -56,18 +43,10 @@ __all__ = [
     "GetPropertyRequest",
     "GetPropertyResponse",
     "GetPropertyResponseData",
-    "GetPropertyResponseDataProductionDeployingVersion",
-    "GetPropertyResponseDataProductionVersion",
-    "GetPropertyResponseDataStagingDeployingVersion",
     "GetPropertyResponseDataStagingVersion",
     "ListPropertiesRequest",
     "ListPropertiesResponse",
     "ListPropertiesResponseData",
-    "ListPropertiesResponseDataProperties",
-    "ListPropertiesResponseDataPropertiesProductionDeployingVersion",
-    "ListPropertiesResponseDataPropertiesProductionVersion",
-    "ListPropertiesResponseDataPropertiesStagingDeployingVersion",
-    "ListPropertiesResponseDataPropertiesStagingVersion",
 ]
 
 
@@ -193,50 +172,6 @@ class CreatePropertyRequestHostnames(ItemModel, kw_only=True):
     edge_hostname: CreatePropertyRequestHostnamesEdgeHostname | None = None
 
 
-class CreatePropertyRequestRulesResponsePhaseActionOptions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-
-class CreatePropertyRequestRulesResponsePhaseAction(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    name: str | None = None
-    options: CreatePropertyRequestRulesResponsePhaseActionOptions | None = None
-
-
-class CreatePropertyRequestRulesResponsePhase(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    name: str | None = None
-    condition: str | None = None
-    action: CreatePropertyRequestRulesResponsePhaseAction
-    description: str | None = None
-    priority: int | None = None
-    enabled: Annotated[bool, Meta(examples=["true,false"])] | None = None
-
-
-class CreatePropertyRequestRulesOriginPhaseActionOptions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-
-class CreatePropertyRequestRulesOriginPhaseAction(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    name: str | None = None
-    options: CreatePropertyRequestRulesOriginPhaseActionOptions | None = None
-
-
-class CreatePropertyRequestRulesOriginPhase(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    name: str | None = None
-    condition: str | None = None
-    action: CreatePropertyRequestRulesOriginPhaseAction
-    description: str | None = None
-    priority: int | None = None
-    enabled: Annotated[bool, Meta(examples=["true,false"])] | None = None
-
-
 class CreatePropertyRequestRulesCachePhaseActionOptions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
@@ -259,153 +194,17 @@ class CreatePropertyRequestRulesCachePhase(ItemModel, kw_only=True):
     enabled: Annotated[bool, Meta(examples=["true,false"])] | None = None
 
 
-class CreatePropertyRequestRulesConnectPhaseActionOptions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-
-class CreatePropertyRequestRulesConnectPhaseAction(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    name: str | None = None
-    options: CreatePropertyRequestRulesConnectPhaseActionOptions | None = None
-
-
-class CreatePropertyRequestRulesConnectPhase(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    name: str | None = None
-    condition: str | None = None
-    action: CreatePropertyRequestRulesConnectPhaseAction
-    description: str | None = None
-    priority: int | None = None
-    enabled: Annotated[bool, Meta(examples=["true,false"])] | None = None
-
-
-class CreatePropertyRequestRulesReqeustPhaseActionOptions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-
-class CreatePropertyRequestRulesReqeustPhaseAction(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    name: str | None = None
-    options: CreatePropertyRequestRulesReqeustPhaseActionOptions | None = None
-
-
-class CreatePropertyRequestRulesReqeustPhase(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    name: str | None = None
-    condition: str | None = None
-    action: CreatePropertyRequestRulesReqeustPhaseAction
-    description: str | None = None
-    priority: int | None = None
-    enabled: Annotated[bool, Meta(examples=["true,false"])] | None = None
-
-
 class CreatePropertyRequestRules(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    response_phase: list[CreatePropertyRequestRulesResponsePhase] = msgspec.field(
-        default_factory=list
-    )
-    origin_phase: list[CreatePropertyRequestRulesOriginPhase] = msgspec.field(default_factory=list)
+    response_phase: list[CreatePropertyRequestRulesCachePhase] = msgspec.field(default_factory=list)
+    origin_phase: list[CreatePropertyRequestRulesCachePhase] = msgspec.field(default_factory=list)
     cache_phase: list[CreatePropertyRequestRulesCachePhase] = msgspec.field(default_factory=list)
-    connect_phase: list[CreatePropertyRequestRulesConnectPhase] = msgspec.field(
-        default_factory=list
-    )
-    reqeust_phase: list[CreatePropertyRequestRulesReqeustPhase] = msgspec.field(
-        default_factory=list
-    )
-
-
-class ListPropertiesResponseDataPropertiesStagingVersion(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    version: int | None = None
-    hostnames: list[str] = msgspec.field(default_factory=list)
-
-
-class ListPropertiesResponseDataPropertiesProductionVersion(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    version: int | None = None
-    hostnames: list[str] = msgspec.field(default_factory=list)
-
-
-class ListPropertiesResponseDataPropertiesStagingDeployingVersion(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    version: int | None = None
-    hostnames: list[str] = msgspec.field(default_factory=list)
-
-
-class ListPropertiesResponseDataPropertiesProductionDeployingVersion(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    version: int | None = None
-    hostnames: list[str] = msgspec.field(default_factory=list)
-
-
-class ListPropertiesResponseDataProperties(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    property_id: int | None = None
-    property_name: str | None = None
-    property_comment: str | None = None
-    service_type: Annotated[str, Meta(examples=["wsa,wsa-https"])] | None = None
-    creation_time: str | None = None
-    last_update_time: str | None = None
-    latest_version: int | None = None
-    staging_version: ListPropertiesResponseDataPropertiesStagingVersion | None = None
-    production_version: ListPropertiesResponseDataPropertiesProductionVersion | None = None
-    staging_deploying_version: (
-        ListPropertiesResponseDataPropertiesStagingDeployingVersion | None
-    ) = None
-    production_deploying_version: (
-        ListPropertiesResponseDataPropertiesProductionDeployingVersion | None
-    ) = None
-    contract_id: str | None = None
-    item_id: str | None = None
-
-
-class ListPropertiesResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    count: int | None = None
-    properties: list[ListPropertiesResponseDataProperties] = msgspec.field(default_factory=list)
-
-
-class ListPropertiesResponse(ResponseModel, kw_only=True):
-    """The answer of ListProperties."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: ListPropertiesResponseData | None = None
+    connect_phase: list[CreatePropertyRequestRulesCachePhase] = msgspec.field(default_factory=list)
+    reqeust_phase: list[CreatePropertyRequestRulesCachePhase] = msgspec.field(default_factory=list)
 
 
 class GetPropertyResponseDataStagingVersion(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    version: int | None = None
-    hostnames: list[str] = msgspec.field(default_factory=list)
-
-
-class GetPropertyResponseDataProductionVersion(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    version: int | None = None
-    hostnames: list[str] = msgspec.field(default_factory=list)
-
-
-class GetPropertyResponseDataStagingDeployingVersion(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    version: int | None = None
-    hostnames: list[str] = msgspec.field(default_factory=list)
-
-
-class GetPropertyResponseDataProductionDeployingVersion(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     version: int | None = None
@@ -423,11 +222,26 @@ class GetPropertyResponseData(ItemModel, kw_only=True):
     last_update_time: str | None = None
     latest_version: int | None = None
     staging_version: GetPropertyResponseDataStagingVersion | None = None
-    production_version: GetPropertyResponseDataProductionVersion | None = None
-    staging_deploying_version: GetPropertyResponseDataStagingDeployingVersion | None = None
-    production_deploying_version: GetPropertyResponseDataProductionDeployingVersion | None = None
+    production_version: GetPropertyResponseDataStagingVersion | None = None
+    staging_deploying_version: GetPropertyResponseDataStagingVersion | None = None
+    production_deploying_version: GetPropertyResponseDataStagingVersion | None = None
     contract_id: str | None = None
     item_id: str | None = None
+
+
+class ListPropertiesResponseData(ItemModel, kw_only=True):
+    """An object of the API, nested in requests or answers."""
+
+    count: int | None = None
+    properties: list[GetPropertyResponseData] = msgspec.field(default_factory=list)
+
+
+class ListPropertiesResponse(ResponseModel, kw_only=True):
+    """The answer of ListProperties."""
+
+    code: str | int | None = None
+    message: str | None = None
+    data: ListPropertiesResponseData | None = None
 
 
 class GetPropertyResponse(ResponseModel, kw_only=True):
@@ -436,14 +250,6 @@ class GetPropertyResponse(ResponseModel, kw_only=True):
     code: str | int | None = None
     message: str | None = None
     data: GetPropertyResponseData | None = None
-
-
-class CreatePropertyForAkamaiMigrationResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    property_version: int | None = None
-    property_name: str | None = None
-    property_id: int | None = None
 
 
 class CreatePropertyForAkamaiMigrationResponseMetaDataMsg(ItemModel, kw_only=True):
@@ -457,7 +263,7 @@ class CreatePropertyForAkamaiMigrationResponse(ResponseModel, kw_only=True):
     """The answer of CreatePropertyForAkamaiMigration."""
 
     code: str | int | None = None
-    data: CreatePropertyForAkamaiMigrationResponseData | None = None
+    data: CreatePropertyResponseData | None = None
     message: str | None = None
     meta_data_msg: CreatePropertyForAkamaiMigrationResponseMetaDataMsg | None = None
 

@@ -27,14 +27,6 @@ __all__ = [
     "CreateAPropertyResponse",
     "CreateAPropertyVersionRequest",
     "CreateAPropertyVersionRequestAccessControlRules",
-    "CreateAPropertyVersionRequestAccessControlRulesAction",
-    "CreateAPropertyVersionRequestAccessControlRulesConditions",
-    "CreateAPropertyVersionRequestExtraServicePorts",
-    "CreateAPropertyVersionRequestOrigins",
-    "CreateAPropertyVersionRequestOriginsAuthentication",
-    "CreateAPropertyVersionRequestRealTimeLog",
-    "CreateAPropertyVersionRequestRealTimeLogHeaders",
-    "CreateAPropertyVersionRequestVideoSeek",
     "CreateAPropertyVersionResponse",
     "DeleteAPropertyRequest",
     "DeleteAPropertyResponse",
@@ -47,18 +39,12 @@ __all__ = [
     "GetAPropertyVersionResponseConfigs",
     "GetAPropertyVersionResponseConfigsAccessControlRules",
     "GetAPropertyVersionResponseConfigsAccessControlRulesAction",
-    "GetAPropertyVersionResponseConfigsAccessControlRulesConditions",
-    "GetAPropertyVersionResponseConfigsExtraServicePorts",
-    "GetAPropertyVersionResponseConfigsOrigins",
-    "GetAPropertyVersionResponseConfigsOriginsAuthentication",
     "GetAPropertyVersionResponseConfigsRealTimeLog",
-    "GetAPropertyVersionResponseConfigsRealTimeLogHeaders",
     "GetAPropertyVersionResponseConfigsVideoSeek",
     "GetAPropertyVersionResponseStatus",
     "GetListOfPropertiesRequest",
     "GetListOfPropertiesResponse",
     "GetListOfPropertiesResponseProperties",
-    "GetListOfPropertiesResponsePropertiesProductionVersion",
     "GetListOfPropertiesResponsePropertiesStagingVersion",
     "GetListOfPropertyVersionsRequest",
     "GetListOfPropertyVersionsResponse",
@@ -67,25 +53,19 @@ __all__ = [
     "UpdateAPropertyResponse",
     "UpdateAPropertyVersionRequest",
     "UpdateAPropertyVersionRequestAccessControlRules",
-    "UpdateAPropertyVersionRequestAccessControlRulesAction",
-    "UpdateAPropertyVersionRequestAccessControlRulesConditions",
-    "UpdateAPropertyVersionRequestExtraServicePorts",
     "UpdateAPropertyVersionRequestOrigins",
-    "UpdateAPropertyVersionRequestOriginsAuthentication",
     "UpdateAPropertyVersionRequestRealTimeLog",
-    "UpdateAPropertyVersionRequestRealTimeLogHeaders",
-    "UpdateAPropertyVersionRequestVideoSeek",
     "UpdateAPropertyVersionResponse",
 ]
 
 
-class GetAPropertyVersionResponseConfigsOriginsAuthentication(ItemModel, kw_only=True):
+class CreateAPropertyRequestVersionOriginsAuthentication(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     method_name: str | None = None
 
 
-class GetAPropertyVersionResponseConfigsOrigins(ItemModel, kw_only=True):
+class UpdateAPropertyVersionRequestOrigins(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     name: str | None = None
@@ -94,21 +74,21 @@ class GetAPropertyVersionResponseConfigsOrigins(ItemModel, kw_only=True):
     direct_connection: str | None = None
     host_header: str | None = None
     verify_origin: bool | None = None
-    authentication: GetAPropertyVersionResponseConfigsOriginsAuthentication | None = None
+    authentication: CreateAPropertyRequestVersionOriginsAuthentication | None = None
     keep_alive_timeout: int | None = None
     peer_failure_timeout: str | None = None
     tls_certificate_id: str | None = None
     shield: str | None = None
 
 
-class GetAPropertyVersionResponseConfigsExtraServicePorts(ItemModel, kw_only=True):
+class CreateAPropertyRequestVersionExtraServicePorts(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     http: list[str] = msgspec.field(default_factory=list)
     https: list[str] = msgspec.field(default_factory=list)
 
 
-class GetAPropertyVersionResponseConfigsAccessControlRulesConditions(ItemModel, kw_only=True):
+class CreateAPropertyRequestVersionAccessControlRulesConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     scheme: str | None = None
@@ -130,11 +110,11 @@ class GetAPropertyVersionResponseConfigsAccessControlRules(ItemModel, kw_only=Tr
     """An object of the API, nested in requests or answers."""
 
     id: str | None = None
-    conditions: GetAPropertyVersionResponseConfigsAccessControlRulesConditions | None = None
+    conditions: CreateAPropertyRequestVersionAccessControlRulesConditions | None = None
     action: GetAPropertyVersionResponseConfigsAccessControlRulesAction | None = None
 
 
-class GetAPropertyVersionResponseConfigsRealTimeLogHeaders(ItemModel, kw_only=True):
+class CreateAPropertyRequestVersionRealTimeLogHeaders(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     name: str | None = None
@@ -148,7 +128,7 @@ class GetAPropertyVersionResponseConfigsRealTimeLog(ItemModel, kw_only=True):
     sample_rate: int | None = None
     escape: str | None = None
     format: str | None = None
-    headers: list[GetAPropertyVersionResponseConfigsRealTimeLogHeaders] = msgspec.field(
+    headers: list[CreateAPropertyRequestVersionRealTimeLogHeaders] = msgspec.field(
         default_factory=list
     )
 
@@ -167,7 +147,7 @@ class GetAPropertyVersionResponseConfigs(ItemModel, kw_only=True):
     hostnames: list[str] = msgspec.field(default_factory=list)
     has_beian: bool | None = None
     beian_content_type: int | None = None
-    origins: list[GetAPropertyVersionResponseConfigsOrigins] = msgspec.field(default_factory=list)
+    origins: list[UpdateAPropertyVersionRequestOrigins] = msgspec.field(default_factory=list)
     allow_protocol_downgrade: bool | None = None
     enable_ipv6_origin: bool | None = None
     follow_client_ip_version: str | None = None
@@ -179,7 +159,7 @@ class GetAPropertyVersionResponseConfigs(ItemModel, kw_only=True):
     redirect_http_to_https: str | None = None
     disable_http2: bool | None = None
     enable_http3: bool | None = None
-    extra_service_ports: GetAPropertyVersionResponseConfigsExtraServicePorts | None = None
+    extra_service_ports: CreateAPropertyRequestVersionExtraServicePorts | None = None
     tls_certificate_id: str | None = None
     tls_certificate_id1: int | None = None
     tls_max_version: str | None = None
@@ -217,13 +197,6 @@ class GetAPropertyVersionResponse(ResponseModel, kw_only=True):
     status: GetAPropertyVersionResponseStatus | None = None
 
 
-class UpdateAPropertyVersionRequestRealTimeLogHeaders(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    name: str | None = None
-    value: str | None = None
-
-
 class UpdateAPropertyVersionRequestRealTimeLog(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
@@ -231,52 +204,19 @@ class UpdateAPropertyVersionRequestRealTimeLog(ItemModel, kw_only=True):
     sample_rate: int | None = None
     escape: str | None = None
     format: str | None = None
-    headers: list[UpdateAPropertyVersionRequestRealTimeLogHeaders] = msgspec.field(
+    headers: list[CreateAPropertyRequestVersionRealTimeLogHeaders] = msgspec.field(
         default_factory=list
     )
 
 
-class UpdateAPropertyVersionRequestOriginsAuthentication(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    method_name: str | None = None
-
-
-class UpdateAPropertyVersionRequestOrigins(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    name: str | None = None
-    servers: list[str] = msgspec.field(default_factory=list)
-    supported_protocol: str | None = None
-    direct_connection: str | None = None
-    host_header: str | None = None
-    verify_origin: bool | None = None
-    authentication: UpdateAPropertyVersionRequestOriginsAuthentication | None = None
-    keep_alive_timeout: int | None = None
-    peer_failure_timeout: str | None = None
-    tls_certificate_id: str | None = None
-    shield: str | None = None
-
-
-class UpdateAPropertyVersionRequestVideoSeek(ItemModel, kw_only=True):
+class CreateAPropertyRequestVersionVideoSeek(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     start_parameter: str
     end_parameter: str | None = None
 
 
-class UpdateAPropertyVersionRequestAccessControlRulesConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    scheme: str | None = None
-    hostname: str | None = None
-    uri: str | None = None
-    server_regions: list[str] = msgspec.field(default_factory=list)
-    client_regions: list[str] = msgspec.field(default_factory=list)
-    client_ip_range: list[str] = msgspec.field(default_factory=list)
-
-
-class UpdateAPropertyVersionRequestAccessControlRulesAction(ItemModel, kw_only=True):
+class CreateAPropertyRequestVersionAccessControlRulesAction(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     status_code: str
@@ -287,15 +227,8 @@ class UpdateAPropertyVersionRequestAccessControlRules(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     id: str | None = None
-    conditions: UpdateAPropertyVersionRequestAccessControlRulesConditions | None = None
-    action: UpdateAPropertyVersionRequestAccessControlRulesAction | None = None
-
-
-class UpdateAPropertyVersionRequestExtraServicePorts(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    http: list[str] = msgspec.field(default_factory=list)
-    https: list[str] = msgspec.field(default_factory=list)
+    conditions: CreateAPropertyRequestVersionAccessControlRulesConditions | None = None
+    action: CreateAPropertyRequestVersionAccessControlRulesAction | None = None
 
 
 class GetAPropertyResponse(ResponseModel, kw_only=True):
@@ -332,93 +265,6 @@ class GetListOfPropertyVersionsResponse(ResponseModel, kw_only=True):
     count: int | None = None
 
 
-class CreateAPropertyVersionRequestOriginsAuthentication(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    method_name: str | None = None
-
-
-class CreateAPropertyVersionRequestOrigins(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    name: str
-    servers: list[str]
-    supported_protocol: str | None = None
-    direct_connection: str | None = None
-    host_header: str | None = None
-    verify_origin: bool | None = None
-    authentication: CreateAPropertyVersionRequestOriginsAuthentication | None = None
-    keep_alive_timeout: int | None = None
-    peer_failure_timeout: str | None = None
-    tls_certificate_id: str | None = None
-    shield: str | None = None
-
-
-class CreateAPropertyVersionRequestExtraServicePorts(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    http: list[str] = msgspec.field(default_factory=list)
-    https: list[str] = msgspec.field(default_factory=list)
-
-
-class CreateAPropertyVersionRequestAccessControlRulesConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    scheme: str | None = None
-    hostname: str | None = None
-    uri: str | None = None
-    server_regions: list[str] = msgspec.field(default_factory=list)
-    client_regions: list[str] = msgspec.field(default_factory=list)
-    client_ip_range: list[str] = msgspec.field(default_factory=list)
-
-
-class CreateAPropertyVersionRequestAccessControlRulesAction(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    status_code: str
-    message: str | None = None
-
-
-class CreateAPropertyVersionRequestAccessControlRules(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    id: str | None = None
-    conditions: CreateAPropertyVersionRequestAccessControlRulesConditions
-    action: CreateAPropertyVersionRequestAccessControlRulesAction | None = None
-
-
-class CreateAPropertyVersionRequestRealTimeLogHeaders(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    name: str | None = None
-    value: str | None = None
-
-
-class CreateAPropertyVersionRequestRealTimeLog(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    log_url: str
-    sample_rate: int | None = None
-    escape: str | None = None
-    format: str
-    headers: list[CreateAPropertyVersionRequestRealTimeLogHeaders] = msgspec.field(
-        default_factory=list
-    )
-
-
-class CreateAPropertyVersionRequestVideoSeek(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    start_parameter: str
-    end_parameter: str | None = None
-
-
-class CreateAPropertyRequestVersionOriginsAuthentication(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    method_name: str | None = None
-
-
 class CreateAPropertyRequestVersionOrigins(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
@@ -435,44 +281,12 @@ class CreateAPropertyRequestVersionOrigins(ItemModel, kw_only=True):
     shield: str | None = None
 
 
-class CreateAPropertyRequestVersionExtraServicePorts(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    http: list[str] = msgspec.field(default_factory=list)
-    https: list[str] = msgspec.field(default_factory=list)
-
-
-class CreateAPropertyRequestVersionAccessControlRulesConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    scheme: str | None = None
-    hostname: str | None = None
-    uri: str | None = None
-    server_regions: list[str] = msgspec.field(default_factory=list)
-    client_regions: list[str] = msgspec.field(default_factory=list)
-    client_ip_range: list[str] = msgspec.field(default_factory=list)
-
-
-class CreateAPropertyRequestVersionAccessControlRulesAction(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    status_code: str
-    message: str | None = None
-
-
-class CreateAPropertyRequestVersionAccessControlRules(ItemModel, kw_only=True):
+class CreateAPropertyVersionRequestAccessControlRules(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     id: str | None = None
     conditions: CreateAPropertyRequestVersionAccessControlRulesConditions
-    action: CreateAPropertyRequestVersionAccessControlRulesAction
-
-
-class CreateAPropertyRequestVersionRealTimeLogHeaders(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    name: str | None = None
-    value: str | None = None
+    action: CreateAPropertyRequestVersionAccessControlRulesAction | None = None
 
 
 class CreateAPropertyRequestVersionRealTimeLog(ItemModel, kw_only=True):
@@ -487,11 +301,12 @@ class CreateAPropertyRequestVersionRealTimeLog(ItemModel, kw_only=True):
     )
 
 
-class CreateAPropertyRequestVersionVideoSeek(ItemModel, kw_only=True):
+class CreateAPropertyRequestVersionAccessControlRules(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    start_parameter: str
-    end_parameter: str | None = None
+    id: str | None = None
+    conditions: CreateAPropertyRequestVersionAccessControlRulesConditions
+    action: CreateAPropertyRequestVersionAccessControlRulesAction
 
 
 class CreateAPropertyRequestVersion(ItemModel, kw_only=True):
@@ -539,13 +354,6 @@ class GetListOfPropertiesResponsePropertiesStagingVersion(ItemModel, kw_only=Tru
     hostnames: list[str] = msgspec.field(default_factory=list)
 
 
-class GetListOfPropertiesResponsePropertiesProductionVersion(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    version: int | None = None
-    hostnames: list[str] = msgspec.field(default_factory=list)
-
-
 class GetListOfPropertiesResponseProperties(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
@@ -557,7 +365,7 @@ class GetListOfPropertiesResponseProperties(ItemModel, kw_only=True):
     latest_version: int | None = None
     legacy_type: str | None = None
     staging_version: GetListOfPropertiesResponsePropertiesStagingVersion | None = None
-    production_version: GetListOfPropertiesResponsePropertiesProductionVersion | None = None
+    production_version: GetListOfPropertiesResponsePropertiesStagingVersion | None = None
 
 
 class GetListOfPropertiesResponse(ResponseModel, kw_only=True):
@@ -596,7 +404,7 @@ class UpdateAPropertyVersionRequest(RequestModel, kw_only=True):
     tls_ciphers: str | None = None
     allow_protocol_downgrade: bool | None = None
     tls_certificate_id1: str | None = None
-    video_seek: UpdateAPropertyVersionRequestVideoSeek | None = None
+    video_seek: CreateAPropertyRequestVersionVideoSeek | None = None
     tls_session_timeout: int | None = None
     enable_ocsp_stapling: bool | None = None
     beian_content_type: int | None = None
@@ -605,7 +413,7 @@ class UpdateAPropertyVersionRequest(RequestModel, kw_only=True):
     access_control_rules: list[UpdateAPropertyVersionRequestAccessControlRules] | None = None
     disable_cert_automation: bool | None = None
     cache_key_uri: str | None = None
-    extra_service_ports: UpdateAPropertyVersionRequestExtraServicePorts | None = None
+    extra_service_ports: CreateAPropertyRequestVersionExtraServicePorts | None = None
     load_balancer_logic: str | None = None
     tls0_rtt: bool | None = None
     property_id: str
@@ -681,7 +489,7 @@ class CreateAPropertyVersionRequest(RequestModel, kw_only=True):
     hostnames: list[str]
     has_beian: bool | None = None
     beian_content_type: int | None = None
-    origins: list[CreateAPropertyVersionRequestOrigins] | None = None
+    origins: list[CreateAPropertyRequestVersionOrigins] | None = None
     allow_protocol_downgrade: bool | None = None
     enable_ipv6_origin: bool | None = None
     follow_client_ip_version: str | None = None
@@ -693,7 +501,7 @@ class CreateAPropertyVersionRequest(RequestModel, kw_only=True):
     redirect_http_to_https: str | None = None
     disable_http2: bool | None = None
     enable_http3: bool | None = None
-    extra_service_ports: CreateAPropertyVersionRequestExtraServicePorts | None = None
+    extra_service_ports: CreateAPropertyRequestVersionExtraServicePorts | None = None
     tls_certificate_id: str | None = None
     tls_certificate_id1: str | None = None
     tls_max_version: str | None = None
@@ -704,8 +512,8 @@ class CreateAPropertyVersionRequest(RequestModel, kw_only=True):
     enable_ocsp_stapling: bool | None = None
     disable_cert_automation: bool | None = None
     access_control_rules: list[CreateAPropertyVersionRequestAccessControlRules] | None = None
-    real_time_log: CreateAPropertyVersionRequestRealTimeLog | None = None
-    video_seek: CreateAPropertyVersionRequestVideoSeek | None = None
+    real_time_log: CreateAPropertyRequestVersionRealTimeLog | None = None
+    video_seek: CreateAPropertyRequestVersionVideoSeek | None = None
     load_balancer_logic: str | None = None
     load_balancer_hash_key: str | None = None
     property_id: str

@@ -66,7 +66,6 @@ _MODULES = {
         "QueryAPIDefinitionDetailResponse",
         "QueryAPIDefinitionDetailResponseData",
         "QueryAPIDefinitionDetailResponseDataAuth",
-        "QueryAPIDefinitionDetailResponseDataBasic",
         "QueryAPIDefinitionDetailResponseDataBodyLimit",
         "QueryAPIDefinitionDetailResponseDataEndpoint",
         "QueryAPIDefinitionDetailResponseDataParamLimit",
@@ -77,7 +76,6 @@ _MODULES = {
         "QueryAPIDefinitionDetailResponseDataParamLimitMethodListJsonParamChildren",
         "QueryAPIDefinitionDetailResponseDataParamLimitMethodListNormalParamList",
         "UpdateAPIDefinitionRequest",
-        "UpdateAPIDefinitionRequestAuth",
         "UpdateAPIDefinitionRequestBasic",
         "UpdateAPIDefinitionRequestBodyLimit",
         "UpdateAPIDefinitionRequestEndpoint",
@@ -96,5 +94,7 @@ _MODULES = {
 _DEPRECATED = {
     "AsyncProtectassetsClient": ".client:AsyncProtectAssetsClient",
     "ProtectassetsClient": ".client:ProtectAssetsClient",
+    "QueryAPIDefinitionDetailResponseDataBasic": ".models:ListAPIDefinitionsResponseData",
+    "UpdateAPIDefinitionRequestAuth": ".models:CreateAPIDefinitionRequestAuth",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

@@ -44,7 +44,6 @@ __all__ = [
     "QueryAPIDefinitionDetailResponse",
     "QueryAPIDefinitionDetailResponseData",
     "QueryAPIDefinitionDetailResponseDataAuth",
-    "QueryAPIDefinitionDetailResponseDataBasic",
     "QueryAPIDefinitionDetailResponseDataBodyLimit",
     "QueryAPIDefinitionDetailResponseDataEndpoint",
     "QueryAPIDefinitionDetailResponseDataParamLimit",
@@ -55,7 +54,6 @@ __all__ = [
     "QueryAPIDefinitionDetailResponseDataParamLimitMethodListJsonParamChildren",
     "QueryAPIDefinitionDetailResponseDataParamLimitMethodListNormalParamList",
     "UpdateAPIDefinitionRequest",
-    "UpdateAPIDefinitionRequestAuth",
     "UpdateAPIDefinitionRequestBasic",
     "UpdateAPIDefinitionRequestBodyLimit",
     "UpdateAPIDefinitionRequestEndpoint",
@@ -89,19 +87,6 @@ class ListAPIDefinitionsResponse(ResponseModel, kw_only=True):
     code: str | int | None = None
     msg: str | None = None
     data: list[ListAPIDefinitionsResponseData] = msgspec.field(default_factory=list)
-
-
-class QueryAPIDefinitionDetailResponseDataBasic(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    id: str | None = None
-    name: str | None = None
-    group_name: str | None = None
-    remark: str | None = None
-    domain: str | None = None
-    path: str | None = None
-    create_time: str | None = None
-    update_time: str | None = None
 
 
 class QueryAPIDefinitionDetailResponseDataEndpoint(ItemModel, kw_only=True):
@@ -250,7 +235,7 @@ class QueryAPIDefinitionDetailResponseDataParamLimit(ItemModel, kw_only=True):
 class QueryAPIDefinitionDetailResponseData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    basic: QueryAPIDefinitionDetailResponseDataBasic | None = None
+    basic: ListAPIDefinitionsResponseData | None = None
     endpoint: QueryAPIDefinitionDetailResponseDataEndpoint | None = None
     auth: QueryAPIDefinitionDetailResponseDataAuth | None = None
     body_limit: QueryAPIDefinitionDetailResponseDataBodyLimit | None = None
@@ -504,16 +489,6 @@ class UpdateAPIDefinitionRequestEndpoint(ItemModel, kw_only=True):
         self.case_sensitive = as_flag(self.case_sensitive, "TRUE", "FALSE")
 
 
-class UpdateAPIDefinitionRequestAuth(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    type: Annotated[str, Meta(examples=["NO_NEED,SIGN"])]
-    auth_key: str | None = None
-    param_position: Annotated[str, Meta(examples=["HTTP_HEADER,QUERY_STRING,COOKIE"])] | None = None
-    param_name: str | None = None
-    validity_time: int | None = None
-
-
 class UpdateAPIDefinitionRequestBodyLimit(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
@@ -704,7 +679,7 @@ class UpdateAPIDefinitionRequest(RequestModel, kw_only=True):
 
     basic: UpdateAPIDefinitionRequestBasic
     endpoint: UpdateAPIDefinitionRequestEndpoint | None = None
-    auth: UpdateAPIDefinitionRequestAuth | None = None
+    auth: CreateAPIDefinitionRequestAuth | None = None
     body_limit: UpdateAPIDefinitionRequestBodyLimit | None = None
     param_limit: UpdateAPIDefinitionRequestParamLimit | None = None
     service_type: str | None = None

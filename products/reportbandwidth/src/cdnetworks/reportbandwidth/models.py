@@ -21,8 +21,6 @@ __all__ = [
     "BandwidthChannelResponseProvider",
     "BandwidthChannelResponseProviderDate",
     "BandwidthChannelResponseProviderDateChannel",
-    "BandwidthChannelResponseProviderDateChannelBandwidth",
-    "BandwidthChannelResponseProviderDateChannelFlow",
     "BandwidthMiddleRequest",
     "BandwidthMiddleResponse",
     "BandwidthMiddleResponseProvider",
@@ -39,7 +37,6 @@ __all__ = [
     "GetBandwidthLogResponseProvider",
     "GetBandwidthLogResponseProviderDate",
     "GetBandwidthLogResponseProviderDateChannel",
-    "GetBandwidthLogResponseProviderDateChannelBandwidth",
     "GetCdnRelayTrafficRequest",
     "GetCdnRelayTrafficResponse",
     "GetCdnRelayTrafficResponseData",
@@ -52,19 +49,14 @@ __all__ = [
     "PerzoneBillingResponseProviderDate",
     "PerzoneBillingResponseProviderDateAreaMap",
     "PerzoneBillingResponseProviderDateAreaMapPerzone",
-    "PerzoneBillingResponseProviderDateAreaMapPerzoneDetail",
-    "QueryBandwidthForMultiDomainDomainList",
     "QueryBandwidthForMultiDomainRequest",
     "QueryBandwidthForMultiDomainResponse",
-    "QueryBandwidthForMultiDomainResponseBandwidthReport",
     "QueryBandwidthbyISPProvinceRequest",
     "QueryBandwidthbyISPProvinceResponse",
     "QueryBandwidthbyISPProvinceResponseResult",
-    "QueryBandwidthbyISPProvinceResponseResultBandwidthData",
     "QueryBandwidthofOriginminutelyRequest",
     "QueryBandwidthofOriginminutelyResponse",
     "QueryBandwidthofOriginminutelyResponseData",
-    "QueryBandwidthofOriginminutelyResponseDataOriginBandwidthData",
     "QueryCPSBandwidthRequest",
     "QueryCPSBandwidthResponse",
     "QueryCPSBandwidthResponseData",
@@ -78,7 +70,6 @@ __all__ = [
     "QueryIPV6BandwidthOfeachISPandProvinceResponseResult",
     "QueryIPV6BandwidthOfeachISPandProvinceResponseResultIspData",
     "QueryIPV6BandwidthOfeachISPandProvinceResponseResultIspDataProvinceData",
-    "QueryIPV6BandwidthOfeachISPandProvinceResponseResultIspDataProvinceDataBandwidthData",
     "QueryMultiDomainsIPV6OrIPV4BandwidthData",
     "QueryMultiDomainsIPV6OrIPV4BandwidthDataDetailList",
     "QueryMultiDomainsIPV6OrIPV4BandwidthRequest",
@@ -92,7 +83,6 @@ __all__ = [
     "QueryRealTimeBandwidthForMultiDomainRequest",
     "QueryRealTimeBandwidthForMultiDomainResponse",
     "QueryRealTimeBandwidthForMultiDomainResponseData",
-    "QueryRealTimeBandwidthForMultiDomainResponseDataBandwidthData",
     "ReportCountryServerBandwidthServiceRequest",
     "ReportCountryServerBandwidthServiceResponse",
     "ReportCountryServerBandwidthServiceResponseCountryData",
@@ -206,9 +196,7 @@ class QueryDomainBandwidthDomainList(ItemModel, kw_only=True):
     domain_name: list[str] = msgspec.field(name="domain-name")
 
 
-class QueryIPV6BandwidthOfeachISPandProvinceResponseResultIspDataProvinceDataBandwidthData(
-    ItemModel, kw_only=True
-):
+class QueryMultiDomainsIPV6OrIPV4BandwidthDataDetailList(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     timestamp: str | None = None
@@ -221,9 +209,9 @@ class QueryIPV6BandwidthOfeachISPandProvinceResponseResultIspDataProvinceData(
     """An object of the API, nested in requests or answers."""
 
     province: str | None = None
-    bandwidth_data: list[
-        QueryIPV6BandwidthOfeachISPandProvinceResponseResultIspDataProvinceDataBandwidthData
-    ] = msgspec.field(default_factory=list)
+    bandwidth_data: list[QueryMultiDomainsIPV6OrIPV4BandwidthDataDetailList] = msgspec.field(
+        default_factory=list
+    )
 
 
 class QueryIPV6BandwidthOfeachISPandProvinceResponseResultIspData(ItemModel, kw_only=True):
@@ -252,7 +240,7 @@ class QueryIPV6BandwidthOfeachISPandProvinceResponse(ResponseModel, kw_only=True
     )
 
 
-class GetBandwidthLogResponseProviderDateChannelBandwidth(ItemModel, kw_only=True):
+class QueryCPSBandwidthResponseDataDetail(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     time: str | None = None
@@ -263,9 +251,7 @@ class GetBandwidthLogResponseProviderDateChannel(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     name: str | None = None
-    bandwidth: list[GetBandwidthLogResponseProviderDateChannelBandwidth] = msgspec.field(
-        default_factory=list
-    )
+    bandwidth: list[QueryCPSBandwidthResponseDataDetail] = msgspec.field(default_factory=list)
 
 
 class GetBandwidthLogResponseProviderDate(ItemModel, kw_only=True):
@@ -322,30 +308,12 @@ class BandwidthPeakRankingResponse(ResponseModel, kw_only=True):
     provider: BandwidthPeakRankingResponseProvider | None = None
 
 
-class BandwidthChannelResponseProviderDateChannelBandwidth(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    time: str | None = None
-    text: str | None = None
-
-
-class BandwidthChannelResponseProviderDateChannelFlow(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    time: str | None = None
-    text: str | None = None
-
-
 class BandwidthChannelResponseProviderDateChannel(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     name: str | None = None
-    bandwidth: list[BandwidthChannelResponseProviderDateChannelBandwidth] = msgspec.field(
-        default_factory=list
-    )
-    flow: list[BandwidthChannelResponseProviderDateChannelFlow] = msgspec.field(
-        default_factory=list
-    )
+    bandwidth: list[QueryCPSBandwidthResponseDataDetail] = msgspec.field(default_factory=list)
+    flow: list[QueryCPSBandwidthResponseDataDetail] = msgspec.field(default_factory=list)
 
 
 class BandwidthChannelResponseProviderDate(ItemModel, kw_only=True):
@@ -374,17 +342,10 @@ class BandwidthChannelResponse(ResponseModel, kw_only=True):
     provider: BandwidthChannelResponseProvider | None = None
 
 
-class QueryBandwidthbyISPProvinceResponseResultBandwidthData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    timestamp: str | None = None
-    value: str | None = None
-
-
 class QueryBandwidthbyISPProvinceResponseResult(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    bandwidth_data: list[QueryBandwidthbyISPProvinceResponseResultBandwidthData] = msgspec.field(
+    bandwidth_data: list[QueryMultiDomainsIPV6OrIPV4BandwidthDataDetailList] = msgspec.field(
         default_factory=list
     )
 
@@ -395,13 +356,6 @@ class QueryBandwidthbyISPProvinceResponse(ResponseModel, kw_only=True):
     result: list[QueryBandwidthbyISPProvinceResponseResult] = msgspec.field(default_factory=list)
 
 
-class QueryBandwidthofOriginminutelyResponseDataOriginBandwidthData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    timestamp: str | None = None
-    value: str | None = None
-
-
 class QueryBandwidthofOriginminutelyResponseData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
@@ -409,8 +363,8 @@ class QueryBandwidthofOriginminutelyResponseData(ItemModel, kw_only=True):
     peak_value: str | None = None
     peak_time: str | None = None
     total: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
-    origin_bandwidth_data: list[QueryBandwidthofOriginminutelyResponseDataOriginBandwidthData] = (
-        msgspec.field(default_factory=list)
+    origin_bandwidth_data: list[QueryMultiDomainsIPV6OrIPV4BandwidthDataDetailList] = msgspec.field(
+        default_factory=list
     )
 
 
@@ -420,13 +374,6 @@ class QueryBandwidthofOriginminutelyResponse(ResponseModel, kw_only=True):
     code: str | int | None = None
     message: str | None = None
     data: list[QueryBandwidthofOriginminutelyResponseData] = msgspec.field(default_factory=list)
-
-
-class QueryCPSBandwidthResponseDataDetail(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    time: str | None = None
-    text: str | None = None
 
 
 class QueryCPSBandwidthResponseData(ItemModel, kw_only=True):
@@ -446,13 +393,6 @@ class QueryCPSBandwidthResponse(ResponseModel, kw_only=True):
     data: QueryCPSBandwidthResponseData | None = None
 
 
-class QueryRealTimeBandwidthForMultiDomainResponseDataBandwidthData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    timestamp: str | None = None
-    value: str | None = None
-
-
 class QueryRealTimeBandwidthForMultiDomainResponseData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
@@ -460,8 +400,8 @@ class QueryRealTimeBandwidthForMultiDomainResponseData(ItemModel, kw_only=True):
     peak_value: str | None = None
     peak_time: str | None = None
     total: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
-    bandwidth_data: list[QueryRealTimeBandwidthForMultiDomainResponseDataBandwidthData] = (
-        msgspec.field(default_factory=list)
+    bandwidth_data: list[QueryMultiDomainsIPV6OrIPV4BandwidthDataDetailList] = msgspec.field(
+        default_factory=list
     )
 
 
@@ -473,13 +413,6 @@ class QueryRealTimeBandwidthForMultiDomainResponse(ResponseModel, kw_only=True):
     data: list[QueryRealTimeBandwidthForMultiDomainResponseData] = msgspec.field(
         default_factory=list
     )
-
-
-class QueryMultiDomainsIPV6OrIPV4BandwidthDataDetailList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    timestamp: str | None = None
-    value: str | None = None
 
 
 class QueryMultiDomainsIPV6OrIPV4BandwidthData(ItemModel, kw_only=True):
@@ -499,13 +432,6 @@ class QueryMultiDomainsIPV6OrIPV4BandwidthResponse(ResponseModel, kw_only=True):
     data: list[QueryMultiDomainsIPV6OrIPV4BandwidthData] = msgspec.field(default_factory=list)
 
 
-class PerzoneBillingResponseProviderDateAreaMapPerzoneDetail(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    time: str | None = None
-    text: str | None = None
-
-
 class PerzoneBillingResponseProviderDateAreaMapPerzone(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
@@ -513,9 +439,7 @@ class PerzoneBillingResponseProviderDateAreaMapPerzone(ItemModel, kw_only=True):
     peak_value: str | None = None
     peak_time: str | None = None
     total_flow: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
-    detail: list[PerzoneBillingResponseProviderDateAreaMapPerzoneDetail] = msgspec.field(
-        default_factory=list
-    )
+    detail: list[QueryCPSBandwidthResponseDataDetail] = msgspec.field(default_factory=list)
 
 
 class PerzoneBillingResponseProviderDateAreaMap(ItemModel, kw_only=True):
@@ -548,25 +472,12 @@ class PerzoneBillingResponse(ResponseModel, kw_only=True):
     provider: PerzoneBillingResponseProvider | None = None
 
 
-class QueryBandwidthForMultiDomainResponseBandwidthReport(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    timestamp: str | None = None
-    bandwidth: int | None = None
-
-
 class QueryBandwidthForMultiDomainResponse(ResponseModel, kw_only=True):
     """The answer of QueryBandwidthForMultiDomain."""
 
-    bandwidth_report: list[QueryBandwidthForMultiDomainResponseBandwidthReport] = msgspec.field(
+    bandwidth_report: list[QueryDomainBandwidthResponseBandwidthReport] = msgspec.field(
         default_factory=list
     )
-
-
-class QueryBandwidthForMultiDomainDomainList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    domain_name: list[str] = msgspec.field(name="domain-name")
 
 
 class ReportCountryServerBandwidthServiceResponseCountryDataDetailList(ItemModel, kw_only=True):
@@ -818,7 +729,7 @@ class PerzoneBillingRequest(RequestModel, kw_only=True):
 class QueryBandwidthForMultiDomainRequest(RequestModel, kw_only=True):
     """The arguments of QueryBandwidthForMultiDomain (``POST /api/report/domainbandwidth/dwa``)."""
 
-    domain_list: QueryBandwidthForMultiDomainDomainList = msgspec.field(name="domain-list")
+    domain_list: QueryDomainBandwidthDomainList = msgspec.field(name="domain-list")
     datefrom: str
     dateto: str
     type: str | None = None

@@ -63,7 +63,6 @@ from .models import (
     QueryKeywordaquanEdgereportRequest,
     QueryKeywordaquanEdgereportResponse,
     QueryMultipleStreamTrafficAndBandwidthUnderTheDomainRequest,
-    QueryMultipleStreamTrafficAndBandwidthUnderTheDomainRequestDomainStream,
     QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponse,
     QueryOutputTrafficUnderShieldPoPRequest,
     QueryOutputTrafficUnderShieldPoPResponse,
@@ -289,8 +288,7 @@ class TrafficReportsClient(ProductClient):
         *,
         date_from: str | None = None,
         date_to: str | None = None,
-        domain_stream: list[QueryMultipleStreamTrafficAndBandwidthUnderTheDomainRequestDomainStream]
-        | None = None,
+        domain_stream: list[QueryStreamTrafficUnderMALBDomainRequestDomainStream] | None = None,
         data_interval: str | None = None,
         data_type: str | None = None,
         filter_empty_stream: int | None = None,
@@ -879,8 +877,7 @@ class AsyncTrafficReportsClient(AsyncProductClient):
         *,
         date_from: str | None = None,
         date_to: str | None = None,
-        domain_stream: list[QueryMultipleStreamTrafficAndBandwidthUnderTheDomainRequestDomainStream]
-        | None = None,
+        domain_stream: list[QueryStreamTrafficUnderMALBDomainRequestDomainStream] | None = None,
         data_interval: str | None = None,
         data_type: str | None = None,
         filter_empty_stream: int | None = None,

@@ -28,7 +28,6 @@ __all__ = [
     "GetOriginTrafficAndRequestsForMultiDomainsResponseResultDataSeries",
     "GetTotalTrafficForAllDomainsRequest",
     "GetTotalTrafficForAllDomainsResponse",
-    "GetTotalTrafficForAllDomainsResponseDataSeries",
     "GetTrafficAndBandwidthByClientCountryRequest",
     "GetTrafficAndBandwidthByClientCountryResponse",
     "GetTrafficAndBandwidthByClientCountryResponseResult",
@@ -55,7 +54,6 @@ __all__ = [
     "QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponse",
     "QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResult",
     "QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResultDetails",
-    "QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResultDetailsDetails",
     "QueryEdgeByteHitRatioServiceRequest",
     "QueryEdgeByteHitRatioServiceResponse",
     "QueryEdgeByteHitRatioServiceResponseResult",
@@ -64,7 +62,6 @@ __all__ = [
     "QueryKeywordaquanEdgereportResponse",
     "QueryKeywordaquanEdgereportResponseData",
     "QueryMultipleStreamTrafficAndBandwidthUnderTheDomainRequest",
-    "QueryMultipleStreamTrafficAndBandwidthUnderTheDomainRequestDomainStream",
     "QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponse",
     "QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseData",
     "QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseDataDomainOfStreamList",
@@ -91,25 +88,19 @@ __all__ = [
     "QueryStreamTrafficUnderMALBDomainResponse",
     "QueryStreamTrafficUnderMALBDomainResponseResult",
     "QueryStreamTrafficUnderMALBDomainResponseResultDetails",
-    "QueryStreamTrafficUnderMALBDomainResponseResultDetailsDetails",
     "QueryTotalTrafficForAllDomainsUnderDWARequest",
     "QueryTotalTrafficForAllDomainsUnderDWAResponse",
-    "QueryTotalTrafficForAllDomainsUnderDWAResponseFlowData",
     "QueryTotalTrafficForMultiDomainsRequest",
     "QueryTotalTrafficForMultiDomainsRequestDomainList",
     "QueryTotalTrafficForMultiDomainsResponse",
-    "QueryTotalTrafficForMultiDomainsResponseDataSeries",
     "QueryTotalTrafficInByteForAllDomainsUnderDWAByteRequest",
     "QueryTotalTrafficInByteForAllDomainsUnderDWAByteResponse",
-    "QueryTotalTrafficInByteForAllDomainsUnderDWAByteResponseData",
-    "QueryTotalTrafficInByteForAllDomainsUnderDWAByteResponseDataFlowData",
     "QueryTrafficForMultiDomainDomainList",
     "QueryTrafficForMultiDomainRequest",
     "QueryTrafficForMultiDomainResponse",
     "QueryTrafficForMultiDomainResponseFlowData",
     "QueryTrafficForSelectedBillingAreaRequest",
     "QueryTrafficForSelectedBillingAreaResponse",
-    "QueryTrafficForSelectedBillingAreaResponseFlowData",
     "WctQueryRequest",
     "WctQueryResponse",
     "WctQueryResponseProvider",
@@ -161,9 +152,7 @@ class WctQueryResponse(ResponseModel, kw_only=True):
     provider: WctQueryResponseProvider | None = None
 
 
-class QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResultDetailsDetails(
-    ItemModel, kw_only=True
-):
+class QueryOutputTrafficUnderShieldPoPResponseResultFlowData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     timestamp: str | None = None
@@ -178,9 +167,9 @@ class QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResultDetails(
     dir: str | None = None
     total_flow: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     bandwidth_peak_value: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
-    details: list[
-        QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResultDetailsDetails
-    ] = msgspec.field(default_factory=list)
+    details: list[QueryOutputTrafficUnderShieldPoPResponseResultFlowData] = msgspec.field(
+        default_factory=list
+    )
 
 
 class QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResult(ItemModel, kw_only=True):
@@ -207,20 +196,13 @@ class QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequestDomainDir(ItemMo
     dir: list[str] = msgspec.field(default_factory=list)
 
 
-class QueryStreamTrafficUnderMALBDomainResponseResultDetailsDetails(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    timestamp: str | None = None
-    value: str | None = None
-
-
 class QueryStreamTrafficUnderMALBDomainResponseResultDetails(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     stream: str | None = None
     total_flow: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     bandwidth_peak_value: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
-    details: list[QueryStreamTrafficUnderMALBDomainResponseResultDetailsDetails] = msgspec.field(
+    details: list[QueryOutputTrafficUnderShieldPoPResponseResultFlowData] = msgspec.field(
         default_factory=list
     )
 
@@ -276,13 +258,6 @@ class QueryStaticDynamicTrafficByProtocolResponse(ResponseModel, kw_only=True):
     result: list[QueryStaticDynamicTrafficByProtocolResponseResult] = msgspec.field(
         default_factory=list
     )
-
-
-class QueryOutputTrafficUnderShieldPoPResponseResultFlowData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    timestamp: str | None = None
-    value: str | None = None
 
 
 class QueryOutputTrafficUnderShieldPoPResponseResult(ItemModel, kw_only=True):
@@ -379,15 +354,6 @@ class QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponse(ResponseModel
     )
 
 
-class QueryMultipleStreamTrafficAndBandwidthUnderTheDomainRequestDomainStream(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    domain: str
-    stream: list[str] = msgspec.field(default_factory=list)
-
-
 class QueryDataTransferForAllDomainByteResponseDataFlowData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
@@ -412,49 +378,24 @@ class QueryDataTransferForAllDomainByteResponse(ResponseModel, kw_only=True):
     data: list[QueryDataTransferForAllDomainByteResponseData] = msgspec.field(default_factory=list)
 
 
-class QueryTotalTrafficInByteForAllDomainsUnderDWAByteResponseDataFlowData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    timestamp: str | None = None
-    flow: str | None = None
-
-
-class QueryTotalTrafficInByteForAllDomainsUnderDWAByteResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    flow_summary: str | None = None
-    flow_data: list[QueryTotalTrafficInByteForAllDomainsUnderDWAByteResponseDataFlowData] = (
-        msgspec.field(default_factory=list)
-    )
-
-
 class QueryTotalTrafficInByteForAllDomainsUnderDWAByteResponse(ResponseModel, kw_only=True):
     """The answer of QueryTotalTrafficInByteForAllDomainsUnderDWAByte."""
 
     code: str | int | None = None
     message: str | None = None
-    data: list[QueryTotalTrafficInByteForAllDomainsUnderDWAByteResponseData] = msgspec.field(
-        default_factory=list
-    )
-
-
-class QueryTotalTrafficForAllDomainsUnderDWAResponseFlowData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    timestamp: str | None = None
-    flow: str | None = None
+    data: list[QueryDataTransferForAllDomainByteResponseData] = msgspec.field(default_factory=list)
 
 
 class QueryTotalTrafficForAllDomainsUnderDWAResponse(ResponseModel, kw_only=True):
     """The answer of QueryTotalTrafficForAllDomainsUnderDWA."""
 
     flow_summary: str | None = msgspec.field(default=None, name="flow-summary")
-    flow_data: list[QueryTotalTrafficForAllDomainsUnderDWAResponseFlowData] = msgspec.field(
+    flow_data: list[QueryDataTransferForAllDomainByteResponseDataFlowData] = msgspec.field(
         default_factory=list, name="flow-data"
     )
 
 
-class QueryTrafficForSelectedBillingAreaResponseFlowData(ItemModel, kw_only=True):
+class QueryTrafficForMultiDomainResponseFlowData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     timestamp: str | None = None
@@ -465,16 +406,9 @@ class QueryTrafficForSelectedBillingAreaResponse(ResponseModel, kw_only=True):
     """The answer of QueryTrafficForSelectedBillingArea."""
 
     flow_summary: int | None = msgspec.field(default=None, name="flow-summary")
-    flow_data: list[QueryTrafficForSelectedBillingAreaResponseFlowData] = msgspec.field(
+    flow_data: list[QueryTrafficForMultiDomainResponseFlowData] = msgspec.field(
         default_factory=list, name="flow-data"
     )
-
-
-class QueryTrafficForMultiDomainResponseFlowData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    timestamp: str | None = None
-    flow: int | None = None
 
 
 class QueryTrafficForMultiDomainResponse(ResponseModel, kw_only=True):
@@ -567,7 +501,7 @@ class QueryEdgeByteHitRatioServiceResponse(ResponseModel, kw_only=True):
     result: list[QueryEdgeByteHitRatioServiceResponseResult] = msgspec.field(default_factory=list)
 
 
-class GetTotalTrafficForAllDomainsResponseDataSeries(ItemModel, kw_only=True):
+class GetTrafficByProtocolResponseResultDataSeries(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     timestamp: str | None = None
@@ -578,7 +512,7 @@ class GetTotalTrafficForAllDomainsResponse(ResponseModel, kw_only=True):
     """The answer of GetTotalTrafficForAllDomains."""
 
     total_traffic: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
-    data_series: list[GetTotalTrafficForAllDomainsResponseDataSeries] = msgspec.field(
+    data_series: list[GetTrafficByProtocolResponseResultDataSeries] = msgspec.field(
         default_factory=list
     )
 
@@ -655,13 +589,6 @@ class GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponse(
     )
 
 
-class GetTrafficByProtocolResponseResultDataSeries(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    timestamp: str | None = None
-    traffic: str | None = None
-
-
 class GetTrafficByProtocolResponseResult(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
@@ -711,18 +638,11 @@ class GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponse(ResponseModel, k
     )
 
 
-class QueryTotalTrafficForMultiDomainsResponseDataSeries(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    timestamp: str | None = None
-    traffic: str | None = None
-
-
 class QueryTotalTrafficForMultiDomainsResponse(ResponseModel, kw_only=True):
     """The answer of QueryTotalTrafficForMultiDomains."""
 
     total_traffic: int | None = None
-    data_series: list[QueryTotalTrafficForMultiDomainsResponseDataSeries] = msgspec.field(
+    data_series: list[GetTrafficByProtocolResponseResultDataSeries] = msgspec.field(
         default_factory=list
     )
 
@@ -874,7 +794,7 @@ class QueryMultipleStreamTrafficAndBandwidthUnderTheDomainRequest(RequestModel, 
 
     date_from: str | None = None
     date_to: str | None = None
-    domain_stream: list[QueryMultipleStreamTrafficAndBandwidthUnderTheDomainRequestDomainStream]
+    domain_stream: list[QueryStreamTrafficUnderMALBDomainRequestDomainStream]
     data_interval: str | None = None
     data_type: str | None = None
     filter_empty_stream: int | None = None

@@ -54,7 +54,6 @@ _MODULES = {
         "QueryIPV6RequestOfeachISPandProvinceResponseResult",
         "QueryIPV6RequestOfeachISPandProvinceResponseResultIspData",
         "QueryIPV6RequestOfeachISPandProvinceResponseResultIspDataProvinceData",
-        "QueryIPV6RequestOfeachISPandProvinceResponseResultIspDataProvinceDataRequestData",
         "QueryMultidomainsIPV6OrIPV4RequestsData",
         "QueryMultidomainsIPV6OrIPV4RequestsDataDetailList",
         "QueryMultidomainsIPV6OrIPV4RequestsRequest",
@@ -62,7 +61,6 @@ _MODULES = {
         "QueryRequestBySpecificProtocolRequest",
         "QueryRequestBySpecificProtocolResponse",
         "QueryRequestBySpecificProtocolResponseResult",
-        "QueryRequestBySpecificProtocolResponseResultHttpsRequestData",
         "QueryRequestHitRatioRequest",
         "QueryRequestHitRatioResponse",
         "QueryRequestHitRatioResponseData",
@@ -70,7 +68,6 @@ _MODULES = {
         "QueryRequestNumbersUnderShieldPoPRequest",
         "QueryRequestNumbersUnderShieldPoPResponse",
         "QueryRequestNumbersUnderShieldPoPResponseResult",
-        "QueryRequestNumbersUnderShieldPoPResponseResultRequestData",
         "ReportRequestQuicServiceRequest",
         "ReportRequestQuicServiceResponse",
         "ReportRequestQuicServiceResponseData",
@@ -85,6 +82,9 @@ _MODULES = {
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
     "AsyncReportrequestClient": ".client:AsyncRequestReportsClient",
+    "QueryIPV6RequestOfeachISPandProvinceResponseResultIspDataProvinceDataRequestData": ".models:QueryMultidomainsIPV6OrIPV4RequestsDataDetailList",
+    "QueryRequestBySpecificProtocolResponseResultHttpsRequestData": ".models:QueryMultidomainsIPV6OrIPV4RequestsDataDetailList",
+    "QueryRequestNumbersUnderShieldPoPResponseResultRequestData": ".models:QueryMultidomainsIPV6OrIPV4RequestsDataDetailList",
     "ReportrequestClient": ".client:RequestReportsClient",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

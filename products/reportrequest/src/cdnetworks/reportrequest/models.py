@@ -29,7 +29,6 @@ __all__ = [
     "QueryIPV6RequestOfeachISPandProvinceResponseResult",
     "QueryIPV6RequestOfeachISPandProvinceResponseResultIspData",
     "QueryIPV6RequestOfeachISPandProvinceResponseResultIspDataProvinceData",
-    "QueryIPV6RequestOfeachISPandProvinceResponseResultIspDataProvinceDataRequestData",
     "QueryMultidomainsIPV6OrIPV4RequestsData",
     "QueryMultidomainsIPV6OrIPV4RequestsDataDetailList",
     "QueryMultidomainsIPV6OrIPV4RequestsRequest",
@@ -37,7 +36,6 @@ __all__ = [
     "QueryRequestBySpecificProtocolRequest",
     "QueryRequestBySpecificProtocolResponse",
     "QueryRequestBySpecificProtocolResponseResult",
-    "QueryRequestBySpecificProtocolResponseResultHttpsRequestData",
     "QueryRequestHitRatioRequest",
     "QueryRequestHitRatioResponse",
     "QueryRequestHitRatioResponseData",
@@ -45,7 +43,6 @@ __all__ = [
     "QueryRequestNumbersUnderShieldPoPRequest",
     "QueryRequestNumbersUnderShieldPoPResponse",
     "QueryRequestNumbersUnderShieldPoPResponseResult",
-    "QueryRequestNumbersUnderShieldPoPResponseResultRequestData",
     "ReportRequestQuicServiceRequest",
     "ReportRequestQuicServiceResponse",
     "ReportRequestQuicServiceResponseData",
@@ -79,7 +76,7 @@ class QueryDomainTotalRequestRequestDomainList(ItemModel, kw_only=True):
     domain_name: list[str] = msgspec.field(default_factory=list, name="domain-name")
 
 
-class QueryRequestNumbersUnderShieldPoPResponseResultRequestData(ItemModel, kw_only=True):
+class QueryMultidomainsIPV6OrIPV4RequestsDataDetailList(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     timestamp: str | None = None
@@ -93,7 +90,7 @@ class QueryRequestNumbersUnderShieldPoPResponseResult(ItemModel, kw_only=True):
     peak_time: str | None = None
     peak_value: str | None = None
     total_request: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
-    request_data: list[QueryRequestNumbersUnderShieldPoPResponseResultRequestData] = msgspec.field(
+    request_data: list[QueryMultidomainsIPV6OrIPV4RequestsDataDetailList] = msgspec.field(
         default_factory=list
     )
 
@@ -106,19 +103,12 @@ class QueryRequestNumbersUnderShieldPoPResponse(ResponseModel, kw_only=True):
     )
 
 
-class QueryRequestBySpecificProtocolResponseResultHttpsRequestData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    timestamp: str | None = None
-    value: str | None = None
-
-
 class QueryRequestBySpecificProtocolResponseResult(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     domain: str | None = None
-    https_request_data: list[QueryRequestBySpecificProtocolResponseResultHttpsRequestData] = (
-        msgspec.field(default_factory=list)
+    https_request_data: list[QueryMultidomainsIPV6OrIPV4RequestsDataDetailList] = msgspec.field(
+        default_factory=list
     )
 
 
@@ -128,24 +118,15 @@ class QueryRequestBySpecificProtocolResponse(ResponseModel, kw_only=True):
     result: list[QueryRequestBySpecificProtocolResponseResult] = msgspec.field(default_factory=list)
 
 
-class QueryIPV6RequestOfeachISPandProvinceResponseResultIspDataProvinceDataRequestData(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    timestamp: str | None = None
-    value: str | None = None
-
-
 class QueryIPV6RequestOfeachISPandProvinceResponseResultIspDataProvinceData(
     ItemModel, kw_only=True
 ):
     """An object of the API, nested in requests or answers."""
 
     province: str | None = None
-    request_data: list[
-        QueryIPV6RequestOfeachISPandProvinceResponseResultIspDataProvinceDataRequestData
-    ] = msgspec.field(default_factory=list)
+    request_data: list[QueryMultidomainsIPV6OrIPV4RequestsDataDetailList] = msgspec.field(
+        default_factory=list
+    )
 
 
 class QueryIPV6RequestOfeachISPandProvinceResponseResultIspData(ItemModel, kw_only=True):
@@ -197,13 +178,6 @@ class QueryRequestHitRatioResponse(ResponseModel, kw_only=True):
     code: str | int | None = None
     message: str | None = None
     data: list[QueryRequestHitRatioResponseData] = msgspec.field(default_factory=list)
-
-
-class QueryMultidomainsIPV6OrIPV4RequestsDataDetailList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    timestamp: str | None = None
-    value: str | None = None
 
 
 class QueryMultidomainsIPV6OrIPV4RequestsData(ItemModel, kw_only=True):

@@ -21,214 +21,62 @@ __all__ = [
     "QueryIPV6StatusOfeachISPandProvinceResponseResult",
     "QueryIPV6StatusOfeachISPandProvinceResponseResultIspData",
     "QueryIPV6StatusOfeachISPandProvinceResponseResultIspDataProvinceData",
-    "QueryIPV6StatusOfeachISPandProvinceResponseResultIspDataProvinceDataStatusCodeData",
-    "QueryIPV6StatusOfeachISPandProvinceResponseResultIspDataProvinceDataStatusCodeDataRequestData",
     "QueryISPProvinceStatusCodeRequest",
     "QueryISPProvinceStatusCodeResponse",
     "QueryISPProvinceStatusCodeResponseData",
     "QueryISPProvinceStatusCodeResponseDataStatusCodeDataList",
-    "QueryISPProvinceStatusCodeResponseDataStatusCodeDataListDetailList",
     "QueryMultidomainsIPV6OrIPV4StatusCodeData",
-    "QueryMultidomainsIPV6OrIPV4StatusCodeDataDetailList",
     "QueryMultidomainsIPV6OrIPV4StatusCodeRequest",
     "QueryMultidomainsIPV6OrIPV4StatusCodeResponse",
     "QueryOriginStatusCodeDistributionRequest",
     "QueryOriginStatusCodeDistributionRequestBacksrcOnly",
     "QueryOriginStatusCodeDistributionResponse",
     "QueryOriginStatusCodeDistributionResponseResult",
-    "QueryOriginStatusCodeDistributionResponseResultStatusCodeOriginData",
-    "QueryOriginStatusCodeDistributionResponseResultStatusCodeOriginDataRequestData",
     "QueryRealTimeOriginStatusCodeRequest",
     "QueryRealTimeOriginStatusCodeResponse",
     "QueryRealTimeOriginStatusCodeResponseData",
     "QueryStatusCodeDistributionOfeachISPandProvinceRequest",
     "QueryStatusCodeDistributionOfeachISPandProvinceResponse",
-    "QueryStatusCodeDistributionOfeachISPandProvinceResponseResult",
-    "QueryStatusCodeDistributionOfeachISPandProvinceResponseResultIspData",
-    "QueryStatusCodeDistributionOfeachISPandProvinceResponseResultIspDataProvinceData",
-    "QueryStatusCodeDistributionOfeachISPandProvinceResponseResultIspDataProvinceDataStatusCodeData",
-    "QueryStatusCodeDistributionOfeachISPandProvinceResponseResultIspDataProvinceDataStatusCodeDataRequestData",
     "QueryStatusCodeDistributionRequest",
     "QueryStatusCodeDistributionResponse",
     "QueryStatusCodeDistributionResponseResult",
     "QueryStatusCodeDistributionResponseResultStatusCodeData",
-    "QueryStatusCodeDistributionResponseResultStatusCodeDataRequestData",
     "QueryStatusCodeDistributioninCountriesRequest",
     "QueryStatusCodeDistributioninCountriesResponse",
     "QueryStatusCodeDistributioninCountriesResponseData",
     "QueryStatusCodeDistributioninCountriesResponseDataCountryData",
-    "QueryStatusCodeDistributioninCountriesResponseDataCountryDataStatusCodeData",
-    "QueryStatusCodeDistributioninCountriesResponseDataCountryDataStatusCodeDataRequestData",
     "ReportStatusCodeLogServiceRequest",
     "ReportStatusCodeLogServiceResponse",
-    "ReportStatusCodeLogServiceResponseData",
-    "ReportStatusCodeLogServiceResponseDataStatusCodeDataList",
-    "ReportStatusCodeLogServiceResponseDataStatusCodeDataListDetailList",
     "ReportStatusCodeRealTimeEdgeServiceRequest",
     "ReportStatusCodeRealTimeEdgeServiceResponse",
     "ReportStatusCodeRealTimeEdgeServiceResponseResult",
     "ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeData",
-    "ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeDataRequestData",
 ]
 
 
-class QueryStatusCodeDistributionOfeachISPandProvinceResponseResultIspDataProvinceDataStatusCodeDataRequestData(
-    ItemModel, kw_only=True
-):
+class QueryRealTimeOriginStatusCodeResponseData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     timestamp: str | None = None
     value: str | None = None
 
 
-class QueryStatusCodeDistributionOfeachISPandProvinceResponseResultIspDataProvinceDataStatusCodeData(
-    ItemModel, kw_only=True
-):
+class ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     status_code: str | None = None
-    request_data: list[
-        QueryStatusCodeDistributionOfeachISPandProvinceResponseResultIspDataProvinceDataStatusCodeDataRequestData
-    ] = msgspec.field(default_factory=list)
-
-
-class QueryStatusCodeDistributionOfeachISPandProvinceResponseResultIspDataProvinceData(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    province: str | None = None
-    status_code_data: list[
-        QueryStatusCodeDistributionOfeachISPandProvinceResponseResultIspDataProvinceDataStatusCodeData
-    ] = msgspec.field(default_factory=list)
-
-
-class QueryStatusCodeDistributionOfeachISPandProvinceResponseResultIspData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    isp: str | None = None
-    province_data: list[
-        QueryStatusCodeDistributionOfeachISPandProvinceResponseResultIspDataProvinceData
-    ] = msgspec.field(default_factory=list)
-
-
-class QueryStatusCodeDistributionOfeachISPandProvinceResponseResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    domain: str | None = None
-    isp_data: list[QueryStatusCodeDistributionOfeachISPandProvinceResponseResultIspData] = (
-        msgspec.field(default_factory=list)
-    )
-
-
-class QueryStatusCodeDistributionOfeachISPandProvinceResponse(ResponseModel, kw_only=True):
-    """The answer of QueryStatusCodeDistributionOfeachISPandProvince."""
-
-    result: list[QueryStatusCodeDistributionOfeachISPandProvinceResponseResult] = msgspec.field(
+    request_data: list[QueryRealTimeOriginStatusCodeResponseData] = msgspec.field(
         default_factory=list
     )
-
-
-class QueryStatusCodeDistributionResponseResultStatusCodeDataRequestData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    timestamp: str | None = None
-    value: str | None = None
-
-
-class QueryStatusCodeDistributionResponseResultStatusCodeData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    status_code: str | None = None
-    total_request: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
-    status_code_type: str | None = None
-    request_data: list[QueryStatusCodeDistributionResponseResultStatusCodeDataRequestData] = (
-        msgspec.field(default_factory=list)
-    )
-
-
-class QueryStatusCodeDistributionResponseResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    domain: str | None = None
-    status_code_data: list[QueryStatusCodeDistributionResponseResultStatusCodeData] = msgspec.field(
-        default_factory=list
-    )
-
-
-class QueryStatusCodeDistributionResponse(ResponseModel, kw_only=True):
-    """The answer of QueryStatusCodeDistribution."""
-
-    result: list[QueryStatusCodeDistributionResponseResult] = msgspec.field(default_factory=list)
-
-
-class QueryOriginStatusCodeDistributionResponseResultStatusCodeOriginDataRequestData(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    timestamp: str | None = None
-    value: str | None = None
-
-
-class QueryOriginStatusCodeDistributionResponseResultStatusCodeOriginData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    status_code: str | None = None
-    request_data: list[
-        QueryOriginStatusCodeDistributionResponseResultStatusCodeOriginDataRequestData
-    ] = msgspec.field(default_factory=list)
-
-
-class QueryOriginStatusCodeDistributionResponseResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    domain: str | None = None
-    status_code_type: str | None = None
-    status_code_origin_data: list[
-        QueryOriginStatusCodeDistributionResponseResultStatusCodeOriginData
-    ] = msgspec.field(default_factory=list)
-
-
-class QueryOriginStatusCodeDistributionResponse(ResponseModel, kw_only=True):
-    """The answer of QueryOriginStatusCodeDistribution."""
-
-    result: list[QueryOriginStatusCodeDistributionResponseResult] = msgspec.field(
-        default_factory=list
-    )
-
-
-class QueryOriginStatusCodeDistributionRequestBacksrcOnly(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-
-class QueryIPV6StatusOfeachISPandProvinceResponseResultIspDataProvinceDataStatusCodeDataRequestData(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    timestamp: str | None = None
-    value: str | None = None
-
-
-class QueryIPV6StatusOfeachISPandProvinceResponseResultIspDataProvinceDataStatusCodeData(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    status_code: str | None = None
-    request_data: list[
-        QueryIPV6StatusOfeachISPandProvinceResponseResultIspDataProvinceDataStatusCodeDataRequestData
-    ] = msgspec.field(default_factory=list)
 
 
 class QueryIPV6StatusOfeachISPandProvinceResponseResultIspDataProvinceData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     province: str | None = None
-    status_code_data: list[
-        QueryIPV6StatusOfeachISPandProvinceResponseResultIspDataProvinceDataStatusCodeData
-    ] = msgspec.field(default_factory=list)
+    status_code_data: list[ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeData] = (
+        msgspec.field(default_factory=list)
+    )
 
 
 class QueryIPV6StatusOfeachISPandProvinceResponseResultIspData(ItemModel, kw_only=True):
@@ -249,19 +97,68 @@ class QueryIPV6StatusOfeachISPandProvinceResponseResult(ItemModel, kw_only=True)
     )
 
 
-class QueryIPV6StatusOfeachISPandProvinceResponse(ResponseModel, kw_only=True):
-    """The answer of QueryIPV6StatusOfeachISPandProvince."""
+class QueryStatusCodeDistributionOfeachISPandProvinceResponse(ResponseModel, kw_only=True):
+    """The answer of QueryStatusCodeDistributionOfeachISPandProvince."""
 
     result: list[QueryIPV6StatusOfeachISPandProvinceResponseResult] = msgspec.field(
         default_factory=list
     )
 
 
-class QueryRealTimeOriginStatusCodeResponseData(ItemModel, kw_only=True):
+class QueryStatusCodeDistributionResponseResultStatusCodeData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    timestamp: str | None = None
-    value: str | None = None
+    status_code: str | None = None
+    total_request: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
+    status_code_type: str | None = None
+    request_data: list[QueryRealTimeOriginStatusCodeResponseData] = msgspec.field(
+        default_factory=list
+    )
+
+
+class QueryStatusCodeDistributionResponseResult(ItemModel, kw_only=True):
+    """An object of the API, nested in requests or answers."""
+
+    domain: str | None = None
+    status_code_data: list[QueryStatusCodeDistributionResponseResultStatusCodeData] = msgspec.field(
+        default_factory=list
+    )
+
+
+class QueryStatusCodeDistributionResponse(ResponseModel, kw_only=True):
+    """The answer of QueryStatusCodeDistribution."""
+
+    result: list[QueryStatusCodeDistributionResponseResult] = msgspec.field(default_factory=list)
+
+
+class QueryOriginStatusCodeDistributionResponseResult(ItemModel, kw_only=True):
+    """An object of the API, nested in requests or answers."""
+
+    domain: str | None = None
+    status_code_type: str | None = None
+    status_code_origin_data: list[
+        ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeData
+    ] = msgspec.field(default_factory=list)
+
+
+class QueryOriginStatusCodeDistributionResponse(ResponseModel, kw_only=True):
+    """The answer of QueryOriginStatusCodeDistribution."""
+
+    result: list[QueryOriginStatusCodeDistributionResponseResult] = msgspec.field(
+        default_factory=list
+    )
+
+
+class QueryOriginStatusCodeDistributionRequestBacksrcOnly(ItemModel, kw_only=True):
+    """An object of the API, nested in requests or answers."""
+
+
+class QueryIPV6StatusOfeachISPandProvinceResponse(ResponseModel, kw_only=True):
+    """The answer of QueryIPV6StatusOfeachISPandProvince."""
+
+    result: list[QueryIPV6StatusOfeachISPandProvinceResponseResult] = msgspec.field(
+        default_factory=list
+    )
 
 
 class QueryRealTimeOriginStatusCodeResponse(ResponseModel, kw_only=True):
@@ -274,19 +171,12 @@ class QueryRealTimeOriginStatusCodeResponse(ResponseModel, kw_only=True):
     status_code_type: str | None = None
 
 
-class QueryISPProvinceStatusCodeResponseDataStatusCodeDataListDetailList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    timestamp: str | None = None
-    value: str | None = None
-
-
 class QueryISPProvinceStatusCodeResponseDataStatusCodeDataList(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     status_code: str | None = None
-    detail_list: list[QueryISPProvinceStatusCodeResponseDataStatusCodeDataListDetailList] = (
-        msgspec.field(default_factory=list)
+    detail_list: list[QueryRealTimeOriginStatusCodeResponseData] = msgspec.field(
+        default_factory=list
     )
 
 
@@ -307,24 +197,6 @@ class QueryISPProvinceStatusCodeResponse(ResponseModel, kw_only=True):
     data: list[QueryISPProvinceStatusCodeResponseData] = msgspec.field(default_factory=list)
 
 
-class ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeDataRequestData(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    timestamp: str | None = None
-    value: str | None = None
-
-
-class ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    status_code: str | None = None
-    request_data: list[
-        ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeDataRequestData
-    ] = msgspec.field(default_factory=list)
-
-
 class ReportStatusCodeRealTimeEdgeServiceResponseResult(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
@@ -341,18 +213,11 @@ class ReportStatusCodeRealTimeEdgeServiceResponse(ResponseModel, kw_only=True):
     )
 
 
-class QueryMultidomainsIPV6OrIPV4StatusCodeDataDetailList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    timestamp: str | None = None
-    value: str | None = None
-
-
 class QueryMultidomainsIPV6OrIPV4StatusCodeData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     domain: str | None = None
-    detail_list: list[QueryMultidomainsIPV6OrIPV4StatusCodeDataDetailList] = msgspec.field(
+    detail_list: list[QueryRealTimeOriginStatusCodeResponseData] = msgspec.field(
         default_factory=list
     )
 
@@ -365,57 +230,12 @@ class QueryMultidomainsIPV6OrIPV4StatusCodeResponse(ResponseModel, kw_only=True)
     data: list[QueryMultidomainsIPV6OrIPV4StatusCodeData] = msgspec.field(default_factory=list)
 
 
-class ReportStatusCodeLogServiceResponseDataStatusCodeDataListDetailList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    timestamp: str | None = None
-    value: str | None = None
-
-
-class ReportStatusCodeLogServiceResponseDataStatusCodeDataList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    status_code: str | None = None
-    detail_list: list[ReportStatusCodeLogServiceResponseDataStatusCodeDataListDetailList] = (
-        msgspec.field(default_factory=list)
-    )
-
-
-class ReportStatusCodeLogServiceResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    domain: str | None = None
-    status_code_data_list: list[ReportStatusCodeLogServiceResponseDataStatusCodeDataList] = (
-        msgspec.field(default_factory=list)
-    )
-
-
 class ReportStatusCodeLogServiceResponse(ResponseModel, kw_only=True):
     """The answer of ReportStatusCodeLogService."""
 
     code: str | int | None = None
     message: str | None = None
-    data: list[ReportStatusCodeLogServiceResponseData] = msgspec.field(default_factory=list)
-
-
-class QueryStatusCodeDistributioninCountriesResponseDataCountryDataStatusCodeDataRequestData(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    timestamp: str | None = None
-    value: str | None = None
-
-
-class QueryStatusCodeDistributioninCountriesResponseDataCountryDataStatusCodeData(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    status_code: str | None = None
-    request_data: list[
-        QueryStatusCodeDistributioninCountriesResponseDataCountryDataStatusCodeDataRequestData
-    ] = msgspec.field(default_factory=list)
+    data: list[QueryISPProvinceStatusCodeResponseData] = msgspec.field(default_factory=list)
 
 
 class QueryStatusCodeDistributioninCountriesResponseDataCountryData(ItemModel, kw_only=True):
@@ -423,9 +243,9 @@ class QueryStatusCodeDistributioninCountriesResponseDataCountryData(ItemModel, k
 
     country_code: str | None = None
     country_name: str | None = None
-    status_code_data: list[
-        QueryStatusCodeDistributioninCountriesResponseDataCountryDataStatusCodeData
-    ] = msgspec.field(default_factory=list)
+    status_code_data: list[ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeData] = (
+        msgspec.field(default_factory=list)
+    )
 
 
 class QueryStatusCodeDistributioninCountriesResponseData(ItemModel, kw_only=True):

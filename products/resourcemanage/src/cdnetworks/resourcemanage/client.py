@@ -67,7 +67,6 @@ from .models import (
     UpdateServergroupRequest,
     UpdateServergroupResponse,
     UpdateServerRequest,
-    UpdateServerRequestHealthcheckers,
     UpdateServerResponse,
     VMPQueryBandwidthRequest,
     VMPQueryBandwidthResponse,
@@ -273,7 +272,7 @@ class ResourceManagementClient(ProductClient):
         server_name: str | None = None,
         is_enabled: bool | None = None,
         ip: str | None = None,
-        healthcheckers: list[UpdateServerRequestHealthcheckers] | None = None,
+        healthcheckers: list[CreateServerRequestHealthcheckers] | None = None,
         servergroup_id: int | None = None,
         server_id: int | None = None,
     ) -> UpdateServerResponse:
@@ -558,7 +557,7 @@ class AsyncResourceManagementClient(AsyncProductClient):
         server_name: str | None = None,
         is_enabled: bool | None = None,
         ip: str | None = None,
-        healthcheckers: list[UpdateServerRequestHealthcheckers] | None = None,
+        healthcheckers: list[CreateServerRequestHealthcheckers] | None = None,
         servergroup_id: int | None = None,
         server_id: int | None = None,
     ) -> UpdateServerResponse:

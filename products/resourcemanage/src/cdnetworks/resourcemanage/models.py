@@ -23,7 +23,6 @@ __all__ = [
     "CreateServerRequestHealthcheckers",
     "CreateServerResponse",
     "CreateServerResponseData",
-    "CreateServerResponseDataHealthcheckers",
     "DeleteServerRequest",
     "DeleteServerResponse",
     "DeleteServergroupRequest",
@@ -45,32 +44,20 @@ __all__ = [
     "GetHealthCheckerListResponseData",
     "GetIspListRequest",
     "GetIspListResponse",
-    "GetIspListResponseData",
     "GetRegionListRequest",
     "GetRegionListResponse",
-    "GetRegionListResponseData",
     "GetServerGroupListRequest",
     "GetServerGroupListResponse",
     "GetServerGroupListResponseData",
     "GetServerGroupListResponseDataServers",
-    "GetServerGroupListResponseDataServersHealthcheckers",
     "GetServerListByServerGroupRequest",
     "GetServerListByServerGroupResponse",
-    "GetServerListByServerGroupResponseData",
-    "GetServerListByServerGroupResponseDataHealthcheckers",
     "GetSpecifiedServergroupRequest",
     "GetSpecifiedServergroupResponse",
-    "GetSpecifiedServergroupResponseData",
-    "GetSpecifiedServergroupResponseDataServers",
-    "GetSpecifiedServergroupResponseDataServersHealthcheckers",
     "UpdateServerRequest",
-    "UpdateServerRequestHealthcheckers",
     "UpdateServerResponse",
-    "UpdateServerResponseData",
-    "UpdateServerResponseDataHealthcheckers",
     "UpdateServergroupRequest",
     "UpdateServergroupResponse",
-    "UpdateServergroupResponseData",
     "VMPQueryBandwidthNode",
     "VMPQueryBandwidthNodeBw",
     "VMPQueryBandwidthRequest",
@@ -156,7 +143,7 @@ class VMPQueryBandwidthResponse(ResponseModel, kw_only=True):
     nodes: list[VMPQueryBandwidthNode] = msgspec.field(default_factory=list)
 
 
-class GetServerGroupListResponseDataServersHealthcheckers(ItemModel, kw_only=True):
+class GetHealthCheckerListResponseData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     id: int | None = None
@@ -170,9 +157,7 @@ class GetServerGroupListResponseDataServers(ItemModel, kw_only=True):
     is_enabled: bool | None = None
     server_name: str | None = None
     server_id: int | None = None
-    healthcheckers: list[GetServerGroupListResponseDataServersHealthcheckers] = msgspec.field(
-        default_factory=list
-    )
+    healthcheckers: list[GetHealthCheckerListResponseData] = msgspec.field(default_factory=list)
 
 
 class GetServerGroupListResponseData(ItemModel, kw_only=True):
@@ -195,41 +180,10 @@ class GetServerGroupListResponse(ResponseModel, kw_only=True):
     message: str | None = None
 
 
-class GetSpecifiedServergroupResponseDataServersHealthcheckers(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    id: int | None = None
-    name: str | None = None
-
-
-class GetSpecifiedServergroupResponseDataServers(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    ip: str | None = None
-    is_enabled: bool | None = None
-    server_name: str | None = None
-    server_id: int | None = None
-    healthcheckers: list[GetSpecifiedServergroupResponseDataServersHealthcheckers] = msgspec.field(
-        default_factory=list
-    )
-
-
-class GetSpecifiedServergroupResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    servergroup_id: int | None = None
-    servergroup_name: str | None = None
-    region: str | None = None
-    region_name: str | None = None
-    is_enabled: bool | None = None
-    server_count: int | None = None
-    servers: list[GetSpecifiedServergroupResponseDataServers] = msgspec.field(default_factory=list)
-
-
 class GetSpecifiedServergroupResponse(ResponseModel, kw_only=True):
     """The answer of GetSpecifiedServergroup."""
 
-    data: GetSpecifiedServergroupResponseData | None = None
+    data: GetServerGroupListResponseData | None = None
     code: str | int | None = None
     message: str | None = None
 
@@ -252,20 +206,10 @@ class CreateServerGroupResponse(ResponseModel, kw_only=True):
     message: str | None = None
 
 
-class UpdateServergroupResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    servergroup_id: int | None = None
-    servergroup_name: str | None = None
-    region: str | None = None
-    region_name: str | None = None
-    is_enabled: bool | None = None
-
-
 class UpdateServergroupResponse(ResponseModel, kw_only=True):
     """The answer of UpdateServergroup."""
 
-    data: UpdateServergroupResponseData | None = None
+    data: CreateServerGroupResponseData | None = None
     code: str | int | None = None
     message: str | None = None
 
@@ -276,45 +220,6 @@ class DeleteServergroupResponse(ResponseModel, kw_only=True):
     data: str | None = None
     code: str | int | None = None
     message: str | None = None
-
-
-class GetServerListByServerGroupResponseDataHealthcheckers(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    id: int | None = None
-    name: str | None = None
-
-
-class GetServerListByServerGroupResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    servergroup_id: int | None = None
-    servergroup_region: str | None = None
-    servergroup_region_name: str | None = None
-    servergroup_name: str | None = None
-    ip: str | None = None
-    is_enabled: bool | None = None
-    server_name: str | None = None
-    server_id: int | None = None
-    healthcheckers: list[GetServerListByServerGroupResponseDataHealthcheckers] = msgspec.field(
-        default_factory=list
-    )
-    clb_domains: list[str] = msgspec.field(default_factory=list)
-
-
-class GetServerListByServerGroupResponse(ResponseModel, kw_only=True):
-    """The answer of GetServerListByServerGroup."""
-
-    data: list[GetServerListByServerGroupResponseData] = msgspec.field(default_factory=list)
-    code: str | int | None = None
-    message: str | None = None
-
-
-class CreateServerResponseDataHealthcheckers(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    id: int | None = None
-    name: str | None = None
 
 
 class CreateServerResponseData(ItemModel, kw_only=True):
@@ -328,10 +233,16 @@ class CreateServerResponseData(ItemModel, kw_only=True):
     is_enabled: bool | None = None
     server_name: str | None = None
     server_id: int | None = None
-    healthcheckers: list[CreateServerResponseDataHealthcheckers] = msgspec.field(
-        default_factory=list
-    )
+    healthcheckers: list[GetHealthCheckerListResponseData] = msgspec.field(default_factory=list)
     clb_domains: list[str] = msgspec.field(default_factory=list)
+
+
+class GetServerListByServerGroupResponse(ResponseModel, kw_only=True):
+    """The answer of GetServerListByServerGroup."""
+
+    data: list[CreateServerResponseData] = msgspec.field(default_factory=list)
+    code: str | int | None = None
+    message: str | None = None
 
 
 class CreateServerResponse(ResponseModel, kw_only=True):
@@ -348,42 +259,12 @@ class CreateServerRequestHealthcheckers(ItemModel, kw_only=True):
     id: int
 
 
-class UpdateServerResponseDataHealthcheckers(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    id: int | None = None
-    name: str | None = None
-
-
-class UpdateServerResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    servergroup_id: int | None = None
-    servergroup_region: str | None = None
-    servergroup_region_name: str | None = None
-    servergroup_name: str | None = None
-    ip: str | None = None
-    is_enabled: bool | None = None
-    server_name: str | None = None
-    server_id: int | None = None
-    healthcheckers: list[UpdateServerResponseDataHealthcheckers] = msgspec.field(
-        default_factory=list
-    )
-    clb_domains: list[str] = msgspec.field(default_factory=list)
-
-
 class UpdateServerResponse(ResponseModel, kw_only=True):
     """The answer of UpdateServer."""
 
     code: str | int | None = None
     message: str | None = None
-    data: UpdateServerResponseData | None = None
-
-
-class UpdateServerRequestHealthcheckers(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    id: int
+    data: CreateServerResponseData | None = None
 
 
 class DeleteServerResponse(ResponseModel, kw_only=True):
@@ -392,13 +273,6 @@ class DeleteServerResponse(ResponseModel, kw_only=True):
     code: str | int | None = None
     message: str | None = None
     data: str | None = None
-
-
-class GetHealthCheckerListResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    id: int | None = None
-    name: str | None = None
 
 
 class GetHealthCheckerListResponse(ResponseModel, kw_only=True):
@@ -424,32 +298,18 @@ class GetCvListResponse(ResponseModel, kw_only=True):
     message: str | None = None
 
 
-class GetRegionListResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    id: str | None = None
-    name: str | None = None
-
-
 class GetRegionListResponse(ResponseModel, kw_only=True):
     """The answer of GetRegionList."""
 
-    data: list[GetRegionListResponseData] = msgspec.field(default_factory=list)
+    data: list[GetCvListResponseData] = msgspec.field(default_factory=list)
     code: str | int | None = None
     message: str | None = None
-
-
-class GetIspListResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    id: str | None = None
-    name: str | None = None
 
 
 class GetIspListResponse(ResponseModel, kw_only=True):
     """The answer of GetIspList."""
 
-    data: list[GetIspListResponseData] = msgspec.field(default_factory=list)
+    data: list[GetCvListResponseData] = msgspec.field(default_factory=list)
     code: str | int | None = None
     message: str | None = None
 
@@ -589,7 +449,7 @@ class UpdateServerRequest(RequestModel, kw_only=True):
     server_name: str
     is_enabled: bool
     ip: str
-    healthcheckers: list[UpdateServerRequestHealthcheckers]
+    healthcheckers: list[CreateServerRequestHealthcheckers]
     servergroup_id: int
     server_id: int
 

@@ -46,7 +46,6 @@ _MODULES = {
         "GetAListOfSecretsResponseSecrets",
         "GetASecretRequest",
         "GetASecretResponse",
-        "GetASecretResponseUsageInProduction",
         "GetASecretResponseUsageInStaging",
         "UpdateASecretRequest",
         "UpdateASecretResponse",
@@ -56,6 +55,7 @@ _MODULES = {
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
     "AsyncSecretmanagementClient": ".client:AsyncSecretManagementClient",
+    "GetASecretResponseUsageInProduction": ".models:GetASecretResponseUsageInStaging",
     "SecretmanagementClient": ".client:SecretManagementClient",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

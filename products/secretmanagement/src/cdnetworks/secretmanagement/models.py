@@ -22,7 +22,6 @@ __all__ = [
     "GetAListOfSecretsResponseSecrets",
     "GetASecretRequest",
     "GetASecretResponse",
-    "GetASecretResponseUsageInProduction",
     "GetASecretResponseUsageInStaging",
     "UpdateASecretRequest",
     "UpdateASecretResponse",
@@ -46,12 +45,6 @@ class GetAListOfSecretsResponse(ResponseModel, kw_only=True):
     secrets: list[GetAListOfSecretsResponseSecrets] = msgspec.field(default_factory=list)
 
 
-class GetASecretResponseUsageInProduction(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    property_id: str | None = None
-
-
 class GetASecretResponseUsageInStaging(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
@@ -67,7 +60,7 @@ class GetASecretResponse(ResponseModel, kw_only=True):
     secret: str | None = None
     last_update_time: str | None = None
     creation_time: str | None = None
-    usage_in_production: list[GetASecretResponseUsageInProduction] = msgspec.field(
+    usage_in_production: list[GetASecretResponseUsageInStaging] = msgspec.field(
         default_factory=list
     )
     usage_in_staging: list[GetASecretResponseUsageInStaging] = msgspec.field(default_factory=list)

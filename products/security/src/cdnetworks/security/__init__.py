@@ -79,10 +79,13 @@ _MODULES = {
         "VMPQuerySecurityGroupResponse",
         "VMPQuerySecurityGroupResponseData",
         "VMPQuerySecurityGroupResponseDataSecurityGroups",
-        "VMPQuerySecurityGroupResponseDataSecurityGroupsRules",
         "VMPRemoveSSHKeyRequest",
         "VMPRemoveSSHKeyResponse",
     ),
     ".product": ("SECURITY",),
 }
-__getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES)
+# Read with a DeprecationWarning: old name -> where it lives now.
+_DEPRECATED = {
+    "VMPQuerySecurityGroupResponseDataSecurityGroupsRules": ".models:AddSecurityGroupRulesResponseDataSecurityGroupRules",
+}
+__getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

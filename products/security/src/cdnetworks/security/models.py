@@ -53,7 +53,6 @@ __all__ = [
     "VMPQuerySecurityGroupResponse",
     "VMPQuerySecurityGroupResponseData",
     "VMPQuerySecurityGroupResponseDataSecurityGroups",
-    "VMPQuerySecurityGroupResponseDataSecurityGroupsRules",
     "VMPRemoveSSHKeyRequest",
     "VMPRemoveSSHKeyResponse",
 ]
@@ -94,7 +93,7 @@ class VMPQuerySSHKeyResponse(ResponseModel, kw_only=True):
     keypairs: list[VMPQuerySSHKeyResponseKeypairs] = msgspec.field(default_factory=list)
 
 
-class VMPQuerySecurityGroupResponseDataSecurityGroupsRules(ItemModel, kw_only=True):
+class AddSecurityGroupRulesResponseDataSecurityGroupRules(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     id: str | None = None
@@ -119,7 +118,7 @@ class VMPQuerySecurityGroupResponseDataSecurityGroups(ItemModel, kw_only=True):
     remark: str | None = None
     create_time: str | None = None
     modify_time: str | None = None
-    rules: list[VMPQuerySecurityGroupResponseDataSecurityGroupsRules] = msgspec.field(
+    rules: list[AddSecurityGroupRulesResponseDataSecurityGroupRules] = msgspec.field(
         default_factory=list
     )
 
@@ -205,23 +204,6 @@ class EditSecurityGroupRulesRequestSecurityGroupRule(ItemModel, kw_only=True):
         self.priority = as_int_text(self.priority, "priority")
         self.port_range_max = as_int_text(self.port_range_max, "port_range_max")
         self.port_range_min = as_int_text(self.port_range_min, "port_range_min")
-
-
-class AddSecurityGroupRulesResponseDataSecurityGroupRules(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    id: str | None = None
-    direct: str | None = None
-    policy: str | None = None
-    protocol: str | None = None
-    ethertype: str | None = None
-    priority: int | None = None
-    port_range_max: int | None = None
-    port_range_min: int | None = None
-    remote_ip_perfix: str | None = None
-    remark: str | None = None
-    create_time: str | None = None
-    modify_time: str | None = None
 
 
 class AddSecurityGroupRulesResponseData(ItemModel, kw_only=True):

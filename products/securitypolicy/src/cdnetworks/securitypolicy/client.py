@@ -217,10 +217,7 @@ from .models import (
     BatchRemoveExactRuleResponse,
     CopyPoliciesToOtherHostnamesRequest,
     CopyPoliciesToOtherHostnamesResponse,
-    CreateAndActiveApiAuthConfig,
-    CreateAndActiveApiParamsLimitConfig,
     CreateAndActiveApiRequest,
-    CreateAndActiveApiRequestBodyConfig,
     CreateAndActiveApiResponse,
     CreateBuiltInRuleRequest,
     CreateBuiltInRuleResponse,
@@ -302,16 +299,13 @@ from .models import (
     DisableAllPoliciesResponse,
     DomainsOfNonLatestRulesetVersionRequest,
     DomainsOfNonLatestRulesetVersionResponse,
-    EditAndActiveApiAuthConfig,
     EditAndActiveApiParamsLimitConfig,
     EditAndActiveApiRequest,
-    EditAndActiveApiRequestBodyConfig,
     EditAndActiveApiResponse,
     EditConcurrencyLimitRuleRequest,
     EditConcurrencyLimitRuleResponse,
     EditConsumerRequest,
     EditConsumerResponse,
-    EditExactRuleCondition,
     EditExactRuleRequest,
     EditExactRuleResponse,
     EditQuotaRuleRequest,
@@ -320,7 +314,9 @@ from .models import (
     GetApiAssetDetailResponse,
     GetApiAssetListRequest,
     GetApiAssetListResponse,
+    GetApiListAuthConfig,
     GetApiListRequest,
+    GetApiListRequestBodyConfig,
     GetApiListResponse,
     GetBehaviorAnalyseRequest,
     GetBehaviorAnalyseResponse,
@@ -484,9 +480,7 @@ from .models import (
     UpdateBotGeneralConfigResponse,
     UpdateBuiltInRuleRequest,
     UpdateBuiltInRuleResponse,
-    UpdateBuiltInRuleRuleConfig,
     UpdateCustomRuleRequest,
-    UpdateCustomRuleRequestCondition,
     UpdateCustomRuleResponse,
     UpdateDetectionLengthLimitConfigurationRequest,
     UpdateDetectionLengthLimitConfigurationResponse,
@@ -507,25 +501,19 @@ from .models import (
     UpdateHtmlPageswithoutEmbeddingJsResponse,
     UpdateIPBlockSettingsRequest,
     UpdateIPBlockSettingsResponse,
-    UpdateKnownBotsActBotPublicBotsDTO,
     UpdateKnownBotsActRequest,
     UpdateKnownBotsActResponse,
-    UpdateKnownBotsSelectBotNamesBotPublicBotsDTO,
     UpdateKnownBotsSelectBotNamesRequest,
     UpdateKnownBotsSelectBotNamesResponse,
     UpdateModeOfWAFRequest,
     UpdateModeOfWAFResponse,
     UpdateRateLimitingRuleRequest,
-    UpdateRateLimitingRuleRequestRateLimitEffective,
-    UpdateRateLimitingRuleRequestRateLimitRuleCondition,
     UpdateRateLimitingRuleResponse,
     UpdateResponsePageOfDenyActionDetailRequest,
     UpdateResponsePageOfDenyActionDetailResponse,
     UpdateRuleExceptionRequest,
     UpdateRuleExceptionResponse,
-    UpdateRuleExceptionRuleWhiteCondition,
     UpdateSpecificClientTrafficBypassRequest,
-    UpdateSpecificClientTrafficBypassRequestConditions,
     UpdateSpecificClientTrafficBypassResponse,
     UpdateThreatIntelligenceDomainConfigRequest,
     UpdateThreatIntelligenceDomainConfigRequestConfigList,
@@ -546,12 +534,8 @@ from .models import (
     UpdateWebBotDetectionRequest,
     UpdateWebBotDetectionResponse,
     UpdateWhitelistRuleRequest,
-    UpdateWhitelistRuleRequestConditions,
     UpdateWhitelistRuleResponse,
     UpdateWorkflowRuleRequest,
-    UpdateWorkflowRuleRequestApiRuleCondition,
-    UpdateWorkflowRuleRequestProtectionScope,
-    UpdateWorkflowRuleRequestWebRuleCondition,
     UpdateWorkflowRuleResponse,
     UpgradeWAFRulesetRequest,
     UpgradeWAFRulesetResponse,
@@ -694,7 +678,7 @@ class SecurityPolicyClient(ProductClient):
         name: str | None = None,
         update_type: int | None = None,
         msg: str | None = None,
-        rule_config: list[UpdateBuiltInRuleRuleConfig] | None = None,
+        rule_config: list[CreateBuiltInRuleRuleConfig] | None = None,
     ) -> UpdateBuiltInRuleResponse:
         """UpdateBuiltInRule: ``POST /api/waf/template/rule/update``.
 
@@ -952,7 +936,7 @@ class SecurityPolicyClient(ProductClient):
         msg: str | None = None,
         rule_ids: list[int] | None = None,
         attack_types: list[str] | None = None,
-        template_rule_white_conditions: list[UpdateRuleExceptionRuleWhiteCondition] | None = None,
+        template_rule_white_conditions: list[CreateRuleExceptionRuleWhiteCondition] | None = None,
         domain_list: list[str] | None = None,
     ) -> UpdateRuleExceptionResponse:
         """UpdateRuleException: ``POST /api/waf/template/rule/white/update``.
@@ -1449,15 +1433,15 @@ class SecurityPolicyClient(ProductClient):
         api_name: str | None = None,
         api_conceal: str | None = None,
         api_type: str | None = None,
-        auth_config: CreateAndActiveApiAuthConfig | None = None,
+        auth_config: GetApiListAuthConfig | None = None,
         auth_key: str | None = None,
         domains: str | None = None,
         front_path: str | None = None,
         path_match_type: str | None = None,
         front_path_type: int | None = None,
-        params_limit_config: list[CreateAndActiveApiParamsLimitConfig] | None = None,
+        params_limit_config: list[EditAndActiveApiParamsLimitConfig] | None = None,
         remark: str | None = None,
-        request_body_config: CreateAndActiveApiRequestBodyConfig | None = None,
+        request_body_config: GetApiListRequestBodyConfig | None = None,
         request_method: str | None = None,
     ) -> CreateAndActiveApiResponse:
         """CreateAndActiveApi: ``POST /api/sam/api/add-active``.
@@ -1622,7 +1606,7 @@ class SecurityPolicyClient(ProductClient):
         api_name: str | None = None,
         api_conceal: str | None = None,
         api_type: str | None = None,
-        auth_config: EditAndActiveApiAuthConfig | None = None,
+        auth_config: GetApiListAuthConfig | None = None,
         auth_key: str | None = None,
         domains: str | None = None,
         front_path: str | None = None,
@@ -1630,7 +1614,7 @@ class SecurityPolicyClient(ProductClient):
         front_path_type: int | None = None,
         params_limit_config: list[EditAndActiveApiParamsLimitConfig] | None = None,
         remark: str | None = None,
-        request_body_config: EditAndActiveApiRequestBodyConfig | None = None,
+        request_body_config: GetApiListRequestBodyConfig | None = None,
         request_method: str | None = None,
     ) -> EditAndActiveApiResponse:
         """EditAndActiveApi: ``POST /api/sam/api/edit``.
@@ -2005,7 +1989,7 @@ class SecurityPolicyClient(ProductClient):
         rule_name: str | None = None,
         rule_description: str | None = None,
         action: str | None = None,
-        deploy_content: list[EditExactRuleCondition] | None = None,
+        deploy_content: list[AddExactRuleCondition] | None = None,
     ) -> EditExactRuleResponse:
         """EditExactRule: ``POST /api/bot/exact/edit-exact-rule``.
 
@@ -2954,11 +2938,10 @@ class SecurityPolicyClient(ProductClient):
         trigger_threshold: int | None = None,
         intercept_time: int | None = None,
         effective_status: str | None = None,
-        rate_limit_effective: UpdateRateLimitingRuleRequestRateLimitEffective | None = None,
+        rate_limit_effective: AddRateLimitingRuleRequestRateLimitEffective | None = None,
         asset_api_id: str | None = None,
         action: str | None = None,
-        rate_limit_rule_condition: UpdateRateLimitingRuleRequestRateLimitRuleCondition
-        | None = None,
+        rate_limit_rule_condition: AddRateLimitingRuleRequestRateLimitRuleCondition | None = None,
         service_type: str | None = None,
     ) -> UpdateRateLimitingRuleResponse:
         """UpdateRateLimitingRule: ``POST /api/v1/rate-limit/update-rule``.
@@ -2993,7 +2976,7 @@ class SecurityPolicyClient(ProductClient):
         id: str | None = None,
         rule_name: str | None = None,
         description: str | None = None,
-        conditions: UpdateWhitelistRuleRequestConditions | None = None,
+        conditions: CreateWhitelistRuleRequestConditions | None = None,
         service_type: str | None = None,
     ) -> UpdateWhitelistRuleResponse:
         """UpdateWhitelistRule: ``POST /api/v1/common/whitelist/update``.
@@ -3097,9 +3080,9 @@ class SecurityPolicyClient(ProductClient):
         act: str | None = None,
         statistical_period: int | None = None,
         statistical_item: str | None = None,
-        protection_scope: list[UpdateWorkflowRuleRequestProtectionScope] | None = None,
-        web_rule_condition: list[UpdateWorkflowRuleRequestWebRuleCondition] | None = None,
-        api_rule_condition: list[UpdateWorkflowRuleRequestApiRuleCondition] | None = None,
+        protection_scope: list[AddWorkflowRuleRequestProtectionScope] | None = None,
+        web_rule_condition: list[AddWorkflowRuleRequestWebRuleCondition] | None = None,
+        api_rule_condition: list[AddWorkflowRuleRequestApiRuleCondition] | None = None,
         mode: str | None = None,
         wl_uri: list[str] | None = None,
         service_type: str | None = None,
@@ -3374,7 +3357,7 @@ class SecurityPolicyClient(ProductClient):
         request: UpdateCustomRuleRequest | None = None,
         /,
         *,
-        condition: UpdateCustomRuleRequestCondition | None = None,
+        condition: AddCustomizeRuleRequestCondition | None = None,
         act: str | None = None,
         rule_name: str | None = None,
         description: str | None = None,
@@ -3578,7 +3561,7 @@ class SecurityPolicyClient(ProductClient):
         domain: str | None = None,
         name: str | None = None,
         description: str | None = None,
-        conditions: list[UpdateSpecificClientTrafficBypassRequestConditions] | None = None,
+        conditions: list[AddSpecificClientTrafficBypassRequestConditions] | None = None,
         service_type: str | None = None,
     ) -> UpdateSpecificClientTrafficBypassResponse:
         """UpdateSpecificClientTrafficBypass: ``POST /api/v1/bot-manage/scene/whitelist/update``.
@@ -3755,7 +3738,7 @@ class SecurityPolicyClient(ProductClient):
         /,
         *,
         domain: str | None = None,
-        update_list: list[UpdateKnownBotsSelectBotNamesBotPublicBotsDTO] | None = None,
+        update_list: list[UpdateUaBotsSelectBotNamesBotPublicBotsDTO] | None = None,
         service_type: str | None = None,
     ) -> UpdateKnownBotsSelectBotNamesResponse:
         """UpdateKnownBotsSelectBotNames: ``POST /api/v1/bot-manage/update-known-bots-select-bot-names``.
@@ -3790,7 +3773,7 @@ class SecurityPolicyClient(ProductClient):
         /,
         *,
         domain: str | None = None,
-        update_list: list[UpdateKnownBotsActBotPublicBotsDTO] | None = None,
+        update_list: list[UpdateUaBotsActBotPublicBotsDTO] | None = None,
         service_type: str | None = None,
     ) -> UpdateKnownBotsActResponse:
         """UpdateKnownBotsAct: ``POST /api/v1/bot-manage/update-known-bots-act``.
@@ -4176,7 +4159,7 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         name: str | None = None,
         update_type: int | None = None,
         msg: str | None = None,
-        rule_config: list[UpdateBuiltInRuleRuleConfig] | None = None,
+        rule_config: list[CreateBuiltInRuleRuleConfig] | None = None,
     ) -> UpdateBuiltInRuleResponse:
         """UpdateBuiltInRule: ``POST /api/waf/template/rule/update``.
 
@@ -4434,7 +4417,7 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         msg: str | None = None,
         rule_ids: list[int] | None = None,
         attack_types: list[str] | None = None,
-        template_rule_white_conditions: list[UpdateRuleExceptionRuleWhiteCondition] | None = None,
+        template_rule_white_conditions: list[CreateRuleExceptionRuleWhiteCondition] | None = None,
         domain_list: list[str] | None = None,
     ) -> UpdateRuleExceptionResponse:
         """UpdateRuleException: ``POST /api/waf/template/rule/white/update``.
@@ -4933,15 +4916,15 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         api_name: str | None = None,
         api_conceal: str | None = None,
         api_type: str | None = None,
-        auth_config: CreateAndActiveApiAuthConfig | None = None,
+        auth_config: GetApiListAuthConfig | None = None,
         auth_key: str | None = None,
         domains: str | None = None,
         front_path: str | None = None,
         path_match_type: str | None = None,
         front_path_type: int | None = None,
-        params_limit_config: list[CreateAndActiveApiParamsLimitConfig] | None = None,
+        params_limit_config: list[EditAndActiveApiParamsLimitConfig] | None = None,
         remark: str | None = None,
-        request_body_config: CreateAndActiveApiRequestBodyConfig | None = None,
+        request_body_config: GetApiListRequestBodyConfig | None = None,
         request_method: str | None = None,
     ) -> CreateAndActiveApiResponse:
         """CreateAndActiveApi: ``POST /api/sam/api/add-active``.
@@ -5106,7 +5089,7 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         api_name: str | None = None,
         api_conceal: str | None = None,
         api_type: str | None = None,
-        auth_config: EditAndActiveApiAuthConfig | None = None,
+        auth_config: GetApiListAuthConfig | None = None,
         auth_key: str | None = None,
         domains: str | None = None,
         front_path: str | None = None,
@@ -5114,7 +5097,7 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         front_path_type: int | None = None,
         params_limit_config: list[EditAndActiveApiParamsLimitConfig] | None = None,
         remark: str | None = None,
-        request_body_config: EditAndActiveApiRequestBodyConfig | None = None,
+        request_body_config: GetApiListRequestBodyConfig | None = None,
         request_method: str | None = None,
     ) -> EditAndActiveApiResponse:
         """EditAndActiveApi: ``POST /api/sam/api/edit``.
@@ -5489,7 +5472,7 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         rule_name: str | None = None,
         rule_description: str | None = None,
         action: str | None = None,
-        deploy_content: list[EditExactRuleCondition] | None = None,
+        deploy_content: list[AddExactRuleCondition] | None = None,
     ) -> EditExactRuleResponse:
         """EditExactRule: ``POST /api/bot/exact/edit-exact-rule``.
 
@@ -6438,11 +6421,10 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         trigger_threshold: int | None = None,
         intercept_time: int | None = None,
         effective_status: str | None = None,
-        rate_limit_effective: UpdateRateLimitingRuleRequestRateLimitEffective | None = None,
+        rate_limit_effective: AddRateLimitingRuleRequestRateLimitEffective | None = None,
         asset_api_id: str | None = None,
         action: str | None = None,
-        rate_limit_rule_condition: UpdateRateLimitingRuleRequestRateLimitRuleCondition
-        | None = None,
+        rate_limit_rule_condition: AddRateLimitingRuleRequestRateLimitRuleCondition | None = None,
         service_type: str | None = None,
     ) -> UpdateRateLimitingRuleResponse:
         """UpdateRateLimitingRule: ``POST /api/v1/rate-limit/update-rule``.
@@ -6477,7 +6459,7 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         id: str | None = None,
         rule_name: str | None = None,
         description: str | None = None,
-        conditions: UpdateWhitelistRuleRequestConditions | None = None,
+        conditions: CreateWhitelistRuleRequestConditions | None = None,
         service_type: str | None = None,
     ) -> UpdateWhitelistRuleResponse:
         """UpdateWhitelistRule: ``POST /api/v1/common/whitelist/update``.
@@ -6581,9 +6563,9 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         act: str | None = None,
         statistical_period: int | None = None,
         statistical_item: str | None = None,
-        protection_scope: list[UpdateWorkflowRuleRequestProtectionScope] | None = None,
-        web_rule_condition: list[UpdateWorkflowRuleRequestWebRuleCondition] | None = None,
-        api_rule_condition: list[UpdateWorkflowRuleRequestApiRuleCondition] | None = None,
+        protection_scope: list[AddWorkflowRuleRequestProtectionScope] | None = None,
+        web_rule_condition: list[AddWorkflowRuleRequestWebRuleCondition] | None = None,
+        api_rule_condition: list[AddWorkflowRuleRequestApiRuleCondition] | None = None,
         mode: str | None = None,
         wl_uri: list[str] | None = None,
         service_type: str | None = None,
@@ -6858,7 +6840,7 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         request: UpdateCustomRuleRequest | None = None,
         /,
         *,
-        condition: UpdateCustomRuleRequestCondition | None = None,
+        condition: AddCustomizeRuleRequestCondition | None = None,
         act: str | None = None,
         rule_name: str | None = None,
         description: str | None = None,
@@ -7062,7 +7044,7 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         domain: str | None = None,
         name: str | None = None,
         description: str | None = None,
-        conditions: list[UpdateSpecificClientTrafficBypassRequestConditions] | None = None,
+        conditions: list[AddSpecificClientTrafficBypassRequestConditions] | None = None,
         service_type: str | None = None,
     ) -> UpdateSpecificClientTrafficBypassResponse:
         """UpdateSpecificClientTrafficBypass: ``POST /api/v1/bot-manage/scene/whitelist/update``.
@@ -7239,7 +7221,7 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         /,
         *,
         domain: str | None = None,
-        update_list: list[UpdateKnownBotsSelectBotNamesBotPublicBotsDTO] | None = None,
+        update_list: list[UpdateUaBotsSelectBotNamesBotPublicBotsDTO] | None = None,
         service_type: str | None = None,
     ) -> UpdateKnownBotsSelectBotNamesResponse:
         """UpdateKnownBotsSelectBotNames: ``POST /api/v1/bot-manage/update-known-bots-select-bot-names``.
@@ -7276,7 +7258,7 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         /,
         *,
         domain: str | None = None,
-        update_list: list[UpdateKnownBotsActBotPublicBotsDTO] | None = None,
+        update_list: list[UpdateUaBotsActBotPublicBotsDTO] | None = None,
         service_type: str | None = None,
     ) -> UpdateKnownBotsActResponse:
         """UpdateKnownBotsAct: ``POST /api/v1/bot-manage/update-known-bots-act``.

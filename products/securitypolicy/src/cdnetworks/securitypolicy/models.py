@@ -40,19 +40,8 @@ __all__ = [
     "AddRateLimitingRuleRequest",
     "AddRateLimitingRuleRequestRateLimitEffective",
     "AddRateLimitingRuleRequestRateLimitRuleCondition",
-    "AddRateLimitingRuleRequestRateLimitRuleConditionAreaConditions",
-    "AddRateLimitingRuleRequestRateLimitRuleConditionHeaderConditions",
-    "AddRateLimitingRuleRequestRateLimitRuleConditionIpOrIpsConditions",
-    "AddRateLimitingRuleRequestRateLimitRuleConditionJa3Conditions",
-    "AddRateLimitingRuleRequestRateLimitRuleConditionJa4Conditions",
-    "AddRateLimitingRuleRequestRateLimitRuleConditionMethodConditions",
-    "AddRateLimitingRuleRequestRateLimitRuleConditionPathConditions",
-    "AddRateLimitingRuleRequestRateLimitRuleConditionRefererConditions",
     "AddRateLimitingRuleRequestRateLimitRuleConditionSchemeConditions",
     "AddRateLimitingRuleRequestRateLimitRuleConditionStatusCodeConditions",
-    "AddRateLimitingRuleRequestRateLimitRuleConditionUaConditions",
-    "AddRateLimitingRuleRequestRateLimitRuleConditionUriConditions",
-    "AddRateLimitingRuleRequestRateLimitRuleConditionUriParamConditions",
     "AddRateLimitingRuleResponse",
     "AddSpecificClientTrafficBypassRequest",
     "AddSpecificClientTrafficBypassRequestConditions",
@@ -74,22 +63,14 @@ __all__ = [
     "AssociateShareWAFRuleExceptionRequestShareExceptionList",
     "AssociateShareWAFRuleExceptionResponse",
     "BatchAssiociatedExactRuleRequest",
-    "BatchAssiociatedExactRuleResp",
     "BatchAssiociatedExactRuleResponse",
     "BatchRemoveExactRuleRequest",
     "BatchRemoveExactRuleResp",
     "BatchRemoveExactRuleResponse",
     "CopyPoliciesToOtherHostnamesRequest",
     "CopyPoliciesToOtherHostnamesResponse",
-    "CreateAndActiveApiAuthConfig",
-    "CreateAndActiveApiBody",
-    "CreateAndActiveApiChildren",
-    "CreateAndActiveApiParamsLimitConfig",
     "CreateAndActiveApiRequest",
-    "CreateAndActiveApiRequestBodyConfig",
-    "CreateAndActiveApiRequestParams",
     "CreateAndActiveApiResponse",
-    "CreateAndActiveApiSecondChildren",
     "CreateBuiltInRuleRequest",
     "CreateBuiltInRuleResponse",
     "CreateBuiltInRuleRuleConfig",
@@ -111,11 +92,8 @@ __all__ = [
     "CreateWhitelistRuleRequest",
     "CreateWhitelistRuleRequestConditions",
     "CreateWhitelistRuleRequestConditionsHeaderConditions",
-    "CreateWhitelistRuleRequestConditionsIpOrIpsConditions",
-    "CreateWhitelistRuleRequestConditionsPathConditions",
     "CreateWhitelistRuleRequestConditionsRefererConditions",
     "CreateWhitelistRuleRequestConditionsUaConditions",
-    "CreateWhitelistRuleRequestConditionsUriConditions",
     "CreateWhitelistRuleResponse",
     "DeleteApiRequest",
     "DeleteApiResponse",
@@ -155,10 +133,8 @@ __all__ = [
     "DeleteWorkflowRuleRequest",
     "DeleteWorkflowRuleResponse",
     "DeployBehaviorAnalysePtRows",
-    "DeployBehaviorAnalyseReqRows",
     "DeployBehaviorAnalyseRequest",
     "DeployBehaviorAnalyseResponse",
-    "DeployBehaviorAnalyseResult",
     "DeployBehaviorAnalyseRow",
     "DeployBehaviorAnalyseRuleContent",
     "DeployBlockPageRequest",
@@ -171,35 +147,29 @@ __all__ = [
     "DeployBotFeatureVerificationPtRows",
     "DeployBotFeatureVerificationRequest",
     "DeployBotFeatureVerificationResponse",
-    "DeployBotFeatureVerificationResult",
     "DeployBotFeatureVerificationWhileUrl",
     "DeployCaptchaVerificationCaRows",
     "DeployCaptchaVerificationCaptcha",
     "DeployCaptchaVerificationRequest",
     "DeployCaptchaVerificationResponse",
-    "DeployCaptchaVerificationResult",
     "DeployCrawlerGoodIntelligence",
     "DeployCrawlerGoodPgRows",
     "DeployCrawlerGoodPgRowsAgent",
     "DeployCrawlerGoodRequest",
     "DeployCrawlerGoodResponse",
-    "DeployCrawlerGoodResult",
     "DeployCrawlerGoodUserAgent",
     "DeployFingerprintAnalysisFingerprint",
     "DeployFingerprintAnalysisFpRows",
     "DeployFingerprintAnalysisRequest",
     "DeployFingerprintAnalysisResponse",
-    "DeployFingerprintAnalysisResult",
     "DisableAllPoliciesRequest",
     "DisableAllPoliciesResponse",
     "DomainsOfNonLatestRulesetVersionRequest",
     "DomainsOfNonLatestRulesetVersionResponse",
-    "EditAndActiveApiAuthConfig",
     "EditAndActiveApiBody",
     "EditAndActiveApiChildren",
     "EditAndActiveApiParamsLimitConfig",
     "EditAndActiveApiRequest",
-    "EditAndActiveApiRequestBodyConfig",
     "EditAndActiveApiRequestParams",
     "EditAndActiveApiResponse",
     "EditAndActiveApiSecondChildren",
@@ -207,7 +177,6 @@ __all__ = [
     "EditConcurrencyLimitRuleResponse",
     "EditConsumerRequest",
     "EditConsumerResponse",
-    "EditExactRuleCondition",
     "EditExactRuleRequest",
     "EditExactRuleResp",
     "EditExactRuleResponse",
@@ -218,7 +187,6 @@ __all__ = [
     "GetApiAssetDetailResponseData",
     "GetApiAssetDetailResponseDataReqCntTrend",
     "GetApiAssetDetailResponseDataReqMethodCnt",
-    "GetApiAssetDetailResponseDataStatusCodeCnt",
     "GetApiAssetListRequest",
     "GetApiAssetListResponse",
     "GetApiAssetListResponseData",
@@ -306,20 +274,7 @@ __all__ = [
     "GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainRequest",
     "GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponse",
     "GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseData",
-    "GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitEffective",
     "GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition",
-    "GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleConditionAreaConditions",
-    "GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleConditionHeaderConditions",
-    "GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleConditionIpOrIpsConditions",
-    "GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleConditionJa3Conditions",
-    "GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleConditionJa4Conditions",
-    "GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleConditionMethodConditions",
-    "GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleConditionPathConditions",
-    "GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleConditionRefererConditions",
-    "GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleConditionSchemeConditions",
-    "GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleConditionStatusCodeConditions",
-    "GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleConditionUaConditions",
-    "GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleConditionUriConditions",
     "GetResponsePageOfDenyActionDetailRequest",
     "GetResponsePageOfDenyActionDetailResponse",
     "GetResponsePageOfDenyActionDetailResponseData",
@@ -335,9 +290,6 @@ __all__ = [
     "GetWAFScanProtectionConfigResponse",
     "GetWAFScanProtectionConfigResponseData",
     "GetWAFScanProtectionConfigResponseDataArray",
-    "GetWAFScanProtectionConfigResponseDataArrayDirectoryProbingConfig",
-    "GetWAFScanProtectionConfigResponseDataArrayRepeatedViolationConfig",
-    "GetWAFScanProtectionConfigResponseDataArrayScanToolsConfig",
     "GetWebBotDetectionListRequest",
     "GetWebBotDetectionListResponse",
     "GetWebBotDetectionListResponseData",
@@ -346,28 +298,10 @@ __all__ = [
     "GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainRequest",
     "GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponse",
     "GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponseData",
-    "GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponseDataConditions",
-    "GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponseDataConditionsHeaderConditions",
-    "GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponseDataConditionsIpOrIpsConditions",
-    "GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponseDataConditionsPathConditions",
-    "GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponseDataConditionsRefererConditions",
-    "GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponseDataConditionsUaConditions",
-    "GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponseDataConditionsUriConditions",
     "ListCustomRulesForSharedConfigurationAssociatedWithDomainRequest",
     "ListCustomRulesForSharedConfigurationAssociatedWithDomainResponse",
     "ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseData",
     "ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataCondition",
-    "ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataConditionAreaConditions",
-    "ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataConditionHeaderConditions",
-    "ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataConditionIpOrIpsConditions",
-    "ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataConditionJa3Conditions",
-    "ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataConditionJa4Conditions",
-    "ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataConditionMethodConditions",
-    "ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataConditionPathConditions",
-    "ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataConditionRefererConditions",
-    "ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataConditionUaConditions",
-    "ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataConditionUriConditions",
-    "ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataConditionUriParamConditions",
     "ListCustomRulesRequest",
     "ListCustomRulesResponse",
     "ListCustomRulesResponseData",
@@ -392,14 +326,11 @@ __all__ = [
     "ListDomainInfosResponseData",
     "ListGeoBlockSettingsRequest",
     "ListGeoBlockSettingsResponse",
-    "ListGeoBlockSettingsResponseData",
     "ListHistoricalHostnamesRequest",
     "ListHistoricalHostnamesResponse",
     "ListIPBlockSettingsRequest",
     "ListIPBlockSettingsResponse",
     "ListIPBlockSettingsResponseData",
-    "ListKnownBotsBotNameInfoVO",
-    "ListKnownBotsBotPublicBotsReturnVO",
     "ListKnownBotsRequest",
     "ListKnownBotsResponse",
     "ListNonSharedWAFRuleExceptionsForWAFRulesRequest",
@@ -410,19 +341,11 @@ __all__ = [
     "ListRateLimitingRulesResponseData",
     "ListRateLimitingRulesResponseDataRateLimitEffective",
     "ListRateLimitingRulesResponseDataRateLimitRuleCondition",
-    "ListRateLimitingRulesResponseDataRateLimitRuleConditionAreaConditions",
     "ListRateLimitingRulesResponseDataRateLimitRuleConditionHeaderConditions",
-    "ListRateLimitingRulesResponseDataRateLimitRuleConditionIpOrIpsConditions",
-    "ListRateLimitingRulesResponseDataRateLimitRuleConditionJa3Conditions",
-    "ListRateLimitingRulesResponseDataRateLimitRuleConditionJa4Conditions",
-    "ListRateLimitingRulesResponseDataRateLimitRuleConditionMethodConditions",
-    "ListRateLimitingRulesResponseDataRateLimitRuleConditionPathConditions",
     "ListRateLimitingRulesResponseDataRateLimitRuleConditionRefererConditions",
     "ListRateLimitingRulesResponseDataRateLimitRuleConditionSchemeConditions",
     "ListRateLimitingRulesResponseDataRateLimitRuleConditionStatusCodeConditions",
     "ListRateLimitingRulesResponseDataRateLimitRuleConditionUaConditions",
-    "ListRateLimitingRulesResponseDataRateLimitRuleConditionUriConditions",
-    "ListRateLimitingRulesResponseDataRateLimitRuleConditionUriParamConditions",
     "ListRecommendationsRequest",
     "ListRecommendationsResponse",
     "ListRecommendationsResponseData",
@@ -452,11 +375,8 @@ __all__ = [
     "ListWhitelistRulesResponseData",
     "ListWhitelistRulesResponseDataConditions",
     "ListWhitelistRulesResponseDataConditionsHeaderConditions",
-    "ListWhitelistRulesResponseDataConditionsIpOrIpsConditions",
-    "ListWhitelistRulesResponseDataConditionsPathConditions",
     "ListWhitelistRulesResponseDataConditionsRefererConditions",
     "ListWhitelistRulesResponseDataConditionsUaConditions",
-    "ListWhitelistRulesResponseDataConditionsUriConditions",
     "ListWorkflowRulesRequest",
     "ListWorkflowRulesResponse",
     "ListWorkflowRulesResponseData",
@@ -509,9 +429,7 @@ __all__ = [
     "QueryDomainListByRuleNameResp",
     "QueryDomainListByRuleNameRespItem",
     "QueryDomainListByRuleNameResponse",
-    "QueryExactRuleListByDomainCondition",
     "QueryExactRuleListByDomainRequest",
-    "QueryExactRuleListByDomainResp",
     "QueryExactRuleListByDomainResponse",
     "QueryExactRuleListCondition",
     "QueryExactRuleListItem",
@@ -576,25 +494,10 @@ __all__ = [
     "UpdateBotGeneralConfigResponse",
     "UpdateBuiltInRuleRequest",
     "UpdateBuiltInRuleResponse",
-    "UpdateBuiltInRuleRuleConfig",
     "UpdateCustomRuleRequest",
-    "UpdateCustomRuleRequestCondition",
-    "UpdateCustomRuleRequestConditionAreaConditions",
-    "UpdateCustomRuleRequestConditionHeaderConditions",
-    "UpdateCustomRuleRequestConditionIpOrIpsConditions",
-    "UpdateCustomRuleRequestConditionJa3Conditions",
-    "UpdateCustomRuleRequestConditionJa4Conditions",
-    "UpdateCustomRuleRequestConditionMethodConditions",
-    "UpdateCustomRuleRequestConditionPathConditions",
-    "UpdateCustomRuleRequestConditionRefererConditions",
-    "UpdateCustomRuleRequestConditionUaConditions",
-    "UpdateCustomRuleRequestConditionUriConditions",
-    "UpdateCustomRuleRequestConditionUriParamConditions",
     "UpdateCustomRuleResponse",
     "UpdateDetectionLengthLimitConfigurationRequest",
     "UpdateDetectionLengthLimitConfigurationResponse",
-    "UpdateDetectionLengthLimitConfigurationResponseData",
-    "UpdateDetectionLengthLimitConfigurationResponseDataArray",
     "UpdateDomainAPISecurityConfigurationRequest",
     "UpdateDomainAPISecurityConfigurationRequestDefendList",
     "UpdateDomainAPISecurityConfigurationResponse",
@@ -612,38 +515,19 @@ __all__ = [
     "UpdateHtmlPageswithoutEmbeddingJsResponse",
     "UpdateIPBlockSettingsRequest",
     "UpdateIPBlockSettingsResponse",
-    "UpdateKnownBotsActBotPublicBotsDTO",
     "UpdateKnownBotsActRequest",
     "UpdateKnownBotsActResponse",
-    "UpdateKnownBotsSelectBotNamesBotPublicBotsDTO",
     "UpdateKnownBotsSelectBotNamesRequest",
     "UpdateKnownBotsSelectBotNamesResponse",
     "UpdateModeOfWAFRequest",
     "UpdateModeOfWAFResponse",
     "UpdateRateLimitingRuleRequest",
-    "UpdateRateLimitingRuleRequestRateLimitEffective",
-    "UpdateRateLimitingRuleRequestRateLimitRuleCondition",
-    "UpdateRateLimitingRuleRequestRateLimitRuleConditionAreaConditions",
-    "UpdateRateLimitingRuleRequestRateLimitRuleConditionHeaderConditions",
-    "UpdateRateLimitingRuleRequestRateLimitRuleConditionIpOrIpsConditions",
-    "UpdateRateLimitingRuleRequestRateLimitRuleConditionJa3Conditions",
-    "UpdateRateLimitingRuleRequestRateLimitRuleConditionJa4Conditions",
-    "UpdateRateLimitingRuleRequestRateLimitRuleConditionMethodConditions",
-    "UpdateRateLimitingRuleRequestRateLimitRuleConditionPathConditions",
-    "UpdateRateLimitingRuleRequestRateLimitRuleConditionRefererConditions",
-    "UpdateRateLimitingRuleRequestRateLimitRuleConditionSchemeConditions",
-    "UpdateRateLimitingRuleRequestRateLimitRuleConditionStatusCodeConditions",
-    "UpdateRateLimitingRuleRequestRateLimitRuleConditionUaConditions",
-    "UpdateRateLimitingRuleRequestRateLimitRuleConditionUriConditions",
-    "UpdateRateLimitingRuleRequestRateLimitRuleConditionUriParamConditions",
     "UpdateRateLimitingRuleResponse",
     "UpdateResponsePageOfDenyActionDetailRequest",
     "UpdateResponsePageOfDenyActionDetailResponse",
     "UpdateRuleExceptionRequest",
     "UpdateRuleExceptionResponse",
-    "UpdateRuleExceptionRuleWhiteCondition",
     "UpdateSpecificClientTrafficBypassRequest",
-    "UpdateSpecificClientTrafficBypassRequestConditions",
     "UpdateSpecificClientTrafficBypassResponse",
     "UpdateThreatIntelligenceDomainConfigRequest",
     "UpdateThreatIntelligenceDomainConfigRequestConfigList",
@@ -659,28 +543,13 @@ __all__ = [
     "UpdateWAFScanProtectionConfigRequestRepeatedViolationConfig",
     "UpdateWAFScanProtectionConfigRequestScanToolsConfig",
     "UpdateWAFScanProtectionConfigResponse",
-    "UpdateWAFScanProtectionConfigResponseData",
-    "UpdateWAFScanProtectionConfigResponseDataArray",
-    "UpdateWAFScanProtectionConfigResponseDataArrayDirectoryProbingConfig",
-    "UpdateWAFScanProtectionConfigResponseDataArrayRepeatedViolationConfig",
-    "UpdateWAFScanProtectionConfigResponseDataArrayScanToolsConfig",
     "UpdateWafCustomRuleRequest",
     "UpdateWafCustomRuleResponse",
     "UpdateWebBotDetectionRequest",
     "UpdateWebBotDetectionResponse",
     "UpdateWhitelistRuleRequest",
-    "UpdateWhitelistRuleRequestConditions",
-    "UpdateWhitelistRuleRequestConditionsHeaderConditions",
-    "UpdateWhitelistRuleRequestConditionsIpOrIpsConditions",
-    "UpdateWhitelistRuleRequestConditionsPathConditions",
-    "UpdateWhitelistRuleRequestConditionsRefererConditions",
-    "UpdateWhitelistRuleRequestConditionsUaConditions",
-    "UpdateWhitelistRuleRequestConditionsUriConditions",
     "UpdateWhitelistRuleResponse",
     "UpdateWorkflowRuleRequest",
-    "UpdateWorkflowRuleRequestApiRuleCondition",
-    "UpdateWorkflowRuleRequestProtectionScope",
-    "UpdateWorkflowRuleRequestWebRuleCondition",
     "UpdateWorkflowRuleResponse",
     "UpgradeWAFRulesetRequest",
     "UpgradeWAFRulesetResponse",
@@ -838,14 +707,6 @@ class UpdateBuiltInRuleResponse(ResponseModel, kw_only=True):
 
     code: str | int | None = None
     message: str | None = None
-
-
-class UpdateBuiltInRuleRuleConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    rule_id: int
-    mode: int
-    config: str | None = None
 
 
 class AssociateDomainsForBuiltInRuleResponse(ResponseModel, kw_only=True):
@@ -1007,14 +868,6 @@ class UpdateRuleExceptionResponse(ResponseModel, kw_only=True):
     code: str | int | None = None
     message: str | None = None
     data: list[int] = msgspec.field(default_factory=list)
-
-
-class UpdateRuleExceptionRuleWhiteCondition(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    type: str
-    is_reg: int
-    content: str
 
 
 class DeleteRuleExceptionResponse(ResponseModel, kw_only=True):
@@ -1495,7 +1348,7 @@ class GetBlockPageResponse(ResponseModel, kw_only=True):
     data: GetBlockPageResult | None = None
 
 
-class DeployCrawlerGoodResult(ItemModel, kw_only=True):
+class DeployBlockPageResult(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     deploy_version: str | None = None
@@ -1507,7 +1360,7 @@ class DeployCrawlerGoodResponse(ResponseModel, kw_only=True):
 
     code: str | int | None = None
     message: str | None = None
-    data: DeployCrawlerGoodResult | None = None
+    data: DeployBlockPageResult | None = None
 
 
 class DeployCrawlerGoodPgRows(ItemModel, kw_only=True):
@@ -1537,19 +1390,12 @@ class DeployCrawlerGoodUserAgent(ItemModel, kw_only=True):
     pg_rows: list[DeployCrawlerGoodPgRowsAgent] = msgspec.field(name="pg_rows")
 
 
-class DeployBotFeatureVerificationResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    deploy_version: str | None = None
-    estimatetime: str | None = None
-
-
 class DeployBotFeatureVerificationResponse(ResponseModel, kw_only=True):
     """The answer of DeployBotFeatureVerification."""
 
     code: str | int | None = None
     message: str | None = None
-    data: DeployBotFeatureVerificationResult | None = None
+    data: DeployBlockPageResult | None = None
 
 
 class DeployBotFeatureVerificationPtRows(ItemModel, kw_only=True):
@@ -1613,19 +1459,12 @@ class DeployBotFeatureVerificationJS(ItemModel, kw_only=True):
     white_url: list[DeployBotFeatureVerificationWhileUrl] = msgspec.field(name="white_url")
 
 
-class DeployFingerprintAnalysisResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    deploy_version: str | None = None
-    estimatetime: str | None = None
-
-
 class DeployFingerprintAnalysisResponse(ResponseModel, kw_only=True):
     """The answer of DeployFingerprintAnalysis."""
 
     code: str | int | None = None
     message: str | None = None
-    data: DeployFingerprintAnalysisResult | None = None
+    data: DeployBlockPageResult | None = None
 
 
 class DeployFingerprintAnalysisFpRows(ItemModel, kw_only=True):
@@ -1648,19 +1487,12 @@ class DeployFingerprintAnalysisFingerprint(ItemModel, kw_only=True):
     fp_rows: list[DeployFingerprintAnalysisFpRows] = msgspec.field(name="fp_rows")
 
 
-class DeployCaptchaVerificationResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    deploy_version: str | None = None
-    estimatetime: str | None = None
-
-
 class DeployCaptchaVerificationResponse(ResponseModel, kw_only=True):
     """The answer of DeployCaptchaVerification."""
 
     code: str | int | None = None
     message: str | None = None
-    data: DeployCaptchaVerificationResult | None = None
+    data: DeployBlockPageResult | None = None
 
 
 class DeployCaptchaVerificationCaRows(ItemModel, kw_only=True):
@@ -1683,35 +1515,12 @@ class DeployCaptchaVerificationCaptcha(ItemModel, kw_only=True):
     ca_rows: list[DeployCaptchaVerificationCaRows] = msgspec.field(name="ca_rows")
 
 
-class DeployBehaviorAnalyseResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    deploy_version: str | None = None
-    estimatetime: str | None = None
-
-
 class DeployBehaviorAnalyseResponse(ResponseModel, kw_only=True):
     """The answer of DeployBehaviorAnalyse."""
 
     code: str | int | None = None
     message: str | None = None
-    data: DeployBehaviorAnalyseResult | None = None
-
-
-class DeployBehaviorAnalyseReqRows(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    req_judge: str | None = msgspec.field(default=None, name="req_judge")
-    req_type1: str | None = msgspec.field(default=None, name="req_type1")
-    req_type2: str | None = msgspec.field(default=None, name="req_type2")
-    req_isequal: str | None = msgspec.field(default=None, name="req_isequal")
-    req_value: int | None = msgspec.field(default=None, name="req_value")
-    api_req_type: str | None = msgspec.field(default=None, name="api_req_type")
-    api_self_isregex: str | None = msgspec.field(default=None, name="api_self_isregex")
-    api_self_url: str | None = msgspec.field(default=None, name="api_self_url")
-    api_req_isequal: str | None = msgspec.field(default=None, name="api_req_isequal")
-    api_req_value: int | None = msgspec.field(default=None, name="api_req_value")
-    api_req_name: str | None = msgspec.field(default=None, name="api_req_name")
+    data: DeployBlockPageResult | None = None
 
 
 class DeployBehaviorAnalysePtRows(ItemModel, kw_only=True):
@@ -1731,7 +1540,7 @@ class DeployBehaviorAnalyseRuleContent(ItemModel, kw_only=True):
     statistical_period: int = msgspec.field(name="statistical_period")
     statistical_item: int = msgspec.field(name="statistical_item")
     action: int
-    req_rows: list[DeployBehaviorAnalyseReqRows] = msgspec.field(name="req_rows")
+    req_rows: list[GetBehaviorAnalyseReqRow] = msgspec.field(name="req_rows")
     fp_rows: list[DeployBehaviorAnalysePtRows] = msgspec.field(name="fp_rows")
     deploy_id: str | None = msgspec.field(default=None, name="deploy_id")
     content_type: str | None = msgspec.field(default=None, name="content_type")
@@ -1745,13 +1554,6 @@ class DeployBehaviorAnalyseRow(ItemModel, kw_only=True):
 
     rule_id: int | None = msgspec.field(default=None, name="rule_id")
     rule_content: DeployBehaviorAnalyseRuleContent = msgspec.field(name="rule_content")
-
-
-class DeployBlockPageResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    deploy_version: str | None = None
-    estimatetime: str | None = None
 
 
 class DeployBlockPageResponse(ResponseModel, kw_only=True):
@@ -1870,10 +1672,6 @@ class GetApiAssetDetailResponseDataReqMethodCnt(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
 
-class GetApiAssetDetailResponseDataStatusCodeCnt(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-
 class GetApiAssetDetailResponseDataReqCntTrend(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
@@ -1885,7 +1683,7 @@ class GetApiAssetDetailResponseData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     req_method_cnt: GetApiAssetDetailResponseDataReqMethodCnt | None = None
-    status_code_cnt: GetApiAssetDetailResponseDataStatusCodeCnt | None = None
+    status_code_cnt: GetApiAssetDetailResponseDataReqMethodCnt | None = None
     req_cnt_trend: list[GetApiAssetDetailResponseDataReqCntTrend] = msgspec.field(
         default_factory=list
     )
@@ -1915,7 +1713,7 @@ class CreateAndActiveApiResponse(ResponseModel, kw_only=True):
     data: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
-class CreateAndActiveApiAuthConfig(ItemModel, kw_only=True):
+class GetApiListAuthConfig(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     auth_param_name: str | None = None
@@ -1924,7 +1722,7 @@ class CreateAndActiveApiAuthConfig(ItemModel, kw_only=True):
     auth_validity_time: int | None = None
 
 
-class CreateAndActiveApiSecondChildren(ItemModel, kw_only=True):
+class EditAndActiveApiSecondChildren(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     level: int | None = None
@@ -1937,7 +1735,7 @@ class CreateAndActiveApiSecondChildren(ItemModel, kw_only=True):
     type: str
 
 
-class CreateAndActiveApiChildren(ItemModel, kw_only=True):
+class EditAndActiveApiChildren(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     level: int | None = None
@@ -1948,10 +1746,10 @@ class CreateAndActiveApiChildren(ItemModel, kw_only=True):
     enumeration: str | None = None
     require: bool | None = None
     type: str
-    children: list[CreateAndActiveApiSecondChildren] = msgspec.field(default_factory=list)
+    children: list[EditAndActiveApiSecondChildren] = msgspec.field(default_factory=list)
 
 
-class CreateAndActiveApiBody(ItemModel, kw_only=True):
+class EditAndActiveApiBody(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     level: int | None = None
@@ -1962,10 +1760,10 @@ class CreateAndActiveApiBody(ItemModel, kw_only=True):
     enumeration: str | None = None
     require: bool | None = None
     type: str
-    children: list[CreateAndActiveApiChildren] = msgspec.field(default_factory=list)
+    children: list[EditAndActiveApiChildren] = msgspec.field(default_factory=list)
 
 
-class CreateAndActiveApiRequestParams(ItemModel, kw_only=True):
+class EditAndActiveApiRequestParams(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     max: int | None = None
@@ -1977,18 +1775,18 @@ class CreateAndActiveApiRequestParams(ItemModel, kw_only=True):
     value: str | None = None
 
 
-class CreateAndActiveApiParamsLimitConfig(ItemModel, kw_only=True):
+class EditAndActiveApiParamsLimitConfig(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    body: list[CreateAndActiveApiBody] = msgspec.field(default_factory=list)
+    body: list[EditAndActiveApiBody] = msgspec.field(default_factory=list)
     request_method: str | None = None
-    request_params: list[CreateAndActiveApiRequestParams] = msgspec.field(default_factory=list)
+    request_params: list[EditAndActiveApiRequestParams] = msgspec.field(default_factory=list)
     path_match_type: str | None = None
     body_flag: bool | None = None
     body_type: str | None = None
 
 
-class CreateAndActiveApiRequestBodyConfig(ItemModel, kw_only=True):
+class GetApiListRequestBodyConfig(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     body_limit_max: int | None = None
@@ -2037,28 +1835,6 @@ class GetApiListApiParamsLimit(ItemModel, kw_only=True):
     params_limit: str | None = None
     request_method: str | None = None
     update_time: str | None = None
-
-
-class GetApiListAuthConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    auth_param_name: str | None = None
-    auth_param_site: str | None = None
-    auth_type: str | None = None
-    auth_validity_time: int | None = None
-
-
-class GetApiListRequestBodyConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    body_limit_max: int | None = None
-    content_type: str | None = None
-    nest_max: int | None = None
-    params_count_max: int | None = None
-    params_limit_switch: bool | None = None
-    params_processing_model: str | None = None
-    request_body_limit_switch: bool | None = None
-    request_processing_action: str | None = None
 
 
 class GetApiListApiInfo(ItemModel, kw_only=True):
@@ -2152,92 +1928,6 @@ class EditAndActiveApiResponse(ResponseModel, kw_only=True):
     code: str | int | None = None
     msg: str | None = None
     data: dict[str, Any] = msgspec.field(default_factory=dict)
-
-
-class EditAndActiveApiAuthConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    auth_param_name: str | None = None
-    auth_param_site: str | None = None
-    auth_type: str | None = None
-    auth_validity_time: int | None = None
-
-
-class EditAndActiveApiSecondChildren(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    level: int | None = None
-    node_require: bool | None = None
-    max: int | None = None
-    min: int | None = None
-    name: str
-    enumeration: str | None = None
-    require: bool | None = None
-    type: str
-
-
-class EditAndActiveApiChildren(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    level: int | None = None
-    node_require: bool | None = None
-    max: int | None = None
-    min: int | None = None
-    name: str
-    enumeration: str | None = None
-    require: bool | None = None
-    type: str
-    children: list[EditAndActiveApiSecondChildren] = msgspec.field(default_factory=list)
-
-
-class EditAndActiveApiBody(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    level: int | None = None
-    node_require: bool | None = None
-    max: int | None = None
-    min: int | None = None
-    name: str
-    enumeration: str | None = None
-    require: bool | None = None
-    type: str
-    children: list[EditAndActiveApiChildren] = msgspec.field(default_factory=list)
-
-
-class EditAndActiveApiRequestParams(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    max: int | None = None
-    min: int | None = None
-    name: str | None = None
-    require: bool | None = None
-    site: str | None = None
-    type: str | None = None
-    value: str | None = None
-
-
-class EditAndActiveApiParamsLimitConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    body: list[EditAndActiveApiBody] = msgspec.field(default_factory=list)
-    request_method: str | None = None
-    request_params: list[EditAndActiveApiRequestParams] = msgspec.field(default_factory=list)
-    path_match_type: str | None = None
-    body_flag: bool | None = None
-    body_type: str | None = None
-
-
-class EditAndActiveApiRequestBodyConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    body_limit_max: int | None = None
-    content_type: str | None = None
-    nest_max: int | None = None
-    params_count_max: int | None = None
-    params_limit_switch: bool | None = None
-    params_processing_model: str | None = None
-    request_body_limit_switch: bool | None = None
-    request_processing_action: str | None = None
 
 
 class CreateConcurrencyLimitRuleResponse(ResponseModel, kw_only=True):
@@ -2512,15 +2202,6 @@ class EditExactRuleResponse(ResponseModel, kw_only=True):
     data: EditExactRuleResp | None = None
 
 
-class EditExactRuleCondition(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_condition: str
-    operator: str
-    first_condition: list[str] = msgspec.field(default_factory=list)
-    second_condition: list[str] = msgspec.field(default_factory=list)
-
-
 class DeleteExactRuleResp(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
@@ -2536,7 +2217,7 @@ class DeleteExactRuleResponse(ResponseModel, kw_only=True):
     data: DeleteExactRuleResp | None = None
 
 
-class BatchAssiociatedExactRuleResp(ItemModel, kw_only=True):
+class BatchRemoveExactRuleResp(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     domain_list: list[str] = msgspec.field(default_factory=list)
@@ -2547,13 +2228,7 @@ class BatchAssiociatedExactRuleResponse(ResponseModel, kw_only=True):
 
     code: str | int | None = None
     message: str | None = None
-    data: BatchAssiociatedExactRuleResp | None = None
-
-
-class BatchRemoveExactRuleResp(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    domain_list: list[str] = msgspec.field(default_factory=list)
+    data: BatchRemoveExactRuleResp | None = None
 
 
 class BatchRemoveExactRuleResponse(ResponseModel, kw_only=True):
@@ -2564,31 +2239,12 @@ class BatchRemoveExactRuleResponse(ResponseModel, kw_only=True):
     data: BatchRemoveExactRuleResp | None = None
 
 
-class QueryExactRuleListByDomainCondition(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_condition: str | None = None
-    operator: str | None = None
-    first_condition: str | None = None
-    second_condition: str | None = None
-
-
-class QueryExactRuleListByDomainResp(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    rule_id: str | None = None
-    rule_name: str | None = None
-    rule_description: str | None = None
-    action: str | None = None
-    deploy_content: list[QueryExactRuleListByDomainCondition] = msgspec.field(default_factory=list)
-
-
 class QueryExactRuleListByDomainResponse(ResponseModel, kw_only=True):
     """The answer of QueryExactRuleListByDomain."""
 
     code: str | int | None = None
     message: str | None = None
-    data: QueryExactRuleListByDomainResp | None = None
+    data: QueryExactRuleListItem | None = None
 
 
 class UpdateDomainBaseInfoResponse(ResponseModel, kw_only=True):
@@ -3277,14 +2933,14 @@ class AddRateLimitingRuleRequestRateLimitEffective(ItemModel, kw_only=True):
     timezone: str
 
 
-class AddRateLimitingRuleRequestRateLimitRuleConditionIpOrIpsConditions(ItemModel, kw_only=True):
+class AddCustomizeRuleRequestConditionIpOrIpsConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
     ip_or_ips: list[str]
 
 
-class AddRateLimitingRuleRequestRateLimitRuleConditionPathConditions(ItemModel, kw_only=True):
+class AddCustomizeRuleRequestConditionPathConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     match_type: Annotated[
@@ -3298,7 +2954,7 @@ class AddRateLimitingRuleRequestRateLimitRuleConditionPathConditions(ItemModel, 
     paths: list[str]
 
 
-class AddRateLimitingRuleRequestRateLimitRuleConditionUriConditions(ItemModel, kw_only=True):
+class AddCustomizeRuleRequestConditionUriConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     match_type: Annotated[
@@ -3312,7 +2968,7 @@ class AddRateLimitingRuleRequestRateLimitRuleConditionUriConditions(ItemModel, k
     uri: list[str]
 
 
-class AddRateLimitingRuleRequestRateLimitRuleConditionUriParamConditions(ItemModel, kw_only=True):
+class AddCustomizeRuleRequestConditionUriParamConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NONE"])]
@@ -3320,7 +2976,7 @@ class AddRateLimitingRuleRequestRateLimitRuleConditionUriParamConditions(ItemMod
     param_value: list[str]
 
 
-class AddRateLimitingRuleRequestRateLimitRuleConditionUaConditions(ItemModel, kw_only=True):
+class AddCustomizeRuleRequestConditionUaConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     match_type: Annotated[
@@ -3334,14 +2990,14 @@ class AddRateLimitingRuleRequestRateLimitRuleConditionUaConditions(ItemModel, kw
     ua: list[str]
 
 
-class AddRateLimitingRuleRequestRateLimitRuleConditionMethodConditions(ItemModel, kw_only=True):
+class AddCustomizeRuleRequestConditionMethodConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
     request_method: Annotated[list[str], Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,COPY"])]
 
 
-class AddRateLimitingRuleRequestRateLimitRuleConditionRefererConditions(ItemModel, kw_only=True):
+class AddCustomizeRuleRequestConditionRefererConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     referer: list[str]
@@ -3355,7 +3011,7 @@ class AddRateLimitingRuleRequestRateLimitRuleConditionRefererConditions(ItemMode
     ]
 
 
-class AddRateLimitingRuleRequestRateLimitRuleConditionHeaderConditions(ItemModel, kw_only=True):
+class AddCustomizeRuleRequestConditionHeaderConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     match_type: Annotated[
@@ -3370,7 +3026,7 @@ class AddRateLimitingRuleRequestRateLimitRuleConditionHeaderConditions(ItemModel
     key: str
 
 
-class AddRateLimitingRuleRequestRateLimitRuleConditionAreaConditions(ItemModel, kw_only=True):
+class AddCustomizeRuleRequestConditionAreaConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
@@ -3391,14 +3047,14 @@ class AddRateLimitingRuleRequestRateLimitRuleConditionStatusCodeConditions(ItemM
     status_code: list[str]
 
 
-class AddRateLimitingRuleRequestRateLimitRuleConditionJa3Conditions(ItemModel, kw_only=True):
+class AddCustomizeRuleRequestConditionJa3Conditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
     ja3_list: list[str]
 
 
-class AddRateLimitingRuleRequestRateLimitRuleConditionJa4Conditions(ItemModel, kw_only=True):
+class AddCustomizeRuleRequestConditionJa4Conditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     match_type: Annotated[
@@ -3415,32 +3071,32 @@ class AddRateLimitingRuleRequestRateLimitRuleConditionJa4Conditions(ItemModel, k
 class AddRateLimitingRuleRequestRateLimitRuleCondition(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    ip_or_ips_conditions: list[
-        AddRateLimitingRuleRequestRateLimitRuleConditionIpOrIpsConditions
-    ] = msgspec.field(default_factory=list)
-    path_conditions: list[AddRateLimitingRuleRequestRateLimitRuleConditionPathConditions] = (
-        msgspec.field(default_factory=list)
+    ip_or_ips_conditions: list[AddCustomizeRuleRequestConditionIpOrIpsConditions] = msgspec.field(
+        default_factory=list
     )
-    uri_conditions: list[AddRateLimitingRuleRequestRateLimitRuleConditionUriConditions] = (
-        msgspec.field(default_factory=list)
+    path_conditions: list[AddCustomizeRuleRequestConditionPathConditions] = msgspec.field(
+        default_factory=list
     )
-    uri_param_conditions: list[
-        AddRateLimitingRuleRequestRateLimitRuleConditionUriParamConditions
-    ] = msgspec.field(default_factory=list)
-    ua_conditions: list[AddRateLimitingRuleRequestRateLimitRuleConditionUaConditions] = (
-        msgspec.field(default_factory=list)
+    uri_conditions: list[AddCustomizeRuleRequestConditionUriConditions] = msgspec.field(
+        default_factory=list
     )
-    method_conditions: list[AddRateLimitingRuleRequestRateLimitRuleConditionMethodConditions] = (
-        msgspec.field(default_factory=list)
+    uri_param_conditions: list[AddCustomizeRuleRequestConditionUriParamConditions] = msgspec.field(
+        default_factory=list
     )
-    referer_conditions: list[AddRateLimitingRuleRequestRateLimitRuleConditionRefererConditions] = (
-        msgspec.field(default_factory=list)
+    ua_conditions: list[AddCustomizeRuleRequestConditionUaConditions] = msgspec.field(
+        default_factory=list
     )
-    header_conditions: list[AddRateLimitingRuleRequestRateLimitRuleConditionHeaderConditions] = (
-        msgspec.field(default_factory=list)
+    method_conditions: list[AddCustomizeRuleRequestConditionMethodConditions] = msgspec.field(
+        default_factory=list
     )
-    area_conditions: list[AddRateLimitingRuleRequestRateLimitRuleConditionAreaConditions] = (
-        msgspec.field(default_factory=list)
+    referer_conditions: list[AddCustomizeRuleRequestConditionRefererConditions] = msgspec.field(
+        default_factory=list
+    )
+    header_conditions: list[AddCustomizeRuleRequestConditionHeaderConditions] = msgspec.field(
+        default_factory=list
+    )
+    area_conditions: list[AddCustomizeRuleRequestConditionAreaConditions] = msgspec.field(
+        default_factory=list
     )
     scheme_conditions: list[AddRateLimitingRuleRequestRateLimitRuleConditionSchemeConditions] = (
         msgspec.field(default_factory=list)
@@ -3448,11 +3104,11 @@ class AddRateLimitingRuleRequestRateLimitRuleCondition(ItemModel, kw_only=True):
     status_code_conditions: list[
         AddRateLimitingRuleRequestRateLimitRuleConditionStatusCodeConditions
     ] = msgspec.field(default_factory=list)
-    ja3_conditions: list[AddRateLimitingRuleRequestRateLimitRuleConditionJa3Conditions] = (
-        msgspec.field(default_factory=list)
+    ja3_conditions: list[AddCustomizeRuleRequestConditionJa3Conditions] = msgspec.field(
+        default_factory=list
     )
-    ja4_conditions: list[AddRateLimitingRuleRequestRateLimitRuleConditionJa4Conditions] = (
-        msgspec.field(default_factory=list)
+    ja4_conditions: list[AddCustomizeRuleRequestConditionJa4Conditions] = msgspec.field(
+        default_factory=list
     )
 
 
@@ -3462,41 +3118,6 @@ class CreateWhitelistRuleResponse(ResponseModel, kw_only=True):
     code: str | int | None = None
     msg: str | None = None
     data: str | None = None
-
-
-class CreateWhitelistRuleRequestConditionsIpOrIpsConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    ip_or_ips: list[str]
-
-
-class CreateWhitelistRuleRequestConditionsPathConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    paths: list[str]
-
-
-class CreateWhitelistRuleRequestConditionsUriConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    uri: list[str]
 
 
 class CreateWhitelistRuleRequestConditionsUaConditions(ItemModel, kw_only=True):
@@ -3545,13 +3166,13 @@ class CreateWhitelistRuleRequestConditionsHeaderConditions(ItemModel, kw_only=Tr
 class CreateWhitelistRuleRequestConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    ip_or_ips_conditions: list[CreateWhitelistRuleRequestConditionsIpOrIpsConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    path_conditions: list[CreateWhitelistRuleRequestConditionsPathConditions] = msgspec.field(
+    ip_or_ips_conditions: list[AddCustomizeRuleRequestConditionIpOrIpsConditions] = msgspec.field(
         default_factory=list
     )
-    uri_conditions: list[CreateWhitelistRuleRequestConditionsUriConditions] = msgspec.field(
+    path_conditions: list[AddCustomizeRuleRequestConditionPathConditions] = msgspec.field(
+        default_factory=list
+    )
+    uri_conditions: list[AddCustomizeRuleRequestConditionUriConditions] = msgspec.field(
         default_factory=list
     )
     ua_conditions: list[CreateWhitelistRuleRequestConditionsUaConditions] = msgspec.field(
@@ -3572,304 +3193,11 @@ class UpdateRateLimitingRuleResponse(ResponseModel, kw_only=True):
     msg: str | None = None
 
 
-class UpdateRateLimitingRuleRequestRateLimitEffective(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    effective: list[str]
-    start: str
-    end: str
-    timezone: str
-
-
-class UpdateRateLimitingRuleRequestRateLimitRuleConditionIpOrIpsConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    ip_or_ips: list[str]
-
-
-class UpdateRateLimitingRuleRequestRateLimitRuleConditionPathConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    paths: list[str]
-
-
-class UpdateRateLimitingRuleRequestRateLimitRuleConditionUriConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    uri: list[str]
-
-
-class UpdateRateLimitingRuleRequestRateLimitRuleConditionUriParamConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NONE"])]
-    param_name: str
-    param_value: list[str]
-
-
-class UpdateRateLimitingRuleRequestRateLimitRuleConditionUaConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    ua: list[str]
-
-
-class UpdateRateLimitingRuleRequestRateLimitRuleConditionMethodConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    request_method: Annotated[list[str], Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,COPY"])]
-
-
-class UpdateRateLimitingRuleRequestRateLimitRuleConditionRefererConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    referer: list[str]
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-
-
-class UpdateRateLimitingRuleRequestRateLimitRuleConditionHeaderConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    value_list: list[str]
-    key: str
-
-
-class UpdateRateLimitingRuleRequestRateLimitRuleConditionAreaConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    areas: list[str]
-
-
-class UpdateRateLimitingRuleRequestRateLimitRuleConditionSchemeConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    scheme: Annotated[list[str], Meta(examples=["HTTP,HTTPS"])]
-
-
-class UpdateRateLimitingRuleRequestRateLimitRuleConditionStatusCodeConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    status_code: list[str]
-
-
-class UpdateRateLimitingRuleRequestRateLimitRuleConditionJa3Conditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    ja3_list: list[str]
-
-
-class UpdateRateLimitingRuleRequestRateLimitRuleConditionJa4Conditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    ja4_list: list[str]
-
-
-class UpdateRateLimitingRuleRequestRateLimitRuleCondition(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    ip_or_ips_conditions: list[
-        UpdateRateLimitingRuleRequestRateLimitRuleConditionIpOrIpsConditions
-    ] = msgspec.field(default_factory=list)
-    path_conditions: list[UpdateRateLimitingRuleRequestRateLimitRuleConditionPathConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    uri_conditions: list[UpdateRateLimitingRuleRequestRateLimitRuleConditionUriConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    uri_param_conditions: list[
-        UpdateRateLimitingRuleRequestRateLimitRuleConditionUriParamConditions
-    ] = msgspec.field(default_factory=list)
-    ua_conditions: list[UpdateRateLimitingRuleRequestRateLimitRuleConditionUaConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    method_conditions: list[UpdateRateLimitingRuleRequestRateLimitRuleConditionMethodConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    referer_conditions: list[
-        UpdateRateLimitingRuleRequestRateLimitRuleConditionRefererConditions
-    ] = msgspec.field(default_factory=list)
-    header_conditions: list[UpdateRateLimitingRuleRequestRateLimitRuleConditionHeaderConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    area_conditions: list[UpdateRateLimitingRuleRequestRateLimitRuleConditionAreaConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    scheme_conditions: list[UpdateRateLimitingRuleRequestRateLimitRuleConditionSchemeConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    status_code_conditions: list[
-        UpdateRateLimitingRuleRequestRateLimitRuleConditionStatusCodeConditions
-    ] = msgspec.field(default_factory=list)
-    ja3_conditions: list[UpdateRateLimitingRuleRequestRateLimitRuleConditionJa3Conditions] = (
-        msgspec.field(default_factory=list)
-    )
-    ja4_conditions: list[UpdateRateLimitingRuleRequestRateLimitRuleConditionJa4Conditions] = (
-        msgspec.field(default_factory=list)
-    )
-
-
 class UpdateWhitelistRuleResponse(ResponseModel, kw_only=True):
     """The answer of UpdateWhitelistRule."""
 
     code: str | int | None = None
     msg: str | None = None
-
-
-class UpdateWhitelistRuleRequestConditionsIpOrIpsConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    ip_or_ips: list[str]
-
-
-class UpdateWhitelistRuleRequestConditionsPathConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    paths: list[str]
-
-
-class UpdateWhitelistRuleRequestConditionsUriConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    uri: list[str]
-
-
-class UpdateWhitelistRuleRequestConditionsUaConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    ua: list[str]
-
-
-class UpdateWhitelistRuleRequestConditionsRefererConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    referer: list[str]
-
-
-class UpdateWhitelistRuleRequestConditionsHeaderConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    key: str
-    value_list: list[str]
-
-
-class UpdateWhitelistRuleRequestConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    ip_or_ips_conditions: list[UpdateWhitelistRuleRequestConditionsIpOrIpsConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    path_conditions: list[UpdateWhitelistRuleRequestConditionsPathConditions] = msgspec.field(
-        default_factory=list
-    )
-    uri_conditions: list[UpdateWhitelistRuleRequestConditionsUriConditions] = msgspec.field(
-        default_factory=list
-    )
-    ua_conditions: list[UpdateWhitelistRuleRequestConditionsUaConditions] = msgspec.field(
-        default_factory=list
-    )
-    referer_conditions: list[UpdateWhitelistRuleRequestConditionsRefererConditions] = msgspec.field(
-        default_factory=list
-    )
-    header_conditions: list[UpdateWhitelistRuleRequestConditionsHeaderConditions] = msgspec.field(
-        default_factory=list
-    )
 
 
 class DeleteWhitelistRulesResponse(ResponseModel, kw_only=True):
@@ -3925,18 +3253,14 @@ class ListRateLimitingRulesResponseDataRateLimitEffective(ItemModel, kw_only=Tru
     timezone: str | None = None
 
 
-class ListRateLimitingRulesResponseDataRateLimitRuleConditionIpOrIpsConditions(
-    ItemModel, kw_only=True
-):
+class ListCustomRulesResponseDataConditionListIpOrIpsConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
     ip_or_ips: list[str] = msgspec.field(default_factory=list)
 
 
-class ListRateLimitingRulesResponseDataRateLimitRuleConditionPathConditions(
-    ItemModel, kw_only=True
-):
+class ListCustomRulesResponseDataConditionListPathConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     match_type: (
@@ -3953,7 +3277,7 @@ class ListRateLimitingRulesResponseDataRateLimitRuleConditionPathConditions(
     paths: list[str] = msgspec.field(default_factory=list)
 
 
-class ListRateLimitingRulesResponseDataRateLimitRuleConditionUriConditions(ItemModel, kw_only=True):
+class ListCustomRulesResponseDataConditionListUriConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     match_type: (
@@ -3970,9 +3294,7 @@ class ListRateLimitingRulesResponseDataRateLimitRuleConditionUriConditions(ItemM
     uri: list[str] = msgspec.field(default_factory=list)
 
 
-class ListRateLimitingRulesResponseDataRateLimitRuleConditionUriParamConditions(
-    ItemModel, kw_only=True
-):
+class ListCustomRulesResponseDataConditionListUriParamConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     match_type: (
@@ -3999,9 +3321,7 @@ class ListRateLimitingRulesResponseDataRateLimitRuleConditionUaConditions(ItemMo
     ua: list[str] = msgspec.field(default_factory=list)
 
 
-class ListRateLimitingRulesResponseDataRateLimitRuleConditionMethodConditions(
-    ItemModel, kw_only=True
-):
+class ListCustomRulesResponseDataConditionListMethodConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
@@ -4049,9 +3369,7 @@ class ListRateLimitingRulesResponseDataRateLimitRuleConditionHeaderConditions(
     key: str | None = None
 
 
-class ListRateLimitingRulesResponseDataRateLimitRuleConditionAreaConditions(
-    ItemModel, kw_only=True
-):
+class ListCustomRulesResponseDataConditionListAreaConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
@@ -4078,14 +3396,14 @@ class ListRateLimitingRulesResponseDataRateLimitRuleConditionStatusCodeCondition
     status_code: list[str] = msgspec.field(default_factory=list)
 
 
-class ListRateLimitingRulesResponseDataRateLimitRuleConditionJa3Conditions(ItemModel, kw_only=True):
+class ListCustomRulesResponseDataConditionListJa3Conditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
     ja3_list: list[str] = msgspec.field(default_factory=list)
 
 
-class ListRateLimitingRulesResponseDataRateLimitRuleConditionJa4Conditions(ItemModel, kw_only=True):
+class ListCustomRulesResponseDataConditionListJa4Conditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     match_type: (
@@ -4105,32 +3423,32 @@ class ListRateLimitingRulesResponseDataRateLimitRuleConditionJa4Conditions(ItemM
 class ListRateLimitingRulesResponseDataRateLimitRuleCondition(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    ip_or_ips_conditions: list[
-        ListRateLimitingRulesResponseDataRateLimitRuleConditionIpOrIpsConditions
-    ] = msgspec.field(default_factory=list)
-    path_conditions: list[ListRateLimitingRulesResponseDataRateLimitRuleConditionPathConditions] = (
+    ip_or_ips_conditions: list[ListCustomRulesResponseDataConditionListIpOrIpsConditions] = (
         msgspec.field(default_factory=list)
     )
-    uri_conditions: list[ListRateLimitingRulesResponseDataRateLimitRuleConditionUriConditions] = (
+    path_conditions: list[ListCustomRulesResponseDataConditionListPathConditions] = msgspec.field(
+        default_factory=list
+    )
+    uri_conditions: list[ListCustomRulesResponseDataConditionListUriConditions] = msgspec.field(
+        default_factory=list
+    )
+    uri_param_conditions: list[ListCustomRulesResponseDataConditionListUriParamConditions] = (
         msgspec.field(default_factory=list)
     )
-    uri_param_conditions: list[
-        ListRateLimitingRulesResponseDataRateLimitRuleConditionUriParamConditions
-    ] = msgspec.field(default_factory=list)
     ua_conditions: list[ListRateLimitingRulesResponseDataRateLimitRuleConditionUaConditions] = (
         msgspec.field(default_factory=list)
     )
-    method_conditions: list[
-        ListRateLimitingRulesResponseDataRateLimitRuleConditionMethodConditions
-    ] = msgspec.field(default_factory=list)
+    method_conditions: list[ListCustomRulesResponseDataConditionListMethodConditions] = (
+        msgspec.field(default_factory=list)
+    )
     referer_conditions: list[
         ListRateLimitingRulesResponseDataRateLimitRuleConditionRefererConditions
     ] = msgspec.field(default_factory=list)
     header_conditions: list[
         ListRateLimitingRulesResponseDataRateLimitRuleConditionHeaderConditions
     ] = msgspec.field(default_factory=list)
-    area_conditions: list[ListRateLimitingRulesResponseDataRateLimitRuleConditionAreaConditions] = (
-        msgspec.field(default_factory=list)
+    area_conditions: list[ListCustomRulesResponseDataConditionListAreaConditions] = msgspec.field(
+        default_factory=list
     )
     scheme_conditions: list[
         ListRateLimitingRulesResponseDataRateLimitRuleConditionSchemeConditions
@@ -4138,11 +3456,11 @@ class ListRateLimitingRulesResponseDataRateLimitRuleCondition(ItemModel, kw_only
     status_code_conditions: list[
         ListRateLimitingRulesResponseDataRateLimitRuleConditionStatusCodeConditions
     ] = msgspec.field(default_factory=list)
-    ja3_conditions: list[ListRateLimitingRulesResponseDataRateLimitRuleConditionJa3Conditions] = (
-        msgspec.field(default_factory=list)
+    ja3_conditions: list[ListCustomRulesResponseDataConditionListJa3Conditions] = msgspec.field(
+        default_factory=list
     )
-    ja4_conditions: list[ListRateLimitingRulesResponseDataRateLimitRuleConditionJa4Conditions] = (
-        msgspec.field(default_factory=list)
+    ja4_conditions: list[ListCustomRulesResponseDataConditionListJa4Conditions] = msgspec.field(
+        default_factory=list
     )
 
 
@@ -4181,35 +3499,6 @@ class UpdateWorkflowRuleResponse(ResponseModel, kw_only=True):
 
     code: str | int | None = None
     msg: str | None = None
-
-
-class UpdateWorkflowRuleRequestProtectionScope(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    protection_name: str
-    protection_type: str
-    protection_path: str
-
-
-class UpdateWorkflowRuleRequestWebRuleCondition(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    request_judge: str
-    request_type: str
-    request_total_type: str | None = None
-    judge_type: str
-    judge_value: int
-
-
-class UpdateWorkflowRuleRequestApiRuleCondition(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    request_type: str
-    judge_type: str
-    judge_value: int
-    customize_match_name: str | None = None
-    customize_path_match: str | None = None
-    customize_path: str | None = None
 
 
 class DeleteRateLimitingRulesResponse(ResponseModel, kw_only=True):
@@ -4280,231 +3569,47 @@ class ListWorkflowRulesResponse(ResponseModel, kw_only=True):
     data: list[ListWorkflowRulesResponseData] = msgspec.field(default_factory=list)
 
 
-class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitEffective(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    effective: list[str] = msgspec.field(default_factory=list)
-    start: str | None = None
-    end: str | None = None
-    timezone: str | None = None
-
-
-class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleConditionIpOrIpsConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
-    ip_or_ips: list[str] = msgspec.field(default_factory=list)
-
-
-class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleConditionPathConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
-    paths: list[str] = msgspec.field(default_factory=list)
-
-
-class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleConditionUriConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
-    uri: list[str] = msgspec.field(default_factory=list)
-
-
-class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleConditionUaConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
-    ua: list[str] = msgspec.field(default_factory=list)
-
-
-class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleConditionMethodConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
-    request_method: Annotated[
-        list[str], Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,COPY"])
-    ] = msgspec.field(default_factory=list)
-
-
-class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleConditionRefererConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    referer: list[str] = msgspec.field(default_factory=list)
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
-
-
-class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleConditionHeaderConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
-    value_list: list[str] = msgspec.field(default_factory=list)
-    key: str | None = None
-
-
-class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleConditionAreaConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
-    areas: list[str] = msgspec.field(default_factory=list)
-
-
-class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleConditionSchemeConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
-    scheme: Annotated[list[str], Meta(examples=["HTTP,HTTPS"])] = msgspec.field(
-        default_factory=list
-    )
-
-
-class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleConditionStatusCodeConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
-    status_code: list[str] = msgspec.field(default_factory=list)
-
-
-class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleConditionJa3Conditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
-    ja3_list: list[str] = msgspec.field(default_factory=list)
-
-
-class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleConditionJa4Conditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
-    ja4_list: list[str] = msgspec.field(default_factory=list)
-
-
 class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition(
     ItemModel, kw_only=True
 ):
     """An object of the API, nested in requests or answers."""
 
-    ip_or_ips_conditions: list[
-        GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleConditionIpOrIpsConditions
-    ] = msgspec.field(default_factory=list)
-    path_conditions: list[
-        GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleConditionPathConditions
-    ] = msgspec.field(default_factory=list)
-    uri_conditions: list[
-        GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleConditionUriConditions
-    ] = msgspec.field(default_factory=list)
-    ua_conditions: list[
-        GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleConditionUaConditions
-    ] = msgspec.field(default_factory=list)
-    method_conditions: list[
-        GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleConditionMethodConditions
-    ] = msgspec.field(default_factory=list)
+    ip_or_ips_conditions: list[ListCustomRulesResponseDataConditionListIpOrIpsConditions] = (
+        msgspec.field(default_factory=list)
+    )
+    path_conditions: list[ListCustomRulesResponseDataConditionListPathConditions] = msgspec.field(
+        default_factory=list
+    )
+    uri_conditions: list[ListCustomRulesResponseDataConditionListUriConditions] = msgspec.field(
+        default_factory=list
+    )
+    ua_conditions: list[ListRateLimitingRulesResponseDataRateLimitRuleConditionUaConditions] = (
+        msgspec.field(default_factory=list)
+    )
+    method_conditions: list[ListCustomRulesResponseDataConditionListMethodConditions] = (
+        msgspec.field(default_factory=list)
+    )
     referer_conditions: list[
-        GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleConditionRefererConditions
+        ListRateLimitingRulesResponseDataRateLimitRuleConditionRefererConditions
     ] = msgspec.field(default_factory=list)
     header_conditions: list[
-        GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleConditionHeaderConditions
+        ListRateLimitingRulesResponseDataRateLimitRuleConditionHeaderConditions
     ] = msgspec.field(default_factory=list)
-    area_conditions: list[
-        GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleConditionAreaConditions
-    ] = msgspec.field(default_factory=list)
+    area_conditions: list[ListCustomRulesResponseDataConditionListAreaConditions] = msgspec.field(
+        default_factory=list
+    )
     scheme_conditions: list[
-        GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleConditionSchemeConditions
+        ListRateLimitingRulesResponseDataRateLimitRuleConditionSchemeConditions
     ] = msgspec.field(default_factory=list)
     status_code_conditions: list[
-        GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleConditionStatusCodeConditions
+        ListRateLimitingRulesResponseDataRateLimitRuleConditionStatusCodeConditions
     ] = msgspec.field(default_factory=list)
-    ja3_conditions: list[
-        GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleConditionJa3Conditions
-    ] = msgspec.field(default_factory=list)
-    ja4_conditions: list[
-        GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleConditionJa4Conditions
-    ] = msgspec.field(default_factory=list)
+    ja3_conditions: list[ListCustomRulesResponseDataConditionListJa3Conditions] = msgspec.field(
+        default_factory=list
+    )
+    ja4_conditions: list[ListCustomRulesResponseDataConditionListJa4Conditions] = msgspec.field(
+        default_factory=list
+    )
 
 
 class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseData(
@@ -4524,10 +3629,7 @@ class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDa
     trigger_threshold: int | None = None
     intercept_time: int | None = None
     effective_status: str | None = None
-    rate_limit_effective: (
-        GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitEffective
-        | None
-    ) = None
+    rate_limit_effective: ListRateLimitingRulesResponseDataRateLimitEffective | None = None
     action: str | None = None
     rate_limit_rule_condition: (
         GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition
@@ -4628,127 +3730,6 @@ class AddCustomizeRuleResponse(ResponseModel, kw_only=True):
     data: str | None = None
 
 
-class AddCustomizeRuleRequestConditionMethodConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    request_method: Annotated[list[str], Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,COPY"])]
-
-
-class AddCustomizeRuleRequestConditionAreaConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    areas: list[str]
-
-
-class AddCustomizeRuleRequestConditionIpOrIpsConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    ip_or_ips: list[str]
-
-
-class AddCustomizeRuleRequestConditionUriConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    uri: list[str]
-
-
-class AddCustomizeRuleRequestConditionPathConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    paths: list[str]
-
-
-class AddCustomizeRuleRequestConditionUriParamConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NONE"])]
-    param_name: str
-    param_value: list[str]
-
-
-class AddCustomizeRuleRequestConditionUaConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    ua: list[str]
-
-
-class AddCustomizeRuleRequestConditionHeaderConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    value_list: list[str]
-    key: str
-
-
-class AddCustomizeRuleRequestConditionRefererConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    referer: list[str]
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-
-
-class AddCustomizeRuleRequestConditionJa3Conditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    ja3_list: list[str]
-
-
-class AddCustomizeRuleRequestConditionJa4Conditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    ja4_list: list[str]
-
-
 class AddCustomizeRuleRequestCondition(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
@@ -4785,47 +3766,6 @@ class AddCustomizeRuleRequestCondition(ItemModel, kw_only=True):
     ja4_conditions: list[AddCustomizeRuleRequestConditionJa4Conditions] = msgspec.field(
         default_factory=list
     )
-
-
-class ListWhitelistRulesResponseDataConditionsIpOrIpsConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
-    ip_or_ips: list[str] = msgspec.field(default_factory=list)
-
-
-class ListWhitelistRulesResponseDataConditionsPathConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
-    paths: list[str] = msgspec.field(default_factory=list)
-
-
-class ListWhitelistRulesResponseDataConditionsUriConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
-    uri: list[str] = msgspec.field(default_factory=list)
 
 
 class ListWhitelistRulesResponseDataConditionsUaConditions(ItemModel, kw_only=True):
@@ -4883,13 +3823,13 @@ class ListWhitelistRulesResponseDataConditionsHeaderConditions(ItemModel, kw_onl
 class ListWhitelistRulesResponseDataConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    ip_or_ips_conditions: list[ListWhitelistRulesResponseDataConditionsIpOrIpsConditions] = (
+    ip_or_ips_conditions: list[ListCustomRulesResponseDataConditionListIpOrIpsConditions] = (
         msgspec.field(default_factory=list)
     )
-    path_conditions: list[ListWhitelistRulesResponseDataConditionsPathConditions] = msgspec.field(
+    path_conditions: list[ListCustomRulesResponseDataConditionListPathConditions] = msgspec.field(
         default_factory=list
     )
-    uri_conditions: list[ListWhitelistRulesResponseDataConditionsUriConditions] = msgspec.field(
+    uri_conditions: list[ListCustomRulesResponseDataConditionListUriConditions] = msgspec.field(
         default_factory=list
     )
     ua_conditions: list[ListWhitelistRulesResponseDataConditionsUaConditions] = msgspec.field(
@@ -4923,136 +3863,6 @@ class ListWhitelistRulesResponse(ResponseModel, kw_only=True):
     data: list[ListWhitelistRulesResponseData] = msgspec.field(default_factory=list)
 
 
-class GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponseDataConditionsIpOrIpsConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
-    ip_or_ips: list[str] = msgspec.field(default_factory=list)
-
-
-class GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponseDataConditionsPathConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
-    paths: list[str] = msgspec.field(default_factory=list)
-
-
-class GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponseDataConditionsUriConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
-    uri: list[str] = msgspec.field(default_factory=list)
-
-
-class GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponseDataConditionsUaConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
-    ua: list[str] = msgspec.field(default_factory=list)
-
-
-class GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponseDataConditionsRefererConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
-    referer: list[str] = msgspec.field(default_factory=list)
-
-
-class GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponseDataConditionsHeaderConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
-    key: str | None = None
-    value_list: list[str] = msgspec.field(default_factory=list)
-
-
-class GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponseDataConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    ip_or_ips_conditions: list[
-        GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponseDataConditionsIpOrIpsConditions
-    ] = msgspec.field(default_factory=list)
-    path_conditions: list[
-        GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponseDataConditionsPathConditions
-    ] = msgspec.field(default_factory=list)
-    uri_conditions: list[
-        GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponseDataConditionsUriConditions
-    ] = msgspec.field(default_factory=list)
-    ua_conditions: list[
-        GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponseDataConditionsUaConditions
-    ] = msgspec.field(default_factory=list)
-    referer_conditions: list[
-        GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponseDataConditionsRefererConditions
-    ] = msgspec.field(default_factory=list)
-    header_conditions: list[
-        GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponseDataConditionsHeaderConditions
-    ] = msgspec.field(default_factory=list)
-
-
 class GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponseData(
     ItemModel, kw_only=True
 ):
@@ -5062,9 +3872,7 @@ class GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponseData(
     rule_name: str | None = None
     description: str | None = None
     creator: str | None = None
-    conditions: (
-        GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponseDataConditions | None
-    ) = None
+    conditions: ListWhitelistRulesResponseDataConditions | None = None
     create_time: str | None = None
     update_time: str | None = None
 
@@ -5096,237 +3904,11 @@ class UpdateCustomRuleResponse(ResponseModel, kw_only=True):
     data: bool | None = None
 
 
-class UpdateCustomRuleRequestConditionMethodConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    request_method: Annotated[list[str], Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,COPY"])]
-
-
-class UpdateCustomRuleRequestConditionAreaConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    areas: list[str]
-
-
-class UpdateCustomRuleRequestConditionIpOrIpsConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    ip_or_ips: list[str]
-
-
-class UpdateCustomRuleRequestConditionUriConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    uri: list[str]
-
-
-class UpdateCustomRuleRequestConditionPathConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    paths: list[str]
-
-
-class UpdateCustomRuleRequestConditionUriParamConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NONE"])]
-    param_name: str
-    param_value: list[str]
-
-
-class UpdateCustomRuleRequestConditionUaConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    ua: list[str]
-
-
-class UpdateCustomRuleRequestConditionHeaderConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    value_list: list[str]
-    key: str
-
-
-class UpdateCustomRuleRequestConditionRefererConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    referer: list[str]
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-
-
-class UpdateCustomRuleRequestConditionJa3Conditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    ja3_list: list[str]
-
-
-class UpdateCustomRuleRequestConditionJa4Conditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    ja4_list: list[str]
-
-
-class UpdateCustomRuleRequestCondition(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    method_conditions: list[UpdateCustomRuleRequestConditionMethodConditions] = msgspec.field(
-        default_factory=list
-    )
-    area_conditions: list[UpdateCustomRuleRequestConditionAreaConditions] = msgspec.field(
-        default_factory=list
-    )
-    ip_or_ips_conditions: list[UpdateCustomRuleRequestConditionIpOrIpsConditions] = msgspec.field(
-        default_factory=list
-    )
-    uri_conditions: list[UpdateCustomRuleRequestConditionUriConditions] = msgspec.field(
-        default_factory=list
-    )
-    path_conditions: list[UpdateCustomRuleRequestConditionPathConditions] = msgspec.field(
-        default_factory=list
-    )
-    uri_param_conditions: list[UpdateCustomRuleRequestConditionUriParamConditions] = msgspec.field(
-        default_factory=list
-    )
-    ua_conditions: list[UpdateCustomRuleRequestConditionUaConditions] = msgspec.field(
-        default_factory=list
-    )
-    header_conditions: list[UpdateCustomRuleRequestConditionHeaderConditions] = msgspec.field(
-        default_factory=list
-    )
-    referer_conditions: list[UpdateCustomRuleRequestConditionRefererConditions] = msgspec.field(
-        default_factory=list
-    )
-    ja3_conditions: list[UpdateCustomRuleRequestConditionJa3Conditions] = msgspec.field(
-        default_factory=list
-    )
-    ja4_conditions: list[UpdateCustomRuleRequestConditionJa4Conditions] = msgspec.field(
-        default_factory=list
-    )
-
-
 class DeleteCustomizeRuleResponse(ResponseModel, kw_only=True):
     """The answer of DeleteCustomizeRule."""
 
     code: str | int | None = None
     msg: str | None = None
-
-
-class ListCustomRulesResponseDataConditionListMethodConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
-    request_method: Annotated[
-        list[str], Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,COPY"])
-    ] = msgspec.field(default_factory=list)
-
-
-class ListCustomRulesResponseDataConditionListAreaConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
-    areas: list[str] = msgspec.field(default_factory=list)
-
-
-class ListCustomRulesResponseDataConditionListIpOrIpsConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
-    ip_or_ips: list[str] = msgspec.field(default_factory=list)
-
-
-class ListCustomRulesResponseDataConditionListUriConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
-    uri: list[str] = msgspec.field(default_factory=list)
-
-
-class ListCustomRulesResponseDataConditionListPathConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
-    paths: list[str] = msgspec.field(default_factory=list)
-
-
-class ListCustomRulesResponseDataConditionListUriParamConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: (
-        Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NONE"])] | None
-    ) = None
-    param_name: str | None = None
-    param_value: list[str] = msgspec.field(default_factory=list)
 
 
 class ListCustomRulesResponseDataConditionListUaConditions(ItemModel, kw_only=True):
@@ -5379,30 +3961,6 @@ class ListCustomRulesResponseDataConditionListRefererConditions(ItemModel, kw_on
         ]
         | None
     ) = None
-
-
-class ListCustomRulesResponseDataConditionListJa3Conditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
-    ja3_list: list[str] = msgspec.field(default_factory=list)
-
-
-class ListCustomRulesResponseDataConditionListJa4Conditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
-    ja4_list: list[str] = msgspec.field(default_factory=list)
 
 
 class ListCustomRulesResponseDataConditionList(ItemModel, kw_only=True):
@@ -5479,184 +4037,12 @@ class ListIPBlockSettingsResponse(ResponseModel, kw_only=True):
     data: list[ListIPBlockSettingsResponseData] = msgspec.field(default_factory=list)
 
 
-class ListGeoBlockSettingsResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    domain: str | None = None
-    block_conditions: list[str] = msgspec.field(default_factory=list)
-
-
 class ListGeoBlockSettingsResponse(ResponseModel, kw_only=True):
     """The answer of ListGeoBlockSettings."""
 
     code: str | int | None = None
     msg: str | None = None
-    data: list[ListGeoBlockSettingsResponseData] = msgspec.field(default_factory=list)
-
-
-class ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataConditionMethodConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
-    request_method: Annotated[
-        list[str], Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,COPY"])
-    ] = msgspec.field(default_factory=list)
-
-
-class ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataConditionAreaConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
-    areas: list[str] = msgspec.field(default_factory=list)
-
-
-class ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataConditionIpOrIpsConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
-    ip_or_ips: list[str] = msgspec.field(default_factory=list)
-
-
-class ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataConditionUriConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
-    uri: list[str] = msgspec.field(default_factory=list)
-
-
-class ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataConditionPathConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
-    paths: list[str] = msgspec.field(default_factory=list)
-
-
-class ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataConditionUriParamConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: (
-        Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NONE"])] | None
-    ) = None
-    param_name: str | None = None
-    param_value: list[str] = msgspec.field(default_factory=list)
-
-
-class ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataConditionUaConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
-    ua: list[str] = msgspec.field(default_factory=list)
-
-
-class ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataConditionHeaderConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
-    value_list: list[str] = msgspec.field(default_factory=list)
-    key: str | None = None
-
-
-class ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataConditionRefererConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    referer: list[str] = msgspec.field(default_factory=list)
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
-
-
-class ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataConditionJa3Conditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
-    ja3_list: list[str] = msgspec.field(default_factory=list)
-
-
-class ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataConditionJa4Conditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
-    ja4_list: list[str] = msgspec.field(default_factory=list)
+    data: list[ListIPBlockSettingsResponseData] = msgspec.field(default_factory=list)
 
 
 class ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataCondition(
@@ -5664,39 +4050,39 @@ class ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataCondi
 ):
     """An object of the API, nested in requests or answers."""
 
-    method_conditions: list[
-        ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataConditionMethodConditions
-    ] = msgspec.field(default_factory=list)
-    area_conditions: list[
-        ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataConditionAreaConditions
-    ] = msgspec.field(default_factory=list)
-    ip_or_ips_conditions: list[
-        ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataConditionIpOrIpsConditions
-    ] = msgspec.field(default_factory=list)
-    uri_conditions: list[
-        ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataConditionUriConditions
-    ] = msgspec.field(default_factory=list)
-    path_conditions: list[
-        ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataConditionPathConditions
-    ] = msgspec.field(default_factory=list)
-    uri_param_conditions: list[
-        ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataConditionUriParamConditions
-    ] = msgspec.field(default_factory=list)
-    ua_conditions: list[
-        ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataConditionUaConditions
-    ] = msgspec.field(default_factory=list)
+    method_conditions: list[ListCustomRulesResponseDataConditionListMethodConditions] = (
+        msgspec.field(default_factory=list)
+    )
+    area_conditions: list[ListCustomRulesResponseDataConditionListAreaConditions] = msgspec.field(
+        default_factory=list
+    )
+    ip_or_ips_conditions: list[ListCustomRulesResponseDataConditionListIpOrIpsConditions] = (
+        msgspec.field(default_factory=list)
+    )
+    uri_conditions: list[ListCustomRulesResponseDataConditionListUriConditions] = msgspec.field(
+        default_factory=list
+    )
+    path_conditions: list[ListCustomRulesResponseDataConditionListPathConditions] = msgspec.field(
+        default_factory=list
+    )
+    uri_param_conditions: list[ListCustomRulesResponseDataConditionListUriParamConditions] = (
+        msgspec.field(default_factory=list)
+    )
+    ua_conditions: list[ListRateLimitingRulesResponseDataRateLimitRuleConditionUaConditions] = (
+        msgspec.field(default_factory=list)
+    )
     header_conditions: list[
-        ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataConditionHeaderConditions
+        ListRateLimitingRulesResponseDataRateLimitRuleConditionHeaderConditions
     ] = msgspec.field(default_factory=list)
     referer_conditions: list[
-        ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataConditionRefererConditions
+        ListRateLimitingRulesResponseDataRateLimitRuleConditionRefererConditions
     ] = msgspec.field(default_factory=list)
-    ja3_conditions: list[
-        ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataConditionJa3Conditions
-    ] = msgspec.field(default_factory=list)
-    ja4_conditions: list[
-        ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataConditionJa4Conditions
-    ] = msgspec.field(default_factory=list)
+    ja3_conditions: list[ListCustomRulesResponseDataConditionListJa3Conditions] = msgspec.field(
+        default_factory=list
+    )
+    ja4_conditions: list[ListCustomRulesResponseDataConditionListJa4Conditions] = msgspec.field(
+        default_factory=list
+    )
 
 
 class ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseData(
@@ -5819,15 +4205,6 @@ class UpdateSpecificClientTrafficBypassResponse(ResponseModel, kw_only=True):
     msg: str | None = None
 
 
-class UpdateSpecificClientTrafficBypassRequestConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_name: str
-    match_type: str
-    match_key: str | None = None
-    match_value_list: list[str] = msgspec.field(default_factory=list)
-
-
 class DeleteSpecificClientTrafficBypassResponse(ResponseModel, kw_only=True):
     """The answer of DeleteSpecificClientTrafficBypass."""
 
@@ -5925,49 +4302,11 @@ class UpdateKnownBotsSelectBotNamesResponse(ResponseModel, kw_only=True):
     msg: str | None = None
 
 
-class UpdateKnownBotsSelectBotNamesBotPublicBotsDTO(ItemModel, kw_only=True):
+class UpdateUaBotsSelectBotNamesBotPublicBotsDTO(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     bot_category: str | None = None
     select_bot_names: str | None = None
-
-
-class ListKnownBotsBotNameInfoVO(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    bot_name: str | None = None
-    effective: bool | None = None
-
-
-class ListKnownBotsBotPublicBotsReturnVO(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    id: str | None = None
-    bot_category: str | None = None
-    bot_act: str | None = None
-    bot_name_info_list: list[ListKnownBotsBotNameInfoVO] = msgspec.field(default_factory=list)
-
-
-class ListKnownBotsResponse(ResponseModel, kw_only=True):
-    """The answer of ListKnownBots."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: list[ListKnownBotsBotPublicBotsReturnVO] = msgspec.field(default_factory=list)
-
-
-class UpdateKnownBotsActResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateKnownBotsAct."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class UpdateKnownBotsActBotPublicBotsDTO(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    bot_category: str
-    bot_act: str
 
 
 class ListUaBotsBotNameInfoVO(ItemModel, kw_only=True):
@@ -5986,6 +4325,28 @@ class ListUaBotsBotUaBotsReturnVO(ItemModel, kw_only=True):
     bot_name_info_list: list[ListUaBotsBotNameInfoVO] = msgspec.field(default_factory=list)
 
 
+class ListKnownBotsResponse(ResponseModel, kw_only=True):
+    """The answer of ListKnownBots."""
+
+    code: str | int | None = None
+    msg: str | None = None
+    data: list[ListUaBotsBotUaBotsReturnVO] = msgspec.field(default_factory=list)
+
+
+class UpdateKnownBotsActResponse(ResponseModel, kw_only=True):
+    """The answer of UpdateKnownBotsAct."""
+
+    code: str | int | None = None
+    msg: str | None = None
+
+
+class UpdateUaBotsActBotPublicBotsDTO(ItemModel, kw_only=True):
+    """An object of the API, nested in requests or answers."""
+
+    bot_category: str
+    bot_act: str
+
+
 class ListUaBotsResponse(ResponseModel, kw_only=True):
     """The answer of ListUaBots."""
 
@@ -6001,25 +4362,11 @@ class UpdateUaBotsSelectBotNamesResponse(ResponseModel, kw_only=True):
     msg: str | None = None
 
 
-class UpdateUaBotsSelectBotNamesBotPublicBotsDTO(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    bot_category: str | None = None
-    select_bot_names: str | None = None
-
-
 class UpdateUaBotsActResponse(ResponseModel, kw_only=True):
     """The answer of UpdateUaBotsAct."""
 
     code: str | int | None = None
     msg: str | None = None
-
-
-class UpdateUaBotsActBotPublicBotsDTO(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    bot_category: str
-    bot_act: str
 
 
 class GetResponsePageOfDenyActionDetailResponseData(ItemModel, kw_only=True):
@@ -6054,122 +4401,6 @@ class ListHistoricalHostnamesResponse(ResponseModel, kw_only=True):
     data: list[str] = msgspec.field(default_factory=list)
 
 
-class GetWAFScanProtectionConfigResponseDataArrayScanToolsConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])] | None = None
-
-
-class GetWAFScanProtectionConfigResponseDataArrayRepeatedViolationConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])] | None = None
-    target: Annotated[str, Meta(examples=["IP,IP_JA3"])] | None = None
-    period: int | None = None
-    waf_rule_type_count: int | None = None
-    block_count: int | None = None
-    duration: int | None = None
-
-
-class GetWAFScanProtectionConfigResponseDataArrayDirectoryProbingConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])] | None = None
-    target: Annotated[str, Meta(examples=["IP,IP_JA3"])] | None = None
-    period: int | None = None
-    request_count_threshold: int | None = None
-    non_existent_directory_threshold: int | None = None
-    rate404_threshold: int | None = None
-    duration: int | None = None
-
-
-class GetWAFScanProtectionConfigResponseDataArray(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    domain: str | None = None
-    scan_tools_config: GetWAFScanProtectionConfigResponseDataArrayScanToolsConfig | None = None
-    repeated_violation_config: (
-        GetWAFScanProtectionConfigResponseDataArrayRepeatedViolationConfig | None
-    ) = None
-    directory_probing_config: (
-        GetWAFScanProtectionConfigResponseDataArrayDirectoryProbingConfig | None
-    ) = None
-
-
-class GetWAFScanProtectionConfigResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    array: list[GetWAFScanProtectionConfigResponseDataArray] = msgspec.field(default_factory=list)
-
-
-class GetWAFScanProtectionConfigResponse(ResponseModel, kw_only=True):
-    """The answer of GetWAFScanProtectionConfig."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: GetWAFScanProtectionConfigResponseData | None = None
-
-
-class UpdateWAFScanProtectionConfigResponseDataArrayScanToolsConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])] | None = None
-
-
-class UpdateWAFScanProtectionConfigResponseDataArrayRepeatedViolationConfig(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])] | None = None
-    target: Annotated[str, Meta(examples=["IP,IP_JA3"])] | None = None
-    period: int | None = None
-    waf_rule_type_count: int | None = None
-    block_count: int | None = None
-    duration: int | None = None
-
-
-class UpdateWAFScanProtectionConfigResponseDataArrayDirectoryProbingConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])] | None = None
-    target: Annotated[str, Meta(examples=["IP,IP_JA3"])] | None = None
-    period: int | None = None
-    request_count_threshold: int | None = None
-    non_existent_directory_threshold: int | None = None
-    rate404_threshold: int | None = None
-    duration: int | None = None
-
-
-class UpdateWAFScanProtectionConfigResponseDataArray(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    domain: str | None = None
-    scan_tools_config: UpdateWAFScanProtectionConfigResponseDataArrayScanToolsConfig | None = None
-    repeated_violation_config: (
-        UpdateWAFScanProtectionConfigResponseDataArrayRepeatedViolationConfig | None
-    ) = None
-    directory_probing_config: (
-        UpdateWAFScanProtectionConfigResponseDataArrayDirectoryProbingConfig | None
-    ) = None
-
-
-class UpdateWAFScanProtectionConfigResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    array: list[UpdateWAFScanProtectionConfigResponseDataArray] = msgspec.field(
-        default_factory=list
-    )
-
-
-class UpdateWAFScanProtectionConfigResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateWAFScanProtectionConfig."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: UpdateWAFScanProtectionConfigResponseData | None = None
-
-
 class UpdateWAFScanProtectionConfigRequestScanToolsConfig(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
@@ -6199,6 +4430,41 @@ class UpdateWAFScanProtectionConfigRequestDirectoryProbingConfig(ItemModel, kw_o
     duration: int | None = None
 
 
+class GetWAFScanProtectionConfigResponseDataArray(ItemModel, kw_only=True):
+    """An object of the API, nested in requests or answers."""
+
+    domain: str | None = None
+    scan_tools_config: UpdateWAFScanProtectionConfigRequestScanToolsConfig | None = None
+    repeated_violation_config: (
+        UpdateWAFScanProtectionConfigRequestRepeatedViolationConfig | None
+    ) = None
+    directory_probing_config: UpdateWAFScanProtectionConfigRequestDirectoryProbingConfig | None = (
+        None
+    )
+
+
+class GetWAFScanProtectionConfigResponseData(ItemModel, kw_only=True):
+    """An object of the API, nested in requests or answers."""
+
+    array: list[GetWAFScanProtectionConfigResponseDataArray] = msgspec.field(default_factory=list)
+
+
+class GetWAFScanProtectionConfigResponse(ResponseModel, kw_only=True):
+    """The answer of GetWAFScanProtectionConfig."""
+
+    code: str | int | None = None
+    msg: str | None = None
+    data: GetWAFScanProtectionConfigResponseData | None = None
+
+
+class UpdateWAFScanProtectionConfigResponse(ResponseModel, kw_only=True):
+    """The answer of UpdateWAFScanProtectionConfig."""
+
+    code: str | int | None = None
+    msg: str | None = None
+    data: GetWAFScanProtectionConfigResponseData | None = None
+
+
 class GetPreDeployResultResponseDataHostList(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
@@ -6221,29 +4487,6 @@ class GetPreDeployResultResponse(ResponseModel, kw_only=True):
     data: GetPreDeployResultResponseData | None = None
 
 
-class UpdateDetectionLengthLimitConfigurationResponseDataArray(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    domain: str | None = None
-    body_detection_length: int | None = None
-
-
-class UpdateDetectionLengthLimitConfigurationResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    array: list[UpdateDetectionLengthLimitConfigurationResponseDataArray] = msgspec.field(
-        default_factory=list
-    )
-
-
-class UpdateDetectionLengthLimitConfigurationResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateDetectionLengthLimitConfiguration."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: UpdateDetectionLengthLimitConfigurationResponseData | None = None
-
-
 class GetDetectionLengthLimitConfigurationResponseDataArray(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
@@ -6257,6 +4500,14 @@ class GetDetectionLengthLimitConfigurationResponseData(ItemModel, kw_only=True):
     array: list[GetDetectionLengthLimitConfigurationResponseDataArray] = msgspec.field(
         default_factory=list
     )
+
+
+class UpdateDetectionLengthLimitConfigurationResponse(ResponseModel, kw_only=True):
+    """The answer of UpdateDetectionLengthLimitConfiguration."""
+
+    code: str | int | None = None
+    msg: str | None = None
+    data: GetDetectionLengthLimitConfigurationResponseData | None = None
 
 
 class GetDetectionLengthLimitConfigurationResponse(ResponseModel, kw_only=True):
@@ -6386,7 +4637,7 @@ class UpdateBuiltInRuleRequest(RequestModel, kw_only=True):
     name: str
     update_type: int
     msg: str
-    rule_config: list[UpdateBuiltInRuleRuleConfig] | None = None
+    rule_config: list[CreateBuiltInRuleRuleConfig] | None = None
 
 
 class AssociateDomainsForBuiltInRuleRequest(RequestModel, kw_only=True):
@@ -6494,7 +4745,7 @@ class UpdateRuleExceptionRequest(RequestModel, kw_only=True):
     msg: str | None = None
     rule_ids: list[int] | None = None
     attack_types: list[str] | None = None
-    template_rule_white_conditions: list[UpdateRuleExceptionRuleWhiteCondition]
+    template_rule_white_conditions: list[CreateRuleExceptionRuleWhiteCondition]
     domain_list: list[str] | None = None
 
 
@@ -6723,15 +4974,15 @@ class CreateAndActiveApiRequest(RequestModel, kw_only=True):
     api_name: str
     api_conceal: str | None = None
     api_type: str
-    auth_config: CreateAndActiveApiAuthConfig | None = None
+    auth_config: GetApiListAuthConfig | None = None
     auth_key: str | None = None
     domains: str
     front_path: str
     path_match_type: str
     front_path_type: int
-    params_limit_config: list[CreateAndActiveApiParamsLimitConfig] | None = None
+    params_limit_config: list[EditAndActiveApiParamsLimitConfig] | None = None
     remark: str | None = None
-    request_body_config: CreateAndActiveApiRequestBodyConfig
+    request_body_config: GetApiListRequestBodyConfig
     request_method: str
 
 
@@ -6804,7 +5055,7 @@ class EditAndActiveApiRequest(RequestModel, kw_only=True):
     api_name: str
     api_conceal: str | None = None
     api_type: str
-    auth_config: EditAndActiveApiAuthConfig | None = None
+    auth_config: GetApiListAuthConfig | None = None
     auth_key: str | None = None
     domains: str
     front_path: str
@@ -6812,7 +5063,7 @@ class EditAndActiveApiRequest(RequestModel, kw_only=True):
     front_path_type: int
     params_limit_config: list[EditAndActiveApiParamsLimitConfig] | None = None
     remark: str | None = None
-    request_body_config: EditAndActiveApiRequestBodyConfig
+    request_body_config: GetApiListRequestBodyConfig
     request_method: str
 
 
@@ -6976,7 +5227,7 @@ class EditExactRuleRequest(RequestModel, kw_only=True):
     rule_name: str
     rule_description: str | None = None
     action: str
-    deploy_content: list[EditExactRuleCondition]
+    deploy_content: list[AddExactRuleCondition]
 
 
 class DeleteExactRuleRequest(RequestModel, kw_only=True):
@@ -7412,10 +5663,10 @@ class UpdateRateLimitingRuleRequest(RequestModel, kw_only=True):
     trigger_threshold: int | None = None
     intercept_time: int | None = None
     effective_status: str | None = None
-    rate_limit_effective: UpdateRateLimitingRuleRequestRateLimitEffective | None = None
+    rate_limit_effective: AddRateLimitingRuleRequestRateLimitEffective | None = None
     asset_api_id: str | None = None
     action: str | None = None
-    rate_limit_rule_condition: UpdateRateLimitingRuleRequestRateLimitRuleCondition | None = None
+    rate_limit_rule_condition: AddRateLimitingRuleRequestRateLimitRuleCondition | None = None
     service_type: str | None = None
 
 
@@ -7425,7 +5676,7 @@ class UpdateWhitelistRuleRequest(RequestModel, kw_only=True):
     id: str
     rule_name: str | None = None
     description: str | None = None
-    conditions: UpdateWhitelistRuleRequestConditions | None = None
+    conditions: CreateWhitelistRuleRequestConditions | None = None
     service_type: str | None = None
 
 
@@ -7470,9 +5721,9 @@ class UpdateWorkflowRuleRequest(RequestModel, kw_only=True):
     act: str | None = None
     statistical_period: int | None = None
     statistical_item: str | None = None
-    protection_scope: list[UpdateWorkflowRuleRequestProtectionScope] | None = None
-    web_rule_condition: list[UpdateWorkflowRuleRequestWebRuleCondition] | None = None
-    api_rule_condition: list[UpdateWorkflowRuleRequestApiRuleCondition] | None = None
+    protection_scope: list[AddWorkflowRuleRequestProtectionScope] | None = None
+    web_rule_condition: list[AddWorkflowRuleRequestWebRuleCondition] | None = None
+    api_rule_condition: list[AddWorkflowRuleRequestApiRuleCondition] | None = None
     mode: str | None = None
     wl_uri: list[str] | None = None
     service_type: str | None = None
@@ -7579,7 +5830,7 @@ class UpdateIPBlockSettingsRequest(RequestModel, kw_only=True):
 class UpdateCustomRuleRequest(RequestModel, kw_only=True):
     """The arguments of UpdateCustomRule (``POST /api/v1/customize-rule/update``)."""
 
-    condition: UpdateCustomRuleRequestCondition | None = None
+    condition: AddCustomizeRuleRequestCondition | None = None
     act: Annotated[str, Meta(examples=["NO_USE,LOG,DELAY,BLOCK,RESET"])] | None = None
     rule_name: str | None = None
     description: str | None = None
@@ -7664,7 +5915,7 @@ class UpdateSpecificClientTrafficBypassRequest(RequestModel, kw_only=True):
     domain: str
     name: str | None = None
     description: str | None = None
-    conditions: list[UpdateSpecificClientTrafficBypassRequestConditions] | None = None
+    conditions: list[AddSpecificClientTrafficBypassRequestConditions] | None = None
     service_type: str | None = None
 
 
@@ -7740,7 +5991,7 @@ class UpdateKnownBotsSelectBotNamesRequest(RequestModel, kw_only=True):
     """The arguments of UpdateKnownBotsSelectBotNames (``POST /api/v1/bot-manage/update-known-bots-select-bot-names``)."""
 
     domain: str
-    update_list: list[UpdateKnownBotsSelectBotNamesBotPublicBotsDTO]
+    update_list: list[UpdateUaBotsSelectBotNamesBotPublicBotsDTO]
     service_type: str | None = None
 
 
@@ -7755,7 +6006,7 @@ class UpdateKnownBotsActRequest(RequestModel, kw_only=True):
     """The arguments of UpdateKnownBotsAct (``POST /api/v1/bot-manage/update-known-bots-act``)."""
 
     domain: str
-    update_list: list[UpdateKnownBotsActBotPublicBotsDTO]
+    update_list: list[UpdateUaBotsActBotPublicBotsDTO]
     service_type: str | None = None
 
 

@@ -20,7 +20,6 @@ __all__ = [
     "CcAttackQpsForQueryResponse",
     "GetActTypeDistributionDataRequest",
     "GetActTypeDistributionDataResponse",
-    "GetActTypeDistributionDataResponseData",
     "GetActiveApiTop5Request",
     "GetActiveApiTop5Response",
     "GetActiveApiTop5Vo",
@@ -39,23 +38,17 @@ __all__ = [
     "GetBotRequestOverviewDataResponseData",
     "GetBotRequestRefererTopDataRequest",
     "GetBotRequestRefererTopDataResponse",
-    "GetBotRequestRefererTopDataResponseData",
     "GetBotRequestSourceDistributionDataRequest",
     "GetBotRequestSourceDistributionDataResponse",
-    "GetBotRequestSourceDistributionDataResponseData",
     "GetBotRequestSourceIPTopDataRequest",
     "GetBotRequestSourceIPTopDataResponse",
     "GetBotRequestSourceIPTopDataResponseData",
     "GetBotRequestStatisticPerDomainRequest",
     "GetBotRequestStatisticPerDomainResponse",
-    "GetBotRequestStatisticPerDomainResponseData",
     "GetBotRequestTrendsAndTriggerRulesDataRequest",
     "GetBotRequestTrendsAndTriggerRulesDataResponse",
     "GetBotRequestTrendsAndTriggerRulesDataResponseData",
-    "GetBotRequestTrendsAndTriggerRulesDataResponseDataRequestTrend",
-    "GetBotRequestTrendsAndTriggerRulesDataResponseDataRequestTrendDetail",
     "GetBotRequestTrendsAndTriggerRulesDataResponseDataTriggerRule",
-    "GetBotRequestTrendsAndTriggerRulesDataResponseDataTriggerRuleDetail",
     "GetBotRequestTypeDistributeDataRequest",
     "GetBotRequestTypeDistributeDataResponse",
     "GetBotRequestTypeDistributeDataResponseData",
@@ -125,23 +118,17 @@ __all__ = [
     "GetTrendsByrpsRequest",
     "GetTrendsByrpsResponse",
     "GetTrendsByrpsResponseData",
-    "GetTrendsByrpsResponseDataDistribution",
     "GetTriggeredCustomRulesRequest",
     "GetTriggeredCustomRulesResponse",
     "GetTriggeredCustomRulesResponseData",
     "GetTriggeredCustomRulesResponseDataHits",
     "GetTriggeredDDoSManagedRulesRequest",
     "GetTriggeredDDoSManagedRulesResponse",
-    "GetTriggeredDDoSManagedRulesResponseData",
-    "GetTriggeredDDoSManagedRulesResponseDataHits",
     "GetTriggeredRateLimitingRulesRequest",
     "GetTriggeredRateLimitingRulesResponse",
-    "GetTriggeredRateLimitingRulesResponseData",
-    "GetTriggeredRateLimitingRulesResponseDataHits",
     "GetTriggeredWAFManagedRulesRequest",
     "GetTriggeredWAFManagedRulesResponse",
     "GetTriggeredWAFManagedRulesResponseData",
-    "GetTriggeredWAFManagedRulesResponseDataHits",
     "GetWAFAttackEventAttackEvent",
     "GetWAFAttackEventAttackEventList",
     "GetWAFAttackEventRequest",
@@ -149,16 +136,10 @@ __all__ = [
     "GetWAFAttackIPAttackIp",
     "GetWAFAttackIPRequest",
     "GetWAFAttackIPResponse",
-    "GetWAFAttackTrendAccessTrend",
     "GetWAFAttackTrendAttackRequestTrend",
-    "GetWAFAttackTrendAttackTrend",
     "GetWAFAttackTrendHitTrend",
-    "GetWAFAttackTrendOtherTrend",
-    "GetWAFAttackTrendProtocolTrend",
     "GetWAFAttackTrendRequest",
     "GetWAFAttackTrendResponse",
-    "GetWAFAttackTrendRuleTrend",
-    "GetWAFAttackTrendWebShellTrend",
     "GetWAFAttackedDomainAttackedDomain",
     "GetWAFAttackedDomainAttackedDomainList",
     "GetWAFAttackedDomainRequest",
@@ -171,8 +152,6 @@ __all__ = [
     "GetWAFDomainHistoryResponse",
     "GetWAFPolicyDetailsAttackItem",
     "GetWAFPolicyDetailsAttackItemArray",
-    "GetWAFPolicyDetailsAttackUrlItem",
-    "GetWAFPolicyDetailsAttackUrlItemArray",
     "GetWAFPolicyDetailsRequest",
     "GetWAFPolicyDetailsResponse",
     "GetWAFRequestAndAttackEventRequest",
@@ -182,7 +161,6 @@ __all__ = [
     "GetWAFTriggerRuleListTriggerRule",
     "GetbotrequestuseragentTopdataRequest",
     "GetbotrequestuseragentTopdataResponse",
-    "GetbotrequestuseragentTopdataResponseData",
     "L4DdosEventRequest",
     "L4DdosEventResponse",
     "L4DdosEventResponseData",
@@ -190,7 +168,6 @@ __all__ = [
     "L4DdosTrendResponse",
     "L4DdosTrendResponseData",
     "L4DdosTrendResponsePeakBps",
-    "L4DdosTrendResponsePeakPps",
     "ListAttackLogsRequest",
     "ListAttackLogsResponse",
     "ListAttackLogsResponseData",
@@ -207,7 +184,6 @@ __all__ = [
     "QueryAttackLogDetailInfoResponseDataDetailInfoAPIDEFEND",
     "QueryAttackLogDetailInfoResponseDataDetailInfoBLOCK",
     "QueryAttackLogDetailInfoResponseDataDetailInfoBOTMANAGE",
-    "QueryAttackLogDetailInfoResponseDataDetailInfoCUSTOMIZERULE",
     "QueryAttackLogDetailInfoResponseDataDetailInfoDMSDEFEND",
     "QueryAttackLogDetailInfoResponseDataDetailInfoINTELLIGENCE",
     "QueryAttackLogDetailInfoResponseDataDetailInfoRATELIMIT",
@@ -219,8 +195,6 @@ __all__ = [
     "QueryDDoSAttackDetailsResponseData",
     "QueryEventTrendRequest",
     "QueryEventTrendResponse",
-    "QueryEventTrendResponseData",
-    "QueryEventTrendResponseDataDistribution",
     "TotalRequest",
 ]
 
@@ -261,58 +235,16 @@ class GetWAFAttackTrendHitTrend(ItemModel, kw_only=True):
     text: str | None = None
 
 
-class GetWAFAttackTrendAttackTrend(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    time: str | None = None
-    text: str | None = None
-
-
-class GetWAFAttackTrendRuleTrend(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    time: str | None = None
-    text: str | None = None
-
-
-class GetWAFAttackTrendProtocolTrend(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    time: str | None = None
-    text: str | None = None
-
-
-class GetWAFAttackTrendWebShellTrend(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    time: str | None = None
-    text: str | None = None
-
-
-class GetWAFAttackTrendAccessTrend(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    time: str | None = None
-    text: str | None = None
-
-
-class GetWAFAttackTrendOtherTrend(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    time: str | None = None
-    text: str | None = None
-
-
 class GetWAFAttackTrendAttackRequestTrend(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     hit: list[GetWAFAttackTrendHitTrend] = msgspec.field(default_factory=list)
-    attack: list[GetWAFAttackTrendAttackTrend] = msgspec.field(default_factory=list)
-    rule: list[GetWAFAttackTrendRuleTrend] = msgspec.field(default_factory=list)
-    protocol: list[GetWAFAttackTrendProtocolTrend] = msgspec.field(default_factory=list)
-    web_shell: list[GetWAFAttackTrendWebShellTrend] = msgspec.field(default_factory=list)
-    access: list[GetWAFAttackTrendAccessTrend] = msgspec.field(default_factory=list)
-    other: list[GetWAFAttackTrendOtherTrend] = msgspec.field(default_factory=list)
+    attack: list[GetWAFAttackTrendHitTrend] = msgspec.field(default_factory=list)
+    rule: list[GetWAFAttackTrendHitTrend] = msgspec.field(default_factory=list)
+    protocol: list[GetWAFAttackTrendHitTrend] = msgspec.field(default_factory=list)
+    web_shell: list[GetWAFAttackTrendHitTrend] = msgspec.field(default_factory=list)
+    access: list[GetWAFAttackTrendHitTrend] = msgspec.field(default_factory=list)
+    other: list[GetWAFAttackTrendHitTrend] = msgspec.field(default_factory=list)
 
 
 class GetWAFAttackTrendResponse(ResponseModel, kw_only=True):
@@ -465,21 +397,6 @@ class GetWAFPolicyDetailsAttackItemArray(ItemModel, kw_only=True):
     list_: list[GetWAFPolicyDetailsAttackItem] = msgspec.field(default_factory=list)
 
 
-class GetWAFPolicyDetailsAttackUrlItem(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    name: str | None = None
-    attack_time: str | None = None
-    total_count: int | None = None
-
-
-class GetWAFPolicyDetailsAttackUrlItemArray(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    count: int | None = None
-    list_: list[GetWAFPolicyDetailsAttackUrlItem] = msgspec.field(default_factory=list)
-
-
 class GetWAFPolicyDetailsResponse(ResponseModel, kw_only=True):
     """The answer of GetWAFPolicyDetails."""
 
@@ -494,7 +411,7 @@ class GetWAFPolicyDetailsResponse(ResponseModel, kw_only=True):
     rule_id: str | None = None
     rule_name: str | None = None
     ips: list[GetWAFPolicyDetailsAttackItemArray] = msgspec.field(default_factory=list)
-    urls: list[GetWAFPolicyDetailsAttackUrlItemArray] = msgspec.field(default_factory=list)
+    urls: list[GetWAFPolicyDetailsAttackItemArray] = msgspec.field(default_factory=list)
 
 
 class GetWAFAttackIPAttackIp(ItemModel, kw_only=True):
@@ -617,7 +534,7 @@ class GetBotRequestOverviewDataResponse(ResponseModel, kw_only=True):
     data: GetBotRequestOverviewDataResponseData | None = None
 
 
-class GetBotRequestStatisticPerDomainResponseData(ItemModel, kw_only=True):
+class GetBotRuleTypeTopDataResponseData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     name: str | None = None
@@ -629,7 +546,7 @@ class GetBotRequestStatisticPerDomainResponse(ResponseModel, kw_only=True):
 
     code: str | int | None = None
     message: str | None = None
-    data: list[GetBotRequestStatisticPerDomainResponseData] = msgspec.field(default_factory=list)
+    data: list[GetBotRuleTypeTopDataResponseData] = msgspec.field(default_factory=list)
 
 
 class GetBotRequestTypeDistributeDataResponseData(ItemModel, kw_only=True):
@@ -679,26 +596,12 @@ class GetBotRequestSourceIPTopDataResponse(ResponseModel, kw_only=True):
     data: list[GetBotRequestSourceIPTopDataResponseData] = msgspec.field(default_factory=list)
 
 
-class GetBotRequestRefererTopDataResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    name: str | None = None
-    count: int | None = None
-
-
 class GetBotRequestRefererTopDataResponse(ResponseModel, kw_only=True):
     """The answer of GetBotRequestRefererTopData."""
 
     code: str | int | None = None
     message: str | None = None
-    data: list[GetBotRequestRefererTopDataResponseData] = msgspec.field(default_factory=list)
-
-
-class GetbotrequestuseragentTopdataResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    name: str | None = None
-    count: int | None = None
+    data: list[GetBotAccessURLTopDataResponseData] = msgspec.field(default_factory=list)
 
 
 class GetbotrequestuseragentTopdataResponse(ResponseModel, kw_only=True):
@@ -706,14 +609,7 @@ class GetbotrequestuseragentTopdataResponse(ResponseModel, kw_only=True):
 
     code: str | int | None = None
     message: str | None = None
-    data: list[GetbotrequestuseragentTopdataResponseData] = msgspec.field(default_factory=list)
-
-
-class GetBotRequestSourceDistributionDataResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    name: str | None = None
-    count: int | None = None
+    data: list[GetBotAccessURLTopDataResponseData] = msgspec.field(default_factory=list)
 
 
 class GetBotRequestSourceDistributionDataResponse(ResponseModel, kw_only=True):
@@ -721,47 +617,20 @@ class GetBotRequestSourceDistributionDataResponse(ResponseModel, kw_only=True):
 
     code: str | int | None = None
     message: str | None = None
-    data: list[GetBotRequestSourceDistributionDataResponseData] = msgspec.field(
-        default_factory=list
-    )
-
-
-class GetBotRequestTrendsAndTriggerRulesDataResponseDataRequestTrendDetail(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    name: str | None = None
-    value: int | None = None
-
-
-class GetBotRequestTrendsAndTriggerRulesDataResponseDataRequestTrend(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    time: str | None = None
-    detail: list[GetBotRequestTrendsAndTriggerRulesDataResponseDataRequestTrendDetail] = (
-        msgspec.field(default_factory=list)
-    )
-
-
-class GetBotRequestTrendsAndTriggerRulesDataResponseDataTriggerRuleDetail(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    name: str | None = None
-    value: int | None = None
+    data: list[GetBotAccessURLTopDataResponseData] = msgspec.field(default_factory=list)
 
 
 class GetBotRequestTrendsAndTriggerRulesDataResponseDataTriggerRule(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     time: str | None = None
-    detail: list[GetBotRequestTrendsAndTriggerRulesDataResponseDataTriggerRuleDetail] = (
-        msgspec.field(default_factory=list)
-    )
+    detail: list[GetBotRuleTypeTopDataResponseData] = msgspec.field(default_factory=list)
 
 
 class GetBotRequestTrendsAndTriggerRulesDataResponseData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    request_trend: list[GetBotRequestTrendsAndTriggerRulesDataResponseDataRequestTrend] = (
+    request_trend: list[GetBotRequestTrendsAndTriggerRulesDataResponseDataTriggerRule] = (
         msgspec.field(default_factory=list)
     )
     trigger_rule: list[GetBotRequestTrendsAndTriggerRulesDataResponseDataTriggerRule] = (
@@ -777,26 +646,12 @@ class GetBotRequestTrendsAndTriggerRulesDataResponse(ResponseModel, kw_only=True
     data: GetBotRequestTrendsAndTriggerRulesDataResponseData | None = None
 
 
-class GetActTypeDistributionDataResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    name: str | None = None
-    value: int | None = None
-
-
 class GetActTypeDistributionDataResponse(ResponseModel, kw_only=True):
     """The answer of GetActTypeDistributionData."""
 
     code: str | int | None = None
     message: str | None = None
-    data: list[GetActTypeDistributionDataResponseData] = msgspec.field(default_factory=list)
-
-
-class GetBotRuleTypeTopDataResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    name: str | None = None
-    value: int | None = None
+    data: list[GetBotRuleTypeTopDataResponseData] = msgspec.field(default_factory=list)
 
 
 class GetBotRuleTypeTopDataResponse(ResponseModel, kw_only=True):
@@ -1008,7 +863,7 @@ class GetRuleStatusStatisticsResponse(ResponseModel, kw_only=True):
     data: GetRuleStatusStatisticsStatisticalRuleStatus | None = None
 
 
-class QueryEventTrendResponseDataDistribution(ItemModel, kw_only=True):
+class GetTopPoliciesTriggeredResponseData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     code: (
@@ -1025,7 +880,7 @@ class QueryEventTrendResponseDataDistribution(ItemModel, kw_only=True):
     value: int | None = None
 
 
-class QueryEventTrendResponseData(ItemModel, kw_only=True):
+class GetTrendsByrpsResponseData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     time_point: str | None = None
@@ -1034,9 +889,7 @@ class QueryEventTrendResponseData(ItemModel, kw_only=True):
     mitigated: int | None = None
     monitored: int | None = None
     whitelist: int | None = None
-    distribution: list[QueryEventTrendResponseDataDistribution] = msgspec.field(
-        default_factory=list
-    )
+    distribution: list[GetTopPoliciesTriggeredResponseData] = msgspec.field(default_factory=list)
 
 
 class QueryEventTrendResponse(ResponseModel, kw_only=True):
@@ -1044,7 +897,7 @@ class QueryEventTrendResponse(ResponseModel, kw_only=True):
 
     code: str | int | None = None
     msg: str | None = None
-    data: list[QueryEventTrendResponseData] = msgspec.field(default_factory=list)
+    data: list[GetTrendsByrpsResponseData] = msgspec.field(default_factory=list)
 
 
 class ListAttackLogsResponseDataList(ItemModel, kw_only=True):
@@ -1087,35 +940,6 @@ class ListAttackLogsResponse(ResponseModel, kw_only=True):
     code: str | int | None = None
     msg: str | None = None
     data: ListAttackLogsResponseData | None = None
-
-
-class GetTrendsByrpsResponseDataDistribution(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    code: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "BLOCK,DMS_DEFEND,WAF_DEFEND,BOT_MANAGE,API_DEFEND,INTELLIGENCE,RATE_LIMIT,CUSTOMIZE_RULE"
-                ]
-            ),
-        ]
-        | None
-    ) = None
-    value: int | None = None
-
-
-class GetTrendsByrpsResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    time_point: str | None = None
-    total: int | None = None
-    attack: int | None = None
-    mitigated: int | None = None
-    monitored: int | None = None
-    whitelist: int | None = None
-    distribution: list[GetTrendsByrpsResponseDataDistribution] = msgspec.field(default_factory=list)
 
 
 class GetTrendsByrpsResponse(ResponseModel, kw_only=True):
@@ -1216,17 +1040,6 @@ class QueryAttackLogDetailInfoResponseDataDetailInfoRATELIMIT(ItemModel, kw_only
     rule_desc: str | None = None
 
 
-class QueryAttackLogDetailInfoResponseDataDetailInfoCUSTOMIZERULE(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    rule_action: str | None = None
-    api_name: str | None = None
-    api_id: str | None = None
-    rule_name: str | None = None
-    rule_id: str | None = None
-    rule_desc: str | None = None
-
-
 class QueryAttackLogDetailInfoResponseDataDetailInfo(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
@@ -1262,8 +1075,8 @@ class QueryAttackLogDetailInfoResponseDataDetailInfo(ItemModel, kw_only=True):
     rate_limit: list[QueryAttackLogDetailInfoResponseDataDetailInfoRATELIMIT] = msgspec.field(
         default_factory=list, name="RATE_LIMIT"
     )
-    customize_rule: list[QueryAttackLogDetailInfoResponseDataDetailInfoCUSTOMIZERULE] = (
-        msgspec.field(default_factory=list, name="CUSTOMIZE_RULE")
+    customize_rule: list[QueryAttackLogDetailInfoResponseDataDetailInfoRATELIMIT] = msgspec.field(
+        default_factory=list, name="CUSTOMIZE_RULE"
     )
 
 
@@ -1296,7 +1109,7 @@ class GetOriginalRequestInformationResponse(ResponseModel, kw_only=True):
     data: GetOriginalRequestInformationResponseData | None = None
 
 
-class GetTriggeredWAFManagedRulesResponseDataHits(ItemModel, kw_only=True):
+class GetTriggeredCustomRulesResponseDataHits(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     act: str | None = None
@@ -1310,7 +1123,7 @@ class GetTriggeredWAFManagedRulesResponseData(ItemModel, kw_only=True):
     rule_name: str | None = None
     rule_type: str | None = None
     action: str | None = None
-    hits: list[GetTriggeredWAFManagedRulesResponseDataHits] = msgspec.field(default_factory=list)
+    hits: list[GetTriggeredCustomRulesResponseDataHits] = msgspec.field(default_factory=list)
 
 
 class GetTriggeredWAFManagedRulesResponse(ResponseModel, kw_only=True):
@@ -1321,60 +1134,12 @@ class GetTriggeredWAFManagedRulesResponse(ResponseModel, kw_only=True):
     data: list[GetTriggeredWAFManagedRulesResponseData] = msgspec.field(default_factory=list)
 
 
-class GetTriggeredDDoSManagedRulesResponseDataHits(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    act: str | None = None
-    value: int | None = None
-
-
-class GetTriggeredDDoSManagedRulesResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    rule_id: str | None = None
-    rule_name: str | None = None
-    rule_type: str | None = None
-    action: str | None = None
-    hits: list[GetTriggeredDDoSManagedRulesResponseDataHits] = msgspec.field(default_factory=list)
-
-
 class GetTriggeredDDoSManagedRulesResponse(ResponseModel, kw_only=True):
     """The answer of GetTriggeredDDoSManagedRules."""
 
     code: str | int | None = None
     msg: str | None = None
-    data: list[GetTriggeredDDoSManagedRulesResponseData] = msgspec.field(default_factory=list)
-
-
-class GetTriggeredRateLimitingRulesResponseDataHits(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    act: str | None = None
-    value: int | None = None
-
-
-class GetTriggeredRateLimitingRulesResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    rule_id: str | None = None
-    rule_name: str | None = None
-    scene: str | None = None
-    hits: list[GetTriggeredRateLimitingRulesResponseDataHits] = msgspec.field(default_factory=list)
-
-
-class GetTriggeredRateLimitingRulesResponse(ResponseModel, kw_only=True):
-    """The answer of GetTriggeredRateLimitingRules."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: list[GetTriggeredRateLimitingRulesResponseData] = msgspec.field(default_factory=list)
-
-
-class GetTriggeredCustomRulesResponseDataHits(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    act: str | None = None
-    value: int | None = None
+    data: list[GetTriggeredWAFManagedRulesResponseData] = msgspec.field(default_factory=list)
 
 
 class GetTriggeredCustomRulesResponseData(ItemModel, kw_only=True):
@@ -1384,6 +1149,14 @@ class GetTriggeredCustomRulesResponseData(ItemModel, kw_only=True):
     rule_name: str | None = None
     scene: str | None = None
     hits: list[GetTriggeredCustomRulesResponseDataHits] = msgspec.field(default_factory=list)
+
+
+class GetTriggeredRateLimitingRulesResponse(ResponseModel, kw_only=True):
+    """The answer of GetTriggeredRateLimitingRules."""
+
+    code: str | int | None = None
+    msg: str | None = None
+    data: list[GetTriggeredCustomRulesResponseData] = msgspec.field(default_factory=list)
 
 
 class GetTriggeredCustomRulesResponse(ResponseModel, kw_only=True):
@@ -1572,13 +1345,6 @@ class L4DdosTrendResponsePeakBps(ItemModel, kw_only=True):
     peak_value: int | None = msgspec.field(default=None, name="peak_value")
 
 
-class L4DdosTrendResponsePeakPps(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    peak_time: str | None = msgspec.field(default=None, name="peak_time")
-    peak_value: int | None = msgspec.field(default=None, name="peak_value")
-
-
 class L4DdosTrendResponse(ResponseModel, kw_only=True):
     """The answer of L4DdosTrend."""
 
@@ -1588,26 +1354,9 @@ class L4DdosTrendResponse(ResponseModel, kw_only=True):
     peak_bps: list[L4DdosTrendResponsePeakBps] = msgspec.field(
         default_factory=list, name="peak_bps"
     )
-    peak_pps: list[L4DdosTrendResponsePeakPps] = msgspec.field(
+    peak_pps: list[L4DdosTrendResponsePeakBps] = msgspec.field(
         default_factory=list, name="peak_pps"
     )
-
-
-class GetTopPoliciesTriggeredResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    code: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "BLOCK,DMS_DEFEND,WAF_DEFEND,BOT_MANAGE,API_DEFEND,INTELLIGENCE,RATE_LIMIT,CUSTOMIZE_RULE"
-                ]
-            ),
-        ]
-        | None
-    ) = None
-    value: int | None = None
 
 
 class GetTopPoliciesTriggeredResponse(ResponseModel, kw_only=True):

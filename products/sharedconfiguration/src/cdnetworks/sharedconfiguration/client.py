@@ -124,19 +124,14 @@ from .models import (
     UpdateCustomActionRequest,
     UpdateCustomActionResponse,
     UpdateShareConfigurationsAppApiExceptionFeatureRequest,
-    UpdateShareConfigurationsAppApiExceptionFeatureRequestConfig,
     UpdateShareConfigurationsAppApiExceptionFeatureResponse,
     UpdateSharedCustomRulesRequest,
-    UpdateSharedCustomRulesRequestCondition,
     UpdateSharedCustomRulesResponse,
     UpdateSharedRateLimitingRuleRequest,
-    UpdateSharedRateLimitingRuleRequestRateLimitEffective,
-    UpdateSharedRateLimitingRuleRequestRateLimitRuleCondition,
     UpdateSharedRateLimitingRuleResponse,
     UpdateSharedWAFRuleExceptionRequest,
     UpdateSharedWAFRuleExceptionResponse,
     UpdateSharedWhitelistRuleRequest,
-    UpdateSharedWhitelistRuleRequestConditions,
     UpdateSharedWhitelistRuleResponse,
 )
 
@@ -358,7 +353,7 @@ class SharedConfigurationClient(ProductClient):
         id: str | None = None,
         rule_name: str | None = None,
         description: str | None = None,
-        conditions: UpdateSharedWhitelistRuleRequestConditions | None = None,
+        conditions: CreateSharedWhitelistRuleRequestConditions | None = None,
         service_type: str | None = None,
     ) -> UpdateSharedWhitelistRuleResponse:
         """UpdateSharedWhitelistRule: ``POST /api/v1/common/share-whitelist/update``.
@@ -461,9 +456,9 @@ class SharedConfigurationClient(ProductClient):
         trigger_threshold: int | None = None,
         intercept_time: int | None = None,
         effective_status: str | None = None,
-        rate_limit_effective: UpdateSharedRateLimitingRuleRequestRateLimitEffective | None = None,
+        rate_limit_effective: CreateSharedRateLimitingRuleRequestRateLimitEffective | None = None,
         action: str | None = None,
-        rate_limit_rule_condition: UpdateSharedRateLimitingRuleRequestRateLimitRuleCondition
+        rate_limit_rule_condition: CreateSharedRateLimitingRuleRequestRateLimitRuleCondition
         | None = None,
         service_type: str | None = None,
     ) -> UpdateSharedRateLimitingRuleResponse:
@@ -622,7 +617,7 @@ class SharedConfigurationClient(ProductClient):
         rule_id: str | None = None,
         rule_name: str | None = None,
         type: str | None = None,
-        config: UpdateShareConfigurationsAppApiExceptionFeatureRequestConfig | None = None,
+        config: CreateAppApiExceptionFeatureRequestConfig | None = None,
         service_type: str | None = None,
     ) -> UpdateShareConfigurationsAppApiExceptionFeatureResponse:
         """UpdateShareConfigurationsAppApiExceptionFeature: ``POST /api/v1/dms/service-feature/update``.
@@ -701,7 +696,7 @@ class SharedConfigurationClient(ProductClient):
         request: UpdateSharedCustomRulesRequest | None = None,
         /,
         *,
-        condition: UpdateSharedCustomRulesRequestCondition | None = None,
+        condition: CreateSharedCustomRuleRequestCondition | None = None,
         act: str | None = None,
         rule_name: str | None = None,
         description: str | None = None,
@@ -1177,7 +1172,7 @@ class AsyncSharedConfigurationClient(AsyncProductClient):
         id: str | None = None,
         rule_name: str | None = None,
         description: str | None = None,
-        conditions: UpdateSharedWhitelistRuleRequestConditions | None = None,
+        conditions: CreateSharedWhitelistRuleRequestConditions | None = None,
         service_type: str | None = None,
     ) -> UpdateSharedWhitelistRuleResponse:
         """UpdateSharedWhitelistRule: ``POST /api/v1/common/share-whitelist/update``.
@@ -1280,9 +1275,9 @@ class AsyncSharedConfigurationClient(AsyncProductClient):
         trigger_threshold: int | None = None,
         intercept_time: int | None = None,
         effective_status: str | None = None,
-        rate_limit_effective: UpdateSharedRateLimitingRuleRequestRateLimitEffective | None = None,
+        rate_limit_effective: CreateSharedRateLimitingRuleRequestRateLimitEffective | None = None,
         action: str | None = None,
-        rate_limit_rule_condition: UpdateSharedRateLimitingRuleRequestRateLimitRuleCondition
+        rate_limit_rule_condition: CreateSharedRateLimitingRuleRequestRateLimitRuleCondition
         | None = None,
         service_type: str | None = None,
     ) -> UpdateSharedRateLimitingRuleResponse:
@@ -1441,7 +1436,7 @@ class AsyncSharedConfigurationClient(AsyncProductClient):
         rule_id: str | None = None,
         rule_name: str | None = None,
         type: str | None = None,
-        config: UpdateShareConfigurationsAppApiExceptionFeatureRequestConfig | None = None,
+        config: CreateAppApiExceptionFeatureRequestConfig | None = None,
         service_type: str | None = None,
     ) -> UpdateShareConfigurationsAppApiExceptionFeatureResponse:
         """UpdateShareConfigurationsAppApiExceptionFeature: ``POST /api/v1/dms/service-feature/update``.
@@ -1520,7 +1515,7 @@ class AsyncSharedConfigurationClient(AsyncProductClient):
         request: UpdateSharedCustomRulesRequest | None = None,
         /,
         *,
-        condition: UpdateSharedCustomRulesRequestCondition | None = None,
+        condition: CreateSharedCustomRuleRequestCondition | None = None,
         act: str | None = None,
         rule_name: str | None = None,
         description: str | None = None,

@@ -47,29 +47,16 @@ __all__ = [
     "CreateSharedRateLimitingRuleRequest",
     "CreateSharedRateLimitingRuleRequestRateLimitEffective",
     "CreateSharedRateLimitingRuleRequestRateLimitRuleCondition",
-    "CreateSharedRateLimitingRuleRequestRateLimitRuleConditionAreaConditions",
-    "CreateSharedRateLimitingRuleRequestRateLimitRuleConditionHeaderConditions",
-    "CreateSharedRateLimitingRuleRequestRateLimitRuleConditionIpOrIpsConditions",
-    "CreateSharedRateLimitingRuleRequestRateLimitRuleConditionJa3Conditions",
-    "CreateSharedRateLimitingRuleRequestRateLimitRuleConditionJa4Conditions",
-    "CreateSharedRateLimitingRuleRequestRateLimitRuleConditionMethodConditions",
-    "CreateSharedRateLimitingRuleRequestRateLimitRuleConditionPathConditions",
-    "CreateSharedRateLimitingRuleRequestRateLimitRuleConditionRefererConditions",
     "CreateSharedRateLimitingRuleRequestRateLimitRuleConditionSchemeConditions",
     "CreateSharedRateLimitingRuleRequestRateLimitRuleConditionStatusCodeConditions",
-    "CreateSharedRateLimitingRuleRequestRateLimitRuleConditionUaConditions",
-    "CreateSharedRateLimitingRuleRequestRateLimitRuleConditionUriConditions",
     "CreateSharedRateLimitingRuleResponse",
     "CreateSharedWAFRuleExceptionRequest",
     "CreateSharedWAFRuleExceptionResponse",
     "CreateSharedWhitelistRuleRequest",
     "CreateSharedWhitelistRuleRequestConditions",
     "CreateSharedWhitelistRuleRequestConditionsHeaderConditions",
-    "CreateSharedWhitelistRuleRequestConditionsIpOrIpsConditions",
-    "CreateSharedWhitelistRuleRequestConditionsPathConditions",
     "CreateSharedWhitelistRuleRequestConditionsRefererConditions",
     "CreateSharedWhitelistRuleRequestConditionsUaConditions",
-    "CreateSharedWhitelistRuleRequestConditionsUriConditions",
     "CreateSharedWhitelistRuleResponse",
     "DeleteAppApiExceptionFeatureRequest",
     "DeleteAppApiExceptionFeatureResponse",
@@ -121,18 +108,8 @@ __all__ = [
     "ListSharedRateLimitingRulesResponseData",
     "ListSharedRateLimitingRulesResponseDataRateLimitEffective",
     "ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition",
-    "ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionAreaConditions",
-    "ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionHeaderConditions",
-    "ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionIpOrIpsConditions",
-    "ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionJa3Conditions",
-    "ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionJa4Conditions",
-    "ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionMethodConditions",
-    "ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionPathConditions",
-    "ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionRefererConditions",
     "ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionSchemeConditions",
     "ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionStatusCodeConditions",
-    "ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionUaConditions",
-    "ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionUriConditions",
     "ListSharedWAFRuleExceptionsRequest",
     "ListSharedWAFRuleExceptionsResponse",
     "ListSharedWAFRuleExceptionsResponseData",
@@ -142,15 +119,11 @@ __all__ = [
     "ListSharedWhitelistRulesResponseData",
     "ListSharedWhitelistRulesResponseDataConditions",
     "ListSharedWhitelistRulesResponseDataConditionsHeaderConditions",
-    "ListSharedWhitelistRulesResponseDataConditionsIpOrIpsConditions",
-    "ListSharedWhitelistRulesResponseDataConditionsPathConditions",
     "ListSharedWhitelistRulesResponseDataConditionsRefererConditions",
     "ListSharedWhitelistRulesResponseDataConditionsUaConditions",
-    "ListSharedWhitelistRulesResponseDataConditionsUriConditions",
     "QueryAppApiExceptionFeatureDetailRequest",
     "QueryAppApiExceptionFeatureDetailResponse",
     "QueryAppApiExceptionFeatureDetailResponseData",
-    "QueryAppApiExceptionFeatureDetailResponseDataConfig",
     "QueryAppApiExceptionFeatureReferencedDomainsRequest",
     "QueryAppApiExceptionFeatureReferencedDomainsResponse",
     "QueryAppApiExceptionListRequest",
@@ -160,47 +133,14 @@ __all__ = [
     "UpdateCustomActionRequest",
     "UpdateCustomActionResponse",
     "UpdateShareConfigurationsAppApiExceptionFeatureRequest",
-    "UpdateShareConfigurationsAppApiExceptionFeatureRequestConfig",
     "UpdateShareConfigurationsAppApiExceptionFeatureResponse",
     "UpdateSharedCustomRulesRequest",
-    "UpdateSharedCustomRulesRequestCondition",
-    "UpdateSharedCustomRulesRequestConditionAreaConditions",
-    "UpdateSharedCustomRulesRequestConditionHeaderConditions",
-    "UpdateSharedCustomRulesRequestConditionIpOrIpsConditions",
-    "UpdateSharedCustomRulesRequestConditionJa3Conditions",
-    "UpdateSharedCustomRulesRequestConditionJa4Conditions",
-    "UpdateSharedCustomRulesRequestConditionMethodConditions",
-    "UpdateSharedCustomRulesRequestConditionPathConditions",
-    "UpdateSharedCustomRulesRequestConditionRefererConditions",
-    "UpdateSharedCustomRulesRequestConditionUaConditions",
-    "UpdateSharedCustomRulesRequestConditionUriConditions",
     "UpdateSharedCustomRulesResponse",
     "UpdateSharedRateLimitingRuleRequest",
-    "UpdateSharedRateLimitingRuleRequestRateLimitEffective",
-    "UpdateSharedRateLimitingRuleRequestRateLimitRuleCondition",
-    "UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionAreaConditions",
-    "UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionHeaderConditions",
-    "UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionIpOrIpsConditions",
-    "UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionJa3Conditions",
-    "UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionJa4Conditions",
-    "UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionMethodConditions",
-    "UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionPathConditions",
-    "UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionRefererConditions",
-    "UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionSchemeConditions",
-    "UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionStatusCodeConditions",
-    "UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionUaConditions",
-    "UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionUriConditions",
     "UpdateSharedRateLimitingRuleResponse",
     "UpdateSharedWAFRuleExceptionRequest",
     "UpdateSharedWAFRuleExceptionResponse",
     "UpdateSharedWhitelistRuleRequest",
-    "UpdateSharedWhitelistRuleRequestConditions",
-    "UpdateSharedWhitelistRuleRequestConditionsHeaderConditions",
-    "UpdateSharedWhitelistRuleRequestConditionsIpOrIpsConditions",
-    "UpdateSharedWhitelistRuleRequestConditionsPathConditions",
-    "UpdateSharedWhitelistRuleRequestConditionsRefererConditions",
-    "UpdateSharedWhitelistRuleRequestConditionsUaConditions",
-    "UpdateSharedWhitelistRuleRequestConditionsUriConditions",
     "UpdateSharedWhitelistRuleResponse",
 ]
 
@@ -325,14 +265,14 @@ class CreateSharedWhitelistRuleResponse(ResponseModel, kw_only=True):
     data: str | None = None
 
 
-class CreateSharedWhitelistRuleRequestConditionsIpOrIpsConditions(ItemModel, kw_only=True):
+class CreateSharedCustomRuleRequestConditionIpOrIpsConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
     ip_or_ips: list[str]
 
 
-class CreateSharedWhitelistRuleRequestConditionsPathConditions(ItemModel, kw_only=True):
+class CreateSharedCustomRuleRequestConditionPathConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     match_type: Annotated[
@@ -346,7 +286,7 @@ class CreateSharedWhitelistRuleRequestConditionsPathConditions(ItemModel, kw_onl
     paths: list[str]
 
 
-class CreateSharedWhitelistRuleRequestConditionsUriConditions(ItemModel, kw_only=True):
+class CreateSharedCustomRuleRequestConditionUriConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     match_type: Annotated[
@@ -406,13 +346,13 @@ class CreateSharedWhitelistRuleRequestConditionsHeaderConditions(ItemModel, kw_o
 class CreateSharedWhitelistRuleRequestConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    ip_or_ips_conditions: list[CreateSharedWhitelistRuleRequestConditionsIpOrIpsConditions] = (
+    ip_or_ips_conditions: list[CreateSharedCustomRuleRequestConditionIpOrIpsConditions] = (
         msgspec.field(default_factory=list)
     )
-    path_conditions: list[CreateSharedWhitelistRuleRequestConditionsPathConditions] = msgspec.field(
+    path_conditions: list[CreateSharedCustomRuleRequestConditionPathConditions] = msgspec.field(
         default_factory=list
     )
-    uri_conditions: list[CreateSharedWhitelistRuleRequestConditionsUriConditions] = msgspec.field(
+    uri_conditions: list[CreateSharedCustomRuleRequestConditionUriConditions] = msgspec.field(
         default_factory=list
     )
     ua_conditions: list[CreateSharedWhitelistRuleRequestConditionsUaConditions] = msgspec.field(
@@ -433,107 +373,6 @@ class UpdateSharedWhitelistRuleResponse(ResponseModel, kw_only=True):
     msg: str | None = None
 
 
-class UpdateSharedWhitelistRuleRequestConditionsIpOrIpsConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    ip_or_ips: list[str]
-
-
-class UpdateSharedWhitelistRuleRequestConditionsPathConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    paths: list[str]
-
-
-class UpdateSharedWhitelistRuleRequestConditionsUriConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    uri: list[str]
-
-
-class UpdateSharedWhitelistRuleRequestConditionsUaConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    ua: list[str]
-
-
-class UpdateSharedWhitelistRuleRequestConditionsRefererConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    referer: list[str]
-
-
-class UpdateSharedWhitelistRuleRequestConditionsHeaderConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    key: str
-    value_list: list[str]
-
-
-class UpdateSharedWhitelistRuleRequestConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    ip_or_ips_conditions: list[UpdateSharedWhitelistRuleRequestConditionsIpOrIpsConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    path_conditions: list[UpdateSharedWhitelistRuleRequestConditionsPathConditions] = msgspec.field(
-        default_factory=list
-    )
-    uri_conditions: list[UpdateSharedWhitelistRuleRequestConditionsUriConditions] = msgspec.field(
-        default_factory=list
-    )
-    ua_conditions: list[UpdateSharedWhitelistRuleRequestConditionsUaConditions] = msgspec.field(
-        default_factory=list
-    )
-    referer_conditions: list[UpdateSharedWhitelistRuleRequestConditionsRefererConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    header_conditions: list[UpdateSharedWhitelistRuleRequestConditionsHeaderConditions] = (
-        msgspec.field(default_factory=list)
-    )
-
-
 class DeleteSharedWhitelistRuleResponse(ResponseModel, kw_only=True):
     """The answer of DeleteSharedWhitelistRule."""
 
@@ -541,14 +380,14 @@ class DeleteSharedWhitelistRuleResponse(ResponseModel, kw_only=True):
     msg: str | None = None
 
 
-class ListSharedWhitelistRulesResponseDataConditionsIpOrIpsConditions(ItemModel, kw_only=True):
+class ListSharedCustomRulesResponseDataConditionIpOrIpsConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
     ip_or_ips: list[str] = msgspec.field(default_factory=list)
 
 
-class ListSharedWhitelistRulesResponseDataConditionsPathConditions(ItemModel, kw_only=True):
+class ListSharedCustomRulesResponseDataConditionPathConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     match_type: (
@@ -565,7 +404,7 @@ class ListSharedWhitelistRulesResponseDataConditionsPathConditions(ItemModel, kw
     paths: list[str] = msgspec.field(default_factory=list)
 
 
-class ListSharedWhitelistRulesResponseDataConditionsUriConditions(ItemModel, kw_only=True):
+class ListSharedCustomRulesResponseDataConditionUriConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     match_type: (
@@ -637,14 +476,14 @@ class ListSharedWhitelistRulesResponseDataConditionsHeaderConditions(ItemModel, 
 class ListSharedWhitelistRulesResponseDataConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    ip_or_ips_conditions: list[ListSharedWhitelistRulesResponseDataConditionsIpOrIpsConditions] = (
+    ip_or_ips_conditions: list[ListSharedCustomRulesResponseDataConditionIpOrIpsConditions] = (
         msgspec.field(default_factory=list)
     )
-    path_conditions: list[ListSharedWhitelistRulesResponseDataConditionsPathConditions] = (
-        msgspec.field(default_factory=list)
+    path_conditions: list[ListSharedCustomRulesResponseDataConditionPathConditions] = msgspec.field(
+        default_factory=list
     )
-    uri_conditions: list[ListSharedWhitelistRulesResponseDataConditionsUriConditions] = (
-        msgspec.field(default_factory=list)
+    uri_conditions: list[ListSharedCustomRulesResponseDataConditionUriConditions] = msgspec.field(
+        default_factory=list
     )
     ua_conditions: list[ListSharedWhitelistRulesResponseDataConditionsUaConditions] = msgspec.field(
         default_factory=list
@@ -696,50 +535,7 @@ class CreateSharedRateLimitingRuleRequestRateLimitEffective(ItemModel, kw_only=T
     timezone: str
 
 
-class CreateSharedRateLimitingRuleRequestRateLimitRuleConditionIpOrIpsConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    ip_or_ips: list[str]
-
-
-class CreateSharedRateLimitingRuleRequestRateLimitRuleConditionPathConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    paths: list[str]
-
-
-class CreateSharedRateLimitingRuleRequestRateLimitRuleConditionUriConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    uri: list[str]
-
-
-class CreateSharedRateLimitingRuleRequestRateLimitRuleConditionUaConditions(
-    ItemModel, kw_only=True
-):
+class CreateSharedCustomRuleRequestConditionUaConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     match_type: Annotated[
@@ -753,18 +549,14 @@ class CreateSharedRateLimitingRuleRequestRateLimitRuleConditionUaConditions(
     ua: list[str]
 
 
-class CreateSharedRateLimitingRuleRequestRateLimitRuleConditionMethodConditions(
-    ItemModel, kw_only=True
-):
+class CreateSharedCustomRuleRequestConditionMethodConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
     request_method: Annotated[list[str], Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,COPY"])]
 
 
-class CreateSharedRateLimitingRuleRequestRateLimitRuleConditionRefererConditions(
-    ItemModel, kw_only=True
-):
+class CreateSharedCustomRuleRequestConditionRefererConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     referer: list[str]
@@ -778,9 +570,7 @@ class CreateSharedRateLimitingRuleRequestRateLimitRuleConditionRefererConditions
     ]
 
 
-class CreateSharedRateLimitingRuleRequestRateLimitRuleConditionHeaderConditions(
-    ItemModel, kw_only=True
-):
+class CreateSharedCustomRuleRequestConditionHeaderConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     match_type: Annotated[
@@ -795,9 +585,7 @@ class CreateSharedRateLimitingRuleRequestRateLimitRuleConditionHeaderConditions(
     key: str
 
 
-class CreateSharedRateLimitingRuleRequestRateLimitRuleConditionAreaConditions(
-    ItemModel, kw_only=True
-):
+class CreateSharedCustomRuleRequestConditionAreaConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
@@ -822,18 +610,14 @@ class CreateSharedRateLimitingRuleRequestRateLimitRuleConditionStatusCodeConditi
     status_code: list[str]
 
 
-class CreateSharedRateLimitingRuleRequestRateLimitRuleConditionJa3Conditions(
-    ItemModel, kw_only=True
-):
+class CreateSharedCustomRuleRequestConditionJa3Conditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
     ja3_list: list[str]
 
 
-class CreateSharedRateLimitingRuleRequestRateLimitRuleConditionJa4Conditions(
-    ItemModel, kw_only=True
-):
+class CreateSharedCustomRuleRequestConditionJa4Conditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     match_type: Annotated[
@@ -850,41 +634,41 @@ class CreateSharedRateLimitingRuleRequestRateLimitRuleConditionJa4Conditions(
 class CreateSharedRateLimitingRuleRequestRateLimitRuleCondition(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    ip_or_ips_conditions: list[
-        CreateSharedRateLimitingRuleRequestRateLimitRuleConditionIpOrIpsConditions
-    ] = msgspec.field(default_factory=list)
-    path_conditions: list[
-        CreateSharedRateLimitingRuleRequestRateLimitRuleConditionPathConditions
-    ] = msgspec.field(default_factory=list)
-    uri_conditions: list[CreateSharedRateLimitingRuleRequestRateLimitRuleConditionUriConditions] = (
+    ip_or_ips_conditions: list[CreateSharedCustomRuleRequestConditionIpOrIpsConditions] = (
         msgspec.field(default_factory=list)
     )
-    ua_conditions: list[CreateSharedRateLimitingRuleRequestRateLimitRuleConditionUaConditions] = (
+    path_conditions: list[CreateSharedCustomRuleRequestConditionPathConditions] = msgspec.field(
+        default_factory=list
+    )
+    uri_conditions: list[CreateSharedCustomRuleRequestConditionUriConditions] = msgspec.field(
+        default_factory=list
+    )
+    ua_conditions: list[CreateSharedCustomRuleRequestConditionUaConditions] = msgspec.field(
+        default_factory=list
+    )
+    method_conditions: list[CreateSharedCustomRuleRequestConditionMethodConditions] = msgspec.field(
+        default_factory=list
+    )
+    referer_conditions: list[CreateSharedCustomRuleRequestConditionRefererConditions] = (
         msgspec.field(default_factory=list)
     )
-    method_conditions: list[
-        CreateSharedRateLimitingRuleRequestRateLimitRuleConditionMethodConditions
-    ] = msgspec.field(default_factory=list)
-    referer_conditions: list[
-        CreateSharedRateLimitingRuleRequestRateLimitRuleConditionRefererConditions
-    ] = msgspec.field(default_factory=list)
-    header_conditions: list[
-        CreateSharedRateLimitingRuleRequestRateLimitRuleConditionHeaderConditions
-    ] = msgspec.field(default_factory=list)
-    area_conditions: list[
-        CreateSharedRateLimitingRuleRequestRateLimitRuleConditionAreaConditions
-    ] = msgspec.field(default_factory=list)
+    header_conditions: list[CreateSharedCustomRuleRequestConditionHeaderConditions] = msgspec.field(
+        default_factory=list
+    )
+    area_conditions: list[CreateSharedCustomRuleRequestConditionAreaConditions] = msgspec.field(
+        default_factory=list
+    )
     scheme_conditions: list[
         CreateSharedRateLimitingRuleRequestRateLimitRuleConditionSchemeConditions
     ] = msgspec.field(default_factory=list)
     status_code_conditions: list[
         CreateSharedRateLimitingRuleRequestRateLimitRuleConditionStatusCodeConditions
     ] = msgspec.field(default_factory=list)
-    ja3_conditions: list[CreateSharedRateLimitingRuleRequestRateLimitRuleConditionJa3Conditions] = (
-        msgspec.field(default_factory=list)
+    ja3_conditions: list[CreateSharedCustomRuleRequestConditionJa3Conditions] = msgspec.field(
+        default_factory=list
     )
-    ja4_conditions: list[CreateSharedRateLimitingRuleRequestRateLimitRuleConditionJa4Conditions] = (
-        msgspec.field(default_factory=list)
+    ja4_conditions: list[CreateSharedCustomRuleRequestConditionJa4Conditions] = msgspec.field(
+        default_factory=list
     )
 
 
@@ -893,207 +677,6 @@ class UpdateSharedRateLimitingRuleResponse(ResponseModel, kw_only=True):
 
     code: str | int | None = None
     msg: str | None = None
-
-
-class UpdateSharedRateLimitingRuleRequestRateLimitEffective(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    effective: list[str]
-    start: str
-    end: str
-    timezone: str
-
-
-class UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionIpOrIpsConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    ip_or_ips: list[str]
-
-
-class UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionPathConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    paths: list[str]
-
-
-class UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionUriConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    uri: list[str]
-
-
-class UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionUaConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    ua: list[str]
-
-
-class UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionMethodConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    request_method: Annotated[list[str], Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,COPY"])]
-
-
-class UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionRefererConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    referer: list[str]
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-
-
-class UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionHeaderConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    value_list: list[str]
-    key: str
-
-
-class UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionAreaConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    areas: list[str]
-
-
-class UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionSchemeConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    scheme: Annotated[list[str], Meta(examples=["HTTP,HTTPS"])]
-
-
-class UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionStatusCodeConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    status_code: list[str]
-
-
-class UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionJa3Conditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    ja3_list: list[str]
-
-
-class UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionJa4Conditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    ja4_list: list[str]
-
-
-class UpdateSharedRateLimitingRuleRequestRateLimitRuleCondition(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    ip_or_ips_conditions: list[
-        UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionIpOrIpsConditions
-    ] = msgspec.field(default_factory=list)
-    path_conditions: list[
-        UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionPathConditions
-    ] = msgspec.field(default_factory=list)
-    uri_conditions: list[UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionUriConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    ua_conditions: list[UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionUaConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    method_conditions: list[
-        UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionMethodConditions
-    ] = msgspec.field(default_factory=list)
-    referer_conditions: list[
-        UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionRefererConditions
-    ] = msgspec.field(default_factory=list)
-    header_conditions: list[
-        UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionHeaderConditions
-    ] = msgspec.field(default_factory=list)
-    area_conditions: list[
-        UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionAreaConditions
-    ] = msgspec.field(default_factory=list)
-    scheme_conditions: list[
-        UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionSchemeConditions
-    ] = msgspec.field(default_factory=list)
-    status_code_conditions: list[
-        UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionStatusCodeConditions
-    ] = msgspec.field(default_factory=list)
-    ja3_conditions: list[UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionJa3Conditions] = (
-        msgspec.field(default_factory=list)
-    )
-    ja4_conditions: list[UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionJa4Conditions] = (
-        msgspec.field(default_factory=list)
-    )
 
 
 class DeleteSharedRateLimitingRuleResponse(ResponseModel, kw_only=True):
@@ -1112,56 +695,7 @@ class ListSharedRateLimitingRulesResponseDataRateLimitEffective(ItemModel, kw_on
     timezone: str | None = None
 
 
-class ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionIpOrIpsConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
-    ip_or_ips: list[str] = msgspec.field(default_factory=list)
-
-
-class ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionPathConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
-    paths: list[str] = msgspec.field(default_factory=list)
-
-
-class ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionUriConditions(
-    ItemModel, kw_only=True
-):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
-    uri: list[str] = msgspec.field(default_factory=list)
-
-
-class ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionUaConditions(
-    ItemModel, kw_only=True
-):
+class ListSharedCustomRulesResponseDataConditionUaConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     match_type: (
@@ -1178,9 +712,7 @@ class ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionUaConditions(
     ua: list[str] = msgspec.field(default_factory=list)
 
 
-class ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionMethodConditions(
-    ItemModel, kw_only=True
-):
+class ListSharedCustomRulesResponseDataConditionMethodConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
@@ -1189,9 +721,7 @@ class ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionMethodConditi
     ] = msgspec.field(default_factory=list)
 
 
-class ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionRefererConditions(
-    ItemModel, kw_only=True
-):
+class ListSharedCustomRulesResponseDataConditionRefererConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     referer: list[str] = msgspec.field(default_factory=list)
@@ -1208,9 +738,7 @@ class ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionRefererCondit
     ) = None
 
 
-class ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionHeaderConditions(
-    ItemModel, kw_only=True
-):
+class ListSharedCustomRulesResponseDataConditionHeaderConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     match_type: (
@@ -1228,9 +756,7 @@ class ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionHeaderConditi
     key: str | None = None
 
 
-class ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionAreaConditions(
-    ItemModel, kw_only=True
-):
+class ListSharedCustomRulesResponseDataConditionAreaConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
@@ -1257,18 +783,14 @@ class ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionStatusCodeCon
     status_code: list[str] = msgspec.field(default_factory=list)
 
 
-class ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionJa3Conditions(
-    ItemModel, kw_only=True
-):
+class ListSharedCustomRulesResponseDataConditionJa3Conditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
     ja3_list: list[str] = msgspec.field(default_factory=list)
 
 
-class ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionJa4Conditions(
-    ItemModel, kw_only=True
-):
+class ListSharedCustomRulesResponseDataConditionJa4Conditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     match_type: (
@@ -1288,42 +810,42 @@ class ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionJa4Conditions
 class ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    ip_or_ips_conditions: list[
-        ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionIpOrIpsConditions
-    ] = msgspec.field(default_factory=list)
-    path_conditions: list[
-        ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionPathConditions
-    ] = msgspec.field(default_factory=list)
-    uri_conditions: list[
-        ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionUriConditions
-    ] = msgspec.field(default_factory=list)
-    ua_conditions: list[
-        ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionUaConditions
-    ] = msgspec.field(default_factory=list)
-    method_conditions: list[
-        ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionMethodConditions
-    ] = msgspec.field(default_factory=list)
-    referer_conditions: list[
-        ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionRefererConditions
-    ] = msgspec.field(default_factory=list)
-    header_conditions: list[
-        ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionHeaderConditions
-    ] = msgspec.field(default_factory=list)
-    area_conditions: list[
-        ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionAreaConditions
-    ] = msgspec.field(default_factory=list)
+    ip_or_ips_conditions: list[ListSharedCustomRulesResponseDataConditionIpOrIpsConditions] = (
+        msgspec.field(default_factory=list)
+    )
+    path_conditions: list[ListSharedCustomRulesResponseDataConditionPathConditions] = msgspec.field(
+        default_factory=list
+    )
+    uri_conditions: list[ListSharedCustomRulesResponseDataConditionUriConditions] = msgspec.field(
+        default_factory=list
+    )
+    ua_conditions: list[ListSharedCustomRulesResponseDataConditionUaConditions] = msgspec.field(
+        default_factory=list
+    )
+    method_conditions: list[ListSharedCustomRulesResponseDataConditionMethodConditions] = (
+        msgspec.field(default_factory=list)
+    )
+    referer_conditions: list[ListSharedCustomRulesResponseDataConditionRefererConditions] = (
+        msgspec.field(default_factory=list)
+    )
+    header_conditions: list[ListSharedCustomRulesResponseDataConditionHeaderConditions] = (
+        msgspec.field(default_factory=list)
+    )
+    area_conditions: list[ListSharedCustomRulesResponseDataConditionAreaConditions] = msgspec.field(
+        default_factory=list
+    )
     scheme_conditions: list[
         ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionSchemeConditions
     ] = msgspec.field(default_factory=list)
     status_code_conditions: list[
         ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionStatusCodeConditions
     ] = msgspec.field(default_factory=list)
-    ja3_conditions: list[
-        ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionJa3Conditions
-    ] = msgspec.field(default_factory=list)
-    ja4_conditions: list[
-        ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionJa4Conditions
-    ] = msgspec.field(default_factory=list)
+    ja3_conditions: list[ListSharedCustomRulesResponseDataConditionJa3Conditions] = msgspec.field(
+        default_factory=list
+    )
+    ja4_conditions: list[ListSharedCustomRulesResponseDataConditionJa4Conditions] = msgspec.field(
+        default_factory=list
+    )
 
 
 class ListSharedRateLimitingRulesResponseData(ItemModel, kw_only=True):
@@ -1414,22 +936,11 @@ class DeleteAppApiExceptionFeatureResponse(ResponseModel, kw_only=True):
     data: bool | None = None
 
 
-class QueryAppApiExceptionFeatureDetailResponseDataConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    condition: Annotated[str, Meta(examples=["PATH,URI,UA,REFERER,HEAD"])] | None = None
-    match_type: (
-        Annotated[str, Meta(examples=["CONTAIN,NOT_CONTAIN,EQUAL,NOT_EQUAL,EMPTY,REGEX"])] | None
-    ) = None
-    condition_value: list[str] = msgspec.field(default_factory=list)
-    key: str | None = None
-
-
 class QueryAppApiExceptionFeatureDetailResponseData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     rule_name: str | None = None
-    config: QueryAppApiExceptionFeatureDetailResponseDataConfig | None = None
+    config: QueryAppApiExceptionListResponseDataConfig | None = None
     type: Annotated[str, Meta(examples=["NATIVE_APP,CALLBACK_API,OTHER_API,HYBRID_APP"])] | None = (
         None
     )
@@ -1456,15 +967,6 @@ class UpdateShareConfigurationsAppApiExceptionFeatureResponse(ResponseModel, kw_
 
     code: str | int | None = None
     msg: str | None = None
-
-
-class UpdateShareConfigurationsAppApiExceptionFeatureRequestConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    condition: Annotated[str, Meta(examples=["PATH,URI,UA,REFERER,HEAD"])]
-    match_type: Annotated[str, Meta(examples=["CONTAIN,NOT_CONTAIN,EQUAL,NOT_EQUAL,EMPTY,REGEX"])]
-    condition_value: list[str]
-    key: str | None = None
 
 
 class ListShareCustomizeBotsResponseDataConditionList(ItemModel, kw_only=True):
@@ -1514,119 +1016,6 @@ class CreateSharedCustomRuleResponse(ResponseModel, kw_only=True):
     data: str | None = None
 
 
-class CreateSharedCustomRuleRequestConditionMethodConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    request_method: Annotated[list[str], Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,COPY"])]
-
-
-class CreateSharedCustomRuleRequestConditionAreaConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    areas: list[str]
-
-
-class CreateSharedCustomRuleRequestConditionIpOrIpsConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    ip_or_ips: list[str]
-
-
-class CreateSharedCustomRuleRequestConditionUriConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    uri: list[str]
-
-
-class CreateSharedCustomRuleRequestConditionPathConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    paths: list[str]
-
-
-class CreateSharedCustomRuleRequestConditionUaConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    ua: list[str]
-
-
-class CreateSharedCustomRuleRequestConditionHeaderConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    value_list: list[str]
-    key: str
-
-
-class CreateSharedCustomRuleRequestConditionRefererConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    referer: list[str]
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-
-
-class CreateSharedCustomRuleRequestConditionJa3Conditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    ja3_list: list[str]
-
-
-class CreateSharedCustomRuleRequestConditionJa4Conditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    ja4_list: list[str]
-
-
 class CreateSharedCustomRuleRequestCondition(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
@@ -1668,287 +1057,6 @@ class UpdateSharedCustomRulesResponse(ResponseModel, kw_only=True):
     msg: str | None = None
     code: str | int | None = None
     data: bool | None = None
-
-
-class UpdateSharedCustomRulesRequestConditionMethodConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    request_method: Annotated[list[str], Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,COPY"])]
-
-
-class UpdateSharedCustomRulesRequestConditionAreaConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    areas: list[str]
-
-
-class UpdateSharedCustomRulesRequestConditionIpOrIpsConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    ip_or_ips: list[str]
-
-
-class UpdateSharedCustomRulesRequestConditionUriConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    uri: list[str]
-
-
-class UpdateSharedCustomRulesRequestConditionPathConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    paths: list[str]
-
-
-class UpdateSharedCustomRulesRequestConditionUaConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    ua: list[str]
-
-
-class UpdateSharedCustomRulesRequestConditionHeaderConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    value_list: list[str]
-    key: str
-
-
-class UpdateSharedCustomRulesRequestConditionRefererConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    referer: list[str]
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-
-
-class UpdateSharedCustomRulesRequestConditionJa3Conditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    ja3_list: list[str]
-
-
-class UpdateSharedCustomRulesRequestConditionJa4Conditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
-    ja4_list: list[str]
-
-
-class UpdateSharedCustomRulesRequestCondition(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    method_conditions: list[UpdateSharedCustomRulesRequestConditionMethodConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    area_conditions: list[UpdateSharedCustomRulesRequestConditionAreaConditions] = msgspec.field(
-        default_factory=list
-    )
-    ip_or_ips_conditions: list[UpdateSharedCustomRulesRequestConditionIpOrIpsConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    uri_conditions: list[UpdateSharedCustomRulesRequestConditionUriConditions] = msgspec.field(
-        default_factory=list
-    )
-    path_conditions: list[UpdateSharedCustomRulesRequestConditionPathConditions] = msgspec.field(
-        default_factory=list
-    )
-    ua_conditions: list[UpdateSharedCustomRulesRequestConditionUaConditions] = msgspec.field(
-        default_factory=list
-    )
-    header_conditions: list[UpdateSharedCustomRulesRequestConditionHeaderConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    referer_conditions: list[UpdateSharedCustomRulesRequestConditionRefererConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    ja3_conditions: list[UpdateSharedCustomRulesRequestConditionJa3Conditions] = msgspec.field(
-        default_factory=list
-    )
-    ja4_conditions: list[UpdateSharedCustomRulesRequestConditionJa4Conditions] = msgspec.field(
-        default_factory=list
-    )
-
-
-class ListSharedCustomRulesResponseDataConditionMethodConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
-    request_method: Annotated[
-        list[str], Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,COPY"])
-    ] = msgspec.field(default_factory=list)
-
-
-class ListSharedCustomRulesResponseDataConditionAreaConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
-    areas: list[str] = msgspec.field(default_factory=list)
-
-
-class ListSharedCustomRulesResponseDataConditionIpOrIpsConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
-    ip_or_ips: list[str] = msgspec.field(default_factory=list)
-
-
-class ListSharedCustomRulesResponseDataConditionUriConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
-    uri: list[str] = msgspec.field(default_factory=list)
-
-
-class ListSharedCustomRulesResponseDataConditionPathConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
-    paths: list[str] = msgspec.field(default_factory=list)
-
-
-class ListSharedCustomRulesResponseDataConditionUaConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
-    ua: list[str] = msgspec.field(default_factory=list)
-
-
-class ListSharedCustomRulesResponseDataConditionHeaderConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
-    value_list: list[str] = msgspec.field(default_factory=list)
-    key: str | None = None
-
-
-class ListSharedCustomRulesResponseDataConditionRefererConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    referer: list[str] = msgspec.field(default_factory=list)
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
-
-
-class ListSharedCustomRulesResponseDataConditionJa3Conditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
-    ja3_list: list[str] = msgspec.field(default_factory=list)
-
-
-class ListSharedCustomRulesResponseDataConditionJa4Conditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
-    ja4_list: list[str] = msgspec.field(default_factory=list)
 
 
 class ListSharedCustomRulesResponseDataCondition(ItemModel, kw_only=True):
@@ -2187,7 +1295,7 @@ class UpdateSharedWhitelistRuleRequest(RequestModel, kw_only=True):
     id: str
     rule_name: str | None = None
     description: str | None = None
-    conditions: UpdateSharedWhitelistRuleRequestConditions | None = None
+    conditions: CreateSharedWhitelistRuleRequestConditions | None = None
     service_type: str | None = None
 
 
@@ -2234,9 +1342,9 @@ class UpdateSharedRateLimitingRuleRequest(RequestModel, kw_only=True):
     trigger_threshold: int | None = None
     intercept_time: int | None = None
     effective_status: str | None = None
-    rate_limit_effective: UpdateSharedRateLimitingRuleRequestRateLimitEffective | None = None
+    rate_limit_effective: CreateSharedRateLimitingRuleRequestRateLimitEffective | None = None
     action: str | None = None
-    rate_limit_rule_condition: UpdateSharedRateLimitingRuleRequestRateLimitRuleCondition | None = (
+    rate_limit_rule_condition: CreateSharedRateLimitingRuleRequestRateLimitRuleCondition | None = (
         None
     )
     service_type: str | None = None
@@ -2299,7 +1407,7 @@ class UpdateShareConfigurationsAppApiExceptionFeatureRequest(RequestModel, kw_on
     rule_id: str
     rule_name: str
     type: Annotated[str, Meta(examples=["NATIVE_APP,CALLBACK_API,OTHER_API,HYBRID_APP"])]
-    config: UpdateShareConfigurationsAppApiExceptionFeatureRequestConfig
+    config: CreateAppApiExceptionFeatureRequestConfig
     service_type: str | None = None
 
 
@@ -2330,7 +1438,7 @@ class CreateSharedCustomRuleRequest(RequestModel, kw_only=True):
 class UpdateSharedCustomRulesRequest(RequestModel, kw_only=True):
     """The arguments of UpdateSharedCustomRules (``POST /api/v1/share-customize-rule/update``)."""
 
-    condition: UpdateSharedCustomRulesRequestCondition | None = None
+    condition: CreateSharedCustomRuleRequestCondition | None = None
     act: Annotated[str, Meta(examples=["NO_USE,LOG,DELAY,BLOCK,RESET"])] | None = None
     rule_name: str | None = None
     description: str | None = None

@@ -51,7 +51,6 @@ _MODULES = {
         "QueryCertificateListForTerraformRequest",
         "QueryCertificateListForTerraformResponse",
         "QueryCertificateListForTerraformResponseData",
-        "QueryCertificateListForTerraformResponseDataRelatedDomains",
         "UpdateCertificateForTerraformRequest",
         "UpdateCertificateForTerraformResponse",
     ),
@@ -60,6 +59,7 @@ _MODULES = {
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
     "AsyncTfcertificatemanagementClient": ".client:AsyncTerraformCertificateManagementClient",
+    "QueryCertificateListForTerraformResponseDataRelatedDomains": ".models:QueryCertificateForTerraformResponseDataDomains",
     "TfcertificatemanagementClient": ".client:TerraformCertificateManagementClient",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

@@ -25,7 +25,6 @@ __all__ = [
     "QueryCertificateListForTerraformRequest",
     "QueryCertificateListForTerraformResponse",
     "QueryCertificateListForTerraformResponseData",
-    "QueryCertificateListForTerraformResponseDataRelatedDomains",
     "UpdateCertificateForTerraformRequest",
     "UpdateCertificateForTerraformResponse",
 ]
@@ -88,13 +87,6 @@ class DeleteCertificateForTerraformResponse(ResponseModel, kw_only=True):
     data: str | None = None
 
 
-class QueryCertificateListForTerraformResponseDataRelatedDomains(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    domain_id: int | None = None
-    domain_name: str | None = None
-
-
 class QueryCertificateListForTerraformResponseData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
@@ -104,8 +96,8 @@ class QueryCertificateListForTerraformResponseData(ItemModel, kw_only=True):
     share_ssl: str | None = None
     certificate_validity_from: str | None = None
     certificate_validity_to: str | None = None
-    related_domains: list[QueryCertificateListForTerraformResponseDataRelatedDomains] = (
-        msgspec.field(default_factory=list)
+    related_domains: list[QueryCertificateForTerraformResponseDataDomains] = msgspec.field(
+        default_factory=list
     )
     dns_names: list[str] = msgspec.field(default_factory=list)
     certificate_serial: str | None = None

@@ -50,9 +50,12 @@ _MODULES = {
         "GetAWebhookResponseCredentials",
         "GetAWebhookResponseMetaData",
         "UpdateAWebhookRequest",
-        "UpdateAWebhookRequestCredentials",
         "UpdateAWebhookResponse",
     ),
     ".product": ("WEBHOOKS",),
 }
-__getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES)
+# Read with a DeprecationWarning: old name -> where it lives now.
+_DEPRECATED = {
+    "UpdateAWebhookRequestCredentials": ".models:GetAWebhookResponseCredentials",
+}
+__getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

@@ -28,8 +28,8 @@ from .models import (
     GetAListOfWebhooksResponse,
     GetAWebhookRequest,
     GetAWebhookResponse,
+    GetAWebhookResponseCredentials,
     UpdateAWebhookRequest,
-    UpdateAWebhookRequestCredentials,
     UpdateAWebhookResponse,
 )
 
@@ -89,7 +89,7 @@ class WebhooksClient(ProductClient):
         name: str | None = None,
         description: str | None = None,
         url: str | None = None,
-        credentials: UpdateAWebhookRequestCredentials | None = None,
+        credentials: GetAWebhookResponseCredentials | None = None,
         id: str | None = None,
     ) -> UpdateAWebhookResponse:
         """UpdateAWebhook: ``PATCH /cdn/webhooks/{id}``."""
@@ -174,7 +174,7 @@ class AsyncWebhooksClient(AsyncProductClient):
         name: str | None = None,
         description: str | None = None,
         url: str | None = None,
-        credentials: UpdateAWebhookRequestCredentials | None = None,
+        credentials: GetAWebhookResponseCredentials | None = None,
         id: str | None = None,
     ) -> UpdateAWebhookResponse:
         """UpdateAWebhook: ``PATCH /cdn/webhooks/{id}``."""

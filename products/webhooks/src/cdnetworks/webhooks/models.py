@@ -26,7 +26,6 @@ __all__ = [
     "GetAWebhookResponseCredentials",
     "GetAWebhookResponseMetaData",
     "UpdateAWebhookRequest",
-    "UpdateAWebhookRequestCredentials",
     "UpdateAWebhookResponse",
 ]
 
@@ -77,13 +76,6 @@ class GetAWebhookResponse(ResponseModel, kw_only=True):
     meta_data: GetAWebhookResponseMetaData | None = None
 
 
-class UpdateAWebhookRequestCredentials(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    user: str | None = None
-    secret_key: str | None = None
-
-
 class CreateAWebhookRequestCredentials(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
@@ -122,7 +114,7 @@ class UpdateAWebhookRequest(RequestModel, kw_only=True):
     name: str | None = None
     description: str | None = None
     url: str | None = None
-    credentials: UpdateAWebhookRequestCredentials | None = None
+    credentials: GetAWebhookResponseCredentials | None = None
     id: str
 
 

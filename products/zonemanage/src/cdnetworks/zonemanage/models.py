@@ -16,20 +16,14 @@ __all__ = [
     "BatchCreateZoneRequest",
     "BatchCreateZoneResponse",
     "BatchCreateZoneResponseData",
-    "BatchCreateZoneResponseDataK",
-    "BatchCreateZoneResponseDataKCustomer",
     "BatchDeleteZoneRequest",
     "BatchDeleteZoneResponse",
     "BulkCreateRecordsByZoneRequest",
     "BulkCreateRecordsByZoneRequestData",
     "BulkCreateRecordsByZoneResponse",
-    "BulkCreateRecordsByZoneResponseData",
-    "BulkCreateRecordsByZoneResponseDataA",
     "BulkUpdateRecordsByZoneIDRequest",
     "BulkUpdateRecordsByZoneIDRequestData",
     "BulkUpdateRecordsByZoneIDResponse",
-    "BulkUpdateRecordsByZoneIDResponseData",
-    "BulkUpdateRecordsByZoneIDResponseDataA",
     "CreateZoneRequest",
     "CreateZoneResponse",
     "CreateZoneResponseData",
@@ -47,23 +41,17 @@ __all__ = [
     "GetRecordListByZoneRequest",
     "GetRecordListByZoneResponse",
     "GetRecordListByZoneResponseData",
-    "GetRecordListByZoneResponseDataA",
     "GetRecordbyIDRequest",
     "GetRecordbyIDResponse",
     "GetRecordbyIDResponseData",
     "GetZoneByIDRequest",
     "GetZoneByIDResponse",
-    "GetZoneByIDResponseData",
-    "GetZoneByIDResponseDataCustomer",
     "GetZoneListRequest",
     "GetZoneListResponse",
     "GetZoneListResponseData",
     "GetZoneListResponseDataPageInfo",
-    "GetZoneListResponseDataResults",
-    "GetZoneListResponseDataResultsCustomer",
     "UpdateRecordByIDRequest",
     "UpdateRecordByIDResponse",
-    "UpdateRecordByIDResponseData",
     "UpdateZTSBulkRequest",
     "UpdateZTSBulkRequestData",
     "UpdateZTSBulkRequestDataAxfr",
@@ -86,13 +74,13 @@ class GetZoneListResponseDataPageInfo(ItemModel, kw_only=True):
     page: int | None = None
 
 
-class GetZoneListResponseDataResultsCustomer(ItemModel, kw_only=True):
+class CreateZoneResponseDataCustomer(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     name: str | None = None
 
 
-class GetZoneListResponseDataResults(ItemModel, kw_only=True):
+class CreateZoneResponseData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     zone_id: int | None = None
@@ -106,14 +94,14 @@ class GetZoneListResponseDataResults(ItemModel, kw_only=True):
     date_published: str | None = None
     product: str | None = None
     unicode: str | None = None
-    customer: GetZoneListResponseDataResultsCustomer | None = None
+    customer: CreateZoneResponseDataCustomer | None = None
 
 
 class GetZoneListResponseData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     page_info: GetZoneListResponseDataPageInfo | None = None
-    results: list[GetZoneListResponseDataResults] = msgspec.field(default_factory=list)
+    results: list[CreateZoneResponseData] = msgspec.field(default_factory=list)
 
 
 class GetZoneListResponse(ResponseModel, kw_only=True):
@@ -124,33 +112,10 @@ class GetZoneListResponse(ResponseModel, kw_only=True):
     message: str | None = None
 
 
-class GetZoneByIDResponseDataCustomer(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    name: str | None = None
-
-
-class GetZoneByIDResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    zone_id: int | None = None
-    name: str | None = None
-    serial: int | None = None
-    ttl: int | None = None
-    status_code: int | None = None
-    status_text: str | None = None
-    date_created: str | None = None
-    date_modified: str | None = None
-    date_published: str | None = None
-    product: str | None = None
-    unicode: str | None = None
-    customer: GetZoneByIDResponseDataCustomer | None = None
-
-
 class GetZoneByIDResponse(ResponseModel, kw_only=True):
     """The answer of GetZoneByID."""
 
-    data: GetZoneByIDResponseData | None = None
+    data: CreateZoneResponseData | None = None
     code: str | int | None = None
     message: str | None = None
 
@@ -166,39 +131,6 @@ class DeployZoneConfigResponse(ResponseModel, kw_only=True):
     """The answer of DeployZoneConfig."""
 
     data: DeployZoneConfigResponseData | None = None
-    code: str | int | None = None
-    message: str | None = None
-
-
-class GetRecordListByZoneResponseDataA(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    zone_id: int | None = None
-    record_id: int | None = None
-    host_name: str | None = None
-    type: str | None = None
-    value: str | None = None
-    ttl: int | None = None
-    priority: int | None = None
-    weight: int | None = None
-    port: int | None = None
-    target: str | None = None
-    mailbox_name: str | None = None
-    domain_name: str | None = None
-    preference: int | None = None
-    host_unicode: str | None = None
-
-
-class GetRecordListByZoneResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    a: list[GetRecordListByZoneResponseDataA] = msgspec.field(default_factory=list, name="A")
-
-
-class GetRecordListByZoneResponse(ResponseModel, kw_only=True):
-    """The answer of GetRecordListByZone."""
-
-    data: GetRecordListByZoneResponseData | None = None
     code: str | int | None = None
     message: str | None = None
 
@@ -222,6 +154,20 @@ class GetRecordbyIDResponseData(ItemModel, kw_only=True):
     host_unicode: str | None = None
 
 
+class GetRecordListByZoneResponseData(ItemModel, kw_only=True):
+    """An object of the API, nested in requests or answers."""
+
+    a: list[GetRecordbyIDResponseData] = msgspec.field(default_factory=list, name="A")
+
+
+class GetRecordListByZoneResponse(ResponseModel, kw_only=True):
+    """The answer of GetRecordListByZone."""
+
+    data: GetRecordListByZoneResponseData | None = None
+    code: str | int | None = None
+    message: str | None = None
+
+
 class GetRecordbyIDResponse(ResponseModel, kw_only=True):
     """The answer of GetRecordbyID."""
 
@@ -230,35 +176,10 @@ class GetRecordbyIDResponse(ResponseModel, kw_only=True):
     message: str | None = None
 
 
-class BulkCreateRecordsByZoneResponseDataA(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    zone_id: int | None = None
-    record_id: int | None = None
-    host_name: str | None = None
-    type: str | None = None
-    value: str | None = None
-    ttl: int | None = None
-    priority: int | None = None
-    weight: int | None = None
-    port: int | None = None
-    target: str | None = None
-    mailbox_name: str | None = None
-    domain_name: str | None = None
-    preference: int | None = None
-    host_unicode: str | None = None
-
-
-class BulkCreateRecordsByZoneResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    a: list[BulkCreateRecordsByZoneResponseDataA] = msgspec.field(default_factory=list, name="A")
-
-
 class BulkCreateRecordsByZoneResponse(ResponseModel, kw_only=True):
     """The answer of BulkCreateRecordsByZone."""
 
-    data: BulkCreateRecordsByZoneResponseData | None = None
+    data: GetRecordListByZoneResponseData | None = None
     code: str | int | None = None
     message: str | None = None
 
@@ -273,62 +194,18 @@ class BulkCreateRecordsByZoneRequestData(ItemModel, kw_only=True):
     data: int
 
 
-class UpdateRecordByIDResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    zone_id: int | None = None
-    record_id: int | None = None
-    host_name: str | None = None
-    type: str | None = None
-    value: str | None = None
-    ttl: int | None = None
-    priority: int | None = None
-    weight: int | None = None
-    port: int | None = None
-    target: str | None = None
-    mailbox_name: str | None = None
-    domain_name: str | None = None
-    preference: int | None = None
-    host_unicode: str | None = None
-
-
 class UpdateRecordByIDResponse(ResponseModel, kw_only=True):
     """The answer of UpdateRecordByID."""
 
-    data: UpdateRecordByIDResponseData | None = None
+    data: GetRecordbyIDResponseData | None = None
     code: str | int | None = None
     message: str | None = None
-
-
-class BulkUpdateRecordsByZoneIDResponseDataA(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    zone_id: int | None = None
-    record_id: int | None = None
-    host_name: str | None = None
-    type: str | None = None
-    value: str | None = None
-    ttl: int | None = None
-    priority: int | None = None
-    weight: int | None = None
-    port: int | None = None
-    target: str | None = None
-    mailbox_name: str | None = None
-    domain_name: str | None = None
-    preference: int | None = None
-    host_unicode: str | None = None
-
-
-class BulkUpdateRecordsByZoneIDResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    a: list[BulkUpdateRecordsByZoneIDResponseDataA] = msgspec.field(default_factory=list, name="A")
 
 
 class BulkUpdateRecordsByZoneIDResponse(ResponseModel, kw_only=True):
     """The answer of BulkUpdateRecordsByZoneID."""
 
-    data: BulkUpdateRecordsByZoneIDResponseData | None = None
+    data: GetRecordListByZoneResponseData | None = None
     code: str | int | None = None
     message: str | None = None
 
@@ -356,29 +233,6 @@ class DeleteRecordByIDResponse(ResponseModel, kw_only=True):
     message: str | None = None
 
 
-class CreateZoneResponseDataCustomer(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    name: str | None = None
-
-
-class CreateZoneResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    zone_id: int | None = None
-    name: str | None = None
-    serial: int | None = None
-    ttl: int | None = None
-    status_code: int | None = None
-    status_text: str | None = None
-    date_created: str | None = None
-    date_modified: str | None = None
-    date_published: str | None = None
-    product: str | None = None
-    unicode: str | None = None
-    customer: CreateZoneResponseDataCustomer | None = None
-
-
 class CreateZoneResponse(ResponseModel, kw_only=True):
     """The answer of CreateZone."""
 
@@ -395,33 +249,10 @@ class DeleteZoneResponse(ResponseModel, kw_only=True):
     message: str | None = None
 
 
-class BatchCreateZoneResponseDataKCustomer(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    name: str | None = None
-
-
-class BatchCreateZoneResponseDataK(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
-
-    zone_id: int | None = None
-    name: str | None = None
-    serial: int | None = None
-    ttl: int | None = None
-    status_code: int | None = None
-    status_text: str | None = None
-    date_created: str | None = None
-    date_modified: str | None = None
-    date_published: str | None = None
-    product: str | None = None
-    unicode: str | None = None
-    customer: BatchCreateZoneResponseDataKCustomer | None = None
-
-
 class BatchCreateZoneResponseData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    k: BatchCreateZoneResponseDataK | None = msgspec.field(default=None, name="K")
+    k: CreateZoneResponseData | None = msgspec.field(default=None, name="K")
 
 
 class BatchCreateZoneResponse(ResponseModel, kw_only=True):
