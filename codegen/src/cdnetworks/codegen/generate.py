@@ -168,7 +168,6 @@ def _root_files(root: Path, names: list[str], core_version: str) -> dict[Path, s
         "sources": [f"{d} = {{ workspace = true }}" for d in dist],
         "members": [f'"products/{n}",' for n in names],
         "mypy-path": [f'"products/{n}/src",' for n in names],
-        "mypy-files": [f'"products/{n}/src",' for n in names],
     }
     docs_blocks = {
         "paths": [f"- products/{n}/src" for n in names],
