@@ -40,7 +40,7 @@ __all__ = [
 
 
 class EditCloudMonitorRealTimeAlarmRuleResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``CreateCloudMonitorRealTimeAlarmRuleResponse``, the ``data`` of ``EditCloudMonitorRealTimeAlarmRuleResponse``."""
 
     rule_id: str | None = None
 
@@ -54,7 +54,7 @@ class CreateCloudMonitorRealTimeAlarmRuleResponse(ResponseModel, kw_only=True):
 
 
 class CreateCloudMonitorRealTimeAlarmRuleRequestRuleItemsConditionRules(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateCloudMonitorRealTimeAlarmRuleRequestRuleItems.condition_rules``."""
 
     monitor_item: Annotated[
         str,
@@ -72,7 +72,7 @@ class CreateCloudMonitorRealTimeAlarmRuleRequestRuleItemsConditionRules(ItemMode
 
 
 class CreateCloudMonitorRealTimeAlarmRuleRequestRuleItems(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateCloudMonitorRealTimeAlarmRuleRequest.rule_items``."""
 
     start_time: str
     end_time: str
@@ -83,7 +83,7 @@ class CreateCloudMonitorRealTimeAlarmRuleRequestRuleItems(ItemModel, kw_only=Tru
 
 
 class CreateCloudMonitorRealTimeAlarmRuleRequestNotices(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateCloudMonitorRealTimeAlarmRuleRequest.notices``."""
 
     notice_method: Annotated[str, Meta(examples=["MOBILE, EMAIL, ROBOT, WEBHOOK"])]
     notice_object: str
@@ -98,7 +98,7 @@ class EditCloudMonitorRealTimeAlarmRuleResponse(ResponseModel, kw_only=True):
 
 
 class EditCloudMonitorRealTimeAlarmRuleRequestRuleItemsConditionRules(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``EditCloudMonitorRealTimeAlarmRuleRequestRuleItems.condition_rules``."""
 
     monitor_item: Annotated[
         str,
@@ -116,7 +116,7 @@ class EditCloudMonitorRealTimeAlarmRuleRequestRuleItemsConditionRules(ItemModel,
 
 
 class EditCloudMonitorRealTimeAlarmRuleRequestRuleItems(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``EditCloudMonitorRealTimeAlarmRuleRequest.rule_items``."""
 
     rule_item_id: str | None = None
     start_time: str
@@ -128,7 +128,7 @@ class EditCloudMonitorRealTimeAlarmRuleRequestRuleItems(ItemModel, kw_only=True)
 
 
 class EditCloudMonitorRealTimeAlarmRuleRequestNotices(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``EditCloudMonitorRealTimeAlarmRuleRequest.notices``."""
 
     notice_method: Annotated[str, Meta(examples=["MOBILE,EMAIL,ROBOT,WEBHOOK"])]
     notice_object: str
@@ -137,7 +137,7 @@ class EditCloudMonitorRealTimeAlarmRuleRequestNotices(ItemModel, kw_only=True):
 class QueryCloudMonitorRealTimeAlarmRuleResponseDataRuleItemsConditionRules(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryCloudMonitorRealTimeAlarmRuleResponseDataRuleItems.condition_rules``."""
 
     monitor_item: str | None = None
     condition: str | None = None
@@ -145,7 +145,7 @@ class QueryCloudMonitorRealTimeAlarmRuleResponseDataRuleItemsConditionRules(
 
 
 class QueryCloudMonitorRealTimeAlarmRuleResponseDataRuleItems(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryCloudMonitorRealTimeAlarmRuleResponseData.rule_items``."""
 
     rule_item_id: str | None = None
     start_time: str | None = None
@@ -159,14 +159,14 @@ class QueryCloudMonitorRealTimeAlarmRuleResponseDataRuleItems(ItemModel, kw_only
 
 
 class QueryCloudMonitorRealTimeAlarmRuleResponseDataNotices(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryCloudMonitorRealTimeAlarmRuleResponseData.notices``."""
 
     notice_method: str | None = None
     notice_object: str | None = None
 
 
 class QueryCloudMonitorRealTimeAlarmRuleResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``QueryCloudMonitorRealTimeAlarmRuleResponse``."""
 
     rule_id: str | None = None
     rule_name: str | None = None

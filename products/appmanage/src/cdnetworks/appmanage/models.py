@@ -37,7 +37,7 @@ class CreateAppResponse(ResponseModel, kw_only=True):
 
 
 class CreateAppRequestDebugFingerprintList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateAppRequest.debug_fingerprint_list``."""
 
     fingerprint: str | None = None
     desc: str | None = None
@@ -51,7 +51,7 @@ class AddDebugFingerprintResponse(ResponseModel, kw_only=True):
 
 
 class AddDebugFingerprintRequestDebugFingerprintList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``AddDebugFingerprintRequest.debug_fingerprint_list``."""
 
     fingerprint: str
     desc: str | None = None
@@ -65,14 +65,14 @@ class DeleteAppResponse(ResponseModel, kw_only=True):
 
 
 class GetAppResponseDataAppList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetAppResponseData.app_list``."""
 
     app_id: int | None = None
     package_name: str | None = None
 
 
 class GetAppResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetAppResponse``."""
 
     app_list: list[GetAppResponseDataAppList] = msgspec.field(default_factory=list)
 

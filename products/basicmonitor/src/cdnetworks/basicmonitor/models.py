@@ -26,7 +26,7 @@ __all__ = [
 
 
 class VMPQueryServerMetricBandwidth(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``VMPQueryServerMetricServer.bandwidths``."""
 
     stat_time: str | None = None
     out: str | None = None
@@ -36,7 +36,7 @@ class VMPQueryServerMetricBandwidth(ItemModel, kw_only=True):
 
 
 class VMPQueryServerMetricMem(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``VMPQueryServerMetricServer.mems``."""
 
     stat_time: str | None = None
     used: str | None = None
@@ -44,14 +44,14 @@ class VMPQueryServerMetricMem(ItemModel, kw_only=True):
 
 
 class VMPQueryServerMetricCpu(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``VMPQueryServerMetricServer.cpus``."""
 
     stat_time: str | None = None
     usage: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
 
 
 class VMPQueryServerMetricServer(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``VMPQueryServerMetricResponse.servers``."""
 
     id: str | None = None
     instance_ip: str | None = None

@@ -20,7 +20,7 @@ __all__ = [
 
 
 class QueryBillingDetailsOfComputingServiceResponseServers(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryBillingDetailsOfComputingServiceResponse.servers``."""
 
     id: str | None = None
     name: str | None = None

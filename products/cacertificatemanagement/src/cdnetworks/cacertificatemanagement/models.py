@@ -74,14 +74,14 @@ class UpdateACaCertificateResponse(ResponseModel, kw_only=True):
 
 
 class ListCaCertificatesResponseCertificatesRelatedDomainList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListCaCertificatesResponseCertificates.related_domain_list``."""
 
     usage: str | None = None
     domains: list[str] = msgspec.field(default_factory=list)
 
 
 class ListCaCertificatesResponseCertificates(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListCaCertificatesResponse.certificates``."""
 
     certificate_id: str | None = None
     certificate_name: str | None = None
@@ -98,7 +98,7 @@ class ListCaCertificatesResponseCertificates(ItemModel, kw_only=True):
 
 
 class ListCaCertificatesResponsePageInfo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``page_info`` of ``ListCaCertificatesResponse``."""
 
     total_number: int | None = None
     page_number: int | None = None
@@ -116,7 +116,7 @@ class ListCaCertificatesResponse(ResponseModel, kw_only=True):
 
 
 class GetCaCertificateResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetCaCertificateResponse``."""
 
 
 class GetCaCertificateResponse(ResponseModel, kw_only=True):

@@ -64,7 +64,7 @@ __all__ = [
 
 
 class ReissueCertificateForWplusResponseDataValidateAliasDomains(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateCertificateApplicationOrderResponseData.validate_alias_domains``, an item of ``ReissueCertificateForWplusResponseData.validate_alias_domains``."""
 
     domain: str | None = None
     validate_alias_domain: str | None = None
@@ -73,7 +73,7 @@ class ReissueCertificateForWplusResponseDataValidateAliasDomains(ItemModel, kw_o
 class CreateCertificateApplicationOrderResponseDataDomainOrderRelationInfos(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateCertificateApplicationOrderResponseData.domain_order_relation_infos``."""
 
     domain_name: str | None = None
     sales_order_id: str | None = None
@@ -81,7 +81,7 @@ class CreateCertificateApplicationOrderResponseDataDomainOrderRelationInfos(
 
 
 class CreateCertificateApplicationOrderResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``CreateCertificateApplicationOrderResponse``, the ``data`` of ``CreateCertificateApplicationOrderForTerraformResponse``."""
 
     order_id: str | None = None
     order_ids: list[str] = msgspec.field(default_factory=list)
@@ -103,7 +103,7 @@ class CreateCertificateApplicationOrderResponse(ResponseModel, kw_only=True):
 
 
 class CreateCertificateApplicationOrderRequestIdentificationInfo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``identification_info`` of ``CreateCertificateApplicationOrderRequest``, the ``identification_info`` of ``CreateCertificateApplicationOrderForTerraformRequest``."""
 
     country: str | None = None
     state: str | None = None
@@ -120,7 +120,7 @@ class CreateCertificateApplicationOrderRequestIdentificationInfo(ItemModel, kw_o
 
 
 class CreateCertificateApplicationOrderRequestTech(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``admin`` of ``GetCertificateApplicationOrderResponseData``, the ``tech`` of ``GetCertificateApplicationOrderResponseData``, the ``admin`` of ``CreateCertificateApplicationOrderRequest`` and 3 more."""
 
     first_name: str | None = None
     last_name: str | None = None
@@ -130,7 +130,7 @@ class CreateCertificateApplicationOrderRequestTech(ItemModel, kw_only=True):
 
 
 class CreateCertificateApplicationOrderRequestDnsProviderInfos(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateCertificateApplicationOrderRequest.dns_provider_infos``."""
 
     domain: str
     dns_provider_code: Annotated[str, Meta(examples=["CloudDNS,CloudFlare"])] | None = None
@@ -145,7 +145,7 @@ class CreateCertificateApplicationOrderRequestDnsProviderInfos(ItemModel, kw_onl
 
 
 class ListCertificateApplicationOrdersResponseDataOrders(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListCertificateApplicationOrdersResponseData.orders``."""
 
     order_id: str | None = None
     order_status: (
@@ -167,7 +167,7 @@ class ListCertificateApplicationOrdersResponseDataOrders(ItemModel, kw_only=True
 
 
 class ListCertificateApplicationOrdersResponseDataPageInfo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``page_info`` of ``ListCertificateApplicationOrdersResponseData``."""
 
     total_number: int | None = None
     page_number: int | None = None
@@ -176,7 +176,7 @@ class ListCertificateApplicationOrdersResponseDataPageInfo(ItemModel, kw_only=Tr
 
 
 class ListCertificateApplicationOrdersResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``ListCertificateApplicationOrdersResponse``, the ``data`` of ``ListCertificateApplicationOrdersForTerraformResponse``."""
 
     orders: list[ListCertificateApplicationOrdersResponseDataOrders] = msgspec.field(
         default_factory=list
@@ -193,14 +193,14 @@ class ListCertificateApplicationOrdersResponse(ResponseModel, kw_only=True):
 
 
 class ListCertificateApplicationOrdersRequestPageParam(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``page_param`` of ``ListCertificateApplicationOrdersRequest``, the ``page_param`` of ``ListCertificateApplicationOrdersForTerraformRequest``."""
 
     page_size: Annotated[int, Meta(examples=["00"])] | None = None
     page_number: int | None = None
 
 
 class GetDcvContentResponseDataDomainValidateInfos(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetDcvContentResponseData.domain_validate_infos``."""
 
     domain: str | None = None
     validate_file_name: str | None = None
@@ -223,7 +223,7 @@ class GetDcvContentResponseDataDomainValidateInfos(ItemModel, kw_only=True):
 
 
 class GetDcvContentResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetDcvContentResponse``."""
 
     sales_order_id: str | None = None
     validate_method: str | None = None
@@ -250,7 +250,7 @@ class CancelCertificateApplicationOrderResponse(ResponseModel, kw_only=True):
 
 
 class GetCertificateApplicationOrderResponseDataDnsProviderInfos(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetCertificateApplicationOrderResponseData.dns_provider_infos``."""
 
     domain: str | None = None
     dns_provider_code: Annotated[str, Meta(examples=["CloudDNS,CloudFlare"])] | None = None
@@ -260,7 +260,7 @@ class GetCertificateApplicationOrderResponseDataDnsProviderInfos(ItemModel, kw_o
 
 
 class GetCertificateApplicationOrderResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetCertificateApplicationOrderResponse``, the ``data`` of ``GetCertificateApplicationOrderForTerraformResponse``."""
 
     order_id: str | None = None
     order_status: str | None = None
@@ -311,7 +311,7 @@ class GetCertificateApplicationOrderResponse(ResponseModel, kw_only=True):
 
 
 class ReissueCertificateForWplusResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``ReissueCertificateForWplusResponse``."""
 
     sales_order_id: str | None = None
     validate_alias_domains: list[ReissueCertificateForWplusResponseDataValidateAliasDomains] = (
@@ -328,7 +328,7 @@ class ReissueCertificateForWplusResponse(ResponseModel, kw_only=True):
 
 
 class ReissueCertificateForWplusRequestDnsProviderInfos(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ReissueCertificateForWplusRequest.dns_provider_infos``."""
 
     domain: str
     enable_dns_alias_mode: (
@@ -351,7 +351,7 @@ class CreateCertificateApplicationOrderForTerraformResponse(ResponseModel, kw_on
 
 
 class CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateCertificateApplicationOrderForTerraformRequest.dns_provider_infos``."""
 
     domain: str
     dns_provider_code: Annotated[str, Meta(examples=["CloudDNS,CloudFlare"])] | None = None
@@ -391,7 +391,7 @@ class CancelCertificateApplicationOrderForTerraformResponse(ResponseModel, kw_on
 class BatchGetDcvContentResponseDataCertificateDomainValidateInfosDomainValidateInfos(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``BatchGetDcvContentResponseDataCertificateDomainValidateInfos.domain_validate_infos``."""
 
     domain: str | None = None
     validate_file_name: str | None = None
@@ -415,7 +415,7 @@ class BatchGetDcvContentResponseDataCertificateDomainValidateInfosDomainValidate
 
 
 class BatchGetDcvContentResponseDataCertificateDomainValidateInfos(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``BatchGetDcvContentResponseData.certificate_domain_validate_infos``."""
 
     sales_order_id: str | None = None
     validate_method: str | None = None
@@ -427,7 +427,7 @@ class BatchGetDcvContentResponseDataCertificateDomainValidateInfos(ItemModel, kw
 
 
 class BatchGetDcvContentResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``BatchGetDcvContentResponse``."""
 
     certificate_domain_validate_infos: list[
         BatchGetDcvContentResponseDataCertificateDomainValidateInfos
@@ -443,7 +443,7 @@ class BatchGetDcvContentResponse(ResponseModel, kw_only=True):
 
 
 class BatchGetDcvContentRequestPurchaseRecordInfos(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``BatchGetDcvContentRequest.purchase_record_infos``."""
 
     purchase_record_id: str
     domains: list[str] = msgspec.field(default_factory=list)

@@ -80,14 +80,14 @@ class QueryCertificateResponse(ResponseModel, kw_only=True):
 
 
 class QueryCertificateListResponseSslCertificatesRelatedDomains(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryCertificateListResponseSslCertificates.related_domains``."""
 
     domain_id: str | None = msgspec.field(default=None, name="domain-id")
     domain_name: str | None = msgspec.field(default=None, name="domain-name")
 
 
 class QueryCertificateListResponseSslCertificates(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryCertificateListResponse.ssl_certificates``, an item of ``QueryCertificatePaginationResponse.ssl_certificates``."""
 
     certificate_id: str | None = msgspec.field(default=None, name="certificate-id")
     name: str | None = None
@@ -147,13 +147,13 @@ class DeleteCertificateResponse(ResponseModel, kw_only=True):
 
 
 class GetCertificateV2ResponseDataSubjectAlternativeNames(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetCertificateV2ResponseData.subject_alternative_names``."""
 
     subject_alternative_name: str | None = None
 
 
 class GetCertificateV2ResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetCertificateV2Response``."""
 
     certificate_id: int | None = None
     name: str | None = None
@@ -184,14 +184,14 @@ class UpdateCertificateV2Response(ResponseModel, kw_only=True):
 
 
 class GetCertificateAssociatedHostnamesResponseDataDomains(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetCertificateAssociatedHostnamesResponseData.domains``."""
 
     domain_id: int | None = None
     domain_name: str | None = None
 
 
 class GetCertificateAssociatedHostnamesResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetCertificateAssociatedHostnamesResponse``."""
 
     certificate_id: int | None = None
     domains: list[GetCertificateAssociatedHostnamesResponseDataDomains] = msgspec.field(
@@ -208,7 +208,7 @@ class GetCertificateAssociatedHostnamesResponse(ResponseModel, kw_only=True):
 
 
 class QueryDomainMultiCertConfigResponseDataDomainCertConfigsCertInfos(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryDomainMultiCertConfigResponseDataDomainCertConfigs.cert_infos``."""
 
     certificate_id: int | None = None
     certificate_name: str | None = None
@@ -217,7 +217,7 @@ class QueryDomainMultiCertConfigResponseDataDomainCertConfigsCertInfos(ItemModel
 
 
 class QueryDomainMultiCertConfigResponseDataDomainCertConfigs(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryDomainMultiCertConfigResponseData.domain_cert_configs``."""
 
     cert_usage: str | None = None
     cert_infos: list[QueryDomainMultiCertConfigResponseDataDomainCertConfigsCertInfos] = (
@@ -226,7 +226,7 @@ class QueryDomainMultiCertConfigResponseDataDomainCertConfigs(ItemModel, kw_only
 
 
 class QueryDomainMultiCertConfigResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``QueryDomainMultiCertConfigResponse``."""
 
     domain_id: str | None = None
     domain_name: str | None = None
@@ -247,7 +247,7 @@ class QueryDomainMultiCertConfigResponse(ResponseModel, kw_only=True):
 
 
 class QueryCertificatePaginationResponsePageInfo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``page_info`` of ``QueryCertificatePaginationResponse``."""
 
     total_number: int | None = msgspec.field(default=None, name="total-number")
     total_page_number: int | None = msgspec.field(default=None, name="total-page-number")

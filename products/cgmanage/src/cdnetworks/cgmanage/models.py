@@ -44,7 +44,7 @@ __all__ = [
 
 
 class EditControlGroupResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``EditControlGroupResponse``, the ``data`` of ``CreateControlGroupResponse``, an item of ``QuerySubAccountRelatedControlGroupResponse.data`` and 1 more."""
 
     control_group_code: str | None = None
     control_group_name: str | None = None
@@ -60,7 +60,7 @@ class EditControlGroupResponse(ResponseModel, kw_only=True):
 
 
 class EditControlGroupRequestAccountList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``EditControlGroupRequest.account_list``, an item of ``CreateControlGroupRequest.account_list``."""
 
     login_name: str | None = None
 
@@ -83,7 +83,7 @@ class CreateControlGroupResponse(ResponseModel, kw_only=True):
 
 
 class QueryControlGroupListResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryControlGroupListResponse.data``."""
 
     control_group_name: str | None = msgspec.field(default=None, name="CONTROL_GROUP_NAME")
     control_group_code: str | None = msgspec.field(default=None, name="CONTROL_GROUP_CODE")
@@ -101,7 +101,7 @@ class QueryControlGroupListResponse(ResponseModel, kw_only=True):
 
 
 class QueryCustomizedControlGroupResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``QueryCustomizedControlGroupResponse``, the ``data`` of ``QueryCustomizedControlGroupByNameResponse``."""
 
     control_group_name: str | None = None
     control_group_code: str | None = None
@@ -134,7 +134,7 @@ class BatchAssociateOrDetachControlGroupWithSubAccountResponse(ResponseModel, kw
 
 
 class GetDomainListOfControlGroupResponseDataControlGroupDetail(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetDomainListOfControlGroupResponseData.control_group_detail``."""
 
     control_group_code: str | None = None
     control_group_name: str | None = None
@@ -142,7 +142,7 @@ class GetDomainListOfControlGroupResponseDataControlGroupDetail(ItemModel, kw_on
 
 
 class GetDomainListOfControlGroupResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetDomainListOfControlGroupResponse.data``."""
 
     control_group_detail: list[GetDomainListOfControlGroupResponseDataControlGroupDetail] = (
         msgspec.field(default_factory=list)
@@ -175,7 +175,7 @@ class EditControlGroupByCoverResponse(ResponseModel, kw_only=True):
 
 
 class EditControlGroupByCoverRequestAccountList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``EditControlGroupByCoverRequest.account_list``."""
 
     login_name: str
 

@@ -110,7 +110,7 @@ __all__ = [
 
 
 class GetPullChannelConfigurePullUrlListItem(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetPullChannelConfigurePullConfigureListItem.pull_url_list``."""
 
     origin_pull_url: str | None = None
     fluent_pull_url: str | None = None
@@ -120,7 +120,7 @@ class GetPullChannelConfigurePullUrlListItem(ItemModel, kw_only=True):
 
 
 class GetPullChannelConfigurePullConfigureListItem(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetPullChannelConfigureSourcePullConfigureInfoListItem.pull_configure_list``."""
 
     pull_protocol: str | None = None
     pull_url_list: list[GetPullChannelConfigurePullUrlListItem] = msgspec.field(
@@ -129,7 +129,7 @@ class GetPullChannelConfigurePullConfigureListItem(ItemModel, kw_only=True):
 
 
 class GetPullChannelConfigureSourcePullConfigureInfoListItem(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetPullChannelConfigureData.source_pull_configure_info_list``."""
 
     source_pull_url: str | None = None
     source_pull_protocol: str | None = None
@@ -139,7 +139,7 @@ class GetPullChannelConfigureSourcePullConfigureInfoListItem(ItemModel, kw_only=
 
 
 class GetPullChannelConfigureData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetPullChannelConfigureResponse``."""
 
     channel_name: str | None = None
     channel_status: str | None = None
@@ -160,7 +160,7 @@ class GetPullChannelConfigureResponse(ResponseModel, kw_only=True):
 
 
 class GetPullChannelListChannelListItem(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetPullChannelListData.channel_list``."""
 
     channel_name: str | None = None
     channel_type: str | None = None
@@ -172,7 +172,7 @@ class GetPullChannelListChannelListItem(ItemModel, kw_only=True):
 
 
 class GetPullChannelListData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetPullChannelListResponse``."""
 
     channel_toal: str | None = None
     channel_list: list[GetPullChannelListChannelListItem] = msgspec.field(default_factory=list)
@@ -187,7 +187,7 @@ class GetPullChannelListResponse(ResponseModel, kw_only=True):
 
 
 class EndRecordTaskData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``SetChannelStateRealtimeBackResponse``, the ``data`` of ``EndRecordTaskResponse``, the ``data`` of ``EditPullChannelResponse``."""
 
 
 class SetChannelStateRealtimeBackResponse(ResponseModel, kw_only=True):
@@ -199,7 +199,7 @@ class SetChannelStateRealtimeBackResponse(ResponseModel, kw_only=True):
 
 
 class CreateRecordTaskData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``CreateRecordTaskResponse``, the ``data`` of ``StartForwardTaskResponse``."""
 
     task_id: str | None = None
 
@@ -221,7 +221,7 @@ class EndRecordTaskResponse(ResponseModel, kw_only=True):
 
 
 class RecordTaskQueryFileListItem(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``RecordTaskQueryData.file_list``."""
 
     file_name: str | None = None
     video_id: str | None = None
@@ -233,7 +233,7 @@ class RecordTaskQueryFileListItem(ItemModel, kw_only=True):
 
 
 class RecordTaskQueryData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``RecordTaskQueryResponse``."""
 
     status: int | None = None
     trans_no: str | None = None
@@ -250,7 +250,7 @@ class RecordTaskQueryResponse(ResponseModel, kw_only=True):
 
 
 class GetDirectoryData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``DirectoryCreateResponse``, an item of ``GetDirectoryListData.directory_list``, the ``data`` of ``GetDirectoryResponse``."""
 
     create_time: str | None = None
     directory_id: str | None = None
@@ -270,7 +270,7 @@ class DirectoryCreateResponse(ResponseModel, kw_only=True):
 
 
 class GetDirectoryListData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetDirectoryListResponse.data``."""
 
     total_count: int | None = None
     directory_list: list[GetDirectoryData] = msgspec.field(default_factory=list)
@@ -301,7 +301,7 @@ class GetChannelShareUrlResponse(ResponseModel, kw_only=True):
 
 
 class GetRecordFileInfoList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetRecordFileInfoResponse.data``."""
 
     password: str | None = None
     pull_id: str | None = None
@@ -345,7 +345,7 @@ class EndForwardTaskResponse(ResponseModel, kw_only=True):
 
 
 class GetForwardTaskListCodingParams(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``coding_params`` of ``GetForwardTaskListForwardTastListItem``."""
 
     bitrate: int | None = None
     resolution: str | None = None
@@ -357,7 +357,7 @@ class GetForwardTaskListCodingParams(ItemModel, kw_only=True):
 
 
 class GetForwardTaskListForwardTastListItem(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``forward_tast_list`` of ``GetForwardTaskListData``."""
 
     task_id: str | None = None
     pull_id: str | None = None
@@ -372,7 +372,7 @@ class GetForwardTaskListForwardTastListItem(ItemModel, kw_only=True):
 
 
 class GetForwardTaskListData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetForwardTaskListResponse``."""
 
     total: int | None = None
     forward_tast_list: GetForwardTaskListForwardTastListItem | None = None
@@ -387,7 +387,7 @@ class GetForwardTaskListResponse(ResponseModel, kw_only=True):
 
 
 class CreateChannelData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``CreateChannelResponse``."""
 
     create_time: str | None = None
     pull_id: str | None = None
@@ -402,7 +402,7 @@ class CreateChannelResponse(ResponseModel, kw_only=True):
 
 
 class GetChannelConfPullUrlList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetChannelConfPullConfigureList.pull_url_list``."""
 
     audio_url: str | None = None
     fluent_pull_url: str | None = None
@@ -418,7 +418,7 @@ class GetChannelConfPullUrlList(ItemModel, kw_only=True):
 
 
 class GetChannelConfPullConfigureList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetChannelConfDataList.pull_configure_list``, an item of ``GetChannelConfDataList.srt_pull_configure_list``."""
 
     pull_domain: str | None = None
     pull_protocol: str | None = None
@@ -426,14 +426,14 @@ class GetChannelConfPullConfigureList(ItemModel, kw_only=True):
 
 
 class GetChannelConfPushConfigureInfo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetChannelConfDataList.push_configure_info``."""
 
     push_protocol: str | None = None
     push_url: str | None = None
 
 
 class GetChannelConfDataList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetChannelConfResponse``."""
 
     app_scenario: str | None = None
     channel_name: str | None = None
@@ -461,7 +461,7 @@ class GetChannelConfResponse(ResponseModel, kw_only=True):
 
 
 class GetChannelListChannelList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetChannelListDataList.channel_list``."""
 
     app_scenario: str | None = None
     channel_name: str | None = None
@@ -477,7 +477,7 @@ class GetChannelListChannelList(ItemModel, kw_only=True):
 
 
 class GetChannelListDataList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetChannelListResponse``."""
 
     channel_list: list[GetChannelListChannelList] = msgspec.field(default_factory=list)
     channel_toal: int | None = None
@@ -500,7 +500,7 @@ class DeleteChannelResponse(ResponseModel, kw_only=True):
 
 
 class GetChannelLiveStateData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetChannelLiveStateResponse``."""
 
     channel_state: str | None = None
 
@@ -514,7 +514,7 @@ class GetChannelLiveStateResponse(ResponseModel, kw_only=True):
 
 
 class BatchChannelLiveStateChannelStatusList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``BatchChannelLiveStateResponse.data``."""
 
     channel_status: str | None = None
     pull_id: str | None = None
@@ -545,7 +545,7 @@ class ChannelReBrodcastResponse(ResponseModel, kw_only=True):
 
 
 class ChannelEditData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``ChannelEditResponse``."""
 
     channel_name: str | None = None
     push_url: str | None = None
@@ -561,7 +561,7 @@ class ChannelEditResponse(ResponseModel, kw_only=True):
 
 
 class GetSinglePullCodeUrlInfo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``url_info`` of ``GetSinglePullCodeVideoUrl``."""
 
     fluent_pull_url: str | None = None
     fluent_zkgq_pull_url: str | None = None
@@ -576,14 +576,14 @@ class GetSinglePullCodeUrlInfo(ItemModel, kw_only=True):
 
 
 class GetSinglePullCodeVideoUrl(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetSinglePullCodePullCodeInfo.video_url``, an item of ``GetSinglePullCodePullCodeInfo.srt_video_url``."""
 
     pull_protocol: str | None = None
     url_info: GetSinglePullCodeUrlInfo | None = None
 
 
 class GetSinglePullCodePullCodeInfo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetSinglePullCodeResponse``."""
 
     pull_id: str | None = None
     video_url: list[GetSinglePullCodeVideoUrl] = msgspec.field(default_factory=list)
@@ -602,7 +602,7 @@ class GetSinglePullCodeResponse(ResponseModel, kw_only=True):
 
 
 class SetPushTsatcData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``SetPushTsatcResponse``."""
 
     push_url: str | None = None
 
@@ -616,7 +616,7 @@ class SetPushTsatcResponse(ResponseModel, kw_only=True):
 
 
 class CreatePullChannelData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``CreatePullChannelResponse``."""
 
     pull_id: str | None = None
 
@@ -638,7 +638,7 @@ class EditPullChannelResponse(ResponseModel, kw_only=True):
 
 
 class SetPullTsatcPullUrlInfoList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``SetPullTsatcResponse.data``."""
 
     pull_domain: str | None = None
     pull_protocol: str | None = None

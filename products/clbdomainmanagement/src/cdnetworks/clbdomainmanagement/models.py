@@ -49,7 +49,7 @@ __all__ = [
 
 
 class GetClbDomainListResponseDataPageInfo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``page_info`` of ``GetClbDomainListResponseData``."""
 
     pages: int | None = None
     count: int | None = None
@@ -58,14 +58,14 @@ class GetClbDomainListResponseDataPageInfo(ItemModel, kw_only=True):
 
 
 class CreateClbDomainResponseDataHealthchecker(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetClbDomainListResponseDataResultsVips.healthcheckers``, the ``healthchecker`` of ``CreateClbDomainResponseData``, an item of ``CreateClbDomainResponseDataDomainVips.healthcheckers``."""
 
     id: int | None = None
     name: str | None = None
 
 
 class GetClbDomainListResponseDataResultsVips(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetClbDomainListResponseDataResults.vips``."""
 
     ip: str | None = None
     is_enabled: bool | None = None
@@ -75,7 +75,7 @@ class GetClbDomainListResponseDataResultsVips(ItemModel, kw_only=True):
 
 
 class GetClbDomainListResponseDataResults(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetClbDomainListResponseData.results``."""
 
     zone_id: int | None = None
     domain_id: int | None = None
@@ -92,7 +92,7 @@ class GetClbDomainListResponseDataResults(ItemModel, kw_only=True):
 
 
 class GetClbDomainListResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetClbDomainListResponse.data``."""
 
     page_info: GetClbDomainListResponseDataPageInfo | None = None
     results: list[GetClbDomainListResponseDataResults] = msgspec.field(default_factory=list)
@@ -107,13 +107,13 @@ class GetClbDomainListResponse(ResponseModel, kw_only=True):
 
 
 class CreateClbDomainResponseDataCustomer(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``customer`` of ``CreateClbDomainResponseData``."""
 
     name: str | None = None
 
 
 class CreateClbDomainResponseDataDomainVips(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateClbDomainResponseData.domain_vips``."""
 
     domain_vip_id: int | None = None
     servergroup_id: int | None = None
@@ -130,7 +130,7 @@ class CreateClbDomainResponseDataDomainVips(ItemModel, kw_only=True):
 
 
 class CreateClbDomainResponseDataPoliciesCondition(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``condition`` of ``CreateClbDomainResponseDataPolicies``."""
 
     condition_id: int | None = None
     condition_type: int | None = None
@@ -144,7 +144,7 @@ class CreateClbDomainResponseDataPoliciesCondition(ItemModel, kw_only=True):
 
 
 class CreateClbDomainResponseDataPoliciesActionsAnswer(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateClbDomainResponseDataPoliciesActions.answer``, an item of ``CreateClbDomainResponseDataEtcPoliciesActions.answer``."""
 
     rtype: str | None = None
     data: str | None = None
@@ -152,7 +152,7 @@ class CreateClbDomainResponseDataPoliciesActionsAnswer(ItemModel, kw_only=True):
 
 
 class CreateClbDomainResponseDataPoliciesActions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateClbDomainResponseDataPolicies.actions``."""
 
     sequence: int | None = None
     action_id: int | None = None
@@ -164,7 +164,7 @@ class CreateClbDomainResponseDataPoliciesActions(ItemModel, kw_only=True):
 
 
 class CreateClbDomainResponseDataPolicies(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateClbDomainResponseData.policies``."""
 
     sequence: int | None = None
     policy_name: str | None = None
@@ -174,7 +174,7 @@ class CreateClbDomainResponseDataPolicies(ItemModel, kw_only=True):
 
 
 class CreateClbDomainResponseDataEtcPoliciesActions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateClbDomainResponseDataEtcPolicies.actions``."""
 
     action_type: int | None = None
     answer: list[CreateClbDomainResponseDataPoliciesActionsAnswer] = msgspec.field(
@@ -183,7 +183,7 @@ class CreateClbDomainResponseDataEtcPoliciesActions(ItemModel, kw_only=True):
 
 
 class CreateClbDomainResponseDataEtcPolicies(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateClbDomainResponseData.etc_policies``."""
 
     policy_name: str | None = None
     actions: list[CreateClbDomainResponseDataEtcPoliciesActions] = msgspec.field(
@@ -192,7 +192,7 @@ class CreateClbDomainResponseDataEtcPolicies(ItemModel, kw_only=True):
 
 
 class CreateClbDomainResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetClbDomainByIDResponse``, the ``data`` of ``CreateClbDomainResponse``, the ``data`` of ``UpdateClbDomainByIDResponse``."""
 
     customer: CreateClbDomainResponseDataCustomer | None = None
     zone_id: int | None = None
@@ -235,19 +235,19 @@ class CreateClbDomainResponse(ResponseModel, kw_only=True):
 
 
 class CreateClbDomainRequestHealthchecker(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``healthchecker`` of ``CreateClbDomainRequest``, the ``healthchecker`` of ``UpdateClbDomainByIDRequest``."""
 
     id: int
 
 
 class CreateClbDomainRequestDomainVips(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateClbDomainRequest.domain_vips``, an item of ``UpdateClbDomainByIDRequest.domain_vips``."""
 
     server_id: int
 
 
 class CreateClbDomainRequestPoliciesCondition(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``condition`` of ``CreateClbDomainRequestPolicies``."""
 
     condition_type: int
     ip_range: str | None = None
@@ -260,14 +260,14 @@ class CreateClbDomainRequestPoliciesCondition(ItemModel, kw_only=True):
 
 
 class CreateClbDomainRequestPoliciesActionsAnswer(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateClbDomainRequestPoliciesActions.answer``, an item of ``CreateClbDomainRequestEtcPoliciesActions.answer``."""
 
     data: str
     ttl: int
 
 
 class CreateClbDomainRequestPoliciesActions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateClbDomainRequestPolicies.actions``."""
 
     action_type: int
     vips: list[int]
@@ -275,7 +275,7 @@ class CreateClbDomainRequestPoliciesActions(ItemModel, kw_only=True):
 
 
 class CreateClbDomainRequestPolicies(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateClbDomainRequest.policies``, an item of ``UpdateClbDomainByIDRequest.policies``."""
 
     sequence: int
     policy_name: str | None = None
@@ -285,14 +285,14 @@ class CreateClbDomainRequestPolicies(ItemModel, kw_only=True):
 
 
 class CreateClbDomainRequestEtcPoliciesActions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateClbDomainRequestEtcPolicies.actions``."""
 
     action_type: int
     answer: list[CreateClbDomainRequestPoliciesActionsAnswer]
 
 
 class CreateClbDomainRequestEtcPolicies(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateClbDomainRequest.etc_policies``, an item of ``UpdateClbDomainByIDRequest.etc_policies``."""
 
     actions: list[CreateClbDomainRequestEtcPoliciesActions]
 

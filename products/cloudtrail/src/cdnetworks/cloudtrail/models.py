@@ -22,14 +22,14 @@ __all__ = [
 
 
 class QueryAccountTrailLogResponseDataReferencedResources(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryAccountTrailLogResponseData.referenced_resources``."""
 
     resource_type: str | None = None
     resource_names: list[str] = msgspec.field(default_factory=list)
 
 
 class QueryAccountTrailLogResponseDataUserIdentity(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``user_identity`` of ``QueryAccountTrailLogResponseData``."""
 
     login_name: str | None = None
     idp_login_name: list[str] = msgspec.field(default_factory=list)
@@ -37,7 +37,7 @@ class QueryAccountTrailLogResponseDataUserIdentity(ItemModel, kw_only=True):
 
 
 class QueryAccountTrailLogResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryAccountTrailLogResponse.data``."""
 
     event_code: str | None = None
     event_cn_name: str | None = None

@@ -27,7 +27,7 @@ __all__ = [
 
 
 class QueryPoPsMaintenanceNotificationResponseDataEventsServers(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryPoPsMaintenanceNotificationResponseDataEvents.servers``."""
 
     id: str | None = None
     name: str | None = None
@@ -37,7 +37,7 @@ class QueryPoPsMaintenanceNotificationResponseDataEventsServers(ItemModel, kw_on
 
 
 class QueryPoPsMaintenanceNotificationResponseDataEvents(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryPoPsMaintenanceNotificationResponseData.events``."""
 
     node_name: str | None = None
     event: str | None = None
@@ -50,7 +50,7 @@ class QueryPoPsMaintenanceNotificationResponseDataEvents(ItemModel, kw_only=True
 
 
 class QueryPoPsMaintenanceNotificationResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``QueryPoPsMaintenanceNotificationResponse``."""
 
     events: list[QueryPoPsMaintenanceNotificationResponseDataEvents] = msgspec.field(
         default_factory=list
@@ -66,7 +66,7 @@ class QueryPoPsMaintenanceNotificationResponse(ResponseModel, kw_only=True):
 
 
 class QueryInstanceDowntimeNotificationResponseDataEventsServers(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryInstanceDowntimeNotificationResponseDataEvents.servers``."""
 
     id: str | None = None
     name: str | None = None
@@ -75,7 +75,7 @@ class QueryInstanceDowntimeNotificationResponseDataEventsServers(ItemModel, kw_o
 
 
 class QueryInstanceDowntimeNotificationResponseDataEvents(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryInstanceDowntimeNotificationResponseData.events``."""
 
     node_name: str | None = None
     event: str | None = None
@@ -86,7 +86,7 @@ class QueryInstanceDowntimeNotificationResponseDataEvents(ItemModel, kw_only=Tru
 
 
 class QueryInstanceDowntimeNotificationResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``QueryInstanceDowntimeNotificationResponse``."""
 
     events: list[QueryInstanceDowntimeNotificationResponseDataEvents] = msgspec.field(
         default_factory=list

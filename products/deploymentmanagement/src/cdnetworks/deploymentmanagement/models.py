@@ -26,7 +26,7 @@ __all__ = [
 
 
 class GetListOfDeploymentTasksResponseDeploy(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetListOfDeploymentTasksResponse.deploy``."""
 
     id: str | None = None
     name: str | None = None
@@ -45,7 +45,7 @@ class GetListOfDeploymentTasksResponse(ResponseModel, kw_only=True):
 
 
 class GetDeploymentTaskResponseActions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetDeploymentTaskResponse.actions``."""
 
     action: str | None = None
     property_id: str | None = None
@@ -68,7 +68,7 @@ class GetDeploymentTaskResponse(ResponseModel, kw_only=True):
 
 
 class CreateADeploymentTaskRequestActions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateADeploymentTaskRequest.actions``."""
 
     action: str
     property_id: str | None = None

@@ -230,7 +230,7 @@ class EditDomainConfigResponse(ResponseModel, kw_only=True):
 
 
 class EditDomainConfigRequestOriginConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``origin_config`` of ``BatchUpdateApiDomainForWplusRequestDomainConfigs``, the ``origin_config`` of ``EditDomainConfigRequest``."""
 
     origin_ips: str | None = msgspec.field(default=None, name="origin-ips")
     default_origin_host_header: str | None = msgspec.field(
@@ -239,7 +239,7 @@ class EditDomainConfigRequestOriginConfig(ItemModel, kw_only=True):
 
 
 class EditDomainConfigRequestSsl(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``ssl`` of ``EditDomainConfigRequest``."""
 
     use_ssl: bool | Annotated[Literal["true", "false"], Meta(examples=["true,false"])] | None = (
         msgspec.field(default=None, name="use-ssl")
@@ -255,20 +255,20 @@ class EditDomainConfigRequestSsl(ItemModel, kw_only=True):
 
 
 class EditDomainConfigRequestLiveConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``live_config`` of ``BatchUpdateApiDomainForWplusRequestDomainConfigs``, the ``live_config`` of ``EditDomainConfigRequest``."""
 
     origin_ips: str | None = msgspec.field(default=None, name="origin-ips")
     origin_push_host: str | None = msgspec.field(default=None, name="origin-push-host")
 
 
 class EditDomainConfigRequestPublishPoints(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``publish_points`` of ``GetBasicConfigurationOfDomainResponse``, an item of ``BatchUpdateApiDomainForWplusRequestDomainConfigs.publish_points``, an item of ``EditDomainConfigRequest.publish_points``."""
 
     uri: str | None = None
 
 
 class EditDomainConfigRequestBackToOriginRewriteRule(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``back_to_origin_rewrite_rule`` of ``EditDomainConfigRequest``."""
 
     protocol: str | None = None
     port: int | Annotated[str, Meta(extra={"int_text": True})] | None = None
@@ -285,7 +285,7 @@ class UpdatetimecontrolServiceResponse(ResponseModel, kw_only=True):
 
 
 class UpdatetimecontrolServiceRequestTimestampVisitControlRule(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``timestamp_visit_control_rule`` of ``UpdatetimecontrolServiceRequest``."""
 
     path_pattern: str | None = msgspec.field(default=None, name="path-pattern")
     except_path_pattern: str | None = msgspec.field(default=None, name="except-path-pattern")
@@ -333,7 +333,7 @@ class UpdatetimecontrolServiceRequestTimestampVisitControlRule(ItemModel, kw_onl
 class QuerytimecontrolServiceResponseTimestampVisitControlRuleTimestampControlRules(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QuerytimecontrolServiceResponseTimestampVisitControlRule.timestamp_control_rules``."""
 
     data_id: int | None = msgspec.field(default=None, name="data-id")
     path_pattern: str | None = msgspec.field(default=None, name="path-pattern")
@@ -357,7 +357,7 @@ class QuerytimecontrolServiceResponseTimestampVisitControlRuleTimestampControlRu
 
 
 class QuerytimecontrolServiceResponseTimestampVisitControlRule(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``timestamp_visit_control_rule`` of ``QuerytimecontrolServiceResponse``."""
 
     path_pattern: str | None = msgspec.field(default=None, name="path-pattern")
     protocol_of_path_pattern: str | None = msgspec.field(
@@ -404,7 +404,7 @@ class EditDomainRedirectConfigResponse(ResponseModel, kw_only=True):
 
 
 class EditDomainRedirectConfigRequestRewriteRuleSettings(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``EditDomainRedirectConfigRequest.rewrite_rule_settings``."""
 
     after_value: str | None = msgspec.field(default=None, name="after-value")
     file_type: str | None = msgspec.field(default=None, name="file-type")
@@ -448,7 +448,7 @@ class EditHttpHeaderConfigResponse(ResponseModel, kw_only=True):
 
 
 class EditHttpHeaderConfigEditHttpHeaderConfigRequestHeaderModifyRules(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``EditHttpHeaderConfigRequest.header_modify_rules``."""
 
     data_id: int | None = msgspec.field(default=None, name="data-id")
     path_pattern: str | None = msgspec.field(default=None, name="path-pattern")
@@ -483,11 +483,11 @@ class EditHttpHeaderConfigEditHttpHeaderConfigRequestHeaderModifyRules(ItemModel
 class QueryHttpHeaderConfigQueryHttpHeaderConfigResponseHeaderModifyRulesDataId(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """The ``data_id`` of ``QueryHttpHeaderConfigQueryHttpHeaderConfigResponseHeaderModifyRules``."""
 
 
 class QueryHttpHeaderConfigQueryHttpHeaderConfigResponseHeaderModifyRules(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryHttpHeaderConfigResponse.header_modify_rules``."""
 
     except_path_pattern: str | None = msgspec.field(default=None, name="except-path-pattern")
     custom_pattern: str | None = msgspec.field(default=None, name="custom-pattern")
@@ -533,7 +533,7 @@ class EditCacheTimeConfigResponse(ResponseModel, kw_only=True):
 
 
 class EditCacheTimeConfigRequestCacheTimeBehaviors(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``EditCacheTimeConfigRequest.cache_time_behaviors``."""
 
     data_id: int | None = msgspec.field(default=None, name="data-id")
     path_pattern: str | None = msgspec.field(default=None, name="path-pattern")
@@ -578,14 +578,14 @@ class EditAntiHotlinkingConfigResponse(ResponseModel, kw_only=True):
 
 
 class EditAntiHotlinkingConfigRequestVisitControlRulesIpControlRule(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``ip_control_rule`` of ``EditAntiHotlinkingConfigRequestVisitControlRules``."""
 
     forbidden_ips: str | None = msgspec.field(default=None, name="forbidden-ips")
     allowed_ips: str | None = msgspec.field(default=None, name="allowed-ips")
 
 
 class EditAntiHotlinkingConfigRequestVisitControlRulesRefererControlRule(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``referer_control_rule`` of ``EditAntiHotlinkingConfigRequestVisitControlRules``."""
 
     allow_null_referer: str | None = msgspec.field(default=None, name="allow-null-referer")
     valid_referer: str | None = msgspec.field(default=None, name="valid-referer")
@@ -597,21 +597,21 @@ class EditAntiHotlinkingConfigRequestVisitControlRulesRefererControlRule(ItemMod
 
 
 class EditAntiHotlinkingConfigRequestVisitControlRulesUaControlRule(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``ua_control_rule`` of ``EditAntiHotlinkingConfigRequestVisitControlRules``, the ``ua_control_rule`` of ``QueryAntiHotlinkingConfigResponseVisitControlRulesRefererControlRule``."""
 
     valid_user_agents: str | None = msgspec.field(default=None, name="valid-user-agents")
     invalid_user_agents: str | None = msgspec.field(default=None, name="invalid-user-agents")
 
 
 class EditAntiHotlinkingConfigRequestVisitControlRulesAdvanceControlRules(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``advance_control_rules`` of ``EditAntiHotlinkingConfigRequestVisitControlRules``, the ``advance_control_rules`` of ``QueryAntiHotlinkingConfigResponseVisitControlRulesRefererControlRule``."""
 
     invalid_visitor_region: str | None = msgspec.field(default=None, name="invalid-visitor-region")
     valid_visitor_region: str | None = msgspec.field(default=None, name="valid-visitor-region")
 
 
 class EditAntiHotlinkingConfigRequestVisitControlRulesCookieControlRules(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``cookie_control_rules`` of ``EditAntiHotlinkingConfigRequestVisitControlRules``."""
 
     allow_cookie: str | None = msgspec.field(default=None, name="allow-cookie")
     allow_null_cookie: bool | Literal["true", "false"] | None = msgspec.field(
@@ -626,7 +626,7 @@ class EditAntiHotlinkingConfigRequestVisitControlRulesCookieControlRules(ItemMod
 class EditAntiHotlinkingConfigRequestVisitControlRulesCustomHeaderControlRules(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """The ``custom_header_control_rules`` of ``EditAntiHotlinkingConfigRequestVisitControlRules``, the ``custom_header_control_rules`` of ``QueryAntiHotlinkingConfigResponseVisitControlRules``."""
 
     header_direction: str | None = msgspec.field(default=None, name="header-direction")
     header_whitelist: str | None = msgspec.field(default=None, name="header-whitelist")
@@ -636,7 +636,7 @@ class EditAntiHotlinkingConfigRequestVisitControlRulesCustomHeaderControlRules(
 
 
 class EditAntiHotlinkingConfigRequestVisitControlRules(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``EditAntiHotlinkingConfigRequest.visit_control_rules``."""
 
     data_id: int | None = msgspec.field(default=None, name="data-id")
     path_pattern: str | None = msgspec.field(default=None, name="path-pattern")
@@ -685,19 +685,19 @@ class EditAntiHotlinkingConfigRequestVisitControlRules(ItemModel, kw_only=True):
 class QueryAntiHotlinkingConfigResponseVisitControlRulesAdvanceControlRules(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """The ``advance_control_rules`` of ``QueryAntiHotlinkingConfigResponseVisitControlRules``."""
 
     invalid_time: str | None = msgspec.field(default=None, name="invalid-time")
 
 
 class QueryAntiHotlinkingConfigResponseVisitControlRulesIpControlRule(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``ip_control_rule`` of ``QueryAntiHotlinkingConfigResponseVisitControlRules``."""
 
     forbidden_ips: str | None = msgspec.field(default=None, name="forbidden-ips")
 
 
 class QueryAntiHotlinkingConfigResponseVisitControlRulesRefererControlRule(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``referer_control_rule`` of ``QueryAntiHotlinkingConfigResponseVisitControlRules``."""
 
     allow_null_referer: str | None = msgspec.field(default=None, name="allow-null-referer")
     valid_referer: str | None = msgspec.field(default=None, name="valid-referer")
@@ -715,7 +715,7 @@ class QueryAntiHotlinkingConfigResponseVisitControlRulesRefererControlRule(ItemM
 
 
 class QueryAntiHotlinkingConfigResponseVisitControlRulesCookieControlRules(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``cookie_control_rules`` of ``QueryAntiHotlinkingConfigResponseVisitControlRules``."""
 
     allow_cookie: str | None = msgspec.field(default=None, name="allow-cookie")
     allow_null_cookie: str | None = msgspec.field(default=None, name="allow-null-cookie")
@@ -723,7 +723,7 @@ class QueryAntiHotlinkingConfigResponseVisitControlRulesCookieControlRules(ItemM
 
 
 class QueryAntiHotlinkingConfigResponseVisitControlRules(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryAntiHotlinkingConfigResponse.visit_control_rules``."""
 
     data_id: int | None = msgspec.field(default=None, name="data-id")
     path_pattern: str | None = msgspec.field(default=None, name="path-pattern")
@@ -781,7 +781,7 @@ class UpdatesourceverificationconfigResponse(ResponseModel, kw_only=True):
 
 
 class UpdatesourceverificationconfigRequestSourceVerification(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``source_verification`` of ``UpdatesourceverificationconfigRequest``."""
 
     switch_position: str = msgspec.field(name="switch-position")
     ref_switch: str = msgspec.field(name="ref-switch")
@@ -793,7 +793,7 @@ class UpdatesourceverificationconfigRequestSourceVerification(ItemModel, kw_only
 
 
 class QuerysourceverificationconfigResponseSourceVerification(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``source_verification`` of ``QuerysourceverificationconfigResponse``."""
 
     switch_position: str | None = msgspec.field(default=None, name="switch-position")
     ref_switch: str | None = msgspec.field(default=None, name="ref-switch")
@@ -813,7 +813,7 @@ class QuerysourceverificationconfigResponse(ResponseModel, kw_only=True):
 
 
 class QueryBanUrlUnderDomianResponseIllegalInformations(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryBanUrlUnderDomianResponse.illegal_informations``."""
 
     url: str | None = None
     areas: list[str] = msgspec.field(default_factory=list)
@@ -841,7 +841,7 @@ class AddBanUrltoDomianResponse(ResponseModel, kw_only=True):
 
 
 class AddBanUrltoDomianRequestIllegalInformation(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``AddBanUrltoDomianRequest.illegal_information``."""
 
     areas: list[str]
     ban_urls: list[str] = msgspec.field(name="ban-urls")
@@ -866,7 +866,7 @@ class UpdateCompressionConfigResponse(ResponseModel, kw_only=True):
 
 
 class UpdateCompressionConfigRequestCompressionSettings(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``compression_settings`` of ``UpdateCompressionConfigRequest``."""
 
     compression_enabled: bool | Literal["true", "false"] | None = msgspec.field(
         default=None, name="compression-enabled"
@@ -888,7 +888,7 @@ class UpdateCompressionConfigRequestCompressionSettings(ItemModel, kw_only=True)
 
 
 class QueryCompressionConfigResponseCompressionSettings(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``compression_settings`` of ``QueryCompressionConfigResponse``."""
 
     compression_enabled: str | None = msgspec.field(default=None, name="compression-enabled")
     br_types: str | None = msgspec.field(default=None, name="br-types")
@@ -914,7 +914,7 @@ class QueryCompressionConfigResponse(ResponseModel, kw_only=True):
 
 
 class QueryHttpCodeCasheConfigResponseHttpCodeCacheRules(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryHttpCodeCasheConfigResponse.http_code_cache_rules``."""
 
     http_codes: list[int] = msgspec.field(default_factory=list, name="http-codes")
     cache_ttl: int | None = msgspec.field(default=None, name="cache-ttl")
@@ -940,7 +940,7 @@ class QueryIpv6ConfigResponse(ResponseModel, kw_only=True):
 
 
 class QueryInnerRedirectResponseRewriteRuleSettings(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryInnerRedirectResponse.rewrite_rule_settings``."""
 
     after_value: str | None = msgspec.field(default=None, name="after-value")
     file_type: str | None = msgspec.field(default=None, name="file-type")
@@ -979,7 +979,7 @@ class QueryInnerRedirectResponse(ResponseModel, kw_only=True):
 
 
 class QueryCacheTimeResponseCacheTimeBehaviors(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryCacheTimeResponse.cache_time_behaviors``."""
 
     file_type: str | None = msgspec.field(default=None, name="file-type")
     ignore_cache_control: str | None = msgspec.field(default=None, name="ignore-cache-control")
@@ -1021,7 +1021,7 @@ class EditQueryStringUrlConfigResponse(ResponseModel, kw_only=True):
 
 
 class EditQueryStringUrlConfigRequestQueryStringSettings(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``EditQueryStringUrlConfigRequest.query_string_settings``."""
 
     path_pattern: str | None = msgspec.field(default=None, name="path-pattern")
     file_types: str | None = msgspec.field(default=None, name="file-types")
@@ -1050,7 +1050,7 @@ class EditQueryStringUrlConfigRequestQueryStringSettings(ItemModel, kw_only=True
 
 
 class QueryQueryStringUrlConfigResponseQueryStringSettings(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryQueryStringUrlConfigResponse.query_string_settings``."""
 
     path_pattern: str | None = msgspec.field(default=None, name="path-pattern")
     file_types: str | None = msgspec.field(default=None, name="file-types")
@@ -1087,7 +1087,7 @@ class EditHttpCodeCacheResponse(ResponseModel, kw_only=True):
 
 
 class EditHttpCodeCacheRequestHttpCodeCacheRules(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``EditHttpCodeCacheRequest.http_code_cache_rules``."""
 
     http_codes: list[str] = msgspec.field(name="http-codes")
     cache_ttl: int | Annotated[str, Meta(extra={"int_text": True})] = msgspec.field(
@@ -1102,7 +1102,7 @@ class EditHttpCodeCacheRequestHttpCodeCacheRules(ItemModel, kw_only=True):
 class QueryAmazonS3AuthorizationConfigResponseAmazonS3AccessAuthorizationRules(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryAmazonS3AuthorizationConfigResponse.amazon_s3_access_authorization_rules``."""
 
     path_pattern: str | None = msgspec.field(default=None, name="path-pattern")
     except_path_pattern: str | None = msgspec.field(default=None, name="except-path-pattern")
@@ -1136,7 +1136,7 @@ class UpdateAmazonS3AuthorizationConfigResponse(ResponseModel, kw_only=True):
 class UpdateAmazonS3AuthorizationConfigRequestAmazonS3AccessAuthorizationRules(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``UpdateAmazonS3AuthorizationConfigRequest.amazon_s3_access_authorization_rules``."""
 
     path_pattern: str = msgspec.field(name="path-pattern")
     except_path_pattern: str | None = msgspec.field(default=None, name="except-path-pattern")
@@ -1161,7 +1161,7 @@ class EditDomainPropertyResponse(ResponseModel, kw_only=True):
 
 
 class EditDomainPropertyRequestOriginConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``origin_config`` of ``EditDomainPropertyRequest``."""
 
     origin_host: str | None = msgspec.field(default=None, name="origin-host")
     origin_ips: str | None = msgspec.field(default=None, name="origin-ips")
@@ -1174,7 +1174,7 @@ class EditDomainPropertyRequestOriginConfig(ItemModel, kw_only=True):
 
 
 class QueryIgnoreProtocolResponseIgnoreProtocolRules(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryIgnoreProtocolResponse.ignore_protocol_rules``."""
 
     path_pattern: str | None = msgspec.field(default=None, name="path-pattern")
     except_path_pattern: str | None = msgspec.field(default=None, name="except-path-pattern")
@@ -1203,7 +1203,7 @@ class EditIgnoreProtocolResponse(ResponseModel, kw_only=True):
 
 
 class EditIgnoreProtocolRequestIgnoreProtocolRules(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``EditIgnoreProtocolRequest.ignore_protocol_rules``."""
 
     path_pattern: str = msgspec.field(name="path-pattern")
     except_path_pattern: str | None = msgspec.field(default=None, name="except-path-pattern")
@@ -1226,7 +1226,7 @@ class EditOriginUriAndHostResponse(ResponseModel, kw_only=True):
 
 
 class EditOriginUriAndHostRequestOriginRulesRewrites(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``EditOriginUriAndHostRequest.origin_rules_rewrites``."""
 
     data_id: int | None = None
     path_pattern: str
@@ -1246,7 +1246,7 @@ class EditOriginUriAndHostRequestOriginRulesRewrites(ItemModel, kw_only=True):
 
 
 class QueryOriginUriAndHostResponseOriginRulesRewrites(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryOriginUriAndHostResponse.origin_rules_rewrites``."""
 
     data_id: int | None = None
     path_pattern: str | None = None
@@ -1280,13 +1280,13 @@ class EditWebsocketConfigResponse(ResponseModel, kw_only=True):
 
 
 class EditWebsocketConfigRequestWebsocketSwitch(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``websocket_switch`` of ``QueryWebsocketConfigResponseData``, the ``websocket_switch`` of ``EditWebsocketConfigRequest``."""
 
     enable_websocket: bool | None = None
 
 
 class QueryWebsocketConfigResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``QueryWebsocketConfigResponse``."""
 
     domain_id: int | None = None
     domain_name: str | None = None
@@ -1310,7 +1310,7 @@ class DeleteBanURLsResponse(ResponseModel, kw_only=True):
 
 
 class QueryLivestreamingAntihotlinkingConfigResponseDataVisitControlRules(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryLivestreamingAntihotlinkingConfigResponseData.visit_control_rules``."""
 
     control_action: str | None = None
     ips: list[str] = msgspec.field(default_factory=list)
@@ -1321,7 +1321,7 @@ class QueryLivestreamingAntihotlinkingConfigResponseDataVisitControlRules(ItemMo
 
 
 class QueryLivestreamingAntihotlinkingConfigResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``QueryLivestreamingAntihotlinkingConfigResponse``."""
 
     domain_id: str | None = None
     domain_name: str | None = None
@@ -1347,7 +1347,7 @@ class UpdateLiveVisitControlConfigResponse(ResponseModel, kw_only=True):
 
 
 class UpdateLiveVisitControlConfigRequestVisitControlRules(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``UpdateLiveVisitControlConfigRequest.visit_control_rules``."""
 
     control_action: str
     ips: list[str] = msgspec.field(default_factory=list)
@@ -1360,7 +1360,7 @@ class UpdateLiveVisitControlConfigRequestVisitControlRules(ItemModel, kw_only=Tr
 class QueryLivestreamingTimestampAntihotlinkingConfigResponseDataTimestampVisitControlRules(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryLivestreamingTimestampAntihotlinkingConfigResponseData.timestamp_visit_control_rules``."""
 
     cipher_param: str | None = None
     time_param: str | None = None
@@ -1374,7 +1374,7 @@ class QueryLivestreamingTimestampAntihotlinkingConfigResponseDataTimestampVisitC
 
 
 class QueryLivestreamingTimestampAntihotlinkingConfigResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``QueryLivestreamingTimestampAntihotlinkingConfigResponse``."""
 
     domain_id: str | None = None
     domain_name: str | None = None
@@ -1402,7 +1402,7 @@ class EditLivestreamingTimestampAntihotlinkingConfigResponse(ResponseModel, kw_o
 class EditLivestreamingTimestampAntihotlinkingConfigRequestTimestampVisitControlRules(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``EditLivestreamingTimestampAntihotlinkingConfigRequest.timestamp_visit_control_rules``."""
 
     cipher_param: str
     time_param: str
@@ -1418,14 +1418,14 @@ class EditLivestreamingTimestampAntihotlinkingConfigRequestTimestampVisitControl
 class GetBasicConfigurationOfDomainResponseOriginConfigAdvOriginConfigsAdvOriginConfig(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """The ``adv_origin_config`` of ``GetBasicConfigurationOfDomainResponseOriginConfigAdvOriginConfigs``."""
 
     master_ips: str | None = msgspec.field(default=None, name="master-ips")
     backup_ips: str | None = msgspec.field(default=None, name="backup-ips")
 
 
 class GetBasicConfigurationOfDomainResponseOriginConfigAdvOriginConfigs(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``adv_origin_configs`` of ``GetBasicConfigurationOfDomainResponseOriginConfig``."""
 
     detect_url: str | None = msgspec.field(default=None, name="detect-url")
     detect_period: int | None = msgspec.field(default=None, name="detect-period")
@@ -1435,7 +1435,7 @@ class GetBasicConfigurationOfDomainResponseOriginConfigAdvOriginConfigs(ItemMode
 
 
 class GetBasicConfigurationOfDomainResponseOriginConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``origin_config`` of ``GetBasicConfigurationOfDomainResponse``."""
 
     origin_ips: str | None = None
     default_origin_host_header: str | None = msgspec.field(
@@ -1447,7 +1447,7 @@ class GetBasicConfigurationOfDomainResponseOriginConfig(ItemModel, kw_only=True)
 
 
 class GetBasicConfigurationOfDomainResponseSsl(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``ssl`` of ``GetBasicConfigurationOfDomainResponse``."""
 
     use_ssl: str | None = msgspec.field(default=None, name="use-ssl")
     use_for_sni: str | None = msgspec.field(default=None, name="use-for-sni")
@@ -1455,7 +1455,7 @@ class GetBasicConfigurationOfDomainResponseSsl(ItemModel, kw_only=True):
 
 
 class GetBasicConfigurationOfDomainResponseLiveConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``live_config`` of ``GetBasicConfigurationOfDomainResponse``."""
 
     stream_type: str | None = msgspec.field(default=None, name="stream-type")
     origin_ips: str | None = msgspec.field(default=None, name="origin-ips")
@@ -1496,7 +1496,7 @@ class GetBasicConfigurationOfDomainResponse(ResponseModel, kw_only=True):
 
 
 class QueryHttp2SettingsConfigForWplusResponseHttp2Settings(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``http2_settings`` of ``QueryHttp2SettingsConfigForWplusResponse``."""
 
     enable_http2: bool | None = None
     back_to_origin_protocol: str | None = None
@@ -1518,7 +1518,7 @@ class UpdateHttp2SettingsConfigForWplusResponse(ResponseModel, kw_only=True):
 
 
 class UpdateHttp2SettingsConfigForWplusRequestHttp2Settings(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``http2_settings`` of ``UpdateHttp2SettingsConfigForWplusRequest``."""
 
     enable_http2: bool | Literal["true", "false"] | None = None
     back_to_origin_protocol: str | None = None
@@ -1553,7 +1553,7 @@ class UpdateCacheKeyConfigurationResponse(ResponseModel, kw_only=True):
 
 
 class UpdateCacheKeyConfigurationRequestCacheKeyRules(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``UpdateCacheKeyConfigurationRequest.cache_key_rules``."""
 
     path_pattern: str | None = None
     specify_url: str | None = None
@@ -1575,7 +1575,7 @@ class UpdateCacheKeyConfigurationRequestCacheKeyRules(ItemModel, kw_only=True):
 
 
 class QueryCacheKeyConfigurationResponseCacheKeyRules(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryCacheKeyConfigurationResponse.cache_key_rules``."""
 
     path_pattern: str | None = None
     specify_url: str | None = None
@@ -1609,7 +1609,7 @@ class EditAccessSpeedLimitResponse(ResponseModel, kw_only=True):
 
 
 class EditAccessSpeedLimitRequestAccessSpeedRules(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``EditAccessSpeedLimitRequest.access_speed_rules``."""
 
     path_pattern: str = msgspec.field(name="path-pattern")
     limit_mode: str = msgspec.field(name="limit-mode")
@@ -1645,7 +1645,7 @@ class EditBack2originProtocolRewriteConfigResponse(ResponseModel, kw_only=True):
 
 
 class EditBack2originProtocolRewriteConfigRequestBackToOriginRewriteRule(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``back_to_origin_rewrite_rule`` of ``EditBack2originProtocolRewriteConfigRequest``."""
 
     protocol: str | None = None
     port: int | Annotated[str, Meta(extra={"int_text": True})] | None = None
@@ -1657,14 +1657,14 @@ class EditBack2originProtocolRewriteConfigRequestBackToOriginRewriteRule(ItemMod
 class QueryBack2OriginProtocolRewriteConfigResponseDataBackToOriginRewriteRule(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """The ``back_to_origin_rewrite_rule`` of ``QueryBack2OriginProtocolRewriteConfigResponseData``."""
 
     protocol: str | None = None
     port: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
 
 
 class QueryBack2OriginProtocolRewriteConfigResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``QueryBack2OriginProtocolRewriteConfigResponse``."""
 
     domain_id: int | None = None
     domain_name: str | None = None
@@ -1689,7 +1689,7 @@ class UpdateStreamNotificationConfigResponse(ResponseModel, kw_only=True):
 
 
 class UpdateStreamNotificationConfigRequestStreamNotificationsNotifyParams(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``UpdateStreamNotificationConfigRequestStreamNotifications.notify_params``."""
 
     notify_type: str
     path: str
@@ -1704,7 +1704,7 @@ class UpdateStreamNotificationConfigRequestStreamNotificationsNotifyParams(ItemM
 
 
 class UpdateStreamNotificationConfigRequestStreamNotifications(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``UpdateStreamNotificationConfigRequest.stream_notifications``."""
 
     enable_stream_notification: bool
     notify_address: str
@@ -1716,7 +1716,7 @@ class UpdateStreamNotificationConfigRequestStreamNotifications(ItemModel, kw_onl
 class QueryStreamNotificationConfigResponseDataStreamNotificationsNotifyParams(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryStreamNotificationConfigResponseDataStreamNotifications.notify_params``."""
 
     notify_type: str | None = None
     path: str | None = None
@@ -1731,7 +1731,7 @@ class QueryStreamNotificationConfigResponseDataStreamNotificationsNotifyParams(
 
 
 class QueryStreamNotificationConfigResponseDataStreamNotifications(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryStreamNotificationConfigResponseData.stream_notifications``."""
 
     enable_stream_notification: bool | None = None
     notify_address: str | None = None
@@ -1743,7 +1743,7 @@ class QueryStreamNotificationConfigResponseDataStreamNotifications(ItemModel, kw
 
 
 class QueryStreamNotificationConfigResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``QueryStreamNotificationConfigResponse``."""
 
     domain_id: str | None = None
     domain_name: str | None = None
@@ -1776,7 +1776,7 @@ class UpdateDomainCertConfigResponse(ResponseModel, kw_only=True):
 
 
 class QueryDomainCertConfigResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``QueryDomainCertConfigResponse``."""
 
     domain_id: str | None = None
     domain_name: str | None = None
@@ -1802,21 +1802,21 @@ class UpdateDomainMultiCertConfigForWplusResponse(ResponseModel, kw_only=True):
 
 
 class UpdateDomainMultiCertConfigForWplusCertConfigs(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``UpdateDomainMultiCertConfigForWplusDomainCertConfig.cert_configs``."""
 
     cert_usage: str
     certificate_ids: list[str]
 
 
 class UpdateDomainMultiCertConfigForWplusDomainCertConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``domain_cert_config`` of ``UpdateDomainMultiCertConfigForWplusRequest``."""
 
     operate_type: str
     cert_configs: list[UpdateDomainMultiCertConfigForWplusCertConfigs]
 
 
 class UpdateDomainMultiCertConfigForWplusOtherConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``other_config`` of ``UpdateDomainMultiCertConfigForWplusRequest``."""
 
     tls_version: str
     enable_ocsp: str = msgspec.field(name="enableOCSP")
@@ -1860,7 +1860,7 @@ class BatchUpdateDomainCertConfigResponse(ResponseModel, kw_only=True):
 
 
 class BatchUpdateApiDomainForWplusResponseDataFailedDomains(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``BatchUpdateApiDomainForWplusResponseData.success_domains``, an item of ``BatchUpdateApiDomainForWplusResponseData.failed_domains``."""
 
     domain: str | None = None
     task_id: str | None = None
@@ -1869,7 +1869,7 @@ class BatchUpdateApiDomainForWplusResponseDataFailedDomains(ItemModel, kw_only=T
 
 
 class BatchUpdateApiDomainForWplusResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``BatchUpdateApiDomainForWplusResponse``."""
 
     success_domains: list[BatchUpdateApiDomainForWplusResponseDataFailedDomains] = msgspec.field(
         default_factory=list
@@ -1888,7 +1888,7 @@ class BatchUpdateApiDomainForWplusResponse(ResponseModel, kw_only=True):
 
 
 class BatchUpdateApiDomainForWplusRequestDomainConfigsSsl(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``ssl`` of ``BatchUpdateApiDomainForWplusRequestDomainConfigs``."""
 
     use_ssl: bool | Annotated[Literal["true", "false"], Meta(examples=["true,false"])] | None = (
         msgspec.field(default=None, name="use-ssl")
@@ -1904,7 +1904,7 @@ class BatchUpdateApiDomainForWplusRequestDomainConfigsSsl(ItemModel, kw_only=Tru
 
 
 class BatchUpdateApiDomainForWplusRequestDomainConfigsCacheTimeBehaviors(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``BatchUpdateApiDomainForWplusRequestDomainConfigs.cache_time_behaviors``."""
 
     path_pattern: str | None = msgspec.field(default=None, name="path-pattern")
     except_path_pattern: str | None = msgspec.field(default=None, name="except-path-pattern")
@@ -1942,7 +1942,7 @@ class BatchUpdateApiDomainForWplusRequestDomainConfigsCacheTimeBehaviors(ItemMod
 class BatchUpdateApiDomainForWplusRequestDomainConfigsBackToOriginRewriteRule(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """The ``back_to_origin_rewrite_rule`` of ``BatchUpdateApiDomainForWplusRequestDomainConfigs``."""
 
     protocol: str | None = None
     port: int | Annotated[str, Meta(extra={"int_text": True})] | None = None
@@ -1952,7 +1952,7 @@ class BatchUpdateApiDomainForWplusRequestDomainConfigsBackToOriginRewriteRule(
 
 
 class BatchUpdateApiDomainForWplusRequestDomainConfigs(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``BatchUpdateApiDomainForWplusRequest.domain_configs``."""
 
     domain_name: str = msgspec.field(name="domain-name")
     version: str | None = None

@@ -117,7 +117,7 @@ class DeleteApiDomainServiceResponse(ResponseModel, kw_only=True):
 
 
 class GetFuzzyPagingDomainListResponseResultList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetFuzzyPagingDomainListResponse.result_list``."""
 
     cname: str | None = None
     config_form_name: str | None = None
@@ -164,7 +164,7 @@ class AddCdnDomainResponse(ResponseModel, kw_only=True):
 
 
 class AddCdnDomainRequestOriginConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``origin_config`` of ``AddCdnDomainRequest``."""
 
     origin_ips: str | None = msgspec.field(default=None, name="origin-ips")
     default_origin_host_header: str | None = msgspec.field(
@@ -179,7 +179,7 @@ class AddCdnDomainRequestOriginConfig(ItemModel, kw_only=True):
 
 
 class AddCdnDomainRequestLiveConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``live_config`` of ``AddCdnDomainRequest``."""
 
     stream_type: str | None = msgspec.field(default=None, name="stream-type")
     origin_push_host: str | None = msgspec.field(default=None, name="origin-push-host")
@@ -187,13 +187,13 @@ class AddCdnDomainRequestLiveConfig(ItemModel, kw_only=True):
 
 
 class AddCdnDomainRequestPublishPoints(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``AddCdnDomainRequest.publish_points``, an item of ``UpdateCdnDomainRequest.publish_points``."""
 
     uri: str | None = None
 
 
 class AddCdnDomainRequestSsl(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``ssl`` of ``AddCdnDomainRequest``."""
 
     use_ssl: bool | Literal["true", "false"] | None = msgspec.field(default=None, name="use-ssl")
     use_for_sni: bool | Literal["true", "false"] | None = msgspec.field(
@@ -207,7 +207,7 @@ class AddCdnDomainRequestSsl(ItemModel, kw_only=True):
 
 
 class AddCdnDomainRequestHttpCodeCacheRules(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``AddCdnDomainRequest.http_code_cache_rules``."""
 
     http_codes: list[str] = msgspec.field(default_factory=list, name="http-codes")
     cache_ttl: int | Annotated[str, Meta(extra={"int_text": True})] | None = msgspec.field(
@@ -219,7 +219,7 @@ class AddCdnDomainRequestHttpCodeCacheRules(ItemModel, kw_only=True):
 
 
 class AddCdnDomainRequestWebsocketSwitch(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``websocket_switch`` of ``AddCdnDomainRequest``."""
 
     is_open_websocket: bool | Literal["true", "false"] | None = msgspec.field(
         default=None, name="is-open-websocket"
@@ -230,7 +230,7 @@ class AddCdnDomainRequestWebsocketSwitch(ItemModel, kw_only=True):
 
 
 class AddCdnDomainRequestRewriteRuleSettings(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``AddCdnDomainRequest.rewrite_rule_settings``."""
 
     after_value: str | None = msgspec.field(default=None, name="after-value")
     file_type: str | None = msgspec.field(default=None, name="file-type")
@@ -263,7 +263,7 @@ class AddCdnDomainRequestRewriteRuleSettings(ItemModel, kw_only=True):
 
 
 class AddCdnDomainRequestHttp2Setting(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``http2_setting`` of ``AddCdnDomainRequest``."""
 
     enable_http2: bool | Literal["true", "false"] | None = msgspec.field(
         default=None, name="enable-http2"
@@ -277,7 +277,7 @@ class AddCdnDomainRequestHttp2Setting(ItemModel, kw_only=True):
 
 
 class AddCdnDomainRequestBackToOriginRewriteRule(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``back_to_origin_rewrite_rule`` of ``AddCdnDomainRequest``."""
 
     protocol: str | None = None
     port: int | Annotated[str, Meta(extra={"int_text": True})] | None = None
@@ -287,7 +287,7 @@ class AddCdnDomainRequestBackToOriginRewriteRule(ItemModel, kw_only=True):
 
 
 class AddCdnDomainAddCdnDomainRequestHeaderModifyRules(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``AddCdnDomainRequest.header_modify_rules``."""
 
     path_pattern: str | None = msgspec.field(default=None, name="path-pattern")
     except_path_pattern: str | None = msgspec.field(default=None, name="except-path-pattern")
@@ -318,7 +318,7 @@ class AddCdnDomainAddCdnDomainRequestHeaderModifyRules(ItemModel, kw_only=True):
 
 
 class AddCdnDomainRequestCacheBehaviors(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``AddCdnDomainRequest.cache_behaviors``."""
 
     path_pattern: str | None = msgspec.field(default=None, name="path-pattern")
     except_path_pattern: str | None = msgspec.field(default=None, name="except-path-pattern")
@@ -358,7 +358,7 @@ class AddCdnDomainRequestCacheBehaviors(ItemModel, kw_only=True):
 
 
 class AddCdnDomainRequestOriginRulesRewrites(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``AddCdnDomainRequest.origin_rules_rewrites``."""
 
     path_pattern: str | None = msgspec.field(default=None, name="path-pattern")
     path_pattern_http: str | None = msgspec.field(default=None, name="path-pattern-http")
@@ -381,7 +381,7 @@ class AddCdnDomainRequestOriginRulesRewrites(ItemModel, kw_only=True):
 
 
 class AddCdnDomainRequestChangeServers(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``AddCdnDomainRequest.change_servers``."""
 
     target_server: str | None = msgspec.field(default=None, name="target-server")
 
@@ -394,14 +394,14 @@ class UpdateCdnDomainResponse(ResponseModel, kw_only=True):
 
 
 class UpdateCdnDomainRequestOriginConfigAdvOriginConfigsAdvOriginConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``UpdateCdnDomainRequestOriginConfigAdvOriginConfigs.adv_origin_config``, the ``adv_origin_config`` of ``QueryCdnDomainServiceResponseOriginConfigAdvOriginConfig``."""
 
     master_ips: str | None = msgspec.field(default=None, name="master-ips")
     backup_ips: str | None = msgspec.field(default=None, name="backup-ips")
 
 
 class UpdateCdnDomainRequestOriginConfigAdvOriginConfigs(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``adv_origin_configs`` of ``UpdateCdnDomainRequestOriginConfig``."""
 
     detect_url: str | None = msgspec.field(default=None, name="detect-url")
     detect_period: int | Annotated[str, Meta(extra={"int_text": True})] | None = msgspec.field(
@@ -416,7 +416,7 @@ class UpdateCdnDomainRequestOriginConfigAdvOriginConfigs(ItemModel, kw_only=True
 
 
 class UpdateCdnDomainRequestOriginConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``origin_config`` of ``UpdateCdnDomainRequest``."""
 
     origin_ips: str | None = msgspec.field(default=None, name="origin-ips")
     adv_origin_configs: UpdateCdnDomainRequestOriginConfigAdvOriginConfigs | None = msgspec.field(
@@ -434,14 +434,14 @@ class UpdateCdnDomainRequestOriginConfig(ItemModel, kw_only=True):
 
 
 class UpdateCdnDomainRequestLiveConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``live_config`` of ``UpdateCdnDomainRequest``."""
 
     origin_ips: str | None = msgspec.field(default=None, name="origin-ips")
     origin_push_host: str | None = msgspec.field(default=None, name="origin-push-host")
 
 
 class UpdateCdnDomainRequestSsl(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``ssl`` of ``UpdateCdnDomainRequest``."""
 
     use_ssl: bool | Literal["true", "false"] | None = msgspec.field(default=None, name="use-ssl")
     use_for_sni: bool | Literal["true", "false"] | None = msgspec.field(
@@ -455,7 +455,7 @@ class UpdateCdnDomainRequestSsl(ItemModel, kw_only=True):
 
 
 class UpdateCdnDomainRequestCacheBehaviors(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``UpdateCdnDomainRequest.cache_behaviors``."""
 
     path_pattern: str | None = msgspec.field(default=None, name="path-pattern")
     priority: int | Annotated[str, Meta(extra={"int_text": True})] | None = None
@@ -474,7 +474,7 @@ class UpdateCdnDomainRequestCacheBehaviors(ItemModel, kw_only=True):
 
 
 class QueryCdnDomainServiceResponseSsl(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``ssl`` of ``QueryCdnDomainServiceResponse``."""
 
     use_ssl: str | None = msgspec.field(default=None, name="use-ssl")
     use_for_sni: str | None = msgspec.field(default=None, name="use-for-sni")
@@ -482,7 +482,7 @@ class QueryCdnDomainServiceResponseSsl(ItemModel, kw_only=True):
 
 
 class QueryCdnDomainServiceResponseOriginConfigAdvOriginConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryCdnDomainServiceResponseOriginConfig.adv_origin_config``."""
 
     detect_url: str | None = msgspec.field(default=None, name="detect-url")
     detect_period: int | None = msgspec.field(default=None, name="detect-period")
@@ -492,7 +492,7 @@ class QueryCdnDomainServiceResponseOriginConfigAdvOriginConfig(ItemModel, kw_onl
 
 
 class QueryCdnDomainServiceResponseOriginConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``origin_config`` of ``QueryCdnDomainServiceResponse``."""
 
     origin_ips: str | None = msgspec.field(default=None, name="origin-ips")
     default_origin_host_header: str | None = msgspec.field(
@@ -504,7 +504,7 @@ class QueryCdnDomainServiceResponseOriginConfig(ItemModel, kw_only=True):
 
 
 class QueryCdnDomainServiceResponseCacheBehavior(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryCdnDomainServiceResponse.cache_behavior``."""
 
     path_pattern: str | None = msgspec.field(default=None, name="path-pattern")
     cache_ttl: Annotated[int, Meta(extra={"lenient_number": True})] | None = msgspec.field(
@@ -540,7 +540,7 @@ class QueryCdnDomainServiceResponse(ResponseModel, kw_only=True):
 
 
 class QueryApiDomainListServiceResponseDomainList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryApiDomainListServiceResponse.domain_list``."""
 
     domain_name: str | None = msgspec.field(default=None, name="domain-name")
     domain_id: int | None = msgspec.field(default=None, name="domain-id")
@@ -562,13 +562,13 @@ class QueryApiDomainListServiceResponse(ResponseModel, kw_only=True):
 
 
 class AddDomainAliasResponseDataDomains(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``AddDomainAliasResponseData.domains``."""
 
     alias_domain_name: str | None = msgspec.field(default=None, name="alias-domain-name")
 
 
 class AddDomainAliasResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``AddDomainAliasResponse``."""
 
     domains: list[AddDomainAliasResponseDataDomains] = msgspec.field(default_factory=list)
 
@@ -583,7 +583,7 @@ class AddDomainAliasResponse(ResponseModel, kw_only=True):
 
 
 class QueryApiDomainAttributionResponseDomainSummary(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryApiDomainAttributionResponse.domain_summary``."""
 
     cname: str | None = None
     domain_id: int | None = msgspec.field(default=None, name="domain-id")
@@ -618,7 +618,7 @@ class DeleteDomainAliasResponse(ResponseModel, kw_only=True):
 
 
 class QueryCdnwDomainAliasRelationForWplusDomainAlias(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryCdnwDomainAliasRelationForWplusResponse.data``."""
 
     domain_id: int | None = None
     domain_name: str | None = None
@@ -636,7 +636,7 @@ class QueryCdnwDomainAliasRelationForWplusResponse(ResponseModel, kw_only=True):
 
 
 class GetPagingDomainListResponseResultList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetPagingDomainListResponse.result_list``."""
 
     cname: str | None = None
     create_time: str | None = None
@@ -658,7 +658,7 @@ class GetPagingDomainListResponse(ResponseModel, kw_only=True):
 
 
 class QueryCustomerAnycastIPForWplusAnycastIPDetail(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryCustomerAnycastIPForWplusResponse.data``."""
 
     ip: str | None = None
     status: str | None = None
@@ -675,7 +675,7 @@ class QueryCustomerAnycastIPForWplusResponse(ResponseModel, kw_only=True):
 
 
 class PreDeployChangeServerConfigResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``PreDeployChangeServerConfigResponse``."""
 
     pre_deploy_id: str | None = None
 
@@ -689,7 +689,7 @@ class PreDeployChangeServerConfigResponse(ResponseModel, kw_only=True):
 
 
 class UpdateChangeServerRequestChangeServers(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``PreDeployChangeServerConfigRequest.change_servers``, an item of ``UpdateChangeServerRequest.change_servers``."""
 
     target_server: str | None = msgspec.field(default=None, name="target-server")
     data_id: int | None = None
@@ -704,14 +704,14 @@ class UpdateChangeServerResponse(ResponseModel, kw_only=True):
 
 
 class QueryChangeServerResponseDataChangeServers(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryChangeServerResponseData.change_servers``."""
 
     change_server: str | None = msgspec.field(default=None, name="change-server")
     data_id: int | None = None
 
 
 class QueryChangeServerResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``QueryChangeServerResponse``."""
 
     domain_id: str | None = None
     domain_name: str | None = None

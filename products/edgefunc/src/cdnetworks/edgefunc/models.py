@@ -37,21 +37,21 @@ class UploadFuncCodeResponse(ResponseModel, kw_only=True):
 
 
 class UploadFuncCodeRequestFiles(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``UploadFuncCodeRequest.files``."""
 
     file_name: str | None = msgspec.field(default=None, name="FileName")
     code: str | None = msgspec.field(default=None, name="Code")
 
 
 class CreateEdgeFuncTriggerResponseDataRouters(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``routers`` of ``CreateEdgeFuncTriggerResponseData``."""
 
     func_name: str | None = None
     path: str | None = None
 
 
 class CreateEdgeFuncTriggerResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``CreateEdgeFuncTriggerResponse``, an item of ``QueryEdgeFuncTriggerResponseData.result``."""
 
     id: str | None = None
     domain: str | None = None
@@ -67,14 +67,14 @@ class CreateEdgeFuncTriggerResponse(ResponseModel, kw_only=True):
 
 
 class CreateEdgeFuncTriggerRequestRouters(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateEdgeFuncTriggerRequest.routers``."""
 
     func_name: str
     path: str | None = None
 
 
 class QueryEdgeFuncTriggerResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``QueryEdgeFuncTriggerResponse``."""
 
     result: list[CreateEdgeFuncTriggerResponseData] = msgspec.field(default_factory=list)
 

@@ -51,7 +51,7 @@ class SetKeyValueResponse(ResponseModel, kw_only=True):
 
 
 class SetKeyValueKeyValue(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``SetKeyValueRequest.data``."""
 
     key: str
     value: str
@@ -60,7 +60,7 @@ class SetKeyValueKeyValue(ItemModel, kw_only=True):
 
 
 class GetKeyValueKeyValue(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``result`` of ``GetKeyValueResponse``."""
 
     key: str | None = None
     value: str | None = None
@@ -76,7 +76,7 @@ class GetKeyValueResponse(ResponseModel, kw_only=True):
 
 
 class CreateShortUrlResponseShortUrls(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateShortUrlResponse.short_urls``."""
 
     code: int | None = msgspec.field(default=None, name="Code")
     msg: str | None = msgspec.field(default=None, name="Msg")

@@ -51,21 +51,21 @@ __all__ = [
 
 
 class ListEntryDomainsResponseDataPortRelList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListGroupDetailsResponseData.port_rel_list``, an item of ``ListEntryDomainsResponseData.port_rel_list``."""
 
     port_list: list[int] = msgspec.field(default_factory=list)
     protocol: str | None = None
 
 
 class ListGroupDetailsResponseDataDomainInfoList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListGroupDetailsResponseData.domain_info_list``."""
 
     domain: str | None = None
     index: int | None = None
 
 
 class ListGroupDetailsResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListGroupDetailsResponse.data``."""
 
     id: str | None = None
     name: str | None = None
@@ -96,14 +96,14 @@ class CreateWebsiteGroupResponse(ResponseModel, kw_only=True):
 
 
 class AddEntryDomainRequestPortRelList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateWebsiteGroupRequest.port_rel_list``, an item of ``UpdateWebsiteGroupRequest.port_rel_list``, an item of ``AddEntryDomainRequest.port_rel_list`` and 1 more."""
 
     port_list: list[int]
     protocol: str
 
 
 class CreateWebsiteGroupRequestDomainInfoList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateWebsiteGroupRequest.domain_info_list``, an item of ``UpdateWebsiteGroupRequest.domain_info_list``."""
 
     domain: str
     index: int
@@ -124,14 +124,14 @@ class DeleteWebsiteGroupResponse(ResponseModel, kw_only=True):
 
 
 class ListEntryDomainsResponseDataGroupInfo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``group_info`` of ``ListEntryDomainsResponseData``."""
 
     id: str | None = None
     name: str | None = None
 
 
 class ListEntryDomainsResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListEntryDomainsResponse.data``."""
 
     id: str | None = None
     domain: str | None = None
@@ -180,14 +180,14 @@ class RestartEntryDomainResponse(ResponseModel, kw_only=True):
 
 
 class UpdateDistributionRuleRequestGroupRuleFromList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListNavigationRulesResponseData.group_rule_from_list``, an item of ``UpdateDistributionRuleRequest.group_rule_from_list``."""
 
     match_type: str | None = None
     content: str | None = None
 
 
 class ListNavigationRulesResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListNavigationRulesResponse.data``."""
 
     id: str | None = None
     group_id: str | None = None

@@ -104,7 +104,7 @@ class PreHeatingInfo(ItemModel, kw_only=True):
 
 
 class PreheatingStateData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``QueryVmpImagePreheatingStateResponse``."""
 
     pre_heating_info: Annotated[list[PreHeatingInfo], Meta(description="Per-node states")] = (
         msgspec.field(default_factory=list)

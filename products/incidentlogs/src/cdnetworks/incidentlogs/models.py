@@ -31,7 +31,7 @@ __all__ = [
 
 
 class GetWAFAttackLogResponseDataLog(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetWAFAttackLogResponseData.log``."""
 
     referer: str | None = None
     method: str | None = None
@@ -56,7 +56,7 @@ class GetWAFAttackLogResponseDataLog(ItemModel, kw_only=True):
 
 
 class GetWAFAttackLogResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetWAFAttackLogResponse``."""
 
     current_page: int | None = None
     page_size: int | None = None
@@ -74,7 +74,7 @@ class GetWAFAttackLogResponse(ResponseModel, kw_only=True):
 
 
 class QueryAttackLogDetailsResponseDataHttpRequestInfo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``http_request_info`` of ``QueryAttackLogDetailsResponseData``."""
 
     location_ip: str | None = None
     http_version: str | None = None
@@ -85,7 +85,7 @@ class QueryAttackLogDetailsResponseDataHttpRequestInfo(ItemModel, kw_only=True):
 
 
 class QueryAttackLogDetailsResponseDataTcpRequestInfo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``tcp_request_info`` of ``QueryAttackLogDetailsResponseData``."""
 
     location_ip: str | None = None
     location_ip_en: str | None = None
@@ -94,7 +94,7 @@ class QueryAttackLogDetailsResponseDataTcpRequestInfo(ItemModel, kw_only=True):
 
 
 class QueryAttackLogDetailsResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``QueryAttackLogDetailsResponse``."""
 
     access_time: str | None = None
     client_ip: str | None = None

@@ -53,7 +53,7 @@ __all__ = [
 
 
 class VMPQueryInstanceAccessIP(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``VMPQueryInstanceServer.access_ip``."""
 
     address: str | None = None
     carrier: str | None = None
@@ -61,7 +61,7 @@ class VMPQueryInstanceAccessIP(ItemModel, kw_only=True):
 
 
 class VMPQueryInstanceDiskInfo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``VMPQueryInstanceServer.disk_info``, an item of ``InstanceDiskScalingResponseDataServer.disk_info``."""
 
     size: int | None = None
     type: str | None = None
@@ -69,7 +69,7 @@ class VMPQueryInstanceDiskInfo(ItemModel, kw_only=True):
 
 
 class VMPQueryInstanceServer(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``VMPQueryInstanceResponse.servers``."""
 
     id: str | None = None
     region_name: str | None = None
@@ -106,7 +106,7 @@ class VMPCreateInstanceResponse(ResponseModel, kw_only=True):
 
 
 class VMPCreateInstanceRequestServersPrivateIpv6Info(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``VMPCreateInstanceRequestServers.private_ipv6_info``."""
 
     net_no: int | None = None
     private_cidr: str | None = None
@@ -114,7 +114,7 @@ class VMPCreateInstanceRequestServersPrivateIpv6Info(ItemModel, kw_only=True):
 
 
 class VMPCreateInstanceRequestServersDiskInfo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``VMPCreateInstanceRequestServers.disk_info``."""
 
     size: int | None = None
     type: str | None = None
@@ -123,13 +123,13 @@ class VMPCreateInstanceRequestServersDiskInfo(ItemModel, kw_only=True):
 
 
 class VMPCreateInstanceRequestServersPublicIpv4Info(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``VMPCreateInstanceRequestServers.public_ipv4_info``, an item of ``VMPCreateInstanceRequestServers.public_ipv6_info``."""
 
     carrier: str
 
 
 class VMPCreateInstanceRequestServers(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``VMPCreateInstanceRequest.servers``."""
 
     region_name: str | None = None
     province: str | None = None
@@ -175,14 +175,14 @@ class VMPCreateInstanceRequestServers(ItemModel, kw_only=True):
 
 
 class EditInstanceRequestServer(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``server`` of ``EditInstanceRequest``."""
 
     id: str
     name: str
 
 
 class InstanceIpv6ManagementResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``InstanceIpv6ManagementResponse``."""
 
     instance_id: str | None = None
     access_i_pv6: list[str] = msgspec.field(default_factory=list)
@@ -197,14 +197,14 @@ class InstanceIpv6ManagementResponse(ResponseModel, kw_only=True):
 
 
 class InstanceDiskScalingResponseDataServer(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``server`` of ``InstanceDiskScalingResponseData``."""
 
     id: str | None = None
     disk_info: list[VMPQueryInstanceDiskInfo] = msgspec.field(default_factory=list)
 
 
 class InstanceDiskScalingResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``InstanceDiskScalingResponse``."""
 
     server: InstanceDiskScalingResponseDataServer | None = None
 
@@ -218,14 +218,14 @@ class InstanceDiskScalingResponse(ResponseModel, kw_only=True):
 
 
 class InstanceDiskScalingRequestDiskInfo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``InstanceDiskScalingRequest.disk_info``."""
 
     size: int
     category: str
 
 
 class ManageInstanceTagsResponseDataBatchErrorMsg(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ManageInstanceTagsResponseData.batch_error_msg``."""
 
     key: str | None = None
     code: str | None = None
@@ -233,7 +233,7 @@ class ManageInstanceTagsResponseDataBatchErrorMsg(ItemModel, kw_only=True):
 
 
 class ManageInstanceTagsResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``ManageInstanceTagsResponse``."""
 
     batch_error_msg: list[ManageInstanceTagsResponseDataBatchErrorMsg] = msgspec.field(
         default_factory=list
@@ -249,7 +249,7 @@ class ManageInstanceTagsResponse(ResponseModel, kw_only=True):
 
 
 class ConvertFreeTypeInstanceToChargeTypeResponseDataBatchErrorMsg(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ConvertFreeTypeInstanceToChargeTypeResponseData.batch_error_msg``."""
 
     code: str | None = None
     key: str | None = None
@@ -257,7 +257,7 @@ class ConvertFreeTypeInstanceToChargeTypeResponseDataBatchErrorMsg(ItemModel, kw
 
 
 class ConvertFreeTypeInstanceToChargeTypeResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``ConvertFreeTypeInstanceToChargeTypeResponse``."""
 
     batch_error_msg: list[ConvertFreeTypeInstanceToChargeTypeResponseDataBatchErrorMsg] = (
         msgspec.field(default_factory=list)

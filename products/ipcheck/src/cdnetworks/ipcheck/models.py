@@ -30,14 +30,14 @@ __all__ = [
 
 
 class QueryCDNServiceRealIPResponseResultWhiteipList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``whiteip_list`` of ``QueryCDNServiceRealIPResponseResult``."""
 
     whiteiplist: list[str] = msgspec.field(default_factory=list)
     domain_name: list[str] = msgspec.field(default_factory=list)
 
 
 class QueryCDNServiceRealIPResponseResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``result`` of ``QueryCDNServiceRealIPResponse``."""
 
     code: str | None = None
     whiteip_list: QueryCDNServiceRealIPResponseResultWhiteipList | None = None
@@ -50,7 +50,7 @@ class QueryCDNServiceRealIPResponse(ResponseModel, kw_only=True):
 
 
 class QuerySpecificIPBelongResponseCheckList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QuerySpecificIPBelongResponse.check_list``."""
 
     response: str | None = None
     ip: str | None = None
@@ -63,7 +63,7 @@ class QuerySpecificIPBelongResponse(ResponseModel, kw_only=True):
 
 
 class CheckIpOwnerResponseResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CheckIpOwnerResponse.result``."""
 
     ip: str | None = None
     is_cdn_ip: Annotated[bool, Meta(examples=["true.false"])] | None = None

@@ -33,7 +33,7 @@ __all__ = [
 
 
 class ForbidOrResumeVisitorIPsByDomainServiceResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ForbidOrResumeVisitorIPsByDomainServiceResponse.data``."""
 
     err_code: str | None = None
     err_message: str | None = None
@@ -52,7 +52,7 @@ class ForbidOrResumeVisitorIPsByDomainServiceResponse(ResponseModel, kw_only=Tru
 
 
 class QueryForbiddingVisitorIPsByDomainServiceResponseDataResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryForbiddingVisitorIPsByDomainServiceResponseData.result``."""
 
     domain: str | None = None
     ip: str | None = None
@@ -61,7 +61,7 @@ class QueryForbiddingVisitorIPsByDomainServiceResponseDataResult(ItemModel, kw_o
 
 
 class QueryForbiddingVisitorIPsByDomainServiceResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``QueryForbiddingVisitorIPsByDomainServiceResponse``."""
 
     total: int | None = None
     page_no: int | None = None
@@ -80,11 +80,11 @@ class QueryForbiddingVisitorIPsByDomainServiceResponse(ResponseModel, kw_only=Tr
 
 
 class QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``total`` of ``QueryForbiddingVisitorIPsByLabelCodeServiceResponseData``, the ``page_no`` of ``QueryForbiddingVisitorIPsByLabelCodeServiceResponseData``, the ``page_size`` of ``QueryForbiddingVisitorIPsByLabelCodeServiceResponseData`` and 4 more."""
 
 
 class QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryForbiddingVisitorIPsByLabelCodeServiceResponseData.result``."""
 
     label_code: str | None = None
     label_name: str | None = None
@@ -94,7 +94,7 @@ class QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResult(ItemModel, k
 
 
 class QueryForbiddingVisitorIPsByLabelCodeServiceResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``QueryForbiddingVisitorIPsByLabelCodeServiceResponse``."""
 
     total: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None
     page_no: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None
@@ -113,7 +113,7 @@ class QueryForbiddingVisitorIPsByLabelCodeServiceResponse(ResponseModel, kw_only
 
 
 class ForbidOrResumeVisitorIPsByLabelCodeServiceResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``ForbidOrResumeVisitorIPsByLabelCodeServiceResponse``."""
 
     err_code: str | None = None
     err_message: str | None = None
@@ -130,7 +130,7 @@ class ForbidOrResumeVisitorIPsByLabelCodeServiceResponse(ResponseModel, kw_only=
 
 
 class ForbidOrResumeVisitorIPsByLabelCodeServiceRequestOperationObjectList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ForbidOrResumeVisitorIPsByLabelCodeServiceRequest.operation_object_list``."""
 
     label_code: str
     ip_list: list[str]

@@ -25,7 +25,7 @@ __all__ = [
 
 
 class QueryDomainLogDownloadAddressResponseLogsFiles(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryDomainLogDownloadAddressResponseLogs.files``."""
 
     date_from: str | None = None
     date_to: str | None = None
@@ -34,7 +34,7 @@ class QueryDomainLogDownloadAddressResponseLogsFiles(ItemModel, kw_only=True):
 
 
 class QueryDomainLogDownloadAddressResponseLogs(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryDomainLogDownloadAddressResponse.logs``."""
 
     domain: str | None = None
     area_code: str | None = None
@@ -50,7 +50,7 @@ class QueryDomainLogDownloadAddressResponse(ResponseModel, kw_only=True):
 
 
 class QueryDomainLogDownloadAddressRequestDomainList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``domain_list`` of ``QueryDomainLogDownloadAddressRequest``."""
 
     domain_name: list[str] = msgspec.field(name="domain-name")
 

@@ -62,7 +62,7 @@ __all__ = [
 
 
 class GetVideoListResponseDataVideoListInfoVideoResolutions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetVideoListResponseDataVideoListInfo.video_resolutions``."""
 
     clarity: int | None = None
     server_type: int | None = None
@@ -72,7 +72,7 @@ class GetVideoListResponseDataVideoListInfoVideoResolutions(ItemModel, kw_only=T
 
 
 class GetVideoListResponseDataVideoListInfo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetVideoListResponseData.video_list_info``."""
 
     video_name: str | None = None
     video_id: str | None = None
@@ -98,7 +98,7 @@ class GetVideoListResponseDataVideoListInfo(ItemModel, kw_only=True):
 
 
 class GetVideoListResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetVideoListResponse``."""
 
     video_total: int | None = None
     video_list_info: list[GetVideoListResponseDataVideoListInfo] = msgspec.field(
@@ -146,7 +146,7 @@ class DeleteVideoResponse(ResponseModel, kw_only=True):
 
 
 class GetMaterialListMaterial(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetMaterialListData.material_list``."""
 
     id: str | None = None
     name: str | None = None
@@ -158,7 +158,7 @@ class GetMaterialListMaterial(ItemModel, kw_only=True):
 
 
 class GetMaterialListData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetMaterialListResponse``."""
 
     total: int | None = None
     material_list: list[GetMaterialListMaterial] = msgspec.field(default_factory=list)
@@ -189,7 +189,7 @@ class DeleteMaterialResponse(ResponseModel, kw_only=True):
 
 
 class GetAudioListResponseDataAudioGetListResponseList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetAudioListResponseData.audio_get_list_response_list``."""
 
     audio_name: str | None = None
     audio_id: str | None = None
@@ -203,7 +203,7 @@ class GetAudioListResponseDataAudioGetListResponseList(ItemModel, kw_only=True):
 
 
 class GetAudioListResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetAudioListResponse``."""
 
     audio_get_list_response_list: list[GetAudioListResponseDataAudioGetListResponseList] = (
         msgspec.field(default_factory=list)
@@ -236,7 +236,7 @@ class DeleteAudioResponse(ResponseModel, kw_only=True):
 
 
 class GetCategoryListCategory(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetCategoryListData.category_list``."""
 
     label_name: str | None = None
     parent_node_id: int | None = None
@@ -245,7 +245,7 @@ class GetCategoryListCategory(ItemModel, kw_only=True):
 
 
 class GetCategoryListData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetCategoryListResponse.data``."""
 
     total: int | None = None
     page_size: int | None = None
@@ -262,7 +262,7 @@ class GetCategoryListResponse(ResponseModel, kw_only=True):
 
 
 class CreateCategoryData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateCategoryResponse.data``."""
 
     node_id: int | None = None
 
@@ -283,7 +283,7 @@ class DeleteCategoryResponse(ResponseModel, kw_only=True):
 
 
 class DeleteVideoByCategoryData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``DeleteVideoByCategoryResponse.data``."""
 
     task_id: int | None = None
 

@@ -52,7 +52,7 @@ class VideoClipResponse(ResponseModel, kw_only=True):
 
 
 class VideoClipQueryVideoResolution(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``VideoClipQueryVideoInfo.video_resolutions``, an item of ``VideoConcatQueryVideoInfo.video_resolutions``."""
 
     clarity: int | None = None
     server_type: int | None = None
@@ -62,7 +62,7 @@ class VideoClipQueryVideoResolution(ItemModel, kw_only=True):
 
 
 class VideoClipQueryVideoInfo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``video_info`` of ``VideoClipQueryData``."""
 
     video_name: str | None = None
     video_id: str | None = None
@@ -84,7 +84,7 @@ class VideoClipQueryVideoInfo(ItemModel, kw_only=True):
 
 
 class VideoClipQueryData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``VideoClipQueryResponse``."""
 
     task_id: str | None = None
     trans_no: str | None = None
@@ -109,7 +109,7 @@ class VideoConcatResponse(ResponseModel, kw_only=True):
 
 
 class VideoConcatQueryVideoInfo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``video_info`` of ``VideoConcatQueryData``."""
 
     video_name: str | None = None
     video_id: str | None = None
@@ -131,7 +131,7 @@ class VideoConcatQueryVideoInfo(ItemModel, kw_only=True):
 
 
 class VideoConcatQueryData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``VideoConcatQueryResponse``."""
 
     task_id: str | None = None
     trans_no: str | None = None
@@ -148,7 +148,7 @@ class VideoConcatQueryResponse(ResponseModel, kw_only=True):
 
 
 class CreateClearAdTaskData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``CreateClearAdTaskResponse``."""
 
     task_id: str | None = None
 
@@ -162,7 +162,7 @@ class CreateClearAdTaskResponse(ResponseModel, kw_only=True):
 
 
 class ClearAdTaskQueryData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``ClearAdTaskQueryResponse``."""
 
     task_id: str | None = None
     status: int | None = None
@@ -186,7 +186,7 @@ class TransCodeResponse(ResponseModel, kw_only=True):
 
 
 class StartWorkflowData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``StartWorkflowResponse``."""
 
     id: str | None = None
 

@@ -29,7 +29,7 @@ __all__ = [
 
 
 class VMPReleaseEdgeIPResponseBatchErrorMsg(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``VMPReleaseEdgeIPResponse.batch_error_msg``."""
 
     key: str | None = None
     msg: str | None = None
@@ -64,7 +64,7 @@ class VMPUnassignEdgeIPResponse(ResponseModel, kw_only=True):
 
 
 class VMPQueryEdgeIPResponseEdgeIps(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``VMPQueryEdgeIPResponse.edge_ips``."""
 
     edge_ip: str | None = None
     state: str | None = None

@@ -39,7 +39,7 @@ __all__ = [
 
 
 class CreateACertificateRequestNewVersionIdentificationInfo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``identification_info`` of ``CreateACertificateRequestNewVersion``, the ``identification_info`` of ``UpdateACertificateRequestNewVersion``."""
 
     country: str | None = None
     state: str | None = None
@@ -52,7 +52,7 @@ class CreateACertificateRequestNewVersionIdentificationInfo(ItemModel, kw_only=T
 
 
 class CreateACertificateRequestNewVersion(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``new_version`` of ``CreateACertificateRequest``."""
 
     comments: str | None = None
     private_key: str
@@ -62,7 +62,7 @@ class CreateACertificateRequestNewVersion(ItemModel, kw_only=True):
 
 
 class GetListOfCertificatesResponseCertificates(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetListOfCertificatesResponse.certificates``."""
 
     certificate_id: str | None = None
     name: str | None = None
@@ -88,7 +88,7 @@ class GetListOfCertificatesResponse(ResponseModel, kw_only=True):
 
 
 class GetACertificateResponseVersions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetACertificateResponse.versions``."""
 
     version: int | None = None
     type: str | None = None
@@ -99,7 +99,7 @@ class GetACertificateResponseVersions(ItemModel, kw_only=True):
 
 
 class GetACertificateResponseUsageInStaging(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetACertificateResponse.usage_in_production``, an item of ``GetACertificateResponse.usage_in_staging``."""
 
     property_id: str | None = None
     hostnames: list[str] = msgspec.field(default_factory=list)
@@ -126,7 +126,7 @@ class GetACertificateResponse(ResponseModel, kw_only=True):
 
 
 class UpdateACertificateRequestNewVersion(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``new_version`` of ``UpdateACertificateRequest``."""
 
     private_key: str | None = None
     certificate: str | None = None
@@ -135,7 +135,7 @@ class UpdateACertificateRequestNewVersion(ItemModel, kw_only=True):
 
 
 class DownloadTheCsrResponseDcvFile(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``dcv_file`` of ``DownloadTheCsrResponse``."""
 
     uri: str | None = None
     expiration_time: str | None = None
@@ -151,7 +151,7 @@ class DownloadTheCsrResponse(ResponseModel, kw_only=True):
 
 
 class GetACertificateVersionsDetailsResponseChainCertificates(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetACertificateVersionsDetailsResponse.chain_certificates``."""
 
     subject: str | None = None
     expiration_time: str | None = None

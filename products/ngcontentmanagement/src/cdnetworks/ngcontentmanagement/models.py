@@ -39,14 +39,14 @@ __all__ = [
 
 
 class CreateAPurgeRequestRequestFileHeaders(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetPurgeRequestStatusResponse.file_headers``, an item of ``GetPurgeRequestStatusResponse.dir_headers``, an item of ``CreateAPrefetchRequestRequestFileList.headers`` and 2 more."""
 
     name: str | None = None
     value: str | None = None
 
 
 class GetListOfPurgeRequestsResponsePurgeRequests(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetListOfPurgeRequestsResponse.purge_requests``."""
 
     id: str | None = None
     submission_time: str | None = None
@@ -102,14 +102,14 @@ class GetPurgeRequestStatusResponse(ResponseModel, kw_only=True):
 
 
 class CreateAPrefetchRequestRequestFileList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateAPrefetchRequestRequest.file_list``."""
 
     url: str
     headers: list[CreateAPurgeRequestRequestFileHeaders] = msgspec.field(default_factory=list)
 
 
 class GetListOfPrefetchRequestsResponsePrefetchRequests(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetListOfPrefetchRequestsResponse.prefetch_requests``."""
 
     id: str | None = None
     name: str | None = None
@@ -132,14 +132,14 @@ class GetListOfPrefetchRequestsResponse(ResponseModel, kw_only=True):
 
 
 class GetPrefetchRequestStatusResponseFileList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetPrefetchRequestStatusResponse.file_list``."""
 
     url: str | None = None
     headers: list[CreateAPurgeRequestRequestFileHeaders] = msgspec.field(default_factory=list)
 
 
 class GetPrefetchRequestStatusResponseMetadata(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``metadata`` of ``GetPrefetchRequestStatusResponse``."""
 
     id: str | None = None
     submission_time: str | None = None

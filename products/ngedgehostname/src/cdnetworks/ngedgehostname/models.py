@@ -43,7 +43,7 @@ __all__ = [
 
 
 class GetAnEdgeHostnameResponseConfigsClientZonesAction(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``action`` of ``GetAnEdgeHostnameResponseConfigsClientZones``."""
 
     type: str | None = None
     by: list[str] = msgspec.field(default_factory=list)
@@ -52,7 +52,7 @@ class GetAnEdgeHostnameResponseConfigsClientZonesAction(ItemModel, kw_only=True)
 
 
 class GetAnEdgeHostnameResponseConfigsClientZones(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetAnEdgeHostnameResponseHistoryConfiguration.client_zones``, an item of ``GetAnEdgeHostnameResponseConfigs.client_zones``."""
 
     region: str | None = None
     weight: int | None = None
@@ -61,7 +61,7 @@ class GetAnEdgeHostnameResponseConfigsClientZones(ItemModel, kw_only=True):
 
 
 class GetAnEdgeHostnameResponseHistoryConfiguration(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``configuration`` of ``GetAnEdgeHostnameResponseHistory``."""
 
     edge_hostname: str | None = None
     has_beian: bool | None = None
@@ -72,7 +72,7 @@ class GetAnEdgeHostnameResponseHistoryConfiguration(ItemModel, kw_only=True):
 
 
 class GetAnEdgeHostnameResponseHistory(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetAnEdgeHostnameResponse.history``."""
 
     operation: str | None = None
     time: str | None = None
@@ -86,7 +86,7 @@ class GetAnEdgeHostnameResponseHistory(ItemModel, kw_only=True):
 
 
 class GetAnEdgeHostnameResponseConfigs(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``configs`` of ``GetAnEdgeHostnameResponse``."""
 
     edge_hostname: str | None = None
     pci_required: bool | None = None
@@ -108,7 +108,7 @@ class GetAnEdgeHostnameResponse(ResponseModel, kw_only=True):
 
 
 class CreateAnEdgeHostnameRequestClientZonesAction(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``action`` of ``UpdateAnEdgeHostnamePartRequestClientZones``, the ``action`` of ``CreateAnEdgeHostnameRequestClientZones``."""
 
     type: str
     by: list[str] = msgspec.field(default_factory=list)
@@ -117,7 +117,7 @@ class CreateAnEdgeHostnameRequestClientZonesAction(ItemModel, kw_only=True):
 
 
 class CreateAnEdgeHostnameRequestClientZones(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``UpdateAnEdgeHostnameAllRequest.client_zones``, an item of ``CreateAnEdgeHostnameRequest.client_zones``."""
 
     region: str
     isp: str
@@ -126,7 +126,7 @@ class CreateAnEdgeHostnameRequestClientZones(ItemModel, kw_only=True):
 
 
 class UpdateAnEdgeHostnamePartRequestClientZones(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``UpdateAnEdgeHostnamePartRequest.client_zones``."""
 
     region: str | None = None
     isp: str | None = None
@@ -135,7 +135,7 @@ class UpdateAnEdgeHostnamePartRequestClientZones(ItemModel, kw_only=True):
 
 
 class GetAListOfEdgeHostnamesResponseEdgeHostnames(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetAListOfEdgeHostnamesResponse.edge_hostnames``."""
 
     edge_hostname: str | None = None
     description: str | None = None
@@ -155,7 +155,7 @@ class GetAListOfEdgeHostnamesResponse(ResponseModel, kw_only=True):
 
 
 class GetAListOfIspsResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetAListOfIspsResponse.data``, an item of ``GetClientRegionsResponse.data``."""
 
     code: str | None = None
     name: str | None = None

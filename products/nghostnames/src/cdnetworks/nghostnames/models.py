@@ -27,7 +27,7 @@ __all__ = [
 
 
 class GetListOfHostnamesThatHaveBeenDeployedResponseHostnames(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetListOfHostnamesThatHaveBeenDeployedResponse.hostnames``."""
 
     hostname: str | None = None
     property_in_production: str | None = None
@@ -51,7 +51,7 @@ class GetHistoricalInformationAboutHostnamesResponse(ResponseModel, kw_only=True
 
 
 class GetHistoricalInformationAboutOneHostnameResponseHistory(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetHistoricalInformationAboutOneHostnameResponse.history``."""
 
     target: str | None = None
     property_id: str | None = None

@@ -33,7 +33,7 @@ __all__ = [
 
 
 class GetAListOfLogConfigurationsResponseLogConfigs(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetAListOfLogConfigurationsResponse.log_configs``."""
 
     log_config_id: int | None = None
     hostnames: list[str] = msgspec.field(default_factory=list)
@@ -52,7 +52,7 @@ class GetAListOfLogConfigurationsResponse(ResponseModel, kw_only=True):
 
 
 class GetALogConfigurationResponseConfigs(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``configs`` of ``GetALogConfigurationResponse``."""
 
     description: str | None = None
     hostnames: list[str] = msgspec.field(default_factory=list)
@@ -71,7 +71,7 @@ class GetALogConfigurationResponse(ResponseModel, kw_only=True):
 
 
 class GetAccessLogsForHostnamesResponseLogs(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetAccessLogsForHostnamesResponse.logs``."""
 
     date_from: str | None = None
     date_to: str | None = None
@@ -87,7 +87,7 @@ class GetAccessLogsForHostnamesResponse(ResponseModel, kw_only=True):
 
 
 class GetAccessLogsForHostnamesRequestFilters(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``filters`` of ``GetAccessLogsForHostnamesRequest``."""
 
     hostnames: list[str] = msgspec.field(default_factory=list)
 

@@ -67,7 +67,7 @@ __all__ = [
 
 
 class GetCpuTimeUsedResponseDataSeries(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetEdgeTrafficVolumeResponse.data_series``, an item of ``GetEdgeRequestsResponse.data_series``, an item of ``GetEdgeBandwidthResponse.data_series`` and 7 more."""
 
     timestamp: str | None = None
     data: int | None = None
@@ -82,7 +82,7 @@ class GetEdgeTrafficVolumeResponse(ResponseModel, kw_only=True):
 
 
 class GetCpuTimeUsedRequestFilters(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``filters`` of ``GetEdgeTrafficVolumeRequest``, the ``filters`` of ``GetEdgeRequestsRequest``, the ``filters`` of ``GetEdgeBandwidthRequest`` and 10 more."""
 
     hostnames: list[str] = msgspec.field(default_factory=list)
     server_groups: list[str] = msgspec.field(default_factory=list)
@@ -105,7 +105,7 @@ class GetEdgeBandwidthResponse(ResponseModel, kw_only=True):
 
 
 class GetOriginFastRouteTrafficVolumeResponseDataSeries(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetOriginFastRouteTrafficVolumeResponse.data_series``."""
 
     timestamp: str | None = None
     data_up: int | None = None
@@ -123,7 +123,7 @@ class GetOriginFastRouteTrafficVolumeResponse(ResponseModel, kw_only=True):
 
 
 class GetASummaryOfCpuUsageResponseMetaData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``meta_data`` of ``GetASummaryOfRequestsResponse``, the ``meta_data`` of ``GetASummaryOfTrafficBandwidthResponse``, the ``meta_data`` of ``GetASummaryOfStatusCodesReturnedByEdgeServersResponse`` and 4 more."""
 
     start_time: str | None = None
     end_time: str | None = None
@@ -133,7 +133,7 @@ class GetASummaryOfCpuUsageResponseMetaData(ItemModel, kw_only=True):
 
 
 class GetASummaryOfCpuUsageResponseGroups(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetASummaryOfRequestsResponse.groups``, an item of ``GetASummaryOfTrafficBandwidthResponse.groups``, an item of ``GetASummaryOfStatusCodesReturnedByEdgeServersResponse.groups`` and 4 more."""
 
     group: str | None = None
     data: list[str] = msgspec.field(default_factory=list)
@@ -162,14 +162,14 @@ class GetOriginTrafficVolumeResponse(ResponseModel, kw_only=True):
 
 
 class GetEdgeStatusCodeDetailsResponseDataSeriesDetails(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetEdgeStatusCodeDetailsResponseDataSeries.details``."""
 
     status_code: str | None = None
     data: int | None = None
 
 
 class GetEdgeStatusCodeDetailsResponseDataSeries(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetEdgeStatusCodeDetailsResponse.data_series``, an item of ``GetOriginStatusCodeDetailsResponse.data_series``."""
 
     timestamp: str | None = None
     details: list[GetEdgeStatusCodeDetailsResponseDataSeriesDetails] = msgspec.field(
@@ -188,7 +188,7 @@ class GetEdgeStatusCodeDetailsResponse(ResponseModel, kw_only=True):
 
 
 class GetEdgeStatusCodeDetailsRequestFilters(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``filters`` of ``GetEdgeStatusCodeDetailsRequest``, the ``filters`` of ``GetTheNumberOfRequestsToOriginRequest``, the ``filters`` of ``GetOriginStatusCodeDetailsRequest`` and 1 more."""
 
     hostnames: list[str] = msgspec.field(default_factory=list)
 
@@ -264,7 +264,7 @@ class GetEdgeHostnameSummaryStatisticsResponse(ResponseModel, kw_only=True):
 
 
 class GetEdgeHostnameStatisticsRequestFilters(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``filters`` of ``GetEdgeHostnameSummaryStatisticsRequest``, the ``filters`` of ``GetEdgeHostnameStatisticsRequest``."""
 
     edge_hostnames: list[str] = msgspec.field(default_factory=list)
 
@@ -285,7 +285,7 @@ class GetASummaryOfTrafficVolumeResponse(ResponseModel, kw_only=True):
 
 
 class GetASummaryOfTrafficVolumeRequestFilters(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``filters`` of ``GetASummaryOfTrafficVolumeRequest``."""
 
     hostnames: list[str] = msgspec.field(default_factory=list)
     server_groups: list[str] = msgspec.field(default_factory=list)

@@ -97,7 +97,7 @@ __all__ = [
 
 
 class QueryDailyLiveTranscodingDurationResponseProviderDateTranscodingLive(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryDailyLiveTranscodingDurationResponseProviderDateTranscoding.live``."""
 
     time: str | None = None
     h264: str | None = None
@@ -109,7 +109,7 @@ class QueryDailyLiveTranscodingDurationResponseProviderDateTranscodingLive(ItemM
 
 
 class QueryDailyLiveTranscodingDurationResponseProviderDateTranscoding(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``transcoding`` of ``QueryDailyLiveTranscodingDurationResponseProviderDate``."""
 
     name: str | None = None
     live: list[QueryDailyLiveTranscodingDurationResponseProviderDateTranscodingLive] = (
@@ -118,7 +118,7 @@ class QueryDailyLiveTranscodingDurationResponseProviderDateTranscoding(ItemModel
 
 
 class QueryDailyLiveTranscodingDurationResponseProviderDate(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``date`` of ``QueryDailyLiveTranscodingDurationResponseProvider``."""
 
     startdate: str | None = None
     enddate: str | None = None
@@ -126,7 +126,7 @@ class QueryDailyLiveTranscodingDurationResponseProviderDate(ItemModel, kw_only=T
 
 
 class QueryDailyLiveTranscodingDurationResponseProvider(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``provider`` of ``QueryDailyLiveTranscodingDurationResponse``."""
 
     name: str | None = None
     type: str | None = None
@@ -140,7 +140,7 @@ class QueryDailyLiveTranscodingDurationResponse(ResponseModel, kw_only=True):
 
 
 class Query5minLiveTranscodingDurationResponseProviderDateTranscodingLive(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``Query5minLiveTranscodingDurationResponseProviderDateTranscoding.live``."""
 
     time: str | None = None
     h264: str | None = None
@@ -161,7 +161,7 @@ class Query5minLiveTranscodingDurationResponseProviderDateTranscodingLive(ItemMo
 
 
 class Query5minLiveTranscodingDurationResponseProviderDateTranscoding(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``transcoding`` of ``Query5minLiveTranscodingDurationResponseProviderDate``."""
 
     name: str | None = None
     live: list[Query5minLiveTranscodingDurationResponseProviderDateTranscodingLive] = msgspec.field(
@@ -170,7 +170,7 @@ class Query5minLiveTranscodingDurationResponseProviderDateTranscoding(ItemModel,
 
 
 class Query5minLiveTranscodingDurationResponseProviderDate(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``date`` of ``Query5minLiveTranscodingDurationResponseProvider``."""
 
     startdate: str | None = None
     enddate: str | None = None
@@ -178,7 +178,7 @@ class Query5minLiveTranscodingDurationResponseProviderDate(ItemModel, kw_only=Tr
 
 
 class Query5minLiveTranscodingDurationResponseProvider(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``provider`` of ``Query5minLiveTranscodingDurationResponse``."""
 
     name: str | None = None
     type: str | None = None
@@ -192,14 +192,14 @@ class Query5minLiveTranscodingDurationResponse(ResponseModel, kw_only=True):
 
 
 class HttpDnsStatisticsResponseProviderDateChannelHttpdns(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryLiveRecordingDurationResponseProviderDateRecordingTimeChannel.live``, an item of ``PicProcessStatisticsResponseProviderDateChannel.picflowhit``, an item of ``HttpDnsStatisticsResponseProviderDateChannel.httpdns``."""
 
     time: str | None = None
     text: str | None = None
 
 
 class QueryLiveRecordingDurationResponseProviderDateRecordingTimeChannel(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``channel`` of ``QueryLiveRecordingDurationResponseProviderDateRecordingTime``."""
 
     name: str | None = None
     live: list[HttpDnsStatisticsResponseProviderDateChannelHttpdns] = msgspec.field(
@@ -208,14 +208,14 @@ class QueryLiveRecordingDurationResponseProviderDateRecordingTimeChannel(ItemMod
 
 
 class QueryLiveRecordingDurationResponseProviderDateRecordingTime(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``recording_time`` of ``QueryLiveRecordingDurationResponseProviderDate``."""
 
     name: str | None = None
     channel: QueryLiveRecordingDurationResponseProviderDateRecordingTimeChannel | None = None
 
 
 class QueryLiveRecordingDurationResponseProviderDate(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``date`` of ``QueryLiveRecordingDurationResponseProvider``."""
 
     start: str | None = None
     end: str | None = None
@@ -223,7 +223,7 @@ class QueryLiveRecordingDurationResponseProviderDate(ItemModel, kw_only=True):
 
 
 class QueryLiveRecordingDurationResponseProvider(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``provider`` of ``QueryLiveRecordingDurationResponse``."""
 
     name: str | None = None
     type: str | None = None
@@ -247,7 +247,7 @@ class QueryDDoSMitigatedBandwidthBySuiteOrProductResponse(ResponseModel, kw_only
 
 
 class PicProcessStatisticsResponseProviderDateChannel(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``channel`` of ``PicProcessStatisticsResponseProviderDate``."""
 
     name: str | None = None
     picflowhit: list[HttpDnsStatisticsResponseProviderDateChannelHttpdns] = msgspec.field(
@@ -256,7 +256,7 @@ class PicProcessStatisticsResponseProviderDateChannel(ItemModel, kw_only=True):
 
 
 class PicProcessStatisticsResponseProviderDate(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``date`` of ``PicProcessStatisticsResponseProvider``."""
 
     startdate: str | None = None
     enddate: str | None = None
@@ -264,7 +264,7 @@ class PicProcessStatisticsResponseProviderDate(ItemModel, kw_only=True):
 
 
 class PicProcessStatisticsResponseProvider(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``provider`` of ``PicProcessStatisticsResponse``."""
 
     name: str | None = None
     type: str | None = None
@@ -279,7 +279,7 @@ class PicProcessStatisticsResponse(ResponseModel, kw_only=True):
 
 
 class HttpDnsStatisticsResponseProviderDateChannel(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``channel`` of ``HttpDnsStatisticsResponseProviderDate``."""
 
     name: str | None = None
     total: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
@@ -289,7 +289,7 @@ class HttpDnsStatisticsResponseProviderDateChannel(ItemModel, kw_only=True):
 
 
 class HttpDnsStatisticsResponseProviderDate(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``date`` of ``HttpDnsStatisticsResponseProvider``."""
 
     startdate: str | None = None
     enddate: str | None = None
@@ -297,7 +297,7 @@ class HttpDnsStatisticsResponseProviderDate(ItemModel, kw_only=True):
 
 
 class HttpDnsStatisticsResponseProvider(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``provider`` of ``HttpDnsStatisticsResponse``."""
 
     name: str | None = None
     type: str | None = None
@@ -312,11 +312,11 @@ class HttpDnsStatisticsResponse(ResponseModel, kw_only=True):
 
 
 class QueryLiveStreamStatusResponseDataValueLfr(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``lfr`` of ``QueryLiveStreamStatusResponseDataValue``, the ``lfr`` of ``GetLiveStreamPushingStatusResponseDataValue``, the ``sum_time`` of ``ReportDomainStreamDurationServiceResponseDataStreamList`` and 1 more."""
 
 
 class QueryLiveStreamStatusResponseDataValue(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryLiveStreamStatusResponse.data_value``."""
 
     streamname: str | None = None
     deployaddress: str | None = None
@@ -346,7 +346,7 @@ class QueryLiveStreamStatusResponse(ResponseModel, kw_only=True):
 
 
 class GetLiveStreamPushingStatusResponseDataValue(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetLiveStreamPushingStatusResponse.data_value``."""
 
     deployaddress: str | None = None
     inaddress: str | None = None
@@ -369,7 +369,7 @@ class GetLiveStreamPushingStatusResponse(ResponseModel, kw_only=True):
 
 
 class QueryOnlineViewerCountResponseDataValue(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryOnlineViewerCountResponse.data_value``."""
 
     prog: str | None = None
     time: str | None = None
@@ -388,7 +388,7 @@ class QueryOnlineViewerCountResponse(ResponseModel, kw_only=True):
 
 
 class QueryEdgeActiveConnectionsForMultiDomainsData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryEdgeActiveConnectionsForMultiDomainsResponse.data``."""
 
     timestamp: str | None = None
     active_conn: str | None = None
@@ -405,7 +405,7 @@ class QueryEdgeActiveConnectionsForMultiDomainsResponse(ResponseModel, kw_only=T
 class ReportDomainStreamDurationServiceResponseDataStreamListDurationDetailList(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ReportDomainStreamDurationServiceResponseDataStreamList.duration_detail_list``."""
 
     start_time: str | None = None
     end_time: str | None = None
@@ -413,7 +413,7 @@ class ReportDomainStreamDurationServiceResponseDataStreamListDurationDetailList(
 
 
 class ReportDomainStreamDurationServiceResponseDataStreamList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ReportDomainStreamDurationServiceResponseData.stream_list``."""
 
     stream: str | None = None
     sum_time: QueryLiveStreamStatusResponseDataValueLfr | None = None
@@ -423,7 +423,7 @@ class ReportDomainStreamDurationServiceResponseDataStreamList(ItemModel, kw_only
 
 
 class ReportDomainStreamDurationServiceResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ReportDomainStreamDurationServiceResponse.data``."""
 
     domain: str | None = None
     stream_list: list[ReportDomainStreamDurationServiceResponseDataStreamList] = msgspec.field(
@@ -440,7 +440,7 @@ class ReportDomainStreamDurationServiceResponse(ResponseModel, kw_only=True):
 
 
 class ReportDomainStreamDurationServiceRequestDomainStream(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ReportDomainStreamDurationServiceRequest.domain_stream``."""
 
     domain: str | None = None
     stream: list[str] = msgspec.field(default_factory=list)
@@ -475,7 +475,7 @@ class QueryDirectoryRankByTotalTrafficHourlyResponse(ResponseModel, kw_only=True
 
 
 class AntiHijackIPListResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``AntiHijackIPListResponse.data``."""
 
     id: str | None = None
     anti_hijack_ip: str | None = None
@@ -495,7 +495,7 @@ class AntiHijackIPListResponse(ResponseModel, kw_only=True):
 
 
 class ResourceGroupListResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ResourceGroupListResponse.data``."""
 
     resource: str | None = None
     domain_num: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
@@ -511,7 +511,7 @@ class ResourceGroupListResponse(ResponseModel, kw_only=True):
 
 
 class QueryDomainsForResourceGroupDomainBean(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryDomainsForResourceGroupResponse.data``."""
 
     domain: str | None = None
     deploy_status: str | None = None
@@ -533,7 +533,7 @@ class ResourceGroupDomainChangeResponse(ResponseModel, kw_only=True):
 
 
 class StreamTrafficServiceResponseRegionsDomainsStreams(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``StreamTrafficServiceResponseRegionsDomains.streams``."""
 
     stream_name: str | None = None
     app: str | None = None
@@ -542,7 +542,7 @@ class StreamTrafficServiceResponseRegionsDomainsStreams(ItemModel, kw_only=True)
 
 
 class StreamTrafficServiceResponseRegionsDomains(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``StreamTrafficServiceResponseRegions.domains``."""
 
     domain: str | None = None
     streams: list[StreamTrafficServiceResponseRegionsDomainsStreams] = msgspec.field(
@@ -551,7 +551,7 @@ class StreamTrafficServiceResponseRegionsDomains(ItemModel, kw_only=True):
 
 
 class StreamTrafficServiceResponseRegions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``StreamTrafficServiceResponse.regions``."""
 
     region_code: str | None = None
     domains: list[StreamTrafficServiceResponseRegionsDomains] = msgspec.field(default_factory=list)
@@ -567,7 +567,7 @@ class StreamTrafficServiceResponse(ResponseModel, kw_only=True):
 
 
 class QueryDomainResourceGroupResponseDataInfoList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryDomainResourceGroupResponseData.info_list``."""
 
     domain: str | None = None
     resource: str | None = None
@@ -575,7 +575,7 @@ class QueryDomainResourceGroupResponseDataInfoList(ItemModel, kw_only=True):
 
 
 class QueryDomainResourceGroupResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``QueryDomainResourceGroupResponse``."""
 
     info_list: list[QueryDomainResourceGroupResponseDataInfoList] = msgspec.field(
         default_factory=list

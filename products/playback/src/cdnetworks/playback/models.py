@@ -21,7 +21,7 @@ __all__ = [
 
 
 class GetPublishCodeDataVideoUrl(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetPublishCodeData.video_url``."""
 
     fluent_url: str | None = None
     hd_pull_url: str | None = None
@@ -32,7 +32,7 @@ class GetPublishCodeDataVideoUrl(ItemModel, kw_only=True):
 
 
 class GetPublishCodeData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetPublishCodeResponse``."""
 
     video_id: str | None = None
     encrypt: int | None = None

@@ -30,7 +30,7 @@ __all__ = [
 
 
 class CreatePolicyResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``CreatePolicyResponse``."""
 
     policy_id: int | None = None
 
@@ -59,7 +59,7 @@ class EditPolicyResponse(ResponseModel, kw_only=True):
 
 
 class GetPolicyResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetPolicyResponse``."""
 
     policy_id: int | None = None
     policy_name: str | None = None
@@ -78,7 +78,7 @@ class GetPolicyResponse(ResponseModel, kw_only=True):
 
 
 class GetAccountSummaryResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetAccountSummaryResponse``."""
 
     groups_quota: int | None = None
     groups: int | None = None

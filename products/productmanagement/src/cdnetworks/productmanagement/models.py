@@ -38,7 +38,7 @@ __all__ = [
 
 
 class GetSystemConfigurationResponseExtraServicePorts(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``extra_service_ports`` of ``GetSystemConfigurationResponse``."""
 
     http: list[str] = msgspec.field(default_factory=list)
     https: list[str] = msgspec.field(default_factory=list)
@@ -67,7 +67,7 @@ class GetIpAddressesOfTheCdnResponse(ResponseModel, kw_only=True):
 
 
 class GetAListOfOriginShieldsResponseShields(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetAListOfOriginShieldsResponse.shields``."""
 
     name: str | None = None
     id: str | None = None
@@ -99,7 +99,7 @@ class GetAShieldByItsIdResponse(ResponseModel, kw_only=True):
 
 
 class CheckIfIpAddressesBelongToTheCdnProPlatformResponseIpDetails(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CheckIfIpAddressesBelongToTheCdnProPlatformResponse.ip_details``."""
 
     ip: str | None = None
     is_cdn_pro_ip: bool | None = None
@@ -124,7 +124,7 @@ class GetOriginFastRouteIpListResponse(ResponseModel, kw_only=True):
 
 
 class GetStagingServersListResponseStagingServers(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetStagingServersListResponse.staging_servers``."""
 
     ip: str | None = None
     code: str | None = None

@@ -51,7 +51,7 @@ __all__ = [
 
 
 class CreatePropertyResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``CreatePropertyResponse``, the ``data`` of ``CreatePropertyForAkamaiMigrationResponse``."""
 
     property_version: int | None = None
     property_name: str | None = None
@@ -67,21 +67,21 @@ class CreatePropertyResponse(ResponseModel, kw_only=True):
 
 
 class CreatePropertyRequestVariablesActionOptions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``options`` of ``CreatePropertyRequestVariablesAction``."""
 
     var_name: str | None = None
     value: str | None = None
 
 
 class CreatePropertyRequestVariablesAction(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``action`` of ``CreatePropertyRequestVariables``."""
 
     name: str | None = None
     options: CreatePropertyRequestVariablesActionOptions | None = None
 
 
 class CreatePropertyRequestVariables(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreatePropertyRequest.variables``."""
 
     condition: str | None = None
     action: CreatePropertyRequestVariablesAction | None = None
@@ -89,14 +89,14 @@ class CreatePropertyRequestVariables(ItemModel, kw_only=True):
 
 
 class CreatePropertyRequestCloneParam(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``clone_param`` of ``CreatePropertyRequest``."""
 
     property_version: int
     property_id: int
 
 
 class CreatePropertyRequestOriginsServers(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreatePropertyRequestOrigins.servers``."""
 
     server: str
     weight: int | None = None
@@ -104,7 +104,7 @@ class CreatePropertyRequestOriginsServers(ItemModel, kw_only=True):
 
 
 class CreatePropertyRequestOrigins(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreatePropertyRequest.origins``."""
 
     servers: list[CreatePropertyRequestOriginsServers] = msgspec.field(default_factory=list)
     http_port: int | None = None
@@ -126,7 +126,7 @@ class CreatePropertyRequestOrigins(ItemModel, kw_only=True):
 
 
 class CreatePropertyRequestHostnamesDefaultOrigin(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``default_origin`` of ``CreatePropertyRequestHostnames``."""
 
     servers: list[str] = msgspec.field(default_factory=list)
     ip_version: Annotated[str, Meta(examples=["dual,ipv4,ipv6"])] | None = None
@@ -144,7 +144,7 @@ class CreatePropertyRequestHostnamesDefaultOrigin(ItemModel, kw_only=True):
 
 
 class CreatePropertyRequestHostnamesCertificates(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreatePropertyRequestHostnames.certificates``."""
 
     certificate_id: int | None = None
     certificate_usage: (
@@ -154,7 +154,7 @@ class CreatePropertyRequestHostnamesCertificates(ItemModel, kw_only=True):
 
 
 class CreatePropertyRequestHostnamesEdgeHostname(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``edge_hostname`` of ``CreatePropertyRequestHostnames``."""
 
     edge_hostname_prefix: str
     comment: str | None = None
@@ -162,7 +162,7 @@ class CreatePropertyRequestHostnamesEdgeHostname(ItemModel, kw_only=True):
 
 
 class CreatePropertyRequestHostnames(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreatePropertyRequest.hostnames``."""
 
     default_origin: CreatePropertyRequestHostnamesDefaultOrigin | None = None
     hostname: str | None = None
@@ -173,18 +173,18 @@ class CreatePropertyRequestHostnames(ItemModel, kw_only=True):
 
 
 class CreatePropertyRequestRulesCachePhaseActionOptions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``options`` of ``CreatePropertyRequestRulesCachePhaseAction``."""
 
 
 class CreatePropertyRequestRulesCachePhaseAction(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``action`` of ``CreatePropertyRequestRulesCachePhase``."""
 
     name: str | None = None
     options: CreatePropertyRequestRulesCachePhaseActionOptions | None = None
 
 
 class CreatePropertyRequestRulesCachePhase(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreatePropertyRequestRules.response_phase``, an item of ``CreatePropertyRequestRules.origin_phase``, an item of ``CreatePropertyRequestRules.cache_phase`` and 2 more."""
 
     name: str | None = None
     condition: str | None = None
@@ -195,7 +195,7 @@ class CreatePropertyRequestRulesCachePhase(ItemModel, kw_only=True):
 
 
 class CreatePropertyRequestRules(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``rules`` of ``CreatePropertyRequest``."""
 
     response_phase: list[CreatePropertyRequestRulesCachePhase] = msgspec.field(default_factory=list)
     origin_phase: list[CreatePropertyRequestRulesCachePhase] = msgspec.field(default_factory=list)
@@ -205,14 +205,14 @@ class CreatePropertyRequestRules(ItemModel, kw_only=True):
 
 
 class GetPropertyResponseDataStagingVersion(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``staging_version`` of ``GetPropertyResponseData``, the ``production_version`` of ``GetPropertyResponseData``, the ``staging_deploying_version`` of ``GetPropertyResponseData`` and 1 more."""
 
     version: int | None = None
     hostnames: list[str] = msgspec.field(default_factory=list)
 
 
 class GetPropertyResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListPropertiesResponseData.properties``, the ``data`` of ``GetPropertyResponse``."""
 
     property_id: int | None = None
     property_name: str | None = None
@@ -230,7 +230,7 @@ class GetPropertyResponseData(ItemModel, kw_only=True):
 
 
 class ListPropertiesResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``ListPropertiesResponse``."""
 
     count: int | None = None
     properties: list[GetPropertyResponseData] = msgspec.field(default_factory=list)
@@ -253,7 +253,7 @@ class GetPropertyResponse(ResponseModel, kw_only=True):
 
 
 class CreatePropertyForAkamaiMigrationResponseMetaDataMsg(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``meta_data_msg`` of ``CreatePropertyForAkamaiMigrationResponse``."""
 
     msg_data: str | None = None
     msg_stat: int | None = None
@@ -269,7 +269,7 @@ class CreatePropertyForAkamaiMigrationResponse(ResponseModel, kw_only=True):
 
 
 class CreatePropertyForAkamaiMigrationRequestHostnamesCertificates(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreatePropertyForAkamaiMigrationRequestHostnames.certificates``."""
 
     certificate_id: int
     certificate_usage: Annotated[
@@ -278,7 +278,7 @@ class CreatePropertyForAkamaiMigrationRequestHostnamesCertificates(ItemModel, kw
 
 
 class CreatePropertyForAkamaiMigrationRequestHostnamesEdgeHostname(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``edge_hostname`` of ``CreatePropertyForAkamaiMigrationRequestHostnames``."""
 
     edge_hostname_prefix: str
     edge_hostname_suffix: str
@@ -286,7 +286,7 @@ class CreatePropertyForAkamaiMigrationRequestHostnamesEdgeHostname(ItemModel, kw
 
 
 class CreatePropertyForAkamaiMigrationRequestHostnamesDefaultOrigin(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``default_origin`` of ``CreatePropertyForAkamaiMigrationRequestHostnames``."""
 
     servers: list[str] = msgspec.field(default_factory=list)
     host: str | None = None
@@ -302,7 +302,7 @@ class CreatePropertyForAkamaiMigrationRequestHostnamesDefaultOrigin(ItemModel, k
 
 
 class CreatePropertyForAkamaiMigrationRequestHostnames(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreatePropertyForAkamaiMigrationRequest.hostnames``."""
 
     hostname: str
     certificates: list[CreatePropertyForAkamaiMigrationRequestHostnamesCertificates] = (

@@ -60,13 +60,13 @@ __all__ = [
 
 
 class CreateAPropertyRequestVersionOriginsAuthentication(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``authentication`` of ``UpdateAPropertyVersionRequestOrigins``, the ``authentication`` of ``CreateAPropertyRequestVersionOrigins``."""
 
     method_name: str | None = None
 
 
 class UpdateAPropertyVersionRequestOrigins(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetAPropertyVersionResponseConfigs.origins``, an item of ``UpdateAPropertyVersionRequest.origins``."""
 
     name: str | None = None
     servers: list[str] = msgspec.field(default_factory=list)
@@ -82,14 +82,14 @@ class UpdateAPropertyVersionRequestOrigins(ItemModel, kw_only=True):
 
 
 class CreateAPropertyRequestVersionExtraServicePorts(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``extra_service_ports`` of ``GetAPropertyVersionResponseConfigs``, the ``extra_service_ports`` of ``CreateAPropertyRequestVersion``, the ``extra_service_ports`` of ``UpdateAPropertyVersionRequest`` and 1 more."""
 
     http: list[str] = msgspec.field(default_factory=list)
     https: list[str] = msgspec.field(default_factory=list)
 
 
 class CreateAPropertyRequestVersionAccessControlRulesConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``conditions`` of ``GetAPropertyVersionResponseConfigsAccessControlRules``, the ``conditions`` of ``UpdateAPropertyVersionRequestAccessControlRules``, the ``conditions`` of ``CreateAPropertyVersionRequestAccessControlRules`` and 1 more."""
 
     scheme: str | None = None
     hostname: str | None = None
@@ -100,14 +100,14 @@ class CreateAPropertyRequestVersionAccessControlRulesConditions(ItemModel, kw_on
 
 
 class GetAPropertyVersionResponseConfigsAccessControlRulesAction(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``action`` of ``GetAPropertyVersionResponseConfigsAccessControlRules``."""
 
     status: str | None = None
     message: str | None = None
 
 
 class GetAPropertyVersionResponseConfigsAccessControlRules(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetAPropertyVersionResponseConfigs.access_control_rules``."""
 
     id: str | None = None
     conditions: CreateAPropertyRequestVersionAccessControlRulesConditions | None = None
@@ -115,14 +115,14 @@ class GetAPropertyVersionResponseConfigsAccessControlRules(ItemModel, kw_only=Tr
 
 
 class CreateAPropertyRequestVersionRealTimeLogHeaders(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetAPropertyVersionResponseConfigsRealTimeLog.headers``, an item of ``UpdateAPropertyVersionRequestRealTimeLog.headers``, an item of ``CreateAPropertyRequestVersionRealTimeLog.headers``."""
 
     name: str | None = None
     value: str | None = None
 
 
 class GetAPropertyVersionResponseConfigsRealTimeLog(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``real_time_log`` of ``GetAPropertyVersionResponseConfigs``."""
 
     log_url: str | None = None
     sample_rate: int | None = None
@@ -134,14 +134,14 @@ class GetAPropertyVersionResponseConfigsRealTimeLog(ItemModel, kw_only=True):
 
 
 class GetAPropertyVersionResponseConfigsVideoSeek(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``video_seek`` of ``GetAPropertyVersionResponseConfigs``."""
 
     start_parameter: str | None = None
     end_parameter: str | None = None
 
 
 class GetAPropertyVersionResponseConfigs(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``configs`` of ``GetAPropertyVersionResponse``."""
 
     description: str | None = None
     hostnames: list[str] = msgspec.field(default_factory=list)
@@ -179,7 +179,7 @@ class GetAPropertyVersionResponseConfigs(ItemModel, kw_only=True):
 
 
 class GetAPropertyVersionResponseStatus(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``status`` of ``GetAPropertyVersionResponse``."""
 
     last_validation_status: str | None = None
     frozen: bool | None = None
@@ -198,7 +198,7 @@ class GetAPropertyVersionResponse(ResponseModel, kw_only=True):
 
 
 class UpdateAPropertyVersionRequestRealTimeLog(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``real_time_log`` of ``UpdateAPropertyVersionRequest``."""
 
     log_url: str
     sample_rate: int | None = None
@@ -210,21 +210,21 @@ class UpdateAPropertyVersionRequestRealTimeLog(ItemModel, kw_only=True):
 
 
 class CreateAPropertyRequestVersionVideoSeek(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``video_seek`` of ``CreateAPropertyRequestVersion``, the ``video_seek`` of ``UpdateAPropertyVersionRequest``, the ``video_seek`` of ``CreateAPropertyVersionRequest``."""
 
     start_parameter: str
     end_parameter: str | None = None
 
 
 class CreateAPropertyRequestVersionAccessControlRulesAction(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``action`` of ``UpdateAPropertyVersionRequestAccessControlRules``, the ``action`` of ``CreateAPropertyVersionRequestAccessControlRules``, the ``action`` of ``CreateAPropertyRequestVersionAccessControlRules``."""
 
     status_code: str
     message: str | None = None
 
 
 class UpdateAPropertyVersionRequestAccessControlRules(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``UpdateAPropertyVersionRequest.access_control_rules``."""
 
     id: str | None = None
     conditions: CreateAPropertyRequestVersionAccessControlRulesConditions | None = None
@@ -245,7 +245,7 @@ class GetAPropertyResponse(ResponseModel, kw_only=True):
 
 
 class GetListOfPropertyVersionsResponsePropertyVersions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetListOfPropertyVersionsResponse.property_versions``."""
 
     version: int | None = None
     description: str | None = None
@@ -266,7 +266,7 @@ class GetListOfPropertyVersionsResponse(ResponseModel, kw_only=True):
 
 
 class CreateAPropertyRequestVersionOrigins(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateAPropertyRequestVersion.origins``, an item of ``CreateAPropertyVersionRequest.origins``."""
 
     name: str
     servers: list[str]
@@ -282,7 +282,7 @@ class CreateAPropertyRequestVersionOrigins(ItemModel, kw_only=True):
 
 
 class CreateAPropertyVersionRequestAccessControlRules(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateAPropertyVersionRequest.access_control_rules``."""
 
     id: str | None = None
     conditions: CreateAPropertyRequestVersionAccessControlRulesConditions
@@ -290,7 +290,7 @@ class CreateAPropertyVersionRequestAccessControlRules(ItemModel, kw_only=True):
 
 
 class CreateAPropertyRequestVersionRealTimeLog(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``real_time_log`` of ``CreateAPropertyRequestVersion``, the ``real_time_log`` of ``CreateAPropertyVersionRequest``."""
 
     log_url: str
     sample_rate: int | None = None
@@ -302,7 +302,7 @@ class CreateAPropertyRequestVersionRealTimeLog(ItemModel, kw_only=True):
 
 
 class CreateAPropertyRequestVersionAccessControlRules(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateAPropertyRequestVersion.access_control_rules``."""
 
     id: str | None = None
     conditions: CreateAPropertyRequestVersionAccessControlRulesConditions
@@ -310,7 +310,7 @@ class CreateAPropertyRequestVersionAccessControlRules(ItemModel, kw_only=True):
 
 
 class CreateAPropertyRequestVersion(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``version`` of ``CreateAPropertyRequest``."""
 
     description: str | None = None
     hostnames: list[str]
@@ -348,14 +348,14 @@ class CreateAPropertyRequestVersion(ItemModel, kw_only=True):
 
 
 class GetListOfPropertiesResponsePropertiesStagingVersion(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``staging_version`` of ``GetListOfPropertiesResponseProperties``, the ``production_version`` of ``GetListOfPropertiesResponseProperties``."""
 
     version: int | None = None
     hostnames: list[str] = msgspec.field(default_factory=list)
 
 
 class GetListOfPropertiesResponseProperties(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetListOfPropertiesResponse.properties``."""
 
     id: str | None = None
     description: str | None = None

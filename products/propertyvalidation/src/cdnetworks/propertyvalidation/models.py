@@ -24,7 +24,7 @@ __all__ = [
 
 
 class GetListOfPropertyValidationTasksResponseValidations(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetListOfPropertyValidationTasksResponse.validations``."""
 
     id: str | None = None
     property_id: str | None = None

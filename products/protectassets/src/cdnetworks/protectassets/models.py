@@ -69,7 +69,7 @@ __all__ = [
 
 
 class ListAPIDefinitionsResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListAPIDefinitionsResponse.data``, the ``basic`` of ``QueryAPIDefinitionDetailResponseData``."""
 
     id: str | None = None
     name: str | None = None
@@ -90,7 +90,7 @@ class ListAPIDefinitionsResponse(ResponseModel, kw_only=True):
 
 
 class QueryAPIDefinitionDetailResponseDataEndpoint(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``endpoint`` of ``QueryAPIDefinitionDetailResponseData``."""
 
     request_method: (
         Annotated[
@@ -111,7 +111,7 @@ class QueryAPIDefinitionDetailResponseDataEndpoint(ItemModel, kw_only=True):
 
 
 class QueryAPIDefinitionDetailResponseDataAuth(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``auth`` of ``QueryAPIDefinitionDetailResponseData``."""
 
     type: Annotated[str, Meta(examples=["NO_NEED,SIGN"])] | None = None
     auth_key: str | None = None
@@ -121,7 +121,7 @@ class QueryAPIDefinitionDetailResponseDataAuth(ItemModel, kw_only=True):
 
 
 class QueryAPIDefinitionDetailResponseDataBodyLimit(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``body_limit`` of ``QueryAPIDefinitionDetailResponseData``."""
 
     defend_switch: Annotated[str, Meta(examples=["ON,OFF"])] | None = None
     content_type: Annotated[str, Meta(examples=["FORM,JSON,ANY,EMPTY"])] | None = None
@@ -131,7 +131,7 @@ class QueryAPIDefinitionDetailResponseDataBodyLimit(ItemModel, kw_only=True):
 
 
 class QueryAPIDefinitionDetailResponseDataParamLimitBasic(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``basic`` of ``QueryAPIDefinitionDetailResponseDataParamLimit``."""
 
     defend_switch: Annotated[str, Meta(examples=["ON,OFF"])] | None = None
     param_check_mode: Annotated[str, Meta(examples=["LOOSE,STRICT"])] | None = None
@@ -140,7 +140,7 @@ class QueryAPIDefinitionDetailResponseDataParamLimitBasic(ItemModel, kw_only=Tru
 class QueryAPIDefinitionDetailResponseDataParamLimitMethodListNormalParamList(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryAPIDefinitionDetailResponseDataParamLimitMethodList.normal_param_list``."""
 
     method: Annotated[str, Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,PATCH"])] | None = None
     name: str | None = None
@@ -158,7 +158,7 @@ class QueryAPIDefinitionDetailResponseDataParamLimitMethodListNormalParamList(
 class QueryAPIDefinitionDetailResponseDataParamLimitMethodListFormParamList(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryAPIDefinitionDetailResponseDataParamLimitMethodList.form_param_list``."""
 
     method: Annotated[str, Meta(examples=["POST,PUT,PATCH"])] | None = None
     name: str | None = None
@@ -173,7 +173,7 @@ class QueryAPIDefinitionDetailResponseDataParamLimitMethodListFormParamList(
 class QueryAPIDefinitionDetailResponseDataParamLimitMethodListJsonParamChildren(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryAPIDefinitionDetailResponseDataParamLimitMethodListJsonParam.children``."""
 
     method: Annotated[str, Meta(examples=["POST,PUT,PATCH"])] | None = None
     name: str | None = None
@@ -190,7 +190,7 @@ class QueryAPIDefinitionDetailResponseDataParamLimitMethodListJsonParamChildren(
 
 
 class QueryAPIDefinitionDetailResponseDataParamLimitMethodListJsonParam(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``json_param`` of ``QueryAPIDefinitionDetailResponseDataParamLimitMethodList``."""
 
     method: Annotated[str, Meta(examples=["POST,PUT,PATCH"])] | None = None
     name: str | None = None
@@ -209,7 +209,7 @@ class QueryAPIDefinitionDetailResponseDataParamLimitMethodListJsonParam(ItemMode
 
 
 class QueryAPIDefinitionDetailResponseDataParamLimitMethodList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryAPIDefinitionDetailResponseDataParamLimit.method_list``."""
 
     method: Annotated[str, Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,PATCH"])] | None = None
     body_flag: Annotated[str, Meta(examples=["TRUE,FALSE"])] | None = None
@@ -224,7 +224,7 @@ class QueryAPIDefinitionDetailResponseDataParamLimitMethodList(ItemModel, kw_onl
 
 
 class QueryAPIDefinitionDetailResponseDataParamLimit(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``param_limit`` of ``QueryAPIDefinitionDetailResponseData``."""
 
     basic: QueryAPIDefinitionDetailResponseDataParamLimitBasic | None = None
     method_list: list[QueryAPIDefinitionDetailResponseDataParamLimitMethodList] = msgspec.field(
@@ -233,7 +233,7 @@ class QueryAPIDefinitionDetailResponseDataParamLimit(ItemModel, kw_only=True):
 
 
 class QueryAPIDefinitionDetailResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``QueryAPIDefinitionDetailResponse``."""
 
     basic: ListAPIDefinitionsResponseData | None = None
     endpoint: QueryAPIDefinitionDetailResponseDataEndpoint | None = None
@@ -251,7 +251,7 @@ class QueryAPIDefinitionDetailResponse(ResponseModel, kw_only=True):
 
 
 class ListAPIAssetDiscoveryResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListAPIAssetDiscoveryResponse.data``."""
 
     id: str | None = None
     domain: str | None = None
@@ -286,7 +286,7 @@ class CreateAPIDefinitionResponse(ResponseModel, kw_only=True):
 
 
 class CreateAPIDefinitionRequestBasic(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``basic`` of ``CreateAPIDefinitionRequest``."""
 
     name: str
     group_name: str
@@ -295,7 +295,7 @@ class CreateAPIDefinitionRequestBasic(ItemModel, kw_only=True):
 
 
 class CreateAPIDefinitionRequestEndpoint(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``endpoint`` of ``CreateAPIDefinitionRequest``."""
 
     request_method: Annotated[
         str,
@@ -319,7 +319,7 @@ class CreateAPIDefinitionRequestEndpoint(ItemModel, kw_only=True):
 
 
 class CreateAPIDefinitionRequestAuth(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``auth`` of ``CreateAPIDefinitionRequest``, the ``auth`` of ``UpdateAPIDefinitionRequest``."""
 
     type: Annotated[str, Meta(examples=["NO_NEED,SIGN"])]
     auth_key: str | None = None
@@ -329,7 +329,7 @@ class CreateAPIDefinitionRequestAuth(ItemModel, kw_only=True):
 
 
 class CreateAPIDefinitionRequestBodyLimit(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``body_limit`` of ``CreateAPIDefinitionRequest``."""
 
     defend_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
     content_type: Annotated[str, Meta(examples=["FORM,JSON,ANY,EMPTY"])] | None = None
@@ -342,7 +342,7 @@ class CreateAPIDefinitionRequestBodyLimit(ItemModel, kw_only=True):
 
 
 class CreateAPIDefinitionRequestParamLimitBasic(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``basic`` of ``CreateAPIDefinitionRequestParamLimit``."""
 
     defend_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
     param_check_mode: Annotated[str, Meta(examples=["LOOSE,STRICT"])] | None = None
@@ -352,7 +352,7 @@ class CreateAPIDefinitionRequestParamLimitBasic(ItemModel, kw_only=True):
 
 
 class CreateAPIDefinitionRequestParamLimitMethodListNormalParamList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateAPIDefinitionRequestParamLimitMethodList.normal_param_list``."""
 
     name: str | None = None
     param_position: (
@@ -372,7 +372,7 @@ class CreateAPIDefinitionRequestParamLimitMethodListNormalParamList(ItemModel, k
 
 
 class CreateAPIDefinitionRequestParamLimitMethodListFormParamList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateAPIDefinitionRequestParamLimitMethodList.form_param_list``."""
 
     name: str | None = None
     type: Annotated[str, Meta(examples=["Integer,Number,String,Boolean,Enumeration"])] | None = None
@@ -389,7 +389,7 @@ class CreateAPIDefinitionRequestParamLimitMethodListFormParamList(ItemModel, kw_
 
 
 class CreateAPIDefinitionRequestParamLimitMethodListJsonParamChildren(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateAPIDefinitionRequestParamLimitMethodListJsonParam.children``."""
 
     name: str | None = None
     type: (
@@ -409,7 +409,7 @@ class CreateAPIDefinitionRequestParamLimitMethodListJsonParamChildren(ItemModel,
 
 
 class CreateAPIDefinitionRequestParamLimitMethodListJsonParam(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``json_param`` of ``CreateAPIDefinitionRequestParamLimitMethodList``."""
 
     name: str | None = None
     type: Annotated[str, Meta(examples=["Array,Json"])] | None = None
@@ -428,7 +428,7 @@ class CreateAPIDefinitionRequestParamLimitMethodListJsonParam(ItemModel, kw_only
 
 
 class CreateAPIDefinitionRequestParamLimitMethodList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateAPIDefinitionRequestParamLimit.method_list``."""
 
     method: Annotated[str, Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,PATCH"])] | None = None
     body_flag: bool | Annotated[Literal["TRUE", "FALSE"], Meta(examples=["TRUE,FALSE"])] | None = (
@@ -448,7 +448,7 @@ class CreateAPIDefinitionRequestParamLimitMethodList(ItemModel, kw_only=True):
 
 
 class CreateAPIDefinitionRequestParamLimit(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``param_limit`` of ``CreateAPIDefinitionRequest``."""
 
     basic: CreateAPIDefinitionRequestParamLimitBasic
     method_list: list[CreateAPIDefinitionRequestParamLimitMethodList] = msgspec.field(
@@ -464,7 +464,7 @@ class UpdateAPIDefinitionResponse(ResponseModel, kw_only=True):
 
 
 class UpdateAPIDefinitionRequestBasic(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``basic`` of ``UpdateAPIDefinitionRequest``."""
 
     id: str
     name: str
@@ -473,7 +473,7 @@ class UpdateAPIDefinitionRequestBasic(ItemModel, kw_only=True):
 
 
 class UpdateAPIDefinitionRequestEndpoint(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``endpoint`` of ``UpdateAPIDefinitionRequest``."""
 
     request_method: Annotated[
         str,
@@ -490,7 +490,7 @@ class UpdateAPIDefinitionRequestEndpoint(ItemModel, kw_only=True):
 
 
 class UpdateAPIDefinitionRequestBodyLimit(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``body_limit`` of ``UpdateAPIDefinitionRequest``."""
 
     defend_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
     content_type: Annotated[str, Meta(examples=["FORM,JSON,ANY,EMPTY"])] | None = None
@@ -503,7 +503,7 @@ class UpdateAPIDefinitionRequestBodyLimit(ItemModel, kw_only=True):
 
 
 class UpdateAPIDefinitionRequestParamLimitBasic(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``basic`` of ``UpdateAPIDefinitionRequestParamLimit``."""
 
     defend_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
     param_check_mode: Annotated[str, Meta(examples=["LOOSE,STRICT"])] | None = None
@@ -513,7 +513,7 @@ class UpdateAPIDefinitionRequestParamLimitBasic(ItemModel, kw_only=True):
 
 
 class UpdateAPIDefinitionRequestParamLimitMethodListNormalParamList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``UpdateAPIDefinitionRequestParamLimitMethodList.normal_param_list``."""
 
     name: str | None = None
     param_position: (
@@ -533,7 +533,7 @@ class UpdateAPIDefinitionRequestParamLimitMethodListNormalParamList(ItemModel, k
 
 
 class UpdateAPIDefinitionRequestParamLimitMethodListFormParamList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``UpdateAPIDefinitionRequestParamLimitMethodList.form_param_list``."""
 
     name: str | None = None
     type: Annotated[str, Meta(examples=["Integer,Number,String,Boolean,Enumeration"])] | None = None
@@ -550,7 +550,7 @@ class UpdateAPIDefinitionRequestParamLimitMethodListFormParamList(ItemModel, kw_
 
 
 class UpdateAPIDefinitionRequestParamLimitMethodListJsonParamChildren(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``UpdateAPIDefinitionRequestParamLimitMethodListJsonParam.children``."""
 
     name: str | None = None
     type: (
@@ -570,7 +570,7 @@ class UpdateAPIDefinitionRequestParamLimitMethodListJsonParamChildren(ItemModel,
 
 
 class UpdateAPIDefinitionRequestParamLimitMethodListJsonParam(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``json_param`` of ``UpdateAPIDefinitionRequestParamLimitMethodList``."""
 
     name: str | None = None
     type: Annotated[str, Meta(examples=["Array,Json"])] | None = None
@@ -589,7 +589,7 @@ class UpdateAPIDefinitionRequestParamLimitMethodListJsonParam(ItemModel, kw_only
 
 
 class UpdateAPIDefinitionRequestParamLimitMethodList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``UpdateAPIDefinitionRequestParamLimit.method_list``."""
 
     method: Annotated[str, Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,PATCH"])] | None = None
     body_flag: bool | Annotated[Literal["TRUE", "FALSE"], Meta(examples=["TRUE,FALSE"])] | None = (
@@ -609,7 +609,7 @@ class UpdateAPIDefinitionRequestParamLimitMethodList(ItemModel, kw_only=True):
 
 
 class UpdateAPIDefinitionRequestParamLimit(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``param_limit`` of ``UpdateAPIDefinitionRequest``."""
 
     basic: UpdateAPIDefinitionRequestParamLimitBasic
     change_param_limit_method_list: Annotated[

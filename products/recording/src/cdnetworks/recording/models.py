@@ -32,7 +32,7 @@ __all__ = [
 
 
 class GetRecordTaskListQueryRecordTaskQuery(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetRecordTaskListQueryRecordTask.record_task_query_response_list``."""
 
     task_id: str | None = None
     pull_id: str | None = None
@@ -45,7 +45,7 @@ class GetRecordTaskListQueryRecordTaskQuery(ItemModel, kw_only=True):
 
 
 class GetRecordTaskListQueryRecordTask(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetRecordTaskListQueryResponse``."""
 
     record_task_total: int | None = None
     record_task_query_response_list: list[GetRecordTaskListQueryRecordTaskQuery] = msgspec.field(
@@ -62,7 +62,7 @@ class GetRecordTaskListQueryResponse(ResponseModel, kw_only=True):
 
 
 class LiveVideoConcatData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``LiveVideoConcatResponse``."""
 
     tran_no: str | None = None
 
@@ -76,7 +76,7 @@ class LiveVideoConcatResponse(ResponseModel, kw_only=True):
 
 
 class LiveVideoConcatQueryVideoResolutions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``LiveVideoConcatQueryVideoInfo.video_resolutions``."""
 
     clarity: int | None = None
     server_type: int | None = None
@@ -86,7 +86,7 @@ class LiveVideoConcatQueryVideoResolutions(ItemModel, kw_only=True):
 
 
 class LiveVideoConcatQueryVideoInfo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``video_info`` of ``LiveVideoConcatQueryData``."""
 
     video_name: str | None = None
     video_id: str | None = None
@@ -110,7 +110,7 @@ class LiveVideoConcatQueryVideoInfo(ItemModel, kw_only=True):
 
 
 class LiveVideoConcatQueryData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``LiveVideoConcatQueryResponse.data``."""
 
     task_id: str | None = None
     tran_no: str | None = None

@@ -91,7 +91,7 @@ __all__ = [
 
 
 class QueryP2PBandwidthResponseProviderDateChannelBandwidth(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryP2PBandwidthResponseProviderDateChannel.bandwidth``."""
 
     time: str | None = None
     p2p: str | None = None
@@ -101,7 +101,7 @@ class QueryP2PBandwidthResponseProviderDateChannelBandwidth(ItemModel, kw_only=T
 
 
 class QueryP2PBandwidthResponseProviderDateChannel(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``channel`` of ``QueryP2PBandwidthResponseProviderDate``."""
 
     name: str | None = None
     bandwidth: list[QueryP2PBandwidthResponseProviderDateChannelBandwidth] = msgspec.field(
@@ -110,7 +110,7 @@ class QueryP2PBandwidthResponseProviderDateChannel(ItemModel, kw_only=True):
 
 
 class QueryP2PBandwidthResponseProviderDate(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``date`` of ``QueryP2PBandwidthResponseProvider``."""
 
     startdate: str | None = None
     enddate: str | None = None
@@ -118,7 +118,7 @@ class QueryP2PBandwidthResponseProviderDate(ItemModel, kw_only=True):
 
 
 class QueryP2PBandwidthResponseProvider(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``provider`` of ``QueryP2PBandwidthResponse``."""
 
     name: str | None = None
     type: str | None = None
@@ -132,7 +132,7 @@ class QueryP2PBandwidthResponse(ResponseModel, kw_only=True):
 
 
 class BandwidthMiddleResponseProviderDateChannelBandwidth(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``BandwidthMiddleResponseProviderDateChannel.bandwidth``."""
 
     time: str | None = None
     summary: str | None = None
@@ -144,7 +144,7 @@ class BandwidthMiddleResponseProviderDateChannelBandwidth(ItemModel, kw_only=Tru
 
 
 class BandwidthMiddleResponseProviderDateChannel(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``channel`` of ``BandwidthMiddleResponseProviderDate``."""
 
     name: str | None = None
     bandwidth: list[BandwidthMiddleResponseProviderDateChannelBandwidth] = msgspec.field(
@@ -153,7 +153,7 @@ class BandwidthMiddleResponseProviderDateChannel(ItemModel, kw_only=True):
 
 
 class BandwidthMiddleResponseProviderDate(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``date`` of ``BandwidthMiddleResponseProvider``."""
 
     startdate: str | None = None
     enddate: str | None = None
@@ -161,7 +161,7 @@ class BandwidthMiddleResponseProviderDate(ItemModel, kw_only=True):
 
 
 class BandwidthMiddleResponseProvider(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``provider`` of ``BandwidthMiddleResponse``."""
 
     name: str | None = None
     type: str | None = None
@@ -176,7 +176,7 @@ class BandwidthMiddleResponse(ResponseModel, kw_only=True):
 
 
 class QueryDomainBandwidthResponseBandwidthReport(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryDomainBandwidthResponse.bandwidth_report``, an item of ``QueryBandwidthForMultiDomainResponse.bandwidth_report``."""
 
     timestamp: str | None = None
     bandwidth: int | None = None
@@ -191,13 +191,13 @@ class QueryDomainBandwidthResponse(ResponseModel, kw_only=True):
 
 
 class QueryDomainBandwidthDomainList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``domain_list`` of ``QueryDomainBandwidthRequest``, the ``domain_list`` of ``QueryBandwidthForMultiDomainRequest``."""
 
     domain_name: list[str] = msgspec.field(name="domain-name")
 
 
 class QueryMultiDomainsIPV6OrIPV4BandwidthDataDetailList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryIPV6BandwidthOfeachISPandProvinceResponseResultIspDataProvinceData.bandwidth_data``, an item of ``QueryBandwidthbyISPProvinceResponseResult.bandwidth_data``, an item of ``QueryBandwidthofOriginminutelyResponseData.origin_bandwidth_data`` and 2 more."""
 
     timestamp: str | None = None
     value: str | None = None
@@ -206,7 +206,7 @@ class QueryMultiDomainsIPV6OrIPV4BandwidthDataDetailList(ItemModel, kw_only=True
 class QueryIPV6BandwidthOfeachISPandProvinceResponseResultIspDataProvinceData(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryIPV6BandwidthOfeachISPandProvinceResponseResultIspData.province_data``."""
 
     province: str | None = None
     bandwidth_data: list[QueryMultiDomainsIPV6OrIPV4BandwidthDataDetailList] = msgspec.field(
@@ -215,7 +215,7 @@ class QueryIPV6BandwidthOfeachISPandProvinceResponseResultIspDataProvinceData(
 
 
 class QueryIPV6BandwidthOfeachISPandProvinceResponseResultIspData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryIPV6BandwidthOfeachISPandProvinceResponseResult.isp_data``."""
 
     isp: str | None = None
     province_data: list[QueryIPV6BandwidthOfeachISPandProvinceResponseResultIspDataProvinceData] = (
@@ -224,7 +224,7 @@ class QueryIPV6BandwidthOfeachISPandProvinceResponseResultIspData(ItemModel, kw_
 
 
 class QueryIPV6BandwidthOfeachISPandProvinceResponseResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryIPV6BandwidthOfeachISPandProvinceResponse.result``."""
 
     domain: str | None = None
     isp_data: list[QueryIPV6BandwidthOfeachISPandProvinceResponseResultIspData] = msgspec.field(
@@ -241,21 +241,21 @@ class QueryIPV6BandwidthOfeachISPandProvinceResponse(ResponseModel, kw_only=True
 
 
 class QueryCPSBandwidthResponseDataDetail(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetBandwidthLogResponseProviderDateChannel.bandwidth``, an item of ``BandwidthChannelResponseProviderDateChannel.bandwidth``, an item of ``BandwidthChannelResponseProviderDateChannel.flow`` and 2 more."""
 
     time: str | None = None
     text: str | None = None
 
 
 class GetBandwidthLogResponseProviderDateChannel(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``channel`` of ``GetBandwidthLogResponseProviderDate``."""
 
     name: str | None = None
     bandwidth: list[QueryCPSBandwidthResponseDataDetail] = msgspec.field(default_factory=list)
 
 
 class GetBandwidthLogResponseProviderDate(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``date`` of ``GetBandwidthLogResponseProvider``."""
 
     startdate: str | None = None
     enddate: str | None = None
@@ -263,7 +263,7 @@ class GetBandwidthLogResponseProviderDate(ItemModel, kw_only=True):
 
 
 class GetBandwidthLogResponseProvider(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``provider`` of ``GetBandwidthLogResponse``."""
 
     name: str | None = None
     type: str | None = None
@@ -278,7 +278,7 @@ class GetBandwidthLogResponse(ResponseModel, kw_only=True):
 
 
 class BandwidthPeakRankingResponseProviderDateChannelPeak(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``channel_peak`` of ``BandwidthPeakRankingResponseProviderDate``."""
 
     channel: str | None = None
     peak_time: str | None = None
@@ -287,7 +287,7 @@ class BandwidthPeakRankingResponseProviderDateChannelPeak(ItemModel, kw_only=Tru
 
 
 class BandwidthPeakRankingResponseProviderDate(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``date`` of ``BandwidthPeakRankingResponseProvider``."""
 
     startdate: str | None = None
     enddate: str | None = None
@@ -295,7 +295,7 @@ class BandwidthPeakRankingResponseProviderDate(ItemModel, kw_only=True):
 
 
 class BandwidthPeakRankingResponseProvider(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``provider`` of ``BandwidthPeakRankingResponse``."""
 
     name: str | None = None
     type: str | None = None
@@ -309,7 +309,7 @@ class BandwidthPeakRankingResponse(ResponseModel, kw_only=True):
 
 
 class BandwidthChannelResponseProviderDateChannel(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``channel`` of ``BandwidthChannelResponseProviderDate``."""
 
     name: str | None = None
     bandwidth: list[QueryCPSBandwidthResponseDataDetail] = msgspec.field(default_factory=list)
@@ -317,7 +317,7 @@ class BandwidthChannelResponseProviderDateChannel(ItemModel, kw_only=True):
 
 
 class BandwidthChannelResponseProviderDate(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``date`` of ``BandwidthChannelResponseProvider``."""
 
     startdate: str | None = None
     enddate: str | None = None
@@ -328,7 +328,7 @@ class BandwidthChannelResponseProviderDate(ItemModel, kw_only=True):
 
 
 class BandwidthChannelResponseProvider(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``provider`` of ``BandwidthChannelResponse``."""
 
     name: str | None = None
     type: str | None = None
@@ -343,7 +343,7 @@ class BandwidthChannelResponse(ResponseModel, kw_only=True):
 
 
 class QueryBandwidthbyISPProvinceResponseResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryBandwidthbyISPProvinceResponse.result``."""
 
     bandwidth_data: list[QueryMultiDomainsIPV6OrIPV4BandwidthDataDetailList] = msgspec.field(
         default_factory=list
@@ -357,7 +357,7 @@ class QueryBandwidthbyISPProvinceResponse(ResponseModel, kw_only=True):
 
 
 class QueryBandwidthofOriginminutelyResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryBandwidthofOriginminutelyResponse.data``."""
 
     domain: str | None = None
     peak_value: str | None = None
@@ -377,7 +377,7 @@ class QueryBandwidthofOriginminutelyResponse(ResponseModel, kw_only=True):
 
 
 class QueryCPSBandwidthResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``QueryCPSBandwidthResponse``."""
 
     total_flow: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     peak_time: str | None = None
@@ -394,7 +394,7 @@ class QueryCPSBandwidthResponse(ResponseModel, kw_only=True):
 
 
 class QueryRealTimeBandwidthForMultiDomainResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryRealTimeBandwidthForMultiDomainResponse.data``."""
 
     domain: str | None = None
     peak_value: str | None = None
@@ -416,7 +416,7 @@ class QueryRealTimeBandwidthForMultiDomainResponse(ResponseModel, kw_only=True):
 
 
 class QueryMultiDomainsIPV6OrIPV4BandwidthData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryMultiDomainsIPV6OrIPV4BandwidthResponse.data``."""
 
     domain: str | None = None
     detail_list: list[QueryMultiDomainsIPV6OrIPV4BandwidthDataDetailList] = msgspec.field(
@@ -433,7 +433,7 @@ class QueryMultiDomainsIPV6OrIPV4BandwidthResponse(ResponseModel, kw_only=True):
 
 
 class PerzoneBillingResponseProviderDateAreaMapPerzone(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``perzone`` of ``PerzoneBillingResponseProviderDateAreaMap``."""
 
     name: str | None = None
     peak_value: str | None = None
@@ -443,13 +443,13 @@ class PerzoneBillingResponseProviderDateAreaMapPerzone(ItemModel, kw_only=True):
 
 
 class PerzoneBillingResponseProviderDateAreaMap(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``area_map`` of ``PerzoneBillingResponseProviderDate``."""
 
     perzone: PerzoneBillingResponseProviderDateAreaMapPerzone | None = None
 
 
 class PerzoneBillingResponseProviderDate(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``date`` of ``PerzoneBillingResponseProvider``."""
 
     start_date: str | None = None
     end_date: str | None = None
@@ -458,7 +458,7 @@ class PerzoneBillingResponseProviderDate(ItemModel, kw_only=True):
 
 
 class PerzoneBillingResponseProvider(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``provider`` of ``PerzoneBillingResponse``."""
 
     name: str | None = None
     type: str | None = None
@@ -481,7 +481,7 @@ class QueryBandwidthForMultiDomainResponse(ResponseModel, kw_only=True):
 
 
 class ReportCountryServerBandwidthServiceResponseCountryDataDetailList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ReportCountryServerBandwidthServiceResponseCountryData.detail_list``."""
 
     timestamp: str | None = None
     value: str | None = None
@@ -489,7 +489,7 @@ class ReportCountryServerBandwidthServiceResponseCountryDataDetailList(ItemModel
 
 
 class ReportCountryServerBandwidthServiceResponseCountryData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ReportCountryServerBandwidthServiceResponse.country_data``."""
 
     country_code: str | None = None
     detail_list: list[ReportCountryServerBandwidthServiceResponseCountryDataDetailList] = (
@@ -507,14 +507,14 @@ class ReportCountryServerBandwidthServiceResponse(ResponseModel, kw_only=True):
 
 
 class GetCdnRelayTrafficResponseDataReportGroupsItem(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetCdnRelayTrafficResponseDataReportGroups.item``."""
 
     time: str | None = None
     relay_traffic: str | None = None
 
 
 class GetCdnRelayTrafficResponseDataReportGroups(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetCdnRelayTrafficResponseDataReport.groups``."""
 
     domain: str | None = None
     total_relay_traffic: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
@@ -524,7 +524,7 @@ class GetCdnRelayTrafficResponseDataReportGroups(ItemModel, kw_only=True):
 
 
 class GetCdnRelayTrafficResponseDataReport(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``report`` of ``GetCdnRelayTrafficResponseData``."""
 
     type: str | None = None
     date_from: str | None = None
@@ -534,7 +534,7 @@ class GetCdnRelayTrafficResponseDataReport(ItemModel, kw_only=True):
 
 
 class GetCdnRelayTrafficResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetCdnRelayTrafficResponse``."""
 
     report: GetCdnRelayTrafficResponseDataReport | None = None
 

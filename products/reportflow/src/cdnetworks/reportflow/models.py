@@ -111,14 +111,14 @@ __all__ = [
 
 
 class WctQueryResponseProviderDateWctData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``WctQueryResponseProviderDateWct.data``."""
 
     time: str | None = None
     text: str | None = None
 
 
 class WctQueryResponseProviderDateWct(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``wct`` of ``WctQueryResponseProviderDate``."""
 
     type: str | None = None
     total: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
@@ -126,7 +126,7 @@ class WctQueryResponseProviderDateWct(ItemModel, kw_only=True):
 
 
 class WctQueryResponseProviderDate(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``date`` of ``WctQueryResponseProvider``."""
 
     startdate: str | None = None
     enddate: str | None = None
@@ -139,7 +139,7 @@ class WctQueryResponseProviderDate(ItemModel, kw_only=True):
 
 
 class WctQueryResponseProvider(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``provider`` of ``WctQueryResponse``."""
 
     name: str | None = None
     type: str | None = None
@@ -153,7 +153,7 @@ class WctQueryResponse(ResponseModel, kw_only=True):
 
 
 class QueryOutputTrafficUnderShieldPoPResponseResultFlowData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResultDetails.details``, an item of ``QueryStreamTrafficUnderMALBDomainResponseResultDetails.details``, an item of ``QueryOutputTrafficUnderShieldPoPResponseResult.flow_data``."""
 
     timestamp: str | None = None
     value: str | None = None
@@ -162,7 +162,7 @@ class QueryOutputTrafficUnderShieldPoPResponseResultFlowData(ItemModel, kw_only=
 class QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResultDetails(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResult.details``."""
 
     dir: str | None = None
     total_flow: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
@@ -173,7 +173,7 @@ class QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResultDetails(
 
 
 class QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponse.result``."""
 
     domain: str | None = None
     details: list[QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResultDetails] = (
@@ -190,14 +190,14 @@ class QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponse(ResponseModel,
 
 
 class QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequestDomainDir(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequest.domain_dir``."""
 
     domain: str
     dir: list[str] = msgspec.field(default_factory=list)
 
 
 class QueryStreamTrafficUnderMALBDomainResponseResultDetails(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryStreamTrafficUnderMALBDomainResponseResult.details``."""
 
     stream: str | None = None
     total_flow: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
@@ -208,7 +208,7 @@ class QueryStreamTrafficUnderMALBDomainResponseResultDetails(ItemModel, kw_only=
 
 
 class QueryStreamTrafficUnderMALBDomainResponseResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryStreamTrafficUnderMALBDomainResponse.result``."""
 
     domain: str | None = None
     details: list[QueryStreamTrafficUnderMALBDomainResponseResultDetails] = msgspec.field(
@@ -225,14 +225,14 @@ class QueryStreamTrafficUnderMALBDomainResponse(ResponseModel, kw_only=True):
 
 
 class QueryStreamTrafficUnderMALBDomainRequestDomainStream(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryStreamTrafficUnderMALBDomainRequest.domain_stream``, an item of ``QueryMultipleStreamTrafficAndBandwidthUnderTheDomainRequest.domain_stream``."""
 
     domain: str
     stream: list[str] = msgspec.field(default_factory=list)
 
 
 class QueryStaticDynamicTrafficByProtocolResponseResultFlowData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryStaticDynamicTrafficByProtocolResponseResult.flow_data``."""
 
     timestamp: str | None = None
     edge_static_up: str | None = None
@@ -244,7 +244,7 @@ class QueryStaticDynamicTrafficByProtocolResponseResultFlowData(ItemModel, kw_on
 
 
 class QueryStaticDynamicTrafficByProtocolResponseResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryStaticDynamicTrafficByProtocolResponse.result``."""
 
     domain: str | None = None
     flow_data: list[QueryStaticDynamicTrafficByProtocolResponseResultFlowData] = msgspec.field(
@@ -261,7 +261,7 @@ class QueryStaticDynamicTrafficByProtocolResponse(ResponseModel, kw_only=True):
 
 
 class QueryOutputTrafficUnderShieldPoPResponseResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryOutputTrafficUnderShieldPoPResponse.result``."""
 
     domain: str | None = None
     total_flow: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
@@ -279,7 +279,7 @@ class QueryOutputTrafficUnderShieldPoPResponse(ResponseModel, kw_only=True):
 
 
 class QuerySpecificPoPTrafficResponseResultPopDataFlowData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QuerySpecificPoPTrafficResponseResultPopData.flow_data``."""
 
     timestamp: str | None = None
     edge_static_up: str | None = None
@@ -289,7 +289,7 @@ class QuerySpecificPoPTrafficResponseResultPopDataFlowData(ItemModel, kw_only=Tr
 
 
 class QuerySpecificPoPTrafficResponseResultPopData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QuerySpecificPoPTrafficResponseResult.pop_data``."""
 
     pop: str | None = None
     flow_data: list[QuerySpecificPoPTrafficResponseResultPopDataFlowData] = msgspec.field(
@@ -298,7 +298,7 @@ class QuerySpecificPoPTrafficResponseResultPopData(ItemModel, kw_only=True):
 
 
 class QuerySpecificPoPTrafficResponseResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QuerySpecificPoPTrafficResponse.result``."""
 
     domain: str | None = None
     pop_data: list[QuerySpecificPoPTrafficResponseResultPopData] = msgspec.field(
@@ -315,7 +315,7 @@ class QuerySpecificPoPTrafficResponse(ResponseModel, kw_only=True):
 class QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseDataDomainOfStreamListDetailList(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseDataDomainOfStreamList.detail_list``."""
 
     timestamp: str | None = None
     value: str | None = None
@@ -325,7 +325,7 @@ class QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseDataDomainOfSt
 class QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseDataDomainOfStreamList(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseData.domain_of_stream_list``."""
 
     stream: str | None = None
     total_flow: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
@@ -336,7 +336,7 @@ class QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseDataDomainOfSt
 
 
 class QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponse.data``."""
 
     domain: str | None = None
     domain_of_stream_list: list[
@@ -355,14 +355,14 @@ class QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponse(ResponseModel
 
 
 class QueryDataTransferForAllDomainByteResponseDataFlowData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryDataTransferForAllDomainByteResponseData.flow_data``, an item of ``QueryTotalTrafficForAllDomainsUnderDWAResponse.flow_data``."""
 
     timestamp: str | None = None
     flow: str | None = None
 
 
 class QueryDataTransferForAllDomainByteResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryDataTransferForAllDomainByteResponse.data``, an item of ``QueryTotalTrafficInByteForAllDomainsUnderDWAByteResponse.data``."""
 
     flow_summary: str | None = None
     flow_data: list[QueryDataTransferForAllDomainByteResponseDataFlowData] = msgspec.field(
@@ -396,7 +396,7 @@ class QueryTotalTrafficForAllDomainsUnderDWAResponse(ResponseModel, kw_only=True
 
 
 class QueryTrafficForMultiDomainResponseFlowData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryTrafficForSelectedBillingAreaResponse.flow_data``, an item of ``QueryTrafficForMultiDomainResponse.flow_data``."""
 
     timestamp: str | None = None
     flow: int | None = None
@@ -421,7 +421,7 @@ class QueryTrafficForMultiDomainResponse(ResponseModel, kw_only=True):
 
 
 class QueryTrafficForMultiDomainDomainList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``domain_list`` of ``QueryTrafficForMultiDomainRequest``."""
 
     domain_name: list[str] = msgspec.field(name="domain-name")
 
@@ -429,7 +429,7 @@ class QueryTrafficForMultiDomainDomainList(ItemModel, kw_only=True):
 class QueryRequestNumberAndPeakBandwidthForMultiDomainResponseResultFlowRequestData(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryRequestNumberAndPeakBandwidthForMultiDomainResponseResult.flow_request_data``."""
 
     timestamp: str | None = None
     flow: str | None = None
@@ -438,7 +438,7 @@ class QueryRequestNumberAndPeakBandwidthForMultiDomainResponseResultFlowRequestD
 
 
 class QueryRequestNumberAndPeakBandwidthForMultiDomainResponseResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryRequestNumberAndPeakBandwidthForMultiDomainResponse.result``."""
 
     domain: str | None = None
     total_flow: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
@@ -461,7 +461,7 @@ class QueryRequestNumberAndPeakBandwidthForMultiDomainResponse(ResponseModel, kw
 
 
 class QueryKeywordaquanEdgereportResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryKeywordaquanEdgereportResponse.data``."""
 
     name: str | None = None
     contract: str | None = None
@@ -479,14 +479,14 @@ class QueryKeywordaquanEdgereportResponse(ResponseModel, kw_only=True):
 
 
 class QueryEdgeByteHitRatioServiceResponseResultHitRatioDatas(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryEdgeByteHitRatioServiceResponseResult.hit_ratio_datas``."""
 
     timestamp: str | None = None
     edge_hit_ratio: str | None = None
 
 
 class QueryEdgeByteHitRatioServiceResponseResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryEdgeByteHitRatioServiceResponse.result``."""
 
     real_date: str | None = None
     total_avg: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
@@ -502,7 +502,7 @@ class QueryEdgeByteHitRatioServiceResponse(ResponseModel, kw_only=True):
 
 
 class GetTrafficByProtocolResponseResultDataSeries(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetTotalTrafficForAllDomainsResponse.data_series``, an item of ``GetTrafficByProtocolResponseResult.data_series``, an item of ``QueryTotalTrafficForMultiDomainsResponse.data_series``."""
 
     timestamp: str | None = None
     traffic: str | None = None
@@ -520,7 +520,7 @@ class GetTotalTrafficForAllDomainsResponse(ResponseModel, kw_only=True):
 class GetTrafficAndBandwidthByClientCountryResponseResultCountryDataDataSeries(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetTrafficAndBandwidthByClientCountryResponseResultCountryData.data_series``."""
 
     timestamp: str | None = None
     traffic: str | None = None
@@ -528,7 +528,7 @@ class GetTrafficAndBandwidthByClientCountryResponseResultCountryDataDataSeries(
 
 
 class GetTrafficAndBandwidthByClientCountryResponseResultCountryData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetTrafficAndBandwidthByClientCountryResponseResult.country_data``."""
 
     country_code: str | None = None
     country_name: str | None = None
@@ -540,7 +540,7 @@ class GetTrafficAndBandwidthByClientCountryResponseResultCountryData(ItemModel, 
 
 
 class GetTrafficAndBandwidthByClientCountryResponseResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetTrafficAndBandwidthByClientCountryResponse.result``."""
 
     domain: str | None = None
     country_data: list[GetTrafficAndBandwidthByClientCountryResponseResultCountryData] = (
@@ -559,7 +559,7 @@ class GetTrafficAndBandwidthByClientCountryResponse(ResponseModel, kw_only=True)
 class GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponseDataDataSeries(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponseData.data_series``."""
 
     timestamp: str | None = None
     hit_value: str | None = None
@@ -569,7 +569,7 @@ class GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponseDataDataS
 class GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponseData(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponse.data``."""
 
     domain: str | None = None
     data_series: list[
@@ -590,7 +590,7 @@ class GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponse(
 
 
 class GetTrafficByProtocolResponseResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetTrafficByProtocolResponse.result``."""
 
     domain: str | None = None
     data_series: list[GetTrafficByProtocolResponseResultDataSeries] = msgspec.field(
@@ -607,7 +607,7 @@ class GetTrafficByProtocolResponse(ResponseModel, kw_only=True):
 class GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponseResultDataSeries(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponseResult.data_series``."""
 
     timestamp: str | None = None
     traffic: str | None = None
@@ -616,7 +616,7 @@ class GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponseResultDataSeries(
 
 
 class GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponseResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponse.result``."""
 
     domain: str | None = None
     total_traffic: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
@@ -648,13 +648,13 @@ class QueryTotalTrafficForMultiDomainsResponse(ResponseModel, kw_only=True):
 
 
 class QueryTotalTrafficForMultiDomainsRequestDomainList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``domain_list`` of ``QueryTotalTrafficForMultiDomainsRequest``."""
 
     domain_name: list[str] = msgspec.field(default_factory=list, name="domain-name")
 
 
 class GetOriginTrafficAndRequestsForMultiDomainsResponseResultDataSeries(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetOriginTrafficAndRequestsForMultiDomainsResponseResult.data_series``."""
 
     timestamp: str | None = None
     traffic: str | None = None
@@ -663,7 +663,7 @@ class GetOriginTrafficAndRequestsForMultiDomainsResponseResultDataSeries(ItemMod
 
 
 class GetOriginTrafficAndRequestsForMultiDomainsResponseResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetOriginTrafficAndRequestsForMultiDomainsResponse.result``."""
 
     domain: str | None = None
     total_traffic: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
@@ -686,11 +686,11 @@ class GetOriginTrafficAndRequestsForMultiDomainsResponse(ResponseModel, kw_only=
 
 
 class GetBandwidthSavingRatioResponseDataAvgSavedBandwidthRatio(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``avg_saved_bandwidth_ratio`` of ``GetBandwidthSavingRatioResponseData``."""
 
 
 class GetBandwidthSavingRatioResponseDataDataSeries(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetBandwidthSavingRatioResponseData.data_series``."""
 
     timestamp: str | None = None
     saved_bandwidth_ratio: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = (
@@ -699,7 +699,7 @@ class GetBandwidthSavingRatioResponseDataDataSeries(ItemModel, kw_only=True):
 
 
 class GetBandwidthSavingRatioResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetBandwidthSavingRatioResponse.data``."""
 
     query_time: str | None = None
     avg_saved_bandwidth_ratio: GetBandwidthSavingRatioResponseDataAvgSavedBandwidthRatio | None = (

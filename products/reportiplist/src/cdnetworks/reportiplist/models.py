@@ -25,13 +25,13 @@ __all__ = [
 
 
 class QueryCdnIpListResponseResultServerList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryCdnIpListResponseResult.server_list``."""
 
     server: str | None = None
 
 
 class QueryCdnIpListResponseResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryCdnIpListResponse.domain_server_list``."""
 
     domain_name: str | None = msgspec.field(default=None, name="domain-name")
     server_list: list[QueryCdnIpListResponseResultServerList] = msgspec.field(
@@ -48,13 +48,13 @@ class QueryCdnIpListResponse(ResponseModel, kw_only=True):
 
 
 class QueryCdnIpListDomainList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``domain_list`` of ``QueryCdnIpListRequest``."""
 
     domain_name: list[str] = msgspec.field(name="domain-name")
 
 
 class QueryServiceIPInfoDetailIpbInfoDetail(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryServiceIPInfoDetailResponse.data``."""
 
     domain: str | None = None
     view_name: str | None = None

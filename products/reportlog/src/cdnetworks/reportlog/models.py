@@ -39,7 +39,7 @@ __all__ = [
 
 
 class GetBotAttackIncidentLogDataResponseDataList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetBotAttackIncidentLogDataResponseData.list_``."""
 
     referer: str | None = None
     browser_fp: str | None = msgspec.field(default=None, name="browser_fp")
@@ -68,7 +68,7 @@ class GetBotAttackIncidentLogDataResponseDataList(ItemModel, kw_only=True):
 
 
 class GetBotAttackIncidentLogDataResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetBotAttackIncidentLogDataResponse``."""
 
     current_page: int | None = None
     first_page: int | None = None
@@ -88,7 +88,7 @@ class GetBotAttackIncidentLogDataResponse(ResponseModel, kw_only=True):
 
 
 class GetOverallRequestsResponseDataResults(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetOverallRequestsResponseData.results``."""
 
     zone: str | None = None
     domain: str | None = None
@@ -96,7 +96,7 @@ class GetOverallRequestsResponseDataResults(ItemModel, kw_only=True):
 
 
 class GetOverallRequestsResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetOverallRequestsResponse.data``."""
 
     ts: int | None = None
     count: int | None = None
@@ -112,7 +112,7 @@ class GetOverallRequestsResponse(ResponseModel, kw_only=True):
 
 
 class GetRequestsByResponseTypeResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetRequestsByResponseTypeResponse.data``."""
 
     ts: int | None = None
     success: int | None = None
@@ -130,7 +130,7 @@ class GetRequestsByResponseTypeResponse(ResponseModel, kw_only=True):
 
 
 class GetRequestsByProcessTimeResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetRequestsByProcessTimeResponse.data``."""
 
     ts: int | None = None
     lt1ms: int | None = None
@@ -147,14 +147,14 @@ class GetRequestsByProcessTimeResponse(ResponseModel, kw_only=True):
 
 
 class GetRequestsByLocationDistributionResponseDataResults(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetRequestsByLocationDistributionResponseData.results``."""
 
     region: str | None = None
     count: int | None = None
 
 
 class GetRequestsByLocationDistributionResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetRequestsByLocationDistributionResponse.data``."""
 
     ts: int | None = None
     results: list[GetRequestsByLocationDistributionResponseDataResults] = msgspec.field(
@@ -171,14 +171,14 @@ class GetRequestsByLocationDistributionResponse(ResponseModel, kw_only=True):
 
 
 class GetRequestsByRecordTypeResponseDataResults(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetRequestsByRecordTypeResponseData.results``."""
 
     type: str | None = None
     count: int | None = None
 
 
 class GetRequestsByRecordTypeResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetRequestsByRecordTypeResponse.data``."""
 
     ts: int | None = None
     results: list[GetRequestsByRecordTypeResponseDataResults] = msgspec.field(default_factory=list)

@@ -24,14 +24,14 @@ __all__ = [
 
 
 class QueryDomainUVResponseResultUvData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryDomainUVResponseResult.uv_data``."""
 
     timestamp: str | None = None
     value: str | None = None
 
 
 class QueryDomainUVResponseResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryDomainUVResponse.result``."""
 
     domain: str | None = None
     peak_time: str | None = None

@@ -55,7 +55,7 @@ __all__ = [
 
 
 class QueryDomainTotalRequestResponseHitData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryDomainTotalRequestResponse.hit_data``."""
 
     timestamp: str | None = None
     hit: int | None = None
@@ -71,20 +71,20 @@ class QueryDomainTotalRequestResponse(ResponseModel, kw_only=True):
 
 
 class QueryDomainTotalRequestRequestDomainList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``domain_list`` of ``QueryDomainTotalRequestRequest``."""
 
     domain_name: list[str] = msgspec.field(default_factory=list, name="domain-name")
 
 
 class QueryMultidomainsIPV6OrIPV4RequestsDataDetailList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryRequestNumbersUnderShieldPoPResponseResult.request_data``, an item of ``QueryRequestBySpecificProtocolResponseResult.https_request_data``, an item of ``QueryIPV6RequestOfeachISPandProvinceResponseResultIspDataProvinceData.request_data`` and 1 more."""
 
     timestamp: str | None = None
     value: str | None = None
 
 
 class QueryRequestNumbersUnderShieldPoPResponseResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryRequestNumbersUnderShieldPoPResponse.result``."""
 
     domain: str | None = None
     peak_time: str | None = None
@@ -104,7 +104,7 @@ class QueryRequestNumbersUnderShieldPoPResponse(ResponseModel, kw_only=True):
 
 
 class QueryRequestBySpecificProtocolResponseResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryRequestBySpecificProtocolResponse.result``."""
 
     domain: str | None = None
     https_request_data: list[QueryMultidomainsIPV6OrIPV4RequestsDataDetailList] = msgspec.field(
@@ -121,7 +121,7 @@ class QueryRequestBySpecificProtocolResponse(ResponseModel, kw_only=True):
 class QueryIPV6RequestOfeachISPandProvinceResponseResultIspDataProvinceData(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryIPV6RequestOfeachISPandProvinceResponseResultIspData.province_data``."""
 
     province: str | None = None
     request_data: list[QueryMultidomainsIPV6OrIPV4RequestsDataDetailList] = msgspec.field(
@@ -130,7 +130,7 @@ class QueryIPV6RequestOfeachISPandProvinceResponseResultIspDataProvinceData(
 
 
 class QueryIPV6RequestOfeachISPandProvinceResponseResultIspData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryIPV6RequestOfeachISPandProvinceResponseResult.isp_data``."""
 
     isp: str | None = None
     province_data: list[QueryIPV6RequestOfeachISPandProvinceResponseResultIspDataProvinceData] = (
@@ -139,7 +139,7 @@ class QueryIPV6RequestOfeachISPandProvinceResponseResultIspData(ItemModel, kw_on
 
 
 class QueryIPV6RequestOfeachISPandProvinceResponseResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryIPV6RequestOfeachISPandProvinceResponse.result``."""
 
     domain: str | None = None
     isp_data: list[QueryIPV6RequestOfeachISPandProvinceResponseResultIspData] = msgspec.field(
@@ -156,14 +156,14 @@ class QueryIPV6RequestOfeachISPandProvinceResponse(ResponseModel, kw_only=True):
 
 
 class QueryRequestHitRatioResponseDataHitRatioDatas(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryRequestHitRatioResponseData.hit_ratio_datas``."""
 
     timestamp: str | None = None
     hit_ratio: str | None = None
 
 
 class QueryRequestHitRatioResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryRequestHitRatioResponse.data``."""
 
     real_date: str | None = None
     total_avg: float | None = None
@@ -181,7 +181,7 @@ class QueryRequestHitRatioResponse(ResponseModel, kw_only=True):
 
 
 class QueryMultidomainsIPV6OrIPV4RequestsData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryMultidomainsIPV6OrIPV4RequestsResponse.data``."""
 
     domain: str | None = None
     detail_list: list[QueryMultidomainsIPV6OrIPV4RequestsDataDetailList] = msgspec.field(
@@ -198,7 +198,7 @@ class QueryMultidomainsIPV6OrIPV4RequestsResponse(ResponseModel, kw_only=True):
 
 
 class ReportRequestQuicServiceResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ReportRequestQuicServiceResponse.data``."""
 
     timestamp: str | None = None
     total_request: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
@@ -214,14 +214,14 @@ class ReportRequestQuicServiceResponse(ResponseModel, kw_only=True):
 
 
 class ReportUserRequestCountryServiceResponseResultCountryDataRequestData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ReportUserRequestCountryServiceResponseResultCountryData.request_data``."""
 
     timestamp: str | None = None
     request_: str | None = None
 
 
 class ReportUserRequestCountryServiceResponseResultCountryData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ReportUserRequestCountryServiceResponseResult.country_data``."""
 
     country_code: str | None = None
     total_request: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
@@ -231,7 +231,7 @@ class ReportUserRequestCountryServiceResponseResultCountryData(ItemModel, kw_onl
 
 
 class ReportUserRequestCountryServiceResponseResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ReportUserRequestCountryServiceResponse.result``."""
 
     domain: str | None = None
     country_data: list[ReportUserRequestCountryServiceResponseResultCountryData] = msgspec.field(
@@ -248,14 +248,14 @@ class ReportUserRequestCountryServiceResponse(ResponseModel, kw_only=True):
 
 
 class QueryEdgeRequestHitRatioServiceResponseResultHitRatioDatas(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryEdgeRequestHitRatioServiceResponseResult.hit_ratio_datas``."""
 
     timestamp: str | None = None
     edge_hit_ratio: str | None = None
 
 
 class QueryEdgeRequestHitRatioServiceResponseResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryEdgeRequestHitRatioServiceResponse.result``."""
 
     real_date: str | None = None
     total_avg: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None

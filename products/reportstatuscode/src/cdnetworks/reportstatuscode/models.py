@@ -55,14 +55,14 @@ __all__ = [
 
 
 class QueryRealTimeOriginStatusCodeResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryStatusCodeDistributionResponseResultStatusCodeData.request_data``, an item of ``QueryRealTimeOriginStatusCodeResponse.data``, an item of ``QueryISPProvinceStatusCodeResponseDataStatusCodeDataList.detail_list`` and 2 more."""
 
     timestamp: str | None = None
     value: str | None = None
 
 
 class ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryOriginStatusCodeDistributionResponseResult.status_code_origin_data``, an item of ``QueryIPV6StatusOfeachISPandProvinceResponseResultIspDataProvinceData.status_code_data``, an item of ``ReportStatusCodeRealTimeEdgeServiceResponseResult.status_code_data`` and 1 more."""
 
     status_code: str | None = None
     request_data: list[QueryRealTimeOriginStatusCodeResponseData] = msgspec.field(
@@ -71,7 +71,7 @@ class ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeData(ItemModel,
 
 
 class QueryIPV6StatusOfeachISPandProvinceResponseResultIspDataProvinceData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryIPV6StatusOfeachISPandProvinceResponseResultIspData.province_data``."""
 
     province: str | None = None
     status_code_data: list[ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeData] = (
@@ -80,7 +80,7 @@ class QueryIPV6StatusOfeachISPandProvinceResponseResultIspDataProvinceData(ItemM
 
 
 class QueryIPV6StatusOfeachISPandProvinceResponseResultIspData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryIPV6StatusOfeachISPandProvinceResponseResult.isp_data``."""
 
     isp: str | None = None
     province_data: list[QueryIPV6StatusOfeachISPandProvinceResponseResultIspDataProvinceData] = (
@@ -89,7 +89,7 @@ class QueryIPV6StatusOfeachISPandProvinceResponseResultIspData(ItemModel, kw_onl
 
 
 class QueryIPV6StatusOfeachISPandProvinceResponseResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryStatusCodeDistributionOfeachISPandProvinceResponse.result``, an item of ``QueryIPV6StatusOfeachISPandProvinceResponse.result``."""
 
     domain: str | None = None
     isp_data: list[QueryIPV6StatusOfeachISPandProvinceResponseResultIspData] = msgspec.field(
@@ -106,7 +106,7 @@ class QueryStatusCodeDistributionOfeachISPandProvinceResponse(ResponseModel, kw_
 
 
 class QueryStatusCodeDistributionResponseResultStatusCodeData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryStatusCodeDistributionResponseResult.status_code_data``."""
 
     status_code: str | None = None
     total_request: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
@@ -117,7 +117,7 @@ class QueryStatusCodeDistributionResponseResultStatusCodeData(ItemModel, kw_only
 
 
 class QueryStatusCodeDistributionResponseResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryStatusCodeDistributionResponse.result``."""
 
     domain: str | None = None
     status_code_data: list[QueryStatusCodeDistributionResponseResultStatusCodeData] = msgspec.field(
@@ -132,7 +132,7 @@ class QueryStatusCodeDistributionResponse(ResponseModel, kw_only=True):
 
 
 class QueryOriginStatusCodeDistributionResponseResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryOriginStatusCodeDistributionResponse.result``."""
 
     domain: str | None = None
     status_code_type: str | None = None
@@ -150,7 +150,7 @@ class QueryOriginStatusCodeDistributionResponse(ResponseModel, kw_only=True):
 
 
 class QueryOriginStatusCodeDistributionRequestBacksrcOnly(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``backsrc_only`` of ``QueryOriginStatusCodeDistributionRequest``."""
 
 
 class QueryIPV6StatusOfeachISPandProvinceResponse(ResponseModel, kw_only=True):
@@ -172,7 +172,7 @@ class QueryRealTimeOriginStatusCodeResponse(ResponseModel, kw_only=True):
 
 
 class QueryISPProvinceStatusCodeResponseDataStatusCodeDataList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryISPProvinceStatusCodeResponseData.status_code_data_list``."""
 
     status_code: str | None = None
     detail_list: list[QueryRealTimeOriginStatusCodeResponseData] = msgspec.field(
@@ -181,7 +181,7 @@ class QueryISPProvinceStatusCodeResponseDataStatusCodeDataList(ItemModel, kw_onl
 
 
 class QueryISPProvinceStatusCodeResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryISPProvinceStatusCodeResponse.data``, an item of ``ReportStatusCodeLogServiceResponse.data``."""
 
     domain: str | None = None
     status_code_data_list: list[QueryISPProvinceStatusCodeResponseDataStatusCodeDataList] = (
@@ -198,7 +198,7 @@ class QueryISPProvinceStatusCodeResponse(ResponseModel, kw_only=True):
 
 
 class ReportStatusCodeRealTimeEdgeServiceResponseResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ReportStatusCodeRealTimeEdgeServiceResponse.result``."""
 
     status_code_data: list[ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeData] = (
         msgspec.field(default_factory=list)
@@ -214,7 +214,7 @@ class ReportStatusCodeRealTimeEdgeServiceResponse(ResponseModel, kw_only=True):
 
 
 class QueryMultidomainsIPV6OrIPV4StatusCodeData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryMultidomainsIPV6OrIPV4StatusCodeResponse.data``."""
 
     domain: str | None = None
     detail_list: list[QueryRealTimeOriginStatusCodeResponseData] = msgspec.field(
@@ -239,7 +239,7 @@ class ReportStatusCodeLogServiceResponse(ResponseModel, kw_only=True):
 
 
 class QueryStatusCodeDistributioninCountriesResponseDataCountryData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryStatusCodeDistributioninCountriesResponseData.country_data``."""
 
     country_code: str | None = None
     country_name: str | None = None
@@ -249,7 +249,7 @@ class QueryStatusCodeDistributioninCountriesResponseDataCountryData(ItemModel, k
 
 
 class QueryStatusCodeDistributioninCountriesResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryStatusCodeDistributioninCountriesResponse.data``."""
 
     domain: str | None = None
     country_data: list[QueryStatusCodeDistributioninCountriesResponseDataCountryData] = (

@@ -47,7 +47,7 @@ class QueryTopRankingUrlResponse(ResponseModel, kw_only=True):
 
 
 class QueryFailedRequestsURLNumbersRankHourlyGranularityResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryFailedRequestsURLNumbersRankHourlyGranularityResponse.data``."""
 
     top: str | None = None
     url: str | None = None
@@ -67,7 +67,7 @@ class QueryFailedRequestsURLNumbersRankHourlyGranularityResponse(ResponseModel, 
 
 
 class QuerySuccessfulRequestsURLNumbersRankHourlyGranularityResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QuerySuccessfulRequestsURLNumbersRankHourlyGranularityResponse.data``."""
 
     top: str | None = None
     url: str | None = None
@@ -86,7 +86,7 @@ class QuerySuccessfulRequestsURLNumbersRankHourlyGranularityResponse(ResponseMod
 
 
 class ReportDomainRefererWebsiteServiceResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ReportDomainRefererWebsiteServiceResponse.data``."""
 
     website: str | None = None
     request_: str | None = None

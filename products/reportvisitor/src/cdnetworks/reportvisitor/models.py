@@ -33,7 +33,7 @@ __all__ = [
 
 
 class QueryTotalNumberofUniqueIPUnderSingleDomainResponseResultDetails(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryTotalNumberofUniqueIPUnderSingleDomainResponseResult.details``."""
 
     stream: str | None = None
     timestamp: str | None = None
@@ -41,7 +41,7 @@ class QueryTotalNumberofUniqueIPUnderSingleDomainResponseResultDetails(ItemModel
 
 
 class QueryTotalNumberofUniqueIPUnderSingleDomainResponseResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryTotalNumberofUniqueIPUnderSingleDomainResponse.result``."""
 
     domain: str | None = None
     details: list[QueryTotalNumberofUniqueIPUnderSingleDomainResponseResultDetails] = msgspec.field(
@@ -58,7 +58,7 @@ class QueryTotalNumberofUniqueIPUnderSingleDomainResponse(ResponseModel, kw_only
 
 
 class StatisticalAnalysisOfChinaMainlandProvincevisitorsData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``StatisticalAnalysisOfChinaMainlandProvincevisitorsResponse.data``."""
 
     area_code: str | None = None
     area_name: str | None = None
@@ -83,7 +83,7 @@ class StatisticalAnalysisOfChinaMainlandProvincevisitorsResponse(ResponseModel, 
 
 
 class StatisticalAnalysisOfCountriesData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``StatisticalAnalysisOfCountriesResponse.data``."""
 
     area_code: str | None = None
     area_name: str | None = None
@@ -106,7 +106,7 @@ class StatisticalAnalysisOfCountriesResponse(ResponseModel, kw_only=True):
 
 
 class ReportVisitorCustomTopDailyServiceData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ReportVisitorCustomTopDailyServiceResponse.data``."""
 
     top: str | None = None
     ip: str | None = None

@@ -73,7 +73,7 @@ __all__ = [
 
 
 class VMPQueryFlavorResponseDisks(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``VMPQueryFlavorResponseFlavors.disks``."""
 
     type: str | None = None
     size: int | None = None
@@ -81,7 +81,7 @@ class VMPQueryFlavorResponseDisks(ItemModel, kw_only=True):
 
 
 class VMPQueryFlavorResponseFlavors(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``VMPQueryFlavorResponse.flavors``."""
 
     id: str | None = None
     name: str | None = None
@@ -105,7 +105,7 @@ class VMPQueryFlavorResponse(ResponseModel, kw_only=True):
 
 
 class VMPQueryNodeResponseNodes(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``VMPQueryNodeResponse.nodes``."""
 
     name: str | None = None
     region_name: str | None = None
@@ -124,14 +124,14 @@ class VMPQueryNodeResponse(ResponseModel, kw_only=True):
 
 
 class VMPQueryBandwidthNodeBw(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``VMPQueryBandwidthNode.node_bw``."""
 
     carrier: str | None = None
     result: str | None = None
 
 
 class VMPQueryBandwidthNode(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``VMPQueryBandwidthResponse.nodes``."""
 
     node_name: str | None = None
     node_bw: list[VMPQueryBandwidthNodeBw] = msgspec.field(default_factory=list)
@@ -144,14 +144,14 @@ class VMPQueryBandwidthResponse(ResponseModel, kw_only=True):
 
 
 class GetHealthCheckerListResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetServerGroupListResponseDataServers.healthcheckers``, an item of ``CreateServerResponseData.healthcheckers``, an item of ``GetHealthCheckerListResponse.data``."""
 
     id: int | None = None
     name: str | None = None
 
 
 class GetServerGroupListResponseDataServers(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetServerGroupListResponseData.servers``."""
 
     ip: str | None = None
     is_enabled: bool | None = None
@@ -161,7 +161,7 @@ class GetServerGroupListResponseDataServers(ItemModel, kw_only=True):
 
 
 class GetServerGroupListResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetServerGroupListResponse.data``, the ``data`` of ``GetSpecifiedServergroupResponse``."""
 
     servergroup_id: int | None = None
     servergroup_name: str | None = None
@@ -189,7 +189,7 @@ class GetSpecifiedServergroupResponse(ResponseModel, kw_only=True):
 
 
 class CreateServerGroupResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``CreateServerGroupResponse``, the ``data`` of ``UpdateServergroupResponse``."""
 
     servergroup_id: int | None = None
     servergroup_name: str | None = None
@@ -223,7 +223,7 @@ class DeleteServergroupResponse(ResponseModel, kw_only=True):
 
 
 class CreateServerResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetServerListByServerGroupResponse.data``, the ``data`` of ``CreateServerResponse``, the ``data`` of ``UpdateServerResponse``."""
 
     servergroup_id: int | None = None
     servergroup_region: str | None = None
@@ -254,7 +254,7 @@ class CreateServerResponse(ResponseModel, kw_only=True):
 
 
 class CreateServerRequestHealthcheckers(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateServerRequest.healthcheckers``, an item of ``UpdateServerRequest.healthcheckers``."""
 
     id: int
 
@@ -284,7 +284,7 @@ class GetHealthCheckerListResponse(ResponseModel, kw_only=True):
 
 
 class GetCvListResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetCvListResponse.data``, an item of ``GetRegionListResponse.data``, an item of ``GetIspListResponse.data``."""
 
     id: str | None = None
     name: str | None = None
@@ -315,14 +315,14 @@ class GetIspListResponse(ResponseModel, kw_only=True):
 
 
 class GetHealthCheckAgentListResponseDataIps(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetHealthCheckAgentListResponseData.ips``."""
 
     ip: str | None = None
     effective_time: int | None = None
 
 
 class GetHealthCheckAgentListResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetHealthCheckAgentListResponse.data``."""
 
     last_updated: int | None = None
     ips: list[GetHealthCheckAgentListResponseDataIps] = msgspec.field(default_factory=list)
@@ -345,7 +345,7 @@ class EnableHealthCheckWhitelistResponse(ResponseModel, kw_only=True):
 
 
 class GetHealthCheckWhitelistResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetHealthCheckWhitelistResponse.data``."""
 
     enable: str | None = None
     ips: list[str] = msgspec.field(default_factory=list)

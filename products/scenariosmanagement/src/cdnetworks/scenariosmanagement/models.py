@@ -27,7 +27,7 @@ __all__ = [
 
 
 class CreateSceneData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``CreateSceneResponse``."""
 
     scene_id: str | None = None
 
@@ -57,7 +57,7 @@ class DeleteSceneResponse(ResponseModel, kw_only=True):
 
 
 class GetSceneListScene(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetSceneListResponse.data``."""
 
     scene_id: str | None = None
     scene_name: str | None = None

@@ -29,7 +29,7 @@ __all__ = [
 
 
 class GetAListOfSecretsResponseSecrets(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetAListOfSecretsResponse.secrets``."""
 
     id: str | None = None
     name: str | None = None
@@ -46,7 +46,7 @@ class GetAListOfSecretsResponse(ResponseModel, kw_only=True):
 
 
 class GetASecretResponseUsageInStaging(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetASecretResponse.usage_in_production``, an item of ``GetASecretResponse.usage_in_staging``."""
 
     property_id: str | None = None
 

@@ -59,7 +59,7 @@ __all__ = [
 
 
 class VMPCreateSSHKeyKeypairResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``VMPCreateSSHKeyResponse.keypair``."""
 
     name: str | None = None
     public_key: str | None = None
@@ -73,14 +73,14 @@ class VMPCreateSSHKeyResponse(ResponseModel, kw_only=True):
 
 
 class VMPCreateSSHKeyKeypairCreate(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``keypair`` of ``VMPCreateSSHKeyRequest``."""
 
     name: str
     public_key: str | None = None
 
 
 class VMPQuerySSHKeyResponseKeypairs(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``VMPQuerySSHKeyResponse.keypairs``."""
 
     name: str | None = None
     public_key: str | None = None
@@ -94,7 +94,7 @@ class VMPQuerySSHKeyResponse(ResponseModel, kw_only=True):
 
 
 class AddSecurityGroupRulesResponseDataSecurityGroupRules(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``VMPQuerySecurityGroupResponseDataSecurityGroups.rules``, an item of ``AddSecurityGroupRulesResponseData.security_group_rules``."""
 
     id: str | None = None
     direct: str | None = None
@@ -111,7 +111,7 @@ class AddSecurityGroupRulesResponseDataSecurityGroupRules(ItemModel, kw_only=Tru
 
 
 class VMPQuerySecurityGroupResponseDataSecurityGroups(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``VMPQuerySecurityGroupResponseData.security_groups``."""
 
     id: str | None = None
     name: str | None = None
@@ -124,7 +124,7 @@ class VMPQuerySecurityGroupResponseDataSecurityGroups(ItemModel, kw_only=True):
 
 
 class VMPQuerySecurityGroupResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``VMPQuerySecurityGroupResponse``."""
 
     security_groups: list[VMPQuerySecurityGroupResponseDataSecurityGroups] = msgspec.field(
         default_factory=list
@@ -140,7 +140,7 @@ class VMPQuerySecurityGroupResponse(ResponseModel, kw_only=True):
 
 
 class VMPBindSecurityGroupResponseDataBatchErrorMsg(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``VMPBindSecurityGroupResponseData.batch_error_msg``."""
 
     code: str | None = None
     key: str | None = None
@@ -148,7 +148,7 @@ class VMPBindSecurityGroupResponseDataBatchErrorMsg(ItemModel, kw_only=True):
 
 
 class VMPBindSecurityGroupResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``VMPBindSecurityGroupResponse``."""
 
     batch_error_msg: list[VMPBindSecurityGroupResponseDataBatchErrorMsg] = msgspec.field(
         default_factory=list
@@ -164,7 +164,7 @@ class VMPBindSecurityGroupResponse(ResponseModel, kw_only=True):
 
 
 class VMPBindSecurityGroupRequestBindInfo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``VMPBindSecurityGroupRequest.bind_info``."""
 
     server_id: str
     security_group_ids: list[str] = msgspec.field(default_factory=list)
@@ -187,7 +187,7 @@ class EditSecurityGroupRulesResponse(ResponseModel, kw_only=True):
 
 
 class EditSecurityGroupRulesRequestSecurityGroupRule(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``security_group_rule`` of ``EditSecurityGroupRulesRequest``."""
 
     id: str
     direct: str
@@ -207,7 +207,7 @@ class EditSecurityGroupRulesRequestSecurityGroupRule(ItemModel, kw_only=True):
 
 
 class AddSecurityGroupRulesResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``AddSecurityGroupRulesResponse``."""
 
     security_group_rules: list[AddSecurityGroupRulesResponseDataSecurityGroupRules] = msgspec.field(
         default_factory=list
@@ -223,7 +223,7 @@ class AddSecurityGroupRulesResponse(ResponseModel, kw_only=True):
 
 
 class AddSecurityGroupRulesRequestSecurityGroupRules(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``AddSecurityGroupRulesRequest.security_group_rules``."""
 
     security_group_id: str
     direct: str
@@ -254,7 +254,7 @@ class EditSecurityGroupResponse(ResponseModel, kw_only=True):
 
 
 class EditSecurityGroupRequestSecurityGroup(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``security_group`` of ``EditSecurityGroupRequest``."""
 
     id: str
     name: str
@@ -262,7 +262,7 @@ class EditSecurityGroupRequestSecurityGroup(ItemModel, kw_only=True):
 
 
 class AddSecurityGroupResponseDataSecurityGroup(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``security_group`` of ``AddSecurityGroupResponseData``."""
 
     id: str | None = None
     name: str | None = None
@@ -272,7 +272,7 @@ class AddSecurityGroupResponseDataSecurityGroup(ItemModel, kw_only=True):
 
 
 class AddSecurityGroupResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``AddSecurityGroupResponse``."""
 
     security_group: AddSecurityGroupResponseDataSecurityGroup | None = None
 
@@ -286,7 +286,7 @@ class AddSecurityGroupResponse(ResponseModel, kw_only=True):
 
 
 class AddSecurityGroupRequestSecurityGroup(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``security_group`` of ``AddSecurityGroupRequest``."""
 
     name: str
     remark: str | None = None

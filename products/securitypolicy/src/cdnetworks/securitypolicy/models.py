@@ -580,7 +580,7 @@ __all__ = [
 
 
 class GetBlockPageSettingBlockPage(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``block_page`` of ``GetBlockPageSettingDomainInfo``."""
 
     switch: int | None = None
     status_code: str | None = None
@@ -589,7 +589,7 @@ class GetBlockPageSettingBlockPage(ItemModel, kw_only=True):
 
 
 class GetBlockPageSettingDomainInfo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetBlockPageSettingResponse.data``."""
 
     domain: str | None = None
     block_page: GetBlockPageSettingBlockPage | None = None
@@ -611,7 +611,7 @@ class UpdateBlockPageSettingResponse(ResponseModel, kw_only=True):
 
 
 class UpdateBlockPageSettingBlockPage(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``block_page`` of ``UpdateBlockPageSettingDomainInfo``."""
 
     switch: int
     status_code: str | None = None
@@ -620,14 +620,14 @@ class UpdateBlockPageSettingBlockPage(ItemModel, kw_only=True):
 
 
 class UpdateBlockPageSettingDomainInfo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``UpdateBlockPageSettingRequest.config``."""
 
     domain: str
     block_page: UpdateBlockPageSettingBlockPage
 
 
 class GetBuiltInRuleListRuleTemplate(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetBuiltInRuleListRuleTemplatePage.records``."""
 
     id: int | None = None
     name: str | None = None
@@ -638,7 +638,7 @@ class GetBuiltInRuleListRuleTemplate(ItemModel, kw_only=True):
 
 
 class GetBuiltInRuleListRuleTemplatePage(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetBuiltInRuleListResponse``."""
 
     total: int | None = None
     pages: int | None = None
@@ -656,7 +656,7 @@ class GetBuiltInRuleListResponse(ResponseModel, kw_only=True):
 
 
 class GetBuiltInRuleInfoRuleConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetBuiltInRuleInfoRuleTemplate.rule_config``."""
 
     rule_id: int | None = None
     rule_name: str | None = None
@@ -668,7 +668,7 @@ class GetBuiltInRuleInfoRuleConfig(ItemModel, kw_only=True):
 
 
 class GetBuiltInRuleInfoRuleTemplate(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetBuiltInRuleInfoResponse``."""
 
     id: int | None = None
     name: str | None = None
@@ -695,7 +695,7 @@ class CreateBuiltInRuleResponse(ResponseModel, kw_only=True):
 
 
 class CreateBuiltInRuleRuleConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateBuiltInRuleRequest.rule_config``, an item of ``UpdateBuiltInRuleRequest.rule_config``."""
 
     rule_id: int
     mode: int
@@ -724,7 +724,7 @@ class RemoveDomainsForBuiltInRuleResponse(ResponseModel, kw_only=True):
 
 
 class GetCustomRuleListCustomRule(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetCustomRuleListCustomRulePage.records``."""
 
     rule_id: int | None = None
     rule_name: str | None = None
@@ -737,7 +737,7 @@ class GetCustomRuleListCustomRule(ItemModel, kw_only=True):
 
 
 class GetCustomRuleListCustomRulePage(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetCustomRuleListResponse``."""
 
     total: int | None = None
     pages: int | None = None
@@ -755,7 +755,7 @@ class GetCustomRuleListResponse(ResponseModel, kw_only=True):
 
 
 class CreateCustomRuleCustomRule(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``CreateCustomRuleResponse``."""
 
     rule_id: int | None = None
     rule_name: str | None = None
@@ -798,7 +798,7 @@ class RemoveDomainsForCustomRuleResponse(ResponseModel, kw_only=True):
 
 
 class GetRuleExceptionListRuleWhiteCondition(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetRuleExceptionListRuleWhite.template_rule_white_conditions``."""
 
     type: str | None = None
     is_reg: int | None = None
@@ -806,7 +806,7 @@ class GetRuleExceptionListRuleWhiteCondition(ItemModel, kw_only=True):
 
 
 class GetRuleExceptionListRuleWhite(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetRuleExceptionListRuleWhitePage.records``."""
 
     id: int | None = None
     name: str | None = None
@@ -822,7 +822,7 @@ class GetRuleExceptionListRuleWhite(ItemModel, kw_only=True):
 
 
 class GetRuleExceptionListRuleWhitePage(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetRuleExceptionListResponse``."""
 
     total: int | None = None
     pages: int | None = None
@@ -840,7 +840,7 @@ class GetRuleExceptionListResponse(ResponseModel, kw_only=True):
 
 
 class CreateRuleExceptionRuleWhite(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``CreateRuleExceptionResponse``."""
 
     id: int | None = None
     name: str | None = None
@@ -855,7 +855,7 @@ class CreateRuleExceptionResponse(ResponseModel, kw_only=True):
 
 
 class CreateRuleExceptionRuleWhiteCondition(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateRuleExceptionRequest.template_rule_white_conditions``, an item of ``UpdateRuleExceptionRequest.template_rule_white_conditions``."""
 
     type: str
     is_reg: int
@@ -892,7 +892,7 @@ class RemoveDomainsForRuleExceptionResponse(ResponseModel, kw_only=True):
 
 
 class QueryCustomRuleConfigurationResponseDataConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryCustomRuleConfigurationResponseData.conditions``."""
 
     condition: str | None = None
     match_type: str | None = None
@@ -900,7 +900,7 @@ class QueryCustomRuleConfigurationResponseDataConditions(ItemModel, kw_only=True
 
 
 class QueryCustomRuleConfigurationResponseDataApplyLimit(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``apply_limit`` of ``QueryCustomRuleConfigurationResponseData``."""
 
     limit: str | None = None
     limit_key: str | None = None
@@ -908,14 +908,14 @@ class QueryCustomRuleConfigurationResponseDataApplyLimit(ItemModel, kw_only=True
 
 
 class QueryCustomRuleConfigurationResponseDataTriggerCondition(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``trigger_condition`` of ``QueryCustomRuleConfigurationResponseData``."""
 
     second: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
     request_: str | None = None
 
 
 class QueryCustomRuleConfigurationResponseDataBanHttp(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``ban_http`` of ``QueryCustomRuleConfigurationResponseData``."""
 
     custom_set: str | None = None
     status: str | None = None
@@ -924,7 +924,7 @@ class QueryCustomRuleConfigurationResponseDataBanHttp(ItemModel, kw_only=True):
 
 
 class QueryCustomRuleConfigurationResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryCustomRuleConfigurationResponse.data``."""
 
     rule_name: str | None = None
     desc: str | None = None
@@ -968,7 +968,7 @@ class UpdateAslConfigResponse(ResponseModel, kw_only=True):
 
 
 class UpdateAslConfigRequestDataConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``UpdateAslConfigRequestData.conditions``."""
 
     condition: str
     match_type: str
@@ -976,7 +976,7 @@ class UpdateAslConfigRequestDataConditions(ItemModel, kw_only=True):
 
 
 class UpdateAslConfigRequestDataApplyLimit(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``apply_limit`` of ``UpdateAslConfigRequestData``."""
 
     limit: str
     limit_key: str
@@ -984,7 +984,7 @@ class UpdateAslConfigRequestDataApplyLimit(ItemModel, kw_only=True):
 
 
 class UpdateAslConfigRequestDataTriggerCondition(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``trigger_condition`` of ``UpdateAslConfigRequestData``."""
 
     second: int | Annotated[str, Meta(extra={"int_text": True})]
     request_: str
@@ -994,7 +994,7 @@ class UpdateAslConfigRequestDataTriggerCondition(ItemModel, kw_only=True):
 
 
 class UpdateAslConfigRequestDataBanHttp(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``ban_http`` of ``UpdateAslConfigRequestData``."""
 
     custom_set: str
     status: str
@@ -1003,7 +1003,7 @@ class UpdateAslConfigRequestDataBanHttp(ItemModel, kw_only=True):
 
 
 class UpdateAslConfigRequestData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``UpdateAslConfigRequest.data``."""
 
     rule_name: str
     desc: str
@@ -1024,20 +1024,20 @@ class UpdateAslConfigRequestData(ItemModel, kw_only=True):
 
 
 class GetCrawlerGoodRow(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetCrawlerGoodPgRows.pg_rows``."""
 
     name: str | None = None
     enable: int | None = None
 
 
 class GetCrawlerGoodPgRows(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``edgebot_crawler_good`` of ``GetCrawlerGoodResult``, the ``edgebot_bot_intelligence`` of ``GetCrawlerGoodResult``."""
 
     pg_rows: list[GetCrawlerGoodRow] = msgspec.field(default_factory=list, name="pg_rows")
 
 
 class GetCrawlerGoodPgRowsAgent(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``edgebot_user_agent`` of ``GetCrawlerGoodResult``."""
 
     name: str | None = None
     enable: int | None = None
@@ -1045,7 +1045,7 @@ class GetCrawlerGoodPgRowsAgent(ItemModel, kw_only=True):
 
 
 class GetCrawlerGoodResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetCrawlerGoodResponse``."""
 
     edgebot_crawler_good: GetCrawlerGoodPgRows | None = msgspec.field(
         default=None, name="edgebot_crawler_good"
@@ -1067,7 +1067,7 @@ class GetCrawlerGoodResponse(ResponseModel, kw_only=True):
 
 
 class QueryBotFeatureVerificationPtRow(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryBotFeatureVerificationBasic.pt_rows``."""
 
     scope: int | None = None
     method: int | None = None
@@ -1075,7 +1075,7 @@ class QueryBotFeatureVerificationPtRow(ItemModel, kw_only=True):
 
 
 class QueryBotFeatureVerificationBasic(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``edgebot_pt_scope`` of ``QueryBotFeatureVerificationResult``."""
 
     enable: int | None = None
     duration_time: int | None = msgspec.field(default=None, name="duration_time")
@@ -1085,14 +1085,14 @@ class QueryBotFeatureVerificationBasic(ItemModel, kw_only=True):
 
 
 class QueryBotFeatureVerificationWhiteUrl(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryBotFeatureVerificationCookie.white_url``, an item of ``QueryBotFeatureVerificationHuman.white_url``, an item of ``QueryBotFeatureVerificationJs.white_url``."""
 
     regual: int | None = None
     url: str | None = None
 
 
 class QueryBotFeatureVerificationCookie(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``edgebot_cookie_challenge`` of ``QueryBotFeatureVerificationResult``."""
 
     enable: int | None = None
     period: int | None = None
@@ -1113,7 +1113,7 @@ class QueryBotFeatureVerificationCookie(ItemModel, kw_only=True):
 
 
 class QueryBotFeatureVerificationHuman(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``edgebot_human_challenge`` of ``QueryBotFeatureVerificationResult``."""
 
     enable: int | None = None
     cookie_buffer: int | None = msgspec.field(default=None, name="cookie_buffer")
@@ -1131,7 +1131,7 @@ class QueryBotFeatureVerificationHuman(ItemModel, kw_only=True):
 
 
 class QueryBotFeatureVerificationJs(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``edgebot_js_challenge`` of ``QueryBotFeatureVerificationResult``."""
 
     enable: int | None = None
     auth_mode: int | None = msgspec.field(default=None, name="auth_mode")
@@ -1149,7 +1149,7 @@ class QueryBotFeatureVerificationJs(ItemModel, kw_only=True):
 
 
 class QueryBotFeatureVerificationResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``QueryBotFeatureVerificationResponse``."""
 
     edgebot_pt_scope: QueryBotFeatureVerificationBasic | None = msgspec.field(
         default=None, name="edgebot_pt_scope"
@@ -1174,7 +1174,7 @@ class QueryBotFeatureVerificationResponse(ResponseModel, kw_only=True):
 
 
 class QueryFingerprintAnalysisFpRows(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryFingerprintAnalysisFingerprint.fp_rows``."""
 
     protection_scope: int | None = msgspec.field(default=None, name="protection_scope")
     protection_method: int | None = msgspec.field(default=None, name="protection_method")
@@ -1182,7 +1182,7 @@ class QueryFingerprintAnalysisFpRows(ItemModel, kw_only=True):
 
 
 class QueryFingerprintAnalysisFingerprint(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``edgebot_user_fingerprint_challenge`` of ``QueryFingerprintAnalysisData``, the ``edgebot_device_fingerprint_challenge`` of ``QueryFingerprintAnalysisData``."""
 
     enable: int | None = None
     analysis_frequency: int | None = msgspec.field(default=None, name="analysis_frequency")
@@ -1196,7 +1196,7 @@ class QueryFingerprintAnalysisFingerprint(ItemModel, kw_only=True):
 
 
 class QueryFingerprintAnalysisData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``QueryFingerprintAnalysisResponse``."""
 
     edgebot_user_fingerprint_challenge: QueryFingerprintAnalysisFingerprint | None = msgspec.field(
         default=None, name="edgebot_user_fingerprint_challenge"
@@ -1215,14 +1215,14 @@ class QueryFingerprintAnalysisResponse(ResponseModel, kw_only=True):
 
 
 class QueryCaptchaVerificationCaRows(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryCaptchaVerificationCaptcha.ca_rows``."""
 
     url: str | None = None
     scope: int | None = None
 
 
 class QueryCaptchaVerificationCaptcha(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``edgebot_captcha_challenge`` of ``QueryCaptchaVerificationData``."""
 
     enable: int | None = None
     captcha_expire_time: int | None = msgspec.field(default=None, name="captcha_expire_time")
@@ -1237,7 +1237,7 @@ class QueryCaptchaVerificationCaptcha(ItemModel, kw_only=True):
 
 
 class QueryCaptchaVerificationData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``QueryCaptchaVerificationResponse``."""
 
     edgebot_captcha_challenge: QueryCaptchaVerificationCaptcha | None = msgspec.field(
         default=None, name="edgebot_captcha_challenge"
@@ -1253,7 +1253,7 @@ class QueryCaptchaVerificationResponse(ResponseModel, kw_only=True):
 
 
 class GetBehaviorAnalyseReqRow(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetBehaviorAnalyseRuleContent.req_rows``, an item of ``DeployBehaviorAnalyseRuleContent.req_rows``."""
 
     req_judge: str | None = msgspec.field(default=None, name="req_judge")
     req_type1: str | None = msgspec.field(default=None, name="req_type1")
@@ -1269,7 +1269,7 @@ class GetBehaviorAnalyseReqRow(ItemModel, kw_only=True):
 
 
 class GetBehaviorAnalyseFpRow(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetBehaviorAnalyseRuleContent.fp_rows``."""
 
     protection_scope: int | None = msgspec.field(default=None, name="protection_scope")
     protection_content: str | None = msgspec.field(default=None, name="protection_content")
@@ -1277,7 +1277,7 @@ class GetBehaviorAnalyseFpRow(ItemModel, kw_only=True):
 
 
 class GetBehaviorAnalyseRuleContent(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``rule_content`` of ``GetBehaviorAnalyseRow``."""
 
     rule_name: str | None = msgspec.field(default=None, name="rule_name")
     rule_description: str | None = msgspec.field(default=None, name="rule_description")
@@ -1293,7 +1293,7 @@ class GetBehaviorAnalyseRuleContent(ItemModel, kw_only=True):
 
 
 class GetBehaviorAnalyseRow(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetBehaviorAnalyseAlRows.al_rows``."""
 
     rule_id: str | None = msgspec.field(default=None, name="rule_id")
     rule_content: GetBehaviorAnalyseRuleContent | None = msgspec.field(
@@ -1302,13 +1302,13 @@ class GetBehaviorAnalyseRow(ItemModel, kw_only=True):
 
 
 class GetBehaviorAnalyseAlRows(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``edgebot_behavior_analyse`` of ``GetBehaviorAnalyseData``."""
 
     al_rows: list[GetBehaviorAnalyseRow] = msgspec.field(default_factory=list, name="al_rows")
 
 
 class GetBehaviorAnalyseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetBehaviorAnalyseResponse``."""
 
     edgebot_behavior_analyse: GetBehaviorAnalyseAlRows | None = msgspec.field(
         default=None, name="edgebot_behavior_analyse"
@@ -1324,7 +1324,7 @@ class GetBehaviorAnalyseResponse(ResponseModel, kw_only=True):
 
 
 class GetBlockPagePage(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``edgebot_block_page`` of ``GetBlockPageResult``."""
 
     code: int | None = None
     response: str | None = None
@@ -1333,7 +1333,7 @@ class GetBlockPagePage(ItemModel, kw_only=True):
 
 
 class GetBlockPageResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetBlockPageResponse``."""
 
     edgebot_block_page: GetBlockPagePage | None = msgspec.field(
         default=None, name="edgebot_block_page"
@@ -1349,7 +1349,7 @@ class GetBlockPageResponse(ResponseModel, kw_only=True):
 
 
 class DeployBlockPageResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``DeployCrawlerGoodResponse``, the ``data`` of ``DeployBotFeatureVerificationResponse``, the ``data`` of ``DeployFingerprintAnalysisResponse`` and 3 more."""
 
     deploy_version: str | None = None
     estimatetime: str | None = None
@@ -1364,20 +1364,20 @@ class DeployCrawlerGoodResponse(ResponseModel, kw_only=True):
 
 
 class DeployCrawlerGoodPgRows(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``DeployCrawlerGoodIntelligence.pg_rows``."""
 
     name: str
     enable: int
 
 
 class DeployCrawlerGoodIntelligence(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``edgebot_crawler_good`` of ``DeployCrawlerGoodRequest``, the ``edgebot_bot_intelligence`` of ``DeployCrawlerGoodRequest``."""
 
     pg_rows: list[DeployCrawlerGoodPgRows] = msgspec.field(name="pg_rows")
 
 
 class DeployCrawlerGoodPgRowsAgent(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``DeployCrawlerGoodUserAgent.pg_rows``."""
 
     name: str
     enable: int
@@ -1385,7 +1385,7 @@ class DeployCrawlerGoodPgRowsAgent(ItemModel, kw_only=True):
 
 
 class DeployCrawlerGoodUserAgent(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``edgebot_user_agent`` of ``DeployCrawlerGoodRequest``."""
 
     pg_rows: list[DeployCrawlerGoodPgRowsAgent] = msgspec.field(name="pg_rows")
 
@@ -1399,7 +1399,7 @@ class DeployBotFeatureVerificationResponse(ResponseModel, kw_only=True):
 
 
 class DeployBotFeatureVerificationPtRows(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``DeployBotFeatureVerificationPt.pt_rows``."""
 
     scope: int
     method: int
@@ -1407,7 +1407,7 @@ class DeployBotFeatureVerificationPtRows(ItemModel, kw_only=True):
 
 
 class DeployBotFeatureVerificationPt(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``edgebot_pt_scope`` of ``DeployBotFeatureVerificationRequest``."""
 
     enable: int
     duration_time: int = msgspec.field(name="duration_time")
@@ -1415,14 +1415,14 @@ class DeployBotFeatureVerificationPt(ItemModel, kw_only=True):
 
 
 class DeployBotFeatureVerificationWhileUrl(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``DeployBotFeatureVerificationCookie.white_url``, an item of ``DeployBotFeatureVerificationHuman.white_url``, an item of ``DeployBotFeatureVerificationJS.white_url``."""
 
     regual: int
     url: str
 
 
 class DeployBotFeatureVerificationCookie(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``edgebot_cookie_challenge`` of ``DeployBotFeatureVerificationRequest``."""
 
     enable: int
     period: int
@@ -1434,7 +1434,7 @@ class DeployBotFeatureVerificationCookie(ItemModel, kw_only=True):
 
 
 class DeployBotFeatureVerificationHuman(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``edgebot_human_challenge`` of ``DeployBotFeatureVerificationRequest``."""
 
     enable: int
     cookie_buffer: int = msgspec.field(name="cookie_buffer")
@@ -1447,7 +1447,7 @@ class DeployBotFeatureVerificationHuman(ItemModel, kw_only=True):
 
 
 class DeployBotFeatureVerificationJS(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``edgebot_js_challenge`` of ``DeployBotFeatureVerificationRequest``."""
 
     enable: int
     auth_mode: int = msgspec.field(name="auth_mode")
@@ -1468,7 +1468,7 @@ class DeployFingerprintAnalysisResponse(ResponseModel, kw_only=True):
 
 
 class DeployFingerprintAnalysisFpRows(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``DeployFingerprintAnalysisFingerprint.fp_rows``."""
 
     protection_scope: int = msgspec.field(name="protection_scope")
     protection_method: int = msgspec.field(name="protection_method")
@@ -1476,7 +1476,7 @@ class DeployFingerprintAnalysisFpRows(ItemModel, kw_only=True):
 
 
 class DeployFingerprintAnalysisFingerprint(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``edgebot_user_fingerprint_challenge`` of ``DeployFingerprintAnalysisRequest``, the ``edgebot_device_fingerprint_challenge`` of ``DeployFingerprintAnalysisRequest``."""
 
     enable: int
     analysis_frequency: int = msgspec.field(name="analysis_frequency")
@@ -1496,14 +1496,14 @@ class DeployCaptchaVerificationResponse(ResponseModel, kw_only=True):
 
 
 class DeployCaptchaVerificationCaRows(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``DeployCaptchaVerificationCaptcha.ca_rows``."""
 
     url: str
     scope: int | None = None
 
 
 class DeployCaptchaVerificationCaptcha(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``edgebot_captcha_challenge`` of ``DeployCaptchaVerificationRequest``."""
 
     enable: int
     captcha_expire_time: int = msgspec.field(name="captcha_expire_time")
@@ -1524,7 +1524,7 @@ class DeployBehaviorAnalyseResponse(ResponseModel, kw_only=True):
 
 
 class DeployBehaviorAnalysePtRows(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``DeployBehaviorAnalyseRuleContent.fp_rows``."""
 
     protection_scope: int = msgspec.field(name="protection_scope")
     protection_content: str = msgspec.field(name="protection_content")
@@ -1532,7 +1532,7 @@ class DeployBehaviorAnalysePtRows(ItemModel, kw_only=True):
 
 
 class DeployBehaviorAnalyseRuleContent(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``rule_content`` of ``DeployBehaviorAnalyseRow``."""
 
     rule_name: str = msgspec.field(name="rule_name")
     rule_description: str | None = msgspec.field(default=None, name="rule_description")
@@ -1550,7 +1550,7 @@ class DeployBehaviorAnalyseRuleContent(ItemModel, kw_only=True):
 
 
 class DeployBehaviorAnalyseRow(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``DeployBehaviorAnalyseRequest.al_rows``."""
 
     rule_id: int | None = msgspec.field(default=None, name="rule_id")
     rule_content: DeployBehaviorAnalyseRuleContent = msgspec.field(name="rule_content")
@@ -1589,7 +1589,7 @@ class DeleteConsumerResponse(ResponseModel, kw_only=True):
 
 
 class GetConsumerListConsumerInfo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetConsumerListPage.records``."""
 
     id: str | None = None
     consumer_name: str | None = None
@@ -1600,7 +1600,7 @@ class GetConsumerListConsumerInfo(ItemModel, kw_only=True):
 
 
 class GetConsumerListPage(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetConsumerListResponse``."""
 
     current: int | None = None
     pages: int | None = None
@@ -1618,7 +1618,7 @@ class GetConsumerListResponse(ResponseModel, kw_only=True):
 
 
 class GetConsumerInfoConsumerInfo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetConsumerInfoResponse``."""
 
     account_code: str | None = None
     consumer_id: str | None = None
@@ -1639,7 +1639,7 @@ class GetConsumerInfoResponse(ResponseModel, kw_only=True):
 
 
 class GetApiAssetListResponseDataRecords(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetApiAssetListResponseData.records``."""
 
     id: str | None = None
     domain: str | None = None
@@ -1651,7 +1651,7 @@ class GetApiAssetListResponseDataRecords(ItemModel, kw_only=True):
 
 
 class GetApiAssetListResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetApiAssetListResponse``."""
 
     current: int | None = None
     pages: int | None = None
@@ -1669,18 +1669,18 @@ class GetApiAssetListResponse(ResponseModel, kw_only=True):
 
 
 class GetApiAssetDetailResponseDataReqMethodCnt(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``req_method_cnt`` of ``GetApiAssetDetailResponseData``, the ``status_code_cnt`` of ``GetApiAssetDetailResponseData``."""
 
 
 class GetApiAssetDetailResponseDataReqCntTrend(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetApiAssetDetailResponseData.req_cnt_trend``."""
 
     time: str | None = None
     req_cnt: int | None = None
 
 
 class GetApiAssetDetailResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetApiAssetDetailResponse``."""
 
     req_method_cnt: GetApiAssetDetailResponseDataReqMethodCnt | None = None
     status_code_cnt: GetApiAssetDetailResponseDataReqMethodCnt | None = None
@@ -1714,7 +1714,7 @@ class CreateAndActiveApiResponse(ResponseModel, kw_only=True):
 
 
 class GetApiListAuthConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``auth_config`` of ``GetApiListApiInfo``, the ``auth_config`` of ``CreateAndActiveApiRequest``, the ``auth_config`` of ``EditAndActiveApiRequest``."""
 
     auth_param_name: str | None = None
     auth_param_site: str | None = None
@@ -1723,7 +1723,7 @@ class GetApiListAuthConfig(ItemModel, kw_only=True):
 
 
 class EditAndActiveApiSecondChildren(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``EditAndActiveApiChildren.children``."""
 
     level: int | None = None
     node_require: bool | None = None
@@ -1736,7 +1736,7 @@ class EditAndActiveApiSecondChildren(ItemModel, kw_only=True):
 
 
 class EditAndActiveApiChildren(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``EditAndActiveApiBody.children``."""
 
     level: int | None = None
     node_require: bool | None = None
@@ -1750,7 +1750,7 @@ class EditAndActiveApiChildren(ItemModel, kw_only=True):
 
 
 class EditAndActiveApiBody(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``EditAndActiveApiParamsLimitConfig.body``."""
 
     level: int | None = None
     node_require: bool | None = None
@@ -1764,7 +1764,7 @@ class EditAndActiveApiBody(ItemModel, kw_only=True):
 
 
 class EditAndActiveApiRequestParams(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``EditAndActiveApiParamsLimitConfig.request_params``."""
 
     max: int | None = None
     min: int | None = None
@@ -1776,7 +1776,7 @@ class EditAndActiveApiRequestParams(ItemModel, kw_only=True):
 
 
 class EditAndActiveApiParamsLimitConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateAndActiveApiRequest.params_limit_config``, an item of ``EditAndActiveApiRequest.params_limit_config``."""
 
     body: list[EditAndActiveApiBody] = msgspec.field(default_factory=list)
     request_method: str | None = None
@@ -1787,7 +1787,7 @@ class EditAndActiveApiParamsLimitConfig(ItemModel, kw_only=True):
 
 
 class GetApiListRequestBodyConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``request_body_config`` of ``GetApiListApiInfo``, the ``request_body_config`` of ``CreateAndActiveApiRequest``, the ``request_body_config`` of ``EditAndActiveApiRequest``."""
 
     body_limit_max: int | None = None
     content_type: str | None = None
@@ -1824,7 +1824,7 @@ class DeleteQuotaRuleResponse(ResponseModel, kw_only=True):
 
 
 class GetApiListApiParamsLimit(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetApiListApiInfo.api_params_limit_list``."""
 
     api_id: str | None = None
     body: str | None = None
@@ -1838,7 +1838,7 @@ class GetApiListApiParamsLimit(ItemModel, kw_only=True):
 
 
 class GetApiListApiInfo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetApiListPage.records``."""
 
     api_case: int | None = None
     api_conceal: str | None = None
@@ -1864,7 +1864,7 @@ class GetApiListApiInfo(ItemModel, kw_only=True):
 
 
 class GetApiListPage(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetApiListResponse``."""
 
     current: int | None = None
     pages: int | None = None
@@ -1882,7 +1882,7 @@ class GetApiListResponse(ResponseModel, kw_only=True):
 
 
 class GetQuotaRuleListVo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetQuotaRuleListPage.records``."""
 
     id: str | None = None
     api_count: int | None = None
@@ -1897,7 +1897,7 @@ class GetQuotaRuleListVo(ItemModel, kw_only=True):
 
 
 class GetQuotaRuleListPage(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetQuotaRuleListResponse``."""
 
     current: int | None = None
     pages: int | None = None
@@ -1955,7 +1955,7 @@ class DeleteConcurrencyLimitRuleResponse(ResponseModel, kw_only=True):
 
 
 class GetConcurrencyLimitRuleListVo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetConcurrencyLimitRuleListPage.records``."""
 
     id: str | None = None
     api_count: int | None = None
@@ -1969,7 +1969,7 @@ class GetConcurrencyLimitRuleListVo(ItemModel, kw_only=True):
 
 
 class GetConcurrencyLimitRuleListPage(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetConcurrencyLimitRuleListResponse``."""
 
     current: int | None = None
     pages: int | None = None
@@ -1987,7 +1987,7 @@ class GetConcurrencyLimitRuleListResponse(ResponseModel, kw_only=True):
 
 
 class QueryAccessControlRuleListRule(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryAccessControlRuleListParams.params``."""
 
     rule_name: str | None = None
     rule_id: str | None = None
@@ -1999,7 +1999,7 @@ class QueryAccessControlRuleListRule(ItemModel, kw_only=True):
 
 
 class QueryAccessControlRuleListParams(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``QueryAccessControlRuleListResponse``."""
 
     params: list[QueryAccessControlRuleListRule] = msgspec.field(default_factory=list)
 
@@ -2064,7 +2064,7 @@ class SetDefaultBuiltInRuleResponse(ResponseModel, kw_only=True):
 
 
 class GetIntelligentAnalysisListRuleHosting(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``records`` of ``GetIntelligentAnalysisListRuleHostingPage``."""
 
     id: int | None = None
     domain: str | None = None
@@ -2076,7 +2076,7 @@ class GetIntelligentAnalysisListRuleHosting(ItemModel, kw_only=True):
 
 
 class GetIntelligentAnalysisListRuleHostingPage(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetIntelligentAnalysisListResponse``."""
 
     total: int | None = None
     pages: int | None = None
@@ -2108,7 +2108,7 @@ class DeleteIntelligentAnalysisResponse(ResponseModel, kw_only=True):
 
 
 class QueryExactRuleListCondition(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryExactRuleListItem.deploy_content``."""
 
     match_condition: str | None = None
     operator: str | None = None
@@ -2117,7 +2117,7 @@ class QueryExactRuleListCondition(ItemModel, kw_only=True):
 
 
 class QueryExactRuleListItem(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryExactRuleListResp.list_``, the ``data`` of ``QueryExactRuleListByDomainResponse``."""
 
     rule_id: str | None = None
     rule_name: str | None = None
@@ -2127,7 +2127,7 @@ class QueryExactRuleListItem(ItemModel, kw_only=True):
 
 
 class QueryExactRuleListResp(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``QueryExactRuleListResponse``."""
 
     total_num: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
     list_: list[QueryExactRuleListItem] = msgspec.field(default_factory=list)
@@ -2142,7 +2142,7 @@ class QueryExactRuleListResponse(ResponseModel, kw_only=True):
 
 
 class QueryDomainListByRuleNameRespItem(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryDomainListByRuleNameResp.list_``."""
 
     domain_list: list[str] = msgspec.field(default_factory=list)
     rule_id: str | None = None
@@ -2150,7 +2150,7 @@ class QueryDomainListByRuleNameRespItem(ItemModel, kw_only=True):
 
 
 class QueryDomainListByRuleNameResp(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``QueryDomainListByRuleNameResponse``."""
 
     total_num: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
     list_: list[QueryDomainListByRuleNameRespItem] = msgspec.field(default_factory=list)
@@ -2165,7 +2165,7 @@ class QueryDomainListByRuleNameResponse(ResponseModel, kw_only=True):
 
 
 class AddExactRuleResp(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``AddExactRuleResponse``."""
 
     rule_id: str | None = None
 
@@ -2179,7 +2179,7 @@ class AddExactRuleResponse(ResponseModel, kw_only=True):
 
 
 class AddExactRuleCondition(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``AddExactRuleRequest.deploy_content``, an item of ``EditExactRuleRequest.deploy_content``."""
 
     match_condition: str
     operator: str
@@ -2188,7 +2188,7 @@ class AddExactRuleCondition(ItemModel, kw_only=True):
 
 
 class EditExactRuleResp(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``EditExactRuleResponse``."""
 
     rule_id: str | None = None
     domain_list: list[str] = msgspec.field(default_factory=list)
@@ -2203,7 +2203,7 @@ class EditExactRuleResponse(ResponseModel, kw_only=True):
 
 
 class DeleteExactRuleResp(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``DeleteExactRuleResponse``."""
 
     domain_list: list[str] = msgspec.field(default_factory=list)
     rule_id: str | None = None
@@ -2218,7 +2218,7 @@ class DeleteExactRuleResponse(ResponseModel, kw_only=True):
 
 
 class BatchRemoveExactRuleResp(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``BatchAssiociatedExactRuleResponse``, the ``data`` of ``BatchRemoveExactRuleResponse``."""
 
     domain_list: list[str] = msgspec.field(default_factory=list)
 
@@ -2255,7 +2255,7 @@ class UpdateDomainBaseInfoResponse(ResponseModel, kw_only=True):
 
 
 class UpdateDomainBaseInfoRequestData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``UpdateDomainBaseInfoRequest.data``."""
 
     domain: str
     inner_switch: bool | Literal["ON", "OFF"] | None = None
@@ -2269,7 +2269,7 @@ class UpdateDomainBaseInfoRequestData(ItemModel, kw_only=True):
 
 
 class QueryDomainBuiltInRulesResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryDomainBuiltInRulesResponse.data``."""
 
     domain: str | None = None
     security_level: (
@@ -2297,7 +2297,7 @@ class UpdateDomainBuiltInRulesResponse(ResponseModel, kw_only=True):
 
 
 class UpdateDomainBuiltInRulesRequestData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``UpdateDomainBuiltInRulesRequest.data``."""
 
     domain: str
     rule_id: str
@@ -2327,7 +2327,7 @@ class ShareDmsNativeAppApiConfigResponse(ResponseModel, kw_only=True):
 
 
 class QueryDomainDDoSBaseInfoResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryDomainDDoSBaseInfoResponse.data``."""
 
     domain: str | None = None
     l7_d_do_s_switch: Annotated[str, Meta(examples=["ON,OFF"])] | None = None
@@ -2338,7 +2338,7 @@ class QueryDomainDDoSBaseInfoResponseData(ItemModel, kw_only=True):
 
 
 class QueryDomainDDoSBaseInfoResponseErrorInfo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``error_info`` of ``QueryDomainDDoSBaseInfoResponse``."""
 
     domain: list[str] = msgspec.field(default_factory=list)
     error_msg: str | None = None
@@ -2354,7 +2354,7 @@ class QueryDomainDDoSBaseInfoResponse(ResponseModel, kw_only=True):
 
 
 class QueryAdaptiveProtectionRulesResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryAdaptiveProtectionRulesResponse.data``."""
 
     domain: str | None = None
     rule_id: str | None = None
@@ -2380,7 +2380,7 @@ class UpdateAdaptiveProtectionRulesResponse(ResponseModel, kw_only=True):
 
 
 class UpdateAdaptiveProtectionRulesRequestData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``UpdateAdaptiveProtectionRulesRequest.data``."""
 
     domain: str
     rule_id: str
@@ -2391,7 +2391,7 @@ class UpdateAdaptiveProtectionRulesRequestData(ItemModel, kw_only=True):
 
 
 class QueryDomainAppApiExceptionsResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryDomainAppApiExceptionsResponse.data``."""
 
     domain: str | None = None
     rule_id: str | None = None
@@ -2420,14 +2420,14 @@ class RelatedAppApiExceptionsForDomainResponse(ResponseModel, kw_only=True):
 
 
 class RelatedAppApiExceptionsForDomainRequestData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``RelatedAppApiExceptionsForDomainRequest.data``."""
 
     domain: str
     rule_id: str
 
 
 class ListNonSharedWAFRuleExceptionsForWAFRulesResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListNonSharedWAFRuleExceptionsForWAFRulesResponse.data``."""
 
     id: str | None = None
     domain: str | None = None
@@ -2466,7 +2466,7 @@ class DomainsOfNonLatestRulesetVersionResponse(ResponseModel, kw_only=True):
 
 
 class ListUpgradeDetailsResponseDataRuleList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListUpgradeDetailsResponseData.rule_list``."""
 
     rule_id: int | None = None
     mode: Annotated[str, Meta(examples=["BLOCK,LOG,OFF"])] | None = None
@@ -2491,7 +2491,7 @@ class ListUpgradeDetailsResponseDataRuleList(ItemModel, kw_only=True):
 
 
 class ListUpgradeDetailsResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListUpgradeDetailsResponse.data``."""
 
     domain: str | None = None
     rule_list: list[ListUpgradeDetailsResponseDataRuleList] = msgspec.field(default_factory=list)
@@ -2513,7 +2513,7 @@ class UpgradeWAFRulesetResponse(ResponseModel, kw_only=True):
 
 
 class ListWAFRulesResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListWAFRulesResponse.data``."""
 
     rule_id: int | None = None
     mode: Annotated[str, Meta(examples=["BLOCK,LOG,OFF"])] | None = None
@@ -2553,14 +2553,14 @@ class UpdateActionForWAFManagedRulesResponse(ResponseModel, kw_only=True):
 
 
 class UpdateActionForWAFManagedRulesRequestRuleList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``UpdateActionForWAFManagedRulesRequest.rule_list``."""
 
     rule_id: int
     mode: Annotated[str, Meta(examples=["BLOCK,LOG,OFF"])]
 
 
 class ListWAFBasicConfigOfDomainsResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListWAFBasicConfigOfDomainsResponse.data``."""
 
     id: str | None = None
     domain: str | None = None
@@ -2600,7 +2600,7 @@ class AssociateShareWAFRuleExceptionResponse(ResponseModel, kw_only=True):
 
 
 class AssociateShareWAFRuleExceptionRequestShareExceptionList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``AssociateShareWAFRuleExceptionRequest.share_exception_list``."""
 
     domain: str
     rule_id: int
@@ -2615,7 +2615,7 @@ class DeleteExceptionForWAFManagedRulesResponse(ResponseModel, kw_only=True):
 
 
 class DeleteExceptionForWAFManagedRulesRequestDelDTOList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``DeleteExceptionForWAFManagedRulesRequest.del_dto_list``."""
 
     domain: str
     rule_id: int
@@ -2639,7 +2639,7 @@ class DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesResponse(ResponseMod
 class DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequestDelDTOList(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequest.del_dto_list``."""
 
     domain: str
     rule_id: int
@@ -2661,7 +2661,7 @@ class RejectRecommendationsResponse(ResponseModel, kw_only=True):
 
 
 class ListRecommendationsResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListRecommendationsResponse.data``."""
 
     id: str | None = None
     domain: str | None = None
@@ -2692,7 +2692,7 @@ class ListRecommendationsResponse(ResponseModel, kw_only=True):
 
 
 class ListSharedWAFRuleExceptionsForWAFRulesResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListSharedWAFRuleExceptionsForWAFRulesResponse.data``."""
 
     domain: str | None = None
     rule_id: int | None = None
@@ -2722,7 +2722,7 @@ class ListSharedWAFRuleExceptionsForWAFRulesResponse(ResponseModel, kw_only=True
 
 
 class ListDomainInfosResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListDomainInfosResponse.data``."""
 
     id: str | None = None
     domain: str | None = None
@@ -2785,7 +2785,7 @@ class UsingSystemRecommendedAccessDomainResponse(ResponseModel, kw_only=True):
 
 
 class UsingSystemRecommendedAccessDomainRequestWafDefendConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``waf_defend_config`` of ``UsingSystemRecommendedAccessDomainRequest``."""
 
     rule_update_mode: Annotated[str, Meta(examples=["MANUAL,AUTO"])]
     config_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])]
@@ -2798,7 +2798,7 @@ class UsingSystemRecommendedAccessDomainRequestWafDefendConfig(ItemModel, kw_onl
 
 
 class UsingSystemRecommendedAccessDomainRequestCustomizeRuleConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``customize_rule_config`` of ``UsingSystemRecommendedAccessDomainRequest``."""
 
     config_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])]
 
@@ -2807,7 +2807,7 @@ class UsingSystemRecommendedAccessDomainRequestCustomizeRuleConfig(ItemModel, kw
 
 
 class UsingSystemRecommendedAccessDomainRequestApiDefendConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``api_defend_config`` of ``UsingSystemRecommendedAccessDomainRequest``."""
 
     config_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])]
 
@@ -2816,7 +2816,7 @@ class UsingSystemRecommendedAccessDomainRequestApiDefendConfig(ItemModel, kw_onl
 
 
 class UsingSystemRecommendedAccessDomainRequestWhitelistConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``whitelist_config`` of ``UsingSystemRecommendedAccessDomainRequest``."""
 
     config_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])]
 
@@ -2825,7 +2825,7 @@ class UsingSystemRecommendedAccessDomainRequestWhitelistConfig(ItemModel, kw_onl
 
 
 class UsingSystemRecommendedAccessDomainRequestBlockConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``block_config`` of ``UsingSystemRecommendedAccessDomainRequest``."""
 
     config_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])]
 
@@ -2834,7 +2834,7 @@ class UsingSystemRecommendedAccessDomainRequestBlockConfig(ItemModel, kw_only=Tr
 
 
 class UsingSystemRecommendedAccessDomainRequestDmsDefendConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``dms_defend_config`` of ``UsingSystemRecommendedAccessDomainRequest``."""
 
     config_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])]
     protection_mode: Annotated[str, Meta(examples=["LOOSE,MODERATE,STRICT"])]
@@ -2846,7 +2846,7 @@ class UsingSystemRecommendedAccessDomainRequestDmsDefendConfig(ItemModel, kw_onl
 class UsingSystemRecommendedAccessDomainRequestIntelligenceConfigInfoCateAct(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """The ``info_cate_act`` of ``UsingSystemRecommendedAccessDomainRequestIntelligenceConfig``."""
 
     attack_source: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])]
     spec_attack: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])]
@@ -2854,7 +2854,7 @@ class UsingSystemRecommendedAccessDomainRequestIntelligenceConfigInfoCateAct(
 
 
 class UsingSystemRecommendedAccessDomainRequestIntelligenceConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``intelligence_config`` of ``UsingSystemRecommendedAccessDomainRequest``."""
 
     info_cate_act: UsingSystemRecommendedAccessDomainRequestIntelligenceConfigInfoCateAct
     config_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])]
@@ -2866,13 +2866,13 @@ class UsingSystemRecommendedAccessDomainRequestIntelligenceConfig(ItemModel, kw_
 class UsingSystemRecommendedAccessDomainRequestBotManageConfigWebRiskConfig(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """The ``web_risk_config`` of ``UsingSystemRecommendedAccessDomainRequestBotManageConfig``."""
 
     act: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])]
 
 
 class UsingSystemRecommendedAccessDomainRequestBotManageConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``bot_manage_config`` of ``UsingSystemRecommendedAccessDomainRequest``."""
 
     config_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])]
     ai_bots_act: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])]
@@ -2885,7 +2885,7 @@ class UsingSystemRecommendedAccessDomainRequestBotManageConfig(ItemModel, kw_onl
 
 
 class UsingSystemRecommendedAccessDomainRequestRateLimitConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``rate_limit_config`` of ``UsingSystemRecommendedAccessDomainRequest``."""
 
     config_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])]
 
@@ -2894,7 +2894,7 @@ class UsingSystemRecommendedAccessDomainRequestRateLimitConfig(ItemModel, kw_onl
 
 
 class GetBotFunctionSwitchBotManageConfigVO(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetBotFunctionSwitchResponse.data``."""
 
     domain: str | None = None
     scene_analyse_switch: str | None = None
@@ -2925,7 +2925,7 @@ class AddRateLimitingRuleResponse(ResponseModel, kw_only=True):
 
 
 class AddRateLimitingRuleRequestRateLimitEffective(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``rate_limit_effective`` of ``AddRateLimitingRuleRequest``, the ``rate_limit_effective`` of ``UpdateRateLimitingRuleRequest``."""
 
     effective: list[str]
     start: str
@@ -2934,14 +2934,14 @@ class AddRateLimitingRuleRequestRateLimitEffective(ItemModel, kw_only=True):
 
 
 class AddCustomizeRuleRequestConditionIpOrIpsConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``AddRateLimitingRuleRequestRateLimitRuleCondition.ip_or_ips_conditions``, an item of ``CreateWhitelistRuleRequestConditions.ip_or_ips_conditions``, an item of ``AddCustomizeRuleRequestCondition.ip_or_ips_conditions``."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
     ip_or_ips: list[str]
 
 
 class AddCustomizeRuleRequestConditionPathConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``AddRateLimitingRuleRequestRateLimitRuleCondition.path_conditions``, an item of ``CreateWhitelistRuleRequestConditions.path_conditions``, an item of ``AddCustomizeRuleRequestCondition.path_conditions``."""
 
     match_type: Annotated[
         str,
@@ -2955,7 +2955,7 @@ class AddCustomizeRuleRequestConditionPathConditions(ItemModel, kw_only=True):
 
 
 class AddCustomizeRuleRequestConditionUriConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``AddRateLimitingRuleRequestRateLimitRuleCondition.uri_conditions``, an item of ``CreateWhitelistRuleRequestConditions.uri_conditions``, an item of ``AddCustomizeRuleRequestCondition.uri_conditions``."""
 
     match_type: Annotated[
         str,
@@ -2969,7 +2969,7 @@ class AddCustomizeRuleRequestConditionUriConditions(ItemModel, kw_only=True):
 
 
 class AddCustomizeRuleRequestConditionUriParamConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``AddRateLimitingRuleRequestRateLimitRuleCondition.uri_param_conditions``, an item of ``AddCustomizeRuleRequestCondition.uri_param_conditions``."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NONE"])]
     param_name: str
@@ -2977,7 +2977,7 @@ class AddCustomizeRuleRequestConditionUriParamConditions(ItemModel, kw_only=True
 
 
 class AddCustomizeRuleRequestConditionUaConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``AddRateLimitingRuleRequestRateLimitRuleCondition.ua_conditions``, an item of ``AddCustomizeRuleRequestCondition.ua_conditions``."""
 
     match_type: Annotated[
         str,
@@ -2991,14 +2991,14 @@ class AddCustomizeRuleRequestConditionUaConditions(ItemModel, kw_only=True):
 
 
 class AddCustomizeRuleRequestConditionMethodConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``AddRateLimitingRuleRequestRateLimitRuleCondition.method_conditions``, an item of ``AddCustomizeRuleRequestCondition.method_conditions``."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
     request_method: Annotated[list[str], Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,COPY"])]
 
 
 class AddCustomizeRuleRequestConditionRefererConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``AddRateLimitingRuleRequestRateLimitRuleCondition.referer_conditions``, an item of ``AddCustomizeRuleRequestCondition.referer_conditions``."""
 
     referer: list[str]
     match_type: Annotated[
@@ -3012,7 +3012,7 @@ class AddCustomizeRuleRequestConditionRefererConditions(ItemModel, kw_only=True)
 
 
 class AddCustomizeRuleRequestConditionHeaderConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``AddRateLimitingRuleRequestRateLimitRuleCondition.header_conditions``, an item of ``AddCustomizeRuleRequestCondition.header_conditions``."""
 
     match_type: Annotated[
         str,
@@ -3027,35 +3027,35 @@ class AddCustomizeRuleRequestConditionHeaderConditions(ItemModel, kw_only=True):
 
 
 class AddCustomizeRuleRequestConditionAreaConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``AddRateLimitingRuleRequestRateLimitRuleCondition.area_conditions``, an item of ``AddCustomizeRuleRequestCondition.area_conditions``."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
     areas: list[str]
 
 
 class AddRateLimitingRuleRequestRateLimitRuleConditionSchemeConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``AddRateLimitingRuleRequestRateLimitRuleCondition.scheme_conditions``."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
     scheme: Annotated[list[str], Meta(examples=["HTTP,HTTPS"])]
 
 
 class AddRateLimitingRuleRequestRateLimitRuleConditionStatusCodeConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``AddRateLimitingRuleRequestRateLimitRuleCondition.status_code_conditions``."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
     status_code: list[str]
 
 
 class AddCustomizeRuleRequestConditionJa3Conditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``AddRateLimitingRuleRequestRateLimitRuleCondition.ja3_conditions``, an item of ``AddCustomizeRuleRequestCondition.ja3_conditions``."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
     ja3_list: list[str]
 
 
 class AddCustomizeRuleRequestConditionJa4Conditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``AddRateLimitingRuleRequestRateLimitRuleCondition.ja4_conditions``, an item of ``AddCustomizeRuleRequestCondition.ja4_conditions``."""
 
     match_type: Annotated[
         str,
@@ -3069,7 +3069,7 @@ class AddCustomizeRuleRequestConditionJa4Conditions(ItemModel, kw_only=True):
 
 
 class AddRateLimitingRuleRequestRateLimitRuleCondition(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``rate_limit_rule_condition`` of ``AddRateLimitingRuleRequest``, the ``rate_limit_rule_condition`` of ``UpdateRateLimitingRuleRequest``."""
 
     ip_or_ips_conditions: list[AddCustomizeRuleRequestConditionIpOrIpsConditions] = msgspec.field(
         default_factory=list
@@ -3121,7 +3121,7 @@ class CreateWhitelistRuleResponse(ResponseModel, kw_only=True):
 
 
 class CreateWhitelistRuleRequestConditionsUaConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateWhitelistRuleRequestConditions.ua_conditions``."""
 
     match_type: Annotated[
         str,
@@ -3135,7 +3135,7 @@ class CreateWhitelistRuleRequestConditionsUaConditions(ItemModel, kw_only=True):
 
 
 class CreateWhitelistRuleRequestConditionsRefererConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateWhitelistRuleRequestConditions.referer_conditions``."""
 
     match_type: Annotated[
         str,
@@ -3149,7 +3149,7 @@ class CreateWhitelistRuleRequestConditionsRefererConditions(ItemModel, kw_only=T
 
 
 class CreateWhitelistRuleRequestConditionsHeaderConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateWhitelistRuleRequestConditions.header_conditions``."""
 
     match_type: Annotated[
         str,
@@ -3164,7 +3164,7 @@ class CreateWhitelistRuleRequestConditionsHeaderConditions(ItemModel, kw_only=Tr
 
 
 class CreateWhitelistRuleRequestConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``conditions`` of ``CreateWhitelistRuleRequest``, the ``conditions`` of ``UpdateWhitelistRuleRequest``."""
 
     ip_or_ips_conditions: list[AddCustomizeRuleRequestConditionIpOrIpsConditions] = msgspec.field(
         default_factory=list
@@ -3216,7 +3216,7 @@ class AddWorkflowRuleResponse(ResponseModel, kw_only=True):
 
 
 class AddWorkflowRuleRequestProtectionScope(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``AddWorkflowRuleRequest.protection_scope``, an item of ``UpdateWorkflowRuleRequest.protection_scope``."""
 
     protection_name: str
     protection_type: str
@@ -3224,7 +3224,7 @@ class AddWorkflowRuleRequestProtectionScope(ItemModel, kw_only=True):
 
 
 class AddWorkflowRuleRequestWebRuleCondition(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``AddWorkflowRuleRequest.web_rule_condition``, an item of ``UpdateWorkflowRuleRequest.web_rule_condition``."""
 
     request_judge: str
     request_type: str
@@ -3234,7 +3234,7 @@ class AddWorkflowRuleRequestWebRuleCondition(ItemModel, kw_only=True):
 
 
 class AddWorkflowRuleRequestApiRuleCondition(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``AddWorkflowRuleRequest.api_rule_condition``, an item of ``UpdateWorkflowRuleRequest.api_rule_condition``."""
 
     request_type: str
     judge_type: str
@@ -3245,7 +3245,7 @@ class AddWorkflowRuleRequestApiRuleCondition(ItemModel, kw_only=True):
 
 
 class ListRateLimitingRulesResponseDataRateLimitEffective(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``rate_limit_effective`` of ``ListRateLimitingRulesResponseData``, the ``rate_limit_effective`` of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseData``."""
 
     effective: list[str] = msgspec.field(default_factory=list)
     start: str | None = None
@@ -3254,14 +3254,14 @@ class ListRateLimitingRulesResponseDataRateLimitEffective(ItemModel, kw_only=Tru
 
 
 class ListCustomRulesResponseDataConditionListIpOrIpsConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListRateLimitingRulesResponseDataRateLimitRuleCondition.ip_or_ips_conditions``, an item of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition.ip_or_ips_conditions``, an item of ``ListWhitelistRulesResponseDataConditions.ip_or_ips_conditions`` and 2 more."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
     ip_or_ips: list[str] = msgspec.field(default_factory=list)
 
 
 class ListCustomRulesResponseDataConditionListPathConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListRateLimitingRulesResponseDataRateLimitRuleCondition.path_conditions``, an item of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition.path_conditions``, an item of ``ListWhitelistRulesResponseDataConditions.path_conditions`` and 2 more."""
 
     match_type: (
         Annotated[
@@ -3278,7 +3278,7 @@ class ListCustomRulesResponseDataConditionListPathConditions(ItemModel, kw_only=
 
 
 class ListCustomRulesResponseDataConditionListUriConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListRateLimitingRulesResponseDataRateLimitRuleCondition.uri_conditions``, an item of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition.uri_conditions``, an item of ``ListWhitelistRulesResponseDataConditions.uri_conditions`` and 2 more."""
 
     match_type: (
         Annotated[
@@ -3295,7 +3295,7 @@ class ListCustomRulesResponseDataConditionListUriConditions(ItemModel, kw_only=T
 
 
 class ListCustomRulesResponseDataConditionListUriParamConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListRateLimitingRulesResponseDataRateLimitRuleCondition.uri_param_conditions``, an item of ``ListCustomRulesResponseDataConditionList.uri_param_conditions``, an item of ``ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataCondition.uri_param_conditions``."""
 
     match_type: (
         Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NONE"])] | None
@@ -3305,7 +3305,7 @@ class ListCustomRulesResponseDataConditionListUriParamConditions(ItemModel, kw_o
 
 
 class ListRateLimitingRulesResponseDataRateLimitRuleConditionUaConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListRateLimitingRulesResponseDataRateLimitRuleCondition.ua_conditions``, an item of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition.ua_conditions``, an item of ``ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataCondition.ua_conditions``."""
 
     match_type: (
         Annotated[
@@ -3322,7 +3322,7 @@ class ListRateLimitingRulesResponseDataRateLimitRuleConditionUaConditions(ItemMo
 
 
 class ListCustomRulesResponseDataConditionListMethodConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListRateLimitingRulesResponseDataRateLimitRuleCondition.method_conditions``, an item of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition.method_conditions``, an item of ``ListCustomRulesResponseDataConditionList.method_conditions`` and 1 more."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
     request_method: Annotated[
@@ -3333,7 +3333,7 @@ class ListCustomRulesResponseDataConditionListMethodConditions(ItemModel, kw_onl
 class ListRateLimitingRulesResponseDataRateLimitRuleConditionRefererConditions(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListRateLimitingRulesResponseDataRateLimitRuleCondition.referer_conditions``, an item of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition.referer_conditions``, an item of ``ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataCondition.referer_conditions``."""
 
     referer: list[str] = msgspec.field(default_factory=list)
     match_type: (
@@ -3352,7 +3352,7 @@ class ListRateLimitingRulesResponseDataRateLimitRuleConditionRefererConditions(
 class ListRateLimitingRulesResponseDataRateLimitRuleConditionHeaderConditions(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListRateLimitingRulesResponseDataRateLimitRuleCondition.header_conditions``, an item of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition.header_conditions``, an item of ``ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataCondition.header_conditions``."""
 
     match_type: (
         Annotated[
@@ -3370,7 +3370,7 @@ class ListRateLimitingRulesResponseDataRateLimitRuleConditionHeaderConditions(
 
 
 class ListCustomRulesResponseDataConditionListAreaConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListRateLimitingRulesResponseDataRateLimitRuleCondition.area_conditions``, an item of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition.area_conditions``, an item of ``ListCustomRulesResponseDataConditionList.area_conditions`` and 1 more."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
     areas: list[str] = msgspec.field(default_factory=list)
@@ -3379,7 +3379,7 @@ class ListCustomRulesResponseDataConditionListAreaConditions(ItemModel, kw_only=
 class ListRateLimitingRulesResponseDataRateLimitRuleConditionSchemeConditions(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListRateLimitingRulesResponseDataRateLimitRuleCondition.scheme_conditions``, an item of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition.scheme_conditions``."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
     scheme: Annotated[list[str], Meta(examples=["HTTP,HTTPS"])] = msgspec.field(
@@ -3390,21 +3390,21 @@ class ListRateLimitingRulesResponseDataRateLimitRuleConditionSchemeConditions(
 class ListRateLimitingRulesResponseDataRateLimitRuleConditionStatusCodeConditions(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListRateLimitingRulesResponseDataRateLimitRuleCondition.status_code_conditions``, an item of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition.status_code_conditions``."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
     status_code: list[str] = msgspec.field(default_factory=list)
 
 
 class ListCustomRulesResponseDataConditionListJa3Conditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListRateLimitingRulesResponseDataRateLimitRuleCondition.ja3_conditions``, an item of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition.ja3_conditions``, an item of ``ListCustomRulesResponseDataConditionList.ja3_conditions`` and 1 more."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
     ja3_list: list[str] = msgspec.field(default_factory=list)
 
 
 class ListCustomRulesResponseDataConditionListJa4Conditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListRateLimitingRulesResponseDataRateLimitRuleCondition.ja4_conditions``, an item of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition.ja4_conditions``, an item of ``ListCustomRulesResponseDataConditionList.ja4_conditions`` and 1 more."""
 
     match_type: (
         Annotated[
@@ -3421,7 +3421,7 @@ class ListCustomRulesResponseDataConditionListJa4Conditions(ItemModel, kw_only=T
 
 
 class ListRateLimitingRulesResponseDataRateLimitRuleCondition(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``rate_limit_rule_condition`` of ``ListRateLimitingRulesResponseData``."""
 
     ip_or_ips_conditions: list[ListCustomRulesResponseDataConditionListIpOrIpsConditions] = (
         msgspec.field(default_factory=list)
@@ -3465,7 +3465,7 @@ class ListRateLimitingRulesResponseDataRateLimitRuleCondition(ItemModel, kw_only
 
 
 class ListRateLimitingRulesResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListRateLimitingRulesResponse.data``."""
 
     id: str | None = None
     domain: str | None = None
@@ -3509,7 +3509,7 @@ class DeleteRateLimitingRulesResponse(ResponseModel, kw_only=True):
 
 
 class ListWorkflowRulesResponseDataProtectionScope(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListWorkflowRulesResponseData.protection_scope``."""
 
     protection_name: str | None = None
     protection_type: str | None = None
@@ -3517,7 +3517,7 @@ class ListWorkflowRulesResponseDataProtectionScope(ItemModel, kw_only=True):
 
 
 class ListWorkflowRulesResponseDataWebRuleCondition(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListWorkflowRulesResponseData.web_rule_condition``."""
 
     request_judge: str | None = None
     request_type: str | None = None
@@ -3527,7 +3527,7 @@ class ListWorkflowRulesResponseDataWebRuleCondition(ItemModel, kw_only=True):
 
 
 class ListWorkflowRulesResponseDataApiRuleCondition(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListWorkflowRulesResponseData.api_rule_condition``."""
 
     request_type: str | None = None
     judge_type: str | None = None
@@ -3538,7 +3538,7 @@ class ListWorkflowRulesResponseDataApiRuleCondition(ItemModel, kw_only=True):
 
 
 class ListWorkflowRulesResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListWorkflowRulesResponse.data``."""
 
     id: str | None = None
     domain: str | None = None
@@ -3572,7 +3572,7 @@ class ListWorkflowRulesResponse(ResponseModel, kw_only=True):
 class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """The ``rate_limit_rule_condition`` of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseData``."""
 
     ip_or_ips_conditions: list[ListCustomRulesResponseDataConditionListIpOrIpsConditions] = (
         msgspec.field(default_factory=list)
@@ -3615,7 +3615,7 @@ class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDa
 class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseData(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponse.data``."""
 
     id: str | None = None
     creator: str | None = None
@@ -3658,7 +3658,7 @@ class DeleteWorkflowRuleResponse(ResponseModel, kw_only=True):
 
 
 class GetThreatIntelligenceDomainConfigResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetThreatIntelligenceDomainConfigResponse.data``."""
 
     id: str | None = None
     domain: str | None = None
@@ -3683,14 +3683,14 @@ class UpdateThreatIntelligenceDomainConfigResponse(ResponseModel, kw_only=True):
 
 
 class UpdateThreatIntelligenceDomainConfigRequestConfigList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``UpdateThreatIntelligenceDomainConfigRequest.config_list``."""
 
     id: str
     action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])]
 
 
 class GetDomainAPISecurityConfigurationResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetDomainAPISecurityConfigurationResponse.data``."""
 
     domain: str | None = None
     api_id: str | None = None
@@ -3716,7 +3716,7 @@ class UpdateDomainAPISecurityConfigurationResponse(ResponseModel, kw_only=True):
 
 
 class UpdateDomainAPISecurityConfigurationRequestDefendList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``UpdateDomainAPISecurityConfigurationRequest.defend_list``."""
 
     api_id: str
     action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])]
@@ -3731,7 +3731,7 @@ class AddCustomizeRuleResponse(ResponseModel, kw_only=True):
 
 
 class AddCustomizeRuleRequestCondition(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``condition`` of ``AddCustomizeRuleRequest``, the ``condition`` of ``UpdateCustomRuleRequest``."""
 
     method_conditions: list[AddCustomizeRuleRequestConditionMethodConditions] = msgspec.field(
         default_factory=list
@@ -3769,7 +3769,7 @@ class AddCustomizeRuleRequestCondition(ItemModel, kw_only=True):
 
 
 class ListWhitelistRulesResponseDataConditionsUaConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListWhitelistRulesResponseDataConditions.ua_conditions``."""
 
     match_type: (
         Annotated[
@@ -3786,7 +3786,7 @@ class ListWhitelistRulesResponseDataConditionsUaConditions(ItemModel, kw_only=Tr
 
 
 class ListWhitelistRulesResponseDataConditionsRefererConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListWhitelistRulesResponseDataConditions.referer_conditions``."""
 
     match_type: (
         Annotated[
@@ -3803,7 +3803,7 @@ class ListWhitelistRulesResponseDataConditionsRefererConditions(ItemModel, kw_on
 
 
 class ListWhitelistRulesResponseDataConditionsHeaderConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListWhitelistRulesResponseDataConditions.header_conditions``."""
 
     match_type: (
         Annotated[
@@ -3821,7 +3821,7 @@ class ListWhitelistRulesResponseDataConditionsHeaderConditions(ItemModel, kw_onl
 
 
 class ListWhitelistRulesResponseDataConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``conditions`` of ``ListWhitelistRulesResponseData``, the ``conditions`` of ``GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponseData``."""
 
     ip_or_ips_conditions: list[ListCustomRulesResponseDataConditionListIpOrIpsConditions] = (
         msgspec.field(default_factory=list)
@@ -3844,7 +3844,7 @@ class ListWhitelistRulesResponseDataConditions(ItemModel, kw_only=True):
 
 
 class ListWhitelistRulesResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListWhitelistRulesResponse.data``."""
 
     id: str | None = None
     domain: str | None = None
@@ -3866,7 +3866,7 @@ class ListWhitelistRulesResponse(ResponseModel, kw_only=True):
 class GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponseData(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponse.data``."""
 
     id: str | None = None
     rule_name: str | None = None
@@ -3912,7 +3912,7 @@ class DeleteCustomizeRuleResponse(ResponseModel, kw_only=True):
 
 
 class ListCustomRulesResponseDataConditionListUaConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListCustomRulesResponseDataConditionList.ua_conditions``."""
 
     match_type: (
         Annotated[
@@ -3929,7 +3929,7 @@ class ListCustomRulesResponseDataConditionListUaConditions(ItemModel, kw_only=Tr
 
 
 class ListCustomRulesResponseDataConditionListHeaderConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListCustomRulesResponseDataConditionList.header_conditions``."""
 
     match_type: (
         Annotated[
@@ -3947,7 +3947,7 @@ class ListCustomRulesResponseDataConditionListHeaderConditions(ItemModel, kw_onl
 
 
 class ListCustomRulesResponseDataConditionListRefererConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListCustomRulesResponseDataConditionList.referer_conditions``."""
 
     referer: list[str] = msgspec.field(default_factory=list)
     match_type: (
@@ -3964,7 +3964,7 @@ class ListCustomRulesResponseDataConditionListRefererConditions(ItemModel, kw_on
 
 
 class ListCustomRulesResponseDataConditionList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``condition_list`` of ``ListCustomRulesResponseData``."""
 
     method_conditions: list[ListCustomRulesResponseDataConditionListMethodConditions] = (
         msgspec.field(default_factory=list)
@@ -4002,7 +4002,7 @@ class ListCustomRulesResponseDataConditionList(ItemModel, kw_only=True):
 
 
 class ListCustomRulesResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListCustomRulesResponse.data``."""
 
     condition_list: ListCustomRulesResponseDataConditionList | None = None
     act: Annotated[str, Meta(examples=["NO_USE,LOG,DELAY,BLOCK,RESET"])] | None = None
@@ -4023,7 +4023,7 @@ class ListCustomRulesResponse(ResponseModel, kw_only=True):
 
 
 class ListIPBlockSettingsResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListIPBlockSettingsResponse.data``, an item of ``ListGeoBlockSettingsResponse.data``."""
 
     domain: str | None = None
     block_conditions: list[str] = msgspec.field(default_factory=list)
@@ -4048,7 +4048,7 @@ class ListGeoBlockSettingsResponse(ResponseModel, kw_only=True):
 class ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataCondition(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """The ``condition`` of ``ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseData``."""
 
     method_conditions: list[ListCustomRulesResponseDataConditionListMethodConditions] = (
         msgspec.field(default_factory=list)
@@ -4088,7 +4088,7 @@ class ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataCondi
 class ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseData(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListCustomRulesForSharedConfigurationAssociatedWithDomainResponse.data``."""
 
     shareable: bool | None = None
     condition: (
@@ -4123,7 +4123,7 @@ class UpdateGeoBlockSettingsResponse(ResponseModel, kw_only=True):
 
 
 class ListDomainCustomizeBotsResponseDataConditionList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListDomainCustomizeBotsResponseData.condition_list``."""
 
     condition_name: str | None = None
     condition_value_list: list[str] = msgspec.field(default_factory=list)
@@ -4132,7 +4132,7 @@ class ListDomainCustomizeBotsResponseDataConditionList(ItemModel, kw_only=True):
 
 
 class ListDomainCustomizeBotsResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListDomainCustomizeBotsResponse.data``."""
 
     id: str | None = None
     creator: str | None = None
@@ -4153,7 +4153,7 @@ class ListDomainCustomizeBotsResponse(ResponseModel, kw_only=True):
 
 
 class ListSpecificClientTrafficBypassResponseDataConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListSpecificClientTrafficBypassResponseData.conditions``."""
 
     match_name: str | None = None
     match_type: str | None = None
@@ -4162,7 +4162,7 @@ class ListSpecificClientTrafficBypassResponseDataConditions(ItemModel, kw_only=T
 
 
 class ListSpecificClientTrafficBypassResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListSpecificClientTrafficBypassResponse.data``."""
 
     id: str | None = None
     domain: str | None = None
@@ -4190,7 +4190,7 @@ class AddSpecificClientTrafficBypassResponse(ResponseModel, kw_only=True):
 
 
 class AddSpecificClientTrafficBypassRequestConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``AddSpecificClientTrafficBypassRequest.conditions``, an item of ``UpdateSpecificClientTrafficBypassRequest.conditions``."""
 
     match_name: str
     match_type: str
@@ -4213,7 +4213,7 @@ class DeleteSpecificClientTrafficBypassResponse(ResponseModel, kw_only=True):
 
 
 class GetWebBotDetectionListResponseDataJsExceptionList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetWebBotDetectionListResponseData.js_exception_list``."""
 
     id: str | None = None
     domain: str | None = None
@@ -4223,7 +4223,7 @@ class GetWebBotDetectionListResponseDataJsExceptionList(ItemModel, kw_only=True)
 
 
 class GetWebBotDetectionListResponseDataInteractionRuleList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetWebBotDetectionListResponseData.interaction_rule_list``."""
 
     id: str | None = None
     domain: str | None = None
@@ -4233,7 +4233,7 @@ class GetWebBotDetectionListResponseDataInteractionRuleList(ItemModel, kw_only=T
 
 
 class GetWebBotDetectionListResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetWebBotDetectionListResponse.data``."""
 
     domain: str | None = None
     act: str | None = None
@@ -4303,21 +4303,21 @@ class UpdateKnownBotsSelectBotNamesResponse(ResponseModel, kw_only=True):
 
 
 class UpdateUaBotsSelectBotNamesBotPublicBotsDTO(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``UpdateKnownBotsSelectBotNamesRequest.update_list``, an item of ``UpdateUaBotsSelectBotNamesRequest.update_list``."""
 
     bot_category: str | None = None
     select_bot_names: str | None = None
 
 
 class ListUaBotsBotNameInfoVO(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListUaBotsBotUaBotsReturnVO.bot_name_info_list``."""
 
     bot_name: str | None = None
     effective: bool | None = None
 
 
 class ListUaBotsBotUaBotsReturnVO(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListKnownBotsResponse.data``, an item of ``ListUaBotsResponse.data``."""
 
     id: str | None = None
     bot_category: str | None = None
@@ -4341,7 +4341,7 @@ class UpdateKnownBotsActResponse(ResponseModel, kw_only=True):
 
 
 class UpdateUaBotsActBotPublicBotsDTO(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``UpdateKnownBotsActRequest.update_list``, an item of ``UpdateUaBotsActRequest.update_list``."""
 
     bot_category: str
     bot_act: str
@@ -4370,7 +4370,7 @@ class UpdateUaBotsActResponse(ResponseModel, kw_only=True):
 
 
 class GetResponsePageOfDenyActionDetailResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetResponsePageOfDenyActionDetailResponse``."""
 
     domain: str | None = None
     block_response_mode: Annotated[str, Meta(examples=["DEFAULT,CUSTOMIZE"])] | None = None
@@ -4402,13 +4402,13 @@ class ListHistoricalHostnamesResponse(ResponseModel, kw_only=True):
 
 
 class UpdateWAFScanProtectionConfigRequestScanToolsConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``scan_tools_config`` of ``GetWAFScanProtectionConfigResponseDataArray``, the ``scan_tools_config`` of ``UpdateWAFScanProtectionConfigRequest``."""
 
     action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])] | None = None
 
 
 class UpdateWAFScanProtectionConfigRequestRepeatedViolationConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``repeated_violation_config`` of ``GetWAFScanProtectionConfigResponseDataArray``, the ``repeated_violation_config`` of ``UpdateWAFScanProtectionConfigRequest``."""
 
     action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])] | None = None
     target: Annotated[str, Meta(examples=["IP,IP_JA3"])] | None = None
@@ -4419,7 +4419,7 @@ class UpdateWAFScanProtectionConfigRequestRepeatedViolationConfig(ItemModel, kw_
 
 
 class UpdateWAFScanProtectionConfigRequestDirectoryProbingConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``directory_probing_config`` of ``GetWAFScanProtectionConfigResponseDataArray``, the ``directory_probing_config`` of ``UpdateWAFScanProtectionConfigRequest``."""
 
     action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])] | None = None
     target: Annotated[str, Meta(examples=["IP,IP_JA3"])] | None = None
@@ -4431,7 +4431,7 @@ class UpdateWAFScanProtectionConfigRequestDirectoryProbingConfig(ItemModel, kw_o
 
 
 class GetWAFScanProtectionConfigResponseDataArray(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetWAFScanProtectionConfigResponseData.array``."""
 
     domain: str | None = None
     scan_tools_config: UpdateWAFScanProtectionConfigRequestScanToolsConfig | None = None
@@ -4444,7 +4444,7 @@ class GetWAFScanProtectionConfigResponseDataArray(ItemModel, kw_only=True):
 
 
 class GetWAFScanProtectionConfigResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetWAFScanProtectionConfigResponse``, the ``data`` of ``UpdateWAFScanProtectionConfigResponse``."""
 
     array: list[GetWAFScanProtectionConfigResponseDataArray] = msgspec.field(default_factory=list)
 
@@ -4466,14 +4466,14 @@ class UpdateWAFScanProtectionConfigResponse(ResponseModel, kw_only=True):
 
 
 class GetPreDeployResultResponseDataHostList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetPreDeployResultResponseData.host_list``."""
 
     host_name: str | None = None
     host_address: str | None = None
 
 
 class GetPreDeployResultResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetPreDeployResultResponse``."""
 
     deploy_status: Annotated[str, Meta(examples=["DEPLOYING,SUCCESS,FAIL"])] | None = None
     host_list: list[GetPreDeployResultResponseDataHostList] = msgspec.field(default_factory=list)
@@ -4488,14 +4488,14 @@ class GetPreDeployResultResponse(ResponseModel, kw_only=True):
 
 
 class GetDetectionLengthLimitConfigurationResponseDataArray(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetDetectionLengthLimitConfigurationResponseData.array``."""
 
     domain: str | None = None
     body_detection_length: int | None = None
 
 
 class GetDetectionLengthLimitConfigurationResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``UpdateDetectionLengthLimitConfigurationResponse``, the ``data`` of ``GetDetectionLengthLimitConfigurationResponse``."""
 
     array: list[GetDetectionLengthLimitConfigurationResponseDataArray] = msgspec.field(
         default_factory=list
@@ -4519,21 +4519,21 @@ class GetDetectionLengthLimitConfigurationResponse(ResponseModel, kw_only=True):
 
 
 class GetBotGeneralConfigResponseDataAiBots(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetBotGeneralConfigResponseData.ai_bots``."""
 
     bot_category: str | None = None
     action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])] | None = None
 
 
 class GetBotGeneralConfigResponseDataPublicBots(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetBotGeneralConfigResponseData.public_bots``."""
 
     bot_category: str | None = None
     action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK,ACCEPT"])] | None = None
 
 
 class GetBotGeneralConfigResponseDataBotTagging(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetBotGeneralConfigResponseData.bot_tagging``."""
 
     request_header_key: str | None = None
     traffic_characteristics: (
@@ -4542,7 +4542,7 @@ class GetBotGeneralConfigResponseDataBotTagging(ItemModel, kw_only=True):
 
 
 class GetBotGeneralConfigResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetBotGeneralConfigResponse.data``."""
 
     domain: str | None = None
     ai_bots: list[GetBotGeneralConfigResponseDataAiBots] = msgspec.field(default_factory=list)
@@ -4571,21 +4571,21 @@ class UpdateBotGeneralConfigResponse(ResponseModel, kw_only=True):
 
 
 class UpdateBotGeneralConfigRequestAiBots(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``UpdateBotGeneralConfigRequest.ai_bots``."""
 
     bot_category: str
     action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])]
 
 
 class UpdateBotGeneralConfigRequestPublicBots(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``UpdateBotGeneralConfigRequest.public_bots``."""
 
     bot_category: str
     action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK,ACCEPT"])]
 
 
 class UpdateBotGeneralConfigRequestBotTagging(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``UpdateBotGeneralConfigRequest.bot_tagging``."""
 
     request_header_key: str
     traffic_characteristics: Annotated[str, Meta(examples=["AI_BOT,PUBLIC_BOT,CUSTOMIZE_BOT"])]

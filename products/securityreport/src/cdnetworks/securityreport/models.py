@@ -210,7 +210,7 @@ class CcAttackQpsForQueryResponse(ResponseModel, kw_only=True):
 
 
 class TotalRequest(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetWAFRequestAndAttackEventResponse``."""
 
     test_request: int | None = None
     attack_request: int | None = None
@@ -229,14 +229,14 @@ class GetWAFRequestAndAttackEventResponse(ResponseModel, kw_only=True):
 
 
 class GetWAFAttackTrendHitTrend(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetWAFAttackTrendAttackRequestTrend.hit``, an item of ``GetWAFAttackTrendAttackRequestTrend.attack``, an item of ``GetWAFAttackTrendAttackRequestTrend.rule`` and 4 more."""
 
     time: str | None = None
     text: str | None = None
 
 
 class GetWAFAttackTrendAttackRequestTrend(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetWAFAttackTrendResponse``."""
 
     hit: list[GetWAFAttackTrendHitTrend] = msgspec.field(default_factory=list)
     attack: list[GetWAFAttackTrendHitTrend] = msgspec.field(default_factory=list)
@@ -256,7 +256,7 @@ class GetWAFAttackTrendResponse(ResponseModel, kw_only=True):
 
 
 class GetWAFAttackEventAttackEvent(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetWAFAttackEventAttackEventList.attack_event_list``."""
 
     attack_count: int | None = None
     start_time: str | None = None
@@ -271,7 +271,7 @@ class GetWAFAttackEventAttackEvent(ItemModel, kw_only=True):
 
 
 class GetWAFAttackEventAttackEventList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetWAFAttackEventResponse``."""
 
     attack_event_list: list[GetWAFAttackEventAttackEvent] = msgspec.field(default_factory=list)
     total_count: int | None = None
@@ -286,7 +286,7 @@ class GetWAFAttackEventResponse(ResponseModel, kw_only=True):
 
 
 class GetWAFAttackedDomainAttackedDomain(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetWAFAttackedDomainAttackedDomainList.list_``."""
 
     domain: str | None = None
     attack_type_top1: str | None = None
@@ -297,7 +297,7 @@ class GetWAFAttackedDomainAttackedDomain(ItemModel, kw_only=True):
 
 
 class GetWAFAttackedDomainAttackedDomainList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetWAFAttackedDomainResponse``."""
 
     all_total_count: int | None = None
     all_block_count: int | None = None
@@ -314,7 +314,7 @@ class GetWAFAttackedDomainResponse(ResponseModel, kw_only=True):
 
 
 class GetWAFAttackedURLAttackedUrl(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetWAFAttackedURLAttackedUrlList.list_``."""
 
     url: str | None = None
     attack_type_top1: str | None = None
@@ -324,7 +324,7 @@ class GetWAFAttackedURLAttackedUrl(ItemModel, kw_only=True):
 
 
 class GetWAFAttackedURLAttackedUrlList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetWAFAttackedURLResponse``."""
 
     all_total_count: int | None = None
     all_block_count: int | None = None
@@ -340,7 +340,7 @@ class GetWAFAttackedURLResponse(ResponseModel, kw_only=True):
 
 
 class GetDistributionOfWAFAttackTypeAttackTypeTop(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetDistributionOfWAFAttackTypeAttackTypePage.top``."""
 
     attack_type_name_en: str | None = None
     attack_type_name: str | None = None
@@ -348,7 +348,7 @@ class GetDistributionOfWAFAttackTypeAttackTypeTop(ItemModel, kw_only=True):
 
 
 class GetDistributionOfWAFAttackTypeAttackTypePage(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetDistributionOfWAFAttackTypeResponse``."""
 
     all_total_count: int | None = None
     top: list[GetDistributionOfWAFAttackTypeAttackTypeTop] = msgspec.field(default_factory=list)
@@ -363,7 +363,7 @@ class GetDistributionOfWAFAttackTypeResponse(ResponseModel, kw_only=True):
 
 
 class GetWAFTriggerRuleListTriggerRule(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetWAFTriggerRuleListResponse``."""
 
     act: str | None = None
     rule_name: str | None = None
@@ -383,7 +383,7 @@ class GetWAFTriggerRuleListResponse(ResponseModel, kw_only=True):
 
 
 class GetWAFPolicyDetailsAttackItem(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetWAFPolicyDetailsAttackItemArray.list_``."""
 
     name: str | None = None
     attack_time: str | None = None
@@ -391,7 +391,7 @@ class GetWAFPolicyDetailsAttackItem(ItemModel, kw_only=True):
 
 
 class GetWAFPolicyDetailsAttackItemArray(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetWAFPolicyDetailsResponse.ips``, an item of ``GetWAFPolicyDetailsResponse.urls``."""
 
     count: int | None = None
     list_: list[GetWAFPolicyDetailsAttackItem] = msgspec.field(default_factory=list)
@@ -415,7 +415,7 @@ class GetWAFPolicyDetailsResponse(ResponseModel, kw_only=True):
 
 
 class GetWAFAttackIPAttackIp(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetWAFAttackIPResponse.data``."""
 
     ip: str | None = None
     block_count: int | None = None
@@ -438,7 +438,7 @@ class GetWAFAttackIPResponse(ResponseModel, kw_only=True):
 
 
 class GetDistributionOfWAFAttackSourceAttackArea(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetDistributionOfWAFAttackSourceResponse.data``."""
 
     country: str | None = None
     province: str | None = None
@@ -481,7 +481,7 @@ class QueryCCAttackDetailsResponse(ResponseModel, kw_only=True):
 
 
 class QueryDDoSAttackDetailsResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryDDoSAttackDetailsResponse.data``."""
 
     total_flow: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     ip: str | None = None
@@ -499,7 +499,7 @@ class QueryDDoSAttackDetailsResponse(ResponseModel, kw_only=True):
 
 
 class GetDomainBotVisitDetailsResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetDomainBotVisitDetailsResponse.data``."""
 
     domain: str | None = None
     total_request: int | None = None
@@ -518,7 +518,7 @@ class GetDomainBotVisitDetailsResponse(ResponseModel, kw_only=True):
 
 
 class GetBotRequestOverviewDataResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetBotRequestOverviewDataResponse``."""
 
     good_bot_request: int | None = None
     relief_request: int | None = None
@@ -535,7 +535,7 @@ class GetBotRequestOverviewDataResponse(ResponseModel, kw_only=True):
 
 
 class GetBotRuleTypeTopDataResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetBotRequestStatisticPerDomainResponse.data``, an item of ``GetBotRequestTrendsAndTriggerRulesDataResponseDataTriggerRule.detail``, an item of ``GetActTypeDistributionDataResponse.data`` and 1 more."""
 
     name: str | None = None
     value: int | None = None
@@ -550,7 +550,7 @@ class GetBotRequestStatisticPerDomainResponse(ResponseModel, kw_only=True):
 
 
 class GetBotRequestTypeDistributeDataResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetBotRequestTypeDistributeDataResponse.data``."""
 
     name: str | None = None
     type: str | None = None
@@ -566,7 +566,7 @@ class GetBotRequestTypeDistributeDataResponse(ResponseModel, kw_only=True):
 
 
 class GetBotAccessURLTopDataResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetBotAccessURLTopDataResponse.data``, an item of ``GetBotRequestRefererTopDataResponse.data``, an item of ``GetbotrequestuseragentTopdataResponse.data`` and 1 more."""
 
     name: str | None = None
     count: int | None = None
@@ -581,7 +581,7 @@ class GetBotAccessURLTopDataResponse(ResponseModel, kw_only=True):
 
 
 class GetBotRequestSourceIPTopDataResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetBotRequestSourceIPTopDataResponse.data``."""
 
     name: str | None = None
     province: str | None = None
@@ -621,14 +621,14 @@ class GetBotRequestSourceDistributionDataResponse(ResponseModel, kw_only=True):
 
 
 class GetBotRequestTrendsAndTriggerRulesDataResponseDataTriggerRule(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetBotRequestTrendsAndTriggerRulesDataResponseData.request_trend``, an item of ``GetBotRequestTrendsAndTriggerRulesDataResponseData.trigger_rule``."""
 
     time: str | None = None
     detail: list[GetBotRuleTypeTopDataResponseData] = msgspec.field(default_factory=list)
 
 
 class GetBotRequestTrendsAndTriggerRulesDataResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetBotRequestTrendsAndTriggerRulesDataResponse``."""
 
     request_trend: list[GetBotRequestTrendsAndTriggerRulesDataResponseDataTriggerRule] = (
         msgspec.field(default_factory=list)
@@ -663,7 +663,7 @@ class GetBotRuleTypeTopDataResponse(ResponseModel, kw_only=True):
 
 
 class GetApiEventLogsVo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``records`` of ``GetApiEventLogsPage``."""
 
     act: str | None = None
     act_desc: str | None = None
@@ -690,7 +690,7 @@ class GetApiEventLogsVo(ItemModel, kw_only=True):
 
 
 class GetApiEventLogsPage(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetApiEventLogsResponse``."""
 
     page_num: int | None = None
     page_size: int | None = None
@@ -707,7 +707,7 @@ class GetApiEventLogsResponse(ResponseModel, kw_only=True):
 
 
 class GetApiNumberVo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetApiNumberResponse``."""
 
     active: int | None = None
     inactive: int | None = None
@@ -723,14 +723,14 @@ class GetApiNumberResponse(ResponseModel, kw_only=True):
 
 
 class GetRiskEventNumberVoData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetRiskEventNumberVo.data``."""
 
     time: str | None = None
     count: int | None = None
 
 
 class GetRiskEventNumberVo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetRiskEventNumberResponse``."""
 
     total: int | None = None
     data: list[GetRiskEventNumberVoData] = msgspec.field(default_factory=list)
@@ -745,7 +745,7 @@ class GetRiskEventNumberResponse(ResponseModel, kw_only=True):
 
 
 class GetRiskEventTop5Vo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetRiskEventTop5Response.data``."""
 
     attack_type: str | None = None
     count: int | None = None
@@ -760,7 +760,7 @@ class GetRiskEventTop5Response(ResponseModel, kw_only=True):
 
 
 class GetActiveApiTop5Vo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetActiveApiTop5Response.data``."""
 
     api_name: str | None = None
     count: int | None = None
@@ -776,7 +776,7 @@ class GetActiveApiTop5Response(ResponseModel, kw_only=True):
 
 
 class GetPrivacyStatusDistributionVo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetPrivacyStatusDistributionResponse``."""
 
     private_num: int | None = None
     public_num: int | None = None
@@ -791,7 +791,7 @@ class GetPrivacyStatusDistributionResponse(ResponseModel, kw_only=True):
 
 
 class GetConsumerNumberVo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetConsumerNumberResponse``."""
 
     total: int | None = None
     auth: int | None = None
@@ -806,7 +806,7 @@ class GetConsumerNumberResponse(ResponseModel, kw_only=True):
 
 
 class GetRequestTrendVo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetRequestTrendResponse.data``."""
 
     flow_celling: int | None = None
     illegal_request_body: int | None = None
@@ -831,7 +831,7 @@ class GetRequestTrendResponse(ResponseModel, kw_only=True):
 
 
 class GetTotalRequestNumberVo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetTotalRequestNumberResponse``."""
 
     total: int | None = None
     attack: int | None = None
@@ -846,7 +846,7 @@ class GetTotalRequestNumberResponse(ResponseModel, kw_only=True):
 
 
 class GetRuleStatusStatisticsStatisticalRuleStatus(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetRuleStatusStatisticsResponse``."""
 
     attack_type_name: str | None = None
     type: str | None = None
@@ -864,7 +864,7 @@ class GetRuleStatusStatisticsResponse(ResponseModel, kw_only=True):
 
 
 class GetTopPoliciesTriggeredResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetTrendsByrpsResponseData.distribution``, an item of ``GetTopPoliciesTriggeredResponse.data``."""
 
     code: (
         Annotated[
@@ -881,7 +881,7 @@ class GetTopPoliciesTriggeredResponseData(ItemModel, kw_only=True):
 
 
 class GetTrendsByrpsResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryEventTrendResponse.data``, an item of ``GetTrendsByrpsResponse.data``."""
 
     time_point: str | None = None
     total: int | None = None
@@ -901,7 +901,7 @@ class QueryEventTrendResponse(ResponseModel, kw_only=True):
 
 
 class ListAttackLogsResponseDataList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``list_`` of ``ListAttackLogsResponseData``."""
 
     attack_time: str | None = None
     client_ip: str | None = None
@@ -925,7 +925,7 @@ class ListAttackLogsResponseDataList(ItemModel, kw_only=True):
 
 
 class ListAttackLogsResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``ListAttackLogsResponse``."""
 
     list_: ListAttackLogsResponseDataList | None = None
     page_num: int | None = None
@@ -951,7 +951,7 @@ class GetTrendsByrpsResponse(ResponseModel, kw_only=True):
 
 
 class QueryAttackLogDetailInfoResponseDataBasicInfo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``basic_info`` of ``QueryAttackLogDetailInfoResponseData``."""
 
     request_id: str | None = None
     uuid: str | None = None
@@ -970,7 +970,7 @@ class QueryAttackLogDetailInfoResponseDataBasicInfo(ItemModel, kw_only=True):
 
 
 class QueryAttackLogDetailInfoResponseDataDetailInfoBLOCK(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``block`` of ``QueryAttackLogDetailInfoResponseDataDetailInfo``."""
 
     policy_name: str | None = None
     rule_action: str | None = None
@@ -978,7 +978,7 @@ class QueryAttackLogDetailInfoResponseDataDetailInfoBLOCK(ItemModel, kw_only=Tru
 
 
 class QueryAttackLogDetailInfoResponseDataDetailInfoWAFDEFEND(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryAttackLogDetailInfoResponseDataDetailInfo.waf_defend``."""
 
     rule_type: str | None = None
     rule_action: str | None = None
@@ -990,7 +990,7 @@ class QueryAttackLogDetailInfoResponseDataDetailInfoWAFDEFEND(ItemModel, kw_only
 
 
 class QueryAttackLogDetailInfoResponseDataDetailInfoDMSDEFEND(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryAttackLogDetailInfoResponseDataDetailInfo.dms_defend``."""
 
     policy_name: str | None = None
     rule_action: str | None = None
@@ -1000,7 +1000,7 @@ class QueryAttackLogDetailInfoResponseDataDetailInfoDMSDEFEND(ItemModel, kw_only
 
 
 class QueryAttackLogDetailInfoResponseDataDetailInfoBOTMANAGE(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryAttackLogDetailInfoResponseDataDetailInfo.bot_manage``."""
 
     policy_name: str | None = None
     rule_action: str | None = None
@@ -1011,7 +1011,7 @@ class QueryAttackLogDetailInfoResponseDataDetailInfoBOTMANAGE(ItemModel, kw_only
 
 
 class QueryAttackLogDetailInfoResponseDataDetailInfoAPIDEFEND(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryAttackLogDetailInfoResponseDataDetailInfo.api_defend``."""
 
     rule_action: str | None = None
     policy_name: str | None = None
@@ -1022,7 +1022,7 @@ class QueryAttackLogDetailInfoResponseDataDetailInfoAPIDEFEND(ItemModel, kw_only
 
 
 class QueryAttackLogDetailInfoResponseDataDetailInfoINTELLIGENCE(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryAttackLogDetailInfoResponseDataDetailInfo.intelligence``."""
 
     intelligent_type: str | None = None
     rule_action: str | None = None
@@ -1030,7 +1030,7 @@ class QueryAttackLogDetailInfoResponseDataDetailInfoINTELLIGENCE(ItemModel, kw_o
 
 
 class QueryAttackLogDetailInfoResponseDataDetailInfoRATELIMIT(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryAttackLogDetailInfoResponseDataDetailInfo.rate_limit``, an item of ``QueryAttackLogDetailInfoResponseDataDetailInfo.customize_rule``."""
 
     rule_action: str | None = None
     api_name: str | None = None
@@ -1041,7 +1041,7 @@ class QueryAttackLogDetailInfoResponseDataDetailInfoRATELIMIT(ItemModel, kw_only
 
 
 class QueryAttackLogDetailInfoResponseDataDetailInfo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``detail_info`` of ``QueryAttackLogDetailInfoResponseData``."""
 
     block_policy_name: (
         Annotated[
@@ -1081,7 +1081,7 @@ class QueryAttackLogDetailInfoResponseDataDetailInfo(ItemModel, kw_only=True):
 
 
 class QueryAttackLogDetailInfoResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``QueryAttackLogDetailInfoResponse``."""
 
     basic_info: QueryAttackLogDetailInfoResponseDataBasicInfo | None = None
     detail_info: QueryAttackLogDetailInfoResponseDataDetailInfo | None = None
@@ -1096,7 +1096,7 @@ class QueryAttackLogDetailInfoResponse(ResponseModel, kw_only=True):
 
 
 class GetOriginalRequestInformationResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetOriginalRequestInformationResponse``."""
 
     request_head: str | None = None
 
@@ -1110,14 +1110,14 @@ class GetOriginalRequestInformationResponse(ResponseModel, kw_only=True):
 
 
 class GetTriggeredCustomRulesResponseDataHits(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetTriggeredWAFManagedRulesResponseData.hits``, an item of ``GetTriggeredCustomRulesResponseData.hits``."""
 
     act: str | None = None
     value: int | None = None
 
 
 class GetTriggeredWAFManagedRulesResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetTriggeredWAFManagedRulesResponse.data``, an item of ``GetTriggeredDDoSManagedRulesResponse.data``."""
 
     rule_id: str | None = None
     rule_name: str | None = None
@@ -1143,7 +1143,7 @@ class GetTriggeredDDoSManagedRulesResponse(ResponseModel, kw_only=True):
 
 
 class GetTriggeredCustomRulesResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetTriggeredRateLimitingRulesResponse.data``, an item of ``GetTriggeredCustomRulesResponse.data``."""
 
     rule_id: str | None = None
     rule_name: str | None = None
@@ -1168,7 +1168,7 @@ class GetTriggeredCustomRulesResponse(ResponseModel, kw_only=True):
 
 
 class GetTopAttackTargetsByDomainResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetTopAttackTargetsByDomainResponse.data``."""
 
     domain: str | None = None
     attack: int | None = None
@@ -1183,7 +1183,7 @@ class GetTopAttackTargetsByDomainResponse(ResponseModel, kw_only=True):
 
 
 class GetTopAttackTargetsByPathResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetTopAttackTargetsByPathResponse.data``."""
 
     url: str | None = None
     attack: int | None = None
@@ -1198,7 +1198,7 @@ class GetTopAttackTargetsByPathResponse(ResponseModel, kw_only=True):
 
 
 class GetTopAttackSourcesForClientIPsResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetTopAttackSourcesForClientIPsResponse.data``."""
 
     area: str | None = None
     value: int | None = None
@@ -1214,7 +1214,7 @@ class GetTopAttackSourcesForClientIPsResponse(ResponseModel, kw_only=True):
 
 
 class GetTopAttackSourcesForGlobalResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetTopAttackSourcesForGlobalResponse.data``."""
 
     area: str | None = None
     value: int | None = None
@@ -1229,7 +1229,7 @@ class GetTopAttackSourcesForGlobalResponse(ResponseModel, kw_only=True):
 
 
 class GetTopAttackSourcesForChinaMainlandResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetTopAttackSourcesForChinaMainlandResponse.data``."""
 
     area: str | None = None
     city: str | None = None
@@ -1247,7 +1247,7 @@ class GetTopAttackSourcesForChinaMainlandResponse(ResponseModel, kw_only=True):
 
 
 class GetSummaryRequestsResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetSummaryRequestsResponse``."""
 
     total: int | None = None
     attack: int | None = None
@@ -1265,7 +1265,7 @@ class GetSummaryRequestsResponse(ResponseModel, kw_only=True):
 
 
 class GetInfrastructureLogListResponseDataRecords(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``records`` of ``GetInfrastructureLogListResponseData``."""
 
     attack_time: str | None = None
     client_ip: str | None = None
@@ -1279,7 +1279,7 @@ class GetInfrastructureLogListResponseDataRecords(ItemModel, kw_only=True):
 
 
 class GetInfrastructureLogListResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetInfrastructureLogListResponse``."""
 
     current: int | None = None
     size: int | None = None
@@ -1297,7 +1297,7 @@ class GetInfrastructureLogListResponse(ResponseModel, kw_only=True):
 
 
 class L4DdosEventResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``L4DdosEventResponse.data``."""
 
     duration: str | None = None
     start_time: str | None = msgspec.field(default=None, name="start_time")
@@ -1319,7 +1319,7 @@ class L4DdosEventResponse(ResponseModel, kw_only=True):
 
 
 class L4DdosTrendResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``L4DdosTrendResponse.data``."""
 
     normal_bps: str | None = msgspec.field(default=None, name="normal_bps")
     attack_bps: str | None = msgspec.field(default=None, name="attack_bps")
@@ -1339,7 +1339,7 @@ class L4DdosTrendResponseData(ItemModel, kw_only=True):
 
 
 class L4DdosTrendResponsePeakBps(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``L4DdosTrendResponse.peak_bps``, an item of ``L4DdosTrendResponse.peak_pps``."""
 
     peak_time: str | None = msgspec.field(default=None, name="peak_time")
     peak_value: int | None = msgspec.field(default=None, name="peak_value")
@@ -1368,7 +1368,7 @@ class GetTopPoliciesTriggeredResponse(ResponseModel, kw_only=True):
 
 
 class ListServiceUsageResponseDataSubDomainLogList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListServiceUsageResponseData.sub_domain_log_list``."""
 
     domain: str | None = None
     start_time: str | None = None
@@ -1376,7 +1376,7 @@ class ListServiceUsageResponseDataSubDomainLogList(ItemModel, kw_only=True):
 
 
 class ListServiceUsageResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListServiceUsageResponse.data``."""
 
     domain: str | None = None
     sub_domain_log_list: list[ListServiceUsageResponseDataSubDomainLogList] = msgspec.field(

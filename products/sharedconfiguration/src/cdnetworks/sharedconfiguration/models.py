@@ -146,14 +146,14 @@ __all__ = [
 
 
 class ListSharedWAFRuleExceptionsResponseDataDomainRuleList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListSharedWAFRuleExceptionsResponseData.domain_rule_list``."""
 
     domain: str | None = None
     rule_id_list: list[int] = msgspec.field(default_factory=list)
 
 
 class ListSharedWAFRuleExceptionsResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListSharedWAFRuleExceptionsResponse.data``."""
 
     id: str | None = None
     name: str | None = None
@@ -220,7 +220,7 @@ class CreateCustomActionResponse(ResponseModel, kw_only=True):
 
 
 class ListCustomActionsResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListCustomActionsResponse.data``."""
 
     id: str | None = None
     main_account: str | None = None
@@ -266,14 +266,14 @@ class CreateSharedWhitelistRuleResponse(ResponseModel, kw_only=True):
 
 
 class CreateSharedCustomRuleRequestConditionIpOrIpsConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateSharedWhitelistRuleRequestConditions.ip_or_ips_conditions``, an item of ``CreateSharedRateLimitingRuleRequestRateLimitRuleCondition.ip_or_ips_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.ip_or_ips_conditions``."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
     ip_or_ips: list[str]
 
 
 class CreateSharedCustomRuleRequestConditionPathConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateSharedWhitelistRuleRequestConditions.path_conditions``, an item of ``CreateSharedRateLimitingRuleRequestRateLimitRuleCondition.path_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.path_conditions``."""
 
     match_type: Annotated[
         str,
@@ -287,7 +287,7 @@ class CreateSharedCustomRuleRequestConditionPathConditions(ItemModel, kw_only=Tr
 
 
 class CreateSharedCustomRuleRequestConditionUriConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateSharedWhitelistRuleRequestConditions.uri_conditions``, an item of ``CreateSharedRateLimitingRuleRequestRateLimitRuleCondition.uri_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.uri_conditions``."""
 
     match_type: Annotated[
         str,
@@ -301,7 +301,7 @@ class CreateSharedCustomRuleRequestConditionUriConditions(ItemModel, kw_only=Tru
 
 
 class CreateSharedWhitelistRuleRequestConditionsUaConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateSharedWhitelistRuleRequestConditions.ua_conditions``."""
 
     match_type: Annotated[
         str,
@@ -315,7 +315,7 @@ class CreateSharedWhitelistRuleRequestConditionsUaConditions(ItemModel, kw_only=
 
 
 class CreateSharedWhitelistRuleRequestConditionsRefererConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateSharedWhitelistRuleRequestConditions.referer_conditions``."""
 
     match_type: Annotated[
         str,
@@ -329,7 +329,7 @@ class CreateSharedWhitelistRuleRequestConditionsRefererConditions(ItemModel, kw_
 
 
 class CreateSharedWhitelistRuleRequestConditionsHeaderConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateSharedWhitelistRuleRequestConditions.header_conditions``."""
 
     match_type: Annotated[
         str,
@@ -344,7 +344,7 @@ class CreateSharedWhitelistRuleRequestConditionsHeaderConditions(ItemModel, kw_o
 
 
 class CreateSharedWhitelistRuleRequestConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``conditions`` of ``CreateSharedWhitelistRuleRequest``, the ``conditions`` of ``UpdateSharedWhitelistRuleRequest``."""
 
     ip_or_ips_conditions: list[CreateSharedCustomRuleRequestConditionIpOrIpsConditions] = (
         msgspec.field(default_factory=list)
@@ -381,14 +381,14 @@ class DeleteSharedWhitelistRuleResponse(ResponseModel, kw_only=True):
 
 
 class ListSharedCustomRulesResponseDataConditionIpOrIpsConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListSharedWhitelistRulesResponseDataConditions.ip_or_ips_conditions``, an item of ``ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition.ip_or_ips_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.ip_or_ips_conditions``."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
     ip_or_ips: list[str] = msgspec.field(default_factory=list)
 
 
 class ListSharedCustomRulesResponseDataConditionPathConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListSharedWhitelistRulesResponseDataConditions.path_conditions``, an item of ``ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition.path_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.path_conditions``."""
 
     match_type: (
         Annotated[
@@ -405,7 +405,7 @@ class ListSharedCustomRulesResponseDataConditionPathConditions(ItemModel, kw_onl
 
 
 class ListSharedCustomRulesResponseDataConditionUriConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListSharedWhitelistRulesResponseDataConditions.uri_conditions``, an item of ``ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition.uri_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.uri_conditions``."""
 
     match_type: (
         Annotated[
@@ -422,7 +422,7 @@ class ListSharedCustomRulesResponseDataConditionUriConditions(ItemModel, kw_only
 
 
 class ListSharedWhitelistRulesResponseDataConditionsUaConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListSharedWhitelistRulesResponseDataConditions.ua_conditions``."""
 
     match_type: (
         Annotated[
@@ -439,7 +439,7 @@ class ListSharedWhitelistRulesResponseDataConditionsUaConditions(ItemModel, kw_o
 
 
 class ListSharedWhitelistRulesResponseDataConditionsRefererConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListSharedWhitelistRulesResponseDataConditions.referer_conditions``."""
 
     match_type: (
         Annotated[
@@ -456,7 +456,7 @@ class ListSharedWhitelistRulesResponseDataConditionsRefererConditions(ItemModel,
 
 
 class ListSharedWhitelistRulesResponseDataConditionsHeaderConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListSharedWhitelistRulesResponseDataConditions.header_conditions``."""
 
     match_type: (
         Annotated[
@@ -474,7 +474,7 @@ class ListSharedWhitelistRulesResponseDataConditionsHeaderConditions(ItemModel, 
 
 
 class ListSharedWhitelistRulesResponseDataConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``conditions`` of ``ListSharedWhitelistRulesResponseData``."""
 
     ip_or_ips_conditions: list[ListSharedCustomRulesResponseDataConditionIpOrIpsConditions] = (
         msgspec.field(default_factory=list)
@@ -497,7 +497,7 @@ class ListSharedWhitelistRulesResponseDataConditions(ItemModel, kw_only=True):
 
 
 class ListSharedWhitelistRulesResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListSharedWhitelistRulesResponse.data``."""
 
     id: str | None = None
     rule_name: str | None = None
@@ -527,7 +527,7 @@ class CreateSharedRateLimitingRuleResponse(ResponseModel, kw_only=True):
 
 
 class CreateSharedRateLimitingRuleRequestRateLimitEffective(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``rate_limit_effective`` of ``CreateSharedRateLimitingRuleRequest``, the ``rate_limit_effective`` of ``UpdateSharedRateLimitingRuleRequest``."""
 
     effective: list[str]
     start: str
@@ -536,7 +536,7 @@ class CreateSharedRateLimitingRuleRequestRateLimitEffective(ItemModel, kw_only=T
 
 
 class CreateSharedCustomRuleRequestConditionUaConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateSharedRateLimitingRuleRequestRateLimitRuleCondition.ua_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.ua_conditions``."""
 
     match_type: Annotated[
         str,
@@ -550,14 +550,14 @@ class CreateSharedCustomRuleRequestConditionUaConditions(ItemModel, kw_only=True
 
 
 class CreateSharedCustomRuleRequestConditionMethodConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateSharedRateLimitingRuleRequestRateLimitRuleCondition.method_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.method_conditions``."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
     request_method: Annotated[list[str], Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,COPY"])]
 
 
 class CreateSharedCustomRuleRequestConditionRefererConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateSharedRateLimitingRuleRequestRateLimitRuleCondition.referer_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.referer_conditions``."""
 
     referer: list[str]
     match_type: Annotated[
@@ -571,7 +571,7 @@ class CreateSharedCustomRuleRequestConditionRefererConditions(ItemModel, kw_only
 
 
 class CreateSharedCustomRuleRequestConditionHeaderConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateSharedRateLimitingRuleRequestRateLimitRuleCondition.header_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.header_conditions``."""
 
     match_type: Annotated[
         str,
@@ -586,7 +586,7 @@ class CreateSharedCustomRuleRequestConditionHeaderConditions(ItemModel, kw_only=
 
 
 class CreateSharedCustomRuleRequestConditionAreaConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateSharedRateLimitingRuleRequestRateLimitRuleCondition.area_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.area_conditions``."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
     areas: list[str]
@@ -595,7 +595,7 @@ class CreateSharedCustomRuleRequestConditionAreaConditions(ItemModel, kw_only=Tr
 class CreateSharedRateLimitingRuleRequestRateLimitRuleConditionSchemeConditions(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateSharedRateLimitingRuleRequestRateLimitRuleCondition.scheme_conditions``."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
     scheme: Annotated[list[str], Meta(examples=["HTTP,HTTPS"])]
@@ -604,21 +604,21 @@ class CreateSharedRateLimitingRuleRequestRateLimitRuleConditionSchemeConditions(
 class CreateSharedRateLimitingRuleRequestRateLimitRuleConditionStatusCodeConditions(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateSharedRateLimitingRuleRequestRateLimitRuleCondition.status_code_conditions``."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
     status_code: list[str]
 
 
 class CreateSharedCustomRuleRequestConditionJa3Conditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateSharedRateLimitingRuleRequestRateLimitRuleCondition.ja3_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.ja3_conditions``."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
     ja3_list: list[str]
 
 
 class CreateSharedCustomRuleRequestConditionJa4Conditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``CreateSharedRateLimitingRuleRequestRateLimitRuleCondition.ja4_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.ja4_conditions``."""
 
     match_type: Annotated[
         str,
@@ -632,7 +632,7 @@ class CreateSharedCustomRuleRequestConditionJa4Conditions(ItemModel, kw_only=Tru
 
 
 class CreateSharedRateLimitingRuleRequestRateLimitRuleCondition(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``rate_limit_rule_condition`` of ``CreateSharedRateLimitingRuleRequest``, the ``rate_limit_rule_condition`` of ``UpdateSharedRateLimitingRuleRequest``."""
 
     ip_or_ips_conditions: list[CreateSharedCustomRuleRequestConditionIpOrIpsConditions] = (
         msgspec.field(default_factory=list)
@@ -687,7 +687,7 @@ class DeleteSharedRateLimitingRuleResponse(ResponseModel, kw_only=True):
 
 
 class ListSharedRateLimitingRulesResponseDataRateLimitEffective(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``rate_limit_effective`` of ``ListSharedRateLimitingRulesResponseData``."""
 
     effective: list[str] = msgspec.field(default_factory=list)
     start: str | None = None
@@ -696,7 +696,7 @@ class ListSharedRateLimitingRulesResponseDataRateLimitEffective(ItemModel, kw_on
 
 
 class ListSharedCustomRulesResponseDataConditionUaConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition.ua_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.ua_conditions``."""
 
     match_type: (
         Annotated[
@@ -713,7 +713,7 @@ class ListSharedCustomRulesResponseDataConditionUaConditions(ItemModel, kw_only=
 
 
 class ListSharedCustomRulesResponseDataConditionMethodConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition.method_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.method_conditions``."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
     request_method: Annotated[
@@ -722,7 +722,7 @@ class ListSharedCustomRulesResponseDataConditionMethodConditions(ItemModel, kw_o
 
 
 class ListSharedCustomRulesResponseDataConditionRefererConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition.referer_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.referer_conditions``."""
 
     referer: list[str] = msgspec.field(default_factory=list)
     match_type: (
@@ -739,7 +739,7 @@ class ListSharedCustomRulesResponseDataConditionRefererConditions(ItemModel, kw_
 
 
 class ListSharedCustomRulesResponseDataConditionHeaderConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition.header_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.header_conditions``."""
 
     match_type: (
         Annotated[
@@ -757,7 +757,7 @@ class ListSharedCustomRulesResponseDataConditionHeaderConditions(ItemModel, kw_o
 
 
 class ListSharedCustomRulesResponseDataConditionAreaConditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition.area_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.area_conditions``."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
     areas: list[str] = msgspec.field(default_factory=list)
@@ -766,7 +766,7 @@ class ListSharedCustomRulesResponseDataConditionAreaConditions(ItemModel, kw_onl
 class ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionSchemeConditions(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition.scheme_conditions``."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
     scheme: Annotated[list[str], Meta(examples=["HTTP,HTTPS"])] = msgspec.field(
@@ -777,21 +777,21 @@ class ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionSchemeConditi
 class ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionStatusCodeConditions(
     ItemModel, kw_only=True
 ):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition.status_code_conditions``."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
     status_code: list[str] = msgspec.field(default_factory=list)
 
 
 class ListSharedCustomRulesResponseDataConditionJa3Conditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition.ja3_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.ja3_conditions``."""
 
     match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
     ja3_list: list[str] = msgspec.field(default_factory=list)
 
 
 class ListSharedCustomRulesResponseDataConditionJa4Conditions(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition.ja4_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.ja4_conditions``."""
 
     match_type: (
         Annotated[
@@ -808,7 +808,7 @@ class ListSharedCustomRulesResponseDataConditionJa4Conditions(ItemModel, kw_only
 
 
 class ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``rate_limit_rule_condition`` of ``ListSharedRateLimitingRulesResponseData``."""
 
     ip_or_ips_conditions: list[ListSharedCustomRulesResponseDataConditionIpOrIpsConditions] = (
         msgspec.field(default_factory=list)
@@ -849,7 +849,7 @@ class ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition(ItemModel, k
 
 
 class ListSharedRateLimitingRulesResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListSharedRateLimitingRulesResponse.data``."""
 
     id: str | None = None
     creator: str | None = None
@@ -888,7 +888,7 @@ class CreateAppApiExceptionFeatureResponse(ResponseModel, kw_only=True):
 
 
 class CreateAppApiExceptionFeatureRequestConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``config`` of ``CreateAppApiExceptionFeatureRequest``, the ``config`` of ``UpdateShareConfigurationsAppApiExceptionFeatureRequest``."""
 
     condition: Annotated[str, Meta(examples=["PATH,URI,UA,REFERER,HEAD"])]
     match_type: Annotated[str, Meta(examples=["CONTAIN,NOT_CONTAIN,EQUAL,NOT_EQUAL,EMPTY,REGEX"])]
@@ -897,7 +897,7 @@ class CreateAppApiExceptionFeatureRequestConfig(ItemModel, kw_only=True):
 
 
 class QueryAppApiExceptionListResponseDataConfig(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``config`` of ``QueryAppApiExceptionListResponseData``, the ``config`` of ``QueryAppApiExceptionFeatureDetailResponseData``."""
 
     condition: Annotated[str, Meta(examples=["PATH,URI,UA,REFERER,HEAD"])] | None = None
     match_type: (
@@ -908,7 +908,7 @@ class QueryAppApiExceptionListResponseDataConfig(ItemModel, kw_only=True):
 
 
 class QueryAppApiExceptionListResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryAppApiExceptionListResponse.data``."""
 
     rule_id: str | None = None
     rule_name: str | None = None
@@ -937,7 +937,7 @@ class DeleteAppApiExceptionFeatureResponse(ResponseModel, kw_only=True):
 
 
 class QueryAppApiExceptionFeatureDetailResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``QueryAppApiExceptionFeatureDetailResponse``."""
 
     rule_name: str | None = None
     config: QueryAppApiExceptionListResponseDataConfig | None = None
@@ -970,7 +970,7 @@ class UpdateShareConfigurationsAppApiExceptionFeatureResponse(ResponseModel, kw_
 
 
 class ListShareCustomizeBotsResponseDataConditionList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListShareCustomizeBotsResponseData.condition_list``."""
 
     condition_name: str | None = None
     condition_value_list: list[str] = msgspec.field(default_factory=list)
@@ -979,7 +979,7 @@ class ListShareCustomizeBotsResponseDataConditionList(ItemModel, kw_only=True):
 
 
 class ListShareCustomizeBotsResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListShareCustomizeBotsResponse.data``."""
 
     id: str | None = None
     bot_name: str | None = None
@@ -1017,7 +1017,7 @@ class CreateSharedCustomRuleResponse(ResponseModel, kw_only=True):
 
 
 class CreateSharedCustomRuleRequestCondition(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``condition`` of ``CreateSharedCustomRuleRequest``, the ``condition`` of ``UpdateSharedCustomRulesRequest``."""
 
     method_conditions: list[CreateSharedCustomRuleRequestConditionMethodConditions] = msgspec.field(
         default_factory=list
@@ -1060,7 +1060,7 @@ class UpdateSharedCustomRulesResponse(ResponseModel, kw_only=True):
 
 
 class ListSharedCustomRulesResponseDataCondition(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``condition`` of ``ListSharedCustomRulesResponseData``."""
 
     method_conditions: list[ListSharedCustomRulesResponseDataConditionMethodConditions] = (
         msgspec.field(default_factory=list)
@@ -1095,7 +1095,7 @@ class ListSharedCustomRulesResponseDataCondition(ItemModel, kw_only=True):
 
 
 class ListSharedCustomRulesResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``ListSharedCustomRulesResponse.data``."""
 
     condition: ListSharedCustomRulesResponseDataCondition | None = None
     creator: str | None = None

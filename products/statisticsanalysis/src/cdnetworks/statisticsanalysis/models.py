@@ -21,14 +21,14 @@ __all__ = [
 
 
 class GetRealTimeChannelOnlineNumberOnlineNumberItem(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetRealTimeChannelOnlineNumberData.online_number_list``."""
 
     online_number: int | None = None
     pull_id: str | None = None
 
 
 class GetRealTimeChannelOnlineNumberData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetRealTimeChannelOnlineNumberResponse.data``."""
 
     online_number_list: list[GetRealTimeChannelOnlineNumberOnlineNumberItem] = msgspec.field(
         default_factory=list

@@ -26,7 +26,7 @@ __all__ = [
 
 
 class QueryForbidLivestreamRecordResultDetail(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryForbidLivestreamRecordResponse.result_detail``."""
 
     channel: str | None = None
     url: str | None = None

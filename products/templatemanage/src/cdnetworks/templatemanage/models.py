@@ -23,7 +23,7 @@ __all__ = [
 
 
 class VMPQueryNodeServersResponseServers(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``VMPQueryNodeServersResponse.servers``."""
 
     province: str | None = None
     carrier: str | None = None

@@ -31,7 +31,7 @@ __all__ = [
 
 
 class AddCertificateForTerraformResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``AddCertificateForTerraformResponse``."""
 
     certificate_id: int | None = None
 
@@ -53,14 +53,14 @@ class UpdateCertificateForTerraformResponse(ResponseModel, kw_only=True):
 
 
 class QueryCertificateForTerraformResponseDataDomains(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryCertificateForTerraformResponseData.domains``, an item of ``QueryCertificateListForTerraformResponseData.related_domains``."""
 
     domain_id: int | None = None
     domain_name: str | None = None
 
 
 class QueryCertificateForTerraformResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``QueryCertificateForTerraformResponse``."""
 
     certificate_id: int | None = None
     name: str | None = None
@@ -88,7 +88,7 @@ class DeleteCertificateForTerraformResponse(ResponseModel, kw_only=True):
 
 
 class QueryCertificateListForTerraformResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryCertificateListForTerraformResponse.data``."""
 
     certificate_id: int | None = None
     name: str | None = None

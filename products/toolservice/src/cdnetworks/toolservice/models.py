@@ -41,7 +41,7 @@ class BandwidthLimitServiceResponse(ResponseModel, kw_only=True):
 
 
 class QueryBandwidthLimitTaskListServiceResponseResult(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryBandwidthLimitTaskListServiceResponse.result``."""
 
     domain_name: str | None = None
     bandwidth_limit: int | None = None
@@ -57,7 +57,7 @@ class QueryBandwidthLimitTaskListServiceResponse(ResponseModel, kw_only=True):
 
 
 class IcpQueryServiceResponseDomainIcpDataList(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``IcpQueryServiceResponse.domain_icp_data``."""
 
     domain: str | None = None
     icp_number: str | None = msgspec.field(default=None, name="icp-number")
@@ -72,7 +72,7 @@ class IcpQueryServiceResponse(ResponseModel, kw_only=True):
 
 
 class IpDomainServiceResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``IpDomainServiceResponse.data``."""
 
     ip: str | None = None
     status: str | None = None
@@ -88,7 +88,7 @@ class IpDomainServiceResponse(ResponseModel, kw_only=True):
 
 
 class QueryAllBandwidthLimitTaskListServiceResponseDataContent(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryAllBandwidthLimitTaskListServiceResponseData.content``."""
 
     task_name: str | None = None
     task_type: str | None = None
@@ -99,7 +99,7 @@ class QueryAllBandwidthLimitTaskListServiceResponseDataContent(ItemModel, kw_onl
 
 
 class QueryAllBandwidthLimitTaskListServiceResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryAllBandwidthLimitTaskListServiceResponse.data``."""
 
     domain: str | None = None
     is_exist: str | None = None

@@ -38,7 +38,7 @@ __all__ = [
 
 
 class GetUploadTokenData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetUploadTokenResponse``."""
 
     upload_url: str | None = None
     file_key: str | None = None
@@ -58,7 +58,7 @@ class GetUploadTokenResponse(ResponseModel, kw_only=True):
 
 
 class GetAudioUploadTokenItem(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetAudioUploadTokenData.items``."""
 
     name: str | None = None
     suffix: str | None = None
@@ -68,7 +68,7 @@ class GetAudioUploadTokenItem(ItemModel, kw_only=True):
 
 
 class GetAudioUploadTokenData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetAudioUploadTokenResponse``."""
 
     upload_url: str | None = None
     bucket_name: str | None = None
@@ -85,7 +85,7 @@ class GetAudioUploadTokenResponse(ResponseModel, kw_only=True):
 
 
 class GetMaterialUploadTokenItem(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetMaterialUploadTokenData.items``."""
 
     name: str | None = None
     suffix: str | None = None
@@ -95,7 +95,7 @@ class GetMaterialUploadTokenItem(ItemModel, kw_only=True):
 
 
 class GetMaterialUploadTokenData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetMaterialUploadTokenResponse``."""
 
     upload_url: str | None = None
     bucket_name: str | None = None
@@ -112,14 +112,14 @@ class GetMaterialUploadTokenResponse(ResponseModel, kw_only=True):
 
 
 class GetMaterialUploadTokenFile(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetMaterialUploadTokenRequest.file_list``."""
 
     name: str
     suffix: str | None = None
 
 
 class PullVideoData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``PullVideoResponse``."""
 
     tran_no: str | None = None
     task_id: str | None = None
@@ -134,7 +134,7 @@ class PullVideoResponse(ResponseModel, kw_only=True):
 
 
 class PullVideoQueryVideoFile(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``PullVideoQueryVideoInfo.video_file_list``."""
 
     clarity: int | None = None
     server_type: int | None = None
@@ -145,7 +145,7 @@ class PullVideoQueryVideoFile(ItemModel, kw_only=True):
 
 
 class PullVideoQueryVideoInfo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``video_info`` of ``PullVideoQueryItem``."""
 
     video_id: str | None = None
     duration: int | None = None
@@ -153,7 +153,7 @@ class PullVideoQueryVideoInfo(ItemModel, kw_only=True):
 
 
 class PullVideoQueryItem(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``PullVideoQueryData.items``."""
 
     file_name: str | None = None
     fetch_url: str | None = None
@@ -164,7 +164,7 @@ class PullVideoQueryItem(ItemModel, kw_only=True):
 
 
 class PullVideoQueryData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``PullVideoQueryResponse``."""
 
     task_id: str | None = None
     trans_no: str | None = None

@@ -29,7 +29,7 @@ __all__ = [
 
 
 class GetDomainUsageResponseUsage(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetDomainUsageResponse.usage``."""
 
     timestamp: str | None = None
     usage: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
@@ -43,7 +43,7 @@ class GetDomainUsageResponse(ResponseModel, kw_only=True):
 
 
 class GetContractUsageResponseUsage(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetContractUsageResponse.usage``."""
 
     timestamp: str | None = None
     usage: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
@@ -57,7 +57,7 @@ class GetContractUsageResponse(ResponseModel, kw_only=True):
 
 
 class GetPeakUsageResponseDomainData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetPeakUsageResponse.domain_data``."""
 
     domain: str | None = None
     usage_byte: Annotated[int, Meta(extra={"lenient_number": True})] | None = None

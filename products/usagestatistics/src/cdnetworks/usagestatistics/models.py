@@ -21,7 +21,7 @@ __all__ = [
 
 
 class WcsQpsResponseDataDetail(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``WcsQpsResponseData.detail``."""
 
     time: str | None = None
     read_value: float | None = None
@@ -29,7 +29,7 @@ class WcsQpsResponseDataDetail(ItemModel, kw_only=True):
 
 
 class WcsQpsResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``WcsQpsResponse.data``."""
 
     bucket: str | None = None
     region_name: str | None = None

@@ -42,7 +42,7 @@ class AddSubAccountResponse(ResponseModel, kw_only=True):
 
 
 class QuerySubAccountInfoResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``QuerySubAccountInfoResponse``."""
 
     login_name: str | None = None
     display_name: str | None = None
@@ -62,7 +62,7 @@ class QuerySubAccountInfoResponse(ResponseModel, kw_only=True):
 
 
 class GetSubAccountListResponseDataRows(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetSubAccountListResponseData.rows``."""
 
     login_name: str | None = None
     display_name: str | None = None
@@ -73,7 +73,7 @@ class GetSubAccountListResponseDataRows(ItemModel, kw_only=True):
 
 
 class GetSubAccountListResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetSubAccountListResponse``."""
 
     page_index: int | None = None
     page_size: int | None = None
@@ -104,7 +104,7 @@ class DeleteSubAccountResponse(ResponseModel, kw_only=True):
 
 
 class QueryPolicyAttachedMainAccountOrSubAccountResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``QueryPolicyAttachedMainAccountOrSubAccountResponse.data``."""
 
     policy_id: int | None = None
     policy_name: str | None = None

@@ -31,7 +31,7 @@ __all__ = [
 
 
 class GetAListOfWebhooksResponseWebooks(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetAListOfWebhooksResponse.webooks``."""
 
     id: str | None = None
     name: str | None = None
@@ -51,14 +51,14 @@ class GetAListOfWebhooksResponse(ResponseModel, kw_only=True):
 
 
 class GetAWebhookResponseCredentials(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``credentials`` of ``GetAWebhookResponse``, the ``credentials`` of ``UpdateAWebhookRequest``."""
 
     user: str | None = None
     secret_key: str | None = None
 
 
 class GetAWebhookResponseMetaData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``meta_data`` of ``GetAWebhookResponse``."""
 
     creation_time: str | None = None
     last_updatetime: str | None = None
@@ -77,7 +77,7 @@ class GetAWebhookResponse(ResponseModel, kw_only=True):
 
 
 class CreateAWebhookRequestCredentials(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``credentials`` of ``CreateAWebhookRequest``."""
 
     user: str
     secret_key: str

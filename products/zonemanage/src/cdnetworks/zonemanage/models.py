@@ -66,7 +66,7 @@ __all__ = [
 
 
 class GetZoneListResponseDataPageInfo(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``page_info`` of ``GetZoneListResponseData``."""
 
     pages: int | None = None
     count: int | None = None
@@ -75,13 +75,13 @@ class GetZoneListResponseDataPageInfo(ItemModel, kw_only=True):
 
 
 class CreateZoneResponseDataCustomer(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``customer`` of ``CreateZoneResponseData``."""
 
     name: str | None = None
 
 
 class CreateZoneResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetZoneListResponseData.results``, the ``data`` of ``GetZoneByIDResponse``, the ``data`` of ``CreateZoneResponse`` and 1 more."""
 
     zone_id: int | None = None
     name: str | None = None
@@ -98,7 +98,7 @@ class CreateZoneResponseData(ItemModel, kw_only=True):
 
 
 class GetZoneListResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetZoneListResponse``."""
 
     page_info: GetZoneListResponseDataPageInfo | None = None
     results: list[CreateZoneResponseData] = msgspec.field(default_factory=list)
@@ -121,7 +121,7 @@ class GetZoneByIDResponse(ResponseModel, kw_only=True):
 
 
 class DeployZoneConfigResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``DeployZoneConfigResponse``."""
 
     zone_id: int | None = None
     phase: str | None = None
@@ -136,7 +136,7 @@ class DeployZoneConfigResponse(ResponseModel, kw_only=True):
 
 
 class GetRecordbyIDResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``GetRecordListByZoneResponseData.a``, the ``data`` of ``GetRecordbyIDResponse``, the ``data`` of ``UpdateRecordByIDResponse``."""
 
     zone_id: int | None = None
     record_id: int | None = None
@@ -155,7 +155,7 @@ class GetRecordbyIDResponseData(ItemModel, kw_only=True):
 
 
 class GetRecordListByZoneResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``GetRecordListByZoneResponse``, the ``data`` of ``BulkCreateRecordsByZoneResponse``, the ``data`` of ``BulkUpdateRecordsByZoneIDResponse``."""
 
     a: list[GetRecordbyIDResponseData] = msgspec.field(default_factory=list, name="A")
 
@@ -185,7 +185,7 @@ class BulkCreateRecordsByZoneResponse(ResponseModel, kw_only=True):
 
 
 class BulkCreateRecordsByZoneRequestData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``BulkCreateRecordsByZoneRequest.data``."""
 
     host_name: str
     type: str
@@ -211,7 +211,7 @@ class BulkUpdateRecordsByZoneIDResponse(ResponseModel, kw_only=True):
 
 
 class BulkUpdateRecordsByZoneIDRequestData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``BulkUpdateRecordsByZoneIDRequest.data``."""
 
     record_id: int
     host_name: str
@@ -222,7 +222,7 @@ class BulkUpdateRecordsByZoneIDRequestData(ItemModel, kw_only=True):
 
 
 class DeleteRecordByIDResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``DeleteRecordByIDResponse``."""
 
 
 class DeleteRecordByIDResponse(ResponseModel, kw_only=True):
@@ -250,7 +250,7 @@ class DeleteZoneResponse(ResponseModel, kw_only=True):
 
 
 class BatchCreateZoneResponseData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``data`` of ``BatchCreateZoneResponse``."""
 
     k: CreateZoneResponseData | None = msgspec.field(default=None, name="K")
 
@@ -279,7 +279,7 @@ class UpdateZTSBulkResponse(ResponseModel, kw_only=True):
 
 
 class UpdateZTSBulkRequestDataAxfrKey(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``key`` of ``UpdateZTSBulkRequestDataAxfr``."""
 
     algorithm: str
     name: str
@@ -287,14 +287,14 @@ class UpdateZTSBulkRequestDataAxfrKey(ItemModel, kw_only=True):
 
 
 class UpdateZTSBulkRequestDataAxfrSoaPoll(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``soa_poll`` of ``UpdateZTSBulkRequestDataAxfr``."""
 
     ps_interval: int | None = None
     ps_timeout: int | None = None
 
 
 class UpdateZTSBulkRequestDataAxfr(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """The ``axfr`` of ``UpdateZTSBulkRequestData``."""
 
     master_addr: str
     port: int | None = None
@@ -305,7 +305,7 @@ class UpdateZTSBulkRequestDataAxfr(ItemModel, kw_only=True):
 
 
 class UpdateZTSBulkRequestData(ItemModel, kw_only=True):
-    """An object of the API, nested in requests or answers."""
+    """An item of ``UpdateZTSBulkRequest.data``."""
 
     zone_id: int
     st: int
