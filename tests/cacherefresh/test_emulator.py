@@ -182,7 +182,7 @@ def test_status_pages_and_filters_over_the_emulated_tasks(
     [
         ("/ccm/purge/ItemIdReceiver", {"urls": ["www.example.com/a.js"]}, "http:// or https://"),
         ("/ccm/purge/ItemIdReceiver", {"dirs": ["https://www.example.com/img"]}, "end with /"),
-        ("/ccm/purge/ItemIdReceiver", {}, "nothing to purge"),
+        ("/ccm/purge/ItemIdReceiver", {}, "at least one item is needed"),
         ("/ccm/purge/ItemIdReceiver", {"urls": URLS, "urlAction": "nuke"}, "urlAction"),
         ("/ccm/purge/ItemIdReceiver", {"urls": URLS, "force": True}, "force"),
         ("/ccm/purge/ItemIdQuery", {"pageNo": 0}, "pageNo"),

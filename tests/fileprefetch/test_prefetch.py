@@ -187,10 +187,24 @@ def test_quota_runs_out_and_the_emulator_refuses_with_400(
     assert board.remaining("url") == 0
 
 
-def test_the_emulator_refuses_a_url_without_a_scheme(
+def test_a_url_without_a_scheme_is_refused_before_sending_and_by_the_emulator(
     mode: Mode, emu: Emulator, on_emu: Any
 ) -> None:
-    with pytest.raises(ApiError) as caught:
+    # The declared item rules of Prefetch refuse it in the client, naming the item...
+    with pytest.raises(ValidationError) as refused:
         mode.run(on_emu.prefetch, urls=["dl.example.com/app.apk"])
-    assert (caught.value.status_code, caught.value.code) == (400, "InvalidParameter")
-    assert "http:// or https://" in caught.value.message
+    assert refused.value.field == "urls[0]"
+    assert "http:// or https://" in str(refused.value)
+    assert emu.calls == 0
+    # ...and the emulator enforces the same facts on a request that skipped them.
+    with pytest.raises(ApiError) as caught:
+        mode.run(
+            on_emu.core.invoke,
+            "POST",
+            "/ccm/fetch/ItemIdReceiver",
+            json={"urls": ["dl.example.com/app.apk"]},
+        )
+    assert caught.value.status_code == 400
+    refused_body = json.loads(caught.value.body)
+    assert refused_body["Code"] == "InvalidParameter"
+    assert "http:// or https://" in refused_body["Message"]

@@ -47,7 +47,7 @@ class ItemRule:
             if not urlsplit(item).netloc:
                 return "has no host"
         if self.ends_with is not None and not item.endswith(self.ends_with):
-            return f"must end with {self.ends_with!r}"
+            return f"must end with {self.ends_with}"
         return None
 
     def normalize(self, item: str) -> str:
