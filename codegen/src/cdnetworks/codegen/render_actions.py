@@ -157,6 +157,10 @@ def _waiter(model: ProductModel, waiter: Waiter) -> list[str]:
         args.append(f"    keys_param={waiter.keys_param!r},")
     if waiter.missing_polls != 3:
         args.append(f"    missing_polls={waiter.missing_polls!r},")
+    if waiter.count is not None:
+        args.append(f"    count={waiter.count!r},")
+    if waiter.state_filter is not None:
+        args.append(f"    state_filter={waiter.state_filter!r},")
     lines = [f"{waiter_constant(waiter)} = WaiterSpec(", *args, ")", ""]
     if waiter.success_constant:
         lines.insert(0, f"{waiter.success_constant} = {_tuple(waiter.success)}")

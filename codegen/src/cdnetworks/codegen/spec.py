@@ -165,6 +165,10 @@ class Waiter(_Data, kw_only=True):
     item_label: str = "item"
     #: After how many answers in a row without the item a single-item waiter fails.
     missing_polls: int = 3
+    #: Cheap following of a whole task (``returns="states"``): the response's Python attribute
+    #: counting the matching entries, and the request field filtering them by state.
+    count: str | None = None
+    state_filter: str | None = None
     #: Export the default final states under these names (``PREHEATING_DONE_STATES``).
     success_constant: str | None = None
     failure_constant: str | None = None
