@@ -84,6 +84,8 @@ def poll_task(
     task: TaskState,
     fields: Mapping[str, str] = STATUS_FIELDS,
     keep: Callable[[str], bool] | None = None,
+    done_state: str = "success",
+    failed_state: str = "failure",
 ) -> Steps[TaskState]:
     """One poll of a task (``task.total`` known, or read first): updates ``task``."""
     if task.total is None:
@@ -94,7 +96,7 @@ def poll_task(
             # Not listed (yet): a task appears in the status some time after it is accepted.
             task.total = None
             return task
-    response = yield Call(status, _query(query, fields, "success", 1, 1))
+    response = yield Call(status, _query(query, fields, done_state, 1, 1))
     task.calls += 1
     succeeded = _count(response, fields)
     before = task.succeeded + task.failed
@@ -103,14 +105,14 @@ def poll_task(
         failures: dict[str, str] = {}
         page = 1
         while True:
-            response = yield Call(status, _query(query, fields, "failure", page, FAILURE_PAGE))
+            response = yield Call(status, _query(query, fields, failed_state, page, FAILURE_PAGE))
             task.calls += 1
             task.failed = _count(response, fields)
             items = list(attribute_path(response, fields["items"]) or ())
             for item in items:
                 key = str(attribute_path(item, fields["key"]))
                 if keep is None or keep(key):
-                    failures[key] = str(attribute_path(item, fields["state"]) or "failure")
+                    failures[key] = str(attribute_path(item, fields["state"]) or failed_state)
             # Failed entries are read whole only once the task is done.
             if succeeded + task.failed < task.total or len(items) < FAILURE_PAGE:
                 break
@@ -132,24 +134,105 @@ def poll_task(
     return task
 
 
-def follow_task(
+def read_states(
     status: Action[Any, Any],
     query: TaskQuery,
-    schedule: Schedule,
+    total: int,
     fields: Mapping[str, str] = STATUS_FIELDS,
-    progress: Callable[[TaskState, float], object] | None = None,
-    total: int | None = None,
-) -> Steps[TaskState]:
-    """Poll until the task is done or the schedule's timeout passes (the waiters' loop)."""
+) -> Steps[dict[str, str | None]]:
+    """Every entry's state, once the task is done: pages of `FAILURE_PAGE`."""
+    states: dict[str, str | None] = {}
+    page = 1
+    while True:
+        response = yield Call(status, _query(query, fields, None, page, FAILURE_PAGE))
+        items = list(attribute_path(response, fields["items"]) or ())
+        for item in items:
+            states[str(attribute_path(item, fields["key"]))] = attribute_path(item, fields["state"])
+        if len(items) < FAILURE_PAGE or page * FAILURE_PAGE >= total:
+            return states
+        page += 1
+
+
+def task_waiter(
+    status: Action[Any, Any],
+    item_id: str,
+    wanted: list[str] | None,
+    done_state: str,
+    failed_state: str,
+    schedule: Schedule,
+    fields: Mapping[str, str],
+    what: str,
+    item_label: str,
+    progress: Callable[..., object] | None,
+) -> Any:
+    """A waiter (`cdnetworks.core.waiters.Waiter`) following a whole task cheaply: polls
+    count the task's entries by state, then its entries are read once (``wanted``: only the
+    failures, the others of ``wanted`` succeeded). Returns ``{key: state}``."""
+    from ..waiters import Pause as WaitPause
+    from ..waiters import Poll, Progress, WaitFailedError, WaitTimeoutError
+
     started = time.monotonic()
     interval = schedule.poll_interval
-    task = TaskState(total=total)
+    query = TaskQuery(item_id=item_id)
+    task = TaskState()
+    polls = 0
+    request_id: str | None = None
+
+    def run(steps: Steps[Any]) -> Any:
+        nonlocal request_id
+        reply: Any = None
+        while True:
+            try:
+                step = steps.send(reply)
+            except StopIteration as stop:
+                return stop.value
+            assert isinstance(step, Call)
+            request = status.request(**status.convenient(step.arguments))
+            reply = yield Poll(status, request)
+            request_id = getattr(reply, "request_id", None)
+
     while True:
-        yield from poll_task(status, query, task, fields)
-        elapsed = time.monotonic() - started
+        yield from run(poll_task(status, query, task, fields, None, done_state, failed_state))
+        polls += 1
+        now = time.monotonic()
+        total = task.total or 0
+        final = task.succeeded + task.failed
+        value: dict[str, str | None] = dict(task.failures)
+        if task.done:
+            if wanted is not None:
+                value = {k: task.failures.get(k, done_state) for k in wanted}
+            else:
+                value = yield from run(read_states(status, query, total, fields))
+        text = (
+            f"{what}: {final} of {total} {item_label}s final "
+            f"({task.succeeded} {done_state}, {task.failed} {failed_state})"
+        )
+        if task.total is None:
+            text = f"{what}: not listed yet"
         if progress is not None:
-            progress(task, elapsed)
-        if task.done or elapsed >= schedule.timeout:
-            return task
-        yield Pause(min(interval, schedule.timeout - elapsed), "poll")
+            progress(
+                Progress(polls, now - started, value, task.done, request_id, text, final, total)
+            )
+        if task.done:
+            bad = sorted(k for k, s in value.items() if s == failed_state)
+            if bad:
+                detail = ", ".join(f"{k}={value[k]}" for k in bad[:10])
+                raise WaitFailedError(
+                    f"waiting for {what} failed: {what} failed on {detail}"
+                    + (f" and {len(bad) - 10} more" if len(bad) > 10 else ""),
+                    last=value,
+                    polls=polls,
+                    action=status.name,
+                )
+            return value
+        remaining = started + schedule.timeout - now
+        if remaining <= 0:
+            raise WaitTimeoutError(
+                f"waiting for {what}: not done after {schedule.timeout:g} s and {polls} poll(s); "
+                f"{text}",
+                last=value,
+                polls=polls,
+                action=status.name,
+            )
+        yield WaitPause(min(interval, remaining))
         interval = min(interval * schedule.backoff, schedule.max_interval)
