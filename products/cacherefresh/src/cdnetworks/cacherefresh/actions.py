@@ -223,6 +223,8 @@ WAIT_FOR_PURGE = WaiterSpec(
     success_param="done_states",
     failure_param="failed_states",
     keys_param="urls",
+    count="count",
+    state_filter="status",
 )
 
 

@@ -226,8 +226,10 @@ class CacheRefreshClient(ProductClient):
         """Poll a purge task until every URL is purged (or failed) and return {url: status}.
 
 
-        item_id is what Purge (or a pattern or tag purge) returned; urls narrows the wait to
-        some of its URLs. The first page of the task's status is read on each poll (20 URLs).
+        item_id is what Purge (or a pattern or tag purge) returned; urls narrows the result to
+        some of its URLs. Every URL of the task is followed, however many: a poll counts the
+        task's entries by state (one or two status calls), and the entries are read once at the
+        end (one call per 100 URLs; none with urls, whose states follow from the failures).
 
         Polls start poll_interval seconds apart, growing by the factor backoff up to
         max_interval. Fails with WaitFailedError when a final state is a failure, and with
@@ -506,8 +508,10 @@ class AsyncCacheRefreshClient(AsyncProductClient):
         """Poll a purge task until every URL is purged (or failed) and return {url: status}.
 
 
-        item_id is what Purge (or a pattern or tag purge) returned; urls narrows the wait to
-        some of its URLs. The first page of the task's status is read on each poll (20 URLs).
+        item_id is what Purge (or a pattern or tag purge) returned; urls narrows the result to
+        some of its URLs. Every URL of the task is followed, however many: a poll counts the
+        task's entries by state (one or two status calls), and the entries are read once at the
+        end (one call per 100 URLs; none with urls, whose states follow from the failures).
 
         Polls start poll_interval seconds apart, growing by the factor backoff up to
         max_interval. Fails with WaitFailedError when a final state is a failure, and with

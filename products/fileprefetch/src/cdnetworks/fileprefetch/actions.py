@@ -101,6 +101,8 @@ WAIT_FOR_PREFETCH = WaiterSpec(
     success_param="done_states",
     failure_param="failed_states",
     keys_param="urls",
+    count="count",
+    state_filter="status",
 )
 
 

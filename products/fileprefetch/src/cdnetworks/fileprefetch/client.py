@@ -140,8 +140,10 @@ class FilePrefetchClient(ProductClient):
         """Poll a prefetch task until every URL is prefetched (or failed) and return {url: status}.
 
 
-        item_id is what Prefetch returned; urls narrows the wait to some of its URLs. The first
-        page of the task's status is read on each poll (20 URLs).
+        item_id is what Prefetch returned; urls narrows the result to some of its URLs. Every
+        URL of the task is followed, however many: a poll counts the task's entries by state
+        (one or two status calls), and the entries are read once at the end (one call per 100
+        URLs; none with urls, whose states follow from the failures).
 
         Polls start poll_interval seconds apart, growing by the factor backoff up to
         max_interval. Fails with WaitFailedError when a final state is a failure, and with
@@ -304,8 +306,10 @@ class AsyncFilePrefetchClient(AsyncProductClient):
         """Poll a prefetch task until every URL is prefetched (or failed) and return {url: status}.
 
 
-        item_id is what Prefetch returned; urls narrows the wait to some of its URLs. The first
-        page of the task's status is read on each poll (20 URLs).
+        item_id is what Prefetch returned; urls narrows the result to some of its URLs. Every
+        URL of the task is followed, however many: a poll counts the task's entries by state
+        (one or two status calls), and the entries are read once at the end (one call per 100
+        URLs; none with urls, whose states follow from the failures).
 
         Polls start poll_interval seconds apart, growing by the factor backoff up to
         max_interval. Fails with WaitFailedError when a final state is a failure, and with
