@@ -31,6 +31,8 @@ def batch_argument(model: ProductModel, action: ActionModel) -> str | None:
             args.append(f"ends_with={item.ends_with!r}")
         if item.quota is not None:
             args.append(f"quota={item.quota!r}")
+        if item.max_items is not None:
+            args.append(f"max_items={item.max_items!r}")
         rules.append(f"ItemRule({', '.join(args)})")
     parts = [f"items=({', '.join(rules)},)"]
     if batch.max_items is not None:
@@ -43,6 +45,8 @@ def batch_argument(model: ProductModel, action: ActionModel) -> str | None:
         )
     if batch.status is not None:
         parts.append(f"status={batch.status!r}")
+    if batch.min_items != 1:
+        parts.append(f"min_items={batch.min_items!r}")
     return f"    batch=BatchLimits({', '.join(parts)}),"
 
 

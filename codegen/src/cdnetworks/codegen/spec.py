@@ -189,6 +189,8 @@ class BatchItem(_Data, kw_only=True):
     #: The daily quota kind the items spend (``purge_urls``, ``purge_dirs``,
     #: ``regex_patterns``, ``prefetch_urls``).
     quota: str | None = None
+    #: The most items of this field alone in one call.
+    max_items: int | None = None
 
 
 class BatchQuota(_Data, kw_only=True):
@@ -212,6 +214,8 @@ class Batch(_Data, kw_only=True):
     quota: BatchQuota | None = None
     #: The action reporting the items' states, by item id (for jobs and waiters).
     status: str | None = None
+    #: Items a call needs in all: 0 where an empty list means "all" (report filters).
+    min_items: int = 1
 
 
 class Job(_Data, kw_only=True):

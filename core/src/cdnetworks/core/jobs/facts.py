@@ -32,6 +32,8 @@ class ItemRule:
     schemes: tuple[str, ...] = ()
     ends_with: str | None = None
     quota: str | None = None
+    #: The most items of this field alone in one call (where the API counts fields apart).
+    max_items: int | None = None
 
     def problem(self, item: Any) -> str | None:
         """Why ``item`` cannot be sent in this field, or ``None``."""
@@ -89,6 +91,8 @@ class BatchLimits:
     max_items: int | None = None
     quota: QuotaSource | None = None
     status: str | None = None
+    #: Items a call needs in all (0 where an empty list means "all", as report filters do).
+    min_items: int = 1
 
     def rule(self, field_name: str) -> ItemRule:
         for rule in self.items:
@@ -102,6 +106,12 @@ class BatchLimits:
         for rule in self.items:
             values = getattr(model, rule.field, None) or ()
             total += len(values)
+            if rule.max_items is not None and len(values) > rule.max_items:
+                raise ValidationError(
+                    f"{len(values)} items in one call, at most {rule.max_items} are allowed",
+                    field=rule.field,
+                    action=action,
+                )
             for position, item in enumerate(values):
                 problem = rule.problem(item)
                 if problem is not None:
@@ -111,9 +121,9 @@ class BatchLimits:
                         action=action,
                     )
         names = " + ".join(rule.field for rule in self.items)
-        if total == 0:
+        if total < self.min_items:
             raise ValidationError(
-                f"{names}: at least one item is needed", field=names, action=action
+                f"{names}: at least {self.min_items} item(s) needed" if self.min_items > 1 else f"{names}: at least one item is needed", field=names, action=action
             )
         if self.max_items is not None and total > self.max_items:
             raise ValidationError(
