@@ -92,6 +92,13 @@ def _extra_fields(model: ProductModel, job: Job) -> list[tuple[str, str]]:
 
 def job_methods(model: ProductModel, asynchronous: bool) -> list[str]:
     lines: list[str] = []
+    if model.overrides.jobs:
+        names = "".join(f"{job_constant(job)}, " for job in model.overrides.jobs)
+        lines += [
+            "    #: The jobs these methods run (the CLI makes a command of each).",
+            f"    jobs = ({names})",
+            "",
+        ]
     for job in model.overrides.jobs:
         action = model.action(job.action)
         head = "async def" if asynchronous else "def"

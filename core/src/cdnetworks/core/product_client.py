@@ -70,6 +70,8 @@ class ProductClient:
 
     #: ``cdnetworks-<product>/<version>``, appended to the core's User-Agent.
     user_agent: ClassVar[str] = ""
+    #: The declared jobs (`cdnetworks.core.jobs.spec.JobSpec`) its ``*_many`` methods run.
+    jobs: ClassVar[tuple[Any, ...]] = ()
 
     def __init__(
         self,
@@ -144,6 +146,7 @@ class AsyncProductClient:
     """
 
     user_agent: ClassVar[str] = ""
+    jobs: ClassVar[tuple[Any, ...]] = ()
 
     def __init__(
         self,

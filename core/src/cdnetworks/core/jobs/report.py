@@ -94,6 +94,15 @@ class JobProgress:
     waiting: float | None = None
     text: str = ""
 
+    @property
+    def done(self) -> int:
+        """Targets final (for progress bars, as waiters' progress has it)."""
+        return self.targets_done
+
+    @property
+    def total(self) -> int:
+        return self.targets_total
+
     def summary(self) -> str:
         line = (
             f"{self.phase}: {self.batches_sent}/{self.batches_total} batches sent, "

@@ -246,6 +246,12 @@ class CacheRefreshClient(ProductClient):
         )
         return self._wait(waiter)
 
+    #: The jobs these methods run (the CLI makes a command of each).
+    jobs = (
+        PURGE_MANY,
+        PURGE_MANY_REGEX,
+    )
+
     def purge_many(
         self,
         urls: Iterable[JobTarget] | None = None,
@@ -527,6 +533,12 @@ class AsyncCacheRefreshClient(AsyncProductClient):
             progress=progress,
         )
         return await self._wait(waiter)
+
+    #: The jobs these methods run (the CLI makes a command of each).
+    jobs = (
+        PURGE_MANY,
+        PURGE_MANY_REGEX,
+    )
 
     async def purge_many(
         self,

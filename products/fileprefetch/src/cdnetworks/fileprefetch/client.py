@@ -160,6 +160,9 @@ class FilePrefetchClient(ProductClient):
         )
         return self._wait(waiter)
 
+    #: The jobs these methods run (the CLI makes a command of each).
+    jobs = (PREFETCH_MANY,)
+
     def prefetch_many(
         self,
         urls: Iterable[JobTarget] | None = None,
@@ -325,6 +328,9 @@ class AsyncFilePrefetchClient(AsyncProductClient):
             progress=progress,
         )
         return await self._wait(waiter)
+
+    #: The jobs these methods run (the CLI makes a command of each).
+    jobs = (PREFETCH_MANY,)
 
     async def prefetch_many(
         self,
