@@ -76,6 +76,11 @@ def job_specs(model: ProductModel) -> list[str]:
             f"    status={status.constant if status else None},",
             f"    label={job.label!r},",
             f"    batch_size={job.batch_size!r},",
+            *(
+                [f"    quota={model.action(batch.quota.action).constant},"]
+                if batch is not None and batch.quota is not None and "." not in batch.quota.action
+                else []
+            ),
             ")",
         ]
     return out
