@@ -24,12 +24,23 @@ def quota_action(core: Any, spec: JobSpec) -> Action[Any, Any] | None:
     source = spec.limits.quota
     if source is None:
         return None
+    if spec.quota is not None:
+        return spec.quota
     product, _, name = source.action.rpartition(".")
     product = product or spec.action.product
     try:
-        return core._product(product).action(name)  # type: ignore[no-any-return]
+        try:
+            found = core._product(product)
+        except ConfigurationError:
+            # A client built without entry points still finds an installed product's quota.
+            from .. import products
+
+            found = products()[product]
+        return found.action(name)  # type: ignore[no-any-return]
     except KeyError as exc:
-        raise ConfigurationError(f"the quota action {source.action!r} is unknown: {exc}") from None
+        raise ConfigurationError(
+            f"the quota action {source.action!r} is unknown: {exc} (install cdnetworks-{product})"
+        ) from None
 
 
 def _ledger(core: Any, ledger: QuotaLedger | AsyncQuotaLedger | None) -> Any:

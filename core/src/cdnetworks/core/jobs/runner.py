@@ -22,6 +22,8 @@ an accepted batch is never sent again.
 from __future__ import annotations
 
 import hashlib
+import shutil
+import weakref
 import json
 import tempfile
 import time
@@ -447,8 +449,17 @@ def open_journal(path: str | Path | None, dry_run: bool) -> tuple[j.Journal, Any
     """The job's journal, or a temporary one (kept alive by the returned handle)."""
     if path is not None and not dry_run:
         return j.Journal(path), None
-    keep = tempfile.TemporaryDirectory(prefix="cdnetworks-job-")
-    return j.Journal(Path(keep.name) / "journal.sqlite"), keep
+    keep = _TempDir()
+    return j.Journal(keep.path / "journal.sqlite"), keep
+
+
+class _TempDir:
+    """A temporary folder removed when the last holder (a report) lets go of it, silently
+    (`tempfile.TemporaryDirectory` warns when cleaned up that way)."""
+
+    def __init__(self) -> None:
+        self.path = Path(tempfile.mkdtemp(prefix="cdnetworks-job-"))
+        weakref.finalize(self, shutil.rmtree, self.path, True)
 
 
 def run_job(

@@ -41,6 +41,8 @@ class JobSpec:
     status: Action[Any, Any] | None = None
     label: str = "job"
     batch_size: int = 100
+    #: The action reading the quota, when it is this product's (else found by name).
+    quota: Action[Any, Any] | None = None
     status_fields: Mapping[str, str] = field(default_factory=lambda: dict(STATUS_FIELDS))
 
     @property

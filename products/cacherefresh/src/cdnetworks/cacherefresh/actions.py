@@ -235,6 +235,7 @@ PURGE_MANY = JobSpec(
     status=GET_PURGE_STATUS,
     label="purge",
     batch_size=100,
+    quota=GET_PURGE_QUOTA,
 )
 
 PURGE_MANY_REGEX = JobSpec(
@@ -244,4 +245,5 @@ PURGE_MANY_REGEX = JobSpec(
     status=GET_PURGE_STATUS,
     label="pattern purge",
     batch_size=100,
+    quota=GET_PURGE_QUOTA,
 )
