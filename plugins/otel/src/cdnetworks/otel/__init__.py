@@ -10,7 +10,7 @@ See the SDK's "Tracing and metrics with OpenTelemetry" page for the spans and me
 from __future__ import annotations
 
 from ._version import __version__
-from .plugin import OpenTelemetryPlugin
+from .hooks import OpenTelemetryPlugin
 
 __all__ = ["OpenTelemetryPlugin", "__version__", "plugin"]
 
