@@ -50,6 +50,7 @@ class OpenTelemetryPlugin:
     ) -> None:
         if not isinstance(propagate, bool):
             raise ConfigurationError(f"propagate must be True or False, not {propagate!r}")
+        #: Fixed when the plugin is made.
         self.propagate = propagate
         self._propagator = propagator
         self._tracer_provider = tracer_provider
@@ -59,6 +60,13 @@ class OpenTelemetryPlugin:
         # the other hooks of a call find its span here, whatever is current.
         self._call_spans: dict[str, tuple[Span, CallInfo, _Instruments]] = {}
         self._operation_spans: dict[str, Span] = {}
+        if propagate:
+            # Implemented only when propagating: a call no plugin prepares keeps the SDK's
+            # fast path (its request is not validated and its URL not parsed a second time).
+            def cdnetworks_prepare_request(request: RequestDraft, call_id: str) -> None:
+                self._inject(request, call_id)
+
+            self.cdnetworks_prepare_request = hookimpl(cdnetworks_prepare_request)
 
     def _instruments(self) -> _Instruments:
         """The tracer and instruments of the providers in force: the global ones may be set
@@ -113,10 +121,7 @@ class OpenTelemetryPlugin:
             instruments.duration.record(call.duration, labels)
         instruments.calls.add(1, labels)
 
-    @hookimpl
-    def cdnetworks_prepare_request(self, request: RequestDraft, call_id: str) -> None:
-        if not self.propagate:
-            return
+    def _inject(self, request: RequestDraft, call_id: str) -> None:
         found = self._call_spans.get(call_id)
         if found is None:
             return
