@@ -17,6 +17,7 @@ import os
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 import httpx
@@ -88,6 +89,13 @@ class CallEnv:
     quota: RetryQuota
     plugins: PluginHost
     rate_limiter: RateLimiter | None = None
+
+    @cached_property
+    def server(self) -> tuple[str, str, int]:
+        """The base URL without a trailing ``/`` (paths are appended), its host and port."""
+        base = self.base_url
+        origin = f"{base.scheme}://{base.netloc.decode('ascii')}{base.path.rstrip('/')}"
+        return origin, base.host, base.port or (443 if base.scheme == "https" else 80)
 
 
 @dataclass(frozen=True)
@@ -205,15 +213,15 @@ def run_call(spec: CallSpec[T], env: CallEnv) -> Pipeline[T]:
 
 def _wrapped(spec: CallSpec[T], env: CallEnv, wrappers: Wrappers) -> Pipeline[T]:
     """The call inside its ``cdnetworks_wrap_call`` wrappers (see `plugins.wrapping`)."""
-    base = env.base_url
+    origin, host, port = env.server
     call = CallInfo(
         call_id=os.urandom(8).hex(),
         action=spec.action,
         product=spec.product,
         method=spec.method,
-        url=f"{base.scheme}://{base.netloc.decode('ascii')}{base.path.rstrip('/')}{spec.path}",
-        server_address=base.host,
-        server_port=base.port or (443 if base.scheme == "https" else 80),
+        url=origin + spec.path,
+        server_address=host,
+        server_port=port,
         operation=current_operation(),
     )
     opened = wrappers.enter({"call": call}, spec.action)
