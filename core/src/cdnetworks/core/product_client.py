@@ -105,23 +105,49 @@ class ProductClient:
         self.close()
 
     def _walk(self, walk: Walk[T]) -> Iterator[T]:
-        while (request := walk.next_request()) is not None:
-            yield from walk.feed(self.core.call(walk.action, request))
+        # The walk's operation is made current only around each page's call: between pages
+        # the caller's code runs, and must not find it current.
+        from .paging import walk_finished, walk_operation
+
+        operation = walk_operation(self.core, walk).start()
+        error: BaseException | None = None
+        try:
+            while (request := walk.next_request()) is not None:
+                with operation.active():
+                    page = self.core.call(walk.action, request)
+                yield from walk.feed(page)
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            walk_finished(operation, walk)
+            operation.finish(error)
 
     def _wait(self, waiter: Waiter[T]) -> T:
-        from .waiters import Pause  # loaded with the first wait, not with every product client
+        # Loaded with the first wait, not with every product client.
+        from .waiters import Pause, Progress, poll_attributes, waiter_operation
 
-        reply: Any = None
         try:
-            while True:
-                step = waiter.send(reply)
-                if isinstance(step, Pause):
-                    time.sleep(step.seconds)
-                    reply = None
-                else:
-                    reply = self.core.call(step.action, step.request)
+            step = waiter.send(None)
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
+        polls = 0
+        with waiter_operation(self.core, step) as operation:  # type: ignore[arg-type]
+            try:
+                while True:
+                    reply: Any = None
+                    if isinstance(step, Pause):
+                        time.sleep(step.seconds)
+                    elif isinstance(step, Progress):
+                        operation.event("poll", **poll_attributes(step))
+                    else:
+                        polls += 1
+                        reply = self.core.call(step.action, step.request)
+                    step = waiter.send(reply)
+            except StopIteration as stop:
+                return stop.value  # type: ignore[no-any-return]
+            finally:
+                operation.attributes["cdnetworks.waiter.polls"] = polls
 
     def _job(
         self,
@@ -180,24 +206,47 @@ class AsyncProductClient:
         await self.aclose()
 
     async def _walk(self, walk: Walk[T]) -> AsyncIterator[T]:
-        while (request := walk.next_request()) is not None:
-            for item in walk.feed(await self.core.call(walk.action, request)):
-                yield item
+        from .paging import walk_finished, walk_operation
+
+        operation = walk_operation(self.core, walk).start()
+        error: BaseException | None = None
+        try:
+            while (request := walk.next_request()) is not None:
+                with operation.active():
+                    page = await self.core.call(walk.action, request)
+                for item in walk.feed(page):
+                    yield item
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            walk_finished(operation, walk)
+            operation.finish(error)
 
     async def _wait(self, waiter: Waiter[T]) -> T:
-        from .waiters import Pause
+        from .waiters import Pause, Progress, poll_attributes, waiter_operation
 
-        reply: Any = None
         try:
-            while True:
-                step = waiter.send(reply)
-                if isinstance(step, Pause):
-                    await async_sleep(step.seconds)
-                    reply = None
-                else:
-                    reply = await self.core.call(step.action, step.request)
+            step = waiter.send(None)
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
+        polls = 0
+        with waiter_operation(self.core, step) as operation:  # type: ignore[arg-type]
+            try:
+                while True:
+                    reply: Any = None
+                    if isinstance(step, Pause):
+                        await async_sleep(step.seconds)
+                    elif isinstance(step, Progress):
+                        operation.event("poll", **poll_attributes(step))
+                    else:
+                        polls += 1
+                        reply = await self.core.call(step.action, step.request)
+                    step = waiter.send(reply)
+            except StopIteration as stop:
+                return stop.value  # type: ignore[no-any-return]
+            finally:
+                operation.attributes["cdnetworks.waiter.polls"] = polls
 
     async def _ajob(
         self,

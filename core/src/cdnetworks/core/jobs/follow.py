@@ -164,6 +164,7 @@ def task_waiter(
     what: str,
     item_label: str,
     progress: Callable[..., object] | None,
+    name: str = "",
 ) -> Any:
     """A waiter (`cdnetworks.core.waiters.Waiter`) following a whole task cheaply: polls
     count the task's entries by state, then its entries are read once (``wanted``: only the
@@ -188,7 +189,7 @@ def task_waiter(
                 return stop.value
             assert isinstance(step, Call)
             request = status.request(**status.convenient(step.arguments))
-            reply = yield Poll(status, request)
+            reply = yield Poll(status, request, name, item_id)
             request_id = getattr(reply, "request_id", None)
 
     while True:
@@ -209,10 +210,11 @@ def task_waiter(
         )
         if task.total is None:
             text = f"{what}: not listed yet"
+        report = Progress(polls, now - started, value, task.done, request_id, text, final, total)
+        # Yielded for the driver (the waiter's operation hears of each poll), then reported.
+        yield report
         if progress is not None:
-            progress(
-                Progress(polls, now - started, value, task.done, request_id, text, final, total)
-            )
+            progress(report)
         if task.done:
             bad = sorted(k for k, s in value.items() if s == failed_state)
             if bad:
