@@ -249,3 +249,24 @@ def test_targets_with_line_numbers(mode: Mode, emu: Emulator, refresh: Any) -> N
         mode.run(refresh.purge_many, urls=lines(), **FAST)
     assert caught.value.invalid[0][0] == 9
     assert "url 9: 'not a url'" in str(caught.value)
+
+
+def test_the_job_and_each_batch_are_operations_parent_of_their_calls(mode: Mode, emu: Emulator) -> None:
+    from tests.core.test_wrap_hooks import Operations
+
+    plugin = Operations()
+    refresh = over(mode, emu, REFRESH, plugins=[plugin])
+    report = mode.run(refresh.purge_many, urls=urls(700), **FAST)
+    assert report.ok
+    kinds = [(o.kind, o.name, o.outcome) for o in plugin.finished]
+    assert kinds.count(("job.batch", "purge-batch", "success")) == 2
+    assert kinds[-1] == ("job", "purge", "success")
+    job = plugin.finished[-1]
+    assert job.attributes["cdnetworks.job.batches"] == 2
+    batches = [o for o in plugin.finished if o.kind == "job.batch"]
+    assert all(b.parent is job for b in batches)
+    assert [b.attributes["cdnetworks.job.batch.items"] for b in batches] == [500, 200]
+    purges = [c for c in plugin.calls if c.action == "Purge"]
+    assert [c.operation for c in purges] == batches
+    # The quota read and the status polls belong to the job itself.
+    assert all(c.operation is job for c in plugin.calls if c.action != "Purge")

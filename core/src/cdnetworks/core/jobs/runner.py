@@ -43,7 +43,7 @@ from .facts import BatchLimits, ItemRule
 from .follow import TaskQuery, TaskState, poll_task
 from .report import InvalidTargetsError, JobPlan, JobProgress, JobReport, QuotaExceededError
 from .spec import JobSpec, JobTarget
-from .steps import Call, LedgerStep, Pause, Steps
+from .steps import Call, LedgerStep, Mark, Pause, Steps
 
 #: Rows streamed into the journal per statement while reading targets.
 CHUNK = 5000
@@ -304,6 +304,16 @@ class _Job:
         return arguments, spent
 
     def send(self, batch: j.Batch) -> Steps[None]:
+        """One batch, as a traced operation (the driver opens and finishes it)."""
+        yield Mark(
+            "batch",
+            {"cdnetworks.job.batch.index": batch.id, "cdnetworks.job.batch.items": batch.size},
+        )
+        yield from self._send(batch)
+        state = self.journal.batch(batch.id).state
+        yield Mark("batch_end", {"cdnetworks.job.batch.state": state})
+
+    def _send(self, batch: j.Batch) -> Steps[None]:
         """Send a planned batch (or settle one of unknown outcome first)."""
         if batch.state in (j.SENT, j.UNKNOWN):
             known = yield from self.lookup(batch)
@@ -323,7 +333,7 @@ class _Job:
             if isinstance(exc, ApiError) and (status is None or status >= 500):
                 # A 5xx may come after the service took the batch: find out before resending.
                 self.journal.set_batch(batch.id, state=j.UNKNOWN, message=_message(exc))
-                yield from self.send(self.journal.batch(batch.id))
+                yield from self._send(self.journal.batch(batch.id))
                 return
             self.journal.begin()
             self.journal.set_batch(batch.id, state=j.REFUSED, message=_message(exc))
@@ -333,7 +343,7 @@ class _Job:
         except CdnetworksError as exc:
             # No answer (a timeout, a reset): the service may or may not have the batch.
             self.journal.set_batch(batch.id, state=j.UNKNOWN, message=_message(exc))
-            yield from self.send(self.journal.batch(batch.id))
+            yield from self._send(self.journal.batch(batch.id))
             return
         item_id = attribute_path(response, "item_id")
         self.journal.set_batch(batch.id, state=j.ACCEPTED, item_id=item_id, message=None)
@@ -531,6 +541,14 @@ def _run(job: _Job, sources: Mapping[str, Iterable[Target] | None], keep: Any) -
     )
     if options.dry_run:
         return JobReport(plan, journal.summary(), None, dry_run=True, _path=journal.path, _keep=keep)
+    yield Mark(
+        "job",
+        {
+            "cdnetworks.job.id": job.job_id,
+            "cdnetworks.job.targets": sum(plan.targets.values()),
+            "cdnetworks.job.batches": plan.batches,
+        },
+    )
     try:
         job.phase = "send"
         job.report_progress()

@@ -36,5 +36,14 @@ class LedgerStep:
     arguments: Mapping[str, Any] = field(default_factory=dict)
 
 
-Step = Call | Pause | LedgerStep
+@dataclass(frozen=True)
+class Mark:
+    """A point of the job for tracing: ``"job"`` (planned; its attributes), ``"batch"`` (a
+    batch starts), ``"batch_end"`` (it ended; the driver finishes its operation)."""
+
+    name: str
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+
+
+Step = Call | Pause | LedgerStep | Mark
 Steps = Generator[Step, Any, T]
