@@ -1,4 +1,5 @@
-"""``cdnetworks cacherefresh purge-many`` and ``fileprefetch prefetch-many``: input, report, exit."""
+"""``cdnetworks cacherefresh purge-many`` and ``fileprefetch prefetch-many``: input, report and
+exit status."""
 
 from __future__ import annotations
 
@@ -73,7 +74,9 @@ def test_purge_many_prints_one_json_report_and_exits_0(tmp_path: Path) -> None:
 def test_a_failed_target_exits_1_and_is_listed(tmp_path: Path) -> None:
     emu = job_emulator()
     emu.service("fileprefetch").mark_failing("https://www.example.com/big.iso")
-    urls = write(tmp_path / "u.txt", "https://www.example.com/big.iso", "https://www.example.com/ok")
+    urls = write(
+        tmp_path / "u.txt", "https://www.example.com/big.iso", "https://www.example.com/ok"
+    )
     code, out, err = run(
         emu, "fileprefetch", "prefetch-many", "--urls-from", urls, *FAST, "--output", "table"
     )
@@ -84,7 +87,9 @@ def test_a_failed_target_exits_1_and_is_listed(tmp_path: Path) -> None:
 
 def test_bad_input_exits_2_and_sends_nothing(tmp_path: Path) -> None:
     emu = job_emulator()
-    urls = write(tmp_path / "u.txt", "https://www.example.com/ok", "# note", "ftp://www.example.com/x")
+    urls = write(
+        tmp_path / "u.txt", "https://www.example.com/ok", "# note", "ftp://www.example.com/x"
+    )
     code, out, err = run(emu, "cacherefresh", "purge-many", "--urls-from", urls)
     assert code == 2 and out == ""
     assert "url 3: 'ftp://www.example.com/x' must start with http:// or https://" in err
@@ -126,7 +131,7 @@ def test_ctrl_c_stops_after_the_batch_in_flight_and_says_how_to_resume(tmp_path:
             "CDNETWORKS_SECRET_KEY": creds["secret_key"],
         }
         argv = [CLI, "cacherefresh", "purge-many", "--urls-from", urls, "--journal", journal, *FAST]
-        child = subprocess.Popen(
+        child = subprocess.Popen(  # noqa: S603 - our own console script and child
             argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
         )
         deadline = time.monotonic() + 30
@@ -140,7 +145,9 @@ def test_ctrl_c_stops_after_the_batch_in_flight_and_says_how_to_resume(tmp_path:
         assert 2 <= sent < 6
         stopped = json.loads(out)
         assert stopped["interrupted"] is True
-        again = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120)
+        again = subprocess.run(  # noqa: S603 - our own console script and child
+            argv, capture_output=True, text=True, env=env, timeout=120
+        )
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["summary"]["success"] == 3000
     assert calls_of(emu, "Purge") == 6  # the stopped run's batches were not sent again

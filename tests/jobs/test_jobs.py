@@ -26,7 +26,11 @@ def test_one_call_over_the_limit_is_refused_before_sending(
     mode: Mode, emu: Emulator, refresh: Any, prefetch: Any
 ) -> None:
     with pytest.raises(ValidationError) as purge:
-        mode.run(refresh.purge, urls=urls(400), dirs=[f"https://www.example.com/{i}/" for i in range(101)])
+        mode.run(
+            refresh.purge,
+            urls=urls(400),
+            dirs=[f"https://www.example.com/{i}/" for i in range(101)],
+        )
     assert purge.value.field == "urls + dirs"
     assert "501 items in one call, at most 500" in str(purge.value)
     with pytest.raises(ValidationError) as fetch:
@@ -38,7 +42,9 @@ def test_one_call_over_the_limit_is_refused_before_sending(
     assert emu.calls == 0
 
 
-def test_purge_many_5000_targets_within_every_limit(mode: Mode, emu: Emulator, refresh: Any) -> None:
+def test_purge_many_5000_targets_within_every_limit(
+    mode: Mode, emu: Emulator, refresh: Any
+) -> None:
     dirs = [f"https://www.example.com/d{i}/" for i in range(200)]
     targets = urls(4800)
     seen: list[JobProgress] = []
@@ -85,7 +91,9 @@ def test_invalid_targets_are_all_listed_and_nothing_is_sent(
     report = mode.run(refresh.purge_many, urls=given, skip_invalid=True, **FAST)
     assert report.summary == {"success": 2, "failure": 0, "skipped": 1, "unknown": 0}
     (skipped,) = [i for i in report.items() if i.status == "skipped"]
-    assert skipped.target == "www.example.com/b" and "http:// or https://" in (skipped.message or "")
+    assert skipped.target == "www.example.com/b" and "http:// or https://" in (
+        skipped.message or ""
+    )
 
 
 def test_a_job_over_todays_quota_is_refused_saying_how_many_fit(
@@ -150,7 +158,9 @@ def test_a_batch_whose_answer_was_lost_is_looked_up_not_sent_twice(
     mode: Mode, tmp_path: Path
 ) -> None:
     # The emulator takes the second batch, then drops the connection before answering.
-    emu = job_emulator(faults=[FaultRule(Drop(after_processing=True), calls=[2], actions=["Purge"])])
+    emu = job_emulator(
+        faults=[FaultRule(Drop(after_processing=True), calls=[2], actions=["Purge"])]
+    )
     refresh = over(mode, emu, REFRESH, max_attempts=1)
     report = mode.run(refresh.purge_many, urls=urls(1200), journal=tmp_path / "j.sqlite", **FAST)
     assert report.summary == {"success": 1200, "failure": 0, "skipped": 0, "unknown": 0}
@@ -185,7 +195,9 @@ def test_paced_by_compressed_limits_no_429(mode: Mode) -> None:
 
 
 def test_dry_run_plans_and_sends_nothing(mode: Mode, emu: Emulator, refresh: Any) -> None:
-    report = mode.run(refresh.purge_many, urls=urls(1234), dirs=["https://www.example.com/x/"], dry_run=True)
+    report = mode.run(
+        refresh.purge_many, urls=urls(1234), dirs=["https://www.example.com/x/"], dry_run=True
+    )
     plan = report.plan
     assert (plan.batches, plan.calls, plan.batch_size) == (3, 3, 500)
     assert plan.quota_needed == {"purge_urls": 1234, "purge_dirs": 1}
@@ -211,7 +223,9 @@ def test_pattern_purge(mode: Mode, emu: Emulator, refresh: Any) -> None:
     assert emu.service("cacherefresh").board.remaining("regex") == 500 - 150
 
 
-def test_the_ledger_keeps_two_jobs_within_one_quota(mode: Mode, emu: Emulator, refresh: Any) -> None:
+def test_the_ledger_keeps_two_jobs_within_one_quota(
+    mode: Mode, emu: Emulator, refresh: Any
+) -> None:
     ledger = LocalQuotaLedger("test")
     # Another job of the account holds 4,000 URLs of today's 5,000.
     assert ledger.reserve("purge_urls", 4000, 5000, job_id="other", lease_seconds=60) == 4000
@@ -223,7 +237,9 @@ def test_the_ledger_keeps_two_jobs_within_one_quota(mode: Mode, emu: Emulator, r
     assert ledger.held("purge_urls") == 4000  # this job's reservation was released
 
 
-def test_wait_for_purge_follows_a_500_url_task_cheaply(mode: Mode, emu: Emulator, refresh: Any) -> None:
+def test_wait_for_purge_follows_a_500_url_task_cheaply(
+    mode: Mode, emu: Emulator, refresh: Any
+) -> None:
     task = mode.run(refresh.purge, urls=urls(500))
     seen: list[Any] = []
     states = mode.run(refresh.wait_for_purge, task.item_id, progress=seen.append, **FAST)
@@ -251,7 +267,9 @@ def test_targets_with_line_numbers(mode: Mode, emu: Emulator, refresh: Any) -> N
     assert "url 9: 'not a url'" in str(caught.value)
 
 
-def test_the_job_and_each_batch_are_operations_parent_of_their_calls(mode: Mode, emu: Emulator) -> None:
+def test_the_job_and_each_batch_are_operations_parent_of_their_calls(
+    mode: Mode, emu: Emulator
+) -> None:
     from tests.core.test_wrap_hooks import Operations
 
     plugin = Operations()

@@ -63,14 +63,18 @@ def test_kill_9_at_random_points_then_resume(tmp_path: Path) -> None:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
         kills = 0
         for _ in range(6):
-            child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, env=env)
+            child = subprocess.Popen(  # noqa: S603 - our own console script and child
+                argv, stdout=subprocess.DEVNULL, env=env
+            )
             time.sleep(rng.uniform(0.3, 1.2))
             if child.poll() is not None:
                 break
             child.send_signal(signal.SIGKILL)
             child.wait()
             kills += 1
-        done = subprocess.run(argv, stdout=subprocess.PIPE, env=env, timeout=120, check=True)
+        done = subprocess.run(  # noqa: S603 - our own console script and child
+            argv, stdout=subprocess.PIPE, env=env, timeout=120, check=True
+        )
     report = json.loads(done.stdout)
     assert kills >= 3
     # Every URL purged exactly once, whatever the kills interrupted.

@@ -609,7 +609,9 @@ def check_batch(model: ProductModel, action: ActionModel, where: dict[str, str])
                 resolve_path(model, model.action(quota.action).response_class, attribute)
 
 
-def check_job(model: ProductModel, job: Job, methods: dict[str, str], where: dict[str, str]) -> None:
+def check_job(
+    model: ProductModel, job: Job, methods: dict[str, str], where: dict[str, str]
+) -> None:
     w = {**where, "action": job.method, "field": "jobs"}
     if job.method in methods:
         raise SpecError("a job cannot share its name with an action's method", **w)

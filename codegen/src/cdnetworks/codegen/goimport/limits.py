@@ -18,10 +18,23 @@ from pathlib import Path
 #: Phrases stating a limit, and the kind of limit each suggests.
 _PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("per day", re.compile(r"(\d[\d,]*)\s*(?:[a-z]+\s+){0,2}(?:per day|a day|/day|daily)", re.I)),
-    ("per call", re.compile(r"(?:each|per|single|one)\s+(?:api\s+)?(?:call|request)[^.\n]*?(?:should not|must not|cannot|can not|not)\s+exceed\s+(\d[\d,]*)", re.I)),
+    (
+        "per call",
+        re.compile(
+            r"(?:each|per|single|one)\s+(?:api\s+)?(?:call|request)[^.\n]*?"
+            r"(?:should not|must not|cannot|can not|not)\s+exceed\s+(\d[\d,]*)",
+            re.I,
+        ),
+    ),
     ("should not exceed", re.compile(r"(?:should|must|can)\s*not\s+exceed\s+(\d[\d,]*)", re.I)),
     ("at most", re.compile(r"at most\s+(\d[\d,]*)", re.I)),
-    ("maximum", re.compile(r"maximum(?:\s+(?:of|length|number))?(?:\s+of)?(?:\s+[a-z]+){0,4}?\s+(?:is\s+)?(\d[\d,]*)", re.I)),
+    (
+        "maximum",
+        re.compile(
+            r"maximum(?:\s+(?:of|length|number))?(?:\s+of)?(?:\s+[a-z]+){0,4}?\s+(?:is\s+)?(\d[\d,]*)",
+            re.I,
+        ),
+    ),
     ("up to", re.compile(r"up to\s+(\d[\d,]*)", re.I)),
     ("no more than", re.compile(r"no more than\s+(\d[\d,]*)", re.I)),
     ("at most (<=)", re.compile(r"<=\s*(\d[\d,]*)\s+items", re.I)),
@@ -83,7 +96,14 @@ def proposals(models_text: str) -> list[Proposal]:
                         continue
                     seen.add((kind, value))
                     found.append(
-                        Proposal(struct, wire.group(1) if wire else field.group(1), repeated, kind, value, number)
+                        Proposal(
+                            struct,
+                            wire.group(1) if wire else field.group(1),
+                            repeated,
+                            kind,
+                            value,
+                            number,
+                        )
                     )
         comment = "" if field else comment
     return found

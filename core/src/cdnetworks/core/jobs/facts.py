@@ -123,7 +123,11 @@ class BatchLimits:
         names = " + ".join(rule.field for rule in self.items)
         if total < self.min_items:
             raise ValidationError(
-                f"{names}: at least {self.min_items} item(s) needed" if self.min_items > 1 else f"{names}: at least one item is needed", field=names, action=action
+                f"{names}: at least {self.min_items} item(s) needed"
+                if self.min_items > 1
+                else f"{names}: at least one item is needed",
+                field=names,
+                action=action,
             )
         if self.max_items is not None and total > self.max_items:
             raise ValidationError(

@@ -19,9 +19,11 @@ from ..action import Action
 from ..paging import attribute_path
 from ..waiters import Schedule
 from .spec import STATUS_FIELDS
-from .steps import Call, Pause, Steps
+from .steps import Call, Steps
 
 FAILURE_PAGE = 100
+
+
 def stamp(seconds: float) -> str:
     """The status filter's time format (``yyyy-MM-dd HH:mm:ss``), in UTC."""
     return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(seconds))

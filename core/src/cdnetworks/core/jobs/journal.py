@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -50,6 +51,7 @@ CREATE TABLE IF NOT EXISTS batches (
 );
 """
 
+_BATCH_COLUMNS = frozenset({"state", "item_id", "sent_at", "message", "followed", "status_calls"})
 #: Batch states, in the order a batch moves through them.
 PLANNED, SENT, ACCEPTED, REFUSED, UNKNOWN = "planned", "sent", "accepted", "refused", "unknown"
 #: Target states: final ones are what reports show.
@@ -97,7 +99,7 @@ class _Lock:
     def acquire(self) -> bool:
         handle = open(self.path, "a+b")  # noqa: SIM115 - held for the journal's lifetime
         try:
-            if os.name == "nt":  # pragma: no cover - exercised on Windows only
+            if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
                 import msvcrt
 
                 msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
@@ -184,7 +186,7 @@ class Journal:
         sql = "SELECT position, kind, target, problem FROM invalid ORDER BY position"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        return [tuple(r) for r in self.db.execute(sql)]  # type: ignore[misc]
+        return [(int(p), str(k), str(t), str(m)) for p, k, t, m in self.db.execute(sql)]
 
     def count_invalid(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM invalid").fetchone()[0])
@@ -253,7 +255,7 @@ class Journal:
         )
 
     def summary(self) -> dict[str, int]:
-        out = {state: 0 for state in FINAL_STATES}
+        out = dict.fromkeys(FINAL_STATES, 0)
         for state, n in self.db.execute("SELECT state, count(*) FROM targets GROUP BY state"):
             out[str(state)] = out.get(str(state), 0) + int(n)
         return out
@@ -284,13 +286,17 @@ class Journal:
         return next(b for b in self.batches() if b.id == batch_id)
 
     def set_batch(self, batch_id: int, **values: Any) -> None:
+        unknown = set(values) - _BATCH_COLUMNS
+        if unknown:
+            raise ValueError(f"batches have no column {sorted(unknown)}")
+        # Column names from the fixed set above; every value is a bound parameter.
         names = ", ".join(f"{k} = ?" for k in values)
-        self.db.execute(f"UPDATE batches SET {names} WHERE id = ?", (*values.values(), batch_id))
+        sql = f"UPDATE batches SET {names} WHERE id = ?"  # noqa: S608
+        self.db.execute(sql, (*values.values(), batch_id))
 
     def mark_sent(self, batch_id: int) -> None:
         self.db.execute(
-            "UPDATE batches SET state = 'sent', sent_at = ?, attempts = attempts + 1 "
-            "WHERE id = ?",
+            "UPDATE batches SET state = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?",
             (time.time(), batch_id),
         )
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import ClassVar, Protocol, runtime_checkable
 
 #: The quota kinds jobs spend (spec facts name them per batched field).
 QUOTA_KINDS = ("purge_urls", "purge_dirs", "regex_patterns", "prefetch_urls")
@@ -73,14 +74,14 @@ class LocalQuotaLedger:
     business (`for_account` keeps one per account key in the process).
     """
 
-    _shared: dict[str, LocalQuotaLedger] = {}
-    _shared_lock = threading.Lock()
+    _shared: ClassVar[dict[str, LocalQuotaLedger]] = {}
+    _shared_lock: ClassVar[threading.Lock] = threading.Lock()
 
-    def __init__(self, account: str = "", *, clock: object = None) -> None:
+    def __init__(self, account: str = "", *, clock: Callable[[], float] | None = None) -> None:
         self.account = account
         self._holds: dict[tuple[str, str], _Hold] = {}
         self._lock = threading.Lock()
-        self._clock = clock if callable(clock) else time.monotonic
+        self._clock = clock or time.monotonic
 
     @classmethod
     def for_account(cls, account: str) -> LocalQuotaLedger:
@@ -92,7 +93,7 @@ class LocalQuotaLedger:
             return ledger
 
     def _now(self) -> float:
-        return float(self._clock())  # type: ignore[operator]
+        return float(self._clock())
 
     def _others(self, kind: str, job_id: str, now: float) -> int:
         return sum(

@@ -168,7 +168,9 @@ class InvalidTargetsError(ValidationError):
     LISTED = 1000
 
     def __init__(self, invalid: list[tuple[int, str, str, str]], count: int, action: str):
-        shown = "; ".join(f"{kind} {pos}: {target!r} {problem}" for pos, kind, target, problem in invalid[:20])
+        shown = "; ".join(
+            f"{kind} {pos}: {target!r} {problem}" for pos, kind, target, problem in invalid[:20]
+        )
         more = f" (and {count - 20} more)" if count > 20 else ""
         super().__init__(
             f"{count} invalid target(s), nothing was sent: {shown}{more}; fix them or pass "

@@ -22,12 +22,12 @@ an accepted batch is never sent again.
 from __future__ import annotations
 
 import hashlib
-import shutil
-import weakref
 import json
+import shutil
 import tempfile
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -207,12 +207,18 @@ class _Job:
 
     # --- 2. quota -------------------------------------------------------------------------
 
-    def quota(self, pending: Mapping[str, int]) -> Steps[tuple[dict[str, int], dict[str, int | None]]]:
+    def quota(
+        self, pending: Mapping[str, int]
+    ) -> Steps[tuple[dict[str, int], dict[str, int | None]]]:
         """Read today's quota for the pending targets and reserve it; returns (granted per
         kind, left per kind)."""
         source = self.limits.quota
-        needed = {self._quota_kind(kind): n for kind, n in pending.items() if self._quota_kind(kind)}
-        left: dict[str, int | None] = {kind: None for kind in needed}
+        needed: dict[str, int] = {}
+        for kind, n in pending.items():
+            quota_kind = self._quota_kind(kind)
+            if quota_kind is not None:
+                needed[quota_kind] = needed.get(quota_kind, 0) + n
+        left: dict[str, int | None] = dict.fromkeys(needed)
         if source is None or self.quota_action is None or not needed:
             return dict(needed), left
         response = yield from self.call(self.quota_action, {})
@@ -255,7 +261,7 @@ class _Job:
             fits = {kind: granted.get(self._quota_kind(kind) or "", 0) for kind in pending}
             self.journal.rollback()
             raise QuotaExceededError(dict(pending), fits, self.spec.action.name)
-        for kind, n in short.items():
+        for kind in short:
             keep = granted.get(self._quota_kind(kind) or "", 0)
             ids = list(self.journal.pending_ids(kind))[keep:]
             self.journal.skip(ids, "over what remains of today's quota (allow_partial)")
@@ -284,7 +290,10 @@ class _Job:
             requests, per_seconds = limiter.per_action
             windows.append((requests, per_seconds, requests))
         return max(
-            (max(0, calls - burst) * per_seconds / requests for requests, per_seconds, burst in windows),
+            (
+                max(0, calls - burst) * per_seconds / requests
+                for requests, per_seconds, burst in windows
+            ),
             default=0.0,
         )
 
@@ -368,11 +377,17 @@ class _Job:
         fields = self.spec.status_fields
         since = (batch.sent_at or time.time()) - LOOKUP_MARGIN
         query = TaskQuery(since=since, until=time.time() + LOOKUP_MARGIN)
-        arguments = {**query.arguments(fields), fields["url"]: targets[0][1], fields["page_size"]: 1}
+        arguments = {
+            **query.arguments(fields),
+            fields["url"]: targets[0][1],
+            fields["page_size"]: 1,
+        }
         try:
             response = yield from self.call(status, arguments)
         except CdnetworksError as exc:
-            self.journal.set_batch(batch.id, state=j.UNKNOWN, message=f"lookup failed: {_message(exc)}")
+            self.journal.set_batch(
+                batch.id, state=j.UNKNOWN, message=f"lookup failed: {_message(exc)}"
+            )
             return None
         self.status_calls += 1
         self.journal.count_status_call(batch.id)
@@ -386,7 +401,10 @@ class _Job:
         if status is None:
             return
         schedule = Schedule(
-            self.options.timeout, self.options.poll_interval, self.options.max_interval, self.options.backoff
+            self.options.timeout,
+            self.options.poll_interval,
+            self.options.max_interval,
+            self.options.backoff,
         )
         deadline = time.monotonic() + schedule.timeout
         interval = schedule.poll_interval
@@ -413,7 +431,10 @@ class _Job:
                 if task.done:
                     self.journal.begin()
                     self.journal.finish_batch_targets(
-                        batch.id, j.SUCCESS, None, {t: f"the service reports {s}" for t, s in task.failures.items()}
+                        batch.id,
+                        j.SUCCESS,
+                        None,
+                        {t: f"the service reports {s}" for t, s in task.failures.items()},
                     )
                     self.journal.set_batch(batch.id, followed=1)
                     self.journal.commit()
@@ -426,7 +447,12 @@ class _Job:
                 interval = min(interval * schedule.backoff, schedule.max_interval)
 
     def polled(
-        self, status: Action[Any, Any], query: TaskQuery, task: TaskState, targets: set[str], batch_id: int
+        self,
+        status: Action[Any, Any],
+        query: TaskQuery,
+        task: TaskState,
+        targets: set[str],
+        batch_id: int,
     ) -> Steps[None]:
         """One poll of a batch's task, every status call counted in the journal."""
         steps = poll_task(status, query, task, self.spec.status_fields, keep=targets.__contains__)
@@ -540,7 +566,9 @@ def _run(job: _Job, sources: Mapping[str, Iterable[Target] | None], keep: Any) -
         least_seconds=job.least_seconds(calls),
     )
     if options.dry_run:
-        return JobReport(plan, journal.summary(), None, dry_run=True, _path=journal.path, _keep=keep)
+        return JobReport(
+            plan, journal.summary(), None, dry_run=True, _path=journal.path, _keep=keep
+        )
     yield Mark(
         "job",
         {
@@ -604,7 +632,7 @@ def _resume(job: _Job, sources: Mapping[str, Iterable[Target] | None], planned: 
     pending: dict[str, int] = {}
     for batch in journal.batches():
         if batch.state == j.PLANNED:
-            for kind, target in journal.batch_targets(batch.id):
+            for kind, _target in journal.batch_targets(batch.id):
                 pending[kind] = pending.get(kind, 0) + 1
     if pending:
         granted, _ = yield from job.quota(pending)

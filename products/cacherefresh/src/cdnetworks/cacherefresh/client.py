@@ -275,11 +275,12 @@ class CacheRefreshClient(ProductClient):
         """Purge every target of urls, dirs with as many Purge calls as the limits need;
         return the report of every target.
 
-        Targets are any iterables of text (or ``(position, text)`` pairs), read once and
-        streamed into the journal: normalized, de-duplicated, checked before anything is
-        sent (skip_invalid reports bad ones as skipped instead). Today's quota is read
-        first; a job that does not fit is refused unless allow_partial. Batches are paced
-        by the rate limit; journal (an SQLite file) makes the job resumable: run it
+        Targets are any iterables of text (or ``(position, text)`` pairs), read
+        once and streamed into the journal: normalized, de-duplicated, checked
+        before anything is sent (skip_invalid reports bad ones as skipped instead).
+        Today's quota is read first; a job that does not fit is refused unless
+        allow_partial. Batches are paced by the rate limit; journal (an SQLite
+        file) makes the job resumable: run it
         again with the same journal. wait follows the tasks until every target is
         final (or timeout). dry_run plans and sends nothing. See the Bulk purge and
         prefetch guide.
@@ -322,11 +323,12 @@ class CacheRefreshClient(ProductClient):
         """Pattern purge every target of patterns with as many PurgeUrlsMatchingRegex calls as the limits need;
         return the report of every target.
 
-        Targets are any iterables of text (or ``(position, text)`` pairs), read once and
-        streamed into the journal: normalized, de-duplicated, checked before anything is
-        sent (skip_invalid reports bad ones as skipped instead). Today's quota is read
-        first; a job that does not fit is refused unless allow_partial. Batches are paced
-        by the rate limit; journal (an SQLite file) makes the job resumable: run it
+        Targets are any iterables of text (or ``(position, text)`` pairs), read
+        once and streamed into the journal: normalized, de-duplicated, checked
+        before anything is sent (skip_invalid reports bad ones as skipped instead).
+        Today's quota is read first; a job that does not fit is refused unless
+        allow_partial. Batches are paced by the rate limit; journal (an SQLite
+        file) makes the job resumable: run it
         again with the same journal. wait follows the tasks until every target is
         final (or timeout). dry_run plans and sends nothing. See the Bulk purge and
         prefetch guide.
@@ -563,11 +565,12 @@ class AsyncCacheRefreshClient(AsyncProductClient):
         """Purge every target of urls, dirs with as many Purge calls as the limits need;
         return the report of every target.
 
-        Targets are any iterables of text (or ``(position, text)`` pairs), read once and
-        streamed into the journal: normalized, de-duplicated, checked before anything is
-        sent (skip_invalid reports bad ones as skipped instead). Today's quota is read
-        first; a job that does not fit is refused unless allow_partial. Batches are paced
-        by the rate limit; journal (an SQLite file) makes the job resumable: run it
+        Targets are any iterables of text (or ``(position, text)`` pairs), read
+        once and streamed into the journal: normalized, de-duplicated, checked
+        before anything is sent (skip_invalid reports bad ones as skipped instead).
+        Today's quota is read first; a job that does not fit is refused unless
+        allow_partial. Batches are paced by the rate limit; journal (an SQLite
+        file) makes the job resumable: run it
         again with the same journal. wait follows the tasks until every target is
         final (or timeout). dry_run plans and sends nothing. See the Bulk purge and
         prefetch guide.
@@ -610,11 +613,12 @@ class AsyncCacheRefreshClient(AsyncProductClient):
         """Pattern purge every target of patterns with as many PurgeUrlsMatchingRegex calls as the limits need;
         return the report of every target.
 
-        Targets are any iterables of text (or ``(position, text)`` pairs), read once and
-        streamed into the journal: normalized, de-duplicated, checked before anything is
-        sent (skip_invalid reports bad ones as skipped instead). Today's quota is read
-        first; a job that does not fit is refused unless allow_partial. Batches are paced
-        by the rate limit; journal (an SQLite file) makes the job resumable: run it
+        Targets are any iterables of text (or ``(position, text)`` pairs), read
+        once and streamed into the journal: normalized, de-duplicated, checked
+        before anything is sent (skip_invalid reports bad ones as skipped instead).
+        Today's quota is read first; a job that does not fit is refused unless
+        allow_partial. Batches are paced by the rate limit; journal (an SQLite
+        file) makes the job resumable: run it
         again with the same journal. wait follows the tasks until every target is
         final (or timeout). dry_run plans and sends nothing. See the Bulk purge and
         prefetch guide.

@@ -24,8 +24,10 @@ from cdnetworks.core.emulator.tasks import TaskBoard, page
 from .actions import PURGE, PURGE_URLS_MATCHING_REGEX
 from .product import CACHEREFRESH
 
+
 def _daily(action: Action[Any, Any], kind: str) -> int:
-    assert action.batch is not None and action.batch.quota is not None
+    assert action.batch is not None
+    assert action.batch.quota is not None
     return action.batch.quota.daily[kind]
 
 

@@ -184,11 +184,12 @@ class FilePrefetchClient(ProductClient):
         """Prefetch every target of urls with as many Prefetch calls as the limits need;
         return the report of every target.
 
-        Targets are any iterables of text (or ``(position, text)`` pairs), read once and
-        streamed into the journal: normalized, de-duplicated, checked before anything is
-        sent (skip_invalid reports bad ones as skipped instead). Today's quota is read
-        first; a job that does not fit is refused unless allow_partial. Batches are paced
-        by the rate limit; journal (an SQLite file) makes the job resumable: run it
+        Targets are any iterables of text (or ``(position, text)`` pairs), read
+        once and streamed into the journal: normalized, de-duplicated, checked
+        before anything is sent (skip_invalid reports bad ones as skipped instead).
+        Today's quota is read first; a job that does not fit is refused unless
+        allow_partial. Batches are paced by the rate limit; journal (an SQLite
+        file) makes the job resumable: run it
         again with the same journal. wait follows the tasks until every target is
         final (or timeout). dry_run plans and sends nothing. See the Bulk purge and
         prefetch guide.
@@ -353,11 +354,12 @@ class AsyncFilePrefetchClient(AsyncProductClient):
         """Prefetch every target of urls with as many Prefetch calls as the limits need;
         return the report of every target.
 
-        Targets are any iterables of text (or ``(position, text)`` pairs), read once and
-        streamed into the journal: normalized, de-duplicated, checked before anything is
-        sent (skip_invalid reports bad ones as skipped instead). Today's quota is read
-        first; a job that does not fit is refused unless allow_partial. Batches are paced
-        by the rate limit; journal (an SQLite file) makes the job resumable: run it
+        Targets are any iterables of text (or ``(position, text)`` pairs), read
+        once and streamed into the journal: normalized, de-duplicated, checked
+        before anything is sent (skip_invalid reports bad ones as skipped instead).
+        Today's quota is read first; a job that does not fit is refused unless
+        allow_partial. Batches are paced by the rate limit; journal (an SQLite
+        file) makes the job resumable: run it
         again with the same journal. wait follows the tasks until every target is
         final (or timeout). dry_run plans and sends nothing. See the Bulk purge and
         prefetch guide.

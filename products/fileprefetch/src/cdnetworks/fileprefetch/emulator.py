@@ -24,7 +24,9 @@ from .actions import PREFETCH
 from .product import FILEPREFETCH
 
 #: Daily prefetch limit of a fresh account, in URLs (the declared fact of Prefetch).
-DAILY_URLS = PREFETCH.batch.quota.daily["prefetch_urls"] if PREFETCH.batch and PREFETCH.batch.quota else 0
+DAILY_URLS = (
+    PREFETCH.batch.quota.daily["prefetch_urls"] if PREFETCH.batch and PREFETCH.batch.quota else 0
+)
 
 
 class FilePrefetchService(ProductService):
