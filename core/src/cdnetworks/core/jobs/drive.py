@@ -100,8 +100,15 @@ def _steps(
     sources: Mapping[str, Iterable[Target] | None],
     options: JobOptions,
 ) -> Steps[JobReport]:
-    limiter = job_rate_limiter(core) if job_books_calls(core) else None
-    return run_job(spec, sources, options, limiter=limiter, quota_action=quota_action(core, spec))
+    limiter = job_rate_limiter(core)
+    return run_job(
+        spec,
+        sources,
+        options,
+        limiter=limiter if job_books_calls(core) else None,
+        quota_action=quota_action(core, spec),
+        plan_limiter=limiter,
+    )
 
 
 def drive(

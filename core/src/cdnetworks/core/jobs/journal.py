@@ -200,14 +200,29 @@ class Journal:
             args = (state,)
         return {k: int(n) for k, n in self.db.execute(sql + " GROUP BY kind", args)}
 
-    def pending_ids(self, kind: str | None = None) -> Iterator[int]:
-        sql = "SELECT id FROM targets WHERE state = 'pending' AND batch IS NULL"
-        args: tuple[Any, ...] = ()
+    def pending_ids(self, kind: str | None = None, page: int = 5000) -> Iterator[int]:
+        """Unplanned pending targets in input order, a page at a time (bounded memory; the
+        caller may update the rows it was given)."""
+        sql = "SELECT id FROM targets WHERE state = 'pending' AND batch IS NULL AND id > ?"
         if kind is not None:
             sql += " AND kind = ?"
-            args = (kind,)
-        for (target_id,) in self.db.execute(sql + " ORDER BY id", args).fetchall():
-            yield int(target_id)
+        sql += f" ORDER BY id LIMIT {int(page)}"
+        last = 0
+        while True:
+            args: tuple[Any, ...] = (last,) if kind is None else (last, kind)
+            ids = [int(row[0]) for row in self.db.execute(sql, args)]
+            yield from ids
+            if len(ids) < page:
+                return
+            last = ids[-1]
+
+    def planned_counts(self) -> dict[str, int]:
+        """Targets per kind in batches still to be sent."""
+        rows = self.db.execute(
+            "SELECT t.kind, count(*) FROM targets t JOIN batches b ON b.id = t.batch "
+            "WHERE b.state = 'planned' GROUP BY t.kind"
+        )
+        return {str(k): int(n) for k, n in rows}
 
     def skip(self, ids: list[int], message: str) -> None:
         self.db.executemany(

@@ -22,6 +22,7 @@ an accepted batch is never sent again.
 from __future__ import annotations
 
 import hashlib
+import math
 import json
 import shutil
 import tempfile
@@ -111,6 +112,8 @@ class _Job:
         self.options = options
         self.journal = journal
         self.limiter = limiter
+        #: The limiter that paces the calls (the client's when it has one), for plans.
+        self.plan_limiter: RateLimiter | None = None
         self.quota_action = quota_action
         self.limits = spec.limits
         self.status_calls = 0
@@ -263,8 +266,14 @@ class _Job:
             raise QuotaExceededError(dict(pending), fits, self.spec.action.name)
         for kind in short:
             keep = granted.get(self._quota_kind(kind) or "", 0)
-            ids = list(self.journal.pending_ids(kind))[keep:]
-            self.journal.skip(ids, "over what remains of today's quota (allow_partial)")
+            over: list[int] = []
+            for position, target_id in enumerate(self.journal.pending_ids(kind)):
+                if position >= keep:
+                    over.append(target_id)
+                if len(over) >= CHUNK:
+                    self.journal.skip(over, "over what remains of today's quota (allow_partial)")
+                    over = []
+            self.journal.skip(over, "over what remains of today's quota (allow_partial)")
 
     # --- 3. plan --------------------------------------------------------------------------
 
@@ -284,17 +293,21 @@ class _Job:
 
     def least_seconds(self, calls: int) -> float:
         """The least time the job's rate limiter lets ``calls`` calls of one action take."""
-        limiter = self.limiter or RateLimiter.cdnetworks_default()
+        limiter = self.plan_limiter or self.limiter or RateLimiter.cdnetworks_default()
         windows = [(limiter.requests, limiter.per_seconds, limiter.burst)]
         if limiter.per_action is not None:
             requests, per_seconds = limiter.per_action
             windows.append((requests, per_seconds, requests))
+        if calls <= 0:
+            return 0.0
+        # A sliding window lets `requests` calls through per `per_seconds`, and its token
+        # bucket `burst` at once then `requests / per_seconds` a second: the later bound holds.
         return max(
-            (
-                max(0, calls - burst) * per_seconds / requests
-                for requests, per_seconds, burst in windows
-            ),
-            default=0.0,
+            max(
+                (math.ceil(calls / requests) - 1) * per_seconds,
+                (calls - burst) * per_seconds / requests,
+            )
+            for requests, per_seconds, burst in windows
         )
 
     # --- 4. send --------------------------------------------------------------------------
@@ -505,11 +518,13 @@ def run_job(
     *,
     limiter: RateLimiter | None,
     quota_action: Action[Any, Any] | None,
+    plan_limiter: RateLimiter | None = None,
 ) -> Steps[JobReport]:
     """The job, as steps (see the module docstring). ``limiter``: the limiter the job books its
     calls on (``None`` when the client paces every call itself)."""
     journal, keep = open_journal(options.journal, options.dry_run)
     job = _Job(spec, options, journal, limiter, quota_action)
+    job.plan_limiter = plan_limiter
     try:
         return (yield from _run(job, sources, keep))
     finally:
@@ -546,10 +561,10 @@ def _run(job: _Job, sources: Mapping[str, Iterable[Target] | None], keep: Any) -
         left = {}
     batches = journal.batches()
     needed: dict[str, int] = {}
-    for batch in batches:
-        if batch.state == j.PLANNED:
-            for kind, n in job.request(batch.id)[1].items():
-                needed[kind] = needed.get(kind, 0) + n
+    for kind, n in journal.planned_counts().items():
+        quota_kind = job._quota_kind(kind)
+        if quota_kind is not None:
+            needed[quota_kind] = needed.get(quota_kind, 0) + n
     for kind in left:
         needed.setdefault(kind, 0)
     calls = sum(b.state in (j.PLANNED, j.SENT, j.UNKNOWN) for b in batches)
