@@ -346,7 +346,7 @@ class _Job:
                 yield from self.settle(batch.id)
                 return
             self.journal.set_batch(batch.id, state=j.PLANNED)
-        arguments, _ = self.request(batch.id)
+        arguments, spent = self.request(batch.id)
         self.journal.mark_sent(batch.id)  # committed: a kill from here on leaves it 'sent'
         try:
             response = yield from self.call(self.spec.action, arguments)
@@ -369,12 +369,13 @@ class _Job:
             return
         item_id = attribute_path(response, "item_id")
         self.journal.set_batch(batch.id, state=j.ACCEPTED, item_id=item_id, message=None)
-        yield from self.settle(batch.id)
+        yield from self.settle(batch.id, spent)
 
-    def settle(self, batch_id: int) -> Steps[None]:
+    def settle(self, batch_id: int, spent: Mapping[str, int] | None = None) -> Steps[None]:
         if self.options.dry_run:
             return
-        _, spent = self.request(batch_id)
+        if spent is None:
+            _, spent = self.request(batch_id)
         for kind, n in spent.items():
             yield LedgerStep("settle", {"kind": kind, "spent": n, "job_id": self.job_id})
 
