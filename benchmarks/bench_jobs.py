@@ -109,11 +109,24 @@ def run(quick: bool) -> list[Row]:
         floor = _median("sqlite-floor", str(n), folder, runs)
         plan = _median("plan", str(n), folder, runs)
         group = f"jobs: plan + journal {n:,} targets"
-        rows.append(Row(group, "sqlite executemany (floor)", floor["seconds"], 1.0,
-                        f"peak RSS {floor['rss_mb']:.0f} MB"))  # fmt: skip
-        rows.append(Row(group, "purge_many(dry_run=True)", plan["seconds"],
-                        plan["seconds"] / floor["seconds"],
-                        f"peak RSS {plan['rss_mb']:.0f} MB, {plan['batches']:.0f} batches"))  # fmt: skip
+        rows.append(
+            Row(
+                group,
+                "sqlite executemany (floor)",
+                floor["seconds"],
+                1.0,
+                f"peak RSS {floor['rss_mb']:.0f} MB",
+            )
+        )
+        rows.append(
+            Row(
+                group,
+                "purge_many(dry_run=True)",
+                plan["seconds"],
+                plan["seconds"] / floor["seconds"],
+                f"peak RSS {plan['rss_mb']:.0f} MB, {plan['batches']:.0f} batches",
+            )
+        )
 
         lines = 100_000 if quick else 1_000_000
         big = Path(folder) / "targets.txt"
@@ -123,23 +136,52 @@ def run(quick: bool) -> list[Row]:
         dry = _median("file", str(big), folder, 1)
         group = f"jobs: {lines:,}-line file through a dry run"
         ok = dry["rss_mb"] < 150
-        rows.append(Row(group, "purge_many(urls=<file>, dry_run=True)", dry["seconds"], 1.0,
-                        f"peak RSS {dry['rss_mb']:.0f} MB",
-                        Target(f"{lines:,}-line dry run: peak RSS", f"{dry['rss_mb']:.0f} MB",
-                               "-", "< 150 MB", ok)))  # fmt: skip
+        rows.append(
+            Row(
+                group,
+                "purge_many(urls=<file>, dry_run=True)",
+                dry["seconds"],
+                1.0,
+                f"peak RSS {dry['rss_mb']:.0f} MB",
+                Target(
+                    f"{lines:,}-line dry run: peak RSS",
+                    f"{dry['rss_mb']:.0f} MB",
+                    "-",
+                    "< 150 MB",
+                    ok,
+                ),
+            )
+        )
 
         window = "2" if quick else "5"
         send = _median("prefetch-send", window, folder, runs)
         ratio = send["seconds"] / send["least"] if send["least"] else float("inf")
         group = f"jobs: 20,000-URL prefetch, 30 calls/action per {window} s"
         rows.append(Row(group, "least time the rate limit allows (50 batches)", send["least"], 1.0))
-        rows.append(Row(group, "prefetch_many(wait=False): send every batch", send["seconds"],
-                        ratio, f"{send['throttled']:.0f} answers 429",
-                        Target("20,000-URL prefetch: send time vs rate limit",
-                               f"{send['seconds']:.2f} s", f"{ratio:.2f}x the least time",
-                               "<= 1.10x, no 429", ratio <= 1.10 and send["throttled"] == 0)))  # fmt: skip
+        rows.append(
+            Row(
+                group,
+                "prefetch_many(wait=False): send every batch",
+                send["seconds"],
+                ratio,
+                f"{send['throttled']:.0f} answers 429",
+                Target(
+                    "20,000-URL prefetch: send time vs rate limit",
+                    f"{send['seconds']:.2f} s",
+                    f"{ratio:.2f}x the least time",
+                    "<= 1.10x, no 429",
+                    ratio <= 1.10 and send["throttled"] == 0,
+                ),
+            )
+        )
         job = _median("prefetch-job", window, folder, 1)
-        rows.append(Row(group, "prefetch_many(): sent and followed to the end", job["seconds"],
-                        job["seconds"] / send["least"],
-                        f"{job['status_calls']:.0f} status calls, {job['throttled']:.0f} x 429"))  # fmt: skip
+        rows.append(
+            Row(
+                group,
+                "prefetch_many(): sent and followed to the end",
+                job["seconds"],
+                job["seconds"] / send["least"],
+                f"{job['status_calls']:.0f} status calls, {job['throttled']:.0f} x 429",
+            )
+        )
     return rows

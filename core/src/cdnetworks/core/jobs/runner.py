@@ -22,8 +22,8 @@ an accepted batch is never sent again.
 from __future__ import annotations
 
 import hashlib
-import math
 import json
+import math
 import shutil
 import tempfile
 import time
