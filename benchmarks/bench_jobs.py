@@ -31,7 +31,10 @@ started = time.perf_counter()
 extra = {}
 if case == "sqlite-floor":
     n = int(arg)
-    db = sqlite3.connect(os.path.join(sys.argv[3], "floor.sqlite"))
+    path = os.path.join(sys.argv[3], "floor.sqlite")
+    if os.path.exists(path):
+        os.remove(path)
+    db = sqlite3.connect(path)
     db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, kind TEXT, target TEXT, pos INT, "
                "UNIQUE (kind, target))")
     rows = (("url", f"https://www.example.com/a/{i}.png", i) for i in range(n))
