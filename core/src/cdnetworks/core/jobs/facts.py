@@ -60,6 +60,12 @@ class ItemRule:
             return f"must end with {self.ends_with}"
         return None
 
+    def example(self) -> str:
+        """An item these rules accept (for samples: the emulator's, the tests')."""
+        if self.schemes:
+            return f"{self.schemes[-1]}www.example.com/sample/"
+        return "sample/" if self.ends_with == "/" else "sample"
+
     def normalize(self, item: str) -> str:
         """The form de-duplicated and sent: trimmed, and for URLs scheme and host lower-cased
         (both are case-insensitive; the path is not)."""
@@ -107,6 +113,17 @@ class BatchLimits:
             if rule.field == field_name:
                 return rule
         raise KeyError(field_name)
+
+    def fit(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        """Sample keyword arguments made to pass these limits: each batched field given holds
+        one acceptable item, and one is given when a call needs some."""
+        out = dict(arguments)
+        for rule in self.items:
+            if rule.field in out:
+                out[rule.field] = [rule.example()]
+        if self.min_items and not any(out.get(rule.field) for rule in self.items):
+            out[self.items[0].field] = [self.items[0].example()]
+        return out
 
     def check(self, model: Any, action: str) -> None:
         """Refuse a request model over the limits, naming the field and the limit."""
