@@ -49,7 +49,9 @@ def sample_kwargs(action: Action[Any, Any]) -> dict[str, Any]:
             del wire[names[exc.field]]
             continue
         top = msgspec.to_builtins(model)
-        return {f.name: top[f.encode_name] for f in info.fields if f.encode_name in top}
+        kwargs = {f.name: top[f.encode_name] for f in info.fields if f.encode_name in top}
+        # Batched list fields follow their declared item rules (URLs, directories).
+        return action.batch.fit(kwargs) if action.batch is not None else kwargs
     raise AssertionError(f"{action.name}: no sample request")
 
 

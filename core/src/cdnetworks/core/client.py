@@ -24,6 +24,7 @@ from .credentials import Credentials, resolve
 from .encoding import build_request_model, encode_json, query_pairs, render
 from .errors import ClientUsageError, ConfigurationError, ValidationError
 from .exchange import aexchange, async_pool, exchange, sync_pool
+from .operations import Operation, new_operation
 from .options import OPTION_NAMES, ClientOptions
 from .pipeline import CallEnv, CallSpec, Pipeline, Send, Sleep, run_call
 from .plugins.manager import METRICS_PLUGIN, PluginHost
@@ -193,6 +194,20 @@ class _BaseClient:
         plugin = self._plugins.get(METRICS_PLUGIN)
         return plugin if isinstance(plugin, MetricsCollector) else None
 
+    def operation(
+        self,
+        kind: str,
+        name: str,
+        *,
+        product: str = "",
+        attributes: Mapping[str, Any] | None = None,
+    ) -> Operation:
+        """An `Operation` whose block's calls are its calls, for ``cdnetworks_wrap_operation``
+        plugins (tracing shows it as their parent): ``with client.operation("job", "purge",
+        product="cacherefresh", attributes={"cdnetworks.job.items": 40}) as op: ...``. Entering
+        and leaving do no I/O, so plain ``with`` works in async code as well."""
+        return new_operation(self._plugins, kind, name, product, attributes)
+
     @property
     def products(self) -> ProductRegistry:
         """Products registered through ``cdnetworks.products`` entry points or plugins; each is
@@ -265,6 +280,8 @@ class _BaseClient:
         self, action: Action[ReqT, RespT], request: ReqT | None, kwargs: Mapping[str, Any]
     ) -> CallSpec[RespT]:
         model = build_request_model(action.request, request, action.convenient(kwargs), action.name)
+        if action.batch is not None:
+            action.batch.check(model, action.name)
         path, query, body, headers = render(action, model)
         try:
             for name, value in headers:
@@ -283,6 +300,7 @@ class _BaseClient:
             decode=typed_decoder(action.response, action.response_body, action.response_headers),
             envelope=action.declared_envelope,
             headers=tuple(headers),
+            product=action.product,
         )
 
 

@@ -9,7 +9,7 @@ core client's ``call`` and ``time.sleep`` or ``anyio.sleep``: the only sync/asyn
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -22,6 +22,9 @@ from .options import ClientOptions
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
 
+    from .jobs.quota import AsyncQuotaLedger, QuotaLedger
+    from .jobs.report import JobReport
+    from .jobs.spec import JobSpec, JobTarget
     from .paging import Walk
     from .waiters import Waiter
 
@@ -67,6 +70,8 @@ class ProductClient:
 
     #: ``cdnetworks-<product>/<version>``, appended to the core's User-Agent.
     user_agent: ClassVar[str] = ""
+    #: The declared jobs (`cdnetworks.core.jobs.spec.JobSpec`) its ``*_many`` methods run.
+    jobs: ClassVar[tuple[Any, ...]] = ()
 
     def __init__(
         self,
@@ -100,23 +105,63 @@ class ProductClient:
         self.close()
 
     def _walk(self, walk: Walk[T]) -> Iterator[T]:
-        while (request := walk.next_request()) is not None:
-            yield from walk.feed(self.core.call(walk.action, request))
+        # The walk's operation is made current only around each page's call: between pages
+        # the caller's code runs, and must not find it current.
+        from .paging import walk_finished, walk_operation
+
+        operation = walk_operation(self.core, walk).start()
+        error: BaseException | None = None
+        try:
+            while (request := walk.next_request()) is not None:
+                with operation.active():
+                    page = self.core.call(walk.action, request)
+                yield from walk.feed(page)
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            walk_finished(operation, walk)
+            operation.finish(error)
 
     def _wait(self, waiter: Waiter[T]) -> T:
-        from .waiters import Pause  # loaded with the first wait, not with every product client
+        # Loaded with the first wait, not with every product client.
+        from .waiters import Pause, Progress, poll_attributes, waiter_operation
 
-        reply: Any = None
         try:
-            while True:
-                step = waiter.send(reply)
-                if isinstance(step, Pause):
-                    time.sleep(step.seconds)
-                    reply = None
-                else:
-                    reply = self.core.call(step.action, step.request)
+            step = waiter.send(None)
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
+        polls = 0
+        with waiter_operation(self.core, step) as operation:  # type: ignore[arg-type]
+            try:
+                while True:
+                    reply: Any = None
+                    if isinstance(step, Pause):
+                        time.sleep(step.seconds)
+                    elif isinstance(step, Progress):
+                        operation.event("poll", **poll_attributes(step))
+                    else:
+                        polls += 1
+                        reply = self.core.call(step.action, step.request)
+                    step = waiter.send(reply)
+            except StopIteration as stop:
+                return stop.value  # type: ignore[no-any-return]
+            finally:
+                operation.attributes["cdnetworks.waiter.polls"] = polls
+
+    def _job(
+        self,
+        spec: JobSpec,
+        sources: Mapping[str, Iterable[JobTarget] | None],
+        arguments: Mapping[str, Any],
+        quota_ledger: QuotaLedger | None,
+        **options: Any,
+    ) -> JobReport:
+        from .jobs.drive import drive  # loaded with the first job, not with the client class
+        from .jobs.runner import JobOptions
+
+        extra = {k: v for k, v in arguments.items() if v is not None}
+        return drive(self.core, spec, sources, JobOptions(arguments=extra, **options), quota_ledger)
 
 
 class AsyncProductClient:
@@ -127,6 +172,7 @@ class AsyncProductClient:
     """
 
     user_agent: ClassVar[str] = ""
+    jobs: ClassVar[tuple[Any, ...]] = ()
 
     def __init__(
         self,
@@ -160,21 +206,60 @@ class AsyncProductClient:
         await self.aclose()
 
     async def _walk(self, walk: Walk[T]) -> AsyncIterator[T]:
-        while (request := walk.next_request()) is not None:
-            for item in walk.feed(await self.core.call(walk.action, request)):
-                yield item
+        from .paging import walk_finished, walk_operation
+
+        operation = walk_operation(self.core, walk).start()
+        error: BaseException | None = None
+        try:
+            while (request := walk.next_request()) is not None:
+                with operation.active():
+                    page = await self.core.call(walk.action, request)
+                for item in walk.feed(page):
+                    yield item
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            walk_finished(operation, walk)
+            operation.finish(error)
 
     async def _wait(self, waiter: Waiter[T]) -> T:
-        from .waiters import Pause
+        from .waiters import Pause, Progress, poll_attributes, waiter_operation
 
-        reply: Any = None
         try:
-            while True:
-                step = waiter.send(reply)
-                if isinstance(step, Pause):
-                    await async_sleep(step.seconds)
-                    reply = None
-                else:
-                    reply = await self.core.call(step.action, step.request)
+            step = waiter.send(None)
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
+        polls = 0
+        with waiter_operation(self.core, step) as operation:  # type: ignore[arg-type]
+            try:
+                while True:
+                    reply: Any = None
+                    if isinstance(step, Pause):
+                        await async_sleep(step.seconds)
+                    elif isinstance(step, Progress):
+                        operation.event("poll", **poll_attributes(step))
+                    else:
+                        polls += 1
+                        reply = await self.core.call(step.action, step.request)
+                    step = waiter.send(reply)
+            except StopIteration as stop:
+                return stop.value  # type: ignore[no-any-return]
+            finally:
+                operation.attributes["cdnetworks.waiter.polls"] = polls
+
+    async def _ajob(
+        self,
+        spec: JobSpec,
+        sources: Mapping[str, Iterable[JobTarget] | None],
+        arguments: Mapping[str, Any],
+        quota_ledger: QuotaLedger | AsyncQuotaLedger | None,
+        **options: Any,
+    ) -> JobReport:
+        from .jobs.drive import adrive
+        from .jobs.runner import JobOptions
+
+        extra = {k: v for k, v in arguments.items() if v is not None}
+        return await adrive(
+            self.core, spec, sources, JobOptions(arguments=extra, **options), quota_ledger
+        )
