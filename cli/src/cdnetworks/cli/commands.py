@@ -180,6 +180,9 @@ def add_product(subparsers: Any, product: Product) -> None:
         sub.set_defaults(_run=ActionCommand(product, action, options))
     if product.client is None:
         return
+    from .job_commands import add_job_commands
+
+    add_job_commands(commands, product, _late_globals)
     for name in product.commands:
         method = getattr(product.client, name)
         options = tuple(signature_options(method, SUPPLIED))

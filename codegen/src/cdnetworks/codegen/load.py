@@ -25,6 +25,7 @@ from .spec import (
     Envelope,
     Field,
     FieldPatch,
+    Job,
     Overrides,
     Spec,
     TypeDef,
@@ -346,6 +347,7 @@ def _merge_action(
         summary=patch.summary or action.summary,
         doc=patch.doc or action.doc,
         paging=patch.paging or action.paging,
+        batch=patch.batch or action.batch,
         request=_rename_fields(fields, renames),
         response=response,
     )
@@ -470,8 +472,12 @@ def check(model: ProductModel, where: dict[str, str]) -> None:
             raise SpecError(f"a {response.body!r} response has no JSON type", **w, field="response")
         if spec.paging is not None:
             _check_paging(model, action, w)
+        if spec.batch is not None:
+            check_batch(model, action, w)
     for waiter in model.overrides.waiters:
         _check_waiter(model, waiter, methods, where)
+    for job in model.overrides.jobs:
+        check_job(model, job, methods, where)
 
 
 def _check_fields(
@@ -574,6 +580,54 @@ def _check_paging(model: ProductModel, action: ActionModel, where: dict[str, str
             resolve_path(model, action.response_class, paging.total)
     except SpecError as exc:
         raise SpecError(str(exc), **w) from None
+
+
+def check_batch(model: ProductModel, action: ActionModel, where: dict[str, str]) -> None:
+    batch = action.spec.batch
+    assert batch is not None
+    w = {**where, "field": "batch"}
+    if not batch.items:
+        raise SpecError("batch declares no items", **w)
+    for item in batch.items:
+        f = next((f for f in action.fields if f.wire == item.field), None)
+        if f is None or f.type != "list[str]":
+            raise SpecError(f"batch item {item.field!r} is not a list[str] request field", **w)
+    if batch.max_items is not None and batch.max_items < 1:
+        raise SpecError("batch max_items must be at least 1", **w)
+    names = {a.spec.name for a in model.actions}
+    if batch.status is not None and batch.status not in names:
+        raise SpecError(f"batch status {batch.status!r} is not an action", **w)
+    if batch.quota is not None:
+        quota = batch.quota
+        kinds = {i.quota for i in batch.items if i.quota}
+        if set(quota.remaining) != kinds:
+            raise SpecError(f"batch quota must say where each of {sorted(kinds)} remains", **w)
+        if "." not in quota.action:
+            if quota.action not in names:
+                raise SpecError(f"batch quota action {quota.action!r} is not an action", **w)
+            for attribute in quota.remaining.values():
+                resolve_path(model, model.action(quota.action).response_class, attribute)
+
+
+def check_job(
+    model: ProductModel, job: Job, methods: dict[str, str], where: dict[str, str]
+) -> None:
+    w = {**where, "action": job.method, "field": "jobs"}
+    if job.method in methods:
+        raise SpecError("a job cannot share its name with an action's method", **w)
+    try:
+        action = model.action(job.action)
+    except KeyError:
+        raise SpecError(f"job runs {job.action!r}, which is not an action", **w) from None
+    batch = action.spec.batch
+    if batch is None:
+        raise SpecError(f"job runs {job.action}, which declares no batch limits", **w)
+    fields = {i.field for i in batch.items}
+    for param, wire in job.params.items():
+        if wire not in fields:
+            raise SpecError(f"job argument {param!r} fills {wire!r}, not a batched field", **w)
+    if job.batch_size < 1:
+        raise SpecError("job batch_size must be at least 1", **w)
 
 
 def _check_waiter(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from .annotations import GENERATED, argument_type
 from .load import ActionModel, ProductModel, py_name, type_refs
 from .render_actions import item_type, summary, waiter_constant
+from .render_jobs import job_constants, job_imports, job_methods
 from .spec import Field, Waiter
 
 
@@ -177,6 +178,7 @@ def _class(model: ProductModel, asynchronous: bool) -> list[str]:
             lines += _iter_method(model, action, asynchronous)
     for waiter in model.overrides.waiters:
         lines += _waiter_method(model, waiter, asynchronous)
+    lines += job_methods(model, asynchronous)
     return [*lines, ""]
 
 
@@ -205,6 +207,7 @@ def render_client(model: ProductModel) -> str:
     walks = [a.spec.paging.walk_class for a in paging if a.spec.paging and a.spec.paging.walk_class]
     constants = [a.constant for a in model.actions] + [waiter_constant(w) for w in waiters]
     constants += [c for w in waiters for c in (w.success_constant, w.failure_constant) if c]
+    constants += job_constants(model)
     out = [
         GENERATED,
         f'"""``{model.client_class}`` and ``{model.async_client_class}``: typed methods over the '
@@ -218,9 +221,15 @@ def render_client(model: ProductModel) -> str:
         "from __future__ import annotations",
         "",
     ]
+    jobs = job_imports(model)
+    if jobs:
+        abc += ["Callable", "Iterable"]
     if abc:
-        out += [f"from collections.abc import {', '.join(sorted(abc))}"]
+        out += [f"from collections.abc import {', '.join(sorted(set(abc)))}"]
+    if jobs:
+        out += ["from os import PathLike"]
     out += ["from typing import Literal", ""]
+    out += jobs[3:]
     out.append("from cdnetworks.core.product_client import AsyncProductClient, ProductClient")
     if paging and len(walks) < len(paging):
         out.append("from cdnetworks.core.paging import Walk")

@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 from .errors import ValidationError
+from .jobs.facts import BatchLimits
 
 ReqT = TypeVar("ReqT")
 RespT = TypeVar("RespT")
@@ -111,6 +112,9 @@ class Action(Generic[ReqT, RespT]):
     csv: tuple[str, ...] = ()
     flags: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     int_texts: tuple[str, ...] = ()
+    #: Per-call limits of the batched list fields (spec facts): every call is checked
+    #: against them before it is sent, and jobs plan their batches by them.
+    batch: BatchLimits | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "method", self.method.upper())

@@ -280,6 +280,8 @@ class _BaseClient:
         self, action: Action[ReqT, RespT], request: ReqT | None, kwargs: Mapping[str, Any]
     ) -> CallSpec[RespT]:
         model = build_request_model(action.request, request, action.convenient(kwargs), action.name)
+        if action.batch is not None:
+            action.batch.check(model, action.name)
         path, query, body, headers = render(action, model)
         try:
             for name, value in headers:

@@ -9,7 +9,7 @@ core client's ``call`` and ``time.sleep`` or ``anyio.sleep``: the only sync/asyn
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -22,6 +22,9 @@ from .options import ClientOptions
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
 
+    from .jobs.quota import AsyncQuotaLedger, QuotaLedger
+    from .jobs.report import JobReport
+    from .jobs.spec import JobSpec, JobTarget
     from .paging import Walk
     from .waiters import Waiter
 
@@ -67,6 +70,8 @@ class ProductClient:
 
     #: ``cdnetworks-<product>/<version>``, appended to the core's User-Agent.
     user_agent: ClassVar[str] = ""
+    #: The declared jobs (`cdnetworks.core.jobs.spec.JobSpec`) its ``*_many`` methods run.
+    jobs: ClassVar[tuple[Any, ...]] = ()
 
     def __init__(
         self,
@@ -144,6 +149,20 @@ class ProductClient:
             finally:
                 operation.attributes["cdnetworks.waiter.polls"] = polls
 
+    def _job(
+        self,
+        spec: JobSpec,
+        sources: Mapping[str, Iterable[JobTarget] | None],
+        arguments: Mapping[str, Any],
+        quota_ledger: QuotaLedger | None,
+        **options: Any,
+    ) -> JobReport:
+        from .jobs.drive import drive  # loaded with the first job, not with the client class
+        from .jobs.runner import JobOptions
+
+        extra = {k: v for k, v in arguments.items() if v is not None}
+        return drive(self.core, spec, sources, JobOptions(arguments=extra, **options), quota_ledger)
+
 
 class AsyncProductClient:
     """Base of the asynchronous product clients (asyncio or trio).
@@ -153,6 +172,7 @@ class AsyncProductClient:
     """
 
     user_agent: ClassVar[str] = ""
+    jobs: ClassVar[tuple[Any, ...]] = ()
 
     def __init__(
         self,
@@ -227,3 +247,19 @@ class AsyncProductClient:
                 return stop.value  # type: ignore[no-any-return]
             finally:
                 operation.attributes["cdnetworks.waiter.polls"] = polls
+
+    async def _ajob(
+        self,
+        spec: JobSpec,
+        sources: Mapping[str, Iterable[JobTarget] | None],
+        arguments: Mapping[str, Any],
+        quota_ledger: QuotaLedger | AsyncQuotaLedger | None,
+        **options: Any,
+    ) -> JobReport:
+        from .jobs.drive import adrive
+        from .jobs.runner import JobOptions
+
+        extra = {k: v for k, v in arguments.items() if v is not None}
+        return await adrive(
+            self.core, spec, sources, JobOptions(arguments=extra, **options), quota_ledger
+        )

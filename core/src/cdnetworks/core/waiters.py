@@ -237,6 +237,11 @@ class WaiterSpec:
     label: str = "item"
     item_label: str = "item"
     missing_polls: int = 3
+    #: Cheap following of a whole task (``returns="states"``): the answer attribute counting
+    #: the entries that match (``count``) and the request field filtering them by state. With
+    #: both, a poll costs one or two calls whatever the task's size (`cdnetworks.core.jobs.follow`).
+    count: str | None = None
+    state_filter: str | None = None
 
     def start(
         self,
@@ -262,6 +267,8 @@ class WaiterSpec:
         wanted = self._wanted(keys)
         value = [subject] if self.subject_list else subject
         request = self.action.request(**{self.subject_field: value})
+        if self.count is not None and self.state_filter is not None and self.returns == "states":
+            return self._task_waiter(subject, wanted, success, failure, schedule, progress)
         judge = (
             self._item_judge(subject, done, failed)
             if self.returns == "item"
@@ -271,6 +278,47 @@ class WaiterSpec:
         return poll_until(
             self.action, request, judge, schedule, what, progress, name=self.method, subject=subject
         )
+
+    def _task_waiter(
+        self,
+        subject: str,
+        wanted: list[str] | None,
+        success: Collection[str],
+        failure: Collection[str],
+        schedule: Schedule,
+        progress: Callable[[Progress[Any]], object] | None,
+    ) -> Waiter[Any]:
+        from .jobs.follow import task_waiter
+
+        paging = self.action.paging
+        fields = {
+            "item_id": self.subject_field,
+            "status": self.state_filter or "status",
+            "page_no": (paging.page if paging and paging.page else "page_no"),
+            "page_size": (paging.page_size if paging else "page_size"),
+            "items": self.items,
+            "key": self.key,
+            "state": self.state,
+            "count": self.count or "count",
+        }
+        # The service filters by one state: the first done and failed states name them.
+        done_state = next(iter(success))
+        failed_state = next(iter(failure), "failure")
+        what = f"{self.label} {subject}"
+        waiter: Waiter[Any] = task_waiter(
+            self.action,
+            subject,
+            wanted,
+            done_state,
+            failed_state,
+            schedule,
+            fields,
+            what,
+            self.item_label,
+            progress,
+            self.method,
+        )
+        return waiter
 
     def _wanted(self, keys: Collection[str] | None) -> list[str] | None:
         if keys is None:

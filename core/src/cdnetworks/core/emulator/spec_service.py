@@ -22,6 +22,7 @@ import msgspec.inspect as mi
 
 from ..action import DEFAULT_ENVELOPE, INT_TEXT, Action, Envelope, Product
 from ..encoding import wire_name
+from ..errors import ValidationError
 from .services import EmulatorRequest, EmulatorService, Reply, Route, ServiceError
 
 #: Depth at which sample answers stop nesting objects (recursive types end there).
@@ -217,10 +218,18 @@ class ProductService(EmulatorService):
                 wire[name] = value
         wire.update(request.path_params)
         try:
-            return msgspec.convert(wire, type=action.request, strict=False)
+            model = msgspec.convert(wire, type=action.request, strict=False)
         except msgspec.ValidationError as exc:
             message = str(exc.__cause__ or exc.__context__ or exc)
             raise refusal(action, 400, "InvalidParameter", message) from None
+        if action.batch is not None:
+            # The per-call limits the client checks are the service's too: a client that
+            # skipped them (raw invoke, another SDK) is refused the same way.
+            try:
+                action.batch.check(model, action.name)
+            except ValidationError as exc:
+                raise refusal(action, 400, "InvalidParameter", str(exc)) from None
+        return model
 
     def answer(self, action: Action[Any, Any], request: Any, raw: EmulatorRequest) -> Any:
         """A valid request's answer; stateful products override this for some actions."""

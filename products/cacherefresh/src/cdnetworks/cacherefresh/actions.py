@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from cdnetworks.core.action import Action, Envelope, Paging
+from cdnetworks.core.jobs.facts import BatchLimits, ItemRule, QuotaSource
+from cdnetworks.core.jobs.spec import JobSpec
 from cdnetworks.core.waiters import WaiterSpec
 
 from .models import (
@@ -84,6 +86,19 @@ PURGE_URLS_MATCHING_REGEX: Action[PurgeUrlsMatchingRegexRequest, PurgeUrlsMatchi
         query=(),
         body=("urlRegulars",),
         envelope=Envelope(code="Code", message="Message", success=("1", "Success")),
+        batch=BatchLimits(
+            items=(
+                ItemRule(
+                    field="url_regulars", kind="pattern", max_length=2000, quota="regex_patterns"
+                ),
+            ),
+            quota=QuotaSource(
+                action="GetPurgeQuota",
+                remaining={"regex_patterns": "remaining_regex_quota"},
+                daily={"regex_patterns": 500},
+            ),
+            status="GetPurgeStatus",
+        ),
     )
 )
 """PurgeUrlsMatchingRegex: ``POST /api/content/regular-url/purge``."""
@@ -99,6 +114,32 @@ PURGE: Action[PurgeRequest, PurgeResponse] = Action(
     query=(),
     body=("urls", "dirs", "urlAction", "dirAction"),
     envelope=Envelope(code="Code", message="Message", success=("1",)),
+    batch=BatchLimits(
+        items=(
+            ItemRule(
+                field="urls",
+                kind="url",
+                max_length=2000,
+                schemes=("http://", "https://"),
+                quota="purge_urls",
+            ),
+            ItemRule(
+                field="dirs",
+                kind="dir",
+                max_length=1000,
+                schemes=("http://", "https://"),
+                ends_with="/",
+                quota="purge_dirs",
+            ),
+        ),
+        max_items=500,
+        quota=QuotaSource(
+            action="GetPurgeQuota",
+            remaining={"purge_urls": "remaining_url_quota", "purge_dirs": "remaining_dir_quota"},
+            daily={"purge_urls": 5000, "purge_dirs": 500},
+        ),
+        status="GetPurgeStatus",
+    ),
 )
 """Purge: ``POST /ccm/purge/ItemIdReceiver``."""
 
@@ -182,4 +223,27 @@ WAIT_FOR_PURGE = WaiterSpec(
     success_param="done_states",
     failure_param="failed_states",
     keys_param="urls",
+    count="count",
+    state_filter="status",
+)
+
+
+PURGE_MANY = JobSpec(
+    method="purge_many",
+    action=PURGE,
+    params={"urls": "urls", "dirs": "dirs"},
+    status=GET_PURGE_STATUS,
+    label="purge",
+    batch_size=100,
+    quota=GET_PURGE_QUOTA,
+)
+
+PURGE_MANY_REGEX = JobSpec(
+    method="purge_many_regex",
+    action=PURGE_URLS_MATCHING_REGEX,
+    params={"patterns": "url_regulars"},
+    status=GET_PURGE_STATUS,
+    label="pattern purge",
+    batch_size=100,
+    quota=GET_PURGE_QUOTA,
 )

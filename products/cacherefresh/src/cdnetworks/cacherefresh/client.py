@@ -8,9 +8,13 @@ retries and decodes.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Iterator, Mapping
+from os import PathLike
 from typing import Literal
 
+from cdnetworks.core.jobs.quota import AsyncQuotaLedger, QuotaLedger
+from cdnetworks.core.jobs.report import JobProgress, JobReport
+from cdnetworks.core.jobs.spec import JobTarget
 from cdnetworks.core.paging import Walk
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 from cdnetworks.core.waiters import Progress, Schedule, Waiter
@@ -22,6 +26,8 @@ from .actions import (
     GET_PURGE_STATUS,
     PURGE,
     PURGE_FILE_WITH_TAG,
+    PURGE_MANY,
+    PURGE_MANY_REGEX,
     PURGE_URLS_MATCHING_REGEX,
     QUERY_PURGE_LIMIT,
     QUERY_PURGE_RESIDUALS,
@@ -220,8 +226,10 @@ class CacheRefreshClient(ProductClient):
         """Poll a purge task until every URL is purged (or failed) and return {url: status}.
 
 
-        item_id is what Purge (or a pattern or tag purge) returned; urls narrows the wait to
-        some of its URLs. The first page of the task's status is read on each poll (20 URLs).
+        item_id is what Purge (or a pattern or tag purge) returned; urls narrows the result to
+        some of its URLs. Every URL of the task is followed, however many: a poll counts the
+        task's entries by state (one or two status calls), and the entries are read once at the
+        end (one call per 100 URLs; none with urls, whose states follow from the failures).
 
         Polls start poll_interval seconds apart, growing by the factor backoff up to
         max_interval. Fails with WaitFailedError when a final state is a failure, and with
@@ -237,6 +245,111 @@ class CacheRefreshClient(ProductClient):
             progress=progress,
         )
         return self._wait(waiter)
+
+    #: The jobs these methods run (the CLI makes a command of each).
+    jobs = (
+        PURGE_MANY,
+        PURGE_MANY_REGEX,
+    )
+
+    def purge_many(
+        self,
+        urls: Iterable[JobTarget] | None = None,
+        dirs: Iterable[JobTarget] | None = None,
+        *,
+        url_action: Literal["default", "delete", "expire"] | None = None,
+        dir_action: Literal["default", "delete", "expire"] | None = None,
+        journal: str | PathLike[str] | None = None,
+        wait: bool = True,
+        progress: Callable[[JobProgress], object] | None = None,
+        skip_invalid: bool = False,
+        allow_partial: bool = False,
+        dry_run: bool = False,
+        timeout: float = 3600.0,
+        poll_interval: float = 5.0,
+        max_interval: float = 60.0,
+        backoff: float = 1.5,
+        quota_ledger: QuotaLedger | None = None,
+        stop: Callable[[], bool] | None = None,
+    ) -> JobReport:
+        """Purge every target of urls, dirs with as many Purge calls as the limits need;
+        return the report of every target.
+
+        Targets are any iterables of text (or ``(position, text)`` pairs), read
+        once and streamed into the journal: normalized, de-duplicated, checked
+        before anything is sent (skip_invalid reports bad ones as skipped instead).
+        Today's quota is read first; a job that does not fit is refused unless
+        allow_partial. Batches are paced by the rate limit; journal (an SQLite
+        file) makes the job resumable: run it
+        again with the same journal. wait follows the tasks until every target is
+        final (or timeout). dry_run plans and sends nothing. See the Bulk purge and
+        prefetch guide.
+        """
+        return self._job(
+            PURGE_MANY,
+            {"urls": urls, "dirs": dirs},
+            {"url_action": url_action, "dir_action": dir_action},
+            quota_ledger,
+            journal=journal,
+            wait=wait,
+            progress=progress,
+            skip_invalid=skip_invalid,
+            allow_partial=allow_partial,
+            dry_run=dry_run,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            max_interval=max_interval,
+            backoff=backoff,
+            stop=stop,
+        )
+
+    def purge_many_regex(
+        self,
+        patterns: Iterable[JobTarget] | None = None,
+        *,
+        journal: str | PathLike[str] | None = None,
+        wait: bool = True,
+        progress: Callable[[JobProgress], object] | None = None,
+        skip_invalid: bool = False,
+        allow_partial: bool = False,
+        dry_run: bool = False,
+        timeout: float = 3600.0,
+        poll_interval: float = 5.0,
+        max_interval: float = 60.0,
+        backoff: float = 1.5,
+        quota_ledger: QuotaLedger | None = None,
+        stop: Callable[[], bool] | None = None,
+    ) -> JobReport:
+        """Pattern purge every target of patterns with as many PurgeUrlsMatchingRegex calls as the limits need;
+        return the report of every target.
+
+        Targets are any iterables of text (or ``(position, text)`` pairs), read
+        once and streamed into the journal: normalized, de-duplicated, checked
+        before anything is sent (skip_invalid reports bad ones as skipped instead).
+        Today's quota is read first; a job that does not fit is refused unless
+        allow_partial. Batches are paced by the rate limit; journal (an SQLite
+        file) makes the job resumable: run it
+        again with the same journal. wait follows the tasks until every target is
+        final (or timeout). dry_run plans and sends nothing. See the Bulk purge and
+        prefetch guide.
+        """
+        return self._job(
+            PURGE_MANY_REGEX,
+            {"patterns": patterns},
+            {},
+            quota_ledger,
+            journal=journal,
+            wait=wait,
+            progress=progress,
+            skip_invalid=skip_invalid,
+            allow_partial=allow_partial,
+            dry_run=dry_run,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            max_interval=max_interval,
+            backoff=backoff,
+            stop=stop,
+        )
 
 
 class AsyncCacheRefreshClient(AsyncProductClient):
@@ -403,8 +516,10 @@ class AsyncCacheRefreshClient(AsyncProductClient):
         """Poll a purge task until every URL is purged (or failed) and return {url: status}.
 
 
-        item_id is what Purge (or a pattern or tag purge) returned; urls narrows the wait to
-        some of its URLs. The first page of the task's status is read on each poll (20 URLs).
+        item_id is what Purge (or a pattern or tag purge) returned; urls narrows the result to
+        some of its URLs. Every URL of the task is followed, however many: a poll counts the
+        task's entries by state (one or two status calls), and the entries are read once at the
+        end (one call per 100 URLs; none with urls, whose states follow from the failures).
 
         Polls start poll_interval seconds apart, growing by the factor backoff up to
         max_interval. Fails with WaitFailedError when a final state is a failure, and with
@@ -420,3 +535,108 @@ class AsyncCacheRefreshClient(AsyncProductClient):
             progress=progress,
         )
         return await self._wait(waiter)
+
+    #: The jobs these methods run (the CLI makes a command of each).
+    jobs = (
+        PURGE_MANY,
+        PURGE_MANY_REGEX,
+    )
+
+    async def purge_many(
+        self,
+        urls: Iterable[JobTarget] | None = None,
+        dirs: Iterable[JobTarget] | None = None,
+        *,
+        url_action: Literal["default", "delete", "expire"] | None = None,
+        dir_action: Literal["default", "delete", "expire"] | None = None,
+        journal: str | PathLike[str] | None = None,
+        wait: bool = True,
+        progress: Callable[[JobProgress], object] | None = None,
+        skip_invalid: bool = False,
+        allow_partial: bool = False,
+        dry_run: bool = False,
+        timeout: float = 3600.0,
+        poll_interval: float = 5.0,
+        max_interval: float = 60.0,
+        backoff: float = 1.5,
+        quota_ledger: QuotaLedger | AsyncQuotaLedger | None = None,
+        stop: Callable[[], bool] | None = None,
+    ) -> JobReport:
+        """Purge every target of urls, dirs with as many Purge calls as the limits need;
+        return the report of every target.
+
+        Targets are any iterables of text (or ``(position, text)`` pairs), read
+        once and streamed into the journal: normalized, de-duplicated, checked
+        before anything is sent (skip_invalid reports bad ones as skipped instead).
+        Today's quota is read first; a job that does not fit is refused unless
+        allow_partial. Batches are paced by the rate limit; journal (an SQLite
+        file) makes the job resumable: run it
+        again with the same journal. wait follows the tasks until every target is
+        final (or timeout). dry_run plans and sends nothing. See the Bulk purge and
+        prefetch guide.
+        """
+        return await self._ajob(
+            PURGE_MANY,
+            {"urls": urls, "dirs": dirs},
+            {"url_action": url_action, "dir_action": dir_action},
+            quota_ledger,
+            journal=journal,
+            wait=wait,
+            progress=progress,
+            skip_invalid=skip_invalid,
+            allow_partial=allow_partial,
+            dry_run=dry_run,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            max_interval=max_interval,
+            backoff=backoff,
+            stop=stop,
+        )
+
+    async def purge_many_regex(
+        self,
+        patterns: Iterable[JobTarget] | None = None,
+        *,
+        journal: str | PathLike[str] | None = None,
+        wait: bool = True,
+        progress: Callable[[JobProgress], object] | None = None,
+        skip_invalid: bool = False,
+        allow_partial: bool = False,
+        dry_run: bool = False,
+        timeout: float = 3600.0,
+        poll_interval: float = 5.0,
+        max_interval: float = 60.0,
+        backoff: float = 1.5,
+        quota_ledger: QuotaLedger | AsyncQuotaLedger | None = None,
+        stop: Callable[[], bool] | None = None,
+    ) -> JobReport:
+        """Pattern purge every target of patterns with as many PurgeUrlsMatchingRegex calls as the limits need;
+        return the report of every target.
+
+        Targets are any iterables of text (or ``(position, text)`` pairs), read
+        once and streamed into the journal: normalized, de-duplicated, checked
+        before anything is sent (skip_invalid reports bad ones as skipped instead).
+        Today's quota is read first; a job that does not fit is refused unless
+        allow_partial. Batches are paced by the rate limit; journal (an SQLite
+        file) makes the job resumable: run it
+        again with the same journal. wait follows the tasks until every target is
+        final (or timeout). dry_run plans and sends nothing. See the Bulk purge and
+        prefetch guide.
+        """
+        return await self._ajob(
+            PURGE_MANY_REGEX,
+            {"patterns": patterns},
+            {},
+            quota_ledger,
+            journal=journal,
+            wait=wait,
+            progress=progress,
+            skip_invalid=skip_invalid,
+            allow_partial=allow_partial,
+            dry_run=dry_run,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            max_interval=max_interval,
+            backoff=backoff,
+            stop=stop,
+        )

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from cdnetworks.core.action import Action, Envelope, Paging
+from cdnetworks.core.jobs.facts import BatchLimits, ItemRule, QuotaSource
+from cdnetworks.core.jobs.spec import JobSpec
 from cdnetworks.core.waiters import WaiterSpec
 
 from .models import (
@@ -32,6 +34,24 @@ PREFETCH: Action[PrefetchRequest, PrefetchResponse] = Action(
     query=(),
     body=("urls", "isRange"),
     envelope=Envelope(code="Code", message="Message", success=("1",)),
+    batch=BatchLimits(
+        items=(
+            ItemRule(
+                field="urls",
+                kind="url",
+                max_length=2000,
+                schemes=("http://", "https://"),
+                quota="prefetch_urls",
+            ),
+        ),
+        max_items=400,
+        quota=QuotaSource(
+            action="cacherefresh.GetPrefetchQuota",
+            remaining={"prefetch_urls": "remaining_prefetch_quota"},
+            daily={"prefetch_urls": 20000},
+        ),
+        status="GetPrefetchStatus",
+    ),
 )
 """Prefetch: ``POST /ccm/fetch/ItemIdReceiver``."""
 
@@ -81,4 +101,16 @@ WAIT_FOR_PREFETCH = WaiterSpec(
     success_param="done_states",
     failure_param="failed_states",
     keys_param="urls",
+    count="count",
+    state_filter="status",
+)
+
+
+PREFETCH_MANY = JobSpec(
+    method="prefetch_many",
+    action=PREFETCH,
+    params={"urls": "urls"},
+    status=GET_PREFETCH_STATUS,
+    label="prefetch",
+    batch_size=100,
 )

@@ -8,9 +8,13 @@ retries and decodes.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Iterator, Mapping
+from os import PathLike
 from typing import Literal
 
+from cdnetworks.core.jobs.quota import AsyncQuotaLedger, QuotaLedger
+from cdnetworks.core.jobs.report import JobProgress, JobReport
+from cdnetworks.core.jobs.spec import JobTarget
 from cdnetworks.core.paging import Walk
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 from cdnetworks.core.waiters import Progress, Schedule, Waiter
@@ -19,6 +23,7 @@ from ._version import __version__
 from .actions import (
     GET_PREFETCH_STATUS,
     PREFETCH,
+    PREFETCH_MANY,
     WAIT_FOR_PREFETCH,
 )
 from .models import (
@@ -135,8 +140,10 @@ class FilePrefetchClient(ProductClient):
         """Poll a prefetch task until every URL is prefetched (or failed) and return {url: status}.
 
 
-        item_id is what Prefetch returned; urls narrows the wait to some of its URLs. The first
-        page of the task's status is read on each poll (20 URLs).
+        item_id is what Prefetch returned; urls narrows the result to some of its URLs. Every
+        URL of the task is followed, however many: a poll counts the task's entries by state
+        (one or two status calls), and the entries are read once at the end (one call per 100
+        URLs; none with urls, whose states follow from the failures).
 
         Polls start poll_interval seconds apart, growing by the factor backoff up to
         max_interval. Fails with WaitFailedError when a final state is a failure, and with
@@ -152,6 +159,58 @@ class FilePrefetchClient(ProductClient):
             progress=progress,
         )
         return self._wait(waiter)
+
+    #: The jobs these methods run (the CLI makes a command of each).
+    jobs = (PREFETCH_MANY,)
+
+    def prefetch_many(
+        self,
+        urls: Iterable[JobTarget] | None = None,
+        *,
+        is_range: Literal[0, 1] | None = None,
+        journal: str | PathLike[str] | None = None,
+        wait: bool = True,
+        progress: Callable[[JobProgress], object] | None = None,
+        skip_invalid: bool = False,
+        allow_partial: bool = False,
+        dry_run: bool = False,
+        timeout: float = 3600.0,
+        poll_interval: float = 5.0,
+        max_interval: float = 60.0,
+        backoff: float = 1.5,
+        quota_ledger: QuotaLedger | None = None,
+        stop: Callable[[], bool] | None = None,
+    ) -> JobReport:
+        """Prefetch every target of urls with as many Prefetch calls as the limits need;
+        return the report of every target.
+
+        Targets are any iterables of text (or ``(position, text)`` pairs), read
+        once and streamed into the journal: normalized, de-duplicated, checked
+        before anything is sent (skip_invalid reports bad ones as skipped instead).
+        Today's quota is read first; a job that does not fit is refused unless
+        allow_partial. Batches are paced by the rate limit; journal (an SQLite
+        file) makes the job resumable: run it
+        again with the same journal. wait follows the tasks until every target is
+        final (or timeout). dry_run plans and sends nothing. See the Bulk purge and
+        prefetch guide.
+        """
+        return self._job(
+            PREFETCH_MANY,
+            {"urls": urls},
+            {"is_range": is_range},
+            quota_ledger,
+            journal=journal,
+            wait=wait,
+            progress=progress,
+            skip_invalid=skip_invalid,
+            allow_partial=allow_partial,
+            dry_run=dry_run,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            max_interval=max_interval,
+            backoff=backoff,
+            stop=stop,
+        )
 
 
 class AsyncFilePrefetchClient(AsyncProductClient):
@@ -251,8 +310,10 @@ class AsyncFilePrefetchClient(AsyncProductClient):
         """Poll a prefetch task until every URL is prefetched (or failed) and return {url: status}.
 
 
-        item_id is what Prefetch returned; urls narrows the wait to some of its URLs. The first
-        page of the task's status is read on each poll (20 URLs).
+        item_id is what Prefetch returned; urls narrows the result to some of its URLs. Every
+        URL of the task is followed, however many: a poll counts the task's entries by state
+        (one or two status calls), and the entries are read once at the end (one call per 100
+        URLs; none with urls, whose states follow from the failures).
 
         Polls start poll_interval seconds apart, growing by the factor backoff up to
         max_interval. Fails with WaitFailedError when a final state is a failure, and with
@@ -268,3 +329,55 @@ class AsyncFilePrefetchClient(AsyncProductClient):
             progress=progress,
         )
         return await self._wait(waiter)
+
+    #: The jobs these methods run (the CLI makes a command of each).
+    jobs = (PREFETCH_MANY,)
+
+    async def prefetch_many(
+        self,
+        urls: Iterable[JobTarget] | None = None,
+        *,
+        is_range: Literal[0, 1] | None = None,
+        journal: str | PathLike[str] | None = None,
+        wait: bool = True,
+        progress: Callable[[JobProgress], object] | None = None,
+        skip_invalid: bool = False,
+        allow_partial: bool = False,
+        dry_run: bool = False,
+        timeout: float = 3600.0,
+        poll_interval: float = 5.0,
+        max_interval: float = 60.0,
+        backoff: float = 1.5,
+        quota_ledger: QuotaLedger | AsyncQuotaLedger | None = None,
+        stop: Callable[[], bool] | None = None,
+    ) -> JobReport:
+        """Prefetch every target of urls with as many Prefetch calls as the limits need;
+        return the report of every target.
+
+        Targets are any iterables of text (or ``(position, text)`` pairs), read
+        once and streamed into the journal: normalized, de-duplicated, checked
+        before anything is sent (skip_invalid reports bad ones as skipped instead).
+        Today's quota is read first; a job that does not fit is refused unless
+        allow_partial. Batches are paced by the rate limit; journal (an SQLite
+        file) makes the job resumable: run it
+        again with the same journal. wait follows the tasks until every target is
+        final (or timeout). dry_run plans and sends nothing. See the Bulk purge and
+        prefetch guide.
+        """
+        return await self._ajob(
+            PREFETCH_MANY,
+            {"urls": urls},
+            {"is_range": is_range},
+            quota_ledger,
+            journal=journal,
+            wait=wait,
+            progress=progress,
+            skip_invalid=skip_invalid,
+            allow_partial=allow_partial,
+            dry_run=dry_run,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            max_interval=max_interval,
+            backoff=backoff,
+            stop=stop,
+        )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from cdnetworks.core.action import Action
+from cdnetworks.core.jobs.facts import BatchLimits, ItemRule
 
 from .models import (
     CheckIpOwnerRequest,
@@ -46,6 +47,7 @@ QUERY_SPECIFIC_IP_BELONG: Action[QuerySpecificIPBelongRequest, QuerySpecificIPBe
         summary="QuerySpecificIPBelong: POST /api/si/tools/ipCheck.",
         query=(),
         body=("ip",),
+        batch=BatchLimits(items=(ItemRule(field="ip", kind="ip"),), max_items=20),
     )
 )
 """QuerySpecificIPBelong: ``POST /api/si/tools/ipCheck``."""
@@ -60,6 +62,7 @@ CHECK_IP_OWNER: Action[CheckIpOwnerRequest, CheckIpOwnerResponse] = Action(
     summary="CheckIpOwner: POST /api/tools/ip-info.",
     query=(),
     body=("ip",),
+    batch=BatchLimits(items=(ItemRule(field="ip", kind="ip"),), max_items=20),
 )
 """CheckIpOwner: ``POST /api/tools/ip-info``."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from cdnetworks.core.action import Action
+from cdnetworks.core.jobs.facts import BatchLimits, ItemRule
 
 from .models import (
     CreateAPrefetchRequestRequest,
@@ -53,6 +54,20 @@ CREATE_A_PURGE_REQUEST: Action[CreateAPurgeRequestRequest, CreateAPurgeRequestRe
     ),
     response_body="none",
     response_headers={"location": "Location"},
+    batch=BatchLimits(
+        items=(
+            ItemRule(field="file_urls", kind="url", max_length=2048),
+            ItemRule(
+                field="dir_urls",
+                kind="dir",
+                max_length=2048,
+                schemes=("http://", "https://"),
+                max_items=20,
+            ),
+            ItemRule(field="regex_patterns", kind="pattern", max_items=2),
+        ),
+        min_items=0,
+    ),
 )
 """CreateAPurgeRequest: ``POST /cdn/purges``."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from cdnetworks.core.action import NO_ENVELOPE, Action, Envelope
+from cdnetworks.core.jobs.facts import BatchLimits, ItemRule
 
 from .models import (
     AntiHijackIPListRequest,
@@ -425,6 +426,7 @@ QUERY_DOMAIN_RESOURCE_GROUP: Action[
     query=(),
     body=("domainList",),
     envelope=Envelope(code="code", message="msg", success=("0", "200")),
+    batch=BatchLimits(items=(ItemRule(field="domain_list", kind="domain"),), max_items=100),
 )
 """QueryDomainResourceGroup: ``POST /api/v1/dms/domainResource``."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from cdnetworks.core.action import Action, Envelope
+from cdnetworks.core.jobs.facts import BatchLimits, ItemRule
 
 from .models import (
     BandwidthChannelRequest,
@@ -244,6 +245,7 @@ QUERY_BANDWIDTHOF_ORIGINMINUTELY: Action[
     query=(),
     body=("dateFrom", "dateTo", "dataInterval", "domain", "region", "groupBy"),
     envelope=Envelope(code="code", message="message", success=("0", "200")),
+    batch=BatchLimits(items=(ItemRule(field="domain", kind="domain"),), max_items=50, min_items=0),
 )
 """QueryBandwidthofOriginminutely: ``POST /api/report/bandwidth/multi-domain/real-time/origin``."""
 

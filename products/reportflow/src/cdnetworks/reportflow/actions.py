@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from cdnetworks.core.action import Action, Envelope
+from cdnetworks.core.jobs.facts import BatchLimits, ItemRule
 
 from .models import (
     GetBandwidthSavingRatioRequest,
@@ -351,6 +352,7 @@ GET_TRAFFIC_AND_BANDWIDTH_BY_CLIENT_COUNTRY: Action[
     query=(),
     body=("dateFrom", "dateTo", "granularity", "domain", "countryCode", "groupBy"),
     envelope=Envelope(code="code", message="message", success=("0", "200")),
+    batch=BatchLimits(items=(ItemRule(field="domain", kind="domain"),), max_items=20),
 )
 """GetTrafficAndBandwidthByClientCountry: ``POST /api/report/traffic/domain-country``."""
 
@@ -448,6 +450,7 @@ GET_BANDWIDTH_SAVING_RATIO: Action[
     query=(),
     body=("dateFrom", "dateTo", "domain", "granularity"),
     envelope=Envelope(code="code", message="message", success=("0", "200")),
+    batch=BatchLimits(items=(ItemRule(field="domain", kind="domain"),), max_items=200),
 )
 """GetBandwidthSavingRatio: ``POST /api/report/bandwidth/saving-bandwidth/total``."""
 

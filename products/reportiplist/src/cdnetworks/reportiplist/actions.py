@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from cdnetworks.core.action import Action, Envelope
+from cdnetworks.core.jobs.facts import BatchLimits, ItemRule
 
 from .models import (
     QueryCdnIpListRequest,
@@ -47,6 +48,7 @@ QUERY_SERVICE_IP_INFO_DETAIL: Action[
     query=(),
     body=("domain",),
     envelope=Envelope(code="code", message="message", success=("0", "200")),
+    batch=BatchLimits(items=(ItemRule(field="domain", kind="domain"),), max_items=20, min_items=0),
 )
 """QueryServiceIPInfoDetail: ``POST /api/report/server-detail``."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from cdnetworks.core.action import Action, Envelope
+from cdnetworks.core.jobs.facts import BatchLimits, ItemRule
 
 from .models import (
     QueryDomainTotalRequestRequest,
@@ -95,6 +96,7 @@ QUERY_IPV6_REQUEST_OFEACH_IS_PAND_PROVINCE: Action[
     query=(),
     body=("dateFrom", "dateTo", "domain", "dataInterval", "province", "isp", "IPType", "groupBy"),
     envelope=Envelope(code="code", message="message", success=("0", "200")),
+    batch=BatchLimits(items=(ItemRule(field="domain", kind="domain"),), max_items=20, min_items=0),
 )
 """QueryIPV6RequestOfeachISPandProvince: ``POST /api/report/request/isp-province/ipv6``."""
 

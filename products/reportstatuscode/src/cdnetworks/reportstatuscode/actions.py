@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from cdnetworks.core.action import Action, Envelope
+from cdnetworks.core.jobs.facts import BatchLimits, ItemRule
 
 from .models import (
     QueryIPV6StatusOfeachISPandProvinceRequest,
@@ -50,6 +51,7 @@ QUERY_STATUS_CODE_DISTRIBUTION_OFEACH_IS_PAND_PROVINCE: Action[
     query=(),
     body=("dateFrom", "dateTo", "domain", "dataInterval", "province", "isp", "groupBy"),
     envelope=Envelope(code="code", message="message", success=("0", "200")),
+    batch=BatchLimits(items=(ItemRule(field="domain", kind="domain"),), max_items=20, min_items=0),
 )
 """QueryStatusCodeDistributionOfeachISPandProvince: ``POST /api/report/status-code/isp-province``."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from cdnetworks.core.action import Action, Envelope
+from cdnetworks.core.jobs.facts import BatchLimits, ItemRule
 
 from .models import (
     AddCustomizeRuleRequest,
@@ -2065,6 +2066,7 @@ USING_EXISTING_HOSTNAME_TO_ADD_NEW_HOSTNAME: Action[
     body=("sourceDomain", "targetDomains"),
     headers=("serviceType",),
     envelope=Envelope(code="code", message="msg", success=("0", "200")),
+    batch=BatchLimits(items=(ItemRule(field="target_domains", kind="domain"),), max_items=100),
 )
 """UsingExistingHostnameToAddNewHostname: ``POST /api/v1/common/sys-domain-info/add-refer-to-other-domain``."""
 
@@ -2163,6 +2165,7 @@ USING_SYSTEM_RECOMMENDED_ACCESS_DOMAIN: Action[
     ),
     headers=("serviceType",),
     envelope=Envelope(code="code", message="msg", success=("0", "200")),
+    batch=BatchLimits(items=(ItemRule(field="target_domains", kind="domain"),), max_items=100),
 )
 """UsingSystemRecommendedAccessDomain: ``POST /api/v1/common/sys-domain-info/add-sys-domain``."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from cdnetworks.core.action import Action, Envelope
+from cdnetworks.core.jobs.facts import BatchLimits, ItemRule
 
 from .models import (
     BandwidthLimitServiceRequest,
@@ -105,6 +106,7 @@ QUERY_ALL_BANDWIDTH_LIMIT_TASK_LIST_SERVICE: Action[
     query=(),
     body=("domain", "ignoreTaskStatus", "containDomain"),
     envelope=Envelope(code="code", message="message", success=("0", "200")),
+    batch=BatchLimits(items=(ItemRule(field="domain", kind="domain"),), max_items=100),
 )
 """QueryAllBandwidthLimitTaskListService: ``POST /api/tools/queryAllBandwidthLimitTaskList``."""
 
