@@ -387,3 +387,35 @@ def test_propagate_must_be_a_bool() -> None:
 
     with pytest.raises(ConfigurationError, match="propagate"):
         OpenTelemetryPlugin(propagate="yes")  # type: ignore[arg-type]
+
+
+def test_a_job_is_the_parent_span_of_its_batches_and_their_calls(
+    mode: Mode, telemetry: Telemetry
+) -> None:
+    from tests.jobs.conftest import FAST, REFRESH, job_emulator, over
+
+    emu = job_emulator()
+    refresh = over(mode, emu, REFRESH, plugins=[telemetry.plugin()])
+    urls = [f"https://www.example.com/p/{i}.html" for i in range(600)]  # two batches of <= 500
+    report = mode.run(refresh.purge_many, urls=urls, **FAST)
+    assert report.ok
+
+    spans = telemetry.spans()
+    jobs = [s for s in spans if attrs(s).get("cdnetworks.operation.kind") == "job"]
+    batches = [s for s in spans if attrs(s).get("cdnetworks.operation.kind") == "job.batch"]
+    purges = [s for s in spans if s.name == "cacherefresh/Purge"]
+    (job,) = [s for s in jobs if s.kind is SpanKind.INTERNAL]
+    assert job.context is not None
+    assert job.name.startswith("cacherefresh/")
+    assert attrs(job)["cdnetworks.outcome"] == "success"
+    batch_spans = [s for s in batches if s.kind is SpanKind.INTERNAL]
+    assert len(batch_spans) == len(purges) == report.plan.batches == 2
+    batch_ids = {b.context.span_id for b in batch_spans if b.context is not None}
+    for batch in batch_spans:
+        assert batch.parent is not None and batch.parent.span_id == job.context.span_id
+    for purge in purges:
+        assert purge.parent is not None and purge.parent.span_id in batch_ids
+    # Its other calls (the quota, the tasks' status) are the job's own children.
+    others = [s for s in spans if s.kind is SpanKind.CLIENT and s not in purges]
+    assert others
+    assert all(s.parent is not None and s.parent.span_id == job.context.span_id for s in others)
