@@ -13,7 +13,60 @@ from .spec import Field, Waiter
 
 
 def _kwargs(fields: list[Field], indent: str) -> list[str]:
+    """Keyword parameters of an implementation: every one optional (a request model may
+    stand in for them), so the overloads alone say which are required."""
     return [f"{indent}{py_name(f)}: {argument_type(f)} | None = None," for f in fields]
+
+
+def typed_kwargs(fields: list[Field], indent: str) -> list[str]:
+    """Keyword parameters as a caller must give them: a required field without a default is a
+    required keyword (listed first, for readable signatures); the model's optionals stay
+    optional. Shared by every generated method that takes an action's fields (methods, walks,
+    and the job methods rendered elsewhere)."""
+    required = [f for f in fields if f.required and f.default is None]
+    optional = [f for f in fields if f not in required]
+    return [f"{indent}{py_name(f)}: {argument_type(f)}," for f in required] + _kwargs(
+        optional, indent
+    )
+
+
+def overloads(
+    name: str,
+    request_class: str,
+    fields: list[Field],
+    result: str,
+    *,
+    asynchronous: bool,
+    extra: list[str] | None = None,
+) -> list[str]:
+    """The ``@overload`` stubs of a method taking a request model or its fields as keywords.
+
+    One takes the model positionally, one the keywords (required ones without a default);
+    the implementation that follows accepts both, so ``mypy --strict`` and pyright refuse a
+    call missing a required argument. ``extra`` holds further keyword parameters (already
+    rendered, each with its default) that both forms take. Methods with no required field
+    need none (an empty list comes back): their one signature already tells the truth.
+    """
+    if not any(f.required and f.default is None for f in fields):
+        return []
+    head = "async def" if asynchronous else "def"
+    rest = extra or []
+    model_form = [
+        "    @overload",
+        f"    {head} {name}(self, request: {request_class}, /"
+        + (", *, " + " ".join(x.strip() for x in rest).rstrip(",") if rest else "")
+        + f") -> {result}: ...",
+    ]
+    keyword_form = [
+        "    @overload",
+        f"    {head} {name}(",
+        "        self,",
+        "        *,",
+        *typed_kwargs(fields, "        "),
+        *rest,
+        f"    ) -> {result}: ...",
+    ]
+    return [*model_form, *keyword_form]
 
 
 def _call_args(fields: list[Field]) -> str:
@@ -42,12 +95,24 @@ def _action_method(action: ActionModel, asynchronous: bool) -> list[str]:
         doc += ["", "Not idempotent: not retried once the request may have reached the server."]
     head = "async def" if asynchronous else "def"
     call = "await self.core.call" if asynchronous else "self.core.call"
+    stubs = overloads(
+        action.method_name,
+        action.request_class,
+        action.fields,
+        action.response_class,
+        asynchronous=asynchronous,
+    )
     lines = [
+        *stubs,
         f"    {head} {action.method_name}(",
         "        self,",
         f"        request: {action.request_class} | None = None,",
-        "        /,",
     ]
+    # With overloads the stubs alone make the model positional: mypy (2.x) misjudges an
+    # implementation whose optional first parameter is positional-only as not accepting the
+    # keyword form. No field is called ``request`` (a reserved name), so nothing clashes.
+    if not stubs:
+        lines.append("        /,")
     if action.fields:
         lines.append("        *,")
         lines += _kwargs(action.fields, "        ")
@@ -73,7 +138,7 @@ def _iter_method(model: ProductModel, action: ActionModel, asynchronous: bool) -
         "        *,",
         f"        page_size: int = {paging.default_page_size},",
         "        limit: int | None = None,",
-        *_kwargs(filters, "        "),
+        *typed_kwargs(filters, "        "),
         f"    ) -> {iterator}[{item}]:",
     ]
     usage = "async for item in" if asynchronous else "for item in"
@@ -220,7 +285,8 @@ def render_client(model: ProductModel) -> str:
     ]
     if abc:
         out += [f"from collections.abc import {', '.join(sorted(abc))}"]
-    out += ["from typing import Literal", ""]
+    overloaded = any(f.required and f.default is None for a in model.actions for f in a.fields)
+    out += [f"from typing import Literal{', overload' if overloaded else ''}", ""]
     out.append("from cdnetworks.core.product_client import AsyncProductClient, ProductClient")
     if paging and len(walks) < len(paging):
         out.append("from cdnetworks.core.paging import Walk")
