@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -48,10 +50,22 @@ class AppmanageClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def create_app(self, request: CreateAppRequest, /) -> CreateAppResponse: ...
+    @overload
+    def create_app(
+        self,
+        *,
+        name: str,
+        package_name: str,
+        type: int,
+        platform: str,
+        debug_fingerprint_list: list[CreateAppRequestDebugFingerprintList] | None = None,
+        fingerprint: str | None = None,
+    ) -> CreateAppResponse: ...
     def create_app(
         self,
         request: CreateAppRequest | None = None,
-        /,
         *,
         debug_fingerprint_list: list[CreateAppRequestDebugFingerprintList] | None = None,
         name: str | None = None,
@@ -76,10 +90,20 @@ class AppmanageClient(ProductClient):
             platform=platform,
         )
 
+    @overload
+    def add_debug_fingerprint(
+        self, request: AddDebugFingerprintRequest, /
+    ) -> AddDebugFingerprintResponse: ...
+    @overload
+    def add_debug_fingerprint(
+        self,
+        *,
+        app_id: int,
+        debug_fingerprint_list: list[AddDebugFingerprintRequestDebugFingerprintList],
+    ) -> AddDebugFingerprintResponse: ...
     def add_debug_fingerprint(
         self,
         request: AddDebugFingerprintRequest | None = None,
-        /,
         *,
         app_id: int | None = None,
         debug_fingerprint_list: list[AddDebugFingerprintRequestDebugFingerprintList] | None = None,
@@ -96,10 +120,17 @@ class AppmanageClient(ProductClient):
             debug_fingerprint_list=debug_fingerprint_list,
         )
 
+    @overload
+    def delete_app(self, request: DeleteAppRequest, /) -> DeleteAppResponse: ...
+    @overload
+    def delete_app(
+        self,
+        *,
+        app_id: int,
+    ) -> DeleteAppResponse: ...
     def delete_app(
         self,
         request: DeleteAppRequest | None = None,
-        /,
         *,
         app_id: int | None = None,
     ) -> DeleteAppResponse:
@@ -134,10 +165,22 @@ class AsyncAppmanageClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def create_app(self, request: CreateAppRequest, /) -> CreateAppResponse: ...
+    @overload
+    async def create_app(
+        self,
+        *,
+        name: str,
+        package_name: str,
+        type: int,
+        platform: str,
+        debug_fingerprint_list: list[CreateAppRequestDebugFingerprintList] | None = None,
+        fingerprint: str | None = None,
+    ) -> CreateAppResponse: ...
     async def create_app(
         self,
         request: CreateAppRequest | None = None,
-        /,
         *,
         debug_fingerprint_list: list[CreateAppRequestDebugFingerprintList] | None = None,
         name: str | None = None,
@@ -162,10 +205,20 @@ class AsyncAppmanageClient(AsyncProductClient):
             platform=platform,
         )
 
+    @overload
+    async def add_debug_fingerprint(
+        self, request: AddDebugFingerprintRequest, /
+    ) -> AddDebugFingerprintResponse: ...
+    @overload
+    async def add_debug_fingerprint(
+        self,
+        *,
+        app_id: int,
+        debug_fingerprint_list: list[AddDebugFingerprintRequestDebugFingerprintList],
+    ) -> AddDebugFingerprintResponse: ...
     async def add_debug_fingerprint(
         self,
         request: AddDebugFingerprintRequest | None = None,
-        /,
         *,
         app_id: int | None = None,
         debug_fingerprint_list: list[AddDebugFingerprintRequestDebugFingerprintList] | None = None,
@@ -182,10 +235,17 @@ class AsyncAppmanageClient(AsyncProductClient):
             debug_fingerprint_list=debug_fingerprint_list,
         )
 
+    @overload
+    async def delete_app(self, request: DeleteAppRequest, /) -> DeleteAppResponse: ...
+    @overload
+    async def delete_app(
+        self,
+        *,
+        app_id: int,
+    ) -> DeleteAppResponse: ...
     async def delete_app(
         self,
         request: DeleteAppRequest | None = None,
-        /,
         *,
         app_id: int | None = None,
     ) -> DeleteAppResponse:

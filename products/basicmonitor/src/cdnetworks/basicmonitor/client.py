@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -37,10 +39,22 @@ class BasicmonitorClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def vmp_query_server_metric(
+        self, request: VMPQueryServerMetricRequest, /
+    ) -> VMPQueryServerMetricResponse: ...
+    @overload
+    def vmp_query_server_metric(
+        self,
+        *,
+        ids: str,
+        type: str,
+        stat_time: str,
+        carrier: str | None = None,
+    ) -> VMPQueryServerMetricResponse: ...
     def vmp_query_server_metric(
         self,
         request: VMPQueryServerMetricRequest | None = None,
-        /,
         *,
         ids: str | None = None,
         type: str | None = None,
@@ -67,10 +81,22 @@ class AsyncBasicmonitorClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def vmp_query_server_metric(
+        self, request: VMPQueryServerMetricRequest, /
+    ) -> VMPQueryServerMetricResponse: ...
+    @overload
+    async def vmp_query_server_metric(
+        self,
+        *,
+        ids: str,
+        type: str,
+        stat_time: str,
+        carrier: str | None = None,
+    ) -> VMPQueryServerMetricResponse: ...
     async def vmp_query_server_metric(
         self,
         request: VMPQueryServerMetricRequest | None = None,
-        /,
         *,
         ids: str | None = None,
         type: str | None = None,

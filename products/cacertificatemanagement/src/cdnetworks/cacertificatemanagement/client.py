@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -55,10 +57,24 @@ class CacertificatemanagementClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def create_a_ca_certificate(
+        self, request: CreateACaCertificateRequest, /
+    ) -> CreateACaCertificateResponse: ...
+    @overload
+    def create_a_ca_certificate(
+        self,
+        *,
+        certificate_name: str,
+        content: str,
+        type: str,
+        skip_expired: bool,
+        comment: str | None = None,
+        parent_certificate_id: str | None = None,
+    ) -> CreateACaCertificateResponse: ...
     def create_a_ca_certificate(
         self,
         request: CreateACaCertificateRequest | None = None,
-        /,
         *,
         certificate_name: str | None = None,
         content: str | None = None,
@@ -83,10 +99,21 @@ class CacertificatemanagementClient(ProductClient):
             skip_expired=skip_expired,
         )
 
+    @overload
+    def associate_domain_with_ca_certificate(
+        self, request: AssociateDomainWithCaCertificateRequest, /
+    ) -> AssociateDomainWithCaCertificateResponse: ...
+    @overload
+    def associate_domain_with_ca_certificate(
+        self,
+        *,
+        certificate_id: str,
+        usage: str,
+        domains: list[str],
+    ) -> AssociateDomainWithCaCertificateResponse: ...
     def associate_domain_with_ca_certificate(
         self,
         request: AssociateDomainWithCaCertificateRequest | None = None,
-        /,
         *,
         certificate_id: str | None = None,
         usage: str | None = None,
@@ -105,20 +132,40 @@ class CacertificatemanagementClient(ProductClient):
             domains=domains,
         )
 
+    @overload
+    def delete_a_ca_certificate(
+        self, request: DeleteACaCertificateRequest, /
+    ) -> DeleteACaCertificateResponse: ...
+    @overload
+    def delete_a_ca_certificate(
+        self,
+        *,
+        certificate_id: int,
+    ) -> DeleteACaCertificateResponse: ...
     def delete_a_ca_certificate(
         self,
         request: DeleteACaCertificateRequest | None = None,
-        /,
         *,
         certificate_id: int | None = None,
     ) -> DeleteACaCertificateResponse:
         """DeleteACaCertificate: ``DELETE /api/certificate/ca/{certificateId}``."""
         return self.core.call(DELETE_A_CA_CERTIFICATE, request, certificate_id=certificate_id)
 
+    @overload
+    def disassociate_domain_with_ca_certificate(
+        self, request: DisassociateDomainWithCaCertificateRequest, /
+    ) -> DisassociateDomainWithCaCertificateResponse: ...
+    @overload
+    def disassociate_domain_with_ca_certificate(
+        self,
+        *,
+        certificate_id: str,
+        usage: str,
+        domains: list[str],
+    ) -> DisassociateDomainWithCaCertificateResponse: ...
     def disassociate_domain_with_ca_certificate(
         self,
         request: DisassociateDomainWithCaCertificateRequest | None = None,
-        /,
         *,
         certificate_id: str | None = None,
         usage: str | None = None,
@@ -137,10 +184,25 @@ class CacertificatemanagementClient(ProductClient):
             domains=domains,
         )
 
+    @overload
+    def update_a_ca_certificate(
+        self, request: UpdateACaCertificateRequest, /
+    ) -> UpdateACaCertificateResponse: ...
+    @overload
+    def update_a_ca_certificate(
+        self,
+        *,
+        certificate_name: str,
+        content: str,
+        type: str,
+        skip_expired: bool,
+        certificate_id: str,
+        comment: str | None = None,
+        parent_certificate_id: str | None = None,
+    ) -> UpdateACaCertificateResponse: ...
     def update_a_ca_certificate(
         self,
         request: UpdateACaCertificateRequest | None = None,
-        /,
         *,
         certificate_name: str | None = None,
         content: str | None = None,
@@ -163,10 +225,25 @@ class CacertificatemanagementClient(ProductClient):
             certificate_id=certificate_id,
         )
 
+    @overload
+    def list_ca_certificates(
+        self, request: ListCaCertificatesRequest, /
+    ) -> ListCaCertificatesResponse: ...
+    @overload
+    def list_ca_certificates(
+        self,
+        *,
+        page_number: int,
+        page_size: int,
+        is_like: str,
+        certificate_name: str | None = None,
+        relate_domains: list[str] | None = None,
+        expire_status: list[str] | None = None,
+        algorithm: str | None = None,
+    ) -> ListCaCertificatesResponse: ...
     def list_ca_certificates(
         self,
         request: ListCaCertificatesRequest | None = None,
-        /,
         *,
         certificate_name: str | None = None,
         page_number: int | None = None,
@@ -193,10 +270,19 @@ class CacertificatemanagementClient(ProductClient):
             is_like=is_like,
         )
 
+    @overload
+    def get_ca_certificate(
+        self, request: GetCaCertificateRequest, /
+    ) -> GetCaCertificateResponse: ...
+    @overload
+    def get_ca_certificate(
+        self,
+        *,
+        certificate_id: str,
+    ) -> GetCaCertificateResponse: ...
     def get_ca_certificate(
         self,
         request: GetCaCertificateRequest | None = None,
-        /,
         *,
         certificate_id: str | None = None,
     ) -> GetCaCertificateResponse:
@@ -213,10 +299,24 @@ class AsyncCacertificatemanagementClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def create_a_ca_certificate(
+        self, request: CreateACaCertificateRequest, /
+    ) -> CreateACaCertificateResponse: ...
+    @overload
+    async def create_a_ca_certificate(
+        self,
+        *,
+        certificate_name: str,
+        content: str,
+        type: str,
+        skip_expired: bool,
+        comment: str | None = None,
+        parent_certificate_id: str | None = None,
+    ) -> CreateACaCertificateResponse: ...
     async def create_a_ca_certificate(
         self,
         request: CreateACaCertificateRequest | None = None,
-        /,
         *,
         certificate_name: str | None = None,
         content: str | None = None,
@@ -241,10 +341,21 @@ class AsyncCacertificatemanagementClient(AsyncProductClient):
             skip_expired=skip_expired,
         )
 
+    @overload
+    async def associate_domain_with_ca_certificate(
+        self, request: AssociateDomainWithCaCertificateRequest, /
+    ) -> AssociateDomainWithCaCertificateResponse: ...
+    @overload
+    async def associate_domain_with_ca_certificate(
+        self,
+        *,
+        certificate_id: str,
+        usage: str,
+        domains: list[str],
+    ) -> AssociateDomainWithCaCertificateResponse: ...
     async def associate_domain_with_ca_certificate(
         self,
         request: AssociateDomainWithCaCertificateRequest | None = None,
-        /,
         *,
         certificate_id: str | None = None,
         usage: str | None = None,
@@ -263,20 +374,40 @@ class AsyncCacertificatemanagementClient(AsyncProductClient):
             domains=domains,
         )
 
+    @overload
+    async def delete_a_ca_certificate(
+        self, request: DeleteACaCertificateRequest, /
+    ) -> DeleteACaCertificateResponse: ...
+    @overload
+    async def delete_a_ca_certificate(
+        self,
+        *,
+        certificate_id: int,
+    ) -> DeleteACaCertificateResponse: ...
     async def delete_a_ca_certificate(
         self,
         request: DeleteACaCertificateRequest | None = None,
-        /,
         *,
         certificate_id: int | None = None,
     ) -> DeleteACaCertificateResponse:
         """DeleteACaCertificate: ``DELETE /api/certificate/ca/{certificateId}``."""
         return await self.core.call(DELETE_A_CA_CERTIFICATE, request, certificate_id=certificate_id)
 
+    @overload
+    async def disassociate_domain_with_ca_certificate(
+        self, request: DisassociateDomainWithCaCertificateRequest, /
+    ) -> DisassociateDomainWithCaCertificateResponse: ...
+    @overload
+    async def disassociate_domain_with_ca_certificate(
+        self,
+        *,
+        certificate_id: str,
+        usage: str,
+        domains: list[str],
+    ) -> DisassociateDomainWithCaCertificateResponse: ...
     async def disassociate_domain_with_ca_certificate(
         self,
         request: DisassociateDomainWithCaCertificateRequest | None = None,
-        /,
         *,
         certificate_id: str | None = None,
         usage: str | None = None,
@@ -295,10 +426,25 @@ class AsyncCacertificatemanagementClient(AsyncProductClient):
             domains=domains,
         )
 
+    @overload
+    async def update_a_ca_certificate(
+        self, request: UpdateACaCertificateRequest, /
+    ) -> UpdateACaCertificateResponse: ...
+    @overload
+    async def update_a_ca_certificate(
+        self,
+        *,
+        certificate_name: str,
+        content: str,
+        type: str,
+        skip_expired: bool,
+        certificate_id: str,
+        comment: str | None = None,
+        parent_certificate_id: str | None = None,
+    ) -> UpdateACaCertificateResponse: ...
     async def update_a_ca_certificate(
         self,
         request: UpdateACaCertificateRequest | None = None,
-        /,
         *,
         certificate_name: str | None = None,
         content: str | None = None,
@@ -321,10 +467,25 @@ class AsyncCacertificatemanagementClient(AsyncProductClient):
             certificate_id=certificate_id,
         )
 
+    @overload
+    async def list_ca_certificates(
+        self, request: ListCaCertificatesRequest, /
+    ) -> ListCaCertificatesResponse: ...
+    @overload
+    async def list_ca_certificates(
+        self,
+        *,
+        page_number: int,
+        page_size: int,
+        is_like: str,
+        certificate_name: str | None = None,
+        relate_domains: list[str] | None = None,
+        expire_status: list[str] | None = None,
+        algorithm: str | None = None,
+    ) -> ListCaCertificatesResponse: ...
     async def list_ca_certificates(
         self,
         request: ListCaCertificatesRequest | None = None,
-        /,
         *,
         certificate_name: str | None = None,
         page_number: int | None = None,
@@ -351,10 +512,19 @@ class AsyncCacertificatemanagementClient(AsyncProductClient):
             is_like=is_like,
         )
 
+    @overload
+    async def get_ca_certificate(
+        self, request: GetCaCertificateRequest, /
+    ) -> GetCaCertificateResponse: ...
+    @overload
+    async def get_ca_certificate(
+        self,
+        *,
+        certificate_id: str,
+    ) -> GetCaCertificateResponse: ...
     async def get_ca_certificate(
         self,
         request: GetCaCertificateRequest | None = None,
-        /,
         *,
         certificate_id: str | None = None,
     ) -> GetCaCertificateResponse:

@@ -9,7 +9,7 @@ retries and decodes.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mapping
-from typing import Literal
+from typing import Literal, overload
 
 from cdnetworks.core.paging import Walk
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
@@ -91,10 +91,20 @@ class CacheRefreshClient(ProductClient):
             page_size=page_size,
         )
 
+    @overload
+    def purge_file_with_tag(
+        self, request: PurgeFileWithTagRequest, /
+    ) -> PurgeFileWithTagResponse: ...
+    @overload
+    def purge_file_with_tag(
+        self,
+        *,
+        tag: str,
+        action: Literal["0", "1"] | None = None,
+    ) -> PurgeFileWithTagResponse: ...
     def purge_file_with_tag(
         self,
         request: PurgeFileWithTagRequest | None = None,
-        /,
         *,
         tag: str | None = None,
         action: Literal["0", "1"] | None = None,
@@ -106,10 +116,19 @@ class CacheRefreshClient(ProductClient):
         """
         return self.core.call(PURGE_FILE_WITH_TAG, request, tag=tag, action=action)
 
+    @overload
+    def purge_urls_matching_regex(
+        self, request: PurgeUrlsMatchingRegexRequest, /
+    ) -> PurgeUrlsMatchingRegexResponse: ...
+    @overload
+    def purge_urls_matching_regex(
+        self,
+        *,
+        url_regulars: list[str],
+    ) -> PurgeUrlsMatchingRegexResponse: ...
     def purge_urls_matching_regex(
         self,
         request: PurgeUrlsMatchingRegexRequest | None = None,
-        /,
         *,
         url_regulars: list[str] | None = None,
     ) -> PurgeUrlsMatchingRegexResponse:
@@ -147,10 +166,19 @@ class CacheRefreshClient(ProductClient):
         """Daily purge limits and what remains of them today (URLs, directories, patterns, tags). (QueryPurgeLimit, ``POST /ccm/purge/limit``)."""
         return self.core.call(QUERY_PURGE_LIMIT, request)
 
+    @overload
+    def query_purge_residuals(
+        self, request: QueryPurgeResidualsRequest, /
+    ) -> QueryPurgeResidualsResponse: ...
+    @overload
+    def query_purge_residuals(
+        self,
+        *,
+        type: Literal["purge", "fetch"],
+    ) -> QueryPurgeResidualsResponse: ...
     def query_purge_residuals(
         self,
         request: QueryPurgeResidualsRequest | None = None,
-        /,
         *,
         type: Literal["purge", "fetch"] | None = None,
     ) -> QueryPurgeResidualsResponse:
@@ -274,10 +302,20 @@ class AsyncCacheRefreshClient(AsyncProductClient):
             page_size=page_size,
         )
 
+    @overload
+    async def purge_file_with_tag(
+        self, request: PurgeFileWithTagRequest, /
+    ) -> PurgeFileWithTagResponse: ...
+    @overload
+    async def purge_file_with_tag(
+        self,
+        *,
+        tag: str,
+        action: Literal["0", "1"] | None = None,
+    ) -> PurgeFileWithTagResponse: ...
     async def purge_file_with_tag(
         self,
         request: PurgeFileWithTagRequest | None = None,
-        /,
         *,
         tag: str | None = None,
         action: Literal["0", "1"] | None = None,
@@ -289,10 +327,19 @@ class AsyncCacheRefreshClient(AsyncProductClient):
         """
         return await self.core.call(PURGE_FILE_WITH_TAG, request, tag=tag, action=action)
 
+    @overload
+    async def purge_urls_matching_regex(
+        self, request: PurgeUrlsMatchingRegexRequest, /
+    ) -> PurgeUrlsMatchingRegexResponse: ...
+    @overload
+    async def purge_urls_matching_regex(
+        self,
+        *,
+        url_regulars: list[str],
+    ) -> PurgeUrlsMatchingRegexResponse: ...
     async def purge_urls_matching_regex(
         self,
         request: PurgeUrlsMatchingRegexRequest | None = None,
-        /,
         *,
         url_regulars: list[str] | None = None,
     ) -> PurgeUrlsMatchingRegexResponse:
@@ -330,10 +377,19 @@ class AsyncCacheRefreshClient(AsyncProductClient):
         """Daily purge limits and what remains of them today (URLs, directories, patterns, tags). (QueryPurgeLimit, ``POST /ccm/purge/limit``)."""
         return await self.core.call(QUERY_PURGE_LIMIT, request)
 
+    @overload
+    async def query_purge_residuals(
+        self, request: QueryPurgeResidualsRequest, /
+    ) -> QueryPurgeResidualsResponse: ...
+    @overload
+    async def query_purge_residuals(
+        self,
+        *,
+        type: Literal["purge", "fetch"],
+    ) -> QueryPurgeResidualsResponse: ...
     async def query_purge_residuals(
         self,
         request: QueryPurgeResidualsRequest | None = None,
-        /,
         *,
         type: Literal["purge", "fetch"] | None = None,
     ) -> QueryPurgeResidualsResponse:

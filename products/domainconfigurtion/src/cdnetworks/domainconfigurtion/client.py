@@ -8,7 +8,7 @@ retries and decodes.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, overload
 
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
@@ -246,10 +246,32 @@ class DomainconfigurtionClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def edit_domain_config(
+        self, request: EditDomainConfigRequest, /
+    ) -> EditDomainConfigResponse: ...
+    @overload
+    def edit_domain_config(
+        self,
+        *,
+        domain: str,
+        version: str | None = None,
+        comment: str | None = None,
+        service_areas: str | None = None,
+        cname_label: str | None = None,
+        origin_config: EditDomainConfigRequestOriginConfig | None = None,
+        ssl: EditDomainConfigRequestSsl | None = None,
+        cache_host: str | None = None,
+        enable_httpdns: bool | Literal["true", "false"] | None = None,
+        header_of_clientip: str | None = None,
+        live_config: EditDomainConfigRequestLiveConfig | None = None,
+        publish_points: list[EditDomainConfigRequestPublishPoints] | None = None,
+        back_to_origin_rewrite_rule: EditDomainConfigRequestBackToOriginRewriteRule | None = None,
+        description: str | None = None,
+    ) -> EditDomainConfigResponse: ...
     def edit_domain_config(
         self,
         request: EditDomainConfigRequest | None = None,
-        /,
         *,
         version: str | None = None,
         comment: str | None = None,
@@ -286,10 +308,20 @@ class DomainconfigurtionClient(ProductClient):
             domain=domain,
         )
 
+    @overload
+    def updatetimecontrol_service(
+        self, request: UpdatetimecontrolServiceRequest, /
+    ) -> UpdatetimecontrolServiceResponse: ...
+    @overload
+    def updatetimecontrol_service(
+        self,
+        *,
+        timestamp_visit_control_rule: UpdatetimecontrolServiceRequestTimestampVisitControlRule,
+        domain: str,
+    ) -> UpdatetimecontrolServiceResponse: ...
     def updatetimecontrol_service(
         self,
         request: UpdatetimecontrolServiceRequest | None = None,
-        /,
         *,
         timestamp_visit_control_rule: UpdatetimecontrolServiceRequestTimestampVisitControlRule
         | None = None,
@@ -303,20 +335,40 @@ class DomainconfigurtionClient(ProductClient):
             domain=domain,
         )
 
+    @overload
+    def querytimecontrol_service(
+        self, request: QuerytimecontrolServiceRequest, /
+    ) -> QuerytimecontrolServiceResponse: ...
+    @overload
+    def querytimecontrol_service(
+        self,
+        *,
+        domain_name: str,
+    ) -> QuerytimecontrolServiceResponse: ...
     def querytimecontrol_service(
         self,
         request: QuerytimecontrolServiceRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QuerytimecontrolServiceResponse:
         """QuerytimecontrolService: ``GET /api/config/timecontrol/{domain-name}``."""
         return self.core.call(QUERYTIMECONTROL_SERVICE, request, domain_name=domain_name)
 
+    @overload
+    def edit_domain_redirect_config(
+        self, request: EditDomainRedirectConfigRequest, /
+    ) -> EditDomainRedirectConfigResponse: ...
+    @overload
+    def edit_domain_redirect_config(
+        self,
+        *,
+        rewrite_rule_settings: list[EditDomainRedirectConfigRequestRewriteRuleSettings],
+        domain_name: str,
+        description: str | None = None,
+    ) -> EditDomainRedirectConfigResponse: ...
     def edit_domain_redirect_config(
         self,
         request: EditDomainRedirectConfigRequest | None = None,
-        /,
         *,
         rewrite_rule_settings: list[EditDomainRedirectConfigRequestRewriteRuleSettings]
         | None = None,
@@ -332,10 +384,21 @@ class DomainconfigurtionClient(ProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    def edit_http_header_config(
+        self, request: EditHttpHeaderConfigRequest, /
+    ) -> EditHttpHeaderConfigResponse: ...
+    @overload
+    def edit_http_header_config(
+        self,
+        *,
+        header_modify_rules: list[EditHttpHeaderConfigEditHttpHeaderConfigRequestHeaderModifyRules],
+        domain_name: str,
+        description: str | None = None,
+    ) -> EditHttpHeaderConfigResponse: ...
     def edit_http_header_config(
         self,
         request: EditHttpHeaderConfigRequest | None = None,
-        /,
         *,
         header_modify_rules: list[EditHttpHeaderConfigEditHttpHeaderConfigRequestHeaderModifyRules]
         | None = None,
@@ -351,20 +414,40 @@ class DomainconfigurtionClient(ProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    def query_http_header_config(
+        self, request: QueryHttpHeaderConfigRequest, /
+    ) -> QueryHttpHeaderConfigResponse: ...
+    @overload
+    def query_http_header_config(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryHttpHeaderConfigResponse: ...
     def query_http_header_config(
         self,
         request: QueryHttpHeaderConfigRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryHttpHeaderConfigResponse:
         """QueryHttpHeaderConfig: ``GET /api/config/headermodify/{domain-name}``."""
         return self.core.call(QUERY_HTTP_HEADER_CONFIG, request, domain_name=domain_name)
 
+    @overload
+    def edit_cache_time_config(
+        self, request: EditCacheTimeConfigRequest, /
+    ) -> EditCacheTimeConfigResponse: ...
+    @overload
+    def edit_cache_time_config(
+        self,
+        *,
+        cache_time_behaviors: list[EditCacheTimeConfigRequestCacheTimeBehaviors],
+        domain_name: str,
+        description: str | None = None,
+    ) -> EditCacheTimeConfigResponse: ...
     def edit_cache_time_config(
         self,
         request: EditCacheTimeConfigRequest | None = None,
-        /,
         *,
         cache_time_behaviors: list[EditCacheTimeConfigRequestCacheTimeBehaviors] | None = None,
         description: str | None = None,
@@ -379,10 +462,20 @@ class DomainconfigurtionClient(ProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    def edit_anti_hotlinking_config(
+        self, request: EditAntiHotlinkingConfigRequest, /
+    ) -> EditAntiHotlinkingConfigResponse: ...
+    @overload
+    def edit_anti_hotlinking_config(
+        self,
+        *,
+        visit_control_rules: list[EditAntiHotlinkingConfigRequestVisitControlRules],
+        domain_name: str,
+    ) -> EditAntiHotlinkingConfigResponse: ...
     def edit_anti_hotlinking_config(
         self,
         request: EditAntiHotlinkingConfigRequest | None = None,
-        /,
         *,
         visit_control_rules: list[EditAntiHotlinkingConfigRequestVisitControlRules] | None = None,
         domain_name: str | None = None,
@@ -395,20 +488,39 @@ class DomainconfigurtionClient(ProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    def query_anti_hotlinking_config(
+        self, request: QueryAntiHotlinkingConfigRequest, /
+    ) -> QueryAntiHotlinkingConfigResponse: ...
+    @overload
+    def query_anti_hotlinking_config(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryAntiHotlinkingConfigResponse: ...
     def query_anti_hotlinking_config(
         self,
         request: QueryAntiHotlinkingConfigRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryAntiHotlinkingConfigResponse:
         """QueryAntiHotlinkingConfig: ``GET /api/config/visitcontrol/{domain-name}``."""
         return self.core.call(QUERY_ANTI_HOTLINKING_CONFIG, request, domain_name=domain_name)
 
+    @overload
+    def updatesourceverificationconfig(
+        self, request: UpdatesourceverificationconfigRequest, /
+    ) -> UpdatesourceverificationconfigResponse: ...
+    @overload
+    def updatesourceverificationconfig(
+        self,
+        *,
+        source_verification: UpdatesourceverificationconfigRequestSourceVerification,
+        domain: str,
+    ) -> UpdatesourceverificationconfigResponse: ...
     def updatesourceverificationconfig(
         self,
         request: UpdatesourceverificationconfigRequest | None = None,
-        /,
         *,
         source_verification: UpdatesourceverificationconfigRequestSourceVerification | None = None,
         domain: str | None = None,
@@ -421,30 +533,58 @@ class DomainconfigurtionClient(ProductClient):
             domain=domain,
         )
 
+    @overload
+    def querysourceverificationconfig(
+        self, request: QuerysourceverificationconfigRequest, /
+    ) -> QuerysourceverificationconfigResponse: ...
+    @overload
+    def querysourceverificationconfig(
+        self,
+        *,
+        domain: str,
+    ) -> QuerysourceverificationconfigResponse: ...
     def querysourceverificationconfig(
         self,
         request: QuerysourceverificationconfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QuerysourceverificationconfigResponse:
         """Querysourceverificationconfig: ``GET /api/config/sourceverification/{domain}``."""
         return self.core.call(QUERYSOURCEVERIFICATIONCONFIG, request, domain=domain)
 
+    @overload
+    def query_ban_url_under_domian(
+        self, request: QueryBanUrlUnderDomianRequest, /
+    ) -> QueryBanUrlUnderDomianResponse: ...
+    @overload
+    def query_ban_url_under_domian(
+        self,
+        *,
+        domain: str,
+    ) -> QueryBanUrlUnderDomianResponse: ...
     def query_ban_url_under_domian(
         self,
         request: QueryBanUrlUnderDomianRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryBanUrlUnderDomianResponse:
         """QueryBanUrlUnderDomian: ``GET /api/basicconfig/illegalinformation/{domain}``."""
         return self.core.call(QUERY_BAN_URL_UNDER_DOMIAN, request, domain=domain)
 
+    @overload
+    def add_ban_urlto_domian(
+        self, request: AddBanUrltoDomianRequest, /
+    ) -> AddBanUrltoDomianResponse: ...
+    @overload
+    def add_ban_urlto_domian(
+        self,
+        *,
+        illegal_information: list[AddBanUrltoDomianRequestIllegalInformation],
+        customer_code: str | None = None,
+    ) -> AddBanUrltoDomianResponse: ...
     def add_ban_urlto_domian(
         self,
         request: AddBanUrltoDomianRequest | None = None,
-        /,
         *,
         customer_code: str | None = None,
         illegal_information: list[AddBanUrltoDomianRequestIllegalInformation] | None = None,
@@ -457,10 +597,20 @@ class DomainconfigurtionClient(ProductClient):
             illegal_information=illegal_information,
         )
 
+    @overload
+    def query_api_deploy_service(
+        self, request: QueryApiDeployServiceRequest, /
+    ) -> QueryApiDeployServiceResponse: ...
+    @overload
+    def query_api_deploy_service(
+        self,
+        *,
+        cnc_cequest_id: str,
+        cnc_request_id: str,
+    ) -> QueryApiDeployServiceResponse: ...
     def query_api_deploy_service(
         self,
         request: QueryApiDeployServiceRequest | None = None,
-        /,
         *,
         cnc_cequest_id: str | None = None,
         cnc_request_id: str | None = None,
@@ -477,10 +627,20 @@ class DomainconfigurtionClient(ProductClient):
             cnc_request_id=cnc_request_id,
         )
 
+    @overload
+    def update_compression_config(
+        self, request: UpdateCompressionConfigRequest, /
+    ) -> UpdateCompressionConfigResponse: ...
+    @overload
+    def update_compression_config(
+        self,
+        *,
+        compression_settings: UpdateCompressionConfigRequestCompressionSettings,
+        domain_name: str,
+    ) -> UpdateCompressionConfigResponse: ...
     def update_compression_config(
         self,
         request: UpdateCompressionConfigRequest | None = None,
-        /,
         *,
         compression_settings: UpdateCompressionConfigRequestCompressionSettings | None = None,
         domain_name: str | None = None,
@@ -493,60 +653,112 @@ class DomainconfigurtionClient(ProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    def query_compression_config(
+        self, request: QueryCompressionConfigRequest, /
+    ) -> QueryCompressionConfigResponse: ...
+    @overload
+    def query_compression_config(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryCompressionConfigResponse: ...
     def query_compression_config(
         self,
         request: QueryCompressionConfigRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryCompressionConfigResponse:
         """QueryCompressionConfig: ``GET /api/config/compresssetting/{domain-name}``."""
         return self.core.call(QUERY_COMPRESSION_CONFIG, request, domain_name=domain_name)
 
+    @overload
+    def query_http_code_cashe_config(
+        self, request: QueryHttpCodeCasheConfigRequest, /
+    ) -> QueryHttpCodeCasheConfigResponse: ...
+    @overload
+    def query_http_code_cashe_config(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryHttpCodeCasheConfigResponse: ...
     def query_http_code_cashe_config(
         self,
         request: QueryHttpCodeCasheConfigRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryHttpCodeCasheConfigResponse:
         """QueryHttpCodeCasheConfig: ``GET /api/config/httpcodecache/{domain-name}``."""
         return self.core.call(QUERY_HTTP_CODE_CASHE_CONFIG, request, domain_name=domain_name)
 
+    @overload
+    def query_ipv6_config(self, request: QueryIpv6ConfigRequest, /) -> QueryIpv6ConfigResponse: ...
+    @overload
+    def query_ipv6_config(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryIpv6ConfigResponse: ...
     def query_ipv6_config(
         self,
         request: QueryIpv6ConfigRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryIpv6ConfigResponse:
         """QueryIpv6Config: ``GET /api/domain/ipv6/{domain-name}``."""
         return self.core.call(QUERY_IPV6_CONFIG, request, domain_name=domain_name)
 
+    @overload
+    def query_inner_redirect(
+        self, request: QueryInnerRedirectRequest, /
+    ) -> QueryInnerRedirectResponse: ...
+    @overload
+    def query_inner_redirect(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryInnerRedirectResponse: ...
     def query_inner_redirect(
         self,
         request: QueryInnerRedirectRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryInnerRedirectResponse:
         """QueryInnerRedirect: ``GET /api/config/InnerRedirect/{domain-name}``."""
         return self.core.call(QUERY_INNER_REDIRECT, request, domain_name=domain_name)
 
+    @overload
+    def query_cache_time(self, request: QueryCacheTimeRequest, /) -> QueryCacheTimeResponse: ...
+    @overload
+    def query_cache_time(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryCacheTimeResponse: ...
     def query_cache_time(
         self,
         request: QueryCacheTimeRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryCacheTimeResponse:
         """QueryCacheTime: ``GET /api/config/cachetime/{domain-name}``."""
         return self.core.call(QUERY_CACHE_TIME, request, domain_name=domain_name)
 
+    @overload
+    def edit_query_string_url_config(
+        self, request: EditQueryStringUrlConfigRequest, /
+    ) -> EditQueryStringUrlConfigResponse: ...
+    @overload
+    def edit_query_string_url_config(
+        self,
+        *,
+        query_string_settings: list[EditQueryStringUrlConfigRequestQueryStringSettings],
+        domain_name: str,
+        description: str | None = None,
+    ) -> EditQueryStringUrlConfigResponse: ...
     def edit_query_string_url_config(
         self,
         request: EditQueryStringUrlConfigRequest | None = None,
-        /,
         *,
         query_string_settings: list[EditQueryStringUrlConfigRequestQueryStringSettings]
         | None = None,
@@ -562,20 +774,40 @@ class DomainconfigurtionClient(ProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    def query_query_string_url_config(
+        self, request: QueryQueryStringUrlConfigRequest, /
+    ) -> QueryQueryStringUrlConfigResponse: ...
+    @overload
+    def query_query_string_url_config(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryQueryStringUrlConfigResponse: ...
     def query_query_string_url_config(
         self,
         request: QueryQueryStringUrlConfigRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryQueryStringUrlConfigResponse:
         """QueryQueryStringUrlConfig: ``GET /api/config/querystring/{domain-name}``."""
         return self.core.call(QUERY_QUERY_STRING_URL_CONFIG, request, domain_name=domain_name)
 
+    @overload
+    def edit_http_code_cache(
+        self, request: EditHttpCodeCacheRequest, /
+    ) -> EditHttpCodeCacheResponse: ...
+    @overload
+    def edit_http_code_cache(
+        self,
+        *,
+        http_code_cache_rules: list[EditHttpCodeCacheRequestHttpCodeCacheRules],
+        domain_name: str,
+        description: str | None = None,
+    ) -> EditHttpCodeCacheResponse: ...
     def edit_http_code_cache(
         self,
         request: EditHttpCodeCacheRequest | None = None,
-        /,
         *,
         http_code_cache_rules: list[EditHttpCodeCacheRequestHttpCodeCacheRules] | None = None,
         description: str | None = None,
@@ -590,10 +822,19 @@ class DomainconfigurtionClient(ProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    def query_amazon_s3_authorization_config(
+        self, request: QueryAmazonS3AuthorizationConfigRequest, /
+    ) -> QueryAmazonS3AuthorizationConfigResponse: ...
+    @overload
+    def query_amazon_s3_authorization_config(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryAmazonS3AuthorizationConfigResponse: ...
     def query_amazon_s3_authorization_config(
         self,
         request: QueryAmazonS3AuthorizationConfigRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryAmazonS3AuthorizationConfigResponse:
@@ -602,10 +843,22 @@ class DomainconfigurtionClient(ProductClient):
             QUERY_AMAZON_S3_AUTHORIZATION_CONFIG, request, domain_name=domain_name
         )
 
+    @overload
+    def update_amazon_s3_authorization_config(
+        self, request: UpdateAmazonS3AuthorizationConfigRequest, /
+    ) -> UpdateAmazonS3AuthorizationConfigResponse: ...
+    @overload
+    def update_amazon_s3_authorization_config(
+        self,
+        *,
+        amazon_s3_access_authorization_rules: list[
+            UpdateAmazonS3AuthorizationConfigRequestAmazonS3AccessAuthorizationRules
+        ],
+        domain_name: str,
+    ) -> UpdateAmazonS3AuthorizationConfigResponse: ...
     def update_amazon_s3_authorization_config(
         self,
         request: UpdateAmazonS3AuthorizationConfigRequest | None = None,
-        /,
         *,
         amazon_s3_access_authorization_rules: list[
             UpdateAmazonS3AuthorizationConfigRequestAmazonS3AccessAuthorizationRules
@@ -621,10 +874,21 @@ class DomainconfigurtionClient(ProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    def edit_domain_property(
+        self, request: EditDomainPropertyRequest, /
+    ) -> EditDomainPropertyResponse: ...
+    @overload
+    def edit_domain_property(
+        self,
+        *,
+        origin_config: EditDomainPropertyRequestOriginConfig,
+        domain_name: str,
+        description: str | None = None,
+    ) -> EditDomainPropertyResponse: ...
     def edit_domain_property(
         self,
         request: EditDomainPropertyRequest | None = None,
-        /,
         *,
         origin_config: EditDomainPropertyRequestOriginConfig | None = None,
         description: str | None = None,
@@ -643,20 +907,39 @@ class DomainconfigurtionClient(ProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    def query_ignore_protocol(
+        self, request: QueryIgnoreProtocolRequest, /
+    ) -> QueryIgnoreProtocolResponse: ...
+    @overload
+    def query_ignore_protocol(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryIgnoreProtocolResponse: ...
     def query_ignore_protocol(
         self,
         request: QueryIgnoreProtocolRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryIgnoreProtocolResponse:
         """QueryIgnoreProtocol: ``GET /api/config/ignoreprotocol/{domain-name}``."""
         return self.core.call(QUERY_IGNORE_PROTOCOL, request, domain_name=domain_name)
 
+    @overload
+    def edit_ignore_protocol(
+        self, request: EditIgnoreProtocolRequest, /
+    ) -> EditIgnoreProtocolResponse: ...
+    @overload
+    def edit_ignore_protocol(
+        self,
+        *,
+        ignore_protocol_rules: list[EditIgnoreProtocolRequestIgnoreProtocolRules],
+        domain_name: str,
+    ) -> EditIgnoreProtocolResponse: ...
     def edit_ignore_protocol(
         self,
         request: EditIgnoreProtocolRequest | None = None,
-        /,
         *,
         ignore_protocol_rules: list[EditIgnoreProtocolRequestIgnoreProtocolRules] | None = None,
         domain_name: str | None = None,
@@ -669,10 +952,20 @@ class DomainconfigurtionClient(ProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    def edit_origin_uri_and_host(
+        self, request: EditOriginUriAndHostRequest, /
+    ) -> EditOriginUriAndHostResponse: ...
+    @overload
+    def edit_origin_uri_and_host(
+        self,
+        *,
+        origin_rules_rewrites: list[EditOriginUriAndHostRequestOriginRulesRewrites],
+        domain_name: str,
+    ) -> EditOriginUriAndHostResponse: ...
     def edit_origin_uri_and_host(
         self,
         request: EditOriginUriAndHostRequest | None = None,
-        /,
         *,
         origin_rules_rewrites: list[EditOriginUriAndHostRequestOriginRulesRewrites] | None = None,
         domain_name: str | None = None,
@@ -685,20 +978,39 @@ class DomainconfigurtionClient(ProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    def query_origin_uri_and_host(
+        self, request: QueryOriginUriAndHostRequest, /
+    ) -> QueryOriginUriAndHostResponse: ...
+    @overload
+    def query_origin_uri_and_host(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryOriginUriAndHostResponse: ...
     def query_origin_uri_and_host(
         self,
         request: QueryOriginUriAndHostRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryOriginUriAndHostResponse:
         """QueryOriginUriAndHost: ``GET /api/config/originrulesrewrites/{domainName}``."""
         return self.core.call(QUERY_ORIGIN_URI_AND_HOST, request, domain_name=domain_name)
 
+    @overload
+    def edit_websocket_config(
+        self, request: EditWebsocketConfigRequest, /
+    ) -> EditWebsocketConfigResponse: ...
+    @overload
+    def edit_websocket_config(
+        self,
+        *,
+        websocket_switch: EditWebsocketConfigRequestWebsocketSwitch,
+        domain_name: str,
+    ) -> EditWebsocketConfigResponse: ...
     def edit_websocket_config(
         self,
         request: EditWebsocketConfigRequest | None = None,
-        /,
         *,
         websocket_switch: EditWebsocketConfigRequestWebsocketSwitch | None = None,
         domain_name: str | None = None,
@@ -711,20 +1023,38 @@ class DomainconfigurtionClient(ProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    def query_websocket_config(
+        self, request: QueryWebsocketConfigRequest, /
+    ) -> QueryWebsocketConfigResponse: ...
+    @overload
+    def query_websocket_config(
+        self,
+        *,
+        domain: str,
+    ) -> QueryWebsocketConfigResponse: ...
     def query_websocket_config(
         self,
         request: QueryWebsocketConfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryWebsocketConfigResponse:
         """QueryWebsocketConfig: ``GET /api/config/websocket/{domain}``."""
         return self.core.call(QUERY_WEBSOCKET_CONFIG, request, domain=domain)
 
+    @overload
+    def delete_ban_ur_ls(self, request: DeleteBanURLsRequest, /) -> DeleteBanURLsResponse: ...
+    @overload
+    def delete_ban_ur_ls(
+        self,
+        *,
+        domain_name: str,
+        delete_all: bool,
+        ban_urls: list[str] | None = None,
+    ) -> DeleteBanURLsResponse: ...
     def delete_ban_ur_ls(
         self,
         request: DeleteBanURLsRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
         ban_urls: list[str] | None = None,
@@ -739,20 +1069,39 @@ class DomainconfigurtionClient(ProductClient):
             delete_all=delete_all,
         )
 
+    @overload
+    def query_livestreaming_antihotlinking_config(
+        self, request: QueryLivestreamingAntihotlinkingConfigRequest, /
+    ) -> QueryLivestreamingAntihotlinkingConfigResponse: ...
+    @overload
+    def query_livestreaming_antihotlinking_config(
+        self,
+        *,
+        domain: str,
+    ) -> QueryLivestreamingAntihotlinkingConfigResponse: ...
     def query_livestreaming_antihotlinking_config(
         self,
         request: QueryLivestreamingAntihotlinkingConfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryLivestreamingAntihotlinkingConfigResponse:
         """QueryLivestreamingAntihotlinkingConfig: ``GET /api/config/live-visitcontrol/{domain}``."""
         return self.core.call(QUERY_LIVESTREAMING_ANTIHOTLINKING_CONFIG, request, domain=domain)
 
+    @overload
+    def update_live_visit_control_config(
+        self, request: UpdateLiveVisitControlConfigRequest, /
+    ) -> UpdateLiveVisitControlConfigResponse: ...
+    @overload
+    def update_live_visit_control_config(
+        self,
+        *,
+        visit_control_rules: list[UpdateLiveVisitControlConfigRequestVisitControlRules],
+        domain: str,
+    ) -> UpdateLiveVisitControlConfigResponse: ...
     def update_live_visit_control_config(
         self,
         request: UpdateLiveVisitControlConfigRequest | None = None,
-        /,
         *,
         visit_control_rules: list[UpdateLiveVisitControlConfigRequestVisitControlRules]
         | None = None,
@@ -766,10 +1115,19 @@ class DomainconfigurtionClient(ProductClient):
             domain=domain,
         )
 
+    @overload
+    def query_livestreaming_timestamp_antihotlinking_config(
+        self, request: QueryLivestreamingTimestampAntihotlinkingConfigRequest, /
+    ) -> QueryLivestreamingTimestampAntihotlinkingConfigResponse: ...
+    @overload
+    def query_livestreaming_timestamp_antihotlinking_config(
+        self,
+        *,
+        domain: str,
+    ) -> QueryLivestreamingTimestampAntihotlinkingConfigResponse: ...
     def query_livestreaming_timestamp_antihotlinking_config(
         self,
         request: QueryLivestreamingTimestampAntihotlinkingConfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryLivestreamingTimestampAntihotlinkingConfigResponse:
@@ -778,10 +1136,22 @@ class DomainconfigurtionClient(ProductClient):
             QUERY_LIVESTREAMING_TIMESTAMP_ANTIHOTLINKING_CONFIG, request, domain=domain
         )
 
+    @overload
+    def edit_livestreaming_timestamp_antihotlinking_config(
+        self, request: EditLivestreamingTimestampAntihotlinkingConfigRequest, /
+    ) -> EditLivestreamingTimestampAntihotlinkingConfigResponse: ...
+    @overload
+    def edit_livestreaming_timestamp_antihotlinking_config(
+        self,
+        *,
+        timestamp_visit_control_rules: list[
+            EditLivestreamingTimestampAntihotlinkingConfigRequestTimestampVisitControlRules
+        ],
+        domain_name: str,
+    ) -> EditLivestreamingTimestampAntihotlinkingConfigResponse: ...
     def edit_livestreaming_timestamp_antihotlinking_config(
         self,
         request: EditLivestreamingTimestampAntihotlinkingConfigRequest | None = None,
-        /,
         *,
         timestamp_visit_control_rules: list[
             EditLivestreamingTimestampAntihotlinkingConfigRequestTimestampVisitControlRules
@@ -797,30 +1167,58 @@ class DomainconfigurtionClient(ProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    def get_basic_configuration_of_domain(
+        self, request: GetBasicConfigurationOfDomainRequest, /
+    ) -> GetBasicConfigurationOfDomainResponse: ...
+    @overload
+    def get_basic_configuration_of_domain(
+        self,
+        *,
+        domain_name: str,
+    ) -> GetBasicConfigurationOfDomainResponse: ...
     def get_basic_configuration_of_domain(
         self,
         request: GetBasicConfigurationOfDomainRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> GetBasicConfigurationOfDomainResponse:
         """GetBasicConfigurationOfDomain: ``GET /api/domain/{domain-name}``."""
         return self.core.call(GET_BASIC_CONFIGURATION_OF_DOMAIN, request, domain_name=domain_name)
 
+    @overload
+    def query_http2_settings_config_for_wplus(
+        self, request: QueryHttp2SettingsConfigForWplusRequest, /
+    ) -> QueryHttp2SettingsConfigForWplusResponse: ...
+    @overload
+    def query_http2_settings_config_for_wplus(
+        self,
+        *,
+        domain: str,
+    ) -> QueryHttp2SettingsConfigForWplusResponse: ...
     def query_http2_settings_config_for_wplus(
         self,
         request: QueryHttp2SettingsConfigForWplusRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryHttp2SettingsConfigForWplusResponse:
         """QueryHttp2SettingsConfigForWplus: ``GET /api/config/http2/{domain}``."""
         return self.core.call(QUERY_HTTP2_SETTINGS_CONFIG_FOR_WPLUS, request, domain=domain)
 
+    @overload
+    def update_http2_settings_config_for_wplus(
+        self, request: UpdateHttp2SettingsConfigForWplusRequest, /
+    ) -> UpdateHttp2SettingsConfigForWplusResponse: ...
+    @overload
+    def update_http2_settings_config_for_wplus(
+        self,
+        *,
+        http2_settings: UpdateHttp2SettingsConfigForWplusRequestHttp2Settings,
+        domain_name: str,
+    ) -> UpdateHttp2SettingsConfigForWplusResponse: ...
     def update_http2_settings_config_for_wplus(
         self,
         request: UpdateHttp2SettingsConfigForWplusRequest | None = None,
-        /,
         *,
         http2_settings: UpdateHttp2SettingsConfigForWplusRequestHttp2Settings | None = None,
         domain_name: str | None = None,
@@ -833,10 +1231,21 @@ class DomainconfigurtionClient(ProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    def enable_or_disable_waf_protection(
+        self, request: EnableOrDisableWAFProtectionRequest, /
+    ) -> EnableOrDisableWAFProtectionResponse: ...
+    @overload
+    def enable_or_disable_waf_protection(
+        self,
+        *,
+        domain_names: list[str],
+        refer_domain: str,
+        type: str,
+    ) -> EnableOrDisableWAFProtectionResponse: ...
     def enable_or_disable_waf_protection(
         self,
         request: EnableOrDisableWAFProtectionRequest | None = None,
-        /,
         *,
         domain_names: list[str] | None = None,
         refer_domain: str | None = None,
@@ -851,10 +1260,20 @@ class DomainconfigurtionClient(ProductClient):
             type=type,
         )
 
+    @overload
+    def enable_or_disable_bot_protection(
+        self, request: EnableOrDisableBotProtectionRequest, /
+    ) -> EnableOrDisableBotProtectionResponse: ...
+    @overload
+    def enable_or_disable_bot_protection(
+        self,
+        *,
+        domain_names: list[str],
+        type: str,
+    ) -> EnableOrDisableBotProtectionResponse: ...
     def enable_or_disable_bot_protection(
         self,
         request: EnableOrDisableBotProtectionRequest | None = None,
-        /,
         *,
         domain_names: list[str] | None = None,
         type: str | None = None,
@@ -864,10 +1283,21 @@ class DomainconfigurtionClient(ProductClient):
             ENABLE_OR_DISABLE_BOT_PROTECTION, request, domain_names=domain_names, type=type
         )
 
+    @overload
+    def update_cache_key_configuration(
+        self, request: UpdateCacheKeyConfigurationRequest, /
+    ) -> UpdateCacheKeyConfigurationResponse: ...
+    @overload
+    def update_cache_key_configuration(
+        self,
+        *,
+        cache_key_rules: list[UpdateCacheKeyConfigurationRequestCacheKeyRules],
+        domain_name: str,
+        description: str | None = None,
+    ) -> UpdateCacheKeyConfigurationResponse: ...
     def update_cache_key_configuration(
         self,
         request: UpdateCacheKeyConfigurationRequest | None = None,
-        /,
         *,
         cache_key_rules: list[UpdateCacheKeyConfigurationRequestCacheKeyRules] | None = None,
         description: str | None = None,
@@ -882,20 +1312,39 @@ class DomainconfigurtionClient(ProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    def query_cache_key_configuration(
+        self, request: QueryCacheKeyConfigurationRequest, /
+    ) -> QueryCacheKeyConfigurationResponse: ...
+    @overload
+    def query_cache_key_configuration(
+        self,
+        *,
+        domain: str,
+    ) -> QueryCacheKeyConfigurationResponse: ...
     def query_cache_key_configuration(
         self,
         request: QueryCacheKeyConfigurationRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryCacheKeyConfigurationResponse:
         """QueryCacheKeyConfiguration: ``GET /api/config/cachekey/{domain}``."""
         return self.core.call(QUERY_CACHE_KEY_CONFIGURATION, request, domain=domain)
 
+    @overload
+    def edit_access_speed_limit(
+        self, request: EditAccessSpeedLimitRequest, /
+    ) -> EditAccessSpeedLimitResponse: ...
+    @overload
+    def edit_access_speed_limit(
+        self,
+        *,
+        access_speed_rules: list[EditAccessSpeedLimitRequestAccessSpeedRules],
+        domain_name: str,
+    ) -> EditAccessSpeedLimitResponse: ...
     def edit_access_speed_limit(
         self,
         request: EditAccessSpeedLimitRequest | None = None,
-        /,
         *,
         access_speed_rules: list[EditAccessSpeedLimitRequestAccessSpeedRules] | None = None,
         domain_name: str | None = None,
@@ -912,10 +1361,20 @@ class DomainconfigurtionClient(ProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    def enable_or_disable_dm_sprotection(
+        self, request: EnableOrDisableDMSprotectionRequest, /
+    ) -> EnableOrDisableDMSprotectionResponse: ...
+    @overload
+    def enable_or_disable_dm_sprotection(
+        self,
+        *,
+        domain_names: list[str],
+        type: str,
+    ) -> EnableOrDisableDMSprotectionResponse: ...
     def enable_or_disable_dm_sprotection(
         self,
         request: EnableOrDisableDMSprotectionRequest | None = None,
-        /,
         *,
         domain_names: list[str] | None = None,
         type: str | None = None,
@@ -925,10 +1384,20 @@ class DomainconfigurtionClient(ProductClient):
             ENABLE_OR_DISABLE_DM_SPROTECTION, request, domain_names=domain_names, type=type
         )
 
+    @overload
+    def edit_back2origin_protocol_rewrite_config(
+        self, request: EditBack2originProtocolRewriteConfigRequest, /
+    ) -> EditBack2originProtocolRewriteConfigResponse: ...
+    @overload
+    def edit_back2origin_protocol_rewrite_config(
+        self,
+        *,
+        back_to_origin_rewrite_rule: EditBack2originProtocolRewriteConfigRequestBackToOriginRewriteRule,
+        domain_name: str,
+    ) -> EditBack2originProtocolRewriteConfigResponse: ...
     def edit_back2origin_protocol_rewrite_config(
         self,
         request: EditBack2originProtocolRewriteConfigRequest | None = None,
-        /,
         *,
         back_to_origin_rewrite_rule: EditBack2originProtocolRewriteConfigRequestBackToOriginRewriteRule
         | None = None,
@@ -942,20 +1411,39 @@ class DomainconfigurtionClient(ProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    def query_back2_origin_protocol_rewrite_config(
+        self, request: QueryBack2OriginProtocolRewriteConfigRequest, /
+    ) -> QueryBack2OriginProtocolRewriteConfigResponse: ...
+    @overload
+    def query_back2_origin_protocol_rewrite_config(
+        self,
+        *,
+        domain: str,
+    ) -> QueryBack2OriginProtocolRewriteConfigResponse: ...
     def query_back2_origin_protocol_rewrite_config(
         self,
         request: QueryBack2OriginProtocolRewriteConfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryBack2OriginProtocolRewriteConfigResponse:
         """QueryBack2OriginProtocolRewriteConfig: ``GET /api/config/back2originrewrite/{domain}``."""
         return self.core.call(QUERY_BACK2_ORIGIN_PROTOCOL_REWRITE_CONFIG, request, domain=domain)
 
+    @overload
+    def update_stream_notification_config(
+        self, request: UpdateStreamNotificationConfigRequest, /
+    ) -> UpdateStreamNotificationConfigResponse: ...
+    @overload
+    def update_stream_notification_config(
+        self,
+        *,
+        stream_notifications: list[UpdateStreamNotificationConfigRequestStreamNotifications],
+        domain_name: str,
+    ) -> UpdateStreamNotificationConfigResponse: ...
     def update_stream_notification_config(
         self,
         request: UpdateStreamNotificationConfigRequest | None = None,
-        /,
         *,
         stream_notifications: list[UpdateStreamNotificationConfigRequestStreamNotifications]
         | None = None,
@@ -969,30 +1457,61 @@ class DomainconfigurtionClient(ProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    def query_stream_notification_config(
+        self, request: QueryStreamNotificationConfigRequest, /
+    ) -> QueryStreamNotificationConfigResponse: ...
+    @overload
+    def query_stream_notification_config(
+        self,
+        *,
+        domain: str,
+    ) -> QueryStreamNotificationConfigResponse: ...
     def query_stream_notification_config(
         self,
         request: QueryStreamNotificationConfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryStreamNotificationConfigResponse:
         """QueryStreamNotificationConfig: ``GET /api/config/streamnotification/{domain}``."""
         return self.core.call(QUERY_STREAM_NOTIFICATION_CONFIG, request, domain=domain)
 
+    @overload
+    def query_domain_billingarea(
+        self, request: QueryDomainBillingareaRequest, /
+    ) -> QueryDomainBillingareaResponse: ...
+    @overload
+    def query_domain_billingarea(
+        self,
+        *,
+        domain: str,
+    ) -> QueryDomainBillingareaResponse: ...
     def query_domain_billingarea(
         self,
         request: QueryDomainBillingareaRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryDomainBillingareaResponse:
         """QueryDomainBillingarea: ``GET /api/domain/billingarea/{domain}``."""
         return self.core.call(QUERY_DOMAIN_BILLINGAREA, request, domain=domain)
 
+    @overload
+    def update_domain_cert_config(
+        self, request: UpdateDomainCertConfigRequest, /
+    ) -> UpdateDomainCertConfigResponse: ...
+    @overload
+    def update_domain_cert_config(
+        self,
+        *,
+        domain: str,
+        certificate_id: str | None = None,
+        tls_version: str | None = None,
+        enable_ocsp: str | None = None,
+        cipher_suites: str | None = None,
+    ) -> UpdateDomainCertConfigResponse: ...
     def update_domain_cert_config(
         self,
         request: UpdateDomainCertConfigRequest | None = None,
-        /,
         *,
         certificate_id: str | None = None,
         tls_version: str | None = None,
@@ -1011,20 +1530,40 @@ class DomainconfigurtionClient(ProductClient):
             domain=domain,
         )
 
+    @overload
+    def query_domain_cert_config(
+        self, request: QueryDomainCertConfigRequest, /
+    ) -> QueryDomainCertConfigResponse: ...
+    @overload
+    def query_domain_cert_config(
+        self,
+        *,
+        domain: str,
+    ) -> QueryDomainCertConfigResponse: ...
     def query_domain_cert_config(
         self,
         request: QueryDomainCertConfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryDomainCertConfigResponse:
         """QueryDomainCertConfig: ``GET /api/config/certificate/{domain}``."""
         return self.core.call(QUERY_DOMAIN_CERT_CONFIG, request, domain=domain)
 
+    @overload
+    def update_domain_multi_cert_config_for_wplus(
+        self, request: UpdateDomainMultiCertConfigForWplusRequest, /
+    ) -> UpdateDomainMultiCertConfigForWplusResponse: ...
+    @overload
+    def update_domain_multi_cert_config_for_wplus(
+        self,
+        *,
+        domain_cert_config: UpdateDomainMultiCertConfigForWplusDomainCertConfig,
+        other_config: UpdateDomainMultiCertConfigForWplusOtherConfig,
+        domain_name: str,
+    ) -> UpdateDomainMultiCertConfigForWplusResponse: ...
     def update_domain_multi_cert_config_for_wplus(
         self,
         request: UpdateDomainMultiCertConfigForWplusRequest | None = None,
-        /,
         *,
         domain_cert_config: UpdateDomainMultiCertConfigForWplusDomainCertConfig | None = None,
         other_config: UpdateDomainMultiCertConfigForWplusOtherConfig | None = None,
@@ -1039,10 +1578,20 @@ class DomainconfigurtionClient(ProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    def update_ip_version_config(
+        self, request: UpdateIpVersionConfigRequest, /
+    ) -> UpdateIpVersionConfigResponse: ...
+    @overload
+    def update_ip_version_config(
+        self,
+        *,
+        domain: str,
+        ip_version: list[str] | None = None,
+    ) -> UpdateIpVersionConfigResponse: ...
     def update_ip_version_config(
         self,
         request: UpdateIpVersionConfigRequest | None = None,
-        /,
         *,
         ip_version: list[str] | None = None,
         domain: str | None = None,
@@ -1052,10 +1601,21 @@ class DomainconfigurtionClient(ProductClient):
             UPDATE_IP_VERSION_CONFIG, request, ip_version=ip_version, domain=domain
         )
 
+    @overload
+    def anti_hijack_ip_add(self, request: AntiHijackIPAddRequest, /) -> AntiHijackIPAddResponse: ...
+    @overload
+    def anti_hijack_ip_add(
+        self,
+        *,
+        area: int,
+        anti_hijack_ip: str,
+        relate_domain: str,
+        offer_code: str | None = None,
+        remark: str | None = None,
+    ) -> AntiHijackIPAddResponse: ...
     def anti_hijack_ip_add(
         self,
         request: AntiHijackIPAddRequest | None = None,
-        /,
         *,
         area: int | None = None,
         anti_hijack_ip: str | None = None,
@@ -1078,10 +1638,22 @@ class DomainconfigurtionClient(ProductClient):
             remark=remark,
         )
 
+    @overload
+    def anti_hijack_ip_update(
+        self, request: AntiHijackIPUpdateRequest, /
+    ) -> AntiHijackIPUpdateResponse: ...
+    @overload
+    def anti_hijack_ip_update(
+        self,
+        *,
+        id: str,
+        relate_domain: str | None = None,
+        offer_code: str | None = None,
+        remark: str | None = None,
+    ) -> AntiHijackIPUpdateResponse: ...
     def anti_hijack_ip_update(
         self,
         request: AntiHijackIPUpdateRequest | None = None,
-        /,
         *,
         id: str | None = None,
         relate_domain: str | None = None,
@@ -1102,10 +1674,19 @@ class DomainconfigurtionClient(ProductClient):
             remark=remark,
         )
 
+    @overload
+    def anti_hijack_ip_delete(
+        self, request: AntiHijackIPDeleteRequest, /
+    ) -> AntiHijackIPDeleteResponse: ...
+    @overload
+    def anti_hijack_ip_delete(
+        self,
+        *,
+        id_list: list[str],
+    ) -> AntiHijackIPDeleteResponse: ...
     def anti_hijack_ip_delete(
         self,
         request: AntiHijackIPDeleteRequest | None = None,
-        /,
         *,
         id_list: list[str] | None = None,
     ) -> AntiHijackIPDeleteResponse:
@@ -1116,10 +1697,20 @@ class DomainconfigurtionClient(ProductClient):
         """
         return self.core.call(ANTI_HIJACK_IP_DELETE, request, id_list=id_list)
 
+    @overload
+    def batch_update_domain_cert_config(
+        self, request: BatchUpdateDomainCertConfigRequest, /
+    ) -> BatchUpdateDomainCertConfigResponse: ...
+    @overload
+    def batch_update_domain_cert_config(
+        self,
+        *,
+        certificate_id: int,
+        domain_names: list[str],
+    ) -> BatchUpdateDomainCertConfigResponse: ...
     def batch_update_domain_cert_config(
         self,
         request: BatchUpdateDomainCertConfigRequest | None = None,
-        /,
         *,
         certificate_id: int | None = None,
         domain_names: list[str] | None = None,
@@ -1154,10 +1745,32 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def edit_domain_config(
+        self, request: EditDomainConfigRequest, /
+    ) -> EditDomainConfigResponse: ...
+    @overload
+    async def edit_domain_config(
+        self,
+        *,
+        domain: str,
+        version: str | None = None,
+        comment: str | None = None,
+        service_areas: str | None = None,
+        cname_label: str | None = None,
+        origin_config: EditDomainConfigRequestOriginConfig | None = None,
+        ssl: EditDomainConfigRequestSsl | None = None,
+        cache_host: str | None = None,
+        enable_httpdns: bool | Literal["true", "false"] | None = None,
+        header_of_clientip: str | None = None,
+        live_config: EditDomainConfigRequestLiveConfig | None = None,
+        publish_points: list[EditDomainConfigRequestPublishPoints] | None = None,
+        back_to_origin_rewrite_rule: EditDomainConfigRequestBackToOriginRewriteRule | None = None,
+        description: str | None = None,
+    ) -> EditDomainConfigResponse: ...
     async def edit_domain_config(
         self,
         request: EditDomainConfigRequest | None = None,
-        /,
         *,
         version: str | None = None,
         comment: str | None = None,
@@ -1194,10 +1807,20 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
             domain=domain,
         )
 
+    @overload
+    async def updatetimecontrol_service(
+        self, request: UpdatetimecontrolServiceRequest, /
+    ) -> UpdatetimecontrolServiceResponse: ...
+    @overload
+    async def updatetimecontrol_service(
+        self,
+        *,
+        timestamp_visit_control_rule: UpdatetimecontrolServiceRequestTimestampVisitControlRule,
+        domain: str,
+    ) -> UpdatetimecontrolServiceResponse: ...
     async def updatetimecontrol_service(
         self,
         request: UpdatetimecontrolServiceRequest | None = None,
-        /,
         *,
         timestamp_visit_control_rule: UpdatetimecontrolServiceRequestTimestampVisitControlRule
         | None = None,
@@ -1211,20 +1834,40 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
             domain=domain,
         )
 
+    @overload
+    async def querytimecontrol_service(
+        self, request: QuerytimecontrolServiceRequest, /
+    ) -> QuerytimecontrolServiceResponse: ...
+    @overload
+    async def querytimecontrol_service(
+        self,
+        *,
+        domain_name: str,
+    ) -> QuerytimecontrolServiceResponse: ...
     async def querytimecontrol_service(
         self,
         request: QuerytimecontrolServiceRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QuerytimecontrolServiceResponse:
         """QuerytimecontrolService: ``GET /api/config/timecontrol/{domain-name}``."""
         return await self.core.call(QUERYTIMECONTROL_SERVICE, request, domain_name=domain_name)
 
+    @overload
+    async def edit_domain_redirect_config(
+        self, request: EditDomainRedirectConfigRequest, /
+    ) -> EditDomainRedirectConfigResponse: ...
+    @overload
+    async def edit_domain_redirect_config(
+        self,
+        *,
+        rewrite_rule_settings: list[EditDomainRedirectConfigRequestRewriteRuleSettings],
+        domain_name: str,
+        description: str | None = None,
+    ) -> EditDomainRedirectConfigResponse: ...
     async def edit_domain_redirect_config(
         self,
         request: EditDomainRedirectConfigRequest | None = None,
-        /,
         *,
         rewrite_rule_settings: list[EditDomainRedirectConfigRequestRewriteRuleSettings]
         | None = None,
@@ -1240,10 +1883,21 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    async def edit_http_header_config(
+        self, request: EditHttpHeaderConfigRequest, /
+    ) -> EditHttpHeaderConfigResponse: ...
+    @overload
+    async def edit_http_header_config(
+        self,
+        *,
+        header_modify_rules: list[EditHttpHeaderConfigEditHttpHeaderConfigRequestHeaderModifyRules],
+        domain_name: str,
+        description: str | None = None,
+    ) -> EditHttpHeaderConfigResponse: ...
     async def edit_http_header_config(
         self,
         request: EditHttpHeaderConfigRequest | None = None,
-        /,
         *,
         header_modify_rules: list[EditHttpHeaderConfigEditHttpHeaderConfigRequestHeaderModifyRules]
         | None = None,
@@ -1259,20 +1913,40 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    async def query_http_header_config(
+        self, request: QueryHttpHeaderConfigRequest, /
+    ) -> QueryHttpHeaderConfigResponse: ...
+    @overload
+    async def query_http_header_config(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryHttpHeaderConfigResponse: ...
     async def query_http_header_config(
         self,
         request: QueryHttpHeaderConfigRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryHttpHeaderConfigResponse:
         """QueryHttpHeaderConfig: ``GET /api/config/headermodify/{domain-name}``."""
         return await self.core.call(QUERY_HTTP_HEADER_CONFIG, request, domain_name=domain_name)
 
+    @overload
+    async def edit_cache_time_config(
+        self, request: EditCacheTimeConfigRequest, /
+    ) -> EditCacheTimeConfigResponse: ...
+    @overload
+    async def edit_cache_time_config(
+        self,
+        *,
+        cache_time_behaviors: list[EditCacheTimeConfigRequestCacheTimeBehaviors],
+        domain_name: str,
+        description: str | None = None,
+    ) -> EditCacheTimeConfigResponse: ...
     async def edit_cache_time_config(
         self,
         request: EditCacheTimeConfigRequest | None = None,
-        /,
         *,
         cache_time_behaviors: list[EditCacheTimeConfigRequestCacheTimeBehaviors] | None = None,
         description: str | None = None,
@@ -1287,10 +1961,20 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    async def edit_anti_hotlinking_config(
+        self, request: EditAntiHotlinkingConfigRequest, /
+    ) -> EditAntiHotlinkingConfigResponse: ...
+    @overload
+    async def edit_anti_hotlinking_config(
+        self,
+        *,
+        visit_control_rules: list[EditAntiHotlinkingConfigRequestVisitControlRules],
+        domain_name: str,
+    ) -> EditAntiHotlinkingConfigResponse: ...
     async def edit_anti_hotlinking_config(
         self,
         request: EditAntiHotlinkingConfigRequest | None = None,
-        /,
         *,
         visit_control_rules: list[EditAntiHotlinkingConfigRequestVisitControlRules] | None = None,
         domain_name: str | None = None,
@@ -1303,20 +1987,39 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    async def query_anti_hotlinking_config(
+        self, request: QueryAntiHotlinkingConfigRequest, /
+    ) -> QueryAntiHotlinkingConfigResponse: ...
+    @overload
+    async def query_anti_hotlinking_config(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryAntiHotlinkingConfigResponse: ...
     async def query_anti_hotlinking_config(
         self,
         request: QueryAntiHotlinkingConfigRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryAntiHotlinkingConfigResponse:
         """QueryAntiHotlinkingConfig: ``GET /api/config/visitcontrol/{domain-name}``."""
         return await self.core.call(QUERY_ANTI_HOTLINKING_CONFIG, request, domain_name=domain_name)
 
+    @overload
+    async def updatesourceverificationconfig(
+        self, request: UpdatesourceverificationconfigRequest, /
+    ) -> UpdatesourceverificationconfigResponse: ...
+    @overload
+    async def updatesourceverificationconfig(
+        self,
+        *,
+        source_verification: UpdatesourceverificationconfigRequestSourceVerification,
+        domain: str,
+    ) -> UpdatesourceverificationconfigResponse: ...
     async def updatesourceverificationconfig(
         self,
         request: UpdatesourceverificationconfigRequest | None = None,
-        /,
         *,
         source_verification: UpdatesourceverificationconfigRequestSourceVerification | None = None,
         domain: str | None = None,
@@ -1329,30 +2032,58 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
             domain=domain,
         )
 
+    @overload
+    async def querysourceverificationconfig(
+        self, request: QuerysourceverificationconfigRequest, /
+    ) -> QuerysourceverificationconfigResponse: ...
+    @overload
+    async def querysourceverificationconfig(
+        self,
+        *,
+        domain: str,
+    ) -> QuerysourceverificationconfigResponse: ...
     async def querysourceverificationconfig(
         self,
         request: QuerysourceverificationconfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QuerysourceverificationconfigResponse:
         """Querysourceverificationconfig: ``GET /api/config/sourceverification/{domain}``."""
         return await self.core.call(QUERYSOURCEVERIFICATIONCONFIG, request, domain=domain)
 
+    @overload
+    async def query_ban_url_under_domian(
+        self, request: QueryBanUrlUnderDomianRequest, /
+    ) -> QueryBanUrlUnderDomianResponse: ...
+    @overload
+    async def query_ban_url_under_domian(
+        self,
+        *,
+        domain: str,
+    ) -> QueryBanUrlUnderDomianResponse: ...
     async def query_ban_url_under_domian(
         self,
         request: QueryBanUrlUnderDomianRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryBanUrlUnderDomianResponse:
         """QueryBanUrlUnderDomian: ``GET /api/basicconfig/illegalinformation/{domain}``."""
         return await self.core.call(QUERY_BAN_URL_UNDER_DOMIAN, request, domain=domain)
 
+    @overload
+    async def add_ban_urlto_domian(
+        self, request: AddBanUrltoDomianRequest, /
+    ) -> AddBanUrltoDomianResponse: ...
+    @overload
+    async def add_ban_urlto_domian(
+        self,
+        *,
+        illegal_information: list[AddBanUrltoDomianRequestIllegalInformation],
+        customer_code: str | None = None,
+    ) -> AddBanUrltoDomianResponse: ...
     async def add_ban_urlto_domian(
         self,
         request: AddBanUrltoDomianRequest | None = None,
-        /,
         *,
         customer_code: str | None = None,
         illegal_information: list[AddBanUrltoDomianRequestIllegalInformation] | None = None,
@@ -1365,10 +2096,20 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
             illegal_information=illegal_information,
         )
 
+    @overload
+    async def query_api_deploy_service(
+        self, request: QueryApiDeployServiceRequest, /
+    ) -> QueryApiDeployServiceResponse: ...
+    @overload
+    async def query_api_deploy_service(
+        self,
+        *,
+        cnc_cequest_id: str,
+        cnc_request_id: str,
+    ) -> QueryApiDeployServiceResponse: ...
     async def query_api_deploy_service(
         self,
         request: QueryApiDeployServiceRequest | None = None,
-        /,
         *,
         cnc_cequest_id: str | None = None,
         cnc_request_id: str | None = None,
@@ -1385,10 +2126,20 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
             cnc_request_id=cnc_request_id,
         )
 
+    @overload
+    async def update_compression_config(
+        self, request: UpdateCompressionConfigRequest, /
+    ) -> UpdateCompressionConfigResponse: ...
+    @overload
+    async def update_compression_config(
+        self,
+        *,
+        compression_settings: UpdateCompressionConfigRequestCompressionSettings,
+        domain_name: str,
+    ) -> UpdateCompressionConfigResponse: ...
     async def update_compression_config(
         self,
         request: UpdateCompressionConfigRequest | None = None,
-        /,
         *,
         compression_settings: UpdateCompressionConfigRequestCompressionSettings | None = None,
         domain_name: str | None = None,
@@ -1401,60 +2152,116 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    async def query_compression_config(
+        self, request: QueryCompressionConfigRequest, /
+    ) -> QueryCompressionConfigResponse: ...
+    @overload
+    async def query_compression_config(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryCompressionConfigResponse: ...
     async def query_compression_config(
         self,
         request: QueryCompressionConfigRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryCompressionConfigResponse:
         """QueryCompressionConfig: ``GET /api/config/compresssetting/{domain-name}``."""
         return await self.core.call(QUERY_COMPRESSION_CONFIG, request, domain_name=domain_name)
 
+    @overload
+    async def query_http_code_cashe_config(
+        self, request: QueryHttpCodeCasheConfigRequest, /
+    ) -> QueryHttpCodeCasheConfigResponse: ...
+    @overload
+    async def query_http_code_cashe_config(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryHttpCodeCasheConfigResponse: ...
     async def query_http_code_cashe_config(
         self,
         request: QueryHttpCodeCasheConfigRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryHttpCodeCasheConfigResponse:
         """QueryHttpCodeCasheConfig: ``GET /api/config/httpcodecache/{domain-name}``."""
         return await self.core.call(QUERY_HTTP_CODE_CASHE_CONFIG, request, domain_name=domain_name)
 
+    @overload
+    async def query_ipv6_config(
+        self, request: QueryIpv6ConfigRequest, /
+    ) -> QueryIpv6ConfigResponse: ...
+    @overload
+    async def query_ipv6_config(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryIpv6ConfigResponse: ...
     async def query_ipv6_config(
         self,
         request: QueryIpv6ConfigRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryIpv6ConfigResponse:
         """QueryIpv6Config: ``GET /api/domain/ipv6/{domain-name}``."""
         return await self.core.call(QUERY_IPV6_CONFIG, request, domain_name=domain_name)
 
+    @overload
+    async def query_inner_redirect(
+        self, request: QueryInnerRedirectRequest, /
+    ) -> QueryInnerRedirectResponse: ...
+    @overload
+    async def query_inner_redirect(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryInnerRedirectResponse: ...
     async def query_inner_redirect(
         self,
         request: QueryInnerRedirectRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryInnerRedirectResponse:
         """QueryInnerRedirect: ``GET /api/config/InnerRedirect/{domain-name}``."""
         return await self.core.call(QUERY_INNER_REDIRECT, request, domain_name=domain_name)
 
+    @overload
+    async def query_cache_time(
+        self, request: QueryCacheTimeRequest, /
+    ) -> QueryCacheTimeResponse: ...
+    @overload
+    async def query_cache_time(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryCacheTimeResponse: ...
     async def query_cache_time(
         self,
         request: QueryCacheTimeRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryCacheTimeResponse:
         """QueryCacheTime: ``GET /api/config/cachetime/{domain-name}``."""
         return await self.core.call(QUERY_CACHE_TIME, request, domain_name=domain_name)
 
+    @overload
+    async def edit_query_string_url_config(
+        self, request: EditQueryStringUrlConfigRequest, /
+    ) -> EditQueryStringUrlConfigResponse: ...
+    @overload
+    async def edit_query_string_url_config(
+        self,
+        *,
+        query_string_settings: list[EditQueryStringUrlConfigRequestQueryStringSettings],
+        domain_name: str,
+        description: str | None = None,
+    ) -> EditQueryStringUrlConfigResponse: ...
     async def edit_query_string_url_config(
         self,
         request: EditQueryStringUrlConfigRequest | None = None,
-        /,
         *,
         query_string_settings: list[EditQueryStringUrlConfigRequestQueryStringSettings]
         | None = None,
@@ -1470,20 +2277,40 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    async def query_query_string_url_config(
+        self, request: QueryQueryStringUrlConfigRequest, /
+    ) -> QueryQueryStringUrlConfigResponse: ...
+    @overload
+    async def query_query_string_url_config(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryQueryStringUrlConfigResponse: ...
     async def query_query_string_url_config(
         self,
         request: QueryQueryStringUrlConfigRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryQueryStringUrlConfigResponse:
         """QueryQueryStringUrlConfig: ``GET /api/config/querystring/{domain-name}``."""
         return await self.core.call(QUERY_QUERY_STRING_URL_CONFIG, request, domain_name=domain_name)
 
+    @overload
+    async def edit_http_code_cache(
+        self, request: EditHttpCodeCacheRequest, /
+    ) -> EditHttpCodeCacheResponse: ...
+    @overload
+    async def edit_http_code_cache(
+        self,
+        *,
+        http_code_cache_rules: list[EditHttpCodeCacheRequestHttpCodeCacheRules],
+        domain_name: str,
+        description: str | None = None,
+    ) -> EditHttpCodeCacheResponse: ...
     async def edit_http_code_cache(
         self,
         request: EditHttpCodeCacheRequest | None = None,
-        /,
         *,
         http_code_cache_rules: list[EditHttpCodeCacheRequestHttpCodeCacheRules] | None = None,
         description: str | None = None,
@@ -1498,10 +2325,19 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    async def query_amazon_s3_authorization_config(
+        self, request: QueryAmazonS3AuthorizationConfigRequest, /
+    ) -> QueryAmazonS3AuthorizationConfigResponse: ...
+    @overload
+    async def query_amazon_s3_authorization_config(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryAmazonS3AuthorizationConfigResponse: ...
     async def query_amazon_s3_authorization_config(
         self,
         request: QueryAmazonS3AuthorizationConfigRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryAmazonS3AuthorizationConfigResponse:
@@ -1510,10 +2346,22 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
             QUERY_AMAZON_S3_AUTHORIZATION_CONFIG, request, domain_name=domain_name
         )
 
+    @overload
+    async def update_amazon_s3_authorization_config(
+        self, request: UpdateAmazonS3AuthorizationConfigRequest, /
+    ) -> UpdateAmazonS3AuthorizationConfigResponse: ...
+    @overload
+    async def update_amazon_s3_authorization_config(
+        self,
+        *,
+        amazon_s3_access_authorization_rules: list[
+            UpdateAmazonS3AuthorizationConfigRequestAmazonS3AccessAuthorizationRules
+        ],
+        domain_name: str,
+    ) -> UpdateAmazonS3AuthorizationConfigResponse: ...
     async def update_amazon_s3_authorization_config(
         self,
         request: UpdateAmazonS3AuthorizationConfigRequest | None = None,
-        /,
         *,
         amazon_s3_access_authorization_rules: list[
             UpdateAmazonS3AuthorizationConfigRequestAmazonS3AccessAuthorizationRules
@@ -1529,10 +2377,21 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    async def edit_domain_property(
+        self, request: EditDomainPropertyRequest, /
+    ) -> EditDomainPropertyResponse: ...
+    @overload
+    async def edit_domain_property(
+        self,
+        *,
+        origin_config: EditDomainPropertyRequestOriginConfig,
+        domain_name: str,
+        description: str | None = None,
+    ) -> EditDomainPropertyResponse: ...
     async def edit_domain_property(
         self,
         request: EditDomainPropertyRequest | None = None,
-        /,
         *,
         origin_config: EditDomainPropertyRequestOriginConfig | None = None,
         description: str | None = None,
@@ -1551,20 +2410,39 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    async def query_ignore_protocol(
+        self, request: QueryIgnoreProtocolRequest, /
+    ) -> QueryIgnoreProtocolResponse: ...
+    @overload
+    async def query_ignore_protocol(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryIgnoreProtocolResponse: ...
     async def query_ignore_protocol(
         self,
         request: QueryIgnoreProtocolRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryIgnoreProtocolResponse:
         """QueryIgnoreProtocol: ``GET /api/config/ignoreprotocol/{domain-name}``."""
         return await self.core.call(QUERY_IGNORE_PROTOCOL, request, domain_name=domain_name)
 
+    @overload
+    async def edit_ignore_protocol(
+        self, request: EditIgnoreProtocolRequest, /
+    ) -> EditIgnoreProtocolResponse: ...
+    @overload
+    async def edit_ignore_protocol(
+        self,
+        *,
+        ignore_protocol_rules: list[EditIgnoreProtocolRequestIgnoreProtocolRules],
+        domain_name: str,
+    ) -> EditIgnoreProtocolResponse: ...
     async def edit_ignore_protocol(
         self,
         request: EditIgnoreProtocolRequest | None = None,
-        /,
         *,
         ignore_protocol_rules: list[EditIgnoreProtocolRequestIgnoreProtocolRules] | None = None,
         domain_name: str | None = None,
@@ -1577,10 +2455,20 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    async def edit_origin_uri_and_host(
+        self, request: EditOriginUriAndHostRequest, /
+    ) -> EditOriginUriAndHostResponse: ...
+    @overload
+    async def edit_origin_uri_and_host(
+        self,
+        *,
+        origin_rules_rewrites: list[EditOriginUriAndHostRequestOriginRulesRewrites],
+        domain_name: str,
+    ) -> EditOriginUriAndHostResponse: ...
     async def edit_origin_uri_and_host(
         self,
         request: EditOriginUriAndHostRequest | None = None,
-        /,
         *,
         origin_rules_rewrites: list[EditOriginUriAndHostRequestOriginRulesRewrites] | None = None,
         domain_name: str | None = None,
@@ -1593,20 +2481,39 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    async def query_origin_uri_and_host(
+        self, request: QueryOriginUriAndHostRequest, /
+    ) -> QueryOriginUriAndHostResponse: ...
+    @overload
+    async def query_origin_uri_and_host(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryOriginUriAndHostResponse: ...
     async def query_origin_uri_and_host(
         self,
         request: QueryOriginUriAndHostRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryOriginUriAndHostResponse:
         """QueryOriginUriAndHost: ``GET /api/config/originrulesrewrites/{domainName}``."""
         return await self.core.call(QUERY_ORIGIN_URI_AND_HOST, request, domain_name=domain_name)
 
+    @overload
+    async def edit_websocket_config(
+        self, request: EditWebsocketConfigRequest, /
+    ) -> EditWebsocketConfigResponse: ...
+    @overload
+    async def edit_websocket_config(
+        self,
+        *,
+        websocket_switch: EditWebsocketConfigRequestWebsocketSwitch,
+        domain_name: str,
+    ) -> EditWebsocketConfigResponse: ...
     async def edit_websocket_config(
         self,
         request: EditWebsocketConfigRequest | None = None,
-        /,
         *,
         websocket_switch: EditWebsocketConfigRequestWebsocketSwitch | None = None,
         domain_name: str | None = None,
@@ -1619,20 +2526,38 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    async def query_websocket_config(
+        self, request: QueryWebsocketConfigRequest, /
+    ) -> QueryWebsocketConfigResponse: ...
+    @overload
+    async def query_websocket_config(
+        self,
+        *,
+        domain: str,
+    ) -> QueryWebsocketConfigResponse: ...
     async def query_websocket_config(
         self,
         request: QueryWebsocketConfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryWebsocketConfigResponse:
         """QueryWebsocketConfig: ``GET /api/config/websocket/{domain}``."""
         return await self.core.call(QUERY_WEBSOCKET_CONFIG, request, domain=domain)
 
+    @overload
+    async def delete_ban_ur_ls(self, request: DeleteBanURLsRequest, /) -> DeleteBanURLsResponse: ...
+    @overload
+    async def delete_ban_ur_ls(
+        self,
+        *,
+        domain_name: str,
+        delete_all: bool,
+        ban_urls: list[str] | None = None,
+    ) -> DeleteBanURLsResponse: ...
     async def delete_ban_ur_ls(
         self,
         request: DeleteBanURLsRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
         ban_urls: list[str] | None = None,
@@ -1647,10 +2572,19 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
             delete_all=delete_all,
         )
 
+    @overload
+    async def query_livestreaming_antihotlinking_config(
+        self, request: QueryLivestreamingAntihotlinkingConfigRequest, /
+    ) -> QueryLivestreamingAntihotlinkingConfigResponse: ...
+    @overload
+    async def query_livestreaming_antihotlinking_config(
+        self,
+        *,
+        domain: str,
+    ) -> QueryLivestreamingAntihotlinkingConfigResponse: ...
     async def query_livestreaming_antihotlinking_config(
         self,
         request: QueryLivestreamingAntihotlinkingConfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryLivestreamingAntihotlinkingConfigResponse:
@@ -1659,10 +2593,20 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
             QUERY_LIVESTREAMING_ANTIHOTLINKING_CONFIG, request, domain=domain
         )
 
+    @overload
+    async def update_live_visit_control_config(
+        self, request: UpdateLiveVisitControlConfigRequest, /
+    ) -> UpdateLiveVisitControlConfigResponse: ...
+    @overload
+    async def update_live_visit_control_config(
+        self,
+        *,
+        visit_control_rules: list[UpdateLiveVisitControlConfigRequestVisitControlRules],
+        domain: str,
+    ) -> UpdateLiveVisitControlConfigResponse: ...
     async def update_live_visit_control_config(
         self,
         request: UpdateLiveVisitControlConfigRequest | None = None,
-        /,
         *,
         visit_control_rules: list[UpdateLiveVisitControlConfigRequestVisitControlRules]
         | None = None,
@@ -1676,10 +2620,19 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
             domain=domain,
         )
 
+    @overload
+    async def query_livestreaming_timestamp_antihotlinking_config(
+        self, request: QueryLivestreamingTimestampAntihotlinkingConfigRequest, /
+    ) -> QueryLivestreamingTimestampAntihotlinkingConfigResponse: ...
+    @overload
+    async def query_livestreaming_timestamp_antihotlinking_config(
+        self,
+        *,
+        domain: str,
+    ) -> QueryLivestreamingTimestampAntihotlinkingConfigResponse: ...
     async def query_livestreaming_timestamp_antihotlinking_config(
         self,
         request: QueryLivestreamingTimestampAntihotlinkingConfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryLivestreamingTimestampAntihotlinkingConfigResponse:
@@ -1688,10 +2641,22 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
             QUERY_LIVESTREAMING_TIMESTAMP_ANTIHOTLINKING_CONFIG, request, domain=domain
         )
 
+    @overload
+    async def edit_livestreaming_timestamp_antihotlinking_config(
+        self, request: EditLivestreamingTimestampAntihotlinkingConfigRequest, /
+    ) -> EditLivestreamingTimestampAntihotlinkingConfigResponse: ...
+    @overload
+    async def edit_livestreaming_timestamp_antihotlinking_config(
+        self,
+        *,
+        timestamp_visit_control_rules: list[
+            EditLivestreamingTimestampAntihotlinkingConfigRequestTimestampVisitControlRules
+        ],
+        domain_name: str,
+    ) -> EditLivestreamingTimestampAntihotlinkingConfigResponse: ...
     async def edit_livestreaming_timestamp_antihotlinking_config(
         self,
         request: EditLivestreamingTimestampAntihotlinkingConfigRequest | None = None,
-        /,
         *,
         timestamp_visit_control_rules: list[
             EditLivestreamingTimestampAntihotlinkingConfigRequestTimestampVisitControlRules
@@ -1707,10 +2672,19 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    async def get_basic_configuration_of_domain(
+        self, request: GetBasicConfigurationOfDomainRequest, /
+    ) -> GetBasicConfigurationOfDomainResponse: ...
+    @overload
+    async def get_basic_configuration_of_domain(
+        self,
+        *,
+        domain_name: str,
+    ) -> GetBasicConfigurationOfDomainResponse: ...
     async def get_basic_configuration_of_domain(
         self,
         request: GetBasicConfigurationOfDomainRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> GetBasicConfigurationOfDomainResponse:
@@ -1719,20 +2693,39 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
             GET_BASIC_CONFIGURATION_OF_DOMAIN, request, domain_name=domain_name
         )
 
+    @overload
+    async def query_http2_settings_config_for_wplus(
+        self, request: QueryHttp2SettingsConfigForWplusRequest, /
+    ) -> QueryHttp2SettingsConfigForWplusResponse: ...
+    @overload
+    async def query_http2_settings_config_for_wplus(
+        self,
+        *,
+        domain: str,
+    ) -> QueryHttp2SettingsConfigForWplusResponse: ...
     async def query_http2_settings_config_for_wplus(
         self,
         request: QueryHttp2SettingsConfigForWplusRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryHttp2SettingsConfigForWplusResponse:
         """QueryHttp2SettingsConfigForWplus: ``GET /api/config/http2/{domain}``."""
         return await self.core.call(QUERY_HTTP2_SETTINGS_CONFIG_FOR_WPLUS, request, domain=domain)
 
+    @overload
+    async def update_http2_settings_config_for_wplus(
+        self, request: UpdateHttp2SettingsConfigForWplusRequest, /
+    ) -> UpdateHttp2SettingsConfigForWplusResponse: ...
+    @overload
+    async def update_http2_settings_config_for_wplus(
+        self,
+        *,
+        http2_settings: UpdateHttp2SettingsConfigForWplusRequestHttp2Settings,
+        domain_name: str,
+    ) -> UpdateHttp2SettingsConfigForWplusResponse: ...
     async def update_http2_settings_config_for_wplus(
         self,
         request: UpdateHttp2SettingsConfigForWplusRequest | None = None,
-        /,
         *,
         http2_settings: UpdateHttp2SettingsConfigForWplusRequestHttp2Settings | None = None,
         domain_name: str | None = None,
@@ -1745,10 +2738,21 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    async def enable_or_disable_waf_protection(
+        self, request: EnableOrDisableWAFProtectionRequest, /
+    ) -> EnableOrDisableWAFProtectionResponse: ...
+    @overload
+    async def enable_or_disable_waf_protection(
+        self,
+        *,
+        domain_names: list[str],
+        refer_domain: str,
+        type: str,
+    ) -> EnableOrDisableWAFProtectionResponse: ...
     async def enable_or_disable_waf_protection(
         self,
         request: EnableOrDisableWAFProtectionRequest | None = None,
-        /,
         *,
         domain_names: list[str] | None = None,
         refer_domain: str | None = None,
@@ -1763,10 +2767,20 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
             type=type,
         )
 
+    @overload
+    async def enable_or_disable_bot_protection(
+        self, request: EnableOrDisableBotProtectionRequest, /
+    ) -> EnableOrDisableBotProtectionResponse: ...
+    @overload
+    async def enable_or_disable_bot_protection(
+        self,
+        *,
+        domain_names: list[str],
+        type: str,
+    ) -> EnableOrDisableBotProtectionResponse: ...
     async def enable_or_disable_bot_protection(
         self,
         request: EnableOrDisableBotProtectionRequest | None = None,
-        /,
         *,
         domain_names: list[str] | None = None,
         type: str | None = None,
@@ -1776,10 +2790,21 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
             ENABLE_OR_DISABLE_BOT_PROTECTION, request, domain_names=domain_names, type=type
         )
 
+    @overload
+    async def update_cache_key_configuration(
+        self, request: UpdateCacheKeyConfigurationRequest, /
+    ) -> UpdateCacheKeyConfigurationResponse: ...
+    @overload
+    async def update_cache_key_configuration(
+        self,
+        *,
+        cache_key_rules: list[UpdateCacheKeyConfigurationRequestCacheKeyRules],
+        domain_name: str,
+        description: str | None = None,
+    ) -> UpdateCacheKeyConfigurationResponse: ...
     async def update_cache_key_configuration(
         self,
         request: UpdateCacheKeyConfigurationRequest | None = None,
-        /,
         *,
         cache_key_rules: list[UpdateCacheKeyConfigurationRequestCacheKeyRules] | None = None,
         description: str | None = None,
@@ -1794,20 +2819,39 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    async def query_cache_key_configuration(
+        self, request: QueryCacheKeyConfigurationRequest, /
+    ) -> QueryCacheKeyConfigurationResponse: ...
+    @overload
+    async def query_cache_key_configuration(
+        self,
+        *,
+        domain: str,
+    ) -> QueryCacheKeyConfigurationResponse: ...
     async def query_cache_key_configuration(
         self,
         request: QueryCacheKeyConfigurationRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryCacheKeyConfigurationResponse:
         """QueryCacheKeyConfiguration: ``GET /api/config/cachekey/{domain}``."""
         return await self.core.call(QUERY_CACHE_KEY_CONFIGURATION, request, domain=domain)
 
+    @overload
+    async def edit_access_speed_limit(
+        self, request: EditAccessSpeedLimitRequest, /
+    ) -> EditAccessSpeedLimitResponse: ...
+    @overload
+    async def edit_access_speed_limit(
+        self,
+        *,
+        access_speed_rules: list[EditAccessSpeedLimitRequestAccessSpeedRules],
+        domain_name: str,
+    ) -> EditAccessSpeedLimitResponse: ...
     async def edit_access_speed_limit(
         self,
         request: EditAccessSpeedLimitRequest | None = None,
-        /,
         *,
         access_speed_rules: list[EditAccessSpeedLimitRequestAccessSpeedRules] | None = None,
         domain_name: str | None = None,
@@ -1824,10 +2868,20 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    async def enable_or_disable_dm_sprotection(
+        self, request: EnableOrDisableDMSprotectionRequest, /
+    ) -> EnableOrDisableDMSprotectionResponse: ...
+    @overload
+    async def enable_or_disable_dm_sprotection(
+        self,
+        *,
+        domain_names: list[str],
+        type: str,
+    ) -> EnableOrDisableDMSprotectionResponse: ...
     async def enable_or_disable_dm_sprotection(
         self,
         request: EnableOrDisableDMSprotectionRequest | None = None,
-        /,
         *,
         domain_names: list[str] | None = None,
         type: str | None = None,
@@ -1837,10 +2891,20 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
             ENABLE_OR_DISABLE_DM_SPROTECTION, request, domain_names=domain_names, type=type
         )
 
+    @overload
+    async def edit_back2origin_protocol_rewrite_config(
+        self, request: EditBack2originProtocolRewriteConfigRequest, /
+    ) -> EditBack2originProtocolRewriteConfigResponse: ...
+    @overload
+    async def edit_back2origin_protocol_rewrite_config(
+        self,
+        *,
+        back_to_origin_rewrite_rule: EditBack2originProtocolRewriteConfigRequestBackToOriginRewriteRule,
+        domain_name: str,
+    ) -> EditBack2originProtocolRewriteConfigResponse: ...
     async def edit_back2origin_protocol_rewrite_config(
         self,
         request: EditBack2originProtocolRewriteConfigRequest | None = None,
-        /,
         *,
         back_to_origin_rewrite_rule: EditBack2originProtocolRewriteConfigRequestBackToOriginRewriteRule
         | None = None,
@@ -1854,10 +2918,19 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    async def query_back2_origin_protocol_rewrite_config(
+        self, request: QueryBack2OriginProtocolRewriteConfigRequest, /
+    ) -> QueryBack2OriginProtocolRewriteConfigResponse: ...
+    @overload
+    async def query_back2_origin_protocol_rewrite_config(
+        self,
+        *,
+        domain: str,
+    ) -> QueryBack2OriginProtocolRewriteConfigResponse: ...
     async def query_back2_origin_protocol_rewrite_config(
         self,
         request: QueryBack2OriginProtocolRewriteConfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryBack2OriginProtocolRewriteConfigResponse:
@@ -1866,10 +2939,20 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
             QUERY_BACK2_ORIGIN_PROTOCOL_REWRITE_CONFIG, request, domain=domain
         )
 
+    @overload
+    async def update_stream_notification_config(
+        self, request: UpdateStreamNotificationConfigRequest, /
+    ) -> UpdateStreamNotificationConfigResponse: ...
+    @overload
+    async def update_stream_notification_config(
+        self,
+        *,
+        stream_notifications: list[UpdateStreamNotificationConfigRequestStreamNotifications],
+        domain_name: str,
+    ) -> UpdateStreamNotificationConfigResponse: ...
     async def update_stream_notification_config(
         self,
         request: UpdateStreamNotificationConfigRequest | None = None,
-        /,
         *,
         stream_notifications: list[UpdateStreamNotificationConfigRequestStreamNotifications]
         | None = None,
@@ -1883,30 +2966,61 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    async def query_stream_notification_config(
+        self, request: QueryStreamNotificationConfigRequest, /
+    ) -> QueryStreamNotificationConfigResponse: ...
+    @overload
+    async def query_stream_notification_config(
+        self,
+        *,
+        domain: str,
+    ) -> QueryStreamNotificationConfigResponse: ...
     async def query_stream_notification_config(
         self,
         request: QueryStreamNotificationConfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryStreamNotificationConfigResponse:
         """QueryStreamNotificationConfig: ``GET /api/config/streamnotification/{domain}``."""
         return await self.core.call(QUERY_STREAM_NOTIFICATION_CONFIG, request, domain=domain)
 
+    @overload
+    async def query_domain_billingarea(
+        self, request: QueryDomainBillingareaRequest, /
+    ) -> QueryDomainBillingareaResponse: ...
+    @overload
+    async def query_domain_billingarea(
+        self,
+        *,
+        domain: str,
+    ) -> QueryDomainBillingareaResponse: ...
     async def query_domain_billingarea(
         self,
         request: QueryDomainBillingareaRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryDomainBillingareaResponse:
         """QueryDomainBillingarea: ``GET /api/domain/billingarea/{domain}``."""
         return await self.core.call(QUERY_DOMAIN_BILLINGAREA, request, domain=domain)
 
+    @overload
+    async def update_domain_cert_config(
+        self, request: UpdateDomainCertConfigRequest, /
+    ) -> UpdateDomainCertConfigResponse: ...
+    @overload
+    async def update_domain_cert_config(
+        self,
+        *,
+        domain: str,
+        certificate_id: str | None = None,
+        tls_version: str | None = None,
+        enable_ocsp: str | None = None,
+        cipher_suites: str | None = None,
+    ) -> UpdateDomainCertConfigResponse: ...
     async def update_domain_cert_config(
         self,
         request: UpdateDomainCertConfigRequest | None = None,
-        /,
         *,
         certificate_id: str | None = None,
         tls_version: str | None = None,
@@ -1925,20 +3039,40 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
             domain=domain,
         )
 
+    @overload
+    async def query_domain_cert_config(
+        self, request: QueryDomainCertConfigRequest, /
+    ) -> QueryDomainCertConfigResponse: ...
+    @overload
+    async def query_domain_cert_config(
+        self,
+        *,
+        domain: str,
+    ) -> QueryDomainCertConfigResponse: ...
     async def query_domain_cert_config(
         self,
         request: QueryDomainCertConfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryDomainCertConfigResponse:
         """QueryDomainCertConfig: ``GET /api/config/certificate/{domain}``."""
         return await self.core.call(QUERY_DOMAIN_CERT_CONFIG, request, domain=domain)
 
+    @overload
+    async def update_domain_multi_cert_config_for_wplus(
+        self, request: UpdateDomainMultiCertConfigForWplusRequest, /
+    ) -> UpdateDomainMultiCertConfigForWplusResponse: ...
+    @overload
+    async def update_domain_multi_cert_config_for_wplus(
+        self,
+        *,
+        domain_cert_config: UpdateDomainMultiCertConfigForWplusDomainCertConfig,
+        other_config: UpdateDomainMultiCertConfigForWplusOtherConfig,
+        domain_name: str,
+    ) -> UpdateDomainMultiCertConfigForWplusResponse: ...
     async def update_domain_multi_cert_config_for_wplus(
         self,
         request: UpdateDomainMultiCertConfigForWplusRequest | None = None,
-        /,
         *,
         domain_cert_config: UpdateDomainMultiCertConfigForWplusDomainCertConfig | None = None,
         other_config: UpdateDomainMultiCertConfigForWplusOtherConfig | None = None,
@@ -1953,10 +3087,20 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    async def update_ip_version_config(
+        self, request: UpdateIpVersionConfigRequest, /
+    ) -> UpdateIpVersionConfigResponse: ...
+    @overload
+    async def update_ip_version_config(
+        self,
+        *,
+        domain: str,
+        ip_version: list[str] | None = None,
+    ) -> UpdateIpVersionConfigResponse: ...
     async def update_ip_version_config(
         self,
         request: UpdateIpVersionConfigRequest | None = None,
-        /,
         *,
         ip_version: list[str] | None = None,
         domain: str | None = None,
@@ -1966,10 +3110,23 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
             UPDATE_IP_VERSION_CONFIG, request, ip_version=ip_version, domain=domain
         )
 
+    @overload
+    async def anti_hijack_ip_add(
+        self, request: AntiHijackIPAddRequest, /
+    ) -> AntiHijackIPAddResponse: ...
+    @overload
+    async def anti_hijack_ip_add(
+        self,
+        *,
+        area: int,
+        anti_hijack_ip: str,
+        relate_domain: str,
+        offer_code: str | None = None,
+        remark: str | None = None,
+    ) -> AntiHijackIPAddResponse: ...
     async def anti_hijack_ip_add(
         self,
         request: AntiHijackIPAddRequest | None = None,
-        /,
         *,
         area: int | None = None,
         anti_hijack_ip: str | None = None,
@@ -1992,10 +3149,22 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
             remark=remark,
         )
 
+    @overload
+    async def anti_hijack_ip_update(
+        self, request: AntiHijackIPUpdateRequest, /
+    ) -> AntiHijackIPUpdateResponse: ...
+    @overload
+    async def anti_hijack_ip_update(
+        self,
+        *,
+        id: str,
+        relate_domain: str | None = None,
+        offer_code: str | None = None,
+        remark: str | None = None,
+    ) -> AntiHijackIPUpdateResponse: ...
     async def anti_hijack_ip_update(
         self,
         request: AntiHijackIPUpdateRequest | None = None,
-        /,
         *,
         id: str | None = None,
         relate_domain: str | None = None,
@@ -2016,10 +3185,19 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
             remark=remark,
         )
 
+    @overload
+    async def anti_hijack_ip_delete(
+        self, request: AntiHijackIPDeleteRequest, /
+    ) -> AntiHijackIPDeleteResponse: ...
+    @overload
+    async def anti_hijack_ip_delete(
+        self,
+        *,
+        id_list: list[str],
+    ) -> AntiHijackIPDeleteResponse: ...
     async def anti_hijack_ip_delete(
         self,
         request: AntiHijackIPDeleteRequest | None = None,
-        /,
         *,
         id_list: list[str] | None = None,
     ) -> AntiHijackIPDeleteResponse:
@@ -2030,10 +3208,20 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
         """
         return await self.core.call(ANTI_HIJACK_IP_DELETE, request, id_list=id_list)
 
+    @overload
+    async def batch_update_domain_cert_config(
+        self, request: BatchUpdateDomainCertConfigRequest, /
+    ) -> BatchUpdateDomainCertConfigResponse: ...
+    @overload
+    async def batch_update_domain_cert_config(
+        self,
+        *,
+        certificate_id: int,
+        domain_names: list[str],
+    ) -> BatchUpdateDomainCertConfigResponse: ...
     async def batch_update_domain_cert_config(
         self,
         request: BatchUpdateDomainCertConfigRequest | None = None,
-        /,
         *,
         certificate_id: int | None = None,
         domain_names: list[str] | None = None,

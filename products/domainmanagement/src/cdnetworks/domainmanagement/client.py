@@ -8,7 +8,7 @@ retries and decodes.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, overload
 
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
@@ -116,30 +116,59 @@ class DomainmanagementClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def enable_single_domain_service(
+        self, request: EnableSingleDomainServiceRequest, /
+    ) -> EnableSingleDomainServiceResponse: ...
+    @overload
+    def enable_single_domain_service(
+        self,
+        *,
+        domain: int,
+    ) -> EnableSingleDomainServiceResponse: ...
     def enable_single_domain_service(
         self,
         request: EnableSingleDomainServiceRequest | None = None,
-        /,
         *,
         domain: int | None = None,
     ) -> EnableSingleDomainServiceResponse:
         """EnableSingleDomainService: ``PUT /api/domain/{domain}/enable``."""
         return self.core.call(ENABLE_SINGLE_DOMAIN_SERVICE, request, domain=domain)
 
+    @overload
+    def disable_single_domain_service(
+        self, request: DisableSingleDomainServiceRequest, /
+    ) -> DisableSingleDomainServiceResponse: ...
+    @overload
+    def disable_single_domain_service(
+        self,
+        *,
+        domain: str,
+    ) -> DisableSingleDomainServiceResponse: ...
     def disable_single_domain_service(
         self,
         request: DisableSingleDomainServiceRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> DisableSingleDomainServiceResponse:
         """DisableSingleDomainService: ``PUT /api/domain/{domain}/disable``."""
         return self.core.call(DISABLE_SINGLE_DOMAIN_SERVICE, request, domain=domain)
 
+    @overload
+    def delete_api_domain_service(
+        self, request: DeleteApiDomainServiceRequest, /
+    ) -> DeleteApiDomainServiceResponse: ...
+    @overload
+    def delete_api_domain_service(
+        self,
+        *,
+        domain_name: str,
+        domain_id: str,
+        domain: str,
+    ) -> DeleteApiDomainServiceResponse: ...
     def delete_api_domain_service(
         self,
         request: DeleteApiDomainServiceRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
         domain_id: str | None = None,
@@ -154,10 +183,26 @@ class DomainmanagementClient(ProductClient):
             domain=domain,
         )
 
+    @overload
+    def get_fuzzy_paging_domain_list(
+        self, request: GetFuzzyPagingDomainListRequest, /
+    ) -> GetFuzzyPagingDomainListResponse: ...
+    @overload
+    def get_fuzzy_paging_domain_list(
+        self,
+        *,
+        page_number: int,
+        page_size: int,
+        service_type: str | None = None,
+        domain_name: list[str] | None = None,
+        query_type: str | None = None,
+        start_time: str | None = None,
+        end_time: str | None = None,
+        domain_status: str | None = None,
+    ) -> GetFuzzyPagingDomainListResponse: ...
     def get_fuzzy_paging_domain_list(
         self,
         request: GetFuzzyPagingDomainListRequest | None = None,
-        /,
         *,
         page_number: int | None = None,
         page_size: int | None = None,
@@ -186,20 +231,61 @@ class DomainmanagementClient(ProductClient):
             domain_status=domain_status,
         )
 
+    @overload
+    def query_domain_by_origin_ip(
+        self, request: QueryDomainByOriginIPRequest, /
+    ) -> QueryDomainByOriginIPResponse: ...
+    @overload
+    def query_domain_by_origin_ip(
+        self,
+        *,
+        originip: str,
+    ) -> QueryDomainByOriginIPResponse: ...
     def query_domain_by_origin_ip(
         self,
         request: QueryDomainByOriginIPRequest | None = None,
-        /,
         *,
         originip: str | None = None,
     ) -> QueryDomainByOriginIPResponse:
         """QueryDomainByOriginIP: ``GET /api/originaldomainlist``."""
         return self.core.call(QUERY_DOMAIN_BY_ORIGIN_IP, request, originip=originip)
 
+    @overload
+    def add_cdn_domain(self, request: AddCdnDomainRequest, /) -> AddCdnDomainResponse: ...
+    @overload
+    def add_cdn_domain(
+        self,
+        *,
+        version: str,
+        domain_name: str,
+        contract_id: str,
+        item_id: str,
+        origin_config: AddCdnDomainRequestOriginConfig,
+        referenced_domain_name: str | None = None,
+        config_form_id: str | None = None,
+        accelerate_no_china: bool | Literal["true", "false"] | None = None,
+        cname_label: str | None = None,
+        comment: str | None = None,
+        header_of_clientip: str | None = None,
+        live_config: AddCdnDomainRequestLiveConfig | None = None,
+        publish_points: list[AddCdnDomainRequestPublishPoints] | None = None,
+        ssl: AddCdnDomainRequestSsl | None = None,
+        auto_add_certificate: str | None = None,
+        control_group_name: str | None = None,
+        http_code_cache_rules: list[AddCdnDomainRequestHttpCodeCacheRules] | None = None,
+        websocket_switch: AddCdnDomainRequestWebsocketSwitch | None = None,
+        rewrite_rule_settings: list[AddCdnDomainRequestRewriteRuleSettings] | None = None,
+        http2_setting: AddCdnDomainRequestHttp2Setting | None = None,
+        back_to_origin_rewrite_rule: AddCdnDomainRequestBackToOriginRewriteRule | None = None,
+        header_modify_rules: list[AddCdnDomainAddCdnDomainRequestHeaderModifyRules] | None = None,
+        cache_behaviors: list[AddCdnDomainRequestCacheBehaviors] | None = None,
+        origin_rules_rewrites: list[AddCdnDomainRequestOriginRulesRewrites] | None = None,
+        change_servers: list[AddCdnDomainRequestChangeServers] | None = None,
+        resource_group_id: str | None = None,
+    ) -> AddCdnDomainResponse: ...
     def add_cdn_domain(
         self,
         request: AddCdnDomainRequest | None = None,
-        /,
         *,
         version: str | None = None,
         domain_name: str | None = None,
@@ -264,10 +350,28 @@ class DomainmanagementClient(ProductClient):
             resource_group_id=resource_group_id,
         )
 
+    @overload
+    def update_cdn_domain(self, request: UpdateCdnDomainRequest, /) -> UpdateCdnDomainResponse: ...
+    @overload
+    def update_cdn_domain(
+        self,
+        *,
+        domain: str,
+        version: str | None = None,
+        service_areas: str | None = None,
+        cname_label: str | None = None,
+        comment: str | None = None,
+        cache_host: str | None = None,
+        header_of_clientip: str | None = None,
+        origin_config: UpdateCdnDomainRequestOriginConfig | None = None,
+        live_config: UpdateCdnDomainRequestLiveConfig | None = None,
+        ssl: UpdateCdnDomainRequestSsl | None = None,
+        cache_behaviors: list[UpdateCdnDomainRequestCacheBehaviors] | None = None,
+        publish_points: list[UpdateCdnDomainRequestPublishPoints] | None = None,
+    ) -> UpdateCdnDomainResponse: ...
     def update_cdn_domain(
         self,
         request: UpdateCdnDomainRequest | None = None,
-        /,
         *,
         version: str | None = None,
         service_areas: str | None = None,
@@ -300,10 +404,19 @@ class DomainmanagementClient(ProductClient):
             domain=domain,
         )
 
+    @overload
+    def query_cdn_domain_service(
+        self, request: QueryCdnDomainServiceRequest, /
+    ) -> QueryCdnDomainServiceResponse: ...
+    @overload
+    def query_cdn_domain_service(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryCdnDomainServiceResponse: ...
     def query_cdn_domain_service(
         self,
         request: QueryCdnDomainServiceRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryCdnDomainServiceResponse:
@@ -320,10 +433,18 @@ class DomainmanagementClient(ProductClient):
         """QueryApiDomainListService: ``GET /api/domain``."""
         return self.core.call(QUERY_API_DOMAIN_LIST_SERVICE, request, cname_label=cname_label)
 
+    @overload
+    def add_domain_alias(self, request: AddDomainAliasRequest, /) -> AddDomainAliasResponse: ...
+    @overload
+    def add_domain_alias(
+        self,
+        *,
+        domain_name: str,
+        aliases: list[str],
+    ) -> AddDomainAliasResponse: ...
     def add_domain_alias(
         self,
         request: AddDomainAliasRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
         aliases: list[str] | None = None,
@@ -343,20 +464,39 @@ class DomainmanagementClient(ProductClient):
         """QueryApiDomainAttribution: ``GET /api/domainlist``."""
         return self.core.call(QUERY_API_DOMAIN_ATTRIBUTION, request)
 
+    @overload
+    def query_cdnw_alias_domains_for_wplus(
+        self, request: QueryCdnwAliasDomainsForWplusRequest, /
+    ) -> QueryCdnwAliasDomainsForWplusResponse: ...
+    @overload
+    def query_cdnw_alias_domains_for_wplus(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryCdnwAliasDomainsForWplusResponse: ...
     def query_cdnw_alias_domains_for_wplus(
         self,
         request: QueryCdnwAliasDomainsForWplusRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryCdnwAliasDomainsForWplusResponse:
         """QueryCdnwAliasDomainsForWplus: ``GET /api/domain/domain-and-alias/{domain-name}``."""
         return self.core.call(QUERY_CDNW_ALIAS_DOMAINS_FOR_WPLUS, request, domain_name=domain_name)
 
+    @overload
+    def delete_domain_alias(
+        self, request: DeleteDomainAliasRequest, /
+    ) -> DeleteDomainAliasResponse: ...
+    @overload
+    def delete_domain_alias(
+        self,
+        *,
+        domain_name: str,
+        aliases: list[str],
+    ) -> DeleteDomainAliasResponse: ...
     def delete_domain_alias(
         self,
         request: DeleteDomainAliasRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
         aliases: list[str] | None = None,
@@ -366,10 +506,19 @@ class DomainmanagementClient(ProductClient):
             DELETE_DOMAIN_ALIAS, request, domain_name=domain_name, aliases=aliases
         )
 
+    @overload
+    def query_cdnw_domain_alias_relation_for_wplus(
+        self, request: QueryCdnwDomainAliasRelationForWplusRequest, /
+    ) -> QueryCdnwDomainAliasRelationForWplusResponse: ...
+    @overload
+    def query_cdnw_domain_alias_relation_for_wplus(
+        self,
+        *,
+        domain_alias: list[str],
+    ) -> QueryCdnwDomainAliasRelationForWplusResponse: ...
     def query_cdnw_domain_alias_relation_for_wplus(
         self,
         request: QueryCdnwDomainAliasRelationForWplusRequest | None = None,
-        /,
         *,
         domain_alias: list[str] | None = None,
     ) -> QueryCdnwDomainAliasRelationForWplusResponse:
@@ -420,10 +569,20 @@ class DomainmanagementClient(ProductClient):
         """QueryCustomerAnycastIPForWplus: ``GET /api/anycast-ips``."""
         return self.core.call(QUERY_CUSTOMER_ANYCAST_IP_FOR_WPLUS, request)
 
+    @overload
+    def pre_deploy_change_server_config(
+        self, request: PreDeployChangeServerConfigRequest, /
+    ) -> PreDeployChangeServerConfigResponse: ...
+    @overload
+    def pre_deploy_change_server_config(
+        self,
+        *,
+        change_servers: list[PreDeployChangeServerConfigRequestChangeServers],
+        domain: str,
+    ) -> PreDeployChangeServerConfigResponse: ...
     def pre_deploy_change_server_config(
         self,
         request: PreDeployChangeServerConfigRequest | None = None,
-        /,
         *,
         change_servers: list[PreDeployChangeServerConfigRequestChangeServers] | None = None,
         domain: str | None = None,
@@ -433,10 +592,20 @@ class DomainmanagementClient(ProductClient):
             PRE_DEPLOY_CHANGE_SERVER_CONFIG, request, change_servers=change_servers, domain=domain
         )
 
+    @overload
+    def update_change_server(
+        self, request: UpdateChangeServerRequest, /
+    ) -> UpdateChangeServerResponse: ...
+    @overload
+    def update_change_server(
+        self,
+        *,
+        change_servers: list[UpdateChangeServerRequestChangeServers],
+        domain_name: str,
+    ) -> UpdateChangeServerResponse: ...
     def update_change_server(
         self,
         request: UpdateChangeServerRequest | None = None,
-        /,
         *,
         change_servers: list[UpdateChangeServerRequestChangeServers] | None = None,
         domain_name: str | None = None,
@@ -446,20 +615,39 @@ class DomainmanagementClient(ProductClient):
             UPDATE_CHANGE_SERVER, request, change_servers=change_servers, domain_name=domain_name
         )
 
+    @overload
+    def query_change_server(
+        self, request: QueryChangeServerRequest, /
+    ) -> QueryChangeServerResponse: ...
+    @overload
+    def query_change_server(
+        self,
+        *,
+        domain: str,
+    ) -> QueryChangeServerResponse: ...
     def query_change_server(
         self,
         request: QueryChangeServerRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryChangeServerResponse:
         """QueryChangeServer: ``GET /api/config/changeserver/{domain}``."""
         return self.core.call(QUERY_CHANGE_SERVER, request, domain=domain)
 
+    @overload
+    def update_customer_anycast_ip_record_status(
+        self, request: UpdateCustomerAnycastIPRecordStatusRequest, /
+    ) -> UpdateCustomerAnycastIPRecordStatusResponse: ...
+    @overload
+    def update_customer_anycast_ip_record_status(
+        self,
+        *,
+        ips: list[str],
+        record_status: str,
+    ) -> UpdateCustomerAnycastIPRecordStatusResponse: ...
     def update_customer_anycast_ip_record_status(
         self,
         request: UpdateCustomerAnycastIPRecordStatusRequest | None = None,
-        /,
         *,
         ips: list[str] | None = None,
         record_status: str | None = None,
@@ -483,30 +671,59 @@ class AsyncDomainmanagementClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def enable_single_domain_service(
+        self, request: EnableSingleDomainServiceRequest, /
+    ) -> EnableSingleDomainServiceResponse: ...
+    @overload
+    async def enable_single_domain_service(
+        self,
+        *,
+        domain: int,
+    ) -> EnableSingleDomainServiceResponse: ...
     async def enable_single_domain_service(
         self,
         request: EnableSingleDomainServiceRequest | None = None,
-        /,
         *,
         domain: int | None = None,
     ) -> EnableSingleDomainServiceResponse:
         """EnableSingleDomainService: ``PUT /api/domain/{domain}/enable``."""
         return await self.core.call(ENABLE_SINGLE_DOMAIN_SERVICE, request, domain=domain)
 
+    @overload
+    async def disable_single_domain_service(
+        self, request: DisableSingleDomainServiceRequest, /
+    ) -> DisableSingleDomainServiceResponse: ...
+    @overload
+    async def disable_single_domain_service(
+        self,
+        *,
+        domain: str,
+    ) -> DisableSingleDomainServiceResponse: ...
     async def disable_single_domain_service(
         self,
         request: DisableSingleDomainServiceRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> DisableSingleDomainServiceResponse:
         """DisableSingleDomainService: ``PUT /api/domain/{domain}/disable``."""
         return await self.core.call(DISABLE_SINGLE_DOMAIN_SERVICE, request, domain=domain)
 
+    @overload
+    async def delete_api_domain_service(
+        self, request: DeleteApiDomainServiceRequest, /
+    ) -> DeleteApiDomainServiceResponse: ...
+    @overload
+    async def delete_api_domain_service(
+        self,
+        *,
+        domain_name: str,
+        domain_id: str,
+        domain: str,
+    ) -> DeleteApiDomainServiceResponse: ...
     async def delete_api_domain_service(
         self,
         request: DeleteApiDomainServiceRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
         domain_id: str | None = None,
@@ -521,10 +738,26 @@ class AsyncDomainmanagementClient(AsyncProductClient):
             domain=domain,
         )
 
+    @overload
+    async def get_fuzzy_paging_domain_list(
+        self, request: GetFuzzyPagingDomainListRequest, /
+    ) -> GetFuzzyPagingDomainListResponse: ...
+    @overload
+    async def get_fuzzy_paging_domain_list(
+        self,
+        *,
+        page_number: int,
+        page_size: int,
+        service_type: str | None = None,
+        domain_name: list[str] | None = None,
+        query_type: str | None = None,
+        start_time: str | None = None,
+        end_time: str | None = None,
+        domain_status: str | None = None,
+    ) -> GetFuzzyPagingDomainListResponse: ...
     async def get_fuzzy_paging_domain_list(
         self,
         request: GetFuzzyPagingDomainListRequest | None = None,
-        /,
         *,
         page_number: int | None = None,
         page_size: int | None = None,
@@ -553,20 +786,61 @@ class AsyncDomainmanagementClient(AsyncProductClient):
             domain_status=domain_status,
         )
 
+    @overload
+    async def query_domain_by_origin_ip(
+        self, request: QueryDomainByOriginIPRequest, /
+    ) -> QueryDomainByOriginIPResponse: ...
+    @overload
+    async def query_domain_by_origin_ip(
+        self,
+        *,
+        originip: str,
+    ) -> QueryDomainByOriginIPResponse: ...
     async def query_domain_by_origin_ip(
         self,
         request: QueryDomainByOriginIPRequest | None = None,
-        /,
         *,
         originip: str | None = None,
     ) -> QueryDomainByOriginIPResponse:
         """QueryDomainByOriginIP: ``GET /api/originaldomainlist``."""
         return await self.core.call(QUERY_DOMAIN_BY_ORIGIN_IP, request, originip=originip)
 
+    @overload
+    async def add_cdn_domain(self, request: AddCdnDomainRequest, /) -> AddCdnDomainResponse: ...
+    @overload
+    async def add_cdn_domain(
+        self,
+        *,
+        version: str,
+        domain_name: str,
+        contract_id: str,
+        item_id: str,
+        origin_config: AddCdnDomainRequestOriginConfig,
+        referenced_domain_name: str | None = None,
+        config_form_id: str | None = None,
+        accelerate_no_china: bool | Literal["true", "false"] | None = None,
+        cname_label: str | None = None,
+        comment: str | None = None,
+        header_of_clientip: str | None = None,
+        live_config: AddCdnDomainRequestLiveConfig | None = None,
+        publish_points: list[AddCdnDomainRequestPublishPoints] | None = None,
+        ssl: AddCdnDomainRequestSsl | None = None,
+        auto_add_certificate: str | None = None,
+        control_group_name: str | None = None,
+        http_code_cache_rules: list[AddCdnDomainRequestHttpCodeCacheRules] | None = None,
+        websocket_switch: AddCdnDomainRequestWebsocketSwitch | None = None,
+        rewrite_rule_settings: list[AddCdnDomainRequestRewriteRuleSettings] | None = None,
+        http2_setting: AddCdnDomainRequestHttp2Setting | None = None,
+        back_to_origin_rewrite_rule: AddCdnDomainRequestBackToOriginRewriteRule | None = None,
+        header_modify_rules: list[AddCdnDomainAddCdnDomainRequestHeaderModifyRules] | None = None,
+        cache_behaviors: list[AddCdnDomainRequestCacheBehaviors] | None = None,
+        origin_rules_rewrites: list[AddCdnDomainRequestOriginRulesRewrites] | None = None,
+        change_servers: list[AddCdnDomainRequestChangeServers] | None = None,
+        resource_group_id: str | None = None,
+    ) -> AddCdnDomainResponse: ...
     async def add_cdn_domain(
         self,
         request: AddCdnDomainRequest | None = None,
-        /,
         *,
         version: str | None = None,
         domain_name: str | None = None,
@@ -631,10 +905,30 @@ class AsyncDomainmanagementClient(AsyncProductClient):
             resource_group_id=resource_group_id,
         )
 
+    @overload
+    async def update_cdn_domain(
+        self, request: UpdateCdnDomainRequest, /
+    ) -> UpdateCdnDomainResponse: ...
+    @overload
+    async def update_cdn_domain(
+        self,
+        *,
+        domain: str,
+        version: str | None = None,
+        service_areas: str | None = None,
+        cname_label: str | None = None,
+        comment: str | None = None,
+        cache_host: str | None = None,
+        header_of_clientip: str | None = None,
+        origin_config: UpdateCdnDomainRequestOriginConfig | None = None,
+        live_config: UpdateCdnDomainRequestLiveConfig | None = None,
+        ssl: UpdateCdnDomainRequestSsl | None = None,
+        cache_behaviors: list[UpdateCdnDomainRequestCacheBehaviors] | None = None,
+        publish_points: list[UpdateCdnDomainRequestPublishPoints] | None = None,
+    ) -> UpdateCdnDomainResponse: ...
     async def update_cdn_domain(
         self,
         request: UpdateCdnDomainRequest | None = None,
-        /,
         *,
         version: str | None = None,
         service_areas: str | None = None,
@@ -667,10 +961,19 @@ class AsyncDomainmanagementClient(AsyncProductClient):
             domain=domain,
         )
 
+    @overload
+    async def query_cdn_domain_service(
+        self, request: QueryCdnDomainServiceRequest, /
+    ) -> QueryCdnDomainServiceResponse: ...
+    @overload
+    async def query_cdn_domain_service(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryCdnDomainServiceResponse: ...
     async def query_cdn_domain_service(
         self,
         request: QueryCdnDomainServiceRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryCdnDomainServiceResponse:
@@ -687,10 +990,20 @@ class AsyncDomainmanagementClient(AsyncProductClient):
         """QueryApiDomainListService: ``GET /api/domain``."""
         return await self.core.call(QUERY_API_DOMAIN_LIST_SERVICE, request, cname_label=cname_label)
 
+    @overload
+    async def add_domain_alias(
+        self, request: AddDomainAliasRequest, /
+    ) -> AddDomainAliasResponse: ...
+    @overload
+    async def add_domain_alias(
+        self,
+        *,
+        domain_name: str,
+        aliases: list[str],
+    ) -> AddDomainAliasResponse: ...
     async def add_domain_alias(
         self,
         request: AddDomainAliasRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
         aliases: list[str] | None = None,
@@ -712,10 +1025,19 @@ class AsyncDomainmanagementClient(AsyncProductClient):
         """QueryApiDomainAttribution: ``GET /api/domainlist``."""
         return await self.core.call(QUERY_API_DOMAIN_ATTRIBUTION, request)
 
+    @overload
+    async def query_cdnw_alias_domains_for_wplus(
+        self, request: QueryCdnwAliasDomainsForWplusRequest, /
+    ) -> QueryCdnwAliasDomainsForWplusResponse: ...
+    @overload
+    async def query_cdnw_alias_domains_for_wplus(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryCdnwAliasDomainsForWplusResponse: ...
     async def query_cdnw_alias_domains_for_wplus(
         self,
         request: QueryCdnwAliasDomainsForWplusRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryCdnwAliasDomainsForWplusResponse:
@@ -724,10 +1046,20 @@ class AsyncDomainmanagementClient(AsyncProductClient):
             QUERY_CDNW_ALIAS_DOMAINS_FOR_WPLUS, request, domain_name=domain_name
         )
 
+    @overload
+    async def delete_domain_alias(
+        self, request: DeleteDomainAliasRequest, /
+    ) -> DeleteDomainAliasResponse: ...
+    @overload
+    async def delete_domain_alias(
+        self,
+        *,
+        domain_name: str,
+        aliases: list[str],
+    ) -> DeleteDomainAliasResponse: ...
     async def delete_domain_alias(
         self,
         request: DeleteDomainAliasRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
         aliases: list[str] | None = None,
@@ -737,10 +1069,19 @@ class AsyncDomainmanagementClient(AsyncProductClient):
             DELETE_DOMAIN_ALIAS, request, domain_name=domain_name, aliases=aliases
         )
 
+    @overload
+    async def query_cdnw_domain_alias_relation_for_wplus(
+        self, request: QueryCdnwDomainAliasRelationForWplusRequest, /
+    ) -> QueryCdnwDomainAliasRelationForWplusResponse: ...
+    @overload
+    async def query_cdnw_domain_alias_relation_for_wplus(
+        self,
+        *,
+        domain_alias: list[str],
+    ) -> QueryCdnwDomainAliasRelationForWplusResponse: ...
     async def query_cdnw_domain_alias_relation_for_wplus(
         self,
         request: QueryCdnwDomainAliasRelationForWplusRequest | None = None,
-        /,
         *,
         domain_alias: list[str] | None = None,
     ) -> QueryCdnwDomainAliasRelationForWplusResponse:
@@ -791,10 +1132,20 @@ class AsyncDomainmanagementClient(AsyncProductClient):
         """QueryCustomerAnycastIPForWplus: ``GET /api/anycast-ips``."""
         return await self.core.call(QUERY_CUSTOMER_ANYCAST_IP_FOR_WPLUS, request)
 
+    @overload
+    async def pre_deploy_change_server_config(
+        self, request: PreDeployChangeServerConfigRequest, /
+    ) -> PreDeployChangeServerConfigResponse: ...
+    @overload
+    async def pre_deploy_change_server_config(
+        self,
+        *,
+        change_servers: list[PreDeployChangeServerConfigRequestChangeServers],
+        domain: str,
+    ) -> PreDeployChangeServerConfigResponse: ...
     async def pre_deploy_change_server_config(
         self,
         request: PreDeployChangeServerConfigRequest | None = None,
-        /,
         *,
         change_servers: list[PreDeployChangeServerConfigRequestChangeServers] | None = None,
         domain: str | None = None,
@@ -804,10 +1155,20 @@ class AsyncDomainmanagementClient(AsyncProductClient):
             PRE_DEPLOY_CHANGE_SERVER_CONFIG, request, change_servers=change_servers, domain=domain
         )
 
+    @overload
+    async def update_change_server(
+        self, request: UpdateChangeServerRequest, /
+    ) -> UpdateChangeServerResponse: ...
+    @overload
+    async def update_change_server(
+        self,
+        *,
+        change_servers: list[UpdateChangeServerRequestChangeServers],
+        domain_name: str,
+    ) -> UpdateChangeServerResponse: ...
     async def update_change_server(
         self,
         request: UpdateChangeServerRequest | None = None,
-        /,
         *,
         change_servers: list[UpdateChangeServerRequestChangeServers] | None = None,
         domain_name: str | None = None,
@@ -817,20 +1178,39 @@ class AsyncDomainmanagementClient(AsyncProductClient):
             UPDATE_CHANGE_SERVER, request, change_servers=change_servers, domain_name=domain_name
         )
 
+    @overload
+    async def query_change_server(
+        self, request: QueryChangeServerRequest, /
+    ) -> QueryChangeServerResponse: ...
+    @overload
+    async def query_change_server(
+        self,
+        *,
+        domain: str,
+    ) -> QueryChangeServerResponse: ...
     async def query_change_server(
         self,
         request: QueryChangeServerRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryChangeServerResponse:
         """QueryChangeServer: ``GET /api/config/changeserver/{domain}``."""
         return await self.core.call(QUERY_CHANGE_SERVER, request, domain=domain)
 
+    @overload
+    async def update_customer_anycast_ip_record_status(
+        self, request: UpdateCustomerAnycastIPRecordStatusRequest, /
+    ) -> UpdateCustomerAnycastIPRecordStatusResponse: ...
+    @overload
+    async def update_customer_anycast_ip_record_status(
+        self,
+        *,
+        ips: list[str],
+        record_status: str,
+    ) -> UpdateCustomerAnycastIPRecordStatusResponse: ...
     async def update_customer_anycast_ip_record_status(
         self,
         request: UpdateCustomerAnycastIPRecordStatusRequest | None = None,
-        /,
         *,
         ips: list[str] | None = None,
         record_status: str | None = None,

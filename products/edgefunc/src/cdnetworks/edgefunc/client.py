@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -70,10 +72,20 @@ class EdgefuncClient(ProductClient):
             files=files,
         )
 
+    @overload
+    def create_edge_func_trigger(
+        self, request: CreateEdgeFuncTriggerRequest, /
+    ) -> CreateEdgeFuncTriggerResponse: ...
+    @overload
+    def create_edge_func_trigger(
+        self,
+        *,
+        domain: str,
+        routers: list[CreateEdgeFuncTriggerRequestRouters],
+    ) -> CreateEdgeFuncTriggerResponse: ...
     def create_edge_func_trigger(
         self,
         request: CreateEdgeFuncTriggerRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         routers: list[CreateEdgeFuncTriggerRequestRouters] | None = None,
@@ -105,10 +117,19 @@ class EdgefuncClient(ProductClient):
             page_size=page_size,
         )
 
+    @overload
+    def delete_func_domain_trigger(
+        self, request: DeleteFuncDomainTriggerRequest, /
+    ) -> DeleteFuncDomainTriggerResponse: ...
+    @overload
+    def delete_func_domain_trigger(
+        self,
+        *,
+        id: str,
+    ) -> DeleteFuncDomainTriggerResponse: ...
     def delete_func_domain_trigger(
         self,
         request: DeleteFuncDomainTriggerRequest | None = None,
-        /,
         *,
         id: str | None = None,
     ) -> DeleteFuncDomainTriggerResponse:
@@ -147,10 +168,20 @@ class AsyncEdgefuncClient(AsyncProductClient):
             files=files,
         )
 
+    @overload
+    async def create_edge_func_trigger(
+        self, request: CreateEdgeFuncTriggerRequest, /
+    ) -> CreateEdgeFuncTriggerResponse: ...
+    @overload
+    async def create_edge_func_trigger(
+        self,
+        *,
+        domain: str,
+        routers: list[CreateEdgeFuncTriggerRequestRouters],
+    ) -> CreateEdgeFuncTriggerResponse: ...
     async def create_edge_func_trigger(
         self,
         request: CreateEdgeFuncTriggerRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         routers: list[CreateEdgeFuncTriggerRequestRouters] | None = None,
@@ -184,10 +215,19 @@ class AsyncEdgefuncClient(AsyncProductClient):
             page_size=page_size,
         )
 
+    @overload
+    async def delete_func_domain_trigger(
+        self, request: DeleteFuncDomainTriggerRequest, /
+    ) -> DeleteFuncDomainTriggerResponse: ...
+    @overload
+    async def delete_func_domain_trigger(
+        self,
+        *,
+        id: str,
+    ) -> DeleteFuncDomainTriggerResponse: ...
     async def delete_func_domain_trigger(
         self,
         request: DeleteFuncDomainTriggerRequest | None = None,
-        /,
         *,
         id: str | None = None,
     ) -> DeleteFuncDomainTriggerResponse:

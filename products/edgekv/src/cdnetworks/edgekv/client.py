@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -56,10 +58,18 @@ class EdgekvClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def delete_key_value(self, request: DeleteKeyValueRequest, /) -> DeleteKeyValueResponse: ...
+    @overload
+    def delete_key_value(
+        self,
+        *,
+        space_name: str,
+        keys: list[str],
+    ) -> DeleteKeyValueResponse: ...
     def delete_key_value(
         self,
         request: DeleteKeyValueRequest | None = None,
-        /,
         *,
         space_name: str | None = None,
         keys: list[str] | None = None,
@@ -67,10 +77,18 @@ class EdgekvClient(ProductClient):
         """DeleteKeyValue: ``DELETE /edgekv/kv``."""
         return self.core.call(DELETE_KEY_VALUE, request, space_name=space_name, keys=keys)
 
+    @overload
+    def set_key_value(self, request: SetKeyValueRequest, /) -> SetKeyValueResponse: ...
+    @overload
+    def set_key_value(
+        self,
+        *,
+        space_name: str,
+        data: list[SetKeyValueKeyValue],
+    ) -> SetKeyValueResponse: ...
     def set_key_value(
         self,
         request: SetKeyValueRequest | None = None,
-        /,
         *,
         space_name: str | None = None,
         data: list[SetKeyValueKeyValue] | None = None,
@@ -78,10 +96,18 @@ class EdgekvClient(ProductClient):
         """SetKeyValue: ``PUT /edgekv/kv``."""
         return self.core.call(SET_KEY_VALUE, request, space_name=space_name, data=data)
 
+    @overload
+    def get_key_value(self, request: GetKeyValueRequest, /) -> GetKeyValueResponse: ...
+    @overload
+    def get_key_value(
+        self,
+        *,
+        space_name: str,
+        key: str,
+    ) -> GetKeyValueResponse: ...
     def get_key_value(
         self,
         request: GetKeyValueRequest | None = None,
-        /,
         *,
         space_name: str | None = None,
         key: str | None = None,
@@ -93,10 +119,18 @@ class EdgekvClient(ProductClient):
         """
         return self.core.call(GET_KEY_VALUE, request, space_name=space_name, key=key)
 
+    @overload
+    def create_short_url(self, request: CreateShortUrlRequest, /) -> CreateShortUrlResponse: ...
+    @overload
+    def create_short_url(
+        self,
+        *,
+        long_urls: list[str],
+        ttl: int,
+    ) -> CreateShortUrlResponse: ...
     def create_short_url(
         self,
         request: CreateShortUrlRequest | None = None,
-        /,
         *,
         long_urls: list[str] | None = None,
         ttl: int | None = None,
@@ -108,10 +142,17 @@ class EdgekvClient(ProductClient):
         """
         return self.core.call(CREATE_SHORT_URL, request, long_urls=long_urls, ttl=ttl)
 
+    @overload
+    def get_short_url(self, request: GetShortUrlRequest, /) -> GetShortUrlResponse: ...
+    @overload
+    def get_short_url(
+        self,
+        *,
+        short_url: str,
+    ) -> GetShortUrlResponse: ...
     def get_short_url(
         self,
         request: GetShortUrlRequest | None = None,
-        /,
         *,
         short_url: str | None = None,
     ) -> GetShortUrlResponse:
@@ -122,10 +163,17 @@ class EdgekvClient(ProductClient):
         """
         return self.core.call(GET_SHORT_URL, request, short_url=short_url)
 
+    @overload
+    def del_short_url(self, request: DelShortUrlRequest, /) -> DelShortUrlResponse: ...
+    @overload
+    def del_short_url(
+        self,
+        *,
+        short_url: str,
+    ) -> DelShortUrlResponse: ...
     def del_short_url(
         self,
         request: DelShortUrlRequest | None = None,
-        /,
         *,
         short_url: str | None = None,
     ) -> DelShortUrlResponse:
@@ -182,10 +230,20 @@ class AsyncEdgekvClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def delete_key_value(
+        self, request: DeleteKeyValueRequest, /
+    ) -> DeleteKeyValueResponse: ...
+    @overload
+    async def delete_key_value(
+        self,
+        *,
+        space_name: str,
+        keys: list[str],
+    ) -> DeleteKeyValueResponse: ...
     async def delete_key_value(
         self,
         request: DeleteKeyValueRequest | None = None,
-        /,
         *,
         space_name: str | None = None,
         keys: list[str] | None = None,
@@ -193,10 +251,18 @@ class AsyncEdgekvClient(AsyncProductClient):
         """DeleteKeyValue: ``DELETE /edgekv/kv``."""
         return await self.core.call(DELETE_KEY_VALUE, request, space_name=space_name, keys=keys)
 
+    @overload
+    async def set_key_value(self, request: SetKeyValueRequest, /) -> SetKeyValueResponse: ...
+    @overload
+    async def set_key_value(
+        self,
+        *,
+        space_name: str,
+        data: list[SetKeyValueKeyValue],
+    ) -> SetKeyValueResponse: ...
     async def set_key_value(
         self,
         request: SetKeyValueRequest | None = None,
-        /,
         *,
         space_name: str | None = None,
         data: list[SetKeyValueKeyValue] | None = None,
@@ -204,10 +270,18 @@ class AsyncEdgekvClient(AsyncProductClient):
         """SetKeyValue: ``PUT /edgekv/kv``."""
         return await self.core.call(SET_KEY_VALUE, request, space_name=space_name, data=data)
 
+    @overload
+    async def get_key_value(self, request: GetKeyValueRequest, /) -> GetKeyValueResponse: ...
+    @overload
+    async def get_key_value(
+        self,
+        *,
+        space_name: str,
+        key: str,
+    ) -> GetKeyValueResponse: ...
     async def get_key_value(
         self,
         request: GetKeyValueRequest | None = None,
-        /,
         *,
         space_name: str | None = None,
         key: str | None = None,
@@ -219,10 +293,20 @@ class AsyncEdgekvClient(AsyncProductClient):
         """
         return await self.core.call(GET_KEY_VALUE, request, space_name=space_name, key=key)
 
+    @overload
+    async def create_short_url(
+        self, request: CreateShortUrlRequest, /
+    ) -> CreateShortUrlResponse: ...
+    @overload
+    async def create_short_url(
+        self,
+        *,
+        long_urls: list[str],
+        ttl: int,
+    ) -> CreateShortUrlResponse: ...
     async def create_short_url(
         self,
         request: CreateShortUrlRequest | None = None,
-        /,
         *,
         long_urls: list[str] | None = None,
         ttl: int | None = None,
@@ -234,10 +318,17 @@ class AsyncEdgekvClient(AsyncProductClient):
         """
         return await self.core.call(CREATE_SHORT_URL, request, long_urls=long_urls, ttl=ttl)
 
+    @overload
+    async def get_short_url(self, request: GetShortUrlRequest, /) -> GetShortUrlResponse: ...
+    @overload
+    async def get_short_url(
+        self,
+        *,
+        short_url: str,
+    ) -> GetShortUrlResponse: ...
     async def get_short_url(
         self,
         request: GetShortUrlRequest | None = None,
-        /,
         *,
         short_url: str | None = None,
     ) -> GetShortUrlResponse:
@@ -248,10 +339,17 @@ class AsyncEdgekvClient(AsyncProductClient):
         """
         return await self.core.call(GET_SHORT_URL, request, short_url=short_url)
 
+    @overload
+    async def del_short_url(self, request: DelShortUrlRequest, /) -> DelShortUrlResponse: ...
+    @overload
+    async def del_short_url(
+        self,
+        *,
+        short_url: str,
+    ) -> DelShortUrlResponse: ...
     async def del_short_url(
         self,
         request: DelShortUrlRequest | None = None,
-        /,
         *,
         short_url: str | None = None,
     ) -> DelShortUrlResponse:

@@ -9,7 +9,7 @@ retries and decodes.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mapping
-from typing import Literal
+from typing import Literal, overload
 
 from cdnetworks.core.paging import Walk
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
@@ -47,10 +47,18 @@ class FilePrefetchClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def prefetch(self, request: PrefetchRequest, /) -> PrefetchResponse: ...
+    @overload
+    def prefetch(
+        self,
+        *,
+        urls: list[str],
+        is_range: Literal[0, 1] | None = None,
+    ) -> PrefetchResponse: ...
     def prefetch(
         self,
         request: PrefetchRequest | None = None,
-        /,
         *,
         urls: list[str] | None = None,
         is_range: Literal[0, 1] | None = None,
@@ -163,10 +171,18 @@ class AsyncFilePrefetchClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def prefetch(self, request: PrefetchRequest, /) -> PrefetchResponse: ...
+    @overload
+    async def prefetch(
+        self,
+        *,
+        urls: list[str],
+        is_range: Literal[0, 1] | None = None,
+    ) -> PrefetchResponse: ...
     async def prefetch(
         self,
         request: PrefetchRequest | None = None,
-        /,
         *,
         urls: list[str] | None = None,
         is_range: Literal[0, 1] | None = None,

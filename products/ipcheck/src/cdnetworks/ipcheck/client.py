@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -43,10 +45,21 @@ class IpcheckClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def query_cdn_service_real_ip(
+        self, request: QueryCDNServiceRealIPRequest, /
+    ) -> QueryCDNServiceRealIPResponse: ...
+    @overload
+    def query_cdn_service_real_ip(
+        self,
+        *,
+        domain: str,
+        viewtype: str | None = None,
+        iptype: str | None = None,
+    ) -> QueryCDNServiceRealIPResponse: ...
     def query_cdn_service_real_ip(
         self,
         request: QueryCDNServiceRealIPRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         viewtype: str | None = None,
@@ -57,10 +70,19 @@ class IpcheckClient(ProductClient):
             QUERY_CDN_SERVICE_REAL_IP, request, domain=domain, viewtype=viewtype, iptype=iptype
         )
 
+    @overload
+    def query_specific_ip_belong(
+        self, request: QuerySpecificIPBelongRequest, /
+    ) -> QuerySpecificIPBelongResponse: ...
+    @overload
+    def query_specific_ip_belong(
+        self,
+        *,
+        ip: list[str],
+    ) -> QuerySpecificIPBelongResponse: ...
     def query_specific_ip_belong(
         self,
         request: QuerySpecificIPBelongRequest | None = None,
-        /,
         *,
         ip: list[str] | None = None,
     ) -> QuerySpecificIPBelongResponse:
@@ -71,10 +93,17 @@ class IpcheckClient(ProductClient):
         """
         return self.core.call(QUERY_SPECIFIC_IP_BELONG, request, ip=ip)
 
+    @overload
+    def check_ip_owner(self, request: CheckIpOwnerRequest, /) -> CheckIpOwnerResponse: ...
+    @overload
+    def check_ip_owner(
+        self,
+        *,
+        ip: list[str],
+    ) -> CheckIpOwnerResponse: ...
     def check_ip_owner(
         self,
         request: CheckIpOwnerRequest | None = None,
-        /,
         *,
         ip: list[str] | None = None,
     ) -> CheckIpOwnerResponse:
@@ -95,10 +124,21 @@ class AsyncIpcheckClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def query_cdn_service_real_ip(
+        self, request: QueryCDNServiceRealIPRequest, /
+    ) -> QueryCDNServiceRealIPResponse: ...
+    @overload
+    async def query_cdn_service_real_ip(
+        self,
+        *,
+        domain: str,
+        viewtype: str | None = None,
+        iptype: str | None = None,
+    ) -> QueryCDNServiceRealIPResponse: ...
     async def query_cdn_service_real_ip(
         self,
         request: QueryCDNServiceRealIPRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         viewtype: str | None = None,
@@ -109,10 +149,19 @@ class AsyncIpcheckClient(AsyncProductClient):
             QUERY_CDN_SERVICE_REAL_IP, request, domain=domain, viewtype=viewtype, iptype=iptype
         )
 
+    @overload
+    async def query_specific_ip_belong(
+        self, request: QuerySpecificIPBelongRequest, /
+    ) -> QuerySpecificIPBelongResponse: ...
+    @overload
+    async def query_specific_ip_belong(
+        self,
+        *,
+        ip: list[str],
+    ) -> QuerySpecificIPBelongResponse: ...
     async def query_specific_ip_belong(
         self,
         request: QuerySpecificIPBelongRequest | None = None,
-        /,
         *,
         ip: list[str] | None = None,
     ) -> QuerySpecificIPBelongResponse:
@@ -123,10 +172,17 @@ class AsyncIpcheckClient(AsyncProductClient):
         """
         return await self.core.call(QUERY_SPECIFIC_IP_BELONG, request, ip=ip)
 
+    @overload
+    async def check_ip_owner(self, request: CheckIpOwnerRequest, /) -> CheckIpOwnerResponse: ...
+    @overload
+    async def check_ip_owner(
+        self,
+        *,
+        ip: list[str],
+    ) -> CheckIpOwnerResponse: ...
     async def check_ip_owner(
         self,
         request: CheckIpOwnerRequest | None = None,
-        /,
         *,
         ip: list[str] | None = None,
     ) -> CheckIpOwnerResponse:

@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -49,10 +51,22 @@ class IpforbidClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def forbid_or_resume_visitor_i_ps_by_domain_service(
+        self, request: ForbidOrResumeVisitorIPsByDomainServiceRequest, /
+    ) -> ForbidOrResumeVisitorIPsByDomainServiceResponse: ...
+    @overload
+    def forbid_or_resume_visitor_i_ps_by_domain_service(
+        self,
+        *,
+        domain_list: list[str],
+        ip_list: list[str],
+        operation_type: int,
+        forbid_time: int | None = None,
+    ) -> ForbidOrResumeVisitorIPsByDomainServiceResponse: ...
     def forbid_or_resume_visitor_i_ps_by_domain_service(
         self,
         request: ForbidOrResumeVisitorIPsByDomainServiceRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         ip_list: list[str] | None = None,
@@ -73,10 +87,22 @@ class IpforbidClient(ProductClient):
             forbid_time=forbid_time,
         )
 
+    @overload
+    def query_forbidding_visitor_i_ps_by_domain_service(
+        self, request: QueryForbiddingVisitorIPsByDomainServiceRequest, /
+    ) -> QueryForbiddingVisitorIPsByDomainServiceResponse: ...
+    @overload
+    def query_forbidding_visitor_i_ps_by_domain_service(
+        self,
+        *,
+        domain_list: list[str],
+        ip_list: list[str] | None = None,
+        page_no: int | None = None,
+        page_size: int | None = None,
+    ) -> QueryForbiddingVisitorIPsByDomainServiceResponse: ...
     def query_forbidding_visitor_i_ps_by_domain_service(
         self,
         request: QueryForbiddingVisitorIPsByDomainServiceRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         ip_list: list[str] | None = None,
@@ -97,10 +123,22 @@ class IpforbidClient(ProductClient):
             page_size=page_size,
         )
 
+    @overload
+    def query_forbidding_visitor_i_ps_by_label_code_service(
+        self, request: QueryForbiddingVisitorIPsByLabelCodeServiceRequest, /
+    ) -> QueryForbiddingVisitorIPsByLabelCodeServiceResponse: ...
+    @overload
+    def query_forbidding_visitor_i_ps_by_label_code_service(
+        self,
+        *,
+        label_code_list: list[str],
+        ip_list: list[str] | None = None,
+        page_no: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None,
+        page_size: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageSize | None = None,
+    ) -> QueryForbiddingVisitorIPsByLabelCodeServiceResponse: ...
     def query_forbidding_visitor_i_ps_by_label_code_service(
         self,
         request: QueryForbiddingVisitorIPsByLabelCodeServiceRequest | None = None,
-        /,
         *,
         label_code_list: list[str] | None = None,
         ip_list: list[str] | None = None,
@@ -121,10 +159,23 @@ class IpforbidClient(ProductClient):
             page_size=page_size,
         )
 
+    @overload
+    def forbid_or_resume_visitor_i_ps_by_label_code_service(
+        self, request: ForbidOrResumeVisitorIPsByLabelCodeServiceRequest, /
+    ) -> ForbidOrResumeVisitorIPsByLabelCodeServiceResponse: ...
+    @overload
+    def forbid_or_resume_visitor_i_ps_by_label_code_service(
+        self,
+        *,
+        operation_object_list: list[
+            ForbidOrResumeVisitorIPsByLabelCodeServiceRequestOperationObjectList
+        ],
+        operation_type: str,
+        forbid_time: int | None = None,
+    ) -> ForbidOrResumeVisitorIPsByLabelCodeServiceResponse: ...
     def forbid_or_resume_visitor_i_ps_by_label_code_service(
         self,
         request: ForbidOrResumeVisitorIPsByLabelCodeServiceRequest | None = None,
-        /,
         *,
         operation_object_list: list[
             ForbidOrResumeVisitorIPsByLabelCodeServiceRequestOperationObjectList
@@ -156,10 +207,22 @@ class AsyncIpforbidClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def forbid_or_resume_visitor_i_ps_by_domain_service(
+        self, request: ForbidOrResumeVisitorIPsByDomainServiceRequest, /
+    ) -> ForbidOrResumeVisitorIPsByDomainServiceResponse: ...
+    @overload
+    async def forbid_or_resume_visitor_i_ps_by_domain_service(
+        self,
+        *,
+        domain_list: list[str],
+        ip_list: list[str],
+        operation_type: int,
+        forbid_time: int | None = None,
+    ) -> ForbidOrResumeVisitorIPsByDomainServiceResponse: ...
     async def forbid_or_resume_visitor_i_ps_by_domain_service(
         self,
         request: ForbidOrResumeVisitorIPsByDomainServiceRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         ip_list: list[str] | None = None,
@@ -180,10 +243,22 @@ class AsyncIpforbidClient(AsyncProductClient):
             forbid_time=forbid_time,
         )
 
+    @overload
+    async def query_forbidding_visitor_i_ps_by_domain_service(
+        self, request: QueryForbiddingVisitorIPsByDomainServiceRequest, /
+    ) -> QueryForbiddingVisitorIPsByDomainServiceResponse: ...
+    @overload
+    async def query_forbidding_visitor_i_ps_by_domain_service(
+        self,
+        *,
+        domain_list: list[str],
+        ip_list: list[str] | None = None,
+        page_no: int | None = None,
+        page_size: int | None = None,
+    ) -> QueryForbiddingVisitorIPsByDomainServiceResponse: ...
     async def query_forbidding_visitor_i_ps_by_domain_service(
         self,
         request: QueryForbiddingVisitorIPsByDomainServiceRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         ip_list: list[str] | None = None,
@@ -204,10 +279,22 @@ class AsyncIpforbidClient(AsyncProductClient):
             page_size=page_size,
         )
 
+    @overload
+    async def query_forbidding_visitor_i_ps_by_label_code_service(
+        self, request: QueryForbiddingVisitorIPsByLabelCodeServiceRequest, /
+    ) -> QueryForbiddingVisitorIPsByLabelCodeServiceResponse: ...
+    @overload
+    async def query_forbidding_visitor_i_ps_by_label_code_service(
+        self,
+        *,
+        label_code_list: list[str],
+        ip_list: list[str] | None = None,
+        page_no: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None,
+        page_size: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageSize | None = None,
+    ) -> QueryForbiddingVisitorIPsByLabelCodeServiceResponse: ...
     async def query_forbidding_visitor_i_ps_by_label_code_service(
         self,
         request: QueryForbiddingVisitorIPsByLabelCodeServiceRequest | None = None,
-        /,
         *,
         label_code_list: list[str] | None = None,
         ip_list: list[str] | None = None,
@@ -228,10 +315,23 @@ class AsyncIpforbidClient(AsyncProductClient):
             page_size=page_size,
         )
 
+    @overload
+    async def forbid_or_resume_visitor_i_ps_by_label_code_service(
+        self, request: ForbidOrResumeVisitorIPsByLabelCodeServiceRequest, /
+    ) -> ForbidOrResumeVisitorIPsByLabelCodeServiceResponse: ...
+    @overload
+    async def forbid_or_resume_visitor_i_ps_by_label_code_service(
+        self,
+        *,
+        operation_object_list: list[
+            ForbidOrResumeVisitorIPsByLabelCodeServiceRequestOperationObjectList
+        ],
+        operation_type: str,
+        forbid_time: int | None = None,
+    ) -> ForbidOrResumeVisitorIPsByLabelCodeServiceResponse: ...
     async def forbid_or_resume_visitor_i_ps_by_label_code_service(
         self,
         request: ForbidOrResumeVisitorIPsByLabelCodeServiceRequest | None = None,
-        /,
         *,
         operation_object_list: list[
             ForbidOrResumeVisitorIPsByLabelCodeServiceRequestOperationObjectList

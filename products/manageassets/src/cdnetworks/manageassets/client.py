@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -117,10 +119,23 @@ class ManageassetsClient(ProductClient):
             page_size=page_size,
         )
 
+    @overload
+    def video_edit(self, request: VideoEditRequest, /) -> VideoEditResponse: ...
+    @overload
+    def video_edit(
+        self,
+        *,
+        video_id: str,
+        video_name: str | None = None,
+        video_description: str | None = None,
+        video_classification: str | None = None,
+        category_names: str | None = None,
+        publish_domain: str | None = None,
+        player_id: str | None = None,
+    ) -> VideoEditResponse: ...
     def video_edit(
         self,
         request: VideoEditRequest | None = None,
-        /,
         *,
         video_id: str | None = None,
         video_name: str | None = None,
@@ -147,10 +162,17 @@ class ManageassetsClient(ProductClient):
             player_id=player_id,
         )
 
+    @overload
+    def video_block(self, request: VideoBlockRequest, /) -> VideoBlockResponse: ...
+    @overload
+    def video_block(
+        self,
+        *,
+        video_id: str,
+    ) -> VideoBlockResponse: ...
     def video_block(
         self,
         request: VideoBlockRequest | None = None,
-        /,
         *,
         video_id: str | None = None,
     ) -> VideoBlockResponse:
@@ -161,10 +183,17 @@ class ManageassetsClient(ProductClient):
         """
         return self.core.call(VIDEO_BLOCK, request, video_id=video_id)
 
+    @overload
+    def video_enable(self, request: VideoEnableRequest, /) -> VideoEnableResponse: ...
+    @overload
+    def video_enable(
+        self,
+        *,
+        video_id: str,
+    ) -> VideoEnableResponse: ...
     def video_enable(
         self,
         request: VideoEnableRequest | None = None,
-        /,
         *,
         video_id: str | None = None,
     ) -> VideoEnableResponse:
@@ -175,10 +204,21 @@ class ManageassetsClient(ProductClient):
         """
         return self.core.call(VIDEO_ENABLE, request, video_id=video_id)
 
+    @overload
+    def delete_video(self, request: DeleteVideoRequest, /) -> DeleteVideoResponse: ...
+    @overload
+    def delete_video(
+        self,
+        *,
+        video_id: str,
+        validate_occupy: int | None = None,
+        notify_url: str | None = None,
+        is_async: int | None = None,
+        only_delete_source: int | None = None,
+    ) -> DeleteVideoResponse: ...
     def delete_video(
         self,
         request: DeleteVideoRequest | None = None,
-        /,
         *,
         video_id: str | None = None,
         validate_occupy: int | None = None,
@@ -235,10 +275,19 @@ class ManageassetsClient(ProductClient):
             page_size=page_size,
         )
 
+    @overload
+    def material_edit(self, request: MaterialEditRequest, /) -> MaterialEditResponse: ...
+    @overload
+    def material_edit(
+        self,
+        *,
+        id: str,
+        name: str | None = None,
+        publish_domain: str | None = None,
+    ) -> MaterialEditResponse: ...
     def material_edit(
         self,
         request: MaterialEditRequest | None = None,
-        /,
         *,
         id: str | None = None,
         name: str | None = None,
@@ -253,10 +302,18 @@ class ManageassetsClient(ProductClient):
             MATERIAL_EDIT, request, id=id, name=name, publish_domain=publish_domain
         )
 
+    @overload
+    def delete_material(self, request: DeleteMaterialRequest, /) -> DeleteMaterialResponse: ...
+    @overload
+    def delete_material(
+        self,
+        *,
+        id: str,
+        validate_occupy: str | None = None,
+    ) -> DeleteMaterialResponse: ...
     def delete_material(
         self,
         request: DeleteMaterialRequest | None = None,
-        /,
         *,
         id: str | None = None,
         validate_occupy: str | None = None,
@@ -300,10 +357,19 @@ class ManageassetsClient(ProductClient):
             page_size=page_size,
         )
 
+    @overload
+    def edit_audio(self, request: EditAudioRequest, /) -> EditAudioResponse: ...
+    @overload
+    def edit_audio(
+        self,
+        *,
+        audio_id: str,
+        audio_name: str | None = None,
+        publish_domain: str | None = None,
+    ) -> EditAudioResponse: ...
     def edit_audio(
         self,
         request: EditAudioRequest | None = None,
-        /,
         *,
         audio_id: str | None = None,
         audio_name: str | None = None,
@@ -322,10 +388,18 @@ class ManageassetsClient(ProductClient):
             publish_domain=publish_domain,
         )
 
+    @overload
+    def delete_audio(self, request: DeleteAudioRequest, /) -> DeleteAudioResponse: ...
+    @overload
+    def delete_audio(
+        self,
+        *,
+        audio_id: str,
+        validate_occupy: int | None = None,
+    ) -> DeleteAudioResponse: ...
     def delete_audio(
         self,
         request: DeleteAudioRequest | None = None,
-        /,
         *,
         audio_id: str | None = None,
         validate_occupy: int | None = None,
@@ -361,10 +435,18 @@ class ManageassetsClient(ProductClient):
             page_index=page_index,
         )
 
+    @overload
+    def create_category(self, request: CreateCategoryRequest, /) -> CreateCategoryResponse: ...
+    @overload
+    def create_category(
+        self,
+        *,
+        label_name: str,
+        parent_node_id: int | None = None,
+    ) -> CreateCategoryResponse: ...
     def create_category(
         self,
         request: CreateCategoryRequest | None = None,
-        /,
         *,
         parent_node_id: int | None = None,
         label_name: str | None = None,
@@ -378,10 +460,17 @@ class ManageassetsClient(ProductClient):
             CREATE_CATEGORY, request, parent_node_id=parent_node_id, label_name=label_name
         )
 
+    @overload
+    def delete_category(self, request: DeleteCategoryRequest, /) -> DeleteCategoryResponse: ...
+    @overload
+    def delete_category(
+        self,
+        *,
+        node_id: int,
+    ) -> DeleteCategoryResponse: ...
     def delete_category(
         self,
         request: DeleteCategoryRequest | None = None,
-        /,
         *,
         node_id: int | None = None,
     ) -> DeleteCategoryResponse:
@@ -392,10 +481,20 @@ class ManageassetsClient(ProductClient):
         """
         return self.core.call(DELETE_CATEGORY, request, node_id=node_id)
 
+    @overload
+    def delete_video_by_category(
+        self, request: DeleteVideoByCategoryRequest, /
+    ) -> DeleteVideoByCategoryResponse: ...
+    @overload
+    def delete_video_by_category(
+        self,
+        *,
+        node_id: int,
+        notify_url: str | None = None,
+    ) -> DeleteVideoByCategoryResponse: ...
     def delete_video_by_category(
         self,
         request: DeleteVideoByCategoryRequest | None = None,
-        /,
         *,
         node_id: int | None = None,
         notify_url: str | None = None,
@@ -457,10 +556,23 @@ class AsyncManageassetsClient(AsyncProductClient):
             page_size=page_size,
         )
 
+    @overload
+    async def video_edit(self, request: VideoEditRequest, /) -> VideoEditResponse: ...
+    @overload
+    async def video_edit(
+        self,
+        *,
+        video_id: str,
+        video_name: str | None = None,
+        video_description: str | None = None,
+        video_classification: str | None = None,
+        category_names: str | None = None,
+        publish_domain: str | None = None,
+        player_id: str | None = None,
+    ) -> VideoEditResponse: ...
     async def video_edit(
         self,
         request: VideoEditRequest | None = None,
-        /,
         *,
         video_id: str | None = None,
         video_name: str | None = None,
@@ -487,10 +599,17 @@ class AsyncManageassetsClient(AsyncProductClient):
             player_id=player_id,
         )
 
+    @overload
+    async def video_block(self, request: VideoBlockRequest, /) -> VideoBlockResponse: ...
+    @overload
+    async def video_block(
+        self,
+        *,
+        video_id: str,
+    ) -> VideoBlockResponse: ...
     async def video_block(
         self,
         request: VideoBlockRequest | None = None,
-        /,
         *,
         video_id: str | None = None,
     ) -> VideoBlockResponse:
@@ -501,10 +620,17 @@ class AsyncManageassetsClient(AsyncProductClient):
         """
         return await self.core.call(VIDEO_BLOCK, request, video_id=video_id)
 
+    @overload
+    async def video_enable(self, request: VideoEnableRequest, /) -> VideoEnableResponse: ...
+    @overload
+    async def video_enable(
+        self,
+        *,
+        video_id: str,
+    ) -> VideoEnableResponse: ...
     async def video_enable(
         self,
         request: VideoEnableRequest | None = None,
-        /,
         *,
         video_id: str | None = None,
     ) -> VideoEnableResponse:
@@ -515,10 +641,21 @@ class AsyncManageassetsClient(AsyncProductClient):
         """
         return await self.core.call(VIDEO_ENABLE, request, video_id=video_id)
 
+    @overload
+    async def delete_video(self, request: DeleteVideoRequest, /) -> DeleteVideoResponse: ...
+    @overload
+    async def delete_video(
+        self,
+        *,
+        video_id: str,
+        validate_occupy: int | None = None,
+        notify_url: str | None = None,
+        is_async: int | None = None,
+        only_delete_source: int | None = None,
+    ) -> DeleteVideoResponse: ...
     async def delete_video(
         self,
         request: DeleteVideoRequest | None = None,
-        /,
         *,
         video_id: str | None = None,
         validate_occupy: int | None = None,
@@ -575,10 +712,19 @@ class AsyncManageassetsClient(AsyncProductClient):
             page_size=page_size,
         )
 
+    @overload
+    async def material_edit(self, request: MaterialEditRequest, /) -> MaterialEditResponse: ...
+    @overload
+    async def material_edit(
+        self,
+        *,
+        id: str,
+        name: str | None = None,
+        publish_domain: str | None = None,
+    ) -> MaterialEditResponse: ...
     async def material_edit(
         self,
         request: MaterialEditRequest | None = None,
-        /,
         *,
         id: str | None = None,
         name: str | None = None,
@@ -593,10 +739,20 @@ class AsyncManageassetsClient(AsyncProductClient):
             MATERIAL_EDIT, request, id=id, name=name, publish_domain=publish_domain
         )
 
+    @overload
+    async def delete_material(
+        self, request: DeleteMaterialRequest, /
+    ) -> DeleteMaterialResponse: ...
+    @overload
+    async def delete_material(
+        self,
+        *,
+        id: str,
+        validate_occupy: str | None = None,
+    ) -> DeleteMaterialResponse: ...
     async def delete_material(
         self,
         request: DeleteMaterialRequest | None = None,
-        /,
         *,
         id: str | None = None,
         validate_occupy: str | None = None,
@@ -642,10 +798,19 @@ class AsyncManageassetsClient(AsyncProductClient):
             page_size=page_size,
         )
 
+    @overload
+    async def edit_audio(self, request: EditAudioRequest, /) -> EditAudioResponse: ...
+    @overload
+    async def edit_audio(
+        self,
+        *,
+        audio_id: str,
+        audio_name: str | None = None,
+        publish_domain: str | None = None,
+    ) -> EditAudioResponse: ...
     async def edit_audio(
         self,
         request: EditAudioRequest | None = None,
-        /,
         *,
         audio_id: str | None = None,
         audio_name: str | None = None,
@@ -664,10 +829,18 @@ class AsyncManageassetsClient(AsyncProductClient):
             publish_domain=publish_domain,
         )
 
+    @overload
+    async def delete_audio(self, request: DeleteAudioRequest, /) -> DeleteAudioResponse: ...
+    @overload
+    async def delete_audio(
+        self,
+        *,
+        audio_id: str,
+        validate_occupy: int | None = None,
+    ) -> DeleteAudioResponse: ...
     async def delete_audio(
         self,
         request: DeleteAudioRequest | None = None,
-        /,
         *,
         audio_id: str | None = None,
         validate_occupy: int | None = None,
@@ -703,10 +876,20 @@ class AsyncManageassetsClient(AsyncProductClient):
             page_index=page_index,
         )
 
+    @overload
+    async def create_category(
+        self, request: CreateCategoryRequest, /
+    ) -> CreateCategoryResponse: ...
+    @overload
+    async def create_category(
+        self,
+        *,
+        label_name: str,
+        parent_node_id: int | None = None,
+    ) -> CreateCategoryResponse: ...
     async def create_category(
         self,
         request: CreateCategoryRequest | None = None,
-        /,
         *,
         parent_node_id: int | None = None,
         label_name: str | None = None,
@@ -720,10 +903,19 @@ class AsyncManageassetsClient(AsyncProductClient):
             CREATE_CATEGORY, request, parent_node_id=parent_node_id, label_name=label_name
         )
 
+    @overload
+    async def delete_category(
+        self, request: DeleteCategoryRequest, /
+    ) -> DeleteCategoryResponse: ...
+    @overload
+    async def delete_category(
+        self,
+        *,
+        node_id: int,
+    ) -> DeleteCategoryResponse: ...
     async def delete_category(
         self,
         request: DeleteCategoryRequest | None = None,
-        /,
         *,
         node_id: int | None = None,
     ) -> DeleteCategoryResponse:
@@ -734,10 +926,20 @@ class AsyncManageassetsClient(AsyncProductClient):
         """
         return await self.core.call(DELETE_CATEGORY, request, node_id=node_id)
 
+    @overload
+    async def delete_video_by_category(
+        self, request: DeleteVideoByCategoryRequest, /
+    ) -> DeleteVideoByCategoryResponse: ...
+    @overload
+    async def delete_video_by_category(
+        self,
+        *,
+        node_id: int,
+        notify_url: str | None = None,
+    ) -> DeleteVideoByCategoryResponse: ...
     async def delete_video_by_category(
         self,
         request: DeleteVideoByCategoryRequest | None = None,
-        /,
         *,
         node_id: int | None = None,
         notify_url: str | None = None,

@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -57,10 +59,23 @@ class NgcertificateClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def create_a_certificate(
+        self, request: CreateACertificateRequest, /
+    ) -> CreateACertificateResponse: ...
+    @overload
+    def create_a_certificate(
+        self,
+        *,
+        name: str,
+        new_version: CreateACertificateRequestNewVersion,
+        description: str | None = None,
+        auto_renew: str | None = None,
+        force_renew: bool | None = None,
+    ) -> CreateACertificateResponse: ...
     def create_a_certificate(
         self,
         request: CreateACertificateRequest | None = None,
-        /,
         *,
         name: str | None = None,
         description: str | None = None,
@@ -109,20 +124,41 @@ class NgcertificateClient(ProductClient):
             sort_order=sort_order,
         )
 
+    @overload
+    def get_a_certificate(self, request: GetACertificateRequest, /) -> GetACertificateResponse: ...
+    @overload
+    def get_a_certificate(
+        self,
+        *,
+        certificate_id: str,
+    ) -> GetACertificateResponse: ...
     def get_a_certificate(
         self,
         request: GetACertificateRequest | None = None,
-        /,
         *,
         certificate_id: str | None = None,
     ) -> GetACertificateResponse:
         """GetACertificate: ``GET /cdn/certificates/{certificateId}``."""
         return self.core.call(GET_A_CERTIFICATE, request, certificate_id=certificate_id)
 
+    @overload
+    def update_a_certificate(
+        self, request: UpdateACertificateRequest, /
+    ) -> UpdateACertificateResponse: ...
+    @overload
+    def update_a_certificate(
+        self,
+        *,
+        certificate_id: str,
+        name: str | None = None,
+        description: str | None = None,
+        auto_renew: str | None = None,
+        new_version: UpdateACertificateRequestNewVersion | None = None,
+        force_renew: bool | None = None,
+    ) -> UpdateACertificateResponse: ...
     def update_a_certificate(
         self,
         request: UpdateACertificateRequest | None = None,
-        /,
         *,
         name: str | None = None,
         description: str | None = None,
@@ -143,20 +179,37 @@ class NgcertificateClient(ProductClient):
             certificate_id=certificate_id,
         )
 
+    @overload
+    def delete_a_certificate(
+        self, request: DeleteACertificateRequest, /
+    ) -> DeleteACertificateResponse: ...
+    @overload
+    def delete_a_certificate(
+        self,
+        *,
+        certificate_id: str,
+    ) -> DeleteACertificateResponse: ...
     def delete_a_certificate(
         self,
         request: DeleteACertificateRequest | None = None,
-        /,
         *,
         certificate_id: str | None = None,
     ) -> DeleteACertificateResponse:
         """DeleteACertificate: ``DELETE /cdn/certificates/{certificateId}``."""
         return self.core.call(DELETE_A_CERTIFICATE, request, certificate_id=certificate_id)
 
+    @overload
+    def download_the_csr(self, request: DownloadTheCsrRequest, /) -> DownloadTheCsrResponse: ...
+    @overload
+    def download_the_csr(
+        self,
+        *,
+        certificate_id: str,
+        dcv: str | None = None,
+    ) -> DownloadTheCsrResponse: ...
     def download_the_csr(
         self,
         request: DownloadTheCsrRequest | None = None,
-        /,
         *,
         dcv: str | None = None,
         certificate_id: str | None = None,
@@ -164,10 +217,20 @@ class NgcertificateClient(ProductClient):
         """DownloadTheCsr: ``GET /cdn/certificates/{certificateId}/csr``."""
         return self.core.call(DOWNLOAD_THE_CSR, request, dcv=dcv, certificate_id=certificate_id)
 
+    @overload
+    def get_a_certificate_versions_details(
+        self, request: GetACertificateVersionsDetailsRequest, /
+    ) -> GetACertificateVersionsDetailsResponse: ...
+    @overload
+    def get_a_certificate_versions_details(
+        self,
+        *,
+        certificate_id: str,
+        version: int,
+    ) -> GetACertificateVersionsDetailsResponse: ...
     def get_a_certificate_versions_details(
         self,
         request: GetACertificateVersionsDetailsRequest | None = None,
-        /,
         *,
         certificate_id: str | None = None,
         version: int | None = None,
@@ -190,10 +253,23 @@ class AsyncNgcertificateClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def create_a_certificate(
+        self, request: CreateACertificateRequest, /
+    ) -> CreateACertificateResponse: ...
+    @overload
+    async def create_a_certificate(
+        self,
+        *,
+        name: str,
+        new_version: CreateACertificateRequestNewVersion,
+        description: str | None = None,
+        auto_renew: str | None = None,
+        force_renew: bool | None = None,
+    ) -> CreateACertificateResponse: ...
     async def create_a_certificate(
         self,
         request: CreateACertificateRequest | None = None,
-        /,
         *,
         name: str | None = None,
         description: str | None = None,
@@ -242,20 +318,43 @@ class AsyncNgcertificateClient(AsyncProductClient):
             sort_order=sort_order,
         )
 
+    @overload
+    async def get_a_certificate(
+        self, request: GetACertificateRequest, /
+    ) -> GetACertificateResponse: ...
+    @overload
+    async def get_a_certificate(
+        self,
+        *,
+        certificate_id: str,
+    ) -> GetACertificateResponse: ...
     async def get_a_certificate(
         self,
         request: GetACertificateRequest | None = None,
-        /,
         *,
         certificate_id: str | None = None,
     ) -> GetACertificateResponse:
         """GetACertificate: ``GET /cdn/certificates/{certificateId}``."""
         return await self.core.call(GET_A_CERTIFICATE, request, certificate_id=certificate_id)
 
+    @overload
+    async def update_a_certificate(
+        self, request: UpdateACertificateRequest, /
+    ) -> UpdateACertificateResponse: ...
+    @overload
+    async def update_a_certificate(
+        self,
+        *,
+        certificate_id: str,
+        name: str | None = None,
+        description: str | None = None,
+        auto_renew: str | None = None,
+        new_version: UpdateACertificateRequestNewVersion | None = None,
+        force_renew: bool | None = None,
+    ) -> UpdateACertificateResponse: ...
     async def update_a_certificate(
         self,
         request: UpdateACertificateRequest | None = None,
-        /,
         *,
         name: str | None = None,
         description: str | None = None,
@@ -276,20 +375,39 @@ class AsyncNgcertificateClient(AsyncProductClient):
             certificate_id=certificate_id,
         )
 
+    @overload
+    async def delete_a_certificate(
+        self, request: DeleteACertificateRequest, /
+    ) -> DeleteACertificateResponse: ...
+    @overload
+    async def delete_a_certificate(
+        self,
+        *,
+        certificate_id: str,
+    ) -> DeleteACertificateResponse: ...
     async def delete_a_certificate(
         self,
         request: DeleteACertificateRequest | None = None,
-        /,
         *,
         certificate_id: str | None = None,
     ) -> DeleteACertificateResponse:
         """DeleteACertificate: ``DELETE /cdn/certificates/{certificateId}``."""
         return await self.core.call(DELETE_A_CERTIFICATE, request, certificate_id=certificate_id)
 
+    @overload
+    async def download_the_csr(
+        self, request: DownloadTheCsrRequest, /
+    ) -> DownloadTheCsrResponse: ...
+    @overload
+    async def download_the_csr(
+        self,
+        *,
+        certificate_id: str,
+        dcv: str | None = None,
+    ) -> DownloadTheCsrResponse: ...
     async def download_the_csr(
         self,
         request: DownloadTheCsrRequest | None = None,
-        /,
         *,
         dcv: str | None = None,
         certificate_id: str | None = None,
@@ -299,10 +417,20 @@ class AsyncNgcertificateClient(AsyncProductClient):
             DOWNLOAD_THE_CSR, request, dcv=dcv, certificate_id=certificate_id
         )
 
+    @overload
+    async def get_a_certificate_versions_details(
+        self, request: GetACertificateVersionsDetailsRequest, /
+    ) -> GetACertificateVersionsDetailsResponse: ...
+    @overload
+    async def get_a_certificate_versions_details(
+        self,
+        *,
+        certificate_id: str,
+        version: int,
+    ) -> GetACertificateVersionsDetailsResponse: ...
     async def get_a_certificate_versions_details(
         self,
         request: GetACertificateVersionsDetailsRequest | None = None,
-        /,
         *,
         certificate_id: str | None = None,
         version: int | None = None,

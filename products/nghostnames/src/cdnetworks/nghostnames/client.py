@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -88,10 +90,22 @@ class NghostnamesClient(ProductClient):
             limit=limit,
         )
 
+    @overload
+    def get_historical_information_about_one_hostname(
+        self, request: GetHistoricalInformationAboutOneHostnameRequest, /
+    ) -> GetHistoricalInformationAboutOneHostnameResponse: ...
+    @overload
+    def get_historical_information_about_one_hostname(
+        self,
+        *,
+        hostname: str,
+        startdate: str | None = None,
+        enddate: str | None = None,
+        target: str | None = None,
+    ) -> GetHistoricalInformationAboutOneHostnameResponse: ...
     def get_historical_information_about_one_hostname(
         self,
         request: GetHistoricalInformationAboutOneHostnameRequest | None = None,
-        /,
         *,
         startdate: str | None = None,
         enddate: str | None = None,
@@ -108,10 +122,19 @@ class NghostnamesClient(ProductClient):
             hostname=hostname,
         )
 
+    @overload
+    def get_information_about_a_specific_hostname(
+        self, request: GetInformationAboutASpecificHostnameRequest, /
+    ) -> GetInformationAboutASpecificHostnameResponse: ...
+    @overload
+    def get_information_about_a_specific_hostname(
+        self,
+        *,
+        hostname: str,
+    ) -> GetInformationAboutASpecificHostnameResponse: ...
     def get_information_about_a_specific_hostname(
         self,
         request: GetInformationAboutASpecificHostnameRequest | None = None,
-        /,
         *,
         hostname: str | None = None,
     ) -> GetInformationAboutASpecificHostnameResponse:
@@ -170,10 +193,22 @@ class AsyncNghostnamesClient(AsyncProductClient):
             limit=limit,
         )
 
+    @overload
+    async def get_historical_information_about_one_hostname(
+        self, request: GetHistoricalInformationAboutOneHostnameRequest, /
+    ) -> GetHistoricalInformationAboutOneHostnameResponse: ...
+    @overload
+    async def get_historical_information_about_one_hostname(
+        self,
+        *,
+        hostname: str,
+        startdate: str | None = None,
+        enddate: str | None = None,
+        target: str | None = None,
+    ) -> GetHistoricalInformationAboutOneHostnameResponse: ...
     async def get_historical_information_about_one_hostname(
         self,
         request: GetHistoricalInformationAboutOneHostnameRequest | None = None,
-        /,
         *,
         startdate: str | None = None,
         enddate: str | None = None,
@@ -190,10 +225,19 @@ class AsyncNghostnamesClient(AsyncProductClient):
             hostname=hostname,
         )
 
+    @overload
+    async def get_information_about_a_specific_hostname(
+        self, request: GetInformationAboutASpecificHostnameRequest, /
+    ) -> GetInformationAboutASpecificHostnameResponse: ...
+    @overload
+    async def get_information_about_a_specific_hostname(
+        self,
+        *,
+        hostname: str,
+    ) -> GetInformationAboutASpecificHostnameResponse: ...
     async def get_information_about_a_specific_hostname(
         self,
         request: GetInformationAboutASpecificHostnameRequest | None = None,
-        /,
         *,
         hostname: str | None = None,
     ) -> GetInformationAboutASpecificHostnameResponse:

@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -114,10 +116,23 @@ class NgreportsClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def get_edge_traffic_volume(
+        self, request: GetEdgeTrafficVolumeRequest, /
+    ) -> GetEdgeTrafficVolumeResponse: ...
+    @overload
+    def get_edge_traffic_volume(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetEdgeTrafficVolumeRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetEdgeTrafficVolumeResponse: ...
     def get_edge_traffic_volume(
         self,
         request: GetEdgeTrafficVolumeRequest | None = None,
-        /,
         *,
         filters: GetEdgeTrafficVolumeRequestFilters | None = None,
         startdate: str | None = None,
@@ -140,10 +155,21 @@ class NgreportsClient(ProductClient):
             scheme=scheme,
         )
 
+    @overload
+    def get_edge_requests(self, request: GetEdgeRequestsRequest, /) -> GetEdgeRequestsResponse: ...
+    @overload
+    def get_edge_requests(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetEdgeRequestsRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetEdgeRequestsResponse: ...
     def get_edge_requests(
         self,
         request: GetEdgeRequestsRequest | None = None,
-        /,
         *,
         filters: GetEdgeRequestsRequestFilters | None = None,
         startdate: str | None = None,
@@ -166,10 +192,23 @@ class NgreportsClient(ProductClient):
             scheme=scheme,
         )
 
+    @overload
+    def get_edge_bandwidth(
+        self, request: GetEdgeBandwidthRequest, /
+    ) -> GetEdgeBandwidthResponse: ...
+    @overload
+    def get_edge_bandwidth(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetEdgeBandwidthRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetEdgeBandwidthResponse: ...
     def get_edge_bandwidth(
         self,
         request: GetEdgeBandwidthRequest | None = None,
-        /,
         *,
         filters: GetEdgeBandwidthRequestFilters | None = None,
         startdate: str | None = None,
@@ -192,10 +231,23 @@ class NgreportsClient(ProductClient):
             scheme=scheme,
         )
 
+    @overload
+    def get_origin_fast_route_traffic_volume(
+        self, request: GetOriginFastRouteTrafficVolumeRequest, /
+    ) -> GetOriginFastRouteTrafficVolumeResponse: ...
+    @overload
+    def get_origin_fast_route_traffic_volume(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetOriginFastRouteTrafficVolumeRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetOriginFastRouteTrafficVolumeResponse: ...
     def get_origin_fast_route_traffic_volume(
         self,
         request: GetOriginFastRouteTrafficVolumeRequest | None = None,
-        /,
         *,
         filters: GetOriginFastRouteTrafficVolumeRequestFilters | None = None,
         startdate: str | None = None,
@@ -218,10 +270,23 @@ class NgreportsClient(ProductClient):
             scheme=scheme,
         )
 
+    @overload
+    def get_a_summary_of_requests(
+        self, request: GetASummaryOfRequestsRequest, /
+    ) -> GetASummaryOfRequestsResponse: ...
+    @overload
+    def get_a_summary_of_requests(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        filters: GetASummaryOfRequestsRequestFilters | None = None,
+        group_by: list[str] | None = None,
+        scheme: str | None = None,
+    ) -> GetASummaryOfRequestsResponse: ...
     def get_a_summary_of_requests(
         self,
         request: GetASummaryOfRequestsRequest | None = None,
-        /,
         *,
         filters: GetASummaryOfRequestsRequestFilters | None = None,
         group_by: list[str] | None = None,
@@ -244,10 +309,23 @@ class NgreportsClient(ProductClient):
             scheme=scheme,
         )
 
+    @overload
+    def get_a_summary_of_traffic_bandwidth(
+        self, request: GetASummaryOfTrafficBandwidthRequest, /
+    ) -> GetASummaryOfTrafficBandwidthResponse: ...
+    @overload
+    def get_a_summary_of_traffic_bandwidth(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        filters: GetASummaryOfTrafficBandwidthRequestFilters | None = None,
+        group_by: list[str] | None = None,
+        scheme: str | None = None,
+    ) -> GetASummaryOfTrafficBandwidthResponse: ...
     def get_a_summary_of_traffic_bandwidth(
         self,
         request: GetASummaryOfTrafficBandwidthRequest | None = None,
-        /,
         *,
         filters: GetASummaryOfTrafficBandwidthRequestFilters | None = None,
         group_by: list[str] | None = None,
@@ -270,10 +348,23 @@ class NgreportsClient(ProductClient):
             scheme=scheme,
         )
 
+    @overload
+    def get_origin_traffic_volume(
+        self, request: GetOriginTrafficVolumeRequest, /
+    ) -> GetOriginTrafficVolumeResponse: ...
+    @overload
+    def get_origin_traffic_volume(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetOriginTrafficVolumeRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetOriginTrafficVolumeResponse: ...
     def get_origin_traffic_volume(
         self,
         request: GetOriginTrafficVolumeRequest | None = None,
-        /,
         *,
         filters: GetOriginTrafficVolumeRequestFilters | None = None,
         startdate: str | None = None,
@@ -296,10 +387,23 @@ class NgreportsClient(ProductClient):
             scheme=scheme,
         )
 
+    @overload
+    def get_edge_status_code_details(
+        self, request: GetEdgeStatusCodeDetailsRequest, /
+    ) -> GetEdgeStatusCodeDetailsResponse: ...
+    @overload
+    def get_edge_status_code_details(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetEdgeStatusCodeDetailsRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetEdgeStatusCodeDetailsResponse: ...
     def get_edge_status_code_details(
         self,
         request: GetEdgeStatusCodeDetailsRequest | None = None,
-        /,
         *,
         filters: GetEdgeStatusCodeDetailsRequestFilters | None = None,
         startdate: str | None = None,
@@ -322,10 +426,23 @@ class NgreportsClient(ProductClient):
             scheme=scheme,
         )
 
+    @overload
+    def get_the_number_of_requests_to_origin(
+        self, request: GetTheNumberOfRequestsToOriginRequest, /
+    ) -> GetTheNumberOfRequestsToOriginResponse: ...
+    @overload
+    def get_the_number_of_requests_to_origin(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetTheNumberOfRequestsToOriginRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetTheNumberOfRequestsToOriginResponse: ...
     def get_the_number_of_requests_to_origin(
         self,
         request: GetTheNumberOfRequestsToOriginRequest | None = None,
-        /,
         *,
         filters: GetTheNumberOfRequestsToOriginRequestFilters | None = None,
         startdate: str | None = None,
@@ -348,10 +465,23 @@ class NgreportsClient(ProductClient):
             scheme=scheme,
         )
 
+    @overload
+    def get_origin_status_code_details(
+        self, request: GetOriginStatusCodeDetailsRequest, /
+    ) -> GetOriginStatusCodeDetailsResponse: ...
+    @overload
+    def get_origin_status_code_details(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetOriginStatusCodeDetailsRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetOriginStatusCodeDetailsResponse: ...
     def get_origin_status_code_details(
         self,
         request: GetOriginStatusCodeDetailsRequest | None = None,
-        /,
         *,
         filters: GetOriginStatusCodeDetailsRequestFilters | None = None,
         startdate: str | None = None,
@@ -374,10 +504,23 @@ class NgreportsClient(ProductClient):
             scheme=scheme,
         )
 
+    @overload
+    def get_the_intermediate_traffic_volume(
+        self, request: GetTheIntermediateTrafficVolumeRequest, /
+    ) -> GetTheIntermediateTrafficVolumeResponse: ...
+    @overload
+    def get_the_intermediate_traffic_volume(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetTheIntermediateTrafficVolumeRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetTheIntermediateTrafficVolumeResponse: ...
     def get_the_intermediate_traffic_volume(
         self,
         request: GetTheIntermediateTrafficVolumeRequest | None = None,
-        /,
         *,
         filters: GetTheIntermediateTrafficVolumeRequestFilters | None = None,
         startdate: str | None = None,
@@ -400,10 +543,23 @@ class NgreportsClient(ProductClient):
             scheme=scheme,
         )
 
+    @overload
+    def get_the_edge_upload_traffic_volume(
+        self, request: GetTheEdgeUploadTrafficVolumeRequest, /
+    ) -> GetTheEdgeUploadTrafficVolumeResponse: ...
+    @overload
+    def get_the_edge_upload_traffic_volume(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetTheEdgeUploadTrafficVolumeRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetTheEdgeUploadTrafficVolumeResponse: ...
     def get_the_edge_upload_traffic_volume(
         self,
         request: GetTheEdgeUploadTrafficVolumeRequest | None = None,
-        /,
         *,
         filters: GetTheEdgeUploadTrafficVolumeRequestFilters | None = None,
         startdate: str | None = None,
@@ -426,10 +582,23 @@ class NgreportsClient(ProductClient):
             scheme=scheme,
         )
 
+    @overload
+    def get_a_summary_of_status_codes_returned_by_edge_servers(
+        self, request: GetASummaryOfStatusCodesReturnedByEdgeServersRequest, /
+    ) -> GetASummaryOfStatusCodesReturnedByEdgeServersResponse: ...
+    @overload
+    def get_a_summary_of_status_codes_returned_by_edge_servers(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        filters: GetASummaryOfStatusCodesReturnedByEdgeServersRequestFilters | None = None,
+        group_by: list[str] | None = None,
+        scheme: str | None = None,
+    ) -> GetASummaryOfStatusCodesReturnedByEdgeServersResponse: ...
     def get_a_summary_of_status_codes_returned_by_edge_servers(
         self,
         request: GetASummaryOfStatusCodesReturnedByEdgeServersRequest | None = None,
-        /,
         *,
         filters: GetASummaryOfStatusCodesReturnedByEdgeServersRequestFilters | None = None,
         group_by: list[str] | None = None,
@@ -452,10 +621,23 @@ class NgreportsClient(ProductClient):
             scheme=scheme,
         )
 
+    @overload
+    def get_a_summary_of_status_codes_returned_by_origin_servers(
+        self, request: GetASummaryOfStatusCodesReturnedByOriginServersRequest, /
+    ) -> GetASummaryOfStatusCodesReturnedByOriginServersResponse: ...
+    @overload
+    def get_a_summary_of_status_codes_returned_by_origin_servers(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        filters: GetASummaryOfStatusCodesReturnedByOriginServersRequestFilters | None = None,
+        group_by: list[str] | None = None,
+        scheme: str | None = None,
+    ) -> GetASummaryOfStatusCodesReturnedByOriginServersResponse: ...
     def get_a_summary_of_status_codes_returned_by_origin_servers(
         self,
         request: GetASummaryOfStatusCodesReturnedByOriginServersRequest | None = None,
-        /,
         *,
         filters: GetASummaryOfStatusCodesReturnedByOriginServersRequestFilters | None = None,
         group_by: list[str] | None = None,
@@ -478,10 +660,23 @@ class NgreportsClient(ProductClient):
             scheme=scheme,
         )
 
+    @overload
+    def get_a_summary_of_cpu_usage(
+        self, request: GetASummaryOfCpuUsageRequest, /
+    ) -> GetASummaryOfCpuUsageResponse: ...
+    @overload
+    def get_a_summary_of_cpu_usage(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        filters: GetASummaryOfCpuUsageRequestFilters | None = None,
+        group_by: list[str] | None = None,
+        scheme: str | None = None,
+    ) -> GetASummaryOfCpuUsageResponse: ...
     def get_a_summary_of_cpu_usage(
         self,
         request: GetASummaryOfCpuUsageRequest | None = None,
-        /,
         *,
         filters: GetASummaryOfCpuUsageRequestFilters | None = None,
         group_by: list[str] | None = None,
@@ -504,10 +699,23 @@ class NgreportsClient(ProductClient):
             scheme=scheme,
         )
 
+    @overload
+    def get_origin_fast_route_requests(
+        self, request: GetOriginFastRouteRequestsRequest, /
+    ) -> GetOriginFastRouteRequestsResponse: ...
+    @overload
+    def get_origin_fast_route_requests(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetOriginFastRouteRequestsRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetOriginFastRouteRequestsResponse: ...
     def get_origin_fast_route_requests(
         self,
         request: GetOriginFastRouteRequestsRequest | None = None,
-        /,
         *,
         filters: GetOriginFastRouteRequestsRequestFilters | None = None,
         startdate: str | None = None,
@@ -530,10 +738,22 @@ class NgreportsClient(ProductClient):
             scheme=scheme,
         )
 
+    @overload
+    def get_edge_hostname_summary_statistics(
+        self, request: GetEdgeHostnameSummaryStatisticsRequest, /
+    ) -> GetEdgeHostnameSummaryStatisticsResponse: ...
+    @overload
+    def get_edge_hostname_summary_statistics(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        filters: GetEdgeHostnameSummaryStatisticsRequestFilters | None = None,
+        group_by: list[str] | None = None,
+    ) -> GetEdgeHostnameSummaryStatisticsResponse: ...
     def get_edge_hostname_summary_statistics(
         self,
         request: GetEdgeHostnameSummaryStatisticsRequest | None = None,
-        /,
         *,
         filters: GetEdgeHostnameSummaryStatisticsRequestFilters | None = None,
         group_by: list[str] | None = None,
@@ -554,10 +774,21 @@ class NgreportsClient(ProductClient):
             enddate=enddate,
         )
 
+    @overload
+    def get_cpu_time_used(self, request: GetCpuTimeUsedRequest, /) -> GetCpuTimeUsedResponse: ...
+    @overload
+    def get_cpu_time_used(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetCpuTimeUsedRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetCpuTimeUsedResponse: ...
     def get_cpu_time_used(
         self,
         request: GetCpuTimeUsedRequest | None = None,
-        /,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         startdate: str | None = None,
@@ -580,10 +811,23 @@ class NgreportsClient(ProductClient):
             scheme=scheme,
         )
 
+    @overload
+    def get_a_summary_of_traffic_volume(
+        self, request: GetASummaryOfTrafficVolumeRequest, /
+    ) -> GetASummaryOfTrafficVolumeResponse: ...
+    @overload
+    def get_a_summary_of_traffic_volume(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        filters: GetASummaryOfTrafficVolumeRequestFilters | None = None,
+        group_by: list[str] | None = None,
+        scheme: str | None = None,
+    ) -> GetASummaryOfTrafficVolumeResponse: ...
     def get_a_summary_of_traffic_volume(
         self,
         request: GetASummaryOfTrafficVolumeRequest | None = None,
-        /,
         *,
         filters: GetASummaryOfTrafficVolumeRequestFilters | None = None,
         group_by: list[str] | None = None,
@@ -606,10 +850,22 @@ class NgreportsClient(ProductClient):
             scheme=scheme,
         )
 
+    @overload
+    def get_edge_hostname_statistics(
+        self, request: GetEdgeHostnameStatisticsRequest, /
+    ) -> GetEdgeHostnameStatisticsResponse: ...
+    @overload
+    def get_edge_hostname_statistics(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetEdgeHostnameStatisticsRequestFilters | None = None,
+    ) -> GetEdgeHostnameStatisticsResponse: ...
     def get_edge_hostname_statistics(
         self,
         request: GetEdgeHostnameStatisticsRequest | None = None,
-        /,
         *,
         filters: GetEdgeHostnameStatisticsRequestFilters | None = None,
         startdate: str | None = None,
@@ -640,10 +896,23 @@ class AsyncNgreportsClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def get_edge_traffic_volume(
+        self, request: GetEdgeTrafficVolumeRequest, /
+    ) -> GetEdgeTrafficVolumeResponse: ...
+    @overload
+    async def get_edge_traffic_volume(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetEdgeTrafficVolumeRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetEdgeTrafficVolumeResponse: ...
     async def get_edge_traffic_volume(
         self,
         request: GetEdgeTrafficVolumeRequest | None = None,
-        /,
         *,
         filters: GetEdgeTrafficVolumeRequestFilters | None = None,
         startdate: str | None = None,
@@ -666,10 +935,23 @@ class AsyncNgreportsClient(AsyncProductClient):
             scheme=scheme,
         )
 
+    @overload
+    async def get_edge_requests(
+        self, request: GetEdgeRequestsRequest, /
+    ) -> GetEdgeRequestsResponse: ...
+    @overload
+    async def get_edge_requests(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetEdgeRequestsRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetEdgeRequestsResponse: ...
     async def get_edge_requests(
         self,
         request: GetEdgeRequestsRequest | None = None,
-        /,
         *,
         filters: GetEdgeRequestsRequestFilters | None = None,
         startdate: str | None = None,
@@ -692,10 +974,23 @@ class AsyncNgreportsClient(AsyncProductClient):
             scheme=scheme,
         )
 
+    @overload
+    async def get_edge_bandwidth(
+        self, request: GetEdgeBandwidthRequest, /
+    ) -> GetEdgeBandwidthResponse: ...
+    @overload
+    async def get_edge_bandwidth(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetEdgeBandwidthRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetEdgeBandwidthResponse: ...
     async def get_edge_bandwidth(
         self,
         request: GetEdgeBandwidthRequest | None = None,
-        /,
         *,
         filters: GetEdgeBandwidthRequestFilters | None = None,
         startdate: str | None = None,
@@ -718,10 +1013,23 @@ class AsyncNgreportsClient(AsyncProductClient):
             scheme=scheme,
         )
 
+    @overload
+    async def get_origin_fast_route_traffic_volume(
+        self, request: GetOriginFastRouteTrafficVolumeRequest, /
+    ) -> GetOriginFastRouteTrafficVolumeResponse: ...
+    @overload
+    async def get_origin_fast_route_traffic_volume(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetOriginFastRouteTrafficVolumeRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetOriginFastRouteTrafficVolumeResponse: ...
     async def get_origin_fast_route_traffic_volume(
         self,
         request: GetOriginFastRouteTrafficVolumeRequest | None = None,
-        /,
         *,
         filters: GetOriginFastRouteTrafficVolumeRequestFilters | None = None,
         startdate: str | None = None,
@@ -744,10 +1052,23 @@ class AsyncNgreportsClient(AsyncProductClient):
             scheme=scheme,
         )
 
+    @overload
+    async def get_a_summary_of_requests(
+        self, request: GetASummaryOfRequestsRequest, /
+    ) -> GetASummaryOfRequestsResponse: ...
+    @overload
+    async def get_a_summary_of_requests(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        filters: GetASummaryOfRequestsRequestFilters | None = None,
+        group_by: list[str] | None = None,
+        scheme: str | None = None,
+    ) -> GetASummaryOfRequestsResponse: ...
     async def get_a_summary_of_requests(
         self,
         request: GetASummaryOfRequestsRequest | None = None,
-        /,
         *,
         filters: GetASummaryOfRequestsRequestFilters | None = None,
         group_by: list[str] | None = None,
@@ -770,10 +1091,23 @@ class AsyncNgreportsClient(AsyncProductClient):
             scheme=scheme,
         )
 
+    @overload
+    async def get_a_summary_of_traffic_bandwidth(
+        self, request: GetASummaryOfTrafficBandwidthRequest, /
+    ) -> GetASummaryOfTrafficBandwidthResponse: ...
+    @overload
+    async def get_a_summary_of_traffic_bandwidth(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        filters: GetASummaryOfTrafficBandwidthRequestFilters | None = None,
+        group_by: list[str] | None = None,
+        scheme: str | None = None,
+    ) -> GetASummaryOfTrafficBandwidthResponse: ...
     async def get_a_summary_of_traffic_bandwidth(
         self,
         request: GetASummaryOfTrafficBandwidthRequest | None = None,
-        /,
         *,
         filters: GetASummaryOfTrafficBandwidthRequestFilters | None = None,
         group_by: list[str] | None = None,
@@ -796,10 +1130,23 @@ class AsyncNgreportsClient(AsyncProductClient):
             scheme=scheme,
         )
 
+    @overload
+    async def get_origin_traffic_volume(
+        self, request: GetOriginTrafficVolumeRequest, /
+    ) -> GetOriginTrafficVolumeResponse: ...
+    @overload
+    async def get_origin_traffic_volume(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetOriginTrafficVolumeRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetOriginTrafficVolumeResponse: ...
     async def get_origin_traffic_volume(
         self,
         request: GetOriginTrafficVolumeRequest | None = None,
-        /,
         *,
         filters: GetOriginTrafficVolumeRequestFilters | None = None,
         startdate: str | None = None,
@@ -822,10 +1169,23 @@ class AsyncNgreportsClient(AsyncProductClient):
             scheme=scheme,
         )
 
+    @overload
+    async def get_edge_status_code_details(
+        self, request: GetEdgeStatusCodeDetailsRequest, /
+    ) -> GetEdgeStatusCodeDetailsResponse: ...
+    @overload
+    async def get_edge_status_code_details(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetEdgeStatusCodeDetailsRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetEdgeStatusCodeDetailsResponse: ...
     async def get_edge_status_code_details(
         self,
         request: GetEdgeStatusCodeDetailsRequest | None = None,
-        /,
         *,
         filters: GetEdgeStatusCodeDetailsRequestFilters | None = None,
         startdate: str | None = None,
@@ -848,10 +1208,23 @@ class AsyncNgreportsClient(AsyncProductClient):
             scheme=scheme,
         )
 
+    @overload
+    async def get_the_number_of_requests_to_origin(
+        self, request: GetTheNumberOfRequestsToOriginRequest, /
+    ) -> GetTheNumberOfRequestsToOriginResponse: ...
+    @overload
+    async def get_the_number_of_requests_to_origin(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetTheNumberOfRequestsToOriginRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetTheNumberOfRequestsToOriginResponse: ...
     async def get_the_number_of_requests_to_origin(
         self,
         request: GetTheNumberOfRequestsToOriginRequest | None = None,
-        /,
         *,
         filters: GetTheNumberOfRequestsToOriginRequestFilters | None = None,
         startdate: str | None = None,
@@ -874,10 +1247,23 @@ class AsyncNgreportsClient(AsyncProductClient):
             scheme=scheme,
         )
 
+    @overload
+    async def get_origin_status_code_details(
+        self, request: GetOriginStatusCodeDetailsRequest, /
+    ) -> GetOriginStatusCodeDetailsResponse: ...
+    @overload
+    async def get_origin_status_code_details(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetOriginStatusCodeDetailsRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetOriginStatusCodeDetailsResponse: ...
     async def get_origin_status_code_details(
         self,
         request: GetOriginStatusCodeDetailsRequest | None = None,
-        /,
         *,
         filters: GetOriginStatusCodeDetailsRequestFilters | None = None,
         startdate: str | None = None,
@@ -900,10 +1286,23 @@ class AsyncNgreportsClient(AsyncProductClient):
             scheme=scheme,
         )
 
+    @overload
+    async def get_the_intermediate_traffic_volume(
+        self, request: GetTheIntermediateTrafficVolumeRequest, /
+    ) -> GetTheIntermediateTrafficVolumeResponse: ...
+    @overload
+    async def get_the_intermediate_traffic_volume(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetTheIntermediateTrafficVolumeRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetTheIntermediateTrafficVolumeResponse: ...
     async def get_the_intermediate_traffic_volume(
         self,
         request: GetTheIntermediateTrafficVolumeRequest | None = None,
-        /,
         *,
         filters: GetTheIntermediateTrafficVolumeRequestFilters | None = None,
         startdate: str | None = None,
@@ -926,10 +1325,23 @@ class AsyncNgreportsClient(AsyncProductClient):
             scheme=scheme,
         )
 
+    @overload
+    async def get_the_edge_upload_traffic_volume(
+        self, request: GetTheEdgeUploadTrafficVolumeRequest, /
+    ) -> GetTheEdgeUploadTrafficVolumeResponse: ...
+    @overload
+    async def get_the_edge_upload_traffic_volume(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetTheEdgeUploadTrafficVolumeRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetTheEdgeUploadTrafficVolumeResponse: ...
     async def get_the_edge_upload_traffic_volume(
         self,
         request: GetTheEdgeUploadTrafficVolumeRequest | None = None,
-        /,
         *,
         filters: GetTheEdgeUploadTrafficVolumeRequestFilters | None = None,
         startdate: str | None = None,
@@ -952,10 +1364,23 @@ class AsyncNgreportsClient(AsyncProductClient):
             scheme=scheme,
         )
 
+    @overload
+    async def get_a_summary_of_status_codes_returned_by_edge_servers(
+        self, request: GetASummaryOfStatusCodesReturnedByEdgeServersRequest, /
+    ) -> GetASummaryOfStatusCodesReturnedByEdgeServersResponse: ...
+    @overload
+    async def get_a_summary_of_status_codes_returned_by_edge_servers(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        filters: GetASummaryOfStatusCodesReturnedByEdgeServersRequestFilters | None = None,
+        group_by: list[str] | None = None,
+        scheme: str | None = None,
+    ) -> GetASummaryOfStatusCodesReturnedByEdgeServersResponse: ...
     async def get_a_summary_of_status_codes_returned_by_edge_servers(
         self,
         request: GetASummaryOfStatusCodesReturnedByEdgeServersRequest | None = None,
-        /,
         *,
         filters: GetASummaryOfStatusCodesReturnedByEdgeServersRequestFilters | None = None,
         group_by: list[str] | None = None,
@@ -978,10 +1403,23 @@ class AsyncNgreportsClient(AsyncProductClient):
             scheme=scheme,
         )
 
+    @overload
+    async def get_a_summary_of_status_codes_returned_by_origin_servers(
+        self, request: GetASummaryOfStatusCodesReturnedByOriginServersRequest, /
+    ) -> GetASummaryOfStatusCodesReturnedByOriginServersResponse: ...
+    @overload
+    async def get_a_summary_of_status_codes_returned_by_origin_servers(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        filters: GetASummaryOfStatusCodesReturnedByOriginServersRequestFilters | None = None,
+        group_by: list[str] | None = None,
+        scheme: str | None = None,
+    ) -> GetASummaryOfStatusCodesReturnedByOriginServersResponse: ...
     async def get_a_summary_of_status_codes_returned_by_origin_servers(
         self,
         request: GetASummaryOfStatusCodesReturnedByOriginServersRequest | None = None,
-        /,
         *,
         filters: GetASummaryOfStatusCodesReturnedByOriginServersRequestFilters | None = None,
         group_by: list[str] | None = None,
@@ -1004,10 +1442,23 @@ class AsyncNgreportsClient(AsyncProductClient):
             scheme=scheme,
         )
 
+    @overload
+    async def get_a_summary_of_cpu_usage(
+        self, request: GetASummaryOfCpuUsageRequest, /
+    ) -> GetASummaryOfCpuUsageResponse: ...
+    @overload
+    async def get_a_summary_of_cpu_usage(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        filters: GetASummaryOfCpuUsageRequestFilters | None = None,
+        group_by: list[str] | None = None,
+        scheme: str | None = None,
+    ) -> GetASummaryOfCpuUsageResponse: ...
     async def get_a_summary_of_cpu_usage(
         self,
         request: GetASummaryOfCpuUsageRequest | None = None,
-        /,
         *,
         filters: GetASummaryOfCpuUsageRequestFilters | None = None,
         group_by: list[str] | None = None,
@@ -1030,10 +1481,23 @@ class AsyncNgreportsClient(AsyncProductClient):
             scheme=scheme,
         )
 
+    @overload
+    async def get_origin_fast_route_requests(
+        self, request: GetOriginFastRouteRequestsRequest, /
+    ) -> GetOriginFastRouteRequestsResponse: ...
+    @overload
+    async def get_origin_fast_route_requests(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetOriginFastRouteRequestsRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetOriginFastRouteRequestsResponse: ...
     async def get_origin_fast_route_requests(
         self,
         request: GetOriginFastRouteRequestsRequest | None = None,
-        /,
         *,
         filters: GetOriginFastRouteRequestsRequestFilters | None = None,
         startdate: str | None = None,
@@ -1056,10 +1520,22 @@ class AsyncNgreportsClient(AsyncProductClient):
             scheme=scheme,
         )
 
+    @overload
+    async def get_edge_hostname_summary_statistics(
+        self, request: GetEdgeHostnameSummaryStatisticsRequest, /
+    ) -> GetEdgeHostnameSummaryStatisticsResponse: ...
+    @overload
+    async def get_edge_hostname_summary_statistics(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        filters: GetEdgeHostnameSummaryStatisticsRequestFilters | None = None,
+        group_by: list[str] | None = None,
+    ) -> GetEdgeHostnameSummaryStatisticsResponse: ...
     async def get_edge_hostname_summary_statistics(
         self,
         request: GetEdgeHostnameSummaryStatisticsRequest | None = None,
-        /,
         *,
         filters: GetEdgeHostnameSummaryStatisticsRequestFilters | None = None,
         group_by: list[str] | None = None,
@@ -1080,10 +1556,23 @@ class AsyncNgreportsClient(AsyncProductClient):
             enddate=enddate,
         )
 
+    @overload
+    async def get_cpu_time_used(
+        self, request: GetCpuTimeUsedRequest, /
+    ) -> GetCpuTimeUsedResponse: ...
+    @overload
+    async def get_cpu_time_used(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetCpuTimeUsedRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetCpuTimeUsedResponse: ...
     async def get_cpu_time_used(
         self,
         request: GetCpuTimeUsedRequest | None = None,
-        /,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         startdate: str | None = None,
@@ -1106,10 +1595,23 @@ class AsyncNgreportsClient(AsyncProductClient):
             scheme=scheme,
         )
 
+    @overload
+    async def get_a_summary_of_traffic_volume(
+        self, request: GetASummaryOfTrafficVolumeRequest, /
+    ) -> GetASummaryOfTrafficVolumeResponse: ...
+    @overload
+    async def get_a_summary_of_traffic_volume(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        filters: GetASummaryOfTrafficVolumeRequestFilters | None = None,
+        group_by: list[str] | None = None,
+        scheme: str | None = None,
+    ) -> GetASummaryOfTrafficVolumeResponse: ...
     async def get_a_summary_of_traffic_volume(
         self,
         request: GetASummaryOfTrafficVolumeRequest | None = None,
-        /,
         *,
         filters: GetASummaryOfTrafficVolumeRequestFilters | None = None,
         group_by: list[str] | None = None,
@@ -1132,10 +1634,22 @@ class AsyncNgreportsClient(AsyncProductClient):
             scheme=scheme,
         )
 
+    @overload
+    async def get_edge_hostname_statistics(
+        self, request: GetEdgeHostnameStatisticsRequest, /
+    ) -> GetEdgeHostnameStatisticsResponse: ...
+    @overload
+    async def get_edge_hostname_statistics(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetEdgeHostnameStatisticsRequestFilters | None = None,
+    ) -> GetEdgeHostnameStatisticsResponse: ...
     async def get_edge_hostname_statistics(
         self,
         request: GetEdgeHostnameStatisticsRequest | None = None,
-        /,
         *,
         filters: GetEdgeHostnameStatisticsRequestFilters | None = None,
         startdate: str | None = None,

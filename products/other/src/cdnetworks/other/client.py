@@ -8,7 +8,7 @@ retries and decodes.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, overload
 
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
@@ -217,10 +217,25 @@ class OtherClient(ProductClient):
             result_type=result_type,
         )
 
+    @overload
+    def query_d_do_s_mitigated_bandwidth_by_suite_or_product(
+        self, request: QueryDDoSMitigatedBandwidthBySuiteOrProductRequest, /
+    ) -> QueryDDoSMitigatedBandwidthBySuiteOrProductResponse: ...
+    @overload
+    def query_d_do_s_mitigated_bandwidth_by_suite_or_product(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        custom_code: str,
+        package_id: str | None = None,
+        need_detail: int | None = None,
+        acctype: str | None = None,
+        contract_id: str | None = None,
+    ) -> QueryDDoSMitigatedBandwidthBySuiteOrProductResponse: ...
     def query_d_do_s_mitigated_bandwidth_by_suite_or_product(
         self,
         request: QueryDDoSMitigatedBandwidthBySuiteOrProductRequest | None = None,
-        /,
         *,
         startdate: str | None = None,
         package_id: str | None = None,
@@ -313,10 +328,26 @@ class OtherClient(ProductClient):
             result_type=result_type,
         )
 
+    @overload
+    def query_live_stream_status(
+        self, request: QueryLiveStreamStatusRequest, /
+    ) -> QueryLiveStreamStatusResponse: ...
+    @overload
+    def query_live_stream_status(
+        self,
+        *,
+        u: str,
+        t: str | None = None,
+        channel: str | None = None,
+        d: str | None = None,
+        showport: bool | Literal["true", "false"] | None = None,
+        g: str | None = None,
+        realtime: str | None = None,
+        expand: str | None = None,
+    ) -> QueryLiveStreamStatusResponse: ...
     def query_live_stream_status(
         self,
         request: QueryLiveStreamStatusRequest | None = None,
-        /,
         *,
         u: str | None = None,
         t: str | None = None,
@@ -345,10 +376,22 @@ class OtherClient(ProductClient):
             expand=expand,
         )
 
+    @overload
+    def get_live_stream_pushing_status(
+        self, request: GetLiveStreamPushingStatusRequest, /
+    ) -> GetLiveStreamPushingStatusResponse: ...
+    @overload
+    def get_live_stream_pushing_status(
+        self,
+        *,
+        u: str,
+        t: int | None = None,
+        channel: str | None = None,
+        g: str | None = None,
+    ) -> GetLiveStreamPushingStatusResponse: ...
     def get_live_stream_pushing_status(
         self,
         request: GetLiveStreamPushingStatusRequest | None = None,
-        /,
         *,
         u: str | None = None,
         t: int | None = None,
@@ -364,10 +407,27 @@ class OtherClient(ProductClient):
             GET_LIVE_STREAM_PUSHING_STATUS, request, u=u, t=t, channel=channel, g=g
         )
 
+    @overload
+    def query_online_viewer_count(
+        self, request: QueryOnlineViewerCountRequest, /
+    ) -> QueryOnlineViewerCountResponse: ...
+    @overload
+    def query_online_viewer_count(
+        self,
+        *,
+        u: str,
+        t: str | None = None,
+        d: str | None = None,
+        channel: str | None = None,
+        from_: str | None = None,
+        to: str | None = None,
+        g: str | None = None,
+        realtime: str | None = None,
+        unpack: bool | Literal["true", "false"] | None = None,
+    ) -> QueryOnlineViewerCountResponse: ...
     def query_online_viewer_count(
         self,
         request: QueryOnlineViewerCountRequest | None = None,
-        /,
         *,
         u: str | None = None,
         t: str | None = None,
@@ -548,10 +608,20 @@ class OtherClient(ProductClient):
         """
         return self.core.call(RESOURCE_GROUP_LIST, request, resources=resources)
 
+    @overload
+    def query_domains_for_resource_group(
+        self, request: QueryDomainsForResourceGroupRequest, /
+    ) -> QueryDomainsForResourceGroupResponse: ...
+    @overload
+    def query_domains_for_resource_group(
+        self,
+        *,
+        resource: str,
+        domain: str,
+    ) -> QueryDomainsForResourceGroupResponse: ...
     def query_domains_for_resource_group(
         self,
         request: QueryDomainsForResourceGroupRequest | None = None,
-        /,
         *,
         resource: str | None = None,
         domain: str | None = None,
@@ -565,10 +635,20 @@ class OtherClient(ProductClient):
             QUERY_DOMAINS_FOR_RESOURCE_GROUP, request, resource=resource, domain=domain
         )
 
+    @overload
+    def resource_group_domain_change(
+        self, request: ResourceGroupDomainChangeRequest, /
+    ) -> ResourceGroupDomainChangeResponse: ...
+    @overload
+    def resource_group_domain_change(
+        self,
+        *,
+        domain: str,
+        resource: str,
+    ) -> ResourceGroupDomainChangeResponse: ...
     def resource_group_domain_change(
         self,
         request: ResourceGroupDomainChangeRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         resource: str | None = None,
@@ -582,10 +662,25 @@ class OtherClient(ProductClient):
             RESOURCE_GROUP_DOMAIN_CHANGE, request, domain=domain, resource=resource
         )
 
+    @overload
+    def stream_traffic_service(
+        self, request: StreamTrafficServiceRequest, /
+    ) -> StreamTrafficServiceResponse: ...
+    @overload
+    def stream_traffic_service(
+        self,
+        *,
+        domain_list: str,
+        date_from: str,
+        date_to: str,
+        region_list: str | None = None,
+        stream_name_list: str | None = None,
+        app_list: str | None = None,
+        protocol_list: str | None = None,
+    ) -> StreamTrafficServiceResponse: ...
     def stream_traffic_service(
         self,
         request: StreamTrafficServiceRequest | None = None,
-        /,
         *,
         domain_list: str | None = None,
         region_list: str | None = None,
@@ -612,10 +707,19 @@ class OtherClient(ProductClient):
             protocol_list=protocol_list,
         )
 
+    @overload
+    def query_domain_resource_group(
+        self, request: QueryDomainResourceGroupRequest, /
+    ) -> QueryDomainResourceGroupResponse: ...
+    @overload
+    def query_domain_resource_group(
+        self,
+        *,
+        domain_list: list[str],
+    ) -> QueryDomainResourceGroupResponse: ...
     def query_domain_resource_group(
         self,
         request: QueryDomainResourceGroupRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
     ) -> QueryDomainResourceGroupResponse:
@@ -756,10 +860,25 @@ class AsyncOtherClient(AsyncProductClient):
             result_type=result_type,
         )
 
+    @overload
+    async def query_d_do_s_mitigated_bandwidth_by_suite_or_product(
+        self, request: QueryDDoSMitigatedBandwidthBySuiteOrProductRequest, /
+    ) -> QueryDDoSMitigatedBandwidthBySuiteOrProductResponse: ...
+    @overload
+    async def query_d_do_s_mitigated_bandwidth_by_suite_or_product(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        custom_code: str,
+        package_id: str | None = None,
+        need_detail: int | None = None,
+        acctype: str | None = None,
+        contract_id: str | None = None,
+    ) -> QueryDDoSMitigatedBandwidthBySuiteOrProductResponse: ...
     async def query_d_do_s_mitigated_bandwidth_by_suite_or_product(
         self,
         request: QueryDDoSMitigatedBandwidthBySuiteOrProductRequest | None = None,
-        /,
         *,
         startdate: str | None = None,
         package_id: str | None = None,
@@ -852,10 +971,26 @@ class AsyncOtherClient(AsyncProductClient):
             result_type=result_type,
         )
 
+    @overload
+    async def query_live_stream_status(
+        self, request: QueryLiveStreamStatusRequest, /
+    ) -> QueryLiveStreamStatusResponse: ...
+    @overload
+    async def query_live_stream_status(
+        self,
+        *,
+        u: str,
+        t: str | None = None,
+        channel: str | None = None,
+        d: str | None = None,
+        showport: bool | Literal["true", "false"] | None = None,
+        g: str | None = None,
+        realtime: str | None = None,
+        expand: str | None = None,
+    ) -> QueryLiveStreamStatusResponse: ...
     async def query_live_stream_status(
         self,
         request: QueryLiveStreamStatusRequest | None = None,
-        /,
         *,
         u: str | None = None,
         t: str | None = None,
@@ -884,10 +1019,22 @@ class AsyncOtherClient(AsyncProductClient):
             expand=expand,
         )
 
+    @overload
+    async def get_live_stream_pushing_status(
+        self, request: GetLiveStreamPushingStatusRequest, /
+    ) -> GetLiveStreamPushingStatusResponse: ...
+    @overload
+    async def get_live_stream_pushing_status(
+        self,
+        *,
+        u: str,
+        t: int | None = None,
+        channel: str | None = None,
+        g: str | None = None,
+    ) -> GetLiveStreamPushingStatusResponse: ...
     async def get_live_stream_pushing_status(
         self,
         request: GetLiveStreamPushingStatusRequest | None = None,
-        /,
         *,
         u: str | None = None,
         t: int | None = None,
@@ -903,10 +1050,27 @@ class AsyncOtherClient(AsyncProductClient):
             GET_LIVE_STREAM_PUSHING_STATUS, request, u=u, t=t, channel=channel, g=g
         )
 
+    @overload
+    async def query_online_viewer_count(
+        self, request: QueryOnlineViewerCountRequest, /
+    ) -> QueryOnlineViewerCountResponse: ...
+    @overload
+    async def query_online_viewer_count(
+        self,
+        *,
+        u: str,
+        t: str | None = None,
+        d: str | None = None,
+        channel: str | None = None,
+        from_: str | None = None,
+        to: str | None = None,
+        g: str | None = None,
+        realtime: str | None = None,
+        unpack: bool | Literal["true", "false"] | None = None,
+    ) -> QueryOnlineViewerCountResponse: ...
     async def query_online_viewer_count(
         self,
         request: QueryOnlineViewerCountRequest | None = None,
-        /,
         *,
         u: str | None = None,
         t: str | None = None,
@@ -1087,10 +1251,20 @@ class AsyncOtherClient(AsyncProductClient):
         """
         return await self.core.call(RESOURCE_GROUP_LIST, request, resources=resources)
 
+    @overload
+    async def query_domains_for_resource_group(
+        self, request: QueryDomainsForResourceGroupRequest, /
+    ) -> QueryDomainsForResourceGroupResponse: ...
+    @overload
+    async def query_domains_for_resource_group(
+        self,
+        *,
+        resource: str,
+        domain: str,
+    ) -> QueryDomainsForResourceGroupResponse: ...
     async def query_domains_for_resource_group(
         self,
         request: QueryDomainsForResourceGroupRequest | None = None,
-        /,
         *,
         resource: str | None = None,
         domain: str | None = None,
@@ -1104,10 +1278,20 @@ class AsyncOtherClient(AsyncProductClient):
             QUERY_DOMAINS_FOR_RESOURCE_GROUP, request, resource=resource, domain=domain
         )
 
+    @overload
+    async def resource_group_domain_change(
+        self, request: ResourceGroupDomainChangeRequest, /
+    ) -> ResourceGroupDomainChangeResponse: ...
+    @overload
+    async def resource_group_domain_change(
+        self,
+        *,
+        domain: str,
+        resource: str,
+    ) -> ResourceGroupDomainChangeResponse: ...
     async def resource_group_domain_change(
         self,
         request: ResourceGroupDomainChangeRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         resource: str | None = None,
@@ -1121,10 +1305,25 @@ class AsyncOtherClient(AsyncProductClient):
             RESOURCE_GROUP_DOMAIN_CHANGE, request, domain=domain, resource=resource
         )
 
+    @overload
+    async def stream_traffic_service(
+        self, request: StreamTrafficServiceRequest, /
+    ) -> StreamTrafficServiceResponse: ...
+    @overload
+    async def stream_traffic_service(
+        self,
+        *,
+        domain_list: str,
+        date_from: str,
+        date_to: str,
+        region_list: str | None = None,
+        stream_name_list: str | None = None,
+        app_list: str | None = None,
+        protocol_list: str | None = None,
+    ) -> StreamTrafficServiceResponse: ...
     async def stream_traffic_service(
         self,
         request: StreamTrafficServiceRequest | None = None,
-        /,
         *,
         domain_list: str | None = None,
         region_list: str | None = None,
@@ -1151,10 +1350,19 @@ class AsyncOtherClient(AsyncProductClient):
             protocol_list=protocol_list,
         )
 
+    @overload
+    async def query_domain_resource_group(
+        self, request: QueryDomainResourceGroupRequest, /
+    ) -> QueryDomainResourceGroupResponse: ...
+    @overload
+    async def query_domain_resource_group(
+        self,
+        *,
+        domain_list: list[str],
+    ) -> QueryDomainResourceGroupResponse: ...
     async def query_domain_resource_group(
         self,
         request: QueryDomainResourceGroupRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
     ) -> QueryDomainResourceGroupResponse:

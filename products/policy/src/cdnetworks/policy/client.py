@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -49,10 +51,19 @@ class PolicyClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def create_policy(self, request: CreatePolicyRequest, /) -> CreatePolicyResponse: ...
+    @overload
+    def create_policy(
+        self,
+        *,
+        policy_name: str,
+        policy_document: str,
+        description: str | None = None,
+    ) -> CreatePolicyResponse: ...
     def create_policy(
         self,
         request: CreatePolicyRequest | None = None,
-        /,
         *,
         policy_name: str | None = None,
         description: str | None = None,
@@ -71,10 +82,17 @@ class PolicyClient(ProductClient):
             policy_document=policy_document,
         )
 
+    @overload
+    def delete_policy(self, request: DeletePolicyRequest, /) -> DeletePolicyResponse: ...
+    @overload
+    def delete_policy(
+        self,
+        *,
+        policy_id: int,
+    ) -> DeletePolicyResponse: ...
     def delete_policy(
         self,
         request: DeletePolicyRequest | None = None,
-        /,
         *,
         policy_id: int | None = None,
     ) -> DeletePolicyResponse:
@@ -85,10 +103,20 @@ class PolicyClient(ProductClient):
         """
         return self.core.call(DELETE_POLICY, request, policy_id=policy_id)
 
+    @overload
+    def edit_policy(self, request: EditPolicyRequest, /) -> EditPolicyResponse: ...
+    @overload
+    def edit_policy(
+        self,
+        *,
+        policy_id: int,
+        policy_name: str | None = None,
+        description: str | None = None,
+        policy_document: str | None = None,
+    ) -> EditPolicyResponse: ...
     def edit_policy(
         self,
         request: EditPolicyRequest | None = None,
-        /,
         *,
         policy_id: int | None = None,
         policy_name: str | None = None,
@@ -109,10 +137,19 @@ class PolicyClient(ProductClient):
             policy_document=policy_document,
         )
 
+    @overload
+    def get_policy(self, request: GetPolicyRequest, /) -> GetPolicyResponse: ...
+    @overload
+    def get_policy(
+        self,
+        *,
+        accept_language: str,
+        policy_id: int | None = None,
+        policy_name: str | None = None,
+    ) -> GetPolicyResponse: ...
     def get_policy(
         self,
         request: GetPolicyRequest | None = None,
-        /,
         *,
         policy_id: int | None = None,
         policy_name: str | None = None,
@@ -153,10 +190,19 @@ class AsyncPolicyClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def create_policy(self, request: CreatePolicyRequest, /) -> CreatePolicyResponse: ...
+    @overload
+    async def create_policy(
+        self,
+        *,
+        policy_name: str,
+        policy_document: str,
+        description: str | None = None,
+    ) -> CreatePolicyResponse: ...
     async def create_policy(
         self,
         request: CreatePolicyRequest | None = None,
-        /,
         *,
         policy_name: str | None = None,
         description: str | None = None,
@@ -175,10 +221,17 @@ class AsyncPolicyClient(AsyncProductClient):
             policy_document=policy_document,
         )
 
+    @overload
+    async def delete_policy(self, request: DeletePolicyRequest, /) -> DeletePolicyResponse: ...
+    @overload
+    async def delete_policy(
+        self,
+        *,
+        policy_id: int,
+    ) -> DeletePolicyResponse: ...
     async def delete_policy(
         self,
         request: DeletePolicyRequest | None = None,
-        /,
         *,
         policy_id: int | None = None,
     ) -> DeletePolicyResponse:
@@ -189,10 +242,20 @@ class AsyncPolicyClient(AsyncProductClient):
         """
         return await self.core.call(DELETE_POLICY, request, policy_id=policy_id)
 
+    @overload
+    async def edit_policy(self, request: EditPolicyRequest, /) -> EditPolicyResponse: ...
+    @overload
+    async def edit_policy(
+        self,
+        *,
+        policy_id: int,
+        policy_name: str | None = None,
+        description: str | None = None,
+        policy_document: str | None = None,
+    ) -> EditPolicyResponse: ...
     async def edit_policy(
         self,
         request: EditPolicyRequest | None = None,
-        /,
         *,
         policy_id: int | None = None,
         policy_name: str | None = None,
@@ -213,10 +276,19 @@ class AsyncPolicyClient(AsyncProductClient):
             policy_document=policy_document,
         )
 
+    @overload
+    async def get_policy(self, request: GetPolicyRequest, /) -> GetPolicyResponse: ...
+    @overload
+    async def get_policy(
+        self,
+        *,
+        accept_language: str,
+        policy_id: int | None = None,
+        policy_name: str | None = None,
+    ) -> GetPolicyResponse: ...
     async def get_policy(
         self,
         request: GetPolicyRequest | None = None,
-        /,
         *,
         policy_id: int | None = None,
         policy_name: str | None = None,

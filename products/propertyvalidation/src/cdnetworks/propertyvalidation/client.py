@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -75,10 +77,22 @@ class PropertyvalidationClient(ProductClient):
             enddate=enddate,
         )
 
+    @overload
+    def create_a_validation_task(
+        self, request: CreateAValidationTaskRequest, /
+    ) -> CreateAValidationTaskResponse: ...
+    @overload
+    def create_a_validation_task(
+        self,
+        *,
+        property_id: str,
+        version: int,
+        name: str | None = None,
+        webhook: str | None = None,
+    ) -> CreateAValidationTaskResponse: ...
     def create_a_validation_task(
         self,
         request: CreateAValidationTaskRequest | None = None,
-        /,
         *,
         name: str | None = None,
         property_id: str | None = None,
@@ -99,10 +113,19 @@ class PropertyvalidationClient(ProductClient):
             webhook=webhook,
         )
 
+    @overload
+    def get_property_validation_task(
+        self, request: GetPropertyValidationTaskRequest, /
+    ) -> GetPropertyValidationTaskResponse: ...
+    @overload
+    def get_property_validation_task(
+        self,
+        *,
+        id: str,
+    ) -> GetPropertyValidationTaskResponse: ...
     def get_property_validation_task(
         self,
         request: GetPropertyValidationTaskRequest | None = None,
-        /,
         *,
         id: str | None = None,
     ) -> GetPropertyValidationTaskResponse:
@@ -151,10 +174,22 @@ class AsyncPropertyvalidationClient(AsyncProductClient):
             enddate=enddate,
         )
 
+    @overload
+    async def create_a_validation_task(
+        self, request: CreateAValidationTaskRequest, /
+    ) -> CreateAValidationTaskResponse: ...
+    @overload
+    async def create_a_validation_task(
+        self,
+        *,
+        property_id: str,
+        version: int,
+        name: str | None = None,
+        webhook: str | None = None,
+    ) -> CreateAValidationTaskResponse: ...
     async def create_a_validation_task(
         self,
         request: CreateAValidationTaskRequest | None = None,
-        /,
         *,
         name: str | None = None,
         property_id: str | None = None,
@@ -175,10 +210,19 @@ class AsyncPropertyvalidationClient(AsyncProductClient):
             webhook=webhook,
         )
 
+    @overload
+    async def get_property_validation_task(
+        self, request: GetPropertyValidationTaskRequest, /
+    ) -> GetPropertyValidationTaskResponse: ...
+    @overload
+    async def get_property_validation_task(
+        self,
+        *,
+        id: str,
+    ) -> GetPropertyValidationTaskResponse: ...
     async def get_property_validation_task(
         self,
         request: GetPropertyValidationTaskRequest | None = None,
-        /,
         *,
         id: str | None = None,
     ) -> GetPropertyValidationTaskResponse:

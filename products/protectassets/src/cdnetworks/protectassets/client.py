@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -91,10 +93,20 @@ class ProtectassetsClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def query_api_definition_detail(
+        self, request: QueryAPIDefinitionDetailRequest, /
+    ) -> QueryAPIDefinitionDetailResponse: ...
+    @overload
+    def query_api_definition_detail(
+        self,
+        *,
+        id: str,
+        service_type: str | None = None,
+    ) -> QueryAPIDefinitionDetailResponse: ...
     def query_api_definition_detail(
         self,
         request: QueryAPIDefinitionDetailRequest | None = None,
-        /,
         *,
         id: str | None = None,
         service_type: str | None = None,
@@ -108,10 +120,23 @@ class ProtectassetsClient(ProductClient):
             QUERY_API_DEFINITION_DETAIL, request, id=id, service_type=service_type
         )
 
+    @overload
+    def list_api_asset_discovery(
+        self, request: ListAPIAssetDiscoveryRequest, /
+    ) -> ListAPIAssetDiscoveryResponse: ...
+    @overload
+    def list_api_asset_discovery(
+        self,
+        *,
+        domain_list: list[str],
+        path_list: list[str] | None = None,
+        define_status: str | None = None,
+        order_by: str | None = None,
+        service_type: str | None = None,
+    ) -> ListAPIAssetDiscoveryResponse: ...
     def list_api_asset_discovery(
         self,
         request: ListAPIAssetDiscoveryRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         path_list: list[str] | None = None,
@@ -134,10 +159,21 @@ class ProtectassetsClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def feedback_wrong_api_asset_discovery(
+        self, request: FeedbackWrongAPIAssetDiscoveryRequest, /
+    ) -> FeedbackWrongAPIAssetDiscoveryResponse: ...
+    @overload
+    def feedback_wrong_api_asset_discovery(
+        self,
+        *,
+        id: str,
+        feedback: str | None = None,
+        service_type: str | None = None,
+    ) -> FeedbackWrongAPIAssetDiscoveryResponse: ...
     def feedback_wrong_api_asset_discovery(
         self,
         request: FeedbackWrongAPIAssetDiscoveryRequest | None = None,
-        /,
         *,
         id: str | None = None,
         feedback: str | None = None,
@@ -156,10 +192,24 @@ class ProtectassetsClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def create_api_definition(
+        self, request: CreateAPIDefinitionRequest, /
+    ) -> CreateAPIDefinitionResponse: ...
+    @overload
+    def create_api_definition(
+        self,
+        *,
+        basic: CreateAPIDefinitionRequestBasic,
+        endpoint: CreateAPIDefinitionRequestEndpoint,
+        auth: CreateAPIDefinitionRequestAuth,
+        body_limit: CreateAPIDefinitionRequestBodyLimit | None = None,
+        param_limit: CreateAPIDefinitionRequestParamLimit | None = None,
+        service_type: str | None = None,
+    ) -> CreateAPIDefinitionResponse: ...
     def create_api_definition(
         self,
         request: CreateAPIDefinitionRequest | None = None,
-        /,
         *,
         basic: CreateAPIDefinitionRequestBasic | None = None,
         endpoint: CreateAPIDefinitionRequestEndpoint | None = None,
@@ -184,10 +234,24 @@ class ProtectassetsClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def update_api_definition(
+        self, request: UpdateAPIDefinitionRequest, /
+    ) -> UpdateAPIDefinitionResponse: ...
+    @overload
+    def update_api_definition(
+        self,
+        *,
+        basic: UpdateAPIDefinitionRequestBasic,
+        endpoint: UpdateAPIDefinitionRequestEndpoint | None = None,
+        auth: UpdateAPIDefinitionRequestAuth | None = None,
+        body_limit: UpdateAPIDefinitionRequestBodyLimit | None = None,
+        param_limit: UpdateAPIDefinitionRequestParamLimit | None = None,
+        service_type: str | None = None,
+    ) -> UpdateAPIDefinitionResponse: ...
     def update_api_definition(
         self,
         request: UpdateAPIDefinitionRequest | None = None,
-        /,
         *,
         basic: UpdateAPIDefinitionRequestBasic | None = None,
         endpoint: UpdateAPIDefinitionRequestEndpoint | None = None,
@@ -212,10 +276,20 @@ class ProtectassetsClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def batch_delete_api_definition(
+        self, request: BatchDeleteAPIDefinitionRequest, /
+    ) -> BatchDeleteAPIDefinitionResponse: ...
+    @overload
+    def batch_delete_api_definition(
+        self,
+        *,
+        id_list: list[str],
+        service_type: str | None = None,
+    ) -> BatchDeleteAPIDefinitionResponse: ...
     def batch_delete_api_definition(
         self,
         request: BatchDeleteAPIDefinitionRequest | None = None,
-        /,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
@@ -265,10 +339,20 @@ class AsyncProtectassetsClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def query_api_definition_detail(
+        self, request: QueryAPIDefinitionDetailRequest, /
+    ) -> QueryAPIDefinitionDetailResponse: ...
+    @overload
+    async def query_api_definition_detail(
+        self,
+        *,
+        id: str,
+        service_type: str | None = None,
+    ) -> QueryAPIDefinitionDetailResponse: ...
     async def query_api_definition_detail(
         self,
         request: QueryAPIDefinitionDetailRequest | None = None,
-        /,
         *,
         id: str | None = None,
         service_type: str | None = None,
@@ -282,10 +366,23 @@ class AsyncProtectassetsClient(AsyncProductClient):
             QUERY_API_DEFINITION_DETAIL, request, id=id, service_type=service_type
         )
 
+    @overload
+    async def list_api_asset_discovery(
+        self, request: ListAPIAssetDiscoveryRequest, /
+    ) -> ListAPIAssetDiscoveryResponse: ...
+    @overload
+    async def list_api_asset_discovery(
+        self,
+        *,
+        domain_list: list[str],
+        path_list: list[str] | None = None,
+        define_status: str | None = None,
+        order_by: str | None = None,
+        service_type: str | None = None,
+    ) -> ListAPIAssetDiscoveryResponse: ...
     async def list_api_asset_discovery(
         self,
         request: ListAPIAssetDiscoveryRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         path_list: list[str] | None = None,
@@ -308,10 +405,21 @@ class AsyncProtectassetsClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def feedback_wrong_api_asset_discovery(
+        self, request: FeedbackWrongAPIAssetDiscoveryRequest, /
+    ) -> FeedbackWrongAPIAssetDiscoveryResponse: ...
+    @overload
+    async def feedback_wrong_api_asset_discovery(
+        self,
+        *,
+        id: str,
+        feedback: str | None = None,
+        service_type: str | None = None,
+    ) -> FeedbackWrongAPIAssetDiscoveryResponse: ...
     async def feedback_wrong_api_asset_discovery(
         self,
         request: FeedbackWrongAPIAssetDiscoveryRequest | None = None,
-        /,
         *,
         id: str | None = None,
         feedback: str | None = None,
@@ -330,10 +438,24 @@ class AsyncProtectassetsClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def create_api_definition(
+        self, request: CreateAPIDefinitionRequest, /
+    ) -> CreateAPIDefinitionResponse: ...
+    @overload
+    async def create_api_definition(
+        self,
+        *,
+        basic: CreateAPIDefinitionRequestBasic,
+        endpoint: CreateAPIDefinitionRequestEndpoint,
+        auth: CreateAPIDefinitionRequestAuth,
+        body_limit: CreateAPIDefinitionRequestBodyLimit | None = None,
+        param_limit: CreateAPIDefinitionRequestParamLimit | None = None,
+        service_type: str | None = None,
+    ) -> CreateAPIDefinitionResponse: ...
     async def create_api_definition(
         self,
         request: CreateAPIDefinitionRequest | None = None,
-        /,
         *,
         basic: CreateAPIDefinitionRequestBasic | None = None,
         endpoint: CreateAPIDefinitionRequestEndpoint | None = None,
@@ -358,10 +480,24 @@ class AsyncProtectassetsClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def update_api_definition(
+        self, request: UpdateAPIDefinitionRequest, /
+    ) -> UpdateAPIDefinitionResponse: ...
+    @overload
+    async def update_api_definition(
+        self,
+        *,
+        basic: UpdateAPIDefinitionRequestBasic,
+        endpoint: UpdateAPIDefinitionRequestEndpoint | None = None,
+        auth: UpdateAPIDefinitionRequestAuth | None = None,
+        body_limit: UpdateAPIDefinitionRequestBodyLimit | None = None,
+        param_limit: UpdateAPIDefinitionRequestParamLimit | None = None,
+        service_type: str | None = None,
+    ) -> UpdateAPIDefinitionResponse: ...
     async def update_api_definition(
         self,
         request: UpdateAPIDefinitionRequest | None = None,
-        /,
         *,
         basic: UpdateAPIDefinitionRequestBasic | None = None,
         endpoint: UpdateAPIDefinitionRequestEndpoint | None = None,
@@ -386,10 +522,20 @@ class AsyncProtectassetsClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def batch_delete_api_definition(
+        self, request: BatchDeleteAPIDefinitionRequest, /
+    ) -> BatchDeleteAPIDefinitionResponse: ...
+    @overload
+    async def batch_delete_api_definition(
+        self,
+        *,
+        id_list: list[str],
+        service_type: str | None = None,
+    ) -> BatchDeleteAPIDefinitionResponse: ...
     async def batch_delete_api_definition(
         self,
         request: BatchDeleteAPIDefinitionRequest | None = None,
-        /,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,

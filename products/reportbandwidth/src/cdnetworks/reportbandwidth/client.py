@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -166,10 +168,22 @@ class ReportbandwidthClient(ProductClient):
             need_flow=need_flow,
         )
 
+    @overload
+    def query_domain_bandwidth(
+        self, request: QueryDomainBandwidthRequest, /
+    ) -> QueryDomainBandwidthResponse: ...
+    @overload
+    def query_domain_bandwidth(
+        self,
+        *,
+        domain_list: QueryDomainBandwidthDomainList,
+        date_from: str,
+        date_to: str,
+        type: str | None = None,
+    ) -> QueryDomainBandwidthResponse: ...
     def query_domain_bandwidth(
         self,
         request: QueryDomainBandwidthRequest | None = None,
-        /,
         *,
         domain_list: QueryDomainBandwidthDomainList | None = None,
         date_from: str | None = None,
@@ -432,10 +446,23 @@ class ReportbandwidthClient(ProductClient):
             line_type=line_type,
         )
 
+    @overload
+    def query_real_time_bandwidth_for_multi_domain(
+        self, request: QueryRealTimeBandwidthForMultiDomainRequest, /
+    ) -> QueryRealTimeBandwidthForMultiDomainResponse: ...
+    @overload
+    def query_real_time_bandwidth_for_multi_domain(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        data_interval: str | None = None,
+        group_by: str | None = None,
+    ) -> QueryRealTimeBandwidthForMultiDomainResponse: ...
     def query_real_time_bandwidth_for_multi_domain(
         self,
         request: QueryRealTimeBandwidthForMultiDomainRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -520,10 +547,22 @@ class ReportbandwidthClient(ProductClient):
             type=type,
         )
 
+    @overload
+    def query_bandwidth_for_multi_domain(
+        self, request: QueryBandwidthForMultiDomainRequest, /
+    ) -> QueryBandwidthForMultiDomainResponse: ...
+    @overload
+    def query_bandwidth_for_multi_domain(
+        self,
+        *,
+        domain_list: QueryBandwidthForMultiDomainDomainList,
+        datefrom: str,
+        dateto: str,
+        type: str | None = None,
+    ) -> QueryBandwidthForMultiDomainResponse: ...
     def query_bandwidth_for_multi_domain(
         self,
         request: QueryBandwidthForMultiDomainRequest | None = None,
-        /,
         *,
         domain_list: QueryBandwidthForMultiDomainDomainList | None = None,
         datefrom: str | None = None,
@@ -696,10 +735,22 @@ class AsyncReportbandwidthClient(AsyncProductClient):
             need_flow=need_flow,
         )
 
+    @overload
+    async def query_domain_bandwidth(
+        self, request: QueryDomainBandwidthRequest, /
+    ) -> QueryDomainBandwidthResponse: ...
+    @overload
+    async def query_domain_bandwidth(
+        self,
+        *,
+        domain_list: QueryDomainBandwidthDomainList,
+        date_from: str,
+        date_to: str,
+        type: str | None = None,
+    ) -> QueryDomainBandwidthResponse: ...
     async def query_domain_bandwidth(
         self,
         request: QueryDomainBandwidthRequest | None = None,
-        /,
         *,
         domain_list: QueryDomainBandwidthDomainList | None = None,
         date_from: str | None = None,
@@ -962,10 +1013,23 @@ class AsyncReportbandwidthClient(AsyncProductClient):
             line_type=line_type,
         )
 
+    @overload
+    async def query_real_time_bandwidth_for_multi_domain(
+        self, request: QueryRealTimeBandwidthForMultiDomainRequest, /
+    ) -> QueryRealTimeBandwidthForMultiDomainResponse: ...
+    @overload
+    async def query_real_time_bandwidth_for_multi_domain(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        data_interval: str | None = None,
+        group_by: str | None = None,
+    ) -> QueryRealTimeBandwidthForMultiDomainResponse: ...
     async def query_real_time_bandwidth_for_multi_domain(
         self,
         request: QueryRealTimeBandwidthForMultiDomainRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -1050,10 +1114,22 @@ class AsyncReportbandwidthClient(AsyncProductClient):
             type=type,
         )
 
+    @overload
+    async def query_bandwidth_for_multi_domain(
+        self, request: QueryBandwidthForMultiDomainRequest, /
+    ) -> QueryBandwidthForMultiDomainResponse: ...
+    @overload
+    async def query_bandwidth_for_multi_domain(
+        self,
+        *,
+        domain_list: QueryBandwidthForMultiDomainDomainList,
+        datefrom: str,
+        dateto: str,
+        type: str | None = None,
+    ) -> QueryBandwidthForMultiDomainResponse: ...
     async def query_bandwidth_for_multi_domain(
         self,
         request: QueryBandwidthForMultiDomainRequest | None = None,
-        /,
         *,
         domain_list: QueryBandwidthForMultiDomainDomainList | None = None,
         datefrom: str | None = None,

@@ -8,7 +8,7 @@ retries and decodes.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, overload
 
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
@@ -148,10 +148,24 @@ class ReportflowClient(ProductClient):
             dataformat=dataformat,
         )
 
+    @overload
+    def query_directory_bandwidth_traffic_under_livestream_domain(
+        self, request: QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequest, /
+    ) -> QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponse: ...
+    @overload
+    def query_directory_bandwidth_traffic_under_livestream_domain(
+        self,
+        *,
+        date_from: str,
+        date_to: str,
+        domain_dir: list[QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequestDomainDir],
+        data_type: str,
+        protocol_type: str | None = None,
+        data_interval: str | None = None,
+    ) -> QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponse: ...
     def query_directory_bandwidth_traffic_under_livestream_domain(
         self,
         request: QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -177,10 +191,24 @@ class ReportflowClient(ProductClient):
             data_type=data_type,
         )
 
+    @overload
+    def query_stream_traffic_under_malb_domain(
+        self, request: QueryStreamTrafficUnderMALBDomainRequest, /
+    ) -> QueryStreamTrafficUnderMALBDomainResponse: ...
+    @overload
+    def query_stream_traffic_under_malb_domain(
+        self,
+        *,
+        date_from: str,
+        date_to: str,
+        domain_stream: list[QueryStreamTrafficUnderMALBDomainRequestDomainStream],
+        data_type: str,
+        data_interval: str | None = None,
+        filter_empty_stream: int | None = None,
+    ) -> QueryStreamTrafficUnderMALBDomainResponse: ...
     def query_stream_traffic_under_malb_domain(
         self,
         request: QueryStreamTrafficUnderMALBDomainRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -235,10 +263,23 @@ class ReportflowClient(ProductClient):
             data_unit=data_unit,
         )
 
+    @overload
+    def query_output_traffic_under_shield_po_p(
+        self, request: QueryOutputTrafficUnderShieldPoPRequest, /
+    ) -> QueryOutputTrafficUnderShieldPoPResponse: ...
+    @overload
+    def query_output_traffic_under_shield_po_p(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        data_interval: str | None = None,
+        group_by: list[str] | None = None,
+    ) -> QueryOutputTrafficUnderShieldPoPResponse: ...
     def query_output_traffic_under_shield_po_p(
         self,
         request: QueryOutputTrafficUnderShieldPoPRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -289,10 +330,28 @@ class ReportflowClient(ProductClient):
             data_unit=data_unit,
         )
 
+    @overload
+    def query_multiple_stream_traffic_and_bandwidth_under_the_domain(
+        self, request: QueryMultipleStreamTrafficAndBandwidthUnderTheDomainRequest, /
+    ) -> QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponse: ...
+    @overload
+    def query_multiple_stream_traffic_and_bandwidth_under_the_domain(
+        self,
+        *,
+        domain_stream: list[
+            QueryMultipleStreamTrafficAndBandwidthUnderTheDomainRequestDomainStream
+        ],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        data_interval: str | None = None,
+        data_type: str | None = None,
+        filter_empty_stream: int | None = None,
+        keyword: str | None = None,
+        is_return_online: bool | Literal["true", "false"] | None = None,
+    ) -> QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponse: ...
     def query_multiple_stream_traffic_and_bandwidth_under_the_domain(
         self,
         request: QueryMultipleStreamTrafficAndBandwidthUnderTheDomainRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -366,10 +425,21 @@ class ReportflowClient(ProductClient):
             data_interval=data_interval,
         )
 
+    @overload
+    def query_total_traffic_for_all_domains_under_dwa(
+        self, request: QueryTotalTrafficForAllDomainsUnderDWARequest, /
+    ) -> QueryTotalTrafficForAllDomainsUnderDWAResponse: ...
+    @overload
+    def query_total_traffic_for_all_domains_under_dwa(
+        self,
+        *,
+        datefrom: str,
+        dateto: str,
+        type: str | None = None,
+    ) -> QueryTotalTrafficForAllDomainsUnderDWAResponse: ...
     def query_total_traffic_for_all_domains_under_dwa(
         self,
         request: QueryTotalTrafficForAllDomainsUnderDWARequest | None = None,
-        /,
         *,
         datefrom: str | None = None,
         dateto: str | None = None,
@@ -384,10 +454,23 @@ class ReportflowClient(ProductClient):
             type=type,
         )
 
+    @overload
+    def query_traffic_for_selected_billing_area(
+        self, request: QueryTrafficForSelectedBillingAreaRequest, /
+    ) -> QueryTrafficForSelectedBillingAreaResponse: ...
+    @overload
+    def query_traffic_for_selected_billing_area(
+        self,
+        *,
+        date_from: str,
+        date_to: str,
+        domain: list[str] | None = None,
+        data_interval: str | None = None,
+        area_code: str | None = None,
+    ) -> QueryTrafficForSelectedBillingAreaResponse: ...
     def query_traffic_for_selected_billing_area(
         self,
         request: QueryTrafficForSelectedBillingAreaRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -410,10 +493,22 @@ class ReportflowClient(ProductClient):
             area_code=area_code,
         )
 
+    @overload
+    def query_traffic_for_multi_domain(
+        self, request: QueryTrafficForMultiDomainRequest, /
+    ) -> QueryTrafficForMultiDomainResponse: ...
+    @overload
+    def query_traffic_for_multi_domain(
+        self,
+        *,
+        domain_list: QueryTrafficForMultiDomainDomainList,
+        datefrom: str,
+        dateto: str,
+        type: str | None = None,
+    ) -> QueryTrafficForMultiDomainResponse: ...
     def query_traffic_for_multi_domain(
         self,
         request: QueryTrafficForMultiDomainRequest | None = None,
-        /,
         *,
         domain_list: QueryTrafficForMultiDomainDomainList | None = None,
         datefrom: str | None = None,
@@ -458,10 +553,23 @@ class ReportflowClient(ProductClient):
             group_by=group_by,
         )
 
+    @overload
+    def query_keywordaquan_edgereport(
+        self, request: QueryKeywordaquanEdgereportRequest, /
+    ) -> QueryKeywordaquanEdgereportResponse: ...
+    @overload
+    def query_keywordaquan_edgereport(
+        self,
+        *,
+        channel: str,
+        cust: str | None = None,
+        startdate: str | None = None,
+        enddate: str | None = None,
+        timezone: str | None = None,
+    ) -> QueryKeywordaquanEdgereportResponse: ...
     def query_keywordaquan_edgereport(
         self,
         request: QueryKeywordaquanEdgereportRequest | None = None,
-        /,
         *,
         cust: str | None = None,
         startdate: str | None = None,
@@ -506,10 +614,21 @@ class ReportflowClient(ProductClient):
             domain=domain,
         )
 
+    @overload
+    def get_total_traffic_for_all_domains(
+        self, request: GetTotalTrafficForAllDomainsRequest, /
+    ) -> GetTotalTrafficForAllDomainsResponse: ...
+    @overload
+    def get_total_traffic_for_all_domains(
+        self,
+        *,
+        datefrom: str,
+        dateto: str,
+        granularity: str | None = None,
+    ) -> GetTotalTrafficForAllDomainsResponse: ...
     def get_total_traffic_for_all_domains(
         self,
         request: GetTotalTrafficForAllDomainsRequest | None = None,
-        /,
         *,
         datefrom: str | None = None,
         dateto: str | None = None,
@@ -524,10 +643,24 @@ class ReportflowClient(ProductClient):
             granularity=granularity,
         )
 
+    @overload
+    def get_traffic_and_bandwidth_by_client_country(
+        self, request: GetTrafficAndBandwidthByClientCountryRequest, /
+    ) -> GetTrafficAndBandwidthByClientCountryResponse: ...
+    @overload
+    def get_traffic_and_bandwidth_by_client_country(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        granularity: str | None = None,
+        country_code: list[str] | None = None,
+        group_by: list[str] | None = None,
+    ) -> GetTrafficAndBandwidthByClientCountryResponse: ...
     def get_traffic_and_bandwidth_by_client_country(
         self,
         request: GetTrafficAndBandwidthByClientCountryRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -584,10 +717,24 @@ class ReportflowClient(ProductClient):
             group_by=group_by,
         )
 
+    @overload
+    def get_traffic_by_protocol(
+        self, request: GetTrafficByProtocolRequest, /
+    ) -> GetTrafficByProtocolResponse: ...
+    @overload
+    def get_traffic_by_protocol(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        granularity: str | None = None,
+        protocol_type: str | None = None,
+        group_by: list[str] | None = None,
+    ) -> GetTrafficByProtocolResponse: ...
     def get_traffic_by_protocol(
         self,
         request: GetTrafficByProtocolRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -636,10 +783,22 @@ class ReportflowClient(ProductClient):
             group_by=group_by,
         )
 
+    @overload
+    def query_total_traffic_for_multi_domains(
+        self, request: QueryTotalTrafficForMultiDomainsRequest, /
+    ) -> QueryTotalTrafficForMultiDomainsResponse: ...
+    @overload
+    def query_total_traffic_for_multi_domains(
+        self,
+        *,
+        date_from: str,
+        date_to: str,
+        domain_list: QueryTotalTrafficForMultiDomainsRequestDomainList | None = None,
+        granularity: str | None = None,
+    ) -> QueryTotalTrafficForMultiDomainsResponse: ...
     def query_total_traffic_for_multi_domains(
         self,
         request: QueryTotalTrafficForMultiDomainsRequest | None = None,
-        /,
         *,
         domain_list: QueryTotalTrafficForMultiDomainsRequestDomainList | None = None,
         date_from: str | None = None,
@@ -688,10 +847,22 @@ class ReportflowClient(ProductClient):
             origin_only=origin_only,
         )
 
+    @overload
+    def get_bandwidth_saving_ratio(
+        self, request: GetBandwidthSavingRatioRequest, /
+    ) -> GetBandwidthSavingRatioResponse: ...
+    @overload
+    def get_bandwidth_saving_ratio(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        granularity: str | None = None,
+    ) -> GetBandwidthSavingRatioResponse: ...
     def get_bandwidth_saving_ratio(
         self,
         request: GetBandwidthSavingRatioRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -760,10 +931,24 @@ class AsyncReportflowClient(AsyncProductClient):
             dataformat=dataformat,
         )
 
+    @overload
+    async def query_directory_bandwidth_traffic_under_livestream_domain(
+        self, request: QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequest, /
+    ) -> QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponse: ...
+    @overload
+    async def query_directory_bandwidth_traffic_under_livestream_domain(
+        self,
+        *,
+        date_from: str,
+        date_to: str,
+        domain_dir: list[QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequestDomainDir],
+        data_type: str,
+        protocol_type: str | None = None,
+        data_interval: str | None = None,
+    ) -> QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponse: ...
     async def query_directory_bandwidth_traffic_under_livestream_domain(
         self,
         request: QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -789,10 +974,24 @@ class AsyncReportflowClient(AsyncProductClient):
             data_type=data_type,
         )
 
+    @overload
+    async def query_stream_traffic_under_malb_domain(
+        self, request: QueryStreamTrafficUnderMALBDomainRequest, /
+    ) -> QueryStreamTrafficUnderMALBDomainResponse: ...
+    @overload
+    async def query_stream_traffic_under_malb_domain(
+        self,
+        *,
+        date_from: str,
+        date_to: str,
+        domain_stream: list[QueryStreamTrafficUnderMALBDomainRequestDomainStream],
+        data_type: str,
+        data_interval: str | None = None,
+        filter_empty_stream: int | None = None,
+    ) -> QueryStreamTrafficUnderMALBDomainResponse: ...
     async def query_stream_traffic_under_malb_domain(
         self,
         request: QueryStreamTrafficUnderMALBDomainRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -847,10 +1046,23 @@ class AsyncReportflowClient(AsyncProductClient):
             data_unit=data_unit,
         )
 
+    @overload
+    async def query_output_traffic_under_shield_po_p(
+        self, request: QueryOutputTrafficUnderShieldPoPRequest, /
+    ) -> QueryOutputTrafficUnderShieldPoPResponse: ...
+    @overload
+    async def query_output_traffic_under_shield_po_p(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        data_interval: str | None = None,
+        group_by: list[str] | None = None,
+    ) -> QueryOutputTrafficUnderShieldPoPResponse: ...
     async def query_output_traffic_under_shield_po_p(
         self,
         request: QueryOutputTrafficUnderShieldPoPRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -901,10 +1113,28 @@ class AsyncReportflowClient(AsyncProductClient):
             data_unit=data_unit,
         )
 
+    @overload
+    async def query_multiple_stream_traffic_and_bandwidth_under_the_domain(
+        self, request: QueryMultipleStreamTrafficAndBandwidthUnderTheDomainRequest, /
+    ) -> QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponse: ...
+    @overload
+    async def query_multiple_stream_traffic_and_bandwidth_under_the_domain(
+        self,
+        *,
+        domain_stream: list[
+            QueryMultipleStreamTrafficAndBandwidthUnderTheDomainRequestDomainStream
+        ],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        data_interval: str | None = None,
+        data_type: str | None = None,
+        filter_empty_stream: int | None = None,
+        keyword: str | None = None,
+        is_return_online: bool | Literal["true", "false"] | None = None,
+    ) -> QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponse: ...
     async def query_multiple_stream_traffic_and_bandwidth_under_the_domain(
         self,
         request: QueryMultipleStreamTrafficAndBandwidthUnderTheDomainRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -978,10 +1208,21 @@ class AsyncReportflowClient(AsyncProductClient):
             data_interval=data_interval,
         )
 
+    @overload
+    async def query_total_traffic_for_all_domains_under_dwa(
+        self, request: QueryTotalTrafficForAllDomainsUnderDWARequest, /
+    ) -> QueryTotalTrafficForAllDomainsUnderDWAResponse: ...
+    @overload
+    async def query_total_traffic_for_all_domains_under_dwa(
+        self,
+        *,
+        datefrom: str,
+        dateto: str,
+        type: str | None = None,
+    ) -> QueryTotalTrafficForAllDomainsUnderDWAResponse: ...
     async def query_total_traffic_for_all_domains_under_dwa(
         self,
         request: QueryTotalTrafficForAllDomainsUnderDWARequest | None = None,
-        /,
         *,
         datefrom: str | None = None,
         dateto: str | None = None,
@@ -996,10 +1237,23 @@ class AsyncReportflowClient(AsyncProductClient):
             type=type,
         )
 
+    @overload
+    async def query_traffic_for_selected_billing_area(
+        self, request: QueryTrafficForSelectedBillingAreaRequest, /
+    ) -> QueryTrafficForSelectedBillingAreaResponse: ...
+    @overload
+    async def query_traffic_for_selected_billing_area(
+        self,
+        *,
+        date_from: str,
+        date_to: str,
+        domain: list[str] | None = None,
+        data_interval: str | None = None,
+        area_code: str | None = None,
+    ) -> QueryTrafficForSelectedBillingAreaResponse: ...
     async def query_traffic_for_selected_billing_area(
         self,
         request: QueryTrafficForSelectedBillingAreaRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -1022,10 +1276,22 @@ class AsyncReportflowClient(AsyncProductClient):
             area_code=area_code,
         )
 
+    @overload
+    async def query_traffic_for_multi_domain(
+        self, request: QueryTrafficForMultiDomainRequest, /
+    ) -> QueryTrafficForMultiDomainResponse: ...
+    @overload
+    async def query_traffic_for_multi_domain(
+        self,
+        *,
+        domain_list: QueryTrafficForMultiDomainDomainList,
+        datefrom: str,
+        dateto: str,
+        type: str | None = None,
+    ) -> QueryTrafficForMultiDomainResponse: ...
     async def query_traffic_for_multi_domain(
         self,
         request: QueryTrafficForMultiDomainRequest | None = None,
-        /,
         *,
         domain_list: QueryTrafficForMultiDomainDomainList | None = None,
         datefrom: str | None = None,
@@ -1070,10 +1336,23 @@ class AsyncReportflowClient(AsyncProductClient):
             group_by=group_by,
         )
 
+    @overload
+    async def query_keywordaquan_edgereport(
+        self, request: QueryKeywordaquanEdgereportRequest, /
+    ) -> QueryKeywordaquanEdgereportResponse: ...
+    @overload
+    async def query_keywordaquan_edgereport(
+        self,
+        *,
+        channel: str,
+        cust: str | None = None,
+        startdate: str | None = None,
+        enddate: str | None = None,
+        timezone: str | None = None,
+    ) -> QueryKeywordaquanEdgereportResponse: ...
     async def query_keywordaquan_edgereport(
         self,
         request: QueryKeywordaquanEdgereportRequest | None = None,
-        /,
         *,
         cust: str | None = None,
         startdate: str | None = None,
@@ -1118,10 +1397,21 @@ class AsyncReportflowClient(AsyncProductClient):
             domain=domain,
         )
 
+    @overload
+    async def get_total_traffic_for_all_domains(
+        self, request: GetTotalTrafficForAllDomainsRequest, /
+    ) -> GetTotalTrafficForAllDomainsResponse: ...
+    @overload
+    async def get_total_traffic_for_all_domains(
+        self,
+        *,
+        datefrom: str,
+        dateto: str,
+        granularity: str | None = None,
+    ) -> GetTotalTrafficForAllDomainsResponse: ...
     async def get_total_traffic_for_all_domains(
         self,
         request: GetTotalTrafficForAllDomainsRequest | None = None,
-        /,
         *,
         datefrom: str | None = None,
         dateto: str | None = None,
@@ -1136,10 +1426,24 @@ class AsyncReportflowClient(AsyncProductClient):
             granularity=granularity,
         )
 
+    @overload
+    async def get_traffic_and_bandwidth_by_client_country(
+        self, request: GetTrafficAndBandwidthByClientCountryRequest, /
+    ) -> GetTrafficAndBandwidthByClientCountryResponse: ...
+    @overload
+    async def get_traffic_and_bandwidth_by_client_country(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        granularity: str | None = None,
+        country_code: list[str] | None = None,
+        group_by: list[str] | None = None,
+    ) -> GetTrafficAndBandwidthByClientCountryResponse: ...
     async def get_traffic_and_bandwidth_by_client_country(
         self,
         request: GetTrafficAndBandwidthByClientCountryRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -1196,10 +1500,24 @@ class AsyncReportflowClient(AsyncProductClient):
             group_by=group_by,
         )
 
+    @overload
+    async def get_traffic_by_protocol(
+        self, request: GetTrafficByProtocolRequest, /
+    ) -> GetTrafficByProtocolResponse: ...
+    @overload
+    async def get_traffic_by_protocol(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        granularity: str | None = None,
+        protocol_type: str | None = None,
+        group_by: list[str] | None = None,
+    ) -> GetTrafficByProtocolResponse: ...
     async def get_traffic_by_protocol(
         self,
         request: GetTrafficByProtocolRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -1248,10 +1566,22 @@ class AsyncReportflowClient(AsyncProductClient):
             group_by=group_by,
         )
 
+    @overload
+    async def query_total_traffic_for_multi_domains(
+        self, request: QueryTotalTrafficForMultiDomainsRequest, /
+    ) -> QueryTotalTrafficForMultiDomainsResponse: ...
+    @overload
+    async def query_total_traffic_for_multi_domains(
+        self,
+        *,
+        date_from: str,
+        date_to: str,
+        domain_list: QueryTotalTrafficForMultiDomainsRequestDomainList | None = None,
+        granularity: str | None = None,
+    ) -> QueryTotalTrafficForMultiDomainsResponse: ...
     async def query_total_traffic_for_multi_domains(
         self,
         request: QueryTotalTrafficForMultiDomainsRequest | None = None,
-        /,
         *,
         domain_list: QueryTotalTrafficForMultiDomainsRequestDomainList | None = None,
         date_from: str | None = None,
@@ -1300,10 +1630,22 @@ class AsyncReportflowClient(AsyncProductClient):
             origin_only=origin_only,
         )
 
+    @overload
+    async def get_bandwidth_saving_ratio(
+        self, request: GetBandwidthSavingRatioRequest, /
+    ) -> GetBandwidthSavingRatioResponse: ...
+    @overload
+    async def get_bandwidth_saving_ratio(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        granularity: str | None = None,
+    ) -> GetBandwidthSavingRatioResponse: ...
     async def get_bandwidth_saving_ratio(
         self,
         request: GetBandwidthSavingRatioRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,

@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -52,10 +54,43 @@ class ReportlogClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def get_bot_attack_incident_log_data(
+        self, request: GetBotAttackIncidentLogDataRequest, /
+    ) -> GetBotAttackIncidentLogDataResponse: ...
+    @overload
+    def get_bot_attack_incident_log_data(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        domain: str | None = None,
+        time_zone: int | None = None,
+        lang: str | None = None,
+        attack_type: str | None = None,
+        act: str | None = None,
+        location: str | None = None,
+        ip: str | None = None,
+        url: str | None = None,
+        referer: str | None = None,
+        status_code: str | None = None,
+        user_agent: str | None = None,
+        uuid: str | None = None,
+        page_size: int | None = None,
+        current_page: int | None = None,
+        client_id: str | None = None,
+        browser_fp: str | None = None,
+        rule_name: str | None = None,
+        bot_rule_name: str | None = None,
+        ip_condition: int | None = None,
+        url_condition: int | None = None,
+        referer_condition: int | None = None,
+        status_code_conditon: int | None = None,
+        user_agent_condition: int | None = None,
+    ) -> GetBotAttackIncidentLogDataResponse: ...
     def get_bot_attack_incident_log_data(
         self,
         request: GetBotAttackIncidentLogDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -118,10 +153,24 @@ class ReportlogClient(ProductClient):
             user_agent_condition=user_agent_condition,
         )
 
+    @overload
+    def get_overall_requests(
+        self, request: GetOverallRequestsRequest, /
+    ) -> GetOverallRequestsResponse: ...
+    @overload
+    def get_overall_requests(
+        self,
+        *,
+        from_: int,
+        to: int,
+        interval: str | None = None,
+        zone: str | None = None,
+        group_by: str | None = None,
+        timezone: int | None = None,
+    ) -> GetOverallRequestsResponse: ...
     def get_overall_requests(
         self,
         request: GetOverallRequestsRequest | None = None,
-        /,
         *,
         from_: int | None = None,
         to: int | None = None,
@@ -142,10 +191,23 @@ class ReportlogClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def get_requests_by_response_type(
+        self, request: GetRequestsByResponseTypeRequest, /
+    ) -> GetRequestsByResponseTypeResponse: ...
+    @overload
+    def get_requests_by_response_type(
+        self,
+        *,
+        from_: int,
+        to: int,
+        interval: str | None = None,
+        zone: str | None = None,
+        timezone: int | None = None,
+    ) -> GetRequestsByResponseTypeResponse: ...
     def get_requests_by_response_type(
         self,
         request: GetRequestsByResponseTypeRequest | None = None,
-        /,
         *,
         from_: int | None = None,
         to: int | None = None,
@@ -164,10 +226,23 @@ class ReportlogClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def get_requests_by_process_time(
+        self, request: GetRequestsByProcessTimeRequest, /
+    ) -> GetRequestsByProcessTimeResponse: ...
+    @overload
+    def get_requests_by_process_time(
+        self,
+        *,
+        from_: int,
+        to: int,
+        interval: str | None = None,
+        zone: str | None = None,
+        timezone: int | None = None,
+    ) -> GetRequestsByProcessTimeResponse: ...
     def get_requests_by_process_time(
         self,
         request: GetRequestsByProcessTimeRequest | None = None,
-        /,
         *,
         from_: int | None = None,
         to: int | None = None,
@@ -186,10 +261,23 @@ class ReportlogClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def get_requests_by_location_distribution(
+        self, request: GetRequestsByLocationDistributionRequest, /
+    ) -> GetRequestsByLocationDistributionResponse: ...
+    @overload
+    def get_requests_by_location_distribution(
+        self,
+        *,
+        from_: int,
+        to: int,
+        interval: str | None = None,
+        zone: str | None = None,
+        timezone: int | None = None,
+    ) -> GetRequestsByLocationDistributionResponse: ...
     def get_requests_by_location_distribution(
         self,
         request: GetRequestsByLocationDistributionRequest | None = None,
-        /,
         *,
         from_: int | None = None,
         to: int | None = None,
@@ -208,10 +296,23 @@ class ReportlogClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def get_requests_by_record_type(
+        self, request: GetRequestsByRecordTypeRequest, /
+    ) -> GetRequestsByRecordTypeResponse: ...
+    @overload
+    def get_requests_by_record_type(
+        self,
+        *,
+        from_: int,
+        to: int,
+        interval: str | None = None,
+        zone: str | None = None,
+        timezone: int | None = None,
+    ) -> GetRequestsByRecordTypeResponse: ...
     def get_requests_by_record_type(
         self,
         request: GetRequestsByRecordTypeRequest | None = None,
-        /,
         *,
         from_: int | None = None,
         to: int | None = None,
@@ -240,10 +341,43 @@ class AsyncReportlogClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def get_bot_attack_incident_log_data(
+        self, request: GetBotAttackIncidentLogDataRequest, /
+    ) -> GetBotAttackIncidentLogDataResponse: ...
+    @overload
+    async def get_bot_attack_incident_log_data(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        domain: str | None = None,
+        time_zone: int | None = None,
+        lang: str | None = None,
+        attack_type: str | None = None,
+        act: str | None = None,
+        location: str | None = None,
+        ip: str | None = None,
+        url: str | None = None,
+        referer: str | None = None,
+        status_code: str | None = None,
+        user_agent: str | None = None,
+        uuid: str | None = None,
+        page_size: int | None = None,
+        current_page: int | None = None,
+        client_id: str | None = None,
+        browser_fp: str | None = None,
+        rule_name: str | None = None,
+        bot_rule_name: str | None = None,
+        ip_condition: int | None = None,
+        url_condition: int | None = None,
+        referer_condition: int | None = None,
+        status_code_conditon: int | None = None,
+        user_agent_condition: int | None = None,
+    ) -> GetBotAttackIncidentLogDataResponse: ...
     async def get_bot_attack_incident_log_data(
         self,
         request: GetBotAttackIncidentLogDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -306,10 +440,24 @@ class AsyncReportlogClient(AsyncProductClient):
             user_agent_condition=user_agent_condition,
         )
 
+    @overload
+    async def get_overall_requests(
+        self, request: GetOverallRequestsRequest, /
+    ) -> GetOverallRequestsResponse: ...
+    @overload
+    async def get_overall_requests(
+        self,
+        *,
+        from_: int,
+        to: int,
+        interval: str | None = None,
+        zone: str | None = None,
+        group_by: str | None = None,
+        timezone: int | None = None,
+    ) -> GetOverallRequestsResponse: ...
     async def get_overall_requests(
         self,
         request: GetOverallRequestsRequest | None = None,
-        /,
         *,
         from_: int | None = None,
         to: int | None = None,
@@ -330,10 +478,23 @@ class AsyncReportlogClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def get_requests_by_response_type(
+        self, request: GetRequestsByResponseTypeRequest, /
+    ) -> GetRequestsByResponseTypeResponse: ...
+    @overload
+    async def get_requests_by_response_type(
+        self,
+        *,
+        from_: int,
+        to: int,
+        interval: str | None = None,
+        zone: str | None = None,
+        timezone: int | None = None,
+    ) -> GetRequestsByResponseTypeResponse: ...
     async def get_requests_by_response_type(
         self,
         request: GetRequestsByResponseTypeRequest | None = None,
-        /,
         *,
         from_: int | None = None,
         to: int | None = None,
@@ -352,10 +513,23 @@ class AsyncReportlogClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def get_requests_by_process_time(
+        self, request: GetRequestsByProcessTimeRequest, /
+    ) -> GetRequestsByProcessTimeResponse: ...
+    @overload
+    async def get_requests_by_process_time(
+        self,
+        *,
+        from_: int,
+        to: int,
+        interval: str | None = None,
+        zone: str | None = None,
+        timezone: int | None = None,
+    ) -> GetRequestsByProcessTimeResponse: ...
     async def get_requests_by_process_time(
         self,
         request: GetRequestsByProcessTimeRequest | None = None,
-        /,
         *,
         from_: int | None = None,
         to: int | None = None,
@@ -374,10 +548,23 @@ class AsyncReportlogClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def get_requests_by_location_distribution(
+        self, request: GetRequestsByLocationDistributionRequest, /
+    ) -> GetRequestsByLocationDistributionResponse: ...
+    @overload
+    async def get_requests_by_location_distribution(
+        self,
+        *,
+        from_: int,
+        to: int,
+        interval: str | None = None,
+        zone: str | None = None,
+        timezone: int | None = None,
+    ) -> GetRequestsByLocationDistributionResponse: ...
     async def get_requests_by_location_distribution(
         self,
         request: GetRequestsByLocationDistributionRequest | None = None,
-        /,
         *,
         from_: int | None = None,
         to: int | None = None,
@@ -396,10 +583,23 @@ class AsyncReportlogClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def get_requests_by_record_type(
+        self, request: GetRequestsByRecordTypeRequest, /
+    ) -> GetRequestsByRecordTypeResponse: ...
+    @overload
+    async def get_requests_by_record_type(
+        self,
+        *,
+        from_: int,
+        to: int,
+        interval: str | None = None,
+        zone: str | None = None,
+        timezone: int | None = None,
+    ) -> GetRequestsByRecordTypeResponse: ...
     async def get_requests_by_record_type(
         self,
         request: GetRequestsByRecordTypeRequest | None = None,
-        /,
         *,
         from_: int | None = None,
         to: int | None = None,

@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -62,10 +64,22 @@ class ReportrequestClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def query_domain_total_request(
+        self, request: QueryDomainTotalRequestRequest, /
+    ) -> QueryDomainTotalRequestResponse: ...
+    @overload
+    def query_domain_total_request(
+        self,
+        *,
+        domain_list: QueryDomainTotalRequestRequestDomainList,
+        date_from: str,
+        date_to: str,
+        type: str | None = None,
+    ) -> QueryDomainTotalRequestResponse: ...
     def query_domain_total_request(
         self,
         request: QueryDomainTotalRequestRequest | None = None,
-        /,
         *,
         domain_list: QueryDomainTotalRequestRequestDomainList | None = None,
         date_from: str | None = None,
@@ -86,10 +100,23 @@ class ReportrequestClient(ProductClient):
             type=type,
         )
 
+    @overload
+    def query_request_numbers_under_shield_po_p(
+        self, request: QueryRequestNumbersUnderShieldPoPRequest, /
+    ) -> QueryRequestNumbersUnderShieldPoPResponse: ...
+    @overload
+    def query_request_numbers_under_shield_po_p(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        data_interval: str | None = None,
+        group_by: list[str] | None = None,
+    ) -> QueryRequestNumbersUnderShieldPoPResponse: ...
     def query_request_numbers_under_shield_po_p(
         self,
         request: QueryRequestNumbersUnderShieldPoPRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -172,10 +199,22 @@ class ReportrequestClient(ProductClient):
             group_by=group_by,
         )
 
+    @overload
+    def query_request_hit_ratio(
+        self, request: QueryRequestHitRatioRequest, /
+    ) -> QueryRequestHitRatioResponse: ...
+    @overload
+    def query_request_hit_ratio(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        data_interval: str | None = None,
+    ) -> QueryRequestHitRatioResponse: ...
     def query_request_hit_ratio(
         self,
         request: QueryRequestHitRatioRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -308,10 +347,22 @@ class AsyncReportrequestClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def query_domain_total_request(
+        self, request: QueryDomainTotalRequestRequest, /
+    ) -> QueryDomainTotalRequestResponse: ...
+    @overload
+    async def query_domain_total_request(
+        self,
+        *,
+        domain_list: QueryDomainTotalRequestRequestDomainList,
+        date_from: str,
+        date_to: str,
+        type: str | None = None,
+    ) -> QueryDomainTotalRequestResponse: ...
     async def query_domain_total_request(
         self,
         request: QueryDomainTotalRequestRequest | None = None,
-        /,
         *,
         domain_list: QueryDomainTotalRequestRequestDomainList | None = None,
         date_from: str | None = None,
@@ -332,10 +383,23 @@ class AsyncReportrequestClient(AsyncProductClient):
             type=type,
         )
 
+    @overload
+    async def query_request_numbers_under_shield_po_p(
+        self, request: QueryRequestNumbersUnderShieldPoPRequest, /
+    ) -> QueryRequestNumbersUnderShieldPoPResponse: ...
+    @overload
+    async def query_request_numbers_under_shield_po_p(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        data_interval: str | None = None,
+        group_by: list[str] | None = None,
+    ) -> QueryRequestNumbersUnderShieldPoPResponse: ...
     async def query_request_numbers_under_shield_po_p(
         self,
         request: QueryRequestNumbersUnderShieldPoPRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -418,10 +482,22 @@ class AsyncReportrequestClient(AsyncProductClient):
             group_by=group_by,
         )
 
+    @overload
+    async def query_request_hit_ratio(
+        self, request: QueryRequestHitRatioRequest, /
+    ) -> QueryRequestHitRatioResponse: ...
+    @overload
+    async def query_request_hit_ratio(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        data_interval: str | None = None,
+    ) -> QueryRequestHitRatioResponse: ...
     async def query_request_hit_ratio(
         self,
         request: QueryRequestHitRatioRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,

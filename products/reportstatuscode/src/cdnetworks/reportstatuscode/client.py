@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -125,10 +127,25 @@ class ReportstatuscodeClient(ProductClient):
             query_by=query_by,
         )
 
+    @overload
+    def query_origin_status_code_distribution(
+        self, request: QueryOriginStatusCodeDistributionRequest, /
+    ) -> QueryOriginStatusCodeDistributionResponse: ...
+    @overload
+    def query_origin_status_code_distribution(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        data_interval: str | None = None,
+        group_by: list[str] | None = None,
+        backsrc_only: QueryOriginStatusCodeDistributionRequestBacksrcOnly | None = None,
+        query_by: str | None = None,
+    ) -> QueryOriginStatusCodeDistributionResponse: ...
     def query_origin_status_code_distribution(
         self,
         request: QueryOriginStatusCodeDistributionRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -155,10 +172,26 @@ class ReportstatuscodeClient(ProductClient):
             query_by=query_by,
         )
 
+    @overload
+    def query_ipv6_status_ofeach_is_pand_province(
+        self, request: QueryIPV6StatusOfeachISPandProvinceRequest, /
+    ) -> QueryIPV6StatusOfeachISPandProvinceResponse: ...
+    @overload
+    def query_ipv6_status_ofeach_is_pand_province(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        data_interval: str | None = None,
+        province: list[str] | None = None,
+        isp: list[str] | None = None,
+        ip_type: str | None = None,
+        group_by: list[str] | None = None,
+    ) -> QueryIPV6StatusOfeachISPandProvinceResponse: ...
     def query_ipv6_status_ofeach_is_pand_province(
         self,
         request: QueryIPV6StatusOfeachISPandProvinceRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -187,10 +220,23 @@ class ReportstatuscodeClient(ProductClient):
             group_by=group_by,
         )
 
+    @overload
+    def query_real_time_origin_status_code(
+        self, request: QueryRealTimeOriginStatusCodeRequest, /
+    ) -> QueryRealTimeOriginStatusCodeResponse: ...
+    @overload
+    def query_real_time_origin_status_code(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        data_interval: str | None = None,
+        query_by: str | None = None,
+    ) -> QueryRealTimeOriginStatusCodeResponse: ...
     def query_real_time_origin_status_code(
         self,
         request: QueryRealTimeOriginStatusCodeRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -245,10 +291,22 @@ class ReportstatuscodeClient(ProductClient):
             group_by=group_by,
         )
 
+    @overload
+    def report_status_code_real_time_edge_service(
+        self, request: ReportStatusCodeRealTimeEdgeServiceRequest, /
+    ) -> ReportStatusCodeRealTimeEdgeServiceResponse: ...
+    @overload
+    def report_status_code_real_time_edge_service(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        data_interval: str | None = None,
+    ) -> ReportStatusCodeRealTimeEdgeServiceResponse: ...
     def report_status_code_real_time_edge_service(
         self,
         request: ReportStatusCodeRealTimeEdgeServiceRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -419,10 +477,25 @@ class AsyncReportstatuscodeClient(AsyncProductClient):
             query_by=query_by,
         )
 
+    @overload
+    async def query_origin_status_code_distribution(
+        self, request: QueryOriginStatusCodeDistributionRequest, /
+    ) -> QueryOriginStatusCodeDistributionResponse: ...
+    @overload
+    async def query_origin_status_code_distribution(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        data_interval: str | None = None,
+        group_by: list[str] | None = None,
+        backsrc_only: QueryOriginStatusCodeDistributionRequestBacksrcOnly | None = None,
+        query_by: str | None = None,
+    ) -> QueryOriginStatusCodeDistributionResponse: ...
     async def query_origin_status_code_distribution(
         self,
         request: QueryOriginStatusCodeDistributionRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -449,10 +522,26 @@ class AsyncReportstatuscodeClient(AsyncProductClient):
             query_by=query_by,
         )
 
+    @overload
+    async def query_ipv6_status_ofeach_is_pand_province(
+        self, request: QueryIPV6StatusOfeachISPandProvinceRequest, /
+    ) -> QueryIPV6StatusOfeachISPandProvinceResponse: ...
+    @overload
+    async def query_ipv6_status_ofeach_is_pand_province(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        data_interval: str | None = None,
+        province: list[str] | None = None,
+        isp: list[str] | None = None,
+        ip_type: str | None = None,
+        group_by: list[str] | None = None,
+    ) -> QueryIPV6StatusOfeachISPandProvinceResponse: ...
     async def query_ipv6_status_ofeach_is_pand_province(
         self,
         request: QueryIPV6StatusOfeachISPandProvinceRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -481,10 +570,23 @@ class AsyncReportstatuscodeClient(AsyncProductClient):
             group_by=group_by,
         )
 
+    @overload
+    async def query_real_time_origin_status_code(
+        self, request: QueryRealTimeOriginStatusCodeRequest, /
+    ) -> QueryRealTimeOriginStatusCodeResponse: ...
+    @overload
+    async def query_real_time_origin_status_code(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        data_interval: str | None = None,
+        query_by: str | None = None,
+    ) -> QueryRealTimeOriginStatusCodeResponse: ...
     async def query_real_time_origin_status_code(
         self,
         request: QueryRealTimeOriginStatusCodeRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -539,10 +641,22 @@ class AsyncReportstatuscodeClient(AsyncProductClient):
             group_by=group_by,
         )
 
+    @overload
+    async def report_status_code_real_time_edge_service(
+        self, request: ReportStatusCodeRealTimeEdgeServiceRequest, /
+    ) -> ReportStatusCodeRealTimeEdgeServiceResponse: ...
+    @overload
+    async def report_status_code_real_time_edge_service(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        data_interval: str | None = None,
+    ) -> ReportStatusCodeRealTimeEdgeServiceResponse: ...
     async def report_status_code_real_time_edge_service(
         self,
         request: ReportStatusCodeRealTimeEdgeServiceRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,

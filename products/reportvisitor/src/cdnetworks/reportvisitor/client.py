@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -46,10 +48,22 @@ class ReportvisitorClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def query_total_numberof_unique_ip_under_single_domain(
+        self, request: QueryTotalNumberofUniqueIPUnderSingleDomainRequest, /
+    ) -> QueryTotalNumberofUniqueIPUnderSingleDomainResponse: ...
+    @overload
+    def query_total_numberof_unique_ip_under_single_domain(
+        self,
+        *,
+        domain: str,
+        date_from: str,
+        date_to: str,
+        stream: str | None = None,
+    ) -> QueryTotalNumberofUniqueIPUnderSingleDomainResponse: ...
     def query_total_numberof_unique_ip_under_single_domain(
         self,
         request: QueryTotalNumberofUniqueIPUnderSingleDomainRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         stream: str | None = None,
@@ -158,10 +172,22 @@ class AsyncReportvisitorClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def query_total_numberof_unique_ip_under_single_domain(
+        self, request: QueryTotalNumberofUniqueIPUnderSingleDomainRequest, /
+    ) -> QueryTotalNumberofUniqueIPUnderSingleDomainResponse: ...
+    @overload
+    async def query_total_numberof_unique_ip_under_single_domain(
+        self,
+        *,
+        domain: str,
+        date_from: str,
+        date_to: str,
+        stream: str | None = None,
+    ) -> QueryTotalNumberofUniqueIPUnderSingleDomainResponse: ...
     async def query_total_numberof_unique_ip_under_single_domain(
         self,
         request: QueryTotalNumberofUniqueIPUnderSingleDomainRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         stream: str | None = None,

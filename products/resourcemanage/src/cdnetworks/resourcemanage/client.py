@@ -8,7 +8,7 @@ retries and decodes.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, overload
 
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
@@ -159,20 +159,40 @@ class ResourcemanageClient(ProductClient):
         """GetServerGroupList: ``GET /api/clouddns/servergroups``."""
         return self.core.call(GET_SERVER_GROUP_LIST, request)
 
+    @overload
+    def get_specified_servergroup(
+        self, request: GetSpecifiedServergroupRequest, /
+    ) -> GetSpecifiedServergroupResponse: ...
+    @overload
+    def get_specified_servergroup(
+        self,
+        *,
+        servergroup_id: int,
+    ) -> GetSpecifiedServergroupResponse: ...
     def get_specified_servergroup(
         self,
         request: GetSpecifiedServergroupRequest | None = None,
-        /,
         *,
         servergroup_id: int | None = None,
     ) -> GetSpecifiedServergroupResponse:
         """GetSpecifiedServergroup: ``GET /api/clouddns/servergroups/{servergroupId}``."""
         return self.core.call(GET_SPECIFIED_SERVERGROUP, request, servergroup_id=servergroup_id)
 
+    @overload
+    def create_server_group(
+        self, request: CreateServerGroupRequest, /
+    ) -> CreateServerGroupResponse: ...
+    @overload
+    def create_server_group(
+        self,
+        *,
+        servergroup_name: str,
+        region: str,
+        is_enabled: bool,
+    ) -> CreateServerGroupResponse: ...
     def create_server_group(
         self,
         request: CreateServerGroupRequest | None = None,
-        /,
         *,
         servergroup_name: str | None = None,
         region: str | None = None,
@@ -191,10 +211,22 @@ class ResourcemanageClient(ProductClient):
             is_enabled=is_enabled,
         )
 
+    @overload
+    def update_servergroup(
+        self, request: UpdateServergroupRequest, /
+    ) -> UpdateServergroupResponse: ...
+    @overload
+    def update_servergroup(
+        self,
+        *,
+        servergroup_name: str,
+        region: str,
+        is_enabled: bool,
+        servergroup_id: int,
+    ) -> UpdateServergroupResponse: ...
     def update_servergroup(
         self,
         request: UpdateServergroupRequest | None = None,
-        /,
         *,
         servergroup_name: str | None = None,
         region: str | None = None,
@@ -211,20 +243,42 @@ class ResourcemanageClient(ProductClient):
             servergroup_id=servergroup_id,
         )
 
+    @overload
+    def delete_servergroup(
+        self, request: DeleteServergroupRequest, /
+    ) -> DeleteServergroupResponse: ...
+    @overload
+    def delete_servergroup(
+        self,
+        *,
+        servergroup_id: int,
+    ) -> DeleteServergroupResponse: ...
     def delete_servergroup(
         self,
         request: DeleteServergroupRequest | None = None,
-        /,
         *,
         servergroup_id: int | None = None,
     ) -> DeleteServergroupResponse:
         """DeleteServergroup: ``DELETE /api/clouddns/servergroups/{servergroupId}``."""
         return self.core.call(DELETE_SERVERGROUP, request, servergroup_id=servergroup_id)
 
+    @overload
+    def get_server_list_by_server_group(
+        self, request: GetServerListByServerGroupRequest, /
+    ) -> GetServerListByServerGroupResponse: ...
+    @overload
+    def get_server_list_by_server_group(
+        self,
+        *,
+        servergroup_id: int,
+        servergroup_region: str | None = None,
+        healthcheckers: int | None = None,
+        is_enabled: bool | None = None,
+        search: str | None = None,
+    ) -> GetServerListByServerGroupResponse: ...
     def get_server_list_by_server_group(
         self,
         request: GetServerListByServerGroupRequest | None = None,
-        /,
         *,
         servergroup_region: str | None = None,
         healthcheckers: int | None = None,
@@ -243,10 +297,21 @@ class ResourcemanageClient(ProductClient):
             servergroup_id=servergroup_id,
         )
 
+    @overload
+    def create_server(self, request: CreateServerRequest, /) -> CreateServerResponse: ...
+    @overload
+    def create_server(
+        self,
+        *,
+        server_name: str,
+        is_enabled: bool,
+        ip: str,
+        healthcheckers: list[CreateServerRequestHealthcheckers],
+        servergroup_id: int,
+    ) -> CreateServerResponse: ...
     def create_server(
         self,
         request: CreateServerRequest | None = None,
-        /,
         *,
         server_name: str | None = None,
         is_enabled: bool | None = None,
@@ -269,10 +334,22 @@ class ResourcemanageClient(ProductClient):
             servergroup_id=servergroup_id,
         )
 
+    @overload
+    def update_server(self, request: UpdateServerRequest, /) -> UpdateServerResponse: ...
+    @overload
+    def update_server(
+        self,
+        *,
+        server_name: str,
+        is_enabled: bool,
+        ip: str,
+        healthcheckers: list[UpdateServerRequestHealthcheckers],
+        servergroup_id: int,
+        server_id: int,
+    ) -> UpdateServerResponse: ...
     def update_server(
         self,
         request: UpdateServerRequest | None = None,
-        /,
         *,
         server_name: str | None = None,
         is_enabled: bool | None = None,
@@ -293,10 +370,18 @@ class ResourcemanageClient(ProductClient):
             server_id=server_id,
         )
 
+    @overload
+    def delete_server(self, request: DeleteServerRequest, /) -> DeleteServerResponse: ...
+    @overload
+    def delete_server(
+        self,
+        *,
+        servergroup_id: int,
+        server_id: int,
+    ) -> DeleteServerResponse: ...
     def delete_server(
         self,
         request: DeleteServerRequest | None = None,
-        /,
         *,
         servergroup_id: int | None = None,
         server_id: int | None = None,
@@ -350,10 +435,20 @@ class ResourcemanageClient(ProductClient):
         """GetHealthCheckAgentList: ``GET /api/clouddns/infra/healthcheckers/iplist``."""
         return self.core.call(GET_HEALTH_CHECK_AGENT_LIST, request)
 
+    @overload
+    def enable_health_check_whitelist(
+        self, request: EnableHealthCheckWhitelistRequest, /
+    ) -> EnableHealthCheckWhitelistResponse: ...
+    @overload
+    def enable_health_check_whitelist(
+        self,
+        *,
+        enable: str,
+        ips: list[str] | None = None,
+    ) -> EnableHealthCheckWhitelistResponse: ...
     def enable_health_check_whitelist(
         self,
         request: EnableHealthCheckWhitelistRequest | None = None,
-        /,
         *,
         enable: str | None = None,
         ips: list[str] | None = None,
@@ -447,10 +542,19 @@ class AsyncResourcemanageClient(AsyncProductClient):
         """GetServerGroupList: ``GET /api/clouddns/servergroups``."""
         return await self.core.call(GET_SERVER_GROUP_LIST, request)
 
+    @overload
+    async def get_specified_servergroup(
+        self, request: GetSpecifiedServergroupRequest, /
+    ) -> GetSpecifiedServergroupResponse: ...
+    @overload
+    async def get_specified_servergroup(
+        self,
+        *,
+        servergroup_id: int,
+    ) -> GetSpecifiedServergroupResponse: ...
     async def get_specified_servergroup(
         self,
         request: GetSpecifiedServergroupRequest | None = None,
-        /,
         *,
         servergroup_id: int | None = None,
     ) -> GetSpecifiedServergroupResponse:
@@ -459,10 +563,21 @@ class AsyncResourcemanageClient(AsyncProductClient):
             GET_SPECIFIED_SERVERGROUP, request, servergroup_id=servergroup_id
         )
 
+    @overload
+    async def create_server_group(
+        self, request: CreateServerGroupRequest, /
+    ) -> CreateServerGroupResponse: ...
+    @overload
+    async def create_server_group(
+        self,
+        *,
+        servergroup_name: str,
+        region: str,
+        is_enabled: bool,
+    ) -> CreateServerGroupResponse: ...
     async def create_server_group(
         self,
         request: CreateServerGroupRequest | None = None,
-        /,
         *,
         servergroup_name: str | None = None,
         region: str | None = None,
@@ -481,10 +596,22 @@ class AsyncResourcemanageClient(AsyncProductClient):
             is_enabled=is_enabled,
         )
 
+    @overload
+    async def update_servergroup(
+        self, request: UpdateServergroupRequest, /
+    ) -> UpdateServergroupResponse: ...
+    @overload
+    async def update_servergroup(
+        self,
+        *,
+        servergroup_name: str,
+        region: str,
+        is_enabled: bool,
+        servergroup_id: int,
+    ) -> UpdateServergroupResponse: ...
     async def update_servergroup(
         self,
         request: UpdateServergroupRequest | None = None,
-        /,
         *,
         servergroup_name: str | None = None,
         region: str | None = None,
@@ -501,20 +628,42 @@ class AsyncResourcemanageClient(AsyncProductClient):
             servergroup_id=servergroup_id,
         )
 
+    @overload
+    async def delete_servergroup(
+        self, request: DeleteServergroupRequest, /
+    ) -> DeleteServergroupResponse: ...
+    @overload
+    async def delete_servergroup(
+        self,
+        *,
+        servergroup_id: int,
+    ) -> DeleteServergroupResponse: ...
     async def delete_servergroup(
         self,
         request: DeleteServergroupRequest | None = None,
-        /,
         *,
         servergroup_id: int | None = None,
     ) -> DeleteServergroupResponse:
         """DeleteServergroup: ``DELETE /api/clouddns/servergroups/{servergroupId}``."""
         return await self.core.call(DELETE_SERVERGROUP, request, servergroup_id=servergroup_id)
 
+    @overload
+    async def get_server_list_by_server_group(
+        self, request: GetServerListByServerGroupRequest, /
+    ) -> GetServerListByServerGroupResponse: ...
+    @overload
+    async def get_server_list_by_server_group(
+        self,
+        *,
+        servergroup_id: int,
+        servergroup_region: str | None = None,
+        healthcheckers: int | None = None,
+        is_enabled: bool | None = None,
+        search: str | None = None,
+    ) -> GetServerListByServerGroupResponse: ...
     async def get_server_list_by_server_group(
         self,
         request: GetServerListByServerGroupRequest | None = None,
-        /,
         *,
         servergroup_region: str | None = None,
         healthcheckers: int | None = None,
@@ -533,10 +682,21 @@ class AsyncResourcemanageClient(AsyncProductClient):
             servergroup_id=servergroup_id,
         )
 
+    @overload
+    async def create_server(self, request: CreateServerRequest, /) -> CreateServerResponse: ...
+    @overload
+    async def create_server(
+        self,
+        *,
+        server_name: str,
+        is_enabled: bool,
+        ip: str,
+        healthcheckers: list[CreateServerRequestHealthcheckers],
+        servergroup_id: int,
+    ) -> CreateServerResponse: ...
     async def create_server(
         self,
         request: CreateServerRequest | None = None,
-        /,
         *,
         server_name: str | None = None,
         is_enabled: bool | None = None,
@@ -559,10 +719,22 @@ class AsyncResourcemanageClient(AsyncProductClient):
             servergroup_id=servergroup_id,
         )
 
+    @overload
+    async def update_server(self, request: UpdateServerRequest, /) -> UpdateServerResponse: ...
+    @overload
+    async def update_server(
+        self,
+        *,
+        server_name: str,
+        is_enabled: bool,
+        ip: str,
+        healthcheckers: list[UpdateServerRequestHealthcheckers],
+        servergroup_id: int,
+        server_id: int,
+    ) -> UpdateServerResponse: ...
     async def update_server(
         self,
         request: UpdateServerRequest | None = None,
-        /,
         *,
         server_name: str | None = None,
         is_enabled: bool | None = None,
@@ -583,10 +755,18 @@ class AsyncResourcemanageClient(AsyncProductClient):
             server_id=server_id,
         )
 
+    @overload
+    async def delete_server(self, request: DeleteServerRequest, /) -> DeleteServerResponse: ...
+    @overload
+    async def delete_server(
+        self,
+        *,
+        servergroup_id: int,
+        server_id: int,
+    ) -> DeleteServerResponse: ...
     async def delete_server(
         self,
         request: DeleteServerRequest | None = None,
-        /,
         *,
         servergroup_id: int | None = None,
         server_id: int | None = None,
@@ -640,10 +820,20 @@ class AsyncResourcemanageClient(AsyncProductClient):
         """GetHealthCheckAgentList: ``GET /api/clouddns/infra/healthcheckers/iplist``."""
         return await self.core.call(GET_HEALTH_CHECK_AGENT_LIST, request)
 
+    @overload
+    async def enable_health_check_whitelist(
+        self, request: EnableHealthCheckWhitelistRequest, /
+    ) -> EnableHealthCheckWhitelistResponse: ...
+    @overload
+    async def enable_health_check_whitelist(
+        self,
+        *,
+        enable: str,
+        ips: list[str] | None = None,
+    ) -> EnableHealthCheckWhitelistResponse: ...
     async def enable_health_check_whitelist(
         self,
         request: EnableHealthCheckWhitelistRequest | None = None,
-        /,
         *,
         enable: str | None = None,
         ips: list[str] | None = None,

@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -232,10 +234,22 @@ class SecurityreportClient(ProductClient):
             acctype=acctype,
         )
 
+    @overload
+    def get_waf_request_and_attack_event(
+        self, request: GetWAFRequestAndAttackEventRequest, /
+    ) -> GetWAFRequestAndAttackEventResponse: ...
+    @overload
+    def get_waf_request_and_attack_event(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+    ) -> GetWAFRequestAndAttackEventResponse: ...
     def get_waf_request_and_attack_event(
         self,
         request: GetWAFRequestAndAttackEventRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -256,10 +270,23 @@ class SecurityreportClient(ProductClient):
             time_zone=time_zone,
         )
 
+    @overload
+    def get_waf_attack_trend(
+        self, request: GetWAFAttackTrendRequest, /
+    ) -> GetWAFAttackTrendResponse: ...
+    @overload
+    def get_waf_attack_trend(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+        interval_expression: str | None = None,
+    ) -> GetWAFAttackTrendResponse: ...
     def get_waf_attack_trend(
         self,
         request: GetWAFAttackTrendRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -282,10 +309,22 @@ class SecurityreportClient(ProductClient):
             interval_expression=interval_expression,
         )
 
+    @overload
+    def get_waf_attack_event(
+        self, request: GetWAFAttackEventRequest, /
+    ) -> GetWAFAttackEventResponse: ...
+    @overload
+    def get_waf_attack_event(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+    ) -> GetWAFAttackEventResponse: ...
     def get_waf_attack_event(
         self,
         request: GetWAFAttackEventRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -306,10 +345,23 @@ class SecurityreportClient(ProductClient):
             time_zone=time_zone,
         )
 
+    @overload
+    def get_waf_attacked_domain(
+        self, request: GetWAFAttackedDomainRequest, /
+    ) -> GetWAFAttackedDomainResponse: ...
+    @overload
+    def get_waf_attacked_domain(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+        policys: list[str] | None = None,
+    ) -> GetWAFAttackedDomainResponse: ...
     def get_waf_attacked_domain(
         self,
         request: GetWAFAttackedDomainRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -332,10 +384,23 @@ class SecurityreportClient(ProductClient):
             policys=policys,
         )
 
+    @overload
+    def get_waf_attacked_url(
+        self, request: GetWAFAttackedURLRequest, /
+    ) -> GetWAFAttackedURLResponse: ...
+    @overload
+    def get_waf_attacked_url(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+        policys: list[str] | None = None,
+    ) -> GetWAFAttackedURLResponse: ...
     def get_waf_attacked_url(
         self,
         request: GetWAFAttackedURLRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -358,10 +423,25 @@ class SecurityreportClient(ProductClient):
             policys=policys,
         )
 
+    @overload
+    def get_distribution_of_waf_attack_type(
+        self, request: GetDistributionOfWAFAttackTypeRequest, /
+    ) -> GetDistributionOfWAFAttackTypeResponse: ...
+    @overload
+    def get_distribution_of_waf_attack_type(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+        attack_types: list[str] | None = None,
+        acts: list[str] | None = None,
+        top_num: int | None = None,
+    ) -> GetDistributionOfWAFAttackTypeResponse: ...
     def get_distribution_of_waf_attack_type(
         self,
         request: GetDistributionOfWAFAttackTypeRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -388,10 +468,24 @@ class SecurityreportClient(ProductClient):
             top_num=top_num,
         )
 
+    @overload
+    def get_waf_trigger_rule_list(
+        self, request: GetWAFTriggerRuleListRequest, /
+    ) -> GetWAFTriggerRuleListResponse: ...
+    @overload
+    def get_waf_trigger_rule_list(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+        acts: list[str] | None = None,
+        policys: list[str] | None = None,
+    ) -> GetWAFTriggerRuleListResponse: ...
     def get_waf_trigger_rule_list(
         self,
         request: GetWAFTriggerRuleListRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -416,10 +510,25 @@ class SecurityreportClient(ProductClient):
             policys=policys,
         )
 
+    @overload
+    def get_waf_policy_details(
+        self, request: GetWAFPolicyDetailsRequest, /
+    ) -> GetWAFPolicyDetailsResponse: ...
+    @overload
+    def get_waf_policy_details(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        rule_id: str,
+        policys: list[str] | None = None,
+        time_zone: str | None = None,
+        acts: list[str] | None = None,
+    ) -> GetWAFPolicyDetailsResponse: ...
     def get_waf_policy_details(
         self,
         request: GetWAFPolicyDetailsRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -446,10 +555,22 @@ class SecurityreportClient(ProductClient):
             acts=acts,
         )
 
+    @overload
+    def get_waf_attack_ip(self, request: GetWAFAttackIPRequest, /) -> GetWAFAttackIPResponse: ...
+    @overload
+    def get_waf_attack_ip(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+        policys: list[str] | None = None,
+        top_num: int | None = None,
+    ) -> GetWAFAttackIPResponse: ...
     def get_waf_attack_ip(
         self,
         request: GetWAFAttackIPRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -474,10 +595,24 @@ class SecurityreportClient(ProductClient):
             top_num=top_num,
         )
 
+    @overload
+    def get_distribution_of_waf_attack_source(
+        self, request: GetDistributionOfWAFAttackSourceRequest, /
+    ) -> GetDistributionOfWAFAttackSourceResponse: ...
+    @overload
+    def get_distribution_of_waf_attack_source(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+        policys: list[str] | None = None,
+        lang: str | None = None,
+    ) -> GetDistributionOfWAFAttackSourceResponse: ...
     def get_distribution_of_waf_attack_source(
         self,
         request: GetDistributionOfWAFAttackSourceRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -502,10 +637,21 @@ class SecurityreportClient(ProductClient):
             lang=lang,
         )
 
+    @overload
+    def get_waf_domain_history(
+        self, request: GetWAFDomainHistoryRequest, /
+    ) -> GetWAFDomainHistoryResponse: ...
+    @overload
+    def get_waf_domain_history(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+    ) -> GetWAFDomainHistoryResponse: ...
     def get_waf_domain_history(
         self,
         request: GetWAFDomainHistoryRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -524,10 +670,22 @@ class SecurityreportClient(ProductClient):
             time_zone=time_zone,
         )
 
+    @overload
+    def query_cc_attack_details(
+        self, request: QueryCCAttackDetailsRequest, /
+    ) -> QueryCCAttackDetailsResponse: ...
+    @overload
+    def query_cc_attack_details(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        channel: str,
+        time_zone: str | None = None,
+    ) -> QueryCCAttackDetailsResponse: ...
     def query_cc_attack_details(
         self,
         request: QueryCCAttackDetailsRequest | None = None,
-        /,
         *,
         startdate: str | None = None,
         enddate: str | None = None,
@@ -548,10 +706,22 @@ class SecurityreportClient(ProductClient):
             time_zone=time_zone,
         )
 
+    @overload
+    def query_d_do_s_attack_details(
+        self, request: QueryDDoSAttackDetailsRequest, /
+    ) -> QueryDDoSAttackDetailsResponse: ...
+    @overload
+    def query_d_do_s_attack_details(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        msec: str | None = None,
+        acce_type: str | None = None,
+    ) -> QueryDDoSAttackDetailsResponse: ...
     def query_d_do_s_attack_details(
         self,
         request: QueryDDoSAttackDetailsRequest | None = None,
-        /,
         *,
         startdate: str | None = None,
         enddate: str | None = None,
@@ -572,10 +742,23 @@ class SecurityreportClient(ProductClient):
             acce_type=acce_type,
         )
 
+    @overload
+    def get_domain_bot_visit_details(
+        self, request: GetDomainBotVisitDetailsRequest, /
+    ) -> GetDomainBotVisitDetailsResponse: ...
+    @overload
+    def get_domain_bot_visit_details(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        lang: str | None = None,
+    ) -> GetDomainBotVisitDetailsResponse: ...
     def get_domain_bot_visit_details(
         self,
         request: GetDomainBotVisitDetailsRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -598,10 +781,22 @@ class SecurityreportClient(ProductClient):
             lang=lang,
         )
 
+    @overload
+    def get_bot_request_overview_data(
+        self, request: GetBotRequestOverviewDataRequest, /
+    ) -> GetBotRequestOverviewDataResponse: ...
+    @overload
+    def get_bot_request_overview_data(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+    ) -> GetBotRequestOverviewDataResponse: ...
     def get_bot_request_overview_data(
         self,
         request: GetBotRequestOverviewDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -622,10 +817,23 @@ class SecurityreportClient(ProductClient):
             time_zone=time_zone,
         )
 
+    @overload
+    def get_bot_request_statistic_per_domain(
+        self, request: GetBotRequestStatisticPerDomainRequest, /
+    ) -> GetBotRequestStatisticPerDomainResponse: ...
+    @overload
+    def get_bot_request_statistic_per_domain(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        top_num: int | None = None,
+    ) -> GetBotRequestStatisticPerDomainResponse: ...
     def get_bot_request_statistic_per_domain(
         self,
         request: GetBotRequestStatisticPerDomainRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -648,10 +856,25 @@ class SecurityreportClient(ProductClient):
             top_num=top_num,
         )
 
+    @overload
+    def get_bot_request_type_distribute_data(
+        self, request: GetBotRequestTypeDistributeDataRequest, /
+    ) -> GetBotRequestTypeDistributeDataResponse: ...
+    @overload
+    def get_bot_request_type_distribute_data(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        lang: str | None = None,
+        top_num: int | None = None,
+        type: str | None = None,
+    ) -> GetBotRequestTypeDistributeDataResponse: ...
     def get_bot_request_type_distribute_data(
         self,
         request: GetBotRequestTypeDistributeDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -678,10 +901,23 @@ class SecurityreportClient(ProductClient):
             type=type,
         )
 
+    @overload
+    def get_bot_access_url_top_data(
+        self, request: GetBotAccessURLTopDataRequest, /
+    ) -> GetBotAccessURLTopDataResponse: ...
+    @overload
+    def get_bot_access_url_top_data(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        top_num: int | None = None,
+    ) -> GetBotAccessURLTopDataResponse: ...
     def get_bot_access_url_top_data(
         self,
         request: GetBotAccessURLTopDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -704,10 +940,24 @@ class SecurityreportClient(ProductClient):
             top_num=top_num,
         )
 
+    @overload
+    def get_bot_request_source_ip_top_data(
+        self, request: GetBotRequestSourceIPTopDataRequest, /
+    ) -> GetBotRequestSourceIPTopDataResponse: ...
+    @overload
+    def get_bot_request_source_ip_top_data(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        lang: str | None = None,
+        top_num: int | None = None,
+    ) -> GetBotRequestSourceIPTopDataResponse: ...
     def get_bot_request_source_ip_top_data(
         self,
         request: GetBotRequestSourceIPTopDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -732,10 +982,23 @@ class SecurityreportClient(ProductClient):
             top_num=top_num,
         )
 
+    @overload
+    def get_bot_request_referer_top_data(
+        self, request: GetBotRequestRefererTopDataRequest, /
+    ) -> GetBotRequestRefererTopDataResponse: ...
+    @overload
+    def get_bot_request_referer_top_data(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        top_num: int | None = None,
+    ) -> GetBotRequestRefererTopDataResponse: ...
     def get_bot_request_referer_top_data(
         self,
         request: GetBotRequestRefererTopDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -758,10 +1021,23 @@ class SecurityreportClient(ProductClient):
             top_num=top_num,
         )
 
+    @overload
+    def getbotrequestuseragent_topdata(
+        self, request: GetbotrequestuseragentTopdataRequest, /
+    ) -> GetbotrequestuseragentTopdataResponse: ...
+    @overload
+    def getbotrequestuseragent_topdata(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        top_num: int | None = None,
+    ) -> GetbotrequestuseragentTopdataResponse: ...
     def getbotrequestuseragent_topdata(
         self,
         request: GetbotrequestuseragentTopdataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -784,10 +1060,25 @@ class SecurityreportClient(ProductClient):
             top_num=top_num,
         )
 
+    @overload
+    def get_bot_request_source_distribution_data(
+        self, request: GetBotRequestSourceDistributionDataRequest, /
+    ) -> GetBotRequestSourceDistributionDataResponse: ...
+    @overload
+    def get_bot_request_source_distribution_data(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        type: str,
+        time_zone: int | None = None,
+        lang: str | None = None,
+        top_num: int | None = None,
+    ) -> GetBotRequestSourceDistributionDataResponse: ...
     def get_bot_request_source_distribution_data(
         self,
         request: GetBotRequestSourceDistributionDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -814,10 +1105,23 @@ class SecurityreportClient(ProductClient):
             type=type,
         )
 
+    @overload
+    def get_bot_request_trends_and_trigger_rules_data(
+        self, request: GetBotRequestTrendsAndTriggerRulesDataRequest, /
+    ) -> GetBotRequestTrendsAndTriggerRulesDataResponse: ...
+    @overload
+    def get_bot_request_trends_and_trigger_rules_data(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        lang: str | None = None,
+    ) -> GetBotRequestTrendsAndTriggerRulesDataResponse: ...
     def get_bot_request_trends_and_trigger_rules_data(
         self,
         request: GetBotRequestTrendsAndTriggerRulesDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -840,10 +1144,23 @@ class SecurityreportClient(ProductClient):
             lang=lang,
         )
 
+    @overload
+    def get_act_type_distribution_data(
+        self, request: GetActTypeDistributionDataRequest, /
+    ) -> GetActTypeDistributionDataResponse: ...
+    @overload
+    def get_act_type_distribution_data(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        lang: str | None = None,
+    ) -> GetActTypeDistributionDataResponse: ...
     def get_act_type_distribution_data(
         self,
         request: GetActTypeDistributionDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -866,10 +1183,23 @@ class SecurityreportClient(ProductClient):
             lang=lang,
         )
 
+    @overload
+    def get_bot_rule_type_top_data(
+        self, request: GetBotRuleTypeTopDataRequest, /
+    ) -> GetBotRuleTypeTopDataResponse: ...
+    @overload
+    def get_bot_rule_type_top_data(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        lang: str | None = None,
+    ) -> GetBotRuleTypeTopDataResponse: ...
     def get_bot_rule_type_top_data(
         self,
         request: GetBotRuleTypeTopDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -892,10 +1222,40 @@ class SecurityreportClient(ProductClient):
             lang=lang,
         )
 
+    @overload
+    def get_api_event_logs(self, request: GetApiEventLogsRequest, /) -> GetApiEventLogsResponse: ...
+    @overload
+    def get_api_event_logs(
+        self,
+        *,
+        end_time: str,
+        page_num: int,
+        page_size: int,
+        start_time: str,
+        acts: list[str] | None = None,
+        api_name: str | None = None,
+        api_name_condition: str | None = None,
+        attack_types: list[str] | None = None,
+        client_ip: str | None = None,
+        client_ip_condition: str | None = None,
+        domains: list[str] | None = None,
+        front_path: str | None = None,
+        front_path_condition: str | None = None,
+        ip_location: str | None = None,
+        log_remark: str | None = None,
+        referer: str | None = None,
+        referer_condition: str | None = None,
+        rule_name: str | None = None,
+        status_code: str | None = None,
+        status_code_condition: str | None = None,
+        tactics_type: str | None = None,
+        ua: str | None = None,
+        ua_conditon: str | None = None,
+        uuid: str | None = None,
+    ) -> GetApiEventLogsResponse: ...
     def get_api_event_logs(
         self,
         request: GetApiEventLogsRequest | None = None,
-        /,
         *,
         acts: list[str] | None = None,
         api_name: str | None = None,
@@ -956,10 +1316,22 @@ class SecurityreportClient(ProductClient):
             uuid=uuid,
         )
 
+    @overload
+    def get_api_number(self, request: GetApiNumberRequest, /) -> GetApiNumberResponse: ...
+    @overload
+    def get_api_number(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        api_groups: list[str] | None = None,
+        api_ids: list[str] | None = None,
+        domains: list[str] | None = None,
+        front_path: str | None = None,
+    ) -> GetApiNumberResponse: ...
     def get_api_number(
         self,
         request: GetApiNumberRequest | None = None,
-        /,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -984,10 +1356,24 @@ class SecurityreportClient(ProductClient):
             front_path=front_path,
         )
 
+    @overload
+    def get_risk_event_number(
+        self, request: GetRiskEventNumberRequest, /
+    ) -> GetRiskEventNumberResponse: ...
+    @overload
+    def get_risk_event_number(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        api_groups: list[str] | None = None,
+        api_ids: list[str] | None = None,
+        domains: list[str] | None = None,
+        front_path: str | None = None,
+    ) -> GetRiskEventNumberResponse: ...
     def get_risk_event_number(
         self,
         request: GetRiskEventNumberRequest | None = None,
-        /,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -1012,10 +1398,24 @@ class SecurityreportClient(ProductClient):
             front_path=front_path,
         )
 
+    @overload
+    def get_risk_event_top5(
+        self, request: GetRiskEventTop5Request, /
+    ) -> GetRiskEventTop5Response: ...
+    @overload
+    def get_risk_event_top5(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        api_groups: list[str] | None = None,
+        api_ids: list[str] | None = None,
+        domains: list[str] | None = None,
+        front_path: str | None = None,
+    ) -> GetRiskEventTop5Response: ...
     def get_risk_event_top5(
         self,
         request: GetRiskEventTop5Request | None = None,
-        /,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -1040,10 +1440,24 @@ class SecurityreportClient(ProductClient):
             front_path=front_path,
         )
 
+    @overload
+    def get_active_api_top5(
+        self, request: GetActiveApiTop5Request, /
+    ) -> GetActiveApiTop5Response: ...
+    @overload
+    def get_active_api_top5(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        api_groups: list[str] | None = None,
+        api_ids: list[str] | None = None,
+        domains: list[str] | None = None,
+        front_path: str | None = None,
+    ) -> GetActiveApiTop5Response: ...
     def get_active_api_top5(
         self,
         request: GetActiveApiTop5Request | None = None,
-        /,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -1068,10 +1482,24 @@ class SecurityreportClient(ProductClient):
             front_path=front_path,
         )
 
+    @overload
+    def get_privacy_status_distribution(
+        self, request: GetPrivacyStatusDistributionRequest, /
+    ) -> GetPrivacyStatusDistributionResponse: ...
+    @overload
+    def get_privacy_status_distribution(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        api_groups: list[str] | None = None,
+        api_ids: list[str] | None = None,
+        domains: list[str] | None = None,
+        front_path: str | None = None,
+    ) -> GetPrivacyStatusDistributionResponse: ...
     def get_privacy_status_distribution(
         self,
         request: GetPrivacyStatusDistributionRequest | None = None,
-        /,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -1096,10 +1524,24 @@ class SecurityreportClient(ProductClient):
             front_path=front_path,
         )
 
+    @overload
+    def get_consumer_number(
+        self, request: GetConsumerNumberRequest, /
+    ) -> GetConsumerNumberResponse: ...
+    @overload
+    def get_consumer_number(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        api_groups: list[str] | None = None,
+        api_ids: list[str] | None = None,
+        domains: list[str] | None = None,
+        front_path: str | None = None,
+    ) -> GetConsumerNumberResponse: ...
     def get_consumer_number(
         self,
         request: GetConsumerNumberRequest | None = None,
-        /,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -1124,10 +1566,22 @@ class SecurityreportClient(ProductClient):
             front_path=front_path,
         )
 
+    @overload
+    def get_request_trend(self, request: GetRequestTrendRequest, /) -> GetRequestTrendResponse: ...
+    @overload
+    def get_request_trend(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        api_groups: list[str] | None = None,
+        api_ids: list[str] | None = None,
+        domains: list[str] | None = None,
+        front_path: str | None = None,
+    ) -> GetRequestTrendResponse: ...
     def get_request_trend(
         self,
         request: GetRequestTrendRequest | None = None,
-        /,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -1152,10 +1606,24 @@ class SecurityreportClient(ProductClient):
             front_path=front_path,
         )
 
+    @overload
+    def get_total_request_number(
+        self, request: GetTotalRequestNumberRequest, /
+    ) -> GetTotalRequestNumberResponse: ...
+    @overload
+    def get_total_request_number(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        api_groups: list[str] | None = None,
+        api_ids: list[str] | None = None,
+        domains: list[str] | None = None,
+        front_path: str | None = None,
+    ) -> GetTotalRequestNumberResponse: ...
     def get_total_request_number(
         self,
         request: GetTotalRequestNumberRequest | None = None,
-        /,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -1180,10 +1648,20 @@ class SecurityreportClient(ProductClient):
             front_path=front_path,
         )
 
+    @overload
+    def get_rule_status_statistics(
+        self, request: GetRuleStatusStatisticsRequest, /
+    ) -> GetRuleStatusStatisticsResponse: ...
+    @overload
+    def get_rule_status_statistics(
+        self,
+        *,
+        domain: str,
+        lang: str | None = None,
+    ) -> GetRuleStatusStatisticsResponse: ...
     def get_rule_status_statistics(
         self,
         request: GetRuleStatusStatisticsRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         lang: str | None = None,
@@ -1195,10 +1673,22 @@ class SecurityreportClient(ProductClient):
         """
         return self.core.call(GET_RULE_STATUS_STATISTICS, request, domain=domain, lang=lang)
 
+    @overload
+    def query_event_trend(self, request: QueryEventTrendRequest, /) -> QueryEventTrendResponse: ...
+    @overload
+    def query_event_trend(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> QueryEventTrendResponse: ...
     def query_event_trend(
         self,
         request: QueryEventTrendRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -1223,10 +1713,25 @@ class SecurityreportClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def list_attack_logs(self, request: ListAttackLogsRequest, /) -> ListAttackLogsResponse: ...
+    @overload
+    def list_attack_logs(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        domain_list: list[str] | None = None,
+        policy_type_list: list[str] | None = None,
+        page_size: int | None = None,
+        current_page: int | None = None,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> ListAttackLogsResponse: ...
     def list_attack_logs(
         self,
         request: ListAttackLogsRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -1257,10 +1762,22 @@ class SecurityreportClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def get_trends_byrps(self, request: GetTrendsByrpsRequest, /) -> GetTrendsByrpsResponse: ...
+    @overload
+    def get_trends_byrps(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTrendsByrpsResponse: ...
     def get_trends_byrps(
         self,
         request: GetTrendsByrpsRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -1285,10 +1802,26 @@ class SecurityreportClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def query_attack_log_detail_info(
+        self, request: QueryAttackLogDetailInfoRequest, /
+    ) -> QueryAttackLogDetailInfoResponse: ...
+    @overload
+    def query_attack_log_detail_info(
+        self,
+        *,
+        uuid: str,
+        request_id: str,
+        domain: str,
+        policy_type: str,
+        attack_time: str,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> QueryAttackLogDetailInfoResponse: ...
     def query_attack_log_detail_info(
         self,
         request: QueryAttackLogDetailInfoRequest | None = None,
-        /,
         *,
         uuid: str | None = None,
         request_id: str | None = None,
@@ -1317,10 +1850,24 @@ class SecurityreportClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def get_original_request_information(
+        self, request: GetOriginalRequestInformationRequest, /
+    ) -> GetOriginalRequestInformationResponse: ...
+    @overload
+    def get_original_request_information(
+        self,
+        *,
+        uuid: str,
+        domain: str,
+        attack_time: str,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetOriginalRequestInformationResponse: ...
     def get_original_request_information(
         self,
         request: GetOriginalRequestInformationRequest | None = None,
-        /,
         *,
         uuid: str | None = None,
         domain: str | None = None,
@@ -1345,10 +1892,26 @@ class SecurityreportClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def get_triggered_waf_managed_rules(
+        self, request: GetTriggeredWAFManagedRulesRequest, /
+    ) -> GetTriggeredWAFManagedRulesResponse: ...
+    @overload
+    def get_triggered_waf_managed_rules(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        top: int | None = None,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTriggeredWAFManagedRulesResponse: ...
     def get_triggered_waf_managed_rules(
         self,
         request: GetTriggeredWAFManagedRulesRequest | None = None,
-        /,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -1377,10 +1940,26 @@ class SecurityreportClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def get_triggered_d_do_s_managed_rules(
+        self, request: GetTriggeredDDoSManagedRulesRequest, /
+    ) -> GetTriggeredDDoSManagedRulesResponse: ...
+    @overload
+    def get_triggered_d_do_s_managed_rules(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        top: int | None = None,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTriggeredDDoSManagedRulesResponse: ...
     def get_triggered_d_do_s_managed_rules(
         self,
         request: GetTriggeredDDoSManagedRulesRequest | None = None,
-        /,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -1409,10 +1988,26 @@ class SecurityreportClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def get_triggered_rate_limiting_rules(
+        self, request: GetTriggeredRateLimitingRulesRequest, /
+    ) -> GetTriggeredRateLimitingRulesResponse: ...
+    @overload
+    def get_triggered_rate_limiting_rules(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        top: int | None = None,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTriggeredRateLimitingRulesResponse: ...
     def get_triggered_rate_limiting_rules(
         self,
         request: GetTriggeredRateLimitingRulesRequest | None = None,
-        /,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -1441,10 +2036,26 @@ class SecurityreportClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def get_triggered_custom_rules(
+        self, request: GetTriggeredCustomRulesRequest, /
+    ) -> GetTriggeredCustomRulesResponse: ...
+    @overload
+    def get_triggered_custom_rules(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        top: int | None = None,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTriggeredCustomRulesResponse: ...
     def get_triggered_custom_rules(
         self,
         request: GetTriggeredCustomRulesRequest | None = None,
-        /,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -1473,10 +2084,26 @@ class SecurityreportClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def get_top_attack_targets_by_domain(
+        self, request: GetTopAttackTargetsByDomainRequest, /
+    ) -> GetTopAttackTargetsByDomainResponse: ...
+    @overload
+    def get_top_attack_targets_by_domain(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        top: int | None = None,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTopAttackTargetsByDomainResponse: ...
     def get_top_attack_targets_by_domain(
         self,
         request: GetTopAttackTargetsByDomainRequest | None = None,
-        /,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -1505,10 +2132,25 @@ class SecurityreportClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def get_top_attack_targets_by_path(
+        self, request: GetTopAttackTargetsByPathRequest, /
+    ) -> GetTopAttackTargetsByPathResponse: ...
+    @overload
+    def get_top_attack_targets_by_path(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        top: int | None = None,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTopAttackTargetsByPathResponse: ...
     def get_top_attack_targets_by_path(
         self,
         request: GetTopAttackTargetsByPathRequest | None = None,
-        /,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -1535,10 +2177,26 @@ class SecurityreportClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def get_top_attack_sources_for_client_i_ps(
+        self, request: GetTopAttackSourcesForClientIPsRequest, /
+    ) -> GetTopAttackSourcesForClientIPsResponse: ...
+    @overload
+    def get_top_attack_sources_for_client_i_ps(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        top: int | None = None,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTopAttackSourcesForClientIPsResponse: ...
     def get_top_attack_sources_for_client_i_ps(
         self,
         request: GetTopAttackSourcesForClientIPsRequest | None = None,
-        /,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -1567,10 +2225,26 @@ class SecurityreportClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def get_top_attack_sources_for_global(
+        self, request: GetTopAttackSourcesForGlobalRequest, /
+    ) -> GetTopAttackSourcesForGlobalResponse: ...
+    @overload
+    def get_top_attack_sources_for_global(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        top: int | None = None,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTopAttackSourcesForGlobalResponse: ...
     def get_top_attack_sources_for_global(
         self,
         request: GetTopAttackSourcesForGlobalRequest | None = None,
-        /,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -1599,10 +2273,26 @@ class SecurityreportClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def get_top_attack_sources_for_china_mainland(
+        self, request: GetTopAttackSourcesForChinaMainlandRequest, /
+    ) -> GetTopAttackSourcesForChinaMainlandResponse: ...
+    @overload
+    def get_top_attack_sources_for_china_mainland(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        top: int | None = None,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTopAttackSourcesForChinaMainlandResponse: ...
     def get_top_attack_sources_for_china_mainland(
         self,
         request: GetTopAttackSourcesForChinaMainlandRequest | None = None,
-        /,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -1631,10 +2321,23 @@ class SecurityreportClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def get_summary_requests(
+        self, request: GetSummaryRequestsRequest, /
+    ) -> GetSummaryRequestsResponse: ...
+    @overload
+    def get_summary_requests(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        domains: list[str] | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetSummaryRequestsResponse: ...
     def get_summary_requests(
         self,
         request: GetSummaryRequestsRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -1657,10 +2360,29 @@ class SecurityreportClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def get_infrastructure_log_list(
+        self, request: GetInfrastructureLogListRequest, /
+    ) -> GetInfrastructureLogListResponse: ...
+    @overload
+    def get_infrastructure_log_list(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        policy_names: list[str],
+        actions: list[str],
+        client_ips: list[str] | None = None,
+        target_ips: list[str] | None = None,
+        rule_name: str | None = None,
+        page_size: int | None = None,
+        current_page: int | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetInfrastructureLogListResponse: ...
     def get_infrastructure_log_list(
         self,
         request: GetInfrastructureLogListRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -1695,10 +2417,20 @@ class SecurityreportClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def l4_ddos_event(self, request: L4DdosEventRequest, /) -> L4DdosEventResponse: ...
+    @overload
+    def l4_ddos_event(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> L4DdosEventResponse: ...
     def l4_ddos_event(
         self,
         request: L4DdosEventRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -1719,10 +2451,20 @@ class SecurityreportClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def l4_ddos_trend(self, request: L4DdosTrendRequest, /) -> L4DdosTrendResponse: ...
+    @overload
+    def l4_ddos_trend(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> L4DdosTrendResponse: ...
     def l4_ddos_trend(
         self,
         request: L4DdosTrendRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -1743,10 +2485,24 @@ class SecurityreportClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def get_top_policies_triggered(
+        self, request: GetTopPoliciesTriggeredRequest, /
+    ) -> GetTopPoliciesTriggeredResponse: ...
+    @overload
+    def get_top_policies_triggered(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        domains: list[str] | None = None,
+        act_type: list[str] | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTopPoliciesTriggeredResponse: ...
     def get_top_policies_triggered(
         self,
         request: GetTopPoliciesTriggeredRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -1771,10 +2527,25 @@ class SecurityreportClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def list_service_usage(
+        self, request: ListServiceUsageRequest, /
+    ) -> ListServiceUsageResponse: ...
+    @overload
+    def list_service_usage(
+        self,
+        *,
+        control_group_code: str,
+        end_date: str,
+        control_group_type: str,
+        start_date: str,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> ListServiceUsageResponse: ...
     def list_service_usage(
         self,
         request: ListServiceUsageRequest | None = None,
-        /,
         *,
         control_group_code: str | None = None,
         end_date: str | None = None,
@@ -1841,10 +2612,22 @@ class AsyncSecurityreportClient(AsyncProductClient):
             acctype=acctype,
         )
 
+    @overload
+    async def get_waf_request_and_attack_event(
+        self, request: GetWAFRequestAndAttackEventRequest, /
+    ) -> GetWAFRequestAndAttackEventResponse: ...
+    @overload
+    async def get_waf_request_and_attack_event(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+    ) -> GetWAFRequestAndAttackEventResponse: ...
     async def get_waf_request_and_attack_event(
         self,
         request: GetWAFRequestAndAttackEventRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -1865,10 +2648,23 @@ class AsyncSecurityreportClient(AsyncProductClient):
             time_zone=time_zone,
         )
 
+    @overload
+    async def get_waf_attack_trend(
+        self, request: GetWAFAttackTrendRequest, /
+    ) -> GetWAFAttackTrendResponse: ...
+    @overload
+    async def get_waf_attack_trend(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+        interval_expression: str | None = None,
+    ) -> GetWAFAttackTrendResponse: ...
     async def get_waf_attack_trend(
         self,
         request: GetWAFAttackTrendRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -1891,10 +2687,22 @@ class AsyncSecurityreportClient(AsyncProductClient):
             interval_expression=interval_expression,
         )
 
+    @overload
+    async def get_waf_attack_event(
+        self, request: GetWAFAttackEventRequest, /
+    ) -> GetWAFAttackEventResponse: ...
+    @overload
+    async def get_waf_attack_event(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+    ) -> GetWAFAttackEventResponse: ...
     async def get_waf_attack_event(
         self,
         request: GetWAFAttackEventRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -1915,10 +2723,23 @@ class AsyncSecurityreportClient(AsyncProductClient):
             time_zone=time_zone,
         )
 
+    @overload
+    async def get_waf_attacked_domain(
+        self, request: GetWAFAttackedDomainRequest, /
+    ) -> GetWAFAttackedDomainResponse: ...
+    @overload
+    async def get_waf_attacked_domain(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+        policys: list[str] | None = None,
+    ) -> GetWAFAttackedDomainResponse: ...
     async def get_waf_attacked_domain(
         self,
         request: GetWAFAttackedDomainRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -1941,10 +2762,23 @@ class AsyncSecurityreportClient(AsyncProductClient):
             policys=policys,
         )
 
+    @overload
+    async def get_waf_attacked_url(
+        self, request: GetWAFAttackedURLRequest, /
+    ) -> GetWAFAttackedURLResponse: ...
+    @overload
+    async def get_waf_attacked_url(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+        policys: list[str] | None = None,
+    ) -> GetWAFAttackedURLResponse: ...
     async def get_waf_attacked_url(
         self,
         request: GetWAFAttackedURLRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -1967,10 +2801,25 @@ class AsyncSecurityreportClient(AsyncProductClient):
             policys=policys,
         )
 
+    @overload
+    async def get_distribution_of_waf_attack_type(
+        self, request: GetDistributionOfWAFAttackTypeRequest, /
+    ) -> GetDistributionOfWAFAttackTypeResponse: ...
+    @overload
+    async def get_distribution_of_waf_attack_type(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+        attack_types: list[str] | None = None,
+        acts: list[str] | None = None,
+        top_num: int | None = None,
+    ) -> GetDistributionOfWAFAttackTypeResponse: ...
     async def get_distribution_of_waf_attack_type(
         self,
         request: GetDistributionOfWAFAttackTypeRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -1997,10 +2846,24 @@ class AsyncSecurityreportClient(AsyncProductClient):
             top_num=top_num,
         )
 
+    @overload
+    async def get_waf_trigger_rule_list(
+        self, request: GetWAFTriggerRuleListRequest, /
+    ) -> GetWAFTriggerRuleListResponse: ...
+    @overload
+    async def get_waf_trigger_rule_list(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+        acts: list[str] | None = None,
+        policys: list[str] | None = None,
+    ) -> GetWAFTriggerRuleListResponse: ...
     async def get_waf_trigger_rule_list(
         self,
         request: GetWAFTriggerRuleListRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -2025,10 +2888,25 @@ class AsyncSecurityreportClient(AsyncProductClient):
             policys=policys,
         )
 
+    @overload
+    async def get_waf_policy_details(
+        self, request: GetWAFPolicyDetailsRequest, /
+    ) -> GetWAFPolicyDetailsResponse: ...
+    @overload
+    async def get_waf_policy_details(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        rule_id: str,
+        policys: list[str] | None = None,
+        time_zone: str | None = None,
+        acts: list[str] | None = None,
+    ) -> GetWAFPolicyDetailsResponse: ...
     async def get_waf_policy_details(
         self,
         request: GetWAFPolicyDetailsRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -2055,10 +2933,24 @@ class AsyncSecurityreportClient(AsyncProductClient):
             acts=acts,
         )
 
+    @overload
+    async def get_waf_attack_ip(
+        self, request: GetWAFAttackIPRequest, /
+    ) -> GetWAFAttackIPResponse: ...
+    @overload
+    async def get_waf_attack_ip(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+        policys: list[str] | None = None,
+        top_num: int | None = None,
+    ) -> GetWAFAttackIPResponse: ...
     async def get_waf_attack_ip(
         self,
         request: GetWAFAttackIPRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -2083,10 +2975,24 @@ class AsyncSecurityreportClient(AsyncProductClient):
             top_num=top_num,
         )
 
+    @overload
+    async def get_distribution_of_waf_attack_source(
+        self, request: GetDistributionOfWAFAttackSourceRequest, /
+    ) -> GetDistributionOfWAFAttackSourceResponse: ...
+    @overload
+    async def get_distribution_of_waf_attack_source(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+        policys: list[str] | None = None,
+        lang: str | None = None,
+    ) -> GetDistributionOfWAFAttackSourceResponse: ...
     async def get_distribution_of_waf_attack_source(
         self,
         request: GetDistributionOfWAFAttackSourceRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -2111,10 +3017,21 @@ class AsyncSecurityreportClient(AsyncProductClient):
             lang=lang,
         )
 
+    @overload
+    async def get_waf_domain_history(
+        self, request: GetWAFDomainHistoryRequest, /
+    ) -> GetWAFDomainHistoryResponse: ...
+    @overload
+    async def get_waf_domain_history(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+    ) -> GetWAFDomainHistoryResponse: ...
     async def get_waf_domain_history(
         self,
         request: GetWAFDomainHistoryRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -2133,10 +3050,22 @@ class AsyncSecurityreportClient(AsyncProductClient):
             time_zone=time_zone,
         )
 
+    @overload
+    async def query_cc_attack_details(
+        self, request: QueryCCAttackDetailsRequest, /
+    ) -> QueryCCAttackDetailsResponse: ...
+    @overload
+    async def query_cc_attack_details(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        channel: str,
+        time_zone: str | None = None,
+    ) -> QueryCCAttackDetailsResponse: ...
     async def query_cc_attack_details(
         self,
         request: QueryCCAttackDetailsRequest | None = None,
-        /,
         *,
         startdate: str | None = None,
         enddate: str | None = None,
@@ -2157,10 +3086,22 @@ class AsyncSecurityreportClient(AsyncProductClient):
             time_zone=time_zone,
         )
 
+    @overload
+    async def query_d_do_s_attack_details(
+        self, request: QueryDDoSAttackDetailsRequest, /
+    ) -> QueryDDoSAttackDetailsResponse: ...
+    @overload
+    async def query_d_do_s_attack_details(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        msec: str | None = None,
+        acce_type: str | None = None,
+    ) -> QueryDDoSAttackDetailsResponse: ...
     async def query_d_do_s_attack_details(
         self,
         request: QueryDDoSAttackDetailsRequest | None = None,
-        /,
         *,
         startdate: str | None = None,
         enddate: str | None = None,
@@ -2181,10 +3122,23 @@ class AsyncSecurityreportClient(AsyncProductClient):
             acce_type=acce_type,
         )
 
+    @overload
+    async def get_domain_bot_visit_details(
+        self, request: GetDomainBotVisitDetailsRequest, /
+    ) -> GetDomainBotVisitDetailsResponse: ...
+    @overload
+    async def get_domain_bot_visit_details(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        lang: str | None = None,
+    ) -> GetDomainBotVisitDetailsResponse: ...
     async def get_domain_bot_visit_details(
         self,
         request: GetDomainBotVisitDetailsRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -2207,10 +3161,22 @@ class AsyncSecurityreportClient(AsyncProductClient):
             lang=lang,
         )
 
+    @overload
+    async def get_bot_request_overview_data(
+        self, request: GetBotRequestOverviewDataRequest, /
+    ) -> GetBotRequestOverviewDataResponse: ...
+    @overload
+    async def get_bot_request_overview_data(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+    ) -> GetBotRequestOverviewDataResponse: ...
     async def get_bot_request_overview_data(
         self,
         request: GetBotRequestOverviewDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -2231,10 +3197,23 @@ class AsyncSecurityreportClient(AsyncProductClient):
             time_zone=time_zone,
         )
 
+    @overload
+    async def get_bot_request_statistic_per_domain(
+        self, request: GetBotRequestStatisticPerDomainRequest, /
+    ) -> GetBotRequestStatisticPerDomainResponse: ...
+    @overload
+    async def get_bot_request_statistic_per_domain(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        top_num: int | None = None,
+    ) -> GetBotRequestStatisticPerDomainResponse: ...
     async def get_bot_request_statistic_per_domain(
         self,
         request: GetBotRequestStatisticPerDomainRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -2257,10 +3236,25 @@ class AsyncSecurityreportClient(AsyncProductClient):
             top_num=top_num,
         )
 
+    @overload
+    async def get_bot_request_type_distribute_data(
+        self, request: GetBotRequestTypeDistributeDataRequest, /
+    ) -> GetBotRequestTypeDistributeDataResponse: ...
+    @overload
+    async def get_bot_request_type_distribute_data(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        lang: str | None = None,
+        top_num: int | None = None,
+        type: str | None = None,
+    ) -> GetBotRequestTypeDistributeDataResponse: ...
     async def get_bot_request_type_distribute_data(
         self,
         request: GetBotRequestTypeDistributeDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -2287,10 +3281,23 @@ class AsyncSecurityreportClient(AsyncProductClient):
             type=type,
         )
 
+    @overload
+    async def get_bot_access_url_top_data(
+        self, request: GetBotAccessURLTopDataRequest, /
+    ) -> GetBotAccessURLTopDataResponse: ...
+    @overload
+    async def get_bot_access_url_top_data(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        top_num: int | None = None,
+    ) -> GetBotAccessURLTopDataResponse: ...
     async def get_bot_access_url_top_data(
         self,
         request: GetBotAccessURLTopDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -2313,10 +3320,24 @@ class AsyncSecurityreportClient(AsyncProductClient):
             top_num=top_num,
         )
 
+    @overload
+    async def get_bot_request_source_ip_top_data(
+        self, request: GetBotRequestSourceIPTopDataRequest, /
+    ) -> GetBotRequestSourceIPTopDataResponse: ...
+    @overload
+    async def get_bot_request_source_ip_top_data(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        lang: str | None = None,
+        top_num: int | None = None,
+    ) -> GetBotRequestSourceIPTopDataResponse: ...
     async def get_bot_request_source_ip_top_data(
         self,
         request: GetBotRequestSourceIPTopDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -2341,10 +3362,23 @@ class AsyncSecurityreportClient(AsyncProductClient):
             top_num=top_num,
         )
 
+    @overload
+    async def get_bot_request_referer_top_data(
+        self, request: GetBotRequestRefererTopDataRequest, /
+    ) -> GetBotRequestRefererTopDataResponse: ...
+    @overload
+    async def get_bot_request_referer_top_data(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        top_num: int | None = None,
+    ) -> GetBotRequestRefererTopDataResponse: ...
     async def get_bot_request_referer_top_data(
         self,
         request: GetBotRequestRefererTopDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -2367,10 +3401,23 @@ class AsyncSecurityreportClient(AsyncProductClient):
             top_num=top_num,
         )
 
+    @overload
+    async def getbotrequestuseragent_topdata(
+        self, request: GetbotrequestuseragentTopdataRequest, /
+    ) -> GetbotrequestuseragentTopdataResponse: ...
+    @overload
+    async def getbotrequestuseragent_topdata(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        top_num: int | None = None,
+    ) -> GetbotrequestuseragentTopdataResponse: ...
     async def getbotrequestuseragent_topdata(
         self,
         request: GetbotrequestuseragentTopdataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -2393,10 +3440,25 @@ class AsyncSecurityreportClient(AsyncProductClient):
             top_num=top_num,
         )
 
+    @overload
+    async def get_bot_request_source_distribution_data(
+        self, request: GetBotRequestSourceDistributionDataRequest, /
+    ) -> GetBotRequestSourceDistributionDataResponse: ...
+    @overload
+    async def get_bot_request_source_distribution_data(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        type: str,
+        time_zone: int | None = None,
+        lang: str | None = None,
+        top_num: int | None = None,
+    ) -> GetBotRequestSourceDistributionDataResponse: ...
     async def get_bot_request_source_distribution_data(
         self,
         request: GetBotRequestSourceDistributionDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -2423,10 +3485,23 @@ class AsyncSecurityreportClient(AsyncProductClient):
             type=type,
         )
 
+    @overload
+    async def get_bot_request_trends_and_trigger_rules_data(
+        self, request: GetBotRequestTrendsAndTriggerRulesDataRequest, /
+    ) -> GetBotRequestTrendsAndTriggerRulesDataResponse: ...
+    @overload
+    async def get_bot_request_trends_and_trigger_rules_data(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        lang: str | None = None,
+    ) -> GetBotRequestTrendsAndTriggerRulesDataResponse: ...
     async def get_bot_request_trends_and_trigger_rules_data(
         self,
         request: GetBotRequestTrendsAndTriggerRulesDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -2449,10 +3524,23 @@ class AsyncSecurityreportClient(AsyncProductClient):
             lang=lang,
         )
 
+    @overload
+    async def get_act_type_distribution_data(
+        self, request: GetActTypeDistributionDataRequest, /
+    ) -> GetActTypeDistributionDataResponse: ...
+    @overload
+    async def get_act_type_distribution_data(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        lang: str | None = None,
+    ) -> GetActTypeDistributionDataResponse: ...
     async def get_act_type_distribution_data(
         self,
         request: GetActTypeDistributionDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -2475,10 +3563,23 @@ class AsyncSecurityreportClient(AsyncProductClient):
             lang=lang,
         )
 
+    @overload
+    async def get_bot_rule_type_top_data(
+        self, request: GetBotRuleTypeTopDataRequest, /
+    ) -> GetBotRuleTypeTopDataResponse: ...
+    @overload
+    async def get_bot_rule_type_top_data(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        lang: str | None = None,
+    ) -> GetBotRuleTypeTopDataResponse: ...
     async def get_bot_rule_type_top_data(
         self,
         request: GetBotRuleTypeTopDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -2501,10 +3602,42 @@ class AsyncSecurityreportClient(AsyncProductClient):
             lang=lang,
         )
 
+    @overload
+    async def get_api_event_logs(
+        self, request: GetApiEventLogsRequest, /
+    ) -> GetApiEventLogsResponse: ...
+    @overload
+    async def get_api_event_logs(
+        self,
+        *,
+        end_time: str,
+        page_num: int,
+        page_size: int,
+        start_time: str,
+        acts: list[str] | None = None,
+        api_name: str | None = None,
+        api_name_condition: str | None = None,
+        attack_types: list[str] | None = None,
+        client_ip: str | None = None,
+        client_ip_condition: str | None = None,
+        domains: list[str] | None = None,
+        front_path: str | None = None,
+        front_path_condition: str | None = None,
+        ip_location: str | None = None,
+        log_remark: str | None = None,
+        referer: str | None = None,
+        referer_condition: str | None = None,
+        rule_name: str | None = None,
+        status_code: str | None = None,
+        status_code_condition: str | None = None,
+        tactics_type: str | None = None,
+        ua: str | None = None,
+        ua_conditon: str | None = None,
+        uuid: str | None = None,
+    ) -> GetApiEventLogsResponse: ...
     async def get_api_event_logs(
         self,
         request: GetApiEventLogsRequest | None = None,
-        /,
         *,
         acts: list[str] | None = None,
         api_name: str | None = None,
@@ -2565,10 +3698,22 @@ class AsyncSecurityreportClient(AsyncProductClient):
             uuid=uuid,
         )
 
+    @overload
+    async def get_api_number(self, request: GetApiNumberRequest, /) -> GetApiNumberResponse: ...
+    @overload
+    async def get_api_number(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        api_groups: list[str] | None = None,
+        api_ids: list[str] | None = None,
+        domains: list[str] | None = None,
+        front_path: str | None = None,
+    ) -> GetApiNumberResponse: ...
     async def get_api_number(
         self,
         request: GetApiNumberRequest | None = None,
-        /,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -2593,10 +3738,24 @@ class AsyncSecurityreportClient(AsyncProductClient):
             front_path=front_path,
         )
 
+    @overload
+    async def get_risk_event_number(
+        self, request: GetRiskEventNumberRequest, /
+    ) -> GetRiskEventNumberResponse: ...
+    @overload
+    async def get_risk_event_number(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        api_groups: list[str] | None = None,
+        api_ids: list[str] | None = None,
+        domains: list[str] | None = None,
+        front_path: str | None = None,
+    ) -> GetRiskEventNumberResponse: ...
     async def get_risk_event_number(
         self,
         request: GetRiskEventNumberRequest | None = None,
-        /,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -2621,10 +3780,24 @@ class AsyncSecurityreportClient(AsyncProductClient):
             front_path=front_path,
         )
 
+    @overload
+    async def get_risk_event_top5(
+        self, request: GetRiskEventTop5Request, /
+    ) -> GetRiskEventTop5Response: ...
+    @overload
+    async def get_risk_event_top5(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        api_groups: list[str] | None = None,
+        api_ids: list[str] | None = None,
+        domains: list[str] | None = None,
+        front_path: str | None = None,
+    ) -> GetRiskEventTop5Response: ...
     async def get_risk_event_top5(
         self,
         request: GetRiskEventTop5Request | None = None,
-        /,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -2649,10 +3822,24 @@ class AsyncSecurityreportClient(AsyncProductClient):
             front_path=front_path,
         )
 
+    @overload
+    async def get_active_api_top5(
+        self, request: GetActiveApiTop5Request, /
+    ) -> GetActiveApiTop5Response: ...
+    @overload
+    async def get_active_api_top5(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        api_groups: list[str] | None = None,
+        api_ids: list[str] | None = None,
+        domains: list[str] | None = None,
+        front_path: str | None = None,
+    ) -> GetActiveApiTop5Response: ...
     async def get_active_api_top5(
         self,
         request: GetActiveApiTop5Request | None = None,
-        /,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -2677,10 +3864,24 @@ class AsyncSecurityreportClient(AsyncProductClient):
             front_path=front_path,
         )
 
+    @overload
+    async def get_privacy_status_distribution(
+        self, request: GetPrivacyStatusDistributionRequest, /
+    ) -> GetPrivacyStatusDistributionResponse: ...
+    @overload
+    async def get_privacy_status_distribution(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        api_groups: list[str] | None = None,
+        api_ids: list[str] | None = None,
+        domains: list[str] | None = None,
+        front_path: str | None = None,
+    ) -> GetPrivacyStatusDistributionResponse: ...
     async def get_privacy_status_distribution(
         self,
         request: GetPrivacyStatusDistributionRequest | None = None,
-        /,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -2705,10 +3906,24 @@ class AsyncSecurityreportClient(AsyncProductClient):
             front_path=front_path,
         )
 
+    @overload
+    async def get_consumer_number(
+        self, request: GetConsumerNumberRequest, /
+    ) -> GetConsumerNumberResponse: ...
+    @overload
+    async def get_consumer_number(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        api_groups: list[str] | None = None,
+        api_ids: list[str] | None = None,
+        domains: list[str] | None = None,
+        front_path: str | None = None,
+    ) -> GetConsumerNumberResponse: ...
     async def get_consumer_number(
         self,
         request: GetConsumerNumberRequest | None = None,
-        /,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -2733,10 +3948,24 @@ class AsyncSecurityreportClient(AsyncProductClient):
             front_path=front_path,
         )
 
+    @overload
+    async def get_request_trend(
+        self, request: GetRequestTrendRequest, /
+    ) -> GetRequestTrendResponse: ...
+    @overload
+    async def get_request_trend(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        api_groups: list[str] | None = None,
+        api_ids: list[str] | None = None,
+        domains: list[str] | None = None,
+        front_path: str | None = None,
+    ) -> GetRequestTrendResponse: ...
     async def get_request_trend(
         self,
         request: GetRequestTrendRequest | None = None,
-        /,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -2761,10 +3990,24 @@ class AsyncSecurityreportClient(AsyncProductClient):
             front_path=front_path,
         )
 
+    @overload
+    async def get_total_request_number(
+        self, request: GetTotalRequestNumberRequest, /
+    ) -> GetTotalRequestNumberResponse: ...
+    @overload
+    async def get_total_request_number(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        api_groups: list[str] | None = None,
+        api_ids: list[str] | None = None,
+        domains: list[str] | None = None,
+        front_path: str | None = None,
+    ) -> GetTotalRequestNumberResponse: ...
     async def get_total_request_number(
         self,
         request: GetTotalRequestNumberRequest | None = None,
-        /,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -2789,10 +4032,20 @@ class AsyncSecurityreportClient(AsyncProductClient):
             front_path=front_path,
         )
 
+    @overload
+    async def get_rule_status_statistics(
+        self, request: GetRuleStatusStatisticsRequest, /
+    ) -> GetRuleStatusStatisticsResponse: ...
+    @overload
+    async def get_rule_status_statistics(
+        self,
+        *,
+        domain: str,
+        lang: str | None = None,
+    ) -> GetRuleStatusStatisticsResponse: ...
     async def get_rule_status_statistics(
         self,
         request: GetRuleStatusStatisticsRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         lang: str | None = None,
@@ -2804,10 +4057,24 @@ class AsyncSecurityreportClient(AsyncProductClient):
         """
         return await self.core.call(GET_RULE_STATUS_STATISTICS, request, domain=domain, lang=lang)
 
+    @overload
+    async def query_event_trend(
+        self, request: QueryEventTrendRequest, /
+    ) -> QueryEventTrendResponse: ...
+    @overload
+    async def query_event_trend(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> QueryEventTrendResponse: ...
     async def query_event_trend(
         self,
         request: QueryEventTrendRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -2832,10 +4099,27 @@ class AsyncSecurityreportClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def list_attack_logs(
+        self, request: ListAttackLogsRequest, /
+    ) -> ListAttackLogsResponse: ...
+    @overload
+    async def list_attack_logs(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        domain_list: list[str] | None = None,
+        policy_type_list: list[str] | None = None,
+        page_size: int | None = None,
+        current_page: int | None = None,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> ListAttackLogsResponse: ...
     async def list_attack_logs(
         self,
         request: ListAttackLogsRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -2866,10 +4150,24 @@ class AsyncSecurityreportClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def get_trends_byrps(
+        self, request: GetTrendsByrpsRequest, /
+    ) -> GetTrendsByrpsResponse: ...
+    @overload
+    async def get_trends_byrps(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTrendsByrpsResponse: ...
     async def get_trends_byrps(
         self,
         request: GetTrendsByrpsRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -2894,10 +4192,26 @@ class AsyncSecurityreportClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def query_attack_log_detail_info(
+        self, request: QueryAttackLogDetailInfoRequest, /
+    ) -> QueryAttackLogDetailInfoResponse: ...
+    @overload
+    async def query_attack_log_detail_info(
+        self,
+        *,
+        uuid: str,
+        request_id: str,
+        domain: str,
+        policy_type: str,
+        attack_time: str,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> QueryAttackLogDetailInfoResponse: ...
     async def query_attack_log_detail_info(
         self,
         request: QueryAttackLogDetailInfoRequest | None = None,
-        /,
         *,
         uuid: str | None = None,
         request_id: str | None = None,
@@ -2926,10 +4240,24 @@ class AsyncSecurityreportClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def get_original_request_information(
+        self, request: GetOriginalRequestInformationRequest, /
+    ) -> GetOriginalRequestInformationResponse: ...
+    @overload
+    async def get_original_request_information(
+        self,
+        *,
+        uuid: str,
+        domain: str,
+        attack_time: str,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetOriginalRequestInformationResponse: ...
     async def get_original_request_information(
         self,
         request: GetOriginalRequestInformationRequest | None = None,
-        /,
         *,
         uuid: str | None = None,
         domain: str | None = None,
@@ -2954,10 +4282,26 @@ class AsyncSecurityreportClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def get_triggered_waf_managed_rules(
+        self, request: GetTriggeredWAFManagedRulesRequest, /
+    ) -> GetTriggeredWAFManagedRulesResponse: ...
+    @overload
+    async def get_triggered_waf_managed_rules(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        top: int | None = None,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTriggeredWAFManagedRulesResponse: ...
     async def get_triggered_waf_managed_rules(
         self,
         request: GetTriggeredWAFManagedRulesRequest | None = None,
-        /,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -2986,10 +4330,26 @@ class AsyncSecurityreportClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def get_triggered_d_do_s_managed_rules(
+        self, request: GetTriggeredDDoSManagedRulesRequest, /
+    ) -> GetTriggeredDDoSManagedRulesResponse: ...
+    @overload
+    async def get_triggered_d_do_s_managed_rules(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        top: int | None = None,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTriggeredDDoSManagedRulesResponse: ...
     async def get_triggered_d_do_s_managed_rules(
         self,
         request: GetTriggeredDDoSManagedRulesRequest | None = None,
-        /,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -3018,10 +4378,26 @@ class AsyncSecurityreportClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def get_triggered_rate_limiting_rules(
+        self, request: GetTriggeredRateLimitingRulesRequest, /
+    ) -> GetTriggeredRateLimitingRulesResponse: ...
+    @overload
+    async def get_triggered_rate_limiting_rules(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        top: int | None = None,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTriggeredRateLimitingRulesResponse: ...
     async def get_triggered_rate_limiting_rules(
         self,
         request: GetTriggeredRateLimitingRulesRequest | None = None,
-        /,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -3050,10 +4426,26 @@ class AsyncSecurityreportClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def get_triggered_custom_rules(
+        self, request: GetTriggeredCustomRulesRequest, /
+    ) -> GetTriggeredCustomRulesResponse: ...
+    @overload
+    async def get_triggered_custom_rules(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        top: int | None = None,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTriggeredCustomRulesResponse: ...
     async def get_triggered_custom_rules(
         self,
         request: GetTriggeredCustomRulesRequest | None = None,
-        /,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -3082,10 +4474,26 @@ class AsyncSecurityreportClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def get_top_attack_targets_by_domain(
+        self, request: GetTopAttackTargetsByDomainRequest, /
+    ) -> GetTopAttackTargetsByDomainResponse: ...
+    @overload
+    async def get_top_attack_targets_by_domain(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        top: int | None = None,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTopAttackTargetsByDomainResponse: ...
     async def get_top_attack_targets_by_domain(
         self,
         request: GetTopAttackTargetsByDomainRequest | None = None,
-        /,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -3114,10 +4522,25 @@ class AsyncSecurityreportClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def get_top_attack_targets_by_path(
+        self, request: GetTopAttackTargetsByPathRequest, /
+    ) -> GetTopAttackTargetsByPathResponse: ...
+    @overload
+    async def get_top_attack_targets_by_path(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        top: int | None = None,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTopAttackTargetsByPathResponse: ...
     async def get_top_attack_targets_by_path(
         self,
         request: GetTopAttackTargetsByPathRequest | None = None,
-        /,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -3144,10 +4567,26 @@ class AsyncSecurityreportClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def get_top_attack_sources_for_client_i_ps(
+        self, request: GetTopAttackSourcesForClientIPsRequest, /
+    ) -> GetTopAttackSourcesForClientIPsResponse: ...
+    @overload
+    async def get_top_attack_sources_for_client_i_ps(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        top: int | None = None,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTopAttackSourcesForClientIPsResponse: ...
     async def get_top_attack_sources_for_client_i_ps(
         self,
         request: GetTopAttackSourcesForClientIPsRequest | None = None,
-        /,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -3176,10 +4615,26 @@ class AsyncSecurityreportClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def get_top_attack_sources_for_global(
+        self, request: GetTopAttackSourcesForGlobalRequest, /
+    ) -> GetTopAttackSourcesForGlobalResponse: ...
+    @overload
+    async def get_top_attack_sources_for_global(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        top: int | None = None,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTopAttackSourcesForGlobalResponse: ...
     async def get_top_attack_sources_for_global(
         self,
         request: GetTopAttackSourcesForGlobalRequest | None = None,
-        /,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -3208,10 +4663,26 @@ class AsyncSecurityreportClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def get_top_attack_sources_for_china_mainland(
+        self, request: GetTopAttackSourcesForChinaMainlandRequest, /
+    ) -> GetTopAttackSourcesForChinaMainlandResponse: ...
+    @overload
+    async def get_top_attack_sources_for_china_mainland(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        top: int | None = None,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTopAttackSourcesForChinaMainlandResponse: ...
     async def get_top_attack_sources_for_china_mainland(
         self,
         request: GetTopAttackSourcesForChinaMainlandRequest | None = None,
-        /,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -3240,10 +4711,23 @@ class AsyncSecurityreportClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def get_summary_requests(
+        self, request: GetSummaryRequestsRequest, /
+    ) -> GetSummaryRequestsResponse: ...
+    @overload
+    async def get_summary_requests(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        domains: list[str] | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetSummaryRequestsResponse: ...
     async def get_summary_requests(
         self,
         request: GetSummaryRequestsRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -3266,10 +4750,29 @@ class AsyncSecurityreportClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def get_infrastructure_log_list(
+        self, request: GetInfrastructureLogListRequest, /
+    ) -> GetInfrastructureLogListResponse: ...
+    @overload
+    async def get_infrastructure_log_list(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        policy_names: list[str],
+        actions: list[str],
+        client_ips: list[str] | None = None,
+        target_ips: list[str] | None = None,
+        rule_name: str | None = None,
+        page_size: int | None = None,
+        current_page: int | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetInfrastructureLogListResponse: ...
     async def get_infrastructure_log_list(
         self,
         request: GetInfrastructureLogListRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -3304,10 +4807,20 @@ class AsyncSecurityreportClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def l4_ddos_event(self, request: L4DdosEventRequest, /) -> L4DdosEventResponse: ...
+    @overload
+    async def l4_ddos_event(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> L4DdosEventResponse: ...
     async def l4_ddos_event(
         self,
         request: L4DdosEventRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -3328,10 +4841,20 @@ class AsyncSecurityreportClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def l4_ddos_trend(self, request: L4DdosTrendRequest, /) -> L4DdosTrendResponse: ...
+    @overload
+    async def l4_ddos_trend(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> L4DdosTrendResponse: ...
     async def l4_ddos_trend(
         self,
         request: L4DdosTrendRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -3352,10 +4875,24 @@ class AsyncSecurityreportClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def get_top_policies_triggered(
+        self, request: GetTopPoliciesTriggeredRequest, /
+    ) -> GetTopPoliciesTriggeredResponse: ...
+    @overload
+    async def get_top_policies_triggered(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        domains: list[str] | None = None,
+        act_type: list[str] | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTopPoliciesTriggeredResponse: ...
     async def get_top_policies_triggered(
         self,
         request: GetTopPoliciesTriggeredRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -3380,10 +4917,25 @@ class AsyncSecurityreportClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def list_service_usage(
+        self, request: ListServiceUsageRequest, /
+    ) -> ListServiceUsageResponse: ...
+    @overload
+    async def list_service_usage(
+        self,
+        *,
+        control_group_code: str,
+        end_date: str,
+        control_group_type: str,
+        start_date: str,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> ListServiceUsageResponse: ...
     async def list_service_usage(
         self,
         request: ListServiceUsageRequest | None = None,
-        /,
         *,
         control_group_code: str | None = None,
         end_date: str | None = None,

@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -49,10 +51,21 @@ class TfcertificatemanagementClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def add_certificate_for_terraform(
+        self, request: AddCertificateForTerraformRequest, /
+    ) -> AddCertificateForTerraformResponse: ...
+    @overload
+    def add_certificate_for_terraform(
+        self,
+        *,
+        name: str,
+        certificate: str,
+        private_key: str,
+    ) -> AddCertificateForTerraformResponse: ...
     def add_certificate_for_terraform(
         self,
         request: AddCertificateForTerraformRequest | None = None,
-        /,
         *,
         name: str | None = None,
         certificate: str | None = None,
@@ -71,10 +84,22 @@ class TfcertificatemanagementClient(ProductClient):
             private_key=private_key,
         )
 
+    @overload
+    def update_certificate_for_terraform(
+        self, request: UpdateCertificateForTerraformRequest, /
+    ) -> UpdateCertificateForTerraformResponse: ...
+    @overload
+    def update_certificate_for_terraform(
+        self,
+        *,
+        certificate_id: int,
+        name: str | None = None,
+        certificate: str | None = None,
+        private_key: str | None = None,
+    ) -> UpdateCertificateForTerraformResponse: ...
     def update_certificate_for_terraform(
         self,
         request: UpdateCertificateForTerraformRequest | None = None,
-        /,
         *,
         name: str | None = None,
         certificate: str | None = None,
@@ -91,10 +116,19 @@ class TfcertificatemanagementClient(ProductClient):
             certificate_id=certificate_id,
         )
 
+    @overload
+    def query_certificate_for_terraform(
+        self, request: QueryCertificateForTerraformRequest, /
+    ) -> QueryCertificateForTerraformResponse: ...
+    @overload
+    def query_certificate_for_terraform(
+        self,
+        *,
+        certificate_id: int,
+    ) -> QueryCertificateForTerraformResponse: ...
     def query_certificate_for_terraform(
         self,
         request: QueryCertificateForTerraformRequest | None = None,
-        /,
         *,
         certificate_id: int | None = None,
     ) -> QueryCertificateForTerraformResponse:
@@ -103,10 +137,19 @@ class TfcertificatemanagementClient(ProductClient):
             QUERY_CERTIFICATE_FOR_TERRAFORM, request, certificate_id=certificate_id
         )
 
+    @overload
+    def delete_certificate_for_terraform(
+        self, request: DeleteCertificateForTerraformRequest, /
+    ) -> DeleteCertificateForTerraformResponse: ...
+    @overload
+    def delete_certificate_for_terraform(
+        self,
+        *,
+        certificate_id: int,
+    ) -> DeleteCertificateForTerraformResponse: ...
     def delete_certificate_for_terraform(
         self,
         request: DeleteCertificateForTerraformRequest | None = None,
-        /,
         *,
         certificate_id: int | None = None,
     ) -> DeleteCertificateForTerraformResponse:
@@ -139,10 +182,21 @@ class AsyncTfcertificatemanagementClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def add_certificate_for_terraform(
+        self, request: AddCertificateForTerraformRequest, /
+    ) -> AddCertificateForTerraformResponse: ...
+    @overload
+    async def add_certificate_for_terraform(
+        self,
+        *,
+        name: str,
+        certificate: str,
+        private_key: str,
+    ) -> AddCertificateForTerraformResponse: ...
     async def add_certificate_for_terraform(
         self,
         request: AddCertificateForTerraformRequest | None = None,
-        /,
         *,
         name: str | None = None,
         certificate: str | None = None,
@@ -161,10 +215,22 @@ class AsyncTfcertificatemanagementClient(AsyncProductClient):
             private_key=private_key,
         )
 
+    @overload
+    async def update_certificate_for_terraform(
+        self, request: UpdateCertificateForTerraformRequest, /
+    ) -> UpdateCertificateForTerraformResponse: ...
+    @overload
+    async def update_certificate_for_terraform(
+        self,
+        *,
+        certificate_id: int,
+        name: str | None = None,
+        certificate: str | None = None,
+        private_key: str | None = None,
+    ) -> UpdateCertificateForTerraformResponse: ...
     async def update_certificate_for_terraform(
         self,
         request: UpdateCertificateForTerraformRequest | None = None,
-        /,
         *,
         name: str | None = None,
         certificate: str | None = None,
@@ -181,10 +247,19 @@ class AsyncTfcertificatemanagementClient(AsyncProductClient):
             certificate_id=certificate_id,
         )
 
+    @overload
+    async def query_certificate_for_terraform(
+        self, request: QueryCertificateForTerraformRequest, /
+    ) -> QueryCertificateForTerraformResponse: ...
+    @overload
+    async def query_certificate_for_terraform(
+        self,
+        *,
+        certificate_id: int,
+    ) -> QueryCertificateForTerraformResponse: ...
     async def query_certificate_for_terraform(
         self,
         request: QueryCertificateForTerraformRequest | None = None,
-        /,
         *,
         certificate_id: int | None = None,
     ) -> QueryCertificateForTerraformResponse:
@@ -193,10 +268,19 @@ class AsyncTfcertificatemanagementClient(AsyncProductClient):
             QUERY_CERTIFICATE_FOR_TERRAFORM, request, certificate_id=certificate_id
         )
 
+    @overload
+    async def delete_certificate_for_terraform(
+        self, request: DeleteCertificateForTerraformRequest, /
+    ) -> DeleteCertificateForTerraformResponse: ...
+    @overload
+    async def delete_certificate_for_terraform(
+        self,
+        *,
+        certificate_id: int,
+    ) -> DeleteCertificateForTerraformResponse: ...
     async def delete_certificate_for_terraform(
         self,
         request: DeleteCertificateForTerraformRequest | None = None,
-        /,
         *,
         certificate_id: int | None = None,
     ) -> DeleteCertificateForTerraformResponse:

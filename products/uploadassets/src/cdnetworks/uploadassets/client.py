@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -50,10 +52,27 @@ class UploadassetsClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def get_upload_token(self, request: GetUploadTokenRequest, /) -> GetUploadTokenResponse: ...
+    @overload
+    def get_upload_token(
+        self,
+        *,
+        origin_file_name: str,
+        file_id: str | None = None,
+        file_md5: str | None = None,
+        domain: str | None = None,
+        workflow_id: str | None = None,
+        overwrite: int | None = None,
+        category_names: str | None = None,
+        water_mark_name: str | None = None,
+        trans_code_combine_name: str | None = None,
+        subtitle_id: str | None = None,
+        subtitle: str | None = None,
+    ) -> GetUploadTokenResponse: ...
     def get_upload_token(
         self,
         request: GetUploadTokenRequest | None = None,
-        /,
         *,
         origin_file_name: str | None = None,
         file_id: str | None = None,
@@ -88,10 +107,21 @@ class UploadassetsClient(ProductClient):
             subtitle=subtitle,
         )
 
+    @overload
+    def get_audio_upload_token(
+        self, request: GetAudioUploadTokenRequest, /
+    ) -> GetAudioUploadTokenResponse: ...
+    @overload
+    def get_audio_upload_token(
+        self,
+        *,
+        file_list: str,
+        domain: str | None = None,
+        overwrite: bool | None = None,
+    ) -> GetAudioUploadTokenResponse: ...
     def get_audio_upload_token(
         self,
         request: GetAudioUploadTokenRequest | None = None,
-        /,
         *,
         file_list: str | None = None,
         domain: str | None = None,
@@ -102,10 +132,21 @@ class UploadassetsClient(ProductClient):
             GET_AUDIO_UPLOAD_TOKEN, request, file_list=file_list, domain=domain, overwrite=overwrite
         )
 
+    @overload
+    def get_material_upload_token(
+        self, request: GetMaterialUploadTokenRequest, /
+    ) -> GetMaterialUploadTokenResponse: ...
+    @overload
+    def get_material_upload_token(
+        self,
+        *,
+        file_list: list[GetMaterialUploadTokenFile],
+        domain: str | None = None,
+        overwrite: bool | None = None,
+    ) -> GetMaterialUploadTokenResponse: ...
     def get_material_upload_token(
         self,
         request: GetMaterialUploadTokenRequest | None = None,
-        /,
         *,
         file_list: list[GetMaterialUploadTokenFile] | None = None,
         domain: str | None = None,
@@ -124,10 +165,23 @@ class UploadassetsClient(ProductClient):
             overwrite=overwrite,
         )
 
+    @overload
+    def pull_video(self, request: PullVideoRequest, /) -> PullVideoResponse: ...
+    @overload
+    def pull_video(
+        self,
+        *,
+        file_list: str,
+        trans_no: str | None = None,
+        cmd: str | None = None,
+        workflow_id: str | None = None,
+        notify_url: str | None = None,
+        separate: int | None = None,
+        fetch_ts: int | None = None,
+    ) -> PullVideoResponse: ...
     def pull_video(
         self,
         request: PullVideoRequest | None = None,
-        /,
         *,
         trans_no: str | None = None,
         cmd: str | None = None,
@@ -179,10 +233,29 @@ class AsyncUploadassetsClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def get_upload_token(
+        self, request: GetUploadTokenRequest, /
+    ) -> GetUploadTokenResponse: ...
+    @overload
+    async def get_upload_token(
+        self,
+        *,
+        origin_file_name: str,
+        file_id: str | None = None,
+        file_md5: str | None = None,
+        domain: str | None = None,
+        workflow_id: str | None = None,
+        overwrite: int | None = None,
+        category_names: str | None = None,
+        water_mark_name: str | None = None,
+        trans_code_combine_name: str | None = None,
+        subtitle_id: str | None = None,
+        subtitle: str | None = None,
+    ) -> GetUploadTokenResponse: ...
     async def get_upload_token(
         self,
         request: GetUploadTokenRequest | None = None,
-        /,
         *,
         origin_file_name: str | None = None,
         file_id: str | None = None,
@@ -217,10 +290,21 @@ class AsyncUploadassetsClient(AsyncProductClient):
             subtitle=subtitle,
         )
 
+    @overload
+    async def get_audio_upload_token(
+        self, request: GetAudioUploadTokenRequest, /
+    ) -> GetAudioUploadTokenResponse: ...
+    @overload
+    async def get_audio_upload_token(
+        self,
+        *,
+        file_list: str,
+        domain: str | None = None,
+        overwrite: bool | None = None,
+    ) -> GetAudioUploadTokenResponse: ...
     async def get_audio_upload_token(
         self,
         request: GetAudioUploadTokenRequest | None = None,
-        /,
         *,
         file_list: str | None = None,
         domain: str | None = None,
@@ -231,10 +315,21 @@ class AsyncUploadassetsClient(AsyncProductClient):
             GET_AUDIO_UPLOAD_TOKEN, request, file_list=file_list, domain=domain, overwrite=overwrite
         )
 
+    @overload
+    async def get_material_upload_token(
+        self, request: GetMaterialUploadTokenRequest, /
+    ) -> GetMaterialUploadTokenResponse: ...
+    @overload
+    async def get_material_upload_token(
+        self,
+        *,
+        file_list: list[GetMaterialUploadTokenFile],
+        domain: str | None = None,
+        overwrite: bool | None = None,
+    ) -> GetMaterialUploadTokenResponse: ...
     async def get_material_upload_token(
         self,
         request: GetMaterialUploadTokenRequest | None = None,
-        /,
         *,
         file_list: list[GetMaterialUploadTokenFile] | None = None,
         domain: str | None = None,
@@ -253,10 +348,23 @@ class AsyncUploadassetsClient(AsyncProductClient):
             overwrite=overwrite,
         )
 
+    @overload
+    async def pull_video(self, request: PullVideoRequest, /) -> PullVideoResponse: ...
+    @overload
+    async def pull_video(
+        self,
+        *,
+        file_list: str,
+        trans_no: str | None = None,
+        cmd: str | None = None,
+        workflow_id: str | None = None,
+        notify_url: str | None = None,
+        separate: int | None = None,
+        fetch_ts: int | None = None,
+    ) -> PullVideoResponse: ...
     async def pull_video(
         self,
         request: PullVideoRequest | None = None,
-        /,
         *,
         trans_no: str | None = None,
         cmd: str | None = None,
