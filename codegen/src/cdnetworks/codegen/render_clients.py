@@ -208,6 +208,23 @@ def _waiter_method(model: ProductModel, waiter: Waiter, asynchronous: bool) -> l
     return lines
 
 
+def _legacy_alias(action: ActionModel, asynchronous: bool) -> list[str]:
+    """The method under its name before the naming rule learnt to spell acronyms, kept as a
+    deprecated alias (``query_p2_p_bandwidth`` of ``query_p2p_bandwidth``)."""
+    old, new = action.legacy_method_name, action.method_name
+    if old is None:
+        return []
+    head = "async def" if asynchronous else "def"
+    call = f"{'await ' if asynchronous else ''}self.{new}(*args, **kwargs)"
+    return [
+        f"    {head} {old}(self, *args: Any, **kwargs: Any) -> {action.response_class}:",
+        f'        """Deprecated alias of `{new}` (renamed in 0.2; removed in 1.0)."""',
+        f'        renamed("{old}", "{new}")',
+        f"        return {call}",
+        "",
+    ]
+
+
 def _tuple_text(values: list[str]) -> str:
     return "(" + ", ".join(repr(v) for v in values) + ("," if len(values) == 1 else "") + ")"
 
@@ -237,6 +254,8 @@ def _class(model: ProductModel, asynchronous: bool) -> list[str]:
     ]
     for action in model.actions:
         lines += _action_method(action, asynchronous)
+    for action in model.actions:
+        lines += _legacy_alias(action, asynchronous)
     for action in model.actions:
         if action.spec.paging is not None:
             lines += _iter_method(model, action, asynchronous)
@@ -286,8 +305,12 @@ def render_client(model: ProductModel) -> str:
     if abc:
         out += [f"from collections.abc import {', '.join(sorted(abc))}"]
     overloaded = any(f.required and f.default is None for a in model.actions for f in a.fields)
-    out += [f"from typing import Literal{', overload' if overloaded else ''}", ""]
-    out.append("from cdnetworks.core.product_client import AsyncProductClient, ProductClient")
+    legacy = any(a.legacy_method_name for a in model.actions)
+    typing_names = ["Any"] if legacy else []
+    typing_names += ["Literal"] + (["overload"] if overloaded else [])
+    out += [f"from typing import {', '.join(typing_names)}", ""]
+    base = ["AsyncProductClient", "ProductClient"] + (["renamed"] if legacy else [])
+    out.append(f"from cdnetworks.core.product_client import {', '.join(base)}")
     if paging and len(walks) < len(paging):
         out.append("from cdnetworks.core.paging import Walk")
     if waiters:

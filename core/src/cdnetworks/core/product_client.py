@@ -9,6 +9,7 @@ core client's ``call`` and ``time.sleep`` or ``anyio.sleep``: the only sync/asyn
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import AsyncIterator, Iterator, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -29,6 +30,15 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 CoreT = TypeVar("CoreT", Client, AsyncClient)
+
+
+def renamed(old: str, new: str) -> None:
+    """Warn that generated method ``old`` is a deprecated alias of ``new`` (the caller's line)."""
+    warnings.warn(
+        f"{old}() is deprecated (renamed {new}(); the old name goes in 1.0)",
+        DeprecationWarning,
+        stacklevel=3,
+    )
 
 
 def _adopt(
