@@ -5,7 +5,7 @@
 from cdnetworks.customeralarm import CustomeralarmClient
 
 with CustomeralarmClient() as client:  # credentials from the environment or ~/.cdnetworks
-    print(client.query_po_ps_maintenance_notification())
+    print(client.query_pops_maintenance_notification())
 ```
 """
 

@@ -8,9 +8,9 @@ retries and decodes.
 
 from __future__ import annotations
 
-from typing import Literal, overload
+from typing import Any, Literal, overload
 
-from cdnetworks.core.product_client import AsyncProductClient, ProductClient
+from cdnetworks.core.product_client import AsyncProductClient, ProductClient, renamed
 
 from ._version import __version__
 from .actions import (
@@ -309,17 +309,17 @@ class DomainconfigurtionClient(ProductClient):
         )
 
     @overload
-    def updatetimecontrol_service(
+    def update_time_control_service(
         self, request: UpdatetimecontrolServiceRequest, /
     ) -> UpdatetimecontrolServiceResponse: ...
     @overload
-    def updatetimecontrol_service(
+    def update_time_control_service(
         self,
         *,
         timestamp_visit_control_rule: UpdatetimecontrolServiceRequestTimestampVisitControlRule,
         domain: str,
     ) -> UpdatetimecontrolServiceResponse: ...
-    def updatetimecontrol_service(
+    def update_time_control_service(
         self,
         request: UpdatetimecontrolServiceRequest | None = None,
         *,
@@ -336,16 +336,16 @@ class DomainconfigurtionClient(ProductClient):
         )
 
     @overload
-    def querytimecontrol_service(
+    def query_time_control_service(
         self, request: QuerytimecontrolServiceRequest, /
     ) -> QuerytimecontrolServiceResponse: ...
     @overload
-    def querytimecontrol_service(
+    def query_time_control_service(
         self,
         *,
         domain_name: str,
     ) -> QuerytimecontrolServiceResponse: ...
-    def querytimecontrol_service(
+    def query_time_control_service(
         self,
         request: QuerytimecontrolServiceRequest | None = None,
         *,
@@ -508,17 +508,17 @@ class DomainconfigurtionClient(ProductClient):
         return self.core.call(QUERY_ANTI_HOTLINKING_CONFIG, request, domain_name=domain_name)
 
     @overload
-    def updatesourceverificationconfig(
+    def update_source_verification_config(
         self, request: UpdatesourceverificationconfigRequest, /
     ) -> UpdatesourceverificationconfigResponse: ...
     @overload
-    def updatesourceverificationconfig(
+    def update_source_verification_config(
         self,
         *,
         source_verification: UpdatesourceverificationconfigRequestSourceVerification,
         domain: str,
     ) -> UpdatesourceverificationconfigResponse: ...
-    def updatesourceverificationconfig(
+    def update_source_verification_config(
         self,
         request: UpdatesourceverificationconfigRequest | None = None,
         *,
@@ -534,16 +534,16 @@ class DomainconfigurtionClient(ProductClient):
         )
 
     @overload
-    def querysourceverificationconfig(
+    def query_source_verification_config(
         self, request: QuerysourceverificationconfigRequest, /
     ) -> QuerysourceverificationconfigResponse: ...
     @overload
-    def querysourceverificationconfig(
+    def query_source_verification_config(
         self,
         *,
         domain: str,
     ) -> QuerysourceverificationconfigResponse: ...
-    def querysourceverificationconfig(
+    def query_source_verification_config(
         self,
         request: QuerysourceverificationconfigRequest | None = None,
         *,
@@ -1362,17 +1362,17 @@ class DomainconfigurtionClient(ProductClient):
         )
 
     @overload
-    def enable_or_disable_dm_sprotection(
+    def enable_or_disable_dms_protection(
         self, request: EnableOrDisableDMSprotectionRequest, /
     ) -> EnableOrDisableDMSprotectionResponse: ...
     @overload
-    def enable_or_disable_dm_sprotection(
+    def enable_or_disable_dms_protection(
         self,
         *,
         domain_names: list[str],
         type: str,
     ) -> EnableOrDisableDMSprotectionResponse: ...
-    def enable_or_disable_dm_sprotection(
+    def enable_or_disable_dms_protection(
         self,
         request: EnableOrDisableDMSprotectionRequest | None = None,
         *,
@@ -1477,16 +1477,16 @@ class DomainconfigurtionClient(ProductClient):
         return self.core.call(QUERY_STREAM_NOTIFICATION_CONFIG, request, domain=domain)
 
     @overload
-    def query_domain_billingarea(
+    def query_domain_billing_area(
         self, request: QueryDomainBillingareaRequest, /
     ) -> QueryDomainBillingareaResponse: ...
     @overload
-    def query_domain_billingarea(
+    def query_domain_billing_area(
         self,
         *,
         domain: str,
     ) -> QueryDomainBillingareaResponse: ...
-    def query_domain_billingarea(
+    def query_domain_billing_area(
         self,
         request: QueryDomainBillingareaRequest | None = None,
         *,
@@ -1735,6 +1735,46 @@ class DomainconfigurtionClient(ProductClient):
             BATCH_UPDATE_API_DOMAIN_FOR_WPLUS, request, domain_configs=domain_configs
         )
 
+    def updatetimecontrol_service(
+        self, *args: Any, **kwargs: Any
+    ) -> UpdatetimecontrolServiceResponse:
+        """Deprecated alias of `update_time_control_service` (renamed in 0.2; removed in 1.0)."""
+        renamed("updatetimecontrol_service", "update_time_control_service")
+        return self.update_time_control_service(*args, **kwargs)
+
+    def querytimecontrol_service(
+        self, *args: Any, **kwargs: Any
+    ) -> QuerytimecontrolServiceResponse:
+        """Deprecated alias of `query_time_control_service` (renamed in 0.2; removed in 1.0)."""
+        renamed("querytimecontrol_service", "query_time_control_service")
+        return self.query_time_control_service(*args, **kwargs)
+
+    def updatesourceverificationconfig(
+        self, *args: Any, **kwargs: Any
+    ) -> UpdatesourceverificationconfigResponse:
+        """Deprecated alias of `update_source_verification_config` (renamed in 0.2; removed in 1.0)."""
+        renamed("updatesourceverificationconfig", "update_source_verification_config")
+        return self.update_source_verification_config(*args, **kwargs)
+
+    def querysourceverificationconfig(
+        self, *args: Any, **kwargs: Any
+    ) -> QuerysourceverificationconfigResponse:
+        """Deprecated alias of `query_source_verification_config` (renamed in 0.2; removed in 1.0)."""
+        renamed("querysourceverificationconfig", "query_source_verification_config")
+        return self.query_source_verification_config(*args, **kwargs)
+
+    def enable_or_disable_dm_sprotection(
+        self, *args: Any, **kwargs: Any
+    ) -> EnableOrDisableDMSprotectionResponse:
+        """Deprecated alias of `enable_or_disable_dms_protection` (renamed in 0.2; removed in 1.0)."""
+        renamed("enable_or_disable_dm_sprotection", "enable_or_disable_dms_protection")
+        return self.enable_or_disable_dms_protection(*args, **kwargs)
+
+    def query_domain_billingarea(self, *args: Any, **kwargs: Any) -> QueryDomainBillingareaResponse:
+        """Deprecated alias of `query_domain_billing_area` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_domain_billingarea", "query_domain_billing_area")
+        return self.query_domain_billing_area(*args, **kwargs)
+
 
 class AsyncDomainconfigurtionClient(AsyncProductClient):
     """Asynchronous client of the domainconfigurtion product: 60 actions.
@@ -1808,17 +1848,17 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
         )
 
     @overload
-    async def updatetimecontrol_service(
+    async def update_time_control_service(
         self, request: UpdatetimecontrolServiceRequest, /
     ) -> UpdatetimecontrolServiceResponse: ...
     @overload
-    async def updatetimecontrol_service(
+    async def update_time_control_service(
         self,
         *,
         timestamp_visit_control_rule: UpdatetimecontrolServiceRequestTimestampVisitControlRule,
         domain: str,
     ) -> UpdatetimecontrolServiceResponse: ...
-    async def updatetimecontrol_service(
+    async def update_time_control_service(
         self,
         request: UpdatetimecontrolServiceRequest | None = None,
         *,
@@ -1835,16 +1875,16 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
         )
 
     @overload
-    async def querytimecontrol_service(
+    async def query_time_control_service(
         self, request: QuerytimecontrolServiceRequest, /
     ) -> QuerytimecontrolServiceResponse: ...
     @overload
-    async def querytimecontrol_service(
+    async def query_time_control_service(
         self,
         *,
         domain_name: str,
     ) -> QuerytimecontrolServiceResponse: ...
-    async def querytimecontrol_service(
+    async def query_time_control_service(
         self,
         request: QuerytimecontrolServiceRequest | None = None,
         *,
@@ -2007,17 +2047,17 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
         return await self.core.call(QUERY_ANTI_HOTLINKING_CONFIG, request, domain_name=domain_name)
 
     @overload
-    async def updatesourceverificationconfig(
+    async def update_source_verification_config(
         self, request: UpdatesourceverificationconfigRequest, /
     ) -> UpdatesourceverificationconfigResponse: ...
     @overload
-    async def updatesourceverificationconfig(
+    async def update_source_verification_config(
         self,
         *,
         source_verification: UpdatesourceverificationconfigRequestSourceVerification,
         domain: str,
     ) -> UpdatesourceverificationconfigResponse: ...
-    async def updatesourceverificationconfig(
+    async def update_source_verification_config(
         self,
         request: UpdatesourceverificationconfigRequest | None = None,
         *,
@@ -2033,16 +2073,16 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
         )
 
     @overload
-    async def querysourceverificationconfig(
+    async def query_source_verification_config(
         self, request: QuerysourceverificationconfigRequest, /
     ) -> QuerysourceverificationconfigResponse: ...
     @overload
-    async def querysourceverificationconfig(
+    async def query_source_verification_config(
         self,
         *,
         domain: str,
     ) -> QuerysourceverificationconfigResponse: ...
-    async def querysourceverificationconfig(
+    async def query_source_verification_config(
         self,
         request: QuerysourceverificationconfigRequest | None = None,
         *,
@@ -2869,17 +2909,17 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
         )
 
     @overload
-    async def enable_or_disable_dm_sprotection(
+    async def enable_or_disable_dms_protection(
         self, request: EnableOrDisableDMSprotectionRequest, /
     ) -> EnableOrDisableDMSprotectionResponse: ...
     @overload
-    async def enable_or_disable_dm_sprotection(
+    async def enable_or_disable_dms_protection(
         self,
         *,
         domain_names: list[str],
         type: str,
     ) -> EnableOrDisableDMSprotectionResponse: ...
-    async def enable_or_disable_dm_sprotection(
+    async def enable_or_disable_dms_protection(
         self,
         request: EnableOrDisableDMSprotectionRequest | None = None,
         *,
@@ -2986,16 +3026,16 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
         return await self.core.call(QUERY_STREAM_NOTIFICATION_CONFIG, request, domain=domain)
 
     @overload
-    async def query_domain_billingarea(
+    async def query_domain_billing_area(
         self, request: QueryDomainBillingareaRequest, /
     ) -> QueryDomainBillingareaResponse: ...
     @overload
-    async def query_domain_billingarea(
+    async def query_domain_billing_area(
         self,
         *,
         domain: str,
     ) -> QueryDomainBillingareaResponse: ...
-    async def query_domain_billingarea(
+    async def query_domain_billing_area(
         self,
         request: QueryDomainBillingareaRequest | None = None,
         *,
@@ -3245,3 +3285,45 @@ class AsyncDomainconfigurtionClient(AsyncProductClient):
         return await self.core.call(
             BATCH_UPDATE_API_DOMAIN_FOR_WPLUS, request, domain_configs=domain_configs
         )
+
+    async def updatetimecontrol_service(
+        self, *args: Any, **kwargs: Any
+    ) -> UpdatetimecontrolServiceResponse:
+        """Deprecated alias of `update_time_control_service` (renamed in 0.2; removed in 1.0)."""
+        renamed("updatetimecontrol_service", "update_time_control_service")
+        return await self.update_time_control_service(*args, **kwargs)
+
+    async def querytimecontrol_service(
+        self, *args: Any, **kwargs: Any
+    ) -> QuerytimecontrolServiceResponse:
+        """Deprecated alias of `query_time_control_service` (renamed in 0.2; removed in 1.0)."""
+        renamed("querytimecontrol_service", "query_time_control_service")
+        return await self.query_time_control_service(*args, **kwargs)
+
+    async def updatesourceverificationconfig(
+        self, *args: Any, **kwargs: Any
+    ) -> UpdatesourceverificationconfigResponse:
+        """Deprecated alias of `update_source_verification_config` (renamed in 0.2; removed in 1.0)."""
+        renamed("updatesourceverificationconfig", "update_source_verification_config")
+        return await self.update_source_verification_config(*args, **kwargs)
+
+    async def querysourceverificationconfig(
+        self, *args: Any, **kwargs: Any
+    ) -> QuerysourceverificationconfigResponse:
+        """Deprecated alias of `query_source_verification_config` (renamed in 0.2; removed in 1.0)."""
+        renamed("querysourceverificationconfig", "query_source_verification_config")
+        return await self.query_source_verification_config(*args, **kwargs)
+
+    async def enable_or_disable_dm_sprotection(
+        self, *args: Any, **kwargs: Any
+    ) -> EnableOrDisableDMSprotectionResponse:
+        """Deprecated alias of `enable_or_disable_dms_protection` (renamed in 0.2; removed in 1.0)."""
+        renamed("enable_or_disable_dm_sprotection", "enable_or_disable_dms_protection")
+        return await self.enable_or_disable_dms_protection(*args, **kwargs)
+
+    async def query_domain_billingarea(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryDomainBillingareaResponse:
+        """Deprecated alias of `query_domain_billing_area` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_domain_billingarea", "query_domain_billing_area")
+        return await self.query_domain_billing_area(*args, **kwargs)

@@ -5,7 +5,7 @@
 from cdnetworks.ipforbid import IpforbidClient
 
 with IpforbidClient() as client:  # credentials from the environment or ~/.cdnetworks
-    print(client.forbid_or_resume_visitor_i_ps_by_domain_service())
+    print(client.forbid_or_resume_visitor_ips_by_domain_service())
 ```
 """
 

@@ -8,9 +8,9 @@ retries and decodes.
 
 from __future__ import annotations
 
-from typing import overload
+from typing import Any, overload
 
-from cdnetworks.core.product_client import AsyncProductClient, ProductClient
+from cdnetworks.core.product_client import AsyncProductClient, ProductClient, renamed
 
 from ._version import __version__
 from .actions import (
@@ -52,11 +52,11 @@ class IpforbidClient(ProductClient):
     user_agent = USER_AGENT
 
     @overload
-    def forbid_or_resume_visitor_i_ps_by_domain_service(
+    def forbid_or_resume_visitor_ips_by_domain_service(
         self, request: ForbidOrResumeVisitorIPsByDomainServiceRequest, /
     ) -> ForbidOrResumeVisitorIPsByDomainServiceResponse: ...
     @overload
-    def forbid_or_resume_visitor_i_ps_by_domain_service(
+    def forbid_or_resume_visitor_ips_by_domain_service(
         self,
         *,
         domain_list: list[str],
@@ -64,7 +64,7 @@ class IpforbidClient(ProductClient):
         operation_type: int,
         forbid_time: int | None = None,
     ) -> ForbidOrResumeVisitorIPsByDomainServiceResponse: ...
-    def forbid_or_resume_visitor_i_ps_by_domain_service(
+    def forbid_or_resume_visitor_ips_by_domain_service(
         self,
         request: ForbidOrResumeVisitorIPsByDomainServiceRequest | None = None,
         *,
@@ -88,11 +88,11 @@ class IpforbidClient(ProductClient):
         )
 
     @overload
-    def query_forbidding_visitor_i_ps_by_domain_service(
+    def query_forbidding_visitor_ips_by_domain_service(
         self, request: QueryForbiddingVisitorIPsByDomainServiceRequest, /
     ) -> QueryForbiddingVisitorIPsByDomainServiceResponse: ...
     @overload
-    def query_forbidding_visitor_i_ps_by_domain_service(
+    def query_forbidding_visitor_ips_by_domain_service(
         self,
         *,
         domain_list: list[str],
@@ -100,7 +100,7 @@ class IpforbidClient(ProductClient):
         page_no: int | None = None,
         page_size: int | None = None,
     ) -> QueryForbiddingVisitorIPsByDomainServiceResponse: ...
-    def query_forbidding_visitor_i_ps_by_domain_service(
+    def query_forbidding_visitor_ips_by_domain_service(
         self,
         request: QueryForbiddingVisitorIPsByDomainServiceRequest | None = None,
         *,
@@ -124,11 +124,11 @@ class IpforbidClient(ProductClient):
         )
 
     @overload
-    def query_forbidding_visitor_i_ps_by_label_code_service(
+    def query_forbidding_visitor_ips_by_label_code_service(
         self, request: QueryForbiddingVisitorIPsByLabelCodeServiceRequest, /
     ) -> QueryForbiddingVisitorIPsByLabelCodeServiceResponse: ...
     @overload
-    def query_forbidding_visitor_i_ps_by_label_code_service(
+    def query_forbidding_visitor_ips_by_label_code_service(
         self,
         *,
         label_code_list: list[str],
@@ -136,7 +136,7 @@ class IpforbidClient(ProductClient):
         page_no: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None,
         page_size: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageSize | None = None,
     ) -> QueryForbiddingVisitorIPsByLabelCodeServiceResponse: ...
-    def query_forbidding_visitor_i_ps_by_label_code_service(
+    def query_forbidding_visitor_ips_by_label_code_service(
         self,
         request: QueryForbiddingVisitorIPsByLabelCodeServiceRequest | None = None,
         *,
@@ -160,11 +160,11 @@ class IpforbidClient(ProductClient):
         )
 
     @overload
-    def forbid_or_resume_visitor_i_ps_by_label_code_service(
+    def forbid_or_resume_visitor_ips_by_label_code_service(
         self, request: ForbidOrResumeVisitorIPsByLabelCodeServiceRequest, /
     ) -> ForbidOrResumeVisitorIPsByLabelCodeServiceResponse: ...
     @overload
-    def forbid_or_resume_visitor_i_ps_by_label_code_service(
+    def forbid_or_resume_visitor_ips_by_label_code_service(
         self,
         *,
         operation_object_list: list[
@@ -173,7 +173,7 @@ class IpforbidClient(ProductClient):
         operation_type: str,
         forbid_time: int | None = None,
     ) -> ForbidOrResumeVisitorIPsByLabelCodeServiceResponse: ...
-    def forbid_or_resume_visitor_i_ps_by_label_code_service(
+    def forbid_or_resume_visitor_ips_by_label_code_service(
         self,
         request: ForbidOrResumeVisitorIPsByLabelCodeServiceRequest | None = None,
         *,
@@ -196,6 +196,46 @@ class IpforbidClient(ProductClient):
             operation_type=operation_type,
             forbid_time=forbid_time,
         )
+
+    def forbid_or_resume_visitor_i_ps_by_domain_service(
+        self, *args: Any, **kwargs: Any
+    ) -> ForbidOrResumeVisitorIPsByDomainServiceResponse:
+        """Deprecated alias of `forbid_or_resume_visitor_ips_by_domain_service` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "forbid_or_resume_visitor_i_ps_by_domain_service",
+            "forbid_or_resume_visitor_ips_by_domain_service",
+        )
+        return self.forbid_or_resume_visitor_ips_by_domain_service(*args, **kwargs)
+
+    def query_forbidding_visitor_i_ps_by_domain_service(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryForbiddingVisitorIPsByDomainServiceResponse:
+        """Deprecated alias of `query_forbidding_visitor_ips_by_domain_service` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_forbidding_visitor_i_ps_by_domain_service",
+            "query_forbidding_visitor_ips_by_domain_service",
+        )
+        return self.query_forbidding_visitor_ips_by_domain_service(*args, **kwargs)
+
+    def query_forbidding_visitor_i_ps_by_label_code_service(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryForbiddingVisitorIPsByLabelCodeServiceResponse:
+        """Deprecated alias of `query_forbidding_visitor_ips_by_label_code_service` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_forbidding_visitor_i_ps_by_label_code_service",
+            "query_forbidding_visitor_ips_by_label_code_service",
+        )
+        return self.query_forbidding_visitor_ips_by_label_code_service(*args, **kwargs)
+
+    def forbid_or_resume_visitor_i_ps_by_label_code_service(
+        self, *args: Any, **kwargs: Any
+    ) -> ForbidOrResumeVisitorIPsByLabelCodeServiceResponse:
+        """Deprecated alias of `forbid_or_resume_visitor_ips_by_label_code_service` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "forbid_or_resume_visitor_i_ps_by_label_code_service",
+            "forbid_or_resume_visitor_ips_by_label_code_service",
+        )
+        return self.forbid_or_resume_visitor_ips_by_label_code_service(*args, **kwargs)
 
 
 class AsyncIpforbidClient(AsyncProductClient):
@@ -208,11 +248,11 @@ class AsyncIpforbidClient(AsyncProductClient):
     user_agent = USER_AGENT
 
     @overload
-    async def forbid_or_resume_visitor_i_ps_by_domain_service(
+    async def forbid_or_resume_visitor_ips_by_domain_service(
         self, request: ForbidOrResumeVisitorIPsByDomainServiceRequest, /
     ) -> ForbidOrResumeVisitorIPsByDomainServiceResponse: ...
     @overload
-    async def forbid_or_resume_visitor_i_ps_by_domain_service(
+    async def forbid_or_resume_visitor_ips_by_domain_service(
         self,
         *,
         domain_list: list[str],
@@ -220,7 +260,7 @@ class AsyncIpforbidClient(AsyncProductClient):
         operation_type: int,
         forbid_time: int | None = None,
     ) -> ForbidOrResumeVisitorIPsByDomainServiceResponse: ...
-    async def forbid_or_resume_visitor_i_ps_by_domain_service(
+    async def forbid_or_resume_visitor_ips_by_domain_service(
         self,
         request: ForbidOrResumeVisitorIPsByDomainServiceRequest | None = None,
         *,
@@ -244,11 +284,11 @@ class AsyncIpforbidClient(AsyncProductClient):
         )
 
     @overload
-    async def query_forbidding_visitor_i_ps_by_domain_service(
+    async def query_forbidding_visitor_ips_by_domain_service(
         self, request: QueryForbiddingVisitorIPsByDomainServiceRequest, /
     ) -> QueryForbiddingVisitorIPsByDomainServiceResponse: ...
     @overload
-    async def query_forbidding_visitor_i_ps_by_domain_service(
+    async def query_forbidding_visitor_ips_by_domain_service(
         self,
         *,
         domain_list: list[str],
@@ -256,7 +296,7 @@ class AsyncIpforbidClient(AsyncProductClient):
         page_no: int | None = None,
         page_size: int | None = None,
     ) -> QueryForbiddingVisitorIPsByDomainServiceResponse: ...
-    async def query_forbidding_visitor_i_ps_by_domain_service(
+    async def query_forbidding_visitor_ips_by_domain_service(
         self,
         request: QueryForbiddingVisitorIPsByDomainServiceRequest | None = None,
         *,
@@ -280,11 +320,11 @@ class AsyncIpforbidClient(AsyncProductClient):
         )
 
     @overload
-    async def query_forbidding_visitor_i_ps_by_label_code_service(
+    async def query_forbidding_visitor_ips_by_label_code_service(
         self, request: QueryForbiddingVisitorIPsByLabelCodeServiceRequest, /
     ) -> QueryForbiddingVisitorIPsByLabelCodeServiceResponse: ...
     @overload
-    async def query_forbidding_visitor_i_ps_by_label_code_service(
+    async def query_forbidding_visitor_ips_by_label_code_service(
         self,
         *,
         label_code_list: list[str],
@@ -292,7 +332,7 @@ class AsyncIpforbidClient(AsyncProductClient):
         page_no: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None,
         page_size: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageSize | None = None,
     ) -> QueryForbiddingVisitorIPsByLabelCodeServiceResponse: ...
-    async def query_forbidding_visitor_i_ps_by_label_code_service(
+    async def query_forbidding_visitor_ips_by_label_code_service(
         self,
         request: QueryForbiddingVisitorIPsByLabelCodeServiceRequest | None = None,
         *,
@@ -316,11 +356,11 @@ class AsyncIpforbidClient(AsyncProductClient):
         )
 
     @overload
-    async def forbid_or_resume_visitor_i_ps_by_label_code_service(
+    async def forbid_or_resume_visitor_ips_by_label_code_service(
         self, request: ForbidOrResumeVisitorIPsByLabelCodeServiceRequest, /
     ) -> ForbidOrResumeVisitorIPsByLabelCodeServiceResponse: ...
     @overload
-    async def forbid_or_resume_visitor_i_ps_by_label_code_service(
+    async def forbid_or_resume_visitor_ips_by_label_code_service(
         self,
         *,
         operation_object_list: list[
@@ -329,7 +369,7 @@ class AsyncIpforbidClient(AsyncProductClient):
         operation_type: str,
         forbid_time: int | None = None,
     ) -> ForbidOrResumeVisitorIPsByLabelCodeServiceResponse: ...
-    async def forbid_or_resume_visitor_i_ps_by_label_code_service(
+    async def forbid_or_resume_visitor_ips_by_label_code_service(
         self,
         request: ForbidOrResumeVisitorIPsByLabelCodeServiceRequest | None = None,
         *,
@@ -352,3 +392,43 @@ class AsyncIpforbidClient(AsyncProductClient):
             operation_type=operation_type,
             forbid_time=forbid_time,
         )
+
+    async def forbid_or_resume_visitor_i_ps_by_domain_service(
+        self, *args: Any, **kwargs: Any
+    ) -> ForbidOrResumeVisitorIPsByDomainServiceResponse:
+        """Deprecated alias of `forbid_or_resume_visitor_ips_by_domain_service` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "forbid_or_resume_visitor_i_ps_by_domain_service",
+            "forbid_or_resume_visitor_ips_by_domain_service",
+        )
+        return await self.forbid_or_resume_visitor_ips_by_domain_service(*args, **kwargs)
+
+    async def query_forbidding_visitor_i_ps_by_domain_service(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryForbiddingVisitorIPsByDomainServiceResponse:
+        """Deprecated alias of `query_forbidding_visitor_ips_by_domain_service` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_forbidding_visitor_i_ps_by_domain_service",
+            "query_forbidding_visitor_ips_by_domain_service",
+        )
+        return await self.query_forbidding_visitor_ips_by_domain_service(*args, **kwargs)
+
+    async def query_forbidding_visitor_i_ps_by_label_code_service(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryForbiddingVisitorIPsByLabelCodeServiceResponse:
+        """Deprecated alias of `query_forbidding_visitor_ips_by_label_code_service` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_forbidding_visitor_i_ps_by_label_code_service",
+            "query_forbidding_visitor_ips_by_label_code_service",
+        )
+        return await self.query_forbidding_visitor_ips_by_label_code_service(*args, **kwargs)
+
+    async def forbid_or_resume_visitor_i_ps_by_label_code_service(
+        self, *args: Any, **kwargs: Any
+    ) -> ForbidOrResumeVisitorIPsByLabelCodeServiceResponse:
+        """Deprecated alias of `forbid_or_resume_visitor_ips_by_label_code_service` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "forbid_or_resume_visitor_i_ps_by_label_code_service",
+            "forbid_or_resume_visitor_ips_by_label_code_service",
+        )
+        return await self.forbid_or_resume_visitor_ips_by_label_code_service(*args, **kwargs)

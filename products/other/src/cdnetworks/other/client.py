@@ -8,9 +8,9 @@ retries and decodes.
 
 from __future__ import annotations
 
-from typing import Literal, overload
+from typing import Any, Literal, overload
 
-from cdnetworks.core.product_client import AsyncProductClient, ProductClient
+from cdnetworks.core.product_client import AsyncProductClient, ProductClient, renamed
 
 from ._version import __version__
 from .actions import (
@@ -218,11 +218,11 @@ class OtherClient(ProductClient):
         )
 
     @overload
-    def query_d_do_s_mitigated_bandwidth_by_suite_or_product(
+    def query_ddos_mitigated_bandwidth_by_suite_or_product(
         self, request: QueryDDoSMitigatedBandwidthBySuiteOrProductRequest, /
     ) -> QueryDDoSMitigatedBandwidthBySuiteOrProductResponse: ...
     @overload
-    def query_d_do_s_mitigated_bandwidth_by_suite_or_product(
+    def query_ddos_mitigated_bandwidth_by_suite_or_product(
         self,
         *,
         startdate: str,
@@ -233,7 +233,7 @@ class OtherClient(ProductClient):
         acctype: str | None = None,
         contract_id: str | None = None,
     ) -> QueryDDoSMitigatedBandwidthBySuiteOrProductResponse: ...
-    def query_d_do_s_mitigated_bandwidth_by_suite_or_product(
+    def query_ddos_mitigated_bandwidth_by_suite_or_product(
         self,
         request: QueryDDoSMitigatedBandwidthBySuiteOrProductRequest | None = None,
         *,
@@ -502,7 +502,7 @@ class OtherClient(ProductClient):
             domain_stream=domain_stream,
         )
 
-    def query_directory_rankby_success_request_hourly(
+    def query_directory_rank_by_success_request_hourly(
         self,
         request: QueryDirectoryRankbySuccessRequestHourlyRequest | None = None,
         /,
@@ -524,7 +524,7 @@ class OtherClient(ProductClient):
             domain=domain,
         )
 
-    def query_directory_rankby_failed_request_hourly(
+    def query_directory_rank_by_failed_request_hourly(
         self,
         request: QueryDirectoryRankbyFailedRequestHourlyRequest | None = None,
         /,
@@ -730,6 +730,36 @@ class OtherClient(ProductClient):
         """
         return self.core.call(QUERY_DOMAIN_RESOURCE_GROUP, request, domain_list=domain_list)
 
+    def query_d_do_s_mitigated_bandwidth_by_suite_or_product(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryDDoSMitigatedBandwidthBySuiteOrProductResponse:
+        """Deprecated alias of `query_ddos_mitigated_bandwidth_by_suite_or_product` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_d_do_s_mitigated_bandwidth_by_suite_or_product",
+            "query_ddos_mitigated_bandwidth_by_suite_or_product",
+        )
+        return self.query_ddos_mitigated_bandwidth_by_suite_or_product(*args, **kwargs)
+
+    def query_directory_rankby_success_request_hourly(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryDirectoryRankbySuccessRequestHourlyResponse:
+        """Deprecated alias of `query_directory_rank_by_success_request_hourly` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_directory_rankby_success_request_hourly",
+            "query_directory_rank_by_success_request_hourly",
+        )
+        return self.query_directory_rank_by_success_request_hourly(*args, **kwargs)
+
+    def query_directory_rankby_failed_request_hourly(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryDirectoryRankbyFailedRequestHourlyResponse:
+        """Deprecated alias of `query_directory_rank_by_failed_request_hourly` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_directory_rankby_failed_request_hourly",
+            "query_directory_rank_by_failed_request_hourly",
+        )
+        return self.query_directory_rank_by_failed_request_hourly(*args, **kwargs)
+
 
 class AsyncOtherClient(AsyncProductClient):
     """Asynchronous client of the other product: 20 actions.
@@ -861,11 +891,11 @@ class AsyncOtherClient(AsyncProductClient):
         )
 
     @overload
-    async def query_d_do_s_mitigated_bandwidth_by_suite_or_product(
+    async def query_ddos_mitigated_bandwidth_by_suite_or_product(
         self, request: QueryDDoSMitigatedBandwidthBySuiteOrProductRequest, /
     ) -> QueryDDoSMitigatedBandwidthBySuiteOrProductResponse: ...
     @overload
-    async def query_d_do_s_mitigated_bandwidth_by_suite_or_product(
+    async def query_ddos_mitigated_bandwidth_by_suite_or_product(
         self,
         *,
         startdate: str,
@@ -876,7 +906,7 @@ class AsyncOtherClient(AsyncProductClient):
         acctype: str | None = None,
         contract_id: str | None = None,
     ) -> QueryDDoSMitigatedBandwidthBySuiteOrProductResponse: ...
-    async def query_d_do_s_mitigated_bandwidth_by_suite_or_product(
+    async def query_ddos_mitigated_bandwidth_by_suite_or_product(
         self,
         request: QueryDDoSMitigatedBandwidthBySuiteOrProductRequest | None = None,
         *,
@@ -1145,7 +1175,7 @@ class AsyncOtherClient(AsyncProductClient):
             domain_stream=domain_stream,
         )
 
-    async def query_directory_rankby_success_request_hourly(
+    async def query_directory_rank_by_success_request_hourly(
         self,
         request: QueryDirectoryRankbySuccessRequestHourlyRequest | None = None,
         /,
@@ -1167,7 +1197,7 @@ class AsyncOtherClient(AsyncProductClient):
             domain=domain,
         )
 
-    async def query_directory_rankby_failed_request_hourly(
+    async def query_directory_rank_by_failed_request_hourly(
         self,
         request: QueryDirectoryRankbyFailedRequestHourlyRequest | None = None,
         /,
@@ -1372,3 +1402,33 @@ class AsyncOtherClient(AsyncProductClient):
         Not idempotent: not retried once the request may have reached the server.
         """
         return await self.core.call(QUERY_DOMAIN_RESOURCE_GROUP, request, domain_list=domain_list)
+
+    async def query_d_do_s_mitigated_bandwidth_by_suite_or_product(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryDDoSMitigatedBandwidthBySuiteOrProductResponse:
+        """Deprecated alias of `query_ddos_mitigated_bandwidth_by_suite_or_product` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_d_do_s_mitigated_bandwidth_by_suite_or_product",
+            "query_ddos_mitigated_bandwidth_by_suite_or_product",
+        )
+        return await self.query_ddos_mitigated_bandwidth_by_suite_or_product(*args, **kwargs)
+
+    async def query_directory_rankby_success_request_hourly(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryDirectoryRankbySuccessRequestHourlyResponse:
+        """Deprecated alias of `query_directory_rank_by_success_request_hourly` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_directory_rankby_success_request_hourly",
+            "query_directory_rank_by_success_request_hourly",
+        )
+        return await self.query_directory_rank_by_success_request_hourly(*args, **kwargs)
+
+    async def query_directory_rankby_failed_request_hourly(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryDirectoryRankbyFailedRequestHourlyResponse:
+        """Deprecated alias of `query_directory_rank_by_failed_request_hourly` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_directory_rankby_failed_request_hourly",
+            "query_directory_rank_by_failed_request_hourly",
+        )
+        return await self.query_directory_rank_by_failed_request_hourly(*args, **kwargs)

@@ -5,7 +5,7 @@
 from cdnetworks.reportbandwidth import ReportbandwidthClient
 
 with ReportbandwidthClient() as client:  # credentials from the environment or ~/.cdnetworks
-    print(client.query_p2_p_bandwidth())
+    print(client.query_p2p_bandwidth())
 ```
 """
 

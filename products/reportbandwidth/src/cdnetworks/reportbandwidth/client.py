@@ -8,9 +8,9 @@ retries and decodes.
 
 from __future__ import annotations
 
-from typing import overload
+from typing import Any, overload
 
-from cdnetworks.core.product_client import AsyncProductClient, ProductClient
+from cdnetworks.core.product_client import AsyncProductClient, ProductClient, renamed
 
 from ._version import __version__
 from .actions import (
@@ -86,7 +86,7 @@ class ReportbandwidthClient(ProductClient):
 
     user_agent = USER_AGENT
 
-    def query_p2_p_bandwidth(
+    def query_p2p_bandwidth(
         self,
         request: QueryP2PBandwidthRequest | None = None,
         /,
@@ -204,7 +204,7 @@ class ReportbandwidthClient(ProductClient):
             type=type,
         )
 
-    def query_ipv6_bandwidth_ofeach_is_pand_province(
+    def query_ipv6_bandwidth_of_each_isp_and_province(
         self,
         request: QueryIPV6BandwidthOfeachISPandProvinceRequest | None = None,
         /,
@@ -358,7 +358,7 @@ class ReportbandwidthClient(ProductClient):
             return_type=return_type,
         )
 
-    def query_bandwidthby_isp_province(
+    def query_bandwidth_by_isp_province(
         self,
         request: QueryBandwidthbyISPProvinceRequest | None = None,
         /,
@@ -388,7 +388,7 @@ class ReportbandwidthClient(ProductClient):
             isp=isp,
         )
 
-    def query_bandwidthof_originminutely(
+    def query_bandwidth_of_origin_minutely(
         self,
         request: QueryBandwidthofOriginminutelyRequest | None = None,
         /,
@@ -513,7 +513,7 @@ class ReportbandwidthClient(ProductClient):
             region=region,
         )
 
-    def perzone_billing(
+    def per_zone_billing(
         self,
         request: PerzoneBillingRequest | None = None,
         /,
@@ -643,6 +643,40 @@ class ReportbandwidthClient(ProductClient):
             group_by=group_by,
         )
 
+    def query_p2_p_bandwidth(self, *args: Any, **kwargs: Any) -> QueryP2PBandwidthResponse:
+        """Deprecated alias of `query_p2p_bandwidth` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_p2_p_bandwidth", "query_p2p_bandwidth")
+        return self.query_p2p_bandwidth(*args, **kwargs)
+
+    def query_ipv6_bandwidth_ofeach_is_pand_province(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryIPV6BandwidthOfeachISPandProvinceResponse:
+        """Deprecated alias of `query_ipv6_bandwidth_of_each_isp_and_province` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_ipv6_bandwidth_ofeach_is_pand_province",
+            "query_ipv6_bandwidth_of_each_isp_and_province",
+        )
+        return self.query_ipv6_bandwidth_of_each_isp_and_province(*args, **kwargs)
+
+    def query_bandwidthby_isp_province(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryBandwidthbyISPProvinceResponse:
+        """Deprecated alias of `query_bandwidth_by_isp_province` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_bandwidthby_isp_province", "query_bandwidth_by_isp_province")
+        return self.query_bandwidth_by_isp_province(*args, **kwargs)
+
+    def query_bandwidthof_originminutely(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryBandwidthofOriginminutelyResponse:
+        """Deprecated alias of `query_bandwidth_of_origin_minutely` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_bandwidthof_originminutely", "query_bandwidth_of_origin_minutely")
+        return self.query_bandwidth_of_origin_minutely(*args, **kwargs)
+
+    def perzone_billing(self, *args: Any, **kwargs: Any) -> PerzoneBillingResponse:
+        """Deprecated alias of `per_zone_billing` (renamed in 0.2; removed in 1.0)."""
+        renamed("perzone_billing", "per_zone_billing")
+        return self.per_zone_billing(*args, **kwargs)
+
 
 class AsyncReportbandwidthClient(AsyncProductClient):
     """Asynchronous client of the reportbandwidth product: 16 actions.
@@ -653,7 +687,7 @@ class AsyncReportbandwidthClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
-    async def query_p2_p_bandwidth(
+    async def query_p2p_bandwidth(
         self,
         request: QueryP2PBandwidthRequest | None = None,
         /,
@@ -771,7 +805,7 @@ class AsyncReportbandwidthClient(AsyncProductClient):
             type=type,
         )
 
-    async def query_ipv6_bandwidth_ofeach_is_pand_province(
+    async def query_ipv6_bandwidth_of_each_isp_and_province(
         self,
         request: QueryIPV6BandwidthOfeachISPandProvinceRequest | None = None,
         /,
@@ -925,7 +959,7 @@ class AsyncReportbandwidthClient(AsyncProductClient):
             return_type=return_type,
         )
 
-    async def query_bandwidthby_isp_province(
+    async def query_bandwidth_by_isp_province(
         self,
         request: QueryBandwidthbyISPProvinceRequest | None = None,
         /,
@@ -955,7 +989,7 @@ class AsyncReportbandwidthClient(AsyncProductClient):
             isp=isp,
         )
 
-    async def query_bandwidthof_originminutely(
+    async def query_bandwidth_of_origin_minutely(
         self,
         request: QueryBandwidthofOriginminutelyRequest | None = None,
         /,
@@ -1080,7 +1114,7 @@ class AsyncReportbandwidthClient(AsyncProductClient):
             region=region,
         )
 
-    async def perzone_billing(
+    async def per_zone_billing(
         self,
         request: PerzoneBillingRequest | None = None,
         /,
@@ -1209,3 +1243,37 @@ class AsyncReportbandwidthClient(AsyncProductClient):
             granularity=granularity,
             group_by=group_by,
         )
+
+    async def query_p2_p_bandwidth(self, *args: Any, **kwargs: Any) -> QueryP2PBandwidthResponse:
+        """Deprecated alias of `query_p2p_bandwidth` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_p2_p_bandwidth", "query_p2p_bandwidth")
+        return await self.query_p2p_bandwidth(*args, **kwargs)
+
+    async def query_ipv6_bandwidth_ofeach_is_pand_province(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryIPV6BandwidthOfeachISPandProvinceResponse:
+        """Deprecated alias of `query_ipv6_bandwidth_of_each_isp_and_province` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_ipv6_bandwidth_ofeach_is_pand_province",
+            "query_ipv6_bandwidth_of_each_isp_and_province",
+        )
+        return await self.query_ipv6_bandwidth_of_each_isp_and_province(*args, **kwargs)
+
+    async def query_bandwidthby_isp_province(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryBandwidthbyISPProvinceResponse:
+        """Deprecated alias of `query_bandwidth_by_isp_province` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_bandwidthby_isp_province", "query_bandwidth_by_isp_province")
+        return await self.query_bandwidth_by_isp_province(*args, **kwargs)
+
+    async def query_bandwidthof_originminutely(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryBandwidthofOriginminutelyResponse:
+        """Deprecated alias of `query_bandwidth_of_origin_minutely` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_bandwidthof_originminutely", "query_bandwidth_of_origin_minutely")
+        return await self.query_bandwidth_of_origin_minutely(*args, **kwargs)
+
+    async def perzone_billing(self, *args: Any, **kwargs: Any) -> PerzoneBillingResponse:
+        """Deprecated alias of `per_zone_billing` (renamed in 0.2; removed in 1.0)."""
+        renamed("perzone_billing", "per_zone_billing")
+        return await self.per_zone_billing(*args, **kwargs)

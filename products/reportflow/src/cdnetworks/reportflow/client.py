@@ -8,9 +8,9 @@ retries and decodes.
 
 from __future__ import annotations
 
-from typing import Literal, overload
+from typing import Any, Literal, overload
 
-from cdnetworks.core.product_client import AsyncProductClient, ProductClient
+from cdnetworks.core.product_client import AsyncProductClient, ProductClient, renamed
 
 from ._version import __version__
 from .actions import (
@@ -264,11 +264,11 @@ class ReportflowClient(ProductClient):
         )
 
     @overload
-    def query_output_traffic_under_shield_po_p(
+    def query_output_traffic_under_shield_pop(
         self, request: QueryOutputTrafficUnderShieldPoPRequest, /
     ) -> QueryOutputTrafficUnderShieldPoPResponse: ...
     @overload
-    def query_output_traffic_under_shield_po_p(
+    def query_output_traffic_under_shield_pop(
         self,
         *,
         domain: list[str],
@@ -277,7 +277,7 @@ class ReportflowClient(ProductClient):
         data_interval: str | None = None,
         group_by: list[str] | None = None,
     ) -> QueryOutputTrafficUnderShieldPoPResponse: ...
-    def query_output_traffic_under_shield_po_p(
+    def query_output_traffic_under_shield_pop(
         self,
         request: QueryOutputTrafficUnderShieldPoPRequest | None = None,
         *,
@@ -302,7 +302,7 @@ class ReportflowClient(ProductClient):
             group_by=group_by,
         )
 
-    def query_specific_po_p_traffic(
+    def query_specific_pop_traffic(
         self,
         request: QuerySpecificPoPTrafficRequest | None = None,
         /,
@@ -554,11 +554,11 @@ class ReportflowClient(ProductClient):
         )
 
     @overload
-    def query_keywordaquan_edgereport(
+    def query_keywordaquan_edge_report(
         self, request: QueryKeywordaquanEdgereportRequest, /
     ) -> QueryKeywordaquanEdgereportResponse: ...
     @overload
-    def query_keywordaquan_edgereport(
+    def query_keywordaquan_edge_report(
         self,
         *,
         channel: str,
@@ -567,7 +567,7 @@ class ReportflowClient(ProductClient):
         enddate: str | None = None,
         timezone: str | None = None,
     ) -> QueryKeywordaquanEdgereportResponse: ...
-    def query_keywordaquan_edgereport(
+    def query_keywordaquan_edge_report(
         self,
         request: QueryKeywordaquanEdgereportRequest | None = None,
         *,
@@ -685,7 +685,7 @@ class ReportflowClient(ProductClient):
             group_by=group_by,
         )
 
-    def get_traffic_and_requests_hit_ratio_by_isp_province1min_granularity(
+    def get_traffic_and_requests_hit_ratio_by_isp_province_1min_granularity(
         self,
         request: GetTrafficAndRequestsHitRatioByIspProvince1minGranularityRequest | None = None,
         /,
@@ -883,6 +883,39 @@ class ReportflowClient(ProductClient):
             granularity=granularity,
         )
 
+    def query_output_traffic_under_shield_po_p(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryOutputTrafficUnderShieldPoPResponse:
+        """Deprecated alias of `query_output_traffic_under_shield_pop` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_output_traffic_under_shield_po_p", "query_output_traffic_under_shield_pop")
+        return self.query_output_traffic_under_shield_pop(*args, **kwargs)
+
+    def query_specific_po_p_traffic(
+        self, *args: Any, **kwargs: Any
+    ) -> QuerySpecificPoPTrafficResponse:
+        """Deprecated alias of `query_specific_pop_traffic` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_specific_po_p_traffic", "query_specific_pop_traffic")
+        return self.query_specific_pop_traffic(*args, **kwargs)
+
+    def query_keywordaquan_edgereport(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryKeywordaquanEdgereportResponse:
+        """Deprecated alias of `query_keywordaquan_edge_report` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_keywordaquan_edgereport", "query_keywordaquan_edge_report")
+        return self.query_keywordaquan_edge_report(*args, **kwargs)
+
+    def get_traffic_and_requests_hit_ratio_by_isp_province1min_granularity(
+        self, *args: Any, **kwargs: Any
+    ) -> GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponse:
+        """Deprecated alias of `get_traffic_and_requests_hit_ratio_by_isp_province_1min_granularity` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "get_traffic_and_requests_hit_ratio_by_isp_province1min_granularity",
+            "get_traffic_and_requests_hit_ratio_by_isp_province_1min_granularity",
+        )
+        return self.get_traffic_and_requests_hit_ratio_by_isp_province_1min_granularity(
+            *args, **kwargs
+        )
+
 
 class AsyncReportflowClient(AsyncProductClient):
     """Asynchronous client of the reportflow product: 23 actions.
@@ -1047,11 +1080,11 @@ class AsyncReportflowClient(AsyncProductClient):
         )
 
     @overload
-    async def query_output_traffic_under_shield_po_p(
+    async def query_output_traffic_under_shield_pop(
         self, request: QueryOutputTrafficUnderShieldPoPRequest, /
     ) -> QueryOutputTrafficUnderShieldPoPResponse: ...
     @overload
-    async def query_output_traffic_under_shield_po_p(
+    async def query_output_traffic_under_shield_pop(
         self,
         *,
         domain: list[str],
@@ -1060,7 +1093,7 @@ class AsyncReportflowClient(AsyncProductClient):
         data_interval: str | None = None,
         group_by: list[str] | None = None,
     ) -> QueryOutputTrafficUnderShieldPoPResponse: ...
-    async def query_output_traffic_under_shield_po_p(
+    async def query_output_traffic_under_shield_pop(
         self,
         request: QueryOutputTrafficUnderShieldPoPRequest | None = None,
         *,
@@ -1085,7 +1118,7 @@ class AsyncReportflowClient(AsyncProductClient):
             group_by=group_by,
         )
 
-    async def query_specific_po_p_traffic(
+    async def query_specific_pop_traffic(
         self,
         request: QuerySpecificPoPTrafficRequest | None = None,
         /,
@@ -1337,11 +1370,11 @@ class AsyncReportflowClient(AsyncProductClient):
         )
 
     @overload
-    async def query_keywordaquan_edgereport(
+    async def query_keywordaquan_edge_report(
         self, request: QueryKeywordaquanEdgereportRequest, /
     ) -> QueryKeywordaquanEdgereportResponse: ...
     @overload
-    async def query_keywordaquan_edgereport(
+    async def query_keywordaquan_edge_report(
         self,
         *,
         channel: str,
@@ -1350,7 +1383,7 @@ class AsyncReportflowClient(AsyncProductClient):
         enddate: str | None = None,
         timezone: str | None = None,
     ) -> QueryKeywordaquanEdgereportResponse: ...
-    async def query_keywordaquan_edgereport(
+    async def query_keywordaquan_edge_report(
         self,
         request: QueryKeywordaquanEdgereportRequest | None = None,
         *,
@@ -1468,7 +1501,7 @@ class AsyncReportflowClient(AsyncProductClient):
             group_by=group_by,
         )
 
-    async def get_traffic_and_requests_hit_ratio_by_isp_province1min_granularity(
+    async def get_traffic_and_requests_hit_ratio_by_isp_province_1min_granularity(
         self,
         request: GetTrafficAndRequestsHitRatioByIspProvince1minGranularityRequest | None = None,
         /,
@@ -1664,4 +1697,37 @@ class AsyncReportflowClient(AsyncProductClient):
             date_to=date_to,
             domain=domain,
             granularity=granularity,
+        )
+
+    async def query_output_traffic_under_shield_po_p(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryOutputTrafficUnderShieldPoPResponse:
+        """Deprecated alias of `query_output_traffic_under_shield_pop` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_output_traffic_under_shield_po_p", "query_output_traffic_under_shield_pop")
+        return await self.query_output_traffic_under_shield_pop(*args, **kwargs)
+
+    async def query_specific_po_p_traffic(
+        self, *args: Any, **kwargs: Any
+    ) -> QuerySpecificPoPTrafficResponse:
+        """Deprecated alias of `query_specific_pop_traffic` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_specific_po_p_traffic", "query_specific_pop_traffic")
+        return await self.query_specific_pop_traffic(*args, **kwargs)
+
+    async def query_keywordaquan_edgereport(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryKeywordaquanEdgereportResponse:
+        """Deprecated alias of `query_keywordaquan_edge_report` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_keywordaquan_edgereport", "query_keywordaquan_edge_report")
+        return await self.query_keywordaquan_edge_report(*args, **kwargs)
+
+    async def get_traffic_and_requests_hit_ratio_by_isp_province1min_granularity(
+        self, *args: Any, **kwargs: Any
+    ) -> GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponse:
+        """Deprecated alias of `get_traffic_and_requests_hit_ratio_by_isp_province_1min_granularity` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "get_traffic_and_requests_hit_ratio_by_isp_province1min_granularity",
+            "get_traffic_and_requests_hit_ratio_by_isp_province_1min_granularity",
+        )
+        return await self.get_traffic_and_requests_hit_ratio_by_isp_province_1min_granularity(
+            *args, **kwargs
         )

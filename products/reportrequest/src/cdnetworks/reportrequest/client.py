@@ -8,9 +8,9 @@ retries and decodes.
 
 from __future__ import annotations
 
-from typing import overload
+from typing import Any, overload
 
-from cdnetworks.core.product_client import AsyncProductClient, ProductClient
+from cdnetworks.core.product_client import AsyncProductClient, ProductClient, renamed
 
 from ._version import __version__
 from .actions import (
@@ -101,11 +101,11 @@ class ReportrequestClient(ProductClient):
         )
 
     @overload
-    def query_request_numbers_under_shield_po_p(
+    def query_request_numbers_under_shield_pop(
         self, request: QueryRequestNumbersUnderShieldPoPRequest, /
     ) -> QueryRequestNumbersUnderShieldPoPResponse: ...
     @overload
-    def query_request_numbers_under_shield_po_p(
+    def query_request_numbers_under_shield_pop(
         self,
         *,
         domain: list[str],
@@ -114,7 +114,7 @@ class ReportrequestClient(ProductClient):
         data_interval: str | None = None,
         group_by: list[str] | None = None,
     ) -> QueryRequestNumbersUnderShieldPoPResponse: ...
-    def query_request_numbers_under_shield_po_p(
+    def query_request_numbers_under_shield_pop(
         self,
         request: QueryRequestNumbersUnderShieldPoPRequest | None = None,
         *,
@@ -167,7 +167,7 @@ class ReportrequestClient(ProductClient):
             group_by=group_by,
         )
 
-    def query_ipv6_request_ofeach_is_pand_province(
+    def query_ipv6_request_of_each_isp_and_province(
         self,
         request: QueryIPV6RequestOfeachISPandProvinceRequest | None = None,
         /,
@@ -235,7 +235,7 @@ class ReportrequestClient(ProductClient):
             data_interval=data_interval,
         )
 
-    def query_multidomains_ipv6_or_ipv4_requests(
+    def query_multi_domains_ipv6_or_ipv4_requests(
         self,
         request: QueryMultidomainsIPV6OrIPV4RequestsRequest | None = None,
         /,
@@ -337,6 +337,32 @@ class ReportrequestClient(ProductClient):
             domain=domain,
         )
 
+    def query_request_numbers_under_shield_po_p(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryRequestNumbersUnderShieldPoPResponse:
+        """Deprecated alias of `query_request_numbers_under_shield_pop` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_request_numbers_under_shield_po_p", "query_request_numbers_under_shield_pop")
+        return self.query_request_numbers_under_shield_pop(*args, **kwargs)
+
+    def query_ipv6_request_ofeach_is_pand_province(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryIPV6RequestOfeachISPandProvinceResponse:
+        """Deprecated alias of `query_ipv6_request_of_each_isp_and_province` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_ipv6_request_ofeach_is_pand_province",
+            "query_ipv6_request_of_each_isp_and_province",
+        )
+        return self.query_ipv6_request_of_each_isp_and_province(*args, **kwargs)
+
+    def query_multidomains_ipv6_or_ipv4_requests(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryMultidomainsIPV6OrIPV4RequestsResponse:
+        """Deprecated alias of `query_multi_domains_ipv6_or_ipv4_requests` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_multidomains_ipv6_or_ipv4_requests", "query_multi_domains_ipv6_or_ipv4_requests"
+        )
+        return self.query_multi_domains_ipv6_or_ipv4_requests(*args, **kwargs)
+
 
 class AsyncReportrequestClient(AsyncProductClient):
     """Asynchronous client of the reportrequest product: 9 actions.
@@ -384,11 +410,11 @@ class AsyncReportrequestClient(AsyncProductClient):
         )
 
     @overload
-    async def query_request_numbers_under_shield_po_p(
+    async def query_request_numbers_under_shield_pop(
         self, request: QueryRequestNumbersUnderShieldPoPRequest, /
     ) -> QueryRequestNumbersUnderShieldPoPResponse: ...
     @overload
-    async def query_request_numbers_under_shield_po_p(
+    async def query_request_numbers_under_shield_pop(
         self,
         *,
         domain: list[str],
@@ -397,7 +423,7 @@ class AsyncReportrequestClient(AsyncProductClient):
         data_interval: str | None = None,
         group_by: list[str] | None = None,
     ) -> QueryRequestNumbersUnderShieldPoPResponse: ...
-    async def query_request_numbers_under_shield_po_p(
+    async def query_request_numbers_under_shield_pop(
         self,
         request: QueryRequestNumbersUnderShieldPoPRequest | None = None,
         *,
@@ -450,7 +476,7 @@ class AsyncReportrequestClient(AsyncProductClient):
             group_by=group_by,
         )
 
-    async def query_ipv6_request_ofeach_is_pand_province(
+    async def query_ipv6_request_of_each_isp_and_province(
         self,
         request: QueryIPV6RequestOfeachISPandProvinceRequest | None = None,
         /,
@@ -518,7 +544,7 @@ class AsyncReportrequestClient(AsyncProductClient):
             data_interval=data_interval,
         )
 
-    async def query_multidomains_ipv6_or_ipv4_requests(
+    async def query_multi_domains_ipv6_or_ipv4_requests(
         self,
         request: QueryMultidomainsIPV6OrIPV4RequestsRequest | None = None,
         /,
@@ -619,3 +645,29 @@ class AsyncReportrequestClient(AsyncProductClient):
             date_to=date_to,
             domain=domain,
         )
+
+    async def query_request_numbers_under_shield_po_p(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryRequestNumbersUnderShieldPoPResponse:
+        """Deprecated alias of `query_request_numbers_under_shield_pop` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_request_numbers_under_shield_po_p", "query_request_numbers_under_shield_pop")
+        return await self.query_request_numbers_under_shield_pop(*args, **kwargs)
+
+    async def query_ipv6_request_ofeach_is_pand_province(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryIPV6RequestOfeachISPandProvinceResponse:
+        """Deprecated alias of `query_ipv6_request_of_each_isp_and_province` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_ipv6_request_ofeach_is_pand_province",
+            "query_ipv6_request_of_each_isp_and_province",
+        )
+        return await self.query_ipv6_request_of_each_isp_and_province(*args, **kwargs)
+
+    async def query_multidomains_ipv6_or_ipv4_requests(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryMultidomainsIPV6OrIPV4RequestsResponse:
+        """Deprecated alias of `query_multi_domains_ipv6_or_ipv4_requests` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_multidomains_ipv6_or_ipv4_requests", "query_multi_domains_ipv6_or_ipv4_requests"
+        )
+        return await self.query_multi_domains_ipv6_or_ipv4_requests(*args, **kwargs)

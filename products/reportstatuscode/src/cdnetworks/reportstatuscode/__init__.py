@@ -5,7 +5,7 @@
 from cdnetworks.reportstatuscode import ReportstatuscodeClient
 
 with ReportstatuscodeClient() as client:  # credentials from the environment or ~/.cdnetworks
-    print(client.query_status_code_distribution_ofeach_is_pand_province())
+    print(client.query_status_code_distribution_of_each_isp_and_province())
 ```
 """
 

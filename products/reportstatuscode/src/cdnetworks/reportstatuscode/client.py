@@ -8,9 +8,9 @@ retries and decodes.
 
 from __future__ import annotations
 
-from typing import overload
+from typing import Any, overload
 
-from cdnetworks.core.product_client import AsyncProductClient, ProductClient
+from cdnetworks.core.product_client import AsyncProductClient, ProductClient, renamed
 
 from ._version import __version__
 from .actions import (
@@ -67,7 +67,7 @@ class ReportstatuscodeClient(ProductClient):
 
     user_agent = USER_AGENT
 
-    def query_status_code_distribution_ofeach_is_pand_province(
+    def query_status_code_distribution_of_each_isp_and_province(
         self,
         request: QueryStatusCodeDistributionOfeachISPandProvinceRequest | None = None,
         /,
@@ -173,11 +173,11 @@ class ReportstatuscodeClient(ProductClient):
         )
 
     @overload
-    def query_ipv6_status_ofeach_is_pand_province(
+    def query_ipv6_status_of_each_isp_and_province(
         self, request: QueryIPV6StatusOfeachISPandProvinceRequest, /
     ) -> QueryIPV6StatusOfeachISPandProvinceResponse: ...
     @overload
-    def query_ipv6_status_ofeach_is_pand_province(
+    def query_ipv6_status_of_each_isp_and_province(
         self,
         *,
         domain: list[str],
@@ -189,7 +189,7 @@ class ReportstatuscodeClient(ProductClient):
         ip_type: str | None = None,
         group_by: list[str] | None = None,
     ) -> QueryIPV6StatusOfeachISPandProvinceResponse: ...
-    def query_ipv6_status_ofeach_is_pand_province(
+    def query_ipv6_status_of_each_isp_and_province(
         self,
         request: QueryIPV6StatusOfeachISPandProvinceRequest | None = None,
         *,
@@ -327,7 +327,7 @@ class ReportstatuscodeClient(ProductClient):
             data_interval=data_interval,
         )
 
-    def query_multidomains_ipv6_or_ipv4_status_code(
+    def query_multi_domains_ipv6_or_ipv4_status_code(
         self,
         request: QueryMultidomainsIPV6OrIPV4StatusCodeRequest | None = None,
         /,
@@ -379,7 +379,7 @@ class ReportstatuscodeClient(ProductClient):
             group_by=group_by,
         )
 
-    def query_status_code_distributionin_countries(
+    def query_status_code_distribution_in_countries(
         self,
         request: QueryStatusCodeDistributioninCountriesRequest | None = None,
         /,
@@ -407,6 +407,46 @@ class ReportstatuscodeClient(ProductClient):
             group_by=group_by,
         )
 
+    def query_status_code_distribution_ofeach_is_pand_province(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryStatusCodeDistributionOfeachISPandProvinceResponse:
+        """Deprecated alias of `query_status_code_distribution_of_each_isp_and_province` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_status_code_distribution_ofeach_is_pand_province",
+            "query_status_code_distribution_of_each_isp_and_province",
+        )
+        return self.query_status_code_distribution_of_each_isp_and_province(*args, **kwargs)
+
+    def query_ipv6_status_ofeach_is_pand_province(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryIPV6StatusOfeachISPandProvinceResponse:
+        """Deprecated alias of `query_ipv6_status_of_each_isp_and_province` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_ipv6_status_ofeach_is_pand_province",
+            "query_ipv6_status_of_each_isp_and_province",
+        )
+        return self.query_ipv6_status_of_each_isp_and_province(*args, **kwargs)
+
+    def query_multidomains_ipv6_or_ipv4_status_code(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryMultidomainsIPV6OrIPV4StatusCodeResponse:
+        """Deprecated alias of `query_multi_domains_ipv6_or_ipv4_status_code` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_multidomains_ipv6_or_ipv4_status_code",
+            "query_multi_domains_ipv6_or_ipv4_status_code",
+        )
+        return self.query_multi_domains_ipv6_or_ipv4_status_code(*args, **kwargs)
+
+    def query_status_code_distributionin_countries(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryStatusCodeDistributioninCountriesResponse:
+        """Deprecated alias of `query_status_code_distribution_in_countries` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_status_code_distributionin_countries",
+            "query_status_code_distribution_in_countries",
+        )
+        return self.query_status_code_distribution_in_countries(*args, **kwargs)
+
 
 class AsyncReportstatuscodeClient(AsyncProductClient):
     """Asynchronous client of the reportstatuscode product: 10 actions.
@@ -417,7 +457,7 @@ class AsyncReportstatuscodeClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
-    async def query_status_code_distribution_ofeach_is_pand_province(
+    async def query_status_code_distribution_of_each_isp_and_province(
         self,
         request: QueryStatusCodeDistributionOfeachISPandProvinceRequest | None = None,
         /,
@@ -523,11 +563,11 @@ class AsyncReportstatuscodeClient(AsyncProductClient):
         )
 
     @overload
-    async def query_ipv6_status_ofeach_is_pand_province(
+    async def query_ipv6_status_of_each_isp_and_province(
         self, request: QueryIPV6StatusOfeachISPandProvinceRequest, /
     ) -> QueryIPV6StatusOfeachISPandProvinceResponse: ...
     @overload
-    async def query_ipv6_status_ofeach_is_pand_province(
+    async def query_ipv6_status_of_each_isp_and_province(
         self,
         *,
         domain: list[str],
@@ -539,7 +579,7 @@ class AsyncReportstatuscodeClient(AsyncProductClient):
         ip_type: str | None = None,
         group_by: list[str] | None = None,
     ) -> QueryIPV6StatusOfeachISPandProvinceResponse: ...
-    async def query_ipv6_status_ofeach_is_pand_province(
+    async def query_ipv6_status_of_each_isp_and_province(
         self,
         request: QueryIPV6StatusOfeachISPandProvinceRequest | None = None,
         *,
@@ -677,7 +717,7 @@ class AsyncReportstatuscodeClient(AsyncProductClient):
             data_interval=data_interval,
         )
 
-    async def query_multidomains_ipv6_or_ipv4_status_code(
+    async def query_multi_domains_ipv6_or_ipv4_status_code(
         self,
         request: QueryMultidomainsIPV6OrIPV4StatusCodeRequest | None = None,
         /,
@@ -729,7 +769,7 @@ class AsyncReportstatuscodeClient(AsyncProductClient):
             group_by=group_by,
         )
 
-    async def query_status_code_distributionin_countries(
+    async def query_status_code_distribution_in_countries(
         self,
         request: QueryStatusCodeDistributioninCountriesRequest | None = None,
         /,
@@ -756,3 +796,43 @@ class AsyncReportstatuscodeClient(AsyncProductClient):
             country_code=country_code,
             group_by=group_by,
         )
+
+    async def query_status_code_distribution_ofeach_is_pand_province(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryStatusCodeDistributionOfeachISPandProvinceResponse:
+        """Deprecated alias of `query_status_code_distribution_of_each_isp_and_province` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_status_code_distribution_ofeach_is_pand_province",
+            "query_status_code_distribution_of_each_isp_and_province",
+        )
+        return await self.query_status_code_distribution_of_each_isp_and_province(*args, **kwargs)
+
+    async def query_ipv6_status_ofeach_is_pand_province(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryIPV6StatusOfeachISPandProvinceResponse:
+        """Deprecated alias of `query_ipv6_status_of_each_isp_and_province` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_ipv6_status_ofeach_is_pand_province",
+            "query_ipv6_status_of_each_isp_and_province",
+        )
+        return await self.query_ipv6_status_of_each_isp_and_province(*args, **kwargs)
+
+    async def query_multidomains_ipv6_or_ipv4_status_code(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryMultidomainsIPV6OrIPV4StatusCodeResponse:
+        """Deprecated alias of `query_multi_domains_ipv6_or_ipv4_status_code` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_multidomains_ipv6_or_ipv4_status_code",
+            "query_multi_domains_ipv6_or_ipv4_status_code",
+        )
+        return await self.query_multi_domains_ipv6_or_ipv4_status_code(*args, **kwargs)
+
+    async def query_status_code_distributionin_countries(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryStatusCodeDistributioninCountriesResponse:
+        """Deprecated alias of `query_status_code_distribution_in_countries` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_status_code_distributionin_countries",
+            "query_status_code_distribution_in_countries",
+        )
+        return await self.query_status_code_distribution_in_countries(*args, **kwargs)

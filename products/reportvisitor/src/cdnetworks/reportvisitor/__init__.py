@@ -5,7 +5,7 @@
 from cdnetworks.reportvisitor import ReportvisitorClient
 
 with ReportvisitorClient() as client:  # credentials from the environment or ~/.cdnetworks
-    print(client.query_total_numberof_unique_ip_under_single_domain())
+    print(client.query_total_number_of_unique_ip_under_single_domain())
 ```
 """
 

@@ -8,9 +8,9 @@ retries and decodes.
 
 from __future__ import annotations
 
-from typing import overload
+from typing import Any, overload
 
-from cdnetworks.core.product_client import AsyncProductClient, ProductClient
+from cdnetworks.core.product_client import AsyncProductClient, ProductClient, renamed
 
 from ._version import __version__
 from .actions import (
@@ -49,11 +49,11 @@ class ReportvisitorClient(ProductClient):
     user_agent = USER_AGENT
 
     @overload
-    def query_total_numberof_unique_ip_under_single_domain(
+    def query_total_number_of_unique_ip_under_single_domain(
         self, request: QueryTotalNumberofUniqueIPUnderSingleDomainRequest, /
     ) -> QueryTotalNumberofUniqueIPUnderSingleDomainResponse: ...
     @overload
-    def query_total_numberof_unique_ip_under_single_domain(
+    def query_total_number_of_unique_ip_under_single_domain(
         self,
         *,
         domain: str,
@@ -61,7 +61,7 @@ class ReportvisitorClient(ProductClient):
         date_to: str,
         stream: str | None = None,
     ) -> QueryTotalNumberofUniqueIPUnderSingleDomainResponse: ...
-    def query_total_numberof_unique_ip_under_single_domain(
+    def query_total_number_of_unique_ip_under_single_domain(
         self,
         request: QueryTotalNumberofUniqueIPUnderSingleDomainRequest | None = None,
         *,
@@ -84,7 +84,7 @@ class ReportvisitorClient(ProductClient):
             date_to=date_to,
         )
 
-    def statistical_analysis_of_china_mainland_provincevisitors(
+    def statistical_analysis_of_china_mainland_province_visitors(
         self,
         request: StatisticalAnalysisOfChinaMainlandProvincevisitorsRequest | None = None,
         /,
@@ -162,6 +162,26 @@ class ReportvisitorClient(ProductClient):
             order_by=order_by,
         )
 
+    def query_total_numberof_unique_ip_under_single_domain(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryTotalNumberofUniqueIPUnderSingleDomainResponse:
+        """Deprecated alias of `query_total_number_of_unique_ip_under_single_domain` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_total_numberof_unique_ip_under_single_domain",
+            "query_total_number_of_unique_ip_under_single_domain",
+        )
+        return self.query_total_number_of_unique_ip_under_single_domain(*args, **kwargs)
+
+    def statistical_analysis_of_china_mainland_provincevisitors(
+        self, *args: Any, **kwargs: Any
+    ) -> StatisticalAnalysisOfChinaMainlandProvincevisitorsResponse:
+        """Deprecated alias of `statistical_analysis_of_china_mainland_province_visitors` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "statistical_analysis_of_china_mainland_provincevisitors",
+            "statistical_analysis_of_china_mainland_province_visitors",
+        )
+        return self.statistical_analysis_of_china_mainland_province_visitors(*args, **kwargs)
+
 
 class AsyncReportvisitorClient(AsyncProductClient):
     """Asynchronous client of the reportvisitor product: 4 actions.
@@ -173,11 +193,11 @@ class AsyncReportvisitorClient(AsyncProductClient):
     user_agent = USER_AGENT
 
     @overload
-    async def query_total_numberof_unique_ip_under_single_domain(
+    async def query_total_number_of_unique_ip_under_single_domain(
         self, request: QueryTotalNumberofUniqueIPUnderSingleDomainRequest, /
     ) -> QueryTotalNumberofUniqueIPUnderSingleDomainResponse: ...
     @overload
-    async def query_total_numberof_unique_ip_under_single_domain(
+    async def query_total_number_of_unique_ip_under_single_domain(
         self,
         *,
         domain: str,
@@ -185,7 +205,7 @@ class AsyncReportvisitorClient(AsyncProductClient):
         date_to: str,
         stream: str | None = None,
     ) -> QueryTotalNumberofUniqueIPUnderSingleDomainResponse: ...
-    async def query_total_numberof_unique_ip_under_single_domain(
+    async def query_total_number_of_unique_ip_under_single_domain(
         self,
         request: QueryTotalNumberofUniqueIPUnderSingleDomainRequest | None = None,
         *,
@@ -208,7 +228,7 @@ class AsyncReportvisitorClient(AsyncProductClient):
             date_to=date_to,
         )
 
-    async def statistical_analysis_of_china_mainland_provincevisitors(
+    async def statistical_analysis_of_china_mainland_province_visitors(
         self,
         request: StatisticalAnalysisOfChinaMainlandProvincevisitorsRequest | None = None,
         /,
@@ -285,3 +305,23 @@ class AsyncReportvisitorClient(AsyncProductClient):
             top=top,
             order_by=order_by,
         )
+
+    async def query_total_numberof_unique_ip_under_single_domain(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryTotalNumberofUniqueIPUnderSingleDomainResponse:
+        """Deprecated alias of `query_total_number_of_unique_ip_under_single_domain` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_total_numberof_unique_ip_under_single_domain",
+            "query_total_number_of_unique_ip_under_single_domain",
+        )
+        return await self.query_total_number_of_unique_ip_under_single_domain(*args, **kwargs)
+
+    async def statistical_analysis_of_china_mainland_provincevisitors(
+        self, *args: Any, **kwargs: Any
+    ) -> StatisticalAnalysisOfChinaMainlandProvincevisitorsResponse:
+        """Deprecated alias of `statistical_analysis_of_china_mainland_province_visitors` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "statistical_analysis_of_china_mainland_provincevisitors",
+            "statistical_analysis_of_china_mainland_province_visitors",
+        )
+        return await self.statistical_analysis_of_china_mainland_province_visitors(*args, **kwargs)

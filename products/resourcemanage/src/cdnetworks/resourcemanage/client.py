@@ -8,9 +8,9 @@ retries and decodes.
 
 from __future__ import annotations
 
-from typing import Literal, overload
+from typing import Any, Literal, overload
 
-from cdnetworks.core.product_client import AsyncProductClient, ProductClient
+from cdnetworks.core.product_client import AsyncProductClient, ProductClient, renamed
 
 from ._version import __version__
 from .actions import (
@@ -160,16 +160,16 @@ class ResourcemanageClient(ProductClient):
         return self.core.call(GET_SERVER_GROUP_LIST, request)
 
     @overload
-    def get_specified_servergroup(
+    def get_specified_server_group(
         self, request: GetSpecifiedServergroupRequest, /
     ) -> GetSpecifiedServergroupResponse: ...
     @overload
-    def get_specified_servergroup(
+    def get_specified_server_group(
         self,
         *,
         servergroup_id: int,
     ) -> GetSpecifiedServergroupResponse: ...
-    def get_specified_servergroup(
+    def get_specified_server_group(
         self,
         request: GetSpecifiedServergroupRequest | None = None,
         *,
@@ -212,11 +212,11 @@ class ResourcemanageClient(ProductClient):
         )
 
     @overload
-    def update_servergroup(
+    def update_server_group(
         self, request: UpdateServergroupRequest, /
     ) -> UpdateServergroupResponse: ...
     @overload
-    def update_servergroup(
+    def update_server_group(
         self,
         *,
         servergroup_name: str,
@@ -224,7 +224,7 @@ class ResourcemanageClient(ProductClient):
         is_enabled: bool,
         servergroup_id: int,
     ) -> UpdateServergroupResponse: ...
-    def update_servergroup(
+    def update_server_group(
         self,
         request: UpdateServergroupRequest | None = None,
         *,
@@ -244,16 +244,16 @@ class ResourcemanageClient(ProductClient):
         )
 
     @overload
-    def delete_servergroup(
+    def delete_server_group(
         self, request: DeleteServergroupRequest, /
     ) -> DeleteServergroupResponse: ...
     @overload
-    def delete_servergroup(
+    def delete_server_group(
         self,
         *,
         servergroup_id: int,
     ) -> DeleteServergroupResponse: ...
-    def delete_servergroup(
+    def delete_server_group(
         self,
         request: DeleteServergroupRequest | None = None,
         *,
@@ -468,6 +468,23 @@ class ResourcemanageClient(ProductClient):
         """GetHealthCheckWhitelist: ``GET /api/clouddns/infra/healthcheckers/whitelist``."""
         return self.core.call(GET_HEALTH_CHECK_WHITELIST, request)
 
+    def get_specified_servergroup(
+        self, *args: Any, **kwargs: Any
+    ) -> GetSpecifiedServergroupResponse:
+        """Deprecated alias of `get_specified_server_group` (renamed in 0.2; removed in 1.0)."""
+        renamed("get_specified_servergroup", "get_specified_server_group")
+        return self.get_specified_server_group(*args, **kwargs)
+
+    def update_servergroup(self, *args: Any, **kwargs: Any) -> UpdateServergroupResponse:
+        """Deprecated alias of `update_server_group` (renamed in 0.2; removed in 1.0)."""
+        renamed("update_servergroup", "update_server_group")
+        return self.update_server_group(*args, **kwargs)
+
+    def delete_servergroup(self, *args: Any, **kwargs: Any) -> DeleteServergroupResponse:
+        """Deprecated alias of `delete_server_group` (renamed in 0.2; removed in 1.0)."""
+        renamed("delete_servergroup", "delete_server_group")
+        return self.delete_server_group(*args, **kwargs)
+
 
 class AsyncResourcemanageClient(AsyncProductClient):
     """Asynchronous client of the resourcemanage product: 19 actions.
@@ -543,16 +560,16 @@ class AsyncResourcemanageClient(AsyncProductClient):
         return await self.core.call(GET_SERVER_GROUP_LIST, request)
 
     @overload
-    async def get_specified_servergroup(
+    async def get_specified_server_group(
         self, request: GetSpecifiedServergroupRequest, /
     ) -> GetSpecifiedServergroupResponse: ...
     @overload
-    async def get_specified_servergroup(
+    async def get_specified_server_group(
         self,
         *,
         servergroup_id: int,
     ) -> GetSpecifiedServergroupResponse: ...
-    async def get_specified_servergroup(
+    async def get_specified_server_group(
         self,
         request: GetSpecifiedServergroupRequest | None = None,
         *,
@@ -597,11 +614,11 @@ class AsyncResourcemanageClient(AsyncProductClient):
         )
 
     @overload
-    async def update_servergroup(
+    async def update_server_group(
         self, request: UpdateServergroupRequest, /
     ) -> UpdateServergroupResponse: ...
     @overload
-    async def update_servergroup(
+    async def update_server_group(
         self,
         *,
         servergroup_name: str,
@@ -609,7 +626,7 @@ class AsyncResourcemanageClient(AsyncProductClient):
         is_enabled: bool,
         servergroup_id: int,
     ) -> UpdateServergroupResponse: ...
-    async def update_servergroup(
+    async def update_server_group(
         self,
         request: UpdateServergroupRequest | None = None,
         *,
@@ -629,16 +646,16 @@ class AsyncResourcemanageClient(AsyncProductClient):
         )
 
     @overload
-    async def delete_servergroup(
+    async def delete_server_group(
         self, request: DeleteServergroupRequest, /
     ) -> DeleteServergroupResponse: ...
     @overload
-    async def delete_servergroup(
+    async def delete_server_group(
         self,
         *,
         servergroup_id: int,
     ) -> DeleteServergroupResponse: ...
-    async def delete_servergroup(
+    async def delete_server_group(
         self,
         request: DeleteServergroupRequest | None = None,
         *,
@@ -852,3 +869,20 @@ class AsyncResourcemanageClient(AsyncProductClient):
     ) -> GetHealthCheckWhitelistResponse:
         """GetHealthCheckWhitelist: ``GET /api/clouddns/infra/healthcheckers/whitelist``."""
         return await self.core.call(GET_HEALTH_CHECK_WHITELIST, request)
+
+    async def get_specified_servergroup(
+        self, *args: Any, **kwargs: Any
+    ) -> GetSpecifiedServergroupResponse:
+        """Deprecated alias of `get_specified_server_group` (renamed in 0.2; removed in 1.0)."""
+        renamed("get_specified_servergroup", "get_specified_server_group")
+        return await self.get_specified_server_group(*args, **kwargs)
+
+    async def update_servergroup(self, *args: Any, **kwargs: Any) -> UpdateServergroupResponse:
+        """Deprecated alias of `update_server_group` (renamed in 0.2; removed in 1.0)."""
+        renamed("update_servergroup", "update_server_group")
+        return await self.update_server_group(*args, **kwargs)
+
+    async def delete_servergroup(self, *args: Any, **kwargs: Any) -> DeleteServergroupResponse:
+        """Deprecated alias of `delete_server_group` (renamed in 0.2; removed in 1.0)."""
+        renamed("delete_servergroup", "delete_server_group")
+        return await self.delete_server_group(*args, **kwargs)

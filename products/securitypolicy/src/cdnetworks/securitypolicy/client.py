@@ -8,9 +8,9 @@ retries and decodes.
 
 from __future__ import annotations
 
-from typing import Literal, overload
+from typing import Any, Literal, overload
 
-from cdnetworks.core.product_client import AsyncProductClient, ProductClient
+from cdnetworks.core.product_client import AsyncProductClient, ProductClient, renamed
 
 from ._version import __version__
 from .actions import (
@@ -3043,7 +3043,7 @@ class SecuritypolicyClient(ProductClient):
             service_type=service_type,
         )
 
-    def query_domain_d_do_s_base_info(
+    def query_domain_ddos_base_info(
         self,
         request: QueryDomainDDoSBaseInfoRequest | None = None,
         /,
@@ -5263,11 +5263,11 @@ class SecuritypolicyClient(ProductClient):
         )
 
     @overload
-    def add_html_pageswithout_embedding_js(
+    def add_html_pages_without_embedding_js(
         self, request: AddHtmlPageswithoutEmbeddingJsRequest, /
     ) -> AddHtmlPageswithoutEmbeddingJsResponse: ...
     @overload
-    def add_html_pageswithout_embedding_js(
+    def add_html_pages_without_embedding_js(
         self,
         *,
         domain: str,
@@ -5276,7 +5276,7 @@ class SecuritypolicyClient(ProductClient):
         description: str | None = None,
         service_type: str | None = None,
     ) -> AddHtmlPageswithoutEmbeddingJsResponse: ...
-    def add_html_pageswithout_embedding_js(
+    def add_html_pages_without_embedding_js(
         self,
         request: AddHtmlPageswithoutEmbeddingJsRequest | None = None,
         *,
@@ -5302,11 +5302,11 @@ class SecuritypolicyClient(ProductClient):
         )
 
     @overload
-    def update_html_pageswithout_embedding_js(
+    def update_html_pages_without_embedding_js(
         self, request: UpdateHtmlPageswithoutEmbeddingJsRequest, /
     ) -> UpdateHtmlPageswithoutEmbeddingJsResponse: ...
     @overload
-    def update_html_pageswithout_embedding_js(
+    def update_html_pages_without_embedding_js(
         self,
         *,
         id: str,
@@ -5316,7 +5316,7 @@ class SecuritypolicyClient(ProductClient):
         description: str | None = None,
         service_type: str | None = None,
     ) -> UpdateHtmlPageswithoutEmbeddingJsResponse: ...
-    def update_html_pageswithout_embedding_js(
+    def update_html_pages_without_embedding_js(
         self,
         request: UpdateHtmlPageswithoutEmbeddingJsRequest | None = None,
         *,
@@ -5344,17 +5344,17 @@ class SecuritypolicyClient(ProductClient):
         )
 
     @overload
-    def delete_html_pageswithout_embedding_js(
+    def delete_html_pages_without_embedding_js(
         self, request: DeleteHtmlPageswithoutEmbeddingJsRequest, /
     ) -> DeleteHtmlPageswithoutEmbeddingJsResponse: ...
     @overload
-    def delete_html_pageswithout_embedding_js(
+    def delete_html_pages_without_embedding_js(
         self,
         *,
         id_list: list[str],
         service_type: str | None = None,
     ) -> DeleteHtmlPageswithoutEmbeddingJsResponse: ...
-    def delete_html_pageswithout_embedding_js(
+    def delete_html_pages_without_embedding_js(
         self,
         request: DeleteHtmlPageswithoutEmbeddingJsRequest | None = None,
         *,
@@ -5905,6 +5905,34 @@ class SecuritypolicyClient(ProductClient):
             bot_tagging=bot_tagging,
             service_type=service_type,
         )
+
+    def query_domain_d_do_s_base_info(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryDomainDDoSBaseInfoResponse:
+        """Deprecated alias of `query_domain_ddos_base_info` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_domain_d_do_s_base_info", "query_domain_ddos_base_info")
+        return self.query_domain_ddos_base_info(*args, **kwargs)
+
+    def add_html_pageswithout_embedding_js(
+        self, *args: Any, **kwargs: Any
+    ) -> AddHtmlPageswithoutEmbeddingJsResponse:
+        """Deprecated alias of `add_html_pages_without_embedding_js` (renamed in 0.2; removed in 1.0)."""
+        renamed("add_html_pageswithout_embedding_js", "add_html_pages_without_embedding_js")
+        return self.add_html_pages_without_embedding_js(*args, **kwargs)
+
+    def update_html_pageswithout_embedding_js(
+        self, *args: Any, **kwargs: Any
+    ) -> UpdateHtmlPageswithoutEmbeddingJsResponse:
+        """Deprecated alias of `update_html_pages_without_embedding_js` (renamed in 0.2; removed in 1.0)."""
+        renamed("update_html_pageswithout_embedding_js", "update_html_pages_without_embedding_js")
+        return self.update_html_pages_without_embedding_js(*args, **kwargs)
+
+    def delete_html_pageswithout_embedding_js(
+        self, *args: Any, **kwargs: Any
+    ) -> DeleteHtmlPageswithoutEmbeddingJsResponse:
+        """Deprecated alias of `delete_html_pages_without_embedding_js` (renamed in 0.2; removed in 1.0)."""
+        renamed("delete_html_pageswithout_embedding_js", "delete_html_pages_without_embedding_js")
+        return self.delete_html_pages_without_embedding_js(*args, **kwargs)
 
 
 class AsyncSecuritypolicyClient(AsyncProductClient):
@@ -8387,7 +8415,7 @@ class AsyncSecuritypolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
-    async def query_domain_d_do_s_base_info(
+    async def query_domain_ddos_base_info(
         self,
         request: QueryDomainDDoSBaseInfoRequest | None = None,
         /,
@@ -10613,11 +10641,11 @@ class AsyncSecuritypolicyClient(AsyncProductClient):
         )
 
     @overload
-    async def add_html_pageswithout_embedding_js(
+    async def add_html_pages_without_embedding_js(
         self, request: AddHtmlPageswithoutEmbeddingJsRequest, /
     ) -> AddHtmlPageswithoutEmbeddingJsResponse: ...
     @overload
-    async def add_html_pageswithout_embedding_js(
+    async def add_html_pages_without_embedding_js(
         self,
         *,
         domain: str,
@@ -10626,7 +10654,7 @@ class AsyncSecuritypolicyClient(AsyncProductClient):
         description: str | None = None,
         service_type: str | None = None,
     ) -> AddHtmlPageswithoutEmbeddingJsResponse: ...
-    async def add_html_pageswithout_embedding_js(
+    async def add_html_pages_without_embedding_js(
         self,
         request: AddHtmlPageswithoutEmbeddingJsRequest | None = None,
         *,
@@ -10652,11 +10680,11 @@ class AsyncSecuritypolicyClient(AsyncProductClient):
         )
 
     @overload
-    async def update_html_pageswithout_embedding_js(
+    async def update_html_pages_without_embedding_js(
         self, request: UpdateHtmlPageswithoutEmbeddingJsRequest, /
     ) -> UpdateHtmlPageswithoutEmbeddingJsResponse: ...
     @overload
-    async def update_html_pageswithout_embedding_js(
+    async def update_html_pages_without_embedding_js(
         self,
         *,
         id: str,
@@ -10666,7 +10694,7 @@ class AsyncSecuritypolicyClient(AsyncProductClient):
         description: str | None = None,
         service_type: str | None = None,
     ) -> UpdateHtmlPageswithoutEmbeddingJsResponse: ...
-    async def update_html_pageswithout_embedding_js(
+    async def update_html_pages_without_embedding_js(
         self,
         request: UpdateHtmlPageswithoutEmbeddingJsRequest | None = None,
         *,
@@ -10694,17 +10722,17 @@ class AsyncSecuritypolicyClient(AsyncProductClient):
         )
 
     @overload
-    async def delete_html_pageswithout_embedding_js(
+    async def delete_html_pages_without_embedding_js(
         self, request: DeleteHtmlPageswithoutEmbeddingJsRequest, /
     ) -> DeleteHtmlPageswithoutEmbeddingJsResponse: ...
     @overload
-    async def delete_html_pageswithout_embedding_js(
+    async def delete_html_pages_without_embedding_js(
         self,
         *,
         id_list: list[str],
         service_type: str | None = None,
     ) -> DeleteHtmlPageswithoutEmbeddingJsResponse: ...
-    async def delete_html_pageswithout_embedding_js(
+    async def delete_html_pages_without_embedding_js(
         self,
         request: DeleteHtmlPageswithoutEmbeddingJsRequest | None = None,
         *,
@@ -11259,3 +11287,31 @@ class AsyncSecuritypolicyClient(AsyncProductClient):
             bot_tagging=bot_tagging,
             service_type=service_type,
         )
+
+    async def query_domain_d_do_s_base_info(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryDomainDDoSBaseInfoResponse:
+        """Deprecated alias of `query_domain_ddos_base_info` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_domain_d_do_s_base_info", "query_domain_ddos_base_info")
+        return await self.query_domain_ddos_base_info(*args, **kwargs)
+
+    async def add_html_pageswithout_embedding_js(
+        self, *args: Any, **kwargs: Any
+    ) -> AddHtmlPageswithoutEmbeddingJsResponse:
+        """Deprecated alias of `add_html_pages_without_embedding_js` (renamed in 0.2; removed in 1.0)."""
+        renamed("add_html_pageswithout_embedding_js", "add_html_pages_without_embedding_js")
+        return await self.add_html_pages_without_embedding_js(*args, **kwargs)
+
+    async def update_html_pageswithout_embedding_js(
+        self, *args: Any, **kwargs: Any
+    ) -> UpdateHtmlPageswithoutEmbeddingJsResponse:
+        """Deprecated alias of `update_html_pages_without_embedding_js` (renamed in 0.2; removed in 1.0)."""
+        renamed("update_html_pageswithout_embedding_js", "update_html_pages_without_embedding_js")
+        return await self.update_html_pages_without_embedding_js(*args, **kwargs)
+
+    async def delete_html_pageswithout_embedding_js(
+        self, *args: Any, **kwargs: Any
+    ) -> DeleteHtmlPageswithoutEmbeddingJsResponse:
+        """Deprecated alias of `delete_html_pages_without_embedding_js` (renamed in 0.2; removed in 1.0)."""
+        renamed("delete_html_pageswithout_embedding_js", "delete_html_pages_without_embedding_js")
+        return await self.delete_html_pages_without_embedding_js(*args, **kwargs)

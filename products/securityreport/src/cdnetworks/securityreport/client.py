@@ -8,9 +8,9 @@ retries and decodes.
 
 from __future__ import annotations
 
-from typing import overload
+from typing import Any, overload
 
-from cdnetworks.core.product_client import AsyncProductClient, ProductClient
+from cdnetworks.core.product_client import AsyncProductClient, ProductClient, renamed
 
 from ._version import __version__
 from .actions import (
@@ -707,11 +707,11 @@ class SecurityreportClient(ProductClient):
         )
 
     @overload
-    def query_d_do_s_attack_details(
+    def query_ddos_attack_details(
         self, request: QueryDDoSAttackDetailsRequest, /
     ) -> QueryDDoSAttackDetailsResponse: ...
     @overload
-    def query_d_do_s_attack_details(
+    def query_ddos_attack_details(
         self,
         *,
         startdate: str,
@@ -719,7 +719,7 @@ class SecurityreportClient(ProductClient):
         msec: str | None = None,
         acce_type: str | None = None,
     ) -> QueryDDoSAttackDetailsResponse: ...
-    def query_d_do_s_attack_details(
+    def query_ddos_attack_details(
         self,
         request: QueryDDoSAttackDetailsRequest | None = None,
         *,
@@ -1022,11 +1022,11 @@ class SecurityreportClient(ProductClient):
         )
 
     @overload
-    def getbotrequestuseragent_topdata(
+    def get_bot_request_user_agent_top_data(
         self, request: GetbotrequestuseragentTopdataRequest, /
     ) -> GetbotrequestuseragentTopdataResponse: ...
     @overload
-    def getbotrequestuseragent_topdata(
+    def get_bot_request_user_agent_top_data(
         self,
         *,
         domain: str,
@@ -1035,7 +1035,7 @@ class SecurityreportClient(ProductClient):
         time_zone: int | None = None,
         top_num: int | None = None,
     ) -> GetbotrequestuseragentTopdataResponse: ...
-    def getbotrequestuseragent_topdata(
+    def get_bot_request_user_agent_top_data(
         self,
         request: GetbotrequestuseragentTopdataRequest | None = None,
         *,
@@ -1941,11 +1941,11 @@ class SecurityreportClient(ProductClient):
         )
 
     @overload
-    def get_triggered_d_do_s_managed_rules(
+    def get_triggered_ddos_managed_rules(
         self, request: GetTriggeredDDoSManagedRulesRequest, /
     ) -> GetTriggeredDDoSManagedRulesResponse: ...
     @overload
-    def get_triggered_d_do_s_managed_rules(
+    def get_triggered_ddos_managed_rules(
         self,
         *,
         start_time: str,
@@ -1957,7 +1957,7 @@ class SecurityreportClient(ProductClient):
         service_type: str | None = None,
         timezone: str | None = None,
     ) -> GetTriggeredDDoSManagedRulesResponse: ...
-    def get_triggered_d_do_s_managed_rules(
+    def get_triggered_ddos_managed_rules(
         self,
         request: GetTriggeredDDoSManagedRulesRequest | None = None,
         *,
@@ -2178,11 +2178,11 @@ class SecurityreportClient(ProductClient):
         )
 
     @overload
-    def get_top_attack_sources_for_client_i_ps(
+    def get_top_attack_sources_for_client_ips(
         self, request: GetTopAttackSourcesForClientIPsRequest, /
     ) -> GetTopAttackSourcesForClientIPsResponse: ...
     @overload
-    def get_top_attack_sources_for_client_i_ps(
+    def get_top_attack_sources_for_client_ips(
         self,
         *,
         start_time: str,
@@ -2194,7 +2194,7 @@ class SecurityreportClient(ProductClient):
         service_type: str | None = None,
         timezone: str | None = None,
     ) -> GetTopAttackSourcesForClientIPsResponse: ...
-    def get_top_attack_sources_for_client_i_ps(
+    def get_top_attack_sources_for_client_ips(
         self,
         request: GetTopAttackSourcesForClientIPsRequest | None = None,
         *,
@@ -2571,6 +2571,34 @@ class SecurityreportClient(ProductClient):
             service_type=service_type,
             timezone=timezone,
         )
+
+    def query_d_do_s_attack_details(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryDDoSAttackDetailsResponse:
+        """Deprecated alias of `query_ddos_attack_details` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_d_do_s_attack_details", "query_ddos_attack_details")
+        return self.query_ddos_attack_details(*args, **kwargs)
+
+    def getbotrequestuseragent_topdata(
+        self, *args: Any, **kwargs: Any
+    ) -> GetbotrequestuseragentTopdataResponse:
+        """Deprecated alias of `get_bot_request_user_agent_top_data` (renamed in 0.2; removed in 1.0)."""
+        renamed("getbotrequestuseragent_topdata", "get_bot_request_user_agent_top_data")
+        return self.get_bot_request_user_agent_top_data(*args, **kwargs)
+
+    def get_triggered_d_do_s_managed_rules(
+        self, *args: Any, **kwargs: Any
+    ) -> GetTriggeredDDoSManagedRulesResponse:
+        """Deprecated alias of `get_triggered_ddos_managed_rules` (renamed in 0.2; removed in 1.0)."""
+        renamed("get_triggered_d_do_s_managed_rules", "get_triggered_ddos_managed_rules")
+        return self.get_triggered_ddos_managed_rules(*args, **kwargs)
+
+    def get_top_attack_sources_for_client_i_ps(
+        self, *args: Any, **kwargs: Any
+    ) -> GetTopAttackSourcesForClientIPsResponse:
+        """Deprecated alias of `get_top_attack_sources_for_client_ips` (renamed in 0.2; removed in 1.0)."""
+        renamed("get_top_attack_sources_for_client_i_ps", "get_top_attack_sources_for_client_ips")
+        return self.get_top_attack_sources_for_client_ips(*args, **kwargs)
 
 
 class AsyncSecurityreportClient(AsyncProductClient):
@@ -3087,11 +3115,11 @@ class AsyncSecurityreportClient(AsyncProductClient):
         )
 
     @overload
-    async def query_d_do_s_attack_details(
+    async def query_ddos_attack_details(
         self, request: QueryDDoSAttackDetailsRequest, /
     ) -> QueryDDoSAttackDetailsResponse: ...
     @overload
-    async def query_d_do_s_attack_details(
+    async def query_ddos_attack_details(
         self,
         *,
         startdate: str,
@@ -3099,7 +3127,7 @@ class AsyncSecurityreportClient(AsyncProductClient):
         msec: str | None = None,
         acce_type: str | None = None,
     ) -> QueryDDoSAttackDetailsResponse: ...
-    async def query_d_do_s_attack_details(
+    async def query_ddos_attack_details(
         self,
         request: QueryDDoSAttackDetailsRequest | None = None,
         *,
@@ -3402,11 +3430,11 @@ class AsyncSecurityreportClient(AsyncProductClient):
         )
 
     @overload
-    async def getbotrequestuseragent_topdata(
+    async def get_bot_request_user_agent_top_data(
         self, request: GetbotrequestuseragentTopdataRequest, /
     ) -> GetbotrequestuseragentTopdataResponse: ...
     @overload
-    async def getbotrequestuseragent_topdata(
+    async def get_bot_request_user_agent_top_data(
         self,
         *,
         domain: str,
@@ -3415,7 +3443,7 @@ class AsyncSecurityreportClient(AsyncProductClient):
         time_zone: int | None = None,
         top_num: int | None = None,
     ) -> GetbotrequestuseragentTopdataResponse: ...
-    async def getbotrequestuseragent_topdata(
+    async def get_bot_request_user_agent_top_data(
         self,
         request: GetbotrequestuseragentTopdataRequest | None = None,
         *,
@@ -4331,11 +4359,11 @@ class AsyncSecurityreportClient(AsyncProductClient):
         )
 
     @overload
-    async def get_triggered_d_do_s_managed_rules(
+    async def get_triggered_ddos_managed_rules(
         self, request: GetTriggeredDDoSManagedRulesRequest, /
     ) -> GetTriggeredDDoSManagedRulesResponse: ...
     @overload
-    async def get_triggered_d_do_s_managed_rules(
+    async def get_triggered_ddos_managed_rules(
         self,
         *,
         start_time: str,
@@ -4347,7 +4375,7 @@ class AsyncSecurityreportClient(AsyncProductClient):
         service_type: str | None = None,
         timezone: str | None = None,
     ) -> GetTriggeredDDoSManagedRulesResponse: ...
-    async def get_triggered_d_do_s_managed_rules(
+    async def get_triggered_ddos_managed_rules(
         self,
         request: GetTriggeredDDoSManagedRulesRequest | None = None,
         *,
@@ -4568,11 +4596,11 @@ class AsyncSecurityreportClient(AsyncProductClient):
         )
 
     @overload
-    async def get_top_attack_sources_for_client_i_ps(
+    async def get_top_attack_sources_for_client_ips(
         self, request: GetTopAttackSourcesForClientIPsRequest, /
     ) -> GetTopAttackSourcesForClientIPsResponse: ...
     @overload
-    async def get_top_attack_sources_for_client_i_ps(
+    async def get_top_attack_sources_for_client_ips(
         self,
         *,
         start_time: str,
@@ -4584,7 +4612,7 @@ class AsyncSecurityreportClient(AsyncProductClient):
         service_type: str | None = None,
         timezone: str | None = None,
     ) -> GetTopAttackSourcesForClientIPsResponse: ...
-    async def get_top_attack_sources_for_client_i_ps(
+    async def get_top_attack_sources_for_client_ips(
         self,
         request: GetTopAttackSourcesForClientIPsRequest | None = None,
         *,
@@ -4961,3 +4989,31 @@ class AsyncSecurityreportClient(AsyncProductClient):
             service_type=service_type,
             timezone=timezone,
         )
+
+    async def query_d_do_s_attack_details(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryDDoSAttackDetailsResponse:
+        """Deprecated alias of `query_ddos_attack_details` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_d_do_s_attack_details", "query_ddos_attack_details")
+        return await self.query_ddos_attack_details(*args, **kwargs)
+
+    async def getbotrequestuseragent_topdata(
+        self, *args: Any, **kwargs: Any
+    ) -> GetbotrequestuseragentTopdataResponse:
+        """Deprecated alias of `get_bot_request_user_agent_top_data` (renamed in 0.2; removed in 1.0)."""
+        renamed("getbotrequestuseragent_topdata", "get_bot_request_user_agent_top_data")
+        return await self.get_bot_request_user_agent_top_data(*args, **kwargs)
+
+    async def get_triggered_d_do_s_managed_rules(
+        self, *args: Any, **kwargs: Any
+    ) -> GetTriggeredDDoSManagedRulesResponse:
+        """Deprecated alias of `get_triggered_ddos_managed_rules` (renamed in 0.2; removed in 1.0)."""
+        renamed("get_triggered_d_do_s_managed_rules", "get_triggered_ddos_managed_rules")
+        return await self.get_triggered_ddos_managed_rules(*args, **kwargs)
+
+    async def get_top_attack_sources_for_client_i_ps(
+        self, *args: Any, **kwargs: Any
+    ) -> GetTopAttackSourcesForClientIPsResponse:
+        """Deprecated alias of `get_top_attack_sources_for_client_ips` (renamed in 0.2; removed in 1.0)."""
+        renamed("get_top_attack_sources_for_client_i_ps", "get_top_attack_sources_for_client_ips")
+        return await self.get_top_attack_sources_for_client_ips(*args, **kwargs)

@@ -8,9 +8,9 @@ retries and decodes.
 
 from __future__ import annotations
 
-from typing import overload
+from typing import Any, overload
 
-from cdnetworks.core.product_client import AsyncProductClient, ProductClient
+from cdnetworks.core.product_client import AsyncProductClient, ProductClient, renamed
 
 from ._version import __version__
 from .actions import (
@@ -189,15 +189,15 @@ class ZonemanageClient(ProductClient):
         )
 
     @overload
-    def get_recordby_id(self, request: GetRecordbyIDRequest, /) -> GetRecordbyIDResponse: ...
+    def get_record_by_id(self, request: GetRecordbyIDRequest, /) -> GetRecordbyIDResponse: ...
     @overload
-    def get_recordby_id(
+    def get_record_by_id(
         self,
         *,
         zone_id: int,
         record_id: int,
     ) -> GetRecordbyIDResponse: ...
-    def get_recordby_id(
+    def get_record_by_id(
         self,
         request: GetRecordbyIDRequest | None = None,
         *,
@@ -472,6 +472,11 @@ class ZonemanageClient(ProductClient):
         """UpdateZoneStatus: ``PUT /api/clouddns/zones/status/bulk``."""
         return self.core.call(UPDATE_ZONE_STATUS, request, status=status, zone_ids=zone_ids)
 
+    def get_recordby_id(self, *args: Any, **kwargs: Any) -> GetRecordbyIDResponse:
+        """Deprecated alias of `get_record_by_id` (renamed in 0.2; removed in 1.0)."""
+        renamed("get_recordby_id", "get_record_by_id")
+        return self.get_record_by_id(*args, **kwargs)
+
 
 class AsyncZonemanageClient(AsyncProductClient):
     """Asynchronous client of the zonemanage product: 17 actions.
@@ -585,15 +590,15 @@ class AsyncZonemanageClient(AsyncProductClient):
         )
 
     @overload
-    async def get_recordby_id(self, request: GetRecordbyIDRequest, /) -> GetRecordbyIDResponse: ...
+    async def get_record_by_id(self, request: GetRecordbyIDRequest, /) -> GetRecordbyIDResponse: ...
     @overload
-    async def get_recordby_id(
+    async def get_record_by_id(
         self,
         *,
         zone_id: int,
         record_id: int,
     ) -> GetRecordbyIDResponse: ...
-    async def get_recordby_id(
+    async def get_record_by_id(
         self,
         request: GetRecordbyIDRequest | None = None,
         *,
@@ -877,3 +882,8 @@ class AsyncZonemanageClient(AsyncProductClient):
     ) -> UpdateZoneStatusResponse:
         """UpdateZoneStatus: ``PUT /api/clouddns/zones/status/bulk``."""
         return await self.core.call(UPDATE_ZONE_STATUS, request, status=status, zone_ids=zone_ids)
+
+    async def get_recordby_id(self, *args: Any, **kwargs: Any) -> GetRecordbyIDResponse:
+        """Deprecated alias of `get_record_by_id` (renamed in 0.2; removed in 1.0)."""
+        renamed("get_recordby_id", "get_record_by_id")
+        return await self.get_record_by_id(*args, **kwargs)
