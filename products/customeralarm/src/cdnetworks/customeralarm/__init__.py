@@ -4,7 +4,9 @@
 ```python
 from cdnetworks.customeralarm import CustomeralarmClient
 
-with CustomeralarmClient() as client:  # credentials from the environment or ~/.cdnetworks
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with CustomeralarmClient() as client:
     print(client.query_pops_maintenance_notification())
 ```
 """

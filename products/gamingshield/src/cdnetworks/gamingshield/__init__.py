@@ -4,7 +4,9 @@
 ```python
 from cdnetworks.gamingshield import GamingshieldClient
 
-with GamingshieldClient() as client:  # credentials from the environment or ~/.cdnetworks
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with GamingshieldClient() as client:
     print(client.list_group_details())
 ```
 """

@@ -4,7 +4,9 @@
 ```python
 from cdnetworks.manageassets import ManageassetsClient
 
-with ManageassetsClient() as client:  # credentials from the environment or ~/.cdnetworks
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with ManageassetsClient() as client:
     print(client.get_video_list())
 ```
 """

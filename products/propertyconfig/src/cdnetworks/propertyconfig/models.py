@@ -131,14 +131,12 @@ class CreatePropertyRequestOrigins(ItemModel, kw_only=True):
     http_port: int | None = None
     name: str | None = None
     https_port: int | None = None
-    proxy_sslsni_enabled: Annotated[bool, Meta(examples=["true,false"])] | None = msgspec.field(
-        default=None, name="proxySSLSNIEnabled"
-    )
+    proxy_sslsni_enabled: bool | None = msgspec.field(default=None, name="proxySSLSNIEnabled")
     proxy_sslsni_server: str | None = msgspec.field(default=None, name="proxySSLSNIServer")
     proxy_ssl_version: Annotated[
         list[str], Meta(examples=["SSLv3,TLSv1,TLSv1.1,TLSv1.2,TLSv1.3"])
     ] = msgspec.field(default_factory=list, name="proxySSLVersion")
-    proxy_ssl_verify_enabled: Annotated[bool, Meta(examples=["true,false"])] | None = msgspec.field(
+    proxy_ssl_verify_enabled: bool | None = msgspec.field(
         default=None, name="proxySSLVerifyEnabled"
     )
     proxy_ssl_trusted_certificate: str | None = msgspec.field(
@@ -150,14 +148,12 @@ class CreatePropertyRequestHostnamesDefaultOrigin(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     servers: list[str] = msgspec.field(default_factory=list)
-    ip_version: Annotated[str, Meta(examples=["dual,ipv4,ipv6"])] | None = None
+    ip_version: str | None = None
     http_port: int | None = None
     host: str | None = None
     https_port: int | None = None
-    scheme: Annotated[str, Meta(examples=["http,https,honor"])] | None = None
-    proxy_sslsni_enabled: Annotated[bool, Meta(examples=["true,false"])] | None = msgspec.field(
-        default=None, name="proxySSLSNIEnabled"
-    )
+    scheme: str | None = None
+    proxy_sslsni_enabled: bool | None = msgspec.field(default=None, name="proxySSLSNIEnabled")
     proxy_sslsni_server: str | None = msgspec.field(default=None, name="proxySSLSNIServer")
     proxy_ssl_version: Annotated[list[str], Meta(examples=["TLSv1,TLSv1.1,TLSv1.2,TLSv1.3"])] = (
         msgspec.field(default_factory=list, name="proxySSLVersion")
@@ -168,10 +164,7 @@ class CreatePropertyRequestHostnamesCertificates(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     certificate_id: int | None = None
-    certificate_usage: (
-        Annotated[str, Meta(examples=["default_sni,dual_sni,gm_sm2_enc,gm_sm2_sign,client_mtls"])]
-        | None
-    ) = None
+    certificate_usage: str | None = None
 
 
 class CreatePropertyRequestHostnamesEdgeHostname(ItemModel, kw_only=True):
@@ -212,7 +205,7 @@ class CreatePropertyRequestRulesResponsePhase(ItemModel, kw_only=True):
     action: CreatePropertyRequestRulesResponsePhaseAction
     description: str | None = None
     priority: int | None = None
-    enabled: Annotated[bool, Meta(examples=["true,false"])] | None = None
+    enabled: bool | None = None
 
 
 class CreatePropertyRequestRulesOriginPhaseActionOptions(ItemModel, kw_only=True):
@@ -234,7 +227,7 @@ class CreatePropertyRequestRulesOriginPhase(ItemModel, kw_only=True):
     action: CreatePropertyRequestRulesOriginPhaseAction
     description: str | None = None
     priority: int | None = None
-    enabled: Annotated[bool, Meta(examples=["true,false"])] | None = None
+    enabled: bool | None = None
 
 
 class CreatePropertyRequestRulesCachePhaseActionOptions(ItemModel, kw_only=True):
@@ -256,7 +249,7 @@ class CreatePropertyRequestRulesCachePhase(ItemModel, kw_only=True):
     action: CreatePropertyRequestRulesCachePhaseAction
     description: str | None = None
     priority: int | None = None
-    enabled: Annotated[bool, Meta(examples=["true,false"])] | None = None
+    enabled: bool | None = None
 
 
 class CreatePropertyRequestRulesConnectPhaseActionOptions(ItemModel, kw_only=True):
@@ -278,7 +271,7 @@ class CreatePropertyRequestRulesConnectPhase(ItemModel, kw_only=True):
     action: CreatePropertyRequestRulesConnectPhaseAction
     description: str | None = None
     priority: int | None = None
-    enabled: Annotated[bool, Meta(examples=["true,false"])] | None = None
+    enabled: bool | None = None
 
 
 class CreatePropertyRequestRulesReqeustPhaseActionOptions(ItemModel, kw_only=True):
@@ -300,7 +293,7 @@ class CreatePropertyRequestRulesReqeustPhase(ItemModel, kw_only=True):
     action: CreatePropertyRequestRulesReqeustPhaseAction
     description: str | None = None
     priority: int | None = None
-    enabled: Annotated[bool, Meta(examples=["true,false"])] | None = None
+    enabled: bool | None = None
 
 
 class CreatePropertyRequestRules(ItemModel, kw_only=True):
@@ -466,9 +459,7 @@ class CreatePropertyForAkamaiMigrationRequestHostnamesCertificates(ItemModel, kw
     """An object of the API, nested in requests or answers."""
 
     certificate_id: int
-    certificate_usage: Annotated[
-        str, Meta(examples=["default_sni,dual_sni,gm_sm2_enc,gm_sm2_sign,client_mtls"])
-    ]
+    certificate_usage: str
 
 
 class CreatePropertyForAkamaiMigrationRequestHostnamesEdgeHostname(ItemModel, kw_only=True):
@@ -486,8 +477,8 @@ class CreatePropertyForAkamaiMigrationRequestHostnamesDefaultOrigin(ItemModel, k
     host: str | None = None
     http_port: int | None = None
     https_port: int | None = None
-    ip_version: Annotated[str, Meta(examples=["dual,ipv4,ipv6"])] | None = None
-    scheme: Annotated[str, Meta(examples=["http,https,honor"])] | None = None
+    ip_version: str | None = None
+    scheme: str | None = None
     proxy_sslsni_enabled: bool | None = msgspec.field(default=None, name="proxySSLSNIEnabled")
     proxy_sslsni_server: str | None = msgspec.field(default=None, name="proxySSLSNIServer")
     proxy_ssl_version: Annotated[list[str], Meta(examples=["TLSv1,TLSv1.1,TLSv1.2,TLSv1.3"])] = (
@@ -526,11 +517,11 @@ class ListPropertiesRequest(RequestModel, kw_only=True):
     """The arguments of ListProperties (``GET /api/properties``)."""
 
     service_type: Annotated[str, Meta(examples=["wsa,wsa-https"])] | None = None
-    target: Annotated[str, Meta(examples=["staging,production"])] | None = None
+    target: str | None = None
     offset: int | None = None
     limit: int | None = None
-    sort_order: Annotated[str, Meta(examples=["asc,desc"])] | None = None
-    sort_by: Annotated[str, Meta(examples=["creationTime,lastUpdateTime"])] | None = None
+    sort_order: str | None = None
+    sort_by: str | None = None
     contract_id: str | None = None
     item_id: str | None = None
 
@@ -553,7 +544,7 @@ class CreatePropertyForAkamaiMigrationRequest(RequestModel, kw_only=True):
     contract_id: str | None = None
     item_id: str | None = None
     property_id: int | None = None
-    filter_config_by_hostname: Annotated[str, Meta(examples=["0,1"])] | None = None
+    filter_config_by_hostname: str | None = None
     x_ak_akamai_contract_id: str | None = msgspec.field(
         default=None, name="x-ak-akamai-contract-id"
     )

@@ -4,8 +4,10 @@
 ```python
 from cdnetworks.propertymanagement import PropertymanagementClient
 
-with PropertymanagementClient() as client:  # credentials from the environment or ~/.cdnetworks
-    print(client.get_a_property_version())
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with PropertymanagementClient() as client:
+    print(client.get_list_of_properties())
 ```
 """
 

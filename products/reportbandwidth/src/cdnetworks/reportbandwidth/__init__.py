@@ -4,7 +4,9 @@
 ```python
 from cdnetworks.reportbandwidth import ReportbandwidthClient
 
-with ReportbandwidthClient() as client:  # credentials from the environment or ~/.cdnetworks
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with ReportbandwidthClient() as client:
     print(client.query_p2p_bandwidth())
 ```
 """

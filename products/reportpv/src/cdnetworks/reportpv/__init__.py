@@ -4,7 +4,9 @@
 ```python
 from cdnetworks.reportpv import ReportpvClient
 
-with ReportpvClient() as client:  # credentials from the environment or ~/.cdnetworks
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with ReportpvClient() as client:
     print(client.query_domain_uv())
 ```
 """

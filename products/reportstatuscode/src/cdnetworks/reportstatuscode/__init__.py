@@ -4,7 +4,9 @@
 ```python
 from cdnetworks.reportstatuscode import ReportstatuscodeClient
 
-with ReportstatuscodeClient() as client:  # credentials from the environment or ~/.cdnetworks
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with ReportstatuscodeClient() as client:
     print(client.query_status_code_distribution_of_each_isp_and_province())
 ```
 """

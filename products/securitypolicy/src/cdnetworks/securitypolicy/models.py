@@ -2616,12 +2616,10 @@ class QueryDomainBuiltInRulesResponseData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     domain: str | None = None
-    security_level: (
-        Annotated[str, Meta(examples=["DEFAULT_ENABLE,ATTACK_ENABLE,BASE_CLOSE,CLOSE"])] | None
-    ) = None
+    security_level: str | None = None
     rule_name_cn: str | None = None
     rule_name_en: str | None = None
-    action: Annotated[str, Meta(examples=["BLOCK,LOG,RR,DENIED"])] | None = None
+    action: str | None = None
     rule_id: str | None = None
 
 
@@ -2645,8 +2643,8 @@ class UpdateDomainBuiltInRulesRequestData(ItemModel, kw_only=True):
 
     domain: str
     rule_id: str
-    security_level: Annotated[str, Meta(examples=["DEFAULT_ENABLE,ATTACK_ENABLE,BASE_CLOSE,CLOSE"])]
-    action: Annotated[str, Meta(examples=["BLOCK,RR,LOG"])]
+    security_level: str
+    action: str
 
 
 class ShareDomainBaseProtectConfigResponse(ResponseModel, kw_only=True):
@@ -2674,11 +2672,11 @@ class QueryDomainDDoSBaseInfoResponseData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     domain: str | None = None
-    l7_d_do_s_switch: Annotated[str, Meta(examples=["ON,OFF"])] | None = None
-    inner_switch: Annotated[str, Meta(examples=["ON,OFF"])] | None = None
-    ai_switch: Annotated[str, Meta(examples=["ON,OFF"])] | None = None
-    protect_mode: Annotated[str, Meta(examples=["LOOSE,MODERATE,STRICT"])] | None = None
-    ai_action: Annotated[str, Meta(examples=["ON,OFF"])] | None = None
+    l7_d_do_s_switch: str | None = None
+    inner_switch: str | None = None
+    ai_switch: str | None = None
+    protect_mode: str | None = None
+    ai_action: str | None = None
 
 
 class QueryDomainDDoSBaseInfoResponseErrorInfo(ItemModel, kw_only=True):
@@ -2704,7 +2702,7 @@ class QueryAdaptiveProtectionRulesResponseData(ItemModel, kw_only=True):
     rule_id: str | None = None
     rule_name_cn: str | None = None
     rule_name_en: str | None = None
-    rule_switch: Annotated[str, Meta(examples=["ON,OFF"])] | None = None
+    rule_switch: str | None = None
     create_time: str | None = None
 
 
@@ -2728,7 +2726,7 @@ class UpdateAdaptiveProtectionRulesRequestData(ItemModel, kw_only=True):
 
     domain: str
     rule_id: str
-    rule_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])]
+    rule_switch: bool | Literal["ON", "OFF"]
 
     def __post_init__(self) -> None:
         self.rule_switch = as_flag(self.rule_switch, "ON", "OFF")
@@ -2776,18 +2774,8 @@ class ListNonSharedWAFRuleExceptionsForWAFRulesResponseData(ItemModel, kw_only=T
     id: str | None = None
     domain: str | None = None
     rule_id: int | None = None
-    type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "ip,path,uri,urlParamName,urlParamValue,userAgent,httpHeaderName,httpHeaderValue,cookie,body,bodyParamName,bodyParamValue"
-                ]
-            ),
-        ]
-        | None
-    ) = None
-    match_type: Annotated[str, Meta(examples=["EQUAL,CONTAIN,REGEX"])] | None = None
+    type: str | None = None
+    match_type: str | None = None
     content_list: list[str] = msgspec.field(default_factory=list)
 
 
@@ -2813,23 +2801,11 @@ class ListUpgradeDetailsResponseDataRuleList(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     rule_id: int | None = None
-    mode: Annotated[str, Meta(examples=["BLOCK,LOG,OFF"])] | None = None
+    mode: str | None = None
     name: str | None = None
     des: str | None = None
-    attack_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "WAF_XSS,WAF_RFI,WAF_FILE_UPLOAD,WAF_CMDI,WAF_DIR_TRAVERSAL,WAF_THIRDCOMP,WAF_XPATH_LDAP_SSI,WAF_SCANNER,WAF_SHELL_BACKDOOR,WAF_FILE_DOWNLOAD,WAF_XXE,WAF_SQLI,WAF_SSRF"
-                ]
-            ),
-        ]
-        | None
-    ) = None
-    owasp_type_list: Annotated[list[str], Meta(examples=["A1,A2,A3,A4,A5,A7,A8,A9"])] = (
-        msgspec.field(default_factory=list)
-    )
+    attack_type: str | None = None
+    owasp_type_list: list[str] = msgspec.field(default_factory=list)
     cve_list: list[str] = msgspec.field(default_factory=list)
     component_list: list[str] = msgspec.field(default_factory=list)
 
@@ -2860,23 +2836,11 @@ class ListWAFRulesResponseData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     rule_id: int | None = None
-    mode: Annotated[str, Meta(examples=["BLOCK,LOG,OFF"])] | None = None
+    mode: str | None = None
     name: str | None = None
-    attack_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "WAF_XSS,WAF_RFI,WAF_FILE_UPLOAD,WAF_CMDI,WAF_DIR_TRAVERSAL,WAF_THIRDCOMP,WAF_XPATH_LDAP_SSI,WAF_SCANNER,WAF_SHELL_BACKDOOR,WAF_FILE_DOWNLOAD,WAF_XXE,WAF_SQLI,WAF_SSRF"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    attack_type: str | None = None
     des: str | None = None
-    owasp_type_list: Annotated[list[str], Meta(examples=["A1,A2,A3,A4,A5,A7,A8,A9"])] = (
-        msgspec.field(default_factory=list)
-    )
+    owasp_type_list: list[str] = msgspec.field(default_factory=list)
     cve_list: list[str] = msgspec.field(default_factory=list)
     component_list: list[str] = msgspec.field(default_factory=list)
 
@@ -2900,7 +2864,7 @@ class UpdateActionForWAFManagedRulesRequestRuleList(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     rule_id: int
-    mode: Annotated[str, Meta(examples=["BLOCK,LOG,OFF"])]
+    mode: str
 
 
 class ListWAFBasicConfigOfDomainsResponseData(ItemModel, kw_only=True):
@@ -2908,8 +2872,8 @@ class ListWAFBasicConfigOfDomainsResponseData(ItemModel, kw_only=True):
 
     id: str | None = None
     domain: str | None = None
-    defend_mode: Annotated[str, Meta(examples=["BLOCK,LOG"])] | None = None
-    rule_update_mode: Annotated[str, Meta(examples=["MANUAL,AUTO"])] | None = None
+    defend_mode: str | None = None
+    rule_update_mode: str | None = None
     rule_version: str | None = None
 
 
@@ -3010,20 +2974,10 @@ class ListRecommendationsResponseData(ItemModel, kw_only=True):
     id: str | None = None
     domain: str | None = None
     rule_id: int | None = None
-    type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "ip,path,uri,urlParamName,urlParamValue,userAgent,httpHeaderName,httpHeaderValue,cookie,body,bodyParamName,bodyParamValue"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    type: str | None = None
     match_type: Annotated[str, Meta(examples=["EQUAL"])] | None = None
     content: str | None = None
-    status: Annotated[str, Meta(examples=["TODO,REJECTED"])] | None = None
+    status: str | None = None
     update_time: str | None = None
 
 
@@ -3042,17 +2996,7 @@ class ListSharedWAFRuleExceptionsForWAFRulesResponseData(ItemModel, kw_only=True
     rule_id: int | None = None
     share_id: str | None = None
     share_name: str | None = None
-    type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "ip,path,uri,urlParamName,urlParamValue,userAgent,httpHeaderName,httpHeaderValue,cookie,body,bodyParamName,bodyParamValue"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    type: str | None = None
 
 
 class ListSharedWAFRuleExceptionsForWAFRulesResponse(ResponseModel, kw_only=True):
@@ -3071,17 +3015,17 @@ class ListDomainInfosResponseData(ItemModel, kw_only=True):
     id: str | None = None
     domain: str | None = None
     create_time: str | None = None
-    deploy_status: Annotated[str, Meta(examples=["DEPLOYING,SUCCESS"])] | None = None
-    block_switch: Annotated[str, Meta(examples=["ON,OFF"])] | None = None
-    defend_status: Annotated[str, Meta(examples=["PROTECTING,UNPROTECTED"])] | None = None
-    dms_defend_switch: Annotated[str, Meta(examples=["ON,OFF"])] | None = None
-    bot_manage_switch: Annotated[str, Meta(examples=["ON,OFF"])] | None = None
-    customize_rule_switch: Annotated[str, Meta(examples=["ON,OFF"])] | None = None
-    api_defend_switch: Annotated[str, Meta(examples=["ON,OFF"])] | None = None
-    rate_limit_switch: Annotated[str, Meta(examples=["ON,OFF"])] | None = None
-    whitelist_switch: Annotated[str, Meta(examples=["ON,OFF"])] | None = None
-    intelligence_switch: Annotated[str, Meta(examples=["ON,OFF"])] | None = None
-    waf_defend_switch: Annotated[str, Meta(examples=["ON,OFF"])] | None = None
+    deploy_status: str | None = None
+    block_switch: str | None = None
+    defend_status: str | None = None
+    dms_defend_switch: str | None = None
+    bot_manage_switch: str | None = None
+    customize_rule_switch: str | None = None
+    api_defend_switch: str | None = None
+    rate_limit_switch: str | None = None
+    whitelist_switch: str | None = None
+    intelligence_switch: str | None = None
+    waf_defend_switch: str | None = None
     publishable: bool | None = None
 
 
@@ -3131,11 +3075,11 @@ class UsingSystemRecommendedAccessDomainResponse(ResponseModel, kw_only=True):
 class UsingSystemRecommendedAccessDomainRequestWafDefendConfig(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    rule_update_mode: Annotated[str, Meta(examples=["MANUAL,AUTO"])]
-    config_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])]
-    defend_mode: Annotated[str, Meta(examples=["LOG,BLOCK"])]
-    scan_tools_action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])]
-    repeated_violation_action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])]
+    rule_update_mode: str
+    config_switch: bool | Literal["ON", "OFF"]
+    defend_mode: str
+    scan_tools_action: str
+    repeated_violation_action: str
 
     def __post_init__(self) -> None:
         self.config_switch = as_flag(self.config_switch, "ON", "OFF")
@@ -3144,7 +3088,7 @@ class UsingSystemRecommendedAccessDomainRequestWafDefendConfig(ItemModel, kw_onl
 class UsingSystemRecommendedAccessDomainRequestCustomizeRuleConfig(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    config_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])]
+    config_switch: bool | Literal["ON", "OFF"]
 
     def __post_init__(self) -> None:
         self.config_switch = as_flag(self.config_switch, "ON", "OFF")
@@ -3153,7 +3097,7 @@ class UsingSystemRecommendedAccessDomainRequestCustomizeRuleConfig(ItemModel, kw
 class UsingSystemRecommendedAccessDomainRequestApiDefendConfig(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    config_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])]
+    config_switch: bool | Literal["ON", "OFF"]
 
     def __post_init__(self) -> None:
         self.config_switch = as_flag(self.config_switch, "ON", "OFF")
@@ -3162,7 +3106,7 @@ class UsingSystemRecommendedAccessDomainRequestApiDefendConfig(ItemModel, kw_onl
 class UsingSystemRecommendedAccessDomainRequestWhitelistConfig(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    config_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])]
+    config_switch: bool | Literal["ON", "OFF"]
 
     def __post_init__(self) -> None:
         self.config_switch = as_flag(self.config_switch, "ON", "OFF")
@@ -3171,7 +3115,7 @@ class UsingSystemRecommendedAccessDomainRequestWhitelistConfig(ItemModel, kw_onl
 class UsingSystemRecommendedAccessDomainRequestBlockConfig(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    config_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])]
+    config_switch: bool | Literal["ON", "OFF"]
 
     def __post_init__(self) -> None:
         self.config_switch = as_flag(self.config_switch, "ON", "OFF")
@@ -3180,8 +3124,8 @@ class UsingSystemRecommendedAccessDomainRequestBlockConfig(ItemModel, kw_only=Tr
 class UsingSystemRecommendedAccessDomainRequestDmsDefendConfig(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    config_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])]
-    protection_mode: Annotated[str, Meta(examples=["LOOSE,MODERATE,STRICT"])]
+    config_switch: bool | Literal["ON", "OFF"]
+    protection_mode: str
 
     def __post_init__(self) -> None:
         self.config_switch = as_flag(self.config_switch, "ON", "OFF")
@@ -3192,16 +3136,16 @@ class UsingSystemRecommendedAccessDomainRequestIntelligenceConfigInfoCateAct(
 ):
     """An object of the API, nested in requests or answers."""
 
-    attack_source: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])]
-    spec_attack: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])]
-    industry: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])]
+    attack_source: str
+    spec_attack: str
+    industry: str
 
 
 class UsingSystemRecommendedAccessDomainRequestIntelligenceConfig(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     info_cate_act: UsingSystemRecommendedAccessDomainRequestIntelligenceConfigInfoCateAct
-    config_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])]
+    config_switch: bool | Literal["ON", "OFF"]
 
     def __post_init__(self) -> None:
         self.config_switch = as_flag(self.config_switch, "ON", "OFF")
@@ -3212,16 +3156,16 @@ class UsingSystemRecommendedAccessDomainRequestBotManageConfigWebRiskConfig(
 ):
     """An object of the API, nested in requests or answers."""
 
-    act: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])]
+    act: str
 
 
 class UsingSystemRecommendedAccessDomainRequestBotManageConfig(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    config_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])]
-    ai_bots_act: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])]
-    public_bots_act: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK,ACCEPT"])]
-    absolute_bots_act: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])]
+    config_switch: bool | Literal["ON", "OFF"]
+    ai_bots_act: str
+    public_bots_act: str
+    absolute_bots_act: str
     web_risk_config: UsingSystemRecommendedAccessDomainRequestBotManageConfigWebRiskConfig
 
     def __post_init__(self) -> None:
@@ -3231,7 +3175,7 @@ class UsingSystemRecommendedAccessDomainRequestBotManageConfig(ItemModel, kw_onl
 class UsingSystemRecommendedAccessDomainRequestRateLimitConfig(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    config_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])]
+    config_switch: bool | Literal["ON", "OFF"]
 
     def __post_init__(self) -> None:
         self.config_switch = as_flag(self.config_switch, "ON", "OFF")
@@ -3280,42 +3224,28 @@ class AddRateLimitingRuleRequestRateLimitEffective(ItemModel, kw_only=True):
 class AddRateLimitingRuleRequestRateLimitRuleConditionIpOrIpsConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     ip_or_ips: list[str]
 
 
 class AddRateLimitingRuleRequestRateLimitRuleConditionPathConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     paths: list[str]
 
 
 class AddRateLimitingRuleRequestRateLimitRuleConditionUriConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     uri: list[str]
 
 
 class AddRateLimitingRuleRequestRateLimitRuleConditionUriParamConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NONE"])]
+    match_type: str
     param_name: str
     param_value: list[str]
 
@@ -3323,49 +3253,28 @@ class AddRateLimitingRuleRequestRateLimitRuleConditionUriParamConditions(ItemMod
 class AddRateLimitingRuleRequestRateLimitRuleConditionUaConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     ua: list[str]
 
 
 class AddRateLimitingRuleRequestRateLimitRuleConditionMethodConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    request_method: Annotated[list[str], Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,COPY"])]
+    match_type: str
+    request_method: list[str]
 
 
 class AddRateLimitingRuleRequestRateLimitRuleConditionRefererConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     referer: list[str]
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
 
 
 class AddRateLimitingRuleRequestRateLimitRuleConditionHeaderConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     value_list: list[str]
     key: str
 
@@ -3373,42 +3282,35 @@ class AddRateLimitingRuleRequestRateLimitRuleConditionHeaderConditions(ItemModel
 class AddRateLimitingRuleRequestRateLimitRuleConditionAreaConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     areas: list[str]
 
 
 class AddRateLimitingRuleRequestRateLimitRuleConditionSchemeConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    scheme: Annotated[list[str], Meta(examples=["HTTP,HTTPS"])]
+    match_type: str
+    scheme: list[str]
 
 
 class AddRateLimitingRuleRequestRateLimitRuleConditionStatusCodeConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     status_code: list[str]
 
 
 class AddRateLimitingRuleRequestRateLimitRuleConditionJa3Conditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     ja3_list: list[str]
 
 
 class AddRateLimitingRuleRequestRateLimitRuleConditionJa4Conditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     ja4_list: list[str]
 
 
@@ -3467,77 +3369,42 @@ class CreateWhitelistRuleResponse(ResponseModel, kw_only=True):
 class CreateWhitelistRuleRequestConditionsIpOrIpsConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     ip_or_ips: list[str]
 
 
 class CreateWhitelistRuleRequestConditionsPathConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     paths: list[str]
 
 
 class CreateWhitelistRuleRequestConditionsUriConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     uri: list[str]
 
 
 class CreateWhitelistRuleRequestConditionsUaConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     ua: list[str]
 
 
 class CreateWhitelistRuleRequestConditionsRefererConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     referer: list[str]
 
 
 class CreateWhitelistRuleRequestConditionsHeaderConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     key: str
     value_list: list[str]
 
@@ -3584,35 +3451,21 @@ class UpdateRateLimitingRuleRequestRateLimitEffective(ItemModel, kw_only=True):
 class UpdateRateLimitingRuleRequestRateLimitRuleConditionIpOrIpsConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     ip_or_ips: list[str]
 
 
 class UpdateRateLimitingRuleRequestRateLimitRuleConditionPathConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     paths: list[str]
 
 
 class UpdateRateLimitingRuleRequestRateLimitRuleConditionUriConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     uri: list[str]
 
 
@@ -3621,7 +3474,7 @@ class UpdateRateLimitingRuleRequestRateLimitRuleConditionUriParamConditions(
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NONE"])]
+    match_type: str
     param_name: str
     param_value: list[str]
 
@@ -3629,49 +3482,28 @@ class UpdateRateLimitingRuleRequestRateLimitRuleConditionUriParamConditions(
 class UpdateRateLimitingRuleRequestRateLimitRuleConditionUaConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     ua: list[str]
 
 
 class UpdateRateLimitingRuleRequestRateLimitRuleConditionMethodConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    request_method: Annotated[list[str], Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,COPY"])]
+    match_type: str
+    request_method: list[str]
 
 
 class UpdateRateLimitingRuleRequestRateLimitRuleConditionRefererConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     referer: list[str]
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
 
 
 class UpdateRateLimitingRuleRequestRateLimitRuleConditionHeaderConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     value_list: list[str]
     key: str
 
@@ -3679,15 +3511,15 @@ class UpdateRateLimitingRuleRequestRateLimitRuleConditionHeaderConditions(ItemMo
 class UpdateRateLimitingRuleRequestRateLimitRuleConditionAreaConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     areas: list[str]
 
 
 class UpdateRateLimitingRuleRequestRateLimitRuleConditionSchemeConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    scheme: Annotated[list[str], Meta(examples=["HTTP,HTTPS"])]
+    match_type: str
+    scheme: list[str]
 
 
 class UpdateRateLimitingRuleRequestRateLimitRuleConditionStatusCodeConditions(
@@ -3695,28 +3527,21 @@ class UpdateRateLimitingRuleRequestRateLimitRuleConditionStatusCodeConditions(
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     status_code: list[str]
 
 
 class UpdateRateLimitingRuleRequestRateLimitRuleConditionJa3Conditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     ja3_list: list[str]
 
 
 class UpdateRateLimitingRuleRequestRateLimitRuleConditionJa4Conditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     ja4_list: list[str]
 
 
@@ -3774,77 +3599,42 @@ class UpdateWhitelistRuleResponse(ResponseModel, kw_only=True):
 class UpdateWhitelistRuleRequestConditionsIpOrIpsConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     ip_or_ips: list[str]
 
 
 class UpdateWhitelistRuleRequestConditionsPathConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     paths: list[str]
 
 
 class UpdateWhitelistRuleRequestConditionsUriConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     uri: list[str]
 
 
 class UpdateWhitelistRuleRequestConditionsUaConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     ua: list[str]
 
 
 class UpdateWhitelistRuleRequestConditionsRefererConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     referer: list[str]
 
 
 class UpdateWhitelistRuleRequestConditionsHeaderConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     key: str
     value_list: list[str]
 
@@ -3930,7 +3720,7 @@ class ListRateLimitingRulesResponseDataRateLimitRuleConditionIpOrIpsConditions(
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
+    match_type: str | None = None
     ip_or_ips: list[str] = msgspec.field(default_factory=list)
 
 
@@ -3939,34 +3729,14 @@ class ListRateLimitingRulesResponseDataRateLimitRuleConditionPathConditions(
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     paths: list[str] = msgspec.field(default_factory=list)
 
 
 class ListRateLimitingRulesResponseDataRateLimitRuleConditionUriConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     uri: list[str] = msgspec.field(default_factory=list)
 
 
@@ -3975,9 +3745,7 @@ class ListRateLimitingRulesResponseDataRateLimitRuleConditionUriParamConditions(
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NONE"])] | None
-    ) = None
+    match_type: str | None = None
     param_name: str | None = None
     param_value: list[str] = msgspec.field(default_factory=list)
 
@@ -3985,17 +3753,7 @@ class ListRateLimitingRulesResponseDataRateLimitRuleConditionUriParamConditions(
 class ListRateLimitingRulesResponseDataRateLimitRuleConditionUaConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     ua: list[str] = msgspec.field(default_factory=list)
 
 
@@ -4004,10 +3762,8 @@ class ListRateLimitingRulesResponseDataRateLimitRuleConditionMethodConditions(
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
-    request_method: Annotated[
-        list[str], Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,COPY"])
-    ] = msgspec.field(default_factory=list)
+    match_type: str | None = None
+    request_method: list[str] = msgspec.field(default_factory=list)
 
 
 class ListRateLimitingRulesResponseDataRateLimitRuleConditionRefererConditions(
@@ -4016,17 +3772,7 @@ class ListRateLimitingRulesResponseDataRateLimitRuleConditionRefererConditions(
     """An object of the API, nested in requests or answers."""
 
     referer: list[str] = msgspec.field(default_factory=list)
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
 
 
 class ListRateLimitingRulesResponseDataRateLimitRuleConditionHeaderConditions(
@@ -4034,17 +3780,7 @@ class ListRateLimitingRulesResponseDataRateLimitRuleConditionHeaderConditions(
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     value_list: list[str] = msgspec.field(default_factory=list)
     key: str | None = None
 
@@ -4054,7 +3790,7 @@ class ListRateLimitingRulesResponseDataRateLimitRuleConditionAreaConditions(
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
+    match_type: str | None = None
     areas: list[str] = msgspec.field(default_factory=list)
 
 
@@ -4063,10 +3799,8 @@ class ListRateLimitingRulesResponseDataRateLimitRuleConditionSchemeConditions(
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
-    scheme: Annotated[list[str], Meta(examples=["HTTP,HTTPS"])] = msgspec.field(
-        default_factory=list
-    )
+    match_type: str | None = None
+    scheme: list[str] = msgspec.field(default_factory=list)
 
 
 class ListRateLimitingRulesResponseDataRateLimitRuleConditionStatusCodeConditions(
@@ -4074,31 +3808,21 @@ class ListRateLimitingRulesResponseDataRateLimitRuleConditionStatusCodeCondition
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
+    match_type: str | None = None
     status_code: list[str] = msgspec.field(default_factory=list)
 
 
 class ListRateLimitingRulesResponseDataRateLimitRuleConditionJa3Conditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
+    match_type: str | None = None
     ja3_list: list[str] = msgspec.field(default_factory=list)
 
 
 class ListRateLimitingRulesResponseDataRateLimitRuleConditionJa4Conditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     ja4_list: list[str] = msgspec.field(default_factory=list)
 
 
@@ -4296,7 +4020,7 @@ class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDa
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
+    match_type: str | None = None
     ip_or_ips: list[str] = msgspec.field(default_factory=list)
 
 
@@ -4305,17 +4029,7 @@ class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDa
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     paths: list[str] = msgspec.field(default_factory=list)
 
 
@@ -4324,17 +4038,7 @@ class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDa
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     uri: list[str] = msgspec.field(default_factory=list)
 
 
@@ -4343,17 +4047,7 @@ class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDa
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     ua: list[str] = msgspec.field(default_factory=list)
 
 
@@ -4362,10 +4056,8 @@ class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDa
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
-    request_method: Annotated[
-        list[str], Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,COPY"])
-    ] = msgspec.field(default_factory=list)
+    match_type: str | None = None
+    request_method: list[str] = msgspec.field(default_factory=list)
 
 
 class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleConditionRefererConditions(
@@ -4374,17 +4066,7 @@ class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDa
     """An object of the API, nested in requests or answers."""
 
     referer: list[str] = msgspec.field(default_factory=list)
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
 
 
 class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleConditionHeaderConditions(
@@ -4392,17 +4074,7 @@ class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDa
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     value_list: list[str] = msgspec.field(default_factory=list)
     key: str | None = None
 
@@ -4412,7 +4084,7 @@ class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDa
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
+    match_type: str | None = None
     areas: list[str] = msgspec.field(default_factory=list)
 
 
@@ -4421,10 +4093,8 @@ class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDa
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
-    scheme: Annotated[list[str], Meta(examples=["HTTP,HTTPS"])] = msgspec.field(
-        default_factory=list
-    )
+    match_type: str | None = None
+    scheme: list[str] = msgspec.field(default_factory=list)
 
 
 class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleConditionStatusCodeConditions(
@@ -4432,7 +4102,7 @@ class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDa
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
+    match_type: str | None = None
     status_code: list[str] = msgspec.field(default_factory=list)
 
 
@@ -4441,7 +4111,7 @@ class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDa
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
+    match_type: str | None = None
     ja3_list: list[str] = msgspec.field(default_factory=list)
 
 
@@ -4450,17 +4120,7 @@ class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDa
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     ja4_list: list[str] = msgspec.field(default_factory=list)
 
 
@@ -4562,7 +4222,7 @@ class GetThreatIntelligenceDomainConfigResponseData(ItemModel, kw_only=True):
     domain: str | None = None
     info_cate: str | None = None
     second_cate: str | None = None
-    action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])] | None = None
+    action: str | None = None
 
 
 class GetThreatIntelligenceDomainConfigResponse(ResponseModel, kw_only=True):
@@ -4584,7 +4244,7 @@ class UpdateThreatIntelligenceDomainConfigRequestConfigList(ItemModel, kw_only=T
     """An object of the API, nested in requests or answers."""
 
     id: str
-    action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])]
+    action: str
 
 
 class GetDomainAPISecurityConfigurationResponseData(ItemModel, kw_only=True):
@@ -4595,7 +4255,7 @@ class GetDomainAPISecurityConfigurationResponseData(ItemModel, kw_only=True):
     name: str | None = None
     group_name: str | None = None
     path: str | None = None
-    action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])] | None = None
+    action: str | None = None
 
 
 class GetDomainAPISecurityConfigurationResponse(ResponseModel, kw_only=True):
@@ -4617,7 +4277,7 @@ class UpdateDomainAPISecurityConfigurationRequestDefendList(ItemModel, kw_only=T
     """An object of the API, nested in requests or answers."""
 
     api_id: str
-    action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])]
+    action: str
 
 
 class AddCustomizeRuleResponse(ResponseModel, kw_only=True):
@@ -4631,56 +4291,42 @@ class AddCustomizeRuleResponse(ResponseModel, kw_only=True):
 class AddCustomizeRuleRequestConditionMethodConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    request_method: Annotated[list[str], Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,COPY"])]
+    match_type: str
+    request_method: list[str]
 
 
 class AddCustomizeRuleRequestConditionAreaConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     areas: list[str]
 
 
 class AddCustomizeRuleRequestConditionIpOrIpsConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     ip_or_ips: list[str]
 
 
 class AddCustomizeRuleRequestConditionUriConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     uri: list[str]
 
 
 class AddCustomizeRuleRequestConditionPathConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     paths: list[str]
 
 
 class AddCustomizeRuleRequestConditionUriParamConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NONE"])]
+    match_type: str
     param_name: str
     param_value: list[str]
 
@@ -4688,28 +4334,14 @@ class AddCustomizeRuleRequestConditionUriParamConditions(ItemModel, kw_only=True
 class AddCustomizeRuleRequestConditionUaConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     ua: list[str]
 
 
 class AddCustomizeRuleRequestConditionHeaderConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     value_list: list[str]
     key: str
 
@@ -4718,34 +4350,20 @@ class AddCustomizeRuleRequestConditionRefererConditions(ItemModel, kw_only=True)
     """An object of the API, nested in requests or answers."""
 
     referer: list[str]
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
 
 
 class AddCustomizeRuleRequestConditionJa3Conditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     ja3_list: list[str]
 
 
 class AddCustomizeRuleRequestConditionJa4Conditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     ja4_list: list[str]
 
 
@@ -4790,92 +4408,42 @@ class AddCustomizeRuleRequestCondition(ItemModel, kw_only=True):
 class ListWhitelistRulesResponseDataConditionsIpOrIpsConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
+    match_type: str | None = None
     ip_or_ips: list[str] = msgspec.field(default_factory=list)
 
 
 class ListWhitelistRulesResponseDataConditionsPathConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     paths: list[str] = msgspec.field(default_factory=list)
 
 
 class ListWhitelistRulesResponseDataConditionsUriConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     uri: list[str] = msgspec.field(default_factory=list)
 
 
 class ListWhitelistRulesResponseDataConditionsUaConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     ua: list[str] = msgspec.field(default_factory=list)
 
 
 class ListWhitelistRulesResponseDataConditionsRefererConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     referer: list[str] = msgspec.field(default_factory=list)
 
 
 class ListWhitelistRulesResponseDataConditionsHeaderConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     key: str | None = None
     value_list: list[str] = msgspec.field(default_factory=list)
 
@@ -4928,7 +4496,7 @@ class GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponseDataCondi
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
+    match_type: str | None = None
     ip_or_ips: list[str] = msgspec.field(default_factory=list)
 
 
@@ -4937,17 +4505,7 @@ class GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponseDataCondi
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     paths: list[str] = msgspec.field(default_factory=list)
 
 
@@ -4956,17 +4514,7 @@ class GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponseDataCondi
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     uri: list[str] = msgspec.field(default_factory=list)
 
 
@@ -4975,17 +4523,7 @@ class GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponseDataCondi
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     ua: list[str] = msgspec.field(default_factory=list)
 
 
@@ -4994,17 +4532,7 @@ class GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponseDataCondi
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     referer: list[str] = msgspec.field(default_factory=list)
 
 
@@ -5013,17 +4541,7 @@ class GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponseDataCondi
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     key: str | None = None
     value_list: list[str] = msgspec.field(default_factory=list)
 
@@ -5099,56 +4617,42 @@ class UpdateCustomRuleResponse(ResponseModel, kw_only=True):
 class UpdateCustomRuleRequestConditionMethodConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    request_method: Annotated[list[str], Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,COPY"])]
+    match_type: str
+    request_method: list[str]
 
 
 class UpdateCustomRuleRequestConditionAreaConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     areas: list[str]
 
 
 class UpdateCustomRuleRequestConditionIpOrIpsConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     ip_or_ips: list[str]
 
 
 class UpdateCustomRuleRequestConditionUriConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     uri: list[str]
 
 
 class UpdateCustomRuleRequestConditionPathConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     paths: list[str]
 
 
 class UpdateCustomRuleRequestConditionUriParamConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NONE"])]
+    match_type: str
     param_name: str
     param_value: list[str]
 
@@ -5156,28 +4660,14 @@ class UpdateCustomRuleRequestConditionUriParamConditions(ItemModel, kw_only=True
 class UpdateCustomRuleRequestConditionUaConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     ua: list[str]
 
 
 class UpdateCustomRuleRequestConditionHeaderConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     value_list: list[str]
     key: str
 
@@ -5186,34 +4676,20 @@ class UpdateCustomRuleRequestConditionRefererConditions(ItemModel, kw_only=True)
     """An object of the API, nested in requests or answers."""
 
     referer: list[str]
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
 
 
 class UpdateCustomRuleRequestConditionJa3Conditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     ja3_list: list[str]
 
 
 class UpdateCustomRuleRequestConditionJa4Conditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     ja4_list: list[str]
 
 
@@ -5265,66 +4741,42 @@ class DeleteCustomizeRuleResponse(ResponseModel, kw_only=True):
 class ListCustomRulesResponseDataConditionListMethodConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
-    request_method: Annotated[
-        list[str], Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,COPY"])
-    ] = msgspec.field(default_factory=list)
+    match_type: str | None = None
+    request_method: list[str] = msgspec.field(default_factory=list)
 
 
 class ListCustomRulesResponseDataConditionListAreaConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
+    match_type: str | None = None
     areas: list[str] = msgspec.field(default_factory=list)
 
 
 class ListCustomRulesResponseDataConditionListIpOrIpsConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
+    match_type: str | None = None
     ip_or_ips: list[str] = msgspec.field(default_factory=list)
 
 
 class ListCustomRulesResponseDataConditionListUriConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     uri: list[str] = msgspec.field(default_factory=list)
 
 
 class ListCustomRulesResponseDataConditionListPathConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     paths: list[str] = msgspec.field(default_factory=list)
 
 
 class ListCustomRulesResponseDataConditionListUriParamConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NONE"])] | None
-    ) = None
+    match_type: str | None = None
     param_name: str | None = None
     param_value: list[str] = msgspec.field(default_factory=list)
 
@@ -5332,34 +4784,14 @@ class ListCustomRulesResponseDataConditionListUriParamConditions(ItemModel, kw_o
 class ListCustomRulesResponseDataConditionListUaConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NONE,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     ua: list[str] = msgspec.field(default_factory=list)
 
 
 class ListCustomRulesResponseDataConditionListHeaderConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NONE,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     value_list: list[str] = msgspec.field(default_factory=list)
     key: str | None = None
 
@@ -5368,40 +4800,20 @@ class ListCustomRulesResponseDataConditionListRefererConditions(ItemModel, kw_on
     """An object of the API, nested in requests or answers."""
 
     referer: list[str] = msgspec.field(default_factory=list)
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NONE,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
 
 
 class ListCustomRulesResponseDataConditionListJa3Conditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
+    match_type: str | None = None
     ja3_list: list[str] = msgspec.field(default_factory=list)
 
 
 class ListCustomRulesResponseDataConditionListJa4Conditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     ja4_list: list[str] = msgspec.field(default_factory=list)
 
 
@@ -5447,13 +4859,13 @@ class ListCustomRulesResponseData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     condition_list: ListCustomRulesResponseDataConditionList | None = None
-    act: Annotated[str, Meta(examples=["NO_USE,LOG,DELAY,BLOCK,RESET"])] | None = None
+    act: str | None = None
     domain: str | None = None
     rule_name: str | None = None
     description: str | None = None
     id: str | None = None
     api_id: str | None = None
-    scene: Annotated[str, Meta(examples=["WEB,API"])] | None = None
+    scene: str | None = None
 
 
 class ListCustomRulesResponse(ResponseModel, kw_only=True):
@@ -5499,10 +4911,8 @@ class ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataCondi
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
-    request_method: Annotated[
-        list[str], Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,COPY"])
-    ] = msgspec.field(default_factory=list)
+    match_type: str | None = None
+    request_method: list[str] = msgspec.field(default_factory=list)
 
 
 class ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataConditionAreaConditions(
@@ -5510,7 +4920,7 @@ class ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataCondi
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
+    match_type: str | None = None
     areas: list[str] = msgspec.field(default_factory=list)
 
 
@@ -5519,7 +4929,7 @@ class ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataCondi
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
+    match_type: str | None = None
     ip_or_ips: list[str] = msgspec.field(default_factory=list)
 
 
@@ -5528,17 +4938,7 @@ class ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataCondi
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     uri: list[str] = msgspec.field(default_factory=list)
 
 
@@ -5547,17 +4947,7 @@ class ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataCondi
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     paths: list[str] = msgspec.field(default_factory=list)
 
 
@@ -5566,9 +4956,7 @@ class ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataCondi
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NONE"])] | None
-    ) = None
+    match_type: str | None = None
     param_name: str | None = None
     param_value: list[str] = msgspec.field(default_factory=list)
 
@@ -5578,17 +4966,7 @@ class ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataCondi
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     ua: list[str] = msgspec.field(default_factory=list)
 
 
@@ -5597,17 +4975,7 @@ class ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataCondi
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     value_list: list[str] = msgspec.field(default_factory=list)
     key: str | None = None
 
@@ -5618,17 +4986,7 @@ class ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataCondi
     """An object of the API, nested in requests or answers."""
 
     referer: list[str] = msgspec.field(default_factory=list)
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
 
 
 class ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataConditionJa3Conditions(
@@ -5636,7 +4994,7 @@ class ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataCondi
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
+    match_type: str | None = None
     ja3_list: list[str] = msgspec.field(default_factory=list)
 
 
@@ -5645,17 +5003,7 @@ class ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataCondi
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     ja4_list: list[str] = msgspec.field(default_factory=list)
 
 
@@ -5709,7 +5057,7 @@ class ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseData(
         ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataCondition | None
     ) = None
     creator: str | None = None
-    act: Annotated[str, Meta(examples=["NO_USE,LOG,DELAY,BLOCK,RESET"])] | None = None
+    act: str | None = None
     create_time: str | None = None
     rule_name: str | None = None
     description: str | None = None
@@ -6026,7 +5374,7 @@ class GetResponsePageOfDenyActionDetailResponseData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     domain: str | None = None
-    block_response_mode: Annotated[str, Meta(examples=["DEFAULT,CUSTOMIZE"])] | None = None
+    block_response_mode: str | None = None
     rate_share_customize_action_id: str | None = None
     share_customize_action_name: str | None = None
 
@@ -6057,14 +5405,14 @@ class ListHistoricalHostnamesResponse(ResponseModel, kw_only=True):
 class GetWAFScanProtectionConfigResponseDataArrayScanToolsConfig(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])] | None = None
+    action: str | None = None
 
 
 class GetWAFScanProtectionConfigResponseDataArrayRepeatedViolationConfig(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])] | None = None
-    target: Annotated[str, Meta(examples=["IP,IP_JA3"])] | None = None
+    action: str | None = None
+    target: str | None = None
     period: int | None = None
     waf_rule_type_count: int | None = None
     block_count: int | None = None
@@ -6074,8 +5422,8 @@ class GetWAFScanProtectionConfigResponseDataArrayRepeatedViolationConfig(ItemMod
 class GetWAFScanProtectionConfigResponseDataArrayDirectoryProbingConfig(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])] | None = None
-    target: Annotated[str, Meta(examples=["IP,IP_JA3"])] | None = None
+    action: str | None = None
+    target: str | None = None
     period: int | None = None
     request_count_threshold: int | None = None
     non_existent_directory_threshold: int | None = None
@@ -6113,7 +5461,7 @@ class GetWAFScanProtectionConfigResponse(ResponseModel, kw_only=True):
 class UpdateWAFScanProtectionConfigResponseDataArrayScanToolsConfig(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])] | None = None
+    action: str | None = None
 
 
 class UpdateWAFScanProtectionConfigResponseDataArrayRepeatedViolationConfig(
@@ -6121,8 +5469,8 @@ class UpdateWAFScanProtectionConfigResponseDataArrayRepeatedViolationConfig(
 ):
     """An object of the API, nested in requests or answers."""
 
-    action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])] | None = None
-    target: Annotated[str, Meta(examples=["IP,IP_JA3"])] | None = None
+    action: str | None = None
+    target: str | None = None
     period: int | None = None
     waf_rule_type_count: int | None = None
     block_count: int | None = None
@@ -6132,8 +5480,8 @@ class UpdateWAFScanProtectionConfigResponseDataArrayRepeatedViolationConfig(
 class UpdateWAFScanProtectionConfigResponseDataArrayDirectoryProbingConfig(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])] | None = None
-    target: Annotated[str, Meta(examples=["IP,IP_JA3"])] | None = None
+    action: str | None = None
+    target: str | None = None
     period: int | None = None
     request_count_threshold: int | None = None
     non_existent_directory_threshold: int | None = None
@@ -6173,14 +5521,14 @@ class UpdateWAFScanProtectionConfigResponse(ResponseModel, kw_only=True):
 class UpdateWAFScanProtectionConfigRequestScanToolsConfig(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])] | None = None
+    action: str | None = None
 
 
 class UpdateWAFScanProtectionConfigRequestRepeatedViolationConfig(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])] | None = None
-    target: Annotated[str, Meta(examples=["IP,IP_JA3"])] | None = None
+    action: str | None = None
+    target: str | None = None
     period: int | None = None
     waf_rule_type_count: int | None = None
     block_count: int | None = None
@@ -6190,8 +5538,8 @@ class UpdateWAFScanProtectionConfigRequestRepeatedViolationConfig(ItemModel, kw_
 class UpdateWAFScanProtectionConfigRequestDirectoryProbingConfig(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])] | None = None
-    target: Annotated[str, Meta(examples=["IP,IP_JA3"])] | None = None
+    action: str | None = None
+    target: str | None = None
     period: int | None = None
     request_count_threshold: int | None = None
     non_existent_directory_threshold: int | None = None
@@ -6209,7 +5557,7 @@ class GetPreDeployResultResponseDataHostList(ItemModel, kw_only=True):
 class GetPreDeployResultResponseData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    deploy_status: Annotated[str, Meta(examples=["DEPLOYING,SUCCESS,FAIL"])] | None = None
+    deploy_status: str | None = None
     host_list: list[GetPreDeployResultResponseDataHostList] = msgspec.field(default_factory=list)
 
 
@@ -6271,23 +5619,21 @@ class GetBotGeneralConfigResponseDataAiBots(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     bot_category: str | None = None
-    action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])] | None = None
+    action: str | None = None
 
 
 class GetBotGeneralConfigResponseDataPublicBots(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     bot_category: str | None = None
-    action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK,ACCEPT"])] | None = None
+    action: str | None = None
 
 
 class GetBotGeneralConfigResponseDataBotTagging(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     request_header_key: str | None = None
-    traffic_characteristics: (
-        Annotated[str, Meta(examples=["AI_BOT,PUBLIC_BOT,CUSTOMIZE_BOT"])] | None
-    ) = None
+    traffic_characteristics: str | None = None
 
 
 class GetBotGeneralConfigResponseData(ItemModel, kw_only=True):
@@ -6298,7 +5644,7 @@ class GetBotGeneralConfigResponseData(ItemModel, kw_only=True):
     public_bots: list[GetBotGeneralConfigResponseDataPublicBots] = msgspec.field(
         default_factory=list
     )
-    absolute_bots_act: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])] | None = None
+    absolute_bots_act: str | None = None
     bot_tagging: list[GetBotGeneralConfigResponseDataBotTagging] = msgspec.field(
         default_factory=list
     )
@@ -6323,21 +5669,21 @@ class UpdateBotGeneralConfigRequestAiBots(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     bot_category: str
-    action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])]
+    action: str
 
 
 class UpdateBotGeneralConfigRequestPublicBots(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     bot_category: str
-    action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK,ACCEPT"])]
+    action: str
 
 
 class UpdateBotGeneralConfigRequestBotTagging(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
     request_header_key: str
-    traffic_characteristics: Annotated[str, Meta(examples=["AI_BOT,PUBLIC_BOT,CUSTOMIZE_BOT"])]
+    traffic_characteristics: str
 
 
 class GetBlockPageSettingRequest(RequestModel, kw_only=True):
@@ -7035,7 +6381,7 @@ class ShareDomainBaseProtectConfigRequest(RequestModel, kw_only=True):
 
     domain: str
     share_domain_list: list[str]
-    type: Annotated[str, Meta(examples=["PROTECT_MODE,INNER_SWITCH,AI_SWITCH,AI_ACTION"])]
+    type: str
     service_type: str | None = None
 
 
@@ -7118,7 +6464,7 @@ class ListUpgradeDetailsRequest(RequestModel, kw_only=True):
     """The arguments of ListUpgradeDetails (``POST /api/v1/waf/rule/get-upgrade-rule-list``)."""
 
     domain_list: list[str]
-    language: Annotated[str, Meta(examples=["en,zh_CN"])] | None = None
+    language: str | None = None
     service_type: str | None = None
 
 
@@ -7158,8 +6504,8 @@ class UpdateModeOfWAFRequest(RequestModel, kw_only=True):
     """The arguments of UpdateModeOfWAF (``POST /api/v1/waf/conf/base/update-basic-conf``)."""
 
     domain_list: list[str]
-    defend_mode: Annotated[str, Meta(examples=["BLOCK,LOG"])]
-    rule_update_mode: Annotated[str, Meta(examples=["MANUAL,AUTO"])]
+    defend_mode: str
+    rule_update_mode: str
     service_type: str | None = None
 
 
@@ -7168,15 +6514,8 @@ class CreateExceptionToWAFManagedRulesRequest(RequestModel, kw_only=True):
 
     domain: str
     rule_id: int
-    type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "ip,path,uri,urlParamName,urlParamValue,userAgent,httpHeaderName,httpHeaderValue,cookie,body,bodyParamName,bodyParamValue"
-            ]
-        ),
-    ]
-    match_type: Annotated[str, Meta(examples=["EQUAL,CONTAIN,REGEX"])]
+    type: str
+    match_type: str
     content_list: list[str]
     service_type: str | None = None
 
@@ -7201,7 +6540,7 @@ class UpdateExceptionForWAFManagedRulesRequest(RequestModel, kw_only=True):
     """The arguments of UpdateExceptionForWAFManagedRules (``POST /api/v1/waf/rule-exception/update``)."""
 
     id: str
-    match_type: Annotated[str, Meta(examples=["EQUAL,CONTAIN,REGEX"])]
+    match_type: str
     content_list: list[str]
     service_type: str | None = None
 
@@ -7248,17 +6587,17 @@ class ListSharedWAFRuleExceptionsForWAFRulesRequest(RequestModel, kw_only=True):
 class ListDomainInfosRequest(RequestModel, kw_only=True):
     """The arguments of ListDomainInfos (``POST /api/v1/common/sys-domain-info/get-list``)."""
 
-    defend_status: Annotated[str, Meta(examples=["PROTECTING,UNPROTECTED"])] | None = None
+    defend_status: str | None = None
     domain_list: list[str] | None = None
-    dms_defend_switch: Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
-    rate_limit_switch: Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
-    block_switch: Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
-    waf_defend_switch: Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
-    intelligence_switch: Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
-    whitelist_switch: Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
-    bot_manage_switch: Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
-    customize_rule_switch: Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
-    api_defend_switch: Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
+    dms_defend_switch: Literal["ON", "OFF"] | None = None
+    rate_limit_switch: Literal["ON", "OFF"] | None = None
+    block_switch: Literal["ON", "OFF"] | None = None
+    waf_defend_switch: Literal["ON", "OFF"] | None = None
+    intelligence_switch: Literal["ON", "OFF"] | None = None
+    whitelist_switch: Literal["ON", "OFF"] | None = None
+    bot_manage_switch: Literal["ON", "OFF"] | None = None
+    customize_rule_switch: Literal["ON", "OFF"] | None = None
+    api_defend_switch: Literal["ON", "OFF"] | None = None
     service_type: str | None = None
 
     def __post_init__(self) -> None:
@@ -7286,14 +6625,7 @@ class CopyPoliciesToOtherHostnamesRequest(RequestModel, kw_only=True):
 
     source_domain: str
     target_domains: list[str]
-    policy_types: Annotated[
-        list[str],
-        Meta(
-            examples=[
-                "BLOCK,DMS_DEFEND,WAF_DEFEND,BOT_MANAGE,API_DEFEND,INTELLIGENCE,RATE_LIMIT,CUSTOMIZE_RULE,WHITELIST"
-            ]
-        ),
-    ]
+    policy_types: list[str]
     service_type: str | None = None
 
 
@@ -7301,15 +6633,15 @@ class ModifyPolicyStatusRequest(RequestModel, kw_only=True):
     """The arguments of ModifyPolicyStatus (``POST /api/v1/common/sys-domain-info/update-switch``)."""
 
     domain_list: list[str]
-    bot_manage_switch: Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
-    customize_rule_switch: Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
-    block_switch: Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
-    rate_limit_switch: Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
-    whitelist_switch: Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
-    api_defend_switch: Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
-    dms_defend_switch: Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
-    intelligence_switch: Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
-    waf_defend_switch: Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
+    bot_manage_switch: Literal["ON", "OFF"] | None = None
+    customize_rule_switch: Literal["ON", "OFF"] | None = None
+    block_switch: Literal["ON", "OFF"] | None = None
+    rate_limit_switch: Literal["ON", "OFF"] | None = None
+    whitelist_switch: Literal["ON", "OFF"] | None = None
+    api_defend_switch: Literal["ON", "OFF"] | None = None
+    dms_defend_switch: Literal["ON", "OFF"] | None = None
+    intelligence_switch: Literal["ON", "OFF"] | None = None
+    waf_defend_switch: Literal["ON", "OFF"] | None = None
     service_type: str | None = None
 
     def __post_init__(self) -> None:
@@ -7384,7 +6716,7 @@ class AddRateLimitingRuleRequest(RequestModel, kw_only=True):
     effective_status: str
     rate_limit_effective: AddRateLimitingRuleRequestRateLimitEffective | None = None
     asset_api_id: str | None = None
-    action: Annotated[str, Meta(examples=["NO_USE,LOG,COOKIE,JS_CHECK,DELAY,BLOCK,RESET"])]
+    action: str
     rate_limit_rule_condition: AddRateLimitingRuleRequestRateLimitRuleCondition
     service_type: str | None = None
 
@@ -7544,12 +6876,12 @@ class AddCustomizeRuleRequest(RequestModel, kw_only=True):
     """The arguments of AddCustomizeRule (``POST /api/v1/customize-rule/add``)."""
 
     condition: AddCustomizeRuleRequestCondition
-    act: Annotated[str, Meta(examples=["NO_USE,LOG,DELAY,BLOCK,RESET"])]
+    act: str
     domain: str
     rule_name: str
     description: str | None = None
     api_id: str | None = None
-    scene: Annotated[str, Meta(examples=["WEB,API"])]
+    scene: str
     service_type: str | None = None
 
 
@@ -7580,12 +6912,12 @@ class UpdateCustomRuleRequest(RequestModel, kw_only=True):
     """The arguments of UpdateCustomRule (``POST /api/v1/customize-rule/update``)."""
 
     condition: UpdateCustomRuleRequestCondition | None = None
-    act: Annotated[str, Meta(examples=["NO_USE,LOG,DELAY,BLOCK,RESET"])] | None = None
+    act: str | None = None
     rule_name: str | None = None
     description: str | None = None
     id: str
     api_id: str | None = None
-    scene: Annotated[str, Meta(examples=["WEB,API"])] | None = None
+    scene: str | None = None
     service_type: str | None = None
 
 
@@ -7793,7 +7125,7 @@ class UpdateResponsePageOfDenyActionDetailRequest(RequestModel, kw_only=True):
     """The arguments of UpdateResponsePageOfDenyActionDetail (``POST /api/v1/other/sys-domain-basic/response/update``)."""
 
     domain: str
-    block_response_mode: Annotated[str, Meta(examples=["DEFAULT,CUSTOMIZE"])]
+    block_response_mode: str
     rate_share_customize_action_id: str | None = None
     service_type: str | None = None
 
@@ -7863,6 +7195,6 @@ class UpdateBotGeneralConfigRequest(RequestModel, kw_only=True):
     domain: str
     ai_bots: list[UpdateBotGeneralConfigRequestAiBots] | None = None
     public_bots: list[UpdateBotGeneralConfigRequestPublicBots] | None = None
-    absolute_bots_act: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])] | None = None
+    absolute_bots_act: str | None = None
     bot_tagging: list[UpdateBotGeneralConfigRequestBotTagging] | None = None
     service_type: str | None = None

@@ -1011,17 +1011,7 @@ class GetRuleStatusStatisticsResponse(ResponseModel, kw_only=True):
 class QueryEventTrendResponseDataDistribution(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    code: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "BLOCK,DMS_DEFEND,WAF_DEFEND,BOT_MANAGE,API_DEFEND,INTELLIGENCE,RATE_LIMIT,CUSTOMIZE_RULE"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    code: str | None = None
     value: int | None = None
 
 
@@ -1055,17 +1045,7 @@ class ListAttackLogsResponseDataList(ItemModel, kw_only=True):
     domain: str | None = None
     uuid: str | None = None
     request_id: str | None = None
-    policy_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "BLOCK,DMS_DEFEND,WAF_DEFEND,BOT_MANAGE,API_DEFEND,INTELLIGENCE,RATE_LIMIT,CUSTOMIZE_RULE"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    policy_type: str | None = None
     path: str | None = None
     status_code: str | None = None
     action: str | None = None
@@ -1092,17 +1072,7 @@ class ListAttackLogsResponse(ResponseModel, kw_only=True):
 class GetTrendsByrpsResponseDataDistribution(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    code: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "BLOCK,DMS_DEFEND,WAF_DEFEND,BOT_MANAGE,API_DEFEND,INTELLIGENCE,RATE_LIMIT,CUSTOMIZE_RULE"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    code: str | None = None
     value: int | None = None
 
 
@@ -1230,17 +1200,7 @@ class QueryAttackLogDetailInfoResponseDataDetailInfoCUSTOMIZERULE(ItemModel, kw_
 class QueryAttackLogDetailInfoResponseDataDetailInfo(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    block_policy_name: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "BLOCK,DMS_DEFEND,WAF_DEFEND,BOT_MANAGE,API_DEFEND,INTELLIGENCE,RATE_LIMIT,CUSTOMIZE_RULE"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    block_policy_name: str | None = None
     block: QueryAttackLogDetailInfoResponseDataDetailInfoBLOCK | None = msgspec.field(
         default=None, name="BLOCK"
     )
@@ -1531,7 +1491,7 @@ class L4DdosEventResponseData(ItemModel, kw_only=True):
     attack_type: list[str] = msgspec.field(default_factory=list, name="attack_type")
     end_time: str | None = msgspec.field(default=None, name="end_time")
     max_time: str | None = msgspec.field(default=None, name="max_time")
-    status: Annotated[str, Meta(examples=["1,0"])] | None = None
+    status: str | None = None
     max_value: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = msgspec.field(
         default=None, name="max_value"
     )
@@ -1596,17 +1556,7 @@ class L4DdosTrendResponse(ResponseModel, kw_only=True):
 class GetTopPoliciesTriggeredResponseData(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    code: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "BLOCK,DMS_DEFEND,WAF_DEFEND,BOT_MANAGE,API_DEFEND,INTELLIGENCE,RATE_LIMIT,CUSTOMIZE_RULE"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    code: str | None = None
     value: int | None = None
 
 
@@ -2039,7 +1989,7 @@ class QueryEventTrendRequest(RequestModel, kw_only=True):
 
     start_time: str
     end_time: str
-    act_type: Annotated[list[str], Meta(examples=["mitigated,monitored"])] | None = None
+    act_type: list[str] | None = None
     domains: list[str] | None = None
     service_type: str | None = None
     timezone: str | None = None
@@ -2051,20 +2001,10 @@ class ListAttackLogsRequest(RequestModel, kw_only=True):
     start_time: str
     end_time: str
     domain_list: list[str] | None = None
-    policy_type_list: (
-        Annotated[
-            list[str],
-            Meta(
-                examples=[
-                    "BLOCK,DMS_DEFEND,WAF_DEFEND,BOT_MANAGE,API_DEFEND,INTELLIGENCE,RATE_LIMIT,CUSTOMIZE_RULE"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    policy_type_list: list[str] | None = None
     page_size: int | None = None
     current_page: int | None = None
-    language: Annotated[str, Meta(examples=["zh_CN,en"])] | None = None
+    language: str | None = None
     service_type: str | None = None
     timezone: str | None = None
 
@@ -2074,7 +2014,7 @@ class GetTrendsByrpsRequest(RequestModel, kw_only=True):
 
     start_time: str
     end_time: str
-    act_type: Annotated[list[str], Meta(examples=["mitigated,monitored"])] | None = None
+    act_type: list[str] | None = None
     domains: list[str] | None = None
     service_type: str | None = None
     timezone: str | None = None
@@ -2086,16 +2026,9 @@ class QueryAttackLogDetailInfoRequest(RequestModel, kw_only=True):
     uuid: str
     request_id: str
     domain: str
-    policy_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "BLOCK,DMS_DEFEND,WAF_DEFEND,BOT_MANAGE,API_DEFEND,INTELLIGENCE,RATE_LIMIT,CUSTOMIZE_RULE"
-            ]
-        ),
-    ]
+    policy_type: str
     attack_time: str
-    language: Annotated[str, Meta(examples=["zh_CN,en"])] | None = None
+    language: str | None = None
     service_type: str | None = None
     timezone: str | None = None
 
@@ -2106,7 +2039,7 @@ class GetOriginalRequestInformationRequest(RequestModel, kw_only=True):
     uuid: str
     domain: str
     attack_time: str
-    language: Annotated[str, Meta(examples=["zh_CN,en"])] | None = None
+    language: str | None = None
     service_type: str | None = None
     timezone: str | None = None
 
@@ -2115,11 +2048,11 @@ class GetTriggeredWAFManagedRulesRequest(RequestModel, kw_only=True):
     """The arguments of GetTriggeredWAFManagedRules (``POST /api/v1/situation/waf-rule-hit``)."""
 
     top: int | None = None
-    act_type: Annotated[list[str], Meta(examples=["mitigated,monitored"])] | None = None
+    act_type: list[str] | None = None
     start_time: str
     end_time: str
     domains: list[str] | None = None
-    language: Annotated[str, Meta(examples=["zh_CN,en"])] | None = None
+    language: str | None = None
     service_type: str | None = None
     timezone: str | None = None
 
@@ -2128,11 +2061,11 @@ class GetTriggeredDDoSManagedRulesRequest(RequestModel, kw_only=True):
     """The arguments of GetTriggeredDDoSManagedRules (``POST /api/v1/situation/ddos-rule-hit``)."""
 
     top: int | None = None
-    act_type: Annotated[list[str], Meta(examples=["mitigated,monitored"])] | None = None
+    act_type: list[str] | None = None
     start_time: str
     end_time: str
     domains: list[str] | None = None
-    language: Annotated[str, Meta(examples=["zh_CN,en"])] | None = None
+    language: str | None = None
     service_type: str | None = None
     timezone: str | None = None
 
@@ -2141,11 +2074,11 @@ class GetTriggeredRateLimitingRulesRequest(RequestModel, kw_only=True):
     """The arguments of GetTriggeredRateLimitingRules (``POST /api/v1/situation/rate-limit-rule-hit``)."""
 
     top: int | None = None
-    act_type: Annotated[list[str], Meta(examples=["mitigated,monitored"])] | None = None
+    act_type: list[str] | None = None
     start_time: str
     end_time: str
     domains: list[str] | None = None
-    language: Annotated[str, Meta(examples=["zh_CN,en"])] | None = None
+    language: str | None = None
     service_type: str | None = None
     timezone: str | None = None
 
@@ -2154,11 +2087,11 @@ class GetTriggeredCustomRulesRequest(RequestModel, kw_only=True):
     """The arguments of GetTriggeredCustomRules (``POST /api/v1/situation/customize-rule-hit``)."""
 
     top: int | None = None
-    act_type: Annotated[list[str], Meta(examples=["mitigated,monitored"])] | None = None
+    act_type: list[str] | None = None
     start_time: str
     end_time: str
     domains: list[str] | None = None
-    language: Annotated[str, Meta(examples=["zh_CN,en"])] | None = None
+    language: str | None = None
     service_type: str | None = None
     timezone: str | None = None
 
@@ -2167,11 +2100,11 @@ class GetTopAttackTargetsByDomainRequest(RequestModel, kw_only=True):
     """The arguments of GetTopAttackTargetsByDomain (``POST /api/v1/situation/target-domain``)."""
 
     top: int | None = None
-    act_type: Annotated[list[str], Meta(examples=["mitigated,monitored"])] | None = None
+    act_type: list[str] | None = None
     start_time: str
     end_time: str
     domains: list[str] | None = None
-    language: Annotated[str, Meta(examples=["zh_CN,en"])] | None = None
+    language: str | None = None
     service_type: str | None = None
     timezone: str | None = None
 
@@ -2180,7 +2113,7 @@ class GetTopAttackTargetsByPathRequest(RequestModel, kw_only=True):
     """The arguments of GetTopAttackTargetsByPath (``POST /api/v1/situation/target-url``)."""
 
     top: int | None = None
-    act_type: Annotated[list[str], Meta(examples=["mitigated,monitored"])] | None = None
+    act_type: list[str] | None = None
     start_time: str
     end_time: str
     domains: list[str] | None = None
@@ -2192,11 +2125,11 @@ class GetTopAttackSourcesForClientIPsRequest(RequestModel, kw_only=True):
     """The arguments of GetTopAttackSourcesForClientIPs (``POST /api/v1/situation/source-ip-top``)."""
 
     top: int | None = None
-    act_type: Annotated[list[str], Meta(examples=["mitigated,monitored"])] | None = None
+    act_type: list[str] | None = None
     start_time: str
     end_time: str
     domains: list[str] | None = None
-    language: Annotated[str, Meta(examples=["zh_CN,en"])] | None = None
+    language: str | None = None
     service_type: str | None = None
     timezone: str | None = None
 
@@ -2205,11 +2138,11 @@ class GetTopAttackSourcesForGlobalRequest(RequestModel, kw_only=True):
     """The arguments of GetTopAttackSourcesForGlobal (``POST /api/v1/situation/source-country-top``)."""
 
     top: int | None = None
-    act_type: Annotated[list[str], Meta(examples=["mitigated,monitored"])] | None = None
+    act_type: list[str] | None = None
     start_time: str
     end_time: str
     domains: list[str] | None = None
-    language: Annotated[str, Meta(examples=["zh_CN,en"])] | None = None
+    language: str | None = None
     service_type: str | None = None
     timezone: str | None = None
 
@@ -2218,11 +2151,11 @@ class GetTopAttackSourcesForChinaMainlandRequest(RequestModel, kw_only=True):
     """The arguments of GetTopAttackSourcesForChinaMainland (``POST /api/v1/situation/source-province-top``)."""
 
     top: int | None = None
-    act_type: Annotated[list[str], Meta(examples=["mitigated,monitored"])] | None = None
+    act_type: list[str] | None = None
     start_time: str
     end_time: str
     domains: list[str] | None = None
-    language: Annotated[str, Meta(examples=["zh_CN,en"])] | None = None
+    language: str | None = None
     service_type: str | None = None
     timezone: str | None = None
 
@@ -2277,7 +2210,7 @@ class GetTopPoliciesTriggeredRequest(RequestModel, kw_only=True):
     start_time: str
     end_time: str
     domains: list[str] | None = None
-    act_type: Annotated[list[str], Meta(examples=["mitigated,monitored"])] | None = None
+    act_type: list[str] | None = None
     service_type: str | None = None
     timezone: str | None = None
 

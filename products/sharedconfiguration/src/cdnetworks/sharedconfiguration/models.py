@@ -8,10 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import msgspec
-from msgspec import Meta
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
@@ -218,18 +215,8 @@ class ListSharedWAFRuleExceptionsResponseData(ItemModel, kw_only=True):
     id: str | None = None
     name: str | None = None
     msg: str | None = None
-    type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "ip,path,uri,urlParamName,urlParamValue,userAgent,httpHeaderName,httpHeaderValue,cookie,body,bodyParamName,bodyParamValue"
-                ]
-            ),
-        ]
-        | None
-    ) = None
-    match_type: Annotated[str, Meta(examples=["EQUAL,CONTAIN,REGEX"])] | None = None
+    type: str | None = None
+    match_type: str | None = None
     content_list: list[str] = msgspec.field(default_factory=list)
     creator: str | None = None
     create_time: str | None = None
@@ -287,9 +274,7 @@ class ListCustomActionsResponseData(ItemModel, kw_only=True):
     creator: str | None = None
     action_name: str | None = None
     description: str | None = None
-    status_code: (
-        Annotated[str, Meta(examples=["200,204,206,400,401,403,404,500,501,503"])] | None
-    ) = None
+    status_code: str | None = None
     content_type: str | None = None
     cus_block_cnt: str | None = None
     domain_list: str | None = None
@@ -328,77 +313,42 @@ class CreateSharedWhitelistRuleResponse(ResponseModel, kw_only=True):
 class CreateSharedWhitelistRuleRequestConditionsIpOrIpsConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     ip_or_ips: list[str]
 
 
 class CreateSharedWhitelistRuleRequestConditionsPathConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     paths: list[str]
 
 
 class CreateSharedWhitelistRuleRequestConditionsUriConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     uri: list[str]
 
 
 class CreateSharedWhitelistRuleRequestConditionsUaConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     ua: list[str]
 
 
 class CreateSharedWhitelistRuleRequestConditionsRefererConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     referer: list[str]
 
 
 class CreateSharedWhitelistRuleRequestConditionsHeaderConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     key: str
     value_list: list[str]
 
@@ -436,77 +386,42 @@ class UpdateSharedWhitelistRuleResponse(ResponseModel, kw_only=True):
 class UpdateSharedWhitelistRuleRequestConditionsIpOrIpsConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     ip_or_ips: list[str]
 
 
 class UpdateSharedWhitelistRuleRequestConditionsPathConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     paths: list[str]
 
 
 class UpdateSharedWhitelistRuleRequestConditionsUriConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     uri: list[str]
 
 
 class UpdateSharedWhitelistRuleRequestConditionsUaConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     ua: list[str]
 
 
 class UpdateSharedWhitelistRuleRequestConditionsRefererConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     referer: list[str]
 
 
 class UpdateSharedWhitelistRuleRequestConditionsHeaderConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     key: str
     value_list: list[str]
 
@@ -544,92 +459,42 @@ class DeleteSharedWhitelistRuleResponse(ResponseModel, kw_only=True):
 class ListSharedWhitelistRulesResponseDataConditionsIpOrIpsConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
+    match_type: str | None = None
     ip_or_ips: list[str] = msgspec.field(default_factory=list)
 
 
 class ListSharedWhitelistRulesResponseDataConditionsPathConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     paths: list[str] = msgspec.field(default_factory=list)
 
 
 class ListSharedWhitelistRulesResponseDataConditionsUriConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     uri: list[str] = msgspec.field(default_factory=list)
 
 
 class ListSharedWhitelistRulesResponseDataConditionsUaConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     ua: list[str] = msgspec.field(default_factory=list)
 
 
 class ListSharedWhitelistRulesResponseDataConditionsRefererConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     referer: list[str] = msgspec.field(default_factory=list)
 
 
 class ListSharedWhitelistRulesResponseDataConditionsHeaderConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     key: str | None = None
     value_list: list[str] = msgspec.field(default_factory=list)
 
@@ -701,7 +566,7 @@ class CreateSharedRateLimitingRuleRequestRateLimitRuleConditionIpOrIpsConditions
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     ip_or_ips: list[str]
 
 
@@ -710,14 +575,7 @@ class CreateSharedRateLimitingRuleRequestRateLimitRuleConditionPathConditions(
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     paths: list[str]
 
 
@@ -726,14 +584,7 @@ class CreateSharedRateLimitingRuleRequestRateLimitRuleConditionUriConditions(
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     uri: list[str]
 
 
@@ -742,14 +593,7 @@ class CreateSharedRateLimitingRuleRequestRateLimitRuleConditionUaConditions(
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     ua: list[str]
 
 
@@ -758,8 +602,8 @@ class CreateSharedRateLimitingRuleRequestRateLimitRuleConditionMethodConditions(
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    request_method: Annotated[list[str], Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,COPY"])]
+    match_type: str
+    request_method: list[str]
 
 
 class CreateSharedRateLimitingRuleRequestRateLimitRuleConditionRefererConditions(
@@ -768,14 +612,7 @@ class CreateSharedRateLimitingRuleRequestRateLimitRuleConditionRefererConditions
     """An object of the API, nested in requests or answers."""
 
     referer: list[str]
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
 
 
 class CreateSharedRateLimitingRuleRequestRateLimitRuleConditionHeaderConditions(
@@ -783,14 +620,7 @@ class CreateSharedRateLimitingRuleRequestRateLimitRuleConditionHeaderConditions(
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     value_list: list[str]
     key: str
 
@@ -800,7 +630,7 @@ class CreateSharedRateLimitingRuleRequestRateLimitRuleConditionAreaConditions(
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     areas: list[str]
 
 
@@ -809,8 +639,8 @@ class CreateSharedRateLimitingRuleRequestRateLimitRuleConditionSchemeConditions(
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    scheme: Annotated[list[str], Meta(examples=["HTTP,HTTPS"])]
+    match_type: str
+    scheme: list[str]
 
 
 class CreateSharedRateLimitingRuleRequestRateLimitRuleConditionStatusCodeConditions(
@@ -818,7 +648,7 @@ class CreateSharedRateLimitingRuleRequestRateLimitRuleConditionStatusCodeConditi
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     status_code: list[str]
 
 
@@ -827,7 +657,7 @@ class CreateSharedRateLimitingRuleRequestRateLimitRuleConditionJa3Conditions(
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     ja3_list: list[str]
 
 
@@ -836,14 +666,7 @@ class CreateSharedRateLimitingRuleRequestRateLimitRuleConditionJa4Conditions(
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     ja4_list: list[str]
 
 
@@ -909,7 +732,7 @@ class UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionIpOrIpsConditions
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     ip_or_ips: list[str]
 
 
@@ -918,14 +741,7 @@ class UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionPathConditions(
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     paths: list[str]
 
 
@@ -934,14 +750,7 @@ class UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionUriConditions(
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     uri: list[str]
 
 
@@ -950,14 +759,7 @@ class UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionUaConditions(
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     ua: list[str]
 
 
@@ -966,8 +768,8 @@ class UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionMethodConditions(
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    request_method: Annotated[list[str], Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,COPY"])]
+    match_type: str
+    request_method: list[str]
 
 
 class UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionRefererConditions(
@@ -976,14 +778,7 @@ class UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionRefererConditions
     """An object of the API, nested in requests or answers."""
 
     referer: list[str]
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
 
 
 class UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionHeaderConditions(
@@ -991,14 +786,7 @@ class UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionHeaderConditions(
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     value_list: list[str]
     key: str
 
@@ -1008,7 +796,7 @@ class UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionAreaConditions(
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     areas: list[str]
 
 
@@ -1017,8 +805,8 @@ class UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionSchemeConditions(
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    scheme: Annotated[list[str], Meta(examples=["HTTP,HTTPS"])]
+    match_type: str
+    scheme: list[str]
 
 
 class UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionStatusCodeConditions(
@@ -1026,7 +814,7 @@ class UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionStatusCodeConditi
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     status_code: list[str]
 
 
@@ -1035,7 +823,7 @@ class UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionJa3Conditions(
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     ja3_list: list[str]
 
 
@@ -1044,14 +832,7 @@ class UpdateSharedRateLimitingRuleRequestRateLimitRuleConditionJa4Conditions(
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     ja4_list: list[str]
 
 
@@ -1117,7 +898,7 @@ class ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionIpOrIpsCondit
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
+    match_type: str | None = None
     ip_or_ips: list[str] = msgspec.field(default_factory=list)
 
 
@@ -1126,17 +907,7 @@ class ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionPathCondition
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     paths: list[str] = msgspec.field(default_factory=list)
 
 
@@ -1145,17 +916,7 @@ class ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionUriConditions
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     uri: list[str] = msgspec.field(default_factory=list)
 
 
@@ -1164,17 +925,7 @@ class ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionUaConditions(
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     ua: list[str] = msgspec.field(default_factory=list)
 
 
@@ -1183,10 +934,8 @@ class ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionMethodConditi
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
-    request_method: Annotated[
-        list[str], Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,COPY"])
-    ] = msgspec.field(default_factory=list)
+    match_type: str | None = None
+    request_method: list[str] = msgspec.field(default_factory=list)
 
 
 class ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionRefererConditions(
@@ -1195,17 +944,7 @@ class ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionRefererCondit
     """An object of the API, nested in requests or answers."""
 
     referer: list[str] = msgspec.field(default_factory=list)
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
 
 
 class ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionHeaderConditions(
@@ -1213,17 +952,7 @@ class ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionHeaderConditi
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     value_list: list[str] = msgspec.field(default_factory=list)
     key: str | None = None
 
@@ -1233,7 +962,7 @@ class ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionAreaCondition
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
+    match_type: str | None = None
     areas: list[str] = msgspec.field(default_factory=list)
 
 
@@ -1242,10 +971,8 @@ class ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionSchemeConditi
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
-    scheme: Annotated[list[str], Meta(examples=["HTTP,HTTPS"])] = msgspec.field(
-        default_factory=list
-    )
+    match_type: str | None = None
+    scheme: list[str] = msgspec.field(default_factory=list)
 
 
 class ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionStatusCodeConditions(
@@ -1253,7 +980,7 @@ class ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionStatusCodeCon
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
+    match_type: str | None = None
     status_code: list[str] = msgspec.field(default_factory=list)
 
 
@@ -1262,7 +989,7 @@ class ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionJa3Conditions
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
+    match_type: str | None = None
     ja3_list: list[str] = msgspec.field(default_factory=list)
 
 
@@ -1271,17 +998,7 @@ class ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionJa4Conditions
 ):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     ja4_list: list[str] = msgspec.field(default_factory=list)
 
 
@@ -1368,8 +1085,8 @@ class CreateAppApiExceptionFeatureResponse(ResponseModel, kw_only=True):
 class CreateAppApiExceptionFeatureRequestConfig(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    condition: Annotated[str, Meta(examples=["PATH,URI,UA,REFERER,HEAD"])]
-    match_type: Annotated[str, Meta(examples=["CONTAIN,NOT_CONTAIN,EQUAL,NOT_EQUAL,EMPTY,REGEX"])]
+    condition: str
+    match_type: str
     condition_value: list[str]
     key: str | None = None
 
@@ -1377,10 +1094,8 @@ class CreateAppApiExceptionFeatureRequestConfig(ItemModel, kw_only=True):
 class QueryAppApiExceptionListResponseDataConfig(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    condition: Annotated[str, Meta(examples=["PATH,URI,UA,REFERER,HEAD"])] | None = None
-    match_type: (
-        Annotated[str, Meta(examples=["CONTAIN,NOT_CONTAIN,EQUAL,NOT_EQUAL,EMPTY,REGEX"])] | None
-    ) = None
+    condition: str | None = None
+    match_type: str | None = None
     condition_value: list[str] = msgspec.field(default_factory=list)
     key: str | None = None
 
@@ -1391,9 +1106,7 @@ class QueryAppApiExceptionListResponseData(ItemModel, kw_only=True):
     rule_id: str | None = None
     rule_name: str | None = None
     config: QueryAppApiExceptionListResponseDataConfig | None = None
-    type: Annotated[str, Meta(examples=["NATIVE_APP,CALLBACK_API,OTHER_API,HYBRID_APP"])] | None = (
-        None
-    )
+    type: str | None = None
     domain_num: int | None = None
     creator: str | None = None
 
@@ -1417,10 +1130,8 @@ class DeleteAppApiExceptionFeatureResponse(ResponseModel, kw_only=True):
 class QueryAppApiExceptionFeatureDetailResponseDataConfig(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    condition: Annotated[str, Meta(examples=["PATH,URI,UA,REFERER,HEAD"])] | None = None
-    match_type: (
-        Annotated[str, Meta(examples=["CONTAIN,NOT_CONTAIN,EQUAL,NOT_EQUAL,EMPTY,REGEX"])] | None
-    ) = None
+    condition: str | None = None
+    match_type: str | None = None
     condition_value: list[str] = msgspec.field(default_factory=list)
     key: str | None = None
 
@@ -1430,9 +1141,7 @@ class QueryAppApiExceptionFeatureDetailResponseData(ItemModel, kw_only=True):
 
     rule_name: str | None = None
     config: QueryAppApiExceptionFeatureDetailResponseDataConfig | None = None
-    type: Annotated[str, Meta(examples=["NATIVE_APP,CALLBACK_API,OTHER_API,HYBRID_APP"])] | None = (
-        None
-    )
+    type: str | None = None
 
 
 class QueryAppApiExceptionFeatureDetailResponse(ResponseModel, kw_only=True):
@@ -1461,8 +1170,8 @@ class UpdateShareConfigurationsAppApiExceptionFeatureResponse(ResponseModel, kw_
 class UpdateShareConfigurationsAppApiExceptionFeatureRequestConfig(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    condition: Annotated[str, Meta(examples=["PATH,URI,UA,REFERER,HEAD"])]
-    match_type: Annotated[str, Meta(examples=["CONTAIN,NOT_CONTAIN,EQUAL,NOT_EQUAL,EMPTY,REGEX"])]
+    condition: str
+    match_type: str
     condition_value: list[str]
     key: str | None = None
 
@@ -1517,77 +1226,49 @@ class CreateSharedCustomRuleResponse(ResponseModel, kw_only=True):
 class CreateSharedCustomRuleRequestConditionMethodConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    request_method: Annotated[list[str], Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,COPY"])]
+    match_type: str
+    request_method: list[str]
 
 
 class CreateSharedCustomRuleRequestConditionAreaConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     areas: list[str]
 
 
 class CreateSharedCustomRuleRequestConditionIpOrIpsConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     ip_or_ips: list[str]
 
 
 class CreateSharedCustomRuleRequestConditionUriConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     uri: list[str]
 
 
 class CreateSharedCustomRuleRequestConditionPathConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     paths: list[str]
 
 
 class CreateSharedCustomRuleRequestConditionUaConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     ua: list[str]
 
 
 class CreateSharedCustomRuleRequestConditionHeaderConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     value_list: list[str]
     key: str
 
@@ -1596,34 +1277,20 @@ class CreateSharedCustomRuleRequestConditionRefererConditions(ItemModel, kw_only
     """An object of the API, nested in requests or answers."""
 
     referer: list[str]
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
 
 
 class CreateSharedCustomRuleRequestConditionJa3Conditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     ja3_list: list[str]
 
 
 class CreateSharedCustomRuleRequestConditionJa4Conditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     ja4_list: list[str]
 
 
@@ -1673,77 +1340,49 @@ class UpdateSharedCustomRulesResponse(ResponseModel, kw_only=True):
 class UpdateSharedCustomRulesRequestConditionMethodConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    request_method: Annotated[list[str], Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,COPY"])]
+    match_type: str
+    request_method: list[str]
 
 
 class UpdateSharedCustomRulesRequestConditionAreaConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     areas: list[str]
 
 
 class UpdateSharedCustomRulesRequestConditionIpOrIpsConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     ip_or_ips: list[str]
 
 
 class UpdateSharedCustomRulesRequestConditionUriConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     uri: list[str]
 
 
 class UpdateSharedCustomRulesRequestConditionPathConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     paths: list[str]
 
 
 class UpdateSharedCustomRulesRequestConditionUaConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     ua: list[str]
 
 
 class UpdateSharedCustomRulesRequestConditionHeaderConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     value_list: list[str]
     key: str
 
@@ -1752,34 +1391,20 @@ class UpdateSharedCustomRulesRequestConditionRefererConditions(ItemModel, kw_onl
     """An object of the API, nested in requests or answers."""
 
     referer: list[str]
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
 
 
 class UpdateSharedCustomRulesRequestConditionJa3Conditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     ja3_list: list[str]
 
 
 class UpdateSharedCustomRulesRequestConditionJa4Conditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     ja4_list: list[str]
 
 
@@ -1821,91 +1446,49 @@ class UpdateSharedCustomRulesRequestCondition(ItemModel, kw_only=True):
 class ListSharedCustomRulesResponseDataConditionMethodConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
-    request_method: Annotated[
-        list[str], Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,COPY"])
-    ] = msgspec.field(default_factory=list)
+    match_type: str | None = None
+    request_method: list[str] = msgspec.field(default_factory=list)
 
 
 class ListSharedCustomRulesResponseDataConditionAreaConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
+    match_type: str | None = None
     areas: list[str] = msgspec.field(default_factory=list)
 
 
 class ListSharedCustomRulesResponseDataConditionIpOrIpsConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
+    match_type: str | None = None
     ip_or_ips: list[str] = msgspec.field(default_factory=list)
 
 
 class ListSharedCustomRulesResponseDataConditionUriConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     uri: list[str] = msgspec.field(default_factory=list)
 
 
 class ListSharedCustomRulesResponseDataConditionPathConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     paths: list[str] = msgspec.field(default_factory=list)
 
 
 class ListSharedCustomRulesResponseDataConditionUaConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     ua: list[str] = msgspec.field(default_factory=list)
 
 
 class ListSharedCustomRulesResponseDataConditionHeaderConditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     value_list: list[str] = msgspec.field(default_factory=list)
     key: str | None = None
 
@@ -1914,40 +1497,20 @@ class ListSharedCustomRulesResponseDataConditionRefererConditions(ItemModel, kw_
     """An object of the API, nested in requests or answers."""
 
     referer: list[str] = msgspec.field(default_factory=list)
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
 
 
 class ListSharedCustomRulesResponseDataConditionJa3Conditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
+    match_type: str | None = None
     ja3_list: list[str] = msgspec.field(default_factory=list)
 
 
 class ListSharedCustomRulesResponseDataConditionJa4Conditions(ItemModel, kw_only=True):
     """An object of the API, nested in requests or answers."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     ja4_list: list[str] = msgspec.field(default_factory=list)
 
 
@@ -1991,7 +1554,7 @@ class ListSharedCustomRulesResponseData(ItemModel, kw_only=True):
 
     condition: ListSharedCustomRulesResponseDataCondition | None = None
     creator: str | None = None
-    act: Annotated[str, Meta(examples=["NO_USE,LOG,DELAY,BLOCK,RESET"])] | None = None
+    act: str | None = None
     create_time: str | None = None
     relation_domain_count: int | None = None
     rule_name: str | None = None
@@ -2097,15 +1660,8 @@ class CreateSharedWAFRuleExceptionRequest(RequestModel, kw_only=True):
 
     name: str
     msg: str | None = None
-    type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "ip,path,uri,urlParamName,urlParamValue,userAgent,httpHeaderName,httpHeaderValue,cookie,body,bodyParamName,bodyParamValue"
-            ]
-        ),
-    ]
-    match_type: Annotated[str, Meta(examples=["EQUAL,CONTAIN,REGEX"])]
+    type: str
+    match_type: str
     content_list: list[str]
     service_type: str | None = None
 
@@ -2116,15 +1672,8 @@ class UpdateSharedWAFRuleExceptionRequest(RequestModel, kw_only=True):
     id: str
     name: str
     msg: str | None = None
-    type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "ip,path,uri,urlParamName,urlParamValue,userAgent,httpHeaderName,httpHeaderValue,cookie,body,bodyParamName,bodyParamValue"
-            ]
-        ),
-    ]
-    match_type: Annotated[str, Meta(examples=["EQUAL,CONTAIN,REGEX"])]
+    type: str
+    match_type: str
     content_list: list[str]
     service_type: str | None = None
 
@@ -2260,7 +1809,7 @@ class CreateAppApiExceptionFeatureRequest(RequestModel, kw_only=True):
     """The arguments of CreateAppApiExceptionFeature (``POST /api/v1/dms/service-feature/add``)."""
 
     rule_name: str
-    type: Annotated[str, Meta(examples=["NATIVE_APP,CALLBACK_API,OTHER_API,HYBRID_APP"])]
+    type: str
     config: CreateAppApiExceptionFeatureRequestConfig
     service_type: str | None = None
 
@@ -2298,7 +1847,7 @@ class UpdateShareConfigurationsAppApiExceptionFeatureRequest(RequestModel, kw_on
 
     rule_id: str
     rule_name: str
-    type: Annotated[str, Meta(examples=["NATIVE_APP,CALLBACK_API,OTHER_API,HYBRID_APP"])]
+    type: str
     config: UpdateShareConfigurationsAppApiExceptionFeatureRequestConfig
     service_type: str | None = None
 
@@ -2321,7 +1870,7 @@ class CreateSharedCustomRuleRequest(RequestModel, kw_only=True):
     """The arguments of CreateSharedCustomRule (``POST /api/v1/share-customize-rule/add``)."""
 
     condition: CreateSharedCustomRuleRequestCondition
-    act: Annotated[str, Meta(examples=["NO_USE,LOG,DELAY,BLOCK,RESET"])]
+    act: str
     rule_name: str
     description: str | None = None
     service_type: str | None = None
@@ -2331,7 +1880,7 @@ class UpdateSharedCustomRulesRequest(RequestModel, kw_only=True):
     """The arguments of UpdateSharedCustomRules (``POST /api/v1/share-customize-rule/update``)."""
 
     condition: UpdateSharedCustomRulesRequestCondition | None = None
-    act: Annotated[str, Meta(examples=["NO_USE,LOG,DELAY,BLOCK,RESET"])] | None = None
+    act: str | None = None
     rule_name: str | None = None
     description: str | None = None
     id: str
