@@ -41,3 +41,10 @@ def test_no_sample_omits_a_required_argument(name: str) -> None:
                 given = {k.arg for k in node.keywords}
                 required = {f.name for f in msgspec.structs.fields(action.request) if f.required}
                 assert required <= given, f"{sample.page}:{sample.line} omits {required - given}"
+
+
+def test_the_home_page_lists_every_product_once() -> None:
+    home = (ROOT / "docs" / "index.md").read_text()
+    linked = re.findall(r"\]\(reference/([a-z0-9]+)\.md\)", home.split("## Products by family")[1])
+    linked = [p for p in linked if p not in ("core", "cli", "sdk")]
+    assert sorted(linked) == PRODUCTS
