@@ -84,7 +84,7 @@ def test_products_commands_options_and_choices(bash_script: str) -> None:
         "--state",
         "A",
     ) == ["ACTIVE"]
-    assert complete(bash_script, "cdnetworks", "--output", "") == ["json", "table"]
+    assert complete(bash_script, "cdnetworks", "--output", "") == ["json", "table", "text"]
     assert complete(bash_script, "cdnetworks", "api", "GET", "/vmp/images", "--query-") == [
         "--query-param"
     ]

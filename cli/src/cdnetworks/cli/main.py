@@ -362,5 +362,10 @@ def _print(out: TextIO, data: Any, output: str) -> None:
 
     if output == "table":
         write_result(out, render_table(data) + "\n", is_json=False)
+    elif output == "text":
+        from .text_output import render_text
+
+        text = render_text(data)
+        write_result(out, text + "\n" if text else "", is_json=False)
     else:
         write_result(out, render_json(data) + "\n", is_json=True)

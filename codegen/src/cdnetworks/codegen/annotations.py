@@ -66,7 +66,8 @@ def meta(f: Field, *, description: bool = True) -> str | None:
         parts.append(f"pattern={f.pattern!r}")
     if description and f.description:
         parts.append(f"description={f.description!r}")
-    if f.example is not None:
+    if f.example is not None and not _lists_values(f.example):
+        # A comma-joined list of words is the field's allowed values, not an example.
         parts.append(f"examples=[{f.example!r}]")
     if f.lenient_number:
         # Read by the core's response decoder (cdnetworks.core.response.LENIENT_NUMBER).
@@ -75,6 +76,15 @@ def meta(f: Field, *, description: bool = True) -> str | None:
         # Read by tools making up values (cdnetworks.core.action.INT_TEXT).
         parts.append('extra={"int_text": True}')
     return f"Meta({', '.join(parts)})" if parts else None
+
+
+_WORDS = re.compile(r"^[A-Za-z0-9_]+(,[A-Za-z0-9_]+)+$")
+
+
+def _lists_values(example: Any) -> bool:
+    """Whether an example is a comma-joined list of allowed values (``"EQUAL,NOT_EQUAL"``);
+    `cdnetworks.codegen.examples.value_list` reads them."""
+    return isinstance(example, str) and bool(_WORDS.match(example.replace(" ", "")))
 
 
 def annotation(f: Field) -> str:

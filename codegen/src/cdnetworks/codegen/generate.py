@@ -63,6 +63,8 @@ def surface(model: ProductModel) -> dict[str, object]:
     methods: dict[str, list[str]] = {}
     for action in model.actions:
         methods[action.method_name] = [py_name(f) for f in action.fields]
+        if action.legacy_method_name:  # still there, as a deprecated alias
+            methods[action.legacy_method_name] = methods[action.method_name]
         if action.spec.paging:
             methods[action.spec.paging.method] = ["page_size", "limit"] + [
                 py_name(f) for f in action.walk_filters

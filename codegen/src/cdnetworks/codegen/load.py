@@ -16,7 +16,7 @@ from typing import Any
 
 import msgspec
 
-from cdnetworks.core.action import snake_case
+from cdnetworks.core.action import method_case, snake_case
 
 from .errors import SpecError
 from .spec import (
@@ -57,7 +57,14 @@ class ActionModel:
 
     @property
     def method_name(self) -> str:
-        return snake_case(self.spec.name)
+        return method_case(self.spec.name)
+
+    @property
+    def legacy_method_name(self) -> str | None:
+        """The method's name before the naming rule learnt `WORD_SPELLINGS`, if it differs
+        (kept as a deprecated alias)."""
+        old = snake_case(self.spec.name)
+        return None if old == self.method_name else old
 
     @property
     def walk_filters(self) -> list[Field]:

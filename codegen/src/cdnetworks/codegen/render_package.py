@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .annotations import GENERATED
+from .examples import first_usage
 from .load import ProductModel
 from .render_actions import action_exports
 from .render_docs import spelling_note
@@ -55,16 +56,8 @@ def render_init(model: ProductModel) -> str:
     Each name is written once here; type checkers read the modules' own ``__all__`` through
     the ``TYPE_CHECKING`` star imports."""
     intro = (model.overrides.intro or model.summary).strip().splitlines()
-    client = model.client_class
-    first = model.actions[0].method_name if model.actions else None
-    usage = [
-        "```python",
-        f"from cdnetworks.{model.name} import {client}",
-        "",
-        f"with {client}() as client:  # credentials from the environment or ~/.cdnetworks",
-        f"    print(client.{first}())" if first else "    pass",
-        "```",
-    ]
+    sample = _readme_sample(model)
+    usage = sample[:-1] if sample else []  # the README's sample, which the docs tests run
     modules = _exports(model)
     deprecated = deprecated_names(model)
     out = [
@@ -314,8 +307,10 @@ def _readme_sample(model: ProductModel) -> list[str]:
     if model.overrides.example:
         code = model.overrides.example.strip().splitlines()
     else:
-        bare = next((a for a in model.actions if not any(f.required for f in a.fields)), None)
-        if bare is None:
+        # Only a call the spec's own examples make whole (issue 21): none rather than one
+        # that raises.
+        call = first_usage(model)
+        if call is None:
             return []
         code = [
             f"from cdnetworks.{model.name} import {model.client_class}",
@@ -323,7 +318,7 @@ def _readme_sample(model: ProductModel) -> list[str]:
             "# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)",
             "# or from ~/.cdnetworks/credentials.",
             f"with {model.client_class}() as client:",
-            f"    print(client.{bare.method_name}())",
+            f"    print(client.{call})",
         ]
     return ["```python", *code, "```", ""]
 

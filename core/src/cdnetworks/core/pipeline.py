@@ -383,6 +383,24 @@ def _why_not_retry(
     return None
 
 
+def refused(env: CallEnv, action: str, error: CdnetworksError, started: float) -> None:
+    """Tell ``call_finished`` of a call refused before its pipeline started (bad arguments, a
+    closed client, connections of another process or event loop): attempts 0, as promised
+    once for every call. ``started`` is when the caller made the call."""
+    error.action = error.action or action
+    env.plugins.notify(
+        "cdnetworks_call_finished",
+        action=action,
+        call_id=os.urandom(8).hex(),
+        attempts=0,
+        duration=time.monotonic() - started,
+        status_code=None,
+        request_id=None,
+        outcome="error",
+        error=error,
+    )
+
+
 def _finish(
     env: CallEnv,
     spec: CallSpec[Any],

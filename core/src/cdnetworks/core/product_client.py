@@ -9,6 +9,7 @@ core client's ``call`` and ``time.sleep`` or ``anyio.sleep``: the only sync/asyn
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -16,8 +17,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 import httpx
 
 from .client import AsyncClient, Client, async_sleep
+from .config import Timeout
 from .errors import ConfigurationError
 from .options import ClientOptions
+from .ratelimit import RateLimiter
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
@@ -30,6 +33,15 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 CoreT = TypeVar("CoreT", Client, AsyncClient)
+
+
+def renamed(old: str, new: str) -> None:
+    """Warn that generated method ``old`` is a deprecated alias of ``new`` (the caller's line)."""
+    warnings.warn(
+        f"{old}() is deprecated (renamed {new}(); the old name goes in 1.0)",
+        DeprecationWarning,
+        stacklevel=3,
+    )
 
 
 def _adopt(
@@ -51,6 +63,15 @@ def _adopt(
             f"client= must be a cdnetworks.core.{kind.__name__}, got {type(client).__name__}"
         )
     return client
+
+
+def _view(product: Any, core: Any) -> Any:
+    """A product client over ``core`` (a `with_options` view), leaving the shared core open."""
+    view = object.__new__(type(product))
+    view.__dict__.update(product.__dict__)
+    view.core = core
+    view._owns_core = False
+    return view
 
 
 def _settings(settings: Mapping[str, Any], **http: Any) -> dict[str, Any]:
@@ -88,6 +109,26 @@ class ProductClient:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.core!r})"
+
+    def with_options(
+        self,
+        *,
+        timeout: Timeout | float | None = None,
+        max_attempts: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        rate_limiter: RateLimiter | None = None,
+    ) -> Self:
+        """This product client over a view of its core client with some settings changed
+        (`cdnetworks.core.Client.with_options`): same connections and plugins, nothing
+        opened, so ``client.with_options(timeout=60).some_action(...)`` is cheap per call."""
+        core = self.core.with_options(
+            timeout=timeout,
+            max_attempts=max_attempts,
+            extra_headers=extra_headers,
+            rate_limiter=rate_limiter,
+        )
+        view: Self = _view(self, core)
+        return view
 
     def close(self) -> None:
         if self._owns_core:
@@ -189,6 +230,26 @@ class AsyncProductClient:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.core!r})"
+
+    def with_options(
+        self,
+        *,
+        timeout: Timeout | float | None = None,
+        max_attempts: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        rate_limiter: RateLimiter | None = None,
+    ) -> Self:
+        """This product client over a view of its core client with some settings changed
+        (`cdnetworks.core.Client.with_options`): same connections and plugins, nothing
+        opened, so ``client.with_options(timeout=60).some_action(...)`` is cheap per call."""
+        core = self.core.with_options(
+            timeout=timeout,
+            max_attempts=max_attempts,
+            extra_headers=extra_headers,
+            rate_limiter=rate_limiter,
+        )
+        view: Self = _view(self, core)
+        return view
 
     async def aclose(self) -> None:
         if self._owns_core:

@@ -165,6 +165,11 @@ class ServiceContext:
         self._seed = f"{seed}:{service_name}"
         self.rng = random.Random(self._seed)
 
+    @property
+    def seed(self) -> str:
+        """The emulator's seed and this service's name: what makes its data reproducible."""
+        return self._seed
+
     def now(self) -> float:
         return self.clock.now()
 

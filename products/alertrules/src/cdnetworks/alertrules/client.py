@@ -8,7 +8,7 @@ retries and decodes.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, overload
 
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
@@ -51,10 +51,27 @@ class AlertRulesClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def create_cloud_monitor_real_time_alarm_rule(
+        self, request: CreateCloudMonitorRealTimeAlarmRuleRequest, /
+    ) -> CreateCloudMonitorRealTimeAlarmRuleResponse: ...
+    @overload
+    def create_cloud_monitor_real_time_alarm_rule(
+        self,
+        *,
+        rule_name: str,
+        monitor_product: str,
+        rule_items: list[CreateCloudMonitorRealTimeAlarmRuleRequestRuleItems],
+        notices: list[CreateCloudMonitorRealTimeAlarmRuleRequestNotices],
+        resource_type: str | None = None,
+        monitor_resources: list[str] | None = None,
+        statistical_method: str | None = None,
+        alert_frequency: int | None = None,
+        restore_notice: bool | Literal["true", "false"] | None = None,
+    ) -> CreateCloudMonitorRealTimeAlarmRuleResponse: ...
     def create_cloud_monitor_real_time_alarm_rule(
         self,
         request: CreateCloudMonitorRealTimeAlarmRuleRequest | None = None,
-        /,
         *,
         rule_name: str | None = None,
         monitor_product: str | None = None,
@@ -84,10 +101,28 @@ class AlertRulesClient(ProductClient):
             notices=notices,
         )
 
+    @overload
+    def edit_cloud_monitor_real_time_alarm_rule(
+        self, request: EditCloudMonitorRealTimeAlarmRuleRequest, /
+    ) -> EditCloudMonitorRealTimeAlarmRuleResponse: ...
+    @overload
+    def edit_cloud_monitor_real_time_alarm_rule(
+        self,
+        *,
+        rule_id: str,
+        rule_name: str,
+        monitor_product: str,
+        rule_items: list[EditCloudMonitorRealTimeAlarmRuleRequestRuleItems],
+        notices: list[EditCloudMonitorRealTimeAlarmRuleRequestNotices],
+        resource_type: str | None = None,
+        monitor_resources: list[str] | None = None,
+        statistical_method: str | None = None,
+        alert_frequency: int | None = None,
+        restore_notice: bool | Literal["true", "false"] | None = None,
+    ) -> EditCloudMonitorRealTimeAlarmRuleResponse: ...
     def edit_cloud_monitor_real_time_alarm_rule(
         self,
         request: EditCloudMonitorRealTimeAlarmRuleRequest | None = None,
-        /,
         *,
         rule_id: str | None = None,
         rule_name: str | None = None,
@@ -135,10 +170,19 @@ class AlertRulesClient(ProductClient):
             QUERY_CLOUD_MONITOR_REAL_TIME_ALARM_RULE, request, rule_id=rule_id, rule_name=rule_name
         )
 
+    @overload
+    def delete_cloud_monitor_real_time_alarm_rule(
+        self, request: DeleteCloudMonitorRealTimeAlarmRuleRequest, /
+    ) -> DeleteCloudMonitorRealTimeAlarmRuleResponse: ...
+    @overload
+    def delete_cloud_monitor_real_time_alarm_rule(
+        self,
+        *,
+        rule_id: str,
+    ) -> DeleteCloudMonitorRealTimeAlarmRuleResponse: ...
     def delete_cloud_monitor_real_time_alarm_rule(
         self,
         request: DeleteCloudMonitorRealTimeAlarmRuleRequest | None = None,
-        /,
         *,
         rule_id: str | None = None,
     ) -> DeleteCloudMonitorRealTimeAlarmRuleResponse:
@@ -157,10 +201,27 @@ class AsyncAlertRulesClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def create_cloud_monitor_real_time_alarm_rule(
+        self, request: CreateCloudMonitorRealTimeAlarmRuleRequest, /
+    ) -> CreateCloudMonitorRealTimeAlarmRuleResponse: ...
+    @overload
+    async def create_cloud_monitor_real_time_alarm_rule(
+        self,
+        *,
+        rule_name: str,
+        monitor_product: str,
+        rule_items: list[CreateCloudMonitorRealTimeAlarmRuleRequestRuleItems],
+        notices: list[CreateCloudMonitorRealTimeAlarmRuleRequestNotices],
+        resource_type: str | None = None,
+        monitor_resources: list[str] | None = None,
+        statistical_method: str | None = None,
+        alert_frequency: int | None = None,
+        restore_notice: bool | Literal["true", "false"] | None = None,
+    ) -> CreateCloudMonitorRealTimeAlarmRuleResponse: ...
     async def create_cloud_monitor_real_time_alarm_rule(
         self,
         request: CreateCloudMonitorRealTimeAlarmRuleRequest | None = None,
-        /,
         *,
         rule_name: str | None = None,
         monitor_product: str | None = None,
@@ -190,10 +251,28 @@ class AsyncAlertRulesClient(AsyncProductClient):
             notices=notices,
         )
 
+    @overload
+    async def edit_cloud_monitor_real_time_alarm_rule(
+        self, request: EditCloudMonitorRealTimeAlarmRuleRequest, /
+    ) -> EditCloudMonitorRealTimeAlarmRuleResponse: ...
+    @overload
+    async def edit_cloud_monitor_real_time_alarm_rule(
+        self,
+        *,
+        rule_id: str,
+        rule_name: str,
+        monitor_product: str,
+        rule_items: list[EditCloudMonitorRealTimeAlarmRuleRequestRuleItems],
+        notices: list[EditCloudMonitorRealTimeAlarmRuleRequestNotices],
+        resource_type: str | None = None,
+        monitor_resources: list[str] | None = None,
+        statistical_method: str | None = None,
+        alert_frequency: int | None = None,
+        restore_notice: bool | Literal["true", "false"] | None = None,
+    ) -> EditCloudMonitorRealTimeAlarmRuleResponse: ...
     async def edit_cloud_monitor_real_time_alarm_rule(
         self,
         request: EditCloudMonitorRealTimeAlarmRuleRequest | None = None,
-        /,
         *,
         rule_id: str | None = None,
         rule_name: str | None = None,
@@ -241,10 +320,19 @@ class AsyncAlertRulesClient(AsyncProductClient):
             QUERY_CLOUD_MONITOR_REAL_TIME_ALARM_RULE, request, rule_id=rule_id, rule_name=rule_name
         )
 
+    @overload
+    async def delete_cloud_monitor_real_time_alarm_rule(
+        self, request: DeleteCloudMonitorRealTimeAlarmRuleRequest, /
+    ) -> DeleteCloudMonitorRealTimeAlarmRuleResponse: ...
+    @overload
+    async def delete_cloud_monitor_real_time_alarm_rule(
+        self,
+        *,
+        rule_id: str,
+    ) -> DeleteCloudMonitorRealTimeAlarmRuleResponse: ...
     async def delete_cloud_monitor_real_time_alarm_rule(
         self,
         request: DeleteCloudMonitorRealTimeAlarmRuleRequest | None = None,
-        /,
         *,
         rule_id: str | None = None,
     ) -> DeleteCloudMonitorRealTimeAlarmRuleResponse:

@@ -56,15 +56,8 @@ class CreateCloudMonitorRealTimeAlarmRuleResponse(ResponseModel, kw_only=True):
 class CreateCloudMonitorRealTimeAlarmRuleRequestRuleItemsConditionRules(ItemModel, kw_only=True):
     """An item of ``CreateCloudMonitorRealTimeAlarmRuleRequestRuleItems.condition_rules``."""
 
-    monitor_item: Annotated[
-        str,
-        Meta(
-            examples=[
-                "BANDWIDTH,BTOB,FLOW,REQUEST,O_REQUEST_COUNT,FLOW_HIT_RATE,STATUS_0,STATUS_4,STATUS_5,O_STATUS_4,O_STATUS_5,STATUS_0_NUM,STATUS_4_NUM,STATUS_5_NUM,O_STATUS_4_NUM,O_STATUS_5_NUM"
-            ]
-        ),
-    ]
-    condition: Annotated[str, Meta(examples=["MAX,MIN,UPRUSH,SLUMPED"])]
+    monitor_item: str
+    condition: str
     threshold: int | Annotated[str, Meta(extra={"int_text": True})]
 
     def __post_init__(self) -> None:
@@ -76,16 +69,16 @@ class CreateCloudMonitorRealTimeAlarmRuleRequestRuleItems(ItemModel, kw_only=Tru
 
     start_time: str
     end_time: str
-    condition_type: Annotated[str, Meta(examples=["ANY,ALL"])]
-    period: Annotated[int, Meta(examples=["1,5,10"])]
-    period_times: Annotated[int, Meta(examples=["1,2,3,5,15,30"])]
+    condition_type: str
+    period: int
+    period_times: int
     condition_rules: list[CreateCloudMonitorRealTimeAlarmRuleRequestRuleItemsConditionRules]
 
 
 class CreateCloudMonitorRealTimeAlarmRuleRequestNotices(ItemModel, kw_only=True):
     """An item of ``CreateCloudMonitorRealTimeAlarmRuleRequest.notices``."""
 
-    notice_method: Annotated[str, Meta(examples=["MOBILE, EMAIL, ROBOT, WEBHOOK"])]
+    notice_method: str
     notice_object: str
 
 
@@ -100,15 +93,8 @@ class EditCloudMonitorRealTimeAlarmRuleResponse(ResponseModel, kw_only=True):
 class EditCloudMonitorRealTimeAlarmRuleRequestRuleItemsConditionRules(ItemModel, kw_only=True):
     """An item of ``EditCloudMonitorRealTimeAlarmRuleRequestRuleItems.condition_rules``."""
 
-    monitor_item: Annotated[
-        str,
-        Meta(
-            examples=[
-                "BANDWIDTH,BTOB,FLOW,REQUEST,O_REQUEST_COUNT,FLOW_HIT_RATE,STATUS_0,STATUS_4,STATUS_5,O_STATUS_4,O_STATUS_5,STATUS_0_NUM,STATUS_4_NUM,STATUS_5_NUM,O_STATUS_4_NUM,O_STATUS_5_NUM"
-            ]
-        ),
-    ]
-    condition: Annotated[str, Meta(examples=["MAX,MIN,UPRUSH,SLUMPED"])]
+    monitor_item: str
+    condition: str
     threshold: int | Annotated[str, Meta(extra={"int_text": True})]
 
     def __post_init__(self) -> None:
@@ -121,16 +107,16 @@ class EditCloudMonitorRealTimeAlarmRuleRequestRuleItems(ItemModel, kw_only=True)
     rule_item_id: str | None = None
     start_time: str
     end_time: str
-    condition_type: Annotated[str, Meta(examples=["ANY,ALL"])]
-    period: Annotated[int, Meta(examples=["1,5,10"])]
-    period_times: Annotated[int, Meta(examples=["1,2,3,5,15,30"])]
+    condition_type: str
+    period: int
+    period_times: int
     condition_rules: list[EditCloudMonitorRealTimeAlarmRuleRequestRuleItemsConditionRules]
 
 
 class EditCloudMonitorRealTimeAlarmRuleRequestNotices(ItemModel, kw_only=True):
     """An item of ``EditCloudMonitorRealTimeAlarmRuleRequest.notices``."""
 
-    notice_method: Annotated[str, Meta(examples=["MOBILE,EMAIL,ROBOT,WEBHOOK"])]
+    notice_method: str
     notice_object: str
 
 
@@ -206,9 +192,9 @@ class CreateCloudMonitorRealTimeAlarmRuleRequest(RequestModel, kw_only=True):
     monitor_product: str
     resource_type: str | None = None
     monitor_resources: list[str] | None = None
-    statistical_method: Annotated[str, Meta(examples=["CONSOLIDATED,SEPARATE"])] | None = None
-    alert_frequency: Annotated[int, Meta(examples=["0,2,5,10,15,20"])] | None = None
-    restore_notice: Annotated[Literal["true", "false"], Meta(examples=["true,false"])] | None = None
+    statistical_method: str | None = None
+    alert_frequency: int | None = None
+    restore_notice: Literal["true", "false"] | None = None
     rule_items: list[CreateCloudMonitorRealTimeAlarmRuleRequestRuleItems]
     notices: list[CreateCloudMonitorRealTimeAlarmRuleRequestNotices]
 
@@ -224,9 +210,9 @@ class EditCloudMonitorRealTimeAlarmRuleRequest(RequestModel, kw_only=True):
     monitor_product: str
     resource_type: str | None = None
     monitor_resources: list[str] | None = None
-    statistical_method: Annotated[str, Meta(examples=["CONSOLIDATED,SEPARATE"])] | None = None
-    alert_frequency: Annotated[int, Meta(examples=["0,2,5,10,15,20"])] | None = None
-    restore_notice: Annotated[Literal["true", "false"], Meta(examples=["true,false"])] | None = None
+    statistical_method: str | None = None
+    alert_frequency: int | None = None
+    restore_notice: Literal["true", "false"] | None = None
     rule_items: list[EditCloudMonitorRealTimeAlarmRuleRequestRuleItems]
     notices: list[EditCloudMonitorRealTimeAlarmRuleRequestNotices]
 

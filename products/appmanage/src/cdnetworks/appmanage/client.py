@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -47,10 +49,22 @@ class AppManagementClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def create_app(self, request: CreateAppRequest, /) -> CreateAppResponse: ...
+    @overload
+    def create_app(
+        self,
+        *,
+        name: str,
+        package_name: str,
+        type: int,
+        platform: str,
+        debug_fingerprint_list: list[CreateAppRequestDebugFingerprintList] | None = None,
+        fingerprint: str | None = None,
+    ) -> CreateAppResponse: ...
     def create_app(
         self,
         request: CreateAppRequest | None = None,
-        /,
         *,
         debug_fingerprint_list: list[CreateAppRequestDebugFingerprintList] | None = None,
         name: str | None = None,
@@ -74,10 +88,20 @@ class AppManagementClient(ProductClient):
             platform=platform,
         )
 
+    @overload
+    def add_debug_fingerprint(
+        self, request: AddDebugFingerprintRequest, /
+    ) -> AddDebugFingerprintResponse: ...
+    @overload
+    def add_debug_fingerprint(
+        self,
+        *,
+        app_id: int,
+        debug_fingerprint_list: list[AddDebugFingerprintRequestDebugFingerprintList],
+    ) -> AddDebugFingerprintResponse: ...
     def add_debug_fingerprint(
         self,
         request: AddDebugFingerprintRequest | None = None,
-        /,
         *,
         app_id: int | None = None,
         debug_fingerprint_list: list[AddDebugFingerprintRequestDebugFingerprintList] | None = None,
@@ -93,10 +117,17 @@ class AppManagementClient(ProductClient):
             debug_fingerprint_list=debug_fingerprint_list,
         )
 
+    @overload
+    def delete_app(self, request: DeleteAppRequest, /) -> DeleteAppResponse: ...
+    @overload
+    def delete_app(
+        self,
+        *,
+        app_id: int,
+    ) -> DeleteAppResponse: ...
     def delete_app(
         self,
         request: DeleteAppRequest | None = None,
-        /,
         *,
         app_id: int | None = None,
     ) -> DeleteAppResponse:
@@ -128,10 +159,22 @@ class AsyncAppManagementClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def create_app(self, request: CreateAppRequest, /) -> CreateAppResponse: ...
+    @overload
+    async def create_app(
+        self,
+        *,
+        name: str,
+        package_name: str,
+        type: int,
+        platform: str,
+        debug_fingerprint_list: list[CreateAppRequestDebugFingerprintList] | None = None,
+        fingerprint: str | None = None,
+    ) -> CreateAppResponse: ...
     async def create_app(
         self,
         request: CreateAppRequest | None = None,
-        /,
         *,
         debug_fingerprint_list: list[CreateAppRequestDebugFingerprintList] | None = None,
         name: str | None = None,
@@ -155,10 +198,20 @@ class AsyncAppManagementClient(AsyncProductClient):
             platform=platform,
         )
 
+    @overload
+    async def add_debug_fingerprint(
+        self, request: AddDebugFingerprintRequest, /
+    ) -> AddDebugFingerprintResponse: ...
+    @overload
+    async def add_debug_fingerprint(
+        self,
+        *,
+        app_id: int,
+        debug_fingerprint_list: list[AddDebugFingerprintRequestDebugFingerprintList],
+    ) -> AddDebugFingerprintResponse: ...
     async def add_debug_fingerprint(
         self,
         request: AddDebugFingerprintRequest | None = None,
-        /,
         *,
         app_id: int | None = None,
         debug_fingerprint_list: list[AddDebugFingerprintRequestDebugFingerprintList] | None = None,
@@ -174,10 +227,17 @@ class AsyncAppManagementClient(AsyncProductClient):
             debug_fingerprint_list=debug_fingerprint_list,
         )
 
+    @overload
+    async def delete_app(self, request: DeleteAppRequest, /) -> DeleteAppResponse: ...
+    @overload
+    async def delete_app(
+        self,
+        *,
+        app_id: int,
+    ) -> DeleteAppResponse: ...
     async def delete_app(
         self,
         request: DeleteAppRequest | None = None,
-        /,
         *,
         app_id: int | None = None,
     ) -> DeleteAppResponse:

@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -36,10 +38,22 @@ class BasicMonitoringClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def vmp_query_server_metric(
+        self, request: VMPQueryServerMetricRequest, /
+    ) -> VMPQueryServerMetricResponse: ...
+    @overload
+    def vmp_query_server_metric(
+        self,
+        *,
+        ids: str,
+        type: str,
+        stat_time: str,
+        carrier: str | None = None,
+    ) -> VMPQueryServerMetricResponse: ...
     def vmp_query_server_metric(
         self,
         request: VMPQueryServerMetricRequest | None = None,
-        /,
         *,
         ids: str | None = None,
         type: str | None = None,
@@ -65,10 +79,22 @@ class AsyncBasicMonitoringClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def vmp_query_server_metric(
+        self, request: VMPQueryServerMetricRequest, /
+    ) -> VMPQueryServerMetricResponse: ...
+    @overload
+    async def vmp_query_server_metric(
+        self,
+        *,
+        ids: str,
+        type: str,
+        stat_time: str,
+        carrier: str | None = None,
+    ) -> VMPQueryServerMetricResponse: ...
     async def vmp_query_server_metric(
         self,
         request: VMPQueryServerMetricRequest | None = None,
-        /,
         *,
         ids: str | None = None,
         type: str | None = None,

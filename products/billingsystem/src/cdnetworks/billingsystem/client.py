@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -36,10 +38,20 @@ class BillingSystemClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def query_billing_details_of_computing_service(
+        self, request: QueryBillingDetailsOfComputingServiceRequest, /
+    ) -> QueryBillingDetailsOfComputingServiceResponse: ...
+    @overload
+    def query_billing_details_of_computing_service(
+        self,
+        *,
+        start_time: str,
+        end_time: str | None = None,
+    ) -> QueryBillingDetailsOfComputingServiceResponse: ...
     def query_billing_details_of_computing_service(
         self,
         request: QueryBillingDetailsOfComputingServiceRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -61,10 +73,20 @@ class AsyncBillingSystemClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def query_billing_details_of_computing_service(
+        self, request: QueryBillingDetailsOfComputingServiceRequest, /
+    ) -> QueryBillingDetailsOfComputingServiceResponse: ...
+    @overload
+    async def query_billing_details_of_computing_service(
+        self,
+        *,
+        start_time: str,
+        end_time: str | None = None,
+    ) -> QueryBillingDetailsOfComputingServiceResponse: ...
     async def query_billing_details_of_computing_service(
         self,
         request: QueryBillingDetailsOfComputingServiceRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,

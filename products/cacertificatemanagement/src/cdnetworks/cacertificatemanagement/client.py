@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -54,10 +56,24 @@ class CaCertificateManagementClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def create_a_ca_certificate(
+        self, request: CreateACaCertificateRequest, /
+    ) -> CreateACaCertificateResponse: ...
+    @overload
+    def create_a_ca_certificate(
+        self,
+        *,
+        certificate_name: str,
+        content: str,
+        type: str,
+        skip_expired: bool,
+        comment: str | None = None,
+        parent_certificate_id: str | None = None,
+    ) -> CreateACaCertificateResponse: ...
     def create_a_ca_certificate(
         self,
         request: CreateACaCertificateRequest | None = None,
-        /,
         *,
         certificate_name: str | None = None,
         content: str | None = None,
@@ -81,10 +97,21 @@ class CaCertificateManagementClient(ProductClient):
             skip_expired=skip_expired,
         )
 
+    @overload
+    def associate_domain_with_ca_certificate(
+        self, request: AssociateDomainWithCaCertificateRequest, /
+    ) -> AssociateDomainWithCaCertificateResponse: ...
+    @overload
+    def associate_domain_with_ca_certificate(
+        self,
+        *,
+        certificate_id: str,
+        usage: str,
+        domains: list[str],
+    ) -> AssociateDomainWithCaCertificateResponse: ...
     def associate_domain_with_ca_certificate(
         self,
         request: AssociateDomainWithCaCertificateRequest | None = None,
-        /,
         *,
         certificate_id: str | None = None,
         usage: str | None = None,
@@ -102,20 +129,40 @@ class CaCertificateManagementClient(ProductClient):
             domains=domains,
         )
 
+    @overload
+    def delete_a_ca_certificate(
+        self, request: DeleteACaCertificateRequest, /
+    ) -> DeleteACaCertificateResponse: ...
+    @overload
+    def delete_a_ca_certificate(
+        self,
+        *,
+        certificate_id: int,
+    ) -> DeleteACaCertificateResponse: ...
     def delete_a_ca_certificate(
         self,
         request: DeleteACaCertificateRequest | None = None,
-        /,
         *,
         certificate_id: int | None = None,
     ) -> DeleteACaCertificateResponse:
         """DeleteACaCertificate: ``DELETE /api/certificate/ca/{certificateId}``."""
         return self.core.call(DELETE_A_CA_CERTIFICATE, request, certificate_id=certificate_id)
 
+    @overload
+    def disassociate_domain_with_ca_certificate(
+        self, request: DisassociateDomainWithCaCertificateRequest, /
+    ) -> DisassociateDomainWithCaCertificateResponse: ...
+    @overload
+    def disassociate_domain_with_ca_certificate(
+        self,
+        *,
+        certificate_id: str,
+        usage: str,
+        domains: list[str],
+    ) -> DisassociateDomainWithCaCertificateResponse: ...
     def disassociate_domain_with_ca_certificate(
         self,
         request: DisassociateDomainWithCaCertificateRequest | None = None,
-        /,
         *,
         certificate_id: str | None = None,
         usage: str | None = None,
@@ -133,10 +180,25 @@ class CaCertificateManagementClient(ProductClient):
             domains=domains,
         )
 
+    @overload
+    def update_a_ca_certificate(
+        self, request: UpdateACaCertificateRequest, /
+    ) -> UpdateACaCertificateResponse: ...
+    @overload
+    def update_a_ca_certificate(
+        self,
+        *,
+        certificate_name: str,
+        content: str,
+        type: str,
+        skip_expired: bool,
+        certificate_id: str,
+        comment: str | None = None,
+        parent_certificate_id: str | None = None,
+    ) -> UpdateACaCertificateResponse: ...
     def update_a_ca_certificate(
         self,
         request: UpdateACaCertificateRequest | None = None,
-        /,
         *,
         certificate_name: str | None = None,
         content: str | None = None,
@@ -159,10 +221,25 @@ class CaCertificateManagementClient(ProductClient):
             certificate_id=certificate_id,
         )
 
+    @overload
+    def list_ca_certificates(
+        self, request: ListCaCertificatesRequest, /
+    ) -> ListCaCertificatesResponse: ...
+    @overload
+    def list_ca_certificates(
+        self,
+        *,
+        page_number: int,
+        page_size: int,
+        is_like: str,
+        certificate_name: str | None = None,
+        relate_domains: list[str] | None = None,
+        expire_status: list[str] | None = None,
+        algorithm: str | None = None,
+    ) -> ListCaCertificatesResponse: ...
     def list_ca_certificates(
         self,
         request: ListCaCertificatesRequest | None = None,
-        /,
         *,
         certificate_name: str | None = None,
         page_number: int | None = None,
@@ -188,10 +265,19 @@ class CaCertificateManagementClient(ProductClient):
             is_like=is_like,
         )
 
+    @overload
+    def get_ca_certificate(
+        self, request: GetCaCertificateRequest, /
+    ) -> GetCaCertificateResponse: ...
+    @overload
+    def get_ca_certificate(
+        self,
+        *,
+        certificate_id: str,
+    ) -> GetCaCertificateResponse: ...
     def get_ca_certificate(
         self,
         request: GetCaCertificateRequest | None = None,
-        /,
         *,
         certificate_id: str | None = None,
     ) -> GetCaCertificateResponse:
@@ -207,10 +293,24 @@ class AsyncCaCertificateManagementClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def create_a_ca_certificate(
+        self, request: CreateACaCertificateRequest, /
+    ) -> CreateACaCertificateResponse: ...
+    @overload
+    async def create_a_ca_certificate(
+        self,
+        *,
+        certificate_name: str,
+        content: str,
+        type: str,
+        skip_expired: bool,
+        comment: str | None = None,
+        parent_certificate_id: str | None = None,
+    ) -> CreateACaCertificateResponse: ...
     async def create_a_ca_certificate(
         self,
         request: CreateACaCertificateRequest | None = None,
-        /,
         *,
         certificate_name: str | None = None,
         content: str | None = None,
@@ -234,10 +334,21 @@ class AsyncCaCertificateManagementClient(AsyncProductClient):
             skip_expired=skip_expired,
         )
 
+    @overload
+    async def associate_domain_with_ca_certificate(
+        self, request: AssociateDomainWithCaCertificateRequest, /
+    ) -> AssociateDomainWithCaCertificateResponse: ...
+    @overload
+    async def associate_domain_with_ca_certificate(
+        self,
+        *,
+        certificate_id: str,
+        usage: str,
+        domains: list[str],
+    ) -> AssociateDomainWithCaCertificateResponse: ...
     async def associate_domain_with_ca_certificate(
         self,
         request: AssociateDomainWithCaCertificateRequest | None = None,
-        /,
         *,
         certificate_id: str | None = None,
         usage: str | None = None,
@@ -255,20 +366,40 @@ class AsyncCaCertificateManagementClient(AsyncProductClient):
             domains=domains,
         )
 
+    @overload
+    async def delete_a_ca_certificate(
+        self, request: DeleteACaCertificateRequest, /
+    ) -> DeleteACaCertificateResponse: ...
+    @overload
+    async def delete_a_ca_certificate(
+        self,
+        *,
+        certificate_id: int,
+    ) -> DeleteACaCertificateResponse: ...
     async def delete_a_ca_certificate(
         self,
         request: DeleteACaCertificateRequest | None = None,
-        /,
         *,
         certificate_id: int | None = None,
     ) -> DeleteACaCertificateResponse:
         """DeleteACaCertificate: ``DELETE /api/certificate/ca/{certificateId}``."""
         return await self.core.call(DELETE_A_CA_CERTIFICATE, request, certificate_id=certificate_id)
 
+    @overload
+    async def disassociate_domain_with_ca_certificate(
+        self, request: DisassociateDomainWithCaCertificateRequest, /
+    ) -> DisassociateDomainWithCaCertificateResponse: ...
+    @overload
+    async def disassociate_domain_with_ca_certificate(
+        self,
+        *,
+        certificate_id: str,
+        usage: str,
+        domains: list[str],
+    ) -> DisassociateDomainWithCaCertificateResponse: ...
     async def disassociate_domain_with_ca_certificate(
         self,
         request: DisassociateDomainWithCaCertificateRequest | None = None,
-        /,
         *,
         certificate_id: str | None = None,
         usage: str | None = None,
@@ -286,10 +417,25 @@ class AsyncCaCertificateManagementClient(AsyncProductClient):
             domains=domains,
         )
 
+    @overload
+    async def update_a_ca_certificate(
+        self, request: UpdateACaCertificateRequest, /
+    ) -> UpdateACaCertificateResponse: ...
+    @overload
+    async def update_a_ca_certificate(
+        self,
+        *,
+        certificate_name: str,
+        content: str,
+        type: str,
+        skip_expired: bool,
+        certificate_id: str,
+        comment: str | None = None,
+        parent_certificate_id: str | None = None,
+    ) -> UpdateACaCertificateResponse: ...
     async def update_a_ca_certificate(
         self,
         request: UpdateACaCertificateRequest | None = None,
-        /,
         *,
         certificate_name: str | None = None,
         content: str | None = None,
@@ -312,10 +458,25 @@ class AsyncCaCertificateManagementClient(AsyncProductClient):
             certificate_id=certificate_id,
         )
 
+    @overload
+    async def list_ca_certificates(
+        self, request: ListCaCertificatesRequest, /
+    ) -> ListCaCertificatesResponse: ...
+    @overload
+    async def list_ca_certificates(
+        self,
+        *,
+        page_number: int,
+        page_size: int,
+        is_like: str,
+        certificate_name: str | None = None,
+        relate_domains: list[str] | None = None,
+        expire_status: list[str] | None = None,
+        algorithm: str | None = None,
+    ) -> ListCaCertificatesResponse: ...
     async def list_ca_certificates(
         self,
         request: ListCaCertificatesRequest | None = None,
-        /,
         *,
         certificate_name: str | None = None,
         page_number: int | None = None,
@@ -341,10 +502,19 @@ class AsyncCaCertificateManagementClient(AsyncProductClient):
             is_like=is_like,
         )
 
+    @overload
+    async def get_ca_certificate(
+        self, request: GetCaCertificateRequest, /
+    ) -> GetCaCertificateResponse: ...
+    @overload
+    async def get_ca_certificate(
+        self,
+        *,
+        certificate_id: str,
+    ) -> GetCaCertificateResponse: ...
     async def get_ca_certificate(
         self,
         request: GetCaCertificateRequest | None = None,
-        /,
         *,
         certificate_id: str | None = None,
     ) -> GetCaCertificateResponse:

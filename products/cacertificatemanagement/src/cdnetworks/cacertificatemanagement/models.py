@@ -8,10 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import msgspec
-from msgspec import Meta
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
@@ -127,7 +124,7 @@ class GetCaCertificateResponse(ResponseModel, kw_only=True):
     data: GetCaCertificateResponseData | None = None
     certificate_id: str | None = None
     certificate_name: str | None = None
-    type: Annotated[str, Meta(examples=["ROOT,NODE"])] | None = None
+    type: str | None = None
     parent_certificate_id: str | None = None
     parent_certificate_name: str | None = None
     validity_from: str | None = None
@@ -138,7 +135,7 @@ class GetCaCertificateResponse(ResponseModel, kw_only=True):
     issuer: str | None = None
     serial_number: str | None = None
     content: str | None = None
-    expire_status: Annotated[str, Meta(examples=["0,1,2"])] | None = None
+    expire_status: str | None = None
     comment: str | None = None
 
 
@@ -148,7 +145,7 @@ class CreateACaCertificateRequest(RequestModel, kw_only=True):
     certificate_name: str
     content: str
     comment: str | None = None
-    type: Annotated[str, Meta(examples=["ROOT,NODE"])]
+    type: str
     parent_certificate_id: str | None = None
     skip_expired: bool
 
@@ -181,9 +178,9 @@ class UpdateACaCertificateRequest(RequestModel, kw_only=True):
     certificate_name: str
     content: str
     comment: str | None = None
-    type: Annotated[str, Meta(examples=["ROOT,NODE"])]
+    type: str
     parent_certificate_id: str | None = None
-    skip_expired: Annotated[bool, Meta(examples=["true,false"])]
+    skip_expired: bool
     certificate_id: str
 
 
@@ -194,7 +191,7 @@ class ListCaCertificatesRequest(RequestModel, kw_only=True):
     page_number: int
     page_size: int
     relate_domains: list[str] | None = None
-    expire_status: Annotated[list[str], Meta(examples=["0,1,2"])] | None = None
+    expire_status: list[str] | None = None
     algorithm: str | None = None
     is_like: str
 

@@ -4,8 +4,10 @@
 ```python
 from cdnetworks.cacherefresh import CacheRefreshClient
 
-with CacheRefreshClient() as client:  # credentials from the environment or ~/.cdnetworks
-    print(client.get_purge_status())
+# Keys from CDNETWORKS_ACCESS_KEY / CDNETWORKS_SECRET_KEY or ~/.cdnetworks/credentials.
+with CacheRefreshClient() as cdn:
+    task = cdn.purge(urls=["https://www.example.com/index.html"], dirs=["https://www.example.com/img/"])
+    print(cdn.wait_for_purge(task.item_id, poll_interval=1))
 ```
 """
 

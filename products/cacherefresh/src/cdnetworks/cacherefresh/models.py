@@ -43,22 +43,10 @@ class PurgeTaskDetail(ItemModel, kw_only=True):
     create_time: str | None = None
     finish_time: str | None = None
     rate: Annotated[str, Meta(description="Success rate in percent")] | None = None
-    status: (
-        Annotated[
-            str,
-            Meta(
-                description="success, failure, wait or run", examples=["success,failure,wait,run"]
-            ),
-        ]
-        | None
-    ) = None
+    status: Annotated[str, Meta(description="success, failure, wait or run")] | None = None
     url: str | None = None
     is_dir: (
-        Annotated[
-            int,
-            Meta(description="0 a file, 1 a pattern, 2 a directory, 3 a tag", examples=["0,1,2,3"]),
-        ]
-        | None
+        Annotated[int, Meta(description="0 a file, 1 a pattern, 2 a directory, 3 a tag")] | None
     ) = None
 
 
@@ -66,9 +54,7 @@ class GetPurgeStatusResponse(ResponseModel, kw_only=True):
     """The answer of GetPurgeStatus."""
 
     count: Annotated[int, Meta(description="Tasks matching the query, on all pages")] | None = None
-    code: Annotated[str | int, Meta(examples=["0,1"])] | None = msgspec.field(
-        default=None, name="Code"
-    )
+    code: str | int | None = msgspec.field(default=None, name="Code")
     message: str | None = msgspec.field(default=None, name="Message")
     page_no: int | None = None
     page_size: int | None = None
@@ -94,9 +80,7 @@ class PurgeUrlsMatchingRegexResponse(ResponseModel, kw_only=True):
 class PurgeResponse(ResponseModel, kw_only=True):
     """The answer of Purge."""
 
-    code: Annotated[str | int, Meta(examples=["0,1"])] | None = msgspec.field(
-        default=None, name="Code"
-    )
+    code: str | int | None = msgspec.field(default=None, name="Code")
     message: str | None = msgspec.field(default=None, name="Message")
     item_id: str | None = None
 
@@ -121,7 +105,7 @@ class QueryPurgeResidualsResponse(ResponseModel, kw_only=True):
     """The answer of QueryPurgeResiduals."""
 
     supplier: str | None = None
-    code: Annotated[str | int, Meta(examples=["0,1"])] | None = None
+    code: str | int | None = None
     message: str | None = None
     url_upper: int | None = None
     dir_upper: int | None = None
@@ -178,7 +162,7 @@ class GetPurgeStatusRequest(RequestModel, kw_only=True):
     status: (
         Annotated[
             Literal["success", "failure", "wait", "run"],
-            Meta(description="Only tasks in this state", examples=["success,failure,wait,run"]),
+            Meta(description="Only tasks in this state"),
         ]
         | None
     ) = None
@@ -228,20 +212,14 @@ class PurgeRequest(RequestModel, kw_only=True):
     url_action: (
         Annotated[
             Literal["default", "delete", "expire"],
-            Meta(
-                description="How URLs are purged: the domain's setting, delete, or expire",
-                examples=["default,delete,expire"],
-            ),
+            Meta(description="How URLs are purged: the domain's setting, delete, or expire"),
         ]
         | None
     ) = None
     dir_action: (
         Annotated[
             Literal["default", "delete", "expire"],
-            Meta(
-                description="How directories are purged: the domain's setting, delete, or expire",
-                examples=["default,delete,expire"],
-            ),
+            Meta(description="How directories are purged: the domain's setting, delete, or expire"),
         ]
         | None
     ) = None
@@ -255,8 +233,7 @@ class QueryPurgeResidualsRequest(RequestModel, kw_only=True):
     """The arguments of QueryPurgeResiduals (``GET /ccm/upperQuery``)."""
 
     type: Annotated[
-        Literal["purge", "fetch"],
-        Meta(description="purge: purge limits; fetch: prefetch limits", examples=["purge,fetch"]),
+        Literal["purge", "fetch"], Meta(description="purge: purge limits; fetch: prefetch limits")
     ]
 
 

@@ -8,7 +8,7 @@ retries and decodes.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, overload
 
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
@@ -75,10 +75,38 @@ class CertificateApplicationClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def create_certificate_application_order(
+        self, request: CreateCertificateApplicationOrderRequest, /
+    ) -> CreateCertificateApplicationOrderResponse: ...
+    @overload
+    def create_certificate_application_order(
+        self,
+        *,
+        certificate_brand: str,
+        certificate_spec: str,
+        certificate_type: str,
+        algorithm: str,
+        auto_validate: bool | Literal["true", "false"],
+        validate_method: str,
+        auto_deploy: bool | Literal["true", "false"],
+        validity_days: int,
+        identification_info: CreateCertificateApplicationOrderRequestIdentificationInfo,
+        certificate_name: str | None = None,
+        description: str | None = None,
+        auto_renew: bool | Literal["true", "false"] | None = None,
+        backup_certificate_brand: str | None = None,
+        org_validate_method: str | None = None,
+        domain_type: str | None = None,
+        batch_apply: bool | Literal["true", "false"] | None = None,
+        admin: CreateCertificateApplicationOrderRequestAdmin | None = None,
+        tech: CreateCertificateApplicationOrderRequestTech | None = None,
+        dns_provider_infos: list[CreateCertificateApplicationOrderRequestDnsProviderInfos]
+        | None = None,
+    ) -> CreateCertificateApplicationOrderResponse: ...
     def create_certificate_application_order(
         self,
         request: CreateCertificateApplicationOrderRequest | None = None,
-        /,
         *,
         certificate_name: str | None = None,
         description: str | None = None,
@@ -215,10 +243,28 @@ class CertificateApplicationClient(ProductClient):
             purchase_record_id=purchase_record_id,
         )
 
+    @overload
+    def reissue_certificate_for_wplus(
+        self, request: ReissueCertificateForWplusRequest, /
+    ) -> ReissueCertificateForWplusResponse: ...
+    @overload
+    def reissue_certificate_for_wplus(
+        self,
+        *,
+        certificate_id: int,
+        algorithm: str,
+        validate_method: str,
+        auto_validate: bool | Literal["true", "false"],
+        auto_deploy: bool | Literal["true", "false"],
+        common_name: str,
+        subject_alternative_names: list[str],
+        description: str | None = None,
+        dns_provider_infos: list[ReissueCertificateForWplusRequestDnsProviderInfos] | None = None,
+        auto_renew: bool | Literal["true", "false"] | None = None,
+    ) -> ReissueCertificateForWplusResponse: ...
     def reissue_certificate_for_wplus(
         self,
         request: ReissueCertificateForWplusRequest | None = None,
-        /,
         *,
         certificate_id: int | None = None,
         description: str | None = None,
@@ -250,10 +296,40 @@ class CertificateApplicationClient(ProductClient):
             auto_renew=auto_renew,
         )
 
+    @overload
+    def create_certificate_application_order_for_terraform(
+        self, request: CreateCertificateApplicationOrderForTerraformRequest, /
+    ) -> CreateCertificateApplicationOrderForTerraformResponse: ...
+    @overload
+    def create_certificate_application_order_for_terraform(
+        self,
+        *,
+        certificate_brand: str,
+        certificate_spec: str,
+        certificate_type: str,
+        algorithm: str,
+        auto_validate: bool | Literal["true", "false"],
+        validate_method: str,
+        auto_deploy: bool | Literal["true", "false"],
+        validity_days: int,
+        identification_info: CreateCertificateApplicationOrderForTerraformRequestIdentificationInfo,
+        certificate_name: str | None = None,
+        description: str | None = None,
+        auto_renew: bool | Literal["true", "false"] | None = None,
+        backup_certificate_brand: str | None = None,
+        org_validate_method: str | None = None,
+        domain_type: str | None = None,
+        batch_apply: bool | Literal["true", "false"] | None = None,
+        admin: CreateCertificateApplicationOrderForTerraformRequestAdmin | None = None,
+        tech: CreateCertificateApplicationOrderForTerraformRequestTech | None = None,
+        dns_provider_infos: list[
+            CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos
+        ]
+        | None = None,
+    ) -> CreateCertificateApplicationOrderForTerraformResponse: ...
     def create_certificate_application_order_for_terraform(
         self,
         request: CreateCertificateApplicationOrderForTerraformRequest | None = None,
-        /,
         *,
         certificate_name: str | None = None,
         description: str | None = None,
@@ -374,10 +450,19 @@ class CertificateApplicationClient(ProductClient):
             purchase_record_id=purchase_record_id,
         )
 
+    @overload
+    def batch_get_dcv_content(
+        self, request: BatchGetDcvContentRequest, /
+    ) -> BatchGetDcvContentResponse: ...
+    @overload
+    def batch_get_dcv_content(
+        self,
+        *,
+        purchase_record_infos: list[BatchGetDcvContentRequestPurchaseRecordInfos],
+    ) -> BatchGetDcvContentResponse: ...
     def batch_get_dcv_content(
         self,
         request: BatchGetDcvContentRequest | None = None,
-        /,
         *,
         purchase_record_infos: list[BatchGetDcvContentRequestPurchaseRecordInfos] | None = None,
     ) -> BatchGetDcvContentResponse:
@@ -398,10 +483,38 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def create_certificate_application_order(
+        self, request: CreateCertificateApplicationOrderRequest, /
+    ) -> CreateCertificateApplicationOrderResponse: ...
+    @overload
+    async def create_certificate_application_order(
+        self,
+        *,
+        certificate_brand: str,
+        certificate_spec: str,
+        certificate_type: str,
+        algorithm: str,
+        auto_validate: bool | Literal["true", "false"],
+        validate_method: str,
+        auto_deploy: bool | Literal["true", "false"],
+        validity_days: int,
+        identification_info: CreateCertificateApplicationOrderRequestIdentificationInfo,
+        certificate_name: str | None = None,
+        description: str | None = None,
+        auto_renew: bool | Literal["true", "false"] | None = None,
+        backup_certificate_brand: str | None = None,
+        org_validate_method: str | None = None,
+        domain_type: str | None = None,
+        batch_apply: bool | Literal["true", "false"] | None = None,
+        admin: CreateCertificateApplicationOrderRequestAdmin | None = None,
+        tech: CreateCertificateApplicationOrderRequestTech | None = None,
+        dns_provider_infos: list[CreateCertificateApplicationOrderRequestDnsProviderInfos]
+        | None = None,
+    ) -> CreateCertificateApplicationOrderResponse: ...
     async def create_certificate_application_order(
         self,
         request: CreateCertificateApplicationOrderRequest | None = None,
-        /,
         *,
         certificate_name: str | None = None,
         description: str | None = None,
@@ -538,10 +651,28 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
             purchase_record_id=purchase_record_id,
         )
 
+    @overload
+    async def reissue_certificate_for_wplus(
+        self, request: ReissueCertificateForWplusRequest, /
+    ) -> ReissueCertificateForWplusResponse: ...
+    @overload
+    async def reissue_certificate_for_wplus(
+        self,
+        *,
+        certificate_id: int,
+        algorithm: str,
+        validate_method: str,
+        auto_validate: bool | Literal["true", "false"],
+        auto_deploy: bool | Literal["true", "false"],
+        common_name: str,
+        subject_alternative_names: list[str],
+        description: str | None = None,
+        dns_provider_infos: list[ReissueCertificateForWplusRequestDnsProviderInfos] | None = None,
+        auto_renew: bool | Literal["true", "false"] | None = None,
+    ) -> ReissueCertificateForWplusResponse: ...
     async def reissue_certificate_for_wplus(
         self,
         request: ReissueCertificateForWplusRequest | None = None,
-        /,
         *,
         certificate_id: int | None = None,
         description: str | None = None,
@@ -573,10 +704,40 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
             auto_renew=auto_renew,
         )
 
+    @overload
+    async def create_certificate_application_order_for_terraform(
+        self, request: CreateCertificateApplicationOrderForTerraformRequest, /
+    ) -> CreateCertificateApplicationOrderForTerraformResponse: ...
+    @overload
+    async def create_certificate_application_order_for_terraform(
+        self,
+        *,
+        certificate_brand: str,
+        certificate_spec: str,
+        certificate_type: str,
+        algorithm: str,
+        auto_validate: bool | Literal["true", "false"],
+        validate_method: str,
+        auto_deploy: bool | Literal["true", "false"],
+        validity_days: int,
+        identification_info: CreateCertificateApplicationOrderForTerraformRequestIdentificationInfo,
+        certificate_name: str | None = None,
+        description: str | None = None,
+        auto_renew: bool | Literal["true", "false"] | None = None,
+        backup_certificate_brand: str | None = None,
+        org_validate_method: str | None = None,
+        domain_type: str | None = None,
+        batch_apply: bool | Literal["true", "false"] | None = None,
+        admin: CreateCertificateApplicationOrderForTerraformRequestAdmin | None = None,
+        tech: CreateCertificateApplicationOrderForTerraformRequestTech | None = None,
+        dns_provider_infos: list[
+            CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos
+        ]
+        | None = None,
+    ) -> CreateCertificateApplicationOrderForTerraformResponse: ...
     async def create_certificate_application_order_for_terraform(
         self,
         request: CreateCertificateApplicationOrderForTerraformRequest | None = None,
-        /,
         *,
         certificate_name: str | None = None,
         description: str | None = None,
@@ -697,10 +858,19 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
             purchase_record_id=purchase_record_id,
         )
 
+    @overload
+    async def batch_get_dcv_content(
+        self, request: BatchGetDcvContentRequest, /
+    ) -> BatchGetDcvContentResponse: ...
+    @overload
+    async def batch_get_dcv_content(
+        self,
+        *,
+        purchase_record_infos: list[BatchGetDcvContentRequestPurchaseRecordInfos],
+    ) -> BatchGetDcvContentResponse: ...
     async def batch_get_dcv_content(
         self,
         request: BatchGetDcvContentRequest | None = None,
-        /,
         *,
         purchase_record_infos: list[BatchGetDcvContentRequestPurchaseRecordInfos] | None = None,
     ) -> BatchGetDcvContentResponse:

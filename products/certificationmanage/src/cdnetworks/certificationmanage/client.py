@@ -8,7 +8,7 @@ retries and decodes.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, overload
 
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
@@ -68,10 +68,19 @@ class CertificateManagementClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def query_certificate(
+        self, request: QueryCertificateRequest, /
+    ) -> QueryCertificateResponse: ...
+    @overload
+    def query_certificate(
+        self,
+        *,
+        certificate_id: int,
+    ) -> QueryCertificateResponse: ...
     def query_certificate(
         self,
         request: QueryCertificateRequest | None = None,
-        /,
         *,
         certificate_id: int | None = None,
     ) -> QueryCertificateResponse:
@@ -86,10 +95,20 @@ class CertificateManagementClient(ProductClient):
         """QueryCertificateList: ``GET /api/ssl/certificate``."""
         return self.core.call(QUERY_CERTIFICATE_LIST, request)
 
+    @overload
+    def get_certificate_content(
+        self, request: GetCertificateContentRequest, /
+    ) -> GetCertificateContentResponse: ...
+    @overload
+    def get_certificate_content(
+        self,
+        *,
+        date: str,
+        certificate_id: int,
+    ) -> GetCertificateContentResponse: ...
     def get_certificate_content(
         self,
         request: GetCertificateContentRequest | None = None,
-        /,
         *,
         date: str | None = None,
         certificate_id: int | None = None,
@@ -99,10 +118,23 @@ class CertificateManagementClient(ProductClient):
             GET_CERTIFICATE_CONTENT, request, date=date, certificate_id=certificate_id
         )
 
+    @overload
+    def create_certificate_v2(
+        self, request: CreateCertificateV2Request, /
+    ) -> CreateCertificateV2Response: ...
+    @overload
+    def create_certificate_v2(
+        self,
+        *,
+        name: str,
+        certificate: str,
+        private_key: str | None = None,
+        csr_id: int | None = None,
+        comment: str | None = None,
+    ) -> CreateCertificateV2Response: ...
     def create_certificate_v2(
         self,
         request: CreateCertificateV2Request | None = None,
-        /,
         *,
         name: str | None = None,
         certificate: str | None = None,
@@ -124,30 +156,64 @@ class CertificateManagementClient(ProductClient):
             comment=comment,
         )
 
+    @overload
+    def delete_certificate(
+        self, request: DeleteCertificateRequest, /
+    ) -> DeleteCertificateResponse: ...
+    @overload
+    def delete_certificate(
+        self,
+        *,
+        certificate_id: int,
+    ) -> DeleteCertificateResponse: ...
     def delete_certificate(
         self,
         request: DeleteCertificateRequest | None = None,
-        /,
         *,
         certificate_id: int | None = None,
     ) -> DeleteCertificateResponse:
         """DeleteCertificate: ``DELETE /api/certificate/{certificateId}``."""
         return self.core.call(DELETE_CERTIFICATE, request, certificate_id=certificate_id)
 
+    @overload
+    def get_certificate_v2(
+        self, request: GetCertificateV2Request, /
+    ) -> GetCertificateV2Response: ...
+    @overload
+    def get_certificate_v2(
+        self,
+        *,
+        certificate_id: int,
+    ) -> GetCertificateV2Response: ...
     def get_certificate_v2(
         self,
         request: GetCertificateV2Request | None = None,
-        /,
         *,
         certificate_id: int | None = None,
     ) -> GetCertificateV2Response:
         """GetCertificateV2: ``GET /api/certificate/{certificateId}``."""
         return self.core.call(GET_CERTIFICATE_V2, request, certificate_id=certificate_id)
 
+    @overload
+    def update_certificate_v2(
+        self, request: UpdateCertificateV2Request, /
+    ) -> UpdateCertificateV2Response: ...
+    @overload
+    def update_certificate_v2(
+        self,
+        *,
+        name: str,
+        certificate_id: int,
+        certificate: str | None = None,
+        private_key: str | None = None,
+        auto_renew: bool | Literal["true", "false"] | None = None,
+        is_need_alarm: bool | Literal["true", "false"] | None = None,
+        csr_id: int | None = None,
+        comment: str | None = None,
+    ) -> UpdateCertificateV2Response: ...
     def update_certificate_v2(
         self,
         request: UpdateCertificateV2Request | None = None,
-        /,
         *,
         name: str | None = None,
         certificate: str | None = None,
@@ -172,10 +238,19 @@ class CertificateManagementClient(ProductClient):
             certificate_id=certificate_id,
         )
 
+    @overload
+    def get_certificate_associated_hostnames(
+        self, request: GetCertificateAssociatedHostnamesRequest, /
+    ) -> GetCertificateAssociatedHostnamesResponse: ...
+    @overload
+    def get_certificate_associated_hostnames(
+        self,
+        *,
+        certificate_id: int,
+    ) -> GetCertificateAssociatedHostnamesResponse: ...
     def get_certificate_associated_hostnames(
         self,
         request: GetCertificateAssociatedHostnamesRequest | None = None,
-        /,
         *,
         certificate_id: int | None = None,
     ) -> GetCertificateAssociatedHostnamesResponse:
@@ -184,10 +259,19 @@ class CertificateManagementClient(ProductClient):
             GET_CERTIFICATE_ASSOCIATED_HOSTNAMES, request, certificate_id=certificate_id
         )
 
+    @overload
+    def query_domain_multi_cert_config(
+        self, request: QueryDomainMultiCertConfigRequest, /
+    ) -> QueryDomainMultiCertConfigResponse: ...
+    @overload
+    def query_domain_multi_cert_config(
+        self,
+        *,
+        domain: str,
+    ) -> QueryDomainMultiCertConfigResponse: ...
     def query_domain_multi_cert_config(
         self,
         request: QueryDomainMultiCertConfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryDomainMultiCertConfigResponse:
@@ -210,10 +294,20 @@ class CertificateManagementClient(ProductClient):
             QUERY_CERTIFICATE_PAGINATION, request, page_number=page_number, page_size=page_size
         )
 
+    @overload
+    def get_certificate_content_infos(
+        self, request: GetCertificateContentInfosRequest, /
+    ) -> GetCertificateContentInfosResponse: ...
+    @overload
+    def get_certificate_content_infos(
+        self,
+        *,
+        certificate_id_list: list[str],
+        date: str,
+    ) -> GetCertificateContentInfosResponse: ...
     def get_certificate_content_infos(
         self,
         request: GetCertificateContentInfosRequest | None = None,
-        /,
         *,
         certificate_id_list: list[str] | None = None,
         date: str | None = None,
@@ -238,10 +332,19 @@ class AsyncCertificateManagementClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def query_certificate(
+        self, request: QueryCertificateRequest, /
+    ) -> QueryCertificateResponse: ...
+    @overload
+    async def query_certificate(
+        self,
+        *,
+        certificate_id: int,
+    ) -> QueryCertificateResponse: ...
     async def query_certificate(
         self,
         request: QueryCertificateRequest | None = None,
-        /,
         *,
         certificate_id: int | None = None,
     ) -> QueryCertificateResponse:
@@ -256,10 +359,20 @@ class AsyncCertificateManagementClient(AsyncProductClient):
         """QueryCertificateList: ``GET /api/ssl/certificate``."""
         return await self.core.call(QUERY_CERTIFICATE_LIST, request)
 
+    @overload
+    async def get_certificate_content(
+        self, request: GetCertificateContentRequest, /
+    ) -> GetCertificateContentResponse: ...
+    @overload
+    async def get_certificate_content(
+        self,
+        *,
+        date: str,
+        certificate_id: int,
+    ) -> GetCertificateContentResponse: ...
     async def get_certificate_content(
         self,
         request: GetCertificateContentRequest | None = None,
-        /,
         *,
         date: str | None = None,
         certificate_id: int | None = None,
@@ -269,10 +382,23 @@ class AsyncCertificateManagementClient(AsyncProductClient):
             GET_CERTIFICATE_CONTENT, request, date=date, certificate_id=certificate_id
         )
 
+    @overload
+    async def create_certificate_v2(
+        self, request: CreateCertificateV2Request, /
+    ) -> CreateCertificateV2Response: ...
+    @overload
+    async def create_certificate_v2(
+        self,
+        *,
+        name: str,
+        certificate: str,
+        private_key: str | None = None,
+        csr_id: int | None = None,
+        comment: str | None = None,
+    ) -> CreateCertificateV2Response: ...
     async def create_certificate_v2(
         self,
         request: CreateCertificateV2Request | None = None,
-        /,
         *,
         name: str | None = None,
         certificate: str | None = None,
@@ -294,30 +420,64 @@ class AsyncCertificateManagementClient(AsyncProductClient):
             comment=comment,
         )
 
+    @overload
+    async def delete_certificate(
+        self, request: DeleteCertificateRequest, /
+    ) -> DeleteCertificateResponse: ...
+    @overload
+    async def delete_certificate(
+        self,
+        *,
+        certificate_id: int,
+    ) -> DeleteCertificateResponse: ...
     async def delete_certificate(
         self,
         request: DeleteCertificateRequest | None = None,
-        /,
         *,
         certificate_id: int | None = None,
     ) -> DeleteCertificateResponse:
         """DeleteCertificate: ``DELETE /api/certificate/{certificateId}``."""
         return await self.core.call(DELETE_CERTIFICATE, request, certificate_id=certificate_id)
 
+    @overload
+    async def get_certificate_v2(
+        self, request: GetCertificateV2Request, /
+    ) -> GetCertificateV2Response: ...
+    @overload
+    async def get_certificate_v2(
+        self,
+        *,
+        certificate_id: int,
+    ) -> GetCertificateV2Response: ...
     async def get_certificate_v2(
         self,
         request: GetCertificateV2Request | None = None,
-        /,
         *,
         certificate_id: int | None = None,
     ) -> GetCertificateV2Response:
         """GetCertificateV2: ``GET /api/certificate/{certificateId}``."""
         return await self.core.call(GET_CERTIFICATE_V2, request, certificate_id=certificate_id)
 
+    @overload
+    async def update_certificate_v2(
+        self, request: UpdateCertificateV2Request, /
+    ) -> UpdateCertificateV2Response: ...
+    @overload
+    async def update_certificate_v2(
+        self,
+        *,
+        name: str,
+        certificate_id: int,
+        certificate: str | None = None,
+        private_key: str | None = None,
+        auto_renew: bool | Literal["true", "false"] | None = None,
+        is_need_alarm: bool | Literal["true", "false"] | None = None,
+        csr_id: int | None = None,
+        comment: str | None = None,
+    ) -> UpdateCertificateV2Response: ...
     async def update_certificate_v2(
         self,
         request: UpdateCertificateV2Request | None = None,
-        /,
         *,
         name: str | None = None,
         certificate: str | None = None,
@@ -342,10 +502,19 @@ class AsyncCertificateManagementClient(AsyncProductClient):
             certificate_id=certificate_id,
         )
 
+    @overload
+    async def get_certificate_associated_hostnames(
+        self, request: GetCertificateAssociatedHostnamesRequest, /
+    ) -> GetCertificateAssociatedHostnamesResponse: ...
+    @overload
+    async def get_certificate_associated_hostnames(
+        self,
+        *,
+        certificate_id: int,
+    ) -> GetCertificateAssociatedHostnamesResponse: ...
     async def get_certificate_associated_hostnames(
         self,
         request: GetCertificateAssociatedHostnamesRequest | None = None,
-        /,
         *,
         certificate_id: int | None = None,
     ) -> GetCertificateAssociatedHostnamesResponse:
@@ -354,10 +523,19 @@ class AsyncCertificateManagementClient(AsyncProductClient):
             GET_CERTIFICATE_ASSOCIATED_HOSTNAMES, request, certificate_id=certificate_id
         )
 
+    @overload
+    async def query_domain_multi_cert_config(
+        self, request: QueryDomainMultiCertConfigRequest, /
+    ) -> QueryDomainMultiCertConfigResponse: ...
+    @overload
+    async def query_domain_multi_cert_config(
+        self,
+        *,
+        domain: str,
+    ) -> QueryDomainMultiCertConfigResponse: ...
     async def query_domain_multi_cert_config(
         self,
         request: QueryDomainMultiCertConfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryDomainMultiCertConfigResponse:
@@ -380,10 +558,20 @@ class AsyncCertificateManagementClient(AsyncProductClient):
             QUERY_CERTIFICATE_PAGINATION, request, page_number=page_number, page_size=page_size
         )
 
+    @overload
+    async def get_certificate_content_infos(
+        self, request: GetCertificateContentInfosRequest, /
+    ) -> GetCertificateContentInfosResponse: ...
+    @overload
+    async def get_certificate_content_infos(
+        self,
+        *,
+        certificate_id_list: list[str],
+        date: str,
+    ) -> GetCertificateContentInfosResponse: ...
     async def get_certificate_content_infos(
         self,
         request: GetCertificateContentInfosRequest | None = None,
-        /,
         *,
         certificate_id_list: list[str] | None = None,
         date: str | None = None,

@@ -8,10 +8,9 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 import msgspec
-from msgspec import Meta
 
 from cdnetworks.core.action import as_flag
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
@@ -321,8 +320,8 @@ class UpdateCertificateV2Request(RequestModel, kw_only=True):
     name: str
     certificate: str | None = None
     private_key: str | None = None
-    auto_renew: Annotated[Literal["true", "false"], Meta(examples=["true,false"])] | None = None
-    is_need_alarm: Annotated[Literal["true", "false"], Meta(examples=["true,false"])] | None = None
+    auto_renew: Literal["true", "false"] | None = None
+    is_need_alarm: Literal["true", "false"] | None = None
     csr_id: int | None = None
     comment: str | None = None
     certificate_id: int

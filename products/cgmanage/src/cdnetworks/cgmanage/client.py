@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -65,10 +67,23 @@ class ControlGroupManagementClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def edit_control_group(
+        self, request: EditControlGroupRequest, /
+    ) -> EditControlGroupResponse: ...
+    @overload
+    def edit_control_group(
+        self,
+        *,
+        control_group_code: str,
+        control_group_name: str | None = None,
+        account_list: list[EditControlGroupRequestAccountList] | None = None,
+        domain_list: list[str] | None = None,
+        is_add: bool | None = None,
+    ) -> EditControlGroupResponse: ...
     def edit_control_group(
         self,
         request: EditControlGroupRequest | None = None,
-        /,
         *,
         control_group_name: str | None = None,
         account_list: list[EditControlGroupRequestAccountList] | None = None,
@@ -87,20 +102,40 @@ class ControlGroupManagementClient(ProductClient):
             control_group_code=control_group_code,
         )
 
+    @overload
+    def delete_control_group(
+        self, request: DeleteControlGroupRequest, /
+    ) -> DeleteControlGroupResponse: ...
+    @overload
+    def delete_control_group(
+        self,
+        *,
+        control_group_code: str,
+    ) -> DeleteControlGroupResponse: ...
     def delete_control_group(
         self,
         request: DeleteControlGroupRequest | None = None,
-        /,
         *,
         control_group_code: str | None = None,
     ) -> DeleteControlGroupResponse:
         """DeleteControlGroup: ``DELETE /user/control-groups/{ControlGroupCode}``."""
         return self.core.call(DELETE_CONTROL_GROUP, request, control_group_code=control_group_code)
 
+    @overload
+    def create_control_group(
+        self, request: CreateControlGroupRequest, /
+    ) -> CreateControlGroupResponse: ...
+    @overload
+    def create_control_group(
+        self,
+        *,
+        control_group_name: str,
+        domain_list: list[str],
+        account_list: list[CreateControlGroupRequestAccountList] | None = None,
+    ) -> CreateControlGroupResponse: ...
     def create_control_group(
         self,
         request: CreateControlGroupRequest | None = None,
-        /,
         *,
         control_group_name: str | None = None,
         account_list: list[EditControlGroupRequestAccountList] | None = None,
@@ -126,10 +161,19 @@ class ControlGroupManagementClient(ProductClient):
         """QueryControlGroupList: ``GET /user/control-groups``."""
         return self.core.call(QUERY_CONTROL_GROUP_LIST, request)
 
+    @overload
+    def query_customized_control_group(
+        self, request: QueryCustomizedControlGroupRequest, /
+    ) -> QueryCustomizedControlGroupResponse: ...
+    @overload
+    def query_customized_control_group(
+        self,
+        *,
+        control_group_code: str,
+    ) -> QueryCustomizedControlGroupResponse: ...
     def query_customized_control_group(
         self,
         request: QueryCustomizedControlGroupRequest | None = None,
-        /,
         *,
         control_group_code: str | None = None,
     ) -> QueryCustomizedControlGroupResponse:
@@ -138,10 +182,19 @@ class ControlGroupManagementClient(ProductClient):
             QUERY_CUSTOMIZED_CONTROL_GROUP, request, control_group_code=control_group_code
         )
 
+    @overload
+    def query_sub_account_related_control_group(
+        self, request: QuerySubAccountRelatedControlGroupRequest, /
+    ) -> QuerySubAccountRelatedControlGroupResponse: ...
+    @overload
+    def query_sub_account_related_control_group(
+        self,
+        *,
+        login_name: str,
+    ) -> QuerySubAccountRelatedControlGroupResponse: ...
     def query_sub_account_related_control_group(
         self,
         request: QuerySubAccountRelatedControlGroupRequest | None = None,
-        /,
         *,
         login_name: str | None = None,
     ) -> QuerySubAccountRelatedControlGroupResponse:
@@ -150,10 +203,21 @@ class ControlGroupManagementClient(ProductClient):
             QUERY_SUB_ACCOUNT_RELATED_CONTROL_GROUP, request, login_name=login_name
         )
 
+    @overload
+    def batch_associate_or_detach_control_group_with_sub_account(
+        self, request: BatchAssociateOrDetachControlGroupWithSubAccountRequest, /
+    ) -> BatchAssociateOrDetachControlGroupWithSubAccountResponse: ...
+    @overload
+    def batch_associate_or_detach_control_group_with_sub_account(
+        self,
+        *,
+        login_name: str,
+        control_group_code: list[str],
+        type: int,
+    ) -> BatchAssociateOrDetachControlGroupWithSubAccountResponse: ...
     def batch_associate_or_detach_control_group_with_sub_account(
         self,
         request: BatchAssociateOrDetachControlGroupWithSubAccountRequest | None = None,
-        /,
         *,
         login_name: str | None = None,
         control_group_code: list[str] | None = None,
@@ -205,10 +269,22 @@ class ControlGroupManagementClient(ProductClient):
             control_group_code=control_group_code,
         )
 
+    @overload
+    def edit_control_group_by_cover(
+        self, request: EditControlGroupByCoverRequest, /
+    ) -> EditControlGroupByCoverResponse: ...
+    @overload
+    def edit_control_group_by_cover(
+        self,
+        *,
+        control_group_code: str,
+        control_group_name: str | None = None,
+        account_list: list[EditControlGroupByCoverRequestAccountList] | None = None,
+        domain_list: list[str] | None = None,
+    ) -> EditControlGroupByCoverResponse: ...
     def edit_control_group_by_cover(
         self,
         request: EditControlGroupByCoverRequest | None = None,
-        /,
         *,
         control_group_name: str | None = None,
         account_list: list[EditControlGroupByCoverRequestAccountList] | None = None,
@@ -237,10 +313,23 @@ class AsyncControlGroupManagementClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def edit_control_group(
+        self, request: EditControlGroupRequest, /
+    ) -> EditControlGroupResponse: ...
+    @overload
+    async def edit_control_group(
+        self,
+        *,
+        control_group_code: str,
+        control_group_name: str | None = None,
+        account_list: list[EditControlGroupRequestAccountList] | None = None,
+        domain_list: list[str] | None = None,
+        is_add: bool | None = None,
+    ) -> EditControlGroupResponse: ...
     async def edit_control_group(
         self,
         request: EditControlGroupRequest | None = None,
-        /,
         *,
         control_group_name: str | None = None,
         account_list: list[EditControlGroupRequestAccountList] | None = None,
@@ -259,10 +348,19 @@ class AsyncControlGroupManagementClient(AsyncProductClient):
             control_group_code=control_group_code,
         )
 
+    @overload
+    async def delete_control_group(
+        self, request: DeleteControlGroupRequest, /
+    ) -> DeleteControlGroupResponse: ...
+    @overload
+    async def delete_control_group(
+        self,
+        *,
+        control_group_code: str,
+    ) -> DeleteControlGroupResponse: ...
     async def delete_control_group(
         self,
         request: DeleteControlGroupRequest | None = None,
-        /,
         *,
         control_group_code: str | None = None,
     ) -> DeleteControlGroupResponse:
@@ -271,10 +369,21 @@ class AsyncControlGroupManagementClient(AsyncProductClient):
             DELETE_CONTROL_GROUP, request, control_group_code=control_group_code
         )
 
+    @overload
+    async def create_control_group(
+        self, request: CreateControlGroupRequest, /
+    ) -> CreateControlGroupResponse: ...
+    @overload
+    async def create_control_group(
+        self,
+        *,
+        control_group_name: str,
+        domain_list: list[str],
+        account_list: list[CreateControlGroupRequestAccountList] | None = None,
+    ) -> CreateControlGroupResponse: ...
     async def create_control_group(
         self,
         request: CreateControlGroupRequest | None = None,
-        /,
         *,
         control_group_name: str | None = None,
         account_list: list[EditControlGroupRequestAccountList] | None = None,
@@ -300,10 +409,19 @@ class AsyncControlGroupManagementClient(AsyncProductClient):
         """QueryControlGroupList: ``GET /user/control-groups``."""
         return await self.core.call(QUERY_CONTROL_GROUP_LIST, request)
 
+    @overload
+    async def query_customized_control_group(
+        self, request: QueryCustomizedControlGroupRequest, /
+    ) -> QueryCustomizedControlGroupResponse: ...
+    @overload
+    async def query_customized_control_group(
+        self,
+        *,
+        control_group_code: str,
+    ) -> QueryCustomizedControlGroupResponse: ...
     async def query_customized_control_group(
         self,
         request: QueryCustomizedControlGroupRequest | None = None,
-        /,
         *,
         control_group_code: str | None = None,
     ) -> QueryCustomizedControlGroupResponse:
@@ -312,10 +430,19 @@ class AsyncControlGroupManagementClient(AsyncProductClient):
             QUERY_CUSTOMIZED_CONTROL_GROUP, request, control_group_code=control_group_code
         )
 
+    @overload
+    async def query_sub_account_related_control_group(
+        self, request: QuerySubAccountRelatedControlGroupRequest, /
+    ) -> QuerySubAccountRelatedControlGroupResponse: ...
+    @overload
+    async def query_sub_account_related_control_group(
+        self,
+        *,
+        login_name: str,
+    ) -> QuerySubAccountRelatedControlGroupResponse: ...
     async def query_sub_account_related_control_group(
         self,
         request: QuerySubAccountRelatedControlGroupRequest | None = None,
-        /,
         *,
         login_name: str | None = None,
     ) -> QuerySubAccountRelatedControlGroupResponse:
@@ -324,10 +451,21 @@ class AsyncControlGroupManagementClient(AsyncProductClient):
             QUERY_SUB_ACCOUNT_RELATED_CONTROL_GROUP, request, login_name=login_name
         )
 
+    @overload
+    async def batch_associate_or_detach_control_group_with_sub_account(
+        self, request: BatchAssociateOrDetachControlGroupWithSubAccountRequest, /
+    ) -> BatchAssociateOrDetachControlGroupWithSubAccountResponse: ...
+    @overload
+    async def batch_associate_or_detach_control_group_with_sub_account(
+        self,
+        *,
+        login_name: str,
+        control_group_code: list[str],
+        type: int,
+    ) -> BatchAssociateOrDetachControlGroupWithSubAccountResponse: ...
     async def batch_associate_or_detach_control_group_with_sub_account(
         self,
         request: BatchAssociateOrDetachControlGroupWithSubAccountRequest | None = None,
-        /,
         *,
         login_name: str | None = None,
         control_group_code: list[str] | None = None,
@@ -379,10 +517,22 @@ class AsyncControlGroupManagementClient(AsyncProductClient):
             control_group_code=control_group_code,
         )
 
+    @overload
+    async def edit_control_group_by_cover(
+        self, request: EditControlGroupByCoverRequest, /
+    ) -> EditControlGroupByCoverResponse: ...
+    @overload
+    async def edit_control_group_by_cover(
+        self,
+        *,
+        control_group_code: str,
+        control_group_name: str | None = None,
+        account_list: list[EditControlGroupByCoverRequestAccountList] | None = None,
+        domain_list: list[str] | None = None,
+    ) -> EditControlGroupByCoverResponse: ...
     async def edit_control_group_by_cover(
         self,
         request: EditControlGroupByCoverRequest | None = None,
-        /,
         *,
         control_group_name: str | None = None,
         account_list: list[EditControlGroupByCoverRequestAccountList] | None = None,

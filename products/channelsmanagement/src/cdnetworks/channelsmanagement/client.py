@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -120,10 +122,19 @@ class LiveChannelManagementClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def get_pull_channel_configure(
+        self, request: GetPullChannelConfigureRequest, /
+    ) -> GetPullChannelConfigureResponse: ...
+    @overload
+    def get_pull_channel_configure(
+        self,
+        *,
+        pull_id: str,
+    ) -> GetPullChannelConfigureResponse: ...
     def get_pull_channel_configure(
         self,
         request: GetPullChannelConfigureRequest | None = None,
-        /,
         *,
         pull_id: str | None = None,
     ) -> GetPullChannelConfigureResponse:
@@ -154,10 +165,21 @@ class LiveChannelManagementClient(ProductClient):
             page_size=page_size,
         )
 
+    @overload
+    def set_channel_state_realtime_back(
+        self, request: SetChannelStateRealtimeBackRequest, /
+    ) -> SetChannelStateRealtimeBackResponse: ...
+    @overload
+    def set_channel_state_realtime_back(
+        self,
+        *,
+        domain_name: str,
+        notify_url: str,
+        open: int,
+    ) -> SetChannelStateRealtimeBackResponse: ...
     def set_channel_state_realtime_back(
         self,
         request: SetChannelStateRealtimeBackRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
         notify_url: str | None = None,
@@ -175,10 +197,28 @@ class LiveChannelManagementClient(ProductClient):
             open=open,
         )
 
+    @overload
+    def create_record_task(
+        self, request: CreateRecordTaskRequest, /
+    ) -> CreateRecordTaskResponse: ...
+    @overload
+    def create_record_task(
+        self,
+        *,
+        pull_id: str,
+        quick_start: bool,
+        end_time: int,
+        trans_no: str | None = None,
+        start_time: int | None = None,
+        notify_url: str | None = None,
+        file_type: str | None = None,
+        is_concat: bool | None = None,
+        http_pull_record: bool | None = None,
+        key: str | None = None,
+    ) -> CreateRecordTaskResponse: ...
     def create_record_task(
         self,
         request: CreateRecordTaskRequest | None = None,
-        /,
         *,
         pull_id: str | None = None,
         trans_no: str | None = None,
@@ -210,10 +250,17 @@ class LiveChannelManagementClient(ProductClient):
             key=key,
         )
 
+    @overload
+    def end_record_task(self, request: EndRecordTaskRequest, /) -> EndRecordTaskResponse: ...
+    @overload
+    def end_record_task(
+        self,
+        *,
+        task_id: str,
+    ) -> EndRecordTaskResponse: ...
     def end_record_task(
         self,
         request: EndRecordTaskRequest | None = None,
-        /,
         *,
         task_id: str | None = None,
     ) -> EndRecordTaskResponse:
@@ -237,10 +284,20 @@ class LiveChannelManagementClient(ProductClient):
         """
         return self.core.call(RECORD_TASK_QUERY, request, task_id=task_id, trans_no=trans_no)
 
+    @overload
+    def directory_create(self, request: DirectoryCreateRequest, /) -> DirectoryCreateResponse: ...
+    @overload
+    def directory_create(
+        self,
+        *,
+        directory_type: str,
+        first_level_directory: str,
+        second_level_directory: str | None = None,
+        third_level_directory: str | None = None,
+    ) -> DirectoryCreateResponse: ...
     def directory_create(
         self,
         request: DirectoryCreateRequest | None = None,
-        /,
         *,
         directory_type: str | None = None,
         first_level_directory: str | None = None,
@@ -276,10 +333,17 @@ class LiveChannelManagementClient(ProductClient):
             GET_DIRECTORY_LIST, request, page_index=page_index, page_size=page_size
         )
 
+    @overload
+    def get_directory(self, request: GetDirectoryRequest, /) -> GetDirectoryResponse: ...
+    @overload
+    def get_directory(
+        self,
+        *,
+        directory_id: str,
+    ) -> GetDirectoryResponse: ...
     def get_directory(
         self,
         request: GetDirectoryRequest | None = None,
-        /,
         *,
         directory_id: str | None = None,
     ) -> GetDirectoryResponse:
@@ -316,10 +380,19 @@ class LiveChannelManagementClient(ProductClient):
         """
         return self.core.call(GET_RECORD_FILE_INFO, request, pull_ids=pull_ids, video_ids=video_ids)
 
+    @overload
+    def disconnect_stream(
+        self, request: DisconnectStreamRequest, /
+    ) -> DisconnectStreamResponse: ...
+    @overload
+    def disconnect_stream(
+        self,
+        *,
+        pull_id: str,
+    ) -> DisconnectStreamResponse: ...
     def disconnect_stream(
         self,
         request: DisconnectStreamRequest | None = None,
-        /,
         *,
         pull_id: str | None = None,
     ) -> DisconnectStreamResponse:
@@ -329,10 +402,24 @@ class LiveChannelManagementClient(ProductClient):
         """
         return self.core.call(DISCONNECT_STREAM, request, pull_id=pull_id)
 
+    @overload
+    def start_forward_task(
+        self, request: StartForwardTaskRequest, /
+    ) -> StartForwardTaskResponse: ...
+    @overload
+    def start_forward_task(
+        self,
+        *,
+        pull_id: str,
+        forward_url: str,
+        start_time: int | None = None,
+        end_time: int | None = None,
+        coding_params: str | None = None,
+        notify_url: str | None = None,
+    ) -> StartForwardTaskResponse: ...
     def start_forward_task(
         self,
         request: StartForwardTaskRequest | None = None,
-        /,
         *,
         pull_id: str | None = None,
         forward_url: str | None = None,
@@ -356,10 +443,17 @@ class LiveChannelManagementClient(ProductClient):
             notify_url=notify_url,
         )
 
+    @overload
+    def end_forward_task(self, request: EndForwardTaskRequest, /) -> EndForwardTaskResponse: ...
+    @overload
+    def end_forward_task(
+        self,
+        *,
+        task_id: str,
+    ) -> EndForwardTaskResponse: ...
     def end_forward_task(
         self,
         request: EndForwardTaskRequest | None = None,
-        /,
         *,
         task_id: str | None = None,
     ) -> EndForwardTaskResponse:
@@ -394,10 +488,30 @@ class LiveChannelManagementClient(ProductClient):
             page_size=page_size,
         )
 
+    @overload
+    def create_channel(self, request: CreateChannelRequest, /) -> CreateChannelResponse: ...
+    @overload
+    def create_channel(
+        self,
+        *,
+        channel_name: str,
+        channel_type: str,
+        push_domain: str,
+        pull_rate: str,
+        pull_protocol: str | None = None,
+        player_id: str | None = None,
+        directory_id: str | None = None,
+        check: str | None = None,
+        white_board_config: str | None = None,
+        func_config: str | None = None,
+        live2vod: str | None = None,
+        app_scenario: str | None = None,
+        video_encrypted: int | None = None,
+        hls_encrypt_duration: int | None = None,
+    ) -> CreateChannelResponse: ...
     def create_channel(
         self,
         request: CreateChannelRequest | None = None,
-        /,
         *,
         channel_name: str | None = None,
         channel_type: str | None = None,
@@ -437,10 +551,17 @@ class LiveChannelManagementClient(ProductClient):
             hls_encrypt_duration=hls_encrypt_duration,
         )
 
+    @overload
+    def get_channel_conf(self, request: GetChannelConfRequest, /) -> GetChannelConfResponse: ...
+    @overload
+    def get_channel_conf(
+        self,
+        *,
+        pull_id: str,
+    ) -> GetChannelConfResponse: ...
     def get_channel_conf(
         self,
         request: GetChannelConfRequest | None = None,
-        /,
         *,
         pull_id: str | None = None,
     ) -> GetChannelConfResponse:
@@ -473,10 +594,17 @@ class LiveChannelManagementClient(ProductClient):
             app_scenario=app_scenario,
         )
 
+    @overload
+    def delete_channel(self, request: DeleteChannelRequest, /) -> DeleteChannelResponse: ...
+    @overload
+    def delete_channel(
+        self,
+        *,
+        pull_id: str,
+    ) -> DeleteChannelResponse: ...
     def delete_channel(
         self,
         request: DeleteChannelRequest | None = None,
-        /,
         *,
         pull_id: str | None = None,
     ) -> DeleteChannelResponse:
@@ -486,10 +614,19 @@ class LiveChannelManagementClient(ProductClient):
         """
         return self.core.call(DELETE_CHANNEL, request, pull_id=pull_id)
 
+    @overload
+    def get_channel_live_state(
+        self, request: GetChannelLiveStateRequest, /
+    ) -> GetChannelLiveStateResponse: ...
+    @overload
+    def get_channel_live_state(
+        self,
+        *,
+        pull_id: str,
+    ) -> GetChannelLiveStateResponse: ...
     def get_channel_live_state(
         self,
         request: GetChannelLiveStateRequest | None = None,
-        /,
         *,
         pull_id: str | None = None,
     ) -> GetChannelLiveStateResponse:
@@ -499,10 +636,19 @@ class LiveChannelManagementClient(ProductClient):
         """
         return self.core.call(GET_CHANNEL_LIVE_STATE, request, pull_id=pull_id)
 
+    @overload
+    def batch_channel_live_state(
+        self, request: BatchChannelLiveStateRequest, /
+    ) -> BatchChannelLiveStateResponse: ...
+    @overload
+    def batch_channel_live_state(
+        self,
+        *,
+        pull_ids: str,
+    ) -> BatchChannelLiveStateResponse: ...
     def batch_channel_live_state(
         self,
         request: BatchChannelLiveStateRequest | None = None,
-        /,
         *,
         pull_ids: str | None = None,
     ) -> BatchChannelLiveStateResponse:
@@ -512,10 +658,19 @@ class LiveChannelManagementClient(ProductClient):
         """
         return self.core.call(BATCH_CHANNEL_LIVE_STATE, request, pull_ids=pull_ids)
 
+    @overload
+    def channel_forbidden(
+        self, request: ChannelForbiddenRequest, /
+    ) -> ChannelForbiddenResponse: ...
+    @overload
+    def channel_forbidden(
+        self,
+        *,
+        pull_id: str,
+    ) -> ChannelForbiddenResponse: ...
     def channel_forbidden(
         self,
         request: ChannelForbiddenRequest | None = None,
-        /,
         *,
         pull_id: str | None = None,
     ) -> ChannelForbiddenResponse:
@@ -525,10 +680,19 @@ class LiveChannelManagementClient(ProductClient):
         """
         return self.core.call(CHANNEL_FORBIDDEN, request, pull_id=pull_id)
 
+    @overload
+    def channel_re_brodcast(
+        self, request: ChannelReBrodcastRequest, /
+    ) -> ChannelReBrodcastResponse: ...
+    @overload
+    def channel_re_brodcast(
+        self,
+        *,
+        pull_id: str,
+    ) -> ChannelReBrodcastResponse: ...
     def channel_re_brodcast(
         self,
         request: ChannelReBrodcastRequest | None = None,
-        /,
         *,
         pull_id: str | None = None,
     ) -> ChannelReBrodcastResponse:
@@ -538,10 +702,28 @@ class LiveChannelManagementClient(ProductClient):
         """
         return self.core.call(CHANNEL_RE_BRODCAST, request, pull_id=pull_id)
 
+    @overload
+    def channel_edit(self, request: ChannelEditRequest, /) -> ChannelEditResponse: ...
+    @overload
+    def channel_edit(
+        self,
+        *,
+        pull_id: str,
+        channel_name: str | None = None,
+        reset_push_id: str | None = None,
+        pull_rate: str | None = None,
+        directory_id: str | None = None,
+        check: str | None = None,
+        white_board_config: str | None = None,
+        func_config: str | None = None,
+        live2vod: str | None = None,
+        app_scenario: str | None = None,
+        video_encrypted: int | None = None,
+        hls_encrypt_duration: int | None = None,
+    ) -> ChannelEditResponse: ...
     def channel_edit(
         self,
         request: ChannelEditRequest | None = None,
-        /,
         *,
         pull_id: str | None = None,
         channel_name: str | None = None,
@@ -577,10 +759,23 @@ class LiveChannelManagementClient(ProductClient):
             hls_encrypt_duration=hls_encrypt_duration,
         )
 
+    @overload
+    def get_single_pull_code(
+        self, request: GetSinglePullCodeRequest, /
+    ) -> GetSinglePullCodeResponse: ...
+    @overload
+    def get_single_pull_code(
+        self,
+        *,
+        pull_id: str,
+        player_id: str | None = None,
+        player_size: str | None = None,
+        auto_play: int | None = None,
+        code_type: str | None = None,
+    ) -> GetSinglePullCodeResponse: ...
     def get_single_pull_code(
         self,
         request: GetSinglePullCodeRequest | None = None,
-        /,
         *,
         pull_id: str | None = None,
         player_id: str | None = None,
@@ -602,10 +797,18 @@ class LiveChannelManagementClient(ProductClient):
             code_type=code_type,
         )
 
+    @overload
+    def set_push_tsatc(self, request: SetPushTsatcRequest, /) -> SetPushTsatcResponse: ...
+    @overload
+    def set_push_tsatc(
+        self,
+        *,
+        pull_id: str,
+        effective_hour_long: str,
+    ) -> SetPushTsatcResponse: ...
     def set_push_tsatc(
         self,
         request: SetPushTsatcRequest | None = None,
-        /,
         *,
         pull_id: str | None = None,
         effective_hour_long: str | None = None,
@@ -618,10 +821,25 @@ class LiveChannelManagementClient(ProductClient):
             SET_PUSH_TSATC, request, pull_id=pull_id, effective_hour_long=effective_hour_long
         )
 
+    @overload
+    def create_pull_channel(
+        self, request: CreatePullChannelRequest, /
+    ) -> CreatePullChannelResponse: ...
+    @overload
+    def create_pull_channel(
+        self,
+        *,
+        channel_name: str,
+        source_pull_url: str,
+        source_pull_protocol: str,
+        pull_domain: str,
+        pull_rate: str,
+        pull_protocol: str | None = None,
+        player_id: str | None = None,
+    ) -> CreatePullChannelResponse: ...
     def create_pull_channel(
         self,
         request: CreatePullChannelRequest | None = None,
-        /,
         *,
         channel_name: str | None = None,
         source_pull_url: str | None = None,
@@ -647,10 +865,21 @@ class LiveChannelManagementClient(ProductClient):
             player_id=player_id,
         )
 
+    @overload
+    def edit_pull_channel(self, request: EditPullChannelRequest, /) -> EditPullChannelResponse: ...
+    @overload
+    def edit_pull_channel(
+        self,
+        *,
+        pull_id: str,
+        channel_name: str | None = None,
+        source_pull_url: str | None = None,
+        source_pull_protocol: str | None = None,
+        pull_rate: str | None = None,
+    ) -> EditPullChannelResponse: ...
     def edit_pull_channel(
         self,
         request: EditPullChannelRequest | None = None,
-        /,
         *,
         pull_id: str | None = None,
         channel_name: str | None = None,
@@ -672,10 +901,18 @@ class LiveChannelManagementClient(ProductClient):
             pull_rate=pull_rate,
         )
 
+    @overload
+    def set_pull_tsatc(self, request: SetPullTsatcRequest, /) -> SetPullTsatcResponse: ...
+    @overload
+    def set_pull_tsatc(
+        self,
+        *,
+        pull_id: str,
+        effective_hour_long: str,
+    ) -> SetPullTsatcResponse: ...
     def set_pull_tsatc(
         self,
         request: SetPullTsatcRequest | None = None,
-        /,
         *,
         pull_id: str | None = None,
         effective_hour_long: str | None = None,
@@ -697,10 +934,19 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def get_pull_channel_configure(
+        self, request: GetPullChannelConfigureRequest, /
+    ) -> GetPullChannelConfigureResponse: ...
+    @overload
+    async def get_pull_channel_configure(
+        self,
+        *,
+        pull_id: str,
+    ) -> GetPullChannelConfigureResponse: ...
     async def get_pull_channel_configure(
         self,
         request: GetPullChannelConfigureRequest | None = None,
-        /,
         *,
         pull_id: str | None = None,
     ) -> GetPullChannelConfigureResponse:
@@ -731,10 +977,21 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
             page_size=page_size,
         )
 
+    @overload
+    async def set_channel_state_realtime_back(
+        self, request: SetChannelStateRealtimeBackRequest, /
+    ) -> SetChannelStateRealtimeBackResponse: ...
+    @overload
+    async def set_channel_state_realtime_back(
+        self,
+        *,
+        domain_name: str,
+        notify_url: str,
+        open: int,
+    ) -> SetChannelStateRealtimeBackResponse: ...
     async def set_channel_state_realtime_back(
         self,
         request: SetChannelStateRealtimeBackRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
         notify_url: str | None = None,
@@ -752,10 +1009,28 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
             open=open,
         )
 
+    @overload
+    async def create_record_task(
+        self, request: CreateRecordTaskRequest, /
+    ) -> CreateRecordTaskResponse: ...
+    @overload
+    async def create_record_task(
+        self,
+        *,
+        pull_id: str,
+        quick_start: bool,
+        end_time: int,
+        trans_no: str | None = None,
+        start_time: int | None = None,
+        notify_url: str | None = None,
+        file_type: str | None = None,
+        is_concat: bool | None = None,
+        http_pull_record: bool | None = None,
+        key: str | None = None,
+    ) -> CreateRecordTaskResponse: ...
     async def create_record_task(
         self,
         request: CreateRecordTaskRequest | None = None,
-        /,
         *,
         pull_id: str | None = None,
         trans_no: str | None = None,
@@ -787,10 +1062,17 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
             key=key,
         )
 
+    @overload
+    async def end_record_task(self, request: EndRecordTaskRequest, /) -> EndRecordTaskResponse: ...
+    @overload
+    async def end_record_task(
+        self,
+        *,
+        task_id: str,
+    ) -> EndRecordTaskResponse: ...
     async def end_record_task(
         self,
         request: EndRecordTaskRequest | None = None,
-        /,
         *,
         task_id: str | None = None,
     ) -> EndRecordTaskResponse:
@@ -814,10 +1096,22 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
         """
         return await self.core.call(RECORD_TASK_QUERY, request, task_id=task_id, trans_no=trans_no)
 
+    @overload
+    async def directory_create(
+        self, request: DirectoryCreateRequest, /
+    ) -> DirectoryCreateResponse: ...
+    @overload
+    async def directory_create(
+        self,
+        *,
+        directory_type: str,
+        first_level_directory: str,
+        second_level_directory: str | None = None,
+        third_level_directory: str | None = None,
+    ) -> DirectoryCreateResponse: ...
     async def directory_create(
         self,
         request: DirectoryCreateRequest | None = None,
-        /,
         *,
         directory_type: str | None = None,
         first_level_directory: str | None = None,
@@ -853,10 +1147,17 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
             GET_DIRECTORY_LIST, request, page_index=page_index, page_size=page_size
         )
 
+    @overload
+    async def get_directory(self, request: GetDirectoryRequest, /) -> GetDirectoryResponse: ...
+    @overload
+    async def get_directory(
+        self,
+        *,
+        directory_id: str,
+    ) -> GetDirectoryResponse: ...
     async def get_directory(
         self,
         request: GetDirectoryRequest | None = None,
-        /,
         *,
         directory_id: str | None = None,
     ) -> GetDirectoryResponse:
@@ -895,10 +1196,19 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
             GET_RECORD_FILE_INFO, request, pull_ids=pull_ids, video_ids=video_ids
         )
 
+    @overload
+    async def disconnect_stream(
+        self, request: DisconnectStreamRequest, /
+    ) -> DisconnectStreamResponse: ...
+    @overload
+    async def disconnect_stream(
+        self,
+        *,
+        pull_id: str,
+    ) -> DisconnectStreamResponse: ...
     async def disconnect_stream(
         self,
         request: DisconnectStreamRequest | None = None,
-        /,
         *,
         pull_id: str | None = None,
     ) -> DisconnectStreamResponse:
@@ -908,10 +1218,24 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
         """
         return await self.core.call(DISCONNECT_STREAM, request, pull_id=pull_id)
 
+    @overload
+    async def start_forward_task(
+        self, request: StartForwardTaskRequest, /
+    ) -> StartForwardTaskResponse: ...
+    @overload
+    async def start_forward_task(
+        self,
+        *,
+        pull_id: str,
+        forward_url: str,
+        start_time: int | None = None,
+        end_time: int | None = None,
+        coding_params: str | None = None,
+        notify_url: str | None = None,
+    ) -> StartForwardTaskResponse: ...
     async def start_forward_task(
         self,
         request: StartForwardTaskRequest | None = None,
-        /,
         *,
         pull_id: str | None = None,
         forward_url: str | None = None,
@@ -935,10 +1259,19 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
             notify_url=notify_url,
         )
 
+    @overload
+    async def end_forward_task(
+        self, request: EndForwardTaskRequest, /
+    ) -> EndForwardTaskResponse: ...
+    @overload
+    async def end_forward_task(
+        self,
+        *,
+        task_id: str,
+    ) -> EndForwardTaskResponse: ...
     async def end_forward_task(
         self,
         request: EndForwardTaskRequest | None = None,
-        /,
         *,
         task_id: str | None = None,
     ) -> EndForwardTaskResponse:
@@ -973,10 +1306,30 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
             page_size=page_size,
         )
 
+    @overload
+    async def create_channel(self, request: CreateChannelRequest, /) -> CreateChannelResponse: ...
+    @overload
+    async def create_channel(
+        self,
+        *,
+        channel_name: str,
+        channel_type: str,
+        push_domain: str,
+        pull_rate: str,
+        pull_protocol: str | None = None,
+        player_id: str | None = None,
+        directory_id: str | None = None,
+        check: str | None = None,
+        white_board_config: str | None = None,
+        func_config: str | None = None,
+        live2vod: str | None = None,
+        app_scenario: str | None = None,
+        video_encrypted: int | None = None,
+        hls_encrypt_duration: int | None = None,
+    ) -> CreateChannelResponse: ...
     async def create_channel(
         self,
         request: CreateChannelRequest | None = None,
-        /,
         *,
         channel_name: str | None = None,
         channel_type: str | None = None,
@@ -1016,10 +1369,19 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
             hls_encrypt_duration=hls_encrypt_duration,
         )
 
+    @overload
+    async def get_channel_conf(
+        self, request: GetChannelConfRequest, /
+    ) -> GetChannelConfResponse: ...
+    @overload
+    async def get_channel_conf(
+        self,
+        *,
+        pull_id: str,
+    ) -> GetChannelConfResponse: ...
     async def get_channel_conf(
         self,
         request: GetChannelConfRequest | None = None,
-        /,
         *,
         pull_id: str | None = None,
     ) -> GetChannelConfResponse:
@@ -1052,10 +1414,17 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
             app_scenario=app_scenario,
         )
 
+    @overload
+    async def delete_channel(self, request: DeleteChannelRequest, /) -> DeleteChannelResponse: ...
+    @overload
+    async def delete_channel(
+        self,
+        *,
+        pull_id: str,
+    ) -> DeleteChannelResponse: ...
     async def delete_channel(
         self,
         request: DeleteChannelRequest | None = None,
-        /,
         *,
         pull_id: str | None = None,
     ) -> DeleteChannelResponse:
@@ -1065,10 +1434,19 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
         """
         return await self.core.call(DELETE_CHANNEL, request, pull_id=pull_id)
 
+    @overload
+    async def get_channel_live_state(
+        self, request: GetChannelLiveStateRequest, /
+    ) -> GetChannelLiveStateResponse: ...
+    @overload
+    async def get_channel_live_state(
+        self,
+        *,
+        pull_id: str,
+    ) -> GetChannelLiveStateResponse: ...
     async def get_channel_live_state(
         self,
         request: GetChannelLiveStateRequest | None = None,
-        /,
         *,
         pull_id: str | None = None,
     ) -> GetChannelLiveStateResponse:
@@ -1078,10 +1456,19 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
         """
         return await self.core.call(GET_CHANNEL_LIVE_STATE, request, pull_id=pull_id)
 
+    @overload
+    async def batch_channel_live_state(
+        self, request: BatchChannelLiveStateRequest, /
+    ) -> BatchChannelLiveStateResponse: ...
+    @overload
+    async def batch_channel_live_state(
+        self,
+        *,
+        pull_ids: str,
+    ) -> BatchChannelLiveStateResponse: ...
     async def batch_channel_live_state(
         self,
         request: BatchChannelLiveStateRequest | None = None,
-        /,
         *,
         pull_ids: str | None = None,
     ) -> BatchChannelLiveStateResponse:
@@ -1091,10 +1478,19 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
         """
         return await self.core.call(BATCH_CHANNEL_LIVE_STATE, request, pull_ids=pull_ids)
 
+    @overload
+    async def channel_forbidden(
+        self, request: ChannelForbiddenRequest, /
+    ) -> ChannelForbiddenResponse: ...
+    @overload
+    async def channel_forbidden(
+        self,
+        *,
+        pull_id: str,
+    ) -> ChannelForbiddenResponse: ...
     async def channel_forbidden(
         self,
         request: ChannelForbiddenRequest | None = None,
-        /,
         *,
         pull_id: str | None = None,
     ) -> ChannelForbiddenResponse:
@@ -1104,10 +1500,19 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
         """
         return await self.core.call(CHANNEL_FORBIDDEN, request, pull_id=pull_id)
 
+    @overload
+    async def channel_re_brodcast(
+        self, request: ChannelReBrodcastRequest, /
+    ) -> ChannelReBrodcastResponse: ...
+    @overload
+    async def channel_re_brodcast(
+        self,
+        *,
+        pull_id: str,
+    ) -> ChannelReBrodcastResponse: ...
     async def channel_re_brodcast(
         self,
         request: ChannelReBrodcastRequest | None = None,
-        /,
         *,
         pull_id: str | None = None,
     ) -> ChannelReBrodcastResponse:
@@ -1117,10 +1522,28 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
         """
         return await self.core.call(CHANNEL_RE_BRODCAST, request, pull_id=pull_id)
 
+    @overload
+    async def channel_edit(self, request: ChannelEditRequest, /) -> ChannelEditResponse: ...
+    @overload
+    async def channel_edit(
+        self,
+        *,
+        pull_id: str,
+        channel_name: str | None = None,
+        reset_push_id: str | None = None,
+        pull_rate: str | None = None,
+        directory_id: str | None = None,
+        check: str | None = None,
+        white_board_config: str | None = None,
+        func_config: str | None = None,
+        live2vod: str | None = None,
+        app_scenario: str | None = None,
+        video_encrypted: int | None = None,
+        hls_encrypt_duration: int | None = None,
+    ) -> ChannelEditResponse: ...
     async def channel_edit(
         self,
         request: ChannelEditRequest | None = None,
-        /,
         *,
         pull_id: str | None = None,
         channel_name: str | None = None,
@@ -1156,10 +1579,23 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
             hls_encrypt_duration=hls_encrypt_duration,
         )
 
+    @overload
+    async def get_single_pull_code(
+        self, request: GetSinglePullCodeRequest, /
+    ) -> GetSinglePullCodeResponse: ...
+    @overload
+    async def get_single_pull_code(
+        self,
+        *,
+        pull_id: str,
+        player_id: str | None = None,
+        player_size: str | None = None,
+        auto_play: int | None = None,
+        code_type: str | None = None,
+    ) -> GetSinglePullCodeResponse: ...
     async def get_single_pull_code(
         self,
         request: GetSinglePullCodeRequest | None = None,
-        /,
         *,
         pull_id: str | None = None,
         player_id: str | None = None,
@@ -1181,10 +1617,18 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
             code_type=code_type,
         )
 
+    @overload
+    async def set_push_tsatc(self, request: SetPushTsatcRequest, /) -> SetPushTsatcResponse: ...
+    @overload
+    async def set_push_tsatc(
+        self,
+        *,
+        pull_id: str,
+        effective_hour_long: str,
+    ) -> SetPushTsatcResponse: ...
     async def set_push_tsatc(
         self,
         request: SetPushTsatcRequest | None = None,
-        /,
         *,
         pull_id: str | None = None,
         effective_hour_long: str | None = None,
@@ -1197,10 +1641,25 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
             SET_PUSH_TSATC, request, pull_id=pull_id, effective_hour_long=effective_hour_long
         )
 
+    @overload
+    async def create_pull_channel(
+        self, request: CreatePullChannelRequest, /
+    ) -> CreatePullChannelResponse: ...
+    @overload
+    async def create_pull_channel(
+        self,
+        *,
+        channel_name: str,
+        source_pull_url: str,
+        source_pull_protocol: str,
+        pull_domain: str,
+        pull_rate: str,
+        pull_protocol: str | None = None,
+        player_id: str | None = None,
+    ) -> CreatePullChannelResponse: ...
     async def create_pull_channel(
         self,
         request: CreatePullChannelRequest | None = None,
-        /,
         *,
         channel_name: str | None = None,
         source_pull_url: str | None = None,
@@ -1226,10 +1685,23 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
             player_id=player_id,
         )
 
+    @overload
+    async def edit_pull_channel(
+        self, request: EditPullChannelRequest, /
+    ) -> EditPullChannelResponse: ...
+    @overload
+    async def edit_pull_channel(
+        self,
+        *,
+        pull_id: str,
+        channel_name: str | None = None,
+        source_pull_url: str | None = None,
+        source_pull_protocol: str | None = None,
+        pull_rate: str | None = None,
+    ) -> EditPullChannelResponse: ...
     async def edit_pull_channel(
         self,
         request: EditPullChannelRequest | None = None,
-        /,
         *,
         pull_id: str | None = None,
         channel_name: str | None = None,
@@ -1251,10 +1723,18 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
             pull_rate=pull_rate,
         )
 
+    @overload
+    async def set_pull_tsatc(self, request: SetPullTsatcRequest, /) -> SetPullTsatcResponse: ...
+    @overload
+    async def set_pull_tsatc(
+        self,
+        *,
+        pull_id: str,
+        effective_hour_long: str,
+    ) -> SetPullTsatcResponse: ...
     async def set_pull_tsatc(
         self,
         request: SetPullTsatcRequest | None = None,
-        /,
         *,
         pull_id: str | None = None,
         effective_hour_long: str | None = None,

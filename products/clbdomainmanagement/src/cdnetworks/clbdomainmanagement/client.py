@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -67,20 +69,46 @@ class ClbDomainManagementClient(ProductClient):
             GET_CLB_DOMAIN_LIST, request, zone_id=zone_id, name=name, page=page, page_size=page_size
         )
 
+    @overload
+    def get_clb_domain_by_id(
+        self, request: GetClbDomainByIDRequest, /
+    ) -> GetClbDomainByIDResponse: ...
+    @overload
+    def get_clb_domain_by_id(
+        self,
+        *,
+        domain_id: int,
+    ) -> GetClbDomainByIDResponse: ...
     def get_clb_domain_by_id(
         self,
         request: GetClbDomainByIDRequest | None = None,
-        /,
         *,
         domain_id: int | None = None,
     ) -> GetClbDomainByIDResponse:
         """GetClbDomainByID: ``GET /api/clouddns/clb-domains/{domainId}``."""
         return self.core.call(GET_CLB_DOMAIN_BY_ID, request, domain_id=domain_id)
 
+    @overload
+    def create_clb_domain(self, request: CreateClbDomainRequest, /) -> CreateClbDomainResponse: ...
+    @overload
+    def create_clb_domain(
+        self,
+        *,
+        zone_id: int,
+        domain_name: str,
+        load_balancing_type: int,
+        answer_count: int,
+        answer_ttl: int,
+        domain_vips: list[CreateClbDomainRequestDomainVips],
+        policies: list[CreateClbDomainRequestPolicies],
+        etc_policies: list[CreateClbDomainRequestEtcPolicies],
+        healthchecker: CreateClbDomainRequestHealthchecker | None = None,
+        delay_start_time: int | None = None,
+        slow_start_period: int | None = None,
+    ) -> CreateClbDomainResponse: ...
     def create_clb_domain(
         self,
         request: CreateClbDomainRequest | None = None,
-        /,
         *,
         zone_id: int | None = None,
         domain_name: str | None = None,
@@ -114,10 +142,30 @@ class ClbDomainManagementClient(ProductClient):
             etc_policies=etc_policies,
         )
 
+    @overload
+    def update_clb_domain_by_id(
+        self, request: UpdateClbDomainByIDRequest, /
+    ) -> UpdateClbDomainByIDResponse: ...
+    @overload
+    def update_clb_domain_by_id(
+        self,
+        *,
+        zone_id: int,
+        domain_name: str,
+        load_balancing_type: int,
+        answer_count: int,
+        answer_ttl: int,
+        domain_vips: list[UpdateClbDomainByIDRequestDomainVips],
+        policies: list[UpdateClbDomainByIDRequestPolicies],
+        domain_id: int,
+        healthchecker: UpdateClbDomainByIDRequestHealthchecker | None = None,
+        delay_start_time: int | None = None,
+        slow_start_period: int | None = None,
+        etc_policies: list[UpdateClbDomainByIDRequestEtcPolicies] | None = None,
+    ) -> UpdateClbDomainByIDResponse: ...
     def update_clb_domain_by_id(
         self,
         request: UpdateClbDomainByIDRequest | None = None,
-        /,
         *,
         zone_id: int | None = None,
         domain_name: str | None = None,
@@ -150,10 +198,19 @@ class ClbDomainManagementClient(ProductClient):
             domain_id=domain_id,
         )
 
+    @overload
+    def delete_specified_clb_domain(
+        self, request: DeleteSpecifiedClbDomainRequest, /
+    ) -> DeleteSpecifiedClbDomainResponse: ...
+    @overload
+    def delete_specified_clb_domain(
+        self,
+        *,
+        domain_id: int,
+    ) -> DeleteSpecifiedClbDomainResponse: ...
     def delete_specified_clb_domain(
         self,
         request: DeleteSpecifiedClbDomainRequest | None = None,
-        /,
         *,
         domain_id: int | None = None,
     ) -> DeleteSpecifiedClbDomainResponse:
@@ -184,20 +241,48 @@ class AsyncClbDomainManagementClient(AsyncProductClient):
             GET_CLB_DOMAIN_LIST, request, zone_id=zone_id, name=name, page=page, page_size=page_size
         )
 
+    @overload
+    async def get_clb_domain_by_id(
+        self, request: GetClbDomainByIDRequest, /
+    ) -> GetClbDomainByIDResponse: ...
+    @overload
+    async def get_clb_domain_by_id(
+        self,
+        *,
+        domain_id: int,
+    ) -> GetClbDomainByIDResponse: ...
     async def get_clb_domain_by_id(
         self,
         request: GetClbDomainByIDRequest | None = None,
-        /,
         *,
         domain_id: int | None = None,
     ) -> GetClbDomainByIDResponse:
         """GetClbDomainByID: ``GET /api/clouddns/clb-domains/{domainId}``."""
         return await self.core.call(GET_CLB_DOMAIN_BY_ID, request, domain_id=domain_id)
 
+    @overload
+    async def create_clb_domain(
+        self, request: CreateClbDomainRequest, /
+    ) -> CreateClbDomainResponse: ...
+    @overload
+    async def create_clb_domain(
+        self,
+        *,
+        zone_id: int,
+        domain_name: str,
+        load_balancing_type: int,
+        answer_count: int,
+        answer_ttl: int,
+        domain_vips: list[CreateClbDomainRequestDomainVips],
+        policies: list[CreateClbDomainRequestPolicies],
+        etc_policies: list[CreateClbDomainRequestEtcPolicies],
+        healthchecker: CreateClbDomainRequestHealthchecker | None = None,
+        delay_start_time: int | None = None,
+        slow_start_period: int | None = None,
+    ) -> CreateClbDomainResponse: ...
     async def create_clb_domain(
         self,
         request: CreateClbDomainRequest | None = None,
-        /,
         *,
         zone_id: int | None = None,
         domain_name: str | None = None,
@@ -231,10 +316,30 @@ class AsyncClbDomainManagementClient(AsyncProductClient):
             etc_policies=etc_policies,
         )
 
+    @overload
+    async def update_clb_domain_by_id(
+        self, request: UpdateClbDomainByIDRequest, /
+    ) -> UpdateClbDomainByIDResponse: ...
+    @overload
+    async def update_clb_domain_by_id(
+        self,
+        *,
+        zone_id: int,
+        domain_name: str,
+        load_balancing_type: int,
+        answer_count: int,
+        answer_ttl: int,
+        domain_vips: list[UpdateClbDomainByIDRequestDomainVips],
+        policies: list[UpdateClbDomainByIDRequestPolicies],
+        domain_id: int,
+        healthchecker: UpdateClbDomainByIDRequestHealthchecker | None = None,
+        delay_start_time: int | None = None,
+        slow_start_period: int | None = None,
+        etc_policies: list[UpdateClbDomainByIDRequestEtcPolicies] | None = None,
+    ) -> UpdateClbDomainByIDResponse: ...
     async def update_clb_domain_by_id(
         self,
         request: UpdateClbDomainByIDRequest | None = None,
-        /,
         *,
         zone_id: int | None = None,
         domain_name: str | None = None,
@@ -267,10 +372,19 @@ class AsyncClbDomainManagementClient(AsyncProductClient):
             domain_id=domain_id,
         )
 
+    @overload
+    async def delete_specified_clb_domain(
+        self, request: DeleteSpecifiedClbDomainRequest, /
+    ) -> DeleteSpecifiedClbDomainResponse: ...
+    @overload
+    async def delete_specified_clb_domain(
+        self,
+        *,
+        domain_id: int,
+    ) -> DeleteSpecifiedClbDomainResponse: ...
     async def delete_specified_clb_domain(
         self,
         request: DeleteSpecifiedClbDomainRequest | None = None,
-        /,
         *,
         domain_id: int | None = None,
     ) -> DeleteSpecifiedClbDomainResponse:

@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -36,10 +38,20 @@ class CloudTrailClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def query_account_trail_log(
+        self, request: QueryAccountTrailLogRequest, /
+    ) -> QueryAccountTrailLogResponse: ...
+    @overload
+    def query_account_trail_log(
+        self,
+        *,
+        date_from: str,
+        date_to: str,
+    ) -> QueryAccountTrailLogResponse: ...
     def query_account_trail_log(
         self,
         request: QueryAccountTrailLogRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -61,10 +73,20 @@ class AsyncCloudTrailClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def query_account_trail_log(
+        self, request: QueryAccountTrailLogRequest, /
+    ) -> QueryAccountTrailLogResponse: ...
+    @overload
+    async def query_account_trail_log(
+        self,
+        *,
+        date_from: str,
+        date_to: str,
+    ) -> QueryAccountTrailLogResponse: ...
     async def query_account_trail_log(
         self,
         request: QueryAccountTrailLogRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,

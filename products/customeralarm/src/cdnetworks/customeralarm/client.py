@@ -8,7 +8,9 @@ retries and decodes.
 
 from __future__ import annotations
 
-from cdnetworks.core.product_client import AsyncProductClient, ProductClient
+from typing import Any
+
+from cdnetworks.core.product_client import AsyncProductClient, ProductClient, renamed
 
 from ._version import __version__
 from .actions import (
@@ -39,7 +41,7 @@ class CustomerAlarmsClient(ProductClient):
 
     user_agent = USER_AGENT
 
-    def query_po_ps_maintenance_notification(
+    def query_pops_maintenance_notification(
         self,
         request: QueryPoPsMaintenanceNotificationRequest | None = None,
         /,
@@ -59,6 +61,13 @@ class CustomerAlarmsClient(ProductClient):
         """QueryInstanceDowntimeNotification: ``GET /vmp/instance-faults``."""
         return self.core.call(QUERY_INSTANCE_DOWNTIME_NOTIFICATION, request, node_name=node_name)
 
+    def query_po_ps_maintenance_notification(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryPoPsMaintenanceNotificationResponse:
+        """Deprecated alias of `query_pops_maintenance_notification` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_po_ps_maintenance_notification", "query_pops_maintenance_notification")
+        return self.query_pops_maintenance_notification(*args, **kwargs)
+
 
 class AsyncCustomerAlarmsClient(AsyncProductClient):
     """Asynchronous client of the customeralarm product: 2 actions.
@@ -68,7 +77,7 @@ class AsyncCustomerAlarmsClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
-    async def query_po_ps_maintenance_notification(
+    async def query_pops_maintenance_notification(
         self,
         request: QueryPoPsMaintenanceNotificationRequest | None = None,
         /,
@@ -91,3 +100,10 @@ class AsyncCustomerAlarmsClient(AsyncProductClient):
         return await self.core.call(
             QUERY_INSTANCE_DOWNTIME_NOTIFICATION, request, node_name=node_name
         )
+
+    async def query_po_ps_maintenance_notification(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryPoPsMaintenanceNotificationResponse:
+        """Deprecated alias of `query_pops_maintenance_notification` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_po_ps_maintenance_notification", "query_pops_maintenance_notification")
+        return await self.query_pops_maintenance_notification(*args, **kwargs)

@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -79,20 +81,43 @@ class DeploymentManagementClient(ProductClient):
             enddate=enddate,
         )
 
+    @overload
+    def get_deployment_task(
+        self, request: GetDeploymentTaskRequest, /
+    ) -> GetDeploymentTaskResponse: ...
+    @overload
+    def get_deployment_task(
+        self,
+        *,
+        id: str,
+    ) -> GetDeploymentTaskResponse: ...
     def get_deployment_task(
         self,
         request: GetDeploymentTaskRequest | None = None,
-        /,
         *,
         id: str | None = None,
     ) -> GetDeploymentTaskResponse:
         """GetDeploymentTask: ``GET /cdn/deploymentTasks/{id}``."""
         return self.core.call(GET_DEPLOYMENT_TASK, request, id=id)
 
+    @overload
+    def create_a_deployment_task(
+        self, request: CreateADeploymentTaskRequest, /
+    ) -> CreateADeploymentTaskResponse: ...
+    @overload
+    def create_a_deployment_task(
+        self,
+        *,
+        target: str,
+        actions: list[CreateADeploymentTaskRequestActions],
+        name: str | None = None,
+        webhook: str | None = None,
+        check_certificate: str | None = None,
+        check_usage: str | None = None,
+    ) -> CreateADeploymentTaskResponse: ...
     def create_a_deployment_task(
         self,
         request: CreateADeploymentTaskRequest | None = None,
-        /,
         *,
         name: str | None = None,
         target: str | None = None,
@@ -161,20 +186,43 @@ class AsyncDeploymentManagementClient(AsyncProductClient):
             enddate=enddate,
         )
 
+    @overload
+    async def get_deployment_task(
+        self, request: GetDeploymentTaskRequest, /
+    ) -> GetDeploymentTaskResponse: ...
+    @overload
+    async def get_deployment_task(
+        self,
+        *,
+        id: str,
+    ) -> GetDeploymentTaskResponse: ...
     async def get_deployment_task(
         self,
         request: GetDeploymentTaskRequest | None = None,
-        /,
         *,
         id: str | None = None,
     ) -> GetDeploymentTaskResponse:
         """GetDeploymentTask: ``GET /cdn/deploymentTasks/{id}``."""
         return await self.core.call(GET_DEPLOYMENT_TASK, request, id=id)
 
+    @overload
+    async def create_a_deployment_task(
+        self, request: CreateADeploymentTaskRequest, /
+    ) -> CreateADeploymentTaskResponse: ...
+    @overload
+    async def create_a_deployment_task(
+        self,
+        *,
+        target: str,
+        actions: list[CreateADeploymentTaskRequestActions],
+        name: str | None = None,
+        webhook: str | None = None,
+        check_certificate: str | None = None,
+        check_usage: str | None = None,
+    ) -> CreateADeploymentTaskResponse: ...
     async def create_a_deployment_task(
         self,
         request: CreateADeploymentTaskRequest | None = None,
-        /,
         *,
         name: str | None = None,
         target: str | None = None,

@@ -8,9 +8,9 @@ retries and decodes.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal, overload
 
-from cdnetworks.core.product_client import AsyncProductClient, ProductClient
+from cdnetworks.core.product_client import AsyncProductClient, ProductClient, renamed
 
 from ._version import __version__
 from .actions import (
@@ -245,10 +245,32 @@ class DomainConfigurationClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def edit_domain_config(
+        self, request: EditDomainConfigRequest, /
+    ) -> EditDomainConfigResponse: ...
+    @overload
+    def edit_domain_config(
+        self,
+        *,
+        domain: str,
+        version: str | None = None,
+        comment: str | None = None,
+        service_areas: str | None = None,
+        cname_label: str | None = None,
+        origin_config: EditDomainConfigRequestOriginConfig | None = None,
+        ssl: EditDomainConfigRequestSsl | None = None,
+        cache_host: str | None = None,
+        enable_httpdns: bool | Literal["true", "false"] | None = None,
+        header_of_clientip: str | None = None,
+        live_config: EditDomainConfigRequestLiveConfig | None = None,
+        publish_points: list[EditDomainConfigRequestPublishPoints] | None = None,
+        back_to_origin_rewrite_rule: EditDomainConfigRequestBackToOriginRewriteRule | None = None,
+        description: str | None = None,
+    ) -> EditDomainConfigResponse: ...
     def edit_domain_config(
         self,
         request: EditDomainConfigRequest | None = None,
-        /,
         *,
         version: str | None = None,
         comment: str | None = None,
@@ -285,10 +307,20 @@ class DomainConfigurationClient(ProductClient):
             domain=domain,
         )
 
-    def updatetimecontrol_service(
+    @overload
+    def update_time_control_service(
+        self, request: UpdatetimecontrolServiceRequest, /
+    ) -> UpdatetimecontrolServiceResponse: ...
+    @overload
+    def update_time_control_service(
+        self,
+        *,
+        timestamp_visit_control_rule: UpdatetimecontrolServiceRequestTimestampVisitControlRule,
+        domain: str,
+    ) -> UpdatetimecontrolServiceResponse: ...
+    def update_time_control_service(
         self,
         request: UpdatetimecontrolServiceRequest | None = None,
-        /,
         *,
         timestamp_visit_control_rule: UpdatetimecontrolServiceRequestTimestampVisitControlRule
         | None = None,
@@ -302,20 +334,40 @@ class DomainConfigurationClient(ProductClient):
             domain=domain,
         )
 
-    def querytimecontrol_service(
+    @overload
+    def query_time_control_service(
+        self, request: QuerytimecontrolServiceRequest, /
+    ) -> QuerytimecontrolServiceResponse: ...
+    @overload
+    def query_time_control_service(
+        self,
+        *,
+        domain_name: str,
+    ) -> QuerytimecontrolServiceResponse: ...
+    def query_time_control_service(
         self,
         request: QuerytimecontrolServiceRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QuerytimecontrolServiceResponse:
         """QuerytimecontrolService: ``GET /api/config/timecontrol/{domain-name}``."""
         return self.core.call(QUERYTIMECONTROL_SERVICE, request, domain_name=domain_name)
 
+    @overload
+    def edit_domain_redirect_config(
+        self, request: EditDomainRedirectConfigRequest, /
+    ) -> EditDomainRedirectConfigResponse: ...
+    @overload
+    def edit_domain_redirect_config(
+        self,
+        *,
+        rewrite_rule_settings: list[EditDomainRedirectConfigRequestRewriteRuleSettings],
+        domain_name: str,
+        description: str | None = None,
+    ) -> EditDomainRedirectConfigResponse: ...
     def edit_domain_redirect_config(
         self,
         request: EditDomainRedirectConfigRequest | None = None,
-        /,
         *,
         rewrite_rule_settings: list[EditDomainRedirectConfigRequestRewriteRuleSettings]
         | None = None,
@@ -331,10 +383,21 @@ class DomainConfigurationClient(ProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    def edit_http_header_config(
+        self, request: EditHttpHeaderConfigRequest, /
+    ) -> EditHttpHeaderConfigResponse: ...
+    @overload
+    def edit_http_header_config(
+        self,
+        *,
+        header_modify_rules: list[EditHttpHeaderConfigEditHttpHeaderConfigRequestHeaderModifyRules],
+        domain_name: str,
+        description: str | None = None,
+    ) -> EditHttpHeaderConfigResponse: ...
     def edit_http_header_config(
         self,
         request: EditHttpHeaderConfigRequest | None = None,
-        /,
         *,
         header_modify_rules: list[EditHttpHeaderConfigEditHttpHeaderConfigRequestHeaderModifyRules]
         | None = None,
@@ -350,20 +413,40 @@ class DomainConfigurationClient(ProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    def query_http_header_config(
+        self, request: QueryHttpHeaderConfigRequest, /
+    ) -> QueryHttpHeaderConfigResponse: ...
+    @overload
+    def query_http_header_config(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryHttpHeaderConfigResponse: ...
     def query_http_header_config(
         self,
         request: QueryHttpHeaderConfigRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryHttpHeaderConfigResponse:
         """QueryHttpHeaderConfig: ``GET /api/config/headermodify/{domain-name}``."""
         return self.core.call(QUERY_HTTP_HEADER_CONFIG, request, domain_name=domain_name)
 
+    @overload
+    def edit_cache_time_config(
+        self, request: EditCacheTimeConfigRequest, /
+    ) -> EditCacheTimeConfigResponse: ...
+    @overload
+    def edit_cache_time_config(
+        self,
+        *,
+        cache_time_behaviors: list[EditCacheTimeConfigRequestCacheTimeBehaviors],
+        domain_name: str,
+        description: str | None = None,
+    ) -> EditCacheTimeConfigResponse: ...
     def edit_cache_time_config(
         self,
         request: EditCacheTimeConfigRequest | None = None,
-        /,
         *,
         cache_time_behaviors: list[EditCacheTimeConfigRequestCacheTimeBehaviors] | None = None,
         description: str | None = None,
@@ -378,10 +461,20 @@ class DomainConfigurationClient(ProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    def edit_anti_hotlinking_config(
+        self, request: EditAntiHotlinkingConfigRequest, /
+    ) -> EditAntiHotlinkingConfigResponse: ...
+    @overload
+    def edit_anti_hotlinking_config(
+        self,
+        *,
+        visit_control_rules: list[EditAntiHotlinkingConfigRequestVisitControlRules],
+        domain_name: str,
+    ) -> EditAntiHotlinkingConfigResponse: ...
     def edit_anti_hotlinking_config(
         self,
         request: EditAntiHotlinkingConfigRequest | None = None,
-        /,
         *,
         visit_control_rules: list[EditAntiHotlinkingConfigRequestVisitControlRules] | None = None,
         domain_name: str | None = None,
@@ -394,20 +487,39 @@ class DomainConfigurationClient(ProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    def query_anti_hotlinking_config(
+        self, request: QueryAntiHotlinkingConfigRequest, /
+    ) -> QueryAntiHotlinkingConfigResponse: ...
+    @overload
+    def query_anti_hotlinking_config(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryAntiHotlinkingConfigResponse: ...
     def query_anti_hotlinking_config(
         self,
         request: QueryAntiHotlinkingConfigRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryAntiHotlinkingConfigResponse:
         """QueryAntiHotlinkingConfig: ``GET /api/config/visitcontrol/{domain-name}``."""
         return self.core.call(QUERY_ANTI_HOTLINKING_CONFIG, request, domain_name=domain_name)
 
-    def updatesourceverificationconfig(
+    @overload
+    def update_source_verification_config(
+        self, request: UpdatesourceverificationconfigRequest, /
+    ) -> UpdatesourceverificationconfigResponse: ...
+    @overload
+    def update_source_verification_config(
+        self,
+        *,
+        source_verification: UpdatesourceverificationconfigRequestSourceVerification,
+        domain: str,
+    ) -> UpdatesourceverificationconfigResponse: ...
+    def update_source_verification_config(
         self,
         request: UpdatesourceverificationconfigRequest | None = None,
-        /,
         *,
         source_verification: UpdatesourceverificationconfigRequestSourceVerification | None = None,
         domain: str | None = None,
@@ -420,30 +532,58 @@ class DomainConfigurationClient(ProductClient):
             domain=domain,
         )
 
-    def querysourceverificationconfig(
+    @overload
+    def query_source_verification_config(
+        self, request: QuerysourceverificationconfigRequest, /
+    ) -> QuerysourceverificationconfigResponse: ...
+    @overload
+    def query_source_verification_config(
+        self,
+        *,
+        domain: str,
+    ) -> QuerysourceverificationconfigResponse: ...
+    def query_source_verification_config(
         self,
         request: QuerysourceverificationconfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QuerysourceverificationconfigResponse:
         """Querysourceverificationconfig: ``GET /api/config/sourceverification/{domain}``."""
         return self.core.call(QUERYSOURCEVERIFICATIONCONFIG, request, domain=domain)
 
+    @overload
+    def query_ban_url_under_domian(
+        self, request: QueryBanUrlUnderDomianRequest, /
+    ) -> QueryBanUrlUnderDomianResponse: ...
+    @overload
+    def query_ban_url_under_domian(
+        self,
+        *,
+        domain: str,
+    ) -> QueryBanUrlUnderDomianResponse: ...
     def query_ban_url_under_domian(
         self,
         request: QueryBanUrlUnderDomianRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryBanUrlUnderDomianResponse:
         """QueryBanUrlUnderDomian: ``GET /api/basicconfig/illegalinformation/{domain}``."""
         return self.core.call(QUERY_BAN_URL_UNDER_DOMIAN, request, domain=domain)
 
+    @overload
+    def add_ban_urlto_domian(
+        self, request: AddBanUrltoDomianRequest, /
+    ) -> AddBanUrltoDomianResponse: ...
+    @overload
+    def add_ban_urlto_domian(
+        self,
+        *,
+        illegal_information: list[AddBanUrltoDomianRequestIllegalInformation],
+        customer_code: str | None = None,
+    ) -> AddBanUrltoDomianResponse: ...
     def add_ban_urlto_domian(
         self,
         request: AddBanUrltoDomianRequest | None = None,
-        /,
         *,
         customer_code: str | None = None,
         illegal_information: list[AddBanUrltoDomianRequestIllegalInformation] | None = None,
@@ -456,10 +596,20 @@ class DomainConfigurationClient(ProductClient):
             illegal_information=illegal_information,
         )
 
+    @overload
+    def query_api_deploy_service(
+        self, request: QueryApiDeployServiceRequest, /
+    ) -> QueryApiDeployServiceResponse: ...
+    @overload
+    def query_api_deploy_service(
+        self,
+        *,
+        cnc_cequest_id: str,
+        cnc_request_id: str,
+    ) -> QueryApiDeployServiceResponse: ...
     def query_api_deploy_service(
         self,
         request: QueryApiDeployServiceRequest | None = None,
-        /,
         *,
         cnc_cequest_id: str | None = None,
         cnc_request_id: str | None = None,
@@ -475,10 +625,20 @@ class DomainConfigurationClient(ProductClient):
             cnc_request_id=cnc_request_id,
         )
 
+    @overload
+    def update_compression_config(
+        self, request: UpdateCompressionConfigRequest, /
+    ) -> UpdateCompressionConfigResponse: ...
+    @overload
+    def update_compression_config(
+        self,
+        *,
+        compression_settings: UpdateCompressionConfigRequestCompressionSettings,
+        domain_name: str,
+    ) -> UpdateCompressionConfigResponse: ...
     def update_compression_config(
         self,
         request: UpdateCompressionConfigRequest | None = None,
-        /,
         *,
         compression_settings: UpdateCompressionConfigRequestCompressionSettings | None = None,
         domain_name: str | None = None,
@@ -491,60 +651,112 @@ class DomainConfigurationClient(ProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    def query_compression_config(
+        self, request: QueryCompressionConfigRequest, /
+    ) -> QueryCompressionConfigResponse: ...
+    @overload
+    def query_compression_config(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryCompressionConfigResponse: ...
     def query_compression_config(
         self,
         request: QueryCompressionConfigRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryCompressionConfigResponse:
         """QueryCompressionConfig: ``GET /api/config/compresssetting/{domain-name}``."""
         return self.core.call(QUERY_COMPRESSION_CONFIG, request, domain_name=domain_name)
 
+    @overload
+    def query_http_code_cashe_config(
+        self, request: QueryHttpCodeCasheConfigRequest, /
+    ) -> QueryHttpCodeCasheConfigResponse: ...
+    @overload
+    def query_http_code_cashe_config(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryHttpCodeCasheConfigResponse: ...
     def query_http_code_cashe_config(
         self,
         request: QueryHttpCodeCasheConfigRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryHttpCodeCasheConfigResponse:
         """QueryHttpCodeCasheConfig: ``GET /api/config/httpcodecache/{domain-name}``."""
         return self.core.call(QUERY_HTTP_CODE_CASHE_CONFIG, request, domain_name=domain_name)
 
+    @overload
+    def query_ipv6_config(self, request: QueryIpv6ConfigRequest, /) -> QueryIpv6ConfigResponse: ...
+    @overload
+    def query_ipv6_config(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryIpv6ConfigResponse: ...
     def query_ipv6_config(
         self,
         request: QueryIpv6ConfigRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryIpv6ConfigResponse:
         """QueryIpv6Config: ``GET /api/domain/ipv6/{domain-name}``."""
         return self.core.call(QUERY_IPV6_CONFIG, request, domain_name=domain_name)
 
+    @overload
+    def query_inner_redirect(
+        self, request: QueryInnerRedirectRequest, /
+    ) -> QueryInnerRedirectResponse: ...
+    @overload
+    def query_inner_redirect(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryInnerRedirectResponse: ...
     def query_inner_redirect(
         self,
         request: QueryInnerRedirectRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryInnerRedirectResponse:
         """QueryInnerRedirect: ``GET /api/config/InnerRedirect/{domain-name}``."""
         return self.core.call(QUERY_INNER_REDIRECT, request, domain_name=domain_name)
 
+    @overload
+    def query_cache_time(self, request: QueryCacheTimeRequest, /) -> QueryCacheTimeResponse: ...
+    @overload
+    def query_cache_time(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryCacheTimeResponse: ...
     def query_cache_time(
         self,
         request: QueryCacheTimeRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryCacheTimeResponse:
         """QueryCacheTime: ``GET /api/config/cachetime/{domain-name}``."""
         return self.core.call(QUERY_CACHE_TIME, request, domain_name=domain_name)
 
+    @overload
+    def edit_query_string_url_config(
+        self, request: EditQueryStringUrlConfigRequest, /
+    ) -> EditQueryStringUrlConfigResponse: ...
+    @overload
+    def edit_query_string_url_config(
+        self,
+        *,
+        query_string_settings: list[EditQueryStringUrlConfigRequestQueryStringSettings],
+        domain_name: str,
+        description: str | None = None,
+    ) -> EditQueryStringUrlConfigResponse: ...
     def edit_query_string_url_config(
         self,
         request: EditQueryStringUrlConfigRequest | None = None,
-        /,
         *,
         query_string_settings: list[EditQueryStringUrlConfigRequestQueryStringSettings]
         | None = None,
@@ -560,20 +772,40 @@ class DomainConfigurationClient(ProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    def query_query_string_url_config(
+        self, request: QueryQueryStringUrlConfigRequest, /
+    ) -> QueryQueryStringUrlConfigResponse: ...
+    @overload
+    def query_query_string_url_config(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryQueryStringUrlConfigResponse: ...
     def query_query_string_url_config(
         self,
         request: QueryQueryStringUrlConfigRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryQueryStringUrlConfigResponse:
         """QueryQueryStringUrlConfig: ``GET /api/config/querystring/{domain-name}``."""
         return self.core.call(QUERY_QUERY_STRING_URL_CONFIG, request, domain_name=domain_name)
 
+    @overload
+    def edit_http_code_cache(
+        self, request: EditHttpCodeCacheRequest, /
+    ) -> EditHttpCodeCacheResponse: ...
+    @overload
+    def edit_http_code_cache(
+        self,
+        *,
+        http_code_cache_rules: list[EditHttpCodeCacheRequestHttpCodeCacheRules],
+        domain_name: str,
+        description: str | None = None,
+    ) -> EditHttpCodeCacheResponse: ...
     def edit_http_code_cache(
         self,
         request: EditHttpCodeCacheRequest | None = None,
-        /,
         *,
         http_code_cache_rules: list[EditHttpCodeCacheRequestHttpCodeCacheRules] | None = None,
         description: str | None = None,
@@ -588,10 +820,19 @@ class DomainConfigurationClient(ProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    def query_amazon_s3_authorization_config(
+        self, request: QueryAmazonS3AuthorizationConfigRequest, /
+    ) -> QueryAmazonS3AuthorizationConfigResponse: ...
+    @overload
+    def query_amazon_s3_authorization_config(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryAmazonS3AuthorizationConfigResponse: ...
     def query_amazon_s3_authorization_config(
         self,
         request: QueryAmazonS3AuthorizationConfigRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryAmazonS3AuthorizationConfigResponse:
@@ -600,10 +841,22 @@ class DomainConfigurationClient(ProductClient):
             QUERY_AMAZON_S3_AUTHORIZATION_CONFIG, request, domain_name=domain_name
         )
 
+    @overload
+    def update_amazon_s3_authorization_config(
+        self, request: UpdateAmazonS3AuthorizationConfigRequest, /
+    ) -> UpdateAmazonS3AuthorizationConfigResponse: ...
+    @overload
+    def update_amazon_s3_authorization_config(
+        self,
+        *,
+        amazon_s3_access_authorization_rules: list[
+            UpdateAmazonS3AuthorizationConfigRequestAmazonS3AccessAuthorizationRules
+        ],
+        domain_name: str,
+    ) -> UpdateAmazonS3AuthorizationConfigResponse: ...
     def update_amazon_s3_authorization_config(
         self,
         request: UpdateAmazonS3AuthorizationConfigRequest | None = None,
-        /,
         *,
         amazon_s3_access_authorization_rules: list[
             UpdateAmazonS3AuthorizationConfigRequestAmazonS3AccessAuthorizationRules
@@ -619,10 +872,21 @@ class DomainConfigurationClient(ProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    def edit_domain_property(
+        self, request: EditDomainPropertyRequest, /
+    ) -> EditDomainPropertyResponse: ...
+    @overload
+    def edit_domain_property(
+        self,
+        *,
+        origin_config: EditDomainPropertyRequestOriginConfig,
+        domain_name: str,
+        description: str | None = None,
+    ) -> EditDomainPropertyResponse: ...
     def edit_domain_property(
         self,
         request: EditDomainPropertyRequest | None = None,
-        /,
         *,
         origin_config: EditDomainPropertyRequestOriginConfig | None = None,
         description: str | None = None,
@@ -640,20 +904,39 @@ class DomainConfigurationClient(ProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    def query_ignore_protocol(
+        self, request: QueryIgnoreProtocolRequest, /
+    ) -> QueryIgnoreProtocolResponse: ...
+    @overload
+    def query_ignore_protocol(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryIgnoreProtocolResponse: ...
     def query_ignore_protocol(
         self,
         request: QueryIgnoreProtocolRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryIgnoreProtocolResponse:
         """QueryIgnoreProtocol: ``GET /api/config/ignoreprotocol/{domain-name}``."""
         return self.core.call(QUERY_IGNORE_PROTOCOL, request, domain_name=domain_name)
 
+    @overload
+    def edit_ignore_protocol(
+        self, request: EditIgnoreProtocolRequest, /
+    ) -> EditIgnoreProtocolResponse: ...
+    @overload
+    def edit_ignore_protocol(
+        self,
+        *,
+        ignore_protocol_rules: list[EditIgnoreProtocolRequestIgnoreProtocolRules],
+        domain_name: str,
+    ) -> EditIgnoreProtocolResponse: ...
     def edit_ignore_protocol(
         self,
         request: EditIgnoreProtocolRequest | None = None,
-        /,
         *,
         ignore_protocol_rules: list[EditIgnoreProtocolRequestIgnoreProtocolRules] | None = None,
         domain_name: str | None = None,
@@ -666,10 +949,20 @@ class DomainConfigurationClient(ProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    def edit_origin_uri_and_host(
+        self, request: EditOriginUriAndHostRequest, /
+    ) -> EditOriginUriAndHostResponse: ...
+    @overload
+    def edit_origin_uri_and_host(
+        self,
+        *,
+        origin_rules_rewrites: list[EditOriginUriAndHostRequestOriginRulesRewrites],
+        domain_name: str,
+    ) -> EditOriginUriAndHostResponse: ...
     def edit_origin_uri_and_host(
         self,
         request: EditOriginUriAndHostRequest | None = None,
-        /,
         *,
         origin_rules_rewrites: list[EditOriginUriAndHostRequestOriginRulesRewrites] | None = None,
         domain_name: str | None = None,
@@ -682,20 +975,39 @@ class DomainConfigurationClient(ProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    def query_origin_uri_and_host(
+        self, request: QueryOriginUriAndHostRequest, /
+    ) -> QueryOriginUriAndHostResponse: ...
+    @overload
+    def query_origin_uri_and_host(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryOriginUriAndHostResponse: ...
     def query_origin_uri_and_host(
         self,
         request: QueryOriginUriAndHostRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryOriginUriAndHostResponse:
         """QueryOriginUriAndHost: ``GET /api/config/originrulesrewrites/{domainName}``."""
         return self.core.call(QUERY_ORIGIN_URI_AND_HOST, request, domain_name=domain_name)
 
+    @overload
+    def edit_websocket_config(
+        self, request: EditWebsocketConfigRequest, /
+    ) -> EditWebsocketConfigResponse: ...
+    @overload
+    def edit_websocket_config(
+        self,
+        *,
+        websocket_switch: EditWebsocketConfigRequestWebsocketSwitch,
+        domain_name: str,
+    ) -> EditWebsocketConfigResponse: ...
     def edit_websocket_config(
         self,
         request: EditWebsocketConfigRequest | None = None,
-        /,
         *,
         websocket_switch: EditWebsocketConfigRequestWebsocketSwitch | None = None,
         domain_name: str | None = None,
@@ -708,20 +1020,38 @@ class DomainConfigurationClient(ProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    def query_websocket_config(
+        self, request: QueryWebsocketConfigRequest, /
+    ) -> QueryWebsocketConfigResponse: ...
+    @overload
+    def query_websocket_config(
+        self,
+        *,
+        domain: str,
+    ) -> QueryWebsocketConfigResponse: ...
     def query_websocket_config(
         self,
         request: QueryWebsocketConfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryWebsocketConfigResponse:
         """QueryWebsocketConfig: ``GET /api/config/websocket/{domain}``."""
         return self.core.call(QUERY_WEBSOCKET_CONFIG, request, domain=domain)
 
+    @overload
+    def delete_ban_ur_ls(self, request: DeleteBanURLsRequest, /) -> DeleteBanURLsResponse: ...
+    @overload
+    def delete_ban_ur_ls(
+        self,
+        *,
+        domain_name: str,
+        delete_all: bool,
+        ban_urls: list[str] | None = None,
+    ) -> DeleteBanURLsResponse: ...
     def delete_ban_ur_ls(
         self,
         request: DeleteBanURLsRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
         ban_urls: list[str] | None = None,
@@ -736,20 +1066,39 @@ class DomainConfigurationClient(ProductClient):
             delete_all=delete_all,
         )
 
+    @overload
+    def query_livestreaming_antihotlinking_config(
+        self, request: QueryLivestreamingAntihotlinkingConfigRequest, /
+    ) -> QueryLivestreamingAntihotlinkingConfigResponse: ...
+    @overload
+    def query_livestreaming_antihotlinking_config(
+        self,
+        *,
+        domain: str,
+    ) -> QueryLivestreamingAntihotlinkingConfigResponse: ...
     def query_livestreaming_antihotlinking_config(
         self,
         request: QueryLivestreamingAntihotlinkingConfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryLivestreamingAntihotlinkingConfigResponse:
         """QueryLivestreamingAntihotlinkingConfig: ``GET /api/config/live-visitcontrol/{domain}``."""
         return self.core.call(QUERY_LIVESTREAMING_ANTIHOTLINKING_CONFIG, request, domain=domain)
 
+    @overload
+    def update_live_visit_control_config(
+        self, request: UpdateLiveVisitControlConfigRequest, /
+    ) -> UpdateLiveVisitControlConfigResponse: ...
+    @overload
+    def update_live_visit_control_config(
+        self,
+        *,
+        visit_control_rules: list[UpdateLiveVisitControlConfigRequestVisitControlRules],
+        domain: str,
+    ) -> UpdateLiveVisitControlConfigResponse: ...
     def update_live_visit_control_config(
         self,
         request: UpdateLiveVisitControlConfigRequest | None = None,
-        /,
         *,
         visit_control_rules: list[UpdateLiveVisitControlConfigRequestVisitControlRules]
         | None = None,
@@ -763,10 +1112,19 @@ class DomainConfigurationClient(ProductClient):
             domain=domain,
         )
 
+    @overload
+    def query_livestreaming_timestamp_antihotlinking_config(
+        self, request: QueryLivestreamingTimestampAntihotlinkingConfigRequest, /
+    ) -> QueryLivestreamingTimestampAntihotlinkingConfigResponse: ...
+    @overload
+    def query_livestreaming_timestamp_antihotlinking_config(
+        self,
+        *,
+        domain: str,
+    ) -> QueryLivestreamingTimestampAntihotlinkingConfigResponse: ...
     def query_livestreaming_timestamp_antihotlinking_config(
         self,
         request: QueryLivestreamingTimestampAntihotlinkingConfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryLivestreamingTimestampAntihotlinkingConfigResponse:
@@ -775,10 +1133,22 @@ class DomainConfigurationClient(ProductClient):
             QUERY_LIVESTREAMING_TIMESTAMP_ANTIHOTLINKING_CONFIG, request, domain=domain
         )
 
+    @overload
+    def edit_livestreaming_timestamp_antihotlinking_config(
+        self, request: EditLivestreamingTimestampAntihotlinkingConfigRequest, /
+    ) -> EditLivestreamingTimestampAntihotlinkingConfigResponse: ...
+    @overload
+    def edit_livestreaming_timestamp_antihotlinking_config(
+        self,
+        *,
+        timestamp_visit_control_rules: list[
+            EditLivestreamingTimestampAntihotlinkingConfigRequestTimestampVisitControlRules
+        ],
+        domain_name: str,
+    ) -> EditLivestreamingTimestampAntihotlinkingConfigResponse: ...
     def edit_livestreaming_timestamp_antihotlinking_config(
         self,
         request: EditLivestreamingTimestampAntihotlinkingConfigRequest | None = None,
-        /,
         *,
         timestamp_visit_control_rules: list[
             EditLivestreamingTimestampAntihotlinkingConfigRequestTimestampVisitControlRules
@@ -794,30 +1164,58 @@ class DomainConfigurationClient(ProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    def get_basic_configuration_of_domain(
+        self, request: GetBasicConfigurationOfDomainRequest, /
+    ) -> GetBasicConfigurationOfDomainResponse: ...
+    @overload
+    def get_basic_configuration_of_domain(
+        self,
+        *,
+        domain_name: str,
+    ) -> GetBasicConfigurationOfDomainResponse: ...
     def get_basic_configuration_of_domain(
         self,
         request: GetBasicConfigurationOfDomainRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> GetBasicConfigurationOfDomainResponse:
         """GetBasicConfigurationOfDomain: ``GET /api/domain/{domain-name}``."""
         return self.core.call(GET_BASIC_CONFIGURATION_OF_DOMAIN, request, domain_name=domain_name)
 
+    @overload
+    def query_http2_settings_config_for_wplus(
+        self, request: QueryHttp2SettingsConfigForWplusRequest, /
+    ) -> QueryHttp2SettingsConfigForWplusResponse: ...
+    @overload
+    def query_http2_settings_config_for_wplus(
+        self,
+        *,
+        domain: str,
+    ) -> QueryHttp2SettingsConfigForWplusResponse: ...
     def query_http2_settings_config_for_wplus(
         self,
         request: QueryHttp2SettingsConfigForWplusRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryHttp2SettingsConfigForWplusResponse:
         """QueryHttp2SettingsConfigForWplus: ``GET /api/config/http2/{domain}``."""
         return self.core.call(QUERY_HTTP2_SETTINGS_CONFIG_FOR_WPLUS, request, domain=domain)
 
+    @overload
+    def update_http2_settings_config_for_wplus(
+        self, request: UpdateHttp2SettingsConfigForWplusRequest, /
+    ) -> UpdateHttp2SettingsConfigForWplusResponse: ...
+    @overload
+    def update_http2_settings_config_for_wplus(
+        self,
+        *,
+        http2_settings: UpdateHttp2SettingsConfigForWplusRequestHttp2Settings,
+        domain_name: str,
+    ) -> UpdateHttp2SettingsConfigForWplusResponse: ...
     def update_http2_settings_config_for_wplus(
         self,
         request: UpdateHttp2SettingsConfigForWplusRequest | None = None,
-        /,
         *,
         http2_settings: UpdateHttp2SettingsConfigForWplusRequestHttp2Settings | None = None,
         domain_name: str | None = None,
@@ -830,10 +1228,21 @@ class DomainConfigurationClient(ProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    def enable_or_disable_waf_protection(
+        self, request: EnableOrDisableWAFProtectionRequest, /
+    ) -> EnableOrDisableWAFProtectionResponse: ...
+    @overload
+    def enable_or_disable_waf_protection(
+        self,
+        *,
+        domain_names: list[str],
+        refer_domain: str,
+        type: str,
+    ) -> EnableOrDisableWAFProtectionResponse: ...
     def enable_or_disable_waf_protection(
         self,
         request: EnableOrDisableWAFProtectionRequest | None = None,
-        /,
         *,
         domain_names: list[str] | None = None,
         refer_domain: str | None = None,
@@ -848,10 +1257,20 @@ class DomainConfigurationClient(ProductClient):
             type=type,
         )
 
+    @overload
+    def enable_or_disable_bot_protection(
+        self, request: EnableOrDisableBotProtectionRequest, /
+    ) -> EnableOrDisableBotProtectionResponse: ...
+    @overload
+    def enable_or_disable_bot_protection(
+        self,
+        *,
+        domain_names: list[str],
+        type: str,
+    ) -> EnableOrDisableBotProtectionResponse: ...
     def enable_or_disable_bot_protection(
         self,
         request: EnableOrDisableBotProtectionRequest | None = None,
-        /,
         *,
         domain_names: list[str] | None = None,
         type: str | None = None,
@@ -861,10 +1280,21 @@ class DomainConfigurationClient(ProductClient):
             ENABLE_OR_DISABLE_BOT_PROTECTION, request, domain_names=domain_names, type=type
         )
 
+    @overload
+    def update_cache_key_configuration(
+        self, request: UpdateCacheKeyConfigurationRequest, /
+    ) -> UpdateCacheKeyConfigurationResponse: ...
+    @overload
+    def update_cache_key_configuration(
+        self,
+        *,
+        cache_key_rules: list[UpdateCacheKeyConfigurationRequestCacheKeyRules],
+        domain_name: str,
+        description: str | None = None,
+    ) -> UpdateCacheKeyConfigurationResponse: ...
     def update_cache_key_configuration(
         self,
         request: UpdateCacheKeyConfigurationRequest | None = None,
-        /,
         *,
         cache_key_rules: list[UpdateCacheKeyConfigurationRequestCacheKeyRules] | None = None,
         description: str | None = None,
@@ -879,20 +1309,39 @@ class DomainConfigurationClient(ProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    def query_cache_key_configuration(
+        self, request: QueryCacheKeyConfigurationRequest, /
+    ) -> QueryCacheKeyConfigurationResponse: ...
+    @overload
+    def query_cache_key_configuration(
+        self,
+        *,
+        domain: str,
+    ) -> QueryCacheKeyConfigurationResponse: ...
     def query_cache_key_configuration(
         self,
         request: QueryCacheKeyConfigurationRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryCacheKeyConfigurationResponse:
         """QueryCacheKeyConfiguration: ``GET /api/config/cachekey/{domain}``."""
         return self.core.call(QUERY_CACHE_KEY_CONFIGURATION, request, domain=domain)
 
+    @overload
+    def edit_access_speed_limit(
+        self, request: EditAccessSpeedLimitRequest, /
+    ) -> EditAccessSpeedLimitResponse: ...
+    @overload
+    def edit_access_speed_limit(
+        self,
+        *,
+        access_speed_rules: list[EditAccessSpeedLimitRequestAccessSpeedRules],
+        domain_name: str,
+    ) -> EditAccessSpeedLimitResponse: ...
     def edit_access_speed_limit(
         self,
         request: EditAccessSpeedLimitRequest | None = None,
-        /,
         *,
         access_speed_rules: list[EditAccessSpeedLimitRequestAccessSpeedRules] | None = None,
         domain_name: str | None = None,
@@ -908,10 +1357,20 @@ class DomainConfigurationClient(ProductClient):
             domain_name=domain_name,
         )
 
-    def enable_or_disable_dm_sprotection(
+    @overload
+    def enable_or_disable_dms_protection(
+        self, request: EnableOrDisableDMSprotectionRequest, /
+    ) -> EnableOrDisableDMSprotectionResponse: ...
+    @overload
+    def enable_or_disable_dms_protection(
+        self,
+        *,
+        domain_names: list[str],
+        type: str,
+    ) -> EnableOrDisableDMSprotectionResponse: ...
+    def enable_or_disable_dms_protection(
         self,
         request: EnableOrDisableDMSprotectionRequest | None = None,
-        /,
         *,
         domain_names: list[str] | None = None,
         type: str | None = None,
@@ -921,10 +1380,20 @@ class DomainConfigurationClient(ProductClient):
             ENABLE_OR_DISABLE_DM_SPROTECTION, request, domain_names=domain_names, type=type
         )
 
+    @overload
+    def edit_back2origin_protocol_rewrite_config(
+        self, request: EditBack2originProtocolRewriteConfigRequest, /
+    ) -> EditBack2originProtocolRewriteConfigResponse: ...
+    @overload
+    def edit_back2origin_protocol_rewrite_config(
+        self,
+        *,
+        back_to_origin_rewrite_rule: EditBack2originProtocolRewriteConfigRequestBackToOriginRewriteRule,
+        domain_name: str,
+    ) -> EditBack2originProtocolRewriteConfigResponse: ...
     def edit_back2origin_protocol_rewrite_config(
         self,
         request: EditBack2originProtocolRewriteConfigRequest | None = None,
-        /,
         *,
         back_to_origin_rewrite_rule: EditBack2originProtocolRewriteConfigRequestBackToOriginRewriteRule
         | None = None,
@@ -938,20 +1407,39 @@ class DomainConfigurationClient(ProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    def query_back2_origin_protocol_rewrite_config(
+        self, request: QueryBack2OriginProtocolRewriteConfigRequest, /
+    ) -> QueryBack2OriginProtocolRewriteConfigResponse: ...
+    @overload
+    def query_back2_origin_protocol_rewrite_config(
+        self,
+        *,
+        domain: str,
+    ) -> QueryBack2OriginProtocolRewriteConfigResponse: ...
     def query_back2_origin_protocol_rewrite_config(
         self,
         request: QueryBack2OriginProtocolRewriteConfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryBack2OriginProtocolRewriteConfigResponse:
         """QueryBack2OriginProtocolRewriteConfig: ``GET /api/config/back2originrewrite/{domain}``."""
         return self.core.call(QUERY_BACK2_ORIGIN_PROTOCOL_REWRITE_CONFIG, request, domain=domain)
 
+    @overload
+    def update_stream_notification_config(
+        self, request: UpdateStreamNotificationConfigRequest, /
+    ) -> UpdateStreamNotificationConfigResponse: ...
+    @overload
+    def update_stream_notification_config(
+        self,
+        *,
+        stream_notifications: list[UpdateStreamNotificationConfigRequestStreamNotifications],
+        domain_name: str,
+    ) -> UpdateStreamNotificationConfigResponse: ...
     def update_stream_notification_config(
         self,
         request: UpdateStreamNotificationConfigRequest | None = None,
-        /,
         *,
         stream_notifications: list[UpdateStreamNotificationConfigRequestStreamNotifications]
         | None = None,
@@ -965,30 +1453,61 @@ class DomainConfigurationClient(ProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    def query_stream_notification_config(
+        self, request: QueryStreamNotificationConfigRequest, /
+    ) -> QueryStreamNotificationConfigResponse: ...
+    @overload
+    def query_stream_notification_config(
+        self,
+        *,
+        domain: str,
+    ) -> QueryStreamNotificationConfigResponse: ...
     def query_stream_notification_config(
         self,
         request: QueryStreamNotificationConfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryStreamNotificationConfigResponse:
         """QueryStreamNotificationConfig: ``GET /api/config/streamnotification/{domain}``."""
         return self.core.call(QUERY_STREAM_NOTIFICATION_CONFIG, request, domain=domain)
 
-    def query_domain_billingarea(
+    @overload
+    def query_domain_billing_area(
+        self, request: QueryDomainBillingareaRequest, /
+    ) -> QueryDomainBillingareaResponse: ...
+    @overload
+    def query_domain_billing_area(
+        self,
+        *,
+        domain: str,
+    ) -> QueryDomainBillingareaResponse: ...
+    def query_domain_billing_area(
         self,
         request: QueryDomainBillingareaRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryDomainBillingareaResponse:
         """QueryDomainBillingarea: ``GET /api/domain/billingarea/{domain}``."""
         return self.core.call(QUERY_DOMAIN_BILLINGAREA, request, domain=domain)
 
+    @overload
+    def update_domain_cert_config(
+        self, request: UpdateDomainCertConfigRequest, /
+    ) -> UpdateDomainCertConfigResponse: ...
+    @overload
+    def update_domain_cert_config(
+        self,
+        *,
+        domain: str,
+        certificate_id: str | None = None,
+        tls_version: str | None = None,
+        enable_ocsp: str | None = None,
+        cipher_suites: str | None = None,
+    ) -> UpdateDomainCertConfigResponse: ...
     def update_domain_cert_config(
         self,
         request: UpdateDomainCertConfigRequest | None = None,
-        /,
         *,
         certificate_id: str | None = None,
         tls_version: str | None = None,
@@ -1007,20 +1526,40 @@ class DomainConfigurationClient(ProductClient):
             domain=domain,
         )
 
+    @overload
+    def query_domain_cert_config(
+        self, request: QueryDomainCertConfigRequest, /
+    ) -> QueryDomainCertConfigResponse: ...
+    @overload
+    def query_domain_cert_config(
+        self,
+        *,
+        domain: str,
+    ) -> QueryDomainCertConfigResponse: ...
     def query_domain_cert_config(
         self,
         request: QueryDomainCertConfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryDomainCertConfigResponse:
         """QueryDomainCertConfig: ``GET /api/config/certificate/{domain}``."""
         return self.core.call(QUERY_DOMAIN_CERT_CONFIG, request, domain=domain)
 
+    @overload
+    def update_domain_multi_cert_config_for_wplus(
+        self, request: UpdateDomainMultiCertConfigForWplusRequest, /
+    ) -> UpdateDomainMultiCertConfigForWplusResponse: ...
+    @overload
+    def update_domain_multi_cert_config_for_wplus(
+        self,
+        *,
+        domain_cert_config: UpdateDomainMultiCertConfigForWplusDomainCertConfig,
+        other_config: UpdateDomainMultiCertConfigForWplusOtherConfig,
+        domain_name: str,
+    ) -> UpdateDomainMultiCertConfigForWplusResponse: ...
     def update_domain_multi_cert_config_for_wplus(
         self,
         request: UpdateDomainMultiCertConfigForWplusRequest | None = None,
-        /,
         *,
         domain_cert_config: UpdateDomainMultiCertConfigForWplusDomainCertConfig | None = None,
         other_config: UpdateDomainMultiCertConfigForWplusOtherConfig | None = None,
@@ -1035,10 +1574,20 @@ class DomainConfigurationClient(ProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    def update_ip_version_config(
+        self, request: UpdateIpVersionConfigRequest, /
+    ) -> UpdateIpVersionConfigResponse: ...
+    @overload
+    def update_ip_version_config(
+        self,
+        *,
+        domain: str,
+        ip_version: list[str] | None = None,
+    ) -> UpdateIpVersionConfigResponse: ...
     def update_ip_version_config(
         self,
         request: UpdateIpVersionConfigRequest | None = None,
-        /,
         *,
         ip_version: list[str] | None = None,
         domain: str | None = None,
@@ -1048,10 +1597,21 @@ class DomainConfigurationClient(ProductClient):
             UPDATE_IP_VERSION_CONFIG, request, ip_version=ip_version, domain=domain
         )
 
+    @overload
+    def anti_hijack_ip_add(self, request: AntiHijackIPAddRequest, /) -> AntiHijackIPAddResponse: ...
+    @overload
+    def anti_hijack_ip_add(
+        self,
+        *,
+        area: int,
+        anti_hijack_ip: str,
+        relate_domain: str,
+        offer_code: str | None = None,
+        remark: str | None = None,
+    ) -> AntiHijackIPAddResponse: ...
     def anti_hijack_ip_add(
         self,
         request: AntiHijackIPAddRequest | None = None,
-        /,
         *,
         area: int | None = None,
         anti_hijack_ip: str | None = None,
@@ -1073,10 +1633,22 @@ class DomainConfigurationClient(ProductClient):
             remark=remark,
         )
 
+    @overload
+    def anti_hijack_ip_update(
+        self, request: AntiHijackIPUpdateRequest, /
+    ) -> AntiHijackIPUpdateResponse: ...
+    @overload
+    def anti_hijack_ip_update(
+        self,
+        *,
+        id: str,
+        relate_domain: str | None = None,
+        offer_code: str | None = None,
+        remark: str | None = None,
+    ) -> AntiHijackIPUpdateResponse: ...
     def anti_hijack_ip_update(
         self,
         request: AntiHijackIPUpdateRequest | None = None,
-        /,
         *,
         id: str | None = None,
         relate_domain: str | None = None,
@@ -1096,10 +1668,19 @@ class DomainConfigurationClient(ProductClient):
             remark=remark,
         )
 
+    @overload
+    def anti_hijack_ip_delete(
+        self, request: AntiHijackIPDeleteRequest, /
+    ) -> AntiHijackIPDeleteResponse: ...
+    @overload
+    def anti_hijack_ip_delete(
+        self,
+        *,
+        id_list: list[str],
+    ) -> AntiHijackIPDeleteResponse: ...
     def anti_hijack_ip_delete(
         self,
         request: AntiHijackIPDeleteRequest | None = None,
-        /,
         *,
         id_list: list[str] | None = None,
     ) -> AntiHijackIPDeleteResponse:
@@ -1109,10 +1690,20 @@ class DomainConfigurationClient(ProductClient):
         """
         return self.core.call(ANTI_HIJACK_IP_DELETE, request, id_list=id_list)
 
+    @overload
+    def batch_update_domain_cert_config(
+        self, request: BatchUpdateDomainCertConfigRequest, /
+    ) -> BatchUpdateDomainCertConfigResponse: ...
+    @overload
+    def batch_update_domain_cert_config(
+        self,
+        *,
+        certificate_id: int,
+        domain_names: list[str],
+    ) -> BatchUpdateDomainCertConfigResponse: ...
     def batch_update_domain_cert_config(
         self,
         request: BatchUpdateDomainCertConfigRequest | None = None,
-        /,
         *,
         certificate_id: int | None = None,
         domain_names: list[str] | None = None,
@@ -1137,6 +1728,46 @@ class DomainConfigurationClient(ProductClient):
             BATCH_UPDATE_API_DOMAIN_FOR_WPLUS, request, domain_configs=domain_configs
         )
 
+    def updatetimecontrol_service(
+        self, *args: Any, **kwargs: Any
+    ) -> UpdatetimecontrolServiceResponse:
+        """Deprecated alias of `update_time_control_service` (renamed in 0.2; removed in 1.0)."""
+        renamed("updatetimecontrol_service", "update_time_control_service")
+        return self.update_time_control_service(*args, **kwargs)
+
+    def querytimecontrol_service(
+        self, *args: Any, **kwargs: Any
+    ) -> QuerytimecontrolServiceResponse:
+        """Deprecated alias of `query_time_control_service` (renamed in 0.2; removed in 1.0)."""
+        renamed("querytimecontrol_service", "query_time_control_service")
+        return self.query_time_control_service(*args, **kwargs)
+
+    def updatesourceverificationconfig(
+        self, *args: Any, **kwargs: Any
+    ) -> UpdatesourceverificationconfigResponse:
+        """Deprecated alias of `update_source_verification_config` (renamed in 0.2; removed in 1.0)."""
+        renamed("updatesourceverificationconfig", "update_source_verification_config")
+        return self.update_source_verification_config(*args, **kwargs)
+
+    def querysourceverificationconfig(
+        self, *args: Any, **kwargs: Any
+    ) -> QuerysourceverificationconfigResponse:
+        """Deprecated alias of `query_source_verification_config` (renamed in 0.2; removed in 1.0)."""
+        renamed("querysourceverificationconfig", "query_source_verification_config")
+        return self.query_source_verification_config(*args, **kwargs)
+
+    def enable_or_disable_dm_sprotection(
+        self, *args: Any, **kwargs: Any
+    ) -> EnableOrDisableDMSprotectionResponse:
+        """Deprecated alias of `enable_or_disable_dms_protection` (renamed in 0.2; removed in 1.0)."""
+        renamed("enable_or_disable_dm_sprotection", "enable_or_disable_dms_protection")
+        return self.enable_or_disable_dms_protection(*args, **kwargs)
+
+    def query_domain_billingarea(self, *args: Any, **kwargs: Any) -> QueryDomainBillingareaResponse:
+        """Deprecated alias of `query_domain_billing_area` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_domain_billingarea", "query_domain_billing_area")
+        return self.query_domain_billing_area(*args, **kwargs)
+
 
 class AsyncDomainConfigurationClient(AsyncProductClient):
     """Asynchronous client of the domainconfigurtion product: 60 actions.
@@ -1146,10 +1777,32 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def edit_domain_config(
+        self, request: EditDomainConfigRequest, /
+    ) -> EditDomainConfigResponse: ...
+    @overload
+    async def edit_domain_config(
+        self,
+        *,
+        domain: str,
+        version: str | None = None,
+        comment: str | None = None,
+        service_areas: str | None = None,
+        cname_label: str | None = None,
+        origin_config: EditDomainConfigRequestOriginConfig | None = None,
+        ssl: EditDomainConfigRequestSsl | None = None,
+        cache_host: str | None = None,
+        enable_httpdns: bool | Literal["true", "false"] | None = None,
+        header_of_clientip: str | None = None,
+        live_config: EditDomainConfigRequestLiveConfig | None = None,
+        publish_points: list[EditDomainConfigRequestPublishPoints] | None = None,
+        back_to_origin_rewrite_rule: EditDomainConfigRequestBackToOriginRewriteRule | None = None,
+        description: str | None = None,
+    ) -> EditDomainConfigResponse: ...
     async def edit_domain_config(
         self,
         request: EditDomainConfigRequest | None = None,
-        /,
         *,
         version: str | None = None,
         comment: str | None = None,
@@ -1186,10 +1839,20 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
             domain=domain,
         )
 
-    async def updatetimecontrol_service(
+    @overload
+    async def update_time_control_service(
+        self, request: UpdatetimecontrolServiceRequest, /
+    ) -> UpdatetimecontrolServiceResponse: ...
+    @overload
+    async def update_time_control_service(
+        self,
+        *,
+        timestamp_visit_control_rule: UpdatetimecontrolServiceRequestTimestampVisitControlRule,
+        domain: str,
+    ) -> UpdatetimecontrolServiceResponse: ...
+    async def update_time_control_service(
         self,
         request: UpdatetimecontrolServiceRequest | None = None,
-        /,
         *,
         timestamp_visit_control_rule: UpdatetimecontrolServiceRequestTimestampVisitControlRule
         | None = None,
@@ -1203,20 +1866,40 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
             domain=domain,
         )
 
-    async def querytimecontrol_service(
+    @overload
+    async def query_time_control_service(
+        self, request: QuerytimecontrolServiceRequest, /
+    ) -> QuerytimecontrolServiceResponse: ...
+    @overload
+    async def query_time_control_service(
+        self,
+        *,
+        domain_name: str,
+    ) -> QuerytimecontrolServiceResponse: ...
+    async def query_time_control_service(
         self,
         request: QuerytimecontrolServiceRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QuerytimecontrolServiceResponse:
         """QuerytimecontrolService: ``GET /api/config/timecontrol/{domain-name}``."""
         return await self.core.call(QUERYTIMECONTROL_SERVICE, request, domain_name=domain_name)
 
+    @overload
+    async def edit_domain_redirect_config(
+        self, request: EditDomainRedirectConfigRequest, /
+    ) -> EditDomainRedirectConfigResponse: ...
+    @overload
+    async def edit_domain_redirect_config(
+        self,
+        *,
+        rewrite_rule_settings: list[EditDomainRedirectConfigRequestRewriteRuleSettings],
+        domain_name: str,
+        description: str | None = None,
+    ) -> EditDomainRedirectConfigResponse: ...
     async def edit_domain_redirect_config(
         self,
         request: EditDomainRedirectConfigRequest | None = None,
-        /,
         *,
         rewrite_rule_settings: list[EditDomainRedirectConfigRequestRewriteRuleSettings]
         | None = None,
@@ -1232,10 +1915,21 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    async def edit_http_header_config(
+        self, request: EditHttpHeaderConfigRequest, /
+    ) -> EditHttpHeaderConfigResponse: ...
+    @overload
+    async def edit_http_header_config(
+        self,
+        *,
+        header_modify_rules: list[EditHttpHeaderConfigEditHttpHeaderConfigRequestHeaderModifyRules],
+        domain_name: str,
+        description: str | None = None,
+    ) -> EditHttpHeaderConfigResponse: ...
     async def edit_http_header_config(
         self,
         request: EditHttpHeaderConfigRequest | None = None,
-        /,
         *,
         header_modify_rules: list[EditHttpHeaderConfigEditHttpHeaderConfigRequestHeaderModifyRules]
         | None = None,
@@ -1251,20 +1945,40 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    async def query_http_header_config(
+        self, request: QueryHttpHeaderConfigRequest, /
+    ) -> QueryHttpHeaderConfigResponse: ...
+    @overload
+    async def query_http_header_config(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryHttpHeaderConfigResponse: ...
     async def query_http_header_config(
         self,
         request: QueryHttpHeaderConfigRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryHttpHeaderConfigResponse:
         """QueryHttpHeaderConfig: ``GET /api/config/headermodify/{domain-name}``."""
         return await self.core.call(QUERY_HTTP_HEADER_CONFIG, request, domain_name=domain_name)
 
+    @overload
+    async def edit_cache_time_config(
+        self, request: EditCacheTimeConfigRequest, /
+    ) -> EditCacheTimeConfigResponse: ...
+    @overload
+    async def edit_cache_time_config(
+        self,
+        *,
+        cache_time_behaviors: list[EditCacheTimeConfigRequestCacheTimeBehaviors],
+        domain_name: str,
+        description: str | None = None,
+    ) -> EditCacheTimeConfigResponse: ...
     async def edit_cache_time_config(
         self,
         request: EditCacheTimeConfigRequest | None = None,
-        /,
         *,
         cache_time_behaviors: list[EditCacheTimeConfigRequestCacheTimeBehaviors] | None = None,
         description: str | None = None,
@@ -1279,10 +1993,20 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    async def edit_anti_hotlinking_config(
+        self, request: EditAntiHotlinkingConfigRequest, /
+    ) -> EditAntiHotlinkingConfigResponse: ...
+    @overload
+    async def edit_anti_hotlinking_config(
+        self,
+        *,
+        visit_control_rules: list[EditAntiHotlinkingConfigRequestVisitControlRules],
+        domain_name: str,
+    ) -> EditAntiHotlinkingConfigResponse: ...
     async def edit_anti_hotlinking_config(
         self,
         request: EditAntiHotlinkingConfigRequest | None = None,
-        /,
         *,
         visit_control_rules: list[EditAntiHotlinkingConfigRequestVisitControlRules] | None = None,
         domain_name: str | None = None,
@@ -1295,20 +2019,39 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    async def query_anti_hotlinking_config(
+        self, request: QueryAntiHotlinkingConfigRequest, /
+    ) -> QueryAntiHotlinkingConfigResponse: ...
+    @overload
+    async def query_anti_hotlinking_config(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryAntiHotlinkingConfigResponse: ...
     async def query_anti_hotlinking_config(
         self,
         request: QueryAntiHotlinkingConfigRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryAntiHotlinkingConfigResponse:
         """QueryAntiHotlinkingConfig: ``GET /api/config/visitcontrol/{domain-name}``."""
         return await self.core.call(QUERY_ANTI_HOTLINKING_CONFIG, request, domain_name=domain_name)
 
-    async def updatesourceverificationconfig(
+    @overload
+    async def update_source_verification_config(
+        self, request: UpdatesourceverificationconfigRequest, /
+    ) -> UpdatesourceverificationconfigResponse: ...
+    @overload
+    async def update_source_verification_config(
+        self,
+        *,
+        source_verification: UpdatesourceverificationconfigRequestSourceVerification,
+        domain: str,
+    ) -> UpdatesourceverificationconfigResponse: ...
+    async def update_source_verification_config(
         self,
         request: UpdatesourceverificationconfigRequest | None = None,
-        /,
         *,
         source_verification: UpdatesourceverificationconfigRequestSourceVerification | None = None,
         domain: str | None = None,
@@ -1321,30 +2064,58 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
             domain=domain,
         )
 
-    async def querysourceverificationconfig(
+    @overload
+    async def query_source_verification_config(
+        self, request: QuerysourceverificationconfigRequest, /
+    ) -> QuerysourceverificationconfigResponse: ...
+    @overload
+    async def query_source_verification_config(
+        self,
+        *,
+        domain: str,
+    ) -> QuerysourceverificationconfigResponse: ...
+    async def query_source_verification_config(
         self,
         request: QuerysourceverificationconfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QuerysourceverificationconfigResponse:
         """Querysourceverificationconfig: ``GET /api/config/sourceverification/{domain}``."""
         return await self.core.call(QUERYSOURCEVERIFICATIONCONFIG, request, domain=domain)
 
+    @overload
+    async def query_ban_url_under_domian(
+        self, request: QueryBanUrlUnderDomianRequest, /
+    ) -> QueryBanUrlUnderDomianResponse: ...
+    @overload
+    async def query_ban_url_under_domian(
+        self,
+        *,
+        domain: str,
+    ) -> QueryBanUrlUnderDomianResponse: ...
     async def query_ban_url_under_domian(
         self,
         request: QueryBanUrlUnderDomianRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryBanUrlUnderDomianResponse:
         """QueryBanUrlUnderDomian: ``GET /api/basicconfig/illegalinformation/{domain}``."""
         return await self.core.call(QUERY_BAN_URL_UNDER_DOMIAN, request, domain=domain)
 
+    @overload
+    async def add_ban_urlto_domian(
+        self, request: AddBanUrltoDomianRequest, /
+    ) -> AddBanUrltoDomianResponse: ...
+    @overload
+    async def add_ban_urlto_domian(
+        self,
+        *,
+        illegal_information: list[AddBanUrltoDomianRequestIllegalInformation],
+        customer_code: str | None = None,
+    ) -> AddBanUrltoDomianResponse: ...
     async def add_ban_urlto_domian(
         self,
         request: AddBanUrltoDomianRequest | None = None,
-        /,
         *,
         customer_code: str | None = None,
         illegal_information: list[AddBanUrltoDomianRequestIllegalInformation] | None = None,
@@ -1357,10 +2128,20 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
             illegal_information=illegal_information,
         )
 
+    @overload
+    async def query_api_deploy_service(
+        self, request: QueryApiDeployServiceRequest, /
+    ) -> QueryApiDeployServiceResponse: ...
+    @overload
+    async def query_api_deploy_service(
+        self,
+        *,
+        cnc_cequest_id: str,
+        cnc_request_id: str,
+    ) -> QueryApiDeployServiceResponse: ...
     async def query_api_deploy_service(
         self,
         request: QueryApiDeployServiceRequest | None = None,
-        /,
         *,
         cnc_cequest_id: str | None = None,
         cnc_request_id: str | None = None,
@@ -1376,10 +2157,20 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
             cnc_request_id=cnc_request_id,
         )
 
+    @overload
+    async def update_compression_config(
+        self, request: UpdateCompressionConfigRequest, /
+    ) -> UpdateCompressionConfigResponse: ...
+    @overload
+    async def update_compression_config(
+        self,
+        *,
+        compression_settings: UpdateCompressionConfigRequestCompressionSettings,
+        domain_name: str,
+    ) -> UpdateCompressionConfigResponse: ...
     async def update_compression_config(
         self,
         request: UpdateCompressionConfigRequest | None = None,
-        /,
         *,
         compression_settings: UpdateCompressionConfigRequestCompressionSettings | None = None,
         domain_name: str | None = None,
@@ -1392,60 +2183,116 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    async def query_compression_config(
+        self, request: QueryCompressionConfigRequest, /
+    ) -> QueryCompressionConfigResponse: ...
+    @overload
+    async def query_compression_config(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryCompressionConfigResponse: ...
     async def query_compression_config(
         self,
         request: QueryCompressionConfigRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryCompressionConfigResponse:
         """QueryCompressionConfig: ``GET /api/config/compresssetting/{domain-name}``."""
         return await self.core.call(QUERY_COMPRESSION_CONFIG, request, domain_name=domain_name)
 
+    @overload
+    async def query_http_code_cashe_config(
+        self, request: QueryHttpCodeCasheConfigRequest, /
+    ) -> QueryHttpCodeCasheConfigResponse: ...
+    @overload
+    async def query_http_code_cashe_config(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryHttpCodeCasheConfigResponse: ...
     async def query_http_code_cashe_config(
         self,
         request: QueryHttpCodeCasheConfigRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryHttpCodeCasheConfigResponse:
         """QueryHttpCodeCasheConfig: ``GET /api/config/httpcodecache/{domain-name}``."""
         return await self.core.call(QUERY_HTTP_CODE_CASHE_CONFIG, request, domain_name=domain_name)
 
+    @overload
+    async def query_ipv6_config(
+        self, request: QueryIpv6ConfigRequest, /
+    ) -> QueryIpv6ConfigResponse: ...
+    @overload
+    async def query_ipv6_config(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryIpv6ConfigResponse: ...
     async def query_ipv6_config(
         self,
         request: QueryIpv6ConfigRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryIpv6ConfigResponse:
         """QueryIpv6Config: ``GET /api/domain/ipv6/{domain-name}``."""
         return await self.core.call(QUERY_IPV6_CONFIG, request, domain_name=domain_name)
 
+    @overload
+    async def query_inner_redirect(
+        self, request: QueryInnerRedirectRequest, /
+    ) -> QueryInnerRedirectResponse: ...
+    @overload
+    async def query_inner_redirect(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryInnerRedirectResponse: ...
     async def query_inner_redirect(
         self,
         request: QueryInnerRedirectRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryInnerRedirectResponse:
         """QueryInnerRedirect: ``GET /api/config/InnerRedirect/{domain-name}``."""
         return await self.core.call(QUERY_INNER_REDIRECT, request, domain_name=domain_name)
 
+    @overload
+    async def query_cache_time(
+        self, request: QueryCacheTimeRequest, /
+    ) -> QueryCacheTimeResponse: ...
+    @overload
+    async def query_cache_time(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryCacheTimeResponse: ...
     async def query_cache_time(
         self,
         request: QueryCacheTimeRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryCacheTimeResponse:
         """QueryCacheTime: ``GET /api/config/cachetime/{domain-name}``."""
         return await self.core.call(QUERY_CACHE_TIME, request, domain_name=domain_name)
 
+    @overload
+    async def edit_query_string_url_config(
+        self, request: EditQueryStringUrlConfigRequest, /
+    ) -> EditQueryStringUrlConfigResponse: ...
+    @overload
+    async def edit_query_string_url_config(
+        self,
+        *,
+        query_string_settings: list[EditQueryStringUrlConfigRequestQueryStringSettings],
+        domain_name: str,
+        description: str | None = None,
+    ) -> EditQueryStringUrlConfigResponse: ...
     async def edit_query_string_url_config(
         self,
         request: EditQueryStringUrlConfigRequest | None = None,
-        /,
         *,
         query_string_settings: list[EditQueryStringUrlConfigRequestQueryStringSettings]
         | None = None,
@@ -1461,20 +2308,40 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    async def query_query_string_url_config(
+        self, request: QueryQueryStringUrlConfigRequest, /
+    ) -> QueryQueryStringUrlConfigResponse: ...
+    @overload
+    async def query_query_string_url_config(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryQueryStringUrlConfigResponse: ...
     async def query_query_string_url_config(
         self,
         request: QueryQueryStringUrlConfigRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryQueryStringUrlConfigResponse:
         """QueryQueryStringUrlConfig: ``GET /api/config/querystring/{domain-name}``."""
         return await self.core.call(QUERY_QUERY_STRING_URL_CONFIG, request, domain_name=domain_name)
 
+    @overload
+    async def edit_http_code_cache(
+        self, request: EditHttpCodeCacheRequest, /
+    ) -> EditHttpCodeCacheResponse: ...
+    @overload
+    async def edit_http_code_cache(
+        self,
+        *,
+        http_code_cache_rules: list[EditHttpCodeCacheRequestHttpCodeCacheRules],
+        domain_name: str,
+        description: str | None = None,
+    ) -> EditHttpCodeCacheResponse: ...
     async def edit_http_code_cache(
         self,
         request: EditHttpCodeCacheRequest | None = None,
-        /,
         *,
         http_code_cache_rules: list[EditHttpCodeCacheRequestHttpCodeCacheRules] | None = None,
         description: str | None = None,
@@ -1489,10 +2356,19 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    async def query_amazon_s3_authorization_config(
+        self, request: QueryAmazonS3AuthorizationConfigRequest, /
+    ) -> QueryAmazonS3AuthorizationConfigResponse: ...
+    @overload
+    async def query_amazon_s3_authorization_config(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryAmazonS3AuthorizationConfigResponse: ...
     async def query_amazon_s3_authorization_config(
         self,
         request: QueryAmazonS3AuthorizationConfigRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryAmazonS3AuthorizationConfigResponse:
@@ -1501,10 +2377,22 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
             QUERY_AMAZON_S3_AUTHORIZATION_CONFIG, request, domain_name=domain_name
         )
 
+    @overload
+    async def update_amazon_s3_authorization_config(
+        self, request: UpdateAmazonS3AuthorizationConfigRequest, /
+    ) -> UpdateAmazonS3AuthorizationConfigResponse: ...
+    @overload
+    async def update_amazon_s3_authorization_config(
+        self,
+        *,
+        amazon_s3_access_authorization_rules: list[
+            UpdateAmazonS3AuthorizationConfigRequestAmazonS3AccessAuthorizationRules
+        ],
+        domain_name: str,
+    ) -> UpdateAmazonS3AuthorizationConfigResponse: ...
     async def update_amazon_s3_authorization_config(
         self,
         request: UpdateAmazonS3AuthorizationConfigRequest | None = None,
-        /,
         *,
         amazon_s3_access_authorization_rules: list[
             UpdateAmazonS3AuthorizationConfigRequestAmazonS3AccessAuthorizationRules
@@ -1520,10 +2408,21 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    async def edit_domain_property(
+        self, request: EditDomainPropertyRequest, /
+    ) -> EditDomainPropertyResponse: ...
+    @overload
+    async def edit_domain_property(
+        self,
+        *,
+        origin_config: EditDomainPropertyRequestOriginConfig,
+        domain_name: str,
+        description: str | None = None,
+    ) -> EditDomainPropertyResponse: ...
     async def edit_domain_property(
         self,
         request: EditDomainPropertyRequest | None = None,
-        /,
         *,
         origin_config: EditDomainPropertyRequestOriginConfig | None = None,
         description: str | None = None,
@@ -1541,20 +2440,39 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    async def query_ignore_protocol(
+        self, request: QueryIgnoreProtocolRequest, /
+    ) -> QueryIgnoreProtocolResponse: ...
+    @overload
+    async def query_ignore_protocol(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryIgnoreProtocolResponse: ...
     async def query_ignore_protocol(
         self,
         request: QueryIgnoreProtocolRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryIgnoreProtocolResponse:
         """QueryIgnoreProtocol: ``GET /api/config/ignoreprotocol/{domain-name}``."""
         return await self.core.call(QUERY_IGNORE_PROTOCOL, request, domain_name=domain_name)
 
+    @overload
+    async def edit_ignore_protocol(
+        self, request: EditIgnoreProtocolRequest, /
+    ) -> EditIgnoreProtocolResponse: ...
+    @overload
+    async def edit_ignore_protocol(
+        self,
+        *,
+        ignore_protocol_rules: list[EditIgnoreProtocolRequestIgnoreProtocolRules],
+        domain_name: str,
+    ) -> EditIgnoreProtocolResponse: ...
     async def edit_ignore_protocol(
         self,
         request: EditIgnoreProtocolRequest | None = None,
-        /,
         *,
         ignore_protocol_rules: list[EditIgnoreProtocolRequestIgnoreProtocolRules] | None = None,
         domain_name: str | None = None,
@@ -1567,10 +2485,20 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    async def edit_origin_uri_and_host(
+        self, request: EditOriginUriAndHostRequest, /
+    ) -> EditOriginUriAndHostResponse: ...
+    @overload
+    async def edit_origin_uri_and_host(
+        self,
+        *,
+        origin_rules_rewrites: list[EditOriginUriAndHostRequestOriginRulesRewrites],
+        domain_name: str,
+    ) -> EditOriginUriAndHostResponse: ...
     async def edit_origin_uri_and_host(
         self,
         request: EditOriginUriAndHostRequest | None = None,
-        /,
         *,
         origin_rules_rewrites: list[EditOriginUriAndHostRequestOriginRulesRewrites] | None = None,
         domain_name: str | None = None,
@@ -1583,20 +2511,39 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    async def query_origin_uri_and_host(
+        self, request: QueryOriginUriAndHostRequest, /
+    ) -> QueryOriginUriAndHostResponse: ...
+    @overload
+    async def query_origin_uri_and_host(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryOriginUriAndHostResponse: ...
     async def query_origin_uri_and_host(
         self,
         request: QueryOriginUriAndHostRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryOriginUriAndHostResponse:
         """QueryOriginUriAndHost: ``GET /api/config/originrulesrewrites/{domainName}``."""
         return await self.core.call(QUERY_ORIGIN_URI_AND_HOST, request, domain_name=domain_name)
 
+    @overload
+    async def edit_websocket_config(
+        self, request: EditWebsocketConfigRequest, /
+    ) -> EditWebsocketConfigResponse: ...
+    @overload
+    async def edit_websocket_config(
+        self,
+        *,
+        websocket_switch: EditWebsocketConfigRequestWebsocketSwitch,
+        domain_name: str,
+    ) -> EditWebsocketConfigResponse: ...
     async def edit_websocket_config(
         self,
         request: EditWebsocketConfigRequest | None = None,
-        /,
         *,
         websocket_switch: EditWebsocketConfigRequestWebsocketSwitch | None = None,
         domain_name: str | None = None,
@@ -1609,20 +2556,38 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    async def query_websocket_config(
+        self, request: QueryWebsocketConfigRequest, /
+    ) -> QueryWebsocketConfigResponse: ...
+    @overload
+    async def query_websocket_config(
+        self,
+        *,
+        domain: str,
+    ) -> QueryWebsocketConfigResponse: ...
     async def query_websocket_config(
         self,
         request: QueryWebsocketConfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryWebsocketConfigResponse:
         """QueryWebsocketConfig: ``GET /api/config/websocket/{domain}``."""
         return await self.core.call(QUERY_WEBSOCKET_CONFIG, request, domain=domain)
 
+    @overload
+    async def delete_ban_ur_ls(self, request: DeleteBanURLsRequest, /) -> DeleteBanURLsResponse: ...
+    @overload
+    async def delete_ban_ur_ls(
+        self,
+        *,
+        domain_name: str,
+        delete_all: bool,
+        ban_urls: list[str] | None = None,
+    ) -> DeleteBanURLsResponse: ...
     async def delete_ban_ur_ls(
         self,
         request: DeleteBanURLsRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
         ban_urls: list[str] | None = None,
@@ -1637,10 +2602,19 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
             delete_all=delete_all,
         )
 
+    @overload
+    async def query_livestreaming_antihotlinking_config(
+        self, request: QueryLivestreamingAntihotlinkingConfigRequest, /
+    ) -> QueryLivestreamingAntihotlinkingConfigResponse: ...
+    @overload
+    async def query_livestreaming_antihotlinking_config(
+        self,
+        *,
+        domain: str,
+    ) -> QueryLivestreamingAntihotlinkingConfigResponse: ...
     async def query_livestreaming_antihotlinking_config(
         self,
         request: QueryLivestreamingAntihotlinkingConfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryLivestreamingAntihotlinkingConfigResponse:
@@ -1649,10 +2623,20 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
             QUERY_LIVESTREAMING_ANTIHOTLINKING_CONFIG, request, domain=domain
         )
 
+    @overload
+    async def update_live_visit_control_config(
+        self, request: UpdateLiveVisitControlConfigRequest, /
+    ) -> UpdateLiveVisitControlConfigResponse: ...
+    @overload
+    async def update_live_visit_control_config(
+        self,
+        *,
+        visit_control_rules: list[UpdateLiveVisitControlConfigRequestVisitControlRules],
+        domain: str,
+    ) -> UpdateLiveVisitControlConfigResponse: ...
     async def update_live_visit_control_config(
         self,
         request: UpdateLiveVisitControlConfigRequest | None = None,
-        /,
         *,
         visit_control_rules: list[UpdateLiveVisitControlConfigRequestVisitControlRules]
         | None = None,
@@ -1666,10 +2650,19 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
             domain=domain,
         )
 
+    @overload
+    async def query_livestreaming_timestamp_antihotlinking_config(
+        self, request: QueryLivestreamingTimestampAntihotlinkingConfigRequest, /
+    ) -> QueryLivestreamingTimestampAntihotlinkingConfigResponse: ...
+    @overload
+    async def query_livestreaming_timestamp_antihotlinking_config(
+        self,
+        *,
+        domain: str,
+    ) -> QueryLivestreamingTimestampAntihotlinkingConfigResponse: ...
     async def query_livestreaming_timestamp_antihotlinking_config(
         self,
         request: QueryLivestreamingTimestampAntihotlinkingConfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryLivestreamingTimestampAntihotlinkingConfigResponse:
@@ -1678,10 +2671,22 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
             QUERY_LIVESTREAMING_TIMESTAMP_ANTIHOTLINKING_CONFIG, request, domain=domain
         )
 
+    @overload
+    async def edit_livestreaming_timestamp_antihotlinking_config(
+        self, request: EditLivestreamingTimestampAntihotlinkingConfigRequest, /
+    ) -> EditLivestreamingTimestampAntihotlinkingConfigResponse: ...
+    @overload
+    async def edit_livestreaming_timestamp_antihotlinking_config(
+        self,
+        *,
+        timestamp_visit_control_rules: list[
+            EditLivestreamingTimestampAntihotlinkingConfigRequestTimestampVisitControlRules
+        ],
+        domain_name: str,
+    ) -> EditLivestreamingTimestampAntihotlinkingConfigResponse: ...
     async def edit_livestreaming_timestamp_antihotlinking_config(
         self,
         request: EditLivestreamingTimestampAntihotlinkingConfigRequest | None = None,
-        /,
         *,
         timestamp_visit_control_rules: list[
             EditLivestreamingTimestampAntihotlinkingConfigRequestTimestampVisitControlRules
@@ -1697,10 +2702,19 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    async def get_basic_configuration_of_domain(
+        self, request: GetBasicConfigurationOfDomainRequest, /
+    ) -> GetBasicConfigurationOfDomainResponse: ...
+    @overload
+    async def get_basic_configuration_of_domain(
+        self,
+        *,
+        domain_name: str,
+    ) -> GetBasicConfigurationOfDomainResponse: ...
     async def get_basic_configuration_of_domain(
         self,
         request: GetBasicConfigurationOfDomainRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> GetBasicConfigurationOfDomainResponse:
@@ -1709,20 +2723,39 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
             GET_BASIC_CONFIGURATION_OF_DOMAIN, request, domain_name=domain_name
         )
 
+    @overload
+    async def query_http2_settings_config_for_wplus(
+        self, request: QueryHttp2SettingsConfigForWplusRequest, /
+    ) -> QueryHttp2SettingsConfigForWplusResponse: ...
+    @overload
+    async def query_http2_settings_config_for_wplus(
+        self,
+        *,
+        domain: str,
+    ) -> QueryHttp2SettingsConfigForWplusResponse: ...
     async def query_http2_settings_config_for_wplus(
         self,
         request: QueryHttp2SettingsConfigForWplusRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryHttp2SettingsConfigForWplusResponse:
         """QueryHttp2SettingsConfigForWplus: ``GET /api/config/http2/{domain}``."""
         return await self.core.call(QUERY_HTTP2_SETTINGS_CONFIG_FOR_WPLUS, request, domain=domain)
 
+    @overload
+    async def update_http2_settings_config_for_wplus(
+        self, request: UpdateHttp2SettingsConfigForWplusRequest, /
+    ) -> UpdateHttp2SettingsConfigForWplusResponse: ...
+    @overload
+    async def update_http2_settings_config_for_wplus(
+        self,
+        *,
+        http2_settings: UpdateHttp2SettingsConfigForWplusRequestHttp2Settings,
+        domain_name: str,
+    ) -> UpdateHttp2SettingsConfigForWplusResponse: ...
     async def update_http2_settings_config_for_wplus(
         self,
         request: UpdateHttp2SettingsConfigForWplusRequest | None = None,
-        /,
         *,
         http2_settings: UpdateHttp2SettingsConfigForWplusRequestHttp2Settings | None = None,
         domain_name: str | None = None,
@@ -1735,10 +2768,21 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    async def enable_or_disable_waf_protection(
+        self, request: EnableOrDisableWAFProtectionRequest, /
+    ) -> EnableOrDisableWAFProtectionResponse: ...
+    @overload
+    async def enable_or_disable_waf_protection(
+        self,
+        *,
+        domain_names: list[str],
+        refer_domain: str,
+        type: str,
+    ) -> EnableOrDisableWAFProtectionResponse: ...
     async def enable_or_disable_waf_protection(
         self,
         request: EnableOrDisableWAFProtectionRequest | None = None,
-        /,
         *,
         domain_names: list[str] | None = None,
         refer_domain: str | None = None,
@@ -1753,10 +2797,20 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
             type=type,
         )
 
+    @overload
+    async def enable_or_disable_bot_protection(
+        self, request: EnableOrDisableBotProtectionRequest, /
+    ) -> EnableOrDisableBotProtectionResponse: ...
+    @overload
+    async def enable_or_disable_bot_protection(
+        self,
+        *,
+        domain_names: list[str],
+        type: str,
+    ) -> EnableOrDisableBotProtectionResponse: ...
     async def enable_or_disable_bot_protection(
         self,
         request: EnableOrDisableBotProtectionRequest | None = None,
-        /,
         *,
         domain_names: list[str] | None = None,
         type: str | None = None,
@@ -1766,10 +2820,21 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
             ENABLE_OR_DISABLE_BOT_PROTECTION, request, domain_names=domain_names, type=type
         )
 
+    @overload
+    async def update_cache_key_configuration(
+        self, request: UpdateCacheKeyConfigurationRequest, /
+    ) -> UpdateCacheKeyConfigurationResponse: ...
+    @overload
+    async def update_cache_key_configuration(
+        self,
+        *,
+        cache_key_rules: list[UpdateCacheKeyConfigurationRequestCacheKeyRules],
+        domain_name: str,
+        description: str | None = None,
+    ) -> UpdateCacheKeyConfigurationResponse: ...
     async def update_cache_key_configuration(
         self,
         request: UpdateCacheKeyConfigurationRequest | None = None,
-        /,
         *,
         cache_key_rules: list[UpdateCacheKeyConfigurationRequestCacheKeyRules] | None = None,
         description: str | None = None,
@@ -1784,20 +2849,39 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    async def query_cache_key_configuration(
+        self, request: QueryCacheKeyConfigurationRequest, /
+    ) -> QueryCacheKeyConfigurationResponse: ...
+    @overload
+    async def query_cache_key_configuration(
+        self,
+        *,
+        domain: str,
+    ) -> QueryCacheKeyConfigurationResponse: ...
     async def query_cache_key_configuration(
         self,
         request: QueryCacheKeyConfigurationRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryCacheKeyConfigurationResponse:
         """QueryCacheKeyConfiguration: ``GET /api/config/cachekey/{domain}``."""
         return await self.core.call(QUERY_CACHE_KEY_CONFIGURATION, request, domain=domain)
 
+    @overload
+    async def edit_access_speed_limit(
+        self, request: EditAccessSpeedLimitRequest, /
+    ) -> EditAccessSpeedLimitResponse: ...
+    @overload
+    async def edit_access_speed_limit(
+        self,
+        *,
+        access_speed_rules: list[EditAccessSpeedLimitRequestAccessSpeedRules],
+        domain_name: str,
+    ) -> EditAccessSpeedLimitResponse: ...
     async def edit_access_speed_limit(
         self,
         request: EditAccessSpeedLimitRequest | None = None,
-        /,
         *,
         access_speed_rules: list[EditAccessSpeedLimitRequestAccessSpeedRules] | None = None,
         domain_name: str | None = None,
@@ -1813,10 +2897,20 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
             domain_name=domain_name,
         )
 
-    async def enable_or_disable_dm_sprotection(
+    @overload
+    async def enable_or_disable_dms_protection(
+        self, request: EnableOrDisableDMSprotectionRequest, /
+    ) -> EnableOrDisableDMSprotectionResponse: ...
+    @overload
+    async def enable_or_disable_dms_protection(
+        self,
+        *,
+        domain_names: list[str],
+        type: str,
+    ) -> EnableOrDisableDMSprotectionResponse: ...
+    async def enable_or_disable_dms_protection(
         self,
         request: EnableOrDisableDMSprotectionRequest | None = None,
-        /,
         *,
         domain_names: list[str] | None = None,
         type: str | None = None,
@@ -1826,10 +2920,20 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
             ENABLE_OR_DISABLE_DM_SPROTECTION, request, domain_names=domain_names, type=type
         )
 
+    @overload
+    async def edit_back2origin_protocol_rewrite_config(
+        self, request: EditBack2originProtocolRewriteConfigRequest, /
+    ) -> EditBack2originProtocolRewriteConfigResponse: ...
+    @overload
+    async def edit_back2origin_protocol_rewrite_config(
+        self,
+        *,
+        back_to_origin_rewrite_rule: EditBack2originProtocolRewriteConfigRequestBackToOriginRewriteRule,
+        domain_name: str,
+    ) -> EditBack2originProtocolRewriteConfigResponse: ...
     async def edit_back2origin_protocol_rewrite_config(
         self,
         request: EditBack2originProtocolRewriteConfigRequest | None = None,
-        /,
         *,
         back_to_origin_rewrite_rule: EditBack2originProtocolRewriteConfigRequestBackToOriginRewriteRule
         | None = None,
@@ -1843,10 +2947,19 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    async def query_back2_origin_protocol_rewrite_config(
+        self, request: QueryBack2OriginProtocolRewriteConfigRequest, /
+    ) -> QueryBack2OriginProtocolRewriteConfigResponse: ...
+    @overload
+    async def query_back2_origin_protocol_rewrite_config(
+        self,
+        *,
+        domain: str,
+    ) -> QueryBack2OriginProtocolRewriteConfigResponse: ...
     async def query_back2_origin_protocol_rewrite_config(
         self,
         request: QueryBack2OriginProtocolRewriteConfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryBack2OriginProtocolRewriteConfigResponse:
@@ -1855,10 +2968,20 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
             QUERY_BACK2_ORIGIN_PROTOCOL_REWRITE_CONFIG, request, domain=domain
         )
 
+    @overload
+    async def update_stream_notification_config(
+        self, request: UpdateStreamNotificationConfigRequest, /
+    ) -> UpdateStreamNotificationConfigResponse: ...
+    @overload
+    async def update_stream_notification_config(
+        self,
+        *,
+        stream_notifications: list[UpdateStreamNotificationConfigRequestStreamNotifications],
+        domain_name: str,
+    ) -> UpdateStreamNotificationConfigResponse: ...
     async def update_stream_notification_config(
         self,
         request: UpdateStreamNotificationConfigRequest | None = None,
-        /,
         *,
         stream_notifications: list[UpdateStreamNotificationConfigRequestStreamNotifications]
         | None = None,
@@ -1872,30 +2995,61 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    async def query_stream_notification_config(
+        self, request: QueryStreamNotificationConfigRequest, /
+    ) -> QueryStreamNotificationConfigResponse: ...
+    @overload
+    async def query_stream_notification_config(
+        self,
+        *,
+        domain: str,
+    ) -> QueryStreamNotificationConfigResponse: ...
     async def query_stream_notification_config(
         self,
         request: QueryStreamNotificationConfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryStreamNotificationConfigResponse:
         """QueryStreamNotificationConfig: ``GET /api/config/streamnotification/{domain}``."""
         return await self.core.call(QUERY_STREAM_NOTIFICATION_CONFIG, request, domain=domain)
 
-    async def query_domain_billingarea(
+    @overload
+    async def query_domain_billing_area(
+        self, request: QueryDomainBillingareaRequest, /
+    ) -> QueryDomainBillingareaResponse: ...
+    @overload
+    async def query_domain_billing_area(
+        self,
+        *,
+        domain: str,
+    ) -> QueryDomainBillingareaResponse: ...
+    async def query_domain_billing_area(
         self,
         request: QueryDomainBillingareaRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryDomainBillingareaResponse:
         """QueryDomainBillingarea: ``GET /api/domain/billingarea/{domain}``."""
         return await self.core.call(QUERY_DOMAIN_BILLINGAREA, request, domain=domain)
 
+    @overload
+    async def update_domain_cert_config(
+        self, request: UpdateDomainCertConfigRequest, /
+    ) -> UpdateDomainCertConfigResponse: ...
+    @overload
+    async def update_domain_cert_config(
+        self,
+        *,
+        domain: str,
+        certificate_id: str | None = None,
+        tls_version: str | None = None,
+        enable_ocsp: str | None = None,
+        cipher_suites: str | None = None,
+    ) -> UpdateDomainCertConfigResponse: ...
     async def update_domain_cert_config(
         self,
         request: UpdateDomainCertConfigRequest | None = None,
-        /,
         *,
         certificate_id: str | None = None,
         tls_version: str | None = None,
@@ -1914,20 +3068,40 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
             domain=domain,
         )
 
+    @overload
+    async def query_domain_cert_config(
+        self, request: QueryDomainCertConfigRequest, /
+    ) -> QueryDomainCertConfigResponse: ...
+    @overload
+    async def query_domain_cert_config(
+        self,
+        *,
+        domain: str,
+    ) -> QueryDomainCertConfigResponse: ...
     async def query_domain_cert_config(
         self,
         request: QueryDomainCertConfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryDomainCertConfigResponse:
         """QueryDomainCertConfig: ``GET /api/config/certificate/{domain}``."""
         return await self.core.call(QUERY_DOMAIN_CERT_CONFIG, request, domain=domain)
 
+    @overload
+    async def update_domain_multi_cert_config_for_wplus(
+        self, request: UpdateDomainMultiCertConfigForWplusRequest, /
+    ) -> UpdateDomainMultiCertConfigForWplusResponse: ...
+    @overload
+    async def update_domain_multi_cert_config_for_wplus(
+        self,
+        *,
+        domain_cert_config: UpdateDomainMultiCertConfigForWplusDomainCertConfig,
+        other_config: UpdateDomainMultiCertConfigForWplusOtherConfig,
+        domain_name: str,
+    ) -> UpdateDomainMultiCertConfigForWplusResponse: ...
     async def update_domain_multi_cert_config_for_wplus(
         self,
         request: UpdateDomainMultiCertConfigForWplusRequest | None = None,
-        /,
         *,
         domain_cert_config: UpdateDomainMultiCertConfigForWplusDomainCertConfig | None = None,
         other_config: UpdateDomainMultiCertConfigForWplusOtherConfig | None = None,
@@ -1942,10 +3116,20 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
             domain_name=domain_name,
         )
 
+    @overload
+    async def update_ip_version_config(
+        self, request: UpdateIpVersionConfigRequest, /
+    ) -> UpdateIpVersionConfigResponse: ...
+    @overload
+    async def update_ip_version_config(
+        self,
+        *,
+        domain: str,
+        ip_version: list[str] | None = None,
+    ) -> UpdateIpVersionConfigResponse: ...
     async def update_ip_version_config(
         self,
         request: UpdateIpVersionConfigRequest | None = None,
-        /,
         *,
         ip_version: list[str] | None = None,
         domain: str | None = None,
@@ -1955,10 +3139,23 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
             UPDATE_IP_VERSION_CONFIG, request, ip_version=ip_version, domain=domain
         )
 
+    @overload
+    async def anti_hijack_ip_add(
+        self, request: AntiHijackIPAddRequest, /
+    ) -> AntiHijackIPAddResponse: ...
+    @overload
+    async def anti_hijack_ip_add(
+        self,
+        *,
+        area: int,
+        anti_hijack_ip: str,
+        relate_domain: str,
+        offer_code: str | None = None,
+        remark: str | None = None,
+    ) -> AntiHijackIPAddResponse: ...
     async def anti_hijack_ip_add(
         self,
         request: AntiHijackIPAddRequest | None = None,
-        /,
         *,
         area: int | None = None,
         anti_hijack_ip: str | None = None,
@@ -1980,10 +3177,22 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
             remark=remark,
         )
 
+    @overload
+    async def anti_hijack_ip_update(
+        self, request: AntiHijackIPUpdateRequest, /
+    ) -> AntiHijackIPUpdateResponse: ...
+    @overload
+    async def anti_hijack_ip_update(
+        self,
+        *,
+        id: str,
+        relate_domain: str | None = None,
+        offer_code: str | None = None,
+        remark: str | None = None,
+    ) -> AntiHijackIPUpdateResponse: ...
     async def anti_hijack_ip_update(
         self,
         request: AntiHijackIPUpdateRequest | None = None,
-        /,
         *,
         id: str | None = None,
         relate_domain: str | None = None,
@@ -2003,10 +3212,19 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
             remark=remark,
         )
 
+    @overload
+    async def anti_hijack_ip_delete(
+        self, request: AntiHijackIPDeleteRequest, /
+    ) -> AntiHijackIPDeleteResponse: ...
+    @overload
+    async def anti_hijack_ip_delete(
+        self,
+        *,
+        id_list: list[str],
+    ) -> AntiHijackIPDeleteResponse: ...
     async def anti_hijack_ip_delete(
         self,
         request: AntiHijackIPDeleteRequest | None = None,
-        /,
         *,
         id_list: list[str] | None = None,
     ) -> AntiHijackIPDeleteResponse:
@@ -2016,10 +3234,20 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
         """
         return await self.core.call(ANTI_HIJACK_IP_DELETE, request, id_list=id_list)
 
+    @overload
+    async def batch_update_domain_cert_config(
+        self, request: BatchUpdateDomainCertConfigRequest, /
+    ) -> BatchUpdateDomainCertConfigResponse: ...
+    @overload
+    async def batch_update_domain_cert_config(
+        self,
+        *,
+        certificate_id: int,
+        domain_names: list[str],
+    ) -> BatchUpdateDomainCertConfigResponse: ...
     async def batch_update_domain_cert_config(
         self,
         request: BatchUpdateDomainCertConfigRequest | None = None,
-        /,
         *,
         certificate_id: int | None = None,
         domain_names: list[str] | None = None,
@@ -2043,3 +3271,45 @@ class AsyncDomainConfigurationClient(AsyncProductClient):
         return await self.core.call(
             BATCH_UPDATE_API_DOMAIN_FOR_WPLUS, request, domain_configs=domain_configs
         )
+
+    async def updatetimecontrol_service(
+        self, *args: Any, **kwargs: Any
+    ) -> UpdatetimecontrolServiceResponse:
+        """Deprecated alias of `update_time_control_service` (renamed in 0.2; removed in 1.0)."""
+        renamed("updatetimecontrol_service", "update_time_control_service")
+        return await self.update_time_control_service(*args, **kwargs)
+
+    async def querytimecontrol_service(
+        self, *args: Any, **kwargs: Any
+    ) -> QuerytimecontrolServiceResponse:
+        """Deprecated alias of `query_time_control_service` (renamed in 0.2; removed in 1.0)."""
+        renamed("querytimecontrol_service", "query_time_control_service")
+        return await self.query_time_control_service(*args, **kwargs)
+
+    async def updatesourceverificationconfig(
+        self, *args: Any, **kwargs: Any
+    ) -> UpdatesourceverificationconfigResponse:
+        """Deprecated alias of `update_source_verification_config` (renamed in 0.2; removed in 1.0)."""
+        renamed("updatesourceverificationconfig", "update_source_verification_config")
+        return await self.update_source_verification_config(*args, **kwargs)
+
+    async def querysourceverificationconfig(
+        self, *args: Any, **kwargs: Any
+    ) -> QuerysourceverificationconfigResponse:
+        """Deprecated alias of `query_source_verification_config` (renamed in 0.2; removed in 1.0)."""
+        renamed("querysourceverificationconfig", "query_source_verification_config")
+        return await self.query_source_verification_config(*args, **kwargs)
+
+    async def enable_or_disable_dm_sprotection(
+        self, *args: Any, **kwargs: Any
+    ) -> EnableOrDisableDMSprotectionResponse:
+        """Deprecated alias of `enable_or_disable_dms_protection` (renamed in 0.2; removed in 1.0)."""
+        renamed("enable_or_disable_dm_sprotection", "enable_or_disable_dms_protection")
+        return await self.enable_or_disable_dms_protection(*args, **kwargs)
+
+    async def query_domain_billingarea(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryDomainBillingareaResponse:
+        """Deprecated alias of `query_domain_billing_area` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_domain_billingarea", "query_domain_billing_area")
+        return await self.query_domain_billing_area(*args, **kwargs)

@@ -241,12 +241,10 @@ class EditDomainConfigRequestOriginConfig(ItemModel, kw_only=True):
 class EditDomainConfigRequestSsl(ItemModel, kw_only=True):
     """The ``ssl`` of ``EditDomainConfigRequest``."""
 
-    use_ssl: bool | Annotated[Literal["true", "false"], Meta(examples=["true,false"])] | None = (
-        msgspec.field(default=None, name="use-ssl")
+    use_ssl: bool | Literal["true", "false"] | None = msgspec.field(default=None, name="use-ssl")
+    use_for_sni: bool | Literal["true", "false"] | None = msgspec.field(
+        default=None, name="use-for-sni"
     )
-    use_for_sni: (
-        bool | Annotated[Literal["true", "false"], Meta(examples=["true,false"])] | None
-    ) = msgspec.field(default=None, name="use-for-sni")
     ssl_certificate_id: int | None = msgspec.field(default=None, name="ssl-certificate-id")
 
     def __post_init__(self) -> None:
@@ -1890,12 +1888,10 @@ class BatchUpdateApiDomainForWplusResponse(ResponseModel, kw_only=True):
 class BatchUpdateApiDomainForWplusRequestDomainConfigsSsl(ItemModel, kw_only=True):
     """The ``ssl`` of ``BatchUpdateApiDomainForWplusRequestDomainConfigs``."""
 
-    use_ssl: bool | Annotated[Literal["true", "false"], Meta(examples=["true,false"])] | None = (
-        msgspec.field(default=None, name="use-ssl")
+    use_ssl: bool | Literal["true", "false"] | None = msgspec.field(default=None, name="use-ssl")
+    use_for_sni: bool | Literal["true", "false"] | None = msgspec.field(
+        default=None, name="use-for-sni"
     )
-    use_for_sni: (
-        bool | Annotated[Literal["true", "false"], Meta(examples=["true,false"])] | None
-    ) = msgspec.field(default=None, name="use-for-sni")
     ssl_certificate_id: int | None = msgspec.field(default=None, name="ssl-certificate-id")
 
     def __post_init__(self) -> None:

@@ -8,7 +8,7 @@ retries and decodes.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, overload
 
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
@@ -113,30 +113,59 @@ class DomainManagementClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def enable_single_domain_service(
+        self, request: EnableSingleDomainServiceRequest, /
+    ) -> EnableSingleDomainServiceResponse: ...
+    @overload
+    def enable_single_domain_service(
+        self,
+        *,
+        domain: int,
+    ) -> EnableSingleDomainServiceResponse: ...
     def enable_single_domain_service(
         self,
         request: EnableSingleDomainServiceRequest | None = None,
-        /,
         *,
         domain: int | None = None,
     ) -> EnableSingleDomainServiceResponse:
         """EnableSingleDomainService: ``PUT /api/domain/{domain}/enable``."""
         return self.core.call(ENABLE_SINGLE_DOMAIN_SERVICE, request, domain=domain)
 
+    @overload
+    def disable_single_domain_service(
+        self, request: DisableSingleDomainServiceRequest, /
+    ) -> DisableSingleDomainServiceResponse: ...
+    @overload
+    def disable_single_domain_service(
+        self,
+        *,
+        domain: str,
+    ) -> DisableSingleDomainServiceResponse: ...
     def disable_single_domain_service(
         self,
         request: DisableSingleDomainServiceRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> DisableSingleDomainServiceResponse:
         """DisableSingleDomainService: ``PUT /api/domain/{domain}/disable``."""
         return self.core.call(DISABLE_SINGLE_DOMAIN_SERVICE, request, domain=domain)
 
+    @overload
+    def delete_api_domain_service(
+        self, request: DeleteApiDomainServiceRequest, /
+    ) -> DeleteApiDomainServiceResponse: ...
+    @overload
+    def delete_api_domain_service(
+        self,
+        *,
+        domain_name: str,
+        domain_id: str,
+        domain: str,
+    ) -> DeleteApiDomainServiceResponse: ...
     def delete_api_domain_service(
         self,
         request: DeleteApiDomainServiceRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
         domain_id: str | None = None,
@@ -151,10 +180,26 @@ class DomainManagementClient(ProductClient):
             domain=domain,
         )
 
+    @overload
+    def get_fuzzy_paging_domain_list(
+        self, request: GetFuzzyPagingDomainListRequest, /
+    ) -> GetFuzzyPagingDomainListResponse: ...
+    @overload
+    def get_fuzzy_paging_domain_list(
+        self,
+        *,
+        page_number: int,
+        page_size: int,
+        service_type: str | None = None,
+        domain_name: list[str] | None = None,
+        query_type: str | None = None,
+        start_time: str | None = None,
+        end_time: str | None = None,
+        domain_status: str | None = None,
+    ) -> GetFuzzyPagingDomainListResponse: ...
     def get_fuzzy_paging_domain_list(
         self,
         request: GetFuzzyPagingDomainListRequest | None = None,
-        /,
         *,
         page_number: int | None = None,
         page_size: int | None = None,
@@ -182,20 +227,61 @@ class DomainManagementClient(ProductClient):
             domain_status=domain_status,
         )
 
+    @overload
+    def query_domain_by_origin_ip(
+        self, request: QueryDomainByOriginIPRequest, /
+    ) -> QueryDomainByOriginIPResponse: ...
+    @overload
+    def query_domain_by_origin_ip(
+        self,
+        *,
+        originip: str,
+    ) -> QueryDomainByOriginIPResponse: ...
     def query_domain_by_origin_ip(
         self,
         request: QueryDomainByOriginIPRequest | None = None,
-        /,
         *,
         originip: str | None = None,
     ) -> QueryDomainByOriginIPResponse:
         """QueryDomainByOriginIP: ``GET /api/originaldomainlist``."""
         return self.core.call(QUERY_DOMAIN_BY_ORIGIN_IP, request, originip=originip)
 
+    @overload
+    def add_cdn_domain(self, request: AddCdnDomainRequest, /) -> AddCdnDomainResponse: ...
+    @overload
+    def add_cdn_domain(
+        self,
+        *,
+        version: str,
+        domain_name: str,
+        contract_id: str,
+        item_id: str,
+        origin_config: AddCdnDomainRequestOriginConfig,
+        referenced_domain_name: str | None = None,
+        config_form_id: str | None = None,
+        accelerate_no_china: bool | Literal["true", "false"] | None = None,
+        cname_label: str | None = None,
+        comment: str | None = None,
+        header_of_clientip: str | None = None,
+        live_config: AddCdnDomainRequestLiveConfig | None = None,
+        publish_points: list[AddCdnDomainRequestPublishPoints] | None = None,
+        ssl: AddCdnDomainRequestSsl | None = None,
+        auto_add_certificate: str | None = None,
+        control_group_name: str | None = None,
+        http_code_cache_rules: list[AddCdnDomainRequestHttpCodeCacheRules] | None = None,
+        websocket_switch: AddCdnDomainRequestWebsocketSwitch | None = None,
+        rewrite_rule_settings: list[AddCdnDomainRequestRewriteRuleSettings] | None = None,
+        http2_setting: AddCdnDomainRequestHttp2Setting | None = None,
+        back_to_origin_rewrite_rule: AddCdnDomainRequestBackToOriginRewriteRule | None = None,
+        header_modify_rules: list[AddCdnDomainAddCdnDomainRequestHeaderModifyRules] | None = None,
+        cache_behaviors: list[AddCdnDomainRequestCacheBehaviors] | None = None,
+        origin_rules_rewrites: list[AddCdnDomainRequestOriginRulesRewrites] | None = None,
+        change_servers: list[AddCdnDomainRequestChangeServers] | None = None,
+        resource_group_id: str | None = None,
+    ) -> AddCdnDomainResponse: ...
     def add_cdn_domain(
         self,
         request: AddCdnDomainRequest | None = None,
-        /,
         *,
         version: str | None = None,
         domain_name: str | None = None,
@@ -259,10 +345,28 @@ class DomainManagementClient(ProductClient):
             resource_group_id=resource_group_id,
         )
 
+    @overload
+    def update_cdn_domain(self, request: UpdateCdnDomainRequest, /) -> UpdateCdnDomainResponse: ...
+    @overload
+    def update_cdn_domain(
+        self,
+        *,
+        domain: str,
+        version: str | None = None,
+        service_areas: str | None = None,
+        cname_label: str | None = None,
+        comment: str | None = None,
+        cache_host: str | None = None,
+        header_of_clientip: str | None = None,
+        origin_config: UpdateCdnDomainRequestOriginConfig | None = None,
+        live_config: UpdateCdnDomainRequestLiveConfig | None = None,
+        ssl: UpdateCdnDomainRequestSsl | None = None,
+        cache_behaviors: list[UpdateCdnDomainRequestCacheBehaviors] | None = None,
+        publish_points: list[UpdateCdnDomainRequestPublishPoints] | None = None,
+    ) -> UpdateCdnDomainResponse: ...
     def update_cdn_domain(
         self,
         request: UpdateCdnDomainRequest | None = None,
-        /,
         *,
         version: str | None = None,
         service_areas: str | None = None,
@@ -295,10 +399,19 @@ class DomainManagementClient(ProductClient):
             domain=domain,
         )
 
+    @overload
+    def query_cdn_domain_service(
+        self, request: QueryCdnDomainServiceRequest, /
+    ) -> QueryCdnDomainServiceResponse: ...
+    @overload
+    def query_cdn_domain_service(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryCdnDomainServiceResponse: ...
     def query_cdn_domain_service(
         self,
         request: QueryCdnDomainServiceRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryCdnDomainServiceResponse:
@@ -315,10 +428,18 @@ class DomainManagementClient(ProductClient):
         """QueryApiDomainListService: ``GET /api/domain``."""
         return self.core.call(QUERY_API_DOMAIN_LIST_SERVICE, request, cname_label=cname_label)
 
+    @overload
+    def add_domain_alias(self, request: AddDomainAliasRequest, /) -> AddDomainAliasResponse: ...
+    @overload
+    def add_domain_alias(
+        self,
+        *,
+        domain_name: str,
+        aliases: list[str],
+    ) -> AddDomainAliasResponse: ...
     def add_domain_alias(
         self,
         request: AddDomainAliasRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
         aliases: list[str] | None = None,
@@ -337,20 +458,39 @@ class DomainManagementClient(ProductClient):
         """QueryApiDomainAttribution: ``GET /api/domainlist``."""
         return self.core.call(QUERY_API_DOMAIN_ATTRIBUTION, request)
 
+    @overload
+    def query_cdnw_alias_domains_for_wplus(
+        self, request: QueryCdnwAliasDomainsForWplusRequest, /
+    ) -> QueryCdnwAliasDomainsForWplusResponse: ...
+    @overload
+    def query_cdnw_alias_domains_for_wplus(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryCdnwAliasDomainsForWplusResponse: ...
     def query_cdnw_alias_domains_for_wplus(
         self,
         request: QueryCdnwAliasDomainsForWplusRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryCdnwAliasDomainsForWplusResponse:
         """QueryCdnwAliasDomainsForWplus: ``GET /api/domain/domain-and-alias/{domain-name}``."""
         return self.core.call(QUERY_CDNW_ALIAS_DOMAINS_FOR_WPLUS, request, domain_name=domain_name)
 
+    @overload
+    def delete_domain_alias(
+        self, request: DeleteDomainAliasRequest, /
+    ) -> DeleteDomainAliasResponse: ...
+    @overload
+    def delete_domain_alias(
+        self,
+        *,
+        domain_name: str,
+        aliases: list[str],
+    ) -> DeleteDomainAliasResponse: ...
     def delete_domain_alias(
         self,
         request: DeleteDomainAliasRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
         aliases: list[str] | None = None,
@@ -360,10 +500,19 @@ class DomainManagementClient(ProductClient):
             DELETE_DOMAIN_ALIAS, request, domain_name=domain_name, aliases=aliases
         )
 
+    @overload
+    def query_cdnw_domain_alias_relation_for_wplus(
+        self, request: QueryCdnwDomainAliasRelationForWplusRequest, /
+    ) -> QueryCdnwDomainAliasRelationForWplusResponse: ...
+    @overload
+    def query_cdnw_domain_alias_relation_for_wplus(
+        self,
+        *,
+        domain_alias: list[str],
+    ) -> QueryCdnwDomainAliasRelationForWplusResponse: ...
     def query_cdnw_domain_alias_relation_for_wplus(
         self,
         request: QueryCdnwDomainAliasRelationForWplusRequest | None = None,
-        /,
         *,
         domain_alias: list[str] | None = None,
     ) -> QueryCdnwDomainAliasRelationForWplusResponse:
@@ -412,10 +561,20 @@ class DomainManagementClient(ProductClient):
         """QueryCustomerAnycastIPForWplus: ``GET /api/anycast-ips``."""
         return self.core.call(QUERY_CUSTOMER_ANYCAST_IP_FOR_WPLUS, request)
 
+    @overload
+    def pre_deploy_change_server_config(
+        self, request: PreDeployChangeServerConfigRequest, /
+    ) -> PreDeployChangeServerConfigResponse: ...
+    @overload
+    def pre_deploy_change_server_config(
+        self,
+        *,
+        change_servers: list[PreDeployChangeServerConfigRequestChangeServers],
+        domain: str,
+    ) -> PreDeployChangeServerConfigResponse: ...
     def pre_deploy_change_server_config(
         self,
         request: PreDeployChangeServerConfigRequest | None = None,
-        /,
         *,
         change_servers: list[UpdateChangeServerRequestChangeServers] | None = None,
         domain: str | None = None,
@@ -425,10 +584,20 @@ class DomainManagementClient(ProductClient):
             PRE_DEPLOY_CHANGE_SERVER_CONFIG, request, change_servers=change_servers, domain=domain
         )
 
+    @overload
+    def update_change_server(
+        self, request: UpdateChangeServerRequest, /
+    ) -> UpdateChangeServerResponse: ...
+    @overload
+    def update_change_server(
+        self,
+        *,
+        change_servers: list[UpdateChangeServerRequestChangeServers],
+        domain_name: str,
+    ) -> UpdateChangeServerResponse: ...
     def update_change_server(
         self,
         request: UpdateChangeServerRequest | None = None,
-        /,
         *,
         change_servers: list[UpdateChangeServerRequestChangeServers] | None = None,
         domain_name: str | None = None,
@@ -438,20 +607,39 @@ class DomainManagementClient(ProductClient):
             UPDATE_CHANGE_SERVER, request, change_servers=change_servers, domain_name=domain_name
         )
 
+    @overload
+    def query_change_server(
+        self, request: QueryChangeServerRequest, /
+    ) -> QueryChangeServerResponse: ...
+    @overload
+    def query_change_server(
+        self,
+        *,
+        domain: str,
+    ) -> QueryChangeServerResponse: ...
     def query_change_server(
         self,
         request: QueryChangeServerRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryChangeServerResponse:
         """QueryChangeServer: ``GET /api/config/changeserver/{domain}``."""
         return self.core.call(QUERY_CHANGE_SERVER, request, domain=domain)
 
+    @overload
+    def update_customer_anycast_ip_record_status(
+        self, request: UpdateCustomerAnycastIPRecordStatusRequest, /
+    ) -> UpdateCustomerAnycastIPRecordStatusResponse: ...
+    @overload
+    def update_customer_anycast_ip_record_status(
+        self,
+        *,
+        ips: list[str],
+        record_status: str,
+    ) -> UpdateCustomerAnycastIPRecordStatusResponse: ...
     def update_customer_anycast_ip_record_status(
         self,
         request: UpdateCustomerAnycastIPRecordStatusRequest | None = None,
-        /,
         *,
         ips: list[str] | None = None,
         record_status: str | None = None,
@@ -473,30 +661,59 @@ class AsyncDomainManagementClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def enable_single_domain_service(
+        self, request: EnableSingleDomainServiceRequest, /
+    ) -> EnableSingleDomainServiceResponse: ...
+    @overload
+    async def enable_single_domain_service(
+        self,
+        *,
+        domain: int,
+    ) -> EnableSingleDomainServiceResponse: ...
     async def enable_single_domain_service(
         self,
         request: EnableSingleDomainServiceRequest | None = None,
-        /,
         *,
         domain: int | None = None,
     ) -> EnableSingleDomainServiceResponse:
         """EnableSingleDomainService: ``PUT /api/domain/{domain}/enable``."""
         return await self.core.call(ENABLE_SINGLE_DOMAIN_SERVICE, request, domain=domain)
 
+    @overload
+    async def disable_single_domain_service(
+        self, request: DisableSingleDomainServiceRequest, /
+    ) -> DisableSingleDomainServiceResponse: ...
+    @overload
+    async def disable_single_domain_service(
+        self,
+        *,
+        domain: str,
+    ) -> DisableSingleDomainServiceResponse: ...
     async def disable_single_domain_service(
         self,
         request: DisableSingleDomainServiceRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> DisableSingleDomainServiceResponse:
         """DisableSingleDomainService: ``PUT /api/domain/{domain}/disable``."""
         return await self.core.call(DISABLE_SINGLE_DOMAIN_SERVICE, request, domain=domain)
 
+    @overload
+    async def delete_api_domain_service(
+        self, request: DeleteApiDomainServiceRequest, /
+    ) -> DeleteApiDomainServiceResponse: ...
+    @overload
+    async def delete_api_domain_service(
+        self,
+        *,
+        domain_name: str,
+        domain_id: str,
+        domain: str,
+    ) -> DeleteApiDomainServiceResponse: ...
     async def delete_api_domain_service(
         self,
         request: DeleteApiDomainServiceRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
         domain_id: str | None = None,
@@ -511,10 +728,26 @@ class AsyncDomainManagementClient(AsyncProductClient):
             domain=domain,
         )
 
+    @overload
+    async def get_fuzzy_paging_domain_list(
+        self, request: GetFuzzyPagingDomainListRequest, /
+    ) -> GetFuzzyPagingDomainListResponse: ...
+    @overload
+    async def get_fuzzy_paging_domain_list(
+        self,
+        *,
+        page_number: int,
+        page_size: int,
+        service_type: str | None = None,
+        domain_name: list[str] | None = None,
+        query_type: str | None = None,
+        start_time: str | None = None,
+        end_time: str | None = None,
+        domain_status: str | None = None,
+    ) -> GetFuzzyPagingDomainListResponse: ...
     async def get_fuzzy_paging_domain_list(
         self,
         request: GetFuzzyPagingDomainListRequest | None = None,
-        /,
         *,
         page_number: int | None = None,
         page_size: int | None = None,
@@ -542,20 +775,61 @@ class AsyncDomainManagementClient(AsyncProductClient):
             domain_status=domain_status,
         )
 
+    @overload
+    async def query_domain_by_origin_ip(
+        self, request: QueryDomainByOriginIPRequest, /
+    ) -> QueryDomainByOriginIPResponse: ...
+    @overload
+    async def query_domain_by_origin_ip(
+        self,
+        *,
+        originip: str,
+    ) -> QueryDomainByOriginIPResponse: ...
     async def query_domain_by_origin_ip(
         self,
         request: QueryDomainByOriginIPRequest | None = None,
-        /,
         *,
         originip: str | None = None,
     ) -> QueryDomainByOriginIPResponse:
         """QueryDomainByOriginIP: ``GET /api/originaldomainlist``."""
         return await self.core.call(QUERY_DOMAIN_BY_ORIGIN_IP, request, originip=originip)
 
+    @overload
+    async def add_cdn_domain(self, request: AddCdnDomainRequest, /) -> AddCdnDomainResponse: ...
+    @overload
+    async def add_cdn_domain(
+        self,
+        *,
+        version: str,
+        domain_name: str,
+        contract_id: str,
+        item_id: str,
+        origin_config: AddCdnDomainRequestOriginConfig,
+        referenced_domain_name: str | None = None,
+        config_form_id: str | None = None,
+        accelerate_no_china: bool | Literal["true", "false"] | None = None,
+        cname_label: str | None = None,
+        comment: str | None = None,
+        header_of_clientip: str | None = None,
+        live_config: AddCdnDomainRequestLiveConfig | None = None,
+        publish_points: list[AddCdnDomainRequestPublishPoints] | None = None,
+        ssl: AddCdnDomainRequestSsl | None = None,
+        auto_add_certificate: str | None = None,
+        control_group_name: str | None = None,
+        http_code_cache_rules: list[AddCdnDomainRequestHttpCodeCacheRules] | None = None,
+        websocket_switch: AddCdnDomainRequestWebsocketSwitch | None = None,
+        rewrite_rule_settings: list[AddCdnDomainRequestRewriteRuleSettings] | None = None,
+        http2_setting: AddCdnDomainRequestHttp2Setting | None = None,
+        back_to_origin_rewrite_rule: AddCdnDomainRequestBackToOriginRewriteRule | None = None,
+        header_modify_rules: list[AddCdnDomainAddCdnDomainRequestHeaderModifyRules] | None = None,
+        cache_behaviors: list[AddCdnDomainRequestCacheBehaviors] | None = None,
+        origin_rules_rewrites: list[AddCdnDomainRequestOriginRulesRewrites] | None = None,
+        change_servers: list[AddCdnDomainRequestChangeServers] | None = None,
+        resource_group_id: str | None = None,
+    ) -> AddCdnDomainResponse: ...
     async def add_cdn_domain(
         self,
         request: AddCdnDomainRequest | None = None,
-        /,
         *,
         version: str | None = None,
         domain_name: str | None = None,
@@ -619,10 +893,30 @@ class AsyncDomainManagementClient(AsyncProductClient):
             resource_group_id=resource_group_id,
         )
 
+    @overload
+    async def update_cdn_domain(
+        self, request: UpdateCdnDomainRequest, /
+    ) -> UpdateCdnDomainResponse: ...
+    @overload
+    async def update_cdn_domain(
+        self,
+        *,
+        domain: str,
+        version: str | None = None,
+        service_areas: str | None = None,
+        cname_label: str | None = None,
+        comment: str | None = None,
+        cache_host: str | None = None,
+        header_of_clientip: str | None = None,
+        origin_config: UpdateCdnDomainRequestOriginConfig | None = None,
+        live_config: UpdateCdnDomainRequestLiveConfig | None = None,
+        ssl: UpdateCdnDomainRequestSsl | None = None,
+        cache_behaviors: list[UpdateCdnDomainRequestCacheBehaviors] | None = None,
+        publish_points: list[UpdateCdnDomainRequestPublishPoints] | None = None,
+    ) -> UpdateCdnDomainResponse: ...
     async def update_cdn_domain(
         self,
         request: UpdateCdnDomainRequest | None = None,
-        /,
         *,
         version: str | None = None,
         service_areas: str | None = None,
@@ -655,10 +949,19 @@ class AsyncDomainManagementClient(AsyncProductClient):
             domain=domain,
         )
 
+    @overload
+    async def query_cdn_domain_service(
+        self, request: QueryCdnDomainServiceRequest, /
+    ) -> QueryCdnDomainServiceResponse: ...
+    @overload
+    async def query_cdn_domain_service(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryCdnDomainServiceResponse: ...
     async def query_cdn_domain_service(
         self,
         request: QueryCdnDomainServiceRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryCdnDomainServiceResponse:
@@ -675,10 +978,20 @@ class AsyncDomainManagementClient(AsyncProductClient):
         """QueryApiDomainListService: ``GET /api/domain``."""
         return await self.core.call(QUERY_API_DOMAIN_LIST_SERVICE, request, cname_label=cname_label)
 
+    @overload
+    async def add_domain_alias(
+        self, request: AddDomainAliasRequest, /
+    ) -> AddDomainAliasResponse: ...
+    @overload
+    async def add_domain_alias(
+        self,
+        *,
+        domain_name: str,
+        aliases: list[str],
+    ) -> AddDomainAliasResponse: ...
     async def add_domain_alias(
         self,
         request: AddDomainAliasRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
         aliases: list[str] | None = None,
@@ -699,10 +1012,19 @@ class AsyncDomainManagementClient(AsyncProductClient):
         """QueryApiDomainAttribution: ``GET /api/domainlist``."""
         return await self.core.call(QUERY_API_DOMAIN_ATTRIBUTION, request)
 
+    @overload
+    async def query_cdnw_alias_domains_for_wplus(
+        self, request: QueryCdnwAliasDomainsForWplusRequest, /
+    ) -> QueryCdnwAliasDomainsForWplusResponse: ...
+    @overload
+    async def query_cdnw_alias_domains_for_wplus(
+        self,
+        *,
+        domain_name: str,
+    ) -> QueryCdnwAliasDomainsForWplusResponse: ...
     async def query_cdnw_alias_domains_for_wplus(
         self,
         request: QueryCdnwAliasDomainsForWplusRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
     ) -> QueryCdnwAliasDomainsForWplusResponse:
@@ -711,10 +1033,20 @@ class AsyncDomainManagementClient(AsyncProductClient):
             QUERY_CDNW_ALIAS_DOMAINS_FOR_WPLUS, request, domain_name=domain_name
         )
 
+    @overload
+    async def delete_domain_alias(
+        self, request: DeleteDomainAliasRequest, /
+    ) -> DeleteDomainAliasResponse: ...
+    @overload
+    async def delete_domain_alias(
+        self,
+        *,
+        domain_name: str,
+        aliases: list[str],
+    ) -> DeleteDomainAliasResponse: ...
     async def delete_domain_alias(
         self,
         request: DeleteDomainAliasRequest | None = None,
-        /,
         *,
         domain_name: str | None = None,
         aliases: list[str] | None = None,
@@ -724,10 +1056,19 @@ class AsyncDomainManagementClient(AsyncProductClient):
             DELETE_DOMAIN_ALIAS, request, domain_name=domain_name, aliases=aliases
         )
 
+    @overload
+    async def query_cdnw_domain_alias_relation_for_wplus(
+        self, request: QueryCdnwDomainAliasRelationForWplusRequest, /
+    ) -> QueryCdnwDomainAliasRelationForWplusResponse: ...
+    @overload
+    async def query_cdnw_domain_alias_relation_for_wplus(
+        self,
+        *,
+        domain_alias: list[str],
+    ) -> QueryCdnwDomainAliasRelationForWplusResponse: ...
     async def query_cdnw_domain_alias_relation_for_wplus(
         self,
         request: QueryCdnwDomainAliasRelationForWplusRequest | None = None,
-        /,
         *,
         domain_alias: list[str] | None = None,
     ) -> QueryCdnwDomainAliasRelationForWplusResponse:
@@ -776,10 +1117,20 @@ class AsyncDomainManagementClient(AsyncProductClient):
         """QueryCustomerAnycastIPForWplus: ``GET /api/anycast-ips``."""
         return await self.core.call(QUERY_CUSTOMER_ANYCAST_IP_FOR_WPLUS, request)
 
+    @overload
+    async def pre_deploy_change_server_config(
+        self, request: PreDeployChangeServerConfigRequest, /
+    ) -> PreDeployChangeServerConfigResponse: ...
+    @overload
+    async def pre_deploy_change_server_config(
+        self,
+        *,
+        change_servers: list[PreDeployChangeServerConfigRequestChangeServers],
+        domain: str,
+    ) -> PreDeployChangeServerConfigResponse: ...
     async def pre_deploy_change_server_config(
         self,
         request: PreDeployChangeServerConfigRequest | None = None,
-        /,
         *,
         change_servers: list[UpdateChangeServerRequestChangeServers] | None = None,
         domain: str | None = None,
@@ -789,10 +1140,20 @@ class AsyncDomainManagementClient(AsyncProductClient):
             PRE_DEPLOY_CHANGE_SERVER_CONFIG, request, change_servers=change_servers, domain=domain
         )
 
+    @overload
+    async def update_change_server(
+        self, request: UpdateChangeServerRequest, /
+    ) -> UpdateChangeServerResponse: ...
+    @overload
+    async def update_change_server(
+        self,
+        *,
+        change_servers: list[UpdateChangeServerRequestChangeServers],
+        domain_name: str,
+    ) -> UpdateChangeServerResponse: ...
     async def update_change_server(
         self,
         request: UpdateChangeServerRequest | None = None,
-        /,
         *,
         change_servers: list[UpdateChangeServerRequestChangeServers] | None = None,
         domain_name: str | None = None,
@@ -802,20 +1163,39 @@ class AsyncDomainManagementClient(AsyncProductClient):
             UPDATE_CHANGE_SERVER, request, change_servers=change_servers, domain_name=domain_name
         )
 
+    @overload
+    async def query_change_server(
+        self, request: QueryChangeServerRequest, /
+    ) -> QueryChangeServerResponse: ...
+    @overload
+    async def query_change_server(
+        self,
+        *,
+        domain: str,
+    ) -> QueryChangeServerResponse: ...
     async def query_change_server(
         self,
         request: QueryChangeServerRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryChangeServerResponse:
         """QueryChangeServer: ``GET /api/config/changeserver/{domain}``."""
         return await self.core.call(QUERY_CHANGE_SERVER, request, domain=domain)
 
+    @overload
+    async def update_customer_anycast_ip_record_status(
+        self, request: UpdateCustomerAnycastIPRecordStatusRequest, /
+    ) -> UpdateCustomerAnycastIPRecordStatusResponse: ...
+    @overload
+    async def update_customer_anycast_ip_record_status(
+        self,
+        *,
+        ips: list[str],
+        record_status: str,
+    ) -> UpdateCustomerAnycastIPRecordStatusResponse: ...
     async def update_customer_anycast_ip_record_status(
         self,
         request: UpdateCustomerAnycastIPRecordStatusRequest | None = None,
-        /,
         *,
         ips: list[str] | None = None,
         record_status: str | None = None,

@@ -591,7 +591,7 @@ class QueryApiDomainAttributionResponseDomainSummary(ItemModel, kw_only=True):
     origin_ips: str | None = msgspec.field(default=None, name="origin-ips")
     service_type: str | None = msgspec.field(default=None, name="service-type")
     status: str | None = None
-    enabled: Annotated[str, Meta(examples=["true,false"])] | None = None
+    enabled: str | None = None
 
 
 class QueryApiDomainAttributionResponse(ResponseModel, kw_only=True):

@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -68,10 +70,20 @@ class EdgeFunctionsClient(ProductClient):
             files=files,
         )
 
+    @overload
+    def create_edge_func_trigger(
+        self, request: CreateEdgeFuncTriggerRequest, /
+    ) -> CreateEdgeFuncTriggerResponse: ...
+    @overload
+    def create_edge_func_trigger(
+        self,
+        *,
+        domain: str,
+        routers: list[CreateEdgeFuncTriggerRequestRouters],
+    ) -> CreateEdgeFuncTriggerResponse: ...
     def create_edge_func_trigger(
         self,
         request: CreateEdgeFuncTriggerRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         routers: list[CreateEdgeFuncTriggerRequestRouters] | None = None,
@@ -102,10 +114,19 @@ class EdgeFunctionsClient(ProductClient):
             page_size=page_size,
         )
 
+    @overload
+    def delete_func_domain_trigger(
+        self, request: DeleteFuncDomainTriggerRequest, /
+    ) -> DeleteFuncDomainTriggerResponse: ...
+    @overload
+    def delete_func_domain_trigger(
+        self,
+        *,
+        id: str,
+    ) -> DeleteFuncDomainTriggerResponse: ...
     def delete_func_domain_trigger(
         self,
         request: DeleteFuncDomainTriggerRequest | None = None,
-        /,
         *,
         id: str | None = None,
     ) -> DeleteFuncDomainTriggerResponse:
@@ -142,10 +163,20 @@ class AsyncEdgeFunctionsClient(AsyncProductClient):
             files=files,
         )
 
+    @overload
+    async def create_edge_func_trigger(
+        self, request: CreateEdgeFuncTriggerRequest, /
+    ) -> CreateEdgeFuncTriggerResponse: ...
+    @overload
+    async def create_edge_func_trigger(
+        self,
+        *,
+        domain: str,
+        routers: list[CreateEdgeFuncTriggerRequestRouters],
+    ) -> CreateEdgeFuncTriggerResponse: ...
     async def create_edge_func_trigger(
         self,
         request: CreateEdgeFuncTriggerRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         routers: list[CreateEdgeFuncTriggerRequestRouters] | None = None,
@@ -178,10 +209,19 @@ class AsyncEdgeFunctionsClient(AsyncProductClient):
             page_size=page_size,
         )
 
+    @overload
+    async def delete_func_domain_trigger(
+        self, request: DeleteFuncDomainTriggerRequest, /
+    ) -> DeleteFuncDomainTriggerResponse: ...
+    @overload
+    async def delete_func_domain_trigger(
+        self,
+        *,
+        id: str,
+    ) -> DeleteFuncDomainTriggerResponse: ...
     async def delete_func_domain_trigger(
         self,
         request: DeleteFuncDomainTriggerRequest | None = None,
-        /,
         *,
         id: str | None = None,
     ) -> DeleteFuncDomainTriggerResponse:

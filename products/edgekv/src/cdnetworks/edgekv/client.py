@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -55,10 +57,18 @@ class EdgeKvClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def delete_key_value(self, request: DeleteKeyValueRequest, /) -> DeleteKeyValueResponse: ...
+    @overload
+    def delete_key_value(
+        self,
+        *,
+        space_name: str,
+        keys: list[str],
+    ) -> DeleteKeyValueResponse: ...
     def delete_key_value(
         self,
         request: DeleteKeyValueRequest | None = None,
-        /,
         *,
         space_name: str | None = None,
         keys: list[str] | None = None,
@@ -66,10 +76,18 @@ class EdgeKvClient(ProductClient):
         """DeleteKeyValue: ``DELETE /edgekv/kv``."""
         return self.core.call(DELETE_KEY_VALUE, request, space_name=space_name, keys=keys)
 
+    @overload
+    def set_key_value(self, request: SetKeyValueRequest, /) -> SetKeyValueResponse: ...
+    @overload
+    def set_key_value(
+        self,
+        *,
+        space_name: str,
+        data: list[SetKeyValueKeyValue],
+    ) -> SetKeyValueResponse: ...
     def set_key_value(
         self,
         request: SetKeyValueRequest | None = None,
-        /,
         *,
         space_name: str | None = None,
         data: list[SetKeyValueKeyValue] | None = None,
@@ -77,10 +95,18 @@ class EdgeKvClient(ProductClient):
         """SetKeyValue: ``PUT /edgekv/kv``."""
         return self.core.call(SET_KEY_VALUE, request, space_name=space_name, data=data)
 
+    @overload
+    def get_key_value(self, request: GetKeyValueRequest, /) -> GetKeyValueResponse: ...
+    @overload
+    def get_key_value(
+        self,
+        *,
+        space_name: str,
+        key: str,
+    ) -> GetKeyValueResponse: ...
     def get_key_value(
         self,
         request: GetKeyValueRequest | None = None,
-        /,
         *,
         space_name: str | None = None,
         key: str | None = None,
@@ -91,10 +117,18 @@ class EdgeKvClient(ProductClient):
         """
         return self.core.call(GET_KEY_VALUE, request, space_name=space_name, key=key)
 
+    @overload
+    def create_short_url(self, request: CreateShortUrlRequest, /) -> CreateShortUrlResponse: ...
+    @overload
+    def create_short_url(
+        self,
+        *,
+        long_urls: list[str],
+        ttl: int,
+    ) -> CreateShortUrlResponse: ...
     def create_short_url(
         self,
         request: CreateShortUrlRequest | None = None,
-        /,
         *,
         long_urls: list[str] | None = None,
         ttl: int | None = None,
@@ -105,10 +139,17 @@ class EdgeKvClient(ProductClient):
         """
         return self.core.call(CREATE_SHORT_URL, request, long_urls=long_urls, ttl=ttl)
 
+    @overload
+    def get_short_url(self, request: GetShortUrlRequest, /) -> GetShortUrlResponse: ...
+    @overload
+    def get_short_url(
+        self,
+        *,
+        short_url: str,
+    ) -> GetShortUrlResponse: ...
     def get_short_url(
         self,
         request: GetShortUrlRequest | None = None,
-        /,
         *,
         short_url: str | None = None,
     ) -> GetShortUrlResponse:
@@ -118,10 +159,17 @@ class EdgeKvClient(ProductClient):
         """
         return self.core.call(GET_SHORT_URL, request, short_url=short_url)
 
+    @overload
+    def del_short_url(self, request: DelShortUrlRequest, /) -> DelShortUrlResponse: ...
+    @overload
+    def del_short_url(
+        self,
+        *,
+        short_url: str,
+    ) -> DelShortUrlResponse: ...
     def del_short_url(
         self,
         request: DelShortUrlRequest | None = None,
-        /,
         *,
         short_url: str | None = None,
     ) -> DelShortUrlResponse:
@@ -175,10 +223,20 @@ class AsyncEdgeKvClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def delete_key_value(
+        self, request: DeleteKeyValueRequest, /
+    ) -> DeleteKeyValueResponse: ...
+    @overload
+    async def delete_key_value(
+        self,
+        *,
+        space_name: str,
+        keys: list[str],
+    ) -> DeleteKeyValueResponse: ...
     async def delete_key_value(
         self,
         request: DeleteKeyValueRequest | None = None,
-        /,
         *,
         space_name: str | None = None,
         keys: list[str] | None = None,
@@ -186,10 +244,18 @@ class AsyncEdgeKvClient(AsyncProductClient):
         """DeleteKeyValue: ``DELETE /edgekv/kv``."""
         return await self.core.call(DELETE_KEY_VALUE, request, space_name=space_name, keys=keys)
 
+    @overload
+    async def set_key_value(self, request: SetKeyValueRequest, /) -> SetKeyValueResponse: ...
+    @overload
+    async def set_key_value(
+        self,
+        *,
+        space_name: str,
+        data: list[SetKeyValueKeyValue],
+    ) -> SetKeyValueResponse: ...
     async def set_key_value(
         self,
         request: SetKeyValueRequest | None = None,
-        /,
         *,
         space_name: str | None = None,
         data: list[SetKeyValueKeyValue] | None = None,
@@ -197,10 +263,18 @@ class AsyncEdgeKvClient(AsyncProductClient):
         """SetKeyValue: ``PUT /edgekv/kv``."""
         return await self.core.call(SET_KEY_VALUE, request, space_name=space_name, data=data)
 
+    @overload
+    async def get_key_value(self, request: GetKeyValueRequest, /) -> GetKeyValueResponse: ...
+    @overload
+    async def get_key_value(
+        self,
+        *,
+        space_name: str,
+        key: str,
+    ) -> GetKeyValueResponse: ...
     async def get_key_value(
         self,
         request: GetKeyValueRequest | None = None,
-        /,
         *,
         space_name: str | None = None,
         key: str | None = None,
@@ -211,10 +285,20 @@ class AsyncEdgeKvClient(AsyncProductClient):
         """
         return await self.core.call(GET_KEY_VALUE, request, space_name=space_name, key=key)
 
+    @overload
+    async def create_short_url(
+        self, request: CreateShortUrlRequest, /
+    ) -> CreateShortUrlResponse: ...
+    @overload
+    async def create_short_url(
+        self,
+        *,
+        long_urls: list[str],
+        ttl: int,
+    ) -> CreateShortUrlResponse: ...
     async def create_short_url(
         self,
         request: CreateShortUrlRequest | None = None,
-        /,
         *,
         long_urls: list[str] | None = None,
         ttl: int | None = None,
@@ -225,10 +309,17 @@ class AsyncEdgeKvClient(AsyncProductClient):
         """
         return await self.core.call(CREATE_SHORT_URL, request, long_urls=long_urls, ttl=ttl)
 
+    @overload
+    async def get_short_url(self, request: GetShortUrlRequest, /) -> GetShortUrlResponse: ...
+    @overload
+    async def get_short_url(
+        self,
+        *,
+        short_url: str,
+    ) -> GetShortUrlResponse: ...
     async def get_short_url(
         self,
         request: GetShortUrlRequest | None = None,
-        /,
         *,
         short_url: str | None = None,
     ) -> GetShortUrlResponse:
@@ -238,10 +329,17 @@ class AsyncEdgeKvClient(AsyncProductClient):
         """
         return await self.core.call(GET_SHORT_URL, request, short_url=short_url)
 
+    @overload
+    async def del_short_url(self, request: DelShortUrlRequest, /) -> DelShortUrlResponse: ...
+    @overload
+    async def del_short_url(
+        self,
+        *,
+        short_url: str,
+    ) -> DelShortUrlResponse: ...
     async def del_short_url(
         self,
         request: DelShortUrlRequest | None = None,
-        /,
         *,
         short_url: str | None = None,
     ) -> DelShortUrlResponse:

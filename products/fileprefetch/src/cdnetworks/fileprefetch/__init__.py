@@ -4,8 +4,10 @@
 ```python
 from cdnetworks.fileprefetch import FilePrefetchClient
 
-with FilePrefetchClient() as client:  # credentials from the environment or ~/.cdnetworks
-    print(client.prefetch())
+# Keys from CDNETWORKS_ACCESS_KEY / CDNETWORKS_SECRET_KEY or ~/.cdnetworks/credentials.
+with FilePrefetchClient() as cdn:
+    task = cdn.prefetch(urls=["https://www.example.com/video/intro.mp4"])
+    print(cdn.wait_for_prefetch(task.item_id, poll_interval=1))
 ```
 """
 

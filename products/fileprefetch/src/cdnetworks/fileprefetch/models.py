@@ -27,9 +27,7 @@ __all__ = [
 class PrefetchResponse(ResponseModel, kw_only=True):
     """The answer of Prefetch."""
 
-    code: Annotated[str | int, Meta(examples=["0,1"])] | None = msgspec.field(
-        default=None, name="Code"
-    )
+    code: str | int | None = msgspec.field(default=None, name="Code")
     message: str | None = msgspec.field(default=None, name="Message")
     item_id: str | None = None
 
@@ -41,15 +39,7 @@ class PrefetchTaskDetail(ItemModel, kw_only=True):
     create_time: str | None = None
     finish_time: str | None = None
     rate: Annotated[str, Meta(description="Success rate in percent")] | None = None
-    status: (
-        Annotated[
-            str,
-            Meta(
-                description="success, failure, wait or run", examples=["success,failure,wait,run"]
-            ),
-        ]
-        | None
-    ) = None
+    status: Annotated[str, Meta(description="success, failure, wait or run")] | None = None
     url: str | None = None
 
 
@@ -57,9 +47,7 @@ class GetPrefetchStatusResponse(ResponseModel, kw_only=True):
     """The answer of GetPrefetchStatus."""
 
     count: Annotated[int, Meta(description="Tasks matching the query, on all pages")] | None = None
-    code: Annotated[str | int, Meta(examples=["0,1"])] | None = msgspec.field(
-        default=None, name="Code"
-    )
+    code: str | int | None = msgspec.field(default=None, name="Code")
     message: str | None = msgspec.field(default=None, name="Message")
     page_no: int | None = None
     page_size: int | None = None
@@ -78,10 +66,7 @@ class PrefetchRequest(RequestModel, kw_only=True):
     ]
     is_range: (
         Annotated[
-            Literal[0, 1],
-            Meta(
-                description="0 prefetches whole files, 1 only their first bytes", examples=["0,1"]
-            ),
+            Literal[0, 1], Meta(description="0 prefetches whole files, 1 only their first bytes")
         ]
         | None
     ) = None
@@ -113,7 +98,7 @@ class GetPrefetchStatusRequest(RequestModel, kw_only=True):
     status: (
         Annotated[
             Literal["success", "failure", "wait", "run"],
-            Meta(description="Only tasks in this state", examples=["success,failure,wait,run"]),
+            Meta(description="Only tasks in this state"),
         ]
         | None
     ) = None

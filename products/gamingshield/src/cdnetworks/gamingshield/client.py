@@ -8,7 +8,7 @@ retries and decodes.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, overload
 
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
@@ -94,10 +94,23 @@ class GamingShieldClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def create_website_group(
+        self, request: CreateWebsiteGroupRequest, /
+    ) -> CreateWebsiteGroupResponse: ...
+    @overload
+    def create_website_group(
+        self,
+        *,
+        name: str,
+        port_rel_list: list[CreateWebsiteGroupRequestPortRelList],
+        domain_info_list: list[CreateWebsiteGroupRequestDomainInfoList],
+        remark: str | None = None,
+        service_type: str | None = None,
+    ) -> CreateWebsiteGroupResponse: ...
     def create_website_group(
         self,
         request: CreateWebsiteGroupRequest | None = None,
-        /,
         *,
         name: str | None = None,
         remark: str | None = None,
@@ -119,10 +132,23 @@ class GamingShieldClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def update_website_group(
+        self, request: UpdateWebsiteGroupRequest, /
+    ) -> UpdateWebsiteGroupResponse: ...
+    @overload
+    def update_website_group(
+        self,
+        *,
+        id: str,
+        port_rel_list: list[UpdateWebsiteGroupRequestPortRelList],
+        domain_info_list: list[UpdateWebsiteGroupRequestDomainInfoList],
+        remark: str | None = None,
+        service_type: str | None = None,
+    ) -> UpdateWebsiteGroupResponse: ...
     def update_website_group(
         self,
         request: UpdateWebsiteGroupRequest | None = None,
-        /,
         *,
         id: str | None = None,
         remark: str | None = None,
@@ -144,10 +170,20 @@ class GamingShieldClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def delete_website_group(
+        self, request: DeleteWebsiteGroupRequest, /
+    ) -> DeleteWebsiteGroupResponse: ...
+    @overload
+    def delete_website_group(
+        self,
+        *,
+        id_list: list[str],
+        service_type: str | None = None,
+    ) -> DeleteWebsiteGroupResponse: ...
     def delete_website_group(
         self,
         request: DeleteWebsiteGroupRequest | None = None,
-        /,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
@@ -185,10 +221,20 @@ class GamingShieldClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def add_entry_domain(self, request: AddEntryDomainRequest, /) -> AddEntryDomainResponse: ...
+    @overload
+    def add_entry_domain(
+        self,
+        *,
+        domain: str,
+        group_id: str,
+        port_rel_list: list[AddEntryDomainRequestPortRelList],
+        service_type: str | None = None,
+    ) -> AddEntryDomainResponse: ...
     def add_entry_domain(
         self,
         request: AddEntryDomainRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         group_id: str | None = None,
@@ -208,10 +254,22 @@ class GamingShieldClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def update_entry_domain(
+        self, request: UpdateEntryDomainRequest, /
+    ) -> UpdateEntryDomainResponse: ...
+    @overload
+    def update_entry_domain(
+        self,
+        *,
+        id: str,
+        group_id: str,
+        port_rel_list: list[UpdateEntryDomainRequestPortRelList],
+        service_type: str | None = None,
+    ) -> UpdateEntryDomainResponse: ...
     def update_entry_domain(
         self,
         request: UpdateEntryDomainRequest | None = None,
-        /,
         *,
         id: str | None = None,
         group_id: str | None = None,
@@ -231,10 +289,20 @@ class GamingShieldClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def delete_entry_domain(
+        self, request: DeleteEntryDomainRequest, /
+    ) -> DeleteEntryDomainResponse: ...
+    @overload
+    def delete_entry_domain(
+        self,
+        *,
+        id_list: list[str],
+        service_type: str | None = None,
+    ) -> DeleteEntryDomainResponse: ...
     def delete_entry_domain(
         self,
         request: DeleteEntryDomainRequest | None = None,
-        /,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
@@ -247,10 +315,20 @@ class GamingShieldClient(ProductClient):
             DELETE_ENTRY_DOMAIN, request, id_list=id_list, service_type=service_type
         )
 
+    @overload
+    def restart_entry_domain(
+        self, request: RestartEntryDomainRequest, /
+    ) -> RestartEntryDomainResponse: ...
+    @overload
+    def restart_entry_domain(
+        self,
+        *,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> RestartEntryDomainResponse: ...
     def restart_entry_domain(
         self,
         request: RestartEntryDomainRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -284,10 +362,26 @@ class GamingShieldClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def update_distribution_rule(
+        self, request: UpdateDistributionRuleRequest, /
+    ) -> UpdateDistributionRuleResponse: ...
+    @overload
+    def update_distribution_rule(
+        self,
+        *,
+        group_id: str,
+        rule_switch: bool | Literal["ON", "OFF"],
+        from_type: str,
+        to_type: str,
+        with_qs: bool | Literal["TRUE", "FALSE"],
+        group_rule_from_list: list[UpdateDistributionRuleRequestGroupRuleFromList] | None = None,
+        to_content: str | None = None,
+        service_type: str | None = None,
+    ) -> UpdateDistributionRuleResponse: ...
     def update_distribution_rule(
         self,
         request: UpdateDistributionRuleRequest | None = None,
-        /,
         *,
         group_id: str | None = None,
         rule_switch: bool | Literal["ON", "OFF"] | None = None,
@@ -347,10 +441,23 @@ class AsyncGamingShieldClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def create_website_group(
+        self, request: CreateWebsiteGroupRequest, /
+    ) -> CreateWebsiteGroupResponse: ...
+    @overload
+    async def create_website_group(
+        self,
+        *,
+        name: str,
+        port_rel_list: list[CreateWebsiteGroupRequestPortRelList],
+        domain_info_list: list[CreateWebsiteGroupRequestDomainInfoList],
+        remark: str | None = None,
+        service_type: str | None = None,
+    ) -> CreateWebsiteGroupResponse: ...
     async def create_website_group(
         self,
         request: CreateWebsiteGroupRequest | None = None,
-        /,
         *,
         name: str | None = None,
         remark: str | None = None,
@@ -372,10 +479,23 @@ class AsyncGamingShieldClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def update_website_group(
+        self, request: UpdateWebsiteGroupRequest, /
+    ) -> UpdateWebsiteGroupResponse: ...
+    @overload
+    async def update_website_group(
+        self,
+        *,
+        id: str,
+        port_rel_list: list[UpdateWebsiteGroupRequestPortRelList],
+        domain_info_list: list[UpdateWebsiteGroupRequestDomainInfoList],
+        remark: str | None = None,
+        service_type: str | None = None,
+    ) -> UpdateWebsiteGroupResponse: ...
     async def update_website_group(
         self,
         request: UpdateWebsiteGroupRequest | None = None,
-        /,
         *,
         id: str | None = None,
         remark: str | None = None,
@@ -397,10 +517,20 @@ class AsyncGamingShieldClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def delete_website_group(
+        self, request: DeleteWebsiteGroupRequest, /
+    ) -> DeleteWebsiteGroupResponse: ...
+    @overload
+    async def delete_website_group(
+        self,
+        *,
+        id_list: list[str],
+        service_type: str | None = None,
+    ) -> DeleteWebsiteGroupResponse: ...
     async def delete_website_group(
         self,
         request: DeleteWebsiteGroupRequest | None = None,
-        /,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
@@ -438,10 +568,22 @@ class AsyncGamingShieldClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def add_entry_domain(
+        self, request: AddEntryDomainRequest, /
+    ) -> AddEntryDomainResponse: ...
+    @overload
+    async def add_entry_domain(
+        self,
+        *,
+        domain: str,
+        group_id: str,
+        port_rel_list: list[AddEntryDomainRequestPortRelList],
+        service_type: str | None = None,
+    ) -> AddEntryDomainResponse: ...
     async def add_entry_domain(
         self,
         request: AddEntryDomainRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         group_id: str | None = None,
@@ -461,10 +603,22 @@ class AsyncGamingShieldClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def update_entry_domain(
+        self, request: UpdateEntryDomainRequest, /
+    ) -> UpdateEntryDomainResponse: ...
+    @overload
+    async def update_entry_domain(
+        self,
+        *,
+        id: str,
+        group_id: str,
+        port_rel_list: list[UpdateEntryDomainRequestPortRelList],
+        service_type: str | None = None,
+    ) -> UpdateEntryDomainResponse: ...
     async def update_entry_domain(
         self,
         request: UpdateEntryDomainRequest | None = None,
-        /,
         *,
         id: str | None = None,
         group_id: str | None = None,
@@ -484,10 +638,20 @@ class AsyncGamingShieldClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def delete_entry_domain(
+        self, request: DeleteEntryDomainRequest, /
+    ) -> DeleteEntryDomainResponse: ...
+    @overload
+    async def delete_entry_domain(
+        self,
+        *,
+        id_list: list[str],
+        service_type: str | None = None,
+    ) -> DeleteEntryDomainResponse: ...
     async def delete_entry_domain(
         self,
         request: DeleteEntryDomainRequest | None = None,
-        /,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
@@ -500,10 +664,20 @@ class AsyncGamingShieldClient(AsyncProductClient):
             DELETE_ENTRY_DOMAIN, request, id_list=id_list, service_type=service_type
         )
 
+    @overload
+    async def restart_entry_domain(
+        self, request: RestartEntryDomainRequest, /
+    ) -> RestartEntryDomainResponse: ...
+    @overload
+    async def restart_entry_domain(
+        self,
+        *,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> RestartEntryDomainResponse: ...
     async def restart_entry_domain(
         self,
         request: RestartEntryDomainRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -537,10 +711,26 @@ class AsyncGamingShieldClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def update_distribution_rule(
+        self, request: UpdateDistributionRuleRequest, /
+    ) -> UpdateDistributionRuleResponse: ...
+    @overload
+    async def update_distribution_rule(
+        self,
+        *,
+        group_id: str,
+        rule_switch: bool | Literal["ON", "OFF"],
+        from_type: str,
+        to_type: str,
+        with_qs: bool | Literal["TRUE", "FALSE"],
+        group_rule_from_list: list[UpdateDistributionRuleRequestGroupRuleFromList] | None = None,
+        to_content: str | None = None,
+        service_type: str | None = None,
+    ) -> UpdateDistributionRuleResponse: ...
     async def update_distribution_rule(
         self,
         request: UpdateDistributionRuleRequest | None = None,
-        /,
         *,
         group_id: str | None = None,
         rule_switch: bool | Literal["ON", "OFF"] | None = None,

@@ -4,8 +4,14 @@
 ```python
 from cdnetworks.imagemanage import ImageManageClient
 
-with ImageManageClient() as client:  # credentials from the environment or ~/.cdnetworks
-    print(client.vmp_query_image())
+# Keys from CDNETWORKS_ACCESS_KEY / CDNETWORKS_SECRET_KEY or ~/.cdnetworks/credentials.
+with ImageManageClient() as images:
+    created = images.vmp_create_image(name="web-base", instance_uuid="vm-1234", qga_enabled=True)
+    image = images.wait_for_image(created.id, poll_interval=1)
+    images.deploy_vmp_image_preheating(image_id=image.id, node_names=["node-a", "node-b"])
+    print(images.wait_for_preheating(image.id, ["node-a", "node-b"], poll_interval=1))
+    for each in images.iter_images(type="CUSTOM"):
+        print(each.id, each.name, each.state, each.size)
 ```
 """
 

@@ -9,6 +9,7 @@ retries and decodes.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mapping
+from typing import overload
 
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 from cdnetworks.core.waiters import Progress, Schedule, Waiter
@@ -91,10 +92,23 @@ class ImageManageClient(ProductClient):
             state=state,
         )
 
+    @overload
+    def vmp_create_image(self, request: VMPCreateImageRequest, /) -> VMPCreateImageResponse: ...
+    @overload
+    def vmp_create_image(
+        self,
+        *,
+        name: str,
+        instance_uuid: str | None = None,
+        image_src_url: str | None = None,
+        md5: str | None = None,
+        ostype: OsType | None = None,
+        min_disk: int | None = None,
+        qga_enabled: bool | Flag | None = None,
+    ) -> VMPCreateImageResponse: ...
     def vmp_create_image(
         self,
         request: VMPCreateImageRequest | None = None,
-        /,
         *,
         name: str | None = None,
         instance_uuid: str | None = None,
@@ -120,20 +134,37 @@ class ImageManageClient(ProductClient):
             qga_enabled=qga_enabled,
         )
 
+    @overload
+    def vmp_remove_image(self, request: VMPRemoveImageRequest, /) -> VMPRemoveImageResponse: ...
+    @overload
+    def vmp_remove_image(
+        self,
+        *,
+        image_id: str,
+    ) -> VMPRemoveImageResponse: ...
     def vmp_remove_image(
         self,
         request: VMPRemoveImageRequest | None = None,
-        /,
         *,
         image_id: str | None = None,
     ) -> VMPRemoveImageResponse:
         """Delete one of your own custom images. (VMPRemoveImage, ``DELETE /vmp/images/{imageId}``)."""
         return self.core.call(VMP_REMOVE_IMAGE, request, image_id=image_id)
 
+    @overload
+    def deploy_vmp_image_preheating(
+        self, request: DeployVmpImagePreheatingRequest, /
+    ) -> DeployVmpImagePreheatingResponse: ...
+    @overload
+    def deploy_vmp_image_preheating(
+        self,
+        *,
+        image_id: str,
+        node_names: list[str],
+    ) -> DeployVmpImagePreheatingResponse: ...
     def deploy_vmp_image_preheating(
         self,
         request: DeployVmpImagePreheatingRequest | None = None,
-        /,
         *,
         image_id: str | None = None,
         node_names: list[str] | None = None,
@@ -143,10 +174,19 @@ class ImageManageClient(ProductClient):
             DEPLOY_VMP_IMAGE_PREHEATING, request, image_id=image_id, node_names=node_names
         )
 
+    @overload
+    def query_vmp_image_preheating_state(
+        self, request: QueryVmpImagePreheatingStateRequest, /
+    ) -> QueryVmpImagePreheatingStateResponse: ...
+    @overload
+    def query_vmp_image_preheating_state(
+        self,
+        *,
+        image_id: str,
+    ) -> QueryVmpImagePreheatingStateResponse: ...
     def query_vmp_image_preheating_state(
         self,
         request: QueryVmpImagePreheatingStateRequest | None = None,
-        /,
         *,
         image_id: str | None = None,
     ) -> QueryVmpImagePreheatingStateResponse:
@@ -289,10 +329,25 @@ class AsyncImageManageClient(AsyncProductClient):
             state=state,
         )
 
+    @overload
+    async def vmp_create_image(
+        self, request: VMPCreateImageRequest, /
+    ) -> VMPCreateImageResponse: ...
+    @overload
+    async def vmp_create_image(
+        self,
+        *,
+        name: str,
+        instance_uuid: str | None = None,
+        image_src_url: str | None = None,
+        md5: str | None = None,
+        ostype: OsType | None = None,
+        min_disk: int | None = None,
+        qga_enabled: bool | Flag | None = None,
+    ) -> VMPCreateImageResponse: ...
     async def vmp_create_image(
         self,
         request: VMPCreateImageRequest | None = None,
-        /,
         *,
         name: str | None = None,
         instance_uuid: str | None = None,
@@ -318,20 +373,39 @@ class AsyncImageManageClient(AsyncProductClient):
             qga_enabled=qga_enabled,
         )
 
+    @overload
+    async def vmp_remove_image(
+        self, request: VMPRemoveImageRequest, /
+    ) -> VMPRemoveImageResponse: ...
+    @overload
+    async def vmp_remove_image(
+        self,
+        *,
+        image_id: str,
+    ) -> VMPRemoveImageResponse: ...
     async def vmp_remove_image(
         self,
         request: VMPRemoveImageRequest | None = None,
-        /,
         *,
         image_id: str | None = None,
     ) -> VMPRemoveImageResponse:
         """Delete one of your own custom images. (VMPRemoveImage, ``DELETE /vmp/images/{imageId}``)."""
         return await self.core.call(VMP_REMOVE_IMAGE, request, image_id=image_id)
 
+    @overload
+    async def deploy_vmp_image_preheating(
+        self, request: DeployVmpImagePreheatingRequest, /
+    ) -> DeployVmpImagePreheatingResponse: ...
+    @overload
+    async def deploy_vmp_image_preheating(
+        self,
+        *,
+        image_id: str,
+        node_names: list[str],
+    ) -> DeployVmpImagePreheatingResponse: ...
     async def deploy_vmp_image_preheating(
         self,
         request: DeployVmpImagePreheatingRequest | None = None,
-        /,
         *,
         image_id: str | None = None,
         node_names: list[str] | None = None,
@@ -341,10 +415,19 @@ class AsyncImageManageClient(AsyncProductClient):
             DEPLOY_VMP_IMAGE_PREHEATING, request, image_id=image_id, node_names=node_names
         )
 
+    @overload
+    async def query_vmp_image_preheating_state(
+        self, request: QueryVmpImagePreheatingStateRequest, /
+    ) -> QueryVmpImagePreheatingStateResponse: ...
+    @overload
+    async def query_vmp_image_preheating_state(
+        self,
+        *,
+        image_id: str,
+    ) -> QueryVmpImagePreheatingStateResponse: ...
     async def query_vmp_image_preheating_state(
         self,
         request: QueryVmpImagePreheatingStateRequest | None = None,
-        /,
         *,
         image_id: str | None = None,
     ) -> QueryVmpImagePreheatingStateResponse:

@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -42,10 +44,41 @@ class IncidentLogsClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def get_waf_attack_log(self, request: GetWAFAttackLogRequest, /) -> GetWAFAttackLogResponse: ...
+    @overload
+    def get_waf_attack_log(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        page_num: int,
+        page_size: int,
+        time_zone: str | None = None,
+        acts: list[str] | None = None,
+        attack_types: list[str] | None = None,
+        ips: list[str] | None = None,
+        ip_condition: int | None = None,
+        ip_location: str | None = None,
+        urls: list[str] | None = None,
+        url_condition: int | None = None,
+        referer: str | None = None,
+        referer_condition: int | None = None,
+        user_agent: str | None = None,
+        user_agent_condition: int | None = None,
+        http_verisions: list[str] | None = None,
+        status_codes: list[str] | None = None,
+        status_code_condition: int | None = None,
+        event_id: str | None = None,
+        rule_ids: list[str] | None = None,
+        rule_id_condition: int | None = None,
+        rule_name: str | None = None,
+        lang: str | None = None,
+    ) -> GetWAFAttackLogResponse: ...
     def get_waf_attack_log(
         self,
         request: GetWAFAttackLogRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -107,10 +140,32 @@ class IncidentLogsClient(ProductClient):
             page_size=page_size,
         )
 
+    @overload
+    def query_attack_log_details(
+        self, request: QueryAttackLogDetailsRequest, /
+    ) -> QueryAttackLogDetailsResponse: ...
+    @overload
+    def query_attack_log_details(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        attack_type: str,
+        process_action: str,
+        language: str | None = None,
+        domain: str | None = None,
+        client_ip: str | None = None,
+        uri: str | None = None,
+        accurate_uri: int | None = None,
+        user_agent: str | None = None,
+        accurate_user_agent: int | None = None,
+        state_code: str | None = None,
+        referer: str | None = None,
+        request_mode: str | None = None,
+    ) -> QueryAttackLogDetailsResponse: ...
     def query_attack_log_details(
         self,
         request: QueryAttackLogDetailsRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -150,10 +205,32 @@ class IncidentLogsClient(ProductClient):
             request_mode=request_mode,
         )
 
+    @overload
+    def download_attack_log(
+        self, request: DownloadAttackLogRequest, /
+    ) -> DownloadAttackLogResponse: ...
+    @overload
+    def download_attack_log(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        attack_type: str,
+        process_action: str,
+        language: str | None = None,
+        domain: str | None = None,
+        client_ip: str | None = None,
+        uri: str | None = None,
+        accurate_uri: int | None = None,
+        user_agent: str | None = None,
+        accurate_user_agent: int | None = None,
+        state_code: str | None = None,
+        referer: str | None = None,
+        request_mode: str | None = None,
+    ) -> DownloadAttackLogResponse: ...
     def download_attack_log(
         self,
         request: DownloadAttackLogRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -202,10 +279,43 @@ class AsyncIncidentLogsClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def get_waf_attack_log(
+        self, request: GetWAFAttackLogRequest, /
+    ) -> GetWAFAttackLogResponse: ...
+    @overload
+    async def get_waf_attack_log(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        page_num: int,
+        page_size: int,
+        time_zone: str | None = None,
+        acts: list[str] | None = None,
+        attack_types: list[str] | None = None,
+        ips: list[str] | None = None,
+        ip_condition: int | None = None,
+        ip_location: str | None = None,
+        urls: list[str] | None = None,
+        url_condition: int | None = None,
+        referer: str | None = None,
+        referer_condition: int | None = None,
+        user_agent: str | None = None,
+        user_agent_condition: int | None = None,
+        http_verisions: list[str] | None = None,
+        status_codes: list[str] | None = None,
+        status_code_condition: int | None = None,
+        event_id: str | None = None,
+        rule_ids: list[str] | None = None,
+        rule_id_condition: int | None = None,
+        rule_name: str | None = None,
+        lang: str | None = None,
+    ) -> GetWAFAttackLogResponse: ...
     async def get_waf_attack_log(
         self,
         request: GetWAFAttackLogRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -267,10 +377,32 @@ class AsyncIncidentLogsClient(AsyncProductClient):
             page_size=page_size,
         )
 
+    @overload
+    async def query_attack_log_details(
+        self, request: QueryAttackLogDetailsRequest, /
+    ) -> QueryAttackLogDetailsResponse: ...
+    @overload
+    async def query_attack_log_details(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        attack_type: str,
+        process_action: str,
+        language: str | None = None,
+        domain: str | None = None,
+        client_ip: str | None = None,
+        uri: str | None = None,
+        accurate_uri: int | None = None,
+        user_agent: str | None = None,
+        accurate_user_agent: int | None = None,
+        state_code: str | None = None,
+        referer: str | None = None,
+        request_mode: str | None = None,
+    ) -> QueryAttackLogDetailsResponse: ...
     async def query_attack_log_details(
         self,
         request: QueryAttackLogDetailsRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -310,10 +442,32 @@ class AsyncIncidentLogsClient(AsyncProductClient):
             request_mode=request_mode,
         )
 
+    @overload
+    async def download_attack_log(
+        self, request: DownloadAttackLogRequest, /
+    ) -> DownloadAttackLogResponse: ...
+    @overload
+    async def download_attack_log(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        attack_type: str,
+        process_action: str,
+        language: str | None = None,
+        domain: str | None = None,
+        client_ip: str | None = None,
+        uri: str | None = None,
+        accurate_uri: int | None = None,
+        user_agent: str | None = None,
+        accurate_user_agent: int | None = None,
+        state_code: str | None = None,
+        referer: str | None = None,
+        request_mode: str | None = None,
+    ) -> DownloadAttackLogResponse: ...
     async def download_attack_log(
         self,
         request: DownloadAttackLogRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,

@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -66,10 +68,19 @@ class InstanceManagementClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def vmp_remove_instance(
+        self, request: VMPRemoveInstanceRequest, /
+    ) -> VMPRemoveInstanceResponse: ...
+    @overload
+    def vmp_remove_instance(
+        self,
+        *,
+        servers: str,
+    ) -> VMPRemoveInstanceResponse: ...
     def vmp_remove_instance(
         self,
         request: VMPRemoveInstanceRequest | None = None,
-        /,
         *,
         servers: str | None = None,
     ) -> VMPRemoveInstanceResponse:
@@ -125,10 +136,20 @@ class InstanceManagementClient(ProductClient):
             ipv6_format=ipv6_format,
         )
 
+    @overload
+    def vmp_instance_operation(
+        self, request: VMPInstanceOperationRequest, /
+    ) -> VMPInstanceOperationResponse: ...
+    @overload
+    def vmp_instance_operation(
+        self,
+        *,
+        operation: str,
+        server_id: str,
+    ) -> VMPInstanceOperationResponse: ...
     def vmp_instance_operation(
         self,
         request: VMPInstanceOperationRequest | None = None,
-        /,
         *,
         operation: str | None = None,
         server_id: str | None = None,
@@ -141,10 +162,19 @@ class InstanceManagementClient(ProductClient):
             VMP_INSTANCE_OPERATION, request, operation=operation, server_id=server_id
         )
 
+    @overload
+    def vmp_create_instance(
+        self, request: VMPCreateInstanceRequest, /
+    ) -> VMPCreateInstanceResponse: ...
+    @overload
+    def vmp_create_instance(
+        self,
+        *,
+        servers: list[VMPCreateInstanceRequestServers],
+    ) -> VMPCreateInstanceResponse: ...
     def vmp_create_instance(
         self,
         request: VMPCreateInstanceRequest | None = None,
-        /,
         *,
         servers: list[VMPCreateInstanceRequestServers] | None = None,
     ) -> VMPCreateInstanceResponse:
@@ -154,20 +184,37 @@ class InstanceManagementClient(ProductClient):
         """
         return self.core.call(VMP_CREATE_INSTANCE, request, servers=servers)
 
+    @overload
+    def edit_instance(self, request: EditInstanceRequest, /) -> EditInstanceResponse: ...
+    @overload
+    def edit_instance(
+        self,
+        *,
+        server: EditInstanceRequestServer,
+    ) -> EditInstanceResponse: ...
     def edit_instance(
         self,
         request: EditInstanceRequest | None = None,
-        /,
         *,
         server: EditInstanceRequestServer | None = None,
     ) -> EditInstanceResponse:
         """EditInstance: ``PUT /vmp/servers``."""
         return self.core.call(EDIT_INSTANCE, request, server=server)
 
+    @overload
+    def instance_ipv6_management(
+        self, request: InstanceIpv6ManagementRequest, /
+    ) -> InstanceIpv6ManagementResponse: ...
+    @overload
+    def instance_ipv6_management(
+        self,
+        *,
+        action: str,
+        instance_id: str,
+    ) -> InstanceIpv6ManagementResponse: ...
     def instance_ipv6_management(
         self,
         request: InstanceIpv6ManagementRequest | None = None,
-        /,
         *,
         action: str | None = None,
         instance_id: str | None = None,
@@ -180,10 +227,20 @@ class InstanceManagementClient(ProductClient):
             INSTANCE_IPV6_MANAGEMENT, request, action=action, instance_id=instance_id
         )
 
+    @overload
+    def instance_disk_scaling(
+        self, request: InstanceDiskScalingRequest, /
+    ) -> InstanceDiskScalingResponse: ...
+    @overload
+    def instance_disk_scaling(
+        self,
+        *,
+        id: str,
+        disk_info: list[InstanceDiskScalingRequestDiskInfo],
+    ) -> InstanceDiskScalingResponse: ...
     def instance_disk_scaling(
         self,
         request: InstanceDiskScalingRequest | None = None,
-        /,
         *,
         id: str | None = None,
         disk_info: list[InstanceDiskScalingRequestDiskInfo] | None = None,
@@ -194,10 +251,20 @@ class InstanceManagementClient(ProductClient):
         """
         return self.core.call(INSTANCE_DISK_SCALING, request, id=id, disk_info=disk_info)
 
+    @overload
+    def manage_instance_tags(
+        self, request: ManageInstanceTagsRequest, /
+    ) -> ManageInstanceTagsResponse: ...
+    @overload
+    def manage_instance_tags(
+        self,
+        *,
+        id: str,
+        tag: str,
+    ) -> ManageInstanceTagsResponse: ...
     def manage_instance_tags(
         self,
         request: ManageInstanceTagsRequest | None = None,
-        /,
         *,
         id: str | None = None,
         tag: str | None = None,
@@ -205,10 +272,19 @@ class InstanceManagementClient(ProductClient):
         """ManageInstanceTags: ``PUT /vmp/server-tags``."""
         return self.core.call(MANAGE_INSTANCE_TAGS, request, id=id, tag=tag)
 
+    @overload
+    def convert_free_type_instance_to_charge_type(
+        self, request: ConvertFreeTypeInstanceToChargeTypeRequest, /
+    ) -> ConvertFreeTypeInstanceToChargeTypeResponse: ...
+    @overload
+    def convert_free_type_instance_to_charge_type(
+        self,
+        *,
+        servers: str,
+    ) -> ConvertFreeTypeInstanceToChargeTypeResponse: ...
     def convert_free_type_instance_to_charge_type(
         self,
         request: ConvertFreeTypeInstanceToChargeTypeRequest | None = None,
-        /,
         *,
         servers: str | None = None,
     ) -> ConvertFreeTypeInstanceToChargeTypeResponse:
@@ -218,10 +294,20 @@ class InstanceManagementClient(ProductClient):
         """
         return self.core.call(CONVERT_FREE_TYPE_INSTANCE_TO_CHARGE_TYPE, request, servers=servers)
 
+    @overload
+    def instance_rebuild(self, request: InstanceRebuildRequest, /) -> InstanceRebuildResponse: ...
+    @overload
+    def instance_rebuild(
+        self,
+        *,
+        id: str,
+        image_id: str | None = None,
+        password: str | None = None,
+        retain_data_disk: int | None = None,
+    ) -> InstanceRebuildResponse: ...
     def instance_rebuild(
         self,
         request: InstanceRebuildRequest | None = None,
-        /,
         *,
         id: str | None = None,
         image_id: str | None = None,
@@ -250,10 +336,19 @@ class AsyncInstanceManagementClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def vmp_remove_instance(
+        self, request: VMPRemoveInstanceRequest, /
+    ) -> VMPRemoveInstanceResponse: ...
+    @overload
+    async def vmp_remove_instance(
+        self,
+        *,
+        servers: str,
+    ) -> VMPRemoveInstanceResponse: ...
     async def vmp_remove_instance(
         self,
         request: VMPRemoveInstanceRequest | None = None,
-        /,
         *,
         servers: str | None = None,
     ) -> VMPRemoveInstanceResponse:
@@ -309,10 +404,20 @@ class AsyncInstanceManagementClient(AsyncProductClient):
             ipv6_format=ipv6_format,
         )
 
+    @overload
+    async def vmp_instance_operation(
+        self, request: VMPInstanceOperationRequest, /
+    ) -> VMPInstanceOperationResponse: ...
+    @overload
+    async def vmp_instance_operation(
+        self,
+        *,
+        operation: str,
+        server_id: str,
+    ) -> VMPInstanceOperationResponse: ...
     async def vmp_instance_operation(
         self,
         request: VMPInstanceOperationRequest | None = None,
-        /,
         *,
         operation: str | None = None,
         server_id: str | None = None,
@@ -325,10 +430,19 @@ class AsyncInstanceManagementClient(AsyncProductClient):
             VMP_INSTANCE_OPERATION, request, operation=operation, server_id=server_id
         )
 
+    @overload
+    async def vmp_create_instance(
+        self, request: VMPCreateInstanceRequest, /
+    ) -> VMPCreateInstanceResponse: ...
+    @overload
+    async def vmp_create_instance(
+        self,
+        *,
+        servers: list[VMPCreateInstanceRequestServers],
+    ) -> VMPCreateInstanceResponse: ...
     async def vmp_create_instance(
         self,
         request: VMPCreateInstanceRequest | None = None,
-        /,
         *,
         servers: list[VMPCreateInstanceRequestServers] | None = None,
     ) -> VMPCreateInstanceResponse:
@@ -338,20 +452,37 @@ class AsyncInstanceManagementClient(AsyncProductClient):
         """
         return await self.core.call(VMP_CREATE_INSTANCE, request, servers=servers)
 
+    @overload
+    async def edit_instance(self, request: EditInstanceRequest, /) -> EditInstanceResponse: ...
+    @overload
+    async def edit_instance(
+        self,
+        *,
+        server: EditInstanceRequestServer,
+    ) -> EditInstanceResponse: ...
     async def edit_instance(
         self,
         request: EditInstanceRequest | None = None,
-        /,
         *,
         server: EditInstanceRequestServer | None = None,
     ) -> EditInstanceResponse:
         """EditInstance: ``PUT /vmp/servers``."""
         return await self.core.call(EDIT_INSTANCE, request, server=server)
 
+    @overload
+    async def instance_ipv6_management(
+        self, request: InstanceIpv6ManagementRequest, /
+    ) -> InstanceIpv6ManagementResponse: ...
+    @overload
+    async def instance_ipv6_management(
+        self,
+        *,
+        action: str,
+        instance_id: str,
+    ) -> InstanceIpv6ManagementResponse: ...
     async def instance_ipv6_management(
         self,
         request: InstanceIpv6ManagementRequest | None = None,
-        /,
         *,
         action: str | None = None,
         instance_id: str | None = None,
@@ -364,10 +495,20 @@ class AsyncInstanceManagementClient(AsyncProductClient):
             INSTANCE_IPV6_MANAGEMENT, request, action=action, instance_id=instance_id
         )
 
+    @overload
+    async def instance_disk_scaling(
+        self, request: InstanceDiskScalingRequest, /
+    ) -> InstanceDiskScalingResponse: ...
+    @overload
+    async def instance_disk_scaling(
+        self,
+        *,
+        id: str,
+        disk_info: list[InstanceDiskScalingRequestDiskInfo],
+    ) -> InstanceDiskScalingResponse: ...
     async def instance_disk_scaling(
         self,
         request: InstanceDiskScalingRequest | None = None,
-        /,
         *,
         id: str | None = None,
         disk_info: list[InstanceDiskScalingRequestDiskInfo] | None = None,
@@ -378,10 +519,20 @@ class AsyncInstanceManagementClient(AsyncProductClient):
         """
         return await self.core.call(INSTANCE_DISK_SCALING, request, id=id, disk_info=disk_info)
 
+    @overload
+    async def manage_instance_tags(
+        self, request: ManageInstanceTagsRequest, /
+    ) -> ManageInstanceTagsResponse: ...
+    @overload
+    async def manage_instance_tags(
+        self,
+        *,
+        id: str,
+        tag: str,
+    ) -> ManageInstanceTagsResponse: ...
     async def manage_instance_tags(
         self,
         request: ManageInstanceTagsRequest | None = None,
-        /,
         *,
         id: str | None = None,
         tag: str | None = None,
@@ -389,10 +540,19 @@ class AsyncInstanceManagementClient(AsyncProductClient):
         """ManageInstanceTags: ``PUT /vmp/server-tags``."""
         return await self.core.call(MANAGE_INSTANCE_TAGS, request, id=id, tag=tag)
 
+    @overload
+    async def convert_free_type_instance_to_charge_type(
+        self, request: ConvertFreeTypeInstanceToChargeTypeRequest, /
+    ) -> ConvertFreeTypeInstanceToChargeTypeResponse: ...
+    @overload
+    async def convert_free_type_instance_to_charge_type(
+        self,
+        *,
+        servers: str,
+    ) -> ConvertFreeTypeInstanceToChargeTypeResponse: ...
     async def convert_free_type_instance_to_charge_type(
         self,
         request: ConvertFreeTypeInstanceToChargeTypeRequest | None = None,
-        /,
         *,
         servers: str | None = None,
     ) -> ConvertFreeTypeInstanceToChargeTypeResponse:
@@ -404,10 +564,22 @@ class AsyncInstanceManagementClient(AsyncProductClient):
             CONVERT_FREE_TYPE_INSTANCE_TO_CHARGE_TYPE, request, servers=servers
         )
 
+    @overload
+    async def instance_rebuild(
+        self, request: InstanceRebuildRequest, /
+    ) -> InstanceRebuildResponse: ...
+    @overload
+    async def instance_rebuild(
+        self,
+        *,
+        id: str,
+        image_id: str | None = None,
+        password: str | None = None,
+        retain_data_disk: int | None = None,
+    ) -> InstanceRebuildResponse: ...
     async def instance_rebuild(
         self,
         request: InstanceRebuildRequest | None = None,
-        /,
         *,
         id: str | None = None,
         image_id: str | None = None,

@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -42,10 +44,21 @@ class IpCheckClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def query_cdn_service_real_ip(
+        self, request: QueryCDNServiceRealIPRequest, /
+    ) -> QueryCDNServiceRealIPResponse: ...
+    @overload
+    def query_cdn_service_real_ip(
+        self,
+        *,
+        domain: str,
+        viewtype: str | None = None,
+        iptype: str | None = None,
+    ) -> QueryCDNServiceRealIPResponse: ...
     def query_cdn_service_real_ip(
         self,
         request: QueryCDNServiceRealIPRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         viewtype: str | None = None,
@@ -56,10 +69,19 @@ class IpCheckClient(ProductClient):
             QUERY_CDN_SERVICE_REAL_IP, request, domain=domain, viewtype=viewtype, iptype=iptype
         )
 
+    @overload
+    def query_specific_ip_belong(
+        self, request: QuerySpecificIPBelongRequest, /
+    ) -> QuerySpecificIPBelongResponse: ...
+    @overload
+    def query_specific_ip_belong(
+        self,
+        *,
+        ip: list[str],
+    ) -> QuerySpecificIPBelongResponse: ...
     def query_specific_ip_belong(
         self,
         request: QuerySpecificIPBelongRequest | None = None,
-        /,
         *,
         ip: list[str] | None = None,
     ) -> QuerySpecificIPBelongResponse:
@@ -69,10 +91,17 @@ class IpCheckClient(ProductClient):
         """
         return self.core.call(QUERY_SPECIFIC_IP_BELONG, request, ip=ip)
 
+    @overload
+    def check_ip_owner(self, request: CheckIpOwnerRequest, /) -> CheckIpOwnerResponse: ...
+    @overload
+    def check_ip_owner(
+        self,
+        *,
+        ip: list[str],
+    ) -> CheckIpOwnerResponse: ...
     def check_ip_owner(
         self,
         request: CheckIpOwnerRequest | None = None,
-        /,
         *,
         ip: list[str] | None = None,
     ) -> CheckIpOwnerResponse:
@@ -91,10 +120,21 @@ class AsyncIpCheckClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def query_cdn_service_real_ip(
+        self, request: QueryCDNServiceRealIPRequest, /
+    ) -> QueryCDNServiceRealIPResponse: ...
+    @overload
+    async def query_cdn_service_real_ip(
+        self,
+        *,
+        domain: str,
+        viewtype: str | None = None,
+        iptype: str | None = None,
+    ) -> QueryCDNServiceRealIPResponse: ...
     async def query_cdn_service_real_ip(
         self,
         request: QueryCDNServiceRealIPRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         viewtype: str | None = None,
@@ -105,10 +145,19 @@ class AsyncIpCheckClient(AsyncProductClient):
             QUERY_CDN_SERVICE_REAL_IP, request, domain=domain, viewtype=viewtype, iptype=iptype
         )
 
+    @overload
+    async def query_specific_ip_belong(
+        self, request: QuerySpecificIPBelongRequest, /
+    ) -> QuerySpecificIPBelongResponse: ...
+    @overload
+    async def query_specific_ip_belong(
+        self,
+        *,
+        ip: list[str],
+    ) -> QuerySpecificIPBelongResponse: ...
     async def query_specific_ip_belong(
         self,
         request: QuerySpecificIPBelongRequest | None = None,
-        /,
         *,
         ip: list[str] | None = None,
     ) -> QuerySpecificIPBelongResponse:
@@ -118,10 +167,17 @@ class AsyncIpCheckClient(AsyncProductClient):
         """
         return await self.core.call(QUERY_SPECIFIC_IP_BELONG, request, ip=ip)
 
+    @overload
+    async def check_ip_owner(self, request: CheckIpOwnerRequest, /) -> CheckIpOwnerResponse: ...
+    @overload
+    async def check_ip_owner(
+        self,
+        *,
+        ip: list[str],
+    ) -> CheckIpOwnerResponse: ...
     async def check_ip_owner(
         self,
         request: CheckIpOwnerRequest | None = None,
-        /,
         *,
         ip: list[str] | None = None,
     ) -> CheckIpOwnerResponse:

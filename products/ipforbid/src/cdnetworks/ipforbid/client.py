@@ -8,7 +8,9 @@ retries and decodes.
 
 from __future__ import annotations
 
-from cdnetworks.core.product_client import AsyncProductClient, ProductClient
+from typing import Any, overload
+
+from cdnetworks.core.product_client import AsyncProductClient, ProductClient, renamed
 
 from ._version import __version__
 from .actions import (
@@ -47,10 +49,22 @@ class IpForbidClient(ProductClient):
 
     user_agent = USER_AGENT
 
-    def forbid_or_resume_visitor_i_ps_by_domain_service(
+    @overload
+    def forbid_or_resume_visitor_ips_by_domain_service(
+        self, request: ForbidOrResumeVisitorIPsByDomainServiceRequest, /
+    ) -> ForbidOrResumeVisitorIPsByDomainServiceResponse: ...
+    @overload
+    def forbid_or_resume_visitor_ips_by_domain_service(
+        self,
+        *,
+        domain_list: list[str],
+        ip_list: list[str],
+        operation_type: int,
+        forbid_time: int | None = None,
+    ) -> ForbidOrResumeVisitorIPsByDomainServiceResponse: ...
+    def forbid_or_resume_visitor_ips_by_domain_service(
         self,
         request: ForbidOrResumeVisitorIPsByDomainServiceRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         ip_list: list[str] | None = None,
@@ -70,10 +84,22 @@ class IpForbidClient(ProductClient):
             forbid_time=forbid_time,
         )
 
-    def query_forbidding_visitor_i_ps_by_domain_service(
+    @overload
+    def query_forbidding_visitor_ips_by_domain_service(
+        self, request: QueryForbiddingVisitorIPsByDomainServiceRequest, /
+    ) -> QueryForbiddingVisitorIPsByDomainServiceResponse: ...
+    @overload
+    def query_forbidding_visitor_ips_by_domain_service(
+        self,
+        *,
+        domain_list: list[str],
+        ip_list: list[str] | None = None,
+        page_no: int | None = None,
+        page_size: int | None = None,
+    ) -> QueryForbiddingVisitorIPsByDomainServiceResponse: ...
+    def query_forbidding_visitor_ips_by_domain_service(
         self,
         request: QueryForbiddingVisitorIPsByDomainServiceRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         ip_list: list[str] | None = None,
@@ -93,10 +119,22 @@ class IpForbidClient(ProductClient):
             page_size=page_size,
         )
 
-    def query_forbidding_visitor_i_ps_by_label_code_service(
+    @overload
+    def query_forbidding_visitor_ips_by_label_code_service(
+        self, request: QueryForbiddingVisitorIPsByLabelCodeServiceRequest, /
+    ) -> QueryForbiddingVisitorIPsByLabelCodeServiceResponse: ...
+    @overload
+    def query_forbidding_visitor_ips_by_label_code_service(
+        self,
+        *,
+        label_code_list: list[str],
+        ip_list: list[str] | None = None,
+        page_no: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None,
+        page_size: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageSize | None = None,
+    ) -> QueryForbiddingVisitorIPsByLabelCodeServiceResponse: ...
+    def query_forbidding_visitor_ips_by_label_code_service(
         self,
         request: QueryForbiddingVisitorIPsByLabelCodeServiceRequest | None = None,
-        /,
         *,
         label_code_list: list[str] | None = None,
         ip_list: list[str] | None = None,
@@ -116,10 +154,23 @@ class IpForbidClient(ProductClient):
             page_size=page_size,
         )
 
-    def forbid_or_resume_visitor_i_ps_by_label_code_service(
+    @overload
+    def forbid_or_resume_visitor_ips_by_label_code_service(
+        self, request: ForbidOrResumeVisitorIPsByLabelCodeServiceRequest, /
+    ) -> ForbidOrResumeVisitorIPsByLabelCodeServiceResponse: ...
+    @overload
+    def forbid_or_resume_visitor_ips_by_label_code_service(
+        self,
+        *,
+        operation_object_list: list[
+            ForbidOrResumeVisitorIPsByLabelCodeServiceRequestOperationObjectList
+        ],
+        operation_type: str,
+        forbid_time: int | None = None,
+    ) -> ForbidOrResumeVisitorIPsByLabelCodeServiceResponse: ...
+    def forbid_or_resume_visitor_ips_by_label_code_service(
         self,
         request: ForbidOrResumeVisitorIPsByLabelCodeServiceRequest | None = None,
-        /,
         *,
         operation_object_list: list[
             ForbidOrResumeVisitorIPsByLabelCodeServiceRequestOperationObjectList
@@ -139,6 +190,46 @@ class IpForbidClient(ProductClient):
             operation_type=operation_type,
             forbid_time=forbid_time,
         )
+
+    def forbid_or_resume_visitor_i_ps_by_domain_service(
+        self, *args: Any, **kwargs: Any
+    ) -> ForbidOrResumeVisitorIPsByDomainServiceResponse:
+        """Deprecated alias of `forbid_or_resume_visitor_ips_by_domain_service` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "forbid_or_resume_visitor_i_ps_by_domain_service",
+            "forbid_or_resume_visitor_ips_by_domain_service",
+        )
+        return self.forbid_or_resume_visitor_ips_by_domain_service(*args, **kwargs)
+
+    def query_forbidding_visitor_i_ps_by_domain_service(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryForbiddingVisitorIPsByDomainServiceResponse:
+        """Deprecated alias of `query_forbidding_visitor_ips_by_domain_service` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_forbidding_visitor_i_ps_by_domain_service",
+            "query_forbidding_visitor_ips_by_domain_service",
+        )
+        return self.query_forbidding_visitor_ips_by_domain_service(*args, **kwargs)
+
+    def query_forbidding_visitor_i_ps_by_label_code_service(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryForbiddingVisitorIPsByLabelCodeServiceResponse:
+        """Deprecated alias of `query_forbidding_visitor_ips_by_label_code_service` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_forbidding_visitor_i_ps_by_label_code_service",
+            "query_forbidding_visitor_ips_by_label_code_service",
+        )
+        return self.query_forbidding_visitor_ips_by_label_code_service(*args, **kwargs)
+
+    def forbid_or_resume_visitor_i_ps_by_label_code_service(
+        self, *args: Any, **kwargs: Any
+    ) -> ForbidOrResumeVisitorIPsByLabelCodeServiceResponse:
+        """Deprecated alias of `forbid_or_resume_visitor_ips_by_label_code_service` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "forbid_or_resume_visitor_i_ps_by_label_code_service",
+            "forbid_or_resume_visitor_ips_by_label_code_service",
+        )
+        return self.forbid_or_resume_visitor_ips_by_label_code_service(*args, **kwargs)
 
 
 class AsyncIpForbidClient(AsyncProductClient):
@@ -149,10 +240,22 @@ class AsyncIpForbidClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
-    async def forbid_or_resume_visitor_i_ps_by_domain_service(
+    @overload
+    async def forbid_or_resume_visitor_ips_by_domain_service(
+        self, request: ForbidOrResumeVisitorIPsByDomainServiceRequest, /
+    ) -> ForbidOrResumeVisitorIPsByDomainServiceResponse: ...
+    @overload
+    async def forbid_or_resume_visitor_ips_by_domain_service(
+        self,
+        *,
+        domain_list: list[str],
+        ip_list: list[str],
+        operation_type: int,
+        forbid_time: int | None = None,
+    ) -> ForbidOrResumeVisitorIPsByDomainServiceResponse: ...
+    async def forbid_or_resume_visitor_ips_by_domain_service(
         self,
         request: ForbidOrResumeVisitorIPsByDomainServiceRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         ip_list: list[str] | None = None,
@@ -172,10 +275,22 @@ class AsyncIpForbidClient(AsyncProductClient):
             forbid_time=forbid_time,
         )
 
-    async def query_forbidding_visitor_i_ps_by_domain_service(
+    @overload
+    async def query_forbidding_visitor_ips_by_domain_service(
+        self, request: QueryForbiddingVisitorIPsByDomainServiceRequest, /
+    ) -> QueryForbiddingVisitorIPsByDomainServiceResponse: ...
+    @overload
+    async def query_forbidding_visitor_ips_by_domain_service(
+        self,
+        *,
+        domain_list: list[str],
+        ip_list: list[str] | None = None,
+        page_no: int | None = None,
+        page_size: int | None = None,
+    ) -> QueryForbiddingVisitorIPsByDomainServiceResponse: ...
+    async def query_forbidding_visitor_ips_by_domain_service(
         self,
         request: QueryForbiddingVisitorIPsByDomainServiceRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         ip_list: list[str] | None = None,
@@ -195,10 +310,22 @@ class AsyncIpForbidClient(AsyncProductClient):
             page_size=page_size,
         )
 
-    async def query_forbidding_visitor_i_ps_by_label_code_service(
+    @overload
+    async def query_forbidding_visitor_ips_by_label_code_service(
+        self, request: QueryForbiddingVisitorIPsByLabelCodeServiceRequest, /
+    ) -> QueryForbiddingVisitorIPsByLabelCodeServiceResponse: ...
+    @overload
+    async def query_forbidding_visitor_ips_by_label_code_service(
+        self,
+        *,
+        label_code_list: list[str],
+        ip_list: list[str] | None = None,
+        page_no: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None,
+        page_size: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageSize | None = None,
+    ) -> QueryForbiddingVisitorIPsByLabelCodeServiceResponse: ...
+    async def query_forbidding_visitor_ips_by_label_code_service(
         self,
         request: QueryForbiddingVisitorIPsByLabelCodeServiceRequest | None = None,
-        /,
         *,
         label_code_list: list[str] | None = None,
         ip_list: list[str] | None = None,
@@ -218,10 +345,23 @@ class AsyncIpForbidClient(AsyncProductClient):
             page_size=page_size,
         )
 
-    async def forbid_or_resume_visitor_i_ps_by_label_code_service(
+    @overload
+    async def forbid_or_resume_visitor_ips_by_label_code_service(
+        self, request: ForbidOrResumeVisitorIPsByLabelCodeServiceRequest, /
+    ) -> ForbidOrResumeVisitorIPsByLabelCodeServiceResponse: ...
+    @overload
+    async def forbid_or_resume_visitor_ips_by_label_code_service(
+        self,
+        *,
+        operation_object_list: list[
+            ForbidOrResumeVisitorIPsByLabelCodeServiceRequestOperationObjectList
+        ],
+        operation_type: str,
+        forbid_time: int | None = None,
+    ) -> ForbidOrResumeVisitorIPsByLabelCodeServiceResponse: ...
+    async def forbid_or_resume_visitor_ips_by_label_code_service(
         self,
         request: ForbidOrResumeVisitorIPsByLabelCodeServiceRequest | None = None,
-        /,
         *,
         operation_object_list: list[
             ForbidOrResumeVisitorIPsByLabelCodeServiceRequestOperationObjectList
@@ -241,3 +381,43 @@ class AsyncIpForbidClient(AsyncProductClient):
             operation_type=operation_type,
             forbid_time=forbid_time,
         )
+
+    async def forbid_or_resume_visitor_i_ps_by_domain_service(
+        self, *args: Any, **kwargs: Any
+    ) -> ForbidOrResumeVisitorIPsByDomainServiceResponse:
+        """Deprecated alias of `forbid_or_resume_visitor_ips_by_domain_service` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "forbid_or_resume_visitor_i_ps_by_domain_service",
+            "forbid_or_resume_visitor_ips_by_domain_service",
+        )
+        return await self.forbid_or_resume_visitor_ips_by_domain_service(*args, **kwargs)
+
+    async def query_forbidding_visitor_i_ps_by_domain_service(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryForbiddingVisitorIPsByDomainServiceResponse:
+        """Deprecated alias of `query_forbidding_visitor_ips_by_domain_service` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_forbidding_visitor_i_ps_by_domain_service",
+            "query_forbidding_visitor_ips_by_domain_service",
+        )
+        return await self.query_forbidding_visitor_ips_by_domain_service(*args, **kwargs)
+
+    async def query_forbidding_visitor_i_ps_by_label_code_service(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryForbiddingVisitorIPsByLabelCodeServiceResponse:
+        """Deprecated alias of `query_forbidding_visitor_ips_by_label_code_service` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_forbidding_visitor_i_ps_by_label_code_service",
+            "query_forbidding_visitor_ips_by_label_code_service",
+        )
+        return await self.query_forbidding_visitor_ips_by_label_code_service(*args, **kwargs)
+
+    async def forbid_or_resume_visitor_i_ps_by_label_code_service(
+        self, *args: Any, **kwargs: Any
+    ) -> ForbidOrResumeVisitorIPsByLabelCodeServiceResponse:
+        """Deprecated alias of `forbid_or_resume_visitor_ips_by_label_code_service` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "forbid_or_resume_visitor_i_ps_by_label_code_service",
+            "forbid_or_resume_visitor_ips_by_label_code_service",
+        )
+        return await self.forbid_or_resume_visitor_ips_by_label_code_service(*args, **kwargs)

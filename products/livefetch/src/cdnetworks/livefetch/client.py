@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -36,10 +38,20 @@ class LiveFetchClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def live_fetch_task(self, request: LiveFetchTaskRequest, /) -> LiveFetchTaskResponse: ...
+    @overload
+    def live_fetch_task(
+        self,
+        *,
+        urls: list[str],
+        action: int,
+        view: str | None = None,
+        carrier: str | None = None,
+    ) -> LiveFetchTaskResponse: ...
     def live_fetch_task(
         self,
         request: LiveFetchTaskRequest | None = None,
-        /,
         *,
         urls: list[str] | None = None,
         view: str | None = None,
@@ -63,10 +75,20 @@ class AsyncLiveFetchClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def live_fetch_task(self, request: LiveFetchTaskRequest, /) -> LiveFetchTaskResponse: ...
+    @overload
+    async def live_fetch_task(
+        self,
+        *,
+        urls: list[str],
+        action: int,
+        view: str | None = None,
+        carrier: str | None = None,
+    ) -> LiveFetchTaskResponse: ...
     async def live_fetch_task(
         self,
         request: LiveFetchTaskRequest | None = None,
-        /,
         *,
         urls: list[str] | None = None,
         view: str | None = None,

@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -37,10 +39,23 @@ class LogDownloadClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def query_domain_log_download_address(
+        self, request: QueryDomainLogDownloadAddressRequest, /
+    ) -> QueryDomainLogDownloadAddressResponse: ...
+    @overload
+    def query_domain_log_download_address(
+        self,
+        *,
+        datefrom: str,
+        dateto: str,
+        domain_list: QueryDomainLogDownloadAddressRequestDomainList | None = None,
+        log_type: str | None = None,
+        area_code: str | None = None,
+    ) -> QueryDomainLogDownloadAddressResponse: ...
     def query_domain_log_download_address(
         self,
         request: QueryDomainLogDownloadAddressRequest | None = None,
-        /,
         *,
         domain_list: QueryDomainLogDownloadAddressRequestDomainList | None = None,
         datefrom: str | None = None,
@@ -71,10 +86,23 @@ class AsyncLogDownloadClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def query_domain_log_download_address(
+        self, request: QueryDomainLogDownloadAddressRequest, /
+    ) -> QueryDomainLogDownloadAddressResponse: ...
+    @overload
+    async def query_domain_log_download_address(
+        self,
+        *,
+        datefrom: str,
+        dateto: str,
+        domain_list: QueryDomainLogDownloadAddressRequestDomainList | None = None,
+        log_type: str | None = None,
+        area_code: str | None = None,
+    ) -> QueryDomainLogDownloadAddressResponse: ...
     async def query_domain_log_download_address(
         self,
         request: QueryDomainLogDownloadAddressRequest | None = None,
-        /,
         *,
         domain_list: QueryDomainLogDownloadAddressRequestDomainList | None = None,
         datefrom: str | None = None,

@@ -8,10 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import msgspec
-from msgspec import Meta
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
@@ -63,5 +60,5 @@ class QueryDomainLogDownloadAddressRequest(RequestModel, kw_only=True):
     )
     datefrom: str
     dateto: str
-    log_type: Annotated[str, Meta(examples=["cdn,bot,ddos,waap,waf"])] | None = None
+    log_type: str | None = None
     area_code: str | None = None

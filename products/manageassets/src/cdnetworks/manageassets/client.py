@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -115,10 +117,23 @@ class ManageAssetsClient(ProductClient):
             page_size=page_size,
         )
 
+    @overload
+    def video_edit(self, request: VideoEditRequest, /) -> VideoEditResponse: ...
+    @overload
+    def video_edit(
+        self,
+        *,
+        video_id: str,
+        video_name: str | None = None,
+        video_description: str | None = None,
+        video_classification: str | None = None,
+        category_names: str | None = None,
+        publish_domain: str | None = None,
+        player_id: str | None = None,
+    ) -> VideoEditResponse: ...
     def video_edit(
         self,
         request: VideoEditRequest | None = None,
-        /,
         *,
         video_id: str | None = None,
         video_name: str | None = None,
@@ -144,10 +159,17 @@ class ManageAssetsClient(ProductClient):
             player_id=player_id,
         )
 
+    @overload
+    def video_block(self, request: VideoBlockRequest, /) -> VideoBlockResponse: ...
+    @overload
+    def video_block(
+        self,
+        *,
+        video_id: str,
+    ) -> VideoBlockResponse: ...
     def video_block(
         self,
         request: VideoBlockRequest | None = None,
-        /,
         *,
         video_id: str | None = None,
     ) -> VideoBlockResponse:
@@ -157,10 +179,17 @@ class ManageAssetsClient(ProductClient):
         """
         return self.core.call(VIDEO_BLOCK, request, video_id=video_id)
 
+    @overload
+    def video_enable(self, request: VideoEnableRequest, /) -> VideoEnableResponse: ...
+    @overload
+    def video_enable(
+        self,
+        *,
+        video_id: str,
+    ) -> VideoEnableResponse: ...
     def video_enable(
         self,
         request: VideoEnableRequest | None = None,
-        /,
         *,
         video_id: str | None = None,
     ) -> VideoEnableResponse:
@@ -170,10 +199,21 @@ class ManageAssetsClient(ProductClient):
         """
         return self.core.call(VIDEO_ENABLE, request, video_id=video_id)
 
+    @overload
+    def delete_video(self, request: DeleteVideoRequest, /) -> DeleteVideoResponse: ...
+    @overload
+    def delete_video(
+        self,
+        *,
+        video_id: str,
+        validate_occupy: int | None = None,
+        notify_url: str | None = None,
+        is_async: int | None = None,
+        only_delete_source: int | None = None,
+    ) -> DeleteVideoResponse: ...
     def delete_video(
         self,
         request: DeleteVideoRequest | None = None,
-        /,
         *,
         video_id: str | None = None,
         validate_occupy: int | None = None,
@@ -228,10 +268,19 @@ class ManageAssetsClient(ProductClient):
             page_size=page_size,
         )
 
+    @overload
+    def material_edit(self, request: MaterialEditRequest, /) -> MaterialEditResponse: ...
+    @overload
+    def material_edit(
+        self,
+        *,
+        id: str,
+        name: str | None = None,
+        publish_domain: str | None = None,
+    ) -> MaterialEditResponse: ...
     def material_edit(
         self,
         request: MaterialEditRequest | None = None,
-        /,
         *,
         id: str | None = None,
         name: str | None = None,
@@ -245,10 +294,18 @@ class ManageAssetsClient(ProductClient):
             MATERIAL_EDIT, request, id=id, name=name, publish_domain=publish_domain
         )
 
+    @overload
+    def delete_material(self, request: DeleteMaterialRequest, /) -> DeleteMaterialResponse: ...
+    @overload
+    def delete_material(
+        self,
+        *,
+        id: str,
+        validate_occupy: str | None = None,
+    ) -> DeleteMaterialResponse: ...
     def delete_material(
         self,
         request: DeleteMaterialRequest | None = None,
-        /,
         *,
         id: str | None = None,
         validate_occupy: str | None = None,
@@ -290,10 +347,19 @@ class ManageAssetsClient(ProductClient):
             page_size=page_size,
         )
 
+    @overload
+    def edit_audio(self, request: EditAudioRequest, /) -> EditAudioResponse: ...
+    @overload
+    def edit_audio(
+        self,
+        *,
+        audio_id: str,
+        audio_name: str | None = None,
+        publish_domain: str | None = None,
+    ) -> EditAudioResponse: ...
     def edit_audio(
         self,
         request: EditAudioRequest | None = None,
-        /,
         *,
         audio_id: str | None = None,
         audio_name: str | None = None,
@@ -311,10 +377,18 @@ class ManageAssetsClient(ProductClient):
             publish_domain=publish_domain,
         )
 
+    @overload
+    def delete_audio(self, request: DeleteAudioRequest, /) -> DeleteAudioResponse: ...
+    @overload
+    def delete_audio(
+        self,
+        *,
+        audio_id: str,
+        validate_occupy: int | None = None,
+    ) -> DeleteAudioResponse: ...
     def delete_audio(
         self,
         request: DeleteAudioRequest | None = None,
-        /,
         *,
         audio_id: str | None = None,
         validate_occupy: int | None = None,
@@ -348,10 +422,18 @@ class ManageAssetsClient(ProductClient):
             page_index=page_index,
         )
 
+    @overload
+    def create_category(self, request: CreateCategoryRequest, /) -> CreateCategoryResponse: ...
+    @overload
+    def create_category(
+        self,
+        *,
+        label_name: str,
+        parent_node_id: int | None = None,
+    ) -> CreateCategoryResponse: ...
     def create_category(
         self,
         request: CreateCategoryRequest | None = None,
-        /,
         *,
         parent_node_id: int | None = None,
         label_name: str | None = None,
@@ -364,10 +446,17 @@ class ManageAssetsClient(ProductClient):
             CREATE_CATEGORY, request, parent_node_id=parent_node_id, label_name=label_name
         )
 
+    @overload
+    def delete_category(self, request: DeleteCategoryRequest, /) -> DeleteCategoryResponse: ...
+    @overload
+    def delete_category(
+        self,
+        *,
+        node_id: int,
+    ) -> DeleteCategoryResponse: ...
     def delete_category(
         self,
         request: DeleteCategoryRequest | None = None,
-        /,
         *,
         node_id: int | None = None,
     ) -> DeleteCategoryResponse:
@@ -377,10 +466,20 @@ class ManageAssetsClient(ProductClient):
         """
         return self.core.call(DELETE_CATEGORY, request, node_id=node_id)
 
+    @overload
+    def delete_video_by_category(
+        self, request: DeleteVideoByCategoryRequest, /
+    ) -> DeleteVideoByCategoryResponse: ...
+    @overload
+    def delete_video_by_category(
+        self,
+        *,
+        node_id: int,
+        notify_url: str | None = None,
+    ) -> DeleteVideoByCategoryResponse: ...
     def delete_video_by_category(
         self,
         request: DeleteVideoByCategoryRequest | None = None,
-        /,
         *,
         node_id: int | None = None,
         notify_url: str | None = None,
@@ -439,10 +538,23 @@ class AsyncManageAssetsClient(AsyncProductClient):
             page_size=page_size,
         )
 
+    @overload
+    async def video_edit(self, request: VideoEditRequest, /) -> VideoEditResponse: ...
+    @overload
+    async def video_edit(
+        self,
+        *,
+        video_id: str,
+        video_name: str | None = None,
+        video_description: str | None = None,
+        video_classification: str | None = None,
+        category_names: str | None = None,
+        publish_domain: str | None = None,
+        player_id: str | None = None,
+    ) -> VideoEditResponse: ...
     async def video_edit(
         self,
         request: VideoEditRequest | None = None,
-        /,
         *,
         video_id: str | None = None,
         video_name: str | None = None,
@@ -468,10 +580,17 @@ class AsyncManageAssetsClient(AsyncProductClient):
             player_id=player_id,
         )
 
+    @overload
+    async def video_block(self, request: VideoBlockRequest, /) -> VideoBlockResponse: ...
+    @overload
+    async def video_block(
+        self,
+        *,
+        video_id: str,
+    ) -> VideoBlockResponse: ...
     async def video_block(
         self,
         request: VideoBlockRequest | None = None,
-        /,
         *,
         video_id: str | None = None,
     ) -> VideoBlockResponse:
@@ -481,10 +600,17 @@ class AsyncManageAssetsClient(AsyncProductClient):
         """
         return await self.core.call(VIDEO_BLOCK, request, video_id=video_id)
 
+    @overload
+    async def video_enable(self, request: VideoEnableRequest, /) -> VideoEnableResponse: ...
+    @overload
+    async def video_enable(
+        self,
+        *,
+        video_id: str,
+    ) -> VideoEnableResponse: ...
     async def video_enable(
         self,
         request: VideoEnableRequest | None = None,
-        /,
         *,
         video_id: str | None = None,
     ) -> VideoEnableResponse:
@@ -494,10 +620,21 @@ class AsyncManageAssetsClient(AsyncProductClient):
         """
         return await self.core.call(VIDEO_ENABLE, request, video_id=video_id)
 
+    @overload
+    async def delete_video(self, request: DeleteVideoRequest, /) -> DeleteVideoResponse: ...
+    @overload
+    async def delete_video(
+        self,
+        *,
+        video_id: str,
+        validate_occupy: int | None = None,
+        notify_url: str | None = None,
+        is_async: int | None = None,
+        only_delete_source: int | None = None,
+    ) -> DeleteVideoResponse: ...
     async def delete_video(
         self,
         request: DeleteVideoRequest | None = None,
-        /,
         *,
         video_id: str | None = None,
         validate_occupy: int | None = None,
@@ -552,10 +689,19 @@ class AsyncManageAssetsClient(AsyncProductClient):
             page_size=page_size,
         )
 
+    @overload
+    async def material_edit(self, request: MaterialEditRequest, /) -> MaterialEditResponse: ...
+    @overload
+    async def material_edit(
+        self,
+        *,
+        id: str,
+        name: str | None = None,
+        publish_domain: str | None = None,
+    ) -> MaterialEditResponse: ...
     async def material_edit(
         self,
         request: MaterialEditRequest | None = None,
-        /,
         *,
         id: str | None = None,
         name: str | None = None,
@@ -569,10 +715,20 @@ class AsyncManageAssetsClient(AsyncProductClient):
             MATERIAL_EDIT, request, id=id, name=name, publish_domain=publish_domain
         )
 
+    @overload
+    async def delete_material(
+        self, request: DeleteMaterialRequest, /
+    ) -> DeleteMaterialResponse: ...
+    @overload
+    async def delete_material(
+        self,
+        *,
+        id: str,
+        validate_occupy: str | None = None,
+    ) -> DeleteMaterialResponse: ...
     async def delete_material(
         self,
         request: DeleteMaterialRequest | None = None,
-        /,
         *,
         id: str | None = None,
         validate_occupy: str | None = None,
@@ -616,10 +772,19 @@ class AsyncManageAssetsClient(AsyncProductClient):
             page_size=page_size,
         )
 
+    @overload
+    async def edit_audio(self, request: EditAudioRequest, /) -> EditAudioResponse: ...
+    @overload
+    async def edit_audio(
+        self,
+        *,
+        audio_id: str,
+        audio_name: str | None = None,
+        publish_domain: str | None = None,
+    ) -> EditAudioResponse: ...
     async def edit_audio(
         self,
         request: EditAudioRequest | None = None,
-        /,
         *,
         audio_id: str | None = None,
         audio_name: str | None = None,
@@ -637,10 +802,18 @@ class AsyncManageAssetsClient(AsyncProductClient):
             publish_domain=publish_domain,
         )
 
+    @overload
+    async def delete_audio(self, request: DeleteAudioRequest, /) -> DeleteAudioResponse: ...
+    @overload
+    async def delete_audio(
+        self,
+        *,
+        audio_id: str,
+        validate_occupy: int | None = None,
+    ) -> DeleteAudioResponse: ...
     async def delete_audio(
         self,
         request: DeleteAudioRequest | None = None,
-        /,
         *,
         audio_id: str | None = None,
         validate_occupy: int | None = None,
@@ -674,10 +847,20 @@ class AsyncManageAssetsClient(AsyncProductClient):
             page_index=page_index,
         )
 
+    @overload
+    async def create_category(
+        self, request: CreateCategoryRequest, /
+    ) -> CreateCategoryResponse: ...
+    @overload
+    async def create_category(
+        self,
+        *,
+        label_name: str,
+        parent_node_id: int | None = None,
+    ) -> CreateCategoryResponse: ...
     async def create_category(
         self,
         request: CreateCategoryRequest | None = None,
-        /,
         *,
         parent_node_id: int | None = None,
         label_name: str | None = None,
@@ -690,10 +873,19 @@ class AsyncManageAssetsClient(AsyncProductClient):
             CREATE_CATEGORY, request, parent_node_id=parent_node_id, label_name=label_name
         )
 
+    @overload
+    async def delete_category(
+        self, request: DeleteCategoryRequest, /
+    ) -> DeleteCategoryResponse: ...
+    @overload
+    async def delete_category(
+        self,
+        *,
+        node_id: int,
+    ) -> DeleteCategoryResponse: ...
     async def delete_category(
         self,
         request: DeleteCategoryRequest | None = None,
-        /,
         *,
         node_id: int | None = None,
     ) -> DeleteCategoryResponse:
@@ -703,10 +895,20 @@ class AsyncManageAssetsClient(AsyncProductClient):
         """
         return await self.core.call(DELETE_CATEGORY, request, node_id=node_id)
 
+    @overload
+    async def delete_video_by_category(
+        self, request: DeleteVideoByCategoryRequest, /
+    ) -> DeleteVideoByCategoryResponse: ...
+    @overload
+    async def delete_video_by_category(
+        self,
+        *,
+        node_id: int,
+        notify_url: str | None = None,
+    ) -> DeleteVideoByCategoryResponse: ...
     async def delete_video_by_category(
         self,
         request: DeleteVideoByCategoryRequest | None = None,
-        /,
         *,
         node_id: int | None = None,
         notify_url: str | None = None,

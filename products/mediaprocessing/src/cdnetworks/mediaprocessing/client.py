@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -57,10 +59,29 @@ class MediaProcessingClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def video_clip(self, request: VideoClipRequest, /) -> VideoClipResponse: ...
+    @overload
+    def video_clip(
+        self,
+        *,
+        trans_no: str,
+        video_id: str,
+        seek_start: int,
+        duration: int,
+        filename: str,
+        resolution: str | None = None,
+        frame_rate: int | None = None,
+        video_bit_rate: int | None = None,
+        audio_bit_rate: int | None = None,
+        tassampling_ratek_id: int | None = None,
+        notify_url: str | None = None,
+        suffix: str | None = None,
+        enable_video_transcode: int | None = None,
+    ) -> VideoClipResponse: ...
     def video_clip(
         self,
         request: VideoClipRequest | None = None,
-        /,
         *,
         trans_no: str | None = None,
         video_id: str | None = None,
@@ -98,10 +119,17 @@ class MediaProcessingClient(ProductClient):
             enable_video_transcode=enable_video_transcode,
         )
 
+    @overload
+    def video_clip_query(self, request: VideoClipQueryRequest, /) -> VideoClipQueryResponse: ...
+    @overload
+    def video_clip_query(
+        self,
+        *,
+        trans_no: str,
+    ) -> VideoClipQueryResponse: ...
     def video_clip_query(
         self,
         request: VideoClipQueryRequest | None = None,
-        /,
         *,
         trans_no: str | None = None,
     ) -> VideoClipQueryResponse:
@@ -111,10 +139,22 @@ class MediaProcessingClient(ProductClient):
         """
         return self.core.call(VIDEO_CLIP_QUERY, request, trans_no=trans_no)
 
+    @overload
+    def video_concat(self, request: VideoConcatRequest, /) -> VideoConcatResponse: ...
+    @overload
+    def video_concat(
+        self,
+        *,
+        trans_no: str,
+        video_ids: str,
+        filename: str,
+        dir_id: str | None = None,
+        notify_url: str | None = None,
+        suffix: str | None = None,
+    ) -> VideoConcatResponse: ...
     def video_concat(
         self,
         request: VideoConcatRequest | None = None,
-        /,
         *,
         trans_no: str | None = None,
         video_ids: str | None = None,
@@ -138,10 +178,19 @@ class MediaProcessingClient(ProductClient):
             suffix=suffix,
         )
 
+    @overload
+    def video_concat_query(
+        self, request: VideoConcatQueryRequest, /
+    ) -> VideoConcatQueryResponse: ...
+    @overload
+    def video_concat_query(
+        self,
+        *,
+        trans_no: str,
+    ) -> VideoConcatQueryResponse: ...
     def video_concat_query(
         self,
         request: VideoConcatQueryRequest | None = None,
-        /,
         *,
         trans_no: str | None = None,
     ) -> VideoConcatQueryResponse:
@@ -151,10 +200,27 @@ class MediaProcessingClient(ProductClient):
         """
         return self.core.call(VIDEO_CONCAT_QUERY, request, trans_no=trans_no)
 
+    @overload
+    def create_clear_ad_task(
+        self, request: CreateClearAdTaskRequest, /
+    ) -> CreateClearAdTaskResponse: ...
+    @overload
+    def create_clear_ad_task(
+        self,
+        *,
+        video_id: str,
+        notify_url: str,
+        clear_video_ad: bool | None = None,
+        clear_watermark_ad: bool | None = None,
+        clear_text_ad: bool | None = None,
+        video_ad_types: str | None = None,
+        video_ad_level: int | None = None,
+        watermark_ad_type: int | None = None,
+        text_ad_type: int | None = None,
+    ) -> CreateClearAdTaskResponse: ...
     def create_clear_ad_task(
         self,
         request: CreateClearAdTaskRequest | None = None,
-        /,
         *,
         video_id: str | None = None,
         clear_video_ad: bool | None = None,
@@ -184,10 +250,19 @@ class MediaProcessingClient(ProductClient):
             notify_url=notify_url,
         )
 
+    @overload
+    def clear_ad_task_query(
+        self, request: ClearAdTaskQueryRequest, /
+    ) -> ClearAdTaskQueryResponse: ...
+    @overload
+    def clear_ad_task_query(
+        self,
+        *,
+        task_id: str,
+    ) -> ClearAdTaskQueryResponse: ...
     def clear_ad_task_query(
         self,
         request: ClearAdTaskQueryRequest | None = None,
-        /,
         *,
         task_id: str | None = None,
     ) -> ClearAdTaskQueryResponse:
@@ -197,10 +272,23 @@ class MediaProcessingClient(ProductClient):
         """
         return self.core.call(CLEAR_AD_TASK_QUERY, request, task_id=task_id)
 
+    @overload
+    def trans_code(self, request: TransCodeRequest, /) -> TransCodeResponse: ...
+    @overload
+    def trans_code(
+        self,
+        *,
+        video_ids: str,
+        water_mark_template_name: str | None = None,
+        trans_code_template_name: str | None = None,
+        watermark_template_id: str | None = None,
+        trans_code_template_id: str | None = None,
+        subtitle_id: str | None = None,
+        subtitle: str | None = None,
+    ) -> TransCodeResponse: ...
     def trans_code(
         self,
         request: TransCodeRequest | None = None,
-        /,
         *,
         video_ids: str | None = None,
         water_mark_template_name: str | None = None,
@@ -226,10 +314,19 @@ class MediaProcessingClient(ProductClient):
             subtitle=subtitle,
         )
 
+    @overload
+    def start_workflow(self, request: StartWorkflowRequest, /) -> StartWorkflowResponse: ...
+    @overload
+    def start_workflow(
+        self,
+        *,
+        target_id: str,
+        trans_no: str,
+        workflow_id: str,
+    ) -> StartWorkflowResponse: ...
     def start_workflow(
         self,
         request: StartWorkflowRequest | None = None,
-        /,
         *,
         target_id: str | None = None,
         trans_no: str | None = None,
@@ -252,10 +349,29 @@ class AsyncMediaProcessingClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def video_clip(self, request: VideoClipRequest, /) -> VideoClipResponse: ...
+    @overload
+    async def video_clip(
+        self,
+        *,
+        trans_no: str,
+        video_id: str,
+        seek_start: int,
+        duration: int,
+        filename: str,
+        resolution: str | None = None,
+        frame_rate: int | None = None,
+        video_bit_rate: int | None = None,
+        audio_bit_rate: int | None = None,
+        tassampling_ratek_id: int | None = None,
+        notify_url: str | None = None,
+        suffix: str | None = None,
+        enable_video_transcode: int | None = None,
+    ) -> VideoClipResponse: ...
     async def video_clip(
         self,
         request: VideoClipRequest | None = None,
-        /,
         *,
         trans_no: str | None = None,
         video_id: str | None = None,
@@ -293,10 +409,19 @@ class AsyncMediaProcessingClient(AsyncProductClient):
             enable_video_transcode=enable_video_transcode,
         )
 
+    @overload
+    async def video_clip_query(
+        self, request: VideoClipQueryRequest, /
+    ) -> VideoClipQueryResponse: ...
+    @overload
+    async def video_clip_query(
+        self,
+        *,
+        trans_no: str,
+    ) -> VideoClipQueryResponse: ...
     async def video_clip_query(
         self,
         request: VideoClipQueryRequest | None = None,
-        /,
         *,
         trans_no: str | None = None,
     ) -> VideoClipQueryResponse:
@@ -306,10 +431,22 @@ class AsyncMediaProcessingClient(AsyncProductClient):
         """
         return await self.core.call(VIDEO_CLIP_QUERY, request, trans_no=trans_no)
 
+    @overload
+    async def video_concat(self, request: VideoConcatRequest, /) -> VideoConcatResponse: ...
+    @overload
+    async def video_concat(
+        self,
+        *,
+        trans_no: str,
+        video_ids: str,
+        filename: str,
+        dir_id: str | None = None,
+        notify_url: str | None = None,
+        suffix: str | None = None,
+    ) -> VideoConcatResponse: ...
     async def video_concat(
         self,
         request: VideoConcatRequest | None = None,
-        /,
         *,
         trans_no: str | None = None,
         video_ids: str | None = None,
@@ -333,10 +470,19 @@ class AsyncMediaProcessingClient(AsyncProductClient):
             suffix=suffix,
         )
 
+    @overload
+    async def video_concat_query(
+        self, request: VideoConcatQueryRequest, /
+    ) -> VideoConcatQueryResponse: ...
+    @overload
+    async def video_concat_query(
+        self,
+        *,
+        trans_no: str,
+    ) -> VideoConcatQueryResponse: ...
     async def video_concat_query(
         self,
         request: VideoConcatQueryRequest | None = None,
-        /,
         *,
         trans_no: str | None = None,
     ) -> VideoConcatQueryResponse:
@@ -346,10 +492,27 @@ class AsyncMediaProcessingClient(AsyncProductClient):
         """
         return await self.core.call(VIDEO_CONCAT_QUERY, request, trans_no=trans_no)
 
+    @overload
+    async def create_clear_ad_task(
+        self, request: CreateClearAdTaskRequest, /
+    ) -> CreateClearAdTaskResponse: ...
+    @overload
+    async def create_clear_ad_task(
+        self,
+        *,
+        video_id: str,
+        notify_url: str,
+        clear_video_ad: bool | None = None,
+        clear_watermark_ad: bool | None = None,
+        clear_text_ad: bool | None = None,
+        video_ad_types: str | None = None,
+        video_ad_level: int | None = None,
+        watermark_ad_type: int | None = None,
+        text_ad_type: int | None = None,
+    ) -> CreateClearAdTaskResponse: ...
     async def create_clear_ad_task(
         self,
         request: CreateClearAdTaskRequest | None = None,
-        /,
         *,
         video_id: str | None = None,
         clear_video_ad: bool | None = None,
@@ -379,10 +542,19 @@ class AsyncMediaProcessingClient(AsyncProductClient):
             notify_url=notify_url,
         )
 
+    @overload
+    async def clear_ad_task_query(
+        self, request: ClearAdTaskQueryRequest, /
+    ) -> ClearAdTaskQueryResponse: ...
+    @overload
+    async def clear_ad_task_query(
+        self,
+        *,
+        task_id: str,
+    ) -> ClearAdTaskQueryResponse: ...
     async def clear_ad_task_query(
         self,
         request: ClearAdTaskQueryRequest | None = None,
-        /,
         *,
         task_id: str | None = None,
     ) -> ClearAdTaskQueryResponse:
@@ -392,10 +564,23 @@ class AsyncMediaProcessingClient(AsyncProductClient):
         """
         return await self.core.call(CLEAR_AD_TASK_QUERY, request, task_id=task_id)
 
+    @overload
+    async def trans_code(self, request: TransCodeRequest, /) -> TransCodeResponse: ...
+    @overload
+    async def trans_code(
+        self,
+        *,
+        video_ids: str,
+        water_mark_template_name: str | None = None,
+        trans_code_template_name: str | None = None,
+        watermark_template_id: str | None = None,
+        trans_code_template_id: str | None = None,
+        subtitle_id: str | None = None,
+        subtitle: str | None = None,
+    ) -> TransCodeResponse: ...
     async def trans_code(
         self,
         request: TransCodeRequest | None = None,
-        /,
         *,
         video_ids: str | None = None,
         water_mark_template_name: str | None = None,
@@ -421,10 +606,19 @@ class AsyncMediaProcessingClient(AsyncProductClient):
             subtitle=subtitle,
         )
 
+    @overload
+    async def start_workflow(self, request: StartWorkflowRequest, /) -> StartWorkflowResponse: ...
+    @overload
+    async def start_workflow(
+        self,
+        *,
+        target_id: str,
+        trans_no: str,
+        workflow_id: str,
+    ) -> StartWorkflowResponse: ...
     async def start_workflow(
         self,
         request: StartWorkflowRequest | None = None,
-        /,
         *,
         target_id: str | None = None,
         trans_no: str | None = None,

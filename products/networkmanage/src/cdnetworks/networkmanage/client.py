@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -48,20 +50,43 @@ class NetworkManagementClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def vmp_release_edge_ip(
+        self, request: VMPReleaseEdgeIPRequest, /
+    ) -> VMPReleaseEdgeIPResponse: ...
+    @overload
+    def vmp_release_edge_ip(
+        self,
+        *,
+        edge_ips: list[str],
+    ) -> VMPReleaseEdgeIPResponse: ...
     def vmp_release_edge_ip(
         self,
         request: VMPReleaseEdgeIPRequest | None = None,
-        /,
         *,
         edge_ips: list[str] | None = None,
     ) -> VMPReleaseEdgeIPResponse:
         """VMPReleaseEdgeIP: ``PUT /vmp/edgeIp/release``."""
         return self.core.call(VMP_RELEASE_EDGE_IP, request, edge_ips=edge_ips)
 
+    @overload
+    def vmp_allocate_edge_ip(
+        self, request: VMPAllocateEdgeIPRequest, /
+    ) -> VMPAllocateEdgeIPResponse: ...
+    @overload
+    def vmp_allocate_edge_ip(
+        self,
+        *,
+        node_name: str,
+        count: int,
+        protocol: str | None = None,
+        native_attribute: str | None = None,
+        cidr: str | None = None,
+        random_allocate_ip: int | None = None,
+    ) -> VMPAllocateEdgeIPResponse: ...
     def vmp_allocate_edge_ip(
         self,
         request: VMPAllocateEdgeIPRequest | None = None,
-        /,
         *,
         node_name: str | None = None,
         protocol: str | None = None,
@@ -85,10 +110,18 @@ class NetworkManagementClient(ProductClient):
             random_allocate_ip=random_allocate_ip,
         )
 
+    @overload
+    def vmp_assign_edge_ip(self, request: VMPAssignEdgeIPRequest, /) -> VMPAssignEdgeIPResponse: ...
+    @overload
+    def vmp_assign_edge_ip(
+        self,
+        *,
+        server_ip: str,
+        edge_ips: list[str],
+    ) -> VMPAssignEdgeIPResponse: ...
     def vmp_assign_edge_ip(
         self,
         request: VMPAssignEdgeIPRequest | None = None,
-        /,
         *,
         server_ip: str | None = None,
         edge_ips: list[str] | None = None,
@@ -96,10 +129,20 @@ class NetworkManagementClient(ProductClient):
         """VMPAssignEdgeIP: ``PUT /vmp/edgeIp/assign``."""
         return self.core.call(VMP_ASSIGN_EDGE_IP, request, server_ip=server_ip, edge_ips=edge_ips)
 
+    @overload
+    def vmp_unassign_edge_ip(
+        self, request: VMPUnassignEdgeIPRequest, /
+    ) -> VMPUnassignEdgeIPResponse: ...
+    @overload
+    def vmp_unassign_edge_ip(
+        self,
+        *,
+        server_ip: str,
+        edge_ips: list[str],
+    ) -> VMPUnassignEdgeIPResponse: ...
     def vmp_unassign_edge_ip(
         self,
         request: VMPUnassignEdgeIPRequest | None = None,
-        /,
         *,
         server_ip: str | None = None,
         edge_ips: list[str] | None = None,
@@ -138,20 +181,43 @@ class AsyncNetworkManagementClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def vmp_release_edge_ip(
+        self, request: VMPReleaseEdgeIPRequest, /
+    ) -> VMPReleaseEdgeIPResponse: ...
+    @overload
+    async def vmp_release_edge_ip(
+        self,
+        *,
+        edge_ips: list[str],
+    ) -> VMPReleaseEdgeIPResponse: ...
     async def vmp_release_edge_ip(
         self,
         request: VMPReleaseEdgeIPRequest | None = None,
-        /,
         *,
         edge_ips: list[str] | None = None,
     ) -> VMPReleaseEdgeIPResponse:
         """VMPReleaseEdgeIP: ``PUT /vmp/edgeIp/release``."""
         return await self.core.call(VMP_RELEASE_EDGE_IP, request, edge_ips=edge_ips)
 
+    @overload
+    async def vmp_allocate_edge_ip(
+        self, request: VMPAllocateEdgeIPRequest, /
+    ) -> VMPAllocateEdgeIPResponse: ...
+    @overload
+    async def vmp_allocate_edge_ip(
+        self,
+        *,
+        node_name: str,
+        count: int,
+        protocol: str | None = None,
+        native_attribute: str | None = None,
+        cidr: str | None = None,
+        random_allocate_ip: int | None = None,
+    ) -> VMPAllocateEdgeIPResponse: ...
     async def vmp_allocate_edge_ip(
         self,
         request: VMPAllocateEdgeIPRequest | None = None,
-        /,
         *,
         node_name: str | None = None,
         protocol: str | None = None,
@@ -175,10 +241,20 @@ class AsyncNetworkManagementClient(AsyncProductClient):
             random_allocate_ip=random_allocate_ip,
         )
 
+    @overload
+    async def vmp_assign_edge_ip(
+        self, request: VMPAssignEdgeIPRequest, /
+    ) -> VMPAssignEdgeIPResponse: ...
+    @overload
+    async def vmp_assign_edge_ip(
+        self,
+        *,
+        server_ip: str,
+        edge_ips: list[str],
+    ) -> VMPAssignEdgeIPResponse: ...
     async def vmp_assign_edge_ip(
         self,
         request: VMPAssignEdgeIPRequest | None = None,
-        /,
         *,
         server_ip: str | None = None,
         edge_ips: list[str] | None = None,
@@ -188,10 +264,20 @@ class AsyncNetworkManagementClient(AsyncProductClient):
             VMP_ASSIGN_EDGE_IP, request, server_ip=server_ip, edge_ips=edge_ips
         )
 
+    @overload
+    async def vmp_unassign_edge_ip(
+        self, request: VMPUnassignEdgeIPRequest, /
+    ) -> VMPUnassignEdgeIPResponse: ...
+    @overload
+    async def vmp_unassign_edge_ip(
+        self,
+        *,
+        server_ip: str,
+        edge_ips: list[str],
+    ) -> VMPUnassignEdgeIPResponse: ...
     async def vmp_unassign_edge_ip(
         self,
         request: VMPUnassignEdgeIPRequest | None = None,
-        /,
         *,
         server_ip: str | None = None,
         edge_ips: list[str] | None = None,

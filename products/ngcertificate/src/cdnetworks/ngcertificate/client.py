@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -56,10 +58,23 @@ class CdnProCertificatesClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def create_a_certificate(
+        self, request: CreateACertificateRequest, /
+    ) -> CreateACertificateResponse: ...
+    @overload
+    def create_a_certificate(
+        self,
+        *,
+        name: str,
+        new_version: CreateACertificateRequestNewVersion,
+        description: str | None = None,
+        auto_renew: str | None = None,
+        force_renew: bool | None = None,
+    ) -> CreateACertificateResponse: ...
     def create_a_certificate(
         self,
         request: CreateACertificateRequest | None = None,
-        /,
         *,
         name: str | None = None,
         description: str | None = None,
@@ -107,20 +122,41 @@ class CdnProCertificatesClient(ProductClient):
             sort_order=sort_order,
         )
 
+    @overload
+    def get_a_certificate(self, request: GetACertificateRequest, /) -> GetACertificateResponse: ...
+    @overload
+    def get_a_certificate(
+        self,
+        *,
+        certificate_id: str,
+    ) -> GetACertificateResponse: ...
     def get_a_certificate(
         self,
         request: GetACertificateRequest | None = None,
-        /,
         *,
         certificate_id: str | None = None,
     ) -> GetACertificateResponse:
         """GetACertificate: ``GET /cdn/certificates/{certificateId}``."""
         return self.core.call(GET_A_CERTIFICATE, request, certificate_id=certificate_id)
 
+    @overload
+    def update_a_certificate(
+        self, request: UpdateACertificateRequest, /
+    ) -> UpdateACertificateResponse: ...
+    @overload
+    def update_a_certificate(
+        self,
+        *,
+        certificate_id: str,
+        name: str | None = None,
+        description: str | None = None,
+        auto_renew: str | None = None,
+        new_version: UpdateACertificateRequestNewVersion | None = None,
+        force_renew: bool | None = None,
+    ) -> UpdateACertificateResponse: ...
     def update_a_certificate(
         self,
         request: UpdateACertificateRequest | None = None,
-        /,
         *,
         name: str | None = None,
         description: str | None = None,
@@ -141,20 +177,37 @@ class CdnProCertificatesClient(ProductClient):
             certificate_id=certificate_id,
         )
 
+    @overload
+    def delete_a_certificate(
+        self, request: DeleteACertificateRequest, /
+    ) -> DeleteACertificateResponse: ...
+    @overload
+    def delete_a_certificate(
+        self,
+        *,
+        certificate_id: str,
+    ) -> DeleteACertificateResponse: ...
     def delete_a_certificate(
         self,
         request: DeleteACertificateRequest | None = None,
-        /,
         *,
         certificate_id: str | None = None,
     ) -> DeleteACertificateResponse:
         """DeleteACertificate: ``DELETE /cdn/certificates/{certificateId}``."""
         return self.core.call(DELETE_A_CERTIFICATE, request, certificate_id=certificate_id)
 
+    @overload
+    def download_the_csr(self, request: DownloadTheCsrRequest, /) -> DownloadTheCsrResponse: ...
+    @overload
+    def download_the_csr(
+        self,
+        *,
+        certificate_id: str,
+        dcv: str | None = None,
+    ) -> DownloadTheCsrResponse: ...
     def download_the_csr(
         self,
         request: DownloadTheCsrRequest | None = None,
-        /,
         *,
         dcv: str | None = None,
         certificate_id: str | None = None,
@@ -162,10 +215,20 @@ class CdnProCertificatesClient(ProductClient):
         """DownloadTheCsr: ``GET /cdn/certificates/{certificateId}/csr``."""
         return self.core.call(DOWNLOAD_THE_CSR, request, dcv=dcv, certificate_id=certificate_id)
 
+    @overload
+    def get_a_certificate_versions_details(
+        self, request: GetACertificateVersionsDetailsRequest, /
+    ) -> GetACertificateVersionsDetailsResponse: ...
+    @overload
+    def get_a_certificate_versions_details(
+        self,
+        *,
+        certificate_id: str,
+        version: int,
+    ) -> GetACertificateVersionsDetailsResponse: ...
     def get_a_certificate_versions_details(
         self,
         request: GetACertificateVersionsDetailsRequest | None = None,
-        /,
         *,
         certificate_id: str | None = None,
         version: int | None = None,
@@ -187,10 +250,23 @@ class AsyncCdnProCertificatesClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def create_a_certificate(
+        self, request: CreateACertificateRequest, /
+    ) -> CreateACertificateResponse: ...
+    @overload
+    async def create_a_certificate(
+        self,
+        *,
+        name: str,
+        new_version: CreateACertificateRequestNewVersion,
+        description: str | None = None,
+        auto_renew: str | None = None,
+        force_renew: bool | None = None,
+    ) -> CreateACertificateResponse: ...
     async def create_a_certificate(
         self,
         request: CreateACertificateRequest | None = None,
-        /,
         *,
         name: str | None = None,
         description: str | None = None,
@@ -238,20 +314,43 @@ class AsyncCdnProCertificatesClient(AsyncProductClient):
             sort_order=sort_order,
         )
 
+    @overload
+    async def get_a_certificate(
+        self, request: GetACertificateRequest, /
+    ) -> GetACertificateResponse: ...
+    @overload
+    async def get_a_certificate(
+        self,
+        *,
+        certificate_id: str,
+    ) -> GetACertificateResponse: ...
     async def get_a_certificate(
         self,
         request: GetACertificateRequest | None = None,
-        /,
         *,
         certificate_id: str | None = None,
     ) -> GetACertificateResponse:
         """GetACertificate: ``GET /cdn/certificates/{certificateId}``."""
         return await self.core.call(GET_A_CERTIFICATE, request, certificate_id=certificate_id)
 
+    @overload
+    async def update_a_certificate(
+        self, request: UpdateACertificateRequest, /
+    ) -> UpdateACertificateResponse: ...
+    @overload
+    async def update_a_certificate(
+        self,
+        *,
+        certificate_id: str,
+        name: str | None = None,
+        description: str | None = None,
+        auto_renew: str | None = None,
+        new_version: UpdateACertificateRequestNewVersion | None = None,
+        force_renew: bool | None = None,
+    ) -> UpdateACertificateResponse: ...
     async def update_a_certificate(
         self,
         request: UpdateACertificateRequest | None = None,
-        /,
         *,
         name: str | None = None,
         description: str | None = None,
@@ -272,20 +371,39 @@ class AsyncCdnProCertificatesClient(AsyncProductClient):
             certificate_id=certificate_id,
         )
 
+    @overload
+    async def delete_a_certificate(
+        self, request: DeleteACertificateRequest, /
+    ) -> DeleteACertificateResponse: ...
+    @overload
+    async def delete_a_certificate(
+        self,
+        *,
+        certificate_id: str,
+    ) -> DeleteACertificateResponse: ...
     async def delete_a_certificate(
         self,
         request: DeleteACertificateRequest | None = None,
-        /,
         *,
         certificate_id: str | None = None,
     ) -> DeleteACertificateResponse:
         """DeleteACertificate: ``DELETE /cdn/certificates/{certificateId}``."""
         return await self.core.call(DELETE_A_CERTIFICATE, request, certificate_id=certificate_id)
 
+    @overload
+    async def download_the_csr(
+        self, request: DownloadTheCsrRequest, /
+    ) -> DownloadTheCsrResponse: ...
+    @overload
+    async def download_the_csr(
+        self,
+        *,
+        certificate_id: str,
+        dcv: str | None = None,
+    ) -> DownloadTheCsrResponse: ...
     async def download_the_csr(
         self,
         request: DownloadTheCsrRequest | None = None,
-        /,
         *,
         dcv: str | None = None,
         certificate_id: str | None = None,
@@ -295,10 +413,20 @@ class AsyncCdnProCertificatesClient(AsyncProductClient):
             DOWNLOAD_THE_CSR, request, dcv=dcv, certificate_id=certificate_id
         )
 
+    @overload
+    async def get_a_certificate_versions_details(
+        self, request: GetACertificateVersionsDetailsRequest, /
+    ) -> GetACertificateVersionsDetailsResponse: ...
+    @overload
+    async def get_a_certificate_versions_details(
+        self,
+        *,
+        certificate_id: str,
+        version: int,
+    ) -> GetACertificateVersionsDetailsResponse: ...
     async def get_a_certificate_versions_details(
         self,
         request: GetACertificateVersionsDetailsRequest | None = None,
-        /,
         *,
         certificate_id: str | None = None,
         version: int | None = None,

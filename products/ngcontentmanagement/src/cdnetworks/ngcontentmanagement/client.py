@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -59,10 +61,26 @@ class CdnProContentManagementClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def create_a_purge_request(
+        self, request: CreateAPurgeRequestRequest, /
+    ) -> CreateAPurgeRequestResponse: ...
+    @overload
+    def create_a_purge_request(
+        self,
+        *,
+        target: str,
+        name: str | None = None,
+        file_urls: list[str] | None = None,
+        file_headers: list[CreateAPurgeRequestRequestFileHeaders] | None = None,
+        dir_urls: list[str] | None = None,
+        regex_patterns: list[str] | None = None,
+        action: str | None = None,
+        webhook: str | None = None,
+    ) -> CreateAPurgeRequestResponse: ...
     def create_a_purge_request(
         self,
         request: CreateAPurgeRequestRequest | None = None,
-        /,
         *,
         name: str | None = None,
         file_urls: list[str] | None = None,
@@ -122,10 +140,19 @@ class CdnProContentManagementClient(ProductClient):
             max_success_rate=max_success_rate,
         )
 
+    @overload
+    def get_purge_summary(self, request: GetPurgeSummaryRequest, /) -> GetPurgeSummaryResponse: ...
+    @overload
+    def get_purge_summary(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        target: str | None = None,
+    ) -> GetPurgeSummaryResponse: ...
     def get_purge_summary(
         self,
         request: GetPurgeSummaryRequest | None = None,
-        /,
         *,
         startdate: str | None = None,
         enddate: str | None = None,
@@ -136,20 +163,42 @@ class CdnProContentManagementClient(ProductClient):
             GET_PURGE_SUMMARY, request, startdate=startdate, enddate=enddate, target=target
         )
 
+    @overload
+    def get_purge_request_status(
+        self, request: GetPurgeRequestStatusRequest, /
+    ) -> GetPurgeRequestStatusResponse: ...
+    @overload
+    def get_purge_request_status(
+        self,
+        *,
+        id: str,
+    ) -> GetPurgeRequestStatusResponse: ...
     def get_purge_request_status(
         self,
         request: GetPurgeRequestStatusRequest | None = None,
-        /,
         *,
         id: str | None = None,
     ) -> GetPurgeRequestStatusResponse:
         """GetPurgeRequestStatus: ``GET /cdn/purges/{id}``."""
         return self.core.call(GET_PURGE_REQUEST_STATUS, request, id=id)
 
+    @overload
+    def create_a_prefetch_request(
+        self, request: CreateAPrefetchRequestRequest, /
+    ) -> CreateAPrefetchRequestResponse: ...
+    @overload
+    def create_a_prefetch_request(
+        self,
+        *,
+        file_list: list[CreateAPrefetchRequestRequestFileList],
+        name: str | None = None,
+        regions: list[str] | None = None,
+        start_time: str | None = None,
+        webhook: str | None = None,
+    ) -> CreateAPrefetchRequestResponse: ...
     def create_a_prefetch_request(
         self,
         request: CreateAPrefetchRequestRequest | None = None,
-        /,
         *,
         name: str | None = None,
         file_list: list[CreateAPrefetchRequestRequestFileList] | None = None,
@@ -197,20 +246,38 @@ class CdnProContentManagementClient(ProductClient):
             search=search,
         )
 
+    @overload
+    def get_prefetch_request_status(
+        self, request: GetPrefetchRequestStatusRequest, /
+    ) -> GetPrefetchRequestStatusResponse: ...
+    @overload
+    def get_prefetch_request_status(
+        self,
+        *,
+        id: str,
+    ) -> GetPrefetchRequestStatusResponse: ...
     def get_prefetch_request_status(
         self,
         request: GetPrefetchRequestStatusRequest | None = None,
-        /,
         *,
         id: str | None = None,
     ) -> GetPrefetchRequestStatusResponse:
         """GetPrefetchRequestStatus: ``GET /cdn/prefetches/{id}``."""
         return self.core.call(GET_PREFETCH_REQUEST_STATUS, request, id=id)
 
+    @overload
+    def get_available_purge_requests(
+        self, request: GetAvailablePurgeRequestsRequest, /
+    ) -> GetAvailablePurgeRequestsResponse: ...
+    @overload
+    def get_available_purge_requests(
+        self,
+        *,
+        target: str,
+    ) -> GetAvailablePurgeRequestsResponse: ...
     def get_available_purge_requests(
         self,
         request: GetAvailablePurgeRequestsRequest | None = None,
-        /,
         *,
         target: str | None = None,
     ) -> GetAvailablePurgeRequestsResponse:
@@ -226,10 +293,26 @@ class AsyncCdnProContentManagementClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def create_a_purge_request(
+        self, request: CreateAPurgeRequestRequest, /
+    ) -> CreateAPurgeRequestResponse: ...
+    @overload
+    async def create_a_purge_request(
+        self,
+        *,
+        target: str,
+        name: str | None = None,
+        file_urls: list[str] | None = None,
+        file_headers: list[CreateAPurgeRequestRequestFileHeaders] | None = None,
+        dir_urls: list[str] | None = None,
+        regex_patterns: list[str] | None = None,
+        action: str | None = None,
+        webhook: str | None = None,
+    ) -> CreateAPurgeRequestResponse: ...
     async def create_a_purge_request(
         self,
         request: CreateAPurgeRequestRequest | None = None,
-        /,
         *,
         name: str | None = None,
         file_urls: list[str] | None = None,
@@ -289,10 +372,21 @@ class AsyncCdnProContentManagementClient(AsyncProductClient):
             max_success_rate=max_success_rate,
         )
 
+    @overload
+    async def get_purge_summary(
+        self, request: GetPurgeSummaryRequest, /
+    ) -> GetPurgeSummaryResponse: ...
+    @overload
+    async def get_purge_summary(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        target: str | None = None,
+    ) -> GetPurgeSummaryResponse: ...
     async def get_purge_summary(
         self,
         request: GetPurgeSummaryRequest | None = None,
-        /,
         *,
         startdate: str | None = None,
         enddate: str | None = None,
@@ -303,20 +397,42 @@ class AsyncCdnProContentManagementClient(AsyncProductClient):
             GET_PURGE_SUMMARY, request, startdate=startdate, enddate=enddate, target=target
         )
 
+    @overload
+    async def get_purge_request_status(
+        self, request: GetPurgeRequestStatusRequest, /
+    ) -> GetPurgeRequestStatusResponse: ...
+    @overload
+    async def get_purge_request_status(
+        self,
+        *,
+        id: str,
+    ) -> GetPurgeRequestStatusResponse: ...
     async def get_purge_request_status(
         self,
         request: GetPurgeRequestStatusRequest | None = None,
-        /,
         *,
         id: str | None = None,
     ) -> GetPurgeRequestStatusResponse:
         """GetPurgeRequestStatus: ``GET /cdn/purges/{id}``."""
         return await self.core.call(GET_PURGE_REQUEST_STATUS, request, id=id)
 
+    @overload
+    async def create_a_prefetch_request(
+        self, request: CreateAPrefetchRequestRequest, /
+    ) -> CreateAPrefetchRequestResponse: ...
+    @overload
+    async def create_a_prefetch_request(
+        self,
+        *,
+        file_list: list[CreateAPrefetchRequestRequestFileList],
+        name: str | None = None,
+        regions: list[str] | None = None,
+        start_time: str | None = None,
+        webhook: str | None = None,
+    ) -> CreateAPrefetchRequestResponse: ...
     async def create_a_prefetch_request(
         self,
         request: CreateAPrefetchRequestRequest | None = None,
-        /,
         *,
         name: str | None = None,
         file_list: list[CreateAPrefetchRequestRequestFileList] | None = None,
@@ -364,20 +480,38 @@ class AsyncCdnProContentManagementClient(AsyncProductClient):
             search=search,
         )
 
+    @overload
+    async def get_prefetch_request_status(
+        self, request: GetPrefetchRequestStatusRequest, /
+    ) -> GetPrefetchRequestStatusResponse: ...
+    @overload
+    async def get_prefetch_request_status(
+        self,
+        *,
+        id: str,
+    ) -> GetPrefetchRequestStatusResponse: ...
     async def get_prefetch_request_status(
         self,
         request: GetPrefetchRequestStatusRequest | None = None,
-        /,
         *,
         id: str | None = None,
     ) -> GetPrefetchRequestStatusResponse:
         """GetPrefetchRequestStatus: ``GET /cdn/prefetches/{id}``."""
         return await self.core.call(GET_PREFETCH_REQUEST_STATUS, request, id=id)
 
+    @overload
+    async def get_available_purge_requests(
+        self, request: GetAvailablePurgeRequestsRequest, /
+    ) -> GetAvailablePurgeRequestsResponse: ...
+    @overload
+    async def get_available_purge_requests(
+        self,
+        *,
+        target: str,
+    ) -> GetAvailablePurgeRequestsResponse: ...
     async def get_available_purge_requests(
         self,
         request: GetAvailablePurgeRequestsRequest | None = None,
-        /,
         *,
         target: str | None = None,
     ) -> GetAvailablePurgeRequestsResponse:

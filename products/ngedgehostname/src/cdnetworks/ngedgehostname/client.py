@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -59,20 +61,39 @@ class CdnProEdgeHostnamesClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def get_an_edge_hostname(
+        self, request: GetAnEdgeHostnameRequest, /
+    ) -> GetAnEdgeHostnameResponse: ...
+    @overload
+    def get_an_edge_hostname(
+        self,
+        *,
+        edge_hostname: str,
+    ) -> GetAnEdgeHostnameResponse: ...
     def get_an_edge_hostname(
         self,
         request: GetAnEdgeHostnameRequest | None = None,
-        /,
         *,
         edge_hostname: str | None = None,
     ) -> GetAnEdgeHostnameResponse:
         """GetAnEdgeHostname: ``GET /cdn/edgeHostnames/{edgeHostname}``."""
         return self.core.call(GET_AN_EDGE_HOSTNAME, request, edge_hostname=edge_hostname)
 
+    @overload
+    def delete_an_edge_hostname(
+        self, request: DeleteAnEdgeHostnameRequest, /
+    ) -> DeleteAnEdgeHostnameResponse: ...
+    @overload
+    def delete_an_edge_hostname(
+        self,
+        *,
+        edge_hostname: str,
+        check_usage: str | None = None,
+    ) -> DeleteAnEdgeHostnameResponse: ...
     def delete_an_edge_hostname(
         self,
         request: DeleteAnEdgeHostnameRequest | None = None,
-        /,
         *,
         check_usage: str | None = None,
         edge_hostname: str | None = None,
@@ -82,10 +103,22 @@ class CdnProEdgeHostnamesClient(ProductClient):
             DELETE_AN_EDGE_HOSTNAME, request, check_usage=check_usage, edge_hostname=edge_hostname
         )
 
+    @overload
+    def update_an_edge_hostname_all(
+        self, request: UpdateAnEdgeHostnameAllRequest, /
+    ) -> UpdateAnEdgeHostnameAllResponse: ...
+    @overload
+    def update_an_edge_hostname_all(
+        self,
+        *,
+        edge_hostname: str,
+        client_zones: list[UpdateAnEdgeHostnameAllRequestClientZones],
+        description: str | None = None,
+        estimated_bandwidth: str | None = None,
+    ) -> UpdateAnEdgeHostnameAllResponse: ...
     def update_an_edge_hostname_all(
         self,
         request: UpdateAnEdgeHostnameAllRequest | None = None,
-        /,
         *,
         edge_hostname: str | None = None,
         description: str | None = None,
@@ -102,10 +135,22 @@ class CdnProEdgeHostnamesClient(ProductClient):
             estimated_bandwidth=estimated_bandwidth,
         )
 
+    @overload
+    def update_an_edge_hostname_part(
+        self, request: UpdateAnEdgeHostnamePartRequest, /
+    ) -> UpdateAnEdgeHostnamePartResponse: ...
+    @overload
+    def update_an_edge_hostname_part(
+        self,
+        *,
+        edge_hostname: str,
+        description: str | None = None,
+        client_zones: list[UpdateAnEdgeHostnamePartRequestClientZones] | None = None,
+        estimated_bandwidth: str | None = None,
+    ) -> UpdateAnEdgeHostnamePartResponse: ...
     def update_an_edge_hostname_part(
         self,
         request: UpdateAnEdgeHostnamePartRequest | None = None,
-        /,
         *,
         description: str | None = None,
         client_zones: list[UpdateAnEdgeHostnamePartRequestClientZones] | None = None,
@@ -122,10 +167,22 @@ class CdnProEdgeHostnamesClient(ProductClient):
             edge_hostname=edge_hostname,
         )
 
+    @overload
+    def create_an_edge_hostname(
+        self, request: CreateAnEdgeHostnameRequest, /
+    ) -> CreateAnEdgeHostnameResponse: ...
+    @overload
+    def create_an_edge_hostname(
+        self,
+        *,
+        client_zones: list[CreateAnEdgeHostnameRequestClientZones],
+        edge_hostname: str | None = None,
+        description: str | None = None,
+        estimated_bandwidth: str | None = None,
+    ) -> CreateAnEdgeHostnameResponse: ...
     def create_an_edge_hostname(
         self,
         request: CreateAnEdgeHostnameRequest | None = None,
-        /,
         *,
         edge_hostname: str | None = None,
         description: str | None = None,
@@ -210,20 +267,39 @@ class AsyncCdnProEdgeHostnamesClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def get_an_edge_hostname(
+        self, request: GetAnEdgeHostnameRequest, /
+    ) -> GetAnEdgeHostnameResponse: ...
+    @overload
+    async def get_an_edge_hostname(
+        self,
+        *,
+        edge_hostname: str,
+    ) -> GetAnEdgeHostnameResponse: ...
     async def get_an_edge_hostname(
         self,
         request: GetAnEdgeHostnameRequest | None = None,
-        /,
         *,
         edge_hostname: str | None = None,
     ) -> GetAnEdgeHostnameResponse:
         """GetAnEdgeHostname: ``GET /cdn/edgeHostnames/{edgeHostname}``."""
         return await self.core.call(GET_AN_EDGE_HOSTNAME, request, edge_hostname=edge_hostname)
 
+    @overload
+    async def delete_an_edge_hostname(
+        self, request: DeleteAnEdgeHostnameRequest, /
+    ) -> DeleteAnEdgeHostnameResponse: ...
+    @overload
+    async def delete_an_edge_hostname(
+        self,
+        *,
+        edge_hostname: str,
+        check_usage: str | None = None,
+    ) -> DeleteAnEdgeHostnameResponse: ...
     async def delete_an_edge_hostname(
         self,
         request: DeleteAnEdgeHostnameRequest | None = None,
-        /,
         *,
         check_usage: str | None = None,
         edge_hostname: str | None = None,
@@ -233,10 +309,22 @@ class AsyncCdnProEdgeHostnamesClient(AsyncProductClient):
             DELETE_AN_EDGE_HOSTNAME, request, check_usage=check_usage, edge_hostname=edge_hostname
         )
 
+    @overload
+    async def update_an_edge_hostname_all(
+        self, request: UpdateAnEdgeHostnameAllRequest, /
+    ) -> UpdateAnEdgeHostnameAllResponse: ...
+    @overload
+    async def update_an_edge_hostname_all(
+        self,
+        *,
+        edge_hostname: str,
+        client_zones: list[UpdateAnEdgeHostnameAllRequestClientZones],
+        description: str | None = None,
+        estimated_bandwidth: str | None = None,
+    ) -> UpdateAnEdgeHostnameAllResponse: ...
     async def update_an_edge_hostname_all(
         self,
         request: UpdateAnEdgeHostnameAllRequest | None = None,
-        /,
         *,
         edge_hostname: str | None = None,
         description: str | None = None,
@@ -253,10 +341,22 @@ class AsyncCdnProEdgeHostnamesClient(AsyncProductClient):
             estimated_bandwidth=estimated_bandwidth,
         )
 
+    @overload
+    async def update_an_edge_hostname_part(
+        self, request: UpdateAnEdgeHostnamePartRequest, /
+    ) -> UpdateAnEdgeHostnamePartResponse: ...
+    @overload
+    async def update_an_edge_hostname_part(
+        self,
+        *,
+        edge_hostname: str,
+        description: str | None = None,
+        client_zones: list[UpdateAnEdgeHostnamePartRequestClientZones] | None = None,
+        estimated_bandwidth: str | None = None,
+    ) -> UpdateAnEdgeHostnamePartResponse: ...
     async def update_an_edge_hostname_part(
         self,
         request: UpdateAnEdgeHostnamePartRequest | None = None,
-        /,
         *,
         description: str | None = None,
         client_zones: list[UpdateAnEdgeHostnamePartRequestClientZones] | None = None,
@@ -273,10 +373,22 @@ class AsyncCdnProEdgeHostnamesClient(AsyncProductClient):
             edge_hostname=edge_hostname,
         )
 
+    @overload
+    async def create_an_edge_hostname(
+        self, request: CreateAnEdgeHostnameRequest, /
+    ) -> CreateAnEdgeHostnameResponse: ...
+    @overload
+    async def create_an_edge_hostname(
+        self,
+        *,
+        client_zones: list[CreateAnEdgeHostnameRequestClientZones],
+        edge_hostname: str | None = None,
+        description: str | None = None,
+        estimated_bandwidth: str | None = None,
+    ) -> CreateAnEdgeHostnameResponse: ...
     async def create_an_edge_hostname(
         self,
         request: CreateAnEdgeHostnameRequest | None = None,
-        /,
         *,
         edge_hostname: str | None = None,
         description: str | None = None,

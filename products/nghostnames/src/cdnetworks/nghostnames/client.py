@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -87,10 +89,22 @@ class CdnProHostnamesClient(ProductClient):
             limit=limit,
         )
 
+    @overload
+    def get_historical_information_about_one_hostname(
+        self, request: GetHistoricalInformationAboutOneHostnameRequest, /
+    ) -> GetHistoricalInformationAboutOneHostnameResponse: ...
+    @overload
+    def get_historical_information_about_one_hostname(
+        self,
+        *,
+        hostname: str,
+        startdate: str | None = None,
+        enddate: str | None = None,
+        target: str | None = None,
+    ) -> GetHistoricalInformationAboutOneHostnameResponse: ...
     def get_historical_information_about_one_hostname(
         self,
         request: GetHistoricalInformationAboutOneHostnameRequest | None = None,
-        /,
         *,
         startdate: str | None = None,
         enddate: str | None = None,
@@ -107,10 +121,19 @@ class CdnProHostnamesClient(ProductClient):
             hostname=hostname,
         )
 
+    @overload
+    def get_information_about_a_specific_hostname(
+        self, request: GetInformationAboutASpecificHostnameRequest, /
+    ) -> GetInformationAboutASpecificHostnameResponse: ...
+    @overload
+    def get_information_about_a_specific_hostname(
+        self,
+        *,
+        hostname: str,
+    ) -> GetInformationAboutASpecificHostnameResponse: ...
     def get_information_about_a_specific_hostname(
         self,
         request: GetInformationAboutASpecificHostnameRequest | None = None,
-        /,
         *,
         hostname: str | None = None,
     ) -> GetInformationAboutASpecificHostnameResponse:
@@ -168,10 +191,22 @@ class AsyncCdnProHostnamesClient(AsyncProductClient):
             limit=limit,
         )
 
+    @overload
+    async def get_historical_information_about_one_hostname(
+        self, request: GetHistoricalInformationAboutOneHostnameRequest, /
+    ) -> GetHistoricalInformationAboutOneHostnameResponse: ...
+    @overload
+    async def get_historical_information_about_one_hostname(
+        self,
+        *,
+        hostname: str,
+        startdate: str | None = None,
+        enddate: str | None = None,
+        target: str | None = None,
+    ) -> GetHistoricalInformationAboutOneHostnameResponse: ...
     async def get_historical_information_about_one_hostname(
         self,
         request: GetHistoricalInformationAboutOneHostnameRequest | None = None,
-        /,
         *,
         startdate: str | None = None,
         enddate: str | None = None,
@@ -188,10 +223,19 @@ class AsyncCdnProHostnamesClient(AsyncProductClient):
             hostname=hostname,
         )
 
+    @overload
+    async def get_information_about_a_specific_hostname(
+        self, request: GetInformationAboutASpecificHostnameRequest, /
+    ) -> GetInformationAboutASpecificHostnameResponse: ...
+    @overload
+    async def get_information_about_a_specific_hostname(
+        self,
+        *,
+        hostname: str,
+    ) -> GetInformationAboutASpecificHostnameResponse: ...
     async def get_information_about_a_specific_hostname(
         self,
         request: GetInformationAboutASpecificHostnameRequest | None = None,
-        /,
         *,
         hostname: str | None = None,
     ) -> GetInformationAboutASpecificHostnameResponse:

@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -66,10 +68,23 @@ class CdnProLogConfigurationClient(ProductClient):
             GET_A_LIST_OF_LOG_CONFIGURATIONS, request, search=search, offset=offset, limit=limit
         )
 
+    @overload
+    def create_a_log_configuration(
+        self, request: CreateALogConfigurationRequest, /
+    ) -> CreateALogConfigurationResponse: ...
+    @overload
+    def create_a_log_configuration(
+        self,
+        *,
+        hostnames: list[str],
+        description: str | None = None,
+        log_download_format: str | None = None,
+        log_download_storage_days: int | None = None,
+        log_download_file_span_minutes: int | None = None,
+    ) -> CreateALogConfigurationResponse: ...
     def create_a_log_configuration(
         self,
         request: CreateALogConfigurationRequest | None = None,
-        /,
         *,
         description: str | None = None,
         hostnames: list[str] | None = None,
@@ -91,20 +106,43 @@ class CdnProLogConfigurationClient(ProductClient):
             log_download_file_span_minutes=log_download_file_span_minutes,
         )
 
+    @overload
+    def get_a_log_configuration(
+        self, request: GetALogConfigurationRequest, /
+    ) -> GetALogConfigurationResponse: ...
+    @overload
+    def get_a_log_configuration(
+        self,
+        *,
+        id: int,
+    ) -> GetALogConfigurationResponse: ...
     def get_a_log_configuration(
         self,
         request: GetALogConfigurationRequest | None = None,
-        /,
         *,
         id: int | None = None,
     ) -> GetALogConfigurationResponse:
         """GetALogConfiguration: ``GET /cdn/report/logConfigs/{id}``."""
         return self.core.call(GET_A_LOG_CONFIGURATION, request, id=id)
 
+    @overload
+    def update_a_log_configuration(
+        self, request: UpdateALogConfigurationRequest, /
+    ) -> UpdateALogConfigurationResponse: ...
+    @overload
+    def update_a_log_configuration(
+        self,
+        *,
+        hostnames: list[str],
+        id: int,
+        description: str | None = None,
+        log_download_format: str | None = None,
+        log_download_storage_days: int | None = None,
+        log_download_file_span_minutes: int | None = None,
+    ) -> UpdateALogConfigurationResponse: ...
     def update_a_log_configuration(
         self,
         request: UpdateALogConfigurationRequest | None = None,
-        /,
         *,
         description: str | None = None,
         hostnames: list[str] | None = None,
@@ -125,20 +163,40 @@ class CdnProLogConfigurationClient(ProductClient):
             id=id,
         )
 
+    @overload
+    def delete_a_log_configuration(
+        self, request: DeleteALogConfigurationRequest, /
+    ) -> DeleteALogConfigurationResponse: ...
+    @overload
+    def delete_a_log_configuration(
+        self,
+        *,
+        id: int,
+    ) -> DeleteALogConfigurationResponse: ...
     def delete_a_log_configuration(
         self,
         request: DeleteALogConfigurationRequest | None = None,
-        /,
         *,
         id: int | None = None,
     ) -> DeleteALogConfigurationResponse:
         """DeleteALogConfiguration: ``DELETE /cdn/report/logConfigs/{id}``."""
         return self.core.call(DELETE_A_LOG_CONFIGURATION, request, id=id)
 
+    @overload
+    def get_access_logs_for_hostnames(
+        self, request: GetAccessLogsForHostnamesRequest, /
+    ) -> GetAccessLogsForHostnamesResponse: ...
+    @overload
+    def get_access_logs_for_hostnames(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        filters: GetAccessLogsForHostnamesRequestFilters | None = None,
+    ) -> GetAccessLogsForHostnamesResponse: ...
     def get_access_logs_for_hostnames(
         self,
         request: GetAccessLogsForHostnamesRequest | None = None,
-        /,
         *,
         filters: GetAccessLogsForHostnamesRequestFilters | None = None,
         startdate: str | None = None,
@@ -179,10 +237,23 @@ class AsyncCdnProLogConfigurationClient(AsyncProductClient):
             GET_A_LIST_OF_LOG_CONFIGURATIONS, request, search=search, offset=offset, limit=limit
         )
 
+    @overload
+    async def create_a_log_configuration(
+        self, request: CreateALogConfigurationRequest, /
+    ) -> CreateALogConfigurationResponse: ...
+    @overload
+    async def create_a_log_configuration(
+        self,
+        *,
+        hostnames: list[str],
+        description: str | None = None,
+        log_download_format: str | None = None,
+        log_download_storage_days: int | None = None,
+        log_download_file_span_minutes: int | None = None,
+    ) -> CreateALogConfigurationResponse: ...
     async def create_a_log_configuration(
         self,
         request: CreateALogConfigurationRequest | None = None,
-        /,
         *,
         description: str | None = None,
         hostnames: list[str] | None = None,
@@ -204,20 +275,43 @@ class AsyncCdnProLogConfigurationClient(AsyncProductClient):
             log_download_file_span_minutes=log_download_file_span_minutes,
         )
 
+    @overload
+    async def get_a_log_configuration(
+        self, request: GetALogConfigurationRequest, /
+    ) -> GetALogConfigurationResponse: ...
+    @overload
+    async def get_a_log_configuration(
+        self,
+        *,
+        id: int,
+    ) -> GetALogConfigurationResponse: ...
     async def get_a_log_configuration(
         self,
         request: GetALogConfigurationRequest | None = None,
-        /,
         *,
         id: int | None = None,
     ) -> GetALogConfigurationResponse:
         """GetALogConfiguration: ``GET /cdn/report/logConfigs/{id}``."""
         return await self.core.call(GET_A_LOG_CONFIGURATION, request, id=id)
 
+    @overload
+    async def update_a_log_configuration(
+        self, request: UpdateALogConfigurationRequest, /
+    ) -> UpdateALogConfigurationResponse: ...
+    @overload
+    async def update_a_log_configuration(
+        self,
+        *,
+        hostnames: list[str],
+        id: int,
+        description: str | None = None,
+        log_download_format: str | None = None,
+        log_download_storage_days: int | None = None,
+        log_download_file_span_minutes: int | None = None,
+    ) -> UpdateALogConfigurationResponse: ...
     async def update_a_log_configuration(
         self,
         request: UpdateALogConfigurationRequest | None = None,
-        /,
         *,
         description: str | None = None,
         hostnames: list[str] | None = None,
@@ -238,20 +332,40 @@ class AsyncCdnProLogConfigurationClient(AsyncProductClient):
             id=id,
         )
 
+    @overload
+    async def delete_a_log_configuration(
+        self, request: DeleteALogConfigurationRequest, /
+    ) -> DeleteALogConfigurationResponse: ...
+    @overload
+    async def delete_a_log_configuration(
+        self,
+        *,
+        id: int,
+    ) -> DeleteALogConfigurationResponse: ...
     async def delete_a_log_configuration(
         self,
         request: DeleteALogConfigurationRequest | None = None,
-        /,
         *,
         id: int | None = None,
     ) -> DeleteALogConfigurationResponse:
         """DeleteALogConfiguration: ``DELETE /cdn/report/logConfigs/{id}``."""
         return await self.core.call(DELETE_A_LOG_CONFIGURATION, request, id=id)
 
+    @overload
+    async def get_access_logs_for_hostnames(
+        self, request: GetAccessLogsForHostnamesRequest, /
+    ) -> GetAccessLogsForHostnamesResponse: ...
+    @overload
+    async def get_access_logs_for_hostnames(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        filters: GetAccessLogsForHostnamesRequestFilters | None = None,
+    ) -> GetAccessLogsForHostnamesResponse: ...
     async def get_access_logs_for_hostnames(
         self,
         request: GetAccessLogsForHostnamesRequest | None = None,
-        /,
         *,
         filters: GetAccessLogsForHostnamesRequestFilters | None = None,
         startdate: str | None = None,

@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -97,10 +99,23 @@ class CdnProReportsClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def get_edge_traffic_volume(
+        self, request: GetEdgeTrafficVolumeRequest, /
+    ) -> GetEdgeTrafficVolumeResponse: ...
+    @overload
+    def get_edge_traffic_volume(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetEdgeTrafficVolumeRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetEdgeTrafficVolumeResponse: ...
     def get_edge_traffic_volume(
         self,
         request: GetEdgeTrafficVolumeRequest | None = None,
-        /,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         startdate: str | None = None,
@@ -122,10 +137,21 @@ class CdnProReportsClient(ProductClient):
             scheme=scheme,
         )
 
+    @overload
+    def get_edge_requests(self, request: GetEdgeRequestsRequest, /) -> GetEdgeRequestsResponse: ...
+    @overload
+    def get_edge_requests(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetEdgeRequestsRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetEdgeRequestsResponse: ...
     def get_edge_requests(
         self,
         request: GetEdgeRequestsRequest | None = None,
-        /,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         startdate: str | None = None,
@@ -147,10 +173,23 @@ class CdnProReportsClient(ProductClient):
             scheme=scheme,
         )
 
+    @overload
+    def get_edge_bandwidth(
+        self, request: GetEdgeBandwidthRequest, /
+    ) -> GetEdgeBandwidthResponse: ...
+    @overload
+    def get_edge_bandwidth(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetEdgeBandwidthRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetEdgeBandwidthResponse: ...
     def get_edge_bandwidth(
         self,
         request: GetEdgeBandwidthRequest | None = None,
-        /,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         startdate: str | None = None,
@@ -172,10 +211,23 @@ class CdnProReportsClient(ProductClient):
             scheme=scheme,
         )
 
+    @overload
+    def get_origin_fast_route_traffic_volume(
+        self, request: GetOriginFastRouteTrafficVolumeRequest, /
+    ) -> GetOriginFastRouteTrafficVolumeResponse: ...
+    @overload
+    def get_origin_fast_route_traffic_volume(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetOriginFastRouteTrafficVolumeRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetOriginFastRouteTrafficVolumeResponse: ...
     def get_origin_fast_route_traffic_volume(
         self,
         request: GetOriginFastRouteTrafficVolumeRequest | None = None,
-        /,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         startdate: str | None = None,
@@ -197,10 +249,23 @@ class CdnProReportsClient(ProductClient):
             scheme=scheme,
         )
 
+    @overload
+    def get_a_summary_of_requests(
+        self, request: GetASummaryOfRequestsRequest, /
+    ) -> GetASummaryOfRequestsResponse: ...
+    @overload
+    def get_a_summary_of_requests(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        filters: GetASummaryOfRequestsRequestFilters | None = None,
+        group_by: list[str] | None = None,
+        scheme: str | None = None,
+    ) -> GetASummaryOfRequestsResponse: ...
     def get_a_summary_of_requests(
         self,
         request: GetASummaryOfRequestsRequest | None = None,
-        /,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         group_by: list[str] | None = None,
@@ -222,10 +287,23 @@ class CdnProReportsClient(ProductClient):
             scheme=scheme,
         )
 
+    @overload
+    def get_a_summary_of_traffic_bandwidth(
+        self, request: GetASummaryOfTrafficBandwidthRequest, /
+    ) -> GetASummaryOfTrafficBandwidthResponse: ...
+    @overload
+    def get_a_summary_of_traffic_bandwidth(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        filters: GetASummaryOfTrafficBandwidthRequestFilters | None = None,
+        group_by: list[str] | None = None,
+        scheme: str | None = None,
+    ) -> GetASummaryOfTrafficBandwidthResponse: ...
     def get_a_summary_of_traffic_bandwidth(
         self,
         request: GetASummaryOfTrafficBandwidthRequest | None = None,
-        /,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         group_by: list[str] | None = None,
@@ -247,10 +325,23 @@ class CdnProReportsClient(ProductClient):
             scheme=scheme,
         )
 
+    @overload
+    def get_origin_traffic_volume(
+        self, request: GetOriginTrafficVolumeRequest, /
+    ) -> GetOriginTrafficVolumeResponse: ...
+    @overload
+    def get_origin_traffic_volume(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetOriginTrafficVolumeRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetOriginTrafficVolumeResponse: ...
     def get_origin_traffic_volume(
         self,
         request: GetOriginTrafficVolumeRequest | None = None,
-        /,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         startdate: str | None = None,
@@ -272,10 +363,23 @@ class CdnProReportsClient(ProductClient):
             scheme=scheme,
         )
 
+    @overload
+    def get_edge_status_code_details(
+        self, request: GetEdgeStatusCodeDetailsRequest, /
+    ) -> GetEdgeStatusCodeDetailsResponse: ...
+    @overload
+    def get_edge_status_code_details(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetEdgeStatusCodeDetailsRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetEdgeStatusCodeDetailsResponse: ...
     def get_edge_status_code_details(
         self,
         request: GetEdgeStatusCodeDetailsRequest | None = None,
-        /,
         *,
         filters: GetEdgeStatusCodeDetailsRequestFilters | None = None,
         startdate: str | None = None,
@@ -297,10 +401,23 @@ class CdnProReportsClient(ProductClient):
             scheme=scheme,
         )
 
+    @overload
+    def get_the_number_of_requests_to_origin(
+        self, request: GetTheNumberOfRequestsToOriginRequest, /
+    ) -> GetTheNumberOfRequestsToOriginResponse: ...
+    @overload
+    def get_the_number_of_requests_to_origin(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetTheNumberOfRequestsToOriginRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetTheNumberOfRequestsToOriginResponse: ...
     def get_the_number_of_requests_to_origin(
         self,
         request: GetTheNumberOfRequestsToOriginRequest | None = None,
-        /,
         *,
         filters: GetEdgeStatusCodeDetailsRequestFilters | None = None,
         startdate: str | None = None,
@@ -322,10 +439,23 @@ class CdnProReportsClient(ProductClient):
             scheme=scheme,
         )
 
+    @overload
+    def get_origin_status_code_details(
+        self, request: GetOriginStatusCodeDetailsRequest, /
+    ) -> GetOriginStatusCodeDetailsResponse: ...
+    @overload
+    def get_origin_status_code_details(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetOriginStatusCodeDetailsRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetOriginStatusCodeDetailsResponse: ...
     def get_origin_status_code_details(
         self,
         request: GetOriginStatusCodeDetailsRequest | None = None,
-        /,
         *,
         filters: GetEdgeStatusCodeDetailsRequestFilters | None = None,
         startdate: str | None = None,
@@ -347,10 +477,23 @@ class CdnProReportsClient(ProductClient):
             scheme=scheme,
         )
 
+    @overload
+    def get_the_intermediate_traffic_volume(
+        self, request: GetTheIntermediateTrafficVolumeRequest, /
+    ) -> GetTheIntermediateTrafficVolumeResponse: ...
+    @overload
+    def get_the_intermediate_traffic_volume(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetTheIntermediateTrafficVolumeRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetTheIntermediateTrafficVolumeResponse: ...
     def get_the_intermediate_traffic_volume(
         self,
         request: GetTheIntermediateTrafficVolumeRequest | None = None,
-        /,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         startdate: str | None = None,
@@ -372,10 +515,23 @@ class CdnProReportsClient(ProductClient):
             scheme=scheme,
         )
 
+    @overload
+    def get_the_edge_upload_traffic_volume(
+        self, request: GetTheEdgeUploadTrafficVolumeRequest, /
+    ) -> GetTheEdgeUploadTrafficVolumeResponse: ...
+    @overload
+    def get_the_edge_upload_traffic_volume(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetTheEdgeUploadTrafficVolumeRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetTheEdgeUploadTrafficVolumeResponse: ...
     def get_the_edge_upload_traffic_volume(
         self,
         request: GetTheEdgeUploadTrafficVolumeRequest | None = None,
-        /,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         startdate: str | None = None,
@@ -397,10 +553,23 @@ class CdnProReportsClient(ProductClient):
             scheme=scheme,
         )
 
+    @overload
+    def get_a_summary_of_status_codes_returned_by_edge_servers(
+        self, request: GetASummaryOfStatusCodesReturnedByEdgeServersRequest, /
+    ) -> GetASummaryOfStatusCodesReturnedByEdgeServersResponse: ...
+    @overload
+    def get_a_summary_of_status_codes_returned_by_edge_servers(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        filters: GetASummaryOfStatusCodesReturnedByEdgeServersRequestFilters | None = None,
+        group_by: list[str] | None = None,
+        scheme: str | None = None,
+    ) -> GetASummaryOfStatusCodesReturnedByEdgeServersResponse: ...
     def get_a_summary_of_status_codes_returned_by_edge_servers(
         self,
         request: GetASummaryOfStatusCodesReturnedByEdgeServersRequest | None = None,
-        /,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         group_by: list[str] | None = None,
@@ -422,10 +591,23 @@ class CdnProReportsClient(ProductClient):
             scheme=scheme,
         )
 
+    @overload
+    def get_a_summary_of_status_codes_returned_by_origin_servers(
+        self, request: GetASummaryOfStatusCodesReturnedByOriginServersRequest, /
+    ) -> GetASummaryOfStatusCodesReturnedByOriginServersResponse: ...
+    @overload
+    def get_a_summary_of_status_codes_returned_by_origin_servers(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        filters: GetASummaryOfStatusCodesReturnedByOriginServersRequestFilters | None = None,
+        group_by: list[str] | None = None,
+        scheme: str | None = None,
+    ) -> GetASummaryOfStatusCodesReturnedByOriginServersResponse: ...
     def get_a_summary_of_status_codes_returned_by_origin_servers(
         self,
         request: GetASummaryOfStatusCodesReturnedByOriginServersRequest | None = None,
-        /,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         group_by: list[str] | None = None,
@@ -447,10 +629,23 @@ class CdnProReportsClient(ProductClient):
             scheme=scheme,
         )
 
+    @overload
+    def get_a_summary_of_cpu_usage(
+        self, request: GetASummaryOfCpuUsageRequest, /
+    ) -> GetASummaryOfCpuUsageResponse: ...
+    @overload
+    def get_a_summary_of_cpu_usage(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        filters: GetASummaryOfCpuUsageRequestFilters | None = None,
+        group_by: list[str] | None = None,
+        scheme: str | None = None,
+    ) -> GetASummaryOfCpuUsageResponse: ...
     def get_a_summary_of_cpu_usage(
         self,
         request: GetASummaryOfCpuUsageRequest | None = None,
-        /,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         group_by: list[str] | None = None,
@@ -472,10 +667,23 @@ class CdnProReportsClient(ProductClient):
             scheme=scheme,
         )
 
+    @overload
+    def get_origin_fast_route_requests(
+        self, request: GetOriginFastRouteRequestsRequest, /
+    ) -> GetOriginFastRouteRequestsResponse: ...
+    @overload
+    def get_origin_fast_route_requests(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetOriginFastRouteRequestsRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetOriginFastRouteRequestsResponse: ...
     def get_origin_fast_route_requests(
         self,
         request: GetOriginFastRouteRequestsRequest | None = None,
-        /,
         *,
         filters: GetEdgeStatusCodeDetailsRequestFilters | None = None,
         startdate: str | None = None,
@@ -497,10 +705,22 @@ class CdnProReportsClient(ProductClient):
             scheme=scheme,
         )
 
+    @overload
+    def get_edge_hostname_summary_statistics(
+        self, request: GetEdgeHostnameSummaryStatisticsRequest, /
+    ) -> GetEdgeHostnameSummaryStatisticsResponse: ...
+    @overload
+    def get_edge_hostname_summary_statistics(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        filters: GetEdgeHostnameSummaryStatisticsRequestFilters | None = None,
+        group_by: list[str] | None = None,
+    ) -> GetEdgeHostnameSummaryStatisticsResponse: ...
     def get_edge_hostname_summary_statistics(
         self,
         request: GetEdgeHostnameSummaryStatisticsRequest | None = None,
-        /,
         *,
         filters: GetEdgeHostnameStatisticsRequestFilters | None = None,
         group_by: list[str] | None = None,
@@ -520,10 +740,21 @@ class CdnProReportsClient(ProductClient):
             enddate=enddate,
         )
 
+    @overload
+    def get_cpu_time_used(self, request: GetCpuTimeUsedRequest, /) -> GetCpuTimeUsedResponse: ...
+    @overload
+    def get_cpu_time_used(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetCpuTimeUsedRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetCpuTimeUsedResponse: ...
     def get_cpu_time_used(
         self,
         request: GetCpuTimeUsedRequest | None = None,
-        /,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         startdate: str | None = None,
@@ -545,10 +776,23 @@ class CdnProReportsClient(ProductClient):
             scheme=scheme,
         )
 
+    @overload
+    def get_a_summary_of_traffic_volume(
+        self, request: GetASummaryOfTrafficVolumeRequest, /
+    ) -> GetASummaryOfTrafficVolumeResponse: ...
+    @overload
+    def get_a_summary_of_traffic_volume(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        filters: GetASummaryOfTrafficVolumeRequestFilters | None = None,
+        group_by: list[str] | None = None,
+        scheme: str | None = None,
+    ) -> GetASummaryOfTrafficVolumeResponse: ...
     def get_a_summary_of_traffic_volume(
         self,
         request: GetASummaryOfTrafficVolumeRequest | None = None,
-        /,
         *,
         filters: GetASummaryOfTrafficVolumeRequestFilters | None = None,
         group_by: list[str] | None = None,
@@ -570,10 +814,22 @@ class CdnProReportsClient(ProductClient):
             scheme=scheme,
         )
 
+    @overload
+    def get_edge_hostname_statistics(
+        self, request: GetEdgeHostnameStatisticsRequest, /
+    ) -> GetEdgeHostnameStatisticsResponse: ...
+    @overload
+    def get_edge_hostname_statistics(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetEdgeHostnameStatisticsRequestFilters | None = None,
+    ) -> GetEdgeHostnameStatisticsResponse: ...
     def get_edge_hostname_statistics(
         self,
         request: GetEdgeHostnameStatisticsRequest | None = None,
-        /,
         *,
         filters: GetEdgeHostnameStatisticsRequestFilters | None = None,
         startdate: str | None = None,
@@ -602,10 +858,23 @@ class AsyncCdnProReportsClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def get_edge_traffic_volume(
+        self, request: GetEdgeTrafficVolumeRequest, /
+    ) -> GetEdgeTrafficVolumeResponse: ...
+    @overload
+    async def get_edge_traffic_volume(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetEdgeTrafficVolumeRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetEdgeTrafficVolumeResponse: ...
     async def get_edge_traffic_volume(
         self,
         request: GetEdgeTrafficVolumeRequest | None = None,
-        /,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         startdate: str | None = None,
@@ -627,10 +896,23 @@ class AsyncCdnProReportsClient(AsyncProductClient):
             scheme=scheme,
         )
 
+    @overload
+    async def get_edge_requests(
+        self, request: GetEdgeRequestsRequest, /
+    ) -> GetEdgeRequestsResponse: ...
+    @overload
+    async def get_edge_requests(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetEdgeRequestsRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetEdgeRequestsResponse: ...
     async def get_edge_requests(
         self,
         request: GetEdgeRequestsRequest | None = None,
-        /,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         startdate: str | None = None,
@@ -652,10 +934,23 @@ class AsyncCdnProReportsClient(AsyncProductClient):
             scheme=scheme,
         )
 
+    @overload
+    async def get_edge_bandwidth(
+        self, request: GetEdgeBandwidthRequest, /
+    ) -> GetEdgeBandwidthResponse: ...
+    @overload
+    async def get_edge_bandwidth(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetEdgeBandwidthRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetEdgeBandwidthResponse: ...
     async def get_edge_bandwidth(
         self,
         request: GetEdgeBandwidthRequest | None = None,
-        /,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         startdate: str | None = None,
@@ -677,10 +972,23 @@ class AsyncCdnProReportsClient(AsyncProductClient):
             scheme=scheme,
         )
 
+    @overload
+    async def get_origin_fast_route_traffic_volume(
+        self, request: GetOriginFastRouteTrafficVolumeRequest, /
+    ) -> GetOriginFastRouteTrafficVolumeResponse: ...
+    @overload
+    async def get_origin_fast_route_traffic_volume(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetOriginFastRouteTrafficVolumeRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetOriginFastRouteTrafficVolumeResponse: ...
     async def get_origin_fast_route_traffic_volume(
         self,
         request: GetOriginFastRouteTrafficVolumeRequest | None = None,
-        /,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         startdate: str | None = None,
@@ -702,10 +1010,23 @@ class AsyncCdnProReportsClient(AsyncProductClient):
             scheme=scheme,
         )
 
+    @overload
+    async def get_a_summary_of_requests(
+        self, request: GetASummaryOfRequestsRequest, /
+    ) -> GetASummaryOfRequestsResponse: ...
+    @overload
+    async def get_a_summary_of_requests(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        filters: GetASummaryOfRequestsRequestFilters | None = None,
+        group_by: list[str] | None = None,
+        scheme: str | None = None,
+    ) -> GetASummaryOfRequestsResponse: ...
     async def get_a_summary_of_requests(
         self,
         request: GetASummaryOfRequestsRequest | None = None,
-        /,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         group_by: list[str] | None = None,
@@ -727,10 +1048,23 @@ class AsyncCdnProReportsClient(AsyncProductClient):
             scheme=scheme,
         )
 
+    @overload
+    async def get_a_summary_of_traffic_bandwidth(
+        self, request: GetASummaryOfTrafficBandwidthRequest, /
+    ) -> GetASummaryOfTrafficBandwidthResponse: ...
+    @overload
+    async def get_a_summary_of_traffic_bandwidth(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        filters: GetASummaryOfTrafficBandwidthRequestFilters | None = None,
+        group_by: list[str] | None = None,
+        scheme: str | None = None,
+    ) -> GetASummaryOfTrafficBandwidthResponse: ...
     async def get_a_summary_of_traffic_bandwidth(
         self,
         request: GetASummaryOfTrafficBandwidthRequest | None = None,
-        /,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         group_by: list[str] | None = None,
@@ -752,10 +1086,23 @@ class AsyncCdnProReportsClient(AsyncProductClient):
             scheme=scheme,
         )
 
+    @overload
+    async def get_origin_traffic_volume(
+        self, request: GetOriginTrafficVolumeRequest, /
+    ) -> GetOriginTrafficVolumeResponse: ...
+    @overload
+    async def get_origin_traffic_volume(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetOriginTrafficVolumeRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetOriginTrafficVolumeResponse: ...
     async def get_origin_traffic_volume(
         self,
         request: GetOriginTrafficVolumeRequest | None = None,
-        /,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         startdate: str | None = None,
@@ -777,10 +1124,23 @@ class AsyncCdnProReportsClient(AsyncProductClient):
             scheme=scheme,
         )
 
+    @overload
+    async def get_edge_status_code_details(
+        self, request: GetEdgeStatusCodeDetailsRequest, /
+    ) -> GetEdgeStatusCodeDetailsResponse: ...
+    @overload
+    async def get_edge_status_code_details(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetEdgeStatusCodeDetailsRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetEdgeStatusCodeDetailsResponse: ...
     async def get_edge_status_code_details(
         self,
         request: GetEdgeStatusCodeDetailsRequest | None = None,
-        /,
         *,
         filters: GetEdgeStatusCodeDetailsRequestFilters | None = None,
         startdate: str | None = None,
@@ -802,10 +1162,23 @@ class AsyncCdnProReportsClient(AsyncProductClient):
             scheme=scheme,
         )
 
+    @overload
+    async def get_the_number_of_requests_to_origin(
+        self, request: GetTheNumberOfRequestsToOriginRequest, /
+    ) -> GetTheNumberOfRequestsToOriginResponse: ...
+    @overload
+    async def get_the_number_of_requests_to_origin(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetTheNumberOfRequestsToOriginRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetTheNumberOfRequestsToOriginResponse: ...
     async def get_the_number_of_requests_to_origin(
         self,
         request: GetTheNumberOfRequestsToOriginRequest | None = None,
-        /,
         *,
         filters: GetEdgeStatusCodeDetailsRequestFilters | None = None,
         startdate: str | None = None,
@@ -827,10 +1200,23 @@ class AsyncCdnProReportsClient(AsyncProductClient):
             scheme=scheme,
         )
 
+    @overload
+    async def get_origin_status_code_details(
+        self, request: GetOriginStatusCodeDetailsRequest, /
+    ) -> GetOriginStatusCodeDetailsResponse: ...
+    @overload
+    async def get_origin_status_code_details(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetOriginStatusCodeDetailsRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetOriginStatusCodeDetailsResponse: ...
     async def get_origin_status_code_details(
         self,
         request: GetOriginStatusCodeDetailsRequest | None = None,
-        /,
         *,
         filters: GetEdgeStatusCodeDetailsRequestFilters | None = None,
         startdate: str | None = None,
@@ -852,10 +1238,23 @@ class AsyncCdnProReportsClient(AsyncProductClient):
             scheme=scheme,
         )
 
+    @overload
+    async def get_the_intermediate_traffic_volume(
+        self, request: GetTheIntermediateTrafficVolumeRequest, /
+    ) -> GetTheIntermediateTrafficVolumeResponse: ...
+    @overload
+    async def get_the_intermediate_traffic_volume(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetTheIntermediateTrafficVolumeRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetTheIntermediateTrafficVolumeResponse: ...
     async def get_the_intermediate_traffic_volume(
         self,
         request: GetTheIntermediateTrafficVolumeRequest | None = None,
-        /,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         startdate: str | None = None,
@@ -877,10 +1276,23 @@ class AsyncCdnProReportsClient(AsyncProductClient):
             scheme=scheme,
         )
 
+    @overload
+    async def get_the_edge_upload_traffic_volume(
+        self, request: GetTheEdgeUploadTrafficVolumeRequest, /
+    ) -> GetTheEdgeUploadTrafficVolumeResponse: ...
+    @overload
+    async def get_the_edge_upload_traffic_volume(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetTheEdgeUploadTrafficVolumeRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetTheEdgeUploadTrafficVolumeResponse: ...
     async def get_the_edge_upload_traffic_volume(
         self,
         request: GetTheEdgeUploadTrafficVolumeRequest | None = None,
-        /,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         startdate: str | None = None,
@@ -902,10 +1314,23 @@ class AsyncCdnProReportsClient(AsyncProductClient):
             scheme=scheme,
         )
 
+    @overload
+    async def get_a_summary_of_status_codes_returned_by_edge_servers(
+        self, request: GetASummaryOfStatusCodesReturnedByEdgeServersRequest, /
+    ) -> GetASummaryOfStatusCodesReturnedByEdgeServersResponse: ...
+    @overload
+    async def get_a_summary_of_status_codes_returned_by_edge_servers(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        filters: GetASummaryOfStatusCodesReturnedByEdgeServersRequestFilters | None = None,
+        group_by: list[str] | None = None,
+        scheme: str | None = None,
+    ) -> GetASummaryOfStatusCodesReturnedByEdgeServersResponse: ...
     async def get_a_summary_of_status_codes_returned_by_edge_servers(
         self,
         request: GetASummaryOfStatusCodesReturnedByEdgeServersRequest | None = None,
-        /,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         group_by: list[str] | None = None,
@@ -927,10 +1352,23 @@ class AsyncCdnProReportsClient(AsyncProductClient):
             scheme=scheme,
         )
 
+    @overload
+    async def get_a_summary_of_status_codes_returned_by_origin_servers(
+        self, request: GetASummaryOfStatusCodesReturnedByOriginServersRequest, /
+    ) -> GetASummaryOfStatusCodesReturnedByOriginServersResponse: ...
+    @overload
+    async def get_a_summary_of_status_codes_returned_by_origin_servers(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        filters: GetASummaryOfStatusCodesReturnedByOriginServersRequestFilters | None = None,
+        group_by: list[str] | None = None,
+        scheme: str | None = None,
+    ) -> GetASummaryOfStatusCodesReturnedByOriginServersResponse: ...
     async def get_a_summary_of_status_codes_returned_by_origin_servers(
         self,
         request: GetASummaryOfStatusCodesReturnedByOriginServersRequest | None = None,
-        /,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         group_by: list[str] | None = None,
@@ -952,10 +1390,23 @@ class AsyncCdnProReportsClient(AsyncProductClient):
             scheme=scheme,
         )
 
+    @overload
+    async def get_a_summary_of_cpu_usage(
+        self, request: GetASummaryOfCpuUsageRequest, /
+    ) -> GetASummaryOfCpuUsageResponse: ...
+    @overload
+    async def get_a_summary_of_cpu_usage(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        filters: GetASummaryOfCpuUsageRequestFilters | None = None,
+        group_by: list[str] | None = None,
+        scheme: str | None = None,
+    ) -> GetASummaryOfCpuUsageResponse: ...
     async def get_a_summary_of_cpu_usage(
         self,
         request: GetASummaryOfCpuUsageRequest | None = None,
-        /,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         group_by: list[str] | None = None,
@@ -977,10 +1428,23 @@ class AsyncCdnProReportsClient(AsyncProductClient):
             scheme=scheme,
         )
 
+    @overload
+    async def get_origin_fast_route_requests(
+        self, request: GetOriginFastRouteRequestsRequest, /
+    ) -> GetOriginFastRouteRequestsResponse: ...
+    @overload
+    async def get_origin_fast_route_requests(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetOriginFastRouteRequestsRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetOriginFastRouteRequestsResponse: ...
     async def get_origin_fast_route_requests(
         self,
         request: GetOriginFastRouteRequestsRequest | None = None,
-        /,
         *,
         filters: GetEdgeStatusCodeDetailsRequestFilters | None = None,
         startdate: str | None = None,
@@ -1002,10 +1466,22 @@ class AsyncCdnProReportsClient(AsyncProductClient):
             scheme=scheme,
         )
 
+    @overload
+    async def get_edge_hostname_summary_statistics(
+        self, request: GetEdgeHostnameSummaryStatisticsRequest, /
+    ) -> GetEdgeHostnameSummaryStatisticsResponse: ...
+    @overload
+    async def get_edge_hostname_summary_statistics(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        filters: GetEdgeHostnameSummaryStatisticsRequestFilters | None = None,
+        group_by: list[str] | None = None,
+    ) -> GetEdgeHostnameSummaryStatisticsResponse: ...
     async def get_edge_hostname_summary_statistics(
         self,
         request: GetEdgeHostnameSummaryStatisticsRequest | None = None,
-        /,
         *,
         filters: GetEdgeHostnameStatisticsRequestFilters | None = None,
         group_by: list[str] | None = None,
@@ -1025,10 +1501,23 @@ class AsyncCdnProReportsClient(AsyncProductClient):
             enddate=enddate,
         )
 
+    @overload
+    async def get_cpu_time_used(
+        self, request: GetCpuTimeUsedRequest, /
+    ) -> GetCpuTimeUsedResponse: ...
+    @overload
+    async def get_cpu_time_used(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetCpuTimeUsedRequestFilters | None = None,
+        scheme: str | None = None,
+    ) -> GetCpuTimeUsedResponse: ...
     async def get_cpu_time_used(
         self,
         request: GetCpuTimeUsedRequest | None = None,
-        /,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         startdate: str | None = None,
@@ -1050,10 +1539,23 @@ class AsyncCdnProReportsClient(AsyncProductClient):
             scheme=scheme,
         )
 
+    @overload
+    async def get_a_summary_of_traffic_volume(
+        self, request: GetASummaryOfTrafficVolumeRequest, /
+    ) -> GetASummaryOfTrafficVolumeResponse: ...
+    @overload
+    async def get_a_summary_of_traffic_volume(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        filters: GetASummaryOfTrafficVolumeRequestFilters | None = None,
+        group_by: list[str] | None = None,
+        scheme: str | None = None,
+    ) -> GetASummaryOfTrafficVolumeResponse: ...
     async def get_a_summary_of_traffic_volume(
         self,
         request: GetASummaryOfTrafficVolumeRequest | None = None,
-        /,
         *,
         filters: GetASummaryOfTrafficVolumeRequestFilters | None = None,
         group_by: list[str] | None = None,
@@ -1075,10 +1577,22 @@ class AsyncCdnProReportsClient(AsyncProductClient):
             scheme=scheme,
         )
 
+    @overload
+    async def get_edge_hostname_statistics(
+        self, request: GetEdgeHostnameStatisticsRequest, /
+    ) -> GetEdgeHostnameStatisticsResponse: ...
+    @overload
+    async def get_edge_hostname_statistics(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        type: str,
+        filters: GetEdgeHostnameStatisticsRequestFilters | None = None,
+    ) -> GetEdgeHostnameStatisticsResponse: ...
     async def get_edge_hostname_statistics(
         self,
         request: GetEdgeHostnameStatisticsRequest | None = None,
-        /,
         *,
         filters: GetEdgeHostnameStatisticsRequestFilters | None = None,
         startdate: str | None = None,

@@ -8,9 +8,9 @@ retries and decodes.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal, overload
 
-from cdnetworks.core.product_client import AsyncProductClient, ProductClient
+from cdnetworks.core.product_client import AsyncProductClient, ProductClient, renamed
 
 from ._version import __version__
 from .actions import (
@@ -213,10 +213,25 @@ class OtherUsageStatisticsClient(ProductClient):
             result_type=result_type,
         )
 
-    def query_d_do_s_mitigated_bandwidth_by_suite_or_product(
+    @overload
+    def query_ddos_mitigated_bandwidth_by_suite_or_product(
+        self, request: QueryDDoSMitigatedBandwidthBySuiteOrProductRequest, /
+    ) -> QueryDDoSMitigatedBandwidthBySuiteOrProductResponse: ...
+    @overload
+    def query_ddos_mitigated_bandwidth_by_suite_or_product(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        custom_code: str,
+        package_id: str | None = None,
+        need_detail: int | None = None,
+        acctype: str | None = None,
+        contract_id: str | None = None,
+    ) -> QueryDDoSMitigatedBandwidthBySuiteOrProductResponse: ...
+    def query_ddos_mitigated_bandwidth_by_suite_or_product(
         self,
         request: QueryDDoSMitigatedBandwidthBySuiteOrProductRequest | None = None,
-        /,
         *,
         startdate: str | None = None,
         package_id: str | None = None,
@@ -306,10 +321,26 @@ class OtherUsageStatisticsClient(ProductClient):
             result_type=result_type,
         )
 
+    @overload
+    def query_live_stream_status(
+        self, request: QueryLiveStreamStatusRequest, /
+    ) -> QueryLiveStreamStatusResponse: ...
+    @overload
+    def query_live_stream_status(
+        self,
+        *,
+        u: str,
+        t: str | None = None,
+        channel: str | None = None,
+        d: str | None = None,
+        showport: bool | Literal["true", "false"] | None = None,
+        g: str | None = None,
+        realtime: str | None = None,
+        expand: str | None = None,
+    ) -> QueryLiveStreamStatusResponse: ...
     def query_live_stream_status(
         self,
         request: QueryLiveStreamStatusRequest | None = None,
-        /,
         *,
         u: str | None = None,
         t: str | None = None,
@@ -337,10 +368,22 @@ class OtherUsageStatisticsClient(ProductClient):
             expand=expand,
         )
 
+    @overload
+    def get_live_stream_pushing_status(
+        self, request: GetLiveStreamPushingStatusRequest, /
+    ) -> GetLiveStreamPushingStatusResponse: ...
+    @overload
+    def get_live_stream_pushing_status(
+        self,
+        *,
+        u: str,
+        t: int | None = None,
+        channel: str | None = None,
+        g: str | None = None,
+    ) -> GetLiveStreamPushingStatusResponse: ...
     def get_live_stream_pushing_status(
         self,
         request: GetLiveStreamPushingStatusRequest | None = None,
-        /,
         *,
         u: str | None = None,
         t: int | None = None,
@@ -355,10 +398,27 @@ class OtherUsageStatisticsClient(ProductClient):
             GET_LIVE_STREAM_PUSHING_STATUS, request, u=u, t=t, channel=channel, g=g
         )
 
+    @overload
+    def query_online_viewer_count(
+        self, request: QueryOnlineViewerCountRequest, /
+    ) -> QueryOnlineViewerCountResponse: ...
+    @overload
+    def query_online_viewer_count(
+        self,
+        *,
+        u: str,
+        t: str | None = None,
+        d: str | None = None,
+        channel: str | None = None,
+        from_: str | None = None,
+        to: str | None = None,
+        g: str | None = None,
+        realtime: str | None = None,
+        unpack: bool | Literal["true", "false"] | None = None,
+    ) -> QueryOnlineViewerCountResponse: ...
     def query_online_viewer_count(
         self,
         request: QueryOnlineViewerCountRequest | None = None,
-        /,
         *,
         u: str | None = None,
         t: str | None = None,
@@ -430,7 +490,7 @@ class OtherUsageStatisticsClient(ProductClient):
             domain_stream=domain_stream,
         )
 
-    def query_directory_rankby_success_request_hourly(
+    def query_directory_rank_by_success_request_hourly(
         self,
         request: QueryDirectoryRankbySuccessRequestHourlyRequest | None = None,
         /,
@@ -451,7 +511,7 @@ class OtherUsageStatisticsClient(ProductClient):
             domain=domain,
         )
 
-    def query_directory_rankby_failed_request_hourly(
+    def query_directory_rank_by_failed_request_hourly(
         self,
         request: QueryDirectoryRankbyFailedRequestHourlyRequest | None = None,
         /,
@@ -531,10 +591,20 @@ class OtherUsageStatisticsClient(ProductClient):
         """
         return self.core.call(RESOURCE_GROUP_LIST, request, resources=resources)
 
+    @overload
+    def query_domains_for_resource_group(
+        self, request: QueryDomainsForResourceGroupRequest, /
+    ) -> QueryDomainsForResourceGroupResponse: ...
+    @overload
+    def query_domains_for_resource_group(
+        self,
+        *,
+        resource: str,
+        domain: str,
+    ) -> QueryDomainsForResourceGroupResponse: ...
     def query_domains_for_resource_group(
         self,
         request: QueryDomainsForResourceGroupRequest | None = None,
-        /,
         *,
         resource: str | None = None,
         domain: str | None = None,
@@ -547,10 +617,20 @@ class OtherUsageStatisticsClient(ProductClient):
             QUERY_DOMAINS_FOR_RESOURCE_GROUP, request, resource=resource, domain=domain
         )
 
+    @overload
+    def resource_group_domain_change(
+        self, request: ResourceGroupDomainChangeRequest, /
+    ) -> ResourceGroupDomainChangeResponse: ...
+    @overload
+    def resource_group_domain_change(
+        self,
+        *,
+        domain: str,
+        resource: str,
+    ) -> ResourceGroupDomainChangeResponse: ...
     def resource_group_domain_change(
         self,
         request: ResourceGroupDomainChangeRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         resource: str | None = None,
@@ -563,10 +643,25 @@ class OtherUsageStatisticsClient(ProductClient):
             RESOURCE_GROUP_DOMAIN_CHANGE, request, domain=domain, resource=resource
         )
 
+    @overload
+    def stream_traffic_service(
+        self, request: StreamTrafficServiceRequest, /
+    ) -> StreamTrafficServiceResponse: ...
+    @overload
+    def stream_traffic_service(
+        self,
+        *,
+        domain_list: str,
+        date_from: str,
+        date_to: str,
+        region_list: str | None = None,
+        stream_name_list: str | None = None,
+        app_list: str | None = None,
+        protocol_list: str | None = None,
+    ) -> StreamTrafficServiceResponse: ...
     def stream_traffic_service(
         self,
         request: StreamTrafficServiceRequest | None = None,
-        /,
         *,
         domain_list: str | None = None,
         region_list: str | None = None,
@@ -592,10 +687,19 @@ class OtherUsageStatisticsClient(ProductClient):
             protocol_list=protocol_list,
         )
 
+    @overload
+    def query_domain_resource_group(
+        self, request: QueryDomainResourceGroupRequest, /
+    ) -> QueryDomainResourceGroupResponse: ...
+    @overload
+    def query_domain_resource_group(
+        self,
+        *,
+        domain_list: list[str],
+    ) -> QueryDomainResourceGroupResponse: ...
     def query_domain_resource_group(
         self,
         request: QueryDomainResourceGroupRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
     ) -> QueryDomainResourceGroupResponse:
@@ -604,6 +708,36 @@ class OtherUsageStatisticsClient(ProductClient):
         Not idempotent: not retried once the request may have reached the server.
         """
         return self.core.call(QUERY_DOMAIN_RESOURCE_GROUP, request, domain_list=domain_list)
+
+    def query_d_do_s_mitigated_bandwidth_by_suite_or_product(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryDDoSMitigatedBandwidthBySuiteOrProductResponse:
+        """Deprecated alias of `query_ddos_mitigated_bandwidth_by_suite_or_product` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_d_do_s_mitigated_bandwidth_by_suite_or_product",
+            "query_ddos_mitigated_bandwidth_by_suite_or_product",
+        )
+        return self.query_ddos_mitigated_bandwidth_by_suite_or_product(*args, **kwargs)
+
+    def query_directory_rankby_success_request_hourly(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryDirectoryRankbySuccessRequestHourlyResponse:
+        """Deprecated alias of `query_directory_rank_by_success_request_hourly` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_directory_rankby_success_request_hourly",
+            "query_directory_rank_by_success_request_hourly",
+        )
+        return self.query_directory_rank_by_success_request_hourly(*args, **kwargs)
+
+    def query_directory_rankby_failed_request_hourly(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryDirectoryRankbyFailedRequestHourlyResponse:
+        """Deprecated alias of `query_directory_rank_by_failed_request_hourly` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_directory_rankby_failed_request_hourly",
+            "query_directory_rank_by_failed_request_hourly",
+        )
+        return self.query_directory_rank_by_failed_request_hourly(*args, **kwargs)
 
 
 class AsyncOtherUsageStatisticsClient(AsyncProductClient):
@@ -731,10 +865,25 @@ class AsyncOtherUsageStatisticsClient(AsyncProductClient):
             result_type=result_type,
         )
 
-    async def query_d_do_s_mitigated_bandwidth_by_suite_or_product(
+    @overload
+    async def query_ddos_mitigated_bandwidth_by_suite_or_product(
+        self, request: QueryDDoSMitigatedBandwidthBySuiteOrProductRequest, /
+    ) -> QueryDDoSMitigatedBandwidthBySuiteOrProductResponse: ...
+    @overload
+    async def query_ddos_mitigated_bandwidth_by_suite_or_product(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        custom_code: str,
+        package_id: str | None = None,
+        need_detail: int | None = None,
+        acctype: str | None = None,
+        contract_id: str | None = None,
+    ) -> QueryDDoSMitigatedBandwidthBySuiteOrProductResponse: ...
+    async def query_ddos_mitigated_bandwidth_by_suite_or_product(
         self,
         request: QueryDDoSMitigatedBandwidthBySuiteOrProductRequest | None = None,
-        /,
         *,
         startdate: str | None = None,
         package_id: str | None = None,
@@ -824,10 +973,26 @@ class AsyncOtherUsageStatisticsClient(AsyncProductClient):
             result_type=result_type,
         )
 
+    @overload
+    async def query_live_stream_status(
+        self, request: QueryLiveStreamStatusRequest, /
+    ) -> QueryLiveStreamStatusResponse: ...
+    @overload
+    async def query_live_stream_status(
+        self,
+        *,
+        u: str,
+        t: str | None = None,
+        channel: str | None = None,
+        d: str | None = None,
+        showport: bool | Literal["true", "false"] | None = None,
+        g: str | None = None,
+        realtime: str | None = None,
+        expand: str | None = None,
+    ) -> QueryLiveStreamStatusResponse: ...
     async def query_live_stream_status(
         self,
         request: QueryLiveStreamStatusRequest | None = None,
-        /,
         *,
         u: str | None = None,
         t: str | None = None,
@@ -855,10 +1020,22 @@ class AsyncOtherUsageStatisticsClient(AsyncProductClient):
             expand=expand,
         )
 
+    @overload
+    async def get_live_stream_pushing_status(
+        self, request: GetLiveStreamPushingStatusRequest, /
+    ) -> GetLiveStreamPushingStatusResponse: ...
+    @overload
+    async def get_live_stream_pushing_status(
+        self,
+        *,
+        u: str,
+        t: int | None = None,
+        channel: str | None = None,
+        g: str | None = None,
+    ) -> GetLiveStreamPushingStatusResponse: ...
     async def get_live_stream_pushing_status(
         self,
         request: GetLiveStreamPushingStatusRequest | None = None,
-        /,
         *,
         u: str | None = None,
         t: int | None = None,
@@ -873,10 +1050,27 @@ class AsyncOtherUsageStatisticsClient(AsyncProductClient):
             GET_LIVE_STREAM_PUSHING_STATUS, request, u=u, t=t, channel=channel, g=g
         )
 
+    @overload
+    async def query_online_viewer_count(
+        self, request: QueryOnlineViewerCountRequest, /
+    ) -> QueryOnlineViewerCountResponse: ...
+    @overload
+    async def query_online_viewer_count(
+        self,
+        *,
+        u: str,
+        t: str | None = None,
+        d: str | None = None,
+        channel: str | None = None,
+        from_: str | None = None,
+        to: str | None = None,
+        g: str | None = None,
+        realtime: str | None = None,
+        unpack: bool | Literal["true", "false"] | None = None,
+    ) -> QueryOnlineViewerCountResponse: ...
     async def query_online_viewer_count(
         self,
         request: QueryOnlineViewerCountRequest | None = None,
-        /,
         *,
         u: str | None = None,
         t: str | None = None,
@@ -948,7 +1142,7 @@ class AsyncOtherUsageStatisticsClient(AsyncProductClient):
             domain_stream=domain_stream,
         )
 
-    async def query_directory_rankby_success_request_hourly(
+    async def query_directory_rank_by_success_request_hourly(
         self,
         request: QueryDirectoryRankbySuccessRequestHourlyRequest | None = None,
         /,
@@ -969,7 +1163,7 @@ class AsyncOtherUsageStatisticsClient(AsyncProductClient):
             domain=domain,
         )
 
-    async def query_directory_rankby_failed_request_hourly(
+    async def query_directory_rank_by_failed_request_hourly(
         self,
         request: QueryDirectoryRankbyFailedRequestHourlyRequest | None = None,
         /,
@@ -1049,10 +1243,20 @@ class AsyncOtherUsageStatisticsClient(AsyncProductClient):
         """
         return await self.core.call(RESOURCE_GROUP_LIST, request, resources=resources)
 
+    @overload
+    async def query_domains_for_resource_group(
+        self, request: QueryDomainsForResourceGroupRequest, /
+    ) -> QueryDomainsForResourceGroupResponse: ...
+    @overload
+    async def query_domains_for_resource_group(
+        self,
+        *,
+        resource: str,
+        domain: str,
+    ) -> QueryDomainsForResourceGroupResponse: ...
     async def query_domains_for_resource_group(
         self,
         request: QueryDomainsForResourceGroupRequest | None = None,
-        /,
         *,
         resource: str | None = None,
         domain: str | None = None,
@@ -1065,10 +1269,20 @@ class AsyncOtherUsageStatisticsClient(AsyncProductClient):
             QUERY_DOMAINS_FOR_RESOURCE_GROUP, request, resource=resource, domain=domain
         )
 
+    @overload
+    async def resource_group_domain_change(
+        self, request: ResourceGroupDomainChangeRequest, /
+    ) -> ResourceGroupDomainChangeResponse: ...
+    @overload
+    async def resource_group_domain_change(
+        self,
+        *,
+        domain: str,
+        resource: str,
+    ) -> ResourceGroupDomainChangeResponse: ...
     async def resource_group_domain_change(
         self,
         request: ResourceGroupDomainChangeRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         resource: str | None = None,
@@ -1081,10 +1295,25 @@ class AsyncOtherUsageStatisticsClient(AsyncProductClient):
             RESOURCE_GROUP_DOMAIN_CHANGE, request, domain=domain, resource=resource
         )
 
+    @overload
+    async def stream_traffic_service(
+        self, request: StreamTrafficServiceRequest, /
+    ) -> StreamTrafficServiceResponse: ...
+    @overload
+    async def stream_traffic_service(
+        self,
+        *,
+        domain_list: str,
+        date_from: str,
+        date_to: str,
+        region_list: str | None = None,
+        stream_name_list: str | None = None,
+        app_list: str | None = None,
+        protocol_list: str | None = None,
+    ) -> StreamTrafficServiceResponse: ...
     async def stream_traffic_service(
         self,
         request: StreamTrafficServiceRequest | None = None,
-        /,
         *,
         domain_list: str | None = None,
         region_list: str | None = None,
@@ -1110,10 +1339,19 @@ class AsyncOtherUsageStatisticsClient(AsyncProductClient):
             protocol_list=protocol_list,
         )
 
+    @overload
+    async def query_domain_resource_group(
+        self, request: QueryDomainResourceGroupRequest, /
+    ) -> QueryDomainResourceGroupResponse: ...
+    @overload
+    async def query_domain_resource_group(
+        self,
+        *,
+        domain_list: list[str],
+    ) -> QueryDomainResourceGroupResponse: ...
     async def query_domain_resource_group(
         self,
         request: QueryDomainResourceGroupRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
     ) -> QueryDomainResourceGroupResponse:
@@ -1122,3 +1360,33 @@ class AsyncOtherUsageStatisticsClient(AsyncProductClient):
         Not idempotent: not retried once the request may have reached the server.
         """
         return await self.core.call(QUERY_DOMAIN_RESOURCE_GROUP, request, domain_list=domain_list)
+
+    async def query_d_do_s_mitigated_bandwidth_by_suite_or_product(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryDDoSMitigatedBandwidthBySuiteOrProductResponse:
+        """Deprecated alias of `query_ddos_mitigated_bandwidth_by_suite_or_product` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_d_do_s_mitigated_bandwidth_by_suite_or_product",
+            "query_ddos_mitigated_bandwidth_by_suite_or_product",
+        )
+        return await self.query_ddos_mitigated_bandwidth_by_suite_or_product(*args, **kwargs)
+
+    async def query_directory_rankby_success_request_hourly(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryDirectoryRankbySuccessRequestHourlyResponse:
+        """Deprecated alias of `query_directory_rank_by_success_request_hourly` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_directory_rankby_success_request_hourly",
+            "query_directory_rank_by_success_request_hourly",
+        )
+        return await self.query_directory_rank_by_success_request_hourly(*args, **kwargs)
+
+    async def query_directory_rankby_failed_request_hourly(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryDirectoryRankbyFailedRequestHourlyResponse:
+        """Deprecated alias of `query_directory_rank_by_failed_request_hourly` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_directory_rankby_failed_request_hourly",
+            "query_directory_rank_by_failed_request_hourly",
+        )
+        return await self.query_directory_rank_by_failed_request_hourly(*args, **kwargs)

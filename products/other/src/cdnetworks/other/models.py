@@ -482,7 +482,7 @@ class AntiHijackIPListResponseData(ItemModel, kw_only=True):
     area: int | None = None
     relate_domain: str | None = None
     status: int | None = None
-    use_status: Annotated[str, Meta(examples=["USED,NO_USE"])] | None = None
+    use_status: str | None = None
     remark: str | None = None
 
 
@@ -769,7 +769,7 @@ class AntiHijackIPListRequest(RequestModel, kw_only=True):
     area: int | None = None
     anti_hijack_ip: str | None = None
     relate_domain: str | None = None
-    use_status: Annotated[str, Meta(examples=["USED,NO_USE"])] | None = None
+    use_status: str | None = None
 
 
 class ResourceGroupListRequest(RequestModel, kw_only=True):

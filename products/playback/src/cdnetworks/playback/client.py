@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -36,10 +38,18 @@ class PlaybackClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def get_publish_code(self, request: GetPublishCodeRequest, /) -> GetPublishCodeResponse: ...
+    @overload
+    def get_publish_code(
+        self,
+        *,
+        video_id: str,
+        code_type: int | None = None,
+    ) -> GetPublishCodeResponse: ...
     def get_publish_code(
         self,
         request: GetPublishCodeRequest | None = None,
-        /,
         *,
         video_id: str | None = None,
         code_type: int | None = None,
@@ -59,10 +69,20 @@ class AsyncPlaybackClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def get_publish_code(
+        self, request: GetPublishCodeRequest, /
+    ) -> GetPublishCodeResponse: ...
+    @overload
+    async def get_publish_code(
+        self,
+        *,
+        video_id: str,
+        code_type: int | None = None,
+    ) -> GetPublishCodeResponse: ...
     async def get_publish_code(
         self,
         request: GetPublishCodeRequest | None = None,
-        /,
         *,
         video_id: str | None = None,
         code_type: int | None = None,

@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -48,10 +50,19 @@ class PolicyManagementClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def create_policy(self, request: CreatePolicyRequest, /) -> CreatePolicyResponse: ...
+    @overload
+    def create_policy(
+        self,
+        *,
+        policy_name: str,
+        policy_document: str,
+        description: str | None = None,
+    ) -> CreatePolicyResponse: ...
     def create_policy(
         self,
         request: CreatePolicyRequest | None = None,
-        /,
         *,
         policy_name: str | None = None,
         description: str | None = None,
@@ -69,10 +80,17 @@ class PolicyManagementClient(ProductClient):
             policy_document=policy_document,
         )
 
+    @overload
+    def delete_policy(self, request: DeletePolicyRequest, /) -> DeletePolicyResponse: ...
+    @overload
+    def delete_policy(
+        self,
+        *,
+        policy_id: int,
+    ) -> DeletePolicyResponse: ...
     def delete_policy(
         self,
         request: DeletePolicyRequest | None = None,
-        /,
         *,
         policy_id: int | None = None,
     ) -> DeletePolicyResponse:
@@ -82,10 +100,20 @@ class PolicyManagementClient(ProductClient):
         """
         return self.core.call(DELETE_POLICY, request, policy_id=policy_id)
 
+    @overload
+    def edit_policy(self, request: EditPolicyRequest, /) -> EditPolicyResponse: ...
+    @overload
+    def edit_policy(
+        self,
+        *,
+        policy_id: int,
+        policy_name: str | None = None,
+        description: str | None = None,
+        policy_document: str | None = None,
+    ) -> EditPolicyResponse: ...
     def edit_policy(
         self,
         request: EditPolicyRequest | None = None,
-        /,
         *,
         policy_id: int | None = None,
         policy_name: str | None = None,
@@ -105,10 +133,19 @@ class PolicyManagementClient(ProductClient):
             policy_document=policy_document,
         )
 
+    @overload
+    def get_policy(self, request: GetPolicyRequest, /) -> GetPolicyResponse: ...
+    @overload
+    def get_policy(
+        self,
+        *,
+        accept_language: str,
+        policy_id: int | None = None,
+        policy_name: str | None = None,
+    ) -> GetPolicyResponse: ...
     def get_policy(
         self,
         request: GetPolicyRequest | None = None,
-        /,
         *,
         policy_id: int | None = None,
         policy_name: str | None = None,
@@ -146,10 +183,19 @@ class AsyncPolicyManagementClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def create_policy(self, request: CreatePolicyRequest, /) -> CreatePolicyResponse: ...
+    @overload
+    async def create_policy(
+        self,
+        *,
+        policy_name: str,
+        policy_document: str,
+        description: str | None = None,
+    ) -> CreatePolicyResponse: ...
     async def create_policy(
         self,
         request: CreatePolicyRequest | None = None,
-        /,
         *,
         policy_name: str | None = None,
         description: str | None = None,
@@ -167,10 +213,17 @@ class AsyncPolicyManagementClient(AsyncProductClient):
             policy_document=policy_document,
         )
 
+    @overload
+    async def delete_policy(self, request: DeletePolicyRequest, /) -> DeletePolicyResponse: ...
+    @overload
+    async def delete_policy(
+        self,
+        *,
+        policy_id: int,
+    ) -> DeletePolicyResponse: ...
     async def delete_policy(
         self,
         request: DeletePolicyRequest | None = None,
-        /,
         *,
         policy_id: int | None = None,
     ) -> DeletePolicyResponse:
@@ -180,10 +233,20 @@ class AsyncPolicyManagementClient(AsyncProductClient):
         """
         return await self.core.call(DELETE_POLICY, request, policy_id=policy_id)
 
+    @overload
+    async def edit_policy(self, request: EditPolicyRequest, /) -> EditPolicyResponse: ...
+    @overload
+    async def edit_policy(
+        self,
+        *,
+        policy_id: int,
+        policy_name: str | None = None,
+        description: str | None = None,
+        policy_document: str | None = None,
+    ) -> EditPolicyResponse: ...
     async def edit_policy(
         self,
         request: EditPolicyRequest | None = None,
-        /,
         *,
         policy_id: int | None = None,
         policy_name: str | None = None,
@@ -203,10 +266,19 @@ class AsyncPolicyManagementClient(AsyncProductClient):
             policy_document=policy_document,
         )
 
+    @overload
+    async def get_policy(self, request: GetPolicyRequest, /) -> GetPolicyResponse: ...
+    @overload
+    async def get_policy(
+        self,
+        *,
+        accept_language: str,
+        policy_id: int | None = None,
+        policy_name: str | None = None,
+    ) -> GetPolicyResponse: ...
     async def get_policy(
         self,
         request: GetPolicyRequest | None = None,
-        /,
         *,
         policy_id: int | None = None,
         policy_name: str | None = None,

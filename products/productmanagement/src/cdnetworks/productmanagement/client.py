@@ -8,7 +8,7 @@ retries and decodes.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, overload
 
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
@@ -92,10 +92,19 @@ class ProductManagementClient(ProductClient):
             used_in_properties=used_in_properties,
         )
 
+    @overload
+    def get_a_shield_by_its_id(
+        self, request: GetAShieldByItsIdRequest, /
+    ) -> GetAShieldByItsIdResponse: ...
+    @overload
+    def get_a_shield_by_its_id(
+        self,
+        *,
+        id: str,
+    ) -> GetAShieldByItsIdResponse: ...
     def get_a_shield_by_its_id(
         self,
         request: GetAShieldByItsIdRequest | None = None,
-        /,
         *,
         id: str | None = None,
     ) -> GetAShieldByItsIdResponse:
@@ -178,10 +187,19 @@ class AsyncProductManagementClient(AsyncProductClient):
             used_in_properties=used_in_properties,
         )
 
+    @overload
+    async def get_a_shield_by_its_id(
+        self, request: GetAShieldByItsIdRequest, /
+    ) -> GetAShieldByItsIdResponse: ...
+    @overload
+    async def get_a_shield_by_its_id(
+        self,
+        *,
+        id: str,
+    ) -> GetAShieldByItsIdResponse: ...
     async def get_a_shield_by_its_id(
         self,
         request: GetAShieldByItsIdRequest | None = None,
-        /,
         *,
         id: str | None = None,
     ) -> GetAShieldByItsIdResponse:

@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -51,10 +53,27 @@ class PropertyConfigurationClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def create_property(self, request: CreatePropertyRequest, /) -> CreatePropertyResponse: ...
+    @overload
+    def create_property(
+        self,
+        *,
+        hostnames: list[CreatePropertyRequestHostnames],
+        service_type: str | None = None,
+        property_comment: str | None = None,
+        variables: list[CreatePropertyRequestVariables] | None = None,
+        clone_param: CreatePropertyRequestCloneParam | None = None,
+        property_name: str | None = None,
+        version_comment: str | None = None,
+        origins: list[CreatePropertyRequestOrigins] | None = None,
+        rules: CreatePropertyRequestRules | None = None,
+        contract_id: str | None = None,
+        item_id: str | None = None,
+    ) -> CreatePropertyResponse: ...
     def create_property(
         self,
         request: CreatePropertyRequest | None = None,
-        /,
         *,
         service_type: str | None = None,
         property_comment: str | None = None,
@@ -116,20 +135,51 @@ class PropertyConfigurationClient(ProductClient):
             item_id=item_id,
         )
 
+    @overload
+    def get_property(self, request: GetPropertyRequest, /) -> GetPropertyResponse: ...
+    @overload
+    def get_property(
+        self,
+        *,
+        property_id: int,
+    ) -> GetPropertyResponse: ...
     def get_property(
         self,
         request: GetPropertyRequest | None = None,
-        /,
         *,
         property_id: int | None = None,
     ) -> GetPropertyResponse:
         """GetProperty: ``GET /api/properties/{propertyId}``."""
         return self.core.call(GET_PROPERTY, request, property_id=property_id)
 
+    @overload
+    def create_property_for_akamai_migration(
+        self, request: CreatePropertyForAkamaiMigrationRequest, /
+    ) -> CreatePropertyForAkamaiMigrationResponse: ...
+    @overload
+    def create_property_for_akamai_migration(
+        self,
+        *,
+        property_name: str,
+        ak_property: str,
+        service_type: str | None = None,
+        property_comment: str | None = None,
+        version_comment: str | None = None,
+        hostnames: list[CreatePropertyForAkamaiMigrationRequestHostnames] | None = None,
+        contract_id: str | None = None,
+        item_id: str | None = None,
+        property_id: int | None = None,
+        filter_config_by_hostname: str | None = None,
+        x_ak_akamai_contract_id: str | None = None,
+        x_ak_customer_main_account: str | None = None,
+        x_ak_parent_group_id: str | None = None,
+        x_ak_parent_group_name: str | None = None,
+        x_ak_group_id: str | None = None,
+        x_ak_group_name: str | None = None,
+    ) -> CreatePropertyForAkamaiMigrationResponse: ...
     def create_property_for_akamai_migration(
         self,
         request: CreatePropertyForAkamaiMigrationRequest | None = None,
-        /,
         *,
         service_type: str | None = None,
         property_comment: str | None = None,
@@ -182,10 +232,29 @@ class AsyncPropertyConfigurationClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def create_property(
+        self, request: CreatePropertyRequest, /
+    ) -> CreatePropertyResponse: ...
+    @overload
+    async def create_property(
+        self,
+        *,
+        hostnames: list[CreatePropertyRequestHostnames],
+        service_type: str | None = None,
+        property_comment: str | None = None,
+        variables: list[CreatePropertyRequestVariables] | None = None,
+        clone_param: CreatePropertyRequestCloneParam | None = None,
+        property_name: str | None = None,
+        version_comment: str | None = None,
+        origins: list[CreatePropertyRequestOrigins] | None = None,
+        rules: CreatePropertyRequestRules | None = None,
+        contract_id: str | None = None,
+        item_id: str | None = None,
+    ) -> CreatePropertyResponse: ...
     async def create_property(
         self,
         request: CreatePropertyRequest | None = None,
-        /,
         *,
         service_type: str | None = None,
         property_comment: str | None = None,
@@ -247,20 +316,51 @@ class AsyncPropertyConfigurationClient(AsyncProductClient):
             item_id=item_id,
         )
 
+    @overload
+    async def get_property(self, request: GetPropertyRequest, /) -> GetPropertyResponse: ...
+    @overload
+    async def get_property(
+        self,
+        *,
+        property_id: int,
+    ) -> GetPropertyResponse: ...
     async def get_property(
         self,
         request: GetPropertyRequest | None = None,
-        /,
         *,
         property_id: int | None = None,
     ) -> GetPropertyResponse:
         """GetProperty: ``GET /api/properties/{propertyId}``."""
         return await self.core.call(GET_PROPERTY, request, property_id=property_id)
 
+    @overload
+    async def create_property_for_akamai_migration(
+        self, request: CreatePropertyForAkamaiMigrationRequest, /
+    ) -> CreatePropertyForAkamaiMigrationResponse: ...
+    @overload
+    async def create_property_for_akamai_migration(
+        self,
+        *,
+        property_name: str,
+        ak_property: str,
+        service_type: str | None = None,
+        property_comment: str | None = None,
+        version_comment: str | None = None,
+        hostnames: list[CreatePropertyForAkamaiMigrationRequestHostnames] | None = None,
+        contract_id: str | None = None,
+        item_id: str | None = None,
+        property_id: int | None = None,
+        filter_config_by_hostname: str | None = None,
+        x_ak_akamai_contract_id: str | None = None,
+        x_ak_customer_main_account: str | None = None,
+        x_ak_parent_group_id: str | None = None,
+        x_ak_parent_group_name: str | None = None,
+        x_ak_group_id: str | None = None,
+        x_ak_group_name: str | None = None,
+    ) -> CreatePropertyForAkamaiMigrationResponse: ...
     async def create_property_for_akamai_migration(
         self,
         request: CreatePropertyForAkamaiMigrationRequest | None = None,
-        /,
         *,
         service_type: str | None = None,
         property_comment: str | None = None,

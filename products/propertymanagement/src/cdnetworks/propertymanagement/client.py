@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -72,10 +74,20 @@ class PropertyManagementClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def get_a_property_version(
+        self, request: GetAPropertyVersionRequest, /
+    ) -> GetAPropertyVersionResponse: ...
+    @overload
+    def get_a_property_version(
+        self,
+        *,
+        property_id: str,
+        version: str,
+    ) -> GetAPropertyVersionResponse: ...
     def get_a_property_version(
         self,
         request: GetAPropertyVersionRequest | None = None,
-        /,
         *,
         property_id: str | None = None,
         version: str | None = None,
@@ -85,10 +97,51 @@ class PropertyManagementClient(ProductClient):
             GET_A_PROPERTY_VERSION, request, property_id=property_id, version=version
         )
 
+    @overload
+    def update_a_property_version(
+        self, request: UpdateAPropertyVersionRequest, /
+    ) -> UpdateAPropertyVersionResponse: ...
+    @overload
+    def update_a_property_version(
+        self,
+        *,
+        property_id: str,
+        version: str,
+        description: str | None = None,
+        cache_key_hostname: str | None = None,
+        hostnames: list[str] | None = None,
+        real_time_log: UpdateAPropertyVersionRequestRealTimeLog | None = None,
+        edge_logic: str | None = None,
+        has_beian: bool | None = None,
+        redirect_http_to_https: str | None = None,
+        origins: list[UpdateAPropertyVersionRequestOrigins] | None = None,
+        syntax_version: int | None = None,
+        disable_http2: bool | None = None,
+        enable_http3: bool | None = None,
+        scheme_in_cache_key: bool | None = None,
+        tls_max_version: str | None = None,
+        load_balancer_hash_key: str | None = None,
+        tls_certificate_id: str | None = None,
+        tls_min_version: str | None = None,
+        tls_ciphers: str | None = None,
+        allow_protocol_downgrade: bool | None = None,
+        tls_certificate_id1: str | None = None,
+        video_seek: UpdateAPropertyVersionRequestVideoSeek | None = None,
+        tls_session_timeout: int | None = None,
+        enable_ocsp_stapling: bool | None = None,
+        beian_content_type: int | None = None,
+        enable_ipv6_origin: bool | None = None,
+        follow_client_ip_version: str | None = None,
+        access_control_rules: list[UpdateAPropertyVersionRequestAccessControlRules] | None = None,
+        disable_cert_automation: bool | None = None,
+        cache_key_uri: str | None = None,
+        extra_service_ports: UpdateAPropertyVersionRequestExtraServicePorts | None = None,
+        load_balancer_logic: str | None = None,
+        tls0_rtt: bool | None = None,
+    ) -> UpdateAPropertyVersionResponse: ...
     def update_a_property_version(
         self,
         request: UpdateAPropertyVersionRequest | None = None,
-        /,
         *,
         description: str | None = None,
         cache_key_hostname: str | None = None,
@@ -163,10 +216,20 @@ class PropertyManagementClient(ProductClient):
             version=version,
         )
 
+    @overload
+    def delete_a_property_version(
+        self, request: DeleteAPropertyVersionRequest, /
+    ) -> DeleteAPropertyVersionResponse: ...
+    @overload
+    def delete_a_property_version(
+        self,
+        *,
+        property_id: str,
+        version: str,
+    ) -> DeleteAPropertyVersionResponse: ...
     def delete_a_property_version(
         self,
         request: DeleteAPropertyVersionRequest | None = None,
-        /,
         *,
         property_id: str | None = None,
         version: str | None = None,
@@ -176,20 +239,36 @@ class PropertyManagementClient(ProductClient):
             DELETE_A_PROPERTY_VERSION, request, property_id=property_id, version=version
         )
 
+    @overload
+    def get_a_property(self, request: GetAPropertyRequest, /) -> GetAPropertyResponse: ...
+    @overload
+    def get_a_property(
+        self,
+        *,
+        property_id: str,
+    ) -> GetAPropertyResponse: ...
     def get_a_property(
         self,
         request: GetAPropertyRequest | None = None,
-        /,
         *,
         property_id: str | None = None,
     ) -> GetAPropertyResponse:
         """GetAProperty: ``GET /cdn/properties/{propertyId}``."""
         return self.core.call(GET_A_PROPERTY, request, property_id=property_id)
 
+    @overload
+    def update_a_property(self, request: UpdateAPropertyRequest, /) -> UpdateAPropertyResponse: ...
+    @overload
+    def update_a_property(
+        self,
+        *,
+        name: str,
+        property_id: str,
+        description: str | None = None,
+    ) -> UpdateAPropertyResponse: ...
     def update_a_property(
         self,
         request: UpdateAPropertyRequest | None = None,
-        /,
         *,
         name: str | None = None,
         description: str | None = None,
@@ -200,20 +279,41 @@ class PropertyManagementClient(ProductClient):
             UPDATE_A_PROPERTY, request, name=name, description=description, property_id=property_id
         )
 
+    @overload
+    def delete_a_property(self, request: DeleteAPropertyRequest, /) -> DeleteAPropertyResponse: ...
+    @overload
+    def delete_a_property(
+        self,
+        *,
+        property_id: str,
+    ) -> DeleteAPropertyResponse: ...
     def delete_a_property(
         self,
         request: DeleteAPropertyRequest | None = None,
-        /,
         *,
         property_id: str | None = None,
     ) -> DeleteAPropertyResponse:
         """DeleteAProperty: ``DELETE /cdn/properties/{propertyId}``."""
         return self.core.call(DELETE_A_PROPERTY, request, property_id=property_id)
 
+    @overload
+    def get_list_of_property_versions(
+        self, request: GetListOfPropertyVersionsRequest, /
+    ) -> GetListOfPropertyVersionsResponse: ...
+    @overload
+    def get_list_of_property_versions(
+        self,
+        *,
+        property_id: str,
+        search: str | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+        sort_order: str | None = None,
+        sort_by: str | None = None,
+    ) -> GetListOfPropertyVersionsResponse: ...
     def get_list_of_property_versions(
         self,
         request: GetListOfPropertyVersionsRequest | None = None,
-        /,
         *,
         search: str | None = None,
         limit: int | None = None,
@@ -234,10 +334,50 @@ class PropertyManagementClient(ProductClient):
             property_id=property_id,
         )
 
+    @overload
+    def create_a_property_version(
+        self, request: CreateAPropertyVersionRequest, /
+    ) -> CreateAPropertyVersionResponse: ...
+    @overload
+    def create_a_property_version(
+        self,
+        *,
+        hostnames: list[str],
+        edge_logic: str,
+        syntax_version: int,
+        property_id: str,
+        description: str | None = None,
+        has_beian: bool | None = None,
+        beian_content_type: int | None = None,
+        origins: list[CreateAPropertyVersionRequestOrigins] | None = None,
+        allow_protocol_downgrade: bool | None = None,
+        enable_ipv6_origin: bool | None = None,
+        follow_client_ip_version: str | None = None,
+        cache_key_hostname: str | None = None,
+        cache_key_uri: str | None = None,
+        scheme_in_cache_key: bool | None = None,
+        redirect_http_to_https: str | None = None,
+        disable_http2: bool | None = None,
+        enable_http3: bool | None = None,
+        extra_service_ports: CreateAPropertyVersionRequestExtraServicePorts | None = None,
+        tls_certificate_id: str | None = None,
+        tls_certificate_id1: str | None = None,
+        tls_max_version: str | None = None,
+        tls_min_version: str | None = None,
+        tls_ciphers: str | None = None,
+        tls_session_timeout: int | None = None,
+        tls0_rtt: bool | None = None,
+        enable_ocsp_stapling: bool | None = None,
+        disable_cert_automation: bool | None = None,
+        access_control_rules: list[CreateAPropertyVersionRequestAccessControlRules] | None = None,
+        real_time_log: CreateAPropertyVersionRequestRealTimeLog | None = None,
+        video_seek: CreateAPropertyVersionRequestVideoSeek | None = None,
+        load_balancer_logic: str | None = None,
+        load_balancer_hash_key: str | None = None,
+    ) -> CreateAPropertyVersionResponse: ...
     def create_a_property_version(
         self,
         request: CreateAPropertyVersionRequest | None = None,
-        /,
         *,
         description: str | None = None,
         hostnames: list[str] | None = None,
@@ -313,10 +453,20 @@ class PropertyManagementClient(ProductClient):
             property_id=property_id,
         )
 
+    @overload
+    def create_a_property(self, request: CreateAPropertyRequest, /) -> CreateAPropertyResponse: ...
+    @overload
+    def create_a_property(
+        self,
+        *,
+        name: str,
+        legacy_type: str,
+        version: CreateAPropertyRequestVersion,
+        description: str | None = None,
+    ) -> CreateAPropertyResponse: ...
     def create_a_property(
         self,
         request: CreateAPropertyRequest | None = None,
-        /,
         *,
         name: str | None = None,
         legacy_type: str | None = None,
@@ -373,10 +523,20 @@ class AsyncPropertyManagementClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def get_a_property_version(
+        self, request: GetAPropertyVersionRequest, /
+    ) -> GetAPropertyVersionResponse: ...
+    @overload
+    async def get_a_property_version(
+        self,
+        *,
+        property_id: str,
+        version: str,
+    ) -> GetAPropertyVersionResponse: ...
     async def get_a_property_version(
         self,
         request: GetAPropertyVersionRequest | None = None,
-        /,
         *,
         property_id: str | None = None,
         version: str | None = None,
@@ -386,10 +546,51 @@ class AsyncPropertyManagementClient(AsyncProductClient):
             GET_A_PROPERTY_VERSION, request, property_id=property_id, version=version
         )
 
+    @overload
+    async def update_a_property_version(
+        self, request: UpdateAPropertyVersionRequest, /
+    ) -> UpdateAPropertyVersionResponse: ...
+    @overload
+    async def update_a_property_version(
+        self,
+        *,
+        property_id: str,
+        version: str,
+        description: str | None = None,
+        cache_key_hostname: str | None = None,
+        hostnames: list[str] | None = None,
+        real_time_log: UpdateAPropertyVersionRequestRealTimeLog | None = None,
+        edge_logic: str | None = None,
+        has_beian: bool | None = None,
+        redirect_http_to_https: str | None = None,
+        origins: list[UpdateAPropertyVersionRequestOrigins] | None = None,
+        syntax_version: int | None = None,
+        disable_http2: bool | None = None,
+        enable_http3: bool | None = None,
+        scheme_in_cache_key: bool | None = None,
+        tls_max_version: str | None = None,
+        load_balancer_hash_key: str | None = None,
+        tls_certificate_id: str | None = None,
+        tls_min_version: str | None = None,
+        tls_ciphers: str | None = None,
+        allow_protocol_downgrade: bool | None = None,
+        tls_certificate_id1: str | None = None,
+        video_seek: UpdateAPropertyVersionRequestVideoSeek | None = None,
+        tls_session_timeout: int | None = None,
+        enable_ocsp_stapling: bool | None = None,
+        beian_content_type: int | None = None,
+        enable_ipv6_origin: bool | None = None,
+        follow_client_ip_version: str | None = None,
+        access_control_rules: list[UpdateAPropertyVersionRequestAccessControlRules] | None = None,
+        disable_cert_automation: bool | None = None,
+        cache_key_uri: str | None = None,
+        extra_service_ports: UpdateAPropertyVersionRequestExtraServicePorts | None = None,
+        load_balancer_logic: str | None = None,
+        tls0_rtt: bool | None = None,
+    ) -> UpdateAPropertyVersionResponse: ...
     async def update_a_property_version(
         self,
         request: UpdateAPropertyVersionRequest | None = None,
-        /,
         *,
         description: str | None = None,
         cache_key_hostname: str | None = None,
@@ -464,10 +665,20 @@ class AsyncPropertyManagementClient(AsyncProductClient):
             version=version,
         )
 
+    @overload
+    async def delete_a_property_version(
+        self, request: DeleteAPropertyVersionRequest, /
+    ) -> DeleteAPropertyVersionResponse: ...
+    @overload
+    async def delete_a_property_version(
+        self,
+        *,
+        property_id: str,
+        version: str,
+    ) -> DeleteAPropertyVersionResponse: ...
     async def delete_a_property_version(
         self,
         request: DeleteAPropertyVersionRequest | None = None,
-        /,
         *,
         property_id: str | None = None,
         version: str | None = None,
@@ -477,20 +688,38 @@ class AsyncPropertyManagementClient(AsyncProductClient):
             DELETE_A_PROPERTY_VERSION, request, property_id=property_id, version=version
         )
 
+    @overload
+    async def get_a_property(self, request: GetAPropertyRequest, /) -> GetAPropertyResponse: ...
+    @overload
+    async def get_a_property(
+        self,
+        *,
+        property_id: str,
+    ) -> GetAPropertyResponse: ...
     async def get_a_property(
         self,
         request: GetAPropertyRequest | None = None,
-        /,
         *,
         property_id: str | None = None,
     ) -> GetAPropertyResponse:
         """GetAProperty: ``GET /cdn/properties/{propertyId}``."""
         return await self.core.call(GET_A_PROPERTY, request, property_id=property_id)
 
+    @overload
+    async def update_a_property(
+        self, request: UpdateAPropertyRequest, /
+    ) -> UpdateAPropertyResponse: ...
+    @overload
+    async def update_a_property(
+        self,
+        *,
+        name: str,
+        property_id: str,
+        description: str | None = None,
+    ) -> UpdateAPropertyResponse: ...
     async def update_a_property(
         self,
         request: UpdateAPropertyRequest | None = None,
-        /,
         *,
         name: str | None = None,
         description: str | None = None,
@@ -501,20 +730,43 @@ class AsyncPropertyManagementClient(AsyncProductClient):
             UPDATE_A_PROPERTY, request, name=name, description=description, property_id=property_id
         )
 
+    @overload
+    async def delete_a_property(
+        self, request: DeleteAPropertyRequest, /
+    ) -> DeleteAPropertyResponse: ...
+    @overload
+    async def delete_a_property(
+        self,
+        *,
+        property_id: str,
+    ) -> DeleteAPropertyResponse: ...
     async def delete_a_property(
         self,
         request: DeleteAPropertyRequest | None = None,
-        /,
         *,
         property_id: str | None = None,
     ) -> DeleteAPropertyResponse:
         """DeleteAProperty: ``DELETE /cdn/properties/{propertyId}``."""
         return await self.core.call(DELETE_A_PROPERTY, request, property_id=property_id)
 
+    @overload
+    async def get_list_of_property_versions(
+        self, request: GetListOfPropertyVersionsRequest, /
+    ) -> GetListOfPropertyVersionsResponse: ...
+    @overload
+    async def get_list_of_property_versions(
+        self,
+        *,
+        property_id: str,
+        search: str | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+        sort_order: str | None = None,
+        sort_by: str | None = None,
+    ) -> GetListOfPropertyVersionsResponse: ...
     async def get_list_of_property_versions(
         self,
         request: GetListOfPropertyVersionsRequest | None = None,
-        /,
         *,
         search: str | None = None,
         limit: int | None = None,
@@ -535,10 +787,50 @@ class AsyncPropertyManagementClient(AsyncProductClient):
             property_id=property_id,
         )
 
+    @overload
+    async def create_a_property_version(
+        self, request: CreateAPropertyVersionRequest, /
+    ) -> CreateAPropertyVersionResponse: ...
+    @overload
+    async def create_a_property_version(
+        self,
+        *,
+        hostnames: list[str],
+        edge_logic: str,
+        syntax_version: int,
+        property_id: str,
+        description: str | None = None,
+        has_beian: bool | None = None,
+        beian_content_type: int | None = None,
+        origins: list[CreateAPropertyVersionRequestOrigins] | None = None,
+        allow_protocol_downgrade: bool | None = None,
+        enable_ipv6_origin: bool | None = None,
+        follow_client_ip_version: str | None = None,
+        cache_key_hostname: str | None = None,
+        cache_key_uri: str | None = None,
+        scheme_in_cache_key: bool | None = None,
+        redirect_http_to_https: str | None = None,
+        disable_http2: bool | None = None,
+        enable_http3: bool | None = None,
+        extra_service_ports: CreateAPropertyVersionRequestExtraServicePorts | None = None,
+        tls_certificate_id: str | None = None,
+        tls_certificate_id1: str | None = None,
+        tls_max_version: str | None = None,
+        tls_min_version: str | None = None,
+        tls_ciphers: str | None = None,
+        tls_session_timeout: int | None = None,
+        tls0_rtt: bool | None = None,
+        enable_ocsp_stapling: bool | None = None,
+        disable_cert_automation: bool | None = None,
+        access_control_rules: list[CreateAPropertyVersionRequestAccessControlRules] | None = None,
+        real_time_log: CreateAPropertyVersionRequestRealTimeLog | None = None,
+        video_seek: CreateAPropertyVersionRequestVideoSeek | None = None,
+        load_balancer_logic: str | None = None,
+        load_balancer_hash_key: str | None = None,
+    ) -> CreateAPropertyVersionResponse: ...
     async def create_a_property_version(
         self,
         request: CreateAPropertyVersionRequest | None = None,
-        /,
         *,
         description: str | None = None,
         hostnames: list[str] | None = None,
@@ -614,10 +906,22 @@ class AsyncPropertyManagementClient(AsyncProductClient):
             property_id=property_id,
         )
 
+    @overload
+    async def create_a_property(
+        self, request: CreateAPropertyRequest, /
+    ) -> CreateAPropertyResponse: ...
+    @overload
+    async def create_a_property(
+        self,
+        *,
+        name: str,
+        legacy_type: str,
+        version: CreateAPropertyRequestVersion,
+        description: str | None = None,
+    ) -> CreateAPropertyResponse: ...
     async def create_a_property(
         self,
         request: CreateAPropertyRequest | None = None,
-        /,
         *,
         name: str | None = None,
         legacy_type: str | None = None,

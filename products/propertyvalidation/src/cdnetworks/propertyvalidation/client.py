@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -74,10 +76,22 @@ class PropertyValidationClient(ProductClient):
             enddate=enddate,
         )
 
+    @overload
+    def create_a_validation_task(
+        self, request: CreateAValidationTaskRequest, /
+    ) -> CreateAValidationTaskResponse: ...
+    @overload
+    def create_a_validation_task(
+        self,
+        *,
+        property_id: str,
+        version: int,
+        name: str | None = None,
+        webhook: str | None = None,
+    ) -> CreateAValidationTaskResponse: ...
     def create_a_validation_task(
         self,
         request: CreateAValidationTaskRequest | None = None,
-        /,
         *,
         name: str | None = None,
         property_id: str | None = None,
@@ -97,10 +111,19 @@ class PropertyValidationClient(ProductClient):
             webhook=webhook,
         )
 
+    @overload
+    def get_property_validation_task(
+        self, request: GetPropertyValidationTaskRequest, /
+    ) -> GetPropertyValidationTaskResponse: ...
+    @overload
+    def get_property_validation_task(
+        self,
+        *,
+        id: str,
+    ) -> GetPropertyValidationTaskResponse: ...
     def get_property_validation_task(
         self,
         request: GetPropertyValidationTaskRequest | None = None,
-        /,
         *,
         id: str | None = None,
     ) -> GetPropertyValidationTaskResponse:
@@ -148,10 +171,22 @@ class AsyncPropertyValidationClient(AsyncProductClient):
             enddate=enddate,
         )
 
+    @overload
+    async def create_a_validation_task(
+        self, request: CreateAValidationTaskRequest, /
+    ) -> CreateAValidationTaskResponse: ...
+    @overload
+    async def create_a_validation_task(
+        self,
+        *,
+        property_id: str,
+        version: int,
+        name: str | None = None,
+        webhook: str | None = None,
+    ) -> CreateAValidationTaskResponse: ...
     async def create_a_validation_task(
         self,
         request: CreateAValidationTaskRequest | None = None,
-        /,
         *,
         name: str | None = None,
         property_id: str | None = None,
@@ -171,10 +206,19 @@ class AsyncPropertyValidationClient(AsyncProductClient):
             webhook=webhook,
         )
 
+    @overload
+    async def get_property_validation_task(
+        self, request: GetPropertyValidationTaskRequest, /
+    ) -> GetPropertyValidationTaskResponse: ...
+    @overload
+    async def get_property_validation_task(
+        self,
+        *,
+        id: str,
+    ) -> GetPropertyValidationTaskResponse: ...
     async def get_property_validation_task(
         self,
         request: GetPropertyValidationTaskRequest | None = None,
-        /,
         *,
         id: str | None = None,
     ) -> GetPropertyValidationTaskResponse:

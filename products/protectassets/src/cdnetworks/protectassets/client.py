@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -88,10 +90,20 @@ class ProtectAssetsClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def query_api_definition_detail(
+        self, request: QueryAPIDefinitionDetailRequest, /
+    ) -> QueryAPIDefinitionDetailResponse: ...
+    @overload
+    def query_api_definition_detail(
+        self,
+        *,
+        id: str,
+        service_type: str | None = None,
+    ) -> QueryAPIDefinitionDetailResponse: ...
     def query_api_definition_detail(
         self,
         request: QueryAPIDefinitionDetailRequest | None = None,
-        /,
         *,
         id: str | None = None,
         service_type: str | None = None,
@@ -104,10 +116,23 @@ class ProtectAssetsClient(ProductClient):
             QUERY_API_DEFINITION_DETAIL, request, id=id, service_type=service_type
         )
 
+    @overload
+    def list_api_asset_discovery(
+        self, request: ListAPIAssetDiscoveryRequest, /
+    ) -> ListAPIAssetDiscoveryResponse: ...
+    @overload
+    def list_api_asset_discovery(
+        self,
+        *,
+        domain_list: list[str],
+        path_list: list[str] | None = None,
+        define_status: str | None = None,
+        order_by: str | None = None,
+        service_type: str | None = None,
+    ) -> ListAPIAssetDiscoveryResponse: ...
     def list_api_asset_discovery(
         self,
         request: ListAPIAssetDiscoveryRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         path_list: list[str] | None = None,
@@ -129,10 +154,21 @@ class ProtectAssetsClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def feedback_wrong_api_asset_discovery(
+        self, request: FeedbackWrongAPIAssetDiscoveryRequest, /
+    ) -> FeedbackWrongAPIAssetDiscoveryResponse: ...
+    @overload
+    def feedback_wrong_api_asset_discovery(
+        self,
+        *,
+        id: str,
+        feedback: str | None = None,
+        service_type: str | None = None,
+    ) -> FeedbackWrongAPIAssetDiscoveryResponse: ...
     def feedback_wrong_api_asset_discovery(
         self,
         request: FeedbackWrongAPIAssetDiscoveryRequest | None = None,
-        /,
         *,
         id: str | None = None,
         feedback: str | None = None,
@@ -150,10 +186,24 @@ class ProtectAssetsClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def create_api_definition(
+        self, request: CreateAPIDefinitionRequest, /
+    ) -> CreateAPIDefinitionResponse: ...
+    @overload
+    def create_api_definition(
+        self,
+        *,
+        basic: CreateAPIDefinitionRequestBasic,
+        endpoint: CreateAPIDefinitionRequestEndpoint,
+        auth: CreateAPIDefinitionRequestAuth,
+        body_limit: CreateAPIDefinitionRequestBodyLimit | None = None,
+        param_limit: CreateAPIDefinitionRequestParamLimit | None = None,
+        service_type: str | None = None,
+    ) -> CreateAPIDefinitionResponse: ...
     def create_api_definition(
         self,
         request: CreateAPIDefinitionRequest | None = None,
-        /,
         *,
         basic: CreateAPIDefinitionRequestBasic | None = None,
         endpoint: CreateAPIDefinitionRequestEndpoint | None = None,
@@ -177,10 +227,24 @@ class ProtectAssetsClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def update_api_definition(
+        self, request: UpdateAPIDefinitionRequest, /
+    ) -> UpdateAPIDefinitionResponse: ...
+    @overload
+    def update_api_definition(
+        self,
+        *,
+        basic: UpdateAPIDefinitionRequestBasic,
+        endpoint: UpdateAPIDefinitionRequestEndpoint | None = None,
+        auth: UpdateAPIDefinitionRequestAuth | None = None,
+        body_limit: UpdateAPIDefinitionRequestBodyLimit | None = None,
+        param_limit: UpdateAPIDefinitionRequestParamLimit | None = None,
+        service_type: str | None = None,
+    ) -> UpdateAPIDefinitionResponse: ...
     def update_api_definition(
         self,
         request: UpdateAPIDefinitionRequest | None = None,
-        /,
         *,
         basic: UpdateAPIDefinitionRequestBasic | None = None,
         endpoint: UpdateAPIDefinitionRequestEndpoint | None = None,
@@ -204,10 +268,20 @@ class ProtectAssetsClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def batch_delete_api_definition(
+        self, request: BatchDeleteAPIDefinitionRequest, /
+    ) -> BatchDeleteAPIDefinitionResponse: ...
+    @overload
+    def batch_delete_api_definition(
+        self,
+        *,
+        id_list: list[str],
+        service_type: str | None = None,
+    ) -> BatchDeleteAPIDefinitionResponse: ...
     def batch_delete_api_definition(
         self,
         request: BatchDeleteAPIDefinitionRequest | None = None,
-        /,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
@@ -254,10 +328,20 @@ class AsyncProtectAssetsClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def query_api_definition_detail(
+        self, request: QueryAPIDefinitionDetailRequest, /
+    ) -> QueryAPIDefinitionDetailResponse: ...
+    @overload
+    async def query_api_definition_detail(
+        self,
+        *,
+        id: str,
+        service_type: str | None = None,
+    ) -> QueryAPIDefinitionDetailResponse: ...
     async def query_api_definition_detail(
         self,
         request: QueryAPIDefinitionDetailRequest | None = None,
-        /,
         *,
         id: str | None = None,
         service_type: str | None = None,
@@ -270,10 +354,23 @@ class AsyncProtectAssetsClient(AsyncProductClient):
             QUERY_API_DEFINITION_DETAIL, request, id=id, service_type=service_type
         )
 
+    @overload
+    async def list_api_asset_discovery(
+        self, request: ListAPIAssetDiscoveryRequest, /
+    ) -> ListAPIAssetDiscoveryResponse: ...
+    @overload
+    async def list_api_asset_discovery(
+        self,
+        *,
+        domain_list: list[str],
+        path_list: list[str] | None = None,
+        define_status: str | None = None,
+        order_by: str | None = None,
+        service_type: str | None = None,
+    ) -> ListAPIAssetDiscoveryResponse: ...
     async def list_api_asset_discovery(
         self,
         request: ListAPIAssetDiscoveryRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         path_list: list[str] | None = None,
@@ -295,10 +392,21 @@ class AsyncProtectAssetsClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def feedback_wrong_api_asset_discovery(
+        self, request: FeedbackWrongAPIAssetDiscoveryRequest, /
+    ) -> FeedbackWrongAPIAssetDiscoveryResponse: ...
+    @overload
+    async def feedback_wrong_api_asset_discovery(
+        self,
+        *,
+        id: str,
+        feedback: str | None = None,
+        service_type: str | None = None,
+    ) -> FeedbackWrongAPIAssetDiscoveryResponse: ...
     async def feedback_wrong_api_asset_discovery(
         self,
         request: FeedbackWrongAPIAssetDiscoveryRequest | None = None,
-        /,
         *,
         id: str | None = None,
         feedback: str | None = None,
@@ -316,10 +424,24 @@ class AsyncProtectAssetsClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def create_api_definition(
+        self, request: CreateAPIDefinitionRequest, /
+    ) -> CreateAPIDefinitionResponse: ...
+    @overload
+    async def create_api_definition(
+        self,
+        *,
+        basic: CreateAPIDefinitionRequestBasic,
+        endpoint: CreateAPIDefinitionRequestEndpoint,
+        auth: CreateAPIDefinitionRequestAuth,
+        body_limit: CreateAPIDefinitionRequestBodyLimit | None = None,
+        param_limit: CreateAPIDefinitionRequestParamLimit | None = None,
+        service_type: str | None = None,
+    ) -> CreateAPIDefinitionResponse: ...
     async def create_api_definition(
         self,
         request: CreateAPIDefinitionRequest | None = None,
-        /,
         *,
         basic: CreateAPIDefinitionRequestBasic | None = None,
         endpoint: CreateAPIDefinitionRequestEndpoint | None = None,
@@ -343,10 +465,24 @@ class AsyncProtectAssetsClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def update_api_definition(
+        self, request: UpdateAPIDefinitionRequest, /
+    ) -> UpdateAPIDefinitionResponse: ...
+    @overload
+    async def update_api_definition(
+        self,
+        *,
+        basic: UpdateAPIDefinitionRequestBasic,
+        endpoint: UpdateAPIDefinitionRequestEndpoint | None = None,
+        auth: UpdateAPIDefinitionRequestAuth | None = None,
+        body_limit: UpdateAPIDefinitionRequestBodyLimit | None = None,
+        param_limit: UpdateAPIDefinitionRequestParamLimit | None = None,
+        service_type: str | None = None,
+    ) -> UpdateAPIDefinitionResponse: ...
     async def update_api_definition(
         self,
         request: UpdateAPIDefinitionRequest | None = None,
-        /,
         *,
         basic: UpdateAPIDefinitionRequestBasic | None = None,
         endpoint: UpdateAPIDefinitionRequestEndpoint | None = None,
@@ -370,10 +506,20 @@ class AsyncProtectAssetsClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def batch_delete_api_definition(
+        self, request: BatchDeleteAPIDefinitionRequest, /
+    ) -> BatchDeleteAPIDefinitionResponse: ...
+    @overload
+    async def batch_delete_api_definition(
+        self,
+        *,
+        id_list: list[str],
+        service_type: str | None = None,
+    ) -> BatchDeleteAPIDefinitionResponse: ...
     async def batch_delete_api_definition(
         self,
         request: BatchDeleteAPIDefinitionRequest | None = None,
-        /,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,

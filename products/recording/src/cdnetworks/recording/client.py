@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -73,10 +75,24 @@ class LiveRecordingClient(ProductClient):
             end_time=end_time,
         )
 
+    @overload
+    def live_video_concat(self, request: LiveVideoConcatRequest, /) -> LiveVideoConcatResponse: ...
+    @overload
+    def live_video_concat(
+        self,
+        *,
+        pull_id: str,
+        trans_no: str | None = None,
+        start: int | None = None,
+        end: int | None = None,
+        fname: str | None = None,
+        suffix: str | None = None,
+        notify: str | None = None,
+        enable_video_transcode: int | None = None,
+    ) -> LiveVideoConcatResponse: ...
     def live_video_concat(
         self,
         request: LiveVideoConcatRequest | None = None,
-        /,
         *,
         pull_id: str | None = None,
         trans_no: str | None = None,
@@ -169,10 +185,26 @@ class AsyncLiveRecordingClient(AsyncProductClient):
             end_time=end_time,
         )
 
+    @overload
+    async def live_video_concat(
+        self, request: LiveVideoConcatRequest, /
+    ) -> LiveVideoConcatResponse: ...
+    @overload
+    async def live_video_concat(
+        self,
+        *,
+        pull_id: str,
+        trans_no: str | None = None,
+        start: int | None = None,
+        end: int | None = None,
+        fname: str | None = None,
+        suffix: str | None = None,
+        notify: str | None = None,
+        enable_video_transcode: int | None = None,
+    ) -> LiveVideoConcatResponse: ...
     async def live_video_concat(
         self,
         request: LiveVideoConcatRequest | None = None,
-        /,
         *,
         pull_id: str | None = None,
         trans_no: str | None = None,

@@ -8,7 +8,9 @@ retries and decodes.
 
 from __future__ import annotations
 
-from cdnetworks.core.product_client import AsyncProductClient, ProductClient
+from typing import Any, overload
+
+from cdnetworks.core.product_client import AsyncProductClient, ProductClient, renamed
 
 from ._version import __version__
 from .actions import (
@@ -82,7 +84,7 @@ class BandwidthReportsClient(ProductClient):
 
     user_agent = USER_AGENT
 
-    def query_p2_p_bandwidth(
+    def query_p2p_bandwidth(
         self,
         request: QueryP2PBandwidthRequest | None = None,
         /,
@@ -162,10 +164,22 @@ class BandwidthReportsClient(ProductClient):
             need_flow=need_flow,
         )
 
+    @overload
+    def query_domain_bandwidth(
+        self, request: QueryDomainBandwidthRequest, /
+    ) -> QueryDomainBandwidthResponse: ...
+    @overload
+    def query_domain_bandwidth(
+        self,
+        *,
+        domain_list: QueryDomainBandwidthDomainList,
+        date_from: str,
+        date_to: str,
+        type: str | None = None,
+    ) -> QueryDomainBandwidthResponse: ...
     def query_domain_bandwidth(
         self,
         request: QueryDomainBandwidthRequest | None = None,
-        /,
         *,
         domain_list: QueryDomainBandwidthDomainList | None = None,
         date_from: str | None = None,
@@ -185,7 +199,7 @@ class BandwidthReportsClient(ProductClient):
             type=type,
         )
 
-    def query_ipv6_bandwidth_ofeach_is_pand_province(
+    def query_ipv6_bandwidth_of_each_isp_and_province(
         self,
         request: QueryIPV6BandwidthOfeachISPandProvinceRequest | None = None,
         /,
@@ -335,7 +349,7 @@ class BandwidthReportsClient(ProductClient):
             return_type=return_type,
         )
 
-    def query_bandwidthby_isp_province(
+    def query_bandwidth_by_isp_province(
         self,
         request: QueryBandwidthbyISPProvinceRequest | None = None,
         /,
@@ -364,7 +378,7 @@ class BandwidthReportsClient(ProductClient):
             isp=isp,
         )
 
-    def query_bandwidthof_originminutely(
+    def query_bandwidth_of_origin_minutely(
         self,
         request: QueryBandwidthofOriginminutelyRequest | None = None,
         /,
@@ -420,10 +434,23 @@ class BandwidthReportsClient(ProductClient):
             line_type=line_type,
         )
 
+    @overload
+    def query_real_time_bandwidth_for_multi_domain(
+        self, request: QueryRealTimeBandwidthForMultiDomainRequest, /
+    ) -> QueryRealTimeBandwidthForMultiDomainResponse: ...
+    @overload
+    def query_real_time_bandwidth_for_multi_domain(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        data_interval: str | None = None,
+        group_by: str | None = None,
+    ) -> QueryRealTimeBandwidthForMultiDomainResponse: ...
     def query_real_time_bandwidth_for_multi_domain(
         self,
         request: QueryRealTimeBandwidthForMultiDomainRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -472,7 +499,7 @@ class BandwidthReportsClient(ProductClient):
             region=region,
         )
 
-    def perzone_billing(
+    def per_zone_billing(
         self,
         request: PerzoneBillingRequest | None = None,
         /,
@@ -505,10 +532,22 @@ class BandwidthReportsClient(ProductClient):
             type=type,
         )
 
+    @overload
+    def query_bandwidth_for_multi_domain(
+        self, request: QueryBandwidthForMultiDomainRequest, /
+    ) -> QueryBandwidthForMultiDomainResponse: ...
+    @overload
+    def query_bandwidth_for_multi_domain(
+        self,
+        *,
+        domain_list: QueryBandwidthForMultiDomainDomainList,
+        datefrom: str,
+        dateto: str,
+        type: str | None = None,
+    ) -> QueryBandwidthForMultiDomainResponse: ...
     def query_bandwidth_for_multi_domain(
         self,
         request: QueryBandwidthForMultiDomainRequest | None = None,
-        /,
         *,
         domain_list: QueryDomainBandwidthDomainList | None = None,
         datefrom: str | None = None,
@@ -586,6 +625,40 @@ class BandwidthReportsClient(ProductClient):
             group_by=group_by,
         )
 
+    def query_p2_p_bandwidth(self, *args: Any, **kwargs: Any) -> QueryP2PBandwidthResponse:
+        """Deprecated alias of `query_p2p_bandwidth` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_p2_p_bandwidth", "query_p2p_bandwidth")
+        return self.query_p2p_bandwidth(*args, **kwargs)
+
+    def query_ipv6_bandwidth_ofeach_is_pand_province(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryIPV6BandwidthOfeachISPandProvinceResponse:
+        """Deprecated alias of `query_ipv6_bandwidth_of_each_isp_and_province` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_ipv6_bandwidth_ofeach_is_pand_province",
+            "query_ipv6_bandwidth_of_each_isp_and_province",
+        )
+        return self.query_ipv6_bandwidth_of_each_isp_and_province(*args, **kwargs)
+
+    def query_bandwidthby_isp_province(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryBandwidthbyISPProvinceResponse:
+        """Deprecated alias of `query_bandwidth_by_isp_province` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_bandwidthby_isp_province", "query_bandwidth_by_isp_province")
+        return self.query_bandwidth_by_isp_province(*args, **kwargs)
+
+    def query_bandwidthof_originminutely(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryBandwidthofOriginminutelyResponse:
+        """Deprecated alias of `query_bandwidth_of_origin_minutely` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_bandwidthof_originminutely", "query_bandwidth_of_origin_minutely")
+        return self.query_bandwidth_of_origin_minutely(*args, **kwargs)
+
+    def perzone_billing(self, *args: Any, **kwargs: Any) -> PerzoneBillingResponse:
+        """Deprecated alias of `per_zone_billing` (renamed in 0.2; removed in 1.0)."""
+        renamed("perzone_billing", "per_zone_billing")
+        return self.per_zone_billing(*args, **kwargs)
+
 
 class AsyncBandwidthReportsClient(AsyncProductClient):
     """Asynchronous client of the reportbandwidth product: 16 actions.
@@ -595,7 +668,7 @@ class AsyncBandwidthReportsClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
-    async def query_p2_p_bandwidth(
+    async def query_p2p_bandwidth(
         self,
         request: QueryP2PBandwidthRequest | None = None,
         /,
@@ -675,10 +748,22 @@ class AsyncBandwidthReportsClient(AsyncProductClient):
             need_flow=need_flow,
         )
 
+    @overload
+    async def query_domain_bandwidth(
+        self, request: QueryDomainBandwidthRequest, /
+    ) -> QueryDomainBandwidthResponse: ...
+    @overload
+    async def query_domain_bandwidth(
+        self,
+        *,
+        domain_list: QueryDomainBandwidthDomainList,
+        date_from: str,
+        date_to: str,
+        type: str | None = None,
+    ) -> QueryDomainBandwidthResponse: ...
     async def query_domain_bandwidth(
         self,
         request: QueryDomainBandwidthRequest | None = None,
-        /,
         *,
         domain_list: QueryDomainBandwidthDomainList | None = None,
         date_from: str | None = None,
@@ -698,7 +783,7 @@ class AsyncBandwidthReportsClient(AsyncProductClient):
             type=type,
         )
 
-    async def query_ipv6_bandwidth_ofeach_is_pand_province(
+    async def query_ipv6_bandwidth_of_each_isp_and_province(
         self,
         request: QueryIPV6BandwidthOfeachISPandProvinceRequest | None = None,
         /,
@@ -848,7 +933,7 @@ class AsyncBandwidthReportsClient(AsyncProductClient):
             return_type=return_type,
         )
 
-    async def query_bandwidthby_isp_province(
+    async def query_bandwidth_by_isp_province(
         self,
         request: QueryBandwidthbyISPProvinceRequest | None = None,
         /,
@@ -877,7 +962,7 @@ class AsyncBandwidthReportsClient(AsyncProductClient):
             isp=isp,
         )
 
-    async def query_bandwidthof_originminutely(
+    async def query_bandwidth_of_origin_minutely(
         self,
         request: QueryBandwidthofOriginminutelyRequest | None = None,
         /,
@@ -933,10 +1018,23 @@ class AsyncBandwidthReportsClient(AsyncProductClient):
             line_type=line_type,
         )
 
+    @overload
+    async def query_real_time_bandwidth_for_multi_domain(
+        self, request: QueryRealTimeBandwidthForMultiDomainRequest, /
+    ) -> QueryRealTimeBandwidthForMultiDomainResponse: ...
+    @overload
+    async def query_real_time_bandwidth_for_multi_domain(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        data_interval: str | None = None,
+        group_by: str | None = None,
+    ) -> QueryRealTimeBandwidthForMultiDomainResponse: ...
     async def query_real_time_bandwidth_for_multi_domain(
         self,
         request: QueryRealTimeBandwidthForMultiDomainRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -985,7 +1083,7 @@ class AsyncBandwidthReportsClient(AsyncProductClient):
             region=region,
         )
 
-    async def perzone_billing(
+    async def per_zone_billing(
         self,
         request: PerzoneBillingRequest | None = None,
         /,
@@ -1018,10 +1116,22 @@ class AsyncBandwidthReportsClient(AsyncProductClient):
             type=type,
         )
 
+    @overload
+    async def query_bandwidth_for_multi_domain(
+        self, request: QueryBandwidthForMultiDomainRequest, /
+    ) -> QueryBandwidthForMultiDomainResponse: ...
+    @overload
+    async def query_bandwidth_for_multi_domain(
+        self,
+        *,
+        domain_list: QueryBandwidthForMultiDomainDomainList,
+        datefrom: str,
+        dateto: str,
+        type: str | None = None,
+    ) -> QueryBandwidthForMultiDomainResponse: ...
     async def query_bandwidth_for_multi_domain(
         self,
         request: QueryBandwidthForMultiDomainRequest | None = None,
-        /,
         *,
         domain_list: QueryDomainBandwidthDomainList | None = None,
         datefrom: str | None = None,
@@ -1098,3 +1208,37 @@ class AsyncBandwidthReportsClient(AsyncProductClient):
             granularity=granularity,
             group_by=group_by,
         )
+
+    async def query_p2_p_bandwidth(self, *args: Any, **kwargs: Any) -> QueryP2PBandwidthResponse:
+        """Deprecated alias of `query_p2p_bandwidth` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_p2_p_bandwidth", "query_p2p_bandwidth")
+        return await self.query_p2p_bandwidth(*args, **kwargs)
+
+    async def query_ipv6_bandwidth_ofeach_is_pand_province(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryIPV6BandwidthOfeachISPandProvinceResponse:
+        """Deprecated alias of `query_ipv6_bandwidth_of_each_isp_and_province` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_ipv6_bandwidth_ofeach_is_pand_province",
+            "query_ipv6_bandwidth_of_each_isp_and_province",
+        )
+        return await self.query_ipv6_bandwidth_of_each_isp_and_province(*args, **kwargs)
+
+    async def query_bandwidthby_isp_province(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryBandwidthbyISPProvinceResponse:
+        """Deprecated alias of `query_bandwidth_by_isp_province` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_bandwidthby_isp_province", "query_bandwidth_by_isp_province")
+        return await self.query_bandwidth_by_isp_province(*args, **kwargs)
+
+    async def query_bandwidthof_originminutely(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryBandwidthofOriginminutelyResponse:
+        """Deprecated alias of `query_bandwidth_of_origin_minutely` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_bandwidthof_originminutely", "query_bandwidth_of_origin_minutely")
+        return await self.query_bandwidth_of_origin_minutely(*args, **kwargs)
+
+    async def perzone_billing(self, *args: Any, **kwargs: Any) -> PerzoneBillingResponse:
+        """Deprecated alias of `per_zone_billing` (renamed in 0.2; removed in 1.0)."""
+        renamed("perzone_billing", "per_zone_billing")
+        return await self.per_zone_billing(*args, **kwargs)

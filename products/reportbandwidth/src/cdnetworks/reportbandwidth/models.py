@@ -673,7 +673,7 @@ class QueryBandwidthofOriginminutelyRequest(RequestModel, kw_only=True):
 
     date_from: str | None = None
     date_to: str | None = None
-    data_interval: Annotated[str, Meta(examples=["1m,5m,1h"])] | None = None
+    data_interval: str | None = None
     domain: list[str] | None = None
     region: str | None = None
     group_by: str | None = None
@@ -751,9 +751,9 @@ class GetCdnRelayTrafficRequest(RequestModel, kw_only=True):
     date_from: str | None = None
     date_to: str | None = None
     timezone: str | None = None
-    time_rounding: Annotated[str, Meta(examples=["up,down"])] | None = None
+    time_rounding: str | None = None
     domain: str | None = None
     service_type: str | None = None
     billing_region: str | None = None
-    granularity: Annotated[str, Meta(examples=["5m,1h,1d"])] | None = None
+    granularity: str | None = None
     group_by: Annotated[str, Meta(examples=["domain"])] | None = None

@@ -8,9 +8,9 @@ retries and decodes.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal, overload
 
-from cdnetworks.core.product_client import AsyncProductClient, ProductClient
+from cdnetworks.core.product_client import AsyncProductClient, ProductClient, renamed
 
 from ._version import __version__
 from .actions import (
@@ -145,10 +145,24 @@ class TrafficReportsClient(ProductClient):
             dataformat=dataformat,
         )
 
+    @overload
+    def query_directory_bandwidth_traffic_under_livestream_domain(
+        self, request: QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequest, /
+    ) -> QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponse: ...
+    @overload
+    def query_directory_bandwidth_traffic_under_livestream_domain(
+        self,
+        *,
+        date_from: str,
+        date_to: str,
+        domain_dir: list[QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequestDomainDir],
+        data_type: str,
+        protocol_type: str | None = None,
+        data_interval: str | None = None,
+    ) -> QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponse: ...
     def query_directory_bandwidth_traffic_under_livestream_domain(
         self,
         request: QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -173,10 +187,24 @@ class TrafficReportsClient(ProductClient):
             data_type=data_type,
         )
 
+    @overload
+    def query_stream_traffic_under_malb_domain(
+        self, request: QueryStreamTrafficUnderMALBDomainRequest, /
+    ) -> QueryStreamTrafficUnderMALBDomainResponse: ...
+    @overload
+    def query_stream_traffic_under_malb_domain(
+        self,
+        *,
+        date_from: str,
+        date_to: str,
+        domain_stream: list[QueryStreamTrafficUnderMALBDomainRequestDomainStream],
+        data_type: str,
+        data_interval: str | None = None,
+        filter_empty_stream: int | None = None,
+    ) -> QueryStreamTrafficUnderMALBDomainResponse: ...
     def query_stream_traffic_under_malb_domain(
         self,
         request: QueryStreamTrafficUnderMALBDomainRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -229,10 +257,23 @@ class TrafficReportsClient(ProductClient):
             data_unit=data_unit,
         )
 
-    def query_output_traffic_under_shield_po_p(
+    @overload
+    def query_output_traffic_under_shield_pop(
+        self, request: QueryOutputTrafficUnderShieldPoPRequest, /
+    ) -> QueryOutputTrafficUnderShieldPoPResponse: ...
+    @overload
+    def query_output_traffic_under_shield_pop(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        data_interval: str | None = None,
+        group_by: list[str] | None = None,
+    ) -> QueryOutputTrafficUnderShieldPoPResponse: ...
+    def query_output_traffic_under_shield_pop(
         self,
         request: QueryOutputTrafficUnderShieldPoPRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -254,7 +295,7 @@ class TrafficReportsClient(ProductClient):
             group_by=group_by,
         )
 
-    def query_specific_po_p_traffic(
+    def query_specific_pop_traffic(
         self,
         request: QuerySpecificPoPTrafficRequest | None = None,
         /,
@@ -281,10 +322,28 @@ class TrafficReportsClient(ProductClient):
             data_unit=data_unit,
         )
 
+    @overload
+    def query_multiple_stream_traffic_and_bandwidth_under_the_domain(
+        self, request: QueryMultipleStreamTrafficAndBandwidthUnderTheDomainRequest, /
+    ) -> QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponse: ...
+    @overload
+    def query_multiple_stream_traffic_and_bandwidth_under_the_domain(
+        self,
+        *,
+        domain_stream: list[
+            QueryMultipleStreamTrafficAndBandwidthUnderTheDomainRequestDomainStream
+        ],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        data_interval: str | None = None,
+        data_type: str | None = None,
+        filter_empty_stream: int | None = None,
+        keyword: str | None = None,
+        is_return_online: bool | Literal["true", "false"] | None = None,
+    ) -> QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponse: ...
     def query_multiple_stream_traffic_and_bandwidth_under_the_domain(
         self,
         request: QueryMultipleStreamTrafficAndBandwidthUnderTheDomainRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -354,10 +413,21 @@ class TrafficReportsClient(ProductClient):
             data_interval=data_interval,
         )
 
+    @overload
+    def query_total_traffic_for_all_domains_under_dwa(
+        self, request: QueryTotalTrafficForAllDomainsUnderDWARequest, /
+    ) -> QueryTotalTrafficForAllDomainsUnderDWAResponse: ...
+    @overload
+    def query_total_traffic_for_all_domains_under_dwa(
+        self,
+        *,
+        datefrom: str,
+        dateto: str,
+        type: str | None = None,
+    ) -> QueryTotalTrafficForAllDomainsUnderDWAResponse: ...
     def query_total_traffic_for_all_domains_under_dwa(
         self,
         request: QueryTotalTrafficForAllDomainsUnderDWARequest | None = None,
-        /,
         *,
         datefrom: str | None = None,
         dateto: str | None = None,
@@ -372,10 +442,23 @@ class TrafficReportsClient(ProductClient):
             type=type,
         )
 
+    @overload
+    def query_traffic_for_selected_billing_area(
+        self, request: QueryTrafficForSelectedBillingAreaRequest, /
+    ) -> QueryTrafficForSelectedBillingAreaResponse: ...
+    @overload
+    def query_traffic_for_selected_billing_area(
+        self,
+        *,
+        date_from: str,
+        date_to: str,
+        domain: list[str] | None = None,
+        data_interval: str | None = None,
+        area_code: str | None = None,
+    ) -> QueryTrafficForSelectedBillingAreaResponse: ...
     def query_traffic_for_selected_billing_area(
         self,
         request: QueryTrafficForSelectedBillingAreaRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -397,10 +480,22 @@ class TrafficReportsClient(ProductClient):
             area_code=area_code,
         )
 
+    @overload
+    def query_traffic_for_multi_domain(
+        self, request: QueryTrafficForMultiDomainRequest, /
+    ) -> QueryTrafficForMultiDomainResponse: ...
+    @overload
+    def query_traffic_for_multi_domain(
+        self,
+        *,
+        domain_list: QueryTrafficForMultiDomainDomainList,
+        datefrom: str,
+        dateto: str,
+        type: str | None = None,
+    ) -> QueryTrafficForMultiDomainResponse: ...
     def query_traffic_for_multi_domain(
         self,
         request: QueryTrafficForMultiDomainRequest | None = None,
-        /,
         *,
         domain_list: QueryTrafficForMultiDomainDomainList | None = None,
         datefrom: str | None = None,
@@ -443,10 +538,23 @@ class TrafficReportsClient(ProductClient):
             group_by=group_by,
         )
 
-    def query_keywordaquan_edgereport(
+    @overload
+    def query_keywordaquan_edge_report(
+        self, request: QueryKeywordaquanEdgereportRequest, /
+    ) -> QueryKeywordaquanEdgereportResponse: ...
+    @overload
+    def query_keywordaquan_edge_report(
+        self,
+        *,
+        channel: str,
+        cust: str | None = None,
+        startdate: str | None = None,
+        enddate: str | None = None,
+        timezone: str | None = None,
+    ) -> QueryKeywordaquanEdgereportResponse: ...
+    def query_keywordaquan_edge_report(
         self,
         request: QueryKeywordaquanEdgereportRequest | None = None,
-        /,
         *,
         cust: str | None = None,
         startdate: str | None = None,
@@ -489,10 +597,21 @@ class TrafficReportsClient(ProductClient):
             domain=domain,
         )
 
+    @overload
+    def get_total_traffic_for_all_domains(
+        self, request: GetTotalTrafficForAllDomainsRequest, /
+    ) -> GetTotalTrafficForAllDomainsResponse: ...
+    @overload
+    def get_total_traffic_for_all_domains(
+        self,
+        *,
+        datefrom: str,
+        dateto: str,
+        granularity: str | None = None,
+    ) -> GetTotalTrafficForAllDomainsResponse: ...
     def get_total_traffic_for_all_domains(
         self,
         request: GetTotalTrafficForAllDomainsRequest | None = None,
-        /,
         *,
         datefrom: str | None = None,
         dateto: str | None = None,
@@ -507,10 +626,24 @@ class TrafficReportsClient(ProductClient):
             granularity=granularity,
         )
 
+    @overload
+    def get_traffic_and_bandwidth_by_client_country(
+        self, request: GetTrafficAndBandwidthByClientCountryRequest, /
+    ) -> GetTrafficAndBandwidthByClientCountryResponse: ...
+    @overload
+    def get_traffic_and_bandwidth_by_client_country(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        granularity: str | None = None,
+        country_code: list[str] | None = None,
+        group_by: list[str] | None = None,
+    ) -> GetTrafficAndBandwidthByClientCountryResponse: ...
     def get_traffic_and_bandwidth_by_client_country(
         self,
         request: GetTrafficAndBandwidthByClientCountryRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -534,7 +667,7 @@ class TrafficReportsClient(ProductClient):
             group_by=group_by,
         )
 
-    def get_traffic_and_requests_hit_ratio_by_isp_province1min_granularity(
+    def get_traffic_and_requests_hit_ratio_by_isp_province_1min_granularity(
         self,
         request: GetTrafficAndRequestsHitRatioByIspProvince1minGranularityRequest | None = None,
         /,
@@ -565,10 +698,24 @@ class TrafficReportsClient(ProductClient):
             group_by=group_by,
         )
 
+    @overload
+    def get_traffic_by_protocol(
+        self, request: GetTrafficByProtocolRequest, /
+    ) -> GetTrafficByProtocolResponse: ...
+    @overload
+    def get_traffic_by_protocol(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        granularity: str | None = None,
+        protocol_type: str | None = None,
+        group_by: list[str] | None = None,
+    ) -> GetTrafficByProtocolResponse: ...
     def get_traffic_by_protocol(
         self,
         request: GetTrafficByProtocolRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -615,10 +762,22 @@ class TrafficReportsClient(ProductClient):
             group_by=group_by,
         )
 
+    @overload
+    def query_total_traffic_for_multi_domains(
+        self, request: QueryTotalTrafficForMultiDomainsRequest, /
+    ) -> QueryTotalTrafficForMultiDomainsResponse: ...
+    @overload
+    def query_total_traffic_for_multi_domains(
+        self,
+        *,
+        date_from: str,
+        date_to: str,
+        domain_list: QueryTotalTrafficForMultiDomainsRequestDomainList | None = None,
+        granularity: str | None = None,
+    ) -> QueryTotalTrafficForMultiDomainsResponse: ...
     def query_total_traffic_for_multi_domains(
         self,
         request: QueryTotalTrafficForMultiDomainsRequest | None = None,
-        /,
         *,
         domain_list: QueryTotalTrafficForMultiDomainsRequestDomainList | None = None,
         date_from: str | None = None,
@@ -665,10 +824,22 @@ class TrafficReportsClient(ProductClient):
             origin_only=origin_only,
         )
 
+    @overload
+    def get_bandwidth_saving_ratio(
+        self, request: GetBandwidthSavingRatioRequest, /
+    ) -> GetBandwidthSavingRatioResponse: ...
+    @overload
+    def get_bandwidth_saving_ratio(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        granularity: str | None = None,
+    ) -> GetBandwidthSavingRatioResponse: ...
     def get_bandwidth_saving_ratio(
         self,
         request: GetBandwidthSavingRatioRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -686,6 +857,39 @@ class TrafficReportsClient(ProductClient):
             date_to=date_to,
             domain=domain,
             granularity=granularity,
+        )
+
+    def query_output_traffic_under_shield_po_p(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryOutputTrafficUnderShieldPoPResponse:
+        """Deprecated alias of `query_output_traffic_under_shield_pop` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_output_traffic_under_shield_po_p", "query_output_traffic_under_shield_pop")
+        return self.query_output_traffic_under_shield_pop(*args, **kwargs)
+
+    def query_specific_po_p_traffic(
+        self, *args: Any, **kwargs: Any
+    ) -> QuerySpecificPoPTrafficResponse:
+        """Deprecated alias of `query_specific_pop_traffic` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_specific_po_p_traffic", "query_specific_pop_traffic")
+        return self.query_specific_pop_traffic(*args, **kwargs)
+
+    def query_keywordaquan_edgereport(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryKeywordaquanEdgereportResponse:
+        """Deprecated alias of `query_keywordaquan_edge_report` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_keywordaquan_edgereport", "query_keywordaquan_edge_report")
+        return self.query_keywordaquan_edge_report(*args, **kwargs)
+
+    def get_traffic_and_requests_hit_ratio_by_isp_province1min_granularity(
+        self, *args: Any, **kwargs: Any
+    ) -> GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponse:
+        """Deprecated alias of `get_traffic_and_requests_hit_ratio_by_isp_province_1min_granularity` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "get_traffic_and_requests_hit_ratio_by_isp_province1min_granularity",
+            "get_traffic_and_requests_hit_ratio_by_isp_province_1min_granularity",
+        )
+        return self.get_traffic_and_requests_hit_ratio_by_isp_province_1min_granularity(
+            *args, **kwargs
         )
 
 
@@ -734,10 +938,24 @@ class AsyncTrafficReportsClient(AsyncProductClient):
             dataformat=dataformat,
         )
 
+    @overload
+    async def query_directory_bandwidth_traffic_under_livestream_domain(
+        self, request: QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequest, /
+    ) -> QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponse: ...
+    @overload
+    async def query_directory_bandwidth_traffic_under_livestream_domain(
+        self,
+        *,
+        date_from: str,
+        date_to: str,
+        domain_dir: list[QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequestDomainDir],
+        data_type: str,
+        protocol_type: str | None = None,
+        data_interval: str | None = None,
+    ) -> QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponse: ...
     async def query_directory_bandwidth_traffic_under_livestream_domain(
         self,
         request: QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -762,10 +980,24 @@ class AsyncTrafficReportsClient(AsyncProductClient):
             data_type=data_type,
         )
 
+    @overload
+    async def query_stream_traffic_under_malb_domain(
+        self, request: QueryStreamTrafficUnderMALBDomainRequest, /
+    ) -> QueryStreamTrafficUnderMALBDomainResponse: ...
+    @overload
+    async def query_stream_traffic_under_malb_domain(
+        self,
+        *,
+        date_from: str,
+        date_to: str,
+        domain_stream: list[QueryStreamTrafficUnderMALBDomainRequestDomainStream],
+        data_type: str,
+        data_interval: str | None = None,
+        filter_empty_stream: int | None = None,
+    ) -> QueryStreamTrafficUnderMALBDomainResponse: ...
     async def query_stream_traffic_under_malb_domain(
         self,
         request: QueryStreamTrafficUnderMALBDomainRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -818,10 +1050,23 @@ class AsyncTrafficReportsClient(AsyncProductClient):
             data_unit=data_unit,
         )
 
-    async def query_output_traffic_under_shield_po_p(
+    @overload
+    async def query_output_traffic_under_shield_pop(
+        self, request: QueryOutputTrafficUnderShieldPoPRequest, /
+    ) -> QueryOutputTrafficUnderShieldPoPResponse: ...
+    @overload
+    async def query_output_traffic_under_shield_pop(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        data_interval: str | None = None,
+        group_by: list[str] | None = None,
+    ) -> QueryOutputTrafficUnderShieldPoPResponse: ...
+    async def query_output_traffic_under_shield_pop(
         self,
         request: QueryOutputTrafficUnderShieldPoPRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -843,7 +1088,7 @@ class AsyncTrafficReportsClient(AsyncProductClient):
             group_by=group_by,
         )
 
-    async def query_specific_po_p_traffic(
+    async def query_specific_pop_traffic(
         self,
         request: QuerySpecificPoPTrafficRequest | None = None,
         /,
@@ -870,10 +1115,28 @@ class AsyncTrafficReportsClient(AsyncProductClient):
             data_unit=data_unit,
         )
 
+    @overload
+    async def query_multiple_stream_traffic_and_bandwidth_under_the_domain(
+        self, request: QueryMultipleStreamTrafficAndBandwidthUnderTheDomainRequest, /
+    ) -> QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponse: ...
+    @overload
+    async def query_multiple_stream_traffic_and_bandwidth_under_the_domain(
+        self,
+        *,
+        domain_stream: list[
+            QueryMultipleStreamTrafficAndBandwidthUnderTheDomainRequestDomainStream
+        ],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        data_interval: str | None = None,
+        data_type: str | None = None,
+        filter_empty_stream: int | None = None,
+        keyword: str | None = None,
+        is_return_online: bool | Literal["true", "false"] | None = None,
+    ) -> QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponse: ...
     async def query_multiple_stream_traffic_and_bandwidth_under_the_domain(
         self,
         request: QueryMultipleStreamTrafficAndBandwidthUnderTheDomainRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -943,10 +1206,21 @@ class AsyncTrafficReportsClient(AsyncProductClient):
             data_interval=data_interval,
         )
 
+    @overload
+    async def query_total_traffic_for_all_domains_under_dwa(
+        self, request: QueryTotalTrafficForAllDomainsUnderDWARequest, /
+    ) -> QueryTotalTrafficForAllDomainsUnderDWAResponse: ...
+    @overload
+    async def query_total_traffic_for_all_domains_under_dwa(
+        self,
+        *,
+        datefrom: str,
+        dateto: str,
+        type: str | None = None,
+    ) -> QueryTotalTrafficForAllDomainsUnderDWAResponse: ...
     async def query_total_traffic_for_all_domains_under_dwa(
         self,
         request: QueryTotalTrafficForAllDomainsUnderDWARequest | None = None,
-        /,
         *,
         datefrom: str | None = None,
         dateto: str | None = None,
@@ -961,10 +1235,23 @@ class AsyncTrafficReportsClient(AsyncProductClient):
             type=type,
         )
 
+    @overload
+    async def query_traffic_for_selected_billing_area(
+        self, request: QueryTrafficForSelectedBillingAreaRequest, /
+    ) -> QueryTrafficForSelectedBillingAreaResponse: ...
+    @overload
+    async def query_traffic_for_selected_billing_area(
+        self,
+        *,
+        date_from: str,
+        date_to: str,
+        domain: list[str] | None = None,
+        data_interval: str | None = None,
+        area_code: str | None = None,
+    ) -> QueryTrafficForSelectedBillingAreaResponse: ...
     async def query_traffic_for_selected_billing_area(
         self,
         request: QueryTrafficForSelectedBillingAreaRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -986,10 +1273,22 @@ class AsyncTrafficReportsClient(AsyncProductClient):
             area_code=area_code,
         )
 
+    @overload
+    async def query_traffic_for_multi_domain(
+        self, request: QueryTrafficForMultiDomainRequest, /
+    ) -> QueryTrafficForMultiDomainResponse: ...
+    @overload
+    async def query_traffic_for_multi_domain(
+        self,
+        *,
+        domain_list: QueryTrafficForMultiDomainDomainList,
+        datefrom: str,
+        dateto: str,
+        type: str | None = None,
+    ) -> QueryTrafficForMultiDomainResponse: ...
     async def query_traffic_for_multi_domain(
         self,
         request: QueryTrafficForMultiDomainRequest | None = None,
-        /,
         *,
         domain_list: QueryTrafficForMultiDomainDomainList | None = None,
         datefrom: str | None = None,
@@ -1032,10 +1331,23 @@ class AsyncTrafficReportsClient(AsyncProductClient):
             group_by=group_by,
         )
 
-    async def query_keywordaquan_edgereport(
+    @overload
+    async def query_keywordaquan_edge_report(
+        self, request: QueryKeywordaquanEdgereportRequest, /
+    ) -> QueryKeywordaquanEdgereportResponse: ...
+    @overload
+    async def query_keywordaquan_edge_report(
+        self,
+        *,
+        channel: str,
+        cust: str | None = None,
+        startdate: str | None = None,
+        enddate: str | None = None,
+        timezone: str | None = None,
+    ) -> QueryKeywordaquanEdgereportResponse: ...
+    async def query_keywordaquan_edge_report(
         self,
         request: QueryKeywordaquanEdgereportRequest | None = None,
-        /,
         *,
         cust: str | None = None,
         startdate: str | None = None,
@@ -1078,10 +1390,21 @@ class AsyncTrafficReportsClient(AsyncProductClient):
             domain=domain,
         )
 
+    @overload
+    async def get_total_traffic_for_all_domains(
+        self, request: GetTotalTrafficForAllDomainsRequest, /
+    ) -> GetTotalTrafficForAllDomainsResponse: ...
+    @overload
+    async def get_total_traffic_for_all_domains(
+        self,
+        *,
+        datefrom: str,
+        dateto: str,
+        granularity: str | None = None,
+    ) -> GetTotalTrafficForAllDomainsResponse: ...
     async def get_total_traffic_for_all_domains(
         self,
         request: GetTotalTrafficForAllDomainsRequest | None = None,
-        /,
         *,
         datefrom: str | None = None,
         dateto: str | None = None,
@@ -1096,10 +1419,24 @@ class AsyncTrafficReportsClient(AsyncProductClient):
             granularity=granularity,
         )
 
+    @overload
+    async def get_traffic_and_bandwidth_by_client_country(
+        self, request: GetTrafficAndBandwidthByClientCountryRequest, /
+    ) -> GetTrafficAndBandwidthByClientCountryResponse: ...
+    @overload
+    async def get_traffic_and_bandwidth_by_client_country(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        granularity: str | None = None,
+        country_code: list[str] | None = None,
+        group_by: list[str] | None = None,
+    ) -> GetTrafficAndBandwidthByClientCountryResponse: ...
     async def get_traffic_and_bandwidth_by_client_country(
         self,
         request: GetTrafficAndBandwidthByClientCountryRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -1123,7 +1460,7 @@ class AsyncTrafficReportsClient(AsyncProductClient):
             group_by=group_by,
         )
 
-    async def get_traffic_and_requests_hit_ratio_by_isp_province1min_granularity(
+    async def get_traffic_and_requests_hit_ratio_by_isp_province_1min_granularity(
         self,
         request: GetTrafficAndRequestsHitRatioByIspProvince1minGranularityRequest | None = None,
         /,
@@ -1154,10 +1491,24 @@ class AsyncTrafficReportsClient(AsyncProductClient):
             group_by=group_by,
         )
 
+    @overload
+    async def get_traffic_by_protocol(
+        self, request: GetTrafficByProtocolRequest, /
+    ) -> GetTrafficByProtocolResponse: ...
+    @overload
+    async def get_traffic_by_protocol(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        granularity: str | None = None,
+        protocol_type: str | None = None,
+        group_by: list[str] | None = None,
+    ) -> GetTrafficByProtocolResponse: ...
     async def get_traffic_by_protocol(
         self,
         request: GetTrafficByProtocolRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -1204,10 +1555,22 @@ class AsyncTrafficReportsClient(AsyncProductClient):
             group_by=group_by,
         )
 
+    @overload
+    async def query_total_traffic_for_multi_domains(
+        self, request: QueryTotalTrafficForMultiDomainsRequest, /
+    ) -> QueryTotalTrafficForMultiDomainsResponse: ...
+    @overload
+    async def query_total_traffic_for_multi_domains(
+        self,
+        *,
+        date_from: str,
+        date_to: str,
+        domain_list: QueryTotalTrafficForMultiDomainsRequestDomainList | None = None,
+        granularity: str | None = None,
+    ) -> QueryTotalTrafficForMultiDomainsResponse: ...
     async def query_total_traffic_for_multi_domains(
         self,
         request: QueryTotalTrafficForMultiDomainsRequest | None = None,
-        /,
         *,
         domain_list: QueryTotalTrafficForMultiDomainsRequestDomainList | None = None,
         date_from: str | None = None,
@@ -1254,10 +1617,22 @@ class AsyncTrafficReportsClient(AsyncProductClient):
             origin_only=origin_only,
         )
 
+    @overload
+    async def get_bandwidth_saving_ratio(
+        self, request: GetBandwidthSavingRatioRequest, /
+    ) -> GetBandwidthSavingRatioResponse: ...
+    @overload
+    async def get_bandwidth_saving_ratio(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        granularity: str | None = None,
+    ) -> GetBandwidthSavingRatioResponse: ...
     async def get_bandwidth_saving_ratio(
         self,
         request: GetBandwidthSavingRatioRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -1275,4 +1650,37 @@ class AsyncTrafficReportsClient(AsyncProductClient):
             date_to=date_to,
             domain=domain,
             granularity=granularity,
+        )
+
+    async def query_output_traffic_under_shield_po_p(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryOutputTrafficUnderShieldPoPResponse:
+        """Deprecated alias of `query_output_traffic_under_shield_pop` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_output_traffic_under_shield_po_p", "query_output_traffic_under_shield_pop")
+        return await self.query_output_traffic_under_shield_pop(*args, **kwargs)
+
+    async def query_specific_po_p_traffic(
+        self, *args: Any, **kwargs: Any
+    ) -> QuerySpecificPoPTrafficResponse:
+        """Deprecated alias of `query_specific_pop_traffic` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_specific_po_p_traffic", "query_specific_pop_traffic")
+        return await self.query_specific_pop_traffic(*args, **kwargs)
+
+    async def query_keywordaquan_edgereport(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryKeywordaquanEdgereportResponse:
+        """Deprecated alias of `query_keywordaquan_edge_report` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_keywordaquan_edgereport", "query_keywordaquan_edge_report")
+        return await self.query_keywordaquan_edge_report(*args, **kwargs)
+
+    async def get_traffic_and_requests_hit_ratio_by_isp_province1min_granularity(
+        self, *args: Any, **kwargs: Any
+    ) -> GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponse:
+        """Deprecated alias of `get_traffic_and_requests_hit_ratio_by_isp_province_1min_granularity` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "get_traffic_and_requests_hit_ratio_by_isp_province1min_granularity",
+            "get_traffic_and_requests_hit_ratio_by_isp_province_1min_granularity",
+        )
+        return await self.get_traffic_and_requests_hit_ratio_by_isp_province_1min_granularity(
+            *args, **kwargs
         )

@@ -880,7 +880,7 @@ class GetTotalTrafficForAllDomainsRequest(RequestModel, kw_only=True):
 
     datefrom: str
     dateto: str
-    granularity: Annotated[str, Meta(examples=["fiveminutes,hourly,daily"])] | None = None
+    granularity: str | None = None
 
 
 class GetTrafficAndBandwidthByClientCountryRequest(RequestModel, kw_only=True):
@@ -888,10 +888,10 @@ class GetTrafficAndBandwidthByClientCountryRequest(RequestModel, kw_only=True):
 
     date_from: str | None = None
     date_to: str | None = None
-    granularity: Annotated[str, Meta(examples=["5m,1d"])] | None = None
+    granularity: str | None = None
     domain: list[str]
     country_code: list[str] | None = None
-    group_by: Annotated[list[str], Meta(examples=["domain,country,aggregatedOverse"])] | None = None
+    group_by: list[str] | None = None
 
 
 class GetTrafficAndRequestsHitRatioByIspProvince1minGranularityRequest(RequestModel, kw_only=True):
@@ -900,11 +900,11 @@ class GetTrafficAndRequestsHitRatioByIspProvince1minGranularityRequest(RequestMo
     date_from: str | None = None
     date_to: str | None = None
     domain: list[str] | None = None
-    granularity: Annotated[str, Meta(examples=["1m,5m"])] | None = None
+    granularity: str | None = None
     province: list[str] | None = None
     isp: list[str] | None = None
-    query_by: Annotated[str, Meta(examples=["flow,request"])] | None = None
-    group_by: Annotated[str, Meta(examples=["domain,all"])] | None = None
+    query_by: str | None = None
+    group_by: str | None = None
 
 
 class GetTrafficByProtocolRequest(RequestModel, kw_only=True):
@@ -913,8 +913,8 @@ class GetTrafficByProtocolRequest(RequestModel, kw_only=True):
     date_from: str | None = None
     date_to: str | None = None
     domain: list[str]
-    granularity: Annotated[str, Meta(examples=["1m,5m,1h,1d"])] | None = None
-    protocol_type: Annotated[str, Meta(examples=["http,https"])] | None = None
+    granularity: str | None = None
+    protocol_type: str | None = None
     group_by: Annotated[list[str], Meta(examples=["domain"])] | None = None
 
 
@@ -935,7 +935,7 @@ class QueryTotalTrafficForMultiDomainsRequest(RequestModel, kw_only=True):
     )
     date_from: str
     date_to: str
-    granularity: Annotated[str, Meta(examples=["fiveminutes,hourly,daily"])] | None = None
+    granularity: str | None = None
 
 
 class GetOriginTrafficAndRequestsForMultiDomainsRequest(RequestModel, kw_only=True):
@@ -943,10 +943,10 @@ class GetOriginTrafficAndRequestsForMultiDomainsRequest(RequestModel, kw_only=Tr
 
     date_from: str | None = None
     date_to: str | None = None
-    granularity: Annotated[str, Meta(examples=["1m,5m"])] | None = None
+    granularity: str | None = None
     domain: list[str] | None = None
     group_by: Annotated[list[str], Meta(examples=["domain"])] | None = None
-    origin_only: Annotated[int, Meta(examples=["0,1"])] | None = None
+    origin_only: int | None = None
 
 
 class GetBandwidthSavingRatioRequest(RequestModel, kw_only=True):
@@ -955,4 +955,4 @@ class GetBandwidthSavingRatioRequest(RequestModel, kw_only=True):
     date_from: str | None = None
     date_to: str | None = None
     domain: list[str]
-    granularity: Annotated[str, Meta(examples=["5m,1h,1d"])] | None = None
+    granularity: str | None = None

@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -40,10 +42,17 @@ class IpListReportsClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def query_cdn_ip_list(self, request: QueryCdnIpListRequest, /) -> QueryCdnIpListResponse: ...
+    @overload
+    def query_cdn_ip_list(
+        self,
+        *,
+        domain_list: QueryCdnIpListDomainList,
+    ) -> QueryCdnIpListResponse: ...
     def query_cdn_ip_list(
         self,
         request: QueryCdnIpListRequest | None = None,
-        /,
         *,
         domain_list: QueryCdnIpListDomainList | None = None,
     ) -> QueryCdnIpListResponse:
@@ -75,10 +84,19 @@ class AsyncIpListReportsClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def query_cdn_ip_list(
+        self, request: QueryCdnIpListRequest, /
+    ) -> QueryCdnIpListResponse: ...
+    @overload
+    async def query_cdn_ip_list(
+        self,
+        *,
+        domain_list: QueryCdnIpListDomainList,
+    ) -> QueryCdnIpListResponse: ...
     async def query_cdn_ip_list(
         self,
         request: QueryCdnIpListRequest | None = None,
-        /,
         *,
         domain_list: QueryCdnIpListDomainList | None = None,
     ) -> QueryCdnIpListResponse:

@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -51,10 +53,43 @@ class LogReportsClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def get_bot_attack_incident_log_data(
+        self, request: GetBotAttackIncidentLogDataRequest, /
+    ) -> GetBotAttackIncidentLogDataResponse: ...
+    @overload
+    def get_bot_attack_incident_log_data(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        domain: str | None = None,
+        time_zone: int | None = None,
+        lang: str | None = None,
+        attack_type: str | None = None,
+        act: str | None = None,
+        location: str | None = None,
+        ip: str | None = None,
+        url: str | None = None,
+        referer: str | None = None,
+        status_code: str | None = None,
+        user_agent: str | None = None,
+        uuid: str | None = None,
+        page_size: int | None = None,
+        current_page: int | None = None,
+        client_id: str | None = None,
+        browser_fp: str | None = None,
+        rule_name: str | None = None,
+        bot_rule_name: str | None = None,
+        ip_condition: int | None = None,
+        url_condition: int | None = None,
+        referer_condition: int | None = None,
+        status_code_conditon: int | None = None,
+        user_agent_condition: int | None = None,
+    ) -> GetBotAttackIncidentLogDataResponse: ...
     def get_bot_attack_incident_log_data(
         self,
         request: GetBotAttackIncidentLogDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -116,10 +151,24 @@ class LogReportsClient(ProductClient):
             user_agent_condition=user_agent_condition,
         )
 
+    @overload
+    def get_overall_requests(
+        self, request: GetOverallRequestsRequest, /
+    ) -> GetOverallRequestsResponse: ...
+    @overload
+    def get_overall_requests(
+        self,
+        *,
+        from_: int,
+        to: int,
+        interval: str | None = None,
+        zone: str | None = None,
+        group_by: str | None = None,
+        timezone: int | None = None,
+    ) -> GetOverallRequestsResponse: ...
     def get_overall_requests(
         self,
         request: GetOverallRequestsRequest | None = None,
-        /,
         *,
         from_: int | None = None,
         to: int | None = None,
@@ -140,10 +189,23 @@ class LogReportsClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def get_requests_by_response_type(
+        self, request: GetRequestsByResponseTypeRequest, /
+    ) -> GetRequestsByResponseTypeResponse: ...
+    @overload
+    def get_requests_by_response_type(
+        self,
+        *,
+        from_: int,
+        to: int,
+        interval: str | None = None,
+        zone: str | None = None,
+        timezone: int | None = None,
+    ) -> GetRequestsByResponseTypeResponse: ...
     def get_requests_by_response_type(
         self,
         request: GetRequestsByResponseTypeRequest | None = None,
-        /,
         *,
         from_: int | None = None,
         to: int | None = None,
@@ -162,10 +224,23 @@ class LogReportsClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def get_requests_by_process_time(
+        self, request: GetRequestsByProcessTimeRequest, /
+    ) -> GetRequestsByProcessTimeResponse: ...
+    @overload
+    def get_requests_by_process_time(
+        self,
+        *,
+        from_: int,
+        to: int,
+        interval: str | None = None,
+        zone: str | None = None,
+        timezone: int | None = None,
+    ) -> GetRequestsByProcessTimeResponse: ...
     def get_requests_by_process_time(
         self,
         request: GetRequestsByProcessTimeRequest | None = None,
-        /,
         *,
         from_: int | None = None,
         to: int | None = None,
@@ -184,10 +259,23 @@ class LogReportsClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def get_requests_by_location_distribution(
+        self, request: GetRequestsByLocationDistributionRequest, /
+    ) -> GetRequestsByLocationDistributionResponse: ...
+    @overload
+    def get_requests_by_location_distribution(
+        self,
+        *,
+        from_: int,
+        to: int,
+        interval: str | None = None,
+        zone: str | None = None,
+        timezone: int | None = None,
+    ) -> GetRequestsByLocationDistributionResponse: ...
     def get_requests_by_location_distribution(
         self,
         request: GetRequestsByLocationDistributionRequest | None = None,
-        /,
         *,
         from_: int | None = None,
         to: int | None = None,
@@ -206,10 +294,23 @@ class LogReportsClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def get_requests_by_record_type(
+        self, request: GetRequestsByRecordTypeRequest, /
+    ) -> GetRequestsByRecordTypeResponse: ...
+    @overload
+    def get_requests_by_record_type(
+        self,
+        *,
+        from_: int,
+        to: int,
+        interval: str | None = None,
+        zone: str | None = None,
+        timezone: int | None = None,
+    ) -> GetRequestsByRecordTypeResponse: ...
     def get_requests_by_record_type(
         self,
         request: GetRequestsByRecordTypeRequest | None = None,
-        /,
         *,
         from_: int | None = None,
         to: int | None = None,
@@ -237,10 +338,43 @@ class AsyncLogReportsClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def get_bot_attack_incident_log_data(
+        self, request: GetBotAttackIncidentLogDataRequest, /
+    ) -> GetBotAttackIncidentLogDataResponse: ...
+    @overload
+    async def get_bot_attack_incident_log_data(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        domain: str | None = None,
+        time_zone: int | None = None,
+        lang: str | None = None,
+        attack_type: str | None = None,
+        act: str | None = None,
+        location: str | None = None,
+        ip: str | None = None,
+        url: str | None = None,
+        referer: str | None = None,
+        status_code: str | None = None,
+        user_agent: str | None = None,
+        uuid: str | None = None,
+        page_size: int | None = None,
+        current_page: int | None = None,
+        client_id: str | None = None,
+        browser_fp: str | None = None,
+        rule_name: str | None = None,
+        bot_rule_name: str | None = None,
+        ip_condition: int | None = None,
+        url_condition: int | None = None,
+        referer_condition: int | None = None,
+        status_code_conditon: int | None = None,
+        user_agent_condition: int | None = None,
+    ) -> GetBotAttackIncidentLogDataResponse: ...
     async def get_bot_attack_incident_log_data(
         self,
         request: GetBotAttackIncidentLogDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -302,10 +436,24 @@ class AsyncLogReportsClient(AsyncProductClient):
             user_agent_condition=user_agent_condition,
         )
 
+    @overload
+    async def get_overall_requests(
+        self, request: GetOverallRequestsRequest, /
+    ) -> GetOverallRequestsResponse: ...
+    @overload
+    async def get_overall_requests(
+        self,
+        *,
+        from_: int,
+        to: int,
+        interval: str | None = None,
+        zone: str | None = None,
+        group_by: str | None = None,
+        timezone: int | None = None,
+    ) -> GetOverallRequestsResponse: ...
     async def get_overall_requests(
         self,
         request: GetOverallRequestsRequest | None = None,
-        /,
         *,
         from_: int | None = None,
         to: int | None = None,
@@ -326,10 +474,23 @@ class AsyncLogReportsClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def get_requests_by_response_type(
+        self, request: GetRequestsByResponseTypeRequest, /
+    ) -> GetRequestsByResponseTypeResponse: ...
+    @overload
+    async def get_requests_by_response_type(
+        self,
+        *,
+        from_: int,
+        to: int,
+        interval: str | None = None,
+        zone: str | None = None,
+        timezone: int | None = None,
+    ) -> GetRequestsByResponseTypeResponse: ...
     async def get_requests_by_response_type(
         self,
         request: GetRequestsByResponseTypeRequest | None = None,
-        /,
         *,
         from_: int | None = None,
         to: int | None = None,
@@ -348,10 +509,23 @@ class AsyncLogReportsClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def get_requests_by_process_time(
+        self, request: GetRequestsByProcessTimeRequest, /
+    ) -> GetRequestsByProcessTimeResponse: ...
+    @overload
+    async def get_requests_by_process_time(
+        self,
+        *,
+        from_: int,
+        to: int,
+        interval: str | None = None,
+        zone: str | None = None,
+        timezone: int | None = None,
+    ) -> GetRequestsByProcessTimeResponse: ...
     async def get_requests_by_process_time(
         self,
         request: GetRequestsByProcessTimeRequest | None = None,
-        /,
         *,
         from_: int | None = None,
         to: int | None = None,
@@ -370,10 +544,23 @@ class AsyncLogReportsClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def get_requests_by_location_distribution(
+        self, request: GetRequestsByLocationDistributionRequest, /
+    ) -> GetRequestsByLocationDistributionResponse: ...
+    @overload
+    async def get_requests_by_location_distribution(
+        self,
+        *,
+        from_: int,
+        to: int,
+        interval: str | None = None,
+        zone: str | None = None,
+        timezone: int | None = None,
+    ) -> GetRequestsByLocationDistributionResponse: ...
     async def get_requests_by_location_distribution(
         self,
         request: GetRequestsByLocationDistributionRequest | None = None,
-        /,
         *,
         from_: int | None = None,
         to: int | None = None,
@@ -392,10 +579,23 @@ class AsyncLogReportsClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def get_requests_by_record_type(
+        self, request: GetRequestsByRecordTypeRequest, /
+    ) -> GetRequestsByRecordTypeResponse: ...
+    @overload
+    async def get_requests_by_record_type(
+        self,
+        *,
+        from_: int,
+        to: int,
+        interval: str | None = None,
+        zone: str | None = None,
+        timezone: int | None = None,
+    ) -> GetRequestsByRecordTypeResponse: ...
     async def get_requests_by_record_type(
         self,
         request: GetRequestsByRecordTypeRequest | None = None,
-        /,
         *,
         from_: int | None = None,
         to: int | None = None,

@@ -8,7 +8,9 @@ retries and decodes.
 
 from __future__ import annotations
 
-from cdnetworks.core.product_client import AsyncProductClient, ProductClient
+from typing import Any, overload
+
+from cdnetworks.core.product_client import AsyncProductClient, ProductClient, renamed
 
 from ._version import __version__
 from .actions import (
@@ -61,10 +63,22 @@ class RequestReportsClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def query_domain_total_request(
+        self, request: QueryDomainTotalRequestRequest, /
+    ) -> QueryDomainTotalRequestResponse: ...
+    @overload
+    def query_domain_total_request(
+        self,
+        *,
+        domain_list: QueryDomainTotalRequestRequestDomainList,
+        date_from: str,
+        date_to: str,
+        type: str | None = None,
+    ) -> QueryDomainTotalRequestResponse: ...
     def query_domain_total_request(
         self,
         request: QueryDomainTotalRequestRequest | None = None,
-        /,
         *,
         domain_list: QueryDomainTotalRequestRequestDomainList | None = None,
         date_from: str | None = None,
@@ -84,10 +98,23 @@ class RequestReportsClient(ProductClient):
             type=type,
         )
 
-    def query_request_numbers_under_shield_po_p(
+    @overload
+    def query_request_numbers_under_shield_pop(
+        self, request: QueryRequestNumbersUnderShieldPoPRequest, /
+    ) -> QueryRequestNumbersUnderShieldPoPResponse: ...
+    @overload
+    def query_request_numbers_under_shield_pop(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        data_interval: str | None = None,
+        group_by: list[str] | None = None,
+    ) -> QueryRequestNumbersUnderShieldPoPResponse: ...
+    def query_request_numbers_under_shield_pop(
         self,
         request: QueryRequestNumbersUnderShieldPoPRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -136,7 +163,7 @@ class RequestReportsClient(ProductClient):
             group_by=group_by,
         )
 
-    def query_ipv6_request_ofeach_is_pand_province(
+    def query_ipv6_request_of_each_isp_and_province(
         self,
         request: QueryIPV6RequestOfeachISPandProvinceRequest | None = None,
         /,
@@ -167,10 +194,22 @@ class RequestReportsClient(ProductClient):
             group_by=group_by,
         )
 
+    @overload
+    def query_request_hit_ratio(
+        self, request: QueryRequestHitRatioRequest, /
+    ) -> QueryRequestHitRatioResponse: ...
+    @overload
+    def query_request_hit_ratio(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        data_interval: str | None = None,
+    ) -> QueryRequestHitRatioResponse: ...
     def query_request_hit_ratio(
         self,
         request: QueryRequestHitRatioRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -190,7 +229,7 @@ class RequestReportsClient(ProductClient):
             data_interval=data_interval,
         )
 
-    def query_multidomains_ipv6_or_ipv4_requests(
+    def query_multi_domains_ipv6_or_ipv4_requests(
         self,
         request: QueryMultidomainsIPV6OrIPV4RequestsRequest | None = None,
         /,
@@ -288,6 +327,32 @@ class RequestReportsClient(ProductClient):
             domain=domain,
         )
 
+    def query_request_numbers_under_shield_po_p(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryRequestNumbersUnderShieldPoPResponse:
+        """Deprecated alias of `query_request_numbers_under_shield_pop` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_request_numbers_under_shield_po_p", "query_request_numbers_under_shield_pop")
+        return self.query_request_numbers_under_shield_pop(*args, **kwargs)
+
+    def query_ipv6_request_ofeach_is_pand_province(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryIPV6RequestOfeachISPandProvinceResponse:
+        """Deprecated alias of `query_ipv6_request_of_each_isp_and_province` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_ipv6_request_ofeach_is_pand_province",
+            "query_ipv6_request_of_each_isp_and_province",
+        )
+        return self.query_ipv6_request_of_each_isp_and_province(*args, **kwargs)
+
+    def query_multidomains_ipv6_or_ipv4_requests(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryMultidomainsIPV6OrIPV4RequestsResponse:
+        """Deprecated alias of `query_multi_domains_ipv6_or_ipv4_requests` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_multidomains_ipv6_or_ipv4_requests", "query_multi_domains_ipv6_or_ipv4_requests"
+        )
+        return self.query_multi_domains_ipv6_or_ipv4_requests(*args, **kwargs)
+
 
 class AsyncRequestReportsClient(AsyncProductClient):
     """Asynchronous client of the reportrequest product: 9 actions.
@@ -297,10 +362,22 @@ class AsyncRequestReportsClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def query_domain_total_request(
+        self, request: QueryDomainTotalRequestRequest, /
+    ) -> QueryDomainTotalRequestResponse: ...
+    @overload
+    async def query_domain_total_request(
+        self,
+        *,
+        domain_list: QueryDomainTotalRequestRequestDomainList,
+        date_from: str,
+        date_to: str,
+        type: str | None = None,
+    ) -> QueryDomainTotalRequestResponse: ...
     async def query_domain_total_request(
         self,
         request: QueryDomainTotalRequestRequest | None = None,
-        /,
         *,
         domain_list: QueryDomainTotalRequestRequestDomainList | None = None,
         date_from: str | None = None,
@@ -320,10 +397,23 @@ class AsyncRequestReportsClient(AsyncProductClient):
             type=type,
         )
 
-    async def query_request_numbers_under_shield_po_p(
+    @overload
+    async def query_request_numbers_under_shield_pop(
+        self, request: QueryRequestNumbersUnderShieldPoPRequest, /
+    ) -> QueryRequestNumbersUnderShieldPoPResponse: ...
+    @overload
+    async def query_request_numbers_under_shield_pop(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        data_interval: str | None = None,
+        group_by: list[str] | None = None,
+    ) -> QueryRequestNumbersUnderShieldPoPResponse: ...
+    async def query_request_numbers_under_shield_pop(
         self,
         request: QueryRequestNumbersUnderShieldPoPRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -372,7 +462,7 @@ class AsyncRequestReportsClient(AsyncProductClient):
             group_by=group_by,
         )
 
-    async def query_ipv6_request_ofeach_is_pand_province(
+    async def query_ipv6_request_of_each_isp_and_province(
         self,
         request: QueryIPV6RequestOfeachISPandProvinceRequest | None = None,
         /,
@@ -403,10 +493,22 @@ class AsyncRequestReportsClient(AsyncProductClient):
             group_by=group_by,
         )
 
+    @overload
+    async def query_request_hit_ratio(
+        self, request: QueryRequestHitRatioRequest, /
+    ) -> QueryRequestHitRatioResponse: ...
+    @overload
+    async def query_request_hit_ratio(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        data_interval: str | None = None,
+    ) -> QueryRequestHitRatioResponse: ...
     async def query_request_hit_ratio(
         self,
         request: QueryRequestHitRatioRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -426,7 +528,7 @@ class AsyncRequestReportsClient(AsyncProductClient):
             data_interval=data_interval,
         )
 
-    async def query_multidomains_ipv6_or_ipv4_requests(
+    async def query_multi_domains_ipv6_or_ipv4_requests(
         self,
         request: QueryMultidomainsIPV6OrIPV4RequestsRequest | None = None,
         /,
@@ -523,3 +625,29 @@ class AsyncRequestReportsClient(AsyncProductClient):
             date_to=date_to,
             domain=domain,
         )
+
+    async def query_request_numbers_under_shield_po_p(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryRequestNumbersUnderShieldPoPResponse:
+        """Deprecated alias of `query_request_numbers_under_shield_pop` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_request_numbers_under_shield_po_p", "query_request_numbers_under_shield_pop")
+        return await self.query_request_numbers_under_shield_pop(*args, **kwargs)
+
+    async def query_ipv6_request_ofeach_is_pand_province(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryIPV6RequestOfeachISPandProvinceResponse:
+        """Deprecated alias of `query_ipv6_request_of_each_isp_and_province` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_ipv6_request_ofeach_is_pand_province",
+            "query_ipv6_request_of_each_isp_and_province",
+        )
+        return await self.query_ipv6_request_of_each_isp_and_province(*args, **kwargs)
+
+    async def query_multidomains_ipv6_or_ipv4_requests(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryMultidomainsIPV6OrIPV4RequestsResponse:
+        """Deprecated alias of `query_multi_domains_ipv6_or_ipv4_requests` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_multidomains_ipv6_or_ipv4_requests", "query_multi_domains_ipv6_or_ipv4_requests"
+        )
+        return await self.query_multi_domains_ipv6_or_ipv4_requests(*args, **kwargs)

@@ -308,12 +308,10 @@ class QueryIPV6RequestOfeachISPandProvinceRequest(RequestModel, kw_only=True):
     date_from: str | None = None
     date_to: str | None = None
     domain: list[str] | None = None
-    data_interval: Annotated[str, Meta(examples=["5m,1h"])] | None = None
+    data_interval: str | None = None
     province: list[str] | None = None
     isp: list[str] | None = None
-    ip_type: Annotated[str, Meta(examples=["IPV6,IPV4"])] | None = msgspec.field(
-        default=None, name="IPType"
-    )
+    ip_type: str | None = msgspec.field(default=None, name="IPType")
     group_by: list[str] | None = None
 
 

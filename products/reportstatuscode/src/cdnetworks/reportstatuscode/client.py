@@ -8,7 +8,9 @@ retries and decodes.
 
 from __future__ import annotations
 
-from cdnetworks.core.product_client import AsyncProductClient, ProductClient
+from typing import Any, overload
+
+from cdnetworks.core.product_client import AsyncProductClient, ProductClient, renamed
 
 from ._version import __version__
 from .actions import (
@@ -64,7 +66,7 @@ class StatusCodeReportsClient(ProductClient):
 
     user_agent = USER_AGENT
 
-    def query_status_code_distribution_ofeach_is_pand_province(
+    def query_status_code_distribution_of_each_isp_and_province(
         self,
         request: QueryStatusCodeDistributionOfeachISPandProvinceRequest | None = None,
         /,
@@ -122,10 +124,25 @@ class StatusCodeReportsClient(ProductClient):
             query_by=query_by,
         )
 
+    @overload
+    def query_origin_status_code_distribution(
+        self, request: QueryOriginStatusCodeDistributionRequest, /
+    ) -> QueryOriginStatusCodeDistributionResponse: ...
+    @overload
+    def query_origin_status_code_distribution(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        data_interval: str | None = None,
+        group_by: list[str] | None = None,
+        backsrc_only: QueryOriginStatusCodeDistributionRequestBacksrcOnly | None = None,
+        query_by: str | None = None,
+    ) -> QueryOriginStatusCodeDistributionResponse: ...
     def query_origin_status_code_distribution(
         self,
         request: QueryOriginStatusCodeDistributionRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -151,10 +168,26 @@ class StatusCodeReportsClient(ProductClient):
             query_by=query_by,
         )
 
-    def query_ipv6_status_ofeach_is_pand_province(
+    @overload
+    def query_ipv6_status_of_each_isp_and_province(
+        self, request: QueryIPV6StatusOfeachISPandProvinceRequest, /
+    ) -> QueryIPV6StatusOfeachISPandProvinceResponse: ...
+    @overload
+    def query_ipv6_status_of_each_isp_and_province(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        data_interval: str | None = None,
+        province: list[str] | None = None,
+        isp: list[str] | None = None,
+        ip_type: str | None = None,
+        group_by: list[str] | None = None,
+    ) -> QueryIPV6StatusOfeachISPandProvinceResponse: ...
+    def query_ipv6_status_of_each_isp_and_province(
         self,
         request: QueryIPV6StatusOfeachISPandProvinceRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -182,10 +215,23 @@ class StatusCodeReportsClient(ProductClient):
             group_by=group_by,
         )
 
+    @overload
+    def query_real_time_origin_status_code(
+        self, request: QueryRealTimeOriginStatusCodeRequest, /
+    ) -> QueryRealTimeOriginStatusCodeResponse: ...
+    @overload
+    def query_real_time_origin_status_code(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        data_interval: str | None = None,
+        query_by: str | None = None,
+    ) -> QueryRealTimeOriginStatusCodeResponse: ...
     def query_real_time_origin_status_code(
         self,
         request: QueryRealTimeOriginStatusCodeRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -238,10 +284,22 @@ class StatusCodeReportsClient(ProductClient):
             group_by=group_by,
         )
 
+    @overload
+    def report_status_code_real_time_edge_service(
+        self, request: ReportStatusCodeRealTimeEdgeServiceRequest, /
+    ) -> ReportStatusCodeRealTimeEdgeServiceResponse: ...
+    @overload
+    def report_status_code_real_time_edge_service(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        data_interval: str | None = None,
+    ) -> ReportStatusCodeRealTimeEdgeServiceResponse: ...
     def report_status_code_real_time_edge_service(
         self,
         request: ReportStatusCodeRealTimeEdgeServiceRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -261,7 +319,7 @@ class StatusCodeReportsClient(ProductClient):
             data_interval=data_interval,
         )
 
-    def query_multidomains_ipv6_or_ipv4_status_code(
+    def query_multi_domains_ipv6_or_ipv4_status_code(
         self,
         request: QueryMultidomainsIPV6OrIPV4StatusCodeRequest | None = None,
         /,
@@ -311,7 +369,7 @@ class StatusCodeReportsClient(ProductClient):
             group_by=group_by,
         )
 
-    def query_status_code_distributionin_countries(
+    def query_status_code_distribution_in_countries(
         self,
         request: QueryStatusCodeDistributioninCountriesRequest | None = None,
         /,
@@ -338,6 +396,46 @@ class StatusCodeReportsClient(ProductClient):
             group_by=group_by,
         )
 
+    def query_status_code_distribution_ofeach_is_pand_province(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryStatusCodeDistributionOfeachISPandProvinceResponse:
+        """Deprecated alias of `query_status_code_distribution_of_each_isp_and_province` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_status_code_distribution_ofeach_is_pand_province",
+            "query_status_code_distribution_of_each_isp_and_province",
+        )
+        return self.query_status_code_distribution_of_each_isp_and_province(*args, **kwargs)
+
+    def query_ipv6_status_ofeach_is_pand_province(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryIPV6StatusOfeachISPandProvinceResponse:
+        """Deprecated alias of `query_ipv6_status_of_each_isp_and_province` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_ipv6_status_ofeach_is_pand_province",
+            "query_ipv6_status_of_each_isp_and_province",
+        )
+        return self.query_ipv6_status_of_each_isp_and_province(*args, **kwargs)
+
+    def query_multidomains_ipv6_or_ipv4_status_code(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryMultidomainsIPV6OrIPV4StatusCodeResponse:
+        """Deprecated alias of `query_multi_domains_ipv6_or_ipv4_status_code` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_multidomains_ipv6_or_ipv4_status_code",
+            "query_multi_domains_ipv6_or_ipv4_status_code",
+        )
+        return self.query_multi_domains_ipv6_or_ipv4_status_code(*args, **kwargs)
+
+    def query_status_code_distributionin_countries(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryStatusCodeDistributioninCountriesResponse:
+        """Deprecated alias of `query_status_code_distribution_in_countries` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_status_code_distributionin_countries",
+            "query_status_code_distribution_in_countries",
+        )
+        return self.query_status_code_distribution_in_countries(*args, **kwargs)
+
 
 class AsyncStatusCodeReportsClient(AsyncProductClient):
     """Asynchronous client of the reportstatuscode product: 10 actions.
@@ -347,7 +445,7 @@ class AsyncStatusCodeReportsClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
-    async def query_status_code_distribution_ofeach_is_pand_province(
+    async def query_status_code_distribution_of_each_isp_and_province(
         self,
         request: QueryStatusCodeDistributionOfeachISPandProvinceRequest | None = None,
         /,
@@ -405,10 +503,25 @@ class AsyncStatusCodeReportsClient(AsyncProductClient):
             query_by=query_by,
         )
 
+    @overload
+    async def query_origin_status_code_distribution(
+        self, request: QueryOriginStatusCodeDistributionRequest, /
+    ) -> QueryOriginStatusCodeDistributionResponse: ...
+    @overload
+    async def query_origin_status_code_distribution(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        data_interval: str | None = None,
+        group_by: list[str] | None = None,
+        backsrc_only: QueryOriginStatusCodeDistributionRequestBacksrcOnly | None = None,
+        query_by: str | None = None,
+    ) -> QueryOriginStatusCodeDistributionResponse: ...
     async def query_origin_status_code_distribution(
         self,
         request: QueryOriginStatusCodeDistributionRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -434,10 +547,26 @@ class AsyncStatusCodeReportsClient(AsyncProductClient):
             query_by=query_by,
         )
 
-    async def query_ipv6_status_ofeach_is_pand_province(
+    @overload
+    async def query_ipv6_status_of_each_isp_and_province(
+        self, request: QueryIPV6StatusOfeachISPandProvinceRequest, /
+    ) -> QueryIPV6StatusOfeachISPandProvinceResponse: ...
+    @overload
+    async def query_ipv6_status_of_each_isp_and_province(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        data_interval: str | None = None,
+        province: list[str] | None = None,
+        isp: list[str] | None = None,
+        ip_type: str | None = None,
+        group_by: list[str] | None = None,
+    ) -> QueryIPV6StatusOfeachISPandProvinceResponse: ...
+    async def query_ipv6_status_of_each_isp_and_province(
         self,
         request: QueryIPV6StatusOfeachISPandProvinceRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -465,10 +594,23 @@ class AsyncStatusCodeReportsClient(AsyncProductClient):
             group_by=group_by,
         )
 
+    @overload
+    async def query_real_time_origin_status_code(
+        self, request: QueryRealTimeOriginStatusCodeRequest, /
+    ) -> QueryRealTimeOriginStatusCodeResponse: ...
+    @overload
+    async def query_real_time_origin_status_code(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        data_interval: str | None = None,
+        query_by: str | None = None,
+    ) -> QueryRealTimeOriginStatusCodeResponse: ...
     async def query_real_time_origin_status_code(
         self,
         request: QueryRealTimeOriginStatusCodeRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -521,10 +663,22 @@ class AsyncStatusCodeReportsClient(AsyncProductClient):
             group_by=group_by,
         )
 
+    @overload
+    async def report_status_code_real_time_edge_service(
+        self, request: ReportStatusCodeRealTimeEdgeServiceRequest, /
+    ) -> ReportStatusCodeRealTimeEdgeServiceResponse: ...
+    @overload
+    async def report_status_code_real_time_edge_service(
+        self,
+        *,
+        domain: list[str],
+        date_from: str | None = None,
+        date_to: str | None = None,
+        data_interval: str | None = None,
+    ) -> ReportStatusCodeRealTimeEdgeServiceResponse: ...
     async def report_status_code_real_time_edge_service(
         self,
         request: ReportStatusCodeRealTimeEdgeServiceRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -544,7 +698,7 @@ class AsyncStatusCodeReportsClient(AsyncProductClient):
             data_interval=data_interval,
         )
 
-    async def query_multidomains_ipv6_or_ipv4_status_code(
+    async def query_multi_domains_ipv6_or_ipv4_status_code(
         self,
         request: QueryMultidomainsIPV6OrIPV4StatusCodeRequest | None = None,
         /,
@@ -594,7 +748,7 @@ class AsyncStatusCodeReportsClient(AsyncProductClient):
             group_by=group_by,
         )
 
-    async def query_status_code_distributionin_countries(
+    async def query_status_code_distribution_in_countries(
         self,
         request: QueryStatusCodeDistributioninCountriesRequest | None = None,
         /,
@@ -620,3 +774,43 @@ class AsyncStatusCodeReportsClient(AsyncProductClient):
             country_code=country_code,
             group_by=group_by,
         )
+
+    async def query_status_code_distribution_ofeach_is_pand_province(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryStatusCodeDistributionOfeachISPandProvinceResponse:
+        """Deprecated alias of `query_status_code_distribution_of_each_isp_and_province` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_status_code_distribution_ofeach_is_pand_province",
+            "query_status_code_distribution_of_each_isp_and_province",
+        )
+        return await self.query_status_code_distribution_of_each_isp_and_province(*args, **kwargs)
+
+    async def query_ipv6_status_ofeach_is_pand_province(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryIPV6StatusOfeachISPandProvinceResponse:
+        """Deprecated alias of `query_ipv6_status_of_each_isp_and_province` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_ipv6_status_ofeach_is_pand_province",
+            "query_ipv6_status_of_each_isp_and_province",
+        )
+        return await self.query_ipv6_status_of_each_isp_and_province(*args, **kwargs)
+
+    async def query_multidomains_ipv6_or_ipv4_status_code(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryMultidomainsIPV6OrIPV4StatusCodeResponse:
+        """Deprecated alias of `query_multi_domains_ipv6_or_ipv4_status_code` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_multidomains_ipv6_or_ipv4_status_code",
+            "query_multi_domains_ipv6_or_ipv4_status_code",
+        )
+        return await self.query_multi_domains_ipv6_or_ipv4_status_code(*args, **kwargs)
+
+    async def query_status_code_distributionin_countries(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryStatusCodeDistributioninCountriesResponse:
+        """Deprecated alias of `query_status_code_distribution_in_countries` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_status_code_distributionin_countries",
+            "query_status_code_distribution_in_countries",
+        )
+        return await self.query_status_code_distribution_in_countries(*args, **kwargs)

@@ -8,7 +8,9 @@ retries and decodes.
 
 from __future__ import annotations
 
-from cdnetworks.core.product_client import AsyncProductClient, ProductClient
+from typing import Any, overload
+
+from cdnetworks.core.product_client import AsyncProductClient, ProductClient, renamed
 
 from ._version import __version__
 from .actions import (
@@ -45,10 +47,22 @@ class VisitorReportsClient(ProductClient):
 
     user_agent = USER_AGENT
 
-    def query_total_numberof_unique_ip_under_single_domain(
+    @overload
+    def query_total_number_of_unique_ip_under_single_domain(
+        self, request: QueryTotalNumberofUniqueIPUnderSingleDomainRequest, /
+    ) -> QueryTotalNumberofUniqueIPUnderSingleDomainResponse: ...
+    @overload
+    def query_total_number_of_unique_ip_under_single_domain(
+        self,
+        *,
+        domain: str,
+        date_from: str,
+        date_to: str,
+        stream: str | None = None,
+    ) -> QueryTotalNumberofUniqueIPUnderSingleDomainResponse: ...
+    def query_total_number_of_unique_ip_under_single_domain(
         self,
         request: QueryTotalNumberofUniqueIPUnderSingleDomainRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         stream: str | None = None,
@@ -68,7 +82,7 @@ class VisitorReportsClient(ProductClient):
             date_to=date_to,
         )
 
-    def statistical_analysis_of_china_mainland_provincevisitors(
+    def statistical_analysis_of_china_mainland_province_visitors(
         self,
         request: StatisticalAnalysisOfChinaMainlandProvincevisitorsRequest | None = None,
         /,
@@ -143,6 +157,26 @@ class VisitorReportsClient(ProductClient):
             order_by=order_by,
         )
 
+    def query_total_numberof_unique_ip_under_single_domain(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryTotalNumberofUniqueIPUnderSingleDomainResponse:
+        """Deprecated alias of `query_total_number_of_unique_ip_under_single_domain` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_total_numberof_unique_ip_under_single_domain",
+            "query_total_number_of_unique_ip_under_single_domain",
+        )
+        return self.query_total_number_of_unique_ip_under_single_domain(*args, **kwargs)
+
+    def statistical_analysis_of_china_mainland_provincevisitors(
+        self, *args: Any, **kwargs: Any
+    ) -> StatisticalAnalysisOfChinaMainlandProvincevisitorsResponse:
+        """Deprecated alias of `statistical_analysis_of_china_mainland_province_visitors` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "statistical_analysis_of_china_mainland_provincevisitors",
+            "statistical_analysis_of_china_mainland_province_visitors",
+        )
+        return self.statistical_analysis_of_china_mainland_province_visitors(*args, **kwargs)
+
 
 class AsyncVisitorReportsClient(AsyncProductClient):
     """Asynchronous client of the reportvisitor product: 4 actions.
@@ -152,10 +186,22 @@ class AsyncVisitorReportsClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
-    async def query_total_numberof_unique_ip_under_single_domain(
+    @overload
+    async def query_total_number_of_unique_ip_under_single_domain(
+        self, request: QueryTotalNumberofUniqueIPUnderSingleDomainRequest, /
+    ) -> QueryTotalNumberofUniqueIPUnderSingleDomainResponse: ...
+    @overload
+    async def query_total_number_of_unique_ip_under_single_domain(
+        self,
+        *,
+        domain: str,
+        date_from: str,
+        date_to: str,
+        stream: str | None = None,
+    ) -> QueryTotalNumberofUniqueIPUnderSingleDomainResponse: ...
+    async def query_total_number_of_unique_ip_under_single_domain(
         self,
         request: QueryTotalNumberofUniqueIPUnderSingleDomainRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         stream: str | None = None,
@@ -175,7 +221,7 @@ class AsyncVisitorReportsClient(AsyncProductClient):
             date_to=date_to,
         )
 
-    async def statistical_analysis_of_china_mainland_provincevisitors(
+    async def statistical_analysis_of_china_mainland_province_visitors(
         self,
         request: StatisticalAnalysisOfChinaMainlandProvincevisitorsRequest | None = None,
         /,
@@ -249,3 +295,23 @@ class AsyncVisitorReportsClient(AsyncProductClient):
             top=top,
             order_by=order_by,
         )
+
+    async def query_total_numberof_unique_ip_under_single_domain(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryTotalNumberofUniqueIPUnderSingleDomainResponse:
+        """Deprecated alias of `query_total_number_of_unique_ip_under_single_domain` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "query_total_numberof_unique_ip_under_single_domain",
+            "query_total_number_of_unique_ip_under_single_domain",
+        )
+        return await self.query_total_number_of_unique_ip_under_single_domain(*args, **kwargs)
+
+    async def statistical_analysis_of_china_mainland_provincevisitors(
+        self, *args: Any, **kwargs: Any
+    ) -> StatisticalAnalysisOfChinaMainlandProvincevisitorsResponse:
+        """Deprecated alias of `statistical_analysis_of_china_mainland_province_visitors` (renamed in 0.2; removed in 1.0)."""
+        renamed(
+            "statistical_analysis_of_china_mainland_provincevisitors",
+            "statistical_analysis_of_china_mainland_province_visitors",
+        )
+        return await self.statistical_analysis_of_china_mainland_province_visitors(*args, **kwargs)

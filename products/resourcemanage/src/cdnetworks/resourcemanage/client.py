@@ -8,9 +8,9 @@ retries and decodes.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal, overload
 
-from cdnetworks.core.product_client import AsyncProductClient, ProductClient
+from cdnetworks.core.product_client import AsyncProductClient, ProductClient, renamed
 
 from ._version import __version__
 from .actions import (
@@ -156,20 +156,40 @@ class ResourceManagementClient(ProductClient):
         """GetServerGroupList: ``GET /api/clouddns/servergroups``."""
         return self.core.call(GET_SERVER_GROUP_LIST, request)
 
-    def get_specified_servergroup(
+    @overload
+    def get_specified_server_group(
+        self, request: GetSpecifiedServergroupRequest, /
+    ) -> GetSpecifiedServergroupResponse: ...
+    @overload
+    def get_specified_server_group(
+        self,
+        *,
+        servergroup_id: int,
+    ) -> GetSpecifiedServergroupResponse: ...
+    def get_specified_server_group(
         self,
         request: GetSpecifiedServergroupRequest | None = None,
-        /,
         *,
         servergroup_id: int | None = None,
     ) -> GetSpecifiedServergroupResponse:
         """GetSpecifiedServergroup: ``GET /api/clouddns/servergroups/{servergroupId}``."""
         return self.core.call(GET_SPECIFIED_SERVERGROUP, request, servergroup_id=servergroup_id)
 
+    @overload
+    def create_server_group(
+        self, request: CreateServerGroupRequest, /
+    ) -> CreateServerGroupResponse: ...
+    @overload
+    def create_server_group(
+        self,
+        *,
+        servergroup_name: str,
+        region: str,
+        is_enabled: bool,
+    ) -> CreateServerGroupResponse: ...
     def create_server_group(
         self,
         request: CreateServerGroupRequest | None = None,
-        /,
         *,
         servergroup_name: str | None = None,
         region: str | None = None,
@@ -187,10 +207,22 @@ class ResourceManagementClient(ProductClient):
             is_enabled=is_enabled,
         )
 
-    def update_servergroup(
+    @overload
+    def update_server_group(
+        self, request: UpdateServergroupRequest, /
+    ) -> UpdateServergroupResponse: ...
+    @overload
+    def update_server_group(
+        self,
+        *,
+        servergroup_name: str,
+        region: str,
+        is_enabled: bool,
+        servergroup_id: int,
+    ) -> UpdateServergroupResponse: ...
+    def update_server_group(
         self,
         request: UpdateServergroupRequest | None = None,
-        /,
         *,
         servergroup_name: str | None = None,
         region: str | None = None,
@@ -207,20 +239,42 @@ class ResourceManagementClient(ProductClient):
             servergroup_id=servergroup_id,
         )
 
-    def delete_servergroup(
+    @overload
+    def delete_server_group(
+        self, request: DeleteServergroupRequest, /
+    ) -> DeleteServergroupResponse: ...
+    @overload
+    def delete_server_group(
+        self,
+        *,
+        servergroup_id: int,
+    ) -> DeleteServergroupResponse: ...
+    def delete_server_group(
         self,
         request: DeleteServergroupRequest | None = None,
-        /,
         *,
         servergroup_id: int | None = None,
     ) -> DeleteServergroupResponse:
         """DeleteServergroup: ``DELETE /api/clouddns/servergroups/{servergroupId}``."""
         return self.core.call(DELETE_SERVERGROUP, request, servergroup_id=servergroup_id)
 
+    @overload
+    def get_server_list_by_server_group(
+        self, request: GetServerListByServerGroupRequest, /
+    ) -> GetServerListByServerGroupResponse: ...
+    @overload
+    def get_server_list_by_server_group(
+        self,
+        *,
+        servergroup_id: int,
+        servergroup_region: str | None = None,
+        healthcheckers: int | None = None,
+        is_enabled: bool | None = None,
+        search: str | None = None,
+    ) -> GetServerListByServerGroupResponse: ...
     def get_server_list_by_server_group(
         self,
         request: GetServerListByServerGroupRequest | None = None,
-        /,
         *,
         servergroup_region: str | None = None,
         healthcheckers: int | None = None,
@@ -239,10 +293,21 @@ class ResourceManagementClient(ProductClient):
             servergroup_id=servergroup_id,
         )
 
+    @overload
+    def create_server(self, request: CreateServerRequest, /) -> CreateServerResponse: ...
+    @overload
+    def create_server(
+        self,
+        *,
+        server_name: str,
+        is_enabled: bool,
+        ip: str,
+        healthcheckers: list[CreateServerRequestHealthcheckers],
+        servergroup_id: int,
+    ) -> CreateServerResponse: ...
     def create_server(
         self,
         request: CreateServerRequest | None = None,
-        /,
         *,
         server_name: str | None = None,
         is_enabled: bool | None = None,
@@ -264,10 +329,22 @@ class ResourceManagementClient(ProductClient):
             servergroup_id=servergroup_id,
         )
 
+    @overload
+    def update_server(self, request: UpdateServerRequest, /) -> UpdateServerResponse: ...
+    @overload
+    def update_server(
+        self,
+        *,
+        server_name: str,
+        is_enabled: bool,
+        ip: str,
+        healthcheckers: list[UpdateServerRequestHealthcheckers],
+        servergroup_id: int,
+        server_id: int,
+    ) -> UpdateServerResponse: ...
     def update_server(
         self,
         request: UpdateServerRequest | None = None,
-        /,
         *,
         server_name: str | None = None,
         is_enabled: bool | None = None,
@@ -288,10 +365,18 @@ class ResourceManagementClient(ProductClient):
             server_id=server_id,
         )
 
+    @overload
+    def delete_server(self, request: DeleteServerRequest, /) -> DeleteServerResponse: ...
+    @overload
+    def delete_server(
+        self,
+        *,
+        servergroup_id: int,
+        server_id: int,
+    ) -> DeleteServerResponse: ...
     def delete_server(
         self,
         request: DeleteServerRequest | None = None,
-        /,
         *,
         servergroup_id: int | None = None,
         server_id: int | None = None,
@@ -345,10 +430,20 @@ class ResourceManagementClient(ProductClient):
         """GetHealthCheckAgentList: ``GET /api/clouddns/infra/healthcheckers/iplist``."""
         return self.core.call(GET_HEALTH_CHECK_AGENT_LIST, request)
 
+    @overload
+    def enable_health_check_whitelist(
+        self, request: EnableHealthCheckWhitelistRequest, /
+    ) -> EnableHealthCheckWhitelistResponse: ...
+    @overload
+    def enable_health_check_whitelist(
+        self,
+        *,
+        enable: str,
+        ips: list[str] | None = None,
+    ) -> EnableHealthCheckWhitelistResponse: ...
     def enable_health_check_whitelist(
         self,
         request: EnableHealthCheckWhitelistRequest | None = None,
-        /,
         *,
         enable: str | None = None,
         ips: list[str] | None = None,
@@ -366,6 +461,23 @@ class ResourceManagementClient(ProductClient):
     ) -> GetHealthCheckWhitelistResponse:
         """GetHealthCheckWhitelist: ``GET /api/clouddns/infra/healthcheckers/whitelist``."""
         return self.core.call(GET_HEALTH_CHECK_WHITELIST, request)
+
+    def get_specified_servergroup(
+        self, *args: Any, **kwargs: Any
+    ) -> GetSpecifiedServergroupResponse:
+        """Deprecated alias of `get_specified_server_group` (renamed in 0.2; removed in 1.0)."""
+        renamed("get_specified_servergroup", "get_specified_server_group")
+        return self.get_specified_server_group(*args, **kwargs)
+
+    def update_servergroup(self, *args: Any, **kwargs: Any) -> UpdateServergroupResponse:
+        """Deprecated alias of `update_server_group` (renamed in 0.2; removed in 1.0)."""
+        renamed("update_servergroup", "update_server_group")
+        return self.update_server_group(*args, **kwargs)
+
+    def delete_servergroup(self, *args: Any, **kwargs: Any) -> DeleteServergroupResponse:
+        """Deprecated alias of `delete_server_group` (renamed in 0.2; removed in 1.0)."""
+        renamed("delete_servergroup", "delete_server_group")
+        return self.delete_server_group(*args, **kwargs)
 
 
 class AsyncResourceManagementClient(AsyncProductClient):
@@ -439,10 +551,19 @@ class AsyncResourceManagementClient(AsyncProductClient):
         """GetServerGroupList: ``GET /api/clouddns/servergroups``."""
         return await self.core.call(GET_SERVER_GROUP_LIST, request)
 
-    async def get_specified_servergroup(
+    @overload
+    async def get_specified_server_group(
+        self, request: GetSpecifiedServergroupRequest, /
+    ) -> GetSpecifiedServergroupResponse: ...
+    @overload
+    async def get_specified_server_group(
+        self,
+        *,
+        servergroup_id: int,
+    ) -> GetSpecifiedServergroupResponse: ...
+    async def get_specified_server_group(
         self,
         request: GetSpecifiedServergroupRequest | None = None,
-        /,
         *,
         servergroup_id: int | None = None,
     ) -> GetSpecifiedServergroupResponse:
@@ -451,10 +572,21 @@ class AsyncResourceManagementClient(AsyncProductClient):
             GET_SPECIFIED_SERVERGROUP, request, servergroup_id=servergroup_id
         )
 
+    @overload
+    async def create_server_group(
+        self, request: CreateServerGroupRequest, /
+    ) -> CreateServerGroupResponse: ...
+    @overload
+    async def create_server_group(
+        self,
+        *,
+        servergroup_name: str,
+        region: str,
+        is_enabled: bool,
+    ) -> CreateServerGroupResponse: ...
     async def create_server_group(
         self,
         request: CreateServerGroupRequest | None = None,
-        /,
         *,
         servergroup_name: str | None = None,
         region: str | None = None,
@@ -472,10 +604,22 @@ class AsyncResourceManagementClient(AsyncProductClient):
             is_enabled=is_enabled,
         )
 
-    async def update_servergroup(
+    @overload
+    async def update_server_group(
+        self, request: UpdateServergroupRequest, /
+    ) -> UpdateServergroupResponse: ...
+    @overload
+    async def update_server_group(
+        self,
+        *,
+        servergroup_name: str,
+        region: str,
+        is_enabled: bool,
+        servergroup_id: int,
+    ) -> UpdateServergroupResponse: ...
+    async def update_server_group(
         self,
         request: UpdateServergroupRequest | None = None,
-        /,
         *,
         servergroup_name: str | None = None,
         region: str | None = None,
@@ -492,20 +636,42 @@ class AsyncResourceManagementClient(AsyncProductClient):
             servergroup_id=servergroup_id,
         )
 
-    async def delete_servergroup(
+    @overload
+    async def delete_server_group(
+        self, request: DeleteServergroupRequest, /
+    ) -> DeleteServergroupResponse: ...
+    @overload
+    async def delete_server_group(
+        self,
+        *,
+        servergroup_id: int,
+    ) -> DeleteServergroupResponse: ...
+    async def delete_server_group(
         self,
         request: DeleteServergroupRequest | None = None,
-        /,
         *,
         servergroup_id: int | None = None,
     ) -> DeleteServergroupResponse:
         """DeleteServergroup: ``DELETE /api/clouddns/servergroups/{servergroupId}``."""
         return await self.core.call(DELETE_SERVERGROUP, request, servergroup_id=servergroup_id)
 
+    @overload
+    async def get_server_list_by_server_group(
+        self, request: GetServerListByServerGroupRequest, /
+    ) -> GetServerListByServerGroupResponse: ...
+    @overload
+    async def get_server_list_by_server_group(
+        self,
+        *,
+        servergroup_id: int,
+        servergroup_region: str | None = None,
+        healthcheckers: int | None = None,
+        is_enabled: bool | None = None,
+        search: str | None = None,
+    ) -> GetServerListByServerGroupResponse: ...
     async def get_server_list_by_server_group(
         self,
         request: GetServerListByServerGroupRequest | None = None,
-        /,
         *,
         servergroup_region: str | None = None,
         healthcheckers: int | None = None,
@@ -524,10 +690,21 @@ class AsyncResourceManagementClient(AsyncProductClient):
             servergroup_id=servergroup_id,
         )
 
+    @overload
+    async def create_server(self, request: CreateServerRequest, /) -> CreateServerResponse: ...
+    @overload
+    async def create_server(
+        self,
+        *,
+        server_name: str,
+        is_enabled: bool,
+        ip: str,
+        healthcheckers: list[CreateServerRequestHealthcheckers],
+        servergroup_id: int,
+    ) -> CreateServerResponse: ...
     async def create_server(
         self,
         request: CreateServerRequest | None = None,
-        /,
         *,
         server_name: str | None = None,
         is_enabled: bool | None = None,
@@ -549,10 +726,22 @@ class AsyncResourceManagementClient(AsyncProductClient):
             servergroup_id=servergroup_id,
         )
 
+    @overload
+    async def update_server(self, request: UpdateServerRequest, /) -> UpdateServerResponse: ...
+    @overload
+    async def update_server(
+        self,
+        *,
+        server_name: str,
+        is_enabled: bool,
+        ip: str,
+        healthcheckers: list[UpdateServerRequestHealthcheckers],
+        servergroup_id: int,
+        server_id: int,
+    ) -> UpdateServerResponse: ...
     async def update_server(
         self,
         request: UpdateServerRequest | None = None,
-        /,
         *,
         server_name: str | None = None,
         is_enabled: bool | None = None,
@@ -573,10 +762,18 @@ class AsyncResourceManagementClient(AsyncProductClient):
             server_id=server_id,
         )
 
+    @overload
+    async def delete_server(self, request: DeleteServerRequest, /) -> DeleteServerResponse: ...
+    @overload
+    async def delete_server(
+        self,
+        *,
+        servergroup_id: int,
+        server_id: int,
+    ) -> DeleteServerResponse: ...
     async def delete_server(
         self,
         request: DeleteServerRequest | None = None,
-        /,
         *,
         servergroup_id: int | None = None,
         server_id: int | None = None,
@@ -630,10 +827,20 @@ class AsyncResourceManagementClient(AsyncProductClient):
         """GetHealthCheckAgentList: ``GET /api/clouddns/infra/healthcheckers/iplist``."""
         return await self.core.call(GET_HEALTH_CHECK_AGENT_LIST, request)
 
+    @overload
+    async def enable_health_check_whitelist(
+        self, request: EnableHealthCheckWhitelistRequest, /
+    ) -> EnableHealthCheckWhitelistResponse: ...
+    @overload
+    async def enable_health_check_whitelist(
+        self,
+        *,
+        enable: str,
+        ips: list[str] | None = None,
+    ) -> EnableHealthCheckWhitelistResponse: ...
     async def enable_health_check_whitelist(
         self,
         request: EnableHealthCheckWhitelistRequest | None = None,
-        /,
         *,
         enable: str | None = None,
         ips: list[str] | None = None,
@@ -651,3 +858,20 @@ class AsyncResourceManagementClient(AsyncProductClient):
     ) -> GetHealthCheckWhitelistResponse:
         """GetHealthCheckWhitelist: ``GET /api/clouddns/infra/healthcheckers/whitelist``."""
         return await self.core.call(GET_HEALTH_CHECK_WHITELIST, request)
+
+    async def get_specified_servergroup(
+        self, *args: Any, **kwargs: Any
+    ) -> GetSpecifiedServergroupResponse:
+        """Deprecated alias of `get_specified_server_group` (renamed in 0.2; removed in 1.0)."""
+        renamed("get_specified_servergroup", "get_specified_server_group")
+        return await self.get_specified_server_group(*args, **kwargs)
+
+    async def update_servergroup(self, *args: Any, **kwargs: Any) -> UpdateServergroupResponse:
+        """Deprecated alias of `update_server_group` (renamed in 0.2; removed in 1.0)."""
+        renamed("update_servergroup", "update_server_group")
+        return await self.update_server_group(*args, **kwargs)
+
+    async def delete_servergroup(self, *args: Any, **kwargs: Any) -> DeleteServergroupResponse:
+        """Deprecated alias of `delete_server_group` (renamed in 0.2; removed in 1.0)."""
+        renamed("delete_servergroup", "delete_server_group")
+        return await self.delete_server_group(*args, **kwargs)

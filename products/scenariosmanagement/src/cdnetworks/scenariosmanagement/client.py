@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -45,10 +47,17 @@ class ScenarioManagementClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def create_scene(self, request: CreateSceneRequest, /) -> CreateSceneResponse: ...
+    @overload
+    def create_scene(
+        self,
+        *,
+        scene_name: str,
+    ) -> CreateSceneResponse: ...
     def create_scene(
         self,
         request: CreateSceneRequest | None = None,
-        /,
         *,
         scene_name: str | None = None,
     ) -> CreateSceneResponse:
@@ -58,10 +67,18 @@ class ScenarioManagementClient(ProductClient):
         """
         return self.core.call(CREATE_SCENE, request, scene_name=scene_name)
 
+    @overload
+    def scene_edit(self, request: SceneEditRequest, /) -> SceneEditResponse: ...
+    @overload
+    def scene_edit(
+        self,
+        *,
+        scene_name: str,
+        scene_id: str,
+    ) -> SceneEditResponse: ...
     def scene_edit(
         self,
         request: SceneEditRequest | None = None,
-        /,
         *,
         scene_name: str | None = None,
         scene_id: str | None = None,
@@ -72,10 +89,17 @@ class ScenarioManagementClient(ProductClient):
         """
         return self.core.call(SCENE_EDIT, request, scene_name=scene_name, scene_id=scene_id)
 
+    @overload
+    def delete_scene(self, request: DeleteSceneRequest, /) -> DeleteSceneResponse: ...
+    @overload
+    def delete_scene(
+        self,
+        *,
+        scene_ids: list[str],
+    ) -> DeleteSceneResponse: ...
     def delete_scene(
         self,
         request: DeleteSceneRequest | None = None,
-        /,
         *,
         scene_ids: list[str] | None = None,
     ) -> DeleteSceneResponse:
@@ -121,10 +145,17 @@ class AsyncScenarioManagementClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def create_scene(self, request: CreateSceneRequest, /) -> CreateSceneResponse: ...
+    @overload
+    async def create_scene(
+        self,
+        *,
+        scene_name: str,
+    ) -> CreateSceneResponse: ...
     async def create_scene(
         self,
         request: CreateSceneRequest | None = None,
-        /,
         *,
         scene_name: str | None = None,
     ) -> CreateSceneResponse:
@@ -134,10 +165,18 @@ class AsyncScenarioManagementClient(AsyncProductClient):
         """
         return await self.core.call(CREATE_SCENE, request, scene_name=scene_name)
 
+    @overload
+    async def scene_edit(self, request: SceneEditRequest, /) -> SceneEditResponse: ...
+    @overload
+    async def scene_edit(
+        self,
+        *,
+        scene_name: str,
+        scene_id: str,
+    ) -> SceneEditResponse: ...
     async def scene_edit(
         self,
         request: SceneEditRequest | None = None,
-        /,
         *,
         scene_name: str | None = None,
         scene_id: str | None = None,
@@ -148,10 +187,17 @@ class AsyncScenarioManagementClient(AsyncProductClient):
         """
         return await self.core.call(SCENE_EDIT, request, scene_name=scene_name, scene_id=scene_id)
 
+    @overload
+    async def delete_scene(self, request: DeleteSceneRequest, /) -> DeleteSceneResponse: ...
+    @overload
+    async def delete_scene(
+        self,
+        *,
+        scene_ids: list[str],
+    ) -> DeleteSceneResponse: ...
     async def delete_scene(
         self,
         request: DeleteSceneRequest | None = None,
-        /,
         *,
         scene_ids: list[str] | None = None,
     ) -> DeleteSceneResponse:

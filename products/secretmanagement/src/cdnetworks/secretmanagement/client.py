@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -48,10 +50,19 @@ class SecretManagementClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def create_a_secret(self, request: CreateASecretRequest, /) -> CreateASecretResponse: ...
+    @overload
+    def create_a_secret(
+        self,
+        *,
+        name: str,
+        secret: str,
+        description: str | None = None,
+    ) -> CreateASecretResponse: ...
     def create_a_secret(
         self,
         request: CreateASecretRequest | None = None,
-        /,
         *,
         name: str | None = None,
         description: str | None = None,
@@ -79,20 +90,37 @@ class SecretManagementClient(ProductClient):
             GET_A_LIST_OF_SECRETS, request, offset=offset, limit=limit, search=search
         )
 
+    @overload
+    def get_a_secret(self, request: GetASecretRequest, /) -> GetASecretResponse: ...
+    @overload
+    def get_a_secret(
+        self,
+        *,
+        secret_id: str,
+    ) -> GetASecretResponse: ...
     def get_a_secret(
         self,
         request: GetASecretRequest | None = None,
-        /,
         *,
         secret_id: str | None = None,
     ) -> GetASecretResponse:
         """GetASecret: ``GET /cdn/secrets/{secretId}``."""
         return self.core.call(GET_A_SECRET, request, secret_id=secret_id)
 
+    @overload
+    def update_a_secret(self, request: UpdateASecretRequest, /) -> UpdateASecretResponse: ...
+    @overload
+    def update_a_secret(
+        self,
+        *,
+        secret_id: str,
+        name: str | None = None,
+        description: str | None = None,
+        secret: str | None = None,
+    ) -> UpdateASecretResponse: ...
     def update_a_secret(
         self,
         request: UpdateASecretRequest | None = None,
-        /,
         *,
         name: str | None = None,
         description: str | None = None,
@@ -109,10 +137,17 @@ class SecretManagementClient(ProductClient):
             secret_id=secret_id,
         )
 
+    @overload
+    def delete_a_secret(self, request: DeleteASecretRequest, /) -> DeleteASecretResponse: ...
+    @overload
+    def delete_a_secret(
+        self,
+        *,
+        secret_id: str,
+    ) -> DeleteASecretResponse: ...
     def delete_a_secret(
         self,
         request: DeleteASecretRequest | None = None,
-        /,
         *,
         secret_id: str | None = None,
     ) -> DeleteASecretResponse:
@@ -128,10 +163,19 @@ class AsyncSecretManagementClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def create_a_secret(self, request: CreateASecretRequest, /) -> CreateASecretResponse: ...
+    @overload
+    async def create_a_secret(
+        self,
+        *,
+        name: str,
+        secret: str,
+        description: str | None = None,
+    ) -> CreateASecretResponse: ...
     async def create_a_secret(
         self,
         request: CreateASecretRequest | None = None,
-        /,
         *,
         name: str | None = None,
         description: str | None = None,
@@ -159,20 +203,37 @@ class AsyncSecretManagementClient(AsyncProductClient):
             GET_A_LIST_OF_SECRETS, request, offset=offset, limit=limit, search=search
         )
 
+    @overload
+    async def get_a_secret(self, request: GetASecretRequest, /) -> GetASecretResponse: ...
+    @overload
+    async def get_a_secret(
+        self,
+        *,
+        secret_id: str,
+    ) -> GetASecretResponse: ...
     async def get_a_secret(
         self,
         request: GetASecretRequest | None = None,
-        /,
         *,
         secret_id: str | None = None,
     ) -> GetASecretResponse:
         """GetASecret: ``GET /cdn/secrets/{secretId}``."""
         return await self.core.call(GET_A_SECRET, request, secret_id=secret_id)
 
+    @overload
+    async def update_a_secret(self, request: UpdateASecretRequest, /) -> UpdateASecretResponse: ...
+    @overload
+    async def update_a_secret(
+        self,
+        *,
+        secret_id: str,
+        name: str | None = None,
+        description: str | None = None,
+        secret: str | None = None,
+    ) -> UpdateASecretResponse: ...
     async def update_a_secret(
         self,
         request: UpdateASecretRequest | None = None,
-        /,
         *,
         name: str | None = None,
         description: str | None = None,
@@ -189,10 +250,17 @@ class AsyncSecretManagementClient(AsyncProductClient):
             secret_id=secret_id,
         )
 
+    @overload
+    async def delete_a_secret(self, request: DeleteASecretRequest, /) -> DeleteASecretResponse: ...
+    @overload
+    async def delete_a_secret(
+        self,
+        *,
+        secret_id: str,
+    ) -> DeleteASecretResponse: ...
     async def delete_a_secret(
         self,
         request: DeleteASecretRequest | None = None,
-        /,
         *,
         secret_id: str | None = None,
     ) -> DeleteASecretResponse:

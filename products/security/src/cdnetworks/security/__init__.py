@@ -4,8 +4,10 @@
 ```python
 from cdnetworks.security import SecurityClient
 
-with SecurityClient() as client:  # credentials from the environment or ~/.cdnetworks
-    print(client.vmp_create_ssh_key())
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with SecurityClient() as client:
+    print(client.vmp_query_ssh_key())
 ```
 """
 

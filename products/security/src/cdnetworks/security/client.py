@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -72,10 +74,17 @@ class SecurityClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def vmp_create_ssh_key(self, request: VMPCreateSSHKeyRequest, /) -> VMPCreateSSHKeyResponse: ...
+    @overload
+    def vmp_create_ssh_key(
+        self,
+        *,
+        keypair: VMPCreateSSHKeyKeypairCreate,
+    ) -> VMPCreateSSHKeyResponse: ...
     def vmp_create_ssh_key(
         self,
         request: VMPCreateSSHKeyRequest | None = None,
-        /,
         *,
         keypair: VMPCreateSSHKeyKeypairCreate | None = None,
     ) -> VMPCreateSSHKeyResponse:
@@ -96,10 +105,17 @@ class SecurityClient(ProductClient):
         """VMPQuerySSHKey: ``GET /vmp/osKeypairs``."""
         return self.core.call(VMP_QUERY_SSH_KEY, request, limit=limit, marker=marker)
 
+    @overload
+    def vmp_remove_ssh_key(self, request: VMPRemoveSSHKeyRequest, /) -> VMPRemoveSSHKeyResponse: ...
+    @overload
+    def vmp_remove_ssh_key(
+        self,
+        *,
+        key_name: str,
+    ) -> VMPRemoveSSHKeyResponse: ...
     def vmp_remove_ssh_key(
         self,
         request: VMPRemoveSSHKeyRequest | None = None,
-        /,
         *,
         key_name: str | None = None,
     ) -> VMPRemoveSSHKeyResponse:
@@ -117,20 +133,38 @@ class SecurityClient(ProductClient):
         """VMPQuerySecurityGroup: ``GET /vmp/security-group``."""
         return self.core.call(VMP_QUERY_SECURITY_GROUP, request, id=id, name=name)
 
+    @overload
+    def vmp_bind_security_group(
+        self, request: VMPBindSecurityGroupRequest, /
+    ) -> VMPBindSecurityGroupResponse: ...
+    @overload
+    def vmp_bind_security_group(
+        self,
+        *,
+        bind_info: list[VMPBindSecurityGroupRequestBindInfo],
+    ) -> VMPBindSecurityGroupResponse: ...
     def vmp_bind_security_group(
         self,
         request: VMPBindSecurityGroupRequest | None = None,
-        /,
         *,
         bind_info: list[VMPBindSecurityGroupRequestBindInfo] | None = None,
     ) -> VMPBindSecurityGroupResponse:
         """VMPBindSecurityGroup: ``PUT /vmp/security-group/server``."""
         return self.core.call(VMP_BIND_SECURITY_GROUP, request, bind_info=bind_info)
 
+    @overload
+    def deletion_security_group_rules(
+        self, request: DeletionSecurityGroupRulesRequest, /
+    ) -> DeletionSecurityGroupRulesResponse: ...
+    @overload
+    def deletion_security_group_rules(
+        self,
+        *,
+        id: str,
+    ) -> DeletionSecurityGroupRulesResponse: ...
     def deletion_security_group_rules(
         self,
         request: DeletionSecurityGroupRulesRequest | None = None,
-        /,
         *,
         id: str | None = None,
     ) -> DeletionSecurityGroupRulesResponse:
@@ -149,10 +183,19 @@ class SecurityClient(ProductClient):
             EDIT_SECURITY_GROUP_RULES, request, security_group_rule=security_group_rule
         )
 
+    @overload
+    def add_security_group_rules(
+        self, request: AddSecurityGroupRulesRequest, /
+    ) -> AddSecurityGroupRulesResponse: ...
+    @overload
+    def add_security_group_rules(
+        self,
+        *,
+        security_group_rules: list[AddSecurityGroupRulesRequestSecurityGroupRules],
+    ) -> AddSecurityGroupRulesResponse: ...
     def add_security_group_rules(
         self,
         request: AddSecurityGroupRulesRequest | None = None,
-        /,
         *,
         security_group_rules: list[AddSecurityGroupRulesRequestSecurityGroupRules] | None = None,
     ) -> AddSecurityGroupRulesResponse:
@@ -164,20 +207,38 @@ class SecurityClient(ProductClient):
             ADD_SECURITY_GROUP_RULES, request, security_group_rules=security_group_rules
         )
 
+    @overload
+    def delete_security_group(
+        self, request: DeleteSecurityGroupRequest, /
+    ) -> DeleteSecurityGroupResponse: ...
+    @overload
+    def delete_security_group(
+        self,
+        *,
+        id: str,
+    ) -> DeleteSecurityGroupResponse: ...
     def delete_security_group(
         self,
         request: DeleteSecurityGroupRequest | None = None,
-        /,
         *,
         id: str | None = None,
     ) -> DeleteSecurityGroupResponse:
         """DeleteSecurityGroup: ``DELETE /vmp/security-group/{id}``."""
         return self.core.call(DELETE_SECURITY_GROUP, request, id=id)
 
+    @overload
+    def edit_security_group(
+        self, request: EditSecurityGroupRequest, /
+    ) -> EditSecurityGroupResponse: ...
+    @overload
+    def edit_security_group(
+        self,
+        *,
+        security_group: EditSecurityGroupRequestSecurityGroup,
+    ) -> EditSecurityGroupResponse: ...
     def edit_security_group(
         self,
         request: EditSecurityGroupRequest | None = None,
-        /,
         *,
         security_group: EditSecurityGroupRequestSecurityGroup | None = None,
     ) -> EditSecurityGroupResponse:
@@ -206,10 +267,19 @@ class AsyncSecurityClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def vmp_create_ssh_key(
+        self, request: VMPCreateSSHKeyRequest, /
+    ) -> VMPCreateSSHKeyResponse: ...
+    @overload
+    async def vmp_create_ssh_key(
+        self,
+        *,
+        keypair: VMPCreateSSHKeyKeypairCreate,
+    ) -> VMPCreateSSHKeyResponse: ...
     async def vmp_create_ssh_key(
         self,
         request: VMPCreateSSHKeyRequest | None = None,
-        /,
         *,
         keypair: VMPCreateSSHKeyKeypairCreate | None = None,
     ) -> VMPCreateSSHKeyResponse:
@@ -230,10 +300,19 @@ class AsyncSecurityClient(AsyncProductClient):
         """VMPQuerySSHKey: ``GET /vmp/osKeypairs``."""
         return await self.core.call(VMP_QUERY_SSH_KEY, request, limit=limit, marker=marker)
 
+    @overload
+    async def vmp_remove_ssh_key(
+        self, request: VMPRemoveSSHKeyRequest, /
+    ) -> VMPRemoveSSHKeyResponse: ...
+    @overload
+    async def vmp_remove_ssh_key(
+        self,
+        *,
+        key_name: str,
+    ) -> VMPRemoveSSHKeyResponse: ...
     async def vmp_remove_ssh_key(
         self,
         request: VMPRemoveSSHKeyRequest | None = None,
-        /,
         *,
         key_name: str | None = None,
     ) -> VMPRemoveSSHKeyResponse:
@@ -251,20 +330,38 @@ class AsyncSecurityClient(AsyncProductClient):
         """VMPQuerySecurityGroup: ``GET /vmp/security-group``."""
         return await self.core.call(VMP_QUERY_SECURITY_GROUP, request, id=id, name=name)
 
+    @overload
+    async def vmp_bind_security_group(
+        self, request: VMPBindSecurityGroupRequest, /
+    ) -> VMPBindSecurityGroupResponse: ...
+    @overload
+    async def vmp_bind_security_group(
+        self,
+        *,
+        bind_info: list[VMPBindSecurityGroupRequestBindInfo],
+    ) -> VMPBindSecurityGroupResponse: ...
     async def vmp_bind_security_group(
         self,
         request: VMPBindSecurityGroupRequest | None = None,
-        /,
         *,
         bind_info: list[VMPBindSecurityGroupRequestBindInfo] | None = None,
     ) -> VMPBindSecurityGroupResponse:
         """VMPBindSecurityGroup: ``PUT /vmp/security-group/server``."""
         return await self.core.call(VMP_BIND_SECURITY_GROUP, request, bind_info=bind_info)
 
+    @overload
+    async def deletion_security_group_rules(
+        self, request: DeletionSecurityGroupRulesRequest, /
+    ) -> DeletionSecurityGroupRulesResponse: ...
+    @overload
+    async def deletion_security_group_rules(
+        self,
+        *,
+        id: str,
+    ) -> DeletionSecurityGroupRulesResponse: ...
     async def deletion_security_group_rules(
         self,
         request: DeletionSecurityGroupRulesRequest | None = None,
-        /,
         *,
         id: str | None = None,
     ) -> DeletionSecurityGroupRulesResponse:
@@ -283,10 +380,19 @@ class AsyncSecurityClient(AsyncProductClient):
             EDIT_SECURITY_GROUP_RULES, request, security_group_rule=security_group_rule
         )
 
+    @overload
+    async def add_security_group_rules(
+        self, request: AddSecurityGroupRulesRequest, /
+    ) -> AddSecurityGroupRulesResponse: ...
+    @overload
+    async def add_security_group_rules(
+        self,
+        *,
+        security_group_rules: list[AddSecurityGroupRulesRequestSecurityGroupRules],
+    ) -> AddSecurityGroupRulesResponse: ...
     async def add_security_group_rules(
         self,
         request: AddSecurityGroupRulesRequest | None = None,
-        /,
         *,
         security_group_rules: list[AddSecurityGroupRulesRequestSecurityGroupRules] | None = None,
     ) -> AddSecurityGroupRulesResponse:
@@ -298,20 +404,38 @@ class AsyncSecurityClient(AsyncProductClient):
             ADD_SECURITY_GROUP_RULES, request, security_group_rules=security_group_rules
         )
 
+    @overload
+    async def delete_security_group(
+        self, request: DeleteSecurityGroupRequest, /
+    ) -> DeleteSecurityGroupResponse: ...
+    @overload
+    async def delete_security_group(
+        self,
+        *,
+        id: str,
+    ) -> DeleteSecurityGroupResponse: ...
     async def delete_security_group(
         self,
         request: DeleteSecurityGroupRequest | None = None,
-        /,
         *,
         id: str | None = None,
     ) -> DeleteSecurityGroupResponse:
         """DeleteSecurityGroup: ``DELETE /vmp/security-group/{id}``."""
         return await self.core.call(DELETE_SECURITY_GROUP, request, id=id)
 
+    @overload
+    async def edit_security_group(
+        self, request: EditSecurityGroupRequest, /
+    ) -> EditSecurityGroupResponse: ...
+    @overload
+    async def edit_security_group(
+        self,
+        *,
+        security_group: EditSecurityGroupRequestSecurityGroup,
+    ) -> EditSecurityGroupResponse: ...
     async def edit_security_group(
         self,
         request: EditSecurityGroupRequest | None = None,
-        /,
         *,
         security_group: EditSecurityGroupRequestSecurityGroup | None = None,
     ) -> EditSecurityGroupResponse:

@@ -8,9 +8,9 @@ retries and decodes.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal, overload
 
-from cdnetworks.core.product_client import AsyncProductClient, ProductClient
+from cdnetworks.core.product_client import AsyncProductClient, ProductClient, renamed
 
 from ._version import __version__
 from .actions import (
@@ -592,10 +592,19 @@ class SecurityPolicyClient(ProductClient):
         """
         return self.core.call(GET_BLOCK_PAGE_SETTING, request, domain_list=domain_list)
 
+    @overload
+    def update_block_page_setting(
+        self, request: UpdateBlockPageSettingRequest, /
+    ) -> UpdateBlockPageSettingResponse: ...
+    @overload
+    def update_block_page_setting(
+        self,
+        *,
+        config: list[UpdateBlockPageSettingDomainInfo],
+    ) -> UpdateBlockPageSettingResponse: ...
     def update_block_page_setting(
         self,
         request: UpdateBlockPageSettingRequest | None = None,
-        /,
         *,
         config: list[UpdateBlockPageSettingDomainInfo] | None = None,
     ) -> UpdateBlockPageSettingResponse:
@@ -630,10 +639,20 @@ class SecurityPolicyClient(ProductClient):
             page_size=page_size,
         )
 
+    @overload
+    def get_built_in_rule_info(
+        self, request: GetBuiltInRuleInfoRequest, /
+    ) -> GetBuiltInRuleInfoResponse: ...
+    @overload
+    def get_built_in_rule_info(
+        self,
+        *,
+        name: str,
+        lang: str | None = None,
+    ) -> GetBuiltInRuleInfoResponse: ...
     def get_built_in_rule_info(
         self,
         request: GetBuiltInRuleInfoRequest | None = None,
-        /,
         *,
         name: str | None = None,
         lang: str | None = None,
@@ -644,10 +663,23 @@ class SecurityPolicyClient(ProductClient):
         """
         return self.core.call(GET_BUILT_IN_RULE_INFO, request, name=name, lang=lang)
 
+    @overload
+    def create_built_in_rule(
+        self, request: CreateBuiltInRuleRequest, /
+    ) -> CreateBuiltInRuleResponse: ...
+    @overload
+    def create_built_in_rule(
+        self,
+        *,
+        name: str,
+        update_type: int,
+        msg: str,
+        copy_name: str | None = None,
+        rule_config: list[CreateBuiltInRuleRuleConfig] | None = None,
+    ) -> CreateBuiltInRuleResponse: ...
     def create_built_in_rule(
         self,
         request: CreateBuiltInRuleRequest | None = None,
-        /,
         *,
         name: str | None = None,
         update_type: int | None = None,
@@ -669,10 +701,23 @@ class SecurityPolicyClient(ProductClient):
             rule_config=rule_config,
         )
 
+    @overload
+    def update_built_in_rule(
+        self, request: UpdateBuiltInRuleRequest, /
+    ) -> UpdateBuiltInRuleResponse: ...
+    @overload
+    def update_built_in_rule(
+        self,
+        *,
+        rule_template_name: str,
+        name: str,
+        update_type: int,
+        msg: str,
+        rule_config: list[UpdateBuiltInRuleRuleConfig] | None = None,
+    ) -> UpdateBuiltInRuleResponse: ...
     def update_built_in_rule(
         self,
         request: UpdateBuiltInRuleRequest | None = None,
-        /,
         *,
         rule_template_name: str | None = None,
         name: str | None = None,
@@ -694,10 +739,20 @@ class SecurityPolicyClient(ProductClient):
             rule_config=rule_config,
         )
 
+    @overload
+    def associate_domains_for_built_in_rule(
+        self, request: AssociateDomainsForBuiltInRuleRequest, /
+    ) -> AssociateDomainsForBuiltInRuleResponse: ...
+    @overload
+    def associate_domains_for_built_in_rule(
+        self,
+        *,
+        name: str,
+        domain_list: list[str],
+    ) -> AssociateDomainsForBuiltInRuleResponse: ...
     def associate_domains_for_built_in_rule(
         self,
         request: AssociateDomainsForBuiltInRuleRequest | None = None,
-        /,
         *,
         name: str | None = None,
         domain_list: list[str] | None = None,
@@ -710,10 +765,20 @@ class SecurityPolicyClient(ProductClient):
             ASSOCIATE_DOMAINS_FOR_BUILT_IN_RULE, request, name=name, domain_list=domain_list
         )
 
+    @overload
+    def remove_domains_for_built_in_rule(
+        self, request: RemoveDomainsForBuiltInRuleRequest, /
+    ) -> RemoveDomainsForBuiltInRuleResponse: ...
+    @overload
+    def remove_domains_for_built_in_rule(
+        self,
+        *,
+        name: str,
+        domain_list: list[str],
+    ) -> RemoveDomainsForBuiltInRuleResponse: ...
     def remove_domains_for_built_in_rule(
         self,
         request: RemoveDomainsForBuiltInRuleRequest | None = None,
-        /,
         *,
         name: str | None = None,
         domain_list: list[str] | None = None,
@@ -751,10 +816,25 @@ class SecurityPolicyClient(ProductClient):
             page_size=page_size,
         )
 
+    @overload
+    def create_custom_rule(
+        self, request: CreateCustomRuleRequest, /
+    ) -> CreateCustomRuleResponse: ...
+    @overload
+    def create_custom_rule(
+        self,
+        *,
+        rule_name: str,
+        mode: int,
+        rule_reg: str,
+        msg: str,
+        match_zone_merge: list[str],
+        status_code: str | None = None,
+        domain_list: list[str] | None = None,
+    ) -> CreateCustomRuleResponse: ...
     def create_custom_rule(
         self,
         request: CreateCustomRuleRequest | None = None,
-        /,
         *,
         rule_name: str | None = None,
         mode: int | None = None,
@@ -780,10 +860,26 @@ class SecurityPolicyClient(ProductClient):
             domain_list=domain_list,
         )
 
+    @overload
+    def update_waf_custom_rule(
+        self, request: UpdateWafCustomRuleRequest, /
+    ) -> UpdateWafCustomRuleResponse: ...
+    @overload
+    def update_waf_custom_rule(
+        self,
+        *,
+        rule_id: int,
+        rule_name: str,
+        mode: int,
+        rule_reg: str,
+        msg: str,
+        match_zone_merge: list[str],
+        status_code: str | None = None,
+        domain_list: list[str] | None = None,
+    ) -> UpdateWafCustomRuleResponse: ...
     def update_waf_custom_rule(
         self,
         request: UpdateWafCustomRuleRequest | None = None,
-        /,
         *,
         rule_id: int | None = None,
         rule_name: str | None = None,
@@ -811,10 +907,19 @@ class SecurityPolicyClient(ProductClient):
             domain_list=domain_list,
         )
 
+    @overload
+    def delete_custom_rule(
+        self, request: DeleteCustomRuleRequest, /
+    ) -> DeleteCustomRuleResponse: ...
+    @overload
+    def delete_custom_rule(
+        self,
+        *,
+        rule_id: int,
+    ) -> DeleteCustomRuleResponse: ...
     def delete_custom_rule(
         self,
         request: DeleteCustomRuleRequest | None = None,
-        /,
         *,
         rule_id: int | None = None,
     ) -> DeleteCustomRuleResponse:
@@ -824,10 +929,20 @@ class SecurityPolicyClient(ProductClient):
         """
         return self.core.call(DELETE_CUSTOM_RULE, request, rule_id=rule_id)
 
+    @overload
+    def associate_domains_for_custom_rule(
+        self, request: AssociateDomainsForCustomRuleRequest, /
+    ) -> AssociateDomainsForCustomRuleResponse: ...
+    @overload
+    def associate_domains_for_custom_rule(
+        self,
+        *,
+        rule_id_list: list[int],
+        domain_list: list[str],
+    ) -> AssociateDomainsForCustomRuleResponse: ...
     def associate_domains_for_custom_rule(
         self,
         request: AssociateDomainsForCustomRuleRequest | None = None,
-        /,
         *,
         rule_id_list: list[int] | None = None,
         domain_list: list[str] | None = None,
@@ -843,10 +958,20 @@ class SecurityPolicyClient(ProductClient):
             domain_list=domain_list,
         )
 
+    @overload
+    def remove_domains_for_custom_rule(
+        self, request: RemoveDomainsForCustomRuleRequest, /
+    ) -> RemoveDomainsForCustomRuleResponse: ...
+    @overload
+    def remove_domains_for_custom_rule(
+        self,
+        *,
+        rule_id_list: list[int],
+        domain_list: list[str],
+    ) -> RemoveDomainsForCustomRuleResponse: ...
     def remove_domains_for_custom_rule(
         self,
         request: RemoveDomainsForCustomRuleRequest | None = None,
-        /,
         *,
         rule_id_list: list[int] | None = None,
         domain_list: list[str] | None = None,
@@ -893,10 +1018,26 @@ class SecurityPolicyClient(ProductClient):
             page_size=page_size,
         )
 
+    @overload
+    def create_rule_exception(
+        self, request: CreateRuleExceptionRequest, /
+    ) -> CreateRuleExceptionResponse: ...
+    @overload
+    def create_rule_exception(
+        self,
+        *,
+        name: str,
+        mode: int,
+        range_type: int,
+        template_rule_white_conditions: list[CreateRuleExceptionRuleWhiteCondition],
+        msg: str | None = None,
+        rule_ids: list[int] | None = None,
+        attack_types: list[str] | None = None,
+        domain_list: list[str] | None = None,
+    ) -> CreateRuleExceptionResponse: ...
     def create_rule_exception(
         self,
         request: CreateRuleExceptionRequest | None = None,
-        /,
         *,
         name: str | None = None,
         mode: int | None = None,
@@ -924,10 +1065,27 @@ class SecurityPolicyClient(ProductClient):
             domain_list=domain_list,
         )
 
+    @overload
+    def update_rule_exception(
+        self, request: UpdateRuleExceptionRequest, /
+    ) -> UpdateRuleExceptionResponse: ...
+    @overload
+    def update_rule_exception(
+        self,
+        *,
+        id: int,
+        name: str,
+        mode: int,
+        range_type: int,
+        template_rule_white_conditions: list[UpdateRuleExceptionRuleWhiteCondition],
+        msg: str | None = None,
+        rule_ids: list[int] | None = None,
+        attack_types: list[str] | None = None,
+        domain_list: list[str] | None = None,
+    ) -> UpdateRuleExceptionResponse: ...
     def update_rule_exception(
         self,
         request: UpdateRuleExceptionRequest | None = None,
-        /,
         *,
         id: int | None = None,
         name: str | None = None,
@@ -957,10 +1115,19 @@ class SecurityPolicyClient(ProductClient):
             domain_list=domain_list,
         )
 
+    @overload
+    def delete_rule_exception(
+        self, request: DeleteRuleExceptionRequest, /
+    ) -> DeleteRuleExceptionResponse: ...
+    @overload
+    def delete_rule_exception(
+        self,
+        *,
+        id: int,
+    ) -> DeleteRuleExceptionResponse: ...
     def delete_rule_exception(
         self,
         request: DeleteRuleExceptionRequest | None = None,
-        /,
         *,
         id: int | None = None,
     ) -> DeleteRuleExceptionResponse:
@@ -970,10 +1137,20 @@ class SecurityPolicyClient(ProductClient):
         """
         return self.core.call(DELETE_RULE_EXCEPTION, request, id=id)
 
+    @overload
+    def associate_domains_for_rule_exception(
+        self, request: AssociateDomainsForRuleExceptionRequest, /
+    ) -> AssociateDomainsForRuleExceptionResponse: ...
+    @overload
+    def associate_domains_for_rule_exception(
+        self,
+        *,
+        template_id_list: list[int],
+        domain_list: list[str],
+    ) -> AssociateDomainsForRuleExceptionResponse: ...
     def associate_domains_for_rule_exception(
         self,
         request: AssociateDomainsForRuleExceptionRequest | None = None,
-        /,
         *,
         template_id_list: list[int] | None = None,
         domain_list: list[str] | None = None,
@@ -989,10 +1166,20 @@ class SecurityPolicyClient(ProductClient):
             domain_list=domain_list,
         )
 
+    @overload
+    def remove_domains_for_rule_exception(
+        self, request: RemoveDomainsForRuleExceptionRequest, /
+    ) -> RemoveDomainsForRuleExceptionResponse: ...
+    @overload
+    def remove_domains_for_rule_exception(
+        self,
+        *,
+        template_id_list: list[int],
+        domain_list: list[str],
+    ) -> RemoveDomainsForRuleExceptionResponse: ...
     def remove_domains_for_rule_exception(
         self,
         request: RemoveDomainsForRuleExceptionRequest | None = None,
-        /,
         *,
         template_id_list: list[int] | None = None,
         domain_list: list[str] | None = None,
@@ -1047,10 +1234,21 @@ class SecurityPolicyClient(ProductClient):
             inner_tmode=inner_tmode,
         )
 
+    @overload
+    def update_asl_config(self, request: UpdateAslConfigRequest, /) -> UpdateAslConfigResponse: ...
+    @overload
+    def update_asl_config(
+        self,
+        *,
+        custom_code: str,
+        domain: str,
+        custom_switch: str,
+        mode: str,
+        data: list[UpdateAslConfigRequestData],
+    ) -> UpdateAslConfigResponse: ...
     def update_asl_config(
         self,
         request: UpdateAslConfigRequest | None = None,
-        /,
         *,
         custom_code: str | None = None,
         domain: str | None = None,
@@ -1072,10 +1270,17 @@ class SecurityPolicyClient(ProductClient):
             data=data,
         )
 
+    @overload
+    def get_crawler_good(self, request: GetCrawlerGoodRequest, /) -> GetCrawlerGoodResponse: ...
+    @overload
+    def get_crawler_good(
+        self,
+        *,
+        domain: str,
+    ) -> GetCrawlerGoodResponse: ...
     def get_crawler_good(
         self,
         request: GetCrawlerGoodRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> GetCrawlerGoodResponse:
@@ -1085,10 +1290,19 @@ class SecurityPolicyClient(ProductClient):
         """
         return self.core.call(GET_CRAWLER_GOOD, request, domain=domain)
 
+    @overload
+    def query_bot_feature_verification(
+        self, request: QueryBotFeatureVerificationRequest, /
+    ) -> QueryBotFeatureVerificationResponse: ...
+    @overload
+    def query_bot_feature_verification(
+        self,
+        *,
+        domain: str,
+    ) -> QueryBotFeatureVerificationResponse: ...
     def query_bot_feature_verification(
         self,
         request: QueryBotFeatureVerificationRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryBotFeatureVerificationResponse:
@@ -1098,10 +1312,19 @@ class SecurityPolicyClient(ProductClient):
         """
         return self.core.call(QUERY_BOT_FEATURE_VERIFICATION, request, domain=domain)
 
+    @overload
+    def query_fingerprint_analysis(
+        self, request: QueryFingerprintAnalysisRequest, /
+    ) -> QueryFingerprintAnalysisResponse: ...
+    @overload
+    def query_fingerprint_analysis(
+        self,
+        *,
+        domain: str,
+    ) -> QueryFingerprintAnalysisResponse: ...
     def query_fingerprint_analysis(
         self,
         request: QueryFingerprintAnalysisRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryFingerprintAnalysisResponse:
@@ -1111,10 +1334,19 @@ class SecurityPolicyClient(ProductClient):
         """
         return self.core.call(QUERY_FINGERPRINT_ANALYSIS, request, domain=domain)
 
+    @overload
+    def query_captcha_verification(
+        self, request: QueryCaptchaVerificationRequest, /
+    ) -> QueryCaptchaVerificationResponse: ...
+    @overload
+    def query_captcha_verification(
+        self,
+        *,
+        domain: str,
+    ) -> QueryCaptchaVerificationResponse: ...
     def query_captcha_verification(
         self,
         request: QueryCaptchaVerificationRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryCaptchaVerificationResponse:
@@ -1124,10 +1356,19 @@ class SecurityPolicyClient(ProductClient):
         """
         return self.core.call(QUERY_CAPTCHA_VERIFICATION, request, domain=domain)
 
+    @overload
+    def get_behavior_analyse(
+        self, request: GetBehaviorAnalyseRequest, /
+    ) -> GetBehaviorAnalyseResponse: ...
+    @overload
+    def get_behavior_analyse(
+        self,
+        *,
+        domain: str,
+    ) -> GetBehaviorAnalyseResponse: ...
     def get_behavior_analyse(
         self,
         request: GetBehaviorAnalyseRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> GetBehaviorAnalyseResponse:
@@ -1137,10 +1378,17 @@ class SecurityPolicyClient(ProductClient):
         """
         return self.core.call(GET_BEHAVIOR_ANALYSE, request, domain=domain)
 
+    @overload
+    def get_block_page(self, request: GetBlockPageRequest, /) -> GetBlockPageResponse: ...
+    @overload
+    def get_block_page(
+        self,
+        *,
+        domain: str,
+    ) -> GetBlockPageResponse: ...
     def get_block_page(
         self,
         request: GetBlockPageRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> GetBlockPageResponse:
@@ -1150,10 +1398,22 @@ class SecurityPolicyClient(ProductClient):
         """
         return self.core.call(GET_BLOCK_PAGE, request, domain=domain)
 
+    @overload
+    def deploy_crawler_good(
+        self, request: DeployCrawlerGoodRequest, /
+    ) -> DeployCrawlerGoodResponse: ...
+    @overload
+    def deploy_crawler_good(
+        self,
+        *,
+        domain: str,
+        edgebot_crawler_good: DeployCrawlerGoodIntelligence,
+        edgebot_user_agent: DeployCrawlerGoodUserAgent,
+        edgebot_bot_intelligence: DeployCrawlerGoodIntelligence,
+    ) -> DeployCrawlerGoodResponse: ...
     def deploy_crawler_good(
         self,
         request: DeployCrawlerGoodRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         edgebot_crawler_good: DeployCrawlerGoodIntelligence | None = None,
@@ -1173,10 +1433,23 @@ class SecurityPolicyClient(ProductClient):
             edgebot_bot_intelligence=edgebot_bot_intelligence,
         )
 
+    @overload
+    def deploy_bot_feature_verification(
+        self, request: DeployBotFeatureVerificationRequest, /
+    ) -> DeployBotFeatureVerificationResponse: ...
+    @overload
+    def deploy_bot_feature_verification(
+        self,
+        *,
+        domain: str,
+        edgebot_pt_scope: DeployBotFeatureVerificationPt,
+        edgebot_cookie_challenge: DeployBotFeatureVerificationCookie,
+        edgebot_human_challenge: DeployBotFeatureVerificationHuman,
+        edgebot_js_challenge: DeployBotFeatureVerificationJS,
+    ) -> DeployBotFeatureVerificationResponse: ...
     def deploy_bot_feature_verification(
         self,
         request: DeployBotFeatureVerificationRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         edgebot_pt_scope: DeployBotFeatureVerificationPt | None = None,
@@ -1198,10 +1471,21 @@ class SecurityPolicyClient(ProductClient):
             edgebot_js_challenge=edgebot_js_challenge,
         )
 
+    @overload
+    def deploy_fingerprint_analysis(
+        self, request: DeployFingerprintAnalysisRequest, /
+    ) -> DeployFingerprintAnalysisResponse: ...
+    @overload
+    def deploy_fingerprint_analysis(
+        self,
+        *,
+        domain: str,
+        edgebot_user_fingerprint_challenge: DeployFingerprintAnalysisFingerprint,
+        edgebot_device_fingerprint_challenge: DeployFingerprintAnalysisFingerprint,
+    ) -> DeployFingerprintAnalysisResponse: ...
     def deploy_fingerprint_analysis(
         self,
         request: DeployFingerprintAnalysisRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         edgebot_user_fingerprint_challenge: DeployFingerprintAnalysisFingerprint | None = None,
@@ -1219,10 +1503,20 @@ class SecurityPolicyClient(ProductClient):
             edgebot_device_fingerprint_challenge=edgebot_device_fingerprint_challenge,
         )
 
+    @overload
+    def deploy_captcha_verification(
+        self, request: DeployCaptchaVerificationRequest, /
+    ) -> DeployCaptchaVerificationResponse: ...
+    @overload
+    def deploy_captcha_verification(
+        self,
+        *,
+        domain: str,
+        edgebot_captcha_challenge: DeployCaptchaVerificationCaptcha,
+    ) -> DeployCaptchaVerificationResponse: ...
     def deploy_captcha_verification(
         self,
         request: DeployCaptchaVerificationRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         edgebot_captcha_challenge: DeployCaptchaVerificationCaptcha | None = None,
@@ -1238,10 +1532,20 @@ class SecurityPolicyClient(ProductClient):
             edgebot_captcha_challenge=edgebot_captcha_challenge,
         )
 
+    @overload
+    def deploy_behavior_analyse(
+        self, request: DeployBehaviorAnalyseRequest, /
+    ) -> DeployBehaviorAnalyseResponse: ...
+    @overload
+    def deploy_behavior_analyse(
+        self,
+        *,
+        domain: str,
+        al_rows: list[DeployBehaviorAnalyseRow],
+    ) -> DeployBehaviorAnalyseResponse: ...
     def deploy_behavior_analyse(
         self,
         request: DeployBehaviorAnalyseRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         al_rows: list[DeployBehaviorAnalyseRow] | None = None,
@@ -1252,10 +1556,21 @@ class SecurityPolicyClient(ProductClient):
         """
         return self.core.call(DEPLOY_BEHAVIOR_ANALYSE, request, domain=domain, al_rows=al_rows)
 
+    @overload
+    def deploy_block_page(self, request: DeployBlockPageRequest, /) -> DeployBlockPageResponse: ...
+    @overload
+    def deploy_block_page(
+        self,
+        *,
+        domain: str,
+        code: int,
+        response: str,
+        enable: bool | Literal["ON", "OFF"],
+        content_type: str,
+    ) -> DeployBlockPageResponse: ...
     def deploy_block_page(
         self,
         request: DeployBlockPageRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         code: int | None = None,
@@ -1277,10 +1592,19 @@ class SecurityPolicyClient(ProductClient):
             content_type=content_type,
         )
 
+    @overload
+    def create_consumer(self, request: CreateConsumerRequest, /) -> CreateConsumerResponse: ...
+    @overload
+    def create_consumer(
+        self,
+        *,
+        consumer_name: str,
+        consumer_group: str,
+        remark: str | None = None,
+    ) -> CreateConsumerResponse: ...
     def create_consumer(
         self,
         request: CreateConsumerRequest | None = None,
-        /,
         *,
         consumer_name: str | None = None,
         consumer_group: str | None = None,
@@ -1298,10 +1622,20 @@ class SecurityPolicyClient(ProductClient):
             remark=remark,
         )
 
+    @overload
+    def edit_consumer(self, request: EditConsumerRequest, /) -> EditConsumerResponse: ...
+    @overload
+    def edit_consumer(
+        self,
+        *,
+        id: str,
+        consumer_name: str,
+        consumer_group: str,
+        remark: str | None = None,
+    ) -> EditConsumerResponse: ...
     def edit_consumer(
         self,
         request: EditConsumerRequest | None = None,
-        /,
         *,
         id: str | None = None,
         consumer_name: str | None = None,
@@ -1321,10 +1655,17 @@ class SecurityPolicyClient(ProductClient):
             remark=remark,
         )
 
+    @overload
+    def delete_consumer(self, request: DeleteConsumerRequest, /) -> DeleteConsumerResponse: ...
+    @overload
+    def delete_consumer(
+        self,
+        *,
+        ids: list[str],
+    ) -> DeleteConsumerResponse: ...
     def delete_consumer(
         self,
         request: DeleteConsumerRequest | None = None,
-        /,
         *,
         ids: list[str] | None = None,
     ) -> DeleteConsumerResponse:
@@ -1334,10 +1675,21 @@ class SecurityPolicyClient(ProductClient):
         """
         return self.core.call(DELETE_CONSUMER, request, ids=ids)
 
+    @overload
+    def get_consumer_list(self, request: GetConsumerListRequest, /) -> GetConsumerListResponse: ...
+    @overload
+    def get_consumer_list(
+        self,
+        *,
+        page: int | str,
+        size: int | str,
+        consumer_id: str | None = None,
+        consumer_name: str | None = None,
+        consumer_group: str | None = None,
+    ) -> GetConsumerListResponse: ...
     def get_consumer_list(
         self,
         request: GetConsumerListRequest | None = None,
-        /,
         *,
         consumer_id: str | None = None,
         consumer_name: str | None = None,
@@ -1359,20 +1711,37 @@ class SecurityPolicyClient(ProductClient):
             size=size,
         )
 
+    @overload
+    def get_consumer_info(self, request: GetConsumerInfoRequest, /) -> GetConsumerInfoResponse: ...
+    @overload
+    def get_consumer_info(
+        self,
+        *,
+        id: str,
+    ) -> GetConsumerInfoResponse: ...
     def get_consumer_info(
         self,
         request: GetConsumerInfoRequest | None = None,
-        /,
         *,
         id: str | None = None,
     ) -> GetConsumerInfoResponse:
         """GetConsumerInfo: ``GET /api/sam/consumers``."""
         return self.core.call(GET_CONSUMER_INFO, request, id=id)
 
+    @overload
+    def get_api_asset_list(self, request: GetApiAssetListRequest, /) -> GetApiAssetListResponse: ...
+    @overload
+    def get_api_asset_list(
+        self,
+        *,
+        page_num: int,
+        page_size: int,
+        domains: list[str] | None = None,
+        path: str | None = None,
+    ) -> GetApiAssetListResponse: ...
     def get_api_asset_list(
         self,
         request: GetApiAssetListRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         path: str | None = None,
@@ -1392,10 +1761,21 @@ class SecurityPolicyClient(ProductClient):
             page_size=page_size,
         )
 
+    @overload
+    def get_api_asset_detail(
+        self, request: GetApiAssetDetailRequest, /
+    ) -> GetApiAssetDetailResponse: ...
+    @overload
+    def get_api_asset_detail(
+        self,
+        *,
+        domain: str,
+        path: str,
+        discovery_time: str,
+    ) -> GetApiAssetDetailResponse: ...
     def get_api_asset_detail(
         self,
         request: GetApiAssetDetailRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         path: str | None = None,
@@ -1409,10 +1789,20 @@ class SecurityPolicyClient(ProductClient):
             GET_API_ASSET_DETAIL, request, domain=domain, path=path, discovery_time=discovery_time
         )
 
+    @overload
+    def report_incorrect_api_asset(
+        self, request: ReportIncorrectApiAssetRequest, /
+    ) -> ReportIncorrectApiAssetResponse: ...
+    @overload
+    def report_incorrect_api_asset(
+        self,
+        *,
+        id: str,
+        feedback: str | None = None,
+    ) -> ReportIncorrectApiAssetResponse: ...
     def report_incorrect_api_asset(
         self,
         request: ReportIncorrectApiAssetRequest | None = None,
-        /,
         *,
         id: str | None = None,
         feedback: str | None = None,
@@ -1423,10 +1813,33 @@ class SecurityPolicyClient(ProductClient):
         """
         return self.core.call(REPORT_INCORRECT_API_ASSET, request, id=id, feedback=feedback)
 
+    @overload
+    def create_and_active_api(
+        self, request: CreateAndActiveApiRequest, /
+    ) -> CreateAndActiveApiResponse: ...
+    @overload
+    def create_and_active_api(
+        self,
+        *,
+        api_group: str,
+        api_name: str,
+        api_type: str,
+        domains: str,
+        front_path: str,
+        path_match_type: str,
+        front_path_type: int,
+        request_body_config: CreateAndActiveApiRequestBodyConfig,
+        request_method: str,
+        api_case: int | None = None,
+        api_conceal: str | None = None,
+        auth_config: CreateAndActiveApiAuthConfig | None = None,
+        auth_key: str | None = None,
+        params_limit_config: list[CreateAndActiveApiParamsLimitConfig] | None = None,
+        remark: str | None = None,
+    ) -> CreateAndActiveApiResponse: ...
     def create_and_active_api(
         self,
         request: CreateAndActiveApiRequest | None = None,
-        /,
         *,
         api_case: int | None = None,
         api_group: str | None = None,
@@ -1468,10 +1881,22 @@ class SecurityPolicyClient(ProductClient):
             request_method=request_method,
         )
 
+    @overload
+    def create_quota_rule(self, request: CreateQuotaRuleRequest, /) -> CreateQuotaRuleResponse: ...
+    @overload
+    def create_quota_rule(
+        self,
+        *,
+        limit_duration: int,
+        policy_name: str,
+        threshold_value: int,
+        control_action: str | None = None,
+        limit_unit: str | None = None,
+        remark: str | None = None,
+    ) -> CreateQuotaRuleResponse: ...
     def create_quota_rule(
         self,
         request: CreateQuotaRuleRequest | None = None,
-        /,
         *,
         control_action: str | None = None,
         limit_duration: int | None = None,
@@ -1495,10 +1920,23 @@ class SecurityPolicyClient(ProductClient):
             threshold_value=threshold_value,
         )
 
+    @overload
+    def edit_quota_rule(self, request: EditQuotaRuleRequest, /) -> EditQuotaRuleResponse: ...
+    @overload
+    def edit_quota_rule(
+        self,
+        *,
+        id: str,
+        control_action: str | None = None,
+        limit_duration: int | None = None,
+        limit_unit: str | None = None,
+        policy_name: str | None = None,
+        remark: str | None = None,
+        threshold_value: int | None = None,
+    ) -> EditQuotaRuleResponse: ...
     def edit_quota_rule(
         self,
         request: EditQuotaRuleRequest | None = None,
-        /,
         *,
         id: str | None = None,
         control_action: str | None = None,
@@ -1524,10 +1962,17 @@ class SecurityPolicyClient(ProductClient):
             threshold_value=threshold_value,
         )
 
+    @overload
+    def delete_quota_rule(self, request: DeleteQuotaRuleRequest, /) -> DeleteQuotaRuleResponse: ...
+    @overload
+    def delete_quota_rule(
+        self,
+        *,
+        ids: list[str],
+    ) -> DeleteQuotaRuleResponse: ...
     def delete_quota_rule(
         self,
         request: DeleteQuotaRuleRequest | None = None,
-        /,
         *,
         ids: list[str] | None = None,
     ) -> DeleteQuotaRuleResponse:
@@ -1537,10 +1982,24 @@ class SecurityPolicyClient(ProductClient):
         """
         return self.core.call(DELETE_QUOTA_RULE, request, ids=ids)
 
+    @overload
+    def get_api_list(self, request: GetApiListRequest, /) -> GetApiListResponse: ...
+    @overload
+    def get_api_list(
+        self,
+        *,
+        page: int | str,
+        size: int | str,
+        api_group: str | None = None,
+        api_name: str | None = None,
+        domains: str | None = None,
+        front_path: str | None = None,
+        order: str | None = None,
+        sort_by: str | None = None,
+    ) -> GetApiListResponse: ...
     def get_api_list(
         self,
         request: GetApiListRequest | None = None,
-        /,
         *,
         page: int | str | None = None,
         size: int | str | None = None,
@@ -1568,10 +2027,21 @@ class SecurityPolicyClient(ProductClient):
             sort_by=sort_by,
         )
 
+    @overload
+    def get_quota_rule_list(
+        self, request: GetQuotaRuleListRequest, /
+    ) -> GetQuotaRuleListResponse: ...
+    @overload
+    def get_quota_rule_list(
+        self,
+        *,
+        page: int,
+        size: int,
+        policy_name: str | None = None,
+    ) -> GetQuotaRuleListResponse: ...
     def get_quota_rule_list(
         self,
         request: GetQuotaRuleListRequest | None = None,
-        /,
         *,
         page: int | None = None,
         size: int | None = None,
@@ -1582,10 +2052,17 @@ class SecurityPolicyClient(ProductClient):
             GET_QUOTA_RULE_LIST, request, page=page, size=size, policy_name=policy_name
         )
 
+    @overload
+    def delete_api(self, request: DeleteApiRequest, /) -> DeleteApiResponse: ...
+    @overload
+    def delete_api(
+        self,
+        *,
+        ids: list[str],
+    ) -> DeleteApiResponse: ...
     def delete_api(
         self,
         request: DeleteApiRequest | None = None,
-        /,
         *,
         ids: list[str] | None = None,
     ) -> DeleteApiResponse:
@@ -1595,10 +2072,34 @@ class SecurityPolicyClient(ProductClient):
         """
         return self.core.call(DELETE_API, request, ids=ids)
 
+    @overload
+    def edit_and_active_api(
+        self, request: EditAndActiveApiRequest, /
+    ) -> EditAndActiveApiResponse: ...
+    @overload
+    def edit_and_active_api(
+        self,
+        *,
+        api_id: str,
+        api_group: str,
+        api_name: str,
+        api_type: str,
+        domains: str,
+        front_path: str,
+        path_match_type: str,
+        front_path_type: int,
+        request_body_config: EditAndActiveApiRequestBodyConfig,
+        request_method: str,
+        api_case: int | None = None,
+        api_conceal: str | None = None,
+        auth_config: EditAndActiveApiAuthConfig | None = None,
+        auth_key: str | None = None,
+        params_limit_config: list[EditAndActiveApiParamsLimitConfig] | None = None,
+        remark: str | None = None,
+    ) -> EditAndActiveApiResponse: ...
     def edit_and_active_api(
         self,
         request: EditAndActiveApiRequest | None = None,
-        /,
         *,
         api_id: str | None = None,
         api_case: int | None = None,
@@ -1642,10 +2143,24 @@ class SecurityPolicyClient(ProductClient):
             request_method=request_method,
         )
 
+    @overload
+    def create_concurrency_limit_rule(
+        self, request: CreateConcurrencyLimitRuleRequest, /
+    ) -> CreateConcurrencyLimitRuleResponse: ...
+    @overload
+    def create_concurrency_limit_rule(
+        self,
+        *,
+        control_action: str,
+        limit_duration: str,
+        limit_unit: str,
+        policy_name: str,
+        threshold_value: int | str,
+        remark: str | None = None,
+    ) -> CreateConcurrencyLimitRuleResponse: ...
     def create_concurrency_limit_rule(
         self,
         request: CreateConcurrencyLimitRuleRequest | None = None,
-        /,
         *,
         control_action: str | None = None,
         limit_duration: str | None = None,
@@ -1669,10 +2184,25 @@ class SecurityPolicyClient(ProductClient):
             threshold_value=threshold_value,
         )
 
+    @overload
+    def edit_concurrency_limit_rule(
+        self, request: EditConcurrencyLimitRuleRequest, /
+    ) -> EditConcurrencyLimitRuleResponse: ...
+    @overload
+    def edit_concurrency_limit_rule(
+        self,
+        *,
+        id: str,
+        limit_unit: str,
+        control_action: str | None = None,
+        limit_duration: int | None = None,
+        policy_name: str | None = None,
+        remark: str | None = None,
+        threshold_value: int | None = None,
+    ) -> EditConcurrencyLimitRuleResponse: ...
     def edit_concurrency_limit_rule(
         self,
         request: EditConcurrencyLimitRuleRequest | None = None,
-        /,
         *,
         id: str | None = None,
         control_action: str | None = None,
@@ -1698,10 +2228,19 @@ class SecurityPolicyClient(ProductClient):
             threshold_value=threshold_value,
         )
 
+    @overload
+    def delete_concurrency_limit_rule(
+        self, request: DeleteConcurrencyLimitRuleRequest, /
+    ) -> DeleteConcurrencyLimitRuleResponse: ...
+    @overload
+    def delete_concurrency_limit_rule(
+        self,
+        *,
+        ids: list[str],
+    ) -> DeleteConcurrencyLimitRuleResponse: ...
     def delete_concurrency_limit_rule(
         self,
         request: DeleteConcurrencyLimitRuleRequest | None = None,
-        /,
         *,
         ids: list[str] | None = None,
     ) -> DeleteConcurrencyLimitRuleResponse:
@@ -1711,10 +2250,21 @@ class SecurityPolicyClient(ProductClient):
         """
         return self.core.call(DELETE_CONCURRENCY_LIMIT_RULE, request, ids=ids)
 
+    @overload
+    def get_concurrency_limit_rule_list(
+        self, request: GetConcurrencyLimitRuleListRequest, /
+    ) -> GetConcurrencyLimitRuleListResponse: ...
+    @overload
+    def get_concurrency_limit_rule_list(
+        self,
+        *,
+        page: int,
+        size: int,
+        policy_name: str | None = None,
+    ) -> GetConcurrencyLimitRuleListResponse: ...
     def get_concurrency_limit_rule_list(
         self,
         request: GetConcurrencyLimitRuleListRequest | None = None,
-        /,
         *,
         page: int | None = None,
         size: int | None = None,
@@ -1772,10 +2322,19 @@ class SecurityPolicyClient(ProductClient):
             xff=xff,
         )
 
+    @overload
+    def wss_mp_network_service_delete(
+        self, request: WssMPNetworkServiceDeleteRequest, /
+    ) -> WssMPNetworkServiceDeleteResponse: ...
+    @overload
+    def wss_mp_network_service_delete(
+        self,
+        *,
+        ids: str,
+    ) -> WssMPNetworkServiceDeleteResponse: ...
     def wss_mp_network_service_delete(
         self,
         request: WssMPNetworkServiceDeleteRequest | None = None,
-        /,
         *,
         ids: str | None = None,
     ) -> WssMPNetworkServiceDeleteResponse:
@@ -1833,10 +2392,19 @@ class SecurityPolicyClient(ProductClient):
             access_port=access_port,
         )
 
+    @overload
+    def delete_built_in_rule(
+        self, request: DeleteBuiltInRuleRequest, /
+    ) -> DeleteBuiltInRuleResponse: ...
+    @overload
+    def delete_built_in_rule(
+        self,
+        *,
+        id: int,
+    ) -> DeleteBuiltInRuleResponse: ...
     def delete_built_in_rule(
         self,
         request: DeleteBuiltInRuleRequest | None = None,
-        /,
         *,
         id: int | None = None,
     ) -> DeleteBuiltInRuleResponse:
@@ -1846,10 +2414,19 @@ class SecurityPolicyClient(ProductClient):
         """
         return self.core.call(DELETE_BUILT_IN_RULE, request, id=id)
 
+    @overload
+    def set_default_built_in_rule(
+        self, request: SetDefaultBuiltInRuleRequest, /
+    ) -> SetDefaultBuiltInRuleResponse: ...
+    @overload
+    def set_default_built_in_rule(
+        self,
+        *,
+        id: int,
+    ) -> SetDefaultBuiltInRuleResponse: ...
     def set_default_built_in_rule(
         self,
         request: SetDefaultBuiltInRuleRequest | None = None,
-        /,
         *,
         id: int | None = None,
     ) -> SetDefaultBuiltInRuleResponse:
@@ -1859,10 +2436,25 @@ class SecurityPolicyClient(ProductClient):
         """
         return self.core.call(SET_DEFAULT_BUILT_IN_RULE, request, id=id)
 
+    @overload
+    def get_intelligent_analysis_list(
+        self, request: GetIntelligentAnalysisListRequest, /
+    ) -> GetIntelligentAnalysisListResponse: ...
+    @overload
+    def get_intelligent_analysis_list(
+        self,
+        *,
+        domain: list[str],
+        rule_id: list[int] | None = None,
+        content: str | None = None,
+        status: int | None = None,
+        page_num: int | None = None,
+        page_size: int | None = None,
+        lang: str | None = None,
+    ) -> GetIntelligentAnalysisListResponse: ...
     def get_intelligent_analysis_list(
         self,
         request: GetIntelligentAnalysisListRequest | None = None,
-        /,
         *,
         domain: list[str] | None = None,
         rule_id: list[int] | None = None,
@@ -1888,10 +2480,19 @@ class SecurityPolicyClient(ProductClient):
             lang=lang,
         )
 
+    @overload
+    def reject_intelligent_analysis(
+        self, request: RejectIntelligentAnalysisRequest, /
+    ) -> RejectIntelligentAnalysisResponse: ...
+    @overload
+    def reject_intelligent_analysis(
+        self,
+        *,
+        rid: int,
+    ) -> RejectIntelligentAnalysisResponse: ...
     def reject_intelligent_analysis(
         self,
         request: RejectIntelligentAnalysisRequest | None = None,
-        /,
         *,
         rid: int | None = None,
     ) -> RejectIntelligentAnalysisResponse:
@@ -1901,10 +2502,19 @@ class SecurityPolicyClient(ProductClient):
         """
         return self.core.call(REJECT_INTELLIGENT_ANALYSIS, request, rid=rid)
 
+    @overload
+    def delete_intelligent_analysis(
+        self, request: DeleteIntelligentAnalysisRequest, /
+    ) -> DeleteIntelligentAnalysisResponse: ...
+    @overload
+    def delete_intelligent_analysis(
+        self,
+        *,
+        rid: int,
+    ) -> DeleteIntelligentAnalysisResponse: ...
     def delete_intelligent_analysis(
         self,
         request: DeleteIntelligentAnalysisRequest | None = None,
-        /,
         *,
         rid: int | None = None,
     ) -> DeleteIntelligentAnalysisResponse:
@@ -1914,10 +2524,21 @@ class SecurityPolicyClient(ProductClient):
         """
         return self.core.call(DELETE_INTELLIGENT_ANALYSIS, request, rid=rid)
 
+    @overload
+    def query_exact_rule_list(
+        self, request: QueryExactRuleListRequest, /
+    ) -> QueryExactRuleListResponse: ...
+    @overload
+    def query_exact_rule_list(
+        self,
+        *,
+        service_type: str,
+        rule_name: str | None = None,
+        action_list: list[str] | None = None,
+    ) -> QueryExactRuleListResponse: ...
     def query_exact_rule_list(
         self,
         request: QueryExactRuleListRequest | None = None,
-        /,
         *,
         service_type: str | None = None,
         rule_name: str | None = None,
@@ -1935,10 +2556,20 @@ class SecurityPolicyClient(ProductClient):
             action_list=action_list,
         )
 
+    @overload
+    def query_domain_list_by_rule_name(
+        self, request: QueryDomainListByRuleNameRequest, /
+    ) -> QueryDomainListByRuleNameResponse: ...
+    @overload
+    def query_domain_list_by_rule_name(
+        self,
+        *,
+        service_type: str,
+        rule_name_list: list[str],
+    ) -> QueryDomainListByRuleNameResponse: ...
     def query_domain_list_by_rule_name(
         self,
         request: QueryDomainListByRuleNameRequest | None = None,
-        /,
         *,
         service_type: str | None = None,
         rule_name_list: list[str] | None = None,
@@ -1954,10 +2585,21 @@ class SecurityPolicyClient(ProductClient):
             rule_name_list=rule_name_list,
         )
 
+    @overload
+    def add_exact_rule(self, request: AddExactRuleRequest, /) -> AddExactRuleResponse: ...
+    @overload
+    def add_exact_rule(
+        self,
+        *,
+        service_type: str,
+        rule_name: str,
+        action: str,
+        deploy_content: list[AddExactRuleCondition],
+        rule_description: str | None = None,
+    ) -> AddExactRuleResponse: ...
     def add_exact_rule(
         self,
         request: AddExactRuleRequest | None = None,
-        /,
         *,
         service_type: str | None = None,
         rule_name: str | None = None,
@@ -1979,10 +2621,22 @@ class SecurityPolicyClient(ProductClient):
             deploy_content=deploy_content,
         )
 
+    @overload
+    def edit_exact_rule(self, request: EditExactRuleRequest, /) -> EditExactRuleResponse: ...
+    @overload
+    def edit_exact_rule(
+        self,
+        *,
+        service_type: str,
+        rule_id: str,
+        rule_name: str,
+        action: str,
+        deploy_content: list[EditExactRuleCondition],
+        rule_description: str | None = None,
+    ) -> EditExactRuleResponse: ...
     def edit_exact_rule(
         self,
         request: EditExactRuleRequest | None = None,
-        /,
         *,
         service_type: str | None = None,
         rule_id: str | None = None,
@@ -2006,10 +2660,18 @@ class SecurityPolicyClient(ProductClient):
             deploy_content=deploy_content,
         )
 
+    @overload
+    def delete_exact_rule(self, request: DeleteExactRuleRequest, /) -> DeleteExactRuleResponse: ...
+    @overload
+    def delete_exact_rule(
+        self,
+        *,
+        service_type: str,
+        rule_id: str,
+    ) -> DeleteExactRuleResponse: ...
     def delete_exact_rule(
         self,
         request: DeleteExactRuleRequest | None = None,
-        /,
         *,
         service_type: str | None = None,
         rule_id: str | None = None,
@@ -2022,10 +2684,21 @@ class SecurityPolicyClient(ProductClient):
             DELETE_EXACT_RULE, request, service_type=service_type, rule_id=rule_id
         )
 
+    @overload
+    def batch_assiociated_exact_rule(
+        self, request: BatchAssiociatedExactRuleRequest, /
+    ) -> BatchAssiociatedExactRuleResponse: ...
+    @overload
+    def batch_assiociated_exact_rule(
+        self,
+        *,
+        service_type: str,
+        rule_id_list: list[str],
+        domain_list: list[str],
+    ) -> BatchAssiociatedExactRuleResponse: ...
     def batch_assiociated_exact_rule(
         self,
         request: BatchAssiociatedExactRuleRequest | None = None,
-        /,
         *,
         service_type: str | None = None,
         rule_id_list: list[str] | None = None,
@@ -2043,10 +2716,21 @@ class SecurityPolicyClient(ProductClient):
             domain_list=domain_list,
         )
 
+    @overload
+    def batch_remove_exact_rule(
+        self, request: BatchRemoveExactRuleRequest, /
+    ) -> BatchRemoveExactRuleResponse: ...
+    @overload
+    def batch_remove_exact_rule(
+        self,
+        *,
+        service_type: str,
+        rule_id_list: list[str],
+        domain_list: list[str],
+    ) -> BatchRemoveExactRuleResponse: ...
     def batch_remove_exact_rule(
         self,
         request: BatchRemoveExactRuleRequest | None = None,
-        /,
         *,
         service_type: str | None = None,
         rule_id_list: list[str] | None = None,
@@ -2064,10 +2748,20 @@ class SecurityPolicyClient(ProductClient):
             domain_list=domain_list,
         )
 
+    @overload
+    def query_exact_rule_list_by_domain(
+        self, request: QueryExactRuleListByDomainRequest, /
+    ) -> QueryExactRuleListByDomainResponse: ...
+    @overload
+    def query_exact_rule_list_by_domain(
+        self,
+        *,
+        service_type: str,
+        domain_list: list[str],
+    ) -> QueryExactRuleListByDomainResponse: ...
     def query_exact_rule_list_by_domain(
         self,
         request: QueryExactRuleListByDomainRequest | None = None,
-        /,
         *,
         service_type: str | None = None,
         domain_list: list[str] | None = None,
@@ -2083,10 +2777,20 @@ class SecurityPolicyClient(ProductClient):
             domain_list=domain_list,
         )
 
+    @overload
+    def update_domain_base_info(
+        self, request: UpdateDomainBaseInfoRequest, /
+    ) -> UpdateDomainBaseInfoResponse: ...
+    @overload
+    def update_domain_base_info(
+        self,
+        *,
+        data: list[UpdateDomainBaseInfoRequestData],
+        service_type: str | None = None,
+    ) -> UpdateDomainBaseInfoResponse: ...
     def update_domain_base_info(
         self,
         request: UpdateDomainBaseInfoRequest | None = None,
-        /,
         *,
         data: list[UpdateDomainBaseInfoRequestData] | None = None,
         service_type: str | None = None,
@@ -2115,10 +2819,20 @@ class SecurityPolicyClient(ProductClient):
             QUERY_DOMAIN_BUILT_IN_RULES, request, domains=domains, service_type=service_type
         )
 
+    @overload
+    def update_domain_built_in_rules(
+        self, request: UpdateDomainBuiltInRulesRequest, /
+    ) -> UpdateDomainBuiltInRulesResponse: ...
+    @overload
+    def update_domain_built_in_rules(
+        self,
+        *,
+        data: list[UpdateDomainBuiltInRulesRequestData],
+        service_type: str | None = None,
+    ) -> UpdateDomainBuiltInRulesResponse: ...
     def update_domain_built_in_rules(
         self,
         request: UpdateDomainBuiltInRulesRequest | None = None,
-        /,
         *,
         data: list[UpdateDomainBuiltInRulesRequestData] | None = None,
         service_type: str | None = None,
@@ -2131,10 +2845,22 @@ class SecurityPolicyClient(ProductClient):
             UPDATE_DOMAIN_BUILT_IN_RULES, request, data=data, service_type=service_type
         )
 
+    @overload
+    def share_domain_base_protect_config(
+        self, request: ShareDomainBaseProtectConfigRequest, /
+    ) -> ShareDomainBaseProtectConfigResponse: ...
+    @overload
+    def share_domain_base_protect_config(
+        self,
+        *,
+        domain: str,
+        share_domain_list: list[str],
+        type: str,
+        service_type: str | None = None,
+    ) -> ShareDomainBaseProtectConfigResponse: ...
     def share_domain_base_protect_config(
         self,
         request: ShareDomainBaseProtectConfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         share_domain_list: list[str] | None = None,
@@ -2154,10 +2880,22 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def share_dms_built_in_rules_config(
+        self, request: ShareDmsBuiltInRulesConfigRequest, /
+    ) -> ShareDmsBuiltInRulesConfigResponse: ...
+    @overload
+    def share_dms_built_in_rules_config(
+        self,
+        *,
+        domain: str,
+        share_domain_list: list[str],
+        rule_ids: list[str],
+        service_type: str | None = None,
+    ) -> ShareDmsBuiltInRulesConfigResponse: ...
     def share_dms_built_in_rules_config(
         self,
         request: ShareDmsBuiltInRulesConfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         share_domain_list: list[str] | None = None,
@@ -2177,10 +2915,22 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def share_dms_native_app_api_config(
+        self, request: ShareDmsNativeAppApiConfigRequest, /
+    ) -> ShareDmsNativeAppApiConfigResponse: ...
+    @overload
+    def share_dms_native_app_api_config(
+        self,
+        *,
+        domain: str,
+        share_domain_list: list[str],
+        rule_ids: list[str],
+        service_type: str | None = None,
+    ) -> ShareDmsNativeAppApiConfigResponse: ...
     def share_dms_native_app_api_config(
         self,
         request: ShareDmsNativeAppApiConfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         share_domain_list: list[str] | None = None,
@@ -2200,7 +2950,7 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
-    def query_domain_d_do_s_base_info(
+    def query_domain_ddos_base_info(
         self,
         request: QueryDomainDDoSBaseInfoRequest | None = None,
         /,
@@ -2232,10 +2982,20 @@ class SecurityPolicyClient(ProductClient):
             QUERY_ADAPTIVE_PROTECTION_RULES, request, domains=domains, service_type=service_type
         )
 
+    @overload
+    def update_adaptive_protection_rules(
+        self, request: UpdateAdaptiveProtectionRulesRequest, /
+    ) -> UpdateAdaptiveProtectionRulesResponse: ...
+    @overload
+    def update_adaptive_protection_rules(
+        self,
+        *,
+        data: list[UpdateAdaptiveProtectionRulesRequestData],
+        service_type: str | None = None,
+    ) -> UpdateAdaptiveProtectionRulesResponse: ...
     def update_adaptive_protection_rules(
         self,
         request: UpdateAdaptiveProtectionRulesRequest | None = None,
-        /,
         *,
         data: list[UpdateAdaptiveProtectionRulesRequestData] | None = None,
         service_type: str | None = None,
@@ -2264,10 +3024,21 @@ class SecurityPolicyClient(ProductClient):
             QUERY_DOMAIN_APP_API_EXCEPTIONS, request, domains=domains, service_type=service_type
         )
 
+    @overload
+    def remove_domain_app_api_exceptions(
+        self, request: RemoveDomainAppApiExceptionsRequest, /
+    ) -> RemoveDomainAppApiExceptionsResponse: ...
+    @overload
+    def remove_domain_app_api_exceptions(
+        self,
+        *,
+        domain: str,
+        rule_ids: list[str],
+        service_type: str | None = None,
+    ) -> RemoveDomainAppApiExceptionsResponse: ...
     def remove_domain_app_api_exceptions(
         self,
         request: RemoveDomainAppApiExceptionsRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         rule_ids: list[str] | None = None,
@@ -2285,10 +3056,20 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def related_app_api_exceptions_for_domain(
+        self, request: RelatedAppApiExceptionsForDomainRequest, /
+    ) -> RelatedAppApiExceptionsForDomainResponse: ...
+    @overload
+    def related_app_api_exceptions_for_domain(
+        self,
+        *,
+        data: list[RelatedAppApiExceptionsForDomainRequestData],
+        service_type: str | None = None,
+    ) -> RelatedAppApiExceptionsForDomainResponse: ...
     def related_app_api_exceptions_for_domain(
         self,
         request: RelatedAppApiExceptionsForDomainRequest | None = None,
-        /,
         *,
         data: list[RelatedAppApiExceptionsForDomainRequestData] | None = None,
         service_type: str | None = None,
@@ -2301,10 +3082,21 @@ class SecurityPolicyClient(ProductClient):
             RELATED_APP_API_EXCEPTIONS_FOR_DOMAIN, request, data=data, service_type=service_type
         )
 
+    @overload
+    def list_non_shared_waf_rule_exceptions_for_waf_rules(
+        self, request: ListNonSharedWAFRuleExceptionsForWAFRulesRequest, /
+    ) -> ListNonSharedWAFRuleExceptionsForWAFRulesResponse: ...
+    @overload
+    def list_non_shared_waf_rule_exceptions_for_waf_rules(
+        self,
+        *,
+        domain_list: list[str],
+        rule_id_list: list[int],
+        service_type: str | None = None,
+    ) -> ListNonSharedWAFRuleExceptionsForWAFRulesResponse: ...
     def list_non_shared_waf_rule_exceptions_for_waf_rules(
         self,
         request: ListNonSharedWAFRuleExceptionsForWAFRulesRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         rule_id_list: list[int] | None = None,
@@ -2334,10 +3126,21 @@ class SecurityPolicyClient(ProductClient):
             DOMAINS_OF_NON_LATEST_RULESET_VERSION, request, service_type=service_type
         )
 
+    @overload
+    def list_upgrade_details(
+        self, request: ListUpgradeDetailsRequest, /
+    ) -> ListUpgradeDetailsResponse: ...
+    @overload
+    def list_upgrade_details(
+        self,
+        *,
+        domain_list: list[str],
+        language: str | None = None,
+        service_type: str | None = None,
+    ) -> ListUpgradeDetailsResponse: ...
     def list_upgrade_details(
         self,
         request: ListUpgradeDetailsRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         language: str | None = None,
@@ -2355,10 +3158,20 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def upgrade_waf_ruleset(
+        self, request: UpgradeWAFRulesetRequest, /
+    ) -> UpgradeWAFRulesetResponse: ...
+    @overload
+    def upgrade_waf_ruleset(
+        self,
+        *,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> UpgradeWAFRulesetResponse: ...
     def upgrade_waf_ruleset(
         self,
         request: UpgradeWAFRulesetRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -2371,10 +3184,21 @@ class SecurityPolicyClient(ProductClient):
             UPGRADE_WAF_RULESET, request, domain_list=domain_list, service_type=service_type
         )
 
+    @overload
+    def list_waf_rules(self, request: ListWAFRulesRequest, /) -> ListWAFRulesResponse: ...
+    @overload
+    def list_waf_rules(
+        self,
+        *,
+        domain: str,
+        rule_id_list: list[str] | None = None,
+        keyword: str | None = None,
+        language: str | None = None,
+        service_type: str | None = None,
+    ) -> ListWAFRulesResponse: ...
     def list_waf_rules(
         self,
         request: ListWAFRulesRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         rule_id_list: list[str] | None = None,
@@ -2396,10 +3220,21 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def update_action_for_waf_managed_rules(
+        self, request: UpdateActionForWAFManagedRulesRequest, /
+    ) -> UpdateActionForWAFManagedRulesResponse: ...
+    @overload
+    def update_action_for_waf_managed_rules(
+        self,
+        *,
+        domain_list: list[str],
+        rule_list: list[UpdateActionForWAFManagedRulesRequestRuleList],
+        service_type: str | None = None,
+    ) -> UpdateActionForWAFManagedRulesResponse: ...
     def update_action_for_waf_managed_rules(
         self,
         request: UpdateActionForWAFManagedRulesRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         rule_list: list[UpdateActionForWAFManagedRulesRequestRuleList] | None = None,
@@ -2417,10 +3252,20 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def list_waf_basic_config_of_domains(
+        self, request: ListWAFBasicConfigOfDomainsRequest, /
+    ) -> ListWAFBasicConfigOfDomainsResponse: ...
+    @overload
+    def list_waf_basic_config_of_domains(
+        self,
+        *,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> ListWAFBasicConfigOfDomainsResponse: ...
     def list_waf_basic_config_of_domains(
         self,
         request: ListWAFBasicConfigOfDomainsRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -2436,10 +3281,20 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def update_mode_of_waf(self, request: UpdateModeOfWAFRequest, /) -> UpdateModeOfWAFResponse: ...
+    @overload
+    def update_mode_of_waf(
+        self,
+        *,
+        domain_list: list[str],
+        defend_mode: str,
+        rule_update_mode: str,
+        service_type: str | None = None,
+    ) -> UpdateModeOfWAFResponse: ...
     def update_mode_of_waf(
         self,
         request: UpdateModeOfWAFRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         defend_mode: str | None = None,
@@ -2459,10 +3314,24 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def create_exception_to_waf_managed_rules(
+        self, request: CreateExceptionToWAFManagedRulesRequest, /
+    ) -> CreateExceptionToWAFManagedRulesResponse: ...
+    @overload
+    def create_exception_to_waf_managed_rules(
+        self,
+        *,
+        domain: str,
+        rule_id: int,
+        type: str,
+        match_type: str,
+        content_list: list[str],
+        service_type: str | None = None,
+    ) -> CreateExceptionToWAFManagedRulesResponse: ...
     def create_exception_to_waf_managed_rules(
         self,
         request: CreateExceptionToWAFManagedRulesRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         rule_id: int | None = None,
@@ -2486,10 +3355,20 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def associate_share_waf_rule_exception(
+        self, request: AssociateShareWAFRuleExceptionRequest, /
+    ) -> AssociateShareWAFRuleExceptionResponse: ...
+    @overload
+    def associate_share_waf_rule_exception(
+        self,
+        *,
+        share_exception_list: list[AssociateShareWAFRuleExceptionRequestShareExceptionList],
+        service_type: str | None = None,
+    ) -> AssociateShareWAFRuleExceptionResponse: ...
     def associate_share_waf_rule_exception(
         self,
         request: AssociateShareWAFRuleExceptionRequest | None = None,
-        /,
         *,
         share_exception_list: list[AssociateShareWAFRuleExceptionRequestShareExceptionList]
         | None = None,
@@ -2506,10 +3385,20 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def delete_exception_for_waf_managed_rules(
+        self, request: DeleteExceptionForWAFManagedRulesRequest, /
+    ) -> DeleteExceptionForWAFManagedRulesResponse: ...
+    @overload
+    def delete_exception_for_waf_managed_rules(
+        self,
+        *,
+        del_dto_list: list[DeleteExceptionForWAFManagedRulesRequestDelDTOList],
+        service_type: str | None = None,
+    ) -> DeleteExceptionForWAFManagedRulesResponse: ...
     def delete_exception_for_waf_managed_rules(
         self,
         request: DeleteExceptionForWAFManagedRulesRequest | None = None,
-        /,
         *,
         del_dto_list: list[DeleteExceptionForWAFManagedRulesRequestDelDTOList] | None = None,
         service_type: str | None = None,
@@ -2525,10 +3414,22 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def update_exception_for_waf_managed_rules(
+        self, request: UpdateExceptionForWAFManagedRulesRequest, /
+    ) -> UpdateExceptionForWAFManagedRulesResponse: ...
+    @overload
+    def update_exception_for_waf_managed_rules(
+        self,
+        *,
+        id: str,
+        match_type: str,
+        content_list: list[str],
+        service_type: str | None = None,
+    ) -> UpdateExceptionForWAFManagedRulesResponse: ...
     def update_exception_for_waf_managed_rules(
         self,
         request: UpdateExceptionForWAFManagedRulesRequest | None = None,
-        /,
         *,
         id: str | None = None,
         match_type: str | None = None,
@@ -2548,10 +3449,20 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def delete_shared_waf_exceptions_associated_with_waf_managed_rules(
+        self, request: DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequest, /
+    ) -> DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesResponse: ...
+    @overload
+    def delete_shared_waf_exceptions_associated_with_waf_managed_rules(
+        self,
+        *,
+        del_dto_list: list[DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequestDelDTOList],
+        service_type: str | None = None,
+    ) -> DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesResponse: ...
     def delete_shared_waf_exceptions_associated_with_waf_managed_rules(
         self,
         request: DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequest | None = None,
-        /,
         *,
         del_dto_list: list[DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequestDelDTOList]
         | None = None,
@@ -2568,10 +3479,20 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def apply_recommendations(
+        self, request: ApplyRecommendationsRequest, /
+    ) -> ApplyRecommendationsResponse: ...
+    @overload
+    def apply_recommendations(
+        self,
+        *,
+        id_list: list[str],
+        service_type: str | None = None,
+    ) -> ApplyRecommendationsResponse: ...
     def apply_recommendations(
         self,
         request: ApplyRecommendationsRequest | None = None,
-        /,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
@@ -2584,10 +3505,20 @@ class SecurityPolicyClient(ProductClient):
             APPLY_RECOMMENDATIONS, request, id_list=id_list, service_type=service_type
         )
 
+    @overload
+    def reject_recommendations(
+        self, request: RejectRecommendationsRequest, /
+    ) -> RejectRecommendationsResponse: ...
+    @overload
+    def reject_recommendations(
+        self,
+        *,
+        id_list: list[str],
+        service_type: str | None = None,
+    ) -> RejectRecommendationsResponse: ...
     def reject_recommendations(
         self,
         request: RejectRecommendationsRequest | None = None,
-        /,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
@@ -2600,10 +3531,21 @@ class SecurityPolicyClient(ProductClient):
             REJECT_RECOMMENDATIONS, request, id_list=id_list, service_type=service_type
         )
 
+    @overload
+    def list_recommendations(
+        self, request: ListRecommendationsRequest, /
+    ) -> ListRecommendationsResponse: ...
+    @overload
+    def list_recommendations(
+        self,
+        *,
+        domain_list: list[str],
+        rule_id_list: list[int],
+        service_type: str | None = None,
+    ) -> ListRecommendationsResponse: ...
     def list_recommendations(
         self,
         request: ListRecommendationsRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         rule_id_list: list[int] | None = None,
@@ -2621,10 +3563,21 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def list_shared_waf_rule_exceptions_for_waf_rules(
+        self, request: ListSharedWAFRuleExceptionsForWAFRulesRequest, /
+    ) -> ListSharedWAFRuleExceptionsForWAFRulesResponse: ...
+    @overload
+    def list_shared_waf_rule_exceptions_for_waf_rules(
+        self,
+        *,
+        domain_list: list[str],
+        rule_id_list: list[int],
+        service_type: str | None = None,
+    ) -> ListSharedWAFRuleExceptionsForWAFRulesResponse: ...
     def list_shared_waf_rule_exceptions_for_waf_rules(
         self,
         request: ListSharedWAFRuleExceptionsForWAFRulesRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         rule_id_list: list[int] | None = None,
@@ -2681,10 +3634,21 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def using_existing_hostname_to_add_new_hostname(
+        self, request: UsingExistingHostnameToAddNewHostnameRequest, /
+    ) -> UsingExistingHostnameToAddNewHostnameResponse: ...
+    @overload
+    def using_existing_hostname_to_add_new_hostname(
+        self,
+        *,
+        source_domain: str,
+        target_domains: list[str],
+        service_type: str | None = None,
+    ) -> UsingExistingHostnameToAddNewHostnameResponse: ...
     def using_existing_hostname_to_add_new_hostname(
         self,
         request: UsingExistingHostnameToAddNewHostnameRequest | None = None,
-        /,
         *,
         source_domain: str | None = None,
         target_domains: list[str] | None = None,
@@ -2702,10 +3666,22 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def copy_policies_to_other_hostnames(
+        self, request: CopyPoliciesToOtherHostnamesRequest, /
+    ) -> CopyPoliciesToOtherHostnamesResponse: ...
+    @overload
+    def copy_policies_to_other_hostnames(
+        self,
+        *,
+        source_domain: str,
+        target_domains: list[str],
+        policy_types: list[str],
+        service_type: str | None = None,
+    ) -> CopyPoliciesToOtherHostnamesResponse: ...
     def copy_policies_to_other_hostnames(
         self,
         request: CopyPoliciesToOtherHostnamesRequest | None = None,
-        /,
         *,
         source_domain: str | None = None,
         target_domains: list[str] | None = None,
@@ -2725,10 +3701,29 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def modify_policy_status(
+        self, request: ModifyPolicyStatusRequest, /
+    ) -> ModifyPolicyStatusResponse: ...
+    @overload
+    def modify_policy_status(
+        self,
+        *,
+        domain_list: list[str],
+        bot_manage_switch: bool | Literal["ON", "OFF"] | None = None,
+        customize_rule_switch: bool | Literal["ON", "OFF"] | None = None,
+        block_switch: bool | Literal["ON", "OFF"] | None = None,
+        rate_limit_switch: bool | Literal["ON", "OFF"] | None = None,
+        whitelist_switch: bool | Literal["ON", "OFF"] | None = None,
+        api_defend_switch: bool | Literal["ON", "OFF"] | None = None,
+        dms_defend_switch: bool | Literal["ON", "OFF"] | None = None,
+        intelligence_switch: bool | Literal["ON", "OFF"] | None = None,
+        waf_defend_switch: bool | Literal["ON", "OFF"] | None = None,
+        service_type: str | None = None,
+    ) -> ModifyPolicyStatusResponse: ...
     def modify_policy_status(
         self,
         request: ModifyPolicyStatusRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         bot_manage_switch: bool | Literal["ON", "OFF"] | None = None,
@@ -2762,10 +3757,20 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def remove_protected_domain(
+        self, request: RemoveProtectedDomainRequest, /
+    ) -> RemoveProtectedDomainResponse: ...
+    @overload
+    def remove_protected_domain(
+        self,
+        *,
+        domain: str,
+        service_type: str | None = None,
+    ) -> RemoveProtectedDomainResponse: ...
     def remove_protected_domain(
         self,
         request: RemoveProtectedDomainRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         service_type: str | None = None,
@@ -2775,10 +3780,31 @@ class SecurityPolicyClient(ProductClient):
             REMOVE_PROTECTED_DOMAIN, request, domain=domain, service_type=service_type
         )
 
+    @overload
+    def using_system_recommended_access_domain(
+        self, request: UsingSystemRecommendedAccessDomainRequest, /
+    ) -> UsingSystemRecommendedAccessDomainResponse: ...
+    @overload
+    def using_system_recommended_access_domain(
+        self,
+        *,
+        target_domains: list[str],
+        waf_defend_config: UsingSystemRecommendedAccessDomainRequestWafDefendConfig | None = None,
+        customize_rule_config: UsingSystemRecommendedAccessDomainRequestCustomizeRuleConfig
+        | None = None,
+        api_defend_config: UsingSystemRecommendedAccessDomainRequestApiDefendConfig | None = None,
+        whitelist_config: UsingSystemRecommendedAccessDomainRequestWhitelistConfig | None = None,
+        block_config: UsingSystemRecommendedAccessDomainRequestBlockConfig | None = None,
+        dms_defend_config: UsingSystemRecommendedAccessDomainRequestDmsDefendConfig | None = None,
+        intelligence_config: UsingSystemRecommendedAccessDomainRequestIntelligenceConfig
+        | None = None,
+        bot_manage_config: UsingSystemRecommendedAccessDomainRequestBotManageConfig | None = None,
+        rate_limit_config: UsingSystemRecommendedAccessDomainRequestRateLimitConfig | None = None,
+        service_type: str | None = None,
+    ) -> UsingSystemRecommendedAccessDomainResponse: ...
     def using_system_recommended_access_domain(
         self,
         request: UsingSystemRecommendedAccessDomainRequest | None = None,
-        /,
         *,
         waf_defend_config: UsingSystemRecommendedAccessDomainRequestWafDefendConfig | None = None,
         customize_rule_config: UsingSystemRecommendedAccessDomainRequestCustomizeRuleConfig
@@ -2814,10 +3840,20 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def get_bot_function_switch(
+        self, request: GetBotFunctionSwitchRequest, /
+    ) -> GetBotFunctionSwitchResponse: ...
+    @overload
+    def get_bot_function_switch(
+        self,
+        *,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> GetBotFunctionSwitchResponse: ...
     def get_bot_function_switch(
         self,
         request: GetBotFunctionSwitchRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -2830,10 +3866,22 @@ class SecurityPolicyClient(ProductClient):
             GET_BOT_FUNCTION_SWITCH, request, domain_list=domain_list, service_type=service_type
         )
 
+    @overload
+    def update_bot_function_switch(
+        self, request: UpdateBotFunctionSwitchRequest, /
+    ) -> UpdateBotFunctionSwitchResponse: ...
+    @overload
+    def update_bot_function_switch(
+        self,
+        *,
+        domain: str,
+        scene_analyse_switch: bool | Literal["ON", "OFF"] | None = None,
+        behavior_analyse_switch: bool | Literal["ON", "OFF"] | None = None,
+        service_type: str | None = None,
+    ) -> UpdateBotFunctionSwitchResponse: ...
     def update_bot_function_switch(
         self,
         request: UpdateBotFunctionSwitchRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         scene_analyse_switch: bool | Literal["ON", "OFF"] | None = None,
@@ -2853,10 +3901,33 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def add_rate_limiting_rule(
+        self, request: AddRateLimitingRuleRequest, /
+    ) -> AddRateLimitingRuleResponse: ...
+    @overload
+    def add_rate_limiting_rule(
+        self,
+        *,
+        domain: str,
+        rule_name: str,
+        scene: str,
+        statistical_item: str,
+        statistical_period: int,
+        trigger_threshold: int,
+        intercept_time: int,
+        effective_status: str,
+        action: str,
+        rate_limit_rule_condition: AddRateLimitingRuleRequestRateLimitRuleCondition,
+        description: str | None = None,
+        statistics_key: str | None = None,
+        rate_limit_effective: AddRateLimitingRuleRequestRateLimitEffective | None = None,
+        asset_api_id: str | None = None,
+        service_type: str | None = None,
+    ) -> AddRateLimitingRuleResponse: ...
     def add_rate_limiting_rule(
         self,
         request: AddRateLimitingRuleRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         rule_name: str | None = None,
@@ -2898,10 +3969,23 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def create_whitelist_rule(
+        self, request: CreateWhitelistRuleRequest, /
+    ) -> CreateWhitelistRuleResponse: ...
+    @overload
+    def create_whitelist_rule(
+        self,
+        *,
+        domain: str,
+        rule_name: str,
+        conditions: CreateWhitelistRuleRequestConditions,
+        description: str | None = None,
+        service_type: str | None = None,
+    ) -> CreateWhitelistRuleResponse: ...
     def create_whitelist_rule(
         self,
         request: CreateWhitelistRuleRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         rule_name: str | None = None,
@@ -2923,10 +4007,34 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def update_rate_limiting_rule(
+        self, request: UpdateRateLimitingRuleRequest, /
+    ) -> UpdateRateLimitingRuleResponse: ...
+    @overload
+    def update_rate_limiting_rule(
+        self,
+        *,
+        id: str,
+        rule_name: str | None = None,
+        description: str | None = None,
+        scene: str | None = None,
+        statistical_item: str | None = None,
+        statistics_key: str | None = None,
+        statistical_period: int | None = None,
+        trigger_threshold: int | None = None,
+        intercept_time: int | None = None,
+        effective_status: str | None = None,
+        rate_limit_effective: UpdateRateLimitingRuleRequestRateLimitEffective | None = None,
+        asset_api_id: str | None = None,
+        action: str | None = None,
+        rate_limit_rule_condition: UpdateRateLimitingRuleRequestRateLimitRuleCondition
+        | None = None,
+        service_type: str | None = None,
+    ) -> UpdateRateLimitingRuleResponse: ...
     def update_rate_limiting_rule(
         self,
         request: UpdateRateLimitingRuleRequest | None = None,
-        /,
         *,
         id: str | None = None,
         rule_name: str | None = None,
@@ -2968,10 +4076,23 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def update_whitelist_rule(
+        self, request: UpdateWhitelistRuleRequest, /
+    ) -> UpdateWhitelistRuleResponse: ...
+    @overload
+    def update_whitelist_rule(
+        self,
+        *,
+        id: str,
+        rule_name: str | None = None,
+        description: str | None = None,
+        conditions: UpdateWhitelistRuleRequestConditions | None = None,
+        service_type: str | None = None,
+    ) -> UpdateWhitelistRuleResponse: ...
     def update_whitelist_rule(
         self,
         request: UpdateWhitelistRuleRequest | None = None,
-        /,
         *,
         id: str | None = None,
         rule_name: str | None = None,
@@ -2993,10 +4114,20 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def delete_whitelist_rules(
+        self, request: DeleteWhitelistRulesRequest, /
+    ) -> DeleteWhitelistRulesResponse: ...
+    @overload
+    def delete_whitelist_rules(
+        self,
+        *,
+        id_list: list[str],
+        service_type: str | None = None,
+    ) -> DeleteWhitelistRulesResponse: ...
     def delete_whitelist_rules(
         self,
         request: DeleteWhitelistRulesRequest | None = None,
-        /,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
@@ -3009,10 +4140,28 @@ class SecurityPolicyClient(ProductClient):
             DELETE_WHITELIST_RULES, request, id_list=id_list, service_type=service_type
         )
 
+    @overload
+    def add_workflow_rule(self, request: AddWorkflowRuleRequest, /) -> AddWorkflowRuleResponse: ...
+    @overload
+    def add_workflow_rule(
+        self,
+        *,
+        domain: str,
+        rule_name: str,
+        act: str,
+        statistical_period: int,
+        statistical_item: str,
+        protection_scope: list[AddWorkflowRuleRequestProtectionScope],
+        mode: str,
+        rule_description: str | None = None,
+        web_rule_condition: list[AddWorkflowRuleRequestWebRuleCondition] | None = None,
+        api_rule_condition: list[AddWorkflowRuleRequestApiRuleCondition] | None = None,
+        wl_uri: list[str] | None = None,
+        service_type: str | None = None,
+    ) -> AddWorkflowRuleResponse: ...
     def add_workflow_rule(
         self,
         request: AddWorkflowRuleRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         rule_name: str | None = None,
@@ -3048,10 +4197,21 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def list_rate_limiting_rules(
+        self, request: ListRateLimitingRulesRequest, /
+    ) -> ListRateLimitingRulesResponse: ...
+    @overload
+    def list_rate_limiting_rules(
+        self,
+        *,
+        domain_list: list[str],
+        rule_name: str | None = None,
+        service_type: str | None = None,
+    ) -> ListRateLimitingRulesResponse: ...
     def list_rate_limiting_rules(
         self,
         request: ListRateLimitingRulesRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         rule_name: str | None = None,
@@ -3069,10 +4229,30 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def update_workflow_rule(
+        self, request: UpdateWorkflowRuleRequest, /
+    ) -> UpdateWorkflowRuleResponse: ...
+    @overload
+    def update_workflow_rule(
+        self,
+        *,
+        id: str,
+        rule_name: str | None = None,
+        rule_description: str | None = None,
+        act: str | None = None,
+        statistical_period: int | None = None,
+        statistical_item: str | None = None,
+        protection_scope: list[UpdateWorkflowRuleRequestProtectionScope] | None = None,
+        web_rule_condition: list[UpdateWorkflowRuleRequestWebRuleCondition] | None = None,
+        api_rule_condition: list[UpdateWorkflowRuleRequestApiRuleCondition] | None = None,
+        mode: str | None = None,
+        wl_uri: list[str] | None = None,
+        service_type: str | None = None,
+    ) -> UpdateWorkflowRuleResponse: ...
     def update_workflow_rule(
         self,
         request: UpdateWorkflowRuleRequest | None = None,
-        /,
         *,
         id: str | None = None,
         rule_name: str | None = None,
@@ -3108,10 +4288,20 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def delete_rate_limiting_rules(
+        self, request: DeleteRateLimitingRulesRequest, /
+    ) -> DeleteRateLimitingRulesResponse: ...
+    @overload
+    def delete_rate_limiting_rules(
+        self,
+        *,
+        ids: list[str],
+        service_type: str | None = None,
+    ) -> DeleteRateLimitingRulesResponse: ...
     def delete_rate_limiting_rules(
         self,
         request: DeleteRateLimitingRulesRequest | None = None,
-        /,
         *,
         ids: list[str] | None = None,
         service_type: str | None = None,
@@ -3124,10 +4314,21 @@ class SecurityPolicyClient(ProductClient):
             DELETE_RATE_LIMITING_RULES, request, ids=ids, service_type=service_type
         )
 
+    @overload
+    def list_workflow_rules(
+        self, request: ListWorkflowRulesRequest, /
+    ) -> ListWorkflowRulesResponse: ...
+    @overload
+    def list_workflow_rules(
+        self,
+        *,
+        domain: str,
+        rule_name: str | None = None,
+        service_type: str | None = None,
+    ) -> ListWorkflowRulesResponse: ...
     def list_workflow_rules(
         self,
         request: ListWorkflowRulesRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         rule_name: str | None = None,
@@ -3145,11 +4346,22 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def get_rate_limiting_rules_for_the_shared_configuration_asociated_with_domain(
+        self, request: GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainRequest, /
+    ) -> GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponse: ...
+    @overload
+    def get_rate_limiting_rules_for_the_shared_configuration_asociated_with_domain(
+        self,
+        *,
+        domain: str,
+        rule_name: str | None = None,
+        service_type: str | None = None,
+    ) -> GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponse: ...
     def get_rate_limiting_rules_for_the_shared_configuration_asociated_with_domain(
         self,
         request: GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainRequest
         | None = None,
-        /,
         *,
         domain: str | None = None,
         rule_name: str | None = None,
@@ -3167,10 +4379,20 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def delete_workflow_rule(
+        self, request: DeleteWorkflowRuleRequest, /
+    ) -> DeleteWorkflowRuleResponse: ...
+    @overload
+    def delete_workflow_rule(
+        self,
+        *,
+        delete_list: list[str],
+        service_type: str | None = None,
+    ) -> DeleteWorkflowRuleResponse: ...
     def delete_workflow_rule(
         self,
         request: DeleteWorkflowRuleRequest | None = None,
-        /,
         *,
         delete_list: list[str] | None = None,
         service_type: str | None = None,
@@ -3183,10 +4405,20 @@ class SecurityPolicyClient(ProductClient):
             DELETE_WORKFLOW_RULE, request, delete_list=delete_list, service_type=service_type
         )
 
+    @overload
+    def get_threat_intelligence_domain_config(
+        self, request: GetThreatIntelligenceDomainConfigRequest, /
+    ) -> GetThreatIntelligenceDomainConfigResponse: ...
+    @overload
+    def get_threat_intelligence_domain_config(
+        self,
+        *,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> GetThreatIntelligenceDomainConfigResponse: ...
     def get_threat_intelligence_domain_config(
         self,
         request: GetThreatIntelligenceDomainConfigRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -3202,10 +4434,21 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def update_threat_intelligence_domain_config(
+        self, request: UpdateThreatIntelligenceDomainConfigRequest, /
+    ) -> UpdateThreatIntelligenceDomainConfigResponse: ...
+    @overload
+    def update_threat_intelligence_domain_config(
+        self,
+        *,
+        domain: str,
+        config_list: list[UpdateThreatIntelligenceDomainConfigRequestConfigList] | None = None,
+        service_type: str | None = None,
+    ) -> UpdateThreatIntelligenceDomainConfigResponse: ...
     def update_threat_intelligence_domain_config(
         self,
         request: UpdateThreatIntelligenceDomainConfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         config_list: list[UpdateThreatIntelligenceDomainConfigRequestConfigList] | None = None,
@@ -3223,10 +4466,20 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def get_domain_api_security_configuration(
+        self, request: GetDomainAPISecurityConfigurationRequest, /
+    ) -> GetDomainAPISecurityConfigurationResponse: ...
+    @overload
+    def get_domain_api_security_configuration(
+        self,
+        *,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> GetDomainAPISecurityConfigurationResponse: ...
     def get_domain_api_security_configuration(
         self,
         request: GetDomainAPISecurityConfigurationRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -3242,10 +4495,21 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def update_domain_api_security_configuration(
+        self, request: UpdateDomainAPISecurityConfigurationRequest, /
+    ) -> UpdateDomainAPISecurityConfigurationResponse: ...
+    @overload
+    def update_domain_api_security_configuration(
+        self,
+        *,
+        domain: str,
+        defend_list: list[UpdateDomainAPISecurityConfigurationRequestDefendList] | None = None,
+        service_type: str | None = None,
+    ) -> UpdateDomainAPISecurityConfigurationResponse: ...
     def update_domain_api_security_configuration(
         self,
         request: UpdateDomainAPISecurityConfigurationRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         defend_list: list[UpdateDomainAPISecurityConfigurationRequestDefendList] | None = None,
@@ -3263,10 +4527,26 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def add_customize_rule(
+        self, request: AddCustomizeRuleRequest, /
+    ) -> AddCustomizeRuleResponse: ...
+    @overload
+    def add_customize_rule(
+        self,
+        *,
+        condition: AddCustomizeRuleRequestCondition,
+        act: str,
+        domain: str,
+        rule_name: str,
+        scene: str,
+        description: str | None = None,
+        api_id: str | None = None,
+        service_type: str | None = None,
+    ) -> AddCustomizeRuleResponse: ...
     def add_customize_rule(
         self,
         request: AddCustomizeRuleRequest | None = None,
-        /,
         *,
         condition: AddCustomizeRuleRequestCondition | None = None,
         act: str | None = None,
@@ -3294,10 +4574,21 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def list_whitelist_rules(
+        self, request: ListWhitelistRulesRequest, /
+    ) -> ListWhitelistRulesResponse: ...
+    @overload
+    def list_whitelist_rules(
+        self,
+        *,
+        domain_list: list[str],
+        rule_name: str | None = None,
+        service_type: str | None = None,
+    ) -> ListWhitelistRulesResponse: ...
     def list_whitelist_rules(
         self,
         request: ListWhitelistRulesRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         rule_name: str | None = None,
@@ -3315,10 +4606,20 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def get_white_rules_for_the_shared_configuration_asociated_with_domain(
+        self, request: GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainRequest, /
+    ) -> GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponse: ...
+    @overload
+    def get_white_rules_for_the_shared_configuration_asociated_with_domain(
+        self,
+        *,
+        domain: str,
+        service_type: str | None = None,
+    ) -> GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponse: ...
     def get_white_rules_for_the_shared_configuration_asociated_with_domain(
         self,
         request: GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         service_type: str | None = None,
@@ -3331,10 +4632,21 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def update_ip_block_settings(
+        self, request: UpdateIPBlockSettingsRequest, /
+    ) -> UpdateIPBlockSettingsResponse: ...
+    @overload
+    def update_ip_block_settings(
+        self,
+        *,
+        domain: str,
+        block_conditions: list[str],
+        service_type: str | None = None,
+    ) -> UpdateIPBlockSettingsResponse: ...
     def update_ip_block_settings(
         self,
         request: UpdateIPBlockSettingsRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         block_conditions: list[str] | None = None,
@@ -3352,10 +4664,26 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def update_custom_rule(
+        self, request: UpdateCustomRuleRequest, /
+    ) -> UpdateCustomRuleResponse: ...
+    @overload
+    def update_custom_rule(
+        self,
+        *,
+        id: str,
+        condition: UpdateCustomRuleRequestCondition | None = None,
+        act: str | None = None,
+        rule_name: str | None = None,
+        description: str | None = None,
+        api_id: str | None = None,
+        scene: str | None = None,
+        service_type: str | None = None,
+    ) -> UpdateCustomRuleResponse: ...
     def update_custom_rule(
         self,
         request: UpdateCustomRuleRequest | None = None,
-        /,
         *,
         condition: AddCustomizeRuleRequestCondition | None = None,
         act: str | None = None,
@@ -3383,10 +4711,20 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def delete_customize_rule(
+        self, request: DeleteCustomizeRuleRequest, /
+    ) -> DeleteCustomizeRuleResponse: ...
+    @overload
+    def delete_customize_rule(
+        self,
+        *,
+        id_list: list[str],
+        service_type: str | None = None,
+    ) -> DeleteCustomizeRuleResponse: ...
     def delete_customize_rule(
         self,
         request: DeleteCustomizeRuleRequest | None = None,
-        /,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
@@ -3399,10 +4737,19 @@ class SecurityPolicyClient(ProductClient):
             DELETE_CUSTOMIZE_RULE, request, id_list=id_list, service_type=service_type
         )
 
+    @overload
+    def list_custom_rules(self, request: ListCustomRulesRequest, /) -> ListCustomRulesResponse: ...
+    @overload
+    def list_custom_rules(
+        self,
+        *,
+        domain_list: list[str],
+        rule_name: str | None = None,
+        service_type: str | None = None,
+    ) -> ListCustomRulesResponse: ...
     def list_custom_rules(
         self,
         request: ListCustomRulesRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         rule_name: str | None = None,
@@ -3436,10 +4783,20 @@ class SecurityPolicyClient(ProductClient):
             LIST_IP_BLOCK_SETTINGS, request, domain_list=domain_list, service_type=service_type
         )
 
+    @overload
+    def list_geo_block_settings(
+        self, request: ListGeoBlockSettingsRequest, /
+    ) -> ListGeoBlockSettingsResponse: ...
+    @overload
+    def list_geo_block_settings(
+        self,
+        *,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> ListGeoBlockSettingsResponse: ...
     def list_geo_block_settings(
         self,
         request: ListGeoBlockSettingsRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -3452,10 +4809,20 @@ class SecurityPolicyClient(ProductClient):
             LIST_GEO_BLOCK_SETTINGS, request, domain_list=domain_list, service_type=service_type
         )
 
+    @overload
+    def list_custom_rules_for_shared_configuration_associated_with_domain(
+        self, request: ListCustomRulesForSharedConfigurationAssociatedWithDomainRequest, /
+    ) -> ListCustomRulesForSharedConfigurationAssociatedWithDomainResponse: ...
+    @overload
+    def list_custom_rules_for_shared_configuration_associated_with_domain(
+        self,
+        *,
+        domain: str,
+        service_type: str | None = None,
+    ) -> ListCustomRulesForSharedConfigurationAssociatedWithDomainResponse: ...
     def list_custom_rules_for_shared_configuration_associated_with_domain(
         self,
         request: ListCustomRulesForSharedConfigurationAssociatedWithDomainRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         service_type: str | None = None,
@@ -3471,10 +4838,21 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def update_geo_block_settings(
+        self, request: UpdateGeoBlockSettingsRequest, /
+    ) -> UpdateGeoBlockSettingsResponse: ...
+    @overload
+    def update_geo_block_settings(
+        self,
+        *,
+        domain: str,
+        block_conditions: list[str],
+        service_type: str | None = None,
+    ) -> UpdateGeoBlockSettingsResponse: ...
     def update_geo_block_settings(
         self,
         request: UpdateGeoBlockSettingsRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         block_conditions: list[str] | None = None,
@@ -3492,10 +4870,20 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def list_domain_customize_bots(
+        self, request: ListDomainCustomizeBotsRequest, /
+    ) -> ListDomainCustomizeBotsResponse: ...
+    @overload
+    def list_domain_customize_bots(
+        self,
+        *,
+        domain: str,
+        service_type: str | None = None,
+    ) -> ListDomainCustomizeBotsResponse: ...
     def list_domain_customize_bots(
         self,
         request: ListDomainCustomizeBotsRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         service_type: str | None = None,
@@ -3508,10 +4896,20 @@ class SecurityPolicyClient(ProductClient):
             LIST_DOMAIN_CUSTOMIZE_BOTS, request, domain=domain, service_type=service_type
         )
 
+    @overload
+    def list_specific_client_traffic_bypass(
+        self, request: ListSpecificClientTrafficBypassRequest, /
+    ) -> ListSpecificClientTrafficBypassResponse: ...
+    @overload
+    def list_specific_client_traffic_bypass(
+        self,
+        *,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> ListSpecificClientTrafficBypassResponse: ...
     def list_specific_client_traffic_bypass(
         self,
         request: ListSpecificClientTrafficBypassRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -3527,10 +4925,23 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def add_specific_client_traffic_bypass(
+        self, request: AddSpecificClientTrafficBypassRequest, /
+    ) -> AddSpecificClientTrafficBypassResponse: ...
+    @overload
+    def add_specific_client_traffic_bypass(
+        self,
+        *,
+        domain: str,
+        name: str,
+        conditions: list[AddSpecificClientTrafficBypassRequestConditions],
+        description: str | None = None,
+        service_type: str | None = None,
+    ) -> AddSpecificClientTrafficBypassResponse: ...
     def add_specific_client_traffic_bypass(
         self,
         request: AddSpecificClientTrafficBypassRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         name: str | None = None,
@@ -3552,10 +4963,24 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def update_specific_client_traffic_bypass(
+        self, request: UpdateSpecificClientTrafficBypassRequest, /
+    ) -> UpdateSpecificClientTrafficBypassResponse: ...
+    @overload
+    def update_specific_client_traffic_bypass(
+        self,
+        *,
+        id: str,
+        domain: str,
+        name: str | None = None,
+        description: str | None = None,
+        conditions: list[UpdateSpecificClientTrafficBypassRequestConditions] | None = None,
+        service_type: str | None = None,
+    ) -> UpdateSpecificClientTrafficBypassResponse: ...
     def update_specific_client_traffic_bypass(
         self,
         request: UpdateSpecificClientTrafficBypassRequest | None = None,
-        /,
         *,
         id: str | None = None,
         domain: str | None = None,
@@ -3579,10 +5004,20 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def delete_specific_client_traffic_bypass(
+        self, request: DeleteSpecificClientTrafficBypassRequest, /
+    ) -> DeleteSpecificClientTrafficBypassResponse: ...
+    @overload
+    def delete_specific_client_traffic_bypass(
+        self,
+        *,
+        id_list: list[str],
+        service_type: str | None = None,
+    ) -> DeleteSpecificClientTrafficBypassResponse: ...
     def delete_specific_client_traffic_bypass(
         self,
         request: DeleteSpecificClientTrafficBypassRequest | None = None,
-        /,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
@@ -3598,10 +5033,20 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def get_web_bot_detection_list(
+        self, request: GetWebBotDetectionListRequest, /
+    ) -> GetWebBotDetectionListResponse: ...
+    @overload
+    def get_web_bot_detection_list(
+        self,
+        *,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> GetWebBotDetectionListResponse: ...
     def get_web_bot_detection_list(
         self,
         request: GetWebBotDetectionListRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -3614,10 +5059,26 @@ class SecurityPolicyClient(ProductClient):
             GET_WEB_BOT_DETECTION_LIST, request, domain_list=domain_list, service_type=service_type
         )
 
+    @overload
+    def update_web_bot_detection(
+        self, request: UpdateWebBotDetectionRequest, /
+    ) -> UpdateWebBotDetectionResponse: ...
+    @overload
+    def update_web_bot_detection(
+        self,
+        *,
+        domain: str,
+        act: str | None = None,
+        auto_tool_switch: bool | Literal["ON", "OFF"] | None = None,
+        crack_analyse_switch: bool | Literal["ON", "OFF"] | None = None,
+        page_debug_switch: bool | Literal["ON", "OFF"] | None = None,
+        interaction_analyse_switch: bool | Literal["ON", "OFF"] | None = None,
+        ajax_exception_switch: str | None = None,
+        service_type: str | None = None,
+    ) -> UpdateWebBotDetectionResponse: ...
     def update_web_bot_detection(
         self,
         request: UpdateWebBotDetectionRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         act: str | None = None,
@@ -3645,10 +5106,23 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
-    def add_html_pageswithout_embedding_js(
+    @overload
+    def add_html_pages_without_embedding_js(
+        self, request: AddHtmlPageswithoutEmbeddingJsRequest, /
+    ) -> AddHtmlPageswithoutEmbeddingJsResponse: ...
+    @overload
+    def add_html_pages_without_embedding_js(
+        self,
+        *,
+        domain: str,
+        path: str,
+        regex: bool,
+        description: str | None = None,
+        service_type: str | None = None,
+    ) -> AddHtmlPageswithoutEmbeddingJsResponse: ...
+    def add_html_pages_without_embedding_js(
         self,
         request: AddHtmlPageswithoutEmbeddingJsRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         path: str | None = None,
@@ -3670,10 +5144,24 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
-    def update_html_pageswithout_embedding_js(
+    @overload
+    def update_html_pages_without_embedding_js(
+        self, request: UpdateHtmlPageswithoutEmbeddingJsRequest, /
+    ) -> UpdateHtmlPageswithoutEmbeddingJsResponse: ...
+    @overload
+    def update_html_pages_without_embedding_js(
+        self,
+        *,
+        id: str,
+        domain: str,
+        path: str,
+        regex: bool,
+        description: str | None = None,
+        service_type: str | None = None,
+    ) -> UpdateHtmlPageswithoutEmbeddingJsResponse: ...
+    def update_html_pages_without_embedding_js(
         self,
         request: UpdateHtmlPageswithoutEmbeddingJsRequest | None = None,
-        /,
         *,
         id: str | None = None,
         domain: str | None = None,
@@ -3697,10 +5185,20 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
-    def delete_html_pageswithout_embedding_js(
+    @overload
+    def delete_html_pages_without_embedding_js(
+        self, request: DeleteHtmlPageswithoutEmbeddingJsRequest, /
+    ) -> DeleteHtmlPageswithoutEmbeddingJsResponse: ...
+    @overload
+    def delete_html_pages_without_embedding_js(
+        self,
+        *,
+        id_list: list[str],
+        service_type: str | None = None,
+    ) -> DeleteHtmlPageswithoutEmbeddingJsResponse: ...
+    def delete_html_pages_without_embedding_js(
         self,
         request: DeleteHtmlPageswithoutEmbeddingJsRequest | None = None,
-        /,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
@@ -3716,10 +5214,20 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def disable_all_policies(
+        self, request: DisableAllPoliciesRequest, /
+    ) -> DisableAllPoliciesResponse: ...
+    @overload
+    def disable_all_policies(
+        self,
+        *,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> DisableAllPoliciesResponse: ...
     def disable_all_policies(
         self,
         request: DisableAllPoliciesRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -3732,10 +5240,21 @@ class SecurityPolicyClient(ProductClient):
             DISABLE_ALL_POLICIES, request, domain_list=domain_list, service_type=service_type
         )
 
+    @overload
+    def update_known_bots_select_bot_names(
+        self, request: UpdateKnownBotsSelectBotNamesRequest, /
+    ) -> UpdateKnownBotsSelectBotNamesResponse: ...
+    @overload
+    def update_known_bots_select_bot_names(
+        self,
+        *,
+        domain: str,
+        update_list: list[UpdateKnownBotsSelectBotNamesBotPublicBotsDTO],
+        service_type: str | None = None,
+    ) -> UpdateKnownBotsSelectBotNamesResponse: ...
     def update_known_bots_select_bot_names(
         self,
         request: UpdateKnownBotsSelectBotNamesRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         update_list: list[UpdateUaBotsSelectBotNamesBotPublicBotsDTO] | None = None,
@@ -3753,10 +5272,18 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def list_known_bots(self, request: ListKnownBotsRequest, /) -> ListKnownBotsResponse: ...
+    @overload
+    def list_known_bots(
+        self,
+        *,
+        domain: str,
+        service_type: str | None = None,
+    ) -> ListKnownBotsResponse: ...
     def list_known_bots(
         self,
         request: ListKnownBotsRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         service_type: str | None = None,
@@ -3767,10 +5294,21 @@ class SecurityPolicyClient(ProductClient):
         """
         return self.core.call(LIST_KNOWN_BOTS, request, domain=domain, service_type=service_type)
 
+    @overload
+    def update_known_bots_act(
+        self, request: UpdateKnownBotsActRequest, /
+    ) -> UpdateKnownBotsActResponse: ...
+    @overload
+    def update_known_bots_act(
+        self,
+        *,
+        domain: str,
+        update_list: list[UpdateKnownBotsActBotPublicBotsDTO],
+        service_type: str | None = None,
+    ) -> UpdateKnownBotsActResponse: ...
     def update_known_bots_act(
         self,
         request: UpdateKnownBotsActRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         update_list: list[UpdateUaBotsActBotPublicBotsDTO] | None = None,
@@ -3788,10 +5326,18 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def list_ua_bots(self, request: ListUaBotsRequest, /) -> ListUaBotsResponse: ...
+    @overload
+    def list_ua_bots(
+        self,
+        *,
+        domain: str,
+        service_type: str | None = None,
+    ) -> ListUaBotsResponse: ...
     def list_ua_bots(
         self,
         request: ListUaBotsRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         service_type: str | None = None,
@@ -3802,10 +5348,21 @@ class SecurityPolicyClient(ProductClient):
         """
         return self.core.call(LIST_UA_BOTS, request, domain=domain, service_type=service_type)
 
+    @overload
+    def update_ua_bots_select_bot_names(
+        self, request: UpdateUaBotsSelectBotNamesRequest, /
+    ) -> UpdateUaBotsSelectBotNamesResponse: ...
+    @overload
+    def update_ua_bots_select_bot_names(
+        self,
+        *,
+        domain: str,
+        update_list: list[UpdateUaBotsSelectBotNamesBotPublicBotsDTO],
+        service_type: str | None = None,
+    ) -> UpdateUaBotsSelectBotNamesResponse: ...
     def update_ua_bots_select_bot_names(
         self,
         request: UpdateUaBotsSelectBotNamesRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         update_list: list[UpdateUaBotsSelectBotNamesBotPublicBotsDTO] | None = None,
@@ -3823,10 +5380,19 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def update_ua_bots_act(self, request: UpdateUaBotsActRequest, /) -> UpdateUaBotsActResponse: ...
+    @overload
+    def update_ua_bots_act(
+        self,
+        *,
+        domain: str,
+        update_list: list[UpdateUaBotsActBotPublicBotsDTO],
+        service_type: str | None = None,
+    ) -> UpdateUaBotsActResponse: ...
     def update_ua_bots_act(
         self,
         request: UpdateUaBotsActRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         update_list: list[UpdateUaBotsActBotPublicBotsDTO] | None = None,
@@ -3844,10 +5410,20 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def get_response_page_of_deny_action_detail(
+        self, request: GetResponsePageOfDenyActionDetailRequest, /
+    ) -> GetResponsePageOfDenyActionDetailResponse: ...
+    @overload
+    def get_response_page_of_deny_action_detail(
+        self,
+        *,
+        domain: str,
+        service_type: str | None = None,
+    ) -> GetResponsePageOfDenyActionDetailResponse: ...
     def get_response_page_of_deny_action_detail(
         self,
         request: GetResponsePageOfDenyActionDetailRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         service_type: str | None = None,
@@ -3863,10 +5439,22 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def update_response_page_of_deny_action_detail(
+        self, request: UpdateResponsePageOfDenyActionDetailRequest, /
+    ) -> UpdateResponsePageOfDenyActionDetailResponse: ...
+    @overload
+    def update_response_page_of_deny_action_detail(
+        self,
+        *,
+        domain: str,
+        block_response_mode: str,
+        rate_share_customize_action_id: str | None = None,
+        service_type: str | None = None,
+    ) -> UpdateResponsePageOfDenyActionDetailResponse: ...
     def update_response_page_of_deny_action_detail(
         self,
         request: UpdateResponsePageOfDenyActionDetailRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         block_response_mode: str | None = None,
@@ -3886,10 +5474,22 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def list_historical_hostnames(
+        self, request: ListHistoricalHostnamesRequest, /
+    ) -> ListHistoricalHostnamesResponse: ...
+    @overload
+    def list_historical_hostnames(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        timezone: str | None = None,
+        service_type: str | None = None,
+    ) -> ListHistoricalHostnamesResponse: ...
     def list_historical_hostnames(
         self,
         request: ListHistoricalHostnamesRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -3909,10 +5509,20 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def get_waf_scan_protection_config(
+        self, request: GetWAFScanProtectionConfigRequest, /
+    ) -> GetWAFScanProtectionConfigResponse: ...
+    @overload
+    def get_waf_scan_protection_config(
+        self,
+        *,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> GetWAFScanProtectionConfigResponse: ...
     def get_waf_scan_protection_config(
         self,
         request: GetWAFScanProtectionConfigRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -3928,10 +5538,25 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def update_waf_scan_protection_config(
+        self, request: UpdateWAFScanProtectionConfigRequest, /
+    ) -> UpdateWAFScanProtectionConfigResponse: ...
+    @overload
+    def update_waf_scan_protection_config(
+        self,
+        *,
+        domain_list: list[str],
+        scan_tools_config: UpdateWAFScanProtectionConfigRequestScanToolsConfig | None = None,
+        repeated_violation_config: UpdateWAFScanProtectionConfigRequestRepeatedViolationConfig
+        | None = None,
+        directory_probing_config: UpdateWAFScanProtectionConfigRequestDirectoryProbingConfig
+        | None = None,
+        service_type: str | None = None,
+    ) -> UpdateWAFScanProtectionConfigResponse: ...
     def update_waf_scan_protection_config(
         self,
         request: UpdateWAFScanProtectionConfigRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         scan_tools_config: UpdateWAFScanProtectionConfigRequestScanToolsConfig | None = None,
@@ -3955,10 +5580,20 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def get_pre_deploy_result(
+        self, request: GetPreDeployResultRequest, /
+    ) -> GetPreDeployResultResponse: ...
+    @overload
+    def get_pre_deploy_result(
+        self,
+        *,
+        pre_id: str,
+        service_type: str | None = None,
+    ) -> GetPreDeployResultResponse: ...
     def get_pre_deploy_result(
         self,
         request: GetPreDeployResultRequest | None = None,
-        /,
         *,
         pre_id: str | None = None,
         service_type: str | None = None,
@@ -3968,10 +5603,21 @@ class SecurityPolicyClient(ProductClient):
             GET_PRE_DEPLOY_RESULT, request, pre_id=pre_id, service_type=service_type
         )
 
+    @overload
+    def update_detection_length_limit_configuration(
+        self, request: UpdateDetectionLengthLimitConfigurationRequest, /
+    ) -> UpdateDetectionLengthLimitConfigurationResponse: ...
+    @overload
+    def update_detection_length_limit_configuration(
+        self,
+        *,
+        domain_list: list[str],
+        body_detection_length: int,
+        service_type: str | None = None,
+    ) -> UpdateDetectionLengthLimitConfigurationResponse: ...
     def update_detection_length_limit_configuration(
         self,
         request: UpdateDetectionLengthLimitConfigurationRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         body_detection_length: int | None = None,
@@ -3989,10 +5635,20 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def get_detection_length_limit_configuration(
+        self, request: GetDetectionLengthLimitConfigurationRequest, /
+    ) -> GetDetectionLengthLimitConfigurationResponse: ...
+    @overload
+    def get_detection_length_limit_configuration(
+        self,
+        *,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> GetDetectionLengthLimitConfigurationResponse: ...
     def get_detection_length_limit_configuration(
         self,
         request: GetDetectionLengthLimitConfigurationRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -4008,10 +5664,20 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def get_bot_general_config(
+        self, request: GetBotGeneralConfigRequest, /
+    ) -> GetBotGeneralConfigResponse: ...
+    @overload
+    def get_bot_general_config(
+        self,
+        *,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> GetBotGeneralConfigResponse: ...
     def get_bot_general_config(
         self,
         request: GetBotGeneralConfigRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -4024,10 +5690,24 @@ class SecurityPolicyClient(ProductClient):
             GET_BOT_GENERAL_CONFIG, request, domain_list=domain_list, service_type=service_type
         )
 
+    @overload
+    def update_bot_general_config(
+        self, request: UpdateBotGeneralConfigRequest, /
+    ) -> UpdateBotGeneralConfigResponse: ...
+    @overload
+    def update_bot_general_config(
+        self,
+        *,
+        domain: str,
+        ai_bots: list[UpdateBotGeneralConfigRequestAiBots] | None = None,
+        public_bots: list[UpdateBotGeneralConfigRequestPublicBots] | None = None,
+        absolute_bots_act: str | None = None,
+        bot_tagging: list[UpdateBotGeneralConfigRequestBotTagging] | None = None,
+        service_type: str | None = None,
+    ) -> UpdateBotGeneralConfigResponse: ...
     def update_bot_general_config(
         self,
         request: UpdateBotGeneralConfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         ai_bots: list[UpdateBotGeneralConfigRequestAiBots] | None = None,
@@ -4051,6 +5731,34 @@ class SecurityPolicyClient(ProductClient):
             service_type=service_type,
         )
 
+    def query_domain_d_do_s_base_info(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryDomainDDoSBaseInfoResponse:
+        """Deprecated alias of `query_domain_ddos_base_info` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_domain_d_do_s_base_info", "query_domain_ddos_base_info")
+        return self.query_domain_ddos_base_info(*args, **kwargs)
+
+    def add_html_pageswithout_embedding_js(
+        self, *args: Any, **kwargs: Any
+    ) -> AddHtmlPageswithoutEmbeddingJsResponse:
+        """Deprecated alias of `add_html_pages_without_embedding_js` (renamed in 0.2; removed in 1.0)."""
+        renamed("add_html_pageswithout_embedding_js", "add_html_pages_without_embedding_js")
+        return self.add_html_pages_without_embedding_js(*args, **kwargs)
+
+    def update_html_pageswithout_embedding_js(
+        self, *args: Any, **kwargs: Any
+    ) -> UpdateHtmlPageswithoutEmbeddingJsResponse:
+        """Deprecated alias of `update_html_pages_without_embedding_js` (renamed in 0.2; removed in 1.0)."""
+        renamed("update_html_pageswithout_embedding_js", "update_html_pages_without_embedding_js")
+        return self.update_html_pages_without_embedding_js(*args, **kwargs)
+
+    def delete_html_pageswithout_embedding_js(
+        self, *args: Any, **kwargs: Any
+    ) -> DeleteHtmlPageswithoutEmbeddingJsResponse:
+        """Deprecated alias of `delete_html_pages_without_embedding_js` (renamed in 0.2; removed in 1.0)."""
+        renamed("delete_html_pageswithout_embedding_js", "delete_html_pages_without_embedding_js")
+        return self.delete_html_pages_without_embedding_js(*args, **kwargs)
+
 
 class AsyncSecurityPolicyClient(AsyncProductClient):
     """Asynchronous client of the securitypolicy product: 164 actions.
@@ -4073,10 +5781,19 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         """
         return await self.core.call(GET_BLOCK_PAGE_SETTING, request, domain_list=domain_list)
 
+    @overload
+    async def update_block_page_setting(
+        self, request: UpdateBlockPageSettingRequest, /
+    ) -> UpdateBlockPageSettingResponse: ...
+    @overload
+    async def update_block_page_setting(
+        self,
+        *,
+        config: list[UpdateBlockPageSettingDomainInfo],
+    ) -> UpdateBlockPageSettingResponse: ...
     async def update_block_page_setting(
         self,
         request: UpdateBlockPageSettingRequest | None = None,
-        /,
         *,
         config: list[UpdateBlockPageSettingDomainInfo] | None = None,
     ) -> UpdateBlockPageSettingResponse:
@@ -4111,10 +5828,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             page_size=page_size,
         )
 
+    @overload
+    async def get_built_in_rule_info(
+        self, request: GetBuiltInRuleInfoRequest, /
+    ) -> GetBuiltInRuleInfoResponse: ...
+    @overload
+    async def get_built_in_rule_info(
+        self,
+        *,
+        name: str,
+        lang: str | None = None,
+    ) -> GetBuiltInRuleInfoResponse: ...
     async def get_built_in_rule_info(
         self,
         request: GetBuiltInRuleInfoRequest | None = None,
-        /,
         *,
         name: str | None = None,
         lang: str | None = None,
@@ -4125,10 +5852,23 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         """
         return await self.core.call(GET_BUILT_IN_RULE_INFO, request, name=name, lang=lang)
 
+    @overload
+    async def create_built_in_rule(
+        self, request: CreateBuiltInRuleRequest, /
+    ) -> CreateBuiltInRuleResponse: ...
+    @overload
+    async def create_built_in_rule(
+        self,
+        *,
+        name: str,
+        update_type: int,
+        msg: str,
+        copy_name: str | None = None,
+        rule_config: list[CreateBuiltInRuleRuleConfig] | None = None,
+    ) -> CreateBuiltInRuleResponse: ...
     async def create_built_in_rule(
         self,
         request: CreateBuiltInRuleRequest | None = None,
-        /,
         *,
         name: str | None = None,
         update_type: int | None = None,
@@ -4150,10 +5890,23 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             rule_config=rule_config,
         )
 
+    @overload
+    async def update_built_in_rule(
+        self, request: UpdateBuiltInRuleRequest, /
+    ) -> UpdateBuiltInRuleResponse: ...
+    @overload
+    async def update_built_in_rule(
+        self,
+        *,
+        rule_template_name: str,
+        name: str,
+        update_type: int,
+        msg: str,
+        rule_config: list[UpdateBuiltInRuleRuleConfig] | None = None,
+    ) -> UpdateBuiltInRuleResponse: ...
     async def update_built_in_rule(
         self,
         request: UpdateBuiltInRuleRequest | None = None,
-        /,
         *,
         rule_template_name: str | None = None,
         name: str | None = None,
@@ -4175,10 +5928,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             rule_config=rule_config,
         )
 
+    @overload
+    async def associate_domains_for_built_in_rule(
+        self, request: AssociateDomainsForBuiltInRuleRequest, /
+    ) -> AssociateDomainsForBuiltInRuleResponse: ...
+    @overload
+    async def associate_domains_for_built_in_rule(
+        self,
+        *,
+        name: str,
+        domain_list: list[str],
+    ) -> AssociateDomainsForBuiltInRuleResponse: ...
     async def associate_domains_for_built_in_rule(
         self,
         request: AssociateDomainsForBuiltInRuleRequest | None = None,
-        /,
         *,
         name: str | None = None,
         domain_list: list[str] | None = None,
@@ -4191,10 +5954,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             ASSOCIATE_DOMAINS_FOR_BUILT_IN_RULE, request, name=name, domain_list=domain_list
         )
 
+    @overload
+    async def remove_domains_for_built_in_rule(
+        self, request: RemoveDomainsForBuiltInRuleRequest, /
+    ) -> RemoveDomainsForBuiltInRuleResponse: ...
+    @overload
+    async def remove_domains_for_built_in_rule(
+        self,
+        *,
+        name: str,
+        domain_list: list[str],
+    ) -> RemoveDomainsForBuiltInRuleResponse: ...
     async def remove_domains_for_built_in_rule(
         self,
         request: RemoveDomainsForBuiltInRuleRequest | None = None,
-        /,
         *,
         name: str | None = None,
         domain_list: list[str] | None = None,
@@ -4232,10 +6005,25 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             page_size=page_size,
         )
 
+    @overload
+    async def create_custom_rule(
+        self, request: CreateCustomRuleRequest, /
+    ) -> CreateCustomRuleResponse: ...
+    @overload
+    async def create_custom_rule(
+        self,
+        *,
+        rule_name: str,
+        mode: int,
+        rule_reg: str,
+        msg: str,
+        match_zone_merge: list[str],
+        status_code: str | None = None,
+        domain_list: list[str] | None = None,
+    ) -> CreateCustomRuleResponse: ...
     async def create_custom_rule(
         self,
         request: CreateCustomRuleRequest | None = None,
-        /,
         *,
         rule_name: str | None = None,
         mode: int | None = None,
@@ -4261,10 +6049,26 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             domain_list=domain_list,
         )
 
+    @overload
+    async def update_waf_custom_rule(
+        self, request: UpdateWafCustomRuleRequest, /
+    ) -> UpdateWafCustomRuleResponse: ...
+    @overload
+    async def update_waf_custom_rule(
+        self,
+        *,
+        rule_id: int,
+        rule_name: str,
+        mode: int,
+        rule_reg: str,
+        msg: str,
+        match_zone_merge: list[str],
+        status_code: str | None = None,
+        domain_list: list[str] | None = None,
+    ) -> UpdateWafCustomRuleResponse: ...
     async def update_waf_custom_rule(
         self,
         request: UpdateWafCustomRuleRequest | None = None,
-        /,
         *,
         rule_id: int | None = None,
         rule_name: str | None = None,
@@ -4292,10 +6096,19 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             domain_list=domain_list,
         )
 
+    @overload
+    async def delete_custom_rule(
+        self, request: DeleteCustomRuleRequest, /
+    ) -> DeleteCustomRuleResponse: ...
+    @overload
+    async def delete_custom_rule(
+        self,
+        *,
+        rule_id: int,
+    ) -> DeleteCustomRuleResponse: ...
     async def delete_custom_rule(
         self,
         request: DeleteCustomRuleRequest | None = None,
-        /,
         *,
         rule_id: int | None = None,
     ) -> DeleteCustomRuleResponse:
@@ -4305,10 +6118,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         """
         return await self.core.call(DELETE_CUSTOM_RULE, request, rule_id=rule_id)
 
+    @overload
+    async def associate_domains_for_custom_rule(
+        self, request: AssociateDomainsForCustomRuleRequest, /
+    ) -> AssociateDomainsForCustomRuleResponse: ...
+    @overload
+    async def associate_domains_for_custom_rule(
+        self,
+        *,
+        rule_id_list: list[int],
+        domain_list: list[str],
+    ) -> AssociateDomainsForCustomRuleResponse: ...
     async def associate_domains_for_custom_rule(
         self,
         request: AssociateDomainsForCustomRuleRequest | None = None,
-        /,
         *,
         rule_id_list: list[int] | None = None,
         domain_list: list[str] | None = None,
@@ -4324,10 +6147,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             domain_list=domain_list,
         )
 
+    @overload
+    async def remove_domains_for_custom_rule(
+        self, request: RemoveDomainsForCustomRuleRequest, /
+    ) -> RemoveDomainsForCustomRuleResponse: ...
+    @overload
+    async def remove_domains_for_custom_rule(
+        self,
+        *,
+        rule_id_list: list[int],
+        domain_list: list[str],
+    ) -> RemoveDomainsForCustomRuleResponse: ...
     async def remove_domains_for_custom_rule(
         self,
         request: RemoveDomainsForCustomRuleRequest | None = None,
-        /,
         *,
         rule_id_list: list[int] | None = None,
         domain_list: list[str] | None = None,
@@ -4374,10 +6207,26 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             page_size=page_size,
         )
 
+    @overload
+    async def create_rule_exception(
+        self, request: CreateRuleExceptionRequest, /
+    ) -> CreateRuleExceptionResponse: ...
+    @overload
+    async def create_rule_exception(
+        self,
+        *,
+        name: str,
+        mode: int,
+        range_type: int,
+        template_rule_white_conditions: list[CreateRuleExceptionRuleWhiteCondition],
+        msg: str | None = None,
+        rule_ids: list[int] | None = None,
+        attack_types: list[str] | None = None,
+        domain_list: list[str] | None = None,
+    ) -> CreateRuleExceptionResponse: ...
     async def create_rule_exception(
         self,
         request: CreateRuleExceptionRequest | None = None,
-        /,
         *,
         name: str | None = None,
         mode: int | None = None,
@@ -4405,10 +6254,27 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             domain_list=domain_list,
         )
 
+    @overload
+    async def update_rule_exception(
+        self, request: UpdateRuleExceptionRequest, /
+    ) -> UpdateRuleExceptionResponse: ...
+    @overload
+    async def update_rule_exception(
+        self,
+        *,
+        id: int,
+        name: str,
+        mode: int,
+        range_type: int,
+        template_rule_white_conditions: list[UpdateRuleExceptionRuleWhiteCondition],
+        msg: str | None = None,
+        rule_ids: list[int] | None = None,
+        attack_types: list[str] | None = None,
+        domain_list: list[str] | None = None,
+    ) -> UpdateRuleExceptionResponse: ...
     async def update_rule_exception(
         self,
         request: UpdateRuleExceptionRequest | None = None,
-        /,
         *,
         id: int | None = None,
         name: str | None = None,
@@ -4438,10 +6304,19 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             domain_list=domain_list,
         )
 
+    @overload
+    async def delete_rule_exception(
+        self, request: DeleteRuleExceptionRequest, /
+    ) -> DeleteRuleExceptionResponse: ...
+    @overload
+    async def delete_rule_exception(
+        self,
+        *,
+        id: int,
+    ) -> DeleteRuleExceptionResponse: ...
     async def delete_rule_exception(
         self,
         request: DeleteRuleExceptionRequest | None = None,
-        /,
         *,
         id: int | None = None,
     ) -> DeleteRuleExceptionResponse:
@@ -4451,10 +6326,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         """
         return await self.core.call(DELETE_RULE_EXCEPTION, request, id=id)
 
+    @overload
+    async def associate_domains_for_rule_exception(
+        self, request: AssociateDomainsForRuleExceptionRequest, /
+    ) -> AssociateDomainsForRuleExceptionResponse: ...
+    @overload
+    async def associate_domains_for_rule_exception(
+        self,
+        *,
+        template_id_list: list[int],
+        domain_list: list[str],
+    ) -> AssociateDomainsForRuleExceptionResponse: ...
     async def associate_domains_for_rule_exception(
         self,
         request: AssociateDomainsForRuleExceptionRequest | None = None,
-        /,
         *,
         template_id_list: list[int] | None = None,
         domain_list: list[str] | None = None,
@@ -4470,10 +6355,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             domain_list=domain_list,
         )
 
+    @overload
+    async def remove_domains_for_rule_exception(
+        self, request: RemoveDomainsForRuleExceptionRequest, /
+    ) -> RemoveDomainsForRuleExceptionResponse: ...
+    @overload
+    async def remove_domains_for_rule_exception(
+        self,
+        *,
+        template_id_list: list[int],
+        domain_list: list[str],
+    ) -> RemoveDomainsForRuleExceptionResponse: ...
     async def remove_domains_for_rule_exception(
         self,
         request: RemoveDomainsForRuleExceptionRequest | None = None,
-        /,
         *,
         template_id_list: list[int] | None = None,
         domain_list: list[str] | None = None,
@@ -4528,10 +6423,23 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             inner_tmode=inner_tmode,
         )
 
+    @overload
+    async def update_asl_config(
+        self, request: UpdateAslConfigRequest, /
+    ) -> UpdateAslConfigResponse: ...
+    @overload
+    async def update_asl_config(
+        self,
+        *,
+        custom_code: str,
+        domain: str,
+        custom_switch: str,
+        mode: str,
+        data: list[UpdateAslConfigRequestData],
+    ) -> UpdateAslConfigResponse: ...
     async def update_asl_config(
         self,
         request: UpdateAslConfigRequest | None = None,
-        /,
         *,
         custom_code: str | None = None,
         domain: str | None = None,
@@ -4553,10 +6461,19 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             data=data,
         )
 
+    @overload
+    async def get_crawler_good(
+        self, request: GetCrawlerGoodRequest, /
+    ) -> GetCrawlerGoodResponse: ...
+    @overload
+    async def get_crawler_good(
+        self,
+        *,
+        domain: str,
+    ) -> GetCrawlerGoodResponse: ...
     async def get_crawler_good(
         self,
         request: GetCrawlerGoodRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> GetCrawlerGoodResponse:
@@ -4566,10 +6483,19 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         """
         return await self.core.call(GET_CRAWLER_GOOD, request, domain=domain)
 
+    @overload
+    async def query_bot_feature_verification(
+        self, request: QueryBotFeatureVerificationRequest, /
+    ) -> QueryBotFeatureVerificationResponse: ...
+    @overload
+    async def query_bot_feature_verification(
+        self,
+        *,
+        domain: str,
+    ) -> QueryBotFeatureVerificationResponse: ...
     async def query_bot_feature_verification(
         self,
         request: QueryBotFeatureVerificationRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryBotFeatureVerificationResponse:
@@ -4579,10 +6505,19 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         """
         return await self.core.call(QUERY_BOT_FEATURE_VERIFICATION, request, domain=domain)
 
+    @overload
+    async def query_fingerprint_analysis(
+        self, request: QueryFingerprintAnalysisRequest, /
+    ) -> QueryFingerprintAnalysisResponse: ...
+    @overload
+    async def query_fingerprint_analysis(
+        self,
+        *,
+        domain: str,
+    ) -> QueryFingerprintAnalysisResponse: ...
     async def query_fingerprint_analysis(
         self,
         request: QueryFingerprintAnalysisRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryFingerprintAnalysisResponse:
@@ -4592,10 +6527,19 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         """
         return await self.core.call(QUERY_FINGERPRINT_ANALYSIS, request, domain=domain)
 
+    @overload
+    async def query_captcha_verification(
+        self, request: QueryCaptchaVerificationRequest, /
+    ) -> QueryCaptchaVerificationResponse: ...
+    @overload
+    async def query_captcha_verification(
+        self,
+        *,
+        domain: str,
+    ) -> QueryCaptchaVerificationResponse: ...
     async def query_captcha_verification(
         self,
         request: QueryCaptchaVerificationRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> QueryCaptchaVerificationResponse:
@@ -4605,10 +6549,19 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         """
         return await self.core.call(QUERY_CAPTCHA_VERIFICATION, request, domain=domain)
 
+    @overload
+    async def get_behavior_analyse(
+        self, request: GetBehaviorAnalyseRequest, /
+    ) -> GetBehaviorAnalyseResponse: ...
+    @overload
+    async def get_behavior_analyse(
+        self,
+        *,
+        domain: str,
+    ) -> GetBehaviorAnalyseResponse: ...
     async def get_behavior_analyse(
         self,
         request: GetBehaviorAnalyseRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> GetBehaviorAnalyseResponse:
@@ -4618,10 +6571,17 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         """
         return await self.core.call(GET_BEHAVIOR_ANALYSE, request, domain=domain)
 
+    @overload
+    async def get_block_page(self, request: GetBlockPageRequest, /) -> GetBlockPageResponse: ...
+    @overload
+    async def get_block_page(
+        self,
+        *,
+        domain: str,
+    ) -> GetBlockPageResponse: ...
     async def get_block_page(
         self,
         request: GetBlockPageRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> GetBlockPageResponse:
@@ -4631,10 +6591,22 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         """
         return await self.core.call(GET_BLOCK_PAGE, request, domain=domain)
 
+    @overload
+    async def deploy_crawler_good(
+        self, request: DeployCrawlerGoodRequest, /
+    ) -> DeployCrawlerGoodResponse: ...
+    @overload
+    async def deploy_crawler_good(
+        self,
+        *,
+        domain: str,
+        edgebot_crawler_good: DeployCrawlerGoodIntelligence,
+        edgebot_user_agent: DeployCrawlerGoodUserAgent,
+        edgebot_bot_intelligence: DeployCrawlerGoodIntelligence,
+    ) -> DeployCrawlerGoodResponse: ...
     async def deploy_crawler_good(
         self,
         request: DeployCrawlerGoodRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         edgebot_crawler_good: DeployCrawlerGoodIntelligence | None = None,
@@ -4654,10 +6626,23 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             edgebot_bot_intelligence=edgebot_bot_intelligence,
         )
 
+    @overload
+    async def deploy_bot_feature_verification(
+        self, request: DeployBotFeatureVerificationRequest, /
+    ) -> DeployBotFeatureVerificationResponse: ...
+    @overload
+    async def deploy_bot_feature_verification(
+        self,
+        *,
+        domain: str,
+        edgebot_pt_scope: DeployBotFeatureVerificationPt,
+        edgebot_cookie_challenge: DeployBotFeatureVerificationCookie,
+        edgebot_human_challenge: DeployBotFeatureVerificationHuman,
+        edgebot_js_challenge: DeployBotFeatureVerificationJS,
+    ) -> DeployBotFeatureVerificationResponse: ...
     async def deploy_bot_feature_verification(
         self,
         request: DeployBotFeatureVerificationRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         edgebot_pt_scope: DeployBotFeatureVerificationPt | None = None,
@@ -4679,10 +6664,21 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             edgebot_js_challenge=edgebot_js_challenge,
         )
 
+    @overload
+    async def deploy_fingerprint_analysis(
+        self, request: DeployFingerprintAnalysisRequest, /
+    ) -> DeployFingerprintAnalysisResponse: ...
+    @overload
+    async def deploy_fingerprint_analysis(
+        self,
+        *,
+        domain: str,
+        edgebot_user_fingerprint_challenge: DeployFingerprintAnalysisFingerprint,
+        edgebot_device_fingerprint_challenge: DeployFingerprintAnalysisFingerprint,
+    ) -> DeployFingerprintAnalysisResponse: ...
     async def deploy_fingerprint_analysis(
         self,
         request: DeployFingerprintAnalysisRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         edgebot_user_fingerprint_challenge: DeployFingerprintAnalysisFingerprint | None = None,
@@ -4700,10 +6696,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             edgebot_device_fingerprint_challenge=edgebot_device_fingerprint_challenge,
         )
 
+    @overload
+    async def deploy_captcha_verification(
+        self, request: DeployCaptchaVerificationRequest, /
+    ) -> DeployCaptchaVerificationResponse: ...
+    @overload
+    async def deploy_captcha_verification(
+        self,
+        *,
+        domain: str,
+        edgebot_captcha_challenge: DeployCaptchaVerificationCaptcha,
+    ) -> DeployCaptchaVerificationResponse: ...
     async def deploy_captcha_verification(
         self,
         request: DeployCaptchaVerificationRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         edgebot_captcha_challenge: DeployCaptchaVerificationCaptcha | None = None,
@@ -4719,10 +6725,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             edgebot_captcha_challenge=edgebot_captcha_challenge,
         )
 
+    @overload
+    async def deploy_behavior_analyse(
+        self, request: DeployBehaviorAnalyseRequest, /
+    ) -> DeployBehaviorAnalyseResponse: ...
+    @overload
+    async def deploy_behavior_analyse(
+        self,
+        *,
+        domain: str,
+        al_rows: list[DeployBehaviorAnalyseRow],
+    ) -> DeployBehaviorAnalyseResponse: ...
     async def deploy_behavior_analyse(
         self,
         request: DeployBehaviorAnalyseRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         al_rows: list[DeployBehaviorAnalyseRow] | None = None,
@@ -4735,10 +6751,23 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             DEPLOY_BEHAVIOR_ANALYSE, request, domain=domain, al_rows=al_rows
         )
 
+    @overload
+    async def deploy_block_page(
+        self, request: DeployBlockPageRequest, /
+    ) -> DeployBlockPageResponse: ...
+    @overload
+    async def deploy_block_page(
+        self,
+        *,
+        domain: str,
+        code: int,
+        response: str,
+        enable: bool | Literal["ON", "OFF"],
+        content_type: str,
+    ) -> DeployBlockPageResponse: ...
     async def deploy_block_page(
         self,
         request: DeployBlockPageRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         code: int | None = None,
@@ -4760,10 +6789,21 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             content_type=content_type,
         )
 
+    @overload
+    async def create_consumer(
+        self, request: CreateConsumerRequest, /
+    ) -> CreateConsumerResponse: ...
+    @overload
+    async def create_consumer(
+        self,
+        *,
+        consumer_name: str,
+        consumer_group: str,
+        remark: str | None = None,
+    ) -> CreateConsumerResponse: ...
     async def create_consumer(
         self,
         request: CreateConsumerRequest | None = None,
-        /,
         *,
         consumer_name: str | None = None,
         consumer_group: str | None = None,
@@ -4781,10 +6821,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             remark=remark,
         )
 
+    @overload
+    async def edit_consumer(self, request: EditConsumerRequest, /) -> EditConsumerResponse: ...
+    @overload
+    async def edit_consumer(
+        self,
+        *,
+        id: str,
+        consumer_name: str,
+        consumer_group: str,
+        remark: str | None = None,
+    ) -> EditConsumerResponse: ...
     async def edit_consumer(
         self,
         request: EditConsumerRequest | None = None,
-        /,
         *,
         id: str | None = None,
         consumer_name: str | None = None,
@@ -4804,10 +6854,19 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             remark=remark,
         )
 
+    @overload
+    async def delete_consumer(
+        self, request: DeleteConsumerRequest, /
+    ) -> DeleteConsumerResponse: ...
+    @overload
+    async def delete_consumer(
+        self,
+        *,
+        ids: list[str],
+    ) -> DeleteConsumerResponse: ...
     async def delete_consumer(
         self,
         request: DeleteConsumerRequest | None = None,
-        /,
         *,
         ids: list[str] | None = None,
     ) -> DeleteConsumerResponse:
@@ -4817,10 +6876,23 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         """
         return await self.core.call(DELETE_CONSUMER, request, ids=ids)
 
+    @overload
+    async def get_consumer_list(
+        self, request: GetConsumerListRequest, /
+    ) -> GetConsumerListResponse: ...
+    @overload
+    async def get_consumer_list(
+        self,
+        *,
+        page: int | str,
+        size: int | str,
+        consumer_id: str | None = None,
+        consumer_name: str | None = None,
+        consumer_group: str | None = None,
+    ) -> GetConsumerListResponse: ...
     async def get_consumer_list(
         self,
         request: GetConsumerListRequest | None = None,
-        /,
         *,
         consumer_id: str | None = None,
         consumer_name: str | None = None,
@@ -4842,20 +6914,41 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             size=size,
         )
 
+    @overload
+    async def get_consumer_info(
+        self, request: GetConsumerInfoRequest, /
+    ) -> GetConsumerInfoResponse: ...
+    @overload
+    async def get_consumer_info(
+        self,
+        *,
+        id: str,
+    ) -> GetConsumerInfoResponse: ...
     async def get_consumer_info(
         self,
         request: GetConsumerInfoRequest | None = None,
-        /,
         *,
         id: str | None = None,
     ) -> GetConsumerInfoResponse:
         """GetConsumerInfo: ``GET /api/sam/consumers``."""
         return await self.core.call(GET_CONSUMER_INFO, request, id=id)
 
+    @overload
+    async def get_api_asset_list(
+        self, request: GetApiAssetListRequest, /
+    ) -> GetApiAssetListResponse: ...
+    @overload
+    async def get_api_asset_list(
+        self,
+        *,
+        page_num: int,
+        page_size: int,
+        domains: list[str] | None = None,
+        path: str | None = None,
+    ) -> GetApiAssetListResponse: ...
     async def get_api_asset_list(
         self,
         request: GetApiAssetListRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         path: str | None = None,
@@ -4875,10 +6968,21 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             page_size=page_size,
         )
 
+    @overload
+    async def get_api_asset_detail(
+        self, request: GetApiAssetDetailRequest, /
+    ) -> GetApiAssetDetailResponse: ...
+    @overload
+    async def get_api_asset_detail(
+        self,
+        *,
+        domain: str,
+        path: str,
+        discovery_time: str,
+    ) -> GetApiAssetDetailResponse: ...
     async def get_api_asset_detail(
         self,
         request: GetApiAssetDetailRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         path: str | None = None,
@@ -4892,10 +6996,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             GET_API_ASSET_DETAIL, request, domain=domain, path=path, discovery_time=discovery_time
         )
 
+    @overload
+    async def report_incorrect_api_asset(
+        self, request: ReportIncorrectApiAssetRequest, /
+    ) -> ReportIncorrectApiAssetResponse: ...
+    @overload
+    async def report_incorrect_api_asset(
+        self,
+        *,
+        id: str,
+        feedback: str | None = None,
+    ) -> ReportIncorrectApiAssetResponse: ...
     async def report_incorrect_api_asset(
         self,
         request: ReportIncorrectApiAssetRequest | None = None,
-        /,
         *,
         id: str | None = None,
         feedback: str | None = None,
@@ -4906,10 +7020,33 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         """
         return await self.core.call(REPORT_INCORRECT_API_ASSET, request, id=id, feedback=feedback)
 
+    @overload
+    async def create_and_active_api(
+        self, request: CreateAndActiveApiRequest, /
+    ) -> CreateAndActiveApiResponse: ...
+    @overload
+    async def create_and_active_api(
+        self,
+        *,
+        api_group: str,
+        api_name: str,
+        api_type: str,
+        domains: str,
+        front_path: str,
+        path_match_type: str,
+        front_path_type: int,
+        request_body_config: CreateAndActiveApiRequestBodyConfig,
+        request_method: str,
+        api_case: int | None = None,
+        api_conceal: str | None = None,
+        auth_config: CreateAndActiveApiAuthConfig | None = None,
+        auth_key: str | None = None,
+        params_limit_config: list[CreateAndActiveApiParamsLimitConfig] | None = None,
+        remark: str | None = None,
+    ) -> CreateAndActiveApiResponse: ...
     async def create_and_active_api(
         self,
         request: CreateAndActiveApiRequest | None = None,
-        /,
         *,
         api_case: int | None = None,
         api_group: str | None = None,
@@ -4951,10 +7088,24 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             request_method=request_method,
         )
 
+    @overload
+    async def create_quota_rule(
+        self, request: CreateQuotaRuleRequest, /
+    ) -> CreateQuotaRuleResponse: ...
+    @overload
+    async def create_quota_rule(
+        self,
+        *,
+        limit_duration: int,
+        policy_name: str,
+        threshold_value: int,
+        control_action: str | None = None,
+        limit_unit: str | None = None,
+        remark: str | None = None,
+    ) -> CreateQuotaRuleResponse: ...
     async def create_quota_rule(
         self,
         request: CreateQuotaRuleRequest | None = None,
-        /,
         *,
         control_action: str | None = None,
         limit_duration: int | None = None,
@@ -4978,10 +7129,23 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             threshold_value=threshold_value,
         )
 
+    @overload
+    async def edit_quota_rule(self, request: EditQuotaRuleRequest, /) -> EditQuotaRuleResponse: ...
+    @overload
+    async def edit_quota_rule(
+        self,
+        *,
+        id: str,
+        control_action: str | None = None,
+        limit_duration: int | None = None,
+        limit_unit: str | None = None,
+        policy_name: str | None = None,
+        remark: str | None = None,
+        threshold_value: int | None = None,
+    ) -> EditQuotaRuleResponse: ...
     async def edit_quota_rule(
         self,
         request: EditQuotaRuleRequest | None = None,
-        /,
         *,
         id: str | None = None,
         control_action: str | None = None,
@@ -5007,10 +7171,19 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             threshold_value=threshold_value,
         )
 
+    @overload
+    async def delete_quota_rule(
+        self, request: DeleteQuotaRuleRequest, /
+    ) -> DeleteQuotaRuleResponse: ...
+    @overload
+    async def delete_quota_rule(
+        self,
+        *,
+        ids: list[str],
+    ) -> DeleteQuotaRuleResponse: ...
     async def delete_quota_rule(
         self,
         request: DeleteQuotaRuleRequest | None = None,
-        /,
         *,
         ids: list[str] | None = None,
     ) -> DeleteQuotaRuleResponse:
@@ -5020,10 +7193,24 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         """
         return await self.core.call(DELETE_QUOTA_RULE, request, ids=ids)
 
+    @overload
+    async def get_api_list(self, request: GetApiListRequest, /) -> GetApiListResponse: ...
+    @overload
+    async def get_api_list(
+        self,
+        *,
+        page: int | str,
+        size: int | str,
+        api_group: str | None = None,
+        api_name: str | None = None,
+        domains: str | None = None,
+        front_path: str | None = None,
+        order: str | None = None,
+        sort_by: str | None = None,
+    ) -> GetApiListResponse: ...
     async def get_api_list(
         self,
         request: GetApiListRequest | None = None,
-        /,
         *,
         page: int | str | None = None,
         size: int | str | None = None,
@@ -5051,10 +7238,21 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             sort_by=sort_by,
         )
 
+    @overload
+    async def get_quota_rule_list(
+        self, request: GetQuotaRuleListRequest, /
+    ) -> GetQuotaRuleListResponse: ...
+    @overload
+    async def get_quota_rule_list(
+        self,
+        *,
+        page: int,
+        size: int,
+        policy_name: str | None = None,
+    ) -> GetQuotaRuleListResponse: ...
     async def get_quota_rule_list(
         self,
         request: GetQuotaRuleListRequest | None = None,
-        /,
         *,
         page: int | None = None,
         size: int | None = None,
@@ -5065,10 +7263,17 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             GET_QUOTA_RULE_LIST, request, page=page, size=size, policy_name=policy_name
         )
 
+    @overload
+    async def delete_api(self, request: DeleteApiRequest, /) -> DeleteApiResponse: ...
+    @overload
+    async def delete_api(
+        self,
+        *,
+        ids: list[str],
+    ) -> DeleteApiResponse: ...
     async def delete_api(
         self,
         request: DeleteApiRequest | None = None,
-        /,
         *,
         ids: list[str] | None = None,
     ) -> DeleteApiResponse:
@@ -5078,10 +7283,34 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         """
         return await self.core.call(DELETE_API, request, ids=ids)
 
+    @overload
+    async def edit_and_active_api(
+        self, request: EditAndActiveApiRequest, /
+    ) -> EditAndActiveApiResponse: ...
+    @overload
+    async def edit_and_active_api(
+        self,
+        *,
+        api_id: str,
+        api_group: str,
+        api_name: str,
+        api_type: str,
+        domains: str,
+        front_path: str,
+        path_match_type: str,
+        front_path_type: int,
+        request_body_config: EditAndActiveApiRequestBodyConfig,
+        request_method: str,
+        api_case: int | None = None,
+        api_conceal: str | None = None,
+        auth_config: EditAndActiveApiAuthConfig | None = None,
+        auth_key: str | None = None,
+        params_limit_config: list[EditAndActiveApiParamsLimitConfig] | None = None,
+        remark: str | None = None,
+    ) -> EditAndActiveApiResponse: ...
     async def edit_and_active_api(
         self,
         request: EditAndActiveApiRequest | None = None,
-        /,
         *,
         api_id: str | None = None,
         api_case: int | None = None,
@@ -5125,10 +7354,24 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             request_method=request_method,
         )
 
+    @overload
+    async def create_concurrency_limit_rule(
+        self, request: CreateConcurrencyLimitRuleRequest, /
+    ) -> CreateConcurrencyLimitRuleResponse: ...
+    @overload
+    async def create_concurrency_limit_rule(
+        self,
+        *,
+        control_action: str,
+        limit_duration: str,
+        limit_unit: str,
+        policy_name: str,
+        threshold_value: int | str,
+        remark: str | None = None,
+    ) -> CreateConcurrencyLimitRuleResponse: ...
     async def create_concurrency_limit_rule(
         self,
         request: CreateConcurrencyLimitRuleRequest | None = None,
-        /,
         *,
         control_action: str | None = None,
         limit_duration: str | None = None,
@@ -5152,10 +7395,25 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             threshold_value=threshold_value,
         )
 
+    @overload
+    async def edit_concurrency_limit_rule(
+        self, request: EditConcurrencyLimitRuleRequest, /
+    ) -> EditConcurrencyLimitRuleResponse: ...
+    @overload
+    async def edit_concurrency_limit_rule(
+        self,
+        *,
+        id: str,
+        limit_unit: str,
+        control_action: str | None = None,
+        limit_duration: int | None = None,
+        policy_name: str | None = None,
+        remark: str | None = None,
+        threshold_value: int | None = None,
+    ) -> EditConcurrencyLimitRuleResponse: ...
     async def edit_concurrency_limit_rule(
         self,
         request: EditConcurrencyLimitRuleRequest | None = None,
-        /,
         *,
         id: str | None = None,
         control_action: str | None = None,
@@ -5181,10 +7439,19 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             threshold_value=threshold_value,
         )
 
+    @overload
+    async def delete_concurrency_limit_rule(
+        self, request: DeleteConcurrencyLimitRuleRequest, /
+    ) -> DeleteConcurrencyLimitRuleResponse: ...
+    @overload
+    async def delete_concurrency_limit_rule(
+        self,
+        *,
+        ids: list[str],
+    ) -> DeleteConcurrencyLimitRuleResponse: ...
     async def delete_concurrency_limit_rule(
         self,
         request: DeleteConcurrencyLimitRuleRequest | None = None,
-        /,
         *,
         ids: list[str] | None = None,
     ) -> DeleteConcurrencyLimitRuleResponse:
@@ -5194,10 +7461,21 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         """
         return await self.core.call(DELETE_CONCURRENCY_LIMIT_RULE, request, ids=ids)
 
+    @overload
+    async def get_concurrency_limit_rule_list(
+        self, request: GetConcurrencyLimitRuleListRequest, /
+    ) -> GetConcurrencyLimitRuleListResponse: ...
+    @overload
+    async def get_concurrency_limit_rule_list(
+        self,
+        *,
+        page: int,
+        size: int,
+        policy_name: str | None = None,
+    ) -> GetConcurrencyLimitRuleListResponse: ...
     async def get_concurrency_limit_rule_list(
         self,
         request: GetConcurrencyLimitRuleListRequest | None = None,
-        /,
         *,
         page: int | None = None,
         size: int | None = None,
@@ -5255,10 +7533,19 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             xff=xff,
         )
 
+    @overload
+    async def wss_mp_network_service_delete(
+        self, request: WssMPNetworkServiceDeleteRequest, /
+    ) -> WssMPNetworkServiceDeleteResponse: ...
+    @overload
+    async def wss_mp_network_service_delete(
+        self,
+        *,
+        ids: str,
+    ) -> WssMPNetworkServiceDeleteResponse: ...
     async def wss_mp_network_service_delete(
         self,
         request: WssMPNetworkServiceDeleteRequest | None = None,
-        /,
         *,
         ids: str | None = None,
     ) -> WssMPNetworkServiceDeleteResponse:
@@ -5316,10 +7603,19 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             access_port=access_port,
         )
 
+    @overload
+    async def delete_built_in_rule(
+        self, request: DeleteBuiltInRuleRequest, /
+    ) -> DeleteBuiltInRuleResponse: ...
+    @overload
+    async def delete_built_in_rule(
+        self,
+        *,
+        id: int,
+    ) -> DeleteBuiltInRuleResponse: ...
     async def delete_built_in_rule(
         self,
         request: DeleteBuiltInRuleRequest | None = None,
-        /,
         *,
         id: int | None = None,
     ) -> DeleteBuiltInRuleResponse:
@@ -5329,10 +7625,19 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         """
         return await self.core.call(DELETE_BUILT_IN_RULE, request, id=id)
 
+    @overload
+    async def set_default_built_in_rule(
+        self, request: SetDefaultBuiltInRuleRequest, /
+    ) -> SetDefaultBuiltInRuleResponse: ...
+    @overload
+    async def set_default_built_in_rule(
+        self,
+        *,
+        id: int,
+    ) -> SetDefaultBuiltInRuleResponse: ...
     async def set_default_built_in_rule(
         self,
         request: SetDefaultBuiltInRuleRequest | None = None,
-        /,
         *,
         id: int | None = None,
     ) -> SetDefaultBuiltInRuleResponse:
@@ -5342,10 +7647,25 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         """
         return await self.core.call(SET_DEFAULT_BUILT_IN_RULE, request, id=id)
 
+    @overload
+    async def get_intelligent_analysis_list(
+        self, request: GetIntelligentAnalysisListRequest, /
+    ) -> GetIntelligentAnalysisListResponse: ...
+    @overload
+    async def get_intelligent_analysis_list(
+        self,
+        *,
+        domain: list[str],
+        rule_id: list[int] | None = None,
+        content: str | None = None,
+        status: int | None = None,
+        page_num: int | None = None,
+        page_size: int | None = None,
+        lang: str | None = None,
+    ) -> GetIntelligentAnalysisListResponse: ...
     async def get_intelligent_analysis_list(
         self,
         request: GetIntelligentAnalysisListRequest | None = None,
-        /,
         *,
         domain: list[str] | None = None,
         rule_id: list[int] | None = None,
@@ -5371,10 +7691,19 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             lang=lang,
         )
 
+    @overload
+    async def reject_intelligent_analysis(
+        self, request: RejectIntelligentAnalysisRequest, /
+    ) -> RejectIntelligentAnalysisResponse: ...
+    @overload
+    async def reject_intelligent_analysis(
+        self,
+        *,
+        rid: int,
+    ) -> RejectIntelligentAnalysisResponse: ...
     async def reject_intelligent_analysis(
         self,
         request: RejectIntelligentAnalysisRequest | None = None,
-        /,
         *,
         rid: int | None = None,
     ) -> RejectIntelligentAnalysisResponse:
@@ -5384,10 +7713,19 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         """
         return await self.core.call(REJECT_INTELLIGENT_ANALYSIS, request, rid=rid)
 
+    @overload
+    async def delete_intelligent_analysis(
+        self, request: DeleteIntelligentAnalysisRequest, /
+    ) -> DeleteIntelligentAnalysisResponse: ...
+    @overload
+    async def delete_intelligent_analysis(
+        self,
+        *,
+        rid: int,
+    ) -> DeleteIntelligentAnalysisResponse: ...
     async def delete_intelligent_analysis(
         self,
         request: DeleteIntelligentAnalysisRequest | None = None,
-        /,
         *,
         rid: int | None = None,
     ) -> DeleteIntelligentAnalysisResponse:
@@ -5397,10 +7735,21 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         """
         return await self.core.call(DELETE_INTELLIGENT_ANALYSIS, request, rid=rid)
 
+    @overload
+    async def query_exact_rule_list(
+        self, request: QueryExactRuleListRequest, /
+    ) -> QueryExactRuleListResponse: ...
+    @overload
+    async def query_exact_rule_list(
+        self,
+        *,
+        service_type: str,
+        rule_name: str | None = None,
+        action_list: list[str] | None = None,
+    ) -> QueryExactRuleListResponse: ...
     async def query_exact_rule_list(
         self,
         request: QueryExactRuleListRequest | None = None,
-        /,
         *,
         service_type: str | None = None,
         rule_name: str | None = None,
@@ -5418,10 +7767,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             action_list=action_list,
         )
 
+    @overload
+    async def query_domain_list_by_rule_name(
+        self, request: QueryDomainListByRuleNameRequest, /
+    ) -> QueryDomainListByRuleNameResponse: ...
+    @overload
+    async def query_domain_list_by_rule_name(
+        self,
+        *,
+        service_type: str,
+        rule_name_list: list[str],
+    ) -> QueryDomainListByRuleNameResponse: ...
     async def query_domain_list_by_rule_name(
         self,
         request: QueryDomainListByRuleNameRequest | None = None,
-        /,
         *,
         service_type: str | None = None,
         rule_name_list: list[str] | None = None,
@@ -5437,10 +7796,21 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             rule_name_list=rule_name_list,
         )
 
+    @overload
+    async def add_exact_rule(self, request: AddExactRuleRequest, /) -> AddExactRuleResponse: ...
+    @overload
+    async def add_exact_rule(
+        self,
+        *,
+        service_type: str,
+        rule_name: str,
+        action: str,
+        deploy_content: list[AddExactRuleCondition],
+        rule_description: str | None = None,
+    ) -> AddExactRuleResponse: ...
     async def add_exact_rule(
         self,
         request: AddExactRuleRequest | None = None,
-        /,
         *,
         service_type: str | None = None,
         rule_name: str | None = None,
@@ -5462,10 +7832,22 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             deploy_content=deploy_content,
         )
 
+    @overload
+    async def edit_exact_rule(self, request: EditExactRuleRequest, /) -> EditExactRuleResponse: ...
+    @overload
+    async def edit_exact_rule(
+        self,
+        *,
+        service_type: str,
+        rule_id: str,
+        rule_name: str,
+        action: str,
+        deploy_content: list[EditExactRuleCondition],
+        rule_description: str | None = None,
+    ) -> EditExactRuleResponse: ...
     async def edit_exact_rule(
         self,
         request: EditExactRuleRequest | None = None,
-        /,
         *,
         service_type: str | None = None,
         rule_id: str | None = None,
@@ -5489,10 +7871,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             deploy_content=deploy_content,
         )
 
+    @overload
+    async def delete_exact_rule(
+        self, request: DeleteExactRuleRequest, /
+    ) -> DeleteExactRuleResponse: ...
+    @overload
+    async def delete_exact_rule(
+        self,
+        *,
+        service_type: str,
+        rule_id: str,
+    ) -> DeleteExactRuleResponse: ...
     async def delete_exact_rule(
         self,
         request: DeleteExactRuleRequest | None = None,
-        /,
         *,
         service_type: str | None = None,
         rule_id: str | None = None,
@@ -5505,10 +7897,21 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             DELETE_EXACT_RULE, request, service_type=service_type, rule_id=rule_id
         )
 
+    @overload
+    async def batch_assiociated_exact_rule(
+        self, request: BatchAssiociatedExactRuleRequest, /
+    ) -> BatchAssiociatedExactRuleResponse: ...
+    @overload
+    async def batch_assiociated_exact_rule(
+        self,
+        *,
+        service_type: str,
+        rule_id_list: list[str],
+        domain_list: list[str],
+    ) -> BatchAssiociatedExactRuleResponse: ...
     async def batch_assiociated_exact_rule(
         self,
         request: BatchAssiociatedExactRuleRequest | None = None,
-        /,
         *,
         service_type: str | None = None,
         rule_id_list: list[str] | None = None,
@@ -5526,10 +7929,21 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             domain_list=domain_list,
         )
 
+    @overload
+    async def batch_remove_exact_rule(
+        self, request: BatchRemoveExactRuleRequest, /
+    ) -> BatchRemoveExactRuleResponse: ...
+    @overload
+    async def batch_remove_exact_rule(
+        self,
+        *,
+        service_type: str,
+        rule_id_list: list[str],
+        domain_list: list[str],
+    ) -> BatchRemoveExactRuleResponse: ...
     async def batch_remove_exact_rule(
         self,
         request: BatchRemoveExactRuleRequest | None = None,
-        /,
         *,
         service_type: str | None = None,
         rule_id_list: list[str] | None = None,
@@ -5547,10 +7961,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             domain_list=domain_list,
         )
 
+    @overload
+    async def query_exact_rule_list_by_domain(
+        self, request: QueryExactRuleListByDomainRequest, /
+    ) -> QueryExactRuleListByDomainResponse: ...
+    @overload
+    async def query_exact_rule_list_by_domain(
+        self,
+        *,
+        service_type: str,
+        domain_list: list[str],
+    ) -> QueryExactRuleListByDomainResponse: ...
     async def query_exact_rule_list_by_domain(
         self,
         request: QueryExactRuleListByDomainRequest | None = None,
-        /,
         *,
         service_type: str | None = None,
         domain_list: list[str] | None = None,
@@ -5566,10 +7990,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             domain_list=domain_list,
         )
 
+    @overload
+    async def update_domain_base_info(
+        self, request: UpdateDomainBaseInfoRequest, /
+    ) -> UpdateDomainBaseInfoResponse: ...
+    @overload
+    async def update_domain_base_info(
+        self,
+        *,
+        data: list[UpdateDomainBaseInfoRequestData],
+        service_type: str | None = None,
+    ) -> UpdateDomainBaseInfoResponse: ...
     async def update_domain_base_info(
         self,
         request: UpdateDomainBaseInfoRequest | None = None,
-        /,
         *,
         data: list[UpdateDomainBaseInfoRequestData] | None = None,
         service_type: str | None = None,
@@ -5598,10 +8032,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             QUERY_DOMAIN_BUILT_IN_RULES, request, domains=domains, service_type=service_type
         )
 
+    @overload
+    async def update_domain_built_in_rules(
+        self, request: UpdateDomainBuiltInRulesRequest, /
+    ) -> UpdateDomainBuiltInRulesResponse: ...
+    @overload
+    async def update_domain_built_in_rules(
+        self,
+        *,
+        data: list[UpdateDomainBuiltInRulesRequestData],
+        service_type: str | None = None,
+    ) -> UpdateDomainBuiltInRulesResponse: ...
     async def update_domain_built_in_rules(
         self,
         request: UpdateDomainBuiltInRulesRequest | None = None,
-        /,
         *,
         data: list[UpdateDomainBuiltInRulesRequestData] | None = None,
         service_type: str | None = None,
@@ -5614,10 +8058,22 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             UPDATE_DOMAIN_BUILT_IN_RULES, request, data=data, service_type=service_type
         )
 
+    @overload
+    async def share_domain_base_protect_config(
+        self, request: ShareDomainBaseProtectConfigRequest, /
+    ) -> ShareDomainBaseProtectConfigResponse: ...
+    @overload
+    async def share_domain_base_protect_config(
+        self,
+        *,
+        domain: str,
+        share_domain_list: list[str],
+        type: str,
+        service_type: str | None = None,
+    ) -> ShareDomainBaseProtectConfigResponse: ...
     async def share_domain_base_protect_config(
         self,
         request: ShareDomainBaseProtectConfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         share_domain_list: list[str] | None = None,
@@ -5637,10 +8093,22 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def share_dms_built_in_rules_config(
+        self, request: ShareDmsBuiltInRulesConfigRequest, /
+    ) -> ShareDmsBuiltInRulesConfigResponse: ...
+    @overload
+    async def share_dms_built_in_rules_config(
+        self,
+        *,
+        domain: str,
+        share_domain_list: list[str],
+        rule_ids: list[str],
+        service_type: str | None = None,
+    ) -> ShareDmsBuiltInRulesConfigResponse: ...
     async def share_dms_built_in_rules_config(
         self,
         request: ShareDmsBuiltInRulesConfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         share_domain_list: list[str] | None = None,
@@ -5660,10 +8128,22 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def share_dms_native_app_api_config(
+        self, request: ShareDmsNativeAppApiConfigRequest, /
+    ) -> ShareDmsNativeAppApiConfigResponse: ...
+    @overload
+    async def share_dms_native_app_api_config(
+        self,
+        *,
+        domain: str,
+        share_domain_list: list[str],
+        rule_ids: list[str],
+        service_type: str | None = None,
+    ) -> ShareDmsNativeAppApiConfigResponse: ...
     async def share_dms_native_app_api_config(
         self,
         request: ShareDmsNativeAppApiConfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         share_domain_list: list[str] | None = None,
@@ -5683,7 +8163,7 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
-    async def query_domain_d_do_s_base_info(
+    async def query_domain_ddos_base_info(
         self,
         request: QueryDomainDDoSBaseInfoRequest | None = None,
         /,
@@ -5715,10 +8195,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             QUERY_ADAPTIVE_PROTECTION_RULES, request, domains=domains, service_type=service_type
         )
 
+    @overload
+    async def update_adaptive_protection_rules(
+        self, request: UpdateAdaptiveProtectionRulesRequest, /
+    ) -> UpdateAdaptiveProtectionRulesResponse: ...
+    @overload
+    async def update_adaptive_protection_rules(
+        self,
+        *,
+        data: list[UpdateAdaptiveProtectionRulesRequestData],
+        service_type: str | None = None,
+    ) -> UpdateAdaptiveProtectionRulesResponse: ...
     async def update_adaptive_protection_rules(
         self,
         request: UpdateAdaptiveProtectionRulesRequest | None = None,
-        /,
         *,
         data: list[UpdateAdaptiveProtectionRulesRequestData] | None = None,
         service_type: str | None = None,
@@ -5747,10 +8237,21 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             QUERY_DOMAIN_APP_API_EXCEPTIONS, request, domains=domains, service_type=service_type
         )
 
+    @overload
+    async def remove_domain_app_api_exceptions(
+        self, request: RemoveDomainAppApiExceptionsRequest, /
+    ) -> RemoveDomainAppApiExceptionsResponse: ...
+    @overload
+    async def remove_domain_app_api_exceptions(
+        self,
+        *,
+        domain: str,
+        rule_ids: list[str],
+        service_type: str | None = None,
+    ) -> RemoveDomainAppApiExceptionsResponse: ...
     async def remove_domain_app_api_exceptions(
         self,
         request: RemoveDomainAppApiExceptionsRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         rule_ids: list[str] | None = None,
@@ -5768,10 +8269,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def related_app_api_exceptions_for_domain(
+        self, request: RelatedAppApiExceptionsForDomainRequest, /
+    ) -> RelatedAppApiExceptionsForDomainResponse: ...
+    @overload
+    async def related_app_api_exceptions_for_domain(
+        self,
+        *,
+        data: list[RelatedAppApiExceptionsForDomainRequestData],
+        service_type: str | None = None,
+    ) -> RelatedAppApiExceptionsForDomainResponse: ...
     async def related_app_api_exceptions_for_domain(
         self,
         request: RelatedAppApiExceptionsForDomainRequest | None = None,
-        /,
         *,
         data: list[RelatedAppApiExceptionsForDomainRequestData] | None = None,
         service_type: str | None = None,
@@ -5784,10 +8295,21 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             RELATED_APP_API_EXCEPTIONS_FOR_DOMAIN, request, data=data, service_type=service_type
         )
 
+    @overload
+    async def list_non_shared_waf_rule_exceptions_for_waf_rules(
+        self, request: ListNonSharedWAFRuleExceptionsForWAFRulesRequest, /
+    ) -> ListNonSharedWAFRuleExceptionsForWAFRulesResponse: ...
+    @overload
+    async def list_non_shared_waf_rule_exceptions_for_waf_rules(
+        self,
+        *,
+        domain_list: list[str],
+        rule_id_list: list[int],
+        service_type: str | None = None,
+    ) -> ListNonSharedWAFRuleExceptionsForWAFRulesResponse: ...
     async def list_non_shared_waf_rule_exceptions_for_waf_rules(
         self,
         request: ListNonSharedWAFRuleExceptionsForWAFRulesRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         rule_id_list: list[int] | None = None,
@@ -5817,10 +8339,21 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             DOMAINS_OF_NON_LATEST_RULESET_VERSION, request, service_type=service_type
         )
 
+    @overload
+    async def list_upgrade_details(
+        self, request: ListUpgradeDetailsRequest, /
+    ) -> ListUpgradeDetailsResponse: ...
+    @overload
+    async def list_upgrade_details(
+        self,
+        *,
+        domain_list: list[str],
+        language: str | None = None,
+        service_type: str | None = None,
+    ) -> ListUpgradeDetailsResponse: ...
     async def list_upgrade_details(
         self,
         request: ListUpgradeDetailsRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         language: str | None = None,
@@ -5838,10 +8371,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def upgrade_waf_ruleset(
+        self, request: UpgradeWAFRulesetRequest, /
+    ) -> UpgradeWAFRulesetResponse: ...
+    @overload
+    async def upgrade_waf_ruleset(
+        self,
+        *,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> UpgradeWAFRulesetResponse: ...
     async def upgrade_waf_ruleset(
         self,
         request: UpgradeWAFRulesetRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -5854,10 +8397,21 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             UPGRADE_WAF_RULESET, request, domain_list=domain_list, service_type=service_type
         )
 
+    @overload
+    async def list_waf_rules(self, request: ListWAFRulesRequest, /) -> ListWAFRulesResponse: ...
+    @overload
+    async def list_waf_rules(
+        self,
+        *,
+        domain: str,
+        rule_id_list: list[str] | None = None,
+        keyword: str | None = None,
+        language: str | None = None,
+        service_type: str | None = None,
+    ) -> ListWAFRulesResponse: ...
     async def list_waf_rules(
         self,
         request: ListWAFRulesRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         rule_id_list: list[str] | None = None,
@@ -5879,10 +8433,21 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def update_action_for_waf_managed_rules(
+        self, request: UpdateActionForWAFManagedRulesRequest, /
+    ) -> UpdateActionForWAFManagedRulesResponse: ...
+    @overload
+    async def update_action_for_waf_managed_rules(
+        self,
+        *,
+        domain_list: list[str],
+        rule_list: list[UpdateActionForWAFManagedRulesRequestRuleList],
+        service_type: str | None = None,
+    ) -> UpdateActionForWAFManagedRulesResponse: ...
     async def update_action_for_waf_managed_rules(
         self,
         request: UpdateActionForWAFManagedRulesRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         rule_list: list[UpdateActionForWAFManagedRulesRequestRuleList] | None = None,
@@ -5900,10 +8465,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def list_waf_basic_config_of_domains(
+        self, request: ListWAFBasicConfigOfDomainsRequest, /
+    ) -> ListWAFBasicConfigOfDomainsResponse: ...
+    @overload
+    async def list_waf_basic_config_of_domains(
+        self,
+        *,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> ListWAFBasicConfigOfDomainsResponse: ...
     async def list_waf_basic_config_of_domains(
         self,
         request: ListWAFBasicConfigOfDomainsRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -5919,10 +8494,22 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def update_mode_of_waf(
+        self, request: UpdateModeOfWAFRequest, /
+    ) -> UpdateModeOfWAFResponse: ...
+    @overload
+    async def update_mode_of_waf(
+        self,
+        *,
+        domain_list: list[str],
+        defend_mode: str,
+        rule_update_mode: str,
+        service_type: str | None = None,
+    ) -> UpdateModeOfWAFResponse: ...
     async def update_mode_of_waf(
         self,
         request: UpdateModeOfWAFRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         defend_mode: str | None = None,
@@ -5942,10 +8529,24 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def create_exception_to_waf_managed_rules(
+        self, request: CreateExceptionToWAFManagedRulesRequest, /
+    ) -> CreateExceptionToWAFManagedRulesResponse: ...
+    @overload
+    async def create_exception_to_waf_managed_rules(
+        self,
+        *,
+        domain: str,
+        rule_id: int,
+        type: str,
+        match_type: str,
+        content_list: list[str],
+        service_type: str | None = None,
+    ) -> CreateExceptionToWAFManagedRulesResponse: ...
     async def create_exception_to_waf_managed_rules(
         self,
         request: CreateExceptionToWAFManagedRulesRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         rule_id: int | None = None,
@@ -5969,10 +8570,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def associate_share_waf_rule_exception(
+        self, request: AssociateShareWAFRuleExceptionRequest, /
+    ) -> AssociateShareWAFRuleExceptionResponse: ...
+    @overload
+    async def associate_share_waf_rule_exception(
+        self,
+        *,
+        share_exception_list: list[AssociateShareWAFRuleExceptionRequestShareExceptionList],
+        service_type: str | None = None,
+    ) -> AssociateShareWAFRuleExceptionResponse: ...
     async def associate_share_waf_rule_exception(
         self,
         request: AssociateShareWAFRuleExceptionRequest | None = None,
-        /,
         *,
         share_exception_list: list[AssociateShareWAFRuleExceptionRequestShareExceptionList]
         | None = None,
@@ -5989,10 +8600,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def delete_exception_for_waf_managed_rules(
+        self, request: DeleteExceptionForWAFManagedRulesRequest, /
+    ) -> DeleteExceptionForWAFManagedRulesResponse: ...
+    @overload
+    async def delete_exception_for_waf_managed_rules(
+        self,
+        *,
+        del_dto_list: list[DeleteExceptionForWAFManagedRulesRequestDelDTOList],
+        service_type: str | None = None,
+    ) -> DeleteExceptionForWAFManagedRulesResponse: ...
     async def delete_exception_for_waf_managed_rules(
         self,
         request: DeleteExceptionForWAFManagedRulesRequest | None = None,
-        /,
         *,
         del_dto_list: list[DeleteExceptionForWAFManagedRulesRequestDelDTOList] | None = None,
         service_type: str | None = None,
@@ -6008,10 +8629,22 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def update_exception_for_waf_managed_rules(
+        self, request: UpdateExceptionForWAFManagedRulesRequest, /
+    ) -> UpdateExceptionForWAFManagedRulesResponse: ...
+    @overload
+    async def update_exception_for_waf_managed_rules(
+        self,
+        *,
+        id: str,
+        match_type: str,
+        content_list: list[str],
+        service_type: str | None = None,
+    ) -> UpdateExceptionForWAFManagedRulesResponse: ...
     async def update_exception_for_waf_managed_rules(
         self,
         request: UpdateExceptionForWAFManagedRulesRequest | None = None,
-        /,
         *,
         id: str | None = None,
         match_type: str | None = None,
@@ -6031,10 +8664,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def delete_shared_waf_exceptions_associated_with_waf_managed_rules(
+        self, request: DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequest, /
+    ) -> DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesResponse: ...
+    @overload
+    async def delete_shared_waf_exceptions_associated_with_waf_managed_rules(
+        self,
+        *,
+        del_dto_list: list[DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequestDelDTOList],
+        service_type: str | None = None,
+    ) -> DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesResponse: ...
     async def delete_shared_waf_exceptions_associated_with_waf_managed_rules(
         self,
         request: DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequest | None = None,
-        /,
         *,
         del_dto_list: list[DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequestDelDTOList]
         | None = None,
@@ -6051,10 +8694,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def apply_recommendations(
+        self, request: ApplyRecommendationsRequest, /
+    ) -> ApplyRecommendationsResponse: ...
+    @overload
+    async def apply_recommendations(
+        self,
+        *,
+        id_list: list[str],
+        service_type: str | None = None,
+    ) -> ApplyRecommendationsResponse: ...
     async def apply_recommendations(
         self,
         request: ApplyRecommendationsRequest | None = None,
-        /,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
@@ -6067,10 +8720,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             APPLY_RECOMMENDATIONS, request, id_list=id_list, service_type=service_type
         )
 
+    @overload
+    async def reject_recommendations(
+        self, request: RejectRecommendationsRequest, /
+    ) -> RejectRecommendationsResponse: ...
+    @overload
+    async def reject_recommendations(
+        self,
+        *,
+        id_list: list[str],
+        service_type: str | None = None,
+    ) -> RejectRecommendationsResponse: ...
     async def reject_recommendations(
         self,
         request: RejectRecommendationsRequest | None = None,
-        /,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
@@ -6083,10 +8746,21 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             REJECT_RECOMMENDATIONS, request, id_list=id_list, service_type=service_type
         )
 
+    @overload
+    async def list_recommendations(
+        self, request: ListRecommendationsRequest, /
+    ) -> ListRecommendationsResponse: ...
+    @overload
+    async def list_recommendations(
+        self,
+        *,
+        domain_list: list[str],
+        rule_id_list: list[int],
+        service_type: str | None = None,
+    ) -> ListRecommendationsResponse: ...
     async def list_recommendations(
         self,
         request: ListRecommendationsRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         rule_id_list: list[int] | None = None,
@@ -6104,10 +8778,21 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def list_shared_waf_rule_exceptions_for_waf_rules(
+        self, request: ListSharedWAFRuleExceptionsForWAFRulesRequest, /
+    ) -> ListSharedWAFRuleExceptionsForWAFRulesResponse: ...
+    @overload
+    async def list_shared_waf_rule_exceptions_for_waf_rules(
+        self,
+        *,
+        domain_list: list[str],
+        rule_id_list: list[int],
+        service_type: str | None = None,
+    ) -> ListSharedWAFRuleExceptionsForWAFRulesResponse: ...
     async def list_shared_waf_rule_exceptions_for_waf_rules(
         self,
         request: ListSharedWAFRuleExceptionsForWAFRulesRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         rule_id_list: list[int] | None = None,
@@ -6164,10 +8849,21 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def using_existing_hostname_to_add_new_hostname(
+        self, request: UsingExistingHostnameToAddNewHostnameRequest, /
+    ) -> UsingExistingHostnameToAddNewHostnameResponse: ...
+    @overload
+    async def using_existing_hostname_to_add_new_hostname(
+        self,
+        *,
+        source_domain: str,
+        target_domains: list[str],
+        service_type: str | None = None,
+    ) -> UsingExistingHostnameToAddNewHostnameResponse: ...
     async def using_existing_hostname_to_add_new_hostname(
         self,
         request: UsingExistingHostnameToAddNewHostnameRequest | None = None,
-        /,
         *,
         source_domain: str | None = None,
         target_domains: list[str] | None = None,
@@ -6185,10 +8881,22 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def copy_policies_to_other_hostnames(
+        self, request: CopyPoliciesToOtherHostnamesRequest, /
+    ) -> CopyPoliciesToOtherHostnamesResponse: ...
+    @overload
+    async def copy_policies_to_other_hostnames(
+        self,
+        *,
+        source_domain: str,
+        target_domains: list[str],
+        policy_types: list[str],
+        service_type: str | None = None,
+    ) -> CopyPoliciesToOtherHostnamesResponse: ...
     async def copy_policies_to_other_hostnames(
         self,
         request: CopyPoliciesToOtherHostnamesRequest | None = None,
-        /,
         *,
         source_domain: str | None = None,
         target_domains: list[str] | None = None,
@@ -6208,10 +8916,29 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def modify_policy_status(
+        self, request: ModifyPolicyStatusRequest, /
+    ) -> ModifyPolicyStatusResponse: ...
+    @overload
+    async def modify_policy_status(
+        self,
+        *,
+        domain_list: list[str],
+        bot_manage_switch: bool | Literal["ON", "OFF"] | None = None,
+        customize_rule_switch: bool | Literal["ON", "OFF"] | None = None,
+        block_switch: bool | Literal["ON", "OFF"] | None = None,
+        rate_limit_switch: bool | Literal["ON", "OFF"] | None = None,
+        whitelist_switch: bool | Literal["ON", "OFF"] | None = None,
+        api_defend_switch: bool | Literal["ON", "OFF"] | None = None,
+        dms_defend_switch: bool | Literal["ON", "OFF"] | None = None,
+        intelligence_switch: bool | Literal["ON", "OFF"] | None = None,
+        waf_defend_switch: bool | Literal["ON", "OFF"] | None = None,
+        service_type: str | None = None,
+    ) -> ModifyPolicyStatusResponse: ...
     async def modify_policy_status(
         self,
         request: ModifyPolicyStatusRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         bot_manage_switch: bool | Literal["ON", "OFF"] | None = None,
@@ -6245,10 +8972,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def remove_protected_domain(
+        self, request: RemoveProtectedDomainRequest, /
+    ) -> RemoveProtectedDomainResponse: ...
+    @overload
+    async def remove_protected_domain(
+        self,
+        *,
+        domain: str,
+        service_type: str | None = None,
+    ) -> RemoveProtectedDomainResponse: ...
     async def remove_protected_domain(
         self,
         request: RemoveProtectedDomainRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         service_type: str | None = None,
@@ -6258,10 +8995,31 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             REMOVE_PROTECTED_DOMAIN, request, domain=domain, service_type=service_type
         )
 
+    @overload
+    async def using_system_recommended_access_domain(
+        self, request: UsingSystemRecommendedAccessDomainRequest, /
+    ) -> UsingSystemRecommendedAccessDomainResponse: ...
+    @overload
+    async def using_system_recommended_access_domain(
+        self,
+        *,
+        target_domains: list[str],
+        waf_defend_config: UsingSystemRecommendedAccessDomainRequestWafDefendConfig | None = None,
+        customize_rule_config: UsingSystemRecommendedAccessDomainRequestCustomizeRuleConfig
+        | None = None,
+        api_defend_config: UsingSystemRecommendedAccessDomainRequestApiDefendConfig | None = None,
+        whitelist_config: UsingSystemRecommendedAccessDomainRequestWhitelistConfig | None = None,
+        block_config: UsingSystemRecommendedAccessDomainRequestBlockConfig | None = None,
+        dms_defend_config: UsingSystemRecommendedAccessDomainRequestDmsDefendConfig | None = None,
+        intelligence_config: UsingSystemRecommendedAccessDomainRequestIntelligenceConfig
+        | None = None,
+        bot_manage_config: UsingSystemRecommendedAccessDomainRequestBotManageConfig | None = None,
+        rate_limit_config: UsingSystemRecommendedAccessDomainRequestRateLimitConfig | None = None,
+        service_type: str | None = None,
+    ) -> UsingSystemRecommendedAccessDomainResponse: ...
     async def using_system_recommended_access_domain(
         self,
         request: UsingSystemRecommendedAccessDomainRequest | None = None,
-        /,
         *,
         waf_defend_config: UsingSystemRecommendedAccessDomainRequestWafDefendConfig | None = None,
         customize_rule_config: UsingSystemRecommendedAccessDomainRequestCustomizeRuleConfig
@@ -6297,10 +9055,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def get_bot_function_switch(
+        self, request: GetBotFunctionSwitchRequest, /
+    ) -> GetBotFunctionSwitchResponse: ...
+    @overload
+    async def get_bot_function_switch(
+        self,
+        *,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> GetBotFunctionSwitchResponse: ...
     async def get_bot_function_switch(
         self,
         request: GetBotFunctionSwitchRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -6313,10 +9081,22 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             GET_BOT_FUNCTION_SWITCH, request, domain_list=domain_list, service_type=service_type
         )
 
+    @overload
+    async def update_bot_function_switch(
+        self, request: UpdateBotFunctionSwitchRequest, /
+    ) -> UpdateBotFunctionSwitchResponse: ...
+    @overload
+    async def update_bot_function_switch(
+        self,
+        *,
+        domain: str,
+        scene_analyse_switch: bool | Literal["ON", "OFF"] | None = None,
+        behavior_analyse_switch: bool | Literal["ON", "OFF"] | None = None,
+        service_type: str | None = None,
+    ) -> UpdateBotFunctionSwitchResponse: ...
     async def update_bot_function_switch(
         self,
         request: UpdateBotFunctionSwitchRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         scene_analyse_switch: bool | Literal["ON", "OFF"] | None = None,
@@ -6336,10 +9116,33 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def add_rate_limiting_rule(
+        self, request: AddRateLimitingRuleRequest, /
+    ) -> AddRateLimitingRuleResponse: ...
+    @overload
+    async def add_rate_limiting_rule(
+        self,
+        *,
+        domain: str,
+        rule_name: str,
+        scene: str,
+        statistical_item: str,
+        statistical_period: int,
+        trigger_threshold: int,
+        intercept_time: int,
+        effective_status: str,
+        action: str,
+        rate_limit_rule_condition: AddRateLimitingRuleRequestRateLimitRuleCondition,
+        description: str | None = None,
+        statistics_key: str | None = None,
+        rate_limit_effective: AddRateLimitingRuleRequestRateLimitEffective | None = None,
+        asset_api_id: str | None = None,
+        service_type: str | None = None,
+    ) -> AddRateLimitingRuleResponse: ...
     async def add_rate_limiting_rule(
         self,
         request: AddRateLimitingRuleRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         rule_name: str | None = None,
@@ -6381,10 +9184,23 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def create_whitelist_rule(
+        self, request: CreateWhitelistRuleRequest, /
+    ) -> CreateWhitelistRuleResponse: ...
+    @overload
+    async def create_whitelist_rule(
+        self,
+        *,
+        domain: str,
+        rule_name: str,
+        conditions: CreateWhitelistRuleRequestConditions,
+        description: str | None = None,
+        service_type: str | None = None,
+    ) -> CreateWhitelistRuleResponse: ...
     async def create_whitelist_rule(
         self,
         request: CreateWhitelistRuleRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         rule_name: str | None = None,
@@ -6406,10 +9222,34 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def update_rate_limiting_rule(
+        self, request: UpdateRateLimitingRuleRequest, /
+    ) -> UpdateRateLimitingRuleResponse: ...
+    @overload
+    async def update_rate_limiting_rule(
+        self,
+        *,
+        id: str,
+        rule_name: str | None = None,
+        description: str | None = None,
+        scene: str | None = None,
+        statistical_item: str | None = None,
+        statistics_key: str | None = None,
+        statistical_period: int | None = None,
+        trigger_threshold: int | None = None,
+        intercept_time: int | None = None,
+        effective_status: str | None = None,
+        rate_limit_effective: UpdateRateLimitingRuleRequestRateLimitEffective | None = None,
+        asset_api_id: str | None = None,
+        action: str | None = None,
+        rate_limit_rule_condition: UpdateRateLimitingRuleRequestRateLimitRuleCondition
+        | None = None,
+        service_type: str | None = None,
+    ) -> UpdateRateLimitingRuleResponse: ...
     async def update_rate_limiting_rule(
         self,
         request: UpdateRateLimitingRuleRequest | None = None,
-        /,
         *,
         id: str | None = None,
         rule_name: str | None = None,
@@ -6451,10 +9291,23 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def update_whitelist_rule(
+        self, request: UpdateWhitelistRuleRequest, /
+    ) -> UpdateWhitelistRuleResponse: ...
+    @overload
+    async def update_whitelist_rule(
+        self,
+        *,
+        id: str,
+        rule_name: str | None = None,
+        description: str | None = None,
+        conditions: UpdateWhitelistRuleRequestConditions | None = None,
+        service_type: str | None = None,
+    ) -> UpdateWhitelistRuleResponse: ...
     async def update_whitelist_rule(
         self,
         request: UpdateWhitelistRuleRequest | None = None,
-        /,
         *,
         id: str | None = None,
         rule_name: str | None = None,
@@ -6476,10 +9329,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def delete_whitelist_rules(
+        self, request: DeleteWhitelistRulesRequest, /
+    ) -> DeleteWhitelistRulesResponse: ...
+    @overload
+    async def delete_whitelist_rules(
+        self,
+        *,
+        id_list: list[str],
+        service_type: str | None = None,
+    ) -> DeleteWhitelistRulesResponse: ...
     async def delete_whitelist_rules(
         self,
         request: DeleteWhitelistRulesRequest | None = None,
-        /,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
@@ -6492,10 +9355,30 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             DELETE_WHITELIST_RULES, request, id_list=id_list, service_type=service_type
         )
 
+    @overload
+    async def add_workflow_rule(
+        self, request: AddWorkflowRuleRequest, /
+    ) -> AddWorkflowRuleResponse: ...
+    @overload
+    async def add_workflow_rule(
+        self,
+        *,
+        domain: str,
+        rule_name: str,
+        act: str,
+        statistical_period: int,
+        statistical_item: str,
+        protection_scope: list[AddWorkflowRuleRequestProtectionScope],
+        mode: str,
+        rule_description: str | None = None,
+        web_rule_condition: list[AddWorkflowRuleRequestWebRuleCondition] | None = None,
+        api_rule_condition: list[AddWorkflowRuleRequestApiRuleCondition] | None = None,
+        wl_uri: list[str] | None = None,
+        service_type: str | None = None,
+    ) -> AddWorkflowRuleResponse: ...
     async def add_workflow_rule(
         self,
         request: AddWorkflowRuleRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         rule_name: str | None = None,
@@ -6531,10 +9414,21 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def list_rate_limiting_rules(
+        self, request: ListRateLimitingRulesRequest, /
+    ) -> ListRateLimitingRulesResponse: ...
+    @overload
+    async def list_rate_limiting_rules(
+        self,
+        *,
+        domain_list: list[str],
+        rule_name: str | None = None,
+        service_type: str | None = None,
+    ) -> ListRateLimitingRulesResponse: ...
     async def list_rate_limiting_rules(
         self,
         request: ListRateLimitingRulesRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         rule_name: str | None = None,
@@ -6552,10 +9446,30 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def update_workflow_rule(
+        self, request: UpdateWorkflowRuleRequest, /
+    ) -> UpdateWorkflowRuleResponse: ...
+    @overload
+    async def update_workflow_rule(
+        self,
+        *,
+        id: str,
+        rule_name: str | None = None,
+        rule_description: str | None = None,
+        act: str | None = None,
+        statistical_period: int | None = None,
+        statistical_item: str | None = None,
+        protection_scope: list[UpdateWorkflowRuleRequestProtectionScope] | None = None,
+        web_rule_condition: list[UpdateWorkflowRuleRequestWebRuleCondition] | None = None,
+        api_rule_condition: list[UpdateWorkflowRuleRequestApiRuleCondition] | None = None,
+        mode: str | None = None,
+        wl_uri: list[str] | None = None,
+        service_type: str | None = None,
+    ) -> UpdateWorkflowRuleResponse: ...
     async def update_workflow_rule(
         self,
         request: UpdateWorkflowRuleRequest | None = None,
-        /,
         *,
         id: str | None = None,
         rule_name: str | None = None,
@@ -6591,10 +9505,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def delete_rate_limiting_rules(
+        self, request: DeleteRateLimitingRulesRequest, /
+    ) -> DeleteRateLimitingRulesResponse: ...
+    @overload
+    async def delete_rate_limiting_rules(
+        self,
+        *,
+        ids: list[str],
+        service_type: str | None = None,
+    ) -> DeleteRateLimitingRulesResponse: ...
     async def delete_rate_limiting_rules(
         self,
         request: DeleteRateLimitingRulesRequest | None = None,
-        /,
         *,
         ids: list[str] | None = None,
         service_type: str | None = None,
@@ -6607,10 +9531,21 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             DELETE_RATE_LIMITING_RULES, request, ids=ids, service_type=service_type
         )
 
+    @overload
+    async def list_workflow_rules(
+        self, request: ListWorkflowRulesRequest, /
+    ) -> ListWorkflowRulesResponse: ...
+    @overload
+    async def list_workflow_rules(
+        self,
+        *,
+        domain: str,
+        rule_name: str | None = None,
+        service_type: str | None = None,
+    ) -> ListWorkflowRulesResponse: ...
     async def list_workflow_rules(
         self,
         request: ListWorkflowRulesRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         rule_name: str | None = None,
@@ -6628,11 +9563,22 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def get_rate_limiting_rules_for_the_shared_configuration_asociated_with_domain(
+        self, request: GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainRequest, /
+    ) -> GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponse: ...
+    @overload
+    async def get_rate_limiting_rules_for_the_shared_configuration_asociated_with_domain(
+        self,
+        *,
+        domain: str,
+        rule_name: str | None = None,
+        service_type: str | None = None,
+    ) -> GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponse: ...
     async def get_rate_limiting_rules_for_the_shared_configuration_asociated_with_domain(
         self,
         request: GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainRequest
         | None = None,
-        /,
         *,
         domain: str | None = None,
         rule_name: str | None = None,
@@ -6650,10 +9596,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def delete_workflow_rule(
+        self, request: DeleteWorkflowRuleRequest, /
+    ) -> DeleteWorkflowRuleResponse: ...
+    @overload
+    async def delete_workflow_rule(
+        self,
+        *,
+        delete_list: list[str],
+        service_type: str | None = None,
+    ) -> DeleteWorkflowRuleResponse: ...
     async def delete_workflow_rule(
         self,
         request: DeleteWorkflowRuleRequest | None = None,
-        /,
         *,
         delete_list: list[str] | None = None,
         service_type: str | None = None,
@@ -6666,10 +9622,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             DELETE_WORKFLOW_RULE, request, delete_list=delete_list, service_type=service_type
         )
 
+    @overload
+    async def get_threat_intelligence_domain_config(
+        self, request: GetThreatIntelligenceDomainConfigRequest, /
+    ) -> GetThreatIntelligenceDomainConfigResponse: ...
+    @overload
+    async def get_threat_intelligence_domain_config(
+        self,
+        *,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> GetThreatIntelligenceDomainConfigResponse: ...
     async def get_threat_intelligence_domain_config(
         self,
         request: GetThreatIntelligenceDomainConfigRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -6685,10 +9651,21 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def update_threat_intelligence_domain_config(
+        self, request: UpdateThreatIntelligenceDomainConfigRequest, /
+    ) -> UpdateThreatIntelligenceDomainConfigResponse: ...
+    @overload
+    async def update_threat_intelligence_domain_config(
+        self,
+        *,
+        domain: str,
+        config_list: list[UpdateThreatIntelligenceDomainConfigRequestConfigList] | None = None,
+        service_type: str | None = None,
+    ) -> UpdateThreatIntelligenceDomainConfigResponse: ...
     async def update_threat_intelligence_domain_config(
         self,
         request: UpdateThreatIntelligenceDomainConfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         config_list: list[UpdateThreatIntelligenceDomainConfigRequestConfigList] | None = None,
@@ -6706,10 +9683,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def get_domain_api_security_configuration(
+        self, request: GetDomainAPISecurityConfigurationRequest, /
+    ) -> GetDomainAPISecurityConfigurationResponse: ...
+    @overload
+    async def get_domain_api_security_configuration(
+        self,
+        *,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> GetDomainAPISecurityConfigurationResponse: ...
     async def get_domain_api_security_configuration(
         self,
         request: GetDomainAPISecurityConfigurationRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -6725,10 +9712,21 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def update_domain_api_security_configuration(
+        self, request: UpdateDomainAPISecurityConfigurationRequest, /
+    ) -> UpdateDomainAPISecurityConfigurationResponse: ...
+    @overload
+    async def update_domain_api_security_configuration(
+        self,
+        *,
+        domain: str,
+        defend_list: list[UpdateDomainAPISecurityConfigurationRequestDefendList] | None = None,
+        service_type: str | None = None,
+    ) -> UpdateDomainAPISecurityConfigurationResponse: ...
     async def update_domain_api_security_configuration(
         self,
         request: UpdateDomainAPISecurityConfigurationRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         defend_list: list[UpdateDomainAPISecurityConfigurationRequestDefendList] | None = None,
@@ -6746,10 +9744,26 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def add_customize_rule(
+        self, request: AddCustomizeRuleRequest, /
+    ) -> AddCustomizeRuleResponse: ...
+    @overload
+    async def add_customize_rule(
+        self,
+        *,
+        condition: AddCustomizeRuleRequestCondition,
+        act: str,
+        domain: str,
+        rule_name: str,
+        scene: str,
+        description: str | None = None,
+        api_id: str | None = None,
+        service_type: str | None = None,
+    ) -> AddCustomizeRuleResponse: ...
     async def add_customize_rule(
         self,
         request: AddCustomizeRuleRequest | None = None,
-        /,
         *,
         condition: AddCustomizeRuleRequestCondition | None = None,
         act: str | None = None,
@@ -6777,10 +9791,21 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def list_whitelist_rules(
+        self, request: ListWhitelistRulesRequest, /
+    ) -> ListWhitelistRulesResponse: ...
+    @overload
+    async def list_whitelist_rules(
+        self,
+        *,
+        domain_list: list[str],
+        rule_name: str | None = None,
+        service_type: str | None = None,
+    ) -> ListWhitelistRulesResponse: ...
     async def list_whitelist_rules(
         self,
         request: ListWhitelistRulesRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         rule_name: str | None = None,
@@ -6798,10 +9823,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def get_white_rules_for_the_shared_configuration_asociated_with_domain(
+        self, request: GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainRequest, /
+    ) -> GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponse: ...
+    @overload
+    async def get_white_rules_for_the_shared_configuration_asociated_with_domain(
+        self,
+        *,
+        domain: str,
+        service_type: str | None = None,
+    ) -> GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponse: ...
     async def get_white_rules_for_the_shared_configuration_asociated_with_domain(
         self,
         request: GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         service_type: str | None = None,
@@ -6814,10 +9849,21 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def update_ip_block_settings(
+        self, request: UpdateIPBlockSettingsRequest, /
+    ) -> UpdateIPBlockSettingsResponse: ...
+    @overload
+    async def update_ip_block_settings(
+        self,
+        *,
+        domain: str,
+        block_conditions: list[str],
+        service_type: str | None = None,
+    ) -> UpdateIPBlockSettingsResponse: ...
     async def update_ip_block_settings(
         self,
         request: UpdateIPBlockSettingsRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         block_conditions: list[str] | None = None,
@@ -6835,10 +9881,26 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def update_custom_rule(
+        self, request: UpdateCustomRuleRequest, /
+    ) -> UpdateCustomRuleResponse: ...
+    @overload
+    async def update_custom_rule(
+        self,
+        *,
+        id: str,
+        condition: UpdateCustomRuleRequestCondition | None = None,
+        act: str | None = None,
+        rule_name: str | None = None,
+        description: str | None = None,
+        api_id: str | None = None,
+        scene: str | None = None,
+        service_type: str | None = None,
+    ) -> UpdateCustomRuleResponse: ...
     async def update_custom_rule(
         self,
         request: UpdateCustomRuleRequest | None = None,
-        /,
         *,
         condition: AddCustomizeRuleRequestCondition | None = None,
         act: str | None = None,
@@ -6866,10 +9928,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def delete_customize_rule(
+        self, request: DeleteCustomizeRuleRequest, /
+    ) -> DeleteCustomizeRuleResponse: ...
+    @overload
+    async def delete_customize_rule(
+        self,
+        *,
+        id_list: list[str],
+        service_type: str | None = None,
+    ) -> DeleteCustomizeRuleResponse: ...
     async def delete_customize_rule(
         self,
         request: DeleteCustomizeRuleRequest | None = None,
-        /,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
@@ -6882,10 +9954,21 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             DELETE_CUSTOMIZE_RULE, request, id_list=id_list, service_type=service_type
         )
 
+    @overload
+    async def list_custom_rules(
+        self, request: ListCustomRulesRequest, /
+    ) -> ListCustomRulesResponse: ...
+    @overload
+    async def list_custom_rules(
+        self,
+        *,
+        domain_list: list[str],
+        rule_name: str | None = None,
+        service_type: str | None = None,
+    ) -> ListCustomRulesResponse: ...
     async def list_custom_rules(
         self,
         request: ListCustomRulesRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         rule_name: str | None = None,
@@ -6919,10 +10002,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             LIST_IP_BLOCK_SETTINGS, request, domain_list=domain_list, service_type=service_type
         )
 
+    @overload
+    async def list_geo_block_settings(
+        self, request: ListGeoBlockSettingsRequest, /
+    ) -> ListGeoBlockSettingsResponse: ...
+    @overload
+    async def list_geo_block_settings(
+        self,
+        *,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> ListGeoBlockSettingsResponse: ...
     async def list_geo_block_settings(
         self,
         request: ListGeoBlockSettingsRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -6935,10 +10028,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             LIST_GEO_BLOCK_SETTINGS, request, domain_list=domain_list, service_type=service_type
         )
 
+    @overload
+    async def list_custom_rules_for_shared_configuration_associated_with_domain(
+        self, request: ListCustomRulesForSharedConfigurationAssociatedWithDomainRequest, /
+    ) -> ListCustomRulesForSharedConfigurationAssociatedWithDomainResponse: ...
+    @overload
+    async def list_custom_rules_for_shared_configuration_associated_with_domain(
+        self,
+        *,
+        domain: str,
+        service_type: str | None = None,
+    ) -> ListCustomRulesForSharedConfigurationAssociatedWithDomainResponse: ...
     async def list_custom_rules_for_shared_configuration_associated_with_domain(
         self,
         request: ListCustomRulesForSharedConfigurationAssociatedWithDomainRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         service_type: str | None = None,
@@ -6954,10 +10057,21 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def update_geo_block_settings(
+        self, request: UpdateGeoBlockSettingsRequest, /
+    ) -> UpdateGeoBlockSettingsResponse: ...
+    @overload
+    async def update_geo_block_settings(
+        self,
+        *,
+        domain: str,
+        block_conditions: list[str],
+        service_type: str | None = None,
+    ) -> UpdateGeoBlockSettingsResponse: ...
     async def update_geo_block_settings(
         self,
         request: UpdateGeoBlockSettingsRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         block_conditions: list[str] | None = None,
@@ -6975,10 +10089,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def list_domain_customize_bots(
+        self, request: ListDomainCustomizeBotsRequest, /
+    ) -> ListDomainCustomizeBotsResponse: ...
+    @overload
+    async def list_domain_customize_bots(
+        self,
+        *,
+        domain: str,
+        service_type: str | None = None,
+    ) -> ListDomainCustomizeBotsResponse: ...
     async def list_domain_customize_bots(
         self,
         request: ListDomainCustomizeBotsRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         service_type: str | None = None,
@@ -6991,10 +10115,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             LIST_DOMAIN_CUSTOMIZE_BOTS, request, domain=domain, service_type=service_type
         )
 
+    @overload
+    async def list_specific_client_traffic_bypass(
+        self, request: ListSpecificClientTrafficBypassRequest, /
+    ) -> ListSpecificClientTrafficBypassResponse: ...
+    @overload
+    async def list_specific_client_traffic_bypass(
+        self,
+        *,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> ListSpecificClientTrafficBypassResponse: ...
     async def list_specific_client_traffic_bypass(
         self,
         request: ListSpecificClientTrafficBypassRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -7010,10 +10144,23 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def add_specific_client_traffic_bypass(
+        self, request: AddSpecificClientTrafficBypassRequest, /
+    ) -> AddSpecificClientTrafficBypassResponse: ...
+    @overload
+    async def add_specific_client_traffic_bypass(
+        self,
+        *,
+        domain: str,
+        name: str,
+        conditions: list[AddSpecificClientTrafficBypassRequestConditions],
+        description: str | None = None,
+        service_type: str | None = None,
+    ) -> AddSpecificClientTrafficBypassResponse: ...
     async def add_specific_client_traffic_bypass(
         self,
         request: AddSpecificClientTrafficBypassRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         name: str | None = None,
@@ -7035,10 +10182,24 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def update_specific_client_traffic_bypass(
+        self, request: UpdateSpecificClientTrafficBypassRequest, /
+    ) -> UpdateSpecificClientTrafficBypassResponse: ...
+    @overload
+    async def update_specific_client_traffic_bypass(
+        self,
+        *,
+        id: str,
+        domain: str,
+        name: str | None = None,
+        description: str | None = None,
+        conditions: list[UpdateSpecificClientTrafficBypassRequestConditions] | None = None,
+        service_type: str | None = None,
+    ) -> UpdateSpecificClientTrafficBypassResponse: ...
     async def update_specific_client_traffic_bypass(
         self,
         request: UpdateSpecificClientTrafficBypassRequest | None = None,
-        /,
         *,
         id: str | None = None,
         domain: str | None = None,
@@ -7062,10 +10223,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def delete_specific_client_traffic_bypass(
+        self, request: DeleteSpecificClientTrafficBypassRequest, /
+    ) -> DeleteSpecificClientTrafficBypassResponse: ...
+    @overload
+    async def delete_specific_client_traffic_bypass(
+        self,
+        *,
+        id_list: list[str],
+        service_type: str | None = None,
+    ) -> DeleteSpecificClientTrafficBypassResponse: ...
     async def delete_specific_client_traffic_bypass(
         self,
         request: DeleteSpecificClientTrafficBypassRequest | None = None,
-        /,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
@@ -7081,10 +10252,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def get_web_bot_detection_list(
+        self, request: GetWebBotDetectionListRequest, /
+    ) -> GetWebBotDetectionListResponse: ...
+    @overload
+    async def get_web_bot_detection_list(
+        self,
+        *,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> GetWebBotDetectionListResponse: ...
     async def get_web_bot_detection_list(
         self,
         request: GetWebBotDetectionListRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -7097,10 +10278,26 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             GET_WEB_BOT_DETECTION_LIST, request, domain_list=domain_list, service_type=service_type
         )
 
+    @overload
+    async def update_web_bot_detection(
+        self, request: UpdateWebBotDetectionRequest, /
+    ) -> UpdateWebBotDetectionResponse: ...
+    @overload
+    async def update_web_bot_detection(
+        self,
+        *,
+        domain: str,
+        act: str | None = None,
+        auto_tool_switch: bool | Literal["ON", "OFF"] | None = None,
+        crack_analyse_switch: bool | Literal["ON", "OFF"] | None = None,
+        page_debug_switch: bool | Literal["ON", "OFF"] | None = None,
+        interaction_analyse_switch: bool | Literal["ON", "OFF"] | None = None,
+        ajax_exception_switch: str | None = None,
+        service_type: str | None = None,
+    ) -> UpdateWebBotDetectionResponse: ...
     async def update_web_bot_detection(
         self,
         request: UpdateWebBotDetectionRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         act: str | None = None,
@@ -7128,10 +10325,23 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
-    async def add_html_pageswithout_embedding_js(
+    @overload
+    async def add_html_pages_without_embedding_js(
+        self, request: AddHtmlPageswithoutEmbeddingJsRequest, /
+    ) -> AddHtmlPageswithoutEmbeddingJsResponse: ...
+    @overload
+    async def add_html_pages_without_embedding_js(
+        self,
+        *,
+        domain: str,
+        path: str,
+        regex: bool,
+        description: str | None = None,
+        service_type: str | None = None,
+    ) -> AddHtmlPageswithoutEmbeddingJsResponse: ...
+    async def add_html_pages_without_embedding_js(
         self,
         request: AddHtmlPageswithoutEmbeddingJsRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         path: str | None = None,
@@ -7153,10 +10363,24 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
-    async def update_html_pageswithout_embedding_js(
+    @overload
+    async def update_html_pages_without_embedding_js(
+        self, request: UpdateHtmlPageswithoutEmbeddingJsRequest, /
+    ) -> UpdateHtmlPageswithoutEmbeddingJsResponse: ...
+    @overload
+    async def update_html_pages_without_embedding_js(
+        self,
+        *,
+        id: str,
+        domain: str,
+        path: str,
+        regex: bool,
+        description: str | None = None,
+        service_type: str | None = None,
+    ) -> UpdateHtmlPageswithoutEmbeddingJsResponse: ...
+    async def update_html_pages_without_embedding_js(
         self,
         request: UpdateHtmlPageswithoutEmbeddingJsRequest | None = None,
-        /,
         *,
         id: str | None = None,
         domain: str | None = None,
@@ -7180,10 +10404,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
-    async def delete_html_pageswithout_embedding_js(
+    @overload
+    async def delete_html_pages_without_embedding_js(
+        self, request: DeleteHtmlPageswithoutEmbeddingJsRequest, /
+    ) -> DeleteHtmlPageswithoutEmbeddingJsResponse: ...
+    @overload
+    async def delete_html_pages_without_embedding_js(
+        self,
+        *,
+        id_list: list[str],
+        service_type: str | None = None,
+    ) -> DeleteHtmlPageswithoutEmbeddingJsResponse: ...
+    async def delete_html_pages_without_embedding_js(
         self,
         request: DeleteHtmlPageswithoutEmbeddingJsRequest | None = None,
-        /,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
@@ -7199,10 +10433,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def disable_all_policies(
+        self, request: DisableAllPoliciesRequest, /
+    ) -> DisableAllPoliciesResponse: ...
+    @overload
+    async def disable_all_policies(
+        self,
+        *,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> DisableAllPoliciesResponse: ...
     async def disable_all_policies(
         self,
         request: DisableAllPoliciesRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -7215,10 +10459,21 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             DISABLE_ALL_POLICIES, request, domain_list=domain_list, service_type=service_type
         )
 
+    @overload
+    async def update_known_bots_select_bot_names(
+        self, request: UpdateKnownBotsSelectBotNamesRequest, /
+    ) -> UpdateKnownBotsSelectBotNamesResponse: ...
+    @overload
+    async def update_known_bots_select_bot_names(
+        self,
+        *,
+        domain: str,
+        update_list: list[UpdateKnownBotsSelectBotNamesBotPublicBotsDTO],
+        service_type: str | None = None,
+    ) -> UpdateKnownBotsSelectBotNamesResponse: ...
     async def update_known_bots_select_bot_names(
         self,
         request: UpdateKnownBotsSelectBotNamesRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         update_list: list[UpdateUaBotsSelectBotNamesBotPublicBotsDTO] | None = None,
@@ -7236,10 +10491,18 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def list_known_bots(self, request: ListKnownBotsRequest, /) -> ListKnownBotsResponse: ...
+    @overload
+    async def list_known_bots(
+        self,
+        *,
+        domain: str,
+        service_type: str | None = None,
+    ) -> ListKnownBotsResponse: ...
     async def list_known_bots(
         self,
         request: ListKnownBotsRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         service_type: str | None = None,
@@ -7252,10 +10515,21 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             LIST_KNOWN_BOTS, request, domain=domain, service_type=service_type
         )
 
+    @overload
+    async def update_known_bots_act(
+        self, request: UpdateKnownBotsActRequest, /
+    ) -> UpdateKnownBotsActResponse: ...
+    @overload
+    async def update_known_bots_act(
+        self,
+        *,
+        domain: str,
+        update_list: list[UpdateKnownBotsActBotPublicBotsDTO],
+        service_type: str | None = None,
+    ) -> UpdateKnownBotsActResponse: ...
     async def update_known_bots_act(
         self,
         request: UpdateKnownBotsActRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         update_list: list[UpdateUaBotsActBotPublicBotsDTO] | None = None,
@@ -7273,10 +10547,18 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def list_ua_bots(self, request: ListUaBotsRequest, /) -> ListUaBotsResponse: ...
+    @overload
+    async def list_ua_bots(
+        self,
+        *,
+        domain: str,
+        service_type: str | None = None,
+    ) -> ListUaBotsResponse: ...
     async def list_ua_bots(
         self,
         request: ListUaBotsRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         service_type: str | None = None,
@@ -7287,10 +10569,21 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         """
         return await self.core.call(LIST_UA_BOTS, request, domain=domain, service_type=service_type)
 
+    @overload
+    async def update_ua_bots_select_bot_names(
+        self, request: UpdateUaBotsSelectBotNamesRequest, /
+    ) -> UpdateUaBotsSelectBotNamesResponse: ...
+    @overload
+    async def update_ua_bots_select_bot_names(
+        self,
+        *,
+        domain: str,
+        update_list: list[UpdateUaBotsSelectBotNamesBotPublicBotsDTO],
+        service_type: str | None = None,
+    ) -> UpdateUaBotsSelectBotNamesResponse: ...
     async def update_ua_bots_select_bot_names(
         self,
         request: UpdateUaBotsSelectBotNamesRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         update_list: list[UpdateUaBotsSelectBotNamesBotPublicBotsDTO] | None = None,
@@ -7308,10 +10601,21 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def update_ua_bots_act(
+        self, request: UpdateUaBotsActRequest, /
+    ) -> UpdateUaBotsActResponse: ...
+    @overload
+    async def update_ua_bots_act(
+        self,
+        *,
+        domain: str,
+        update_list: list[UpdateUaBotsActBotPublicBotsDTO],
+        service_type: str | None = None,
+    ) -> UpdateUaBotsActResponse: ...
     async def update_ua_bots_act(
         self,
         request: UpdateUaBotsActRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         update_list: list[UpdateUaBotsActBotPublicBotsDTO] | None = None,
@@ -7329,10 +10633,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def get_response_page_of_deny_action_detail(
+        self, request: GetResponsePageOfDenyActionDetailRequest, /
+    ) -> GetResponsePageOfDenyActionDetailResponse: ...
+    @overload
+    async def get_response_page_of_deny_action_detail(
+        self,
+        *,
+        domain: str,
+        service_type: str | None = None,
+    ) -> GetResponsePageOfDenyActionDetailResponse: ...
     async def get_response_page_of_deny_action_detail(
         self,
         request: GetResponsePageOfDenyActionDetailRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         service_type: str | None = None,
@@ -7348,10 +10662,22 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def update_response_page_of_deny_action_detail(
+        self, request: UpdateResponsePageOfDenyActionDetailRequest, /
+    ) -> UpdateResponsePageOfDenyActionDetailResponse: ...
+    @overload
+    async def update_response_page_of_deny_action_detail(
+        self,
+        *,
+        domain: str,
+        block_response_mode: str,
+        rate_share_customize_action_id: str | None = None,
+        service_type: str | None = None,
+    ) -> UpdateResponsePageOfDenyActionDetailResponse: ...
     async def update_response_page_of_deny_action_detail(
         self,
         request: UpdateResponsePageOfDenyActionDetailRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         block_response_mode: str | None = None,
@@ -7371,10 +10697,22 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def list_historical_hostnames(
+        self, request: ListHistoricalHostnamesRequest, /
+    ) -> ListHistoricalHostnamesResponse: ...
+    @overload
+    async def list_historical_hostnames(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        timezone: str | None = None,
+        service_type: str | None = None,
+    ) -> ListHistoricalHostnamesResponse: ...
     async def list_historical_hostnames(
         self,
         request: ListHistoricalHostnamesRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -7394,10 +10732,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def get_waf_scan_protection_config(
+        self, request: GetWAFScanProtectionConfigRequest, /
+    ) -> GetWAFScanProtectionConfigResponse: ...
+    @overload
+    async def get_waf_scan_protection_config(
+        self,
+        *,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> GetWAFScanProtectionConfigResponse: ...
     async def get_waf_scan_protection_config(
         self,
         request: GetWAFScanProtectionConfigRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -7413,10 +10761,25 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def update_waf_scan_protection_config(
+        self, request: UpdateWAFScanProtectionConfigRequest, /
+    ) -> UpdateWAFScanProtectionConfigResponse: ...
+    @overload
+    async def update_waf_scan_protection_config(
+        self,
+        *,
+        domain_list: list[str],
+        scan_tools_config: UpdateWAFScanProtectionConfigRequestScanToolsConfig | None = None,
+        repeated_violation_config: UpdateWAFScanProtectionConfigRequestRepeatedViolationConfig
+        | None = None,
+        directory_probing_config: UpdateWAFScanProtectionConfigRequestDirectoryProbingConfig
+        | None = None,
+        service_type: str | None = None,
+    ) -> UpdateWAFScanProtectionConfigResponse: ...
     async def update_waf_scan_protection_config(
         self,
         request: UpdateWAFScanProtectionConfigRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         scan_tools_config: UpdateWAFScanProtectionConfigRequestScanToolsConfig | None = None,
@@ -7440,10 +10803,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def get_pre_deploy_result(
+        self, request: GetPreDeployResultRequest, /
+    ) -> GetPreDeployResultResponse: ...
+    @overload
+    async def get_pre_deploy_result(
+        self,
+        *,
+        pre_id: str,
+        service_type: str | None = None,
+    ) -> GetPreDeployResultResponse: ...
     async def get_pre_deploy_result(
         self,
         request: GetPreDeployResultRequest | None = None,
-        /,
         *,
         pre_id: str | None = None,
         service_type: str | None = None,
@@ -7453,10 +10826,21 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             GET_PRE_DEPLOY_RESULT, request, pre_id=pre_id, service_type=service_type
         )
 
+    @overload
+    async def update_detection_length_limit_configuration(
+        self, request: UpdateDetectionLengthLimitConfigurationRequest, /
+    ) -> UpdateDetectionLengthLimitConfigurationResponse: ...
+    @overload
+    async def update_detection_length_limit_configuration(
+        self,
+        *,
+        domain_list: list[str],
+        body_detection_length: int,
+        service_type: str | None = None,
+    ) -> UpdateDetectionLengthLimitConfigurationResponse: ...
     async def update_detection_length_limit_configuration(
         self,
         request: UpdateDetectionLengthLimitConfigurationRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         body_detection_length: int | None = None,
@@ -7474,10 +10858,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def get_detection_length_limit_configuration(
+        self, request: GetDetectionLengthLimitConfigurationRequest, /
+    ) -> GetDetectionLengthLimitConfigurationResponse: ...
+    @overload
+    async def get_detection_length_limit_configuration(
+        self,
+        *,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> GetDetectionLengthLimitConfigurationResponse: ...
     async def get_detection_length_limit_configuration(
         self,
         request: GetDetectionLengthLimitConfigurationRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -7493,10 +10887,20 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def get_bot_general_config(
+        self, request: GetBotGeneralConfigRequest, /
+    ) -> GetBotGeneralConfigResponse: ...
+    @overload
+    async def get_bot_general_config(
+        self,
+        *,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> GetBotGeneralConfigResponse: ...
     async def get_bot_general_config(
         self,
         request: GetBotGeneralConfigRequest | None = None,
-        /,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -7509,10 +10913,24 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             GET_BOT_GENERAL_CONFIG, request, domain_list=domain_list, service_type=service_type
         )
 
+    @overload
+    async def update_bot_general_config(
+        self, request: UpdateBotGeneralConfigRequest, /
+    ) -> UpdateBotGeneralConfigResponse: ...
+    @overload
+    async def update_bot_general_config(
+        self,
+        *,
+        domain: str,
+        ai_bots: list[UpdateBotGeneralConfigRequestAiBots] | None = None,
+        public_bots: list[UpdateBotGeneralConfigRequestPublicBots] | None = None,
+        absolute_bots_act: str | None = None,
+        bot_tagging: list[UpdateBotGeneralConfigRequestBotTagging] | None = None,
+        service_type: str | None = None,
+    ) -> UpdateBotGeneralConfigResponse: ...
     async def update_bot_general_config(
         self,
         request: UpdateBotGeneralConfigRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         ai_bots: list[UpdateBotGeneralConfigRequestAiBots] | None = None,
@@ -7535,3 +10953,31 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
             bot_tagging=bot_tagging,
             service_type=service_type,
         )
+
+    async def query_domain_d_do_s_base_info(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryDomainDDoSBaseInfoResponse:
+        """Deprecated alias of `query_domain_ddos_base_info` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_domain_d_do_s_base_info", "query_domain_ddos_base_info")
+        return await self.query_domain_ddos_base_info(*args, **kwargs)
+
+    async def add_html_pageswithout_embedding_js(
+        self, *args: Any, **kwargs: Any
+    ) -> AddHtmlPageswithoutEmbeddingJsResponse:
+        """Deprecated alias of `add_html_pages_without_embedding_js` (renamed in 0.2; removed in 1.0)."""
+        renamed("add_html_pageswithout_embedding_js", "add_html_pages_without_embedding_js")
+        return await self.add_html_pages_without_embedding_js(*args, **kwargs)
+
+    async def update_html_pageswithout_embedding_js(
+        self, *args: Any, **kwargs: Any
+    ) -> UpdateHtmlPageswithoutEmbeddingJsResponse:
+        """Deprecated alias of `update_html_pages_without_embedding_js` (renamed in 0.2; removed in 1.0)."""
+        renamed("update_html_pageswithout_embedding_js", "update_html_pages_without_embedding_js")
+        return await self.update_html_pages_without_embedding_js(*args, **kwargs)
+
+    async def delete_html_pageswithout_embedding_js(
+        self, *args: Any, **kwargs: Any
+    ) -> DeleteHtmlPageswithoutEmbeddingJsResponse:
+        """Deprecated alias of `delete_html_pages_without_embedding_js` (renamed in 0.2; removed in 1.0)."""
+        renamed("delete_html_pageswithout_embedding_js", "delete_html_pages_without_embedding_js")
+        return await self.delete_html_pages_without_embedding_js(*args, **kwargs)

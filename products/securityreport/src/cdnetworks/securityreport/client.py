@@ -8,7 +8,9 @@ retries and decodes.
 
 from __future__ import annotations
 
-from cdnetworks.core.product_client import AsyncProductClient, ProductClient
+from typing import Any, overload
+
+from cdnetworks.core.product_client import AsyncProductClient, ProductClient, renamed
 
 from ._version import __version__
 from .actions import (
@@ -230,10 +232,22 @@ class SecurityReportsClient(ProductClient):
             acctype=acctype,
         )
 
+    @overload
+    def get_waf_request_and_attack_event(
+        self, request: GetWAFRequestAndAttackEventRequest, /
+    ) -> GetWAFRequestAndAttackEventResponse: ...
+    @overload
+    def get_waf_request_and_attack_event(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+    ) -> GetWAFRequestAndAttackEventResponse: ...
     def get_waf_request_and_attack_event(
         self,
         request: GetWAFRequestAndAttackEventRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -253,10 +267,23 @@ class SecurityReportsClient(ProductClient):
             time_zone=time_zone,
         )
 
+    @overload
+    def get_waf_attack_trend(
+        self, request: GetWAFAttackTrendRequest, /
+    ) -> GetWAFAttackTrendResponse: ...
+    @overload
+    def get_waf_attack_trend(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+        interval_expression: str | None = None,
+    ) -> GetWAFAttackTrendResponse: ...
     def get_waf_attack_trend(
         self,
         request: GetWAFAttackTrendRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -278,10 +305,22 @@ class SecurityReportsClient(ProductClient):
             interval_expression=interval_expression,
         )
 
+    @overload
+    def get_waf_attack_event(
+        self, request: GetWAFAttackEventRequest, /
+    ) -> GetWAFAttackEventResponse: ...
+    @overload
+    def get_waf_attack_event(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+    ) -> GetWAFAttackEventResponse: ...
     def get_waf_attack_event(
         self,
         request: GetWAFAttackEventRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -301,10 +340,23 @@ class SecurityReportsClient(ProductClient):
             time_zone=time_zone,
         )
 
+    @overload
+    def get_waf_attacked_domain(
+        self, request: GetWAFAttackedDomainRequest, /
+    ) -> GetWAFAttackedDomainResponse: ...
+    @overload
+    def get_waf_attacked_domain(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+        policys: list[str] | None = None,
+    ) -> GetWAFAttackedDomainResponse: ...
     def get_waf_attacked_domain(
         self,
         request: GetWAFAttackedDomainRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -326,10 +378,23 @@ class SecurityReportsClient(ProductClient):
             policys=policys,
         )
 
+    @overload
+    def get_waf_attacked_url(
+        self, request: GetWAFAttackedURLRequest, /
+    ) -> GetWAFAttackedURLResponse: ...
+    @overload
+    def get_waf_attacked_url(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+        policys: list[str] | None = None,
+    ) -> GetWAFAttackedURLResponse: ...
     def get_waf_attacked_url(
         self,
         request: GetWAFAttackedURLRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -351,10 +416,25 @@ class SecurityReportsClient(ProductClient):
             policys=policys,
         )
 
+    @overload
+    def get_distribution_of_waf_attack_type(
+        self, request: GetDistributionOfWAFAttackTypeRequest, /
+    ) -> GetDistributionOfWAFAttackTypeResponse: ...
+    @overload
+    def get_distribution_of_waf_attack_type(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+        attack_types: list[str] | None = None,
+        acts: list[str] | None = None,
+        top_num: int | None = None,
+    ) -> GetDistributionOfWAFAttackTypeResponse: ...
     def get_distribution_of_waf_attack_type(
         self,
         request: GetDistributionOfWAFAttackTypeRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -380,10 +460,24 @@ class SecurityReportsClient(ProductClient):
             top_num=top_num,
         )
 
+    @overload
+    def get_waf_trigger_rule_list(
+        self, request: GetWAFTriggerRuleListRequest, /
+    ) -> GetWAFTriggerRuleListResponse: ...
+    @overload
+    def get_waf_trigger_rule_list(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+        acts: list[str] | None = None,
+        policys: list[str] | None = None,
+    ) -> GetWAFTriggerRuleListResponse: ...
     def get_waf_trigger_rule_list(
         self,
         request: GetWAFTriggerRuleListRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -407,10 +501,25 @@ class SecurityReportsClient(ProductClient):
             policys=policys,
         )
 
+    @overload
+    def get_waf_policy_details(
+        self, request: GetWAFPolicyDetailsRequest, /
+    ) -> GetWAFPolicyDetailsResponse: ...
+    @overload
+    def get_waf_policy_details(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        rule_id: str,
+        policys: list[str] | None = None,
+        time_zone: str | None = None,
+        acts: list[str] | None = None,
+    ) -> GetWAFPolicyDetailsResponse: ...
     def get_waf_policy_details(
         self,
         request: GetWAFPolicyDetailsRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -436,10 +545,22 @@ class SecurityReportsClient(ProductClient):
             acts=acts,
         )
 
+    @overload
+    def get_waf_attack_ip(self, request: GetWAFAttackIPRequest, /) -> GetWAFAttackIPResponse: ...
+    @overload
+    def get_waf_attack_ip(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+        policys: list[str] | None = None,
+        top_num: int | None = None,
+    ) -> GetWAFAttackIPResponse: ...
     def get_waf_attack_ip(
         self,
         request: GetWAFAttackIPRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -463,10 +584,24 @@ class SecurityReportsClient(ProductClient):
             top_num=top_num,
         )
 
+    @overload
+    def get_distribution_of_waf_attack_source(
+        self, request: GetDistributionOfWAFAttackSourceRequest, /
+    ) -> GetDistributionOfWAFAttackSourceResponse: ...
+    @overload
+    def get_distribution_of_waf_attack_source(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+        policys: list[str] | None = None,
+        lang: str | None = None,
+    ) -> GetDistributionOfWAFAttackSourceResponse: ...
     def get_distribution_of_waf_attack_source(
         self,
         request: GetDistributionOfWAFAttackSourceRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -490,10 +625,21 @@ class SecurityReportsClient(ProductClient):
             lang=lang,
         )
 
+    @overload
+    def get_waf_domain_history(
+        self, request: GetWAFDomainHistoryRequest, /
+    ) -> GetWAFDomainHistoryResponse: ...
+    @overload
+    def get_waf_domain_history(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+    ) -> GetWAFDomainHistoryResponse: ...
     def get_waf_domain_history(
         self,
         request: GetWAFDomainHistoryRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -511,10 +657,22 @@ class SecurityReportsClient(ProductClient):
             time_zone=time_zone,
         )
 
+    @overload
+    def query_cc_attack_details(
+        self, request: QueryCCAttackDetailsRequest, /
+    ) -> QueryCCAttackDetailsResponse: ...
+    @overload
+    def query_cc_attack_details(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        channel: str,
+        time_zone: str | None = None,
+    ) -> QueryCCAttackDetailsResponse: ...
     def query_cc_attack_details(
         self,
         request: QueryCCAttackDetailsRequest | None = None,
-        /,
         *,
         startdate: str | None = None,
         enddate: str | None = None,
@@ -534,10 +692,22 @@ class SecurityReportsClient(ProductClient):
             time_zone=time_zone,
         )
 
-    def query_d_do_s_attack_details(
+    @overload
+    def query_ddos_attack_details(
+        self, request: QueryDDoSAttackDetailsRequest, /
+    ) -> QueryDDoSAttackDetailsResponse: ...
+    @overload
+    def query_ddos_attack_details(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        msec: str | None = None,
+        acce_type: str | None = None,
+    ) -> QueryDDoSAttackDetailsResponse: ...
+    def query_ddos_attack_details(
         self,
         request: QueryDDoSAttackDetailsRequest | None = None,
-        /,
         *,
         startdate: str | None = None,
         enddate: str | None = None,
@@ -557,10 +727,23 @@ class SecurityReportsClient(ProductClient):
             acce_type=acce_type,
         )
 
+    @overload
+    def get_domain_bot_visit_details(
+        self, request: GetDomainBotVisitDetailsRequest, /
+    ) -> GetDomainBotVisitDetailsResponse: ...
+    @overload
+    def get_domain_bot_visit_details(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        lang: str | None = None,
+    ) -> GetDomainBotVisitDetailsResponse: ...
     def get_domain_bot_visit_details(
         self,
         request: GetDomainBotVisitDetailsRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -582,10 +765,22 @@ class SecurityReportsClient(ProductClient):
             lang=lang,
         )
 
+    @overload
+    def get_bot_request_overview_data(
+        self, request: GetBotRequestOverviewDataRequest, /
+    ) -> GetBotRequestOverviewDataResponse: ...
+    @overload
+    def get_bot_request_overview_data(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+    ) -> GetBotRequestOverviewDataResponse: ...
     def get_bot_request_overview_data(
         self,
         request: GetBotRequestOverviewDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -605,10 +800,23 @@ class SecurityReportsClient(ProductClient):
             time_zone=time_zone,
         )
 
+    @overload
+    def get_bot_request_statistic_per_domain(
+        self, request: GetBotRequestStatisticPerDomainRequest, /
+    ) -> GetBotRequestStatisticPerDomainResponse: ...
+    @overload
+    def get_bot_request_statistic_per_domain(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        top_num: int | None = None,
+    ) -> GetBotRequestStatisticPerDomainResponse: ...
     def get_bot_request_statistic_per_domain(
         self,
         request: GetBotRequestStatisticPerDomainRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -630,10 +838,25 @@ class SecurityReportsClient(ProductClient):
             top_num=top_num,
         )
 
+    @overload
+    def get_bot_request_type_distribute_data(
+        self, request: GetBotRequestTypeDistributeDataRequest, /
+    ) -> GetBotRequestTypeDistributeDataResponse: ...
+    @overload
+    def get_bot_request_type_distribute_data(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        lang: str | None = None,
+        top_num: int | None = None,
+        type: str | None = None,
+    ) -> GetBotRequestTypeDistributeDataResponse: ...
     def get_bot_request_type_distribute_data(
         self,
         request: GetBotRequestTypeDistributeDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -659,10 +882,23 @@ class SecurityReportsClient(ProductClient):
             type=type,
         )
 
+    @overload
+    def get_bot_access_url_top_data(
+        self, request: GetBotAccessURLTopDataRequest, /
+    ) -> GetBotAccessURLTopDataResponse: ...
+    @overload
+    def get_bot_access_url_top_data(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        top_num: int | None = None,
+    ) -> GetBotAccessURLTopDataResponse: ...
     def get_bot_access_url_top_data(
         self,
         request: GetBotAccessURLTopDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -684,10 +920,24 @@ class SecurityReportsClient(ProductClient):
             top_num=top_num,
         )
 
+    @overload
+    def get_bot_request_source_ip_top_data(
+        self, request: GetBotRequestSourceIPTopDataRequest, /
+    ) -> GetBotRequestSourceIPTopDataResponse: ...
+    @overload
+    def get_bot_request_source_ip_top_data(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        lang: str | None = None,
+        top_num: int | None = None,
+    ) -> GetBotRequestSourceIPTopDataResponse: ...
     def get_bot_request_source_ip_top_data(
         self,
         request: GetBotRequestSourceIPTopDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -711,10 +961,23 @@ class SecurityReportsClient(ProductClient):
             top_num=top_num,
         )
 
+    @overload
+    def get_bot_request_referer_top_data(
+        self, request: GetBotRequestRefererTopDataRequest, /
+    ) -> GetBotRequestRefererTopDataResponse: ...
+    @overload
+    def get_bot_request_referer_top_data(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        top_num: int | None = None,
+    ) -> GetBotRequestRefererTopDataResponse: ...
     def get_bot_request_referer_top_data(
         self,
         request: GetBotRequestRefererTopDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -736,10 +999,23 @@ class SecurityReportsClient(ProductClient):
             top_num=top_num,
         )
 
-    def getbotrequestuseragent_topdata(
+    @overload
+    def get_bot_request_user_agent_top_data(
+        self, request: GetbotrequestuseragentTopdataRequest, /
+    ) -> GetbotrequestuseragentTopdataResponse: ...
+    @overload
+    def get_bot_request_user_agent_top_data(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        top_num: int | None = None,
+    ) -> GetbotrequestuseragentTopdataResponse: ...
+    def get_bot_request_user_agent_top_data(
         self,
         request: GetbotrequestuseragentTopdataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -761,10 +1037,25 @@ class SecurityReportsClient(ProductClient):
             top_num=top_num,
         )
 
+    @overload
+    def get_bot_request_source_distribution_data(
+        self, request: GetBotRequestSourceDistributionDataRequest, /
+    ) -> GetBotRequestSourceDistributionDataResponse: ...
+    @overload
+    def get_bot_request_source_distribution_data(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        type: str,
+        time_zone: int | None = None,
+        lang: str | None = None,
+        top_num: int | None = None,
+    ) -> GetBotRequestSourceDistributionDataResponse: ...
     def get_bot_request_source_distribution_data(
         self,
         request: GetBotRequestSourceDistributionDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -790,10 +1081,23 @@ class SecurityReportsClient(ProductClient):
             type=type,
         )
 
+    @overload
+    def get_bot_request_trends_and_trigger_rules_data(
+        self, request: GetBotRequestTrendsAndTriggerRulesDataRequest, /
+    ) -> GetBotRequestTrendsAndTriggerRulesDataResponse: ...
+    @overload
+    def get_bot_request_trends_and_trigger_rules_data(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        lang: str | None = None,
+    ) -> GetBotRequestTrendsAndTriggerRulesDataResponse: ...
     def get_bot_request_trends_and_trigger_rules_data(
         self,
         request: GetBotRequestTrendsAndTriggerRulesDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -815,10 +1119,23 @@ class SecurityReportsClient(ProductClient):
             lang=lang,
         )
 
+    @overload
+    def get_act_type_distribution_data(
+        self, request: GetActTypeDistributionDataRequest, /
+    ) -> GetActTypeDistributionDataResponse: ...
+    @overload
+    def get_act_type_distribution_data(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        lang: str | None = None,
+    ) -> GetActTypeDistributionDataResponse: ...
     def get_act_type_distribution_data(
         self,
         request: GetActTypeDistributionDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -840,10 +1157,23 @@ class SecurityReportsClient(ProductClient):
             lang=lang,
         )
 
+    @overload
+    def get_bot_rule_type_top_data(
+        self, request: GetBotRuleTypeTopDataRequest, /
+    ) -> GetBotRuleTypeTopDataResponse: ...
+    @overload
+    def get_bot_rule_type_top_data(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        lang: str | None = None,
+    ) -> GetBotRuleTypeTopDataResponse: ...
     def get_bot_rule_type_top_data(
         self,
         request: GetBotRuleTypeTopDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -865,10 +1195,40 @@ class SecurityReportsClient(ProductClient):
             lang=lang,
         )
 
+    @overload
+    def get_api_event_logs(self, request: GetApiEventLogsRequest, /) -> GetApiEventLogsResponse: ...
+    @overload
+    def get_api_event_logs(
+        self,
+        *,
+        end_time: str,
+        page_num: int,
+        page_size: int,
+        start_time: str,
+        acts: list[str] | None = None,
+        api_name: str | None = None,
+        api_name_condition: str | None = None,
+        attack_types: list[str] | None = None,
+        client_ip: str | None = None,
+        client_ip_condition: str | None = None,
+        domains: list[str] | None = None,
+        front_path: str | None = None,
+        front_path_condition: str | None = None,
+        ip_location: str | None = None,
+        log_remark: str | None = None,
+        referer: str | None = None,
+        referer_condition: str | None = None,
+        rule_name: str | None = None,
+        status_code: str | None = None,
+        status_code_condition: str | None = None,
+        tactics_type: str | None = None,
+        ua: str | None = None,
+        ua_conditon: str | None = None,
+        uuid: str | None = None,
+    ) -> GetApiEventLogsResponse: ...
     def get_api_event_logs(
         self,
         request: GetApiEventLogsRequest | None = None,
-        /,
         *,
         acts: list[str] | None = None,
         api_name: str | None = None,
@@ -928,10 +1288,22 @@ class SecurityReportsClient(ProductClient):
             uuid=uuid,
         )
 
+    @overload
+    def get_api_number(self, request: GetApiNumberRequest, /) -> GetApiNumberResponse: ...
+    @overload
+    def get_api_number(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        api_groups: list[str] | None = None,
+        api_ids: list[str] | None = None,
+        domains: list[str] | None = None,
+        front_path: str | None = None,
+    ) -> GetApiNumberResponse: ...
     def get_api_number(
         self,
         request: GetApiNumberRequest | None = None,
-        /,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -955,10 +1327,24 @@ class SecurityReportsClient(ProductClient):
             front_path=front_path,
         )
 
+    @overload
+    def get_risk_event_number(
+        self, request: GetRiskEventNumberRequest, /
+    ) -> GetRiskEventNumberResponse: ...
+    @overload
+    def get_risk_event_number(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        api_groups: list[str] | None = None,
+        api_ids: list[str] | None = None,
+        domains: list[str] | None = None,
+        front_path: str | None = None,
+    ) -> GetRiskEventNumberResponse: ...
     def get_risk_event_number(
         self,
         request: GetRiskEventNumberRequest | None = None,
-        /,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -982,10 +1368,24 @@ class SecurityReportsClient(ProductClient):
             front_path=front_path,
         )
 
+    @overload
+    def get_risk_event_top5(
+        self, request: GetRiskEventTop5Request, /
+    ) -> GetRiskEventTop5Response: ...
+    @overload
+    def get_risk_event_top5(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        api_groups: list[str] | None = None,
+        api_ids: list[str] | None = None,
+        domains: list[str] | None = None,
+        front_path: str | None = None,
+    ) -> GetRiskEventTop5Response: ...
     def get_risk_event_top5(
         self,
         request: GetRiskEventTop5Request | None = None,
-        /,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -1009,10 +1409,24 @@ class SecurityReportsClient(ProductClient):
             front_path=front_path,
         )
 
+    @overload
+    def get_active_api_top5(
+        self, request: GetActiveApiTop5Request, /
+    ) -> GetActiveApiTop5Response: ...
+    @overload
+    def get_active_api_top5(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        api_groups: list[str] | None = None,
+        api_ids: list[str] | None = None,
+        domains: list[str] | None = None,
+        front_path: str | None = None,
+    ) -> GetActiveApiTop5Response: ...
     def get_active_api_top5(
         self,
         request: GetActiveApiTop5Request | None = None,
-        /,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -1036,10 +1450,24 @@ class SecurityReportsClient(ProductClient):
             front_path=front_path,
         )
 
+    @overload
+    def get_privacy_status_distribution(
+        self, request: GetPrivacyStatusDistributionRequest, /
+    ) -> GetPrivacyStatusDistributionResponse: ...
+    @overload
+    def get_privacy_status_distribution(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        api_groups: list[str] | None = None,
+        api_ids: list[str] | None = None,
+        domains: list[str] | None = None,
+        front_path: str | None = None,
+    ) -> GetPrivacyStatusDistributionResponse: ...
     def get_privacy_status_distribution(
         self,
         request: GetPrivacyStatusDistributionRequest | None = None,
-        /,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -1063,10 +1491,24 @@ class SecurityReportsClient(ProductClient):
             front_path=front_path,
         )
 
+    @overload
+    def get_consumer_number(
+        self, request: GetConsumerNumberRequest, /
+    ) -> GetConsumerNumberResponse: ...
+    @overload
+    def get_consumer_number(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        api_groups: list[str] | None = None,
+        api_ids: list[str] | None = None,
+        domains: list[str] | None = None,
+        front_path: str | None = None,
+    ) -> GetConsumerNumberResponse: ...
     def get_consumer_number(
         self,
         request: GetConsumerNumberRequest | None = None,
-        /,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -1090,10 +1532,22 @@ class SecurityReportsClient(ProductClient):
             front_path=front_path,
         )
 
+    @overload
+    def get_request_trend(self, request: GetRequestTrendRequest, /) -> GetRequestTrendResponse: ...
+    @overload
+    def get_request_trend(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        api_groups: list[str] | None = None,
+        api_ids: list[str] | None = None,
+        domains: list[str] | None = None,
+        front_path: str | None = None,
+    ) -> GetRequestTrendResponse: ...
     def get_request_trend(
         self,
         request: GetRequestTrendRequest | None = None,
-        /,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -1117,10 +1571,24 @@ class SecurityReportsClient(ProductClient):
             front_path=front_path,
         )
 
+    @overload
+    def get_total_request_number(
+        self, request: GetTotalRequestNumberRequest, /
+    ) -> GetTotalRequestNumberResponse: ...
+    @overload
+    def get_total_request_number(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        api_groups: list[str] | None = None,
+        api_ids: list[str] | None = None,
+        domains: list[str] | None = None,
+        front_path: str | None = None,
+    ) -> GetTotalRequestNumberResponse: ...
     def get_total_request_number(
         self,
         request: GetTotalRequestNumberRequest | None = None,
-        /,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -1144,10 +1612,20 @@ class SecurityReportsClient(ProductClient):
             front_path=front_path,
         )
 
+    @overload
+    def get_rule_status_statistics(
+        self, request: GetRuleStatusStatisticsRequest, /
+    ) -> GetRuleStatusStatisticsResponse: ...
+    @overload
+    def get_rule_status_statistics(
+        self,
+        *,
+        domain: str,
+        lang: str | None = None,
+    ) -> GetRuleStatusStatisticsResponse: ...
     def get_rule_status_statistics(
         self,
         request: GetRuleStatusStatisticsRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         lang: str | None = None,
@@ -1158,10 +1636,22 @@ class SecurityReportsClient(ProductClient):
         """
         return self.core.call(GET_RULE_STATUS_STATISTICS, request, domain=domain, lang=lang)
 
+    @overload
+    def query_event_trend(self, request: QueryEventTrendRequest, /) -> QueryEventTrendResponse: ...
+    @overload
+    def query_event_trend(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> QueryEventTrendResponse: ...
     def query_event_trend(
         self,
         request: QueryEventTrendRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -1185,10 +1675,25 @@ class SecurityReportsClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def list_attack_logs(self, request: ListAttackLogsRequest, /) -> ListAttackLogsResponse: ...
+    @overload
+    def list_attack_logs(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        domain_list: list[str] | None = None,
+        policy_type_list: list[str] | None = None,
+        page_size: int | None = None,
+        current_page: int | None = None,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> ListAttackLogsResponse: ...
     def list_attack_logs(
         self,
         request: ListAttackLogsRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -1218,10 +1723,22 @@ class SecurityReportsClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def get_trends_byrps(self, request: GetTrendsByrpsRequest, /) -> GetTrendsByrpsResponse: ...
+    @overload
+    def get_trends_byrps(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTrendsByrpsResponse: ...
     def get_trends_byrps(
         self,
         request: GetTrendsByrpsRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -1245,10 +1762,26 @@ class SecurityReportsClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def query_attack_log_detail_info(
+        self, request: QueryAttackLogDetailInfoRequest, /
+    ) -> QueryAttackLogDetailInfoResponse: ...
+    @overload
+    def query_attack_log_detail_info(
+        self,
+        *,
+        uuid: str,
+        request_id: str,
+        domain: str,
+        policy_type: str,
+        attack_time: str,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> QueryAttackLogDetailInfoResponse: ...
     def query_attack_log_detail_info(
         self,
         request: QueryAttackLogDetailInfoRequest | None = None,
-        /,
         *,
         uuid: str | None = None,
         request_id: str | None = None,
@@ -1276,10 +1809,24 @@ class SecurityReportsClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def get_original_request_information(
+        self, request: GetOriginalRequestInformationRequest, /
+    ) -> GetOriginalRequestInformationResponse: ...
+    @overload
+    def get_original_request_information(
+        self,
+        *,
+        uuid: str,
+        domain: str,
+        attack_time: str,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetOriginalRequestInformationResponse: ...
     def get_original_request_information(
         self,
         request: GetOriginalRequestInformationRequest | None = None,
-        /,
         *,
         uuid: str | None = None,
         domain: str | None = None,
@@ -1303,10 +1850,26 @@ class SecurityReportsClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def get_triggered_waf_managed_rules(
+        self, request: GetTriggeredWAFManagedRulesRequest, /
+    ) -> GetTriggeredWAFManagedRulesResponse: ...
+    @overload
+    def get_triggered_waf_managed_rules(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        top: int | None = None,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTriggeredWAFManagedRulesResponse: ...
     def get_triggered_waf_managed_rules(
         self,
         request: GetTriggeredWAFManagedRulesRequest | None = None,
-        /,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -1334,10 +1897,26 @@ class SecurityReportsClient(ProductClient):
             timezone=timezone,
         )
 
-    def get_triggered_d_do_s_managed_rules(
+    @overload
+    def get_triggered_ddos_managed_rules(
+        self, request: GetTriggeredDDoSManagedRulesRequest, /
+    ) -> GetTriggeredDDoSManagedRulesResponse: ...
+    @overload
+    def get_triggered_ddos_managed_rules(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        top: int | None = None,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTriggeredDDoSManagedRulesResponse: ...
+    def get_triggered_ddos_managed_rules(
         self,
         request: GetTriggeredDDoSManagedRulesRequest | None = None,
-        /,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -1365,10 +1944,26 @@ class SecurityReportsClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def get_triggered_rate_limiting_rules(
+        self, request: GetTriggeredRateLimitingRulesRequest, /
+    ) -> GetTriggeredRateLimitingRulesResponse: ...
+    @overload
+    def get_triggered_rate_limiting_rules(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        top: int | None = None,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTriggeredRateLimitingRulesResponse: ...
     def get_triggered_rate_limiting_rules(
         self,
         request: GetTriggeredRateLimitingRulesRequest | None = None,
-        /,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -1396,10 +1991,26 @@ class SecurityReportsClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def get_triggered_custom_rules(
+        self, request: GetTriggeredCustomRulesRequest, /
+    ) -> GetTriggeredCustomRulesResponse: ...
+    @overload
+    def get_triggered_custom_rules(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        top: int | None = None,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTriggeredCustomRulesResponse: ...
     def get_triggered_custom_rules(
         self,
         request: GetTriggeredCustomRulesRequest | None = None,
-        /,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -1427,10 +2038,26 @@ class SecurityReportsClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def get_top_attack_targets_by_domain(
+        self, request: GetTopAttackTargetsByDomainRequest, /
+    ) -> GetTopAttackTargetsByDomainResponse: ...
+    @overload
+    def get_top_attack_targets_by_domain(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        top: int | None = None,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTopAttackTargetsByDomainResponse: ...
     def get_top_attack_targets_by_domain(
         self,
         request: GetTopAttackTargetsByDomainRequest | None = None,
-        /,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -1458,10 +2085,25 @@ class SecurityReportsClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def get_top_attack_targets_by_path(
+        self, request: GetTopAttackTargetsByPathRequest, /
+    ) -> GetTopAttackTargetsByPathResponse: ...
+    @overload
+    def get_top_attack_targets_by_path(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        top: int | None = None,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTopAttackTargetsByPathResponse: ...
     def get_top_attack_targets_by_path(
         self,
         request: GetTopAttackTargetsByPathRequest | None = None,
-        /,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -1487,10 +2129,26 @@ class SecurityReportsClient(ProductClient):
             timezone=timezone,
         )
 
-    def get_top_attack_sources_for_client_i_ps(
+    @overload
+    def get_top_attack_sources_for_client_ips(
+        self, request: GetTopAttackSourcesForClientIPsRequest, /
+    ) -> GetTopAttackSourcesForClientIPsResponse: ...
+    @overload
+    def get_top_attack_sources_for_client_ips(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        top: int | None = None,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTopAttackSourcesForClientIPsResponse: ...
+    def get_top_attack_sources_for_client_ips(
         self,
         request: GetTopAttackSourcesForClientIPsRequest | None = None,
-        /,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -1518,10 +2176,26 @@ class SecurityReportsClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def get_top_attack_sources_for_global(
+        self, request: GetTopAttackSourcesForGlobalRequest, /
+    ) -> GetTopAttackSourcesForGlobalResponse: ...
+    @overload
+    def get_top_attack_sources_for_global(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        top: int | None = None,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTopAttackSourcesForGlobalResponse: ...
     def get_top_attack_sources_for_global(
         self,
         request: GetTopAttackSourcesForGlobalRequest | None = None,
-        /,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -1549,10 +2223,26 @@ class SecurityReportsClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def get_top_attack_sources_for_china_mainland(
+        self, request: GetTopAttackSourcesForChinaMainlandRequest, /
+    ) -> GetTopAttackSourcesForChinaMainlandResponse: ...
+    @overload
+    def get_top_attack_sources_for_china_mainland(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        top: int | None = None,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTopAttackSourcesForChinaMainlandResponse: ...
     def get_top_attack_sources_for_china_mainland(
         self,
         request: GetTopAttackSourcesForChinaMainlandRequest | None = None,
-        /,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -1580,10 +2270,23 @@ class SecurityReportsClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def get_summary_requests(
+        self, request: GetSummaryRequestsRequest, /
+    ) -> GetSummaryRequestsResponse: ...
+    @overload
+    def get_summary_requests(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        domains: list[str] | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetSummaryRequestsResponse: ...
     def get_summary_requests(
         self,
         request: GetSummaryRequestsRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -1605,10 +2308,29 @@ class SecurityReportsClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def get_infrastructure_log_list(
+        self, request: GetInfrastructureLogListRequest, /
+    ) -> GetInfrastructureLogListResponse: ...
+    @overload
+    def get_infrastructure_log_list(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        policy_names: list[str],
+        actions: list[str],
+        client_ips: list[str] | None = None,
+        target_ips: list[str] | None = None,
+        rule_name: str | None = None,
+        page_size: int | None = None,
+        current_page: int | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetInfrastructureLogListResponse: ...
     def get_infrastructure_log_list(
         self,
         request: GetInfrastructureLogListRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -1642,10 +2364,20 @@ class SecurityReportsClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def l4_ddos_event(self, request: L4DdosEventRequest, /) -> L4DdosEventResponse: ...
+    @overload
+    def l4_ddos_event(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> L4DdosEventResponse: ...
     def l4_ddos_event(
         self,
         request: L4DdosEventRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -1665,10 +2397,20 @@ class SecurityReportsClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def l4_ddos_trend(self, request: L4DdosTrendRequest, /) -> L4DdosTrendResponse: ...
+    @overload
+    def l4_ddos_trend(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> L4DdosTrendResponse: ...
     def l4_ddos_trend(
         self,
         request: L4DdosTrendRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -1688,10 +2430,24 @@ class SecurityReportsClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def get_top_policies_triggered(
+        self, request: GetTopPoliciesTriggeredRequest, /
+    ) -> GetTopPoliciesTriggeredResponse: ...
+    @overload
+    def get_top_policies_triggered(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        domains: list[str] | None = None,
+        act_type: list[str] | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTopPoliciesTriggeredResponse: ...
     def get_top_policies_triggered(
         self,
         request: GetTopPoliciesTriggeredRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -1715,10 +2471,25 @@ class SecurityReportsClient(ProductClient):
             timezone=timezone,
         )
 
+    @overload
+    def list_service_usage(
+        self, request: ListServiceUsageRequest, /
+    ) -> ListServiceUsageResponse: ...
+    @overload
+    def list_service_usage(
+        self,
+        *,
+        control_group_code: str,
+        end_date: str,
+        control_group_type: str,
+        start_date: str,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> ListServiceUsageResponse: ...
     def list_service_usage(
         self,
         request: ListServiceUsageRequest | None = None,
-        /,
         *,
         control_group_code: str | None = None,
         end_date: str | None = None,
@@ -1743,6 +2514,34 @@ class SecurityReportsClient(ProductClient):
             service_type=service_type,
             timezone=timezone,
         )
+
+    def query_d_do_s_attack_details(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryDDoSAttackDetailsResponse:
+        """Deprecated alias of `query_ddos_attack_details` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_d_do_s_attack_details", "query_ddos_attack_details")
+        return self.query_ddos_attack_details(*args, **kwargs)
+
+    def getbotrequestuseragent_topdata(
+        self, *args: Any, **kwargs: Any
+    ) -> GetbotrequestuseragentTopdataResponse:
+        """Deprecated alias of `get_bot_request_user_agent_top_data` (renamed in 0.2; removed in 1.0)."""
+        renamed("getbotrequestuseragent_topdata", "get_bot_request_user_agent_top_data")
+        return self.get_bot_request_user_agent_top_data(*args, **kwargs)
+
+    def get_triggered_d_do_s_managed_rules(
+        self, *args: Any, **kwargs: Any
+    ) -> GetTriggeredDDoSManagedRulesResponse:
+        """Deprecated alias of `get_triggered_ddos_managed_rules` (renamed in 0.2; removed in 1.0)."""
+        renamed("get_triggered_d_do_s_managed_rules", "get_triggered_ddos_managed_rules")
+        return self.get_triggered_ddos_managed_rules(*args, **kwargs)
+
+    def get_top_attack_sources_for_client_i_ps(
+        self, *args: Any, **kwargs: Any
+    ) -> GetTopAttackSourcesForClientIPsResponse:
+        """Deprecated alias of `get_top_attack_sources_for_client_ips` (renamed in 0.2; removed in 1.0)."""
+        renamed("get_top_attack_sources_for_client_i_ps", "get_top_attack_sources_for_client_ips")
+        return self.get_top_attack_sources_for_client_ips(*args, **kwargs)
 
 
 class AsyncSecurityReportsClient(AsyncProductClient):
@@ -1782,10 +2581,22 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             acctype=acctype,
         )
 
+    @overload
+    async def get_waf_request_and_attack_event(
+        self, request: GetWAFRequestAndAttackEventRequest, /
+    ) -> GetWAFRequestAndAttackEventResponse: ...
+    @overload
+    async def get_waf_request_and_attack_event(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+    ) -> GetWAFRequestAndAttackEventResponse: ...
     async def get_waf_request_and_attack_event(
         self,
         request: GetWAFRequestAndAttackEventRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -1805,10 +2616,23 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             time_zone=time_zone,
         )
 
+    @overload
+    async def get_waf_attack_trend(
+        self, request: GetWAFAttackTrendRequest, /
+    ) -> GetWAFAttackTrendResponse: ...
+    @overload
+    async def get_waf_attack_trend(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+        interval_expression: str | None = None,
+    ) -> GetWAFAttackTrendResponse: ...
     async def get_waf_attack_trend(
         self,
         request: GetWAFAttackTrendRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -1830,10 +2654,22 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             interval_expression=interval_expression,
         )
 
+    @overload
+    async def get_waf_attack_event(
+        self, request: GetWAFAttackEventRequest, /
+    ) -> GetWAFAttackEventResponse: ...
+    @overload
+    async def get_waf_attack_event(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+    ) -> GetWAFAttackEventResponse: ...
     async def get_waf_attack_event(
         self,
         request: GetWAFAttackEventRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -1853,10 +2689,23 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             time_zone=time_zone,
         )
 
+    @overload
+    async def get_waf_attacked_domain(
+        self, request: GetWAFAttackedDomainRequest, /
+    ) -> GetWAFAttackedDomainResponse: ...
+    @overload
+    async def get_waf_attacked_domain(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+        policys: list[str] | None = None,
+    ) -> GetWAFAttackedDomainResponse: ...
     async def get_waf_attacked_domain(
         self,
         request: GetWAFAttackedDomainRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -1878,10 +2727,23 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             policys=policys,
         )
 
+    @overload
+    async def get_waf_attacked_url(
+        self, request: GetWAFAttackedURLRequest, /
+    ) -> GetWAFAttackedURLResponse: ...
+    @overload
+    async def get_waf_attacked_url(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+        policys: list[str] | None = None,
+    ) -> GetWAFAttackedURLResponse: ...
     async def get_waf_attacked_url(
         self,
         request: GetWAFAttackedURLRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -1903,10 +2765,25 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             policys=policys,
         )
 
+    @overload
+    async def get_distribution_of_waf_attack_type(
+        self, request: GetDistributionOfWAFAttackTypeRequest, /
+    ) -> GetDistributionOfWAFAttackTypeResponse: ...
+    @overload
+    async def get_distribution_of_waf_attack_type(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+        attack_types: list[str] | None = None,
+        acts: list[str] | None = None,
+        top_num: int | None = None,
+    ) -> GetDistributionOfWAFAttackTypeResponse: ...
     async def get_distribution_of_waf_attack_type(
         self,
         request: GetDistributionOfWAFAttackTypeRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -1932,10 +2809,24 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             top_num=top_num,
         )
 
+    @overload
+    async def get_waf_trigger_rule_list(
+        self, request: GetWAFTriggerRuleListRequest, /
+    ) -> GetWAFTriggerRuleListResponse: ...
+    @overload
+    async def get_waf_trigger_rule_list(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+        acts: list[str] | None = None,
+        policys: list[str] | None = None,
+    ) -> GetWAFTriggerRuleListResponse: ...
     async def get_waf_trigger_rule_list(
         self,
         request: GetWAFTriggerRuleListRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -1959,10 +2850,25 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             policys=policys,
         )
 
+    @overload
+    async def get_waf_policy_details(
+        self, request: GetWAFPolicyDetailsRequest, /
+    ) -> GetWAFPolicyDetailsResponse: ...
+    @overload
+    async def get_waf_policy_details(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        rule_id: str,
+        policys: list[str] | None = None,
+        time_zone: str | None = None,
+        acts: list[str] | None = None,
+    ) -> GetWAFPolicyDetailsResponse: ...
     async def get_waf_policy_details(
         self,
         request: GetWAFPolicyDetailsRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -1988,10 +2894,24 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             acts=acts,
         )
 
+    @overload
+    async def get_waf_attack_ip(
+        self, request: GetWAFAttackIPRequest, /
+    ) -> GetWAFAttackIPResponse: ...
+    @overload
+    async def get_waf_attack_ip(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+        policys: list[str] | None = None,
+        top_num: int | None = None,
+    ) -> GetWAFAttackIPResponse: ...
     async def get_waf_attack_ip(
         self,
         request: GetWAFAttackIPRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -2015,10 +2935,24 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             top_num=top_num,
         )
 
+    @overload
+    async def get_distribution_of_waf_attack_source(
+        self, request: GetDistributionOfWAFAttackSourceRequest, /
+    ) -> GetDistributionOfWAFAttackSourceResponse: ...
+    @overload
+    async def get_distribution_of_waf_attack_source(
+        self,
+        *,
+        domains: list[str],
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+        policys: list[str] | None = None,
+        lang: str | None = None,
+    ) -> GetDistributionOfWAFAttackSourceResponse: ...
     async def get_distribution_of_waf_attack_source(
         self,
         request: GetDistributionOfWAFAttackSourceRequest | None = None,
-        /,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -2042,10 +2976,21 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             lang=lang,
         )
 
+    @overload
+    async def get_waf_domain_history(
+        self, request: GetWAFDomainHistoryRequest, /
+    ) -> GetWAFDomainHistoryResponse: ...
+    @overload
+    async def get_waf_domain_history(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        time_zone: str | None = None,
+    ) -> GetWAFDomainHistoryResponse: ...
     async def get_waf_domain_history(
         self,
         request: GetWAFDomainHistoryRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -2063,10 +3008,22 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             time_zone=time_zone,
         )
 
+    @overload
+    async def query_cc_attack_details(
+        self, request: QueryCCAttackDetailsRequest, /
+    ) -> QueryCCAttackDetailsResponse: ...
+    @overload
+    async def query_cc_attack_details(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        channel: str,
+        time_zone: str | None = None,
+    ) -> QueryCCAttackDetailsResponse: ...
     async def query_cc_attack_details(
         self,
         request: QueryCCAttackDetailsRequest | None = None,
-        /,
         *,
         startdate: str | None = None,
         enddate: str | None = None,
@@ -2086,10 +3043,22 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             time_zone=time_zone,
         )
 
-    async def query_d_do_s_attack_details(
+    @overload
+    async def query_ddos_attack_details(
+        self, request: QueryDDoSAttackDetailsRequest, /
+    ) -> QueryDDoSAttackDetailsResponse: ...
+    @overload
+    async def query_ddos_attack_details(
+        self,
+        *,
+        startdate: str,
+        enddate: str,
+        msec: str | None = None,
+        acce_type: str | None = None,
+    ) -> QueryDDoSAttackDetailsResponse: ...
+    async def query_ddos_attack_details(
         self,
         request: QueryDDoSAttackDetailsRequest | None = None,
-        /,
         *,
         startdate: str | None = None,
         enddate: str | None = None,
@@ -2109,10 +3078,23 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             acce_type=acce_type,
         )
 
+    @overload
+    async def get_domain_bot_visit_details(
+        self, request: GetDomainBotVisitDetailsRequest, /
+    ) -> GetDomainBotVisitDetailsResponse: ...
+    @overload
+    async def get_domain_bot_visit_details(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        lang: str | None = None,
+    ) -> GetDomainBotVisitDetailsResponse: ...
     async def get_domain_bot_visit_details(
         self,
         request: GetDomainBotVisitDetailsRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -2134,10 +3116,22 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             lang=lang,
         )
 
+    @overload
+    async def get_bot_request_overview_data(
+        self, request: GetBotRequestOverviewDataRequest, /
+    ) -> GetBotRequestOverviewDataResponse: ...
+    @overload
+    async def get_bot_request_overview_data(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+    ) -> GetBotRequestOverviewDataResponse: ...
     async def get_bot_request_overview_data(
         self,
         request: GetBotRequestOverviewDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -2157,10 +3151,23 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             time_zone=time_zone,
         )
 
+    @overload
+    async def get_bot_request_statistic_per_domain(
+        self, request: GetBotRequestStatisticPerDomainRequest, /
+    ) -> GetBotRequestStatisticPerDomainResponse: ...
+    @overload
+    async def get_bot_request_statistic_per_domain(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        top_num: int | None = None,
+    ) -> GetBotRequestStatisticPerDomainResponse: ...
     async def get_bot_request_statistic_per_domain(
         self,
         request: GetBotRequestStatisticPerDomainRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -2182,10 +3189,25 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             top_num=top_num,
         )
 
+    @overload
+    async def get_bot_request_type_distribute_data(
+        self, request: GetBotRequestTypeDistributeDataRequest, /
+    ) -> GetBotRequestTypeDistributeDataResponse: ...
+    @overload
+    async def get_bot_request_type_distribute_data(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        lang: str | None = None,
+        top_num: int | None = None,
+        type: str | None = None,
+    ) -> GetBotRequestTypeDistributeDataResponse: ...
     async def get_bot_request_type_distribute_data(
         self,
         request: GetBotRequestTypeDistributeDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -2211,10 +3233,23 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             type=type,
         )
 
+    @overload
+    async def get_bot_access_url_top_data(
+        self, request: GetBotAccessURLTopDataRequest, /
+    ) -> GetBotAccessURLTopDataResponse: ...
+    @overload
+    async def get_bot_access_url_top_data(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        top_num: int | None = None,
+    ) -> GetBotAccessURLTopDataResponse: ...
     async def get_bot_access_url_top_data(
         self,
         request: GetBotAccessURLTopDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -2236,10 +3271,24 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             top_num=top_num,
         )
 
+    @overload
+    async def get_bot_request_source_ip_top_data(
+        self, request: GetBotRequestSourceIPTopDataRequest, /
+    ) -> GetBotRequestSourceIPTopDataResponse: ...
+    @overload
+    async def get_bot_request_source_ip_top_data(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        lang: str | None = None,
+        top_num: int | None = None,
+    ) -> GetBotRequestSourceIPTopDataResponse: ...
     async def get_bot_request_source_ip_top_data(
         self,
         request: GetBotRequestSourceIPTopDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -2263,10 +3312,23 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             top_num=top_num,
         )
 
+    @overload
+    async def get_bot_request_referer_top_data(
+        self, request: GetBotRequestRefererTopDataRequest, /
+    ) -> GetBotRequestRefererTopDataResponse: ...
+    @overload
+    async def get_bot_request_referer_top_data(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        top_num: int | None = None,
+    ) -> GetBotRequestRefererTopDataResponse: ...
     async def get_bot_request_referer_top_data(
         self,
         request: GetBotRequestRefererTopDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -2288,10 +3350,23 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             top_num=top_num,
         )
 
-    async def getbotrequestuseragent_topdata(
+    @overload
+    async def get_bot_request_user_agent_top_data(
+        self, request: GetbotrequestuseragentTopdataRequest, /
+    ) -> GetbotrequestuseragentTopdataResponse: ...
+    @overload
+    async def get_bot_request_user_agent_top_data(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        top_num: int | None = None,
+    ) -> GetbotrequestuseragentTopdataResponse: ...
+    async def get_bot_request_user_agent_top_data(
         self,
         request: GetbotrequestuseragentTopdataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -2313,10 +3388,25 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             top_num=top_num,
         )
 
+    @overload
+    async def get_bot_request_source_distribution_data(
+        self, request: GetBotRequestSourceDistributionDataRequest, /
+    ) -> GetBotRequestSourceDistributionDataResponse: ...
+    @overload
+    async def get_bot_request_source_distribution_data(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        type: str,
+        time_zone: int | None = None,
+        lang: str | None = None,
+        top_num: int | None = None,
+    ) -> GetBotRequestSourceDistributionDataResponse: ...
     async def get_bot_request_source_distribution_data(
         self,
         request: GetBotRequestSourceDistributionDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -2342,10 +3432,23 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             type=type,
         )
 
+    @overload
+    async def get_bot_request_trends_and_trigger_rules_data(
+        self, request: GetBotRequestTrendsAndTriggerRulesDataRequest, /
+    ) -> GetBotRequestTrendsAndTriggerRulesDataResponse: ...
+    @overload
+    async def get_bot_request_trends_and_trigger_rules_data(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        lang: str | None = None,
+    ) -> GetBotRequestTrendsAndTriggerRulesDataResponse: ...
     async def get_bot_request_trends_and_trigger_rules_data(
         self,
         request: GetBotRequestTrendsAndTriggerRulesDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -2367,10 +3470,23 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             lang=lang,
         )
 
+    @overload
+    async def get_act_type_distribution_data(
+        self, request: GetActTypeDistributionDataRequest, /
+    ) -> GetActTypeDistributionDataResponse: ...
+    @overload
+    async def get_act_type_distribution_data(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        lang: str | None = None,
+    ) -> GetActTypeDistributionDataResponse: ...
     async def get_act_type_distribution_data(
         self,
         request: GetActTypeDistributionDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -2392,10 +3508,23 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             lang=lang,
         )
 
+    @overload
+    async def get_bot_rule_type_top_data(
+        self, request: GetBotRuleTypeTopDataRequest, /
+    ) -> GetBotRuleTypeTopDataResponse: ...
+    @overload
+    async def get_bot_rule_type_top_data(
+        self,
+        *,
+        domain: str,
+        start_time: str,
+        end_time: str,
+        time_zone: int | None = None,
+        lang: str | None = None,
+    ) -> GetBotRuleTypeTopDataResponse: ...
     async def get_bot_rule_type_top_data(
         self,
         request: GetBotRuleTypeTopDataRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -2417,10 +3546,42 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             lang=lang,
         )
 
+    @overload
+    async def get_api_event_logs(
+        self, request: GetApiEventLogsRequest, /
+    ) -> GetApiEventLogsResponse: ...
+    @overload
+    async def get_api_event_logs(
+        self,
+        *,
+        end_time: str,
+        page_num: int,
+        page_size: int,
+        start_time: str,
+        acts: list[str] | None = None,
+        api_name: str | None = None,
+        api_name_condition: str | None = None,
+        attack_types: list[str] | None = None,
+        client_ip: str | None = None,
+        client_ip_condition: str | None = None,
+        domains: list[str] | None = None,
+        front_path: str | None = None,
+        front_path_condition: str | None = None,
+        ip_location: str | None = None,
+        log_remark: str | None = None,
+        referer: str | None = None,
+        referer_condition: str | None = None,
+        rule_name: str | None = None,
+        status_code: str | None = None,
+        status_code_condition: str | None = None,
+        tactics_type: str | None = None,
+        ua: str | None = None,
+        ua_conditon: str | None = None,
+        uuid: str | None = None,
+    ) -> GetApiEventLogsResponse: ...
     async def get_api_event_logs(
         self,
         request: GetApiEventLogsRequest | None = None,
-        /,
         *,
         acts: list[str] | None = None,
         api_name: str | None = None,
@@ -2480,10 +3641,22 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             uuid=uuid,
         )
 
+    @overload
+    async def get_api_number(self, request: GetApiNumberRequest, /) -> GetApiNumberResponse: ...
+    @overload
+    async def get_api_number(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        api_groups: list[str] | None = None,
+        api_ids: list[str] | None = None,
+        domains: list[str] | None = None,
+        front_path: str | None = None,
+    ) -> GetApiNumberResponse: ...
     async def get_api_number(
         self,
         request: GetApiNumberRequest | None = None,
-        /,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -2507,10 +3680,24 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             front_path=front_path,
         )
 
+    @overload
+    async def get_risk_event_number(
+        self, request: GetRiskEventNumberRequest, /
+    ) -> GetRiskEventNumberResponse: ...
+    @overload
+    async def get_risk_event_number(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        api_groups: list[str] | None = None,
+        api_ids: list[str] | None = None,
+        domains: list[str] | None = None,
+        front_path: str | None = None,
+    ) -> GetRiskEventNumberResponse: ...
     async def get_risk_event_number(
         self,
         request: GetRiskEventNumberRequest | None = None,
-        /,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -2534,10 +3721,24 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             front_path=front_path,
         )
 
+    @overload
+    async def get_risk_event_top5(
+        self, request: GetRiskEventTop5Request, /
+    ) -> GetRiskEventTop5Response: ...
+    @overload
+    async def get_risk_event_top5(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        api_groups: list[str] | None = None,
+        api_ids: list[str] | None = None,
+        domains: list[str] | None = None,
+        front_path: str | None = None,
+    ) -> GetRiskEventTop5Response: ...
     async def get_risk_event_top5(
         self,
         request: GetRiskEventTop5Request | None = None,
-        /,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -2561,10 +3762,24 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             front_path=front_path,
         )
 
+    @overload
+    async def get_active_api_top5(
+        self, request: GetActiveApiTop5Request, /
+    ) -> GetActiveApiTop5Response: ...
+    @overload
+    async def get_active_api_top5(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        api_groups: list[str] | None = None,
+        api_ids: list[str] | None = None,
+        domains: list[str] | None = None,
+        front_path: str | None = None,
+    ) -> GetActiveApiTop5Response: ...
     async def get_active_api_top5(
         self,
         request: GetActiveApiTop5Request | None = None,
-        /,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -2588,10 +3803,24 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             front_path=front_path,
         )
 
+    @overload
+    async def get_privacy_status_distribution(
+        self, request: GetPrivacyStatusDistributionRequest, /
+    ) -> GetPrivacyStatusDistributionResponse: ...
+    @overload
+    async def get_privacy_status_distribution(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        api_groups: list[str] | None = None,
+        api_ids: list[str] | None = None,
+        domains: list[str] | None = None,
+        front_path: str | None = None,
+    ) -> GetPrivacyStatusDistributionResponse: ...
     async def get_privacy_status_distribution(
         self,
         request: GetPrivacyStatusDistributionRequest | None = None,
-        /,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -2615,10 +3844,24 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             front_path=front_path,
         )
 
+    @overload
+    async def get_consumer_number(
+        self, request: GetConsumerNumberRequest, /
+    ) -> GetConsumerNumberResponse: ...
+    @overload
+    async def get_consumer_number(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        api_groups: list[str] | None = None,
+        api_ids: list[str] | None = None,
+        domains: list[str] | None = None,
+        front_path: str | None = None,
+    ) -> GetConsumerNumberResponse: ...
     async def get_consumer_number(
         self,
         request: GetConsumerNumberRequest | None = None,
-        /,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -2642,10 +3885,24 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             front_path=front_path,
         )
 
+    @overload
+    async def get_request_trend(
+        self, request: GetRequestTrendRequest, /
+    ) -> GetRequestTrendResponse: ...
+    @overload
+    async def get_request_trend(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        api_groups: list[str] | None = None,
+        api_ids: list[str] | None = None,
+        domains: list[str] | None = None,
+        front_path: str | None = None,
+    ) -> GetRequestTrendResponse: ...
     async def get_request_trend(
         self,
         request: GetRequestTrendRequest | None = None,
-        /,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -2669,10 +3926,24 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             front_path=front_path,
         )
 
+    @overload
+    async def get_total_request_number(
+        self, request: GetTotalRequestNumberRequest, /
+    ) -> GetTotalRequestNumberResponse: ...
+    @overload
+    async def get_total_request_number(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        api_groups: list[str] | None = None,
+        api_ids: list[str] | None = None,
+        domains: list[str] | None = None,
+        front_path: str | None = None,
+    ) -> GetTotalRequestNumberResponse: ...
     async def get_total_request_number(
         self,
         request: GetTotalRequestNumberRequest | None = None,
-        /,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -2696,10 +3967,20 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             front_path=front_path,
         )
 
+    @overload
+    async def get_rule_status_statistics(
+        self, request: GetRuleStatusStatisticsRequest, /
+    ) -> GetRuleStatusStatisticsResponse: ...
+    @overload
+    async def get_rule_status_statistics(
+        self,
+        *,
+        domain: str,
+        lang: str | None = None,
+    ) -> GetRuleStatusStatisticsResponse: ...
     async def get_rule_status_statistics(
         self,
         request: GetRuleStatusStatisticsRequest | None = None,
-        /,
         *,
         domain: str | None = None,
         lang: str | None = None,
@@ -2710,10 +3991,24 @@ class AsyncSecurityReportsClient(AsyncProductClient):
         """
         return await self.core.call(GET_RULE_STATUS_STATISTICS, request, domain=domain, lang=lang)
 
+    @overload
+    async def query_event_trend(
+        self, request: QueryEventTrendRequest, /
+    ) -> QueryEventTrendResponse: ...
+    @overload
+    async def query_event_trend(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> QueryEventTrendResponse: ...
     async def query_event_trend(
         self,
         request: QueryEventTrendRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -2737,10 +4032,27 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def list_attack_logs(
+        self, request: ListAttackLogsRequest, /
+    ) -> ListAttackLogsResponse: ...
+    @overload
+    async def list_attack_logs(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        domain_list: list[str] | None = None,
+        policy_type_list: list[str] | None = None,
+        page_size: int | None = None,
+        current_page: int | None = None,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> ListAttackLogsResponse: ...
     async def list_attack_logs(
         self,
         request: ListAttackLogsRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -2770,10 +4082,24 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def get_trends_byrps(
+        self, request: GetTrendsByrpsRequest, /
+    ) -> GetTrendsByrpsResponse: ...
+    @overload
+    async def get_trends_byrps(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTrendsByrpsResponse: ...
     async def get_trends_byrps(
         self,
         request: GetTrendsByrpsRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -2797,10 +4123,26 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def query_attack_log_detail_info(
+        self, request: QueryAttackLogDetailInfoRequest, /
+    ) -> QueryAttackLogDetailInfoResponse: ...
+    @overload
+    async def query_attack_log_detail_info(
+        self,
+        *,
+        uuid: str,
+        request_id: str,
+        domain: str,
+        policy_type: str,
+        attack_time: str,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> QueryAttackLogDetailInfoResponse: ...
     async def query_attack_log_detail_info(
         self,
         request: QueryAttackLogDetailInfoRequest | None = None,
-        /,
         *,
         uuid: str | None = None,
         request_id: str | None = None,
@@ -2828,10 +4170,24 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def get_original_request_information(
+        self, request: GetOriginalRequestInformationRequest, /
+    ) -> GetOriginalRequestInformationResponse: ...
+    @overload
+    async def get_original_request_information(
+        self,
+        *,
+        uuid: str,
+        domain: str,
+        attack_time: str,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetOriginalRequestInformationResponse: ...
     async def get_original_request_information(
         self,
         request: GetOriginalRequestInformationRequest | None = None,
-        /,
         *,
         uuid: str | None = None,
         domain: str | None = None,
@@ -2855,10 +4211,26 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def get_triggered_waf_managed_rules(
+        self, request: GetTriggeredWAFManagedRulesRequest, /
+    ) -> GetTriggeredWAFManagedRulesResponse: ...
+    @overload
+    async def get_triggered_waf_managed_rules(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        top: int | None = None,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTriggeredWAFManagedRulesResponse: ...
     async def get_triggered_waf_managed_rules(
         self,
         request: GetTriggeredWAFManagedRulesRequest | None = None,
-        /,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -2886,10 +4258,26 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             timezone=timezone,
         )
 
-    async def get_triggered_d_do_s_managed_rules(
+    @overload
+    async def get_triggered_ddos_managed_rules(
+        self, request: GetTriggeredDDoSManagedRulesRequest, /
+    ) -> GetTriggeredDDoSManagedRulesResponse: ...
+    @overload
+    async def get_triggered_ddos_managed_rules(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        top: int | None = None,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTriggeredDDoSManagedRulesResponse: ...
+    async def get_triggered_ddos_managed_rules(
         self,
         request: GetTriggeredDDoSManagedRulesRequest | None = None,
-        /,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -2917,10 +4305,26 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def get_triggered_rate_limiting_rules(
+        self, request: GetTriggeredRateLimitingRulesRequest, /
+    ) -> GetTriggeredRateLimitingRulesResponse: ...
+    @overload
+    async def get_triggered_rate_limiting_rules(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        top: int | None = None,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTriggeredRateLimitingRulesResponse: ...
     async def get_triggered_rate_limiting_rules(
         self,
         request: GetTriggeredRateLimitingRulesRequest | None = None,
-        /,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -2948,10 +4352,26 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def get_triggered_custom_rules(
+        self, request: GetTriggeredCustomRulesRequest, /
+    ) -> GetTriggeredCustomRulesResponse: ...
+    @overload
+    async def get_triggered_custom_rules(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        top: int | None = None,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTriggeredCustomRulesResponse: ...
     async def get_triggered_custom_rules(
         self,
         request: GetTriggeredCustomRulesRequest | None = None,
-        /,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -2979,10 +4399,26 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def get_top_attack_targets_by_domain(
+        self, request: GetTopAttackTargetsByDomainRequest, /
+    ) -> GetTopAttackTargetsByDomainResponse: ...
+    @overload
+    async def get_top_attack_targets_by_domain(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        top: int | None = None,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTopAttackTargetsByDomainResponse: ...
     async def get_top_attack_targets_by_domain(
         self,
         request: GetTopAttackTargetsByDomainRequest | None = None,
-        /,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -3010,10 +4446,25 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def get_top_attack_targets_by_path(
+        self, request: GetTopAttackTargetsByPathRequest, /
+    ) -> GetTopAttackTargetsByPathResponse: ...
+    @overload
+    async def get_top_attack_targets_by_path(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        top: int | None = None,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTopAttackTargetsByPathResponse: ...
     async def get_top_attack_targets_by_path(
         self,
         request: GetTopAttackTargetsByPathRequest | None = None,
-        /,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -3039,10 +4490,26 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             timezone=timezone,
         )
 
-    async def get_top_attack_sources_for_client_i_ps(
+    @overload
+    async def get_top_attack_sources_for_client_ips(
+        self, request: GetTopAttackSourcesForClientIPsRequest, /
+    ) -> GetTopAttackSourcesForClientIPsResponse: ...
+    @overload
+    async def get_top_attack_sources_for_client_ips(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        top: int | None = None,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTopAttackSourcesForClientIPsResponse: ...
+    async def get_top_attack_sources_for_client_ips(
         self,
         request: GetTopAttackSourcesForClientIPsRequest | None = None,
-        /,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -3070,10 +4537,26 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def get_top_attack_sources_for_global(
+        self, request: GetTopAttackSourcesForGlobalRequest, /
+    ) -> GetTopAttackSourcesForGlobalResponse: ...
+    @overload
+    async def get_top_attack_sources_for_global(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        top: int | None = None,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTopAttackSourcesForGlobalResponse: ...
     async def get_top_attack_sources_for_global(
         self,
         request: GetTopAttackSourcesForGlobalRequest | None = None,
-        /,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -3101,10 +4584,26 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def get_top_attack_sources_for_china_mainland(
+        self, request: GetTopAttackSourcesForChinaMainlandRequest, /
+    ) -> GetTopAttackSourcesForChinaMainlandResponse: ...
+    @overload
+    async def get_top_attack_sources_for_china_mainland(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        top: int | None = None,
+        act_type: list[str] | None = None,
+        domains: list[str] | None = None,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTopAttackSourcesForChinaMainlandResponse: ...
     async def get_top_attack_sources_for_china_mainland(
         self,
         request: GetTopAttackSourcesForChinaMainlandRequest | None = None,
-        /,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -3132,10 +4631,23 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def get_summary_requests(
+        self, request: GetSummaryRequestsRequest, /
+    ) -> GetSummaryRequestsResponse: ...
+    @overload
+    async def get_summary_requests(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        domains: list[str] | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetSummaryRequestsResponse: ...
     async def get_summary_requests(
         self,
         request: GetSummaryRequestsRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -3157,10 +4669,29 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def get_infrastructure_log_list(
+        self, request: GetInfrastructureLogListRequest, /
+    ) -> GetInfrastructureLogListResponse: ...
+    @overload
+    async def get_infrastructure_log_list(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        policy_names: list[str],
+        actions: list[str],
+        client_ips: list[str] | None = None,
+        target_ips: list[str] | None = None,
+        rule_name: str | None = None,
+        page_size: int | None = None,
+        current_page: int | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetInfrastructureLogListResponse: ...
     async def get_infrastructure_log_list(
         self,
         request: GetInfrastructureLogListRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -3194,10 +4725,20 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def l4_ddos_event(self, request: L4DdosEventRequest, /) -> L4DdosEventResponse: ...
+    @overload
+    async def l4_ddos_event(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> L4DdosEventResponse: ...
     async def l4_ddos_event(
         self,
         request: L4DdosEventRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -3217,10 +4758,20 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def l4_ddos_trend(self, request: L4DdosTrendRequest, /) -> L4DdosTrendResponse: ...
+    @overload
+    async def l4_ddos_trend(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> L4DdosTrendResponse: ...
     async def l4_ddos_trend(
         self,
         request: L4DdosTrendRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -3240,10 +4791,24 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def get_top_policies_triggered(
+        self, request: GetTopPoliciesTriggeredRequest, /
+    ) -> GetTopPoliciesTriggeredResponse: ...
+    @overload
+    async def get_top_policies_triggered(
+        self,
+        *,
+        start_time: str,
+        end_time: str,
+        domains: list[str] | None = None,
+        act_type: list[str] | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> GetTopPoliciesTriggeredResponse: ...
     async def get_top_policies_triggered(
         self,
         request: GetTopPoliciesTriggeredRequest | None = None,
-        /,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -3267,10 +4832,25 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             timezone=timezone,
         )
 
+    @overload
+    async def list_service_usage(
+        self, request: ListServiceUsageRequest, /
+    ) -> ListServiceUsageResponse: ...
+    @overload
+    async def list_service_usage(
+        self,
+        *,
+        control_group_code: str,
+        end_date: str,
+        control_group_type: str,
+        start_date: str,
+        language: str | None = None,
+        service_type: str | None = None,
+        timezone: str | None = None,
+    ) -> ListServiceUsageResponse: ...
     async def list_service_usage(
         self,
         request: ListServiceUsageRequest | None = None,
-        /,
         *,
         control_group_code: str | None = None,
         end_date: str | None = None,
@@ -3295,3 +4875,31 @@ class AsyncSecurityReportsClient(AsyncProductClient):
             service_type=service_type,
             timezone=timezone,
         )
+
+    async def query_d_do_s_attack_details(
+        self, *args: Any, **kwargs: Any
+    ) -> QueryDDoSAttackDetailsResponse:
+        """Deprecated alias of `query_ddos_attack_details` (renamed in 0.2; removed in 1.0)."""
+        renamed("query_d_do_s_attack_details", "query_ddos_attack_details")
+        return await self.query_ddos_attack_details(*args, **kwargs)
+
+    async def getbotrequestuseragent_topdata(
+        self, *args: Any, **kwargs: Any
+    ) -> GetbotrequestuseragentTopdataResponse:
+        """Deprecated alias of `get_bot_request_user_agent_top_data` (renamed in 0.2; removed in 1.0)."""
+        renamed("getbotrequestuseragent_topdata", "get_bot_request_user_agent_top_data")
+        return await self.get_bot_request_user_agent_top_data(*args, **kwargs)
+
+    async def get_triggered_d_do_s_managed_rules(
+        self, *args: Any, **kwargs: Any
+    ) -> GetTriggeredDDoSManagedRulesResponse:
+        """Deprecated alias of `get_triggered_ddos_managed_rules` (renamed in 0.2; removed in 1.0)."""
+        renamed("get_triggered_d_do_s_managed_rules", "get_triggered_ddos_managed_rules")
+        return await self.get_triggered_ddos_managed_rules(*args, **kwargs)
+
+    async def get_top_attack_sources_for_client_i_ps(
+        self, *args: Any, **kwargs: Any
+    ) -> GetTopAttackSourcesForClientIPsResponse:
+        """Deprecated alias of `get_top_attack_sources_for_client_ips` (renamed in 0.2; removed in 1.0)."""
+        renamed("get_top_attack_sources_for_client_i_ps", "get_top_attack_sources_for_client_ips")
+        return await self.get_top_attack_sources_for_client_ips(*args, **kwargs)

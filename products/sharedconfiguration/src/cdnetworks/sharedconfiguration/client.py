@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -165,10 +167,24 @@ class SharedConfigurationClient(ProductClient):
         """
         return self.core.call(LIST_SHARED_WAF_RULE_EXCEPTIONS, request, service_type=service_type)
 
+    @overload
+    def create_shared_waf_rule_exception(
+        self, request: CreateSharedWAFRuleExceptionRequest, /
+    ) -> CreateSharedWAFRuleExceptionResponse: ...
+    @overload
+    def create_shared_waf_rule_exception(
+        self,
+        *,
+        name: str,
+        type: str,
+        match_type: str,
+        content_list: list[str],
+        msg: str | None = None,
+        service_type: str | None = None,
+    ) -> CreateSharedWAFRuleExceptionResponse: ...
     def create_shared_waf_rule_exception(
         self,
         request: CreateSharedWAFRuleExceptionRequest | None = None,
-        /,
         *,
         name: str | None = None,
         msg: str | None = None,
@@ -192,10 +208,25 @@ class SharedConfigurationClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def update_shared_waf_rule_exception(
+        self, request: UpdateSharedWAFRuleExceptionRequest, /
+    ) -> UpdateSharedWAFRuleExceptionResponse: ...
+    @overload
+    def update_shared_waf_rule_exception(
+        self,
+        *,
+        id: str,
+        name: str,
+        type: str,
+        match_type: str,
+        content_list: list[str],
+        msg: str | None = None,
+        service_type: str | None = None,
+    ) -> UpdateSharedWAFRuleExceptionResponse: ...
     def update_shared_waf_rule_exception(
         self,
         request: UpdateSharedWAFRuleExceptionRequest | None = None,
-        /,
         *,
         id: str | None = None,
         name: str | None = None,
@@ -221,10 +252,20 @@ class SharedConfigurationClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def delete_shared_waf_rule_exception(
+        self, request: DeleteSharedWAFRuleExceptionRequest, /
+    ) -> DeleteSharedWAFRuleExceptionResponse: ...
+    @overload
+    def delete_shared_waf_rule_exception(
+        self,
+        *,
+        id_list: list[str],
+        service_type: str | None = None,
+    ) -> DeleteSharedWAFRuleExceptionResponse: ...
     def delete_shared_waf_rule_exception(
         self,
         request: DeleteSharedWAFRuleExceptionRequest | None = None,
-        /,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
@@ -237,10 +278,24 @@ class SharedConfigurationClient(ProductClient):
             DELETE_SHARED_WAF_RULE_EXCEPTION, request, id_list=id_list, service_type=service_type
         )
 
+    @overload
+    def create_custom_action(
+        self, request: CreateCustomActionRequest, /
+    ) -> CreateCustomActionResponse: ...
+    @overload
+    def create_custom_action(
+        self,
+        *,
+        action_name: str,
+        status_code: str,
+        content_type: str,
+        cus_block_cnt: str,
+        description: str | None = None,
+        service_type: str | None = None,
+    ) -> CreateCustomActionResponse: ...
     def create_custom_action(
         self,
         request: CreateCustomActionRequest | None = None,
-        /,
         *,
         action_name: str | None = None,
         description: str | None = None,
@@ -277,10 +332,25 @@ class SharedConfigurationClient(ProductClient):
         """
         return self.core.call(LIST_CUSTOM_ACTIONS, request, service_type=service_type)
 
+    @overload
+    def update_custom_action(
+        self, request: UpdateCustomActionRequest, /
+    ) -> UpdateCustomActionResponse: ...
+    @overload
+    def update_custom_action(
+        self,
+        *,
+        id: str,
+        cus_block_cnt: str | None = None,
+        description: str | None = None,
+        content_type: str | None = None,
+        action_name: str | None = None,
+        status_code: str | None = None,
+        service_type: str | None = None,
+    ) -> UpdateCustomActionResponse: ...
     def update_custom_action(
         self,
         request: UpdateCustomActionRequest | None = None,
-        /,
         *,
         cus_block_cnt: str | None = None,
         description: str | None = None,
@@ -306,10 +376,20 @@ class SharedConfigurationClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def delete_custom_actions(
+        self, request: DeleteCustomActionsRequest, /
+    ) -> DeleteCustomActionsResponse: ...
+    @overload
+    def delete_custom_actions(
+        self,
+        *,
+        id_list: list[str],
+        service_type: str | None = None,
+    ) -> DeleteCustomActionsResponse: ...
     def delete_custom_actions(
         self,
         request: DeleteCustomActionsRequest | None = None,
-        /,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
@@ -322,10 +402,22 @@ class SharedConfigurationClient(ProductClient):
             DELETE_CUSTOM_ACTIONS, request, id_list=id_list, service_type=service_type
         )
 
+    @overload
+    def create_shared_whitelist_rule(
+        self, request: CreateSharedWhitelistRuleRequest, /
+    ) -> CreateSharedWhitelistRuleResponse: ...
+    @overload
+    def create_shared_whitelist_rule(
+        self,
+        *,
+        rule_name: str,
+        conditions: CreateSharedWhitelistRuleRequestConditions,
+        description: str | None = None,
+        service_type: str | None = None,
+    ) -> CreateSharedWhitelistRuleResponse: ...
     def create_shared_whitelist_rule(
         self,
         request: CreateSharedWhitelistRuleRequest | None = None,
-        /,
         *,
         rule_name: str | None = None,
         description: str | None = None,
@@ -345,10 +437,23 @@ class SharedConfigurationClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def update_shared_whitelist_rule(
+        self, request: UpdateSharedWhitelistRuleRequest, /
+    ) -> UpdateSharedWhitelistRuleResponse: ...
+    @overload
+    def update_shared_whitelist_rule(
+        self,
+        *,
+        id: str,
+        rule_name: str | None = None,
+        description: str | None = None,
+        conditions: UpdateSharedWhitelistRuleRequestConditions | None = None,
+        service_type: str | None = None,
+    ) -> UpdateSharedWhitelistRuleResponse: ...
     def update_shared_whitelist_rule(
         self,
         request: UpdateSharedWhitelistRuleRequest | None = None,
-        /,
         *,
         id: str | None = None,
         rule_name: str | None = None,
@@ -370,10 +475,20 @@ class SharedConfigurationClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def delete_shared_whitelist_rule(
+        self, request: DeleteSharedWhitelistRuleRequest, /
+    ) -> DeleteSharedWhitelistRuleResponse: ...
+    @overload
+    def delete_shared_whitelist_rule(
+        self,
+        *,
+        id_list: list[str],
+        service_type: str | None = None,
+    ) -> DeleteSharedWhitelistRuleResponse: ...
     def delete_shared_whitelist_rule(
         self,
         request: DeleteSharedWhitelistRuleRequest | None = None,
-        /,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
@@ -402,10 +517,30 @@ class SharedConfigurationClient(ProductClient):
             LIST_SHARED_WHITELIST_RULES, request, rule_name=rule_name, service_type=service_type
         )
 
+    @overload
+    def create_shared_rate_limiting_rule(
+        self, request: CreateSharedRateLimitingRuleRequest, /
+    ) -> CreateSharedRateLimitingRuleResponse: ...
+    @overload
+    def create_shared_rate_limiting_rule(
+        self,
+        *,
+        rule_name: str,
+        statistical_item: str,
+        statistical_period: int,
+        trigger_threshold: int,
+        intercept_time: int,
+        effective_status: str,
+        action: str,
+        rate_limit_rule_condition: CreateSharedRateLimitingRuleRequestRateLimitRuleCondition,
+        description: str | None = None,
+        statistics_key: str | None = None,
+        rate_limit_effective: CreateSharedRateLimitingRuleRequestRateLimitEffective | None = None,
+        service_type: str | None = None,
+    ) -> CreateSharedRateLimitingRuleResponse: ...
     def create_shared_rate_limiting_rule(
         self,
         request: CreateSharedRateLimitingRuleRequest | None = None,
-        /,
         *,
         rule_name: str | None = None,
         description: str | None = None,
@@ -442,10 +577,32 @@ class SharedConfigurationClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def update_shared_rate_limiting_rule(
+        self, request: UpdateSharedRateLimitingRuleRequest, /
+    ) -> UpdateSharedRateLimitingRuleResponse: ...
+    @overload
+    def update_shared_rate_limiting_rule(
+        self,
+        *,
+        id: str,
+        rule_name: str | None = None,
+        description: str | None = None,
+        statistical_item: str | None = None,
+        statistics_key: str | None = None,
+        statistical_period: int | None = None,
+        trigger_threshold: int | None = None,
+        intercept_time: int | None = None,
+        effective_status: str | None = None,
+        rate_limit_effective: UpdateSharedRateLimitingRuleRequestRateLimitEffective | None = None,
+        action: str | None = None,
+        rate_limit_rule_condition: UpdateSharedRateLimitingRuleRequestRateLimitRuleCondition
+        | None = None,
+        service_type: str | None = None,
+    ) -> UpdateSharedRateLimitingRuleResponse: ...
     def update_shared_rate_limiting_rule(
         self,
         request: UpdateSharedRateLimitingRuleRequest | None = None,
-        /,
         *,
         id: str | None = None,
         rule_name: str | None = None,
@@ -484,10 +641,20 @@ class SharedConfigurationClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def delete_shared_rate_limiting_rule(
+        self, request: DeleteSharedRateLimitingRuleRequest, /
+    ) -> DeleteSharedRateLimitingRuleResponse: ...
+    @overload
+    def delete_shared_rate_limiting_rule(
+        self,
+        *,
+        ids: list[str],
+        service_type: str | None = None,
+    ) -> DeleteSharedRateLimitingRuleResponse: ...
     def delete_shared_rate_limiting_rule(
         self,
         request: DeleteSharedRateLimitingRuleRequest | None = None,
-        /,
         *,
         ids: list[str] | None = None,
         service_type: str | None = None,
@@ -516,10 +683,22 @@ class SharedConfigurationClient(ProductClient):
             LIST_SHARED_RATE_LIMITING_RULES, request, rule_name=rule_name, service_type=service_type
         )
 
+    @overload
+    def create_app_api_exception_feature(
+        self, request: CreateAppApiExceptionFeatureRequest, /
+    ) -> CreateAppApiExceptionFeatureResponse: ...
+    @overload
+    def create_app_api_exception_feature(
+        self,
+        *,
+        rule_name: str,
+        type: str,
+        config: CreateAppApiExceptionFeatureRequestConfig,
+        service_type: str | None = None,
+    ) -> CreateAppApiExceptionFeatureResponse: ...
     def create_app_api_exception_feature(
         self,
         request: CreateAppApiExceptionFeatureRequest | None = None,
-        /,
         *,
         rule_name: str | None = None,
         type: str | None = None,
@@ -558,10 +737,20 @@ class SharedConfigurationClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def delete_app_api_exception_feature(
+        self, request: DeleteAppApiExceptionFeatureRequest, /
+    ) -> DeleteAppApiExceptionFeatureResponse: ...
+    @overload
+    def delete_app_api_exception_feature(
+        self,
+        *,
+        id_list: list[str],
+        service_type: str | None = None,
+    ) -> DeleteAppApiExceptionFeatureResponse: ...
     def delete_app_api_exception_feature(
         self,
         request: DeleteAppApiExceptionFeatureRequest | None = None,
-        /,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
@@ -574,10 +763,20 @@ class SharedConfigurationClient(ProductClient):
             DELETE_APP_API_EXCEPTION_FEATURE, request, id_list=id_list, service_type=service_type
         )
 
+    @overload
+    def query_app_api_exception_feature_detail(
+        self, request: QueryAppApiExceptionFeatureDetailRequest, /
+    ) -> QueryAppApiExceptionFeatureDetailResponse: ...
+    @overload
+    def query_app_api_exception_feature_detail(
+        self,
+        *,
+        id: str,
+        service_type: str | None = None,
+    ) -> QueryAppApiExceptionFeatureDetailResponse: ...
     def query_app_api_exception_feature_detail(
         self,
         request: QueryAppApiExceptionFeatureDetailRequest | None = None,
-        /,
         *,
         id: str | None = None,
         service_type: str | None = None,
@@ -590,10 +789,20 @@ class SharedConfigurationClient(ProductClient):
             QUERY_APP_API_EXCEPTION_FEATURE_DETAIL, request, id=id, service_type=service_type
         )
 
+    @overload
+    def query_app_api_exception_feature_referenced_domains(
+        self, request: QueryAppApiExceptionFeatureReferencedDomainsRequest, /
+    ) -> QueryAppApiExceptionFeatureReferencedDomainsResponse: ...
+    @overload
+    def query_app_api_exception_feature_referenced_domains(
+        self,
+        *,
+        id_list: list[str],
+        service_type: str | None = None,
+    ) -> QueryAppApiExceptionFeatureReferencedDomainsResponse: ...
     def query_app_api_exception_feature_referenced_domains(
         self,
         request: QueryAppApiExceptionFeatureReferencedDomainsRequest | None = None,
-        /,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
@@ -609,10 +818,23 @@ class SharedConfigurationClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def update_share_configurations_app_api_exception_feature(
+        self, request: UpdateShareConfigurationsAppApiExceptionFeatureRequest, /
+    ) -> UpdateShareConfigurationsAppApiExceptionFeatureResponse: ...
+    @overload
+    def update_share_configurations_app_api_exception_feature(
+        self,
+        *,
+        rule_id: str,
+        rule_name: str,
+        type: str,
+        config: UpdateShareConfigurationsAppApiExceptionFeatureRequestConfig,
+        service_type: str | None = None,
+    ) -> UpdateShareConfigurationsAppApiExceptionFeatureResponse: ...
     def update_share_configurations_app_api_exception_feature(
         self,
         request: UpdateShareConfigurationsAppApiExceptionFeatureRequest | None = None,
-        /,
         *,
         rule_id: str | None = None,
         rule_name: str | None = None,
@@ -650,10 +872,20 @@ class SharedConfigurationClient(ProductClient):
             LIST_SHARE_CUSTOMIZE_BOTS, request, bot_name=bot_name, service_type=service_type
         )
 
+    @overload
+    def delete_share_customize_bots(
+        self, request: DeleteShareCustomizeBotsRequest, /
+    ) -> DeleteShareCustomizeBotsResponse: ...
+    @overload
+    def delete_share_customize_bots(
+        self,
+        *,
+        id_list: list[str],
+        service_type: str | None = None,
+    ) -> DeleteShareCustomizeBotsResponse: ...
     def delete_share_customize_bots(
         self,
         request: DeleteShareCustomizeBotsRequest | None = None,
-        /,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
@@ -666,10 +898,23 @@ class SharedConfigurationClient(ProductClient):
             DELETE_SHARE_CUSTOMIZE_BOTS, request, id_list=id_list, service_type=service_type
         )
 
+    @overload
+    def create_shared_custom_rule(
+        self, request: CreateSharedCustomRuleRequest, /
+    ) -> CreateSharedCustomRuleResponse: ...
+    @overload
+    def create_shared_custom_rule(
+        self,
+        *,
+        condition: CreateSharedCustomRuleRequestCondition,
+        act: str,
+        rule_name: str,
+        description: str | None = None,
+        service_type: str | None = None,
+    ) -> CreateSharedCustomRuleResponse: ...
     def create_shared_custom_rule(
         self,
         request: CreateSharedCustomRuleRequest | None = None,
-        /,
         *,
         condition: CreateSharedCustomRuleRequestCondition | None = None,
         act: str | None = None,
@@ -691,10 +936,24 @@ class SharedConfigurationClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def update_shared_custom_rules(
+        self, request: UpdateSharedCustomRulesRequest, /
+    ) -> UpdateSharedCustomRulesResponse: ...
+    @overload
+    def update_shared_custom_rules(
+        self,
+        *,
+        id: str,
+        condition: UpdateSharedCustomRulesRequestCondition | None = None,
+        act: str | None = None,
+        rule_name: str | None = None,
+        description: str | None = None,
+        service_type: str | None = None,
+    ) -> UpdateSharedCustomRulesResponse: ...
     def update_shared_custom_rules(
         self,
         request: UpdateSharedCustomRulesRequest | None = None,
-        /,
         *,
         condition: CreateSharedCustomRuleRequestCondition | None = None,
         act: str | None = None,
@@ -734,10 +993,20 @@ class SharedConfigurationClient(ProductClient):
             LIST_SHARED_CUSTOM_RULES, request, rule_name=rule_name, service_type=service_type
         )
 
+    @overload
+    def delete_shared_custom_rules(
+        self, request: DeleteSharedCustomRulesRequest, /
+    ) -> DeleteSharedCustomRulesResponse: ...
+    @overload
+    def delete_shared_custom_rules(
+        self,
+        *,
+        id_list: list[str],
+        service_type: str | None = None,
+    ) -> DeleteSharedCustomRulesResponse: ...
     def delete_shared_custom_rules(
         self,
         request: DeleteSharedCustomRulesRequest | None = None,
-        /,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
@@ -750,10 +1019,21 @@ class SharedConfigurationClient(ProductClient):
             DELETE_SHARED_CUSTOM_RULES, request, id_list=id_list, service_type=service_type
         )
 
+    @overload
+    def disassociate_share_rate_limit(
+        self, request: DisassociateShareRateLimitRequest, /
+    ) -> DisassociateShareRateLimitResponse: ...
+    @overload
+    def disassociate_share_rate_limit(
+        self,
+        *,
+        share_id: str,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> DisassociateShareRateLimitResponse: ...
     def disassociate_share_rate_limit(
         self,
         request: DisassociateShareRateLimitRequest | None = None,
-        /,
         *,
         share_id: str | None = None,
         domain_list: list[str] | None = None,
@@ -771,10 +1051,21 @@ class SharedConfigurationClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def associate_share_rate_limit(
+        self, request: AssociateShareRateLimitRequest, /
+    ) -> AssociateShareRateLimitResponse: ...
+    @overload
+    def associate_share_rate_limit(
+        self,
+        *,
+        share_id: str,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> AssociateShareRateLimitResponse: ...
     def associate_share_rate_limit(
         self,
         request: AssociateShareRateLimitRequest | None = None,
-        /,
         *,
         share_id: str | None = None,
         domain_list: list[str] | None = None,
@@ -792,10 +1083,21 @@ class SharedConfigurationClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def associate_share_customize_rule(
+        self, request: AssociateShareCustomizeRuleRequest, /
+    ) -> AssociateShareCustomizeRuleResponse: ...
+    @overload
+    def associate_share_customize_rule(
+        self,
+        *,
+        share_id: str,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> AssociateShareCustomizeRuleResponse: ...
     def associate_share_customize_rule(
         self,
         request: AssociateShareCustomizeRuleRequest | None = None,
-        /,
         *,
         share_id: str | None = None,
         domain_list: list[str] | None = None,
@@ -813,10 +1115,21 @@ class SharedConfigurationClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def disassociate_share_customize_rule(
+        self, request: DisassociateShareCustomizeRuleRequest, /
+    ) -> DisassociateShareCustomizeRuleResponse: ...
+    @overload
+    def disassociate_share_customize_rule(
+        self,
+        *,
+        share_id: str,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> DisassociateShareCustomizeRuleResponse: ...
     def disassociate_share_customize_rule(
         self,
         request: DisassociateShareCustomizeRuleRequest | None = None,
-        /,
         *,
         share_id: str | None = None,
         domain_list: list[str] | None = None,
@@ -834,10 +1147,21 @@ class SharedConfigurationClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def associate_share_customize_bots(
+        self, request: AssociateShareCustomizeBotsRequest, /
+    ) -> AssociateShareCustomizeBotsResponse: ...
+    @overload
+    def associate_share_customize_bots(
+        self,
+        *,
+        share_id: str,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> AssociateShareCustomizeBotsResponse: ...
     def associate_share_customize_bots(
         self,
         request: AssociateShareCustomizeBotsRequest | None = None,
-        /,
         *,
         share_id: str | None = None,
         domain_list: list[str] | None = None,
@@ -855,10 +1179,21 @@ class SharedConfigurationClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def disassociate_share_customize_bots(
+        self, request: DisassociateShareCustomizeBotsRequest, /
+    ) -> DisassociateShareCustomizeBotsResponse: ...
+    @overload
+    def disassociate_share_customize_bots(
+        self,
+        *,
+        share_id: str,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> DisassociateShareCustomizeBotsResponse: ...
     def disassociate_share_customize_bots(
         self,
         request: DisassociateShareCustomizeBotsRequest | None = None,
-        /,
         *,
         share_id: str | None = None,
         domain_list: list[str] | None = None,
@@ -876,10 +1211,21 @@ class SharedConfigurationClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def associate_shared_whitelist_rule(
+        self, request: AssociateSharedWhitelistRuleRequest, /
+    ) -> AssociateSharedWhitelistRuleResponse: ...
+    @overload
+    def associate_shared_whitelist_rule(
+        self,
+        *,
+        share_id: str,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> AssociateSharedWhitelistRuleResponse: ...
     def associate_shared_whitelist_rule(
         self,
         request: AssociateSharedWhitelistRuleRequest | None = None,
-        /,
         *,
         share_id: str | None = None,
         domain_list: list[str] | None = None,
@@ -897,10 +1243,21 @@ class SharedConfigurationClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def disassociate_shared_whitelist_rule(
+        self, request: DisassociateSharedWhitelistRuleRequest, /
+    ) -> DisassociateSharedWhitelistRuleResponse: ...
+    @overload
+    def disassociate_shared_whitelist_rule(
+        self,
+        *,
+        share_id: str,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> DisassociateSharedWhitelistRuleResponse: ...
     def disassociate_shared_whitelist_rule(
         self,
         request: DisassociateSharedWhitelistRuleRequest | None = None,
-        /,
         *,
         share_id: str | None = None,
         domain_list: list[str] | None = None,
@@ -918,10 +1275,21 @@ class SharedConfigurationClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def associate_dms_share_service_feature(
+        self, request: AssociateDmsShareServiceFeatureRequest, /
+    ) -> AssociateDmsShareServiceFeatureResponse: ...
+    @overload
+    def associate_dms_share_service_feature(
+        self,
+        *,
+        share_id: str,
+        ass_domain_list: list[str],
+        service_type: str | None = None,
+    ) -> AssociateDmsShareServiceFeatureResponse: ...
     def associate_dms_share_service_feature(
         self,
         request: AssociateDmsShareServiceFeatureRequest | None = None,
-        /,
         *,
         share_id: str | None = None,
         ass_domain_list: list[str] | None = None,
@@ -939,10 +1307,21 @@ class SharedConfigurationClient(ProductClient):
             service_type=service_type,
         )
 
+    @overload
+    def disassociate_dms_share_service_feature(
+        self, request: DisassociateDmsShareServiceFeatureRequest, /
+    ) -> DisassociateDmsShareServiceFeatureResponse: ...
+    @overload
+    def disassociate_dms_share_service_feature(
+        self,
+        *,
+        share_id: str,
+        dis_ass_domain_list: list[str],
+        service_type: str | None = None,
+    ) -> DisassociateDmsShareServiceFeatureResponse: ...
     def disassociate_dms_share_service_feature(
         self,
         request: DisassociateDmsShareServiceFeatureRequest | None = None,
-        /,
         *,
         share_id: str | None = None,
         dis_ass_domain_list: list[str] | None = None,
@@ -984,10 +1363,24 @@ class AsyncSharedConfigurationClient(AsyncProductClient):
             LIST_SHARED_WAF_RULE_EXCEPTIONS, request, service_type=service_type
         )
 
+    @overload
+    async def create_shared_waf_rule_exception(
+        self, request: CreateSharedWAFRuleExceptionRequest, /
+    ) -> CreateSharedWAFRuleExceptionResponse: ...
+    @overload
+    async def create_shared_waf_rule_exception(
+        self,
+        *,
+        name: str,
+        type: str,
+        match_type: str,
+        content_list: list[str],
+        msg: str | None = None,
+        service_type: str | None = None,
+    ) -> CreateSharedWAFRuleExceptionResponse: ...
     async def create_shared_waf_rule_exception(
         self,
         request: CreateSharedWAFRuleExceptionRequest | None = None,
-        /,
         *,
         name: str | None = None,
         msg: str | None = None,
@@ -1011,10 +1404,25 @@ class AsyncSharedConfigurationClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def update_shared_waf_rule_exception(
+        self, request: UpdateSharedWAFRuleExceptionRequest, /
+    ) -> UpdateSharedWAFRuleExceptionResponse: ...
+    @overload
+    async def update_shared_waf_rule_exception(
+        self,
+        *,
+        id: str,
+        name: str,
+        type: str,
+        match_type: str,
+        content_list: list[str],
+        msg: str | None = None,
+        service_type: str | None = None,
+    ) -> UpdateSharedWAFRuleExceptionResponse: ...
     async def update_shared_waf_rule_exception(
         self,
         request: UpdateSharedWAFRuleExceptionRequest | None = None,
-        /,
         *,
         id: str | None = None,
         name: str | None = None,
@@ -1040,10 +1448,20 @@ class AsyncSharedConfigurationClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def delete_shared_waf_rule_exception(
+        self, request: DeleteSharedWAFRuleExceptionRequest, /
+    ) -> DeleteSharedWAFRuleExceptionResponse: ...
+    @overload
+    async def delete_shared_waf_rule_exception(
+        self,
+        *,
+        id_list: list[str],
+        service_type: str | None = None,
+    ) -> DeleteSharedWAFRuleExceptionResponse: ...
     async def delete_shared_waf_rule_exception(
         self,
         request: DeleteSharedWAFRuleExceptionRequest | None = None,
-        /,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
@@ -1056,10 +1474,24 @@ class AsyncSharedConfigurationClient(AsyncProductClient):
             DELETE_SHARED_WAF_RULE_EXCEPTION, request, id_list=id_list, service_type=service_type
         )
 
+    @overload
+    async def create_custom_action(
+        self, request: CreateCustomActionRequest, /
+    ) -> CreateCustomActionResponse: ...
+    @overload
+    async def create_custom_action(
+        self,
+        *,
+        action_name: str,
+        status_code: str,
+        content_type: str,
+        cus_block_cnt: str,
+        description: str | None = None,
+        service_type: str | None = None,
+    ) -> CreateCustomActionResponse: ...
     async def create_custom_action(
         self,
         request: CreateCustomActionRequest | None = None,
-        /,
         *,
         action_name: str | None = None,
         description: str | None = None,
@@ -1096,10 +1528,25 @@ class AsyncSharedConfigurationClient(AsyncProductClient):
         """
         return await self.core.call(LIST_CUSTOM_ACTIONS, request, service_type=service_type)
 
+    @overload
+    async def update_custom_action(
+        self, request: UpdateCustomActionRequest, /
+    ) -> UpdateCustomActionResponse: ...
+    @overload
+    async def update_custom_action(
+        self,
+        *,
+        id: str,
+        cus_block_cnt: str | None = None,
+        description: str | None = None,
+        content_type: str | None = None,
+        action_name: str | None = None,
+        status_code: str | None = None,
+        service_type: str | None = None,
+    ) -> UpdateCustomActionResponse: ...
     async def update_custom_action(
         self,
         request: UpdateCustomActionRequest | None = None,
-        /,
         *,
         cus_block_cnt: str | None = None,
         description: str | None = None,
@@ -1125,10 +1572,20 @@ class AsyncSharedConfigurationClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def delete_custom_actions(
+        self, request: DeleteCustomActionsRequest, /
+    ) -> DeleteCustomActionsResponse: ...
+    @overload
+    async def delete_custom_actions(
+        self,
+        *,
+        id_list: list[str],
+        service_type: str | None = None,
+    ) -> DeleteCustomActionsResponse: ...
     async def delete_custom_actions(
         self,
         request: DeleteCustomActionsRequest | None = None,
-        /,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
@@ -1141,10 +1598,22 @@ class AsyncSharedConfigurationClient(AsyncProductClient):
             DELETE_CUSTOM_ACTIONS, request, id_list=id_list, service_type=service_type
         )
 
+    @overload
+    async def create_shared_whitelist_rule(
+        self, request: CreateSharedWhitelistRuleRequest, /
+    ) -> CreateSharedWhitelistRuleResponse: ...
+    @overload
+    async def create_shared_whitelist_rule(
+        self,
+        *,
+        rule_name: str,
+        conditions: CreateSharedWhitelistRuleRequestConditions,
+        description: str | None = None,
+        service_type: str | None = None,
+    ) -> CreateSharedWhitelistRuleResponse: ...
     async def create_shared_whitelist_rule(
         self,
         request: CreateSharedWhitelistRuleRequest | None = None,
-        /,
         *,
         rule_name: str | None = None,
         description: str | None = None,
@@ -1164,10 +1633,23 @@ class AsyncSharedConfigurationClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def update_shared_whitelist_rule(
+        self, request: UpdateSharedWhitelistRuleRequest, /
+    ) -> UpdateSharedWhitelistRuleResponse: ...
+    @overload
+    async def update_shared_whitelist_rule(
+        self,
+        *,
+        id: str,
+        rule_name: str | None = None,
+        description: str | None = None,
+        conditions: UpdateSharedWhitelistRuleRequestConditions | None = None,
+        service_type: str | None = None,
+    ) -> UpdateSharedWhitelistRuleResponse: ...
     async def update_shared_whitelist_rule(
         self,
         request: UpdateSharedWhitelistRuleRequest | None = None,
-        /,
         *,
         id: str | None = None,
         rule_name: str | None = None,
@@ -1189,10 +1671,20 @@ class AsyncSharedConfigurationClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def delete_shared_whitelist_rule(
+        self, request: DeleteSharedWhitelistRuleRequest, /
+    ) -> DeleteSharedWhitelistRuleResponse: ...
+    @overload
+    async def delete_shared_whitelist_rule(
+        self,
+        *,
+        id_list: list[str],
+        service_type: str | None = None,
+    ) -> DeleteSharedWhitelistRuleResponse: ...
     async def delete_shared_whitelist_rule(
         self,
         request: DeleteSharedWhitelistRuleRequest | None = None,
-        /,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
@@ -1221,10 +1713,30 @@ class AsyncSharedConfigurationClient(AsyncProductClient):
             LIST_SHARED_WHITELIST_RULES, request, rule_name=rule_name, service_type=service_type
         )
 
+    @overload
+    async def create_shared_rate_limiting_rule(
+        self, request: CreateSharedRateLimitingRuleRequest, /
+    ) -> CreateSharedRateLimitingRuleResponse: ...
+    @overload
+    async def create_shared_rate_limiting_rule(
+        self,
+        *,
+        rule_name: str,
+        statistical_item: str,
+        statistical_period: int,
+        trigger_threshold: int,
+        intercept_time: int,
+        effective_status: str,
+        action: str,
+        rate_limit_rule_condition: CreateSharedRateLimitingRuleRequestRateLimitRuleCondition,
+        description: str | None = None,
+        statistics_key: str | None = None,
+        rate_limit_effective: CreateSharedRateLimitingRuleRequestRateLimitEffective | None = None,
+        service_type: str | None = None,
+    ) -> CreateSharedRateLimitingRuleResponse: ...
     async def create_shared_rate_limiting_rule(
         self,
         request: CreateSharedRateLimitingRuleRequest | None = None,
-        /,
         *,
         rule_name: str | None = None,
         description: str | None = None,
@@ -1261,10 +1773,32 @@ class AsyncSharedConfigurationClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def update_shared_rate_limiting_rule(
+        self, request: UpdateSharedRateLimitingRuleRequest, /
+    ) -> UpdateSharedRateLimitingRuleResponse: ...
+    @overload
+    async def update_shared_rate_limiting_rule(
+        self,
+        *,
+        id: str,
+        rule_name: str | None = None,
+        description: str | None = None,
+        statistical_item: str | None = None,
+        statistics_key: str | None = None,
+        statistical_period: int | None = None,
+        trigger_threshold: int | None = None,
+        intercept_time: int | None = None,
+        effective_status: str | None = None,
+        rate_limit_effective: UpdateSharedRateLimitingRuleRequestRateLimitEffective | None = None,
+        action: str | None = None,
+        rate_limit_rule_condition: UpdateSharedRateLimitingRuleRequestRateLimitRuleCondition
+        | None = None,
+        service_type: str | None = None,
+    ) -> UpdateSharedRateLimitingRuleResponse: ...
     async def update_shared_rate_limiting_rule(
         self,
         request: UpdateSharedRateLimitingRuleRequest | None = None,
-        /,
         *,
         id: str | None = None,
         rule_name: str | None = None,
@@ -1303,10 +1837,20 @@ class AsyncSharedConfigurationClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def delete_shared_rate_limiting_rule(
+        self, request: DeleteSharedRateLimitingRuleRequest, /
+    ) -> DeleteSharedRateLimitingRuleResponse: ...
+    @overload
+    async def delete_shared_rate_limiting_rule(
+        self,
+        *,
+        ids: list[str],
+        service_type: str | None = None,
+    ) -> DeleteSharedRateLimitingRuleResponse: ...
     async def delete_shared_rate_limiting_rule(
         self,
         request: DeleteSharedRateLimitingRuleRequest | None = None,
-        /,
         *,
         ids: list[str] | None = None,
         service_type: str | None = None,
@@ -1335,10 +1879,22 @@ class AsyncSharedConfigurationClient(AsyncProductClient):
             LIST_SHARED_RATE_LIMITING_RULES, request, rule_name=rule_name, service_type=service_type
         )
 
+    @overload
+    async def create_app_api_exception_feature(
+        self, request: CreateAppApiExceptionFeatureRequest, /
+    ) -> CreateAppApiExceptionFeatureResponse: ...
+    @overload
+    async def create_app_api_exception_feature(
+        self,
+        *,
+        rule_name: str,
+        type: str,
+        config: CreateAppApiExceptionFeatureRequestConfig,
+        service_type: str | None = None,
+    ) -> CreateAppApiExceptionFeatureResponse: ...
     async def create_app_api_exception_feature(
         self,
         request: CreateAppApiExceptionFeatureRequest | None = None,
-        /,
         *,
         rule_name: str | None = None,
         type: str | None = None,
@@ -1377,10 +1933,20 @@ class AsyncSharedConfigurationClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def delete_app_api_exception_feature(
+        self, request: DeleteAppApiExceptionFeatureRequest, /
+    ) -> DeleteAppApiExceptionFeatureResponse: ...
+    @overload
+    async def delete_app_api_exception_feature(
+        self,
+        *,
+        id_list: list[str],
+        service_type: str | None = None,
+    ) -> DeleteAppApiExceptionFeatureResponse: ...
     async def delete_app_api_exception_feature(
         self,
         request: DeleteAppApiExceptionFeatureRequest | None = None,
-        /,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
@@ -1393,10 +1959,20 @@ class AsyncSharedConfigurationClient(AsyncProductClient):
             DELETE_APP_API_EXCEPTION_FEATURE, request, id_list=id_list, service_type=service_type
         )
 
+    @overload
+    async def query_app_api_exception_feature_detail(
+        self, request: QueryAppApiExceptionFeatureDetailRequest, /
+    ) -> QueryAppApiExceptionFeatureDetailResponse: ...
+    @overload
+    async def query_app_api_exception_feature_detail(
+        self,
+        *,
+        id: str,
+        service_type: str | None = None,
+    ) -> QueryAppApiExceptionFeatureDetailResponse: ...
     async def query_app_api_exception_feature_detail(
         self,
         request: QueryAppApiExceptionFeatureDetailRequest | None = None,
-        /,
         *,
         id: str | None = None,
         service_type: str | None = None,
@@ -1409,10 +1985,20 @@ class AsyncSharedConfigurationClient(AsyncProductClient):
             QUERY_APP_API_EXCEPTION_FEATURE_DETAIL, request, id=id, service_type=service_type
         )
 
+    @overload
+    async def query_app_api_exception_feature_referenced_domains(
+        self, request: QueryAppApiExceptionFeatureReferencedDomainsRequest, /
+    ) -> QueryAppApiExceptionFeatureReferencedDomainsResponse: ...
+    @overload
+    async def query_app_api_exception_feature_referenced_domains(
+        self,
+        *,
+        id_list: list[str],
+        service_type: str | None = None,
+    ) -> QueryAppApiExceptionFeatureReferencedDomainsResponse: ...
     async def query_app_api_exception_feature_referenced_domains(
         self,
         request: QueryAppApiExceptionFeatureReferencedDomainsRequest | None = None,
-        /,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
@@ -1428,10 +2014,23 @@ class AsyncSharedConfigurationClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def update_share_configurations_app_api_exception_feature(
+        self, request: UpdateShareConfigurationsAppApiExceptionFeatureRequest, /
+    ) -> UpdateShareConfigurationsAppApiExceptionFeatureResponse: ...
+    @overload
+    async def update_share_configurations_app_api_exception_feature(
+        self,
+        *,
+        rule_id: str,
+        rule_name: str,
+        type: str,
+        config: UpdateShareConfigurationsAppApiExceptionFeatureRequestConfig,
+        service_type: str | None = None,
+    ) -> UpdateShareConfigurationsAppApiExceptionFeatureResponse: ...
     async def update_share_configurations_app_api_exception_feature(
         self,
         request: UpdateShareConfigurationsAppApiExceptionFeatureRequest | None = None,
-        /,
         *,
         rule_id: str | None = None,
         rule_name: str | None = None,
@@ -1469,10 +2068,20 @@ class AsyncSharedConfigurationClient(AsyncProductClient):
             LIST_SHARE_CUSTOMIZE_BOTS, request, bot_name=bot_name, service_type=service_type
         )
 
+    @overload
+    async def delete_share_customize_bots(
+        self, request: DeleteShareCustomizeBotsRequest, /
+    ) -> DeleteShareCustomizeBotsResponse: ...
+    @overload
+    async def delete_share_customize_bots(
+        self,
+        *,
+        id_list: list[str],
+        service_type: str | None = None,
+    ) -> DeleteShareCustomizeBotsResponse: ...
     async def delete_share_customize_bots(
         self,
         request: DeleteShareCustomizeBotsRequest | None = None,
-        /,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
@@ -1485,10 +2094,23 @@ class AsyncSharedConfigurationClient(AsyncProductClient):
             DELETE_SHARE_CUSTOMIZE_BOTS, request, id_list=id_list, service_type=service_type
         )
 
+    @overload
+    async def create_shared_custom_rule(
+        self, request: CreateSharedCustomRuleRequest, /
+    ) -> CreateSharedCustomRuleResponse: ...
+    @overload
+    async def create_shared_custom_rule(
+        self,
+        *,
+        condition: CreateSharedCustomRuleRequestCondition,
+        act: str,
+        rule_name: str,
+        description: str | None = None,
+        service_type: str | None = None,
+    ) -> CreateSharedCustomRuleResponse: ...
     async def create_shared_custom_rule(
         self,
         request: CreateSharedCustomRuleRequest | None = None,
-        /,
         *,
         condition: CreateSharedCustomRuleRequestCondition | None = None,
         act: str | None = None,
@@ -1510,10 +2132,24 @@ class AsyncSharedConfigurationClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def update_shared_custom_rules(
+        self, request: UpdateSharedCustomRulesRequest, /
+    ) -> UpdateSharedCustomRulesResponse: ...
+    @overload
+    async def update_shared_custom_rules(
+        self,
+        *,
+        id: str,
+        condition: UpdateSharedCustomRulesRequestCondition | None = None,
+        act: str | None = None,
+        rule_name: str | None = None,
+        description: str | None = None,
+        service_type: str | None = None,
+    ) -> UpdateSharedCustomRulesResponse: ...
     async def update_shared_custom_rules(
         self,
         request: UpdateSharedCustomRulesRequest | None = None,
-        /,
         *,
         condition: CreateSharedCustomRuleRequestCondition | None = None,
         act: str | None = None,
@@ -1553,10 +2189,20 @@ class AsyncSharedConfigurationClient(AsyncProductClient):
             LIST_SHARED_CUSTOM_RULES, request, rule_name=rule_name, service_type=service_type
         )
 
+    @overload
+    async def delete_shared_custom_rules(
+        self, request: DeleteSharedCustomRulesRequest, /
+    ) -> DeleteSharedCustomRulesResponse: ...
+    @overload
+    async def delete_shared_custom_rules(
+        self,
+        *,
+        id_list: list[str],
+        service_type: str | None = None,
+    ) -> DeleteSharedCustomRulesResponse: ...
     async def delete_shared_custom_rules(
         self,
         request: DeleteSharedCustomRulesRequest | None = None,
-        /,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
@@ -1569,10 +2215,21 @@ class AsyncSharedConfigurationClient(AsyncProductClient):
             DELETE_SHARED_CUSTOM_RULES, request, id_list=id_list, service_type=service_type
         )
 
+    @overload
+    async def disassociate_share_rate_limit(
+        self, request: DisassociateShareRateLimitRequest, /
+    ) -> DisassociateShareRateLimitResponse: ...
+    @overload
+    async def disassociate_share_rate_limit(
+        self,
+        *,
+        share_id: str,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> DisassociateShareRateLimitResponse: ...
     async def disassociate_share_rate_limit(
         self,
         request: DisassociateShareRateLimitRequest | None = None,
-        /,
         *,
         share_id: str | None = None,
         domain_list: list[str] | None = None,
@@ -1590,10 +2247,21 @@ class AsyncSharedConfigurationClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def associate_share_rate_limit(
+        self, request: AssociateShareRateLimitRequest, /
+    ) -> AssociateShareRateLimitResponse: ...
+    @overload
+    async def associate_share_rate_limit(
+        self,
+        *,
+        share_id: str,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> AssociateShareRateLimitResponse: ...
     async def associate_share_rate_limit(
         self,
         request: AssociateShareRateLimitRequest | None = None,
-        /,
         *,
         share_id: str | None = None,
         domain_list: list[str] | None = None,
@@ -1611,10 +2279,21 @@ class AsyncSharedConfigurationClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def associate_share_customize_rule(
+        self, request: AssociateShareCustomizeRuleRequest, /
+    ) -> AssociateShareCustomizeRuleResponse: ...
+    @overload
+    async def associate_share_customize_rule(
+        self,
+        *,
+        share_id: str,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> AssociateShareCustomizeRuleResponse: ...
     async def associate_share_customize_rule(
         self,
         request: AssociateShareCustomizeRuleRequest | None = None,
-        /,
         *,
         share_id: str | None = None,
         domain_list: list[str] | None = None,
@@ -1632,10 +2311,21 @@ class AsyncSharedConfigurationClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def disassociate_share_customize_rule(
+        self, request: DisassociateShareCustomizeRuleRequest, /
+    ) -> DisassociateShareCustomizeRuleResponse: ...
+    @overload
+    async def disassociate_share_customize_rule(
+        self,
+        *,
+        share_id: str,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> DisassociateShareCustomizeRuleResponse: ...
     async def disassociate_share_customize_rule(
         self,
         request: DisassociateShareCustomizeRuleRequest | None = None,
-        /,
         *,
         share_id: str | None = None,
         domain_list: list[str] | None = None,
@@ -1653,10 +2343,21 @@ class AsyncSharedConfigurationClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def associate_share_customize_bots(
+        self, request: AssociateShareCustomizeBotsRequest, /
+    ) -> AssociateShareCustomizeBotsResponse: ...
+    @overload
+    async def associate_share_customize_bots(
+        self,
+        *,
+        share_id: str,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> AssociateShareCustomizeBotsResponse: ...
     async def associate_share_customize_bots(
         self,
         request: AssociateShareCustomizeBotsRequest | None = None,
-        /,
         *,
         share_id: str | None = None,
         domain_list: list[str] | None = None,
@@ -1674,10 +2375,21 @@ class AsyncSharedConfigurationClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def disassociate_share_customize_bots(
+        self, request: DisassociateShareCustomizeBotsRequest, /
+    ) -> DisassociateShareCustomizeBotsResponse: ...
+    @overload
+    async def disassociate_share_customize_bots(
+        self,
+        *,
+        share_id: str,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> DisassociateShareCustomizeBotsResponse: ...
     async def disassociate_share_customize_bots(
         self,
         request: DisassociateShareCustomizeBotsRequest | None = None,
-        /,
         *,
         share_id: str | None = None,
         domain_list: list[str] | None = None,
@@ -1695,10 +2407,21 @@ class AsyncSharedConfigurationClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def associate_shared_whitelist_rule(
+        self, request: AssociateSharedWhitelistRuleRequest, /
+    ) -> AssociateSharedWhitelistRuleResponse: ...
+    @overload
+    async def associate_shared_whitelist_rule(
+        self,
+        *,
+        share_id: str,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> AssociateSharedWhitelistRuleResponse: ...
     async def associate_shared_whitelist_rule(
         self,
         request: AssociateSharedWhitelistRuleRequest | None = None,
-        /,
         *,
         share_id: str | None = None,
         domain_list: list[str] | None = None,
@@ -1716,10 +2439,21 @@ class AsyncSharedConfigurationClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def disassociate_shared_whitelist_rule(
+        self, request: DisassociateSharedWhitelistRuleRequest, /
+    ) -> DisassociateSharedWhitelistRuleResponse: ...
+    @overload
+    async def disassociate_shared_whitelist_rule(
+        self,
+        *,
+        share_id: str,
+        domain_list: list[str],
+        service_type: str | None = None,
+    ) -> DisassociateSharedWhitelistRuleResponse: ...
     async def disassociate_shared_whitelist_rule(
         self,
         request: DisassociateSharedWhitelistRuleRequest | None = None,
-        /,
         *,
         share_id: str | None = None,
         domain_list: list[str] | None = None,
@@ -1737,10 +2471,21 @@ class AsyncSharedConfigurationClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def associate_dms_share_service_feature(
+        self, request: AssociateDmsShareServiceFeatureRequest, /
+    ) -> AssociateDmsShareServiceFeatureResponse: ...
+    @overload
+    async def associate_dms_share_service_feature(
+        self,
+        *,
+        share_id: str,
+        ass_domain_list: list[str],
+        service_type: str | None = None,
+    ) -> AssociateDmsShareServiceFeatureResponse: ...
     async def associate_dms_share_service_feature(
         self,
         request: AssociateDmsShareServiceFeatureRequest | None = None,
-        /,
         *,
         share_id: str | None = None,
         ass_domain_list: list[str] | None = None,
@@ -1758,10 +2503,21 @@ class AsyncSharedConfigurationClient(AsyncProductClient):
             service_type=service_type,
         )
 
+    @overload
+    async def disassociate_dms_share_service_feature(
+        self, request: DisassociateDmsShareServiceFeatureRequest, /
+    ) -> DisassociateDmsShareServiceFeatureResponse: ...
+    @overload
+    async def disassociate_dms_share_service_feature(
+        self,
+        *,
+        share_id: str,
+        dis_ass_domain_list: list[str],
+        service_type: str | None = None,
+    ) -> DisassociateDmsShareServiceFeatureResponse: ...
     async def disassociate_dms_share_service_feature(
         self,
         request: DisassociateDmsShareServiceFeatureRequest | None = None,
-        /,
         *,
         share_id: str | None = None,
         dis_ass_domain_list: list[str] | None = None,

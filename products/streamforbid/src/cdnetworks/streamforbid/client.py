@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -45,10 +47,20 @@ class StreamForbidClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def query_forbid_livestream_record(
+        self, request: QueryForbidLivestreamRecordRequest, /
+    ) -> QueryForbidLivestreamRecordResponse: ...
+    @overload
+    def query_forbid_livestream_record(
+        self,
+        *,
+        channel: str,
+        url: str | None = None,
+    ) -> QueryForbidLivestreamRecordResponse: ...
     def query_forbid_livestream_record(
         self,
         request: QueryForbidLivestreamRecordRequest | None = None,
-        /,
         *,
         channel: str | None = None,
         url: str | None = None,
@@ -59,10 +71,20 @@ class StreamForbidClient(ProductClient):
         """
         return self.core.call(QUERY_FORBID_LIVESTREAM_RECORD, request, channel=channel, url=url)
 
+    @overload
+    def resume_livestreaming(
+        self, request: ResumeLivestreamingRequest, /
+    ) -> ResumeLivestreamingResponse: ...
+    @overload
+    def resume_livestreaming(
+        self,
+        *,
+        live_url: str,
+        type: str | None = None,
+    ) -> ResumeLivestreamingResponse: ...
     def resume_livestreaming(
         self,
         request: ResumeLivestreamingRequest | None = None,
-        /,
         *,
         live_url: str | None = None,
         type: str | None = None,
@@ -73,10 +95,20 @@ class StreamForbidClient(ProductClient):
         """
         return self.core.call(RESUME_LIVESTREAMING, request, live_url=live_url, type=type)
 
+    @overload
+    def stop_livestreaming(
+        self, request: StopLivestreamingRequest, /
+    ) -> StopLivestreamingResponse: ...
+    @overload
+    def stop_livestreaming(
+        self,
+        *,
+        live_url: str,
+        type: str | None = None,
+    ) -> StopLivestreamingResponse: ...
     def stop_livestreaming(
         self,
         request: StopLivestreamingRequest | None = None,
-        /,
         *,
         live_url: str | None = None,
         type: str | None = None,
@@ -87,10 +119,23 @@ class StreamForbidClient(ProductClient):
         """
         return self.core.call(STOP_LIVESTREAMING, request, live_url=live_url, type=type)
 
+    @overload
+    def forbid_livestreaming(
+        self, request: ForbidLivestreamingRequest, /
+    ) -> ForbidLivestreamingResponse: ...
+    @overload
+    def forbid_livestreaming(
+        self,
+        *,
+        live_url: str,
+        reltime: str | None = None,
+        abstime_start: str | None = None,
+        abstime_end: str | None = None,
+        type: str | None = None,
+    ) -> ForbidLivestreamingResponse: ...
     def forbid_livestreaming(
         self,
         request: ForbidLivestreamingRequest | None = None,
-        /,
         *,
         live_url: str | None = None,
         reltime: str | None = None,
@@ -121,10 +166,20 @@ class AsyncStreamForbidClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def query_forbid_livestream_record(
+        self, request: QueryForbidLivestreamRecordRequest, /
+    ) -> QueryForbidLivestreamRecordResponse: ...
+    @overload
+    async def query_forbid_livestream_record(
+        self,
+        *,
+        channel: str,
+        url: str | None = None,
+    ) -> QueryForbidLivestreamRecordResponse: ...
     async def query_forbid_livestream_record(
         self,
         request: QueryForbidLivestreamRecordRequest | None = None,
-        /,
         *,
         channel: str | None = None,
         url: str | None = None,
@@ -137,10 +192,20 @@ class AsyncStreamForbidClient(AsyncProductClient):
             QUERY_FORBID_LIVESTREAM_RECORD, request, channel=channel, url=url
         )
 
+    @overload
+    async def resume_livestreaming(
+        self, request: ResumeLivestreamingRequest, /
+    ) -> ResumeLivestreamingResponse: ...
+    @overload
+    async def resume_livestreaming(
+        self,
+        *,
+        live_url: str,
+        type: str | None = None,
+    ) -> ResumeLivestreamingResponse: ...
     async def resume_livestreaming(
         self,
         request: ResumeLivestreamingRequest | None = None,
-        /,
         *,
         live_url: str | None = None,
         type: str | None = None,
@@ -151,10 +216,20 @@ class AsyncStreamForbidClient(AsyncProductClient):
         """
         return await self.core.call(RESUME_LIVESTREAMING, request, live_url=live_url, type=type)
 
+    @overload
+    async def stop_livestreaming(
+        self, request: StopLivestreamingRequest, /
+    ) -> StopLivestreamingResponse: ...
+    @overload
+    async def stop_livestreaming(
+        self,
+        *,
+        live_url: str,
+        type: str | None = None,
+    ) -> StopLivestreamingResponse: ...
     async def stop_livestreaming(
         self,
         request: StopLivestreamingRequest | None = None,
-        /,
         *,
         live_url: str | None = None,
         type: str | None = None,
@@ -165,10 +240,23 @@ class AsyncStreamForbidClient(AsyncProductClient):
         """
         return await self.core.call(STOP_LIVESTREAMING, request, live_url=live_url, type=type)
 
+    @overload
+    async def forbid_livestreaming(
+        self, request: ForbidLivestreamingRequest, /
+    ) -> ForbidLivestreamingResponse: ...
+    @overload
+    async def forbid_livestreaming(
+        self,
+        *,
+        live_url: str,
+        reltime: str | None = None,
+        abstime_start: str | None = None,
+        abstime_end: str | None = None,
+        type: str | None = None,
+    ) -> ForbidLivestreamingResponse: ...
     async def forbid_livestreaming(
         self,
         request: ForbidLivestreamingRequest | None = None,
-        /,
         *,
         live_url: str | None = None,
         reltime: str | None = None,

@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -36,10 +38,26 @@ class TemplateManagementClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def vmp_query_node_servers(
+        self, request: VMPQueryNodeServersRequest, /
+    ) -> VMPQueryNodeServersResponse: ...
+    @overload
+    def vmp_query_node_servers(
+        self,
+        *,
+        flavor_id: str,
+        province: str | None = None,
+        carrier: str | None = None,
+        node_name: str | None = None,
+        protocols: int | None = None,
+        network_type: str | None = None,
+        use_unique_ip_segment: int | None = None,
+        multi_carriers: str | None = None,
+    ) -> VMPQueryNodeServersResponse: ...
     def vmp_query_node_servers(
         self,
         request: VMPQueryNodeServersRequest | None = None,
-        /,
         *,
         province: str | None = None,
         carrier: str | None = None,
@@ -73,10 +91,26 @@ class AsyncTemplateManagementClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def vmp_query_node_servers(
+        self, request: VMPQueryNodeServersRequest, /
+    ) -> VMPQueryNodeServersResponse: ...
+    @overload
+    async def vmp_query_node_servers(
+        self,
+        *,
+        flavor_id: str,
+        province: str | None = None,
+        carrier: str | None = None,
+        node_name: str | None = None,
+        protocols: int | None = None,
+        network_type: str | None = None,
+        use_unique_ip_segment: int | None = None,
+        multi_carriers: str | None = None,
+    ) -> VMPQueryNodeServersResponse: ...
     async def vmp_query_node_servers(
         self,
         request: VMPQueryNodeServersRequest | None = None,
-        /,
         *,
         province: str | None = None,
         carrier: str | None = None,

@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -48,10 +50,21 @@ class TerraformCertificateManagementClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def add_certificate_for_terraform(
+        self, request: AddCertificateForTerraformRequest, /
+    ) -> AddCertificateForTerraformResponse: ...
+    @overload
+    def add_certificate_for_terraform(
+        self,
+        *,
+        name: str,
+        certificate: str,
+        private_key: str,
+    ) -> AddCertificateForTerraformResponse: ...
     def add_certificate_for_terraform(
         self,
         request: AddCertificateForTerraformRequest | None = None,
-        /,
         *,
         name: str | None = None,
         certificate: str | None = None,
@@ -69,10 +82,22 @@ class TerraformCertificateManagementClient(ProductClient):
             private_key=private_key,
         )
 
+    @overload
+    def update_certificate_for_terraform(
+        self, request: UpdateCertificateForTerraformRequest, /
+    ) -> UpdateCertificateForTerraformResponse: ...
+    @overload
+    def update_certificate_for_terraform(
+        self,
+        *,
+        certificate_id: int,
+        name: str | None = None,
+        certificate: str | None = None,
+        private_key: str | None = None,
+    ) -> UpdateCertificateForTerraformResponse: ...
     def update_certificate_for_terraform(
         self,
         request: UpdateCertificateForTerraformRequest | None = None,
-        /,
         *,
         name: str | None = None,
         certificate: str | None = None,
@@ -89,10 +114,19 @@ class TerraformCertificateManagementClient(ProductClient):
             certificate_id=certificate_id,
         )
 
+    @overload
+    def query_certificate_for_terraform(
+        self, request: QueryCertificateForTerraformRequest, /
+    ) -> QueryCertificateForTerraformResponse: ...
+    @overload
+    def query_certificate_for_terraform(
+        self,
+        *,
+        certificate_id: int,
+    ) -> QueryCertificateForTerraformResponse: ...
     def query_certificate_for_terraform(
         self,
         request: QueryCertificateForTerraformRequest | None = None,
-        /,
         *,
         certificate_id: int | None = None,
     ) -> QueryCertificateForTerraformResponse:
@@ -101,10 +135,19 @@ class TerraformCertificateManagementClient(ProductClient):
             QUERY_CERTIFICATE_FOR_TERRAFORM, request, certificate_id=certificate_id
         )
 
+    @overload
+    def delete_certificate_for_terraform(
+        self, request: DeleteCertificateForTerraformRequest, /
+    ) -> DeleteCertificateForTerraformResponse: ...
+    @overload
+    def delete_certificate_for_terraform(
+        self,
+        *,
+        certificate_id: int,
+    ) -> DeleteCertificateForTerraformResponse: ...
     def delete_certificate_for_terraform(
         self,
         request: DeleteCertificateForTerraformRequest | None = None,
-        /,
         *,
         certificate_id: int | None = None,
     ) -> DeleteCertificateForTerraformResponse:
@@ -135,10 +178,21 @@ class AsyncTerraformCertificateManagementClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def add_certificate_for_terraform(
+        self, request: AddCertificateForTerraformRequest, /
+    ) -> AddCertificateForTerraformResponse: ...
+    @overload
+    async def add_certificate_for_terraform(
+        self,
+        *,
+        name: str,
+        certificate: str,
+        private_key: str,
+    ) -> AddCertificateForTerraformResponse: ...
     async def add_certificate_for_terraform(
         self,
         request: AddCertificateForTerraformRequest | None = None,
-        /,
         *,
         name: str | None = None,
         certificate: str | None = None,
@@ -156,10 +210,22 @@ class AsyncTerraformCertificateManagementClient(AsyncProductClient):
             private_key=private_key,
         )
 
+    @overload
+    async def update_certificate_for_terraform(
+        self, request: UpdateCertificateForTerraformRequest, /
+    ) -> UpdateCertificateForTerraformResponse: ...
+    @overload
+    async def update_certificate_for_terraform(
+        self,
+        *,
+        certificate_id: int,
+        name: str | None = None,
+        certificate: str | None = None,
+        private_key: str | None = None,
+    ) -> UpdateCertificateForTerraformResponse: ...
     async def update_certificate_for_terraform(
         self,
         request: UpdateCertificateForTerraformRequest | None = None,
-        /,
         *,
         name: str | None = None,
         certificate: str | None = None,
@@ -176,10 +242,19 @@ class AsyncTerraformCertificateManagementClient(AsyncProductClient):
             certificate_id=certificate_id,
         )
 
+    @overload
+    async def query_certificate_for_terraform(
+        self, request: QueryCertificateForTerraformRequest, /
+    ) -> QueryCertificateForTerraformResponse: ...
+    @overload
+    async def query_certificate_for_terraform(
+        self,
+        *,
+        certificate_id: int,
+    ) -> QueryCertificateForTerraformResponse: ...
     async def query_certificate_for_terraform(
         self,
         request: QueryCertificateForTerraformRequest | None = None,
-        /,
         *,
         certificate_id: int | None = None,
     ) -> QueryCertificateForTerraformResponse:
@@ -188,10 +263,19 @@ class AsyncTerraformCertificateManagementClient(AsyncProductClient):
             QUERY_CERTIFICATE_FOR_TERRAFORM, request, certificate_id=certificate_id
         )
 
+    @overload
+    async def delete_certificate_for_terraform(
+        self, request: DeleteCertificateForTerraformRequest, /
+    ) -> DeleteCertificateForTerraformResponse: ...
+    @overload
+    async def delete_certificate_for_terraform(
+        self,
+        *,
+        certificate_id: int,
+    ) -> DeleteCertificateForTerraformResponse: ...
     async def delete_certificate_for_terraform(
         self,
         request: DeleteCertificateForTerraformRequest | None = None,
-        /,
         *,
         certificate_id: int | None = None,
     ) -> DeleteCertificateForTerraformResponse:

@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -88,20 +90,34 @@ class ToolServiceClient(ProductClient):
         """
         return self.core.call(QUERY_BANDWIDTH_LIMIT_TASK_LIST_SERVICE, request)
 
+    @overload
+    def icp_query_service(self, request: IcpQueryServiceRequest, /) -> IcpQueryServiceResponse: ...
+    @overload
+    def icp_query_service(
+        self,
+        *,
+        domain: str,
+    ) -> IcpQueryServiceResponse: ...
     def icp_query_service(
         self,
         request: IcpQueryServiceRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> IcpQueryServiceResponse:
         """IcpQueryService: ``GET /api/icp``."""
         return self.core.call(ICP_QUERY_SERVICE, request, domain=domain)
 
+    @overload
+    def ip_domain_service(self, request: IpDomainServiceRequest, /) -> IpDomainServiceResponse: ...
+    @overload
+    def ip_domain_service(
+        self,
+        *,
+        ip: list[str],
+    ) -> IpDomainServiceResponse: ...
     def ip_domain_service(
         self,
         request: IpDomainServiceRequest | None = None,
-        /,
         *,
         ip: list[str] | None = None,
     ) -> IpDomainServiceResponse:
@@ -111,10 +127,21 @@ class ToolServiceClient(ProductClient):
         """
         return self.core.call(IP_DOMAIN_SERVICE, request, ip=ip)
 
+    @overload
+    def query_all_bandwidth_limit_task_list_service(
+        self, request: QueryAllBandwidthLimitTaskListServiceRequest, /
+    ) -> QueryAllBandwidthLimitTaskListServiceResponse: ...
+    @overload
+    def query_all_bandwidth_limit_task_list_service(
+        self,
+        *,
+        domain: list[str],
+        ignore_task_status: str | None = None,
+        contain_domain: str | None = None,
+    ) -> QueryAllBandwidthLimitTaskListServiceResponse: ...
     def query_all_bandwidth_limit_task_list_service(
         self,
         request: QueryAllBandwidthLimitTaskListServiceRequest | None = None,
-        /,
         *,
         domain: list[str] | None = None,
         ignore_task_status: str | None = None,
@@ -181,20 +208,38 @@ class AsyncToolServiceClient(AsyncProductClient):
         """
         return await self.core.call(QUERY_BANDWIDTH_LIMIT_TASK_LIST_SERVICE, request)
 
+    @overload
+    async def icp_query_service(
+        self, request: IcpQueryServiceRequest, /
+    ) -> IcpQueryServiceResponse: ...
+    @overload
+    async def icp_query_service(
+        self,
+        *,
+        domain: str,
+    ) -> IcpQueryServiceResponse: ...
     async def icp_query_service(
         self,
         request: IcpQueryServiceRequest | None = None,
-        /,
         *,
         domain: str | None = None,
     ) -> IcpQueryServiceResponse:
         """IcpQueryService: ``GET /api/icp``."""
         return await self.core.call(ICP_QUERY_SERVICE, request, domain=domain)
 
+    @overload
+    async def ip_domain_service(
+        self, request: IpDomainServiceRequest, /
+    ) -> IpDomainServiceResponse: ...
+    @overload
+    async def ip_domain_service(
+        self,
+        *,
+        ip: list[str],
+    ) -> IpDomainServiceResponse: ...
     async def ip_domain_service(
         self,
         request: IpDomainServiceRequest | None = None,
-        /,
         *,
         ip: list[str] | None = None,
     ) -> IpDomainServiceResponse:
@@ -204,10 +249,21 @@ class AsyncToolServiceClient(AsyncProductClient):
         """
         return await self.core.call(IP_DOMAIN_SERVICE, request, ip=ip)
 
+    @overload
+    async def query_all_bandwidth_limit_task_list_service(
+        self, request: QueryAllBandwidthLimitTaskListServiceRequest, /
+    ) -> QueryAllBandwidthLimitTaskListServiceResponse: ...
+    @overload
+    async def query_all_bandwidth_limit_task_list_service(
+        self,
+        *,
+        domain: list[str],
+        ignore_task_status: str | None = None,
+        contain_domain: str | None = None,
+    ) -> QueryAllBandwidthLimitTaskListServiceResponse: ...
     async def query_all_bandwidth_limit_task_list_service(
         self,
         request: QueryAllBandwidthLimitTaskListServiceRequest | None = None,
-        /,
         *,
         domain: list[str] | None = None,
         ignore_task_status: str | None = None,

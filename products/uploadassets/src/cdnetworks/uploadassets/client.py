@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -49,10 +51,27 @@ class UploadAssetsClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def get_upload_token(self, request: GetUploadTokenRequest, /) -> GetUploadTokenResponse: ...
+    @overload
+    def get_upload_token(
+        self,
+        *,
+        origin_file_name: str,
+        file_id: str | None = None,
+        file_md5: str | None = None,
+        domain: str | None = None,
+        workflow_id: str | None = None,
+        overwrite: int | None = None,
+        category_names: str | None = None,
+        water_mark_name: str | None = None,
+        trans_code_combine_name: str | None = None,
+        subtitle_id: str | None = None,
+        subtitle: str | None = None,
+    ) -> GetUploadTokenResponse: ...
     def get_upload_token(
         self,
         request: GetUploadTokenRequest | None = None,
-        /,
         *,
         origin_file_name: str | None = None,
         file_id: str | None = None,
@@ -86,10 +105,21 @@ class UploadAssetsClient(ProductClient):
             subtitle=subtitle,
         )
 
+    @overload
+    def get_audio_upload_token(
+        self, request: GetAudioUploadTokenRequest, /
+    ) -> GetAudioUploadTokenResponse: ...
+    @overload
+    def get_audio_upload_token(
+        self,
+        *,
+        file_list: str,
+        domain: str | None = None,
+        overwrite: bool | None = None,
+    ) -> GetAudioUploadTokenResponse: ...
     def get_audio_upload_token(
         self,
         request: GetAudioUploadTokenRequest | None = None,
-        /,
         *,
         file_list: str | None = None,
         domain: str | None = None,
@@ -100,10 +130,21 @@ class UploadAssetsClient(ProductClient):
             GET_AUDIO_UPLOAD_TOKEN, request, file_list=file_list, domain=domain, overwrite=overwrite
         )
 
+    @overload
+    def get_material_upload_token(
+        self, request: GetMaterialUploadTokenRequest, /
+    ) -> GetMaterialUploadTokenResponse: ...
+    @overload
+    def get_material_upload_token(
+        self,
+        *,
+        file_list: list[GetMaterialUploadTokenFile],
+        domain: str | None = None,
+        overwrite: bool | None = None,
+    ) -> GetMaterialUploadTokenResponse: ...
     def get_material_upload_token(
         self,
         request: GetMaterialUploadTokenRequest | None = None,
-        /,
         *,
         file_list: list[GetMaterialUploadTokenFile] | None = None,
         domain: str | None = None,
@@ -121,10 +162,23 @@ class UploadAssetsClient(ProductClient):
             overwrite=overwrite,
         )
 
+    @overload
+    def pull_video(self, request: PullVideoRequest, /) -> PullVideoResponse: ...
+    @overload
+    def pull_video(
+        self,
+        *,
+        file_list: str,
+        trans_no: str | None = None,
+        cmd: str | None = None,
+        workflow_id: str | None = None,
+        notify_url: str | None = None,
+        separate: int | None = None,
+        fetch_ts: int | None = None,
+    ) -> PullVideoResponse: ...
     def pull_video(
         self,
         request: PullVideoRequest | None = None,
-        /,
         *,
         trans_no: str | None = None,
         cmd: str | None = None,
@@ -173,10 +227,29 @@ class AsyncUploadAssetsClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def get_upload_token(
+        self, request: GetUploadTokenRequest, /
+    ) -> GetUploadTokenResponse: ...
+    @overload
+    async def get_upload_token(
+        self,
+        *,
+        origin_file_name: str,
+        file_id: str | None = None,
+        file_md5: str | None = None,
+        domain: str | None = None,
+        workflow_id: str | None = None,
+        overwrite: int | None = None,
+        category_names: str | None = None,
+        water_mark_name: str | None = None,
+        trans_code_combine_name: str | None = None,
+        subtitle_id: str | None = None,
+        subtitle: str | None = None,
+    ) -> GetUploadTokenResponse: ...
     async def get_upload_token(
         self,
         request: GetUploadTokenRequest | None = None,
-        /,
         *,
         origin_file_name: str | None = None,
         file_id: str | None = None,
@@ -210,10 +283,21 @@ class AsyncUploadAssetsClient(AsyncProductClient):
             subtitle=subtitle,
         )
 
+    @overload
+    async def get_audio_upload_token(
+        self, request: GetAudioUploadTokenRequest, /
+    ) -> GetAudioUploadTokenResponse: ...
+    @overload
+    async def get_audio_upload_token(
+        self,
+        *,
+        file_list: str,
+        domain: str | None = None,
+        overwrite: bool | None = None,
+    ) -> GetAudioUploadTokenResponse: ...
     async def get_audio_upload_token(
         self,
         request: GetAudioUploadTokenRequest | None = None,
-        /,
         *,
         file_list: str | None = None,
         domain: str | None = None,
@@ -224,10 +308,21 @@ class AsyncUploadAssetsClient(AsyncProductClient):
             GET_AUDIO_UPLOAD_TOKEN, request, file_list=file_list, domain=domain, overwrite=overwrite
         )
 
+    @overload
+    async def get_material_upload_token(
+        self, request: GetMaterialUploadTokenRequest, /
+    ) -> GetMaterialUploadTokenResponse: ...
+    @overload
+    async def get_material_upload_token(
+        self,
+        *,
+        file_list: list[GetMaterialUploadTokenFile],
+        domain: str | None = None,
+        overwrite: bool | None = None,
+    ) -> GetMaterialUploadTokenResponse: ...
     async def get_material_upload_token(
         self,
         request: GetMaterialUploadTokenRequest | None = None,
-        /,
         *,
         file_list: list[GetMaterialUploadTokenFile] | None = None,
         domain: str | None = None,
@@ -245,10 +340,23 @@ class AsyncUploadAssetsClient(AsyncProductClient):
             overwrite=overwrite,
         )
 
+    @overload
+    async def pull_video(self, request: PullVideoRequest, /) -> PullVideoResponse: ...
+    @overload
+    async def pull_video(
+        self,
+        *,
+        file_list: str,
+        trans_no: str | None = None,
+        cmd: str | None = None,
+        workflow_id: str | None = None,
+        notify_url: str | None = None,
+        separate: int | None = None,
+        fetch_ts: int | None = None,
+    ) -> PullVideoResponse: ...
     async def pull_video(
         self,
         request: PullVideoRequest | None = None,
-        /,
         *,
         trans_no: str | None = None,
         cmd: str | None = None,

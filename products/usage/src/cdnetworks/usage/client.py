@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -42,10 +44,21 @@ class UsageClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def get_domain_usage(self, request: GetDomainUsageRequest, /) -> GetDomainUsageResponse: ...
+    @overload
+    def get_domain_usage(
+        self,
+        *,
+        date_from: str,
+        date_to: str,
+        domain: str,
+        contract: str,
+        type: str | None = None,
+    ) -> GetDomainUsageResponse: ...
     def get_domain_usage(
         self,
         request: GetDomainUsageRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -67,10 +80,22 @@ class UsageClient(ProductClient):
             type=type,
         )
 
+    @overload
+    def get_contract_usage(
+        self, request: GetContractUsageRequest, /
+    ) -> GetContractUsageResponse: ...
+    @overload
+    def get_contract_usage(
+        self,
+        *,
+        date_from: str,
+        date_to: str,
+        contract: str,
+        type: str | None = None,
+    ) -> GetContractUsageResponse: ...
     def get_contract_usage(
         self,
         request: GetContractUsageRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -90,10 +115,19 @@ class UsageClient(ProductClient):
             type=type,
         )
 
+    @overload
+    def get_peak_usage(self, request: GetPeakUsageRequest, /) -> GetPeakUsageResponse: ...
+    @overload
+    def get_peak_usage(
+        self,
+        *,
+        date_from: str,
+        date_to: str,
+        contract: str,
+    ) -> GetPeakUsageResponse: ...
     def get_peak_usage(
         self,
         request: GetPeakUsageRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -116,10 +150,23 @@ class AsyncUsageClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def get_domain_usage(
+        self, request: GetDomainUsageRequest, /
+    ) -> GetDomainUsageResponse: ...
+    @overload
+    async def get_domain_usage(
+        self,
+        *,
+        date_from: str,
+        date_to: str,
+        domain: str,
+        contract: str,
+        type: str | None = None,
+    ) -> GetDomainUsageResponse: ...
     async def get_domain_usage(
         self,
         request: GetDomainUsageRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -141,10 +188,22 @@ class AsyncUsageClient(AsyncProductClient):
             type=type,
         )
 
+    @overload
+    async def get_contract_usage(
+        self, request: GetContractUsageRequest, /
+    ) -> GetContractUsageResponse: ...
+    @overload
+    async def get_contract_usage(
+        self,
+        *,
+        date_from: str,
+        date_to: str,
+        contract: str,
+        type: str | None = None,
+    ) -> GetContractUsageResponse: ...
     async def get_contract_usage(
         self,
         request: GetContractUsageRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
@@ -164,10 +223,19 @@ class AsyncUsageClient(AsyncProductClient):
             type=type,
         )
 
+    @overload
+    async def get_peak_usage(self, request: GetPeakUsageRequest, /) -> GetPeakUsageResponse: ...
+    @overload
+    async def get_peak_usage(
+        self,
+        *,
+        date_from: str,
+        date_to: str,
+        contract: str,
+    ) -> GetPeakUsageResponse: ...
     async def get_peak_usage(
         self,
         request: GetPeakUsageRequest | None = None,
-        /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,

@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -36,10 +38,22 @@ class UsageStatisticsClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def wcs_qps(self, request: WcsQpsRequest, /) -> WcsQpsResponse: ...
+    @overload
+    def wcs_qps(
+        self,
+        *,
+        date_from: str,
+        date_to: str,
+        bucket_list: list[str] | None = None,
+        region_name_list: list[str] | None = None,
+        type: str | None = None,
+        timezone: str | None = None,
+    ) -> WcsQpsResponse: ...
     def wcs_qps(
         self,
         request: WcsQpsRequest | None = None,
-        /,
         *,
         bucket_list: list[str] | None = None,
         region_name_list: list[str] | None = None,
@@ -72,10 +86,22 @@ class AsyncUsageStatisticsClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def wcs_qps(self, request: WcsQpsRequest, /) -> WcsQpsResponse: ...
+    @overload
+    async def wcs_qps(
+        self,
+        *,
+        date_from: str,
+        date_to: str,
+        bucket_list: list[str] | None = None,
+        region_name_list: list[str] | None = None,
+        type: str | None = None,
+        timezone: str | None = None,
+    ) -> WcsQpsResponse: ...
     async def wcs_qps(
         self,
         request: WcsQpsRequest | None = None,
-        /,
         *,
         bucket_list: list[str] | None = None,
         region_name_list: list[str] | None = None,

@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -54,10 +56,28 @@ class UserManagementClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def add_sub_account(self, request: AddSubAccountRequest, /) -> AddSubAccountResponse: ...
+    @overload
+    def add_sub_account(
+        self,
+        *,
+        password: str,
+        parent_login_name: str,
+        display_name: str,
+        login_name: str,
+        status: int,
+        api_key: str | None = None,
+        phone: str | None = None,
+        console_enable: int | None = None,
+        mobile: str | None = None,
+        programmatic_enable: int | None = None,
+        login_reset_password: int | None = None,
+        email: str | None = None,
+    ) -> AddSubAccountResponse: ...
     def add_sub_account(
         self,
         request: AddSubAccountRequest | None = None,
-        /,
         *,
         password: str | None = None,
         parent_login_name: str | None = None,
@@ -93,20 +113,41 @@ class UserManagementClient(ProductClient):
             status=status,
         )
 
+    @overload
+    def query_sub_account_info(
+        self, request: QuerySubAccountInfoRequest, /
+    ) -> QuerySubAccountInfoResponse: ...
+    @overload
+    def query_sub_account_info(
+        self,
+        *,
+        login_name: str,
+    ) -> QuerySubAccountInfoResponse: ...
     def query_sub_account_info(
         self,
         request: QuerySubAccountInfoRequest | None = None,
-        /,
         *,
         login_name: str | None = None,
     ) -> QuerySubAccountInfoResponse:
         """QuerySubAccountInfo: ``GET /sub-account/{loginName}``."""
         return self.core.call(QUERY_SUB_ACCOUNT_INFO, request, login_name=login_name)
 
+    @overload
+    def get_sub_account_list(
+        self, request: GetSubAccountListRequest, /
+    ) -> GetSubAccountListResponse: ...
+    @overload
+    def get_sub_account_list(
+        self,
+        *,
+        login_name: str,
+        name: str | None = None,
+        page_index: int | None = None,
+        page_size: int | None = None,
+    ) -> GetSubAccountListResponse: ...
     def get_sub_account_list(
         self,
         request: GetSubAccountListRequest | None = None,
-        /,
         *,
         login_name: str | None = None,
         name: str | None = None,
@@ -126,10 +167,28 @@ class UserManagementClient(ProductClient):
             page_size=page_size,
         )
 
+    @overload
+    def update_sub_account(
+        self, request: UpdateSubAccountRequest, /
+    ) -> UpdateSubAccountResponse: ...
+    @overload
+    def update_sub_account(
+        self,
+        *,
+        login_name: str,
+        display_name: str | None = None,
+        email: str | None = None,
+        mobile: str | None = None,
+        console_enable: int | None = None,
+        open_api_status: int | None = None,
+        area_code: str | None = None,
+        login_reset_password: int | None = None,
+        password: str | None = None,
+        status: int | None = None,
+    ) -> UpdateSubAccountResponse: ...
     def update_sub_account(
         self,
         request: UpdateSubAccountRequest | None = None,
-        /,
         *,
         login_name: str | None = None,
         display_name: str | None = None,
@@ -158,20 +217,39 @@ class UserManagementClient(ProductClient):
             status=status,
         )
 
+    @overload
+    def delete_sub_account(
+        self, request: DeleteSubAccountRequest, /
+    ) -> DeleteSubAccountResponse: ...
+    @overload
+    def delete_sub_account(
+        self,
+        *,
+        login_name: str,
+    ) -> DeleteSubAccountResponse: ...
     def delete_sub_account(
         self,
         request: DeleteSubAccountRequest | None = None,
-        /,
         *,
         login_name: str | None = None,
     ) -> DeleteSubAccountResponse:
         """DeleteSubAccount: ``DELETE /sub-account/{loginName}``."""
         return self.core.call(DELETE_SUB_ACCOUNT, request, login_name=login_name)
 
+    @overload
+    def query_policy_attached_main_account_or_sub_account(
+        self, request: QueryPolicyAttachedMainAccountOrSubAccountRequest, /
+    ) -> QueryPolicyAttachedMainAccountOrSubAccountResponse: ...
+    @overload
+    def query_policy_attached_main_account_or_sub_account(
+        self,
+        *,
+        accept_language: str,
+        login_name: str,
+    ) -> QueryPolicyAttachedMainAccountOrSubAccountResponse: ...
     def query_policy_attached_main_account_or_sub_account(
         self,
         request: QueryPolicyAttachedMainAccountOrSubAccountRequest | None = None,
-        /,
         *,
         accept_language: str | None = None,
         login_name: str | None = None,
@@ -184,10 +262,22 @@ class UserManagementClient(ProductClient):
             login_name=login_name,
         )
 
+    @overload
+    def batch_add_or_revoke_policy_to_sub_account(
+        self, request: BatchAddOrRevokePolicyToSubAccountRequest, /
+    ) -> BatchAddOrRevokePolicyToSubAccountResponse: ...
+    @overload
+    def batch_add_or_revoke_policy_to_sub_account(
+        self,
+        *,
+        login_name: str,
+        type: int,
+        policy_id: list[int] | None = None,
+        policy_name: list[str] | None = None,
+    ) -> BatchAddOrRevokePolicyToSubAccountResponse: ...
     def batch_add_or_revoke_policy_to_sub_account(
         self,
         request: BatchAddOrRevokePolicyToSubAccountRequest | None = None,
-        /,
         *,
         policy_id: list[int] | None = None,
         policy_name: list[str] | None = None,
@@ -216,10 +306,28 @@ class AsyncUserManagementClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def add_sub_account(self, request: AddSubAccountRequest, /) -> AddSubAccountResponse: ...
+    @overload
+    async def add_sub_account(
+        self,
+        *,
+        password: str,
+        parent_login_name: str,
+        display_name: str,
+        login_name: str,
+        status: int,
+        api_key: str | None = None,
+        phone: str | None = None,
+        console_enable: int | None = None,
+        mobile: str | None = None,
+        programmatic_enable: int | None = None,
+        login_reset_password: int | None = None,
+        email: str | None = None,
+    ) -> AddSubAccountResponse: ...
     async def add_sub_account(
         self,
         request: AddSubAccountRequest | None = None,
-        /,
         *,
         password: str | None = None,
         parent_login_name: str | None = None,
@@ -255,20 +363,41 @@ class AsyncUserManagementClient(AsyncProductClient):
             status=status,
         )
 
+    @overload
+    async def query_sub_account_info(
+        self, request: QuerySubAccountInfoRequest, /
+    ) -> QuerySubAccountInfoResponse: ...
+    @overload
+    async def query_sub_account_info(
+        self,
+        *,
+        login_name: str,
+    ) -> QuerySubAccountInfoResponse: ...
     async def query_sub_account_info(
         self,
         request: QuerySubAccountInfoRequest | None = None,
-        /,
         *,
         login_name: str | None = None,
     ) -> QuerySubAccountInfoResponse:
         """QuerySubAccountInfo: ``GET /sub-account/{loginName}``."""
         return await self.core.call(QUERY_SUB_ACCOUNT_INFO, request, login_name=login_name)
 
+    @overload
+    async def get_sub_account_list(
+        self, request: GetSubAccountListRequest, /
+    ) -> GetSubAccountListResponse: ...
+    @overload
+    async def get_sub_account_list(
+        self,
+        *,
+        login_name: str,
+        name: str | None = None,
+        page_index: int | None = None,
+        page_size: int | None = None,
+    ) -> GetSubAccountListResponse: ...
     async def get_sub_account_list(
         self,
         request: GetSubAccountListRequest | None = None,
-        /,
         *,
         login_name: str | None = None,
         name: str | None = None,
@@ -288,10 +417,28 @@ class AsyncUserManagementClient(AsyncProductClient):
             page_size=page_size,
         )
 
+    @overload
+    async def update_sub_account(
+        self, request: UpdateSubAccountRequest, /
+    ) -> UpdateSubAccountResponse: ...
+    @overload
+    async def update_sub_account(
+        self,
+        *,
+        login_name: str,
+        display_name: str | None = None,
+        email: str | None = None,
+        mobile: str | None = None,
+        console_enable: int | None = None,
+        open_api_status: int | None = None,
+        area_code: str | None = None,
+        login_reset_password: int | None = None,
+        password: str | None = None,
+        status: int | None = None,
+    ) -> UpdateSubAccountResponse: ...
     async def update_sub_account(
         self,
         request: UpdateSubAccountRequest | None = None,
-        /,
         *,
         login_name: str | None = None,
         display_name: str | None = None,
@@ -320,20 +467,39 @@ class AsyncUserManagementClient(AsyncProductClient):
             status=status,
         )
 
+    @overload
+    async def delete_sub_account(
+        self, request: DeleteSubAccountRequest, /
+    ) -> DeleteSubAccountResponse: ...
+    @overload
+    async def delete_sub_account(
+        self,
+        *,
+        login_name: str,
+    ) -> DeleteSubAccountResponse: ...
     async def delete_sub_account(
         self,
         request: DeleteSubAccountRequest | None = None,
-        /,
         *,
         login_name: str | None = None,
     ) -> DeleteSubAccountResponse:
         """DeleteSubAccount: ``DELETE /sub-account/{loginName}``."""
         return await self.core.call(DELETE_SUB_ACCOUNT, request, login_name=login_name)
 
+    @overload
+    async def query_policy_attached_main_account_or_sub_account(
+        self, request: QueryPolicyAttachedMainAccountOrSubAccountRequest, /
+    ) -> QueryPolicyAttachedMainAccountOrSubAccountResponse: ...
+    @overload
+    async def query_policy_attached_main_account_or_sub_account(
+        self,
+        *,
+        accept_language: str,
+        login_name: str,
+    ) -> QueryPolicyAttachedMainAccountOrSubAccountResponse: ...
     async def query_policy_attached_main_account_or_sub_account(
         self,
         request: QueryPolicyAttachedMainAccountOrSubAccountRequest | None = None,
-        /,
         *,
         accept_language: str | None = None,
         login_name: str | None = None,
@@ -346,10 +512,22 @@ class AsyncUserManagementClient(AsyncProductClient):
             login_name=login_name,
         )
 
+    @overload
+    async def batch_add_or_revoke_policy_to_sub_account(
+        self, request: BatchAddOrRevokePolicyToSubAccountRequest, /
+    ) -> BatchAddOrRevokePolicyToSubAccountResponse: ...
+    @overload
+    async def batch_add_or_revoke_policy_to_sub_account(
+        self,
+        *,
+        login_name: str,
+        type: int,
+        policy_id: list[int] | None = None,
+        policy_name: list[str] | None = None,
+    ) -> BatchAddOrRevokePolicyToSubAccountResponse: ...
     async def batch_add_or_revoke_policy_to_sub_account(
         self,
         request: BatchAddOrRevokePolicyToSubAccountRequest | None = None,
-        /,
         *,
         policy_id: list[int] | None = None,
         policy_name: list[str] | None = None,

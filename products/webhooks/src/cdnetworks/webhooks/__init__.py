@@ -4,7 +4,9 @@
 ```python
 from cdnetworks.webhooks import WebhooksClient
 
-with WebhooksClient() as client:  # credentials from the environment or ~/.cdnetworks
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with WebhooksClient() as client:
     print(client.get_a_list_of_webhooks())
 ```
 """

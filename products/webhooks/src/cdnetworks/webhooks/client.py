@@ -8,6 +8,8 @@ retries and decodes.
 
 from __future__ import annotations
 
+from typing import overload
+
 from cdnetworks.core.product_client import AsyncProductClient, ProductClient
 
 from ._version import __version__
@@ -61,30 +63,55 @@ class WebhooksClient(ProductClient):
         """GetAListOfWebhooks: ``GET /cdn/webhooks``."""
         return self.core.call(GET_A_LIST_OF_WEBHOOKS, request, offset=offset, limit=limit)
 
+    @overload
+    def get_a_webhook(self, request: GetAWebhookRequest, /) -> GetAWebhookResponse: ...
+    @overload
+    def get_a_webhook(
+        self,
+        *,
+        id: str,
+    ) -> GetAWebhookResponse: ...
     def get_a_webhook(
         self,
         request: GetAWebhookRequest | None = None,
-        /,
         *,
         id: str | None = None,
     ) -> GetAWebhookResponse:
         """GetAWebhook: ``GET /cdn/webhooks/{id}``."""
         return self.core.call(GET_A_WEBHOOK, request, id=id)
 
+    @overload
+    def delete_a_webhook(self, request: DeleteAWebhookRequest, /) -> DeleteAWebhookResponse: ...
+    @overload
+    def delete_a_webhook(
+        self,
+        *,
+        id: str,
+    ) -> DeleteAWebhookResponse: ...
     def delete_a_webhook(
         self,
         request: DeleteAWebhookRequest | None = None,
-        /,
         *,
         id: str | None = None,
     ) -> DeleteAWebhookResponse:
         """DeleteAWebhook: ``DELETE /cdn/webhooks/{id}``."""
         return self.core.call(DELETE_A_WEBHOOK, request, id=id)
 
+    @overload
+    def update_a_webhook(self, request: UpdateAWebhookRequest, /) -> UpdateAWebhookResponse: ...
+    @overload
+    def update_a_webhook(
+        self,
+        *,
+        id: str,
+        name: str | None = None,
+        description: str | None = None,
+        url: str | None = None,
+        credentials: UpdateAWebhookRequestCredentials | None = None,
+    ) -> UpdateAWebhookResponse: ...
     def update_a_webhook(
         self,
         request: UpdateAWebhookRequest | None = None,
-        /,
         *,
         name: str | None = None,
         description: str | None = None,
@@ -103,10 +130,20 @@ class WebhooksClient(ProductClient):
             id=id,
         )
 
+    @overload
+    def create_a_webhook(self, request: CreateAWebhookRequest, /) -> CreateAWebhookResponse: ...
+    @overload
+    def create_a_webhook(
+        self,
+        *,
+        name: str,
+        url: str,
+        description: str | None = None,
+        credentials: CreateAWebhookRequestCredentials | None = None,
+    ) -> CreateAWebhookResponse: ...
     def create_a_webhook(
         self,
         request: CreateAWebhookRequest | None = None,
-        /,
         *,
         name: str | None = None,
         description: str | None = None,
@@ -146,30 +183,59 @@ class AsyncWebhooksClient(AsyncProductClient):
         """GetAListOfWebhooks: ``GET /cdn/webhooks``."""
         return await self.core.call(GET_A_LIST_OF_WEBHOOKS, request, offset=offset, limit=limit)
 
+    @overload
+    async def get_a_webhook(self, request: GetAWebhookRequest, /) -> GetAWebhookResponse: ...
+    @overload
+    async def get_a_webhook(
+        self,
+        *,
+        id: str,
+    ) -> GetAWebhookResponse: ...
     async def get_a_webhook(
         self,
         request: GetAWebhookRequest | None = None,
-        /,
         *,
         id: str | None = None,
     ) -> GetAWebhookResponse:
         """GetAWebhook: ``GET /cdn/webhooks/{id}``."""
         return await self.core.call(GET_A_WEBHOOK, request, id=id)
 
+    @overload
+    async def delete_a_webhook(
+        self, request: DeleteAWebhookRequest, /
+    ) -> DeleteAWebhookResponse: ...
+    @overload
+    async def delete_a_webhook(
+        self,
+        *,
+        id: str,
+    ) -> DeleteAWebhookResponse: ...
     async def delete_a_webhook(
         self,
         request: DeleteAWebhookRequest | None = None,
-        /,
         *,
         id: str | None = None,
     ) -> DeleteAWebhookResponse:
         """DeleteAWebhook: ``DELETE /cdn/webhooks/{id}``."""
         return await self.core.call(DELETE_A_WEBHOOK, request, id=id)
 
+    @overload
+    async def update_a_webhook(
+        self, request: UpdateAWebhookRequest, /
+    ) -> UpdateAWebhookResponse: ...
+    @overload
+    async def update_a_webhook(
+        self,
+        *,
+        id: str,
+        name: str | None = None,
+        description: str | None = None,
+        url: str | None = None,
+        credentials: UpdateAWebhookRequestCredentials | None = None,
+    ) -> UpdateAWebhookResponse: ...
     async def update_a_webhook(
         self,
         request: UpdateAWebhookRequest | None = None,
-        /,
         *,
         name: str | None = None,
         description: str | None = None,
@@ -188,10 +254,22 @@ class AsyncWebhooksClient(AsyncProductClient):
             id=id,
         )
 
+    @overload
+    async def create_a_webhook(
+        self, request: CreateAWebhookRequest, /
+    ) -> CreateAWebhookResponse: ...
+    @overload
+    async def create_a_webhook(
+        self,
+        *,
+        name: str,
+        url: str,
+        description: str | None = None,
+        credentials: CreateAWebhookRequestCredentials | None = None,
+    ) -> CreateAWebhookResponse: ...
     async def create_a_webhook(
         self,
         request: CreateAWebhookRequest | None = None,
-        /,
         *,
         name: str | None = None,
         description: str | None = None,

@@ -8,7 +8,9 @@ retries and decodes.
 
 from __future__ import annotations
 
-from cdnetworks.core.product_client import AsyncProductClient, ProductClient
+from typing import Any, overload
+
+from cdnetworks.core.product_client import AsyncProductClient, ProductClient, renamed
 
 from ._version import __version__
 from .actions import (
@@ -99,20 +101,35 @@ class ZoneManagementClient(ProductClient):
         """GetZoneList: ``GET /api/clouddns/zones``."""
         return self.core.call(GET_ZONE_LIST, request, name=name, page=page, page_size=page_size)
 
+    @overload
+    def get_zone_by_id(self, request: GetZoneByIDRequest, /) -> GetZoneByIDResponse: ...
+    @overload
+    def get_zone_by_id(
+        self,
+        *,
+        zone_id: int,
+    ) -> GetZoneByIDResponse: ...
     def get_zone_by_id(
         self,
         request: GetZoneByIDRequest | None = None,
-        /,
         *,
         zone_id: int | None = None,
     ) -> GetZoneByIDResponse:
         """GetZoneByID: ``GET /api/clouddns/zones/{zoneId}``."""
         return self.core.call(GET_ZONE_BY_ID, request, zone_id=zone_id)
 
+    @overload
+    def update_zone(self, request: UpdateZoneRequest, /) -> UpdateZoneResponse: ...
+    @overload
+    def update_zone(
+        self,
+        *,
+        ttl: int,
+        zone_id: int,
+    ) -> UpdateZoneResponse: ...
     def update_zone(
         self,
         request: UpdateZoneRequest | None = None,
-        /,
         *,
         ttl: int | None = None,
         zone_id: int | None = None,
@@ -120,10 +137,20 @@ class ZoneManagementClient(ProductClient):
         """UpdateZone: ``PUT /api/clouddns/zones/{zoneId}``."""
         return self.core.call(UPDATE_ZONE, request, ttl=ttl, zone_id=zone_id)
 
+    @overload
+    def deploy_zone_config(
+        self, request: DeployZoneConfigRequest, /
+    ) -> DeployZoneConfigResponse: ...
+    @overload
+    def deploy_zone_config(
+        self,
+        *,
+        zone_id: int,
+        deploy_type: str | None = None,
+    ) -> DeployZoneConfigResponse: ...
     def deploy_zone_config(
         self,
         request: DeployZoneConfigRequest | None = None,
-        /,
         *,
         deploy_type: str | None = None,
         zone_id: int | None = None,
@@ -134,10 +161,21 @@ class ZoneManagementClient(ProductClient):
         """
         return self.core.call(DEPLOY_ZONE_CONFIG, request, deploy_type=deploy_type, zone_id=zone_id)
 
+    @overload
+    def get_record_list_by_zone(
+        self, request: GetRecordListByZoneRequest, /
+    ) -> GetRecordListByZoneResponse: ...
+    @overload
+    def get_record_list_by_zone(
+        self,
+        *,
+        zone_id: int,
+        host_name: str | None = None,
+        types: str | None = None,
+    ) -> GetRecordListByZoneResponse: ...
     def get_record_list_by_zone(
         self,
         request: GetRecordListByZoneRequest | None = None,
-        /,
         *,
         host_name: str | None = None,
         types: str | None = None,
@@ -148,10 +186,18 @@ class ZoneManagementClient(ProductClient):
             GET_RECORD_LIST_BY_ZONE, request, host_name=host_name, types=types, zone_id=zone_id
         )
 
-    def get_recordby_id(
+    @overload
+    def get_record_by_id(self, request: GetRecordbyIDRequest, /) -> GetRecordbyIDResponse: ...
+    @overload
+    def get_record_by_id(
+        self,
+        *,
+        zone_id: int,
+        record_id: int,
+    ) -> GetRecordbyIDResponse: ...
+    def get_record_by_id(
         self,
         request: GetRecordbyIDRequest | None = None,
-        /,
         *,
         zone_id: int | None = None,
         record_id: int | None = None,
@@ -159,10 +205,20 @@ class ZoneManagementClient(ProductClient):
         """GetRecordbyID: ``GET /api/clouddns/zones/{zoneId}/records/{recordId}``."""
         return self.core.call(GET_RECORDBY_ID, request, zone_id=zone_id, record_id=record_id)
 
+    @overload
+    def bulk_create_records_by_zone(
+        self, request: BulkCreateRecordsByZoneRequest, /
+    ) -> BulkCreateRecordsByZoneResponse: ...
+    @overload
+    def bulk_create_records_by_zone(
+        self,
+        *,
+        data: list[BulkCreateRecordsByZoneRequestData],
+        zone_id: int,
+    ) -> BulkCreateRecordsByZoneResponse: ...
     def bulk_create_records_by_zone(
         self,
         request: BulkCreateRecordsByZoneRequest | None = None,
-        /,
         *,
         data: list[BulkCreateRecordsByZoneRequestData] | None = None,
         zone_id: int | None = None,
@@ -173,10 +229,25 @@ class ZoneManagementClient(ProductClient):
         """
         return self.core.call(BULK_CREATE_RECORDS_BY_ZONE, request, data=data, zone_id=zone_id)
 
+    @overload
+    def update_record_by_id(
+        self, request: UpdateRecordByIDRequest, /
+    ) -> UpdateRecordByIDResponse: ...
+    @overload
+    def update_record_by_id(
+        self,
+        *,
+        host_name: str,
+        type: str,
+        value: str,
+        ttl: int,
+        data: int,
+        zone_id: int,
+        record_id: int,
+    ) -> UpdateRecordByIDResponse: ...
     def update_record_by_id(
         self,
         request: UpdateRecordByIDRequest | None = None,
-        /,
         *,
         host_name: str | None = None,
         type: str | None = None,
@@ -199,10 +270,20 @@ class ZoneManagementClient(ProductClient):
             record_id=record_id,
         )
 
+    @overload
+    def bulk_update_records_by_zone_id(
+        self, request: BulkUpdateRecordsByZoneIDRequest, /
+    ) -> BulkUpdateRecordsByZoneIDResponse: ...
+    @overload
+    def bulk_update_records_by_zone_id(
+        self,
+        *,
+        data: list[BulkUpdateRecordsByZoneIDRequestData],
+        zone_id: int,
+    ) -> BulkUpdateRecordsByZoneIDResponse: ...
     def bulk_update_records_by_zone_id(
         self,
         request: BulkUpdateRecordsByZoneIDRequest | None = None,
-        /,
         *,
         data: list[BulkUpdateRecordsByZoneIDRequestData] | None = None,
         zone_id: int | None = None,
@@ -210,10 +291,20 @@ class ZoneManagementClient(ProductClient):
         """BulkUpdateRecordsByZoneID: ``PUT /api/clouddns/zones/{zoneId}/records``."""
         return self.core.call(BULK_UPDATE_RECORDS_BY_ZONE_ID, request, data=data, zone_id=zone_id)
 
+    @overload
+    def delete_record_by_id(
+        self, request: DeleteRecordByIDRequest, /
+    ) -> DeleteRecordByIDResponse: ...
+    @overload
+    def delete_record_by_id(
+        self,
+        *,
+        zone_id: int,
+        record_id: int,
+    ) -> DeleteRecordByIDResponse: ...
     def delete_record_by_id(
         self,
         request: DeleteRecordByIDRequest | None = None,
-        /,
         *,
         zone_id: int | None = None,
         record_id: int | None = None,
@@ -221,10 +312,20 @@ class ZoneManagementClient(ProductClient):
         """DeleteRecordByID: ``DELETE /api/clouddns/zones/{zoneId}/records/{recordId}``."""
         return self.core.call(DELETE_RECORD_BY_ID, request, zone_id=zone_id, record_id=record_id)
 
+    @overload
+    def create_zone(self, request: CreateZoneRequest, /) -> CreateZoneResponse: ...
+    @overload
+    def create_zone(
+        self,
+        *,
+        name: str,
+        contract_item: str,
+        ttl: int | None = None,
+        restore_flag: int | None = None,
+    ) -> CreateZoneResponse: ...
     def create_zone(
         self,
         request: CreateZoneRequest | None = None,
-        /,
         *,
         name: str | None = None,
         contract_item: str | None = None,
@@ -244,20 +345,37 @@ class ZoneManagementClient(ProductClient):
             restore_flag=restore_flag,
         )
 
+    @overload
+    def delete_zone(self, request: DeleteZoneRequest, /) -> DeleteZoneResponse: ...
+    @overload
+    def delete_zone(
+        self,
+        *,
+        zone_id: int,
+    ) -> DeleteZoneResponse: ...
     def delete_zone(
         self,
         request: DeleteZoneRequest | None = None,
-        /,
         *,
         zone_id: int | None = None,
     ) -> DeleteZoneResponse:
         """DeleteZone: ``DELETE /api/clouddns/zones/{zoneId}``."""
         return self.core.call(DELETE_ZONE, request, zone_id=zone_id)
 
+    @overload
+    def batch_create_zone(self, request: BatchCreateZoneRequest, /) -> BatchCreateZoneResponse: ...
+    @overload
+    def batch_create_zone(
+        self,
+        *,
+        names: str,
+        contract_item: str,
+        ttl: int | None = None,
+        restore_flag: int | None = None,
+    ) -> BatchCreateZoneResponse: ...
     def batch_create_zone(
         self,
         request: BatchCreateZoneRequest | None = None,
-        /,
         *,
         names: str | None = None,
         contract_item: str | None = None,
@@ -277,46 +395,82 @@ class ZoneManagementClient(ProductClient):
             restore_flag=restore_flag,
         )
 
+    @overload
+    def batch_delete_zone(self, request: BatchDeleteZoneRequest, /) -> BatchDeleteZoneResponse: ...
+    @overload
+    def batch_delete_zone(
+        self,
+        *,
+        zone_ids: str,
+    ) -> BatchDeleteZoneResponse: ...
     def batch_delete_zone(
         self,
         request: BatchDeleteZoneRequest | None = None,
-        /,
         *,
         zone_ids: str | None = None,
     ) -> BatchDeleteZoneResponse:
         """BatchDeleteZone: ``DELETE /api/clouddns/zones/bulk/{zoneIds}``."""
         return self.core.call(BATCH_DELETE_ZONE, request, zone_ids=zone_ids)
 
+    @overload
+    def update_zts_bulk(self, request: UpdateZTSBulkRequest, /) -> UpdateZTSBulkResponse: ...
+    @overload
+    def update_zts_bulk(
+        self,
+        *,
+        data: list[UpdateZTSBulkRequestData],
+    ) -> UpdateZTSBulkResponse: ...
     def update_zts_bulk(
         self,
         request: UpdateZTSBulkRequest | None = None,
-        /,
         *,
         data: list[UpdateZTSBulkRequestData] | None = None,
     ) -> UpdateZTSBulkResponse:
         """UpdateZTSBulk: ``PUT /api/clouddns/zts/bulk``."""
         return self.core.call(UPDATE_ZTS_BULK, request, data=data)
 
+    @overload
+    def delete_zts_bulk(self, request: DeleteZTSBulkRequest, /) -> DeleteZTSBulkResponse: ...
+    @overload
+    def delete_zts_bulk(
+        self,
+        *,
+        zone_ids: list[int],
+    ) -> DeleteZTSBulkResponse: ...
     def delete_zts_bulk(
         self,
         request: DeleteZTSBulkRequest | None = None,
-        /,
         *,
         zone_ids: list[int] | None = None,
     ) -> DeleteZTSBulkResponse:
         """DeleteZTSBulk: ``DELETE /api/clouddns/zones/zts/bulk``."""
         return self.core.call(DELETE_ZTS_BULK, request, zone_ids=zone_ids)
 
+    @overload
+    def update_zone_status(
+        self, request: UpdateZoneStatusRequest, /
+    ) -> UpdateZoneStatusResponse: ...
+    @overload
+    def update_zone_status(
+        self,
+        *,
+        status: str,
+        zone_ids: str,
+    ) -> UpdateZoneStatusResponse: ...
     def update_zone_status(
         self,
         request: UpdateZoneStatusRequest | None = None,
-        /,
         *,
         status: str | None = None,
         zone_ids: str | None = None,
     ) -> UpdateZoneStatusResponse:
         """UpdateZoneStatus: ``PUT /api/clouddns/zones/status/bulk``."""
         return self.core.call(UPDATE_ZONE_STATUS, request, status=status, zone_ids=zone_ids)
+
+    def get_recordby_id(self, *args: Any, **kwargs: Any) -> GetRecordbyIDResponse:
+        """Deprecated alias of `get_record_by_id` (renamed in 0.2; removed in 1.0)."""
+        renamed("get_recordby_id", "get_record_by_id")
+        return self.get_record_by_id(*args, **kwargs)
 
 
 class AsyncZoneManagementClient(AsyncProductClient):
@@ -341,20 +495,35 @@ class AsyncZoneManagementClient(AsyncProductClient):
             GET_ZONE_LIST, request, name=name, page=page, page_size=page_size
         )
 
+    @overload
+    async def get_zone_by_id(self, request: GetZoneByIDRequest, /) -> GetZoneByIDResponse: ...
+    @overload
+    async def get_zone_by_id(
+        self,
+        *,
+        zone_id: int,
+    ) -> GetZoneByIDResponse: ...
     async def get_zone_by_id(
         self,
         request: GetZoneByIDRequest | None = None,
-        /,
         *,
         zone_id: int | None = None,
     ) -> GetZoneByIDResponse:
         """GetZoneByID: ``GET /api/clouddns/zones/{zoneId}``."""
         return await self.core.call(GET_ZONE_BY_ID, request, zone_id=zone_id)
 
+    @overload
+    async def update_zone(self, request: UpdateZoneRequest, /) -> UpdateZoneResponse: ...
+    @overload
+    async def update_zone(
+        self,
+        *,
+        ttl: int,
+        zone_id: int,
+    ) -> UpdateZoneResponse: ...
     async def update_zone(
         self,
         request: UpdateZoneRequest | None = None,
-        /,
         *,
         ttl: int | None = None,
         zone_id: int | None = None,
@@ -362,10 +531,20 @@ class AsyncZoneManagementClient(AsyncProductClient):
         """UpdateZone: ``PUT /api/clouddns/zones/{zoneId}``."""
         return await self.core.call(UPDATE_ZONE, request, ttl=ttl, zone_id=zone_id)
 
+    @overload
+    async def deploy_zone_config(
+        self, request: DeployZoneConfigRequest, /
+    ) -> DeployZoneConfigResponse: ...
+    @overload
+    async def deploy_zone_config(
+        self,
+        *,
+        zone_id: int,
+        deploy_type: str | None = None,
+    ) -> DeployZoneConfigResponse: ...
     async def deploy_zone_config(
         self,
         request: DeployZoneConfigRequest | None = None,
-        /,
         *,
         deploy_type: str | None = None,
         zone_id: int | None = None,
@@ -378,10 +557,21 @@ class AsyncZoneManagementClient(AsyncProductClient):
             DEPLOY_ZONE_CONFIG, request, deploy_type=deploy_type, zone_id=zone_id
         )
 
+    @overload
+    async def get_record_list_by_zone(
+        self, request: GetRecordListByZoneRequest, /
+    ) -> GetRecordListByZoneResponse: ...
+    @overload
+    async def get_record_list_by_zone(
+        self,
+        *,
+        zone_id: int,
+        host_name: str | None = None,
+        types: str | None = None,
+    ) -> GetRecordListByZoneResponse: ...
     async def get_record_list_by_zone(
         self,
         request: GetRecordListByZoneRequest | None = None,
-        /,
         *,
         host_name: str | None = None,
         types: str | None = None,
@@ -392,10 +582,18 @@ class AsyncZoneManagementClient(AsyncProductClient):
             GET_RECORD_LIST_BY_ZONE, request, host_name=host_name, types=types, zone_id=zone_id
         )
 
-    async def get_recordby_id(
+    @overload
+    async def get_record_by_id(self, request: GetRecordbyIDRequest, /) -> GetRecordbyIDResponse: ...
+    @overload
+    async def get_record_by_id(
+        self,
+        *,
+        zone_id: int,
+        record_id: int,
+    ) -> GetRecordbyIDResponse: ...
+    async def get_record_by_id(
         self,
         request: GetRecordbyIDRequest | None = None,
-        /,
         *,
         zone_id: int | None = None,
         record_id: int | None = None,
@@ -403,10 +601,20 @@ class AsyncZoneManagementClient(AsyncProductClient):
         """GetRecordbyID: ``GET /api/clouddns/zones/{zoneId}/records/{recordId}``."""
         return await self.core.call(GET_RECORDBY_ID, request, zone_id=zone_id, record_id=record_id)
 
+    @overload
+    async def bulk_create_records_by_zone(
+        self, request: BulkCreateRecordsByZoneRequest, /
+    ) -> BulkCreateRecordsByZoneResponse: ...
+    @overload
+    async def bulk_create_records_by_zone(
+        self,
+        *,
+        data: list[BulkCreateRecordsByZoneRequestData],
+        zone_id: int,
+    ) -> BulkCreateRecordsByZoneResponse: ...
     async def bulk_create_records_by_zone(
         self,
         request: BulkCreateRecordsByZoneRequest | None = None,
-        /,
         *,
         data: list[BulkCreateRecordsByZoneRequestData] | None = None,
         zone_id: int | None = None,
@@ -419,10 +627,25 @@ class AsyncZoneManagementClient(AsyncProductClient):
             BULK_CREATE_RECORDS_BY_ZONE, request, data=data, zone_id=zone_id
         )
 
+    @overload
+    async def update_record_by_id(
+        self, request: UpdateRecordByIDRequest, /
+    ) -> UpdateRecordByIDResponse: ...
+    @overload
+    async def update_record_by_id(
+        self,
+        *,
+        host_name: str,
+        type: str,
+        value: str,
+        ttl: int,
+        data: int,
+        zone_id: int,
+        record_id: int,
+    ) -> UpdateRecordByIDResponse: ...
     async def update_record_by_id(
         self,
         request: UpdateRecordByIDRequest | None = None,
-        /,
         *,
         host_name: str | None = None,
         type: str | None = None,
@@ -445,10 +668,20 @@ class AsyncZoneManagementClient(AsyncProductClient):
             record_id=record_id,
         )
 
+    @overload
+    async def bulk_update_records_by_zone_id(
+        self, request: BulkUpdateRecordsByZoneIDRequest, /
+    ) -> BulkUpdateRecordsByZoneIDResponse: ...
+    @overload
+    async def bulk_update_records_by_zone_id(
+        self,
+        *,
+        data: list[BulkUpdateRecordsByZoneIDRequestData],
+        zone_id: int,
+    ) -> BulkUpdateRecordsByZoneIDResponse: ...
     async def bulk_update_records_by_zone_id(
         self,
         request: BulkUpdateRecordsByZoneIDRequest | None = None,
-        /,
         *,
         data: list[BulkUpdateRecordsByZoneIDRequestData] | None = None,
         zone_id: int | None = None,
@@ -458,10 +691,20 @@ class AsyncZoneManagementClient(AsyncProductClient):
             BULK_UPDATE_RECORDS_BY_ZONE_ID, request, data=data, zone_id=zone_id
         )
 
+    @overload
+    async def delete_record_by_id(
+        self, request: DeleteRecordByIDRequest, /
+    ) -> DeleteRecordByIDResponse: ...
+    @overload
+    async def delete_record_by_id(
+        self,
+        *,
+        zone_id: int,
+        record_id: int,
+    ) -> DeleteRecordByIDResponse: ...
     async def delete_record_by_id(
         self,
         request: DeleteRecordByIDRequest | None = None,
-        /,
         *,
         zone_id: int | None = None,
         record_id: int | None = None,
@@ -471,10 +714,20 @@ class AsyncZoneManagementClient(AsyncProductClient):
             DELETE_RECORD_BY_ID, request, zone_id=zone_id, record_id=record_id
         )
 
+    @overload
+    async def create_zone(self, request: CreateZoneRequest, /) -> CreateZoneResponse: ...
+    @overload
+    async def create_zone(
+        self,
+        *,
+        name: str,
+        contract_item: str,
+        ttl: int | None = None,
+        restore_flag: int | None = None,
+    ) -> CreateZoneResponse: ...
     async def create_zone(
         self,
         request: CreateZoneRequest | None = None,
-        /,
         *,
         name: str | None = None,
         contract_item: str | None = None,
@@ -494,20 +747,39 @@ class AsyncZoneManagementClient(AsyncProductClient):
             restore_flag=restore_flag,
         )
 
+    @overload
+    async def delete_zone(self, request: DeleteZoneRequest, /) -> DeleteZoneResponse: ...
+    @overload
+    async def delete_zone(
+        self,
+        *,
+        zone_id: int,
+    ) -> DeleteZoneResponse: ...
     async def delete_zone(
         self,
         request: DeleteZoneRequest | None = None,
-        /,
         *,
         zone_id: int | None = None,
     ) -> DeleteZoneResponse:
         """DeleteZone: ``DELETE /api/clouddns/zones/{zoneId}``."""
         return await self.core.call(DELETE_ZONE, request, zone_id=zone_id)
 
+    @overload
+    async def batch_create_zone(
+        self, request: BatchCreateZoneRequest, /
+    ) -> BatchCreateZoneResponse: ...
+    @overload
+    async def batch_create_zone(
+        self,
+        *,
+        names: str,
+        contract_item: str,
+        ttl: int | None = None,
+        restore_flag: int | None = None,
+    ) -> BatchCreateZoneResponse: ...
     async def batch_create_zone(
         self,
         request: BatchCreateZoneRequest | None = None,
-        /,
         *,
         names: str | None = None,
         contract_item: str | None = None,
@@ -527,43 +799,81 @@ class AsyncZoneManagementClient(AsyncProductClient):
             restore_flag=restore_flag,
         )
 
+    @overload
+    async def batch_delete_zone(
+        self, request: BatchDeleteZoneRequest, /
+    ) -> BatchDeleteZoneResponse: ...
+    @overload
+    async def batch_delete_zone(
+        self,
+        *,
+        zone_ids: str,
+    ) -> BatchDeleteZoneResponse: ...
     async def batch_delete_zone(
         self,
         request: BatchDeleteZoneRequest | None = None,
-        /,
         *,
         zone_ids: str | None = None,
     ) -> BatchDeleteZoneResponse:
         """BatchDeleteZone: ``DELETE /api/clouddns/zones/bulk/{zoneIds}``."""
         return await self.core.call(BATCH_DELETE_ZONE, request, zone_ids=zone_ids)
 
+    @overload
+    async def update_zts_bulk(self, request: UpdateZTSBulkRequest, /) -> UpdateZTSBulkResponse: ...
+    @overload
+    async def update_zts_bulk(
+        self,
+        *,
+        data: list[UpdateZTSBulkRequestData],
+    ) -> UpdateZTSBulkResponse: ...
     async def update_zts_bulk(
         self,
         request: UpdateZTSBulkRequest | None = None,
-        /,
         *,
         data: list[UpdateZTSBulkRequestData] | None = None,
     ) -> UpdateZTSBulkResponse:
         """UpdateZTSBulk: ``PUT /api/clouddns/zts/bulk``."""
         return await self.core.call(UPDATE_ZTS_BULK, request, data=data)
 
+    @overload
+    async def delete_zts_bulk(self, request: DeleteZTSBulkRequest, /) -> DeleteZTSBulkResponse: ...
+    @overload
+    async def delete_zts_bulk(
+        self,
+        *,
+        zone_ids: list[int],
+    ) -> DeleteZTSBulkResponse: ...
     async def delete_zts_bulk(
         self,
         request: DeleteZTSBulkRequest | None = None,
-        /,
         *,
         zone_ids: list[int] | None = None,
     ) -> DeleteZTSBulkResponse:
         """DeleteZTSBulk: ``DELETE /api/clouddns/zones/zts/bulk``."""
         return await self.core.call(DELETE_ZTS_BULK, request, zone_ids=zone_ids)
 
+    @overload
+    async def update_zone_status(
+        self, request: UpdateZoneStatusRequest, /
+    ) -> UpdateZoneStatusResponse: ...
+    @overload
+    async def update_zone_status(
+        self,
+        *,
+        status: str,
+        zone_ids: str,
+    ) -> UpdateZoneStatusResponse: ...
     async def update_zone_status(
         self,
         request: UpdateZoneStatusRequest | None = None,
-        /,
         *,
         status: str | None = None,
         zone_ids: str | None = None,
     ) -> UpdateZoneStatusResponse:
         """UpdateZoneStatus: ``PUT /api/clouddns/zones/status/bulk``."""
         return await self.core.call(UPDATE_ZONE_STATUS, request, status=status, zone_ids=zone_ids)
+
+    async def get_recordby_id(self, *args: Any, **kwargs: Any) -> GetRecordbyIDResponse:
+        """Deprecated alias of `get_record_by_id` (renamed in 0.2; removed in 1.0)."""
+        renamed("get_recordby_id", "get_record_by_id")
+        return await self.get_record_by_id(*args, **kwargs)
