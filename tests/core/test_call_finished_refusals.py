@@ -16,8 +16,8 @@ import httpx
 import pytest
 
 from cdnetworks.certificationmanage import (
-    AsyncCertificationmanageClient,
-    CertificationmanageClient,
+    AsyncCertificateManagementClient,
+    CertificateManagementClient,
 )
 from cdnetworks.core import (
     AsyncClient,
@@ -130,7 +130,7 @@ def test_a_product_call_refused_by_validation_finishes_once(
 def test_a_header_value_that_cannot_be_sent_finishes_once(mode: Mode) -> None:
     finished, sent = Finished(), Sent()
     core = _client(mode, finished, sent)
-    kind = AsyncCertificationmanageClient if mode.is_async else CertificationmanageClient
+    kind = AsyncCertificateManagementClient if mode.is_async else CertificateManagementClient
     client = kind(client=core)
     with pytest.raises(ValidationError, match="header") as caught:
         mode.run(client.get_certificate_content, date="Thu\r\nX-Evil: 1", certificate_id=1)
