@@ -4,8 +4,10 @@
 ```python
 from cdnetworks.alertrules import AlertRulesClient
 
-with AlertRulesClient() as client:  # credentials from the environment or ~/.cdnetworks
-    print(client.create_cloud_monitor_real_time_alarm_rule())
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with AlertRulesClient() as client:
+    print(client.query_cloud_monitor_real_time_alarm_rule())
 ```
 """
 

@@ -4,8 +4,10 @@
 ```python
 from cdnetworks.appmanage import AppManagementClient
 
-with AppManagementClient() as client:  # credentials from the environment or ~/.cdnetworks
-    print(client.create_app())
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with AppManagementClient() as client:
+    print(client.get_app())
 ```
 """
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Collection, Iterable, Iterator, Mapping
 from os import PathLike
-from typing import Literal
+from typing import Literal, overload
 
 from cdnetworks.core.jobs.quota import AsyncQuotaLedger, QuotaLedger
 from cdnetworks.core.jobs.report import JobProgress, JobReport
@@ -96,10 +96,20 @@ class CacheRefreshClient(ProductClient):
             page_size=page_size,
         )
 
+    @overload
+    def purge_file_with_tag(
+        self, request: PurgeFileWithTagRequest, /
+    ) -> PurgeFileWithTagResponse: ...
+    @overload
+    def purge_file_with_tag(
+        self,
+        *,
+        tag: str,
+        action: Literal["0", "1"] | None = None,
+    ) -> PurgeFileWithTagResponse: ...
     def purge_file_with_tag(
         self,
         request: PurgeFileWithTagRequest | None = None,
-        /,
         *,
         tag: str | None = None,
         action: Literal["0", "1"] | None = None,
@@ -110,10 +120,19 @@ class CacheRefreshClient(ProductClient):
         """
         return self.core.call(PURGE_FILE_WITH_TAG, request, tag=tag, action=action)
 
+    @overload
+    def purge_urls_matching_regex(
+        self, request: PurgeUrlsMatchingRegexRequest, /
+    ) -> PurgeUrlsMatchingRegexResponse: ...
+    @overload
+    def purge_urls_matching_regex(
+        self,
+        *,
+        url_regulars: list[str],
+    ) -> PurgeUrlsMatchingRegexResponse: ...
     def purge_urls_matching_regex(
         self,
         request: PurgeUrlsMatchingRegexRequest | None = None,
-        /,
         *,
         url_regulars: list[str] | None = None,
     ) -> PurgeUrlsMatchingRegexResponse:
@@ -149,10 +168,19 @@ class CacheRefreshClient(ProductClient):
         """Daily purge limits and what remains of them today (URLs, directories, patterns, tags). (QueryPurgeLimit, ``POST /ccm/purge/limit``)."""
         return self.core.call(QUERY_PURGE_LIMIT, request)
 
+    @overload
+    def query_purge_residuals(
+        self, request: QueryPurgeResidualsRequest, /
+    ) -> QueryPurgeResidualsResponse: ...
+    @overload
+    def query_purge_residuals(
+        self,
+        *,
+        type: Literal["purge", "fetch"],
+    ) -> QueryPurgeResidualsResponse: ...
     def query_purge_residuals(
         self,
         request: QueryPurgeResidualsRequest | None = None,
-        /,
         *,
         type: Literal["purge", "fetch"] | None = None,
     ) -> QueryPurgeResidualsResponse:
@@ -380,10 +408,20 @@ class AsyncCacheRefreshClient(AsyncProductClient):
             page_size=page_size,
         )
 
+    @overload
+    async def purge_file_with_tag(
+        self, request: PurgeFileWithTagRequest, /
+    ) -> PurgeFileWithTagResponse: ...
+    @overload
+    async def purge_file_with_tag(
+        self,
+        *,
+        tag: str,
+        action: Literal["0", "1"] | None = None,
+    ) -> PurgeFileWithTagResponse: ...
     async def purge_file_with_tag(
         self,
         request: PurgeFileWithTagRequest | None = None,
-        /,
         *,
         tag: str | None = None,
         action: Literal["0", "1"] | None = None,
@@ -394,10 +432,19 @@ class AsyncCacheRefreshClient(AsyncProductClient):
         """
         return await self.core.call(PURGE_FILE_WITH_TAG, request, tag=tag, action=action)
 
+    @overload
+    async def purge_urls_matching_regex(
+        self, request: PurgeUrlsMatchingRegexRequest, /
+    ) -> PurgeUrlsMatchingRegexResponse: ...
+    @overload
+    async def purge_urls_matching_regex(
+        self,
+        *,
+        url_regulars: list[str],
+    ) -> PurgeUrlsMatchingRegexResponse: ...
     async def purge_urls_matching_regex(
         self,
         request: PurgeUrlsMatchingRegexRequest | None = None,
-        /,
         *,
         url_regulars: list[str] | None = None,
     ) -> PurgeUrlsMatchingRegexResponse:
@@ -433,10 +480,19 @@ class AsyncCacheRefreshClient(AsyncProductClient):
         """Daily purge limits and what remains of them today (URLs, directories, patterns, tags). (QueryPurgeLimit, ``POST /ccm/purge/limit``)."""
         return await self.core.call(QUERY_PURGE_LIMIT, request)
 
+    @overload
+    async def query_purge_residuals(
+        self, request: QueryPurgeResidualsRequest, /
+    ) -> QueryPurgeResidualsResponse: ...
+    @overload
+    async def query_purge_residuals(
+        self,
+        *,
+        type: Literal["purge", "fetch"],
+    ) -> QueryPurgeResidualsResponse: ...
     async def query_purge_residuals(
         self,
         request: QueryPurgeResidualsRequest | None = None,
-        /,
         *,
         type: Literal["purge", "fetch"] | None = None,
     ) -> QueryPurgeResidualsResponse:

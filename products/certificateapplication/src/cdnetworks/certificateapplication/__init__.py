@@ -4,8 +4,10 @@
 ```python
 from cdnetworks.certificateapplication import CertificateApplicationClient
 
-with CertificateApplicationClient() as client:  # credentials from the environment or ~/.cdnetworks
-    print(client.create_certificate_application_order())
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with CertificateApplicationClient() as client:
+    print(client.list_certificate_application_orders())
 ```
 """
 

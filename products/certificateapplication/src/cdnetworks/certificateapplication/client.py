@@ -99,7 +99,7 @@ class CertificateApplicationClient(ProductClient):
         org_validate_method: str | None = None,
         domain_type: str | None = None,
         batch_apply: bool | Literal["true", "false"] | None = None,
-        admin: CreateCertificateApplicationOrderRequestAdmin | None = None,
+        admin: CreateCertificateApplicationOrderRequestTech | None = None,
         tech: CreateCertificateApplicationOrderRequestTech | None = None,
         dns_provider_infos: list[CreateCertificateApplicationOrderRequestDnsProviderInfos]
         | None = None,
@@ -312,7 +312,7 @@ class CertificateApplicationClient(ProductClient):
         validate_method: str,
         auto_deploy: bool | Literal["true", "false"],
         validity_days: int,
-        identification_info: CreateCertificateApplicationOrderForTerraformRequestIdentificationInfo,
+        identification_info: CreateCertificateApplicationOrderRequestIdentificationInfo,
         certificate_name: str | None = None,
         description: str | None = None,
         auto_renew: bool | Literal["true", "false"] | None = None,
@@ -320,8 +320,8 @@ class CertificateApplicationClient(ProductClient):
         org_validate_method: str | None = None,
         domain_type: str | None = None,
         batch_apply: bool | Literal["true", "false"] | None = None,
-        admin: CreateCertificateApplicationOrderForTerraformRequestAdmin | None = None,
-        tech: CreateCertificateApplicationOrderForTerraformRequestTech | None = None,
+        admin: CreateCertificateApplicationOrderRequestTech | None = None,
+        tech: CreateCertificateApplicationOrderRequestTech | None = None,
         dns_provider_infos: list[
             CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos
         ]
@@ -507,7 +507,7 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
         org_validate_method: str | None = None,
         domain_type: str | None = None,
         batch_apply: bool | Literal["true", "false"] | None = None,
-        admin: CreateCertificateApplicationOrderRequestAdmin | None = None,
+        admin: CreateCertificateApplicationOrderRequestTech | None = None,
         tech: CreateCertificateApplicationOrderRequestTech | None = None,
         dns_provider_infos: list[CreateCertificateApplicationOrderRequestDnsProviderInfos]
         | None = None,
@@ -720,7 +720,7 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
         validate_method: str,
         auto_deploy: bool | Literal["true", "false"],
         validity_days: int,
-        identification_info: CreateCertificateApplicationOrderForTerraformRequestIdentificationInfo,
+        identification_info: CreateCertificateApplicationOrderRequestIdentificationInfo,
         certificate_name: str | None = None,
         description: str | None = None,
         auto_renew: bool | Literal["true", "false"] | None = None,
@@ -728,8 +728,8 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
         org_validate_method: str | None = None,
         domain_type: str | None = None,
         batch_apply: bool | Literal["true", "false"] | None = None,
-        admin: CreateCertificateApplicationOrderForTerraformRequestAdmin | None = None,
-        tech: CreateCertificateApplicationOrderForTerraformRequestTech | None = None,
+        admin: CreateCertificateApplicationOrderRequestTech | None = None,
+        tech: CreateCertificateApplicationOrderRequestTech | None = None,
         dns_provider_infos: list[
             CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos
         ]

@@ -133,11 +133,9 @@ class CreateCertificateApplicationOrderRequestDnsProviderInfos(ItemModel, kw_onl
     """An item of ``CreateCertificateApplicationOrderRequest.dns_provider_infos``."""
 
     domain: str
-    dns_provider_code: Annotated[str, Meta(examples=["CloudDNS,CloudFlare"])] | None = None
+    dns_provider_code: str | None = None
     dns_api_access: str | None = None
-    enable_dns_alias_mode: (
-        bool | Annotated[Literal["true", "false"], Meta(examples=["true,false"])] | None
-    ) = None
+    enable_dns_alias_mode: bool | Literal["true", "false"] | None = None
     validate_alias_domain: str | None = None
 
     def __post_init__(self) -> None:
@@ -148,13 +146,7 @@ class ListCertificateApplicationOrdersResponseDataOrders(ItemModel, kw_only=True
     """An item of ``ListCertificateApplicationOrdersResponseData.orders``."""
 
     order_id: str | None = None
-    order_status: (
-        Annotated[
-            str,
-            Meta(examples=["ACCEPT_SUCCESS,APPLYING,ISSUE_SUCCESS,ISSUE_FAILURE,REVOKED,CANCELED"]),
-        ]
-        | None
-    ) = None
+    order_status: str | None = None
     certificate_id: int | None = None
     certificate_name: str | None = None
     certificate_brand: str | None = None
@@ -207,17 +199,7 @@ class GetDcvContentResponseDataDomainValidateInfos(ItemModel, kw_only=True):
     validate_content: str | None = None
     expire_time: str | None = None
     validate_method: str | None = None
-    validate_status: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "INIT,VALIDATE_WAIT,VALIDATE_PROCESSING,VALIDATE_SUCCESS,VALIDATE_FAILURE"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    validate_status: str | None = None
     record_type: str | None = None
     record_value: str | None = None
 
@@ -253,9 +235,9 @@ class GetCertificateApplicationOrderResponseDataDnsProviderInfos(ItemModel, kw_o
     """An item of ``GetCertificateApplicationOrderResponseData.dns_provider_infos``."""
 
     domain: str | None = None
-    dns_provider_code: Annotated[str, Meta(examples=["CloudDNS,CloudFlare"])] | None = None
+    dns_provider_code: str | None = None
     dns_api_access: str | None = None
-    enable_dns_alias_mode: Annotated[str, Meta(examples=["true,false"])] | None = None
+    enable_dns_alias_mode: str | None = None
     validate_alias_domain: str | None = None
 
 
@@ -331,11 +313,9 @@ class ReissueCertificateForWplusRequestDnsProviderInfos(ItemModel, kw_only=True)
     """An item of ``ReissueCertificateForWplusRequest.dns_provider_infos``."""
 
     domain: str
-    enable_dns_alias_mode: (
-        bool | Annotated[Literal["true", "false"], Meta(examples=["true,false"])] | None
-    ) = None
+    enable_dns_alias_mode: bool | Literal["true", "false"] | None = None
     validate_alias_domain: str | None = None
-    dns_provider_code: Annotated[str, Meta(examples=["CloudDNS, CloudFlare"])] | None = None
+    dns_provider_code: str | None = None
     dns_api_access: str | None = None
 
     def __post_init__(self) -> None:
@@ -354,11 +334,9 @@ class CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos(ItemM
     """An item of ``CreateCertificateApplicationOrderForTerraformRequest.dns_provider_infos``."""
 
     domain: str
-    dns_provider_code: Annotated[str, Meta(examples=["CloudDNS,CloudFlare"])] | None = None
+    dns_provider_code: str | None = None
     dns_api_access: str | None = None
-    enable_dns_alias_mode: (
-        bool | Annotated[Literal["true", "false"], Meta(examples=["true,false"])] | None
-    ) = None
+    enable_dns_alias_mode: bool | Literal["true", "false"] | None = None
     validate_alias_domain: str | None = None
 
     def __post_init__(self) -> None:
@@ -398,17 +376,7 @@ class BatchGetDcvContentResponseDataCertificateDomainValidateInfosDomainValidate
     validate_content: str | None = None
     expire_time: str | None = None
     validate_method: str | None = None
-    validate_status: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "INIT,VALIDATE_WAIT,VALIDATE_PROCESSING,VALIDATE_SUCCESS,VALIDATE_FAILURE"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    validate_status: str | None = None
     record_type: str | None = None
     record_value: str | None = None
     create_time: str | None = None
@@ -454,27 +422,20 @@ class CreateCertificateApplicationOrderRequest(RequestModel, kw_only=True):
 
     certificate_name: str | None = None
     description: str | None = None
-    auto_renew: Annotated[Literal["true", "false"], Meta(examples=["true,false"])] | None = None
-    certificate_brand: Annotated[str, Meta(examples=["LE,TrustAsia,GlobalSign"])]
-    certificate_spec: Annotated[
-        str,
-        Meta(
-            examples=[
-                "GlobalSignOVMSSL,GlobalSignOVSANsMSSL,TrustAsiaTLSC1,TrustAsiaTLSSANsC1,TrustAsiaC1DVFree,TrustAsiaC1DVFreeSANS,LetsEncryptDVFree,LetsEncryptDVFreeSANS"
-            ]
-        ),
-    ]
-    certificate_type: Annotated[str, Meta(examples=["DV,OV"])]
-    algorithm: Annotated[str, Meta(examples=["RSA2048,ECDSA256"])]
-    auto_validate: Annotated[Literal["true", "false"], Meta(examples=["true,false"])]
-    validate_method: Annotated[str, Meta(examples=["HTTP,DNS"])]
-    auto_deploy: Annotated[Literal["true", "false"], Meta(examples=["true,false"])]
+    auto_renew: Literal["true", "false"] | None = None
+    certificate_brand: str
+    certificate_spec: str
+    certificate_type: str
+    algorithm: str
+    auto_validate: Literal["true", "false"]
+    validate_method: str
+    auto_deploy: Literal["true", "false"]
     validity_days: int
     identification_info: CreateCertificateApplicationOrderRequestIdentificationInfo
-    backup_certificate_brand: Annotated[str, Meta(examples=["LE,TrustAsia,ZeroSSL"])] | None = None
+    backup_certificate_brand: str | None = None
     org_validate_method: str | None = None
-    domain_type: Annotated[str, Meta(examples=["single,multi"])] | None = None
-    batch_apply: Annotated[Literal["true", "false"], Meta(examples=["true,false"])] | None = None
+    domain_type: str | None = None
+    batch_apply: Literal["true", "false"] | None = None
     admin: CreateCertificateApplicationOrderRequestTech | None = None
     tech: CreateCertificateApplicationOrderRequestTech | None = None
     dns_provider_infos: list[CreateCertificateApplicationOrderRequestDnsProviderInfos] | None = None
@@ -490,13 +451,7 @@ class ListCertificateApplicationOrdersRequest(RequestModel, kw_only=True):
     """The arguments of ListCertificateApplicationOrders (``POST /api/certificate/order/list``)."""
 
     order_id: str | None = None
-    order_status: (
-        Annotated[
-            list[str],
-            Meta(examples=["ACCEPT_SUCCESS,APPLYING,ISSUE_SUCCESS,ISSUE_FAILURE,REVOKED,CANCELED"]),
-        ]
-        | None
-    ) = None
+    order_status: list[str] | None = None
     certificate_name: str | None = None
     domain: str | None = None
     start_time: str | None = None
@@ -531,14 +486,14 @@ class ReissueCertificateForWplusRequest(RequestModel, kw_only=True):
 
     certificate_id: int
     description: str | None = None
-    algorithm: Annotated[str, Meta(examples=["RSA2048,ECDSA256"])]
-    validate_method: Annotated[str, Meta(examples=["HTTP,DNS"])]
-    auto_validate: Annotated[Literal["true", "false"], Meta(examples=["true,false"])]
-    auto_deploy: Annotated[Literal["true", "false"], Meta(examples=["true,false"])]
+    algorithm: str
+    validate_method: str
+    auto_validate: Literal["true", "false"]
+    auto_deploy: Literal["true", "false"]
     common_name: str
     subject_alternative_names: list[str]
     dns_provider_infos: list[ReissueCertificateForWplusRequestDnsProviderInfos] | None = None
-    auto_renew: Annotated[Literal["true", "false"], Meta(examples=["true,false"])] | None = None
+    auto_renew: Literal["true", "false"] | None = None
 
     def __post_init__(self) -> None:
         self.auto_validate = as_flag(self.auto_validate, "true", "false")
@@ -551,27 +506,20 @@ class CreateCertificateApplicationOrderForTerraformRequest(RequestModel, kw_only
 
     certificate_name: str | None = None
     description: str | None = None
-    auto_renew: Annotated[Literal["true", "false"], Meta(examples=["true,false"])] | None = None
-    certificate_brand: Annotated[str, Meta(examples=["LE,TrustAsia,GlobalSign"])]
-    certificate_spec: Annotated[
-        str,
-        Meta(
-            examples=[
-                "GlobalSignOVMSSL,GlobalSignOVSANsMSSL,TrustAsiaTLSC1,TrustAsiaTLSSANsC1,TrustAsiaC1DVFree,TrustAsiaC1DVFreeSANS,LetsEncryptDVFree,LetsEncryptDVFreeSANS"
-            ]
-        ),
-    ]
-    certificate_type: Annotated[str, Meta(examples=["DV,OV"])]
-    algorithm: Annotated[str, Meta(examples=["RSA2048,ECDSA256"])]
-    auto_validate: Annotated[Literal["true", "false"], Meta(examples=["true,false"])]
-    validate_method: Annotated[str, Meta(examples=["HTTP,DNS"])]
-    auto_deploy: Annotated[Literal["true", "false"], Meta(examples=["true,false"])]
+    auto_renew: Literal["true", "false"] | None = None
+    certificate_brand: str
+    certificate_spec: str
+    certificate_type: str
+    algorithm: str
+    auto_validate: Literal["true", "false"]
+    validate_method: str
+    auto_deploy: Literal["true", "false"]
     validity_days: int
     identification_info: CreateCertificateApplicationOrderRequestIdentificationInfo
-    backup_certificate_brand: Annotated[str, Meta(examples=["LE,TrustAsia,ZeroSSL"])] | None = None
+    backup_certificate_brand: str | None = None
     org_validate_method: str | None = None
-    domain_type: Annotated[str, Meta(examples=["single,multi"])] | None = None
-    batch_apply: Annotated[Literal["true", "false"], Meta(examples=["true,false"])] | None = None
+    domain_type: str | None = None
+    batch_apply: Literal["true", "false"] | None = None
     admin: CreateCertificateApplicationOrderRequestTech | None = None
     tech: CreateCertificateApplicationOrderRequestTech | None = None
     dns_provider_infos: (
@@ -589,13 +537,7 @@ class ListCertificateApplicationOrdersForTerraformRequest(RequestModel, kw_only=
     """The arguments of ListCertificateApplicationOrdersForTerraform (``POST /api/terraform/certificate/order/list``)."""
 
     order_id: str | None = None
-    order_status: (
-        Annotated[
-            list[str],
-            Meta(examples=["ACCEPT_SUCCESS,APPLYING,ISSUE_SUCCESS,ISSUE_FAILURE,REVOKED,CANCELED"]),
-        ]
-        | None
-    ) = None
+    order_status: list[str] | None = None
     certificate_name: str | None = None
     domain: str | None = None
     start_time: str | None = None

@@ -4,8 +4,10 @@
 ```python
 from cdnetworks.certificationmanage import CertificateManagementClient
 
-with CertificateManagementClient() as client:  # credentials from the environment or ~/.cdnetworks
-    print(client.query_certificate())
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with CertificateManagementClient() as client:
+    print(client.query_certificate_list())
 ```
 """
 

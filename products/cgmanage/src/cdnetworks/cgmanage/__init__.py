@@ -4,8 +4,10 @@
 ```python
 from cdnetworks.cgmanage import ControlGroupManagementClient
 
-with ControlGroupManagementClient() as client:  # credentials from the environment or ~/.cdnetworks
-    print(client.edit_control_group())
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with ControlGroupManagementClient() as client:
+    print(client.query_control_group_list())
 ```
 """
 

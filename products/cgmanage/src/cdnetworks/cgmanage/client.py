@@ -131,7 +131,7 @@ class ControlGroupManagementClient(ProductClient):
         *,
         control_group_name: str,
         domain_list: list[str],
-        account_list: list[CreateControlGroupRequestAccountList] | None = None,
+        account_list: list[EditControlGroupRequestAccountList] | None = None,
     ) -> CreateControlGroupResponse: ...
     def create_control_group(
         self,
@@ -379,7 +379,7 @@ class AsyncControlGroupManagementClient(AsyncProductClient):
         *,
         control_group_name: str,
         domain_list: list[str],
-        account_list: list[CreateControlGroupRequestAccountList] | None = None,
+        account_list: list[EditControlGroupRequestAccountList] | None = None,
     ) -> CreateControlGroupResponse: ...
     async def create_control_group(
         self,

@@ -4,8 +4,10 @@
 ```python
 from cdnetworks.channelsmanagement import LiveChannelManagementClient
 
-with LiveChannelManagementClient() as client:  # credentials from the environment or ~/.cdnetworks
-    print(client.get_pull_channel_configure())
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with LiveChannelManagementClient() as client:
+    print(client.get_pull_channel_list())
 ```
 """
 

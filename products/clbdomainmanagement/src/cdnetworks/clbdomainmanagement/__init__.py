@@ -4,7 +4,9 @@
 ```python
 from cdnetworks.clbdomainmanagement import ClbDomainManagementClient
 
-with ClbDomainManagementClient() as client:  # credentials from the environment or ~/.cdnetworks
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with ClbDomainManagementClient() as client:
     print(client.get_clb_domain_list())
 ```
 """

@@ -4,8 +4,10 @@
 ```python
 from cdnetworks.customeralarm import CustomerAlarmsClient
 
-with CustomerAlarmsClient() as client:  # credentials from the environment or ~/.cdnetworks
-    print(client.query_po_ps_maintenance_notification())
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with CustomerAlarmsClient() as client:
+    print(client.query_pops_maintenance_notification())
 ```
 """
 

@@ -4,7 +4,9 @@
 ```python
 from cdnetworks.deploymentmanagement import DeploymentManagementClient
 
-with DeploymentManagementClient() as client:  # credentials from the environment or ~/.cdnetworks
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with DeploymentManagementClient() as client:
     print(client.get_list_of_deployment_tasks())
 ```
 """

@@ -4,8 +4,10 @@
 ```python
 from cdnetworks.domainconfigurtion import DomainConfigurationClient
 
-with DomainConfigurationClient() as client:  # credentials from the environment or ~/.cdnetworks
-    print(client.edit_domain_config())
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with DomainConfigurationClient() as client:
+    print(client.batch_update_api_domain_for_wplus())
 ```
 """
 

@@ -4,8 +4,10 @@
 ```python
 from cdnetworks.domainmanagement import DomainManagementClient
 
-with DomainManagementClient() as client:  # credentials from the environment or ~/.cdnetworks
-    print(client.enable_single_domain_service())
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with DomainManagementClient() as client:
+    print(client.query_api_domain_list_service())
 ```
 """
 

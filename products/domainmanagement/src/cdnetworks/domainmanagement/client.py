@@ -362,7 +362,7 @@ class DomainManagementClient(ProductClient):
         live_config: UpdateCdnDomainRequestLiveConfig | None = None,
         ssl: UpdateCdnDomainRequestSsl | None = None,
         cache_behaviors: list[UpdateCdnDomainRequestCacheBehaviors] | None = None,
-        publish_points: list[UpdateCdnDomainRequestPublishPoints] | None = None,
+        publish_points: list[AddCdnDomainRequestPublishPoints] | None = None,
     ) -> UpdateCdnDomainResponse: ...
     def update_cdn_domain(
         self,
@@ -569,7 +569,7 @@ class DomainManagementClient(ProductClient):
     def pre_deploy_change_server_config(
         self,
         *,
-        change_servers: list[PreDeployChangeServerConfigRequestChangeServers],
+        change_servers: list[UpdateChangeServerRequestChangeServers],
         domain: str,
     ) -> PreDeployChangeServerConfigResponse: ...
     def pre_deploy_change_server_config(
@@ -912,7 +912,7 @@ class AsyncDomainManagementClient(AsyncProductClient):
         live_config: UpdateCdnDomainRequestLiveConfig | None = None,
         ssl: UpdateCdnDomainRequestSsl | None = None,
         cache_behaviors: list[UpdateCdnDomainRequestCacheBehaviors] | None = None,
-        publish_points: list[UpdateCdnDomainRequestPublishPoints] | None = None,
+        publish_points: list[AddCdnDomainRequestPublishPoints] | None = None,
     ) -> UpdateCdnDomainResponse: ...
     async def update_cdn_domain(
         self,
@@ -1125,7 +1125,7 @@ class AsyncDomainManagementClient(AsyncProductClient):
     async def pre_deploy_change_server_config(
         self,
         *,
-        change_servers: list[PreDeployChangeServerConfigRequestChangeServers],
+        change_servers: list[UpdateChangeServerRequestChangeServers],
         domain: str,
     ) -> PreDeployChangeServerConfigResponse: ...
     async def pre_deploy_change_server_config(

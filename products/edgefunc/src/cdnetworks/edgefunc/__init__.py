@@ -4,7 +4,9 @@
 ```python
 from cdnetworks.edgefunc import EdgeFunctionsClient
 
-with EdgeFunctionsClient() as client:  # credentials from the environment or ~/.cdnetworks
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with EdgeFunctionsClient() as client:
     print(client.upload_func_code())
 ```
 """

@@ -4,8 +4,10 @@
 ```python
 from cdnetworks.edgekv import EdgeKvClient
 
-with EdgeKvClient() as client:  # credentials from the environment or ~/.cdnetworks
-    print(client.delete_key_value())
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with EdgeKvClient() as client:
+    print(client.eca_kv_info())
 ```
 """
 

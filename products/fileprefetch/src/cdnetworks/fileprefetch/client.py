@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Collection, Iterable, Iterator, Mapping
 from os import PathLike
-from typing import Literal
+from typing import Literal, overload
 
 from cdnetworks.core.jobs.quota import AsyncQuotaLedger, QuotaLedger
 from cdnetworks.core.jobs.report import JobProgress, JobReport
@@ -51,10 +51,18 @@ class FilePrefetchClient(ProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    def prefetch(self, request: PrefetchRequest, /) -> PrefetchResponse: ...
+    @overload
+    def prefetch(
+        self,
+        *,
+        urls: list[str],
+        is_range: Literal[0, 1] | None = None,
+    ) -> PrefetchResponse: ...
     def prefetch(
         self,
         request: PrefetchRequest | None = None,
-        /,
         *,
         urls: list[str] | None = None,
         is_range: Literal[0, 1] | None = None,
@@ -217,10 +225,18 @@ class AsyncFilePrefetchClient(AsyncProductClient):
 
     user_agent = USER_AGENT
 
+    @overload
+    async def prefetch(self, request: PrefetchRequest, /) -> PrefetchResponse: ...
+    @overload
+    async def prefetch(
+        self,
+        *,
+        urls: list[str],
+        is_range: Literal[0, 1] | None = None,
+    ) -> PrefetchResponse: ...
     async def prefetch(
         self,
         request: PrefetchRequest | None = None,
-        /,
         *,
         urls: list[str] | None = None,
         is_range: Literal[0, 1] | None = None,

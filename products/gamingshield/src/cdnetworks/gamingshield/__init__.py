@@ -4,7 +4,9 @@
 ```python
 from cdnetworks.gamingshield import GamingShieldClient
 
-with GamingShieldClient() as client:  # credentials from the environment or ~/.cdnetworks
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with GamingShieldClient() as client:
     print(client.list_group_details())
 ```
 """

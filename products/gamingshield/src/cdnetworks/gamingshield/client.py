@@ -103,7 +103,7 @@ class GamingShieldClient(ProductClient):
         self,
         *,
         name: str,
-        port_rel_list: list[CreateWebsiteGroupRequestPortRelList],
+        port_rel_list: list[AddEntryDomainRequestPortRelList],
         domain_info_list: list[CreateWebsiteGroupRequestDomainInfoList],
         remark: str | None = None,
         service_type: str | None = None,
@@ -141,8 +141,8 @@ class GamingShieldClient(ProductClient):
         self,
         *,
         id: str,
-        port_rel_list: list[UpdateWebsiteGroupRequestPortRelList],
-        domain_info_list: list[UpdateWebsiteGroupRequestDomainInfoList],
+        port_rel_list: list[AddEntryDomainRequestPortRelList],
+        domain_info_list: list[CreateWebsiteGroupRequestDomainInfoList],
         remark: str | None = None,
         service_type: str | None = None,
     ) -> UpdateWebsiteGroupResponse: ...
@@ -264,7 +264,7 @@ class GamingShieldClient(ProductClient):
         *,
         id: str,
         group_id: str,
-        port_rel_list: list[UpdateEntryDomainRequestPortRelList],
+        port_rel_list: list[AddEntryDomainRequestPortRelList],
         service_type: str | None = None,
     ) -> UpdateEntryDomainResponse: ...
     def update_entry_domain(
@@ -450,7 +450,7 @@ class AsyncGamingShieldClient(AsyncProductClient):
         self,
         *,
         name: str,
-        port_rel_list: list[CreateWebsiteGroupRequestPortRelList],
+        port_rel_list: list[AddEntryDomainRequestPortRelList],
         domain_info_list: list[CreateWebsiteGroupRequestDomainInfoList],
         remark: str | None = None,
         service_type: str | None = None,
@@ -488,8 +488,8 @@ class AsyncGamingShieldClient(AsyncProductClient):
         self,
         *,
         id: str,
-        port_rel_list: list[UpdateWebsiteGroupRequestPortRelList],
-        domain_info_list: list[UpdateWebsiteGroupRequestDomainInfoList],
+        port_rel_list: list[AddEntryDomainRequestPortRelList],
+        domain_info_list: list[CreateWebsiteGroupRequestDomainInfoList],
         remark: str | None = None,
         service_type: str | None = None,
     ) -> UpdateWebsiteGroupResponse: ...
@@ -613,7 +613,7 @@ class AsyncGamingShieldClient(AsyncProductClient):
         *,
         id: str,
         group_id: str,
-        port_rel_list: list[UpdateEntryDomainRequestPortRelList],
+        port_rel_list: list[AddEntryDomainRequestPortRelList],
         service_type: str | None = None,
     ) -> UpdateEntryDomainResponse: ...
     async def update_entry_domain(

@@ -4,8 +4,10 @@
 ```python
 from cdnetworks.instancemanage import InstanceManagementClient
 
-with InstanceManagementClient() as client:  # credentials from the environment or ~/.cdnetworks
-    print(client.vmp_remove_instance())
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with InstanceManagementClient() as client:
+    print(client.vmp_query_instance())
 ```
 """
 

@@ -130,7 +130,7 @@ class IpForbidClient(ProductClient):
         label_code_list: list[str],
         ip_list: list[str] | None = None,
         page_no: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None,
-        page_size: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageSize | None = None,
+        page_size: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None,
     ) -> QueryForbiddingVisitorIPsByLabelCodeServiceResponse: ...
     def query_forbidding_visitor_ips_by_label_code_service(
         self,
@@ -321,7 +321,7 @@ class AsyncIpForbidClient(AsyncProductClient):
         label_code_list: list[str],
         ip_list: list[str] | None = None,
         page_no: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None,
-        page_size: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageSize | None = None,
+        page_size: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None,
     ) -> QueryForbiddingVisitorIPsByLabelCodeServiceResponse: ...
     async def query_forbidding_visitor_ips_by_label_code_service(
         self,

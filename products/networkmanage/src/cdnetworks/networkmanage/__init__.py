@@ -4,8 +4,10 @@
 ```python
 from cdnetworks.networkmanage import NetworkManagementClient
 
-with NetworkManagementClient() as client:  # credentials from the environment or ~/.cdnetworks
-    print(client.vmp_release_edge_ip())
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with NetworkManagementClient() as client:
+    print(client.vmp_query_edge_ip())
 ```
 """
 

@@ -4,8 +4,10 @@
 ```python
 from cdnetworks.ngcertificate import CdnProCertificatesClient
 
-with CdnProCertificatesClient() as client:  # credentials from the environment or ~/.cdnetworks
-    print(client.create_a_certificate())
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with CdnProCertificatesClient() as client:
+    print(client.get_list_of_certificates())
 ```
 """
 

@@ -4,8 +4,10 @@
 ```python
 from cdnetworks.ngcontentmanagement import CdnProContentManagementClient
 
-with CdnProContentManagementClient() as client:  # credentials from the environment or ~/.cdnetworks
-    print(client.create_a_purge_request())
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with CdnProContentManagementClient() as client:
+    print(client.get_list_of_purge_requests())
 ```
 """
 

@@ -4,8 +4,10 @@
 ```python
 from cdnetworks.ngedgehostname import CdnProEdgeHostnamesClient
 
-with CdnProEdgeHostnamesClient() as client:  # credentials from the environment or ~/.cdnetworks
-    print(client.get_an_edge_hostname())
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with CdnProEdgeHostnamesClient() as client:
+    print(client.get_a_list_of_edge_hostnames())
 ```
 """
 

@@ -112,7 +112,7 @@ class CdnProEdgeHostnamesClient(ProductClient):
         self,
         *,
         edge_hostname: str,
-        client_zones: list[UpdateAnEdgeHostnameAllRequestClientZones],
+        client_zones: list[CreateAnEdgeHostnameRequestClientZones],
         description: str | None = None,
         estimated_bandwidth: str | None = None,
     ) -> UpdateAnEdgeHostnameAllResponse: ...
@@ -318,7 +318,7 @@ class AsyncCdnProEdgeHostnamesClient(AsyncProductClient):
         self,
         *,
         edge_hostname: str,
-        client_zones: list[UpdateAnEdgeHostnameAllRequestClientZones],
+        client_zones: list[CreateAnEdgeHostnameRequestClientZones],
         description: str | None = None,
         estimated_bandwidth: str | None = None,
     ) -> UpdateAnEdgeHostnameAllResponse: ...

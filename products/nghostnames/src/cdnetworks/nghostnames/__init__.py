@@ -4,7 +4,9 @@
 ```python
 from cdnetworks.nghostnames import CdnProHostnamesClient
 
-with CdnProHostnamesClient() as client:  # credentials from the environment or ~/.cdnetworks
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with CdnProHostnamesClient() as client:
     print(client.get_list_of_hostnames_that_have_been_deployed())
 ```
 """

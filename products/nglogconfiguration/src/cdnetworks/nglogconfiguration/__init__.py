@@ -4,7 +4,9 @@
 ```python
 from cdnetworks.nglogconfiguration import CdnProLogConfigurationClient
 
-with CdnProLogConfigurationClient() as client:  # credentials from the environment or ~/.cdnetworks
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with CdnProLogConfigurationClient() as client:
     print(client.get_a_list_of_log_configurations())
 ```
 """

@@ -110,7 +110,7 @@ class CdnProReportsClient(ProductClient):
         startdate: str,
         enddate: str,
         type: str,
-        filters: GetEdgeTrafficVolumeRequestFilters | None = None,
+        filters: GetCpuTimeUsedRequestFilters | None = None,
         scheme: str | None = None,
     ) -> GetEdgeTrafficVolumeResponse: ...
     def get_edge_traffic_volume(
@@ -146,7 +146,7 @@ class CdnProReportsClient(ProductClient):
         startdate: str,
         enddate: str,
         type: str,
-        filters: GetEdgeRequestsRequestFilters | None = None,
+        filters: GetCpuTimeUsedRequestFilters | None = None,
         scheme: str | None = None,
     ) -> GetEdgeRequestsResponse: ...
     def get_edge_requests(
@@ -184,7 +184,7 @@ class CdnProReportsClient(ProductClient):
         startdate: str,
         enddate: str,
         type: str,
-        filters: GetEdgeBandwidthRequestFilters | None = None,
+        filters: GetCpuTimeUsedRequestFilters | None = None,
         scheme: str | None = None,
     ) -> GetEdgeBandwidthResponse: ...
     def get_edge_bandwidth(
@@ -222,7 +222,7 @@ class CdnProReportsClient(ProductClient):
         startdate: str,
         enddate: str,
         type: str,
-        filters: GetOriginFastRouteTrafficVolumeRequestFilters | None = None,
+        filters: GetCpuTimeUsedRequestFilters | None = None,
         scheme: str | None = None,
     ) -> GetOriginFastRouteTrafficVolumeResponse: ...
     def get_origin_fast_route_traffic_volume(
@@ -259,7 +259,7 @@ class CdnProReportsClient(ProductClient):
         *,
         startdate: str,
         enddate: str,
-        filters: GetASummaryOfRequestsRequestFilters | None = None,
+        filters: GetCpuTimeUsedRequestFilters | None = None,
         group_by: list[str] | None = None,
         scheme: str | None = None,
     ) -> GetASummaryOfRequestsResponse: ...
@@ -297,7 +297,7 @@ class CdnProReportsClient(ProductClient):
         *,
         startdate: str,
         enddate: str,
-        filters: GetASummaryOfTrafficBandwidthRequestFilters | None = None,
+        filters: GetCpuTimeUsedRequestFilters | None = None,
         group_by: list[str] | None = None,
         scheme: str | None = None,
     ) -> GetASummaryOfTrafficBandwidthResponse: ...
@@ -336,7 +336,7 @@ class CdnProReportsClient(ProductClient):
         startdate: str,
         enddate: str,
         type: str,
-        filters: GetOriginTrafficVolumeRequestFilters | None = None,
+        filters: GetCpuTimeUsedRequestFilters | None = None,
         scheme: str | None = None,
     ) -> GetOriginTrafficVolumeResponse: ...
     def get_origin_traffic_volume(
@@ -412,7 +412,7 @@ class CdnProReportsClient(ProductClient):
         startdate: str,
         enddate: str,
         type: str,
-        filters: GetTheNumberOfRequestsToOriginRequestFilters | None = None,
+        filters: GetEdgeStatusCodeDetailsRequestFilters | None = None,
         scheme: str | None = None,
     ) -> GetTheNumberOfRequestsToOriginResponse: ...
     def get_the_number_of_requests_to_origin(
@@ -450,7 +450,7 @@ class CdnProReportsClient(ProductClient):
         startdate: str,
         enddate: str,
         type: str,
-        filters: GetOriginStatusCodeDetailsRequestFilters | None = None,
+        filters: GetEdgeStatusCodeDetailsRequestFilters | None = None,
         scheme: str | None = None,
     ) -> GetOriginStatusCodeDetailsResponse: ...
     def get_origin_status_code_details(
@@ -488,7 +488,7 @@ class CdnProReportsClient(ProductClient):
         startdate: str,
         enddate: str,
         type: str,
-        filters: GetTheIntermediateTrafficVolumeRequestFilters | None = None,
+        filters: GetCpuTimeUsedRequestFilters | None = None,
         scheme: str | None = None,
     ) -> GetTheIntermediateTrafficVolumeResponse: ...
     def get_the_intermediate_traffic_volume(
@@ -526,7 +526,7 @@ class CdnProReportsClient(ProductClient):
         startdate: str,
         enddate: str,
         type: str,
-        filters: GetTheEdgeUploadTrafficVolumeRequestFilters | None = None,
+        filters: GetCpuTimeUsedRequestFilters | None = None,
         scheme: str | None = None,
     ) -> GetTheEdgeUploadTrafficVolumeResponse: ...
     def get_the_edge_upload_traffic_volume(
@@ -563,7 +563,7 @@ class CdnProReportsClient(ProductClient):
         *,
         startdate: str,
         enddate: str,
-        filters: GetASummaryOfStatusCodesReturnedByEdgeServersRequestFilters | None = None,
+        filters: GetCpuTimeUsedRequestFilters | None = None,
         group_by: list[str] | None = None,
         scheme: str | None = None,
     ) -> GetASummaryOfStatusCodesReturnedByEdgeServersResponse: ...
@@ -601,7 +601,7 @@ class CdnProReportsClient(ProductClient):
         *,
         startdate: str,
         enddate: str,
-        filters: GetASummaryOfStatusCodesReturnedByOriginServersRequestFilters | None = None,
+        filters: GetCpuTimeUsedRequestFilters | None = None,
         group_by: list[str] | None = None,
         scheme: str | None = None,
     ) -> GetASummaryOfStatusCodesReturnedByOriginServersResponse: ...
@@ -639,7 +639,7 @@ class CdnProReportsClient(ProductClient):
         *,
         startdate: str,
         enddate: str,
-        filters: GetASummaryOfCpuUsageRequestFilters | None = None,
+        filters: GetCpuTimeUsedRequestFilters | None = None,
         group_by: list[str] | None = None,
         scheme: str | None = None,
     ) -> GetASummaryOfCpuUsageResponse: ...
@@ -678,7 +678,7 @@ class CdnProReportsClient(ProductClient):
         startdate: str,
         enddate: str,
         type: str,
-        filters: GetOriginFastRouteRequestsRequestFilters | None = None,
+        filters: GetEdgeStatusCodeDetailsRequestFilters | None = None,
         scheme: str | None = None,
     ) -> GetOriginFastRouteRequestsResponse: ...
     def get_origin_fast_route_requests(
@@ -715,7 +715,7 @@ class CdnProReportsClient(ProductClient):
         *,
         startdate: str,
         enddate: str,
-        filters: GetEdgeHostnameSummaryStatisticsRequestFilters | None = None,
+        filters: GetEdgeHostnameStatisticsRequestFilters | None = None,
         group_by: list[str] | None = None,
     ) -> GetEdgeHostnameSummaryStatisticsResponse: ...
     def get_edge_hostname_summary_statistics(
@@ -869,7 +869,7 @@ class AsyncCdnProReportsClient(AsyncProductClient):
         startdate: str,
         enddate: str,
         type: str,
-        filters: GetEdgeTrafficVolumeRequestFilters | None = None,
+        filters: GetCpuTimeUsedRequestFilters | None = None,
         scheme: str | None = None,
     ) -> GetEdgeTrafficVolumeResponse: ...
     async def get_edge_traffic_volume(
@@ -907,7 +907,7 @@ class AsyncCdnProReportsClient(AsyncProductClient):
         startdate: str,
         enddate: str,
         type: str,
-        filters: GetEdgeRequestsRequestFilters | None = None,
+        filters: GetCpuTimeUsedRequestFilters | None = None,
         scheme: str | None = None,
     ) -> GetEdgeRequestsResponse: ...
     async def get_edge_requests(
@@ -945,7 +945,7 @@ class AsyncCdnProReportsClient(AsyncProductClient):
         startdate: str,
         enddate: str,
         type: str,
-        filters: GetEdgeBandwidthRequestFilters | None = None,
+        filters: GetCpuTimeUsedRequestFilters | None = None,
         scheme: str | None = None,
     ) -> GetEdgeBandwidthResponse: ...
     async def get_edge_bandwidth(
@@ -983,7 +983,7 @@ class AsyncCdnProReportsClient(AsyncProductClient):
         startdate: str,
         enddate: str,
         type: str,
-        filters: GetOriginFastRouteTrafficVolumeRequestFilters | None = None,
+        filters: GetCpuTimeUsedRequestFilters | None = None,
         scheme: str | None = None,
     ) -> GetOriginFastRouteTrafficVolumeResponse: ...
     async def get_origin_fast_route_traffic_volume(
@@ -1020,7 +1020,7 @@ class AsyncCdnProReportsClient(AsyncProductClient):
         *,
         startdate: str,
         enddate: str,
-        filters: GetASummaryOfRequestsRequestFilters | None = None,
+        filters: GetCpuTimeUsedRequestFilters | None = None,
         group_by: list[str] | None = None,
         scheme: str | None = None,
     ) -> GetASummaryOfRequestsResponse: ...
@@ -1058,7 +1058,7 @@ class AsyncCdnProReportsClient(AsyncProductClient):
         *,
         startdate: str,
         enddate: str,
-        filters: GetASummaryOfTrafficBandwidthRequestFilters | None = None,
+        filters: GetCpuTimeUsedRequestFilters | None = None,
         group_by: list[str] | None = None,
         scheme: str | None = None,
     ) -> GetASummaryOfTrafficBandwidthResponse: ...
@@ -1097,7 +1097,7 @@ class AsyncCdnProReportsClient(AsyncProductClient):
         startdate: str,
         enddate: str,
         type: str,
-        filters: GetOriginTrafficVolumeRequestFilters | None = None,
+        filters: GetCpuTimeUsedRequestFilters | None = None,
         scheme: str | None = None,
     ) -> GetOriginTrafficVolumeResponse: ...
     async def get_origin_traffic_volume(
@@ -1173,7 +1173,7 @@ class AsyncCdnProReportsClient(AsyncProductClient):
         startdate: str,
         enddate: str,
         type: str,
-        filters: GetTheNumberOfRequestsToOriginRequestFilters | None = None,
+        filters: GetEdgeStatusCodeDetailsRequestFilters | None = None,
         scheme: str | None = None,
     ) -> GetTheNumberOfRequestsToOriginResponse: ...
     async def get_the_number_of_requests_to_origin(
@@ -1211,7 +1211,7 @@ class AsyncCdnProReportsClient(AsyncProductClient):
         startdate: str,
         enddate: str,
         type: str,
-        filters: GetOriginStatusCodeDetailsRequestFilters | None = None,
+        filters: GetEdgeStatusCodeDetailsRequestFilters | None = None,
         scheme: str | None = None,
     ) -> GetOriginStatusCodeDetailsResponse: ...
     async def get_origin_status_code_details(
@@ -1249,7 +1249,7 @@ class AsyncCdnProReportsClient(AsyncProductClient):
         startdate: str,
         enddate: str,
         type: str,
-        filters: GetTheIntermediateTrafficVolumeRequestFilters | None = None,
+        filters: GetCpuTimeUsedRequestFilters | None = None,
         scheme: str | None = None,
     ) -> GetTheIntermediateTrafficVolumeResponse: ...
     async def get_the_intermediate_traffic_volume(
@@ -1287,7 +1287,7 @@ class AsyncCdnProReportsClient(AsyncProductClient):
         startdate: str,
         enddate: str,
         type: str,
-        filters: GetTheEdgeUploadTrafficVolumeRequestFilters | None = None,
+        filters: GetCpuTimeUsedRequestFilters | None = None,
         scheme: str | None = None,
     ) -> GetTheEdgeUploadTrafficVolumeResponse: ...
     async def get_the_edge_upload_traffic_volume(
@@ -1324,7 +1324,7 @@ class AsyncCdnProReportsClient(AsyncProductClient):
         *,
         startdate: str,
         enddate: str,
-        filters: GetASummaryOfStatusCodesReturnedByEdgeServersRequestFilters | None = None,
+        filters: GetCpuTimeUsedRequestFilters | None = None,
         group_by: list[str] | None = None,
         scheme: str | None = None,
     ) -> GetASummaryOfStatusCodesReturnedByEdgeServersResponse: ...
@@ -1362,7 +1362,7 @@ class AsyncCdnProReportsClient(AsyncProductClient):
         *,
         startdate: str,
         enddate: str,
-        filters: GetASummaryOfStatusCodesReturnedByOriginServersRequestFilters | None = None,
+        filters: GetCpuTimeUsedRequestFilters | None = None,
         group_by: list[str] | None = None,
         scheme: str | None = None,
     ) -> GetASummaryOfStatusCodesReturnedByOriginServersResponse: ...
@@ -1400,7 +1400,7 @@ class AsyncCdnProReportsClient(AsyncProductClient):
         *,
         startdate: str,
         enddate: str,
-        filters: GetASummaryOfCpuUsageRequestFilters | None = None,
+        filters: GetCpuTimeUsedRequestFilters | None = None,
         group_by: list[str] | None = None,
         scheme: str | None = None,
     ) -> GetASummaryOfCpuUsageResponse: ...
@@ -1439,7 +1439,7 @@ class AsyncCdnProReportsClient(AsyncProductClient):
         startdate: str,
         enddate: str,
         type: str,
-        filters: GetOriginFastRouteRequestsRequestFilters | None = None,
+        filters: GetEdgeStatusCodeDetailsRequestFilters | None = None,
         scheme: str | None = None,
     ) -> GetOriginFastRouteRequestsResponse: ...
     async def get_origin_fast_route_requests(
@@ -1476,7 +1476,7 @@ class AsyncCdnProReportsClient(AsyncProductClient):
         *,
         startdate: str,
         enddate: str,
-        filters: GetEdgeHostnameSummaryStatisticsRequestFilters | None = None,
+        filters: GetEdgeHostnameStatisticsRequestFilters | None = None,
         group_by: list[str] | None = None,
     ) -> GetEdgeHostnameSummaryStatisticsResponse: ...
     async def get_edge_hostname_summary_statistics(

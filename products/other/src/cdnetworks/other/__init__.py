@@ -4,7 +4,9 @@
 ```python
 from cdnetworks.other import OtherUsageStatisticsClient
 
-with OtherUsageStatisticsClient() as client:  # credentials from the environment or ~/.cdnetworks
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with OtherUsageStatisticsClient() as client:
     print(client.query_daily_live_transcoding_duration())
 ```
 """

@@ -4,8 +4,10 @@
 ```python
 from cdnetworks.policy import PolicyManagementClient
 
-with PolicyManagementClient() as client:  # credentials from the environment or ~/.cdnetworks
-    print(client.create_policy())
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with PolicyManagementClient() as client:
+    print(client.get_account_summary())
 ```
 """
 

@@ -4,7 +4,9 @@
 ```python
 from cdnetworks.productmanagement import ProductManagementClient
 
-with ProductManagementClient() as client:  # credentials from the environment or ~/.cdnetworks
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with ProductManagementClient() as client:
     print(client.get_system_configuration())
 ```
 """

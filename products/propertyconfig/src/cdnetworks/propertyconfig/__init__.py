@@ -4,8 +4,10 @@
 ```python
 from cdnetworks.propertyconfig import PropertyConfigurationClient
 
-with PropertyConfigurationClient() as client:  # credentials from the environment or ~/.cdnetworks
-    print(client.create_property())
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with PropertyConfigurationClient() as client:
+    print(client.list_properties())
 ```
 """
 

@@ -110,14 +110,12 @@ class CreatePropertyRequestOrigins(ItemModel, kw_only=True):
     http_port: int | None = None
     name: str | None = None
     https_port: int | None = None
-    proxy_sslsni_enabled: Annotated[bool, Meta(examples=["true,false"])] | None = msgspec.field(
-        default=None, name="proxySSLSNIEnabled"
-    )
+    proxy_sslsni_enabled: bool | None = msgspec.field(default=None, name="proxySSLSNIEnabled")
     proxy_sslsni_server: str | None = msgspec.field(default=None, name="proxySSLSNIServer")
     proxy_ssl_version: Annotated[
         list[str], Meta(examples=["SSLv3,TLSv1,TLSv1.1,TLSv1.2,TLSv1.3"])
     ] = msgspec.field(default_factory=list, name="proxySSLVersion")
-    proxy_ssl_verify_enabled: Annotated[bool, Meta(examples=["true,false"])] | None = msgspec.field(
+    proxy_ssl_verify_enabled: bool | None = msgspec.field(
         default=None, name="proxySSLVerifyEnabled"
     )
     proxy_ssl_trusted_certificate: str | None = msgspec.field(
@@ -129,14 +127,12 @@ class CreatePropertyRequestHostnamesDefaultOrigin(ItemModel, kw_only=True):
     """The ``default_origin`` of ``CreatePropertyRequestHostnames``."""
 
     servers: list[str] = msgspec.field(default_factory=list)
-    ip_version: Annotated[str, Meta(examples=["dual,ipv4,ipv6"])] | None = None
+    ip_version: str | None = None
     http_port: int | None = None
     host: str | None = None
     https_port: int | None = None
-    scheme: Annotated[str, Meta(examples=["http,https,honor"])] | None = None
-    proxy_sslsni_enabled: Annotated[bool, Meta(examples=["true,false"])] | None = msgspec.field(
-        default=None, name="proxySSLSNIEnabled"
-    )
+    scheme: str | None = None
+    proxy_sslsni_enabled: bool | None = msgspec.field(default=None, name="proxySSLSNIEnabled")
     proxy_sslsni_server: str | None = msgspec.field(default=None, name="proxySSLSNIServer")
     proxy_ssl_version: Annotated[list[str], Meta(examples=["TLSv1,TLSv1.1,TLSv1.2,TLSv1.3"])] = (
         msgspec.field(default_factory=list, name="proxySSLVersion")
@@ -147,10 +143,7 @@ class CreatePropertyRequestHostnamesCertificates(ItemModel, kw_only=True):
     """An item of ``CreatePropertyRequestHostnames.certificates``."""
 
     certificate_id: int | None = None
-    certificate_usage: (
-        Annotated[str, Meta(examples=["default_sni,dual_sni,gm_sm2_enc,gm_sm2_sign,client_mtls"])]
-        | None
-    ) = None
+    certificate_usage: str | None = None
 
 
 class CreatePropertyRequestHostnamesEdgeHostname(ItemModel, kw_only=True):
@@ -191,7 +184,7 @@ class CreatePropertyRequestRulesCachePhase(ItemModel, kw_only=True):
     action: CreatePropertyRequestRulesCachePhaseAction
     description: str | None = None
     priority: int | None = None
-    enabled: Annotated[bool, Meta(examples=["true,false"])] | None = None
+    enabled: bool | None = None
 
 
 class CreatePropertyRequestRules(ItemModel, kw_only=True):
@@ -272,9 +265,7 @@ class CreatePropertyForAkamaiMigrationRequestHostnamesCertificates(ItemModel, kw
     """An item of ``CreatePropertyForAkamaiMigrationRequestHostnames.certificates``."""
 
     certificate_id: int
-    certificate_usage: Annotated[
-        str, Meta(examples=["default_sni,dual_sni,gm_sm2_enc,gm_sm2_sign,client_mtls"])
-    ]
+    certificate_usage: str
 
 
 class CreatePropertyForAkamaiMigrationRequestHostnamesEdgeHostname(ItemModel, kw_only=True):
@@ -292,8 +283,8 @@ class CreatePropertyForAkamaiMigrationRequestHostnamesDefaultOrigin(ItemModel, k
     host: str | None = None
     http_port: int | None = None
     https_port: int | None = None
-    ip_version: Annotated[str, Meta(examples=["dual,ipv4,ipv6"])] | None = None
-    scheme: Annotated[str, Meta(examples=["http,https,honor"])] | None = None
+    ip_version: str | None = None
+    scheme: str | None = None
     proxy_sslsni_enabled: bool | None = msgspec.field(default=None, name="proxySSLSNIEnabled")
     proxy_sslsni_server: str | None = msgspec.field(default=None, name="proxySSLSNIServer")
     proxy_ssl_version: Annotated[list[str], Meta(examples=["TLSv1,TLSv1.1,TLSv1.2,TLSv1.3"])] = (
@@ -332,11 +323,11 @@ class ListPropertiesRequest(RequestModel, kw_only=True):
     """The arguments of ListProperties (``GET /api/properties``)."""
 
     service_type: Annotated[str, Meta(examples=["wsa,wsa-https"])] | None = None
-    target: Annotated[str, Meta(examples=["staging,production"])] | None = None
+    target: str | None = None
     offset: int | None = None
     limit: int | None = None
-    sort_order: Annotated[str, Meta(examples=["asc,desc"])] | None = None
-    sort_by: Annotated[str, Meta(examples=["creationTime,lastUpdateTime"])] | None = None
+    sort_order: str | None = None
+    sort_by: str | None = None
     contract_id: str | None = None
     item_id: str | None = None
 
@@ -359,7 +350,7 @@ class CreatePropertyForAkamaiMigrationRequest(RequestModel, kw_only=True):
     contract_id: str | None = None
     item_id: str | None = None
     property_id: int | None = None
-    filter_config_by_hostname: Annotated[str, Meta(examples=["0,1"])] | None = None
+    filter_config_by_hostname: str | None = None
     x_ak_akamai_contract_id: str | None = msgspec.field(
         default=None, name="x-ak-akamai-contract-id"
     )

@@ -4,8 +4,10 @@
 ```python
 from cdnetworks.propertymanagement import PropertyManagementClient
 
-with PropertyManagementClient() as client:  # credentials from the environment or ~/.cdnetworks
-    print(client.get_a_property_version())
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with PropertyManagementClient() as client:
+    print(client.get_list_of_properties())
 ```
 """
 

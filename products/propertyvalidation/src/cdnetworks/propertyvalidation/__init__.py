@@ -4,7 +4,9 @@
 ```python
 from cdnetworks.propertyvalidation import PropertyValidationClient
 
-with PropertyValidationClient() as client:  # credentials from the environment or ~/.cdnetworks
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with PropertyValidationClient() as client:
     print(client.get_list_of_property_validation_tasks())
 ```
 """

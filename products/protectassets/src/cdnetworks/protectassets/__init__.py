@@ -4,7 +4,9 @@
 ```python
 from cdnetworks.protectassets import ProtectAssetsClient
 
-with ProtectAssetsClient() as client:  # credentials from the environment or ~/.cdnetworks
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with ProtectAssetsClient() as client:
     print(client.list_api_definitions())
 ```
 """

@@ -8,10 +8,9 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 import msgspec
-from msgspec import Meta
 
 from cdnetworks.core.action import as_flag
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
@@ -92,30 +91,20 @@ class ListAPIDefinitionsResponse(ResponseModel, kw_only=True):
 class QueryAPIDefinitionDetailResponseDataEndpoint(ItemModel, kw_only=True):
     """The ``endpoint`` of ``QueryAPIDefinitionDetailResponseData``."""
 
-    request_method: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "GET,POST,DELETE,UPDATE,PUT,HEAD,CONNECT,OPTIONS,COPY,LOCK,UNLOCK,TRACE,PATCH,PROPFIND,MKCOL,MOVE"
-                ]
-            ),
-        ]
-        | None
-    ) = None
-    type: Annotated[str, Meta(examples=["NORMAL,WHEN_CASE"])] | None = None
-    match_type: Annotated[str, Meta(examples=["EQUAL,REGEX"])] | None = None
+    request_method: str | None = None
+    type: str | None = None
+    match_type: str | None = None
     path: str | None = None
-    case_sensitive: Annotated[str, Meta(examples=["TRUE,FALSE"])] | None = None
-    match_path_var: Annotated[str, Meta(examples=["TRUE,FALSE"])] | None = None
+    case_sensitive: str | None = None
+    match_path_var: str | None = None
 
 
 class QueryAPIDefinitionDetailResponseDataAuth(ItemModel, kw_only=True):
     """The ``auth`` of ``QueryAPIDefinitionDetailResponseData``."""
 
-    type: Annotated[str, Meta(examples=["NO_NEED,SIGN"])] | None = None
+    type: str | None = None
     auth_key: str | None = None
-    param_position: Annotated[str, Meta(examples=["HTTP_HEADER,QUERY_STRING,COOKIE"])] | None = None
+    param_position: str | None = None
     param_name: str | None = None
     validity_time: int | None = None
 
@@ -123,8 +112,8 @@ class QueryAPIDefinitionDetailResponseDataAuth(ItemModel, kw_only=True):
 class QueryAPIDefinitionDetailResponseDataBodyLimit(ItemModel, kw_only=True):
     """The ``body_limit`` of ``QueryAPIDefinitionDetailResponseData``."""
 
-    defend_switch: Annotated[str, Meta(examples=["ON,OFF"])] | None = None
-    content_type: Annotated[str, Meta(examples=["FORM,JSON,ANY,EMPTY"])] | None = None
+    defend_switch: str | None = None
+    content_type: str | None = None
     body_limit_max: int | None = None
     nest_max: int | None = None
     param_count_max: int | None = None
@@ -133,8 +122,8 @@ class QueryAPIDefinitionDetailResponseDataBodyLimit(ItemModel, kw_only=True):
 class QueryAPIDefinitionDetailResponseDataParamLimitBasic(ItemModel, kw_only=True):
     """The ``basic`` of ``QueryAPIDefinitionDetailResponseDataParamLimit``."""
 
-    defend_switch: Annotated[str, Meta(examples=["ON,OFF"])] | None = None
-    param_check_mode: Annotated[str, Meta(examples=["LOOSE,STRICT"])] | None = None
+    defend_switch: str | None = None
+    param_check_mode: str | None = None
 
 
 class QueryAPIDefinitionDetailResponseDataParamLimitMethodListNormalParamList(
@@ -142,15 +131,13 @@ class QueryAPIDefinitionDetailResponseDataParamLimitMethodListNormalParamList(
 ):
     """An item of ``QueryAPIDefinitionDetailResponseDataParamLimitMethodList.normal_param_list``."""
 
-    method: Annotated[str, Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,PATCH"])] | None = None
+    method: str | None = None
     name: str | None = None
-    param_position: (
-        Annotated[str, Meta(examples=["HTTP_HEADER,QUERY_STRING,COOKIE,PATH_PARAMS"])] | None
-    ) = None
-    type: Annotated[str, Meta(examples=["Integer,Number,String,Boolean,Enumeration"])] | None = None
+    param_position: str | None = None
+    type: str | None = None
     min_val: str | None = None
     max_val: str | None = None
-    required: Annotated[str, Meta(examples=["TRUE,FALSE"])] | None = None
+    required: str | None = None
     content: str | None = None
     remark: str | None = None
 
@@ -160,12 +147,12 @@ class QueryAPIDefinitionDetailResponseDataParamLimitMethodListFormParamList(
 ):
     """An item of ``QueryAPIDefinitionDetailResponseDataParamLimitMethodList.form_param_list``."""
 
-    method: Annotated[str, Meta(examples=["POST,PUT,PATCH"])] | None = None
+    method: str | None = None
     name: str | None = None
-    type: Annotated[str, Meta(examples=["Integer,Number,String,Boolean,Enumeration"])] | None = None
+    type: str | None = None
     min_val: str | None = None
     max_val: str | None = None
-    required: Annotated[str, Meta(examples=["TRUE,FALSE"])] | None = None
+    required: str | None = None
     content: str | None = None
     remark: str | None = None
 
@@ -175,16 +162,13 @@ class QueryAPIDefinitionDetailResponseDataParamLimitMethodListJsonParamChildren(
 ):
     """An item of ``QueryAPIDefinitionDetailResponseDataParamLimitMethodListJsonParam.children``."""
 
-    method: Annotated[str, Meta(examples=["POST,PUT,PATCH"])] | None = None
+    method: str | None = None
     name: str | None = None
     level: int | None = None
-    type: (
-        Annotated[str, Meta(examples=["Integer,Number,String,Boolean,Enumeration,Array,Json"])]
-        | None
-    ) = None
+    type: str | None = None
     min_val: str | None = None
     max_val: str | None = None
-    required: Annotated[str, Meta(examples=["TRUE,FALSE"])] | None = None
+    required: str | None = None
     content: str | None = None
     children: list[str] = msgspec.field(default_factory=list)
 
@@ -192,16 +176,13 @@ class QueryAPIDefinitionDetailResponseDataParamLimitMethodListJsonParamChildren(
 class QueryAPIDefinitionDetailResponseDataParamLimitMethodListJsonParam(ItemModel, kw_only=True):
     """The ``json_param`` of ``QueryAPIDefinitionDetailResponseDataParamLimitMethodList``."""
 
-    method: Annotated[str, Meta(examples=["POST,PUT,PATCH"])] | None = None
+    method: str | None = None
     name: str | None = None
     level: int | None = None
-    type: (
-        Annotated[str, Meta(examples=["Integer,Number,String,Boolean,Enumeration,Array,Json"])]
-        | None
-    ) = None
+    type: str | None = None
     min_val: str | None = None
     max_val: str | None = None
-    required: Annotated[str, Meta(examples=["TRUE,FALSE"])] | None = None
+    required: str | None = None
     content: str | None = None
     children: list[QueryAPIDefinitionDetailResponseDataParamLimitMethodListJsonParamChildren] = (
         msgspec.field(default_factory=list)
@@ -211,9 +192,9 @@ class QueryAPIDefinitionDetailResponseDataParamLimitMethodListJsonParam(ItemMode
 class QueryAPIDefinitionDetailResponseDataParamLimitMethodList(ItemModel, kw_only=True):
     """An item of ``QueryAPIDefinitionDetailResponseDataParamLimit.method_list``."""
 
-    method: Annotated[str, Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,PATCH"])] | None = None
-    body_flag: Annotated[str, Meta(examples=["TRUE,FALSE"])] | None = None
-    body_type: Annotated[str, Meta(examples=["FORM,JSON"])] | None = None
+    method: str | None = None
+    body_flag: str | None = None
+    body_type: str | None = None
     normal_param_list: list[
         QueryAPIDefinitionDetailResponseDataParamLimitMethodListNormalParamList
     ] = msgspec.field(default_factory=list)
@@ -259,7 +240,7 @@ class ListAPIAssetDiscoveryResponseData(ItemModel, kw_only=True):
     last_discovery_time: str | None = None
     first_discovery_time: str | None = None
     req_count24h: int | None = None
-    define_status: Annotated[str, Meta(examples=["DEFINED,UNDEFINED"])] | None = None
+    define_status: str | None = None
 
 
 class ListAPIAssetDiscoveryResponse(ResponseModel, kw_only=True):
@@ -297,21 +278,12 @@ class CreateAPIDefinitionRequestBasic(ItemModel, kw_only=True):
 class CreateAPIDefinitionRequestEndpoint(ItemModel, kw_only=True):
     """The ``endpoint`` of ``CreateAPIDefinitionRequest``."""
 
-    request_method: Annotated[
-        str,
-        Meta(
-            examples=[
-                "GET,POST,DELETE,UPDATE,PUT,HEAD,CONNECT,OPTIONS,COPY,LOCK,UNLOCK,TRACE,PATCH,PROPFIND,MKCOL,MOVE"
-            ]
-        ),
-    ]
-    type: Annotated[str, Meta(examples=["NORMAL,WHEN_CASE"])]
-    match_type: Annotated[str, Meta(examples=["EQUAL,REGEX"])]
+    request_method: str
+    type: str
+    match_type: str
     path: str
-    case_sensitive: bool | Annotated[Literal["TRUE", "FALSE"], Meta(examples=["TRUE,FALSE"])]
-    match_path_var: (
-        bool | Annotated[Literal["TRUE", "FALSE"], Meta(examples=["TRUE,FALSE"])] | None
-    ) = None
+    case_sensitive: bool | Literal["TRUE", "FALSE"]
+    match_path_var: bool | Literal["TRUE", "FALSE"] | None = None
 
     def __post_init__(self) -> None:
         self.case_sensitive = as_flag(self.case_sensitive, "TRUE", "FALSE")
@@ -321,9 +293,9 @@ class CreateAPIDefinitionRequestEndpoint(ItemModel, kw_only=True):
 class CreateAPIDefinitionRequestAuth(ItemModel, kw_only=True):
     """The ``auth`` of ``CreateAPIDefinitionRequest``, the ``auth`` of ``UpdateAPIDefinitionRequest``."""
 
-    type: Annotated[str, Meta(examples=["NO_NEED,SIGN"])]
+    type: str
     auth_key: str | None = None
-    param_position: Annotated[str, Meta(examples=["HTTP_HEADER,QUERY_STRING,COOKIE"])] | None = None
+    param_position: str | None = None
     param_name: str | None = None
     validity_time: int | None = None
 
@@ -331,8 +303,8 @@ class CreateAPIDefinitionRequestAuth(ItemModel, kw_only=True):
 class CreateAPIDefinitionRequestBodyLimit(ItemModel, kw_only=True):
     """The ``body_limit`` of ``CreateAPIDefinitionRequest``."""
 
-    defend_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
-    content_type: Annotated[str, Meta(examples=["FORM,JSON,ANY,EMPTY"])] | None = None
+    defend_switch: bool | Literal["ON", "OFF"] | None = None
+    content_type: str | None = None
     body_limit_max: int | None = None
     nest_max: int | None = None
     param_count_max: int | None = None
@@ -344,8 +316,8 @@ class CreateAPIDefinitionRequestBodyLimit(ItemModel, kw_only=True):
 class CreateAPIDefinitionRequestParamLimitBasic(ItemModel, kw_only=True):
     """The ``basic`` of ``CreateAPIDefinitionRequestParamLimit``."""
 
-    defend_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
-    param_check_mode: Annotated[str, Meta(examples=["LOOSE,STRICT"])] | None = None
+    defend_switch: bool | Literal["ON", "OFF"] | None = None
+    param_check_mode: str | None = None
 
     def __post_init__(self) -> None:
         self.defend_switch = as_flag(self.defend_switch, "ON", "OFF")
@@ -355,15 +327,11 @@ class CreateAPIDefinitionRequestParamLimitMethodListNormalParamList(ItemModel, k
     """An item of ``CreateAPIDefinitionRequestParamLimitMethodList.normal_param_list``."""
 
     name: str | None = None
-    param_position: (
-        Annotated[str, Meta(examples=["HTTP_HEADER,QUERY_STRING,COOKIE,PATH_PARAMS"])] | None
-    ) = None
-    type: Annotated[str, Meta(examples=["Integer,Number,String,Boolean,Enumeration"])] | None = None
+    param_position: str | None = None
+    type: str | None = None
     min_val: str | None = None
     max_val: str | None = None
-    required: bool | Annotated[Literal["TRUE", "FALSE"], Meta(examples=["TRUE,FALSE"])] | None = (
-        None
-    )
+    required: bool | Literal["TRUE", "FALSE"] | None = None
     content: str | None = None
     remark: str | None = None
 
@@ -375,12 +343,10 @@ class CreateAPIDefinitionRequestParamLimitMethodListFormParamList(ItemModel, kw_
     """An item of ``CreateAPIDefinitionRequestParamLimitMethodList.form_param_list``."""
 
     name: str | None = None
-    type: Annotated[str, Meta(examples=["Integer,Number,String,Boolean,Enumeration"])] | None = None
+    type: str | None = None
     min_val: str | None = None
     max_val: str | None = None
-    required: bool | Annotated[Literal["TRUE", "FALSE"], Meta(examples=["TRUE,FALSE"])] | None = (
-        None
-    )
+    required: bool | Literal["TRUE", "FALSE"] | None = None
     content: str | None = None
     remark: str | None = None
 
@@ -392,15 +358,10 @@ class CreateAPIDefinitionRequestParamLimitMethodListJsonParamChildren(ItemModel,
     """An item of ``CreateAPIDefinitionRequestParamLimitMethodListJsonParam.children``."""
 
     name: str | None = None
-    type: (
-        Annotated[str, Meta(examples=["Integer,Number,String,Boolean,Enumeration,Array,Json"])]
-        | None
-    ) = None
+    type: str | None = None
     min_val: str | None = None
     max_val: str | None = None
-    required: bool | Annotated[Literal["TRUE", "FALSE"], Meta(examples=["TRUE,FALSE"])] | None = (
-        None
-    )
+    required: bool | Literal["TRUE", "FALSE"] | None = None
     content: str | None = None
     children: list[str] = msgspec.field(default_factory=list)
 
@@ -412,12 +373,10 @@ class CreateAPIDefinitionRequestParamLimitMethodListJsonParam(ItemModel, kw_only
     """The ``json_param`` of ``CreateAPIDefinitionRequestParamLimitMethodList``."""
 
     name: str | None = None
-    type: Annotated[str, Meta(examples=["Array,Json"])] | None = None
+    type: str | None = None
     min_val: str | None = None
     max_val: str | None = None
-    required: bool | Annotated[Literal["TRUE", "FALSE"], Meta(examples=["TRUE,FALSE"])] | None = (
-        None
-    )
+    required: bool | Literal["TRUE", "FALSE"] | None = None
     content: str | None = None
     children: list[CreateAPIDefinitionRequestParamLimitMethodListJsonParamChildren] = msgspec.field(
         default_factory=list
@@ -430,11 +389,9 @@ class CreateAPIDefinitionRequestParamLimitMethodListJsonParam(ItemModel, kw_only
 class CreateAPIDefinitionRequestParamLimitMethodList(ItemModel, kw_only=True):
     """An item of ``CreateAPIDefinitionRequestParamLimit.method_list``."""
 
-    method: Annotated[str, Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,PATCH"])] | None = None
-    body_flag: bool | Annotated[Literal["TRUE", "FALSE"], Meta(examples=["TRUE,FALSE"])] | None = (
-        None
-    )
-    body_type: Annotated[str, Meta(examples=["FORM,JSON"])] | None = None
+    method: str | None = None
+    body_flag: bool | Literal["TRUE", "FALSE"] | None = None
+    body_type: str | None = None
     normal_param_list: list[CreateAPIDefinitionRequestParamLimitMethodListNormalParamList] = (
         msgspec.field(default_factory=list)
     )
@@ -475,15 +432,8 @@ class UpdateAPIDefinitionRequestBasic(ItemModel, kw_only=True):
 class UpdateAPIDefinitionRequestEndpoint(ItemModel, kw_only=True):
     """The ``endpoint`` of ``UpdateAPIDefinitionRequest``."""
 
-    request_method: Annotated[
-        str,
-        Meta(
-            examples=[
-                "GET,POST,DELETE,UPDATE,PUT,HEAD,CONNECT,OPTIONS,COPY,LOCK,UNLOCK,TRACE,PATCH,PROPFIND,MKCOL,MOVE"
-            ]
-        ),
-    ]
-    case_sensitive: bool | Annotated[Literal["TRUE", "FALSE"], Meta(examples=["TRUE,FALSE"])]
+    request_method: str
+    case_sensitive: bool | Literal["TRUE", "FALSE"]
 
     def __post_init__(self) -> None:
         self.case_sensitive = as_flag(self.case_sensitive, "TRUE", "FALSE")
@@ -492,8 +442,8 @@ class UpdateAPIDefinitionRequestEndpoint(ItemModel, kw_only=True):
 class UpdateAPIDefinitionRequestBodyLimit(ItemModel, kw_only=True):
     """The ``body_limit`` of ``UpdateAPIDefinitionRequest``."""
 
-    defend_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
-    content_type: Annotated[str, Meta(examples=["FORM,JSON,ANY,EMPTY"])] | None = None
+    defend_switch: bool | Literal["ON", "OFF"] | None = None
+    content_type: str | None = None
     body_limit_max: int | None = None
     nest_max: int | None = None
     param_count_max: int | None = None
@@ -505,8 +455,8 @@ class UpdateAPIDefinitionRequestBodyLimit(ItemModel, kw_only=True):
 class UpdateAPIDefinitionRequestParamLimitBasic(ItemModel, kw_only=True):
     """The ``basic`` of ``UpdateAPIDefinitionRequestParamLimit``."""
 
-    defend_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
-    param_check_mode: Annotated[str, Meta(examples=["LOOSE,STRICT"])] | None = None
+    defend_switch: bool | Literal["ON", "OFF"] | None = None
+    param_check_mode: str | None = None
 
     def __post_init__(self) -> None:
         self.defend_switch = as_flag(self.defend_switch, "ON", "OFF")
@@ -516,15 +466,11 @@ class UpdateAPIDefinitionRequestParamLimitMethodListNormalParamList(ItemModel, k
     """An item of ``UpdateAPIDefinitionRequestParamLimitMethodList.normal_param_list``."""
 
     name: str | None = None
-    param_position: (
-        Annotated[str, Meta(examples=["HTTP_HEADER,QUERY_STRING,COOKIE,PATH_PARAMS"])] | None
-    ) = None
-    type: Annotated[str, Meta(examples=["Integer,Number,String,Boolean,Enumeration"])] | None = None
+    param_position: str | None = None
+    type: str | None = None
     min_val: str | None = None
     max_val: str | None = None
-    required: bool | Annotated[Literal["TRUE", "FALSE"], Meta(examples=["TRUE,FALSE"])] | None = (
-        None
-    )
+    required: bool | Literal["TRUE", "FALSE"] | None = None
     content: str | None = None
     remark: str | None = None
 
@@ -536,12 +482,10 @@ class UpdateAPIDefinitionRequestParamLimitMethodListFormParamList(ItemModel, kw_
     """An item of ``UpdateAPIDefinitionRequestParamLimitMethodList.form_param_list``."""
 
     name: str | None = None
-    type: Annotated[str, Meta(examples=["Integer,Number,String,Boolean,Enumeration"])] | None = None
+    type: str | None = None
     min_val: str | None = None
     max_val: str | None = None
-    required: bool | Annotated[Literal["TRUE", "FALSE"], Meta(examples=["TRUE,FALSE"])] | None = (
-        None
-    )
+    required: bool | Literal["TRUE", "FALSE"] | None = None
     content: str | None = None
     remark: str | None = None
 
@@ -553,15 +497,10 @@ class UpdateAPIDefinitionRequestParamLimitMethodListJsonParamChildren(ItemModel,
     """An item of ``UpdateAPIDefinitionRequestParamLimitMethodListJsonParam.children``."""
 
     name: str | None = None
-    type: (
-        Annotated[str, Meta(examples=["Integer,Number,String,Boolean,Enumeration,Array,Json"])]
-        | None
-    ) = None
+    type: str | None = None
     min_val: str | None = None
     max_val: str | None = None
-    required: bool | Annotated[Literal["TRUE", "FALSE"], Meta(examples=["TRUE,FALSE"])] | None = (
-        None
-    )
+    required: bool | Literal["TRUE", "FALSE"] | None = None
     content: str | None = None
     children: list[str] = msgspec.field(default_factory=list)
 
@@ -573,12 +512,10 @@ class UpdateAPIDefinitionRequestParamLimitMethodListJsonParam(ItemModel, kw_only
     """The ``json_param`` of ``UpdateAPIDefinitionRequestParamLimitMethodList``."""
 
     name: str | None = None
-    type: Annotated[str, Meta(examples=["Array,Json"])] | None = None
+    type: str | None = None
     min_val: str | None = None
     max_val: str | None = None
-    required: bool | Annotated[Literal["TRUE", "FALSE"], Meta(examples=["TRUE,FALSE"])] | None = (
-        None
-    )
+    required: bool | Literal["TRUE", "FALSE"] | None = None
     content: str | None = None
     children: list[UpdateAPIDefinitionRequestParamLimitMethodListJsonParamChildren] = msgspec.field(
         default_factory=list
@@ -591,11 +528,9 @@ class UpdateAPIDefinitionRequestParamLimitMethodListJsonParam(ItemModel, kw_only
 class UpdateAPIDefinitionRequestParamLimitMethodList(ItemModel, kw_only=True):
     """An item of ``UpdateAPIDefinitionRequestParamLimit.method_list``."""
 
-    method: Annotated[str, Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,PATCH"])] | None = None
-    body_flag: bool | Annotated[Literal["TRUE", "FALSE"], Meta(examples=["TRUE,FALSE"])] | None = (
-        None
-    )
-    body_type: Annotated[str, Meta(examples=["FORM,JSON"])] | None = None
+    method: str | None = None
+    body_flag: bool | Literal["TRUE", "FALSE"] | None = None
+    body_type: str | None = None
     normal_param_list: list[UpdateAPIDefinitionRequestParamLimitMethodListNormalParamList] = (
         msgspec.field(default_factory=list)
     )
@@ -612,9 +547,7 @@ class UpdateAPIDefinitionRequestParamLimit(ItemModel, kw_only=True):
     """The ``param_limit`` of ``UpdateAPIDefinitionRequest``."""
 
     basic: UpdateAPIDefinitionRequestParamLimitBasic
-    change_param_limit_method_list: Annotated[
-        list[str], Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,PATCH"])
-    ] = msgspec.field(default_factory=list)
+    change_param_limit_method_list: list[str] = msgspec.field(default_factory=list)
     method_list: list[UpdateAPIDefinitionRequestParamLimitMethodList] = msgspec.field(
         default_factory=list
     )
@@ -634,7 +567,7 @@ class ListAPIDefinitionsRequest(RequestModel, kw_only=True):
     domain_list: list[str] | None = None
     name_list: list[str] | None = None
     group_name_list: list[str] | None = None
-    desc: Annotated[bool, Meta(examples=["true,false"])] | None = None
+    desc: bool | None = None
     service_type: str | None = None
 
 
@@ -650,7 +583,7 @@ class ListAPIAssetDiscoveryRequest(RequestModel, kw_only=True):
 
     domain_list: list[str]
     path_list: list[str] | None = None
-    define_status: Annotated[str, Meta(examples=["DEFINED,UNDEFINED"])] | None = None
+    define_status: str | None = None
     order_by: str | None = None
     service_type: str | None = None
 

@@ -4,7 +4,9 @@
 ```python
 from cdnetworks.recording import LiveRecordingClient
 
-with LiveRecordingClient() as client:  # credentials from the environment or ~/.cdnetworks
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with LiveRecordingClient() as client:
     print(client.get_record_task_list_query())
 ```
 """

@@ -4,8 +4,10 @@
 ```python
 from cdnetworks.reportbandwidth import BandwidthReportsClient
 
-with BandwidthReportsClient() as client:  # credentials from the environment or ~/.cdnetworks
-    print(client.query_p2_p_bandwidth())
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with BandwidthReportsClient() as client:
+    print(client.query_p2p_bandwidth())
 ```
 """
 

@@ -540,7 +540,7 @@ class BandwidthReportsClient(ProductClient):
     def query_bandwidth_for_multi_domain(
         self,
         *,
-        domain_list: QueryBandwidthForMultiDomainDomainList,
+        domain_list: QueryDomainBandwidthDomainList,
         datefrom: str,
         dateto: str,
         type: str | None = None,
@@ -1124,7 +1124,7 @@ class AsyncBandwidthReportsClient(AsyncProductClient):
     async def query_bandwidth_for_multi_domain(
         self,
         *,
-        domain_list: QueryBandwidthForMultiDomainDomainList,
+        domain_list: QueryDomainBandwidthDomainList,
         datefrom: str,
         dateto: str,
         type: str | None = None,

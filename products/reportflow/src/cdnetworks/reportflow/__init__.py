@@ -4,7 +4,9 @@
 ```python
 from cdnetworks.reportflow import TrafficReportsClient
 
-with TrafficReportsClient() as client:  # credentials from the environment or ~/.cdnetworks
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with TrafficReportsClient() as client:
     print(client.wct_query())
 ```
 """

@@ -330,9 +330,7 @@ class TrafficReportsClient(ProductClient):
     def query_multiple_stream_traffic_and_bandwidth_under_the_domain(
         self,
         *,
-        domain_stream: list[
-            QueryMultipleStreamTrafficAndBandwidthUnderTheDomainRequestDomainStream
-        ],
+        domain_stream: list[QueryStreamTrafficUnderMALBDomainRequestDomainStream],
         date_from: str | None = None,
         date_to: str | None = None,
         data_interval: str | None = None,
@@ -1123,9 +1121,7 @@ class AsyncTrafficReportsClient(AsyncProductClient):
     async def query_multiple_stream_traffic_and_bandwidth_under_the_domain(
         self,
         *,
-        domain_stream: list[
-            QueryMultipleStreamTrafficAndBandwidthUnderTheDomainRequestDomainStream
-        ],
+        domain_stream: list[QueryStreamTrafficUnderMALBDomainRequestDomainStream],
         date_from: str | None = None,
         date_to: str | None = None,
         data_interval: str | None = None,

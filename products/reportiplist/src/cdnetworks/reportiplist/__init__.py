@@ -4,8 +4,10 @@
 ```python
 from cdnetworks.reportiplist import IpListReportsClient
 
-with IpListReportsClient() as client:  # credentials from the environment or ~/.cdnetworks
-    print(client.query_cdn_ip_list())
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with IpListReportsClient() as client:
+    print(client.query_service_ip_info_detail())
 ```
 """
 

@@ -4,7 +4,9 @@
 ```python
 from cdnetworks.reportpv import PageViewReportsClient
 
-with PageViewReportsClient() as client:  # credentials from the environment or ~/.cdnetworks
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with PageViewReportsClient() as client:
     print(client.query_domain_uv())
 ```
 """

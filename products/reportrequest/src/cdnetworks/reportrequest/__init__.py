@@ -4,8 +4,10 @@
 ```python
 from cdnetworks.reportrequest import RequestReportsClient
 
-with RequestReportsClient() as client:  # credentials from the environment or ~/.cdnetworks
-    print(client.query_domain_total_request())
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with RequestReportsClient() as client:
+    print(client.query_request_by_specific_protocol())
 ```
 """
 

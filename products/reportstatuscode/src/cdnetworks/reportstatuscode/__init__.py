@@ -4,8 +4,10 @@
 ```python
 from cdnetworks.reportstatuscode import StatusCodeReportsClient
 
-with StatusCodeReportsClient() as client:  # credentials from the environment or ~/.cdnetworks
-    print(client.query_status_code_distribution_ofeach_is_pand_province())
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with StatusCodeReportsClient() as client:
+    print(client.query_status_code_distribution_of_each_isp_and_province())
 ```
 """
 

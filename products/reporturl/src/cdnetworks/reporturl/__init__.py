@@ -4,7 +4,9 @@
 ```python
 from cdnetworks.reporturl import UrlReportsClient
 
-with UrlReportsClient() as client:  # credentials from the environment or ~/.cdnetworks
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with UrlReportsClient() as client:
     print(client.query_top_ranking_url())
 ```
 """

@@ -4,8 +4,10 @@
 ```python
 from cdnetworks.reportvisitor import VisitorReportsClient
 
-with VisitorReportsClient() as client:  # credentials from the environment or ~/.cdnetworks
-    print(client.query_total_numberof_unique_ip_under_single_domain())
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with VisitorReportsClient() as client:
+    print(client.statistical_analysis_of_china_mainland_province_visitors())
 ```
 """
 

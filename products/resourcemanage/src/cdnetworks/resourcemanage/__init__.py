@@ -4,7 +4,9 @@
 ```python
 from cdnetworks.resourcemanage import ResourceManagementClient
 
-with ResourceManagementClient() as client:  # credentials from the environment or ~/.cdnetworks
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with ResourceManagementClient() as client:
     print(client.vmp_query_flavor())
 ```
 """

@@ -338,7 +338,7 @@ class ResourceManagementClient(ProductClient):
         server_name: str,
         is_enabled: bool,
         ip: str,
-        healthcheckers: list[UpdateServerRequestHealthcheckers],
+        healthcheckers: list[CreateServerRequestHealthcheckers],
         servergroup_id: int,
         server_id: int,
     ) -> UpdateServerResponse: ...
@@ -735,7 +735,7 @@ class AsyncResourceManagementClient(AsyncProductClient):
         server_name: str,
         is_enabled: bool,
         ip: str,
-        healthcheckers: list[UpdateServerRequestHealthcheckers],
+        healthcheckers: list[CreateServerRequestHealthcheckers],
         servergroup_id: int,
         server_id: int,
     ) -> UpdateServerResponse: ...

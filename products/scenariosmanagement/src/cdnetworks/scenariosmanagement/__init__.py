@@ -4,8 +4,10 @@
 ```python
 from cdnetworks.scenariosmanagement import ScenarioManagementClient
 
-with ScenarioManagementClient() as client:  # credentials from the environment or ~/.cdnetworks
-    print(client.create_scene())
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with ScenarioManagementClient() as client:
+    print(client.get_scene_list())
 ```
 """
 

@@ -4,8 +4,10 @@
 ```python
 from cdnetworks.secretmanagement import SecretManagementClient
 
-with SecretManagementClient() as client:  # credentials from the environment or ~/.cdnetworks
-    print(client.create_a_secret())
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with SecretManagementClient() as client:
+    print(client.get_a_list_of_secrets())
 ```
 """
 

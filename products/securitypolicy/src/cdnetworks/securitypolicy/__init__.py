@@ -4,7 +4,9 @@
 ```python
 from cdnetworks.securitypolicy import SecurityPolicyClient
 
-with SecurityPolicyClient() as client:  # credentials from the environment or ~/.cdnetworks
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with SecurityPolicyClient() as client:
     print(client.get_block_page_setting())
 ```
 """

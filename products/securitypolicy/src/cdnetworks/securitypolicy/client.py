@@ -713,7 +713,7 @@ class SecurityPolicyClient(ProductClient):
         name: str,
         update_type: int,
         msg: str,
-        rule_config: list[UpdateBuiltInRuleRuleConfig] | None = None,
+        rule_config: list[CreateBuiltInRuleRuleConfig] | None = None,
     ) -> UpdateBuiltInRuleResponse: ...
     def update_built_in_rule(
         self,
@@ -1077,7 +1077,7 @@ class SecurityPolicyClient(ProductClient):
         name: str,
         mode: int,
         range_type: int,
-        template_rule_white_conditions: list[UpdateRuleExceptionRuleWhiteCondition],
+        template_rule_white_conditions: list[CreateRuleExceptionRuleWhiteCondition],
         msg: str | None = None,
         rule_ids: list[int] | None = None,
         attack_types: list[str] | None = None,
@@ -1828,13 +1828,13 @@ class SecurityPolicyClient(ProductClient):
         front_path: str,
         path_match_type: str,
         front_path_type: int,
-        request_body_config: CreateAndActiveApiRequestBodyConfig,
+        request_body_config: GetApiListRequestBodyConfig,
         request_method: str,
         api_case: int | None = None,
         api_conceal: str | None = None,
-        auth_config: CreateAndActiveApiAuthConfig | None = None,
+        auth_config: GetApiListAuthConfig | None = None,
         auth_key: str | None = None,
-        params_limit_config: list[CreateAndActiveApiParamsLimitConfig] | None = None,
+        params_limit_config: list[EditAndActiveApiParamsLimitConfig] | None = None,
         remark: str | None = None,
     ) -> CreateAndActiveApiResponse: ...
     def create_and_active_api(
@@ -2088,11 +2088,11 @@ class SecurityPolicyClient(ProductClient):
         front_path: str,
         path_match_type: str,
         front_path_type: int,
-        request_body_config: EditAndActiveApiRequestBodyConfig,
+        request_body_config: GetApiListRequestBodyConfig,
         request_method: str,
         api_case: int | None = None,
         api_conceal: str | None = None,
-        auth_config: EditAndActiveApiAuthConfig | None = None,
+        auth_config: GetApiListAuthConfig | None = None,
         auth_key: str | None = None,
         params_limit_config: list[EditAndActiveApiParamsLimitConfig] | None = None,
         remark: str | None = None,
@@ -2631,7 +2631,7 @@ class SecurityPolicyClient(ProductClient):
         rule_id: str,
         rule_name: str,
         action: str,
-        deploy_content: list[EditExactRuleCondition],
+        deploy_content: list[AddExactRuleCondition],
         rule_description: str | None = None,
     ) -> EditExactRuleResponse: ...
     def edit_exact_rule(
@@ -4025,11 +4025,10 @@ class SecurityPolicyClient(ProductClient):
         trigger_threshold: int | None = None,
         intercept_time: int | None = None,
         effective_status: str | None = None,
-        rate_limit_effective: UpdateRateLimitingRuleRequestRateLimitEffective | None = None,
+        rate_limit_effective: AddRateLimitingRuleRequestRateLimitEffective | None = None,
         asset_api_id: str | None = None,
         action: str | None = None,
-        rate_limit_rule_condition: UpdateRateLimitingRuleRequestRateLimitRuleCondition
-        | None = None,
+        rate_limit_rule_condition: AddRateLimitingRuleRequestRateLimitRuleCondition | None = None,
         service_type: str | None = None,
     ) -> UpdateRateLimitingRuleResponse: ...
     def update_rate_limiting_rule(
@@ -4087,7 +4086,7 @@ class SecurityPolicyClient(ProductClient):
         id: str,
         rule_name: str | None = None,
         description: str | None = None,
-        conditions: UpdateWhitelistRuleRequestConditions | None = None,
+        conditions: CreateWhitelistRuleRequestConditions | None = None,
         service_type: str | None = None,
     ) -> UpdateWhitelistRuleResponse: ...
     def update_whitelist_rule(
@@ -4243,9 +4242,9 @@ class SecurityPolicyClient(ProductClient):
         act: str | None = None,
         statistical_period: int | None = None,
         statistical_item: str | None = None,
-        protection_scope: list[UpdateWorkflowRuleRequestProtectionScope] | None = None,
-        web_rule_condition: list[UpdateWorkflowRuleRequestWebRuleCondition] | None = None,
-        api_rule_condition: list[UpdateWorkflowRuleRequestApiRuleCondition] | None = None,
+        protection_scope: list[AddWorkflowRuleRequestProtectionScope] | None = None,
+        web_rule_condition: list[AddWorkflowRuleRequestWebRuleCondition] | None = None,
+        api_rule_condition: list[AddWorkflowRuleRequestApiRuleCondition] | None = None,
         mode: str | None = None,
         wl_uri: list[str] | None = None,
         service_type: str | None = None,
@@ -4673,7 +4672,7 @@ class SecurityPolicyClient(ProductClient):
         self,
         *,
         id: str,
-        condition: UpdateCustomRuleRequestCondition | None = None,
+        condition: AddCustomizeRuleRequestCondition | None = None,
         act: str | None = None,
         rule_name: str | None = None,
         description: str | None = None,
@@ -4975,7 +4974,7 @@ class SecurityPolicyClient(ProductClient):
         domain: str,
         name: str | None = None,
         description: str | None = None,
-        conditions: list[UpdateSpecificClientTrafficBypassRequestConditions] | None = None,
+        conditions: list[AddSpecificClientTrafficBypassRequestConditions] | None = None,
         service_type: str | None = None,
     ) -> UpdateSpecificClientTrafficBypassResponse: ...
     def update_specific_client_traffic_bypass(
@@ -5249,7 +5248,7 @@ class SecurityPolicyClient(ProductClient):
         self,
         *,
         domain: str,
-        update_list: list[UpdateKnownBotsSelectBotNamesBotPublicBotsDTO],
+        update_list: list[UpdateUaBotsSelectBotNamesBotPublicBotsDTO],
         service_type: str | None = None,
     ) -> UpdateKnownBotsSelectBotNamesResponse: ...
     def update_known_bots_select_bot_names(
@@ -5303,7 +5302,7 @@ class SecurityPolicyClient(ProductClient):
         self,
         *,
         domain: str,
-        update_list: list[UpdateKnownBotsActBotPublicBotsDTO],
+        update_list: list[UpdateUaBotsActBotPublicBotsDTO],
         service_type: str | None = None,
     ) -> UpdateKnownBotsActResponse: ...
     def update_known_bots_act(
@@ -5902,7 +5901,7 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         name: str,
         update_type: int,
         msg: str,
-        rule_config: list[UpdateBuiltInRuleRuleConfig] | None = None,
+        rule_config: list[CreateBuiltInRuleRuleConfig] | None = None,
     ) -> UpdateBuiltInRuleResponse: ...
     async def update_built_in_rule(
         self,
@@ -6266,7 +6265,7 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         name: str,
         mode: int,
         range_type: int,
-        template_rule_white_conditions: list[UpdateRuleExceptionRuleWhiteCondition],
+        template_rule_white_conditions: list[CreateRuleExceptionRuleWhiteCondition],
         msg: str | None = None,
         rule_ids: list[int] | None = None,
         attack_types: list[str] | None = None,
@@ -7035,13 +7034,13 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         front_path: str,
         path_match_type: str,
         front_path_type: int,
-        request_body_config: CreateAndActiveApiRequestBodyConfig,
+        request_body_config: GetApiListRequestBodyConfig,
         request_method: str,
         api_case: int | None = None,
         api_conceal: str | None = None,
-        auth_config: CreateAndActiveApiAuthConfig | None = None,
+        auth_config: GetApiListAuthConfig | None = None,
         auth_key: str | None = None,
-        params_limit_config: list[CreateAndActiveApiParamsLimitConfig] | None = None,
+        params_limit_config: list[EditAndActiveApiParamsLimitConfig] | None = None,
         remark: str | None = None,
     ) -> CreateAndActiveApiResponse: ...
     async def create_and_active_api(
@@ -7299,11 +7298,11 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         front_path: str,
         path_match_type: str,
         front_path_type: int,
-        request_body_config: EditAndActiveApiRequestBodyConfig,
+        request_body_config: GetApiListRequestBodyConfig,
         request_method: str,
         api_case: int | None = None,
         api_conceal: str | None = None,
-        auth_config: EditAndActiveApiAuthConfig | None = None,
+        auth_config: GetApiListAuthConfig | None = None,
         auth_key: str | None = None,
         params_limit_config: list[EditAndActiveApiParamsLimitConfig] | None = None,
         remark: str | None = None,
@@ -7842,7 +7841,7 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         rule_id: str,
         rule_name: str,
         action: str,
-        deploy_content: list[EditExactRuleCondition],
+        deploy_content: list[AddExactRuleCondition],
         rule_description: str | None = None,
     ) -> EditExactRuleResponse: ...
     async def edit_exact_rule(
@@ -9240,11 +9239,10 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         trigger_threshold: int | None = None,
         intercept_time: int | None = None,
         effective_status: str | None = None,
-        rate_limit_effective: UpdateRateLimitingRuleRequestRateLimitEffective | None = None,
+        rate_limit_effective: AddRateLimitingRuleRequestRateLimitEffective | None = None,
         asset_api_id: str | None = None,
         action: str | None = None,
-        rate_limit_rule_condition: UpdateRateLimitingRuleRequestRateLimitRuleCondition
-        | None = None,
+        rate_limit_rule_condition: AddRateLimitingRuleRequestRateLimitRuleCondition | None = None,
         service_type: str | None = None,
     ) -> UpdateRateLimitingRuleResponse: ...
     async def update_rate_limiting_rule(
@@ -9302,7 +9300,7 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         id: str,
         rule_name: str | None = None,
         description: str | None = None,
-        conditions: UpdateWhitelistRuleRequestConditions | None = None,
+        conditions: CreateWhitelistRuleRequestConditions | None = None,
         service_type: str | None = None,
     ) -> UpdateWhitelistRuleResponse: ...
     async def update_whitelist_rule(
@@ -9460,9 +9458,9 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         act: str | None = None,
         statistical_period: int | None = None,
         statistical_item: str | None = None,
-        protection_scope: list[UpdateWorkflowRuleRequestProtectionScope] | None = None,
-        web_rule_condition: list[UpdateWorkflowRuleRequestWebRuleCondition] | None = None,
-        api_rule_condition: list[UpdateWorkflowRuleRequestApiRuleCondition] | None = None,
+        protection_scope: list[AddWorkflowRuleRequestProtectionScope] | None = None,
+        web_rule_condition: list[AddWorkflowRuleRequestWebRuleCondition] | None = None,
+        api_rule_condition: list[AddWorkflowRuleRequestApiRuleCondition] | None = None,
         mode: str | None = None,
         wl_uri: list[str] | None = None,
         service_type: str | None = None,
@@ -9890,7 +9888,7 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         self,
         *,
         id: str,
-        condition: UpdateCustomRuleRequestCondition | None = None,
+        condition: AddCustomizeRuleRequestCondition | None = None,
         act: str | None = None,
         rule_name: str | None = None,
         description: str | None = None,
@@ -10194,7 +10192,7 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         domain: str,
         name: str | None = None,
         description: str | None = None,
-        conditions: list[UpdateSpecificClientTrafficBypassRequestConditions] | None = None,
+        conditions: list[AddSpecificClientTrafficBypassRequestConditions] | None = None,
         service_type: str | None = None,
     ) -> UpdateSpecificClientTrafficBypassResponse: ...
     async def update_specific_client_traffic_bypass(
@@ -10468,7 +10466,7 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         self,
         *,
         domain: str,
-        update_list: list[UpdateKnownBotsSelectBotNamesBotPublicBotsDTO],
+        update_list: list[UpdateUaBotsSelectBotNamesBotPublicBotsDTO],
         service_type: str | None = None,
     ) -> UpdateKnownBotsSelectBotNamesResponse: ...
     async def update_known_bots_select_bot_names(
@@ -10524,7 +10522,7 @@ class AsyncSecurityPolicyClient(AsyncProductClient):
         self,
         *,
         domain: str,
-        update_list: list[UpdateKnownBotsActBotPublicBotsDTO],
+        update_list: list[UpdateUaBotsActBotPublicBotsDTO],
         service_type: str | None = None,
     ) -> UpdateKnownBotsActResponse: ...
     async def update_known_bots_act(

@@ -2272,12 +2272,10 @@ class QueryDomainBuiltInRulesResponseData(ItemModel, kw_only=True):
     """An item of ``QueryDomainBuiltInRulesResponse.data``."""
 
     domain: str | None = None
-    security_level: (
-        Annotated[str, Meta(examples=["DEFAULT_ENABLE,ATTACK_ENABLE,BASE_CLOSE,CLOSE"])] | None
-    ) = None
+    security_level: str | None = None
     rule_name_cn: str | None = None
     rule_name_en: str | None = None
-    action: Annotated[str, Meta(examples=["BLOCK,LOG,RR,DENIED"])] | None = None
+    action: str | None = None
     rule_id: str | None = None
 
 
@@ -2301,8 +2299,8 @@ class UpdateDomainBuiltInRulesRequestData(ItemModel, kw_only=True):
 
     domain: str
     rule_id: str
-    security_level: Annotated[str, Meta(examples=["DEFAULT_ENABLE,ATTACK_ENABLE,BASE_CLOSE,CLOSE"])]
-    action: Annotated[str, Meta(examples=["BLOCK,RR,LOG"])]
+    security_level: str
+    action: str
 
 
 class ShareDomainBaseProtectConfigResponse(ResponseModel, kw_only=True):
@@ -2330,11 +2328,11 @@ class QueryDomainDDoSBaseInfoResponseData(ItemModel, kw_only=True):
     """An item of ``QueryDomainDDoSBaseInfoResponse.data``."""
 
     domain: str | None = None
-    l7_d_do_s_switch: Annotated[str, Meta(examples=["ON,OFF"])] | None = None
-    inner_switch: Annotated[str, Meta(examples=["ON,OFF"])] | None = None
-    ai_switch: Annotated[str, Meta(examples=["ON,OFF"])] | None = None
-    protect_mode: Annotated[str, Meta(examples=["LOOSE,MODERATE,STRICT"])] | None = None
-    ai_action: Annotated[str, Meta(examples=["ON,OFF"])] | None = None
+    l7_d_do_s_switch: str | None = None
+    inner_switch: str | None = None
+    ai_switch: str | None = None
+    protect_mode: str | None = None
+    ai_action: str | None = None
 
 
 class QueryDomainDDoSBaseInfoResponseErrorInfo(ItemModel, kw_only=True):
@@ -2360,7 +2358,7 @@ class QueryAdaptiveProtectionRulesResponseData(ItemModel, kw_only=True):
     rule_id: str | None = None
     rule_name_cn: str | None = None
     rule_name_en: str | None = None
-    rule_switch: Annotated[str, Meta(examples=["ON,OFF"])] | None = None
+    rule_switch: str | None = None
     create_time: str | None = None
 
 
@@ -2384,7 +2382,7 @@ class UpdateAdaptiveProtectionRulesRequestData(ItemModel, kw_only=True):
 
     domain: str
     rule_id: str
-    rule_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])]
+    rule_switch: bool | Literal["ON", "OFF"]
 
     def __post_init__(self) -> None:
         self.rule_switch = as_flag(self.rule_switch, "ON", "OFF")
@@ -2432,18 +2430,8 @@ class ListNonSharedWAFRuleExceptionsForWAFRulesResponseData(ItemModel, kw_only=T
     id: str | None = None
     domain: str | None = None
     rule_id: int | None = None
-    type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "ip,path,uri,urlParamName,urlParamValue,userAgent,httpHeaderName,httpHeaderValue,cookie,body,bodyParamName,bodyParamValue"
-                ]
-            ),
-        ]
-        | None
-    ) = None
-    match_type: Annotated[str, Meta(examples=["EQUAL,CONTAIN,REGEX"])] | None = None
+    type: str | None = None
+    match_type: str | None = None
     content_list: list[str] = msgspec.field(default_factory=list)
 
 
@@ -2469,23 +2457,11 @@ class ListUpgradeDetailsResponseDataRuleList(ItemModel, kw_only=True):
     """An item of ``ListUpgradeDetailsResponseData.rule_list``."""
 
     rule_id: int | None = None
-    mode: Annotated[str, Meta(examples=["BLOCK,LOG,OFF"])] | None = None
+    mode: str | None = None
     name: str | None = None
     des: str | None = None
-    attack_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "WAF_XSS,WAF_RFI,WAF_FILE_UPLOAD,WAF_CMDI,WAF_DIR_TRAVERSAL,WAF_THIRDCOMP,WAF_XPATH_LDAP_SSI,WAF_SCANNER,WAF_SHELL_BACKDOOR,WAF_FILE_DOWNLOAD,WAF_XXE,WAF_SQLI,WAF_SSRF"
-                ]
-            ),
-        ]
-        | None
-    ) = None
-    owasp_type_list: Annotated[list[str], Meta(examples=["A1,A2,A3,A4,A5,A7,A8,A9"])] = (
-        msgspec.field(default_factory=list)
-    )
+    attack_type: str | None = None
+    owasp_type_list: list[str] = msgspec.field(default_factory=list)
     cve_list: list[str] = msgspec.field(default_factory=list)
     component_list: list[str] = msgspec.field(default_factory=list)
 
@@ -2516,23 +2492,11 @@ class ListWAFRulesResponseData(ItemModel, kw_only=True):
     """An item of ``ListWAFRulesResponse.data``."""
 
     rule_id: int | None = None
-    mode: Annotated[str, Meta(examples=["BLOCK,LOG,OFF"])] | None = None
+    mode: str | None = None
     name: str | None = None
-    attack_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "WAF_XSS,WAF_RFI,WAF_FILE_UPLOAD,WAF_CMDI,WAF_DIR_TRAVERSAL,WAF_THIRDCOMP,WAF_XPATH_LDAP_SSI,WAF_SCANNER,WAF_SHELL_BACKDOOR,WAF_FILE_DOWNLOAD,WAF_XXE,WAF_SQLI,WAF_SSRF"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    attack_type: str | None = None
     des: str | None = None
-    owasp_type_list: Annotated[list[str], Meta(examples=["A1,A2,A3,A4,A5,A7,A8,A9"])] = (
-        msgspec.field(default_factory=list)
-    )
+    owasp_type_list: list[str] = msgspec.field(default_factory=list)
     cve_list: list[str] = msgspec.field(default_factory=list)
     component_list: list[str] = msgspec.field(default_factory=list)
 
@@ -2556,7 +2520,7 @@ class UpdateActionForWAFManagedRulesRequestRuleList(ItemModel, kw_only=True):
     """An item of ``UpdateActionForWAFManagedRulesRequest.rule_list``."""
 
     rule_id: int
-    mode: Annotated[str, Meta(examples=["BLOCK,LOG,OFF"])]
+    mode: str
 
 
 class ListWAFBasicConfigOfDomainsResponseData(ItemModel, kw_only=True):
@@ -2564,8 +2528,8 @@ class ListWAFBasicConfigOfDomainsResponseData(ItemModel, kw_only=True):
 
     id: str | None = None
     domain: str | None = None
-    defend_mode: Annotated[str, Meta(examples=["BLOCK,LOG"])] | None = None
-    rule_update_mode: Annotated[str, Meta(examples=["MANUAL,AUTO"])] | None = None
+    defend_mode: str | None = None
+    rule_update_mode: str | None = None
     rule_version: str | None = None
 
 
@@ -2666,20 +2630,10 @@ class ListRecommendationsResponseData(ItemModel, kw_only=True):
     id: str | None = None
     domain: str | None = None
     rule_id: int | None = None
-    type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "ip,path,uri,urlParamName,urlParamValue,userAgent,httpHeaderName,httpHeaderValue,cookie,body,bodyParamName,bodyParamValue"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    type: str | None = None
     match_type: Annotated[str, Meta(examples=["EQUAL"])] | None = None
     content: str | None = None
-    status: Annotated[str, Meta(examples=["TODO,REJECTED"])] | None = None
+    status: str | None = None
     update_time: str | None = None
 
 
@@ -2698,17 +2652,7 @@ class ListSharedWAFRuleExceptionsForWAFRulesResponseData(ItemModel, kw_only=True
     rule_id: int | None = None
     share_id: str | None = None
     share_name: str | None = None
-    type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "ip,path,uri,urlParamName,urlParamValue,userAgent,httpHeaderName,httpHeaderValue,cookie,body,bodyParamName,bodyParamValue"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    type: str | None = None
 
 
 class ListSharedWAFRuleExceptionsForWAFRulesResponse(ResponseModel, kw_only=True):
@@ -2727,17 +2671,17 @@ class ListDomainInfosResponseData(ItemModel, kw_only=True):
     id: str | None = None
     domain: str | None = None
     create_time: str | None = None
-    deploy_status: Annotated[str, Meta(examples=["DEPLOYING,SUCCESS"])] | None = None
-    block_switch: Annotated[str, Meta(examples=["ON,OFF"])] | None = None
-    defend_status: Annotated[str, Meta(examples=["PROTECTING,UNPROTECTED"])] | None = None
-    dms_defend_switch: Annotated[str, Meta(examples=["ON,OFF"])] | None = None
-    bot_manage_switch: Annotated[str, Meta(examples=["ON,OFF"])] | None = None
-    customize_rule_switch: Annotated[str, Meta(examples=["ON,OFF"])] | None = None
-    api_defend_switch: Annotated[str, Meta(examples=["ON,OFF"])] | None = None
-    rate_limit_switch: Annotated[str, Meta(examples=["ON,OFF"])] | None = None
-    whitelist_switch: Annotated[str, Meta(examples=["ON,OFF"])] | None = None
-    intelligence_switch: Annotated[str, Meta(examples=["ON,OFF"])] | None = None
-    waf_defend_switch: Annotated[str, Meta(examples=["ON,OFF"])] | None = None
+    deploy_status: str | None = None
+    block_switch: str | None = None
+    defend_status: str | None = None
+    dms_defend_switch: str | None = None
+    bot_manage_switch: str | None = None
+    customize_rule_switch: str | None = None
+    api_defend_switch: str | None = None
+    rate_limit_switch: str | None = None
+    whitelist_switch: str | None = None
+    intelligence_switch: str | None = None
+    waf_defend_switch: str | None = None
     publishable: bool | None = None
 
 
@@ -2787,11 +2731,11 @@ class UsingSystemRecommendedAccessDomainResponse(ResponseModel, kw_only=True):
 class UsingSystemRecommendedAccessDomainRequestWafDefendConfig(ItemModel, kw_only=True):
     """The ``waf_defend_config`` of ``UsingSystemRecommendedAccessDomainRequest``."""
 
-    rule_update_mode: Annotated[str, Meta(examples=["MANUAL,AUTO"])]
-    config_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])]
-    defend_mode: Annotated[str, Meta(examples=["LOG,BLOCK"])]
-    scan_tools_action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])]
-    repeated_violation_action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])]
+    rule_update_mode: str
+    config_switch: bool | Literal["ON", "OFF"]
+    defend_mode: str
+    scan_tools_action: str
+    repeated_violation_action: str
 
     def __post_init__(self) -> None:
         self.config_switch = as_flag(self.config_switch, "ON", "OFF")
@@ -2800,7 +2744,7 @@ class UsingSystemRecommendedAccessDomainRequestWafDefendConfig(ItemModel, kw_onl
 class UsingSystemRecommendedAccessDomainRequestCustomizeRuleConfig(ItemModel, kw_only=True):
     """The ``customize_rule_config`` of ``UsingSystemRecommendedAccessDomainRequest``."""
 
-    config_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])]
+    config_switch: bool | Literal["ON", "OFF"]
 
     def __post_init__(self) -> None:
         self.config_switch = as_flag(self.config_switch, "ON", "OFF")
@@ -2809,7 +2753,7 @@ class UsingSystemRecommendedAccessDomainRequestCustomizeRuleConfig(ItemModel, kw
 class UsingSystemRecommendedAccessDomainRequestApiDefendConfig(ItemModel, kw_only=True):
     """The ``api_defend_config`` of ``UsingSystemRecommendedAccessDomainRequest``."""
 
-    config_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])]
+    config_switch: bool | Literal["ON", "OFF"]
 
     def __post_init__(self) -> None:
         self.config_switch = as_flag(self.config_switch, "ON", "OFF")
@@ -2818,7 +2762,7 @@ class UsingSystemRecommendedAccessDomainRequestApiDefendConfig(ItemModel, kw_onl
 class UsingSystemRecommendedAccessDomainRequestWhitelistConfig(ItemModel, kw_only=True):
     """The ``whitelist_config`` of ``UsingSystemRecommendedAccessDomainRequest``."""
 
-    config_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])]
+    config_switch: bool | Literal["ON", "OFF"]
 
     def __post_init__(self) -> None:
         self.config_switch = as_flag(self.config_switch, "ON", "OFF")
@@ -2827,7 +2771,7 @@ class UsingSystemRecommendedAccessDomainRequestWhitelistConfig(ItemModel, kw_onl
 class UsingSystemRecommendedAccessDomainRequestBlockConfig(ItemModel, kw_only=True):
     """The ``block_config`` of ``UsingSystemRecommendedAccessDomainRequest``."""
 
-    config_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])]
+    config_switch: bool | Literal["ON", "OFF"]
 
     def __post_init__(self) -> None:
         self.config_switch = as_flag(self.config_switch, "ON", "OFF")
@@ -2836,8 +2780,8 @@ class UsingSystemRecommendedAccessDomainRequestBlockConfig(ItemModel, kw_only=Tr
 class UsingSystemRecommendedAccessDomainRequestDmsDefendConfig(ItemModel, kw_only=True):
     """The ``dms_defend_config`` of ``UsingSystemRecommendedAccessDomainRequest``."""
 
-    config_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])]
-    protection_mode: Annotated[str, Meta(examples=["LOOSE,MODERATE,STRICT"])]
+    config_switch: bool | Literal["ON", "OFF"]
+    protection_mode: str
 
     def __post_init__(self) -> None:
         self.config_switch = as_flag(self.config_switch, "ON", "OFF")
@@ -2848,16 +2792,16 @@ class UsingSystemRecommendedAccessDomainRequestIntelligenceConfigInfoCateAct(
 ):
     """The ``info_cate_act`` of ``UsingSystemRecommendedAccessDomainRequestIntelligenceConfig``."""
 
-    attack_source: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])]
-    spec_attack: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])]
-    industry: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])]
+    attack_source: str
+    spec_attack: str
+    industry: str
 
 
 class UsingSystemRecommendedAccessDomainRequestIntelligenceConfig(ItemModel, kw_only=True):
     """The ``intelligence_config`` of ``UsingSystemRecommendedAccessDomainRequest``."""
 
     info_cate_act: UsingSystemRecommendedAccessDomainRequestIntelligenceConfigInfoCateAct
-    config_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])]
+    config_switch: bool | Literal["ON", "OFF"]
 
     def __post_init__(self) -> None:
         self.config_switch = as_flag(self.config_switch, "ON", "OFF")
@@ -2868,16 +2812,16 @@ class UsingSystemRecommendedAccessDomainRequestBotManageConfigWebRiskConfig(
 ):
     """The ``web_risk_config`` of ``UsingSystemRecommendedAccessDomainRequestBotManageConfig``."""
 
-    act: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])]
+    act: str
 
 
 class UsingSystemRecommendedAccessDomainRequestBotManageConfig(ItemModel, kw_only=True):
     """The ``bot_manage_config`` of ``UsingSystemRecommendedAccessDomainRequest``."""
 
-    config_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])]
-    ai_bots_act: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])]
-    public_bots_act: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK,ACCEPT"])]
-    absolute_bots_act: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])]
+    config_switch: bool | Literal["ON", "OFF"]
+    ai_bots_act: str
+    public_bots_act: str
+    absolute_bots_act: str
     web_risk_config: UsingSystemRecommendedAccessDomainRequestBotManageConfigWebRiskConfig
 
     def __post_init__(self) -> None:
@@ -2887,7 +2831,7 @@ class UsingSystemRecommendedAccessDomainRequestBotManageConfig(ItemModel, kw_onl
 class UsingSystemRecommendedAccessDomainRequestRateLimitConfig(ItemModel, kw_only=True):
     """The ``rate_limit_config`` of ``UsingSystemRecommendedAccessDomainRequest``."""
 
-    config_switch: bool | Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])]
+    config_switch: bool | Literal["ON", "OFF"]
 
     def __post_init__(self) -> None:
         self.config_switch = as_flag(self.config_switch, "ON", "OFF")
@@ -2936,42 +2880,28 @@ class AddRateLimitingRuleRequestRateLimitEffective(ItemModel, kw_only=True):
 class AddCustomizeRuleRequestConditionIpOrIpsConditions(ItemModel, kw_only=True):
     """An item of ``AddRateLimitingRuleRequestRateLimitRuleCondition.ip_or_ips_conditions``, an item of ``CreateWhitelistRuleRequestConditions.ip_or_ips_conditions``, an item of ``AddCustomizeRuleRequestCondition.ip_or_ips_conditions``."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     ip_or_ips: list[str]
 
 
 class AddCustomizeRuleRequestConditionPathConditions(ItemModel, kw_only=True):
     """An item of ``AddRateLimitingRuleRequestRateLimitRuleCondition.path_conditions``, an item of ``CreateWhitelistRuleRequestConditions.path_conditions``, an item of ``AddCustomizeRuleRequestCondition.path_conditions``."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     paths: list[str]
 
 
 class AddCustomizeRuleRequestConditionUriConditions(ItemModel, kw_only=True):
     """An item of ``AddRateLimitingRuleRequestRateLimitRuleCondition.uri_conditions``, an item of ``CreateWhitelistRuleRequestConditions.uri_conditions``, an item of ``AddCustomizeRuleRequestCondition.uri_conditions``."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     uri: list[str]
 
 
 class AddCustomizeRuleRequestConditionUriParamConditions(ItemModel, kw_only=True):
     """An item of ``AddRateLimitingRuleRequestRateLimitRuleCondition.uri_param_conditions``, an item of ``AddCustomizeRuleRequestCondition.uri_param_conditions``."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NONE"])]
+    match_type: str
     param_name: str
     param_value: list[str]
 
@@ -2979,49 +2909,28 @@ class AddCustomizeRuleRequestConditionUriParamConditions(ItemModel, kw_only=True
 class AddCustomizeRuleRequestConditionUaConditions(ItemModel, kw_only=True):
     """An item of ``AddRateLimitingRuleRequestRateLimitRuleCondition.ua_conditions``, an item of ``AddCustomizeRuleRequestCondition.ua_conditions``."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     ua: list[str]
 
 
 class AddCustomizeRuleRequestConditionMethodConditions(ItemModel, kw_only=True):
     """An item of ``AddRateLimitingRuleRequestRateLimitRuleCondition.method_conditions``, an item of ``AddCustomizeRuleRequestCondition.method_conditions``."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    request_method: Annotated[list[str], Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,COPY"])]
+    match_type: str
+    request_method: list[str]
 
 
 class AddCustomizeRuleRequestConditionRefererConditions(ItemModel, kw_only=True):
     """An item of ``AddRateLimitingRuleRequestRateLimitRuleCondition.referer_conditions``, an item of ``AddCustomizeRuleRequestCondition.referer_conditions``."""
 
     referer: list[str]
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
 
 
 class AddCustomizeRuleRequestConditionHeaderConditions(ItemModel, kw_only=True):
     """An item of ``AddRateLimitingRuleRequestRateLimitRuleCondition.header_conditions``, an item of ``AddCustomizeRuleRequestCondition.header_conditions``."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     value_list: list[str]
     key: str
 
@@ -3029,42 +2938,35 @@ class AddCustomizeRuleRequestConditionHeaderConditions(ItemModel, kw_only=True):
 class AddCustomizeRuleRequestConditionAreaConditions(ItemModel, kw_only=True):
     """An item of ``AddRateLimitingRuleRequestRateLimitRuleCondition.area_conditions``, an item of ``AddCustomizeRuleRequestCondition.area_conditions``."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     areas: list[str]
 
 
 class AddRateLimitingRuleRequestRateLimitRuleConditionSchemeConditions(ItemModel, kw_only=True):
     """An item of ``AddRateLimitingRuleRequestRateLimitRuleCondition.scheme_conditions``."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    scheme: Annotated[list[str], Meta(examples=["HTTP,HTTPS"])]
+    match_type: str
+    scheme: list[str]
 
 
 class AddRateLimitingRuleRequestRateLimitRuleConditionStatusCodeConditions(ItemModel, kw_only=True):
     """An item of ``AddRateLimitingRuleRequestRateLimitRuleCondition.status_code_conditions``."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     status_code: list[str]
 
 
 class AddCustomizeRuleRequestConditionJa3Conditions(ItemModel, kw_only=True):
     """An item of ``AddRateLimitingRuleRequestRateLimitRuleCondition.ja3_conditions``, an item of ``AddCustomizeRuleRequestCondition.ja3_conditions``."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     ja3_list: list[str]
 
 
 class AddCustomizeRuleRequestConditionJa4Conditions(ItemModel, kw_only=True):
     """An item of ``AddRateLimitingRuleRequestRateLimitRuleCondition.ja4_conditions``, an item of ``AddCustomizeRuleRequestCondition.ja4_conditions``."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     ja4_list: list[str]
 
 
@@ -3123,42 +3025,21 @@ class CreateWhitelistRuleResponse(ResponseModel, kw_only=True):
 class CreateWhitelistRuleRequestConditionsUaConditions(ItemModel, kw_only=True):
     """An item of ``CreateWhitelistRuleRequestConditions.ua_conditions``."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     ua: list[str]
 
 
 class CreateWhitelistRuleRequestConditionsRefererConditions(ItemModel, kw_only=True):
     """An item of ``CreateWhitelistRuleRequestConditions.referer_conditions``."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     referer: list[str]
 
 
 class CreateWhitelistRuleRequestConditionsHeaderConditions(ItemModel, kw_only=True):
     """An item of ``CreateWhitelistRuleRequestConditions.header_conditions``."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     key: str
     value_list: list[str]
 
@@ -3256,50 +3137,28 @@ class ListRateLimitingRulesResponseDataRateLimitEffective(ItemModel, kw_only=Tru
 class ListCustomRulesResponseDataConditionListIpOrIpsConditions(ItemModel, kw_only=True):
     """An item of ``ListRateLimitingRulesResponseDataRateLimitRuleCondition.ip_or_ips_conditions``, an item of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition.ip_or_ips_conditions``, an item of ``ListWhitelistRulesResponseDataConditions.ip_or_ips_conditions`` and 2 more."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
+    match_type: str | None = None
     ip_or_ips: list[str] = msgspec.field(default_factory=list)
 
 
 class ListCustomRulesResponseDataConditionListPathConditions(ItemModel, kw_only=True):
     """An item of ``ListRateLimitingRulesResponseDataRateLimitRuleCondition.path_conditions``, an item of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition.path_conditions``, an item of ``ListWhitelistRulesResponseDataConditions.path_conditions`` and 2 more."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     paths: list[str] = msgspec.field(default_factory=list)
 
 
 class ListCustomRulesResponseDataConditionListUriConditions(ItemModel, kw_only=True):
     """An item of ``ListRateLimitingRulesResponseDataRateLimitRuleCondition.uri_conditions``, an item of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition.uri_conditions``, an item of ``ListWhitelistRulesResponseDataConditions.uri_conditions`` and 2 more."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     uri: list[str] = msgspec.field(default_factory=list)
 
 
 class ListCustomRulesResponseDataConditionListUriParamConditions(ItemModel, kw_only=True):
     """An item of ``ListRateLimitingRulesResponseDataRateLimitRuleCondition.uri_param_conditions``, an item of ``ListCustomRulesResponseDataConditionList.uri_param_conditions``, an item of ``ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataCondition.uri_param_conditions``."""
 
-    match_type: (
-        Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NONE"])] | None
-    ) = None
+    match_type: str | None = None
     param_name: str | None = None
     param_value: list[str] = msgspec.field(default_factory=list)
 
@@ -3307,27 +3166,15 @@ class ListCustomRulesResponseDataConditionListUriParamConditions(ItemModel, kw_o
 class ListRateLimitingRulesResponseDataRateLimitRuleConditionUaConditions(ItemModel, kw_only=True):
     """An item of ``ListRateLimitingRulesResponseDataRateLimitRuleCondition.ua_conditions``, an item of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition.ua_conditions``, an item of ``ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataCondition.ua_conditions``."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     ua: list[str] = msgspec.field(default_factory=list)
 
 
 class ListCustomRulesResponseDataConditionListMethodConditions(ItemModel, kw_only=True):
     """An item of ``ListRateLimitingRulesResponseDataRateLimitRuleCondition.method_conditions``, an item of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition.method_conditions``, an item of ``ListCustomRulesResponseDataConditionList.method_conditions`` and 1 more."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
-    request_method: Annotated[
-        list[str], Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,COPY"])
-    ] = msgspec.field(default_factory=list)
+    match_type: str | None = None
+    request_method: list[str] = msgspec.field(default_factory=list)
 
 
 class ListRateLimitingRulesResponseDataRateLimitRuleConditionRefererConditions(
@@ -3336,17 +3183,7 @@ class ListRateLimitingRulesResponseDataRateLimitRuleConditionRefererConditions(
     """An item of ``ListRateLimitingRulesResponseDataRateLimitRuleCondition.referer_conditions``, an item of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition.referer_conditions``, an item of ``ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataCondition.referer_conditions``."""
 
     referer: list[str] = msgspec.field(default_factory=list)
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
 
 
 class ListRateLimitingRulesResponseDataRateLimitRuleConditionHeaderConditions(
@@ -3354,17 +3191,7 @@ class ListRateLimitingRulesResponseDataRateLimitRuleConditionHeaderConditions(
 ):
     """An item of ``ListRateLimitingRulesResponseDataRateLimitRuleCondition.header_conditions``, an item of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition.header_conditions``, an item of ``ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataCondition.header_conditions``."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     value_list: list[str] = msgspec.field(default_factory=list)
     key: str | None = None
 
@@ -3372,7 +3199,7 @@ class ListRateLimitingRulesResponseDataRateLimitRuleConditionHeaderConditions(
 class ListCustomRulesResponseDataConditionListAreaConditions(ItemModel, kw_only=True):
     """An item of ``ListRateLimitingRulesResponseDataRateLimitRuleCondition.area_conditions``, an item of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition.area_conditions``, an item of ``ListCustomRulesResponseDataConditionList.area_conditions`` and 1 more."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
+    match_type: str | None = None
     areas: list[str] = msgspec.field(default_factory=list)
 
 
@@ -3381,10 +3208,8 @@ class ListRateLimitingRulesResponseDataRateLimitRuleConditionSchemeConditions(
 ):
     """An item of ``ListRateLimitingRulesResponseDataRateLimitRuleCondition.scheme_conditions``, an item of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition.scheme_conditions``."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
-    scheme: Annotated[list[str], Meta(examples=["HTTP,HTTPS"])] = msgspec.field(
-        default_factory=list
-    )
+    match_type: str | None = None
+    scheme: list[str] = msgspec.field(default_factory=list)
 
 
 class ListRateLimitingRulesResponseDataRateLimitRuleConditionStatusCodeConditions(
@@ -3392,31 +3217,21 @@ class ListRateLimitingRulesResponseDataRateLimitRuleConditionStatusCodeCondition
 ):
     """An item of ``ListRateLimitingRulesResponseDataRateLimitRuleCondition.status_code_conditions``, an item of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition.status_code_conditions``."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
+    match_type: str | None = None
     status_code: list[str] = msgspec.field(default_factory=list)
 
 
 class ListCustomRulesResponseDataConditionListJa3Conditions(ItemModel, kw_only=True):
     """An item of ``ListRateLimitingRulesResponseDataRateLimitRuleCondition.ja3_conditions``, an item of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition.ja3_conditions``, an item of ``ListCustomRulesResponseDataConditionList.ja3_conditions`` and 1 more."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
+    match_type: str | None = None
     ja3_list: list[str] = msgspec.field(default_factory=list)
 
 
 class ListCustomRulesResponseDataConditionListJa4Conditions(ItemModel, kw_only=True):
     """An item of ``ListRateLimitingRulesResponseDataRateLimitRuleCondition.ja4_conditions``, an item of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition.ja4_conditions``, an item of ``ListCustomRulesResponseDataConditionList.ja4_conditions`` and 1 more."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     ja4_list: list[str] = msgspec.field(default_factory=list)
 
 
@@ -3664,7 +3479,7 @@ class GetThreatIntelligenceDomainConfigResponseData(ItemModel, kw_only=True):
     domain: str | None = None
     info_cate: str | None = None
     second_cate: str | None = None
-    action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])] | None = None
+    action: str | None = None
 
 
 class GetThreatIntelligenceDomainConfigResponse(ResponseModel, kw_only=True):
@@ -3686,7 +3501,7 @@ class UpdateThreatIntelligenceDomainConfigRequestConfigList(ItemModel, kw_only=T
     """An item of ``UpdateThreatIntelligenceDomainConfigRequest.config_list``."""
 
     id: str
-    action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])]
+    action: str
 
 
 class GetDomainAPISecurityConfigurationResponseData(ItemModel, kw_only=True):
@@ -3697,7 +3512,7 @@ class GetDomainAPISecurityConfigurationResponseData(ItemModel, kw_only=True):
     name: str | None = None
     group_name: str | None = None
     path: str | None = None
-    action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])] | None = None
+    action: str | None = None
 
 
 class GetDomainAPISecurityConfigurationResponse(ResponseModel, kw_only=True):
@@ -3719,7 +3534,7 @@ class UpdateDomainAPISecurityConfigurationRequestDefendList(ItemModel, kw_only=T
     """An item of ``UpdateDomainAPISecurityConfigurationRequest.defend_list``."""
 
     api_id: str
-    action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])]
+    action: str
 
 
 class AddCustomizeRuleResponse(ResponseModel, kw_only=True):
@@ -3771,51 +3586,21 @@ class AddCustomizeRuleRequestCondition(ItemModel, kw_only=True):
 class ListWhitelistRulesResponseDataConditionsUaConditions(ItemModel, kw_only=True):
     """An item of ``ListWhitelistRulesResponseDataConditions.ua_conditions``."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     ua: list[str] = msgspec.field(default_factory=list)
 
 
 class ListWhitelistRulesResponseDataConditionsRefererConditions(ItemModel, kw_only=True):
     """An item of ``ListWhitelistRulesResponseDataConditions.referer_conditions``."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     referer: list[str] = msgspec.field(default_factory=list)
 
 
 class ListWhitelistRulesResponseDataConditionsHeaderConditions(ItemModel, kw_only=True):
     """An item of ``ListWhitelistRulesResponseDataConditions.header_conditions``."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     key: str | None = None
     value_list: list[str] = msgspec.field(default_factory=list)
 
@@ -3914,34 +3699,14 @@ class DeleteCustomizeRuleResponse(ResponseModel, kw_only=True):
 class ListCustomRulesResponseDataConditionListUaConditions(ItemModel, kw_only=True):
     """An item of ``ListCustomRulesResponseDataConditionList.ua_conditions``."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NONE,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     ua: list[str] = msgspec.field(default_factory=list)
 
 
 class ListCustomRulesResponseDataConditionListHeaderConditions(ItemModel, kw_only=True):
     """An item of ``ListCustomRulesResponseDataConditionList.header_conditions``."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NONE,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     value_list: list[str] = msgspec.field(default_factory=list)
     key: str | None = None
 
@@ -3950,17 +3715,7 @@ class ListCustomRulesResponseDataConditionListRefererConditions(ItemModel, kw_on
     """An item of ``ListCustomRulesResponseDataConditionList.referer_conditions``."""
 
     referer: list[str] = msgspec.field(default_factory=list)
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NONE,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
 
 
 class ListCustomRulesResponseDataConditionList(ItemModel, kw_only=True):
@@ -4005,13 +3760,13 @@ class ListCustomRulesResponseData(ItemModel, kw_only=True):
     """An item of ``ListCustomRulesResponse.data``."""
 
     condition_list: ListCustomRulesResponseDataConditionList | None = None
-    act: Annotated[str, Meta(examples=["NO_USE,LOG,DELAY,BLOCK,RESET"])] | None = None
+    act: str | None = None
     domain: str | None = None
     rule_name: str | None = None
     description: str | None = None
     id: str | None = None
     api_id: str | None = None
-    scene: Annotated[str, Meta(examples=["WEB,API"])] | None = None
+    scene: str | None = None
 
 
 class ListCustomRulesResponse(ResponseModel, kw_only=True):
@@ -4095,7 +3850,7 @@ class ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseData(
         ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataCondition | None
     ) = None
     creator: str | None = None
-    act: Annotated[str, Meta(examples=["NO_USE,LOG,DELAY,BLOCK,RESET"])] | None = None
+    act: str | None = None
     create_time: str | None = None
     rule_name: str | None = None
     description: str | None = None
@@ -4373,7 +4128,7 @@ class GetResponsePageOfDenyActionDetailResponseData(ItemModel, kw_only=True):
     """The ``data`` of ``GetResponsePageOfDenyActionDetailResponse``."""
 
     domain: str | None = None
-    block_response_mode: Annotated[str, Meta(examples=["DEFAULT,CUSTOMIZE"])] | None = None
+    block_response_mode: str | None = None
     rate_share_customize_action_id: str | None = None
     share_customize_action_name: str | None = None
 
@@ -4404,14 +4159,14 @@ class ListHistoricalHostnamesResponse(ResponseModel, kw_only=True):
 class UpdateWAFScanProtectionConfigRequestScanToolsConfig(ItemModel, kw_only=True):
     """The ``scan_tools_config`` of ``GetWAFScanProtectionConfigResponseDataArray``, the ``scan_tools_config`` of ``UpdateWAFScanProtectionConfigRequest``."""
 
-    action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])] | None = None
+    action: str | None = None
 
 
 class UpdateWAFScanProtectionConfigRequestRepeatedViolationConfig(ItemModel, kw_only=True):
     """The ``repeated_violation_config`` of ``GetWAFScanProtectionConfigResponseDataArray``, the ``repeated_violation_config`` of ``UpdateWAFScanProtectionConfigRequest``."""
 
-    action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])] | None = None
-    target: Annotated[str, Meta(examples=["IP,IP_JA3"])] | None = None
+    action: str | None = None
+    target: str | None = None
     period: int | None = None
     waf_rule_type_count: int | None = None
     block_count: int | None = None
@@ -4421,8 +4176,8 @@ class UpdateWAFScanProtectionConfigRequestRepeatedViolationConfig(ItemModel, kw_
 class UpdateWAFScanProtectionConfigRequestDirectoryProbingConfig(ItemModel, kw_only=True):
     """The ``directory_probing_config`` of ``GetWAFScanProtectionConfigResponseDataArray``, the ``directory_probing_config`` of ``UpdateWAFScanProtectionConfigRequest``."""
 
-    action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])] | None = None
-    target: Annotated[str, Meta(examples=["IP,IP_JA3"])] | None = None
+    action: str | None = None
+    target: str | None = None
     period: int | None = None
     request_count_threshold: int | None = None
     non_existent_directory_threshold: int | None = None
@@ -4475,7 +4230,7 @@ class GetPreDeployResultResponseDataHostList(ItemModel, kw_only=True):
 class GetPreDeployResultResponseData(ItemModel, kw_only=True):
     """The ``data`` of ``GetPreDeployResultResponse``."""
 
-    deploy_status: Annotated[str, Meta(examples=["DEPLOYING,SUCCESS,FAIL"])] | None = None
+    deploy_status: str | None = None
     host_list: list[GetPreDeployResultResponseDataHostList] = msgspec.field(default_factory=list)
 
 
@@ -4522,23 +4277,21 @@ class GetBotGeneralConfigResponseDataAiBots(ItemModel, kw_only=True):
     """An item of ``GetBotGeneralConfigResponseData.ai_bots``."""
 
     bot_category: str | None = None
-    action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])] | None = None
+    action: str | None = None
 
 
 class GetBotGeneralConfigResponseDataPublicBots(ItemModel, kw_only=True):
     """An item of ``GetBotGeneralConfigResponseData.public_bots``."""
 
     bot_category: str | None = None
-    action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK,ACCEPT"])] | None = None
+    action: str | None = None
 
 
 class GetBotGeneralConfigResponseDataBotTagging(ItemModel, kw_only=True):
     """An item of ``GetBotGeneralConfigResponseData.bot_tagging``."""
 
     request_header_key: str | None = None
-    traffic_characteristics: (
-        Annotated[str, Meta(examples=["AI_BOT,PUBLIC_BOT,CUSTOMIZE_BOT"])] | None
-    ) = None
+    traffic_characteristics: str | None = None
 
 
 class GetBotGeneralConfigResponseData(ItemModel, kw_only=True):
@@ -4549,7 +4302,7 @@ class GetBotGeneralConfigResponseData(ItemModel, kw_only=True):
     public_bots: list[GetBotGeneralConfigResponseDataPublicBots] = msgspec.field(
         default_factory=list
     )
-    absolute_bots_act: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])] | None = None
+    absolute_bots_act: str | None = None
     bot_tagging: list[GetBotGeneralConfigResponseDataBotTagging] = msgspec.field(
         default_factory=list
     )
@@ -4574,21 +4327,21 @@ class UpdateBotGeneralConfigRequestAiBots(ItemModel, kw_only=True):
     """An item of ``UpdateBotGeneralConfigRequest.ai_bots``."""
 
     bot_category: str
-    action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])]
+    action: str
 
 
 class UpdateBotGeneralConfigRequestPublicBots(ItemModel, kw_only=True):
     """An item of ``UpdateBotGeneralConfigRequest.public_bots``."""
 
     bot_category: str
-    action: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK,ACCEPT"])]
+    action: str
 
 
 class UpdateBotGeneralConfigRequestBotTagging(ItemModel, kw_only=True):
     """An item of ``UpdateBotGeneralConfigRequest.bot_tagging``."""
 
     request_header_key: str
-    traffic_characteristics: Annotated[str, Meta(examples=["AI_BOT,PUBLIC_BOT,CUSTOMIZE_BOT"])]
+    traffic_characteristics: str
 
 
 class GetBlockPageSettingRequest(RequestModel, kw_only=True):
@@ -5286,7 +5039,7 @@ class ShareDomainBaseProtectConfigRequest(RequestModel, kw_only=True):
 
     domain: str
     share_domain_list: list[str]
-    type: Annotated[str, Meta(examples=["PROTECT_MODE,INNER_SWITCH,AI_SWITCH,AI_ACTION"])]
+    type: str
     service_type: str | None = None
 
 
@@ -5369,7 +5122,7 @@ class ListUpgradeDetailsRequest(RequestModel, kw_only=True):
     """The arguments of ListUpgradeDetails (``POST /api/v1/waf/rule/get-upgrade-rule-list``)."""
 
     domain_list: list[str]
-    language: Annotated[str, Meta(examples=["en,zh_CN"])] | None = None
+    language: str | None = None
     service_type: str | None = None
 
 
@@ -5409,8 +5162,8 @@ class UpdateModeOfWAFRequest(RequestModel, kw_only=True):
     """The arguments of UpdateModeOfWAF (``POST /api/v1/waf/conf/base/update-basic-conf``)."""
 
     domain_list: list[str]
-    defend_mode: Annotated[str, Meta(examples=["BLOCK,LOG"])]
-    rule_update_mode: Annotated[str, Meta(examples=["MANUAL,AUTO"])]
+    defend_mode: str
+    rule_update_mode: str
     service_type: str | None = None
 
 
@@ -5419,15 +5172,8 @@ class CreateExceptionToWAFManagedRulesRequest(RequestModel, kw_only=True):
 
     domain: str
     rule_id: int
-    type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "ip,path,uri,urlParamName,urlParamValue,userAgent,httpHeaderName,httpHeaderValue,cookie,body,bodyParamName,bodyParamValue"
-            ]
-        ),
-    ]
-    match_type: Annotated[str, Meta(examples=["EQUAL,CONTAIN,REGEX"])]
+    type: str
+    match_type: str
     content_list: list[str]
     service_type: str | None = None
 
@@ -5452,7 +5198,7 @@ class UpdateExceptionForWAFManagedRulesRequest(RequestModel, kw_only=True):
     """The arguments of UpdateExceptionForWAFManagedRules (``POST /api/v1/waf/rule-exception/update``)."""
 
     id: str
-    match_type: Annotated[str, Meta(examples=["EQUAL,CONTAIN,REGEX"])]
+    match_type: str
     content_list: list[str]
     service_type: str | None = None
 
@@ -5499,17 +5245,17 @@ class ListSharedWAFRuleExceptionsForWAFRulesRequest(RequestModel, kw_only=True):
 class ListDomainInfosRequest(RequestModel, kw_only=True):
     """The arguments of ListDomainInfos (``POST /api/v1/common/sys-domain-info/get-list``)."""
 
-    defend_status: Annotated[str, Meta(examples=["PROTECTING,UNPROTECTED"])] | None = None
+    defend_status: str | None = None
     domain_list: list[str] | None = None
-    dms_defend_switch: Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
-    rate_limit_switch: Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
-    block_switch: Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
-    waf_defend_switch: Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
-    intelligence_switch: Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
-    whitelist_switch: Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
-    bot_manage_switch: Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
-    customize_rule_switch: Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
-    api_defend_switch: Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
+    dms_defend_switch: Literal["ON", "OFF"] | None = None
+    rate_limit_switch: Literal["ON", "OFF"] | None = None
+    block_switch: Literal["ON", "OFF"] | None = None
+    waf_defend_switch: Literal["ON", "OFF"] | None = None
+    intelligence_switch: Literal["ON", "OFF"] | None = None
+    whitelist_switch: Literal["ON", "OFF"] | None = None
+    bot_manage_switch: Literal["ON", "OFF"] | None = None
+    customize_rule_switch: Literal["ON", "OFF"] | None = None
+    api_defend_switch: Literal["ON", "OFF"] | None = None
     service_type: str | None = None
 
     def __post_init__(self) -> None:
@@ -5537,14 +5283,7 @@ class CopyPoliciesToOtherHostnamesRequest(RequestModel, kw_only=True):
 
     source_domain: str
     target_domains: list[str]
-    policy_types: Annotated[
-        list[str],
-        Meta(
-            examples=[
-                "BLOCK,DMS_DEFEND,WAF_DEFEND,BOT_MANAGE,API_DEFEND,INTELLIGENCE,RATE_LIMIT,CUSTOMIZE_RULE,WHITELIST"
-            ]
-        ),
-    ]
+    policy_types: list[str]
     service_type: str | None = None
 
 
@@ -5552,15 +5291,15 @@ class ModifyPolicyStatusRequest(RequestModel, kw_only=True):
     """The arguments of ModifyPolicyStatus (``POST /api/v1/common/sys-domain-info/update-switch``)."""
 
     domain_list: list[str]
-    bot_manage_switch: Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
-    customize_rule_switch: Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
-    block_switch: Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
-    rate_limit_switch: Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
-    whitelist_switch: Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
-    api_defend_switch: Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
-    dms_defend_switch: Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
-    intelligence_switch: Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
-    waf_defend_switch: Annotated[Literal["ON", "OFF"], Meta(examples=["ON,OFF"])] | None = None
+    bot_manage_switch: Literal["ON", "OFF"] | None = None
+    customize_rule_switch: Literal["ON", "OFF"] | None = None
+    block_switch: Literal["ON", "OFF"] | None = None
+    rate_limit_switch: Literal["ON", "OFF"] | None = None
+    whitelist_switch: Literal["ON", "OFF"] | None = None
+    api_defend_switch: Literal["ON", "OFF"] | None = None
+    dms_defend_switch: Literal["ON", "OFF"] | None = None
+    intelligence_switch: Literal["ON", "OFF"] | None = None
+    waf_defend_switch: Literal["ON", "OFF"] | None = None
     service_type: str | None = None
 
     def __post_init__(self) -> None:
@@ -5635,7 +5374,7 @@ class AddRateLimitingRuleRequest(RequestModel, kw_only=True):
     effective_status: str
     rate_limit_effective: AddRateLimitingRuleRequestRateLimitEffective | None = None
     asset_api_id: str | None = None
-    action: Annotated[str, Meta(examples=["NO_USE,LOG,COOKIE,JS_CHECK,DELAY,BLOCK,RESET"])]
+    action: str
     rate_limit_rule_condition: AddRateLimitingRuleRequestRateLimitRuleCondition
     service_type: str | None = None
 
@@ -5795,12 +5534,12 @@ class AddCustomizeRuleRequest(RequestModel, kw_only=True):
     """The arguments of AddCustomizeRule (``POST /api/v1/customize-rule/add``)."""
 
     condition: AddCustomizeRuleRequestCondition
-    act: Annotated[str, Meta(examples=["NO_USE,LOG,DELAY,BLOCK,RESET"])]
+    act: str
     domain: str
     rule_name: str
     description: str | None = None
     api_id: str | None = None
-    scene: Annotated[str, Meta(examples=["WEB,API"])]
+    scene: str
     service_type: str | None = None
 
 
@@ -5831,12 +5570,12 @@ class UpdateCustomRuleRequest(RequestModel, kw_only=True):
     """The arguments of UpdateCustomRule (``POST /api/v1/customize-rule/update``)."""
 
     condition: AddCustomizeRuleRequestCondition | None = None
-    act: Annotated[str, Meta(examples=["NO_USE,LOG,DELAY,BLOCK,RESET"])] | None = None
+    act: str | None = None
     rule_name: str | None = None
     description: str | None = None
     id: str
     api_id: str | None = None
-    scene: Annotated[str, Meta(examples=["WEB,API"])] | None = None
+    scene: str | None = None
     service_type: str | None = None
 
 
@@ -6044,7 +5783,7 @@ class UpdateResponsePageOfDenyActionDetailRequest(RequestModel, kw_only=True):
     """The arguments of UpdateResponsePageOfDenyActionDetail (``POST /api/v1/other/sys-domain-basic/response/update``)."""
 
     domain: str
-    block_response_mode: Annotated[str, Meta(examples=["DEFAULT,CUSTOMIZE"])]
+    block_response_mode: str
     rate_share_customize_action_id: str | None = None
     service_type: str | None = None
 
@@ -6114,6 +5853,6 @@ class UpdateBotGeneralConfigRequest(RequestModel, kw_only=True):
     domain: str
     ai_bots: list[UpdateBotGeneralConfigRequestAiBots] | None = None
     public_bots: list[UpdateBotGeneralConfigRequestPublicBots] | None = None
-    absolute_bots_act: Annotated[str, Meta(examples=["NO_USE,LOG,BLOCK"])] | None = None
+    absolute_bots_act: str | None = None
     bot_tagging: list[UpdateBotGeneralConfigRequestBotTagging] | None = None
     service_type: str | None = None

@@ -4,7 +4,9 @@
 ```python
 from cdnetworks.securityreport import SecurityReportsClient
 
-with SecurityReportsClient() as client:  # credentials from the environment or ~/.cdnetworks
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with SecurityReportsClient() as client:
     print(client.cc_attack_qps_for_query())
 ```
 """

@@ -866,17 +866,7 @@ class GetRuleStatusStatisticsResponse(ResponseModel, kw_only=True):
 class GetTopPoliciesTriggeredResponseData(ItemModel, kw_only=True):
     """An item of ``GetTrendsByrpsResponseData.distribution``, an item of ``GetTopPoliciesTriggeredResponse.data``."""
 
-    code: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "BLOCK,DMS_DEFEND,WAF_DEFEND,BOT_MANAGE,API_DEFEND,INTELLIGENCE,RATE_LIMIT,CUSTOMIZE_RULE"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    code: str | None = None
     value: int | None = None
 
 
@@ -908,17 +898,7 @@ class ListAttackLogsResponseDataList(ItemModel, kw_only=True):
     domain: str | None = None
     uuid: str | None = None
     request_id: str | None = None
-    policy_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "BLOCK,DMS_DEFEND,WAF_DEFEND,BOT_MANAGE,API_DEFEND,INTELLIGENCE,RATE_LIMIT,CUSTOMIZE_RULE"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    policy_type: str | None = None
     path: str | None = None
     status_code: str | None = None
     action: str | None = None
@@ -1043,17 +1023,7 @@ class QueryAttackLogDetailInfoResponseDataDetailInfoRATELIMIT(ItemModel, kw_only
 class QueryAttackLogDetailInfoResponseDataDetailInfo(ItemModel, kw_only=True):
     """The ``detail_info`` of ``QueryAttackLogDetailInfoResponseData``."""
 
-    block_policy_name: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "BLOCK,DMS_DEFEND,WAF_DEFEND,BOT_MANAGE,API_DEFEND,INTELLIGENCE,RATE_LIMIT,CUSTOMIZE_RULE"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    block_policy_name: str | None = None
     block: QueryAttackLogDetailInfoResponseDataDetailInfoBLOCK | None = msgspec.field(
         default=None, name="BLOCK"
     )
@@ -1304,7 +1274,7 @@ class L4DdosEventResponseData(ItemModel, kw_only=True):
     attack_type: list[str] = msgspec.field(default_factory=list, name="attack_type")
     end_time: str | None = msgspec.field(default=None, name="end_time")
     max_time: str | None = msgspec.field(default=None, name="max_time")
-    status: Annotated[str, Meta(examples=["1,0"])] | None = None
+    status: str | None = None
     max_value: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = msgspec.field(
         default=None, name="max_value"
     )
@@ -1788,7 +1758,7 @@ class QueryEventTrendRequest(RequestModel, kw_only=True):
 
     start_time: str
     end_time: str
-    act_type: Annotated[list[str], Meta(examples=["mitigated,monitored"])] | None = None
+    act_type: list[str] | None = None
     domains: list[str] | None = None
     service_type: str | None = None
     timezone: str | None = None
@@ -1800,20 +1770,10 @@ class ListAttackLogsRequest(RequestModel, kw_only=True):
     start_time: str
     end_time: str
     domain_list: list[str] | None = None
-    policy_type_list: (
-        Annotated[
-            list[str],
-            Meta(
-                examples=[
-                    "BLOCK,DMS_DEFEND,WAF_DEFEND,BOT_MANAGE,API_DEFEND,INTELLIGENCE,RATE_LIMIT,CUSTOMIZE_RULE"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    policy_type_list: list[str] | None = None
     page_size: int | None = None
     current_page: int | None = None
-    language: Annotated[str, Meta(examples=["zh_CN,en"])] | None = None
+    language: str | None = None
     service_type: str | None = None
     timezone: str | None = None
 
@@ -1823,7 +1783,7 @@ class GetTrendsByrpsRequest(RequestModel, kw_only=True):
 
     start_time: str
     end_time: str
-    act_type: Annotated[list[str], Meta(examples=["mitigated,monitored"])] | None = None
+    act_type: list[str] | None = None
     domains: list[str] | None = None
     service_type: str | None = None
     timezone: str | None = None
@@ -1835,16 +1795,9 @@ class QueryAttackLogDetailInfoRequest(RequestModel, kw_only=True):
     uuid: str
     request_id: str
     domain: str
-    policy_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "BLOCK,DMS_DEFEND,WAF_DEFEND,BOT_MANAGE,API_DEFEND,INTELLIGENCE,RATE_LIMIT,CUSTOMIZE_RULE"
-            ]
-        ),
-    ]
+    policy_type: str
     attack_time: str
-    language: Annotated[str, Meta(examples=["zh_CN,en"])] | None = None
+    language: str | None = None
     service_type: str | None = None
     timezone: str | None = None
 
@@ -1855,7 +1808,7 @@ class GetOriginalRequestInformationRequest(RequestModel, kw_only=True):
     uuid: str
     domain: str
     attack_time: str
-    language: Annotated[str, Meta(examples=["zh_CN,en"])] | None = None
+    language: str | None = None
     service_type: str | None = None
     timezone: str | None = None
 
@@ -1864,11 +1817,11 @@ class GetTriggeredWAFManagedRulesRequest(RequestModel, kw_only=True):
     """The arguments of GetTriggeredWAFManagedRules (``POST /api/v1/situation/waf-rule-hit``)."""
 
     top: int | None = None
-    act_type: Annotated[list[str], Meta(examples=["mitigated,monitored"])] | None = None
+    act_type: list[str] | None = None
     start_time: str
     end_time: str
     domains: list[str] | None = None
-    language: Annotated[str, Meta(examples=["zh_CN,en"])] | None = None
+    language: str | None = None
     service_type: str | None = None
     timezone: str | None = None
 
@@ -1877,11 +1830,11 @@ class GetTriggeredDDoSManagedRulesRequest(RequestModel, kw_only=True):
     """The arguments of GetTriggeredDDoSManagedRules (``POST /api/v1/situation/ddos-rule-hit``)."""
 
     top: int | None = None
-    act_type: Annotated[list[str], Meta(examples=["mitigated,monitored"])] | None = None
+    act_type: list[str] | None = None
     start_time: str
     end_time: str
     domains: list[str] | None = None
-    language: Annotated[str, Meta(examples=["zh_CN,en"])] | None = None
+    language: str | None = None
     service_type: str | None = None
     timezone: str | None = None
 
@@ -1890,11 +1843,11 @@ class GetTriggeredRateLimitingRulesRequest(RequestModel, kw_only=True):
     """The arguments of GetTriggeredRateLimitingRules (``POST /api/v1/situation/rate-limit-rule-hit``)."""
 
     top: int | None = None
-    act_type: Annotated[list[str], Meta(examples=["mitigated,monitored"])] | None = None
+    act_type: list[str] | None = None
     start_time: str
     end_time: str
     domains: list[str] | None = None
-    language: Annotated[str, Meta(examples=["zh_CN,en"])] | None = None
+    language: str | None = None
     service_type: str | None = None
     timezone: str | None = None
 
@@ -1903,11 +1856,11 @@ class GetTriggeredCustomRulesRequest(RequestModel, kw_only=True):
     """The arguments of GetTriggeredCustomRules (``POST /api/v1/situation/customize-rule-hit``)."""
 
     top: int | None = None
-    act_type: Annotated[list[str], Meta(examples=["mitigated,monitored"])] | None = None
+    act_type: list[str] | None = None
     start_time: str
     end_time: str
     domains: list[str] | None = None
-    language: Annotated[str, Meta(examples=["zh_CN,en"])] | None = None
+    language: str | None = None
     service_type: str | None = None
     timezone: str | None = None
 
@@ -1916,11 +1869,11 @@ class GetTopAttackTargetsByDomainRequest(RequestModel, kw_only=True):
     """The arguments of GetTopAttackTargetsByDomain (``POST /api/v1/situation/target-domain``)."""
 
     top: int | None = None
-    act_type: Annotated[list[str], Meta(examples=["mitigated,monitored"])] | None = None
+    act_type: list[str] | None = None
     start_time: str
     end_time: str
     domains: list[str] | None = None
-    language: Annotated[str, Meta(examples=["zh_CN,en"])] | None = None
+    language: str | None = None
     service_type: str | None = None
     timezone: str | None = None
 
@@ -1929,7 +1882,7 @@ class GetTopAttackTargetsByPathRequest(RequestModel, kw_only=True):
     """The arguments of GetTopAttackTargetsByPath (``POST /api/v1/situation/target-url``)."""
 
     top: int | None = None
-    act_type: Annotated[list[str], Meta(examples=["mitigated,monitored"])] | None = None
+    act_type: list[str] | None = None
     start_time: str
     end_time: str
     domains: list[str] | None = None
@@ -1941,11 +1894,11 @@ class GetTopAttackSourcesForClientIPsRequest(RequestModel, kw_only=True):
     """The arguments of GetTopAttackSourcesForClientIPs (``POST /api/v1/situation/source-ip-top``)."""
 
     top: int | None = None
-    act_type: Annotated[list[str], Meta(examples=["mitigated,monitored"])] | None = None
+    act_type: list[str] | None = None
     start_time: str
     end_time: str
     domains: list[str] | None = None
-    language: Annotated[str, Meta(examples=["zh_CN,en"])] | None = None
+    language: str | None = None
     service_type: str | None = None
     timezone: str | None = None
 
@@ -1954,11 +1907,11 @@ class GetTopAttackSourcesForGlobalRequest(RequestModel, kw_only=True):
     """The arguments of GetTopAttackSourcesForGlobal (``POST /api/v1/situation/source-country-top``)."""
 
     top: int | None = None
-    act_type: Annotated[list[str], Meta(examples=["mitigated,monitored"])] | None = None
+    act_type: list[str] | None = None
     start_time: str
     end_time: str
     domains: list[str] | None = None
-    language: Annotated[str, Meta(examples=["zh_CN,en"])] | None = None
+    language: str | None = None
     service_type: str | None = None
     timezone: str | None = None
 
@@ -1967,11 +1920,11 @@ class GetTopAttackSourcesForChinaMainlandRequest(RequestModel, kw_only=True):
     """The arguments of GetTopAttackSourcesForChinaMainland (``POST /api/v1/situation/source-province-top``)."""
 
     top: int | None = None
-    act_type: Annotated[list[str], Meta(examples=["mitigated,monitored"])] | None = None
+    act_type: list[str] | None = None
     start_time: str
     end_time: str
     domains: list[str] | None = None
-    language: Annotated[str, Meta(examples=["zh_CN,en"])] | None = None
+    language: str | None = None
     service_type: str | None = None
     timezone: str | None = None
 
@@ -2026,7 +1979,7 @@ class GetTopPoliciesTriggeredRequest(RequestModel, kw_only=True):
     start_time: str
     end_time: str
     domains: list[str] | None = None
-    act_type: Annotated[list[str], Meta(examples=["mitigated,monitored"])] | None = None
+    act_type: list[str] | None = None
     service_type: str | None = None
     timezone: str | None = None
 

@@ -4,7 +4,9 @@
 ```python
 from cdnetworks.sharedconfiguration import SharedConfigurationClient
 
-with SharedConfigurationClient() as client:  # credentials from the environment or ~/.cdnetworks
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with SharedConfigurationClient() as client:
     print(client.list_shared_waf_rule_exceptions())
 ```
 """

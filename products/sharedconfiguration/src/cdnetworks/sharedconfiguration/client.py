@@ -448,7 +448,7 @@ class SharedConfigurationClient(ProductClient):
         id: str,
         rule_name: str | None = None,
         description: str | None = None,
-        conditions: UpdateSharedWhitelistRuleRequestConditions | None = None,
+        conditions: CreateSharedWhitelistRuleRequestConditions | None = None,
         service_type: str | None = None,
     ) -> UpdateSharedWhitelistRuleResponse: ...
     def update_shared_whitelist_rule(
@@ -594,9 +594,9 @@ class SharedConfigurationClient(ProductClient):
         trigger_threshold: int | None = None,
         intercept_time: int | None = None,
         effective_status: str | None = None,
-        rate_limit_effective: UpdateSharedRateLimitingRuleRequestRateLimitEffective | None = None,
+        rate_limit_effective: CreateSharedRateLimitingRuleRequestRateLimitEffective | None = None,
         action: str | None = None,
-        rate_limit_rule_condition: UpdateSharedRateLimitingRuleRequestRateLimitRuleCondition
+        rate_limit_rule_condition: CreateSharedRateLimitingRuleRequestRateLimitRuleCondition
         | None = None,
         service_type: str | None = None,
     ) -> UpdateSharedRateLimitingRuleResponse: ...
@@ -829,7 +829,7 @@ class SharedConfigurationClient(ProductClient):
         rule_id: str,
         rule_name: str,
         type: str,
-        config: UpdateShareConfigurationsAppApiExceptionFeatureRequestConfig,
+        config: CreateAppApiExceptionFeatureRequestConfig,
         service_type: str | None = None,
     ) -> UpdateShareConfigurationsAppApiExceptionFeatureResponse: ...
     def update_share_configurations_app_api_exception_feature(
@@ -945,7 +945,7 @@ class SharedConfigurationClient(ProductClient):
         self,
         *,
         id: str,
-        condition: UpdateSharedCustomRulesRequestCondition | None = None,
+        condition: CreateSharedCustomRuleRequestCondition | None = None,
         act: str | None = None,
         rule_name: str | None = None,
         description: str | None = None,
@@ -1644,7 +1644,7 @@ class AsyncSharedConfigurationClient(AsyncProductClient):
         id: str,
         rule_name: str | None = None,
         description: str | None = None,
-        conditions: UpdateSharedWhitelistRuleRequestConditions | None = None,
+        conditions: CreateSharedWhitelistRuleRequestConditions | None = None,
         service_type: str | None = None,
     ) -> UpdateSharedWhitelistRuleResponse: ...
     async def update_shared_whitelist_rule(
@@ -1790,9 +1790,9 @@ class AsyncSharedConfigurationClient(AsyncProductClient):
         trigger_threshold: int | None = None,
         intercept_time: int | None = None,
         effective_status: str | None = None,
-        rate_limit_effective: UpdateSharedRateLimitingRuleRequestRateLimitEffective | None = None,
+        rate_limit_effective: CreateSharedRateLimitingRuleRequestRateLimitEffective | None = None,
         action: str | None = None,
-        rate_limit_rule_condition: UpdateSharedRateLimitingRuleRequestRateLimitRuleCondition
+        rate_limit_rule_condition: CreateSharedRateLimitingRuleRequestRateLimitRuleCondition
         | None = None,
         service_type: str | None = None,
     ) -> UpdateSharedRateLimitingRuleResponse: ...
@@ -2025,7 +2025,7 @@ class AsyncSharedConfigurationClient(AsyncProductClient):
         rule_id: str,
         rule_name: str,
         type: str,
-        config: UpdateShareConfigurationsAppApiExceptionFeatureRequestConfig,
+        config: CreateAppApiExceptionFeatureRequestConfig,
         service_type: str | None = None,
     ) -> UpdateShareConfigurationsAppApiExceptionFeatureResponse: ...
     async def update_share_configurations_app_api_exception_feature(
@@ -2141,7 +2141,7 @@ class AsyncSharedConfigurationClient(AsyncProductClient):
         self,
         *,
         id: str,
-        condition: UpdateSharedCustomRulesRequestCondition | None = None,
+        condition: CreateSharedCustomRuleRequestCondition | None = None,
         act: str | None = None,
         rule_name: str | None = None,
         description: str | None = None,

@@ -8,10 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import msgspec
-from msgspec import Meta
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
@@ -158,18 +155,8 @@ class ListSharedWAFRuleExceptionsResponseData(ItemModel, kw_only=True):
     id: str | None = None
     name: str | None = None
     msg: str | None = None
-    type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "ip,path,uri,urlParamName,urlParamValue,userAgent,httpHeaderName,httpHeaderValue,cookie,body,bodyParamName,bodyParamValue"
-                ]
-            ),
-        ]
-        | None
-    ) = None
-    match_type: Annotated[str, Meta(examples=["EQUAL,CONTAIN,REGEX"])] | None = None
+    type: str | None = None
+    match_type: str | None = None
     content_list: list[str] = msgspec.field(default_factory=list)
     creator: str | None = None
     create_time: str | None = None
@@ -227,9 +214,7 @@ class ListCustomActionsResponseData(ItemModel, kw_only=True):
     creator: str | None = None
     action_name: str | None = None
     description: str | None = None
-    status_code: (
-        Annotated[str, Meta(examples=["200,204,206,400,401,403,404,500,501,503"])] | None
-    ) = None
+    status_code: str | None = None
     content_type: str | None = None
     cus_block_cnt: str | None = None
     domain_list: str | None = None
@@ -268,77 +253,42 @@ class CreateSharedWhitelistRuleResponse(ResponseModel, kw_only=True):
 class CreateSharedCustomRuleRequestConditionIpOrIpsConditions(ItemModel, kw_only=True):
     """An item of ``CreateSharedWhitelistRuleRequestConditions.ip_or_ips_conditions``, an item of ``CreateSharedRateLimitingRuleRequestRateLimitRuleCondition.ip_or_ips_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.ip_or_ips_conditions``."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     ip_or_ips: list[str]
 
 
 class CreateSharedCustomRuleRequestConditionPathConditions(ItemModel, kw_only=True):
     """An item of ``CreateSharedWhitelistRuleRequestConditions.path_conditions``, an item of ``CreateSharedRateLimitingRuleRequestRateLimitRuleCondition.path_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.path_conditions``."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     paths: list[str]
 
 
 class CreateSharedCustomRuleRequestConditionUriConditions(ItemModel, kw_only=True):
     """An item of ``CreateSharedWhitelistRuleRequestConditions.uri_conditions``, an item of ``CreateSharedRateLimitingRuleRequestRateLimitRuleCondition.uri_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.uri_conditions``."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     uri: list[str]
 
 
 class CreateSharedWhitelistRuleRequestConditionsUaConditions(ItemModel, kw_only=True):
     """An item of ``CreateSharedWhitelistRuleRequestConditions.ua_conditions``."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     ua: list[str]
 
 
 class CreateSharedWhitelistRuleRequestConditionsRefererConditions(ItemModel, kw_only=True):
     """An item of ``CreateSharedWhitelistRuleRequestConditions.referer_conditions``."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     referer: list[str]
 
 
 class CreateSharedWhitelistRuleRequestConditionsHeaderConditions(ItemModel, kw_only=True):
     """An item of ``CreateSharedWhitelistRuleRequestConditions.header_conditions``."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     key: str
     value_list: list[str]
 
@@ -383,92 +333,42 @@ class DeleteSharedWhitelistRuleResponse(ResponseModel, kw_only=True):
 class ListSharedCustomRulesResponseDataConditionIpOrIpsConditions(ItemModel, kw_only=True):
     """An item of ``ListSharedWhitelistRulesResponseDataConditions.ip_or_ips_conditions``, an item of ``ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition.ip_or_ips_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.ip_or_ips_conditions``."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
+    match_type: str | None = None
     ip_or_ips: list[str] = msgspec.field(default_factory=list)
 
 
 class ListSharedCustomRulesResponseDataConditionPathConditions(ItemModel, kw_only=True):
     """An item of ``ListSharedWhitelistRulesResponseDataConditions.path_conditions``, an item of ``ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition.path_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.path_conditions``."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     paths: list[str] = msgspec.field(default_factory=list)
 
 
 class ListSharedCustomRulesResponseDataConditionUriConditions(ItemModel, kw_only=True):
     """An item of ``ListSharedWhitelistRulesResponseDataConditions.uri_conditions``, an item of ``ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition.uri_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.uri_conditions``."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     uri: list[str] = msgspec.field(default_factory=list)
 
 
 class ListSharedWhitelistRulesResponseDataConditionsUaConditions(ItemModel, kw_only=True):
     """An item of ``ListSharedWhitelistRulesResponseDataConditions.ua_conditions``."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     ua: list[str] = msgspec.field(default_factory=list)
 
 
 class ListSharedWhitelistRulesResponseDataConditionsRefererConditions(ItemModel, kw_only=True):
     """An item of ``ListSharedWhitelistRulesResponseDataConditions.referer_conditions``."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     referer: list[str] = msgspec.field(default_factory=list)
 
 
 class ListSharedWhitelistRulesResponseDataConditionsHeaderConditions(ItemModel, kw_only=True):
     """An item of ``ListSharedWhitelistRulesResponseDataConditions.header_conditions``."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     key: str | None = None
     value_list: list[str] = msgspec.field(default_factory=list)
 
@@ -538,49 +438,28 @@ class CreateSharedRateLimitingRuleRequestRateLimitEffective(ItemModel, kw_only=T
 class CreateSharedCustomRuleRequestConditionUaConditions(ItemModel, kw_only=True):
     """An item of ``CreateSharedRateLimitingRuleRequestRateLimitRuleCondition.ua_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.ua_conditions``."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     ua: list[str]
 
 
 class CreateSharedCustomRuleRequestConditionMethodConditions(ItemModel, kw_only=True):
     """An item of ``CreateSharedRateLimitingRuleRequestRateLimitRuleCondition.method_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.method_conditions``."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    request_method: Annotated[list[str], Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,COPY"])]
+    match_type: str
+    request_method: list[str]
 
 
 class CreateSharedCustomRuleRequestConditionRefererConditions(ItemModel, kw_only=True):
     """An item of ``CreateSharedRateLimitingRuleRequestRateLimitRuleCondition.referer_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.referer_conditions``."""
 
     referer: list[str]
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
 
 
 class CreateSharedCustomRuleRequestConditionHeaderConditions(ItemModel, kw_only=True):
     """An item of ``CreateSharedRateLimitingRuleRequestRateLimitRuleCondition.header_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.header_conditions``."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     value_list: list[str]
     key: str
 
@@ -588,7 +467,7 @@ class CreateSharedCustomRuleRequestConditionHeaderConditions(ItemModel, kw_only=
 class CreateSharedCustomRuleRequestConditionAreaConditions(ItemModel, kw_only=True):
     """An item of ``CreateSharedRateLimitingRuleRequestRateLimitRuleCondition.area_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.area_conditions``."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     areas: list[str]
 
 
@@ -597,8 +476,8 @@ class CreateSharedRateLimitingRuleRequestRateLimitRuleConditionSchemeConditions(
 ):
     """An item of ``CreateSharedRateLimitingRuleRequestRateLimitRuleCondition.scheme_conditions``."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
-    scheme: Annotated[list[str], Meta(examples=["HTTP,HTTPS"])]
+    match_type: str
+    scheme: list[str]
 
 
 class CreateSharedRateLimitingRuleRequestRateLimitRuleConditionStatusCodeConditions(
@@ -606,28 +485,21 @@ class CreateSharedRateLimitingRuleRequestRateLimitRuleConditionStatusCodeConditi
 ):
     """An item of ``CreateSharedRateLimitingRuleRequestRateLimitRuleCondition.status_code_conditions``."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     status_code: list[str]
 
 
 class CreateSharedCustomRuleRequestConditionJa3Conditions(ItemModel, kw_only=True):
     """An item of ``CreateSharedRateLimitingRuleRequestRateLimitRuleCondition.ja3_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.ja3_conditions``."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])]
+    match_type: str
     ja3_list: list[str]
 
 
 class CreateSharedCustomRuleRequestConditionJa4Conditions(ItemModel, kw_only=True):
     """An item of ``CreateSharedRateLimitingRuleRequestRateLimitRuleCondition.ja4_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.ja4_conditions``."""
 
-    match_type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-            ]
-        ),
-    ]
+    match_type: str
     ja4_list: list[str]
 
 
@@ -698,60 +570,28 @@ class ListSharedRateLimitingRulesResponseDataRateLimitEffective(ItemModel, kw_on
 class ListSharedCustomRulesResponseDataConditionUaConditions(ItemModel, kw_only=True):
     """An item of ``ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition.ua_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.ua_conditions``."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     ua: list[str] = msgspec.field(default_factory=list)
 
 
 class ListSharedCustomRulesResponseDataConditionMethodConditions(ItemModel, kw_only=True):
     """An item of ``ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition.method_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.method_conditions``."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
-    request_method: Annotated[
-        list[str], Meta(examples=["GET,POST,DELETE,PUT,HEAD,OPTIONS,COPY"])
-    ] = msgspec.field(default_factory=list)
+    match_type: str | None = None
+    request_method: list[str] = msgspec.field(default_factory=list)
 
 
 class ListSharedCustomRulesResponseDataConditionRefererConditions(ItemModel, kw_only=True):
     """An item of ``ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition.referer_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.referer_conditions``."""
 
     referer: list[str] = msgspec.field(default_factory=list)
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
 
 
 class ListSharedCustomRulesResponseDataConditionHeaderConditions(ItemModel, kw_only=True):
     """An item of ``ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition.header_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.header_conditions``."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,NONE,REGEX,NOT_REGEX,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     value_list: list[str] = msgspec.field(default_factory=list)
     key: str | None = None
 
@@ -759,7 +599,7 @@ class ListSharedCustomRulesResponseDataConditionHeaderConditions(ItemModel, kw_o
 class ListSharedCustomRulesResponseDataConditionAreaConditions(ItemModel, kw_only=True):
     """An item of ``ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition.area_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.area_conditions``."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
+    match_type: str | None = None
     areas: list[str] = msgspec.field(default_factory=list)
 
 
@@ -768,10 +608,8 @@ class ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionSchemeConditi
 ):
     """An item of ``ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition.scheme_conditions``."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
-    scheme: Annotated[list[str], Meta(examples=["HTTP,HTTPS"])] = msgspec.field(
-        default_factory=list
-    )
+    match_type: str | None = None
+    scheme: list[str] = msgspec.field(default_factory=list)
 
 
 class ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionStatusCodeConditions(
@@ -779,31 +617,21 @@ class ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionStatusCodeCon
 ):
     """An item of ``ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition.status_code_conditions``."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
+    match_type: str | None = None
     status_code: list[str] = msgspec.field(default_factory=list)
 
 
 class ListSharedCustomRulesResponseDataConditionJa3Conditions(ItemModel, kw_only=True):
     """An item of ``ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition.ja3_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.ja3_conditions``."""
 
-    match_type: Annotated[str, Meta(examples=["EQUAL,NOT_EQUAL"])] | None = None
+    match_type: str | None = None
     ja3_list: list[str] = msgspec.field(default_factory=list)
 
 
 class ListSharedCustomRulesResponseDataConditionJa4Conditions(ItemModel, kw_only=True):
     """An item of ``ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition.ja4_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.ja4_conditions``."""
 
-    match_type: (
-        Annotated[
-            str,
-            Meta(
-                examples=[
-                    "EQUAL,NOT_EQUAL,CONTAIN,NOT_CONTAIN,START_WITH,END_WITH,WILDCARD,NOT_WILDCARD"
-                ]
-            ),
-        ]
-        | None
-    ) = None
+    match_type: str | None = None
     ja4_list: list[str] = msgspec.field(default_factory=list)
 
 
@@ -890,8 +718,8 @@ class CreateAppApiExceptionFeatureResponse(ResponseModel, kw_only=True):
 class CreateAppApiExceptionFeatureRequestConfig(ItemModel, kw_only=True):
     """The ``config`` of ``CreateAppApiExceptionFeatureRequest``, the ``config`` of ``UpdateShareConfigurationsAppApiExceptionFeatureRequest``."""
 
-    condition: Annotated[str, Meta(examples=["PATH,URI,UA,REFERER,HEAD"])]
-    match_type: Annotated[str, Meta(examples=["CONTAIN,NOT_CONTAIN,EQUAL,NOT_EQUAL,EMPTY,REGEX"])]
+    condition: str
+    match_type: str
     condition_value: list[str]
     key: str | None = None
 
@@ -899,10 +727,8 @@ class CreateAppApiExceptionFeatureRequestConfig(ItemModel, kw_only=True):
 class QueryAppApiExceptionListResponseDataConfig(ItemModel, kw_only=True):
     """The ``config`` of ``QueryAppApiExceptionListResponseData``, the ``config`` of ``QueryAppApiExceptionFeatureDetailResponseData``."""
 
-    condition: Annotated[str, Meta(examples=["PATH,URI,UA,REFERER,HEAD"])] | None = None
-    match_type: (
-        Annotated[str, Meta(examples=["CONTAIN,NOT_CONTAIN,EQUAL,NOT_EQUAL,EMPTY,REGEX"])] | None
-    ) = None
+    condition: str | None = None
+    match_type: str | None = None
     condition_value: list[str] = msgspec.field(default_factory=list)
     key: str | None = None
 
@@ -913,9 +739,7 @@ class QueryAppApiExceptionListResponseData(ItemModel, kw_only=True):
     rule_id: str | None = None
     rule_name: str | None = None
     config: QueryAppApiExceptionListResponseDataConfig | None = None
-    type: Annotated[str, Meta(examples=["NATIVE_APP,CALLBACK_API,OTHER_API,HYBRID_APP"])] | None = (
-        None
-    )
+    type: str | None = None
     domain_num: int | None = None
     creator: str | None = None
 
@@ -941,9 +765,7 @@ class QueryAppApiExceptionFeatureDetailResponseData(ItemModel, kw_only=True):
 
     rule_name: str | None = None
     config: QueryAppApiExceptionListResponseDataConfig | None = None
-    type: Annotated[str, Meta(examples=["NATIVE_APP,CALLBACK_API,OTHER_API,HYBRID_APP"])] | None = (
-        None
-    )
+    type: str | None = None
 
 
 class QueryAppApiExceptionFeatureDetailResponse(ResponseModel, kw_only=True):
@@ -1099,7 +921,7 @@ class ListSharedCustomRulesResponseData(ItemModel, kw_only=True):
 
     condition: ListSharedCustomRulesResponseDataCondition | None = None
     creator: str | None = None
-    act: Annotated[str, Meta(examples=["NO_USE,LOG,DELAY,BLOCK,RESET"])] | None = None
+    act: str | None = None
     create_time: str | None = None
     relation_domain_count: int | None = None
     rule_name: str | None = None
@@ -1205,15 +1027,8 @@ class CreateSharedWAFRuleExceptionRequest(RequestModel, kw_only=True):
 
     name: str
     msg: str | None = None
-    type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "ip,path,uri,urlParamName,urlParamValue,userAgent,httpHeaderName,httpHeaderValue,cookie,body,bodyParamName,bodyParamValue"
-            ]
-        ),
-    ]
-    match_type: Annotated[str, Meta(examples=["EQUAL,CONTAIN,REGEX"])]
+    type: str
+    match_type: str
     content_list: list[str]
     service_type: str | None = None
 
@@ -1224,15 +1039,8 @@ class UpdateSharedWAFRuleExceptionRequest(RequestModel, kw_only=True):
     id: str
     name: str
     msg: str | None = None
-    type: Annotated[
-        str,
-        Meta(
-            examples=[
-                "ip,path,uri,urlParamName,urlParamValue,userAgent,httpHeaderName,httpHeaderValue,cookie,body,bodyParamName,bodyParamValue"
-            ]
-        ),
-    ]
-    match_type: Annotated[str, Meta(examples=["EQUAL,CONTAIN,REGEX"])]
+    type: str
+    match_type: str
     content_list: list[str]
     service_type: str | None = None
 
@@ -1368,7 +1176,7 @@ class CreateAppApiExceptionFeatureRequest(RequestModel, kw_only=True):
     """The arguments of CreateAppApiExceptionFeature (``POST /api/v1/dms/service-feature/add``)."""
 
     rule_name: str
-    type: Annotated[str, Meta(examples=["NATIVE_APP,CALLBACK_API,OTHER_API,HYBRID_APP"])]
+    type: str
     config: CreateAppApiExceptionFeatureRequestConfig
     service_type: str | None = None
 
@@ -1406,7 +1214,7 @@ class UpdateShareConfigurationsAppApiExceptionFeatureRequest(RequestModel, kw_on
 
     rule_id: str
     rule_name: str
-    type: Annotated[str, Meta(examples=["NATIVE_APP,CALLBACK_API,OTHER_API,HYBRID_APP"])]
+    type: str
     config: CreateAppApiExceptionFeatureRequestConfig
     service_type: str | None = None
 
@@ -1429,7 +1237,7 @@ class CreateSharedCustomRuleRequest(RequestModel, kw_only=True):
     """The arguments of CreateSharedCustomRule (``POST /api/v1/share-customize-rule/add``)."""
 
     condition: CreateSharedCustomRuleRequestCondition
-    act: Annotated[str, Meta(examples=["NO_USE,LOG,DELAY,BLOCK,RESET"])]
+    act: str
     rule_name: str
     description: str | None = None
     service_type: str | None = None
@@ -1439,7 +1247,7 @@ class UpdateSharedCustomRulesRequest(RequestModel, kw_only=True):
     """The arguments of UpdateSharedCustomRules (``POST /api/v1/share-customize-rule/update``)."""
 
     condition: CreateSharedCustomRuleRequestCondition | None = None
-    act: Annotated[str, Meta(examples=["NO_USE,LOG,DELAY,BLOCK,RESET"])] | None = None
+    act: str | None = None
     rule_name: str | None = None
     description: str | None = None
     id: str

@@ -4,7 +4,9 @@
 ```python
 from cdnetworks.statisticsanalysis import StatisticsAnalysisClient
 
-with StatisticsAnalysisClient() as client:  # credentials from the environment or ~/.cdnetworks
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with StatisticsAnalysisClient() as client:
     print(client.get_real_time_channel_online_number())
 ```
 """

@@ -4,8 +4,10 @@
 ```python
 from cdnetworks.tfcertificatemanagement import TerraformCertificateManagementClient
 
-with TerraformCertificateManagementClient() as client:  # credentials from the environment or ~/.cdnetworks
-    print(client.add_certificate_for_terraform())
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with TerraformCertificateManagementClient() as client:
+    print(client.query_certificate_list_for_terraform())
 ```
 """
 

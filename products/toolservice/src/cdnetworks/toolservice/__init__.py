@@ -4,7 +4,9 @@
 ```python
 from cdnetworks.toolservice import ToolServiceClient
 
-with ToolServiceClient() as client:  # credentials from the environment or ~/.cdnetworks
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with ToolServiceClient() as client:
     print(client.bandwidth_limit_service())
 ```
 """

@@ -4,8 +4,10 @@
 ```python
 from cdnetworks.uploadassets import UploadAssetsClient
 
-with UploadAssetsClient() as client:  # credentials from the environment or ~/.cdnetworks
-    print(client.get_upload_token())
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with UploadAssetsClient() as client:
+    print(client.pull_video_query())
 ```
 """
 

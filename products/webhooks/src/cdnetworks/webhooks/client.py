@@ -107,7 +107,7 @@ class WebhooksClient(ProductClient):
         name: str | None = None,
         description: str | None = None,
         url: str | None = None,
-        credentials: UpdateAWebhookRequestCredentials | None = None,
+        credentials: GetAWebhookResponseCredentials | None = None,
     ) -> UpdateAWebhookResponse: ...
     def update_a_webhook(
         self,
@@ -231,7 +231,7 @@ class AsyncWebhooksClient(AsyncProductClient):
         name: str | None = None,
         description: str | None = None,
         url: str | None = None,
-        credentials: UpdateAWebhookRequestCredentials | None = None,
+        credentials: GetAWebhookResponseCredentials | None = None,
     ) -> UpdateAWebhookResponse: ...
     async def update_a_webhook(
         self,

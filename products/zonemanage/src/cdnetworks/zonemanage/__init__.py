@@ -4,7 +4,9 @@
 ```python
 from cdnetworks.zonemanage import ZoneManagementClient
 
-with ZoneManagementClient() as client:  # credentials from the environment or ~/.cdnetworks
+# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)
+# or from ~/.cdnetworks/credentials.
+with ZoneManagementClient() as client:
     print(client.get_zone_list())
 ```
 """
