@@ -288,7 +288,7 @@ def test_a_waiter_is_the_parent_span_of_its_polls(
 def test_a_failed_waiter_is_an_error_span(
     mode: Mode, make_images: Any, telemetry: Telemetry
 ) -> None:
-    from cdnetworks.imagemanage import WaitFailedError
+    from cdnetworks.core.waiters import WaitFailedError
 
     images = make_images(transport=image_states("INACTIVE"), plugins=[telemetry.plugin()])
     with pytest.raises(WaitFailedError):

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from cdnetworks.fileprefetch import AsyncFilePrefetchClient, FilePrefetchClient, PrefetchRequest
 from cdnetworks.imagemanage import ImageManageClient
-from cdnetworks.reportbandwidth import ReportbandwidthClient
-from cdnetworks.securitypolicy import SecuritypolicyClient
+from cdnetworks.reportbandwidth import BandwidthReportsClient
+from cdnetworks.securitypolicy import SecurityPolicyClient
 
 
 def sync_calls(
     prefetch: FilePrefetchClient,
     images: ImageManageClient,
-    report: ReportbandwidthClient,
-    policy: SecuritypolicyClient,
+    report: BandwidthReportsClient,
+    policy: SecurityPolicyClient,
 ) -> None:
     prefetch.prefetch()  # error: missing required argument (urls)
     prefetch.prefetch(is_range=1)  # error: missing required argument (urls)

@@ -14,18 +14,18 @@ from cdnetworks.fileprefetch import (
 )
 from cdnetworks.imagemanage import ImageManageClient, VMPCreateImageRequest
 from cdnetworks.reportbandwidth import (
+    BandwidthReportsClient,
     QueryDomainBandwidthDomainList,
     QueryDomainBandwidthResponse,
-    ReportbandwidthClient,
 )
-from cdnetworks.securitypolicy import DeployBlockPageResponse, SecuritypolicyClient
+from cdnetworks.securitypolicy import DeployBlockPageResponse, SecurityPolicyClient
 
 
 def sync_calls(
     prefetch: FilePrefetchClient,
     images: ImageManageClient,
-    report: ReportbandwidthClient,
-    policy: SecuritypolicyClient,
+    report: BandwidthReportsClient,
+    policy: SecurityPolicyClient,
 ) -> None:
     # Keywords with the required ones given, the model's optionals left out or given.
     answer: PrefetchResponse = prefetch.prefetch(urls=["https://example.com/a.js"])
