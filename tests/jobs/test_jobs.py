@@ -112,6 +112,54 @@ def test_a_job_over_todays_quota_is_refused_saying_how_many_fit(
     assert emu.service("cacherefresh").board.remaining("dir") == 0
 
 
+def test_a_partial_run_resumed_plans_the_rest_when_the_quota_allows(
+    mode: Mode, emu: Emulator, refresh: Any, tmp_path: Path
+) -> None:
+    board = emu.service("cacherefresh").board
+    board.used["dir"] = 490
+    dirs = [f"https://www.example.com/{i}/" for i in range(25)]
+    job = {"dirs": dirs, "journal": tmp_path / "partial.sqlite", **FAST}
+    report = mode.run(refresh.purge_many, allow_partial=True, **job)
+    assert report.summary == {"success": 10, "failure": 0, "skipped": 15, "unknown": 0}
+    # Still no quota today: without allow_partial the resume is refused (how many fit: 0)
+    # and the journal is left as it was; with it, the rest stays skipped with the reason.
+    with pytest.raises(QuotaExceededError) as caught:
+        mode.run(refresh.purge_many, **job)
+    assert caught.value.fits == {"dir": 0}
+    report = mode.run(refresh.purge_many, allow_partial=True, **job)
+    assert report.summary == {"success": 10, "failure": 0, "skipped": 15, "unknown": 0}
+    skipped = [i for i in report.items() if i.status == "skipped"]
+    assert [i.target for i in skipped] == dirs[10:]
+    assert all("today's quota" in (i.message or "") for i in skipped)
+    assert calls_of(emu, "Purge") == 1
+    # A new day: the resume plans the 15 left out, and sends nothing twice.
+    board.used["dir"] = 0
+    report = mode.run(refresh.purge_many, **job)
+    assert report.summary == {"success": 25, "failure": 0, "skipped": 0, "unknown": 0}
+    assert report.plan.quota_left == {"purge_dirs": 500}
+    assert calls_of(emu, "Purge") == 2
+    assert set(entries(emu).values()) == {1} and len(entries(emu)) == 25
+
+
+def test_a_resume_replans_unsent_batches_to_what_the_quota_has_left(
+    mode: Mode, emu: Emulator, refresh: Any, tmp_path: Path
+) -> None:
+    board = emu.service("cacherefresh").board
+    targets = urls(1200)
+    job = {"urls": targets, "journal": tmp_path / "cut.sqlite", **FAST}
+    first = mode.run(refresh.purge_many, stop=lambda: calls_of(emu, "Purge") >= 1, **job)
+    assert first.interrupted and first.plan.batches == 3
+    board.used["url"] = 4700  # someone else spent the quota meanwhile: 300 left
+    report = mode.run(refresh.purge_many, allow_partial=True, **job)
+    assert report.summary == {"success": 800, "failure": 0, "skipped": 400, "unknown": 0}
+    assert board.remaining("url") == 0 and calls_of(emu, "Purge") == 2
+    board.used["url"] = 0
+    report = mode.run(refresh.purge_many, **job)
+    assert report.summary == {"success": 1200, "failure": 0, "skipped": 0, "unknown": 0}
+    assert set(entries(emu).values()) == {1} and len(entries(emu)) == 1200
+    assert calls_of(emu, "Purge") == 3
+
+
 def test_failures_carry_the_services_state_and_every_target_ends_in_one_state(
     mode: Mode, emu: Emulator, refresh: Any
 ) -> None:

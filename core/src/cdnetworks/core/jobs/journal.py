@@ -191,13 +191,15 @@ class Journal:
     def count_invalid(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM invalid").fetchone()[0])
 
-    def counts(self, state: str | None = None) -> dict[str, int]:
-        """Targets per kind (in ``state`` only, when given)."""
-        sql = "SELECT kind, count(*) FROM targets"
+    def counts(self, state: str | None = None, *, unplanned: bool = False) -> dict[str, int]:
+        """Targets per kind (in ``state`` only, when given; in no batch, when ``unplanned``)."""
+        sql = "SELECT kind, count(*) FROM targets WHERE 1"
         args: tuple[Any, ...] = ()
         if state is not None:
-            sql += " WHERE state = ?"
+            sql += " AND state = ?"
             args = (state,)
+        if unplanned:
+            sql += " AND batch IS NULL"
         return {k: int(n) for k, n in self.db.execute(sql + " GROUP BY kind", args)}
 
     def pending_ids(self, kind: str | None = None, page: int = 5000) -> Iterator[int]:
@@ -228,6 +230,22 @@ class Journal:
         self.db.executemany(
             "UPDATE targets SET state = 'skipped', message = ? WHERE id = ?",
             [(message, i) for i in ids],
+        )
+
+    def unplan(self) -> None:
+        """Batches planned and never sent give their targets back (to be planned again)."""
+        self.db.execute(
+            "UPDATE targets SET batch = NULL WHERE batch IN "
+            "(SELECT id FROM batches WHERE state = 'planned')"
+        )
+        self.db.execute("DELETE FROM batches WHERE state = 'planned'")
+
+    def reopen_skipped(self, message: str) -> None:
+        """Targets skipped with ``message`` (and in no batch) are pending again."""
+        self.db.execute(
+            "UPDATE targets SET state = 'pending', message = NULL "
+            "WHERE state = 'skipped' AND message = ? AND batch IS NULL",
+            (message,),
         )
 
     def assign(self, batch: int, ids: list[int]) -> None:

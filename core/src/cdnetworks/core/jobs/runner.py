@@ -54,6 +54,11 @@ LOOKUP_MARGIN = 60.0
 LEASE_SECONDS = 600.0
 #: A 429 without Retry-After pauses the job this long.
 DEFAULT_THROTTLE_PAUSE = 10.0
+#: The message of targets a partial run left out; a resume plans them when the quota allows.
+QUOTA_SKIPPED = (
+    "over what remains of today's quota (allow_partial); run again with the same journal "
+    "when the quota allows"
+)
 
 
 @dataclass(frozen=True)
@@ -271,9 +276,9 @@ class _Job:
                 if position >= keep:
                     over.append(target_id)
                 if len(over) >= CHUNK:
-                    self.journal.skip(over, "over what remains of today's quota (allow_partial)")
+                    self.journal.skip(over, QUOTA_SKIPPED)
                     over = []
-            self.journal.skip(over, "over what remains of today's quota (allow_partial)")
+            self.journal.skip(over, QUOTA_SKIPPED)
 
     # --- 3. plan --------------------------------------------------------------------------
 
@@ -558,8 +563,7 @@ def _run(job: _Job, sources: Mapping[str, Iterable[Target] | None], keep: Any) -
         job.job_id = journal.meta("job_id") or uuid.uuid4().hex
         duplicates = int(journal.meta("duplicates") or 0)
         invalid = int(journal.meta("invalid") or 0)
-        yield from _resume(job, sources, planned)
-        left = {}
+        left = yield from _resume(job, sources, planned)
     batches = journal.batches()
     needed: dict[str, int] = {}
     for kind, n in journal.planned_counts().items():
@@ -628,7 +632,9 @@ def _run(job: _Job, sources: Mapping[str, Iterable[Target] | None], keep: Any) -
     )
 
 
-def _resume(job: _Job, sources: Mapping[str, Iterable[Target] | None], planned: str) -> Steps[None]:
+def _resume(
+    job: _Job, sources: Mapping[str, Iterable[Target] | None], planned: str
+) -> Steps[dict[str, int | None]]:
     """Check that the journal records this job, then take up where it stopped."""
     journal = job.journal
     digest = hashlib.sha256(job.fingerprint().encode())
@@ -644,19 +650,17 @@ def _resume(job: _Job, sources: Mapping[str, Iterable[Target] | None], planned: 
     for batch in journal.batches():
         if batch.state == j.SENT:
             journal.set_batch(batch.id, state=j.UNKNOWN, message="sent, no answer recorded")
-    # What is still to be sent needs today's quota again.
-    pending: dict[str, int] = {}
-    for batch in journal.batches():
-        if batch.state == j.PLANNED:
-            for kind, _target in journal.batch_targets(batch.id):
-                pending[kind] = pending.get(kind, 0) + 1
+    # What is still to be sent (batches planned but never sent, and targets a partial run
+    # left out) needs today's quota again, and is planned afresh against it, in one step:
+    # a refusal leaves the journal as it was.
+    journal.begin()
+    journal.unplan()
+    journal.reopen_skipped(QUOTA_SKIPPED)
+    pending = journal.counts(j.PENDING, unplanned=True)
+    left: dict[str, int | None] = {}
     if pending:
-        granted, _ = yield from job.quota(pending)
-        short = {
-            kind: n
-            for kind, n in pending.items()
-            if (q := job._quota_kind(kind)) is not None and granted.get(q, n) < n
-        }
-        if short and not job.options.allow_partial:
-            fits = {kind: granted.get(job._quota_kind(kind) or "", 0) for kind in pending}
-            raise QuotaExceededError(pending, fits, job.spec.action.name)
+        granted, left = yield from job.quota(pending)
+        job.fit(pending, granted)
+        job.plan_batches()
+    journal.commit()
+    return left
