@@ -271,6 +271,37 @@ def test_pattern_purge(mode: Mode, emu: Emulator, refresh: Any) -> None:
     assert emu.service("cacherefresh").board.remaining("regex") == 500 - 150
 
 
+def test_patterns_are_checked_by_the_facts_of_purge_urls_matching_regex(
+    mode: Mode, emu: Emulator, refresh: Any
+) -> None:
+    # The facts: each pattern at most 2,000 characters, 500 a day, duplicates removed (by
+    # the service; the job removes them first so they spend no quota). No scheme rule: a
+    # pattern such as "https?://..." is a regular expression, not a URL.
+    long = "https://www.example.com/" + "a" * 1977
+    with pytest.raises(ValidationError) as one_call:
+        mode.run(refresh.purge_urls_matching_regex, url_regulars=["x", long])
+    assert one_call.value.field == "url_regulars[1]"
+    assert "2001 characters, at most 2000" in str(one_call.value)
+    given = ["https?://www.example.com/.*\\.png", long, "  ", long[:2000], "https?://x/.*"]
+    with pytest.raises(InvalidTargetsError) as caught:
+        mode.run(refresh.purge_many_regex, patterns=given, **FAST)
+    assert [(p, problem) for p, _, _, problem in caught.value.invalid] == [
+        (2, "has 2001 characters, at most 2000 are allowed"),
+        (3, "must not be empty"),
+    ]
+    assert emu.calls == 0
+    with pytest.raises(QuotaExceededError) as quota:
+        mode.run(refresh.purge_many_regex, patterns=[f"/p{i}/.*" for i in range(501)], **FAST)
+    assert quota.value.fits == {"pattern": 500}
+    report = mode.run(
+        refresh.purge_many_regex,
+        patterns=[*given[:1], given[0] + " ", *given[3:]],  # a duplicate once trimmed
+        **FAST,
+    )
+    assert report.summary["success"] == 3 and report.plan.duplicates == 1
+    assert calls_of(emu, "PurgeUrlsMatchingRegex") == 1
+
+
 def test_the_ledger_keeps_two_jobs_within_one_quota(
     mode: Mode, emu: Emulator, refresh: Any
 ) -> None:
