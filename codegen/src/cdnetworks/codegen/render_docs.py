@@ -11,7 +11,7 @@ from .annotations import GENERATED, base_type, enum_type
 from .examples import example, value_list
 from .load import ActionModel, ProductModel, py_name, type_refs
 from .render_actions import summary
-from .spec import Field
+from .spec import Batch, Field
 
 _CONSTRAINTS = (
     ("min_length", "length ≥ {}"),
@@ -132,6 +132,8 @@ def _action(model: ProductModel, action: ActionModel) -> list[str]:
             f"- Pages by {spec.paging.style}: `client.{spec.paging.method}(...)` walks every "
             "page (CLI: `--paginate`)"
         )
+    if spec.batch is not None:
+        lines.append(f"- {_limits_text(action, spec.batch)}")
     lines += [f"- {_envelope_text(action)}", "", "Arguments:", "", *_request_table(action)]
     nested = [ref for f in action.fields for ref in type_refs(f.type)]
     if nested:
@@ -148,6 +150,84 @@ def _action(model: ProductModel, action: ActionModel) -> list[str]:
             "",
         ]
     return lines
+
+
+def _batch_name(action: ActionModel, wire: str) -> str:
+    for f in action.fields:
+        if f.wire == wire:
+            return py_name(f)
+    return wire
+
+
+def _limits_text(action: ActionModel, batch: Batch) -> str:
+    """The action's declared batch limits, as one sentence (they are checked before sending)."""
+    names = [f"`{_batch_name(action, item.field)}`" for item in batch.items]
+    parts: list[str] = []
+    if batch.max_items is not None:
+        together = " together" if len(names) > 1 else ""
+        parts.append(f"{' + '.join(names)}: at most {batch.max_items} items a call{together}")
+    else:
+        parts.append(f"{' + '.join(names)}: no per-call limit stated")
+    for item, name in zip(batch.items, names, strict=True):
+        rules = []
+        if item.max_items is not None:
+            rules.append(f"at most {item.max_items} a call")
+        if item.max_length is not None:
+            rules.append(f"each at most {item.max_length} characters")
+        if item.schemes:
+            rules.append("starting with " + " or ".join(f"`{s}`" for s in item.schemes))
+        if item.ends_with:
+            rules.append(f"ending with `{item.ends_with}`")
+        if rules:
+            parts.append(f"{name} ({item.kind}): " + ", ".join(rules))
+    if batch.quota is not None and batch.quota.daily:
+        daily = ", ".join(f"{n:,} {kind}" for kind, n in batch.quota.daily.items())
+        parts.append(f"daily quota {daily} (remaining: `{batch.quota.action}`)")
+    return "Limits (checked before anything is sent): " + _cell("; ".join(parts))
+
+
+def _jobs_section(model: ProductModel) -> list[str]:
+    jobs = model.overrides.jobs
+    if not jobs:
+        return []
+    lines = [
+        "## Bulk jobs",
+        "",
+        "Many targets through one action as one job: de-duplicated and checked before "
+        "anything is sent, planned in batches within the action's limits, refused when today's "
+        "quota cannot carry it, paced by the rate limit, recorded in a journal that resumes an "
+        "interrupted job, and every target reported. The same methods exist on "
+        f"`{model.async_client_class}` (awaited). See [Bulk purge and prefetch](../bulk-jobs.md).",
+        "",
+        "| method | action | targets | per call | daily quota | CLI |",
+        "|---|---|---|---|---|---|",
+    ]
+    for job in jobs:
+        action = model.action(job.action)
+        batch = action.spec.batch
+        kinds = {item.field: item for item in batch.items} if batch else {}
+        targets = ", ".join(
+            f"`{param}` ({kinds[wire].kind if wire in kinds else wire})"
+            for param, wire in job.params.items()
+        )
+        per_call = (
+            str(batch.max_items)
+            if batch is not None and batch.max_items is not None
+            else f"{job.batch_size} (no limit stated)"
+        )
+        daily = (
+            ", ".join(f"{n:,} {kind}" for kind, n in batch.quota.daily.items())
+            if batch is not None and batch.quota is not None
+            else ""
+        )
+        files = " ".join(f"--{param.replace('_', '-')}-from FILE" for param in job.params)
+        command = f"cdnetworks {model.name} {job.method.replace('_', '-')} {files}"
+        args = ", ".join(f"{param}=..." for param in job.params)
+        lines.append(
+            f"| `{job.method}({args})` | [{job.action}](#{job.action.lower()}) | {targets} | "
+            f"{per_call} | {daily} | `{command}` |"
+        )
+    return [*lines, ""]
 
 
 def _idempotent(action: ActionModel) -> bool:
@@ -207,6 +287,7 @@ def render_reference(model: ProductModel) -> str:
                 + " |"
             )
         lines.append("")
+    lines += _jobs_section(model)
     lines += ["## Actions", "", "| action | HTTP | client method |", "|---|---|---|"]
     for action in model.actions:
         spec = action.spec
