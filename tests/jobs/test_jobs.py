@@ -242,6 +242,35 @@ def test_paced_by_compressed_limits_no_429(mode: Mode) -> None:
     assert not [e for e in emu.exchanges if e.status == 429]
 
 
+def test_a_resumed_run_counts_the_calls_its_killed_run_sent_within_the_window(
+    mode: Mode, tmp_path: Path
+) -> None:
+    # A new process has a fresh limiter, but the service's window still counts the calls the
+    # run before it sent: the journal's log of them paces the resumed run too.
+    emu = job_emulator(throttle=ThrottleLimits(per_account=300, per_action=3, window=1.5))
+    job = {"urls": urls(2500), "journal": tmp_path / "j.sqlite", "wait": False}
+
+    def limiter() -> RateLimiter:
+        return RateLimiter(300, 1.55, per_action=(3, 1.55))
+
+    first = over(mode, emu, REFRESH, rate_limiter=limiter())
+    mode.run(first.purge_many, stop=lambda: calls_of(emu, "Purge") >= 3, **job)
+    resumed = over(mode, emu, REFRESH, rate_limiter=limiter())
+    report = mode.run(resumed.purge_many, **job)
+    assert report.summary["unknown"] == 2500  # all sent (not followed: wait=False)
+    assert calls_of(emu, "Purge") == 5
+    assert not [e for e in emu.exchanges if e.status == 429]
+
+
+def test_a_limiter_remembers_sends_it_did_not_book() -> None:
+    limiter = RateLimiter(100, 10.0, per_action=(2, 5.0))
+    limiter.remember("Purge", 1.0)
+    limiter.remember("Purge", 2.0)
+    limiter.remember("Purge", 9.0)  # left the per-action window already
+    assert 2.9 < limiter.reserve("Purge") <= 3.0  # the older of the two leaves it in 3 s
+    assert limiter.reserve("GetPurgeStatus") == 0.0
+
+
 def test_dry_run_plans_and_sends_nothing(mode: Mode, emu: Emulator, refresh: Any) -> None:
     report = mode.run(
         refresh.purge_many, urls=urls(1234), dirs=["https://www.example.com/x/"], dry_run=True

@@ -50,6 +50,12 @@ class Window:
             slot = max(slot, self._recent[0] + self.per_seconds)
         return slot
 
+    def remember(self, sent: float) -> None:
+        """Count a send made earlier (``sent`` on the monotonic clock) in the sliding log only:
+        its token was spent and refilled long ago, but the server's window still counts it."""
+        recent = sorted([*self._recent, sent])[-self.requests :]
+        self._recent = deque(recent, maxlen=self.requests)
+
     def book(self, slot: float, now: float) -> None:
         self._tokens = min(self.burst, self._tokens + (now - self._updated) * self._rate) - 1.0
         self._updated = now
@@ -102,6 +108,22 @@ class RateLimiter:
             for w in windows:
                 w.book(slot, now)
             return slot - now
+
+    def remember(self, action: str | None, ago: float) -> None:
+        """Count a send of ``action`` made ``ago`` seconds before now that this limiter did not
+        book (a killed run of a job, read from its journal): the server's window still counts
+        it, so the next sends must too."""
+        with self._lock:
+            now = time.monotonic()
+            windows = [self._account]
+            if self.per_action is not None and action is not None:
+                window = self._actions.get(action)
+                if window is None:
+                    window = self._actions[action] = Window(*self.per_action)
+                windows.append(window)
+            for w in windows:
+                if 0 <= ago < w.per_seconds:
+                    w.remember(now - ago)
 
     def __repr__(self) -> str:
         action = f", per action {Window(*self.per_action)!r}" if self.per_action else ""

@@ -49,6 +49,7 @@ CREATE TABLE IF NOT EXISTS batches (
     followed INTEGER NOT NULL DEFAULT 0,
     status_calls INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS calls (at REAL NOT NULL, action TEXT NOT NULL);
 """
 
 _BATCH_COLUMNS = frozenset({"state", "item_id", "sent_at", "message", "followed", "status_calls"})
@@ -332,6 +333,20 @@ class Journal:
             "UPDATE batches SET state = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?",
             (time.time(), batch_id),
         )
+
+    # --- calls (for the rate limit of a resumed run) ----------------------------------------
+
+    def log_call(self, action: str) -> None:
+        """A call of ``action`` leaves now (wall clock: a later process reads it)."""
+        self.db.execute("INSERT INTO calls VALUES (?, ?)", (time.time(), action))
+
+    def recent_calls(self, seconds: float) -> list[tuple[float, str]]:
+        """``(seconds ago, action)`` of the calls logged in the last ``seconds``, oldest
+        first; older ones are forgotten."""
+        now = time.time()
+        self.db.execute("DELETE FROM calls WHERE at < ?", (now - seconds,))
+        rows = self.db.execute("SELECT at, action FROM calls ORDER BY at")
+        return [(now - float(at), str(action)) for at, action in rows]
 
     def count_status_call(self, batch_id: int) -> None:
         self.db.execute(

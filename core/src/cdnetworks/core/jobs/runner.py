@@ -137,10 +137,24 @@ class _Job:
                 wait = self.limiter.reserve(action.name)
                 if wait > 0:
                     yield from self.pause(wait, "rate limit")
+            # Logged before it leaves: a run killed now still counts it when resumed.
+            self.journal.log_call(action.name)
             try:
                 return (yield Call(action, arguments))
             except ThrottledError as exc:
                 yield from self.pause(exc.retry_after or DEFAULT_THROTTLE_PAUSE, "rate limit")
+
+    def replay_calls(self) -> None:
+        """Count, in the limiter that paces this run, the calls an earlier run of the job sent
+        within the rate limit's windows: a run killed and resumed at once stays under them."""
+        limiter = self.plan_limiter or self.limiter
+        if limiter is None:
+            return
+        longest = limiter.per_seconds
+        if limiter.per_action is not None:
+            longest = max(longest, limiter.per_action[1])
+        for ago, action in self.journal.recent_calls(longest):
+            limiter.remember(action, ago)
 
     def pause(self, seconds: float, reason: str) -> Steps[None]:
         if reason == "rate limit":
@@ -539,6 +553,7 @@ def run_job(
 
 def _run(job: _Job, sources: Mapping[str, Iterable[Target] | None], keep: Any) -> Steps[JobReport]:
     journal, options = job.journal, job.options
+    job.replay_calls()
     planned = journal.meta("digest")
     duplicates = invalid = 0
     if planned is None:
