@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from cdnetworks.core import RateLimiter, ValidationError
-from cdnetworks.core.emulator import Drop, Emulator, FaultRule, ThrottleLimits
+from cdnetworks.core.emulator import Drop, Emulator, ErrorBurst, FaultRule, ThrottleLimits
 from cdnetworks.core.jobs.journal import JobMismatchError, Journal, JournalBusyError
 from cdnetworks.core.jobs.quota import LocalQuotaLedger
 from cdnetworks.core.jobs.report import InvalidTargetsError, JobProgress, QuotaExceededError
@@ -33,6 +33,10 @@ def test_one_call_over_the_limit_is_refused_before_sending(
         )
     assert purge.value.field == "urls + dirs"
     assert "501 items in one call, at most 500" in str(purge.value)
+    with pytest.raises(ValidationError) as urls_only:
+        mode.run(refresh.purge, urls=urls(501))
+    assert urls_only.value.field == "urls + dirs"
+    assert "501 items in one call, at most 500" in str(urls_only.value)
     with pytest.raises(ValidationError) as fetch:
         mode.run(prefetch.prefetch, urls=urls(401))
     assert fetch.value.field == "urls + dirs" or "at most 400" in str(fetch.value)
@@ -217,6 +221,41 @@ def test_a_batch_whose_answer_was_lost_is_looked_up_not_sent_twice(
     assert emu.service("cacherefresh").board.remaining("url") == 5000 - 1200
     recovered = [i for i in report.items() if i.item_id is None]
     assert len(recovered) == 500  # the lost batch: found by its first URL, no item id
+
+
+def test_a_batch_the_service_never_got_is_sent_again_after_the_lookup(
+    mode: Mode, tmp_path: Path
+) -> None:
+    # The connection drops before the service takes the batch: the lookup finds nothing.
+    emu = job_emulator(faults=[FaultRule(Drop(), calls=[2], actions=["Purge"])])
+    refresh = over(mode, emu, REFRESH, max_attempts=1)
+    report = mode.run(refresh.purge_many, urls=urls(1200), journal=tmp_path / "j.sqlite", **FAST)
+    assert report.summary == {"success": 1200, "failure": 0, "skipped": 0, "unknown": 0}
+    assert calls_of(emu, "Purge") == 4  # the second batch twice: once lost, once taken
+    assert set(entries(emu).values()) == {1} and len(entries(emu)) == 1200
+    assert all(i.item_id for i in report.items())
+
+
+def test_an_unknown_batch_is_never_resent_blindly(mode: Mode, tmp_path: Path) -> None:
+    # The answer is lost and the status action fails too: the outcome stays unknown, the
+    # batch is not sent again, and a later run with the same journal settles it.
+    emu = job_emulator(
+        faults=[
+            FaultRule(Drop(after_processing=True), calls=[1], actions=["Purge"]),
+            FaultRule(ErrorBurst(503, length=1000), rate=1.0, actions=["GetPurgeStatus"]),
+        ]
+    )
+    refresh = over(mode, emu, REFRESH, max_attempts=1)
+    job = {"urls": urls(700), "journal": tmp_path / "j.sqlite", **FAST}
+    report = mode.run(refresh.purge_many, timeout=1.0, **job)  # batch 2's status unread too
+    assert report.summary == {"success": 0, "failure": 0, "skipped": 0, "unknown": 700}
+    assert not report.ok and calls_of(emu, "Purge") == 2  # batch 1 not sent twice
+    assert all("not final" in (i.message or "") for i in report.items())
+    emu.faults.clear()
+    report = mode.run(refresh.purge_many, **job)
+    assert report.summary == {"success": 700, "failure": 0, "skipped": 0, "unknown": 0}
+    assert calls_of(emu, "Purge") == 2
+    assert set(entries(emu).values()) == {1} and len(entries(emu)) == 700
 
 
 def test_a_429_pauses_the_whole_job(mode: Mode) -> None:
