@@ -8,8 +8,9 @@ emulator:
   100,000 rows inserted into SQLite with ``executemany``;
 - a 1,000,000-line file read through a dry run (target: peak RSS under 150 MB);
 - a 20,000-URL prefetch against the emulator with the rate limits compressed (30 calls of an
-  action per window), sending its 50 batches: wall time against the least time the limit
-  allows (target: within 10%), and the whole job followed to the end for information.
+  action per window of 5 s and of 30 s), sending its 50 batches: wall time against the least
+  time the limit allows (target, at 30 s: within 10%), and the whole job followed to the end
+  (5 s window) for information.
 """
 
 from __future__ import annotations
@@ -156,34 +157,49 @@ def run(quick: bool) -> list[Row]:
             )
         )
 
-        window = "2" if quick else "5"
-        send = _median("prefetch-send", window, folder, runs)
-        ratio = send["seconds"] / send["least"] if send["least"] else float("inf")
-        group = f"jobs: 20,000-URL prefetch, 30 calls/action per {window} s"
-        rows.append(Row(group, "least time the rate limit allows (50 batches)", send["least"], 1.0))
-        rows.append(
-            Row(
-                group,
-                "prefetch_many(wait=False): send every batch",
-                send["seconds"],
-                ratio,
-                f"{send['throttled']:.0f} answers 429",
+        # The fixed work (reading and checking 20,000 targets, the calls after the window
+        # reopens) does not shrink with the window: the more the limits are compressed, the
+        # larger its share. The target is checked at 30 s (5 minutes compressed tenfold).
+        windows = ["2"] if quick else ["5", "30"]
+        least: dict[str, float] = {}
+        for window in windows:
+            send = _median("prefetch-send", window, folder, runs if window != "30" else 1)
+            least[window] = send["least"]
+            ratio = send["seconds"] / send["least"] if send["least"] else float("inf")
+            group = f"jobs: 20,000-URL prefetch, 30 calls/action per {window} s"
+            rows.append(
+                Row(group, "least time the rate limit allows (50 batches)", send["least"], 1.0)
+            )
+            target = (
                 Target(
-                    "20,000-URL prefetch: send time vs rate limit",
+                    f"20,000-URL prefetch ({window} s window): send time vs rate limit",
                     f"{send['seconds']:.2f} s",
                     f"{ratio:.2f}x the least time",
                     "<= 1.10x, no 429",
                     ratio <= 1.10 and send["throttled"] == 0,
-                ),
+                )
+                if window == windows[-1] and not quick
+                else None
             )
-        )
+            rows.append(
+                Row(
+                    group,
+                    "prefetch_many(wait=False): send every batch",
+                    send["seconds"],
+                    ratio,
+                    f"{send['throttled']:.0f} answers 429",
+                    target,
+                )
+            )
+        window = windows[0]
+        group = f"jobs: 20,000-URL prefetch, 30 calls/action per {window} s"
         job = _median("prefetch-job", window, folder, 1)
         rows.append(
             Row(
                 group,
                 "prefetch_many(): sent and followed to the end",
                 job["seconds"],
-                job["seconds"] / send["least"],
+                job["seconds"] / least[window],
                 f"{job['status_calls']:.0f} status calls, {job['throttled']:.0f} x 429",
             )
         )

@@ -113,7 +113,66 @@ def test_dry_run_prints_the_plan_and_purges_nothing(tmp_path: Path) -> None:
     assert (plan["batches"], plan["calls"]) == (3, 3)
     assert plan["quota_needed"] == {"purge_urls": 1201}
     assert plan["quota_left"] == {"purge_urls": 5000}
+    # 3 batches under this test's loose limiter: no wait (a real one: test_jobs.py).
+    assert plan["least_seconds"] == 0
     assert calls_of(emu, "Purge") == 0
+
+
+class Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        raise OSError("no terminal behind it")  # the 80-column fallback
+
+
+def test_a_terminal_gets_one_progress_bar_with_batches_targets_and_rate_limit_waits(
+    tmp_path: Path,
+) -> None:
+    emu = job_emulator()
+    lines = [f"https://www.example.com/t/{i}" for i in range(1500)]
+    out, err = io.StringIO(), Tty()
+    # Two calls of an action a second: the third batch waits on the rate limit.
+    kwargs: dict[str, Any] = {
+        **emu.client_kwargs(),
+        "transport": emu.transport(),
+        "rate_limiter": RateLimiter(100, 1.0, per_action=(2, 1.0)),
+    }
+    argv = ["cacherefresh", "purge-many", "--urls-from", write(tmp_path / "u.txt", *lines)]
+    code = main([*argv, *FAST], client_kwargs=kwargs, stdout=out, stderr=err)
+    assert code == 0, err.getvalue()
+    text = err.getvalue()
+    assert "\r[....................] 0/1500 send: 0/3 batches sent, 0/1500 targets final" in text
+    assert "] 0/1500 send: 2/3 batches sent, rate limit wait " in text
+    assert "\r[####################] 1500/1500 done: 3/3 batches sent, 1500/1500" in text
+    assert text.count("\n") == 1 and text.endswith("\n")  # redrawn in place
+    assert json.loads(out.getvalue())["summary"]["success"] == 1500
+
+
+def test_patterns_from_standard_input_and_a_dry_run_as_plain_lines(tmp_path: Path) -> None:
+    emu = job_emulator()
+    patterns = "# stylesheets\nhttps?://www.example.com/css/.*\n\nhttps://www.example.com/.*\\.js\n"
+    code, out, err = run(
+        emu, "cacherefresh", "purge-many-regex", "--patterns-from", "-", "--dry-run",
+        "--output", "table", stdin=patterns,
+    )  # fmt: skip
+    assert code == 0, err
+    assert err.splitlines() == [
+        "cacherefresh.PurgeUrlsMatchingRegex: 2 patterns (0 duplicates, 0 invalid)",
+        "1 batches of at most 100",
+        "quota regex_patterns: 2 needed, 500 left today",
+        "1 calls; the rate limit allows them in 0 s at least",
+    ]
+    assert calls_of(emu, "PurgeUrlsMatchingRegex") == 0
+    code, out, err = run(
+        emu, "cacherefresh", "purge-many-regex", "--patterns-from", "-", *FAST, stdin=patterns
+    )
+    assert code == 0, err
+    items = json.loads(out)["items"]
+    assert [(i["target"], i["kind"], i["status"]) for i in items] == [
+        ("https?://www.example.com/css/.*", "pattern", "success"),
+        ("https://www.example.com/.*\\.js", "pattern", "success"),
+    ]
 
 
 @pytest.mark.slow

@@ -15,7 +15,7 @@ from cdnetworks.core.jobs.quota import LocalQuotaLedger
 from cdnetworks.core.jobs.report import InvalidTargetsError, JobProgress, QuotaExceededError
 from tests.conftest import Mode
 
-from .conftest import FAST, REFRESH, calls_of, entries, job_emulator, over
+from .conftest import FAST, PREFETCH, REFRESH, calls_of, entries, job_emulator, over
 
 
 def urls(n: int, start: int = 0) -> list[str]:
@@ -320,6 +320,18 @@ def test_dry_run_plans_and_sends_nothing(mode: Mode, emu: Emulator, refresh: Any
     assert plan.quota_left == {"purge_urls": 5000, "purge_dirs": 500}
     assert [e.action for e in emu.exchanges] == ["GetPurgeQuota"]
     assert report.dry_run and not report.ok
+
+
+def test_a_dry_run_says_the_least_time_the_rate_limit_allows(mode: Mode, emu: Emulator) -> None:
+    # 50 prefetch batches at the documented 30 calls of an action per 5 minutes: 30 at once,
+    # the other 20 once the window has moved on.
+    prefetch = over(
+        mode, emu, PREFETCH, rate_limiter=RateLimiter(300, 300.0, per_action=(30, 300.0))
+    )
+    report = mode.run(prefetch.prefetch_many, urls=urls(20_000), dry_run=True)
+    assert (report.plan.batches, report.plan.calls) == (50, 50)
+    assert report.plan.least_seconds == 300.0
+    assert "50 calls; the rate limit allows them in 300 s at least" in report.plan.lines()
 
 
 def test_prefetch_many_spends_the_prefetch_quota_that_cacherefresh_reports(

@@ -109,6 +109,18 @@ class RateLimiter:
                 w.book(slot, now)
             return slot - now
 
+    def peek(self, action: str | None = None) -> float:
+        """The seconds a send of ``action`` would wait now, booking nothing (a job shows the
+        wait on its progress, then its client's pipeline books the slot)."""
+        with self._lock:
+            now = time.monotonic()
+            windows = [self._account]
+            if self.per_action is not None and action is not None:
+                window = self._actions.get(action)
+                if window is not None:
+                    windows.append(window)
+            return max(0.0, max(w.earliest(now) for w in windows) - now)
+
     def remember(self, action: str | None, ago: float) -> None:
         """Count a send of ``action`` made ``ago`` seconds before now that this limiter did not
         book (a killed run of a job, read from its journal): the server's window still counts

@@ -104,12 +104,11 @@ class JobProgress:
         return self.targets_total
 
     def summary(self) -> str:
-        line = (
-            f"{self.phase}: {self.batches_sent}/{self.batches_total} batches sent, "
-            f"{self.targets_done}/{self.targets_total} targets final"
-        )
+        # A terminal cuts the line to its width: what changes most comes first.
+        line = f"{self.phase}: {self.batches_sent}/{self.batches_total} batches sent, "
         if self.waiting:
-            line += f", waiting {self.waiting:.1f} s on the rate limit"
+            line += f"rate limit wait {self.waiting:.1f} s, "
+        line += f"{self.targets_done}/{self.targets_total} targets final"
         return f"{line}{' - ' + self.text if self.text else ''}"
 
 

@@ -137,6 +137,12 @@ class _Job:
                 wait = self.limiter.reserve(action.name)
                 if wait > 0:
                     yield from self.pause(wait, "rate limit")
+            elif self.plan_limiter is not None:
+                # The client's pipeline paces the call; waiting here first lets the progress
+                # say so (the pipeline then finds the slot free).
+                wait = self.plan_limiter.peek(action.name)
+                if wait > 0:
+                    yield from self.pause(wait, "rate limit")
             # Logged before it leaves: a run killed now still counts it when resumed.
             self.journal.log_call(action.name)
             try:
