@@ -191,6 +191,16 @@ def test_status_pages_and_filters_over_the_emulated_tasks(
         ("/ccm/purge/ItemIdReceiver", {"urls": URLS, "force": True}, "force"),
         ("/ccm/purge/ItemIdQuery", {"pageNo": 0}, "pageNo"),
         ("/api/content/regular-url/purge", {}, "urlRegulars"),
+        # The per-call limits of the facts, past the client's own check.
+        (
+            "/ccm/purge/ItemIdReceiver",
+            {
+                "urls": [f"https://www.example.com/{i}" for i in range(400)],
+                "dirs": [f"https://www.example.com/{i}/" for i in range(101)],
+            },
+            "501 items in one call, at most 500",
+        ),
+        ("/api/content/regular-url/purge", {"urlRegulars": ["a" * 2001]}, "at most 2000"),
     ],
 )
 def test_the_emulator_refuses_invalid_requests_with_400_in_the_envelope_shape(
