@@ -10,6 +10,7 @@ import pytest
 
 from cdnetworks.core import RateLimiter, ValidationError
 from cdnetworks.core.emulator import Drop, Emulator, ErrorBurst, FaultRule, ThrottleLimits
+from cdnetworks.core.jobs import journal as j
 from cdnetworks.core.jobs.journal import JobMismatchError, Journal, JournalBusyError
 from cdnetworks.core.jobs.quota import LocalQuotaLedger
 from cdnetworks.core.jobs.report import InvalidTargetsError, JobProgress, QuotaExceededError
@@ -282,7 +283,7 @@ def test_paced_by_compressed_limits_no_429(mode: Mode) -> None:
 
 
 def test_a_resumed_run_counts_the_calls_its_killed_run_sent_within_the_window(
-    mode: Mode, tmp_path: Path
+    mode: Mode, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A new process has a fresh limiter, but the service's window still counts the calls the
     # run before it sent: the journal's log of them paces the resumed run too.
@@ -294,11 +295,25 @@ def test_a_resumed_run_counts_the_calls_its_killed_run_sent_within_the_window(
 
     first = over(mode, emu, REFRESH, rate_limiter=limiter())
     mode.run(first.purge_many, stop=lambda: calls_of(emu, "Purge") >= 3, **job)
+    monkeypatch.setattr(j, "RUNNER_TOKEN", "another-process")  # as a new process would be
     resumed = over(mode, emu, REFRESH, rate_limiter=limiter())
     report = mode.run(resumed.purge_many, **job)
     assert report.summary["unknown"] == 2500  # all sent (not followed: wait=False)
     assert calls_of(emu, "Purge") == 5
     assert not [e for e in emu.exchanges if e.status == 429]
+    # What a run replays: the calls of other processes (this one's limiter booked its own).
+    journal = Journal(tmp_path / "j.sqlite")
+    try:
+        assert [a for _, a in journal.recent_calls(60)] == [
+            "GetPurgeQuota",
+            "Purge",
+            "Purge",
+            "Purge",
+        ]
+        monkeypatch.setattr(j, "RUNNER_TOKEN", "a third process")
+        assert len(journal.recent_calls(60)) == 4 + 3  # the quota read and 2 Purges resumed
+    finally:
+        journal.close()
 
 
 def test_a_limiter_remembers_sends_it_did_not_book() -> None:

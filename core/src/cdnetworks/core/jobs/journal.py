@@ -15,6 +15,7 @@ import os
 import sqlite3
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,7 +50,7 @@ CREATE TABLE IF NOT EXISTS batches (
     followed INTEGER NOT NULL DEFAULT 0,
     status_calls INTEGER NOT NULL DEFAULT 0
 );
-CREATE TABLE IF NOT EXISTS calls (at REAL NOT NULL, action TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS calls (at REAL NOT NULL, action TEXT NOT NULL, runner TEXT NOT NULL);
 """
 
 _BATCH_COLUMNS = frozenset({"state", "item_id", "sent_at", "message", "followed", "status_calls"})
@@ -64,6 +65,13 @@ PENDING, SUCCESS, FAILURE, SKIPPED, TARGET_UNKNOWN = (
     "unknown",
 )
 FINAL_STATES = (SUCCESS, FAILURE, SKIPPED, TARGET_UNKNOWN)
+#: With the pid, names this process in the call log (a pid alone may be reused later).
+RUNNER_TOKEN = uuid.uuid4().hex[:12]
+
+
+def runner() -> str:
+    """This process in the call log (a forked child gets its own pid, so its own name)."""
+    return f"{os.getpid()}-{RUNNER_TOKEN}"
 
 
 class JournalError(CdnetworksError):
@@ -338,14 +346,17 @@ class Journal:
 
     def log_call(self, action: str) -> None:
         """A call of ``action`` leaves now (wall clock: a later process reads it)."""
-        self.db.execute("INSERT INTO calls VALUES (?, ?)", (time.time(), action))
+        self.db.execute("INSERT INTO calls VALUES (?, ?, ?)", (time.time(), action, runner()))
 
     def recent_calls(self, seconds: float) -> list[tuple[float, str]]:
-        """``(seconds ago, action)`` of the calls logged in the last ``seconds``, oldest
-        first; older ones are forgotten."""
+        """``(seconds ago, action)`` of the calls other processes logged in the last
+        ``seconds``, oldest first (this process's limiter booked its own); older ones are
+        forgotten."""
         now = time.time()
         self.db.execute("DELETE FROM calls WHERE at < ?", (now - seconds,))
-        rows = self.db.execute("SELECT at, action FROM calls ORDER BY at")
+        rows = self.db.execute(
+            "SELECT at, action FROM calls WHERE runner != ? ORDER BY at", (runner(),)
+        )
         return [(now - float(at), str(action)) for at, action in rows]
 
     def count_status_call(self, batch_id: int) -> None:
