@@ -118,6 +118,20 @@ def test_dry_run_prints_the_plan_and_purges_nothing(tmp_path: Path) -> None:
     assert calls_of(emu, "Purge") == 0
 
 
+def test_wait_for_purge_follows_every_url_of_a_500_url_task(tmp_path: Path) -> None:
+    emu = job_emulator()
+    lines = [f"https://www.example.com/w/{i}.png" for i in range(500)]
+    code, out, err = run(emu, "cacherefresh", "purge", "--urls", *lines)
+    assert code == 0, err
+    item_id = json.loads(out)["itemId"]
+    code, out, err = run(emu, "cacherefresh", "wait-for-purge", item_id, *FAST)
+    assert code == 0, err
+    assert json.loads(out) == dict.fromkeys(lines, "success")  # all 500, not the first page
+    assert ": 500 of 500 URLs final (500 success, 0 failure)" in err.splitlines()[-1]
+    polls = len(err.splitlines())
+    assert calls_of(emu, "GetPurgeStatus") <= 2 * polls + 1 + 5
+
+
 class Tty(io.StringIO):
     def isatty(self) -> bool:
         return True
