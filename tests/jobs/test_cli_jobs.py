@@ -128,8 +128,8 @@ def test_wait_for_purge_follows_every_url_of_a_500_url_task(tmp_path: Path) -> N
     assert code == 0, err
     assert json.loads(out) == dict.fromkeys(lines, "success")  # all 500, not the first page
     assert ": 500 of 500 URLs final (500 success, 0 failure)" in err.splitlines()[-1]
-    polls = len(err.splitlines())
-    assert calls_of(emu, "GetPurgeStatus") <= 2 * polls + 1 + 5
+    # (Calls per poll are bounded in test_jobs.py, whose progress callback sees every poll;
+    # these plain lines show only changes.)
 
 
 class Tty(io.StringIO):
