@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .annotations import GENERATED, field_line, literal
 from .load import ActionModel, ProductModel, py_name, type_refs
+from .groups import SHARED, type_owners
 from .spec import Field, TypeDef
 
 
@@ -137,29 +138,34 @@ def _bodyless_fields(action: ActionModel) -> list[str]:
     return lines
 
 
-def render_models(model: ProductModel) -> str:
-    hooks = sorted(
-        {
-            hook.partition(":")[0]
-            for hook in [t.post_init for t in model.types.values()]
-            + [a.request_post_init for a in model.actions]
-            if hook
-        }
-    )
+def _aliases(model: ProductModel) -> dict[str, list[object]]:
     aliases: dict[str, list[object]] = {}
     for f in [f for t in model.types.values() for f in t.fields] + [
         f for a in model.actions for f in a.fields
     ]:
         if f.enum_name and f.enum:
             aliases.setdefault(f.enum_name, list(f.enum))
+    return aliases
+
+
+def _module(
+    model: ProductModel,
+    *,
+    doc: list[str],
+    type_names: list[str],
+    actions: list[ActionModel],
+    aliases: dict[str, list[object]],
+    imports: list[str],
+    parent: str = ".",
+) -> str:
+    """One models module: the ``Literal`` aliases, the nested types (in dependency order) and
+    the actions' request and answer classes given, with ``__all__`` listing them."""
+    posts = [model.types[n].post_init for n in type_names]
+    posts += [a.request_post_init for a in actions]
+    hooks = sorted({hook.partition(":")[0] for hook in posts if hook})
     out = [
         GENERATED,
-        f'"""Request and response models of the {model.name} product.',
-        "",
-        "Attributes are snake_case; each carries its wire name (``msgspec.field(name=...)`` where",
-        "it is not the camelCase of the attribute). Request models check types, enumerations and",
-        "constraints before anything is sent; response models ignore unknown fields.",
-        '"""',
+        *doc,
         "",
         "from __future__ import annotations",
         "",
@@ -171,9 +177,10 @@ def render_models(model: ProductModel) -> str:
         "from cdnetworks.core.action import as_flag, as_int_text",
         "from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel",
         "",
+        *imports,
     ]
     for module in hooks:
-        out.append(f"from . import {module} as _{module}")
+        out.append(f"from {parent} import {module} as _{module}")
     out += ["", "__all__ = [", "]", ""]
     names: list[str] = []
     for alias, values in aliases.items():
@@ -182,7 +189,7 @@ def render_models(model: ProductModel) -> str:
     out += ["", ""]
     types = set(model.types)
     responses = _response_names(model)
-    for name in _type_order(model):
+    for name in type_names:
         typedef = model.types[name]
         base = "ResponseModel" if name in responses else "ItemModel"
         headers = [
@@ -202,7 +209,7 @@ def render_models(model: ProductModel) -> str:
             headers=list({py_name(h): h for h in headers}.values()),
         )
         names.append(name)
-    for action in model.actions:
+    for action in actions:
         out += _class(
             action.request_class,
             "RequestModel",
@@ -227,3 +234,106 @@ def render_models(model: ProductModel) -> str:
     text = "\n".join(out).rstrip() + "\n"
     exported = "".join(f'    "{n}",\n' for n in sorted(names))
     return text.replace("__all__ = [\n]", "__all__ = [\n" + exported + "]", 1)
+
+
+_INTRO = [
+    "Attributes are snake_case; each carries its wire name (``msgspec.field(name=...)`` where",
+    "it is not the camelCase of the attribute). Request models check types, enumerations and",
+    "constraints before anything is sent; response models ignore unknown fields.",
+    '"""',
+]
+
+
+def render_models(model: ProductModel) -> str:
+    return _module(
+        model,
+        doc=[f'"""Request and response models of the {model.name} product.', "", *_INTRO],
+        type_names=_type_order(model),
+        actions=model.actions,
+        aliases=_aliases(model),
+        imports=[],
+    )
+
+
+def _used_names(model: ProductModel, type_names: list[str], actions: list[ActionModel]) -> set[str]:
+    """The type names and ``Literal`` aliases the fields of these classes refer to."""
+    fields = [f for n in type_names for f in model.types[n].fields]
+    fields += [f for a in actions for f in a.fields]
+    used = {ref for f in fields for ref in type_refs(f.type)}
+    return used | {f.enum_name for f in fields if f.enum_name}
+
+
+def render_model_package(
+    model: ProductModel, groups: dict[str, list[ActionModel]]
+) -> dict[str, str]:
+    """``models/``: module name -> text, one module per resource group, `SHARED` for the
+    types several groups use and the aliases, ``__init__`` re-exporting every name."""
+    owners = type_owners(model, groups)
+    order = _type_order(model)
+    aliases = _aliases(model)
+    shared = [t for t in order if owners[t] == SHARED]
+    out = {
+        SHARED: _module(
+            model,
+            doc=[
+                f'"""Models of the {model.name} product that several resource groups use, and '
+                "the",
+                "``Literal`` enumerations.",
+                "",
+                *_INTRO,
+            ],
+            type_names=shared,
+            actions=[],
+            aliases=aliases,
+            imports=[],
+            parent="..",
+        )
+    }
+    defined_shared = set(shared) | set(aliases)
+    for name, actions in groups.items():
+        own = [t for t in order if owners[t] == name]
+        wanted = sorted(_used_names(model, own, actions) & defined_shared)
+        imports = [f"from .{SHARED} import {', '.join(wanted)}"] if wanted else []
+        out[name] = _module(
+            model,
+            doc=[
+                f'"""Models of the {model.name} product\'s ``{name}`` resource group '
+                f"({len(actions)} actions).",
+                "",
+                *_INTRO,
+            ],
+            type_names=own,
+            actions=actions,
+            aliases={},
+            imports=imports,
+            parent="..",
+        )
+    modules = [SHARED, *groups]
+    out["__init__"] = "\n".join(
+        [
+            GENERATED,
+            f'"""Request and response models of the {model.name} product, by resource group.',
+            "",
+            "Every class is importable from here (and from the package) whichever module of",
+            "this folder defines it.",
+            '"""',
+            "",
+            *(f"from .{m} import *  # noqa: F403" for m in modules),
+            "",
+            "__all__ = [",
+            *(f'    "{n}",' for n in model_names(model)),
+            "]",
+            "",
+        ]
+    )
+    return out
+
+
+def model_names(model: ProductModel) -> list[str]:
+    """Every class and ``Literal`` alias the models define, sorted."""
+    names = set(model.types) | {a.request_class for a in model.actions}
+    names |= {a.response_class for a in model.actions}
+    fields = [f for t in model.types.values() for f in t.fields]
+    fields += [f for a in model.actions for f in a.fields]
+    names |= {f.enum_name for f in fields if f.enum_name}
+    return sorted(names)
