@@ -351,6 +351,8 @@ def render_action_package(
         ),
         *([f"from ..models import {', '.join(walk_items)}"] if walk_items else []),
         "",
+        f"PRODUCT = {model.name!r}",
+        "",
         f"ACTIONS: tuple[Action[Any, Any], ...] = ({by_spec})",
         '"""Every action: group by group, each group in the order of the spec."""',
         "",
