@@ -197,6 +197,10 @@ def _root_files(root: Path, names: list[str], core_version: str) -> dict[Path, s
     }
 
 
+#: Folders of a split product's package that hold generated modules only (groups.py).
+GENERATED_FOLDERS = ("models", "actions", "_methods")
+
+
 def gitattributes_block(root: Path, generated: list[Path], products: list[str]) -> list[str]:
     """``.gitattributes`` lines marking every generated file ``linguist-generated`` (diffs
     collapsed, languages not counted): a path every product has as ``products/*/...``, the
@@ -205,20 +209,24 @@ def gitattributes_block(root: Path, generated: list[Path], products: list[str]) 
     rest: list[str] = []
     for path in generated:
         rel = path.relative_to(root).as_posix()
+        if path.parent.name in GENERATED_FOLDERS:
+            # A folder the generator writes whole: one line for it.
+            rel = path.parent.relative_to(root).as_posix() + "/*.py"
         parts = rel.split("/")
         if parts[0] == "products" and len(parts) > 2 and parts[1] in products:
             name = parts[1]
-            shape = "/".join(p.replace(name, "*") if p == name else p for p in parts[2:])
+            shape = "/".join("{name}" if p == name else p for p in parts[2:])
             per_product.setdefault(shape, set()).add(name)
         else:
             rest.append(rel)
-    lines = []
+    lines: list[str] = []
+    rest = sorted(set(rest))
     for shape, names in sorted(per_product.items()):
         if names == set(products):
-            lines.append(f"products/*/{shape} linguist-generated")
+            lines.append(f"products/*/{shape.replace('{name}', '*')} linguist-generated")
         else:
             lines += [
-                f"products/{n}/{shape.replace('*', n)} linguist-generated" for n in sorted(names)
+                f"products/{n}/{shape.replace('{name}', n)} linguist-generated" for n in sorted(names)
             ]
     lines += [f"{rel} linguist-generated" for rel in sorted(rest)]
     return lines
