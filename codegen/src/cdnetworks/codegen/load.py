@@ -338,9 +338,10 @@ def load_product(folder: Path) -> ProductModel:
     _lenient_codes(actions, types)
     model = ProductModel(name, folder, spec, overrides, actions, types, skipped)
     check(model, where)
-    from .shapes import merge_shapes  # it reads ProductModel: imported once both exist
+    from .shapes import merge_action_models, merge_shapes  # they read ProductModel
 
     model.shape_aliases = merge_shapes(model)
+    model.shape_aliases |= merge_action_models(model)
     return model
 
 

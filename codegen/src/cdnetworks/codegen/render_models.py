@@ -96,6 +96,8 @@ def _doc_for_type(model: ProductModel, name: str, typedef: TypeDef) -> str:
     if typedef.description:
         return typedef.description
     users = [a.spec.name for a in model.actions if a.spec.response.type == name]
+    if len(users) > 3:
+        return f"The answer of {', '.join(users[:3])} and {len(users) - 3} more (one shape)."
     if users:
         return f"The answer of {', '.join(users)}."
     return _where_nested(model, name)
@@ -119,11 +121,16 @@ def _where_nested(model: ProductModel, name: str) -> str:
     return f"{shown[:1].upper()}{shown[1:]}."
 
 
-def _request_doc(action: ActionModel) -> str:
+def _request_doc(actions: list[ActionModel]) -> str:
+    action = actions[0]
     if action.request_doc:
         return action.request_doc
     spec = action.spec
-    return f"The arguments of {spec.name} (``{spec.method} {spec.path}``)."
+    if len(actions) == 1:
+        return f"The arguments of {spec.name} (``{spec.method} {spec.path}``)."
+    shown = ", ".join(a.spec.name for a in actions[:3])
+    more = f" and {len(actions) - 3} more" if len(actions) > 3 else ""
+    return f"The arguments of {shown}{more}: the same fields."
 
 
 def _bodyless_fields(action: ActionModel) -> list[str]:
@@ -209,17 +216,21 @@ def _module(
             headers=list({py_name(h): h for h in headers}.values()),
         )
         names.append(name)
+    users: dict[str, list[ActionModel]] = {}
+    for a in model.actions:
+        users.setdefault(a.request_class, []).append(a)
     for action in actions:
-        out += _class(
-            action.request_class,
-            "RequestModel",
-            _request_doc(action),
-            action.fields,
-            request=True,
-            types=types,
-            hook=action.request_post_init,
-        )
-        names.append(action.request_class)
+        if action.request_class not in names:  # one class for every action of a shape
+            out += _class(
+                action.request_class,
+                "RequestModel",
+                _request_doc(users[action.request_class]),
+                action.fields,
+                request=True,
+                types=types,
+                hook=action.request_post_init,
+            )
+            names.append(action.request_class)
         if action.spec.response.type is None:
             spec = action.spec
             out += [
@@ -272,6 +283,15 @@ def render_model_package(
     order = _type_order(model)
     aliases = _aliases(model)
     shared = [t for t in order if owners[t] == SHARED]
+    request_groups: dict[str, set[str]] = {}
+    for name, actions in groups.items():
+        for a in actions:
+            request_groups.setdefault(a.request_class, set()).add(name)
+    shared_requests = [
+        a
+        for a in model.actions
+        if len(request_groups[a.request_class]) > 1
+    ]
     out = {
         SHARED: _module(
             model,
@@ -283,16 +303,17 @@ def render_model_package(
                 *_INTRO,
             ],
             type_names=shared,
-            actions=[],
+            actions=shared_requests,
             aliases=aliases,
             imports=[],
             parent="..",
         )
     }
-    defined_shared = set(shared) | set(aliases)
+    defined_shared = set(shared) | set(aliases) | {a.request_class for a in shared_requests}
     for name, actions in groups.items():
         own = [t for t in order if owners[t] == name]
-        wanted = sorted(_used_names(model, own, actions) & defined_shared)
+        mine = [a for a in actions if a.request_class not in defined_shared]
+        wanted = sorted(_used_names(model, own, mine) & defined_shared)
         imports = [f"from .{SHARED} import {', '.join(wanted)}"] if wanted else []
         out[name] = _module(
             model,
@@ -303,7 +324,7 @@ def render_model_package(
                 *_INTRO,
             ],
             type_names=own,
-            actions=actions,
+            actions=mine,
             aliases={},
             imports=imports,
             parent="..",
