@@ -42,7 +42,6 @@ _MODULES = {
         "CreateCloudMonitorRealTimeAlarmRuleRequestNotices",
         "CreateCloudMonitorRealTimeAlarmRuleRequestRuleItems",
         "CreateCloudMonitorRealTimeAlarmRuleRequestRuleItemsConditionRules",
-        "CreateCloudMonitorRealTimeAlarmRuleResponse",
         "DeleteCloudMonitorRealTimeAlarmRuleRequest",
         "DeleteCloudMonitorRealTimeAlarmRuleResponse",
         "EditCloudMonitorRealTimeAlarmRuleRequest",
@@ -64,6 +63,7 @@ _MODULES = {
 _DEPRECATED = {
     "AlertrulesClient": ".client:AlertRulesClient",
     "AsyncAlertrulesClient": ".client:AsyncAlertRulesClient",
+    "CreateCloudMonitorRealTimeAlarmRuleResponse": ".models:EditCloudMonitorRealTimeAlarmRuleResponse",
     "CreateCloudMonitorRealTimeAlarmRuleResponseData": ".models:EditCloudMonitorRealTimeAlarmRuleResponseData",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

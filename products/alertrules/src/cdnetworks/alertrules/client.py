@@ -23,7 +23,6 @@ from .models import (
     CreateCloudMonitorRealTimeAlarmRuleRequest,
     CreateCloudMonitorRealTimeAlarmRuleRequestNotices,
     CreateCloudMonitorRealTimeAlarmRuleRequestRuleItems,
-    CreateCloudMonitorRealTimeAlarmRuleResponse,
     DeleteCloudMonitorRealTimeAlarmRuleRequest,
     DeleteCloudMonitorRealTimeAlarmRuleResponse,
     EditCloudMonitorRealTimeAlarmRuleRequest,
@@ -54,7 +53,7 @@ class AlertRulesClient(ProductClient):
     @overload
     def create_cloud_monitor_real_time_alarm_rule(
         self, request: CreateCloudMonitorRealTimeAlarmRuleRequest, /
-    ) -> CreateCloudMonitorRealTimeAlarmRuleResponse: ...
+    ) -> EditCloudMonitorRealTimeAlarmRuleResponse: ...
     @overload
     def create_cloud_monitor_real_time_alarm_rule(
         self,
@@ -68,7 +67,7 @@ class AlertRulesClient(ProductClient):
         statistical_method: str | None = None,
         alert_frequency: int | None = None,
         restore_notice: bool | Literal["true", "false"] | None = None,
-    ) -> CreateCloudMonitorRealTimeAlarmRuleResponse: ...
+    ) -> EditCloudMonitorRealTimeAlarmRuleResponse: ...
     def create_cloud_monitor_real_time_alarm_rule(
         self,
         request: CreateCloudMonitorRealTimeAlarmRuleRequest | None = None,
@@ -82,7 +81,7 @@ class AlertRulesClient(ProductClient):
         restore_notice: bool | Literal["true", "false"] | None = None,
         rule_items: list[CreateCloudMonitorRealTimeAlarmRuleRequestRuleItems] | None = None,
         notices: list[CreateCloudMonitorRealTimeAlarmRuleRequestNotices] | None = None,
-    ) -> CreateCloudMonitorRealTimeAlarmRuleResponse:
+    ) -> EditCloudMonitorRealTimeAlarmRuleResponse:
         """CreateCloudMonitorRealTimeAlarmRule: ``POST /api/cloudmonitor/alarm/real-time/add``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -204,7 +203,7 @@ class AsyncAlertRulesClient(AsyncProductClient):
     @overload
     async def create_cloud_monitor_real_time_alarm_rule(
         self, request: CreateCloudMonitorRealTimeAlarmRuleRequest, /
-    ) -> CreateCloudMonitorRealTimeAlarmRuleResponse: ...
+    ) -> EditCloudMonitorRealTimeAlarmRuleResponse: ...
     @overload
     async def create_cloud_monitor_real_time_alarm_rule(
         self,
@@ -218,7 +217,7 @@ class AsyncAlertRulesClient(AsyncProductClient):
         statistical_method: str | None = None,
         alert_frequency: int | None = None,
         restore_notice: bool | Literal["true", "false"] | None = None,
-    ) -> CreateCloudMonitorRealTimeAlarmRuleResponse: ...
+    ) -> EditCloudMonitorRealTimeAlarmRuleResponse: ...
     async def create_cloud_monitor_real_time_alarm_rule(
         self,
         request: CreateCloudMonitorRealTimeAlarmRuleRequest | None = None,
@@ -232,7 +231,7 @@ class AsyncAlertRulesClient(AsyncProductClient):
         restore_notice: bool | Literal["true", "false"] | None = None,
         rule_items: list[CreateCloudMonitorRealTimeAlarmRuleRequestRuleItems] | None = None,
         notices: list[CreateCloudMonitorRealTimeAlarmRuleRequestNotices] | None = None,
-    ) -> CreateCloudMonitorRealTimeAlarmRuleResponse:
+    ) -> EditCloudMonitorRealTimeAlarmRuleResponse:
         """CreateCloudMonitorRealTimeAlarmRule: ``POST /api/cloudmonitor/alarm/real-time/add``.
 
         Not idempotent: not retried once the request may have reached the server.

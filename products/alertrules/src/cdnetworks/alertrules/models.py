@@ -21,7 +21,6 @@ __all__ = [
     "CreateCloudMonitorRealTimeAlarmRuleRequestNotices",
     "CreateCloudMonitorRealTimeAlarmRuleRequestRuleItems",
     "CreateCloudMonitorRealTimeAlarmRuleRequestRuleItemsConditionRules",
-    "CreateCloudMonitorRealTimeAlarmRuleResponse",
     "DeleteCloudMonitorRealTimeAlarmRuleRequest",
     "DeleteCloudMonitorRealTimeAlarmRuleResponse",
     "EditCloudMonitorRealTimeAlarmRuleRequest",
@@ -40,13 +39,13 @@ __all__ = [
 
 
 class EditCloudMonitorRealTimeAlarmRuleResponseData(ItemModel, kw_only=True):
-    """The ``data`` of ``CreateCloudMonitorRealTimeAlarmRuleResponse``, the ``data`` of ``EditCloudMonitorRealTimeAlarmRuleResponse``."""
+    """The ``data`` of ``EditCloudMonitorRealTimeAlarmRuleResponse``."""
 
     rule_id: str | None = None
 
 
-class CreateCloudMonitorRealTimeAlarmRuleResponse(ResponseModel, kw_only=True):
-    """The answer of CreateCloudMonitorRealTimeAlarmRule."""
+class EditCloudMonitorRealTimeAlarmRuleResponse(ResponseModel, kw_only=True):
+    """The answer of CreateCloudMonitorRealTimeAlarmRule, EditCloudMonitorRealTimeAlarmRule."""
 
     code: str | int | None = None
     message: str | None = None
@@ -80,14 +79,6 @@ class CreateCloudMonitorRealTimeAlarmRuleRequestNotices(ItemModel, kw_only=True)
 
     notice_method: str
     notice_object: str
-
-
-class EditCloudMonitorRealTimeAlarmRuleResponse(ResponseModel, kw_only=True):
-    """The answer of EditCloudMonitorRealTimeAlarmRule."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: EditCloudMonitorRealTimeAlarmRuleResponseData | None = None
 
 
 class EditCloudMonitorRealTimeAlarmRuleRequestRuleItemsConditionRules(ItemModel, kw_only=True):

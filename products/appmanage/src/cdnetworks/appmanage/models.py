@@ -15,12 +15,11 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 __all__ = [
     "AddDebugFingerprintRequest",
     "AddDebugFingerprintRequestDebugFingerprintList",
-    "AddDebugFingerprintResponse",
+    "CodeMessageResponse",
     "CreateAppRequest",
     "CreateAppRequestDebugFingerprintList",
     "CreateAppResponse",
     "DeleteAppRequest",
-    "DeleteAppResponse",
     "GetAppRequest",
     "GetAppResponse",
     "GetAppResponseData",
@@ -43,8 +42,8 @@ class CreateAppRequestDebugFingerprintList(ItemModel, kw_only=True):
     desc: str | None = None
 
 
-class AddDebugFingerprintResponse(ResponseModel, kw_only=True):
-    """The answer of AddDebugFingerprint."""
+class CodeMessageResponse(ResponseModel, kw_only=True):
+    """The answer of AddDebugFingerprint, DeleteApp."""
 
     code: str | int | None = None
     message: str | None = None
@@ -55,13 +54,6 @@ class AddDebugFingerprintRequestDebugFingerprintList(ItemModel, kw_only=True):
 
     fingerprint: str
     desc: str | None = None
-
-
-class DeleteAppResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteApp."""
-
-    code: str | int | None = None
-    message: str | None = None
 
 
 class GetAppResponseDataAppList(ItemModel, kw_only=True):

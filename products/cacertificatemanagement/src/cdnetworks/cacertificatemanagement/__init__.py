@@ -31,14 +31,11 @@ _MODULES = {
         "CaCertificateManagementClient",
     ),
     ".models": (
-        "AssociateDomainWithCaCertificateRequest",
-        "AssociateDomainWithCaCertificateResponse",
+        "CertificateIdUsageDomainsRequest",
+        "CodeMessageResponse",
         "CreateACaCertificateRequest",
         "CreateACaCertificateResponse",
         "DeleteACaCertificateRequest",
-        "DeleteACaCertificateResponse",
-        "DisassociateDomainWithCaCertificateRequest",
-        "DisassociateDomainWithCaCertificateResponse",
         "GetCaCertificateRequest",
         "GetCaCertificateResponse",
         "GetCaCertificateResponseData",
@@ -48,13 +45,18 @@ _MODULES = {
         "ListCaCertificatesResponseCertificatesRelatedDomainList",
         "ListCaCertificatesResponsePageInfo",
         "UpdateACaCertificateRequest",
-        "UpdateACaCertificateResponse",
     ),
     ".product": ("CACERTIFICATEMANAGEMENT",),
 }
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
+    "AssociateDomainWithCaCertificateRequest": ".models:CertificateIdUsageDomainsRequest",
+    "AssociateDomainWithCaCertificateResponse": ".models:CodeMessageResponse",
     "AsyncCacertificatemanagementClient": ".client:AsyncCaCertificateManagementClient",
     "CacertificatemanagementClient": ".client:CaCertificateManagementClient",
+    "DeleteACaCertificateResponse": ".models:CodeMessageResponse",
+    "DisassociateDomainWithCaCertificateRequest": ".models:CertificateIdUsageDomainsRequest",
+    "DisassociateDomainWithCaCertificateResponse": ".models:CodeMessageResponse",
+    "UpdateACaCertificateResponse": ".models:CodeMessageResponse",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

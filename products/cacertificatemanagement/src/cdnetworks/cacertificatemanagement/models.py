@@ -13,14 +13,11 @@ import msgspec
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
-    "AssociateDomainWithCaCertificateRequest",
-    "AssociateDomainWithCaCertificateResponse",
+    "CertificateIdUsageDomainsRequest",
+    "CodeMessageResponse",
     "CreateACaCertificateRequest",
     "CreateACaCertificateResponse",
     "DeleteACaCertificateRequest",
-    "DeleteACaCertificateResponse",
-    "DisassociateDomainWithCaCertificateRequest",
-    "DisassociateDomainWithCaCertificateResponse",
     "GetCaCertificateRequest",
     "GetCaCertificateResponse",
     "GetCaCertificateResponseData",
@@ -30,7 +27,6 @@ __all__ = [
     "ListCaCertificatesResponseCertificatesRelatedDomainList",
     "ListCaCertificatesResponsePageInfo",
     "UpdateACaCertificateRequest",
-    "UpdateACaCertificateResponse",
 ]
 
 
@@ -42,29 +38,8 @@ class CreateACaCertificateResponse(ResponseModel, kw_only=True):
     message: str | None = None
 
 
-class AssociateDomainWithCaCertificateResponse(ResponseModel, kw_only=True):
-    """The answer of AssociateDomainWithCaCertificate."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
-class DeleteACaCertificateResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteACaCertificate."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
-class DisassociateDomainWithCaCertificateResponse(ResponseModel, kw_only=True):
-    """The answer of DisassociateDomainWithCaCertificate."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
-class UpdateACaCertificateResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateACaCertificate."""
+class CodeMessageResponse(ResponseModel, kw_only=True):
+    """The answer of AssociateDomainWithCaCertificate, DeleteACaCertificate, DisassociateDomainWithCaCertificate and 1 more (one shape)."""
 
     code: str | int | None = None
     message: str | None = None
@@ -150,8 +125,8 @@ class CreateACaCertificateRequest(RequestModel, kw_only=True):
     skip_expired: bool
 
 
-class AssociateDomainWithCaCertificateRequest(RequestModel, kw_only=True):
-    """The arguments of AssociateDomainWithCaCertificate (``POST /api/certificate/ca/associatedomain``)."""
+class CertificateIdUsageDomainsRequest(RequestModel, kw_only=True):
+    """The arguments of AssociateDomainWithCaCertificate, DisassociateDomainWithCaCertificate: the same fields."""
 
     certificate_id: str
     usage: str
@@ -162,14 +137,6 @@ class DeleteACaCertificateRequest(RequestModel, kw_only=True):
     """The arguments of DeleteACaCertificate (``DELETE /api/certificate/ca/{certificateId}``)."""
 
     certificate_id: int
-
-
-class DisassociateDomainWithCaCertificateRequest(RequestModel, kw_only=True):
-    """The arguments of DisassociateDomainWithCaCertificate (``POST /api/certificate/ca/disassociatedomain``)."""
-
-    certificate_id: str
-    usage: str
-    domains: list[str]
 
 
 class UpdateACaCertificateRequest(RequestModel, kw_only=True):

@@ -16,20 +16,17 @@ from msgspec import Meta
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
-    "GetPrefetchQuotaRequest",
+    "CodeMessageItemIdResponse",
+    "EmptyRequest",
     "GetPrefetchQuotaResponse",
-    "GetPurgeQuotaRequest",
     "GetPurgeQuotaResponse",
     "GetPurgeStatusRequest",
     "GetPurgeStatusResponse",
     "PurgeFileWithTagRequest",
-    "PurgeFileWithTagResponse",
     "PurgeRequest",
     "PurgeResponse",
     "PurgeTaskDetail",
     "PurgeUrlsMatchingRegexRequest",
-    "PurgeUrlsMatchingRegexResponse",
-    "QueryPurgeLimitRequest",
     "QueryPurgeLimitResponse",
     "QueryPurgeResidualsRequest",
     "QueryPurgeResidualsResponse",
@@ -61,16 +58,8 @@ class GetPurgeStatusResponse(ResponseModel, kw_only=True):
     result_detail: list[PurgeTaskDetail] = msgspec.field(default_factory=list)
 
 
-class PurgeFileWithTagResponse(ResponseModel, kw_only=True):
-    """The answer of PurgeFileWithTag."""
-
-    code: str | int | None = msgspec.field(default=None, name="Code")
-    message: str | None = msgspec.field(default=None, name="Message")
-    item_id: str | None = None
-
-
-class PurgeUrlsMatchingRegexResponse(ResponseModel, kw_only=True):
-    """The answer of PurgeUrlsMatchingRegex."""
+class CodeMessageItemIdResponse(ResponseModel, kw_only=True):
+    """The answer of PurgeFileWithTag, PurgeUrlsMatchingRegex."""
 
     code: str | int | None = msgspec.field(default=None, name="Code")
     message: str | None = msgspec.field(default=None, name="Message")
@@ -225,8 +214,8 @@ class PurgeRequest(RequestModel, kw_only=True):
     ) = None
 
 
-class QueryPurgeLimitRequest(RequestModel, kw_only=True):
-    """The arguments of QueryPurgeLimit (``POST /ccm/purge/limit``)."""
+class EmptyRequest(RequestModel, kw_only=True):
+    """The arguments of QueryPurgeLimit, GetPurgeQuota, GetPrefetchQuota: the same fields."""
 
 
 class QueryPurgeResidualsRequest(RequestModel, kw_only=True):
@@ -235,11 +224,3 @@ class QueryPurgeResidualsRequest(RequestModel, kw_only=True):
     type: Annotated[
         Literal["purge", "fetch"], Meta(description="purge: purge limits; fetch: prefetch limits")
     ]
-
-
-class GetPurgeQuotaRequest(RequestModel, kw_only=True):
-    """The arguments of GetPurgeQuota (``POST /ccm/purge/quota``)."""
-
-
-class GetPrefetchQuotaRequest(RequestModel, kw_only=True):
-    """The arguments of GetPrefetchQuota (``POST /ccm/prefetch/quota``)."""

@@ -30,29 +30,21 @@ from .models import (
     BatchGetDcvContentRequest,
     BatchGetDcvContentRequestPurchaseRecordInfos,
     BatchGetDcvContentResponse,
-    CancelCertificateApplicationOrderForTerraformRequest,
-    CancelCertificateApplicationOrderForTerraformResponse,
-    CancelCertificateApplicationOrderRequest,
-    CancelCertificateApplicationOrderResponse,
+    CodeMessageResponse,
     CreateCertificateApplicationOrderForTerraformRequest,
     CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos,
-    CreateCertificateApplicationOrderForTerraformResponse,
     CreateCertificateApplicationOrderRequest,
     CreateCertificateApplicationOrderRequestDnsProviderInfos,
     CreateCertificateApplicationOrderRequestIdentificationInfo,
     CreateCertificateApplicationOrderRequestTech,
     CreateCertificateApplicationOrderResponse,
-    GetCertificateApplicationOrderForTerraformRequest,
-    GetCertificateApplicationOrderForTerraformResponse,
-    GetCertificateApplicationOrderRequest,
     GetCertificateApplicationOrderResponse,
-    GetDcvContentRequest,
     GetDcvContentResponse,
     ListCertificateApplicationOrdersForTerraformRequest,
-    ListCertificateApplicationOrdersForTerraformResponse,
     ListCertificateApplicationOrdersRequest,
     ListCertificateApplicationOrdersRequestPageParam,
     ListCertificateApplicationOrdersResponse,
+    OrderIdPurchaseRecordIdRequest,
     ReissueCertificateForWplusRequest,
     ReissueCertificateForWplusRequestDnsProviderInfos,
     ReissueCertificateForWplusResponse,
@@ -191,7 +183,7 @@ class CertificateApplicationClient(ProductClient):
 
     def get_dcv_content(
         self,
-        request: GetDcvContentRequest | None = None,
+        request: OrderIdPurchaseRecordIdRequest | None = None,
         /,
         *,
         order_id: str | None = None,
@@ -207,12 +199,12 @@ class CertificateApplicationClient(ProductClient):
 
     def cancel_certificate_application_order(
         self,
-        request: CancelCertificateApplicationOrderRequest | None = None,
+        request: OrderIdPurchaseRecordIdRequest | None = None,
         /,
         *,
         order_id: str | None = None,
         purchase_record_id: str | None = None,
-    ) -> CancelCertificateApplicationOrderResponse:
+    ) -> CodeMessageResponse:
         """CancelCertificateApplicationOrder: ``POST /api/certificate/order/cancel``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -226,7 +218,7 @@ class CertificateApplicationClient(ProductClient):
 
     def get_certificate_application_order(
         self,
-        request: GetCertificateApplicationOrderRequest | None = None,
+        request: OrderIdPurchaseRecordIdRequest | None = None,
         /,
         *,
         order_id: str | None = None,
@@ -299,7 +291,7 @@ class CertificateApplicationClient(ProductClient):
     @overload
     def create_certificate_application_order_for_terraform(
         self, request: CreateCertificateApplicationOrderForTerraformRequest, /
-    ) -> CreateCertificateApplicationOrderForTerraformResponse: ...
+    ) -> CreateCertificateApplicationOrderResponse: ...
     @overload
     def create_certificate_application_order_for_terraform(
         self,
@@ -326,7 +318,7 @@ class CertificateApplicationClient(ProductClient):
             CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos
         ]
         | None = None,
-    ) -> CreateCertificateApplicationOrderForTerraformResponse: ...
+    ) -> CreateCertificateApplicationOrderResponse: ...
     def create_certificate_application_order_for_terraform(
         self,
         request: CreateCertificateApplicationOrderForTerraformRequest | None = None,
@@ -354,7 +346,7 @@ class CertificateApplicationClient(ProductClient):
             CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos
         ]
         | None = None,
-    ) -> CreateCertificateApplicationOrderForTerraformResponse:
+    ) -> CreateCertificateApplicationOrderResponse:
         """CreateCertificateApplicationOrderForTerraform: ``POST /api/terraform/certificate/order/create``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -395,7 +387,7 @@ class CertificateApplicationClient(ProductClient):
         start_time: str | None = None,
         end_time: str | None = None,
         page_param: ListCertificateApplicationOrdersRequestPageParam | None = None,
-    ) -> ListCertificateApplicationOrdersForTerraformResponse:
+    ) -> ListCertificateApplicationOrdersResponse:
         """ListCertificateApplicationOrdersForTerraform: ``POST /api/terraform/certificate/order/list``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -414,12 +406,12 @@ class CertificateApplicationClient(ProductClient):
 
     def get_certificate_application_order_for_terraform(
         self,
-        request: GetCertificateApplicationOrderForTerraformRequest | None = None,
+        request: OrderIdPurchaseRecordIdRequest | None = None,
         /,
         *,
         order_id: str | None = None,
         purchase_record_id: str | None = None,
-    ) -> GetCertificateApplicationOrderForTerraformResponse:
+    ) -> GetCertificateApplicationOrderResponse:
         """GetCertificateApplicationOrderForTerraform: ``POST /api/terraform/certificate/order/detail``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -433,12 +425,12 @@ class CertificateApplicationClient(ProductClient):
 
     def cancel_certificate_application_order_for_terraform(
         self,
-        request: CancelCertificateApplicationOrderForTerraformRequest | None = None,
+        request: OrderIdPurchaseRecordIdRequest | None = None,
         /,
         *,
         order_id: str | None = None,
         purchase_record_id: str | None = None,
-    ) -> CancelCertificateApplicationOrderForTerraformResponse:
+    ) -> CodeMessageResponse:
         """CancelCertificateApplicationOrderForTerraform: ``POST /api/terraform/certificate/order/cancel``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -599,7 +591,7 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
 
     async def get_dcv_content(
         self,
-        request: GetDcvContentRequest | None = None,
+        request: OrderIdPurchaseRecordIdRequest | None = None,
         /,
         *,
         order_id: str | None = None,
@@ -615,12 +607,12 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
 
     async def cancel_certificate_application_order(
         self,
-        request: CancelCertificateApplicationOrderRequest | None = None,
+        request: OrderIdPurchaseRecordIdRequest | None = None,
         /,
         *,
         order_id: str | None = None,
         purchase_record_id: str | None = None,
-    ) -> CancelCertificateApplicationOrderResponse:
+    ) -> CodeMessageResponse:
         """CancelCertificateApplicationOrder: ``POST /api/certificate/order/cancel``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -634,7 +626,7 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
 
     async def get_certificate_application_order(
         self,
-        request: GetCertificateApplicationOrderRequest | None = None,
+        request: OrderIdPurchaseRecordIdRequest | None = None,
         /,
         *,
         order_id: str | None = None,
@@ -707,7 +699,7 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
     @overload
     async def create_certificate_application_order_for_terraform(
         self, request: CreateCertificateApplicationOrderForTerraformRequest, /
-    ) -> CreateCertificateApplicationOrderForTerraformResponse: ...
+    ) -> CreateCertificateApplicationOrderResponse: ...
     @overload
     async def create_certificate_application_order_for_terraform(
         self,
@@ -734,7 +726,7 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
             CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos
         ]
         | None = None,
-    ) -> CreateCertificateApplicationOrderForTerraformResponse: ...
+    ) -> CreateCertificateApplicationOrderResponse: ...
     async def create_certificate_application_order_for_terraform(
         self,
         request: CreateCertificateApplicationOrderForTerraformRequest | None = None,
@@ -762,7 +754,7 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
             CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos
         ]
         | None = None,
-    ) -> CreateCertificateApplicationOrderForTerraformResponse:
+    ) -> CreateCertificateApplicationOrderResponse:
         """CreateCertificateApplicationOrderForTerraform: ``POST /api/terraform/certificate/order/create``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -803,7 +795,7 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
         start_time: str | None = None,
         end_time: str | None = None,
         page_param: ListCertificateApplicationOrdersRequestPageParam | None = None,
-    ) -> ListCertificateApplicationOrdersForTerraformResponse:
+    ) -> ListCertificateApplicationOrdersResponse:
         """ListCertificateApplicationOrdersForTerraform: ``POST /api/terraform/certificate/order/list``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -822,12 +814,12 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
 
     async def get_certificate_application_order_for_terraform(
         self,
-        request: GetCertificateApplicationOrderForTerraformRequest | None = None,
+        request: OrderIdPurchaseRecordIdRequest | None = None,
         /,
         *,
         order_id: str | None = None,
         purchase_record_id: str | None = None,
-    ) -> GetCertificateApplicationOrderForTerraformResponse:
+    ) -> GetCertificateApplicationOrderResponse:
         """GetCertificateApplicationOrderForTerraform: ``POST /api/terraform/certificate/order/detail``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -841,12 +833,12 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
 
     async def cancel_certificate_application_order_for_terraform(
         self,
-        request: CancelCertificateApplicationOrderForTerraformRequest | None = None,
+        request: OrderIdPurchaseRecordIdRequest | None = None,
         /,
         *,
         order_id: str | None = None,
         purchase_record_id: str | None = None,
-    ) -> CancelCertificateApplicationOrderForTerraformResponse:
+    ) -> CodeMessageResponse:
         """CancelCertificateApplicationOrderForTerraform: ``POST /api/terraform/certificate/order/cancel``.
 
         Not idempotent: not retried once the request may have reached the server.

@@ -23,13 +23,9 @@ __all__ = [
     "BatchGetDcvContentResponseData",
     "BatchGetDcvContentResponseDataCertificateDomainValidateInfos",
     "BatchGetDcvContentResponseDataCertificateDomainValidateInfosDomainValidateInfos",
-    "CancelCertificateApplicationOrderForTerraformRequest",
-    "CancelCertificateApplicationOrderForTerraformResponse",
-    "CancelCertificateApplicationOrderRequest",
-    "CancelCertificateApplicationOrderResponse",
+    "CodeMessageResponse",
     "CreateCertificateApplicationOrderForTerraformRequest",
     "CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos",
-    "CreateCertificateApplicationOrderForTerraformResponse",
     "CreateCertificateApplicationOrderRequest",
     "CreateCertificateApplicationOrderRequestDnsProviderInfos",
     "CreateCertificateApplicationOrderRequestIdentificationInfo",
@@ -37,24 +33,20 @@ __all__ = [
     "CreateCertificateApplicationOrderResponse",
     "CreateCertificateApplicationOrderResponseData",
     "CreateCertificateApplicationOrderResponseDataDomainOrderRelationInfos",
-    "GetCertificateApplicationOrderForTerraformRequest",
-    "GetCertificateApplicationOrderForTerraformResponse",
-    "GetCertificateApplicationOrderRequest",
     "GetCertificateApplicationOrderResponse",
     "GetCertificateApplicationOrderResponseData",
     "GetCertificateApplicationOrderResponseDataDnsProviderInfos",
-    "GetDcvContentRequest",
     "GetDcvContentResponse",
     "GetDcvContentResponseData",
     "GetDcvContentResponseDataDomainValidateInfos",
     "ListCertificateApplicationOrdersForTerraformRequest",
-    "ListCertificateApplicationOrdersForTerraformResponse",
     "ListCertificateApplicationOrdersRequest",
     "ListCertificateApplicationOrdersRequestPageParam",
     "ListCertificateApplicationOrdersResponse",
     "ListCertificateApplicationOrdersResponseData",
     "ListCertificateApplicationOrdersResponseDataOrders",
     "ListCertificateApplicationOrdersResponseDataPageInfo",
+    "OrderIdPurchaseRecordIdRequest",
     "ReissueCertificateForWplusRequest",
     "ReissueCertificateForWplusRequestDnsProviderInfos",
     "ReissueCertificateForWplusResponse",
@@ -81,7 +73,7 @@ class CreateCertificateApplicationOrderResponseDataDomainOrderRelationInfos(
 
 
 class CreateCertificateApplicationOrderResponseData(ItemModel, kw_only=True):
-    """The ``data`` of ``CreateCertificateApplicationOrderResponse``, the ``data`` of ``CreateCertificateApplicationOrderForTerraformResponse``."""
+    """The ``data`` of ``CreateCertificateApplicationOrderResponse``."""
 
     order_id: str | None = None
     order_ids: list[str] = msgspec.field(default_factory=list)
@@ -95,7 +87,7 @@ class CreateCertificateApplicationOrderResponseData(ItemModel, kw_only=True):
 
 
 class CreateCertificateApplicationOrderResponse(ResponseModel, kw_only=True):
-    """The answer of CreateCertificateApplicationOrder."""
+    """The answer of CreateCertificateApplicationOrder, CreateCertificateApplicationOrderForTerraform."""
 
     code: str | int | None = None
     message: str | None = None
@@ -168,7 +160,7 @@ class ListCertificateApplicationOrdersResponseDataPageInfo(ItemModel, kw_only=Tr
 
 
 class ListCertificateApplicationOrdersResponseData(ItemModel, kw_only=True):
-    """The ``data`` of ``ListCertificateApplicationOrdersResponse``, the ``data`` of ``ListCertificateApplicationOrdersForTerraformResponse``."""
+    """The ``data`` of ``ListCertificateApplicationOrdersResponse``."""
 
     orders: list[ListCertificateApplicationOrdersResponseDataOrders] = msgspec.field(
         default_factory=list
@@ -177,7 +169,7 @@ class ListCertificateApplicationOrdersResponseData(ItemModel, kw_only=True):
 
 
 class ListCertificateApplicationOrdersResponse(ResponseModel, kw_only=True):
-    """The answer of ListCertificateApplicationOrders."""
+    """The answer of ListCertificateApplicationOrders, ListCertificateApplicationOrdersForTerraform."""
 
     code: str | int | None = None
     message: str | None = None
@@ -224,8 +216,8 @@ class GetDcvContentResponse(ResponseModel, kw_only=True):
     data: GetDcvContentResponseData | None = None
 
 
-class CancelCertificateApplicationOrderResponse(ResponseModel, kw_only=True):
-    """The answer of CancelCertificateApplicationOrder."""
+class CodeMessageResponse(ResponseModel, kw_only=True):
+    """The answer of CancelCertificateApplicationOrder, CancelCertificateApplicationOrderForTerraform."""
 
     code: str | int | None = None
     message: str | None = None
@@ -242,7 +234,7 @@ class GetCertificateApplicationOrderResponseDataDnsProviderInfos(ItemModel, kw_o
 
 
 class GetCertificateApplicationOrderResponseData(ItemModel, kw_only=True):
-    """The ``data`` of ``GetCertificateApplicationOrderResponse``, the ``data`` of ``GetCertificateApplicationOrderForTerraformResponse``."""
+    """The ``data`` of ``GetCertificateApplicationOrderResponse``."""
 
     order_id: str | None = None
     order_status: str | None = None
@@ -285,7 +277,7 @@ class GetCertificateApplicationOrderResponseData(ItemModel, kw_only=True):
 
 
 class GetCertificateApplicationOrderResponse(ResponseModel, kw_only=True):
-    """The answer of GetCertificateApplicationOrder."""
+    """The answer of GetCertificateApplicationOrder, GetCertificateApplicationOrderForTerraform."""
 
     code: str | int | None = None
     message: str | None = None
@@ -322,14 +314,6 @@ class ReissueCertificateForWplusRequestDnsProviderInfos(ItemModel, kw_only=True)
         self.enable_dns_alias_mode = as_flag(self.enable_dns_alias_mode, "true", "false")
 
 
-class CreateCertificateApplicationOrderForTerraformResponse(ResponseModel, kw_only=True):
-    """The answer of CreateCertificateApplicationOrderForTerraform."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: CreateCertificateApplicationOrderResponseData | None = None
-
-
 class CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos(ItemModel, kw_only=True):
     """An item of ``CreateCertificateApplicationOrderForTerraformRequest.dns_provider_infos``."""
 
@@ -341,29 +325,6 @@ class CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos(ItemM
 
     def __post_init__(self) -> None:
         self.enable_dns_alias_mode = as_flag(self.enable_dns_alias_mode, "true", "false")
-
-
-class ListCertificateApplicationOrdersForTerraformResponse(ResponseModel, kw_only=True):
-    """The answer of ListCertificateApplicationOrdersForTerraform."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: ListCertificateApplicationOrdersResponseData | None = None
-
-
-class GetCertificateApplicationOrderForTerraformResponse(ResponseModel, kw_only=True):
-    """The answer of GetCertificateApplicationOrderForTerraform."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: GetCertificateApplicationOrderResponseData | None = None
-
-
-class CancelCertificateApplicationOrderForTerraformResponse(ResponseModel, kw_only=True):
-    """The answer of CancelCertificateApplicationOrderForTerraform."""
-
-    code: str | int | None = None
-    message: str | None = None
 
 
 class BatchGetDcvContentResponseDataCertificateDomainValidateInfosDomainValidateInfos(
@@ -460,22 +421,8 @@ class ListCertificateApplicationOrdersRequest(RequestModel, kw_only=True):
     order_ids: list[str] | None = None
 
 
-class GetDcvContentRequest(RequestModel, kw_only=True):
-    """The arguments of GetDcvContent (``POST /api/certificate/order/domain/validate/info``)."""
-
-    order_id: str | None = None
-    purchase_record_id: str | None = None
-
-
-class CancelCertificateApplicationOrderRequest(RequestModel, kw_only=True):
-    """The arguments of CancelCertificateApplicationOrder (``POST /api/certificate/order/cancel``)."""
-
-    order_id: str | None = None
-    purchase_record_id: str | None = None
-
-
-class GetCertificateApplicationOrderRequest(RequestModel, kw_only=True):
-    """The arguments of GetCertificateApplicationOrder (``POST /api/certificate/order/detail``)."""
+class OrderIdPurchaseRecordIdRequest(RequestModel, kw_only=True):
+    """The arguments of GetDcvContent, CancelCertificateApplicationOrder, GetCertificateApplicationOrder and 2 more: the same fields."""
 
     order_id: str | None = None
     purchase_record_id: str | None = None
@@ -543,20 +490,6 @@ class ListCertificateApplicationOrdersForTerraformRequest(RequestModel, kw_only=
     start_time: str | None = None
     end_time: str | None = None
     page_param: ListCertificateApplicationOrdersRequestPageParam | None = None
-
-
-class GetCertificateApplicationOrderForTerraformRequest(RequestModel, kw_only=True):
-    """The arguments of GetCertificateApplicationOrderForTerraform (``POST /api/terraform/certificate/order/detail``)."""
-
-    order_id: str | None = None
-    purchase_record_id: str | None = None
-
-
-class CancelCertificateApplicationOrderForTerraformRequest(RequestModel, kw_only=True):
-    """The arguments of CancelCertificateApplicationOrderForTerraform (``POST /api/terraform/certificate/order/cancel``)."""
-
-    order_id: str | None = None
-    purchase_record_id: str | None = None
 
 
 class BatchGetDcvContentRequest(RequestModel, kw_only=True):

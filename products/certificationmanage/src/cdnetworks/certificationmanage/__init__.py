@@ -45,11 +45,10 @@ _MODULES = {
         "CertificateManagementClient",
     ),
     ".models": (
+        "CertificateIdRequest",
         "CreateCertificateV2Request",
         "CreateCertificateV2Response",
-        "DeleteCertificateRequest",
         "DeleteCertificateResponse",
-        "GetCertificateAssociatedHostnamesRequest",
         "GetCertificateAssociatedHostnamesResponse",
         "GetCertificateAssociatedHostnamesResponseData",
         "GetCertificateAssociatedHostnamesResponseDataDomains",
@@ -57,7 +56,6 @@ _MODULES = {
         "GetCertificateContentInfosResponse",
         "GetCertificateContentRequest",
         "GetCertificateContentResponse",
-        "GetCertificateV2Request",
         "GetCertificateV2Response",
         "GetCertificateV2ResponseData",
         "GetCertificateV2ResponseDataSubjectAlternativeNames",
@@ -84,6 +82,9 @@ _MODULES = {
 _DEPRECATED = {
     "AsyncCertificationmanageClient": ".client:AsyncCertificateManagementClient",
     "CertificationmanageClient": ".client:CertificateManagementClient",
+    "DeleteCertificateRequest": ".models:CertificateIdRequest",
+    "GetCertificateAssociatedHostnamesRequest": ".models:CertificateIdRequest",
+    "GetCertificateV2Request": ".models:CertificateIdRequest",
     "QueryCertificatePaginationResponseSslCertificates": ".models:QueryCertificateListResponseSslCertificates",
     "QueryCertificatePaginationResponseSslCertificatesRelatedDomains": ".models:QueryCertificateListResponseSslCertificatesRelatedDomains",
 }

@@ -16,11 +16,10 @@ from cdnetworks.core.action import as_flag
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "CertificateIdRequest",
     "CreateCertificateV2Request",
     "CreateCertificateV2Response",
-    "DeleteCertificateRequest",
     "DeleteCertificateResponse",
-    "GetCertificateAssociatedHostnamesRequest",
     "GetCertificateAssociatedHostnamesResponse",
     "GetCertificateAssociatedHostnamesResponseData",
     "GetCertificateAssociatedHostnamesResponseDataDomains",
@@ -28,7 +27,6 @@ __all__ = [
     "GetCertificateContentInfosResponse",
     "GetCertificateContentRequest",
     "GetCertificateContentResponse",
-    "GetCertificateV2Request",
     "GetCertificateV2Response",
     "GetCertificateV2ResponseData",
     "GetCertificateV2ResponseDataSubjectAlternativeNames",
@@ -302,14 +300,8 @@ class CreateCertificateV2Request(RequestModel, kw_only=True):
     comment: str | None = None
 
 
-class DeleteCertificateRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteCertificate (``DELETE /api/certificate/{certificateId}``)."""
-
-    certificate_id: int
-
-
-class GetCertificateV2Request(RequestModel, kw_only=True):
-    """The arguments of GetCertificateV2 (``GET /api/certificate/{certificateId}``)."""
+class CertificateIdRequest(RequestModel, kw_only=True):
+    """The arguments of DeleteCertificate, GetCertificateV2, GetCertificateAssociatedHostnames: the same fields."""
 
     certificate_id: int
 
@@ -329,12 +321,6 @@ class UpdateCertificateV2Request(RequestModel, kw_only=True):
     def __post_init__(self) -> None:
         self.auto_renew = as_flag(self.auto_renew, "true", "false")
         self.is_need_alarm = as_flag(self.is_need_alarm, "true", "false")
-
-
-class GetCertificateAssociatedHostnamesRequest(RequestModel, kw_only=True):
-    """The arguments of GetCertificateAssociatedHostnames (``GET /api/certificate/{certificateId}/domain``)."""
-
-    certificate_id: int
 
 
 class QueryDomainMultiCertConfigRequest(RequestModel, kw_only=True):

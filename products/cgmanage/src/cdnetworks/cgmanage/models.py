@@ -15,13 +15,11 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 __all__ = [
     "BatchAssociateOrDetachControlGroupWithSubAccountRequest",
     "BatchAssociateOrDetachControlGroupWithSubAccountResponse",
+    "ControlGroupCodeRequest",
     "CreateControlGroupRequest",
-    "CreateControlGroupResponse",
-    "DeleteControlGroupRequest",
     "DeleteControlGroupResponse",
     "EditControlGroupByCoverRequest",
     "EditControlGroupByCoverRequestAccountList",
-    "EditControlGroupByCoverResponse",
     "EditControlGroupRequest",
     "EditControlGroupRequestAccountList",
     "EditControlGroupResponse",
@@ -34,8 +32,6 @@ __all__ = [
     "QueryControlGroupListResponse",
     "QueryControlGroupListResponseData",
     "QueryCustomizedControlGroupByNameRequest",
-    "QueryCustomizedControlGroupByNameResponse",
-    "QueryCustomizedControlGroupRequest",
     "QueryCustomizedControlGroupResponse",
     "QueryCustomizedControlGroupResponseData",
     "QuerySubAccountRelatedControlGroupRequest",
@@ -44,14 +40,14 @@ __all__ = [
 
 
 class EditControlGroupResponseData(ItemModel, kw_only=True):
-    """The ``data`` of ``EditControlGroupResponse``, the ``data`` of ``CreateControlGroupResponse``, an item of ``QuerySubAccountRelatedControlGroupResponse.data`` and 1 more."""
+    """The ``data`` of ``EditControlGroupResponse``, an item of ``QuerySubAccountRelatedControlGroupResponse.data``."""
 
     control_group_code: str | None = None
     control_group_name: str | None = None
 
 
 class EditControlGroupResponse(ResponseModel, kw_only=True):
-    """The answer of EditControlGroup."""
+    """The answer of EditControlGroup, CreateControlGroup, EditControlGroupByCover."""
 
     code: str | int | None = None
     msg: str | None = None
@@ -73,15 +69,6 @@ class DeleteControlGroupResponse(ResponseModel, kw_only=True):
     success: bool | None = None
 
 
-class CreateControlGroupResponse(ResponseModel, kw_only=True):
-    """The answer of CreateControlGroup."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: EditControlGroupResponseData | None = None
-    request_id: str | None = None
-
-
 class QueryControlGroupListResponseData(ItemModel, kw_only=True):
     """An item of ``QueryControlGroupListResponse.data``."""
 
@@ -101,7 +88,7 @@ class QueryControlGroupListResponse(ResponseModel, kw_only=True):
 
 
 class QueryCustomizedControlGroupResponseData(ItemModel, kw_only=True):
-    """The ``data`` of ``QueryCustomizedControlGroupResponse``, the ``data`` of ``QueryCustomizedControlGroupByNameResponse``."""
+    """The ``data`` of ``QueryCustomizedControlGroupResponse``."""
 
     control_group_name: str | None = None
     control_group_code: str | None = None
@@ -110,7 +97,7 @@ class QueryCustomizedControlGroupResponseData(ItemModel, kw_only=True):
 
 
 class QueryCustomizedControlGroupResponse(ResponseModel, kw_only=True):
-    """The answer of QueryCustomizedControlGroup."""
+    """The answer of QueryCustomizedControlGroup, QueryCustomizedControlGroupByName."""
 
     code: str | int | None = None
     msg: str | None = None
@@ -156,24 +143,6 @@ class GetDomainListOfControlGroupResponse(ResponseModel, kw_only=True):
     data: list[GetDomainListOfControlGroupResponseData] = msgspec.field(default_factory=list)
 
 
-class QueryCustomizedControlGroupByNameResponse(ResponseModel, kw_only=True):
-    """The answer of QueryCustomizedControlGroupByName."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: QueryCustomizedControlGroupResponseData | None = None
-    request_id: str | None = None
-
-
-class EditControlGroupByCoverResponse(ResponseModel, kw_only=True):
-    """The answer of EditControlGroupByCover."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: EditControlGroupResponseData | None = None
-    request_id: str | None = None
-
-
 class EditControlGroupByCoverRequestAccountList(ItemModel, kw_only=True):
     """An item of ``EditControlGroupByCoverRequest.account_list``."""
 
@@ -190,8 +159,8 @@ class EditControlGroupRequest(RequestModel, kw_only=True):
     control_group_code: str = msgspec.field(name="ControlGroupCode")
 
 
-class DeleteControlGroupRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteControlGroup (``DELETE /user/control-groups/{ControlGroupCode}``)."""
+class ControlGroupCodeRequest(RequestModel, kw_only=True):
+    """The arguments of DeleteControlGroup, QueryCustomizedControlGroup: the same fields."""
 
     control_group_code: str = msgspec.field(name="ControlGroupCode")
 
@@ -206,12 +175,6 @@ class CreateControlGroupRequest(RequestModel, kw_only=True):
 
 class QueryControlGroupListRequest(RequestModel, kw_only=True):
     """The arguments of QueryControlGroupList (``GET /user/control-groups``)."""
-
-
-class QueryCustomizedControlGroupRequest(RequestModel, kw_only=True):
-    """The arguments of QueryCustomizedControlGroup (``GET /user/control-groups/{ControlGroupCode}``)."""
-
-    control_group_code: str = msgspec.field(name="ControlGroupCode")
 
 
 class QuerySubAccountRelatedControlGroupRequest(RequestModel, kw_only=True):

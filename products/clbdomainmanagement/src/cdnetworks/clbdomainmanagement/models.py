@@ -33,10 +33,8 @@ __all__ = [
     "CreateClbDomainResponseDataPoliciesActions",
     "CreateClbDomainResponseDataPoliciesActionsAnswer",
     "CreateClbDomainResponseDataPoliciesCondition",
-    "DeleteSpecifiedClbDomainRequest",
     "DeleteSpecifiedClbDomainResponse",
-    "GetClbDomainByIDRequest",
-    "GetClbDomainByIDResponse",
+    "DomainIdRequest",
     "GetClbDomainListRequest",
     "GetClbDomainListResponse",
     "GetClbDomainListResponseData",
@@ -44,7 +42,6 @@ __all__ = [
     "GetClbDomainListResponseDataResults",
     "GetClbDomainListResponseDataResultsVips",
     "UpdateClbDomainByIDRequest",
-    "UpdateClbDomainByIDResponse",
 ]
 
 
@@ -192,7 +189,7 @@ class CreateClbDomainResponseDataEtcPolicies(ItemModel, kw_only=True):
 
 
 class CreateClbDomainResponseData(ItemModel, kw_only=True):
-    """The ``data`` of ``GetClbDomainByIDResponse``, the ``data`` of ``CreateClbDomainResponse``, the ``data`` of ``UpdateClbDomainByIDResponse``."""
+    """The ``data`` of ``CreateClbDomainResponse``."""
 
     customer: CreateClbDomainResponseDataCustomer | None = None
     zone_id: int | None = None
@@ -218,16 +215,8 @@ class CreateClbDomainResponseData(ItemModel, kw_only=True):
     etc_policies: list[CreateClbDomainResponseDataEtcPolicies] = msgspec.field(default_factory=list)
 
 
-class GetClbDomainByIDResponse(ResponseModel, kw_only=True):
-    """The answer of GetClbDomainByID."""
-
-    data: CreateClbDomainResponseData | None = None
-    code: str | int | None = None
-    message: str | None = None
-
-
 class CreateClbDomainResponse(ResponseModel, kw_only=True):
-    """The answer of CreateClbDomain."""
+    """The answer of GetClbDomainByID, CreateClbDomain, UpdateClbDomainByID."""
 
     data: CreateClbDomainResponseData | None = None
     code: str | int | None = None
@@ -297,14 +286,6 @@ class CreateClbDomainRequestEtcPolicies(ItemModel, kw_only=True):
     actions: list[CreateClbDomainRequestEtcPoliciesActions]
 
 
-class UpdateClbDomainByIDResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateClbDomainByID."""
-
-    data: CreateClbDomainResponseData | None = None
-    code: str | int | None = None
-    message: str | None = None
-
-
 class DeleteSpecifiedClbDomainResponse(ResponseModel, kw_only=True):
     """The answer of DeleteSpecifiedClbDomain."""
 
@@ -322,8 +303,8 @@ class GetClbDomainListRequest(RequestModel, kw_only=True):
     page_size: int | None = None
 
 
-class GetClbDomainByIDRequest(RequestModel, kw_only=True):
-    """The arguments of GetClbDomainByID (``GET /api/clouddns/clb-domains/{domainId}``)."""
+class DomainIdRequest(RequestModel, kw_only=True):
+    """The arguments of GetClbDomainByID, DeleteSpecifiedClbDomain: the same fields."""
 
     domain_id: int
 
@@ -358,10 +339,4 @@ class UpdateClbDomainByIDRequest(RequestModel, kw_only=True):
     domain_vips: list[CreateClbDomainRequestDomainVips]
     policies: list[CreateClbDomainRequestPolicies]
     etc_policies: list[CreateClbDomainRequestEtcPolicies] | None = None
-    domain_id: int
-
-
-class DeleteSpecifiedClbDomainRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteSpecifiedClbDomain (``DELETE /api/clouddns/clb-domains/{domainId}``)."""
-
     domain_id: int

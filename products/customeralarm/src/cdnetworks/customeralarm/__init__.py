@@ -36,12 +36,11 @@ _MODULES = {
         "CustomerAlarmsClient",
     ),
     ".models": (
-        "QueryInstanceDowntimeNotificationRequest",
+        "NodeNameRequest",
         "QueryInstanceDowntimeNotificationResponse",
         "QueryInstanceDowntimeNotificationResponseData",
         "QueryInstanceDowntimeNotificationResponseDataEvents",
         "QueryInstanceDowntimeNotificationResponseDataEventsServers",
-        "QueryPoPsMaintenanceNotificationRequest",
         "QueryPoPsMaintenanceNotificationResponse",
         "QueryPoPsMaintenanceNotificationResponseData",
         "QueryPoPsMaintenanceNotificationResponseDataEvents",
@@ -53,5 +52,7 @@ _MODULES = {
 _DEPRECATED = {
     "AsyncCustomeralarmClient": ".client:AsyncCustomerAlarmsClient",
     "CustomeralarmClient": ".client:CustomerAlarmsClient",
+    "QueryInstanceDowntimeNotificationRequest": ".models:NodeNameRequest",
+    "QueryPoPsMaintenanceNotificationRequest": ".models:NodeNameRequest",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

@@ -13,12 +13,11 @@ import msgspec
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
-    "QueryInstanceDowntimeNotificationRequest",
+    "NodeNameRequest",
     "QueryInstanceDowntimeNotificationResponse",
     "QueryInstanceDowntimeNotificationResponseData",
     "QueryInstanceDowntimeNotificationResponseDataEvents",
     "QueryInstanceDowntimeNotificationResponseDataEventsServers",
-    "QueryPoPsMaintenanceNotificationRequest",
     "QueryPoPsMaintenanceNotificationResponse",
     "QueryPoPsMaintenanceNotificationResponseData",
     "QueryPoPsMaintenanceNotificationResponseDataEvents",
@@ -101,13 +100,7 @@ class QueryInstanceDowntimeNotificationResponse(ResponseModel, kw_only=True):
     data: QueryInstanceDowntimeNotificationResponseData | None = None
 
 
-class QueryPoPsMaintenanceNotificationRequest(RequestModel, kw_only=True):
-    """The arguments of QueryPoPsMaintenanceNotification (``GET /vmp/node-event``)."""
-
-    node_name: str | None = None
-
-
-class QueryInstanceDowntimeNotificationRequest(RequestModel, kw_only=True):
-    """The arguments of QueryInstanceDowntimeNotification (``GET /vmp/instance-faults``)."""
+class NodeNameRequest(RequestModel, kw_only=True):
+    """The arguments of QueryPoPsMaintenanceNotification, QueryInstanceDowntimeNotification: the same fields."""
 
     node_name: str | None = None

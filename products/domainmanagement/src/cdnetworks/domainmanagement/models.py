@@ -36,14 +36,14 @@ __all__ = [
     "AddDomainAliasResponse",
     "AddDomainAliasResponseData",
     "AddDomainAliasResponseDataDomains",
+    "CodeMessageDataResponse",
+    "CodeMessageResponse",
     "DeleteApiDomainServiceRequest",
-    "DeleteApiDomainServiceResponse",
     "DeleteDomainAliasRequest",
-    "DeleteDomainAliasResponse",
-    "DisableSingleDomainServiceRequest",
-    "DisableSingleDomainServiceResponse",
+    "DomainNameRequest",
+    "DomainRequest",
+    "EmptyRequest",
     "EnableSingleDomainServiceRequest",
-    "EnableSingleDomainServiceResponse",
     "GetFuzzyPagingDomainListRequest",
     "GetFuzzyPagingDomainListResponse",
     "GetFuzzyPagingDomainListResponseResultList",
@@ -53,29 +53,24 @@ __all__ = [
     "PreDeployChangeServerConfigRequest",
     "PreDeployChangeServerConfigResponse",
     "PreDeployChangeServerConfigResponseData",
-    "QueryApiDomainAttributionRequest",
     "QueryApiDomainAttributionResponse",
     "QueryApiDomainAttributionResponseDomainSummary",
     "QueryApiDomainListServiceRequest",
     "QueryApiDomainListServiceResponse",
     "QueryApiDomainListServiceResponseDomainList",
-    "QueryCdnDomainServiceRequest",
     "QueryCdnDomainServiceResponse",
     "QueryCdnDomainServiceResponseCacheBehavior",
     "QueryCdnDomainServiceResponseOriginConfig",
     "QueryCdnDomainServiceResponseOriginConfigAdvOriginConfig",
     "QueryCdnDomainServiceResponseSsl",
-    "QueryCdnwAliasDomainsForWplusRequest",
     "QueryCdnwAliasDomainsForWplusResponse",
     "QueryCdnwDomainAliasRelationForWplusDomainAlias",
     "QueryCdnwDomainAliasRelationForWplusRequest",
     "QueryCdnwDomainAliasRelationForWplusResponse",
-    "QueryChangeServerRequest",
     "QueryChangeServerResponse",
     "QueryChangeServerResponseData",
     "QueryChangeServerResponseDataChangeServers",
     "QueryCustomerAnycastIPForWplusAnycastIPDetail",
-    "QueryCustomerAnycastIPForWplusRequest",
     "QueryCustomerAnycastIPForWplusResponse",
     "QueryDomainByOriginIPRequest",
     "QueryDomainByOriginIPResponse",
@@ -86,31 +81,14 @@ __all__ = [
     "UpdateCdnDomainRequestOriginConfigAdvOriginConfigs",
     "UpdateCdnDomainRequestOriginConfigAdvOriginConfigsAdvOriginConfig",
     "UpdateCdnDomainRequestSsl",
-    "UpdateCdnDomainResponse",
     "UpdateChangeServerRequest",
     "UpdateChangeServerRequestChangeServers",
-    "UpdateChangeServerResponse",
     "UpdateCustomerAnycastIPRecordStatusRequest",
-    "UpdateCustomerAnycastIPRecordStatusResponse",
 ]
 
 
-class EnableSingleDomainServiceResponse(ResponseModel, kw_only=True):
-    """The answer of EnableSingleDomainService."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
-class DisableSingleDomainServiceResponse(ResponseModel, kw_only=True):
-    """The answer of DisableSingleDomainService."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
-class DeleteApiDomainServiceResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteApiDomainService."""
+class CodeMessageResponse(ResponseModel, kw_only=True):
+    """The answer of EnableSingleDomainService, DisableSingleDomainService, DeleteApiDomainService and 2 more (one shape)."""
 
     code: str | int | None = None
     message: str | None = None
@@ -386,13 +364,6 @@ class AddCdnDomainRequestChangeServers(ItemModel, kw_only=True):
     target_server: str | None = msgspec.field(default=None, name="target-server")
 
 
-class UpdateCdnDomainResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateCdnDomain."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
 class UpdateCdnDomainRequestOriginConfigAdvOriginConfigsAdvOriginConfig(ItemModel, kw_only=True):
     """An item of ``UpdateCdnDomainRequestOriginConfigAdvOriginConfigs.adv_origin_config``, the ``adv_origin_config`` of ``QueryCdnDomainServiceResponseOriginConfigAdvOriginConfig``."""
 
@@ -609,8 +580,8 @@ class QueryCdnwAliasDomainsForWplusResponse(ResponseModel, kw_only=True):
     domain_alias: list[str] = msgspec.field(default_factory=list)
 
 
-class DeleteDomainAliasResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteDomainAlias."""
+class CodeMessageDataResponse(ResponseModel, kw_only=True):
+    """The answer of DeleteDomainAlias, UpdateChangeServer."""
 
     code: str | int | None = None
     message: str | None = None
@@ -695,14 +666,6 @@ class UpdateChangeServerRequestChangeServers(ItemModel, kw_only=True):
     data_id: int | None = None
 
 
-class UpdateChangeServerResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateChangeServer."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: str | None = None
-
-
 class QueryChangeServerResponseDataChangeServers(ItemModel, kw_only=True):
     """An item of ``QueryChangeServerResponseData.change_servers``."""
 
@@ -728,21 +691,14 @@ class QueryChangeServerResponse(ResponseModel, kw_only=True):
     data: QueryChangeServerResponseData | None = None
 
 
-class UpdateCustomerAnycastIPRecordStatusResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateCustomerAnycastIPRecordStatus."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
 class EnableSingleDomainServiceRequest(RequestModel, kw_only=True):
     """The arguments of EnableSingleDomainService (``PUT /api/domain/{domain}/enable``)."""
 
     domain: int
 
 
-class DisableSingleDomainServiceRequest(RequestModel, kw_only=True):
-    """The arguments of DisableSingleDomainService (``PUT /api/domain/{domain}/disable``)."""
+class DomainRequest(RequestModel, kw_only=True):
+    """The arguments of DisableSingleDomainService, QueryChangeServer: the same fields."""
 
     domain: str
 
@@ -857,8 +813,8 @@ class UpdateCdnDomainRequest(RequestModel, kw_only=True):
     domain: str
 
 
-class QueryCdnDomainServiceRequest(RequestModel, kw_only=True):
-    """The arguments of QueryCdnDomainService (``GET /cdnw/api/domain/{domain-name}``)."""
+class DomainNameRequest(RequestModel, kw_only=True):
+    """The arguments of QueryCdnDomainService, QueryCdnwAliasDomainsForWplus: the same fields."""
 
     domain_name: str = msgspec.field(name="domain-name")
 
@@ -876,14 +832,8 @@ class AddDomainAliasRequest(RequestModel, kw_only=True):
     aliases: list[str]
 
 
-class QueryApiDomainAttributionRequest(RequestModel, kw_only=True):
-    """The arguments of QueryApiDomainAttribution (``GET /api/domainlist``)."""
-
-
-class QueryCdnwAliasDomainsForWplusRequest(RequestModel, kw_only=True):
-    """The arguments of QueryCdnwAliasDomainsForWplus (``GET /api/domain/domain-and-alias/{domain-name}``)."""
-
-    domain_name: str = msgspec.field(name="domain-name")
+class EmptyRequest(RequestModel, kw_only=True):
+    """The arguments of QueryApiDomainAttribution, QueryCustomerAnycastIPForWplus: the same fields."""
 
 
 class DeleteDomainAliasRequest(RequestModel, kw_only=True):
@@ -911,10 +861,6 @@ class GetPagingDomainListRequest(RequestModel, kw_only=True):
     status: str | None = None
 
 
-class QueryCustomerAnycastIPForWplusRequest(RequestModel, kw_only=True):
-    """The arguments of QueryCustomerAnycastIPForWplus (``GET /api/anycast-ips``)."""
-
-
 class PreDeployChangeServerConfigRequest(RequestModel, kw_only=True):
     """The arguments of PreDeployChangeServerConfig (``PUT /api/predeploy/changeserver/{domain}``)."""
 
@@ -931,12 +877,6 @@ class UpdateChangeServerRequest(RequestModel, kw_only=True):
         name="change-servers"
     )
     domain_name: str = msgspec.field(name="domain-name")
-
-
-class QueryChangeServerRequest(RequestModel, kw_only=True):
-    """The arguments of QueryChangeServer (``GET /api/config/changeserver/{domain}``)."""
-
-    domain: str
 
 
 class UpdateCustomerAnycastIPRecordStatusRequest(RequestModel, kw_only=True):

@@ -16,35 +16,26 @@ from msgspec import Meta
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "CodeMsgResponse",
     "CreateShortUrlRequest",
     "CreateShortUrlResponse",
     "CreateShortUrlResponseShortUrls",
-    "DelShortUrlRequest",
     "DelShortUrlResponse",
     "DeleteKeyValueRequest",
-    "DeleteKeyValueResponse",
     "EcaKvInfoRequest",
     "EcaKvInfoResponse",
     "GetKeyValueKeyValue",
     "GetKeyValueRequest",
     "GetKeyValueResponse",
-    "GetShortUrlRequest",
     "GetShortUrlResponse",
     "SetKeyValueKeyValue",
     "SetKeyValueRequest",
-    "SetKeyValueResponse",
+    "ShortUrlRequest",
 ]
 
 
-class DeleteKeyValueResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteKeyValue."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class SetKeyValueResponse(ResponseModel, kw_only=True):
-    """The answer of SetKeyValue."""
+class CodeMsgResponse(ResponseModel, kw_only=True):
+    """The answer of DeleteKeyValue, SetKeyValue."""
 
     code: str | int | None = None
     msg: str | None = None
@@ -149,14 +140,8 @@ class CreateShortUrlRequest(RequestModel, kw_only=True):
     ttl: int = msgspec.field(name="Ttl")
 
 
-class GetShortUrlRequest(RequestModel, kw_only=True):
-    """The arguments of GetShortUrl (``POST /short-urls/query``)."""
-
-    short_url: str = msgspec.field(name="ShortUrl")
-
-
-class DelShortUrlRequest(RequestModel, kw_only=True):
-    """The arguments of DelShortUrl (``POST /short-urls/del``)."""
+class ShortUrlRequest(RequestModel, kw_only=True):
+    """The arguments of GetShortUrl, DelShortUrl: the same fields."""
 
     short_url: str = msgspec.field(name="ShortUrl")
 

@@ -22,7 +22,6 @@ __all__ = [
     "GetWAFAttackLogResponse",
     "GetWAFAttackLogResponseData",
     "GetWAFAttackLogResponseDataLog",
-    "QueryAttackLogDetailsRequest",
     "QueryAttackLogDetailsResponse",
     "QueryAttackLogDetailsResponseData",
     "QueryAttackLogDetailsResponseDataHttpRequestInfo",
@@ -164,27 +163,8 @@ class GetWAFAttackLogRequest(RequestModel, kw_only=True):
     page_size: int
 
 
-class QueryAttackLogDetailsRequest(RequestModel, kw_only=True):
-    """The arguments of QueryAttackLogDetails (``POST /soc/attackLogService/queryAttackLog``)."""
-
-    start_time: str
-    end_time: str
-    language: str | None = None
-    domain: str | None = None
-    client_ip: str | None = None
-    attack_type: str
-    process_action: str
-    uri: str | None = None
-    accurate_uri: int | None = None
-    user_agent: str | None = None
-    accurate_user_agent: int | None = None
-    state_code: str | None = None
-    referer: str | None = None
-    request_mode: str | None = None
-
-
 class DownloadAttackLogRequest(RequestModel, kw_only=True):
-    """The arguments of DownloadAttackLog (``POST /soc/attackLogService/downFile``)."""
+    """The arguments of QueryAttackLogDetails, DownloadAttackLog: the same fields."""
 
     start_time: str
     end_time: str

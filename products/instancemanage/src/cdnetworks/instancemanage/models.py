@@ -13,7 +13,6 @@ import msgspec
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
-    "ConvertFreeTypeInstanceToChargeTypeRequest",
     "ConvertFreeTypeInstanceToChargeTypeResponse",
     "ConvertFreeTypeInstanceToChargeTypeResponseData",
     "ConvertFreeTypeInstanceToChargeTypeResponseDataBatchErrorMsg",
@@ -34,6 +33,7 @@ __all__ = [
     "ManageInstanceTagsResponse",
     "ManageInstanceTagsResponseData",
     "ManageInstanceTagsResponseDataBatchErrorMsg",
+    "ServersRequest",
     "VMPCreateInstanceRequest",
     "VMPCreateInstanceRequestServers",
     "VMPCreateInstanceRequestServersDiskInfo",
@@ -47,7 +47,6 @@ __all__ = [
     "VMPQueryInstanceRequest",
     "VMPQueryInstanceResponse",
     "VMPQueryInstanceServer",
-    "VMPRemoveInstanceRequest",
     "VMPRemoveInstanceResponse",
 ]
 
@@ -279,8 +278,8 @@ class InstanceRebuildResponse(ResponseModel, kw_only=True):
     message: str | None = None
 
 
-class VMPRemoveInstanceRequest(RequestModel, kw_only=True):
-    """The arguments of VMPRemoveInstance (``POST /vmp/servers/delete``)."""
+class ServersRequest(RequestModel, kw_only=True):
+    """The arguments of VMPRemoveInstance, ConvertFreeTypeInstanceToChargeType: the same fields."""
 
     servers: str
 
@@ -363,12 +362,6 @@ class ManageInstanceTagsRequest(RequestModel, kw_only=True):
 
     id: str
     tag: str
-
-
-class ConvertFreeTypeInstanceToChargeTypeRequest(RequestModel, kw_only=True):
-    """The arguments of ConvertFreeTypeInstanceToChargeType (``POST /vmp/servers/charge``)."""
-
-    servers: str
 
 
 class InstanceRebuildRequest(RequestModel, kw_only=True):

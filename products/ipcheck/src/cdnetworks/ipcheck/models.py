@@ -16,14 +16,13 @@ from msgspec import Meta
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
-    "CheckIpOwnerRequest",
     "CheckIpOwnerResponse",
     "CheckIpOwnerResponseResult",
+    "IpRequest",
     "QueryCDNServiceRealIPRequest",
     "QueryCDNServiceRealIPResponse",
     "QueryCDNServiceRealIPResponseResult",
     "QueryCDNServiceRealIPResponseResultWhiteipList",
-    "QuerySpecificIPBelongRequest",
     "QuerySpecificIPBelongResponse",
     "QuerySpecificIPBelongResponseCheckList",
 ]
@@ -87,13 +86,7 @@ class QueryCDNServiceRealIPRequest(RequestModel, kw_only=True):
     iptype: str | None = None
 
 
-class QuerySpecificIPBelongRequest(RequestModel, kw_only=True):
-    """The arguments of QuerySpecificIPBelong (``POST /api/si/tools/ipCheck``)."""
-
-    ip: list[str]
-
-
-class CheckIpOwnerRequest(RequestModel, kw_only=True):
-    """The arguments of CheckIpOwner (``POST /api/tools/ip-info``)."""
+class IpRequest(RequestModel, kw_only=True):
+    """The arguments of QuerySpecificIPBelong, CheckIpOwner: the same fields."""
 
     ip: list[str]

@@ -41,16 +41,15 @@ _MODULES = {
         "CdnProCertificatesClient",
     ),
     ".models": (
+        "CertificateIdRequest",
         "CreateACertificateRequest",
         "CreateACertificateRequestNewVersion",
         "CreateACertificateRequestNewVersionIdentificationInfo",
         "CreateACertificateResponse",
-        "DeleteACertificateRequest",
         "DeleteACertificateResponse",
         "DownloadTheCsrRequest",
         "DownloadTheCsrResponse",
         "DownloadTheCsrResponseDcvFile",
-        "GetACertificateRequest",
         "GetACertificateResponse",
         "GetACertificateResponseUsageInStaging",
         "GetACertificateResponseVersions",
@@ -69,6 +68,8 @@ _MODULES = {
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
     "AsyncNgcertificateClient": ".client:AsyncCdnProCertificatesClient",
+    "DeleteACertificateRequest": ".models:CertificateIdRequest",
+    "GetACertificateRequest": ".models:CertificateIdRequest",
     "GetACertificateResponseUsageInProduction": ".models:GetACertificateResponseUsageInStaging",
     "NgcertificateClient": ".client:CdnProCertificatesClient",
     "UpdateACertificateRequestNewVersionIdentificationInfo": ".models:CreateACertificateRequestNewVersionIdentificationInfo",

@@ -13,16 +13,15 @@ import msgspec
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "CertificateIdRequest",
     "CreateACertificateRequest",
     "CreateACertificateRequestNewVersion",
     "CreateACertificateRequestNewVersionIdentificationInfo",
     "CreateACertificateResponse",
-    "DeleteACertificateRequest",
     "DeleteACertificateResponse",
     "DownloadTheCsrRequest",
     "DownloadTheCsrResponse",
     "DownloadTheCsrResponseDcvFile",
-    "GetACertificateRequest",
     "GetACertificateResponse",
     "GetACertificateResponseUsageInStaging",
     "GetACertificateResponseVersions",
@@ -211,8 +210,8 @@ class GetListOfCertificatesRequest(RequestModel, kw_only=True):
     sort_order: str | None = None
 
 
-class GetACertificateRequest(RequestModel, kw_only=True):
-    """The arguments of GetACertificate (``GET /cdn/certificates/{certificateId}``)."""
+class CertificateIdRequest(RequestModel, kw_only=True):
+    """The arguments of GetACertificate, DeleteACertificate: the same fields."""
 
     certificate_id: str
 
@@ -233,12 +232,6 @@ class UpdateACertificateResponse(ResponseModel, kw_only=True):
 
     status_code: int = 0
     location: str | None = None
-
-
-class DeleteACertificateRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteACertificate (``DELETE /cdn/certificates/{certificateId}``)."""
-
-    certificate_id: str
 
 
 class DeleteACertificateResponse(ResponseModel, kw_only=True):

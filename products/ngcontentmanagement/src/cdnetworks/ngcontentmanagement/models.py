@@ -27,14 +27,13 @@ __all__ = [
     "GetListOfPurgeRequestsRequest",
     "GetListOfPurgeRequestsResponse",
     "GetListOfPurgeRequestsResponsePurgeRequests",
-    "GetPrefetchRequestStatusRequest",
     "GetPrefetchRequestStatusResponse",
     "GetPrefetchRequestStatusResponseFileList",
     "GetPrefetchRequestStatusResponseMetadata",
-    "GetPurgeRequestStatusRequest",
     "GetPurgeRequestStatusResponse",
     "GetPurgeSummaryRequest",
     "GetPurgeSummaryResponse",
+    "IdRequest",
 ]
 
 
@@ -210,8 +209,8 @@ class GetPurgeSummaryRequest(RequestModel, kw_only=True):
     target: str | None = None
 
 
-class GetPurgeRequestStatusRequest(RequestModel, kw_only=True):
-    """The arguments of GetPurgeRequestStatus (``GET /cdn/purges/{id}``)."""
+class IdRequest(RequestModel, kw_only=True):
+    """The arguments of GetPurgeRequestStatus, GetPrefetchRequestStatus: the same fields."""
 
     id: str
 
@@ -243,12 +242,6 @@ class GetListOfPrefetchRequestsRequest(RequestModel, kw_only=True):
     sort_by: str | None = None
     sort_order: str | None = None
     search: str | None = None
-
-
-class GetPrefetchRequestStatusRequest(RequestModel, kw_only=True):
-    """The arguments of GetPrefetchRequestStatus (``GET /cdn/prefetches/{id}``)."""
-
-    id: str
 
 
 class GetAvailablePurgeRequestsRequest(RequestModel, kw_only=True):

@@ -33,7 +33,6 @@ __all__ = [
     "GetAnEdgeHostnameResponseHistory",
     "GetAnEdgeHostnameResponseHistoryConfiguration",
     "GetClientRegionsRequest",
-    "GetClientRegionsResponse",
     "UpdateAnEdgeHostnameAllRequest",
     "UpdateAnEdgeHostnameAllResponse",
     "UpdateAnEdgeHostnamePartRequest",
@@ -155,20 +154,14 @@ class GetAListOfEdgeHostnamesResponse(ResponseModel, kw_only=True):
 
 
 class GetAListOfIspsResponseData(ItemModel, kw_only=True):
-    """An item of ``GetAListOfIspsResponse.data``, an item of ``GetClientRegionsResponse.data``."""
+    """An item of ``GetAListOfIspsResponse.data``."""
 
     code: str | None = None
     name: str | None = None
 
 
 class GetAListOfIspsResponse(ResponseModel, kw_only=True):
-    """The answer of GetAListOfIsps."""
-
-    data: list[GetAListOfIspsResponseData] = msgspec.field(default_factory=list)
-
-
-class GetClientRegionsResponse(ResponseModel, kw_only=True):
-    """The answer of GetClientRegions."""
+    """The answer of GetAListOfIsps, GetClientRegions."""
 
     data: list[GetAListOfIspsResponseData] = msgspec.field(default_factory=list)
 

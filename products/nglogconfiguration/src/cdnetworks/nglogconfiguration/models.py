@@ -15,18 +15,17 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 __all__ = [
     "CreateALogConfigurationRequest",
     "CreateALogConfigurationResponse",
-    "DeleteALogConfigurationRequest",
     "DeleteALogConfigurationResponse",
     "GetAListOfLogConfigurationsRequest",
     "GetAListOfLogConfigurationsResponse",
     "GetAListOfLogConfigurationsResponseLogConfigs",
-    "GetALogConfigurationRequest",
     "GetALogConfigurationResponse",
     "GetALogConfigurationResponseConfigs",
     "GetAccessLogsForHostnamesRequest",
     "GetAccessLogsForHostnamesRequestFilters",
     "GetAccessLogsForHostnamesResponse",
     "GetAccessLogsForHostnamesResponseLogs",
+    "IdRequest",
     "UpdateALogConfigurationRequest",
     "UpdateALogConfigurationResponse",
 ]
@@ -117,8 +116,8 @@ class CreateALogConfigurationResponse(ResponseModel, kw_only=True):
     location: str | None = None
 
 
-class GetALogConfigurationRequest(RequestModel, kw_only=True):
-    """The arguments of GetALogConfiguration (``GET /cdn/report/logConfigs/{id}``)."""
+class IdRequest(RequestModel, kw_only=True):
+    """The arguments of GetALogConfiguration, DeleteALogConfiguration: the same fields."""
 
     id: int
 
@@ -138,12 +137,6 @@ class UpdateALogConfigurationResponse(ResponseModel, kw_only=True):
     """The answer of UpdateALogConfiguration: no JSON body, only the status and headers."""
 
     status_code: int = 0
-
-
-class DeleteALogConfigurationRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteALogConfiguration (``DELETE /cdn/report/logConfigs/{id}``)."""
-
-    id: int
 
 
 class DeleteALogConfigurationResponse(ResponseModel, kw_only=True):

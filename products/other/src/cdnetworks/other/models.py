@@ -20,6 +20,7 @@ __all__ = [
     "AntiHijackIPListRequest",
     "AntiHijackIPListResponse",
     "AntiHijackIPListResponseData",
+    "DateFromDateToDomainRequest",
     "GetLiveStreamPushingStatusRequest",
     "GetLiveStreamPushingStatusResponse",
     "GetLiveStreamPushingStatusResponseDataValue",
@@ -48,11 +49,8 @@ __all__ = [
     "QueryDailyLiveTranscodingDurationResponseProviderDate",
     "QueryDailyLiveTranscodingDurationResponseProviderDateTranscoding",
     "QueryDailyLiveTranscodingDurationResponseProviderDateTranscodingLive",
-    "QueryDirectoryRankByTotalTrafficHourlyRequest",
     "QueryDirectoryRankByTotalTrafficHourlyResponse",
-    "QueryDirectoryRankbyFailedRequestHourlyRequest",
     "QueryDirectoryRankbyFailedRequestHourlyResponse",
-    "QueryDirectoryRankbySuccessRequestHourlyRequest",
     "QueryDirectoryRankbySuccessRequestHourlyResponse",
     "QueryDomainResourceGroupRequest",
     "QueryDomainResourceGroupResponse",
@@ -62,7 +60,6 @@ __all__ = [
     "QueryDomainsForResourceGroupRequest",
     "QueryDomainsForResourceGroupResponse",
     "QueryEdgeActiveConnectionsForMultiDomainsData",
-    "QueryEdgeActiveConnectionsForMultiDomainsRequest",
     "QueryEdgeActiveConnectionsForMultiDomainsResponse",
     "QueryLiveRecordingDurationRequest",
     "QueryLiveRecordingDurationResponse",
@@ -722,8 +719,8 @@ class QueryOnlineViewerCountRequest(RequestModel, kw_only=True):
         self.unpack = as_flag(self.unpack, "true", "false")
 
 
-class QueryEdgeActiveConnectionsForMultiDomainsRequest(RequestModel, kw_only=True):
-    """The arguments of QueryEdgeActiveConnectionsForMultiDomains (``POST /api/report/edge-active-conn``)."""
+class DateFromDateToDomainRequest(RequestModel, kw_only=True):
+    """The arguments of QueryEdgeActiveConnectionsForMultiDomains, QueryDirectoryRankbySuccessRequestHourly, QueryDirectoryRankbyFailedRequestHourly and 1 more: the same fields."""
 
     date_from: str | None = None
     date_to: str | None = None
@@ -736,30 +733,6 @@ class ReportDomainStreamDurationServiceRequest(RequestModel, kw_only=True):
     date_from: str | None = None
     date_to: str | None = None
     domain_stream: list[ReportDomainStreamDurationServiceRequestDomainStream] | None = None
-
-
-class QueryDirectoryRankbySuccessRequestHourlyRequest(RequestModel, kw_only=True):
-    """The arguments of QueryDirectoryRankbySuccessRequestHourly (``POST /api/report/directory/success/rank``)."""
-
-    date_from: str | None = None
-    date_to: str | None = None
-    domain: list[str] | None = None
-
-
-class QueryDirectoryRankbyFailedRequestHourlyRequest(RequestModel, kw_only=True):
-    """The arguments of QueryDirectoryRankbyFailedRequestHourly (``POST /api/report/directory/fail/rank``)."""
-
-    date_from: str | None = None
-    date_to: str | None = None
-    domain: list[str] | None = None
-
-
-class QueryDirectoryRankByTotalTrafficHourlyRequest(RequestModel, kw_only=True):
-    """The arguments of QueryDirectoryRankByTotalTrafficHourly (``POST /api/report/directory/hourly/total-traffic/rank``)."""
-
-    date_from: str | None = None
-    date_to: str | None = None
-    domain: list[str] | None = None
 
 
 class AntiHijackIPListRequest(RequestModel, kw_only=True):

@@ -13,13 +13,12 @@ import msgspec
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "CodeMsgResponse",
     "CreatePolicyRequest",
     "CreatePolicyResponse",
     "CreatePolicyResponseData",
     "DeletePolicyRequest",
-    "DeletePolicyResponse",
     "EditPolicyRequest",
-    "EditPolicyResponse",
     "GetAccountSummaryRequest",
     "GetAccountSummaryResponse",
     "GetAccountSummaryResponseData",
@@ -44,15 +43,8 @@ class CreatePolicyResponse(ResponseModel, kw_only=True):
     request_id: str | None = None
 
 
-class DeletePolicyResponse(ResponseModel, kw_only=True):
-    """The answer of DeletePolicy."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class EditPolicyResponse(ResponseModel, kw_only=True):
-    """The answer of EditPolicy."""
+class CodeMsgResponse(ResponseModel, kw_only=True):
+    """The answer of DeletePolicy, EditPolicy."""
 
     code: str | int | None = None
     msg: str | None = None

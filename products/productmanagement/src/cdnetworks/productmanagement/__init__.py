@@ -44,19 +44,15 @@ _MODULES = {
         "CheckIfIpAddressesBelongToTheCdnProPlatformRequest",
         "CheckIfIpAddressesBelongToTheCdnProPlatformResponse",
         "CheckIfIpAddressesBelongToTheCdnProPlatformResponseIpDetails",
+        "EmptyRequest",
         "GetAListOfOriginShieldsRequest",
         "GetAListOfOriginShieldsResponse",
         "GetAListOfOriginShieldsResponseShields",
         "GetAShieldByItsIdRequest",
         "GetAShieldByItsIdResponse",
-        "GetIpAddressesOfTheCdnRequest",
         "GetIpAddressesOfTheCdnResponse",
-        "GetOriginFastRouteIpListRequest",
-        "GetOriginFastRouteIpListResponse",
-        "GetStagingServersListRequest",
         "GetStagingServersListResponse",
         "GetStagingServersListResponseStagingServers",
-        "GetSystemConfigurationRequest",
         "GetSystemConfigurationResponse",
         "GetSystemConfigurationResponseExtraServicePorts",
     ),
@@ -65,6 +61,11 @@ _MODULES = {
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
     "AsyncProductmanagementClient": ".client:AsyncProductManagementClient",
+    "GetIpAddressesOfTheCdnRequest": ".models:EmptyRequest",
+    "GetOriginFastRouteIpListRequest": ".models:EmptyRequest",
+    "GetOriginFastRouteIpListResponse": ".models:GetIpAddressesOfTheCdnResponse",
+    "GetStagingServersListRequest": ".models:EmptyRequest",
+    "GetSystemConfigurationRequest": ".models:EmptyRequest",
     "ProductmanagementClient": ".client:ProductManagementClient",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

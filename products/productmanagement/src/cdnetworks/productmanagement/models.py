@@ -19,19 +19,15 @@ __all__ = [
     "CheckIfIpAddressesBelongToTheCdnProPlatformRequest",
     "CheckIfIpAddressesBelongToTheCdnProPlatformResponse",
     "CheckIfIpAddressesBelongToTheCdnProPlatformResponseIpDetails",
+    "EmptyRequest",
     "GetAListOfOriginShieldsRequest",
     "GetAListOfOriginShieldsResponse",
     "GetAListOfOriginShieldsResponseShields",
     "GetAShieldByItsIdRequest",
     "GetAShieldByItsIdResponse",
-    "GetIpAddressesOfTheCdnRequest",
     "GetIpAddressesOfTheCdnResponse",
-    "GetOriginFastRouteIpListRequest",
-    "GetOriginFastRouteIpListResponse",
-    "GetStagingServersListRequest",
     "GetStagingServersListResponse",
     "GetStagingServersListResponseStagingServers",
-    "GetSystemConfigurationRequest",
     "GetSystemConfigurationResponse",
     "GetSystemConfigurationResponseExtraServicePorts",
 ]
@@ -58,7 +54,7 @@ class GetSystemConfigurationResponse(ResponseModel, kw_only=True):
 
 
 class GetIpAddressesOfTheCdnResponse(ResponseModel, kw_only=True):
-    """The answer of GetIpAddressesOfTheCdn."""
+    """The answer of GetIpAddressesOfTheCdn, GetOriginFastRouteIpList."""
 
     last_updated: str | None = None
     effective_date: str | None = None
@@ -114,15 +110,6 @@ class CheckIfIpAddressesBelongToTheCdnProPlatformResponse(ResponseModel, kw_only
     )
 
 
-class GetOriginFastRouteIpListResponse(ResponseModel, kw_only=True):
-    """The answer of GetOriginFastRouteIpList."""
-
-    last_updated: str | None = None
-    effective_date: str | None = None
-    ip_v4: list[str] = msgspec.field(default_factory=list)
-    ip_v6: list[str] = msgspec.field(default_factory=list)
-
-
 class GetStagingServersListResponseStagingServers(ItemModel, kw_only=True):
     """An item of ``GetStagingServersListResponse.staging_servers``."""
 
@@ -140,12 +127,8 @@ class GetStagingServersListResponse(ResponseModel, kw_only=True):
     )
 
 
-class GetSystemConfigurationRequest(RequestModel, kw_only=True):
-    """The arguments of GetSystemConfiguration (``GET /cdn/systemConfigs``)."""
-
-
-class GetIpAddressesOfTheCdnRequest(RequestModel, kw_only=True):
-    """The arguments of GetIpAddressesOfTheCdn (``GET /cdn/publicIpList``)."""
+class EmptyRequest(RequestModel, kw_only=True):
+    """The arguments of GetSystemConfiguration, GetIpAddressesOfTheCdn, GetOriginFastRouteIpList and 1 more: the same fields."""
 
 
 class GetAListOfOriginShieldsRequest(RequestModel, kw_only=True):
@@ -170,11 +153,3 @@ class CheckIfIpAddressesBelongToTheCdnProPlatformRequest(RequestModel, kw_only=T
     """The arguments of CheckIfIpAddressesBelongToTheCdnProPlatform (``POST /ngadmin/ipDetails``)."""
 
     ip_list: list[str] | None = None
-
-
-class GetOriginFastRouteIpListRequest(RequestModel, kw_only=True):
-    """The arguments of GetOriginFastRouteIpList (``GET /cdn/originFastRouteIpList``)."""
-
-
-class GetStagingServersListRequest(RequestModel, kw_only=True):
-    """The arguments of GetStagingServersList (``GET /cdn/stagingServers``)."""

@@ -28,13 +28,9 @@ __all__ = [
     "CreateAPropertyVersionRequest",
     "CreateAPropertyVersionRequestAccessControlRules",
     "CreateAPropertyVersionResponse",
-    "DeleteAPropertyRequest",
     "DeleteAPropertyResponse",
-    "DeleteAPropertyVersionRequest",
     "DeleteAPropertyVersionResponse",
-    "GetAPropertyRequest",
     "GetAPropertyResponse",
-    "GetAPropertyVersionRequest",
     "GetAPropertyVersionResponse",
     "GetAPropertyVersionResponseConfigs",
     "GetAPropertyVersionResponseConfigsAccessControlRules",
@@ -49,6 +45,8 @@ __all__ = [
     "GetListOfPropertyVersionsRequest",
     "GetListOfPropertyVersionsResponse",
     "GetListOfPropertyVersionsResponsePropertyVersions",
+    "PropertyIdRequest",
+    "PropertyIdVersionRequest",
     "UpdateAPropertyRequest",
     "UpdateAPropertyResponse",
     "UpdateAPropertyVersionRequest",
@@ -375,8 +373,8 @@ class GetListOfPropertiesResponse(ResponseModel, kw_only=True):
     count: int | None = None
 
 
-class GetAPropertyVersionRequest(RequestModel, kw_only=True):
-    """The arguments of GetAPropertyVersion (``GET /cdn/properties/{propertyId}/versions/{version}``)."""
+class PropertyIdVersionRequest(RequestModel, kw_only=True):
+    """The arguments of GetAPropertyVersion, DeleteAPropertyVersion: the same fields."""
 
     property_id: str
     version: str
@@ -426,21 +424,14 @@ class UpdateAPropertyVersionResponse(ResponseModel, kw_only=True):
     status_code: int = 0
 
 
-class DeleteAPropertyVersionRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteAPropertyVersion (``DELETE /cdn/properties/{propertyId}/versions/{version}``)."""
-
-    property_id: str
-    version: str
-
-
 class DeleteAPropertyVersionResponse(ResponseModel, kw_only=True):
     """The answer of DeleteAPropertyVersion: no JSON body, only the status and headers."""
 
     status_code: int = 0
 
 
-class GetAPropertyRequest(RequestModel, kw_only=True):
-    """The arguments of GetAProperty (``GET /cdn/properties/{propertyId}``)."""
+class PropertyIdRequest(RequestModel, kw_only=True):
+    """The arguments of GetAProperty, DeleteAProperty: the same fields."""
 
     property_id: str
 
@@ -457,12 +448,6 @@ class UpdateAPropertyResponse(ResponseModel, kw_only=True):
     """The answer of UpdateAProperty: no JSON body, only the status and headers."""
 
     status_code: int = 0
-
-
-class DeleteAPropertyRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteAProperty (``DELETE /cdn/properties/{propertyId}``)."""
-
-    property_id: str
 
 
 class DeleteAPropertyResponse(ResponseModel, kw_only=True):

@@ -43,6 +43,7 @@ _MODULES = {
     ".models": (
         "BatchDeleteAPIDefinitionRequest",
         "BatchDeleteAPIDefinitionResponse",
+        "CodeMsgResponse",
         "CreateAPIDefinitionRequest",
         "CreateAPIDefinitionRequestAuth",
         "CreateAPIDefinitionRequestBasic",
@@ -57,7 +58,6 @@ _MODULES = {
         "CreateAPIDefinitionRequestParamLimitMethodListNormalParamList",
         "CreateAPIDefinitionResponse",
         "FeedbackWrongAPIAssetDiscoveryRequest",
-        "FeedbackWrongAPIAssetDiscoveryResponse",
         "ListAPIAssetDiscoveryRequest",
         "ListAPIAssetDiscoveryResponse",
         "ListAPIAssetDiscoveryResponseData",
@@ -88,15 +88,16 @@ _MODULES = {
         "UpdateAPIDefinitionRequestParamLimitMethodListJsonParam",
         "UpdateAPIDefinitionRequestParamLimitMethodListJsonParamChildren",
         "UpdateAPIDefinitionRequestParamLimitMethodListNormalParamList",
-        "UpdateAPIDefinitionResponse",
     ),
     ".product": ("PROTECTASSETS",),
 }
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
     "AsyncProtectassetsClient": ".client:AsyncProtectAssetsClient",
+    "FeedbackWrongAPIAssetDiscoveryResponse": ".models:CodeMsgResponse",
     "ProtectassetsClient": ".client:ProtectAssetsClient",
     "QueryAPIDefinitionDetailResponseDataBasic": ".models:ListAPIDefinitionsResponseData",
     "UpdateAPIDefinitionRequestAuth": ".models:CreateAPIDefinitionRequestAuth",
+    "UpdateAPIDefinitionResponse": ".models:CodeMsgResponse",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

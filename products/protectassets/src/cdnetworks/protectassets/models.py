@@ -18,6 +18,7 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 __all__ = [
     "BatchDeleteAPIDefinitionRequest",
     "BatchDeleteAPIDefinitionResponse",
+    "CodeMsgResponse",
     "CreateAPIDefinitionRequest",
     "CreateAPIDefinitionRequestAuth",
     "CreateAPIDefinitionRequestBasic",
@@ -32,7 +33,6 @@ __all__ = [
     "CreateAPIDefinitionRequestParamLimitMethodListNormalParamList",
     "CreateAPIDefinitionResponse",
     "FeedbackWrongAPIAssetDiscoveryRequest",
-    "FeedbackWrongAPIAssetDiscoveryResponse",
     "ListAPIAssetDiscoveryRequest",
     "ListAPIAssetDiscoveryResponse",
     "ListAPIAssetDiscoveryResponseData",
@@ -63,7 +63,6 @@ __all__ = [
     "UpdateAPIDefinitionRequestParamLimitMethodListJsonParam",
     "UpdateAPIDefinitionRequestParamLimitMethodListJsonParamChildren",
     "UpdateAPIDefinitionRequestParamLimitMethodListNormalParamList",
-    "UpdateAPIDefinitionResponse",
 ]
 
 
@@ -251,8 +250,8 @@ class ListAPIAssetDiscoveryResponse(ResponseModel, kw_only=True):
     data: list[ListAPIAssetDiscoveryResponseData] = msgspec.field(default_factory=list)
 
 
-class FeedbackWrongAPIAssetDiscoveryResponse(ResponseModel, kw_only=True):
-    """The answer of FeedbackWrongAPIAssetDiscovery."""
+class CodeMsgResponse(ResponseModel, kw_only=True):
+    """The answer of FeedbackWrongAPIAssetDiscovery, UpdateAPIDefinition."""
 
     code: str | int | None = None
     msg: str | None = None
@@ -411,13 +410,6 @@ class CreateAPIDefinitionRequestParamLimit(ItemModel, kw_only=True):
     method_list: list[CreateAPIDefinitionRequestParamLimitMethodList] = msgspec.field(
         default_factory=list
     )
-
-
-class UpdateAPIDefinitionResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateAPIDefinition."""
-
-    code: str | int | None = None
-    msg: str | None = None
 
 
 class UpdateAPIDefinitionRequestBasic(ItemModel, kw_only=True):

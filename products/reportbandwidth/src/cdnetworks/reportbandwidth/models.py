@@ -50,7 +50,6 @@ __all__ = [
     "PerzoneBillingResponseProviderDateAreaMap",
     "PerzoneBillingResponseProviderDateAreaMapPerzone",
     "QueryBandwidthForMultiDomainRequest",
-    "QueryBandwidthForMultiDomainResponse",
     "QueryBandwidthbyISPProvinceRequest",
     "QueryBandwidthbyISPProvinceResponse",
     "QueryBandwidthbyISPProvinceResponseResult",
@@ -176,14 +175,14 @@ class BandwidthMiddleResponse(ResponseModel, kw_only=True):
 
 
 class QueryDomainBandwidthResponseBandwidthReport(ItemModel, kw_only=True):
-    """An item of ``QueryDomainBandwidthResponse.bandwidth_report``, an item of ``QueryBandwidthForMultiDomainResponse.bandwidth_report``."""
+    """An item of ``QueryDomainBandwidthResponse.bandwidth_report``."""
 
     timestamp: str | None = None
     bandwidth: int | None = None
 
 
 class QueryDomainBandwidthResponse(ResponseModel, kw_only=True):
-    """The answer of QueryDomainBandwidth."""
+    """The answer of QueryDomainBandwidth, QueryBandwidthForMultiDomain."""
 
     bandwidth_report: list[QueryDomainBandwidthResponseBandwidthReport] = msgspec.field(
         default_factory=list
@@ -470,14 +469,6 @@ class PerzoneBillingResponse(ResponseModel, kw_only=True):
     """The answer of PerzoneBilling."""
 
     provider: PerzoneBillingResponseProvider | None = None
-
-
-class QueryBandwidthForMultiDomainResponse(ResponseModel, kw_only=True):
-    """The answer of QueryBandwidthForMultiDomain."""
-
-    bandwidth_report: list[QueryDomainBandwidthResponseBandwidthReport] = msgspec.field(
-        default_factory=list
-    )
 
 
 class ReportCountryServerBandwidthServiceResponseCountryDataDetailList(ItemModel, kw_only=True):

@@ -39,6 +39,7 @@ from .actions import (
     WCT_QUERY,
 )
 from .models import (
+    DateFromDateToDataIntervalRequest,
     GetBandwidthSavingRatioRequest,
     GetBandwidthSavingRatioResponse,
     GetOriginTrafficAndRequestsForMultiDomainsRequest,
@@ -51,9 +52,7 @@ from .models import (
     GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponse,
     GetTrafficByProtocolRequest,
     GetTrafficByProtocolResponse,
-    GetTrafficRequestsAndPeakBandwidthForMultiDomainsRequest,
     GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponse,
-    QueryDataTransferForAllDomainByteRequest,
     QueryDataTransferForAllDomainByteResponse,
     QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequest,
     QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequestDomainDir,
@@ -80,13 +79,10 @@ from .models import (
     QueryTotalTrafficForMultiDomainsRequest,
     QueryTotalTrafficForMultiDomainsRequestDomainList,
     QueryTotalTrafficForMultiDomainsResponse,
-    QueryTotalTrafficInByteForAllDomainsUnderDWAByteRequest,
-    QueryTotalTrafficInByteForAllDomainsUnderDWAByteResponse,
     QueryTrafficForMultiDomainDomainList,
     QueryTrafficForMultiDomainRequest,
     QueryTrafficForMultiDomainResponse,
     QueryTrafficForSelectedBillingAreaRequest,
-    QueryTrafficForSelectedBillingAreaResponse,
     WctQueryRequest,
     WctQueryResponse,
 )
@@ -371,7 +367,7 @@ class TrafficReportsClient(ProductClient):
 
     def query_data_transfer_for_all_domain_byte(
         self,
-        request: QueryDataTransferForAllDomainByteRequest | None = None,
+        request: DateFromDateToDataIntervalRequest | None = None,
         /,
         *,
         date_from: str | None = None,
@@ -392,13 +388,13 @@ class TrafficReportsClient(ProductClient):
 
     def query_total_traffic_in_byte_for_all_domains_under_dwa_byte(
         self,
-        request: QueryTotalTrafficInByteForAllDomainsUnderDWAByteRequest | None = None,
+        request: DateFromDateToDataIntervalRequest | None = None,
         /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
         data_interval: str | None = None,
-    ) -> QueryTotalTrafficInByteForAllDomainsUnderDWAByteResponse:
+    ) -> QueryDataTransferForAllDomainByteResponse:
         """QueryTotalTrafficInByteForAllDomainsUnderDWAByte: ``POST /api/report/flow/byte/dwa``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -443,7 +439,7 @@ class TrafficReportsClient(ProductClient):
     @overload
     def query_traffic_for_selected_billing_area(
         self, request: QueryTrafficForSelectedBillingAreaRequest, /
-    ) -> QueryTrafficForSelectedBillingAreaResponse: ...
+    ) -> QueryTrafficForMultiDomainResponse: ...
     @overload
     def query_traffic_for_selected_billing_area(
         self,
@@ -453,7 +449,7 @@ class TrafficReportsClient(ProductClient):
         domain: list[str] | None = None,
         data_interval: str | None = None,
         area_code: str | None = None,
-    ) -> QueryTrafficForSelectedBillingAreaResponse: ...
+    ) -> QueryTrafficForMultiDomainResponse: ...
     def query_traffic_for_selected_billing_area(
         self,
         request: QueryTrafficForSelectedBillingAreaRequest | None = None,
@@ -463,7 +459,7 @@ class TrafficReportsClient(ProductClient):
         domain: list[str] | None = None,
         data_interval: str | None = None,
         area_code: str | None = None,
-    ) -> QueryTrafficForSelectedBillingAreaResponse:
+    ) -> QueryTrafficForMultiDomainResponse:
         """QueryTrafficForSelectedBillingArea: ``POST /api/report/flow/area/dwa``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -739,7 +735,7 @@ class TrafficReportsClient(ProductClient):
 
     def get_traffic_requests_and_peak_bandwidth_for_multi_domains(
         self,
-        request: GetTrafficRequestsAndPeakBandwidthForMultiDomainsRequest | None = None,
+        request: QueryRequestNumberAndPeakBandwidthForMultiDomainRequest | None = None,
         /,
         *,
         date_from: str | None = None,
@@ -1162,7 +1158,7 @@ class AsyncTrafficReportsClient(AsyncProductClient):
 
     async def query_data_transfer_for_all_domain_byte(
         self,
-        request: QueryDataTransferForAllDomainByteRequest | None = None,
+        request: DateFromDateToDataIntervalRequest | None = None,
         /,
         *,
         date_from: str | None = None,
@@ -1183,13 +1179,13 @@ class AsyncTrafficReportsClient(AsyncProductClient):
 
     async def query_total_traffic_in_byte_for_all_domains_under_dwa_byte(
         self,
-        request: QueryTotalTrafficInByteForAllDomainsUnderDWAByteRequest | None = None,
+        request: DateFromDateToDataIntervalRequest | None = None,
         /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
         data_interval: str | None = None,
-    ) -> QueryTotalTrafficInByteForAllDomainsUnderDWAByteResponse:
+    ) -> QueryDataTransferForAllDomainByteResponse:
         """QueryTotalTrafficInByteForAllDomainsUnderDWAByte: ``POST /api/report/flow/byte/dwa``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -1234,7 +1230,7 @@ class AsyncTrafficReportsClient(AsyncProductClient):
     @overload
     async def query_traffic_for_selected_billing_area(
         self, request: QueryTrafficForSelectedBillingAreaRequest, /
-    ) -> QueryTrafficForSelectedBillingAreaResponse: ...
+    ) -> QueryTrafficForMultiDomainResponse: ...
     @overload
     async def query_traffic_for_selected_billing_area(
         self,
@@ -1244,7 +1240,7 @@ class AsyncTrafficReportsClient(AsyncProductClient):
         domain: list[str] | None = None,
         data_interval: str | None = None,
         area_code: str | None = None,
-    ) -> QueryTrafficForSelectedBillingAreaResponse: ...
+    ) -> QueryTrafficForMultiDomainResponse: ...
     async def query_traffic_for_selected_billing_area(
         self,
         request: QueryTrafficForSelectedBillingAreaRequest | None = None,
@@ -1254,7 +1250,7 @@ class AsyncTrafficReportsClient(AsyncProductClient):
         domain: list[str] | None = None,
         data_interval: str | None = None,
         area_code: str | None = None,
-    ) -> QueryTrafficForSelectedBillingAreaResponse:
+    ) -> QueryTrafficForMultiDomainResponse:
         """QueryTrafficForSelectedBillingArea: ``POST /api/report/flow/area/dwa``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -1530,7 +1526,7 @@ class AsyncTrafficReportsClient(AsyncProductClient):
 
     async def get_traffic_requests_and_peak_bandwidth_for_multi_domains(
         self,
-        request: GetTrafficRequestsAndPeakBandwidthForMultiDomainsRequest | None = None,
+        request: QueryRequestNumberAndPeakBandwidthForMultiDomainRequest | None = None,
         /,
         *,
         date_from: str | None = None,

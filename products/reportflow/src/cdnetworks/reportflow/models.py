@@ -17,6 +17,7 @@ from cdnetworks.core.action import as_flag
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "DateFromDateToDataIntervalRequest",
     "GetBandwidthSavingRatioRequest",
     "GetBandwidthSavingRatioResponse",
     "GetBandwidthSavingRatioResponseData",
@@ -41,11 +42,9 @@ __all__ = [
     "GetTrafficByProtocolResponse",
     "GetTrafficByProtocolResponseResult",
     "GetTrafficByProtocolResponseResultDataSeries",
-    "GetTrafficRequestsAndPeakBandwidthForMultiDomainsRequest",
     "GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponse",
     "GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponseResult",
     "GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponseResultDataSeries",
-    "QueryDataTransferForAllDomainByteRequest",
     "QueryDataTransferForAllDomainByteResponse",
     "QueryDataTransferForAllDomainByteResponseData",
     "QueryDataTransferForAllDomainByteResponseDataFlowData",
@@ -93,14 +92,11 @@ __all__ = [
     "QueryTotalTrafficForMultiDomainsRequest",
     "QueryTotalTrafficForMultiDomainsRequestDomainList",
     "QueryTotalTrafficForMultiDomainsResponse",
-    "QueryTotalTrafficInByteForAllDomainsUnderDWAByteRequest",
-    "QueryTotalTrafficInByteForAllDomainsUnderDWAByteResponse",
     "QueryTrafficForMultiDomainDomainList",
     "QueryTrafficForMultiDomainRequest",
     "QueryTrafficForMultiDomainResponse",
     "QueryTrafficForMultiDomainResponseFlowData",
     "QueryTrafficForSelectedBillingAreaRequest",
-    "QueryTrafficForSelectedBillingAreaResponse",
     "WctQueryRequest",
     "WctQueryResponse",
     "WctQueryResponseProvider",
@@ -362,7 +358,7 @@ class QueryDataTransferForAllDomainByteResponseDataFlowData(ItemModel, kw_only=T
 
 
 class QueryDataTransferForAllDomainByteResponseData(ItemModel, kw_only=True):
-    """An item of ``QueryDataTransferForAllDomainByteResponse.data``, an item of ``QueryTotalTrafficInByteForAllDomainsUnderDWAByteResponse.data``."""
+    """An item of ``QueryDataTransferForAllDomainByteResponse.data``."""
 
     flow_summary: str | None = None
     flow_data: list[QueryDataTransferForAllDomainByteResponseDataFlowData] = msgspec.field(
@@ -371,15 +367,7 @@ class QueryDataTransferForAllDomainByteResponseData(ItemModel, kw_only=True):
 
 
 class QueryDataTransferForAllDomainByteResponse(ResponseModel, kw_only=True):
-    """The answer of QueryDataTransferForAllDomainByte."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: list[QueryDataTransferForAllDomainByteResponseData] = msgspec.field(default_factory=list)
-
-
-class QueryTotalTrafficInByteForAllDomainsUnderDWAByteResponse(ResponseModel, kw_only=True):
-    """The answer of QueryTotalTrafficInByteForAllDomainsUnderDWAByte."""
+    """The answer of QueryDataTransferForAllDomainByte, QueryTotalTrafficInByteForAllDomainsUnderDWAByte."""
 
     code: str | int | None = None
     message: str | None = None
@@ -396,23 +384,14 @@ class QueryTotalTrafficForAllDomainsUnderDWAResponse(ResponseModel, kw_only=True
 
 
 class QueryTrafficForMultiDomainResponseFlowData(ItemModel, kw_only=True):
-    """An item of ``QueryTrafficForSelectedBillingAreaResponse.flow_data``, an item of ``QueryTrafficForMultiDomainResponse.flow_data``."""
+    """An item of ``QueryTrafficForMultiDomainResponse.flow_data``."""
 
     timestamp: str | None = None
     flow: int | None = None
 
 
-class QueryTrafficForSelectedBillingAreaResponse(ResponseModel, kw_only=True):
-    """The answer of QueryTrafficForSelectedBillingArea."""
-
-    flow_summary: int | None = msgspec.field(default=None, name="flow-summary")
-    flow_data: list[QueryTrafficForMultiDomainResponseFlowData] = msgspec.field(
-        default_factory=list, name="flow-data"
-    )
-
-
 class QueryTrafficForMultiDomainResponse(ResponseModel, kw_only=True):
-    """The answer of QueryTrafficForMultiDomain."""
+    """The answer of QueryTrafficForSelectedBillingArea, QueryTrafficForMultiDomain."""
 
     flow_summary: int | None = msgspec.field(default=None, name="flow-summary")
     flow_data: list[QueryTrafficForMultiDomainResponseFlowData] = msgspec.field(
@@ -805,16 +784,8 @@ class QueryMultipleStreamTrafficAndBandwidthUnderTheDomainRequest(RequestModel, 
         self.is_return_online = as_flag(self.is_return_online, "true", "false")
 
 
-class QueryDataTransferForAllDomainByteRequest(RequestModel, kw_only=True):
-    """The arguments of QueryDataTransferForAllDomainByte (``POST /api/report/flow/byte``)."""
-
-    date_from: str | None = None
-    date_to: str | None = None
-    data_interval: str | None = None
-
-
-class QueryTotalTrafficInByteForAllDomainsUnderDWAByteRequest(RequestModel, kw_only=True):
-    """The arguments of QueryTotalTrafficInByteForAllDomainsUnderDWAByte (``POST /api/report/flow/byte/dwa``)."""
+class DateFromDateToDataIntervalRequest(RequestModel, kw_only=True):
+    """The arguments of QueryDataTransferForAllDomainByte, QueryTotalTrafficInByteForAllDomainsUnderDWAByte: the same fields."""
 
     date_from: str | None = None
     date_to: str | None = None
@@ -849,7 +820,7 @@ class QueryTrafficForMultiDomainRequest(RequestModel, kw_only=True):
 
 
 class QueryRequestNumberAndPeakBandwidthForMultiDomainRequest(RequestModel, kw_only=True):
-    """The arguments of QueryRequestNumberAndPeakBandwidthForMultiDomain (``POST /api/report/flow-request/dwa``)."""
+    """The arguments of QueryRequestNumberAndPeakBandwidthForMultiDomain, GetTrafficRequestsAndPeakBandwidthForMultiDomains: the same fields."""
 
     date_from: str | None = None
     date_to: str | None = None
@@ -916,15 +887,6 @@ class GetTrafficByProtocolRequest(RequestModel, kw_only=True):
     granularity: str | None = None
     protocol_type: str | None = None
     group_by: Annotated[list[str], Meta(examples=["domain"])] | None = None
-
-
-class GetTrafficRequestsAndPeakBandwidthForMultiDomainsRequest(RequestModel, kw_only=True):
-    """The arguments of GetTrafficRequestsAndPeakBandwidthForMultiDomains (``POST /api/report/traffic-request``)."""
-
-    date_from: str | None = None
-    date_to: str | None = None
-    domain: list[str] | None = None
-    group_by: list[str] | None = None
 
 
 class QueryTotalTrafficForMultiDomainsRequest(RequestModel, kw_only=True):

@@ -21,18 +21,15 @@ __all__ = [
     "GetOverallRequestsResponse",
     "GetOverallRequestsResponseData",
     "GetOverallRequestsResponseDataResults",
-    "GetRequestsByLocationDistributionRequest",
     "GetRequestsByLocationDistributionResponse",
     "GetRequestsByLocationDistributionResponseData",
     "GetRequestsByLocationDistributionResponseDataResults",
-    "GetRequestsByProcessTimeRequest",
     "GetRequestsByProcessTimeResponse",
     "GetRequestsByProcessTimeResponseData",
     "GetRequestsByRecordTypeRequest",
     "GetRequestsByRecordTypeResponse",
     "GetRequestsByRecordTypeResponseData",
     "GetRequestsByRecordTypeResponseDataResults",
-    "GetRequestsByResponseTypeRequest",
     "GetRequestsByResponseTypeResponse",
     "GetRequestsByResponseTypeResponseData",
 ]
@@ -233,38 +230,8 @@ class GetOverallRequestsRequest(RequestModel, kw_only=True):
     timezone: int | None = None
 
 
-class GetRequestsByResponseTypeRequest(RequestModel, kw_only=True):
-    """The arguments of GetRequestsByResponseType (``GET /api/clouddns/reports/requests/response_type``)."""
-
-    from_: int
-    to: int
-    interval: str | None = None
-    zone: str | None = None
-    timezone: int | None = None
-
-
-class GetRequestsByProcessTimeRequest(RequestModel, kw_only=True):
-    """The arguments of GetRequestsByProcessTime (``GET /api/clouddns/reports/requests/process_time``)."""
-
-    from_: int
-    to: int
-    interval: str | None = None
-    zone: str | None = None
-    timezone: int | None = None
-
-
-class GetRequestsByLocationDistributionRequest(RequestModel, kw_only=True):
-    """The arguments of GetRequestsByLocationDistribution (``GET /api/clouddns/reports/requests/location``)."""
-
-    from_: int
-    to: int
-    interval: str | None = None
-    zone: str | None = None
-    timezone: int | None = None
-
-
 class GetRequestsByRecordTypeRequest(RequestModel, kw_only=True):
-    """The arguments of GetRequestsByRecordType (``GET /api/clouddns/reports/requests/record_type``)."""
+    """The arguments of GetRequestsByResponseType, GetRequestsByProcessTime, GetRequestsByLocationDistribution and 1 more: the same fields."""
 
     from_: int
     to: int

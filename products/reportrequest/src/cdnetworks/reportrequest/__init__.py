@@ -43,11 +43,11 @@ _MODULES = {
         "RequestReportsClient",
     ),
     ".models": (
+        "DateFromDateToDomainRequest",
         "QueryDomainTotalRequestRequest",
         "QueryDomainTotalRequestRequestDomainList",
         "QueryDomainTotalRequestResponse",
         "QueryDomainTotalRequestResponseHitData",
-        "QueryEdgeRequestHitRatioServiceRequest",
         "QueryEdgeRequestHitRatioServiceResponse",
         "QueryEdgeRequestHitRatioServiceResponseResult",
         "QueryEdgeRequestHitRatioServiceResponseResultHitRatioDatas",
@@ -70,7 +70,6 @@ _MODULES = {
         "QueryRequestNumbersUnderShieldPoPRequest",
         "QueryRequestNumbersUnderShieldPoPResponse",
         "QueryRequestNumbersUnderShieldPoPResponseResult",
-        "ReportRequestQuicServiceRequest",
         "ReportRequestQuicServiceResponse",
         "ReportRequestQuicServiceResponseData",
         "ReportUserRequestCountryServiceRequest",
@@ -84,9 +83,11 @@ _MODULES = {
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
     "AsyncReportrequestClient": ".client:AsyncRequestReportsClient",
+    "QueryEdgeRequestHitRatioServiceRequest": ".models:DateFromDateToDomainRequest",
     "QueryIPV6RequestOfeachISPandProvinceResponseResultIspDataProvinceDataRequestData": ".models:QueryMultidomainsIPV6OrIPV4RequestsDataDetailList",
     "QueryRequestBySpecificProtocolResponseResultHttpsRequestData": ".models:QueryMultidomainsIPV6OrIPV4RequestsDataDetailList",
     "QueryRequestNumbersUnderShieldPoPResponseResultRequestData": ".models:QueryMultidomainsIPV6OrIPV4RequestsDataDetailList",
+    "ReportRequestQuicServiceRequest": ".models:DateFromDateToDomainRequest",
     "ReportrequestClient": ".client:RequestReportsClient",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

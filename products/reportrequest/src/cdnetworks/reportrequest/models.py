@@ -16,11 +16,11 @@ from msgspec import Meta
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "DateFromDateToDomainRequest",
     "QueryDomainTotalRequestRequest",
     "QueryDomainTotalRequestRequestDomainList",
     "QueryDomainTotalRequestResponse",
     "QueryDomainTotalRequestResponseHitData",
-    "QueryEdgeRequestHitRatioServiceRequest",
     "QueryEdgeRequestHitRatioServiceResponse",
     "QueryEdgeRequestHitRatioServiceResponseResult",
     "QueryEdgeRequestHitRatioServiceResponseResultHitRatioDatas",
@@ -43,7 +43,6 @@ __all__ = [
     "QueryRequestNumbersUnderShieldPoPRequest",
     "QueryRequestNumbersUnderShieldPoPResponse",
     "QueryRequestNumbersUnderShieldPoPResponseResult",
-    "ReportRequestQuicServiceRequest",
     "ReportRequestQuicServiceResponse",
     "ReportRequestQuicServiceResponseData",
     "ReportUserRequestCountryServiceRequest",
@@ -335,8 +334,8 @@ class QueryMultidomainsIPV6OrIPV4RequestsRequest(RequestModel, kw_only=True):
     region: list[str] | None = None
 
 
-class ReportRequestQuicServiceRequest(RequestModel, kw_only=True):
-    """The arguments of ReportRequestQuicService (``POST /api/report/request/quic``)."""
+class DateFromDateToDomainRequest(RequestModel, kw_only=True):
+    """The arguments of ReportRequestQuicService, QueryEdgeRequestHitRatioService: the same fields."""
 
     date_from: str | None = None
     date_to: str | None = None
@@ -353,11 +352,3 @@ class ReportUserRequestCountryServiceRequest(RequestModel, kw_only=True):
     data_interval: str | None = None
     country_code: list[str] | None = None
     group_by: list[str] | None = None
-
-
-class QueryEdgeRequestHitRatioServiceRequest(RequestModel, kw_only=True):
-    """The arguments of QueryEdgeRequestHitRatioService (``POST /api/report/request/edge-hit-ratio/total``)."""
-
-    date_from: str | None = None
-    date_to: str | None = None
-    domain: list[str] | None = None

@@ -40,11 +40,9 @@ from .models import (
     QueryStatusCodeDistributioninCountriesRequest,
     QueryStatusCodeDistributioninCountriesResponse,
     QueryStatusCodeDistributionOfeachISPandProvinceRequest,
-    QueryStatusCodeDistributionOfeachISPandProvinceResponse,
     QueryStatusCodeDistributionRequest,
     QueryStatusCodeDistributionResponse,
     ReportStatusCodeLogServiceRequest,
-    ReportStatusCodeLogServiceResponse,
     ReportStatusCodeRealTimeEdgeServiceRequest,
     ReportStatusCodeRealTimeEdgeServiceResponse,
 )
@@ -78,7 +76,7 @@ class StatusCodeReportsClient(ProductClient):
         province: list[str] | None = None,
         isp: list[str] | None = None,
         group_by: list[str] | None = None,
-    ) -> QueryStatusCodeDistributionOfeachISPandProvinceResponse:
+    ) -> QueryIPV6StatusOfeachISPandProvinceResponse:
         """QueryStatusCodeDistributionOfeachISPandProvince: ``POST /api/report/status-code/isp-province``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -355,7 +353,7 @@ class StatusCodeReportsClient(ProductClient):
         date_to: str | None = None,
         domain: list[str] | None = None,
         group_by: list[str] | None = None,
-    ) -> ReportStatusCodeLogServiceResponse:
+    ) -> QueryISPProvinceStatusCodeResponse:
         """ReportStatusCodeLogService: ``POST /api/report/status-code/log``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -398,7 +396,7 @@ class StatusCodeReportsClient(ProductClient):
 
     def query_status_code_distribution_ofeach_is_pand_province(
         self, *args: Any, **kwargs: Any
-    ) -> QueryStatusCodeDistributionOfeachISPandProvinceResponse:
+    ) -> QueryIPV6StatusOfeachISPandProvinceResponse:
         """Deprecated alias of `query_status_code_distribution_of_each_isp_and_province` (renamed in 0.2; removed in 1.0)."""
         renamed(
             "query_status_code_distribution_ofeach_is_pand_province",
@@ -457,7 +455,7 @@ class AsyncStatusCodeReportsClient(AsyncProductClient):
         province: list[str] | None = None,
         isp: list[str] | None = None,
         group_by: list[str] | None = None,
-    ) -> QueryStatusCodeDistributionOfeachISPandProvinceResponse:
+    ) -> QueryIPV6StatusOfeachISPandProvinceResponse:
         """QueryStatusCodeDistributionOfeachISPandProvince: ``POST /api/report/status-code/isp-province``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -734,7 +732,7 @@ class AsyncStatusCodeReportsClient(AsyncProductClient):
         date_to: str | None = None,
         domain: list[str] | None = None,
         group_by: list[str] | None = None,
-    ) -> ReportStatusCodeLogServiceResponse:
+    ) -> QueryISPProvinceStatusCodeResponse:
         """ReportStatusCodeLogService: ``POST /api/report/status-code/log``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -777,7 +775,7 @@ class AsyncStatusCodeReportsClient(AsyncProductClient):
 
     async def query_status_code_distribution_ofeach_is_pand_province(
         self, *args: Any, **kwargs: Any
-    ) -> QueryStatusCodeDistributionOfeachISPandProvinceResponse:
+    ) -> QueryIPV6StatusOfeachISPandProvinceResponse:
         """Deprecated alias of `query_status_code_distribution_of_each_isp_and_province` (renamed in 0.2; removed in 1.0)."""
         renamed(
             "query_status_code_distribution_ofeach_is_pand_province",

@@ -36,7 +36,6 @@ __all__ = [
     "QueryRealTimeOriginStatusCodeResponse",
     "QueryRealTimeOriginStatusCodeResponseData",
     "QueryStatusCodeDistributionOfeachISPandProvinceRequest",
-    "QueryStatusCodeDistributionOfeachISPandProvinceResponse",
     "QueryStatusCodeDistributionRequest",
     "QueryStatusCodeDistributionResponse",
     "QueryStatusCodeDistributionResponseResult",
@@ -46,7 +45,6 @@ __all__ = [
     "QueryStatusCodeDistributioninCountriesResponseData",
     "QueryStatusCodeDistributioninCountriesResponseDataCountryData",
     "ReportStatusCodeLogServiceRequest",
-    "ReportStatusCodeLogServiceResponse",
     "ReportStatusCodeRealTimeEdgeServiceRequest",
     "ReportStatusCodeRealTimeEdgeServiceResponse",
     "ReportStatusCodeRealTimeEdgeServiceResponseResult",
@@ -89,7 +87,7 @@ class QueryIPV6StatusOfeachISPandProvinceResponseResultIspData(ItemModel, kw_onl
 
 
 class QueryIPV6StatusOfeachISPandProvinceResponseResult(ItemModel, kw_only=True):
-    """An item of ``QueryStatusCodeDistributionOfeachISPandProvinceResponse.result``, an item of ``QueryIPV6StatusOfeachISPandProvinceResponse.result``."""
+    """An item of ``QueryIPV6StatusOfeachISPandProvinceResponse.result``."""
 
     domain: str | None = None
     isp_data: list[QueryIPV6StatusOfeachISPandProvinceResponseResultIspData] = msgspec.field(
@@ -97,8 +95,8 @@ class QueryIPV6StatusOfeachISPandProvinceResponseResult(ItemModel, kw_only=True)
     )
 
 
-class QueryStatusCodeDistributionOfeachISPandProvinceResponse(ResponseModel, kw_only=True):
-    """The answer of QueryStatusCodeDistributionOfeachISPandProvince."""
+class QueryIPV6StatusOfeachISPandProvinceResponse(ResponseModel, kw_only=True):
+    """The answer of QueryStatusCodeDistributionOfeachISPandProvince, QueryIPV6StatusOfeachISPandProvince."""
 
     result: list[QueryIPV6StatusOfeachISPandProvinceResponseResult] = msgspec.field(
         default_factory=list
@@ -153,14 +151,6 @@ class QueryOriginStatusCodeDistributionRequestBacksrcOnly(ItemModel, kw_only=Tru
     """The ``backsrc_only`` of ``QueryOriginStatusCodeDistributionRequest``."""
 
 
-class QueryIPV6StatusOfeachISPandProvinceResponse(ResponseModel, kw_only=True):
-    """The answer of QueryIPV6StatusOfeachISPandProvince."""
-
-    result: list[QueryIPV6StatusOfeachISPandProvinceResponseResult] = msgspec.field(
-        default_factory=list
-    )
-
-
 class QueryRealTimeOriginStatusCodeResponse(ResponseModel, kw_only=True):
     """The answer of QueryRealTimeOriginStatusCode."""
 
@@ -181,7 +171,7 @@ class QueryISPProvinceStatusCodeResponseDataStatusCodeDataList(ItemModel, kw_onl
 
 
 class QueryISPProvinceStatusCodeResponseData(ItemModel, kw_only=True):
-    """An item of ``QueryISPProvinceStatusCodeResponse.data``, an item of ``ReportStatusCodeLogServiceResponse.data``."""
+    """An item of ``QueryISPProvinceStatusCodeResponse.data``."""
 
     domain: str | None = None
     status_code_data_list: list[QueryISPProvinceStatusCodeResponseDataStatusCodeDataList] = (
@@ -190,7 +180,7 @@ class QueryISPProvinceStatusCodeResponseData(ItemModel, kw_only=True):
 
 
 class QueryISPProvinceStatusCodeResponse(ResponseModel, kw_only=True):
-    """The answer of QueryISPProvinceStatusCode."""
+    """The answer of QueryISPProvinceStatusCode, ReportStatusCodeLogService."""
 
     code: str | int | None = None
     message: str | None = None
@@ -228,14 +218,6 @@ class QueryMultidomainsIPV6OrIPV4StatusCodeResponse(ResponseModel, kw_only=True)
     code: str | int | None = None
     message: str | None = None
     data: list[QueryMultidomainsIPV6OrIPV4StatusCodeData] = msgspec.field(default_factory=list)
-
-
-class ReportStatusCodeLogServiceResponse(ResponseModel, kw_only=True):
-    """The answer of ReportStatusCodeLogService."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: list[QueryISPProvinceStatusCodeResponseData] = msgspec.field(default_factory=list)
 
 
 class QueryStatusCodeDistributioninCountriesResponseDataCountryData(ItemModel, kw_only=True):

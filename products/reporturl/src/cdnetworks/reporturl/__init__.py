@@ -38,10 +38,9 @@ _MODULES = {
         "UrlReportsClient",
     ),
     ".models": (
-        "QueryFailedRequestsURLNumbersRankHourlyGranularityRequest",
+        "DateFromDateToDomainRequest",
         "QueryFailedRequestsURLNumbersRankHourlyGranularityResponse",
         "QueryFailedRequestsURLNumbersRankHourlyGranularityResponseData",
-        "QuerySuccessfulRequestsURLNumbersRankHourlyGranularityRequest",
         "QuerySuccessfulRequestsURLNumbersRankHourlyGranularityResponse",
         "QuerySuccessfulRequestsURLNumbersRankHourlyGranularityResponseData",
         "QueryTopRankingUrlRequest",
@@ -55,6 +54,8 @@ _MODULES = {
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
     "AsyncReporturlClient": ".client:AsyncUrlReportsClient",
+    "QueryFailedRequestsURLNumbersRankHourlyGranularityRequest": ".models:DateFromDateToDomainRequest",
+    "QuerySuccessfulRequestsURLNumbersRankHourlyGranularityRequest": ".models:DateFromDateToDomainRequest",
     "ReporturlClient": ".client:UrlReportsClient",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

@@ -16,10 +16,9 @@ from msgspec import Meta
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
-    "QueryFailedRequestsURLNumbersRankHourlyGranularityRequest",
+    "DateFromDateToDomainRequest",
     "QueryFailedRequestsURLNumbersRankHourlyGranularityResponse",
     "QueryFailedRequestsURLNumbersRankHourlyGranularityResponseData",
-    "QuerySuccessfulRequestsURLNumbersRankHourlyGranularityRequest",
     "QuerySuccessfulRequestsURLNumbersRankHourlyGranularityResponse",
     "QuerySuccessfulRequestsURLNumbersRankHourlyGranularityResponseData",
     "QueryTopRankingUrlRequest",
@@ -110,16 +109,8 @@ class QueryTopRankingUrlRequest(RequestModel, kw_only=True):
     order_by: str | None = None
 
 
-class QueryFailedRequestsURLNumbersRankHourlyGranularityRequest(RequestModel, kw_only=True):
-    """The arguments of QueryFailedRequestsURLNumbersRankHourlyGranularity (``POST /api/report/url/fail/rank``)."""
-
-    date_from: str | None = None
-    date_to: str | None = None
-    domain: list[str] | None = None
-
-
-class QuerySuccessfulRequestsURLNumbersRankHourlyGranularityRequest(RequestModel, kw_only=True):
-    """The arguments of QuerySuccessfulRequestsURLNumbersRankHourlyGranularity (``POST /api/report/url/success/rank``)."""
+class DateFromDateToDomainRequest(RequestModel, kw_only=True):
+    """The arguments of QueryFailedRequestsURLNumbersRankHourlyGranularity, QuerySuccessfulRequestsURLNumbersRankHourlyGranularity: the same fields."""
 
     date_from: str | None = None
     date_to: str | None = None

@@ -46,7 +46,6 @@ _MODULES = {
         "ReportVisitorCustomTopDailyServiceRequest",
         "ReportVisitorCustomTopDailyServiceResponse",
         "StatisticalAnalysisOfChinaMainlandProvincevisitorsData",
-        "StatisticalAnalysisOfChinaMainlandProvincevisitorsRequest",
         "StatisticalAnalysisOfChinaMainlandProvincevisitorsResponse",
         "StatisticalAnalysisOfCountriesData",
         "StatisticalAnalysisOfCountriesRequest",
@@ -58,5 +57,6 @@ _MODULES = {
 _DEPRECATED = {
     "AsyncReportvisitorClient": ".client:AsyncVisitorReportsClient",
     "ReportvisitorClient": ".client:VisitorReportsClient",
+    "StatisticalAnalysisOfChinaMainlandProvincevisitorsRequest": ".models:StatisticalAnalysisOfCountriesRequest",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

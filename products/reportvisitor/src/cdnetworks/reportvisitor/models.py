@@ -24,7 +24,6 @@ __all__ = [
     "ReportVisitorCustomTopDailyServiceRequest",
     "ReportVisitorCustomTopDailyServiceResponse",
     "StatisticalAnalysisOfChinaMainlandProvincevisitorsData",
-    "StatisticalAnalysisOfChinaMainlandProvincevisitorsRequest",
     "StatisticalAnalysisOfChinaMainlandProvincevisitorsResponse",
     "StatisticalAnalysisOfCountriesData",
     "StatisticalAnalysisOfCountriesRequest",
@@ -131,18 +130,8 @@ class QueryTotalNumberofUniqueIPUnderSingleDomainRequest(RequestModel, kw_only=T
     date_to: str
 
 
-class StatisticalAnalysisOfChinaMainlandProvincevisitorsRequest(RequestModel, kw_only=True):
-    """The arguments of StatisticalAnalysisOfChinaMainlandProvincevisitors (``POST /api/report/visit/analysis/combine/province``)."""
-
-    date_from: str | None = None
-    date_to: str | None = None
-    domain: list[str] | None = None
-    order_by: str | None = None
-    area_code: list[str] | None = None
-
-
 class StatisticalAnalysisOfCountriesRequest(RequestModel, kw_only=True):
-    """The arguments of StatisticalAnalysisOfCountries (``POST /api/report/visit/analysis/combine/country``)."""
+    """The arguments of StatisticalAnalysisOfChinaMainlandProvincevisitors, StatisticalAnalysisOfCountries: the same fields."""
 
     date_from: str | None = None
     date_to: str | None = None

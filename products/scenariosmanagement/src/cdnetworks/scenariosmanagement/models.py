@@ -13,16 +13,15 @@ import msgspec
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "CodeMessageDataResponse",
     "CreateSceneData",
     "CreateSceneRequest",
     "CreateSceneResponse",
     "DeleteSceneRequest",
-    "DeleteSceneResponse",
     "GetSceneListRequest",
     "GetSceneListResponse",
     "GetSceneListScene",
     "SceneEditRequest",
-    "SceneEditResponse",
 ]
 
 
@@ -40,16 +39,8 @@ class CreateSceneResponse(ResponseModel, kw_only=True):
     data: CreateSceneData | None = None
 
 
-class SceneEditResponse(ResponseModel, kw_only=True):
-    """The answer of SceneEdit."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: str | None = None
-
-
-class DeleteSceneResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteScene."""
+class CodeMessageDataResponse(ResponseModel, kw_only=True):
+    """The answer of SceneEdit, DeleteScene."""
 
     code: str | int | None = None
     message: str | None = None

@@ -15,14 +15,13 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 __all__ = [
     "CreateASecretRequest",
     "CreateASecretResponse",
-    "DeleteASecretRequest",
     "DeleteASecretResponse",
     "GetAListOfSecretsRequest",
     "GetAListOfSecretsResponse",
     "GetAListOfSecretsResponseSecrets",
-    "GetASecretRequest",
     "GetASecretResponse",
     "GetASecretResponseUsageInStaging",
+    "SecretIdRequest",
     "UpdateASecretRequest",
     "UpdateASecretResponse",
 ]
@@ -89,8 +88,8 @@ class GetAListOfSecretsRequest(RequestModel, kw_only=True):
     search: str | None = None
 
 
-class GetASecretRequest(RequestModel, kw_only=True):
-    """The arguments of GetASecret (``GET /cdn/secrets/{secretId}``)."""
+class SecretIdRequest(RequestModel, kw_only=True):
+    """The arguments of GetASecret, DeleteASecret: the same fields."""
 
     secret_id: str
 
@@ -108,12 +107,6 @@ class UpdateASecretResponse(ResponseModel, kw_only=True):
     """The answer of UpdateASecret: no JSON body, only the status and headers."""
 
     status_code: int = 0
-
-
-class DeleteASecretRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteASecret (``DELETE /cdn/secrets/{secretId}``)."""
-
-    secret_id: str
 
 
 class DeleteASecretResponse(ResponseModel, kw_only=True):

@@ -55,16 +55,12 @@ _MODULES = {
         "AddSecurityGroupRulesResponse",
         "AddSecurityGroupRulesResponseData",
         "AddSecurityGroupRulesResponseDataSecurityGroupRules",
-        "DeleteSecurityGroupRequest",
-        "DeleteSecurityGroupResponse",
-        "DeletionSecurityGroupRulesRequest",
-        "DeletionSecurityGroupRulesResponse",
+        "CodeMessageDataResponse",
         "EditSecurityGroupRequest",
         "EditSecurityGroupRequestSecurityGroup",
-        "EditSecurityGroupResponse",
         "EditSecurityGroupRulesRequest",
         "EditSecurityGroupRulesRequestSecurityGroupRule",
-        "EditSecurityGroupRulesResponse",
+        "IdRequest",
         "VMPBindSecurityGroupRequest",
         "VMPBindSecurityGroupRequestBindInfo",
         "VMPBindSecurityGroupResponse",
@@ -88,6 +84,12 @@ _MODULES = {
 }
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
+    "DeleteSecurityGroupRequest": ".models:IdRequest",
+    "DeleteSecurityGroupResponse": ".models:CodeMessageDataResponse",
+    "DeletionSecurityGroupRulesRequest": ".models:IdRequest",
+    "DeletionSecurityGroupRulesResponse": ".models:CodeMessageDataResponse",
+    "EditSecurityGroupResponse": ".models:CodeMessageDataResponse",
+    "EditSecurityGroupRulesResponse": ".models:CodeMessageDataResponse",
     "VMPQuerySecurityGroupResponseDataSecurityGroupsRules": ".models:AddSecurityGroupRulesResponseDataSecurityGroupRules",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

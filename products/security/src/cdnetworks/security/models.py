@@ -27,16 +27,12 @@ __all__ = [
     "AddSecurityGroupRulesResponse",
     "AddSecurityGroupRulesResponseData",
     "AddSecurityGroupRulesResponseDataSecurityGroupRules",
-    "DeleteSecurityGroupRequest",
-    "DeleteSecurityGroupResponse",
-    "DeletionSecurityGroupRulesRequest",
-    "DeletionSecurityGroupRulesResponse",
+    "CodeMessageDataResponse",
     "EditSecurityGroupRequest",
     "EditSecurityGroupRequestSecurityGroup",
-    "EditSecurityGroupResponse",
     "EditSecurityGroupRulesRequest",
     "EditSecurityGroupRulesRequestSecurityGroupRule",
-    "EditSecurityGroupRulesResponse",
+    "IdRequest",
     "VMPBindSecurityGroupRequest",
     "VMPBindSecurityGroupRequestBindInfo",
     "VMPBindSecurityGroupResponse",
@@ -170,16 +166,8 @@ class VMPBindSecurityGroupRequestBindInfo(ItemModel, kw_only=True):
     security_group_ids: list[str] = msgspec.field(default_factory=list)
 
 
-class DeletionSecurityGroupRulesResponse(ResponseModel, kw_only=True):
-    """The answer of DeletionSecurityGroupRules."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: str | None = None
-
-
-class EditSecurityGroupRulesResponse(ResponseModel, kw_only=True):
-    """The answer of EditSecurityGroupRules."""
+class CodeMessageDataResponse(ResponseModel, kw_only=True):
+    """The answer of DeletionSecurityGroupRules, EditSecurityGroupRules, DeleteSecurityGroup and 1 more (one shape)."""
 
     code: str | int | None = None
     message: str | None = None
@@ -235,22 +223,6 @@ class AddSecurityGroupRulesRequestSecurityGroupRules(ItemModel, kw_only=True):
     port_range_min: int | None = None
     remote_ip_perfix: str
     remark: str | None = None
-
-
-class DeleteSecurityGroupResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteSecurityGroup."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: str | None = None
-
-
-class EditSecurityGroupResponse(ResponseModel, kw_only=True):
-    """The answer of EditSecurityGroup."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: str | None = None
 
 
 class EditSecurityGroupRequestSecurityGroup(ItemModel, kw_only=True):
@@ -330,8 +302,8 @@ class VMPBindSecurityGroupRequest(RequestModel, kw_only=True):
     bind_info: list[VMPBindSecurityGroupRequestBindInfo]
 
 
-class DeletionSecurityGroupRulesRequest(RequestModel, kw_only=True):
-    """The arguments of DeletionSecurityGroupRules (``DELETE /vmp/security-group/rule/{id}``)."""
+class IdRequest(RequestModel, kw_only=True):
+    """The arguments of DeletionSecurityGroupRules, DeleteSecurityGroup: the same fields."""
 
     id: str
 
@@ -346,12 +318,6 @@ class AddSecurityGroupRulesRequest(RequestModel, kw_only=True):
     """The arguments of AddSecurityGroupRules (``POST /vmp/security-group/rule``)."""
 
     security_group_rules: list[AddSecurityGroupRulesRequestSecurityGroupRules]
-
-
-class DeleteSecurityGroupRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteSecurityGroup (``DELETE /vmp/security-group/{id}``)."""
-
-    id: str
 
 
 class EditSecurityGroupRequest(RequestModel, kw_only=True):

@@ -14,14 +14,11 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
     "ForbidLivestreamingRequest",
-    "ForbidLivestreamingResponse",
+    "LiveUrlTypeRequest",
+    "MessageCodeResponse",
     "QueryForbidLivestreamRecordRequest",
     "QueryForbidLivestreamRecordResponse",
     "QueryForbidLivestreamRecordResultDetail",
-    "ResumeLivestreamingRequest",
-    "ResumeLivestreamingResponse",
-    "StopLivestreamingRequest",
-    "StopLivestreamingResponse",
 ]
 
 
@@ -45,22 +42,8 @@ class QueryForbidLivestreamRecordResponse(ResponseModel, kw_only=True):
     )
 
 
-class ResumeLivestreamingResponse(ResponseModel, kw_only=True):
-    """The answer of ResumeLivestreaming."""
-
-    message: str | None = None
-    code: str | int | None = None
-
-
-class StopLivestreamingResponse(ResponseModel, kw_only=True):
-    """The answer of StopLivestreaming."""
-
-    message: str | None = None
-    code: str | int | None = None
-
-
-class ForbidLivestreamingResponse(ResponseModel, kw_only=True):
-    """The answer of ForbidLivestreaming."""
+class MessageCodeResponse(ResponseModel, kw_only=True):
+    """The answer of ResumeLivestreaming, StopLivestreaming, ForbidLivestreaming."""
 
     message: str | None = None
     code: str | int | None = None
@@ -73,15 +56,8 @@ class QueryForbidLivestreamRecordRequest(RequestModel, kw_only=True):
     url: str | None = None
 
 
-class ResumeLivestreamingRequest(RequestModel, kw_only=True):
-    """The arguments of ResumeLivestreaming (``POST /api/live/resume``)."""
-
-    live_url: str
-    type: str | None = None
-
-
-class StopLivestreamingRequest(RequestModel, kw_only=True):
-    """The arguments of StopLivestreaming (``POST /api/live/stop``)."""
+class LiveUrlTypeRequest(RequestModel, kw_only=True):
+    """The arguments of ResumeLivestreaming, StopLivestreaming: the same fields."""
 
     live_url: str
     type: str | None = None

@@ -16,9 +16,8 @@ __all__ = [
     "AddCertificateForTerraformRequest",
     "AddCertificateForTerraformResponse",
     "AddCertificateForTerraformResponseData",
-    "DeleteCertificateForTerraformRequest",
-    "DeleteCertificateForTerraformResponse",
-    "QueryCertificateForTerraformRequest",
+    "CertificateIdRequest",
+    "CodeMessageDataResponse",
     "QueryCertificateForTerraformResponse",
     "QueryCertificateForTerraformResponseData",
     "QueryCertificateForTerraformResponseDataDomains",
@@ -26,7 +25,6 @@ __all__ = [
     "QueryCertificateListForTerraformResponse",
     "QueryCertificateListForTerraformResponseData",
     "UpdateCertificateForTerraformRequest",
-    "UpdateCertificateForTerraformResponse",
 ]
 
 
@@ -44,8 +42,8 @@ class AddCertificateForTerraformResponse(ResponseModel, kw_only=True):
     data: AddCertificateForTerraformResponseData | None = None
 
 
-class UpdateCertificateForTerraformResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateCertificateForTerraform."""
+class CodeMessageDataResponse(ResponseModel, kw_only=True):
+    """The answer of UpdateCertificateForTerraform, DeleteCertificateForTerraform."""
 
     code: str | int | None = None
     message: str | None = None
@@ -77,14 +75,6 @@ class QueryCertificateForTerraformResponse(ResponseModel, kw_only=True):
     code: str | int | None = None
     message: str | None = None
     data: QueryCertificateForTerraformResponseData | None = None
-
-
-class DeleteCertificateForTerraformResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteCertificateForTerraform."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: str | None = None
 
 
 class QueryCertificateListForTerraformResponseData(ItemModel, kw_only=True):
@@ -129,14 +119,8 @@ class UpdateCertificateForTerraformRequest(RequestModel, kw_only=True):
     certificate_id: int
 
 
-class QueryCertificateForTerraformRequest(RequestModel, kw_only=True):
-    """The arguments of QueryCertificateForTerraform (``GET /api/terraform/certificate/{certificateId}``)."""
-
-    certificate_id: int
-
-
-class DeleteCertificateForTerraformRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteCertificateForTerraform (``DELETE /api/terraform/certificate/{certificateId}``)."""
+class CertificateIdRequest(RequestModel, kw_only=True):
+    """The arguments of QueryCertificateForTerraform, DeleteCertificateForTerraform: the same fields."""
 
     certificate_id: int
 

@@ -14,28 +14,25 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
     "AddSubAccountRequest",
-    "AddSubAccountResponse",
     "BatchAddOrRevokePolicyToSubAccountRequest",
     "BatchAddOrRevokePolicyToSubAccountResponse",
-    "DeleteSubAccountRequest",
-    "DeleteSubAccountResponse",
+    "CodeMessageResponse",
     "GetSubAccountListRequest",
     "GetSubAccountListResponse",
     "GetSubAccountListResponseData",
     "GetSubAccountListResponseDataRows",
+    "LoginNameRequest",
     "QueryPolicyAttachedMainAccountOrSubAccountRequest",
     "QueryPolicyAttachedMainAccountOrSubAccountResponse",
     "QueryPolicyAttachedMainAccountOrSubAccountResponseData",
-    "QuerySubAccountInfoRequest",
     "QuerySubAccountInfoResponse",
     "QuerySubAccountInfoResponseData",
     "UpdateSubAccountRequest",
-    "UpdateSubAccountResponse",
 ]
 
 
-class AddSubAccountResponse(ResponseModel, kw_only=True):
-    """The answer of AddSubAccount."""
+class CodeMessageResponse(ResponseModel, kw_only=True):
+    """The answer of AddSubAccount, UpdateSubAccount, DeleteSubAccount."""
 
     code: str | int | None = None
     message: str | None = None
@@ -89,20 +86,6 @@ class GetSubAccountListResponse(ResponseModel, kw_only=True):
     data: GetSubAccountListResponseData | None = None
 
 
-class UpdateSubAccountResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateSubAccount."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
-class DeleteSubAccountResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteSubAccount."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
 class QueryPolicyAttachedMainAccountOrSubAccountResponseData(ItemModel, kw_only=True):
     """An item of ``QueryPolicyAttachedMainAccountOrSubAccountResponse.data``."""
 
@@ -147,8 +130,8 @@ class AddSubAccountRequest(RequestModel, kw_only=True):
     status: int
 
 
-class QuerySubAccountInfoRequest(RequestModel, kw_only=True):
-    """The arguments of QuerySubAccountInfo (``GET /sub-account/{loginName}``)."""
+class LoginNameRequest(RequestModel, kw_only=True):
+    """The arguments of QuerySubAccountInfo, DeleteSubAccount: the same fields."""
 
     login_name: str
 
@@ -175,12 +158,6 @@ class UpdateSubAccountRequest(RequestModel, kw_only=True):
     login_reset_password: int | None = None
     password: str | None = None
     status: int | None = None
-
-
-class DeleteSubAccountRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteSubAccount (``DELETE /sub-account/{loginName}``)."""
-
-    login_name: str
 
 
 class QueryPolicyAttachedMainAccountOrSubAccountRequest(RequestModel, kw_only=True):

@@ -16,15 +16,14 @@ __all__ = [
     "CreateAWebhookRequest",
     "CreateAWebhookRequestCredentials",
     "CreateAWebhookResponse",
-    "DeleteAWebhookRequest",
     "DeleteAWebhookResponse",
     "GetAListOfWebhooksRequest",
     "GetAListOfWebhooksResponse",
     "GetAListOfWebhooksResponseWebooks",
-    "GetAWebhookRequest",
     "GetAWebhookResponse",
     "GetAWebhookResponseCredentials",
     "GetAWebhookResponseMetaData",
+    "IdRequest",
     "UpdateAWebhookRequest",
     "UpdateAWebhookResponse",
 ]
@@ -90,14 +89,8 @@ class GetAListOfWebhooksRequest(RequestModel, kw_only=True):
     limit: int | None = None
 
 
-class GetAWebhookRequest(RequestModel, kw_only=True):
-    """The arguments of GetAWebhook (``GET /cdn/webhooks/{id}``)."""
-
-    id: str
-
-
-class DeleteAWebhookRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteAWebhook (``DELETE /cdn/webhooks/{id}``)."""
+class IdRequest(RequestModel, kw_only=True):
+    """The arguments of GetAWebhook, DeleteAWebhook: the same fields."""
 
     id: str
 

@@ -21,9 +21,9 @@ from ..models import (
     AddBanUrltoDomianRequest,
     AddBanUrltoDomianRequestIllegalInformation,
     AddBanUrltoDomianResponse,
+    CodeMessageDataResponse,
     DeleteBanURLsRequest,
-    DeleteBanURLsResponse,
-    QueryBanUrlUnderDomianRequest,
+    DomainRequest,
     QueryBanUrlUnderDomianResponse,
 )
 
@@ -35,7 +35,7 @@ class BasicconfigMethods(ProductClient):
 
     @overload
     def query_ban_url_under_domian(
-        self, request: QueryBanUrlUnderDomianRequest, /
+        self, request: DomainRequest, /
     ) -> QueryBanUrlUnderDomianResponse: ...
     @overload
     def query_ban_url_under_domian(
@@ -45,7 +45,7 @@ class BasicconfigMethods(ProductClient):
     ) -> QueryBanUrlUnderDomianResponse: ...
     def query_ban_url_under_domian(
         self,
-        request: QueryBanUrlUnderDomianRequest | None = None,
+        request: DomainRequest | None = None,
         *,
         domain: str | None = None,
     ) -> QueryBanUrlUnderDomianResponse:
@@ -79,7 +79,7 @@ class BasicconfigMethods(ProductClient):
         )
 
     @overload
-    def delete_ban_ur_ls(self, request: DeleteBanURLsRequest, /) -> DeleteBanURLsResponse: ...
+    def delete_ban_ur_ls(self, request: DeleteBanURLsRequest, /) -> CodeMessageDataResponse: ...
     @overload
     def delete_ban_ur_ls(
         self,
@@ -87,7 +87,7 @@ class BasicconfigMethods(ProductClient):
         domain_name: str,
         delete_all: bool,
         ban_urls: list[str] | None = None,
-    ) -> DeleteBanURLsResponse: ...
+    ) -> CodeMessageDataResponse: ...
     def delete_ban_ur_ls(
         self,
         request: DeleteBanURLsRequest | None = None,
@@ -95,7 +95,7 @@ class BasicconfigMethods(ProductClient):
         domain_name: str | None = None,
         ban_urls: list[str] | None = None,
         delete_all: bool | None = None,
-    ) -> DeleteBanURLsResponse:
+    ) -> CodeMessageDataResponse:
         """DeleteBanURLs: ``DELETE /api/basicconfig/illegalinformation``."""
         return self.core.call(
             DELETE_BAN_UR_LS,
@@ -111,7 +111,7 @@ class AsyncBasicconfigMethods(AsyncProductClient):
 
     @overload
     async def query_ban_url_under_domian(
-        self, request: QueryBanUrlUnderDomianRequest, /
+        self, request: DomainRequest, /
     ) -> QueryBanUrlUnderDomianResponse: ...
     @overload
     async def query_ban_url_under_domian(
@@ -121,7 +121,7 @@ class AsyncBasicconfigMethods(AsyncProductClient):
     ) -> QueryBanUrlUnderDomianResponse: ...
     async def query_ban_url_under_domian(
         self,
-        request: QueryBanUrlUnderDomianRequest | None = None,
+        request: DomainRequest | None = None,
         *,
         domain: str | None = None,
     ) -> QueryBanUrlUnderDomianResponse:
@@ -155,7 +155,9 @@ class AsyncBasicconfigMethods(AsyncProductClient):
         )
 
     @overload
-    async def delete_ban_ur_ls(self, request: DeleteBanURLsRequest, /) -> DeleteBanURLsResponse: ...
+    async def delete_ban_ur_ls(
+        self, request: DeleteBanURLsRequest, /
+    ) -> CodeMessageDataResponse: ...
     @overload
     async def delete_ban_ur_ls(
         self,
@@ -163,7 +165,7 @@ class AsyncBasicconfigMethods(AsyncProductClient):
         domain_name: str,
         delete_all: bool,
         ban_urls: list[str] | None = None,
-    ) -> DeleteBanURLsResponse: ...
+    ) -> CodeMessageDataResponse: ...
     async def delete_ban_ur_ls(
         self,
         request: DeleteBanURLsRequest | None = None,
@@ -171,7 +173,7 @@ class AsyncBasicconfigMethods(AsyncProductClient):
         domain_name: str | None = None,
         ban_urls: list[str] | None = None,
         delete_all: bool | None = None,
-    ) -> DeleteBanURLsResponse:
+    ) -> CodeMessageDataResponse:
         """DeleteBanURLs: ``DELETE /api/basicconfig/illegalinformation``."""
         return await self.core.call(
             DELETE_BAN_UR_LS,

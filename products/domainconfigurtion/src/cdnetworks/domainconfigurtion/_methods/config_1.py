@@ -30,43 +30,33 @@ from ..actions import (
     UPDATETIMECONTROL_SERVICE,
 )
 from ..models import (
+    CodeMessageResponse,
+    DomainNameRequest,
+    DomainRequest,
     EditAntiHotlinkingConfigRequest,
     EditAntiHotlinkingConfigRequestVisitControlRules,
-    EditAntiHotlinkingConfigResponse,
     EditCacheTimeConfigRequest,
     EditCacheTimeConfigRequestCacheTimeBehaviors,
-    EditCacheTimeConfigResponse,
     EditDomainRedirectConfigRequest,
     EditDomainRedirectConfigRequestRewriteRuleSettings,
-    EditDomainRedirectConfigResponse,
     EditHttpHeaderConfigEditHttpHeaderConfigRequestHeaderModifyRules,
     EditHttpHeaderConfigRequest,
-    EditHttpHeaderConfigResponse,
-    QueryAntiHotlinkingConfigRequest,
+    LocationCodeMessageResponse,
     QueryAntiHotlinkingConfigResponse,
-    QueryCacheTimeRequest,
     QueryCacheTimeResponse,
-    QueryCompressionConfigRequest,
     QueryCompressionConfigResponse,
-    QueryHttpCodeCasheConfigRequest,
     QueryHttpCodeCasheConfigResponse,
-    QueryHttpHeaderConfigRequest,
     QueryHttpHeaderConfigResponse,
-    QueryInnerRedirectRequest,
     QueryInnerRedirectResponse,
-    QuerysourceverificationconfigRequest,
     QuerysourceverificationconfigResponse,
-    QuerytimecontrolServiceRequest,
     QuerytimecontrolServiceResponse,
     UpdateCompressionConfigRequest,
     UpdateCompressionConfigRequestCompressionSettings,
-    UpdateCompressionConfigResponse,
     UpdatesourceverificationconfigRequest,
     UpdatesourceverificationconfigRequestSourceVerification,
     UpdatesourceverificationconfigResponse,
     UpdatetimecontrolServiceRequest,
     UpdatetimecontrolServiceRequestTimestampVisitControlRule,
-    UpdatetimecontrolServiceResponse,
 )
 
 __all__ = ["AsyncConfig1Methods", "Config1Methods"]
@@ -78,14 +68,14 @@ class Config1Methods(ProductClient):
     @overload
     def update_time_control_service(
         self, request: UpdatetimecontrolServiceRequest, /
-    ) -> UpdatetimecontrolServiceResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     def update_time_control_service(
         self,
         *,
         timestamp_visit_control_rule: UpdatetimecontrolServiceRequestTimestampVisitControlRule,
         domain: str,
-    ) -> UpdatetimecontrolServiceResponse: ...
+    ) -> CodeMessageResponse: ...
     def update_time_control_service(
         self,
         request: UpdatetimecontrolServiceRequest | None = None,
@@ -93,7 +83,7 @@ class Config1Methods(ProductClient):
         timestamp_visit_control_rule: UpdatetimecontrolServiceRequestTimestampVisitControlRule
         | None = None,
         domain: str | None = None,
-    ) -> UpdatetimecontrolServiceResponse:
+    ) -> CodeMessageResponse:
         """UpdatetimecontrolService: ``PUT /api/config/timecontrol/{domain}``."""
         return self.core.call(
             UPDATETIMECONTROL_SERVICE,
@@ -104,7 +94,7 @@ class Config1Methods(ProductClient):
 
     @overload
     def query_time_control_service(
-        self, request: QuerytimecontrolServiceRequest, /
+        self, request: DomainNameRequest, /
     ) -> QuerytimecontrolServiceResponse: ...
     @overload
     def query_time_control_service(
@@ -114,7 +104,7 @@ class Config1Methods(ProductClient):
     ) -> QuerytimecontrolServiceResponse: ...
     def query_time_control_service(
         self,
-        request: QuerytimecontrolServiceRequest | None = None,
+        request: DomainNameRequest | None = None,
         *,
         domain_name: str | None = None,
     ) -> QuerytimecontrolServiceResponse:
@@ -124,7 +114,7 @@ class Config1Methods(ProductClient):
     @overload
     def edit_domain_redirect_config(
         self, request: EditDomainRedirectConfigRequest, /
-    ) -> EditDomainRedirectConfigResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     def edit_domain_redirect_config(
         self,
@@ -132,7 +122,7 @@ class Config1Methods(ProductClient):
         rewrite_rule_settings: list[EditDomainRedirectConfigRequestRewriteRuleSettings],
         domain_name: str,
         description: str | None = None,
-    ) -> EditDomainRedirectConfigResponse: ...
+    ) -> CodeMessageResponse: ...
     def edit_domain_redirect_config(
         self,
         request: EditDomainRedirectConfigRequest | None = None,
@@ -141,7 +131,7 @@ class Config1Methods(ProductClient):
         | None = None,
         description: str | None = None,
         domain_name: str | None = None,
-    ) -> EditDomainRedirectConfigResponse:
+    ) -> CodeMessageResponse:
         """EditDomainRedirectConfig: ``PUT /api/config/InnerRedirect/{domain-name}``."""
         return self.core.call(
             EDIT_DOMAIN_REDIRECT_CONFIG,
@@ -154,7 +144,7 @@ class Config1Methods(ProductClient):
     @overload
     def edit_http_header_config(
         self, request: EditHttpHeaderConfigRequest, /
-    ) -> EditHttpHeaderConfigResponse: ...
+    ) -> LocationCodeMessageResponse: ...
     @overload
     def edit_http_header_config(
         self,
@@ -162,7 +152,7 @@ class Config1Methods(ProductClient):
         header_modify_rules: list[EditHttpHeaderConfigEditHttpHeaderConfigRequestHeaderModifyRules],
         domain_name: str,
         description: str | None = None,
-    ) -> EditHttpHeaderConfigResponse: ...
+    ) -> LocationCodeMessageResponse: ...
     def edit_http_header_config(
         self,
         request: EditHttpHeaderConfigRequest | None = None,
@@ -171,7 +161,7 @@ class Config1Methods(ProductClient):
         | None = None,
         description: str | None = None,
         domain_name: str | None = None,
-    ) -> EditHttpHeaderConfigResponse:
+    ) -> LocationCodeMessageResponse:
         """EditHttpHeaderConfig: ``PUT /api/config/headermodify/{domain-name}``."""
         return self.core.call(
             EDIT_HTTP_HEADER_CONFIG,
@@ -183,7 +173,7 @@ class Config1Methods(ProductClient):
 
     @overload
     def query_http_header_config(
-        self, request: QueryHttpHeaderConfigRequest, /
+        self, request: DomainNameRequest, /
     ) -> QueryHttpHeaderConfigResponse: ...
     @overload
     def query_http_header_config(
@@ -193,7 +183,7 @@ class Config1Methods(ProductClient):
     ) -> QueryHttpHeaderConfigResponse: ...
     def query_http_header_config(
         self,
-        request: QueryHttpHeaderConfigRequest | None = None,
+        request: DomainNameRequest | None = None,
         *,
         domain_name: str | None = None,
     ) -> QueryHttpHeaderConfigResponse:
@@ -203,7 +193,7 @@ class Config1Methods(ProductClient):
     @overload
     def edit_cache_time_config(
         self, request: EditCacheTimeConfigRequest, /
-    ) -> EditCacheTimeConfigResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     def edit_cache_time_config(
         self,
@@ -211,7 +201,7 @@ class Config1Methods(ProductClient):
         cache_time_behaviors: list[EditCacheTimeConfigRequestCacheTimeBehaviors],
         domain_name: str,
         description: str | None = None,
-    ) -> EditCacheTimeConfigResponse: ...
+    ) -> CodeMessageResponse: ...
     def edit_cache_time_config(
         self,
         request: EditCacheTimeConfigRequest | None = None,
@@ -219,7 +209,7 @@ class Config1Methods(ProductClient):
         cache_time_behaviors: list[EditCacheTimeConfigRequestCacheTimeBehaviors] | None = None,
         description: str | None = None,
         domain_name: str | None = None,
-    ) -> EditCacheTimeConfigResponse:
+    ) -> CodeMessageResponse:
         """EditCacheTimeConfig: ``PUT /api/config/cachetime/{domain-name}``."""
         return self.core.call(
             EDIT_CACHE_TIME_CONFIG,
@@ -232,21 +222,21 @@ class Config1Methods(ProductClient):
     @overload
     def edit_anti_hotlinking_config(
         self, request: EditAntiHotlinkingConfigRequest, /
-    ) -> EditAntiHotlinkingConfigResponse: ...
+    ) -> LocationCodeMessageResponse: ...
     @overload
     def edit_anti_hotlinking_config(
         self,
         *,
         visit_control_rules: list[EditAntiHotlinkingConfigRequestVisitControlRules],
         domain_name: str,
-    ) -> EditAntiHotlinkingConfigResponse: ...
+    ) -> LocationCodeMessageResponse: ...
     def edit_anti_hotlinking_config(
         self,
         request: EditAntiHotlinkingConfigRequest | None = None,
         *,
         visit_control_rules: list[EditAntiHotlinkingConfigRequestVisitControlRules] | None = None,
         domain_name: str | None = None,
-    ) -> EditAntiHotlinkingConfigResponse:
+    ) -> LocationCodeMessageResponse:
         """EditAntiHotlinkingConfig: ``PUT /api/config/visitcontrol/{domain-name}``."""
         return self.core.call(
             EDIT_ANTI_HOTLINKING_CONFIG,
@@ -257,7 +247,7 @@ class Config1Methods(ProductClient):
 
     @overload
     def query_anti_hotlinking_config(
-        self, request: QueryAntiHotlinkingConfigRequest, /
+        self, request: DomainNameRequest, /
     ) -> QueryAntiHotlinkingConfigResponse: ...
     @overload
     def query_anti_hotlinking_config(
@@ -267,7 +257,7 @@ class Config1Methods(ProductClient):
     ) -> QueryAntiHotlinkingConfigResponse: ...
     def query_anti_hotlinking_config(
         self,
-        request: QueryAntiHotlinkingConfigRequest | None = None,
+        request: DomainNameRequest | None = None,
         *,
         domain_name: str | None = None,
     ) -> QueryAntiHotlinkingConfigResponse:
@@ -302,7 +292,7 @@ class Config1Methods(ProductClient):
 
     @overload
     def query_source_verification_config(
-        self, request: QuerysourceverificationconfigRequest, /
+        self, request: DomainRequest, /
     ) -> QuerysourceverificationconfigResponse: ...
     @overload
     def query_source_verification_config(
@@ -312,7 +302,7 @@ class Config1Methods(ProductClient):
     ) -> QuerysourceverificationconfigResponse: ...
     def query_source_verification_config(
         self,
-        request: QuerysourceverificationconfigRequest | None = None,
+        request: DomainRequest | None = None,
         *,
         domain: str | None = None,
     ) -> QuerysourceverificationconfigResponse:
@@ -322,21 +312,21 @@ class Config1Methods(ProductClient):
     @overload
     def update_compression_config(
         self, request: UpdateCompressionConfigRequest, /
-    ) -> UpdateCompressionConfigResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     def update_compression_config(
         self,
         *,
         compression_settings: UpdateCompressionConfigRequestCompressionSettings,
         domain_name: str,
-    ) -> UpdateCompressionConfigResponse: ...
+    ) -> CodeMessageResponse: ...
     def update_compression_config(
         self,
         request: UpdateCompressionConfigRequest | None = None,
         *,
         compression_settings: UpdateCompressionConfigRequestCompressionSettings | None = None,
         domain_name: str | None = None,
-    ) -> UpdateCompressionConfigResponse:
+    ) -> CodeMessageResponse:
         """UpdateCompressionConfig: ``PUT /api/config/compresssetting/{domain-name}``."""
         return self.core.call(
             UPDATE_COMPRESSION_CONFIG,
@@ -347,7 +337,7 @@ class Config1Methods(ProductClient):
 
     @overload
     def query_compression_config(
-        self, request: QueryCompressionConfigRequest, /
+        self, request: DomainNameRequest, /
     ) -> QueryCompressionConfigResponse: ...
     @overload
     def query_compression_config(
@@ -357,7 +347,7 @@ class Config1Methods(ProductClient):
     ) -> QueryCompressionConfigResponse: ...
     def query_compression_config(
         self,
-        request: QueryCompressionConfigRequest | None = None,
+        request: DomainNameRequest | None = None,
         *,
         domain_name: str | None = None,
     ) -> QueryCompressionConfigResponse:
@@ -366,7 +356,7 @@ class Config1Methods(ProductClient):
 
     @overload
     def query_http_code_cashe_config(
-        self, request: QueryHttpCodeCasheConfigRequest, /
+        self, request: DomainNameRequest, /
     ) -> QueryHttpCodeCasheConfigResponse: ...
     @overload
     def query_http_code_cashe_config(
@@ -376,7 +366,7 @@ class Config1Methods(ProductClient):
     ) -> QueryHttpCodeCasheConfigResponse: ...
     def query_http_code_cashe_config(
         self,
-        request: QueryHttpCodeCasheConfigRequest | None = None,
+        request: DomainNameRequest | None = None,
         *,
         domain_name: str | None = None,
     ) -> QueryHttpCodeCasheConfigResponse:
@@ -384,9 +374,7 @@ class Config1Methods(ProductClient):
         return self.core.call(QUERY_HTTP_CODE_CASHE_CONFIG, request, domain_name=domain_name)
 
     @overload
-    def query_inner_redirect(
-        self, request: QueryInnerRedirectRequest, /
-    ) -> QueryInnerRedirectResponse: ...
+    def query_inner_redirect(self, request: DomainNameRequest, /) -> QueryInnerRedirectResponse: ...
     @overload
     def query_inner_redirect(
         self,
@@ -395,7 +383,7 @@ class Config1Methods(ProductClient):
     ) -> QueryInnerRedirectResponse: ...
     def query_inner_redirect(
         self,
-        request: QueryInnerRedirectRequest | None = None,
+        request: DomainNameRequest | None = None,
         *,
         domain_name: str | None = None,
     ) -> QueryInnerRedirectResponse:
@@ -403,7 +391,7 @@ class Config1Methods(ProductClient):
         return self.core.call(QUERY_INNER_REDIRECT, request, domain_name=domain_name)
 
     @overload
-    def query_cache_time(self, request: QueryCacheTimeRequest, /) -> QueryCacheTimeResponse: ...
+    def query_cache_time(self, request: DomainNameRequest, /) -> QueryCacheTimeResponse: ...
     @overload
     def query_cache_time(
         self,
@@ -412,16 +400,14 @@ class Config1Methods(ProductClient):
     ) -> QueryCacheTimeResponse: ...
     def query_cache_time(
         self,
-        request: QueryCacheTimeRequest | None = None,
+        request: DomainNameRequest | None = None,
         *,
         domain_name: str | None = None,
     ) -> QueryCacheTimeResponse:
         """QueryCacheTime: ``GET /api/config/cachetime/{domain-name}``."""
         return self.core.call(QUERY_CACHE_TIME, request, domain_name=domain_name)
 
-    def updatetimecontrol_service(
-        self, *args: Any, **kwargs: Any
-    ) -> UpdatetimecontrolServiceResponse:
+    def updatetimecontrol_service(self, *args: Any, **kwargs: Any) -> CodeMessageResponse:
         """Deprecated alias of `update_time_control_service` (renamed in 0.2; removed in 1.0)."""
         renamed("updatetimecontrol_service", "update_time_control_service")
         return self.update_time_control_service(*args, **kwargs)
@@ -454,14 +440,14 @@ class AsyncConfig1Methods(AsyncProductClient):
     @overload
     async def update_time_control_service(
         self, request: UpdatetimecontrolServiceRequest, /
-    ) -> UpdatetimecontrolServiceResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     async def update_time_control_service(
         self,
         *,
         timestamp_visit_control_rule: UpdatetimecontrolServiceRequestTimestampVisitControlRule,
         domain: str,
-    ) -> UpdatetimecontrolServiceResponse: ...
+    ) -> CodeMessageResponse: ...
     async def update_time_control_service(
         self,
         request: UpdatetimecontrolServiceRequest | None = None,
@@ -469,7 +455,7 @@ class AsyncConfig1Methods(AsyncProductClient):
         timestamp_visit_control_rule: UpdatetimecontrolServiceRequestTimestampVisitControlRule
         | None = None,
         domain: str | None = None,
-    ) -> UpdatetimecontrolServiceResponse:
+    ) -> CodeMessageResponse:
         """UpdatetimecontrolService: ``PUT /api/config/timecontrol/{domain}``."""
         return await self.core.call(
             UPDATETIMECONTROL_SERVICE,
@@ -480,7 +466,7 @@ class AsyncConfig1Methods(AsyncProductClient):
 
     @overload
     async def query_time_control_service(
-        self, request: QuerytimecontrolServiceRequest, /
+        self, request: DomainNameRequest, /
     ) -> QuerytimecontrolServiceResponse: ...
     @overload
     async def query_time_control_service(
@@ -490,7 +476,7 @@ class AsyncConfig1Methods(AsyncProductClient):
     ) -> QuerytimecontrolServiceResponse: ...
     async def query_time_control_service(
         self,
-        request: QuerytimecontrolServiceRequest | None = None,
+        request: DomainNameRequest | None = None,
         *,
         domain_name: str | None = None,
     ) -> QuerytimecontrolServiceResponse:
@@ -500,7 +486,7 @@ class AsyncConfig1Methods(AsyncProductClient):
     @overload
     async def edit_domain_redirect_config(
         self, request: EditDomainRedirectConfigRequest, /
-    ) -> EditDomainRedirectConfigResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     async def edit_domain_redirect_config(
         self,
@@ -508,7 +494,7 @@ class AsyncConfig1Methods(AsyncProductClient):
         rewrite_rule_settings: list[EditDomainRedirectConfigRequestRewriteRuleSettings],
         domain_name: str,
         description: str | None = None,
-    ) -> EditDomainRedirectConfigResponse: ...
+    ) -> CodeMessageResponse: ...
     async def edit_domain_redirect_config(
         self,
         request: EditDomainRedirectConfigRequest | None = None,
@@ -517,7 +503,7 @@ class AsyncConfig1Methods(AsyncProductClient):
         | None = None,
         description: str | None = None,
         domain_name: str | None = None,
-    ) -> EditDomainRedirectConfigResponse:
+    ) -> CodeMessageResponse:
         """EditDomainRedirectConfig: ``PUT /api/config/InnerRedirect/{domain-name}``."""
         return await self.core.call(
             EDIT_DOMAIN_REDIRECT_CONFIG,
@@ -530,7 +516,7 @@ class AsyncConfig1Methods(AsyncProductClient):
     @overload
     async def edit_http_header_config(
         self, request: EditHttpHeaderConfigRequest, /
-    ) -> EditHttpHeaderConfigResponse: ...
+    ) -> LocationCodeMessageResponse: ...
     @overload
     async def edit_http_header_config(
         self,
@@ -538,7 +524,7 @@ class AsyncConfig1Methods(AsyncProductClient):
         header_modify_rules: list[EditHttpHeaderConfigEditHttpHeaderConfigRequestHeaderModifyRules],
         domain_name: str,
         description: str | None = None,
-    ) -> EditHttpHeaderConfigResponse: ...
+    ) -> LocationCodeMessageResponse: ...
     async def edit_http_header_config(
         self,
         request: EditHttpHeaderConfigRequest | None = None,
@@ -547,7 +533,7 @@ class AsyncConfig1Methods(AsyncProductClient):
         | None = None,
         description: str | None = None,
         domain_name: str | None = None,
-    ) -> EditHttpHeaderConfigResponse:
+    ) -> LocationCodeMessageResponse:
         """EditHttpHeaderConfig: ``PUT /api/config/headermodify/{domain-name}``."""
         return await self.core.call(
             EDIT_HTTP_HEADER_CONFIG,
@@ -559,7 +545,7 @@ class AsyncConfig1Methods(AsyncProductClient):
 
     @overload
     async def query_http_header_config(
-        self, request: QueryHttpHeaderConfigRequest, /
+        self, request: DomainNameRequest, /
     ) -> QueryHttpHeaderConfigResponse: ...
     @overload
     async def query_http_header_config(
@@ -569,7 +555,7 @@ class AsyncConfig1Methods(AsyncProductClient):
     ) -> QueryHttpHeaderConfigResponse: ...
     async def query_http_header_config(
         self,
-        request: QueryHttpHeaderConfigRequest | None = None,
+        request: DomainNameRequest | None = None,
         *,
         domain_name: str | None = None,
     ) -> QueryHttpHeaderConfigResponse:
@@ -579,7 +565,7 @@ class AsyncConfig1Methods(AsyncProductClient):
     @overload
     async def edit_cache_time_config(
         self, request: EditCacheTimeConfigRequest, /
-    ) -> EditCacheTimeConfigResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     async def edit_cache_time_config(
         self,
@@ -587,7 +573,7 @@ class AsyncConfig1Methods(AsyncProductClient):
         cache_time_behaviors: list[EditCacheTimeConfigRequestCacheTimeBehaviors],
         domain_name: str,
         description: str | None = None,
-    ) -> EditCacheTimeConfigResponse: ...
+    ) -> CodeMessageResponse: ...
     async def edit_cache_time_config(
         self,
         request: EditCacheTimeConfigRequest | None = None,
@@ -595,7 +581,7 @@ class AsyncConfig1Methods(AsyncProductClient):
         cache_time_behaviors: list[EditCacheTimeConfigRequestCacheTimeBehaviors] | None = None,
         description: str | None = None,
         domain_name: str | None = None,
-    ) -> EditCacheTimeConfigResponse:
+    ) -> CodeMessageResponse:
         """EditCacheTimeConfig: ``PUT /api/config/cachetime/{domain-name}``."""
         return await self.core.call(
             EDIT_CACHE_TIME_CONFIG,
@@ -608,21 +594,21 @@ class AsyncConfig1Methods(AsyncProductClient):
     @overload
     async def edit_anti_hotlinking_config(
         self, request: EditAntiHotlinkingConfigRequest, /
-    ) -> EditAntiHotlinkingConfigResponse: ...
+    ) -> LocationCodeMessageResponse: ...
     @overload
     async def edit_anti_hotlinking_config(
         self,
         *,
         visit_control_rules: list[EditAntiHotlinkingConfigRequestVisitControlRules],
         domain_name: str,
-    ) -> EditAntiHotlinkingConfigResponse: ...
+    ) -> LocationCodeMessageResponse: ...
     async def edit_anti_hotlinking_config(
         self,
         request: EditAntiHotlinkingConfigRequest | None = None,
         *,
         visit_control_rules: list[EditAntiHotlinkingConfigRequestVisitControlRules] | None = None,
         domain_name: str | None = None,
-    ) -> EditAntiHotlinkingConfigResponse:
+    ) -> LocationCodeMessageResponse:
         """EditAntiHotlinkingConfig: ``PUT /api/config/visitcontrol/{domain-name}``."""
         return await self.core.call(
             EDIT_ANTI_HOTLINKING_CONFIG,
@@ -633,7 +619,7 @@ class AsyncConfig1Methods(AsyncProductClient):
 
     @overload
     async def query_anti_hotlinking_config(
-        self, request: QueryAntiHotlinkingConfigRequest, /
+        self, request: DomainNameRequest, /
     ) -> QueryAntiHotlinkingConfigResponse: ...
     @overload
     async def query_anti_hotlinking_config(
@@ -643,7 +629,7 @@ class AsyncConfig1Methods(AsyncProductClient):
     ) -> QueryAntiHotlinkingConfigResponse: ...
     async def query_anti_hotlinking_config(
         self,
-        request: QueryAntiHotlinkingConfigRequest | None = None,
+        request: DomainNameRequest | None = None,
         *,
         domain_name: str | None = None,
     ) -> QueryAntiHotlinkingConfigResponse:
@@ -678,7 +664,7 @@ class AsyncConfig1Methods(AsyncProductClient):
 
     @overload
     async def query_source_verification_config(
-        self, request: QuerysourceverificationconfigRequest, /
+        self, request: DomainRequest, /
     ) -> QuerysourceverificationconfigResponse: ...
     @overload
     async def query_source_verification_config(
@@ -688,7 +674,7 @@ class AsyncConfig1Methods(AsyncProductClient):
     ) -> QuerysourceverificationconfigResponse: ...
     async def query_source_verification_config(
         self,
-        request: QuerysourceverificationconfigRequest | None = None,
+        request: DomainRequest | None = None,
         *,
         domain: str | None = None,
     ) -> QuerysourceverificationconfigResponse:
@@ -698,21 +684,21 @@ class AsyncConfig1Methods(AsyncProductClient):
     @overload
     async def update_compression_config(
         self, request: UpdateCompressionConfigRequest, /
-    ) -> UpdateCompressionConfigResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     async def update_compression_config(
         self,
         *,
         compression_settings: UpdateCompressionConfigRequestCompressionSettings,
         domain_name: str,
-    ) -> UpdateCompressionConfigResponse: ...
+    ) -> CodeMessageResponse: ...
     async def update_compression_config(
         self,
         request: UpdateCompressionConfigRequest | None = None,
         *,
         compression_settings: UpdateCompressionConfigRequestCompressionSettings | None = None,
         domain_name: str | None = None,
-    ) -> UpdateCompressionConfigResponse:
+    ) -> CodeMessageResponse:
         """UpdateCompressionConfig: ``PUT /api/config/compresssetting/{domain-name}``."""
         return await self.core.call(
             UPDATE_COMPRESSION_CONFIG,
@@ -723,7 +709,7 @@ class AsyncConfig1Methods(AsyncProductClient):
 
     @overload
     async def query_compression_config(
-        self, request: QueryCompressionConfigRequest, /
+        self, request: DomainNameRequest, /
     ) -> QueryCompressionConfigResponse: ...
     @overload
     async def query_compression_config(
@@ -733,7 +719,7 @@ class AsyncConfig1Methods(AsyncProductClient):
     ) -> QueryCompressionConfigResponse: ...
     async def query_compression_config(
         self,
-        request: QueryCompressionConfigRequest | None = None,
+        request: DomainNameRequest | None = None,
         *,
         domain_name: str | None = None,
     ) -> QueryCompressionConfigResponse:
@@ -742,7 +728,7 @@ class AsyncConfig1Methods(AsyncProductClient):
 
     @overload
     async def query_http_code_cashe_config(
-        self, request: QueryHttpCodeCasheConfigRequest, /
+        self, request: DomainNameRequest, /
     ) -> QueryHttpCodeCasheConfigResponse: ...
     @overload
     async def query_http_code_cashe_config(
@@ -752,7 +738,7 @@ class AsyncConfig1Methods(AsyncProductClient):
     ) -> QueryHttpCodeCasheConfigResponse: ...
     async def query_http_code_cashe_config(
         self,
-        request: QueryHttpCodeCasheConfigRequest | None = None,
+        request: DomainNameRequest | None = None,
         *,
         domain_name: str | None = None,
     ) -> QueryHttpCodeCasheConfigResponse:
@@ -761,7 +747,7 @@ class AsyncConfig1Methods(AsyncProductClient):
 
     @overload
     async def query_inner_redirect(
-        self, request: QueryInnerRedirectRequest, /
+        self, request: DomainNameRequest, /
     ) -> QueryInnerRedirectResponse: ...
     @overload
     async def query_inner_redirect(
@@ -771,7 +757,7 @@ class AsyncConfig1Methods(AsyncProductClient):
     ) -> QueryInnerRedirectResponse: ...
     async def query_inner_redirect(
         self,
-        request: QueryInnerRedirectRequest | None = None,
+        request: DomainNameRequest | None = None,
         *,
         domain_name: str | None = None,
     ) -> QueryInnerRedirectResponse:
@@ -779,9 +765,7 @@ class AsyncConfig1Methods(AsyncProductClient):
         return await self.core.call(QUERY_INNER_REDIRECT, request, domain_name=domain_name)
 
     @overload
-    async def query_cache_time(
-        self, request: QueryCacheTimeRequest, /
-    ) -> QueryCacheTimeResponse: ...
+    async def query_cache_time(self, request: DomainNameRequest, /) -> QueryCacheTimeResponse: ...
     @overload
     async def query_cache_time(
         self,
@@ -790,16 +774,14 @@ class AsyncConfig1Methods(AsyncProductClient):
     ) -> QueryCacheTimeResponse: ...
     async def query_cache_time(
         self,
-        request: QueryCacheTimeRequest | None = None,
+        request: DomainNameRequest | None = None,
         *,
         domain_name: str | None = None,
     ) -> QueryCacheTimeResponse:
         """QueryCacheTime: ``GET /api/config/cachetime/{domain-name}``."""
         return await self.core.call(QUERY_CACHE_TIME, request, domain_name=domain_name)
 
-    async def updatetimecontrol_service(
-        self, *args: Any, **kwargs: Any
-    ) -> UpdatetimecontrolServiceResponse:
+    async def updatetimecontrol_service(self, *args: Any, **kwargs: Any) -> CodeMessageResponse:
         """Deprecated alias of `update_time_control_service` (renamed in 0.2; removed in 1.0)."""
         renamed("updatetimecontrol_service", "update_time_control_service")
         return await self.update_time_control_service(*args, **kwargs)

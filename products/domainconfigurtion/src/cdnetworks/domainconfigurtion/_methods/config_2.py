@@ -30,44 +30,36 @@ from ..actions import (
     UPDATE_LIVE_VISIT_CONTROL_CONFIG,
 )
 from ..models import (
+    CodeMessageDataResponse,
+    CodeMessageResponse,
+    DomainNameRequest,
+    DomainRequest,
     EditHttpCodeCacheRequest,
     EditHttpCodeCacheRequestHttpCodeCacheRules,
-    EditHttpCodeCacheResponse,
     EditIgnoreProtocolRequest,
     EditIgnoreProtocolRequestIgnoreProtocolRules,
     EditIgnoreProtocolResponse,
     EditLivestreamingTimestampAntihotlinkingConfigRequest,
     EditLivestreamingTimestampAntihotlinkingConfigRequestTimestampVisitControlRules,
-    EditLivestreamingTimestampAntihotlinkingConfigResponse,
     EditOriginUriAndHostRequest,
     EditOriginUriAndHostRequestOriginRulesRewrites,
-    EditOriginUriAndHostResponse,
     EditQueryStringUrlConfigRequest,
     EditQueryStringUrlConfigRequestQueryStringSettings,
-    EditQueryStringUrlConfigResponse,
     EditWebsocketConfigRequest,
     EditWebsocketConfigRequestWebsocketSwitch,
     EditWebsocketConfigResponse,
-    QueryAmazonS3AuthorizationConfigRequest,
     QueryAmazonS3AuthorizationConfigResponse,
-    QueryIgnoreProtocolRequest,
     QueryIgnoreProtocolResponse,
-    QueryLivestreamingAntihotlinkingConfigRequest,
     QueryLivestreamingAntihotlinkingConfigResponse,
-    QueryLivestreamingTimestampAntihotlinkingConfigRequest,
     QueryLivestreamingTimestampAntihotlinkingConfigResponse,
     QueryOriginUriAndHostRequest,
     QueryOriginUriAndHostResponse,
-    QueryQueryStringUrlConfigRequest,
     QueryQueryStringUrlConfigResponse,
-    QueryWebsocketConfigRequest,
     QueryWebsocketConfigResponse,
     UpdateAmazonS3AuthorizationConfigRequest,
     UpdateAmazonS3AuthorizationConfigRequestAmazonS3AccessAuthorizationRules,
-    UpdateAmazonS3AuthorizationConfigResponse,
     UpdateLiveVisitControlConfigRequest,
     UpdateLiveVisitControlConfigRequestVisitControlRules,
-    UpdateLiveVisitControlConfigResponse,
 )
 
 __all__ = ["AsyncConfig2Methods", "Config2Methods"]
@@ -79,7 +71,7 @@ class Config2Methods(ProductClient):
     @overload
     def edit_query_string_url_config(
         self, request: EditQueryStringUrlConfigRequest, /
-    ) -> EditQueryStringUrlConfigResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     def edit_query_string_url_config(
         self,
@@ -87,7 +79,7 @@ class Config2Methods(ProductClient):
         query_string_settings: list[EditQueryStringUrlConfigRequestQueryStringSettings],
         domain_name: str,
         description: str | None = None,
-    ) -> EditQueryStringUrlConfigResponse: ...
+    ) -> CodeMessageResponse: ...
     def edit_query_string_url_config(
         self,
         request: EditQueryStringUrlConfigRequest | None = None,
@@ -96,7 +88,7 @@ class Config2Methods(ProductClient):
         | None = None,
         description: str | None = None,
         domain_name: str | None = None,
-    ) -> EditQueryStringUrlConfigResponse:
+    ) -> CodeMessageResponse:
         """EditQueryStringUrlConfig: ``PUT /api/config/querystring/{domain-name}``."""
         return self.core.call(
             EDIT_QUERY_STRING_URL_CONFIG,
@@ -108,7 +100,7 @@ class Config2Methods(ProductClient):
 
     @overload
     def query_query_string_url_config(
-        self, request: QueryQueryStringUrlConfigRequest, /
+        self, request: DomainNameRequest, /
     ) -> QueryQueryStringUrlConfigResponse: ...
     @overload
     def query_query_string_url_config(
@@ -118,7 +110,7 @@ class Config2Methods(ProductClient):
     ) -> QueryQueryStringUrlConfigResponse: ...
     def query_query_string_url_config(
         self,
-        request: QueryQueryStringUrlConfigRequest | None = None,
+        request: DomainNameRequest | None = None,
         *,
         domain_name: str | None = None,
     ) -> QueryQueryStringUrlConfigResponse:
@@ -126,9 +118,7 @@ class Config2Methods(ProductClient):
         return self.core.call(QUERY_QUERY_STRING_URL_CONFIG, request, domain_name=domain_name)
 
     @overload
-    def edit_http_code_cache(
-        self, request: EditHttpCodeCacheRequest, /
-    ) -> EditHttpCodeCacheResponse: ...
+    def edit_http_code_cache(self, request: EditHttpCodeCacheRequest, /) -> CodeMessageResponse: ...
     @overload
     def edit_http_code_cache(
         self,
@@ -136,7 +126,7 @@ class Config2Methods(ProductClient):
         http_code_cache_rules: list[EditHttpCodeCacheRequestHttpCodeCacheRules],
         domain_name: str,
         description: str | None = None,
-    ) -> EditHttpCodeCacheResponse: ...
+    ) -> CodeMessageResponse: ...
     def edit_http_code_cache(
         self,
         request: EditHttpCodeCacheRequest | None = None,
@@ -144,7 +134,7 @@ class Config2Methods(ProductClient):
         http_code_cache_rules: list[EditHttpCodeCacheRequestHttpCodeCacheRules] | None = None,
         description: str | None = None,
         domain_name: str | None = None,
-    ) -> EditHttpCodeCacheResponse:
+    ) -> CodeMessageResponse:
         """EditHttpCodeCache: ``PUT /api/config/httpcodecache/{domain-name}``."""
         return self.core.call(
             EDIT_HTTP_CODE_CACHE,
@@ -156,7 +146,7 @@ class Config2Methods(ProductClient):
 
     @overload
     def query_amazon_s3_authorization_config(
-        self, request: QueryAmazonS3AuthorizationConfigRequest, /
+        self, request: DomainNameRequest, /
     ) -> QueryAmazonS3AuthorizationConfigResponse: ...
     @overload
     def query_amazon_s3_authorization_config(
@@ -166,7 +156,7 @@ class Config2Methods(ProductClient):
     ) -> QueryAmazonS3AuthorizationConfigResponse: ...
     def query_amazon_s3_authorization_config(
         self,
-        request: QueryAmazonS3AuthorizationConfigRequest | None = None,
+        request: DomainNameRequest | None = None,
         *,
         domain_name: str | None = None,
     ) -> QueryAmazonS3AuthorizationConfigResponse:
@@ -178,7 +168,7 @@ class Config2Methods(ProductClient):
     @overload
     def update_amazon_s3_authorization_config(
         self, request: UpdateAmazonS3AuthorizationConfigRequest, /
-    ) -> UpdateAmazonS3AuthorizationConfigResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     def update_amazon_s3_authorization_config(
         self,
@@ -187,7 +177,7 @@ class Config2Methods(ProductClient):
             UpdateAmazonS3AuthorizationConfigRequestAmazonS3AccessAuthorizationRules
         ],
         domain_name: str,
-    ) -> UpdateAmazonS3AuthorizationConfigResponse: ...
+    ) -> CodeMessageResponse: ...
     def update_amazon_s3_authorization_config(
         self,
         request: UpdateAmazonS3AuthorizationConfigRequest | None = None,
@@ -197,7 +187,7 @@ class Config2Methods(ProductClient):
         ]
         | None = None,
         domain_name: str | None = None,
-    ) -> UpdateAmazonS3AuthorizationConfigResponse:
+    ) -> CodeMessageResponse:
         """UpdateAmazonS3AuthorizationConfig: ``PUT /api/config/amazons3access/{domain-name}``."""
         return self.core.call(
             UPDATE_AMAZON_S3_AUTHORIZATION_CONFIG,
@@ -208,7 +198,7 @@ class Config2Methods(ProductClient):
 
     @overload
     def query_ignore_protocol(
-        self, request: QueryIgnoreProtocolRequest, /
+        self, request: DomainNameRequest, /
     ) -> QueryIgnoreProtocolResponse: ...
     @overload
     def query_ignore_protocol(
@@ -218,7 +208,7 @@ class Config2Methods(ProductClient):
     ) -> QueryIgnoreProtocolResponse: ...
     def query_ignore_protocol(
         self,
-        request: QueryIgnoreProtocolRequest | None = None,
+        request: DomainNameRequest | None = None,
         *,
         domain_name: str | None = None,
     ) -> QueryIgnoreProtocolResponse:
@@ -254,21 +244,21 @@ class Config2Methods(ProductClient):
     @overload
     def edit_origin_uri_and_host(
         self, request: EditOriginUriAndHostRequest, /
-    ) -> EditOriginUriAndHostResponse: ...
+    ) -> CodeMessageDataResponse: ...
     @overload
     def edit_origin_uri_and_host(
         self,
         *,
         origin_rules_rewrites: list[EditOriginUriAndHostRequestOriginRulesRewrites],
         domain_name: str,
-    ) -> EditOriginUriAndHostResponse: ...
+    ) -> CodeMessageDataResponse: ...
     def edit_origin_uri_and_host(
         self,
         request: EditOriginUriAndHostRequest | None = None,
         *,
         origin_rules_rewrites: list[EditOriginUriAndHostRequestOriginRulesRewrites] | None = None,
         domain_name: str | None = None,
-    ) -> EditOriginUriAndHostResponse:
+    ) -> CodeMessageDataResponse:
         """EditOriginUriAndHost: ``PUT /api/config/originrulesrewrites/{domain-name}``."""
         return self.core.call(
             EDIT_ORIGIN_URI_AND_HOST,
@@ -323,9 +313,7 @@ class Config2Methods(ProductClient):
         )
 
     @overload
-    def query_websocket_config(
-        self, request: QueryWebsocketConfigRequest, /
-    ) -> QueryWebsocketConfigResponse: ...
+    def query_websocket_config(self, request: DomainRequest, /) -> QueryWebsocketConfigResponse: ...
     @overload
     def query_websocket_config(
         self,
@@ -334,7 +322,7 @@ class Config2Methods(ProductClient):
     ) -> QueryWebsocketConfigResponse: ...
     def query_websocket_config(
         self,
-        request: QueryWebsocketConfigRequest | None = None,
+        request: DomainRequest | None = None,
         *,
         domain: str | None = None,
     ) -> QueryWebsocketConfigResponse:
@@ -343,7 +331,7 @@ class Config2Methods(ProductClient):
 
     @overload
     def query_livestreaming_antihotlinking_config(
-        self, request: QueryLivestreamingAntihotlinkingConfigRequest, /
+        self, request: DomainRequest, /
     ) -> QueryLivestreamingAntihotlinkingConfigResponse: ...
     @overload
     def query_livestreaming_antihotlinking_config(
@@ -353,7 +341,7 @@ class Config2Methods(ProductClient):
     ) -> QueryLivestreamingAntihotlinkingConfigResponse: ...
     def query_livestreaming_antihotlinking_config(
         self,
-        request: QueryLivestreamingAntihotlinkingConfigRequest | None = None,
+        request: DomainRequest | None = None,
         *,
         domain: str | None = None,
     ) -> QueryLivestreamingAntihotlinkingConfigResponse:
@@ -363,14 +351,14 @@ class Config2Methods(ProductClient):
     @overload
     def update_live_visit_control_config(
         self, request: UpdateLiveVisitControlConfigRequest, /
-    ) -> UpdateLiveVisitControlConfigResponse: ...
+    ) -> CodeMessageDataResponse: ...
     @overload
     def update_live_visit_control_config(
         self,
         *,
         visit_control_rules: list[UpdateLiveVisitControlConfigRequestVisitControlRules],
         domain: str,
-    ) -> UpdateLiveVisitControlConfigResponse: ...
+    ) -> CodeMessageDataResponse: ...
     def update_live_visit_control_config(
         self,
         request: UpdateLiveVisitControlConfigRequest | None = None,
@@ -378,7 +366,7 @@ class Config2Methods(ProductClient):
         visit_control_rules: list[UpdateLiveVisitControlConfigRequestVisitControlRules]
         | None = None,
         domain: str | None = None,
-    ) -> UpdateLiveVisitControlConfigResponse:
+    ) -> CodeMessageDataResponse:
         """UpdateLiveVisitControlConfig: ``PUT /api/config/live-visitcontrol/{domain}``."""
         return self.core.call(
             UPDATE_LIVE_VISIT_CONTROL_CONFIG,
@@ -389,7 +377,7 @@ class Config2Methods(ProductClient):
 
     @overload
     def query_livestreaming_timestamp_antihotlinking_config(
-        self, request: QueryLivestreamingTimestampAntihotlinkingConfigRequest, /
+        self, request: DomainRequest, /
     ) -> QueryLivestreamingTimestampAntihotlinkingConfigResponse: ...
     @overload
     def query_livestreaming_timestamp_antihotlinking_config(
@@ -399,7 +387,7 @@ class Config2Methods(ProductClient):
     ) -> QueryLivestreamingTimestampAntihotlinkingConfigResponse: ...
     def query_livestreaming_timestamp_antihotlinking_config(
         self,
-        request: QueryLivestreamingTimestampAntihotlinkingConfigRequest | None = None,
+        request: DomainRequest | None = None,
         *,
         domain: str | None = None,
     ) -> QueryLivestreamingTimestampAntihotlinkingConfigResponse:
@@ -411,7 +399,7 @@ class Config2Methods(ProductClient):
     @overload
     def edit_livestreaming_timestamp_antihotlinking_config(
         self, request: EditLivestreamingTimestampAntihotlinkingConfigRequest, /
-    ) -> EditLivestreamingTimestampAntihotlinkingConfigResponse: ...
+    ) -> CodeMessageDataResponse: ...
     @overload
     def edit_livestreaming_timestamp_antihotlinking_config(
         self,
@@ -420,7 +408,7 @@ class Config2Methods(ProductClient):
             EditLivestreamingTimestampAntihotlinkingConfigRequestTimestampVisitControlRules
         ],
         domain_name: str,
-    ) -> EditLivestreamingTimestampAntihotlinkingConfigResponse: ...
+    ) -> CodeMessageDataResponse: ...
     def edit_livestreaming_timestamp_antihotlinking_config(
         self,
         request: EditLivestreamingTimestampAntihotlinkingConfigRequest | None = None,
@@ -430,7 +418,7 @@ class Config2Methods(ProductClient):
         ]
         | None = None,
         domain_name: str | None = None,
-    ) -> EditLivestreamingTimestampAntihotlinkingConfigResponse:
+    ) -> CodeMessageDataResponse:
         """EditLivestreamingTimestampAntihotlinkingConfig: ``PUT /api/config/live-timestampvisitcontrol/{domain-name}``."""
         return self.core.call(
             EDIT_LIVESTREAMING_TIMESTAMP_ANTIHOTLINKING_CONFIG,
@@ -446,7 +434,7 @@ class AsyncConfig2Methods(AsyncProductClient):
     @overload
     async def edit_query_string_url_config(
         self, request: EditQueryStringUrlConfigRequest, /
-    ) -> EditQueryStringUrlConfigResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     async def edit_query_string_url_config(
         self,
@@ -454,7 +442,7 @@ class AsyncConfig2Methods(AsyncProductClient):
         query_string_settings: list[EditQueryStringUrlConfigRequestQueryStringSettings],
         domain_name: str,
         description: str | None = None,
-    ) -> EditQueryStringUrlConfigResponse: ...
+    ) -> CodeMessageResponse: ...
     async def edit_query_string_url_config(
         self,
         request: EditQueryStringUrlConfigRequest | None = None,
@@ -463,7 +451,7 @@ class AsyncConfig2Methods(AsyncProductClient):
         | None = None,
         description: str | None = None,
         domain_name: str | None = None,
-    ) -> EditQueryStringUrlConfigResponse:
+    ) -> CodeMessageResponse:
         """EditQueryStringUrlConfig: ``PUT /api/config/querystring/{domain-name}``."""
         return await self.core.call(
             EDIT_QUERY_STRING_URL_CONFIG,
@@ -475,7 +463,7 @@ class AsyncConfig2Methods(AsyncProductClient):
 
     @overload
     async def query_query_string_url_config(
-        self, request: QueryQueryStringUrlConfigRequest, /
+        self, request: DomainNameRequest, /
     ) -> QueryQueryStringUrlConfigResponse: ...
     @overload
     async def query_query_string_url_config(
@@ -485,7 +473,7 @@ class AsyncConfig2Methods(AsyncProductClient):
     ) -> QueryQueryStringUrlConfigResponse: ...
     async def query_query_string_url_config(
         self,
-        request: QueryQueryStringUrlConfigRequest | None = None,
+        request: DomainNameRequest | None = None,
         *,
         domain_name: str | None = None,
     ) -> QueryQueryStringUrlConfigResponse:
@@ -495,7 +483,7 @@ class AsyncConfig2Methods(AsyncProductClient):
     @overload
     async def edit_http_code_cache(
         self, request: EditHttpCodeCacheRequest, /
-    ) -> EditHttpCodeCacheResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     async def edit_http_code_cache(
         self,
@@ -503,7 +491,7 @@ class AsyncConfig2Methods(AsyncProductClient):
         http_code_cache_rules: list[EditHttpCodeCacheRequestHttpCodeCacheRules],
         domain_name: str,
         description: str | None = None,
-    ) -> EditHttpCodeCacheResponse: ...
+    ) -> CodeMessageResponse: ...
     async def edit_http_code_cache(
         self,
         request: EditHttpCodeCacheRequest | None = None,
@@ -511,7 +499,7 @@ class AsyncConfig2Methods(AsyncProductClient):
         http_code_cache_rules: list[EditHttpCodeCacheRequestHttpCodeCacheRules] | None = None,
         description: str | None = None,
         domain_name: str | None = None,
-    ) -> EditHttpCodeCacheResponse:
+    ) -> CodeMessageResponse:
         """EditHttpCodeCache: ``PUT /api/config/httpcodecache/{domain-name}``."""
         return await self.core.call(
             EDIT_HTTP_CODE_CACHE,
@@ -523,7 +511,7 @@ class AsyncConfig2Methods(AsyncProductClient):
 
     @overload
     async def query_amazon_s3_authorization_config(
-        self, request: QueryAmazonS3AuthorizationConfigRequest, /
+        self, request: DomainNameRequest, /
     ) -> QueryAmazonS3AuthorizationConfigResponse: ...
     @overload
     async def query_amazon_s3_authorization_config(
@@ -533,7 +521,7 @@ class AsyncConfig2Methods(AsyncProductClient):
     ) -> QueryAmazonS3AuthorizationConfigResponse: ...
     async def query_amazon_s3_authorization_config(
         self,
-        request: QueryAmazonS3AuthorizationConfigRequest | None = None,
+        request: DomainNameRequest | None = None,
         *,
         domain_name: str | None = None,
     ) -> QueryAmazonS3AuthorizationConfigResponse:
@@ -545,7 +533,7 @@ class AsyncConfig2Methods(AsyncProductClient):
     @overload
     async def update_amazon_s3_authorization_config(
         self, request: UpdateAmazonS3AuthorizationConfigRequest, /
-    ) -> UpdateAmazonS3AuthorizationConfigResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     async def update_amazon_s3_authorization_config(
         self,
@@ -554,7 +542,7 @@ class AsyncConfig2Methods(AsyncProductClient):
             UpdateAmazonS3AuthorizationConfigRequestAmazonS3AccessAuthorizationRules
         ],
         domain_name: str,
-    ) -> UpdateAmazonS3AuthorizationConfigResponse: ...
+    ) -> CodeMessageResponse: ...
     async def update_amazon_s3_authorization_config(
         self,
         request: UpdateAmazonS3AuthorizationConfigRequest | None = None,
@@ -564,7 +552,7 @@ class AsyncConfig2Methods(AsyncProductClient):
         ]
         | None = None,
         domain_name: str | None = None,
-    ) -> UpdateAmazonS3AuthorizationConfigResponse:
+    ) -> CodeMessageResponse:
         """UpdateAmazonS3AuthorizationConfig: ``PUT /api/config/amazons3access/{domain-name}``."""
         return await self.core.call(
             UPDATE_AMAZON_S3_AUTHORIZATION_CONFIG,
@@ -575,7 +563,7 @@ class AsyncConfig2Methods(AsyncProductClient):
 
     @overload
     async def query_ignore_protocol(
-        self, request: QueryIgnoreProtocolRequest, /
+        self, request: DomainNameRequest, /
     ) -> QueryIgnoreProtocolResponse: ...
     @overload
     async def query_ignore_protocol(
@@ -585,7 +573,7 @@ class AsyncConfig2Methods(AsyncProductClient):
     ) -> QueryIgnoreProtocolResponse: ...
     async def query_ignore_protocol(
         self,
-        request: QueryIgnoreProtocolRequest | None = None,
+        request: DomainNameRequest | None = None,
         *,
         domain_name: str | None = None,
     ) -> QueryIgnoreProtocolResponse:
@@ -621,21 +609,21 @@ class AsyncConfig2Methods(AsyncProductClient):
     @overload
     async def edit_origin_uri_and_host(
         self, request: EditOriginUriAndHostRequest, /
-    ) -> EditOriginUriAndHostResponse: ...
+    ) -> CodeMessageDataResponse: ...
     @overload
     async def edit_origin_uri_and_host(
         self,
         *,
         origin_rules_rewrites: list[EditOriginUriAndHostRequestOriginRulesRewrites],
         domain_name: str,
-    ) -> EditOriginUriAndHostResponse: ...
+    ) -> CodeMessageDataResponse: ...
     async def edit_origin_uri_and_host(
         self,
         request: EditOriginUriAndHostRequest | None = None,
         *,
         origin_rules_rewrites: list[EditOriginUriAndHostRequestOriginRulesRewrites] | None = None,
         domain_name: str | None = None,
-    ) -> EditOriginUriAndHostResponse:
+    ) -> CodeMessageDataResponse:
         """EditOriginUriAndHost: ``PUT /api/config/originrulesrewrites/{domain-name}``."""
         return await self.core.call(
             EDIT_ORIGIN_URI_AND_HOST,
@@ -691,7 +679,7 @@ class AsyncConfig2Methods(AsyncProductClient):
 
     @overload
     async def query_websocket_config(
-        self, request: QueryWebsocketConfigRequest, /
+        self, request: DomainRequest, /
     ) -> QueryWebsocketConfigResponse: ...
     @overload
     async def query_websocket_config(
@@ -701,7 +689,7 @@ class AsyncConfig2Methods(AsyncProductClient):
     ) -> QueryWebsocketConfigResponse: ...
     async def query_websocket_config(
         self,
-        request: QueryWebsocketConfigRequest | None = None,
+        request: DomainRequest | None = None,
         *,
         domain: str | None = None,
     ) -> QueryWebsocketConfigResponse:
@@ -710,7 +698,7 @@ class AsyncConfig2Methods(AsyncProductClient):
 
     @overload
     async def query_livestreaming_antihotlinking_config(
-        self, request: QueryLivestreamingAntihotlinkingConfigRequest, /
+        self, request: DomainRequest, /
     ) -> QueryLivestreamingAntihotlinkingConfigResponse: ...
     @overload
     async def query_livestreaming_antihotlinking_config(
@@ -720,7 +708,7 @@ class AsyncConfig2Methods(AsyncProductClient):
     ) -> QueryLivestreamingAntihotlinkingConfigResponse: ...
     async def query_livestreaming_antihotlinking_config(
         self,
-        request: QueryLivestreamingAntihotlinkingConfigRequest | None = None,
+        request: DomainRequest | None = None,
         *,
         domain: str | None = None,
     ) -> QueryLivestreamingAntihotlinkingConfigResponse:
@@ -732,14 +720,14 @@ class AsyncConfig2Methods(AsyncProductClient):
     @overload
     async def update_live_visit_control_config(
         self, request: UpdateLiveVisitControlConfigRequest, /
-    ) -> UpdateLiveVisitControlConfigResponse: ...
+    ) -> CodeMessageDataResponse: ...
     @overload
     async def update_live_visit_control_config(
         self,
         *,
         visit_control_rules: list[UpdateLiveVisitControlConfigRequestVisitControlRules],
         domain: str,
-    ) -> UpdateLiveVisitControlConfigResponse: ...
+    ) -> CodeMessageDataResponse: ...
     async def update_live_visit_control_config(
         self,
         request: UpdateLiveVisitControlConfigRequest | None = None,
@@ -747,7 +735,7 @@ class AsyncConfig2Methods(AsyncProductClient):
         visit_control_rules: list[UpdateLiveVisitControlConfigRequestVisitControlRules]
         | None = None,
         domain: str | None = None,
-    ) -> UpdateLiveVisitControlConfigResponse:
+    ) -> CodeMessageDataResponse:
         """UpdateLiveVisitControlConfig: ``PUT /api/config/live-visitcontrol/{domain}``."""
         return await self.core.call(
             UPDATE_LIVE_VISIT_CONTROL_CONFIG,
@@ -758,7 +746,7 @@ class AsyncConfig2Methods(AsyncProductClient):
 
     @overload
     async def query_livestreaming_timestamp_antihotlinking_config(
-        self, request: QueryLivestreamingTimestampAntihotlinkingConfigRequest, /
+        self, request: DomainRequest, /
     ) -> QueryLivestreamingTimestampAntihotlinkingConfigResponse: ...
     @overload
     async def query_livestreaming_timestamp_antihotlinking_config(
@@ -768,7 +756,7 @@ class AsyncConfig2Methods(AsyncProductClient):
     ) -> QueryLivestreamingTimestampAntihotlinkingConfigResponse: ...
     async def query_livestreaming_timestamp_antihotlinking_config(
         self,
-        request: QueryLivestreamingTimestampAntihotlinkingConfigRequest | None = None,
+        request: DomainRequest | None = None,
         *,
         domain: str | None = None,
     ) -> QueryLivestreamingTimestampAntihotlinkingConfigResponse:
@@ -780,7 +768,7 @@ class AsyncConfig2Methods(AsyncProductClient):
     @overload
     async def edit_livestreaming_timestamp_antihotlinking_config(
         self, request: EditLivestreamingTimestampAntihotlinkingConfigRequest, /
-    ) -> EditLivestreamingTimestampAntihotlinkingConfigResponse: ...
+    ) -> CodeMessageDataResponse: ...
     @overload
     async def edit_livestreaming_timestamp_antihotlinking_config(
         self,
@@ -789,7 +777,7 @@ class AsyncConfig2Methods(AsyncProductClient):
             EditLivestreamingTimestampAntihotlinkingConfigRequestTimestampVisitControlRules
         ],
         domain_name: str,
-    ) -> EditLivestreamingTimestampAntihotlinkingConfigResponse: ...
+    ) -> CodeMessageDataResponse: ...
     async def edit_livestreaming_timestamp_antihotlinking_config(
         self,
         request: EditLivestreamingTimestampAntihotlinkingConfigRequest | None = None,
@@ -799,7 +787,7 @@ class AsyncConfig2Methods(AsyncProductClient):
         ]
         | None = None,
         domain_name: str | None = None,
-    ) -> EditLivestreamingTimestampAntihotlinkingConfigResponse:
+    ) -> CodeMessageDataResponse:
         """EditLivestreamingTimestampAntihotlinkingConfig: ``PUT /api/config/live-timestampvisitcontrol/{domain-name}``."""
         return await self.core.call(
             EDIT_LIVESTREAMING_TIMESTAMP_ANTIHOTLINKING_CONFIG,

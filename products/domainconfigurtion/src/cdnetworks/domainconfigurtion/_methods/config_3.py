@@ -30,40 +30,29 @@ from ..actions import (
 )
 from ..models import (
     BatchUpdateDomainCertConfigRequest,
-    BatchUpdateDomainCertConfigResponse,
+    CodeMessageDataResponse,
+    CodeMessageResponse,
+    DomainRequest,
     EditAccessSpeedLimitRequest,
     EditAccessSpeedLimitRequestAccessSpeedRules,
-    EditAccessSpeedLimitResponse,
     EditBack2originProtocolRewriteConfigRequest,
     EditBack2originProtocolRewriteConfigRequestBackToOriginRewriteRule,
-    EditBack2originProtocolRewriteConfigResponse,
-    QueryBack2OriginProtocolRewriteConfigRequest,
     QueryBack2OriginProtocolRewriteConfigResponse,
-    QueryCacheKeyConfigurationRequest,
     QueryCacheKeyConfigurationResponse,
-    QueryDomainCertConfigRequest,
     QueryDomainCertConfigResponse,
-    QueryHttp2SettingsConfigForWplusRequest,
     QueryHttp2SettingsConfigForWplusResponse,
-    QueryStreamNotificationConfigRequest,
     QueryStreamNotificationConfigResponse,
     UpdateCacheKeyConfigurationRequest,
     UpdateCacheKeyConfigurationRequestCacheKeyRules,
-    UpdateCacheKeyConfigurationResponse,
     UpdateDomainCertConfigRequest,
-    UpdateDomainCertConfigResponse,
     UpdateDomainMultiCertConfigForWplusDomainCertConfig,
     UpdateDomainMultiCertConfigForWplusOtherConfig,
     UpdateDomainMultiCertConfigForWplusRequest,
-    UpdateDomainMultiCertConfigForWplusResponse,
     UpdateHttp2SettingsConfigForWplusRequest,
     UpdateHttp2SettingsConfigForWplusRequestHttp2Settings,
-    UpdateHttp2SettingsConfigForWplusResponse,
     UpdateIpVersionConfigRequest,
-    UpdateIpVersionConfigResponse,
     UpdateStreamNotificationConfigRequest,
     UpdateStreamNotificationConfigRequestStreamNotifications,
-    UpdateStreamNotificationConfigResponse,
 )
 
 __all__ = ["AsyncConfig3Methods", "Config3Methods"]
@@ -74,7 +63,7 @@ class Config3Methods(ProductClient):
 
     @overload
     def query_http2_settings_config_for_wplus(
-        self, request: QueryHttp2SettingsConfigForWplusRequest, /
+        self, request: DomainRequest, /
     ) -> QueryHttp2SettingsConfigForWplusResponse: ...
     @overload
     def query_http2_settings_config_for_wplus(
@@ -84,7 +73,7 @@ class Config3Methods(ProductClient):
     ) -> QueryHttp2SettingsConfigForWplusResponse: ...
     def query_http2_settings_config_for_wplus(
         self,
-        request: QueryHttp2SettingsConfigForWplusRequest | None = None,
+        request: DomainRequest | None = None,
         *,
         domain: str | None = None,
     ) -> QueryHttp2SettingsConfigForWplusResponse:
@@ -94,21 +83,21 @@ class Config3Methods(ProductClient):
     @overload
     def update_http2_settings_config_for_wplus(
         self, request: UpdateHttp2SettingsConfigForWplusRequest, /
-    ) -> UpdateHttp2SettingsConfigForWplusResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     def update_http2_settings_config_for_wplus(
         self,
         *,
         http2_settings: UpdateHttp2SettingsConfigForWplusRequestHttp2Settings,
         domain_name: str,
-    ) -> UpdateHttp2SettingsConfigForWplusResponse: ...
+    ) -> CodeMessageResponse: ...
     def update_http2_settings_config_for_wplus(
         self,
         request: UpdateHttp2SettingsConfigForWplusRequest | None = None,
         *,
         http2_settings: UpdateHttp2SettingsConfigForWplusRequestHttp2Settings | None = None,
         domain_name: str | None = None,
-    ) -> UpdateHttp2SettingsConfigForWplusResponse:
+    ) -> CodeMessageResponse:
         """UpdateHttp2SettingsConfigForWplus: ``PUT /api/config/http2/{domain-name}``."""
         return self.core.call(
             UPDATE_HTTP2_SETTINGS_CONFIG_FOR_WPLUS,
@@ -120,7 +109,7 @@ class Config3Methods(ProductClient):
     @overload
     def update_cache_key_configuration(
         self, request: UpdateCacheKeyConfigurationRequest, /
-    ) -> UpdateCacheKeyConfigurationResponse: ...
+    ) -> CodeMessageDataResponse: ...
     @overload
     def update_cache_key_configuration(
         self,
@@ -128,7 +117,7 @@ class Config3Methods(ProductClient):
         cache_key_rules: list[UpdateCacheKeyConfigurationRequestCacheKeyRules],
         domain_name: str,
         description: str | None = None,
-    ) -> UpdateCacheKeyConfigurationResponse: ...
+    ) -> CodeMessageDataResponse: ...
     def update_cache_key_configuration(
         self,
         request: UpdateCacheKeyConfigurationRequest | None = None,
@@ -136,7 +125,7 @@ class Config3Methods(ProductClient):
         cache_key_rules: list[UpdateCacheKeyConfigurationRequestCacheKeyRules] | None = None,
         description: str | None = None,
         domain_name: str | None = None,
-    ) -> UpdateCacheKeyConfigurationResponse:
+    ) -> CodeMessageDataResponse:
         """UpdateCacheKeyConfiguration: ``PUT /api/config/cachekey/{domain-name}``."""
         return self.core.call(
             UPDATE_CACHE_KEY_CONFIGURATION,
@@ -148,7 +137,7 @@ class Config3Methods(ProductClient):
 
     @overload
     def query_cache_key_configuration(
-        self, request: QueryCacheKeyConfigurationRequest, /
+        self, request: DomainRequest, /
     ) -> QueryCacheKeyConfigurationResponse: ...
     @overload
     def query_cache_key_configuration(
@@ -158,7 +147,7 @@ class Config3Methods(ProductClient):
     ) -> QueryCacheKeyConfigurationResponse: ...
     def query_cache_key_configuration(
         self,
-        request: QueryCacheKeyConfigurationRequest | None = None,
+        request: DomainRequest | None = None,
         *,
         domain: str | None = None,
     ) -> QueryCacheKeyConfigurationResponse:
@@ -168,21 +157,21 @@ class Config3Methods(ProductClient):
     @overload
     def edit_access_speed_limit(
         self, request: EditAccessSpeedLimitRequest, /
-    ) -> EditAccessSpeedLimitResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     def edit_access_speed_limit(
         self,
         *,
         access_speed_rules: list[EditAccessSpeedLimitRequestAccessSpeedRules],
         domain_name: str,
-    ) -> EditAccessSpeedLimitResponse: ...
+    ) -> CodeMessageResponse: ...
     def edit_access_speed_limit(
         self,
         request: EditAccessSpeedLimitRequest | None = None,
         *,
         access_speed_rules: list[EditAccessSpeedLimitRequestAccessSpeedRules] | None = None,
         domain_name: str | None = None,
-    ) -> EditAccessSpeedLimitResponse:
+    ) -> CodeMessageResponse:
         """EditAccessSpeedLimit: ``POST /api/config/accessspeed/{domain-name}``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -197,14 +186,14 @@ class Config3Methods(ProductClient):
     @overload
     def edit_back2origin_protocol_rewrite_config(
         self, request: EditBack2originProtocolRewriteConfigRequest, /
-    ) -> EditBack2originProtocolRewriteConfigResponse: ...
+    ) -> CodeMessageDataResponse: ...
     @overload
     def edit_back2origin_protocol_rewrite_config(
         self,
         *,
         back_to_origin_rewrite_rule: EditBack2originProtocolRewriteConfigRequestBackToOriginRewriteRule,
         domain_name: str,
-    ) -> EditBack2originProtocolRewriteConfigResponse: ...
+    ) -> CodeMessageDataResponse: ...
     def edit_back2origin_protocol_rewrite_config(
         self,
         request: EditBack2originProtocolRewriteConfigRequest | None = None,
@@ -212,7 +201,7 @@ class Config3Methods(ProductClient):
         back_to_origin_rewrite_rule: EditBack2originProtocolRewriteConfigRequestBackToOriginRewriteRule
         | None = None,
         domain_name: str | None = None,
-    ) -> EditBack2originProtocolRewriteConfigResponse:
+    ) -> CodeMessageDataResponse:
         """EditBack2originProtocolRewriteConfig: ``PUT /api/config/back2originrewrite/{domain-name}``."""
         return self.core.call(
             EDIT_BACK2ORIGIN_PROTOCOL_REWRITE_CONFIG,
@@ -223,7 +212,7 @@ class Config3Methods(ProductClient):
 
     @overload
     def query_back2_origin_protocol_rewrite_config(
-        self, request: QueryBack2OriginProtocolRewriteConfigRequest, /
+        self, request: DomainRequest, /
     ) -> QueryBack2OriginProtocolRewriteConfigResponse: ...
     @overload
     def query_back2_origin_protocol_rewrite_config(
@@ -233,7 +222,7 @@ class Config3Methods(ProductClient):
     ) -> QueryBack2OriginProtocolRewriteConfigResponse: ...
     def query_back2_origin_protocol_rewrite_config(
         self,
-        request: QueryBack2OriginProtocolRewriteConfigRequest | None = None,
+        request: DomainRequest | None = None,
         *,
         domain: str | None = None,
     ) -> QueryBack2OriginProtocolRewriteConfigResponse:
@@ -243,14 +232,14 @@ class Config3Methods(ProductClient):
     @overload
     def update_stream_notification_config(
         self, request: UpdateStreamNotificationConfigRequest, /
-    ) -> UpdateStreamNotificationConfigResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     def update_stream_notification_config(
         self,
         *,
         stream_notifications: list[UpdateStreamNotificationConfigRequestStreamNotifications],
         domain_name: str,
-    ) -> UpdateStreamNotificationConfigResponse: ...
+    ) -> CodeMessageResponse: ...
     def update_stream_notification_config(
         self,
         request: UpdateStreamNotificationConfigRequest | None = None,
@@ -258,7 +247,7 @@ class Config3Methods(ProductClient):
         stream_notifications: list[UpdateStreamNotificationConfigRequestStreamNotifications]
         | None = None,
         domain_name: str | None = None,
-    ) -> UpdateStreamNotificationConfigResponse:
+    ) -> CodeMessageResponse:
         """UpdateStreamNotificationConfig: ``PUT /api/config/streamnotification/{domain-name}``."""
         return self.core.call(
             UPDATE_STREAM_NOTIFICATION_CONFIG,
@@ -269,7 +258,7 @@ class Config3Methods(ProductClient):
 
     @overload
     def query_stream_notification_config(
-        self, request: QueryStreamNotificationConfigRequest, /
+        self, request: DomainRequest, /
     ) -> QueryStreamNotificationConfigResponse: ...
     @overload
     def query_stream_notification_config(
@@ -279,7 +268,7 @@ class Config3Methods(ProductClient):
     ) -> QueryStreamNotificationConfigResponse: ...
     def query_stream_notification_config(
         self,
-        request: QueryStreamNotificationConfigRequest | None = None,
+        request: DomainRequest | None = None,
         *,
         domain: str | None = None,
     ) -> QueryStreamNotificationConfigResponse:
@@ -289,7 +278,7 @@ class Config3Methods(ProductClient):
     @overload
     def update_domain_cert_config(
         self, request: UpdateDomainCertConfigRequest, /
-    ) -> UpdateDomainCertConfigResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     def update_domain_cert_config(
         self,
@@ -299,7 +288,7 @@ class Config3Methods(ProductClient):
         tls_version: str | None = None,
         enable_ocsp: str | None = None,
         cipher_suites: str | None = None,
-    ) -> UpdateDomainCertConfigResponse: ...
+    ) -> CodeMessageResponse: ...
     def update_domain_cert_config(
         self,
         request: UpdateDomainCertConfigRequest | None = None,
@@ -309,7 +298,7 @@ class Config3Methods(ProductClient):
         enable_ocsp: str | None = None,
         cipher_suites: str | None = None,
         domain: str | None = None,
-    ) -> UpdateDomainCertConfigResponse:
+    ) -> CodeMessageResponse:
         """UpdateDomainCertConfig: ``PUT /api/config/certificate/{domain}``."""
         return self.core.call(
             UPDATE_DOMAIN_CERT_CONFIG,
@@ -323,7 +312,7 @@ class Config3Methods(ProductClient):
 
     @overload
     def query_domain_cert_config(
-        self, request: QueryDomainCertConfigRequest, /
+        self, request: DomainRequest, /
     ) -> QueryDomainCertConfigResponse: ...
     @overload
     def query_domain_cert_config(
@@ -333,7 +322,7 @@ class Config3Methods(ProductClient):
     ) -> QueryDomainCertConfigResponse: ...
     def query_domain_cert_config(
         self,
-        request: QueryDomainCertConfigRequest | None = None,
+        request: DomainRequest | None = None,
         *,
         domain: str | None = None,
     ) -> QueryDomainCertConfigResponse:
@@ -343,7 +332,7 @@ class Config3Methods(ProductClient):
     @overload
     def update_domain_multi_cert_config_for_wplus(
         self, request: UpdateDomainMultiCertConfigForWplusRequest, /
-    ) -> UpdateDomainMultiCertConfigForWplusResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     def update_domain_multi_cert_config_for_wplus(
         self,
@@ -351,7 +340,7 @@ class Config3Methods(ProductClient):
         domain_cert_config: UpdateDomainMultiCertConfigForWplusDomainCertConfig,
         other_config: UpdateDomainMultiCertConfigForWplusOtherConfig,
         domain_name: str,
-    ) -> UpdateDomainMultiCertConfigForWplusResponse: ...
+    ) -> CodeMessageResponse: ...
     def update_domain_multi_cert_config_for_wplus(
         self,
         request: UpdateDomainMultiCertConfigForWplusRequest | None = None,
@@ -359,7 +348,7 @@ class Config3Methods(ProductClient):
         domain_cert_config: UpdateDomainMultiCertConfigForWplusDomainCertConfig | None = None,
         other_config: UpdateDomainMultiCertConfigForWplusOtherConfig | None = None,
         domain_name: str | None = None,
-    ) -> UpdateDomainMultiCertConfigForWplusResponse:
+    ) -> CodeMessageResponse:
         """UpdateDomainMultiCertConfigForWplus: ``PUT /api/config/certificate/v2/{domain-name}``."""
         return self.core.call(
             UPDATE_DOMAIN_MULTI_CERT_CONFIG_FOR_WPLUS,
@@ -372,21 +361,21 @@ class Config3Methods(ProductClient):
     @overload
     def update_ip_version_config(
         self, request: UpdateIpVersionConfigRequest, /
-    ) -> UpdateIpVersionConfigResponse: ...
+    ) -> CodeMessageDataResponse: ...
     @overload
     def update_ip_version_config(
         self,
         *,
         domain: str,
         ip_version: list[str] | None = None,
-    ) -> UpdateIpVersionConfigResponse: ...
+    ) -> CodeMessageDataResponse: ...
     def update_ip_version_config(
         self,
         request: UpdateIpVersionConfigRequest | None = None,
         *,
         ip_version: list[str] | None = None,
         domain: str | None = None,
-    ) -> UpdateIpVersionConfigResponse:
+    ) -> CodeMessageDataResponse:
         """UpdateIpVersionConfig: ``PUT /api/config/ipversion/{domain}``."""
         return self.core.call(
             UPDATE_IP_VERSION_CONFIG, request, ip_version=ip_version, domain=domain
@@ -395,21 +384,21 @@ class Config3Methods(ProductClient):
     @overload
     def batch_update_domain_cert_config(
         self, request: BatchUpdateDomainCertConfigRequest, /
-    ) -> BatchUpdateDomainCertConfigResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     def batch_update_domain_cert_config(
         self,
         *,
         certificate_id: int,
         domain_names: list[str],
-    ) -> BatchUpdateDomainCertConfigResponse: ...
+    ) -> CodeMessageResponse: ...
     def batch_update_domain_cert_config(
         self,
         request: BatchUpdateDomainCertConfigRequest | None = None,
         *,
         certificate_id: int | None = None,
         domain_names: list[str] | None = None,
-    ) -> BatchUpdateDomainCertConfigResponse:
+    ) -> CodeMessageResponse:
         """BatchUpdateDomainCertConfig: ``PUT /api/config/certificate/batch``."""
         return self.core.call(
             BATCH_UPDATE_DOMAIN_CERT_CONFIG,
@@ -424,7 +413,7 @@ class AsyncConfig3Methods(AsyncProductClient):
 
     @overload
     async def query_http2_settings_config_for_wplus(
-        self, request: QueryHttp2SettingsConfigForWplusRequest, /
+        self, request: DomainRequest, /
     ) -> QueryHttp2SettingsConfigForWplusResponse: ...
     @overload
     async def query_http2_settings_config_for_wplus(
@@ -434,7 +423,7 @@ class AsyncConfig3Methods(AsyncProductClient):
     ) -> QueryHttp2SettingsConfigForWplusResponse: ...
     async def query_http2_settings_config_for_wplus(
         self,
-        request: QueryHttp2SettingsConfigForWplusRequest | None = None,
+        request: DomainRequest | None = None,
         *,
         domain: str | None = None,
     ) -> QueryHttp2SettingsConfigForWplusResponse:
@@ -444,21 +433,21 @@ class AsyncConfig3Methods(AsyncProductClient):
     @overload
     async def update_http2_settings_config_for_wplus(
         self, request: UpdateHttp2SettingsConfigForWplusRequest, /
-    ) -> UpdateHttp2SettingsConfigForWplusResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     async def update_http2_settings_config_for_wplus(
         self,
         *,
         http2_settings: UpdateHttp2SettingsConfigForWplusRequestHttp2Settings,
         domain_name: str,
-    ) -> UpdateHttp2SettingsConfigForWplusResponse: ...
+    ) -> CodeMessageResponse: ...
     async def update_http2_settings_config_for_wplus(
         self,
         request: UpdateHttp2SettingsConfigForWplusRequest | None = None,
         *,
         http2_settings: UpdateHttp2SettingsConfigForWplusRequestHttp2Settings | None = None,
         domain_name: str | None = None,
-    ) -> UpdateHttp2SettingsConfigForWplusResponse:
+    ) -> CodeMessageResponse:
         """UpdateHttp2SettingsConfigForWplus: ``PUT /api/config/http2/{domain-name}``."""
         return await self.core.call(
             UPDATE_HTTP2_SETTINGS_CONFIG_FOR_WPLUS,
@@ -470,7 +459,7 @@ class AsyncConfig3Methods(AsyncProductClient):
     @overload
     async def update_cache_key_configuration(
         self, request: UpdateCacheKeyConfigurationRequest, /
-    ) -> UpdateCacheKeyConfigurationResponse: ...
+    ) -> CodeMessageDataResponse: ...
     @overload
     async def update_cache_key_configuration(
         self,
@@ -478,7 +467,7 @@ class AsyncConfig3Methods(AsyncProductClient):
         cache_key_rules: list[UpdateCacheKeyConfigurationRequestCacheKeyRules],
         domain_name: str,
         description: str | None = None,
-    ) -> UpdateCacheKeyConfigurationResponse: ...
+    ) -> CodeMessageDataResponse: ...
     async def update_cache_key_configuration(
         self,
         request: UpdateCacheKeyConfigurationRequest | None = None,
@@ -486,7 +475,7 @@ class AsyncConfig3Methods(AsyncProductClient):
         cache_key_rules: list[UpdateCacheKeyConfigurationRequestCacheKeyRules] | None = None,
         description: str | None = None,
         domain_name: str | None = None,
-    ) -> UpdateCacheKeyConfigurationResponse:
+    ) -> CodeMessageDataResponse:
         """UpdateCacheKeyConfiguration: ``PUT /api/config/cachekey/{domain-name}``."""
         return await self.core.call(
             UPDATE_CACHE_KEY_CONFIGURATION,
@@ -498,7 +487,7 @@ class AsyncConfig3Methods(AsyncProductClient):
 
     @overload
     async def query_cache_key_configuration(
-        self, request: QueryCacheKeyConfigurationRequest, /
+        self, request: DomainRequest, /
     ) -> QueryCacheKeyConfigurationResponse: ...
     @overload
     async def query_cache_key_configuration(
@@ -508,7 +497,7 @@ class AsyncConfig3Methods(AsyncProductClient):
     ) -> QueryCacheKeyConfigurationResponse: ...
     async def query_cache_key_configuration(
         self,
-        request: QueryCacheKeyConfigurationRequest | None = None,
+        request: DomainRequest | None = None,
         *,
         domain: str | None = None,
     ) -> QueryCacheKeyConfigurationResponse:
@@ -518,21 +507,21 @@ class AsyncConfig3Methods(AsyncProductClient):
     @overload
     async def edit_access_speed_limit(
         self, request: EditAccessSpeedLimitRequest, /
-    ) -> EditAccessSpeedLimitResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     async def edit_access_speed_limit(
         self,
         *,
         access_speed_rules: list[EditAccessSpeedLimitRequestAccessSpeedRules],
         domain_name: str,
-    ) -> EditAccessSpeedLimitResponse: ...
+    ) -> CodeMessageResponse: ...
     async def edit_access_speed_limit(
         self,
         request: EditAccessSpeedLimitRequest | None = None,
         *,
         access_speed_rules: list[EditAccessSpeedLimitRequestAccessSpeedRules] | None = None,
         domain_name: str | None = None,
-    ) -> EditAccessSpeedLimitResponse:
+    ) -> CodeMessageResponse:
         """EditAccessSpeedLimit: ``POST /api/config/accessspeed/{domain-name}``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -547,14 +536,14 @@ class AsyncConfig3Methods(AsyncProductClient):
     @overload
     async def edit_back2origin_protocol_rewrite_config(
         self, request: EditBack2originProtocolRewriteConfigRequest, /
-    ) -> EditBack2originProtocolRewriteConfigResponse: ...
+    ) -> CodeMessageDataResponse: ...
     @overload
     async def edit_back2origin_protocol_rewrite_config(
         self,
         *,
         back_to_origin_rewrite_rule: EditBack2originProtocolRewriteConfigRequestBackToOriginRewriteRule,
         domain_name: str,
-    ) -> EditBack2originProtocolRewriteConfigResponse: ...
+    ) -> CodeMessageDataResponse: ...
     async def edit_back2origin_protocol_rewrite_config(
         self,
         request: EditBack2originProtocolRewriteConfigRequest | None = None,
@@ -562,7 +551,7 @@ class AsyncConfig3Methods(AsyncProductClient):
         back_to_origin_rewrite_rule: EditBack2originProtocolRewriteConfigRequestBackToOriginRewriteRule
         | None = None,
         domain_name: str | None = None,
-    ) -> EditBack2originProtocolRewriteConfigResponse:
+    ) -> CodeMessageDataResponse:
         """EditBack2originProtocolRewriteConfig: ``PUT /api/config/back2originrewrite/{domain-name}``."""
         return await self.core.call(
             EDIT_BACK2ORIGIN_PROTOCOL_REWRITE_CONFIG,
@@ -573,7 +562,7 @@ class AsyncConfig3Methods(AsyncProductClient):
 
     @overload
     async def query_back2_origin_protocol_rewrite_config(
-        self, request: QueryBack2OriginProtocolRewriteConfigRequest, /
+        self, request: DomainRequest, /
     ) -> QueryBack2OriginProtocolRewriteConfigResponse: ...
     @overload
     async def query_back2_origin_protocol_rewrite_config(
@@ -583,7 +572,7 @@ class AsyncConfig3Methods(AsyncProductClient):
     ) -> QueryBack2OriginProtocolRewriteConfigResponse: ...
     async def query_back2_origin_protocol_rewrite_config(
         self,
-        request: QueryBack2OriginProtocolRewriteConfigRequest | None = None,
+        request: DomainRequest | None = None,
         *,
         domain: str | None = None,
     ) -> QueryBack2OriginProtocolRewriteConfigResponse:
@@ -595,14 +584,14 @@ class AsyncConfig3Methods(AsyncProductClient):
     @overload
     async def update_stream_notification_config(
         self, request: UpdateStreamNotificationConfigRequest, /
-    ) -> UpdateStreamNotificationConfigResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     async def update_stream_notification_config(
         self,
         *,
         stream_notifications: list[UpdateStreamNotificationConfigRequestStreamNotifications],
         domain_name: str,
-    ) -> UpdateStreamNotificationConfigResponse: ...
+    ) -> CodeMessageResponse: ...
     async def update_stream_notification_config(
         self,
         request: UpdateStreamNotificationConfigRequest | None = None,
@@ -610,7 +599,7 @@ class AsyncConfig3Methods(AsyncProductClient):
         stream_notifications: list[UpdateStreamNotificationConfigRequestStreamNotifications]
         | None = None,
         domain_name: str | None = None,
-    ) -> UpdateStreamNotificationConfigResponse:
+    ) -> CodeMessageResponse:
         """UpdateStreamNotificationConfig: ``PUT /api/config/streamnotification/{domain-name}``."""
         return await self.core.call(
             UPDATE_STREAM_NOTIFICATION_CONFIG,
@@ -621,7 +610,7 @@ class AsyncConfig3Methods(AsyncProductClient):
 
     @overload
     async def query_stream_notification_config(
-        self, request: QueryStreamNotificationConfigRequest, /
+        self, request: DomainRequest, /
     ) -> QueryStreamNotificationConfigResponse: ...
     @overload
     async def query_stream_notification_config(
@@ -631,7 +620,7 @@ class AsyncConfig3Methods(AsyncProductClient):
     ) -> QueryStreamNotificationConfigResponse: ...
     async def query_stream_notification_config(
         self,
-        request: QueryStreamNotificationConfigRequest | None = None,
+        request: DomainRequest | None = None,
         *,
         domain: str | None = None,
     ) -> QueryStreamNotificationConfigResponse:
@@ -641,7 +630,7 @@ class AsyncConfig3Methods(AsyncProductClient):
     @overload
     async def update_domain_cert_config(
         self, request: UpdateDomainCertConfigRequest, /
-    ) -> UpdateDomainCertConfigResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     async def update_domain_cert_config(
         self,
@@ -651,7 +640,7 @@ class AsyncConfig3Methods(AsyncProductClient):
         tls_version: str | None = None,
         enable_ocsp: str | None = None,
         cipher_suites: str | None = None,
-    ) -> UpdateDomainCertConfigResponse: ...
+    ) -> CodeMessageResponse: ...
     async def update_domain_cert_config(
         self,
         request: UpdateDomainCertConfigRequest | None = None,
@@ -661,7 +650,7 @@ class AsyncConfig3Methods(AsyncProductClient):
         enable_ocsp: str | None = None,
         cipher_suites: str | None = None,
         domain: str | None = None,
-    ) -> UpdateDomainCertConfigResponse:
+    ) -> CodeMessageResponse:
         """UpdateDomainCertConfig: ``PUT /api/config/certificate/{domain}``."""
         return await self.core.call(
             UPDATE_DOMAIN_CERT_CONFIG,
@@ -675,7 +664,7 @@ class AsyncConfig3Methods(AsyncProductClient):
 
     @overload
     async def query_domain_cert_config(
-        self, request: QueryDomainCertConfigRequest, /
+        self, request: DomainRequest, /
     ) -> QueryDomainCertConfigResponse: ...
     @overload
     async def query_domain_cert_config(
@@ -685,7 +674,7 @@ class AsyncConfig3Methods(AsyncProductClient):
     ) -> QueryDomainCertConfigResponse: ...
     async def query_domain_cert_config(
         self,
-        request: QueryDomainCertConfigRequest | None = None,
+        request: DomainRequest | None = None,
         *,
         domain: str | None = None,
     ) -> QueryDomainCertConfigResponse:
@@ -695,7 +684,7 @@ class AsyncConfig3Methods(AsyncProductClient):
     @overload
     async def update_domain_multi_cert_config_for_wplus(
         self, request: UpdateDomainMultiCertConfigForWplusRequest, /
-    ) -> UpdateDomainMultiCertConfigForWplusResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     async def update_domain_multi_cert_config_for_wplus(
         self,
@@ -703,7 +692,7 @@ class AsyncConfig3Methods(AsyncProductClient):
         domain_cert_config: UpdateDomainMultiCertConfigForWplusDomainCertConfig,
         other_config: UpdateDomainMultiCertConfigForWplusOtherConfig,
         domain_name: str,
-    ) -> UpdateDomainMultiCertConfigForWplusResponse: ...
+    ) -> CodeMessageResponse: ...
     async def update_domain_multi_cert_config_for_wplus(
         self,
         request: UpdateDomainMultiCertConfigForWplusRequest | None = None,
@@ -711,7 +700,7 @@ class AsyncConfig3Methods(AsyncProductClient):
         domain_cert_config: UpdateDomainMultiCertConfigForWplusDomainCertConfig | None = None,
         other_config: UpdateDomainMultiCertConfigForWplusOtherConfig | None = None,
         domain_name: str | None = None,
-    ) -> UpdateDomainMultiCertConfigForWplusResponse:
+    ) -> CodeMessageResponse:
         """UpdateDomainMultiCertConfigForWplus: ``PUT /api/config/certificate/v2/{domain-name}``."""
         return await self.core.call(
             UPDATE_DOMAIN_MULTI_CERT_CONFIG_FOR_WPLUS,
@@ -724,21 +713,21 @@ class AsyncConfig3Methods(AsyncProductClient):
     @overload
     async def update_ip_version_config(
         self, request: UpdateIpVersionConfigRequest, /
-    ) -> UpdateIpVersionConfigResponse: ...
+    ) -> CodeMessageDataResponse: ...
     @overload
     async def update_ip_version_config(
         self,
         *,
         domain: str,
         ip_version: list[str] | None = None,
-    ) -> UpdateIpVersionConfigResponse: ...
+    ) -> CodeMessageDataResponse: ...
     async def update_ip_version_config(
         self,
         request: UpdateIpVersionConfigRequest | None = None,
         *,
         ip_version: list[str] | None = None,
         domain: str | None = None,
-    ) -> UpdateIpVersionConfigResponse:
+    ) -> CodeMessageDataResponse:
         """UpdateIpVersionConfig: ``PUT /api/config/ipversion/{domain}``."""
         return await self.core.call(
             UPDATE_IP_VERSION_CONFIG, request, ip_version=ip_version, domain=domain
@@ -747,21 +736,21 @@ class AsyncConfig3Methods(AsyncProductClient):
     @overload
     async def batch_update_domain_cert_config(
         self, request: BatchUpdateDomainCertConfigRequest, /
-    ) -> BatchUpdateDomainCertConfigResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     async def batch_update_domain_cert_config(
         self,
         *,
         certificate_id: int,
         domain_names: list[str],
-    ) -> BatchUpdateDomainCertConfigResponse: ...
+    ) -> CodeMessageResponse: ...
     async def batch_update_domain_cert_config(
         self,
         request: BatchUpdateDomainCertConfigRequest | None = None,
         *,
         certificate_id: int | None = None,
         domain_names: list[str] | None = None,
-    ) -> BatchUpdateDomainCertConfigResponse:
+    ) -> CodeMessageResponse:
         """BatchUpdateDomainCertConfig: ``PUT /api/config/certificate/batch``."""
         return await self.core.call(
             BATCH_UPDATE_DOMAIN_CERT_CONFIG,

@@ -19,11 +19,9 @@ from ..actions import (
 )
 from ..models import (
     AntiHijackIPAddRequest,
-    AntiHijackIPAddResponse,
     AntiHijackIPDeleteRequest,
-    AntiHijackIPDeleteResponse,
     AntiHijackIPUpdateRequest,
-    AntiHijackIPUpdateResponse,
+    CodeMsgResponse,
 )
 
 __all__ = ["AsyncDmsMethods", "DmsMethods"]
@@ -33,7 +31,7 @@ class DmsMethods(ProductClient):
     """The ``dms`` actions' methods of the domainconfigurtion clients."""
 
     @overload
-    def anti_hijack_ip_add(self, request: AntiHijackIPAddRequest, /) -> AntiHijackIPAddResponse: ...
+    def anti_hijack_ip_add(self, request: AntiHijackIPAddRequest, /) -> CodeMsgResponse: ...
     @overload
     def anti_hijack_ip_add(
         self,
@@ -43,7 +41,7 @@ class DmsMethods(ProductClient):
         relate_domain: str,
         offer_code: str | None = None,
         remark: str | None = None,
-    ) -> AntiHijackIPAddResponse: ...
+    ) -> CodeMsgResponse: ...
     def anti_hijack_ip_add(
         self,
         request: AntiHijackIPAddRequest | None = None,
@@ -53,7 +51,7 @@ class DmsMethods(ProductClient):
         relate_domain: str | None = None,
         offer_code: str | None = None,
         remark: str | None = None,
-    ) -> AntiHijackIPAddResponse:
+    ) -> CodeMsgResponse:
         """AntiHijackIPAdd: ``POST /api/v1/dms/antiHijackIP/add``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -69,9 +67,7 @@ class DmsMethods(ProductClient):
         )
 
     @overload
-    def anti_hijack_ip_update(
-        self, request: AntiHijackIPUpdateRequest, /
-    ) -> AntiHijackIPUpdateResponse: ...
+    def anti_hijack_ip_update(self, request: AntiHijackIPUpdateRequest, /) -> CodeMsgResponse: ...
     @overload
     def anti_hijack_ip_update(
         self,
@@ -80,7 +76,7 @@ class DmsMethods(ProductClient):
         relate_domain: str | None = None,
         offer_code: str | None = None,
         remark: str | None = None,
-    ) -> AntiHijackIPUpdateResponse: ...
+    ) -> CodeMsgResponse: ...
     def anti_hijack_ip_update(
         self,
         request: AntiHijackIPUpdateRequest | None = None,
@@ -89,7 +85,7 @@ class DmsMethods(ProductClient):
         relate_domain: str | None = None,
         offer_code: str | None = None,
         remark: str | None = None,
-    ) -> AntiHijackIPUpdateResponse:
+    ) -> CodeMsgResponse:
         """AntiHijackIPUpdate: ``POST /api/v1/dms/antiHijackIP/update``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -104,21 +100,19 @@ class DmsMethods(ProductClient):
         )
 
     @overload
-    def anti_hijack_ip_delete(
-        self, request: AntiHijackIPDeleteRequest, /
-    ) -> AntiHijackIPDeleteResponse: ...
+    def anti_hijack_ip_delete(self, request: AntiHijackIPDeleteRequest, /) -> CodeMsgResponse: ...
     @overload
     def anti_hijack_ip_delete(
         self,
         *,
         id_list: list[str],
-    ) -> AntiHijackIPDeleteResponse: ...
+    ) -> CodeMsgResponse: ...
     def anti_hijack_ip_delete(
         self,
         request: AntiHijackIPDeleteRequest | None = None,
         *,
         id_list: list[str] | None = None,
-    ) -> AntiHijackIPDeleteResponse:
+    ) -> CodeMsgResponse:
         """AntiHijackIPDelete: ``POST /api/v1/dms/antiHijackIP/delete``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -130,9 +124,7 @@ class AsyncDmsMethods(AsyncProductClient):
     """The ``dms`` actions' methods of the domainconfigurtion clients."""
 
     @overload
-    async def anti_hijack_ip_add(
-        self, request: AntiHijackIPAddRequest, /
-    ) -> AntiHijackIPAddResponse: ...
+    async def anti_hijack_ip_add(self, request: AntiHijackIPAddRequest, /) -> CodeMsgResponse: ...
     @overload
     async def anti_hijack_ip_add(
         self,
@@ -142,7 +134,7 @@ class AsyncDmsMethods(AsyncProductClient):
         relate_domain: str,
         offer_code: str | None = None,
         remark: str | None = None,
-    ) -> AntiHijackIPAddResponse: ...
+    ) -> CodeMsgResponse: ...
     async def anti_hijack_ip_add(
         self,
         request: AntiHijackIPAddRequest | None = None,
@@ -152,7 +144,7 @@ class AsyncDmsMethods(AsyncProductClient):
         relate_domain: str | None = None,
         offer_code: str | None = None,
         remark: str | None = None,
-    ) -> AntiHijackIPAddResponse:
+    ) -> CodeMsgResponse:
         """AntiHijackIPAdd: ``POST /api/v1/dms/antiHijackIP/add``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -170,7 +162,7 @@ class AsyncDmsMethods(AsyncProductClient):
     @overload
     async def anti_hijack_ip_update(
         self, request: AntiHijackIPUpdateRequest, /
-    ) -> AntiHijackIPUpdateResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def anti_hijack_ip_update(
         self,
@@ -179,7 +171,7 @@ class AsyncDmsMethods(AsyncProductClient):
         relate_domain: str | None = None,
         offer_code: str | None = None,
         remark: str | None = None,
-    ) -> AntiHijackIPUpdateResponse: ...
+    ) -> CodeMsgResponse: ...
     async def anti_hijack_ip_update(
         self,
         request: AntiHijackIPUpdateRequest | None = None,
@@ -188,7 +180,7 @@ class AsyncDmsMethods(AsyncProductClient):
         relate_domain: str | None = None,
         offer_code: str | None = None,
         remark: str | None = None,
-    ) -> AntiHijackIPUpdateResponse:
+    ) -> CodeMsgResponse:
         """AntiHijackIPUpdate: ``POST /api/v1/dms/antiHijackIP/update``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -205,19 +197,19 @@ class AsyncDmsMethods(AsyncProductClient):
     @overload
     async def anti_hijack_ip_delete(
         self, request: AntiHijackIPDeleteRequest, /
-    ) -> AntiHijackIPDeleteResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def anti_hijack_ip_delete(
         self,
         *,
         id_list: list[str],
-    ) -> AntiHijackIPDeleteResponse: ...
+    ) -> CodeMsgResponse: ...
     async def anti_hijack_ip_delete(
         self,
         request: AntiHijackIPDeleteRequest | None = None,
         *,
         id_list: list[str] | None = None,
-    ) -> AntiHijackIPDeleteResponse:
+    ) -> CodeMsgResponse:
         """AntiHijackIPDelete: ``POST /api/v1/dms/antiHijackIP/delete``.
 
         Not idempotent: not retried once the request may have reached the server.

@@ -23,6 +23,11 @@ from ..actions import (
     QUERY_IPV6_CONFIG,
 )
 from ..models import (
+    CodeMessageDataResponse,
+    CodeMessageResponse,
+    DomainNameRequest,
+    DomainNamesTypeRequest,
+    DomainRequest,
     EditDomainConfigRequest,
     EditDomainConfigRequestBackToOriginRewriteRule,
     EditDomainConfigRequestLiveConfig,
@@ -32,18 +37,11 @@ from ..models import (
     EditDomainConfigResponse,
     EditDomainPropertyRequest,
     EditDomainPropertyRequestOriginConfig,
-    EditDomainPropertyResponse,
-    EnableOrDisableBotProtectionRequest,
-    EnableOrDisableBotProtectionResponse,
-    EnableOrDisableDMSprotectionRequest,
     EnableOrDisableDMSprotectionResponse,
     EnableOrDisableWAFProtectionRequest,
     EnableOrDisableWAFProtectionResponse,
-    GetBasicConfigurationOfDomainRequest,
     GetBasicConfigurationOfDomainResponse,
-    QueryDomainBillingareaRequest,
     QueryDomainBillingareaResponse,
-    QueryIpv6ConfigRequest,
     QueryIpv6ConfigResponse,
 )
 
@@ -116,7 +114,7 @@ class DomainMethods(ProductClient):
         )
 
     @overload
-    def query_ipv6_config(self, request: QueryIpv6ConfigRequest, /) -> QueryIpv6ConfigResponse: ...
+    def query_ipv6_config(self, request: DomainNameRequest, /) -> QueryIpv6ConfigResponse: ...
     @overload
     def query_ipv6_config(
         self,
@@ -125,7 +123,7 @@ class DomainMethods(ProductClient):
     ) -> QueryIpv6ConfigResponse: ...
     def query_ipv6_config(
         self,
-        request: QueryIpv6ConfigRequest | None = None,
+        request: DomainNameRequest | None = None,
         *,
         domain_name: str | None = None,
     ) -> QueryIpv6ConfigResponse:
@@ -135,7 +133,7 @@ class DomainMethods(ProductClient):
     @overload
     def edit_domain_property(
         self, request: EditDomainPropertyRequest, /
-    ) -> EditDomainPropertyResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     def edit_domain_property(
         self,
@@ -143,7 +141,7 @@ class DomainMethods(ProductClient):
         origin_config: EditDomainPropertyRequestOriginConfig,
         domain_name: str,
         description: str | None = None,
-    ) -> EditDomainPropertyResponse: ...
+    ) -> CodeMessageResponse: ...
     def edit_domain_property(
         self,
         request: EditDomainPropertyRequest | None = None,
@@ -151,7 +149,7 @@ class DomainMethods(ProductClient):
         origin_config: EditDomainPropertyRequestOriginConfig | None = None,
         description: str | None = None,
         domain_name: str | None = None,
-    ) -> EditDomainPropertyResponse:
+    ) -> CodeMessageResponse:
         """EditDomainProperty: ``POST /api/domain/property/{domain-name}``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -166,7 +164,7 @@ class DomainMethods(ProductClient):
 
     @overload
     def get_basic_configuration_of_domain(
-        self, request: GetBasicConfigurationOfDomainRequest, /
+        self, request: DomainNameRequest, /
     ) -> GetBasicConfigurationOfDomainResponse: ...
     @overload
     def get_basic_configuration_of_domain(
@@ -176,7 +174,7 @@ class DomainMethods(ProductClient):
     ) -> GetBasicConfigurationOfDomainResponse: ...
     def get_basic_configuration_of_domain(
         self,
-        request: GetBasicConfigurationOfDomainRequest | None = None,
+        request: DomainNameRequest | None = None,
         *,
         domain_name: str | None = None,
     ) -> GetBasicConfigurationOfDomainResponse:
@@ -214,22 +212,22 @@ class DomainMethods(ProductClient):
 
     @overload
     def enable_or_disable_bot_protection(
-        self, request: EnableOrDisableBotProtectionRequest, /
-    ) -> EnableOrDisableBotProtectionResponse: ...
+        self, request: DomainNamesTypeRequest, /
+    ) -> CodeMessageDataResponse: ...
     @overload
     def enable_or_disable_bot_protection(
         self,
         *,
         domain_names: list[str],
         type: str,
-    ) -> EnableOrDisableBotProtectionResponse: ...
+    ) -> CodeMessageDataResponse: ...
     def enable_or_disable_bot_protection(
         self,
-        request: EnableOrDisableBotProtectionRequest | None = None,
+        request: DomainNamesTypeRequest | None = None,
         *,
         domain_names: list[str] | None = None,
         type: str | None = None,
-    ) -> EnableOrDisableBotProtectionResponse:
+    ) -> CodeMessageDataResponse:
         """EnableOrDisableBotProtection: ``PUT /api/domain/botsecurity``."""
         return self.core.call(
             ENABLE_OR_DISABLE_BOT_PROTECTION, request, domain_names=domain_names, type=type
@@ -237,7 +235,7 @@ class DomainMethods(ProductClient):
 
     @overload
     def enable_or_disable_dms_protection(
-        self, request: EnableOrDisableDMSprotectionRequest, /
+        self, request: DomainNamesTypeRequest, /
     ) -> EnableOrDisableDMSprotectionResponse: ...
     @overload
     def enable_or_disable_dms_protection(
@@ -248,7 +246,7 @@ class DomainMethods(ProductClient):
     ) -> EnableOrDisableDMSprotectionResponse: ...
     def enable_or_disable_dms_protection(
         self,
-        request: EnableOrDisableDMSprotectionRequest | None = None,
+        request: DomainNamesTypeRequest | None = None,
         *,
         domain_names: list[str] | None = None,
         type: str | None = None,
@@ -260,7 +258,7 @@ class DomainMethods(ProductClient):
 
     @overload
     def query_domain_billing_area(
-        self, request: QueryDomainBillingareaRequest, /
+        self, request: DomainRequest, /
     ) -> QueryDomainBillingareaResponse: ...
     @overload
     def query_domain_billing_area(
@@ -270,7 +268,7 @@ class DomainMethods(ProductClient):
     ) -> QueryDomainBillingareaResponse: ...
     def query_domain_billing_area(
         self,
-        request: QueryDomainBillingareaRequest | None = None,
+        request: DomainRequest | None = None,
         *,
         domain: str | None = None,
     ) -> QueryDomainBillingareaResponse:
@@ -356,9 +354,7 @@ class AsyncDomainMethods(AsyncProductClient):
         )
 
     @overload
-    async def query_ipv6_config(
-        self, request: QueryIpv6ConfigRequest, /
-    ) -> QueryIpv6ConfigResponse: ...
+    async def query_ipv6_config(self, request: DomainNameRequest, /) -> QueryIpv6ConfigResponse: ...
     @overload
     async def query_ipv6_config(
         self,
@@ -367,7 +363,7 @@ class AsyncDomainMethods(AsyncProductClient):
     ) -> QueryIpv6ConfigResponse: ...
     async def query_ipv6_config(
         self,
-        request: QueryIpv6ConfigRequest | None = None,
+        request: DomainNameRequest | None = None,
         *,
         domain_name: str | None = None,
     ) -> QueryIpv6ConfigResponse:
@@ -377,7 +373,7 @@ class AsyncDomainMethods(AsyncProductClient):
     @overload
     async def edit_domain_property(
         self, request: EditDomainPropertyRequest, /
-    ) -> EditDomainPropertyResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     async def edit_domain_property(
         self,
@@ -385,7 +381,7 @@ class AsyncDomainMethods(AsyncProductClient):
         origin_config: EditDomainPropertyRequestOriginConfig,
         domain_name: str,
         description: str | None = None,
-    ) -> EditDomainPropertyResponse: ...
+    ) -> CodeMessageResponse: ...
     async def edit_domain_property(
         self,
         request: EditDomainPropertyRequest | None = None,
@@ -393,7 +389,7 @@ class AsyncDomainMethods(AsyncProductClient):
         origin_config: EditDomainPropertyRequestOriginConfig | None = None,
         description: str | None = None,
         domain_name: str | None = None,
-    ) -> EditDomainPropertyResponse:
+    ) -> CodeMessageResponse:
         """EditDomainProperty: ``POST /api/domain/property/{domain-name}``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -408,7 +404,7 @@ class AsyncDomainMethods(AsyncProductClient):
 
     @overload
     async def get_basic_configuration_of_domain(
-        self, request: GetBasicConfigurationOfDomainRequest, /
+        self, request: DomainNameRequest, /
     ) -> GetBasicConfigurationOfDomainResponse: ...
     @overload
     async def get_basic_configuration_of_domain(
@@ -418,7 +414,7 @@ class AsyncDomainMethods(AsyncProductClient):
     ) -> GetBasicConfigurationOfDomainResponse: ...
     async def get_basic_configuration_of_domain(
         self,
-        request: GetBasicConfigurationOfDomainRequest | None = None,
+        request: DomainNameRequest | None = None,
         *,
         domain_name: str | None = None,
     ) -> GetBasicConfigurationOfDomainResponse:
@@ -458,22 +454,22 @@ class AsyncDomainMethods(AsyncProductClient):
 
     @overload
     async def enable_or_disable_bot_protection(
-        self, request: EnableOrDisableBotProtectionRequest, /
-    ) -> EnableOrDisableBotProtectionResponse: ...
+        self, request: DomainNamesTypeRequest, /
+    ) -> CodeMessageDataResponse: ...
     @overload
     async def enable_or_disable_bot_protection(
         self,
         *,
         domain_names: list[str],
         type: str,
-    ) -> EnableOrDisableBotProtectionResponse: ...
+    ) -> CodeMessageDataResponse: ...
     async def enable_or_disable_bot_protection(
         self,
-        request: EnableOrDisableBotProtectionRequest | None = None,
+        request: DomainNamesTypeRequest | None = None,
         *,
         domain_names: list[str] | None = None,
         type: str | None = None,
-    ) -> EnableOrDisableBotProtectionResponse:
+    ) -> CodeMessageDataResponse:
         """EnableOrDisableBotProtection: ``PUT /api/domain/botsecurity``."""
         return await self.core.call(
             ENABLE_OR_DISABLE_BOT_PROTECTION, request, domain_names=domain_names, type=type
@@ -481,7 +477,7 @@ class AsyncDomainMethods(AsyncProductClient):
 
     @overload
     async def enable_or_disable_dms_protection(
-        self, request: EnableOrDisableDMSprotectionRequest, /
+        self, request: DomainNamesTypeRequest, /
     ) -> EnableOrDisableDMSprotectionResponse: ...
     @overload
     async def enable_or_disable_dms_protection(
@@ -492,7 +488,7 @@ class AsyncDomainMethods(AsyncProductClient):
     ) -> EnableOrDisableDMSprotectionResponse: ...
     async def enable_or_disable_dms_protection(
         self,
-        request: EnableOrDisableDMSprotectionRequest | None = None,
+        request: DomainNamesTypeRequest | None = None,
         *,
         domain_names: list[str] | None = None,
         type: str | None = None,
@@ -504,7 +500,7 @@ class AsyncDomainMethods(AsyncProductClient):
 
     @overload
     async def query_domain_billing_area(
-        self, request: QueryDomainBillingareaRequest, /
+        self, request: DomainRequest, /
     ) -> QueryDomainBillingareaResponse: ...
     @overload
     async def query_domain_billing_area(
@@ -514,7 +510,7 @@ class AsyncDomainMethods(AsyncProductClient):
     ) -> QueryDomainBillingareaResponse: ...
     async def query_domain_billing_area(
         self,
-        request: QueryDomainBillingareaRequest | None = None,
+        request: DomainRequest | None = None,
         *,
         domain: str | None = None,
     ) -> QueryDomainBillingareaResponse:

@@ -10,21 +10,19 @@ from cdnetworks.core.action import Action, Envelope
 from ..models import (
     AddBanUrltoDomianRequest,
     AddBanUrltoDomianResponse,
+    CodeMessageDataResponse,
     DeleteBanURLsRequest,
-    DeleteBanURLsResponse,
-    QueryBanUrlUnderDomianRequest,
+    DomainRequest,
     QueryBanUrlUnderDomianResponse,
 )
 
 PRODUCT = "domainconfigurtion"
 
-QUERY_BAN_URL_UNDER_DOMIAN: Action[
-    QueryBanUrlUnderDomianRequest, QueryBanUrlUnderDomianResponse
-] = Action(
+QUERY_BAN_URL_UNDER_DOMIAN: Action[DomainRequest, QueryBanUrlUnderDomianResponse] = Action(
     name="QueryBanUrlUnderDomian",
     method="GET",
     path="/api/basicconfig/illegalinformation/{domain}",
-    request=QueryBanUrlUnderDomianRequest,
+    request=DomainRequest,
     response=QueryBanUrlUnderDomianResponse,
     product=PRODUCT,
     summary="QueryBanUrlUnderDomian: GET /api/basicconfig/illegalinformation/{domain}.",
@@ -46,12 +44,12 @@ ADD_BAN_URLTO_DOMIAN: Action[AddBanUrltoDomianRequest, AddBanUrltoDomianResponse
 )
 """AddBanUrltoDomian: ``PUT /api/basicconfig/illegalinformation``."""
 
-DELETE_BAN_UR_LS: Action[DeleteBanURLsRequest, DeleteBanURLsResponse] = Action(
+DELETE_BAN_UR_LS: Action[DeleteBanURLsRequest, CodeMessageDataResponse] = Action(
     name="DeleteBanURLs",
     method="DELETE",
     path="/api/basicconfig/illegalinformation",
     request=DeleteBanURLsRequest,
-    response=DeleteBanURLsResponse,
+    response=CodeMessageDataResponse,
     product=PRODUCT,
     summary="DeleteBanURLs: DELETE /api/basicconfig/illegalinformation.",
     query=(),

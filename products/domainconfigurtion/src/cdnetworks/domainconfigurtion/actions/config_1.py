@@ -8,48 +8,36 @@ from typing import Any
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
+    CodeMessageResponse,
+    DomainNameRequest,
+    DomainRequest,
     EditAntiHotlinkingConfigRequest,
-    EditAntiHotlinkingConfigResponse,
     EditCacheTimeConfigRequest,
-    EditCacheTimeConfigResponse,
     EditDomainRedirectConfigRequest,
-    EditDomainRedirectConfigResponse,
     EditHttpHeaderConfigRequest,
-    EditHttpHeaderConfigResponse,
-    QueryAntiHotlinkingConfigRequest,
+    LocationCodeMessageResponse,
     QueryAntiHotlinkingConfigResponse,
-    QueryCacheTimeRequest,
     QueryCacheTimeResponse,
-    QueryCompressionConfigRequest,
     QueryCompressionConfigResponse,
-    QueryHttpCodeCasheConfigRequest,
     QueryHttpCodeCasheConfigResponse,
-    QueryHttpHeaderConfigRequest,
     QueryHttpHeaderConfigResponse,
-    QueryInnerRedirectRequest,
     QueryInnerRedirectResponse,
-    QuerysourceverificationconfigRequest,
     QuerysourceverificationconfigResponse,
-    QuerytimecontrolServiceRequest,
     QuerytimecontrolServiceResponse,
     UpdateCompressionConfigRequest,
-    UpdateCompressionConfigResponse,
     UpdatesourceverificationconfigRequest,
     UpdatesourceverificationconfigResponse,
     UpdatetimecontrolServiceRequest,
-    UpdatetimecontrolServiceResponse,
 )
 
 PRODUCT = "domainconfigurtion"
 
-UPDATETIMECONTROL_SERVICE: Action[
-    UpdatetimecontrolServiceRequest, UpdatetimecontrolServiceResponse
-] = Action(
+UPDATETIMECONTROL_SERVICE: Action[UpdatetimecontrolServiceRequest, CodeMessageResponse] = Action(
     name="UpdatetimecontrolService",
     method="PUT",
     path="/api/config/timecontrol/{domain}",
     request=UpdatetimecontrolServiceRequest,
-    response=UpdatetimecontrolServiceResponse,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="UpdatetimecontrolService: PUT /api/config/timecontrol/{domain}.",
     query=(),
@@ -58,13 +46,11 @@ UPDATETIMECONTROL_SERVICE: Action[
 )
 """UpdatetimecontrolService: ``PUT /api/config/timecontrol/{domain}``."""
 
-QUERYTIMECONTROL_SERVICE: Action[
-    QuerytimecontrolServiceRequest, QuerytimecontrolServiceResponse
-] = Action(
+QUERYTIMECONTROL_SERVICE: Action[DomainNameRequest, QuerytimecontrolServiceResponse] = Action(
     name="QuerytimecontrolService",
     method="GET",
     path="/api/config/timecontrol/{domain-name}",
-    request=QuerytimecontrolServiceRequest,
+    request=DomainNameRequest,
     response=QuerytimecontrolServiceResponse,
     product=PRODUCT,
     summary="QuerytimecontrolService: GET /api/config/timecontrol/{domain-name}.",
@@ -72,14 +58,12 @@ QUERYTIMECONTROL_SERVICE: Action[
 )
 """QuerytimecontrolService: ``GET /api/config/timecontrol/{domain-name}``."""
 
-EDIT_DOMAIN_REDIRECT_CONFIG: Action[
-    EditDomainRedirectConfigRequest, EditDomainRedirectConfigResponse
-] = Action(
+EDIT_DOMAIN_REDIRECT_CONFIG: Action[EditDomainRedirectConfigRequest, CodeMessageResponse] = Action(
     name="EditDomainRedirectConfig",
     method="PUT",
     path="/api/config/InnerRedirect/{domain-name}",
     request=EditDomainRedirectConfigRequest,
-    response=EditDomainRedirectConfigResponse,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="EditDomainRedirectConfig: PUT /api/config/InnerRedirect/{domain-name}.",
     query=(),
@@ -88,12 +72,12 @@ EDIT_DOMAIN_REDIRECT_CONFIG: Action[
 )
 """EditDomainRedirectConfig: ``PUT /api/config/InnerRedirect/{domain-name}``."""
 
-EDIT_HTTP_HEADER_CONFIG: Action[EditHttpHeaderConfigRequest, EditHttpHeaderConfigResponse] = Action(
+EDIT_HTTP_HEADER_CONFIG: Action[EditHttpHeaderConfigRequest, LocationCodeMessageResponse] = Action(
     name="EditHttpHeaderConfig",
     method="PUT",
     path="/api/config/headermodify/{domain-name}",
     request=EditHttpHeaderConfigRequest,
-    response=EditHttpHeaderConfigResponse,
+    response=LocationCodeMessageResponse,
     product=PRODUCT,
     summary="EditHttpHeaderConfig: PUT /api/config/headermodify/{domain-name}.",
     query=(),
@@ -102,26 +86,24 @@ EDIT_HTTP_HEADER_CONFIG: Action[EditHttpHeaderConfigRequest, EditHttpHeaderConfi
 )
 """EditHttpHeaderConfig: ``PUT /api/config/headermodify/{domain-name}``."""
 
-QUERY_HTTP_HEADER_CONFIG: Action[QueryHttpHeaderConfigRequest, QueryHttpHeaderConfigResponse] = (
-    Action(
-        name="QueryHttpHeaderConfig",
-        method="GET",
-        path="/api/config/headermodify/{domain-name}",
-        request=QueryHttpHeaderConfigRequest,
-        response=QueryHttpHeaderConfigResponse,
-        product=PRODUCT,
-        summary="QueryHttpHeaderConfig: GET /api/config/headermodify/{domain-name}.",
-        envelope=Envelope(code="code", message="message", success=("0", "200")),
-    )
+QUERY_HTTP_HEADER_CONFIG: Action[DomainNameRequest, QueryHttpHeaderConfigResponse] = Action(
+    name="QueryHttpHeaderConfig",
+    method="GET",
+    path="/api/config/headermodify/{domain-name}",
+    request=DomainNameRequest,
+    response=QueryHttpHeaderConfigResponse,
+    product=PRODUCT,
+    summary="QueryHttpHeaderConfig: GET /api/config/headermodify/{domain-name}.",
+    envelope=Envelope(code="code", message="message", success=("0", "200")),
 )
 """QueryHttpHeaderConfig: ``GET /api/config/headermodify/{domain-name}``."""
 
-EDIT_CACHE_TIME_CONFIG: Action[EditCacheTimeConfigRequest, EditCacheTimeConfigResponse] = Action(
+EDIT_CACHE_TIME_CONFIG: Action[EditCacheTimeConfigRequest, CodeMessageResponse] = Action(
     name="EditCacheTimeConfig",
     method="PUT",
     path="/api/config/cachetime/{domain-name}",
     request=EditCacheTimeConfigRequest,
-    response=EditCacheTimeConfigResponse,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="EditCacheTimeConfig: PUT /api/config/cachetime/{domain-name}.",
     query=(),
@@ -131,13 +113,13 @@ EDIT_CACHE_TIME_CONFIG: Action[EditCacheTimeConfigRequest, EditCacheTimeConfigRe
 """EditCacheTimeConfig: ``PUT /api/config/cachetime/{domain-name}``."""
 
 EDIT_ANTI_HOTLINKING_CONFIG: Action[
-    EditAntiHotlinkingConfigRequest, EditAntiHotlinkingConfigResponse
+    EditAntiHotlinkingConfigRequest, LocationCodeMessageResponse
 ] = Action(
     name="EditAntiHotlinkingConfig",
     method="PUT",
     path="/api/config/visitcontrol/{domain-name}",
     request=EditAntiHotlinkingConfigRequest,
-    response=EditAntiHotlinkingConfigResponse,
+    response=LocationCodeMessageResponse,
     product=PRODUCT,
     summary="EditAntiHotlinkingConfig: PUT /api/config/visitcontrol/{domain-name}.",
     query=(),
@@ -146,13 +128,11 @@ EDIT_ANTI_HOTLINKING_CONFIG: Action[
 )
 """EditAntiHotlinkingConfig: ``PUT /api/config/visitcontrol/{domain-name}``."""
 
-QUERY_ANTI_HOTLINKING_CONFIG: Action[
-    QueryAntiHotlinkingConfigRequest, QueryAntiHotlinkingConfigResponse
-] = Action(
+QUERY_ANTI_HOTLINKING_CONFIG: Action[DomainNameRequest, QueryAntiHotlinkingConfigResponse] = Action(
     name="QueryAntiHotlinkingConfig",
     method="GET",
     path="/api/config/visitcontrol/{domain-name}",
-    request=QueryAntiHotlinkingConfigRequest,
+    request=DomainNameRequest,
     response=QueryAntiHotlinkingConfigResponse,
     product=PRODUCT,
     summary="QueryAntiHotlinkingConfig: GET /api/config/visitcontrol/{domain-name}.",
@@ -176,28 +156,26 @@ UPDATESOURCEVERIFICATIONCONFIG: Action[
 )
 """Updatesourceverificationconfig: ``PUT /api/config/sourceverification/{domain}``."""
 
-QUERYSOURCEVERIFICATIONCONFIG: Action[
-    QuerysourceverificationconfigRequest, QuerysourceverificationconfigResponse
-] = Action(
-    name="Querysourceverificationconfig",
-    method="GET",
-    path="/api/config/sourceverification/{domain}",
-    request=QuerysourceverificationconfigRequest,
-    response=QuerysourceverificationconfigResponse,
-    product=PRODUCT,
-    summary="Querysourceverificationconfig: GET /api/config/sourceverification/{domain}.",
-    envelope=Envelope(code="code", message="message", success=("0", "200")),
+QUERYSOURCEVERIFICATIONCONFIG: Action[DomainRequest, QuerysourceverificationconfigResponse] = (
+    Action(
+        name="Querysourceverificationconfig",
+        method="GET",
+        path="/api/config/sourceverification/{domain}",
+        request=DomainRequest,
+        response=QuerysourceverificationconfigResponse,
+        product=PRODUCT,
+        summary="Querysourceverificationconfig: GET /api/config/sourceverification/{domain}.",
+        envelope=Envelope(code="code", message="message", success=("0", "200")),
+    )
 )
 """Querysourceverificationconfig: ``GET /api/config/sourceverification/{domain}``."""
 
-UPDATE_COMPRESSION_CONFIG: Action[
-    UpdateCompressionConfigRequest, UpdateCompressionConfigResponse
-] = Action(
+UPDATE_COMPRESSION_CONFIG: Action[UpdateCompressionConfigRequest, CodeMessageResponse] = Action(
     name="UpdateCompressionConfig",
     method="PUT",
     path="/api/config/compresssetting/{domain-name}",
     request=UpdateCompressionConfigRequest,
-    response=UpdateCompressionConfigResponse,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="UpdateCompressionConfig: PUT /api/config/compresssetting/{domain-name}.",
     query=(),
@@ -206,27 +184,23 @@ UPDATE_COMPRESSION_CONFIG: Action[
 )
 """UpdateCompressionConfig: ``PUT /api/config/compresssetting/{domain-name}``."""
 
-QUERY_COMPRESSION_CONFIG: Action[QueryCompressionConfigRequest, QueryCompressionConfigResponse] = (
-    Action(
-        name="QueryCompressionConfig",
-        method="GET",
-        path="/api/config/compresssetting/{domain-name}",
-        request=QueryCompressionConfigRequest,
-        response=QueryCompressionConfigResponse,
-        product=PRODUCT,
-        summary="QueryCompressionConfig: GET /api/config/compresssetting/{domain-name}.",
-        envelope=Envelope(code="code", message="message", success=("0", "200")),
-    )
+QUERY_COMPRESSION_CONFIG: Action[DomainNameRequest, QueryCompressionConfigResponse] = Action(
+    name="QueryCompressionConfig",
+    method="GET",
+    path="/api/config/compresssetting/{domain-name}",
+    request=DomainNameRequest,
+    response=QueryCompressionConfigResponse,
+    product=PRODUCT,
+    summary="QueryCompressionConfig: GET /api/config/compresssetting/{domain-name}.",
+    envelope=Envelope(code="code", message="message", success=("0", "200")),
 )
 """QueryCompressionConfig: ``GET /api/config/compresssetting/{domain-name}``."""
 
-QUERY_HTTP_CODE_CASHE_CONFIG: Action[
-    QueryHttpCodeCasheConfigRequest, QueryHttpCodeCasheConfigResponse
-] = Action(
+QUERY_HTTP_CODE_CASHE_CONFIG: Action[DomainNameRequest, QueryHttpCodeCasheConfigResponse] = Action(
     name="QueryHttpCodeCasheConfig",
     method="GET",
     path="/api/config/httpcodecache/{domain-name}",
-    request=QueryHttpCodeCasheConfigRequest,
+    request=DomainNameRequest,
     response=QueryHttpCodeCasheConfigResponse,
     product=PRODUCT,
     summary="QueryHttpCodeCasheConfig: GET /api/config/httpcodecache/{domain-name}.",
@@ -234,11 +208,11 @@ QUERY_HTTP_CODE_CASHE_CONFIG: Action[
 )
 """QueryHttpCodeCasheConfig: ``GET /api/config/httpcodecache/{domain-name}``."""
 
-QUERY_INNER_REDIRECT: Action[QueryInnerRedirectRequest, QueryInnerRedirectResponse] = Action(
+QUERY_INNER_REDIRECT: Action[DomainNameRequest, QueryInnerRedirectResponse] = Action(
     name="QueryInnerRedirect",
     method="GET",
     path="/api/config/InnerRedirect/{domain-name}",
-    request=QueryInnerRedirectRequest,
+    request=DomainNameRequest,
     response=QueryInnerRedirectResponse,
     product=PRODUCT,
     summary="QueryInnerRedirect: GET /api/config/InnerRedirect/{domain-name}.",
@@ -246,11 +220,11 @@ QUERY_INNER_REDIRECT: Action[QueryInnerRedirectRequest, QueryInnerRedirectRespon
 )
 """QueryInnerRedirect: ``GET /api/config/InnerRedirect/{domain-name}``."""
 
-QUERY_CACHE_TIME: Action[QueryCacheTimeRequest, QueryCacheTimeResponse] = Action(
+QUERY_CACHE_TIME: Action[DomainNameRequest, QueryCacheTimeResponse] = Action(
     name="QueryCacheTime",
     method="GET",
     path="/api/config/cachetime/{domain-name}",
-    request=QueryCacheTimeRequest,
+    request=DomainNameRequest,
     response=QueryCacheTimeResponse,
     product=PRODUCT,
     summary="QueryCacheTime: GET /api/config/cachetime/{domain-name}.",

@@ -8,48 +8,38 @@ from typing import Any
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
+    CodeMessageDataResponse,
+    CodeMessageResponse,
+    DomainNameRequest,
+    DomainRequest,
     EditHttpCodeCacheRequest,
-    EditHttpCodeCacheResponse,
     EditIgnoreProtocolRequest,
     EditIgnoreProtocolResponse,
     EditLivestreamingTimestampAntihotlinkingConfigRequest,
-    EditLivestreamingTimestampAntihotlinkingConfigResponse,
     EditOriginUriAndHostRequest,
-    EditOriginUriAndHostResponse,
     EditQueryStringUrlConfigRequest,
-    EditQueryStringUrlConfigResponse,
     EditWebsocketConfigRequest,
     EditWebsocketConfigResponse,
-    QueryAmazonS3AuthorizationConfigRequest,
     QueryAmazonS3AuthorizationConfigResponse,
-    QueryIgnoreProtocolRequest,
     QueryIgnoreProtocolResponse,
-    QueryLivestreamingAntihotlinkingConfigRequest,
     QueryLivestreamingAntihotlinkingConfigResponse,
-    QueryLivestreamingTimestampAntihotlinkingConfigRequest,
     QueryLivestreamingTimestampAntihotlinkingConfigResponse,
     QueryOriginUriAndHostRequest,
     QueryOriginUriAndHostResponse,
-    QueryQueryStringUrlConfigRequest,
     QueryQueryStringUrlConfigResponse,
-    QueryWebsocketConfigRequest,
     QueryWebsocketConfigResponse,
     UpdateAmazonS3AuthorizationConfigRequest,
-    UpdateAmazonS3AuthorizationConfigResponse,
     UpdateLiveVisitControlConfigRequest,
-    UpdateLiveVisitControlConfigResponse,
 )
 
 PRODUCT = "domainconfigurtion"
 
-EDIT_QUERY_STRING_URL_CONFIG: Action[
-    EditQueryStringUrlConfigRequest, EditQueryStringUrlConfigResponse
-] = Action(
+EDIT_QUERY_STRING_URL_CONFIG: Action[EditQueryStringUrlConfigRequest, CodeMessageResponse] = Action(
     name="EditQueryStringUrlConfig",
     method="PUT",
     path="/api/config/querystring/{domain-name}",
     request=EditQueryStringUrlConfigRequest,
-    response=EditQueryStringUrlConfigResponse,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="EditQueryStringUrlConfig: PUT /api/config/querystring/{domain-name}.",
     query=(),
@@ -58,26 +48,26 @@ EDIT_QUERY_STRING_URL_CONFIG: Action[
 )
 """EditQueryStringUrlConfig: ``PUT /api/config/querystring/{domain-name}``."""
 
-QUERY_QUERY_STRING_URL_CONFIG: Action[
-    QueryQueryStringUrlConfigRequest, QueryQueryStringUrlConfigResponse
-] = Action(
-    name="QueryQueryStringUrlConfig",
-    method="GET",
-    path="/api/config/querystring/{domain-name}",
-    request=QueryQueryStringUrlConfigRequest,
-    response=QueryQueryStringUrlConfigResponse,
-    product=PRODUCT,
-    summary="QueryQueryStringUrlConfig: GET /api/config/querystring/{domain-name}.",
-    envelope=Envelope(code="code", message="message", success=("0", "200")),
+QUERY_QUERY_STRING_URL_CONFIG: Action[DomainNameRequest, QueryQueryStringUrlConfigResponse] = (
+    Action(
+        name="QueryQueryStringUrlConfig",
+        method="GET",
+        path="/api/config/querystring/{domain-name}",
+        request=DomainNameRequest,
+        response=QueryQueryStringUrlConfigResponse,
+        product=PRODUCT,
+        summary="QueryQueryStringUrlConfig: GET /api/config/querystring/{domain-name}.",
+        envelope=Envelope(code="code", message="message", success=("0", "200")),
+    )
 )
 """QueryQueryStringUrlConfig: ``GET /api/config/querystring/{domain-name}``."""
 
-EDIT_HTTP_CODE_CACHE: Action[EditHttpCodeCacheRequest, EditHttpCodeCacheResponse] = Action(
+EDIT_HTTP_CODE_CACHE: Action[EditHttpCodeCacheRequest, CodeMessageResponse] = Action(
     name="EditHttpCodeCache",
     method="PUT",
     path="/api/config/httpcodecache/{domain-name}",
     request=EditHttpCodeCacheRequest,
-    response=EditHttpCodeCacheResponse,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="EditHttpCodeCache: PUT /api/config/httpcodecache/{domain-name}.",
     query=(),
@@ -87,12 +77,12 @@ EDIT_HTTP_CODE_CACHE: Action[EditHttpCodeCacheRequest, EditHttpCodeCacheResponse
 """EditHttpCodeCache: ``PUT /api/config/httpcodecache/{domain-name}``."""
 
 QUERY_AMAZON_S3_AUTHORIZATION_CONFIG: Action[
-    QueryAmazonS3AuthorizationConfigRequest, QueryAmazonS3AuthorizationConfigResponse
+    DomainNameRequest, QueryAmazonS3AuthorizationConfigResponse
 ] = Action(
     name="QueryAmazonS3AuthorizationConfig",
     method="GET",
     path="/api/config/amazons3access/{domain-name}",
-    request=QueryAmazonS3AuthorizationConfigRequest,
+    request=DomainNameRequest,
     response=QueryAmazonS3AuthorizationConfigResponse,
     product=PRODUCT,
     summary="QueryAmazonS3AuthorizationConfig: GET /api/config/amazons3access/{domain-name}.",
@@ -101,13 +91,13 @@ QUERY_AMAZON_S3_AUTHORIZATION_CONFIG: Action[
 """QueryAmazonS3AuthorizationConfig: ``GET /api/config/amazons3access/{domain-name}``."""
 
 UPDATE_AMAZON_S3_AUTHORIZATION_CONFIG: Action[
-    UpdateAmazonS3AuthorizationConfigRequest, UpdateAmazonS3AuthorizationConfigResponse
+    UpdateAmazonS3AuthorizationConfigRequest, CodeMessageResponse
 ] = Action(
     name="UpdateAmazonS3AuthorizationConfig",
     method="PUT",
     path="/api/config/amazons3access/{domain-name}",
     request=UpdateAmazonS3AuthorizationConfigRequest,
-    response=UpdateAmazonS3AuthorizationConfigResponse,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="UpdateAmazonS3AuthorizationConfig: PUT /api/config/amazons3access/{domain-name}.",
     query=(),
@@ -116,11 +106,11 @@ UPDATE_AMAZON_S3_AUTHORIZATION_CONFIG: Action[
 )
 """UpdateAmazonS3AuthorizationConfig: ``PUT /api/config/amazons3access/{domain-name}``."""
 
-QUERY_IGNORE_PROTOCOL: Action[QueryIgnoreProtocolRequest, QueryIgnoreProtocolResponse] = Action(
+QUERY_IGNORE_PROTOCOL: Action[DomainNameRequest, QueryIgnoreProtocolResponse] = Action(
     name="QueryIgnoreProtocol",
     method="GET",
     path="/api/config/ignoreprotocol/{domain-name}",
-    request=QueryIgnoreProtocolRequest,
+    request=DomainNameRequest,
     response=QueryIgnoreProtocolResponse,
     product=PRODUCT,
     summary="QueryIgnoreProtocol: GET /api/config/ignoreprotocol/{domain-name}.",
@@ -142,19 +132,17 @@ EDIT_IGNORE_PROTOCOL: Action[EditIgnoreProtocolRequest, EditIgnoreProtocolRespon
 )
 """EditIgnoreProtocol: ``PUT /api/config/ignoreprotocol/{domain-name}``."""
 
-EDIT_ORIGIN_URI_AND_HOST: Action[EditOriginUriAndHostRequest, EditOriginUriAndHostResponse] = (
-    Action(
-        name="EditOriginUriAndHost",
-        method="PUT",
-        path="/api/config/originrulesrewrites/{domain-name}",
-        request=EditOriginUriAndHostRequest,
-        response=EditOriginUriAndHostResponse,
-        product=PRODUCT,
-        summary="EditOriginUriAndHost: PUT /api/config/originrulesrewrites/{domain-name}.",
-        query=(),
-        body=("originRulesRewrites",),
-        envelope=Envelope(code="code", message="message", success=("0", "200")),
-    )
+EDIT_ORIGIN_URI_AND_HOST: Action[EditOriginUriAndHostRequest, CodeMessageDataResponse] = Action(
+    name="EditOriginUriAndHost",
+    method="PUT",
+    path="/api/config/originrulesrewrites/{domain-name}",
+    request=EditOriginUriAndHostRequest,
+    response=CodeMessageDataResponse,
+    product=PRODUCT,
+    summary="EditOriginUriAndHost: PUT /api/config/originrulesrewrites/{domain-name}.",
+    query=(),
+    body=("originRulesRewrites",),
+    envelope=Envelope(code="code", message="message", success=("0", "200")),
 )
 """EditOriginUriAndHost: ``PUT /api/config/originrulesrewrites/{domain-name}``."""
 
@@ -186,11 +174,11 @@ EDIT_WEBSOCKET_CONFIG: Action[EditWebsocketConfigRequest, EditWebsocketConfigRes
 )
 """EditWebsocketConfig: ``PUT /api/config/websocket/{domain-name}``."""
 
-QUERY_WEBSOCKET_CONFIG: Action[QueryWebsocketConfigRequest, QueryWebsocketConfigResponse] = Action(
+QUERY_WEBSOCKET_CONFIG: Action[DomainRequest, QueryWebsocketConfigResponse] = Action(
     name="QueryWebsocketConfig",
     method="GET",
     path="/api/config/websocket/{domain}",
-    request=QueryWebsocketConfigRequest,
+    request=DomainRequest,
     response=QueryWebsocketConfigResponse,
     product=PRODUCT,
     summary="QueryWebsocketConfig: GET /api/config/websocket/{domain}.",
@@ -199,12 +187,12 @@ QUERY_WEBSOCKET_CONFIG: Action[QueryWebsocketConfigRequest, QueryWebsocketConfig
 """QueryWebsocketConfig: ``GET /api/config/websocket/{domain}``."""
 
 QUERY_LIVESTREAMING_ANTIHOTLINKING_CONFIG: Action[
-    QueryLivestreamingAntihotlinkingConfigRequest, QueryLivestreamingAntihotlinkingConfigResponse
+    DomainRequest, QueryLivestreamingAntihotlinkingConfigResponse
 ] = Action(
     name="QueryLivestreamingAntihotlinkingConfig",
     method="GET",
     path="/api/config/live-visitcontrol/{domain}",
-    request=QueryLivestreamingAntihotlinkingConfigRequest,
+    request=DomainRequest,
     response=QueryLivestreamingAntihotlinkingConfigResponse,
     product=PRODUCT,
     summary="QueryLivestreamingAntihotlinkingConfig: GET /api/config/live-visitcontrol/{domain}.",
@@ -213,13 +201,13 @@ QUERY_LIVESTREAMING_ANTIHOTLINKING_CONFIG: Action[
 """QueryLivestreamingAntihotlinkingConfig: ``GET /api/config/live-visitcontrol/{domain}``."""
 
 UPDATE_LIVE_VISIT_CONTROL_CONFIG: Action[
-    UpdateLiveVisitControlConfigRequest, UpdateLiveVisitControlConfigResponse
+    UpdateLiveVisitControlConfigRequest, CodeMessageDataResponse
 ] = Action(
     name="UpdateLiveVisitControlConfig",
     method="PUT",
     path="/api/config/live-visitcontrol/{domain}",
     request=UpdateLiveVisitControlConfigRequest,
-    response=UpdateLiveVisitControlConfigResponse,
+    response=CodeMessageDataResponse,
     product=PRODUCT,
     summary="UpdateLiveVisitControlConfig: PUT /api/config/live-visitcontrol/{domain}.",
     query=(),
@@ -229,13 +217,12 @@ UPDATE_LIVE_VISIT_CONTROL_CONFIG: Action[
 """UpdateLiveVisitControlConfig: ``PUT /api/config/live-visitcontrol/{domain}``."""
 
 QUERY_LIVESTREAMING_TIMESTAMP_ANTIHOTLINKING_CONFIG: Action[
-    QueryLivestreamingTimestampAntihotlinkingConfigRequest,
-    QueryLivestreamingTimestampAntihotlinkingConfigResponse,
+    DomainRequest, QueryLivestreamingTimestampAntihotlinkingConfigResponse
 ] = Action(
     name="QueryLivestreamingTimestampAntihotlinkingConfig",
     method="GET",
     path="/api/config/live-timestampvisitcontrol/{domain}",
-    request=QueryLivestreamingTimestampAntihotlinkingConfigRequest,
+    request=DomainRequest,
     response=QueryLivestreamingTimestampAntihotlinkingConfigResponse,
     product=PRODUCT,
     summary="QueryLivestreamingTimestampAntihotlinkingConfig: GET /api/config/live-timestampvisitcontrol/{domain}.",
@@ -244,14 +231,13 @@ QUERY_LIVESTREAMING_TIMESTAMP_ANTIHOTLINKING_CONFIG: Action[
 """QueryLivestreamingTimestampAntihotlinkingConfig: ``GET /api/config/live-timestampvisitcontrol/{domain}``."""
 
 EDIT_LIVESTREAMING_TIMESTAMP_ANTIHOTLINKING_CONFIG: Action[
-    EditLivestreamingTimestampAntihotlinkingConfigRequest,
-    EditLivestreamingTimestampAntihotlinkingConfigResponse,
+    EditLivestreamingTimestampAntihotlinkingConfigRequest, CodeMessageDataResponse
 ] = Action(
     name="EditLivestreamingTimestampAntihotlinkingConfig",
     method="PUT",
     path="/api/config/live-timestampvisitcontrol/{domain-name}",
     request=EditLivestreamingTimestampAntihotlinkingConfigRequest,
-    response=EditLivestreamingTimestampAntihotlinkingConfigResponse,
+    response=CodeMessageDataResponse,
     product=PRODUCT,
     summary="EditLivestreamingTimestampAntihotlinkingConfig: PUT /api/config/live-timestampvisitcontrol/{domain-name}.",
     query=(),

@@ -9,44 +9,33 @@ from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
     BatchUpdateDomainCertConfigRequest,
-    BatchUpdateDomainCertConfigResponse,
+    CodeMessageDataResponse,
+    CodeMessageResponse,
+    DomainRequest,
     EditAccessSpeedLimitRequest,
-    EditAccessSpeedLimitResponse,
     EditBack2originProtocolRewriteConfigRequest,
-    EditBack2originProtocolRewriteConfigResponse,
-    QueryBack2OriginProtocolRewriteConfigRequest,
     QueryBack2OriginProtocolRewriteConfigResponse,
-    QueryCacheKeyConfigurationRequest,
     QueryCacheKeyConfigurationResponse,
-    QueryDomainCertConfigRequest,
     QueryDomainCertConfigResponse,
-    QueryHttp2SettingsConfigForWplusRequest,
     QueryHttp2SettingsConfigForWplusResponse,
-    QueryStreamNotificationConfigRequest,
     QueryStreamNotificationConfigResponse,
     UpdateCacheKeyConfigurationRequest,
-    UpdateCacheKeyConfigurationResponse,
     UpdateDomainCertConfigRequest,
-    UpdateDomainCertConfigResponse,
     UpdateDomainMultiCertConfigForWplusRequest,
-    UpdateDomainMultiCertConfigForWplusResponse,
     UpdateHttp2SettingsConfigForWplusRequest,
-    UpdateHttp2SettingsConfigForWplusResponse,
     UpdateIpVersionConfigRequest,
-    UpdateIpVersionConfigResponse,
     UpdateStreamNotificationConfigRequest,
-    UpdateStreamNotificationConfigResponse,
 )
 
 PRODUCT = "domainconfigurtion"
 
 QUERY_HTTP2_SETTINGS_CONFIG_FOR_WPLUS: Action[
-    QueryHttp2SettingsConfigForWplusRequest, QueryHttp2SettingsConfigForWplusResponse
+    DomainRequest, QueryHttp2SettingsConfigForWplusResponse
 ] = Action(
     name="QueryHttp2SettingsConfigForWplus",
     method="GET",
     path="/api/config/http2/{domain}",
-    request=QueryHttp2SettingsConfigForWplusRequest,
+    request=DomainRequest,
     response=QueryHttp2SettingsConfigForWplusResponse,
     product=PRODUCT,
     summary="QueryHttp2SettingsConfigForWplus: GET /api/config/http2/{domain}.",
@@ -55,13 +44,13 @@ QUERY_HTTP2_SETTINGS_CONFIG_FOR_WPLUS: Action[
 """QueryHttp2SettingsConfigForWplus: ``GET /api/config/http2/{domain}``."""
 
 UPDATE_HTTP2_SETTINGS_CONFIG_FOR_WPLUS: Action[
-    UpdateHttp2SettingsConfigForWplusRequest, UpdateHttp2SettingsConfigForWplusResponse
+    UpdateHttp2SettingsConfigForWplusRequest, CodeMessageResponse
 ] = Action(
     name="UpdateHttp2SettingsConfigForWplus",
     method="PUT",
     path="/api/config/http2/{domain-name}",
     request=UpdateHttp2SettingsConfigForWplusRequest,
-    response=UpdateHttp2SettingsConfigForWplusResponse,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="UpdateHttp2SettingsConfigForWplus: PUT /api/config/http2/{domain-name}.",
     query=(),
@@ -71,13 +60,13 @@ UPDATE_HTTP2_SETTINGS_CONFIG_FOR_WPLUS: Action[
 """UpdateHttp2SettingsConfigForWplus: ``PUT /api/config/http2/{domain-name}``."""
 
 UPDATE_CACHE_KEY_CONFIGURATION: Action[
-    UpdateCacheKeyConfigurationRequest, UpdateCacheKeyConfigurationResponse
+    UpdateCacheKeyConfigurationRequest, CodeMessageDataResponse
 ] = Action(
     name="UpdateCacheKeyConfiguration",
     method="PUT",
     path="/api/config/cachekey/{domain-name}",
     request=UpdateCacheKeyConfigurationRequest,
-    response=UpdateCacheKeyConfigurationResponse,
+    response=CodeMessageDataResponse,
     product=PRODUCT,
     summary="UpdateCacheKeyConfiguration: PUT /api/config/cachekey/{domain-name}.",
     query=(),
@@ -86,13 +75,11 @@ UPDATE_CACHE_KEY_CONFIGURATION: Action[
 )
 """UpdateCacheKeyConfiguration: ``PUT /api/config/cachekey/{domain-name}``."""
 
-QUERY_CACHE_KEY_CONFIGURATION: Action[
-    QueryCacheKeyConfigurationRequest, QueryCacheKeyConfigurationResponse
-] = Action(
+QUERY_CACHE_KEY_CONFIGURATION: Action[DomainRequest, QueryCacheKeyConfigurationResponse] = Action(
     name="QueryCacheKeyConfiguration",
     method="GET",
     path="/api/config/cachekey/{domain}",
-    request=QueryCacheKeyConfigurationRequest,
+    request=DomainRequest,
     response=QueryCacheKeyConfigurationResponse,
     product=PRODUCT,
     summary="QueryCacheKeyConfiguration: GET /api/config/cachekey/{domain}.",
@@ -100,12 +87,12 @@ QUERY_CACHE_KEY_CONFIGURATION: Action[
 )
 """QueryCacheKeyConfiguration: ``GET /api/config/cachekey/{domain}``."""
 
-EDIT_ACCESS_SPEED_LIMIT: Action[EditAccessSpeedLimitRequest, EditAccessSpeedLimitResponse] = Action(
+EDIT_ACCESS_SPEED_LIMIT: Action[EditAccessSpeedLimitRequest, CodeMessageResponse] = Action(
     name="EditAccessSpeedLimit",
     method="POST",
     path="/api/config/accessspeed/{domain-name}",
     request=EditAccessSpeedLimitRequest,
-    response=EditAccessSpeedLimitResponse,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="EditAccessSpeedLimit: POST /api/config/accessspeed/{domain-name}.",
     query=(),
@@ -115,13 +102,13 @@ EDIT_ACCESS_SPEED_LIMIT: Action[EditAccessSpeedLimitRequest, EditAccessSpeedLimi
 """EditAccessSpeedLimit: ``POST /api/config/accessspeed/{domain-name}``."""
 
 EDIT_BACK2ORIGIN_PROTOCOL_REWRITE_CONFIG: Action[
-    EditBack2originProtocolRewriteConfigRequest, EditBack2originProtocolRewriteConfigResponse
+    EditBack2originProtocolRewriteConfigRequest, CodeMessageDataResponse
 ] = Action(
     name="EditBack2originProtocolRewriteConfig",
     method="PUT",
     path="/api/config/back2originrewrite/{domain-name}",
     request=EditBack2originProtocolRewriteConfigRequest,
-    response=EditBack2originProtocolRewriteConfigResponse,
+    response=CodeMessageDataResponse,
     product=PRODUCT,
     summary="EditBack2originProtocolRewriteConfig: PUT /api/config/back2originrewrite/{domain-name}.",
     query=(),
@@ -131,12 +118,12 @@ EDIT_BACK2ORIGIN_PROTOCOL_REWRITE_CONFIG: Action[
 """EditBack2originProtocolRewriteConfig: ``PUT /api/config/back2originrewrite/{domain-name}``."""
 
 QUERY_BACK2_ORIGIN_PROTOCOL_REWRITE_CONFIG: Action[
-    QueryBack2OriginProtocolRewriteConfigRequest, QueryBack2OriginProtocolRewriteConfigResponse
+    DomainRequest, QueryBack2OriginProtocolRewriteConfigResponse
 ] = Action(
     name="QueryBack2OriginProtocolRewriteConfig",
     method="GET",
     path="/api/config/back2originrewrite/{domain}",
-    request=QueryBack2OriginProtocolRewriteConfigRequest,
+    request=DomainRequest,
     response=QueryBack2OriginProtocolRewriteConfigResponse,
     product=PRODUCT,
     summary="QueryBack2OriginProtocolRewriteConfig: GET /api/config/back2originrewrite/{domain}.",
@@ -145,13 +132,13 @@ QUERY_BACK2_ORIGIN_PROTOCOL_REWRITE_CONFIG: Action[
 """QueryBack2OriginProtocolRewriteConfig: ``GET /api/config/back2originrewrite/{domain}``."""
 
 UPDATE_STREAM_NOTIFICATION_CONFIG: Action[
-    UpdateStreamNotificationConfigRequest, UpdateStreamNotificationConfigResponse
+    UpdateStreamNotificationConfigRequest, CodeMessageResponse
 ] = Action(
     name="UpdateStreamNotificationConfig",
     method="PUT",
     path="/api/config/streamnotification/{domain-name}",
     request=UpdateStreamNotificationConfigRequest,
-    response=UpdateStreamNotificationConfigResponse,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="UpdateStreamNotificationConfig: PUT /api/config/streamnotification/{domain-name}.",
     query=(),
@@ -160,58 +147,54 @@ UPDATE_STREAM_NOTIFICATION_CONFIG: Action[
 )
 """UpdateStreamNotificationConfig: ``PUT /api/config/streamnotification/{domain-name}``."""
 
-QUERY_STREAM_NOTIFICATION_CONFIG: Action[
-    QueryStreamNotificationConfigRequest, QueryStreamNotificationConfigResponse
-] = Action(
-    name="QueryStreamNotificationConfig",
-    method="GET",
-    path="/api/config/streamnotification/{domain}",
-    request=QueryStreamNotificationConfigRequest,
-    response=QueryStreamNotificationConfigResponse,
-    product=PRODUCT,
-    summary="QueryStreamNotificationConfig: GET /api/config/streamnotification/{domain}.",
-    envelope=Envelope(code="code", message="message", success=("0", "200")),
+QUERY_STREAM_NOTIFICATION_CONFIG: Action[DomainRequest, QueryStreamNotificationConfigResponse] = (
+    Action(
+        name="QueryStreamNotificationConfig",
+        method="GET",
+        path="/api/config/streamnotification/{domain}",
+        request=DomainRequest,
+        response=QueryStreamNotificationConfigResponse,
+        product=PRODUCT,
+        summary="QueryStreamNotificationConfig: GET /api/config/streamnotification/{domain}.",
+        envelope=Envelope(code="code", message="message", success=("0", "200")),
+    )
 )
 """QueryStreamNotificationConfig: ``GET /api/config/streamnotification/{domain}``."""
 
-UPDATE_DOMAIN_CERT_CONFIG: Action[UpdateDomainCertConfigRequest, UpdateDomainCertConfigResponse] = (
-    Action(
-        name="UpdateDomainCertConfig",
-        method="PUT",
-        path="/api/config/certificate/{domain}",
-        request=UpdateDomainCertConfigRequest,
-        response=UpdateDomainCertConfigResponse,
-        product=PRODUCT,
-        summary="UpdateDomainCertConfig: PUT /api/config/certificate/{domain}.",
-        query=(),
-        body=("certificateId", "TLSVersion", "enableOCSP", "cipherSuites"),
-        envelope=Envelope(code="code", message="message", success=("0", "200")),
-    )
+UPDATE_DOMAIN_CERT_CONFIG: Action[UpdateDomainCertConfigRequest, CodeMessageResponse] = Action(
+    name="UpdateDomainCertConfig",
+    method="PUT",
+    path="/api/config/certificate/{domain}",
+    request=UpdateDomainCertConfigRequest,
+    response=CodeMessageResponse,
+    product=PRODUCT,
+    summary="UpdateDomainCertConfig: PUT /api/config/certificate/{domain}.",
+    query=(),
+    body=("certificateId", "TLSVersion", "enableOCSP", "cipherSuites"),
+    envelope=Envelope(code="code", message="message", success=("0", "200")),
 )
 """UpdateDomainCertConfig: ``PUT /api/config/certificate/{domain}``."""
 
-QUERY_DOMAIN_CERT_CONFIG: Action[QueryDomainCertConfigRequest, QueryDomainCertConfigResponse] = (
-    Action(
-        name="QueryDomainCertConfig",
-        method="GET",
-        path="/api/config/certificate/{domain}",
-        request=QueryDomainCertConfigRequest,
-        response=QueryDomainCertConfigResponse,
-        product=PRODUCT,
-        summary="QueryDomainCertConfig: GET /api/config/certificate/{domain}.",
-        envelope=Envelope(code="code", message="message", success=("0", "200")),
-    )
+QUERY_DOMAIN_CERT_CONFIG: Action[DomainRequest, QueryDomainCertConfigResponse] = Action(
+    name="QueryDomainCertConfig",
+    method="GET",
+    path="/api/config/certificate/{domain}",
+    request=DomainRequest,
+    response=QueryDomainCertConfigResponse,
+    product=PRODUCT,
+    summary="QueryDomainCertConfig: GET /api/config/certificate/{domain}.",
+    envelope=Envelope(code="code", message="message", success=("0", "200")),
 )
 """QueryDomainCertConfig: ``GET /api/config/certificate/{domain}``."""
 
 UPDATE_DOMAIN_MULTI_CERT_CONFIG_FOR_WPLUS: Action[
-    UpdateDomainMultiCertConfigForWplusRequest, UpdateDomainMultiCertConfigForWplusResponse
+    UpdateDomainMultiCertConfigForWplusRequest, CodeMessageResponse
 ] = Action(
     name="UpdateDomainMultiCertConfigForWplus",
     method="PUT",
     path="/api/config/certificate/v2/{domain-name}",
     request=UpdateDomainMultiCertConfigForWplusRequest,
-    response=UpdateDomainMultiCertConfigForWplusResponse,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="UpdateDomainMultiCertConfigForWplus: PUT /api/config/certificate/v2/{domain-name}.",
     query=(),
@@ -220,35 +203,33 @@ UPDATE_DOMAIN_MULTI_CERT_CONFIG_FOR_WPLUS: Action[
 )
 """UpdateDomainMultiCertConfigForWplus: ``PUT /api/config/certificate/v2/{domain-name}``."""
 
-UPDATE_IP_VERSION_CONFIG: Action[UpdateIpVersionConfigRequest, UpdateIpVersionConfigResponse] = (
-    Action(
-        name="UpdateIpVersionConfig",
-        method="PUT",
-        path="/api/config/ipversion/{domain}",
-        request=UpdateIpVersionConfigRequest,
-        response=UpdateIpVersionConfigResponse,
-        product=PRODUCT,
-        summary="UpdateIpVersionConfig: PUT /api/config/ipversion/{domain}.",
-        query=(),
-        body=("ipVersion",),
-        envelope=Envelope(code="code", message="message", success=("0",)),
-    )
+UPDATE_IP_VERSION_CONFIG: Action[UpdateIpVersionConfigRequest, CodeMessageDataResponse] = Action(
+    name="UpdateIpVersionConfig",
+    method="PUT",
+    path="/api/config/ipversion/{domain}",
+    request=UpdateIpVersionConfigRequest,
+    response=CodeMessageDataResponse,
+    product=PRODUCT,
+    summary="UpdateIpVersionConfig: PUT /api/config/ipversion/{domain}.",
+    query=(),
+    body=("ipVersion",),
+    envelope=Envelope(code="code", message="message", success=("0",)),
 )
 """UpdateIpVersionConfig: ``PUT /api/config/ipversion/{domain}``."""
 
-BATCH_UPDATE_DOMAIN_CERT_CONFIG: Action[
-    BatchUpdateDomainCertConfigRequest, BatchUpdateDomainCertConfigResponse
-] = Action(
-    name="BatchUpdateDomainCertConfig",
-    method="PUT",
-    path="/api/config/certificate/batch",
-    request=BatchUpdateDomainCertConfigRequest,
-    response=BatchUpdateDomainCertConfigResponse,
-    product=PRODUCT,
-    summary="BatchUpdateDomainCertConfig: PUT /api/config/certificate/batch.",
-    query=(),
-    body=("certificateId", "domainNames"),
-    envelope=Envelope(code="code", message="message", success=("0", "200")),
+BATCH_UPDATE_DOMAIN_CERT_CONFIG: Action[BatchUpdateDomainCertConfigRequest, CodeMessageResponse] = (
+    Action(
+        name="BatchUpdateDomainCertConfig",
+        method="PUT",
+        path="/api/config/certificate/batch",
+        request=BatchUpdateDomainCertConfigRequest,
+        response=CodeMessageResponse,
+        product=PRODUCT,
+        summary="BatchUpdateDomainCertConfig: PUT /api/config/certificate/batch.",
+        query=(),
+        body=("certificateId", "domainNames"),
+        envelope=Envelope(code="code", message="message", success=("0", "200")),
+    )
 )
 """BatchUpdateDomainCertConfig: ``PUT /api/config/certificate/batch``."""
 

@@ -9,21 +9,19 @@ from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
     AntiHijackIPAddRequest,
-    AntiHijackIPAddResponse,
     AntiHijackIPDeleteRequest,
-    AntiHijackIPDeleteResponse,
     AntiHijackIPUpdateRequest,
-    AntiHijackIPUpdateResponse,
+    CodeMsgResponse,
 )
 
 PRODUCT = "domainconfigurtion"
 
-ANTI_HIJACK_IP_ADD: Action[AntiHijackIPAddRequest, AntiHijackIPAddResponse] = Action(
+ANTI_HIJACK_IP_ADD: Action[AntiHijackIPAddRequest, CodeMsgResponse] = Action(
     name="AntiHijackIPAdd",
     method="POST",
     path="/api/v1/dms/antiHijackIP/add",
     request=AntiHijackIPAddRequest,
-    response=AntiHijackIPAddResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="AntiHijackIPAdd: POST /api/v1/dms/antiHijackIP/add.",
     query=(),
@@ -32,12 +30,12 @@ ANTI_HIJACK_IP_ADD: Action[AntiHijackIPAddRequest, AntiHijackIPAddResponse] = Ac
 )
 """AntiHijackIPAdd: ``POST /api/v1/dms/antiHijackIP/add``."""
 
-ANTI_HIJACK_IP_UPDATE: Action[AntiHijackIPUpdateRequest, AntiHijackIPUpdateResponse] = Action(
+ANTI_HIJACK_IP_UPDATE: Action[AntiHijackIPUpdateRequest, CodeMsgResponse] = Action(
     name="AntiHijackIPUpdate",
     method="POST",
     path="/api/v1/dms/antiHijackIP/update",
     request=AntiHijackIPUpdateRequest,
-    response=AntiHijackIPUpdateResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="AntiHijackIPUpdate: POST /api/v1/dms/antiHijackIP/update.",
     query=(),
@@ -46,12 +44,12 @@ ANTI_HIJACK_IP_UPDATE: Action[AntiHijackIPUpdateRequest, AntiHijackIPUpdateRespo
 )
 """AntiHijackIPUpdate: ``POST /api/v1/dms/antiHijackIP/update``."""
 
-ANTI_HIJACK_IP_DELETE: Action[AntiHijackIPDeleteRequest, AntiHijackIPDeleteResponse] = Action(
+ANTI_HIJACK_IP_DELETE: Action[AntiHijackIPDeleteRequest, CodeMsgResponse] = Action(
     name="AntiHijackIPDelete",
     method="POST",
     path="/api/v1/dms/antiHijackIP/delete",
     request=AntiHijackIPDeleteRequest,
-    response=AntiHijackIPDeleteResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="AntiHijackIPDelete: POST /api/v1/dms/antiHijackIP/delete.",
     query=(),

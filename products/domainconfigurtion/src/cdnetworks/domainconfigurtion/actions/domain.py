@@ -8,21 +8,19 @@ from typing import Any
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
+    CodeMessageDataResponse,
+    CodeMessageResponse,
+    DomainNameRequest,
+    DomainNamesTypeRequest,
+    DomainRequest,
     EditDomainConfigRequest,
     EditDomainConfigResponse,
     EditDomainPropertyRequest,
-    EditDomainPropertyResponse,
-    EnableOrDisableBotProtectionRequest,
-    EnableOrDisableBotProtectionResponse,
-    EnableOrDisableDMSprotectionRequest,
     EnableOrDisableDMSprotectionResponse,
     EnableOrDisableWAFProtectionRequest,
     EnableOrDisableWAFProtectionResponse,
-    GetBasicConfigurationOfDomainRequest,
     GetBasicConfigurationOfDomainResponse,
-    QueryDomainBillingareaRequest,
     QueryDomainBillingareaResponse,
-    QueryIpv6ConfigRequest,
     QueryIpv6ConfigResponse,
 )
 
@@ -57,11 +55,11 @@ EDIT_DOMAIN_CONFIG: Action[EditDomainConfigRequest, EditDomainConfigResponse] = 
 )
 """EditDomainConfig: ``PUT /api/domain/{domain}``."""
 
-QUERY_IPV6_CONFIG: Action[QueryIpv6ConfigRequest, QueryIpv6ConfigResponse] = Action(
+QUERY_IPV6_CONFIG: Action[DomainNameRequest, QueryIpv6ConfigResponse] = Action(
     name="QueryIpv6Config",
     method="GET",
     path="/api/domain/ipv6/{domain-name}",
-    request=QueryIpv6ConfigRequest,
+    request=DomainNameRequest,
     response=QueryIpv6ConfigResponse,
     product=PRODUCT,
     summary="QueryIpv6Config: GET /api/domain/ipv6/{domain-name}.",
@@ -69,12 +67,12 @@ QUERY_IPV6_CONFIG: Action[QueryIpv6ConfigRequest, QueryIpv6ConfigResponse] = Act
 )
 """QueryIpv6Config: ``GET /api/domain/ipv6/{domain-name}``."""
 
-EDIT_DOMAIN_PROPERTY: Action[EditDomainPropertyRequest, EditDomainPropertyResponse] = Action(
+EDIT_DOMAIN_PROPERTY: Action[EditDomainPropertyRequest, CodeMessageResponse] = Action(
     name="EditDomainProperty",
     method="POST",
     path="/api/domain/property/{domain-name}",
     request=EditDomainPropertyRequest,
-    response=EditDomainPropertyResponse,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="EditDomainProperty: POST /api/domain/property/{domain-name}.",
     query=(),
@@ -84,12 +82,12 @@ EDIT_DOMAIN_PROPERTY: Action[EditDomainPropertyRequest, EditDomainPropertyRespon
 """EditDomainProperty: ``POST /api/domain/property/{domain-name}``."""
 
 GET_BASIC_CONFIGURATION_OF_DOMAIN: Action[
-    GetBasicConfigurationOfDomainRequest, GetBasicConfigurationOfDomainResponse
+    DomainNameRequest, GetBasicConfigurationOfDomainResponse
 ] = Action(
     name="GetBasicConfigurationOfDomain",
     method="GET",
     path="/api/domain/{domain-name}",
-    request=GetBasicConfigurationOfDomainRequest,
+    request=DomainNameRequest,
     response=GetBasicConfigurationOfDomainResponse,
     product=PRODUCT,
     summary="GetBasicConfigurationOfDomain: GET /api/domain/{domain-name}.",
@@ -114,14 +112,12 @@ ENABLE_OR_DISABLE_WAF_PROTECTION: Action[
 )
 """EnableOrDisableWAFProtection: ``PUT /api/domain/wafsecurity``."""
 
-ENABLE_OR_DISABLE_BOT_PROTECTION: Action[
-    EnableOrDisableBotProtectionRequest, EnableOrDisableBotProtectionResponse
-] = Action(
+ENABLE_OR_DISABLE_BOT_PROTECTION: Action[DomainNamesTypeRequest, CodeMessageDataResponse] = Action(
     name="EnableOrDisableBotProtection",
     method="PUT",
     path="/api/domain/botsecurity",
-    request=EnableOrDisableBotProtectionRequest,
-    response=EnableOrDisableBotProtectionResponse,
+    request=DomainNamesTypeRequest,
+    response=CodeMessageDataResponse,
     product=PRODUCT,
     summary="EnableOrDisableBotProtection: PUT /api/domain/botsecurity.",
     query=(),
@@ -131,12 +127,12 @@ ENABLE_OR_DISABLE_BOT_PROTECTION: Action[
 """EnableOrDisableBotProtection: ``PUT /api/domain/botsecurity``."""
 
 ENABLE_OR_DISABLE_DM_SPROTECTION: Action[
-    EnableOrDisableDMSprotectionRequest, EnableOrDisableDMSprotectionResponse
+    DomainNamesTypeRequest, EnableOrDisableDMSprotectionResponse
 ] = Action(
     name="EnableOrDisableDMSprotection",
     method="PUT",
     path="/api/domain/dmssecurity",
-    request=EnableOrDisableDMSprotectionRequest,
+    request=DomainNamesTypeRequest,
     response=EnableOrDisableDMSprotectionResponse,
     product=PRODUCT,
     summary="EnableOrDisableDMSprotection: PUT /api/domain/dmssecurity.",
@@ -146,17 +142,15 @@ ENABLE_OR_DISABLE_DM_SPROTECTION: Action[
 )
 """EnableOrDisableDMSprotection: ``PUT /api/domain/dmssecurity``."""
 
-QUERY_DOMAIN_BILLINGAREA: Action[QueryDomainBillingareaRequest, QueryDomainBillingareaResponse] = (
-    Action(
-        name="QueryDomainBillingarea",
-        method="GET",
-        path="/api/domain/billingarea/{domain}",
-        request=QueryDomainBillingareaRequest,
-        response=QueryDomainBillingareaResponse,
-        product=PRODUCT,
-        summary="QueryDomainBillingarea: GET /api/domain/billingarea/{domain}.",
-        envelope=Envelope(code="code", message="message", success=("0", "200")),
-    )
+QUERY_DOMAIN_BILLINGAREA: Action[DomainRequest, QueryDomainBillingareaResponse] = Action(
+    name="QueryDomainBillingarea",
+    method="GET",
+    path="/api/domain/billingarea/{domain}",
+    request=DomainRequest,
+    response=QueryDomainBillingareaResponse,
+    product=PRODUCT,
+    summary="QueryDomainBillingarea: GET /api/domain/billingarea/{domain}.",
+    envelope=Envelope(code="code", message="message", success=("0", "200")),
 )
 """QueryDomainBillingarea: ``GET /api/domain/billingarea/{domain}``."""
 

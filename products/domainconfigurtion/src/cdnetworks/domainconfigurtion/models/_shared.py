@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import msgspec
 
-from cdnetworks.core.models import ItemModel
+from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "CodeMessageDataResponse",
+    "CodeMessageResponse",
+    "DomainNameRequest",
+    "DomainRequest",
     "EditDomainConfigRequestLiveConfig",
     "EditDomainConfigRequestOriginConfig",
     "EditDomainConfigRequestPublishPoints",
@@ -40,3 +44,30 @@ class EditDomainConfigRequestPublishPoints(ItemModel, kw_only=True):
     """The ``publish_points`` of ``GetBasicConfigurationOfDomainResponse``, an item of ``BatchUpdateApiDomainForWplusRequestDomainConfigs.publish_points``, an item of ``EditDomainConfigRequest.publish_points``."""
 
     uri: str | None = None
+
+
+class CodeMessageResponse(ResponseModel, kw_only=True):
+    """The answer of UpdatetimecontrolService, EditDomainRedirectConfig, EditCacheTimeConfig and 11 more (one shape)."""
+
+    code: str | int | None = None
+    message: str | None = None
+
+
+class CodeMessageDataResponse(ResponseModel, kw_only=True):
+    """The answer of EditOriginUriAndHost, DeleteBanURLs, UpdateLiveVisitControlConfig and 5 more (one shape)."""
+
+    code: str | int | None = None
+    message: str | None = None
+    data: str | None = None
+
+
+class DomainNameRequest(RequestModel, kw_only=True):
+    """The arguments of QuerytimecontrolService, QueryHttpHeaderConfig, QueryAntiHotlinkingConfig and 9 more: the same fields."""
+
+    domain_name: str = msgspec.field(name="domain-name")
+
+
+class DomainRequest(RequestModel, kw_only=True):
+    """The arguments of Querysourceverificationconfig, QueryBanUrlUnderDomian, QueryWebsocketConfig and 8 more: the same fields."""
+
+    domain: str

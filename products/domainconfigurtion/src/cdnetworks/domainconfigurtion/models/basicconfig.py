@@ -17,8 +17,6 @@ __all__ = [
     "AddBanUrltoDomianRequestIllegalInformation",
     "AddBanUrltoDomianResponse",
     "DeleteBanURLsRequest",
-    "DeleteBanURLsResponse",
-    "QueryBanUrlUnderDomianRequest",
     "QueryBanUrlUnderDomianResponse",
     "QueryBanUrlUnderDomianResponseIllegalInformations",
 ]
@@ -58,20 +56,6 @@ class AddBanUrltoDomianRequestIllegalInformation(ItemModel, kw_only=True):
     areas: list[str]
     ban_urls: list[str] = msgspec.field(name="ban-urls")
     method: str | None = None
-
-
-class DeleteBanURLsResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteBanURLs."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: str | None = None
-
-
-class QueryBanUrlUnderDomianRequest(RequestModel, kw_only=True):
-    """The arguments of QueryBanUrlUnderDomian (``GET /api/basicconfig/illegalinformation/{domain}``)."""
-
-    domain: str
 
 
 class AddBanUrltoDomianRequest(RequestModel, kw_only=True):

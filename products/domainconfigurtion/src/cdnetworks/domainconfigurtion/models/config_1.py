@@ -25,63 +25,43 @@ __all__ = [
     "EditAntiHotlinkingConfigRequestVisitControlRulesIpControlRule",
     "EditAntiHotlinkingConfigRequestVisitControlRulesRefererControlRule",
     "EditAntiHotlinkingConfigRequestVisitControlRulesUaControlRule",
-    "EditAntiHotlinkingConfigResponse",
     "EditCacheTimeConfigRequest",
     "EditCacheTimeConfigRequestCacheTimeBehaviors",
-    "EditCacheTimeConfigResponse",
     "EditDomainRedirectConfigRequest",
     "EditDomainRedirectConfigRequestRewriteRuleSettings",
-    "EditDomainRedirectConfigResponse",
     "EditHttpHeaderConfigEditHttpHeaderConfigRequestHeaderModifyRules",
     "EditHttpHeaderConfigRequest",
-    "EditHttpHeaderConfigResponse",
-    "QueryAntiHotlinkingConfigRequest",
+    "LocationCodeMessageResponse",
     "QueryAntiHotlinkingConfigResponse",
     "QueryAntiHotlinkingConfigResponseVisitControlRules",
     "QueryAntiHotlinkingConfigResponseVisitControlRulesAdvanceControlRules",
     "QueryAntiHotlinkingConfigResponseVisitControlRulesCookieControlRules",
     "QueryAntiHotlinkingConfigResponseVisitControlRulesIpControlRule",
     "QueryAntiHotlinkingConfigResponseVisitControlRulesRefererControlRule",
-    "QueryCacheTimeRequest",
     "QueryCacheTimeResponse",
     "QueryCacheTimeResponseCacheTimeBehaviors",
-    "QueryCompressionConfigRequest",
     "QueryCompressionConfigResponse",
     "QueryCompressionConfigResponseCompressionSettings",
-    "QueryHttpCodeCasheConfigRequest",
     "QueryHttpCodeCasheConfigResponse",
     "QueryHttpCodeCasheConfigResponseHttpCodeCacheRules",
     "QueryHttpHeaderConfigQueryHttpHeaderConfigResponseHeaderModifyRules",
     "QueryHttpHeaderConfigQueryHttpHeaderConfigResponseHeaderModifyRulesDataId",
-    "QueryHttpHeaderConfigRequest",
     "QueryHttpHeaderConfigResponse",
-    "QueryInnerRedirectRequest",
     "QueryInnerRedirectResponse",
     "QueryInnerRedirectResponseRewriteRuleSettings",
-    "QuerysourceverificationconfigRequest",
     "QuerysourceverificationconfigResponse",
     "QuerysourceverificationconfigResponseSourceVerification",
-    "QuerytimecontrolServiceRequest",
     "QuerytimecontrolServiceResponse",
     "QuerytimecontrolServiceResponseTimestampVisitControlRule",
     "QuerytimecontrolServiceResponseTimestampVisitControlRuleTimestampControlRules",
     "UpdateCompressionConfigRequest",
     "UpdateCompressionConfigRequestCompressionSettings",
-    "UpdateCompressionConfigResponse",
     "UpdatesourceverificationconfigRequest",
     "UpdatesourceverificationconfigRequestSourceVerification",
     "UpdatesourceverificationconfigResponse",
     "UpdatetimecontrolServiceRequest",
     "UpdatetimecontrolServiceRequestTimestampVisitControlRule",
-    "UpdatetimecontrolServiceResponse",
 ]
-
-
-class UpdatetimecontrolServiceResponse(ResponseModel, kw_only=True):
-    """The answer of UpdatetimecontrolService."""
-
-    code: str | int | None = None
-    message: str | None = None
 
 
 class UpdatetimecontrolServiceRequestTimestampVisitControlRule(ItemModel, kw_only=True):
@@ -196,13 +176,6 @@ class QuerytimecontrolServiceResponse(ResponseModel, kw_only=True):
     ) = msgspec.field(default=None, name="timestamp-visit-control-rule")
 
 
-class EditDomainRedirectConfigResponse(ResponseModel, kw_only=True):
-    """The answer of EditDomainRedirectConfig."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
 class EditDomainRedirectConfigRequestRewriteRuleSettings(ItemModel, kw_only=True):
     """An item of ``EditDomainRedirectConfigRequest.rewrite_rule_settings``."""
 
@@ -239,8 +212,8 @@ class EditDomainRedirectConfigRequestRewriteRuleSettings(ItemModel, kw_only=True
         self.priority = as_int_text(self.priority, "priority")
 
 
-class EditHttpHeaderConfigResponse(ResponseModel, kw_only=True):
-    """The answer of EditHttpHeaderConfig."""
+class LocationCodeMessageResponse(ResponseModel, kw_only=True):
+    """The answer of EditHttpHeaderConfig, EditAntiHotlinkingConfig."""
 
     location: str | None = None
     code: str | int | None = None
@@ -325,13 +298,6 @@ class QueryHttpHeaderConfigResponse(ResponseModel, kw_only=True):
     ] = msgspec.field(default_factory=list, name="header-modify-rules")
 
 
-class EditCacheTimeConfigResponse(ResponseModel, kw_only=True):
-    """The answer of EditCacheTimeConfig."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
 class EditCacheTimeConfigRequestCacheTimeBehaviors(ItemModel, kw_only=True):
     """An item of ``EditCacheTimeConfigRequest.cache_time_behaviors``."""
 
@@ -367,14 +333,6 @@ class EditCacheTimeConfigRequestCacheTimeBehaviors(ItemModel, kw_only=True):
         self.is_respect_server = as_flag(self.is_respect_server, "true", "false")
         self.ignore_letter_case = as_flag(self.ignore_letter_case, "true", "false")
         self.priority = as_int_text(self.priority, "priority")
-
-
-class EditAntiHotlinkingConfigResponse(ResponseModel, kw_only=True):
-    """The answer of EditAntiHotlinkingConfig."""
-
-    location: str | None = None
-    code: str | int | None = None
-    message: str | None = None
 
 
 class EditAntiHotlinkingConfigRequestVisitControlRulesIpControlRule(ItemModel, kw_only=True):
@@ -612,13 +570,6 @@ class QuerysourceverificationconfigResponse(ResponseModel, kw_only=True):
     )
 
 
-class UpdateCompressionConfigResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateCompressionConfig."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
 class UpdateCompressionConfigRequestCompressionSettings(ItemModel, kw_only=True):
     """The ``compression_settings`` of ``UpdateCompressionConfigRequest``."""
 
@@ -768,12 +719,6 @@ class UpdatetimecontrolServiceRequest(RequestModel, kw_only=True):
     domain: str
 
 
-class QuerytimecontrolServiceRequest(RequestModel, kw_only=True):
-    """The arguments of QuerytimecontrolService (``GET /api/config/timecontrol/{domain-name}``)."""
-
-    domain_name: str = msgspec.field(name="domain-name")
-
-
 class EditDomainRedirectConfigRequest(RequestModel, kw_only=True):
     """The arguments of EditDomainRedirectConfig (``PUT /api/config/InnerRedirect/{domain-name}``)."""
 
@@ -791,12 +736,6 @@ class EditHttpHeaderConfigRequest(RequestModel, kw_only=True):
         msgspec.field(name="header-modify-rules")
     )
     description: str | None = None
-    domain_name: str = msgspec.field(name="domain-name")
-
-
-class QueryHttpHeaderConfigRequest(RequestModel, kw_only=True):
-    """The arguments of QueryHttpHeaderConfig (``GET /api/config/headermodify/{domain-name}``)."""
-
     domain_name: str = msgspec.field(name="domain-name")
 
 
@@ -819,12 +758,6 @@ class EditAntiHotlinkingConfigRequest(RequestModel, kw_only=True):
     domain_name: str = msgspec.field(name="domain-name")
 
 
-class QueryAntiHotlinkingConfigRequest(RequestModel, kw_only=True):
-    """The arguments of QueryAntiHotlinkingConfig (``GET /api/config/visitcontrol/{domain-name}``)."""
-
-    domain_name: str = msgspec.field(name="domain-name")
-
-
 class UpdatesourceverificationconfigRequest(RequestModel, kw_only=True):
     """The arguments of Updatesourceverificationconfig (``PUT /api/config/sourceverification/{domain}``)."""
 
@@ -834,40 +767,10 @@ class UpdatesourceverificationconfigRequest(RequestModel, kw_only=True):
     domain: str
 
 
-class QuerysourceverificationconfigRequest(RequestModel, kw_only=True):
-    """The arguments of Querysourceverificationconfig (``GET /api/config/sourceverification/{domain}``)."""
-
-    domain: str
-
-
 class UpdateCompressionConfigRequest(RequestModel, kw_only=True):
     """The arguments of UpdateCompressionConfig (``PUT /api/config/compresssetting/{domain-name}``)."""
 
     compression_settings: UpdateCompressionConfigRequestCompressionSettings = msgspec.field(
         name="compression-settings"
     )
-    domain_name: str = msgspec.field(name="domain-name")
-
-
-class QueryCompressionConfigRequest(RequestModel, kw_only=True):
-    """The arguments of QueryCompressionConfig (``GET /api/config/compresssetting/{domain-name}``)."""
-
-    domain_name: str = msgspec.field(name="domain-name")
-
-
-class QueryHttpCodeCasheConfigRequest(RequestModel, kw_only=True):
-    """The arguments of QueryHttpCodeCasheConfig (``GET /api/config/httpcodecache/{domain-name}``)."""
-
-    domain_name: str = msgspec.field(name="domain-name")
-
-
-class QueryInnerRedirectRequest(RequestModel, kw_only=True):
-    """The arguments of QueryInnerRedirect (``GET /api/config/InnerRedirect/{domain-name}``)."""
-
-    domain_name: str = msgspec.field(name="domain-name")
-
-
-class QueryCacheTimeRequest(RequestModel, kw_only=True):
-    """The arguments of QueryCacheTime (``GET /api/config/cachetime/{domain-name}``)."""
-
     domain_name: str = msgspec.field(name="domain-name")

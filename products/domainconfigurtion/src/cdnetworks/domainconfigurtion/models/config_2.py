@@ -19,59 +19,40 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 __all__ = [
     "EditHttpCodeCacheRequest",
     "EditHttpCodeCacheRequestHttpCodeCacheRules",
-    "EditHttpCodeCacheResponse",
     "EditIgnoreProtocolRequest",
     "EditIgnoreProtocolRequestIgnoreProtocolRules",
     "EditIgnoreProtocolResponse",
     "EditLivestreamingTimestampAntihotlinkingConfigRequest",
     "EditLivestreamingTimestampAntihotlinkingConfigRequestTimestampVisitControlRules",
-    "EditLivestreamingTimestampAntihotlinkingConfigResponse",
     "EditOriginUriAndHostRequest",
     "EditOriginUriAndHostRequestOriginRulesRewrites",
-    "EditOriginUriAndHostResponse",
     "EditQueryStringUrlConfigRequest",
     "EditQueryStringUrlConfigRequestQueryStringSettings",
-    "EditQueryStringUrlConfigResponse",
     "EditWebsocketConfigRequest",
     "EditWebsocketConfigRequestWebsocketSwitch",
     "EditWebsocketConfigResponse",
-    "QueryAmazonS3AuthorizationConfigRequest",
     "QueryAmazonS3AuthorizationConfigResponse",
     "QueryAmazonS3AuthorizationConfigResponseAmazonS3AccessAuthorizationRules",
-    "QueryIgnoreProtocolRequest",
     "QueryIgnoreProtocolResponse",
     "QueryIgnoreProtocolResponseIgnoreProtocolRules",
-    "QueryLivestreamingAntihotlinkingConfigRequest",
     "QueryLivestreamingAntihotlinkingConfigResponse",
     "QueryLivestreamingAntihotlinkingConfigResponseData",
     "QueryLivestreamingAntihotlinkingConfigResponseDataVisitControlRules",
-    "QueryLivestreamingTimestampAntihotlinkingConfigRequest",
     "QueryLivestreamingTimestampAntihotlinkingConfigResponse",
     "QueryLivestreamingTimestampAntihotlinkingConfigResponseData",
     "QueryLivestreamingTimestampAntihotlinkingConfigResponseDataTimestampVisitControlRules",
     "QueryOriginUriAndHostRequest",
     "QueryOriginUriAndHostResponse",
     "QueryOriginUriAndHostResponseOriginRulesRewrites",
-    "QueryQueryStringUrlConfigRequest",
     "QueryQueryStringUrlConfigResponse",
     "QueryQueryStringUrlConfigResponseQueryStringSettings",
-    "QueryWebsocketConfigRequest",
     "QueryWebsocketConfigResponse",
     "QueryWebsocketConfigResponseData",
     "UpdateAmazonS3AuthorizationConfigRequest",
     "UpdateAmazonS3AuthorizationConfigRequestAmazonS3AccessAuthorizationRules",
-    "UpdateAmazonS3AuthorizationConfigResponse",
     "UpdateLiveVisitControlConfigRequest",
     "UpdateLiveVisitControlConfigRequestVisitControlRules",
-    "UpdateLiveVisitControlConfigResponse",
 ]
-
-
-class EditQueryStringUrlConfigResponse(ResponseModel, kw_only=True):
-    """The answer of EditQueryStringUrlConfig."""
-
-    code: str | int | None = None
-    message: str | None = None
 
 
 class EditQueryStringUrlConfigRequestQueryStringSettings(ItemModel, kw_only=True):
@@ -133,13 +114,6 @@ class QueryQueryStringUrlConfigResponse(ResponseModel, kw_only=True):
     )
 
 
-class EditHttpCodeCacheResponse(ResponseModel, kw_only=True):
-    """The answer of EditHttpCodeCache."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
 class EditHttpCodeCacheRequestHttpCodeCacheRules(ItemModel, kw_only=True):
     """An item of ``EditHttpCodeCacheRequest.http_code_cache_rules``."""
 
@@ -178,13 +152,6 @@ class QueryAmazonS3AuthorizationConfigResponse(ResponseModel, kw_only=True):
     amazon_s3_access_authorization_rules: list[
         QueryAmazonS3AuthorizationConfigResponseAmazonS3AccessAuthorizationRules
     ] = msgspec.field(default_factory=list, name="amazon-s3-access-authorization-rules")
-
-
-class UpdateAmazonS3AuthorizationConfigResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateAmazonS3AuthorizationConfig."""
-
-    code: str | int | None = None
-    message: str | None = None
 
 
 class UpdateAmazonS3AuthorizationConfigRequestAmazonS3AccessAuthorizationRules(
@@ -249,14 +216,6 @@ class EditIgnoreProtocolRequestIgnoreProtocolRules(ItemModel, kw_only=True):
 
     def __post_init__(self) -> None:
         self.cache_ignore_protocol = as_flag(self.cache_ignore_protocol, "true", "false")
-
-
-class EditOriginUriAndHostResponse(ResponseModel, kw_only=True):
-    """The answer of EditOriginUriAndHost."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: str | None = None
 
 
 class EditOriginUriAndHostRequestOriginRulesRewrites(ItemModel, kw_only=True):
@@ -364,14 +323,6 @@ class QueryLivestreamingAntihotlinkingConfigResponse(ResponseModel, kw_only=True
     data: QueryLivestreamingAntihotlinkingConfigResponseData | None = None
 
 
-class UpdateLiveVisitControlConfigResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateLiveVisitControlConfig."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: str | None = None
-
-
 class UpdateLiveVisitControlConfigRequestVisitControlRules(ItemModel, kw_only=True):
     """An item of ``UpdateLiveVisitControlConfigRequest.visit_control_rules``."""
 
@@ -417,14 +368,6 @@ class QueryLivestreamingTimestampAntihotlinkingConfigResponse(ResponseModel, kw_
     data: QueryLivestreamingTimestampAntihotlinkingConfigResponseData | None = None
 
 
-class EditLivestreamingTimestampAntihotlinkingConfigResponse(ResponseModel, kw_only=True):
-    """The answer of EditLivestreamingTimestampAntihotlinkingConfig."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: str | None = None
-
-
 class EditLivestreamingTimestampAntihotlinkingConfigRequestTimestampVisitControlRules(
     ItemModel, kw_only=True
 ):
@@ -451,12 +394,6 @@ class EditQueryStringUrlConfigRequest(RequestModel, kw_only=True):
     domain_name: str = msgspec.field(name="domain-name")
 
 
-class QueryQueryStringUrlConfigRequest(RequestModel, kw_only=True):
-    """The arguments of QueryQueryStringUrlConfig (``GET /api/config/querystring/{domain-name}``)."""
-
-    domain_name: str = msgspec.field(name="domain-name")
-
-
 class EditHttpCodeCacheRequest(RequestModel, kw_only=True):
     """The arguments of EditHttpCodeCache (``PUT /api/config/httpcodecache/{domain-name}``)."""
 
@@ -467,24 +404,12 @@ class EditHttpCodeCacheRequest(RequestModel, kw_only=True):
     domain_name: str = msgspec.field(name="domain-name")
 
 
-class QueryAmazonS3AuthorizationConfigRequest(RequestModel, kw_only=True):
-    """The arguments of QueryAmazonS3AuthorizationConfig (``GET /api/config/amazons3access/{domain-name}``)."""
-
-    domain_name: str = msgspec.field(name="domain-name")
-
-
 class UpdateAmazonS3AuthorizationConfigRequest(RequestModel, kw_only=True):
     """The arguments of UpdateAmazonS3AuthorizationConfig (``PUT /api/config/amazons3access/{domain-name}``)."""
 
     amazon_s3_access_authorization_rules: list[
         UpdateAmazonS3AuthorizationConfigRequestAmazonS3AccessAuthorizationRules
     ] = msgspec.field(name="amazon-s3-access-authorization-rules")
-    domain_name: str = msgspec.field(name="domain-name")
-
-
-class QueryIgnoreProtocolRequest(RequestModel, kw_only=True):
-    """The arguments of QueryIgnoreProtocol (``GET /api/config/ignoreprotocol/{domain-name}``)."""
-
     domain_name: str = msgspec.field(name="domain-name")
 
 
@@ -517,28 +442,10 @@ class EditWebsocketConfigRequest(RequestModel, kw_only=True):
     domain_name: str = msgspec.field(name="domain-name")
 
 
-class QueryWebsocketConfigRequest(RequestModel, kw_only=True):
-    """The arguments of QueryWebsocketConfig (``GET /api/config/websocket/{domain}``)."""
-
-    domain: str
-
-
-class QueryLivestreamingAntihotlinkingConfigRequest(RequestModel, kw_only=True):
-    """The arguments of QueryLivestreamingAntihotlinkingConfig (``GET /api/config/live-visitcontrol/{domain}``)."""
-
-    domain: str
-
-
 class UpdateLiveVisitControlConfigRequest(RequestModel, kw_only=True):
     """The arguments of UpdateLiveVisitControlConfig (``PUT /api/config/live-visitcontrol/{domain}``)."""
 
     visit_control_rules: list[UpdateLiveVisitControlConfigRequestVisitControlRules]
-    domain: str
-
-
-class QueryLivestreamingTimestampAntihotlinkingConfigRequest(RequestModel, kw_only=True):
-    """The arguments of QueryLivestreamingTimestampAntihotlinkingConfig (``GET /api/config/live-timestampvisitcontrol/{domain}``)."""
-
     domain: str
 
 

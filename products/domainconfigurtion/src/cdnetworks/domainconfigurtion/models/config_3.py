@@ -18,50 +18,36 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
     "BatchUpdateDomainCertConfigRequest",
-    "BatchUpdateDomainCertConfigResponse",
     "EditAccessSpeedLimitRequest",
     "EditAccessSpeedLimitRequestAccessSpeedRules",
-    "EditAccessSpeedLimitResponse",
     "EditBack2originProtocolRewriteConfigRequest",
     "EditBack2originProtocolRewriteConfigRequestBackToOriginRewriteRule",
-    "EditBack2originProtocolRewriteConfigResponse",
-    "QueryBack2OriginProtocolRewriteConfigRequest",
     "QueryBack2OriginProtocolRewriteConfigResponse",
     "QueryBack2OriginProtocolRewriteConfigResponseData",
     "QueryBack2OriginProtocolRewriteConfigResponseDataBackToOriginRewriteRule",
-    "QueryCacheKeyConfigurationRequest",
     "QueryCacheKeyConfigurationResponse",
     "QueryCacheKeyConfigurationResponseCacheKeyRules",
-    "QueryDomainCertConfigRequest",
     "QueryDomainCertConfigResponse",
     "QueryDomainCertConfigResponseData",
-    "QueryHttp2SettingsConfigForWplusRequest",
     "QueryHttp2SettingsConfigForWplusResponse",
     "QueryHttp2SettingsConfigForWplusResponseHttp2Settings",
-    "QueryStreamNotificationConfigRequest",
     "QueryStreamNotificationConfigResponse",
     "QueryStreamNotificationConfigResponseData",
     "QueryStreamNotificationConfigResponseDataStreamNotifications",
     "QueryStreamNotificationConfigResponseDataStreamNotificationsNotifyParams",
     "UpdateCacheKeyConfigurationRequest",
     "UpdateCacheKeyConfigurationRequestCacheKeyRules",
-    "UpdateCacheKeyConfigurationResponse",
     "UpdateDomainCertConfigRequest",
-    "UpdateDomainCertConfigResponse",
     "UpdateDomainMultiCertConfigForWplusCertConfigs",
     "UpdateDomainMultiCertConfigForWplusDomainCertConfig",
     "UpdateDomainMultiCertConfigForWplusOtherConfig",
     "UpdateDomainMultiCertConfigForWplusRequest",
-    "UpdateDomainMultiCertConfigForWplusResponse",
     "UpdateHttp2SettingsConfigForWplusRequest",
     "UpdateHttp2SettingsConfigForWplusRequestHttp2Settings",
-    "UpdateHttp2SettingsConfigForWplusResponse",
     "UpdateIpVersionConfigRequest",
-    "UpdateIpVersionConfigResponse",
     "UpdateStreamNotificationConfigRequest",
     "UpdateStreamNotificationConfigRequestStreamNotifications",
     "UpdateStreamNotificationConfigRequestStreamNotificationsNotifyParams",
-    "UpdateStreamNotificationConfigResponse",
 ]
 
 
@@ -80,13 +66,6 @@ class QueryHttp2SettingsConfigForWplusResponse(ResponseModel, kw_only=True):
     http2_settings: QueryHttp2SettingsConfigForWplusResponseHttp2Settings | None = None
 
 
-class UpdateHttp2SettingsConfigForWplusResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateHttp2SettingsConfigForWplus."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
 class UpdateHttp2SettingsConfigForWplusRequestHttp2Settings(ItemModel, kw_only=True):
     """The ``http2_settings`` of ``UpdateHttp2SettingsConfigForWplusRequest``."""
 
@@ -95,14 +74,6 @@ class UpdateHttp2SettingsConfigForWplusRequestHttp2Settings(ItemModel, kw_only=T
 
     def __post_init__(self) -> None:
         self.enable_http2 = as_flag(self.enable_http2, "true", "false")
-
-
-class UpdateCacheKeyConfigurationResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateCacheKeyConfiguration."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: str | None = None
 
 
 class UpdateCacheKeyConfigurationRequestCacheKeyRules(ItemModel, kw_only=True):
@@ -154,13 +125,6 @@ class QueryCacheKeyConfigurationResponse(ResponseModel, kw_only=True):
     )
 
 
-class EditAccessSpeedLimitResponse(ResponseModel, kw_only=True):
-    """The answer of EditAccessSpeedLimit."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
 class EditAccessSpeedLimitRequestAccessSpeedRules(ItemModel, kw_only=True):
     """An item of ``EditAccessSpeedLimitRequest.access_speed_rules``."""
 
@@ -178,14 +142,6 @@ class EditAccessSpeedLimitRequestAccessSpeedRules(ItemModel, kw_only=True):
     def __post_init__(self) -> None:
         self.start_size = as_int_text(self.start_size, "start_size")
         self.priority = as_int_text(self.priority, "priority")
-
-
-class EditBack2originProtocolRewriteConfigResponse(ResponseModel, kw_only=True):
-    """The answer of EditBack2originProtocolRewriteConfig."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: str | None = None
 
 
 class EditBack2originProtocolRewriteConfigRequestBackToOriginRewriteRule(ItemModel, kw_only=True):
@@ -223,13 +179,6 @@ class QueryBack2OriginProtocolRewriteConfigResponse(ResponseModel, kw_only=True)
     code: str | int | None = None
     message: str | None = None
     data: QueryBack2OriginProtocolRewriteConfigResponseData | None = None
-
-
-class UpdateStreamNotificationConfigResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateStreamNotificationConfig."""
-
-    code: str | int | None = None
-    message: str | None = None
 
 
 class UpdateStreamNotificationConfigRequestStreamNotificationsNotifyParams(ItemModel, kw_only=True):
@@ -304,13 +253,6 @@ class QueryStreamNotificationConfigResponse(ResponseModel, kw_only=True):
     data: QueryStreamNotificationConfigResponseData | None = None
 
 
-class UpdateDomainCertConfigResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateDomainCertConfig."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
 class QueryDomainCertConfigResponseData(ItemModel, kw_only=True):
     """The ``data`` of ``QueryDomainCertConfigResponse``."""
 
@@ -328,13 +270,6 @@ class QueryDomainCertConfigResponse(ResponseModel, kw_only=True):
     code: str | int | None = None
     message: str | None = None
     data: QueryDomainCertConfigResponseData | None = None
-
-
-class UpdateDomainMultiCertConfigForWplusResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateDomainMultiCertConfigForWplus."""
-
-    code: str | int | None = None
-    message: str | None = None
 
 
 class UpdateDomainMultiCertConfigForWplusCertConfigs(ItemModel, kw_only=True):
@@ -359,27 +294,6 @@ class UpdateDomainMultiCertConfigForWplusOtherConfig(ItemModel, kw_only=True):
     cipher_suites: str
 
 
-class UpdateIpVersionConfigResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateIpVersionConfig."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: str | None = None
-
-
-class BatchUpdateDomainCertConfigResponse(ResponseModel, kw_only=True):
-    """The answer of BatchUpdateDomainCertConfig."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
-class QueryHttp2SettingsConfigForWplusRequest(RequestModel, kw_only=True):
-    """The arguments of QueryHttp2SettingsConfigForWplus (``GET /api/config/http2/{domain}``)."""
-
-    domain: str
-
-
 class UpdateHttp2SettingsConfigForWplusRequest(RequestModel, kw_only=True):
     """The arguments of UpdateHttp2SettingsConfigForWplus (``PUT /api/config/http2/{domain-name}``)."""
 
@@ -393,12 +307,6 @@ class UpdateCacheKeyConfigurationRequest(RequestModel, kw_only=True):
     cache_key_rules: list[UpdateCacheKeyConfigurationRequestCacheKeyRules]
     description: str | None = None
     domain_name: str = msgspec.field(name="domain-name")
-
-
-class QueryCacheKeyConfigurationRequest(RequestModel, kw_only=True):
-    """The arguments of QueryCacheKeyConfiguration (``GET /api/config/cachekey/{domain}``)."""
-
-    domain: str
 
 
 class EditAccessSpeedLimitRequest(RequestModel, kw_only=True):
@@ -417,23 +325,11 @@ class EditBack2originProtocolRewriteConfigRequest(RequestModel, kw_only=True):
     domain_name: str = msgspec.field(name="domain-name")
 
 
-class QueryBack2OriginProtocolRewriteConfigRequest(RequestModel, kw_only=True):
-    """The arguments of QueryBack2OriginProtocolRewriteConfig (``GET /api/config/back2originrewrite/{domain}``)."""
-
-    domain: str
-
-
 class UpdateStreamNotificationConfigRequest(RequestModel, kw_only=True):
     """The arguments of UpdateStreamNotificationConfig (``PUT /api/config/streamnotification/{domain-name}``)."""
 
     stream_notifications: list[UpdateStreamNotificationConfigRequestStreamNotifications]
     domain_name: str = msgspec.field(name="domain-name")
-
-
-class QueryStreamNotificationConfigRequest(RequestModel, kw_only=True):
-    """The arguments of QueryStreamNotificationConfig (``GET /api/config/streamnotification/{domain}``)."""
-
-    domain: str
 
 
 class UpdateDomainCertConfigRequest(RequestModel, kw_only=True):
@@ -443,12 +339,6 @@ class UpdateDomainCertConfigRequest(RequestModel, kw_only=True):
     tls_version: str | None = msgspec.field(default=None, name="TLSVersion")
     enable_ocsp: str | None = msgspec.field(default=None, name="enableOCSP")
     cipher_suites: str | None = None
-    domain: str
-
-
-class QueryDomainCertConfigRequest(RequestModel, kw_only=True):
-    """The arguments of QueryDomainCertConfig (``GET /api/config/certificate/{domain}``)."""
-
     domain: str
 
 

@@ -12,30 +12,14 @@ from cdnetworks.core.models import RequestModel, ResponseModel
 
 __all__ = [
     "AntiHijackIPAddRequest",
-    "AntiHijackIPAddResponse",
     "AntiHijackIPDeleteRequest",
-    "AntiHijackIPDeleteResponse",
     "AntiHijackIPUpdateRequest",
-    "AntiHijackIPUpdateResponse",
+    "CodeMsgResponse",
 ]
 
 
-class AntiHijackIPAddResponse(ResponseModel, kw_only=True):
-    """The answer of AntiHijackIPAdd."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class AntiHijackIPUpdateResponse(ResponseModel, kw_only=True):
-    """The answer of AntiHijackIPUpdate."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class AntiHijackIPDeleteResponse(ResponseModel, kw_only=True):
-    """The answer of AntiHijackIPDelete."""
+class CodeMsgResponse(ResponseModel, kw_only=True):
+    """The answer of AntiHijackIPAdd, AntiHijackIPUpdate, AntiHijackIPDelete."""
 
     code: str | int | None = None
     msg: str | None = None

@@ -23,29 +23,23 @@ from ._shared import (
 )
 
 __all__ = [
+    "DomainNamesTypeRequest",
     "EditDomainConfigRequest",
     "EditDomainConfigRequestBackToOriginRewriteRule",
     "EditDomainConfigRequestSsl",
     "EditDomainConfigResponse",
     "EditDomainPropertyRequest",
     "EditDomainPropertyRequestOriginConfig",
-    "EditDomainPropertyResponse",
-    "EnableOrDisableBotProtectionRequest",
-    "EnableOrDisableBotProtectionResponse",
-    "EnableOrDisableDMSprotectionRequest",
     "EnableOrDisableDMSprotectionResponse",
     "EnableOrDisableWAFProtectionRequest",
     "EnableOrDisableWAFProtectionResponse",
-    "GetBasicConfigurationOfDomainRequest",
     "GetBasicConfigurationOfDomainResponse",
     "GetBasicConfigurationOfDomainResponseLiveConfig",
     "GetBasicConfigurationOfDomainResponseOriginConfig",
     "GetBasicConfigurationOfDomainResponseOriginConfigAdvOriginConfigs",
     "GetBasicConfigurationOfDomainResponseOriginConfigAdvOriginConfigsAdvOriginConfig",
     "GetBasicConfigurationOfDomainResponseSsl",
-    "QueryDomainBillingareaRequest",
     "QueryDomainBillingareaResponse",
-    "QueryIpv6ConfigRequest",
     "QueryIpv6ConfigResponse",
 ]
 
@@ -89,13 +83,6 @@ class QueryIpv6ConfigResponse(ResponseModel, kw_only=True):
     domain_name: str | None = msgspec.field(default=None, name="domain-name")
     domain_id: str | None = msgspec.field(default=None, name="domain-id")
     use_ipv6: str | None = None
-
-
-class EditDomainPropertyResponse(ResponseModel, kw_only=True):
-    """The answer of EditDomainProperty."""
-
-    code: str | int | None = None
-    message: str | None = None
 
 
 class EditDomainPropertyRequestOriginConfig(ItemModel, kw_only=True):
@@ -200,14 +187,6 @@ class EnableOrDisableWAFProtectionResponse(ResponseModel, kw_only=True):
     data: str | None = None
 
 
-class EnableOrDisableBotProtectionResponse(ResponseModel, kw_only=True):
-    """The answer of EnableOrDisableBotProtection."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: str | None = None
-
-
 class EnableOrDisableDMSprotectionResponse(ResponseModel, kw_only=True):
     """The answer of EnableOrDisableDMSprotection."""
 
@@ -257,23 +236,11 @@ class EditDomainConfigRequest(RequestModel, kw_only=True):
         self.enable_httpdns = as_flag(self.enable_httpdns, "true", "false")
 
 
-class QueryIpv6ConfigRequest(RequestModel, kw_only=True):
-    """The arguments of QueryIpv6Config (``GET /api/domain/ipv6/{domain-name}``)."""
-
-    domain_name: str = msgspec.field(name="domain-name")
-
-
 class EditDomainPropertyRequest(RequestModel, kw_only=True):
     """The arguments of EditDomainProperty (``POST /api/domain/property/{domain-name}``)."""
 
     origin_config: EditDomainPropertyRequestOriginConfig = msgspec.field(name="origin-config")
     description: str | None = None
-    domain_name: str = msgspec.field(name="domain-name")
-
-
-class GetBasicConfigurationOfDomainRequest(RequestModel, kw_only=True):
-    """The arguments of GetBasicConfigurationOfDomain (``GET /api/domain/{domain-name}``)."""
-
     domain_name: str = msgspec.field(name="domain-name")
 
 
@@ -285,21 +252,8 @@ class EnableOrDisableWAFProtectionRequest(RequestModel, kw_only=True):
     type: str
 
 
-class EnableOrDisableBotProtectionRequest(RequestModel, kw_only=True):
-    """The arguments of EnableOrDisableBotProtection (``PUT /api/domain/botsecurity``)."""
+class DomainNamesTypeRequest(RequestModel, kw_only=True):
+    """The arguments of EnableOrDisableBotProtection, EnableOrDisableDMSprotection: the same fields."""
 
     domain_names: list[str]
     type: str
-
-
-class EnableOrDisableDMSprotectionRequest(RequestModel, kw_only=True):
-    """The arguments of EnableOrDisableDMSprotection (``PUT /api/domain/dmssecurity``)."""
-
-    domain_names: list[str]
-    type: str
-
-
-class QueryDomainBillingareaRequest(RequestModel, kw_only=True):
-    """The arguments of QueryDomainBillingarea (``GET /api/domain/billingarea/{domain}``)."""
-
-    domain: str

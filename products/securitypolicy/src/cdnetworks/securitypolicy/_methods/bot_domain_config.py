@@ -28,7 +28,6 @@ from ..actions import (
 )
 from ..models import (
     DeployBehaviorAnalyseRequest,
-    DeployBehaviorAnalyseResponse,
     DeployBehaviorAnalyseRow,
     DeployBlockPageRequest,
     DeployBlockPageResponse,
@@ -37,28 +36,19 @@ from ..models import (
     DeployBotFeatureVerificationJS,
     DeployBotFeatureVerificationPt,
     DeployBotFeatureVerificationRequest,
-    DeployBotFeatureVerificationResponse,
     DeployCaptchaVerificationCaptcha,
     DeployCaptchaVerificationRequest,
-    DeployCaptchaVerificationResponse,
     DeployCrawlerGoodIntelligence,
     DeployCrawlerGoodRequest,
-    DeployCrawlerGoodResponse,
     DeployCrawlerGoodUserAgent,
     DeployFingerprintAnalysisFingerprint,
     DeployFingerprintAnalysisRequest,
-    DeployFingerprintAnalysisResponse,
-    GetBehaviorAnalyseRequest,
+    DomainRequest,
     GetBehaviorAnalyseResponse,
-    GetBlockPageRequest,
     GetBlockPageResponse,
-    GetCrawlerGoodRequest,
     GetCrawlerGoodResponse,
-    QueryBotFeatureVerificationRequest,
     QueryBotFeatureVerificationResponse,
-    QueryCaptchaVerificationRequest,
     QueryCaptchaVerificationResponse,
-    QueryFingerprintAnalysisRequest,
     QueryFingerprintAnalysisResponse,
 )
 
@@ -69,7 +59,7 @@ class BotDomainConfigMethods(ProductClient):
     """The ``bot_domain_config`` actions' methods of the securitypolicy clients."""
 
     @overload
-    def get_crawler_good(self, request: GetCrawlerGoodRequest, /) -> GetCrawlerGoodResponse: ...
+    def get_crawler_good(self, request: DomainRequest, /) -> GetCrawlerGoodResponse: ...
     @overload
     def get_crawler_good(
         self,
@@ -78,7 +68,7 @@ class BotDomainConfigMethods(ProductClient):
     ) -> GetCrawlerGoodResponse: ...
     def get_crawler_good(
         self,
-        request: GetCrawlerGoodRequest | None = None,
+        request: DomainRequest | None = None,
         *,
         domain: str | None = None,
     ) -> GetCrawlerGoodResponse:
@@ -90,7 +80,7 @@ class BotDomainConfigMethods(ProductClient):
 
     @overload
     def query_bot_feature_verification(
-        self, request: QueryBotFeatureVerificationRequest, /
+        self, request: DomainRequest, /
     ) -> QueryBotFeatureVerificationResponse: ...
     @overload
     def query_bot_feature_verification(
@@ -100,7 +90,7 @@ class BotDomainConfigMethods(ProductClient):
     ) -> QueryBotFeatureVerificationResponse: ...
     def query_bot_feature_verification(
         self,
-        request: QueryBotFeatureVerificationRequest | None = None,
+        request: DomainRequest | None = None,
         *,
         domain: str | None = None,
     ) -> QueryBotFeatureVerificationResponse:
@@ -112,7 +102,7 @@ class BotDomainConfigMethods(ProductClient):
 
     @overload
     def query_fingerprint_analysis(
-        self, request: QueryFingerprintAnalysisRequest, /
+        self, request: DomainRequest, /
     ) -> QueryFingerprintAnalysisResponse: ...
     @overload
     def query_fingerprint_analysis(
@@ -122,7 +112,7 @@ class BotDomainConfigMethods(ProductClient):
     ) -> QueryFingerprintAnalysisResponse: ...
     def query_fingerprint_analysis(
         self,
-        request: QueryFingerprintAnalysisRequest | None = None,
+        request: DomainRequest | None = None,
         *,
         domain: str | None = None,
     ) -> QueryFingerprintAnalysisResponse:
@@ -134,7 +124,7 @@ class BotDomainConfigMethods(ProductClient):
 
     @overload
     def query_captcha_verification(
-        self, request: QueryCaptchaVerificationRequest, /
+        self, request: DomainRequest, /
     ) -> QueryCaptchaVerificationResponse: ...
     @overload
     def query_captcha_verification(
@@ -144,7 +134,7 @@ class BotDomainConfigMethods(ProductClient):
     ) -> QueryCaptchaVerificationResponse: ...
     def query_captcha_verification(
         self,
-        request: QueryCaptchaVerificationRequest | None = None,
+        request: DomainRequest | None = None,
         *,
         domain: str | None = None,
     ) -> QueryCaptchaVerificationResponse:
@@ -155,9 +145,7 @@ class BotDomainConfigMethods(ProductClient):
         return self.core.call(QUERY_CAPTCHA_VERIFICATION, request, domain=domain)
 
     @overload
-    def get_behavior_analyse(
-        self, request: GetBehaviorAnalyseRequest, /
-    ) -> GetBehaviorAnalyseResponse: ...
+    def get_behavior_analyse(self, request: DomainRequest, /) -> GetBehaviorAnalyseResponse: ...
     @overload
     def get_behavior_analyse(
         self,
@@ -166,7 +154,7 @@ class BotDomainConfigMethods(ProductClient):
     ) -> GetBehaviorAnalyseResponse: ...
     def get_behavior_analyse(
         self,
-        request: GetBehaviorAnalyseRequest | None = None,
+        request: DomainRequest | None = None,
         *,
         domain: str | None = None,
     ) -> GetBehaviorAnalyseResponse:
@@ -177,7 +165,7 @@ class BotDomainConfigMethods(ProductClient):
         return self.core.call(GET_BEHAVIOR_ANALYSE, request, domain=domain)
 
     @overload
-    def get_block_page(self, request: GetBlockPageRequest, /) -> GetBlockPageResponse: ...
+    def get_block_page(self, request: DomainRequest, /) -> GetBlockPageResponse: ...
     @overload
     def get_block_page(
         self,
@@ -186,7 +174,7 @@ class BotDomainConfigMethods(ProductClient):
     ) -> GetBlockPageResponse: ...
     def get_block_page(
         self,
-        request: GetBlockPageRequest | None = None,
+        request: DomainRequest | None = None,
         *,
         domain: str | None = None,
     ) -> GetBlockPageResponse:
@@ -199,7 +187,7 @@ class BotDomainConfigMethods(ProductClient):
     @overload
     def deploy_crawler_good(
         self, request: DeployCrawlerGoodRequest, /
-    ) -> DeployCrawlerGoodResponse: ...
+    ) -> DeployBlockPageResponse: ...
     @overload
     def deploy_crawler_good(
         self,
@@ -208,7 +196,7 @@ class BotDomainConfigMethods(ProductClient):
         edgebot_crawler_good: DeployCrawlerGoodIntelligence,
         edgebot_user_agent: DeployCrawlerGoodUserAgent,
         edgebot_bot_intelligence: DeployCrawlerGoodIntelligence,
-    ) -> DeployCrawlerGoodResponse: ...
+    ) -> DeployBlockPageResponse: ...
     def deploy_crawler_good(
         self,
         request: DeployCrawlerGoodRequest | None = None,
@@ -217,7 +205,7 @@ class BotDomainConfigMethods(ProductClient):
         edgebot_crawler_good: DeployCrawlerGoodIntelligence | None = None,
         edgebot_user_agent: DeployCrawlerGoodUserAgent | None = None,
         edgebot_bot_intelligence: DeployCrawlerGoodIntelligence | None = None,
-    ) -> DeployCrawlerGoodResponse:
+    ) -> DeployBlockPageResponse:
         """DeployCrawlerGood: ``POST /api/bot/domainConfig/deploy-crawler-good``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -234,7 +222,7 @@ class BotDomainConfigMethods(ProductClient):
     @overload
     def deploy_bot_feature_verification(
         self, request: DeployBotFeatureVerificationRequest, /
-    ) -> DeployBotFeatureVerificationResponse: ...
+    ) -> DeployBlockPageResponse: ...
     @overload
     def deploy_bot_feature_verification(
         self,
@@ -244,7 +232,7 @@ class BotDomainConfigMethods(ProductClient):
         edgebot_cookie_challenge: DeployBotFeatureVerificationCookie,
         edgebot_human_challenge: DeployBotFeatureVerificationHuman,
         edgebot_js_challenge: DeployBotFeatureVerificationJS,
-    ) -> DeployBotFeatureVerificationResponse: ...
+    ) -> DeployBlockPageResponse: ...
     def deploy_bot_feature_verification(
         self,
         request: DeployBotFeatureVerificationRequest | None = None,
@@ -254,7 +242,7 @@ class BotDomainConfigMethods(ProductClient):
         edgebot_cookie_challenge: DeployBotFeatureVerificationCookie | None = None,
         edgebot_human_challenge: DeployBotFeatureVerificationHuman | None = None,
         edgebot_js_challenge: DeployBotFeatureVerificationJS | None = None,
-    ) -> DeployBotFeatureVerificationResponse:
+    ) -> DeployBlockPageResponse:
         """DeployBotFeatureVerification: ``POST /api/bot/domainConfig/deploy-bot-challenge``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -272,7 +260,7 @@ class BotDomainConfigMethods(ProductClient):
     @overload
     def deploy_fingerprint_analysis(
         self, request: DeployFingerprintAnalysisRequest, /
-    ) -> DeployFingerprintAnalysisResponse: ...
+    ) -> DeployBlockPageResponse: ...
     @overload
     def deploy_fingerprint_analysis(
         self,
@@ -280,7 +268,7 @@ class BotDomainConfigMethods(ProductClient):
         domain: str,
         edgebot_user_fingerprint_challenge: DeployFingerprintAnalysisFingerprint,
         edgebot_device_fingerprint_challenge: DeployFingerprintAnalysisFingerprint,
-    ) -> DeployFingerprintAnalysisResponse: ...
+    ) -> DeployBlockPageResponse: ...
     def deploy_fingerprint_analysis(
         self,
         request: DeployFingerprintAnalysisRequest | None = None,
@@ -288,7 +276,7 @@ class BotDomainConfigMethods(ProductClient):
         domain: str | None = None,
         edgebot_user_fingerprint_challenge: DeployFingerprintAnalysisFingerprint | None = None,
         edgebot_device_fingerprint_challenge: DeployFingerprintAnalysisFingerprint | None = None,
-    ) -> DeployFingerprintAnalysisResponse:
+    ) -> DeployBlockPageResponse:
         """DeployFingerprintAnalysis: ``POST /api/bot/domainConfig/deploy-fingerprint-challenge``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -304,21 +292,21 @@ class BotDomainConfigMethods(ProductClient):
     @overload
     def deploy_captcha_verification(
         self, request: DeployCaptchaVerificationRequest, /
-    ) -> DeployCaptchaVerificationResponse: ...
+    ) -> DeployBlockPageResponse: ...
     @overload
     def deploy_captcha_verification(
         self,
         *,
         domain: str,
         edgebot_captcha_challenge: DeployCaptchaVerificationCaptcha,
-    ) -> DeployCaptchaVerificationResponse: ...
+    ) -> DeployBlockPageResponse: ...
     def deploy_captcha_verification(
         self,
         request: DeployCaptchaVerificationRequest | None = None,
         *,
         domain: str | None = None,
         edgebot_captcha_challenge: DeployCaptchaVerificationCaptcha | None = None,
-    ) -> DeployCaptchaVerificationResponse:
+    ) -> DeployBlockPageResponse:
         """DeployCaptchaVerification: ``POST /api/bot/domainConfig/deploy-captcha-challenge``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -333,21 +321,21 @@ class BotDomainConfigMethods(ProductClient):
     @overload
     def deploy_behavior_analyse(
         self, request: DeployBehaviorAnalyseRequest, /
-    ) -> DeployBehaviorAnalyseResponse: ...
+    ) -> DeployBlockPageResponse: ...
     @overload
     def deploy_behavior_analyse(
         self,
         *,
         domain: str,
         al_rows: list[DeployBehaviorAnalyseRow],
-    ) -> DeployBehaviorAnalyseResponse: ...
+    ) -> DeployBlockPageResponse: ...
     def deploy_behavior_analyse(
         self,
         request: DeployBehaviorAnalyseRequest | None = None,
         *,
         domain: str | None = None,
         al_rows: list[DeployBehaviorAnalyseRow] | None = None,
-    ) -> DeployBehaviorAnalyseResponse:
+    ) -> DeployBlockPageResponse:
         """DeployBehaviorAnalyse: ``POST /api/bot/domainConfig/deploy-behavior-analyse``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -395,9 +383,7 @@ class AsyncBotDomainConfigMethods(AsyncProductClient):
     """The ``bot_domain_config`` actions' methods of the securitypolicy clients."""
 
     @overload
-    async def get_crawler_good(
-        self, request: GetCrawlerGoodRequest, /
-    ) -> GetCrawlerGoodResponse: ...
+    async def get_crawler_good(self, request: DomainRequest, /) -> GetCrawlerGoodResponse: ...
     @overload
     async def get_crawler_good(
         self,
@@ -406,7 +392,7 @@ class AsyncBotDomainConfigMethods(AsyncProductClient):
     ) -> GetCrawlerGoodResponse: ...
     async def get_crawler_good(
         self,
-        request: GetCrawlerGoodRequest | None = None,
+        request: DomainRequest | None = None,
         *,
         domain: str | None = None,
     ) -> GetCrawlerGoodResponse:
@@ -418,7 +404,7 @@ class AsyncBotDomainConfigMethods(AsyncProductClient):
 
     @overload
     async def query_bot_feature_verification(
-        self, request: QueryBotFeatureVerificationRequest, /
+        self, request: DomainRequest, /
     ) -> QueryBotFeatureVerificationResponse: ...
     @overload
     async def query_bot_feature_verification(
@@ -428,7 +414,7 @@ class AsyncBotDomainConfigMethods(AsyncProductClient):
     ) -> QueryBotFeatureVerificationResponse: ...
     async def query_bot_feature_verification(
         self,
-        request: QueryBotFeatureVerificationRequest | None = None,
+        request: DomainRequest | None = None,
         *,
         domain: str | None = None,
     ) -> QueryBotFeatureVerificationResponse:
@@ -440,7 +426,7 @@ class AsyncBotDomainConfigMethods(AsyncProductClient):
 
     @overload
     async def query_fingerprint_analysis(
-        self, request: QueryFingerprintAnalysisRequest, /
+        self, request: DomainRequest, /
     ) -> QueryFingerprintAnalysisResponse: ...
     @overload
     async def query_fingerprint_analysis(
@@ -450,7 +436,7 @@ class AsyncBotDomainConfigMethods(AsyncProductClient):
     ) -> QueryFingerprintAnalysisResponse: ...
     async def query_fingerprint_analysis(
         self,
-        request: QueryFingerprintAnalysisRequest | None = None,
+        request: DomainRequest | None = None,
         *,
         domain: str | None = None,
     ) -> QueryFingerprintAnalysisResponse:
@@ -462,7 +448,7 @@ class AsyncBotDomainConfigMethods(AsyncProductClient):
 
     @overload
     async def query_captcha_verification(
-        self, request: QueryCaptchaVerificationRequest, /
+        self, request: DomainRequest, /
     ) -> QueryCaptchaVerificationResponse: ...
     @overload
     async def query_captcha_verification(
@@ -472,7 +458,7 @@ class AsyncBotDomainConfigMethods(AsyncProductClient):
     ) -> QueryCaptchaVerificationResponse: ...
     async def query_captcha_verification(
         self,
-        request: QueryCaptchaVerificationRequest | None = None,
+        request: DomainRequest | None = None,
         *,
         domain: str | None = None,
     ) -> QueryCaptchaVerificationResponse:
@@ -484,7 +470,7 @@ class AsyncBotDomainConfigMethods(AsyncProductClient):
 
     @overload
     async def get_behavior_analyse(
-        self, request: GetBehaviorAnalyseRequest, /
+        self, request: DomainRequest, /
     ) -> GetBehaviorAnalyseResponse: ...
     @overload
     async def get_behavior_analyse(
@@ -494,7 +480,7 @@ class AsyncBotDomainConfigMethods(AsyncProductClient):
     ) -> GetBehaviorAnalyseResponse: ...
     async def get_behavior_analyse(
         self,
-        request: GetBehaviorAnalyseRequest | None = None,
+        request: DomainRequest | None = None,
         *,
         domain: str | None = None,
     ) -> GetBehaviorAnalyseResponse:
@@ -505,7 +491,7 @@ class AsyncBotDomainConfigMethods(AsyncProductClient):
         return await self.core.call(GET_BEHAVIOR_ANALYSE, request, domain=domain)
 
     @overload
-    async def get_block_page(self, request: GetBlockPageRequest, /) -> GetBlockPageResponse: ...
+    async def get_block_page(self, request: DomainRequest, /) -> GetBlockPageResponse: ...
     @overload
     async def get_block_page(
         self,
@@ -514,7 +500,7 @@ class AsyncBotDomainConfigMethods(AsyncProductClient):
     ) -> GetBlockPageResponse: ...
     async def get_block_page(
         self,
-        request: GetBlockPageRequest | None = None,
+        request: DomainRequest | None = None,
         *,
         domain: str | None = None,
     ) -> GetBlockPageResponse:
@@ -527,7 +513,7 @@ class AsyncBotDomainConfigMethods(AsyncProductClient):
     @overload
     async def deploy_crawler_good(
         self, request: DeployCrawlerGoodRequest, /
-    ) -> DeployCrawlerGoodResponse: ...
+    ) -> DeployBlockPageResponse: ...
     @overload
     async def deploy_crawler_good(
         self,
@@ -536,7 +522,7 @@ class AsyncBotDomainConfigMethods(AsyncProductClient):
         edgebot_crawler_good: DeployCrawlerGoodIntelligence,
         edgebot_user_agent: DeployCrawlerGoodUserAgent,
         edgebot_bot_intelligence: DeployCrawlerGoodIntelligence,
-    ) -> DeployCrawlerGoodResponse: ...
+    ) -> DeployBlockPageResponse: ...
     async def deploy_crawler_good(
         self,
         request: DeployCrawlerGoodRequest | None = None,
@@ -545,7 +531,7 @@ class AsyncBotDomainConfigMethods(AsyncProductClient):
         edgebot_crawler_good: DeployCrawlerGoodIntelligence | None = None,
         edgebot_user_agent: DeployCrawlerGoodUserAgent | None = None,
         edgebot_bot_intelligence: DeployCrawlerGoodIntelligence | None = None,
-    ) -> DeployCrawlerGoodResponse:
+    ) -> DeployBlockPageResponse:
         """DeployCrawlerGood: ``POST /api/bot/domainConfig/deploy-crawler-good``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -562,7 +548,7 @@ class AsyncBotDomainConfigMethods(AsyncProductClient):
     @overload
     async def deploy_bot_feature_verification(
         self, request: DeployBotFeatureVerificationRequest, /
-    ) -> DeployBotFeatureVerificationResponse: ...
+    ) -> DeployBlockPageResponse: ...
     @overload
     async def deploy_bot_feature_verification(
         self,
@@ -572,7 +558,7 @@ class AsyncBotDomainConfigMethods(AsyncProductClient):
         edgebot_cookie_challenge: DeployBotFeatureVerificationCookie,
         edgebot_human_challenge: DeployBotFeatureVerificationHuman,
         edgebot_js_challenge: DeployBotFeatureVerificationJS,
-    ) -> DeployBotFeatureVerificationResponse: ...
+    ) -> DeployBlockPageResponse: ...
     async def deploy_bot_feature_verification(
         self,
         request: DeployBotFeatureVerificationRequest | None = None,
@@ -582,7 +568,7 @@ class AsyncBotDomainConfigMethods(AsyncProductClient):
         edgebot_cookie_challenge: DeployBotFeatureVerificationCookie | None = None,
         edgebot_human_challenge: DeployBotFeatureVerificationHuman | None = None,
         edgebot_js_challenge: DeployBotFeatureVerificationJS | None = None,
-    ) -> DeployBotFeatureVerificationResponse:
+    ) -> DeployBlockPageResponse:
         """DeployBotFeatureVerification: ``POST /api/bot/domainConfig/deploy-bot-challenge``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -600,7 +586,7 @@ class AsyncBotDomainConfigMethods(AsyncProductClient):
     @overload
     async def deploy_fingerprint_analysis(
         self, request: DeployFingerprintAnalysisRequest, /
-    ) -> DeployFingerprintAnalysisResponse: ...
+    ) -> DeployBlockPageResponse: ...
     @overload
     async def deploy_fingerprint_analysis(
         self,
@@ -608,7 +594,7 @@ class AsyncBotDomainConfigMethods(AsyncProductClient):
         domain: str,
         edgebot_user_fingerprint_challenge: DeployFingerprintAnalysisFingerprint,
         edgebot_device_fingerprint_challenge: DeployFingerprintAnalysisFingerprint,
-    ) -> DeployFingerprintAnalysisResponse: ...
+    ) -> DeployBlockPageResponse: ...
     async def deploy_fingerprint_analysis(
         self,
         request: DeployFingerprintAnalysisRequest | None = None,
@@ -616,7 +602,7 @@ class AsyncBotDomainConfigMethods(AsyncProductClient):
         domain: str | None = None,
         edgebot_user_fingerprint_challenge: DeployFingerprintAnalysisFingerprint | None = None,
         edgebot_device_fingerprint_challenge: DeployFingerprintAnalysisFingerprint | None = None,
-    ) -> DeployFingerprintAnalysisResponse:
+    ) -> DeployBlockPageResponse:
         """DeployFingerprintAnalysis: ``POST /api/bot/domainConfig/deploy-fingerprint-challenge``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -632,21 +618,21 @@ class AsyncBotDomainConfigMethods(AsyncProductClient):
     @overload
     async def deploy_captcha_verification(
         self, request: DeployCaptchaVerificationRequest, /
-    ) -> DeployCaptchaVerificationResponse: ...
+    ) -> DeployBlockPageResponse: ...
     @overload
     async def deploy_captcha_verification(
         self,
         *,
         domain: str,
         edgebot_captcha_challenge: DeployCaptchaVerificationCaptcha,
-    ) -> DeployCaptchaVerificationResponse: ...
+    ) -> DeployBlockPageResponse: ...
     async def deploy_captcha_verification(
         self,
         request: DeployCaptchaVerificationRequest | None = None,
         *,
         domain: str | None = None,
         edgebot_captcha_challenge: DeployCaptchaVerificationCaptcha | None = None,
-    ) -> DeployCaptchaVerificationResponse:
+    ) -> DeployBlockPageResponse:
         """DeployCaptchaVerification: ``POST /api/bot/domainConfig/deploy-captcha-challenge``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -661,21 +647,21 @@ class AsyncBotDomainConfigMethods(AsyncProductClient):
     @overload
     async def deploy_behavior_analyse(
         self, request: DeployBehaviorAnalyseRequest, /
-    ) -> DeployBehaviorAnalyseResponse: ...
+    ) -> DeployBlockPageResponse: ...
     @overload
     async def deploy_behavior_analyse(
         self,
         *,
         domain: str,
         al_rows: list[DeployBehaviorAnalyseRow],
-    ) -> DeployBehaviorAnalyseResponse: ...
+    ) -> DeployBlockPageResponse: ...
     async def deploy_behavior_analyse(
         self,
         request: DeployBehaviorAnalyseRequest | None = None,
         *,
         domain: str | None = None,
         al_rows: list[DeployBehaviorAnalyseRow] | None = None,
-    ) -> DeployBehaviorAnalyseResponse:
+    ) -> DeployBlockPageResponse:
         """DeployBehaviorAnalyse: ``POST /api/bot/domainConfig/deploy-behavior-analyse``.
 
         Not idempotent: not retried once the request may have reached the server.

@@ -26,9 +26,6 @@ from ..models import (
     AddExactRuleCondition,
     AddExactRuleRequest,
     AddExactRuleResponse,
-    BatchAssiociatedExactRuleRequest,
-    BatchAssiociatedExactRuleResponse,
-    BatchRemoveExactRuleRequest,
     BatchRemoveExactRuleResponse,
     DeleteExactRuleRequest,
     DeleteExactRuleResponse,
@@ -40,6 +37,7 @@ from ..models import (
     QueryExactRuleListByDomainResponse,
     QueryExactRuleListRequest,
     QueryExactRuleListResponse,
+    ServiceTypeRuleIdListDomainListRequest,
 )
 
 __all__ = ["AsyncBotExactMethods", "BotExactMethods"]
@@ -210,8 +208,8 @@ class BotExactMethods(ProductClient):
 
     @overload
     def batch_assiociated_exact_rule(
-        self, request: BatchAssiociatedExactRuleRequest, /
-    ) -> BatchAssiociatedExactRuleResponse: ...
+        self, request: ServiceTypeRuleIdListDomainListRequest, /
+    ) -> BatchRemoveExactRuleResponse: ...
     @overload
     def batch_assiociated_exact_rule(
         self,
@@ -219,15 +217,15 @@ class BotExactMethods(ProductClient):
         service_type: str,
         rule_id_list: list[str],
         domain_list: list[str],
-    ) -> BatchAssiociatedExactRuleResponse: ...
+    ) -> BatchRemoveExactRuleResponse: ...
     def batch_assiociated_exact_rule(
         self,
-        request: BatchAssiociatedExactRuleRequest | None = None,
+        request: ServiceTypeRuleIdListDomainListRequest | None = None,
         *,
         service_type: str | None = None,
         rule_id_list: list[str] | None = None,
         domain_list: list[str] | None = None,
-    ) -> BatchAssiociatedExactRuleResponse:
+    ) -> BatchRemoveExactRuleResponse:
         """BatchAssiociatedExactRule: ``POST /api/bot/exact/batch-assiociated-exact-rule``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -242,7 +240,7 @@ class BotExactMethods(ProductClient):
 
     @overload
     def batch_remove_exact_rule(
-        self, request: BatchRemoveExactRuleRequest, /
+        self, request: ServiceTypeRuleIdListDomainListRequest, /
     ) -> BatchRemoveExactRuleResponse: ...
     @overload
     def batch_remove_exact_rule(
@@ -254,7 +252,7 @@ class BotExactMethods(ProductClient):
     ) -> BatchRemoveExactRuleResponse: ...
     def batch_remove_exact_rule(
         self,
-        request: BatchRemoveExactRuleRequest | None = None,
+        request: ServiceTypeRuleIdListDomainListRequest | None = None,
         *,
         service_type: str | None = None,
         rule_id_list: list[str] | None = None,
@@ -469,8 +467,8 @@ class AsyncBotExactMethods(AsyncProductClient):
 
     @overload
     async def batch_assiociated_exact_rule(
-        self, request: BatchAssiociatedExactRuleRequest, /
-    ) -> BatchAssiociatedExactRuleResponse: ...
+        self, request: ServiceTypeRuleIdListDomainListRequest, /
+    ) -> BatchRemoveExactRuleResponse: ...
     @overload
     async def batch_assiociated_exact_rule(
         self,
@@ -478,15 +476,15 @@ class AsyncBotExactMethods(AsyncProductClient):
         service_type: str,
         rule_id_list: list[str],
         domain_list: list[str],
-    ) -> BatchAssiociatedExactRuleResponse: ...
+    ) -> BatchRemoveExactRuleResponse: ...
     async def batch_assiociated_exact_rule(
         self,
-        request: BatchAssiociatedExactRuleRequest | None = None,
+        request: ServiceTypeRuleIdListDomainListRequest | None = None,
         *,
         service_type: str | None = None,
         rule_id_list: list[str] | None = None,
         domain_list: list[str] | None = None,
-    ) -> BatchAssiociatedExactRuleResponse:
+    ) -> BatchRemoveExactRuleResponse:
         """BatchAssiociatedExactRule: ``POST /api/bot/exact/batch-assiociated-exact-rule``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -501,7 +499,7 @@ class AsyncBotExactMethods(AsyncProductClient):
 
     @overload
     async def batch_remove_exact_rule(
-        self, request: BatchRemoveExactRuleRequest, /
+        self, request: ServiceTypeRuleIdListDomainListRequest, /
     ) -> BatchRemoveExactRuleResponse: ...
     @overload
     async def batch_remove_exact_rule(
@@ -513,7 +511,7 @@ class AsyncBotExactMethods(AsyncProductClient):
     ) -> BatchRemoveExactRuleResponse: ...
     async def batch_remove_exact_rule(
         self,
-        request: BatchRemoveExactRuleRequest | None = None,
+        request: ServiceTypeRuleIdListDomainListRequest | None = None,
         *,
         service_type: str | None = None,
         rule_id_list: list[str] | None = None,

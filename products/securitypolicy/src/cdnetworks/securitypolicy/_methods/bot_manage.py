@@ -26,30 +26,19 @@ from ..actions import (
     UPDATE_WEB_BOT_DETECTION,
 )
 from ..models import (
-    GetBotFunctionSwitchRequest,
+    CodeMsgResponse,
+    DomainListServiceTypeRequest,
+    DomainServiceTypeRequest,
     GetBotFunctionSwitchResponse,
-    GetWebBotDetectionListRequest,
     GetWebBotDetectionListResponse,
-    ListDomainCustomizeBotsRequest,
     ListDomainCustomizeBotsResponse,
-    ListKnownBotsRequest,
-    ListKnownBotsResponse,
-    ListUaBotsRequest,
     ListUaBotsResponse,
     UpdateBotFunctionSwitchRequest,
-    UpdateBotFunctionSwitchResponse,
-    UpdateKnownBotsActRequest,
-    UpdateKnownBotsActResponse,
-    UpdateKnownBotsSelectBotNamesRequest,
-    UpdateKnownBotsSelectBotNamesResponse,
     UpdateUaBotsActBotPublicBotsDTO,
     UpdateUaBotsActRequest,
-    UpdateUaBotsActResponse,
     UpdateUaBotsSelectBotNamesBotPublicBotsDTO,
     UpdateUaBotsSelectBotNamesRequest,
-    UpdateUaBotsSelectBotNamesResponse,
     UpdateWebBotDetectionRequest,
-    UpdateWebBotDetectionResponse,
 )
 
 __all__ = ["AsyncBotManageMethods", "BotManageMethods"]
@@ -60,7 +49,7 @@ class BotManageMethods(ProductClient):
 
     @overload
     def get_bot_function_switch(
-        self, request: GetBotFunctionSwitchRequest, /
+        self, request: DomainListServiceTypeRequest, /
     ) -> GetBotFunctionSwitchResponse: ...
     @overload
     def get_bot_function_switch(
@@ -71,7 +60,7 @@ class BotManageMethods(ProductClient):
     ) -> GetBotFunctionSwitchResponse: ...
     def get_bot_function_switch(
         self,
-        request: GetBotFunctionSwitchRequest | None = None,
+        request: DomainListServiceTypeRequest | None = None,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -87,7 +76,7 @@ class BotManageMethods(ProductClient):
     @overload
     def update_bot_function_switch(
         self, request: UpdateBotFunctionSwitchRequest, /
-    ) -> UpdateBotFunctionSwitchResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     def update_bot_function_switch(
         self,
@@ -96,7 +85,7 @@ class BotManageMethods(ProductClient):
         scene_analyse_switch: bool | Literal["ON", "OFF"] | None = None,
         behavior_analyse_switch: bool | Literal["ON", "OFF"] | None = None,
         service_type: str | None = None,
-    ) -> UpdateBotFunctionSwitchResponse: ...
+    ) -> CodeMsgResponse: ...
     def update_bot_function_switch(
         self,
         request: UpdateBotFunctionSwitchRequest | None = None,
@@ -105,7 +94,7 @@ class BotManageMethods(ProductClient):
         scene_analyse_switch: bool | Literal["ON", "OFF"] | None = None,
         behavior_analyse_switch: bool | Literal["ON", "OFF"] | None = None,
         service_type: str | None = None,
-    ) -> UpdateBotFunctionSwitchResponse:
+    ) -> CodeMsgResponse:
         """UpdateBotFunctionSwitch: ``POST /api/v1/bot-manage/update-function-switch``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -121,7 +110,7 @@ class BotManageMethods(ProductClient):
 
     @overload
     def list_domain_customize_bots(
-        self, request: ListDomainCustomizeBotsRequest, /
+        self, request: DomainServiceTypeRequest, /
     ) -> ListDomainCustomizeBotsResponse: ...
     @overload
     def list_domain_customize_bots(
@@ -132,7 +121,7 @@ class BotManageMethods(ProductClient):
     ) -> ListDomainCustomizeBotsResponse: ...
     def list_domain_customize_bots(
         self,
-        request: ListDomainCustomizeBotsRequest | None = None,
+        request: DomainServiceTypeRequest | None = None,
         *,
         domain: str | None = None,
         service_type: str | None = None,
@@ -147,7 +136,7 @@ class BotManageMethods(ProductClient):
 
     @overload
     def get_web_bot_detection_list(
-        self, request: GetWebBotDetectionListRequest, /
+        self, request: DomainListServiceTypeRequest, /
     ) -> GetWebBotDetectionListResponse: ...
     @overload
     def get_web_bot_detection_list(
@@ -158,7 +147,7 @@ class BotManageMethods(ProductClient):
     ) -> GetWebBotDetectionListResponse: ...
     def get_web_bot_detection_list(
         self,
-        request: GetWebBotDetectionListRequest | None = None,
+        request: DomainListServiceTypeRequest | None = None,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -174,7 +163,7 @@ class BotManageMethods(ProductClient):
     @overload
     def update_web_bot_detection(
         self, request: UpdateWebBotDetectionRequest, /
-    ) -> UpdateWebBotDetectionResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     def update_web_bot_detection(
         self,
@@ -187,7 +176,7 @@ class BotManageMethods(ProductClient):
         interaction_analyse_switch: bool | Literal["ON", "OFF"] | None = None,
         ajax_exception_switch: str | None = None,
         service_type: str | None = None,
-    ) -> UpdateWebBotDetectionResponse: ...
+    ) -> CodeMsgResponse: ...
     def update_web_bot_detection(
         self,
         request: UpdateWebBotDetectionRequest | None = None,
@@ -200,7 +189,7 @@ class BotManageMethods(ProductClient):
         interaction_analyse_switch: bool | Literal["ON", "OFF"] | None = None,
         ajax_exception_switch: str | None = None,
         service_type: str | None = None,
-    ) -> UpdateWebBotDetectionResponse:
+    ) -> CodeMsgResponse:
         """UpdateWebBotDetection: ``POST /api/v1/bot-manage/web/update``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -220,8 +209,8 @@ class BotManageMethods(ProductClient):
 
     @overload
     def update_known_bots_select_bot_names(
-        self, request: UpdateKnownBotsSelectBotNamesRequest, /
-    ) -> UpdateKnownBotsSelectBotNamesResponse: ...
+        self, request: UpdateUaBotsSelectBotNamesRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     def update_known_bots_select_bot_names(
         self,
@@ -229,15 +218,15 @@ class BotManageMethods(ProductClient):
         domain: str,
         update_list: list[UpdateUaBotsSelectBotNamesBotPublicBotsDTO],
         service_type: str | None = None,
-    ) -> UpdateKnownBotsSelectBotNamesResponse: ...
+    ) -> CodeMsgResponse: ...
     def update_known_bots_select_bot_names(
         self,
-        request: UpdateKnownBotsSelectBotNamesRequest | None = None,
+        request: UpdateUaBotsSelectBotNamesRequest | None = None,
         *,
         domain: str | None = None,
         update_list: list[UpdateUaBotsSelectBotNamesBotPublicBotsDTO] | None = None,
         service_type: str | None = None,
-    ) -> UpdateKnownBotsSelectBotNamesResponse:
+    ) -> CodeMsgResponse:
         """UpdateKnownBotsSelectBotNames: ``POST /api/v1/bot-manage/update-known-bots-select-bot-names``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -251,21 +240,21 @@ class BotManageMethods(ProductClient):
         )
 
     @overload
-    def list_known_bots(self, request: ListKnownBotsRequest, /) -> ListKnownBotsResponse: ...
+    def list_known_bots(self, request: DomainServiceTypeRequest, /) -> ListUaBotsResponse: ...
     @overload
     def list_known_bots(
         self,
         *,
         domain: str,
         service_type: str | None = None,
-    ) -> ListKnownBotsResponse: ...
+    ) -> ListUaBotsResponse: ...
     def list_known_bots(
         self,
-        request: ListKnownBotsRequest | None = None,
+        request: DomainServiceTypeRequest | None = None,
         *,
         domain: str | None = None,
         service_type: str | None = None,
-    ) -> ListKnownBotsResponse:
+    ) -> ListUaBotsResponse:
         """ListKnownBots: ``POST /api/v1/bot-manage/get-known-bots``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -273,9 +262,7 @@ class BotManageMethods(ProductClient):
         return self.core.call(LIST_KNOWN_BOTS, request, domain=domain, service_type=service_type)
 
     @overload
-    def update_known_bots_act(
-        self, request: UpdateKnownBotsActRequest, /
-    ) -> UpdateKnownBotsActResponse: ...
+    def update_known_bots_act(self, request: UpdateUaBotsActRequest, /) -> CodeMsgResponse: ...
     @overload
     def update_known_bots_act(
         self,
@@ -283,15 +270,15 @@ class BotManageMethods(ProductClient):
         domain: str,
         update_list: list[UpdateUaBotsActBotPublicBotsDTO],
         service_type: str | None = None,
-    ) -> UpdateKnownBotsActResponse: ...
+    ) -> CodeMsgResponse: ...
     def update_known_bots_act(
         self,
-        request: UpdateKnownBotsActRequest | None = None,
+        request: UpdateUaBotsActRequest | None = None,
         *,
         domain: str | None = None,
         update_list: list[UpdateUaBotsActBotPublicBotsDTO] | None = None,
         service_type: str | None = None,
-    ) -> UpdateKnownBotsActResponse:
+    ) -> CodeMsgResponse:
         """UpdateKnownBotsAct: ``POST /api/v1/bot-manage/update-known-bots-act``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -305,7 +292,7 @@ class BotManageMethods(ProductClient):
         )
 
     @overload
-    def list_ua_bots(self, request: ListUaBotsRequest, /) -> ListUaBotsResponse: ...
+    def list_ua_bots(self, request: DomainServiceTypeRequest, /) -> ListUaBotsResponse: ...
     @overload
     def list_ua_bots(
         self,
@@ -315,7 +302,7 @@ class BotManageMethods(ProductClient):
     ) -> ListUaBotsResponse: ...
     def list_ua_bots(
         self,
-        request: ListUaBotsRequest | None = None,
+        request: DomainServiceTypeRequest | None = None,
         *,
         domain: str | None = None,
         service_type: str | None = None,
@@ -329,7 +316,7 @@ class BotManageMethods(ProductClient):
     @overload
     def update_ua_bots_select_bot_names(
         self, request: UpdateUaBotsSelectBotNamesRequest, /
-    ) -> UpdateUaBotsSelectBotNamesResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     def update_ua_bots_select_bot_names(
         self,
@@ -337,7 +324,7 @@ class BotManageMethods(ProductClient):
         domain: str,
         update_list: list[UpdateUaBotsSelectBotNamesBotPublicBotsDTO],
         service_type: str | None = None,
-    ) -> UpdateUaBotsSelectBotNamesResponse: ...
+    ) -> CodeMsgResponse: ...
     def update_ua_bots_select_bot_names(
         self,
         request: UpdateUaBotsSelectBotNamesRequest | None = None,
@@ -345,7 +332,7 @@ class BotManageMethods(ProductClient):
         domain: str | None = None,
         update_list: list[UpdateUaBotsSelectBotNamesBotPublicBotsDTO] | None = None,
         service_type: str | None = None,
-    ) -> UpdateUaBotsSelectBotNamesResponse:
+    ) -> CodeMsgResponse:
         """UpdateUaBotsSelectBotNames: ``POST /api/v1/bot-manage/update-ua-bots-select-bot-names``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -359,7 +346,7 @@ class BotManageMethods(ProductClient):
         )
 
     @overload
-    def update_ua_bots_act(self, request: UpdateUaBotsActRequest, /) -> UpdateUaBotsActResponse: ...
+    def update_ua_bots_act(self, request: UpdateUaBotsActRequest, /) -> CodeMsgResponse: ...
     @overload
     def update_ua_bots_act(
         self,
@@ -367,7 +354,7 @@ class BotManageMethods(ProductClient):
         domain: str,
         update_list: list[UpdateUaBotsActBotPublicBotsDTO],
         service_type: str | None = None,
-    ) -> UpdateUaBotsActResponse: ...
+    ) -> CodeMsgResponse: ...
     def update_ua_bots_act(
         self,
         request: UpdateUaBotsActRequest | None = None,
@@ -375,7 +362,7 @@ class BotManageMethods(ProductClient):
         domain: str | None = None,
         update_list: list[UpdateUaBotsActBotPublicBotsDTO] | None = None,
         service_type: str | None = None,
-    ) -> UpdateUaBotsActResponse:
+    ) -> CodeMsgResponse:
         """UpdateUaBotsAct: ``POST /api/v1/bot-manage/update-ua-bots-act``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -394,7 +381,7 @@ class AsyncBotManageMethods(AsyncProductClient):
 
     @overload
     async def get_bot_function_switch(
-        self, request: GetBotFunctionSwitchRequest, /
+        self, request: DomainListServiceTypeRequest, /
     ) -> GetBotFunctionSwitchResponse: ...
     @overload
     async def get_bot_function_switch(
@@ -405,7 +392,7 @@ class AsyncBotManageMethods(AsyncProductClient):
     ) -> GetBotFunctionSwitchResponse: ...
     async def get_bot_function_switch(
         self,
-        request: GetBotFunctionSwitchRequest | None = None,
+        request: DomainListServiceTypeRequest | None = None,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -421,7 +408,7 @@ class AsyncBotManageMethods(AsyncProductClient):
     @overload
     async def update_bot_function_switch(
         self, request: UpdateBotFunctionSwitchRequest, /
-    ) -> UpdateBotFunctionSwitchResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def update_bot_function_switch(
         self,
@@ -430,7 +417,7 @@ class AsyncBotManageMethods(AsyncProductClient):
         scene_analyse_switch: bool | Literal["ON", "OFF"] | None = None,
         behavior_analyse_switch: bool | Literal["ON", "OFF"] | None = None,
         service_type: str | None = None,
-    ) -> UpdateBotFunctionSwitchResponse: ...
+    ) -> CodeMsgResponse: ...
     async def update_bot_function_switch(
         self,
         request: UpdateBotFunctionSwitchRequest | None = None,
@@ -439,7 +426,7 @@ class AsyncBotManageMethods(AsyncProductClient):
         scene_analyse_switch: bool | Literal["ON", "OFF"] | None = None,
         behavior_analyse_switch: bool | Literal["ON", "OFF"] | None = None,
         service_type: str | None = None,
-    ) -> UpdateBotFunctionSwitchResponse:
+    ) -> CodeMsgResponse:
         """UpdateBotFunctionSwitch: ``POST /api/v1/bot-manage/update-function-switch``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -455,7 +442,7 @@ class AsyncBotManageMethods(AsyncProductClient):
 
     @overload
     async def list_domain_customize_bots(
-        self, request: ListDomainCustomizeBotsRequest, /
+        self, request: DomainServiceTypeRequest, /
     ) -> ListDomainCustomizeBotsResponse: ...
     @overload
     async def list_domain_customize_bots(
@@ -466,7 +453,7 @@ class AsyncBotManageMethods(AsyncProductClient):
     ) -> ListDomainCustomizeBotsResponse: ...
     async def list_domain_customize_bots(
         self,
-        request: ListDomainCustomizeBotsRequest | None = None,
+        request: DomainServiceTypeRequest | None = None,
         *,
         domain: str | None = None,
         service_type: str | None = None,
@@ -481,7 +468,7 @@ class AsyncBotManageMethods(AsyncProductClient):
 
     @overload
     async def get_web_bot_detection_list(
-        self, request: GetWebBotDetectionListRequest, /
+        self, request: DomainListServiceTypeRequest, /
     ) -> GetWebBotDetectionListResponse: ...
     @overload
     async def get_web_bot_detection_list(
@@ -492,7 +479,7 @@ class AsyncBotManageMethods(AsyncProductClient):
     ) -> GetWebBotDetectionListResponse: ...
     async def get_web_bot_detection_list(
         self,
-        request: GetWebBotDetectionListRequest | None = None,
+        request: DomainListServiceTypeRequest | None = None,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -508,7 +495,7 @@ class AsyncBotManageMethods(AsyncProductClient):
     @overload
     async def update_web_bot_detection(
         self, request: UpdateWebBotDetectionRequest, /
-    ) -> UpdateWebBotDetectionResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def update_web_bot_detection(
         self,
@@ -521,7 +508,7 @@ class AsyncBotManageMethods(AsyncProductClient):
         interaction_analyse_switch: bool | Literal["ON", "OFF"] | None = None,
         ajax_exception_switch: str | None = None,
         service_type: str | None = None,
-    ) -> UpdateWebBotDetectionResponse: ...
+    ) -> CodeMsgResponse: ...
     async def update_web_bot_detection(
         self,
         request: UpdateWebBotDetectionRequest | None = None,
@@ -534,7 +521,7 @@ class AsyncBotManageMethods(AsyncProductClient):
         interaction_analyse_switch: bool | Literal["ON", "OFF"] | None = None,
         ajax_exception_switch: str | None = None,
         service_type: str | None = None,
-    ) -> UpdateWebBotDetectionResponse:
+    ) -> CodeMsgResponse:
         """UpdateWebBotDetection: ``POST /api/v1/bot-manage/web/update``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -554,8 +541,8 @@ class AsyncBotManageMethods(AsyncProductClient):
 
     @overload
     async def update_known_bots_select_bot_names(
-        self, request: UpdateKnownBotsSelectBotNamesRequest, /
-    ) -> UpdateKnownBotsSelectBotNamesResponse: ...
+        self, request: UpdateUaBotsSelectBotNamesRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     async def update_known_bots_select_bot_names(
         self,
@@ -563,15 +550,15 @@ class AsyncBotManageMethods(AsyncProductClient):
         domain: str,
         update_list: list[UpdateUaBotsSelectBotNamesBotPublicBotsDTO],
         service_type: str | None = None,
-    ) -> UpdateKnownBotsSelectBotNamesResponse: ...
+    ) -> CodeMsgResponse: ...
     async def update_known_bots_select_bot_names(
         self,
-        request: UpdateKnownBotsSelectBotNamesRequest | None = None,
+        request: UpdateUaBotsSelectBotNamesRequest | None = None,
         *,
         domain: str | None = None,
         update_list: list[UpdateUaBotsSelectBotNamesBotPublicBotsDTO] | None = None,
         service_type: str | None = None,
-    ) -> UpdateKnownBotsSelectBotNamesResponse:
+    ) -> CodeMsgResponse:
         """UpdateKnownBotsSelectBotNames: ``POST /api/v1/bot-manage/update-known-bots-select-bot-names``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -585,21 +572,21 @@ class AsyncBotManageMethods(AsyncProductClient):
         )
 
     @overload
-    async def list_known_bots(self, request: ListKnownBotsRequest, /) -> ListKnownBotsResponse: ...
+    async def list_known_bots(self, request: DomainServiceTypeRequest, /) -> ListUaBotsResponse: ...
     @overload
     async def list_known_bots(
         self,
         *,
         domain: str,
         service_type: str | None = None,
-    ) -> ListKnownBotsResponse: ...
+    ) -> ListUaBotsResponse: ...
     async def list_known_bots(
         self,
-        request: ListKnownBotsRequest | None = None,
+        request: DomainServiceTypeRequest | None = None,
         *,
         domain: str | None = None,
         service_type: str | None = None,
-    ) -> ListKnownBotsResponse:
+    ) -> ListUaBotsResponse:
         """ListKnownBots: ``POST /api/v1/bot-manage/get-known-bots``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -610,8 +597,8 @@ class AsyncBotManageMethods(AsyncProductClient):
 
     @overload
     async def update_known_bots_act(
-        self, request: UpdateKnownBotsActRequest, /
-    ) -> UpdateKnownBotsActResponse: ...
+        self, request: UpdateUaBotsActRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     async def update_known_bots_act(
         self,
@@ -619,15 +606,15 @@ class AsyncBotManageMethods(AsyncProductClient):
         domain: str,
         update_list: list[UpdateUaBotsActBotPublicBotsDTO],
         service_type: str | None = None,
-    ) -> UpdateKnownBotsActResponse: ...
+    ) -> CodeMsgResponse: ...
     async def update_known_bots_act(
         self,
-        request: UpdateKnownBotsActRequest | None = None,
+        request: UpdateUaBotsActRequest | None = None,
         *,
         domain: str | None = None,
         update_list: list[UpdateUaBotsActBotPublicBotsDTO] | None = None,
         service_type: str | None = None,
-    ) -> UpdateKnownBotsActResponse:
+    ) -> CodeMsgResponse:
         """UpdateKnownBotsAct: ``POST /api/v1/bot-manage/update-known-bots-act``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -641,7 +628,7 @@ class AsyncBotManageMethods(AsyncProductClient):
         )
 
     @overload
-    async def list_ua_bots(self, request: ListUaBotsRequest, /) -> ListUaBotsResponse: ...
+    async def list_ua_bots(self, request: DomainServiceTypeRequest, /) -> ListUaBotsResponse: ...
     @overload
     async def list_ua_bots(
         self,
@@ -651,7 +638,7 @@ class AsyncBotManageMethods(AsyncProductClient):
     ) -> ListUaBotsResponse: ...
     async def list_ua_bots(
         self,
-        request: ListUaBotsRequest | None = None,
+        request: DomainServiceTypeRequest | None = None,
         *,
         domain: str | None = None,
         service_type: str | None = None,
@@ -665,7 +652,7 @@ class AsyncBotManageMethods(AsyncProductClient):
     @overload
     async def update_ua_bots_select_bot_names(
         self, request: UpdateUaBotsSelectBotNamesRequest, /
-    ) -> UpdateUaBotsSelectBotNamesResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def update_ua_bots_select_bot_names(
         self,
@@ -673,7 +660,7 @@ class AsyncBotManageMethods(AsyncProductClient):
         domain: str,
         update_list: list[UpdateUaBotsSelectBotNamesBotPublicBotsDTO],
         service_type: str | None = None,
-    ) -> UpdateUaBotsSelectBotNamesResponse: ...
+    ) -> CodeMsgResponse: ...
     async def update_ua_bots_select_bot_names(
         self,
         request: UpdateUaBotsSelectBotNamesRequest | None = None,
@@ -681,7 +668,7 @@ class AsyncBotManageMethods(AsyncProductClient):
         domain: str | None = None,
         update_list: list[UpdateUaBotsSelectBotNamesBotPublicBotsDTO] | None = None,
         service_type: str | None = None,
-    ) -> UpdateUaBotsSelectBotNamesResponse:
+    ) -> CodeMsgResponse:
         """UpdateUaBotsSelectBotNames: ``POST /api/v1/bot-manage/update-ua-bots-select-bot-names``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -695,9 +682,7 @@ class AsyncBotManageMethods(AsyncProductClient):
         )
 
     @overload
-    async def update_ua_bots_act(
-        self, request: UpdateUaBotsActRequest, /
-    ) -> UpdateUaBotsActResponse: ...
+    async def update_ua_bots_act(self, request: UpdateUaBotsActRequest, /) -> CodeMsgResponse: ...
     @overload
     async def update_ua_bots_act(
         self,
@@ -705,7 +690,7 @@ class AsyncBotManageMethods(AsyncProductClient):
         domain: str,
         update_list: list[UpdateUaBotsActBotPublicBotsDTO],
         service_type: str | None = None,
-    ) -> UpdateUaBotsActResponse: ...
+    ) -> CodeMsgResponse: ...
     async def update_ua_bots_act(
         self,
         request: UpdateUaBotsActRequest | None = None,
@@ -713,7 +698,7 @@ class AsyncBotManageMethods(AsyncProductClient):
         domain: str | None = None,
         update_list: list[UpdateUaBotsActBotPublicBotsDTO] | None = None,
         service_type: str | None = None,
-    ) -> UpdateUaBotsActResponse:
+    ) -> CodeMsgResponse:
         """UpdateUaBotsAct: ``POST /api/v1/bot-manage/update-ua-bots-act``.
 
         Not idempotent: not retried once the request may have reached the server.

@@ -24,12 +24,11 @@ from ..models import (
     AddWorkflowRuleRequestProtectionScope,
     AddWorkflowRuleRequestWebRuleCondition,
     AddWorkflowRuleResponse,
+    CodeMsgResponse,
     DeleteWorkflowRuleRequest,
-    DeleteWorkflowRuleResponse,
-    ListWorkflowRulesRequest,
+    DomainRuleNameServiceTypeRequest,
     ListWorkflowRulesResponse,
     UpdateWorkflowRuleRequest,
-    UpdateWorkflowRuleResponse,
 )
 
 __all__ = ["AsyncBotManageBehaviorMethods", "BotManageBehaviorMethods"]
@@ -96,9 +95,7 @@ class BotManageBehaviorMethods(ProductClient):
         )
 
     @overload
-    def update_workflow_rule(
-        self, request: UpdateWorkflowRuleRequest, /
-    ) -> UpdateWorkflowRuleResponse: ...
+    def update_workflow_rule(self, request: UpdateWorkflowRuleRequest, /) -> CodeMsgResponse: ...
     @overload
     def update_workflow_rule(
         self,
@@ -115,7 +112,7 @@ class BotManageBehaviorMethods(ProductClient):
         mode: str | None = None,
         wl_uri: list[str] | None = None,
         service_type: str | None = None,
-    ) -> UpdateWorkflowRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     def update_workflow_rule(
         self,
         request: UpdateWorkflowRuleRequest | None = None,
@@ -132,7 +129,7 @@ class BotManageBehaviorMethods(ProductClient):
         mode: str | None = None,
         wl_uri: list[str] | None = None,
         service_type: str | None = None,
-    ) -> UpdateWorkflowRuleResponse:
+    ) -> CodeMsgResponse:
         """UpdateWorkflowRule: ``POST /api/v1/bot-manage/behavior/update-rule``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -156,7 +153,7 @@ class BotManageBehaviorMethods(ProductClient):
 
     @overload
     def list_workflow_rules(
-        self, request: ListWorkflowRulesRequest, /
+        self, request: DomainRuleNameServiceTypeRequest, /
     ) -> ListWorkflowRulesResponse: ...
     @overload
     def list_workflow_rules(
@@ -168,7 +165,7 @@ class BotManageBehaviorMethods(ProductClient):
     ) -> ListWorkflowRulesResponse: ...
     def list_workflow_rules(
         self,
-        request: ListWorkflowRulesRequest | None = None,
+        request: DomainRuleNameServiceTypeRequest | None = None,
         *,
         domain: str | None = None,
         rule_name: str | None = None,
@@ -187,23 +184,21 @@ class BotManageBehaviorMethods(ProductClient):
         )
 
     @overload
-    def delete_workflow_rule(
-        self, request: DeleteWorkflowRuleRequest, /
-    ) -> DeleteWorkflowRuleResponse: ...
+    def delete_workflow_rule(self, request: DeleteWorkflowRuleRequest, /) -> CodeMsgResponse: ...
     @overload
     def delete_workflow_rule(
         self,
         *,
         delete_list: list[str],
         service_type: str | None = None,
-    ) -> DeleteWorkflowRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     def delete_workflow_rule(
         self,
         request: DeleteWorkflowRuleRequest | None = None,
         *,
         delete_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DeleteWorkflowRuleResponse:
+    ) -> CodeMsgResponse:
         """DeleteWorkflowRule: ``POST /api/v1/bot-manage/behavior/delete-rule``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -278,7 +273,7 @@ class AsyncBotManageBehaviorMethods(AsyncProductClient):
     @overload
     async def update_workflow_rule(
         self, request: UpdateWorkflowRuleRequest, /
-    ) -> UpdateWorkflowRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def update_workflow_rule(
         self,
@@ -295,7 +290,7 @@ class AsyncBotManageBehaviorMethods(AsyncProductClient):
         mode: str | None = None,
         wl_uri: list[str] | None = None,
         service_type: str | None = None,
-    ) -> UpdateWorkflowRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     async def update_workflow_rule(
         self,
         request: UpdateWorkflowRuleRequest | None = None,
@@ -312,7 +307,7 @@ class AsyncBotManageBehaviorMethods(AsyncProductClient):
         mode: str | None = None,
         wl_uri: list[str] | None = None,
         service_type: str | None = None,
-    ) -> UpdateWorkflowRuleResponse:
+    ) -> CodeMsgResponse:
         """UpdateWorkflowRule: ``POST /api/v1/bot-manage/behavior/update-rule``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -336,7 +331,7 @@ class AsyncBotManageBehaviorMethods(AsyncProductClient):
 
     @overload
     async def list_workflow_rules(
-        self, request: ListWorkflowRulesRequest, /
+        self, request: DomainRuleNameServiceTypeRequest, /
     ) -> ListWorkflowRulesResponse: ...
     @overload
     async def list_workflow_rules(
@@ -348,7 +343,7 @@ class AsyncBotManageBehaviorMethods(AsyncProductClient):
     ) -> ListWorkflowRulesResponse: ...
     async def list_workflow_rules(
         self,
-        request: ListWorkflowRulesRequest | None = None,
+        request: DomainRuleNameServiceTypeRequest | None = None,
         *,
         domain: str | None = None,
         rule_name: str | None = None,
@@ -369,21 +364,21 @@ class AsyncBotManageBehaviorMethods(AsyncProductClient):
     @overload
     async def delete_workflow_rule(
         self, request: DeleteWorkflowRuleRequest, /
-    ) -> DeleteWorkflowRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def delete_workflow_rule(
         self,
         *,
         delete_list: list[str],
         service_type: str | None = None,
-    ) -> DeleteWorkflowRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     async def delete_workflow_rule(
         self,
         request: DeleteWorkflowRuleRequest | None = None,
         *,
         delete_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DeleteWorkflowRuleResponse:
+    ) -> CodeMsgResponse:
         """DeleteWorkflowRule: ``POST /api/v1/bot-manage/behavior/delete-rule``.
 
         Not idempotent: not retried once the request may have reached the server.

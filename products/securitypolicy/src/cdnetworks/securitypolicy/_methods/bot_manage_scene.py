@@ -23,20 +23,15 @@ from ..actions import (
 )
 from ..models import (
     AddHtmlPageswithoutEmbeddingJsRequest,
-    AddHtmlPageswithoutEmbeddingJsResponse,
     AddSpecificClientTrafficBypassRequest,
     AddSpecificClientTrafficBypassRequestConditions,
-    AddSpecificClientTrafficBypassResponse,
-    DeleteHtmlPageswithoutEmbeddingJsRequest,
-    DeleteHtmlPageswithoutEmbeddingJsResponse,
-    DeleteSpecificClientTrafficBypassRequest,
-    DeleteSpecificClientTrafficBypassResponse,
-    ListSpecificClientTrafficBypassRequest,
+    AddWorkflowRuleResponse,
+    CodeMsgResponse,
+    DomainListServiceTypeRequest,
+    IdListServiceTypeRequest,
     ListSpecificClientTrafficBypassResponse,
     UpdateHtmlPageswithoutEmbeddingJsRequest,
-    UpdateHtmlPageswithoutEmbeddingJsResponse,
     UpdateSpecificClientTrafficBypassRequest,
-    UpdateSpecificClientTrafficBypassResponse,
 )
 
 __all__ = ["AsyncBotManageSceneMethods", "BotManageSceneMethods"]
@@ -47,7 +42,7 @@ class BotManageSceneMethods(ProductClient):
 
     @overload
     def list_specific_client_traffic_bypass(
-        self, request: ListSpecificClientTrafficBypassRequest, /
+        self, request: DomainListServiceTypeRequest, /
     ) -> ListSpecificClientTrafficBypassResponse: ...
     @overload
     def list_specific_client_traffic_bypass(
@@ -58,7 +53,7 @@ class BotManageSceneMethods(ProductClient):
     ) -> ListSpecificClientTrafficBypassResponse: ...
     def list_specific_client_traffic_bypass(
         self,
-        request: ListSpecificClientTrafficBypassRequest | None = None,
+        request: DomainListServiceTypeRequest | None = None,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -77,7 +72,7 @@ class BotManageSceneMethods(ProductClient):
     @overload
     def add_specific_client_traffic_bypass(
         self, request: AddSpecificClientTrafficBypassRequest, /
-    ) -> AddSpecificClientTrafficBypassResponse: ...
+    ) -> AddWorkflowRuleResponse: ...
     @overload
     def add_specific_client_traffic_bypass(
         self,
@@ -87,7 +82,7 @@ class BotManageSceneMethods(ProductClient):
         conditions: list[AddSpecificClientTrafficBypassRequestConditions],
         description: str | None = None,
         service_type: str | None = None,
-    ) -> AddSpecificClientTrafficBypassResponse: ...
+    ) -> AddWorkflowRuleResponse: ...
     def add_specific_client_traffic_bypass(
         self,
         request: AddSpecificClientTrafficBypassRequest | None = None,
@@ -97,7 +92,7 @@ class BotManageSceneMethods(ProductClient):
         description: str | None = None,
         conditions: list[AddSpecificClientTrafficBypassRequestConditions] | None = None,
         service_type: str | None = None,
-    ) -> AddSpecificClientTrafficBypassResponse:
+    ) -> AddWorkflowRuleResponse:
         """AddSpecificClientTrafficBypass: ``POST /api/v1/bot-manage/scene/whitelist/add``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -115,7 +110,7 @@ class BotManageSceneMethods(ProductClient):
     @overload
     def update_specific_client_traffic_bypass(
         self, request: UpdateSpecificClientTrafficBypassRequest, /
-    ) -> UpdateSpecificClientTrafficBypassResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     def update_specific_client_traffic_bypass(
         self,
@@ -126,7 +121,7 @@ class BotManageSceneMethods(ProductClient):
         description: str | None = None,
         conditions: list[AddSpecificClientTrafficBypassRequestConditions] | None = None,
         service_type: str | None = None,
-    ) -> UpdateSpecificClientTrafficBypassResponse: ...
+    ) -> CodeMsgResponse: ...
     def update_specific_client_traffic_bypass(
         self,
         request: UpdateSpecificClientTrafficBypassRequest | None = None,
@@ -137,7 +132,7 @@ class BotManageSceneMethods(ProductClient):
         description: str | None = None,
         conditions: list[AddSpecificClientTrafficBypassRequestConditions] | None = None,
         service_type: str | None = None,
-    ) -> UpdateSpecificClientTrafficBypassResponse:
+    ) -> CodeMsgResponse:
         """UpdateSpecificClientTrafficBypass: ``POST /api/v1/bot-manage/scene/whitelist/update``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -155,22 +150,22 @@ class BotManageSceneMethods(ProductClient):
 
     @overload
     def delete_specific_client_traffic_bypass(
-        self, request: DeleteSpecificClientTrafficBypassRequest, /
-    ) -> DeleteSpecificClientTrafficBypassResponse: ...
+        self, request: IdListServiceTypeRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     def delete_specific_client_traffic_bypass(
         self,
         *,
         id_list: list[str],
         service_type: str | None = None,
-    ) -> DeleteSpecificClientTrafficBypassResponse: ...
+    ) -> CodeMsgResponse: ...
     def delete_specific_client_traffic_bypass(
         self,
-        request: DeleteSpecificClientTrafficBypassRequest | None = None,
+        request: IdListServiceTypeRequest | None = None,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DeleteSpecificClientTrafficBypassResponse:
+    ) -> CodeMsgResponse:
         """DeleteSpecificClientTrafficBypass: ``POST /api/v1/bot-manage/scene/whitelist/delete``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -185,7 +180,7 @@ class BotManageSceneMethods(ProductClient):
     @overload
     def add_html_pages_without_embedding_js(
         self, request: AddHtmlPageswithoutEmbeddingJsRequest, /
-    ) -> AddHtmlPageswithoutEmbeddingJsResponse: ...
+    ) -> AddWorkflowRuleResponse: ...
     @overload
     def add_html_pages_without_embedding_js(
         self,
@@ -195,7 +190,7 @@ class BotManageSceneMethods(ProductClient):
         regex: bool,
         description: str | None = None,
         service_type: str | None = None,
-    ) -> AddHtmlPageswithoutEmbeddingJsResponse: ...
+    ) -> AddWorkflowRuleResponse: ...
     def add_html_pages_without_embedding_js(
         self,
         request: AddHtmlPageswithoutEmbeddingJsRequest | None = None,
@@ -205,7 +200,7 @@ class BotManageSceneMethods(ProductClient):
         description: str | None = None,
         regex: bool | None = None,
         service_type: str | None = None,
-    ) -> AddHtmlPageswithoutEmbeddingJsResponse:
+    ) -> AddWorkflowRuleResponse:
         """AddHtmlPageswithoutEmbeddingJs: ``POST /api/v1/bot-manage/scene/web/js-exception/add``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -223,7 +218,7 @@ class BotManageSceneMethods(ProductClient):
     @overload
     def update_html_pages_without_embedding_js(
         self, request: UpdateHtmlPageswithoutEmbeddingJsRequest, /
-    ) -> UpdateHtmlPageswithoutEmbeddingJsResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     def update_html_pages_without_embedding_js(
         self,
@@ -234,7 +229,7 @@ class BotManageSceneMethods(ProductClient):
         regex: bool,
         description: str | None = None,
         service_type: str | None = None,
-    ) -> UpdateHtmlPageswithoutEmbeddingJsResponse: ...
+    ) -> CodeMsgResponse: ...
     def update_html_pages_without_embedding_js(
         self,
         request: UpdateHtmlPageswithoutEmbeddingJsRequest | None = None,
@@ -245,7 +240,7 @@ class BotManageSceneMethods(ProductClient):
         description: str | None = None,
         regex: bool | None = None,
         service_type: str | None = None,
-    ) -> UpdateHtmlPageswithoutEmbeddingJsResponse:
+    ) -> CodeMsgResponse:
         """UpdateHtmlPageswithoutEmbeddingJs: ``POST /api/v1/bot-manage/scene/web/js-exception/update``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -263,22 +258,22 @@ class BotManageSceneMethods(ProductClient):
 
     @overload
     def delete_html_pages_without_embedding_js(
-        self, request: DeleteHtmlPageswithoutEmbeddingJsRequest, /
-    ) -> DeleteHtmlPageswithoutEmbeddingJsResponse: ...
+        self, request: IdListServiceTypeRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     def delete_html_pages_without_embedding_js(
         self,
         *,
         id_list: list[str],
         service_type: str | None = None,
-    ) -> DeleteHtmlPageswithoutEmbeddingJsResponse: ...
+    ) -> CodeMsgResponse: ...
     def delete_html_pages_without_embedding_js(
         self,
-        request: DeleteHtmlPageswithoutEmbeddingJsRequest | None = None,
+        request: IdListServiceTypeRequest | None = None,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DeleteHtmlPageswithoutEmbeddingJsResponse:
+    ) -> CodeMsgResponse:
         """DeleteHtmlPageswithoutEmbeddingJs: ``POST /api/v1/bot-manage/scene/web/js-exception/delete``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -292,21 +287,17 @@ class BotManageSceneMethods(ProductClient):
 
     def add_html_pageswithout_embedding_js(
         self, *args: Any, **kwargs: Any
-    ) -> AddHtmlPageswithoutEmbeddingJsResponse:
+    ) -> AddWorkflowRuleResponse:
         """Deprecated alias of `add_html_pages_without_embedding_js` (renamed in 0.2; removed in 1.0)."""
         renamed("add_html_pageswithout_embedding_js", "add_html_pages_without_embedding_js")
         return self.add_html_pages_without_embedding_js(*args, **kwargs)
 
-    def update_html_pageswithout_embedding_js(
-        self, *args: Any, **kwargs: Any
-    ) -> UpdateHtmlPageswithoutEmbeddingJsResponse:
+    def update_html_pageswithout_embedding_js(self, *args: Any, **kwargs: Any) -> CodeMsgResponse:
         """Deprecated alias of `update_html_pages_without_embedding_js` (renamed in 0.2; removed in 1.0)."""
         renamed("update_html_pageswithout_embedding_js", "update_html_pages_without_embedding_js")
         return self.update_html_pages_without_embedding_js(*args, **kwargs)
 
-    def delete_html_pageswithout_embedding_js(
-        self, *args: Any, **kwargs: Any
-    ) -> DeleteHtmlPageswithoutEmbeddingJsResponse:
+    def delete_html_pageswithout_embedding_js(self, *args: Any, **kwargs: Any) -> CodeMsgResponse:
         """Deprecated alias of `delete_html_pages_without_embedding_js` (renamed in 0.2; removed in 1.0)."""
         renamed("delete_html_pageswithout_embedding_js", "delete_html_pages_without_embedding_js")
         return self.delete_html_pages_without_embedding_js(*args, **kwargs)
@@ -317,7 +308,7 @@ class AsyncBotManageSceneMethods(AsyncProductClient):
 
     @overload
     async def list_specific_client_traffic_bypass(
-        self, request: ListSpecificClientTrafficBypassRequest, /
+        self, request: DomainListServiceTypeRequest, /
     ) -> ListSpecificClientTrafficBypassResponse: ...
     @overload
     async def list_specific_client_traffic_bypass(
@@ -328,7 +319,7 @@ class AsyncBotManageSceneMethods(AsyncProductClient):
     ) -> ListSpecificClientTrafficBypassResponse: ...
     async def list_specific_client_traffic_bypass(
         self,
-        request: ListSpecificClientTrafficBypassRequest | None = None,
+        request: DomainListServiceTypeRequest | None = None,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -347,7 +338,7 @@ class AsyncBotManageSceneMethods(AsyncProductClient):
     @overload
     async def add_specific_client_traffic_bypass(
         self, request: AddSpecificClientTrafficBypassRequest, /
-    ) -> AddSpecificClientTrafficBypassResponse: ...
+    ) -> AddWorkflowRuleResponse: ...
     @overload
     async def add_specific_client_traffic_bypass(
         self,
@@ -357,7 +348,7 @@ class AsyncBotManageSceneMethods(AsyncProductClient):
         conditions: list[AddSpecificClientTrafficBypassRequestConditions],
         description: str | None = None,
         service_type: str | None = None,
-    ) -> AddSpecificClientTrafficBypassResponse: ...
+    ) -> AddWorkflowRuleResponse: ...
     async def add_specific_client_traffic_bypass(
         self,
         request: AddSpecificClientTrafficBypassRequest | None = None,
@@ -367,7 +358,7 @@ class AsyncBotManageSceneMethods(AsyncProductClient):
         description: str | None = None,
         conditions: list[AddSpecificClientTrafficBypassRequestConditions] | None = None,
         service_type: str | None = None,
-    ) -> AddSpecificClientTrafficBypassResponse:
+    ) -> AddWorkflowRuleResponse:
         """AddSpecificClientTrafficBypass: ``POST /api/v1/bot-manage/scene/whitelist/add``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -385,7 +376,7 @@ class AsyncBotManageSceneMethods(AsyncProductClient):
     @overload
     async def update_specific_client_traffic_bypass(
         self, request: UpdateSpecificClientTrafficBypassRequest, /
-    ) -> UpdateSpecificClientTrafficBypassResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def update_specific_client_traffic_bypass(
         self,
@@ -396,7 +387,7 @@ class AsyncBotManageSceneMethods(AsyncProductClient):
         description: str | None = None,
         conditions: list[AddSpecificClientTrafficBypassRequestConditions] | None = None,
         service_type: str | None = None,
-    ) -> UpdateSpecificClientTrafficBypassResponse: ...
+    ) -> CodeMsgResponse: ...
     async def update_specific_client_traffic_bypass(
         self,
         request: UpdateSpecificClientTrafficBypassRequest | None = None,
@@ -407,7 +398,7 @@ class AsyncBotManageSceneMethods(AsyncProductClient):
         description: str | None = None,
         conditions: list[AddSpecificClientTrafficBypassRequestConditions] | None = None,
         service_type: str | None = None,
-    ) -> UpdateSpecificClientTrafficBypassResponse:
+    ) -> CodeMsgResponse:
         """UpdateSpecificClientTrafficBypass: ``POST /api/v1/bot-manage/scene/whitelist/update``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -425,22 +416,22 @@ class AsyncBotManageSceneMethods(AsyncProductClient):
 
     @overload
     async def delete_specific_client_traffic_bypass(
-        self, request: DeleteSpecificClientTrafficBypassRequest, /
-    ) -> DeleteSpecificClientTrafficBypassResponse: ...
+        self, request: IdListServiceTypeRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     async def delete_specific_client_traffic_bypass(
         self,
         *,
         id_list: list[str],
         service_type: str | None = None,
-    ) -> DeleteSpecificClientTrafficBypassResponse: ...
+    ) -> CodeMsgResponse: ...
     async def delete_specific_client_traffic_bypass(
         self,
-        request: DeleteSpecificClientTrafficBypassRequest | None = None,
+        request: IdListServiceTypeRequest | None = None,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DeleteSpecificClientTrafficBypassResponse:
+    ) -> CodeMsgResponse:
         """DeleteSpecificClientTrafficBypass: ``POST /api/v1/bot-manage/scene/whitelist/delete``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -455,7 +446,7 @@ class AsyncBotManageSceneMethods(AsyncProductClient):
     @overload
     async def add_html_pages_without_embedding_js(
         self, request: AddHtmlPageswithoutEmbeddingJsRequest, /
-    ) -> AddHtmlPageswithoutEmbeddingJsResponse: ...
+    ) -> AddWorkflowRuleResponse: ...
     @overload
     async def add_html_pages_without_embedding_js(
         self,
@@ -465,7 +456,7 @@ class AsyncBotManageSceneMethods(AsyncProductClient):
         regex: bool,
         description: str | None = None,
         service_type: str | None = None,
-    ) -> AddHtmlPageswithoutEmbeddingJsResponse: ...
+    ) -> AddWorkflowRuleResponse: ...
     async def add_html_pages_without_embedding_js(
         self,
         request: AddHtmlPageswithoutEmbeddingJsRequest | None = None,
@@ -475,7 +466,7 @@ class AsyncBotManageSceneMethods(AsyncProductClient):
         description: str | None = None,
         regex: bool | None = None,
         service_type: str | None = None,
-    ) -> AddHtmlPageswithoutEmbeddingJsResponse:
+    ) -> AddWorkflowRuleResponse:
         """AddHtmlPageswithoutEmbeddingJs: ``POST /api/v1/bot-manage/scene/web/js-exception/add``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -493,7 +484,7 @@ class AsyncBotManageSceneMethods(AsyncProductClient):
     @overload
     async def update_html_pages_without_embedding_js(
         self, request: UpdateHtmlPageswithoutEmbeddingJsRequest, /
-    ) -> UpdateHtmlPageswithoutEmbeddingJsResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def update_html_pages_without_embedding_js(
         self,
@@ -504,7 +495,7 @@ class AsyncBotManageSceneMethods(AsyncProductClient):
         regex: bool,
         description: str | None = None,
         service_type: str | None = None,
-    ) -> UpdateHtmlPageswithoutEmbeddingJsResponse: ...
+    ) -> CodeMsgResponse: ...
     async def update_html_pages_without_embedding_js(
         self,
         request: UpdateHtmlPageswithoutEmbeddingJsRequest | None = None,
@@ -515,7 +506,7 @@ class AsyncBotManageSceneMethods(AsyncProductClient):
         description: str | None = None,
         regex: bool | None = None,
         service_type: str | None = None,
-    ) -> UpdateHtmlPageswithoutEmbeddingJsResponse:
+    ) -> CodeMsgResponse:
         """UpdateHtmlPageswithoutEmbeddingJs: ``POST /api/v1/bot-manage/scene/web/js-exception/update``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -533,22 +524,22 @@ class AsyncBotManageSceneMethods(AsyncProductClient):
 
     @overload
     async def delete_html_pages_without_embedding_js(
-        self, request: DeleteHtmlPageswithoutEmbeddingJsRequest, /
-    ) -> DeleteHtmlPageswithoutEmbeddingJsResponse: ...
+        self, request: IdListServiceTypeRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     async def delete_html_pages_without_embedding_js(
         self,
         *,
         id_list: list[str],
         service_type: str | None = None,
-    ) -> DeleteHtmlPageswithoutEmbeddingJsResponse: ...
+    ) -> CodeMsgResponse: ...
     async def delete_html_pages_without_embedding_js(
         self,
-        request: DeleteHtmlPageswithoutEmbeddingJsRequest | None = None,
+        request: IdListServiceTypeRequest | None = None,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DeleteHtmlPageswithoutEmbeddingJsResponse:
+    ) -> CodeMsgResponse:
         """DeleteHtmlPageswithoutEmbeddingJs: ``POST /api/v1/bot-manage/scene/web/js-exception/delete``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -562,21 +553,21 @@ class AsyncBotManageSceneMethods(AsyncProductClient):
 
     async def add_html_pageswithout_embedding_js(
         self, *args: Any, **kwargs: Any
-    ) -> AddHtmlPageswithoutEmbeddingJsResponse:
+    ) -> AddWorkflowRuleResponse:
         """Deprecated alias of `add_html_pages_without_embedding_js` (renamed in 0.2; removed in 1.0)."""
         renamed("add_html_pageswithout_embedding_js", "add_html_pages_without_embedding_js")
         return await self.add_html_pages_without_embedding_js(*args, **kwargs)
 
     async def update_html_pageswithout_embedding_js(
         self, *args: Any, **kwargs: Any
-    ) -> UpdateHtmlPageswithoutEmbeddingJsResponse:
+    ) -> CodeMsgResponse:
         """Deprecated alias of `update_html_pages_without_embedding_js` (renamed in 0.2; removed in 1.0)."""
         renamed("update_html_pageswithout_embedding_js", "update_html_pages_without_embedding_js")
         return await self.update_html_pages_without_embedding_js(*args, **kwargs)
 
     async def delete_html_pageswithout_embedding_js(
         self, *args: Any, **kwargs: Any
-    ) -> DeleteHtmlPageswithoutEmbeddingJsResponse:
+    ) -> CodeMsgResponse:
         """Deprecated alias of `delete_html_pages_without_embedding_js` (renamed in 0.2; removed in 1.0)."""
         renamed("delete_html_pageswithout_embedding_js", "delete_html_pages_without_embedding_js")
         return await self.delete_html_pages_without_embedding_js(*args, **kwargs)

@@ -29,34 +29,25 @@ from ..actions import (
     USING_SYSTEM_RECOMMENDED_ACCESS_DOMAIN,
 )
 from ..models import (
+    AddWorkflowRuleResponse,
+    CodeMsgResponse,
     CopyPoliciesToOtherHostnamesRequest,
-    CopyPoliciesToOtherHostnamesResponse,
     CreateWhitelistRuleRequest,
     CreateWhitelistRuleRequestConditions,
-    CreateWhitelistRuleResponse,
-    DeleteWhitelistRulesRequest,
-    DeleteWhitelistRulesResponse,
-    DisableAllPoliciesRequest,
-    DisableAllPoliciesResponse,
-    GetThreatIntelligenceDomainConfigRequest,
+    DomainListRuleNameServiceTypeRequest,
+    DomainListServiceTypeRequest,
+    DomainServiceTypeRequest,
     GetThreatIntelligenceDomainConfigResponse,
-    GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainRequest,
     GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponse,
+    IdListServiceTypeRequest,
     ListDomainInfosRequest,
     ListDomainInfosResponse,
-    ListWhitelistRulesRequest,
     ListWhitelistRulesResponse,
     ModifyPolicyStatusRequest,
-    ModifyPolicyStatusResponse,
-    RemoveProtectedDomainRequest,
-    RemoveProtectedDomainResponse,
     UpdateThreatIntelligenceDomainConfigRequest,
     UpdateThreatIntelligenceDomainConfigRequestConfigList,
-    UpdateThreatIntelligenceDomainConfigResponse,
     UpdateWhitelistRuleRequest,
-    UpdateWhitelistRuleResponse,
     UsingExistingHostnameToAddNewHostnameRequest,
-    UsingExistingHostnameToAddNewHostnameResponse,
     UsingSystemRecommendedAccessDomainRequest,
     UsingSystemRecommendedAccessDomainRequestApiDefendConfig,
     UsingSystemRecommendedAccessDomainRequestBlockConfig,
@@ -67,7 +58,6 @@ from ..models import (
     UsingSystemRecommendedAccessDomainRequestRateLimitConfig,
     UsingSystemRecommendedAccessDomainRequestWafDefendConfig,
     UsingSystemRecommendedAccessDomainRequestWhitelistConfig,
-    UsingSystemRecommendedAccessDomainResponse,
 )
 
 __all__ = ["AsyncCommonMethods", "CommonMethods"]
@@ -118,7 +108,7 @@ class CommonMethods(ProductClient):
     @overload
     def using_existing_hostname_to_add_new_hostname(
         self, request: UsingExistingHostnameToAddNewHostnameRequest, /
-    ) -> UsingExistingHostnameToAddNewHostnameResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     def using_existing_hostname_to_add_new_hostname(
         self,
@@ -126,7 +116,7 @@ class CommonMethods(ProductClient):
         source_domain: str,
         target_domains: list[str],
         service_type: str | None = None,
-    ) -> UsingExistingHostnameToAddNewHostnameResponse: ...
+    ) -> CodeMsgResponse: ...
     def using_existing_hostname_to_add_new_hostname(
         self,
         request: UsingExistingHostnameToAddNewHostnameRequest | None = None,
@@ -134,7 +124,7 @@ class CommonMethods(ProductClient):
         source_domain: str | None = None,
         target_domains: list[str] | None = None,
         service_type: str | None = None,
-    ) -> UsingExistingHostnameToAddNewHostnameResponse:
+    ) -> CodeMsgResponse:
         """UsingExistingHostnameToAddNewHostname: ``POST /api/v1/common/sys-domain-info/add-refer-to-other-domain``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -150,7 +140,7 @@ class CommonMethods(ProductClient):
     @overload
     def copy_policies_to_other_hostnames(
         self, request: CopyPoliciesToOtherHostnamesRequest, /
-    ) -> CopyPoliciesToOtherHostnamesResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     def copy_policies_to_other_hostnames(
         self,
@@ -159,7 +149,7 @@ class CommonMethods(ProductClient):
         target_domains: list[str],
         policy_types: list[str],
         service_type: str | None = None,
-    ) -> CopyPoliciesToOtherHostnamesResponse: ...
+    ) -> CodeMsgResponse: ...
     def copy_policies_to_other_hostnames(
         self,
         request: CopyPoliciesToOtherHostnamesRequest | None = None,
@@ -168,7 +158,7 @@ class CommonMethods(ProductClient):
         target_domains: list[str] | None = None,
         policy_types: list[str] | None = None,
         service_type: str | None = None,
-    ) -> CopyPoliciesToOtherHostnamesResponse:
+    ) -> CodeMsgResponse:
         """CopyPoliciesToOtherHostnames: ``POST /api/v1/common/sys-domain-info/copy-domain``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -183,9 +173,7 @@ class CommonMethods(ProductClient):
         )
 
     @overload
-    def modify_policy_status(
-        self, request: ModifyPolicyStatusRequest, /
-    ) -> ModifyPolicyStatusResponse: ...
+    def modify_policy_status(self, request: ModifyPolicyStatusRequest, /) -> CodeMsgResponse: ...
     @overload
     def modify_policy_status(
         self,
@@ -201,7 +189,7 @@ class CommonMethods(ProductClient):
         intelligence_switch: bool | Literal["ON", "OFF"] | None = None,
         waf_defend_switch: bool | Literal["ON", "OFF"] | None = None,
         service_type: str | None = None,
-    ) -> ModifyPolicyStatusResponse: ...
+    ) -> CodeMsgResponse: ...
     def modify_policy_status(
         self,
         request: ModifyPolicyStatusRequest | None = None,
@@ -217,7 +205,7 @@ class CommonMethods(ProductClient):
         intelligence_switch: bool | Literal["ON", "OFF"] | None = None,
         waf_defend_switch: bool | Literal["ON", "OFF"] | None = None,
         service_type: str | None = None,
-    ) -> ModifyPolicyStatusResponse:
+    ) -> CodeMsgResponse:
         """ModifyPolicyStatus: ``POST /api/v1/common/sys-domain-info/update-switch``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -239,23 +227,21 @@ class CommonMethods(ProductClient):
         )
 
     @overload
-    def remove_protected_domain(
-        self, request: RemoveProtectedDomainRequest, /
-    ) -> RemoveProtectedDomainResponse: ...
+    def remove_protected_domain(self, request: DomainServiceTypeRequest, /) -> CodeMsgResponse: ...
     @overload
     def remove_protected_domain(
         self,
         *,
         domain: str,
         service_type: str | None = None,
-    ) -> RemoveProtectedDomainResponse: ...
+    ) -> CodeMsgResponse: ...
     def remove_protected_domain(
         self,
-        request: RemoveProtectedDomainRequest | None = None,
+        request: DomainServiceTypeRequest | None = None,
         *,
         domain: str | None = None,
         service_type: str | None = None,
-    ) -> RemoveProtectedDomainResponse:
+    ) -> CodeMsgResponse:
         """RemoveProtectedDomain: ``GET /api/v1/common/sys-domain-info/remove``."""
         return self.core.call(
             REMOVE_PROTECTED_DOMAIN, request, domain=domain, service_type=service_type
@@ -264,7 +250,7 @@ class CommonMethods(ProductClient):
     @overload
     def using_system_recommended_access_domain(
         self, request: UsingSystemRecommendedAccessDomainRequest, /
-    ) -> UsingSystemRecommendedAccessDomainResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     def using_system_recommended_access_domain(
         self,
@@ -282,7 +268,7 @@ class CommonMethods(ProductClient):
         bot_manage_config: UsingSystemRecommendedAccessDomainRequestBotManageConfig | None = None,
         rate_limit_config: UsingSystemRecommendedAccessDomainRequestRateLimitConfig | None = None,
         service_type: str | None = None,
-    ) -> UsingSystemRecommendedAccessDomainResponse: ...
+    ) -> CodeMsgResponse: ...
     def using_system_recommended_access_domain(
         self,
         request: UsingSystemRecommendedAccessDomainRequest | None = None,
@@ -300,7 +286,7 @@ class CommonMethods(ProductClient):
         bot_manage_config: UsingSystemRecommendedAccessDomainRequestBotManageConfig | None = None,
         rate_limit_config: UsingSystemRecommendedAccessDomainRequestRateLimitConfig | None = None,
         service_type: str | None = None,
-    ) -> UsingSystemRecommendedAccessDomainResponse:
+    ) -> CodeMsgResponse:
         """UsingSystemRecommendedAccessDomain: ``POST /api/v1/common/sys-domain-info/add-sys-domain``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -324,7 +310,7 @@ class CommonMethods(ProductClient):
     @overload
     def create_whitelist_rule(
         self, request: CreateWhitelistRuleRequest, /
-    ) -> CreateWhitelistRuleResponse: ...
+    ) -> AddWorkflowRuleResponse: ...
     @overload
     def create_whitelist_rule(
         self,
@@ -334,7 +320,7 @@ class CommonMethods(ProductClient):
         conditions: CreateWhitelistRuleRequestConditions,
         description: str | None = None,
         service_type: str | None = None,
-    ) -> CreateWhitelistRuleResponse: ...
+    ) -> AddWorkflowRuleResponse: ...
     def create_whitelist_rule(
         self,
         request: CreateWhitelistRuleRequest | None = None,
@@ -344,7 +330,7 @@ class CommonMethods(ProductClient):
         description: str | None = None,
         conditions: CreateWhitelistRuleRequestConditions | None = None,
         service_type: str | None = None,
-    ) -> CreateWhitelistRuleResponse:
+    ) -> AddWorkflowRuleResponse:
         """CreateWhitelistRule: ``POST /api/v1/common/whitelist/add``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -360,9 +346,7 @@ class CommonMethods(ProductClient):
         )
 
     @overload
-    def update_whitelist_rule(
-        self, request: UpdateWhitelistRuleRequest, /
-    ) -> UpdateWhitelistRuleResponse: ...
+    def update_whitelist_rule(self, request: UpdateWhitelistRuleRequest, /) -> CodeMsgResponse: ...
     @overload
     def update_whitelist_rule(
         self,
@@ -372,7 +356,7 @@ class CommonMethods(ProductClient):
         description: str | None = None,
         conditions: CreateWhitelistRuleRequestConditions | None = None,
         service_type: str | None = None,
-    ) -> UpdateWhitelistRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     def update_whitelist_rule(
         self,
         request: UpdateWhitelistRuleRequest | None = None,
@@ -382,7 +366,7 @@ class CommonMethods(ProductClient):
         description: str | None = None,
         conditions: CreateWhitelistRuleRequestConditions | None = None,
         service_type: str | None = None,
-    ) -> UpdateWhitelistRuleResponse:
+    ) -> CodeMsgResponse:
         """UpdateWhitelistRule: ``POST /api/v1/common/whitelist/update``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -398,23 +382,21 @@ class CommonMethods(ProductClient):
         )
 
     @overload
-    def delete_whitelist_rules(
-        self, request: DeleteWhitelistRulesRequest, /
-    ) -> DeleteWhitelistRulesResponse: ...
+    def delete_whitelist_rules(self, request: IdListServiceTypeRequest, /) -> CodeMsgResponse: ...
     @overload
     def delete_whitelist_rules(
         self,
         *,
         id_list: list[str],
         service_type: str | None = None,
-    ) -> DeleteWhitelistRulesResponse: ...
+    ) -> CodeMsgResponse: ...
     def delete_whitelist_rules(
         self,
-        request: DeleteWhitelistRulesRequest | None = None,
+        request: IdListServiceTypeRequest | None = None,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DeleteWhitelistRulesResponse:
+    ) -> CodeMsgResponse:
         """DeleteWhitelistRules: ``POST /api/v1/common/whitelist/delete``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -425,7 +407,7 @@ class CommonMethods(ProductClient):
 
     @overload
     def get_threat_intelligence_domain_config(
-        self, request: GetThreatIntelligenceDomainConfigRequest, /
+        self, request: DomainListServiceTypeRequest, /
     ) -> GetThreatIntelligenceDomainConfigResponse: ...
     @overload
     def get_threat_intelligence_domain_config(
@@ -436,7 +418,7 @@ class CommonMethods(ProductClient):
     ) -> GetThreatIntelligenceDomainConfigResponse: ...
     def get_threat_intelligence_domain_config(
         self,
-        request: GetThreatIntelligenceDomainConfigRequest | None = None,
+        request: DomainListServiceTypeRequest | None = None,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -455,7 +437,7 @@ class CommonMethods(ProductClient):
     @overload
     def update_threat_intelligence_domain_config(
         self, request: UpdateThreatIntelligenceDomainConfigRequest, /
-    ) -> UpdateThreatIntelligenceDomainConfigResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     def update_threat_intelligence_domain_config(
         self,
@@ -463,7 +445,7 @@ class CommonMethods(ProductClient):
         domain: str,
         config_list: list[UpdateThreatIntelligenceDomainConfigRequestConfigList] | None = None,
         service_type: str | None = None,
-    ) -> UpdateThreatIntelligenceDomainConfigResponse: ...
+    ) -> CodeMsgResponse: ...
     def update_threat_intelligence_domain_config(
         self,
         request: UpdateThreatIntelligenceDomainConfigRequest | None = None,
@@ -471,7 +453,7 @@ class CommonMethods(ProductClient):
         domain: str | None = None,
         config_list: list[UpdateThreatIntelligenceDomainConfigRequestConfigList] | None = None,
         service_type: str | None = None,
-    ) -> UpdateThreatIntelligenceDomainConfigResponse:
+    ) -> CodeMsgResponse:
         """UpdateThreatIntelligenceDomainConfig: ``POST /api/v1/common/intelligence/update``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -486,7 +468,7 @@ class CommonMethods(ProductClient):
 
     @overload
     def list_whitelist_rules(
-        self, request: ListWhitelistRulesRequest, /
+        self, request: DomainListRuleNameServiceTypeRequest, /
     ) -> ListWhitelistRulesResponse: ...
     @overload
     def list_whitelist_rules(
@@ -498,7 +480,7 @@ class CommonMethods(ProductClient):
     ) -> ListWhitelistRulesResponse: ...
     def list_whitelist_rules(
         self,
-        request: ListWhitelistRulesRequest | None = None,
+        request: DomainListRuleNameServiceTypeRequest | None = None,
         *,
         domain_list: list[str] | None = None,
         rule_name: str | None = None,
@@ -518,7 +500,7 @@ class CommonMethods(ProductClient):
 
     @overload
     def get_white_rules_for_the_shared_configuration_asociated_with_domain(
-        self, request: GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainRequest, /
+        self, request: DomainServiceTypeRequest, /
     ) -> GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponse: ...
     @overload
     def get_white_rules_for_the_shared_configuration_asociated_with_domain(
@@ -529,7 +511,7 @@ class CommonMethods(ProductClient):
     ) -> GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponse: ...
     def get_white_rules_for_the_shared_configuration_asociated_with_domain(
         self,
-        request: GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainRequest | None = None,
+        request: DomainServiceTypeRequest | None = None,
         *,
         domain: str | None = None,
         service_type: str | None = None,
@@ -543,23 +525,21 @@ class CommonMethods(ProductClient):
         )
 
     @overload
-    def disable_all_policies(
-        self, request: DisableAllPoliciesRequest, /
-    ) -> DisableAllPoliciesResponse: ...
+    def disable_all_policies(self, request: DomainListServiceTypeRequest, /) -> CodeMsgResponse: ...
     @overload
     def disable_all_policies(
         self,
         *,
         domain_list: list[str],
         service_type: str | None = None,
-    ) -> DisableAllPoliciesResponse: ...
+    ) -> CodeMsgResponse: ...
     def disable_all_policies(
         self,
-        request: DisableAllPoliciesRequest | None = None,
+        request: DomainListServiceTypeRequest | None = None,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DisableAllPoliciesResponse:
+    ) -> CodeMsgResponse:
         """DisableAllPolicies: ``POST /api/v1/common/sys-domain-info/close-all-policy-switch``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -614,7 +594,7 @@ class AsyncCommonMethods(AsyncProductClient):
     @overload
     async def using_existing_hostname_to_add_new_hostname(
         self, request: UsingExistingHostnameToAddNewHostnameRequest, /
-    ) -> UsingExistingHostnameToAddNewHostnameResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def using_existing_hostname_to_add_new_hostname(
         self,
@@ -622,7 +602,7 @@ class AsyncCommonMethods(AsyncProductClient):
         source_domain: str,
         target_domains: list[str],
         service_type: str | None = None,
-    ) -> UsingExistingHostnameToAddNewHostnameResponse: ...
+    ) -> CodeMsgResponse: ...
     async def using_existing_hostname_to_add_new_hostname(
         self,
         request: UsingExistingHostnameToAddNewHostnameRequest | None = None,
@@ -630,7 +610,7 @@ class AsyncCommonMethods(AsyncProductClient):
         source_domain: str | None = None,
         target_domains: list[str] | None = None,
         service_type: str | None = None,
-    ) -> UsingExistingHostnameToAddNewHostnameResponse:
+    ) -> CodeMsgResponse:
         """UsingExistingHostnameToAddNewHostname: ``POST /api/v1/common/sys-domain-info/add-refer-to-other-domain``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -646,7 +626,7 @@ class AsyncCommonMethods(AsyncProductClient):
     @overload
     async def copy_policies_to_other_hostnames(
         self, request: CopyPoliciesToOtherHostnamesRequest, /
-    ) -> CopyPoliciesToOtherHostnamesResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def copy_policies_to_other_hostnames(
         self,
@@ -655,7 +635,7 @@ class AsyncCommonMethods(AsyncProductClient):
         target_domains: list[str],
         policy_types: list[str],
         service_type: str | None = None,
-    ) -> CopyPoliciesToOtherHostnamesResponse: ...
+    ) -> CodeMsgResponse: ...
     async def copy_policies_to_other_hostnames(
         self,
         request: CopyPoliciesToOtherHostnamesRequest | None = None,
@@ -664,7 +644,7 @@ class AsyncCommonMethods(AsyncProductClient):
         target_domains: list[str] | None = None,
         policy_types: list[str] | None = None,
         service_type: str | None = None,
-    ) -> CopyPoliciesToOtherHostnamesResponse:
+    ) -> CodeMsgResponse:
         """CopyPoliciesToOtherHostnames: ``POST /api/v1/common/sys-domain-info/copy-domain``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -681,7 +661,7 @@ class AsyncCommonMethods(AsyncProductClient):
     @overload
     async def modify_policy_status(
         self, request: ModifyPolicyStatusRequest, /
-    ) -> ModifyPolicyStatusResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def modify_policy_status(
         self,
@@ -697,7 +677,7 @@ class AsyncCommonMethods(AsyncProductClient):
         intelligence_switch: bool | Literal["ON", "OFF"] | None = None,
         waf_defend_switch: bool | Literal["ON", "OFF"] | None = None,
         service_type: str | None = None,
-    ) -> ModifyPolicyStatusResponse: ...
+    ) -> CodeMsgResponse: ...
     async def modify_policy_status(
         self,
         request: ModifyPolicyStatusRequest | None = None,
@@ -713,7 +693,7 @@ class AsyncCommonMethods(AsyncProductClient):
         intelligence_switch: bool | Literal["ON", "OFF"] | None = None,
         waf_defend_switch: bool | Literal["ON", "OFF"] | None = None,
         service_type: str | None = None,
-    ) -> ModifyPolicyStatusResponse:
+    ) -> CodeMsgResponse:
         """ModifyPolicyStatus: ``POST /api/v1/common/sys-domain-info/update-switch``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -736,22 +716,22 @@ class AsyncCommonMethods(AsyncProductClient):
 
     @overload
     async def remove_protected_domain(
-        self, request: RemoveProtectedDomainRequest, /
-    ) -> RemoveProtectedDomainResponse: ...
+        self, request: DomainServiceTypeRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     async def remove_protected_domain(
         self,
         *,
         domain: str,
         service_type: str | None = None,
-    ) -> RemoveProtectedDomainResponse: ...
+    ) -> CodeMsgResponse: ...
     async def remove_protected_domain(
         self,
-        request: RemoveProtectedDomainRequest | None = None,
+        request: DomainServiceTypeRequest | None = None,
         *,
         domain: str | None = None,
         service_type: str | None = None,
-    ) -> RemoveProtectedDomainResponse:
+    ) -> CodeMsgResponse:
         """RemoveProtectedDomain: ``GET /api/v1/common/sys-domain-info/remove``."""
         return await self.core.call(
             REMOVE_PROTECTED_DOMAIN, request, domain=domain, service_type=service_type
@@ -760,7 +740,7 @@ class AsyncCommonMethods(AsyncProductClient):
     @overload
     async def using_system_recommended_access_domain(
         self, request: UsingSystemRecommendedAccessDomainRequest, /
-    ) -> UsingSystemRecommendedAccessDomainResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def using_system_recommended_access_domain(
         self,
@@ -778,7 +758,7 @@ class AsyncCommonMethods(AsyncProductClient):
         bot_manage_config: UsingSystemRecommendedAccessDomainRequestBotManageConfig | None = None,
         rate_limit_config: UsingSystemRecommendedAccessDomainRequestRateLimitConfig | None = None,
         service_type: str | None = None,
-    ) -> UsingSystemRecommendedAccessDomainResponse: ...
+    ) -> CodeMsgResponse: ...
     async def using_system_recommended_access_domain(
         self,
         request: UsingSystemRecommendedAccessDomainRequest | None = None,
@@ -796,7 +776,7 @@ class AsyncCommonMethods(AsyncProductClient):
         bot_manage_config: UsingSystemRecommendedAccessDomainRequestBotManageConfig | None = None,
         rate_limit_config: UsingSystemRecommendedAccessDomainRequestRateLimitConfig | None = None,
         service_type: str | None = None,
-    ) -> UsingSystemRecommendedAccessDomainResponse:
+    ) -> CodeMsgResponse:
         """UsingSystemRecommendedAccessDomain: ``POST /api/v1/common/sys-domain-info/add-sys-domain``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -820,7 +800,7 @@ class AsyncCommonMethods(AsyncProductClient):
     @overload
     async def create_whitelist_rule(
         self, request: CreateWhitelistRuleRequest, /
-    ) -> CreateWhitelistRuleResponse: ...
+    ) -> AddWorkflowRuleResponse: ...
     @overload
     async def create_whitelist_rule(
         self,
@@ -830,7 +810,7 @@ class AsyncCommonMethods(AsyncProductClient):
         conditions: CreateWhitelistRuleRequestConditions,
         description: str | None = None,
         service_type: str | None = None,
-    ) -> CreateWhitelistRuleResponse: ...
+    ) -> AddWorkflowRuleResponse: ...
     async def create_whitelist_rule(
         self,
         request: CreateWhitelistRuleRequest | None = None,
@@ -840,7 +820,7 @@ class AsyncCommonMethods(AsyncProductClient):
         description: str | None = None,
         conditions: CreateWhitelistRuleRequestConditions | None = None,
         service_type: str | None = None,
-    ) -> CreateWhitelistRuleResponse:
+    ) -> AddWorkflowRuleResponse:
         """CreateWhitelistRule: ``POST /api/v1/common/whitelist/add``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -858,7 +838,7 @@ class AsyncCommonMethods(AsyncProductClient):
     @overload
     async def update_whitelist_rule(
         self, request: UpdateWhitelistRuleRequest, /
-    ) -> UpdateWhitelistRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def update_whitelist_rule(
         self,
@@ -868,7 +848,7 @@ class AsyncCommonMethods(AsyncProductClient):
         description: str | None = None,
         conditions: CreateWhitelistRuleRequestConditions | None = None,
         service_type: str | None = None,
-    ) -> UpdateWhitelistRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     async def update_whitelist_rule(
         self,
         request: UpdateWhitelistRuleRequest | None = None,
@@ -878,7 +858,7 @@ class AsyncCommonMethods(AsyncProductClient):
         description: str | None = None,
         conditions: CreateWhitelistRuleRequestConditions | None = None,
         service_type: str | None = None,
-    ) -> UpdateWhitelistRuleResponse:
+    ) -> CodeMsgResponse:
         """UpdateWhitelistRule: ``POST /api/v1/common/whitelist/update``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -895,22 +875,22 @@ class AsyncCommonMethods(AsyncProductClient):
 
     @overload
     async def delete_whitelist_rules(
-        self, request: DeleteWhitelistRulesRequest, /
-    ) -> DeleteWhitelistRulesResponse: ...
+        self, request: IdListServiceTypeRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     async def delete_whitelist_rules(
         self,
         *,
         id_list: list[str],
         service_type: str | None = None,
-    ) -> DeleteWhitelistRulesResponse: ...
+    ) -> CodeMsgResponse: ...
     async def delete_whitelist_rules(
         self,
-        request: DeleteWhitelistRulesRequest | None = None,
+        request: IdListServiceTypeRequest | None = None,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DeleteWhitelistRulesResponse:
+    ) -> CodeMsgResponse:
         """DeleteWhitelistRules: ``POST /api/v1/common/whitelist/delete``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -921,7 +901,7 @@ class AsyncCommonMethods(AsyncProductClient):
 
     @overload
     async def get_threat_intelligence_domain_config(
-        self, request: GetThreatIntelligenceDomainConfigRequest, /
+        self, request: DomainListServiceTypeRequest, /
     ) -> GetThreatIntelligenceDomainConfigResponse: ...
     @overload
     async def get_threat_intelligence_domain_config(
@@ -932,7 +912,7 @@ class AsyncCommonMethods(AsyncProductClient):
     ) -> GetThreatIntelligenceDomainConfigResponse: ...
     async def get_threat_intelligence_domain_config(
         self,
-        request: GetThreatIntelligenceDomainConfigRequest | None = None,
+        request: DomainListServiceTypeRequest | None = None,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -951,7 +931,7 @@ class AsyncCommonMethods(AsyncProductClient):
     @overload
     async def update_threat_intelligence_domain_config(
         self, request: UpdateThreatIntelligenceDomainConfigRequest, /
-    ) -> UpdateThreatIntelligenceDomainConfigResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def update_threat_intelligence_domain_config(
         self,
@@ -959,7 +939,7 @@ class AsyncCommonMethods(AsyncProductClient):
         domain: str,
         config_list: list[UpdateThreatIntelligenceDomainConfigRequestConfigList] | None = None,
         service_type: str | None = None,
-    ) -> UpdateThreatIntelligenceDomainConfigResponse: ...
+    ) -> CodeMsgResponse: ...
     async def update_threat_intelligence_domain_config(
         self,
         request: UpdateThreatIntelligenceDomainConfigRequest | None = None,
@@ -967,7 +947,7 @@ class AsyncCommonMethods(AsyncProductClient):
         domain: str | None = None,
         config_list: list[UpdateThreatIntelligenceDomainConfigRequestConfigList] | None = None,
         service_type: str | None = None,
-    ) -> UpdateThreatIntelligenceDomainConfigResponse:
+    ) -> CodeMsgResponse:
         """UpdateThreatIntelligenceDomainConfig: ``POST /api/v1/common/intelligence/update``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -982,7 +962,7 @@ class AsyncCommonMethods(AsyncProductClient):
 
     @overload
     async def list_whitelist_rules(
-        self, request: ListWhitelistRulesRequest, /
+        self, request: DomainListRuleNameServiceTypeRequest, /
     ) -> ListWhitelistRulesResponse: ...
     @overload
     async def list_whitelist_rules(
@@ -994,7 +974,7 @@ class AsyncCommonMethods(AsyncProductClient):
     ) -> ListWhitelistRulesResponse: ...
     async def list_whitelist_rules(
         self,
-        request: ListWhitelistRulesRequest | None = None,
+        request: DomainListRuleNameServiceTypeRequest | None = None,
         *,
         domain_list: list[str] | None = None,
         rule_name: str | None = None,
@@ -1014,7 +994,7 @@ class AsyncCommonMethods(AsyncProductClient):
 
     @overload
     async def get_white_rules_for_the_shared_configuration_asociated_with_domain(
-        self, request: GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainRequest, /
+        self, request: DomainServiceTypeRequest, /
     ) -> GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponse: ...
     @overload
     async def get_white_rules_for_the_shared_configuration_asociated_with_domain(
@@ -1025,7 +1005,7 @@ class AsyncCommonMethods(AsyncProductClient):
     ) -> GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponse: ...
     async def get_white_rules_for_the_shared_configuration_asociated_with_domain(
         self,
-        request: GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainRequest | None = None,
+        request: DomainServiceTypeRequest | None = None,
         *,
         domain: str | None = None,
         service_type: str | None = None,
@@ -1040,22 +1020,22 @@ class AsyncCommonMethods(AsyncProductClient):
 
     @overload
     async def disable_all_policies(
-        self, request: DisableAllPoliciesRequest, /
-    ) -> DisableAllPoliciesResponse: ...
+        self, request: DomainListServiceTypeRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     async def disable_all_policies(
         self,
         *,
         domain_list: list[str],
         service_type: str | None = None,
-    ) -> DisableAllPoliciesResponse: ...
+    ) -> CodeMsgResponse: ...
     async def disable_all_policies(
         self,
-        request: DisableAllPoliciesRequest | None = None,
+        request: DomainListServiceTypeRequest | None = None,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DisableAllPoliciesResponse:
+    ) -> CodeMsgResponse:
         """DisableAllPolicies: ``POST /api/v1/common/sys-domain-info/close-all-policy-switch``.
 
         Not idempotent: not retried once the request may have reached the server.

@@ -23,11 +23,11 @@ from ..models import (
     AddCustomizeRuleRequest,
     AddCustomizeRuleRequestCondition,
     AddCustomizeRuleResponse,
-    DeleteCustomizeRuleRequest,
-    DeleteCustomizeRuleResponse,
-    ListCustomRulesForSharedConfigurationAssociatedWithDomainRequest,
+    CodeMsgResponse,
+    DomainListRuleNameServiceTypeRequest,
+    DomainServiceTypeRequest,
+    IdListServiceTypeRequest,
     ListCustomRulesForSharedConfigurationAssociatedWithDomainResponse,
-    ListCustomRulesRequest,
     ListCustomRulesResponse,
     UpdateCustomRuleRequest,
     UpdateCustomRuleResponse,
@@ -134,23 +134,21 @@ class CustomizeRuleMethods(ProductClient):
         )
 
     @overload
-    def delete_customize_rule(
-        self, request: DeleteCustomizeRuleRequest, /
-    ) -> DeleteCustomizeRuleResponse: ...
+    def delete_customize_rule(self, request: IdListServiceTypeRequest, /) -> CodeMsgResponse: ...
     @overload
     def delete_customize_rule(
         self,
         *,
         id_list: list[str],
         service_type: str | None = None,
-    ) -> DeleteCustomizeRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     def delete_customize_rule(
         self,
-        request: DeleteCustomizeRuleRequest | None = None,
+        request: IdListServiceTypeRequest | None = None,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DeleteCustomizeRuleResponse:
+    ) -> CodeMsgResponse:
         """DeleteCustomizeRule: ``POST /api/v1/customize-rule/delete``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -160,7 +158,9 @@ class CustomizeRuleMethods(ProductClient):
         )
 
     @overload
-    def list_custom_rules(self, request: ListCustomRulesRequest, /) -> ListCustomRulesResponse: ...
+    def list_custom_rules(
+        self, request: DomainListRuleNameServiceTypeRequest, /
+    ) -> ListCustomRulesResponse: ...
     @overload
     def list_custom_rules(
         self,
@@ -171,7 +171,7 @@ class CustomizeRuleMethods(ProductClient):
     ) -> ListCustomRulesResponse: ...
     def list_custom_rules(
         self,
-        request: ListCustomRulesRequest | None = None,
+        request: DomainListRuleNameServiceTypeRequest | None = None,
         *,
         domain_list: list[str] | None = None,
         rule_name: str | None = None,
@@ -191,7 +191,7 @@ class CustomizeRuleMethods(ProductClient):
 
     @overload
     def list_custom_rules_for_shared_configuration_associated_with_domain(
-        self, request: ListCustomRulesForSharedConfigurationAssociatedWithDomainRequest, /
+        self, request: DomainServiceTypeRequest, /
     ) -> ListCustomRulesForSharedConfigurationAssociatedWithDomainResponse: ...
     @overload
     def list_custom_rules_for_shared_configuration_associated_with_domain(
@@ -202,7 +202,7 @@ class CustomizeRuleMethods(ProductClient):
     ) -> ListCustomRulesForSharedConfigurationAssociatedWithDomainResponse: ...
     def list_custom_rules_for_shared_configuration_associated_with_domain(
         self,
-        request: ListCustomRulesForSharedConfigurationAssociatedWithDomainRequest | None = None,
+        request: DomainServiceTypeRequest | None = None,
         *,
         domain: str | None = None,
         service_type: str | None = None,
@@ -318,22 +318,22 @@ class AsyncCustomizeRuleMethods(AsyncProductClient):
 
     @overload
     async def delete_customize_rule(
-        self, request: DeleteCustomizeRuleRequest, /
-    ) -> DeleteCustomizeRuleResponse: ...
+        self, request: IdListServiceTypeRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     async def delete_customize_rule(
         self,
         *,
         id_list: list[str],
         service_type: str | None = None,
-    ) -> DeleteCustomizeRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     async def delete_customize_rule(
         self,
-        request: DeleteCustomizeRuleRequest | None = None,
+        request: IdListServiceTypeRequest | None = None,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DeleteCustomizeRuleResponse:
+    ) -> CodeMsgResponse:
         """DeleteCustomizeRule: ``POST /api/v1/customize-rule/delete``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -344,7 +344,7 @@ class AsyncCustomizeRuleMethods(AsyncProductClient):
 
     @overload
     async def list_custom_rules(
-        self, request: ListCustomRulesRequest, /
+        self, request: DomainListRuleNameServiceTypeRequest, /
     ) -> ListCustomRulesResponse: ...
     @overload
     async def list_custom_rules(
@@ -356,7 +356,7 @@ class AsyncCustomizeRuleMethods(AsyncProductClient):
     ) -> ListCustomRulesResponse: ...
     async def list_custom_rules(
         self,
-        request: ListCustomRulesRequest | None = None,
+        request: DomainListRuleNameServiceTypeRequest | None = None,
         *,
         domain_list: list[str] | None = None,
         rule_name: str | None = None,
@@ -376,7 +376,7 @@ class AsyncCustomizeRuleMethods(AsyncProductClient):
 
     @overload
     async def list_custom_rules_for_shared_configuration_associated_with_domain(
-        self, request: ListCustomRulesForSharedConfigurationAssociatedWithDomainRequest, /
+        self, request: DomainServiceTypeRequest, /
     ) -> ListCustomRulesForSharedConfigurationAssociatedWithDomainResponse: ...
     @overload
     async def list_custom_rules_for_shared_configuration_associated_with_domain(
@@ -387,7 +387,7 @@ class AsyncCustomizeRuleMethods(AsyncProductClient):
     ) -> ListCustomRulesForSharedConfigurationAssociatedWithDomainResponse: ...
     async def list_custom_rules_for_shared_configuration_associated_with_domain(
         self,
-        request: ListCustomRulesForSharedConfigurationAssociatedWithDomainRequest | None = None,
+        request: DomainServiceTypeRequest | None = None,
         *,
         domain: str | None = None,
         service_type: str | None = None,

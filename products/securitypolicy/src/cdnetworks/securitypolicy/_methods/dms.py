@@ -30,41 +30,28 @@ from ..actions import (
     UPDATE_DOMAIN_BUILT_IN_RULES,
 )
 from ..models import (
+    CodeMsgResponse,
+    DomainsServiceTypeRequest,
     ModifyBuiltInProtectionRequest,
-    ModifyBuiltInProtectionResponse,
-    QueryAdaptiveProtectionRulesRequest,
     QueryAdaptiveProtectionRulesResponse,
     QueryCustomRuleConfigurationRequest,
     QueryCustomRuleConfigurationResponse,
-    QueryDomainAppApiExceptionsRequest,
     QueryDomainAppApiExceptionsResponse,
-    QueryDomainBuiltInRulesRequest,
     QueryDomainBuiltInRulesResponse,
-    QueryDomainDDoSBaseInfoRequest,
     QueryDomainDDoSBaseInfoResponse,
     RelatedAppApiExceptionsForDomainRequest,
     RelatedAppApiExceptionsForDomainRequestData,
-    RelatedAppApiExceptionsForDomainResponse,
     RemoveDomainAppApiExceptionsRequest,
-    RemoveDomainAppApiExceptionsResponse,
     ShareDmsBuiltInRulesConfigRequest,
-    ShareDmsBuiltInRulesConfigResponse,
-    ShareDmsNativeAppApiConfigRequest,
-    ShareDmsNativeAppApiConfigResponse,
     ShareDomainBaseProtectConfigRequest,
-    ShareDomainBaseProtectConfigResponse,
     UpdateAdaptiveProtectionRulesRequest,
     UpdateAdaptiveProtectionRulesRequestData,
-    UpdateAdaptiveProtectionRulesResponse,
     UpdateAslConfigRequest,
     UpdateAslConfigRequestData,
-    UpdateAslConfigResponse,
     UpdateDomainBaseInfoRequest,
     UpdateDomainBaseInfoRequestData,
-    UpdateDomainBaseInfoResponse,
     UpdateDomainBuiltInRulesRequest,
     UpdateDomainBuiltInRulesRequestData,
-    UpdateDomainBuiltInRulesResponse,
 )
 
 __all__ = ["AsyncDmsMethods", "DmsMethods"]
@@ -98,7 +85,7 @@ class DmsMethods(ProductClient):
         domain: str | None = None,
         inner_switch: str | None = None,
         inner_tmode: str | None = None,
-    ) -> ModifyBuiltInProtectionResponse:
+    ) -> CodeMsgResponse:
         """ModifyBuiltInProtection: ``POST /dms/api/UpdateL7InnerTmode``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -113,7 +100,7 @@ class DmsMethods(ProductClient):
         )
 
     @overload
-    def update_asl_config(self, request: UpdateAslConfigRequest, /) -> UpdateAslConfigResponse: ...
+    def update_asl_config(self, request: UpdateAslConfigRequest, /) -> CodeMsgResponse: ...
     @overload
     def update_asl_config(
         self,
@@ -123,7 +110,7 @@ class DmsMethods(ProductClient):
         custom_switch: str,
         mode: str,
         data: list[UpdateAslConfigRequestData],
-    ) -> UpdateAslConfigResponse: ...
+    ) -> CodeMsgResponse: ...
     def update_asl_config(
         self,
         request: UpdateAslConfigRequest | None = None,
@@ -133,7 +120,7 @@ class DmsMethods(ProductClient):
         custom_switch: str | None = None,
         mode: str | None = None,
         data: list[UpdateAslConfigRequestData] | None = None,
-    ) -> UpdateAslConfigResponse:
+    ) -> CodeMsgResponse:
         """UpdateAslConfig: ``POST /dms/api/UpdateL7DomainAslConfig``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -151,21 +138,21 @@ class DmsMethods(ProductClient):
     @overload
     def update_domain_base_info(
         self, request: UpdateDomainBaseInfoRequest, /
-    ) -> UpdateDomainBaseInfoResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     def update_domain_base_info(
         self,
         *,
         data: list[UpdateDomainBaseInfoRequestData],
         service_type: str | None = None,
-    ) -> UpdateDomainBaseInfoResponse: ...
+    ) -> CodeMsgResponse: ...
     def update_domain_base_info(
         self,
         request: UpdateDomainBaseInfoRequest | None = None,
         *,
         data: list[UpdateDomainBaseInfoRequestData] | None = None,
         service_type: str | None = None,
-    ) -> UpdateDomainBaseInfoResponse:
+    ) -> CodeMsgResponse:
         """UpdateDomainBaseInfo: ``POST /api/v1/dms/ddosProtect/updateDomainBaseInfo``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -176,7 +163,7 @@ class DmsMethods(ProductClient):
 
     def query_domain_built_in_rules(
         self,
-        request: QueryDomainBuiltInRulesRequest | None = None,
+        request: DomainsServiceTypeRequest | None = None,
         /,
         *,
         domains: list[str] | None = None,
@@ -193,21 +180,21 @@ class DmsMethods(ProductClient):
     @overload
     def update_domain_built_in_rules(
         self, request: UpdateDomainBuiltInRulesRequest, /
-    ) -> UpdateDomainBuiltInRulesResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     def update_domain_built_in_rules(
         self,
         *,
         data: list[UpdateDomainBuiltInRulesRequestData],
         service_type: str | None = None,
-    ) -> UpdateDomainBuiltInRulesResponse: ...
+    ) -> CodeMsgResponse: ...
     def update_domain_built_in_rules(
         self,
         request: UpdateDomainBuiltInRulesRequest | None = None,
         *,
         data: list[UpdateDomainBuiltInRulesRequestData] | None = None,
         service_type: str | None = None,
-    ) -> UpdateDomainBuiltInRulesResponse:
+    ) -> CodeMsgResponse:
         """UpdateDomainBuiltInRules: ``POST /api/v1/dms/ddosProtect/updateDomainBuiltInRules``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -219,7 +206,7 @@ class DmsMethods(ProductClient):
     @overload
     def share_domain_base_protect_config(
         self, request: ShareDomainBaseProtectConfigRequest, /
-    ) -> ShareDomainBaseProtectConfigResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     def share_domain_base_protect_config(
         self,
@@ -228,7 +215,7 @@ class DmsMethods(ProductClient):
         share_domain_list: list[str],
         type: str,
         service_type: str | None = None,
-    ) -> ShareDomainBaseProtectConfigResponse: ...
+    ) -> CodeMsgResponse: ...
     def share_domain_base_protect_config(
         self,
         request: ShareDomainBaseProtectConfigRequest | None = None,
@@ -237,7 +224,7 @@ class DmsMethods(ProductClient):
         share_domain_list: list[str] | None = None,
         type: str | None = None,
         service_type: str | None = None,
-    ) -> ShareDomainBaseProtectConfigResponse:
+    ) -> CodeMsgResponse:
         """ShareDomainBaseProtectConfig: ``POST /api/v1/dms/ddosProtect/shareDomainBaseProtectConfig``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -254,7 +241,7 @@ class DmsMethods(ProductClient):
     @overload
     def share_dms_built_in_rules_config(
         self, request: ShareDmsBuiltInRulesConfigRequest, /
-    ) -> ShareDmsBuiltInRulesConfigResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     def share_dms_built_in_rules_config(
         self,
@@ -263,7 +250,7 @@ class DmsMethods(ProductClient):
         share_domain_list: list[str],
         rule_ids: list[str],
         service_type: str | None = None,
-    ) -> ShareDmsBuiltInRulesConfigResponse: ...
+    ) -> CodeMsgResponse: ...
     def share_dms_built_in_rules_config(
         self,
         request: ShareDmsBuiltInRulesConfigRequest | None = None,
@@ -272,7 +259,7 @@ class DmsMethods(ProductClient):
         share_domain_list: list[str] | None = None,
         rule_ids: list[str] | None = None,
         service_type: str | None = None,
-    ) -> ShareDmsBuiltInRulesConfigResponse:
+    ) -> CodeMsgResponse:
         """ShareDmsBuiltInRulesConfig: ``POST /api/v1/dms/ddosProtect/shareDmsBuiltInRulesConfig``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -288,8 +275,8 @@ class DmsMethods(ProductClient):
 
     @overload
     def share_dms_native_app_api_config(
-        self, request: ShareDmsNativeAppApiConfigRequest, /
-    ) -> ShareDmsNativeAppApiConfigResponse: ...
+        self, request: ShareDmsBuiltInRulesConfigRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     def share_dms_native_app_api_config(
         self,
@@ -298,16 +285,16 @@ class DmsMethods(ProductClient):
         share_domain_list: list[str],
         rule_ids: list[str],
         service_type: str | None = None,
-    ) -> ShareDmsNativeAppApiConfigResponse: ...
+    ) -> CodeMsgResponse: ...
     def share_dms_native_app_api_config(
         self,
-        request: ShareDmsNativeAppApiConfigRequest | None = None,
+        request: ShareDmsBuiltInRulesConfigRequest | None = None,
         *,
         domain: str | None = None,
         share_domain_list: list[str] | None = None,
         rule_ids: list[str] | None = None,
         service_type: str | None = None,
-    ) -> ShareDmsNativeAppApiConfigResponse:
+    ) -> CodeMsgResponse:
         """ShareDmsNativeAppApiConfig: ``POST /api/v1/dms/ddosProtect/shareDmsNativeAppApiConfig``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -323,7 +310,7 @@ class DmsMethods(ProductClient):
 
     def query_domain_ddos_base_info(
         self,
-        request: QueryDomainDDoSBaseInfoRequest | None = None,
+        request: DomainsServiceTypeRequest | None = None,
         /,
         *,
         domains: list[str] | None = None,
@@ -339,7 +326,7 @@ class DmsMethods(ProductClient):
 
     def query_adaptive_protection_rules(
         self,
-        request: QueryAdaptiveProtectionRulesRequest | None = None,
+        request: DomainsServiceTypeRequest | None = None,
         /,
         *,
         domains: list[str] | None = None,
@@ -356,21 +343,21 @@ class DmsMethods(ProductClient):
     @overload
     def update_adaptive_protection_rules(
         self, request: UpdateAdaptiveProtectionRulesRequest, /
-    ) -> UpdateAdaptiveProtectionRulesResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     def update_adaptive_protection_rules(
         self,
         *,
         data: list[UpdateAdaptiveProtectionRulesRequestData],
         service_type: str | None = None,
-    ) -> UpdateAdaptiveProtectionRulesResponse: ...
+    ) -> CodeMsgResponse: ...
     def update_adaptive_protection_rules(
         self,
         request: UpdateAdaptiveProtectionRulesRequest | None = None,
         *,
         data: list[UpdateAdaptiveProtectionRulesRequestData] | None = None,
         service_type: str | None = None,
-    ) -> UpdateAdaptiveProtectionRulesResponse:
+    ) -> CodeMsgResponse:
         """UpdateAdaptiveProtectionRules: ``POST /api/v1/dms/ddosProtect/updateDomainAIRules``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -381,7 +368,7 @@ class DmsMethods(ProductClient):
 
     def query_domain_app_api_exceptions(
         self,
-        request: QueryDomainAppApiExceptionsRequest | None = None,
+        request: DomainsServiceTypeRequest | None = None,
         /,
         *,
         domains: list[str] | None = None,
@@ -398,7 +385,7 @@ class DmsMethods(ProductClient):
     @overload
     def remove_domain_app_api_exceptions(
         self, request: RemoveDomainAppApiExceptionsRequest, /
-    ) -> RemoveDomainAppApiExceptionsResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     def remove_domain_app_api_exceptions(
         self,
@@ -406,7 +393,7 @@ class DmsMethods(ProductClient):
         domain: str,
         rule_ids: list[str],
         service_type: str | None = None,
-    ) -> RemoveDomainAppApiExceptionsResponse: ...
+    ) -> CodeMsgResponse: ...
     def remove_domain_app_api_exceptions(
         self,
         request: RemoveDomainAppApiExceptionsRequest | None = None,
@@ -414,7 +401,7 @@ class DmsMethods(ProductClient):
         domain: str | None = None,
         rule_ids: list[str] | None = None,
         service_type: str | None = None,
-    ) -> RemoveDomainAppApiExceptionsResponse:
+    ) -> CodeMsgResponse:
         """RemoveDomainAppApiExceptions: ``POST /api/v1/dms/ddosProtect/removeDomainAppApiExceptionRules``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -430,21 +417,21 @@ class DmsMethods(ProductClient):
     @overload
     def related_app_api_exceptions_for_domain(
         self, request: RelatedAppApiExceptionsForDomainRequest, /
-    ) -> RelatedAppApiExceptionsForDomainResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     def related_app_api_exceptions_for_domain(
         self,
         *,
         data: list[RelatedAppApiExceptionsForDomainRequestData],
         service_type: str | None = None,
-    ) -> RelatedAppApiExceptionsForDomainResponse: ...
+    ) -> CodeMsgResponse: ...
     def related_app_api_exceptions_for_domain(
         self,
         request: RelatedAppApiExceptionsForDomainRequest | None = None,
         *,
         data: list[RelatedAppApiExceptionsForDomainRequestData] | None = None,
         service_type: str | None = None,
-    ) -> RelatedAppApiExceptionsForDomainResponse:
+    ) -> CodeMsgResponse:
         """RelatedAppApiExceptionsForDomain: ``POST /api/v1/dms/ddosProtect/relateDomainAppApiExceptionRules``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -489,7 +476,7 @@ class AsyncDmsMethods(AsyncProductClient):
         domain: str | None = None,
         inner_switch: str | None = None,
         inner_tmode: str | None = None,
-    ) -> ModifyBuiltInProtectionResponse:
+    ) -> CodeMsgResponse:
         """ModifyBuiltInProtection: ``POST /dms/api/UpdateL7InnerTmode``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -504,9 +491,7 @@ class AsyncDmsMethods(AsyncProductClient):
         )
 
     @overload
-    async def update_asl_config(
-        self, request: UpdateAslConfigRequest, /
-    ) -> UpdateAslConfigResponse: ...
+    async def update_asl_config(self, request: UpdateAslConfigRequest, /) -> CodeMsgResponse: ...
     @overload
     async def update_asl_config(
         self,
@@ -516,7 +501,7 @@ class AsyncDmsMethods(AsyncProductClient):
         custom_switch: str,
         mode: str,
         data: list[UpdateAslConfigRequestData],
-    ) -> UpdateAslConfigResponse: ...
+    ) -> CodeMsgResponse: ...
     async def update_asl_config(
         self,
         request: UpdateAslConfigRequest | None = None,
@@ -526,7 +511,7 @@ class AsyncDmsMethods(AsyncProductClient):
         custom_switch: str | None = None,
         mode: str | None = None,
         data: list[UpdateAslConfigRequestData] | None = None,
-    ) -> UpdateAslConfigResponse:
+    ) -> CodeMsgResponse:
         """UpdateAslConfig: ``POST /dms/api/UpdateL7DomainAslConfig``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -544,21 +529,21 @@ class AsyncDmsMethods(AsyncProductClient):
     @overload
     async def update_domain_base_info(
         self, request: UpdateDomainBaseInfoRequest, /
-    ) -> UpdateDomainBaseInfoResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def update_domain_base_info(
         self,
         *,
         data: list[UpdateDomainBaseInfoRequestData],
         service_type: str | None = None,
-    ) -> UpdateDomainBaseInfoResponse: ...
+    ) -> CodeMsgResponse: ...
     async def update_domain_base_info(
         self,
         request: UpdateDomainBaseInfoRequest | None = None,
         *,
         data: list[UpdateDomainBaseInfoRequestData] | None = None,
         service_type: str | None = None,
-    ) -> UpdateDomainBaseInfoResponse:
+    ) -> CodeMsgResponse:
         """UpdateDomainBaseInfo: ``POST /api/v1/dms/ddosProtect/updateDomainBaseInfo``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -569,7 +554,7 @@ class AsyncDmsMethods(AsyncProductClient):
 
     async def query_domain_built_in_rules(
         self,
-        request: QueryDomainBuiltInRulesRequest | None = None,
+        request: DomainsServiceTypeRequest | None = None,
         /,
         *,
         domains: list[str] | None = None,
@@ -586,21 +571,21 @@ class AsyncDmsMethods(AsyncProductClient):
     @overload
     async def update_domain_built_in_rules(
         self, request: UpdateDomainBuiltInRulesRequest, /
-    ) -> UpdateDomainBuiltInRulesResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def update_domain_built_in_rules(
         self,
         *,
         data: list[UpdateDomainBuiltInRulesRequestData],
         service_type: str | None = None,
-    ) -> UpdateDomainBuiltInRulesResponse: ...
+    ) -> CodeMsgResponse: ...
     async def update_domain_built_in_rules(
         self,
         request: UpdateDomainBuiltInRulesRequest | None = None,
         *,
         data: list[UpdateDomainBuiltInRulesRequestData] | None = None,
         service_type: str | None = None,
-    ) -> UpdateDomainBuiltInRulesResponse:
+    ) -> CodeMsgResponse:
         """UpdateDomainBuiltInRules: ``POST /api/v1/dms/ddosProtect/updateDomainBuiltInRules``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -612,7 +597,7 @@ class AsyncDmsMethods(AsyncProductClient):
     @overload
     async def share_domain_base_protect_config(
         self, request: ShareDomainBaseProtectConfigRequest, /
-    ) -> ShareDomainBaseProtectConfigResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def share_domain_base_protect_config(
         self,
@@ -621,7 +606,7 @@ class AsyncDmsMethods(AsyncProductClient):
         share_domain_list: list[str],
         type: str,
         service_type: str | None = None,
-    ) -> ShareDomainBaseProtectConfigResponse: ...
+    ) -> CodeMsgResponse: ...
     async def share_domain_base_protect_config(
         self,
         request: ShareDomainBaseProtectConfigRequest | None = None,
@@ -630,7 +615,7 @@ class AsyncDmsMethods(AsyncProductClient):
         share_domain_list: list[str] | None = None,
         type: str | None = None,
         service_type: str | None = None,
-    ) -> ShareDomainBaseProtectConfigResponse:
+    ) -> CodeMsgResponse:
         """ShareDomainBaseProtectConfig: ``POST /api/v1/dms/ddosProtect/shareDomainBaseProtectConfig``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -647,7 +632,7 @@ class AsyncDmsMethods(AsyncProductClient):
     @overload
     async def share_dms_built_in_rules_config(
         self, request: ShareDmsBuiltInRulesConfigRequest, /
-    ) -> ShareDmsBuiltInRulesConfigResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def share_dms_built_in_rules_config(
         self,
@@ -656,7 +641,7 @@ class AsyncDmsMethods(AsyncProductClient):
         share_domain_list: list[str],
         rule_ids: list[str],
         service_type: str | None = None,
-    ) -> ShareDmsBuiltInRulesConfigResponse: ...
+    ) -> CodeMsgResponse: ...
     async def share_dms_built_in_rules_config(
         self,
         request: ShareDmsBuiltInRulesConfigRequest | None = None,
@@ -665,7 +650,7 @@ class AsyncDmsMethods(AsyncProductClient):
         share_domain_list: list[str] | None = None,
         rule_ids: list[str] | None = None,
         service_type: str | None = None,
-    ) -> ShareDmsBuiltInRulesConfigResponse:
+    ) -> CodeMsgResponse:
         """ShareDmsBuiltInRulesConfig: ``POST /api/v1/dms/ddosProtect/shareDmsBuiltInRulesConfig``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -681,8 +666,8 @@ class AsyncDmsMethods(AsyncProductClient):
 
     @overload
     async def share_dms_native_app_api_config(
-        self, request: ShareDmsNativeAppApiConfigRequest, /
-    ) -> ShareDmsNativeAppApiConfigResponse: ...
+        self, request: ShareDmsBuiltInRulesConfigRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     async def share_dms_native_app_api_config(
         self,
@@ -691,16 +676,16 @@ class AsyncDmsMethods(AsyncProductClient):
         share_domain_list: list[str],
         rule_ids: list[str],
         service_type: str | None = None,
-    ) -> ShareDmsNativeAppApiConfigResponse: ...
+    ) -> CodeMsgResponse: ...
     async def share_dms_native_app_api_config(
         self,
-        request: ShareDmsNativeAppApiConfigRequest | None = None,
+        request: ShareDmsBuiltInRulesConfigRequest | None = None,
         *,
         domain: str | None = None,
         share_domain_list: list[str] | None = None,
         rule_ids: list[str] | None = None,
         service_type: str | None = None,
-    ) -> ShareDmsNativeAppApiConfigResponse:
+    ) -> CodeMsgResponse:
         """ShareDmsNativeAppApiConfig: ``POST /api/v1/dms/ddosProtect/shareDmsNativeAppApiConfig``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -716,7 +701,7 @@ class AsyncDmsMethods(AsyncProductClient):
 
     async def query_domain_ddos_base_info(
         self,
-        request: QueryDomainDDoSBaseInfoRequest | None = None,
+        request: DomainsServiceTypeRequest | None = None,
         /,
         *,
         domains: list[str] | None = None,
@@ -732,7 +717,7 @@ class AsyncDmsMethods(AsyncProductClient):
 
     async def query_adaptive_protection_rules(
         self,
-        request: QueryAdaptiveProtectionRulesRequest | None = None,
+        request: DomainsServiceTypeRequest | None = None,
         /,
         *,
         domains: list[str] | None = None,
@@ -749,21 +734,21 @@ class AsyncDmsMethods(AsyncProductClient):
     @overload
     async def update_adaptive_protection_rules(
         self, request: UpdateAdaptiveProtectionRulesRequest, /
-    ) -> UpdateAdaptiveProtectionRulesResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def update_adaptive_protection_rules(
         self,
         *,
         data: list[UpdateAdaptiveProtectionRulesRequestData],
         service_type: str | None = None,
-    ) -> UpdateAdaptiveProtectionRulesResponse: ...
+    ) -> CodeMsgResponse: ...
     async def update_adaptive_protection_rules(
         self,
         request: UpdateAdaptiveProtectionRulesRequest | None = None,
         *,
         data: list[UpdateAdaptiveProtectionRulesRequestData] | None = None,
         service_type: str | None = None,
-    ) -> UpdateAdaptiveProtectionRulesResponse:
+    ) -> CodeMsgResponse:
         """UpdateAdaptiveProtectionRules: ``POST /api/v1/dms/ddosProtect/updateDomainAIRules``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -774,7 +759,7 @@ class AsyncDmsMethods(AsyncProductClient):
 
     async def query_domain_app_api_exceptions(
         self,
-        request: QueryDomainAppApiExceptionsRequest | None = None,
+        request: DomainsServiceTypeRequest | None = None,
         /,
         *,
         domains: list[str] | None = None,
@@ -791,7 +776,7 @@ class AsyncDmsMethods(AsyncProductClient):
     @overload
     async def remove_domain_app_api_exceptions(
         self, request: RemoveDomainAppApiExceptionsRequest, /
-    ) -> RemoveDomainAppApiExceptionsResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def remove_domain_app_api_exceptions(
         self,
@@ -799,7 +784,7 @@ class AsyncDmsMethods(AsyncProductClient):
         domain: str,
         rule_ids: list[str],
         service_type: str | None = None,
-    ) -> RemoveDomainAppApiExceptionsResponse: ...
+    ) -> CodeMsgResponse: ...
     async def remove_domain_app_api_exceptions(
         self,
         request: RemoveDomainAppApiExceptionsRequest | None = None,
@@ -807,7 +792,7 @@ class AsyncDmsMethods(AsyncProductClient):
         domain: str | None = None,
         rule_ids: list[str] | None = None,
         service_type: str | None = None,
-    ) -> RemoveDomainAppApiExceptionsResponse:
+    ) -> CodeMsgResponse:
         """RemoveDomainAppApiExceptions: ``POST /api/v1/dms/ddosProtect/removeDomainAppApiExceptionRules``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -823,21 +808,21 @@ class AsyncDmsMethods(AsyncProductClient):
     @overload
     async def related_app_api_exceptions_for_domain(
         self, request: RelatedAppApiExceptionsForDomainRequest, /
-    ) -> RelatedAppApiExceptionsForDomainResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def related_app_api_exceptions_for_domain(
         self,
         *,
         data: list[RelatedAppApiExceptionsForDomainRequestData],
         service_type: str | None = None,
-    ) -> RelatedAppApiExceptionsForDomainResponse: ...
+    ) -> CodeMsgResponse: ...
     async def related_app_api_exceptions_for_domain(
         self,
         request: RelatedAppApiExceptionsForDomainRequest | None = None,
         *,
         data: list[RelatedAppApiExceptionsForDomainRequestData] | None = None,
         service_type: str | None = None,
-    ) -> RelatedAppApiExceptionsForDomainResponse:
+    ) -> CodeMsgResponse:
         """RelatedAppApiExceptionsForDomain: ``POST /api/v1/dms/ddosProtect/relateDomainAppApiExceptionRules``.
 
         Not idempotent: not retried once the request may have reached the server.

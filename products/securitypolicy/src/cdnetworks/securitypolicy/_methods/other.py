@@ -18,12 +18,12 @@ from ..actions import (
     UPDATE_RESPONSE_PAGE_OF_DENY_ACTION_DETAIL,
 )
 from ..models import (
-    GetResponsePageOfDenyActionDetailRequest,
+    CodeMsgResponse,
+    DeleteApiResponse,
+    DomainServiceTypeRequest,
     GetResponsePageOfDenyActionDetailResponse,
     ListHistoricalHostnamesRequest,
-    ListHistoricalHostnamesResponse,
     UpdateResponsePageOfDenyActionDetailRequest,
-    UpdateResponsePageOfDenyActionDetailResponse,
 )
 
 __all__ = ["AsyncOtherMethods", "OtherMethods"]
@@ -34,7 +34,7 @@ class OtherMethods(ProductClient):
 
     @overload
     def get_response_page_of_deny_action_detail(
-        self, request: GetResponsePageOfDenyActionDetailRequest, /
+        self, request: DomainServiceTypeRequest, /
     ) -> GetResponsePageOfDenyActionDetailResponse: ...
     @overload
     def get_response_page_of_deny_action_detail(
@@ -45,7 +45,7 @@ class OtherMethods(ProductClient):
     ) -> GetResponsePageOfDenyActionDetailResponse: ...
     def get_response_page_of_deny_action_detail(
         self,
-        request: GetResponsePageOfDenyActionDetailRequest | None = None,
+        request: DomainServiceTypeRequest | None = None,
         *,
         domain: str | None = None,
         service_type: str | None = None,
@@ -64,7 +64,7 @@ class OtherMethods(ProductClient):
     @overload
     def update_response_page_of_deny_action_detail(
         self, request: UpdateResponsePageOfDenyActionDetailRequest, /
-    ) -> UpdateResponsePageOfDenyActionDetailResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     def update_response_page_of_deny_action_detail(
         self,
@@ -73,7 +73,7 @@ class OtherMethods(ProductClient):
         block_response_mode: str,
         rate_share_customize_action_id: str | None = None,
         service_type: str | None = None,
-    ) -> UpdateResponsePageOfDenyActionDetailResponse: ...
+    ) -> CodeMsgResponse: ...
     def update_response_page_of_deny_action_detail(
         self,
         request: UpdateResponsePageOfDenyActionDetailRequest | None = None,
@@ -82,7 +82,7 @@ class OtherMethods(ProductClient):
         block_response_mode: str | None = None,
         rate_share_customize_action_id: str | None = None,
         service_type: str | None = None,
-    ) -> UpdateResponsePageOfDenyActionDetailResponse:
+    ) -> CodeMsgResponse:
         """UpdateResponsePageOfDenyActionDetail: ``POST /api/v1/other/sys-domain-basic/response/update``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -99,7 +99,7 @@ class OtherMethods(ProductClient):
     @overload
     def list_historical_hostnames(
         self, request: ListHistoricalHostnamesRequest, /
-    ) -> ListHistoricalHostnamesResponse: ...
+    ) -> DeleteApiResponse: ...
     @overload
     def list_historical_hostnames(
         self,
@@ -108,7 +108,7 @@ class OtherMethods(ProductClient):
         end_time: str,
         timezone: str | None = None,
         service_type: str | None = None,
-    ) -> ListHistoricalHostnamesResponse: ...
+    ) -> DeleteApiResponse: ...
     def list_historical_hostnames(
         self,
         request: ListHistoricalHostnamesRequest | None = None,
@@ -117,7 +117,7 @@ class OtherMethods(ProductClient):
         end_time: str | None = None,
         timezone: str | None = None,
         service_type: str | None = None,
-    ) -> ListHistoricalHostnamesResponse:
+    ) -> DeleteApiResponse:
         """ListHistoricalHostnames: ``POST /api/v1/other/domain/get-permanent-domain-list``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -137,7 +137,7 @@ class AsyncOtherMethods(AsyncProductClient):
 
     @overload
     async def get_response_page_of_deny_action_detail(
-        self, request: GetResponsePageOfDenyActionDetailRequest, /
+        self, request: DomainServiceTypeRequest, /
     ) -> GetResponsePageOfDenyActionDetailResponse: ...
     @overload
     async def get_response_page_of_deny_action_detail(
@@ -148,7 +148,7 @@ class AsyncOtherMethods(AsyncProductClient):
     ) -> GetResponsePageOfDenyActionDetailResponse: ...
     async def get_response_page_of_deny_action_detail(
         self,
-        request: GetResponsePageOfDenyActionDetailRequest | None = None,
+        request: DomainServiceTypeRequest | None = None,
         *,
         domain: str | None = None,
         service_type: str | None = None,
@@ -167,7 +167,7 @@ class AsyncOtherMethods(AsyncProductClient):
     @overload
     async def update_response_page_of_deny_action_detail(
         self, request: UpdateResponsePageOfDenyActionDetailRequest, /
-    ) -> UpdateResponsePageOfDenyActionDetailResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def update_response_page_of_deny_action_detail(
         self,
@@ -176,7 +176,7 @@ class AsyncOtherMethods(AsyncProductClient):
         block_response_mode: str,
         rate_share_customize_action_id: str | None = None,
         service_type: str | None = None,
-    ) -> UpdateResponsePageOfDenyActionDetailResponse: ...
+    ) -> CodeMsgResponse: ...
     async def update_response_page_of_deny_action_detail(
         self,
         request: UpdateResponsePageOfDenyActionDetailRequest | None = None,
@@ -185,7 +185,7 @@ class AsyncOtherMethods(AsyncProductClient):
         block_response_mode: str | None = None,
         rate_share_customize_action_id: str | None = None,
         service_type: str | None = None,
-    ) -> UpdateResponsePageOfDenyActionDetailResponse:
+    ) -> CodeMsgResponse:
         """UpdateResponsePageOfDenyActionDetail: ``POST /api/v1/other/sys-domain-basic/response/update``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -202,7 +202,7 @@ class AsyncOtherMethods(AsyncProductClient):
     @overload
     async def list_historical_hostnames(
         self, request: ListHistoricalHostnamesRequest, /
-    ) -> ListHistoricalHostnamesResponse: ...
+    ) -> DeleteApiResponse: ...
     @overload
     async def list_historical_hostnames(
         self,
@@ -211,7 +211,7 @@ class AsyncOtherMethods(AsyncProductClient):
         end_time: str,
         timezone: str | None = None,
         service_type: str | None = None,
-    ) -> ListHistoricalHostnamesResponse: ...
+    ) -> DeleteApiResponse: ...
     async def list_historical_hostnames(
         self,
         request: ListHistoricalHostnamesRequest | None = None,
@@ -220,7 +220,7 @@ class AsyncOtherMethods(AsyncProductClient):
         end_time: str | None = None,
         timezone: str | None = None,
         service_type: str | None = None,
-    ) -> ListHistoricalHostnamesResponse:
+    ) -> DeleteApiResponse:
         """ListHistoricalHostnames: ``POST /api/v1/other/domain/get-permanent-domain-list``.
 
         Not idempotent: not retried once the request may have reached the server.

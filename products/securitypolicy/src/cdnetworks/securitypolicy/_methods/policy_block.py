@@ -19,14 +19,11 @@ from ..actions import (
     UPDATE_IP_BLOCK_SETTINGS,
 )
 from ..models import (
-    ListGeoBlockSettingsRequest,
-    ListGeoBlockSettingsResponse,
+    CodeMsgResponse,
+    DomainBlockConditionsServiceTypeRequest,
+    DomainListServiceTypeRequest,
     ListIPBlockSettingsRequest,
     ListIPBlockSettingsResponse,
-    UpdateGeoBlockSettingsRequest,
-    UpdateGeoBlockSettingsResponse,
-    UpdateIPBlockSettingsRequest,
-    UpdateIPBlockSettingsResponse,
 )
 
 __all__ = ["AsyncPolicyBlockMethods", "PolicyBlockMethods"]
@@ -37,8 +34,8 @@ class PolicyBlockMethods(ProductClient):
 
     @overload
     def update_ip_block_settings(
-        self, request: UpdateIPBlockSettingsRequest, /
-    ) -> UpdateIPBlockSettingsResponse: ...
+        self, request: DomainBlockConditionsServiceTypeRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     def update_ip_block_settings(
         self,
@@ -46,15 +43,15 @@ class PolicyBlockMethods(ProductClient):
         domain: str,
         block_conditions: list[str],
         service_type: str | None = None,
-    ) -> UpdateIPBlockSettingsResponse: ...
+    ) -> CodeMsgResponse: ...
     def update_ip_block_settings(
         self,
-        request: UpdateIPBlockSettingsRequest | None = None,
+        request: DomainBlockConditionsServiceTypeRequest | None = None,
         *,
         domain: str | None = None,
         block_conditions: list[str] | None = None,
         service_type: str | None = None,
-    ) -> UpdateIPBlockSettingsResponse:
+    ) -> CodeMsgResponse:
         """UpdateIPBlockSettings: ``POST /api/v1/policy-block/save-deploy-ip-block``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -85,22 +82,22 @@ class PolicyBlockMethods(ProductClient):
 
     @overload
     def list_geo_block_settings(
-        self, request: ListGeoBlockSettingsRequest, /
-    ) -> ListGeoBlockSettingsResponse: ...
+        self, request: DomainListServiceTypeRequest, /
+    ) -> ListIPBlockSettingsResponse: ...
     @overload
     def list_geo_block_settings(
         self,
         *,
         domain_list: list[str],
         service_type: str | None = None,
-    ) -> ListGeoBlockSettingsResponse: ...
+    ) -> ListIPBlockSettingsResponse: ...
     def list_geo_block_settings(
         self,
-        request: ListGeoBlockSettingsRequest | None = None,
+        request: DomainListServiceTypeRequest | None = None,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> ListGeoBlockSettingsResponse:
+    ) -> ListIPBlockSettingsResponse:
         """ListGeoBlockSettings: ``POST /api/v1/policy-block/get-geo-block-list``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -111,8 +108,8 @@ class PolicyBlockMethods(ProductClient):
 
     @overload
     def update_geo_block_settings(
-        self, request: UpdateGeoBlockSettingsRequest, /
-    ) -> UpdateGeoBlockSettingsResponse: ...
+        self, request: DomainBlockConditionsServiceTypeRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     def update_geo_block_settings(
         self,
@@ -120,15 +117,15 @@ class PolicyBlockMethods(ProductClient):
         domain: str,
         block_conditions: list[str],
         service_type: str | None = None,
-    ) -> UpdateGeoBlockSettingsResponse: ...
+    ) -> CodeMsgResponse: ...
     def update_geo_block_settings(
         self,
-        request: UpdateGeoBlockSettingsRequest | None = None,
+        request: DomainBlockConditionsServiceTypeRequest | None = None,
         *,
         domain: str | None = None,
         block_conditions: list[str] | None = None,
         service_type: str | None = None,
-    ) -> UpdateGeoBlockSettingsResponse:
+    ) -> CodeMsgResponse:
         """UpdateGeoBlockSettings: ``POST /api/v1/policy-block/save-deploy-geo-block``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -147,8 +144,8 @@ class AsyncPolicyBlockMethods(AsyncProductClient):
 
     @overload
     async def update_ip_block_settings(
-        self, request: UpdateIPBlockSettingsRequest, /
-    ) -> UpdateIPBlockSettingsResponse: ...
+        self, request: DomainBlockConditionsServiceTypeRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     async def update_ip_block_settings(
         self,
@@ -156,15 +153,15 @@ class AsyncPolicyBlockMethods(AsyncProductClient):
         domain: str,
         block_conditions: list[str],
         service_type: str | None = None,
-    ) -> UpdateIPBlockSettingsResponse: ...
+    ) -> CodeMsgResponse: ...
     async def update_ip_block_settings(
         self,
-        request: UpdateIPBlockSettingsRequest | None = None,
+        request: DomainBlockConditionsServiceTypeRequest | None = None,
         *,
         domain: str | None = None,
         block_conditions: list[str] | None = None,
         service_type: str | None = None,
-    ) -> UpdateIPBlockSettingsResponse:
+    ) -> CodeMsgResponse:
         """UpdateIPBlockSettings: ``POST /api/v1/policy-block/save-deploy-ip-block``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -195,22 +192,22 @@ class AsyncPolicyBlockMethods(AsyncProductClient):
 
     @overload
     async def list_geo_block_settings(
-        self, request: ListGeoBlockSettingsRequest, /
-    ) -> ListGeoBlockSettingsResponse: ...
+        self, request: DomainListServiceTypeRequest, /
+    ) -> ListIPBlockSettingsResponse: ...
     @overload
     async def list_geo_block_settings(
         self,
         *,
         domain_list: list[str],
         service_type: str | None = None,
-    ) -> ListGeoBlockSettingsResponse: ...
+    ) -> ListIPBlockSettingsResponse: ...
     async def list_geo_block_settings(
         self,
-        request: ListGeoBlockSettingsRequest | None = None,
+        request: DomainListServiceTypeRequest | None = None,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> ListGeoBlockSettingsResponse:
+    ) -> ListIPBlockSettingsResponse:
         """ListGeoBlockSettings: ``POST /api/v1/policy-block/get-geo-block-list``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -221,8 +218,8 @@ class AsyncPolicyBlockMethods(AsyncProductClient):
 
     @overload
     async def update_geo_block_settings(
-        self, request: UpdateGeoBlockSettingsRequest, /
-    ) -> UpdateGeoBlockSettingsResponse: ...
+        self, request: DomainBlockConditionsServiceTypeRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     async def update_geo_block_settings(
         self,
@@ -230,15 +227,15 @@ class AsyncPolicyBlockMethods(AsyncProductClient):
         domain: str,
         block_conditions: list[str],
         service_type: str | None = None,
-    ) -> UpdateGeoBlockSettingsResponse: ...
+    ) -> CodeMsgResponse: ...
     async def update_geo_block_settings(
         self,
-        request: UpdateGeoBlockSettingsRequest | None = None,
+        request: DomainBlockConditionsServiceTypeRequest | None = None,
         *,
         domain: str | None = None,
         block_conditions: list[str] | None = None,
         service_type: str | None = None,
-    ) -> UpdateGeoBlockSettingsResponse:
+    ) -> CodeMsgResponse:
         """UpdateGeoBlockSettings: ``POST /api/v1/policy-block/save-deploy-geo-block``.
 
         Not idempotent: not retried once the request may have reached the server.

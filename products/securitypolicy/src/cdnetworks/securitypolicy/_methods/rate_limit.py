@@ -23,15 +23,14 @@ from ..models import (
     AddRateLimitingRuleRequest,
     AddRateLimitingRuleRequestRateLimitEffective,
     AddRateLimitingRuleRequestRateLimitRuleCondition,
-    AddRateLimitingRuleResponse,
+    AddWorkflowRuleResponse,
+    CodeMsgResponse,
     DeleteRateLimitingRulesRequest,
-    DeleteRateLimitingRulesResponse,
-    GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainRequest,
+    DomainListRuleNameServiceTypeRequest,
+    DomainRuleNameServiceTypeRequest,
     GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponse,
-    ListRateLimitingRulesRequest,
     ListRateLimitingRulesResponse,
     UpdateRateLimitingRuleRequest,
-    UpdateRateLimitingRuleResponse,
 )
 
 __all__ = ["AsyncRateLimitMethods", "RateLimitMethods"]
@@ -43,7 +42,7 @@ class RateLimitMethods(ProductClient):
     @overload
     def add_rate_limiting_rule(
         self, request: AddRateLimitingRuleRequest, /
-    ) -> AddRateLimitingRuleResponse: ...
+    ) -> AddWorkflowRuleResponse: ...
     @overload
     def add_rate_limiting_rule(
         self,
@@ -63,7 +62,7 @@ class RateLimitMethods(ProductClient):
         rate_limit_effective: AddRateLimitingRuleRequestRateLimitEffective | None = None,
         asset_api_id: str | None = None,
         service_type: str | None = None,
-    ) -> AddRateLimitingRuleResponse: ...
+    ) -> AddWorkflowRuleResponse: ...
     def add_rate_limiting_rule(
         self,
         request: AddRateLimitingRuleRequest | None = None,
@@ -83,7 +82,7 @@ class RateLimitMethods(ProductClient):
         action: str | None = None,
         rate_limit_rule_condition: AddRateLimitingRuleRequestRateLimitRuleCondition | None = None,
         service_type: str | None = None,
-    ) -> AddRateLimitingRuleResponse:
+    ) -> AddWorkflowRuleResponse:
         """AddRateLimitingRule: ``POST /api/v1/rate-limit/add-rule``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -111,7 +110,7 @@ class RateLimitMethods(ProductClient):
     @overload
     def update_rate_limiting_rule(
         self, request: UpdateRateLimitingRuleRequest, /
-    ) -> UpdateRateLimitingRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     def update_rate_limiting_rule(
         self,
@@ -131,7 +130,7 @@ class RateLimitMethods(ProductClient):
         action: str | None = None,
         rate_limit_rule_condition: AddRateLimitingRuleRequestRateLimitRuleCondition | None = None,
         service_type: str | None = None,
-    ) -> UpdateRateLimitingRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     def update_rate_limiting_rule(
         self,
         request: UpdateRateLimitingRuleRequest | None = None,
@@ -151,7 +150,7 @@ class RateLimitMethods(ProductClient):
         action: str | None = None,
         rate_limit_rule_condition: AddRateLimitingRuleRequestRateLimitRuleCondition | None = None,
         service_type: str | None = None,
-    ) -> UpdateRateLimitingRuleResponse:
+    ) -> CodeMsgResponse:
         """UpdateRateLimitingRule: ``POST /api/v1/rate-limit/update-rule``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -178,7 +177,7 @@ class RateLimitMethods(ProductClient):
 
     @overload
     def list_rate_limiting_rules(
-        self, request: ListRateLimitingRulesRequest, /
+        self, request: DomainListRuleNameServiceTypeRequest, /
     ) -> ListRateLimitingRulesResponse: ...
     @overload
     def list_rate_limiting_rules(
@@ -190,7 +189,7 @@ class RateLimitMethods(ProductClient):
     ) -> ListRateLimitingRulesResponse: ...
     def list_rate_limiting_rules(
         self,
-        request: ListRateLimitingRulesRequest | None = None,
+        request: DomainListRuleNameServiceTypeRequest | None = None,
         *,
         domain_list: list[str] | None = None,
         rule_name: str | None = None,
@@ -211,21 +210,21 @@ class RateLimitMethods(ProductClient):
     @overload
     def delete_rate_limiting_rules(
         self, request: DeleteRateLimitingRulesRequest, /
-    ) -> DeleteRateLimitingRulesResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     def delete_rate_limiting_rules(
         self,
         *,
         ids: list[str],
         service_type: str | None = None,
-    ) -> DeleteRateLimitingRulesResponse: ...
+    ) -> CodeMsgResponse: ...
     def delete_rate_limiting_rules(
         self,
         request: DeleteRateLimitingRulesRequest | None = None,
         *,
         ids: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DeleteRateLimitingRulesResponse:
+    ) -> CodeMsgResponse:
         """DeleteRateLimitingRules: ``POST /api/v1/rate-limit/delete-rule-by-ids``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -236,7 +235,7 @@ class RateLimitMethods(ProductClient):
 
     @overload
     def get_rate_limiting_rules_for_the_shared_configuration_asociated_with_domain(
-        self, request: GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainRequest, /
+        self, request: DomainRuleNameServiceTypeRequest, /
     ) -> GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponse: ...
     @overload
     def get_rate_limiting_rules_for_the_shared_configuration_asociated_with_domain(
@@ -248,8 +247,7 @@ class RateLimitMethods(ProductClient):
     ) -> GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponse: ...
     def get_rate_limiting_rules_for_the_shared_configuration_asociated_with_domain(
         self,
-        request: GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainRequest
-        | None = None,
+        request: DomainRuleNameServiceTypeRequest | None = None,
         *,
         domain: str | None = None,
         rule_name: str | None = None,
@@ -274,7 +272,7 @@ class AsyncRateLimitMethods(AsyncProductClient):
     @overload
     async def add_rate_limiting_rule(
         self, request: AddRateLimitingRuleRequest, /
-    ) -> AddRateLimitingRuleResponse: ...
+    ) -> AddWorkflowRuleResponse: ...
     @overload
     async def add_rate_limiting_rule(
         self,
@@ -294,7 +292,7 @@ class AsyncRateLimitMethods(AsyncProductClient):
         rate_limit_effective: AddRateLimitingRuleRequestRateLimitEffective | None = None,
         asset_api_id: str | None = None,
         service_type: str | None = None,
-    ) -> AddRateLimitingRuleResponse: ...
+    ) -> AddWorkflowRuleResponse: ...
     async def add_rate_limiting_rule(
         self,
         request: AddRateLimitingRuleRequest | None = None,
@@ -314,7 +312,7 @@ class AsyncRateLimitMethods(AsyncProductClient):
         action: str | None = None,
         rate_limit_rule_condition: AddRateLimitingRuleRequestRateLimitRuleCondition | None = None,
         service_type: str | None = None,
-    ) -> AddRateLimitingRuleResponse:
+    ) -> AddWorkflowRuleResponse:
         """AddRateLimitingRule: ``POST /api/v1/rate-limit/add-rule``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -342,7 +340,7 @@ class AsyncRateLimitMethods(AsyncProductClient):
     @overload
     async def update_rate_limiting_rule(
         self, request: UpdateRateLimitingRuleRequest, /
-    ) -> UpdateRateLimitingRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def update_rate_limiting_rule(
         self,
@@ -362,7 +360,7 @@ class AsyncRateLimitMethods(AsyncProductClient):
         action: str | None = None,
         rate_limit_rule_condition: AddRateLimitingRuleRequestRateLimitRuleCondition | None = None,
         service_type: str | None = None,
-    ) -> UpdateRateLimitingRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     async def update_rate_limiting_rule(
         self,
         request: UpdateRateLimitingRuleRequest | None = None,
@@ -382,7 +380,7 @@ class AsyncRateLimitMethods(AsyncProductClient):
         action: str | None = None,
         rate_limit_rule_condition: AddRateLimitingRuleRequestRateLimitRuleCondition | None = None,
         service_type: str | None = None,
-    ) -> UpdateRateLimitingRuleResponse:
+    ) -> CodeMsgResponse:
         """UpdateRateLimitingRule: ``POST /api/v1/rate-limit/update-rule``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -409,7 +407,7 @@ class AsyncRateLimitMethods(AsyncProductClient):
 
     @overload
     async def list_rate_limiting_rules(
-        self, request: ListRateLimitingRulesRequest, /
+        self, request: DomainListRuleNameServiceTypeRequest, /
     ) -> ListRateLimitingRulesResponse: ...
     @overload
     async def list_rate_limiting_rules(
@@ -421,7 +419,7 @@ class AsyncRateLimitMethods(AsyncProductClient):
     ) -> ListRateLimitingRulesResponse: ...
     async def list_rate_limiting_rules(
         self,
-        request: ListRateLimitingRulesRequest | None = None,
+        request: DomainListRuleNameServiceTypeRequest | None = None,
         *,
         domain_list: list[str] | None = None,
         rule_name: str | None = None,
@@ -442,21 +440,21 @@ class AsyncRateLimitMethods(AsyncProductClient):
     @overload
     async def delete_rate_limiting_rules(
         self, request: DeleteRateLimitingRulesRequest, /
-    ) -> DeleteRateLimitingRulesResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def delete_rate_limiting_rules(
         self,
         *,
         ids: list[str],
         service_type: str | None = None,
-    ) -> DeleteRateLimitingRulesResponse: ...
+    ) -> CodeMsgResponse: ...
     async def delete_rate_limiting_rules(
         self,
         request: DeleteRateLimitingRulesRequest | None = None,
         *,
         ids: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DeleteRateLimitingRulesResponse:
+    ) -> CodeMsgResponse:
         """DeleteRateLimitingRules: ``POST /api/v1/rate-limit/delete-rule-by-ids``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -467,7 +465,7 @@ class AsyncRateLimitMethods(AsyncProductClient):
 
     @overload
     async def get_rate_limiting_rules_for_the_shared_configuration_asociated_with_domain(
-        self, request: GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainRequest, /
+        self, request: DomainRuleNameServiceTypeRequest, /
     ) -> GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponse: ...
     @overload
     async def get_rate_limiting_rules_for_the_shared_configuration_asociated_with_domain(
@@ -479,8 +477,7 @@ class AsyncRateLimitMethods(AsyncProductClient):
     ) -> GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponse: ...
     async def get_rate_limiting_rules_for_the_shared_configuration_asociated_with_domain(
         self,
-        request: GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainRequest
-        | None = None,
+        request: DomainRuleNameServiceTypeRequest | None = None,
         *,
         domain: str | None = None,
         rule_name: str | None = None,

@@ -22,24 +22,23 @@ from ..actions import (
     UPDATE_DOMAIN_API_SECURITY_CONFIGURATION,
 )
 from ..models import (
+    CodeMsgDataResponse,
+    CodeMsgResponse,
     CreateAndActiveApiRequest,
-    CreateAndActiveApiResponse,
-    DeleteApiRequest,
     DeleteApiResponse,
+    DomainListServiceTypeRequest,
     EditAndActiveApiParamsLimitConfig,
     EditAndActiveApiRequest,
-    EditAndActiveApiResponse,
     GetApiListAuthConfig,
     GetApiListRequest,
     GetApiListRequestBodyConfig,
     GetApiListResponse,
     GetConsumerInfoRequest,
     GetConsumerInfoResponse,
-    GetDomainAPISecurityConfigurationRequest,
     GetDomainAPISecurityConfigurationResponse,
+    IdsRequest,
     UpdateDomainAPISecurityConfigurationRequest,
     UpdateDomainAPISecurityConfigurationRequestDefendList,
-    UpdateDomainAPISecurityConfigurationResponse,
 )
 
 __all__ = ["AsyncSamMethods", "SamMethods"]
@@ -68,7 +67,7 @@ class SamMethods(ProductClient):
     @overload
     def create_and_active_api(
         self, request: CreateAndActiveApiRequest, /
-    ) -> CreateAndActiveApiResponse: ...
+    ) -> CodeMsgDataResponse: ...
     @overload
     def create_and_active_api(
         self,
@@ -88,7 +87,7 @@ class SamMethods(ProductClient):
         auth_key: str | None = None,
         params_limit_config: list[EditAndActiveApiParamsLimitConfig] | None = None,
         remark: str | None = None,
-    ) -> CreateAndActiveApiResponse: ...
+    ) -> CodeMsgDataResponse: ...
     def create_and_active_api(
         self,
         request: CreateAndActiveApiRequest | None = None,
@@ -108,7 +107,7 @@ class SamMethods(ProductClient):
         remark: str | None = None,
         request_body_config: GetApiListRequestBodyConfig | None = None,
         request_method: str | None = None,
-    ) -> CreateAndActiveApiResponse:
+    ) -> CodeMsgDataResponse:
         """CreateAndActiveApi: ``POST /api/sam/api/add-active``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -179,7 +178,7 @@ class SamMethods(ProductClient):
         )
 
     @overload
-    def delete_api(self, request: DeleteApiRequest, /) -> DeleteApiResponse: ...
+    def delete_api(self, request: IdsRequest, /) -> DeleteApiResponse: ...
     @overload
     def delete_api(
         self,
@@ -188,7 +187,7 @@ class SamMethods(ProductClient):
     ) -> DeleteApiResponse: ...
     def delete_api(
         self,
-        request: DeleteApiRequest | None = None,
+        request: IdsRequest | None = None,
         *,
         ids: list[str] | None = None,
     ) -> DeleteApiResponse:
@@ -199,9 +198,7 @@ class SamMethods(ProductClient):
         return self.core.call(DELETE_API, request, ids=ids)
 
     @overload
-    def edit_and_active_api(
-        self, request: EditAndActiveApiRequest, /
-    ) -> EditAndActiveApiResponse: ...
+    def edit_and_active_api(self, request: EditAndActiveApiRequest, /) -> CodeMsgDataResponse: ...
     @overload
     def edit_and_active_api(
         self,
@@ -222,7 +219,7 @@ class SamMethods(ProductClient):
         auth_key: str | None = None,
         params_limit_config: list[EditAndActiveApiParamsLimitConfig] | None = None,
         remark: str | None = None,
-    ) -> EditAndActiveApiResponse: ...
+    ) -> CodeMsgDataResponse: ...
     def edit_and_active_api(
         self,
         request: EditAndActiveApiRequest | None = None,
@@ -243,7 +240,7 @@ class SamMethods(ProductClient):
         remark: str | None = None,
         request_body_config: GetApiListRequestBodyConfig | None = None,
         request_method: str | None = None,
-    ) -> EditAndActiveApiResponse:
+    ) -> CodeMsgDataResponse:
         """EditAndActiveApi: ``POST /api/sam/api/edit``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -271,7 +268,7 @@ class SamMethods(ProductClient):
 
     @overload
     def get_domain_api_security_configuration(
-        self, request: GetDomainAPISecurityConfigurationRequest, /
+        self, request: DomainListServiceTypeRequest, /
     ) -> GetDomainAPISecurityConfigurationResponse: ...
     @overload
     def get_domain_api_security_configuration(
@@ -282,7 +279,7 @@ class SamMethods(ProductClient):
     ) -> GetDomainAPISecurityConfigurationResponse: ...
     def get_domain_api_security_configuration(
         self,
-        request: GetDomainAPISecurityConfigurationRequest | None = None,
+        request: DomainListServiceTypeRequest | None = None,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -301,7 +298,7 @@ class SamMethods(ProductClient):
     @overload
     def update_domain_api_security_configuration(
         self, request: UpdateDomainAPISecurityConfigurationRequest, /
-    ) -> UpdateDomainAPISecurityConfigurationResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     def update_domain_api_security_configuration(
         self,
@@ -309,7 +306,7 @@ class SamMethods(ProductClient):
         domain: str,
         defend_list: list[UpdateDomainAPISecurityConfigurationRequestDefendList] | None = None,
         service_type: str | None = None,
-    ) -> UpdateDomainAPISecurityConfigurationResponse: ...
+    ) -> CodeMsgResponse: ...
     def update_domain_api_security_configuration(
         self,
         request: UpdateDomainAPISecurityConfigurationRequest | None = None,
@@ -317,7 +314,7 @@ class SamMethods(ProductClient):
         domain: str | None = None,
         defend_list: list[UpdateDomainAPISecurityConfigurationRequestDefendList] | None = None,
         service_type: str | None = None,
-    ) -> UpdateDomainAPISecurityConfigurationResponse:
+    ) -> CodeMsgResponse:
         """UpdateDomainAPISecurityConfiguration: ``POST /api/v1/sam/api-defend/update-defend-action``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -356,7 +353,7 @@ class AsyncSamMethods(AsyncProductClient):
     @overload
     async def create_and_active_api(
         self, request: CreateAndActiveApiRequest, /
-    ) -> CreateAndActiveApiResponse: ...
+    ) -> CodeMsgDataResponse: ...
     @overload
     async def create_and_active_api(
         self,
@@ -376,7 +373,7 @@ class AsyncSamMethods(AsyncProductClient):
         auth_key: str | None = None,
         params_limit_config: list[EditAndActiveApiParamsLimitConfig] | None = None,
         remark: str | None = None,
-    ) -> CreateAndActiveApiResponse: ...
+    ) -> CodeMsgDataResponse: ...
     async def create_and_active_api(
         self,
         request: CreateAndActiveApiRequest | None = None,
@@ -396,7 +393,7 @@ class AsyncSamMethods(AsyncProductClient):
         remark: str | None = None,
         request_body_config: GetApiListRequestBodyConfig | None = None,
         request_method: str | None = None,
-    ) -> CreateAndActiveApiResponse:
+    ) -> CodeMsgDataResponse:
         """CreateAndActiveApi: ``POST /api/sam/api/add-active``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -467,7 +464,7 @@ class AsyncSamMethods(AsyncProductClient):
         )
 
     @overload
-    async def delete_api(self, request: DeleteApiRequest, /) -> DeleteApiResponse: ...
+    async def delete_api(self, request: IdsRequest, /) -> DeleteApiResponse: ...
     @overload
     async def delete_api(
         self,
@@ -476,7 +473,7 @@ class AsyncSamMethods(AsyncProductClient):
     ) -> DeleteApiResponse: ...
     async def delete_api(
         self,
-        request: DeleteApiRequest | None = None,
+        request: IdsRequest | None = None,
         *,
         ids: list[str] | None = None,
     ) -> DeleteApiResponse:
@@ -489,7 +486,7 @@ class AsyncSamMethods(AsyncProductClient):
     @overload
     async def edit_and_active_api(
         self, request: EditAndActiveApiRequest, /
-    ) -> EditAndActiveApiResponse: ...
+    ) -> CodeMsgDataResponse: ...
     @overload
     async def edit_and_active_api(
         self,
@@ -510,7 +507,7 @@ class AsyncSamMethods(AsyncProductClient):
         auth_key: str | None = None,
         params_limit_config: list[EditAndActiveApiParamsLimitConfig] | None = None,
         remark: str | None = None,
-    ) -> EditAndActiveApiResponse: ...
+    ) -> CodeMsgDataResponse: ...
     async def edit_and_active_api(
         self,
         request: EditAndActiveApiRequest | None = None,
@@ -531,7 +528,7 @@ class AsyncSamMethods(AsyncProductClient):
         remark: str | None = None,
         request_body_config: GetApiListRequestBodyConfig | None = None,
         request_method: str | None = None,
-    ) -> EditAndActiveApiResponse:
+    ) -> CodeMsgDataResponse:
         """EditAndActiveApi: ``POST /api/sam/api/edit``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -559,7 +556,7 @@ class AsyncSamMethods(AsyncProductClient):
 
     @overload
     async def get_domain_api_security_configuration(
-        self, request: GetDomainAPISecurityConfigurationRequest, /
+        self, request: DomainListServiceTypeRequest, /
     ) -> GetDomainAPISecurityConfigurationResponse: ...
     @overload
     async def get_domain_api_security_configuration(
@@ -570,7 +567,7 @@ class AsyncSamMethods(AsyncProductClient):
     ) -> GetDomainAPISecurityConfigurationResponse: ...
     async def get_domain_api_security_configuration(
         self,
-        request: GetDomainAPISecurityConfigurationRequest | None = None,
+        request: DomainListServiceTypeRequest | None = None,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -589,7 +586,7 @@ class AsyncSamMethods(AsyncProductClient):
     @overload
     async def update_domain_api_security_configuration(
         self, request: UpdateDomainAPISecurityConfigurationRequest, /
-    ) -> UpdateDomainAPISecurityConfigurationResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def update_domain_api_security_configuration(
         self,
@@ -597,7 +594,7 @@ class AsyncSamMethods(AsyncProductClient):
         domain: str,
         defend_list: list[UpdateDomainAPISecurityConfigurationRequestDefendList] | None = None,
         service_type: str | None = None,
-    ) -> UpdateDomainAPISecurityConfigurationResponse: ...
+    ) -> CodeMsgResponse: ...
     async def update_domain_api_security_configuration(
         self,
         request: UpdateDomainAPISecurityConfigurationRequest | None = None,
@@ -605,7 +602,7 @@ class AsyncSamMethods(AsyncProductClient):
         domain: str | None = None,
         defend_list: list[UpdateDomainAPISecurityConfigurationRequestDefendList] | None = None,
         service_type: str | None = None,
-    ) -> UpdateDomainAPISecurityConfigurationResponse:
+    ) -> CodeMsgResponse:
         """UpdateDomainAPISecurityConfiguration: ``POST /api/v1/sam/api-defend/update-defend-action``.
 
         Not idempotent: not retried once the request may have reached the server.

@@ -18,12 +18,12 @@ from ..actions import (
     REPORT_INCORRECT_API_ASSET,
 )
 from ..models import (
+    CodeMsgDataResponse,
     GetApiAssetDetailRequest,
     GetApiAssetDetailResponse,
     GetApiAssetListRequest,
     GetApiAssetListResponse,
     ReportIncorrectApiAssetRequest,
-    ReportIncorrectApiAssetResponse,
 )
 
 __all__ = ["AsyncSamApiDiscoveryMethods", "SamApiDiscoveryMethods"]
@@ -96,21 +96,21 @@ class SamApiDiscoveryMethods(ProductClient):
     @overload
     def report_incorrect_api_asset(
         self, request: ReportIncorrectApiAssetRequest, /
-    ) -> ReportIncorrectApiAssetResponse: ...
+    ) -> CodeMsgDataResponse: ...
     @overload
     def report_incorrect_api_asset(
         self,
         *,
         id: str,
         feedback: str | None = None,
-    ) -> ReportIncorrectApiAssetResponse: ...
+    ) -> CodeMsgDataResponse: ...
     def report_incorrect_api_asset(
         self,
         request: ReportIncorrectApiAssetRequest | None = None,
         *,
         id: str | None = None,
         feedback: str | None = None,
-    ) -> ReportIncorrectApiAssetResponse:
+    ) -> CodeMsgDataResponse:
         """ReportIncorrectApiAsset: ``POST /api/sam/api-discovery/false-marking``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -187,21 +187,21 @@ class AsyncSamApiDiscoveryMethods(AsyncProductClient):
     @overload
     async def report_incorrect_api_asset(
         self, request: ReportIncorrectApiAssetRequest, /
-    ) -> ReportIncorrectApiAssetResponse: ...
+    ) -> CodeMsgDataResponse: ...
     @overload
     async def report_incorrect_api_asset(
         self,
         *,
         id: str,
         feedback: str | None = None,
-    ) -> ReportIncorrectApiAssetResponse: ...
+    ) -> CodeMsgDataResponse: ...
     async def report_incorrect_api_asset(
         self,
         request: ReportIncorrectApiAssetRequest | None = None,
         *,
         id: str | None = None,
         feedback: str | None = None,
-    ) -> ReportIncorrectApiAssetResponse:
+    ) -> CodeMsgDataResponse:
         """ReportIncorrectApiAsset: ``POST /api/sam/api-discovery/false-marking``.
 
         Not idempotent: not retried once the request may have reached the server.

@@ -19,14 +19,13 @@ from ..actions import (
     GET_CONSUMER_LIST,
 )
 from ..models import (
+    CodeMsgDataResponse,
     CreateConsumerRequest,
-    CreateConsumerResponse,
-    DeleteConsumerRequest,
-    DeleteConsumerResponse,
+    DeleteApiResponse,
     EditConsumerRequest,
-    EditConsumerResponse,
     GetConsumerListRequest,
     GetConsumerListResponse,
+    IdsRequest,
 )
 
 __all__ = ["AsyncSamConsumersMethods", "SamConsumersMethods"]
@@ -36,7 +35,7 @@ class SamConsumersMethods(ProductClient):
     """The ``sam_consumers`` actions' methods of the securitypolicy clients."""
 
     @overload
-    def create_consumer(self, request: CreateConsumerRequest, /) -> CreateConsumerResponse: ...
+    def create_consumer(self, request: CreateConsumerRequest, /) -> CodeMsgDataResponse: ...
     @overload
     def create_consumer(
         self,
@@ -44,7 +43,7 @@ class SamConsumersMethods(ProductClient):
         consumer_name: str,
         consumer_group: str,
         remark: str | None = None,
-    ) -> CreateConsumerResponse: ...
+    ) -> CodeMsgDataResponse: ...
     def create_consumer(
         self,
         request: CreateConsumerRequest | None = None,
@@ -52,7 +51,7 @@ class SamConsumersMethods(ProductClient):
         consumer_name: str | None = None,
         consumer_group: str | None = None,
         remark: str | None = None,
-    ) -> CreateConsumerResponse:
+    ) -> CodeMsgDataResponse:
         """CreateConsumer: ``POST /api/sam/consumers/add``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -66,7 +65,7 @@ class SamConsumersMethods(ProductClient):
         )
 
     @overload
-    def edit_consumer(self, request: EditConsumerRequest, /) -> EditConsumerResponse: ...
+    def edit_consumer(self, request: EditConsumerRequest, /) -> CodeMsgDataResponse: ...
     @overload
     def edit_consumer(
         self,
@@ -75,7 +74,7 @@ class SamConsumersMethods(ProductClient):
         consumer_name: str,
         consumer_group: str,
         remark: str | None = None,
-    ) -> EditConsumerResponse: ...
+    ) -> CodeMsgDataResponse: ...
     def edit_consumer(
         self,
         request: EditConsumerRequest | None = None,
@@ -84,7 +83,7 @@ class SamConsumersMethods(ProductClient):
         consumer_name: str | None = None,
         consumer_group: str | None = None,
         remark: str | None = None,
-    ) -> EditConsumerResponse:
+    ) -> CodeMsgDataResponse:
         """EditConsumer: ``POST /api/sam/consumers/edit``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -99,19 +98,19 @@ class SamConsumersMethods(ProductClient):
         )
 
     @overload
-    def delete_consumer(self, request: DeleteConsumerRequest, /) -> DeleteConsumerResponse: ...
+    def delete_consumer(self, request: IdsRequest, /) -> DeleteApiResponse: ...
     @overload
     def delete_consumer(
         self,
         *,
         ids: list[str],
-    ) -> DeleteConsumerResponse: ...
+    ) -> DeleteApiResponse: ...
     def delete_consumer(
         self,
-        request: DeleteConsumerRequest | None = None,
+        request: IdsRequest | None = None,
         *,
         ids: list[str] | None = None,
-    ) -> DeleteConsumerResponse:
+    ) -> DeleteApiResponse:
         """DeleteConsumer: ``POST /api/sam/consumers/delete``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -159,9 +158,7 @@ class AsyncSamConsumersMethods(AsyncProductClient):
     """The ``sam_consumers`` actions' methods of the securitypolicy clients."""
 
     @overload
-    async def create_consumer(
-        self, request: CreateConsumerRequest, /
-    ) -> CreateConsumerResponse: ...
+    async def create_consumer(self, request: CreateConsumerRequest, /) -> CodeMsgDataResponse: ...
     @overload
     async def create_consumer(
         self,
@@ -169,7 +166,7 @@ class AsyncSamConsumersMethods(AsyncProductClient):
         consumer_name: str,
         consumer_group: str,
         remark: str | None = None,
-    ) -> CreateConsumerResponse: ...
+    ) -> CodeMsgDataResponse: ...
     async def create_consumer(
         self,
         request: CreateConsumerRequest | None = None,
@@ -177,7 +174,7 @@ class AsyncSamConsumersMethods(AsyncProductClient):
         consumer_name: str | None = None,
         consumer_group: str | None = None,
         remark: str | None = None,
-    ) -> CreateConsumerResponse:
+    ) -> CodeMsgDataResponse:
         """CreateConsumer: ``POST /api/sam/consumers/add``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -191,7 +188,7 @@ class AsyncSamConsumersMethods(AsyncProductClient):
         )
 
     @overload
-    async def edit_consumer(self, request: EditConsumerRequest, /) -> EditConsumerResponse: ...
+    async def edit_consumer(self, request: EditConsumerRequest, /) -> CodeMsgDataResponse: ...
     @overload
     async def edit_consumer(
         self,
@@ -200,7 +197,7 @@ class AsyncSamConsumersMethods(AsyncProductClient):
         consumer_name: str,
         consumer_group: str,
         remark: str | None = None,
-    ) -> EditConsumerResponse: ...
+    ) -> CodeMsgDataResponse: ...
     async def edit_consumer(
         self,
         request: EditConsumerRequest | None = None,
@@ -209,7 +206,7 @@ class AsyncSamConsumersMethods(AsyncProductClient):
         consumer_name: str | None = None,
         consumer_group: str | None = None,
         remark: str | None = None,
-    ) -> EditConsumerResponse:
+    ) -> CodeMsgDataResponse:
         """EditConsumer: ``POST /api/sam/consumers/edit``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -224,21 +221,19 @@ class AsyncSamConsumersMethods(AsyncProductClient):
         )
 
     @overload
-    async def delete_consumer(
-        self, request: DeleteConsumerRequest, /
-    ) -> DeleteConsumerResponse: ...
+    async def delete_consumer(self, request: IdsRequest, /) -> DeleteApiResponse: ...
     @overload
     async def delete_consumer(
         self,
         *,
         ids: list[str],
-    ) -> DeleteConsumerResponse: ...
+    ) -> DeleteApiResponse: ...
     async def delete_consumer(
         self,
-        request: DeleteConsumerRequest | None = None,
+        request: IdsRequest | None = None,
         *,
         ids: list[str] | None = None,
-    ) -> DeleteConsumerResponse:
+    ) -> DeleteApiResponse:
         """DeleteConsumer: ``POST /api/sam/consumers/delete``.
 
         Not idempotent: not retried once the request may have reached the server.

@@ -19,14 +19,13 @@ from ..actions import (
     GET_CONCURRENCY_LIMIT_RULE_LIST,
 )
 from ..models import (
+    CodeMsgDataResponse,
     CreateConcurrencyLimitRuleRequest,
-    CreateConcurrencyLimitRuleResponse,
-    DeleteConcurrencyLimitRuleRequest,
-    DeleteConcurrencyLimitRuleResponse,
+    DeleteApiResponse,
     EditConcurrencyLimitRuleRequest,
-    EditConcurrencyLimitRuleResponse,
-    GetConcurrencyLimitRuleListRequest,
     GetConcurrencyLimitRuleListResponse,
+    IdsRequest,
+    PageSizePolicyNameRequest,
 )
 
 __all__ = ["AsyncSamPolicyFlowMethods", "SamPolicyFlowMethods"]
@@ -38,7 +37,7 @@ class SamPolicyFlowMethods(ProductClient):
     @overload
     def create_concurrency_limit_rule(
         self, request: CreateConcurrencyLimitRuleRequest, /
-    ) -> CreateConcurrencyLimitRuleResponse: ...
+    ) -> CodeMsgDataResponse: ...
     @overload
     def create_concurrency_limit_rule(
         self,
@@ -49,7 +48,7 @@ class SamPolicyFlowMethods(ProductClient):
         policy_name: str,
         threshold_value: int | str,
         remark: str | None = None,
-    ) -> CreateConcurrencyLimitRuleResponse: ...
+    ) -> CodeMsgDataResponse: ...
     def create_concurrency_limit_rule(
         self,
         request: CreateConcurrencyLimitRuleRequest | None = None,
@@ -60,7 +59,7 @@ class SamPolicyFlowMethods(ProductClient):
         policy_name: str | None = None,
         remark: str | None = None,
         threshold_value: int | str | None = None,
-    ) -> CreateConcurrencyLimitRuleResponse:
+    ) -> CodeMsgDataResponse:
         """CreateConcurrencyLimitRule: ``POST /api/sam/policy-flow/add``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -79,7 +78,7 @@ class SamPolicyFlowMethods(ProductClient):
     @overload
     def edit_concurrency_limit_rule(
         self, request: EditConcurrencyLimitRuleRequest, /
-    ) -> EditConcurrencyLimitRuleResponse: ...
+    ) -> CodeMsgDataResponse: ...
     @overload
     def edit_concurrency_limit_rule(
         self,
@@ -91,7 +90,7 @@ class SamPolicyFlowMethods(ProductClient):
         policy_name: str | None = None,
         remark: str | None = None,
         threshold_value: int | None = None,
-    ) -> EditConcurrencyLimitRuleResponse: ...
+    ) -> CodeMsgDataResponse: ...
     def edit_concurrency_limit_rule(
         self,
         request: EditConcurrencyLimitRuleRequest | None = None,
@@ -103,7 +102,7 @@ class SamPolicyFlowMethods(ProductClient):
         policy_name: str | None = None,
         remark: str | None = None,
         threshold_value: int | None = None,
-    ) -> EditConcurrencyLimitRuleResponse:
+    ) -> CodeMsgDataResponse:
         """EditConcurrencyLimitRule: ``POST /api/sam/policy-flow/edit``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -121,21 +120,19 @@ class SamPolicyFlowMethods(ProductClient):
         )
 
     @overload
-    def delete_concurrency_limit_rule(
-        self, request: DeleteConcurrencyLimitRuleRequest, /
-    ) -> DeleteConcurrencyLimitRuleResponse: ...
+    def delete_concurrency_limit_rule(self, request: IdsRequest, /) -> DeleteApiResponse: ...
     @overload
     def delete_concurrency_limit_rule(
         self,
         *,
         ids: list[str],
-    ) -> DeleteConcurrencyLimitRuleResponse: ...
+    ) -> DeleteApiResponse: ...
     def delete_concurrency_limit_rule(
         self,
-        request: DeleteConcurrencyLimitRuleRequest | None = None,
+        request: IdsRequest | None = None,
         *,
         ids: list[str] | None = None,
-    ) -> DeleteConcurrencyLimitRuleResponse:
+    ) -> DeleteApiResponse:
         """DeleteConcurrencyLimitRule: ``POST /api/sam/policy-flow/delete``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -144,7 +141,7 @@ class SamPolicyFlowMethods(ProductClient):
 
     @overload
     def get_concurrency_limit_rule_list(
-        self, request: GetConcurrencyLimitRuleListRequest, /
+        self, request: PageSizePolicyNameRequest, /
     ) -> GetConcurrencyLimitRuleListResponse: ...
     @overload
     def get_concurrency_limit_rule_list(
@@ -156,7 +153,7 @@ class SamPolicyFlowMethods(ProductClient):
     ) -> GetConcurrencyLimitRuleListResponse: ...
     def get_concurrency_limit_rule_list(
         self,
-        request: GetConcurrencyLimitRuleListRequest | None = None,
+        request: PageSizePolicyNameRequest | None = None,
         *,
         page: int | None = None,
         size: int | None = None,
@@ -174,7 +171,7 @@ class AsyncSamPolicyFlowMethods(AsyncProductClient):
     @overload
     async def create_concurrency_limit_rule(
         self, request: CreateConcurrencyLimitRuleRequest, /
-    ) -> CreateConcurrencyLimitRuleResponse: ...
+    ) -> CodeMsgDataResponse: ...
     @overload
     async def create_concurrency_limit_rule(
         self,
@@ -185,7 +182,7 @@ class AsyncSamPolicyFlowMethods(AsyncProductClient):
         policy_name: str,
         threshold_value: int | str,
         remark: str | None = None,
-    ) -> CreateConcurrencyLimitRuleResponse: ...
+    ) -> CodeMsgDataResponse: ...
     async def create_concurrency_limit_rule(
         self,
         request: CreateConcurrencyLimitRuleRequest | None = None,
@@ -196,7 +193,7 @@ class AsyncSamPolicyFlowMethods(AsyncProductClient):
         policy_name: str | None = None,
         remark: str | None = None,
         threshold_value: int | str | None = None,
-    ) -> CreateConcurrencyLimitRuleResponse:
+    ) -> CodeMsgDataResponse:
         """CreateConcurrencyLimitRule: ``POST /api/sam/policy-flow/add``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -215,7 +212,7 @@ class AsyncSamPolicyFlowMethods(AsyncProductClient):
     @overload
     async def edit_concurrency_limit_rule(
         self, request: EditConcurrencyLimitRuleRequest, /
-    ) -> EditConcurrencyLimitRuleResponse: ...
+    ) -> CodeMsgDataResponse: ...
     @overload
     async def edit_concurrency_limit_rule(
         self,
@@ -227,7 +224,7 @@ class AsyncSamPolicyFlowMethods(AsyncProductClient):
         policy_name: str | None = None,
         remark: str | None = None,
         threshold_value: int | None = None,
-    ) -> EditConcurrencyLimitRuleResponse: ...
+    ) -> CodeMsgDataResponse: ...
     async def edit_concurrency_limit_rule(
         self,
         request: EditConcurrencyLimitRuleRequest | None = None,
@@ -239,7 +236,7 @@ class AsyncSamPolicyFlowMethods(AsyncProductClient):
         policy_name: str | None = None,
         remark: str | None = None,
         threshold_value: int | None = None,
-    ) -> EditConcurrencyLimitRuleResponse:
+    ) -> CodeMsgDataResponse:
         """EditConcurrencyLimitRule: ``POST /api/sam/policy-flow/edit``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -257,21 +254,19 @@ class AsyncSamPolicyFlowMethods(AsyncProductClient):
         )
 
     @overload
-    async def delete_concurrency_limit_rule(
-        self, request: DeleteConcurrencyLimitRuleRequest, /
-    ) -> DeleteConcurrencyLimitRuleResponse: ...
+    async def delete_concurrency_limit_rule(self, request: IdsRequest, /) -> DeleteApiResponse: ...
     @overload
     async def delete_concurrency_limit_rule(
         self,
         *,
         ids: list[str],
-    ) -> DeleteConcurrencyLimitRuleResponse: ...
+    ) -> DeleteApiResponse: ...
     async def delete_concurrency_limit_rule(
         self,
-        request: DeleteConcurrencyLimitRuleRequest | None = None,
+        request: IdsRequest | None = None,
         *,
         ids: list[str] | None = None,
-    ) -> DeleteConcurrencyLimitRuleResponse:
+    ) -> DeleteApiResponse:
         """DeleteConcurrencyLimitRule: ``POST /api/sam/policy-flow/delete``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -280,7 +275,7 @@ class AsyncSamPolicyFlowMethods(AsyncProductClient):
 
     @overload
     async def get_concurrency_limit_rule_list(
-        self, request: GetConcurrencyLimitRuleListRequest, /
+        self, request: PageSizePolicyNameRequest, /
     ) -> GetConcurrencyLimitRuleListResponse: ...
     @overload
     async def get_concurrency_limit_rule_list(
@@ -292,7 +287,7 @@ class AsyncSamPolicyFlowMethods(AsyncProductClient):
     ) -> GetConcurrencyLimitRuleListResponse: ...
     async def get_concurrency_limit_rule_list(
         self,
-        request: GetConcurrencyLimitRuleListRequest | None = None,
+        request: PageSizePolicyNameRequest | None = None,
         *,
         page: int | None = None,
         size: int | None = None,

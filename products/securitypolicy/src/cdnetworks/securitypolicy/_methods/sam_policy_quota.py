@@ -19,14 +19,13 @@ from ..actions import (
     GET_QUOTA_RULE_LIST,
 )
 from ..models import (
+    CodeMsgDataResponse,
     CreateQuotaRuleRequest,
-    CreateQuotaRuleResponse,
-    DeleteQuotaRuleRequest,
-    DeleteQuotaRuleResponse,
+    DeleteApiResponse,
     EditQuotaRuleRequest,
-    EditQuotaRuleResponse,
-    GetQuotaRuleListRequest,
     GetQuotaRuleListResponse,
+    IdsRequest,
+    PageSizePolicyNameRequest,
 )
 
 __all__ = ["AsyncSamPolicyQuotaMethods", "SamPolicyQuotaMethods"]
@@ -36,7 +35,7 @@ class SamPolicyQuotaMethods(ProductClient):
     """The ``sam_policy_quota`` actions' methods of the securitypolicy clients."""
 
     @overload
-    def create_quota_rule(self, request: CreateQuotaRuleRequest, /) -> CreateQuotaRuleResponse: ...
+    def create_quota_rule(self, request: CreateQuotaRuleRequest, /) -> CodeMsgDataResponse: ...
     @overload
     def create_quota_rule(
         self,
@@ -47,7 +46,7 @@ class SamPolicyQuotaMethods(ProductClient):
         control_action: str | None = None,
         limit_unit: str | None = None,
         remark: str | None = None,
-    ) -> CreateQuotaRuleResponse: ...
+    ) -> CodeMsgDataResponse: ...
     def create_quota_rule(
         self,
         request: CreateQuotaRuleRequest | None = None,
@@ -58,7 +57,7 @@ class SamPolicyQuotaMethods(ProductClient):
         policy_name: str | None = None,
         remark: str | None = None,
         threshold_value: int | None = None,
-    ) -> CreateQuotaRuleResponse:
+    ) -> CodeMsgDataResponse:
         """CreateQuotaRule: ``POST /api/sam/policy-quota/add``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -75,7 +74,7 @@ class SamPolicyQuotaMethods(ProductClient):
         )
 
     @overload
-    def edit_quota_rule(self, request: EditQuotaRuleRequest, /) -> EditQuotaRuleResponse: ...
+    def edit_quota_rule(self, request: EditQuotaRuleRequest, /) -> CodeMsgDataResponse: ...
     @overload
     def edit_quota_rule(
         self,
@@ -87,7 +86,7 @@ class SamPolicyQuotaMethods(ProductClient):
         policy_name: str | None = None,
         remark: str | None = None,
         threshold_value: int | None = None,
-    ) -> EditQuotaRuleResponse: ...
+    ) -> CodeMsgDataResponse: ...
     def edit_quota_rule(
         self,
         request: EditQuotaRuleRequest | None = None,
@@ -99,7 +98,7 @@ class SamPolicyQuotaMethods(ProductClient):
         policy_name: str | None = None,
         remark: str | None = None,
         threshold_value: int | None = None,
-    ) -> EditQuotaRuleResponse:
+    ) -> CodeMsgDataResponse:
         """EditQuotaRule: ``POST /api/sam/policy-quota/edit``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -117,19 +116,19 @@ class SamPolicyQuotaMethods(ProductClient):
         )
 
     @overload
-    def delete_quota_rule(self, request: DeleteQuotaRuleRequest, /) -> DeleteQuotaRuleResponse: ...
+    def delete_quota_rule(self, request: IdsRequest, /) -> DeleteApiResponse: ...
     @overload
     def delete_quota_rule(
         self,
         *,
         ids: list[str],
-    ) -> DeleteQuotaRuleResponse: ...
+    ) -> DeleteApiResponse: ...
     def delete_quota_rule(
         self,
-        request: DeleteQuotaRuleRequest | None = None,
+        request: IdsRequest | None = None,
         *,
         ids: list[str] | None = None,
-    ) -> DeleteQuotaRuleResponse:
+    ) -> DeleteApiResponse:
         """DeleteQuotaRule: ``POST /api/sam/policy-quota/delete``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -138,7 +137,7 @@ class SamPolicyQuotaMethods(ProductClient):
 
     @overload
     def get_quota_rule_list(
-        self, request: GetQuotaRuleListRequest, /
+        self, request: PageSizePolicyNameRequest, /
     ) -> GetQuotaRuleListResponse: ...
     @overload
     def get_quota_rule_list(
@@ -150,7 +149,7 @@ class SamPolicyQuotaMethods(ProductClient):
     ) -> GetQuotaRuleListResponse: ...
     def get_quota_rule_list(
         self,
-        request: GetQuotaRuleListRequest | None = None,
+        request: PageSizePolicyNameRequest | None = None,
         *,
         page: int | None = None,
         size: int | None = None,
@@ -168,7 +167,7 @@ class AsyncSamPolicyQuotaMethods(AsyncProductClient):
     @overload
     async def create_quota_rule(
         self, request: CreateQuotaRuleRequest, /
-    ) -> CreateQuotaRuleResponse: ...
+    ) -> CodeMsgDataResponse: ...
     @overload
     async def create_quota_rule(
         self,
@@ -179,7 +178,7 @@ class AsyncSamPolicyQuotaMethods(AsyncProductClient):
         control_action: str | None = None,
         limit_unit: str | None = None,
         remark: str | None = None,
-    ) -> CreateQuotaRuleResponse: ...
+    ) -> CodeMsgDataResponse: ...
     async def create_quota_rule(
         self,
         request: CreateQuotaRuleRequest | None = None,
@@ -190,7 +189,7 @@ class AsyncSamPolicyQuotaMethods(AsyncProductClient):
         policy_name: str | None = None,
         remark: str | None = None,
         threshold_value: int | None = None,
-    ) -> CreateQuotaRuleResponse:
+    ) -> CodeMsgDataResponse:
         """CreateQuotaRule: ``POST /api/sam/policy-quota/add``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -207,7 +206,7 @@ class AsyncSamPolicyQuotaMethods(AsyncProductClient):
         )
 
     @overload
-    async def edit_quota_rule(self, request: EditQuotaRuleRequest, /) -> EditQuotaRuleResponse: ...
+    async def edit_quota_rule(self, request: EditQuotaRuleRequest, /) -> CodeMsgDataResponse: ...
     @overload
     async def edit_quota_rule(
         self,
@@ -219,7 +218,7 @@ class AsyncSamPolicyQuotaMethods(AsyncProductClient):
         policy_name: str | None = None,
         remark: str | None = None,
         threshold_value: int | None = None,
-    ) -> EditQuotaRuleResponse: ...
+    ) -> CodeMsgDataResponse: ...
     async def edit_quota_rule(
         self,
         request: EditQuotaRuleRequest | None = None,
@@ -231,7 +230,7 @@ class AsyncSamPolicyQuotaMethods(AsyncProductClient):
         policy_name: str | None = None,
         remark: str | None = None,
         threshold_value: int | None = None,
-    ) -> EditQuotaRuleResponse:
+    ) -> CodeMsgDataResponse:
         """EditQuotaRule: ``POST /api/sam/policy-quota/edit``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -249,21 +248,19 @@ class AsyncSamPolicyQuotaMethods(AsyncProductClient):
         )
 
     @overload
-    async def delete_quota_rule(
-        self, request: DeleteQuotaRuleRequest, /
-    ) -> DeleteQuotaRuleResponse: ...
+    async def delete_quota_rule(self, request: IdsRequest, /) -> DeleteApiResponse: ...
     @overload
     async def delete_quota_rule(
         self,
         *,
         ids: list[str],
-    ) -> DeleteQuotaRuleResponse: ...
+    ) -> DeleteApiResponse: ...
     async def delete_quota_rule(
         self,
-        request: DeleteQuotaRuleRequest | None = None,
+        request: IdsRequest | None = None,
         *,
         ids: list[str] | None = None,
-    ) -> DeleteQuotaRuleResponse:
+    ) -> DeleteApiResponse:
         """DeleteQuotaRule: ``POST /api/sam/policy-quota/delete``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -272,7 +269,7 @@ class AsyncSamPolicyQuotaMethods(AsyncProductClient):
 
     @overload
     async def get_quota_rule_list(
-        self, request: GetQuotaRuleListRequest, /
+        self, request: PageSizePolicyNameRequest, /
     ) -> GetQuotaRuleListResponse: ...
     @overload
     async def get_quota_rule_list(
@@ -284,7 +281,7 @@ class AsyncSamPolicyQuotaMethods(AsyncProductClient):
     ) -> GetQuotaRuleListResponse: ...
     async def get_quota_rule_list(
         self,
-        request: GetQuotaRuleListRequest | None = None,
+        request: PageSizePolicyNameRequest | None = None,
         *,
         page: int | None = None,
         size: int | None = None,

@@ -22,26 +22,22 @@ from ..actions import (
     UPDATE_WAF_SCAN_PROTECTION_CONFIG,
 )
 from ..models import (
-    GetBotGeneralConfigRequest,
+    CodeMsgResponse,
+    DomainListServiceTypeRequest,
     GetBotGeneralConfigResponse,
-    GetDetectionLengthLimitConfigurationRequest,
     GetDetectionLengthLimitConfigurationResponse,
     GetPreDeployResultRequest,
     GetPreDeployResultResponse,
-    GetWAFScanProtectionConfigRequest,
     GetWAFScanProtectionConfigResponse,
     UpdateBotGeneralConfigRequest,
     UpdateBotGeneralConfigRequestAiBots,
     UpdateBotGeneralConfigRequestBotTagging,
     UpdateBotGeneralConfigRequestPublicBots,
-    UpdateBotGeneralConfigResponse,
     UpdateDetectionLengthLimitConfigurationRequest,
-    UpdateDetectionLengthLimitConfigurationResponse,
     UpdateWAFScanProtectionConfigRequest,
     UpdateWAFScanProtectionConfigRequestDirectoryProbingConfig,
     UpdateWAFScanProtectionConfigRequestRepeatedViolationConfig,
     UpdateWAFScanProtectionConfigRequestScanToolsConfig,
-    UpdateWAFScanProtectionConfigResponse,
 )
 
 __all__ = ["AsyncSecurityPolicyMethods", "SecurityPolicyMethods"]
@@ -52,7 +48,7 @@ class SecurityPolicyMethods(ProductClient):
 
     @overload
     def get_waf_scan_protection_config(
-        self, request: GetWAFScanProtectionConfigRequest, /
+        self, request: DomainListServiceTypeRequest, /
     ) -> GetWAFScanProtectionConfigResponse: ...
     @overload
     def get_waf_scan_protection_config(
@@ -63,7 +59,7 @@ class SecurityPolicyMethods(ProductClient):
     ) -> GetWAFScanProtectionConfigResponse: ...
     def get_waf_scan_protection_config(
         self,
-        request: GetWAFScanProtectionConfigRequest | None = None,
+        request: DomainListServiceTypeRequest | None = None,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -82,7 +78,7 @@ class SecurityPolicyMethods(ProductClient):
     @overload
     def update_waf_scan_protection_config(
         self, request: UpdateWAFScanProtectionConfigRequest, /
-    ) -> UpdateWAFScanProtectionConfigResponse: ...
+    ) -> GetWAFScanProtectionConfigResponse: ...
     @overload
     def update_waf_scan_protection_config(
         self,
@@ -94,7 +90,7 @@ class SecurityPolicyMethods(ProductClient):
         directory_probing_config: UpdateWAFScanProtectionConfigRequestDirectoryProbingConfig
         | None = None,
         service_type: str | None = None,
-    ) -> UpdateWAFScanProtectionConfigResponse: ...
+    ) -> GetWAFScanProtectionConfigResponse: ...
     def update_waf_scan_protection_config(
         self,
         request: UpdateWAFScanProtectionConfigRequest | None = None,
@@ -106,7 +102,7 @@ class SecurityPolicyMethods(ProductClient):
         directory_probing_config: UpdateWAFScanProtectionConfigRequestDirectoryProbingConfig
         | None = None,
         service_type: str | None = None,
-    ) -> UpdateWAFScanProtectionConfigResponse:
+    ) -> GetWAFScanProtectionConfigResponse:
         """UpdateWAFScanProtectionConfig: ``POST /api/v1/security-policy/waf/update-scan-protection-configuration``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -147,7 +143,7 @@ class SecurityPolicyMethods(ProductClient):
     @overload
     def update_detection_length_limit_configuration(
         self, request: UpdateDetectionLengthLimitConfigurationRequest, /
-    ) -> UpdateDetectionLengthLimitConfigurationResponse: ...
+    ) -> GetDetectionLengthLimitConfigurationResponse: ...
     @overload
     def update_detection_length_limit_configuration(
         self,
@@ -155,7 +151,7 @@ class SecurityPolicyMethods(ProductClient):
         domain_list: list[str],
         body_detection_length: int,
         service_type: str | None = None,
-    ) -> UpdateDetectionLengthLimitConfigurationResponse: ...
+    ) -> GetDetectionLengthLimitConfigurationResponse: ...
     def update_detection_length_limit_configuration(
         self,
         request: UpdateDetectionLengthLimitConfigurationRequest | None = None,
@@ -163,7 +159,7 @@ class SecurityPolicyMethods(ProductClient):
         domain_list: list[str] | None = None,
         body_detection_length: int | None = None,
         service_type: str | None = None,
-    ) -> UpdateDetectionLengthLimitConfigurationResponse:
+    ) -> GetDetectionLengthLimitConfigurationResponse:
         """UpdateDetectionLengthLimitConfiguration: ``POST /api/v1/security-policy/basic/update-detection-length-limit-config``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -178,7 +174,7 @@ class SecurityPolicyMethods(ProductClient):
 
     @overload
     def get_detection_length_limit_configuration(
-        self, request: GetDetectionLengthLimitConfigurationRequest, /
+        self, request: DomainListServiceTypeRequest, /
     ) -> GetDetectionLengthLimitConfigurationResponse: ...
     @overload
     def get_detection_length_limit_configuration(
@@ -189,7 +185,7 @@ class SecurityPolicyMethods(ProductClient):
     ) -> GetDetectionLengthLimitConfigurationResponse: ...
     def get_detection_length_limit_configuration(
         self,
-        request: GetDetectionLengthLimitConfigurationRequest | None = None,
+        request: DomainListServiceTypeRequest | None = None,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -207,7 +203,7 @@ class SecurityPolicyMethods(ProductClient):
 
     @overload
     def get_bot_general_config(
-        self, request: GetBotGeneralConfigRequest, /
+        self, request: DomainListServiceTypeRequest, /
     ) -> GetBotGeneralConfigResponse: ...
     @overload
     def get_bot_general_config(
@@ -218,7 +214,7 @@ class SecurityPolicyMethods(ProductClient):
     ) -> GetBotGeneralConfigResponse: ...
     def get_bot_general_config(
         self,
-        request: GetBotGeneralConfigRequest | None = None,
+        request: DomainListServiceTypeRequest | None = None,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -234,7 +230,7 @@ class SecurityPolicyMethods(ProductClient):
     @overload
     def update_bot_general_config(
         self, request: UpdateBotGeneralConfigRequest, /
-    ) -> UpdateBotGeneralConfigResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     def update_bot_general_config(
         self,
@@ -245,7 +241,7 @@ class SecurityPolicyMethods(ProductClient):
         absolute_bots_act: str | None = None,
         bot_tagging: list[UpdateBotGeneralConfigRequestBotTagging] | None = None,
         service_type: str | None = None,
-    ) -> UpdateBotGeneralConfigResponse: ...
+    ) -> CodeMsgResponse: ...
     def update_bot_general_config(
         self,
         request: UpdateBotGeneralConfigRequest | None = None,
@@ -256,7 +252,7 @@ class SecurityPolicyMethods(ProductClient):
         absolute_bots_act: str | None = None,
         bot_tagging: list[UpdateBotGeneralConfigRequestBotTagging] | None = None,
         service_type: str | None = None,
-    ) -> UpdateBotGeneralConfigResponse:
+    ) -> CodeMsgResponse:
         """UpdateBotGeneralConfig: ``POST /api/v1/security-policy/bot/update-general-config``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -278,7 +274,7 @@ class AsyncSecurityPolicyMethods(AsyncProductClient):
 
     @overload
     async def get_waf_scan_protection_config(
-        self, request: GetWAFScanProtectionConfigRequest, /
+        self, request: DomainListServiceTypeRequest, /
     ) -> GetWAFScanProtectionConfigResponse: ...
     @overload
     async def get_waf_scan_protection_config(
@@ -289,7 +285,7 @@ class AsyncSecurityPolicyMethods(AsyncProductClient):
     ) -> GetWAFScanProtectionConfigResponse: ...
     async def get_waf_scan_protection_config(
         self,
-        request: GetWAFScanProtectionConfigRequest | None = None,
+        request: DomainListServiceTypeRequest | None = None,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -308,7 +304,7 @@ class AsyncSecurityPolicyMethods(AsyncProductClient):
     @overload
     async def update_waf_scan_protection_config(
         self, request: UpdateWAFScanProtectionConfigRequest, /
-    ) -> UpdateWAFScanProtectionConfigResponse: ...
+    ) -> GetWAFScanProtectionConfigResponse: ...
     @overload
     async def update_waf_scan_protection_config(
         self,
@@ -320,7 +316,7 @@ class AsyncSecurityPolicyMethods(AsyncProductClient):
         directory_probing_config: UpdateWAFScanProtectionConfigRequestDirectoryProbingConfig
         | None = None,
         service_type: str | None = None,
-    ) -> UpdateWAFScanProtectionConfigResponse: ...
+    ) -> GetWAFScanProtectionConfigResponse: ...
     async def update_waf_scan_protection_config(
         self,
         request: UpdateWAFScanProtectionConfigRequest | None = None,
@@ -332,7 +328,7 @@ class AsyncSecurityPolicyMethods(AsyncProductClient):
         directory_probing_config: UpdateWAFScanProtectionConfigRequestDirectoryProbingConfig
         | None = None,
         service_type: str | None = None,
-    ) -> UpdateWAFScanProtectionConfigResponse:
+    ) -> GetWAFScanProtectionConfigResponse:
         """UpdateWAFScanProtectionConfig: ``POST /api/v1/security-policy/waf/update-scan-protection-configuration``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -373,7 +369,7 @@ class AsyncSecurityPolicyMethods(AsyncProductClient):
     @overload
     async def update_detection_length_limit_configuration(
         self, request: UpdateDetectionLengthLimitConfigurationRequest, /
-    ) -> UpdateDetectionLengthLimitConfigurationResponse: ...
+    ) -> GetDetectionLengthLimitConfigurationResponse: ...
     @overload
     async def update_detection_length_limit_configuration(
         self,
@@ -381,7 +377,7 @@ class AsyncSecurityPolicyMethods(AsyncProductClient):
         domain_list: list[str],
         body_detection_length: int,
         service_type: str | None = None,
-    ) -> UpdateDetectionLengthLimitConfigurationResponse: ...
+    ) -> GetDetectionLengthLimitConfigurationResponse: ...
     async def update_detection_length_limit_configuration(
         self,
         request: UpdateDetectionLengthLimitConfigurationRequest | None = None,
@@ -389,7 +385,7 @@ class AsyncSecurityPolicyMethods(AsyncProductClient):
         domain_list: list[str] | None = None,
         body_detection_length: int | None = None,
         service_type: str | None = None,
-    ) -> UpdateDetectionLengthLimitConfigurationResponse:
+    ) -> GetDetectionLengthLimitConfigurationResponse:
         """UpdateDetectionLengthLimitConfiguration: ``POST /api/v1/security-policy/basic/update-detection-length-limit-config``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -404,7 +400,7 @@ class AsyncSecurityPolicyMethods(AsyncProductClient):
 
     @overload
     async def get_detection_length_limit_configuration(
-        self, request: GetDetectionLengthLimitConfigurationRequest, /
+        self, request: DomainListServiceTypeRequest, /
     ) -> GetDetectionLengthLimitConfigurationResponse: ...
     @overload
     async def get_detection_length_limit_configuration(
@@ -415,7 +411,7 @@ class AsyncSecurityPolicyMethods(AsyncProductClient):
     ) -> GetDetectionLengthLimitConfigurationResponse: ...
     async def get_detection_length_limit_configuration(
         self,
-        request: GetDetectionLengthLimitConfigurationRequest | None = None,
+        request: DomainListServiceTypeRequest | None = None,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -433,7 +429,7 @@ class AsyncSecurityPolicyMethods(AsyncProductClient):
 
     @overload
     async def get_bot_general_config(
-        self, request: GetBotGeneralConfigRequest, /
+        self, request: DomainListServiceTypeRequest, /
     ) -> GetBotGeneralConfigResponse: ...
     @overload
     async def get_bot_general_config(
@@ -444,7 +440,7 @@ class AsyncSecurityPolicyMethods(AsyncProductClient):
     ) -> GetBotGeneralConfigResponse: ...
     async def get_bot_general_config(
         self,
-        request: GetBotGeneralConfigRequest | None = None,
+        request: DomainListServiceTypeRequest | None = None,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -460,7 +456,7 @@ class AsyncSecurityPolicyMethods(AsyncProductClient):
     @overload
     async def update_bot_general_config(
         self, request: UpdateBotGeneralConfigRequest, /
-    ) -> UpdateBotGeneralConfigResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def update_bot_general_config(
         self,
@@ -471,7 +467,7 @@ class AsyncSecurityPolicyMethods(AsyncProductClient):
         absolute_bots_act: str | None = None,
         bot_tagging: list[UpdateBotGeneralConfigRequestBotTagging] | None = None,
         service_type: str | None = None,
-    ) -> UpdateBotGeneralConfigResponse: ...
+    ) -> CodeMsgResponse: ...
     async def update_bot_general_config(
         self,
         request: UpdateBotGeneralConfigRequest | None = None,
@@ -482,7 +478,7 @@ class AsyncSecurityPolicyMethods(AsyncProductClient):
         absolute_bots_act: str | None = None,
         bot_tagging: list[UpdateBotGeneralConfigRequestBotTagging] | None = None,
         service_type: str | None = None,
-    ) -> UpdateBotGeneralConfigResponse:
+    ) -> CodeMsgResponse:
         """UpdateBotGeneralConfig: ``POST /api/v1/security-policy/bot/update-general-config``.
 
         Not idempotent: not retried once the request may have reached the server.

@@ -19,14 +19,12 @@ from ..actions import (
     WSS_MP_NETWORK_SERVICE_UPDATE,
 )
 from ..models import (
+    CodeMsgResponse,
     WssMPNetworkServiceAddRequest,
-    WssMPNetworkServiceAddResponse,
     WssMPNetworkServiceDeleteRequest,
-    WssMPNetworkServiceDeleteResponse,
     WssMPNetworkServiceQueryRequest,
     WssMPNetworkServiceQueryResponse,
     WssMPNetworkServiceUpdateRequest,
-    WssMPNetworkServiceUpdateResponse,
 )
 
 __all__ = ["AsyncSocMethods", "SocMethods"]
@@ -48,7 +46,7 @@ class SocMethods(ProductClient):
         domain: str | None = None,
         header_ip: str | None = None,
         xff: str | None = None,
-    ) -> WssMPNetworkServiceAddResponse:
+    ) -> CodeMsgResponse:
         """WssMPNetworkServiceAdd: ``POST /soc/WssMPTcpService/add``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -69,19 +67,19 @@ class SocMethods(ProductClient):
     @overload
     def wss_mp_network_service_delete(
         self, request: WssMPNetworkServiceDeleteRequest, /
-    ) -> WssMPNetworkServiceDeleteResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     def wss_mp_network_service_delete(
         self,
         *,
         ids: str,
-    ) -> WssMPNetworkServiceDeleteResponse: ...
+    ) -> CodeMsgResponse: ...
     def wss_mp_network_service_delete(
         self,
         request: WssMPNetworkServiceDeleteRequest | None = None,
         *,
         ids: str | None = None,
-    ) -> WssMPNetworkServiceDeleteResponse:
+    ) -> CodeMsgResponse:
         """WssMPNetworkServiceDelete: ``POST /soc/WssMPTcpService/delete``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -100,7 +98,7 @@ class SocMethods(ProductClient):
         load_balance: str | None = None,
         xff: str | None = None,
         header_ip: str | None = None,
-    ) -> WssMPNetworkServiceUpdateResponse:
+    ) -> CodeMsgResponse:
         """WssMPNetworkServiceUpdate: ``POST /soc/WssMPTcpService/update``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -153,7 +151,7 @@ class AsyncSocMethods(AsyncProductClient):
         domain: str | None = None,
         header_ip: str | None = None,
         xff: str | None = None,
-    ) -> WssMPNetworkServiceAddResponse:
+    ) -> CodeMsgResponse:
         """WssMPNetworkServiceAdd: ``POST /soc/WssMPTcpService/add``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -174,19 +172,19 @@ class AsyncSocMethods(AsyncProductClient):
     @overload
     async def wss_mp_network_service_delete(
         self, request: WssMPNetworkServiceDeleteRequest, /
-    ) -> WssMPNetworkServiceDeleteResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def wss_mp_network_service_delete(
         self,
         *,
         ids: str,
-    ) -> WssMPNetworkServiceDeleteResponse: ...
+    ) -> CodeMsgResponse: ...
     async def wss_mp_network_service_delete(
         self,
         request: WssMPNetworkServiceDeleteRequest | None = None,
         *,
         ids: str | None = None,
-    ) -> WssMPNetworkServiceDeleteResponse:
+    ) -> CodeMsgResponse:
         """WssMPNetworkServiceDelete: ``POST /soc/WssMPTcpService/delete``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -205,7 +203,7 @@ class AsyncSocMethods(AsyncProductClient):
         load_balance: str | None = None,
         xff: str | None = None,
         header_ip: str | None = None,
-    ) -> WssMPNetworkServiceUpdateResponse:
+    ) -> CodeMsgResponse:
         """WssMPNetworkServiceUpdate: ``POST /soc/WssMPTcpService/update``.
 
         Not idempotent: not retried once the request may have reached the server.

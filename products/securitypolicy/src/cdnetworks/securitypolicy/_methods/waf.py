@@ -17,11 +17,11 @@ from ..actions import (
     UPDATE_BLOCK_PAGE_SETTING,
 )
 from ..models import (
+    CodeMessageResponse,
     GetBlockPageSettingRequest,
     GetBlockPageSettingResponse,
     UpdateBlockPageSettingDomainInfo,
     UpdateBlockPageSettingRequest,
-    UpdateBlockPageSettingResponse,
 )
 
 __all__ = ["AsyncWafMethods", "WafMethods"]
@@ -46,19 +46,19 @@ class WafMethods(ProductClient):
     @overload
     def update_block_page_setting(
         self, request: UpdateBlockPageSettingRequest, /
-    ) -> UpdateBlockPageSettingResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     def update_block_page_setting(
         self,
         *,
         config: list[UpdateBlockPageSettingDomainInfo],
-    ) -> UpdateBlockPageSettingResponse: ...
+    ) -> CodeMessageResponse: ...
     def update_block_page_setting(
         self,
         request: UpdateBlockPageSettingRequest | None = None,
         *,
         config: list[UpdateBlockPageSettingDomainInfo] | None = None,
-    ) -> UpdateBlockPageSettingResponse:
+    ) -> CodeMessageResponse:
         """UpdateBlockPageSetting: ``POST /api/waf/domain/update-block-page-conf``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -85,19 +85,19 @@ class AsyncWafMethods(AsyncProductClient):
     @overload
     async def update_block_page_setting(
         self, request: UpdateBlockPageSettingRequest, /
-    ) -> UpdateBlockPageSettingResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     async def update_block_page_setting(
         self,
         *,
         config: list[UpdateBlockPageSettingDomainInfo],
-    ) -> UpdateBlockPageSettingResponse: ...
+    ) -> CodeMessageResponse: ...
     async def update_block_page_setting(
         self,
         request: UpdateBlockPageSettingRequest | None = None,
         *,
         config: list[UpdateBlockPageSettingDomainInfo] | None = None,
-    ) -> UpdateBlockPageSettingResponse:
+    ) -> CodeMessageResponse:
         """UpdateBlockPageSetting: ``POST /api/waf/domain/update-block-page-conf``.
 
         Not idempotent: not retried once the request may have reached the server.

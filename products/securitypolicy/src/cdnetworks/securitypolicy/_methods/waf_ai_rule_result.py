@@ -18,12 +18,10 @@ from ..actions import (
     REJECT_RECOMMENDATIONS,
 )
 from ..models import (
-    ApplyRecommendationsRequest,
-    ApplyRecommendationsResponse,
-    ListRecommendationsRequest,
+    CodeMsgResponse,
+    DomainListRuleIdListServiceTypeRequest,
+    IdListServiceTypeRequest,
     ListRecommendationsResponse,
-    RejectRecommendationsRequest,
-    RejectRecommendationsResponse,
 )
 
 __all__ = ["AsyncWafAiRuleResultMethods", "WafAiRuleResultMethods"]
@@ -33,23 +31,21 @@ class WafAiRuleResultMethods(ProductClient):
     """The ``waf_ai_rule_result`` actions' methods of the securitypolicy clients."""
 
     @overload
-    def apply_recommendations(
-        self, request: ApplyRecommendationsRequest, /
-    ) -> ApplyRecommendationsResponse: ...
+    def apply_recommendations(self, request: IdListServiceTypeRequest, /) -> CodeMsgResponse: ...
     @overload
     def apply_recommendations(
         self,
         *,
         id_list: list[str],
         service_type: str | None = None,
-    ) -> ApplyRecommendationsResponse: ...
+    ) -> CodeMsgResponse: ...
     def apply_recommendations(
         self,
-        request: ApplyRecommendationsRequest | None = None,
+        request: IdListServiceTypeRequest | None = None,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> ApplyRecommendationsResponse:
+    ) -> CodeMsgResponse:
         """ApplyRecommendations: ``POST /api/v1/waf/ai-rule-result/apply``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -59,23 +55,21 @@ class WafAiRuleResultMethods(ProductClient):
         )
 
     @overload
-    def reject_recommendations(
-        self, request: RejectRecommendationsRequest, /
-    ) -> RejectRecommendationsResponse: ...
+    def reject_recommendations(self, request: IdListServiceTypeRequest, /) -> CodeMsgResponse: ...
     @overload
     def reject_recommendations(
         self,
         *,
         id_list: list[str],
         service_type: str | None = None,
-    ) -> RejectRecommendationsResponse: ...
+    ) -> CodeMsgResponse: ...
     def reject_recommendations(
         self,
-        request: RejectRecommendationsRequest | None = None,
+        request: IdListServiceTypeRequest | None = None,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> RejectRecommendationsResponse:
+    ) -> CodeMsgResponse:
         """RejectRecommendations: ``POST /api/v1/waf/ai-rule-result/reject``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -86,7 +80,7 @@ class WafAiRuleResultMethods(ProductClient):
 
     @overload
     def list_recommendations(
-        self, request: ListRecommendationsRequest, /
+        self, request: DomainListRuleIdListServiceTypeRequest, /
     ) -> ListRecommendationsResponse: ...
     @overload
     def list_recommendations(
@@ -98,7 +92,7 @@ class WafAiRuleResultMethods(ProductClient):
     ) -> ListRecommendationsResponse: ...
     def list_recommendations(
         self,
-        request: ListRecommendationsRequest | None = None,
+        request: DomainListRuleIdListServiceTypeRequest | None = None,
         *,
         domain_list: list[str] | None = None,
         rule_id_list: list[int] | None = None,
@@ -122,22 +116,22 @@ class AsyncWafAiRuleResultMethods(AsyncProductClient):
 
     @overload
     async def apply_recommendations(
-        self, request: ApplyRecommendationsRequest, /
-    ) -> ApplyRecommendationsResponse: ...
+        self, request: IdListServiceTypeRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     async def apply_recommendations(
         self,
         *,
         id_list: list[str],
         service_type: str | None = None,
-    ) -> ApplyRecommendationsResponse: ...
+    ) -> CodeMsgResponse: ...
     async def apply_recommendations(
         self,
-        request: ApplyRecommendationsRequest | None = None,
+        request: IdListServiceTypeRequest | None = None,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> ApplyRecommendationsResponse:
+    ) -> CodeMsgResponse:
         """ApplyRecommendations: ``POST /api/v1/waf/ai-rule-result/apply``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -148,22 +142,22 @@ class AsyncWafAiRuleResultMethods(AsyncProductClient):
 
     @overload
     async def reject_recommendations(
-        self, request: RejectRecommendationsRequest, /
-    ) -> RejectRecommendationsResponse: ...
+        self, request: IdListServiceTypeRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     async def reject_recommendations(
         self,
         *,
         id_list: list[str],
         service_type: str | None = None,
-    ) -> RejectRecommendationsResponse: ...
+    ) -> CodeMsgResponse: ...
     async def reject_recommendations(
         self,
-        request: RejectRecommendationsRequest | None = None,
+        request: IdListServiceTypeRequest | None = None,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> RejectRecommendationsResponse:
+    ) -> CodeMsgResponse:
         """RejectRecommendations: ``POST /api/v1/waf/ai-rule-result/reject``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -174,7 +168,7 @@ class AsyncWafAiRuleResultMethods(AsyncProductClient):
 
     @overload
     async def list_recommendations(
-        self, request: ListRecommendationsRequest, /
+        self, request: DomainListRuleIdListServiceTypeRequest, /
     ) -> ListRecommendationsResponse: ...
     @overload
     async def list_recommendations(
@@ -186,7 +180,7 @@ class AsyncWafAiRuleResultMethods(AsyncProductClient):
     ) -> ListRecommendationsResponse: ...
     async def list_recommendations(
         self,
-        request: ListRecommendationsRequest | None = None,
+        request: DomainListRuleIdListServiceTypeRequest | None = None,
         *,
         domain_list: list[str] | None = None,
         rule_id_list: list[int] | None = None,

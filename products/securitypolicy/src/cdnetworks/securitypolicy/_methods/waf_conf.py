@@ -18,12 +18,12 @@ from ..actions import (
     UPDATE_MODE_OF_WAF,
 )
 from ..models import (
+    CodeMsgResponse,
+    DeleteApiResponse,
+    DomainListServiceTypeRequest,
     DomainsOfNonLatestRulesetVersionRequest,
-    DomainsOfNonLatestRulesetVersionResponse,
-    ListWAFBasicConfigOfDomainsRequest,
     ListWAFBasicConfigOfDomainsResponse,
     UpdateModeOfWAFRequest,
-    UpdateModeOfWAFResponse,
 )
 
 __all__ = ["AsyncWafConfMethods", "WafConfMethods"]
@@ -38,7 +38,7 @@ class WafConfMethods(ProductClient):
         /,
         *,
         service_type: str | None = None,
-    ) -> DomainsOfNonLatestRulesetVersionResponse:
+    ) -> DeleteApiResponse:
         """DomainsOfNonLatestRulesetVersion: ``GET /api/v1/waf/conf/base/get-upgrade-domain-list``."""
         return self.core.call(
             DOMAINS_OF_NON_LATEST_RULESET_VERSION, request, service_type=service_type
@@ -46,7 +46,7 @@ class WafConfMethods(ProductClient):
 
     @overload
     def list_waf_basic_config_of_domains(
-        self, request: ListWAFBasicConfigOfDomainsRequest, /
+        self, request: DomainListServiceTypeRequest, /
     ) -> ListWAFBasicConfigOfDomainsResponse: ...
     @overload
     def list_waf_basic_config_of_domains(
@@ -57,7 +57,7 @@ class WafConfMethods(ProductClient):
     ) -> ListWAFBasicConfigOfDomainsResponse: ...
     def list_waf_basic_config_of_domains(
         self,
-        request: ListWAFBasicConfigOfDomainsRequest | None = None,
+        request: DomainListServiceTypeRequest | None = None,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -74,7 +74,7 @@ class WafConfMethods(ProductClient):
         )
 
     @overload
-    def update_mode_of_waf(self, request: UpdateModeOfWAFRequest, /) -> UpdateModeOfWAFResponse: ...
+    def update_mode_of_waf(self, request: UpdateModeOfWAFRequest, /) -> CodeMsgResponse: ...
     @overload
     def update_mode_of_waf(
         self,
@@ -83,7 +83,7 @@ class WafConfMethods(ProductClient):
         defend_mode: str,
         rule_update_mode: str,
         service_type: str | None = None,
-    ) -> UpdateModeOfWAFResponse: ...
+    ) -> CodeMsgResponse: ...
     def update_mode_of_waf(
         self,
         request: UpdateModeOfWAFRequest | None = None,
@@ -92,7 +92,7 @@ class WafConfMethods(ProductClient):
         defend_mode: str | None = None,
         rule_update_mode: str | None = None,
         service_type: str | None = None,
-    ) -> UpdateModeOfWAFResponse:
+    ) -> CodeMsgResponse:
         """UpdateModeOfWAF: ``POST /api/v1/waf/conf/base/update-basic-conf``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -116,7 +116,7 @@ class AsyncWafConfMethods(AsyncProductClient):
         /,
         *,
         service_type: str | None = None,
-    ) -> DomainsOfNonLatestRulesetVersionResponse:
+    ) -> DeleteApiResponse:
         """DomainsOfNonLatestRulesetVersion: ``GET /api/v1/waf/conf/base/get-upgrade-domain-list``."""
         return await self.core.call(
             DOMAINS_OF_NON_LATEST_RULESET_VERSION, request, service_type=service_type
@@ -124,7 +124,7 @@ class AsyncWafConfMethods(AsyncProductClient):
 
     @overload
     async def list_waf_basic_config_of_domains(
-        self, request: ListWAFBasicConfigOfDomainsRequest, /
+        self, request: DomainListServiceTypeRequest, /
     ) -> ListWAFBasicConfigOfDomainsResponse: ...
     @overload
     async def list_waf_basic_config_of_domains(
@@ -135,7 +135,7 @@ class AsyncWafConfMethods(AsyncProductClient):
     ) -> ListWAFBasicConfigOfDomainsResponse: ...
     async def list_waf_basic_config_of_domains(
         self,
-        request: ListWAFBasicConfigOfDomainsRequest | None = None,
+        request: DomainListServiceTypeRequest | None = None,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
@@ -152,9 +152,7 @@ class AsyncWafConfMethods(AsyncProductClient):
         )
 
     @overload
-    async def update_mode_of_waf(
-        self, request: UpdateModeOfWAFRequest, /
-    ) -> UpdateModeOfWAFResponse: ...
+    async def update_mode_of_waf(self, request: UpdateModeOfWAFRequest, /) -> CodeMsgResponse: ...
     @overload
     async def update_mode_of_waf(
         self,
@@ -163,7 +161,7 @@ class AsyncWafConfMethods(AsyncProductClient):
         defend_mode: str,
         rule_update_mode: str,
         service_type: str | None = None,
-    ) -> UpdateModeOfWAFResponse: ...
+    ) -> CodeMsgResponse: ...
     async def update_mode_of_waf(
         self,
         request: UpdateModeOfWAFRequest | None = None,
@@ -172,7 +170,7 @@ class AsyncWafConfMethods(AsyncProductClient):
         defend_mode: str | None = None,
         rule_update_mode: str | None = None,
         service_type: str | None = None,
-    ) -> UpdateModeOfWAFResponse:
+    ) -> CodeMsgResponse:
         """UpdateModeOfWAF: ``POST /api/v1/waf/conf/base/update-basic-conf``.
 
         Not idempotent: not retried once the request may have reached the server.

@@ -21,18 +21,14 @@ from ..actions import (
     UPDATE_WAF_CUSTOM_RULE,
 )
 from ..models import (
-    AssociateDomainsForCustomRuleRequest,
-    AssociateDomainsForCustomRuleResponse,
+    CodeMessageResponse,
     CreateCustomRuleRequest,
     CreateCustomRuleResponse,
     DeleteCustomRuleRequest,
-    DeleteCustomRuleResponse,
     GetCustomRuleListRequest,
     GetCustomRuleListResponse,
-    RemoveDomainsForCustomRuleRequest,
-    RemoveDomainsForCustomRuleResponse,
+    RuleIdListDomainListRequest,
     UpdateWafCustomRuleRequest,
-    UpdateWafCustomRuleResponse,
 )
 
 __all__ = ["AsyncWafCustomMethods", "WafCustomMethods"]
@@ -113,7 +109,7 @@ class WafCustomMethods(ProductClient):
     @overload
     def update_waf_custom_rule(
         self, request: UpdateWafCustomRuleRequest, /
-    ) -> UpdateWafCustomRuleResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     def update_waf_custom_rule(
         self,
@@ -126,7 +122,7 @@ class WafCustomMethods(ProductClient):
         match_zone_merge: list[str],
         status_code: str | None = None,
         domain_list: list[str] | None = None,
-    ) -> UpdateWafCustomRuleResponse: ...
+    ) -> CodeMessageResponse: ...
     def update_waf_custom_rule(
         self,
         request: UpdateWafCustomRuleRequest | None = None,
@@ -139,7 +135,7 @@ class WafCustomMethods(ProductClient):
         match_zone_merge: list[str] | None = None,
         status_code: str | None = None,
         domain_list: list[str] | None = None,
-    ) -> UpdateWafCustomRuleResponse:
+    ) -> CodeMessageResponse:
         """UpdateWafCustomRule: ``POST /api/waf/custom/rule/update``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -158,21 +154,19 @@ class WafCustomMethods(ProductClient):
         )
 
     @overload
-    def delete_custom_rule(
-        self, request: DeleteCustomRuleRequest, /
-    ) -> DeleteCustomRuleResponse: ...
+    def delete_custom_rule(self, request: DeleteCustomRuleRequest, /) -> CodeMessageResponse: ...
     @overload
     def delete_custom_rule(
         self,
         *,
         rule_id: int,
-    ) -> DeleteCustomRuleResponse: ...
+    ) -> CodeMessageResponse: ...
     def delete_custom_rule(
         self,
         request: DeleteCustomRuleRequest | None = None,
         *,
         rule_id: int | None = None,
-    ) -> DeleteCustomRuleResponse:
+    ) -> CodeMessageResponse:
         """DeleteCustomRule: ``POST /api/waf/custom/rule/delete``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -181,22 +175,22 @@ class WafCustomMethods(ProductClient):
 
     @overload
     def associate_domains_for_custom_rule(
-        self, request: AssociateDomainsForCustomRuleRequest, /
-    ) -> AssociateDomainsForCustomRuleResponse: ...
+        self, request: RuleIdListDomainListRequest, /
+    ) -> CodeMessageResponse: ...
     @overload
     def associate_domains_for_custom_rule(
         self,
         *,
         rule_id_list: list[int],
         domain_list: list[str],
-    ) -> AssociateDomainsForCustomRuleResponse: ...
+    ) -> CodeMessageResponse: ...
     def associate_domains_for_custom_rule(
         self,
-        request: AssociateDomainsForCustomRuleRequest | None = None,
+        request: RuleIdListDomainListRequest | None = None,
         *,
         rule_id_list: list[int] | None = None,
         domain_list: list[str] | None = None,
-    ) -> AssociateDomainsForCustomRuleResponse:
+    ) -> CodeMessageResponse:
         """AssociateDomainsForCustomRule: ``POST /api/waf/custom/rule/add-rela``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -210,22 +204,22 @@ class WafCustomMethods(ProductClient):
 
     @overload
     def remove_domains_for_custom_rule(
-        self, request: RemoveDomainsForCustomRuleRequest, /
-    ) -> RemoveDomainsForCustomRuleResponse: ...
+        self, request: RuleIdListDomainListRequest, /
+    ) -> CodeMessageResponse: ...
     @overload
     def remove_domains_for_custom_rule(
         self,
         *,
         rule_id_list: list[int],
         domain_list: list[str],
-    ) -> RemoveDomainsForCustomRuleResponse: ...
+    ) -> CodeMessageResponse: ...
     def remove_domains_for_custom_rule(
         self,
-        request: RemoveDomainsForCustomRuleRequest | None = None,
+        request: RuleIdListDomainListRequest | None = None,
         *,
         rule_id_list: list[int] | None = None,
         domain_list: list[str] | None = None,
-    ) -> RemoveDomainsForCustomRuleResponse:
+    ) -> CodeMessageResponse:
         """RemoveDomainsForCustomRule: ``POST /api/waf/custom/rule/remove-rela``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -313,7 +307,7 @@ class AsyncWafCustomMethods(AsyncProductClient):
     @overload
     async def update_waf_custom_rule(
         self, request: UpdateWafCustomRuleRequest, /
-    ) -> UpdateWafCustomRuleResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     async def update_waf_custom_rule(
         self,
@@ -326,7 +320,7 @@ class AsyncWafCustomMethods(AsyncProductClient):
         match_zone_merge: list[str],
         status_code: str | None = None,
         domain_list: list[str] | None = None,
-    ) -> UpdateWafCustomRuleResponse: ...
+    ) -> CodeMessageResponse: ...
     async def update_waf_custom_rule(
         self,
         request: UpdateWafCustomRuleRequest | None = None,
@@ -339,7 +333,7 @@ class AsyncWafCustomMethods(AsyncProductClient):
         match_zone_merge: list[str] | None = None,
         status_code: str | None = None,
         domain_list: list[str] | None = None,
-    ) -> UpdateWafCustomRuleResponse:
+    ) -> CodeMessageResponse:
         """UpdateWafCustomRule: ``POST /api/waf/custom/rule/update``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -360,19 +354,19 @@ class AsyncWafCustomMethods(AsyncProductClient):
     @overload
     async def delete_custom_rule(
         self, request: DeleteCustomRuleRequest, /
-    ) -> DeleteCustomRuleResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     async def delete_custom_rule(
         self,
         *,
         rule_id: int,
-    ) -> DeleteCustomRuleResponse: ...
+    ) -> CodeMessageResponse: ...
     async def delete_custom_rule(
         self,
         request: DeleteCustomRuleRequest | None = None,
         *,
         rule_id: int | None = None,
-    ) -> DeleteCustomRuleResponse:
+    ) -> CodeMessageResponse:
         """DeleteCustomRule: ``POST /api/waf/custom/rule/delete``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -381,22 +375,22 @@ class AsyncWafCustomMethods(AsyncProductClient):
 
     @overload
     async def associate_domains_for_custom_rule(
-        self, request: AssociateDomainsForCustomRuleRequest, /
-    ) -> AssociateDomainsForCustomRuleResponse: ...
+        self, request: RuleIdListDomainListRequest, /
+    ) -> CodeMessageResponse: ...
     @overload
     async def associate_domains_for_custom_rule(
         self,
         *,
         rule_id_list: list[int],
         domain_list: list[str],
-    ) -> AssociateDomainsForCustomRuleResponse: ...
+    ) -> CodeMessageResponse: ...
     async def associate_domains_for_custom_rule(
         self,
-        request: AssociateDomainsForCustomRuleRequest | None = None,
+        request: RuleIdListDomainListRequest | None = None,
         *,
         rule_id_list: list[int] | None = None,
         domain_list: list[str] | None = None,
-    ) -> AssociateDomainsForCustomRuleResponse:
+    ) -> CodeMessageResponse:
         """AssociateDomainsForCustomRule: ``POST /api/waf/custom/rule/add-rela``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -410,22 +404,22 @@ class AsyncWafCustomMethods(AsyncProductClient):
 
     @overload
     async def remove_domains_for_custom_rule(
-        self, request: RemoveDomainsForCustomRuleRequest, /
-    ) -> RemoveDomainsForCustomRuleResponse: ...
+        self, request: RuleIdListDomainListRequest, /
+    ) -> CodeMessageResponse: ...
     @overload
     async def remove_domains_for_custom_rule(
         self,
         *,
         rule_id_list: list[int],
         domain_list: list[str],
-    ) -> RemoveDomainsForCustomRuleResponse: ...
+    ) -> CodeMessageResponse: ...
     async def remove_domains_for_custom_rule(
         self,
-        request: RemoveDomainsForCustomRuleRequest | None = None,
+        request: RuleIdListDomainListRequest | None = None,
         *,
         rule_id_list: list[int] | None = None,
         domain_list: list[str] | None = None,
-    ) -> RemoveDomainsForCustomRuleResponse:
+    ) -> CodeMessageResponse:
         """RemoveDomainsForCustomRule: ``POST /api/waf/custom/rule/remove-rela``.
 
         Not idempotent: not retried once the request may have reached the server.

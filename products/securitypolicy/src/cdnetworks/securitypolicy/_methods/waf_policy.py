@@ -20,16 +20,11 @@ from ..actions import (
     SET_DEFAULT_BUILT_IN_RULE,
 )
 from ..models import (
-    DeleteBuiltInRuleRequest,
-    DeleteBuiltInRuleResponse,
-    DeleteIntelligentAnalysisRequest,
-    DeleteIntelligentAnalysisResponse,
+    CodeMessageResponse,
     GetIntelligentAnalysisListRequest,
     GetIntelligentAnalysisListResponse,
-    RejectIntelligentAnalysisRequest,
-    RejectIntelligentAnalysisResponse,
-    SetDefaultBuiltInRuleRequest,
-    SetDefaultBuiltInRuleResponse,
+    IdRequest,
+    RidRequest,
 )
 
 __all__ = ["AsyncWafPolicyMethods", "WafPolicyMethods"]
@@ -39,21 +34,19 @@ class WafPolicyMethods(ProductClient):
     """The ``waf_policy`` actions' methods of the securitypolicy clients."""
 
     @overload
-    def delete_built_in_rule(
-        self, request: DeleteBuiltInRuleRequest, /
-    ) -> DeleteBuiltInRuleResponse: ...
+    def delete_built_in_rule(self, request: IdRequest, /) -> CodeMessageResponse: ...
     @overload
     def delete_built_in_rule(
         self,
         *,
         id: int,
-    ) -> DeleteBuiltInRuleResponse: ...
+    ) -> CodeMessageResponse: ...
     def delete_built_in_rule(
         self,
-        request: DeleteBuiltInRuleRequest | None = None,
+        request: IdRequest | None = None,
         *,
         id: int | None = None,
-    ) -> DeleteBuiltInRuleResponse:
+    ) -> CodeMessageResponse:
         """DeleteBuiltInRule: ``POST /api/waf/policy/delete-builtInRule``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -61,21 +54,19 @@ class WafPolicyMethods(ProductClient):
         return self.core.call(DELETE_BUILT_IN_RULE, request, id=id)
 
     @overload
-    def set_default_built_in_rule(
-        self, request: SetDefaultBuiltInRuleRequest, /
-    ) -> SetDefaultBuiltInRuleResponse: ...
+    def set_default_built_in_rule(self, request: IdRequest, /) -> CodeMessageResponse: ...
     @overload
     def set_default_built_in_rule(
         self,
         *,
         id: int,
-    ) -> SetDefaultBuiltInRuleResponse: ...
+    ) -> CodeMessageResponse: ...
     def set_default_built_in_rule(
         self,
-        request: SetDefaultBuiltInRuleRequest | None = None,
+        request: IdRequest | None = None,
         *,
         id: int | None = None,
-    ) -> SetDefaultBuiltInRuleResponse:
+    ) -> CodeMessageResponse:
         """SetDefaultBuiltInRule: ``POST /api/waf/policy/set-default-builtInRule``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -127,21 +118,19 @@ class WafPolicyMethods(ProductClient):
         )
 
     @overload
-    def reject_intelligent_analysis(
-        self, request: RejectIntelligentAnalysisRequest, /
-    ) -> RejectIntelligentAnalysisResponse: ...
+    def reject_intelligent_analysis(self, request: RidRequest, /) -> CodeMessageResponse: ...
     @overload
     def reject_intelligent_analysis(
         self,
         *,
         rid: int,
-    ) -> RejectIntelligentAnalysisResponse: ...
+    ) -> CodeMessageResponse: ...
     def reject_intelligent_analysis(
         self,
-        request: RejectIntelligentAnalysisRequest | None = None,
+        request: RidRequest | None = None,
         *,
         rid: int | None = None,
-    ) -> RejectIntelligentAnalysisResponse:
+    ) -> CodeMessageResponse:
         """RejectIntelligentAnalysis: ``POST /api/waf/policy/reject-intelligentAnalysis``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -149,21 +138,19 @@ class WafPolicyMethods(ProductClient):
         return self.core.call(REJECT_INTELLIGENT_ANALYSIS, request, rid=rid)
 
     @overload
-    def delete_intelligent_analysis(
-        self, request: DeleteIntelligentAnalysisRequest, /
-    ) -> DeleteIntelligentAnalysisResponse: ...
+    def delete_intelligent_analysis(self, request: RidRequest, /) -> CodeMessageResponse: ...
     @overload
     def delete_intelligent_analysis(
         self,
         *,
         rid: int,
-    ) -> DeleteIntelligentAnalysisResponse: ...
+    ) -> CodeMessageResponse: ...
     def delete_intelligent_analysis(
         self,
-        request: DeleteIntelligentAnalysisRequest | None = None,
+        request: RidRequest | None = None,
         *,
         rid: int | None = None,
-    ) -> DeleteIntelligentAnalysisResponse:
+    ) -> CodeMessageResponse:
         """DeleteIntelligentAnalysis: ``POST /api/waf/policy/delete-intelligentAnalysis``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -175,21 +162,19 @@ class AsyncWafPolicyMethods(AsyncProductClient):
     """The ``waf_policy`` actions' methods of the securitypolicy clients."""
 
     @overload
-    async def delete_built_in_rule(
-        self, request: DeleteBuiltInRuleRequest, /
-    ) -> DeleteBuiltInRuleResponse: ...
+    async def delete_built_in_rule(self, request: IdRequest, /) -> CodeMessageResponse: ...
     @overload
     async def delete_built_in_rule(
         self,
         *,
         id: int,
-    ) -> DeleteBuiltInRuleResponse: ...
+    ) -> CodeMessageResponse: ...
     async def delete_built_in_rule(
         self,
-        request: DeleteBuiltInRuleRequest | None = None,
+        request: IdRequest | None = None,
         *,
         id: int | None = None,
-    ) -> DeleteBuiltInRuleResponse:
+    ) -> CodeMessageResponse:
         """DeleteBuiltInRule: ``POST /api/waf/policy/delete-builtInRule``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -197,21 +182,19 @@ class AsyncWafPolicyMethods(AsyncProductClient):
         return await self.core.call(DELETE_BUILT_IN_RULE, request, id=id)
 
     @overload
-    async def set_default_built_in_rule(
-        self, request: SetDefaultBuiltInRuleRequest, /
-    ) -> SetDefaultBuiltInRuleResponse: ...
+    async def set_default_built_in_rule(self, request: IdRequest, /) -> CodeMessageResponse: ...
     @overload
     async def set_default_built_in_rule(
         self,
         *,
         id: int,
-    ) -> SetDefaultBuiltInRuleResponse: ...
+    ) -> CodeMessageResponse: ...
     async def set_default_built_in_rule(
         self,
-        request: SetDefaultBuiltInRuleRequest | None = None,
+        request: IdRequest | None = None,
         *,
         id: int | None = None,
-    ) -> SetDefaultBuiltInRuleResponse:
+    ) -> CodeMessageResponse:
         """SetDefaultBuiltInRule: ``POST /api/waf/policy/set-default-builtInRule``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -263,21 +246,19 @@ class AsyncWafPolicyMethods(AsyncProductClient):
         )
 
     @overload
-    async def reject_intelligent_analysis(
-        self, request: RejectIntelligentAnalysisRequest, /
-    ) -> RejectIntelligentAnalysisResponse: ...
+    async def reject_intelligent_analysis(self, request: RidRequest, /) -> CodeMessageResponse: ...
     @overload
     async def reject_intelligent_analysis(
         self,
         *,
         rid: int,
-    ) -> RejectIntelligentAnalysisResponse: ...
+    ) -> CodeMessageResponse: ...
     async def reject_intelligent_analysis(
         self,
-        request: RejectIntelligentAnalysisRequest | None = None,
+        request: RidRequest | None = None,
         *,
         rid: int | None = None,
-    ) -> RejectIntelligentAnalysisResponse:
+    ) -> CodeMessageResponse:
         """RejectIntelligentAnalysis: ``POST /api/waf/policy/reject-intelligentAnalysis``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -285,21 +266,19 @@ class AsyncWafPolicyMethods(AsyncProductClient):
         return await self.core.call(REJECT_INTELLIGENT_ANALYSIS, request, rid=rid)
 
     @overload
-    async def delete_intelligent_analysis(
-        self, request: DeleteIntelligentAnalysisRequest, /
-    ) -> DeleteIntelligentAnalysisResponse: ...
+    async def delete_intelligent_analysis(self, request: RidRequest, /) -> CodeMessageResponse: ...
     @overload
     async def delete_intelligent_analysis(
         self,
         *,
         rid: int,
-    ) -> DeleteIntelligentAnalysisResponse: ...
+    ) -> CodeMessageResponse: ...
     async def delete_intelligent_analysis(
         self,
-        request: DeleteIntelligentAnalysisRequest | None = None,
+        request: RidRequest | None = None,
         *,
         rid: int | None = None,
-    ) -> DeleteIntelligentAnalysisResponse:
+    ) -> CodeMessageResponse:
         """DeleteIntelligentAnalysis: ``POST /api/waf/policy/delete-intelligentAnalysis``.
 
         Not idempotent: not retried once the request may have reached the server.

@@ -19,15 +19,14 @@ from ..actions import (
     UPGRADE_WAF_RULESET,
 )
 from ..models import (
+    CodeMsgResponse,
+    DomainListServiceTypeRequest,
     ListUpgradeDetailsRequest,
     ListUpgradeDetailsResponse,
     ListWAFRulesRequest,
     ListWAFRulesResponse,
     UpdateActionForWAFManagedRulesRequest,
     UpdateActionForWAFManagedRulesRequestRuleList,
-    UpdateActionForWAFManagedRulesResponse,
-    UpgradeWAFRulesetRequest,
-    UpgradeWAFRulesetResponse,
 )
 
 __all__ = ["AsyncWafRuleMethods", "WafRuleMethods"]
@@ -69,23 +68,21 @@ class WafRuleMethods(ProductClient):
         )
 
     @overload
-    def upgrade_waf_ruleset(
-        self, request: UpgradeWAFRulesetRequest, /
-    ) -> UpgradeWAFRulesetResponse: ...
+    def upgrade_waf_ruleset(self, request: DomainListServiceTypeRequest, /) -> CodeMsgResponse: ...
     @overload
     def upgrade_waf_ruleset(
         self,
         *,
         domain_list: list[str],
         service_type: str | None = None,
-    ) -> UpgradeWAFRulesetResponse: ...
+    ) -> CodeMsgResponse: ...
     def upgrade_waf_ruleset(
         self,
-        request: UpgradeWAFRulesetRequest | None = None,
+        request: DomainListServiceTypeRequest | None = None,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> UpgradeWAFRulesetResponse:
+    ) -> CodeMsgResponse:
         """UpgradeWAFRuleset: ``POST /api/v1/waf/rule/batch/upgrade``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -133,7 +130,7 @@ class WafRuleMethods(ProductClient):
     @overload
     def update_action_for_waf_managed_rules(
         self, request: UpdateActionForWAFManagedRulesRequest, /
-    ) -> UpdateActionForWAFManagedRulesResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     def update_action_for_waf_managed_rules(
         self,
@@ -141,7 +138,7 @@ class WafRuleMethods(ProductClient):
         domain_list: list[str],
         rule_list: list[UpdateActionForWAFManagedRulesRequestRuleList],
         service_type: str | None = None,
-    ) -> UpdateActionForWAFManagedRulesResponse: ...
+    ) -> CodeMsgResponse: ...
     def update_action_for_waf_managed_rules(
         self,
         request: UpdateActionForWAFManagedRulesRequest | None = None,
@@ -149,7 +146,7 @@ class WafRuleMethods(ProductClient):
         domain_list: list[str] | None = None,
         rule_list: list[UpdateActionForWAFManagedRulesRequestRuleList] | None = None,
         service_type: str | None = None,
-    ) -> UpdateActionForWAFManagedRulesResponse:
+    ) -> CodeMsgResponse:
         """UpdateActionForWAFManagedRules: ``POST /api/v1/waf/rule/batch/update``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -200,22 +197,22 @@ class AsyncWafRuleMethods(AsyncProductClient):
 
     @overload
     async def upgrade_waf_ruleset(
-        self, request: UpgradeWAFRulesetRequest, /
-    ) -> UpgradeWAFRulesetResponse: ...
+        self, request: DomainListServiceTypeRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     async def upgrade_waf_ruleset(
         self,
         *,
         domain_list: list[str],
         service_type: str | None = None,
-    ) -> UpgradeWAFRulesetResponse: ...
+    ) -> CodeMsgResponse: ...
     async def upgrade_waf_ruleset(
         self,
-        request: UpgradeWAFRulesetRequest | None = None,
+        request: DomainListServiceTypeRequest | None = None,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> UpgradeWAFRulesetResponse:
+    ) -> CodeMsgResponse:
         """UpgradeWAFRuleset: ``POST /api/v1/waf/rule/batch/upgrade``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -263,7 +260,7 @@ class AsyncWafRuleMethods(AsyncProductClient):
     @overload
     async def update_action_for_waf_managed_rules(
         self, request: UpdateActionForWAFManagedRulesRequest, /
-    ) -> UpdateActionForWAFManagedRulesResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def update_action_for_waf_managed_rules(
         self,
@@ -271,7 +268,7 @@ class AsyncWafRuleMethods(AsyncProductClient):
         domain_list: list[str],
         rule_list: list[UpdateActionForWAFManagedRulesRequestRuleList],
         service_type: str | None = None,
-    ) -> UpdateActionForWAFManagedRulesResponse: ...
+    ) -> CodeMsgResponse: ...
     async def update_action_for_waf_managed_rules(
         self,
         request: UpdateActionForWAFManagedRulesRequest | None = None,
@@ -279,7 +276,7 @@ class AsyncWafRuleMethods(AsyncProductClient):
         domain_list: list[str] | None = None,
         rule_list: list[UpdateActionForWAFManagedRulesRequestRuleList] | None = None,
         service_type: str | None = None,
-    ) -> UpdateActionForWAFManagedRulesResponse:
+    ) -> CodeMsgResponse:
         """UpdateActionForWAFManagedRules: ``POST /api/v1/waf/rule/batch/update``.
 
         Not idempotent: not retried once the request may have reached the server.

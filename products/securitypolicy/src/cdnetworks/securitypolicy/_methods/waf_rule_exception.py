@@ -22,23 +22,19 @@ from ..actions import (
     UPDATE_EXCEPTION_FOR_WAF_MANAGED_RULES,
 )
 from ..models import (
+    AddWorkflowRuleResponse,
     AssociateShareWAFRuleExceptionRequest,
     AssociateShareWAFRuleExceptionRequestShareExceptionList,
-    AssociateShareWAFRuleExceptionResponse,
+    CodeMsgResponse,
     CreateExceptionToWAFManagedRulesRequest,
-    CreateExceptionToWAFManagedRulesResponse,
     DeleteExceptionForWAFManagedRulesRequest,
     DeleteExceptionForWAFManagedRulesRequestDelDTOList,
-    DeleteExceptionForWAFManagedRulesResponse,
     DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequest,
     DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequestDelDTOList,
-    DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesResponse,
-    ListNonSharedWAFRuleExceptionsForWAFRulesRequest,
+    DomainListRuleIdListServiceTypeRequest,
     ListNonSharedWAFRuleExceptionsForWAFRulesResponse,
-    ListSharedWAFRuleExceptionsForWAFRulesRequest,
     ListSharedWAFRuleExceptionsForWAFRulesResponse,
     UpdateExceptionForWAFManagedRulesRequest,
-    UpdateExceptionForWAFManagedRulesResponse,
 )
 
 __all__ = ["AsyncWafRuleExceptionMethods", "WafRuleExceptionMethods"]
@@ -49,7 +45,7 @@ class WafRuleExceptionMethods(ProductClient):
 
     @overload
     def list_non_shared_waf_rule_exceptions_for_waf_rules(
-        self, request: ListNonSharedWAFRuleExceptionsForWAFRulesRequest, /
+        self, request: DomainListRuleIdListServiceTypeRequest, /
     ) -> ListNonSharedWAFRuleExceptionsForWAFRulesResponse: ...
     @overload
     def list_non_shared_waf_rule_exceptions_for_waf_rules(
@@ -61,7 +57,7 @@ class WafRuleExceptionMethods(ProductClient):
     ) -> ListNonSharedWAFRuleExceptionsForWAFRulesResponse: ...
     def list_non_shared_waf_rule_exceptions_for_waf_rules(
         self,
-        request: ListNonSharedWAFRuleExceptionsForWAFRulesRequest | None = None,
+        request: DomainListRuleIdListServiceTypeRequest | None = None,
         *,
         domain_list: list[str] | None = None,
         rule_id_list: list[int] | None = None,
@@ -82,7 +78,7 @@ class WafRuleExceptionMethods(ProductClient):
     @overload
     def create_exception_to_waf_managed_rules(
         self, request: CreateExceptionToWAFManagedRulesRequest, /
-    ) -> CreateExceptionToWAFManagedRulesResponse: ...
+    ) -> AddWorkflowRuleResponse: ...
     @overload
     def create_exception_to_waf_managed_rules(
         self,
@@ -93,7 +89,7 @@ class WafRuleExceptionMethods(ProductClient):
         match_type: str,
         content_list: list[str],
         service_type: str | None = None,
-    ) -> CreateExceptionToWAFManagedRulesResponse: ...
+    ) -> AddWorkflowRuleResponse: ...
     def create_exception_to_waf_managed_rules(
         self,
         request: CreateExceptionToWAFManagedRulesRequest | None = None,
@@ -104,7 +100,7 @@ class WafRuleExceptionMethods(ProductClient):
         match_type: str | None = None,
         content_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> CreateExceptionToWAFManagedRulesResponse:
+    ) -> AddWorkflowRuleResponse:
         """CreateExceptionToWAFManagedRules: ``POST /api/v1/waf/rule-exception/add-normal``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -123,14 +119,14 @@ class WafRuleExceptionMethods(ProductClient):
     @overload
     def associate_share_waf_rule_exception(
         self, request: AssociateShareWAFRuleExceptionRequest, /
-    ) -> AssociateShareWAFRuleExceptionResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     def associate_share_waf_rule_exception(
         self,
         *,
         share_exception_list: list[AssociateShareWAFRuleExceptionRequestShareExceptionList],
         service_type: str | None = None,
-    ) -> AssociateShareWAFRuleExceptionResponse: ...
+    ) -> CodeMsgResponse: ...
     def associate_share_waf_rule_exception(
         self,
         request: AssociateShareWAFRuleExceptionRequest | None = None,
@@ -138,7 +134,7 @@ class WafRuleExceptionMethods(ProductClient):
         share_exception_list: list[AssociateShareWAFRuleExceptionRequestShareExceptionList]
         | None = None,
         service_type: str | None = None,
-    ) -> AssociateShareWAFRuleExceptionResponse:
+    ) -> CodeMsgResponse:
         """AssociateShareWAFRuleException: ``POST /api/v1/waf/rule-exception/add-share``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -153,21 +149,21 @@ class WafRuleExceptionMethods(ProductClient):
     @overload
     def delete_exception_for_waf_managed_rules(
         self, request: DeleteExceptionForWAFManagedRulesRequest, /
-    ) -> DeleteExceptionForWAFManagedRulesResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     def delete_exception_for_waf_managed_rules(
         self,
         *,
         del_dto_list: list[DeleteExceptionForWAFManagedRulesRequestDelDTOList],
         service_type: str | None = None,
-    ) -> DeleteExceptionForWAFManagedRulesResponse: ...
+    ) -> CodeMsgResponse: ...
     def delete_exception_for_waf_managed_rules(
         self,
         request: DeleteExceptionForWAFManagedRulesRequest | None = None,
         *,
         del_dto_list: list[DeleteExceptionForWAFManagedRulesRequestDelDTOList] | None = None,
         service_type: str | None = None,
-    ) -> DeleteExceptionForWAFManagedRulesResponse:
+    ) -> CodeMsgResponse:
         """DeleteExceptionForWAFManagedRules: ``POST /api/v1/waf/rule-exception/delete-normal``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -182,7 +178,7 @@ class WafRuleExceptionMethods(ProductClient):
     @overload
     def update_exception_for_waf_managed_rules(
         self, request: UpdateExceptionForWAFManagedRulesRequest, /
-    ) -> UpdateExceptionForWAFManagedRulesResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     def update_exception_for_waf_managed_rules(
         self,
@@ -191,7 +187,7 @@ class WafRuleExceptionMethods(ProductClient):
         match_type: str,
         content_list: list[str],
         service_type: str | None = None,
-    ) -> UpdateExceptionForWAFManagedRulesResponse: ...
+    ) -> CodeMsgResponse: ...
     def update_exception_for_waf_managed_rules(
         self,
         request: UpdateExceptionForWAFManagedRulesRequest | None = None,
@@ -200,7 +196,7 @@ class WafRuleExceptionMethods(ProductClient):
         match_type: str | None = None,
         content_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> UpdateExceptionForWAFManagedRulesResponse:
+    ) -> CodeMsgResponse:
         """UpdateExceptionForWAFManagedRules: ``POST /api/v1/waf/rule-exception/update``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -217,14 +213,14 @@ class WafRuleExceptionMethods(ProductClient):
     @overload
     def delete_shared_waf_exceptions_associated_with_waf_managed_rules(
         self, request: DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequest, /
-    ) -> DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     def delete_shared_waf_exceptions_associated_with_waf_managed_rules(
         self,
         *,
         del_dto_list: list[DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequestDelDTOList],
         service_type: str | None = None,
-    ) -> DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesResponse: ...
+    ) -> CodeMsgResponse: ...
     def delete_shared_waf_exceptions_associated_with_waf_managed_rules(
         self,
         request: DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequest | None = None,
@@ -232,7 +228,7 @@ class WafRuleExceptionMethods(ProductClient):
         del_dto_list: list[DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequestDelDTOList]
         | None = None,
         service_type: str | None = None,
-    ) -> DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesResponse:
+    ) -> CodeMsgResponse:
         """DeleteSharedWAFExceptionsAssociatedWithWAFManagedRules: ``POST /api/v1/waf/rule-exception/delete-share``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -246,7 +242,7 @@ class WafRuleExceptionMethods(ProductClient):
 
     @overload
     def list_shared_waf_rule_exceptions_for_waf_rules(
-        self, request: ListSharedWAFRuleExceptionsForWAFRulesRequest, /
+        self, request: DomainListRuleIdListServiceTypeRequest, /
     ) -> ListSharedWAFRuleExceptionsForWAFRulesResponse: ...
     @overload
     def list_shared_waf_rule_exceptions_for_waf_rules(
@@ -258,7 +254,7 @@ class WafRuleExceptionMethods(ProductClient):
     ) -> ListSharedWAFRuleExceptionsForWAFRulesResponse: ...
     def list_shared_waf_rule_exceptions_for_waf_rules(
         self,
-        request: ListSharedWAFRuleExceptionsForWAFRulesRequest | None = None,
+        request: DomainListRuleIdListServiceTypeRequest | None = None,
         *,
         domain_list: list[str] | None = None,
         rule_id_list: list[int] | None = None,
@@ -282,7 +278,7 @@ class AsyncWafRuleExceptionMethods(AsyncProductClient):
 
     @overload
     async def list_non_shared_waf_rule_exceptions_for_waf_rules(
-        self, request: ListNonSharedWAFRuleExceptionsForWAFRulesRequest, /
+        self, request: DomainListRuleIdListServiceTypeRequest, /
     ) -> ListNonSharedWAFRuleExceptionsForWAFRulesResponse: ...
     @overload
     async def list_non_shared_waf_rule_exceptions_for_waf_rules(
@@ -294,7 +290,7 @@ class AsyncWafRuleExceptionMethods(AsyncProductClient):
     ) -> ListNonSharedWAFRuleExceptionsForWAFRulesResponse: ...
     async def list_non_shared_waf_rule_exceptions_for_waf_rules(
         self,
-        request: ListNonSharedWAFRuleExceptionsForWAFRulesRequest | None = None,
+        request: DomainListRuleIdListServiceTypeRequest | None = None,
         *,
         domain_list: list[str] | None = None,
         rule_id_list: list[int] | None = None,
@@ -315,7 +311,7 @@ class AsyncWafRuleExceptionMethods(AsyncProductClient):
     @overload
     async def create_exception_to_waf_managed_rules(
         self, request: CreateExceptionToWAFManagedRulesRequest, /
-    ) -> CreateExceptionToWAFManagedRulesResponse: ...
+    ) -> AddWorkflowRuleResponse: ...
     @overload
     async def create_exception_to_waf_managed_rules(
         self,
@@ -326,7 +322,7 @@ class AsyncWafRuleExceptionMethods(AsyncProductClient):
         match_type: str,
         content_list: list[str],
         service_type: str | None = None,
-    ) -> CreateExceptionToWAFManagedRulesResponse: ...
+    ) -> AddWorkflowRuleResponse: ...
     async def create_exception_to_waf_managed_rules(
         self,
         request: CreateExceptionToWAFManagedRulesRequest | None = None,
@@ -337,7 +333,7 @@ class AsyncWafRuleExceptionMethods(AsyncProductClient):
         match_type: str | None = None,
         content_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> CreateExceptionToWAFManagedRulesResponse:
+    ) -> AddWorkflowRuleResponse:
         """CreateExceptionToWAFManagedRules: ``POST /api/v1/waf/rule-exception/add-normal``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -356,14 +352,14 @@ class AsyncWafRuleExceptionMethods(AsyncProductClient):
     @overload
     async def associate_share_waf_rule_exception(
         self, request: AssociateShareWAFRuleExceptionRequest, /
-    ) -> AssociateShareWAFRuleExceptionResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def associate_share_waf_rule_exception(
         self,
         *,
         share_exception_list: list[AssociateShareWAFRuleExceptionRequestShareExceptionList],
         service_type: str | None = None,
-    ) -> AssociateShareWAFRuleExceptionResponse: ...
+    ) -> CodeMsgResponse: ...
     async def associate_share_waf_rule_exception(
         self,
         request: AssociateShareWAFRuleExceptionRequest | None = None,
@@ -371,7 +367,7 @@ class AsyncWafRuleExceptionMethods(AsyncProductClient):
         share_exception_list: list[AssociateShareWAFRuleExceptionRequestShareExceptionList]
         | None = None,
         service_type: str | None = None,
-    ) -> AssociateShareWAFRuleExceptionResponse:
+    ) -> CodeMsgResponse:
         """AssociateShareWAFRuleException: ``POST /api/v1/waf/rule-exception/add-share``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -386,21 +382,21 @@ class AsyncWafRuleExceptionMethods(AsyncProductClient):
     @overload
     async def delete_exception_for_waf_managed_rules(
         self, request: DeleteExceptionForWAFManagedRulesRequest, /
-    ) -> DeleteExceptionForWAFManagedRulesResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def delete_exception_for_waf_managed_rules(
         self,
         *,
         del_dto_list: list[DeleteExceptionForWAFManagedRulesRequestDelDTOList],
         service_type: str | None = None,
-    ) -> DeleteExceptionForWAFManagedRulesResponse: ...
+    ) -> CodeMsgResponse: ...
     async def delete_exception_for_waf_managed_rules(
         self,
         request: DeleteExceptionForWAFManagedRulesRequest | None = None,
         *,
         del_dto_list: list[DeleteExceptionForWAFManagedRulesRequestDelDTOList] | None = None,
         service_type: str | None = None,
-    ) -> DeleteExceptionForWAFManagedRulesResponse:
+    ) -> CodeMsgResponse:
         """DeleteExceptionForWAFManagedRules: ``POST /api/v1/waf/rule-exception/delete-normal``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -415,7 +411,7 @@ class AsyncWafRuleExceptionMethods(AsyncProductClient):
     @overload
     async def update_exception_for_waf_managed_rules(
         self, request: UpdateExceptionForWAFManagedRulesRequest, /
-    ) -> UpdateExceptionForWAFManagedRulesResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def update_exception_for_waf_managed_rules(
         self,
@@ -424,7 +420,7 @@ class AsyncWafRuleExceptionMethods(AsyncProductClient):
         match_type: str,
         content_list: list[str],
         service_type: str | None = None,
-    ) -> UpdateExceptionForWAFManagedRulesResponse: ...
+    ) -> CodeMsgResponse: ...
     async def update_exception_for_waf_managed_rules(
         self,
         request: UpdateExceptionForWAFManagedRulesRequest | None = None,
@@ -433,7 +429,7 @@ class AsyncWafRuleExceptionMethods(AsyncProductClient):
         match_type: str | None = None,
         content_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> UpdateExceptionForWAFManagedRulesResponse:
+    ) -> CodeMsgResponse:
         """UpdateExceptionForWAFManagedRules: ``POST /api/v1/waf/rule-exception/update``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -450,14 +446,14 @@ class AsyncWafRuleExceptionMethods(AsyncProductClient):
     @overload
     async def delete_shared_waf_exceptions_associated_with_waf_managed_rules(
         self, request: DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequest, /
-    ) -> DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def delete_shared_waf_exceptions_associated_with_waf_managed_rules(
         self,
         *,
         del_dto_list: list[DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequestDelDTOList],
         service_type: str | None = None,
-    ) -> DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesResponse: ...
+    ) -> CodeMsgResponse: ...
     async def delete_shared_waf_exceptions_associated_with_waf_managed_rules(
         self,
         request: DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequest | None = None,
@@ -465,7 +461,7 @@ class AsyncWafRuleExceptionMethods(AsyncProductClient):
         del_dto_list: list[DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequestDelDTOList]
         | None = None,
         service_type: str | None = None,
-    ) -> DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesResponse:
+    ) -> CodeMsgResponse:
         """DeleteSharedWAFExceptionsAssociatedWithWAFManagedRules: ``POST /api/v1/waf/rule-exception/delete-share``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -479,7 +475,7 @@ class AsyncWafRuleExceptionMethods(AsyncProductClient):
 
     @overload
     async def list_shared_waf_rule_exceptions_for_waf_rules(
-        self, request: ListSharedWAFRuleExceptionsForWAFRulesRequest, /
+        self, request: DomainListRuleIdListServiceTypeRequest, /
     ) -> ListSharedWAFRuleExceptionsForWAFRulesResponse: ...
     @overload
     async def list_shared_waf_rule_exceptions_for_waf_rules(
@@ -491,7 +487,7 @@ class AsyncWafRuleExceptionMethods(AsyncProductClient):
     ) -> ListSharedWAFRuleExceptionsForWAFRulesResponse: ...
     async def list_shared_waf_rule_exceptions_for_waf_rules(
         self,
-        request: ListSharedWAFRuleExceptionsForWAFRulesRequest | None = None,
+        request: DomainListRuleIdListServiceTypeRequest | None = None,
         *,
         domain_list: list[str] | None = None,
         rule_id_list: list[int] | None = None,

@@ -27,30 +27,22 @@ from ..actions import (
     UPDATE_RULE_EXCEPTION,
 )
 from ..models import (
-    AssociateDomainsForBuiltInRuleRequest,
-    AssociateDomainsForBuiltInRuleResponse,
-    AssociateDomainsForRuleExceptionRequest,
-    AssociateDomainsForRuleExceptionResponse,
+    CodeMessageResponse,
     CreateBuiltInRuleRequest,
-    CreateBuiltInRuleResponse,
     CreateBuiltInRuleRuleConfig,
     CreateRuleExceptionRequest,
     CreateRuleExceptionResponse,
     CreateRuleExceptionRuleWhiteCondition,
-    DeleteRuleExceptionRequest,
-    DeleteRuleExceptionResponse,
     GetBuiltInRuleInfoRequest,
     GetBuiltInRuleInfoResponse,
     GetBuiltInRuleListRequest,
     GetBuiltInRuleListResponse,
     GetRuleExceptionListRequest,
     GetRuleExceptionListResponse,
-    RemoveDomainsForBuiltInRuleRequest,
-    RemoveDomainsForBuiltInRuleResponse,
-    RemoveDomainsForRuleExceptionRequest,
-    RemoveDomainsForRuleExceptionResponse,
+    IdRequest,
+    NameDomainListRequest,
+    TemplateIdListDomainListRequest,
     UpdateBuiltInRuleRequest,
-    UpdateBuiltInRuleResponse,
     UpdateRuleExceptionRequest,
     UpdateRuleExceptionResponse,
 )
@@ -111,9 +103,7 @@ class WafTemplateMethods(ProductClient):
         return self.core.call(GET_BUILT_IN_RULE_INFO, request, name=name, lang=lang)
 
     @overload
-    def create_built_in_rule(
-        self, request: CreateBuiltInRuleRequest, /
-    ) -> CreateBuiltInRuleResponse: ...
+    def create_built_in_rule(self, request: CreateBuiltInRuleRequest, /) -> CodeMessageResponse: ...
     @overload
     def create_built_in_rule(
         self,
@@ -123,7 +113,7 @@ class WafTemplateMethods(ProductClient):
         msg: str,
         copy_name: str | None = None,
         rule_config: list[CreateBuiltInRuleRuleConfig] | None = None,
-    ) -> CreateBuiltInRuleResponse: ...
+    ) -> CodeMessageResponse: ...
     def create_built_in_rule(
         self,
         request: CreateBuiltInRuleRequest | None = None,
@@ -133,7 +123,7 @@ class WafTemplateMethods(ProductClient):
         msg: str | None = None,
         copy_name: str | None = None,
         rule_config: list[CreateBuiltInRuleRuleConfig] | None = None,
-    ) -> CreateBuiltInRuleResponse:
+    ) -> CodeMessageResponse:
         """CreateBuiltInRule: ``POST /api/waf/template/rule/add``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -149,9 +139,7 @@ class WafTemplateMethods(ProductClient):
         )
 
     @overload
-    def update_built_in_rule(
-        self, request: UpdateBuiltInRuleRequest, /
-    ) -> UpdateBuiltInRuleResponse: ...
+    def update_built_in_rule(self, request: UpdateBuiltInRuleRequest, /) -> CodeMessageResponse: ...
     @overload
     def update_built_in_rule(
         self,
@@ -161,7 +149,7 @@ class WafTemplateMethods(ProductClient):
         update_type: int,
         msg: str,
         rule_config: list[CreateBuiltInRuleRuleConfig] | None = None,
-    ) -> UpdateBuiltInRuleResponse: ...
+    ) -> CodeMessageResponse: ...
     def update_built_in_rule(
         self,
         request: UpdateBuiltInRuleRequest | None = None,
@@ -171,7 +159,7 @@ class WafTemplateMethods(ProductClient):
         update_type: int | None = None,
         msg: str | None = None,
         rule_config: list[CreateBuiltInRuleRuleConfig] | None = None,
-    ) -> UpdateBuiltInRuleResponse:
+    ) -> CodeMessageResponse:
         """UpdateBuiltInRule: ``POST /api/waf/template/rule/update``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -188,22 +176,22 @@ class WafTemplateMethods(ProductClient):
 
     @overload
     def associate_domains_for_built_in_rule(
-        self, request: AssociateDomainsForBuiltInRuleRequest, /
-    ) -> AssociateDomainsForBuiltInRuleResponse: ...
+        self, request: NameDomainListRequest, /
+    ) -> CodeMessageResponse: ...
     @overload
     def associate_domains_for_built_in_rule(
         self,
         *,
         name: str,
         domain_list: list[str],
-    ) -> AssociateDomainsForBuiltInRuleResponse: ...
+    ) -> CodeMessageResponse: ...
     def associate_domains_for_built_in_rule(
         self,
-        request: AssociateDomainsForBuiltInRuleRequest | None = None,
+        request: NameDomainListRequest | None = None,
         *,
         name: str | None = None,
         domain_list: list[str] | None = None,
-    ) -> AssociateDomainsForBuiltInRuleResponse:
+    ) -> CodeMessageResponse:
         """AssociateDomainsForBuiltInRule: ``POST /api/waf/template/rule/add-rela``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -214,22 +202,22 @@ class WafTemplateMethods(ProductClient):
 
     @overload
     def remove_domains_for_built_in_rule(
-        self, request: RemoveDomainsForBuiltInRuleRequest, /
-    ) -> RemoveDomainsForBuiltInRuleResponse: ...
+        self, request: NameDomainListRequest, /
+    ) -> CodeMessageResponse: ...
     @overload
     def remove_domains_for_built_in_rule(
         self,
         *,
         name: str,
         domain_list: list[str],
-    ) -> RemoveDomainsForBuiltInRuleResponse: ...
+    ) -> CodeMessageResponse: ...
     def remove_domains_for_built_in_rule(
         self,
-        request: RemoveDomainsForBuiltInRuleRequest | None = None,
+        request: NameDomainListRequest | None = None,
         *,
         name: str | None = None,
         domain_list: list[str] | None = None,
-    ) -> RemoveDomainsForBuiltInRuleResponse:
+    ) -> CodeMessageResponse:
         """RemoveDomainsForBuiltInRule: ``POST /api/waf/template/rule/remove-rela``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -367,21 +355,19 @@ class WafTemplateMethods(ProductClient):
         )
 
     @overload
-    def delete_rule_exception(
-        self, request: DeleteRuleExceptionRequest, /
-    ) -> DeleteRuleExceptionResponse: ...
+    def delete_rule_exception(self, request: IdRequest, /) -> CodeMessageResponse: ...
     @overload
     def delete_rule_exception(
         self,
         *,
         id: int,
-    ) -> DeleteRuleExceptionResponse: ...
+    ) -> CodeMessageResponse: ...
     def delete_rule_exception(
         self,
-        request: DeleteRuleExceptionRequest | None = None,
+        request: IdRequest | None = None,
         *,
         id: int | None = None,
-    ) -> DeleteRuleExceptionResponse:
+    ) -> CodeMessageResponse:
         """DeleteRuleException: ``POST /api/waf/template/rule/white/delete``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -390,22 +376,22 @@ class WafTemplateMethods(ProductClient):
 
     @overload
     def associate_domains_for_rule_exception(
-        self, request: AssociateDomainsForRuleExceptionRequest, /
-    ) -> AssociateDomainsForRuleExceptionResponse: ...
+        self, request: TemplateIdListDomainListRequest, /
+    ) -> CodeMessageResponse: ...
     @overload
     def associate_domains_for_rule_exception(
         self,
         *,
         template_id_list: list[int],
         domain_list: list[str],
-    ) -> AssociateDomainsForRuleExceptionResponse: ...
+    ) -> CodeMessageResponse: ...
     def associate_domains_for_rule_exception(
         self,
-        request: AssociateDomainsForRuleExceptionRequest | None = None,
+        request: TemplateIdListDomainListRequest | None = None,
         *,
         template_id_list: list[int] | None = None,
         domain_list: list[str] | None = None,
-    ) -> AssociateDomainsForRuleExceptionResponse:
+    ) -> CodeMessageResponse:
         """AssociateDomainsForRuleException: ``POST /api/waf/template/rule/white/add-rela``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -419,22 +405,22 @@ class WafTemplateMethods(ProductClient):
 
     @overload
     def remove_domains_for_rule_exception(
-        self, request: RemoveDomainsForRuleExceptionRequest, /
-    ) -> RemoveDomainsForRuleExceptionResponse: ...
+        self, request: TemplateIdListDomainListRequest, /
+    ) -> CodeMessageResponse: ...
     @overload
     def remove_domains_for_rule_exception(
         self,
         *,
         template_id_list: list[int],
         domain_list: list[str],
-    ) -> RemoveDomainsForRuleExceptionResponse: ...
+    ) -> CodeMessageResponse: ...
     def remove_domains_for_rule_exception(
         self,
-        request: RemoveDomainsForRuleExceptionRequest | None = None,
+        request: TemplateIdListDomainListRequest | None = None,
         *,
         template_id_list: list[int] | None = None,
         domain_list: list[str] | None = None,
-    ) -> RemoveDomainsForRuleExceptionResponse:
+    ) -> CodeMessageResponse:
         """RemoveDomainsForRuleException: ``POST /api/waf/template/rule/white/remove-rela``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -502,7 +488,7 @@ class AsyncWafTemplateMethods(AsyncProductClient):
     @overload
     async def create_built_in_rule(
         self, request: CreateBuiltInRuleRequest, /
-    ) -> CreateBuiltInRuleResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     async def create_built_in_rule(
         self,
@@ -512,7 +498,7 @@ class AsyncWafTemplateMethods(AsyncProductClient):
         msg: str,
         copy_name: str | None = None,
         rule_config: list[CreateBuiltInRuleRuleConfig] | None = None,
-    ) -> CreateBuiltInRuleResponse: ...
+    ) -> CodeMessageResponse: ...
     async def create_built_in_rule(
         self,
         request: CreateBuiltInRuleRequest | None = None,
@@ -522,7 +508,7 @@ class AsyncWafTemplateMethods(AsyncProductClient):
         msg: str | None = None,
         copy_name: str | None = None,
         rule_config: list[CreateBuiltInRuleRuleConfig] | None = None,
-    ) -> CreateBuiltInRuleResponse:
+    ) -> CodeMessageResponse:
         """CreateBuiltInRule: ``POST /api/waf/template/rule/add``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -540,7 +526,7 @@ class AsyncWafTemplateMethods(AsyncProductClient):
     @overload
     async def update_built_in_rule(
         self, request: UpdateBuiltInRuleRequest, /
-    ) -> UpdateBuiltInRuleResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     async def update_built_in_rule(
         self,
@@ -550,7 +536,7 @@ class AsyncWafTemplateMethods(AsyncProductClient):
         update_type: int,
         msg: str,
         rule_config: list[CreateBuiltInRuleRuleConfig] | None = None,
-    ) -> UpdateBuiltInRuleResponse: ...
+    ) -> CodeMessageResponse: ...
     async def update_built_in_rule(
         self,
         request: UpdateBuiltInRuleRequest | None = None,
@@ -560,7 +546,7 @@ class AsyncWafTemplateMethods(AsyncProductClient):
         update_type: int | None = None,
         msg: str | None = None,
         rule_config: list[CreateBuiltInRuleRuleConfig] | None = None,
-    ) -> UpdateBuiltInRuleResponse:
+    ) -> CodeMessageResponse:
         """UpdateBuiltInRule: ``POST /api/waf/template/rule/update``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -577,22 +563,22 @@ class AsyncWafTemplateMethods(AsyncProductClient):
 
     @overload
     async def associate_domains_for_built_in_rule(
-        self, request: AssociateDomainsForBuiltInRuleRequest, /
-    ) -> AssociateDomainsForBuiltInRuleResponse: ...
+        self, request: NameDomainListRequest, /
+    ) -> CodeMessageResponse: ...
     @overload
     async def associate_domains_for_built_in_rule(
         self,
         *,
         name: str,
         domain_list: list[str],
-    ) -> AssociateDomainsForBuiltInRuleResponse: ...
+    ) -> CodeMessageResponse: ...
     async def associate_domains_for_built_in_rule(
         self,
-        request: AssociateDomainsForBuiltInRuleRequest | None = None,
+        request: NameDomainListRequest | None = None,
         *,
         name: str | None = None,
         domain_list: list[str] | None = None,
-    ) -> AssociateDomainsForBuiltInRuleResponse:
+    ) -> CodeMessageResponse:
         """AssociateDomainsForBuiltInRule: ``POST /api/waf/template/rule/add-rela``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -603,22 +589,22 @@ class AsyncWafTemplateMethods(AsyncProductClient):
 
     @overload
     async def remove_domains_for_built_in_rule(
-        self, request: RemoveDomainsForBuiltInRuleRequest, /
-    ) -> RemoveDomainsForBuiltInRuleResponse: ...
+        self, request: NameDomainListRequest, /
+    ) -> CodeMessageResponse: ...
     @overload
     async def remove_domains_for_built_in_rule(
         self,
         *,
         name: str,
         domain_list: list[str],
-    ) -> RemoveDomainsForBuiltInRuleResponse: ...
+    ) -> CodeMessageResponse: ...
     async def remove_domains_for_built_in_rule(
         self,
-        request: RemoveDomainsForBuiltInRuleRequest | None = None,
+        request: NameDomainListRequest | None = None,
         *,
         name: str | None = None,
         domain_list: list[str] | None = None,
-    ) -> RemoveDomainsForBuiltInRuleResponse:
+    ) -> CodeMessageResponse:
         """RemoveDomainsForBuiltInRule: ``POST /api/waf/template/rule/remove-rela``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -756,21 +742,19 @@ class AsyncWafTemplateMethods(AsyncProductClient):
         )
 
     @overload
-    async def delete_rule_exception(
-        self, request: DeleteRuleExceptionRequest, /
-    ) -> DeleteRuleExceptionResponse: ...
+    async def delete_rule_exception(self, request: IdRequest, /) -> CodeMessageResponse: ...
     @overload
     async def delete_rule_exception(
         self,
         *,
         id: int,
-    ) -> DeleteRuleExceptionResponse: ...
+    ) -> CodeMessageResponse: ...
     async def delete_rule_exception(
         self,
-        request: DeleteRuleExceptionRequest | None = None,
+        request: IdRequest | None = None,
         *,
         id: int | None = None,
-    ) -> DeleteRuleExceptionResponse:
+    ) -> CodeMessageResponse:
         """DeleteRuleException: ``POST /api/waf/template/rule/white/delete``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -779,22 +763,22 @@ class AsyncWafTemplateMethods(AsyncProductClient):
 
     @overload
     async def associate_domains_for_rule_exception(
-        self, request: AssociateDomainsForRuleExceptionRequest, /
-    ) -> AssociateDomainsForRuleExceptionResponse: ...
+        self, request: TemplateIdListDomainListRequest, /
+    ) -> CodeMessageResponse: ...
     @overload
     async def associate_domains_for_rule_exception(
         self,
         *,
         template_id_list: list[int],
         domain_list: list[str],
-    ) -> AssociateDomainsForRuleExceptionResponse: ...
+    ) -> CodeMessageResponse: ...
     async def associate_domains_for_rule_exception(
         self,
-        request: AssociateDomainsForRuleExceptionRequest | None = None,
+        request: TemplateIdListDomainListRequest | None = None,
         *,
         template_id_list: list[int] | None = None,
         domain_list: list[str] | None = None,
-    ) -> AssociateDomainsForRuleExceptionResponse:
+    ) -> CodeMessageResponse:
         """AssociateDomainsForRuleException: ``POST /api/waf/template/rule/white/add-rela``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -808,22 +792,22 @@ class AsyncWafTemplateMethods(AsyncProductClient):
 
     @overload
     async def remove_domains_for_rule_exception(
-        self, request: RemoveDomainsForRuleExceptionRequest, /
-    ) -> RemoveDomainsForRuleExceptionResponse: ...
+        self, request: TemplateIdListDomainListRequest, /
+    ) -> CodeMessageResponse: ...
     @overload
     async def remove_domains_for_rule_exception(
         self,
         *,
         template_id_list: list[int],
         domain_list: list[str],
-    ) -> RemoveDomainsForRuleExceptionResponse: ...
+    ) -> CodeMessageResponse: ...
     async def remove_domains_for_rule_exception(
         self,
-        request: RemoveDomainsForRuleExceptionRequest | None = None,
+        request: TemplateIdListDomainListRequest | None = None,
         *,
         template_id_list: list[int] | None = None,
         domain_list: list[str] | None = None,
-    ) -> RemoveDomainsForRuleExceptionResponse:
+    ) -> CodeMessageResponse:
         """RemoveDomainsForRuleException: ``POST /api/waf/template/rule/white/remove-rela``.
 
         Not idempotent: not retried once the request may have reached the server.

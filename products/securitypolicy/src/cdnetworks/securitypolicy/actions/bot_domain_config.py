@@ -9,38 +9,28 @@ from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
     DeployBehaviorAnalyseRequest,
-    DeployBehaviorAnalyseResponse,
     DeployBlockPageRequest,
     DeployBlockPageResponse,
     DeployBotFeatureVerificationRequest,
-    DeployBotFeatureVerificationResponse,
     DeployCaptchaVerificationRequest,
-    DeployCaptchaVerificationResponse,
     DeployCrawlerGoodRequest,
-    DeployCrawlerGoodResponse,
     DeployFingerprintAnalysisRequest,
-    DeployFingerprintAnalysisResponse,
-    GetBehaviorAnalyseRequest,
+    DomainRequest,
     GetBehaviorAnalyseResponse,
-    GetBlockPageRequest,
     GetBlockPageResponse,
-    GetCrawlerGoodRequest,
     GetCrawlerGoodResponse,
-    QueryBotFeatureVerificationRequest,
     QueryBotFeatureVerificationResponse,
-    QueryCaptchaVerificationRequest,
     QueryCaptchaVerificationResponse,
-    QueryFingerprintAnalysisRequest,
     QueryFingerprintAnalysisResponse,
 )
 
 PRODUCT = "securitypolicy"
 
-GET_CRAWLER_GOOD: Action[GetCrawlerGoodRequest, GetCrawlerGoodResponse] = Action(
+GET_CRAWLER_GOOD: Action[DomainRequest, GetCrawlerGoodResponse] = Action(
     name="GetCrawlerGood",
     method="POST",
     path="/api/bot/domainConfig/get-crawler-good",
-    request=GetCrawlerGoodRequest,
+    request=DomainRequest,
     response=GetCrawlerGoodResponse,
     product=PRODUCT,
     summary="GetCrawlerGood: POST /api/bot/domainConfig/get-crawler-good.",
@@ -50,13 +40,11 @@ GET_CRAWLER_GOOD: Action[GetCrawlerGoodRequest, GetCrawlerGoodResponse] = Action
 )
 """GetCrawlerGood: ``POST /api/bot/domainConfig/get-crawler-good``."""
 
-QUERY_BOT_FEATURE_VERIFICATION: Action[
-    QueryBotFeatureVerificationRequest, QueryBotFeatureVerificationResponse
-] = Action(
+QUERY_BOT_FEATURE_VERIFICATION: Action[DomainRequest, QueryBotFeatureVerificationResponse] = Action(
     name="QueryBotFeatureVerification",
     method="POST",
     path="/api/bot/domainConfig/get-bot-challenge",
-    request=QueryBotFeatureVerificationRequest,
+    request=DomainRequest,
     response=QueryBotFeatureVerificationResponse,
     product=PRODUCT,
     summary="QueryBotFeatureVerification: POST /api/bot/domainConfig/get-bot-challenge.",
@@ -66,13 +54,11 @@ QUERY_BOT_FEATURE_VERIFICATION: Action[
 )
 """QueryBotFeatureVerification: ``POST /api/bot/domainConfig/get-bot-challenge``."""
 
-QUERY_FINGERPRINT_ANALYSIS: Action[
-    QueryFingerprintAnalysisRequest, QueryFingerprintAnalysisResponse
-] = Action(
+QUERY_FINGERPRINT_ANALYSIS: Action[DomainRequest, QueryFingerprintAnalysisResponse] = Action(
     name="QueryFingerprintAnalysis",
     method="POST",
     path="/api/bot/domainConfig/get-fingerprint-challenge",
-    request=QueryFingerprintAnalysisRequest,
+    request=DomainRequest,
     response=QueryFingerprintAnalysisResponse,
     product=PRODUCT,
     summary="QueryFingerprintAnalysis: POST /api/bot/domainConfig/get-fingerprint-challenge.",
@@ -82,13 +68,11 @@ QUERY_FINGERPRINT_ANALYSIS: Action[
 )
 """QueryFingerprintAnalysis: ``POST /api/bot/domainConfig/get-fingerprint-challenge``."""
 
-QUERY_CAPTCHA_VERIFICATION: Action[
-    QueryCaptchaVerificationRequest, QueryCaptchaVerificationResponse
-] = Action(
+QUERY_CAPTCHA_VERIFICATION: Action[DomainRequest, QueryCaptchaVerificationResponse] = Action(
     name="QueryCaptchaVerification",
     method="POST",
     path="/api/bot/domainConfig/get-captcha-challenge",
-    request=QueryCaptchaVerificationRequest,
+    request=DomainRequest,
     response=QueryCaptchaVerificationResponse,
     product=PRODUCT,
     summary="QueryCaptchaVerification: POST /api/bot/domainConfig/get-captcha-challenge.",
@@ -98,11 +82,11 @@ QUERY_CAPTCHA_VERIFICATION: Action[
 )
 """QueryCaptchaVerification: ``POST /api/bot/domainConfig/get-captcha-challenge``."""
 
-GET_BEHAVIOR_ANALYSE: Action[GetBehaviorAnalyseRequest, GetBehaviorAnalyseResponse] = Action(
+GET_BEHAVIOR_ANALYSE: Action[DomainRequest, GetBehaviorAnalyseResponse] = Action(
     name="GetBehaviorAnalyse",
     method="POST",
     path="/api/bot/domainConfig/get-behavior-analyse",
-    request=GetBehaviorAnalyseRequest,
+    request=DomainRequest,
     response=GetBehaviorAnalyseResponse,
     product=PRODUCT,
     summary="GetBehaviorAnalyse: POST /api/bot/domainConfig/get-behavior-analyse.",
@@ -112,11 +96,11 @@ GET_BEHAVIOR_ANALYSE: Action[GetBehaviorAnalyseRequest, GetBehaviorAnalyseRespon
 )
 """GetBehaviorAnalyse: ``POST /api/bot/domainConfig/get-behavior-analyse``."""
 
-GET_BLOCK_PAGE: Action[GetBlockPageRequest, GetBlockPageResponse] = Action(
+GET_BLOCK_PAGE: Action[DomainRequest, GetBlockPageResponse] = Action(
     name="GetBlockPage",
     method="POST",
     path="/api/bot/domainConfig/get-block-page",
-    request=GetBlockPageRequest,
+    request=DomainRequest,
     response=GetBlockPageResponse,
     product=PRODUCT,
     summary="GetBlockPage: POST /api/bot/domainConfig/get-block-page.",
@@ -126,12 +110,12 @@ GET_BLOCK_PAGE: Action[GetBlockPageRequest, GetBlockPageResponse] = Action(
 )
 """GetBlockPage: ``POST /api/bot/domainConfig/get-block-page``."""
 
-DEPLOY_CRAWLER_GOOD: Action[DeployCrawlerGoodRequest, DeployCrawlerGoodResponse] = Action(
+DEPLOY_CRAWLER_GOOD: Action[DeployCrawlerGoodRequest, DeployBlockPageResponse] = Action(
     name="DeployCrawlerGood",
     method="POST",
     path="/api/bot/domainConfig/deploy-crawler-good",
     request=DeployCrawlerGoodRequest,
-    response=DeployCrawlerGoodResponse,
+    response=DeployBlockPageResponse,
     product=PRODUCT,
     summary="DeployCrawlerGood: POST /api/bot/domainConfig/deploy-crawler-good.",
     query=(),
@@ -141,13 +125,13 @@ DEPLOY_CRAWLER_GOOD: Action[DeployCrawlerGoodRequest, DeployCrawlerGoodResponse]
 """DeployCrawlerGood: ``POST /api/bot/domainConfig/deploy-crawler-good``."""
 
 DEPLOY_BOT_FEATURE_VERIFICATION: Action[
-    DeployBotFeatureVerificationRequest, DeployBotFeatureVerificationResponse
+    DeployBotFeatureVerificationRequest, DeployBlockPageResponse
 ] = Action(
     name="DeployBotFeatureVerification",
     method="POST",
     path="/api/bot/domainConfig/deploy-bot-challenge",
     request=DeployBotFeatureVerificationRequest,
-    response=DeployBotFeatureVerificationResponse,
+    response=DeployBlockPageResponse,
     product=PRODUCT,
     summary="DeployBotFeatureVerification: POST /api/bot/domainConfig/deploy-bot-challenge.",
     query=(),
@@ -162,51 +146,53 @@ DEPLOY_BOT_FEATURE_VERIFICATION: Action[
 )
 """DeployBotFeatureVerification: ``POST /api/bot/domainConfig/deploy-bot-challenge``."""
 
-DEPLOY_FINGERPRINT_ANALYSIS: Action[
-    DeployFingerprintAnalysisRequest, DeployFingerprintAnalysisResponse
-] = Action(
-    name="DeployFingerprintAnalysis",
-    method="POST",
-    path="/api/bot/domainConfig/deploy-fingerprint-challenge",
-    request=DeployFingerprintAnalysisRequest,
-    response=DeployFingerprintAnalysisResponse,
-    product=PRODUCT,
-    summary="DeployFingerprintAnalysis: POST /api/bot/domainConfig/deploy-fingerprint-challenge.",
-    query=(),
-    body=("domain", "edgebot_user_fingerprint_challenge", "edgebot_device_fingerprint_challenge"),
-    envelope=Envelope(code="code", message="message", success=("200",)),
+DEPLOY_FINGERPRINT_ANALYSIS: Action[DeployFingerprintAnalysisRequest, DeployBlockPageResponse] = (
+    Action(
+        name="DeployFingerprintAnalysis",
+        method="POST",
+        path="/api/bot/domainConfig/deploy-fingerprint-challenge",
+        request=DeployFingerprintAnalysisRequest,
+        response=DeployBlockPageResponse,
+        product=PRODUCT,
+        summary="DeployFingerprintAnalysis: POST /api/bot/domainConfig/deploy-fingerprint-challenge.",
+        query=(),
+        body=(
+            "domain",
+            "edgebot_user_fingerprint_challenge",
+            "edgebot_device_fingerprint_challenge",
+        ),
+        envelope=Envelope(code="code", message="message", success=("200",)),
+    )
 )
 """DeployFingerprintAnalysis: ``POST /api/bot/domainConfig/deploy-fingerprint-challenge``."""
 
-DEPLOY_CAPTCHA_VERIFICATION: Action[
-    DeployCaptchaVerificationRequest, DeployCaptchaVerificationResponse
-] = Action(
-    name="DeployCaptchaVerification",
-    method="POST",
-    path="/api/bot/domainConfig/deploy-captcha-challenge",
-    request=DeployCaptchaVerificationRequest,
-    response=DeployCaptchaVerificationResponse,
-    product=PRODUCT,
-    summary="DeployCaptchaVerification: POST /api/bot/domainConfig/deploy-captcha-challenge.",
-    query=(),
-    body=("domain", "edgebot_captcha_challenge"),
-    envelope=Envelope(code="code", message="message", success=("200",)),
+DEPLOY_CAPTCHA_VERIFICATION: Action[DeployCaptchaVerificationRequest, DeployBlockPageResponse] = (
+    Action(
+        name="DeployCaptchaVerification",
+        method="POST",
+        path="/api/bot/domainConfig/deploy-captcha-challenge",
+        request=DeployCaptchaVerificationRequest,
+        response=DeployBlockPageResponse,
+        product=PRODUCT,
+        summary="DeployCaptchaVerification: POST /api/bot/domainConfig/deploy-captcha-challenge.",
+        query=(),
+        body=("domain", "edgebot_captcha_challenge"),
+        envelope=Envelope(code="code", message="message", success=("200",)),
+    )
 )
 """DeployCaptchaVerification: ``POST /api/bot/domainConfig/deploy-captcha-challenge``."""
 
-DEPLOY_BEHAVIOR_ANALYSE: Action[DeployBehaviorAnalyseRequest, DeployBehaviorAnalyseResponse] = (
-    Action(
-        name="DeployBehaviorAnalyse",
-        method="POST",
-        path="/api/bot/domainConfig/deploy-behavior-analyse",
-        request=DeployBehaviorAnalyseRequest,
-        response=DeployBehaviorAnalyseResponse,
-        product=PRODUCT,
-        summary="DeployBehaviorAnalyse: POST /api/bot/domainConfig/deploy-behavior-analyse.",
-        query=(),
-        body=("domain", "al_rows"),
-        envelope=Envelope(code="code", message="message", success=("200",)),
-    )
+DEPLOY_BEHAVIOR_ANALYSE: Action[DeployBehaviorAnalyseRequest, DeployBlockPageResponse] = Action(
+    name="DeployBehaviorAnalyse",
+    method="POST",
+    path="/api/bot/domainConfig/deploy-behavior-analyse",
+    request=DeployBehaviorAnalyseRequest,
+    response=DeployBlockPageResponse,
+    product=PRODUCT,
+    summary="DeployBehaviorAnalyse: POST /api/bot/domainConfig/deploy-behavior-analyse.",
+    query=(),
+    body=("domain", "al_rows"),
+    envelope=Envelope(code="code", message="message", success=("200",)),
 )
 """DeployBehaviorAnalyse: ``POST /api/bot/domainConfig/deploy-behavior-analyse``."""
 

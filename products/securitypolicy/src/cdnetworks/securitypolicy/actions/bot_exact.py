@@ -10,9 +10,6 @@ from cdnetworks.core.action import Action, Envelope
 from ..models import (
     AddExactRuleRequest,
     AddExactRuleResponse,
-    BatchAssiociatedExactRuleRequest,
-    BatchAssiociatedExactRuleResponse,
-    BatchRemoveExactRuleRequest,
     BatchRemoveExactRuleResponse,
     DeleteExactRuleRequest,
     DeleteExactRuleResponse,
@@ -24,6 +21,7 @@ from ..models import (
     QueryExactRuleListByDomainResponse,
     QueryExactRuleListRequest,
     QueryExactRuleListResponse,
+    ServiceTypeRuleIdListDomainListRequest,
 )
 
 PRODUCT = "securitypolicy"
@@ -101,13 +99,13 @@ DELETE_EXACT_RULE: Action[DeleteExactRuleRequest, DeleteExactRuleResponse] = Act
 """DeleteExactRule: ``POST /api/bot/exact/delete-exact-rule``."""
 
 BATCH_ASSIOCIATED_EXACT_RULE: Action[
-    BatchAssiociatedExactRuleRequest, BatchAssiociatedExactRuleResponse
+    ServiceTypeRuleIdListDomainListRequest, BatchRemoveExactRuleResponse
 ] = Action(
     name="BatchAssiociatedExactRule",
     method="POST",
     path="/api/bot/exact/batch-assiociated-exact-rule",
-    request=BatchAssiociatedExactRuleRequest,
-    response=BatchAssiociatedExactRuleResponse,
+    request=ServiceTypeRuleIdListDomainListRequest,
+    response=BatchRemoveExactRuleResponse,
     product=PRODUCT,
     summary="BatchAssiociatedExactRule: POST /api/bot/exact/batch-assiociated-exact-rule.",
     query=(),
@@ -116,11 +114,13 @@ BATCH_ASSIOCIATED_EXACT_RULE: Action[
 )
 """BatchAssiociatedExactRule: ``POST /api/bot/exact/batch-assiociated-exact-rule``."""
 
-BATCH_REMOVE_EXACT_RULE: Action[BatchRemoveExactRuleRequest, BatchRemoveExactRuleResponse] = Action(
+BATCH_REMOVE_EXACT_RULE: Action[
+    ServiceTypeRuleIdListDomainListRequest, BatchRemoveExactRuleResponse
+] = Action(
     name="BatchRemoveExactRule",
     method="POST",
     path="/api/bot/exact/batch-remove-exact-rule",
-    request=BatchRemoveExactRuleRequest,
+    request=ServiceTypeRuleIdListDomainListRequest,
     response=BatchRemoveExactRuleResponse,
     product=PRODUCT,
     summary="BatchRemoveExactRule: POST /api/bot/exact/batch-remove-exact-rule.",

@@ -8,55 +8,44 @@ from typing import Any
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
-    GetBotFunctionSwitchRequest,
+    CodeMsgResponse,
+    DomainListServiceTypeRequest,
+    DomainServiceTypeRequest,
     GetBotFunctionSwitchResponse,
-    GetWebBotDetectionListRequest,
     GetWebBotDetectionListResponse,
-    ListDomainCustomizeBotsRequest,
     ListDomainCustomizeBotsResponse,
-    ListKnownBotsRequest,
-    ListKnownBotsResponse,
-    ListUaBotsRequest,
     ListUaBotsResponse,
     UpdateBotFunctionSwitchRequest,
-    UpdateBotFunctionSwitchResponse,
-    UpdateKnownBotsActRequest,
-    UpdateKnownBotsActResponse,
-    UpdateKnownBotsSelectBotNamesRequest,
-    UpdateKnownBotsSelectBotNamesResponse,
     UpdateUaBotsActRequest,
-    UpdateUaBotsActResponse,
     UpdateUaBotsSelectBotNamesRequest,
-    UpdateUaBotsSelectBotNamesResponse,
     UpdateWebBotDetectionRequest,
-    UpdateWebBotDetectionResponse,
 )
 
 PRODUCT = "securitypolicy"
 
-GET_BOT_FUNCTION_SWITCH: Action[GetBotFunctionSwitchRequest, GetBotFunctionSwitchResponse] = Action(
-    name="GetBotFunctionSwitch",
-    method="POST",
-    path="/api/v1/bot-manage/get-function-switch",
-    request=GetBotFunctionSwitchRequest,
-    response=GetBotFunctionSwitchResponse,
-    product=PRODUCT,
-    summary="GetBotFunctionSwitch: POST /api/v1/bot-manage/get-function-switch.",
-    query=(),
-    body=("domainList",),
-    headers=("serviceType",),
-    envelope=Envelope(code="code", message="msg", success=("0", "200")),
+GET_BOT_FUNCTION_SWITCH: Action[DomainListServiceTypeRequest, GetBotFunctionSwitchResponse] = (
+    Action(
+        name="GetBotFunctionSwitch",
+        method="POST",
+        path="/api/v1/bot-manage/get-function-switch",
+        request=DomainListServiceTypeRequest,
+        response=GetBotFunctionSwitchResponse,
+        product=PRODUCT,
+        summary="GetBotFunctionSwitch: POST /api/v1/bot-manage/get-function-switch.",
+        query=(),
+        body=("domainList",),
+        headers=("serviceType",),
+        envelope=Envelope(code="code", message="msg", success=("0", "200")),
+    )
 )
 """GetBotFunctionSwitch: ``POST /api/v1/bot-manage/get-function-switch``."""
 
-UPDATE_BOT_FUNCTION_SWITCH: Action[
-    UpdateBotFunctionSwitchRequest, UpdateBotFunctionSwitchResponse
-] = Action(
+UPDATE_BOT_FUNCTION_SWITCH: Action[UpdateBotFunctionSwitchRequest, CodeMsgResponse] = Action(
     name="UpdateBotFunctionSwitch",
     method="POST",
     path="/api/v1/bot-manage/update-function-switch",
     request=UpdateBotFunctionSwitchRequest,
-    response=UpdateBotFunctionSwitchResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="UpdateBotFunctionSwitch: POST /api/v1/bot-manage/update-function-switch.",
     query=(),
@@ -67,94 +56,92 @@ UPDATE_BOT_FUNCTION_SWITCH: Action[
 )
 """UpdateBotFunctionSwitch: ``POST /api/v1/bot-manage/update-function-switch``."""
 
-LIST_DOMAIN_CUSTOMIZE_BOTS: Action[
-    ListDomainCustomizeBotsRequest, ListDomainCustomizeBotsResponse
-] = Action(
-    name="ListDomainCustomizeBots",
-    method="POST",
-    path="/api/v1/bot-manage/get-domain-customize-bots-list",
-    request=ListDomainCustomizeBotsRequest,
-    response=ListDomainCustomizeBotsResponse,
-    product=PRODUCT,
-    summary="ListDomainCustomizeBots: POST /api/v1/bot-manage/get-domain-customize-bots-list.",
-    query=(),
-    body=("domain",),
-    headers=("serviceType",),
-    envelope=Envelope(code="code", message="msg", success=("0", "200")),
+LIST_DOMAIN_CUSTOMIZE_BOTS: Action[DomainServiceTypeRequest, ListDomainCustomizeBotsResponse] = (
+    Action(
+        name="ListDomainCustomizeBots",
+        method="POST",
+        path="/api/v1/bot-manage/get-domain-customize-bots-list",
+        request=DomainServiceTypeRequest,
+        response=ListDomainCustomizeBotsResponse,
+        product=PRODUCT,
+        summary="ListDomainCustomizeBots: POST /api/v1/bot-manage/get-domain-customize-bots-list.",
+        query=(),
+        body=("domain",),
+        headers=("serviceType",),
+        envelope=Envelope(code="code", message="msg", success=("0", "200")),
+    )
 )
 """ListDomainCustomizeBots: ``POST /api/v1/bot-manage/get-domain-customize-bots-list``."""
 
-GET_WEB_BOT_DETECTION_LIST: Action[
-    GetWebBotDetectionListRequest, GetWebBotDetectionListResponse
-] = Action(
-    name="GetWebBotDetectionList",
-    method="POST",
-    path="/api/v1/bot-manage/web/list",
-    request=GetWebBotDetectionListRequest,
-    response=GetWebBotDetectionListResponse,
-    product=PRODUCT,
-    summary="GetWebBotDetectionList: POST /api/v1/bot-manage/web/list.",
-    query=(),
-    body=("domainList",),
-    headers=("serviceType",),
-    envelope=Envelope(code="code", message="msg", success=("0", "200")),
+GET_WEB_BOT_DETECTION_LIST: Action[DomainListServiceTypeRequest, GetWebBotDetectionListResponse] = (
+    Action(
+        name="GetWebBotDetectionList",
+        method="POST",
+        path="/api/v1/bot-manage/web/list",
+        request=DomainListServiceTypeRequest,
+        response=GetWebBotDetectionListResponse,
+        product=PRODUCT,
+        summary="GetWebBotDetectionList: POST /api/v1/bot-manage/web/list.",
+        query=(),
+        body=("domainList",),
+        headers=("serviceType",),
+        envelope=Envelope(code="code", message="msg", success=("0", "200")),
+    )
 )
 """GetWebBotDetectionList: ``POST /api/v1/bot-manage/web/list``."""
 
-UPDATE_WEB_BOT_DETECTION: Action[UpdateWebBotDetectionRequest, UpdateWebBotDetectionResponse] = (
-    Action(
-        name="UpdateWebBotDetection",
-        method="POST",
-        path="/api/v1/bot-manage/web/update",
-        request=UpdateWebBotDetectionRequest,
-        response=UpdateWebBotDetectionResponse,
-        product=PRODUCT,
-        summary="UpdateWebBotDetection: POST /api/v1/bot-manage/web/update.",
-        query=(),
-        body=(
-            "domain",
-            "act",
-            "autoToolSwitch",
-            "crackAnalyseSwitch",
-            "pageDebugSwitch",
-            "interactionAnalyseSwitch",
-            "ajaxExceptionSwitch",
-        ),
-        headers=("serviceType",),
-        envelope=Envelope(code="code", message="msg", success=("0", "200")),
-        flags={
-            "auto_tool_switch": ("ON", "OFF"),
-            "crack_analyse_switch": ("ON", "OFF"),
-            "page_debug_switch": ("ON", "OFF"),
-            "interaction_analyse_switch": ("ON", "OFF"),
-        },
-    )
+UPDATE_WEB_BOT_DETECTION: Action[UpdateWebBotDetectionRequest, CodeMsgResponse] = Action(
+    name="UpdateWebBotDetection",
+    method="POST",
+    path="/api/v1/bot-manage/web/update",
+    request=UpdateWebBotDetectionRequest,
+    response=CodeMsgResponse,
+    product=PRODUCT,
+    summary="UpdateWebBotDetection: POST /api/v1/bot-manage/web/update.",
+    query=(),
+    body=(
+        "domain",
+        "act",
+        "autoToolSwitch",
+        "crackAnalyseSwitch",
+        "pageDebugSwitch",
+        "interactionAnalyseSwitch",
+        "ajaxExceptionSwitch",
+    ),
+    headers=("serviceType",),
+    envelope=Envelope(code="code", message="msg", success=("0", "200")),
+    flags={
+        "auto_tool_switch": ("ON", "OFF"),
+        "crack_analyse_switch": ("ON", "OFF"),
+        "page_debug_switch": ("ON", "OFF"),
+        "interaction_analyse_switch": ("ON", "OFF"),
+    },
 )
 """UpdateWebBotDetection: ``POST /api/v1/bot-manage/web/update``."""
 
-UPDATE_KNOWN_BOTS_SELECT_BOT_NAMES: Action[
-    UpdateKnownBotsSelectBotNamesRequest, UpdateKnownBotsSelectBotNamesResponse
-] = Action(
-    name="UpdateKnownBotsSelectBotNames",
-    method="POST",
-    path="/api/v1/bot-manage/update-known-bots-select-bot-names",
-    request=UpdateKnownBotsSelectBotNamesRequest,
-    response=UpdateKnownBotsSelectBotNamesResponse,
-    product=PRODUCT,
-    summary="UpdateKnownBotsSelectBotNames: POST /api/v1/bot-manage/update-known-bots-select-bot-names.",
-    query=(),
-    body=("domain", "updateList"),
-    headers=("serviceType",),
-    envelope=Envelope(code="code", message="msg", success=("0", "200")),
+UPDATE_KNOWN_BOTS_SELECT_BOT_NAMES: Action[UpdateUaBotsSelectBotNamesRequest, CodeMsgResponse] = (
+    Action(
+        name="UpdateKnownBotsSelectBotNames",
+        method="POST",
+        path="/api/v1/bot-manage/update-known-bots-select-bot-names",
+        request=UpdateUaBotsSelectBotNamesRequest,
+        response=CodeMsgResponse,
+        product=PRODUCT,
+        summary="UpdateKnownBotsSelectBotNames: POST /api/v1/bot-manage/update-known-bots-select-bot-names.",
+        query=(),
+        body=("domain", "updateList"),
+        headers=("serviceType",),
+        envelope=Envelope(code="code", message="msg", success=("0", "200")),
+    )
 )
 """UpdateKnownBotsSelectBotNames: ``POST /api/v1/bot-manage/update-known-bots-select-bot-names``."""
 
-LIST_KNOWN_BOTS: Action[ListKnownBotsRequest, ListKnownBotsResponse] = Action(
+LIST_KNOWN_BOTS: Action[DomainServiceTypeRequest, ListUaBotsResponse] = Action(
     name="ListKnownBots",
     method="POST",
     path="/api/v1/bot-manage/get-known-bots",
-    request=ListKnownBotsRequest,
-    response=ListKnownBotsResponse,
+    request=DomainServiceTypeRequest,
+    response=ListUaBotsResponse,
     product=PRODUCT,
     summary="ListKnownBots: POST /api/v1/bot-manage/get-known-bots.",
     query=(),
@@ -164,12 +151,12 @@ LIST_KNOWN_BOTS: Action[ListKnownBotsRequest, ListKnownBotsResponse] = Action(
 )
 """ListKnownBots: ``POST /api/v1/bot-manage/get-known-bots``."""
 
-UPDATE_KNOWN_BOTS_ACT: Action[UpdateKnownBotsActRequest, UpdateKnownBotsActResponse] = Action(
+UPDATE_KNOWN_BOTS_ACT: Action[UpdateUaBotsActRequest, CodeMsgResponse] = Action(
     name="UpdateKnownBotsAct",
     method="POST",
     path="/api/v1/bot-manage/update-known-bots-act",
-    request=UpdateKnownBotsActRequest,
-    response=UpdateKnownBotsActResponse,
+    request=UpdateUaBotsActRequest,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="UpdateKnownBotsAct: POST /api/v1/bot-manage/update-known-bots-act.",
     query=(),
@@ -179,11 +166,11 @@ UPDATE_KNOWN_BOTS_ACT: Action[UpdateKnownBotsActRequest, UpdateKnownBotsActRespo
 )
 """UpdateKnownBotsAct: ``POST /api/v1/bot-manage/update-known-bots-act``."""
 
-LIST_UA_BOTS: Action[ListUaBotsRequest, ListUaBotsResponse] = Action(
+LIST_UA_BOTS: Action[DomainServiceTypeRequest, ListUaBotsResponse] = Action(
     name="ListUaBots",
     method="POST",
     path="/api/v1/bot-manage/get-ua-bots",
-    request=ListUaBotsRequest,
+    request=DomainServiceTypeRequest,
     response=ListUaBotsResponse,
     product=PRODUCT,
     summary="ListUaBots: POST /api/v1/bot-manage/get-ua-bots.",
@@ -194,29 +181,29 @@ LIST_UA_BOTS: Action[ListUaBotsRequest, ListUaBotsResponse] = Action(
 )
 """ListUaBots: ``POST /api/v1/bot-manage/get-ua-bots``."""
 
-UPDATE_UA_BOTS_SELECT_BOT_NAMES: Action[
-    UpdateUaBotsSelectBotNamesRequest, UpdateUaBotsSelectBotNamesResponse
-] = Action(
-    name="UpdateUaBotsSelectBotNames",
-    method="POST",
-    path="/api/v1/bot-manage/update-ua-bots-select-bot-names",
-    request=UpdateUaBotsSelectBotNamesRequest,
-    response=UpdateUaBotsSelectBotNamesResponse,
-    product=PRODUCT,
-    summary="UpdateUaBotsSelectBotNames: POST /api/v1/bot-manage/update-ua-bots-select-bot-names.",
-    query=(),
-    body=("domain", "updateList"),
-    headers=("serviceType",),
-    envelope=Envelope(code="code", message="msg", success=("0", "200")),
+UPDATE_UA_BOTS_SELECT_BOT_NAMES: Action[UpdateUaBotsSelectBotNamesRequest, CodeMsgResponse] = (
+    Action(
+        name="UpdateUaBotsSelectBotNames",
+        method="POST",
+        path="/api/v1/bot-manage/update-ua-bots-select-bot-names",
+        request=UpdateUaBotsSelectBotNamesRequest,
+        response=CodeMsgResponse,
+        product=PRODUCT,
+        summary="UpdateUaBotsSelectBotNames: POST /api/v1/bot-manage/update-ua-bots-select-bot-names.",
+        query=(),
+        body=("domain", "updateList"),
+        headers=("serviceType",),
+        envelope=Envelope(code="code", message="msg", success=("0", "200")),
+    )
 )
 """UpdateUaBotsSelectBotNames: ``POST /api/v1/bot-manage/update-ua-bots-select-bot-names``."""
 
-UPDATE_UA_BOTS_ACT: Action[UpdateUaBotsActRequest, UpdateUaBotsActResponse] = Action(
+UPDATE_UA_BOTS_ACT: Action[UpdateUaBotsActRequest, CodeMsgResponse] = Action(
     name="UpdateUaBotsAct",
     method="POST",
     path="/api/v1/bot-manage/update-ua-bots-act",
     request=UpdateUaBotsActRequest,
-    response=UpdateUaBotsActResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="UpdateUaBotsAct: POST /api/v1/bot-manage/update-ua-bots-act.",
     query=(),

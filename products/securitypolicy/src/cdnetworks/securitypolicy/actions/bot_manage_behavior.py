@@ -10,12 +10,11 @@ from cdnetworks.core.action import Action, Envelope
 from ..models import (
     AddWorkflowRuleRequest,
     AddWorkflowRuleResponse,
+    CodeMsgResponse,
     DeleteWorkflowRuleRequest,
-    DeleteWorkflowRuleResponse,
-    ListWorkflowRulesRequest,
+    DomainRuleNameServiceTypeRequest,
     ListWorkflowRulesResponse,
     UpdateWorkflowRuleRequest,
-    UpdateWorkflowRuleResponse,
 )
 
 PRODUCT = "securitypolicy"
@@ -47,12 +46,12 @@ ADD_WORKFLOW_RULE: Action[AddWorkflowRuleRequest, AddWorkflowRuleResponse] = Act
 )
 """AddWorkflowRule: ``POST /api/v1/bot-manage/behavior/add-rule``."""
 
-UPDATE_WORKFLOW_RULE: Action[UpdateWorkflowRuleRequest, UpdateWorkflowRuleResponse] = Action(
+UPDATE_WORKFLOW_RULE: Action[UpdateWorkflowRuleRequest, CodeMsgResponse] = Action(
     name="UpdateWorkflowRule",
     method="POST",
     path="/api/v1/bot-manage/behavior/update-rule",
     request=UpdateWorkflowRuleRequest,
-    response=UpdateWorkflowRuleResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="UpdateWorkflowRule: POST /api/v1/bot-manage/behavior/update-rule.",
     query=(),
@@ -74,11 +73,11 @@ UPDATE_WORKFLOW_RULE: Action[UpdateWorkflowRuleRequest, UpdateWorkflowRuleRespon
 )
 """UpdateWorkflowRule: ``POST /api/v1/bot-manage/behavior/update-rule``."""
 
-LIST_WORKFLOW_RULES: Action[ListWorkflowRulesRequest, ListWorkflowRulesResponse] = Action(
+LIST_WORKFLOW_RULES: Action[DomainRuleNameServiceTypeRequest, ListWorkflowRulesResponse] = Action(
     name="ListWorkflowRules",
     method="POST",
     path="/api/v1/bot-manage/behavior/get-rule",
-    request=ListWorkflowRulesRequest,
+    request=DomainRuleNameServiceTypeRequest,
     response=ListWorkflowRulesResponse,
     product=PRODUCT,
     summary="ListWorkflowRules: POST /api/v1/bot-manage/behavior/get-rule.",
@@ -89,12 +88,12 @@ LIST_WORKFLOW_RULES: Action[ListWorkflowRulesRequest, ListWorkflowRulesResponse]
 )
 """ListWorkflowRules: ``POST /api/v1/bot-manage/behavior/get-rule``."""
 
-DELETE_WORKFLOW_RULE: Action[DeleteWorkflowRuleRequest, DeleteWorkflowRuleResponse] = Action(
+DELETE_WORKFLOW_RULE: Action[DeleteWorkflowRuleRequest, CodeMsgResponse] = Action(
     name="DeleteWorkflowRule",
     method="POST",
     path="/api/v1/bot-manage/behavior/delete-rule",
     request=DeleteWorkflowRuleRequest,
-    response=DeleteWorkflowRuleResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="DeleteWorkflowRule: POST /api/v1/bot-manage/behavior/delete-rule.",
     query=(),

@@ -9,30 +9,25 @@ from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
     AddHtmlPageswithoutEmbeddingJsRequest,
-    AddHtmlPageswithoutEmbeddingJsResponse,
     AddSpecificClientTrafficBypassRequest,
-    AddSpecificClientTrafficBypassResponse,
-    DeleteHtmlPageswithoutEmbeddingJsRequest,
-    DeleteHtmlPageswithoutEmbeddingJsResponse,
-    DeleteSpecificClientTrafficBypassRequest,
-    DeleteSpecificClientTrafficBypassResponse,
-    ListSpecificClientTrafficBypassRequest,
+    AddWorkflowRuleResponse,
+    CodeMsgResponse,
+    DomainListServiceTypeRequest,
+    IdListServiceTypeRequest,
     ListSpecificClientTrafficBypassResponse,
     UpdateHtmlPageswithoutEmbeddingJsRequest,
-    UpdateHtmlPageswithoutEmbeddingJsResponse,
     UpdateSpecificClientTrafficBypassRequest,
-    UpdateSpecificClientTrafficBypassResponse,
 )
 
 PRODUCT = "securitypolicy"
 
 LIST_SPECIFIC_CLIENT_TRAFFIC_BYPASS: Action[
-    ListSpecificClientTrafficBypassRequest, ListSpecificClientTrafficBypassResponse
+    DomainListServiceTypeRequest, ListSpecificClientTrafficBypassResponse
 ] = Action(
     name="ListSpecificClientTrafficBypass",
     method="POST",
     path="/api/v1/bot-manage/scene/whitelist/list",
-    request=ListSpecificClientTrafficBypassRequest,
+    request=DomainListServiceTypeRequest,
     response=ListSpecificClientTrafficBypassResponse,
     product=PRODUCT,
     summary="ListSpecificClientTrafficBypass: POST /api/v1/bot-manage/scene/whitelist/list.",
@@ -44,13 +39,13 @@ LIST_SPECIFIC_CLIENT_TRAFFIC_BYPASS: Action[
 """ListSpecificClientTrafficBypass: ``POST /api/v1/bot-manage/scene/whitelist/list``."""
 
 ADD_SPECIFIC_CLIENT_TRAFFIC_BYPASS: Action[
-    AddSpecificClientTrafficBypassRequest, AddSpecificClientTrafficBypassResponse
+    AddSpecificClientTrafficBypassRequest, AddWorkflowRuleResponse
 ] = Action(
     name="AddSpecificClientTrafficBypass",
     method="POST",
     path="/api/v1/bot-manage/scene/whitelist/add",
     request=AddSpecificClientTrafficBypassRequest,
-    response=AddSpecificClientTrafficBypassResponse,
+    response=AddWorkflowRuleResponse,
     product=PRODUCT,
     summary="AddSpecificClientTrafficBypass: POST /api/v1/bot-manage/scene/whitelist/add.",
     query=(),
@@ -61,13 +56,13 @@ ADD_SPECIFIC_CLIENT_TRAFFIC_BYPASS: Action[
 """AddSpecificClientTrafficBypass: ``POST /api/v1/bot-manage/scene/whitelist/add``."""
 
 UPDATE_SPECIFIC_CLIENT_TRAFFIC_BYPASS: Action[
-    UpdateSpecificClientTrafficBypassRequest, UpdateSpecificClientTrafficBypassResponse
+    UpdateSpecificClientTrafficBypassRequest, CodeMsgResponse
 ] = Action(
     name="UpdateSpecificClientTrafficBypass",
     method="POST",
     path="/api/v1/bot-manage/scene/whitelist/update",
     request=UpdateSpecificClientTrafficBypassRequest,
-    response=UpdateSpecificClientTrafficBypassResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="UpdateSpecificClientTrafficBypass: POST /api/v1/bot-manage/scene/whitelist/update.",
     query=(),
@@ -77,14 +72,12 @@ UPDATE_SPECIFIC_CLIENT_TRAFFIC_BYPASS: Action[
 )
 """UpdateSpecificClientTrafficBypass: ``POST /api/v1/bot-manage/scene/whitelist/update``."""
 
-DELETE_SPECIFIC_CLIENT_TRAFFIC_BYPASS: Action[
-    DeleteSpecificClientTrafficBypassRequest, DeleteSpecificClientTrafficBypassResponse
-] = Action(
+DELETE_SPECIFIC_CLIENT_TRAFFIC_BYPASS: Action[IdListServiceTypeRequest, CodeMsgResponse] = Action(
     name="DeleteSpecificClientTrafficBypass",
     method="POST",
     path="/api/v1/bot-manage/scene/whitelist/delete",
-    request=DeleteSpecificClientTrafficBypassRequest,
-    response=DeleteSpecificClientTrafficBypassResponse,
+    request=IdListServiceTypeRequest,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="DeleteSpecificClientTrafficBypass: POST /api/v1/bot-manage/scene/whitelist/delete.",
     query=(),
@@ -95,13 +88,13 @@ DELETE_SPECIFIC_CLIENT_TRAFFIC_BYPASS: Action[
 """DeleteSpecificClientTrafficBypass: ``POST /api/v1/bot-manage/scene/whitelist/delete``."""
 
 ADD_HTML_PAGESWITHOUT_EMBEDDING_JS: Action[
-    AddHtmlPageswithoutEmbeddingJsRequest, AddHtmlPageswithoutEmbeddingJsResponse
+    AddHtmlPageswithoutEmbeddingJsRequest, AddWorkflowRuleResponse
 ] = Action(
     name="AddHtmlPageswithoutEmbeddingJs",
     method="POST",
     path="/api/v1/bot-manage/scene/web/js-exception/add",
     request=AddHtmlPageswithoutEmbeddingJsRequest,
-    response=AddHtmlPageswithoutEmbeddingJsResponse,
+    response=AddWorkflowRuleResponse,
     product=PRODUCT,
     summary="AddHtmlPageswithoutEmbeddingJs: POST /api/v1/bot-manage/scene/web/js-exception/add.",
     query=(),
@@ -112,13 +105,13 @@ ADD_HTML_PAGESWITHOUT_EMBEDDING_JS: Action[
 """AddHtmlPageswithoutEmbeddingJs: ``POST /api/v1/bot-manage/scene/web/js-exception/add``."""
 
 UPDATE_HTML_PAGESWITHOUT_EMBEDDING_JS: Action[
-    UpdateHtmlPageswithoutEmbeddingJsRequest, UpdateHtmlPageswithoutEmbeddingJsResponse
+    UpdateHtmlPageswithoutEmbeddingJsRequest, CodeMsgResponse
 ] = Action(
     name="UpdateHtmlPageswithoutEmbeddingJs",
     method="POST",
     path="/api/v1/bot-manage/scene/web/js-exception/update",
     request=UpdateHtmlPageswithoutEmbeddingJsRequest,
-    response=UpdateHtmlPageswithoutEmbeddingJsResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="UpdateHtmlPageswithoutEmbeddingJs: POST /api/v1/bot-manage/scene/web/js-exception/update.",
     query=(),
@@ -128,14 +121,12 @@ UPDATE_HTML_PAGESWITHOUT_EMBEDDING_JS: Action[
 )
 """UpdateHtmlPageswithoutEmbeddingJs: ``POST /api/v1/bot-manage/scene/web/js-exception/update``."""
 
-DELETE_HTML_PAGESWITHOUT_EMBEDDING_JS: Action[
-    DeleteHtmlPageswithoutEmbeddingJsRequest, DeleteHtmlPageswithoutEmbeddingJsResponse
-] = Action(
+DELETE_HTML_PAGESWITHOUT_EMBEDDING_JS: Action[IdListServiceTypeRequest, CodeMsgResponse] = Action(
     name="DeleteHtmlPageswithoutEmbeddingJs",
     method="POST",
     path="/api/v1/bot-manage/scene/web/js-exception/delete",
-    request=DeleteHtmlPageswithoutEmbeddingJsRequest,
-    response=DeleteHtmlPageswithoutEmbeddingJsResponse,
+    request=IdListServiceTypeRequest,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="DeleteHtmlPageswithoutEmbeddingJs: POST /api/v1/bot-manage/scene/web/js-exception/delete.",
     query=(),

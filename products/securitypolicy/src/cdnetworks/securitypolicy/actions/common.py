@@ -9,34 +9,24 @@ from cdnetworks.core.action import Action, Envelope
 from cdnetworks.core.jobs.facts import BatchLimits, ItemRule
 
 from ..models import (
+    AddWorkflowRuleResponse,
+    CodeMsgResponse,
     CopyPoliciesToOtherHostnamesRequest,
-    CopyPoliciesToOtherHostnamesResponse,
     CreateWhitelistRuleRequest,
-    CreateWhitelistRuleResponse,
-    DeleteWhitelistRulesRequest,
-    DeleteWhitelistRulesResponse,
-    DisableAllPoliciesRequest,
-    DisableAllPoliciesResponse,
-    GetThreatIntelligenceDomainConfigRequest,
+    DomainListRuleNameServiceTypeRequest,
+    DomainListServiceTypeRequest,
+    DomainServiceTypeRequest,
     GetThreatIntelligenceDomainConfigResponse,
-    GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainRequest,
     GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponse,
+    IdListServiceTypeRequest,
     ListDomainInfosRequest,
     ListDomainInfosResponse,
-    ListWhitelistRulesRequest,
     ListWhitelistRulesResponse,
     ModifyPolicyStatusRequest,
-    ModifyPolicyStatusResponse,
-    RemoveProtectedDomainRequest,
-    RemoveProtectedDomainResponse,
     UpdateThreatIntelligenceDomainConfigRequest,
-    UpdateThreatIntelligenceDomainConfigResponse,
     UpdateWhitelistRuleRequest,
-    UpdateWhitelistRuleResponse,
     UsingExistingHostnameToAddNewHostnameRequest,
-    UsingExistingHostnameToAddNewHostnameResponse,
     UsingSystemRecommendedAccessDomainRequest,
-    UsingSystemRecommendedAccessDomainResponse,
 )
 
 PRODUCT = "securitypolicy"
@@ -80,13 +70,13 @@ LIST_DOMAIN_INFOS: Action[ListDomainInfosRequest, ListDomainInfosResponse] = Act
 """ListDomainInfos: ``POST /api/v1/common/sys-domain-info/get-list``."""
 
 USING_EXISTING_HOSTNAME_TO_ADD_NEW_HOSTNAME: Action[
-    UsingExistingHostnameToAddNewHostnameRequest, UsingExistingHostnameToAddNewHostnameResponse
+    UsingExistingHostnameToAddNewHostnameRequest, CodeMsgResponse
 ] = Action(
     name="UsingExistingHostnameToAddNewHostname",
     method="POST",
     path="/api/v1/common/sys-domain-info/add-refer-to-other-domain",
     request=UsingExistingHostnameToAddNewHostnameRequest,
-    response=UsingExistingHostnameToAddNewHostnameResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="UsingExistingHostnameToAddNewHostname: POST /api/v1/common/sys-domain-info/add-refer-to-other-domain.",
     query=(),
@@ -97,29 +87,29 @@ USING_EXISTING_HOSTNAME_TO_ADD_NEW_HOSTNAME: Action[
 )
 """UsingExistingHostnameToAddNewHostname: ``POST /api/v1/common/sys-domain-info/add-refer-to-other-domain``."""
 
-COPY_POLICIES_TO_OTHER_HOSTNAMES: Action[
-    CopyPoliciesToOtherHostnamesRequest, CopyPoliciesToOtherHostnamesResponse
-] = Action(
-    name="CopyPoliciesToOtherHostnames",
-    method="POST",
-    path="/api/v1/common/sys-domain-info/copy-domain",
-    request=CopyPoliciesToOtherHostnamesRequest,
-    response=CopyPoliciesToOtherHostnamesResponse,
-    product=PRODUCT,
-    summary="CopyPoliciesToOtherHostnames: POST /api/v1/common/sys-domain-info/copy-domain.",
-    query=(),
-    body=("sourceDomain", "targetDomains", "policyTypes"),
-    headers=("serviceType",),
-    envelope=Envelope(code="code", message="msg", success=("0", "200")),
+COPY_POLICIES_TO_OTHER_HOSTNAMES: Action[CopyPoliciesToOtherHostnamesRequest, CodeMsgResponse] = (
+    Action(
+        name="CopyPoliciesToOtherHostnames",
+        method="POST",
+        path="/api/v1/common/sys-domain-info/copy-domain",
+        request=CopyPoliciesToOtherHostnamesRequest,
+        response=CodeMsgResponse,
+        product=PRODUCT,
+        summary="CopyPoliciesToOtherHostnames: POST /api/v1/common/sys-domain-info/copy-domain.",
+        query=(),
+        body=("sourceDomain", "targetDomains", "policyTypes"),
+        headers=("serviceType",),
+        envelope=Envelope(code="code", message="msg", success=("0", "200")),
+    )
 )
 """CopyPoliciesToOtherHostnames: ``POST /api/v1/common/sys-domain-info/copy-domain``."""
 
-MODIFY_POLICY_STATUS: Action[ModifyPolicyStatusRequest, ModifyPolicyStatusResponse] = Action(
+MODIFY_POLICY_STATUS: Action[ModifyPolicyStatusRequest, CodeMsgResponse] = Action(
     name="ModifyPolicyStatus",
     method="POST",
     path="/api/v1/common/sys-domain-info/update-switch",
     request=ModifyPolicyStatusRequest,
-    response=ModifyPolicyStatusResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="ModifyPolicyStatus: POST /api/v1/common/sys-domain-info/update-switch.",
     query=(),
@@ -151,30 +141,28 @@ MODIFY_POLICY_STATUS: Action[ModifyPolicyStatusRequest, ModifyPolicyStatusRespon
 )
 """ModifyPolicyStatus: ``POST /api/v1/common/sys-domain-info/update-switch``."""
 
-REMOVE_PROTECTED_DOMAIN: Action[RemoveProtectedDomainRequest, RemoveProtectedDomainResponse] = (
-    Action(
-        name="RemoveProtectedDomain",
-        method="GET",
-        path="/api/v1/common/sys-domain-info/remove",
-        request=RemoveProtectedDomainRequest,
-        response=RemoveProtectedDomainResponse,
-        product=PRODUCT,
-        summary="RemoveProtectedDomain: GET /api/v1/common/sys-domain-info/remove.",
-        query=("domain",),
-        headers=("serviceType",),
-        envelope=Envelope(code="code", message="msg", success=("0", "200")),
-    )
+REMOVE_PROTECTED_DOMAIN: Action[DomainServiceTypeRequest, CodeMsgResponse] = Action(
+    name="RemoveProtectedDomain",
+    method="GET",
+    path="/api/v1/common/sys-domain-info/remove",
+    request=DomainServiceTypeRequest,
+    response=CodeMsgResponse,
+    product=PRODUCT,
+    summary="RemoveProtectedDomain: GET /api/v1/common/sys-domain-info/remove.",
+    query=("domain",),
+    headers=("serviceType",),
+    envelope=Envelope(code="code", message="msg", success=("0", "200")),
 )
 """RemoveProtectedDomain: ``GET /api/v1/common/sys-domain-info/remove``."""
 
 USING_SYSTEM_RECOMMENDED_ACCESS_DOMAIN: Action[
-    UsingSystemRecommendedAccessDomainRequest, UsingSystemRecommendedAccessDomainResponse
+    UsingSystemRecommendedAccessDomainRequest, CodeMsgResponse
 ] = Action(
     name="UsingSystemRecommendedAccessDomain",
     method="POST",
     path="/api/v1/common/sys-domain-info/add-sys-domain",
     request=UsingSystemRecommendedAccessDomainRequest,
-    response=UsingSystemRecommendedAccessDomainResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="UsingSystemRecommendedAccessDomain: POST /api/v1/common/sys-domain-info/add-sys-domain.",
     query=(),
@@ -196,12 +184,12 @@ USING_SYSTEM_RECOMMENDED_ACCESS_DOMAIN: Action[
 )
 """UsingSystemRecommendedAccessDomain: ``POST /api/v1/common/sys-domain-info/add-sys-domain``."""
 
-CREATE_WHITELIST_RULE: Action[CreateWhitelistRuleRequest, CreateWhitelistRuleResponse] = Action(
+CREATE_WHITELIST_RULE: Action[CreateWhitelistRuleRequest, AddWorkflowRuleResponse] = Action(
     name="CreateWhitelistRule",
     method="POST",
     path="/api/v1/common/whitelist/add",
     request=CreateWhitelistRuleRequest,
-    response=CreateWhitelistRuleResponse,
+    response=AddWorkflowRuleResponse,
     product=PRODUCT,
     summary="CreateWhitelistRule: POST /api/v1/common/whitelist/add.",
     query=(),
@@ -211,12 +199,12 @@ CREATE_WHITELIST_RULE: Action[CreateWhitelistRuleRequest, CreateWhitelistRuleRes
 )
 """CreateWhitelistRule: ``POST /api/v1/common/whitelist/add``."""
 
-UPDATE_WHITELIST_RULE: Action[UpdateWhitelistRuleRequest, UpdateWhitelistRuleResponse] = Action(
+UPDATE_WHITELIST_RULE: Action[UpdateWhitelistRuleRequest, CodeMsgResponse] = Action(
     name="UpdateWhitelistRule",
     method="POST",
     path="/api/v1/common/whitelist/update",
     request=UpdateWhitelistRuleRequest,
-    response=UpdateWhitelistRuleResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="UpdateWhitelistRule: POST /api/v1/common/whitelist/update.",
     query=(),
@@ -226,12 +214,12 @@ UPDATE_WHITELIST_RULE: Action[UpdateWhitelistRuleRequest, UpdateWhitelistRuleRes
 )
 """UpdateWhitelistRule: ``POST /api/v1/common/whitelist/update``."""
 
-DELETE_WHITELIST_RULES: Action[DeleteWhitelistRulesRequest, DeleteWhitelistRulesResponse] = Action(
+DELETE_WHITELIST_RULES: Action[IdListServiceTypeRequest, CodeMsgResponse] = Action(
     name="DeleteWhitelistRules",
     method="POST",
     path="/api/v1/common/whitelist/delete",
-    request=DeleteWhitelistRulesRequest,
-    response=DeleteWhitelistRulesResponse,
+    request=IdListServiceTypeRequest,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="DeleteWhitelistRules: POST /api/v1/common/whitelist/delete.",
     query=(),
@@ -242,12 +230,12 @@ DELETE_WHITELIST_RULES: Action[DeleteWhitelistRulesRequest, DeleteWhitelistRules
 """DeleteWhitelistRules: ``POST /api/v1/common/whitelist/delete``."""
 
 GET_THREAT_INTELLIGENCE_DOMAIN_CONFIG: Action[
-    GetThreatIntelligenceDomainConfigRequest, GetThreatIntelligenceDomainConfigResponse
+    DomainListServiceTypeRequest, GetThreatIntelligenceDomainConfigResponse
 ] = Action(
     name="GetThreatIntelligenceDomainConfig",
     method="POST",
     path="/api/v1/common/intelligence/query-list",
-    request=GetThreatIntelligenceDomainConfigRequest,
+    request=DomainListServiceTypeRequest,
     response=GetThreatIntelligenceDomainConfigResponse,
     product=PRODUCT,
     summary="GetThreatIntelligenceDomainConfig: POST /api/v1/common/intelligence/query-list.",
@@ -259,13 +247,13 @@ GET_THREAT_INTELLIGENCE_DOMAIN_CONFIG: Action[
 """GetThreatIntelligenceDomainConfig: ``POST /api/v1/common/intelligence/query-list``."""
 
 UPDATE_THREAT_INTELLIGENCE_DOMAIN_CONFIG: Action[
-    UpdateThreatIntelligenceDomainConfigRequest, UpdateThreatIntelligenceDomainConfigResponse
+    UpdateThreatIntelligenceDomainConfigRequest, CodeMsgResponse
 ] = Action(
     name="UpdateThreatIntelligenceDomainConfig",
     method="POST",
     path="/api/v1/common/intelligence/update",
     request=UpdateThreatIntelligenceDomainConfigRequest,
-    response=UpdateThreatIntelligenceDomainConfigResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="UpdateThreatIntelligenceDomainConfig: POST /api/v1/common/intelligence/update.",
     query=(),
@@ -275,29 +263,30 @@ UPDATE_THREAT_INTELLIGENCE_DOMAIN_CONFIG: Action[
 )
 """UpdateThreatIntelligenceDomainConfig: ``POST /api/v1/common/intelligence/update``."""
 
-LIST_WHITELIST_RULES: Action[ListWhitelistRulesRequest, ListWhitelistRulesResponse] = Action(
-    name="ListWhitelistRules",
-    method="POST",
-    path="/api/v1/common/whitelist/query-list",
-    request=ListWhitelistRulesRequest,
-    response=ListWhitelistRulesResponse,
-    product=PRODUCT,
-    summary="ListWhitelistRules: POST /api/v1/common/whitelist/query-list.",
-    query=(),
-    body=("domainList", "ruleName"),
-    headers=("serviceType",),
-    envelope=Envelope(code="code", message="msg", success=("0", "200")),
+LIST_WHITELIST_RULES: Action[DomainListRuleNameServiceTypeRequest, ListWhitelistRulesResponse] = (
+    Action(
+        name="ListWhitelistRules",
+        method="POST",
+        path="/api/v1/common/whitelist/query-list",
+        request=DomainListRuleNameServiceTypeRequest,
+        response=ListWhitelistRulesResponse,
+        product=PRODUCT,
+        summary="ListWhitelistRules: POST /api/v1/common/whitelist/query-list.",
+        query=(),
+        body=("domainList", "ruleName"),
+        headers=("serviceType",),
+        envelope=Envelope(code="code", message="msg", success=("0", "200")),
+    )
 )
 """ListWhitelistRules: ``POST /api/v1/common/whitelist/query-list``."""
 
 GET_WHITE_RULES_FOR_THE_SHARED_CONFIGURATION_ASOCIATED_WITH_DOMAIN: Action[
-    GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainRequest,
-    GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponse,
+    DomainServiceTypeRequest, GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponse
 ] = Action(
     name="GetWhiteRulesForTheSharedConfigurationAsociatedWithDomain",
     method="GET",
     path="/api/v1/common/whitelist/get-imported-share-config",
-    request=GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainRequest,
+    request=DomainServiceTypeRequest,
     response=GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponse,
     product=PRODUCT,
     summary="GetWhiteRulesForTheSharedConfigurationAsociatedWithDomain: GET /api/v1/common/whitelist/get-imported-share-config.",
@@ -307,12 +296,12 @@ GET_WHITE_RULES_FOR_THE_SHARED_CONFIGURATION_ASOCIATED_WITH_DOMAIN: Action[
 )
 """GetWhiteRulesForTheSharedConfigurationAsociatedWithDomain: ``GET /api/v1/common/whitelist/get-imported-share-config``."""
 
-DISABLE_ALL_POLICIES: Action[DisableAllPoliciesRequest, DisableAllPoliciesResponse] = Action(
+DISABLE_ALL_POLICIES: Action[DomainListServiceTypeRequest, CodeMsgResponse] = Action(
     name="DisableAllPolicies",
     method="POST",
     path="/api/v1/common/sys-domain-info/close-all-policy-switch",
-    request=DisableAllPoliciesRequest,
-    response=DisableAllPoliciesResponse,
+    request=DomainListServiceTypeRequest,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="DisableAllPolicies: POST /api/v1/common/sys-domain-info/close-all-policy-switch.",
     query=(),

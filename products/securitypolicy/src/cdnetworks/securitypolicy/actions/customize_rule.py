@@ -10,11 +10,11 @@ from cdnetworks.core.action import Action, Envelope
 from ..models import (
     AddCustomizeRuleRequest,
     AddCustomizeRuleResponse,
-    DeleteCustomizeRuleRequest,
-    DeleteCustomizeRuleResponse,
-    ListCustomRulesForSharedConfigurationAssociatedWithDomainRequest,
+    CodeMsgResponse,
+    DomainListRuleNameServiceTypeRequest,
+    DomainServiceTypeRequest,
+    IdListServiceTypeRequest,
     ListCustomRulesForSharedConfigurationAssociatedWithDomainResponse,
-    ListCustomRulesRequest,
     ListCustomRulesResponse,
     UpdateCustomRuleRequest,
     UpdateCustomRuleResponse,
@@ -52,12 +52,12 @@ UPDATE_CUSTOM_RULE: Action[UpdateCustomRuleRequest, UpdateCustomRuleResponse] = 
 )
 """UpdateCustomRule: ``POST /api/v1/customize-rule/update``."""
 
-DELETE_CUSTOMIZE_RULE: Action[DeleteCustomizeRuleRequest, DeleteCustomizeRuleResponse] = Action(
+DELETE_CUSTOMIZE_RULE: Action[IdListServiceTypeRequest, CodeMsgResponse] = Action(
     name="DeleteCustomizeRule",
     method="POST",
     path="/api/v1/customize-rule/delete",
-    request=DeleteCustomizeRuleRequest,
-    response=DeleteCustomizeRuleResponse,
+    request=IdListServiceTypeRequest,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="DeleteCustomizeRule: POST /api/v1/customize-rule/delete.",
     query=(),
@@ -67,11 +67,11 @@ DELETE_CUSTOMIZE_RULE: Action[DeleteCustomizeRuleRequest, DeleteCustomizeRuleRes
 )
 """DeleteCustomizeRule: ``POST /api/v1/customize-rule/delete``."""
 
-LIST_CUSTOM_RULES: Action[ListCustomRulesRequest, ListCustomRulesResponse] = Action(
+LIST_CUSTOM_RULES: Action[DomainListRuleNameServiceTypeRequest, ListCustomRulesResponse] = Action(
     name="ListCustomRules",
     method="POST",
     path="/api/v1/customize-rule/get-list",
-    request=ListCustomRulesRequest,
+    request=DomainListRuleNameServiceTypeRequest,
     response=ListCustomRulesResponse,
     product=PRODUCT,
     summary="ListCustomRules: POST /api/v1/customize-rule/get-list.",
@@ -83,13 +83,12 @@ LIST_CUSTOM_RULES: Action[ListCustomRulesRequest, ListCustomRulesResponse] = Act
 """ListCustomRules: ``POST /api/v1/customize-rule/get-list``."""
 
 LIST_CUSTOM_RULES_FOR_SHARED_CONFIGURATION_ASSOCIATED_WITH_DOMAIN: Action[
-    ListCustomRulesForSharedConfigurationAssociatedWithDomainRequest,
-    ListCustomRulesForSharedConfigurationAssociatedWithDomainResponse,
+    DomainServiceTypeRequest, ListCustomRulesForSharedConfigurationAssociatedWithDomainResponse
 ] = Action(
     name="ListCustomRulesForSharedConfigurationAssociatedWithDomain",
     method="POST",
     path="/api/v1/customize-rule/get-import-share-rule",
-    request=ListCustomRulesForSharedConfigurationAssociatedWithDomainRequest,
+    request=DomainServiceTypeRequest,
     response=ListCustomRulesForSharedConfigurationAssociatedWithDomainResponse,
     product=PRODUCT,
     summary="ListCustomRulesForSharedConfigurationAssociatedWithDomain: POST /api/v1/customize-rule/get-import-share-rule.",

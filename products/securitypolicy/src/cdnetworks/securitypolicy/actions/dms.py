@@ -8,36 +8,23 @@ from typing import Any
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
+    CodeMsgResponse,
+    DomainsServiceTypeRequest,
     ModifyBuiltInProtectionRequest,
-    ModifyBuiltInProtectionResponse,
-    QueryAdaptiveProtectionRulesRequest,
     QueryAdaptiveProtectionRulesResponse,
     QueryCustomRuleConfigurationRequest,
     QueryCustomRuleConfigurationResponse,
-    QueryDomainAppApiExceptionsRequest,
     QueryDomainAppApiExceptionsResponse,
-    QueryDomainBuiltInRulesRequest,
     QueryDomainBuiltInRulesResponse,
-    QueryDomainDDoSBaseInfoRequest,
     QueryDomainDDoSBaseInfoResponse,
     RelatedAppApiExceptionsForDomainRequest,
-    RelatedAppApiExceptionsForDomainResponse,
     RemoveDomainAppApiExceptionsRequest,
-    RemoveDomainAppApiExceptionsResponse,
     ShareDmsBuiltInRulesConfigRequest,
-    ShareDmsBuiltInRulesConfigResponse,
-    ShareDmsNativeAppApiConfigRequest,
-    ShareDmsNativeAppApiConfigResponse,
     ShareDomainBaseProtectConfigRequest,
-    ShareDomainBaseProtectConfigResponse,
     UpdateAdaptiveProtectionRulesRequest,
-    UpdateAdaptiveProtectionRulesResponse,
     UpdateAslConfigRequest,
-    UpdateAslConfigResponse,
     UpdateDomainBaseInfoRequest,
-    UpdateDomainBaseInfoResponse,
     UpdateDomainBuiltInRulesRequest,
-    UpdateDomainBuiltInRulesResponse,
 )
 
 PRODUCT = "securitypolicy"
@@ -58,14 +45,12 @@ QUERY_CUSTOM_RULE_CONFIGURATION: Action[
 )
 """QueryCustomRuleConfiguration: ``POST /dms/api/getDomainRateLimitConfig``."""
 
-MODIFY_BUILT_IN_PROTECTION: Action[
-    ModifyBuiltInProtectionRequest, ModifyBuiltInProtectionResponse
-] = Action(
+MODIFY_BUILT_IN_PROTECTION: Action[ModifyBuiltInProtectionRequest, CodeMsgResponse] = Action(
     name="ModifyBuiltInProtection",
     method="POST",
     path="/dms/api/UpdateL7InnerTmode",
     request=ModifyBuiltInProtectionRequest,
-    response=ModifyBuiltInProtectionResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="ModifyBuiltInProtection: POST /dms/api/UpdateL7InnerTmode.",
     query=(),
@@ -74,12 +59,12 @@ MODIFY_BUILT_IN_PROTECTION: Action[
 )
 """ModifyBuiltInProtection: ``POST /dms/api/UpdateL7InnerTmode``."""
 
-UPDATE_ASL_CONFIG: Action[UpdateAslConfigRequest, UpdateAslConfigResponse] = Action(
+UPDATE_ASL_CONFIG: Action[UpdateAslConfigRequest, CodeMsgResponse] = Action(
     name="UpdateAslConfig",
     method="POST",
     path="/dms/api/UpdateL7DomainAslConfig",
     request=UpdateAslConfigRequest,
-    response=UpdateAslConfigResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="UpdateAslConfig: POST /dms/api/UpdateL7DomainAslConfig.",
     query=(),
@@ -88,12 +73,12 @@ UPDATE_ASL_CONFIG: Action[UpdateAslConfigRequest, UpdateAslConfigResponse] = Act
 )
 """UpdateAslConfig: ``POST /dms/api/UpdateL7DomainAslConfig``."""
 
-UPDATE_DOMAIN_BASE_INFO: Action[UpdateDomainBaseInfoRequest, UpdateDomainBaseInfoResponse] = Action(
+UPDATE_DOMAIN_BASE_INFO: Action[UpdateDomainBaseInfoRequest, CodeMsgResponse] = Action(
     name="UpdateDomainBaseInfo",
     method="POST",
     path="/api/v1/dms/ddosProtect/updateDomainBaseInfo",
     request=UpdateDomainBaseInfoRequest,
-    response=UpdateDomainBaseInfoResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="UpdateDomainBaseInfo: POST /api/v1/dms/ddosProtect/updateDomainBaseInfo.",
     query=(),
@@ -103,31 +88,29 @@ UPDATE_DOMAIN_BASE_INFO: Action[UpdateDomainBaseInfoRequest, UpdateDomainBaseInf
 )
 """UpdateDomainBaseInfo: ``POST /api/v1/dms/ddosProtect/updateDomainBaseInfo``."""
 
-QUERY_DOMAIN_BUILT_IN_RULES: Action[
-    QueryDomainBuiltInRulesRequest, QueryDomainBuiltInRulesResponse
-] = Action(
-    name="QueryDomainBuiltInRules",
-    method="POST",
-    path="/api/v1/dms/ddosProtect/queryDomainBuiltInRules",
-    request=QueryDomainBuiltInRulesRequest,
-    response=QueryDomainBuiltInRulesResponse,
-    product=PRODUCT,
-    summary="QueryDomainBuiltInRules: POST /api/v1/dms/ddosProtect/queryDomainBuiltInRules.",
-    query=(),
-    body=("domains",),
-    headers=("serviceType",),
-    envelope=Envelope(code="code", message="msg", success=("0", "200")),
+QUERY_DOMAIN_BUILT_IN_RULES: Action[DomainsServiceTypeRequest, QueryDomainBuiltInRulesResponse] = (
+    Action(
+        name="QueryDomainBuiltInRules",
+        method="POST",
+        path="/api/v1/dms/ddosProtect/queryDomainBuiltInRules",
+        request=DomainsServiceTypeRequest,
+        response=QueryDomainBuiltInRulesResponse,
+        product=PRODUCT,
+        summary="QueryDomainBuiltInRules: POST /api/v1/dms/ddosProtect/queryDomainBuiltInRules.",
+        query=(),
+        body=("domains",),
+        headers=("serviceType",),
+        envelope=Envelope(code="code", message="msg", success=("0", "200")),
+    )
 )
 """QueryDomainBuiltInRules: ``POST /api/v1/dms/ddosProtect/queryDomainBuiltInRules``."""
 
-UPDATE_DOMAIN_BUILT_IN_RULES: Action[
-    UpdateDomainBuiltInRulesRequest, UpdateDomainBuiltInRulesResponse
-] = Action(
+UPDATE_DOMAIN_BUILT_IN_RULES: Action[UpdateDomainBuiltInRulesRequest, CodeMsgResponse] = Action(
     name="UpdateDomainBuiltInRules",
     method="POST",
     path="/api/v1/dms/ddosProtect/updateDomainBuiltInRules",
     request=UpdateDomainBuiltInRulesRequest,
-    response=UpdateDomainBuiltInRulesResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="UpdateDomainBuiltInRules: POST /api/v1/dms/ddosProtect/updateDomainBuiltInRules.",
     query=(),
@@ -137,64 +120,64 @@ UPDATE_DOMAIN_BUILT_IN_RULES: Action[
 )
 """UpdateDomainBuiltInRules: ``POST /api/v1/dms/ddosProtect/updateDomainBuiltInRules``."""
 
-SHARE_DOMAIN_BASE_PROTECT_CONFIG: Action[
-    ShareDomainBaseProtectConfigRequest, ShareDomainBaseProtectConfigResponse
-] = Action(
-    name="ShareDomainBaseProtectConfig",
-    method="POST",
-    path="/api/v1/dms/ddosProtect/shareDomainBaseProtectConfig",
-    request=ShareDomainBaseProtectConfigRequest,
-    response=ShareDomainBaseProtectConfigResponse,
-    product=PRODUCT,
-    summary="ShareDomainBaseProtectConfig: POST /api/v1/dms/ddosProtect/shareDomainBaseProtectConfig.",
-    query=(),
-    body=("domain", "shareDomainList", "type"),
-    headers=("serviceType",),
-    envelope=Envelope(code="code", message="msg", success=("200",)),
+SHARE_DOMAIN_BASE_PROTECT_CONFIG: Action[ShareDomainBaseProtectConfigRequest, CodeMsgResponse] = (
+    Action(
+        name="ShareDomainBaseProtectConfig",
+        method="POST",
+        path="/api/v1/dms/ddosProtect/shareDomainBaseProtectConfig",
+        request=ShareDomainBaseProtectConfigRequest,
+        response=CodeMsgResponse,
+        product=PRODUCT,
+        summary="ShareDomainBaseProtectConfig: POST /api/v1/dms/ddosProtect/shareDomainBaseProtectConfig.",
+        query=(),
+        body=("domain", "shareDomainList", "type"),
+        headers=("serviceType",),
+        envelope=Envelope(code="code", message="msg", success=("200",)),
+    )
 )
 """ShareDomainBaseProtectConfig: ``POST /api/v1/dms/ddosProtect/shareDomainBaseProtectConfig``."""
 
-SHARE_DMS_BUILT_IN_RULES_CONFIG: Action[
-    ShareDmsBuiltInRulesConfigRequest, ShareDmsBuiltInRulesConfigResponse
-] = Action(
-    name="ShareDmsBuiltInRulesConfig",
-    method="POST",
-    path="/api/v1/dms/ddosProtect/shareDmsBuiltInRulesConfig",
-    request=ShareDmsBuiltInRulesConfigRequest,
-    response=ShareDmsBuiltInRulesConfigResponse,
-    product=PRODUCT,
-    summary="ShareDmsBuiltInRulesConfig: POST /api/v1/dms/ddosProtect/shareDmsBuiltInRulesConfig.",
-    query=(),
-    body=("domain", "shareDomainList", "ruleIds"),
-    headers=("serviceType",),
-    envelope=Envelope(code="code", message="msg", success=("200",)),
+SHARE_DMS_BUILT_IN_RULES_CONFIG: Action[ShareDmsBuiltInRulesConfigRequest, CodeMsgResponse] = (
+    Action(
+        name="ShareDmsBuiltInRulesConfig",
+        method="POST",
+        path="/api/v1/dms/ddosProtect/shareDmsBuiltInRulesConfig",
+        request=ShareDmsBuiltInRulesConfigRequest,
+        response=CodeMsgResponse,
+        product=PRODUCT,
+        summary="ShareDmsBuiltInRulesConfig: POST /api/v1/dms/ddosProtect/shareDmsBuiltInRulesConfig.",
+        query=(),
+        body=("domain", "shareDomainList", "ruleIds"),
+        headers=("serviceType",),
+        envelope=Envelope(code="code", message="msg", success=("200",)),
+    )
 )
 """ShareDmsBuiltInRulesConfig: ``POST /api/v1/dms/ddosProtect/shareDmsBuiltInRulesConfig``."""
 
-SHARE_DMS_NATIVE_APP_API_CONFIG: Action[
-    ShareDmsNativeAppApiConfigRequest, ShareDmsNativeAppApiConfigResponse
-] = Action(
-    name="ShareDmsNativeAppApiConfig",
-    method="POST",
-    path="/api/v1/dms/ddosProtect/shareDmsNativeAppApiConfig",
-    request=ShareDmsNativeAppApiConfigRequest,
-    response=ShareDmsNativeAppApiConfigResponse,
-    product=PRODUCT,
-    summary="ShareDmsNativeAppApiConfig: POST /api/v1/dms/ddosProtect/shareDmsNativeAppApiConfig.",
-    query=(),
-    body=("domain", "shareDomainList", "ruleIds"),
-    headers=("serviceType",),
-    envelope=Envelope(code="code", message="msg", success=("200",)),
+SHARE_DMS_NATIVE_APP_API_CONFIG: Action[ShareDmsBuiltInRulesConfigRequest, CodeMsgResponse] = (
+    Action(
+        name="ShareDmsNativeAppApiConfig",
+        method="POST",
+        path="/api/v1/dms/ddosProtect/shareDmsNativeAppApiConfig",
+        request=ShareDmsBuiltInRulesConfigRequest,
+        response=CodeMsgResponse,
+        product=PRODUCT,
+        summary="ShareDmsNativeAppApiConfig: POST /api/v1/dms/ddosProtect/shareDmsNativeAppApiConfig.",
+        query=(),
+        body=("domain", "shareDomainList", "ruleIds"),
+        headers=("serviceType",),
+        envelope=Envelope(code="code", message="msg", success=("200",)),
+    )
 )
 """ShareDmsNativeAppApiConfig: ``POST /api/v1/dms/ddosProtect/shareDmsNativeAppApiConfig``."""
 
 QUERY_DOMAIN_D_DO_S_BASE_INFO: Action[
-    QueryDomainDDoSBaseInfoRequest, QueryDomainDDoSBaseInfoResponse
+    DomainsServiceTypeRequest, QueryDomainDDoSBaseInfoResponse
 ] = Action(
     name="QueryDomainDDoSBaseInfo",
     method="POST",
     path="/api/v1/dms/ddosProtect/queryDomainBaseInfo",
-    request=QueryDomainDDoSBaseInfoRequest,
+    request=DomainsServiceTypeRequest,
     response=QueryDomainDDoSBaseInfoResponse,
     product=PRODUCT,
     summary="QueryDomainDDoSBaseInfo: POST /api/v1/dms/ddosProtect/queryDomainBaseInfo.",
@@ -206,12 +189,12 @@ QUERY_DOMAIN_D_DO_S_BASE_INFO: Action[
 """QueryDomainDDoSBaseInfo: ``POST /api/v1/dms/ddosProtect/queryDomainBaseInfo``."""
 
 QUERY_ADAPTIVE_PROTECTION_RULES: Action[
-    QueryAdaptiveProtectionRulesRequest, QueryAdaptiveProtectionRulesResponse
+    DomainsServiceTypeRequest, QueryAdaptiveProtectionRulesResponse
 ] = Action(
     name="QueryAdaptiveProtectionRules",
     method="POST",
     path="/api/v1/dms/ddosProtect/queryDomainAIRules",
-    request=QueryAdaptiveProtectionRulesRequest,
+    request=DomainsServiceTypeRequest,
     response=QueryAdaptiveProtectionRulesResponse,
     product=PRODUCT,
     summary="QueryAdaptiveProtectionRules: POST /api/v1/dms/ddosProtect/queryDomainAIRules.",
@@ -222,30 +205,30 @@ QUERY_ADAPTIVE_PROTECTION_RULES: Action[
 )
 """QueryAdaptiveProtectionRules: ``POST /api/v1/dms/ddosProtect/queryDomainAIRules``."""
 
-UPDATE_ADAPTIVE_PROTECTION_RULES: Action[
-    UpdateAdaptiveProtectionRulesRequest, UpdateAdaptiveProtectionRulesResponse
-] = Action(
-    name="UpdateAdaptiveProtectionRules",
-    method="POST",
-    path="/api/v1/dms/ddosProtect/updateDomainAIRules",
-    request=UpdateAdaptiveProtectionRulesRequest,
-    response=UpdateAdaptiveProtectionRulesResponse,
-    product=PRODUCT,
-    summary="UpdateAdaptiveProtectionRules: POST /api/v1/dms/ddosProtect/updateDomainAIRules.",
-    query=(),
-    body=("data",),
-    headers=("serviceType",),
-    envelope=Envelope(code="code", message="msg", success=("0", "200")),
+UPDATE_ADAPTIVE_PROTECTION_RULES: Action[UpdateAdaptiveProtectionRulesRequest, CodeMsgResponse] = (
+    Action(
+        name="UpdateAdaptiveProtectionRules",
+        method="POST",
+        path="/api/v1/dms/ddosProtect/updateDomainAIRules",
+        request=UpdateAdaptiveProtectionRulesRequest,
+        response=CodeMsgResponse,
+        product=PRODUCT,
+        summary="UpdateAdaptiveProtectionRules: POST /api/v1/dms/ddosProtect/updateDomainAIRules.",
+        query=(),
+        body=("data",),
+        headers=("serviceType",),
+        envelope=Envelope(code="code", message="msg", success=("0", "200")),
+    )
 )
 """UpdateAdaptiveProtectionRules: ``POST /api/v1/dms/ddosProtect/updateDomainAIRules``."""
 
 QUERY_DOMAIN_APP_API_EXCEPTIONS: Action[
-    QueryDomainAppApiExceptionsRequest, QueryDomainAppApiExceptionsResponse
+    DomainsServiceTypeRequest, QueryDomainAppApiExceptionsResponse
 ] = Action(
     name="QueryDomainAppApiExceptions",
     method="POST",
     path="/api/v1/dms/ddosProtect/queryDomainAppApiExceptionRules",
-    request=QueryDomainAppApiExceptionsRequest,
+    request=DomainsServiceTypeRequest,
     response=QueryDomainAppApiExceptionsResponse,
     product=PRODUCT,
     summary="QueryDomainAppApiExceptions: POST /api/v1/dms/ddosProtect/queryDomainAppApiExceptionRules.",
@@ -256,31 +239,31 @@ QUERY_DOMAIN_APP_API_EXCEPTIONS: Action[
 )
 """QueryDomainAppApiExceptions: ``POST /api/v1/dms/ddosProtect/queryDomainAppApiExceptionRules``."""
 
-REMOVE_DOMAIN_APP_API_EXCEPTIONS: Action[
-    RemoveDomainAppApiExceptionsRequest, RemoveDomainAppApiExceptionsResponse
-] = Action(
-    name="RemoveDomainAppApiExceptions",
-    method="POST",
-    path="/api/v1/dms/ddosProtect/removeDomainAppApiExceptionRules",
-    request=RemoveDomainAppApiExceptionsRequest,
-    response=RemoveDomainAppApiExceptionsResponse,
-    product=PRODUCT,
-    summary="RemoveDomainAppApiExceptions: POST /api/v1/dms/ddosProtect/removeDomainAppApiExceptionRules.",
-    query=(),
-    body=("domain", "ruleIds"),
-    headers=("serviceType",),
-    envelope=Envelope(code="code", message="msg", success=("0", "200")),
+REMOVE_DOMAIN_APP_API_EXCEPTIONS: Action[RemoveDomainAppApiExceptionsRequest, CodeMsgResponse] = (
+    Action(
+        name="RemoveDomainAppApiExceptions",
+        method="POST",
+        path="/api/v1/dms/ddosProtect/removeDomainAppApiExceptionRules",
+        request=RemoveDomainAppApiExceptionsRequest,
+        response=CodeMsgResponse,
+        product=PRODUCT,
+        summary="RemoveDomainAppApiExceptions: POST /api/v1/dms/ddosProtect/removeDomainAppApiExceptionRules.",
+        query=(),
+        body=("domain", "ruleIds"),
+        headers=("serviceType",),
+        envelope=Envelope(code="code", message="msg", success=("0", "200")),
+    )
 )
 """RemoveDomainAppApiExceptions: ``POST /api/v1/dms/ddosProtect/removeDomainAppApiExceptionRules``."""
 
 RELATED_APP_API_EXCEPTIONS_FOR_DOMAIN: Action[
-    RelatedAppApiExceptionsForDomainRequest, RelatedAppApiExceptionsForDomainResponse
+    RelatedAppApiExceptionsForDomainRequest, CodeMsgResponse
 ] = Action(
     name="RelatedAppApiExceptionsForDomain",
     method="POST",
     path="/api/v1/dms/ddosProtect/relateDomainAppApiExceptionRules",
     request=RelatedAppApiExceptionsForDomainRequest,
-    response=RelatedAppApiExceptionsForDomainResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="RelatedAppApiExceptionsForDomain: POST /api/v1/dms/ddosProtect/relateDomainAppApiExceptionRules.",
     query=(),

@@ -8,23 +8,23 @@ from typing import Any
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
-    GetResponsePageOfDenyActionDetailRequest,
+    CodeMsgResponse,
+    DeleteApiResponse,
+    DomainServiceTypeRequest,
     GetResponsePageOfDenyActionDetailResponse,
     ListHistoricalHostnamesRequest,
-    ListHistoricalHostnamesResponse,
     UpdateResponsePageOfDenyActionDetailRequest,
-    UpdateResponsePageOfDenyActionDetailResponse,
 )
 
 PRODUCT = "securitypolicy"
 
 GET_RESPONSE_PAGE_OF_DENY_ACTION_DETAIL: Action[
-    GetResponsePageOfDenyActionDetailRequest, GetResponsePageOfDenyActionDetailResponse
+    DomainServiceTypeRequest, GetResponsePageOfDenyActionDetailResponse
 ] = Action(
     name="GetResponsePageOfDenyActionDetail",
     method="POST",
     path="/api/v1/other/sys-domain-basic/response/detail",
-    request=GetResponsePageOfDenyActionDetailRequest,
+    request=DomainServiceTypeRequest,
     response=GetResponsePageOfDenyActionDetailResponse,
     product=PRODUCT,
     summary="GetResponsePageOfDenyActionDetail: POST /api/v1/other/sys-domain-basic/response/detail.",
@@ -36,13 +36,13 @@ GET_RESPONSE_PAGE_OF_DENY_ACTION_DETAIL: Action[
 """GetResponsePageOfDenyActionDetail: ``POST /api/v1/other/sys-domain-basic/response/detail``."""
 
 UPDATE_RESPONSE_PAGE_OF_DENY_ACTION_DETAIL: Action[
-    UpdateResponsePageOfDenyActionDetailRequest, UpdateResponsePageOfDenyActionDetailResponse
+    UpdateResponsePageOfDenyActionDetailRequest, CodeMsgResponse
 ] = Action(
     name="UpdateResponsePageOfDenyActionDetail",
     method="POST",
     path="/api/v1/other/sys-domain-basic/response/update",
     request=UpdateResponsePageOfDenyActionDetailRequest,
-    response=UpdateResponsePageOfDenyActionDetailResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="UpdateResponsePageOfDenyActionDetail: POST /api/v1/other/sys-domain-basic/response/update.",
     query=(),
@@ -52,14 +52,12 @@ UPDATE_RESPONSE_PAGE_OF_DENY_ACTION_DETAIL: Action[
 )
 """UpdateResponsePageOfDenyActionDetail: ``POST /api/v1/other/sys-domain-basic/response/update``."""
 
-LIST_HISTORICAL_HOSTNAMES: Action[
-    ListHistoricalHostnamesRequest, ListHistoricalHostnamesResponse
-] = Action(
+LIST_HISTORICAL_HOSTNAMES: Action[ListHistoricalHostnamesRequest, DeleteApiResponse] = Action(
     name="ListHistoricalHostnames",
     method="POST",
     path="/api/v1/other/domain/get-permanent-domain-list",
     request=ListHistoricalHostnamesRequest,
-    response=ListHistoricalHostnamesResponse,
+    response=DeleteApiResponse,
     product=PRODUCT,
     summary="ListHistoricalHostnames: POST /api/v1/other/domain/get-permanent-domain-list.",
     query=(),

@@ -8,32 +8,27 @@ from typing import Any
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
-    ListGeoBlockSettingsRequest,
-    ListGeoBlockSettingsResponse,
+    CodeMsgResponse,
+    DomainBlockConditionsServiceTypeRequest,
+    DomainListServiceTypeRequest,
     ListIPBlockSettingsRequest,
     ListIPBlockSettingsResponse,
-    UpdateGeoBlockSettingsRequest,
-    UpdateGeoBlockSettingsResponse,
-    UpdateIPBlockSettingsRequest,
-    UpdateIPBlockSettingsResponse,
 )
 
 PRODUCT = "securitypolicy"
 
-UPDATE_IP_BLOCK_SETTINGS: Action[UpdateIPBlockSettingsRequest, UpdateIPBlockSettingsResponse] = (
-    Action(
-        name="UpdateIPBlockSettings",
-        method="POST",
-        path="/api/v1/policy-block/save-deploy-ip-block",
-        request=UpdateIPBlockSettingsRequest,
-        response=UpdateIPBlockSettingsResponse,
-        product=PRODUCT,
-        summary="UpdateIPBlockSettings: POST /api/v1/policy-block/save-deploy-ip-block.",
-        query=(),
-        body=("domain", "blockConditions"),
-        headers=("serviceType",),
-        envelope=Envelope(code="code", message="msg", success=("0", "200")),
-    )
+UPDATE_IP_BLOCK_SETTINGS: Action[DomainBlockConditionsServiceTypeRequest, CodeMsgResponse] = Action(
+    name="UpdateIPBlockSettings",
+    method="POST",
+    path="/api/v1/policy-block/save-deploy-ip-block",
+    request=DomainBlockConditionsServiceTypeRequest,
+    response=CodeMsgResponse,
+    product=PRODUCT,
+    summary="UpdateIPBlockSettings: POST /api/v1/policy-block/save-deploy-ip-block.",
+    query=(),
+    body=("domain", "blockConditions"),
+    headers=("serviceType",),
+    envelope=Envelope(code="code", message="msg", success=("0", "200")),
 )
 """UpdateIPBlockSettings: ``POST /api/v1/policy-block/save-deploy-ip-block``."""
 
@@ -52,12 +47,12 @@ LIST_IP_BLOCK_SETTINGS: Action[ListIPBlockSettingsRequest, ListIPBlockSettingsRe
 )
 """ListIPBlockSettings: ``POST /api/v1/policy-block/get-ip-block-list``."""
 
-LIST_GEO_BLOCK_SETTINGS: Action[ListGeoBlockSettingsRequest, ListGeoBlockSettingsResponse] = Action(
+LIST_GEO_BLOCK_SETTINGS: Action[DomainListServiceTypeRequest, ListIPBlockSettingsResponse] = Action(
     name="ListGeoBlockSettings",
     method="POST",
     path="/api/v1/policy-block/get-geo-block-list",
-    request=ListGeoBlockSettingsRequest,
-    response=ListGeoBlockSettingsResponse,
+    request=DomainListServiceTypeRequest,
+    response=ListIPBlockSettingsResponse,
     product=PRODUCT,
     summary="ListGeoBlockSettings: POST /api/v1/policy-block/get-geo-block-list.",
     query=(),
@@ -67,13 +62,13 @@ LIST_GEO_BLOCK_SETTINGS: Action[ListGeoBlockSettingsRequest, ListGeoBlockSetting
 )
 """ListGeoBlockSettings: ``POST /api/v1/policy-block/get-geo-block-list``."""
 
-UPDATE_GEO_BLOCK_SETTINGS: Action[UpdateGeoBlockSettingsRequest, UpdateGeoBlockSettingsResponse] = (
+UPDATE_GEO_BLOCK_SETTINGS: Action[DomainBlockConditionsServiceTypeRequest, CodeMsgResponse] = (
     Action(
         name="UpdateGeoBlockSettings",
         method="POST",
         path="/api/v1/policy-block/save-deploy-geo-block",
-        request=UpdateGeoBlockSettingsRequest,
-        response=UpdateGeoBlockSettingsResponse,
+        request=DomainBlockConditionsServiceTypeRequest,
+        response=CodeMsgResponse,
         product=PRODUCT,
         summary="UpdateGeoBlockSettings: POST /api/v1/policy-block/save-deploy-geo-block.",
         query=(),

@@ -9,25 +9,24 @@ from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
     AddRateLimitingRuleRequest,
-    AddRateLimitingRuleResponse,
+    AddWorkflowRuleResponse,
+    CodeMsgResponse,
     DeleteRateLimitingRulesRequest,
-    DeleteRateLimitingRulesResponse,
-    GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainRequest,
+    DomainListRuleNameServiceTypeRequest,
+    DomainRuleNameServiceTypeRequest,
     GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponse,
-    ListRateLimitingRulesRequest,
     ListRateLimitingRulesResponse,
     UpdateRateLimitingRuleRequest,
-    UpdateRateLimitingRuleResponse,
 )
 
 PRODUCT = "securitypolicy"
 
-ADD_RATE_LIMITING_RULE: Action[AddRateLimitingRuleRequest, AddRateLimitingRuleResponse] = Action(
+ADD_RATE_LIMITING_RULE: Action[AddRateLimitingRuleRequest, AddWorkflowRuleResponse] = Action(
     name="AddRateLimitingRule",
     method="POST",
     path="/api/v1/rate-limit/add-rule",
     request=AddRateLimitingRuleRequest,
-    response=AddRateLimitingRuleResponse,
+    response=AddWorkflowRuleResponse,
     product=PRODUCT,
     summary="AddRateLimitingRule: POST /api/v1/rate-limit/add-rule.",
     query=(),
@@ -52,63 +51,59 @@ ADD_RATE_LIMITING_RULE: Action[AddRateLimitingRuleRequest, AddRateLimitingRuleRe
 )
 """AddRateLimitingRule: ``POST /api/v1/rate-limit/add-rule``."""
 
-UPDATE_RATE_LIMITING_RULE: Action[UpdateRateLimitingRuleRequest, UpdateRateLimitingRuleResponse] = (
-    Action(
-        name="UpdateRateLimitingRule",
-        method="POST",
-        path="/api/v1/rate-limit/update-rule",
-        request=UpdateRateLimitingRuleRequest,
-        response=UpdateRateLimitingRuleResponse,
-        product=PRODUCT,
-        summary="UpdateRateLimitingRule: POST /api/v1/rate-limit/update-rule.",
-        query=(),
-        body=(
-            "id",
-            "ruleName",
-            "description",
-            "scene",
-            "statisticalItem",
-            "statisticsKey",
-            "statisticalPeriod",
-            "triggerThreshold",
-            "interceptTime",
-            "effectiveStatus",
-            "rateLimitEffective",
-            "assetApiId",
-            "action",
-            "rateLimitRuleCondition",
-        ),
-        headers=("serviceType",),
-        envelope=Envelope(code="code", message="msg", success=("0", "200")),
-    )
+UPDATE_RATE_LIMITING_RULE: Action[UpdateRateLimitingRuleRequest, CodeMsgResponse] = Action(
+    name="UpdateRateLimitingRule",
+    method="POST",
+    path="/api/v1/rate-limit/update-rule",
+    request=UpdateRateLimitingRuleRequest,
+    response=CodeMsgResponse,
+    product=PRODUCT,
+    summary="UpdateRateLimitingRule: POST /api/v1/rate-limit/update-rule.",
+    query=(),
+    body=(
+        "id",
+        "ruleName",
+        "description",
+        "scene",
+        "statisticalItem",
+        "statisticsKey",
+        "statisticalPeriod",
+        "triggerThreshold",
+        "interceptTime",
+        "effectiveStatus",
+        "rateLimitEffective",
+        "assetApiId",
+        "action",
+        "rateLimitRuleCondition",
+    ),
+    headers=("serviceType",),
+    envelope=Envelope(code="code", message="msg", success=("0", "200")),
 )
 """UpdateRateLimitingRule: ``POST /api/v1/rate-limit/update-rule``."""
 
-LIST_RATE_LIMITING_RULES: Action[ListRateLimitingRulesRequest, ListRateLimitingRulesResponse] = (
-    Action(
-        name="ListRateLimitingRules",
-        method="POST",
-        path="/api/v1/rate-limit/get-rule-list",
-        request=ListRateLimitingRulesRequest,
-        response=ListRateLimitingRulesResponse,
-        product=PRODUCT,
-        summary="ListRateLimitingRules: POST /api/v1/rate-limit/get-rule-list.",
-        query=(),
-        body=("domainList", "ruleName"),
-        headers=("serviceType",),
-        envelope=Envelope(code="code", message="msg", success=("0", "200")),
-    )
+LIST_RATE_LIMITING_RULES: Action[
+    DomainListRuleNameServiceTypeRequest, ListRateLimitingRulesResponse
+] = Action(
+    name="ListRateLimitingRules",
+    method="POST",
+    path="/api/v1/rate-limit/get-rule-list",
+    request=DomainListRuleNameServiceTypeRequest,
+    response=ListRateLimitingRulesResponse,
+    product=PRODUCT,
+    summary="ListRateLimitingRules: POST /api/v1/rate-limit/get-rule-list.",
+    query=(),
+    body=("domainList", "ruleName"),
+    headers=("serviceType",),
+    envelope=Envelope(code="code", message="msg", success=("0", "200")),
 )
 """ListRateLimitingRules: ``POST /api/v1/rate-limit/get-rule-list``."""
 
-DELETE_RATE_LIMITING_RULES: Action[
-    DeleteRateLimitingRulesRequest, DeleteRateLimitingRulesResponse
-] = Action(
+DELETE_RATE_LIMITING_RULES: Action[DeleteRateLimitingRulesRequest, CodeMsgResponse] = Action(
     name="DeleteRateLimitingRules",
     method="POST",
     path="/api/v1/rate-limit/delete-rule-by-ids",
     request=DeleteRateLimitingRulesRequest,
-    response=DeleteRateLimitingRulesResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="DeleteRateLimitingRules: POST /api/v1/rate-limit/delete-rule-by-ids.",
     query=(),
@@ -119,13 +114,13 @@ DELETE_RATE_LIMITING_RULES: Action[
 """DeleteRateLimitingRules: ``POST /api/v1/rate-limit/delete-rule-by-ids``."""
 
 GET_RATE_LIMITING_RULES_FOR_THE_SHARED_CONFIGURATION_ASOCIATED_WITH_DOMAIN: Action[
-    GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainRequest,
+    DomainRuleNameServiceTypeRequest,
     GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponse,
 ] = Action(
     name="GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomain",
     method="POST",
     path="/api/v1/rate-limit/get-relation-by-domain",
-    request=GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainRequest,
+    request=DomainRuleNameServiceTypeRequest,
     response=GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponse,
     product=PRODUCT,
     summary="GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomain: POST /api/v1/rate-limit/get-relation-by-domain.",

@@ -8,20 +8,19 @@ from typing import Any
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
+    CodeMsgDataResponse,
+    CodeMsgResponse,
     CreateAndActiveApiRequest,
-    CreateAndActiveApiResponse,
-    DeleteApiRequest,
     DeleteApiResponse,
+    DomainListServiceTypeRequest,
     EditAndActiveApiRequest,
-    EditAndActiveApiResponse,
     GetApiListRequest,
     GetApiListResponse,
     GetConsumerInfoRequest,
     GetConsumerInfoResponse,
-    GetDomainAPISecurityConfigurationRequest,
     GetDomainAPISecurityConfigurationResponse,
+    IdsRequest,
     UpdateDomainAPISecurityConfigurationRequest,
-    UpdateDomainAPISecurityConfigurationResponse,
 )
 
 PRODUCT = "securitypolicy"
@@ -38,12 +37,12 @@ GET_CONSUMER_INFO: Action[GetConsumerInfoRequest, GetConsumerInfoResponse] = Act
 )
 """GetConsumerInfo: ``GET /api/sam/consumers``."""
 
-CREATE_AND_ACTIVE_API: Action[CreateAndActiveApiRequest, CreateAndActiveApiResponse] = Action(
+CREATE_AND_ACTIVE_API: Action[CreateAndActiveApiRequest, CodeMsgDataResponse] = Action(
     name="CreateAndActiveApi",
     method="POST",
     path="/api/sam/api/add-active",
     request=CreateAndActiveApiRequest,
-    response=CreateAndActiveApiResponse,
+    response=CodeMsgDataResponse,
     product=PRODUCT,
     summary="CreateAndActiveApi: POST /api/sam/api/add-active.",
     query=(),
@@ -83,11 +82,11 @@ GET_API_LIST: Action[GetApiListRequest, GetApiListResponse] = Action(
 )
 """GetApiList: ``POST /api/sam/api/list``."""
 
-DELETE_API: Action[DeleteApiRequest, DeleteApiResponse] = Action(
+DELETE_API: Action[IdsRequest, DeleteApiResponse] = Action(
     name="DeleteApi",
     method="POST",
     path="/api/sam/api/delete",
-    request=DeleteApiRequest,
+    request=IdsRequest,
     response=DeleteApiResponse,
     product=PRODUCT,
     summary="DeleteApi: POST /api/sam/api/delete.",
@@ -97,12 +96,12 @@ DELETE_API: Action[DeleteApiRequest, DeleteApiResponse] = Action(
 )
 """DeleteApi: ``POST /api/sam/api/delete``."""
 
-EDIT_AND_ACTIVE_API: Action[EditAndActiveApiRequest, EditAndActiveApiResponse] = Action(
+EDIT_AND_ACTIVE_API: Action[EditAndActiveApiRequest, CodeMsgDataResponse] = Action(
     name="EditAndActiveApi",
     method="POST",
     path="/api/sam/api/edit",
     request=EditAndActiveApiRequest,
-    response=EditAndActiveApiResponse,
+    response=CodeMsgDataResponse,
     product=PRODUCT,
     summary="EditAndActiveApi: POST /api/sam/api/edit.",
     query=(),
@@ -129,12 +128,12 @@ EDIT_AND_ACTIVE_API: Action[EditAndActiveApiRequest, EditAndActiveApiResponse] =
 """EditAndActiveApi: ``POST /api/sam/api/edit``."""
 
 GET_DOMAIN_API_SECURITY_CONFIGURATION: Action[
-    GetDomainAPISecurityConfigurationRequest, GetDomainAPISecurityConfigurationResponse
+    DomainListServiceTypeRequest, GetDomainAPISecurityConfigurationResponse
 ] = Action(
     name="GetDomainAPISecurityConfiguration",
     method="POST",
     path="/api/v1/sam/api-defend/get-list-by-domains",
-    request=GetDomainAPISecurityConfigurationRequest,
+    request=DomainListServiceTypeRequest,
     response=GetDomainAPISecurityConfigurationResponse,
     product=PRODUCT,
     summary="GetDomainAPISecurityConfiguration: POST /api/v1/sam/api-defend/get-list-by-domains.",
@@ -146,13 +145,13 @@ GET_DOMAIN_API_SECURITY_CONFIGURATION: Action[
 """GetDomainAPISecurityConfiguration: ``POST /api/v1/sam/api-defend/get-list-by-domains``."""
 
 UPDATE_DOMAIN_API_SECURITY_CONFIGURATION: Action[
-    UpdateDomainAPISecurityConfigurationRequest, UpdateDomainAPISecurityConfigurationResponse
+    UpdateDomainAPISecurityConfigurationRequest, CodeMsgResponse
 ] = Action(
     name="UpdateDomainAPISecurityConfiguration",
     method="POST",
     path="/api/v1/sam/api-defend/update-defend-action",
     request=UpdateDomainAPISecurityConfigurationRequest,
-    response=UpdateDomainAPISecurityConfigurationResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="UpdateDomainAPISecurityConfiguration: POST /api/v1/sam/api-defend/update-defend-action.",
     query=(),

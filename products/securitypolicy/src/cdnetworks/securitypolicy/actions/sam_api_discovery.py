@@ -8,12 +8,12 @@ from typing import Any
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
+    CodeMsgDataResponse,
     GetApiAssetDetailRequest,
     GetApiAssetDetailResponse,
     GetApiAssetListRequest,
     GetApiAssetListResponse,
     ReportIncorrectApiAssetRequest,
-    ReportIncorrectApiAssetResponse,
 )
 
 PRODUCT = "securitypolicy"
@@ -46,14 +46,12 @@ GET_API_ASSET_DETAIL: Action[GetApiAssetDetailRequest, GetApiAssetDetailResponse
 )
 """GetApiAssetDetail: ``POST /api/sam/api-discovery/detail``."""
 
-REPORT_INCORRECT_API_ASSET: Action[
-    ReportIncorrectApiAssetRequest, ReportIncorrectApiAssetResponse
-] = Action(
+REPORT_INCORRECT_API_ASSET: Action[ReportIncorrectApiAssetRequest, CodeMsgDataResponse] = Action(
     name="ReportIncorrectApiAsset",
     method="POST",
     path="/api/sam/api-discovery/false-marking",
     request=ReportIncorrectApiAssetRequest,
-    response=ReportIncorrectApiAssetResponse,
+    response=CodeMsgDataResponse,
     product=PRODUCT,
     summary="ReportIncorrectApiAsset: POST /api/sam/api-discovery/false-marking.",
     query=(),

@@ -8,24 +8,23 @@ from typing import Any
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
+    CodeMsgDataResponse,
     CreateConsumerRequest,
-    CreateConsumerResponse,
-    DeleteConsumerRequest,
-    DeleteConsumerResponse,
+    DeleteApiResponse,
     EditConsumerRequest,
-    EditConsumerResponse,
     GetConsumerListRequest,
     GetConsumerListResponse,
+    IdsRequest,
 )
 
 PRODUCT = "securitypolicy"
 
-CREATE_CONSUMER: Action[CreateConsumerRequest, CreateConsumerResponse] = Action(
+CREATE_CONSUMER: Action[CreateConsumerRequest, CodeMsgDataResponse] = Action(
     name="CreateConsumer",
     method="POST",
     path="/api/sam/consumers/add",
     request=CreateConsumerRequest,
-    response=CreateConsumerResponse,
+    response=CodeMsgDataResponse,
     product=PRODUCT,
     summary="CreateConsumer: POST /api/sam/consumers/add.",
     query=(),
@@ -34,12 +33,12 @@ CREATE_CONSUMER: Action[CreateConsumerRequest, CreateConsumerResponse] = Action(
 )
 """CreateConsumer: ``POST /api/sam/consumers/add``."""
 
-EDIT_CONSUMER: Action[EditConsumerRequest, EditConsumerResponse] = Action(
+EDIT_CONSUMER: Action[EditConsumerRequest, CodeMsgDataResponse] = Action(
     name="EditConsumer",
     method="POST",
     path="/api/sam/consumers/edit",
     request=EditConsumerRequest,
-    response=EditConsumerResponse,
+    response=CodeMsgDataResponse,
     product=PRODUCT,
     summary="EditConsumer: POST /api/sam/consumers/edit.",
     query=(),
@@ -48,12 +47,12 @@ EDIT_CONSUMER: Action[EditConsumerRequest, EditConsumerResponse] = Action(
 )
 """EditConsumer: ``POST /api/sam/consumers/edit``."""
 
-DELETE_CONSUMER: Action[DeleteConsumerRequest, DeleteConsumerResponse] = Action(
+DELETE_CONSUMER: Action[IdsRequest, DeleteApiResponse] = Action(
     name="DeleteConsumer",
     method="POST",
     path="/api/sam/consumers/delete",
-    request=DeleteConsumerRequest,
-    response=DeleteConsumerResponse,
+    request=IdsRequest,
+    response=DeleteApiResponse,
     product=PRODUCT,
     summary="DeleteConsumer: POST /api/sam/consumers/delete.",
     query=(),

@@ -8,43 +8,47 @@ from typing import Any
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
+    CodeMsgDataResponse,
     CreateConcurrencyLimitRuleRequest,
-    CreateConcurrencyLimitRuleResponse,
-    DeleteConcurrencyLimitRuleRequest,
-    DeleteConcurrencyLimitRuleResponse,
+    DeleteApiResponse,
     EditConcurrencyLimitRuleRequest,
-    EditConcurrencyLimitRuleResponse,
-    GetConcurrencyLimitRuleListRequest,
     GetConcurrencyLimitRuleListResponse,
+    IdsRequest,
+    PageSizePolicyNameRequest,
 )
 
 PRODUCT = "securitypolicy"
 
-CREATE_CONCURRENCY_LIMIT_RULE: Action[
-    CreateConcurrencyLimitRuleRequest, CreateConcurrencyLimitRuleResponse
-] = Action(
-    name="CreateConcurrencyLimitRule",
-    method="POST",
-    path="/api/sam/policy-flow/add",
-    request=CreateConcurrencyLimitRuleRequest,
-    response=CreateConcurrencyLimitRuleResponse,
-    product=PRODUCT,
-    summary="CreateConcurrencyLimitRule: POST /api/sam/policy-flow/add.",
-    query=(),
-    body=("controlAction", "limitDuration", "limitUnit", "policyName", "remark", "thresholdValue"),
-    envelope=Envelope(code="code", message="msg", success=("200",)),
-    int_texts=("threshold_value",),
+CREATE_CONCURRENCY_LIMIT_RULE: Action[CreateConcurrencyLimitRuleRequest, CodeMsgDataResponse] = (
+    Action(
+        name="CreateConcurrencyLimitRule",
+        method="POST",
+        path="/api/sam/policy-flow/add",
+        request=CreateConcurrencyLimitRuleRequest,
+        response=CodeMsgDataResponse,
+        product=PRODUCT,
+        summary="CreateConcurrencyLimitRule: POST /api/sam/policy-flow/add.",
+        query=(),
+        body=(
+            "controlAction",
+            "limitDuration",
+            "limitUnit",
+            "policyName",
+            "remark",
+            "thresholdValue",
+        ),
+        envelope=Envelope(code="code", message="msg", success=("200",)),
+        int_texts=("threshold_value",),
+    )
 )
 """CreateConcurrencyLimitRule: ``POST /api/sam/policy-flow/add``."""
 
-EDIT_CONCURRENCY_LIMIT_RULE: Action[
-    EditConcurrencyLimitRuleRequest, EditConcurrencyLimitRuleResponse
-] = Action(
+EDIT_CONCURRENCY_LIMIT_RULE: Action[EditConcurrencyLimitRuleRequest, CodeMsgDataResponse] = Action(
     name="EditConcurrencyLimitRule",
     method="POST",
     path="/api/sam/policy-flow/edit",
     request=EditConcurrencyLimitRuleRequest,
-    response=EditConcurrencyLimitRuleResponse,
+    response=CodeMsgDataResponse,
     product=PRODUCT,
     summary="EditConcurrencyLimitRule: POST /api/sam/policy-flow/edit.",
     query=(),
@@ -61,14 +65,12 @@ EDIT_CONCURRENCY_LIMIT_RULE: Action[
 )
 """EditConcurrencyLimitRule: ``POST /api/sam/policy-flow/edit``."""
 
-DELETE_CONCURRENCY_LIMIT_RULE: Action[
-    DeleteConcurrencyLimitRuleRequest, DeleteConcurrencyLimitRuleResponse
-] = Action(
+DELETE_CONCURRENCY_LIMIT_RULE: Action[IdsRequest, DeleteApiResponse] = Action(
     name="DeleteConcurrencyLimitRule",
     method="POST",
     path="/api/sam/policy-flow/delete",
-    request=DeleteConcurrencyLimitRuleRequest,
-    response=DeleteConcurrencyLimitRuleResponse,
+    request=IdsRequest,
+    response=DeleteApiResponse,
     product=PRODUCT,
     summary="DeleteConcurrencyLimitRule: POST /api/sam/policy-flow/delete.",
     query=(),
@@ -78,12 +80,12 @@ DELETE_CONCURRENCY_LIMIT_RULE: Action[
 """DeleteConcurrencyLimitRule: ``POST /api/sam/policy-flow/delete``."""
 
 GET_CONCURRENCY_LIMIT_RULE_LIST: Action[
-    GetConcurrencyLimitRuleListRequest, GetConcurrencyLimitRuleListResponse
+    PageSizePolicyNameRequest, GetConcurrencyLimitRuleListResponse
 ] = Action(
     name="GetConcurrencyLimitRuleList",
     method="GET",
     path="/api/sam/policy-flow/list",
-    request=GetConcurrencyLimitRuleListRequest,
+    request=PageSizePolicyNameRequest,
     response=GetConcurrencyLimitRuleListResponse,
     product=PRODUCT,
     summary="GetConcurrencyLimitRuleList: GET /api/sam/policy-flow/list.",

@@ -8,24 +8,23 @@ from typing import Any
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
+    CodeMsgDataResponse,
     CreateQuotaRuleRequest,
-    CreateQuotaRuleResponse,
-    DeleteQuotaRuleRequest,
-    DeleteQuotaRuleResponse,
+    DeleteApiResponse,
     EditQuotaRuleRequest,
-    EditQuotaRuleResponse,
-    GetQuotaRuleListRequest,
     GetQuotaRuleListResponse,
+    IdsRequest,
+    PageSizePolicyNameRequest,
 )
 
 PRODUCT = "securitypolicy"
 
-CREATE_QUOTA_RULE: Action[CreateQuotaRuleRequest, CreateQuotaRuleResponse] = Action(
+CREATE_QUOTA_RULE: Action[CreateQuotaRuleRequest, CodeMsgDataResponse] = Action(
     name="CreateQuotaRule",
     method="POST",
     path="/api/sam/policy-quota/add",
     request=CreateQuotaRuleRequest,
-    response=CreateQuotaRuleResponse,
+    response=CodeMsgDataResponse,
     product=PRODUCT,
     summary="CreateQuotaRule: POST /api/sam/policy-quota/add.",
     query=(),
@@ -34,12 +33,12 @@ CREATE_QUOTA_RULE: Action[CreateQuotaRuleRequest, CreateQuotaRuleResponse] = Act
 )
 """CreateQuotaRule: ``POST /api/sam/policy-quota/add``."""
 
-EDIT_QUOTA_RULE: Action[EditQuotaRuleRequest, EditQuotaRuleResponse] = Action(
+EDIT_QUOTA_RULE: Action[EditQuotaRuleRequest, CodeMsgDataResponse] = Action(
     name="EditQuotaRule",
     method="POST",
     path="/api/sam/policy-quota/edit",
     request=EditQuotaRuleRequest,
-    response=EditQuotaRuleResponse,
+    response=CodeMsgDataResponse,
     product=PRODUCT,
     summary="EditQuotaRule: POST /api/sam/policy-quota/edit.",
     query=(),
@@ -56,12 +55,12 @@ EDIT_QUOTA_RULE: Action[EditQuotaRuleRequest, EditQuotaRuleResponse] = Action(
 )
 """EditQuotaRule: ``POST /api/sam/policy-quota/edit``."""
 
-DELETE_QUOTA_RULE: Action[DeleteQuotaRuleRequest, DeleteQuotaRuleResponse] = Action(
+DELETE_QUOTA_RULE: Action[IdsRequest, DeleteApiResponse] = Action(
     name="DeleteQuotaRule",
     method="POST",
     path="/api/sam/policy-quota/delete",
-    request=DeleteQuotaRuleRequest,
-    response=DeleteQuotaRuleResponse,
+    request=IdsRequest,
+    response=DeleteApiResponse,
     product=PRODUCT,
     summary="DeleteQuotaRule: POST /api/sam/policy-quota/delete.",
     query=(),
@@ -70,11 +69,11 @@ DELETE_QUOTA_RULE: Action[DeleteQuotaRuleRequest, DeleteQuotaRuleResponse] = Act
 )
 """DeleteQuotaRule: ``POST /api/sam/policy-quota/delete``."""
 
-GET_QUOTA_RULE_LIST: Action[GetQuotaRuleListRequest, GetQuotaRuleListResponse] = Action(
+GET_QUOTA_RULE_LIST: Action[PageSizePolicyNameRequest, GetQuotaRuleListResponse] = Action(
     name="GetQuotaRuleList",
     method="GET",
     path="/api/sam/policy-quota/list",
-    request=GetQuotaRuleListRequest,
+    request=PageSizePolicyNameRequest,
     response=GetQuotaRuleListResponse,
     product=PRODUCT,
     summary="GetQuotaRuleList: GET /api/sam/policy-quota/list.",

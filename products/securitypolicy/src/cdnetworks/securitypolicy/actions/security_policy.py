@@ -8,31 +8,27 @@ from typing import Any
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
-    GetBotGeneralConfigRequest,
+    CodeMsgResponse,
+    DomainListServiceTypeRequest,
     GetBotGeneralConfigResponse,
-    GetDetectionLengthLimitConfigurationRequest,
     GetDetectionLengthLimitConfigurationResponse,
     GetPreDeployResultRequest,
     GetPreDeployResultResponse,
-    GetWAFScanProtectionConfigRequest,
     GetWAFScanProtectionConfigResponse,
     UpdateBotGeneralConfigRequest,
-    UpdateBotGeneralConfigResponse,
     UpdateDetectionLengthLimitConfigurationRequest,
-    UpdateDetectionLengthLimitConfigurationResponse,
     UpdateWAFScanProtectionConfigRequest,
-    UpdateWAFScanProtectionConfigResponse,
 )
 
 PRODUCT = "securitypolicy"
 
 GET_WAF_SCAN_PROTECTION_CONFIG: Action[
-    GetWAFScanProtectionConfigRequest, GetWAFScanProtectionConfigResponse
+    DomainListServiceTypeRequest, GetWAFScanProtectionConfigResponse
 ] = Action(
     name="GetWAFScanProtectionConfig",
     method="POST",
     path="/api/v1/security-policy/waf/get-scan-protection-configuration",
-    request=GetWAFScanProtectionConfigRequest,
+    request=DomainListServiceTypeRequest,
     response=GetWAFScanProtectionConfigResponse,
     product=PRODUCT,
     summary="GetWAFScanProtectionConfig: POST /api/v1/security-policy/waf/get-scan-protection-configuration.",
@@ -44,13 +40,13 @@ GET_WAF_SCAN_PROTECTION_CONFIG: Action[
 """GetWAFScanProtectionConfig: ``POST /api/v1/security-policy/waf/get-scan-protection-configuration``."""
 
 UPDATE_WAF_SCAN_PROTECTION_CONFIG: Action[
-    UpdateWAFScanProtectionConfigRequest, UpdateWAFScanProtectionConfigResponse
+    UpdateWAFScanProtectionConfigRequest, GetWAFScanProtectionConfigResponse
 ] = Action(
     name="UpdateWAFScanProtectionConfig",
     method="POST",
     path="/api/v1/security-policy/waf/update-scan-protection-configuration",
     request=UpdateWAFScanProtectionConfigRequest,
-    response=UpdateWAFScanProtectionConfigResponse,
+    response=GetWAFScanProtectionConfigResponse,
     product=PRODUCT,
     summary="UpdateWAFScanProtectionConfig: POST /api/v1/security-policy/waf/update-scan-protection-configuration.",
     query=(),
@@ -75,13 +71,13 @@ GET_PRE_DEPLOY_RESULT: Action[GetPreDeployResultRequest, GetPreDeployResultRespo
 """GetPreDeployResult: ``GET /api/v1/security-policy/get-pre-deploy-result``."""
 
 UPDATE_DETECTION_LENGTH_LIMIT_CONFIGURATION: Action[
-    UpdateDetectionLengthLimitConfigurationRequest, UpdateDetectionLengthLimitConfigurationResponse
+    UpdateDetectionLengthLimitConfigurationRequest, GetDetectionLengthLimitConfigurationResponse
 ] = Action(
     name="UpdateDetectionLengthLimitConfiguration",
     method="POST",
     path="/api/v1/security-policy/basic/update-detection-length-limit-config",
     request=UpdateDetectionLengthLimitConfigurationRequest,
-    response=UpdateDetectionLengthLimitConfigurationResponse,
+    response=GetDetectionLengthLimitConfigurationResponse,
     product=PRODUCT,
     summary="UpdateDetectionLengthLimitConfiguration: POST /api/v1/security-policy/basic/update-detection-length-limit-config.",
     query=(),
@@ -92,12 +88,12 @@ UPDATE_DETECTION_LENGTH_LIMIT_CONFIGURATION: Action[
 """UpdateDetectionLengthLimitConfiguration: ``POST /api/v1/security-policy/basic/update-detection-length-limit-config``."""
 
 GET_DETECTION_LENGTH_LIMIT_CONFIGURATION: Action[
-    GetDetectionLengthLimitConfigurationRequest, GetDetectionLengthLimitConfigurationResponse
+    DomainListServiceTypeRequest, GetDetectionLengthLimitConfigurationResponse
 ] = Action(
     name="GetDetectionLengthLimitConfiguration",
     method="POST",
     path="/api/v1/security-policy/basic/get-detection-length-limit-config",
-    request=GetDetectionLengthLimitConfigurationRequest,
+    request=DomainListServiceTypeRequest,
     response=GetDetectionLengthLimitConfigurationResponse,
     product=PRODUCT,
     summary="GetDetectionLengthLimitConfiguration: POST /api/v1/security-policy/basic/get-detection-length-limit-config.",
@@ -108,11 +104,11 @@ GET_DETECTION_LENGTH_LIMIT_CONFIGURATION: Action[
 )
 """GetDetectionLengthLimitConfiguration: ``POST /api/v1/security-policy/basic/get-detection-length-limit-config``."""
 
-GET_BOT_GENERAL_CONFIG: Action[GetBotGeneralConfigRequest, GetBotGeneralConfigResponse] = Action(
+GET_BOT_GENERAL_CONFIG: Action[DomainListServiceTypeRequest, GetBotGeneralConfigResponse] = Action(
     name="GetBotGeneralConfig",
     method="POST",
     path="/api/v1/security-policy/bot/get-general-config",
-    request=GetBotGeneralConfigRequest,
+    request=DomainListServiceTypeRequest,
     response=GetBotGeneralConfigResponse,
     product=PRODUCT,
     summary="GetBotGeneralConfig: POST /api/v1/security-policy/bot/get-general-config.",
@@ -123,20 +119,18 @@ GET_BOT_GENERAL_CONFIG: Action[GetBotGeneralConfigRequest, GetBotGeneralConfigRe
 )
 """GetBotGeneralConfig: ``POST /api/v1/security-policy/bot/get-general-config``."""
 
-UPDATE_BOT_GENERAL_CONFIG: Action[UpdateBotGeneralConfigRequest, UpdateBotGeneralConfigResponse] = (
-    Action(
-        name="UpdateBotGeneralConfig",
-        method="POST",
-        path="/api/v1/security-policy/bot/update-general-config",
-        request=UpdateBotGeneralConfigRequest,
-        response=UpdateBotGeneralConfigResponse,
-        product=PRODUCT,
-        summary="UpdateBotGeneralConfig: POST /api/v1/security-policy/bot/update-general-config.",
-        query=(),
-        body=("domain", "aiBots", "publicBots", "absoluteBotsAct", "botTagging"),
-        headers=("serviceType",),
-        envelope=Envelope(code="code", message="msg", success=("0", "200")),
-    )
+UPDATE_BOT_GENERAL_CONFIG: Action[UpdateBotGeneralConfigRequest, CodeMsgResponse] = Action(
+    name="UpdateBotGeneralConfig",
+    method="POST",
+    path="/api/v1/security-policy/bot/update-general-config",
+    request=UpdateBotGeneralConfigRequest,
+    response=CodeMsgResponse,
+    product=PRODUCT,
+    summary="UpdateBotGeneralConfig: POST /api/v1/security-policy/bot/update-general-config.",
+    query=(),
+    body=("domain", "aiBots", "publicBots", "absoluteBotsAct", "botTagging"),
+    headers=("serviceType",),
+    envelope=Envelope(code="code", message="msg", success=("0", "200")),
 )
 """UpdateBotGeneralConfig: ``POST /api/v1/security-policy/bot/update-general-config``."""
 

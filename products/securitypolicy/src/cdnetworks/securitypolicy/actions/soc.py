@@ -8,26 +8,22 @@ from typing import Any
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
+    CodeMsgResponse,
     WssMPNetworkServiceAddRequest,
-    WssMPNetworkServiceAddResponse,
     WssMPNetworkServiceDeleteRequest,
-    WssMPNetworkServiceDeleteResponse,
     WssMPNetworkServiceQueryRequest,
     WssMPNetworkServiceQueryResponse,
     WssMPNetworkServiceUpdateRequest,
-    WssMPNetworkServiceUpdateResponse,
 )
 
 PRODUCT = "securitypolicy"
 
-WSS_MP_NETWORK_SERVICE_ADD: Action[
-    WssMPNetworkServiceAddRequest, WssMPNetworkServiceAddResponse
-] = Action(
+WSS_MP_NETWORK_SERVICE_ADD: Action[WssMPNetworkServiceAddRequest, CodeMsgResponse] = Action(
     name="WssMPNetworkServiceAdd",
     method="POST",
     path="/soc/WssMPTcpService/add",
     request=WssMPNetworkServiceAddRequest,
-    response=WssMPNetworkServiceAddResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="WssMPNetworkServiceAdd: POST /soc/WssMPTcpService/add.",
     query=(),
@@ -46,14 +42,12 @@ WSS_MP_NETWORK_SERVICE_ADD: Action[
 )
 """WssMPNetworkServiceAdd: ``POST /soc/WssMPTcpService/add``."""
 
-WSS_MP_NETWORK_SERVICE_DELETE: Action[
-    WssMPNetworkServiceDeleteRequest, WssMPNetworkServiceDeleteResponse
-] = Action(
+WSS_MP_NETWORK_SERVICE_DELETE: Action[WssMPNetworkServiceDeleteRequest, CodeMsgResponse] = Action(
     name="WssMPNetworkServiceDelete",
     method="POST",
     path="/soc/WssMPTcpService/delete",
     request=WssMPNetworkServiceDeleteRequest,
-    response=WssMPNetworkServiceDeleteResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="WssMPNetworkServiceDelete: POST /soc/WssMPTcpService/delete.",
     query=(),
@@ -62,14 +56,12 @@ WSS_MP_NETWORK_SERVICE_DELETE: Action[
 )
 """WssMPNetworkServiceDelete: ``POST /soc/WssMPTcpService/delete``."""
 
-WSS_MP_NETWORK_SERVICE_UPDATE: Action[
-    WssMPNetworkServiceUpdateRequest, WssMPNetworkServiceUpdateResponse
-] = Action(
+WSS_MP_NETWORK_SERVICE_UPDATE: Action[WssMPNetworkServiceUpdateRequest, CodeMsgResponse] = Action(
     name="WssMPNetworkServiceUpdate",
     method="POST",
     path="/soc/WssMPTcpService/update",
     request=WssMPNetworkServiceUpdateRequest,
-    response=WssMPNetworkServiceUpdateResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="WssMPNetworkServiceUpdate: POST /soc/WssMPTcpService/update.",
     query=(),

@@ -8,10 +8,10 @@ from typing import Any
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
+    CodeMessageResponse,
     GetBlockPageSettingRequest,
     GetBlockPageSettingResponse,
     UpdateBlockPageSettingRequest,
-    UpdateBlockPageSettingResponse,
 )
 
 PRODUCT = "securitypolicy"
@@ -30,19 +30,17 @@ GET_BLOCK_PAGE_SETTING: Action[GetBlockPageSettingRequest, GetBlockPageSettingRe
 )
 """GetBlockPageSetting: ``POST /api/waf/domain/query-block-page-conf``."""
 
-UPDATE_BLOCK_PAGE_SETTING: Action[UpdateBlockPageSettingRequest, UpdateBlockPageSettingResponse] = (
-    Action(
-        name="UpdateBlockPageSetting",
-        method="POST",
-        path="/api/waf/domain/update-block-page-conf",
-        request=UpdateBlockPageSettingRequest,
-        response=UpdateBlockPageSettingResponse,
-        product=PRODUCT,
-        summary="UpdateBlockPageSetting: POST /api/waf/domain/update-block-page-conf.",
-        query=(),
-        body=("config",),
-        envelope=Envelope(code="code", message="message", success=("0",)),
-    )
+UPDATE_BLOCK_PAGE_SETTING: Action[UpdateBlockPageSettingRequest, CodeMessageResponse] = Action(
+    name="UpdateBlockPageSetting",
+    method="POST",
+    path="/api/waf/domain/update-block-page-conf",
+    request=UpdateBlockPageSettingRequest,
+    response=CodeMessageResponse,
+    product=PRODUCT,
+    summary="UpdateBlockPageSetting: POST /api/waf/domain/update-block-page-conf.",
+    query=(),
+    body=("config",),
+    envelope=Envelope(code="code", message="message", success=("0",)),
 )
 """UpdateBlockPageSetting: ``POST /api/waf/domain/update-block-page-conf``."""
 

@@ -8,22 +8,20 @@ from typing import Any
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
-    ApplyRecommendationsRequest,
-    ApplyRecommendationsResponse,
-    ListRecommendationsRequest,
+    CodeMsgResponse,
+    DomainListRuleIdListServiceTypeRequest,
+    IdListServiceTypeRequest,
     ListRecommendationsResponse,
-    RejectRecommendationsRequest,
-    RejectRecommendationsResponse,
 )
 
 PRODUCT = "securitypolicy"
 
-APPLY_RECOMMENDATIONS: Action[ApplyRecommendationsRequest, ApplyRecommendationsResponse] = Action(
+APPLY_RECOMMENDATIONS: Action[IdListServiceTypeRequest, CodeMsgResponse] = Action(
     name="ApplyRecommendations",
     method="POST",
     path="/api/v1/waf/ai-rule-result/apply",
-    request=ApplyRecommendationsRequest,
-    response=ApplyRecommendationsResponse,
+    request=IdListServiceTypeRequest,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="ApplyRecommendations: POST /api/v1/waf/ai-rule-result/apply.",
     query=(),
@@ -33,28 +31,28 @@ APPLY_RECOMMENDATIONS: Action[ApplyRecommendationsRequest, ApplyRecommendationsR
 )
 """ApplyRecommendations: ``POST /api/v1/waf/ai-rule-result/apply``."""
 
-REJECT_RECOMMENDATIONS: Action[RejectRecommendationsRequest, RejectRecommendationsResponse] = (
-    Action(
-        name="RejectRecommendations",
-        method="POST",
-        path="/api/v1/waf/ai-rule-result/reject",
-        request=RejectRecommendationsRequest,
-        response=RejectRecommendationsResponse,
-        product=PRODUCT,
-        summary="RejectRecommendations: POST /api/v1/waf/ai-rule-result/reject.",
-        query=(),
-        body=("idList",),
-        headers=("serviceType",),
-        envelope=Envelope(code="code", message="msg", success=("0", "200")),
-    )
+REJECT_RECOMMENDATIONS: Action[IdListServiceTypeRequest, CodeMsgResponse] = Action(
+    name="RejectRecommendations",
+    method="POST",
+    path="/api/v1/waf/ai-rule-result/reject",
+    request=IdListServiceTypeRequest,
+    response=CodeMsgResponse,
+    product=PRODUCT,
+    summary="RejectRecommendations: POST /api/v1/waf/ai-rule-result/reject.",
+    query=(),
+    body=("idList",),
+    headers=("serviceType",),
+    envelope=Envelope(code="code", message="msg", success=("0", "200")),
 )
 """RejectRecommendations: ``POST /api/v1/waf/ai-rule-result/reject``."""
 
-LIST_RECOMMENDATIONS: Action[ListRecommendationsRequest, ListRecommendationsResponse] = Action(
+LIST_RECOMMENDATIONS: Action[
+    DomainListRuleIdListServiceTypeRequest, ListRecommendationsResponse
+] = Action(
     name="ListRecommendations",
     method="POST",
     path="/api/v1/waf/ai-rule-result/list",
-    request=ListRecommendationsRequest,
+    request=DomainListRuleIdListServiceTypeRequest,
     response=ListRecommendationsResponse,
     product=PRODUCT,
     summary="ListRecommendations: POST /api/v1/waf/ai-rule-result/list.",

@@ -8,24 +8,24 @@ from typing import Any
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
+    CodeMsgResponse,
+    DeleteApiResponse,
+    DomainListServiceTypeRequest,
     DomainsOfNonLatestRulesetVersionRequest,
-    DomainsOfNonLatestRulesetVersionResponse,
-    ListWAFBasicConfigOfDomainsRequest,
     ListWAFBasicConfigOfDomainsResponse,
     UpdateModeOfWAFRequest,
-    UpdateModeOfWAFResponse,
 )
 
 PRODUCT = "securitypolicy"
 
 DOMAINS_OF_NON_LATEST_RULESET_VERSION: Action[
-    DomainsOfNonLatestRulesetVersionRequest, DomainsOfNonLatestRulesetVersionResponse
+    DomainsOfNonLatestRulesetVersionRequest, DeleteApiResponse
 ] = Action(
     name="DomainsOfNonLatestRulesetVersion",
     method="GET",
     path="/api/v1/waf/conf/base/get-upgrade-domain-list",
     request=DomainsOfNonLatestRulesetVersionRequest,
-    response=DomainsOfNonLatestRulesetVersionResponse,
+    response=DeleteApiResponse,
     product=PRODUCT,
     summary="DomainsOfNonLatestRulesetVersion: GET /api/v1/waf/conf/base/get-upgrade-domain-list.",
     query=(),
@@ -35,12 +35,12 @@ DOMAINS_OF_NON_LATEST_RULESET_VERSION: Action[
 """DomainsOfNonLatestRulesetVersion: ``GET /api/v1/waf/conf/base/get-upgrade-domain-list``."""
 
 LIST_WAF_BASIC_CONFIG_OF_DOMAINS: Action[
-    ListWAFBasicConfigOfDomainsRequest, ListWAFBasicConfigOfDomainsResponse
+    DomainListServiceTypeRequest, ListWAFBasicConfigOfDomainsResponse
 ] = Action(
     name="ListWAFBasicConfigOfDomains",
     method="POST",
     path="/api/v1/waf/conf/base/get-basic-conf-list",
-    request=ListWAFBasicConfigOfDomainsRequest,
+    request=DomainListServiceTypeRequest,
     response=ListWAFBasicConfigOfDomainsResponse,
     product=PRODUCT,
     summary="ListWAFBasicConfigOfDomains: POST /api/v1/waf/conf/base/get-basic-conf-list.",
@@ -51,12 +51,12 @@ LIST_WAF_BASIC_CONFIG_OF_DOMAINS: Action[
 )
 """ListWAFBasicConfigOfDomains: ``POST /api/v1/waf/conf/base/get-basic-conf-list``."""
 
-UPDATE_MODE_OF_WAF: Action[UpdateModeOfWAFRequest, UpdateModeOfWAFResponse] = Action(
+UPDATE_MODE_OF_WAF: Action[UpdateModeOfWAFRequest, CodeMsgResponse] = Action(
     name="UpdateModeOfWAF",
     method="POST",
     path="/api/v1/waf/conf/base/update-basic-conf",
     request=UpdateModeOfWAFRequest,
-    response=UpdateModeOfWAFResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="UpdateModeOfWAF: POST /api/v1/waf/conf/base/update-basic-conf.",
     query=(),

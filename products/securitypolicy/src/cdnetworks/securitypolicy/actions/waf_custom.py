@@ -8,18 +8,14 @@ from typing import Any
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
-    AssociateDomainsForCustomRuleRequest,
-    AssociateDomainsForCustomRuleResponse,
+    CodeMessageResponse,
     CreateCustomRuleRequest,
     CreateCustomRuleResponse,
     DeleteCustomRuleRequest,
-    DeleteCustomRuleResponse,
     GetCustomRuleListRequest,
     GetCustomRuleListResponse,
-    RemoveDomainsForCustomRuleRequest,
-    RemoveDomainsForCustomRuleResponse,
+    RuleIdListDomainListRequest,
     UpdateWafCustomRuleRequest,
-    UpdateWafCustomRuleResponse,
 )
 
 PRODUCT = "securitypolicy"
@@ -52,12 +48,12 @@ CREATE_CUSTOM_RULE: Action[CreateCustomRuleRequest, CreateCustomRuleResponse] = 
 )
 """CreateCustomRule: ``POST /api/waf/custom/rule/add``."""
 
-UPDATE_WAF_CUSTOM_RULE: Action[UpdateWafCustomRuleRequest, UpdateWafCustomRuleResponse] = Action(
+UPDATE_WAF_CUSTOM_RULE: Action[UpdateWafCustomRuleRequest, CodeMessageResponse] = Action(
     name="UpdateWafCustomRule",
     method="POST",
     path="/api/waf/custom/rule/update",
     request=UpdateWafCustomRuleRequest,
-    response=UpdateWafCustomRuleResponse,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="UpdateWafCustomRule: POST /api/waf/custom/rule/update.",
     query=(),
@@ -75,12 +71,12 @@ UPDATE_WAF_CUSTOM_RULE: Action[UpdateWafCustomRuleRequest, UpdateWafCustomRuleRe
 )
 """UpdateWafCustomRule: ``POST /api/waf/custom/rule/update``."""
 
-DELETE_CUSTOM_RULE: Action[DeleteCustomRuleRequest, DeleteCustomRuleResponse] = Action(
+DELETE_CUSTOM_RULE: Action[DeleteCustomRuleRequest, CodeMessageResponse] = Action(
     name="DeleteCustomRule",
     method="POST",
     path="/api/waf/custom/rule/delete",
     request=DeleteCustomRuleRequest,
-    response=DeleteCustomRuleResponse,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="DeleteCustomRule: POST /api/waf/custom/rule/delete.",
     query=(),
@@ -89,30 +85,28 @@ DELETE_CUSTOM_RULE: Action[DeleteCustomRuleRequest, DeleteCustomRuleResponse] = 
 )
 """DeleteCustomRule: ``POST /api/waf/custom/rule/delete``."""
 
-ASSOCIATE_DOMAINS_FOR_CUSTOM_RULE: Action[
-    AssociateDomainsForCustomRuleRequest, AssociateDomainsForCustomRuleResponse
-] = Action(
-    name="AssociateDomainsForCustomRule",
-    method="POST",
-    path="/api/waf/custom/rule/add-rela",
-    request=AssociateDomainsForCustomRuleRequest,
-    response=AssociateDomainsForCustomRuleResponse,
-    product=PRODUCT,
-    summary="AssociateDomainsForCustomRule: POST /api/waf/custom/rule/add-rela.",
-    query=(),
-    body=("ruleIdList", "domainList"),
-    envelope=Envelope(code="code", message="message", success=("0",)),
+ASSOCIATE_DOMAINS_FOR_CUSTOM_RULE: Action[RuleIdListDomainListRequest, CodeMessageResponse] = (
+    Action(
+        name="AssociateDomainsForCustomRule",
+        method="POST",
+        path="/api/waf/custom/rule/add-rela",
+        request=RuleIdListDomainListRequest,
+        response=CodeMessageResponse,
+        product=PRODUCT,
+        summary="AssociateDomainsForCustomRule: POST /api/waf/custom/rule/add-rela.",
+        query=(),
+        body=("ruleIdList", "domainList"),
+        envelope=Envelope(code="code", message="message", success=("0",)),
+    )
 )
 """AssociateDomainsForCustomRule: ``POST /api/waf/custom/rule/add-rela``."""
 
-REMOVE_DOMAINS_FOR_CUSTOM_RULE: Action[
-    RemoveDomainsForCustomRuleRequest, RemoveDomainsForCustomRuleResponse
-] = Action(
+REMOVE_DOMAINS_FOR_CUSTOM_RULE: Action[RuleIdListDomainListRequest, CodeMessageResponse] = Action(
     name="RemoveDomainsForCustomRule",
     method="POST",
     path="/api/waf/custom/rule/remove-rela",
-    request=RemoveDomainsForCustomRuleRequest,
-    response=RemoveDomainsForCustomRuleResponse,
+    request=RuleIdListDomainListRequest,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="RemoveDomainsForCustomRule: POST /api/waf/custom/rule/remove-rela.",
     query=(),

@@ -8,26 +8,21 @@ from typing import Any
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
-    DeleteBuiltInRuleRequest,
-    DeleteBuiltInRuleResponse,
-    DeleteIntelligentAnalysisRequest,
-    DeleteIntelligentAnalysisResponse,
+    CodeMessageResponse,
     GetIntelligentAnalysisListRequest,
     GetIntelligentAnalysisListResponse,
-    RejectIntelligentAnalysisRequest,
-    RejectIntelligentAnalysisResponse,
-    SetDefaultBuiltInRuleRequest,
-    SetDefaultBuiltInRuleResponse,
+    IdRequest,
+    RidRequest,
 )
 
 PRODUCT = "securitypolicy"
 
-DELETE_BUILT_IN_RULE: Action[DeleteBuiltInRuleRequest, DeleteBuiltInRuleResponse] = Action(
+DELETE_BUILT_IN_RULE: Action[IdRequest, CodeMessageResponse] = Action(
     name="DeleteBuiltInRule",
     method="POST",
     path="/api/waf/policy/delete-builtInRule",
-    request=DeleteBuiltInRuleRequest,
-    response=DeleteBuiltInRuleResponse,
+    request=IdRequest,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="DeleteBuiltInRule: POST /api/waf/policy/delete-builtInRule.",
     query=(),
@@ -36,19 +31,17 @@ DELETE_BUILT_IN_RULE: Action[DeleteBuiltInRuleRequest, DeleteBuiltInRuleResponse
 )
 """DeleteBuiltInRule: ``POST /api/waf/policy/delete-builtInRule``."""
 
-SET_DEFAULT_BUILT_IN_RULE: Action[SetDefaultBuiltInRuleRequest, SetDefaultBuiltInRuleResponse] = (
-    Action(
-        name="SetDefaultBuiltInRule",
-        method="POST",
-        path="/api/waf/policy/set-default-builtInRule",
-        request=SetDefaultBuiltInRuleRequest,
-        response=SetDefaultBuiltInRuleResponse,
-        product=PRODUCT,
-        summary="SetDefaultBuiltInRule: POST /api/waf/policy/set-default-builtInRule.",
-        query=(),
-        body=("id",),
-        envelope=Envelope(code="code", message="message", success=("0",)),
-    )
+SET_DEFAULT_BUILT_IN_RULE: Action[IdRequest, CodeMessageResponse] = Action(
+    name="SetDefaultBuiltInRule",
+    method="POST",
+    path="/api/waf/policy/set-default-builtInRule",
+    request=IdRequest,
+    response=CodeMessageResponse,
+    product=PRODUCT,
+    summary="SetDefaultBuiltInRule: POST /api/waf/policy/set-default-builtInRule.",
+    query=(),
+    body=("id",),
+    envelope=Envelope(code="code", message="message", success=("0",)),
 )
 """SetDefaultBuiltInRule: ``POST /api/waf/policy/set-default-builtInRule``."""
 
@@ -68,14 +61,12 @@ GET_INTELLIGENT_ANALYSIS_LIST: Action[
 )
 """GetIntelligentAnalysisList: ``POST /api/waf/policy/get-intelligentAnalysis-list``."""
 
-REJECT_INTELLIGENT_ANALYSIS: Action[
-    RejectIntelligentAnalysisRequest, RejectIntelligentAnalysisResponse
-] = Action(
+REJECT_INTELLIGENT_ANALYSIS: Action[RidRequest, CodeMessageResponse] = Action(
     name="RejectIntelligentAnalysis",
     method="POST",
     path="/api/waf/policy/reject-intelligentAnalysis",
-    request=RejectIntelligentAnalysisRequest,
-    response=RejectIntelligentAnalysisResponse,
+    request=RidRequest,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="RejectIntelligentAnalysis: POST /api/waf/policy/reject-intelligentAnalysis.",
     query=(),
@@ -84,14 +75,12 @@ REJECT_INTELLIGENT_ANALYSIS: Action[
 )
 """RejectIntelligentAnalysis: ``POST /api/waf/policy/reject-intelligentAnalysis``."""
 
-DELETE_INTELLIGENT_ANALYSIS: Action[
-    DeleteIntelligentAnalysisRequest, DeleteIntelligentAnalysisResponse
-] = Action(
+DELETE_INTELLIGENT_ANALYSIS: Action[RidRequest, CodeMessageResponse] = Action(
     name="DeleteIntelligentAnalysis",
     method="POST",
     path="/api/waf/policy/delete-intelligentAnalysis",
-    request=DeleteIntelligentAnalysisRequest,
-    response=DeleteIntelligentAnalysisResponse,
+    request=RidRequest,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="DeleteIntelligentAnalysis: POST /api/waf/policy/delete-intelligentAnalysis.",
     query=(),

@@ -8,14 +8,13 @@ from typing import Any
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
+    CodeMsgResponse,
+    DomainListServiceTypeRequest,
     ListUpgradeDetailsRequest,
     ListUpgradeDetailsResponse,
     ListWAFRulesRequest,
     ListWAFRulesResponse,
     UpdateActionForWAFManagedRulesRequest,
-    UpdateActionForWAFManagedRulesResponse,
-    UpgradeWAFRulesetRequest,
-    UpgradeWAFRulesetResponse,
 )
 
 PRODUCT = "securitypolicy"
@@ -35,12 +34,12 @@ LIST_UPGRADE_DETAILS: Action[ListUpgradeDetailsRequest, ListUpgradeDetailsRespon
 )
 """ListUpgradeDetails: ``POST /api/v1/waf/rule/get-upgrade-rule-list``."""
 
-UPGRADE_WAF_RULESET: Action[UpgradeWAFRulesetRequest, UpgradeWAFRulesetResponse] = Action(
+UPGRADE_WAF_RULESET: Action[DomainListServiceTypeRequest, CodeMsgResponse] = Action(
     name="UpgradeWAFRuleset",
     method="POST",
     path="/api/v1/waf/rule/batch/upgrade",
-    request=UpgradeWAFRulesetRequest,
-    response=UpgradeWAFRulesetResponse,
+    request=DomainListServiceTypeRequest,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="UpgradeWAFRuleset: POST /api/v1/waf/rule/batch/upgrade.",
     query=(),
@@ -66,13 +65,13 @@ LIST_WAF_RULES: Action[ListWAFRulesRequest, ListWAFRulesResponse] = Action(
 """ListWAFRules: ``POST /api/v1/waf/rule/get-rule-list``."""
 
 UPDATE_ACTION_FOR_WAF_MANAGED_RULES: Action[
-    UpdateActionForWAFManagedRulesRequest, UpdateActionForWAFManagedRulesResponse
+    UpdateActionForWAFManagedRulesRequest, CodeMsgResponse
 ] = Action(
     name="UpdateActionForWAFManagedRules",
     method="POST",
     path="/api/v1/waf/rule/batch/update",
     request=UpdateActionForWAFManagedRulesRequest,
-    response=UpdateActionForWAFManagedRulesResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="UpdateActionForWAFManagedRules: POST /api/v1/waf/rule/batch/update.",
     query=(),

@@ -8,32 +8,27 @@ from typing import Any
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
+    AddWorkflowRuleResponse,
     AssociateShareWAFRuleExceptionRequest,
-    AssociateShareWAFRuleExceptionResponse,
+    CodeMsgResponse,
     CreateExceptionToWAFManagedRulesRequest,
-    CreateExceptionToWAFManagedRulesResponse,
     DeleteExceptionForWAFManagedRulesRequest,
-    DeleteExceptionForWAFManagedRulesResponse,
     DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequest,
-    DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesResponse,
-    ListNonSharedWAFRuleExceptionsForWAFRulesRequest,
+    DomainListRuleIdListServiceTypeRequest,
     ListNonSharedWAFRuleExceptionsForWAFRulesResponse,
-    ListSharedWAFRuleExceptionsForWAFRulesRequest,
     ListSharedWAFRuleExceptionsForWAFRulesResponse,
     UpdateExceptionForWAFManagedRulesRequest,
-    UpdateExceptionForWAFManagedRulesResponse,
 )
 
 PRODUCT = "securitypolicy"
 
 LIST_NON_SHARED_WAF_RULE_EXCEPTIONS_FOR_WAF_RULES: Action[
-    ListNonSharedWAFRuleExceptionsForWAFRulesRequest,
-    ListNonSharedWAFRuleExceptionsForWAFRulesResponse,
+    DomainListRuleIdListServiceTypeRequest, ListNonSharedWAFRuleExceptionsForWAFRulesResponse
 ] = Action(
     name="ListNonSharedWAFRuleExceptionsForWAFRules",
     method="POST",
     path="/api/v1/waf/rule-exception/list-normal",
-    request=ListNonSharedWAFRuleExceptionsForWAFRulesRequest,
+    request=DomainListRuleIdListServiceTypeRequest,
     response=ListNonSharedWAFRuleExceptionsForWAFRulesResponse,
     product=PRODUCT,
     summary="ListNonSharedWAFRuleExceptionsForWAFRules: POST /api/v1/waf/rule-exception/list-normal.",
@@ -45,13 +40,13 @@ LIST_NON_SHARED_WAF_RULE_EXCEPTIONS_FOR_WAF_RULES: Action[
 """ListNonSharedWAFRuleExceptionsForWAFRules: ``POST /api/v1/waf/rule-exception/list-normal``."""
 
 CREATE_EXCEPTION_TO_WAF_MANAGED_RULES: Action[
-    CreateExceptionToWAFManagedRulesRequest, CreateExceptionToWAFManagedRulesResponse
+    CreateExceptionToWAFManagedRulesRequest, AddWorkflowRuleResponse
 ] = Action(
     name="CreateExceptionToWAFManagedRules",
     method="POST",
     path="/api/v1/waf/rule-exception/add-normal",
     request=CreateExceptionToWAFManagedRulesRequest,
-    response=CreateExceptionToWAFManagedRulesResponse,
+    response=AddWorkflowRuleResponse,
     product=PRODUCT,
     summary="CreateExceptionToWAFManagedRules: POST /api/v1/waf/rule-exception/add-normal.",
     query=(),
@@ -62,13 +57,13 @@ CREATE_EXCEPTION_TO_WAF_MANAGED_RULES: Action[
 """CreateExceptionToWAFManagedRules: ``POST /api/v1/waf/rule-exception/add-normal``."""
 
 ASSOCIATE_SHARE_WAF_RULE_EXCEPTION: Action[
-    AssociateShareWAFRuleExceptionRequest, AssociateShareWAFRuleExceptionResponse
+    AssociateShareWAFRuleExceptionRequest, CodeMsgResponse
 ] = Action(
     name="AssociateShareWAFRuleException",
     method="POST",
     path="/api/v1/waf/rule-exception/add-share",
     request=AssociateShareWAFRuleExceptionRequest,
-    response=AssociateShareWAFRuleExceptionResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="AssociateShareWAFRuleException: POST /api/v1/waf/rule-exception/add-share.",
     query=(),
@@ -79,13 +74,13 @@ ASSOCIATE_SHARE_WAF_RULE_EXCEPTION: Action[
 """AssociateShareWAFRuleException: ``POST /api/v1/waf/rule-exception/add-share``."""
 
 DELETE_EXCEPTION_FOR_WAF_MANAGED_RULES: Action[
-    DeleteExceptionForWAFManagedRulesRequest, DeleteExceptionForWAFManagedRulesResponse
+    DeleteExceptionForWAFManagedRulesRequest, CodeMsgResponse
 ] = Action(
     name="DeleteExceptionForWAFManagedRules",
     method="POST",
     path="/api/v1/waf/rule-exception/delete-normal",
     request=DeleteExceptionForWAFManagedRulesRequest,
-    response=DeleteExceptionForWAFManagedRulesResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="DeleteExceptionForWAFManagedRules: POST /api/v1/waf/rule-exception/delete-normal.",
     query=(),
@@ -96,13 +91,13 @@ DELETE_EXCEPTION_FOR_WAF_MANAGED_RULES: Action[
 """DeleteExceptionForWAFManagedRules: ``POST /api/v1/waf/rule-exception/delete-normal``."""
 
 UPDATE_EXCEPTION_FOR_WAF_MANAGED_RULES: Action[
-    UpdateExceptionForWAFManagedRulesRequest, UpdateExceptionForWAFManagedRulesResponse
+    UpdateExceptionForWAFManagedRulesRequest, CodeMsgResponse
 ] = Action(
     name="UpdateExceptionForWAFManagedRules",
     method="POST",
     path="/api/v1/waf/rule-exception/update",
     request=UpdateExceptionForWAFManagedRulesRequest,
-    response=UpdateExceptionForWAFManagedRulesResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="UpdateExceptionForWAFManagedRules: POST /api/v1/waf/rule-exception/update.",
     query=(),
@@ -113,14 +108,13 @@ UPDATE_EXCEPTION_FOR_WAF_MANAGED_RULES: Action[
 """UpdateExceptionForWAFManagedRules: ``POST /api/v1/waf/rule-exception/update``."""
 
 DELETE_SHARED_WAF_EXCEPTIONS_ASSOCIATED_WITH_WAF_MANAGED_RULES: Action[
-    DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequest,
-    DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesResponse,
+    DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequest, CodeMsgResponse
 ] = Action(
     name="DeleteSharedWAFExceptionsAssociatedWithWAFManagedRules",
     method="POST",
     path="/api/v1/waf/rule-exception/delete-share",
     request=DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequest,
-    response=DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="DeleteSharedWAFExceptionsAssociatedWithWAFManagedRules: POST /api/v1/waf/rule-exception/delete-share.",
     query=(),
@@ -131,12 +125,12 @@ DELETE_SHARED_WAF_EXCEPTIONS_ASSOCIATED_WITH_WAF_MANAGED_RULES: Action[
 """DeleteSharedWAFExceptionsAssociatedWithWAFManagedRules: ``POST /api/v1/waf/rule-exception/delete-share``."""
 
 LIST_SHARED_WAF_RULE_EXCEPTIONS_FOR_WAF_RULES: Action[
-    ListSharedWAFRuleExceptionsForWAFRulesRequest, ListSharedWAFRuleExceptionsForWAFRulesResponse
+    DomainListRuleIdListServiceTypeRequest, ListSharedWAFRuleExceptionsForWAFRulesResponse
 ] = Action(
     name="ListSharedWAFRuleExceptionsForWAFRules",
     method="POST",
     path="/api/v1/waf/rule-exception/list-share",
-    request=ListSharedWAFRuleExceptionsForWAFRulesRequest,
+    request=DomainListRuleIdListServiceTypeRequest,
     response=ListSharedWAFRuleExceptionsForWAFRulesResponse,
     product=PRODUCT,
     summary="ListSharedWAFRuleExceptionsForWAFRules: POST /api/v1/waf/rule-exception/list-share.",

@@ -8,28 +8,20 @@ from typing import Any
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
-    AssociateDomainsForBuiltInRuleRequest,
-    AssociateDomainsForBuiltInRuleResponse,
-    AssociateDomainsForRuleExceptionRequest,
-    AssociateDomainsForRuleExceptionResponse,
+    CodeMessageResponse,
     CreateBuiltInRuleRequest,
-    CreateBuiltInRuleResponse,
     CreateRuleExceptionRequest,
     CreateRuleExceptionResponse,
-    DeleteRuleExceptionRequest,
-    DeleteRuleExceptionResponse,
     GetBuiltInRuleInfoRequest,
     GetBuiltInRuleInfoResponse,
     GetBuiltInRuleListRequest,
     GetBuiltInRuleListResponse,
     GetRuleExceptionListRequest,
     GetRuleExceptionListResponse,
-    RemoveDomainsForBuiltInRuleRequest,
-    RemoveDomainsForBuiltInRuleResponse,
-    RemoveDomainsForRuleExceptionRequest,
-    RemoveDomainsForRuleExceptionResponse,
+    IdRequest,
+    NameDomainListRequest,
+    TemplateIdListDomainListRequest,
     UpdateBuiltInRuleRequest,
-    UpdateBuiltInRuleResponse,
     UpdateRuleExceptionRequest,
     UpdateRuleExceptionResponse,
 )
@@ -64,12 +56,12 @@ GET_BUILT_IN_RULE_INFO: Action[GetBuiltInRuleInfoRequest, GetBuiltInRuleInfoResp
 )
 """GetBuiltInRuleInfo: ``POST /api/waf/template/rule/detail``."""
 
-CREATE_BUILT_IN_RULE: Action[CreateBuiltInRuleRequest, CreateBuiltInRuleResponse] = Action(
+CREATE_BUILT_IN_RULE: Action[CreateBuiltInRuleRequest, CodeMessageResponse] = Action(
     name="CreateBuiltInRule",
     method="POST",
     path="/api/waf/template/rule/add",
     request=CreateBuiltInRuleRequest,
-    response=CreateBuiltInRuleResponse,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="CreateBuiltInRule: POST /api/waf/template/rule/add.",
     query=(),
@@ -78,12 +70,12 @@ CREATE_BUILT_IN_RULE: Action[CreateBuiltInRuleRequest, CreateBuiltInRuleResponse
 )
 """CreateBuiltInRule: ``POST /api/waf/template/rule/add``."""
 
-UPDATE_BUILT_IN_RULE: Action[UpdateBuiltInRuleRequest, UpdateBuiltInRuleResponse] = Action(
+UPDATE_BUILT_IN_RULE: Action[UpdateBuiltInRuleRequest, CodeMessageResponse] = Action(
     name="UpdateBuiltInRule",
     method="POST",
     path="/api/waf/template/rule/update",
     request=UpdateBuiltInRuleRequest,
-    response=UpdateBuiltInRuleResponse,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="UpdateBuiltInRule: POST /api/waf/template/rule/update.",
     query=(),
@@ -92,14 +84,12 @@ UPDATE_BUILT_IN_RULE: Action[UpdateBuiltInRuleRequest, UpdateBuiltInRuleResponse
 )
 """UpdateBuiltInRule: ``POST /api/waf/template/rule/update``."""
 
-ASSOCIATE_DOMAINS_FOR_BUILT_IN_RULE: Action[
-    AssociateDomainsForBuiltInRuleRequest, AssociateDomainsForBuiltInRuleResponse
-] = Action(
+ASSOCIATE_DOMAINS_FOR_BUILT_IN_RULE: Action[NameDomainListRequest, CodeMessageResponse] = Action(
     name="AssociateDomainsForBuiltInRule",
     method="POST",
     path="/api/waf/template/rule/add-rela",
-    request=AssociateDomainsForBuiltInRuleRequest,
-    response=AssociateDomainsForBuiltInRuleResponse,
+    request=NameDomainListRequest,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="AssociateDomainsForBuiltInRule: POST /api/waf/template/rule/add-rela.",
     query=(),
@@ -108,14 +98,12 @@ ASSOCIATE_DOMAINS_FOR_BUILT_IN_RULE: Action[
 )
 """AssociateDomainsForBuiltInRule: ``POST /api/waf/template/rule/add-rela``."""
 
-REMOVE_DOMAINS_FOR_BUILT_IN_RULE: Action[
-    RemoveDomainsForBuiltInRuleRequest, RemoveDomainsForBuiltInRuleResponse
-] = Action(
+REMOVE_DOMAINS_FOR_BUILT_IN_RULE: Action[NameDomainListRequest, CodeMessageResponse] = Action(
     name="RemoveDomainsForBuiltInRule",
     method="POST",
     path="/api/waf/template/rule/remove-rela",
-    request=RemoveDomainsForBuiltInRuleRequest,
-    response=RemoveDomainsForBuiltInRuleResponse,
+    request=NameDomainListRequest,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="RemoveDomainsForBuiltInRule: POST /api/waf/template/rule/remove-rela.",
     query=(),
@@ -194,12 +182,12 @@ UPDATE_RULE_EXCEPTION: Action[UpdateRuleExceptionRequest, UpdateRuleExceptionRes
 )
 """UpdateRuleException: ``POST /api/waf/template/rule/white/update``."""
 
-DELETE_RULE_EXCEPTION: Action[DeleteRuleExceptionRequest, DeleteRuleExceptionResponse] = Action(
+DELETE_RULE_EXCEPTION: Action[IdRequest, CodeMessageResponse] = Action(
     name="DeleteRuleException",
     method="POST",
     path="/api/waf/template/rule/white/delete",
-    request=DeleteRuleExceptionRequest,
-    response=DeleteRuleExceptionResponse,
+    request=IdRequest,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="DeleteRuleException: POST /api/waf/template/rule/white/delete.",
     query=(),
@@ -209,13 +197,13 @@ DELETE_RULE_EXCEPTION: Action[DeleteRuleExceptionRequest, DeleteRuleExceptionRes
 """DeleteRuleException: ``POST /api/waf/template/rule/white/delete``."""
 
 ASSOCIATE_DOMAINS_FOR_RULE_EXCEPTION: Action[
-    AssociateDomainsForRuleExceptionRequest, AssociateDomainsForRuleExceptionResponse
+    TemplateIdListDomainListRequest, CodeMessageResponse
 ] = Action(
     name="AssociateDomainsForRuleException",
     method="POST",
     path="/api/waf/template/rule/white/add-rela",
-    request=AssociateDomainsForRuleExceptionRequest,
-    response=AssociateDomainsForRuleExceptionResponse,
+    request=TemplateIdListDomainListRequest,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="AssociateDomainsForRuleException: POST /api/waf/template/rule/white/add-rela.",
     query=(),
@@ -224,19 +212,19 @@ ASSOCIATE_DOMAINS_FOR_RULE_EXCEPTION: Action[
 )
 """AssociateDomainsForRuleException: ``POST /api/waf/template/rule/white/add-rela``."""
 
-REMOVE_DOMAINS_FOR_RULE_EXCEPTION: Action[
-    RemoveDomainsForRuleExceptionRequest, RemoveDomainsForRuleExceptionResponse
-] = Action(
-    name="RemoveDomainsForRuleException",
-    method="POST",
-    path="/api/waf/template/rule/white/remove-rela",
-    request=RemoveDomainsForRuleExceptionRequest,
-    response=RemoveDomainsForRuleExceptionResponse,
-    product=PRODUCT,
-    summary="RemoveDomainsForRuleException: POST /api/waf/template/rule/white/remove-rela.",
-    query=(),
-    body=("templateIdList", "domainList"),
-    envelope=Envelope(code="code", message="message", success=("0",)),
+REMOVE_DOMAINS_FOR_RULE_EXCEPTION: Action[TemplateIdListDomainListRequest, CodeMessageResponse] = (
+    Action(
+        name="RemoveDomainsForRuleException",
+        method="POST",
+        path="/api/waf/template/rule/white/remove-rela",
+        request=TemplateIdListDomainListRequest,
+        response=CodeMessageResponse,
+        product=PRODUCT,
+        summary="RemoveDomainsForRuleException: POST /api/waf/template/rule/white/remove-rela.",
+        query=(),
+        body=("templateIdList", "domainList"),
+        envelope=Envelope(code="code", message="message", success=("0",)),
+    )
 )
 """RemoveDomainsForRuleException: ``POST /api/waf/template/rule/white/remove-rela``."""
 

@@ -9,9 +9,11 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 
-from cdnetworks.core.models import ItemModel
+from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
     "AddCustomizeRuleRequestConditionAreaConditions",
@@ -25,6 +27,19 @@ __all__ = [
     "AddCustomizeRuleRequestConditionUaConditions",
     "AddCustomizeRuleRequestConditionUriConditions",
     "AddCustomizeRuleRequestConditionUriParamConditions",
+    "AddWorkflowRuleResponse",
+    "CodeMessageResponse",
+    "CodeMsgDataResponse",
+    "CodeMsgResponse",
+    "DeleteApiResponse",
+    "DomainListRuleIdListServiceTypeRequest",
+    "DomainListRuleNameServiceTypeRequest",
+    "DomainListServiceTypeRequest",
+    "DomainRuleNameServiceTypeRequest",
+    "DomainServiceTypeRequest",
+    "IdListServiceTypeRequest",
+    "IdRequest",
+    "IdsRequest",
     "ListCustomRulesResponseDataConditionListAreaConditions",
     "ListCustomRulesResponseDataConditionListIpOrIpsConditions",
     "ListCustomRulesResponseDataConditionListJa3Conditions",
@@ -36,7 +51,46 @@ __all__ = [
     "ListRateLimitingRulesResponseDataRateLimitRuleConditionHeaderConditions",
     "ListRateLimitingRulesResponseDataRateLimitRuleConditionRefererConditions",
     "ListRateLimitingRulesResponseDataRateLimitRuleConditionUaConditions",
+    "PageSizePolicyNameRequest",
 ]
+
+
+class CodeMessageResponse(ResponseModel, kw_only=True):
+    """The answer of UpdateBlockPageSetting, CreateBuiltInRule, UpdateBuiltInRule and 13 more (one shape)."""
+
+    code: str | int | None = None
+    message: str | None = None
+
+
+class CodeMsgResponse(ResponseModel, kw_only=True):
+    """The answer of ModifyBuiltInProtection, UpdateAslConfig, WssMPNetworkServiceAdd and 48 more (one shape)."""
+
+    code: str | int | None = None
+    msg: str | None = None
+
+
+class CodeMsgDataResponse(ResponseModel, kw_only=True):
+    """The answer of CreateConsumer, EditConsumer, ReportIncorrectApiAsset and 6 more (one shape)."""
+
+    code: str | int | None = None
+    msg: str | None = None
+    data: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+class DeleteApiResponse(ResponseModel, kw_only=True):
+    """The answer of DeleteConsumer, DeleteQuotaRule, DeleteApi and 3 more (one shape)."""
+
+    code: str | int | None = None
+    msg: str | None = None
+    data: list[str] = msgspec.field(default_factory=list)
+
+
+class AddWorkflowRuleResponse(ResponseModel, kw_only=True):
+    """The answer of CreateExceptionToWAFManagedRules, AddRateLimitingRule, CreateWhitelistRule and 3 more (one shape)."""
+
+    code: str | int | None = None
+    msg: str | None = None
+    data: str | None = None
 
 
 class AddCustomizeRuleRequestConditionIpOrIpsConditions(ItemModel, kw_only=True):
@@ -199,3 +253,68 @@ class ListCustomRulesResponseDataConditionListJa4Conditions(ItemModel, kw_only=T
 
     match_type: str | None = None
     ja4_list: list[str] = msgspec.field(default_factory=list)
+
+
+class IdRequest(RequestModel, kw_only=True):
+    """The arguments of DeleteRuleException, DeleteBuiltInRule, SetDefaultBuiltInRule: the same fields."""
+
+    id: int
+
+
+class IdsRequest(RequestModel, kw_only=True):
+    """The arguments of DeleteConsumer, DeleteQuotaRule, DeleteApi and 1 more: the same fields."""
+
+    ids: list[str]
+
+
+class PageSizePolicyNameRequest(RequestModel, kw_only=True):
+    """The arguments of GetQuotaRuleList, GetConcurrencyLimitRuleList: the same fields."""
+
+    page: int
+    size: int
+    policy_name: str | None = None
+
+
+class DomainListRuleIdListServiceTypeRequest(RequestModel, kw_only=True):
+    """The arguments of ListNonSharedWAFRuleExceptionsForWAFRules, ListRecommendations, ListSharedWAFRuleExceptionsForWAFRules: the same fields."""
+
+    domain_list: list[str]
+    rule_id_list: list[int]
+    service_type: str | None = None
+
+
+class DomainListServiceTypeRequest(RequestModel, kw_only=True):
+    """The arguments of UpgradeWAFRuleset, ListWAFBasicConfigOfDomains, GetBotFunctionSwitch and 9 more: the same fields."""
+
+    domain_list: list[str]
+    service_type: str | None = None
+
+
+class IdListServiceTypeRequest(RequestModel, kw_only=True):
+    """The arguments of ApplyRecommendations, RejectRecommendations, DeleteWhitelistRules and 3 more: the same fields."""
+
+    id_list: list[str]
+    service_type: str | None = None
+
+
+class DomainServiceTypeRequest(RequestModel, kw_only=True):
+    """The arguments of RemoveProtectedDomain, GetWhiteRulesForTheSharedConfigurationAsociatedWithDomain, ListCustomRulesForSharedConfigurationAssociatedWithDomain and 4 more: the same fields."""
+
+    domain: str
+    service_type: str | None = None
+
+
+class DomainListRuleNameServiceTypeRequest(RequestModel, kw_only=True):
+    """The arguments of ListRateLimitingRules, ListWhitelistRules, ListCustomRules: the same fields."""
+
+    domain_list: list[str]
+    rule_name: str | None = None
+    service_type: str | None = None
+
+
+class DomainRuleNameServiceTypeRequest(RequestModel, kw_only=True):
+    """The arguments of ListWorkflowRules, GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomain: the same fields."""
+
+    domain: str
+    rule_name: str | None = None
+    service_type: str | None = None

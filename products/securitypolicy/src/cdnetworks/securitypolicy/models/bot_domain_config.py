@@ -18,7 +18,6 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 __all__ = [
     "DeployBehaviorAnalysePtRows",
     "DeployBehaviorAnalyseRequest",
-    "DeployBehaviorAnalyseResponse",
     "DeployBehaviorAnalyseRow",
     "DeployBehaviorAnalyseRuleContent",
     "DeployBlockPageRequest",
@@ -30,37 +29,31 @@ __all__ = [
     "DeployBotFeatureVerificationPt",
     "DeployBotFeatureVerificationPtRows",
     "DeployBotFeatureVerificationRequest",
-    "DeployBotFeatureVerificationResponse",
     "DeployBotFeatureVerificationWhileUrl",
     "DeployCaptchaVerificationCaRows",
     "DeployCaptchaVerificationCaptcha",
     "DeployCaptchaVerificationRequest",
-    "DeployCaptchaVerificationResponse",
     "DeployCrawlerGoodIntelligence",
     "DeployCrawlerGoodPgRows",
     "DeployCrawlerGoodPgRowsAgent",
     "DeployCrawlerGoodRequest",
-    "DeployCrawlerGoodResponse",
     "DeployCrawlerGoodUserAgent",
     "DeployFingerprintAnalysisFingerprint",
     "DeployFingerprintAnalysisFpRows",
     "DeployFingerprintAnalysisRequest",
-    "DeployFingerprintAnalysisResponse",
+    "DomainRequest",
     "GetBehaviorAnalyseAlRows",
     "GetBehaviorAnalyseData",
     "GetBehaviorAnalyseFpRow",
     "GetBehaviorAnalyseReqRow",
-    "GetBehaviorAnalyseRequest",
     "GetBehaviorAnalyseResponse",
     "GetBehaviorAnalyseRow",
     "GetBehaviorAnalyseRuleContent",
     "GetBlockPagePage",
-    "GetBlockPageRequest",
     "GetBlockPageResponse",
     "GetBlockPageResult",
     "GetCrawlerGoodPgRows",
     "GetCrawlerGoodPgRowsAgent",
-    "GetCrawlerGoodRequest",
     "GetCrawlerGoodResponse",
     "GetCrawlerGoodResult",
     "GetCrawlerGoodRow",
@@ -69,19 +62,16 @@ __all__ = [
     "QueryBotFeatureVerificationHuman",
     "QueryBotFeatureVerificationJs",
     "QueryBotFeatureVerificationPtRow",
-    "QueryBotFeatureVerificationRequest",
     "QueryBotFeatureVerificationResponse",
     "QueryBotFeatureVerificationResult",
     "QueryBotFeatureVerificationWhiteUrl",
     "QueryCaptchaVerificationCaRows",
     "QueryCaptchaVerificationCaptcha",
     "QueryCaptchaVerificationData",
-    "QueryCaptchaVerificationRequest",
     "QueryCaptchaVerificationResponse",
     "QueryFingerprintAnalysisData",
     "QueryFingerprintAnalysisFingerprint",
     "QueryFingerprintAnalysisFpRows",
-    "QueryFingerprintAnalysisRequest",
     "QueryFingerprintAnalysisResponse",
 ]
 
@@ -412,14 +402,14 @@ class GetBlockPageResponse(ResponseModel, kw_only=True):
 
 
 class DeployBlockPageResult(ItemModel, kw_only=True):
-    """The ``data`` of ``DeployCrawlerGoodResponse``, the ``data`` of ``DeployBotFeatureVerificationResponse``, the ``data`` of ``DeployFingerprintAnalysisResponse`` and 3 more."""
+    """The ``data`` of ``DeployBlockPageResponse``."""
 
     deploy_version: str | None = None
     estimatetime: str | None = None
 
 
-class DeployCrawlerGoodResponse(ResponseModel, kw_only=True):
-    """The answer of DeployCrawlerGood."""
+class DeployBlockPageResponse(ResponseModel, kw_only=True):
+    """The answer of DeployCrawlerGood, DeployBotFeatureVerification, DeployFingerprintAnalysis and 3 more (one shape)."""
 
     code: str | int | None = None
     message: str | None = None
@@ -451,14 +441,6 @@ class DeployCrawlerGoodUserAgent(ItemModel, kw_only=True):
     """The ``edgebot_user_agent`` of ``DeployCrawlerGoodRequest``."""
 
     pg_rows: list[DeployCrawlerGoodPgRowsAgent] = msgspec.field(name="pg_rows")
-
-
-class DeployBotFeatureVerificationResponse(ResponseModel, kw_only=True):
-    """The answer of DeployBotFeatureVerification."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: DeployBlockPageResult | None = None
 
 
 class DeployBotFeatureVerificationPtRows(ItemModel, kw_only=True):
@@ -522,14 +504,6 @@ class DeployBotFeatureVerificationJS(ItemModel, kw_only=True):
     white_url: list[DeployBotFeatureVerificationWhileUrl] = msgspec.field(name="white_url")
 
 
-class DeployFingerprintAnalysisResponse(ResponseModel, kw_only=True):
-    """The answer of DeployFingerprintAnalysis."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: DeployBlockPageResult | None = None
-
-
 class DeployFingerprintAnalysisFpRows(ItemModel, kw_only=True):
     """An item of ``DeployFingerprintAnalysisFingerprint.fp_rows``."""
 
@@ -550,14 +524,6 @@ class DeployFingerprintAnalysisFingerprint(ItemModel, kw_only=True):
     fp_rows: list[DeployFingerprintAnalysisFpRows] = msgspec.field(name="fp_rows")
 
 
-class DeployCaptchaVerificationResponse(ResponseModel, kw_only=True):
-    """The answer of DeployCaptchaVerification."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: DeployBlockPageResult | None = None
-
-
 class DeployCaptchaVerificationCaRows(ItemModel, kw_only=True):
     """An item of ``DeployCaptchaVerificationCaptcha.ca_rows``."""
 
@@ -576,14 +542,6 @@ class DeployCaptchaVerificationCaptcha(ItemModel, kw_only=True):
     intercept_time: int = msgspec.field(name="intercept_time")
     accept_time: int = msgspec.field(name="accept_time")
     ca_rows: list[DeployCaptchaVerificationCaRows] = msgspec.field(name="ca_rows")
-
-
-class DeployBehaviorAnalyseResponse(ResponseModel, kw_only=True):
-    """The answer of DeployBehaviorAnalyse."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: DeployBlockPageResult | None = None
 
 
 class DeployBehaviorAnalysePtRows(ItemModel, kw_only=True):
@@ -619,46 +577,8 @@ class DeployBehaviorAnalyseRow(ItemModel, kw_only=True):
     rule_content: DeployBehaviorAnalyseRuleContent = msgspec.field(name="rule_content")
 
 
-class DeployBlockPageResponse(ResponseModel, kw_only=True):
-    """The answer of DeployBlockPage."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: DeployBlockPageResult | None = None
-
-
-class GetCrawlerGoodRequest(RequestModel, kw_only=True):
-    """The arguments of GetCrawlerGood (``POST /api/bot/domainConfig/get-crawler-good``)."""
-
-    domain: str
-
-
-class QueryBotFeatureVerificationRequest(RequestModel, kw_only=True):
-    """The arguments of QueryBotFeatureVerification (``POST /api/bot/domainConfig/get-bot-challenge``)."""
-
-    domain: str
-
-
-class QueryFingerprintAnalysisRequest(RequestModel, kw_only=True):
-    """The arguments of QueryFingerprintAnalysis (``POST /api/bot/domainConfig/get-fingerprint-challenge``)."""
-
-    domain: str
-
-
-class QueryCaptchaVerificationRequest(RequestModel, kw_only=True):
-    """The arguments of QueryCaptchaVerification (``POST /api/bot/domainConfig/get-captcha-challenge``)."""
-
-    domain: str
-
-
-class GetBehaviorAnalyseRequest(RequestModel, kw_only=True):
-    """The arguments of GetBehaviorAnalyse (``POST /api/bot/domainConfig/get-behavior-analyse``)."""
-
-    domain: str
-
-
-class GetBlockPageRequest(RequestModel, kw_only=True):
-    """The arguments of GetBlockPage (``POST /api/bot/domainConfig/get-block-page``)."""
+class DomainRequest(RequestModel, kw_only=True):
+    """The arguments of GetCrawlerGood, QueryBotFeatureVerification, QueryFingerprintAnalysis and 3 more: the same fields."""
 
     domain: str
 

@@ -20,9 +20,6 @@ __all__ = [
     "AddExactRuleRequest",
     "AddExactRuleResp",
     "AddExactRuleResponse",
-    "BatchAssiociatedExactRuleRequest",
-    "BatchAssiociatedExactRuleResponse",
-    "BatchRemoveExactRuleRequest",
     "BatchRemoveExactRuleResp",
     "BatchRemoveExactRuleResponse",
     "DeleteExactRuleRequest",
@@ -42,6 +39,7 @@ __all__ = [
     "QueryExactRuleListRequest",
     "QueryExactRuleListResp",
     "QueryExactRuleListResponse",
+    "ServiceTypeRuleIdListDomainListRequest",
 ]
 
 
@@ -156,21 +154,13 @@ class DeleteExactRuleResponse(ResponseModel, kw_only=True):
 
 
 class BatchRemoveExactRuleResp(ItemModel, kw_only=True):
-    """The ``data`` of ``BatchAssiociatedExactRuleResponse``, the ``data`` of ``BatchRemoveExactRuleResponse``."""
+    """The ``data`` of ``BatchRemoveExactRuleResponse``."""
 
     domain_list: list[str] = msgspec.field(default_factory=list)
 
 
-class BatchAssiociatedExactRuleResponse(ResponseModel, kw_only=True):
-    """The answer of BatchAssiociatedExactRule."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: BatchRemoveExactRuleResp | None = None
-
-
 class BatchRemoveExactRuleResponse(ResponseModel, kw_only=True):
-    """The answer of BatchRemoveExactRule."""
+    """The answer of BatchAssiociatedExactRule, BatchRemoveExactRule."""
 
     code: str | int | None = None
     message: str | None = None
@@ -228,16 +218,8 @@ class DeleteExactRuleRequest(RequestModel, kw_only=True):
     rule_id: str
 
 
-class BatchAssiociatedExactRuleRequest(RequestModel, kw_only=True):
-    """The arguments of BatchAssiociatedExactRule (``POST /api/bot/exact/batch-assiociated-exact-rule``)."""
-
-    service_type: str
-    rule_id_list: list[str]
-    domain_list: list[str]
-
-
-class BatchRemoveExactRuleRequest(RequestModel, kw_only=True):
-    """The arguments of BatchRemoveExactRule (``POST /api/bot/exact/batch-remove-exact-rule``)."""
+class ServiceTypeRuleIdListDomainListRequest(RequestModel, kw_only=True):
+    """The arguments of BatchAssiociatedExactRule, BatchRemoveExactRule: the same fields."""
 
     service_type: str
     rule_id_list: list[str]

@@ -17,37 +17,23 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
     "GetBotFunctionSwitchBotManageConfigVO",
-    "GetBotFunctionSwitchRequest",
     "GetBotFunctionSwitchResponse",
-    "GetWebBotDetectionListRequest",
     "GetWebBotDetectionListResponse",
     "GetWebBotDetectionListResponseData",
     "GetWebBotDetectionListResponseDataInteractionRuleList",
     "GetWebBotDetectionListResponseDataJsExceptionList",
-    "ListDomainCustomizeBotsRequest",
     "ListDomainCustomizeBotsResponse",
     "ListDomainCustomizeBotsResponseData",
     "ListDomainCustomizeBotsResponseDataConditionList",
-    "ListKnownBotsRequest",
-    "ListKnownBotsResponse",
     "ListUaBotsBotNameInfoVO",
     "ListUaBotsBotUaBotsReturnVO",
-    "ListUaBotsRequest",
     "ListUaBotsResponse",
     "UpdateBotFunctionSwitchRequest",
-    "UpdateBotFunctionSwitchResponse",
-    "UpdateKnownBotsActRequest",
-    "UpdateKnownBotsActResponse",
-    "UpdateKnownBotsSelectBotNamesRequest",
-    "UpdateKnownBotsSelectBotNamesResponse",
     "UpdateUaBotsActBotPublicBotsDTO",
     "UpdateUaBotsActRequest",
-    "UpdateUaBotsActResponse",
     "UpdateUaBotsSelectBotNamesBotPublicBotsDTO",
     "UpdateUaBotsSelectBotNamesRequest",
-    "UpdateUaBotsSelectBotNamesResponse",
     "UpdateWebBotDetectionRequest",
-    "UpdateWebBotDetectionResponse",
 ]
 
 
@@ -65,13 +51,6 @@ class GetBotFunctionSwitchResponse(ResponseModel, kw_only=True):
     code: str | int | None = None
     msg: str | None = None
     data: list[GetBotFunctionSwitchBotManageConfigVO] = msgspec.field(default_factory=list)
-
-
-class UpdateBotFunctionSwitchResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateBotFunctionSwitch."""
-
-    code: str | int | None = None
-    msg: str | None = None
 
 
 class ListDomainCustomizeBotsResponseDataConditionList(ItemModel, kw_only=True):
@@ -151,22 +130,8 @@ class GetWebBotDetectionListResponse(ResponseModel, kw_only=True):
     data: list[GetWebBotDetectionListResponseData] = msgspec.field(default_factory=list)
 
 
-class UpdateWebBotDetectionResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateWebBotDetection."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class UpdateKnownBotsSelectBotNamesResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateKnownBotsSelectBotNames."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
 class UpdateUaBotsSelectBotNamesBotPublicBotsDTO(ItemModel, kw_only=True):
-    """An item of ``UpdateKnownBotsSelectBotNamesRequest.update_list``, an item of ``UpdateUaBotsSelectBotNamesRequest.update_list``."""
+    """An item of ``UpdateUaBotsSelectBotNamesRequest.update_list``, an item of ``UpdateUaBotsSelectBotNamesRequest.update_list``."""
 
     bot_category: str | None = None
     select_bot_names: str | None = None
@@ -180,7 +145,7 @@ class ListUaBotsBotNameInfoVO(ItemModel, kw_only=True):
 
 
 class ListUaBotsBotUaBotsReturnVO(ItemModel, kw_only=True):
-    """An item of ``ListKnownBotsResponse.data``, an item of ``ListUaBotsResponse.data``."""
+    """An item of ``ListUaBotsResponse.data``."""
 
     id: str | None = None
     bot_category: str | None = None
@@ -188,55 +153,19 @@ class ListUaBotsBotUaBotsReturnVO(ItemModel, kw_only=True):
     bot_name_info_list: list[ListUaBotsBotNameInfoVO] = msgspec.field(default_factory=list)
 
 
-class ListKnownBotsResponse(ResponseModel, kw_only=True):
-    """The answer of ListKnownBots."""
+class ListUaBotsResponse(ResponseModel, kw_only=True):
+    """The answer of ListKnownBots, ListUaBots."""
 
     code: str | int | None = None
     msg: str | None = None
     data: list[ListUaBotsBotUaBotsReturnVO] = msgspec.field(default_factory=list)
-
-
-class UpdateKnownBotsActResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateKnownBotsAct."""
-
-    code: str | int | None = None
-    msg: str | None = None
 
 
 class UpdateUaBotsActBotPublicBotsDTO(ItemModel, kw_only=True):
-    """An item of ``UpdateKnownBotsActRequest.update_list``, an item of ``UpdateUaBotsActRequest.update_list``."""
+    """An item of ``UpdateUaBotsActRequest.update_list``, an item of ``UpdateUaBotsActRequest.update_list``."""
 
     bot_category: str
     bot_act: str
-
-
-class ListUaBotsResponse(ResponseModel, kw_only=True):
-    """The answer of ListUaBots."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: list[ListUaBotsBotUaBotsReturnVO] = msgspec.field(default_factory=list)
-
-
-class UpdateUaBotsSelectBotNamesResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateUaBotsSelectBotNames."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class UpdateUaBotsActResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateUaBotsAct."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class GetBotFunctionSwitchRequest(RequestModel, kw_only=True):
-    """The arguments of GetBotFunctionSwitch (``POST /api/v1/bot-manage/get-function-switch``)."""
-
-    domain_list: list[str]
-    service_type: str | None = None
 
 
 class UpdateBotFunctionSwitchRequest(RequestModel, kw_only=True):
@@ -250,20 +179,6 @@ class UpdateBotFunctionSwitchRequest(RequestModel, kw_only=True):
     def __post_init__(self) -> None:
         self.scene_analyse_switch = as_flag(self.scene_analyse_switch, "ON", "OFF")
         self.behavior_analyse_switch = as_flag(self.behavior_analyse_switch, "ON", "OFF")
-
-
-class ListDomainCustomizeBotsRequest(RequestModel, kw_only=True):
-    """The arguments of ListDomainCustomizeBots (``POST /api/v1/bot-manage/get-domain-customize-bots-list``)."""
-
-    domain: str
-    service_type: str | None = None
-
-
-class GetWebBotDetectionListRequest(RequestModel, kw_only=True):
-    """The arguments of GetWebBotDetectionList (``POST /api/v1/bot-manage/web/list``)."""
-
-    domain_list: list[str]
-    service_type: str | None = None
 
 
 class UpdateWebBotDetectionRequest(RequestModel, kw_only=True):
@@ -285,38 +200,8 @@ class UpdateWebBotDetectionRequest(RequestModel, kw_only=True):
         self.interaction_analyse_switch = as_flag(self.interaction_analyse_switch, "ON", "OFF")
 
 
-class UpdateKnownBotsSelectBotNamesRequest(RequestModel, kw_only=True):
-    """The arguments of UpdateKnownBotsSelectBotNames (``POST /api/v1/bot-manage/update-known-bots-select-bot-names``)."""
-
-    domain: str
-    update_list: list[UpdateUaBotsSelectBotNamesBotPublicBotsDTO]
-    service_type: str | None = None
-
-
-class ListKnownBotsRequest(RequestModel, kw_only=True):
-    """The arguments of ListKnownBots (``POST /api/v1/bot-manage/get-known-bots``)."""
-
-    domain: str
-    service_type: str | None = None
-
-
-class UpdateKnownBotsActRequest(RequestModel, kw_only=True):
-    """The arguments of UpdateKnownBotsAct (``POST /api/v1/bot-manage/update-known-bots-act``)."""
-
-    domain: str
-    update_list: list[UpdateUaBotsActBotPublicBotsDTO]
-    service_type: str | None = None
-
-
-class ListUaBotsRequest(RequestModel, kw_only=True):
-    """The arguments of ListUaBots (``POST /api/v1/bot-manage/get-ua-bots``)."""
-
-    domain: str
-    service_type: str | None = None
-
-
 class UpdateUaBotsSelectBotNamesRequest(RequestModel, kw_only=True):
-    """The arguments of UpdateUaBotsSelectBotNames (``POST /api/v1/bot-manage/update-ua-bots-select-bot-names``)."""
+    """The arguments of UpdateKnownBotsSelectBotNames, UpdateUaBotsSelectBotNames: the same fields."""
 
     domain: str
     update_list: list[UpdateUaBotsSelectBotNamesBotPublicBotsDTO]
@@ -324,7 +209,7 @@ class UpdateUaBotsSelectBotNamesRequest(RequestModel, kw_only=True):
 
 
 class UpdateUaBotsActRequest(RequestModel, kw_only=True):
-    """The arguments of UpdateUaBotsAct (``POST /api/v1/bot-manage/update-ua-bots-act``)."""
+    """The arguments of UpdateKnownBotsAct, UpdateUaBotsAct: the same fields."""
 
     domain: str
     update_list: list[UpdateUaBotsActBotPublicBotsDTO]

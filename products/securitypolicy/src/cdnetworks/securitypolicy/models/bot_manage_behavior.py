@@ -17,26 +17,14 @@ __all__ = [
     "AddWorkflowRuleRequestApiRuleCondition",
     "AddWorkflowRuleRequestProtectionScope",
     "AddWorkflowRuleRequestWebRuleCondition",
-    "AddWorkflowRuleResponse",
     "DeleteWorkflowRuleRequest",
-    "DeleteWorkflowRuleResponse",
-    "ListWorkflowRulesRequest",
     "ListWorkflowRulesResponse",
     "ListWorkflowRulesResponseData",
     "ListWorkflowRulesResponseDataApiRuleCondition",
     "ListWorkflowRulesResponseDataProtectionScope",
     "ListWorkflowRulesResponseDataWebRuleCondition",
     "UpdateWorkflowRuleRequest",
-    "UpdateWorkflowRuleResponse",
 ]
-
-
-class AddWorkflowRuleResponse(ResponseModel, kw_only=True):
-    """The answer of AddWorkflowRule."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: str | None = None
 
 
 class AddWorkflowRuleRequestProtectionScope(ItemModel, kw_only=True):
@@ -66,13 +54,6 @@ class AddWorkflowRuleRequestApiRuleCondition(ItemModel, kw_only=True):
     customize_match_name: str | None = None
     customize_path_match: str | None = None
     customize_path: str | None = None
-
-
-class UpdateWorkflowRuleResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateWorkflowRule."""
-
-    code: str | int | None = None
-    msg: str | None = None
 
 
 class ListWorkflowRulesResponseDataProtectionScope(ItemModel, kw_only=True):
@@ -136,13 +117,6 @@ class ListWorkflowRulesResponse(ResponseModel, kw_only=True):
     data: list[ListWorkflowRulesResponseData] = msgspec.field(default_factory=list)
 
 
-class DeleteWorkflowRuleResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteWorkflowRule."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
 class AddWorkflowRuleRequest(RequestModel, kw_only=True):
     """The arguments of AddWorkflowRule (``POST /api/v1/bot-manage/behavior/add-rule``)."""
 
@@ -174,14 +148,6 @@ class UpdateWorkflowRuleRequest(RequestModel, kw_only=True):
     api_rule_condition: list[AddWorkflowRuleRequestApiRuleCondition] | None = None
     mode: str | None = None
     wl_uri: list[str] | None = None
-    service_type: str | None = None
-
-
-class ListWorkflowRulesRequest(RequestModel, kw_only=True):
-    """The arguments of ListWorkflowRules (``POST /api/v1/bot-manage/behavior/get-rule``)."""
-
-    domain: str
-    rule_name: str | None = None
     service_type: str | None = None
 
 

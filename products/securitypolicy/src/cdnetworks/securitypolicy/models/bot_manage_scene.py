@@ -14,22 +14,13 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
     "AddHtmlPageswithoutEmbeddingJsRequest",
-    "AddHtmlPageswithoutEmbeddingJsResponse",
     "AddSpecificClientTrafficBypassRequest",
     "AddSpecificClientTrafficBypassRequestConditions",
-    "AddSpecificClientTrafficBypassResponse",
-    "DeleteHtmlPageswithoutEmbeddingJsRequest",
-    "DeleteHtmlPageswithoutEmbeddingJsResponse",
-    "DeleteSpecificClientTrafficBypassRequest",
-    "DeleteSpecificClientTrafficBypassResponse",
-    "ListSpecificClientTrafficBypassRequest",
     "ListSpecificClientTrafficBypassResponse",
     "ListSpecificClientTrafficBypassResponseData",
     "ListSpecificClientTrafficBypassResponseDataConditions",
     "UpdateHtmlPageswithoutEmbeddingJsRequest",
-    "UpdateHtmlPageswithoutEmbeddingJsResponse",
     "UpdateSpecificClientTrafficBypassRequest",
-    "UpdateSpecificClientTrafficBypassResponse",
 ]
 
 
@@ -62,14 +53,6 @@ class ListSpecificClientTrafficBypassResponse(ResponseModel, kw_only=True):
     data: list[ListSpecificClientTrafficBypassResponseData] = msgspec.field(default_factory=list)
 
 
-class AddSpecificClientTrafficBypassResponse(ResponseModel, kw_only=True):
-    """The answer of AddSpecificClientTrafficBypass."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: str | None = None
-
-
 class AddSpecificClientTrafficBypassRequestConditions(ItemModel, kw_only=True):
     """An item of ``AddSpecificClientTrafficBypassRequest.conditions``, an item of ``UpdateSpecificClientTrafficBypassRequest.conditions``."""
 
@@ -77,49 +60,6 @@ class AddSpecificClientTrafficBypassRequestConditions(ItemModel, kw_only=True):
     match_type: str
     match_key: str | None = None
     match_value_list: list[str] = msgspec.field(default_factory=list)
-
-
-class UpdateSpecificClientTrafficBypassResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateSpecificClientTrafficBypass."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class DeleteSpecificClientTrafficBypassResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteSpecificClientTrafficBypass."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class AddHtmlPageswithoutEmbeddingJsResponse(ResponseModel, kw_only=True):
-    """The answer of AddHtmlPageswithoutEmbeddingJs."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: str | None = None
-
-
-class UpdateHtmlPageswithoutEmbeddingJsResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateHtmlPageswithoutEmbeddingJs."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class DeleteHtmlPageswithoutEmbeddingJsResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteHtmlPageswithoutEmbeddingJs."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class ListSpecificClientTrafficBypassRequest(RequestModel, kw_only=True):
-    """The arguments of ListSpecificClientTrafficBypass (``POST /api/v1/bot-manage/scene/whitelist/list``)."""
-
-    domain_list: list[str]
-    service_type: str | None = None
 
 
 class AddSpecificClientTrafficBypassRequest(RequestModel, kw_only=True):
@@ -143,13 +83,6 @@ class UpdateSpecificClientTrafficBypassRequest(RequestModel, kw_only=True):
     service_type: str | None = None
 
 
-class DeleteSpecificClientTrafficBypassRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteSpecificClientTrafficBypass (``POST /api/v1/bot-manage/scene/whitelist/delete``)."""
-
-    id_list: list[str]
-    service_type: str | None = None
-
-
 class AddHtmlPageswithoutEmbeddingJsRequest(RequestModel, kw_only=True):
     """The arguments of AddHtmlPageswithoutEmbeddingJs (``POST /api/v1/bot-manage/scene/web/js-exception/add``)."""
 
@@ -168,11 +101,4 @@ class UpdateHtmlPageswithoutEmbeddingJsRequest(RequestModel, kw_only=True):
     path: str
     description: str | None = None
     regex: bool
-    service_type: str | None = None
-
-
-class DeleteHtmlPageswithoutEmbeddingJsRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteHtmlPageswithoutEmbeddingJs (``POST /api/v1/bot-manage/scene/web/js-exception/delete``)."""
-
-    id_list: list[str]
     service_type: str | None = None

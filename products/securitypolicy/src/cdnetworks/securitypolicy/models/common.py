@@ -26,27 +26,18 @@ from ._shared import (
 
 __all__ = [
     "CopyPoliciesToOtherHostnamesRequest",
-    "CopyPoliciesToOtherHostnamesResponse",
     "CreateWhitelistRuleRequest",
     "CreateWhitelistRuleRequestConditions",
     "CreateWhitelistRuleRequestConditionsHeaderConditions",
     "CreateWhitelistRuleRequestConditionsRefererConditions",
     "CreateWhitelistRuleRequestConditionsUaConditions",
-    "CreateWhitelistRuleResponse",
-    "DeleteWhitelistRulesRequest",
-    "DeleteWhitelistRulesResponse",
-    "DisableAllPoliciesRequest",
-    "DisableAllPoliciesResponse",
-    "GetThreatIntelligenceDomainConfigRequest",
     "GetThreatIntelligenceDomainConfigResponse",
     "GetThreatIntelligenceDomainConfigResponseData",
-    "GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainRequest",
     "GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponse",
     "GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponseData",
     "ListDomainInfosRequest",
     "ListDomainInfosResponse",
     "ListDomainInfosResponseData",
-    "ListWhitelistRulesRequest",
     "ListWhitelistRulesResponse",
     "ListWhitelistRulesResponseData",
     "ListWhitelistRulesResponseDataConditions",
@@ -54,16 +45,10 @@ __all__ = [
     "ListWhitelistRulesResponseDataConditionsRefererConditions",
     "ListWhitelistRulesResponseDataConditionsUaConditions",
     "ModifyPolicyStatusRequest",
-    "ModifyPolicyStatusResponse",
-    "RemoveProtectedDomainRequest",
-    "RemoveProtectedDomainResponse",
     "UpdateThreatIntelligenceDomainConfigRequest",
     "UpdateThreatIntelligenceDomainConfigRequestConfigList",
-    "UpdateThreatIntelligenceDomainConfigResponse",
     "UpdateWhitelistRuleRequest",
-    "UpdateWhitelistRuleResponse",
     "UsingExistingHostnameToAddNewHostnameRequest",
-    "UsingExistingHostnameToAddNewHostnameResponse",
     "UsingSystemRecommendedAccessDomainRequest",
     "UsingSystemRecommendedAccessDomainRequestApiDefendConfig",
     "UsingSystemRecommendedAccessDomainRequestBlockConfig",
@@ -76,7 +61,6 @@ __all__ = [
     "UsingSystemRecommendedAccessDomainRequestRateLimitConfig",
     "UsingSystemRecommendedAccessDomainRequestWafDefendConfig",
     "UsingSystemRecommendedAccessDomainRequestWhitelistConfig",
-    "UsingSystemRecommendedAccessDomainResponse",
 ]
 
 
@@ -106,41 +90,6 @@ class ListDomainInfosResponse(ResponseModel, kw_only=True):
     code: str | int | None = None
     msg: str | None = None
     data: list[ListDomainInfosResponseData] = msgspec.field(default_factory=list)
-
-
-class UsingExistingHostnameToAddNewHostnameResponse(ResponseModel, kw_only=True):
-    """The answer of UsingExistingHostnameToAddNewHostname."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class CopyPoliciesToOtherHostnamesResponse(ResponseModel, kw_only=True):
-    """The answer of CopyPoliciesToOtherHostnames."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class ModifyPolicyStatusResponse(ResponseModel, kw_only=True):
-    """The answer of ModifyPolicyStatus."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class RemoveProtectedDomainResponse(ResponseModel, kw_only=True):
-    """The answer of RemoveProtectedDomain."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class UsingSystemRecommendedAccessDomainResponse(ResponseModel, kw_only=True):
-    """The answer of UsingSystemRecommendedAccessDomain."""
-
-    code: str | int | None = None
-    msg: str | None = None
 
 
 class UsingSystemRecommendedAccessDomainRequestWafDefendConfig(ItemModel, kw_only=True):
@@ -252,14 +201,6 @@ class UsingSystemRecommendedAccessDomainRequestRateLimitConfig(ItemModel, kw_onl
         self.config_switch = as_flag(self.config_switch, "ON", "OFF")
 
 
-class CreateWhitelistRuleResponse(ResponseModel, kw_only=True):
-    """The answer of CreateWhitelistRule."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: str | None = None
-
-
 class CreateWhitelistRuleRequestConditionsUaConditions(ItemModel, kw_only=True):
     """An item of ``CreateWhitelistRuleRequestConditions.ua_conditions``."""
 
@@ -305,20 +246,6 @@ class CreateWhitelistRuleRequestConditions(ItemModel, kw_only=True):
     )
 
 
-class UpdateWhitelistRuleResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateWhitelistRule."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class DeleteWhitelistRulesResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteWhitelistRules."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
 class GetThreatIntelligenceDomainConfigResponseData(ItemModel, kw_only=True):
     """An item of ``GetThreatIntelligenceDomainConfigResponse.data``."""
 
@@ -335,13 +262,6 @@ class GetThreatIntelligenceDomainConfigResponse(ResponseModel, kw_only=True):
     code: str | int | None = None
     msg: str | None = None
     data: list[GetThreatIntelligenceDomainConfigResponseData] = msgspec.field(default_factory=list)
-
-
-class UpdateThreatIntelligenceDomainConfigResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateThreatIntelligenceDomainConfig."""
-
-    code: str | int | None = None
-    msg: str | None = None
 
 
 class UpdateThreatIntelligenceDomainConfigRequestConfigList(ItemModel, kw_only=True):
@@ -442,13 +362,6 @@ class GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponse(
     )
 
 
-class DisableAllPoliciesResponse(ResponseModel, kw_only=True):
-    """The answer of DisableAllPolicies."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
 class ListDomainInfosRequest(RequestModel, kw_only=True):
     """The arguments of ListDomainInfos (``POST /api/v1/common/sys-domain-info/get-list``)."""
 
@@ -521,13 +434,6 @@ class ModifyPolicyStatusRequest(RequestModel, kw_only=True):
         self.waf_defend_switch = as_flag(self.waf_defend_switch, "ON", "OFF")
 
 
-class RemoveProtectedDomainRequest(RequestModel, kw_only=True):
-    """The arguments of RemoveProtectedDomain (``GET /api/v1/common/sys-domain-info/remove``)."""
-
-    domain: str
-    service_type: str | None = None
-
-
 class UsingSystemRecommendedAccessDomainRequest(RequestModel, kw_only=True):
     """The arguments of UsingSystemRecommendedAccessDomain (``POST /api/v1/common/sys-domain-info/add-sys-domain``)."""
 
@@ -566,45 +472,9 @@ class UpdateWhitelistRuleRequest(RequestModel, kw_only=True):
     service_type: str | None = None
 
 
-class DeleteWhitelistRulesRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteWhitelistRules (``POST /api/v1/common/whitelist/delete``)."""
-
-    id_list: list[str]
-    service_type: str | None = None
-
-
-class GetThreatIntelligenceDomainConfigRequest(RequestModel, kw_only=True):
-    """The arguments of GetThreatIntelligenceDomainConfig (``POST /api/v1/common/intelligence/query-list``)."""
-
-    domain_list: list[str]
-    service_type: str | None = None
-
-
 class UpdateThreatIntelligenceDomainConfigRequest(RequestModel, kw_only=True):
     """The arguments of UpdateThreatIntelligenceDomainConfig (``POST /api/v1/common/intelligence/update``)."""
 
     domain: str
     config_list: list[UpdateThreatIntelligenceDomainConfigRequestConfigList] | None = None
-    service_type: str | None = None
-
-
-class ListWhitelistRulesRequest(RequestModel, kw_only=True):
-    """The arguments of ListWhitelistRules (``POST /api/v1/common/whitelist/query-list``)."""
-
-    domain_list: list[str]
-    rule_name: str | None = None
-    service_type: str | None = None
-
-
-class GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainRequest(RequestModel, kw_only=True):
-    """The arguments of GetWhiteRulesForTheSharedConfigurationAsociatedWithDomain (``GET /api/v1/common/whitelist/get-imported-share-config``)."""
-
-    domain: str
-    service_type: str | None = None
-
-
-class DisableAllPoliciesRequest(RequestModel, kw_only=True):
-    """The arguments of DisableAllPolicies (``POST /api/v1/common/sys-domain-info/close-all-policy-switch``)."""
-
-    domain_list: list[str]
     service_type: str | None = None

@@ -41,13 +41,9 @@ __all__ = [
     "AddCustomizeRuleRequest",
     "AddCustomizeRuleRequestCondition",
     "AddCustomizeRuleResponse",
-    "DeleteCustomizeRuleRequest",
-    "DeleteCustomizeRuleResponse",
-    "ListCustomRulesForSharedConfigurationAssociatedWithDomainRequest",
     "ListCustomRulesForSharedConfigurationAssociatedWithDomainResponse",
     "ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseData",
     "ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataCondition",
-    "ListCustomRulesRequest",
     "ListCustomRulesResponse",
     "ListCustomRulesResponseData",
     "ListCustomRulesResponseDataConditionList",
@@ -111,13 +107,6 @@ class UpdateCustomRuleResponse(ResponseModel, kw_only=True):
     msg: str | None = None
     code: str | int | None = None
     data: bool | None = None
-
-
-class DeleteCustomizeRuleResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteCustomizeRule."""
-
-    code: str | int | None = None
-    msg: str | None = None
 
 
 class ListCustomRulesResponseDataConditionListUaConditions(ItemModel, kw_only=True):
@@ -294,26 +283,4 @@ class UpdateCustomRuleRequest(RequestModel, kw_only=True):
     id: str
     api_id: str | None = None
     scene: str | None = None
-    service_type: str | None = None
-
-
-class DeleteCustomizeRuleRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteCustomizeRule (``POST /api/v1/customize-rule/delete``)."""
-
-    id_list: list[str]
-    service_type: str | None = None
-
-
-class ListCustomRulesRequest(RequestModel, kw_only=True):
-    """The arguments of ListCustomRules (``POST /api/v1/customize-rule/get-list``)."""
-
-    domain_list: list[str]
-    rule_name: str | None = None
-    service_type: str | None = None
-
-
-class ListCustomRulesForSharedConfigurationAssociatedWithDomainRequest(RequestModel, kw_only=True):
-    """The arguments of ListCustomRulesForSharedConfigurationAssociatedWithDomain (``POST /api/v1/customize-rule/get-import-share-rule``)."""
-
-    domain: str
     service_type: str | None = None

@@ -17,9 +17,8 @@ from cdnetworks.core.action import as_flag, as_int_text
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "DomainsServiceTypeRequest",
     "ModifyBuiltInProtectionRequest",
-    "ModifyBuiltInProtectionResponse",
-    "QueryAdaptiveProtectionRulesRequest",
     "QueryAdaptiveProtectionRulesResponse",
     "QueryAdaptiveProtectionRulesResponseData",
     "QueryCustomRuleConfigurationRequest",
@@ -29,43 +28,30 @@ __all__ = [
     "QueryCustomRuleConfigurationResponseDataBanHttp",
     "QueryCustomRuleConfigurationResponseDataConditions",
     "QueryCustomRuleConfigurationResponseDataTriggerCondition",
-    "QueryDomainAppApiExceptionsRequest",
     "QueryDomainAppApiExceptionsResponse",
     "QueryDomainAppApiExceptionsResponseData",
-    "QueryDomainBuiltInRulesRequest",
     "QueryDomainBuiltInRulesResponse",
     "QueryDomainBuiltInRulesResponseData",
-    "QueryDomainDDoSBaseInfoRequest",
     "QueryDomainDDoSBaseInfoResponse",
     "QueryDomainDDoSBaseInfoResponseData",
     "QueryDomainDDoSBaseInfoResponseErrorInfo",
     "RelatedAppApiExceptionsForDomainRequest",
     "RelatedAppApiExceptionsForDomainRequestData",
-    "RelatedAppApiExceptionsForDomainResponse",
     "RemoveDomainAppApiExceptionsRequest",
-    "RemoveDomainAppApiExceptionsResponse",
     "ShareDmsBuiltInRulesConfigRequest",
-    "ShareDmsBuiltInRulesConfigResponse",
-    "ShareDmsNativeAppApiConfigRequest",
-    "ShareDmsNativeAppApiConfigResponse",
     "ShareDomainBaseProtectConfigRequest",
-    "ShareDomainBaseProtectConfigResponse",
     "UpdateAdaptiveProtectionRulesRequest",
     "UpdateAdaptiveProtectionRulesRequestData",
-    "UpdateAdaptiveProtectionRulesResponse",
     "UpdateAslConfigRequest",
     "UpdateAslConfigRequestData",
     "UpdateAslConfigRequestDataApplyLimit",
     "UpdateAslConfigRequestDataBanHttp",
     "UpdateAslConfigRequestDataConditions",
     "UpdateAslConfigRequestDataTriggerCondition",
-    "UpdateAslConfigResponse",
     "UpdateDomainBaseInfoRequest",
     "UpdateDomainBaseInfoRequestData",
-    "UpdateDomainBaseInfoResponse",
     "UpdateDomainBuiltInRulesRequest",
     "UpdateDomainBuiltInRulesRequestData",
-    "UpdateDomainBuiltInRulesResponse",
 ]
 
 
@@ -131,20 +117,6 @@ class QueryCustomRuleConfigurationResponse(ResponseModel, kw_only=True):
     custom_switch: str | None = None
 
 
-class ModifyBuiltInProtectionResponse(ResponseModel, kw_only=True):
-    """The answer of ModifyBuiltInProtection."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class UpdateAslConfigResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateAslConfig."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
 class UpdateAslConfigRequestDataConditions(ItemModel, kw_only=True):
     """An item of ``UpdateAslConfigRequestData.conditions``."""
 
@@ -201,13 +173,6 @@ class UpdateAslConfigRequestData(ItemModel, kw_only=True):
         self.action_duration = as_int_text(self.action_duration, "action_duration")
 
 
-class UpdateDomainBaseInfoResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateDomainBaseInfo."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
 class UpdateDomainBaseInfoRequestData(ItemModel, kw_only=True):
     """An item of ``UpdateDomainBaseInfoRequest.data``."""
 
@@ -241,13 +206,6 @@ class QueryDomainBuiltInRulesResponse(ResponseModel, kw_only=True):
     data: list[QueryDomainBuiltInRulesResponseData] = msgspec.field(default_factory=list)
 
 
-class UpdateDomainBuiltInRulesResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateDomainBuiltInRules."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
 class UpdateDomainBuiltInRulesRequestData(ItemModel, kw_only=True):
     """An item of ``UpdateDomainBuiltInRulesRequest.data``."""
 
@@ -255,27 +213,6 @@ class UpdateDomainBuiltInRulesRequestData(ItemModel, kw_only=True):
     rule_id: str
     security_level: str
     action: str
-
-
-class ShareDomainBaseProtectConfigResponse(ResponseModel, kw_only=True):
-    """The answer of ShareDomainBaseProtectConfig."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class ShareDmsBuiltInRulesConfigResponse(ResponseModel, kw_only=True):
-    """The answer of ShareDmsBuiltInRulesConfig."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class ShareDmsNativeAppApiConfigResponse(ResponseModel, kw_only=True):
-    """The answer of ShareDmsNativeAppApiConfig."""
-
-    code: str | int | None = None
-    msg: str | None = None
 
 
 class QueryDomainDDoSBaseInfoResponseData(ItemModel, kw_only=True):
@@ -324,13 +261,6 @@ class QueryAdaptiveProtectionRulesResponse(ResponseModel, kw_only=True):
     data: list[QueryAdaptiveProtectionRulesResponseData] = msgspec.field(default_factory=list)
 
 
-class UpdateAdaptiveProtectionRulesResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateAdaptiveProtectionRules."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
 class UpdateAdaptiveProtectionRulesRequestData(ItemModel, kw_only=True):
     """An item of ``UpdateAdaptiveProtectionRulesRequest.data``."""
 
@@ -355,20 +285,6 @@ class QueryDomainAppApiExceptionsResponse(ResponseModel, kw_only=True):
     code: str | int | None = None
     msg: str | None = None
     data: list[QueryDomainAppApiExceptionsResponseData] = msgspec.field(default_factory=list)
-
-
-class RemoveDomainAppApiExceptionsResponse(ResponseModel, kw_only=True):
-    """The answer of RemoveDomainAppApiExceptions."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class RelatedAppApiExceptionsForDomainResponse(ResponseModel, kw_only=True):
-    """The answer of RelatedAppApiExceptionsForDomain."""
-
-    code: str | int | None = None
-    msg: str | None = None
 
 
 class RelatedAppApiExceptionsForDomainRequestData(ItemModel, kw_only=True):
@@ -411,8 +327,8 @@ class UpdateDomainBaseInfoRequest(RequestModel, kw_only=True):
     service_type: str | None = None
 
 
-class QueryDomainBuiltInRulesRequest(RequestModel, kw_only=True):
-    """The arguments of QueryDomainBuiltInRules (``POST /api/v1/dms/ddosProtect/queryDomainBuiltInRules``)."""
+class DomainsServiceTypeRequest(RequestModel, kw_only=True):
+    """The arguments of QueryDomainBuiltInRules, QueryDomainDDoSBaseInfo, QueryAdaptiveProtectionRules and 1 more: the same fields."""
 
     domains: list[str] | None = None
     service_type: str | None = None
@@ -435,34 +351,11 @@ class ShareDomainBaseProtectConfigRequest(RequestModel, kw_only=True):
 
 
 class ShareDmsBuiltInRulesConfigRequest(RequestModel, kw_only=True):
-    """The arguments of ShareDmsBuiltInRulesConfig (``POST /api/v1/dms/ddosProtect/shareDmsBuiltInRulesConfig``)."""
+    """The arguments of ShareDmsBuiltInRulesConfig, ShareDmsNativeAppApiConfig: the same fields."""
 
     domain: str
     share_domain_list: list[str]
     rule_ids: list[str]
-    service_type: str | None = None
-
-
-class ShareDmsNativeAppApiConfigRequest(RequestModel, kw_only=True):
-    """The arguments of ShareDmsNativeAppApiConfig (``POST /api/v1/dms/ddosProtect/shareDmsNativeAppApiConfig``)."""
-
-    domain: str
-    share_domain_list: list[str]
-    rule_ids: list[str]
-    service_type: str | None = None
-
-
-class QueryDomainDDoSBaseInfoRequest(RequestModel, kw_only=True):
-    """The arguments of QueryDomainDDoSBaseInfo (``POST /api/v1/dms/ddosProtect/queryDomainBaseInfo``)."""
-
-    domains: list[str] | None = None
-    service_type: str | None = None
-
-
-class QueryAdaptiveProtectionRulesRequest(RequestModel, kw_only=True):
-    """The arguments of QueryAdaptiveProtectionRules (``POST /api/v1/dms/ddosProtect/queryDomainAIRules``)."""
-
-    domains: list[str] | None = None
     service_type: str | None = None
 
 
@@ -470,13 +363,6 @@ class UpdateAdaptiveProtectionRulesRequest(RequestModel, kw_only=True):
     """The arguments of UpdateAdaptiveProtectionRules (``POST /api/v1/dms/ddosProtect/updateDomainAIRules``)."""
 
     data: list[UpdateAdaptiveProtectionRulesRequestData]
-    service_type: str | None = None
-
-
-class QueryDomainAppApiExceptionsRequest(RequestModel, kw_only=True):
-    """The arguments of QueryDomainAppApiExceptions (``POST /api/v1/dms/ddosProtect/queryDomainAppApiExceptionRules``)."""
-
-    domains: list[str] | None = None
     service_type: str | None = None
 
 

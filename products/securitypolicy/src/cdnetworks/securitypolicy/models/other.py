@@ -8,18 +8,13 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-import msgspec
-
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
-    "GetResponsePageOfDenyActionDetailRequest",
     "GetResponsePageOfDenyActionDetailResponse",
     "GetResponsePageOfDenyActionDetailResponseData",
     "ListHistoricalHostnamesRequest",
-    "ListHistoricalHostnamesResponse",
     "UpdateResponsePageOfDenyActionDetailRequest",
-    "UpdateResponsePageOfDenyActionDetailResponse",
 ]
 
 
@@ -38,28 +33,6 @@ class GetResponsePageOfDenyActionDetailResponse(ResponseModel, kw_only=True):
     code: str | int | None = None
     msg: str | None = None
     data: GetResponsePageOfDenyActionDetailResponseData | None = None
-
-
-class UpdateResponsePageOfDenyActionDetailResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateResponsePageOfDenyActionDetail."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class ListHistoricalHostnamesResponse(ResponseModel, kw_only=True):
-    """The answer of ListHistoricalHostnames."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: list[str] = msgspec.field(default_factory=list)
-
-
-class GetResponsePageOfDenyActionDetailRequest(RequestModel, kw_only=True):
-    """The arguments of GetResponsePageOfDenyActionDetail (``POST /api/v1/other/sys-domain-basic/response/detail``)."""
-
-    domain: str
-    service_type: str | None = None
 
 
 class UpdateResponsePageOfDenyActionDetailRequest(RequestModel, kw_only=True):

@@ -13,57 +13,30 @@ import msgspec
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
-    "ListGeoBlockSettingsRequest",
-    "ListGeoBlockSettingsResponse",
+    "DomainBlockConditionsServiceTypeRequest",
     "ListIPBlockSettingsRequest",
     "ListIPBlockSettingsResponse",
     "ListIPBlockSettingsResponseData",
-    "UpdateGeoBlockSettingsRequest",
-    "UpdateGeoBlockSettingsResponse",
-    "UpdateIPBlockSettingsRequest",
-    "UpdateIPBlockSettingsResponse",
 ]
 
 
-class UpdateIPBlockSettingsResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateIPBlockSettings."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
 class ListIPBlockSettingsResponseData(ItemModel, kw_only=True):
-    """An item of ``ListIPBlockSettingsResponse.data``, an item of ``ListGeoBlockSettingsResponse.data``."""
+    """An item of ``ListIPBlockSettingsResponse.data``."""
 
     domain: str | None = None
     block_conditions: list[str] = msgspec.field(default_factory=list)
 
 
 class ListIPBlockSettingsResponse(ResponseModel, kw_only=True):
-    """The answer of ListIPBlockSettings."""
+    """The answer of ListIPBlockSettings, ListGeoBlockSettings."""
 
     code: str | int | None = None
     msg: str | None = None
     data: list[ListIPBlockSettingsResponseData] = msgspec.field(default_factory=list)
 
 
-class ListGeoBlockSettingsResponse(ResponseModel, kw_only=True):
-    """The answer of ListGeoBlockSettings."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: list[ListIPBlockSettingsResponseData] = msgspec.field(default_factory=list)
-
-
-class UpdateGeoBlockSettingsResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateGeoBlockSettings."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class UpdateIPBlockSettingsRequest(RequestModel, kw_only=True):
-    """The arguments of UpdateIPBlockSettings (``POST /api/v1/policy-block/save-deploy-ip-block``)."""
+class DomainBlockConditionsServiceTypeRequest(RequestModel, kw_only=True):
+    """The arguments of UpdateIPBlockSettings, UpdateGeoBlockSettings: the same fields."""
 
     domain: str
     block_conditions: list[str]
@@ -74,19 +47,4 @@ class ListIPBlockSettingsRequest(RequestModel, kw_only=True):
     """The arguments of ListIPBlockSettings (``POST /api/v1/policy-block/get-ip-block-list``)."""
 
     domain_list: list[str] | None = None
-    service_type: str | None = None
-
-
-class ListGeoBlockSettingsRequest(RequestModel, kw_only=True):
-    """The arguments of ListGeoBlockSettings (``POST /api/v1/policy-block/get-geo-block-list``)."""
-
-    domain_list: list[str]
-    service_type: str | None = None
-
-
-class UpdateGeoBlockSettingsRequest(RequestModel, kw_only=True):
-    """The arguments of UpdateGeoBlockSettings (``POST /api/v1/policy-block/save-deploy-geo-block``)."""
-
-    domain: str
-    block_conditions: list[str]
     service_type: str | None = None

@@ -43,14 +43,10 @@ __all__ = [
     "AddRateLimitingRuleRequestRateLimitRuleCondition",
     "AddRateLimitingRuleRequestRateLimitRuleConditionSchemeConditions",
     "AddRateLimitingRuleRequestRateLimitRuleConditionStatusCodeConditions",
-    "AddRateLimitingRuleResponse",
     "DeleteRateLimitingRulesRequest",
-    "DeleteRateLimitingRulesResponse",
-    "GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainRequest",
     "GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponse",
     "GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseData",
     "GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition",
-    "ListRateLimitingRulesRequest",
     "ListRateLimitingRulesResponse",
     "ListRateLimitingRulesResponseData",
     "ListRateLimitingRulesResponseDataRateLimitEffective",
@@ -58,16 +54,7 @@ __all__ = [
     "ListRateLimitingRulesResponseDataRateLimitRuleConditionSchemeConditions",
     "ListRateLimitingRulesResponseDataRateLimitRuleConditionStatusCodeConditions",
     "UpdateRateLimitingRuleRequest",
-    "UpdateRateLimitingRuleResponse",
 ]
-
-
-class AddRateLimitingRuleResponse(ResponseModel, kw_only=True):
-    """The answer of AddRateLimitingRule."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: str | None = None
 
 
 class AddRateLimitingRuleRequestRateLimitEffective(ItemModel, kw_only=True):
@@ -135,13 +122,6 @@ class AddRateLimitingRuleRequestRateLimitRuleCondition(ItemModel, kw_only=True):
     ja4_conditions: list[AddCustomizeRuleRequestConditionJa4Conditions] = msgspec.field(
         default_factory=list
     )
-
-
-class UpdateRateLimitingRuleResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateRateLimitingRule."""
-
-    code: str | int | None = None
-    msg: str | None = None
 
 
 class ListRateLimitingRulesResponseDataRateLimitEffective(ItemModel, kw_only=True):
@@ -243,13 +223,6 @@ class ListRateLimitingRulesResponse(ResponseModel, kw_only=True):
     code: str | int | None = None
     msg: str | None = None
     data: list[ListRateLimitingRulesResponseData] = msgspec.field(default_factory=list)
-
-
-class DeleteRateLimitingRulesResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteRateLimitingRules."""
-
-    code: str | int | None = None
-    msg: str | None = None
 
 
 class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition(
@@ -373,26 +346,8 @@ class UpdateRateLimitingRuleRequest(RequestModel, kw_only=True):
     service_type: str | None = None
 
 
-class ListRateLimitingRulesRequest(RequestModel, kw_only=True):
-    """The arguments of ListRateLimitingRules (``POST /api/v1/rate-limit/get-rule-list``)."""
-
-    domain_list: list[str]
-    rule_name: str | None = None
-    service_type: str | None = None
-
-
 class DeleteRateLimitingRulesRequest(RequestModel, kw_only=True):
     """The arguments of DeleteRateLimitingRules (``POST /api/v1/rate-limit/delete-rule-by-ids``)."""
 
     ids: list[str]
-    service_type: str | None = None
-
-
-class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainRequest(
-    RequestModel, kw_only=True
-):
-    """The arguments of GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomain (``POST /api/v1/rate-limit/get-relation-by-domain``)."""
-
-    domain: str
-    rule_name: str | None = None
     service_type: str | None = None

@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from msgspec import Meta
@@ -18,15 +18,11 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
     "CreateAndActiveApiRequest",
-    "CreateAndActiveApiResponse",
-    "DeleteApiRequest",
-    "DeleteApiResponse",
     "EditAndActiveApiBody",
     "EditAndActiveApiChildren",
     "EditAndActiveApiParamsLimitConfig",
     "EditAndActiveApiRequest",
     "EditAndActiveApiRequestParams",
-    "EditAndActiveApiResponse",
     "EditAndActiveApiSecondChildren",
     "GetApiListApiInfo",
     "GetApiListApiParamsLimit",
@@ -38,12 +34,10 @@ __all__ = [
     "GetConsumerInfoConsumerInfo",
     "GetConsumerInfoRequest",
     "GetConsumerInfoResponse",
-    "GetDomainAPISecurityConfigurationRequest",
     "GetDomainAPISecurityConfigurationResponse",
     "GetDomainAPISecurityConfigurationResponseData",
     "UpdateDomainAPISecurityConfigurationRequest",
     "UpdateDomainAPISecurityConfigurationRequestDefendList",
-    "UpdateDomainAPISecurityConfigurationResponse",
 ]
 
 
@@ -66,14 +60,6 @@ class GetConsumerInfoResponse(ResponseModel, kw_only=True):
     code: str | int | None = None
     msg: str | None = None
     data: GetConsumerInfoConsumerInfo | None = None
-
-
-class CreateAndActiveApiResponse(ResponseModel, kw_only=True):
-    """The answer of CreateAndActiveApi."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
 class GetApiListAuthConfig(ItemModel, kw_only=True):
@@ -220,22 +206,6 @@ class GetApiListResponse(ResponseModel, kw_only=True):
     data: GetApiListPage | None = None
 
 
-class DeleteApiResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteApi."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: list[str] = msgspec.field(default_factory=list)
-
-
-class EditAndActiveApiResponse(ResponseModel, kw_only=True):
-    """The answer of EditAndActiveApi."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: dict[str, Any] = msgspec.field(default_factory=dict)
-
-
 class GetDomainAPISecurityConfigurationResponseData(ItemModel, kw_only=True):
     """An item of ``GetDomainAPISecurityConfigurationResponse.data``."""
 
@@ -253,13 +223,6 @@ class GetDomainAPISecurityConfigurationResponse(ResponseModel, kw_only=True):
     code: str | int | None = None
     msg: str | None = None
     data: list[GetDomainAPISecurityConfigurationResponseData] = msgspec.field(default_factory=list)
-
-
-class UpdateDomainAPISecurityConfigurationResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateDomainAPISecurityConfiguration."""
-
-    code: str | int | None = None
-    msg: str | None = None
 
 
 class UpdateDomainAPISecurityConfigurationRequestDefendList(ItemModel, kw_only=True):
@@ -312,12 +275,6 @@ class GetApiListRequest(RequestModel, kw_only=True):
         self.size = as_int_text(self.size, "size")
 
 
-class DeleteApiRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteApi (``POST /api/sam/api/delete``)."""
-
-    ids: list[str]
-
-
 class EditAndActiveApiRequest(RequestModel, kw_only=True):
     """The arguments of EditAndActiveApi (``POST /api/sam/api/edit``)."""
 
@@ -337,13 +294,6 @@ class EditAndActiveApiRequest(RequestModel, kw_only=True):
     remark: str | None = None
     request_body_config: GetApiListRequestBodyConfig
     request_method: str
-
-
-class GetDomainAPISecurityConfigurationRequest(RequestModel, kw_only=True):
-    """The arguments of GetDomainAPISecurityConfiguration (``POST /api/v1/sam/api-defend/get-list-by-domains``)."""
-
-    domain_list: list[str]
-    service_type: str | None = None
 
 
 class UpdateDomainAPISecurityConfigurationRequest(RequestModel, kw_only=True):

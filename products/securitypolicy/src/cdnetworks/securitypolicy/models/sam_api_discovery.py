@@ -8,8 +8,6 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
@@ -25,7 +23,6 @@ __all__ = [
     "GetApiAssetListResponseData",
     "GetApiAssetListResponseDataRecords",
     "ReportIncorrectApiAssetRequest",
-    "ReportIncorrectApiAssetResponse",
 ]
 
 
@@ -86,14 +83,6 @@ class GetApiAssetDetailResponse(ResponseModel, kw_only=True):
     code: str | int | None = None
     msg: str | None = None
     data: GetApiAssetDetailResponseData | None = None
-
-
-class ReportIncorrectApiAssetResponse(ResponseModel, kw_only=True):
-    """The answer of ReportIncorrectApiAsset."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
 class GetApiAssetListRequest(RequestModel, kw_only=True):

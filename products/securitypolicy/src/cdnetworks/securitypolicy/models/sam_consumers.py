@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from msgspec import Meta
@@ -18,40 +18,12 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
     "CreateConsumerRequest",
-    "CreateConsumerResponse",
-    "DeleteConsumerRequest",
-    "DeleteConsumerResponse",
     "EditConsumerRequest",
-    "EditConsumerResponse",
     "GetConsumerListConsumerInfo",
     "GetConsumerListPage",
     "GetConsumerListRequest",
     "GetConsumerListResponse",
 ]
-
-
-class CreateConsumerResponse(ResponseModel, kw_only=True):
-    """The answer of CreateConsumer."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: dict[str, Any] = msgspec.field(default_factory=dict)
-
-
-class EditConsumerResponse(ResponseModel, kw_only=True):
-    """The answer of EditConsumer."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: dict[str, Any] = msgspec.field(default_factory=dict)
-
-
-class DeleteConsumerResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteConsumer."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: list[str] = msgspec.field(default_factory=list)
 
 
 class GetConsumerListConsumerInfo(ItemModel, kw_only=True):
@@ -98,12 +70,6 @@ class EditConsumerRequest(RequestModel, kw_only=True):
     consumer_name: str
     consumer_group: str
     remark: str | None = None
-
-
-class DeleteConsumerRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteConsumer (``POST /api/sam/consumers/delete``)."""
-
-    ids: list[str]
 
 
 class GetConsumerListRequest(RequestModel, kw_only=True):

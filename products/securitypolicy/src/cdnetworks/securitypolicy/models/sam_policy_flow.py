@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from msgspec import Meta
@@ -18,40 +18,11 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
     "CreateConcurrencyLimitRuleRequest",
-    "CreateConcurrencyLimitRuleResponse",
-    "DeleteConcurrencyLimitRuleRequest",
-    "DeleteConcurrencyLimitRuleResponse",
     "EditConcurrencyLimitRuleRequest",
-    "EditConcurrencyLimitRuleResponse",
     "GetConcurrencyLimitRuleListPage",
-    "GetConcurrencyLimitRuleListRequest",
     "GetConcurrencyLimitRuleListResponse",
     "GetConcurrencyLimitRuleListVo",
 ]
-
-
-class CreateConcurrencyLimitRuleResponse(ResponseModel, kw_only=True):
-    """The answer of CreateConcurrencyLimitRule."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: dict[str, Any] = msgspec.field(default_factory=dict)
-
-
-class EditConcurrencyLimitRuleResponse(ResponseModel, kw_only=True):
-    """The answer of EditConcurrencyLimitRule."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: dict[str, Any] = msgspec.field(default_factory=dict)
-
-
-class DeleteConcurrencyLimitRuleResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteConcurrencyLimitRule."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: list[str] = msgspec.field(default_factory=list)
 
 
 class GetConcurrencyLimitRuleListVo(ItemModel, kw_only=True):
@@ -110,17 +81,3 @@ class EditConcurrencyLimitRuleRequest(RequestModel, kw_only=True):
     policy_name: str | None = None
     remark: str | None = None
     threshold_value: int | None = None
-
-
-class DeleteConcurrencyLimitRuleRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteConcurrencyLimitRule (``POST /api/sam/policy-flow/delete``)."""
-
-    ids: list[str]
-
-
-class GetConcurrencyLimitRuleListRequest(RequestModel, kw_only=True):
-    """The arguments of GetConcurrencyLimitRuleList (``GET /api/sam/policy-flow/list``)."""
-
-    page: int
-    size: int
-    policy_name: str | None = None

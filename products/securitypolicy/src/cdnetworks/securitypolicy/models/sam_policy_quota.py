@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from msgspec import Meta
@@ -17,40 +17,11 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
     "CreateQuotaRuleRequest",
-    "CreateQuotaRuleResponse",
-    "DeleteQuotaRuleRequest",
-    "DeleteQuotaRuleResponse",
     "EditQuotaRuleRequest",
-    "EditQuotaRuleResponse",
     "GetQuotaRuleListPage",
-    "GetQuotaRuleListRequest",
     "GetQuotaRuleListResponse",
     "GetQuotaRuleListVo",
 ]
-
-
-class CreateQuotaRuleResponse(ResponseModel, kw_only=True):
-    """The answer of CreateQuotaRule."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: dict[str, Any] = msgspec.field(default_factory=dict)
-
-
-class EditQuotaRuleResponse(ResponseModel, kw_only=True):
-    """The answer of EditQuotaRule."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: dict[str, Any] = msgspec.field(default_factory=dict)
-
-
-class DeleteQuotaRuleResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteQuotaRule."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: list[str] = msgspec.field(default_factory=list)
 
 
 class GetQuotaRuleListVo(ItemModel, kw_only=True):
@@ -107,17 +78,3 @@ class EditQuotaRuleRequest(RequestModel, kw_only=True):
     policy_name: str | None = None
     remark: str | None = None
     threshold_value: int | None = None
-
-
-class DeleteQuotaRuleRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteQuotaRule (``POST /api/sam/policy-quota/delete``)."""
-
-    ids: list[str]
-
-
-class GetQuotaRuleListRequest(RequestModel, kw_only=True):
-    """The arguments of GetQuotaRuleList (``GET /api/sam/policy-quota/list``)."""
-
-    page: int
-    size: int
-    policy_name: str | None = None

@@ -13,13 +13,11 @@ import msgspec
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
-    "GetBotGeneralConfigRequest",
     "GetBotGeneralConfigResponse",
     "GetBotGeneralConfigResponseData",
     "GetBotGeneralConfigResponseDataAiBots",
     "GetBotGeneralConfigResponseDataBotTagging",
     "GetBotGeneralConfigResponseDataPublicBots",
-    "GetDetectionLengthLimitConfigurationRequest",
     "GetDetectionLengthLimitConfigurationResponse",
     "GetDetectionLengthLimitConfigurationResponseData",
     "GetDetectionLengthLimitConfigurationResponseDataArray",
@@ -27,7 +25,6 @@ __all__ = [
     "GetPreDeployResultResponse",
     "GetPreDeployResultResponseData",
     "GetPreDeployResultResponseDataHostList",
-    "GetWAFScanProtectionConfigRequest",
     "GetWAFScanProtectionConfigResponse",
     "GetWAFScanProtectionConfigResponseData",
     "GetWAFScanProtectionConfigResponseDataArray",
@@ -35,14 +32,11 @@ __all__ = [
     "UpdateBotGeneralConfigRequestAiBots",
     "UpdateBotGeneralConfigRequestBotTagging",
     "UpdateBotGeneralConfigRequestPublicBots",
-    "UpdateBotGeneralConfigResponse",
     "UpdateDetectionLengthLimitConfigurationRequest",
-    "UpdateDetectionLengthLimitConfigurationResponse",
     "UpdateWAFScanProtectionConfigRequest",
     "UpdateWAFScanProtectionConfigRequestDirectoryProbingConfig",
     "UpdateWAFScanProtectionConfigRequestRepeatedViolationConfig",
     "UpdateWAFScanProtectionConfigRequestScanToolsConfig",
-    "UpdateWAFScanProtectionConfigResponse",
 ]
 
 
@@ -89,21 +83,13 @@ class GetWAFScanProtectionConfigResponseDataArray(ItemModel, kw_only=True):
 
 
 class GetWAFScanProtectionConfigResponseData(ItemModel, kw_only=True):
-    """The ``data`` of ``GetWAFScanProtectionConfigResponse``, the ``data`` of ``UpdateWAFScanProtectionConfigResponse``."""
+    """The ``data`` of ``GetWAFScanProtectionConfigResponse``."""
 
     array: list[GetWAFScanProtectionConfigResponseDataArray] = msgspec.field(default_factory=list)
 
 
 class GetWAFScanProtectionConfigResponse(ResponseModel, kw_only=True):
-    """The answer of GetWAFScanProtectionConfig."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: GetWAFScanProtectionConfigResponseData | None = None
-
-
-class UpdateWAFScanProtectionConfigResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateWAFScanProtectionConfig."""
+    """The answer of GetWAFScanProtectionConfig, UpdateWAFScanProtectionConfig."""
 
     code: str | int | None = None
     msg: str | None = None
@@ -140,23 +126,15 @@ class GetDetectionLengthLimitConfigurationResponseDataArray(ItemModel, kw_only=T
 
 
 class GetDetectionLengthLimitConfigurationResponseData(ItemModel, kw_only=True):
-    """The ``data`` of ``UpdateDetectionLengthLimitConfigurationResponse``, the ``data`` of ``GetDetectionLengthLimitConfigurationResponse``."""
+    """The ``data`` of ``GetDetectionLengthLimitConfigurationResponse``."""
 
     array: list[GetDetectionLengthLimitConfigurationResponseDataArray] = msgspec.field(
         default_factory=list
     )
 
 
-class UpdateDetectionLengthLimitConfigurationResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateDetectionLengthLimitConfiguration."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: GetDetectionLengthLimitConfigurationResponseData | None = None
-
-
 class GetDetectionLengthLimitConfigurationResponse(ResponseModel, kw_only=True):
-    """The answer of GetDetectionLengthLimitConfiguration."""
+    """The answer of UpdateDetectionLengthLimitConfiguration, GetDetectionLengthLimitConfiguration."""
 
     code: str | int | None = None
     msg: str | None = None
@@ -206,13 +184,6 @@ class GetBotGeneralConfigResponse(ResponseModel, kw_only=True):
     data: list[GetBotGeneralConfigResponseData] = msgspec.field(default_factory=list)
 
 
-class UpdateBotGeneralConfigResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateBotGeneralConfig."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
 class UpdateBotGeneralConfigRequestAiBots(ItemModel, kw_only=True):
     """An item of ``UpdateBotGeneralConfigRequest.ai_bots``."""
 
@@ -232,13 +203,6 @@ class UpdateBotGeneralConfigRequestBotTagging(ItemModel, kw_only=True):
 
     request_header_key: str
     traffic_characteristics: str
-
-
-class GetWAFScanProtectionConfigRequest(RequestModel, kw_only=True):
-    """The arguments of GetWAFScanProtectionConfig (``POST /api/v1/security-policy/waf/get-scan-protection-configuration``)."""
-
-    domain_list: list[str]
-    service_type: str | None = None
 
 
 class UpdateWAFScanProtectionConfigRequest(RequestModel, kw_only=True):
@@ -267,20 +231,6 @@ class UpdateDetectionLengthLimitConfigurationRequest(RequestModel, kw_only=True)
 
     domain_list: list[str]
     body_detection_length: int
-    service_type: str | None = None
-
-
-class GetDetectionLengthLimitConfigurationRequest(RequestModel, kw_only=True):
-    """The arguments of GetDetectionLengthLimitConfiguration (``POST /api/v1/security-policy/basic/get-detection-length-limit-config``)."""
-
-    domain_list: list[str]
-    service_type: str | None = None
-
-
-class GetBotGeneralConfigRequest(RequestModel, kw_only=True):
-    """The arguments of GetBotGeneralConfig (``POST /api/v1/security-policy/bot/get-general-config``)."""
-
-    domain_list: list[str]
     service_type: str | None = None
 
 

@@ -17,35 +17,11 @@ from cdnetworks.core.models import RequestModel, ResponseModel
 
 __all__ = [
     "WssMPNetworkServiceAddRequest",
-    "WssMPNetworkServiceAddResponse",
     "WssMPNetworkServiceDeleteRequest",
-    "WssMPNetworkServiceDeleteResponse",
     "WssMPNetworkServiceQueryRequest",
     "WssMPNetworkServiceQueryResponse",
     "WssMPNetworkServiceUpdateRequest",
-    "WssMPNetworkServiceUpdateResponse",
 ]
-
-
-class WssMPNetworkServiceAddResponse(ResponseModel, kw_only=True):
-    """The answer of WssMPNetworkServiceAdd."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class WssMPNetworkServiceDeleteResponse(ResponseModel, kw_only=True):
-    """The answer of WssMPNetworkServiceDelete."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class WssMPNetworkServiceUpdateResponse(ResponseModel, kw_only=True):
-    """The answer of WssMPNetworkServiceUpdate."""
-
-    code: str | int | None = None
-    msg: str | None = None
 
 
 class WssMPNetworkServiceQueryResponse(ResponseModel, kw_only=True):

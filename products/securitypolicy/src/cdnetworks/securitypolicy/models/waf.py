@@ -20,7 +20,6 @@ __all__ = [
     "UpdateBlockPageSettingBlockPage",
     "UpdateBlockPageSettingDomainInfo",
     "UpdateBlockPageSettingRequest",
-    "UpdateBlockPageSettingResponse",
 ]
 
 
@@ -46,13 +45,6 @@ class GetBlockPageSettingResponse(ResponseModel, kw_only=True):
     code: str | int | None = None
     message: str | None = None
     data: list[GetBlockPageSettingDomainInfo] = msgspec.field(default_factory=list)
-
-
-class UpdateBlockPageSettingResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateBlockPageSetting."""
-
-    code: str | int | None = None
-    message: str | None = None
 
 
 class UpdateBlockPageSettingBlockPage(ItemModel, kw_only=True):

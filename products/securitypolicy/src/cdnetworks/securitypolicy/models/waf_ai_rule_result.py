@@ -13,31 +13,12 @@ from typing import Annotated
 import msgspec
 from msgspec import Meta
 
-from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
+from cdnetworks.core.models import ItemModel, ResponseModel
 
 __all__ = [
-    "ApplyRecommendationsRequest",
-    "ApplyRecommendationsResponse",
-    "ListRecommendationsRequest",
     "ListRecommendationsResponse",
     "ListRecommendationsResponseData",
-    "RejectRecommendationsRequest",
-    "RejectRecommendationsResponse",
 ]
-
-
-class ApplyRecommendationsResponse(ResponseModel, kw_only=True):
-    """The answer of ApplyRecommendations."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class RejectRecommendationsResponse(ResponseModel, kw_only=True):
-    """The answer of RejectRecommendations."""
-
-    code: str | int | None = None
-    msg: str | None = None
 
 
 class ListRecommendationsResponseData(ItemModel, kw_only=True):
@@ -59,25 +40,3 @@ class ListRecommendationsResponse(ResponseModel, kw_only=True):
     code: str | int | None = None
     msg: str | None = None
     data: list[ListRecommendationsResponseData] = msgspec.field(default_factory=list)
-
-
-class ApplyRecommendationsRequest(RequestModel, kw_only=True):
-    """The arguments of ApplyRecommendations (``POST /api/v1/waf/ai-rule-result/apply``)."""
-
-    id_list: list[str]
-    service_type: str | None = None
-
-
-class RejectRecommendationsRequest(RequestModel, kw_only=True):
-    """The arguments of RejectRecommendations (``POST /api/v1/waf/ai-rule-result/reject``)."""
-
-    id_list: list[str]
-    service_type: str | None = None
-
-
-class ListRecommendationsRequest(RequestModel, kw_only=True):
-    """The arguments of ListRecommendations (``POST /api/v1/waf/ai-rule-result/list``)."""
-
-    domain_list: list[str]
-    rule_id_list: list[int]
-    service_type: str | None = None

@@ -14,21 +14,10 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
     "DomainsOfNonLatestRulesetVersionRequest",
-    "DomainsOfNonLatestRulesetVersionResponse",
-    "ListWAFBasicConfigOfDomainsRequest",
     "ListWAFBasicConfigOfDomainsResponse",
     "ListWAFBasicConfigOfDomainsResponseData",
     "UpdateModeOfWAFRequest",
-    "UpdateModeOfWAFResponse",
 ]
-
-
-class DomainsOfNonLatestRulesetVersionResponse(ResponseModel, kw_only=True):
-    """The answer of DomainsOfNonLatestRulesetVersion."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: list[str] = msgspec.field(default_factory=list)
 
 
 class ListWAFBasicConfigOfDomainsResponseData(ItemModel, kw_only=True):
@@ -49,23 +38,9 @@ class ListWAFBasicConfigOfDomainsResponse(ResponseModel, kw_only=True):
     data: list[ListWAFBasicConfigOfDomainsResponseData] = msgspec.field(default_factory=list)
 
 
-class UpdateModeOfWAFResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateModeOfWAF."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
 class DomainsOfNonLatestRulesetVersionRequest(RequestModel, kw_only=True):
     """The arguments of DomainsOfNonLatestRulesetVersion (``GET /api/v1/waf/conf/base/get-upgrade-domain-list``)."""
 
-    service_type: str | None = None
-
-
-class ListWAFBasicConfigOfDomainsRequest(RequestModel, kw_only=True):
-    """The arguments of ListWAFBasicConfigOfDomains (``POST /api/v1/waf/conf/base/get-basic-conf-list``)."""
-
-    domain_list: list[str]
     service_type: str | None = None
 
 

@@ -13,21 +13,16 @@ import msgspec
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
-    "AssociateDomainsForCustomRuleRequest",
-    "AssociateDomainsForCustomRuleResponse",
     "CreateCustomRuleCustomRule",
     "CreateCustomRuleRequest",
     "CreateCustomRuleResponse",
     "DeleteCustomRuleRequest",
-    "DeleteCustomRuleResponse",
     "GetCustomRuleListCustomRule",
     "GetCustomRuleListCustomRulePage",
     "GetCustomRuleListRequest",
     "GetCustomRuleListResponse",
-    "RemoveDomainsForCustomRuleRequest",
-    "RemoveDomainsForCustomRuleResponse",
+    "RuleIdListDomainListRequest",
     "UpdateWafCustomRuleRequest",
-    "UpdateWafCustomRuleResponse",
 ]
 
 
@@ -77,34 +72,6 @@ class CreateCustomRuleResponse(ResponseModel, kw_only=True):
     data: CreateCustomRuleCustomRule | None = None
 
 
-class UpdateWafCustomRuleResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateWafCustomRule."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
-class DeleteCustomRuleResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteCustomRule."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
-class AssociateDomainsForCustomRuleResponse(ResponseModel, kw_only=True):
-    """The answer of AssociateDomainsForCustomRule."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
-class RemoveDomainsForCustomRuleResponse(ResponseModel, kw_only=True):
-    """The answer of RemoveDomainsForCustomRule."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
 class GetCustomRuleListRequest(RequestModel, kw_only=True):
     """The arguments of GetCustomRuleList (``POST /api/waf/custom/rule/list-page``)."""
 
@@ -146,15 +113,8 @@ class DeleteCustomRuleRequest(RequestModel, kw_only=True):
     rule_id: int
 
 
-class AssociateDomainsForCustomRuleRequest(RequestModel, kw_only=True):
-    """The arguments of AssociateDomainsForCustomRule (``POST /api/waf/custom/rule/add-rela``)."""
-
-    rule_id_list: list[int]
-    domain_list: list[str]
-
-
-class RemoveDomainsForCustomRuleRequest(RequestModel, kw_only=True):
-    """The arguments of RemoveDomainsForCustomRule (``POST /api/waf/custom/rule/remove-rela``)."""
+class RuleIdListDomainListRequest(RequestModel, kw_only=True):
+    """The arguments of AssociateDomainsForCustomRule, RemoveDomainsForCustomRule: the same fields."""
 
     rule_id_list: list[int]
     domain_list: list[str]

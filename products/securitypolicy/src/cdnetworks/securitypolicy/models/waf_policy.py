@@ -11,33 +11,12 @@ from __future__ import annotations
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
-    "DeleteBuiltInRuleRequest",
-    "DeleteBuiltInRuleResponse",
-    "DeleteIntelligentAnalysisRequest",
-    "DeleteIntelligentAnalysisResponse",
     "GetIntelligentAnalysisListRequest",
     "GetIntelligentAnalysisListResponse",
     "GetIntelligentAnalysisListRuleHosting",
     "GetIntelligentAnalysisListRuleHostingPage",
-    "RejectIntelligentAnalysisRequest",
-    "RejectIntelligentAnalysisResponse",
-    "SetDefaultBuiltInRuleRequest",
-    "SetDefaultBuiltInRuleResponse",
+    "RidRequest",
 ]
-
-
-class DeleteBuiltInRuleResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteBuiltInRule."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
-class SetDefaultBuiltInRuleResponse(ResponseModel, kw_only=True):
-    """The answer of SetDefaultBuiltInRule."""
-
-    code: str | int | None = None
-    message: str | None = None
 
 
 class GetIntelligentAnalysisListRuleHosting(ItemModel, kw_only=True):
@@ -70,32 +49,6 @@ class GetIntelligentAnalysisListResponse(ResponseModel, kw_only=True):
     data: GetIntelligentAnalysisListRuleHostingPage | None = None
 
 
-class RejectIntelligentAnalysisResponse(ResponseModel, kw_only=True):
-    """The answer of RejectIntelligentAnalysis."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
-class DeleteIntelligentAnalysisResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteIntelligentAnalysis."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
-class DeleteBuiltInRuleRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteBuiltInRule (``POST /api/waf/policy/delete-builtInRule``)."""
-
-    id: int
-
-
-class SetDefaultBuiltInRuleRequest(RequestModel, kw_only=True):
-    """The arguments of SetDefaultBuiltInRule (``POST /api/waf/policy/set-default-builtInRule``)."""
-
-    id: int
-
-
 class GetIntelligentAnalysisListRequest(RequestModel, kw_only=True):
     """The arguments of GetIntelligentAnalysisList (``POST /api/waf/policy/get-intelligentAnalysis-list``)."""
 
@@ -108,13 +61,7 @@ class GetIntelligentAnalysisListRequest(RequestModel, kw_only=True):
     lang: str | None = None
 
 
-class RejectIntelligentAnalysisRequest(RequestModel, kw_only=True):
-    """The arguments of RejectIntelligentAnalysis (``POST /api/waf/policy/reject-intelligentAnalysis``)."""
-
-    rid: int
-
-
-class DeleteIntelligentAnalysisRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteIntelligentAnalysis (``POST /api/waf/policy/delete-intelligentAnalysis``)."""
+class RidRequest(RequestModel, kw_only=True):
+    """The arguments of RejectIntelligentAnalysis, DeleteIntelligentAnalysis: the same fields."""
 
     rid: int

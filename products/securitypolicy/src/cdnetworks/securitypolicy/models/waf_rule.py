@@ -22,9 +22,6 @@ __all__ = [
     "ListWAFRulesResponseData",
     "UpdateActionForWAFManagedRulesRequest",
     "UpdateActionForWAFManagedRulesRequestRuleList",
-    "UpdateActionForWAFManagedRulesResponse",
-    "UpgradeWAFRulesetRequest",
-    "UpgradeWAFRulesetResponse",
 ]
 
 
@@ -56,13 +53,6 @@ class ListUpgradeDetailsResponse(ResponseModel, kw_only=True):
     data: list[ListUpgradeDetailsResponseData] = msgspec.field(default_factory=list)
 
 
-class UpgradeWAFRulesetResponse(ResponseModel, kw_only=True):
-    """The answer of UpgradeWAFRuleset."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
 class ListWAFRulesResponseData(ItemModel, kw_only=True):
     """An item of ``ListWAFRulesResponse.data``."""
 
@@ -84,13 +74,6 @@ class ListWAFRulesResponse(ResponseModel, kw_only=True):
     data: list[ListWAFRulesResponseData] = msgspec.field(default_factory=list)
 
 
-class UpdateActionForWAFManagedRulesResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateActionForWAFManagedRules."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
 class UpdateActionForWAFManagedRulesRequestRuleList(ItemModel, kw_only=True):
     """An item of ``UpdateActionForWAFManagedRulesRequest.rule_list``."""
 
@@ -103,13 +86,6 @@ class ListUpgradeDetailsRequest(RequestModel, kw_only=True):
 
     domain_list: list[str]
     language: str | None = None
-    service_type: str | None = None
-
-
-class UpgradeWAFRulesetRequest(RequestModel, kw_only=True):
-    """The arguments of UpgradeWAFRuleset (``POST /api/v1/waf/rule/batch/upgrade``)."""
-
-    domain_list: list[str]
     service_type: str | None = None
 
 

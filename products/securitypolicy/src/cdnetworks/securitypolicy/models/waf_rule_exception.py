@@ -15,23 +15,16 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 __all__ = [
     "AssociateShareWAFRuleExceptionRequest",
     "AssociateShareWAFRuleExceptionRequestShareExceptionList",
-    "AssociateShareWAFRuleExceptionResponse",
     "CreateExceptionToWAFManagedRulesRequest",
-    "CreateExceptionToWAFManagedRulesResponse",
     "DeleteExceptionForWAFManagedRulesRequest",
     "DeleteExceptionForWAFManagedRulesRequestDelDTOList",
-    "DeleteExceptionForWAFManagedRulesResponse",
     "DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequest",
     "DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequestDelDTOList",
-    "DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesResponse",
-    "ListNonSharedWAFRuleExceptionsForWAFRulesRequest",
     "ListNonSharedWAFRuleExceptionsForWAFRulesResponse",
     "ListNonSharedWAFRuleExceptionsForWAFRulesResponseData",
-    "ListSharedWAFRuleExceptionsForWAFRulesRequest",
     "ListSharedWAFRuleExceptionsForWAFRulesResponse",
     "ListSharedWAFRuleExceptionsForWAFRulesResponseData",
     "UpdateExceptionForWAFManagedRulesRequest",
-    "UpdateExceptionForWAFManagedRulesResponse",
 ]
 
 
@@ -56,21 +49,6 @@ class ListNonSharedWAFRuleExceptionsForWAFRulesResponse(ResponseModel, kw_only=T
     )
 
 
-class CreateExceptionToWAFManagedRulesResponse(ResponseModel, kw_only=True):
-    """The answer of CreateExceptionToWAFManagedRules."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: str | None = None
-
-
-class AssociateShareWAFRuleExceptionResponse(ResponseModel, kw_only=True):
-    """The answer of AssociateShareWAFRuleException."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
 class AssociateShareWAFRuleExceptionRequestShareExceptionList(ItemModel, kw_only=True):
     """An item of ``AssociateShareWAFRuleExceptionRequest.share_exception_list``."""
 
@@ -79,33 +57,12 @@ class AssociateShareWAFRuleExceptionRequestShareExceptionList(ItemModel, kw_only
     share_id: str
 
 
-class DeleteExceptionForWAFManagedRulesResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteExceptionForWAFManagedRules."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
 class DeleteExceptionForWAFManagedRulesRequestDelDTOList(ItemModel, kw_only=True):
     """An item of ``DeleteExceptionForWAFManagedRulesRequest.del_dto_list``."""
 
     domain: str
     rule_id: int
     exception_id_list: list[str]
-
-
-class UpdateExceptionForWAFManagedRulesResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateExceptionForWAFManagedRules."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteSharedWAFExceptionsAssociatedWithWAFManagedRules."""
-
-    code: str | int | None = None
-    msg: str | None = None
 
 
 class DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequestDelDTOList(
@@ -136,14 +93,6 @@ class ListSharedWAFRuleExceptionsForWAFRulesResponse(ResponseModel, kw_only=True
     data: list[ListSharedWAFRuleExceptionsForWAFRulesResponseData] = msgspec.field(
         default_factory=list
     )
-
-
-class ListNonSharedWAFRuleExceptionsForWAFRulesRequest(RequestModel, kw_only=True):
-    """The arguments of ListNonSharedWAFRuleExceptionsForWAFRules (``POST /api/v1/waf/rule-exception/list-normal``)."""
-
-    domain_list: list[str]
-    rule_id_list: list[int]
-    service_type: str | None = None
 
 
 class CreateExceptionToWAFManagedRulesRequest(RequestModel, kw_only=True):
@@ -188,12 +137,4 @@ class DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequest(RequestModel
     del_dto_list: list[DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequestDelDTOList] = (
         msgspec.field(name="delDTOList")
     )
-    service_type: str | None = None
-
-
-class ListSharedWAFRuleExceptionsForWAFRulesRequest(RequestModel, kw_only=True):
-    """The arguments of ListSharedWAFRuleExceptionsForWAFRules (``POST /api/v1/waf/rule-exception/list-share``)."""
-
-    domain_list: list[str]
-    rule_id_list: list[int]
     service_type: str | None = None

@@ -13,19 +13,12 @@ import msgspec
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
-    "AssociateDomainsForBuiltInRuleRequest",
-    "AssociateDomainsForBuiltInRuleResponse",
-    "AssociateDomainsForRuleExceptionRequest",
-    "AssociateDomainsForRuleExceptionResponse",
     "CreateBuiltInRuleRequest",
-    "CreateBuiltInRuleResponse",
     "CreateBuiltInRuleRuleConfig",
     "CreateRuleExceptionRequest",
     "CreateRuleExceptionResponse",
     "CreateRuleExceptionRuleWhite",
     "CreateRuleExceptionRuleWhiteCondition",
-    "DeleteRuleExceptionRequest",
-    "DeleteRuleExceptionResponse",
     "GetBuiltInRuleInfoRequest",
     "GetBuiltInRuleInfoResponse",
     "GetBuiltInRuleInfoRuleConfig",
@@ -39,12 +32,9 @@ __all__ = [
     "GetRuleExceptionListRuleWhite",
     "GetRuleExceptionListRuleWhiteCondition",
     "GetRuleExceptionListRuleWhitePage",
-    "RemoveDomainsForBuiltInRuleRequest",
-    "RemoveDomainsForBuiltInRuleResponse",
-    "RemoveDomainsForRuleExceptionRequest",
-    "RemoveDomainsForRuleExceptionResponse",
+    "NameDomainListRequest",
+    "TemplateIdListDomainListRequest",
     "UpdateBuiltInRuleRequest",
-    "UpdateBuiltInRuleResponse",
     "UpdateRuleExceptionRequest",
     "UpdateRuleExceptionResponse",
 ]
@@ -111,40 +101,12 @@ class GetBuiltInRuleInfoResponse(ResponseModel, kw_only=True):
     data: GetBuiltInRuleInfoRuleTemplate | None = None
 
 
-class CreateBuiltInRuleResponse(ResponseModel, kw_only=True):
-    """The answer of CreateBuiltInRule."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
 class CreateBuiltInRuleRuleConfig(ItemModel, kw_only=True):
     """An item of ``CreateBuiltInRuleRequest.rule_config``, an item of ``UpdateBuiltInRuleRequest.rule_config``."""
 
     rule_id: int
     mode: int
     config: str | None = None
-
-
-class UpdateBuiltInRuleResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateBuiltInRule."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
-class AssociateDomainsForBuiltInRuleResponse(ResponseModel, kw_only=True):
-    """The answer of AssociateDomainsForBuiltInRule."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
-class RemoveDomainsForBuiltInRuleResponse(ResponseModel, kw_only=True):
-    """The answer of RemoveDomainsForBuiltInRule."""
-
-    code: str | int | None = None
-    message: str | None = None
 
 
 class GetRuleExceptionListRuleWhiteCondition(ItemModel, kw_only=True):
@@ -220,27 +182,6 @@ class UpdateRuleExceptionResponse(ResponseModel, kw_only=True):
     data: list[int] = msgspec.field(default_factory=list)
 
 
-class DeleteRuleExceptionResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteRuleException."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
-class AssociateDomainsForRuleExceptionResponse(ResponseModel, kw_only=True):
-    """The answer of AssociateDomainsForRuleException."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
-class RemoveDomainsForRuleExceptionResponse(ResponseModel, kw_only=True):
-    """The answer of RemoveDomainsForRuleException."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
 class GetBuiltInRuleListRequest(RequestModel, kw_only=True):
     """The arguments of GetBuiltInRuleList (``POST /api/waf/template/rule/list-page``)."""
 
@@ -278,15 +219,8 @@ class UpdateBuiltInRuleRequest(RequestModel, kw_only=True):
     rule_config: list[CreateBuiltInRuleRuleConfig] | None = None
 
 
-class AssociateDomainsForBuiltInRuleRequest(RequestModel, kw_only=True):
-    """The arguments of AssociateDomainsForBuiltInRule (``POST /api/waf/template/rule/add-rela``)."""
-
-    name: str
-    domain_list: list[str]
-
-
-class RemoveDomainsForBuiltInRuleRequest(RequestModel, kw_only=True):
-    """The arguments of RemoveDomainsForBuiltInRule (``POST /api/waf/template/rule/remove-rela``)."""
+class NameDomainListRequest(RequestModel, kw_only=True):
+    """The arguments of AssociateDomainsForBuiltInRule, RemoveDomainsForBuiltInRule: the same fields."""
 
     name: str
     domain_list: list[str]
@@ -332,21 +266,8 @@ class UpdateRuleExceptionRequest(RequestModel, kw_only=True):
     domain_list: list[str] | None = None
 
 
-class DeleteRuleExceptionRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteRuleException (``POST /api/waf/template/rule/white/delete``)."""
-
-    id: int
-
-
-class AssociateDomainsForRuleExceptionRequest(RequestModel, kw_only=True):
-    """The arguments of AssociateDomainsForRuleException (``POST /api/waf/template/rule/white/add-rela``)."""
-
-    template_id_list: list[int]
-    domain_list: list[str]
-
-
-class RemoveDomainsForRuleExceptionRequest(RequestModel, kw_only=True):
-    """The arguments of RemoveDomainsForRuleException (``POST /api/waf/template/rule/white/remove-rela``)."""
+class TemplateIdListDomainListRequest(RequestModel, kw_only=True):
+    """The arguments of AssociateDomainsForRuleException, RemoveDomainsForRuleException: the same fields."""
 
     template_id_list: list[int]
     domain_list: list[str]

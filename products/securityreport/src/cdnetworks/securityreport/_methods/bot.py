@@ -27,29 +27,18 @@ from ..actions import (
     GETBOTREQUESTUSERAGENT_TOPDATA,
 )
 from ..models import (
-    GetActTypeDistributionDataRequest,
-    GetActTypeDistributionDataResponse,
     GetBotAccessURLTopDataRequest,
     GetBotAccessURLTopDataResponse,
     GetBotRequestOverviewDataRequest,
     GetBotRequestOverviewDataResponse,
-    GetBotRequestRefererTopDataRequest,
-    GetBotRequestRefererTopDataResponse,
     GetBotRequestSourceDistributionDataRequest,
-    GetBotRequestSourceDistributionDataResponse,
     GetBotRequestSourceIPTopDataRequest,
     GetBotRequestSourceIPTopDataResponse,
-    GetBotRequestStatisticPerDomainRequest,
-    GetBotRequestStatisticPerDomainResponse,
-    GetBotRequestTrendsAndTriggerRulesDataRequest,
     GetBotRequestTrendsAndTriggerRulesDataResponse,
     GetBotRequestTypeDistributeDataRequest,
     GetBotRequestTypeDistributeDataResponse,
-    GetbotrequestuseragentTopdataRequest,
-    GetbotrequestuseragentTopdataResponse,
     GetBotRuleTypeTopDataRequest,
     GetBotRuleTypeTopDataResponse,
-    GetDomainBotVisitDetailsRequest,
     GetDomainBotVisitDetailsResponse,
 )
 
@@ -61,7 +50,7 @@ class BotMethods(ProductClient):
 
     @overload
     def get_domain_bot_visit_details(
-        self, request: GetDomainBotVisitDetailsRequest, /
+        self, request: GetBotRuleTypeTopDataRequest, /
     ) -> GetDomainBotVisitDetailsResponse: ...
     @overload
     def get_domain_bot_visit_details(
@@ -75,7 +64,7 @@ class BotMethods(ProductClient):
     ) -> GetDomainBotVisitDetailsResponse: ...
     def get_domain_bot_visit_details(
         self,
-        request: GetDomainBotVisitDetailsRequest | None = None,
+        request: GetBotRuleTypeTopDataRequest | None = None,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -134,8 +123,8 @@ class BotMethods(ProductClient):
 
     @overload
     def get_bot_request_statistic_per_domain(
-        self, request: GetBotRequestStatisticPerDomainRequest, /
-    ) -> GetBotRequestStatisticPerDomainResponse: ...
+        self, request: GetBotAccessURLTopDataRequest, /
+    ) -> GetBotRuleTypeTopDataResponse: ...
     @overload
     def get_bot_request_statistic_per_domain(
         self,
@@ -145,17 +134,17 @@ class BotMethods(ProductClient):
         end_time: str,
         time_zone: int | None = None,
         top_num: int | None = None,
-    ) -> GetBotRequestStatisticPerDomainResponse: ...
+    ) -> GetBotRuleTypeTopDataResponse: ...
     def get_bot_request_statistic_per_domain(
         self,
-        request: GetBotRequestStatisticPerDomainRequest | None = None,
+        request: GetBotAccessURLTopDataRequest | None = None,
         *,
         domain: str | None = None,
         start_time: str | None = None,
         end_time: str | None = None,
         time_zone: int | None = None,
         top_num: int | None = None,
-    ) -> GetBotRequestStatisticPerDomainResponse:
+    ) -> GetBotRuleTypeTopDataResponse:
         """GetBotRequestStatisticPerDomain: ``POST /api/bot/report/bot-visit-domain-top``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -295,8 +284,8 @@ class BotMethods(ProductClient):
 
     @overload
     def get_bot_request_referer_top_data(
-        self, request: GetBotRequestRefererTopDataRequest, /
-    ) -> GetBotRequestRefererTopDataResponse: ...
+        self, request: GetBotAccessURLTopDataRequest, /
+    ) -> GetBotAccessURLTopDataResponse: ...
     @overload
     def get_bot_request_referer_top_data(
         self,
@@ -306,17 +295,17 @@ class BotMethods(ProductClient):
         end_time: str,
         time_zone: int | None = None,
         top_num: int | None = None,
-    ) -> GetBotRequestRefererTopDataResponse: ...
+    ) -> GetBotAccessURLTopDataResponse: ...
     def get_bot_request_referer_top_data(
         self,
-        request: GetBotRequestRefererTopDataRequest | None = None,
+        request: GetBotAccessURLTopDataRequest | None = None,
         *,
         domain: str | None = None,
         start_time: str | None = None,
         end_time: str | None = None,
         time_zone: int | None = None,
         top_num: int | None = None,
-    ) -> GetBotRequestRefererTopDataResponse:
+    ) -> GetBotAccessURLTopDataResponse:
         """GetBotRequestRefererTopData: ``POST /api/bot/report/top-referer``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -333,8 +322,8 @@ class BotMethods(ProductClient):
 
     @overload
     def get_bot_request_user_agent_top_data(
-        self, request: GetbotrequestuseragentTopdataRequest, /
-    ) -> GetbotrequestuseragentTopdataResponse: ...
+        self, request: GetBotAccessURLTopDataRequest, /
+    ) -> GetBotAccessURLTopDataResponse: ...
     @overload
     def get_bot_request_user_agent_top_data(
         self,
@@ -344,17 +333,17 @@ class BotMethods(ProductClient):
         end_time: str,
         time_zone: int | None = None,
         top_num: int | None = None,
-    ) -> GetbotrequestuseragentTopdataResponse: ...
+    ) -> GetBotAccessURLTopDataResponse: ...
     def get_bot_request_user_agent_top_data(
         self,
-        request: GetbotrequestuseragentTopdataRequest | None = None,
+        request: GetBotAccessURLTopDataRequest | None = None,
         *,
         domain: str | None = None,
         start_time: str | None = None,
         end_time: str | None = None,
         time_zone: int | None = None,
         top_num: int | None = None,
-    ) -> GetbotrequestuseragentTopdataResponse:
+    ) -> GetBotAccessURLTopDataResponse:
         """GetbotrequestuseragentTopdata: ``POST /api/bot/report/top-ua``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -372,7 +361,7 @@ class BotMethods(ProductClient):
     @overload
     def get_bot_request_source_distribution_data(
         self, request: GetBotRequestSourceDistributionDataRequest, /
-    ) -> GetBotRequestSourceDistributionDataResponse: ...
+    ) -> GetBotAccessURLTopDataResponse: ...
     @overload
     def get_bot_request_source_distribution_data(
         self,
@@ -384,7 +373,7 @@ class BotMethods(ProductClient):
         time_zone: int | None = None,
         lang: str | None = None,
         top_num: int | None = None,
-    ) -> GetBotRequestSourceDistributionDataResponse: ...
+    ) -> GetBotAccessURLTopDataResponse: ...
     def get_bot_request_source_distribution_data(
         self,
         request: GetBotRequestSourceDistributionDataRequest | None = None,
@@ -396,7 +385,7 @@ class BotMethods(ProductClient):
         lang: str | None = None,
         top_num: int | None = None,
         type: str | None = None,
-    ) -> GetBotRequestSourceDistributionDataResponse:
+    ) -> GetBotAccessURLTopDataResponse:
         """GetBotRequestSourceDistributionData: ``POST /api/bot/report/top-area``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -415,7 +404,7 @@ class BotMethods(ProductClient):
 
     @overload
     def get_bot_request_trends_and_trigger_rules_data(
-        self, request: GetBotRequestTrendsAndTriggerRulesDataRequest, /
+        self, request: GetBotRuleTypeTopDataRequest, /
     ) -> GetBotRequestTrendsAndTriggerRulesDataResponse: ...
     @overload
     def get_bot_request_trends_and_trigger_rules_data(
@@ -429,7 +418,7 @@ class BotMethods(ProductClient):
     ) -> GetBotRequestTrendsAndTriggerRulesDataResponse: ...
     def get_bot_request_trends_and_trigger_rules_data(
         self,
-        request: GetBotRequestTrendsAndTriggerRulesDataRequest | None = None,
+        request: GetBotRuleTypeTopDataRequest | None = None,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -453,8 +442,8 @@ class BotMethods(ProductClient):
 
     @overload
     def get_act_type_distribution_data(
-        self, request: GetActTypeDistributionDataRequest, /
-    ) -> GetActTypeDistributionDataResponse: ...
+        self, request: GetBotRuleTypeTopDataRequest, /
+    ) -> GetBotRuleTypeTopDataResponse: ...
     @overload
     def get_act_type_distribution_data(
         self,
@@ -464,17 +453,17 @@ class BotMethods(ProductClient):
         end_time: str,
         time_zone: int | None = None,
         lang: str | None = None,
-    ) -> GetActTypeDistributionDataResponse: ...
+    ) -> GetBotRuleTypeTopDataResponse: ...
     def get_act_type_distribution_data(
         self,
-        request: GetActTypeDistributionDataRequest | None = None,
+        request: GetBotRuleTypeTopDataRequest | None = None,
         *,
         domain: str | None = None,
         start_time: str | None = None,
         end_time: str | None = None,
         time_zone: int | None = None,
         lang: str | None = None,
-    ) -> GetActTypeDistributionDataResponse:
+    ) -> GetBotRuleTypeTopDataResponse:
         """GetActTypeDistributionData: ``POST /api/bot/report/act-type-distribute``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -529,7 +518,7 @@ class BotMethods(ProductClient):
 
     def getbotrequestuseragent_topdata(
         self, *args: Any, **kwargs: Any
-    ) -> GetbotrequestuseragentTopdataResponse:
+    ) -> GetBotAccessURLTopDataResponse:
         """Deprecated alias of `get_bot_request_user_agent_top_data` (renamed in 0.2; removed in 1.0)."""
         renamed("getbotrequestuseragent_topdata", "get_bot_request_user_agent_top_data")
         return self.get_bot_request_user_agent_top_data(*args, **kwargs)
@@ -540,7 +529,7 @@ class AsyncBotMethods(AsyncProductClient):
 
     @overload
     async def get_domain_bot_visit_details(
-        self, request: GetDomainBotVisitDetailsRequest, /
+        self, request: GetBotRuleTypeTopDataRequest, /
     ) -> GetDomainBotVisitDetailsResponse: ...
     @overload
     async def get_domain_bot_visit_details(
@@ -554,7 +543,7 @@ class AsyncBotMethods(AsyncProductClient):
     ) -> GetDomainBotVisitDetailsResponse: ...
     async def get_domain_bot_visit_details(
         self,
-        request: GetDomainBotVisitDetailsRequest | None = None,
+        request: GetBotRuleTypeTopDataRequest | None = None,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -613,8 +602,8 @@ class AsyncBotMethods(AsyncProductClient):
 
     @overload
     async def get_bot_request_statistic_per_domain(
-        self, request: GetBotRequestStatisticPerDomainRequest, /
-    ) -> GetBotRequestStatisticPerDomainResponse: ...
+        self, request: GetBotAccessURLTopDataRequest, /
+    ) -> GetBotRuleTypeTopDataResponse: ...
     @overload
     async def get_bot_request_statistic_per_domain(
         self,
@@ -624,17 +613,17 @@ class AsyncBotMethods(AsyncProductClient):
         end_time: str,
         time_zone: int | None = None,
         top_num: int | None = None,
-    ) -> GetBotRequestStatisticPerDomainResponse: ...
+    ) -> GetBotRuleTypeTopDataResponse: ...
     async def get_bot_request_statistic_per_domain(
         self,
-        request: GetBotRequestStatisticPerDomainRequest | None = None,
+        request: GetBotAccessURLTopDataRequest | None = None,
         *,
         domain: str | None = None,
         start_time: str | None = None,
         end_time: str | None = None,
         time_zone: int | None = None,
         top_num: int | None = None,
-    ) -> GetBotRequestStatisticPerDomainResponse:
+    ) -> GetBotRuleTypeTopDataResponse:
         """GetBotRequestStatisticPerDomain: ``POST /api/bot/report/bot-visit-domain-top``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -774,8 +763,8 @@ class AsyncBotMethods(AsyncProductClient):
 
     @overload
     async def get_bot_request_referer_top_data(
-        self, request: GetBotRequestRefererTopDataRequest, /
-    ) -> GetBotRequestRefererTopDataResponse: ...
+        self, request: GetBotAccessURLTopDataRequest, /
+    ) -> GetBotAccessURLTopDataResponse: ...
     @overload
     async def get_bot_request_referer_top_data(
         self,
@@ -785,17 +774,17 @@ class AsyncBotMethods(AsyncProductClient):
         end_time: str,
         time_zone: int | None = None,
         top_num: int | None = None,
-    ) -> GetBotRequestRefererTopDataResponse: ...
+    ) -> GetBotAccessURLTopDataResponse: ...
     async def get_bot_request_referer_top_data(
         self,
-        request: GetBotRequestRefererTopDataRequest | None = None,
+        request: GetBotAccessURLTopDataRequest | None = None,
         *,
         domain: str | None = None,
         start_time: str | None = None,
         end_time: str | None = None,
         time_zone: int | None = None,
         top_num: int | None = None,
-    ) -> GetBotRequestRefererTopDataResponse:
+    ) -> GetBotAccessURLTopDataResponse:
         """GetBotRequestRefererTopData: ``POST /api/bot/report/top-referer``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -812,8 +801,8 @@ class AsyncBotMethods(AsyncProductClient):
 
     @overload
     async def get_bot_request_user_agent_top_data(
-        self, request: GetbotrequestuseragentTopdataRequest, /
-    ) -> GetbotrequestuseragentTopdataResponse: ...
+        self, request: GetBotAccessURLTopDataRequest, /
+    ) -> GetBotAccessURLTopDataResponse: ...
     @overload
     async def get_bot_request_user_agent_top_data(
         self,
@@ -823,17 +812,17 @@ class AsyncBotMethods(AsyncProductClient):
         end_time: str,
         time_zone: int | None = None,
         top_num: int | None = None,
-    ) -> GetbotrequestuseragentTopdataResponse: ...
+    ) -> GetBotAccessURLTopDataResponse: ...
     async def get_bot_request_user_agent_top_data(
         self,
-        request: GetbotrequestuseragentTopdataRequest | None = None,
+        request: GetBotAccessURLTopDataRequest | None = None,
         *,
         domain: str | None = None,
         start_time: str | None = None,
         end_time: str | None = None,
         time_zone: int | None = None,
         top_num: int | None = None,
-    ) -> GetbotrequestuseragentTopdataResponse:
+    ) -> GetBotAccessURLTopDataResponse:
         """GetbotrequestuseragentTopdata: ``POST /api/bot/report/top-ua``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -851,7 +840,7 @@ class AsyncBotMethods(AsyncProductClient):
     @overload
     async def get_bot_request_source_distribution_data(
         self, request: GetBotRequestSourceDistributionDataRequest, /
-    ) -> GetBotRequestSourceDistributionDataResponse: ...
+    ) -> GetBotAccessURLTopDataResponse: ...
     @overload
     async def get_bot_request_source_distribution_data(
         self,
@@ -863,7 +852,7 @@ class AsyncBotMethods(AsyncProductClient):
         time_zone: int | None = None,
         lang: str | None = None,
         top_num: int | None = None,
-    ) -> GetBotRequestSourceDistributionDataResponse: ...
+    ) -> GetBotAccessURLTopDataResponse: ...
     async def get_bot_request_source_distribution_data(
         self,
         request: GetBotRequestSourceDistributionDataRequest | None = None,
@@ -875,7 +864,7 @@ class AsyncBotMethods(AsyncProductClient):
         lang: str | None = None,
         top_num: int | None = None,
         type: str | None = None,
-    ) -> GetBotRequestSourceDistributionDataResponse:
+    ) -> GetBotAccessURLTopDataResponse:
         """GetBotRequestSourceDistributionData: ``POST /api/bot/report/top-area``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -894,7 +883,7 @@ class AsyncBotMethods(AsyncProductClient):
 
     @overload
     async def get_bot_request_trends_and_trigger_rules_data(
-        self, request: GetBotRequestTrendsAndTriggerRulesDataRequest, /
+        self, request: GetBotRuleTypeTopDataRequest, /
     ) -> GetBotRequestTrendsAndTriggerRulesDataResponse: ...
     @overload
     async def get_bot_request_trends_and_trigger_rules_data(
@@ -908,7 +897,7 @@ class AsyncBotMethods(AsyncProductClient):
     ) -> GetBotRequestTrendsAndTriggerRulesDataResponse: ...
     async def get_bot_request_trends_and_trigger_rules_data(
         self,
-        request: GetBotRequestTrendsAndTriggerRulesDataRequest | None = None,
+        request: GetBotRuleTypeTopDataRequest | None = None,
         *,
         domain: str | None = None,
         start_time: str | None = None,
@@ -932,8 +921,8 @@ class AsyncBotMethods(AsyncProductClient):
 
     @overload
     async def get_act_type_distribution_data(
-        self, request: GetActTypeDistributionDataRequest, /
-    ) -> GetActTypeDistributionDataResponse: ...
+        self, request: GetBotRuleTypeTopDataRequest, /
+    ) -> GetBotRuleTypeTopDataResponse: ...
     @overload
     async def get_act_type_distribution_data(
         self,
@@ -943,17 +932,17 @@ class AsyncBotMethods(AsyncProductClient):
         end_time: str,
         time_zone: int | None = None,
         lang: str | None = None,
-    ) -> GetActTypeDistributionDataResponse: ...
+    ) -> GetBotRuleTypeTopDataResponse: ...
     async def get_act_type_distribution_data(
         self,
-        request: GetActTypeDistributionDataRequest | None = None,
+        request: GetBotRuleTypeTopDataRequest | None = None,
         *,
         domain: str | None = None,
         start_time: str | None = None,
         end_time: str | None = None,
         time_zone: int | None = None,
         lang: str | None = None,
-    ) -> GetActTypeDistributionDataResponse:
+    ) -> GetBotRuleTypeTopDataResponse:
         """GetActTypeDistributionData: ``POST /api/bot/report/act-type-distribute``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -1008,7 +997,7 @@ class AsyncBotMethods(AsyncProductClient):
 
     async def getbotrequestuseragent_topdata(
         self, *args: Any, **kwargs: Any
-    ) -> GetbotrequestuseragentTopdataResponse:
+    ) -> GetBotAccessURLTopDataResponse:
         """Deprecated alias of `get_bot_request_user_agent_top_data` (renamed in 0.2; removed in 1.0)."""
         renamed("getbotrequestuseragent_topdata", "get_bot_request_user_agent_top_data")
         return await self.get_bot_request_user_agent_top_data(*args, **kwargs)

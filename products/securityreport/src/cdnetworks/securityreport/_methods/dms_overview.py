@@ -19,7 +19,6 @@ from ..actions import (
 from ..models import (
     L4DdosEventRequest,
     L4DdosEventResponse,
-    L4DdosTrendRequest,
     L4DdosTrendResponse,
 )
 
@@ -63,7 +62,7 @@ class DmsOverviewMethods(ProductClient):
         )
 
     @overload
-    def l4_ddos_trend(self, request: L4DdosTrendRequest, /) -> L4DdosTrendResponse: ...
+    def l4_ddos_trend(self, request: L4DdosEventRequest, /) -> L4DdosTrendResponse: ...
     @overload
     def l4_ddos_trend(
         self,
@@ -75,7 +74,7 @@ class DmsOverviewMethods(ProductClient):
     ) -> L4DdosTrendResponse: ...
     def l4_ddos_trend(
         self,
-        request: L4DdosTrendRequest | None = None,
+        request: L4DdosEventRequest | None = None,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -133,7 +132,7 @@ class AsyncDmsOverviewMethods(AsyncProductClient):
         )
 
     @overload
-    async def l4_ddos_trend(self, request: L4DdosTrendRequest, /) -> L4DdosTrendResponse: ...
+    async def l4_ddos_trend(self, request: L4DdosEventRequest, /) -> L4DdosTrendResponse: ...
     @overload
     async def l4_ddos_trend(
         self,
@@ -145,7 +144,7 @@ class AsyncDmsOverviewMethods(AsyncProductClient):
     ) -> L4DdosTrendResponse: ...
     async def l4_ddos_trend(
         self,
-        request: L4DdosTrendRequest | None = None,
+        request: L4DdosEventRequest | None = None,
         *,
         start_time: str | None = None,
         end_time: str | None = None,

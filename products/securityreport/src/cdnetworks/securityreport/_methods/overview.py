@@ -25,8 +25,6 @@ from ..models import (
     GetTopPoliciesTriggeredResponse,
     GetTrendsByrpsRequest,
     GetTrendsByrpsResponse,
-    QueryEventTrendRequest,
-    QueryEventTrendResponse,
 )
 
 __all__ = ["AsyncOverviewMethods", "OverviewMethods"]
@@ -36,7 +34,7 @@ class OverviewMethods(ProductClient):
     """The ``overview`` actions' methods of the securityreport clients."""
 
     @overload
-    def query_event_trend(self, request: QueryEventTrendRequest, /) -> QueryEventTrendResponse: ...
+    def query_event_trend(self, request: GetTrendsByrpsRequest, /) -> GetTrendsByrpsResponse: ...
     @overload
     def query_event_trend(
         self,
@@ -47,10 +45,10 @@ class OverviewMethods(ProductClient):
         domains: list[str] | None = None,
         service_type: str | None = None,
         timezone: str | None = None,
-    ) -> QueryEventTrendResponse: ...
+    ) -> GetTrendsByrpsResponse: ...
     def query_event_trend(
         self,
-        request: QueryEventTrendRequest | None = None,
+        request: GetTrendsByrpsRequest | None = None,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -58,7 +56,7 @@ class OverviewMethods(ProductClient):
         domains: list[str] | None = None,
         service_type: str | None = None,
         timezone: str | None = None,
-    ) -> QueryEventTrendResponse:
+    ) -> GetTrendsByrpsResponse:
         """QueryEventTrend: ``POST /api/v1/overview/trend-info``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -198,8 +196,8 @@ class AsyncOverviewMethods(AsyncProductClient):
 
     @overload
     async def query_event_trend(
-        self, request: QueryEventTrendRequest, /
-    ) -> QueryEventTrendResponse: ...
+        self, request: GetTrendsByrpsRequest, /
+    ) -> GetTrendsByrpsResponse: ...
     @overload
     async def query_event_trend(
         self,
@@ -210,10 +208,10 @@ class AsyncOverviewMethods(AsyncProductClient):
         domains: list[str] | None = None,
         service_type: str | None = None,
         timezone: str | None = None,
-    ) -> QueryEventTrendResponse: ...
+    ) -> GetTrendsByrpsResponse: ...
     async def query_event_trend(
         self,
-        request: QueryEventTrendRequest | None = None,
+        request: GetTrendsByrpsRequest | None = None,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -221,7 +219,7 @@ class AsyncOverviewMethods(AsyncProductClient):
         domains: list[str] | None = None,
         service_type: str | None = None,
         timezone: str | None = None,
-    ) -> QueryEventTrendResponse:
+    ) -> GetTrendsByrpsResponse:
         """QueryEventTrend: ``POST /api/v1/overview/trend-info``.
 
         Not idempotent: not retried once the request may have reached the server.

@@ -24,23 +24,16 @@ from ..actions import (
     GET_TOTAL_REQUEST_NUMBER,
 )
 from ..models import (
-    GetActiveApiTop5Request,
     GetActiveApiTop5Response,
     GetApiEventLogsRequest,
     GetApiEventLogsResponse,
     GetApiNumberRequest,
     GetApiNumberResponse,
-    GetConsumerNumberRequest,
     GetConsumerNumberResponse,
-    GetPrivacyStatusDistributionRequest,
     GetPrivacyStatusDistributionResponse,
-    GetRequestTrendRequest,
     GetRequestTrendResponse,
-    GetRiskEventNumberRequest,
     GetRiskEventNumberResponse,
-    GetRiskEventTop5Request,
     GetRiskEventTop5Response,
-    GetTotalRequestNumberRequest,
     GetTotalRequestNumberResponse,
 )
 
@@ -184,7 +177,7 @@ class SamMethods(ProductClient):
 
     @overload
     def get_risk_event_number(
-        self, request: GetRiskEventNumberRequest, /
+        self, request: GetApiNumberRequest, /
     ) -> GetRiskEventNumberResponse: ...
     @overload
     def get_risk_event_number(
@@ -199,7 +192,7 @@ class SamMethods(ProductClient):
     ) -> GetRiskEventNumberResponse: ...
     def get_risk_event_number(
         self,
-        request: GetRiskEventNumberRequest | None = None,
+        request: GetApiNumberRequest | None = None,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -224,9 +217,7 @@ class SamMethods(ProductClient):
         )
 
     @overload
-    def get_risk_event_top5(
-        self, request: GetRiskEventTop5Request, /
-    ) -> GetRiskEventTop5Response: ...
+    def get_risk_event_top5(self, request: GetApiNumberRequest, /) -> GetRiskEventTop5Response: ...
     @overload
     def get_risk_event_top5(
         self,
@@ -240,7 +231,7 @@ class SamMethods(ProductClient):
     ) -> GetRiskEventTop5Response: ...
     def get_risk_event_top5(
         self,
-        request: GetRiskEventTop5Request | None = None,
+        request: GetApiNumberRequest | None = None,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -265,9 +256,7 @@ class SamMethods(ProductClient):
         )
 
     @overload
-    def get_active_api_top5(
-        self, request: GetActiveApiTop5Request, /
-    ) -> GetActiveApiTop5Response: ...
+    def get_active_api_top5(self, request: GetApiNumberRequest, /) -> GetActiveApiTop5Response: ...
     @overload
     def get_active_api_top5(
         self,
@@ -281,7 +270,7 @@ class SamMethods(ProductClient):
     ) -> GetActiveApiTop5Response: ...
     def get_active_api_top5(
         self,
-        request: GetActiveApiTop5Request | None = None,
+        request: GetApiNumberRequest | None = None,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -307,7 +296,7 @@ class SamMethods(ProductClient):
 
     @overload
     def get_privacy_status_distribution(
-        self, request: GetPrivacyStatusDistributionRequest, /
+        self, request: GetApiNumberRequest, /
     ) -> GetPrivacyStatusDistributionResponse: ...
     @overload
     def get_privacy_status_distribution(
@@ -322,7 +311,7 @@ class SamMethods(ProductClient):
     ) -> GetPrivacyStatusDistributionResponse: ...
     def get_privacy_status_distribution(
         self,
-        request: GetPrivacyStatusDistributionRequest | None = None,
+        request: GetApiNumberRequest | None = None,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -347,9 +336,7 @@ class SamMethods(ProductClient):
         )
 
     @overload
-    def get_consumer_number(
-        self, request: GetConsumerNumberRequest, /
-    ) -> GetConsumerNumberResponse: ...
+    def get_consumer_number(self, request: GetApiNumberRequest, /) -> GetConsumerNumberResponse: ...
     @overload
     def get_consumer_number(
         self,
@@ -363,7 +350,7 @@ class SamMethods(ProductClient):
     ) -> GetConsumerNumberResponse: ...
     def get_consumer_number(
         self,
-        request: GetConsumerNumberRequest | None = None,
+        request: GetApiNumberRequest | None = None,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -388,7 +375,7 @@ class SamMethods(ProductClient):
         )
 
     @overload
-    def get_request_trend(self, request: GetRequestTrendRequest, /) -> GetRequestTrendResponse: ...
+    def get_request_trend(self, request: GetApiNumberRequest, /) -> GetRequestTrendResponse: ...
     @overload
     def get_request_trend(
         self,
@@ -402,7 +389,7 @@ class SamMethods(ProductClient):
     ) -> GetRequestTrendResponse: ...
     def get_request_trend(
         self,
-        request: GetRequestTrendRequest | None = None,
+        request: GetApiNumberRequest | None = None,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -428,7 +415,7 @@ class SamMethods(ProductClient):
 
     @overload
     def get_total_request_number(
-        self, request: GetTotalRequestNumberRequest, /
+        self, request: GetApiNumberRequest, /
     ) -> GetTotalRequestNumberResponse: ...
     @overload
     def get_total_request_number(
@@ -443,7 +430,7 @@ class SamMethods(ProductClient):
     ) -> GetTotalRequestNumberResponse: ...
     def get_total_request_number(
         self,
-        request: GetTotalRequestNumberRequest | None = None,
+        request: GetApiNumberRequest | None = None,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -607,7 +594,7 @@ class AsyncSamMethods(AsyncProductClient):
 
     @overload
     async def get_risk_event_number(
-        self, request: GetRiskEventNumberRequest, /
+        self, request: GetApiNumberRequest, /
     ) -> GetRiskEventNumberResponse: ...
     @overload
     async def get_risk_event_number(
@@ -622,7 +609,7 @@ class AsyncSamMethods(AsyncProductClient):
     ) -> GetRiskEventNumberResponse: ...
     async def get_risk_event_number(
         self,
-        request: GetRiskEventNumberRequest | None = None,
+        request: GetApiNumberRequest | None = None,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -648,7 +635,7 @@ class AsyncSamMethods(AsyncProductClient):
 
     @overload
     async def get_risk_event_top5(
-        self, request: GetRiskEventTop5Request, /
+        self, request: GetApiNumberRequest, /
     ) -> GetRiskEventTop5Response: ...
     @overload
     async def get_risk_event_top5(
@@ -663,7 +650,7 @@ class AsyncSamMethods(AsyncProductClient):
     ) -> GetRiskEventTop5Response: ...
     async def get_risk_event_top5(
         self,
-        request: GetRiskEventTop5Request | None = None,
+        request: GetApiNumberRequest | None = None,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -689,7 +676,7 @@ class AsyncSamMethods(AsyncProductClient):
 
     @overload
     async def get_active_api_top5(
-        self, request: GetActiveApiTop5Request, /
+        self, request: GetApiNumberRequest, /
     ) -> GetActiveApiTop5Response: ...
     @overload
     async def get_active_api_top5(
@@ -704,7 +691,7 @@ class AsyncSamMethods(AsyncProductClient):
     ) -> GetActiveApiTop5Response: ...
     async def get_active_api_top5(
         self,
-        request: GetActiveApiTop5Request | None = None,
+        request: GetApiNumberRequest | None = None,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -730,7 +717,7 @@ class AsyncSamMethods(AsyncProductClient):
 
     @overload
     async def get_privacy_status_distribution(
-        self, request: GetPrivacyStatusDistributionRequest, /
+        self, request: GetApiNumberRequest, /
     ) -> GetPrivacyStatusDistributionResponse: ...
     @overload
     async def get_privacy_status_distribution(
@@ -745,7 +732,7 @@ class AsyncSamMethods(AsyncProductClient):
     ) -> GetPrivacyStatusDistributionResponse: ...
     async def get_privacy_status_distribution(
         self,
-        request: GetPrivacyStatusDistributionRequest | None = None,
+        request: GetApiNumberRequest | None = None,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -771,7 +758,7 @@ class AsyncSamMethods(AsyncProductClient):
 
     @overload
     async def get_consumer_number(
-        self, request: GetConsumerNumberRequest, /
+        self, request: GetApiNumberRequest, /
     ) -> GetConsumerNumberResponse: ...
     @overload
     async def get_consumer_number(
@@ -786,7 +773,7 @@ class AsyncSamMethods(AsyncProductClient):
     ) -> GetConsumerNumberResponse: ...
     async def get_consumer_number(
         self,
-        request: GetConsumerNumberRequest | None = None,
+        request: GetApiNumberRequest | None = None,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -812,7 +799,7 @@ class AsyncSamMethods(AsyncProductClient):
 
     @overload
     async def get_request_trend(
-        self, request: GetRequestTrendRequest, /
+        self, request: GetApiNumberRequest, /
     ) -> GetRequestTrendResponse: ...
     @overload
     async def get_request_trend(
@@ -827,7 +814,7 @@ class AsyncSamMethods(AsyncProductClient):
     ) -> GetRequestTrendResponse: ...
     async def get_request_trend(
         self,
-        request: GetRequestTrendRequest | None = None,
+        request: GetApiNumberRequest | None = None,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,
@@ -853,7 +840,7 @@ class AsyncSamMethods(AsyncProductClient):
 
     @overload
     async def get_total_request_number(
-        self, request: GetTotalRequestNumberRequest, /
+        self, request: GetApiNumberRequest, /
     ) -> GetTotalRequestNumberResponse: ...
     @overload
     async def get_total_request_number(
@@ -868,7 +855,7 @@ class AsyncSamMethods(AsyncProductClient):
     ) -> GetTotalRequestNumberResponse: ...
     async def get_total_request_number(
         self,
-        request: GetTotalRequestNumberRequest | None = None,
+        request: GetApiNumberRequest | None = None,
         *,
         api_groups: list[str] | None = None,
         api_ids: list[str] | None = None,

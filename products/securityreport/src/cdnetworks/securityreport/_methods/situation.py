@@ -24,11 +24,8 @@ from ..actions import (
     GET_TRIGGERED_WAF_MANAGED_RULES,
 )
 from ..models import (
-    GetTopAttackSourcesForChinaMainlandRequest,
     GetTopAttackSourcesForChinaMainlandResponse,
-    GetTopAttackSourcesForClientIPsRequest,
     GetTopAttackSourcesForClientIPsResponse,
-    GetTopAttackSourcesForGlobalRequest,
     GetTopAttackSourcesForGlobalResponse,
     GetTopAttackTargetsByDomainRequest,
     GetTopAttackTargetsByDomainResponse,
@@ -36,11 +33,6 @@ from ..models import (
     GetTopAttackTargetsByPathResponse,
     GetTriggeredCustomRulesRequest,
     GetTriggeredCustomRulesResponse,
-    GetTriggeredDDoSManagedRulesRequest,
-    GetTriggeredDDoSManagedRulesResponse,
-    GetTriggeredRateLimitingRulesRequest,
-    GetTriggeredRateLimitingRulesResponse,
-    GetTriggeredWAFManagedRulesRequest,
     GetTriggeredWAFManagedRulesResponse,
 )
 
@@ -52,7 +44,7 @@ class SituationMethods(ProductClient):
 
     @overload
     def get_triggered_waf_managed_rules(
-        self, request: GetTriggeredWAFManagedRulesRequest, /
+        self, request: GetTriggeredCustomRulesRequest, /
     ) -> GetTriggeredWAFManagedRulesResponse: ...
     @overload
     def get_triggered_waf_managed_rules(
@@ -69,7 +61,7 @@ class SituationMethods(ProductClient):
     ) -> GetTriggeredWAFManagedRulesResponse: ...
     def get_triggered_waf_managed_rules(
         self,
-        request: GetTriggeredWAFManagedRulesRequest | None = None,
+        request: GetTriggeredCustomRulesRequest | None = None,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -99,8 +91,8 @@ class SituationMethods(ProductClient):
 
     @overload
     def get_triggered_ddos_managed_rules(
-        self, request: GetTriggeredDDoSManagedRulesRequest, /
-    ) -> GetTriggeredDDoSManagedRulesResponse: ...
+        self, request: GetTriggeredCustomRulesRequest, /
+    ) -> GetTriggeredWAFManagedRulesResponse: ...
     @overload
     def get_triggered_ddos_managed_rules(
         self,
@@ -113,10 +105,10 @@ class SituationMethods(ProductClient):
         language: str | None = None,
         service_type: str | None = None,
         timezone: str | None = None,
-    ) -> GetTriggeredDDoSManagedRulesResponse: ...
+    ) -> GetTriggeredWAFManagedRulesResponse: ...
     def get_triggered_ddos_managed_rules(
         self,
-        request: GetTriggeredDDoSManagedRulesRequest | None = None,
+        request: GetTriggeredCustomRulesRequest | None = None,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -126,7 +118,7 @@ class SituationMethods(ProductClient):
         language: str | None = None,
         service_type: str | None = None,
         timezone: str | None = None,
-    ) -> GetTriggeredDDoSManagedRulesResponse:
+    ) -> GetTriggeredWAFManagedRulesResponse:
         """GetTriggeredDDoSManagedRules: ``POST /api/v1/situation/ddos-rule-hit``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -146,8 +138,8 @@ class SituationMethods(ProductClient):
 
     @overload
     def get_triggered_rate_limiting_rules(
-        self, request: GetTriggeredRateLimitingRulesRequest, /
-    ) -> GetTriggeredRateLimitingRulesResponse: ...
+        self, request: GetTriggeredCustomRulesRequest, /
+    ) -> GetTriggeredCustomRulesResponse: ...
     @overload
     def get_triggered_rate_limiting_rules(
         self,
@@ -160,10 +152,10 @@ class SituationMethods(ProductClient):
         language: str | None = None,
         service_type: str | None = None,
         timezone: str | None = None,
-    ) -> GetTriggeredRateLimitingRulesResponse: ...
+    ) -> GetTriggeredCustomRulesResponse: ...
     def get_triggered_rate_limiting_rules(
         self,
-        request: GetTriggeredRateLimitingRulesRequest | None = None,
+        request: GetTriggeredCustomRulesRequest | None = None,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -173,7 +165,7 @@ class SituationMethods(ProductClient):
         language: str | None = None,
         service_type: str | None = None,
         timezone: str | None = None,
-    ) -> GetTriggeredRateLimitingRulesResponse:
+    ) -> GetTriggeredCustomRulesResponse:
         """GetTriggeredRateLimitingRules: ``POST /api/v1/situation/rate-limit-rule-hit``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -331,7 +323,7 @@ class SituationMethods(ProductClient):
 
     @overload
     def get_top_attack_sources_for_client_ips(
-        self, request: GetTopAttackSourcesForClientIPsRequest, /
+        self, request: GetTriggeredCustomRulesRequest, /
     ) -> GetTopAttackSourcesForClientIPsResponse: ...
     @overload
     def get_top_attack_sources_for_client_ips(
@@ -348,7 +340,7 @@ class SituationMethods(ProductClient):
     ) -> GetTopAttackSourcesForClientIPsResponse: ...
     def get_top_attack_sources_for_client_ips(
         self,
-        request: GetTopAttackSourcesForClientIPsRequest | None = None,
+        request: GetTriggeredCustomRulesRequest | None = None,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -378,7 +370,7 @@ class SituationMethods(ProductClient):
 
     @overload
     def get_top_attack_sources_for_global(
-        self, request: GetTopAttackSourcesForGlobalRequest, /
+        self, request: GetTriggeredCustomRulesRequest, /
     ) -> GetTopAttackSourcesForGlobalResponse: ...
     @overload
     def get_top_attack_sources_for_global(
@@ -395,7 +387,7 @@ class SituationMethods(ProductClient):
     ) -> GetTopAttackSourcesForGlobalResponse: ...
     def get_top_attack_sources_for_global(
         self,
-        request: GetTopAttackSourcesForGlobalRequest | None = None,
+        request: GetTriggeredCustomRulesRequest | None = None,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -425,7 +417,7 @@ class SituationMethods(ProductClient):
 
     @overload
     def get_top_attack_sources_for_china_mainland(
-        self, request: GetTopAttackSourcesForChinaMainlandRequest, /
+        self, request: GetTriggeredCustomRulesRequest, /
     ) -> GetTopAttackSourcesForChinaMainlandResponse: ...
     @overload
     def get_top_attack_sources_for_china_mainland(
@@ -442,7 +434,7 @@ class SituationMethods(ProductClient):
     ) -> GetTopAttackSourcesForChinaMainlandResponse: ...
     def get_top_attack_sources_for_china_mainland(
         self,
-        request: GetTopAttackSourcesForChinaMainlandRequest | None = None,
+        request: GetTriggeredCustomRulesRequest | None = None,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -472,7 +464,7 @@ class SituationMethods(ProductClient):
 
     def get_triggered_d_do_s_managed_rules(
         self, *args: Any, **kwargs: Any
-    ) -> GetTriggeredDDoSManagedRulesResponse:
+    ) -> GetTriggeredWAFManagedRulesResponse:
         """Deprecated alias of `get_triggered_ddos_managed_rules` (renamed in 0.2; removed in 1.0)."""
         renamed("get_triggered_d_do_s_managed_rules", "get_triggered_ddos_managed_rules")
         return self.get_triggered_ddos_managed_rules(*args, **kwargs)
@@ -490,7 +482,7 @@ class AsyncSituationMethods(AsyncProductClient):
 
     @overload
     async def get_triggered_waf_managed_rules(
-        self, request: GetTriggeredWAFManagedRulesRequest, /
+        self, request: GetTriggeredCustomRulesRequest, /
     ) -> GetTriggeredWAFManagedRulesResponse: ...
     @overload
     async def get_triggered_waf_managed_rules(
@@ -507,7 +499,7 @@ class AsyncSituationMethods(AsyncProductClient):
     ) -> GetTriggeredWAFManagedRulesResponse: ...
     async def get_triggered_waf_managed_rules(
         self,
-        request: GetTriggeredWAFManagedRulesRequest | None = None,
+        request: GetTriggeredCustomRulesRequest | None = None,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -537,8 +529,8 @@ class AsyncSituationMethods(AsyncProductClient):
 
     @overload
     async def get_triggered_ddos_managed_rules(
-        self, request: GetTriggeredDDoSManagedRulesRequest, /
-    ) -> GetTriggeredDDoSManagedRulesResponse: ...
+        self, request: GetTriggeredCustomRulesRequest, /
+    ) -> GetTriggeredWAFManagedRulesResponse: ...
     @overload
     async def get_triggered_ddos_managed_rules(
         self,
@@ -551,10 +543,10 @@ class AsyncSituationMethods(AsyncProductClient):
         language: str | None = None,
         service_type: str | None = None,
         timezone: str | None = None,
-    ) -> GetTriggeredDDoSManagedRulesResponse: ...
+    ) -> GetTriggeredWAFManagedRulesResponse: ...
     async def get_triggered_ddos_managed_rules(
         self,
-        request: GetTriggeredDDoSManagedRulesRequest | None = None,
+        request: GetTriggeredCustomRulesRequest | None = None,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -564,7 +556,7 @@ class AsyncSituationMethods(AsyncProductClient):
         language: str | None = None,
         service_type: str | None = None,
         timezone: str | None = None,
-    ) -> GetTriggeredDDoSManagedRulesResponse:
+    ) -> GetTriggeredWAFManagedRulesResponse:
         """GetTriggeredDDoSManagedRules: ``POST /api/v1/situation/ddos-rule-hit``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -584,8 +576,8 @@ class AsyncSituationMethods(AsyncProductClient):
 
     @overload
     async def get_triggered_rate_limiting_rules(
-        self, request: GetTriggeredRateLimitingRulesRequest, /
-    ) -> GetTriggeredRateLimitingRulesResponse: ...
+        self, request: GetTriggeredCustomRulesRequest, /
+    ) -> GetTriggeredCustomRulesResponse: ...
     @overload
     async def get_triggered_rate_limiting_rules(
         self,
@@ -598,10 +590,10 @@ class AsyncSituationMethods(AsyncProductClient):
         language: str | None = None,
         service_type: str | None = None,
         timezone: str | None = None,
-    ) -> GetTriggeredRateLimitingRulesResponse: ...
+    ) -> GetTriggeredCustomRulesResponse: ...
     async def get_triggered_rate_limiting_rules(
         self,
-        request: GetTriggeredRateLimitingRulesRequest | None = None,
+        request: GetTriggeredCustomRulesRequest | None = None,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -611,7 +603,7 @@ class AsyncSituationMethods(AsyncProductClient):
         language: str | None = None,
         service_type: str | None = None,
         timezone: str | None = None,
-    ) -> GetTriggeredRateLimitingRulesResponse:
+    ) -> GetTriggeredCustomRulesResponse:
         """GetTriggeredRateLimitingRules: ``POST /api/v1/situation/rate-limit-rule-hit``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -769,7 +761,7 @@ class AsyncSituationMethods(AsyncProductClient):
 
     @overload
     async def get_top_attack_sources_for_client_ips(
-        self, request: GetTopAttackSourcesForClientIPsRequest, /
+        self, request: GetTriggeredCustomRulesRequest, /
     ) -> GetTopAttackSourcesForClientIPsResponse: ...
     @overload
     async def get_top_attack_sources_for_client_ips(
@@ -786,7 +778,7 @@ class AsyncSituationMethods(AsyncProductClient):
     ) -> GetTopAttackSourcesForClientIPsResponse: ...
     async def get_top_attack_sources_for_client_ips(
         self,
-        request: GetTopAttackSourcesForClientIPsRequest | None = None,
+        request: GetTriggeredCustomRulesRequest | None = None,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -816,7 +808,7 @@ class AsyncSituationMethods(AsyncProductClient):
 
     @overload
     async def get_top_attack_sources_for_global(
-        self, request: GetTopAttackSourcesForGlobalRequest, /
+        self, request: GetTriggeredCustomRulesRequest, /
     ) -> GetTopAttackSourcesForGlobalResponse: ...
     @overload
     async def get_top_attack_sources_for_global(
@@ -833,7 +825,7 @@ class AsyncSituationMethods(AsyncProductClient):
     ) -> GetTopAttackSourcesForGlobalResponse: ...
     async def get_top_attack_sources_for_global(
         self,
-        request: GetTopAttackSourcesForGlobalRequest | None = None,
+        request: GetTriggeredCustomRulesRequest | None = None,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -863,7 +855,7 @@ class AsyncSituationMethods(AsyncProductClient):
 
     @overload
     async def get_top_attack_sources_for_china_mainland(
-        self, request: GetTopAttackSourcesForChinaMainlandRequest, /
+        self, request: GetTriggeredCustomRulesRequest, /
     ) -> GetTopAttackSourcesForChinaMainlandResponse: ...
     @overload
     async def get_top_attack_sources_for_china_mainland(
@@ -880,7 +872,7 @@ class AsyncSituationMethods(AsyncProductClient):
     ) -> GetTopAttackSourcesForChinaMainlandResponse: ...
     async def get_top_attack_sources_for_china_mainland(
         self,
-        request: GetTopAttackSourcesForChinaMainlandRequest | None = None,
+        request: GetTriggeredCustomRulesRequest | None = None,
         *,
         top: int | None = None,
         act_type: list[str] | None = None,
@@ -910,7 +902,7 @@ class AsyncSituationMethods(AsyncProductClient):
 
     async def get_triggered_d_do_s_managed_rules(
         self, *args: Any, **kwargs: Any
-    ) -> GetTriggeredDDoSManagedRulesResponse:
+    ) -> GetTriggeredWAFManagedRulesResponse:
         """Deprecated alias of `get_triggered_ddos_managed_rules` (renamed in 0.2; removed in 1.0)."""
         renamed("get_triggered_d_do_s_managed_rules", "get_triggered_ddos_managed_rules")
         return await self.get_triggered_ddos_managed_rules(*args, **kwargs)

@@ -33,7 +33,6 @@ from ..models import (
     GetDistributionOfWAFAttackTypeResponse,
     GetRuleStatusStatisticsRequest,
     GetRuleStatusStatisticsResponse,
-    GetWAFAttackedDomainRequest,
     GetWAFAttackedDomainResponse,
     GetWAFAttackedURLRequest,
     GetWAFAttackedURLResponse,
@@ -47,7 +46,6 @@ from ..models import (
     GetWAFDomainHistoryResponse,
     GetWAFPolicyDetailsRequest,
     GetWAFPolicyDetailsResponse,
-    GetWAFRequestAndAttackEventRequest,
     GetWAFRequestAndAttackEventResponse,
     GetWAFTriggerRuleListRequest,
     GetWAFTriggerRuleListResponse,
@@ -61,7 +59,7 @@ class WafMethods(ProductClient):
 
     @overload
     def get_waf_request_and_attack_event(
-        self, request: GetWAFRequestAndAttackEventRequest, /
+        self, request: GetWAFAttackEventRequest, /
     ) -> GetWAFRequestAndAttackEventResponse: ...
     @overload
     def get_waf_request_and_attack_event(
@@ -74,7 +72,7 @@ class WafMethods(ProductClient):
     ) -> GetWAFRequestAndAttackEventResponse: ...
     def get_waf_request_and_attack_event(
         self,
-        request: GetWAFRequestAndAttackEventRequest | None = None,
+        request: GetWAFAttackEventRequest | None = None,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -169,7 +167,7 @@ class WafMethods(ProductClient):
 
     @overload
     def get_waf_attacked_domain(
-        self, request: GetWAFAttackedDomainRequest, /
+        self, request: GetWAFAttackedURLRequest, /
     ) -> GetWAFAttackedDomainResponse: ...
     @overload
     def get_waf_attacked_domain(
@@ -183,7 +181,7 @@ class WafMethods(ProductClient):
     ) -> GetWAFAttackedDomainResponse: ...
     def get_waf_attacked_domain(
         self,
-        request: GetWAFAttackedDomainRequest | None = None,
+        request: GetWAFAttackedURLRequest | None = None,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -514,7 +512,7 @@ class AsyncWafMethods(AsyncProductClient):
 
     @overload
     async def get_waf_request_and_attack_event(
-        self, request: GetWAFRequestAndAttackEventRequest, /
+        self, request: GetWAFAttackEventRequest, /
     ) -> GetWAFRequestAndAttackEventResponse: ...
     @overload
     async def get_waf_request_and_attack_event(
@@ -527,7 +525,7 @@ class AsyncWafMethods(AsyncProductClient):
     ) -> GetWAFRequestAndAttackEventResponse: ...
     async def get_waf_request_and_attack_event(
         self,
-        request: GetWAFRequestAndAttackEventRequest | None = None,
+        request: GetWAFAttackEventRequest | None = None,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,
@@ -622,7 +620,7 @@ class AsyncWafMethods(AsyncProductClient):
 
     @overload
     async def get_waf_attacked_domain(
-        self, request: GetWAFAttackedDomainRequest, /
+        self, request: GetWAFAttackedURLRequest, /
     ) -> GetWAFAttackedDomainResponse: ...
     @overload
     async def get_waf_attacked_domain(
@@ -636,7 +634,7 @@ class AsyncWafMethods(AsyncProductClient):
     ) -> GetWAFAttackedDomainResponse: ...
     async def get_waf_attacked_domain(
         self,
-        request: GetWAFAttackedDomainRequest | None = None,
+        request: GetWAFAttackedURLRequest | None = None,
         *,
         domains: list[str] | None = None,
         start_time: str | None = None,

@@ -8,41 +8,30 @@ from typing import Any
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
-    GetActTypeDistributionDataRequest,
-    GetActTypeDistributionDataResponse,
     GetBotAccessURLTopDataRequest,
     GetBotAccessURLTopDataResponse,
     GetBotRequestOverviewDataRequest,
     GetBotRequestOverviewDataResponse,
-    GetBotRequestRefererTopDataRequest,
-    GetBotRequestRefererTopDataResponse,
     GetBotRequestSourceDistributionDataRequest,
-    GetBotRequestSourceDistributionDataResponse,
     GetBotRequestSourceIPTopDataRequest,
     GetBotRequestSourceIPTopDataResponse,
-    GetBotRequestStatisticPerDomainRequest,
-    GetBotRequestStatisticPerDomainResponse,
-    GetBotRequestTrendsAndTriggerRulesDataRequest,
     GetBotRequestTrendsAndTriggerRulesDataResponse,
     GetBotRequestTypeDistributeDataRequest,
     GetBotRequestTypeDistributeDataResponse,
-    GetbotrequestuseragentTopdataRequest,
-    GetbotrequestuseragentTopdataResponse,
     GetBotRuleTypeTopDataRequest,
     GetBotRuleTypeTopDataResponse,
-    GetDomainBotVisitDetailsRequest,
     GetDomainBotVisitDetailsResponse,
 )
 
 PRODUCT = "securityreport"
 
 GET_DOMAIN_BOT_VISIT_DETAILS: Action[
-    GetDomainBotVisitDetailsRequest, GetDomainBotVisitDetailsResponse
+    GetBotRuleTypeTopDataRequest, GetDomainBotVisitDetailsResponse
 ] = Action(
     name="GetDomainBotVisitDetails",
     method="POST",
     path="/api/bot/report/bot-visit-domain",
-    request=GetDomainBotVisitDetailsRequest,
+    request=GetBotRuleTypeTopDataRequest,
     response=GetDomainBotVisitDetailsResponse,
     product=PRODUCT,
     summary="GetDomainBotVisitDetails: POST /api/bot/report/bot-visit-domain.",
@@ -69,13 +58,13 @@ GET_BOT_REQUEST_OVERVIEW_DATA: Action[
 """GetBotRequestOverviewData: ``POST /api/bot/report/request-visit``."""
 
 GET_BOT_REQUEST_STATISTIC_PER_DOMAIN: Action[
-    GetBotRequestStatisticPerDomainRequest, GetBotRequestStatisticPerDomainResponse
+    GetBotAccessURLTopDataRequest, GetBotRuleTypeTopDataResponse
 ] = Action(
     name="GetBotRequestStatisticPerDomain",
     method="POST",
     path="/api/bot/report/bot-visit-domain-top",
-    request=GetBotRequestStatisticPerDomainRequest,
-    response=GetBotRequestStatisticPerDomainResponse,
+    request=GetBotAccessURLTopDataRequest,
+    response=GetBotRuleTypeTopDataResponse,
     product=PRODUCT,
     summary="GetBotRequestStatisticPerDomain: POST /api/bot/report/bot-visit-domain-top.",
     query=(),
@@ -133,13 +122,13 @@ GET_BOT_REQUEST_SOURCE_IP_TOP_DATA: Action[
 """GetBotRequestSourceIPTopData: ``POST /api/bot/report/top-ip``."""
 
 GET_BOT_REQUEST_REFERER_TOP_DATA: Action[
-    GetBotRequestRefererTopDataRequest, GetBotRequestRefererTopDataResponse
+    GetBotAccessURLTopDataRequest, GetBotAccessURLTopDataResponse
 ] = Action(
     name="GetBotRequestRefererTopData",
     method="POST",
     path="/api/bot/report/top-referer",
-    request=GetBotRequestRefererTopDataRequest,
-    response=GetBotRequestRefererTopDataResponse,
+    request=GetBotAccessURLTopDataRequest,
+    response=GetBotAccessURLTopDataResponse,
     product=PRODUCT,
     summary="GetBotRequestRefererTopData: POST /api/bot/report/top-referer.",
     query=(),
@@ -149,13 +138,13 @@ GET_BOT_REQUEST_REFERER_TOP_DATA: Action[
 """GetBotRequestRefererTopData: ``POST /api/bot/report/top-referer``."""
 
 GETBOTREQUESTUSERAGENT_TOPDATA: Action[
-    GetbotrequestuseragentTopdataRequest, GetbotrequestuseragentTopdataResponse
+    GetBotAccessURLTopDataRequest, GetBotAccessURLTopDataResponse
 ] = Action(
     name="GetbotrequestuseragentTopdata",
     method="POST",
     path="/api/bot/report/top-ua",
-    request=GetbotrequestuseragentTopdataRequest,
-    response=GetbotrequestuseragentTopdataResponse,
+    request=GetBotAccessURLTopDataRequest,
+    response=GetBotAccessURLTopDataResponse,
     product=PRODUCT,
     summary="GetbotrequestuseragentTopdata: POST /api/bot/report/top-ua.",
     query=(),
@@ -165,13 +154,13 @@ GETBOTREQUESTUSERAGENT_TOPDATA: Action[
 """GetbotrequestuseragentTopdata: ``POST /api/bot/report/top-ua``."""
 
 GET_BOT_REQUEST_SOURCE_DISTRIBUTION_DATA: Action[
-    GetBotRequestSourceDistributionDataRequest, GetBotRequestSourceDistributionDataResponse
+    GetBotRequestSourceDistributionDataRequest, GetBotAccessURLTopDataResponse
 ] = Action(
     name="GetBotRequestSourceDistributionData",
     method="POST",
     path="/api/bot/report/top-area",
     request=GetBotRequestSourceDistributionDataRequest,
-    response=GetBotRequestSourceDistributionDataResponse,
+    response=GetBotAccessURLTopDataResponse,
     product=PRODUCT,
     summary="GetBotRequestSourceDistributionData: POST /api/bot/report/top-area.",
     query=(),
@@ -181,12 +170,12 @@ GET_BOT_REQUEST_SOURCE_DISTRIBUTION_DATA: Action[
 """GetBotRequestSourceDistributionData: ``POST /api/bot/report/top-area``."""
 
 GET_BOT_REQUEST_TRENDS_AND_TRIGGER_RULES_DATA: Action[
-    GetBotRequestTrendsAndTriggerRulesDataRequest, GetBotRequestTrendsAndTriggerRulesDataResponse
+    GetBotRuleTypeTopDataRequest, GetBotRequestTrendsAndTriggerRulesDataResponse
 ] = Action(
     name="GetBotRequestTrendsAndTriggerRulesData",
     method="POST",
     path="/api/bot/report/trend-rule",
-    request=GetBotRequestTrendsAndTriggerRulesDataRequest,
+    request=GetBotRuleTypeTopDataRequest,
     response=GetBotRequestTrendsAndTriggerRulesDataResponse,
     product=PRODUCT,
     summary="GetBotRequestTrendsAndTriggerRulesData: POST /api/bot/report/trend-rule.",
@@ -197,13 +186,13 @@ GET_BOT_REQUEST_TRENDS_AND_TRIGGER_RULES_DATA: Action[
 """GetBotRequestTrendsAndTriggerRulesData: ``POST /api/bot/report/trend-rule``."""
 
 GET_ACT_TYPE_DISTRIBUTION_DATA: Action[
-    GetActTypeDistributionDataRequest, GetActTypeDistributionDataResponse
+    GetBotRuleTypeTopDataRequest, GetBotRuleTypeTopDataResponse
 ] = Action(
     name="GetActTypeDistributionData",
     method="POST",
     path="/api/bot/report/act-type-distribute",
-    request=GetActTypeDistributionDataRequest,
-    response=GetActTypeDistributionDataResponse,
+    request=GetBotRuleTypeTopDataRequest,
+    response=GetBotRuleTypeTopDataResponse,
     product=PRODUCT,
     summary="GetActTypeDistributionData: POST /api/bot/report/act-type-distribute.",
     query=(),

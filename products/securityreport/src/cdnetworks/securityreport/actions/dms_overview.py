@@ -10,7 +10,6 @@ from cdnetworks.core.action import Action, Envelope
 from ..models import (
     L4DdosEventRequest,
     L4DdosEventResponse,
-    L4DdosTrendRequest,
     L4DdosTrendResponse,
 )
 
@@ -31,11 +30,11 @@ L4_DDOS_EVENT: Action[L4DdosEventRequest, L4DdosEventResponse] = Action(
 )
 """L4DdosEvent: ``POST /api/v1/dms-overview/ddos-event``."""
 
-L4_DDOS_TREND: Action[L4DdosTrendRequest, L4DdosTrendResponse] = Action(
+L4_DDOS_TREND: Action[L4DdosEventRequest, L4DdosTrendResponse] = Action(
     name="L4DdosTrend",
     method="POST",
     path="/api/v1/dms-overview/ddos-trend",
-    request=L4DdosTrendRequest,
+    request=L4DdosEventRequest,
     response=L4DdosTrendResponse,
     product=PRODUCT,
     summary="L4DdosTrend: POST /api/v1/dms-overview/ddos-trend.",

@@ -14,18 +14,16 @@ from ..models import (
     GetTopPoliciesTriggeredResponse,
     GetTrendsByrpsRequest,
     GetTrendsByrpsResponse,
-    QueryEventTrendRequest,
-    QueryEventTrendResponse,
 )
 
 PRODUCT = "securityreport"
 
-QUERY_EVENT_TREND: Action[QueryEventTrendRequest, QueryEventTrendResponse] = Action(
+QUERY_EVENT_TREND: Action[GetTrendsByrpsRequest, GetTrendsByrpsResponse] = Action(
     name="QueryEventTrend",
     method="POST",
     path="/api/v1/overview/trend-info",
-    request=QueryEventTrendRequest,
-    response=QueryEventTrendResponse,
+    request=GetTrendsByrpsRequest,
+    response=GetTrendsByrpsResponse,
     product=PRODUCT,
     summary="QueryEventTrend: POST /api/v1/overview/trend-info.",
     query=(),

@@ -8,23 +8,16 @@ from typing import Any
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
-    GetActiveApiTop5Request,
     GetActiveApiTop5Response,
     GetApiEventLogsRequest,
     GetApiEventLogsResponse,
     GetApiNumberRequest,
     GetApiNumberResponse,
-    GetConsumerNumberRequest,
     GetConsumerNumberResponse,
-    GetPrivacyStatusDistributionRequest,
     GetPrivacyStatusDistributionResponse,
-    GetRequestTrendRequest,
     GetRequestTrendResponse,
-    GetRiskEventNumberRequest,
     GetRiskEventNumberResponse,
-    GetRiskEventTop5Request,
     GetRiskEventTop5Response,
-    GetTotalRequestNumberRequest,
     GetTotalRequestNumberResponse,
 )
 
@@ -83,11 +76,11 @@ GET_API_NUMBER: Action[GetApiNumberRequest, GetApiNumberResponse] = Action(
 )
 """GetApiNumber: ``POST /api/sam/view-api-count``."""
 
-GET_RISK_EVENT_NUMBER: Action[GetRiskEventNumberRequest, GetRiskEventNumberResponse] = Action(
+GET_RISK_EVENT_NUMBER: Action[GetApiNumberRequest, GetRiskEventNumberResponse] = Action(
     name="GetRiskEventNumber",
     method="POST",
     path="/api/sam/view-attack-count",
-    request=GetRiskEventNumberRequest,
+    request=GetApiNumberRequest,
     response=GetRiskEventNumberResponse,
     product=PRODUCT,
     summary="GetRiskEventNumber: POST /api/sam/view-attack-count.",
@@ -97,11 +90,11 @@ GET_RISK_EVENT_NUMBER: Action[GetRiskEventNumberRequest, GetRiskEventNumberRespo
 )
 """GetRiskEventNumber: ``POST /api/sam/view-attack-count``."""
 
-GET_RISK_EVENT_TOP5: Action[GetRiskEventTop5Request, GetRiskEventTop5Response] = Action(
+GET_RISK_EVENT_TOP5: Action[GetApiNumberRequest, GetRiskEventTop5Response] = Action(
     name="GetRiskEventTop5",
     method="POST",
     path="/api/sam/view-attack-type-top5",
-    request=GetRiskEventTop5Request,
+    request=GetApiNumberRequest,
     response=GetRiskEventTop5Response,
     product=PRODUCT,
     summary="GetRiskEventTop5: POST /api/sam/view-attack-type-top5.",
@@ -111,11 +104,11 @@ GET_RISK_EVENT_TOP5: Action[GetRiskEventTop5Request, GetRiskEventTop5Response] =
 )
 """GetRiskEventTop5: ``POST /api/sam/view-attack-type-top5``."""
 
-GET_ACTIVE_API_TOP5: Action[GetActiveApiTop5Request, GetActiveApiTop5Response] = Action(
+GET_ACTIVE_API_TOP5: Action[GetApiNumberRequest, GetActiveApiTop5Response] = Action(
     name="GetActiveApiTop5",
     method="POST",
     path="/api/sam/view-call-api-top5",
-    request=GetActiveApiTop5Request,
+    request=GetApiNumberRequest,
     response=GetActiveApiTop5Response,
     product=PRODUCT,
     summary="GetActiveApiTop5: POST /api/sam/view-call-api-top5.",
@@ -126,12 +119,12 @@ GET_ACTIVE_API_TOP5: Action[GetActiveApiTop5Request, GetActiveApiTop5Response] =
 """GetActiveApiTop5: ``POST /api/sam/view-call-api-top5``."""
 
 GET_PRIVACY_STATUS_DISTRIBUTION: Action[
-    GetPrivacyStatusDistributionRequest, GetPrivacyStatusDistributionResponse
+    GetApiNumberRequest, GetPrivacyStatusDistributionResponse
 ] = Action(
     name="GetPrivacyStatusDistribution",
     method="POST",
     path="/api/sam/view-conceal-count",
-    request=GetPrivacyStatusDistributionRequest,
+    request=GetApiNumberRequest,
     response=GetPrivacyStatusDistributionResponse,
     product=PRODUCT,
     summary="GetPrivacyStatusDistribution: POST /api/sam/view-conceal-count.",
@@ -141,11 +134,11 @@ GET_PRIVACY_STATUS_DISTRIBUTION: Action[
 )
 """GetPrivacyStatusDistribution: ``POST /api/sam/view-conceal-count``."""
 
-GET_CONSUMER_NUMBER: Action[GetConsumerNumberRequest, GetConsumerNumberResponse] = Action(
+GET_CONSUMER_NUMBER: Action[GetApiNumberRequest, GetConsumerNumberResponse] = Action(
     name="GetConsumerNumber",
     method="POST",
     path="/api/sam/view-consumer-count",
-    request=GetConsumerNumberRequest,
+    request=GetApiNumberRequest,
     response=GetConsumerNumberResponse,
     product=PRODUCT,
     summary="GetConsumerNumber: POST /api/sam/view-consumer-count.",
@@ -155,11 +148,11 @@ GET_CONSUMER_NUMBER: Action[GetConsumerNumberRequest, GetConsumerNumberResponse]
 )
 """GetConsumerNumber: ``POST /api/sam/view-consumer-count``."""
 
-GET_REQUEST_TREND: Action[GetRequestTrendRequest, GetRequestTrendResponse] = Action(
+GET_REQUEST_TREND: Action[GetApiNumberRequest, GetRequestTrendResponse] = Action(
     name="GetRequestTrend",
     method="POST",
     path="/api/sam/view-request-trend",
-    request=GetRequestTrendRequest,
+    request=GetApiNumberRequest,
     response=GetRequestTrendResponse,
     product=PRODUCT,
     summary="GetRequestTrend: POST /api/sam/view-request-trend.",
@@ -169,19 +162,17 @@ GET_REQUEST_TREND: Action[GetRequestTrendRequest, GetRequestTrendResponse] = Act
 )
 """GetRequestTrend: ``POST /api/sam/view-request-trend``."""
 
-GET_TOTAL_REQUEST_NUMBER: Action[GetTotalRequestNumberRequest, GetTotalRequestNumberResponse] = (
-    Action(
-        name="GetTotalRequestNumber",
-        method="POST",
-        path="/api/sam/view-total-call-count",
-        request=GetTotalRequestNumberRequest,
-        response=GetTotalRequestNumberResponse,
-        product=PRODUCT,
-        summary="GetTotalRequestNumber: POST /api/sam/view-total-call-count.",
-        query=(),
-        body=("apiGroups", "apiIds", "domains", "startTime", "endTime", "frontPath"),
-        envelope=Envelope(code="code", message="msg", success=("200",)),
-    )
+GET_TOTAL_REQUEST_NUMBER: Action[GetApiNumberRequest, GetTotalRequestNumberResponse] = Action(
+    name="GetTotalRequestNumber",
+    method="POST",
+    path="/api/sam/view-total-call-count",
+    request=GetApiNumberRequest,
+    response=GetTotalRequestNumberResponse,
+    product=PRODUCT,
+    summary="GetTotalRequestNumber: POST /api/sam/view-total-call-count.",
+    query=(),
+    body=("apiGroups", "apiIds", "domains", "startTime", "endTime", "frontPath"),
+    envelope=Envelope(code="code", message="msg", success=("200",)),
 )
 """GetTotalRequestNumber: ``POST /api/sam/view-total-call-count``."""
 

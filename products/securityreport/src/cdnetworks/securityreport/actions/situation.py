@@ -8,11 +8,8 @@ from typing import Any
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
-    GetTopAttackSourcesForChinaMainlandRequest,
     GetTopAttackSourcesForChinaMainlandResponse,
-    GetTopAttackSourcesForClientIPsRequest,
     GetTopAttackSourcesForClientIPsResponse,
-    GetTopAttackSourcesForGlobalRequest,
     GetTopAttackSourcesForGlobalResponse,
     GetTopAttackTargetsByDomainRequest,
     GetTopAttackTargetsByDomainResponse,
@@ -20,23 +17,18 @@ from ..models import (
     GetTopAttackTargetsByPathResponse,
     GetTriggeredCustomRulesRequest,
     GetTriggeredCustomRulesResponse,
-    GetTriggeredDDoSManagedRulesRequest,
-    GetTriggeredDDoSManagedRulesResponse,
-    GetTriggeredRateLimitingRulesRequest,
-    GetTriggeredRateLimitingRulesResponse,
-    GetTriggeredWAFManagedRulesRequest,
     GetTriggeredWAFManagedRulesResponse,
 )
 
 PRODUCT = "securityreport"
 
 GET_TRIGGERED_WAF_MANAGED_RULES: Action[
-    GetTriggeredWAFManagedRulesRequest, GetTriggeredWAFManagedRulesResponse
+    GetTriggeredCustomRulesRequest, GetTriggeredWAFManagedRulesResponse
 ] = Action(
     name="GetTriggeredWAFManagedRules",
     method="POST",
     path="/api/v1/situation/waf-rule-hit",
-    request=GetTriggeredWAFManagedRulesRequest,
+    request=GetTriggeredCustomRulesRequest,
     response=GetTriggeredWAFManagedRulesResponse,
     product=PRODUCT,
     summary="GetTriggeredWAFManagedRules: POST /api/v1/situation/waf-rule-hit.",
@@ -48,13 +40,13 @@ GET_TRIGGERED_WAF_MANAGED_RULES: Action[
 """GetTriggeredWAFManagedRules: ``POST /api/v1/situation/waf-rule-hit``."""
 
 GET_TRIGGERED_D_DO_S_MANAGED_RULES: Action[
-    GetTriggeredDDoSManagedRulesRequest, GetTriggeredDDoSManagedRulesResponse
+    GetTriggeredCustomRulesRequest, GetTriggeredWAFManagedRulesResponse
 ] = Action(
     name="GetTriggeredDDoSManagedRules",
     method="POST",
     path="/api/v1/situation/ddos-rule-hit",
-    request=GetTriggeredDDoSManagedRulesRequest,
-    response=GetTriggeredDDoSManagedRulesResponse,
+    request=GetTriggeredCustomRulesRequest,
+    response=GetTriggeredWAFManagedRulesResponse,
     product=PRODUCT,
     summary="GetTriggeredDDoSManagedRules: POST /api/v1/situation/ddos-rule-hit.",
     query=(),
@@ -65,13 +57,13 @@ GET_TRIGGERED_D_DO_S_MANAGED_RULES: Action[
 """GetTriggeredDDoSManagedRules: ``POST /api/v1/situation/ddos-rule-hit``."""
 
 GET_TRIGGERED_RATE_LIMITING_RULES: Action[
-    GetTriggeredRateLimitingRulesRequest, GetTriggeredRateLimitingRulesResponse
+    GetTriggeredCustomRulesRequest, GetTriggeredCustomRulesResponse
 ] = Action(
     name="GetTriggeredRateLimitingRules",
     method="POST",
     path="/api/v1/situation/rate-limit-rule-hit",
-    request=GetTriggeredRateLimitingRulesRequest,
-    response=GetTriggeredRateLimitingRulesResponse,
+    request=GetTriggeredCustomRulesRequest,
+    response=GetTriggeredCustomRulesResponse,
     product=PRODUCT,
     summary="GetTriggeredRateLimitingRules: POST /api/v1/situation/rate-limit-rule-hit.",
     query=(),
@@ -133,12 +125,12 @@ GET_TOP_ATTACK_TARGETS_BY_PATH: Action[
 """GetTopAttackTargetsByPath: ``POST /api/v1/situation/target-url``."""
 
 GET_TOP_ATTACK_SOURCES_FOR_CLIENT_I_PS: Action[
-    GetTopAttackSourcesForClientIPsRequest, GetTopAttackSourcesForClientIPsResponse
+    GetTriggeredCustomRulesRequest, GetTopAttackSourcesForClientIPsResponse
 ] = Action(
     name="GetTopAttackSourcesForClientIPs",
     method="POST",
     path="/api/v1/situation/source-ip-top",
-    request=GetTopAttackSourcesForClientIPsRequest,
+    request=GetTriggeredCustomRulesRequest,
     response=GetTopAttackSourcesForClientIPsResponse,
     product=PRODUCT,
     summary="GetTopAttackSourcesForClientIPs: POST /api/v1/situation/source-ip-top.",
@@ -150,12 +142,12 @@ GET_TOP_ATTACK_SOURCES_FOR_CLIENT_I_PS: Action[
 """GetTopAttackSourcesForClientIPs: ``POST /api/v1/situation/source-ip-top``."""
 
 GET_TOP_ATTACK_SOURCES_FOR_GLOBAL: Action[
-    GetTopAttackSourcesForGlobalRequest, GetTopAttackSourcesForGlobalResponse
+    GetTriggeredCustomRulesRequest, GetTopAttackSourcesForGlobalResponse
 ] = Action(
     name="GetTopAttackSourcesForGlobal",
     method="POST",
     path="/api/v1/situation/source-country-top",
-    request=GetTopAttackSourcesForGlobalRequest,
+    request=GetTriggeredCustomRulesRequest,
     response=GetTopAttackSourcesForGlobalResponse,
     product=PRODUCT,
     summary="GetTopAttackSourcesForGlobal: POST /api/v1/situation/source-country-top.",
@@ -167,12 +159,12 @@ GET_TOP_ATTACK_SOURCES_FOR_GLOBAL: Action[
 """GetTopAttackSourcesForGlobal: ``POST /api/v1/situation/source-country-top``."""
 
 GET_TOP_ATTACK_SOURCES_FOR_CHINA_MAINLAND: Action[
-    GetTopAttackSourcesForChinaMainlandRequest, GetTopAttackSourcesForChinaMainlandResponse
+    GetTriggeredCustomRulesRequest, GetTopAttackSourcesForChinaMainlandResponse
 ] = Action(
     name="GetTopAttackSourcesForChinaMainland",
     method="POST",
     path="/api/v1/situation/source-province-top",
-    request=GetTopAttackSourcesForChinaMainlandRequest,
+    request=GetTriggeredCustomRulesRequest,
     response=GetTopAttackSourcesForChinaMainlandResponse,
     product=PRODUCT,
     summary="GetTopAttackSourcesForChinaMainland: POST /api/v1/situation/source-province-top.",

@@ -14,7 +14,6 @@ from ..models import (
     GetDistributionOfWAFAttackTypeResponse,
     GetRuleStatusStatisticsRequest,
     GetRuleStatusStatisticsResponse,
-    GetWAFAttackedDomainRequest,
     GetWAFAttackedDomainResponse,
     GetWAFAttackedURLRequest,
     GetWAFAttackedURLResponse,
@@ -28,7 +27,6 @@ from ..models import (
     GetWAFDomainHistoryResponse,
     GetWAFPolicyDetailsRequest,
     GetWAFPolicyDetailsResponse,
-    GetWAFRequestAndAttackEventRequest,
     GetWAFRequestAndAttackEventResponse,
     GetWAFTriggerRuleListRequest,
     GetWAFTriggerRuleListResponse,
@@ -37,12 +35,12 @@ from ..models import (
 PRODUCT = "securityreport"
 
 GET_WAF_REQUEST_AND_ATTACK_EVENT: Action[
-    GetWAFRequestAndAttackEventRequest, GetWAFRequestAndAttackEventResponse
+    GetWAFAttackEventRequest, GetWAFRequestAndAttackEventResponse
 ] = Action(
     name="GetWAFRequestAndAttackEvent",
     method="POST",
     path="/api/waf/report/query-total-request",
-    request=GetWAFRequestAndAttackEventRequest,
+    request=GetWAFAttackEventRequest,
     response=GetWAFRequestAndAttackEventResponse,
     product=PRODUCT,
     summary="GetWAFRequestAndAttackEvent: POST /api/waf/report/query-total-request.",
@@ -80,11 +78,11 @@ GET_WAF_ATTACK_EVENT: Action[GetWAFAttackEventRequest, GetWAFAttackEventResponse
 )
 """GetWAFAttackEvent: ``POST /api/waf/report/query-attack-event-list``."""
 
-GET_WAF_ATTACKED_DOMAIN: Action[GetWAFAttackedDomainRequest, GetWAFAttackedDomainResponse] = Action(
+GET_WAF_ATTACKED_DOMAIN: Action[GetWAFAttackedURLRequest, GetWAFAttackedDomainResponse] = Action(
     name="GetWAFAttackedDomain",
     method="POST",
     path="/api/waf/report/query-attacked-domain-list",
-    request=GetWAFAttackedDomainRequest,
+    request=GetWAFAttackedURLRequest,
     response=GetWAFAttackedDomainResponse,
     product=PRODUCT,
     summary="GetWAFAttackedDomain: POST /api/waf/report/query-attacked-domain-list.",

@@ -13,24 +13,16 @@ import msgspec
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
-    "GetActTypeDistributionDataRequest",
-    "GetActTypeDistributionDataResponse",
     "GetBotAccessURLTopDataRequest",
     "GetBotAccessURLTopDataResponse",
     "GetBotAccessURLTopDataResponseData",
     "GetBotRequestOverviewDataRequest",
     "GetBotRequestOverviewDataResponse",
     "GetBotRequestOverviewDataResponseData",
-    "GetBotRequestRefererTopDataRequest",
-    "GetBotRequestRefererTopDataResponse",
     "GetBotRequestSourceDistributionDataRequest",
-    "GetBotRequestSourceDistributionDataResponse",
     "GetBotRequestSourceIPTopDataRequest",
     "GetBotRequestSourceIPTopDataResponse",
     "GetBotRequestSourceIPTopDataResponseData",
-    "GetBotRequestStatisticPerDomainRequest",
-    "GetBotRequestStatisticPerDomainResponse",
-    "GetBotRequestTrendsAndTriggerRulesDataRequest",
     "GetBotRequestTrendsAndTriggerRulesDataResponse",
     "GetBotRequestTrendsAndTriggerRulesDataResponseData",
     "GetBotRequestTrendsAndTriggerRulesDataResponseDataTriggerRule",
@@ -40,11 +32,8 @@ __all__ = [
     "GetBotRuleTypeTopDataRequest",
     "GetBotRuleTypeTopDataResponse",
     "GetBotRuleTypeTopDataResponseData",
-    "GetDomainBotVisitDetailsRequest",
     "GetDomainBotVisitDetailsResponse",
     "GetDomainBotVisitDetailsResponseData",
-    "GetbotrequestuseragentTopdataRequest",
-    "GetbotrequestuseragentTopdataResponse",
 ]
 
 
@@ -85,14 +74,14 @@ class GetBotRequestOverviewDataResponse(ResponseModel, kw_only=True):
 
 
 class GetBotRuleTypeTopDataResponseData(ItemModel, kw_only=True):
-    """An item of ``GetBotRequestStatisticPerDomainResponse.data``, an item of ``GetBotRequestTrendsAndTriggerRulesDataResponseDataTriggerRule.detail``, an item of ``GetActTypeDistributionDataResponse.data`` and 1 more."""
+    """An item of ``GetBotRequestTrendsAndTriggerRulesDataResponseDataTriggerRule.detail``, an item of ``GetBotRuleTypeTopDataResponse.data``."""
 
     name: str | None = None
     value: int | None = None
 
 
-class GetBotRequestStatisticPerDomainResponse(ResponseModel, kw_only=True):
-    """The answer of GetBotRequestStatisticPerDomain."""
+class GetBotRuleTypeTopDataResponse(ResponseModel, kw_only=True):
+    """The answer of GetBotRequestStatisticPerDomain, GetActTypeDistributionData, GetBotRuleTypeTopData."""
 
     code: str | int | None = None
     message: str | None = None
@@ -116,14 +105,14 @@ class GetBotRequestTypeDistributeDataResponse(ResponseModel, kw_only=True):
 
 
 class GetBotAccessURLTopDataResponseData(ItemModel, kw_only=True):
-    """An item of ``GetBotAccessURLTopDataResponse.data``, an item of ``GetBotRequestRefererTopDataResponse.data``, an item of ``GetbotrequestuseragentTopdataResponse.data`` and 1 more."""
+    """An item of ``GetBotAccessURLTopDataResponse.data``."""
 
     name: str | None = None
     count: int | None = None
 
 
 class GetBotAccessURLTopDataResponse(ResponseModel, kw_only=True):
-    """The answer of GetBotAccessURLTopData."""
+    """The answer of GetBotAccessURLTopData, GetBotRequestRefererTopData, GetbotrequestuseragentTopdata and 1 more (one shape)."""
 
     code: str | int | None = None
     message: str | None = None
@@ -144,30 +133,6 @@ class GetBotRequestSourceIPTopDataResponse(ResponseModel, kw_only=True):
     code: str | int | None = None
     message: str | None = None
     data: list[GetBotRequestSourceIPTopDataResponseData] = msgspec.field(default_factory=list)
-
-
-class GetBotRequestRefererTopDataResponse(ResponseModel, kw_only=True):
-    """The answer of GetBotRequestRefererTopData."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: list[GetBotAccessURLTopDataResponseData] = msgspec.field(default_factory=list)
-
-
-class GetbotrequestuseragentTopdataResponse(ResponseModel, kw_only=True):
-    """The answer of GetbotrequestuseragentTopdata."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: list[GetBotAccessURLTopDataResponseData] = msgspec.field(default_factory=list)
-
-
-class GetBotRequestSourceDistributionDataResponse(ResponseModel, kw_only=True):
-    """The answer of GetBotRequestSourceDistributionData."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: list[GetBotAccessURLTopDataResponseData] = msgspec.field(default_factory=list)
 
 
 class GetBotRequestTrendsAndTriggerRulesDataResponseDataTriggerRule(ItemModel, kw_only=True):
@@ -196,24 +161,8 @@ class GetBotRequestTrendsAndTriggerRulesDataResponse(ResponseModel, kw_only=True
     data: GetBotRequestTrendsAndTriggerRulesDataResponseData | None = None
 
 
-class GetActTypeDistributionDataResponse(ResponseModel, kw_only=True):
-    """The answer of GetActTypeDistributionData."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: list[GetBotRuleTypeTopDataResponseData] = msgspec.field(default_factory=list)
-
-
-class GetBotRuleTypeTopDataResponse(ResponseModel, kw_only=True):
-    """The answer of GetBotRuleTypeTopData."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: list[GetBotRuleTypeTopDataResponseData] = msgspec.field(default_factory=list)
-
-
-class GetDomainBotVisitDetailsRequest(RequestModel, kw_only=True):
-    """The arguments of GetDomainBotVisitDetails (``POST /api/bot/report/bot-visit-domain``)."""
+class GetBotRuleTypeTopDataRequest(RequestModel, kw_only=True):
+    """The arguments of GetDomainBotVisitDetails, GetBotRequestTrendsAndTriggerRulesData, GetActTypeDistributionData and 1 more: the same fields."""
 
     domain: str
     start_time: str
@@ -231,8 +180,8 @@ class GetBotRequestOverviewDataRequest(RequestModel, kw_only=True):
     time_zone: int | None = None
 
 
-class GetBotRequestStatisticPerDomainRequest(RequestModel, kw_only=True):
-    """The arguments of GetBotRequestStatisticPerDomain (``POST /api/bot/report/bot-visit-domain-top``)."""
+class GetBotAccessURLTopDataRequest(RequestModel, kw_only=True):
+    """The arguments of GetBotRequestStatisticPerDomain, GetBotAccessURLTopData, GetBotRequestRefererTopData and 1 more: the same fields."""
 
     domain: str
     start_time: str
@@ -253,16 +202,6 @@ class GetBotRequestTypeDistributeDataRequest(RequestModel, kw_only=True):
     type: str | None = None
 
 
-class GetBotAccessURLTopDataRequest(RequestModel, kw_only=True):
-    """The arguments of GetBotAccessURLTopData (``POST /api/bot/report/top-url``)."""
-
-    domain: str
-    start_time: str
-    end_time: str
-    time_zone: int | None = None
-    top_num: int | None = None
-
-
 class GetBotRequestSourceIPTopDataRequest(RequestModel, kw_only=True):
     """The arguments of GetBotRequestSourceIPTopData (``POST /api/bot/report/top-ip``)."""
 
@@ -271,26 +210,6 @@ class GetBotRequestSourceIPTopDataRequest(RequestModel, kw_only=True):
     end_time: str
     time_zone: int | None = None
     lang: str | None = None
-    top_num: int | None = None
-
-
-class GetBotRequestRefererTopDataRequest(RequestModel, kw_only=True):
-    """The arguments of GetBotRequestRefererTopData (``POST /api/bot/report/top-referer``)."""
-
-    domain: str
-    start_time: str
-    end_time: str
-    time_zone: int | None = None
-    top_num: int | None = None
-
-
-class GetbotrequestuseragentTopdataRequest(RequestModel, kw_only=True):
-    """The arguments of GetbotrequestuseragentTopdata (``POST /api/bot/report/top-ua``)."""
-
-    domain: str
-    start_time: str
-    end_time: str
-    time_zone: int | None = None
     top_num: int | None = None
 
 
@@ -304,33 +223,3 @@ class GetBotRequestSourceDistributionDataRequest(RequestModel, kw_only=True):
     lang: str | None = None
     top_num: int | None = None
     type: str
-
-
-class GetBotRequestTrendsAndTriggerRulesDataRequest(RequestModel, kw_only=True):
-    """The arguments of GetBotRequestTrendsAndTriggerRulesData (``POST /api/bot/report/trend-rule``)."""
-
-    domain: str
-    start_time: str
-    end_time: str
-    time_zone: int | None = None
-    lang: str | None = None
-
-
-class GetActTypeDistributionDataRequest(RequestModel, kw_only=True):
-    """The arguments of GetActTypeDistributionData (``POST /api/bot/report/act-type-distribute``)."""
-
-    domain: str
-    start_time: str
-    end_time: str
-    time_zone: int | None = None
-    lang: str | None = None
-
-
-class GetBotRuleTypeTopDataRequest(RequestModel, kw_only=True):
-    """The arguments of GetBotRuleTypeTopData (``POST /api/bot/report/top-rule-type``)."""
-
-    domain: str
-    start_time: str
-    end_time: str
-    time_zone: int | None = None
-    lang: str | None = None

@@ -19,7 +19,6 @@ __all__ = [
     "L4DdosEventRequest",
     "L4DdosEventResponse",
     "L4DdosEventResponseData",
-    "L4DdosTrendRequest",
     "L4DdosTrendResponse",
     "L4DdosTrendResponseData",
     "L4DdosTrendResponsePeakBps",
@@ -90,16 +89,7 @@ class L4DdosTrendResponse(ResponseModel, kw_only=True):
 
 
 class L4DdosEventRequest(RequestModel, kw_only=True):
-    """The arguments of L4DdosEvent (``POST /api/v1/dms-overview/ddos-event``)."""
-
-    start_time: str
-    end_time: str
-    service_type: str | None = None
-    timezone: str | None = None
-
-
-class L4DdosTrendRequest(RequestModel, kw_only=True):
-    """The arguments of L4DdosTrend (``POST /api/v1/dms-overview/ddos-trend``)."""
+    """The arguments of L4DdosEvent, L4DdosTrend: the same fields."""
 
     start_time: str
     end_time: str

@@ -22,8 +22,6 @@ __all__ = [
     "GetTrendsByrpsRequest",
     "GetTrendsByrpsResponse",
     "GetTrendsByrpsResponseData",
-    "QueryEventTrendRequest",
-    "QueryEventTrendResponse",
 ]
 
 
@@ -35,7 +33,7 @@ class GetTopPoliciesTriggeredResponseData(ItemModel, kw_only=True):
 
 
 class GetTrendsByrpsResponseData(ItemModel, kw_only=True):
-    """An item of ``QueryEventTrendResponse.data``, an item of ``GetTrendsByrpsResponse.data``."""
+    """An item of ``GetTrendsByrpsResponse.data``."""
 
     time_point: str | None = None
     total: int | None = None
@@ -46,16 +44,8 @@ class GetTrendsByrpsResponseData(ItemModel, kw_only=True):
     distribution: list[GetTopPoliciesTriggeredResponseData] = msgspec.field(default_factory=list)
 
 
-class QueryEventTrendResponse(ResponseModel, kw_only=True):
-    """The answer of QueryEventTrend."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: list[GetTrendsByrpsResponseData] = msgspec.field(default_factory=list)
-
-
 class GetTrendsByrpsResponse(ResponseModel, kw_only=True):
-    """The answer of GetTrendsByrps."""
+    """The answer of QueryEventTrend, GetTrendsByrps."""
 
     code: str | int | None = None
     msg: str | None = None
@@ -88,19 +78,8 @@ class GetTopPoliciesTriggeredResponse(ResponseModel, kw_only=True):
     data: list[GetTopPoliciesTriggeredResponseData] = msgspec.field(default_factory=list)
 
 
-class QueryEventTrendRequest(RequestModel, kw_only=True):
-    """The arguments of QueryEventTrend (``POST /api/v1/overview/trend-info``)."""
-
-    start_time: str
-    end_time: str
-    act_type: list[str] | None = None
-    domains: list[str] | None = None
-    service_type: str | None = None
-    timezone: str | None = None
-
-
 class GetTrendsByrpsRequest(RequestModel, kw_only=True):
-    """The arguments of GetTrendsByrps (``POST /api/v1/overview/trend-info-qps``)."""
+    """The arguments of QueryEventTrend, GetTrendsByrps: the same fields."""
 
     start_time: str
     end_time: str

@@ -13,7 +13,6 @@ import msgspec
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
-    "GetActiveApiTop5Request",
     "GetActiveApiTop5Response",
     "GetActiveApiTop5Vo",
     "GetApiEventLogsPage",
@@ -23,23 +22,17 @@ __all__ = [
     "GetApiNumberRequest",
     "GetApiNumberResponse",
     "GetApiNumberVo",
-    "GetConsumerNumberRequest",
     "GetConsumerNumberResponse",
     "GetConsumerNumberVo",
-    "GetPrivacyStatusDistributionRequest",
     "GetPrivacyStatusDistributionResponse",
     "GetPrivacyStatusDistributionVo",
-    "GetRequestTrendRequest",
     "GetRequestTrendResponse",
     "GetRequestTrendVo",
-    "GetRiskEventNumberRequest",
     "GetRiskEventNumberResponse",
     "GetRiskEventNumberVo",
     "GetRiskEventNumberVoData",
-    "GetRiskEventTop5Request",
     "GetRiskEventTop5Response",
     "GetRiskEventTop5Vo",
-    "GetTotalRequestNumberRequest",
     "GetTotalRequestNumberResponse",
     "GetTotalRequestNumberVo",
 ]
@@ -258,84 +251,7 @@ class GetApiEventLogsRequest(RequestModel, kw_only=True):
 
 
 class GetApiNumberRequest(RequestModel, kw_only=True):
-    """The arguments of GetApiNumber (``POST /api/sam/view-api-count``)."""
-
-    api_groups: list[str] | None = None
-    api_ids: list[str] | None = None
-    domains: list[str] | None = None
-    start_time: str
-    end_time: str
-    front_path: str | None = None
-
-
-class GetRiskEventNumberRequest(RequestModel, kw_only=True):
-    """The arguments of GetRiskEventNumber (``POST /api/sam/view-attack-count``)."""
-
-    api_groups: list[str] | None = None
-    api_ids: list[str] | None = None
-    domains: list[str] | None = None
-    start_time: str
-    end_time: str
-    front_path: str | None = None
-
-
-class GetRiskEventTop5Request(RequestModel, kw_only=True):
-    """The arguments of GetRiskEventTop5 (``POST /api/sam/view-attack-type-top5``)."""
-
-    api_groups: list[str] | None = None
-    api_ids: list[str] | None = None
-    domains: list[str] | None = None
-    start_time: str
-    end_time: str
-    front_path: str | None = None
-
-
-class GetActiveApiTop5Request(RequestModel, kw_only=True):
-    """The arguments of GetActiveApiTop5 (``POST /api/sam/view-call-api-top5``)."""
-
-    api_groups: list[str] | None = None
-    api_ids: list[str] | None = None
-    domains: list[str] | None = None
-    start_time: str
-    end_time: str
-    front_path: str | None = None
-
-
-class GetPrivacyStatusDistributionRequest(RequestModel, kw_only=True):
-    """The arguments of GetPrivacyStatusDistribution (``POST /api/sam/view-conceal-count``)."""
-
-    api_groups: list[str] | None = None
-    api_ids: list[str] | None = None
-    domains: list[str] | None = None
-    start_time: str
-    end_time: str
-    front_path: str | None = None
-
-
-class GetConsumerNumberRequest(RequestModel, kw_only=True):
-    """The arguments of GetConsumerNumber (``POST /api/sam/view-consumer-count``)."""
-
-    api_groups: list[str] | None = None
-    api_ids: list[str] | None = None
-    domains: list[str] | None = None
-    start_time: str
-    end_time: str
-    front_path: str | None = None
-
-
-class GetRequestTrendRequest(RequestModel, kw_only=True):
-    """The arguments of GetRequestTrend (``POST /api/sam/view-request-trend``)."""
-
-    api_groups: list[str] | None = None
-    api_ids: list[str] | None = None
-    domains: list[str] | None = None
-    start_time: str
-    end_time: str
-    front_path: str | None = None
-
-
-class GetTotalRequestNumberRequest(RequestModel, kw_only=True):
-    """The arguments of GetTotalRequestNumber (``POST /api/sam/view-total-call-count``)."""
+    """The arguments of GetApiNumber, GetRiskEventNumber, GetRiskEventTop5 and 5 more: the same fields."""
 
     api_groups: list[str] | None = None
     api_ids: list[str] | None = None

@@ -13,13 +13,10 @@ import msgspec
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
-    "GetTopAttackSourcesForChinaMainlandRequest",
     "GetTopAttackSourcesForChinaMainlandResponse",
     "GetTopAttackSourcesForChinaMainlandResponseData",
-    "GetTopAttackSourcesForClientIPsRequest",
     "GetTopAttackSourcesForClientIPsResponse",
     "GetTopAttackSourcesForClientIPsResponseData",
-    "GetTopAttackSourcesForGlobalRequest",
     "GetTopAttackSourcesForGlobalResponse",
     "GetTopAttackSourcesForGlobalResponseData",
     "GetTopAttackTargetsByDomainRequest",
@@ -32,11 +29,6 @@ __all__ = [
     "GetTriggeredCustomRulesResponse",
     "GetTriggeredCustomRulesResponseData",
     "GetTriggeredCustomRulesResponseDataHits",
-    "GetTriggeredDDoSManagedRulesRequest",
-    "GetTriggeredDDoSManagedRulesResponse",
-    "GetTriggeredRateLimitingRulesRequest",
-    "GetTriggeredRateLimitingRulesResponse",
-    "GetTriggeredWAFManagedRulesRequest",
     "GetTriggeredWAFManagedRulesResponse",
     "GetTriggeredWAFManagedRulesResponseData",
 ]
@@ -50,7 +42,7 @@ class GetTriggeredCustomRulesResponseDataHits(ItemModel, kw_only=True):
 
 
 class GetTriggeredWAFManagedRulesResponseData(ItemModel, kw_only=True):
-    """An item of ``GetTriggeredWAFManagedRulesResponse.data``, an item of ``GetTriggeredDDoSManagedRulesResponse.data``."""
+    """An item of ``GetTriggeredWAFManagedRulesResponse.data``."""
 
     rule_id: str | None = None
     rule_name: str | None = None
@@ -60,15 +52,7 @@ class GetTriggeredWAFManagedRulesResponseData(ItemModel, kw_only=True):
 
 
 class GetTriggeredWAFManagedRulesResponse(ResponseModel, kw_only=True):
-    """The answer of GetTriggeredWAFManagedRules."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: list[GetTriggeredWAFManagedRulesResponseData] = msgspec.field(default_factory=list)
-
-
-class GetTriggeredDDoSManagedRulesResponse(ResponseModel, kw_only=True):
-    """The answer of GetTriggeredDDoSManagedRules."""
+    """The answer of GetTriggeredWAFManagedRules, GetTriggeredDDoSManagedRules."""
 
     code: str | int | None = None
     msg: str | None = None
@@ -76,7 +60,7 @@ class GetTriggeredDDoSManagedRulesResponse(ResponseModel, kw_only=True):
 
 
 class GetTriggeredCustomRulesResponseData(ItemModel, kw_only=True):
-    """An item of ``GetTriggeredRateLimitingRulesResponse.data``, an item of ``GetTriggeredCustomRulesResponse.data``."""
+    """An item of ``GetTriggeredCustomRulesResponse.data``."""
 
     rule_id: str | None = None
     rule_name: str | None = None
@@ -84,16 +68,8 @@ class GetTriggeredCustomRulesResponseData(ItemModel, kw_only=True):
     hits: list[GetTriggeredCustomRulesResponseDataHits] = msgspec.field(default_factory=list)
 
 
-class GetTriggeredRateLimitingRulesResponse(ResponseModel, kw_only=True):
-    """The answer of GetTriggeredRateLimitingRules."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: list[GetTriggeredCustomRulesResponseData] = msgspec.field(default_factory=list)
-
-
 class GetTriggeredCustomRulesResponse(ResponseModel, kw_only=True):
-    """The answer of GetTriggeredCustomRules."""
+    """The answer of GetTriggeredRateLimitingRules, GetTriggeredCustomRules."""
 
     code: str | int | None = None
     msg: str | None = None
@@ -179,47 +155,8 @@ class GetTopAttackSourcesForChinaMainlandResponse(ResponseModel, kw_only=True):
     )
 
 
-class GetTriggeredWAFManagedRulesRequest(RequestModel, kw_only=True):
-    """The arguments of GetTriggeredWAFManagedRules (``POST /api/v1/situation/waf-rule-hit``)."""
-
-    top: int | None = None
-    act_type: list[str] | None = None
-    start_time: str
-    end_time: str
-    domains: list[str] | None = None
-    language: str | None = None
-    service_type: str | None = None
-    timezone: str | None = None
-
-
-class GetTriggeredDDoSManagedRulesRequest(RequestModel, kw_only=True):
-    """The arguments of GetTriggeredDDoSManagedRules (``POST /api/v1/situation/ddos-rule-hit``)."""
-
-    top: int | None = None
-    act_type: list[str] | None = None
-    start_time: str
-    end_time: str
-    domains: list[str] | None = None
-    language: str | None = None
-    service_type: str | None = None
-    timezone: str | None = None
-
-
-class GetTriggeredRateLimitingRulesRequest(RequestModel, kw_only=True):
-    """The arguments of GetTriggeredRateLimitingRules (``POST /api/v1/situation/rate-limit-rule-hit``)."""
-
-    top: int | None = None
-    act_type: list[str] | None = None
-    start_time: str
-    end_time: str
-    domains: list[str] | None = None
-    language: str | None = None
-    service_type: str | None = None
-    timezone: str | None = None
-
-
 class GetTriggeredCustomRulesRequest(RequestModel, kw_only=True):
-    """The arguments of GetTriggeredCustomRules (``POST /api/v1/situation/customize-rule-hit``)."""
+    """The arguments of GetTriggeredWAFManagedRules, GetTriggeredDDoSManagedRules, GetTriggeredRateLimitingRules and 4 more: the same fields."""
 
     top: int | None = None
     act_type: list[str] | None = None
@@ -252,44 +189,5 @@ class GetTopAttackTargetsByPathRequest(RequestModel, kw_only=True):
     start_time: str
     end_time: str
     domains: list[str] | None = None
-    service_type: str | None = None
-    timezone: str | None = None
-
-
-class GetTopAttackSourcesForClientIPsRequest(RequestModel, kw_only=True):
-    """The arguments of GetTopAttackSourcesForClientIPs (``POST /api/v1/situation/source-ip-top``)."""
-
-    top: int | None = None
-    act_type: list[str] | None = None
-    start_time: str
-    end_time: str
-    domains: list[str] | None = None
-    language: str | None = None
-    service_type: str | None = None
-    timezone: str | None = None
-
-
-class GetTopAttackSourcesForGlobalRequest(RequestModel, kw_only=True):
-    """The arguments of GetTopAttackSourcesForGlobal (``POST /api/v1/situation/source-country-top``)."""
-
-    top: int | None = None
-    act_type: list[str] | None = None
-    start_time: str
-    end_time: str
-    domains: list[str] | None = None
-    language: str | None = None
-    service_type: str | None = None
-    timezone: str | None = None
-
-
-class GetTopAttackSourcesForChinaMainlandRequest(RequestModel, kw_only=True):
-    """The arguments of GetTopAttackSourcesForChinaMainland (``POST /api/v1/situation/source-province-top``)."""
-
-    top: int | None = None
-    act_type: list[str] | None = None
-    start_time: str
-    end_time: str
-    domains: list[str] | None = None
-    language: str | None = None
     service_type: str | None = None
     timezone: str | None = None

@@ -39,7 +39,6 @@ __all__ = [
     "GetWAFAttackTrendResponse",
     "GetWAFAttackedDomainAttackedDomain",
     "GetWAFAttackedDomainAttackedDomainList",
-    "GetWAFAttackedDomainRequest",
     "GetWAFAttackedDomainResponse",
     "GetWAFAttackedURLAttackedUrl",
     "GetWAFAttackedURLAttackedUrlList",
@@ -51,7 +50,6 @@ __all__ = [
     "GetWAFPolicyDetailsAttackItemArray",
     "GetWAFPolicyDetailsRequest",
     "GetWAFPolicyDetailsResponse",
-    "GetWAFRequestAndAttackEventRequest",
     "GetWAFRequestAndAttackEventResponse",
     "GetWAFTriggerRuleListRequest",
     "GetWAFTriggerRuleListResponse",
@@ -330,8 +328,8 @@ class GetRuleStatusStatisticsResponse(ResponseModel, kw_only=True):
     data: GetRuleStatusStatisticsStatisticalRuleStatus | None = None
 
 
-class GetWAFRequestAndAttackEventRequest(RequestModel, kw_only=True):
-    """The arguments of GetWAFRequestAndAttackEvent (``POST /api/waf/report/query-total-request``)."""
+class GetWAFAttackEventRequest(RequestModel, kw_only=True):
+    """The arguments of GetWAFRequestAndAttackEvent, GetWAFAttackEvent: the same fields."""
 
     domains: list[str]
     start_time: str
@@ -349,27 +347,8 @@ class GetWAFAttackTrendRequest(RequestModel, kw_only=True):
     interval_expression: str | None = None
 
 
-class GetWAFAttackEventRequest(RequestModel, kw_only=True):
-    """The arguments of GetWAFAttackEvent (``POST /api/waf/report/query-attack-event-list``)."""
-
-    domains: list[str]
-    start_time: str
-    end_time: str
-    time_zone: str | None = None
-
-
-class GetWAFAttackedDomainRequest(RequestModel, kw_only=True):
-    """The arguments of GetWAFAttackedDomain (``POST /api/waf/report/query-attacked-domain-list``)."""
-
-    domains: list[str]
-    start_time: str
-    end_time: str
-    time_zone: str | None = None
-    policys: list[str] | None = None
-
-
 class GetWAFAttackedURLRequest(RequestModel, kw_only=True):
-    """The arguments of GetWAFAttackedURL (``POST /api/waf/report/query-attacked-url-list``)."""
+    """The arguments of GetWAFAttackedDomain, GetWAFAttackedURL: the same fields."""
 
     domains: list[str]
     start_time: str

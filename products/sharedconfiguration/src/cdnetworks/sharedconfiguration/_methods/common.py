@@ -27,31 +27,15 @@ from ..actions import (
     UPDATE_SHARED_WHITELIST_RULE,
 )
 from ..models import (
-    AssociateShareCustomizeBotsRequest,
-    AssociateShareCustomizeBotsResponse,
-    AssociateShareCustomizeRuleRequest,
-    AssociateShareCustomizeRuleResponse,
-    AssociateSharedWhitelistRuleRequest,
-    AssociateSharedWhitelistRuleResponse,
-    AssociateShareRateLimitRequest,
-    AssociateShareRateLimitResponse,
+    CodeMsgDataResponse,
+    CodeMsgResponse,
     CreateSharedWhitelistRuleRequest,
     CreateSharedWhitelistRuleRequestConditions,
-    CreateSharedWhitelistRuleResponse,
-    DeleteSharedWhitelistRuleRequest,
-    DeleteSharedWhitelistRuleResponse,
-    DisassociateShareCustomizeBotsRequest,
-    DisassociateShareCustomizeBotsResponse,
-    DisassociateShareCustomizeRuleRequest,
-    DisassociateShareCustomizeRuleResponse,
-    DisassociateSharedWhitelistRuleRequest,
-    DisassociateSharedWhitelistRuleResponse,
-    DisassociateShareRateLimitRequest,
-    DisassociateShareRateLimitResponse,
-    ListSharedWhitelistRulesRequest,
+    IdListServiceTypeRequest,
     ListSharedWhitelistRulesResponse,
+    RuleNameServiceTypeRequest,
+    ShareIdDomainListServiceTypeRequest,
     UpdateSharedWhitelistRuleRequest,
-    UpdateSharedWhitelistRuleResponse,
 )
 
 __all__ = ["AsyncCommonMethods", "CommonMethods"]
@@ -63,7 +47,7 @@ class CommonMethods(ProductClient):
     @overload
     def create_shared_whitelist_rule(
         self, request: CreateSharedWhitelistRuleRequest, /
-    ) -> CreateSharedWhitelistRuleResponse: ...
+    ) -> CodeMsgDataResponse: ...
     @overload
     def create_shared_whitelist_rule(
         self,
@@ -72,7 +56,7 @@ class CommonMethods(ProductClient):
         conditions: CreateSharedWhitelistRuleRequestConditions,
         description: str | None = None,
         service_type: str | None = None,
-    ) -> CreateSharedWhitelistRuleResponse: ...
+    ) -> CodeMsgDataResponse: ...
     def create_shared_whitelist_rule(
         self,
         request: CreateSharedWhitelistRuleRequest | None = None,
@@ -81,7 +65,7 @@ class CommonMethods(ProductClient):
         description: str | None = None,
         conditions: CreateSharedWhitelistRuleRequestConditions | None = None,
         service_type: str | None = None,
-    ) -> CreateSharedWhitelistRuleResponse:
+    ) -> CodeMsgDataResponse:
         """CreateSharedWhitelistRule: ``POST /api/v1/common/share-whitelist/add``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -98,7 +82,7 @@ class CommonMethods(ProductClient):
     @overload
     def update_shared_whitelist_rule(
         self, request: UpdateSharedWhitelistRuleRequest, /
-    ) -> UpdateSharedWhitelistRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     def update_shared_whitelist_rule(
         self,
@@ -108,7 +92,7 @@ class CommonMethods(ProductClient):
         description: str | None = None,
         conditions: CreateSharedWhitelistRuleRequestConditions | None = None,
         service_type: str | None = None,
-    ) -> UpdateSharedWhitelistRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     def update_shared_whitelist_rule(
         self,
         request: UpdateSharedWhitelistRuleRequest | None = None,
@@ -118,7 +102,7 @@ class CommonMethods(ProductClient):
         description: str | None = None,
         conditions: CreateSharedWhitelistRuleRequestConditions | None = None,
         service_type: str | None = None,
-    ) -> UpdateSharedWhitelistRuleResponse:
+    ) -> CodeMsgResponse:
         """UpdateSharedWhitelistRule: ``POST /api/v1/common/share-whitelist/update``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -135,22 +119,22 @@ class CommonMethods(ProductClient):
 
     @overload
     def delete_shared_whitelist_rule(
-        self, request: DeleteSharedWhitelistRuleRequest, /
-    ) -> DeleteSharedWhitelistRuleResponse: ...
+        self, request: IdListServiceTypeRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     def delete_shared_whitelist_rule(
         self,
         *,
         id_list: list[str],
         service_type: str | None = None,
-    ) -> DeleteSharedWhitelistRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     def delete_shared_whitelist_rule(
         self,
-        request: DeleteSharedWhitelistRuleRequest | None = None,
+        request: IdListServiceTypeRequest | None = None,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DeleteSharedWhitelistRuleResponse:
+    ) -> CodeMsgResponse:
         """DeleteSharedWhitelistRule: ``POST /api/v1/common/share-whitelist/delete``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -161,7 +145,7 @@ class CommonMethods(ProductClient):
 
     def list_shared_whitelist_rules(
         self,
-        request: ListSharedWhitelistRulesRequest | None = None,
+        request: RuleNameServiceTypeRequest | None = None,
         /,
         *,
         rule_name: str | None = None,
@@ -177,8 +161,8 @@ class CommonMethods(ProductClient):
 
     @overload
     def disassociate_share_rate_limit(
-        self, request: DisassociateShareRateLimitRequest, /
-    ) -> DisassociateShareRateLimitResponse: ...
+        self, request: ShareIdDomainListServiceTypeRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     def disassociate_share_rate_limit(
         self,
@@ -186,15 +170,15 @@ class CommonMethods(ProductClient):
         share_id: str,
         domain_list: list[str],
         service_type: str | None = None,
-    ) -> DisassociateShareRateLimitResponse: ...
+    ) -> CodeMsgResponse: ...
     def disassociate_share_rate_limit(
         self,
-        request: DisassociateShareRateLimitRequest | None = None,
+        request: ShareIdDomainListServiceTypeRequest | None = None,
         *,
         share_id: str | None = None,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DisassociateShareRateLimitResponse:
+    ) -> CodeMsgResponse:
         """DisassociateShareRateLimit: ``POST /api/v1/common/share-rate-limit/disassociate``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -209,8 +193,8 @@ class CommonMethods(ProductClient):
 
     @overload
     def associate_share_rate_limit(
-        self, request: AssociateShareRateLimitRequest, /
-    ) -> AssociateShareRateLimitResponse: ...
+        self, request: ShareIdDomainListServiceTypeRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     def associate_share_rate_limit(
         self,
@@ -218,15 +202,15 @@ class CommonMethods(ProductClient):
         share_id: str,
         domain_list: list[str],
         service_type: str | None = None,
-    ) -> AssociateShareRateLimitResponse: ...
+    ) -> CodeMsgResponse: ...
     def associate_share_rate_limit(
         self,
-        request: AssociateShareRateLimitRequest | None = None,
+        request: ShareIdDomainListServiceTypeRequest | None = None,
         *,
         share_id: str | None = None,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> AssociateShareRateLimitResponse:
+    ) -> CodeMsgResponse:
         """AssociateShareRateLimit: ``POST /api/v1/common/share-rate-limit/associate``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -241,8 +225,8 @@ class CommonMethods(ProductClient):
 
     @overload
     def associate_share_customize_rule(
-        self, request: AssociateShareCustomizeRuleRequest, /
-    ) -> AssociateShareCustomizeRuleResponse: ...
+        self, request: ShareIdDomainListServiceTypeRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     def associate_share_customize_rule(
         self,
@@ -250,15 +234,15 @@ class CommonMethods(ProductClient):
         share_id: str,
         domain_list: list[str],
         service_type: str | None = None,
-    ) -> AssociateShareCustomizeRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     def associate_share_customize_rule(
         self,
-        request: AssociateShareCustomizeRuleRequest | None = None,
+        request: ShareIdDomainListServiceTypeRequest | None = None,
         *,
         share_id: str | None = None,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> AssociateShareCustomizeRuleResponse:
+    ) -> CodeMsgResponse:
         """AssociateShareCustomizeRule: ``POST /api/v1/common/share-customize-rule/associate``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -273,8 +257,8 @@ class CommonMethods(ProductClient):
 
     @overload
     def disassociate_share_customize_rule(
-        self, request: DisassociateShareCustomizeRuleRequest, /
-    ) -> DisassociateShareCustomizeRuleResponse: ...
+        self, request: ShareIdDomainListServiceTypeRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     def disassociate_share_customize_rule(
         self,
@@ -282,15 +266,15 @@ class CommonMethods(ProductClient):
         share_id: str,
         domain_list: list[str],
         service_type: str | None = None,
-    ) -> DisassociateShareCustomizeRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     def disassociate_share_customize_rule(
         self,
-        request: DisassociateShareCustomizeRuleRequest | None = None,
+        request: ShareIdDomainListServiceTypeRequest | None = None,
         *,
         share_id: str | None = None,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DisassociateShareCustomizeRuleResponse:
+    ) -> CodeMsgResponse:
         """DisassociateShareCustomizeRule: ``POST /api/v1/common/share-customize-rule/disassociate``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -305,8 +289,8 @@ class CommonMethods(ProductClient):
 
     @overload
     def associate_share_customize_bots(
-        self, request: AssociateShareCustomizeBotsRequest, /
-    ) -> AssociateShareCustomizeBotsResponse: ...
+        self, request: ShareIdDomainListServiceTypeRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     def associate_share_customize_bots(
         self,
@@ -314,15 +298,15 @@ class CommonMethods(ProductClient):
         share_id: str,
         domain_list: list[str],
         service_type: str | None = None,
-    ) -> AssociateShareCustomizeBotsResponse: ...
+    ) -> CodeMsgResponse: ...
     def associate_share_customize_bots(
         self,
-        request: AssociateShareCustomizeBotsRequest | None = None,
+        request: ShareIdDomainListServiceTypeRequest | None = None,
         *,
         share_id: str | None = None,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> AssociateShareCustomizeBotsResponse:
+    ) -> CodeMsgResponse:
         """AssociateShareCustomizeBots: ``POST /api/v1/common/share-customize-bots/associate``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -337,8 +321,8 @@ class CommonMethods(ProductClient):
 
     @overload
     def disassociate_share_customize_bots(
-        self, request: DisassociateShareCustomizeBotsRequest, /
-    ) -> DisassociateShareCustomizeBotsResponse: ...
+        self, request: ShareIdDomainListServiceTypeRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     def disassociate_share_customize_bots(
         self,
@@ -346,15 +330,15 @@ class CommonMethods(ProductClient):
         share_id: str,
         domain_list: list[str],
         service_type: str | None = None,
-    ) -> DisassociateShareCustomizeBotsResponse: ...
+    ) -> CodeMsgResponse: ...
     def disassociate_share_customize_bots(
         self,
-        request: DisassociateShareCustomizeBotsRequest | None = None,
+        request: ShareIdDomainListServiceTypeRequest | None = None,
         *,
         share_id: str | None = None,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DisassociateShareCustomizeBotsResponse:
+    ) -> CodeMsgResponse:
         """DisassociateShareCustomizeBots: ``POST /api/v1/common/share-customize-bots/disassociate``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -369,8 +353,8 @@ class CommonMethods(ProductClient):
 
     @overload
     def associate_shared_whitelist_rule(
-        self, request: AssociateSharedWhitelistRuleRequest, /
-    ) -> AssociateSharedWhitelistRuleResponse: ...
+        self, request: ShareIdDomainListServiceTypeRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     def associate_shared_whitelist_rule(
         self,
@@ -378,15 +362,15 @@ class CommonMethods(ProductClient):
         share_id: str,
         domain_list: list[str],
         service_type: str | None = None,
-    ) -> AssociateSharedWhitelistRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     def associate_shared_whitelist_rule(
         self,
-        request: AssociateSharedWhitelistRuleRequest | None = None,
+        request: ShareIdDomainListServiceTypeRequest | None = None,
         *,
         share_id: str | None = None,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> AssociateSharedWhitelistRuleResponse:
+    ) -> CodeMsgResponse:
         """AssociateSharedWhitelistRule: ``POST /api/v1/common/share-whitelist/associate``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -401,8 +385,8 @@ class CommonMethods(ProductClient):
 
     @overload
     def disassociate_shared_whitelist_rule(
-        self, request: DisassociateSharedWhitelistRuleRequest, /
-    ) -> DisassociateSharedWhitelistRuleResponse: ...
+        self, request: ShareIdDomainListServiceTypeRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     def disassociate_shared_whitelist_rule(
         self,
@@ -410,15 +394,15 @@ class CommonMethods(ProductClient):
         share_id: str,
         domain_list: list[str],
         service_type: str | None = None,
-    ) -> DisassociateSharedWhitelistRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     def disassociate_shared_whitelist_rule(
         self,
-        request: DisassociateSharedWhitelistRuleRequest | None = None,
+        request: ShareIdDomainListServiceTypeRequest | None = None,
         *,
         share_id: str | None = None,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DisassociateSharedWhitelistRuleResponse:
+    ) -> CodeMsgResponse:
         """DisassociateSharedWhitelistRule: ``POST /api/v1/common/share-whitelist/disassociate``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -438,7 +422,7 @@ class AsyncCommonMethods(AsyncProductClient):
     @overload
     async def create_shared_whitelist_rule(
         self, request: CreateSharedWhitelistRuleRequest, /
-    ) -> CreateSharedWhitelistRuleResponse: ...
+    ) -> CodeMsgDataResponse: ...
     @overload
     async def create_shared_whitelist_rule(
         self,
@@ -447,7 +431,7 @@ class AsyncCommonMethods(AsyncProductClient):
         conditions: CreateSharedWhitelistRuleRequestConditions,
         description: str | None = None,
         service_type: str | None = None,
-    ) -> CreateSharedWhitelistRuleResponse: ...
+    ) -> CodeMsgDataResponse: ...
     async def create_shared_whitelist_rule(
         self,
         request: CreateSharedWhitelistRuleRequest | None = None,
@@ -456,7 +440,7 @@ class AsyncCommonMethods(AsyncProductClient):
         description: str | None = None,
         conditions: CreateSharedWhitelistRuleRequestConditions | None = None,
         service_type: str | None = None,
-    ) -> CreateSharedWhitelistRuleResponse:
+    ) -> CodeMsgDataResponse:
         """CreateSharedWhitelistRule: ``POST /api/v1/common/share-whitelist/add``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -473,7 +457,7 @@ class AsyncCommonMethods(AsyncProductClient):
     @overload
     async def update_shared_whitelist_rule(
         self, request: UpdateSharedWhitelistRuleRequest, /
-    ) -> UpdateSharedWhitelistRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def update_shared_whitelist_rule(
         self,
@@ -483,7 +467,7 @@ class AsyncCommonMethods(AsyncProductClient):
         description: str | None = None,
         conditions: CreateSharedWhitelistRuleRequestConditions | None = None,
         service_type: str | None = None,
-    ) -> UpdateSharedWhitelistRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     async def update_shared_whitelist_rule(
         self,
         request: UpdateSharedWhitelistRuleRequest | None = None,
@@ -493,7 +477,7 @@ class AsyncCommonMethods(AsyncProductClient):
         description: str | None = None,
         conditions: CreateSharedWhitelistRuleRequestConditions | None = None,
         service_type: str | None = None,
-    ) -> UpdateSharedWhitelistRuleResponse:
+    ) -> CodeMsgResponse:
         """UpdateSharedWhitelistRule: ``POST /api/v1/common/share-whitelist/update``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -510,22 +494,22 @@ class AsyncCommonMethods(AsyncProductClient):
 
     @overload
     async def delete_shared_whitelist_rule(
-        self, request: DeleteSharedWhitelistRuleRequest, /
-    ) -> DeleteSharedWhitelistRuleResponse: ...
+        self, request: IdListServiceTypeRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     async def delete_shared_whitelist_rule(
         self,
         *,
         id_list: list[str],
         service_type: str | None = None,
-    ) -> DeleteSharedWhitelistRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     async def delete_shared_whitelist_rule(
         self,
-        request: DeleteSharedWhitelistRuleRequest | None = None,
+        request: IdListServiceTypeRequest | None = None,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DeleteSharedWhitelistRuleResponse:
+    ) -> CodeMsgResponse:
         """DeleteSharedWhitelistRule: ``POST /api/v1/common/share-whitelist/delete``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -536,7 +520,7 @@ class AsyncCommonMethods(AsyncProductClient):
 
     async def list_shared_whitelist_rules(
         self,
-        request: ListSharedWhitelistRulesRequest | None = None,
+        request: RuleNameServiceTypeRequest | None = None,
         /,
         *,
         rule_name: str | None = None,
@@ -552,8 +536,8 @@ class AsyncCommonMethods(AsyncProductClient):
 
     @overload
     async def disassociate_share_rate_limit(
-        self, request: DisassociateShareRateLimitRequest, /
-    ) -> DisassociateShareRateLimitResponse: ...
+        self, request: ShareIdDomainListServiceTypeRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     async def disassociate_share_rate_limit(
         self,
@@ -561,15 +545,15 @@ class AsyncCommonMethods(AsyncProductClient):
         share_id: str,
         domain_list: list[str],
         service_type: str | None = None,
-    ) -> DisassociateShareRateLimitResponse: ...
+    ) -> CodeMsgResponse: ...
     async def disassociate_share_rate_limit(
         self,
-        request: DisassociateShareRateLimitRequest | None = None,
+        request: ShareIdDomainListServiceTypeRequest | None = None,
         *,
         share_id: str | None = None,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DisassociateShareRateLimitResponse:
+    ) -> CodeMsgResponse:
         """DisassociateShareRateLimit: ``POST /api/v1/common/share-rate-limit/disassociate``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -584,8 +568,8 @@ class AsyncCommonMethods(AsyncProductClient):
 
     @overload
     async def associate_share_rate_limit(
-        self, request: AssociateShareRateLimitRequest, /
-    ) -> AssociateShareRateLimitResponse: ...
+        self, request: ShareIdDomainListServiceTypeRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     async def associate_share_rate_limit(
         self,
@@ -593,15 +577,15 @@ class AsyncCommonMethods(AsyncProductClient):
         share_id: str,
         domain_list: list[str],
         service_type: str | None = None,
-    ) -> AssociateShareRateLimitResponse: ...
+    ) -> CodeMsgResponse: ...
     async def associate_share_rate_limit(
         self,
-        request: AssociateShareRateLimitRequest | None = None,
+        request: ShareIdDomainListServiceTypeRequest | None = None,
         *,
         share_id: str | None = None,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> AssociateShareRateLimitResponse:
+    ) -> CodeMsgResponse:
         """AssociateShareRateLimit: ``POST /api/v1/common/share-rate-limit/associate``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -616,8 +600,8 @@ class AsyncCommonMethods(AsyncProductClient):
 
     @overload
     async def associate_share_customize_rule(
-        self, request: AssociateShareCustomizeRuleRequest, /
-    ) -> AssociateShareCustomizeRuleResponse: ...
+        self, request: ShareIdDomainListServiceTypeRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     async def associate_share_customize_rule(
         self,
@@ -625,15 +609,15 @@ class AsyncCommonMethods(AsyncProductClient):
         share_id: str,
         domain_list: list[str],
         service_type: str | None = None,
-    ) -> AssociateShareCustomizeRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     async def associate_share_customize_rule(
         self,
-        request: AssociateShareCustomizeRuleRequest | None = None,
+        request: ShareIdDomainListServiceTypeRequest | None = None,
         *,
         share_id: str | None = None,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> AssociateShareCustomizeRuleResponse:
+    ) -> CodeMsgResponse:
         """AssociateShareCustomizeRule: ``POST /api/v1/common/share-customize-rule/associate``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -648,8 +632,8 @@ class AsyncCommonMethods(AsyncProductClient):
 
     @overload
     async def disassociate_share_customize_rule(
-        self, request: DisassociateShareCustomizeRuleRequest, /
-    ) -> DisassociateShareCustomizeRuleResponse: ...
+        self, request: ShareIdDomainListServiceTypeRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     async def disassociate_share_customize_rule(
         self,
@@ -657,15 +641,15 @@ class AsyncCommonMethods(AsyncProductClient):
         share_id: str,
         domain_list: list[str],
         service_type: str | None = None,
-    ) -> DisassociateShareCustomizeRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     async def disassociate_share_customize_rule(
         self,
-        request: DisassociateShareCustomizeRuleRequest | None = None,
+        request: ShareIdDomainListServiceTypeRequest | None = None,
         *,
         share_id: str | None = None,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DisassociateShareCustomizeRuleResponse:
+    ) -> CodeMsgResponse:
         """DisassociateShareCustomizeRule: ``POST /api/v1/common/share-customize-rule/disassociate``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -680,8 +664,8 @@ class AsyncCommonMethods(AsyncProductClient):
 
     @overload
     async def associate_share_customize_bots(
-        self, request: AssociateShareCustomizeBotsRequest, /
-    ) -> AssociateShareCustomizeBotsResponse: ...
+        self, request: ShareIdDomainListServiceTypeRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     async def associate_share_customize_bots(
         self,
@@ -689,15 +673,15 @@ class AsyncCommonMethods(AsyncProductClient):
         share_id: str,
         domain_list: list[str],
         service_type: str | None = None,
-    ) -> AssociateShareCustomizeBotsResponse: ...
+    ) -> CodeMsgResponse: ...
     async def associate_share_customize_bots(
         self,
-        request: AssociateShareCustomizeBotsRequest | None = None,
+        request: ShareIdDomainListServiceTypeRequest | None = None,
         *,
         share_id: str | None = None,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> AssociateShareCustomizeBotsResponse:
+    ) -> CodeMsgResponse:
         """AssociateShareCustomizeBots: ``POST /api/v1/common/share-customize-bots/associate``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -712,8 +696,8 @@ class AsyncCommonMethods(AsyncProductClient):
 
     @overload
     async def disassociate_share_customize_bots(
-        self, request: DisassociateShareCustomizeBotsRequest, /
-    ) -> DisassociateShareCustomizeBotsResponse: ...
+        self, request: ShareIdDomainListServiceTypeRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     async def disassociate_share_customize_bots(
         self,
@@ -721,15 +705,15 @@ class AsyncCommonMethods(AsyncProductClient):
         share_id: str,
         domain_list: list[str],
         service_type: str | None = None,
-    ) -> DisassociateShareCustomizeBotsResponse: ...
+    ) -> CodeMsgResponse: ...
     async def disassociate_share_customize_bots(
         self,
-        request: DisassociateShareCustomizeBotsRequest | None = None,
+        request: ShareIdDomainListServiceTypeRequest | None = None,
         *,
         share_id: str | None = None,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DisassociateShareCustomizeBotsResponse:
+    ) -> CodeMsgResponse:
         """DisassociateShareCustomizeBots: ``POST /api/v1/common/share-customize-bots/disassociate``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -744,8 +728,8 @@ class AsyncCommonMethods(AsyncProductClient):
 
     @overload
     async def associate_shared_whitelist_rule(
-        self, request: AssociateSharedWhitelistRuleRequest, /
-    ) -> AssociateSharedWhitelistRuleResponse: ...
+        self, request: ShareIdDomainListServiceTypeRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     async def associate_shared_whitelist_rule(
         self,
@@ -753,15 +737,15 @@ class AsyncCommonMethods(AsyncProductClient):
         share_id: str,
         domain_list: list[str],
         service_type: str | None = None,
-    ) -> AssociateSharedWhitelistRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     async def associate_shared_whitelist_rule(
         self,
-        request: AssociateSharedWhitelistRuleRequest | None = None,
+        request: ShareIdDomainListServiceTypeRequest | None = None,
         *,
         share_id: str | None = None,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> AssociateSharedWhitelistRuleResponse:
+    ) -> CodeMsgResponse:
         """AssociateSharedWhitelistRule: ``POST /api/v1/common/share-whitelist/associate``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -776,8 +760,8 @@ class AsyncCommonMethods(AsyncProductClient):
 
     @overload
     async def disassociate_shared_whitelist_rule(
-        self, request: DisassociateSharedWhitelistRuleRequest, /
-    ) -> DisassociateSharedWhitelistRuleResponse: ...
+        self, request: ShareIdDomainListServiceTypeRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     async def disassociate_shared_whitelist_rule(
         self,
@@ -785,15 +769,15 @@ class AsyncCommonMethods(AsyncProductClient):
         share_id: str,
         domain_list: list[str],
         service_type: str | None = None,
-    ) -> DisassociateSharedWhitelistRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     async def disassociate_shared_whitelist_rule(
         self,
-        request: DisassociateSharedWhitelistRuleRequest | None = None,
+        request: ShareIdDomainListServiceTypeRequest | None = None,
         *,
         share_id: str | None = None,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DisassociateSharedWhitelistRuleResponse:
+    ) -> CodeMsgResponse:
         """DisassociateSharedWhitelistRule: ``POST /api/v1/common/share-whitelist/disassociate``.
 
         Not idempotent: not retried once the request may have reached the server.

@@ -24,22 +24,18 @@ from ..actions import (
 )
 from ..models import (
     AssociateDmsShareServiceFeatureRequest,
-    AssociateDmsShareServiceFeatureResponse,
+    CodeMsgResponse,
     CreateAppApiExceptionFeatureRequest,
     CreateAppApiExceptionFeatureRequestConfig,
-    CreateAppApiExceptionFeatureResponse,
-    DeleteAppApiExceptionFeatureRequest,
-    DeleteAppApiExceptionFeatureResponse,
+    DeleteSharedCustomRulesResponse,
     DisassociateDmsShareServiceFeatureRequest,
-    DisassociateDmsShareServiceFeatureResponse,
+    IdListServiceTypeRequest,
     QueryAppApiExceptionFeatureDetailRequest,
     QueryAppApiExceptionFeatureDetailResponse,
-    QueryAppApiExceptionFeatureReferencedDomainsRequest,
     QueryAppApiExceptionFeatureReferencedDomainsResponse,
     QueryAppApiExceptionListRequest,
     QueryAppApiExceptionListResponse,
     UpdateShareConfigurationsAppApiExceptionFeatureRequest,
-    UpdateShareConfigurationsAppApiExceptionFeatureResponse,
 )
 
 __all__ = ["AsyncDmsMethods", "DmsMethods"]
@@ -51,7 +47,7 @@ class DmsMethods(ProductClient):
     @overload
     def create_app_api_exception_feature(
         self, request: CreateAppApiExceptionFeatureRequest, /
-    ) -> CreateAppApiExceptionFeatureResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     def create_app_api_exception_feature(
         self,
@@ -60,7 +56,7 @@ class DmsMethods(ProductClient):
         type: str,
         config: CreateAppApiExceptionFeatureRequestConfig,
         service_type: str | None = None,
-    ) -> CreateAppApiExceptionFeatureResponse: ...
+    ) -> CodeMsgResponse: ...
     def create_app_api_exception_feature(
         self,
         request: CreateAppApiExceptionFeatureRequest | None = None,
@@ -69,7 +65,7 @@ class DmsMethods(ProductClient):
         type: str | None = None,
         config: CreateAppApiExceptionFeatureRequestConfig | None = None,
         service_type: str | None = None,
-    ) -> CreateAppApiExceptionFeatureResponse:
+    ) -> CodeMsgResponse:
         """CreateAppApiExceptionFeature: ``POST /api/v1/dms/service-feature/add``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -104,22 +100,22 @@ class DmsMethods(ProductClient):
 
     @overload
     def delete_app_api_exception_feature(
-        self, request: DeleteAppApiExceptionFeatureRequest, /
-    ) -> DeleteAppApiExceptionFeatureResponse: ...
+        self, request: IdListServiceTypeRequest, /
+    ) -> DeleteSharedCustomRulesResponse: ...
     @overload
     def delete_app_api_exception_feature(
         self,
         *,
         id_list: list[str],
         service_type: str | None = None,
-    ) -> DeleteAppApiExceptionFeatureResponse: ...
+    ) -> DeleteSharedCustomRulesResponse: ...
     def delete_app_api_exception_feature(
         self,
-        request: DeleteAppApiExceptionFeatureRequest | None = None,
+        request: IdListServiceTypeRequest | None = None,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DeleteAppApiExceptionFeatureResponse:
+    ) -> DeleteSharedCustomRulesResponse:
         """DeleteAppApiExceptionFeature: ``POST /api/v1/dms/service-feature/delete``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -156,7 +152,7 @@ class DmsMethods(ProductClient):
 
     @overload
     def query_app_api_exception_feature_referenced_domains(
-        self, request: QueryAppApiExceptionFeatureReferencedDomainsRequest, /
+        self, request: IdListServiceTypeRequest, /
     ) -> QueryAppApiExceptionFeatureReferencedDomainsResponse: ...
     @overload
     def query_app_api_exception_feature_referenced_domains(
@@ -167,7 +163,7 @@ class DmsMethods(ProductClient):
     ) -> QueryAppApiExceptionFeatureReferencedDomainsResponse: ...
     def query_app_api_exception_feature_referenced_domains(
         self,
-        request: QueryAppApiExceptionFeatureReferencedDomainsRequest | None = None,
+        request: IdListServiceTypeRequest | None = None,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
@@ -186,7 +182,7 @@ class DmsMethods(ProductClient):
     @overload
     def update_share_configurations_app_api_exception_feature(
         self, request: UpdateShareConfigurationsAppApiExceptionFeatureRequest, /
-    ) -> UpdateShareConfigurationsAppApiExceptionFeatureResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     def update_share_configurations_app_api_exception_feature(
         self,
@@ -196,7 +192,7 @@ class DmsMethods(ProductClient):
         type: str,
         config: CreateAppApiExceptionFeatureRequestConfig,
         service_type: str | None = None,
-    ) -> UpdateShareConfigurationsAppApiExceptionFeatureResponse: ...
+    ) -> CodeMsgResponse: ...
     def update_share_configurations_app_api_exception_feature(
         self,
         request: UpdateShareConfigurationsAppApiExceptionFeatureRequest | None = None,
@@ -206,7 +202,7 @@ class DmsMethods(ProductClient):
         type: str | None = None,
         config: CreateAppApiExceptionFeatureRequestConfig | None = None,
         service_type: str | None = None,
-    ) -> UpdateShareConfigurationsAppApiExceptionFeatureResponse:
+    ) -> CodeMsgResponse:
         """UpdateShareConfigurationsAppApiExceptionFeature: ``POST /api/v1/dms/service-feature/update``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -224,7 +220,7 @@ class DmsMethods(ProductClient):
     @overload
     def associate_dms_share_service_feature(
         self, request: AssociateDmsShareServiceFeatureRequest, /
-    ) -> AssociateDmsShareServiceFeatureResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     def associate_dms_share_service_feature(
         self,
@@ -232,7 +228,7 @@ class DmsMethods(ProductClient):
         share_id: str,
         ass_domain_list: list[str],
         service_type: str | None = None,
-    ) -> AssociateDmsShareServiceFeatureResponse: ...
+    ) -> CodeMsgResponse: ...
     def associate_dms_share_service_feature(
         self,
         request: AssociateDmsShareServiceFeatureRequest | None = None,
@@ -240,7 +236,7 @@ class DmsMethods(ProductClient):
         share_id: str | None = None,
         ass_domain_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> AssociateDmsShareServiceFeatureResponse:
+    ) -> CodeMsgResponse:
         """AssociateDmsShareServiceFeature: ``POST /api/v1/dms/service-feature/relateDomains``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -256,7 +252,7 @@ class DmsMethods(ProductClient):
     @overload
     def disassociate_dms_share_service_feature(
         self, request: DisassociateDmsShareServiceFeatureRequest, /
-    ) -> DisassociateDmsShareServiceFeatureResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     def disassociate_dms_share_service_feature(
         self,
@@ -264,7 +260,7 @@ class DmsMethods(ProductClient):
         share_id: str,
         dis_ass_domain_list: list[str],
         service_type: str | None = None,
-    ) -> DisassociateDmsShareServiceFeatureResponse: ...
+    ) -> CodeMsgResponse: ...
     def disassociate_dms_share_service_feature(
         self,
         request: DisassociateDmsShareServiceFeatureRequest | None = None,
@@ -272,7 +268,7 @@ class DmsMethods(ProductClient):
         share_id: str | None = None,
         dis_ass_domain_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DisassociateDmsShareServiceFeatureResponse:
+    ) -> CodeMsgResponse:
         """DisassociateDmsShareServiceFeature: ``POST /api/v1/dms/service-feature/disRelateDomains``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -292,7 +288,7 @@ class AsyncDmsMethods(AsyncProductClient):
     @overload
     async def create_app_api_exception_feature(
         self, request: CreateAppApiExceptionFeatureRequest, /
-    ) -> CreateAppApiExceptionFeatureResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def create_app_api_exception_feature(
         self,
@@ -301,7 +297,7 @@ class AsyncDmsMethods(AsyncProductClient):
         type: str,
         config: CreateAppApiExceptionFeatureRequestConfig,
         service_type: str | None = None,
-    ) -> CreateAppApiExceptionFeatureResponse: ...
+    ) -> CodeMsgResponse: ...
     async def create_app_api_exception_feature(
         self,
         request: CreateAppApiExceptionFeatureRequest | None = None,
@@ -310,7 +306,7 @@ class AsyncDmsMethods(AsyncProductClient):
         type: str | None = None,
         config: CreateAppApiExceptionFeatureRequestConfig | None = None,
         service_type: str | None = None,
-    ) -> CreateAppApiExceptionFeatureResponse:
+    ) -> CodeMsgResponse:
         """CreateAppApiExceptionFeature: ``POST /api/v1/dms/service-feature/add``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -345,22 +341,22 @@ class AsyncDmsMethods(AsyncProductClient):
 
     @overload
     async def delete_app_api_exception_feature(
-        self, request: DeleteAppApiExceptionFeatureRequest, /
-    ) -> DeleteAppApiExceptionFeatureResponse: ...
+        self, request: IdListServiceTypeRequest, /
+    ) -> DeleteSharedCustomRulesResponse: ...
     @overload
     async def delete_app_api_exception_feature(
         self,
         *,
         id_list: list[str],
         service_type: str | None = None,
-    ) -> DeleteAppApiExceptionFeatureResponse: ...
+    ) -> DeleteSharedCustomRulesResponse: ...
     async def delete_app_api_exception_feature(
         self,
-        request: DeleteAppApiExceptionFeatureRequest | None = None,
+        request: IdListServiceTypeRequest | None = None,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DeleteAppApiExceptionFeatureResponse:
+    ) -> DeleteSharedCustomRulesResponse:
         """DeleteAppApiExceptionFeature: ``POST /api/v1/dms/service-feature/delete``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -397,7 +393,7 @@ class AsyncDmsMethods(AsyncProductClient):
 
     @overload
     async def query_app_api_exception_feature_referenced_domains(
-        self, request: QueryAppApiExceptionFeatureReferencedDomainsRequest, /
+        self, request: IdListServiceTypeRequest, /
     ) -> QueryAppApiExceptionFeatureReferencedDomainsResponse: ...
     @overload
     async def query_app_api_exception_feature_referenced_domains(
@@ -408,7 +404,7 @@ class AsyncDmsMethods(AsyncProductClient):
     ) -> QueryAppApiExceptionFeatureReferencedDomainsResponse: ...
     async def query_app_api_exception_feature_referenced_domains(
         self,
-        request: QueryAppApiExceptionFeatureReferencedDomainsRequest | None = None,
+        request: IdListServiceTypeRequest | None = None,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
@@ -427,7 +423,7 @@ class AsyncDmsMethods(AsyncProductClient):
     @overload
     async def update_share_configurations_app_api_exception_feature(
         self, request: UpdateShareConfigurationsAppApiExceptionFeatureRequest, /
-    ) -> UpdateShareConfigurationsAppApiExceptionFeatureResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def update_share_configurations_app_api_exception_feature(
         self,
@@ -437,7 +433,7 @@ class AsyncDmsMethods(AsyncProductClient):
         type: str,
         config: CreateAppApiExceptionFeatureRequestConfig,
         service_type: str | None = None,
-    ) -> UpdateShareConfigurationsAppApiExceptionFeatureResponse: ...
+    ) -> CodeMsgResponse: ...
     async def update_share_configurations_app_api_exception_feature(
         self,
         request: UpdateShareConfigurationsAppApiExceptionFeatureRequest | None = None,
@@ -447,7 +443,7 @@ class AsyncDmsMethods(AsyncProductClient):
         type: str | None = None,
         config: CreateAppApiExceptionFeatureRequestConfig | None = None,
         service_type: str | None = None,
-    ) -> UpdateShareConfigurationsAppApiExceptionFeatureResponse:
+    ) -> CodeMsgResponse:
         """UpdateShareConfigurationsAppApiExceptionFeature: ``POST /api/v1/dms/service-feature/update``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -465,7 +461,7 @@ class AsyncDmsMethods(AsyncProductClient):
     @overload
     async def associate_dms_share_service_feature(
         self, request: AssociateDmsShareServiceFeatureRequest, /
-    ) -> AssociateDmsShareServiceFeatureResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def associate_dms_share_service_feature(
         self,
@@ -473,7 +469,7 @@ class AsyncDmsMethods(AsyncProductClient):
         share_id: str,
         ass_domain_list: list[str],
         service_type: str | None = None,
-    ) -> AssociateDmsShareServiceFeatureResponse: ...
+    ) -> CodeMsgResponse: ...
     async def associate_dms_share_service_feature(
         self,
         request: AssociateDmsShareServiceFeatureRequest | None = None,
@@ -481,7 +477,7 @@ class AsyncDmsMethods(AsyncProductClient):
         share_id: str | None = None,
         ass_domain_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> AssociateDmsShareServiceFeatureResponse:
+    ) -> CodeMsgResponse:
         """AssociateDmsShareServiceFeature: ``POST /api/v1/dms/service-feature/relateDomains``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -497,7 +493,7 @@ class AsyncDmsMethods(AsyncProductClient):
     @overload
     async def disassociate_dms_share_service_feature(
         self, request: DisassociateDmsShareServiceFeatureRequest, /
-    ) -> DisassociateDmsShareServiceFeatureResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def disassociate_dms_share_service_feature(
         self,
@@ -505,7 +501,7 @@ class AsyncDmsMethods(AsyncProductClient):
         share_id: str,
         dis_ass_domain_list: list[str],
         service_type: str | None = None,
-    ) -> DisassociateDmsShareServiceFeatureResponse: ...
+    ) -> CodeMsgResponse: ...
     async def disassociate_dms_share_service_feature(
         self,
         request: DisassociateDmsShareServiceFeatureRequest | None = None,
@@ -513,7 +509,7 @@ class AsyncDmsMethods(AsyncProductClient):
         share_id: str | None = None,
         dis_ass_domain_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DisassociateDmsShareServiceFeatureResponse:
+    ) -> CodeMsgResponse:
         """DisassociateDmsShareServiceFeature: ``POST /api/v1/dms/service-feature/disRelateDomains``.
 
         Not idempotent: not retried once the request may have reached the server.

@@ -19,12 +19,12 @@ from ..actions import (
     UPDATE_CUSTOM_ACTION,
 )
 from ..models import (
+    CodeMsgDataResponse,
+    CodeMsgResponse,
     CreateCustomActionRequest,
-    CreateCustomActionResponse,
-    DeleteCustomActionsRequest,
-    DeleteCustomActionsResponse,
-    ListCustomActionsRequest,
+    IdListServiceTypeRequest,
     ListCustomActionsResponse,
+    ServiceTypeRequest,
     UpdateCustomActionRequest,
     UpdateCustomActionResponse,
 )
@@ -38,7 +38,7 @@ class ShareActionMethods(ProductClient):
     @overload
     def create_custom_action(
         self, request: CreateCustomActionRequest, /
-    ) -> CreateCustomActionResponse: ...
+    ) -> CodeMsgDataResponse: ...
     @overload
     def create_custom_action(
         self,
@@ -49,7 +49,7 @@ class ShareActionMethods(ProductClient):
         cus_block_cnt: str,
         description: str | None = None,
         service_type: str | None = None,
-    ) -> CreateCustomActionResponse: ...
+    ) -> CodeMsgDataResponse: ...
     def create_custom_action(
         self,
         request: CreateCustomActionRequest | None = None,
@@ -60,7 +60,7 @@ class ShareActionMethods(ProductClient):
         content_type: str | None = None,
         cus_block_cnt: str | None = None,
         service_type: str | None = None,
-    ) -> CreateCustomActionResponse:
+    ) -> CodeMsgDataResponse:
         """CreateCustomAction: ``POST /api/v1/share-action/add-customize-act``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -78,7 +78,7 @@ class ShareActionMethods(ProductClient):
 
     def list_custom_actions(
         self,
-        request: ListCustomActionsRequest | None = None,
+        request: ServiceTypeRequest | None = None,
         /,
         *,
         service_type: str | None = None,
@@ -134,23 +134,21 @@ class ShareActionMethods(ProductClient):
         )
 
     @overload
-    def delete_custom_actions(
-        self, request: DeleteCustomActionsRequest, /
-    ) -> DeleteCustomActionsResponse: ...
+    def delete_custom_actions(self, request: IdListServiceTypeRequest, /) -> CodeMsgResponse: ...
     @overload
     def delete_custom_actions(
         self,
         *,
         id_list: list[str],
         service_type: str | None = None,
-    ) -> DeleteCustomActionsResponse: ...
+    ) -> CodeMsgResponse: ...
     def delete_custom_actions(
         self,
-        request: DeleteCustomActionsRequest | None = None,
+        request: IdListServiceTypeRequest | None = None,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DeleteCustomActionsResponse:
+    ) -> CodeMsgResponse:
         """DeleteCustomActions: ``POST /api/v1/share-action/delete-customize-act-batch``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -166,7 +164,7 @@ class AsyncShareActionMethods(AsyncProductClient):
     @overload
     async def create_custom_action(
         self, request: CreateCustomActionRequest, /
-    ) -> CreateCustomActionResponse: ...
+    ) -> CodeMsgDataResponse: ...
     @overload
     async def create_custom_action(
         self,
@@ -177,7 +175,7 @@ class AsyncShareActionMethods(AsyncProductClient):
         cus_block_cnt: str,
         description: str | None = None,
         service_type: str | None = None,
-    ) -> CreateCustomActionResponse: ...
+    ) -> CodeMsgDataResponse: ...
     async def create_custom_action(
         self,
         request: CreateCustomActionRequest | None = None,
@@ -188,7 +186,7 @@ class AsyncShareActionMethods(AsyncProductClient):
         content_type: str | None = None,
         cus_block_cnt: str | None = None,
         service_type: str | None = None,
-    ) -> CreateCustomActionResponse:
+    ) -> CodeMsgDataResponse:
         """CreateCustomAction: ``POST /api/v1/share-action/add-customize-act``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -206,7 +204,7 @@ class AsyncShareActionMethods(AsyncProductClient):
 
     async def list_custom_actions(
         self,
-        request: ListCustomActionsRequest | None = None,
+        request: ServiceTypeRequest | None = None,
         /,
         *,
         service_type: str | None = None,
@@ -263,22 +261,22 @@ class AsyncShareActionMethods(AsyncProductClient):
 
     @overload
     async def delete_custom_actions(
-        self, request: DeleteCustomActionsRequest, /
-    ) -> DeleteCustomActionsResponse: ...
+        self, request: IdListServiceTypeRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     async def delete_custom_actions(
         self,
         *,
         id_list: list[str],
         service_type: str | None = None,
-    ) -> DeleteCustomActionsResponse: ...
+    ) -> CodeMsgResponse: ...
     async def delete_custom_actions(
         self,
-        request: DeleteCustomActionsRequest | None = None,
+        request: IdListServiceTypeRequest | None = None,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DeleteCustomActionsResponse:
+    ) -> CodeMsgResponse:
         """DeleteCustomActions: ``POST /api/v1/share-action/delete-customize-act-batch``.
 
         Not idempotent: not retried once the request may have reached the server.

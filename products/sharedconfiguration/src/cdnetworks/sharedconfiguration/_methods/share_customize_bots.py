@@ -17,8 +17,8 @@ from ..actions import (
     LIST_SHARE_CUSTOMIZE_BOTS,
 )
 from ..models import (
-    DeleteShareCustomizeBotsRequest,
-    DeleteShareCustomizeBotsResponse,
+    DeleteSharedCustomRulesResponse,
+    IdListServiceTypeRequest,
     ListShareCustomizeBotsRequest,
     ListShareCustomizeBotsResponse,
 )
@@ -47,22 +47,22 @@ class ShareCustomizeBotsMethods(ProductClient):
 
     @overload
     def delete_share_customize_bots(
-        self, request: DeleteShareCustomizeBotsRequest, /
-    ) -> DeleteShareCustomizeBotsResponse: ...
+        self, request: IdListServiceTypeRequest, /
+    ) -> DeleteSharedCustomRulesResponse: ...
     @overload
     def delete_share_customize_bots(
         self,
         *,
         id_list: list[str],
         service_type: str | None = None,
-    ) -> DeleteShareCustomizeBotsResponse: ...
+    ) -> DeleteSharedCustomRulesResponse: ...
     def delete_share_customize_bots(
         self,
-        request: DeleteShareCustomizeBotsRequest | None = None,
+        request: IdListServiceTypeRequest | None = None,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DeleteShareCustomizeBotsResponse:
+    ) -> DeleteSharedCustomRulesResponse:
         """DeleteShareCustomizeBots: ``POST /api/v1/share-customize-bots/delete``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -93,22 +93,22 @@ class AsyncShareCustomizeBotsMethods(AsyncProductClient):
 
     @overload
     async def delete_share_customize_bots(
-        self, request: DeleteShareCustomizeBotsRequest, /
-    ) -> DeleteShareCustomizeBotsResponse: ...
+        self, request: IdListServiceTypeRequest, /
+    ) -> DeleteSharedCustomRulesResponse: ...
     @overload
     async def delete_share_customize_bots(
         self,
         *,
         id_list: list[str],
         service_type: str | None = None,
-    ) -> DeleteShareCustomizeBotsResponse: ...
+    ) -> DeleteSharedCustomRulesResponse: ...
     async def delete_share_customize_bots(
         self,
-        request: DeleteShareCustomizeBotsRequest | None = None,
+        request: IdListServiceTypeRequest | None = None,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DeleteShareCustomizeBotsResponse:
+    ) -> DeleteSharedCustomRulesResponse:
         """DeleteShareCustomizeBots: ``POST /api/v1/share-customize-bots/delete``.
 
         Not idempotent: not retried once the request may have reached the server.

@@ -22,10 +22,10 @@ from ..models import (
     CreateSharedCustomRuleRequest,
     CreateSharedCustomRuleRequestCondition,
     CreateSharedCustomRuleResponse,
-    DeleteSharedCustomRulesRequest,
     DeleteSharedCustomRulesResponse,
-    ListSharedCustomRulesRequest,
+    IdListServiceTypeRequest,
     ListSharedCustomRulesResponse,
+    RuleNameServiceTypeRequest,
     UpdateSharedCustomRulesRequest,
     UpdateSharedCustomRulesResponse,
 )
@@ -117,7 +117,7 @@ class ShareCustomizeRuleMethods(ProductClient):
 
     def list_shared_custom_rules(
         self,
-        request: ListSharedCustomRulesRequest | None = None,
+        request: RuleNameServiceTypeRequest | None = None,
         /,
         *,
         rule_name: str | None = None,
@@ -133,7 +133,7 @@ class ShareCustomizeRuleMethods(ProductClient):
 
     @overload
     def delete_shared_custom_rules(
-        self, request: DeleteSharedCustomRulesRequest, /
+        self, request: IdListServiceTypeRequest, /
     ) -> DeleteSharedCustomRulesResponse: ...
     @overload
     def delete_shared_custom_rules(
@@ -144,7 +144,7 @@ class ShareCustomizeRuleMethods(ProductClient):
     ) -> DeleteSharedCustomRulesResponse: ...
     def delete_shared_custom_rules(
         self,
-        request: DeleteSharedCustomRulesRequest | None = None,
+        request: IdListServiceTypeRequest | None = None,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
@@ -242,7 +242,7 @@ class AsyncShareCustomizeRuleMethods(AsyncProductClient):
 
     async def list_shared_custom_rules(
         self,
-        request: ListSharedCustomRulesRequest | None = None,
+        request: RuleNameServiceTypeRequest | None = None,
         /,
         *,
         rule_name: str | None = None,
@@ -258,7 +258,7 @@ class AsyncShareCustomizeRuleMethods(AsyncProductClient):
 
     @overload
     async def delete_shared_custom_rules(
-        self, request: DeleteSharedCustomRulesRequest, /
+        self, request: IdListServiceTypeRequest, /
     ) -> DeleteSharedCustomRulesResponse: ...
     @overload
     async def delete_shared_custom_rules(
@@ -269,7 +269,7 @@ class AsyncShareCustomizeRuleMethods(AsyncProductClient):
     ) -> DeleteSharedCustomRulesResponse: ...
     async def delete_shared_custom_rules(
         self,
-        request: DeleteSharedCustomRulesRequest | None = None,
+        request: IdListServiceTypeRequest | None = None,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,

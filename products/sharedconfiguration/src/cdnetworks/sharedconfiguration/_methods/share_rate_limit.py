@@ -19,16 +19,15 @@ from ..actions import (
     UPDATE_SHARED_RATE_LIMITING_RULE,
 )
 from ..models import (
+    CodeMsgDataResponse,
+    CodeMsgResponse,
     CreateSharedRateLimitingRuleRequest,
     CreateSharedRateLimitingRuleRequestRateLimitEffective,
     CreateSharedRateLimitingRuleRequestRateLimitRuleCondition,
-    CreateSharedRateLimitingRuleResponse,
     DeleteSharedRateLimitingRuleRequest,
-    DeleteSharedRateLimitingRuleResponse,
-    ListSharedRateLimitingRulesRequest,
     ListSharedRateLimitingRulesResponse,
+    RuleNameServiceTypeRequest,
     UpdateSharedRateLimitingRuleRequest,
-    UpdateSharedRateLimitingRuleResponse,
 )
 
 __all__ = ["AsyncShareRateLimitMethods", "ShareRateLimitMethods"]
@@ -40,7 +39,7 @@ class ShareRateLimitMethods(ProductClient):
     @overload
     def create_shared_rate_limiting_rule(
         self, request: CreateSharedRateLimitingRuleRequest, /
-    ) -> CreateSharedRateLimitingRuleResponse: ...
+    ) -> CodeMsgDataResponse: ...
     @overload
     def create_shared_rate_limiting_rule(
         self,
@@ -57,7 +56,7 @@ class ShareRateLimitMethods(ProductClient):
         statistics_key: str | None = None,
         rate_limit_effective: CreateSharedRateLimitingRuleRequestRateLimitEffective | None = None,
         service_type: str | None = None,
-    ) -> CreateSharedRateLimitingRuleResponse: ...
+    ) -> CodeMsgDataResponse: ...
     def create_shared_rate_limiting_rule(
         self,
         request: CreateSharedRateLimitingRuleRequest | None = None,
@@ -75,7 +74,7 @@ class ShareRateLimitMethods(ProductClient):
         rate_limit_rule_condition: CreateSharedRateLimitingRuleRequestRateLimitRuleCondition
         | None = None,
         service_type: str | None = None,
-    ) -> CreateSharedRateLimitingRuleResponse:
+    ) -> CodeMsgDataResponse:
         """CreateSharedRateLimitingRule: ``POST /api/v1/share-rate-limit/add-rule``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -100,7 +99,7 @@ class ShareRateLimitMethods(ProductClient):
     @overload
     def update_shared_rate_limiting_rule(
         self, request: UpdateSharedRateLimitingRuleRequest, /
-    ) -> UpdateSharedRateLimitingRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     def update_shared_rate_limiting_rule(
         self,
@@ -119,7 +118,7 @@ class ShareRateLimitMethods(ProductClient):
         rate_limit_rule_condition: CreateSharedRateLimitingRuleRequestRateLimitRuleCondition
         | None = None,
         service_type: str | None = None,
-    ) -> UpdateSharedRateLimitingRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     def update_shared_rate_limiting_rule(
         self,
         request: UpdateSharedRateLimitingRuleRequest | None = None,
@@ -138,7 +137,7 @@ class ShareRateLimitMethods(ProductClient):
         rate_limit_rule_condition: CreateSharedRateLimitingRuleRequestRateLimitRuleCondition
         | None = None,
         service_type: str | None = None,
-    ) -> UpdateSharedRateLimitingRuleResponse:
+    ) -> CodeMsgResponse:
         """UpdateSharedRateLimitingRule: ``POST /api/v1/share-rate-limit/update-rule``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -164,21 +163,21 @@ class ShareRateLimitMethods(ProductClient):
     @overload
     def delete_shared_rate_limiting_rule(
         self, request: DeleteSharedRateLimitingRuleRequest, /
-    ) -> DeleteSharedRateLimitingRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     def delete_shared_rate_limiting_rule(
         self,
         *,
         ids: list[str],
         service_type: str | None = None,
-    ) -> DeleteSharedRateLimitingRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     def delete_shared_rate_limiting_rule(
         self,
         request: DeleteSharedRateLimitingRuleRequest | None = None,
         *,
         ids: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DeleteSharedRateLimitingRuleResponse:
+    ) -> CodeMsgResponse:
         """DeleteSharedRateLimitingRule: ``POST /api/v1/share-rate-limit/delete-by-ids``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -189,7 +188,7 @@ class ShareRateLimitMethods(ProductClient):
 
     def list_shared_rate_limiting_rules(
         self,
-        request: ListSharedRateLimitingRulesRequest | None = None,
+        request: RuleNameServiceTypeRequest | None = None,
         /,
         *,
         rule_name: str | None = None,
@@ -210,7 +209,7 @@ class AsyncShareRateLimitMethods(AsyncProductClient):
     @overload
     async def create_shared_rate_limiting_rule(
         self, request: CreateSharedRateLimitingRuleRequest, /
-    ) -> CreateSharedRateLimitingRuleResponse: ...
+    ) -> CodeMsgDataResponse: ...
     @overload
     async def create_shared_rate_limiting_rule(
         self,
@@ -227,7 +226,7 @@ class AsyncShareRateLimitMethods(AsyncProductClient):
         statistics_key: str | None = None,
         rate_limit_effective: CreateSharedRateLimitingRuleRequestRateLimitEffective | None = None,
         service_type: str | None = None,
-    ) -> CreateSharedRateLimitingRuleResponse: ...
+    ) -> CodeMsgDataResponse: ...
     async def create_shared_rate_limiting_rule(
         self,
         request: CreateSharedRateLimitingRuleRequest | None = None,
@@ -245,7 +244,7 @@ class AsyncShareRateLimitMethods(AsyncProductClient):
         rate_limit_rule_condition: CreateSharedRateLimitingRuleRequestRateLimitRuleCondition
         | None = None,
         service_type: str | None = None,
-    ) -> CreateSharedRateLimitingRuleResponse:
+    ) -> CodeMsgDataResponse:
         """CreateSharedRateLimitingRule: ``POST /api/v1/share-rate-limit/add-rule``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -270,7 +269,7 @@ class AsyncShareRateLimitMethods(AsyncProductClient):
     @overload
     async def update_shared_rate_limiting_rule(
         self, request: UpdateSharedRateLimitingRuleRequest, /
-    ) -> UpdateSharedRateLimitingRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def update_shared_rate_limiting_rule(
         self,
@@ -289,7 +288,7 @@ class AsyncShareRateLimitMethods(AsyncProductClient):
         rate_limit_rule_condition: CreateSharedRateLimitingRuleRequestRateLimitRuleCondition
         | None = None,
         service_type: str | None = None,
-    ) -> UpdateSharedRateLimitingRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     async def update_shared_rate_limiting_rule(
         self,
         request: UpdateSharedRateLimitingRuleRequest | None = None,
@@ -308,7 +307,7 @@ class AsyncShareRateLimitMethods(AsyncProductClient):
         rate_limit_rule_condition: CreateSharedRateLimitingRuleRequestRateLimitRuleCondition
         | None = None,
         service_type: str | None = None,
-    ) -> UpdateSharedRateLimitingRuleResponse:
+    ) -> CodeMsgResponse:
         """UpdateSharedRateLimitingRule: ``POST /api/v1/share-rate-limit/update-rule``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -334,21 +333,21 @@ class AsyncShareRateLimitMethods(AsyncProductClient):
     @overload
     async def delete_shared_rate_limiting_rule(
         self, request: DeleteSharedRateLimitingRuleRequest, /
-    ) -> DeleteSharedRateLimitingRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def delete_shared_rate_limiting_rule(
         self,
         *,
         ids: list[str],
         service_type: str | None = None,
-    ) -> DeleteSharedRateLimitingRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     async def delete_shared_rate_limiting_rule(
         self,
         request: DeleteSharedRateLimitingRuleRequest | None = None,
         *,
         ids: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DeleteSharedRateLimitingRuleResponse:
+    ) -> CodeMsgResponse:
         """DeleteSharedRateLimitingRule: ``POST /api/v1/share-rate-limit/delete-by-ids``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -359,7 +358,7 @@ class AsyncShareRateLimitMethods(AsyncProductClient):
 
     async def list_shared_rate_limiting_rules(
         self,
-        request: ListSharedRateLimitingRulesRequest | None = None,
+        request: RuleNameServiceTypeRequest | None = None,
         /,
         *,
         rule_name: str | None = None,

@@ -19,14 +19,13 @@ from ..actions import (
     UPDATE_SHARED_WAF_RULE_EXCEPTION,
 )
 from ..models import (
+    CodeMsgDataResponse,
     CreateSharedWAFRuleExceptionRequest,
-    CreateSharedWAFRuleExceptionResponse,
-    DeleteSharedWAFRuleExceptionRequest,
-    DeleteSharedWAFRuleExceptionResponse,
-    ListSharedWAFRuleExceptionsRequest,
+    DeleteSharedCustomRulesResponse,
+    IdListServiceTypeRequest,
     ListSharedWAFRuleExceptionsResponse,
+    ServiceTypeRequest,
     UpdateSharedWAFRuleExceptionRequest,
-    UpdateSharedWAFRuleExceptionResponse,
 )
 
 __all__ = ["AsyncWafMethods", "WafMethods"]
@@ -37,7 +36,7 @@ class WafMethods(ProductClient):
 
     def list_shared_waf_rule_exceptions(
         self,
-        request: ListSharedWAFRuleExceptionsRequest | None = None,
+        request: ServiceTypeRequest | None = None,
         /,
         *,
         service_type: str | None = None,
@@ -51,7 +50,7 @@ class WafMethods(ProductClient):
     @overload
     def create_shared_waf_rule_exception(
         self, request: CreateSharedWAFRuleExceptionRequest, /
-    ) -> CreateSharedWAFRuleExceptionResponse: ...
+    ) -> CodeMsgDataResponse: ...
     @overload
     def create_shared_waf_rule_exception(
         self,
@@ -62,7 +61,7 @@ class WafMethods(ProductClient):
         content_list: list[str],
         msg: str | None = None,
         service_type: str | None = None,
-    ) -> CreateSharedWAFRuleExceptionResponse: ...
+    ) -> CodeMsgDataResponse: ...
     def create_shared_waf_rule_exception(
         self,
         request: CreateSharedWAFRuleExceptionRequest | None = None,
@@ -73,7 +72,7 @@ class WafMethods(ProductClient):
         match_type: str | None = None,
         content_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> CreateSharedWAFRuleExceptionResponse:
+    ) -> CodeMsgDataResponse:
         """CreateSharedWAFRuleException: ``POST /api/v1/waf/share/exception/create``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -92,7 +91,7 @@ class WafMethods(ProductClient):
     @overload
     def update_shared_waf_rule_exception(
         self, request: UpdateSharedWAFRuleExceptionRequest, /
-    ) -> UpdateSharedWAFRuleExceptionResponse: ...
+    ) -> DeleteSharedCustomRulesResponse: ...
     @overload
     def update_shared_waf_rule_exception(
         self,
@@ -104,7 +103,7 @@ class WafMethods(ProductClient):
         content_list: list[str],
         msg: str | None = None,
         service_type: str | None = None,
-    ) -> UpdateSharedWAFRuleExceptionResponse: ...
+    ) -> DeleteSharedCustomRulesResponse: ...
     def update_shared_waf_rule_exception(
         self,
         request: UpdateSharedWAFRuleExceptionRequest | None = None,
@@ -116,7 +115,7 @@ class WafMethods(ProductClient):
         match_type: str | None = None,
         content_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> UpdateSharedWAFRuleExceptionResponse:
+    ) -> DeleteSharedCustomRulesResponse:
         """UpdateSharedWAFRuleException: ``POST /api/v1/waf/share/exception/update``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -135,22 +134,22 @@ class WafMethods(ProductClient):
 
     @overload
     def delete_shared_waf_rule_exception(
-        self, request: DeleteSharedWAFRuleExceptionRequest, /
-    ) -> DeleteSharedWAFRuleExceptionResponse: ...
+        self, request: IdListServiceTypeRequest, /
+    ) -> DeleteSharedCustomRulesResponse: ...
     @overload
     def delete_shared_waf_rule_exception(
         self,
         *,
         id_list: list[str],
         service_type: str | None = None,
-    ) -> DeleteSharedWAFRuleExceptionResponse: ...
+    ) -> DeleteSharedCustomRulesResponse: ...
     def delete_shared_waf_rule_exception(
         self,
-        request: DeleteSharedWAFRuleExceptionRequest | None = None,
+        request: IdListServiceTypeRequest | None = None,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DeleteSharedWAFRuleExceptionResponse:
+    ) -> DeleteSharedCustomRulesResponse:
         """DeleteSharedWAFRuleException: ``POST /api/v1/waf/share/exception/delete``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -165,7 +164,7 @@ class AsyncWafMethods(AsyncProductClient):
 
     async def list_shared_waf_rule_exceptions(
         self,
-        request: ListSharedWAFRuleExceptionsRequest | None = None,
+        request: ServiceTypeRequest | None = None,
         /,
         *,
         service_type: str | None = None,
@@ -181,7 +180,7 @@ class AsyncWafMethods(AsyncProductClient):
     @overload
     async def create_shared_waf_rule_exception(
         self, request: CreateSharedWAFRuleExceptionRequest, /
-    ) -> CreateSharedWAFRuleExceptionResponse: ...
+    ) -> CodeMsgDataResponse: ...
     @overload
     async def create_shared_waf_rule_exception(
         self,
@@ -192,7 +191,7 @@ class AsyncWafMethods(AsyncProductClient):
         content_list: list[str],
         msg: str | None = None,
         service_type: str | None = None,
-    ) -> CreateSharedWAFRuleExceptionResponse: ...
+    ) -> CodeMsgDataResponse: ...
     async def create_shared_waf_rule_exception(
         self,
         request: CreateSharedWAFRuleExceptionRequest | None = None,
@@ -203,7 +202,7 @@ class AsyncWafMethods(AsyncProductClient):
         match_type: str | None = None,
         content_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> CreateSharedWAFRuleExceptionResponse:
+    ) -> CodeMsgDataResponse:
         """CreateSharedWAFRuleException: ``POST /api/v1/waf/share/exception/create``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -222,7 +221,7 @@ class AsyncWafMethods(AsyncProductClient):
     @overload
     async def update_shared_waf_rule_exception(
         self, request: UpdateSharedWAFRuleExceptionRequest, /
-    ) -> UpdateSharedWAFRuleExceptionResponse: ...
+    ) -> DeleteSharedCustomRulesResponse: ...
     @overload
     async def update_shared_waf_rule_exception(
         self,
@@ -234,7 +233,7 @@ class AsyncWafMethods(AsyncProductClient):
         content_list: list[str],
         msg: str | None = None,
         service_type: str | None = None,
-    ) -> UpdateSharedWAFRuleExceptionResponse: ...
+    ) -> DeleteSharedCustomRulesResponse: ...
     async def update_shared_waf_rule_exception(
         self,
         request: UpdateSharedWAFRuleExceptionRequest | None = None,
@@ -246,7 +245,7 @@ class AsyncWafMethods(AsyncProductClient):
         match_type: str | None = None,
         content_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> UpdateSharedWAFRuleExceptionResponse:
+    ) -> DeleteSharedCustomRulesResponse:
         """UpdateSharedWAFRuleException: ``POST /api/v1/waf/share/exception/update``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -265,22 +264,22 @@ class AsyncWafMethods(AsyncProductClient):
 
     @overload
     async def delete_shared_waf_rule_exception(
-        self, request: DeleteSharedWAFRuleExceptionRequest, /
-    ) -> DeleteSharedWAFRuleExceptionResponse: ...
+        self, request: IdListServiceTypeRequest, /
+    ) -> DeleteSharedCustomRulesResponse: ...
     @overload
     async def delete_shared_waf_rule_exception(
         self,
         *,
         id_list: list[str],
         service_type: str | None = None,
-    ) -> DeleteSharedWAFRuleExceptionResponse: ...
+    ) -> DeleteSharedCustomRulesResponse: ...
     async def delete_shared_waf_rule_exception(
         self,
-        request: DeleteSharedWAFRuleExceptionRequest | None = None,
+        request: IdListServiceTypeRequest | None = None,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DeleteSharedWAFRuleExceptionResponse:
+    ) -> DeleteSharedCustomRulesResponse:
         """DeleteSharedWAFRuleException: ``POST /api/v1/waf/share/exception/delete``.
 
         Not idempotent: not retried once the request may have reached the server.

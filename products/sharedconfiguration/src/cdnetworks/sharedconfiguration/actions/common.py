@@ -8,59 +8,41 @@ from typing import Any
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
-    AssociateShareCustomizeBotsRequest,
-    AssociateShareCustomizeBotsResponse,
-    AssociateShareCustomizeRuleRequest,
-    AssociateShareCustomizeRuleResponse,
-    AssociateSharedWhitelistRuleRequest,
-    AssociateSharedWhitelistRuleResponse,
-    AssociateShareRateLimitRequest,
-    AssociateShareRateLimitResponse,
+    CodeMsgDataResponse,
+    CodeMsgResponse,
     CreateSharedWhitelistRuleRequest,
-    CreateSharedWhitelistRuleResponse,
-    DeleteSharedWhitelistRuleRequest,
-    DeleteSharedWhitelistRuleResponse,
-    DisassociateShareCustomizeBotsRequest,
-    DisassociateShareCustomizeBotsResponse,
-    DisassociateShareCustomizeRuleRequest,
-    DisassociateShareCustomizeRuleResponse,
-    DisassociateSharedWhitelistRuleRequest,
-    DisassociateSharedWhitelistRuleResponse,
-    DisassociateShareRateLimitRequest,
-    DisassociateShareRateLimitResponse,
-    ListSharedWhitelistRulesRequest,
+    IdListServiceTypeRequest,
     ListSharedWhitelistRulesResponse,
+    RuleNameServiceTypeRequest,
+    ShareIdDomainListServiceTypeRequest,
     UpdateSharedWhitelistRuleRequest,
-    UpdateSharedWhitelistRuleResponse,
 )
 
 PRODUCT = "sharedconfiguration"
 
-CREATE_SHARED_WHITELIST_RULE: Action[
-    CreateSharedWhitelistRuleRequest, CreateSharedWhitelistRuleResponse
-] = Action(
-    name="CreateSharedWhitelistRule",
-    method="POST",
-    path="/api/v1/common/share-whitelist/add",
-    request=CreateSharedWhitelistRuleRequest,
-    response=CreateSharedWhitelistRuleResponse,
-    product=PRODUCT,
-    summary="CreateSharedWhitelistRule: POST /api/v1/common/share-whitelist/add.",
-    query=(),
-    body=("ruleName", "description", "conditions"),
-    headers=("serviceType",),
-    envelope=Envelope(code="code", message="msg", success=("0", "200")),
+CREATE_SHARED_WHITELIST_RULE: Action[CreateSharedWhitelistRuleRequest, CodeMsgDataResponse] = (
+    Action(
+        name="CreateSharedWhitelistRule",
+        method="POST",
+        path="/api/v1/common/share-whitelist/add",
+        request=CreateSharedWhitelistRuleRequest,
+        response=CodeMsgDataResponse,
+        product=PRODUCT,
+        summary="CreateSharedWhitelistRule: POST /api/v1/common/share-whitelist/add.",
+        query=(),
+        body=("ruleName", "description", "conditions"),
+        headers=("serviceType",),
+        envelope=Envelope(code="code", message="msg", success=("0", "200")),
+    )
 )
 """CreateSharedWhitelistRule: ``POST /api/v1/common/share-whitelist/add``."""
 
-UPDATE_SHARED_WHITELIST_RULE: Action[
-    UpdateSharedWhitelistRuleRequest, UpdateSharedWhitelistRuleResponse
-] = Action(
+UPDATE_SHARED_WHITELIST_RULE: Action[UpdateSharedWhitelistRuleRequest, CodeMsgResponse] = Action(
     name="UpdateSharedWhitelistRule",
     method="POST",
     path="/api/v1/common/share-whitelist/update",
     request=UpdateSharedWhitelistRuleRequest,
-    response=UpdateSharedWhitelistRuleResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="UpdateSharedWhitelistRule: POST /api/v1/common/share-whitelist/update.",
     query=(),
@@ -70,14 +52,12 @@ UPDATE_SHARED_WHITELIST_RULE: Action[
 )
 """UpdateSharedWhitelistRule: ``POST /api/v1/common/share-whitelist/update``."""
 
-DELETE_SHARED_WHITELIST_RULE: Action[
-    DeleteSharedWhitelistRuleRequest, DeleteSharedWhitelistRuleResponse
-] = Action(
+DELETE_SHARED_WHITELIST_RULE: Action[IdListServiceTypeRequest, CodeMsgResponse] = Action(
     name="DeleteSharedWhitelistRule",
     method="POST",
     path="/api/v1/common/share-whitelist/delete",
-    request=DeleteSharedWhitelistRuleRequest,
-    response=DeleteSharedWhitelistRuleResponse,
+    request=IdListServiceTypeRequest,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="DeleteSharedWhitelistRule: POST /api/v1/common/share-whitelist/delete.",
     query=(),
@@ -88,12 +68,12 @@ DELETE_SHARED_WHITELIST_RULE: Action[
 """DeleteSharedWhitelistRule: ``POST /api/v1/common/share-whitelist/delete``."""
 
 LIST_SHARED_WHITELIST_RULES: Action[
-    ListSharedWhitelistRulesRequest, ListSharedWhitelistRulesResponse
+    RuleNameServiceTypeRequest, ListSharedWhitelistRulesResponse
 ] = Action(
     name="ListSharedWhitelistRules",
     method="POST",
     path="/api/v1/common/share-whitelist/get-list",
-    request=ListSharedWhitelistRulesRequest,
+    request=RuleNameServiceTypeRequest,
     response=ListSharedWhitelistRulesResponse,
     product=PRODUCT,
     summary="ListSharedWhitelistRules: POST /api/v1/common/share-whitelist/get-list.",
@@ -104,31 +84,29 @@ LIST_SHARED_WHITELIST_RULES: Action[
 )
 """ListSharedWhitelistRules: ``POST /api/v1/common/share-whitelist/get-list``."""
 
-DISASSOCIATE_SHARE_RATE_LIMIT: Action[
-    DisassociateShareRateLimitRequest, DisassociateShareRateLimitResponse
-] = Action(
-    name="DisassociateShareRateLimit",
-    method="POST",
-    path="/api/v1/common/share-rate-limit/disassociate",
-    request=DisassociateShareRateLimitRequest,
-    response=DisassociateShareRateLimitResponse,
-    product=PRODUCT,
-    summary="DisassociateShareRateLimit: POST /api/v1/common/share-rate-limit/disassociate.",
-    query=(),
-    body=("shareId", "domainList"),
-    headers=("serviceType",),
-    envelope=Envelope(code="code", message="msg", success=("0", "200")),
+DISASSOCIATE_SHARE_RATE_LIMIT: Action[ShareIdDomainListServiceTypeRequest, CodeMsgResponse] = (
+    Action(
+        name="DisassociateShareRateLimit",
+        method="POST",
+        path="/api/v1/common/share-rate-limit/disassociate",
+        request=ShareIdDomainListServiceTypeRequest,
+        response=CodeMsgResponse,
+        product=PRODUCT,
+        summary="DisassociateShareRateLimit: POST /api/v1/common/share-rate-limit/disassociate.",
+        query=(),
+        body=("shareId", "domainList"),
+        headers=("serviceType",),
+        envelope=Envelope(code="code", message="msg", success=("0", "200")),
+    )
 )
 """DisassociateShareRateLimit: ``POST /api/v1/common/share-rate-limit/disassociate``."""
 
-ASSOCIATE_SHARE_RATE_LIMIT: Action[
-    AssociateShareRateLimitRequest, AssociateShareRateLimitResponse
-] = Action(
+ASSOCIATE_SHARE_RATE_LIMIT: Action[ShareIdDomainListServiceTypeRequest, CodeMsgResponse] = Action(
     name="AssociateShareRateLimit",
     method="POST",
     path="/api/v1/common/share-rate-limit/associate",
-    request=AssociateShareRateLimitRequest,
-    response=AssociateShareRateLimitResponse,
+    request=ShareIdDomainListServiceTypeRequest,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="AssociateShareRateLimit: POST /api/v1/common/share-rate-limit/associate.",
     query=(),
@@ -138,105 +116,105 @@ ASSOCIATE_SHARE_RATE_LIMIT: Action[
 )
 """AssociateShareRateLimit: ``POST /api/v1/common/share-rate-limit/associate``."""
 
-ASSOCIATE_SHARE_CUSTOMIZE_RULE: Action[
-    AssociateShareCustomizeRuleRequest, AssociateShareCustomizeRuleResponse
-] = Action(
-    name="AssociateShareCustomizeRule",
-    method="POST",
-    path="/api/v1/common/share-customize-rule/associate",
-    request=AssociateShareCustomizeRuleRequest,
-    response=AssociateShareCustomizeRuleResponse,
-    product=PRODUCT,
-    summary="AssociateShareCustomizeRule: POST /api/v1/common/share-customize-rule/associate.",
-    query=(),
-    body=("shareId", "domainList"),
-    headers=("serviceType",),
-    envelope=Envelope(code="code", message="msg", success=("0", "200")),
+ASSOCIATE_SHARE_CUSTOMIZE_RULE: Action[ShareIdDomainListServiceTypeRequest, CodeMsgResponse] = (
+    Action(
+        name="AssociateShareCustomizeRule",
+        method="POST",
+        path="/api/v1/common/share-customize-rule/associate",
+        request=ShareIdDomainListServiceTypeRequest,
+        response=CodeMsgResponse,
+        product=PRODUCT,
+        summary="AssociateShareCustomizeRule: POST /api/v1/common/share-customize-rule/associate.",
+        query=(),
+        body=("shareId", "domainList"),
+        headers=("serviceType",),
+        envelope=Envelope(code="code", message="msg", success=("0", "200")),
+    )
 )
 """AssociateShareCustomizeRule: ``POST /api/v1/common/share-customize-rule/associate``."""
 
-DISASSOCIATE_SHARE_CUSTOMIZE_RULE: Action[
-    DisassociateShareCustomizeRuleRequest, DisassociateShareCustomizeRuleResponse
-] = Action(
-    name="DisassociateShareCustomizeRule",
-    method="POST",
-    path="/api/v1/common/share-customize-rule/disassociate",
-    request=DisassociateShareCustomizeRuleRequest,
-    response=DisassociateShareCustomizeRuleResponse,
-    product=PRODUCT,
-    summary="DisassociateShareCustomizeRule: POST /api/v1/common/share-customize-rule/disassociate.",
-    query=(),
-    body=("shareId", "domainList"),
-    headers=("serviceType",),
-    envelope=Envelope(code="code", message="msg", success=("0", "200")),
+DISASSOCIATE_SHARE_CUSTOMIZE_RULE: Action[ShareIdDomainListServiceTypeRequest, CodeMsgResponse] = (
+    Action(
+        name="DisassociateShareCustomizeRule",
+        method="POST",
+        path="/api/v1/common/share-customize-rule/disassociate",
+        request=ShareIdDomainListServiceTypeRequest,
+        response=CodeMsgResponse,
+        product=PRODUCT,
+        summary="DisassociateShareCustomizeRule: POST /api/v1/common/share-customize-rule/disassociate.",
+        query=(),
+        body=("shareId", "domainList"),
+        headers=("serviceType",),
+        envelope=Envelope(code="code", message="msg", success=("0", "200")),
+    )
 )
 """DisassociateShareCustomizeRule: ``POST /api/v1/common/share-customize-rule/disassociate``."""
 
-ASSOCIATE_SHARE_CUSTOMIZE_BOTS: Action[
-    AssociateShareCustomizeBotsRequest, AssociateShareCustomizeBotsResponse
-] = Action(
-    name="AssociateShareCustomizeBots",
-    method="POST",
-    path="/api/v1/common/share-customize-bots/associate",
-    request=AssociateShareCustomizeBotsRequest,
-    response=AssociateShareCustomizeBotsResponse,
-    product=PRODUCT,
-    summary="AssociateShareCustomizeBots: POST /api/v1/common/share-customize-bots/associate.",
-    query=(),
-    body=("shareId", "domainList"),
-    headers=("serviceType",),
-    envelope=Envelope(code="code", message="msg", success=("0", "200")),
+ASSOCIATE_SHARE_CUSTOMIZE_BOTS: Action[ShareIdDomainListServiceTypeRequest, CodeMsgResponse] = (
+    Action(
+        name="AssociateShareCustomizeBots",
+        method="POST",
+        path="/api/v1/common/share-customize-bots/associate",
+        request=ShareIdDomainListServiceTypeRequest,
+        response=CodeMsgResponse,
+        product=PRODUCT,
+        summary="AssociateShareCustomizeBots: POST /api/v1/common/share-customize-bots/associate.",
+        query=(),
+        body=("shareId", "domainList"),
+        headers=("serviceType",),
+        envelope=Envelope(code="code", message="msg", success=("0", "200")),
+    )
 )
 """AssociateShareCustomizeBots: ``POST /api/v1/common/share-customize-bots/associate``."""
 
-DISASSOCIATE_SHARE_CUSTOMIZE_BOTS: Action[
-    DisassociateShareCustomizeBotsRequest, DisassociateShareCustomizeBotsResponse
-] = Action(
-    name="DisassociateShareCustomizeBots",
-    method="POST",
-    path="/api/v1/common/share-customize-bots/disassociate",
-    request=DisassociateShareCustomizeBotsRequest,
-    response=DisassociateShareCustomizeBotsResponse,
-    product=PRODUCT,
-    summary="DisassociateShareCustomizeBots: POST /api/v1/common/share-customize-bots/disassociate.",
-    query=(),
-    body=("shareId", "domainList"),
-    headers=("serviceType",),
-    envelope=Envelope(code="code", message="msg", success=("0", "200")),
+DISASSOCIATE_SHARE_CUSTOMIZE_BOTS: Action[ShareIdDomainListServiceTypeRequest, CodeMsgResponse] = (
+    Action(
+        name="DisassociateShareCustomizeBots",
+        method="POST",
+        path="/api/v1/common/share-customize-bots/disassociate",
+        request=ShareIdDomainListServiceTypeRequest,
+        response=CodeMsgResponse,
+        product=PRODUCT,
+        summary="DisassociateShareCustomizeBots: POST /api/v1/common/share-customize-bots/disassociate.",
+        query=(),
+        body=("shareId", "domainList"),
+        headers=("serviceType",),
+        envelope=Envelope(code="code", message="msg", success=("0", "200")),
+    )
 )
 """DisassociateShareCustomizeBots: ``POST /api/v1/common/share-customize-bots/disassociate``."""
 
-ASSOCIATE_SHARED_WHITELIST_RULE: Action[
-    AssociateSharedWhitelistRuleRequest, AssociateSharedWhitelistRuleResponse
-] = Action(
-    name="AssociateSharedWhitelistRule",
-    method="POST",
-    path="/api/v1/common/share-whitelist/associate",
-    request=AssociateSharedWhitelistRuleRequest,
-    response=AssociateSharedWhitelistRuleResponse,
-    product=PRODUCT,
-    summary="AssociateSharedWhitelistRule: POST /api/v1/common/share-whitelist/associate.",
-    query=(),
-    body=("shareId", "domainList"),
-    headers=("serviceType",),
-    envelope=Envelope(code="code", message="msg", success=("0", "200")),
+ASSOCIATE_SHARED_WHITELIST_RULE: Action[ShareIdDomainListServiceTypeRequest, CodeMsgResponse] = (
+    Action(
+        name="AssociateSharedWhitelistRule",
+        method="POST",
+        path="/api/v1/common/share-whitelist/associate",
+        request=ShareIdDomainListServiceTypeRequest,
+        response=CodeMsgResponse,
+        product=PRODUCT,
+        summary="AssociateSharedWhitelistRule: POST /api/v1/common/share-whitelist/associate.",
+        query=(),
+        body=("shareId", "domainList"),
+        headers=("serviceType",),
+        envelope=Envelope(code="code", message="msg", success=("0", "200")),
+    )
 )
 """AssociateSharedWhitelistRule: ``POST /api/v1/common/share-whitelist/associate``."""
 
-DISASSOCIATE_SHARED_WHITELIST_RULE: Action[
-    DisassociateSharedWhitelistRuleRequest, DisassociateSharedWhitelistRuleResponse
-] = Action(
-    name="DisassociateSharedWhitelistRule",
-    method="POST",
-    path="/api/v1/common/share-whitelist/disassociate",
-    request=DisassociateSharedWhitelistRuleRequest,
-    response=DisassociateSharedWhitelistRuleResponse,
-    product=PRODUCT,
-    summary="DisassociateSharedWhitelistRule: POST /api/v1/common/share-whitelist/disassociate.",
-    query=(),
-    body=("shareId", "domainList"),
-    headers=("serviceType",),
-    envelope=Envelope(code="code", message="msg", success=("0", "200")),
+DISASSOCIATE_SHARED_WHITELIST_RULE: Action[ShareIdDomainListServiceTypeRequest, CodeMsgResponse] = (
+    Action(
+        name="DisassociateSharedWhitelistRule",
+        method="POST",
+        path="/api/v1/common/share-whitelist/disassociate",
+        request=ShareIdDomainListServiceTypeRequest,
+        response=CodeMsgResponse,
+        product=PRODUCT,
+        summary="DisassociateSharedWhitelistRule: POST /api/v1/common/share-whitelist/disassociate.",
+        query=(),
+        body=("shareId", "domainList"),
+        headers=("serviceType",),
+        envelope=Envelope(code="code", message="msg", success=("0", "200")),
+    )
 )
 """DisassociateSharedWhitelistRule: ``POST /api/v1/common/share-whitelist/disassociate``."""
 

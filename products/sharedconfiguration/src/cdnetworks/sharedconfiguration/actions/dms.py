@@ -9,39 +9,35 @@ from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
     AssociateDmsShareServiceFeatureRequest,
-    AssociateDmsShareServiceFeatureResponse,
+    CodeMsgResponse,
     CreateAppApiExceptionFeatureRequest,
-    CreateAppApiExceptionFeatureResponse,
-    DeleteAppApiExceptionFeatureRequest,
-    DeleteAppApiExceptionFeatureResponse,
+    DeleteSharedCustomRulesResponse,
     DisassociateDmsShareServiceFeatureRequest,
-    DisassociateDmsShareServiceFeatureResponse,
+    IdListServiceTypeRequest,
     QueryAppApiExceptionFeatureDetailRequest,
     QueryAppApiExceptionFeatureDetailResponse,
-    QueryAppApiExceptionFeatureReferencedDomainsRequest,
     QueryAppApiExceptionFeatureReferencedDomainsResponse,
     QueryAppApiExceptionListRequest,
     QueryAppApiExceptionListResponse,
     UpdateShareConfigurationsAppApiExceptionFeatureRequest,
-    UpdateShareConfigurationsAppApiExceptionFeatureResponse,
 )
 
 PRODUCT = "sharedconfiguration"
 
-CREATE_APP_API_EXCEPTION_FEATURE: Action[
-    CreateAppApiExceptionFeatureRequest, CreateAppApiExceptionFeatureResponse
-] = Action(
-    name="CreateAppApiExceptionFeature",
-    method="POST",
-    path="/api/v1/dms/service-feature/add",
-    request=CreateAppApiExceptionFeatureRequest,
-    response=CreateAppApiExceptionFeatureResponse,
-    product=PRODUCT,
-    summary="CreateAppApiExceptionFeature: POST /api/v1/dms/service-feature/add.",
-    query=(),
-    body=("ruleName", "type", "config"),
-    headers=("serviceType",),
-    envelope=Envelope(code="code", message="msg", success=("0", "200")),
+CREATE_APP_API_EXCEPTION_FEATURE: Action[CreateAppApiExceptionFeatureRequest, CodeMsgResponse] = (
+    Action(
+        name="CreateAppApiExceptionFeature",
+        method="POST",
+        path="/api/v1/dms/service-feature/add",
+        request=CreateAppApiExceptionFeatureRequest,
+        response=CodeMsgResponse,
+        product=PRODUCT,
+        summary="CreateAppApiExceptionFeature: POST /api/v1/dms/service-feature/add.",
+        query=(),
+        body=("ruleName", "type", "config"),
+        headers=("serviceType",),
+        envelope=Envelope(code="code", message="msg", success=("0", "200")),
+    )
 )
 """CreateAppApiExceptionFeature: ``POST /api/v1/dms/service-feature/add``."""
 
@@ -63,13 +59,13 @@ QUERY_APP_API_EXCEPTION_LIST: Action[
 """QueryAppApiExceptionList: ``POST /api/v1/dms/service-feature/get-list``."""
 
 DELETE_APP_API_EXCEPTION_FEATURE: Action[
-    DeleteAppApiExceptionFeatureRequest, DeleteAppApiExceptionFeatureResponse
+    IdListServiceTypeRequest, DeleteSharedCustomRulesResponse
 ] = Action(
     name="DeleteAppApiExceptionFeature",
     method="POST",
     path="/api/v1/dms/service-feature/delete",
-    request=DeleteAppApiExceptionFeatureRequest,
-    response=DeleteAppApiExceptionFeatureResponse,
+    request=IdListServiceTypeRequest,
+    response=DeleteSharedCustomRulesResponse,
     product=PRODUCT,
     summary="DeleteAppApiExceptionFeature: POST /api/v1/dms/service-feature/delete.",
     query=(),
@@ -97,13 +93,12 @@ QUERY_APP_API_EXCEPTION_FEATURE_DETAIL: Action[
 """QueryAppApiExceptionFeatureDetail: ``POST /api/v1/dms/service-feature/get-detail``."""
 
 QUERY_APP_API_EXCEPTION_FEATURE_REFERENCED_DOMAINS: Action[
-    QueryAppApiExceptionFeatureReferencedDomainsRequest,
-    QueryAppApiExceptionFeatureReferencedDomainsResponse,
+    IdListServiceTypeRequest, QueryAppApiExceptionFeatureReferencedDomainsResponse
 ] = Action(
     name="QueryAppApiExceptionFeatureReferencedDomains",
     method="POST",
     path="/api/v1/dms/service-feature/get-relate-domain-list",
-    request=QueryAppApiExceptionFeatureReferencedDomainsRequest,
+    request=IdListServiceTypeRequest,
     response=QueryAppApiExceptionFeatureReferencedDomainsResponse,
     product=PRODUCT,
     summary="QueryAppApiExceptionFeatureReferencedDomains: POST /api/v1/dms/service-feature/get-relate-domain-list.",
@@ -115,14 +110,13 @@ QUERY_APP_API_EXCEPTION_FEATURE_REFERENCED_DOMAINS: Action[
 """QueryAppApiExceptionFeatureReferencedDomains: ``POST /api/v1/dms/service-feature/get-relate-domain-list``."""
 
 UPDATE_SHARE_CONFIGURATIONS_APP_API_EXCEPTION_FEATURE: Action[
-    UpdateShareConfigurationsAppApiExceptionFeatureRequest,
-    UpdateShareConfigurationsAppApiExceptionFeatureResponse,
+    UpdateShareConfigurationsAppApiExceptionFeatureRequest, CodeMsgResponse
 ] = Action(
     name="UpdateShareConfigurationsAppApiExceptionFeature",
     method="POST",
     path="/api/v1/dms/service-feature/update",
     request=UpdateShareConfigurationsAppApiExceptionFeatureRequest,
-    response=UpdateShareConfigurationsAppApiExceptionFeatureResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="UpdateShareConfigurationsAppApiExceptionFeature: POST /api/v1/dms/service-feature/update.",
     query=(),
@@ -133,13 +127,13 @@ UPDATE_SHARE_CONFIGURATIONS_APP_API_EXCEPTION_FEATURE: Action[
 """UpdateShareConfigurationsAppApiExceptionFeature: ``POST /api/v1/dms/service-feature/update``."""
 
 ASSOCIATE_DMS_SHARE_SERVICE_FEATURE: Action[
-    AssociateDmsShareServiceFeatureRequest, AssociateDmsShareServiceFeatureResponse
+    AssociateDmsShareServiceFeatureRequest, CodeMsgResponse
 ] = Action(
     name="AssociateDmsShareServiceFeature",
     method="POST",
     path="/api/v1/dms/service-feature/relateDomains",
     request=AssociateDmsShareServiceFeatureRequest,
-    response=AssociateDmsShareServiceFeatureResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="AssociateDmsShareServiceFeature: POST /api/v1/dms/service-feature/relateDomains.",
     query=(),
@@ -150,13 +144,13 @@ ASSOCIATE_DMS_SHARE_SERVICE_FEATURE: Action[
 """AssociateDmsShareServiceFeature: ``POST /api/v1/dms/service-feature/relateDomains``."""
 
 DISASSOCIATE_DMS_SHARE_SERVICE_FEATURE: Action[
-    DisassociateDmsShareServiceFeatureRequest, DisassociateDmsShareServiceFeatureResponse
+    DisassociateDmsShareServiceFeatureRequest, CodeMsgResponse
 ] = Action(
     name="DisassociateDmsShareServiceFeature",
     method="POST",
     path="/api/v1/dms/service-feature/disRelateDomains",
     request=DisassociateDmsShareServiceFeatureRequest,
-    response=DisassociateDmsShareServiceFeatureResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="DisassociateDmsShareServiceFeature: POST /api/v1/dms/service-feature/disRelateDomains.",
     query=(),

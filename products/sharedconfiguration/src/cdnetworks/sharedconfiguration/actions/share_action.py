@@ -8,24 +8,24 @@ from typing import Any
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
+    CodeMsgDataResponse,
+    CodeMsgResponse,
     CreateCustomActionRequest,
-    CreateCustomActionResponse,
-    DeleteCustomActionsRequest,
-    DeleteCustomActionsResponse,
-    ListCustomActionsRequest,
+    IdListServiceTypeRequest,
     ListCustomActionsResponse,
+    ServiceTypeRequest,
     UpdateCustomActionRequest,
     UpdateCustomActionResponse,
 )
 
 PRODUCT = "sharedconfiguration"
 
-CREATE_CUSTOM_ACTION: Action[CreateCustomActionRequest, CreateCustomActionResponse] = Action(
+CREATE_CUSTOM_ACTION: Action[CreateCustomActionRequest, CodeMsgDataResponse] = Action(
     name="CreateCustomAction",
     method="POST",
     path="/api/v1/share-action/add-customize-act",
     request=CreateCustomActionRequest,
-    response=CreateCustomActionResponse,
+    response=CodeMsgDataResponse,
     product=PRODUCT,
     summary="CreateCustomAction: POST /api/v1/share-action/add-customize-act.",
     query=(),
@@ -35,11 +35,11 @@ CREATE_CUSTOM_ACTION: Action[CreateCustomActionRequest, CreateCustomActionRespon
 )
 """CreateCustomAction: ``POST /api/v1/share-action/add-customize-act``."""
 
-LIST_CUSTOM_ACTIONS: Action[ListCustomActionsRequest, ListCustomActionsResponse] = Action(
+LIST_CUSTOM_ACTIONS: Action[ServiceTypeRequest, ListCustomActionsResponse] = Action(
     name="ListCustomActions",
     method="POST",
     path="/api/v1/share-action/get-customize-act-list",
-    request=ListCustomActionsRequest,
+    request=ServiceTypeRequest,
     response=ListCustomActionsResponse,
     product=PRODUCT,
     summary="ListCustomActions: POST /api/v1/share-action/get-customize-act-list.",
@@ -65,12 +65,12 @@ UPDATE_CUSTOM_ACTION: Action[UpdateCustomActionRequest, UpdateCustomActionRespon
 )
 """UpdateCustomAction: ``POST /api/v1/share-action/update-customize-act``."""
 
-DELETE_CUSTOM_ACTIONS: Action[DeleteCustomActionsRequest, DeleteCustomActionsResponse] = Action(
+DELETE_CUSTOM_ACTIONS: Action[IdListServiceTypeRequest, CodeMsgResponse] = Action(
     name="DeleteCustomActions",
     method="POST",
     path="/api/v1/share-action/delete-customize-act-batch",
-    request=DeleteCustomActionsRequest,
-    response=DeleteCustomActionsResponse,
+    request=IdListServiceTypeRequest,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="DeleteCustomActions: POST /api/v1/share-action/delete-customize-act-batch.",
     query=(),

@@ -8,8 +8,8 @@ from typing import Any
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
-    DeleteShareCustomizeBotsRequest,
-    DeleteShareCustomizeBotsResponse,
+    DeleteSharedCustomRulesResponse,
+    IdListServiceTypeRequest,
     ListShareCustomizeBotsRequest,
     ListShareCustomizeBotsResponse,
 )
@@ -33,20 +33,20 @@ LIST_SHARE_CUSTOMIZE_BOTS: Action[ListShareCustomizeBotsRequest, ListShareCustom
 )
 """ListShareCustomizeBots: ``POST /api/v1/share-customize-bots/get-list``."""
 
-DELETE_SHARE_CUSTOMIZE_BOTS: Action[
-    DeleteShareCustomizeBotsRequest, DeleteShareCustomizeBotsResponse
-] = Action(
-    name="DeleteShareCustomizeBots",
-    method="POST",
-    path="/api/v1/share-customize-bots/delete",
-    request=DeleteShareCustomizeBotsRequest,
-    response=DeleteShareCustomizeBotsResponse,
-    product=PRODUCT,
-    summary="DeleteShareCustomizeBots: POST /api/v1/share-customize-bots/delete.",
-    query=(),
-    body=("idList",),
-    headers=("serviceType",),
-    envelope=Envelope(code="code", message="msg", success=("0", "200")),
+DELETE_SHARE_CUSTOMIZE_BOTS: Action[IdListServiceTypeRequest, DeleteSharedCustomRulesResponse] = (
+    Action(
+        name="DeleteShareCustomizeBots",
+        method="POST",
+        path="/api/v1/share-customize-bots/delete",
+        request=IdListServiceTypeRequest,
+        response=DeleteSharedCustomRulesResponse,
+        product=PRODUCT,
+        summary="DeleteShareCustomizeBots: POST /api/v1/share-customize-bots/delete.",
+        query=(),
+        body=("idList",),
+        headers=("serviceType",),
+        envelope=Envelope(code="code", message="msg", success=("0", "200")),
+    )
 )
 """DeleteShareCustomizeBots: ``POST /api/v1/share-customize-bots/delete``."""
 

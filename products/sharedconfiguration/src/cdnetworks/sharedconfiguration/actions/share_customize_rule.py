@@ -10,10 +10,10 @@ from cdnetworks.core.action import Action, Envelope
 from ..models import (
     CreateSharedCustomRuleRequest,
     CreateSharedCustomRuleResponse,
-    DeleteSharedCustomRulesRequest,
     DeleteSharedCustomRulesResponse,
-    ListSharedCustomRulesRequest,
+    IdListServiceTypeRequest,
     ListSharedCustomRulesResponse,
+    RuleNameServiceTypeRequest,
     UpdateSharedCustomRulesRequest,
     UpdateSharedCustomRulesResponse,
 )
@@ -54,12 +54,12 @@ UPDATE_SHARED_CUSTOM_RULES: Action[
 )
 """UpdateSharedCustomRules: ``POST /api/v1/share-customize-rule/update``."""
 
-LIST_SHARED_CUSTOM_RULES: Action[ListSharedCustomRulesRequest, ListSharedCustomRulesResponse] = (
+LIST_SHARED_CUSTOM_RULES: Action[RuleNameServiceTypeRequest, ListSharedCustomRulesResponse] = (
     Action(
         name="ListSharedCustomRules",
         method="POST",
         path="/api/v1/share-customize-rule/get-list",
-        request=ListSharedCustomRulesRequest,
+        request=RuleNameServiceTypeRequest,
         response=ListSharedCustomRulesResponse,
         product=PRODUCT,
         summary="ListSharedCustomRules: POST /api/v1/share-customize-rule/get-list.",
@@ -71,20 +71,20 @@ LIST_SHARED_CUSTOM_RULES: Action[ListSharedCustomRulesRequest, ListSharedCustomR
 )
 """ListSharedCustomRules: ``POST /api/v1/share-customize-rule/get-list``."""
 
-DELETE_SHARED_CUSTOM_RULES: Action[
-    DeleteSharedCustomRulesRequest, DeleteSharedCustomRulesResponse
-] = Action(
-    name="DeleteSharedCustomRules",
-    method="POST",
-    path="/api/v1/share-customize-rule/delete",
-    request=DeleteSharedCustomRulesRequest,
-    response=DeleteSharedCustomRulesResponse,
-    product=PRODUCT,
-    summary="DeleteSharedCustomRules: POST /api/v1/share-customize-rule/delete.",
-    query=(),
-    body=("idList",),
-    headers=("serviceType",),
-    envelope=Envelope(code="code", message="msg", success=("0", "200")),
+DELETE_SHARED_CUSTOM_RULES: Action[IdListServiceTypeRequest, DeleteSharedCustomRulesResponse] = (
+    Action(
+        name="DeleteSharedCustomRules",
+        method="POST",
+        path="/api/v1/share-customize-rule/delete",
+        request=IdListServiceTypeRequest,
+        response=DeleteSharedCustomRulesResponse,
+        product=PRODUCT,
+        summary="DeleteSharedCustomRules: POST /api/v1/share-customize-rule/delete.",
+        query=(),
+        body=("idList",),
+        headers=("serviceType",),
+        envelope=Envelope(code="code", message="msg", success=("0", "200")),
+    )
 )
 """DeleteSharedCustomRules: ``POST /api/v1/share-customize-rule/delete``."""
 

@@ -8,26 +8,25 @@ from typing import Any
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
+    CodeMsgDataResponse,
+    CodeMsgResponse,
     CreateSharedRateLimitingRuleRequest,
-    CreateSharedRateLimitingRuleResponse,
     DeleteSharedRateLimitingRuleRequest,
-    DeleteSharedRateLimitingRuleResponse,
-    ListSharedRateLimitingRulesRequest,
     ListSharedRateLimitingRulesResponse,
+    RuleNameServiceTypeRequest,
     UpdateSharedRateLimitingRuleRequest,
-    UpdateSharedRateLimitingRuleResponse,
 )
 
 PRODUCT = "sharedconfiguration"
 
 CREATE_SHARED_RATE_LIMITING_RULE: Action[
-    CreateSharedRateLimitingRuleRequest, CreateSharedRateLimitingRuleResponse
+    CreateSharedRateLimitingRuleRequest, CodeMsgDataResponse
 ] = Action(
     name="CreateSharedRateLimitingRule",
     method="POST",
     path="/api/v1/share-rate-limit/add-rule",
     request=CreateSharedRateLimitingRuleRequest,
-    response=CreateSharedRateLimitingRuleResponse,
+    response=CodeMsgDataResponse,
     product=PRODUCT,
     summary="CreateSharedRateLimitingRule: POST /api/v1/share-rate-limit/add-rule.",
     query=(),
@@ -49,60 +48,60 @@ CREATE_SHARED_RATE_LIMITING_RULE: Action[
 )
 """CreateSharedRateLimitingRule: ``POST /api/v1/share-rate-limit/add-rule``."""
 
-UPDATE_SHARED_RATE_LIMITING_RULE: Action[
-    UpdateSharedRateLimitingRuleRequest, UpdateSharedRateLimitingRuleResponse
-] = Action(
-    name="UpdateSharedRateLimitingRule",
-    method="POST",
-    path="/api/v1/share-rate-limit/update-rule",
-    request=UpdateSharedRateLimitingRuleRequest,
-    response=UpdateSharedRateLimitingRuleResponse,
-    product=PRODUCT,
-    summary="UpdateSharedRateLimitingRule: POST /api/v1/share-rate-limit/update-rule.",
-    query=(),
-    body=(
-        "id",
-        "ruleName",
-        "description",
-        "statisticalItem",
-        "statisticsKey",
-        "statisticalPeriod",
-        "triggerThreshold",
-        "interceptTime",
-        "effectiveStatus",
-        "rateLimitEffective",
-        "action",
-        "rateLimitRuleCondition",
-    ),
-    headers=("serviceType",),
-    envelope=Envelope(code="code", message="msg", success=("0", "200")),
+UPDATE_SHARED_RATE_LIMITING_RULE: Action[UpdateSharedRateLimitingRuleRequest, CodeMsgResponse] = (
+    Action(
+        name="UpdateSharedRateLimitingRule",
+        method="POST",
+        path="/api/v1/share-rate-limit/update-rule",
+        request=UpdateSharedRateLimitingRuleRequest,
+        response=CodeMsgResponse,
+        product=PRODUCT,
+        summary="UpdateSharedRateLimitingRule: POST /api/v1/share-rate-limit/update-rule.",
+        query=(),
+        body=(
+            "id",
+            "ruleName",
+            "description",
+            "statisticalItem",
+            "statisticsKey",
+            "statisticalPeriod",
+            "triggerThreshold",
+            "interceptTime",
+            "effectiveStatus",
+            "rateLimitEffective",
+            "action",
+            "rateLimitRuleCondition",
+        ),
+        headers=("serviceType",),
+        envelope=Envelope(code="code", message="msg", success=("0", "200")),
+    )
 )
 """UpdateSharedRateLimitingRule: ``POST /api/v1/share-rate-limit/update-rule``."""
 
-DELETE_SHARED_RATE_LIMITING_RULE: Action[
-    DeleteSharedRateLimitingRuleRequest, DeleteSharedRateLimitingRuleResponse
-] = Action(
-    name="DeleteSharedRateLimitingRule",
-    method="POST",
-    path="/api/v1/share-rate-limit/delete-by-ids",
-    request=DeleteSharedRateLimitingRuleRequest,
-    response=DeleteSharedRateLimitingRuleResponse,
-    product=PRODUCT,
-    summary="DeleteSharedRateLimitingRule: POST /api/v1/share-rate-limit/delete-by-ids.",
-    query=(),
-    body=("ids",),
-    headers=("serviceType",),
-    envelope=Envelope(code="code", message="msg", success=("0", "200")),
+DELETE_SHARED_RATE_LIMITING_RULE: Action[DeleteSharedRateLimitingRuleRequest, CodeMsgResponse] = (
+    Action(
+        name="DeleteSharedRateLimitingRule",
+        method="POST",
+        path="/api/v1/share-rate-limit/delete-by-ids",
+        request=DeleteSharedRateLimitingRuleRequest,
+        response=CodeMsgResponse,
+        product=PRODUCT,
+        summary="DeleteSharedRateLimitingRule: POST /api/v1/share-rate-limit/delete-by-ids.",
+        query=(),
+        body=("ids",),
+        headers=("serviceType",),
+        envelope=Envelope(code="code", message="msg", success=("0", "200")),
+    )
 )
 """DeleteSharedRateLimitingRule: ``POST /api/v1/share-rate-limit/delete-by-ids``."""
 
 LIST_SHARED_RATE_LIMITING_RULES: Action[
-    ListSharedRateLimitingRulesRequest, ListSharedRateLimitingRulesResponse
+    RuleNameServiceTypeRequest, ListSharedRateLimitingRulesResponse
 ] = Action(
     name="ListSharedRateLimitingRules",
     method="POST",
     path="/api/v1/share-rate-limit/get-rule-list",
-    request=ListSharedRateLimitingRulesRequest,
+    request=RuleNameServiceTypeRequest,
     response=ListSharedRateLimitingRulesResponse,
     product=PRODUCT,
     summary="ListSharedRateLimitingRules: POST /api/v1/share-rate-limit/get-rule-list.",

@@ -8,43 +8,42 @@ from typing import Any
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
+    CodeMsgDataResponse,
     CreateSharedWAFRuleExceptionRequest,
-    CreateSharedWAFRuleExceptionResponse,
-    DeleteSharedWAFRuleExceptionRequest,
-    DeleteSharedWAFRuleExceptionResponse,
-    ListSharedWAFRuleExceptionsRequest,
+    DeleteSharedCustomRulesResponse,
+    IdListServiceTypeRequest,
     ListSharedWAFRuleExceptionsResponse,
+    ServiceTypeRequest,
     UpdateSharedWAFRuleExceptionRequest,
-    UpdateSharedWAFRuleExceptionResponse,
 )
 
 PRODUCT = "sharedconfiguration"
 
-LIST_SHARED_WAF_RULE_EXCEPTIONS: Action[
-    ListSharedWAFRuleExceptionsRequest, ListSharedWAFRuleExceptionsResponse
-] = Action(
-    name="ListSharedWAFRuleExceptions",
-    method="POST",
-    path="/api/v1/waf/share/exception/get-list",
-    request=ListSharedWAFRuleExceptionsRequest,
-    response=ListSharedWAFRuleExceptionsResponse,
-    product=PRODUCT,
-    summary="ListSharedWAFRuleExceptions: POST /api/v1/waf/share/exception/get-list.",
-    query=(),
-    body=(),
-    headers=("serviceType",),
-    envelope=Envelope(code="code", message="msg", success=("0", "200")),
+LIST_SHARED_WAF_RULE_EXCEPTIONS: Action[ServiceTypeRequest, ListSharedWAFRuleExceptionsResponse] = (
+    Action(
+        name="ListSharedWAFRuleExceptions",
+        method="POST",
+        path="/api/v1/waf/share/exception/get-list",
+        request=ServiceTypeRequest,
+        response=ListSharedWAFRuleExceptionsResponse,
+        product=PRODUCT,
+        summary="ListSharedWAFRuleExceptions: POST /api/v1/waf/share/exception/get-list.",
+        query=(),
+        body=(),
+        headers=("serviceType",),
+        envelope=Envelope(code="code", message="msg", success=("0", "200")),
+    )
 )
 """ListSharedWAFRuleExceptions: ``POST /api/v1/waf/share/exception/get-list``."""
 
 CREATE_SHARED_WAF_RULE_EXCEPTION: Action[
-    CreateSharedWAFRuleExceptionRequest, CreateSharedWAFRuleExceptionResponse
+    CreateSharedWAFRuleExceptionRequest, CodeMsgDataResponse
 ] = Action(
     name="CreateSharedWAFRuleException",
     method="POST",
     path="/api/v1/waf/share/exception/create",
     request=CreateSharedWAFRuleExceptionRequest,
-    response=CreateSharedWAFRuleExceptionResponse,
+    response=CodeMsgDataResponse,
     product=PRODUCT,
     summary="CreateSharedWAFRuleException: POST /api/v1/waf/share/exception/create.",
     query=(),
@@ -55,13 +54,13 @@ CREATE_SHARED_WAF_RULE_EXCEPTION: Action[
 """CreateSharedWAFRuleException: ``POST /api/v1/waf/share/exception/create``."""
 
 UPDATE_SHARED_WAF_RULE_EXCEPTION: Action[
-    UpdateSharedWAFRuleExceptionRequest, UpdateSharedWAFRuleExceptionResponse
+    UpdateSharedWAFRuleExceptionRequest, DeleteSharedCustomRulesResponse
 ] = Action(
     name="UpdateSharedWAFRuleException",
     method="POST",
     path="/api/v1/waf/share/exception/update",
     request=UpdateSharedWAFRuleExceptionRequest,
-    response=UpdateSharedWAFRuleExceptionResponse,
+    response=DeleteSharedCustomRulesResponse,
     product=PRODUCT,
     summary="UpdateSharedWAFRuleException: POST /api/v1/waf/share/exception/update.",
     query=(),
@@ -72,13 +71,13 @@ UPDATE_SHARED_WAF_RULE_EXCEPTION: Action[
 """UpdateSharedWAFRuleException: ``POST /api/v1/waf/share/exception/update``."""
 
 DELETE_SHARED_WAF_RULE_EXCEPTION: Action[
-    DeleteSharedWAFRuleExceptionRequest, DeleteSharedWAFRuleExceptionResponse
+    IdListServiceTypeRequest, DeleteSharedCustomRulesResponse
 ] = Action(
     name="DeleteSharedWAFRuleException",
     method="POST",
     path="/api/v1/waf/share/exception/delete",
-    request=DeleteSharedWAFRuleExceptionRequest,
-    response=DeleteSharedWAFRuleExceptionResponse,
+    request=IdListServiceTypeRequest,
+    response=DeleteSharedCustomRulesResponse,
     product=PRODUCT,
     summary="DeleteSharedWAFRuleException: POST /api/v1/waf/share/exception/delete.",
     query=(),

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import msgspec
 
-from cdnetworks.core.models import ItemModel
+from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "CodeMsgDataResponse",
+    "CodeMsgResponse",
     "CreateSharedCustomRuleRequestConditionAreaConditions",
     "CreateSharedCustomRuleRequestConditionHeaderConditions",
     "CreateSharedCustomRuleRequestConditionIpOrIpsConditions",
@@ -24,6 +26,8 @@ __all__ = [
     "CreateSharedCustomRuleRequestConditionRefererConditions",
     "CreateSharedCustomRuleRequestConditionUaConditions",
     "CreateSharedCustomRuleRequestConditionUriConditions",
+    "DeleteSharedCustomRulesResponse",
+    "IdListServiceTypeRequest",
     "ListSharedCustomRulesResponseDataConditionAreaConditions",
     "ListSharedCustomRulesResponseDataConditionHeaderConditions",
     "ListSharedCustomRulesResponseDataConditionIpOrIpsConditions",
@@ -34,7 +38,32 @@ __all__ = [
     "ListSharedCustomRulesResponseDataConditionRefererConditions",
     "ListSharedCustomRulesResponseDataConditionUaConditions",
     "ListSharedCustomRulesResponseDataConditionUriConditions",
+    "RuleNameServiceTypeRequest",
+    "ServiceTypeRequest",
 ]
+
+
+class CodeMsgDataResponse(ResponseModel, kw_only=True):
+    """The answer of CreateSharedWAFRuleException, CreateCustomAction, CreateSharedWhitelistRule and 1 more (one shape)."""
+
+    code: str | int | None = None
+    msg: str | None = None
+    data: str | None = None
+
+
+class DeleteSharedCustomRulesResponse(ResponseModel, kw_only=True):
+    """The answer of UpdateSharedWAFRuleException, DeleteSharedWAFRuleException, DeleteAppApiExceptionFeature and 2 more (one shape)."""
+
+    code: str | int | None = None
+    msg: str | None = None
+    data: bool | None = None
+
+
+class CodeMsgResponse(ResponseModel, kw_only=True):
+    """The answer of DeleteCustomActions, UpdateSharedWhitelistRule, DeleteSharedWhitelistRule and 14 more (one shape)."""
+
+    code: str | int | None = None
+    msg: str | None = None
 
 
 class CreateSharedCustomRuleRequestConditionIpOrIpsConditions(ItemModel, kw_only=True):
@@ -177,3 +206,23 @@ class ListSharedCustomRulesResponseDataConditionJa4Conditions(ItemModel, kw_only
 
     match_type: str | None = None
     ja4_list: list[str] = msgspec.field(default_factory=list)
+
+
+class ServiceTypeRequest(RequestModel, kw_only=True):
+    """The arguments of ListSharedWAFRuleExceptions, ListCustomActions: the same fields."""
+
+    service_type: str | None = None
+
+
+class IdListServiceTypeRequest(RequestModel, kw_only=True):
+    """The arguments of DeleteSharedWAFRuleException, DeleteCustomActions, DeleteSharedWhitelistRule and 4 more: the same fields."""
+
+    id_list: list[str]
+    service_type: str | None = None
+
+
+class RuleNameServiceTypeRequest(RequestModel, kw_only=True):
+    """The arguments of ListSharedWhitelistRules, ListSharedRateLimitingRules, ListSharedCustomRules: the same fields."""
+
+    rule_name: str | None = None
+    service_type: str | None = None

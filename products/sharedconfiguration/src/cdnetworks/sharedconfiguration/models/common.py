@@ -22,48 +22,20 @@ from ._shared import (
 )
 
 __all__ = [
-    "AssociateShareCustomizeBotsRequest",
-    "AssociateShareCustomizeBotsResponse",
-    "AssociateShareCustomizeRuleRequest",
-    "AssociateShareCustomizeRuleResponse",
-    "AssociateShareRateLimitRequest",
-    "AssociateShareRateLimitResponse",
-    "AssociateSharedWhitelistRuleRequest",
-    "AssociateSharedWhitelistRuleResponse",
     "CreateSharedWhitelistRuleRequest",
     "CreateSharedWhitelistRuleRequestConditions",
     "CreateSharedWhitelistRuleRequestConditionsHeaderConditions",
     "CreateSharedWhitelistRuleRequestConditionsRefererConditions",
     "CreateSharedWhitelistRuleRequestConditionsUaConditions",
-    "CreateSharedWhitelistRuleResponse",
-    "DeleteSharedWhitelistRuleRequest",
-    "DeleteSharedWhitelistRuleResponse",
-    "DisassociateShareCustomizeBotsRequest",
-    "DisassociateShareCustomizeBotsResponse",
-    "DisassociateShareCustomizeRuleRequest",
-    "DisassociateShareCustomizeRuleResponse",
-    "DisassociateShareRateLimitRequest",
-    "DisassociateShareRateLimitResponse",
-    "DisassociateSharedWhitelistRuleRequest",
-    "DisassociateSharedWhitelistRuleResponse",
-    "ListSharedWhitelistRulesRequest",
     "ListSharedWhitelistRulesResponse",
     "ListSharedWhitelistRulesResponseData",
     "ListSharedWhitelistRulesResponseDataConditions",
     "ListSharedWhitelistRulesResponseDataConditionsHeaderConditions",
     "ListSharedWhitelistRulesResponseDataConditionsRefererConditions",
     "ListSharedWhitelistRulesResponseDataConditionsUaConditions",
+    "ShareIdDomainListServiceTypeRequest",
     "UpdateSharedWhitelistRuleRequest",
-    "UpdateSharedWhitelistRuleResponse",
 ]
-
-
-class CreateSharedWhitelistRuleResponse(ResponseModel, kw_only=True):
-    """The answer of CreateSharedWhitelistRule."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: str | None = None
 
 
 class CreateSharedWhitelistRuleRequestConditionsUaConditions(ItemModel, kw_only=True):
@@ -109,20 +81,6 @@ class CreateSharedWhitelistRuleRequestConditions(ItemModel, kw_only=True):
     header_conditions: list[CreateSharedWhitelistRuleRequestConditionsHeaderConditions] = (
         msgspec.field(default_factory=list)
     )
-
-
-class UpdateSharedWhitelistRuleResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateSharedWhitelistRule."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class DeleteSharedWhitelistRuleResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteSharedWhitelistRule."""
-
-    code: str | int | None = None
-    msg: str | None = None
 
 
 class ListSharedWhitelistRulesResponseDataConditionsUaConditions(ItemModel, kw_only=True):
@@ -192,62 +150,6 @@ class ListSharedWhitelistRulesResponse(ResponseModel, kw_only=True):
     data: list[ListSharedWhitelistRulesResponseData] = msgspec.field(default_factory=list)
 
 
-class DisassociateShareRateLimitResponse(ResponseModel, kw_only=True):
-    """The answer of DisassociateShareRateLimit."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class AssociateShareRateLimitResponse(ResponseModel, kw_only=True):
-    """The answer of AssociateShareRateLimit."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class AssociateShareCustomizeRuleResponse(ResponseModel, kw_only=True):
-    """The answer of AssociateShareCustomizeRule."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class DisassociateShareCustomizeRuleResponse(ResponseModel, kw_only=True):
-    """The answer of DisassociateShareCustomizeRule."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class AssociateShareCustomizeBotsResponse(ResponseModel, kw_only=True):
-    """The answer of AssociateShareCustomizeBots."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class DisassociateShareCustomizeBotsResponse(ResponseModel, kw_only=True):
-    """The answer of DisassociateShareCustomizeBots."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class AssociateSharedWhitelistRuleResponse(ResponseModel, kw_only=True):
-    """The answer of AssociateSharedWhitelistRule."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class DisassociateSharedWhitelistRuleResponse(ResponseModel, kw_only=True):
-    """The answer of DisassociateSharedWhitelistRule."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
 class CreateSharedWhitelistRuleRequest(RequestModel, kw_only=True):
     """The arguments of CreateSharedWhitelistRule (``POST /api/v1/common/share-whitelist/add``)."""
 
@@ -267,78 +169,8 @@ class UpdateSharedWhitelistRuleRequest(RequestModel, kw_only=True):
     service_type: str | None = None
 
 
-class DeleteSharedWhitelistRuleRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteSharedWhitelistRule (``POST /api/v1/common/share-whitelist/delete``)."""
-
-    id_list: list[str]
-    service_type: str | None = None
-
-
-class ListSharedWhitelistRulesRequest(RequestModel, kw_only=True):
-    """The arguments of ListSharedWhitelistRules (``POST /api/v1/common/share-whitelist/get-list``)."""
-
-    rule_name: str | None = None
-    service_type: str | None = None
-
-
-class DisassociateShareRateLimitRequest(RequestModel, kw_only=True):
-    """The arguments of DisassociateShareRateLimit (``POST /api/v1/common/share-rate-limit/disassociate``)."""
-
-    share_id: str
-    domain_list: list[str]
-    service_type: str | None = None
-
-
-class AssociateShareRateLimitRequest(RequestModel, kw_only=True):
-    """The arguments of AssociateShareRateLimit (``POST /api/v1/common/share-rate-limit/associate``)."""
-
-    share_id: str
-    domain_list: list[str]
-    service_type: str | None = None
-
-
-class AssociateShareCustomizeRuleRequest(RequestModel, kw_only=True):
-    """The arguments of AssociateShareCustomizeRule (``POST /api/v1/common/share-customize-rule/associate``)."""
-
-    share_id: str
-    domain_list: list[str]
-    service_type: str | None = None
-
-
-class DisassociateShareCustomizeRuleRequest(RequestModel, kw_only=True):
-    """The arguments of DisassociateShareCustomizeRule (``POST /api/v1/common/share-customize-rule/disassociate``)."""
-
-    share_id: str
-    domain_list: list[str]
-    service_type: str | None = None
-
-
-class AssociateShareCustomizeBotsRequest(RequestModel, kw_only=True):
-    """The arguments of AssociateShareCustomizeBots (``POST /api/v1/common/share-customize-bots/associate``)."""
-
-    share_id: str
-    domain_list: list[str]
-    service_type: str | None = None
-
-
-class DisassociateShareCustomizeBotsRequest(RequestModel, kw_only=True):
-    """The arguments of DisassociateShareCustomizeBots (``POST /api/v1/common/share-customize-bots/disassociate``)."""
-
-    share_id: str
-    domain_list: list[str]
-    service_type: str | None = None
-
-
-class AssociateSharedWhitelistRuleRequest(RequestModel, kw_only=True):
-    """The arguments of AssociateSharedWhitelistRule (``POST /api/v1/common/share-whitelist/associate``)."""
-
-    share_id: str
-    domain_list: list[str]
-    service_type: str | None = None
-
-
-class DisassociateSharedWhitelistRuleRequest(RequestModel, kw_only=True):
-    """The arguments of DisassociateSharedWhitelistRule (``POST /api/v1/common/share-whitelist/disassociate``)."""
+class ShareIdDomainListServiceTypeRequest(RequestModel, kw_only=True):
+    """The arguments of DisassociateShareRateLimit, AssociateShareRateLimit, AssociateShareCustomizeRule and 5 more: the same fields."""
 
     share_id: str
     domain_list: list[str]

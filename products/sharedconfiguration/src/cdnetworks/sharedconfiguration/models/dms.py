@@ -14,33 +14,19 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
     "AssociateDmsShareServiceFeatureRequest",
-    "AssociateDmsShareServiceFeatureResponse",
     "CreateAppApiExceptionFeatureRequest",
     "CreateAppApiExceptionFeatureRequestConfig",
-    "CreateAppApiExceptionFeatureResponse",
-    "DeleteAppApiExceptionFeatureRequest",
-    "DeleteAppApiExceptionFeatureResponse",
     "DisassociateDmsShareServiceFeatureRequest",
-    "DisassociateDmsShareServiceFeatureResponse",
     "QueryAppApiExceptionFeatureDetailRequest",
     "QueryAppApiExceptionFeatureDetailResponse",
     "QueryAppApiExceptionFeatureDetailResponseData",
-    "QueryAppApiExceptionFeatureReferencedDomainsRequest",
     "QueryAppApiExceptionFeatureReferencedDomainsResponse",
     "QueryAppApiExceptionListRequest",
     "QueryAppApiExceptionListResponse",
     "QueryAppApiExceptionListResponseData",
     "QueryAppApiExceptionListResponseDataConfig",
     "UpdateShareConfigurationsAppApiExceptionFeatureRequest",
-    "UpdateShareConfigurationsAppApiExceptionFeatureResponse",
 ]
-
-
-class CreateAppApiExceptionFeatureResponse(ResponseModel, kw_only=True):
-    """The answer of CreateAppApiExceptionFeature."""
-
-    code: str | int | None = None
-    msg: str | None = None
 
 
 class CreateAppApiExceptionFeatureRequestConfig(ItemModel, kw_only=True):
@@ -80,14 +66,6 @@ class QueryAppApiExceptionListResponse(ResponseModel, kw_only=True):
     data: list[QueryAppApiExceptionListResponseData] = msgspec.field(default_factory=list)
 
 
-class DeleteAppApiExceptionFeatureResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteAppApiExceptionFeature."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: bool | None = None
-
-
 class QueryAppApiExceptionFeatureDetailResponseData(ItemModel, kw_only=True):
     """The ``data`` of ``QueryAppApiExceptionFeatureDetailResponse``."""
 
@@ -112,27 +90,6 @@ class QueryAppApiExceptionFeatureReferencedDomainsResponse(ResponseModel, kw_onl
     data: list[str] = msgspec.field(default_factory=list)
 
 
-class UpdateShareConfigurationsAppApiExceptionFeatureResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateShareConfigurationsAppApiExceptionFeature."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class AssociateDmsShareServiceFeatureResponse(ResponseModel, kw_only=True):
-    """The answer of AssociateDmsShareServiceFeature."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class DisassociateDmsShareServiceFeatureResponse(ResponseModel, kw_only=True):
-    """The answer of DisassociateDmsShareServiceFeature."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
 class CreateAppApiExceptionFeatureRequest(RequestModel, kw_only=True):
     """The arguments of CreateAppApiExceptionFeature (``POST /api/v1/dms/service-feature/add``)."""
 
@@ -149,24 +106,10 @@ class QueryAppApiExceptionListRequest(RequestModel, kw_only=True):
     service_type: str | None = None
 
 
-class DeleteAppApiExceptionFeatureRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteAppApiExceptionFeature (``POST /api/v1/dms/service-feature/delete``)."""
-
-    id_list: list[str]
-    service_type: str | None = None
-
-
 class QueryAppApiExceptionFeatureDetailRequest(RequestModel, kw_only=True):
     """The arguments of QueryAppApiExceptionFeatureDetail (``POST /api/v1/dms/service-feature/get-detail``)."""
 
     id: str
-    service_type: str | None = None
-
-
-class QueryAppApiExceptionFeatureReferencedDomainsRequest(RequestModel, kw_only=True):
-    """The arguments of QueryAppApiExceptionFeatureReferencedDomains (``POST /api/v1/dms/service-feature/get-relate-domain-list``)."""
-
-    id_list: list[str]
     service_type: str | None = None
 
 

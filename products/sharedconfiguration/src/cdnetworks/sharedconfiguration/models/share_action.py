@@ -14,23 +14,11 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
     "CreateCustomActionRequest",
-    "CreateCustomActionResponse",
-    "DeleteCustomActionsRequest",
-    "DeleteCustomActionsResponse",
-    "ListCustomActionsRequest",
     "ListCustomActionsResponse",
     "ListCustomActionsResponseData",
     "UpdateCustomActionRequest",
     "UpdateCustomActionResponse",
 ]
-
-
-class CreateCustomActionResponse(ResponseModel, kw_only=True):
-    """The answer of CreateCustomAction."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: str | None = None
 
 
 class ListCustomActionsResponseData(ItemModel, kw_only=True):
@@ -62,13 +50,6 @@ class UpdateCustomActionResponse(ResponseModel, kw_only=True):
     code: str | int | None = None
 
 
-class DeleteCustomActionsResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteCustomActions."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
 class CreateCustomActionRequest(RequestModel, kw_only=True):
     """The arguments of CreateCustomAction (``POST /api/v1/share-action/add-customize-act``)."""
 
@@ -77,12 +58,6 @@ class CreateCustomActionRequest(RequestModel, kw_only=True):
     status_code: str
     content_type: str
     cus_block_cnt: str
-    service_type: str | None = None
-
-
-class ListCustomActionsRequest(RequestModel, kw_only=True):
-    """The arguments of ListCustomActions (``POST /api/v1/share-action/get-customize-act-list``)."""
-
     service_type: str | None = None
 
 
@@ -95,11 +70,4 @@ class UpdateCustomActionRequest(RequestModel, kw_only=True):
     content_type: str | None = None
     action_name: str | None = None
     status_code: str | None = None
-    service_type: str | None = None
-
-
-class DeleteCustomActionsRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteCustomActions (``POST /api/v1/share-action/delete-customize-act-batch``)."""
-
-    id_list: list[str]
     service_type: str | None = None

@@ -13,8 +13,6 @@ import msgspec
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
-    "DeleteShareCustomizeBotsRequest",
-    "DeleteShareCustomizeBotsResponse",
     "ListShareCustomizeBotsRequest",
     "ListShareCustomizeBotsResponse",
     "ListShareCustomizeBotsResponseData",
@@ -53,23 +51,8 @@ class ListShareCustomizeBotsResponse(ResponseModel, kw_only=True):
     data: list[ListShareCustomizeBotsResponseData] = msgspec.field(default_factory=list)
 
 
-class DeleteShareCustomizeBotsResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteShareCustomizeBots."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: bool | None = None
-
-
 class ListShareCustomizeBotsRequest(RequestModel, kw_only=True):
     """The arguments of ListShareCustomizeBots (``POST /api/v1/share-customize-bots/get-list``)."""
 
     bot_name: str | None = None
-    service_type: str | None = None
-
-
-class DeleteShareCustomizeBotsRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteShareCustomizeBots (``POST /api/v1/share-customize-bots/delete``)."""
-
-    id_list: list[str]
     service_type: str | None = None

@@ -39,9 +39,6 @@ __all__ = [
     "CreateSharedCustomRuleRequest",
     "CreateSharedCustomRuleRequestCondition",
     "CreateSharedCustomRuleResponse",
-    "DeleteSharedCustomRulesRequest",
-    "DeleteSharedCustomRulesResponse",
-    "ListSharedCustomRulesRequest",
     "ListSharedCustomRulesResponse",
     "ListSharedCustomRulesResponseData",
     "ListSharedCustomRulesResponseDataCondition",
@@ -158,14 +155,6 @@ class ListSharedCustomRulesResponse(ResponseModel, kw_only=True):
     data: list[ListSharedCustomRulesResponseData] = msgspec.field(default_factory=list)
 
 
-class DeleteSharedCustomRulesResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteSharedCustomRules."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: bool | None = None
-
-
 class CreateSharedCustomRuleRequest(RequestModel, kw_only=True):
     """The arguments of CreateSharedCustomRule (``POST /api/v1/share-customize-rule/add``)."""
 
@@ -184,18 +173,4 @@ class UpdateSharedCustomRulesRequest(RequestModel, kw_only=True):
     rule_name: str | None = None
     description: str | None = None
     id: str
-    service_type: str | None = None
-
-
-class ListSharedCustomRulesRequest(RequestModel, kw_only=True):
-    """The arguments of ListSharedCustomRules (``POST /api/v1/share-customize-rule/get-list``)."""
-
-    rule_name: str | None = None
-    service_type: str | None = None
-
-
-class DeleteSharedCustomRulesRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteSharedCustomRules (``POST /api/v1/share-customize-rule/delete``)."""
-
-    id_list: list[str]
     service_type: str | None = None

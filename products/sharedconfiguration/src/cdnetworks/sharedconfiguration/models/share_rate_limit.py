@@ -41,10 +41,7 @@ __all__ = [
     "CreateSharedRateLimitingRuleRequestRateLimitRuleCondition",
     "CreateSharedRateLimitingRuleRequestRateLimitRuleConditionSchemeConditions",
     "CreateSharedRateLimitingRuleRequestRateLimitRuleConditionStatusCodeConditions",
-    "CreateSharedRateLimitingRuleResponse",
     "DeleteSharedRateLimitingRuleRequest",
-    "DeleteSharedRateLimitingRuleResponse",
-    "ListSharedRateLimitingRulesRequest",
     "ListSharedRateLimitingRulesResponse",
     "ListSharedRateLimitingRulesResponseData",
     "ListSharedRateLimitingRulesResponseDataRateLimitEffective",
@@ -52,16 +49,7 @@ __all__ = [
     "ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionSchemeConditions",
     "ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionStatusCodeConditions",
     "UpdateSharedRateLimitingRuleRequest",
-    "UpdateSharedRateLimitingRuleResponse",
 ]
-
-
-class CreateSharedRateLimitingRuleResponse(ResponseModel, kw_only=True):
-    """The answer of CreateSharedRateLimitingRule."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: str | None = None
 
 
 class CreateSharedRateLimitingRuleRequestRateLimitEffective(ItemModel, kw_only=True):
@@ -130,20 +118,6 @@ class CreateSharedRateLimitingRuleRequestRateLimitRuleCondition(ItemModel, kw_on
     ja4_conditions: list[CreateSharedCustomRuleRequestConditionJa4Conditions] = msgspec.field(
         default_factory=list
     )
-
-
-class UpdateSharedRateLimitingRuleResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateSharedRateLimitingRule."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class DeleteSharedRateLimitingRuleResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteSharedRateLimitingRule."""
-
-    code: str | int | None = None
-    msg: str | None = None
 
 
 class ListSharedRateLimitingRulesResponseDataRateLimitEffective(ItemModel, kw_only=True):
@@ -287,11 +261,4 @@ class DeleteSharedRateLimitingRuleRequest(RequestModel, kw_only=True):
     """The arguments of DeleteSharedRateLimitingRule (``POST /api/v1/share-rate-limit/delete-by-ids``)."""
 
     ids: list[str]
-    service_type: str | None = None
-
-
-class ListSharedRateLimitingRulesRequest(RequestModel, kw_only=True):
-    """The arguments of ListSharedRateLimitingRules (``POST /api/v1/share-rate-limit/get-rule-list``)."""
-
-    rule_name: str | None = None
     service_type: str | None = None

@@ -14,15 +14,10 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
     "CreateSharedWAFRuleExceptionRequest",
-    "CreateSharedWAFRuleExceptionResponse",
-    "DeleteSharedWAFRuleExceptionRequest",
-    "DeleteSharedWAFRuleExceptionResponse",
-    "ListSharedWAFRuleExceptionsRequest",
     "ListSharedWAFRuleExceptionsResponse",
     "ListSharedWAFRuleExceptionsResponseData",
     "ListSharedWAFRuleExceptionsResponseDataDomainRuleList",
     "UpdateSharedWAFRuleExceptionRequest",
-    "UpdateSharedWAFRuleExceptionResponse",
 ]
 
 
@@ -58,36 +53,6 @@ class ListSharedWAFRuleExceptionsResponse(ResponseModel, kw_only=True):
     data: list[ListSharedWAFRuleExceptionsResponseData] = msgspec.field(default_factory=list)
 
 
-class CreateSharedWAFRuleExceptionResponse(ResponseModel, kw_only=True):
-    """The answer of CreateSharedWAFRuleException."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: str | None = None
-
-
-class UpdateSharedWAFRuleExceptionResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateSharedWAFRuleException."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: bool | None = None
-
-
-class DeleteSharedWAFRuleExceptionResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteSharedWAFRuleException."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: bool | None = None
-
-
-class ListSharedWAFRuleExceptionsRequest(RequestModel, kw_only=True):
-    """The arguments of ListSharedWAFRuleExceptions (``POST /api/v1/waf/share/exception/get-list``)."""
-
-    service_type: str | None = None
-
-
 class CreateSharedWAFRuleExceptionRequest(RequestModel, kw_only=True):
     """The arguments of CreateSharedWAFRuleException (``POST /api/v1/waf/share/exception/create``)."""
 
@@ -108,11 +73,4 @@ class UpdateSharedWAFRuleExceptionRequest(RequestModel, kw_only=True):
     type: str
     match_type: str
     content_list: list[str]
-    service_type: str | None = None
-
-
-class DeleteSharedWAFRuleExceptionRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteSharedWAFRuleException (``POST /api/v1/waf/share/exception/delete``)."""
-
-    id_list: list[str]
     service_type: str | None = None
