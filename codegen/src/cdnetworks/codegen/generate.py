@@ -24,8 +24,8 @@ from typing import TextIO
 
 from .annotations import GENERATED, LEGACY_GENERATED
 from .errors import SpecError
-from .load import ProductModel, load_product, py_name
 from .groups import resource_groups
+from .load import ProductModel, load_product, py_name
 from .render_actions import render_action_package, render_actions
 from .render_clients import render_client, render_methods
 from .render_docs import render_commands_page, render_index, render_not_covered, render_reference
@@ -226,7 +226,8 @@ def gitattributes_block(root: Path, generated: list[Path], products: list[str]) 
             lines.append(f"products/*/{shape.replace('{name}', '*')} linguist-generated")
         else:
             lines += [
-                f"products/{n}/{shape.replace('{name}', n)} linguist-generated" for n in sorted(names)
+                f"products/{n}/{shape.replace('{name}', n)} linguist-generated"
+                for n in sorted(names)
             ]
     lines += [f"{rel} linguist-generated" for rel in sorted(rest)]
     return lines

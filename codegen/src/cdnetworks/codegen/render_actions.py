@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .annotations import GENERATED, base_type
 from .load import ActionModel, ProductModel, py_name, resolve_path
-from .render_jobs import batch_argument, has_batches, job_specs
+from .render_jobs import batch_argument, job_specs
 from .spec import Envelope, Waiter
 
 
@@ -345,10 +345,7 @@ def render_action_package(
         "",
         *(f"from . import {g} as _{g}" for g in groups),
         *(f"from .{g} import *  # noqa: F403" for g in groups),
-        *(
-            f"from .{owner[c]} import {c}"
-            for c in sorted(needed, key=lambda c: (owner[c], c))
-        ),
+        *(f"from .{owner[c]} import {c}" for c in sorted(needed, key=lambda c: (owner[c], c))),
         *([f"from ..models import {', '.join(walk_items)}"] if walk_items else []),
         "",
         f"PRODUCT = {model.name!r}",

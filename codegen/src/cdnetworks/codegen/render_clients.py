@@ -7,9 +7,9 @@ Every method has real keyword arguments (``Literal`` enumerations kept) so IDEs 
 from __future__ import annotations
 
 from .annotations import GENERATED, argument_type
+from .groups import class_stem
 from .load import ActionModel, ProductModel, py_name, type_refs
 from .render_actions import item_type, summary, waiter_constant
-from .groups import class_stem
 from .render_jobs import job_constants, job_imports, job_methods
 from .spec import Field, Waiter
 
@@ -233,9 +233,7 @@ def _tuple_text(values: list[str]) -> str:
     return "(" + ", ".join(repr(v) for v in values) + ("," if len(values) == 1 else "") + ")"
 
 
-def _class(
-    model: ProductModel, asynchronous: bool, bases: list[str] | None = None
-) -> list[str]:
+def _class(model: ProductModel, asynchronous: bool, bases: list[str] | None = None) -> list[str]:
     """The client class; with ``bases`` (the groups' methods classes) it holds only the
     walks, waiters and jobs, inheriting the action methods."""
     name = model.async_client_class if asynchronous else model.client_class

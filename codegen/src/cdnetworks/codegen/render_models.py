@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from .annotations import GENERATED, field_line, literal
-from .load import ActionModel, ProductModel, py_name, type_refs
 from .groups import SHARED, type_owners
+from .load import ActionModel, ProductModel, py_name, type_refs
 from .spec import Field, TypeDef
 
 
@@ -176,7 +176,7 @@ def _module(
         "",
         "from __future__ import annotations",
         "",
-        "from typing import Annotated, Any, Literal",
+        "from typing import TYPE_CHECKING, Annotated, Any, Literal",
         "",
         "import msgspec",
         "from msgspec import Meta",
@@ -255,8 +255,27 @@ _INTRO = [
 ]
 
 
+def deprecated_block(model: ProductModel) -> list[str]:
+    """The old names of merged classes, still importable from the models module with a
+    `DeprecationWarning` (type checkers see only today's names)."""
+    if not model.shape_aliases:
+        return []
+    return [
+        "",
+        "if not TYPE_CHECKING:",
+        "    from cdnetworks.core.lazy import lazy_exports",
+        "",
+        "    # Merged into a class of the same shape: old name -> the class now.",
+        "    _DEPRECATED = {",
+        *(f"        {old!r}: '.:{new}'," for old, new in model.shape_aliases.items()),
+        "    }",
+        "    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)",
+        "",
+    ]
+
+
 def render_models(model: ProductModel) -> str:
-    return _module(
+    text = _module(
         model,
         doc=[f'"""Request and response models of the {model.name} product.', "", *_INTRO],
         type_names=_type_order(model),
@@ -264,6 +283,7 @@ def render_models(model: ProductModel) -> str:
         aliases=_aliases(model),
         imports=[],
     )
+    return text + "\n".join(deprecated_block(model))
 
 
 def _used_names(model: ProductModel, type_names: list[str], actions: list[ActionModel]) -> set[str]:
@@ -287,17 +307,12 @@ def render_model_package(
     for name, actions in groups.items():
         for a in actions:
             request_groups.setdefault(a.request_class, set()).add(name)
-    shared_requests = [
-        a
-        for a in model.actions
-        if len(request_groups[a.request_class]) > 1
-    ]
+    shared_requests = [a for a in model.actions if len(request_groups[a.request_class]) > 1]
     out = {
         SHARED: _module(
             model,
             doc=[
-                f'"""Models of the {model.name} product that several resource groups use, and '
-                "the",
+                f'"""Models of the {model.name} product that several resource groups use, and the',
                 "``Literal`` enumerations.",
                 "",
                 *_INTRO,
@@ -339,11 +354,14 @@ def render_model_package(
             "this folder defines it.",
             '"""',
             "",
+            "from typing import TYPE_CHECKING",
+            "",
             *(f"from .{m} import *  # noqa: F403" for m in modules),
             "",
             "__all__ = [",
             *(f'    "{n}",' for n in model_names(model)),
             "]",
+            *deprecated_block(model),
             "",
         ]
     )
