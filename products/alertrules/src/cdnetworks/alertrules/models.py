@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import msgspec
 from msgspec import Meta
@@ -222,3 +222,14 @@ class DeleteCloudMonitorRealTimeAlarmRuleRequest(RequestModel, kw_only=True):
     """The arguments of DeleteCloudMonitorRealTimeAlarmRule (``POST /api/cloudmonitor/alarm/real-time/delete``)."""
 
     rule_id: str
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "CreateCloudMonitorRealTimeAlarmRuleResponseData": ".:EditCloudMonitorRealTimeAlarmRuleResponseData",
+        "CreateCloudMonitorRealTimeAlarmRuleResponse": ".:EditCloudMonitorRealTimeAlarmRuleResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -8,6 +8,8 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
@@ -105,3 +107,14 @@ class GetAppRequest(RequestModel, kw_only=True):
     """The arguments of GetApp (``POST /mah/v1/app/getApp``)."""
 
     package_name_list: list[str] | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "AddDebugFingerprintResponse": ".:CodeMessageResponse",
+        "DeleteAppResponse": ".:CodeMessageResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -8,6 +8,8 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
@@ -167,3 +169,18 @@ class GetCaCertificateRequest(RequestModel, kw_only=True):
     """The arguments of GetCaCertificate (``GET /api/certificate/ca/{certificate-id}``)."""
 
     certificate_id: str = msgspec.field(name="certificate-id")
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "AssociateDomainWithCaCertificateRequest": ".:CertificateIdUsageDomainsRequest",
+        "AssociateDomainWithCaCertificateResponse": ".:CodeMessageResponse",
+        "DeleteACaCertificateResponse": ".:CodeMessageResponse",
+        "DisassociateDomainWithCaCertificateRequest": ".:CertificateIdUsageDomainsRequest",
+        "DisassociateDomainWithCaCertificateResponse": ".:CodeMessageResponse",
+        "UpdateACaCertificateResponse": ".:CodeMessageResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import msgspec
 from msgspec import Meta
@@ -224,3 +224,17 @@ class QueryPurgeResidualsRequest(RequestModel, kw_only=True):
     type: Annotated[
         Literal["purge", "fetch"], Meta(description="purge: purge limits; fetch: prefetch limits")
     ]
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "GetPrefetchQuotaRequest": ".:EmptyRequest",
+        "GetPurgeQuotaRequest": ".:EmptyRequest",
+        "PurgeFileWithTagResponse": ".:CodeMessageItemIdResponse",
+        "PurgeUrlsMatchingRegexResponse": ".:CodeMessageItemIdResponse",
+        "QueryPurgeLimitRequest": ".:EmptyRequest",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

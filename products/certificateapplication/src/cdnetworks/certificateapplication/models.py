@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import msgspec
 from msgspec import Meta
@@ -496,3 +496,40 @@ class BatchGetDcvContentRequest(RequestModel, kw_only=True):
     """The arguments of BatchGetDcvContent (``POST /api/certificate/orders/domain/validate/info``)."""
 
     purchase_record_infos: list[BatchGetDcvContentRequestPurchaseRecordInfos]
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "CreateCertificateApplicationOrderForTerraformRequestAdmin": ".:CreateCertificateApplicationOrderRequestTech",
+        "CreateCertificateApplicationOrderForTerraformRequestIdentificationInfo": ".:CreateCertificateApplicationOrderRequestIdentificationInfo",
+        "CreateCertificateApplicationOrderForTerraformRequestTech": ".:CreateCertificateApplicationOrderRequestTech",
+        "CreateCertificateApplicationOrderForTerraformResponseData": ".:CreateCertificateApplicationOrderResponseData",
+        "CreateCertificateApplicationOrderForTerraformResponseDataDomainOrderRelationInfos": ".:CreateCertificateApplicationOrderResponseDataDomainOrderRelationInfos",
+        "CreateCertificateApplicationOrderForTerraformResponseDataValidateAliasDomains": ".:ReissueCertificateForWplusResponseDataValidateAliasDomains",
+        "CreateCertificateApplicationOrderRequestAdmin": ".:CreateCertificateApplicationOrderRequestTech",
+        "CreateCertificateApplicationOrderResponseDataValidateAliasDomains": ".:ReissueCertificateForWplusResponseDataValidateAliasDomains",
+        "GetCertificateApplicationOrderForTerraformResponseData": ".:GetCertificateApplicationOrderResponseData",
+        "GetCertificateApplicationOrderForTerraformResponseDataAdmin": ".:CreateCertificateApplicationOrderRequestTech",
+        "GetCertificateApplicationOrderForTerraformResponseDataDnsProviderInfos": ".:GetCertificateApplicationOrderResponseDataDnsProviderInfos",
+        "GetCertificateApplicationOrderForTerraformResponseDataTech": ".:CreateCertificateApplicationOrderRequestTech",
+        "GetCertificateApplicationOrderResponseDataAdmin": ".:CreateCertificateApplicationOrderRequestTech",
+        "GetCertificateApplicationOrderResponseDataTech": ".:CreateCertificateApplicationOrderRequestTech",
+        "ListCertificateApplicationOrdersForTerraformRequestPageParam": ".:ListCertificateApplicationOrdersRequestPageParam",
+        "ListCertificateApplicationOrdersForTerraformResponseData": ".:ListCertificateApplicationOrdersResponseData",
+        "ListCertificateApplicationOrdersForTerraformResponseDataOrders": ".:ListCertificateApplicationOrdersResponseDataOrders",
+        "ListCertificateApplicationOrdersForTerraformResponseDataPageInfo": ".:ListCertificateApplicationOrdersResponseDataPageInfo",
+        "CancelCertificateApplicationOrderForTerraformRequest": ".:OrderIdPurchaseRecordIdRequest",
+        "CancelCertificateApplicationOrderForTerraformResponse": ".:CodeMessageResponse",
+        "CancelCertificateApplicationOrderRequest": ".:OrderIdPurchaseRecordIdRequest",
+        "CancelCertificateApplicationOrderResponse": ".:CodeMessageResponse",
+        "CreateCertificateApplicationOrderForTerraformResponse": ".:CreateCertificateApplicationOrderResponse",
+        "GetCertificateApplicationOrderForTerraformRequest": ".:OrderIdPurchaseRecordIdRequest",
+        "GetCertificateApplicationOrderForTerraformResponse": ".:GetCertificateApplicationOrderResponse",
+        "GetCertificateApplicationOrderRequest": ".:OrderIdPurchaseRecordIdRequest",
+        "GetDcvContentRequest": ".:OrderIdPurchaseRecordIdRequest",
+        "ListCertificateApplicationOrdersForTerraformResponse": ".:ListCertificateApplicationOrdersResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

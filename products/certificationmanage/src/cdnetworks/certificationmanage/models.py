@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import msgspec
 
@@ -341,3 +341,17 @@ class GetCertificateContentInfosRequest(RequestModel, kw_only=True):
 
     certificate_id_list: list[str]
     date: str
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "QueryCertificatePaginationResponseSslCertificates": ".:QueryCertificateListResponseSslCertificates",
+        "QueryCertificatePaginationResponseSslCertificatesRelatedDomains": ".:QueryCertificateListResponseSslCertificatesRelatedDomains",
+        "DeleteCertificateRequest": ".:CertificateIdRequest",
+        "GetCertificateAssociatedHostnamesRequest": ".:CertificateIdRequest",
+        "GetCertificateV2Request": ".:CertificateIdRequest",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -8,6 +8,8 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
@@ -211,3 +213,22 @@ class EditControlGroupByCoverRequest(RequestModel, kw_only=True):
     account_list: list[EditControlGroupByCoverRequestAccountList] | None = None
     domain_list: list[str] | None = None
     control_group_code: str
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "CreateControlGroupRequestAccountList": ".:EditControlGroupRequestAccountList",
+        "CreateControlGroupResponseData": ".:EditControlGroupResponseData",
+        "EditControlGroupByCoverResponseData": ".:EditControlGroupResponseData",
+        "QueryCustomizedControlGroupByNameResponseData": ".:QueryCustomizedControlGroupResponseData",
+        "QuerySubAccountRelatedControlGroupResponseData": ".:EditControlGroupResponseData",
+        "CreateControlGroupResponse": ".:EditControlGroupResponse",
+        "DeleteControlGroupRequest": ".:ControlGroupCodeRequest",
+        "EditControlGroupByCoverResponse": ".:EditControlGroupResponse",
+        "QueryCustomizedControlGroupByNameResponse": ".:QueryCustomizedControlGroupResponse",
+        "QueryCustomizedControlGroupRequest": ".:ControlGroupCodeRequest",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 from msgspec import Meta
@@ -768,3 +768,40 @@ class EditPullChannelRequest(RequestModel, kw_only=True):
     source_pull_url: str | None = None
     source_pull_protocol: str | None = None
     pull_rate: str | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "DirectoryCreateData": ".:GetDirectoryData",
+        "EditPullChannelData": ".:EndRecordTaskData",
+        "GetChannelConfSrtPullConfigureList": ".:GetChannelConfPullConfigureList",
+        "GetDirectoryListDirectoryListItem": ".:GetDirectoryData",
+        "GetSinglePullCodeSrtVideoUrl": ".:GetSinglePullCodeVideoUrl",
+        "SetChannelStateRealtimeBackData": ".:EndRecordTaskData",
+        "StartForwardTaskData": ".:CreateRecordTaskData",
+        "ChannelForbiddenRequest": ".:PullIdRequest",
+        "ChannelForbiddenResponse": ".:CodeMessageDataResponse",
+        "ChannelReBrodcastRequest": ".:PullIdRequest",
+        "ChannelReBrodcastResponse": ".:CodeMessageDataResponse",
+        "DeleteChannelRequest": ".:PullIdRequest",
+        "DeleteChannelResponse": ".:CodeMessageDataResponse",
+        "DirectoryCreateResponse": ".:GetDirectoryResponse",
+        "DisconnectStreamRequest": ".:PullIdRequest",
+        "DisconnectStreamResponse": ".:CodeMessageDataResponse",
+        "EditPullChannelResponse": ".:EndRecordTaskResponse",
+        "EndForwardTaskRequest": ".:TaskIdRequest",
+        "EndForwardTaskResponse": ".:CodeMessageDataResponse",
+        "EndRecordTaskRequest": ".:TaskIdRequest",
+        "GetChannelConfRequest": ".:PullIdRequest",
+        "GetChannelLiveStateRequest": ".:PullIdRequest",
+        "GetChannelShareUrlResponse": ".:CodeMessageDataResponse",
+        "GetPullChannelConfigureRequest": ".:PullIdRequest",
+        "SetChannelStateRealtimeBackResponse": ".:EndRecordTaskResponse",
+        "SetPullTsatcRequest": ".:PullIdEffectiveHourLongRequest",
+        "SetPushTsatcRequest": ".:PullIdEffectiveHourLongRequest",
+        "StartForwardTaskResponse": ".:CreateRecordTaskResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -8,6 +8,8 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
@@ -340,3 +342,53 @@ class UpdateClbDomainByIDRequest(RequestModel, kw_only=True):
     policies: list[CreateClbDomainRequestPolicies]
     etc_policies: list[CreateClbDomainRequestEtcPolicies] | None = None
     domain_id: int
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "CreateClbDomainRequestEtcPoliciesActionsAnswer": ".:CreateClbDomainRequestPoliciesActionsAnswer",
+        "CreateClbDomainResponseDataDomainVipsHealthcheckers": ".:CreateClbDomainResponseDataHealthchecker",
+        "CreateClbDomainResponseDataEtcPoliciesActionsAnswer": ".:CreateClbDomainResponseDataPoliciesActionsAnswer",
+        "GetClbDomainByIDResponseData": ".:CreateClbDomainResponseData",
+        "GetClbDomainByIDResponseDataCustomer": ".:CreateClbDomainResponseDataCustomer",
+        "GetClbDomainByIDResponseDataDomainVips": ".:CreateClbDomainResponseDataDomainVips",
+        "GetClbDomainByIDResponseDataDomainVipsHealthcheckers": ".:CreateClbDomainResponseDataHealthchecker",
+        "GetClbDomainByIDResponseDataEtcPolicies": ".:CreateClbDomainResponseDataEtcPolicies",
+        "GetClbDomainByIDResponseDataEtcPoliciesActions": ".:CreateClbDomainResponseDataEtcPoliciesActions",
+        "GetClbDomainByIDResponseDataEtcPoliciesActionsAnswer": ".:CreateClbDomainResponseDataPoliciesActionsAnswer",
+        "GetClbDomainByIDResponseDataHealthchecker": ".:CreateClbDomainResponseDataHealthchecker",
+        "GetClbDomainByIDResponseDataPolicies": ".:CreateClbDomainResponseDataPolicies",
+        "GetClbDomainByIDResponseDataPoliciesActions": ".:CreateClbDomainResponseDataPoliciesActions",
+        "GetClbDomainByIDResponseDataPoliciesActionsAnswer": ".:CreateClbDomainResponseDataPoliciesActionsAnswer",
+        "GetClbDomainByIDResponseDataPoliciesCondition": ".:CreateClbDomainResponseDataPoliciesCondition",
+        "GetClbDomainListResponseDataResultsVipsHealthcheckers": ".:CreateClbDomainResponseDataHealthchecker",
+        "UpdateClbDomainByIDRequestDomainVips": ".:CreateClbDomainRequestDomainVips",
+        "UpdateClbDomainByIDRequestEtcPolicies": ".:CreateClbDomainRequestEtcPolicies",
+        "UpdateClbDomainByIDRequestEtcPoliciesActions": ".:CreateClbDomainRequestEtcPoliciesActions",
+        "UpdateClbDomainByIDRequestEtcPoliciesActionsAnswer": ".:CreateClbDomainRequestPoliciesActionsAnswer",
+        "UpdateClbDomainByIDRequestHealthchecker": ".:CreateClbDomainRequestHealthchecker",
+        "UpdateClbDomainByIDRequestPolicies": ".:CreateClbDomainRequestPolicies",
+        "UpdateClbDomainByIDRequestPoliciesActions": ".:CreateClbDomainRequestPoliciesActions",
+        "UpdateClbDomainByIDRequestPoliciesActionsAnswer": ".:CreateClbDomainRequestPoliciesActionsAnswer",
+        "UpdateClbDomainByIDRequestPoliciesCondition": ".:CreateClbDomainRequestPoliciesCondition",
+        "UpdateClbDomainByIDResponseData": ".:CreateClbDomainResponseData",
+        "UpdateClbDomainByIDResponseDataCustomer": ".:CreateClbDomainResponseDataCustomer",
+        "UpdateClbDomainByIDResponseDataDomainVips": ".:CreateClbDomainResponseDataDomainVips",
+        "UpdateClbDomainByIDResponseDataDomainVipsHealthcheckers": ".:CreateClbDomainResponseDataHealthchecker",
+        "UpdateClbDomainByIDResponseDataEtcPolicies": ".:CreateClbDomainResponseDataEtcPolicies",
+        "UpdateClbDomainByIDResponseDataEtcPoliciesActions": ".:CreateClbDomainResponseDataEtcPoliciesActions",
+        "UpdateClbDomainByIDResponseDataEtcPoliciesActionsAnswer": ".:CreateClbDomainResponseDataPoliciesActionsAnswer",
+        "UpdateClbDomainByIDResponseDataHealthchecker": ".:CreateClbDomainResponseDataHealthchecker",
+        "UpdateClbDomainByIDResponseDataPolicies": ".:CreateClbDomainResponseDataPolicies",
+        "UpdateClbDomainByIDResponseDataPoliciesActions": ".:CreateClbDomainResponseDataPoliciesActions",
+        "UpdateClbDomainByIDResponseDataPoliciesActionsAnswer": ".:CreateClbDomainResponseDataPoliciesActionsAnswer",
+        "UpdateClbDomainByIDResponseDataPoliciesCondition": ".:CreateClbDomainResponseDataPoliciesCondition",
+        "DeleteSpecifiedClbDomainRequest": ".:DomainIdRequest",
+        "GetClbDomainByIDRequest": ".:DomainIdRequest",
+        "GetClbDomainByIDResponse": ".:CreateClbDomainResponse",
+        "UpdateClbDomainByIDResponse": ".:CreateClbDomainResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -8,6 +8,8 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
@@ -104,3 +106,14 @@ class NodeNameRequest(RequestModel, kw_only=True):
     """The arguments of QueryPoPsMaintenanceNotification, QueryInstanceDowntimeNotification: the same fields."""
 
     node_name: str | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "QueryInstanceDowntimeNotificationRequest": ".:NodeNameRequest",
+        "QueryPoPsMaintenanceNotificationRequest": ".:NodeNameRequest",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import msgspec
 from msgspec import Meta
@@ -884,3 +884,28 @@ class UpdateCustomerAnycastIPRecordStatusRequest(RequestModel, kw_only=True):
 
     ips: list[str]
     record_status: str
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "PreDeployChangeServerConfigRequestChangeServers": ".:UpdateChangeServerRequestChangeServers",
+        "QueryCdnDomainServiceResponseOriginConfigAdvOriginConfigAdvOriginConfig": ".:UpdateCdnDomainRequestOriginConfigAdvOriginConfigsAdvOriginConfig",
+        "UpdateCdnDomainRequestPublishPoints": ".:AddCdnDomainRequestPublishPoints",
+        "DeleteApiDomainServiceResponse": ".:CodeMessageResponse",
+        "DeleteDomainAliasResponse": ".:CodeMessageDataResponse",
+        "DisableSingleDomainServiceRequest": ".:DomainRequest",
+        "DisableSingleDomainServiceResponse": ".:CodeMessageResponse",
+        "EnableSingleDomainServiceResponse": ".:CodeMessageResponse",
+        "QueryApiDomainAttributionRequest": ".:EmptyRequest",
+        "QueryCdnDomainServiceRequest": ".:DomainNameRequest",
+        "QueryCdnwAliasDomainsForWplusRequest": ".:DomainNameRequest",
+        "QueryChangeServerRequest": ".:DomainRequest",
+        "QueryCustomerAnycastIPForWplusRequest": ".:EmptyRequest",
+        "UpdateCdnDomainResponse": ".:CodeMessageResponse",
+        "UpdateChangeServerResponse": ".:CodeMessageDataResponse",
+        "UpdateCustomerAnycastIPRecordStatusResponse": ".:CodeMessageResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

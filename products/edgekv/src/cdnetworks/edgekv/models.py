@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 from msgspec import Meta
@@ -159,3 +159,16 @@ class EcaKvInfoRequest(RequestModel, kw_only=True):
     dataformat: str | None = None
     datatype: str | None = None
     return_type: str | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "DelShortUrlRequest": ".:ShortUrlRequest",
+        "DeleteKeyValueResponse": ".:CodeMsgResponse",
+        "GetShortUrlRequest": ".:ShortUrlRequest",
+        "SetKeyValueResponse": ".:CodeMsgResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import msgspec
 
@@ -261,3 +261,28 @@ class UpdateDistributionRuleRequest(RequestModel, kw_only=True):
     def __post_init__(self) -> None:
         self.rule_switch = as_flag(self.rule_switch, "ON", "OFF")
         self.with_qs = as_flag(self.with_qs, "TRUE", "FALSE")
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "CreateWebsiteGroupRequestPortRelList": ".:AddEntryDomainRequestPortRelList",
+        "ListGroupDetailsResponseDataPortRelList": ".:ListEntryDomainsResponseDataPortRelList",
+        "ListNavigationRulesResponseDataGroupRuleFromList": ".:UpdateDistributionRuleRequestGroupRuleFromList",
+        "UpdateEntryDomainRequestPortRelList": ".:AddEntryDomainRequestPortRelList",
+        "UpdateWebsiteGroupRequestDomainInfoList": ".:CreateWebsiteGroupRequestDomainInfoList",
+        "UpdateWebsiteGroupRequestPortRelList": ".:AddEntryDomainRequestPortRelList",
+        "AddEntryDomainResponse": ".:CodeMsgDataResponse",
+        "CreateWebsiteGroupResponse": ".:CodeMsgDataResponse",
+        "DeleteEntryDomainRequest": ".:IdListServiceTypeRequest",
+        "DeleteEntryDomainResponse": ".:CodeMsgResponse",
+        "DeleteWebsiteGroupRequest": ".:IdListServiceTypeRequest",
+        "DeleteWebsiteGroupResponse": ".:CodeMsgResponse",
+        "RestartEntryDomainResponse": ".:CodeMsgResponse",
+        "UpdateDistributionRuleResponse": ".:CodeMsgResponse",
+        "UpdateEntryDomainResponse": ".:CodeMsgResponse",
+        "UpdateWebsiteGroupResponse": ".:CodeMsgResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

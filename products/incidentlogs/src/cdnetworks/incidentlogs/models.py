@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 from msgspec import Meta
@@ -180,3 +180,13 @@ class DownloadAttackLogRequest(RequestModel, kw_only=True):
     state_code: str | None = None
     referer: str | None = None
     request_mode: str | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "QueryAttackLogDetailsRequest": ".:DownloadAttackLogRequest",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -8,6 +8,8 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
@@ -371,3 +373,16 @@ class InstanceRebuildRequest(RequestModel, kw_only=True):
     image_id: str | None = None
     password: str | None = None
     retain_data_disk: int | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "InstanceDiskScalingResponseDataServerDiskInfo": ".:VMPQueryInstanceDiskInfo",
+        "VMPCreateInstanceRequestServersPublicIpv6Info": ".:VMPCreateInstanceRequestServersPublicIpv4Info",
+        "ConvertFreeTypeInstanceToChargeTypeRequest": ".:ServersRequest",
+        "VMPRemoveInstanceRequest": ".:ServersRequest",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

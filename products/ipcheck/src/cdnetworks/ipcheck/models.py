@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 from msgspec import Meta
@@ -90,3 +90,14 @@ class IpRequest(RequestModel, kw_only=True):
     """The arguments of QuerySpecificIPBelong, CheckIpOwner: the same fields."""
 
     ip: list[str]
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "CheckIpOwnerRequest": ".:IpRequest",
+        "QuerySpecificIPBelongRequest": ".:IpRequest",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

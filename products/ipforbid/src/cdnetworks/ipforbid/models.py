@@ -8,6 +8,8 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
@@ -171,3 +173,18 @@ class ForbidOrResumeVisitorIPsByLabelCodeServiceRequest(RequestModel, kw_only=Tr
     ]
     operation_type: str
     forbid_time: int | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageSize": ".:QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo",
+        "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataPageNo": ".:QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo",
+        "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataPageSize": ".:QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo",
+        "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResultEndTime": ".:QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo",
+        "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResultStartTime": ".:QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo",
+        "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataTotal": ".:QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

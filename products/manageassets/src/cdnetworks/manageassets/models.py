@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 from msgspec import Meta
@@ -368,3 +368,23 @@ class DeleteVideoByCategoryRequest(RequestModel, kw_only=True):
 
     node_id: int
     notify_url: str | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "DeleteAudioResponse": ".:CodeMessageDataResponse",
+        "DeleteCategoryResponse": ".:CodeMessageResponse",
+        "DeleteMaterialResponse": ".:CodeMessageDataResponse",
+        "DeleteVideoResponse": ".:CodeMessageDataResponse",
+        "EditAudioResponse": ".:CodeMessageDataResponse",
+        "MaterialEditResponse": ".:CodeMessageDataResponse",
+        "VideoBlockRequest": ".:VideoIdRequest",
+        "VideoBlockResponse": ".:CodeMessageDataResponse",
+        "VideoEditResponse": ".:CodeMessageResponse",
+        "VideoEnableRequest": ".:VideoIdRequest",
+        "VideoEnableResponse": ".:CodeMessageDataResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 from msgspec import Meta
@@ -253,3 +253,18 @@ class StartWorkflowRequest(RequestModel, kw_only=True):
     target_id: str
     trans_no: str
     workflow_id: str
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "VideoConcatQueryVideoResolutions": ".:VideoClipQueryVideoResolution",
+        "TransCodeResponse": ".:CodeMessageDataResponse",
+        "VideoClipQueryRequest": ".:TransNoRequest",
+        "VideoClipResponse": ".:CodeMessageDataResponse",
+        "VideoConcatQueryRequest": ".:TransNoRequest",
+        "VideoConcatResponse": ".:CodeMessageDataResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

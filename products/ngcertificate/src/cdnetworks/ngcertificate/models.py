@@ -8,6 +8,8 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
@@ -252,3 +254,16 @@ class GetACertificateVersionsDetailsRequest(RequestModel, kw_only=True):
 
     certificate_id: str
     version: int
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "GetACertificateResponseUsageInProduction": ".:GetACertificateResponseUsageInStaging",
+        "UpdateACertificateRequestNewVersionIdentificationInfo": ".:CreateACertificateRequestNewVersionIdentificationInfo",
+        "DeleteACertificateRequest": ".:CertificateIdRequest",
+        "GetACertificateRequest": ".:CertificateIdRequest",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -8,6 +8,8 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
@@ -248,3 +250,18 @@ class GetAvailablePurgeRequestsRequest(RequestModel, kw_only=True):
     """The arguments of GetAvailablePurgeRequests (``GET /cdn/purges/purgeTokens``)."""
 
     target: str
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "CreateAPrefetchRequestRequestFileListHeaders": ".:CreateAPurgeRequestRequestFileHeaders",
+        "GetPrefetchRequestStatusResponseFileListHeaders": ".:CreateAPurgeRequestRequestFileHeaders",
+        "GetPurgeRequestStatusResponseDirHeaders": ".:CreateAPurgeRequestRequestFileHeaders",
+        "GetPurgeRequestStatusResponseFileHeaders": ".:CreateAPurgeRequestRequestFileHeaders",
+        "GetPrefetchRequestStatusRequest": ".:IdRequest",
+        "GetPurgeRequestStatusRequest": ".:IdRequest",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -8,6 +8,8 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
@@ -256,3 +258,19 @@ class GetClientRegionsRequest(RequestModel, kw_only=True):
     search: str | None = None
     sort_order: str | None = None
     isp_code: str | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "GetAnEdgeHostnameResponseHistoryConfigurationClientZones": ".:GetAnEdgeHostnameResponseConfigsClientZones",
+        "GetAnEdgeHostnameResponseHistoryConfigurationClientZonesAction": ".:GetAnEdgeHostnameResponseConfigsClientZonesAction",
+        "GetClientRegionsResponseData": ".:GetAListOfIspsResponseData",
+        "UpdateAnEdgeHostnameAllRequestClientZones": ".:CreateAnEdgeHostnameRequestClientZones",
+        "UpdateAnEdgeHostnameAllRequestClientZonesAction": ".:CreateAnEdgeHostnameRequestClientZonesAction",
+        "UpdateAnEdgeHostnamePartRequestClientZonesAction": ".:CreateAnEdgeHostnameRequestClientZonesAction",
+        "GetClientRegionsResponse": ".:GetAListOfIspsResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

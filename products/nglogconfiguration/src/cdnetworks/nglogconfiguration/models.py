@@ -8,6 +8,8 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
@@ -151,3 +153,14 @@ class GetAccessLogsForHostnamesRequest(RequestModel, kw_only=True):
     filters: GetAccessLogsForHostnamesRequestFilters | None = None
     startdate: str
     enddate: str
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "DeleteALogConfigurationRequest": ".:IdRequest",
+        "GetALogConfigurationRequest": ".:IdRequest",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -8,6 +8,8 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
@@ -203,3 +205,81 @@ class GetEdgeHostnameStatisticsRequest(RequestModel, kw_only=True):
     startdate: str
     enddate: str
     type: str
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "GetASummaryOfCpuUsageRequestFilters": ".:GetCpuTimeUsedRequestFilters",
+        "GetASummaryOfRequestsRequestFilters": ".:GetCpuTimeUsedRequestFilters",
+        "GetASummaryOfRequestsResponseGroups": ".:GetASummaryOfCpuUsageResponseGroups",
+        "GetASummaryOfRequestsResponseMetaData": ".:GetASummaryOfCpuUsageResponseMetaData",
+        "GetASummaryOfStatusCodesReturnedByEdgeServersRequestFilters": ".:GetCpuTimeUsedRequestFilters",
+        "GetASummaryOfStatusCodesReturnedByEdgeServersResponseGroups": ".:GetASummaryOfCpuUsageResponseGroups",
+        "GetASummaryOfStatusCodesReturnedByEdgeServersResponseMetaData": ".:GetASummaryOfCpuUsageResponseMetaData",
+        "GetASummaryOfStatusCodesReturnedByOriginServersRequestFilters": ".:GetCpuTimeUsedRequestFilters",
+        "GetASummaryOfStatusCodesReturnedByOriginServersResponseGroups": ".:GetASummaryOfCpuUsageResponseGroups",
+        "GetASummaryOfStatusCodesReturnedByOriginServersResponseMetaData": ".:GetASummaryOfCpuUsageResponseMetaData",
+        "GetASummaryOfTrafficBandwidthRequestFilters": ".:GetCpuTimeUsedRequestFilters",
+        "GetASummaryOfTrafficBandwidthResponseGroups": ".:GetASummaryOfCpuUsageResponseGroups",
+        "GetASummaryOfTrafficBandwidthResponseMetaData": ".:GetASummaryOfCpuUsageResponseMetaData",
+        "GetASummaryOfTrafficVolumeResponseGroups": ".:GetASummaryOfCpuUsageResponseGroups",
+        "GetASummaryOfTrafficVolumeResponseMetaData": ".:GetASummaryOfCpuUsageResponseMetaData",
+        "GetEdgeBandwidthRequestFilters": ".:GetCpuTimeUsedRequestFilters",
+        "GetEdgeBandwidthResponseDataSeries": ".:GetCpuTimeUsedResponseDataSeries",
+        "GetEdgeHostnameStatisticsResponseDataSeries": ".:GetCpuTimeUsedResponseDataSeries",
+        "GetEdgeHostnameSummaryStatisticsRequestFilters": ".:GetEdgeHostnameStatisticsRequestFilters",
+        "GetEdgeHostnameSummaryStatisticsResponseGroups": ".:GetASummaryOfCpuUsageResponseGroups",
+        "GetEdgeHostnameSummaryStatisticsResponseMetaData": ".:GetASummaryOfCpuUsageResponseMetaData",
+        "GetEdgeRequestsRequestFilters": ".:GetCpuTimeUsedRequestFilters",
+        "GetEdgeRequestsResponseDataSeries": ".:GetCpuTimeUsedResponseDataSeries",
+        "GetEdgeTrafficVolumeRequestFilters": ".:GetCpuTimeUsedRequestFilters",
+        "GetEdgeTrafficVolumeResponseDataSeries": ".:GetCpuTimeUsedResponseDataSeries",
+        "GetOriginFastRouteRequestsRequestFilters": ".:GetEdgeStatusCodeDetailsRequestFilters",
+        "GetOriginFastRouteRequestsResponseDataSeries": ".:GetCpuTimeUsedResponseDataSeries",
+        "GetOriginFastRouteTrafficVolumeRequestFilters": ".:GetCpuTimeUsedRequestFilters",
+        "GetOriginStatusCodeDetailsRequestFilters": ".:GetEdgeStatusCodeDetailsRequestFilters",
+        "GetOriginStatusCodeDetailsResponseDataSeries": ".:GetEdgeStatusCodeDetailsResponseDataSeries",
+        "GetOriginStatusCodeDetailsResponseDataSeriesDetails": ".:GetEdgeStatusCodeDetailsResponseDataSeriesDetails",
+        "GetOriginTrafficVolumeRequestFilters": ".:GetCpuTimeUsedRequestFilters",
+        "GetOriginTrafficVolumeResponseDataSeries": ".:GetCpuTimeUsedResponseDataSeries",
+        "GetTheEdgeUploadTrafficVolumeRequestFilters": ".:GetCpuTimeUsedRequestFilters",
+        "GetTheEdgeUploadTrafficVolumeResponseDataSeries": ".:GetCpuTimeUsedResponseDataSeries",
+        "GetTheIntermediateTrafficVolumeRequestFilters": ".:GetCpuTimeUsedRequestFilters",
+        "GetTheIntermediateTrafficVolumeResponseDataSeries": ".:GetCpuTimeUsedResponseDataSeries",
+        "GetTheNumberOfRequestsToOriginRequestFilters": ".:GetEdgeStatusCodeDetailsRequestFilters",
+        "GetTheNumberOfRequestsToOriginResponseDataSeries": ".:GetCpuTimeUsedResponseDataSeries",
+        "GetASummaryOfRequestsRequest": ".:GetASummaryOfCpuUsageRequest",
+        "GetASummaryOfRequestsResponse": ".:GetASummaryOfCpuUsageResponse",
+        "GetASummaryOfStatusCodesReturnedByEdgeServersRequest": ".:GetASummaryOfCpuUsageRequest",
+        "GetASummaryOfStatusCodesReturnedByEdgeServersResponse": ".:GetASummaryOfCpuUsageResponse",
+        "GetASummaryOfStatusCodesReturnedByOriginServersRequest": ".:GetASummaryOfCpuUsageRequest",
+        "GetASummaryOfStatusCodesReturnedByOriginServersResponse": ".:GetASummaryOfCpuUsageResponse",
+        "GetASummaryOfTrafficBandwidthRequest": ".:GetASummaryOfCpuUsageRequest",
+        "GetASummaryOfTrafficBandwidthResponse": ".:GetASummaryOfCpuUsageResponse",
+        "GetASummaryOfTrafficVolumeResponse": ".:GetASummaryOfCpuUsageResponse",
+        "GetEdgeBandwidthRequest": ".:GetCpuTimeUsedRequest",
+        "GetEdgeBandwidthResponse": ".:GetCpuTimeUsedResponse",
+        "GetEdgeHostnameStatisticsResponse": ".:GetCpuTimeUsedResponse",
+        "GetEdgeHostnameSummaryStatisticsResponse": ".:GetASummaryOfCpuUsageResponse",
+        "GetEdgeRequestsRequest": ".:GetCpuTimeUsedRequest",
+        "GetEdgeRequestsResponse": ".:GetCpuTimeUsedResponse",
+        "GetEdgeTrafficVolumeRequest": ".:GetCpuTimeUsedRequest",
+        "GetEdgeTrafficVolumeResponse": ".:GetCpuTimeUsedResponse",
+        "GetOriginFastRouteRequestsRequest": ".:GetEdgeStatusCodeDetailsRequest",
+        "GetOriginFastRouteRequestsResponse": ".:GetCpuTimeUsedResponse",
+        "GetOriginFastRouteTrafficVolumeRequest": ".:GetCpuTimeUsedRequest",
+        "GetOriginStatusCodeDetailsRequest": ".:GetEdgeStatusCodeDetailsRequest",
+        "GetOriginStatusCodeDetailsResponse": ".:GetEdgeStatusCodeDetailsResponse",
+        "GetOriginTrafficVolumeRequest": ".:GetCpuTimeUsedRequest",
+        "GetOriginTrafficVolumeResponse": ".:GetCpuTimeUsedResponse",
+        "GetTheEdgeUploadTrafficVolumeRequest": ".:GetCpuTimeUsedRequest",
+        "GetTheEdgeUploadTrafficVolumeResponse": ".:GetCpuTimeUsedResponse",
+        "GetTheIntermediateTrafficVolumeRequest": ".:GetCpuTimeUsedRequest",
+        "GetTheIntermediateTrafficVolumeResponse": ".:GetCpuTimeUsedResponse",
+        "GetTheNumberOfRequestsToOriginRequest": ".:GetEdgeStatusCodeDetailsRequest",
+        "GetTheNumberOfRequestsToOriginResponse": ".:GetCpuTimeUsedResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

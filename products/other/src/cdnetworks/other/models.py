@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import msgspec
 from msgspec import Meta
@@ -781,3 +781,21 @@ class QueryDomainResourceGroupRequest(RequestModel, kw_only=True):
     """The arguments of QueryDomainResourceGroup (``POST /api/v1/dms/domainResource``)."""
 
     domain_list: list[str]
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "GetLiveStreamPushingStatusResponseDataValueLfr": ".:QueryLiveStreamStatusResponseDataValueLfr",
+        "PicProcessStatisticsResponseProviderDateChannelPicflowhit": ".:HttpDnsStatisticsResponseProviderDateChannelHttpdns",
+        "QueryLiveRecordingDurationResponseProviderDateRecordingTimeChannelLive": ".:HttpDnsStatisticsResponseProviderDateChannelHttpdns",
+        "ReportDomainStreamDurationServiceResponseDataStreamListDurationDetailListDuration": ".:QueryLiveStreamStatusResponseDataValueLfr",
+        "ReportDomainStreamDurationServiceResponseDataStreamListSumTime": ".:QueryLiveStreamStatusResponseDataValueLfr",
+        "QueryDirectoryRankByTotalTrafficHourlyRequest": ".:DateFromDateToDomainRequest",
+        "QueryDirectoryRankbyFailedRequestHourlyRequest": ".:DateFromDateToDomainRequest",
+        "QueryDirectoryRankbySuccessRequestHourlyRequest": ".:DateFromDateToDomainRequest",
+        "QueryEdgeActiveConnectionsForMultiDomainsRequest": ".:DateFromDateToDomainRequest",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import msgspec
 
@@ -153,3 +153,17 @@ class CheckIfIpAddressesBelongToTheCdnProPlatformRequest(RequestModel, kw_only=T
     """The arguments of CheckIfIpAddressesBelongToTheCdnProPlatform (``POST /ngadmin/ipDetails``)."""
 
     ip_list: list[str] | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "GetIpAddressesOfTheCdnRequest": ".:EmptyRequest",
+        "GetOriginFastRouteIpListRequest": ".:EmptyRequest",
+        "GetOriginFastRouteIpListResponse": ".:GetIpAddressesOfTheCdnResponse",
+        "GetStagingServersListRequest": ".:EmptyRequest",
+        "GetSystemConfigurationRequest": ".:EmptyRequest",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

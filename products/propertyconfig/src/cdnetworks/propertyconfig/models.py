@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 from msgspec import Meta
@@ -361,3 +361,33 @@ class CreatePropertyForAkamaiMigrationRequest(RequestModel, kw_only=True):
     x_ak_parent_group_name: str | None = msgspec.field(default=None, name="x-ak-parent-group-name")
     x_ak_group_id: str | None = msgspec.field(default=None, name="x-ak-group-id")
     x_ak_group_name: str | None = msgspec.field(default=None, name="x-ak-group-name")
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "CreatePropertyForAkamaiMigrationResponseData": ".:CreatePropertyResponseData",
+        "CreatePropertyRequestRulesConnectPhase": ".:CreatePropertyRequestRulesCachePhase",
+        "CreatePropertyRequestRulesConnectPhaseAction": ".:CreatePropertyRequestRulesCachePhaseAction",
+        "CreatePropertyRequestRulesConnectPhaseActionOptions": ".:CreatePropertyRequestRulesCachePhaseActionOptions",
+        "CreatePropertyRequestRulesOriginPhase": ".:CreatePropertyRequestRulesCachePhase",
+        "CreatePropertyRequestRulesOriginPhaseAction": ".:CreatePropertyRequestRulesCachePhaseAction",
+        "CreatePropertyRequestRulesOriginPhaseActionOptions": ".:CreatePropertyRequestRulesCachePhaseActionOptions",
+        "CreatePropertyRequestRulesReqeustPhase": ".:CreatePropertyRequestRulesCachePhase",
+        "CreatePropertyRequestRulesReqeustPhaseAction": ".:CreatePropertyRequestRulesCachePhaseAction",
+        "CreatePropertyRequestRulesReqeustPhaseActionOptions": ".:CreatePropertyRequestRulesCachePhaseActionOptions",
+        "CreatePropertyRequestRulesResponsePhase": ".:CreatePropertyRequestRulesCachePhase",
+        "CreatePropertyRequestRulesResponsePhaseAction": ".:CreatePropertyRequestRulesCachePhaseAction",
+        "CreatePropertyRequestRulesResponsePhaseActionOptions": ".:CreatePropertyRequestRulesCachePhaseActionOptions",
+        "GetPropertyResponseDataProductionDeployingVersion": ".:GetPropertyResponseDataStagingVersion",
+        "GetPropertyResponseDataProductionVersion": ".:GetPropertyResponseDataStagingVersion",
+        "GetPropertyResponseDataStagingDeployingVersion": ".:GetPropertyResponseDataStagingVersion",
+        "ListPropertiesResponseDataProperties": ".:GetPropertyResponseData",
+        "ListPropertiesResponseDataPropertiesProductionDeployingVersion": ".:GetPropertyResponseDataStagingVersion",
+        "ListPropertiesResponseDataPropertiesProductionVersion": ".:GetPropertyResponseDataStagingVersion",
+        "ListPropertiesResponseDataPropertiesStagingDeployingVersion": ".:GetPropertyResponseDataStagingVersion",
+        "ListPropertiesResponseDataPropertiesStagingVersion": ".:GetPropertyResponseDataStagingVersion",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

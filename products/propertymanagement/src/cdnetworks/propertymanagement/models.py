@@ -8,6 +8,8 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
@@ -538,3 +540,36 @@ class GetListOfPropertiesRequest(RequestModel, kw_only=True):
     limit: int | None = None
     sort_order: str | None = None
     sort_by: str | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "CreateAPropertyVersionRequestAccessControlRulesAction": ".:CreateAPropertyRequestVersionAccessControlRulesAction",
+        "CreateAPropertyVersionRequestAccessControlRulesConditions": ".:CreateAPropertyRequestVersionAccessControlRulesConditions",
+        "CreateAPropertyVersionRequestExtraServicePorts": ".:CreateAPropertyRequestVersionExtraServicePorts",
+        "CreateAPropertyVersionRequestOrigins": ".:CreateAPropertyRequestVersionOrigins",
+        "CreateAPropertyVersionRequestOriginsAuthentication": ".:CreateAPropertyRequestVersionOriginsAuthentication",
+        "CreateAPropertyVersionRequestRealTimeLog": ".:CreateAPropertyRequestVersionRealTimeLog",
+        "CreateAPropertyVersionRequestRealTimeLogHeaders": ".:CreateAPropertyRequestVersionRealTimeLogHeaders",
+        "CreateAPropertyVersionRequestVideoSeek": ".:CreateAPropertyRequestVersionVideoSeek",
+        "GetAPropertyVersionResponseConfigsAccessControlRulesConditions": ".:CreateAPropertyRequestVersionAccessControlRulesConditions",
+        "GetAPropertyVersionResponseConfigsExtraServicePorts": ".:CreateAPropertyRequestVersionExtraServicePorts",
+        "GetAPropertyVersionResponseConfigsOrigins": ".:UpdateAPropertyVersionRequestOrigins",
+        "GetAPropertyVersionResponseConfigsOriginsAuthentication": ".:CreateAPropertyRequestVersionOriginsAuthentication",
+        "GetAPropertyVersionResponseConfigsRealTimeLogHeaders": ".:CreateAPropertyRequestVersionRealTimeLogHeaders",
+        "GetListOfPropertiesResponsePropertiesProductionVersion": ".:GetListOfPropertiesResponsePropertiesStagingVersion",
+        "UpdateAPropertyVersionRequestAccessControlRulesAction": ".:CreateAPropertyRequestVersionAccessControlRulesAction",
+        "UpdateAPropertyVersionRequestAccessControlRulesConditions": ".:CreateAPropertyRequestVersionAccessControlRulesConditions",
+        "UpdateAPropertyVersionRequestExtraServicePorts": ".:CreateAPropertyRequestVersionExtraServicePorts",
+        "UpdateAPropertyVersionRequestOriginsAuthentication": ".:CreateAPropertyRequestVersionOriginsAuthentication",
+        "UpdateAPropertyVersionRequestRealTimeLogHeaders": ".:CreateAPropertyRequestVersionRealTimeLogHeaders",
+        "UpdateAPropertyVersionRequestVideoSeek": ".:CreateAPropertyRequestVersionVideoSeek",
+        "DeleteAPropertyRequest": ".:PropertyIdRequest",
+        "DeleteAPropertyVersionRequest": ".:PropertyIdVersionRequest",
+        "GetAPropertyRequest": ".:PropertyIdRequest",
+        "GetAPropertyVersionRequest": ".:PropertyIdVersionRequest",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

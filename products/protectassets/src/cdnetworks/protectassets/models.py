@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import msgspec
 
@@ -615,3 +615,16 @@ class BatchDeleteAPIDefinitionRequest(RequestModel, kw_only=True):
 
     id_list: list[str]
     service_type: str | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "QueryAPIDefinitionDetailResponseDataBasic": ".:ListAPIDefinitionsResponseData",
+        "UpdateAPIDefinitionRequestAuth": ".:CreateAPIDefinitionRequestAuth",
+        "FeedbackWrongAPIAssetDiscoveryResponse": ".:CodeMsgResponse",
+        "UpdateAPIDefinitionResponse": ".:CodeMsgResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

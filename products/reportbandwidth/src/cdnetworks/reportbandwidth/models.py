@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 from msgspec import Meta
@@ -748,3 +748,23 @@ class GetCdnRelayTrafficRequest(RequestModel, kw_only=True):
     billing_region: str | None = None
     granularity: str | None = None
     group_by: Annotated[str, Meta(examples=["domain"])] | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "BandwidthChannelResponseProviderDateChannelBandwidth": ".:QueryCPSBandwidthResponseDataDetail",
+        "BandwidthChannelResponseProviderDateChannelFlow": ".:QueryCPSBandwidthResponseDataDetail",
+        "GetBandwidthLogResponseProviderDateChannelBandwidth": ".:QueryCPSBandwidthResponseDataDetail",
+        "PerzoneBillingResponseProviderDateAreaMapPerzoneDetail": ".:QueryCPSBandwidthResponseDataDetail",
+        "QueryBandwidthForMultiDomainDomainList": ".:QueryDomainBandwidthDomainList",
+        "QueryBandwidthForMultiDomainResponseBandwidthReport": ".:QueryDomainBandwidthResponseBandwidthReport",
+        "QueryBandwidthbyISPProvinceResponseResultBandwidthData": ".:QueryMultiDomainsIPV6OrIPV4BandwidthDataDetailList",
+        "QueryBandwidthofOriginminutelyResponseDataOriginBandwidthData": ".:QueryMultiDomainsIPV6OrIPV4BandwidthDataDetailList",
+        "QueryIPV6BandwidthOfeachISPandProvinceResponseResultIspDataProvinceDataBandwidthData": ".:QueryMultiDomainsIPV6OrIPV4BandwidthDataDetailList",
+        "QueryRealTimeBandwidthForMultiDomainResponseDataBandwidthData": ".:QueryMultiDomainsIPV6OrIPV4BandwidthDataDetailList",
+        "QueryBandwidthForMultiDomainResponse": ".:QueryDomainBandwidthResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import msgspec
 from msgspec import Meta
@@ -918,3 +918,26 @@ class GetBandwidthSavingRatioRequest(RequestModel, kw_only=True):
     date_to: str | None = None
     domain: list[str]
     granularity: str | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "GetTotalTrafficForAllDomainsResponseDataSeries": ".:GetTrafficByProtocolResponseResultDataSeries",
+        "QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResultDetailsDetails": ".:QueryOutputTrafficUnderShieldPoPResponseResultFlowData",
+        "QueryMultipleStreamTrafficAndBandwidthUnderTheDomainRequestDomainStream": ".:QueryStreamTrafficUnderMALBDomainRequestDomainStream",
+        "QueryStreamTrafficUnderMALBDomainResponseResultDetailsDetails": ".:QueryOutputTrafficUnderShieldPoPResponseResultFlowData",
+        "QueryTotalTrafficForAllDomainsUnderDWAResponseFlowData": ".:QueryDataTransferForAllDomainByteResponseDataFlowData",
+        "QueryTotalTrafficForMultiDomainsResponseDataSeries": ".:GetTrafficByProtocolResponseResultDataSeries",
+        "QueryTotalTrafficInByteForAllDomainsUnderDWAByteResponseData": ".:QueryDataTransferForAllDomainByteResponseData",
+        "QueryTotalTrafficInByteForAllDomainsUnderDWAByteResponseDataFlowData": ".:QueryDataTransferForAllDomainByteResponseDataFlowData",
+        "QueryTrafficForSelectedBillingAreaResponseFlowData": ".:QueryTrafficForMultiDomainResponseFlowData",
+        "GetTrafficRequestsAndPeakBandwidthForMultiDomainsRequest": ".:QueryRequestNumberAndPeakBandwidthForMultiDomainRequest",
+        "QueryDataTransferForAllDomainByteRequest": ".:DateFromDateToDataIntervalRequest",
+        "QueryTotalTrafficInByteForAllDomainsUnderDWAByteRequest": ".:DateFromDateToDataIntervalRequest",
+        "QueryTotalTrafficInByteForAllDomainsUnderDWAByteResponse": ".:QueryDataTransferForAllDomainByteResponse",
+        "QueryTrafficForSelectedBillingAreaResponse": ".:QueryTrafficForMultiDomainResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

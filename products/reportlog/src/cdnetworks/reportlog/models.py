@@ -8,6 +8,8 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
@@ -238,3 +240,15 @@ class GetRequestsByRecordTypeRequest(RequestModel, kw_only=True):
     interval: str | None = None
     zone: str | None = None
     timezone: int | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "GetRequestsByLocationDistributionRequest": ".:GetRequestsByRecordTypeRequest",
+        "GetRequestsByProcessTimeRequest": ".:GetRequestsByRecordTypeRequest",
+        "GetRequestsByResponseTypeRequest": ".:GetRequestsByRecordTypeRequest",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 from msgspec import Meta
@@ -352,3 +352,17 @@ class ReportUserRequestCountryServiceRequest(RequestModel, kw_only=True):
     data_interval: str | None = None
     country_code: list[str] | None = None
     group_by: list[str] | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "QueryIPV6RequestOfeachISPandProvinceResponseResultIspDataProvinceDataRequestData": ".:QueryMultidomainsIPV6OrIPV4RequestsDataDetailList",
+        "QueryRequestBySpecificProtocolResponseResultHttpsRequestData": ".:QueryMultidomainsIPV6OrIPV4RequestsDataDetailList",
+        "QueryRequestNumbersUnderShieldPoPResponseResultRequestData": ".:QueryMultidomainsIPV6OrIPV4RequestsDataDetailList",
+        "QueryEdgeRequestHitRatioServiceRequest": ".:DateFromDateToDomainRequest",
+        "ReportRequestQuicServiceRequest": ".:DateFromDateToDomainRequest",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

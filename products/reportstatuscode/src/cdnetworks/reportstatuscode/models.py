@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 from msgspec import Meta
@@ -359,3 +359,32 @@ class QueryStatusCodeDistributioninCountriesRequest(RequestModel, kw_only=True):
     data_interval: str | None = None
     country_code: list[str] | None = None
     group_by: list[str] | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "QueryIPV6StatusOfeachISPandProvinceResponseResultIspDataProvinceDataStatusCodeData": ".:ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeData",
+        "QueryIPV6StatusOfeachISPandProvinceResponseResultIspDataProvinceDataStatusCodeDataRequestData": ".:QueryRealTimeOriginStatusCodeResponseData",
+        "QueryISPProvinceStatusCodeResponseDataStatusCodeDataListDetailList": ".:QueryRealTimeOriginStatusCodeResponseData",
+        "QueryMultidomainsIPV6OrIPV4StatusCodeDataDetailList": ".:QueryRealTimeOriginStatusCodeResponseData",
+        "QueryOriginStatusCodeDistributionResponseResultStatusCodeOriginData": ".:ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeData",
+        "QueryOriginStatusCodeDistributionResponseResultStatusCodeOriginDataRequestData": ".:QueryRealTimeOriginStatusCodeResponseData",
+        "QueryStatusCodeDistributionOfeachISPandProvinceResponseResult": ".:QueryIPV6StatusOfeachISPandProvinceResponseResult",
+        "QueryStatusCodeDistributionOfeachISPandProvinceResponseResultIspData": ".:QueryIPV6StatusOfeachISPandProvinceResponseResultIspData",
+        "QueryStatusCodeDistributionOfeachISPandProvinceResponseResultIspDataProvinceData": ".:QueryIPV6StatusOfeachISPandProvinceResponseResultIspDataProvinceData",
+        "QueryStatusCodeDistributionOfeachISPandProvinceResponseResultIspDataProvinceDataStatusCodeData": ".:ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeData",
+        "QueryStatusCodeDistributionOfeachISPandProvinceResponseResultIspDataProvinceDataStatusCodeDataRequestData": ".:QueryRealTimeOriginStatusCodeResponseData",
+        "QueryStatusCodeDistributionResponseResultStatusCodeDataRequestData": ".:QueryRealTimeOriginStatusCodeResponseData",
+        "QueryStatusCodeDistributioninCountriesResponseDataCountryDataStatusCodeData": ".:ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeData",
+        "QueryStatusCodeDistributioninCountriesResponseDataCountryDataStatusCodeDataRequestData": ".:QueryRealTimeOriginStatusCodeResponseData",
+        "ReportStatusCodeLogServiceResponseData": ".:QueryISPProvinceStatusCodeResponseData",
+        "ReportStatusCodeLogServiceResponseDataStatusCodeDataList": ".:QueryISPProvinceStatusCodeResponseDataStatusCodeDataList",
+        "ReportStatusCodeLogServiceResponseDataStatusCodeDataListDetailList": ".:QueryRealTimeOriginStatusCodeResponseData",
+        "ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeDataRequestData": ".:QueryRealTimeOriginStatusCodeResponseData",
+        "QueryStatusCodeDistributionOfeachISPandProvinceResponse": ".:QueryIPV6StatusOfeachISPandProvinceResponse",
+        "ReportStatusCodeLogServiceResponse": ".:QueryISPProvinceStatusCodeResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

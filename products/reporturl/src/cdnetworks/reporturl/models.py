@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 from msgspec import Meta
@@ -125,3 +125,14 @@ class ReportDomainRefererWebsiteServiceRequest(RequestModel, kw_only=True):
     domain: list[str] | None = None
     order_by: str | None = None
     top: int | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "QueryFailedRequestsURLNumbersRankHourlyGranularityRequest": ".:DateFromDateToDomainRequest",
+        "QuerySuccessfulRequestsURLNumbersRankHourlyGranularityRequest": ".:DateFromDateToDomainRequest",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

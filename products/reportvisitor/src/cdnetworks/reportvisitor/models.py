@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 from msgspec import Meta
@@ -148,3 +148,13 @@ class ReportVisitorCustomTopDailyServiceRequest(RequestModel, kw_only=True):
     domain: list[str] | None = None
     top: str | None = None
     order_by: str | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "StatisticalAnalysisOfChinaMainlandProvincevisitorsRequest": ".:StatisticalAnalysisOfCountriesRequest",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import msgspec
 
@@ -431,3 +431,37 @@ class EnableHealthCheckWhitelistRequest(RequestModel, kw_only=True):
 
     enable: str
     ips: list[str] | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "CreateServerResponseDataHealthcheckers": ".:GetHealthCheckerListResponseData",
+        "GetIspListResponseData": ".:GetCvListResponseData",
+        "GetRegionListResponseData": ".:GetCvListResponseData",
+        "GetServerGroupListResponseDataServersHealthcheckers": ".:GetHealthCheckerListResponseData",
+        "GetServerListByServerGroupResponseData": ".:CreateServerResponseData",
+        "GetServerListByServerGroupResponseDataHealthcheckers": ".:GetHealthCheckerListResponseData",
+        "GetSpecifiedServergroupResponseData": ".:GetServerGroupListResponseData",
+        "GetSpecifiedServergroupResponseDataServers": ".:GetServerGroupListResponseDataServers",
+        "GetSpecifiedServergroupResponseDataServersHealthcheckers": ".:GetHealthCheckerListResponseData",
+        "UpdateServerRequestHealthcheckers": ".:CreateServerRequestHealthcheckers",
+        "UpdateServerResponseData": ".:CreateServerResponseData",
+        "UpdateServerResponseDataHealthcheckers": ".:GetHealthCheckerListResponseData",
+        "UpdateServergroupResponseData": ".:CreateServerGroupResponseData",
+        "DeleteServergroupRequest": ".:ServergroupIdRequest",
+        "DeleteServergroupResponse": ".:DataCodeMessageResponse",
+        "EnableHealthCheckWhitelistResponse": ".:DataCodeMessageResponse",
+        "GetCvListRequest": ".:EmptyRequest",
+        "GetHealthCheckAgentListRequest": ".:EmptyRequest",
+        "GetHealthCheckWhitelistRequest": ".:EmptyRequest",
+        "GetHealthCheckerListRequest": ".:EmptyRequest",
+        "GetIspListResponse": ".:GetCvListResponse",
+        "GetRegionListResponse": ".:GetCvListResponse",
+        "GetServerGroupListRequest": ".:EmptyRequest",
+        "GetSpecifiedServergroupRequest": ".:ServergroupIdRequest",
+        "UpdateServergroupResponse": ".:CreateServerGroupResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -8,6 +8,8 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
@@ -113,3 +115,15 @@ class DeleteASecretResponse(ResponseModel, kw_only=True):
     """The answer of DeleteASecret: no JSON body, only the status and headers."""
 
     status_code: int = 0
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "GetASecretResponseUsageInProduction": ".:GetASecretResponseUsageInStaging",
+        "DeleteASecretRequest": ".:SecretIdRequest",
+        "GetASecretRequest": ".:SecretIdRequest",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

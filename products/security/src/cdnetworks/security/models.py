@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 from msgspec import Meta
@@ -330,3 +330,19 @@ class AddSecurityGroupRequest(RequestModel, kw_only=True):
     """The arguments of AddSecurityGroup (``POST /vmp/security-group``)."""
 
     security_group: AddSecurityGroupRequestSecurityGroup | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "VMPQuerySecurityGroupResponseDataSecurityGroupsRules": ".:AddSecurityGroupRulesResponseDataSecurityGroupRules",
+        "DeleteSecurityGroupRequest": ".:IdRequest",
+        "DeleteSecurityGroupResponse": ".:CodeMessageDataResponse",
+        "DeletionSecurityGroupRulesRequest": ".:IdRequest",
+        "DeletionSecurityGroupRulesResponse": ".:CodeMessageDataResponse",
+        "EditSecurityGroupResponse": ".:CodeMessageDataResponse",
+        "EditSecurityGroupRulesResponse": ".:CodeMessageDataResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -8,6 +8,8 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
@@ -71,3 +73,17 @@ class ForbidLivestreamingRequest(RequestModel, kw_only=True):
     abstime_start: str | None = None
     abstime_end: str | None = None
     type: str | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "ForbidLivestreamingResponse": ".:MessageCodeResponse",
+        "ResumeLivestreamingRequest": ".:LiveUrlTypeRequest",
+        "ResumeLivestreamingResponse": ".:MessageCodeResponse",
+        "StopLivestreamingRequest": ".:LiveUrlTypeRequest",
+        "StopLivestreamingResponse": ".:MessageCodeResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -8,6 +8,8 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
@@ -129,3 +131,17 @@ class QueryCertificateListForTerraformRequest(RequestModel, kw_only=True):
     """The arguments of QueryCertificateListForTerraform (``POST /api/terraform/certificates``)."""
 
     name: str | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "QueryCertificateListForTerraformResponseDataRelatedDomains": ".:QueryCertificateForTerraformResponseDataDomains",
+        "DeleteCertificateForTerraformRequest": ".:CertificateIdRequest",
+        "DeleteCertificateForTerraformResponse": ".:CodeMessageDataResponse",
+        "QueryCertificateForTerraformRequest": ".:CertificateIdRequest",
+        "UpdateCertificateForTerraformResponse": ".:CodeMessageDataResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -8,6 +8,8 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
@@ -174,3 +176,17 @@ class BatchAddOrRevokePolicyToSubAccountRequest(RequestModel, kw_only=True):
     policy_name: list[str] | None = None
     login_name: str
     type: int
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "AddSubAccountResponse": ".:CodeMessageResponse",
+        "DeleteSubAccountRequest": ".:LoginNameRequest",
+        "DeleteSubAccountResponse": ".:CodeMessageResponse",
+        "QuerySubAccountInfoRequest": ".:LoginNameRequest",
+        "UpdateSubAccountResponse": ".:CodeMessageResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

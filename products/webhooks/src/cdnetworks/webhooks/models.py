@@ -8,6 +8,8 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
@@ -131,3 +133,15 @@ class CreateAWebhookResponse(ResponseModel, kw_only=True):
 
     status_code: int = 0
     location: str | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "UpdateAWebhookRequestCredentials": ".:GetAWebhookResponseCredentials",
+        "DeleteAWebhookRequest": ".:IdRequest",
+        "GetAWebhookRequest": ".:IdRequest",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

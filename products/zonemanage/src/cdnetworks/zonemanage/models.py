@@ -8,6 +8,8 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
@@ -379,3 +381,37 @@ class UpdateZoneStatusRequest(RequestModel, kw_only=True):
 
     status: str
     zone_ids: str
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "BatchCreateZoneResponseDataK": ".:CreateZoneResponseData",
+        "BatchCreateZoneResponseDataKCustomer": ".:CreateZoneResponseDataCustomer",
+        "BulkCreateRecordsByZoneResponseData": ".:GetRecordListByZoneResponseData",
+        "BulkCreateRecordsByZoneResponseDataA": ".:GetRecordbyIDResponseData",
+        "BulkUpdateRecordsByZoneIDResponseData": ".:GetRecordListByZoneResponseData",
+        "BulkUpdateRecordsByZoneIDResponseDataA": ".:GetRecordbyIDResponseData",
+        "GetRecordListByZoneResponseDataA": ".:GetRecordbyIDResponseData",
+        "GetZoneByIDResponseData": ".:CreateZoneResponseData",
+        "GetZoneByIDResponseDataCustomer": ".:CreateZoneResponseDataCustomer",
+        "GetZoneListResponseDataResults": ".:CreateZoneResponseData",
+        "GetZoneListResponseDataResultsCustomer": ".:CreateZoneResponseDataCustomer",
+        "UpdateRecordByIDResponseData": ".:GetRecordbyIDResponseData",
+        "BatchDeleteZoneResponse": ".:DataCodeMessageResponse",
+        "BulkCreateRecordsByZoneResponse": ".:GetRecordListByZoneResponse",
+        "BulkUpdateRecordsByZoneIDResponse": ".:GetRecordListByZoneResponse",
+        "DeleteRecordByIDRequest": ".:ZoneIdRecordIdRequest",
+        "DeleteZTSBulkResponse": ".:CodeMessageResponse",
+        "DeleteZoneRequest": ".:ZoneIdRequest",
+        "DeleteZoneResponse": ".:DataCodeMessageResponse",
+        "GetRecordbyIDRequest": ".:ZoneIdRecordIdRequest",
+        "GetZoneByIDRequest": ".:ZoneIdRequest",
+        "GetZoneByIDResponse": ".:CreateZoneResponse",
+        "UpdateRecordByIDResponse": ".:GetRecordbyIDResponse",
+        "UpdateZTSBulkResponse": ".:CodeMessageResponse",
+        "UpdateZoneStatusResponse": ".:CodeMessageResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

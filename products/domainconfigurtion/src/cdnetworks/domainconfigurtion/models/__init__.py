@@ -5,6 +5,8 @@ Every class is importable from here (and from the package) whichever module of
 this folder defines it.
 """
 
+from typing import TYPE_CHECKING
+
 from ._shared import *  # noqa: F403
 from .basicconfig import *  # noqa: F403
 from .batch import *  # noqa: F403
@@ -172,3 +174,72 @@ __all__ = [
     "UpdatetimecontrolServiceRequest",
     "UpdatetimecontrolServiceRequestTimestampVisitControlRule",
 ]
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "BatchUpdateApiDomainForWplusRequestDomainConfigsLiveConfig": ".:EditDomainConfigRequestLiveConfig",
+        "BatchUpdateApiDomainForWplusRequestDomainConfigsOriginConfig": ".:EditDomainConfigRequestOriginConfig",
+        "BatchUpdateApiDomainForWplusRequestDomainConfigsPublishPoints": ".:EditDomainConfigRequestPublishPoints",
+        "BatchUpdateApiDomainForWplusResponseDataSuccessDomains": ".:BatchUpdateApiDomainForWplusResponseDataFailedDomains",
+        "GetBasicConfigurationOfDomainResponsePublishPoints": ".:EditDomainConfigRequestPublishPoints",
+        "QueryAntiHotlinkingConfigResponseVisitControlRulesCustomHeaderControlRules": ".:EditAntiHotlinkingConfigRequestVisitControlRulesCustomHeaderControlRules",
+        "QueryAntiHotlinkingConfigResponseVisitControlRulesRefererControlRuleAdvanceControlRules": ".:EditAntiHotlinkingConfigRequestVisitControlRulesAdvanceControlRules",
+        "QueryAntiHotlinkingConfigResponseVisitControlRulesRefererControlRuleUaControlRule": ".:EditAntiHotlinkingConfigRequestVisitControlRulesUaControlRule",
+        "QueryWebsocketConfigResponseDataWebsocketSwitch": ".:EditWebsocketConfigRequestWebsocketSwitch",
+        "AntiHijackIPAddResponse": ".:CodeMsgResponse",
+        "AntiHijackIPDeleteResponse": ".:CodeMsgResponse",
+        "AntiHijackIPUpdateResponse": ".:CodeMsgResponse",
+        "BatchUpdateDomainCertConfigResponse": ".:CodeMessageResponse",
+        "DeleteBanURLsResponse": ".:CodeMessageDataResponse",
+        "EditAccessSpeedLimitResponse": ".:CodeMessageResponse",
+        "EditAntiHotlinkingConfigResponse": ".:LocationCodeMessageResponse",
+        "EditBack2originProtocolRewriteConfigResponse": ".:CodeMessageDataResponse",
+        "EditCacheTimeConfigResponse": ".:CodeMessageResponse",
+        "EditDomainPropertyResponse": ".:CodeMessageResponse",
+        "EditDomainRedirectConfigResponse": ".:CodeMessageResponse",
+        "EditHttpCodeCacheResponse": ".:CodeMessageResponse",
+        "EditHttpHeaderConfigResponse": ".:LocationCodeMessageResponse",
+        "EditLivestreamingTimestampAntihotlinkingConfigResponse": ".:CodeMessageDataResponse",
+        "EditOriginUriAndHostResponse": ".:CodeMessageDataResponse",
+        "EditQueryStringUrlConfigResponse": ".:CodeMessageResponse",
+        "EnableOrDisableBotProtectionRequest": ".:DomainNamesTypeRequest",
+        "EnableOrDisableBotProtectionResponse": ".:CodeMessageDataResponse",
+        "EnableOrDisableDMSprotectionRequest": ".:DomainNamesTypeRequest",
+        "GetBasicConfigurationOfDomainRequest": ".:DomainNameRequest",
+        "QueryAmazonS3AuthorizationConfigRequest": ".:DomainNameRequest",
+        "QueryAntiHotlinkingConfigRequest": ".:DomainNameRequest",
+        "QueryBack2OriginProtocolRewriteConfigRequest": ".:DomainRequest",
+        "QueryBanUrlUnderDomianRequest": ".:DomainRequest",
+        "QueryCacheKeyConfigurationRequest": ".:DomainRequest",
+        "QueryCacheTimeRequest": ".:DomainNameRequest",
+        "QueryCompressionConfigRequest": ".:DomainNameRequest",
+        "QueryDomainBillingareaRequest": ".:DomainRequest",
+        "QueryDomainCertConfigRequest": ".:DomainRequest",
+        "QueryHttp2SettingsConfigForWplusRequest": ".:DomainRequest",
+        "QueryHttpCodeCasheConfigRequest": ".:DomainNameRequest",
+        "QueryHttpHeaderConfigRequest": ".:DomainNameRequest",
+        "QueryIgnoreProtocolRequest": ".:DomainNameRequest",
+        "QueryInnerRedirectRequest": ".:DomainNameRequest",
+        "QueryIpv6ConfigRequest": ".:DomainNameRequest",
+        "QueryLivestreamingAntihotlinkingConfigRequest": ".:DomainRequest",
+        "QueryLivestreamingTimestampAntihotlinkingConfigRequest": ".:DomainRequest",
+        "QueryQueryStringUrlConfigRequest": ".:DomainNameRequest",
+        "QueryStreamNotificationConfigRequest": ".:DomainRequest",
+        "QueryWebsocketConfigRequest": ".:DomainRequest",
+        "QuerysourceverificationconfigRequest": ".:DomainRequest",
+        "QuerytimecontrolServiceRequest": ".:DomainNameRequest",
+        "UpdateAmazonS3AuthorizationConfigResponse": ".:CodeMessageResponse",
+        "UpdateCacheKeyConfigurationResponse": ".:CodeMessageDataResponse",
+        "UpdateCompressionConfigResponse": ".:CodeMessageResponse",
+        "UpdateDomainCertConfigResponse": ".:CodeMessageResponse",
+        "UpdateDomainMultiCertConfigForWplusResponse": ".:CodeMessageResponse",
+        "UpdateHttp2SettingsConfigForWplusResponse": ".:CodeMessageResponse",
+        "UpdateIpVersionConfigResponse": ".:CodeMessageDataResponse",
+        "UpdateLiveVisitControlConfigResponse": ".:CodeMessageDataResponse",
+        "UpdateStreamNotificationConfigResponse": ".:CodeMessageResponse",
+        "UpdatetimecontrolServiceResponse": ".:CodeMessageResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -5,6 +5,8 @@ Every class is importable from here (and from the package) whichever module of
 this folder defines it.
 """
 
+from typing import TYPE_CHECKING
+
 from ._shared import *  # noqa: F403
 from .attack_log import *  # noqa: F403
 from .bot import *  # noqa: F403
@@ -168,3 +170,68 @@ __all__ = [
     "QueryDDoSAttackDetailsResponseData",
     "TotalRequest",
 ]
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "GetActTypeDistributionDataResponseData": ".:GetBotRuleTypeTopDataResponseData",
+        "GetBotRequestRefererTopDataResponseData": ".:GetBotAccessURLTopDataResponseData",
+        "GetBotRequestSourceDistributionDataResponseData": ".:GetBotAccessURLTopDataResponseData",
+        "GetBotRequestStatisticPerDomainResponseData": ".:GetBotRuleTypeTopDataResponseData",
+        "GetBotRequestTrendsAndTriggerRulesDataResponseDataRequestTrend": ".:GetBotRequestTrendsAndTriggerRulesDataResponseDataTriggerRule",
+        "GetBotRequestTrendsAndTriggerRulesDataResponseDataRequestTrendDetail": ".:GetBotRuleTypeTopDataResponseData",
+        "GetBotRequestTrendsAndTriggerRulesDataResponseDataTriggerRuleDetail": ".:GetBotRuleTypeTopDataResponseData",
+        "GetTrendsByrpsResponseDataDistribution": ".:GetTopPoliciesTriggeredResponseData",
+        "GetTriggeredDDoSManagedRulesResponseData": ".:GetTriggeredWAFManagedRulesResponseData",
+        "GetTriggeredDDoSManagedRulesResponseDataHits": ".:GetTriggeredCustomRulesResponseDataHits",
+        "GetTriggeredRateLimitingRulesResponseData": ".:GetTriggeredCustomRulesResponseData",
+        "GetTriggeredRateLimitingRulesResponseDataHits": ".:GetTriggeredCustomRulesResponseDataHits",
+        "GetTriggeredWAFManagedRulesResponseDataHits": ".:GetTriggeredCustomRulesResponseDataHits",
+        "GetWAFAttackTrendAccessTrend": ".:GetWAFAttackTrendHitTrend",
+        "GetWAFAttackTrendAttackTrend": ".:GetWAFAttackTrendHitTrend",
+        "GetWAFAttackTrendOtherTrend": ".:GetWAFAttackTrendHitTrend",
+        "GetWAFAttackTrendProtocolTrend": ".:GetWAFAttackTrendHitTrend",
+        "GetWAFAttackTrendRuleTrend": ".:GetWAFAttackTrendHitTrend",
+        "GetWAFAttackTrendWebShellTrend": ".:GetWAFAttackTrendHitTrend",
+        "GetWAFPolicyDetailsAttackUrlItem": ".:GetWAFPolicyDetailsAttackItem",
+        "GetWAFPolicyDetailsAttackUrlItemArray": ".:GetWAFPolicyDetailsAttackItemArray",
+        "GetbotrequestuseragentTopdataResponseData": ".:GetBotAccessURLTopDataResponseData",
+        "L4DdosTrendResponsePeakPps": ".:L4DdosTrendResponsePeakBps",
+        "QueryAttackLogDetailInfoResponseDataDetailInfoCUSTOMIZERULE": ".:QueryAttackLogDetailInfoResponseDataDetailInfoRATELIMIT",
+        "QueryEventTrendResponseData": ".:GetTrendsByrpsResponseData",
+        "QueryEventTrendResponseDataDistribution": ".:GetTopPoliciesTriggeredResponseData",
+        "GetActTypeDistributionDataRequest": ".:GetBotRuleTypeTopDataRequest",
+        "GetActTypeDistributionDataResponse": ".:GetBotRuleTypeTopDataResponse",
+        "GetActiveApiTop5Request": ".:GetApiNumberRequest",
+        "GetBotRequestRefererTopDataRequest": ".:GetBotAccessURLTopDataRequest",
+        "GetBotRequestRefererTopDataResponse": ".:GetBotAccessURLTopDataResponse",
+        "GetBotRequestSourceDistributionDataResponse": ".:GetBotAccessURLTopDataResponse",
+        "GetBotRequestStatisticPerDomainRequest": ".:GetBotAccessURLTopDataRequest",
+        "GetBotRequestStatisticPerDomainResponse": ".:GetBotRuleTypeTopDataResponse",
+        "GetBotRequestTrendsAndTriggerRulesDataRequest": ".:GetBotRuleTypeTopDataRequest",
+        "GetConsumerNumberRequest": ".:GetApiNumberRequest",
+        "GetDomainBotVisitDetailsRequest": ".:GetBotRuleTypeTopDataRequest",
+        "GetPrivacyStatusDistributionRequest": ".:GetApiNumberRequest",
+        "GetRequestTrendRequest": ".:GetApiNumberRequest",
+        "GetRiskEventNumberRequest": ".:GetApiNumberRequest",
+        "GetRiskEventTop5Request": ".:GetApiNumberRequest",
+        "GetTopAttackSourcesForChinaMainlandRequest": ".:GetTriggeredCustomRulesRequest",
+        "GetTopAttackSourcesForClientIPsRequest": ".:GetTriggeredCustomRulesRequest",
+        "GetTopAttackSourcesForGlobalRequest": ".:GetTriggeredCustomRulesRequest",
+        "GetTotalRequestNumberRequest": ".:GetApiNumberRequest",
+        "GetTriggeredDDoSManagedRulesRequest": ".:GetTriggeredCustomRulesRequest",
+        "GetTriggeredDDoSManagedRulesResponse": ".:GetTriggeredWAFManagedRulesResponse",
+        "GetTriggeredRateLimitingRulesRequest": ".:GetTriggeredCustomRulesRequest",
+        "GetTriggeredRateLimitingRulesResponse": ".:GetTriggeredCustomRulesResponse",
+        "GetTriggeredWAFManagedRulesRequest": ".:GetTriggeredCustomRulesRequest",
+        "GetWAFAttackedDomainRequest": ".:GetWAFAttackedURLRequest",
+        "GetWAFRequestAndAttackEventRequest": ".:GetWAFAttackEventRequest",
+        "GetbotrequestuseragentTopdataRequest": ".:GetBotAccessURLTopDataRequest",
+        "GetbotrequestuseragentTopdataResponse": ".:GetBotAccessURLTopDataResponse",
+        "L4DdosTrendRequest": ".:L4DdosEventRequest",
+        "QueryEventTrendRequest": ".:GetTrendsByrpsRequest",
+        "QueryEventTrendResponse": ".:GetTrendsByrpsResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)
