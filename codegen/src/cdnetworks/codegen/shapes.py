@@ -160,3 +160,75 @@ def merge_action_models(model: ProductModel) -> dict[str, str]:
                 aliases[action.request_class] = kept
                 action.request_class = kept
     return dict(sorted(aliases.items()))
+
+
+#: Nested-type names longer than this are shortened by `shorten_names`.
+MAX_NAME = 48
+
+
+#: Words too general to name a class alone.
+_GENERAL = {"Data", "Result", "Results", "List", "Items", "Records", "Info", "Detail", "Details"}
+
+
+def _holders(model: ProductModel) -> dict[str, tuple[str, Field]]:
+    """Nested type -> the first (class, field) that holds it."""
+    from .load import type_refs
+
+    out: dict[str, tuple[str, Field]] = {}
+    owners = [(n, t.fields) for n, t in model.types.items()]
+    owners += [(a.request_class, a.fields) for a in model.actions]
+    for owner, fields in owners:
+        for f in fields:
+            for ref in type_refs(f.type):
+                out.setdefault(ref, (owner, f))
+    return out
+
+
+def short_name(
+    name: str, holders: dict[str, tuple[str, Field]], nested: set[str], taken: set[str]
+) -> str | None:
+    """The rule for a long nested-type name (``<Action>Response<Path>``): the name of the
+    field that holds it, CamelCase (``rate_limit_rule_condition`` ->
+    ``RateLimitRuleCondition``), preceded by the names of the fields above it, one at a time,
+    while that name is taken by another class or is one general word (``Data``); None when
+    the path reaches the request or answer first."""
+    from .load import py_name
+
+    parts: list[str] = []
+    current = name
+    while current in holders:
+        owner, field = holders[current]
+        parts.insert(0, _camel(py_name(field)))
+        candidate = "".join(parts)
+        if candidate not in taken and candidate not in _GENERAL and candidate[:1].isupper():
+            return candidate
+        if owner not in nested:
+            return None
+        current = owner
+    return None
+
+
+def shorten_names(model: ProductModel) -> dict[str, str]:
+    """Give nested types longer than `MAX_NAME` their `short_name`, in place; old -> new.
+    Names a type patch chose are kept."""
+    reviewed = {p.rename or n for n, p in model.overrides.types.items() if p.rename}
+    responses = {a.spec.response.type for a in model.actions if a.spec.response.type}
+    nested = set(model.types) - responses
+    holders = _holders(model)
+    taken = set(model.types) | {a.request_class for a in model.actions}
+    taken |= {a.response_class for a in model.actions}
+    renames: dict[str, str] = {}
+    for name in sorted(nested):
+        if len(name) <= MAX_NAME or name in reviewed:
+            continue
+        new = short_name(name, holders, nested, taken)
+        if new is not None:
+            renames[name] = new
+            taken.add(new)
+    if renames:
+        model.types = {
+            renames.get(n, n): msgspec.structs.replace(t, fields=_renamed(t.fields, renames))
+            for n, t in model.types.items()
+        }
+        model.actions = [_rename_action(a, renames) for a in model.actions]
+    return renames
