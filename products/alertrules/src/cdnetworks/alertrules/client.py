@@ -21,16 +21,16 @@ from .actions import (
 )
 from .models import (
     CreateCloudMonitorRealTimeAlarmRuleRequest,
-    CreateCloudMonitorRealTimeAlarmRuleRequestNotices,
-    CreateCloudMonitorRealTimeAlarmRuleRequestRuleItems,
     DeleteCloudMonitorRealTimeAlarmRuleRequest,
     DeleteCloudMonitorRealTimeAlarmRuleResponse,
     EditCloudMonitorRealTimeAlarmRuleRequest,
     EditCloudMonitorRealTimeAlarmRuleRequestNotices,
     EditCloudMonitorRealTimeAlarmRuleRequestRuleItems,
     EditCloudMonitorRealTimeAlarmRuleResponse,
+    Notices,
     QueryCloudMonitorRealTimeAlarmRuleRequest,
     QueryCloudMonitorRealTimeAlarmRuleResponse,
+    RuleItems,
 )
 
 __all__ = [
@@ -60,8 +60,8 @@ class AlertRulesClient(ProductClient):
         *,
         rule_name: str,
         monitor_product: str,
-        rule_items: list[CreateCloudMonitorRealTimeAlarmRuleRequestRuleItems],
-        notices: list[CreateCloudMonitorRealTimeAlarmRuleRequestNotices],
+        rule_items: list[RuleItems],
+        notices: list[Notices],
         resource_type: str | None = None,
         monitor_resources: list[str] | None = None,
         statistical_method: str | None = None,
@@ -79,8 +79,8 @@ class AlertRulesClient(ProductClient):
         statistical_method: str | None = None,
         alert_frequency: int | None = None,
         restore_notice: bool | Literal["true", "false"] | None = None,
-        rule_items: list[CreateCloudMonitorRealTimeAlarmRuleRequestRuleItems] | None = None,
-        notices: list[CreateCloudMonitorRealTimeAlarmRuleRequestNotices] | None = None,
+        rule_items: list[RuleItems] | None = None,
+        notices: list[Notices] | None = None,
     ) -> EditCloudMonitorRealTimeAlarmRuleResponse:
         """CreateCloudMonitorRealTimeAlarmRule: ``POST /api/cloudmonitor/alarm/real-time/add``.
 
@@ -210,8 +210,8 @@ class AsyncAlertRulesClient(AsyncProductClient):
         *,
         rule_name: str,
         monitor_product: str,
-        rule_items: list[CreateCloudMonitorRealTimeAlarmRuleRequestRuleItems],
-        notices: list[CreateCloudMonitorRealTimeAlarmRuleRequestNotices],
+        rule_items: list[RuleItems],
+        notices: list[Notices],
         resource_type: str | None = None,
         monitor_resources: list[str] | None = None,
         statistical_method: str | None = None,
@@ -229,8 +229,8 @@ class AsyncAlertRulesClient(AsyncProductClient):
         statistical_method: str | None = None,
         alert_frequency: int | None = None,
         restore_notice: bool | Literal["true", "false"] | None = None,
-        rule_items: list[CreateCloudMonitorRealTimeAlarmRuleRequestRuleItems] | None = None,
-        notices: list[CreateCloudMonitorRealTimeAlarmRuleRequestNotices] | None = None,
+        rule_items: list[RuleItems] | None = None,
+        notices: list[Notices] | None = None,
     ) -> EditCloudMonitorRealTimeAlarmRuleResponse:
         """CreateCloudMonitorRealTimeAlarmRule: ``POST /api/cloudmonitor/alarm/real-time/add``.
 

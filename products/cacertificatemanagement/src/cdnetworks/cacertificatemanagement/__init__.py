@@ -42,8 +42,8 @@ _MODULES = {
         "ListCaCertificatesRequest",
         "ListCaCertificatesResponse",
         "ListCaCertificatesResponseCertificates",
-        "ListCaCertificatesResponseCertificatesRelatedDomainList",
         "ListCaCertificatesResponsePageInfo",
+        "RelatedDomainList",
         "UpdateACaCertificateRequest",
     ),
     ".product": ("CACERTIFICATEMANAGEMENT",),
@@ -57,6 +57,7 @@ _DEPRECATED = {
     "DeleteACaCertificateResponse": ".models:CodeMessageResponse",
     "DisassociateDomainWithCaCertificateRequest": ".models:CertificateIdUsageDomainsRequest",
     "DisassociateDomainWithCaCertificateResponse": ".models:CodeMessageResponse",
+    "ListCaCertificatesResponseCertificatesRelatedDomainList": ".models:RelatedDomainList",
     "UpdateACaCertificateResponse": ".models:CodeMessageResponse",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

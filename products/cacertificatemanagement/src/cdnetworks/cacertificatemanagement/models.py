@@ -26,8 +26,8 @@ __all__ = [
     "ListCaCertificatesRequest",
     "ListCaCertificatesResponse",
     "ListCaCertificatesResponseCertificates",
-    "ListCaCertificatesResponseCertificatesRelatedDomainList",
     "ListCaCertificatesResponsePageInfo",
+    "RelatedDomainList",
     "UpdateACaCertificateRequest",
 ]
 
@@ -47,7 +47,7 @@ class CodeMessageResponse(ResponseModel, kw_only=True):
     message: str | None = None
 
 
-class ListCaCertificatesResponseCertificatesRelatedDomainList(ItemModel, kw_only=True):
+class RelatedDomainList(ItemModel, kw_only=True):
     """An item of ``ListCaCertificatesResponseCertificates.related_domain_list``."""
 
     usage: str | None = None
@@ -63,9 +63,7 @@ class ListCaCertificatesResponseCertificates(ItemModel, kw_only=True):
     parent_certificate_id: str | None = None
     validity_from: str | None = None
     validity_to: str | None = None
-    related_domain_list: list[ListCaCertificatesResponseCertificatesRelatedDomainList] = (
-        msgspec.field(default_factory=list)
-    )
+    related_domain_list: list[RelatedDomainList] = msgspec.field(default_factory=list)
     algorithm: str | None = None
     expire_status: str | None = None
     comment: str | None = None
@@ -181,6 +179,7 @@ if not TYPE_CHECKING:
         "DeleteACaCertificateResponse": ".:CodeMessageResponse",
         "DisassociateDomainWithCaCertificateRequest": ".:CertificateIdUsageDomainsRequest",
         "DisassociateDomainWithCaCertificateResponse": ".:CodeMessageResponse",
+        "ListCaCertificatesResponseCertificatesRelatedDomainList": ".:RelatedDomainList",
         "UpdateACaCertificateResponse": ".:CodeMessageResponse",
     }
     __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

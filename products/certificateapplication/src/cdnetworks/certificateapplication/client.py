@@ -32,14 +32,14 @@ from .models import (
     BatchGetDcvContentResponse,
     CodeMessageResponse,
     CreateCertificateApplicationOrderForTerraformRequest,
-    CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos,
     CreateCertificateApplicationOrderRequest,
     CreateCertificateApplicationOrderRequestDnsProviderInfos,
-    CreateCertificateApplicationOrderRequestIdentificationInfo,
     CreateCertificateApplicationOrderRequestTech,
     CreateCertificateApplicationOrderResponse,
+    DnsProviderInfos,
     GetCertificateApplicationOrderResponse,
     GetDcvContentResponse,
+    IdentificationInfo,
     ListCertificateApplicationOrdersForTerraformRequest,
     ListCertificateApplicationOrdersRequest,
     ListCertificateApplicationOrdersRequestPageParam,
@@ -83,7 +83,7 @@ class CertificateApplicationClient(ProductClient):
         validate_method: str,
         auto_deploy: bool | Literal["true", "false"],
         validity_days: int,
-        identification_info: CreateCertificateApplicationOrderRequestIdentificationInfo,
+        identification_info: IdentificationInfo,
         certificate_name: str | None = None,
         description: str | None = None,
         auto_renew: bool | Literal["true", "false"] | None = None,
@@ -111,8 +111,7 @@ class CertificateApplicationClient(ProductClient):
         validate_method: str | None = None,
         auto_deploy: bool | Literal["true", "false"] | None = None,
         validity_days: int | None = None,
-        identification_info: CreateCertificateApplicationOrderRequestIdentificationInfo
-        | None = None,
+        identification_info: IdentificationInfo | None = None,
         backup_certificate_brand: str | None = None,
         org_validate_method: str | None = None,
         domain_type: str | None = None,
@@ -304,7 +303,7 @@ class CertificateApplicationClient(ProductClient):
         validate_method: str,
         auto_deploy: bool | Literal["true", "false"],
         validity_days: int,
-        identification_info: CreateCertificateApplicationOrderRequestIdentificationInfo,
+        identification_info: IdentificationInfo,
         certificate_name: str | None = None,
         description: str | None = None,
         auto_renew: bool | Literal["true", "false"] | None = None,
@@ -314,10 +313,7 @@ class CertificateApplicationClient(ProductClient):
         batch_apply: bool | Literal["true", "false"] | None = None,
         admin: CreateCertificateApplicationOrderRequestTech | None = None,
         tech: CreateCertificateApplicationOrderRequestTech | None = None,
-        dns_provider_infos: list[
-            CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos
-        ]
-        | None = None,
+        dns_provider_infos: list[DnsProviderInfos] | None = None,
     ) -> CreateCertificateApplicationOrderResponse: ...
     def create_certificate_application_order_for_terraform(
         self,
@@ -334,18 +330,14 @@ class CertificateApplicationClient(ProductClient):
         validate_method: str | None = None,
         auto_deploy: bool | Literal["true", "false"] | None = None,
         validity_days: int | None = None,
-        identification_info: CreateCertificateApplicationOrderRequestIdentificationInfo
-        | None = None,
+        identification_info: IdentificationInfo | None = None,
         backup_certificate_brand: str | None = None,
         org_validate_method: str | None = None,
         domain_type: str | None = None,
         batch_apply: bool | Literal["true", "false"] | None = None,
         admin: CreateCertificateApplicationOrderRequestTech | None = None,
         tech: CreateCertificateApplicationOrderRequestTech | None = None,
-        dns_provider_infos: list[
-            CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos
-        ]
-        | None = None,
+        dns_provider_infos: list[DnsProviderInfos] | None = None,
     ) -> CreateCertificateApplicationOrderResponse:
         """CreateCertificateApplicationOrderForTerraform: ``POST /api/terraform/certificate/order/create``.
 
@@ -491,7 +483,7 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
         validate_method: str,
         auto_deploy: bool | Literal["true", "false"],
         validity_days: int,
-        identification_info: CreateCertificateApplicationOrderRequestIdentificationInfo,
+        identification_info: IdentificationInfo,
         certificate_name: str | None = None,
         description: str | None = None,
         auto_renew: bool | Literal["true", "false"] | None = None,
@@ -519,8 +511,7 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
         validate_method: str | None = None,
         auto_deploy: bool | Literal["true", "false"] | None = None,
         validity_days: int | None = None,
-        identification_info: CreateCertificateApplicationOrderRequestIdentificationInfo
-        | None = None,
+        identification_info: IdentificationInfo | None = None,
         backup_certificate_brand: str | None = None,
         org_validate_method: str | None = None,
         domain_type: str | None = None,
@@ -712,7 +703,7 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
         validate_method: str,
         auto_deploy: bool | Literal["true", "false"],
         validity_days: int,
-        identification_info: CreateCertificateApplicationOrderRequestIdentificationInfo,
+        identification_info: IdentificationInfo,
         certificate_name: str | None = None,
         description: str | None = None,
         auto_renew: bool | Literal["true", "false"] | None = None,
@@ -722,10 +713,7 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
         batch_apply: bool | Literal["true", "false"] | None = None,
         admin: CreateCertificateApplicationOrderRequestTech | None = None,
         tech: CreateCertificateApplicationOrderRequestTech | None = None,
-        dns_provider_infos: list[
-            CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos
-        ]
-        | None = None,
+        dns_provider_infos: list[DnsProviderInfos] | None = None,
     ) -> CreateCertificateApplicationOrderResponse: ...
     async def create_certificate_application_order_for_terraform(
         self,
@@ -742,18 +730,14 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
         validate_method: str | None = None,
         auto_deploy: bool | Literal["true", "false"] | None = None,
         validity_days: int | None = None,
-        identification_info: CreateCertificateApplicationOrderRequestIdentificationInfo
-        | None = None,
+        identification_info: IdentificationInfo | None = None,
         backup_certificate_brand: str | None = None,
         org_validate_method: str | None = None,
         domain_type: str | None = None,
         batch_apply: bool | Literal["true", "false"] | None = None,
         admin: CreateCertificateApplicationOrderRequestTech | None = None,
         tech: CreateCertificateApplicationOrderRequestTech | None = None,
-        dns_provider_infos: list[
-            CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos
-        ]
-        | None = None,
+        dns_provider_infos: list[DnsProviderInfos] | None = None,
     ) -> CreateCertificateApplicationOrderResponse:
         """CreateCertificateApplicationOrderForTerraform: ``POST /api/terraform/certificate/order/create``.
 

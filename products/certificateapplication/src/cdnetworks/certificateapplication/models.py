@@ -21,50 +21,48 @@ __all__ = [
     "BatchGetDcvContentRequestPurchaseRecordInfos",
     "BatchGetDcvContentResponse",
     "BatchGetDcvContentResponseData",
-    "BatchGetDcvContentResponseDataCertificateDomainValidateInfos",
-    "BatchGetDcvContentResponseDataCertificateDomainValidateInfosDomainValidateInfos",
+    "CertificateDomainValidateInfos",
     "CodeMessageResponse",
     "CreateCertificateApplicationOrderForTerraformRequest",
-    "CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos",
     "CreateCertificateApplicationOrderRequest",
     "CreateCertificateApplicationOrderRequestDnsProviderInfos",
-    "CreateCertificateApplicationOrderRequestIdentificationInfo",
     "CreateCertificateApplicationOrderRequestTech",
     "CreateCertificateApplicationOrderResponse",
     "CreateCertificateApplicationOrderResponseData",
-    "CreateCertificateApplicationOrderResponseDataDomainOrderRelationInfos",
+    "DataDnsProviderInfos",
+    "DnsProviderInfos",
+    "DomainOrderRelationInfos",
+    "DomainValidateInfos",
     "GetCertificateApplicationOrderResponse",
     "GetCertificateApplicationOrderResponseData",
-    "GetCertificateApplicationOrderResponseDataDnsProviderInfos",
     "GetDcvContentResponse",
     "GetDcvContentResponseData",
     "GetDcvContentResponseDataDomainValidateInfos",
+    "IdentificationInfo",
     "ListCertificateApplicationOrdersForTerraformRequest",
     "ListCertificateApplicationOrdersRequest",
     "ListCertificateApplicationOrdersRequestPageParam",
     "ListCertificateApplicationOrdersResponse",
     "ListCertificateApplicationOrdersResponseData",
-    "ListCertificateApplicationOrdersResponseDataOrders",
-    "ListCertificateApplicationOrdersResponseDataPageInfo",
     "OrderIdPurchaseRecordIdRequest",
+    "Orders",
+    "PageInfo",
     "ReissueCertificateForWplusRequest",
     "ReissueCertificateForWplusRequestDnsProviderInfos",
     "ReissueCertificateForWplusResponse",
     "ReissueCertificateForWplusResponseData",
-    "ReissueCertificateForWplusResponseDataValidateAliasDomains",
+    "ValidateAliasDomains",
 ]
 
 
-class ReissueCertificateForWplusResponseDataValidateAliasDomains(ItemModel, kw_only=True):
+class ValidateAliasDomains(ItemModel, kw_only=True):
     """An item of ``CreateCertificateApplicationOrderResponseData.validate_alias_domains``, an item of ``ReissueCertificateForWplusResponseData.validate_alias_domains``."""
 
     domain: str | None = None
     validate_alias_domain: str | None = None
 
 
-class CreateCertificateApplicationOrderResponseDataDomainOrderRelationInfos(
-    ItemModel, kw_only=True
-):
+class DomainOrderRelationInfos(ItemModel, kw_only=True):
     """An item of ``CreateCertificateApplicationOrderResponseData.domain_order_relation_infos``."""
 
     domain_name: str | None = None
@@ -78,12 +76,10 @@ class CreateCertificateApplicationOrderResponseData(ItemModel, kw_only=True):
     order_id: str | None = None
     order_ids: list[str] = msgspec.field(default_factory=list)
     purchase_record_ids: list[str] = msgspec.field(default_factory=list)
-    validate_alias_domains: list[ReissueCertificateForWplusResponseDataValidateAliasDomains] = (
-        msgspec.field(default_factory=list)
+    validate_alias_domains: list[ValidateAliasDomains] = msgspec.field(default_factory=list)
+    domain_order_relation_infos: list[DomainOrderRelationInfos] = msgspec.field(
+        default_factory=list
     )
-    domain_order_relation_infos: list[
-        CreateCertificateApplicationOrderResponseDataDomainOrderRelationInfos
-    ] = msgspec.field(default_factory=list)
 
 
 class CreateCertificateApplicationOrderResponse(ResponseModel, kw_only=True):
@@ -94,7 +90,7 @@ class CreateCertificateApplicationOrderResponse(ResponseModel, kw_only=True):
     data: CreateCertificateApplicationOrderResponseData | None = None
 
 
-class CreateCertificateApplicationOrderRequestIdentificationInfo(ItemModel, kw_only=True):
+class IdentificationInfo(ItemModel, kw_only=True):
     """The ``identification_info`` of ``CreateCertificateApplicationOrderRequest``, the ``identification_info`` of ``CreateCertificateApplicationOrderForTerraformRequest``."""
 
     country: str | None = None
@@ -134,7 +130,7 @@ class CreateCertificateApplicationOrderRequestDnsProviderInfos(ItemModel, kw_onl
         self.enable_dns_alias_mode = as_flag(self.enable_dns_alias_mode, "true", "false")
 
 
-class ListCertificateApplicationOrdersResponseDataOrders(ItemModel, kw_only=True):
+class Orders(ItemModel, kw_only=True):
     """An item of ``ListCertificateApplicationOrdersResponseData.orders``."""
 
     order_id: str | None = None
@@ -150,7 +146,7 @@ class ListCertificateApplicationOrdersResponseDataOrders(ItemModel, kw_only=True
     create_time: str | None = None
 
 
-class ListCertificateApplicationOrdersResponseDataPageInfo(ItemModel, kw_only=True):
+class PageInfo(ItemModel, kw_only=True):
     """The ``page_info`` of ``ListCertificateApplicationOrdersResponseData``."""
 
     total_number: int | None = None
@@ -162,10 +158,8 @@ class ListCertificateApplicationOrdersResponseDataPageInfo(ItemModel, kw_only=Tr
 class ListCertificateApplicationOrdersResponseData(ItemModel, kw_only=True):
     """The ``data`` of ``ListCertificateApplicationOrdersResponse``."""
 
-    orders: list[ListCertificateApplicationOrdersResponseDataOrders] = msgspec.field(
-        default_factory=list
-    )
-    page_info: ListCertificateApplicationOrdersResponseDataPageInfo | None = None
+    orders: list[Orders] = msgspec.field(default_factory=list)
+    page_info: PageInfo | None = None
 
 
 class ListCertificateApplicationOrdersResponse(ResponseModel, kw_only=True):
@@ -223,7 +217,7 @@ class CodeMessageResponse(ResponseModel, kw_only=True):
     message: str | None = None
 
 
-class GetCertificateApplicationOrderResponseDataDnsProviderInfos(ItemModel, kw_only=True):
+class DataDnsProviderInfos(ItemModel, kw_only=True):
     """An item of ``GetCertificateApplicationOrderResponseData.dns_provider_infos``."""
 
     domain: str | None = None
@@ -263,9 +257,7 @@ class GetCertificateApplicationOrderResponseData(ItemModel, kw_only=True):
     domain_type: str | None = None
     auto_deploy: str | None = None
     remain_validity_days: int | None = None
-    dns_provider_infos: list[GetCertificateApplicationOrderResponseDataDnsProviderInfos] = (
-        msgspec.field(default_factory=list)
-    )
+    dns_provider_infos: list[DataDnsProviderInfos] = msgspec.field(default_factory=list)
     primary_certificate_brand: str | None = None
     backup_certificate_brand: str | None = None
     org_validate_method: str | None = None
@@ -288,9 +280,7 @@ class ReissueCertificateForWplusResponseData(ItemModel, kw_only=True):
     """The ``data`` of ``ReissueCertificateForWplusResponse``."""
 
     sales_order_id: str | None = None
-    validate_alias_domains: list[ReissueCertificateForWplusResponseDataValidateAliasDomains] = (
-        msgspec.field(default_factory=list)
-    )
+    validate_alias_domains: list[ValidateAliasDomains] = msgspec.field(default_factory=list)
 
 
 class ReissueCertificateForWplusResponse(ResponseModel, kw_only=True):
@@ -314,7 +304,7 @@ class ReissueCertificateForWplusRequestDnsProviderInfos(ItemModel, kw_only=True)
         self.enable_dns_alias_mode = as_flag(self.enable_dns_alias_mode, "true", "false")
 
 
-class CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos(ItemModel, kw_only=True):
+class DnsProviderInfos(ItemModel, kw_only=True):
     """An item of ``CreateCertificateApplicationOrderForTerraformRequest.dns_provider_infos``."""
 
     domain: str
@@ -327,10 +317,8 @@ class CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos(ItemM
         self.enable_dns_alias_mode = as_flag(self.enable_dns_alias_mode, "true", "false")
 
 
-class BatchGetDcvContentResponseDataCertificateDomainValidateInfosDomainValidateInfos(
-    ItemModel, kw_only=True
-):
-    """An item of ``BatchGetDcvContentResponseDataCertificateDomainValidateInfos.domain_validate_infos``."""
+class DomainValidateInfos(ItemModel, kw_only=True):
+    """An item of ``CertificateDomainValidateInfos.domain_validate_infos``."""
 
     domain: str | None = None
     validate_file_name: str | None = None
@@ -343,24 +331,22 @@ class BatchGetDcvContentResponseDataCertificateDomainValidateInfosDomainValidate
     create_time: str | None = None
 
 
-class BatchGetDcvContentResponseDataCertificateDomainValidateInfos(ItemModel, kw_only=True):
+class CertificateDomainValidateInfos(ItemModel, kw_only=True):
     """An item of ``BatchGetDcvContentResponseData.certificate_domain_validate_infos``."""
 
     sales_order_id: str | None = None
     validate_method: str | None = None
     auto_validate: str | None = None
-    domain_validate_infos: list[
-        BatchGetDcvContentResponseDataCertificateDomainValidateInfosDomainValidateInfos
-    ] = msgspec.field(default_factory=list)
+    domain_validate_infos: list[DomainValidateInfos] = msgspec.field(default_factory=list)
     purchase_record_id: str | None = None
 
 
 class BatchGetDcvContentResponseData(ItemModel, kw_only=True):
     """The ``data`` of ``BatchGetDcvContentResponse``."""
 
-    certificate_domain_validate_infos: list[
-        BatchGetDcvContentResponseDataCertificateDomainValidateInfos
-    ] = msgspec.field(default_factory=list)
+    certificate_domain_validate_infos: list[CertificateDomainValidateInfos] = msgspec.field(
+        default_factory=list
+    )
 
 
 class BatchGetDcvContentResponse(ResponseModel, kw_only=True):
@@ -392,7 +378,7 @@ class CreateCertificateApplicationOrderRequest(RequestModel, kw_only=True):
     validate_method: str
     auto_deploy: Literal["true", "false"]
     validity_days: int
-    identification_info: CreateCertificateApplicationOrderRequestIdentificationInfo
+    identification_info: IdentificationInfo
     backup_certificate_brand: str | None = None
     org_validate_method: str | None = None
     domain_type: str | None = None
@@ -462,16 +448,14 @@ class CreateCertificateApplicationOrderForTerraformRequest(RequestModel, kw_only
     validate_method: str
     auto_deploy: Literal["true", "false"]
     validity_days: int
-    identification_info: CreateCertificateApplicationOrderRequestIdentificationInfo
+    identification_info: IdentificationInfo
     backup_certificate_brand: str | None = None
     org_validate_method: str | None = None
     domain_type: str | None = None
     batch_apply: Literal["true", "false"] | None = None
     admin: CreateCertificateApplicationOrderRequestTech | None = None
     tech: CreateCertificateApplicationOrderRequestTech | None = None
-    dns_provider_infos: (
-        list[CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos] | None
-    ) = None
+    dns_provider_infos: list[DnsProviderInfos] | None = None
 
     def __post_init__(self) -> None:
         self.auto_renew = as_flag(self.auto_renew, "true", "false")
@@ -503,33 +487,42 @@ if not TYPE_CHECKING:
 
     # Merged into a class of the same shape: old name -> the class now.
     _DEPRECATED = {
-        "CreateCertificateApplicationOrderForTerraformRequestAdmin": ".:CreateCertificateApplicationOrderRequestTech",
-        "CreateCertificateApplicationOrderForTerraformRequestIdentificationInfo": ".:CreateCertificateApplicationOrderRequestIdentificationInfo",
-        "CreateCertificateApplicationOrderForTerraformRequestTech": ".:CreateCertificateApplicationOrderRequestTech",
-        "CreateCertificateApplicationOrderForTerraformResponseData": ".:CreateCertificateApplicationOrderResponseData",
-        "CreateCertificateApplicationOrderForTerraformResponseDataDomainOrderRelationInfos": ".:CreateCertificateApplicationOrderResponseDataDomainOrderRelationInfos",
-        "CreateCertificateApplicationOrderForTerraformResponseDataValidateAliasDomains": ".:ReissueCertificateForWplusResponseDataValidateAliasDomains",
-        "CreateCertificateApplicationOrderRequestAdmin": ".:CreateCertificateApplicationOrderRequestTech",
-        "CreateCertificateApplicationOrderResponseDataValidateAliasDomains": ".:ReissueCertificateForWplusResponseDataValidateAliasDomains",
-        "GetCertificateApplicationOrderForTerraformResponseData": ".:GetCertificateApplicationOrderResponseData",
-        "GetCertificateApplicationOrderForTerraformResponseDataAdmin": ".:CreateCertificateApplicationOrderRequestTech",
-        "GetCertificateApplicationOrderForTerraformResponseDataDnsProviderInfos": ".:GetCertificateApplicationOrderResponseDataDnsProviderInfos",
-        "GetCertificateApplicationOrderForTerraformResponseDataTech": ".:CreateCertificateApplicationOrderRequestTech",
-        "GetCertificateApplicationOrderResponseDataAdmin": ".:CreateCertificateApplicationOrderRequestTech",
-        "GetCertificateApplicationOrderResponseDataTech": ".:CreateCertificateApplicationOrderRequestTech",
-        "ListCertificateApplicationOrdersForTerraformRequestPageParam": ".:ListCertificateApplicationOrdersRequestPageParam",
-        "ListCertificateApplicationOrdersForTerraformResponseData": ".:ListCertificateApplicationOrdersResponseData",
-        "ListCertificateApplicationOrdersForTerraformResponseDataOrders": ".:ListCertificateApplicationOrdersResponseDataOrders",
-        "ListCertificateApplicationOrdersForTerraformResponseDataPageInfo": ".:ListCertificateApplicationOrdersResponseDataPageInfo",
+        "BatchGetDcvContentResponseDataCertificateDomainValidateInfos": ".:CertificateDomainValidateInfos",
+        "BatchGetDcvContentResponseDataCertificateDomainValidateInfosDomainValidateInfos": ".:DomainValidateInfos",
         "CancelCertificateApplicationOrderForTerraformRequest": ".:OrderIdPurchaseRecordIdRequest",
         "CancelCertificateApplicationOrderForTerraformResponse": ".:CodeMessageResponse",
         "CancelCertificateApplicationOrderRequest": ".:OrderIdPurchaseRecordIdRequest",
         "CancelCertificateApplicationOrderResponse": ".:CodeMessageResponse",
+        "CreateCertificateApplicationOrderForTerraformRequestAdmin": ".:CreateCertificateApplicationOrderRequestTech",
+        "CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos": ".:DnsProviderInfos",
+        "CreateCertificateApplicationOrderForTerraformRequestIdentificationInfo": ".:IdentificationInfo",
+        "CreateCertificateApplicationOrderForTerraformRequestTech": ".:CreateCertificateApplicationOrderRequestTech",
         "CreateCertificateApplicationOrderForTerraformResponse": ".:CreateCertificateApplicationOrderResponse",
+        "CreateCertificateApplicationOrderForTerraformResponseData": ".:CreateCertificateApplicationOrderResponseData",
+        "CreateCertificateApplicationOrderForTerraformResponseDataDomainOrderRelationInfos": ".:DomainOrderRelationInfos",
+        "CreateCertificateApplicationOrderForTerraformResponseDataValidateAliasDomains": ".:ValidateAliasDomains",
+        "CreateCertificateApplicationOrderRequestAdmin": ".:CreateCertificateApplicationOrderRequestTech",
+        "CreateCertificateApplicationOrderRequestIdentificationInfo": ".:IdentificationInfo",
+        "CreateCertificateApplicationOrderResponseDataDomainOrderRelationInfos": ".:DomainOrderRelationInfos",
+        "CreateCertificateApplicationOrderResponseDataValidateAliasDomains": ".:ValidateAliasDomains",
         "GetCertificateApplicationOrderForTerraformRequest": ".:OrderIdPurchaseRecordIdRequest",
         "GetCertificateApplicationOrderForTerraformResponse": ".:GetCertificateApplicationOrderResponse",
+        "GetCertificateApplicationOrderForTerraformResponseData": ".:GetCertificateApplicationOrderResponseData",
+        "GetCertificateApplicationOrderForTerraformResponseDataAdmin": ".:CreateCertificateApplicationOrderRequestTech",
+        "GetCertificateApplicationOrderForTerraformResponseDataDnsProviderInfos": ".:DataDnsProviderInfos",
+        "GetCertificateApplicationOrderForTerraformResponseDataTech": ".:CreateCertificateApplicationOrderRequestTech",
         "GetCertificateApplicationOrderRequest": ".:OrderIdPurchaseRecordIdRequest",
+        "GetCertificateApplicationOrderResponseDataAdmin": ".:CreateCertificateApplicationOrderRequestTech",
+        "GetCertificateApplicationOrderResponseDataDnsProviderInfos": ".:DataDnsProviderInfos",
+        "GetCertificateApplicationOrderResponseDataTech": ".:CreateCertificateApplicationOrderRequestTech",
         "GetDcvContentRequest": ".:OrderIdPurchaseRecordIdRequest",
+        "ListCertificateApplicationOrdersForTerraformRequestPageParam": ".:ListCertificateApplicationOrdersRequestPageParam",
         "ListCertificateApplicationOrdersForTerraformResponse": ".:ListCertificateApplicationOrdersResponse",
+        "ListCertificateApplicationOrdersForTerraformResponseData": ".:ListCertificateApplicationOrdersResponseData",
+        "ListCertificateApplicationOrdersForTerraformResponseDataOrders": ".:Orders",
+        "ListCertificateApplicationOrdersForTerraformResponseDataPageInfo": ".:PageInfo",
+        "ListCertificateApplicationOrdersResponseDataOrders": ".:Orders",
+        "ListCertificateApplicationOrdersResponseDataPageInfo": ".:PageInfo",
+        "ReissueCertificateForWplusResponseDataValidateAliasDomains": ".:ValidateAliasDomains",
     }
     __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

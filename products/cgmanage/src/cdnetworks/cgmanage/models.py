@@ -18,6 +18,7 @@ __all__ = [
     "BatchAssociateOrDetachControlGroupWithSubAccountRequest",
     "BatchAssociateOrDetachControlGroupWithSubAccountResponse",
     "ControlGroupCodeRequest",
+    "ControlGroupDetail",
     "CreateControlGroupRequest",
     "DeleteControlGroupResponse",
     "EditControlGroupByCoverRequest",
@@ -29,7 +30,6 @@ __all__ = [
     "GetDomainListOfControlGroupRequest",
     "GetDomainListOfControlGroupResponse",
     "GetDomainListOfControlGroupResponseData",
-    "GetDomainListOfControlGroupResponseDataControlGroupDetail",
     "QueryControlGroupListRequest",
     "QueryControlGroupListResponse",
     "QueryControlGroupListResponseData",
@@ -122,7 +122,7 @@ class BatchAssociateOrDetachControlGroupWithSubAccountResponse(ResponseModel, kw
     msg: str | None = None
 
 
-class GetDomainListOfControlGroupResponseDataControlGroupDetail(ItemModel, kw_only=True):
+class ControlGroupDetail(ItemModel, kw_only=True):
     """An item of ``GetDomainListOfControlGroupResponseData.control_group_detail``."""
 
     control_group_code: str | None = None
@@ -133,9 +133,7 @@ class GetDomainListOfControlGroupResponseDataControlGroupDetail(ItemModel, kw_on
 class GetDomainListOfControlGroupResponseData(ItemModel, kw_only=True):
     """An item of ``GetDomainListOfControlGroupResponse.data``."""
 
-    control_group_detail: list[GetDomainListOfControlGroupResponseDataControlGroupDetail] = (
-        msgspec.field(default_factory=list)
-    )
+    control_group_detail: list[ControlGroupDetail] = msgspec.field(default_factory=list)
 
 
 class GetDomainListOfControlGroupResponse(ResponseModel, kw_only=True):
@@ -221,14 +219,15 @@ if not TYPE_CHECKING:
     # Merged into a class of the same shape: old name -> the class now.
     _DEPRECATED = {
         "CreateControlGroupRequestAccountList": ".:EditControlGroupRequestAccountList",
-        "CreateControlGroupResponseData": ".:EditControlGroupResponseData",
-        "EditControlGroupByCoverResponseData": ".:EditControlGroupResponseData",
-        "QueryCustomizedControlGroupByNameResponseData": ".:QueryCustomizedControlGroupResponseData",
-        "QuerySubAccountRelatedControlGroupResponseData": ".:EditControlGroupResponseData",
         "CreateControlGroupResponse": ".:EditControlGroupResponse",
+        "CreateControlGroupResponseData": ".:EditControlGroupResponseData",
         "DeleteControlGroupRequest": ".:ControlGroupCodeRequest",
         "EditControlGroupByCoverResponse": ".:EditControlGroupResponse",
+        "EditControlGroupByCoverResponseData": ".:EditControlGroupResponseData",
+        "GetDomainListOfControlGroupResponseDataControlGroupDetail": ".:ControlGroupDetail",
         "QueryCustomizedControlGroupByNameResponse": ".:QueryCustomizedControlGroupResponse",
+        "QueryCustomizedControlGroupByNameResponseData": ".:QueryCustomizedControlGroupResponseData",
         "QueryCustomizedControlGroupRequest": ".:ControlGroupCodeRequest",
+        "QuerySubAccountRelatedControlGroupResponseData": ".:EditControlGroupResponseData",
     }
     __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

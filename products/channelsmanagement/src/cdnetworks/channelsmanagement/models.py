@@ -63,7 +63,6 @@ __all__ = [
     "GetPullChannelConfigurePullConfigureListItem",
     "GetPullChannelConfigurePullUrlListItem",
     "GetPullChannelConfigureResponse",
-    "GetPullChannelConfigureSourcePullConfigureInfoListItem",
     "GetPullChannelListChannelListItem",
     "GetPullChannelListData",
     "GetPullChannelListRequest",
@@ -87,6 +86,7 @@ __all__ = [
     "SetPullTsatcResponse",
     "SetPushTsatcData",
     "SetPushTsatcResponse",
+    "SourcePullConfigureInfoList",
     "StartForwardTaskRequest",
     "TaskIdRequest",
 ]
@@ -103,7 +103,7 @@ class GetPullChannelConfigurePullUrlListItem(ItemModel, kw_only=True):
 
 
 class GetPullChannelConfigurePullConfigureListItem(ItemModel, kw_only=True):
-    """An item of ``GetPullChannelConfigureSourcePullConfigureInfoListItem.pull_configure_list``."""
+    """An item of ``SourcePullConfigureInfoList.pull_configure_list``."""
 
     pull_protocol: str | None = None
     pull_url_list: list[GetPullChannelConfigurePullUrlListItem] = msgspec.field(
@@ -111,7 +111,7 @@ class GetPullChannelConfigurePullConfigureListItem(ItemModel, kw_only=True):
     )
 
 
-class GetPullChannelConfigureSourcePullConfigureInfoListItem(ItemModel, kw_only=True):
+class SourcePullConfigureInfoList(ItemModel, kw_only=True):
     """An item of ``GetPullChannelConfigureData.source_pull_configure_info_list``."""
 
     source_pull_url: str | None = None
@@ -129,9 +129,9 @@ class GetPullChannelConfigureData(ItemModel, kw_only=True):
     create_time: str | None = None
     create_user: str | None = None
     player_id: str | None = None
-    source_pull_configure_info_list: list[
-        GetPullChannelConfigureSourcePullConfigureInfoListItem
-    ] = msgspec.field(default_factory=list)
+    source_pull_configure_info_list: list[SourcePullConfigureInfoList] = msgspec.field(
+        default_factory=list
+    )
 
 
 class GetPullChannelConfigureResponse(ResponseModel, kw_only=True):
@@ -775,33 +775,34 @@ if not TYPE_CHECKING:
 
     # Merged into a class of the same shape: old name -> the class now.
     _DEPRECATED = {
-        "DirectoryCreateData": ".:GetDirectoryData",
-        "EditPullChannelData": ".:EndRecordTaskData",
-        "GetChannelConfSrtPullConfigureList": ".:GetChannelConfPullConfigureList",
-        "GetDirectoryListDirectoryListItem": ".:GetDirectoryData",
-        "GetSinglePullCodeSrtVideoUrl": ".:GetSinglePullCodeVideoUrl",
-        "SetChannelStateRealtimeBackData": ".:EndRecordTaskData",
-        "StartForwardTaskData": ".:CreateRecordTaskData",
         "ChannelForbiddenRequest": ".:PullIdRequest",
         "ChannelForbiddenResponse": ".:CodeMessageDataResponse",
         "ChannelReBrodcastRequest": ".:PullIdRequest",
         "ChannelReBrodcastResponse": ".:CodeMessageDataResponse",
         "DeleteChannelRequest": ".:PullIdRequest",
         "DeleteChannelResponse": ".:CodeMessageDataResponse",
+        "DirectoryCreateData": ".:GetDirectoryData",
         "DirectoryCreateResponse": ".:GetDirectoryResponse",
         "DisconnectStreamRequest": ".:PullIdRequest",
         "DisconnectStreamResponse": ".:CodeMessageDataResponse",
+        "EditPullChannelData": ".:EndRecordTaskData",
         "EditPullChannelResponse": ".:EndRecordTaskResponse",
         "EndForwardTaskRequest": ".:TaskIdRequest",
         "EndForwardTaskResponse": ".:CodeMessageDataResponse",
         "EndRecordTaskRequest": ".:TaskIdRequest",
         "GetChannelConfRequest": ".:PullIdRequest",
+        "GetChannelConfSrtPullConfigureList": ".:GetChannelConfPullConfigureList",
         "GetChannelLiveStateRequest": ".:PullIdRequest",
         "GetChannelShareUrlResponse": ".:CodeMessageDataResponse",
+        "GetDirectoryListDirectoryListItem": ".:GetDirectoryData",
         "GetPullChannelConfigureRequest": ".:PullIdRequest",
+        "GetPullChannelConfigureSourcePullConfigureInfoListItem": ".:SourcePullConfigureInfoList",
+        "GetSinglePullCodeSrtVideoUrl": ".:GetSinglePullCodeVideoUrl",
+        "SetChannelStateRealtimeBackData": ".:EndRecordTaskData",
         "SetChannelStateRealtimeBackResponse": ".:EndRecordTaskResponse",
         "SetPullTsatcRequest": ".:PullIdEffectiveHourLongRequest",
         "SetPushTsatcRequest": ".:PullIdEffectiveHourLongRequest",
+        "StartForwardTaskData": ".:CreateRecordTaskData",
         "StartForwardTaskResponse": ".:CreateRecordTaskResponse",
     }
     __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

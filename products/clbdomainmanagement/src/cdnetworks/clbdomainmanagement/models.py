@@ -352,6 +352,9 @@ if not TYPE_CHECKING:
         "CreateClbDomainRequestEtcPoliciesActionsAnswer": ".:CreateClbDomainRequestPoliciesActionsAnswer",
         "CreateClbDomainResponseDataDomainVipsHealthcheckers": ".:CreateClbDomainResponseDataHealthchecker",
         "CreateClbDomainResponseDataEtcPoliciesActionsAnswer": ".:CreateClbDomainResponseDataPoliciesActionsAnswer",
+        "DeleteSpecifiedClbDomainRequest": ".:DomainIdRequest",
+        "GetClbDomainByIDRequest": ".:DomainIdRequest",
+        "GetClbDomainByIDResponse": ".:CreateClbDomainResponse",
         "GetClbDomainByIDResponseData": ".:CreateClbDomainResponseData",
         "GetClbDomainByIDResponseDataCustomer": ".:CreateClbDomainResponseDataCustomer",
         "GetClbDomainByIDResponseDataDomainVips": ".:CreateClbDomainResponseDataDomainVips",
@@ -374,6 +377,7 @@ if not TYPE_CHECKING:
         "UpdateClbDomainByIDRequestPoliciesActions": ".:CreateClbDomainRequestPoliciesActions",
         "UpdateClbDomainByIDRequestPoliciesActionsAnswer": ".:CreateClbDomainRequestPoliciesActionsAnswer",
         "UpdateClbDomainByIDRequestPoliciesCondition": ".:CreateClbDomainRequestPoliciesCondition",
+        "UpdateClbDomainByIDResponse": ".:CreateClbDomainResponse",
         "UpdateClbDomainByIDResponseData": ".:CreateClbDomainResponseData",
         "UpdateClbDomainByIDResponseDataCustomer": ".:CreateClbDomainResponseDataCustomer",
         "UpdateClbDomainByIDResponseDataDomainVips": ".:CreateClbDomainResponseDataDomainVips",
@@ -386,9 +390,5 @@ if not TYPE_CHECKING:
         "UpdateClbDomainByIDResponseDataPoliciesActions": ".:CreateClbDomainResponseDataPoliciesActions",
         "UpdateClbDomainByIDResponseDataPoliciesActionsAnswer": ".:CreateClbDomainResponseDataPoliciesActionsAnswer",
         "UpdateClbDomainByIDResponseDataPoliciesCondition": ".:CreateClbDomainResponseDataPoliciesCondition",
-        "DeleteSpecifiedClbDomainRequest": ".:DomainIdRequest",
-        "GetClbDomainByIDRequest": ".:DomainIdRequest",
-        "GetClbDomainByIDResponse": ".:CreateClbDomainResponse",
-        "UpdateClbDomainByIDResponse": ".:CreateClbDomainResponse",
     }
     __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

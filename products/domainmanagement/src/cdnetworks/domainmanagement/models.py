@@ -36,6 +36,9 @@ __all__ = [
     "AddDomainAliasResponse",
     "AddDomainAliasResponseData",
     "AddDomainAliasResponseDataDomains",
+    "AdvOriginConfig",
+    "AdvOriginConfigs",
+    "AdvOriginConfigsAdvOriginConfig",
     "CodeMessageDataResponse",
     "CodeMessageResponse",
     "DeleteApiDomainServiceRequest",
@@ -61,7 +64,6 @@ __all__ = [
     "QueryCdnDomainServiceResponse",
     "QueryCdnDomainServiceResponseCacheBehavior",
     "QueryCdnDomainServiceResponseOriginConfig",
-    "QueryCdnDomainServiceResponseOriginConfigAdvOriginConfig",
     "QueryCdnDomainServiceResponseSsl",
     "QueryCdnwAliasDomainsForWplusResponse",
     "QueryCdnwDomainAliasRelationForWplusDomainAlias",
@@ -78,8 +80,6 @@ __all__ = [
     "UpdateCdnDomainRequestCacheBehaviors",
     "UpdateCdnDomainRequestLiveConfig",
     "UpdateCdnDomainRequestOriginConfig",
-    "UpdateCdnDomainRequestOriginConfigAdvOriginConfigs",
-    "UpdateCdnDomainRequestOriginConfigAdvOriginConfigsAdvOriginConfig",
     "UpdateCdnDomainRequestSsl",
     "UpdateChangeServerRequest",
     "UpdateChangeServerRequestChangeServers",
@@ -364,22 +364,22 @@ class AddCdnDomainRequestChangeServers(ItemModel, kw_only=True):
     target_server: str | None = msgspec.field(default=None, name="target-server")
 
 
-class UpdateCdnDomainRequestOriginConfigAdvOriginConfigsAdvOriginConfig(ItemModel, kw_only=True):
-    """An item of ``UpdateCdnDomainRequestOriginConfigAdvOriginConfigs.adv_origin_config``, the ``adv_origin_config`` of ``QueryCdnDomainServiceResponseOriginConfigAdvOriginConfig``."""
+class AdvOriginConfigsAdvOriginConfig(ItemModel, kw_only=True):
+    """An item of ``AdvOriginConfigs.adv_origin_config``, the ``adv_origin_config`` of ``AdvOriginConfig``."""
 
     master_ips: str | None = msgspec.field(default=None, name="master-ips")
     backup_ips: str | None = msgspec.field(default=None, name="backup-ips")
 
 
-class UpdateCdnDomainRequestOriginConfigAdvOriginConfigs(ItemModel, kw_only=True):
+class AdvOriginConfigs(ItemModel, kw_only=True):
     """The ``adv_origin_configs`` of ``UpdateCdnDomainRequestOriginConfig``."""
 
     detect_url: str | None = msgspec.field(default=None, name="detect-url")
     detect_period: int | Annotated[str, Meta(extra={"int_text": True})] | None = msgspec.field(
         default=None, name="detect-period"
     )
-    adv_origin_config: list[UpdateCdnDomainRequestOriginConfigAdvOriginConfigsAdvOriginConfig] = (
-        msgspec.field(default_factory=list, name="adv-origin-config")
+    adv_origin_config: list[AdvOriginConfigsAdvOriginConfig] = msgspec.field(
+        default_factory=list, name="adv-origin-config"
     )
 
     def __post_init__(self) -> None:
@@ -390,7 +390,7 @@ class UpdateCdnDomainRequestOriginConfig(ItemModel, kw_only=True):
     """The ``origin_config`` of ``UpdateCdnDomainRequest``."""
 
     origin_ips: str | None = msgspec.field(default=None, name="origin-ips")
-    adv_origin_configs: UpdateCdnDomainRequestOriginConfigAdvOriginConfigs | None = msgspec.field(
+    adv_origin_configs: AdvOriginConfigs | None = msgspec.field(
         default=None, name="adv-origin-configs"
     )
     default_origin_host_header: str | None = msgspec.field(
@@ -452,14 +452,12 @@ class QueryCdnDomainServiceResponseSsl(ItemModel, kw_only=True):
     ssl_certificate_id: int | None = msgspec.field(default=None, name="ssl-certificate-id")
 
 
-class QueryCdnDomainServiceResponseOriginConfigAdvOriginConfig(ItemModel, kw_only=True):
+class AdvOriginConfig(ItemModel, kw_only=True):
     """An item of ``QueryCdnDomainServiceResponseOriginConfig.adv_origin_config``."""
 
     detect_url: str | None = msgspec.field(default=None, name="detect-url")
     detect_period: int | None = msgspec.field(default=None, name="detect-period")
-    adv_origin_config: UpdateCdnDomainRequestOriginConfigAdvOriginConfigsAdvOriginConfig | None = (
-        None
-    )
+    adv_origin_config: AdvOriginConfigsAdvOriginConfig | None = None
 
 
 class QueryCdnDomainServiceResponseOriginConfig(ItemModel, kw_only=True):
@@ -469,9 +467,7 @@ class QueryCdnDomainServiceResponseOriginConfig(ItemModel, kw_only=True):
     default_origin_host_header: str | None = msgspec.field(
         default=None, name="default-origin-host-header"
     )
-    adv_origin_config: list[QueryCdnDomainServiceResponseOriginConfigAdvOriginConfig] = (
-        msgspec.field(default_factory=list)
-    )
+    adv_origin_config: list[AdvOriginConfig] = msgspec.field(default_factory=list)
 
 
 class QueryCdnDomainServiceResponseCacheBehavior(ItemModel, kw_only=True):
@@ -891,19 +887,22 @@ if not TYPE_CHECKING:
 
     # Merged into a class of the same shape: old name -> the class now.
     _DEPRECATED = {
-        "PreDeployChangeServerConfigRequestChangeServers": ".:UpdateChangeServerRequestChangeServers",
-        "QueryCdnDomainServiceResponseOriginConfigAdvOriginConfigAdvOriginConfig": ".:UpdateCdnDomainRequestOriginConfigAdvOriginConfigsAdvOriginConfig",
-        "UpdateCdnDomainRequestPublishPoints": ".:AddCdnDomainRequestPublishPoints",
         "DeleteApiDomainServiceResponse": ".:CodeMessageResponse",
         "DeleteDomainAliasResponse": ".:CodeMessageDataResponse",
         "DisableSingleDomainServiceRequest": ".:DomainRequest",
         "DisableSingleDomainServiceResponse": ".:CodeMessageResponse",
         "EnableSingleDomainServiceResponse": ".:CodeMessageResponse",
+        "PreDeployChangeServerConfigRequestChangeServers": ".:UpdateChangeServerRequestChangeServers",
         "QueryApiDomainAttributionRequest": ".:EmptyRequest",
         "QueryCdnDomainServiceRequest": ".:DomainNameRequest",
+        "QueryCdnDomainServiceResponseOriginConfigAdvOriginConfig": ".:AdvOriginConfig",
+        "QueryCdnDomainServiceResponseOriginConfigAdvOriginConfigAdvOriginConfig": ".:AdvOriginConfigsAdvOriginConfig",
         "QueryCdnwAliasDomainsForWplusRequest": ".:DomainNameRequest",
         "QueryChangeServerRequest": ".:DomainRequest",
         "QueryCustomerAnycastIPForWplusRequest": ".:EmptyRequest",
+        "UpdateCdnDomainRequestOriginConfigAdvOriginConfigs": ".:AdvOriginConfigs",
+        "UpdateCdnDomainRequestOriginConfigAdvOriginConfigsAdvOriginConfig": ".:AdvOriginConfigsAdvOriginConfig",
+        "UpdateCdnDomainRequestPublishPoints": ".:AddCdnDomainRequestPublishPoints",
         "UpdateCdnDomainResponse": ".:CodeMessageResponse",
         "UpdateChangeServerResponse": ".:CodeMessageDataResponse",
         "UpdateCustomerAnycastIPRecordStatusResponse": ".:CodeMessageResponse",

@@ -268,21 +268,21 @@ if not TYPE_CHECKING:
 
     # Merged into a class of the same shape: old name -> the class now.
     _DEPRECATED = {
-        "CreateWebsiteGroupRequestPortRelList": ".:AddEntryDomainRequestPortRelList",
-        "ListGroupDetailsResponseDataPortRelList": ".:ListEntryDomainsResponseDataPortRelList",
-        "ListNavigationRulesResponseDataGroupRuleFromList": ".:UpdateDistributionRuleRequestGroupRuleFromList",
-        "UpdateEntryDomainRequestPortRelList": ".:AddEntryDomainRequestPortRelList",
-        "UpdateWebsiteGroupRequestDomainInfoList": ".:CreateWebsiteGroupRequestDomainInfoList",
-        "UpdateWebsiteGroupRequestPortRelList": ".:AddEntryDomainRequestPortRelList",
         "AddEntryDomainResponse": ".:CodeMsgDataResponse",
+        "CreateWebsiteGroupRequestPortRelList": ".:AddEntryDomainRequestPortRelList",
         "CreateWebsiteGroupResponse": ".:CodeMsgDataResponse",
         "DeleteEntryDomainRequest": ".:IdListServiceTypeRequest",
         "DeleteEntryDomainResponse": ".:CodeMsgResponse",
         "DeleteWebsiteGroupRequest": ".:IdListServiceTypeRequest",
         "DeleteWebsiteGroupResponse": ".:CodeMsgResponse",
+        "ListGroupDetailsResponseDataPortRelList": ".:ListEntryDomainsResponseDataPortRelList",
+        "ListNavigationRulesResponseDataGroupRuleFromList": ".:UpdateDistributionRuleRequestGroupRuleFromList",
         "RestartEntryDomainResponse": ".:CodeMsgResponse",
         "UpdateDistributionRuleResponse": ".:CodeMsgResponse",
+        "UpdateEntryDomainRequestPortRelList": ".:AddEntryDomainRequestPortRelList",
         "UpdateEntryDomainResponse": ".:CodeMsgResponse",
+        "UpdateWebsiteGroupRequestDomainInfoList": ".:CreateWebsiteGroupRequestDomainInfoList",
+        "UpdateWebsiteGroupRequestPortRelList": ".:AddEntryDomainRequestPortRelList",
         "UpdateWebsiteGroupResponse": ".:CodeMsgResponse",
     }
     __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -44,9 +44,9 @@ _MODULES = {
         "InstanceManagementClient",
     ),
     ".models": (
+        "BatchErrorMsg",
         "ConvertFreeTypeInstanceToChargeTypeResponse",
         "ConvertFreeTypeInstanceToChargeTypeResponseData",
-        "ConvertFreeTypeInstanceToChargeTypeResponseDataBatchErrorMsg",
         "EditInstanceRequest",
         "EditInstanceRequestServer",
         "EditInstanceResponse",
@@ -86,6 +86,7 @@ _MODULES = {
 _DEPRECATED = {
     "AsyncInstancemanageClient": ".client:AsyncInstanceManagementClient",
     "ConvertFreeTypeInstanceToChargeTypeRequest": ".models:ServersRequest",
+    "ConvertFreeTypeInstanceToChargeTypeResponseDataBatchErrorMsg": ".models:BatchErrorMsg",
     "InstanceDiskScalingResponseDataServerDiskInfo": ".models:VMPQueryInstanceDiskInfo",
     "InstancemanageClient": ".client:InstanceManagementClient",
     "VMPCreateInstanceRequestServersPublicIpv6Info": ".models:VMPCreateInstanceRequestServersPublicIpv4Info",

@@ -15,9 +15,9 @@ import msgspec
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "BatchErrorMsg",
     "ConvertFreeTypeInstanceToChargeTypeResponse",
     "ConvertFreeTypeInstanceToChargeTypeResponseData",
-    "ConvertFreeTypeInstanceToChargeTypeResponseDataBatchErrorMsg",
     "EditInstanceRequest",
     "EditInstanceRequestServer",
     "EditInstanceResponse",
@@ -249,7 +249,7 @@ class ManageInstanceTagsResponse(ResponseModel, kw_only=True):
     data: ManageInstanceTagsResponseData | None = None
 
 
-class ConvertFreeTypeInstanceToChargeTypeResponseDataBatchErrorMsg(ItemModel, kw_only=True):
+class BatchErrorMsg(ItemModel, kw_only=True):
     """An item of ``ConvertFreeTypeInstanceToChargeTypeResponseData.batch_error_msg``."""
 
     code: str | None = None
@@ -260,9 +260,7 @@ class ConvertFreeTypeInstanceToChargeTypeResponseDataBatchErrorMsg(ItemModel, kw
 class ConvertFreeTypeInstanceToChargeTypeResponseData(ItemModel, kw_only=True):
     """The ``data`` of ``ConvertFreeTypeInstanceToChargeTypeResponse``."""
 
-    batch_error_msg: list[ConvertFreeTypeInstanceToChargeTypeResponseDataBatchErrorMsg] = (
-        msgspec.field(default_factory=list)
-    )
+    batch_error_msg: list[BatchErrorMsg] = msgspec.field(default_factory=list)
 
 
 class ConvertFreeTypeInstanceToChargeTypeResponse(ResponseModel, kw_only=True):
@@ -380,9 +378,10 @@ if not TYPE_CHECKING:
 
     # Merged into a class of the same shape: old name -> the class now.
     _DEPRECATED = {
+        "ConvertFreeTypeInstanceToChargeTypeRequest": ".:ServersRequest",
+        "ConvertFreeTypeInstanceToChargeTypeResponseDataBatchErrorMsg": ".:BatchErrorMsg",
         "InstanceDiskScalingResponseDataServerDiskInfo": ".:VMPQueryInstanceDiskInfo",
         "VMPCreateInstanceRequestServersPublicIpv6Info": ".:VMPCreateInstanceRequestServersPublicIpv4Info",
-        "ConvertFreeTypeInstanceToChargeTypeRequest": ".:ServersRequest",
         "VMPRemoveInstanceRequest": ".:ServersRequest",
     }
     __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -15,22 +15,22 @@ import msgspec
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "DataResult",
     "ForbidOrResumeVisitorIPsByDomainServiceRequest",
     "ForbidOrResumeVisitorIPsByDomainServiceResponse",
     "ForbidOrResumeVisitorIPsByDomainServiceResponseData",
     "ForbidOrResumeVisitorIPsByLabelCodeServiceRequest",
-    "ForbidOrResumeVisitorIPsByLabelCodeServiceRequestOperationObjectList",
     "ForbidOrResumeVisitorIPsByLabelCodeServiceResponse",
     "ForbidOrResumeVisitorIPsByLabelCodeServiceResponseData",
+    "OperationObjectList",
     "QueryForbiddingVisitorIPsByDomainServiceRequest",
     "QueryForbiddingVisitorIPsByDomainServiceResponse",
     "QueryForbiddingVisitorIPsByDomainServiceResponseData",
-    "QueryForbiddingVisitorIPsByDomainServiceResponseDataResult",
     "QueryForbiddingVisitorIPsByLabelCodeServiceRequest",
-    "QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo",
     "QueryForbiddingVisitorIPsByLabelCodeServiceResponse",
     "QueryForbiddingVisitorIPsByLabelCodeServiceResponseData",
     "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResult",
+    "Total",
 ]
 
 
@@ -53,7 +53,7 @@ class ForbidOrResumeVisitorIPsByDomainServiceResponse(ResponseModel, kw_only=Tru
     )
 
 
-class QueryForbiddingVisitorIPsByDomainServiceResponseDataResult(ItemModel, kw_only=True):
+class DataResult(ItemModel, kw_only=True):
     """An item of ``QueryForbiddingVisitorIPsByDomainServiceResponseData.result``."""
 
     domain: str | None = None
@@ -68,9 +68,7 @@ class QueryForbiddingVisitorIPsByDomainServiceResponseData(ItemModel, kw_only=Tr
     total: int | None = None
     page_no: int | None = None
     page_size: int | None = None
-    result: list[QueryForbiddingVisitorIPsByDomainServiceResponseDataResult] = msgspec.field(
-        default_factory=list
-    )
+    result: list[DataResult] = msgspec.field(default_factory=list)
 
 
 class QueryForbiddingVisitorIPsByDomainServiceResponse(ResponseModel, kw_only=True):
@@ -81,7 +79,7 @@ class QueryForbiddingVisitorIPsByDomainServiceResponse(ResponseModel, kw_only=Tr
     data: QueryForbiddingVisitorIPsByDomainServiceResponseData | None = None
 
 
-class QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo(ItemModel, kw_only=True):
+class Total(ItemModel, kw_only=True):
     """The ``total`` of ``QueryForbiddingVisitorIPsByLabelCodeServiceResponseData``, the ``page_no`` of ``QueryForbiddingVisitorIPsByLabelCodeServiceResponseData``, the ``page_size`` of ``QueryForbiddingVisitorIPsByLabelCodeServiceResponseData`` and 4 more."""
 
 
@@ -91,16 +89,16 @@ class QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResult(ItemModel, k
     label_code: str | None = None
     label_name: str | None = None
     ip: str | None = None
-    start_time: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None
-    end_time: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None
+    start_time: Total | None = None
+    end_time: Total | None = None
 
 
 class QueryForbiddingVisitorIPsByLabelCodeServiceResponseData(ItemModel, kw_only=True):
     """The ``data`` of ``QueryForbiddingVisitorIPsByLabelCodeServiceResponse``."""
 
-    total: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None
-    page_no: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None
-    page_size: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None
+    total: Total | None = None
+    page_no: Total | None = None
+    page_size: Total | None = None
     result: list[QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResult] = msgspec.field(
         default_factory=list
     )
@@ -131,7 +129,7 @@ class ForbidOrResumeVisitorIPsByLabelCodeServiceResponse(ResponseModel, kw_only=
     data: ForbidOrResumeVisitorIPsByLabelCodeServiceResponseData | None = None
 
 
-class ForbidOrResumeVisitorIPsByLabelCodeServiceRequestOperationObjectList(ItemModel, kw_only=True):
+class OperationObjectList(ItemModel, kw_only=True):
     """An item of ``ForbidOrResumeVisitorIPsByLabelCodeServiceRequest.operation_object_list``."""
 
     label_code: str
@@ -161,16 +159,14 @@ class QueryForbiddingVisitorIPsByLabelCodeServiceRequest(RequestModel, kw_only=T
 
     label_code_list: list[str]
     ip_list: list[str] | None = None
-    page_no: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None
-    page_size: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None
+    page_no: Total | None = None
+    page_size: Total | None = None
 
 
 class ForbidOrResumeVisitorIPsByLabelCodeServiceRequest(RequestModel, kw_only=True):
     """The arguments of ForbidOrResumeVisitorIPsByLabelCodeService (``POST /api/spider/label-ip-forbid/operate``)."""
 
-    operation_object_list: list[
-        ForbidOrResumeVisitorIPsByLabelCodeServiceRequestOperationObjectList
-    ]
+    operation_object_list: list[OperationObjectList]
     operation_type: str
     forbid_time: int | None = None
 
@@ -180,11 +176,14 @@ if not TYPE_CHECKING:
 
     # Merged into a class of the same shape: old name -> the class now.
     _DEPRECATED = {
-        "QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageSize": ".:QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo",
-        "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataPageNo": ".:QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo",
-        "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataPageSize": ".:QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo",
-        "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResultEndTime": ".:QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo",
-        "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResultStartTime": ".:QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo",
-        "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataTotal": ".:QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo",
+        "ForbidOrResumeVisitorIPsByLabelCodeServiceRequestOperationObjectList": ".:OperationObjectList",
+        "QueryForbiddingVisitorIPsByDomainServiceResponseDataResult": ".:DataResult",
+        "QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo": ".:Total",
+        "QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageSize": ".:Total",
+        "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataPageNo": ".:Total",
+        "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataPageSize": ".:Total",
+        "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResultEndTime": ".:Total",
+        "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResultStartTime": ".:Total",
+        "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataTotal": ".:Total",
     }
     __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -46,14 +46,14 @@ __all__ = [
     "GetVideoListResponse",
     "GetVideoListResponseData",
     "GetVideoListResponseDataVideoListInfo",
-    "GetVideoListResponseDataVideoListInfoVideoResolutions",
     "MaterialEditRequest",
     "VideoEditRequest",
     "VideoIdRequest",
+    "VideoResolutions",
 ]
 
 
-class GetVideoListResponseDataVideoListInfoVideoResolutions(ItemModel, kw_only=True):
+class VideoResolutions(ItemModel, kw_only=True):
     """An item of ``GetVideoListResponseDataVideoListInfo.video_resolutions``."""
 
     clarity: int | None = None
@@ -84,9 +84,7 @@ class GetVideoListResponseDataVideoListInfo(ItemModel, kw_only=True):
     video_state: int | None = None
     transcode_state: int | None = None
     video_source_code: int | None = None
-    video_resolutions: list[GetVideoListResponseDataVideoListInfoVideoResolutions] = msgspec.field(
-        default_factory=list
-    )
+    video_resolutions: list[VideoResolutions] = msgspec.field(default_factory=list)
 
 
 class GetVideoListResponseData(ItemModel, kw_only=True):
@@ -380,6 +378,7 @@ if not TYPE_CHECKING:
         "DeleteMaterialResponse": ".:CodeMessageDataResponse",
         "DeleteVideoResponse": ".:CodeMessageDataResponse",
         "EditAudioResponse": ".:CodeMessageDataResponse",
+        "GetVideoListResponseDataVideoListInfoVideoResolutions": ".:VideoResolutions",
         "MaterialEditResponse": ".:CodeMessageDataResponse",
         "VideoBlockRequest": ".:VideoIdRequest",
         "VideoBlockResponse": ".:CodeMessageDataResponse",

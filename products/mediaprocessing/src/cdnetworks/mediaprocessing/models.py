@@ -260,11 +260,11 @@ if not TYPE_CHECKING:
 
     # Merged into a class of the same shape: old name -> the class now.
     _DEPRECATED = {
-        "VideoConcatQueryVideoResolutions": ".:VideoClipQueryVideoResolution",
         "TransCodeResponse": ".:CodeMessageDataResponse",
         "VideoClipQueryRequest": ".:TransNoRequest",
         "VideoClipResponse": ".:CodeMessageDataResponse",
         "VideoConcatQueryRequest": ".:TransNoRequest",
+        "VideoConcatQueryVideoResolutions": ".:VideoClipQueryVideoResolution",
         "VideoConcatResponse": ".:CodeMessageDataResponse",
     }
     __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -42,9 +42,9 @@ _MODULES = {
     ),
     ".models": (
         "CertificateIdRequest",
+        "ChainCertificates",
         "CreateACertificateRequest",
         "CreateACertificateRequestNewVersion",
-        "CreateACertificateRequestNewVersionIdentificationInfo",
         "CreateACertificateResponse",
         "DeleteACertificateResponse",
         "DownloadTheCsrRequest",
@@ -55,10 +55,10 @@ _MODULES = {
         "GetACertificateResponseVersions",
         "GetACertificateVersionsDetailsRequest",
         "GetACertificateVersionsDetailsResponse",
-        "GetACertificateVersionsDetailsResponseChainCertificates",
         "GetListOfCertificatesRequest",
         "GetListOfCertificatesResponse",
         "GetListOfCertificatesResponseCertificates",
+        "IdentificationInfo",
         "UpdateACertificateRequest",
         "UpdateACertificateRequestNewVersion",
         "UpdateACertificateResponse",
@@ -68,10 +68,12 @@ _MODULES = {
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
     "AsyncNgcertificateClient": ".client:AsyncCdnProCertificatesClient",
+    "CreateACertificateRequestNewVersionIdentificationInfo": ".models:IdentificationInfo",
     "DeleteACertificateRequest": ".models:CertificateIdRequest",
     "GetACertificateRequest": ".models:CertificateIdRequest",
     "GetACertificateResponseUsageInProduction": ".models:GetACertificateResponseUsageInStaging",
+    "GetACertificateVersionsDetailsResponseChainCertificates": ".models:ChainCertificates",
     "NgcertificateClient": ".client:CdnProCertificatesClient",
-    "UpdateACertificateRequestNewVersionIdentificationInfo": ".models:CreateACertificateRequestNewVersionIdentificationInfo",
+    "UpdateACertificateRequestNewVersionIdentificationInfo": ".models:IdentificationInfo",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

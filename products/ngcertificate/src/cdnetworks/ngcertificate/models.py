@@ -16,9 +16,9 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
     "CertificateIdRequest",
+    "ChainCertificates",
     "CreateACertificateRequest",
     "CreateACertificateRequestNewVersion",
-    "CreateACertificateRequestNewVersionIdentificationInfo",
     "CreateACertificateResponse",
     "DeleteACertificateResponse",
     "DownloadTheCsrRequest",
@@ -29,17 +29,17 @@ __all__ = [
     "GetACertificateResponseVersions",
     "GetACertificateVersionsDetailsRequest",
     "GetACertificateVersionsDetailsResponse",
-    "GetACertificateVersionsDetailsResponseChainCertificates",
     "GetListOfCertificatesRequest",
     "GetListOfCertificatesResponse",
     "GetListOfCertificatesResponseCertificates",
+    "IdentificationInfo",
     "UpdateACertificateRequest",
     "UpdateACertificateRequestNewVersion",
     "UpdateACertificateResponse",
 ]
 
 
-class CreateACertificateRequestNewVersionIdentificationInfo(ItemModel, kw_only=True):
+class IdentificationInfo(ItemModel, kw_only=True):
     """The ``identification_info`` of ``CreateACertificateRequestNewVersion``, the ``identification_info`` of ``UpdateACertificateRequestNewVersion``."""
 
     country: str | None = None
@@ -59,7 +59,7 @@ class CreateACertificateRequestNewVersion(ItemModel, kw_only=True):
     private_key: str
     certificate: str
     chain_cert: str | None = None
-    identification_info: CreateACertificateRequestNewVersionIdentificationInfo | None = None
+    identification_info: IdentificationInfo | None = None
 
 
 class GetListOfCertificatesResponseCertificates(ItemModel, kw_only=True):
@@ -132,7 +132,7 @@ class UpdateACertificateRequestNewVersion(ItemModel, kw_only=True):
     private_key: str | None = None
     certificate: str | None = None
     chain_cert: str | None = None
-    identification_info: CreateACertificateRequestNewVersionIdentificationInfo | None = None
+    identification_info: IdentificationInfo | None = None
 
 
 class DownloadTheCsrResponseDcvFile(ItemModel, kw_only=True):
@@ -151,7 +151,7 @@ class DownloadTheCsrResponse(ResponseModel, kw_only=True):
     dcv_file: DownloadTheCsrResponseDcvFile | None = None
 
 
-class GetACertificateVersionsDetailsResponseChainCertificates(ItemModel, kw_only=True):
+class ChainCertificates(ItemModel, kw_only=True):
     """An item of ``GetACertificateVersionsDetailsResponse.chain_certificates``."""
 
     subject: str | None = None
@@ -177,9 +177,7 @@ class GetACertificateVersionsDetailsResponse(ResponseModel, kw_only=True):
     key_length: int | None = None
     subject_alternative_names: list[str] = msgspec.field(default_factory=list)
     deletable: bool | None = None
-    chain_certificates: list[GetACertificateVersionsDetailsResponseChainCertificates] = (
-        msgspec.field(default_factory=list)
-    )
+    chain_certificates: list[ChainCertificates] = msgspec.field(default_factory=list)
     issuer: str | None = None
 
 
@@ -261,9 +259,11 @@ if not TYPE_CHECKING:
 
     # Merged into a class of the same shape: old name -> the class now.
     _DEPRECATED = {
-        "GetACertificateResponseUsageInProduction": ".:GetACertificateResponseUsageInStaging",
-        "UpdateACertificateRequestNewVersionIdentificationInfo": ".:CreateACertificateRequestNewVersionIdentificationInfo",
+        "CreateACertificateRequestNewVersionIdentificationInfo": ".:IdentificationInfo",
         "DeleteACertificateRequest": ".:CertificateIdRequest",
         "GetACertificateRequest": ".:CertificateIdRequest",
+        "GetACertificateResponseUsageInProduction": ".:GetACertificateResponseUsageInStaging",
+        "GetACertificateVersionsDetailsResponseChainCertificates": ".:ChainCertificates",
+        "UpdateACertificateRequestNewVersionIdentificationInfo": ".:IdentificationInfo",
     }
     __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

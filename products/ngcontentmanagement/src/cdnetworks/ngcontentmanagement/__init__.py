@@ -52,7 +52,6 @@ _MODULES = {
         "GetAvailablePurgeRequestsResponse",
         "GetListOfPrefetchRequestsRequest",
         "GetListOfPrefetchRequestsResponse",
-        "GetListOfPrefetchRequestsResponsePrefetchRequests",
         "GetListOfPurgeRequestsRequest",
         "GetListOfPurgeRequestsResponse",
         "GetListOfPurgeRequestsResponsePurgeRequests",
@@ -63,6 +62,7 @@ _MODULES = {
         "GetPurgeSummaryRequest",
         "GetPurgeSummaryResponse",
         "IdRequest",
+        "PrefetchRequests",
     ),
     ".product": ("NGCONTENTMANAGEMENT",),
 }
@@ -70,6 +70,7 @@ _MODULES = {
 _DEPRECATED = {
     "AsyncNgcontentmanagementClient": ".client:AsyncCdnProContentManagementClient",
     "CreateAPrefetchRequestRequestFileListHeaders": ".models:CreateAPurgeRequestRequestFileHeaders",
+    "GetListOfPrefetchRequestsResponsePrefetchRequests": ".models:PrefetchRequests",
     "GetPrefetchRequestStatusRequest": ".models:IdRequest",
     "GetPrefetchRequestStatusResponseFileListHeaders": ".models:CreateAPurgeRequestRequestFileHeaders",
     "GetPurgeRequestStatusRequest": ".models:IdRequest",

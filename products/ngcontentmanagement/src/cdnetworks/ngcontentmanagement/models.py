@@ -25,7 +25,6 @@ __all__ = [
     "GetAvailablePurgeRequestsResponse",
     "GetListOfPrefetchRequestsRequest",
     "GetListOfPrefetchRequestsResponse",
-    "GetListOfPrefetchRequestsResponsePrefetchRequests",
     "GetListOfPurgeRequestsRequest",
     "GetListOfPurgeRequestsResponse",
     "GetListOfPurgeRequestsResponsePurgeRequests",
@@ -36,6 +35,7 @@ __all__ = [
     "GetPurgeSummaryRequest",
     "GetPurgeSummaryResponse",
     "IdRequest",
+    "PrefetchRequests",
 ]
 
 
@@ -109,7 +109,7 @@ class CreateAPrefetchRequestRequestFileList(ItemModel, kw_only=True):
     headers: list[CreateAPurgeRequestRequestFileHeaders] = msgspec.field(default_factory=list)
 
 
-class GetListOfPrefetchRequestsResponsePrefetchRequests(ItemModel, kw_only=True):
+class PrefetchRequests(ItemModel, kw_only=True):
     """An item of ``GetListOfPrefetchRequestsResponse.prefetch_requests``."""
 
     id: str | None = None
@@ -127,9 +127,7 @@ class GetListOfPrefetchRequestsResponse(ResponseModel, kw_only=True):
     """The answer of GetListOfPrefetchRequests."""
 
     count: int | None = None
-    prefetch_requests: list[GetListOfPrefetchRequestsResponsePrefetchRequests] = msgspec.field(
-        default_factory=list
-    )
+    prefetch_requests: list[PrefetchRequests] = msgspec.field(default_factory=list)
 
 
 class GetPrefetchRequestStatusResponseFileList(ItemModel, kw_only=True):
@@ -258,10 +256,11 @@ if not TYPE_CHECKING:
     # Merged into a class of the same shape: old name -> the class now.
     _DEPRECATED = {
         "CreateAPrefetchRequestRequestFileListHeaders": ".:CreateAPurgeRequestRequestFileHeaders",
+        "GetListOfPrefetchRequestsResponsePrefetchRequests": ".:PrefetchRequests",
+        "GetPrefetchRequestStatusRequest": ".:IdRequest",
         "GetPrefetchRequestStatusResponseFileListHeaders": ".:CreateAPurgeRequestRequestFileHeaders",
+        "GetPurgeRequestStatusRequest": ".:IdRequest",
         "GetPurgeRequestStatusResponseDirHeaders": ".:CreateAPurgeRequestRequestFileHeaders",
         "GetPurgeRequestStatusResponseFileHeaders": ".:CreateAPurgeRequestRequestFileHeaders",
-        "GetPrefetchRequestStatusRequest": ".:IdRequest",
-        "GetPurgeRequestStatusRequest": ".:IdRequest",
     }
     __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

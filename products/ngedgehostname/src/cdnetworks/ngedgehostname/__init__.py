@@ -42,6 +42,7 @@ _MODULES = {
         "CdnProEdgeHostnamesClient",
     ),
     ".models": (
+        "Action",
         "CreateAnEdgeHostnameRequest",
         "CreateAnEdgeHostnameRequestClientZones",
         "CreateAnEdgeHostnameRequestClientZonesAction",
@@ -58,7 +59,6 @@ _MODULES = {
         "GetAnEdgeHostnameResponse",
         "GetAnEdgeHostnameResponseConfigs",
         "GetAnEdgeHostnameResponseConfigsClientZones",
-        "GetAnEdgeHostnameResponseConfigsClientZonesAction",
         "GetAnEdgeHostnameResponseHistory",
         "GetAnEdgeHostnameResponseHistoryConfiguration",
         "GetClientRegionsRequest",
@@ -73,8 +73,9 @@ _MODULES = {
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
     "AsyncNgedgehostnameClient": ".client:AsyncCdnProEdgeHostnamesClient",
+    "GetAnEdgeHostnameResponseConfigsClientZonesAction": ".models:Action",
     "GetAnEdgeHostnameResponseHistoryConfigurationClientZones": ".models:GetAnEdgeHostnameResponseConfigsClientZones",
-    "GetAnEdgeHostnameResponseHistoryConfigurationClientZonesAction": ".models:GetAnEdgeHostnameResponseConfigsClientZonesAction",
+    "GetAnEdgeHostnameResponseHistoryConfigurationClientZonesAction": ".models:Action",
     "GetClientRegionsResponse": ".models:GetAListOfIspsResponse",
     "GetClientRegionsResponseData": ".models:GetAListOfIspsResponseData",
     "NgedgehostnameClient": ".client:CdnProEdgeHostnamesClient",

@@ -15,6 +15,7 @@ import msgspec
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "Action",
     "CreateAnEdgeHostnameRequest",
     "CreateAnEdgeHostnameRequestClientZones",
     "CreateAnEdgeHostnameRequestClientZonesAction",
@@ -31,7 +32,6 @@ __all__ = [
     "GetAnEdgeHostnameResponse",
     "GetAnEdgeHostnameResponseConfigs",
     "GetAnEdgeHostnameResponseConfigsClientZones",
-    "GetAnEdgeHostnameResponseConfigsClientZonesAction",
     "GetAnEdgeHostnameResponseHistory",
     "GetAnEdgeHostnameResponseHistoryConfiguration",
     "GetClientRegionsRequest",
@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 
-class GetAnEdgeHostnameResponseConfigsClientZonesAction(ItemModel, kw_only=True):
+class Action(ItemModel, kw_only=True):
     """The ``action`` of ``GetAnEdgeHostnameResponseConfigsClientZones``."""
 
     type: str | None = None
@@ -57,7 +57,7 @@ class GetAnEdgeHostnameResponseConfigsClientZones(ItemModel, kw_only=True):
 
     region: str | None = None
     weight: int | None = None
-    action: GetAnEdgeHostnameResponseConfigsClientZonesAction | None = None
+    action: Action | None = None
     isp: str | None = None
 
 
@@ -265,12 +265,13 @@ if not TYPE_CHECKING:
 
     # Merged into a class of the same shape: old name -> the class now.
     _DEPRECATED = {
+        "GetAnEdgeHostnameResponseConfigsClientZonesAction": ".:Action",
         "GetAnEdgeHostnameResponseHistoryConfigurationClientZones": ".:GetAnEdgeHostnameResponseConfigsClientZones",
-        "GetAnEdgeHostnameResponseHistoryConfigurationClientZonesAction": ".:GetAnEdgeHostnameResponseConfigsClientZonesAction",
+        "GetAnEdgeHostnameResponseHistoryConfigurationClientZonesAction": ".:Action",
+        "GetClientRegionsResponse": ".:GetAListOfIspsResponse",
         "GetClientRegionsResponseData": ".:GetAListOfIspsResponseData",
         "UpdateAnEdgeHostnameAllRequestClientZones": ".:CreateAnEdgeHostnameRequestClientZones",
         "UpdateAnEdgeHostnameAllRequestClientZonesAction": ".:CreateAnEdgeHostnameRequestClientZonesAction",
         "UpdateAnEdgeHostnamePartRequestClientZonesAction": ".:CreateAnEdgeHostnameRequestClientZonesAction",
-        "GetClientRegionsResponse": ".:GetAListOfIspsResponse",
     }
     __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -15,6 +15,8 @@ import msgspec
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "DataSeries",
+    "DataSeriesDetails",
     "GetASummaryOfCpuUsageRequest",
     "GetASummaryOfCpuUsageResponse",
     "GetASummaryOfCpuUsageResponseGroups",
@@ -32,9 +34,7 @@ __all__ = [
     "GetEdgeStatusCodeDetailsRequestFilters",
     "GetEdgeStatusCodeDetailsResponse",
     "GetEdgeStatusCodeDetailsResponseDataSeries",
-    "GetEdgeStatusCodeDetailsResponseDataSeriesDetails",
     "GetOriginFastRouteTrafficVolumeResponse",
-    "GetOriginFastRouteTrafficVolumeResponseDataSeries",
 ]
 
 
@@ -60,7 +60,7 @@ class GetCpuTimeUsedRequestFilters(ItemModel, kw_only=True):
     server_groups: list[str] = msgspec.field(default_factory=list)
 
 
-class GetOriginFastRouteTrafficVolumeResponseDataSeries(ItemModel, kw_only=True):
+class DataSeries(ItemModel, kw_only=True):
     """An item of ``GetOriginFastRouteTrafficVolumeResponse.data_series``."""
 
     timestamp: str | None = None
@@ -73,9 +73,7 @@ class GetOriginFastRouteTrafficVolumeResponse(ResponseModel, kw_only=True):
 
     data_name: str | None = None
     data_unit: str | None = None
-    data_series: list[GetOriginFastRouteTrafficVolumeResponseDataSeries] = msgspec.field(
-        default_factory=list
-    )
+    data_series: list[DataSeries] = msgspec.field(default_factory=list)
 
 
 class GetASummaryOfCpuUsageResponseMetaData(ItemModel, kw_only=True):
@@ -102,7 +100,7 @@ class GetASummaryOfCpuUsageResponse(ResponseModel, kw_only=True):
     groups: list[GetASummaryOfCpuUsageResponseGroups] = msgspec.field(default_factory=list)
 
 
-class GetEdgeStatusCodeDetailsResponseDataSeriesDetails(ItemModel, kw_only=True):
+class DataSeriesDetails(ItemModel, kw_only=True):
     """An item of ``GetEdgeStatusCodeDetailsResponseDataSeries.details``."""
 
     status_code: str | None = None
@@ -113,9 +111,7 @@ class GetEdgeStatusCodeDetailsResponseDataSeries(ItemModel, kw_only=True):
     """An item of ``GetEdgeStatusCodeDetailsResponse.data_series``."""
 
     timestamp: str | None = None
-    details: list[GetEdgeStatusCodeDetailsResponseDataSeriesDetails] = msgspec.field(
-        default_factory=list
-    )
+    details: list[DataSeriesDetails] = msgspec.field(default_factory=list)
 
 
 class GetEdgeStatusCodeDetailsResponse(ResponseModel, kw_only=True):
@@ -213,73 +209,75 @@ if not TYPE_CHECKING:
     # Merged into a class of the same shape: old name -> the class now.
     _DEPRECATED = {
         "GetASummaryOfCpuUsageRequestFilters": ".:GetCpuTimeUsedRequestFilters",
+        "GetASummaryOfRequestsRequest": ".:GetASummaryOfCpuUsageRequest",
         "GetASummaryOfRequestsRequestFilters": ".:GetCpuTimeUsedRequestFilters",
+        "GetASummaryOfRequestsResponse": ".:GetASummaryOfCpuUsageResponse",
         "GetASummaryOfRequestsResponseGroups": ".:GetASummaryOfCpuUsageResponseGroups",
         "GetASummaryOfRequestsResponseMetaData": ".:GetASummaryOfCpuUsageResponseMetaData",
+        "GetASummaryOfStatusCodesReturnedByEdgeServersRequest": ".:GetASummaryOfCpuUsageRequest",
         "GetASummaryOfStatusCodesReturnedByEdgeServersRequestFilters": ".:GetCpuTimeUsedRequestFilters",
+        "GetASummaryOfStatusCodesReturnedByEdgeServersResponse": ".:GetASummaryOfCpuUsageResponse",
         "GetASummaryOfStatusCodesReturnedByEdgeServersResponseGroups": ".:GetASummaryOfCpuUsageResponseGroups",
         "GetASummaryOfStatusCodesReturnedByEdgeServersResponseMetaData": ".:GetASummaryOfCpuUsageResponseMetaData",
+        "GetASummaryOfStatusCodesReturnedByOriginServersRequest": ".:GetASummaryOfCpuUsageRequest",
         "GetASummaryOfStatusCodesReturnedByOriginServersRequestFilters": ".:GetCpuTimeUsedRequestFilters",
+        "GetASummaryOfStatusCodesReturnedByOriginServersResponse": ".:GetASummaryOfCpuUsageResponse",
         "GetASummaryOfStatusCodesReturnedByOriginServersResponseGroups": ".:GetASummaryOfCpuUsageResponseGroups",
         "GetASummaryOfStatusCodesReturnedByOriginServersResponseMetaData": ".:GetASummaryOfCpuUsageResponseMetaData",
+        "GetASummaryOfTrafficBandwidthRequest": ".:GetASummaryOfCpuUsageRequest",
         "GetASummaryOfTrafficBandwidthRequestFilters": ".:GetCpuTimeUsedRequestFilters",
+        "GetASummaryOfTrafficBandwidthResponse": ".:GetASummaryOfCpuUsageResponse",
         "GetASummaryOfTrafficBandwidthResponseGroups": ".:GetASummaryOfCpuUsageResponseGroups",
         "GetASummaryOfTrafficBandwidthResponseMetaData": ".:GetASummaryOfCpuUsageResponseMetaData",
+        "GetASummaryOfTrafficVolumeResponse": ".:GetASummaryOfCpuUsageResponse",
         "GetASummaryOfTrafficVolumeResponseGroups": ".:GetASummaryOfCpuUsageResponseGroups",
         "GetASummaryOfTrafficVolumeResponseMetaData": ".:GetASummaryOfCpuUsageResponseMetaData",
+        "GetEdgeBandwidthRequest": ".:GetCpuTimeUsedRequest",
         "GetEdgeBandwidthRequestFilters": ".:GetCpuTimeUsedRequestFilters",
+        "GetEdgeBandwidthResponse": ".:GetCpuTimeUsedResponse",
         "GetEdgeBandwidthResponseDataSeries": ".:GetCpuTimeUsedResponseDataSeries",
+        "GetEdgeHostnameStatisticsResponse": ".:GetCpuTimeUsedResponse",
         "GetEdgeHostnameStatisticsResponseDataSeries": ".:GetCpuTimeUsedResponseDataSeries",
         "GetEdgeHostnameSummaryStatisticsRequestFilters": ".:GetEdgeHostnameStatisticsRequestFilters",
+        "GetEdgeHostnameSummaryStatisticsResponse": ".:GetASummaryOfCpuUsageResponse",
         "GetEdgeHostnameSummaryStatisticsResponseGroups": ".:GetASummaryOfCpuUsageResponseGroups",
         "GetEdgeHostnameSummaryStatisticsResponseMetaData": ".:GetASummaryOfCpuUsageResponseMetaData",
-        "GetEdgeRequestsRequestFilters": ".:GetCpuTimeUsedRequestFilters",
-        "GetEdgeRequestsResponseDataSeries": ".:GetCpuTimeUsedResponseDataSeries",
-        "GetEdgeTrafficVolumeRequestFilters": ".:GetCpuTimeUsedRequestFilters",
-        "GetEdgeTrafficVolumeResponseDataSeries": ".:GetCpuTimeUsedResponseDataSeries",
-        "GetOriginFastRouteRequestsRequestFilters": ".:GetEdgeStatusCodeDetailsRequestFilters",
-        "GetOriginFastRouteRequestsResponseDataSeries": ".:GetCpuTimeUsedResponseDataSeries",
-        "GetOriginFastRouteTrafficVolumeRequestFilters": ".:GetCpuTimeUsedRequestFilters",
-        "GetOriginStatusCodeDetailsRequestFilters": ".:GetEdgeStatusCodeDetailsRequestFilters",
-        "GetOriginStatusCodeDetailsResponseDataSeries": ".:GetEdgeStatusCodeDetailsResponseDataSeries",
-        "GetOriginStatusCodeDetailsResponseDataSeriesDetails": ".:GetEdgeStatusCodeDetailsResponseDataSeriesDetails",
-        "GetOriginTrafficVolumeRequestFilters": ".:GetCpuTimeUsedRequestFilters",
-        "GetOriginTrafficVolumeResponseDataSeries": ".:GetCpuTimeUsedResponseDataSeries",
-        "GetTheEdgeUploadTrafficVolumeRequestFilters": ".:GetCpuTimeUsedRequestFilters",
-        "GetTheEdgeUploadTrafficVolumeResponseDataSeries": ".:GetCpuTimeUsedResponseDataSeries",
-        "GetTheIntermediateTrafficVolumeRequestFilters": ".:GetCpuTimeUsedRequestFilters",
-        "GetTheIntermediateTrafficVolumeResponseDataSeries": ".:GetCpuTimeUsedResponseDataSeries",
-        "GetTheNumberOfRequestsToOriginRequestFilters": ".:GetEdgeStatusCodeDetailsRequestFilters",
-        "GetTheNumberOfRequestsToOriginResponseDataSeries": ".:GetCpuTimeUsedResponseDataSeries",
-        "GetASummaryOfRequestsRequest": ".:GetASummaryOfCpuUsageRequest",
-        "GetASummaryOfRequestsResponse": ".:GetASummaryOfCpuUsageResponse",
-        "GetASummaryOfStatusCodesReturnedByEdgeServersRequest": ".:GetASummaryOfCpuUsageRequest",
-        "GetASummaryOfStatusCodesReturnedByEdgeServersResponse": ".:GetASummaryOfCpuUsageResponse",
-        "GetASummaryOfStatusCodesReturnedByOriginServersRequest": ".:GetASummaryOfCpuUsageRequest",
-        "GetASummaryOfStatusCodesReturnedByOriginServersResponse": ".:GetASummaryOfCpuUsageResponse",
-        "GetASummaryOfTrafficBandwidthRequest": ".:GetASummaryOfCpuUsageRequest",
-        "GetASummaryOfTrafficBandwidthResponse": ".:GetASummaryOfCpuUsageResponse",
-        "GetASummaryOfTrafficVolumeResponse": ".:GetASummaryOfCpuUsageResponse",
-        "GetEdgeBandwidthRequest": ".:GetCpuTimeUsedRequest",
-        "GetEdgeBandwidthResponse": ".:GetCpuTimeUsedResponse",
-        "GetEdgeHostnameStatisticsResponse": ".:GetCpuTimeUsedResponse",
-        "GetEdgeHostnameSummaryStatisticsResponse": ".:GetASummaryOfCpuUsageResponse",
         "GetEdgeRequestsRequest": ".:GetCpuTimeUsedRequest",
+        "GetEdgeRequestsRequestFilters": ".:GetCpuTimeUsedRequestFilters",
         "GetEdgeRequestsResponse": ".:GetCpuTimeUsedResponse",
+        "GetEdgeRequestsResponseDataSeries": ".:GetCpuTimeUsedResponseDataSeries",
+        "GetEdgeStatusCodeDetailsResponseDataSeriesDetails": ".:DataSeriesDetails",
         "GetEdgeTrafficVolumeRequest": ".:GetCpuTimeUsedRequest",
+        "GetEdgeTrafficVolumeRequestFilters": ".:GetCpuTimeUsedRequestFilters",
         "GetEdgeTrafficVolumeResponse": ".:GetCpuTimeUsedResponse",
+        "GetEdgeTrafficVolumeResponseDataSeries": ".:GetCpuTimeUsedResponseDataSeries",
         "GetOriginFastRouteRequestsRequest": ".:GetEdgeStatusCodeDetailsRequest",
+        "GetOriginFastRouteRequestsRequestFilters": ".:GetEdgeStatusCodeDetailsRequestFilters",
         "GetOriginFastRouteRequestsResponse": ".:GetCpuTimeUsedResponse",
+        "GetOriginFastRouteRequestsResponseDataSeries": ".:GetCpuTimeUsedResponseDataSeries",
         "GetOriginFastRouteTrafficVolumeRequest": ".:GetCpuTimeUsedRequest",
+        "GetOriginFastRouteTrafficVolumeRequestFilters": ".:GetCpuTimeUsedRequestFilters",
+        "GetOriginFastRouteTrafficVolumeResponseDataSeries": ".:DataSeries",
         "GetOriginStatusCodeDetailsRequest": ".:GetEdgeStatusCodeDetailsRequest",
+        "GetOriginStatusCodeDetailsRequestFilters": ".:GetEdgeStatusCodeDetailsRequestFilters",
         "GetOriginStatusCodeDetailsResponse": ".:GetEdgeStatusCodeDetailsResponse",
+        "GetOriginStatusCodeDetailsResponseDataSeries": ".:GetEdgeStatusCodeDetailsResponseDataSeries",
+        "GetOriginStatusCodeDetailsResponseDataSeriesDetails": ".:DataSeriesDetails",
         "GetOriginTrafficVolumeRequest": ".:GetCpuTimeUsedRequest",
+        "GetOriginTrafficVolumeRequestFilters": ".:GetCpuTimeUsedRequestFilters",
         "GetOriginTrafficVolumeResponse": ".:GetCpuTimeUsedResponse",
+        "GetOriginTrafficVolumeResponseDataSeries": ".:GetCpuTimeUsedResponseDataSeries",
         "GetTheEdgeUploadTrafficVolumeRequest": ".:GetCpuTimeUsedRequest",
+        "GetTheEdgeUploadTrafficVolumeRequestFilters": ".:GetCpuTimeUsedRequestFilters",
         "GetTheEdgeUploadTrafficVolumeResponse": ".:GetCpuTimeUsedResponse",
+        "GetTheEdgeUploadTrafficVolumeResponseDataSeries": ".:GetCpuTimeUsedResponseDataSeries",
         "GetTheIntermediateTrafficVolumeRequest": ".:GetCpuTimeUsedRequest",
+        "GetTheIntermediateTrafficVolumeRequestFilters": ".:GetCpuTimeUsedRequestFilters",
         "GetTheIntermediateTrafficVolumeResponse": ".:GetCpuTimeUsedResponse",
+        "GetTheIntermediateTrafficVolumeResponseDataSeries": ".:GetCpuTimeUsedResponseDataSeries",
         "GetTheNumberOfRequestsToOriginRequest": ".:GetEdgeStatusCodeDetailsRequest",
+        "GetTheNumberOfRequestsToOriginRequestFilters": ".:GetEdgeStatusCodeDetailsRequestFilters",
         "GetTheNumberOfRequestsToOriginResponse": ".:GetCpuTimeUsedResponse",
+        "GetTheNumberOfRequestsToOriginResponseDataSeries": ".:GetCpuTimeUsedResponseDataSeries",
     }
     __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

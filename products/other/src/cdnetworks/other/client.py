@@ -39,6 +39,7 @@ from .models import (
     AntiHijackIPListRequest,
     AntiHijackIPListResponse,
     DateFromDateToDomainRequest,
+    DomainStream,
     GetLiveStreamPushingStatusRequest,
     GetLiveStreamPushingStatusResponse,
     HttpDnsStatisticsRequest,
@@ -66,7 +67,6 @@ from .models import (
     QueryOnlineViewerCountRequest,
     QueryOnlineViewerCountResponse,
     ReportDomainStreamDurationServiceRequest,
-    ReportDomainStreamDurationServiceRequestDomainStream,
     ReportDomainStreamDurationServiceResponse,
     ResourceGroupDomainChangeRequest,
     ResourceGroupDomainChangeResponse,
@@ -473,7 +473,7 @@ class OtherUsageStatisticsClient(ProductClient):
         *,
         date_from: str | None = None,
         date_to: str | None = None,
-        domain_stream: list[ReportDomainStreamDurationServiceRequestDomainStream] | None = None,
+        domain_stream: list[DomainStream] | None = None,
     ) -> ReportDomainStreamDurationServiceResponse:
         """ReportDomainStreamDurationService: ``POST /api/report/domain/stream/duration``.
 
@@ -1125,7 +1125,7 @@ class AsyncOtherUsageStatisticsClient(AsyncProductClient):
         *,
         date_from: str | None = None,
         date_to: str | None = None,
-        domain_stream: list[ReportDomainStreamDurationServiceRequestDomainStream] | None = None,
+        domain_stream: list[DomainStream] | None = None,
     ) -> ReportDomainStreamDurationServiceResponse:
         """ReportDomainStreamDurationService: ``POST /api/report/domain/stream/duration``.
 

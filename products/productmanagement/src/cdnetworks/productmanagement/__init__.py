@@ -43,7 +43,6 @@ _MODULES = {
     ".models": (
         "CheckIfIpAddressesBelongToTheCdnProPlatformRequest",
         "CheckIfIpAddressesBelongToTheCdnProPlatformResponse",
-        "CheckIfIpAddressesBelongToTheCdnProPlatformResponseIpDetails",
         "EmptyRequest",
         "GetAListOfOriginShieldsRequest",
         "GetAListOfOriginShieldsResponse",
@@ -55,12 +54,14 @@ _MODULES = {
         "GetStagingServersListResponseStagingServers",
         "GetSystemConfigurationResponse",
         "GetSystemConfigurationResponseExtraServicePorts",
+        "IpDetails",
     ),
     ".product": ("PRODUCTMANAGEMENT",),
 }
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
     "AsyncProductmanagementClient": ".client:AsyncProductManagementClient",
+    "CheckIfIpAddressesBelongToTheCdnProPlatformResponseIpDetails": ".models:IpDetails",
     "GetIpAddressesOfTheCdnRequest": ".models:EmptyRequest",
     "GetOriginFastRouteIpListRequest": ".models:EmptyRequest",
     "GetOriginFastRouteIpListResponse": ".models:GetIpAddressesOfTheCdnResponse",

@@ -18,7 +18,6 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 __all__ = [
     "CheckIfIpAddressesBelongToTheCdnProPlatformRequest",
     "CheckIfIpAddressesBelongToTheCdnProPlatformResponse",
-    "CheckIfIpAddressesBelongToTheCdnProPlatformResponseIpDetails",
     "EmptyRequest",
     "GetAListOfOriginShieldsRequest",
     "GetAListOfOriginShieldsResponse",
@@ -30,6 +29,7 @@ __all__ = [
     "GetStagingServersListResponseStagingServers",
     "GetSystemConfigurationResponse",
     "GetSystemConfigurationResponseExtraServicePorts",
+    "IpDetails",
 ]
 
 
@@ -94,7 +94,7 @@ class GetAShieldByItsIdResponse(ResponseModel, kw_only=True):
     used_in_properties: bool | None = None
 
 
-class CheckIfIpAddressesBelongToTheCdnProPlatformResponseIpDetails(ItemModel, kw_only=True):
+class IpDetails(ItemModel, kw_only=True):
     """An item of ``CheckIfIpAddressesBelongToTheCdnProPlatformResponse.ip_details``."""
 
     ip: str | None = None
@@ -105,9 +105,7 @@ class CheckIfIpAddressesBelongToTheCdnProPlatformResponseIpDetails(ItemModel, kw
 class CheckIfIpAddressesBelongToTheCdnProPlatformResponse(ResponseModel, kw_only=True):
     """The answer of CheckIfIpAddressesBelongToTheCdnProPlatform."""
 
-    ip_details: list[CheckIfIpAddressesBelongToTheCdnProPlatformResponseIpDetails] = msgspec.field(
-        default_factory=list
-    )
+    ip_details: list[IpDetails] = msgspec.field(default_factory=list)
 
 
 class GetStagingServersListResponseStagingServers(ItemModel, kw_only=True):
@@ -160,6 +158,7 @@ if not TYPE_CHECKING:
 
     # Merged into a class of the same shape: old name -> the class now.
     _DEPRECATED = {
+        "CheckIfIpAddressesBelongToTheCdnProPlatformResponseIpDetails": ".:IpDetails",
         "GetIpAddressesOfTheCdnRequest": ".:EmptyRequest",
         "GetOriginFastRouteIpListRequest": ".:EmptyRequest",
         "GetOriginFastRouteIpListResponse": ".:GetIpAddressesOfTheCdnResponse",

@@ -17,86 +17,86 @@ from cdnetworks.core.action import as_flag
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "AvgSavedBandwidthRatio",
+    "CountryData",
+    "CountryDataDataSeries",
+    "DataDataSeries",
+    "DataSeries",
     "DateFromDateToDataIntervalRequest",
+    "DetailList",
+    "DetailsDetails",
+    "DomainDir",
+    "DomainList",
+    "DomainOfStreamList",
+    "DomainStream",
+    "FlowData",
+    "FlowRequestData",
     "GetBandwidthSavingRatioRequest",
     "GetBandwidthSavingRatioResponse",
     "GetBandwidthSavingRatioResponseData",
-    "GetBandwidthSavingRatioResponseDataAvgSavedBandwidthRatio",
     "GetBandwidthSavingRatioResponseDataDataSeries",
     "GetOriginTrafficAndRequestsForMultiDomainsRequest",
     "GetOriginTrafficAndRequestsForMultiDomainsResponse",
     "GetOriginTrafficAndRequestsForMultiDomainsResponseResult",
-    "GetOriginTrafficAndRequestsForMultiDomainsResponseResultDataSeries",
     "GetTotalTrafficForAllDomainsRequest",
     "GetTotalTrafficForAllDomainsResponse",
     "GetTrafficAndBandwidthByClientCountryRequest",
     "GetTrafficAndBandwidthByClientCountryResponse",
     "GetTrafficAndBandwidthByClientCountryResponseResult",
-    "GetTrafficAndBandwidthByClientCountryResponseResultCountryData",
-    "GetTrafficAndBandwidthByClientCountryResponseResultCountryDataDataSeries",
     "GetTrafficAndRequestsHitRatioByIspProvince1minGranularityRequest",
     "GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponse",
     "GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponseData",
-    "GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponseDataDataSeries",
     "GetTrafficByProtocolRequest",
     "GetTrafficByProtocolResponse",
     "GetTrafficByProtocolResponseResult",
     "GetTrafficByProtocolResponseResultDataSeries",
     "GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponse",
     "GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponseResult",
-    "GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponseResultDataSeries",
+    "HitRatioDatas",
+    "PopDataFlowData",
     "QueryDataTransferForAllDomainByteResponse",
     "QueryDataTransferForAllDomainByteResponseData",
-    "QueryDataTransferForAllDomainByteResponseDataFlowData",
     "QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequest",
-    "QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequestDomainDir",
     "QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponse",
     "QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResult",
-    "QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResultDetails",
     "QueryEdgeByteHitRatioServiceRequest",
     "QueryEdgeByteHitRatioServiceResponse",
     "QueryEdgeByteHitRatioServiceResponseResult",
-    "QueryEdgeByteHitRatioServiceResponseResultHitRatioDatas",
     "QueryKeywordaquanEdgereportRequest",
     "QueryKeywordaquanEdgereportResponse",
     "QueryKeywordaquanEdgereportResponseData",
     "QueryMultipleStreamTrafficAndBandwidthUnderTheDomainRequest",
     "QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponse",
     "QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseData",
-    "QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseDataDomainOfStreamList",
-    "QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseDataDomainOfStreamListDetailList",
     "QueryOutputTrafficUnderShieldPoPRequest",
     "QueryOutputTrafficUnderShieldPoPResponse",
     "QueryOutputTrafficUnderShieldPoPResponseResult",
-    "QueryOutputTrafficUnderShieldPoPResponseResultFlowData",
     "QueryRequestNumberAndPeakBandwidthForMultiDomainRequest",
     "QueryRequestNumberAndPeakBandwidthForMultiDomainResponse",
     "QueryRequestNumberAndPeakBandwidthForMultiDomainResponseResult",
-    "QueryRequestNumberAndPeakBandwidthForMultiDomainResponseResultFlowRequestData",
     "QuerySpecificPoPTrafficRequest",
     "QuerySpecificPoPTrafficResponse",
     "QuerySpecificPoPTrafficResponseResult",
     "QuerySpecificPoPTrafficResponseResultPopData",
-    "QuerySpecificPoPTrafficResponseResultPopDataFlowData",
     "QueryStaticDynamicTrafficByProtocolRequest",
     "QueryStaticDynamicTrafficByProtocolResponse",
     "QueryStaticDynamicTrafficByProtocolResponseResult",
-    "QueryStaticDynamicTrafficByProtocolResponseResultFlowData",
     "QueryStreamTrafficUnderMALBDomainRequest",
-    "QueryStreamTrafficUnderMALBDomainRequestDomainStream",
     "QueryStreamTrafficUnderMALBDomainResponse",
     "QueryStreamTrafficUnderMALBDomainResponseResult",
     "QueryStreamTrafficUnderMALBDomainResponseResultDetails",
     "QueryTotalTrafficForAllDomainsUnderDWARequest",
     "QueryTotalTrafficForAllDomainsUnderDWAResponse",
     "QueryTotalTrafficForMultiDomainsRequest",
-    "QueryTotalTrafficForMultiDomainsRequestDomainList",
     "QueryTotalTrafficForMultiDomainsResponse",
     "QueryTrafficForMultiDomainDomainList",
     "QueryTrafficForMultiDomainRequest",
     "QueryTrafficForMultiDomainResponse",
     "QueryTrafficForMultiDomainResponseFlowData",
     "QueryTrafficForSelectedBillingAreaRequest",
+    "ResultDataSeries",
+    "ResultDetails",
+    "ResultFlowData",
     "WctQueryRequest",
     "WctQueryResponse",
     "WctQueryResponseProvider",
@@ -148,33 +148,27 @@ class WctQueryResponse(ResponseModel, kw_only=True):
     provider: WctQueryResponseProvider | None = None
 
 
-class QueryOutputTrafficUnderShieldPoPResponseResultFlowData(ItemModel, kw_only=True):
-    """An item of ``QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResultDetails.details``, an item of ``QueryStreamTrafficUnderMALBDomainResponseResultDetails.details``, an item of ``QueryOutputTrafficUnderShieldPoPResponseResult.flow_data``."""
+class DetailsDetails(ItemModel, kw_only=True):
+    """An item of ``ResultDetails.details``, an item of ``QueryStreamTrafficUnderMALBDomainResponseResultDetails.details``, an item of ``QueryOutputTrafficUnderShieldPoPResponseResult.flow_data``."""
 
     timestamp: str | None = None
     value: str | None = None
 
 
-class QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResultDetails(
-    ItemModel, kw_only=True
-):
+class ResultDetails(ItemModel, kw_only=True):
     """An item of ``QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResult.details``."""
 
     dir: str | None = None
     total_flow: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     bandwidth_peak_value: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
-    details: list[QueryOutputTrafficUnderShieldPoPResponseResultFlowData] = msgspec.field(
-        default_factory=list
-    )
+    details: list[DetailsDetails] = msgspec.field(default_factory=list)
 
 
 class QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResult(ItemModel, kw_only=True):
     """An item of ``QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponse.result``."""
 
     domain: str | None = None
-    details: list[QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResultDetails] = (
-        msgspec.field(default_factory=list)
-    )
+    details: list[ResultDetails] = msgspec.field(default_factory=list)
 
 
 class QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponse(ResponseModel, kw_only=True):
@@ -185,7 +179,7 @@ class QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponse(ResponseModel,
     )
 
 
-class QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequestDomainDir(ItemModel, kw_only=True):
+class DomainDir(ItemModel, kw_only=True):
     """An item of ``QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequest.domain_dir``."""
 
     domain: str
@@ -198,9 +192,7 @@ class QueryStreamTrafficUnderMALBDomainResponseResultDetails(ItemModel, kw_only=
     stream: str | None = None
     total_flow: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     bandwidth_peak_value: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
-    details: list[QueryOutputTrafficUnderShieldPoPResponseResultFlowData] = msgspec.field(
-        default_factory=list
-    )
+    details: list[DetailsDetails] = msgspec.field(default_factory=list)
 
 
 class QueryStreamTrafficUnderMALBDomainResponseResult(ItemModel, kw_only=True):
@@ -220,14 +212,14 @@ class QueryStreamTrafficUnderMALBDomainResponse(ResponseModel, kw_only=True):
     )
 
 
-class QueryStreamTrafficUnderMALBDomainRequestDomainStream(ItemModel, kw_only=True):
+class DomainStream(ItemModel, kw_only=True):
     """An item of ``QueryStreamTrafficUnderMALBDomainRequest.domain_stream``, an item of ``QueryMultipleStreamTrafficAndBandwidthUnderTheDomainRequest.domain_stream``."""
 
     domain: str
     stream: list[str] = msgspec.field(default_factory=list)
 
 
-class QueryStaticDynamicTrafficByProtocolResponseResultFlowData(ItemModel, kw_only=True):
+class ResultFlowData(ItemModel, kw_only=True):
     """An item of ``QueryStaticDynamicTrafficByProtocolResponseResult.flow_data``."""
 
     timestamp: str | None = None
@@ -243,9 +235,7 @@ class QueryStaticDynamicTrafficByProtocolResponseResult(ItemModel, kw_only=True)
     """An item of ``QueryStaticDynamicTrafficByProtocolResponse.result``."""
 
     domain: str | None = None
-    flow_data: list[QueryStaticDynamicTrafficByProtocolResponseResultFlowData] = msgspec.field(
-        default_factory=list
-    )
+    flow_data: list[ResultFlowData] = msgspec.field(default_factory=list)
 
 
 class QueryStaticDynamicTrafficByProtocolResponse(ResponseModel, kw_only=True):
@@ -261,9 +251,7 @@ class QueryOutputTrafficUnderShieldPoPResponseResult(ItemModel, kw_only=True):
 
     domain: str | None = None
     total_flow: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
-    flow_data: list[QueryOutputTrafficUnderShieldPoPResponseResultFlowData] = msgspec.field(
-        default_factory=list
-    )
+    flow_data: list[DetailsDetails] = msgspec.field(default_factory=list)
 
 
 class QueryOutputTrafficUnderShieldPoPResponse(ResponseModel, kw_only=True):
@@ -274,7 +262,7 @@ class QueryOutputTrafficUnderShieldPoPResponse(ResponseModel, kw_only=True):
     )
 
 
-class QuerySpecificPoPTrafficResponseResultPopDataFlowData(ItemModel, kw_only=True):
+class PopDataFlowData(ItemModel, kw_only=True):
     """An item of ``QuerySpecificPoPTrafficResponseResultPopData.flow_data``."""
 
     timestamp: str | None = None
@@ -288,9 +276,7 @@ class QuerySpecificPoPTrafficResponseResultPopData(ItemModel, kw_only=True):
     """An item of ``QuerySpecificPoPTrafficResponseResult.pop_data``."""
 
     pop: str | None = None
-    flow_data: list[QuerySpecificPoPTrafficResponseResultPopDataFlowData] = msgspec.field(
-        default_factory=list
-    )
+    flow_data: list[PopDataFlowData] = msgspec.field(default_factory=list)
 
 
 class QuerySpecificPoPTrafficResponseResult(ItemModel, kw_only=True):
@@ -308,36 +294,28 @@ class QuerySpecificPoPTrafficResponse(ResponseModel, kw_only=True):
     result: list[QuerySpecificPoPTrafficResponseResult] = msgspec.field(default_factory=list)
 
 
-class QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseDataDomainOfStreamListDetailList(
-    ItemModel, kw_only=True
-):
-    """An item of ``QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseDataDomainOfStreamList.detail_list``."""
+class DetailList(ItemModel, kw_only=True):
+    """An item of ``DomainOfStreamList.detail_list``."""
 
     timestamp: str | None = None
     value: str | None = None
     online_user: int | None = None
 
 
-class QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseDataDomainOfStreamList(
-    ItemModel, kw_only=True
-):
+class DomainOfStreamList(ItemModel, kw_only=True):
     """An item of ``QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseData.domain_of_stream_list``."""
 
     stream: str | None = None
     total_flow: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     bandwidth_peak_value: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
-    detail_list: list[
-        QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseDataDomainOfStreamListDetailList
-    ] = msgspec.field(default_factory=list)
+    detail_list: list[DetailList] = msgspec.field(default_factory=list)
 
 
 class QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseData(ItemModel, kw_only=True):
     """An item of ``QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponse.data``."""
 
     domain: str | None = None
-    domain_of_stream_list: list[
-        QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseDataDomainOfStreamList
-    ] = msgspec.field(default_factory=list)
+    domain_of_stream_list: list[DomainOfStreamList] = msgspec.field(default_factory=list)
 
 
 class QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponse(ResponseModel, kw_only=True):
@@ -350,7 +328,7 @@ class QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponse(ResponseModel
     )
 
 
-class QueryDataTransferForAllDomainByteResponseDataFlowData(ItemModel, kw_only=True):
+class FlowData(ItemModel, kw_only=True):
     """An item of ``QueryDataTransferForAllDomainByteResponseData.flow_data``, an item of ``QueryTotalTrafficForAllDomainsUnderDWAResponse.flow_data``."""
 
     timestamp: str | None = None
@@ -361,9 +339,7 @@ class QueryDataTransferForAllDomainByteResponseData(ItemModel, kw_only=True):
     """An item of ``QueryDataTransferForAllDomainByteResponse.data``."""
 
     flow_summary: str | None = None
-    flow_data: list[QueryDataTransferForAllDomainByteResponseDataFlowData] = msgspec.field(
-        default_factory=list
-    )
+    flow_data: list[FlowData] = msgspec.field(default_factory=list)
 
 
 class QueryDataTransferForAllDomainByteResponse(ResponseModel, kw_only=True):
@@ -378,9 +354,7 @@ class QueryTotalTrafficForAllDomainsUnderDWAResponse(ResponseModel, kw_only=True
     """The answer of QueryTotalTrafficForAllDomainsUnderDWA."""
 
     flow_summary: str | None = msgspec.field(default=None, name="flow-summary")
-    flow_data: list[QueryDataTransferForAllDomainByteResponseDataFlowData] = msgspec.field(
-        default_factory=list, name="flow-data"
-    )
+    flow_data: list[FlowData] = msgspec.field(default_factory=list, name="flow-data")
 
 
 class QueryTrafficForMultiDomainResponseFlowData(ItemModel, kw_only=True):
@@ -405,9 +379,7 @@ class QueryTrafficForMultiDomainDomainList(ItemModel, kw_only=True):
     domain_name: list[str] = msgspec.field(name="domain-name")
 
 
-class QueryRequestNumberAndPeakBandwidthForMultiDomainResponseResultFlowRequestData(
-    ItemModel, kw_only=True
-):
+class FlowRequestData(ItemModel, kw_only=True):
     """An item of ``QueryRequestNumberAndPeakBandwidthForMultiDomainResponseResult.flow_request_data``."""
 
     timestamp: str | None = None
@@ -426,9 +398,7 @@ class QueryRequestNumberAndPeakBandwidthForMultiDomainResponseResult(ItemModel, 
     peak_time: str | None = None
     peak_request: str | None = None
     peak_request_time: str | None = None
-    flow_request_data: list[
-        QueryRequestNumberAndPeakBandwidthForMultiDomainResponseResultFlowRequestData
-    ] = msgspec.field(default_factory=list)
+    flow_request_data: list[FlowRequestData] = msgspec.field(default_factory=list)
 
 
 class QueryRequestNumberAndPeakBandwidthForMultiDomainResponse(ResponseModel, kw_only=True):
@@ -457,7 +427,7 @@ class QueryKeywordaquanEdgereportResponse(ResponseModel, kw_only=True):
     data: list[QueryKeywordaquanEdgereportResponseData] = msgspec.field(default_factory=list)
 
 
-class QueryEdgeByteHitRatioServiceResponseResultHitRatioDatas(ItemModel, kw_only=True):
+class HitRatioDatas(ItemModel, kw_only=True):
     """An item of ``QueryEdgeByteHitRatioServiceResponseResult.hit_ratio_datas``."""
 
     timestamp: str | None = None
@@ -469,9 +439,7 @@ class QueryEdgeByteHitRatioServiceResponseResult(ItemModel, kw_only=True):
 
     real_date: str | None = None
     total_avg: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
-    hit_ratio_datas: list[QueryEdgeByteHitRatioServiceResponseResultHitRatioDatas] = msgspec.field(
-        default_factory=list
-    )
+    hit_ratio_datas: list[HitRatioDatas] = msgspec.field(default_factory=list)
 
 
 class QueryEdgeByteHitRatioServiceResponse(ResponseModel, kw_only=True):
@@ -496,35 +464,29 @@ class GetTotalTrafficForAllDomainsResponse(ResponseModel, kw_only=True):
     )
 
 
-class GetTrafficAndBandwidthByClientCountryResponseResultCountryDataDataSeries(
-    ItemModel, kw_only=True
-):
-    """An item of ``GetTrafficAndBandwidthByClientCountryResponseResultCountryData.data_series``."""
+class CountryDataDataSeries(ItemModel, kw_only=True):
+    """An item of ``CountryData.data_series``."""
 
     timestamp: str | None = None
     traffic: str | None = None
     bandwidth: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
 
 
-class GetTrafficAndBandwidthByClientCountryResponseResultCountryData(ItemModel, kw_only=True):
+class CountryData(ItemModel, kw_only=True):
     """An item of ``GetTrafficAndBandwidthByClientCountryResponseResult.country_data``."""
 
     country_code: str | None = None
     country_name: str | None = None
     total_traffic: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     traffic_percentage: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
-    data_series: list[GetTrafficAndBandwidthByClientCountryResponseResultCountryDataDataSeries] = (
-        msgspec.field(default_factory=list)
-    )
+    data_series: list[CountryDataDataSeries] = msgspec.field(default_factory=list)
 
 
 class GetTrafficAndBandwidthByClientCountryResponseResult(ItemModel, kw_only=True):
     """An item of ``GetTrafficAndBandwidthByClientCountryResponse.result``."""
 
     domain: str | None = None
-    country_data: list[GetTrafficAndBandwidthByClientCountryResponseResultCountryData] = (
-        msgspec.field(default_factory=list)
-    )
+    country_data: list[CountryData] = msgspec.field(default_factory=list)
 
 
 class GetTrafficAndBandwidthByClientCountryResponse(ResponseModel, kw_only=True):
@@ -535,9 +497,7 @@ class GetTrafficAndBandwidthByClientCountryResponse(ResponseModel, kw_only=True)
     )
 
 
-class GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponseDataDataSeries(
-    ItemModel, kw_only=True
-):
+class DataDataSeries(ItemModel, kw_only=True):
     """An item of ``GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponseData.data_series``."""
 
     timestamp: str | None = None
@@ -551,9 +511,7 @@ class GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponseData(
     """An item of ``GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponse.data``."""
 
     domain: str | None = None
-    data_series: list[
-        GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponseDataDataSeries
-    ] = msgspec.field(default_factory=list)
+    data_series: list[DataDataSeries] = msgspec.field(default_factory=list)
 
 
 class GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponse(
@@ -583,9 +541,7 @@ class GetTrafficByProtocolResponse(ResponseModel, kw_only=True):
     result: list[GetTrafficByProtocolResponseResult] = msgspec.field(default_factory=list)
 
 
-class GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponseResultDataSeries(
-    ItemModel, kw_only=True
-):
+class ResultDataSeries(ItemModel, kw_only=True):
     """An item of ``GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponseResult.data_series``."""
 
     timestamp: str | None = None
@@ -604,9 +560,7 @@ class GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponseResult(ItemModel,
     peak_bandwidth_timestamp: str | None = None
     peak_requests: str | None = None
     peak_requests_timestamp: str | None = None
-    data_series: list[GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponseResultDataSeries] = (
-        msgspec.field(default_factory=list)
-    )
+    data_series: list[ResultDataSeries] = msgspec.field(default_factory=list)
 
 
 class GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponse(ResponseModel, kw_only=True):
@@ -626,13 +580,13 @@ class QueryTotalTrafficForMultiDomainsResponse(ResponseModel, kw_only=True):
     )
 
 
-class QueryTotalTrafficForMultiDomainsRequestDomainList(ItemModel, kw_only=True):
+class DomainList(ItemModel, kw_only=True):
     """The ``domain_list`` of ``QueryTotalTrafficForMultiDomainsRequest``."""
 
     domain_name: list[str] = msgspec.field(default_factory=list, name="domain-name")
 
 
-class GetOriginTrafficAndRequestsForMultiDomainsResponseResultDataSeries(ItemModel, kw_only=True):
+class DataSeries(ItemModel, kw_only=True):
     """An item of ``GetOriginTrafficAndRequestsForMultiDomainsResponseResult.data_series``."""
 
     timestamp: str | None = None
@@ -651,9 +605,7 @@ class GetOriginTrafficAndRequestsForMultiDomainsResponseResult(ItemModel, kw_onl
     peak_requests_timestamp: str | None = None
     peak_bandwidth: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     peak_bandwidth_timestamp: str | None = None
-    data_series: list[GetOriginTrafficAndRequestsForMultiDomainsResponseResultDataSeries] = (
-        msgspec.field(default_factory=list)
-    )
+    data_series: list[DataSeries] = msgspec.field(default_factory=list)
 
 
 class GetOriginTrafficAndRequestsForMultiDomainsResponse(ResponseModel, kw_only=True):
@@ -664,7 +616,7 @@ class GetOriginTrafficAndRequestsForMultiDomainsResponse(ResponseModel, kw_only=
     )
 
 
-class GetBandwidthSavingRatioResponseDataAvgSavedBandwidthRatio(ItemModel, kw_only=True):
+class AvgSavedBandwidthRatio(ItemModel, kw_only=True):
     """The ``avg_saved_bandwidth_ratio`` of ``GetBandwidthSavingRatioResponseData``."""
 
 
@@ -681,9 +633,7 @@ class GetBandwidthSavingRatioResponseData(ItemModel, kw_only=True):
     """An item of ``GetBandwidthSavingRatioResponse.data``."""
 
     query_time: str | None = None
-    avg_saved_bandwidth_ratio: GetBandwidthSavingRatioResponseDataAvgSavedBandwidthRatio | None = (
-        None
-    )
+    avg_saved_bandwidth_ratio: AvgSavedBandwidthRatio | None = None
     data_series: list[GetBandwidthSavingRatioResponseDataDataSeries] = msgspec.field(
         default_factory=list
     )
@@ -718,7 +668,7 @@ class QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequest(RequestModel, k
 
     date_from: str
     date_to: str
-    domain_dir: list[QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequestDomainDir]
+    domain_dir: list[DomainDir]
     protocol_type: str | None = None
     data_interval: str | None = None
     data_type: str
@@ -729,7 +679,7 @@ class QueryStreamTrafficUnderMALBDomainRequest(RequestModel, kw_only=True):
 
     date_from: str
     date_to: str
-    domain_stream: list[QueryStreamTrafficUnderMALBDomainRequestDomainStream]
+    domain_stream: list[DomainStream]
     data_interval: str | None = None
     data_type: str
     filter_empty_stream: int | None = None
@@ -773,7 +723,7 @@ class QueryMultipleStreamTrafficAndBandwidthUnderTheDomainRequest(RequestModel, 
 
     date_from: str | None = None
     date_to: str | None = None
-    domain_stream: list[QueryStreamTrafficUnderMALBDomainRequestDomainStream]
+    domain_stream: list[DomainStream]
     data_interval: str | None = None
     data_type: str | None = None
     filter_empty_stream: int | None = None
@@ -892,9 +842,7 @@ class GetTrafficByProtocolRequest(RequestModel, kw_only=True):
 class QueryTotalTrafficForMultiDomainsRequest(RequestModel, kw_only=True):
     """The arguments of QueryTotalTrafficForMultiDomains (``POST /api/report/domaintraffic``)."""
 
-    domain_list: QueryTotalTrafficForMultiDomainsRequestDomainList | None = msgspec.field(
-        default=None, name="domain-list"
-    )
+    domain_list: DomainList | None = msgspec.field(default=None, name="domain-list")
     date_from: str
     date_to: str
     granularity: str | None = None
@@ -925,19 +873,37 @@ if not TYPE_CHECKING:
 
     # Merged into a class of the same shape: old name -> the class now.
     _DEPRECATED = {
+        "GetBandwidthSavingRatioResponseDataAvgSavedBandwidthRatio": ".:AvgSavedBandwidthRatio",
+        "GetOriginTrafficAndRequestsForMultiDomainsResponseResultDataSeries": ".:DataSeries",
         "GetTotalTrafficForAllDomainsResponseDataSeries": ".:GetTrafficByProtocolResponseResultDataSeries",
-        "QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResultDetailsDetails": ".:QueryOutputTrafficUnderShieldPoPResponseResultFlowData",
-        "QueryMultipleStreamTrafficAndBandwidthUnderTheDomainRequestDomainStream": ".:QueryStreamTrafficUnderMALBDomainRequestDomainStream",
-        "QueryStreamTrafficUnderMALBDomainResponseResultDetailsDetails": ".:QueryOutputTrafficUnderShieldPoPResponseResultFlowData",
-        "QueryTotalTrafficForAllDomainsUnderDWAResponseFlowData": ".:QueryDataTransferForAllDomainByteResponseDataFlowData",
-        "QueryTotalTrafficForMultiDomainsResponseDataSeries": ".:GetTrafficByProtocolResponseResultDataSeries",
-        "QueryTotalTrafficInByteForAllDomainsUnderDWAByteResponseData": ".:QueryDataTransferForAllDomainByteResponseData",
-        "QueryTotalTrafficInByteForAllDomainsUnderDWAByteResponseDataFlowData": ".:QueryDataTransferForAllDomainByteResponseDataFlowData",
-        "QueryTrafficForSelectedBillingAreaResponseFlowData": ".:QueryTrafficForMultiDomainResponseFlowData",
+        "GetTrafficAndBandwidthByClientCountryResponseResultCountryData": ".:CountryData",
+        "GetTrafficAndBandwidthByClientCountryResponseResultCountryDataDataSeries": ".:CountryDataDataSeries",
+        "GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponseDataDataSeries": ".:DataDataSeries",
         "GetTrafficRequestsAndPeakBandwidthForMultiDomainsRequest": ".:QueryRequestNumberAndPeakBandwidthForMultiDomainRequest",
+        "GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponseResultDataSeries": ".:ResultDataSeries",
         "QueryDataTransferForAllDomainByteRequest": ".:DateFromDateToDataIntervalRequest",
+        "QueryDataTransferForAllDomainByteResponseDataFlowData": ".:FlowData",
+        "QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequestDomainDir": ".:DomainDir",
+        "QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResultDetails": ".:ResultDetails",
+        "QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResultDetailsDetails": ".:DetailsDetails",
+        "QueryEdgeByteHitRatioServiceResponseResultHitRatioDatas": ".:HitRatioDatas",
+        "QueryMultipleStreamTrafficAndBandwidthUnderTheDomainRequestDomainStream": ".:DomainStream",
+        "QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseDataDomainOfStreamList": ".:DomainOfStreamList",
+        "QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseDataDomainOfStreamListDetailList": ".:DetailList",
+        "QueryOutputTrafficUnderShieldPoPResponseResultFlowData": ".:DetailsDetails",
+        "QueryRequestNumberAndPeakBandwidthForMultiDomainResponseResultFlowRequestData": ".:FlowRequestData",
+        "QuerySpecificPoPTrafficResponseResultPopDataFlowData": ".:PopDataFlowData",
+        "QueryStaticDynamicTrafficByProtocolResponseResultFlowData": ".:ResultFlowData",
+        "QueryStreamTrafficUnderMALBDomainRequestDomainStream": ".:DomainStream",
+        "QueryStreamTrafficUnderMALBDomainResponseResultDetailsDetails": ".:DetailsDetails",
+        "QueryTotalTrafficForAllDomainsUnderDWAResponseFlowData": ".:FlowData",
+        "QueryTotalTrafficForMultiDomainsRequestDomainList": ".:DomainList",
+        "QueryTotalTrafficForMultiDomainsResponseDataSeries": ".:GetTrafficByProtocolResponseResultDataSeries",
         "QueryTotalTrafficInByteForAllDomainsUnderDWAByteRequest": ".:DateFromDateToDataIntervalRequest",
         "QueryTotalTrafficInByteForAllDomainsUnderDWAByteResponse": ".:QueryDataTransferForAllDomainByteResponse",
+        "QueryTotalTrafficInByteForAllDomainsUnderDWAByteResponseData": ".:QueryDataTransferForAllDomainByteResponseData",
+        "QueryTotalTrafficInByteForAllDomainsUnderDWAByteResponseDataFlowData": ".:FlowData",
         "QueryTrafficForSelectedBillingAreaResponse": ".:QueryTrafficForMultiDomainResponse",
+        "QueryTrafficForSelectedBillingAreaResponseFlowData": ".:QueryTrafficForMultiDomainResponseFlowData",
     }
     __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

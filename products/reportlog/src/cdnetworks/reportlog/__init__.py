@@ -30,6 +30,7 @@ _MODULES = {
         "LogReportsClient",
     ),
     ".models": (
+        "DataResults",
         "GetBotAttackIncidentLogDataRequest",
         "GetBotAttackIncidentLogDataResponse",
         "GetBotAttackIncidentLogDataResponseData",
@@ -40,7 +41,6 @@ _MODULES = {
         "GetOverallRequestsResponseDataResults",
         "GetRequestsByLocationDistributionResponse",
         "GetRequestsByLocationDistributionResponseData",
-        "GetRequestsByLocationDistributionResponseDataResults",
         "GetRequestsByProcessTimeResponse",
         "GetRequestsByProcessTimeResponseData",
         "GetRequestsByRecordTypeRequest",
@@ -56,6 +56,7 @@ _MODULES = {
 _DEPRECATED = {
     "AsyncReportlogClient": ".client:AsyncLogReportsClient",
     "GetRequestsByLocationDistributionRequest": ".models:GetRequestsByRecordTypeRequest",
+    "GetRequestsByLocationDistributionResponseDataResults": ".models:DataResults",
     "GetRequestsByProcessTimeRequest": ".models:GetRequestsByRecordTypeRequest",
     "GetRequestsByResponseTypeRequest": ".models:GetRequestsByRecordTypeRequest",
     "ReportlogClient": ".client:LogReportsClient",

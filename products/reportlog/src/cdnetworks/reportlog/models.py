@@ -15,6 +15,7 @@ import msgspec
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "DataResults",
     "GetBotAttackIncidentLogDataRequest",
     "GetBotAttackIncidentLogDataResponse",
     "GetBotAttackIncidentLogDataResponseData",
@@ -25,7 +26,6 @@ __all__ = [
     "GetOverallRequestsResponseDataResults",
     "GetRequestsByLocationDistributionResponse",
     "GetRequestsByLocationDistributionResponseData",
-    "GetRequestsByLocationDistributionResponseDataResults",
     "GetRequestsByProcessTimeResponse",
     "GetRequestsByProcessTimeResponseData",
     "GetRequestsByRecordTypeRequest",
@@ -145,7 +145,7 @@ class GetRequestsByProcessTimeResponse(ResponseModel, kw_only=True):
     message: str | None = None
 
 
-class GetRequestsByLocationDistributionResponseDataResults(ItemModel, kw_only=True):
+class DataResults(ItemModel, kw_only=True):
     """An item of ``GetRequestsByLocationDistributionResponseData.results``."""
 
     region: str | None = None
@@ -156,9 +156,7 @@ class GetRequestsByLocationDistributionResponseData(ItemModel, kw_only=True):
     """An item of ``GetRequestsByLocationDistributionResponse.data``."""
 
     ts: int | None = None
-    results: list[GetRequestsByLocationDistributionResponseDataResults] = msgspec.field(
-        default_factory=list
-    )
+    results: list[DataResults] = msgspec.field(default_factory=list)
 
 
 class GetRequestsByLocationDistributionResponse(ResponseModel, kw_only=True):
@@ -248,6 +246,7 @@ if not TYPE_CHECKING:
     # Merged into a class of the same shape: old name -> the class now.
     _DEPRECATED = {
         "GetRequestsByLocationDistributionRequest": ".:GetRequestsByRecordTypeRequest",
+        "GetRequestsByLocationDistributionResponseDataResults": ".:DataResults",
         "GetRequestsByProcessTimeRequest": ".:GetRequestsByRecordTypeRequest",
         "GetRequestsByResponseTypeRequest": ".:GetRequestsByRecordTypeRequest",
     }

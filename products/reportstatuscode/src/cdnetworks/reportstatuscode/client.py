@@ -26,6 +26,7 @@ from .actions import (
     REPORT_STATUS_CODE_REAL_TIME_EDGE_SERVICE,
 )
 from .models import (
+    BacksrcOnly,
     QueryIPV6StatusOfeachISPandProvinceRequest,
     QueryIPV6StatusOfeachISPandProvinceResponse,
     QueryISPProvinceStatusCodeRequest,
@@ -33,7 +34,6 @@ from .models import (
     QueryMultidomainsIPV6OrIPV4StatusCodeRequest,
     QueryMultidomainsIPV6OrIPV4StatusCodeResponse,
     QueryOriginStatusCodeDistributionRequest,
-    QueryOriginStatusCodeDistributionRequestBacksrcOnly,
     QueryOriginStatusCodeDistributionResponse,
     QueryRealTimeOriginStatusCodeRequest,
     QueryRealTimeOriginStatusCodeResponse,
@@ -135,7 +135,7 @@ class StatusCodeReportsClient(ProductClient):
         date_to: str | None = None,
         data_interval: str | None = None,
         group_by: list[str] | None = None,
-        backsrc_only: QueryOriginStatusCodeDistributionRequestBacksrcOnly | None = None,
+        backsrc_only: BacksrcOnly | None = None,
         query_by: str | None = None,
     ) -> QueryOriginStatusCodeDistributionResponse: ...
     def query_origin_status_code_distribution(
@@ -147,7 +147,7 @@ class StatusCodeReportsClient(ProductClient):
         domain: list[str] | None = None,
         data_interval: str | None = None,
         group_by: list[str] | None = None,
-        backsrc_only: QueryOriginStatusCodeDistributionRequestBacksrcOnly | None = None,
+        backsrc_only: BacksrcOnly | None = None,
         query_by: str | None = None,
     ) -> QueryOriginStatusCodeDistributionResponse:
         """QueryOriginStatusCodeDistribution: ``POST /api/report/status-code/origin``.
@@ -514,7 +514,7 @@ class AsyncStatusCodeReportsClient(AsyncProductClient):
         date_to: str | None = None,
         data_interval: str | None = None,
         group_by: list[str] | None = None,
-        backsrc_only: QueryOriginStatusCodeDistributionRequestBacksrcOnly | None = None,
+        backsrc_only: BacksrcOnly | None = None,
         query_by: str | None = None,
     ) -> QueryOriginStatusCodeDistributionResponse: ...
     async def query_origin_status_code_distribution(
@@ -526,7 +526,7 @@ class AsyncStatusCodeReportsClient(AsyncProductClient):
         domain: list[str] | None = None,
         data_interval: str | None = None,
         group_by: list[str] | None = None,
-        backsrc_only: QueryOriginStatusCodeDistributionRequestBacksrcOnly | None = None,
+        backsrc_only: BacksrcOnly | None = None,
         query_by: str | None = None,
     ) -> QueryOriginStatusCodeDistributionResponse:
         """QueryOriginStatusCodeDistribution: ``POST /api/report/status-code/origin``.

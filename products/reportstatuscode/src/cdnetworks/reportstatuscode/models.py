@@ -16,20 +16,20 @@ from msgspec import Meta
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "BacksrcOnly",
+    "CountryData",
+    "IspData",
+    "ProvinceData",
     "QueryIPV6StatusOfeachISPandProvinceRequest",
     "QueryIPV6StatusOfeachISPandProvinceResponse",
     "QueryIPV6StatusOfeachISPandProvinceResponseResult",
-    "QueryIPV6StatusOfeachISPandProvinceResponseResultIspData",
-    "QueryIPV6StatusOfeachISPandProvinceResponseResultIspDataProvinceData",
     "QueryISPProvinceStatusCodeRequest",
     "QueryISPProvinceStatusCodeResponse",
     "QueryISPProvinceStatusCodeResponseData",
-    "QueryISPProvinceStatusCodeResponseDataStatusCodeDataList",
     "QueryMultidomainsIPV6OrIPV4StatusCodeData",
     "QueryMultidomainsIPV6OrIPV4StatusCodeRequest",
     "QueryMultidomainsIPV6OrIPV4StatusCodeResponse",
     "QueryOriginStatusCodeDistributionRequest",
-    "QueryOriginStatusCodeDistributionRequestBacksrcOnly",
     "QueryOriginStatusCodeDistributionResponse",
     "QueryOriginStatusCodeDistributionResponseResult",
     "QueryRealTimeOriginStatusCodeRequest",
@@ -39,28 +39,28 @@ __all__ = [
     "QueryStatusCodeDistributionRequest",
     "QueryStatusCodeDistributionResponse",
     "QueryStatusCodeDistributionResponseResult",
-    "QueryStatusCodeDistributionResponseResultStatusCodeData",
     "QueryStatusCodeDistributioninCountriesRequest",
     "QueryStatusCodeDistributioninCountriesResponse",
     "QueryStatusCodeDistributioninCountriesResponseData",
-    "QueryStatusCodeDistributioninCountriesResponseDataCountryData",
     "ReportStatusCodeLogServiceRequest",
     "ReportStatusCodeRealTimeEdgeServiceRequest",
     "ReportStatusCodeRealTimeEdgeServiceResponse",
     "ReportStatusCodeRealTimeEdgeServiceResponseResult",
-    "ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeData",
+    "StatusCodeData",
+    "StatusCodeDataList",
+    "StatusCodeOriginData",
 ]
 
 
 class QueryRealTimeOriginStatusCodeResponseData(ItemModel, kw_only=True):
-    """An item of ``QueryStatusCodeDistributionResponseResultStatusCodeData.request_data``, an item of ``QueryRealTimeOriginStatusCodeResponse.data``, an item of ``QueryISPProvinceStatusCodeResponseDataStatusCodeDataList.detail_list`` and 2 more."""
+    """An item of ``StatusCodeData.request_data``, an item of ``QueryRealTimeOriginStatusCodeResponse.data``, an item of ``StatusCodeDataList.detail_list`` and 2 more."""
 
     timestamp: str | None = None
     value: str | None = None
 
 
-class ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeData(ItemModel, kw_only=True):
-    """An item of ``QueryOriginStatusCodeDistributionResponseResult.status_code_origin_data``, an item of ``QueryIPV6StatusOfeachISPandProvinceResponseResultIspDataProvinceData.status_code_data``, an item of ``ReportStatusCodeRealTimeEdgeServiceResponseResult.status_code_data`` and 1 more."""
+class StatusCodeOriginData(ItemModel, kw_only=True):
+    """An item of ``QueryOriginStatusCodeDistributionResponseResult.status_code_origin_data``, an item of ``ProvinceData.status_code_data``, an item of ``ReportStatusCodeRealTimeEdgeServiceResponseResult.status_code_data`` and 1 more."""
 
     status_code: str | None = None
     request_data: list[QueryRealTimeOriginStatusCodeResponseData] = msgspec.field(
@@ -68,31 +68,25 @@ class ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeData(ItemModel,
     )
 
 
-class QueryIPV6StatusOfeachISPandProvinceResponseResultIspDataProvinceData(ItemModel, kw_only=True):
-    """An item of ``QueryIPV6StatusOfeachISPandProvinceResponseResultIspData.province_data``."""
+class ProvinceData(ItemModel, kw_only=True):
+    """An item of ``IspData.province_data``."""
 
     province: str | None = None
-    status_code_data: list[ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeData] = (
-        msgspec.field(default_factory=list)
-    )
+    status_code_data: list[StatusCodeOriginData] = msgspec.field(default_factory=list)
 
 
-class QueryIPV6StatusOfeachISPandProvinceResponseResultIspData(ItemModel, kw_only=True):
+class IspData(ItemModel, kw_only=True):
     """An item of ``QueryIPV6StatusOfeachISPandProvinceResponseResult.isp_data``."""
 
     isp: str | None = None
-    province_data: list[QueryIPV6StatusOfeachISPandProvinceResponseResultIspDataProvinceData] = (
-        msgspec.field(default_factory=list)
-    )
+    province_data: list[ProvinceData] = msgspec.field(default_factory=list)
 
 
 class QueryIPV6StatusOfeachISPandProvinceResponseResult(ItemModel, kw_only=True):
     """An item of ``QueryIPV6StatusOfeachISPandProvinceResponse.result``."""
 
     domain: str | None = None
-    isp_data: list[QueryIPV6StatusOfeachISPandProvinceResponseResultIspData] = msgspec.field(
-        default_factory=list
-    )
+    isp_data: list[IspData] = msgspec.field(default_factory=list)
 
 
 class QueryIPV6StatusOfeachISPandProvinceResponse(ResponseModel, kw_only=True):
@@ -103,7 +97,7 @@ class QueryIPV6StatusOfeachISPandProvinceResponse(ResponseModel, kw_only=True):
     )
 
 
-class QueryStatusCodeDistributionResponseResultStatusCodeData(ItemModel, kw_only=True):
+class StatusCodeData(ItemModel, kw_only=True):
     """An item of ``QueryStatusCodeDistributionResponseResult.status_code_data``."""
 
     status_code: str | None = None
@@ -118,9 +112,7 @@ class QueryStatusCodeDistributionResponseResult(ItemModel, kw_only=True):
     """An item of ``QueryStatusCodeDistributionResponse.result``."""
 
     domain: str | None = None
-    status_code_data: list[QueryStatusCodeDistributionResponseResultStatusCodeData] = msgspec.field(
-        default_factory=list
-    )
+    status_code_data: list[StatusCodeData] = msgspec.field(default_factory=list)
 
 
 class QueryStatusCodeDistributionResponse(ResponseModel, kw_only=True):
@@ -134,9 +126,7 @@ class QueryOriginStatusCodeDistributionResponseResult(ItemModel, kw_only=True):
 
     domain: str | None = None
     status_code_type: str | None = None
-    status_code_origin_data: list[
-        ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeData
-    ] = msgspec.field(default_factory=list)
+    status_code_origin_data: list[StatusCodeOriginData] = msgspec.field(default_factory=list)
 
 
 class QueryOriginStatusCodeDistributionResponse(ResponseModel, kw_only=True):
@@ -147,7 +137,7 @@ class QueryOriginStatusCodeDistributionResponse(ResponseModel, kw_only=True):
     )
 
 
-class QueryOriginStatusCodeDistributionRequestBacksrcOnly(ItemModel, kw_only=True):
+class BacksrcOnly(ItemModel, kw_only=True):
     """The ``backsrc_only`` of ``QueryOriginStatusCodeDistributionRequest``."""
 
 
@@ -161,7 +151,7 @@ class QueryRealTimeOriginStatusCodeResponse(ResponseModel, kw_only=True):
     status_code_type: str | None = None
 
 
-class QueryISPProvinceStatusCodeResponseDataStatusCodeDataList(ItemModel, kw_only=True):
+class StatusCodeDataList(ItemModel, kw_only=True):
     """An item of ``QueryISPProvinceStatusCodeResponseData.status_code_data_list``."""
 
     status_code: str | None = None
@@ -174,9 +164,7 @@ class QueryISPProvinceStatusCodeResponseData(ItemModel, kw_only=True):
     """An item of ``QueryISPProvinceStatusCodeResponse.data``."""
 
     domain: str | None = None
-    status_code_data_list: list[QueryISPProvinceStatusCodeResponseDataStatusCodeDataList] = (
-        msgspec.field(default_factory=list)
-    )
+    status_code_data_list: list[StatusCodeDataList] = msgspec.field(default_factory=list)
 
 
 class QueryISPProvinceStatusCodeResponse(ResponseModel, kw_only=True):
@@ -190,9 +178,7 @@ class QueryISPProvinceStatusCodeResponse(ResponseModel, kw_only=True):
 class ReportStatusCodeRealTimeEdgeServiceResponseResult(ItemModel, kw_only=True):
     """An item of ``ReportStatusCodeRealTimeEdgeServiceResponse.result``."""
 
-    status_code_data: list[ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeData] = (
-        msgspec.field(default_factory=list)
-    )
+    status_code_data: list[StatusCodeOriginData] = msgspec.field(default_factory=list)
 
 
 class ReportStatusCodeRealTimeEdgeServiceResponse(ResponseModel, kw_only=True):
@@ -220,23 +206,19 @@ class QueryMultidomainsIPV6OrIPV4StatusCodeResponse(ResponseModel, kw_only=True)
     data: list[QueryMultidomainsIPV6OrIPV4StatusCodeData] = msgspec.field(default_factory=list)
 
 
-class QueryStatusCodeDistributioninCountriesResponseDataCountryData(ItemModel, kw_only=True):
+class CountryData(ItemModel, kw_only=True):
     """An item of ``QueryStatusCodeDistributioninCountriesResponseData.country_data``."""
 
     country_code: str | None = None
     country_name: str | None = None
-    status_code_data: list[ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeData] = (
-        msgspec.field(default_factory=list)
-    )
+    status_code_data: list[StatusCodeOriginData] = msgspec.field(default_factory=list)
 
 
 class QueryStatusCodeDistributioninCountriesResponseData(ItemModel, kw_only=True):
     """An item of ``QueryStatusCodeDistributioninCountriesResponse.data``."""
 
     domain: str | None = None
-    country_data: list[QueryStatusCodeDistributioninCountriesResponseDataCountryData] = (
-        msgspec.field(default_factory=list)
-    )
+    country_data: list[CountryData] = msgspec.field(default_factory=list)
 
 
 class QueryStatusCodeDistributioninCountriesResponse(ResponseModel, kw_only=True):
@@ -281,7 +263,7 @@ class QueryOriginStatusCodeDistributionRequest(RequestModel, kw_only=True):
     domain: list[str]
     data_interval: str | None = None
     group_by: list[str] | None = None
-    backsrc_only: QueryOriginStatusCodeDistributionRequestBacksrcOnly | None = None
+    backsrc_only: BacksrcOnly | None = None
     query_by: str | None = None
 
 
@@ -366,25 +348,32 @@ if not TYPE_CHECKING:
 
     # Merged into a class of the same shape: old name -> the class now.
     _DEPRECATED = {
-        "QueryIPV6StatusOfeachISPandProvinceResponseResultIspDataProvinceDataStatusCodeData": ".:ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeData",
+        "QueryIPV6StatusOfeachISPandProvinceResponseResultIspData": ".:IspData",
+        "QueryIPV6StatusOfeachISPandProvinceResponseResultIspDataProvinceData": ".:ProvinceData",
+        "QueryIPV6StatusOfeachISPandProvinceResponseResultIspDataProvinceDataStatusCodeData": ".:StatusCodeOriginData",
         "QueryIPV6StatusOfeachISPandProvinceResponseResultIspDataProvinceDataStatusCodeDataRequestData": ".:QueryRealTimeOriginStatusCodeResponseData",
+        "QueryISPProvinceStatusCodeResponseDataStatusCodeDataList": ".:StatusCodeDataList",
         "QueryISPProvinceStatusCodeResponseDataStatusCodeDataListDetailList": ".:QueryRealTimeOriginStatusCodeResponseData",
         "QueryMultidomainsIPV6OrIPV4StatusCodeDataDetailList": ".:QueryRealTimeOriginStatusCodeResponseData",
-        "QueryOriginStatusCodeDistributionResponseResultStatusCodeOriginData": ".:ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeData",
+        "QueryOriginStatusCodeDistributionRequestBacksrcOnly": ".:BacksrcOnly",
+        "QueryOriginStatusCodeDistributionResponseResultStatusCodeOriginData": ".:StatusCodeOriginData",
         "QueryOriginStatusCodeDistributionResponseResultStatusCodeOriginDataRequestData": ".:QueryRealTimeOriginStatusCodeResponseData",
-        "QueryStatusCodeDistributionOfeachISPandProvinceResponseResult": ".:QueryIPV6StatusOfeachISPandProvinceResponseResult",
-        "QueryStatusCodeDistributionOfeachISPandProvinceResponseResultIspData": ".:QueryIPV6StatusOfeachISPandProvinceResponseResultIspData",
-        "QueryStatusCodeDistributionOfeachISPandProvinceResponseResultIspDataProvinceData": ".:QueryIPV6StatusOfeachISPandProvinceResponseResultIspDataProvinceData",
-        "QueryStatusCodeDistributionOfeachISPandProvinceResponseResultIspDataProvinceDataStatusCodeData": ".:ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeData",
-        "QueryStatusCodeDistributionOfeachISPandProvinceResponseResultIspDataProvinceDataStatusCodeDataRequestData": ".:QueryRealTimeOriginStatusCodeResponseData",
-        "QueryStatusCodeDistributionResponseResultStatusCodeDataRequestData": ".:QueryRealTimeOriginStatusCodeResponseData",
-        "QueryStatusCodeDistributioninCountriesResponseDataCountryDataStatusCodeData": ".:ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeData",
-        "QueryStatusCodeDistributioninCountriesResponseDataCountryDataStatusCodeDataRequestData": ".:QueryRealTimeOriginStatusCodeResponseData",
-        "ReportStatusCodeLogServiceResponseData": ".:QueryISPProvinceStatusCodeResponseData",
-        "ReportStatusCodeLogServiceResponseDataStatusCodeDataList": ".:QueryISPProvinceStatusCodeResponseDataStatusCodeDataList",
-        "ReportStatusCodeLogServiceResponseDataStatusCodeDataListDetailList": ".:QueryRealTimeOriginStatusCodeResponseData",
-        "ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeDataRequestData": ".:QueryRealTimeOriginStatusCodeResponseData",
         "QueryStatusCodeDistributionOfeachISPandProvinceResponse": ".:QueryIPV6StatusOfeachISPandProvinceResponse",
+        "QueryStatusCodeDistributionOfeachISPandProvinceResponseResult": ".:QueryIPV6StatusOfeachISPandProvinceResponseResult",
+        "QueryStatusCodeDistributionOfeachISPandProvinceResponseResultIspData": ".:IspData",
+        "QueryStatusCodeDistributionOfeachISPandProvinceResponseResultIspDataProvinceData": ".:ProvinceData",
+        "QueryStatusCodeDistributionOfeachISPandProvinceResponseResultIspDataProvinceDataStatusCodeData": ".:StatusCodeOriginData",
+        "QueryStatusCodeDistributionOfeachISPandProvinceResponseResultIspDataProvinceDataStatusCodeDataRequestData": ".:QueryRealTimeOriginStatusCodeResponseData",
+        "QueryStatusCodeDistributionResponseResultStatusCodeData": ".:StatusCodeData",
+        "QueryStatusCodeDistributionResponseResultStatusCodeDataRequestData": ".:QueryRealTimeOriginStatusCodeResponseData",
+        "QueryStatusCodeDistributioninCountriesResponseDataCountryData": ".:CountryData",
+        "QueryStatusCodeDistributioninCountriesResponseDataCountryDataStatusCodeData": ".:StatusCodeOriginData",
+        "QueryStatusCodeDistributioninCountriesResponseDataCountryDataStatusCodeDataRequestData": ".:QueryRealTimeOriginStatusCodeResponseData",
         "ReportStatusCodeLogServiceResponse": ".:QueryISPProvinceStatusCodeResponse",
+        "ReportStatusCodeLogServiceResponseData": ".:QueryISPProvinceStatusCodeResponseData",
+        "ReportStatusCodeLogServiceResponseDataStatusCodeDataList": ".:StatusCodeDataList",
+        "ReportStatusCodeLogServiceResponseDataStatusCodeDataListDetailList": ".:QueryRealTimeOriginStatusCodeResponseData",
+        "ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeData": ".:StatusCodeOriginData",
+        "ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeDataRequestData": ".:QueryRealTimeOriginStatusCodeResponseData",
     }
     __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -41,10 +41,10 @@ _MODULES = {
         "QueryTotalNumberofUniqueIPUnderSingleDomainRequest",
         "QueryTotalNumberofUniqueIPUnderSingleDomainResponse",
         "QueryTotalNumberofUniqueIPUnderSingleDomainResponseResult",
-        "QueryTotalNumberofUniqueIPUnderSingleDomainResponseResultDetails",
         "ReportVisitorCustomTopDailyServiceData",
         "ReportVisitorCustomTopDailyServiceRequest",
         "ReportVisitorCustomTopDailyServiceResponse",
+        "ResultDetails",
         "StatisticalAnalysisOfChinaMainlandProvincevisitorsData",
         "StatisticalAnalysisOfChinaMainlandProvincevisitorsResponse",
         "StatisticalAnalysisOfCountriesData",
@@ -56,6 +56,7 @@ _MODULES = {
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
     "AsyncReportvisitorClient": ".client:AsyncVisitorReportsClient",
+    "QueryTotalNumberofUniqueIPUnderSingleDomainResponseResultDetails": ".models:ResultDetails",
     "ReportvisitorClient": ".client:VisitorReportsClient",
     "StatisticalAnalysisOfChinaMainlandProvincevisitorsRequest": ".models:StatisticalAnalysisOfCountriesRequest",
 }

@@ -19,10 +19,10 @@ __all__ = [
     "QueryTotalNumberofUniqueIPUnderSingleDomainRequest",
     "QueryTotalNumberofUniqueIPUnderSingleDomainResponse",
     "QueryTotalNumberofUniqueIPUnderSingleDomainResponseResult",
-    "QueryTotalNumberofUniqueIPUnderSingleDomainResponseResultDetails",
     "ReportVisitorCustomTopDailyServiceData",
     "ReportVisitorCustomTopDailyServiceRequest",
     "ReportVisitorCustomTopDailyServiceResponse",
+    "ResultDetails",
     "StatisticalAnalysisOfChinaMainlandProvincevisitorsData",
     "StatisticalAnalysisOfChinaMainlandProvincevisitorsResponse",
     "StatisticalAnalysisOfCountriesData",
@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 
-class QueryTotalNumberofUniqueIPUnderSingleDomainResponseResultDetails(ItemModel, kw_only=True):
+class ResultDetails(ItemModel, kw_only=True):
     """An item of ``QueryTotalNumberofUniqueIPUnderSingleDomainResponseResult.details``."""
 
     stream: str | None = None
@@ -43,9 +43,7 @@ class QueryTotalNumberofUniqueIPUnderSingleDomainResponseResult(ItemModel, kw_on
     """An item of ``QueryTotalNumberofUniqueIPUnderSingleDomainResponse.result``."""
 
     domain: str | None = None
-    details: list[QueryTotalNumberofUniqueIPUnderSingleDomainResponseResultDetails] = msgspec.field(
-        default_factory=list
-    )
+    details: list[ResultDetails] = msgspec.field(default_factory=list)
 
 
 class QueryTotalNumberofUniqueIPUnderSingleDomainResponse(ResponseModel, kw_only=True):
@@ -155,6 +153,7 @@ if not TYPE_CHECKING:
 
     # Merged into a class of the same shape: old name -> the class now.
     _DEPRECATED = {
+        "QueryTotalNumberofUniqueIPUnderSingleDomainResponseResultDetails": ".:ResultDetails",
         "StatisticalAnalysisOfChinaMainlandProvincevisitorsRequest": ".:StatisticalAnalysisOfCountriesRequest",
     }
     __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -122,8 +122,8 @@ if not TYPE_CHECKING:
 
     # Merged into a class of the same shape: old name -> the class now.
     _DEPRECATED = {
-        "GetASecretResponseUsageInProduction": ".:GetASecretResponseUsageInStaging",
         "DeleteASecretRequest": ".:SecretIdRequest",
         "GetASecretRequest": ".:SecretIdRequest",
+        "GetASecretResponseUsageInProduction": ".:GetASecretResponseUsageInStaging",
     }
     __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

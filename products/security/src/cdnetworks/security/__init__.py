@@ -54,13 +54,13 @@ _MODULES = {
         "AddSecurityGroupRulesRequestSecurityGroupRules",
         "AddSecurityGroupRulesResponse",
         "AddSecurityGroupRulesResponseData",
-        "AddSecurityGroupRulesResponseDataSecurityGroupRules",
         "CodeMessageDataResponse",
         "EditSecurityGroupRequest",
         "EditSecurityGroupRequestSecurityGroup",
         "EditSecurityGroupRulesRequest",
         "EditSecurityGroupRulesRequestSecurityGroupRule",
         "IdRequest",
+        "Rules",
         "VMPBindSecurityGroupRequest",
         "VMPBindSecurityGroupRequestBindInfo",
         "VMPBindSecurityGroupResponse",
@@ -84,12 +84,13 @@ _MODULES = {
 }
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
+    "AddSecurityGroupRulesResponseDataSecurityGroupRules": ".models:Rules",
     "DeleteSecurityGroupRequest": ".models:IdRequest",
     "DeleteSecurityGroupResponse": ".models:CodeMessageDataResponse",
     "DeletionSecurityGroupRulesRequest": ".models:IdRequest",
     "DeletionSecurityGroupRulesResponse": ".models:CodeMessageDataResponse",
     "EditSecurityGroupResponse": ".models:CodeMessageDataResponse",
     "EditSecurityGroupRulesResponse": ".models:CodeMessageDataResponse",
-    "VMPQuerySecurityGroupResponseDataSecurityGroupsRules": ".models:AddSecurityGroupRulesResponseDataSecurityGroupRules",
+    "VMPQuerySecurityGroupResponseDataSecurityGroupsRules": ".models:Rules",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

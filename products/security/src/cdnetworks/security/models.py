@@ -26,13 +26,13 @@ __all__ = [
     "AddSecurityGroupRulesRequestSecurityGroupRules",
     "AddSecurityGroupRulesResponse",
     "AddSecurityGroupRulesResponseData",
-    "AddSecurityGroupRulesResponseDataSecurityGroupRules",
     "CodeMessageDataResponse",
     "EditSecurityGroupRequest",
     "EditSecurityGroupRequestSecurityGroup",
     "EditSecurityGroupRulesRequest",
     "EditSecurityGroupRulesRequestSecurityGroupRule",
     "IdRequest",
+    "Rules",
     "VMPBindSecurityGroupRequest",
     "VMPBindSecurityGroupRequestBindInfo",
     "VMPBindSecurityGroupResponse",
@@ -89,7 +89,7 @@ class VMPQuerySSHKeyResponse(ResponseModel, kw_only=True):
     keypairs: list[VMPQuerySSHKeyResponseKeypairs] = msgspec.field(default_factory=list)
 
 
-class AddSecurityGroupRulesResponseDataSecurityGroupRules(ItemModel, kw_only=True):
+class Rules(ItemModel, kw_only=True):
     """An item of ``VMPQuerySecurityGroupResponseDataSecurityGroups.rules``, an item of ``AddSecurityGroupRulesResponseData.security_group_rules``."""
 
     id: str | None = None
@@ -114,9 +114,7 @@ class VMPQuerySecurityGroupResponseDataSecurityGroups(ItemModel, kw_only=True):
     remark: str | None = None
     create_time: str | None = None
     modify_time: str | None = None
-    rules: list[AddSecurityGroupRulesResponseDataSecurityGroupRules] = msgspec.field(
-        default_factory=list
-    )
+    rules: list[Rules] = msgspec.field(default_factory=list)
 
 
 class VMPQuerySecurityGroupResponseData(ItemModel, kw_only=True):
@@ -197,9 +195,7 @@ class EditSecurityGroupRulesRequestSecurityGroupRule(ItemModel, kw_only=True):
 class AddSecurityGroupRulesResponseData(ItemModel, kw_only=True):
     """The ``data`` of ``AddSecurityGroupRulesResponse``."""
 
-    security_group_rules: list[AddSecurityGroupRulesResponseDataSecurityGroupRules] = msgspec.field(
-        default_factory=list
-    )
+    security_group_rules: list[Rules] = msgspec.field(default_factory=list)
 
 
 class AddSecurityGroupRulesResponse(ResponseModel, kw_only=True):
@@ -337,12 +333,13 @@ if not TYPE_CHECKING:
 
     # Merged into a class of the same shape: old name -> the class now.
     _DEPRECATED = {
-        "VMPQuerySecurityGroupResponseDataSecurityGroupsRules": ".:AddSecurityGroupRulesResponseDataSecurityGroupRules",
+        "AddSecurityGroupRulesResponseDataSecurityGroupRules": ".:Rules",
         "DeleteSecurityGroupRequest": ".:IdRequest",
         "DeleteSecurityGroupResponse": ".:CodeMessageDataResponse",
         "DeletionSecurityGroupRulesRequest": ".:IdRequest",
         "DeletionSecurityGroupRulesResponse": ".:CodeMessageDataResponse",
         "EditSecurityGroupResponse": ".:CodeMessageDataResponse",
         "EditSecurityGroupRulesResponse": ".:CodeMessageDataResponse",
+        "VMPQuerySecurityGroupResponseDataSecurityGroupsRules": ".:Rules",
     }
     __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -138,10 +138,10 @@ if not TYPE_CHECKING:
 
     # Merged into a class of the same shape: old name -> the class now.
     _DEPRECATED = {
-        "QueryCertificateListForTerraformResponseDataRelatedDomains": ".:QueryCertificateForTerraformResponseDataDomains",
         "DeleteCertificateForTerraformRequest": ".:CertificateIdRequest",
         "DeleteCertificateForTerraformResponse": ".:CodeMessageDataResponse",
         "QueryCertificateForTerraformRequest": ".:CertificateIdRequest",
+        "QueryCertificateListForTerraformResponseDataRelatedDomains": ".:QueryCertificateForTerraformResponseDataDomains",
         "UpdateCertificateForTerraformResponse": ".:CodeMessageDataResponse",
     }
     __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -41,6 +41,7 @@ _MODULES = {
     ".models": (
         "BandwidthLimitServiceRequest",
         "BandwidthLimitServiceResponse",
+        "Content",
         "IcpQueryServiceRequest",
         "IcpQueryServiceResponse",
         "IcpQueryServiceResponseDomainIcpDataList",
@@ -50,7 +51,6 @@ _MODULES = {
         "QueryAllBandwidthLimitTaskListServiceRequest",
         "QueryAllBandwidthLimitTaskListServiceResponse",
         "QueryAllBandwidthLimitTaskListServiceResponseData",
-        "QueryAllBandwidthLimitTaskListServiceResponseDataContent",
         "QueryBandwidthLimitTaskListServiceRequest",
         "QueryBandwidthLimitTaskListServiceResponse",
         "QueryBandwidthLimitTaskListServiceResponseResult",
@@ -60,6 +60,7 @@ _MODULES = {
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
     "AsyncToolserviceClient": ".client:AsyncToolServiceClient",
+    "QueryAllBandwidthLimitTaskListServiceResponseDataContent": ".models:Content",
     "ToolserviceClient": ".client:ToolServiceClient",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

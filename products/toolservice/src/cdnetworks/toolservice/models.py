@@ -8,6 +8,8 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
@@ -15,6 +17,7 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 __all__ = [
     "BandwidthLimitServiceRequest",
     "BandwidthLimitServiceResponse",
+    "Content",
     "IcpQueryServiceRequest",
     "IcpQueryServiceResponse",
     "IcpQueryServiceResponseDomainIcpDataList",
@@ -24,7 +27,6 @@ __all__ = [
     "QueryAllBandwidthLimitTaskListServiceRequest",
     "QueryAllBandwidthLimitTaskListServiceResponse",
     "QueryAllBandwidthLimitTaskListServiceResponseData",
-    "QueryAllBandwidthLimitTaskListServiceResponseDataContent",
     "QueryBandwidthLimitTaskListServiceRequest",
     "QueryBandwidthLimitTaskListServiceResponse",
     "QueryBandwidthLimitTaskListServiceResponseResult",
@@ -87,7 +89,7 @@ class IpDomainServiceResponse(ResponseModel, kw_only=True):
     data: list[IpDomainServiceResponseData] = msgspec.field(default_factory=list)
 
 
-class QueryAllBandwidthLimitTaskListServiceResponseDataContent(ItemModel, kw_only=True):
+class Content(ItemModel, kw_only=True):
     """An item of ``QueryAllBandwidthLimitTaskListServiceResponseData.content``."""
 
     task_name: str | None = None
@@ -103,9 +105,7 @@ class QueryAllBandwidthLimitTaskListServiceResponseData(ItemModel, kw_only=True)
 
     domain: str | None = None
     is_exist: str | None = None
-    content: list[QueryAllBandwidthLimitTaskListServiceResponseDataContent] = msgspec.field(
-        default_factory=list
-    )
+    content: list[Content] = msgspec.field(default_factory=list)
 
 
 class QueryAllBandwidthLimitTaskListServiceResponse(ResponseModel, kw_only=True):
@@ -152,3 +152,13 @@ class QueryAllBandwidthLimitTaskListServiceRequest(RequestModel, kw_only=True):
     domain: list[str]
     ignore_task_status: str | None = None
     contain_domain: str | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "QueryAllBandwidthLimitTaskListServiceResponseDataContent": ".:Content",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

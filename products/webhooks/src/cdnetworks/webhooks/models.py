@@ -140,8 +140,8 @@ if not TYPE_CHECKING:
 
     # Merged into a class of the same shape: old name -> the class now.
     _DEPRECATED = {
-        "UpdateAWebhookRequestCredentials": ".:GetAWebhookResponseCredentials",
         "DeleteAWebhookRequest": ".:IdRequest",
         "GetAWebhookRequest": ".:IdRequest",
+        "UpdateAWebhookRequestCredentials": ".:GetAWebhookResponseCredentials",
     }
     __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -38,9 +38,8 @@ from ..models import (
     EditCacheTimeConfigRequest,
     EditCacheTimeConfigRequestCacheTimeBehaviors,
     EditDomainRedirectConfigRequest,
-    EditDomainRedirectConfigRequestRewriteRuleSettings,
-    EditHttpHeaderConfigEditHttpHeaderConfigRequestHeaderModifyRules,
     EditHttpHeaderConfigRequest,
+    HeaderModifyRules,
     LocationCodeMessageResponse,
     QueryAntiHotlinkingConfigResponse,
     QueryCacheTimeResponse,
@@ -50,6 +49,7 @@ from ..models import (
     QueryInnerRedirectResponse,
     QuerysourceverificationconfigResponse,
     QuerytimecontrolServiceResponse,
+    RewriteRuleSettings,
     UpdateCompressionConfigRequest,
     UpdateCompressionConfigRequestCompressionSettings,
     UpdatesourceverificationconfigRequest,
@@ -119,7 +119,7 @@ class Config1Methods(ProductClient):
     def edit_domain_redirect_config(
         self,
         *,
-        rewrite_rule_settings: list[EditDomainRedirectConfigRequestRewriteRuleSettings],
+        rewrite_rule_settings: list[RewriteRuleSettings],
         domain_name: str,
         description: str | None = None,
     ) -> CodeMessageResponse: ...
@@ -127,8 +127,7 @@ class Config1Methods(ProductClient):
         self,
         request: EditDomainRedirectConfigRequest | None = None,
         *,
-        rewrite_rule_settings: list[EditDomainRedirectConfigRequestRewriteRuleSettings]
-        | None = None,
+        rewrite_rule_settings: list[RewriteRuleSettings] | None = None,
         description: str | None = None,
         domain_name: str | None = None,
     ) -> CodeMessageResponse:
@@ -149,7 +148,7 @@ class Config1Methods(ProductClient):
     def edit_http_header_config(
         self,
         *,
-        header_modify_rules: list[EditHttpHeaderConfigEditHttpHeaderConfigRequestHeaderModifyRules],
+        header_modify_rules: list[HeaderModifyRules],
         domain_name: str,
         description: str | None = None,
     ) -> LocationCodeMessageResponse: ...
@@ -157,8 +156,7 @@ class Config1Methods(ProductClient):
         self,
         request: EditHttpHeaderConfigRequest | None = None,
         *,
-        header_modify_rules: list[EditHttpHeaderConfigEditHttpHeaderConfigRequestHeaderModifyRules]
-        | None = None,
+        header_modify_rules: list[HeaderModifyRules] | None = None,
         description: str | None = None,
         domain_name: str | None = None,
     ) -> LocationCodeMessageResponse:
@@ -491,7 +489,7 @@ class AsyncConfig1Methods(AsyncProductClient):
     async def edit_domain_redirect_config(
         self,
         *,
-        rewrite_rule_settings: list[EditDomainRedirectConfigRequestRewriteRuleSettings],
+        rewrite_rule_settings: list[RewriteRuleSettings],
         domain_name: str,
         description: str | None = None,
     ) -> CodeMessageResponse: ...
@@ -499,8 +497,7 @@ class AsyncConfig1Methods(AsyncProductClient):
         self,
         request: EditDomainRedirectConfigRequest | None = None,
         *,
-        rewrite_rule_settings: list[EditDomainRedirectConfigRequestRewriteRuleSettings]
-        | None = None,
+        rewrite_rule_settings: list[RewriteRuleSettings] | None = None,
         description: str | None = None,
         domain_name: str | None = None,
     ) -> CodeMessageResponse:
@@ -521,7 +518,7 @@ class AsyncConfig1Methods(AsyncProductClient):
     async def edit_http_header_config(
         self,
         *,
-        header_modify_rules: list[EditHttpHeaderConfigEditHttpHeaderConfigRequestHeaderModifyRules],
+        header_modify_rules: list[HeaderModifyRules],
         domain_name: str,
         description: str | None = None,
     ) -> LocationCodeMessageResponse: ...
@@ -529,8 +526,7 @@ class AsyncConfig1Methods(AsyncProductClient):
         self,
         request: EditHttpHeaderConfigRequest | None = None,
         *,
-        header_modify_rules: list[EditHttpHeaderConfigEditHttpHeaderConfigRequestHeaderModifyRules]
-        | None = None,
+        header_modify_rules: list[HeaderModifyRules] | None = None,
         description: str | None = None,
         domain_name: str | None = None,
     ) -> LocationCodeMessageResponse:

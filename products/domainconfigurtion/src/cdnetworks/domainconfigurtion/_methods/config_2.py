@@ -40,11 +40,9 @@ from ..models import (
     EditIgnoreProtocolRequestIgnoreProtocolRules,
     EditIgnoreProtocolResponse,
     EditLivestreamingTimestampAntihotlinkingConfigRequest,
-    EditLivestreamingTimestampAntihotlinkingConfigRequestTimestampVisitControlRules,
     EditOriginUriAndHostRequest,
     EditOriginUriAndHostRequestOriginRulesRewrites,
     EditQueryStringUrlConfigRequest,
-    EditQueryStringUrlConfigRequestQueryStringSettings,
     EditWebsocketConfigRequest,
     EditWebsocketConfigRequestWebsocketSwitch,
     EditWebsocketConfigResponse,
@@ -55,7 +53,9 @@ from ..models import (
     QueryOriginUriAndHostRequest,
     QueryOriginUriAndHostResponse,
     QueryQueryStringUrlConfigResponse,
+    QueryStringSettings,
     QueryWebsocketConfigResponse,
+    TimestampVisitControlRules,
     UpdateAmazonS3AuthorizationConfigRequest,
     UpdateAmazonS3AuthorizationConfigRequestAmazonS3AccessAuthorizationRules,
     UpdateLiveVisitControlConfigRequest,
@@ -76,7 +76,7 @@ class Config2Methods(ProductClient):
     def edit_query_string_url_config(
         self,
         *,
-        query_string_settings: list[EditQueryStringUrlConfigRequestQueryStringSettings],
+        query_string_settings: list[QueryStringSettings],
         domain_name: str,
         description: str | None = None,
     ) -> CodeMessageResponse: ...
@@ -84,8 +84,7 @@ class Config2Methods(ProductClient):
         self,
         request: EditQueryStringUrlConfigRequest | None = None,
         *,
-        query_string_settings: list[EditQueryStringUrlConfigRequestQueryStringSettings]
-        | None = None,
+        query_string_settings: list[QueryStringSettings] | None = None,
         description: str | None = None,
         domain_name: str | None = None,
     ) -> CodeMessageResponse:
@@ -404,19 +403,14 @@ class Config2Methods(ProductClient):
     def edit_livestreaming_timestamp_antihotlinking_config(
         self,
         *,
-        timestamp_visit_control_rules: list[
-            EditLivestreamingTimestampAntihotlinkingConfigRequestTimestampVisitControlRules
-        ],
+        timestamp_visit_control_rules: list[TimestampVisitControlRules],
         domain_name: str,
     ) -> CodeMessageDataResponse: ...
     def edit_livestreaming_timestamp_antihotlinking_config(
         self,
         request: EditLivestreamingTimestampAntihotlinkingConfigRequest | None = None,
         *,
-        timestamp_visit_control_rules: list[
-            EditLivestreamingTimestampAntihotlinkingConfigRequestTimestampVisitControlRules
-        ]
-        | None = None,
+        timestamp_visit_control_rules: list[TimestampVisitControlRules] | None = None,
         domain_name: str | None = None,
     ) -> CodeMessageDataResponse:
         """EditLivestreamingTimestampAntihotlinkingConfig: ``PUT /api/config/live-timestampvisitcontrol/{domain-name}``."""
@@ -439,7 +433,7 @@ class AsyncConfig2Methods(AsyncProductClient):
     async def edit_query_string_url_config(
         self,
         *,
-        query_string_settings: list[EditQueryStringUrlConfigRequestQueryStringSettings],
+        query_string_settings: list[QueryStringSettings],
         domain_name: str,
         description: str | None = None,
     ) -> CodeMessageResponse: ...
@@ -447,8 +441,7 @@ class AsyncConfig2Methods(AsyncProductClient):
         self,
         request: EditQueryStringUrlConfigRequest | None = None,
         *,
-        query_string_settings: list[EditQueryStringUrlConfigRequestQueryStringSettings]
-        | None = None,
+        query_string_settings: list[QueryStringSettings] | None = None,
         description: str | None = None,
         domain_name: str | None = None,
     ) -> CodeMessageResponse:
@@ -773,19 +766,14 @@ class AsyncConfig2Methods(AsyncProductClient):
     async def edit_livestreaming_timestamp_antihotlinking_config(
         self,
         *,
-        timestamp_visit_control_rules: list[
-            EditLivestreamingTimestampAntihotlinkingConfigRequestTimestampVisitControlRules
-        ],
+        timestamp_visit_control_rules: list[TimestampVisitControlRules],
         domain_name: str,
     ) -> CodeMessageDataResponse: ...
     async def edit_livestreaming_timestamp_antihotlinking_config(
         self,
         request: EditLivestreamingTimestampAntihotlinkingConfigRequest | None = None,
         *,
-        timestamp_visit_control_rules: list[
-            EditLivestreamingTimestampAntihotlinkingConfigRequestTimestampVisitControlRules
-        ]
-        | None = None,
+        timestamp_visit_control_rules: list[TimestampVisitControlRules] | None = None,
         domain_name: str | None = None,
     ) -> CodeMessageDataResponse:
         """EditLivestreamingTimestampAntihotlinkingConfig: ``PUT /api/config/live-timestampvisitcontrol/{domain-name}``."""

@@ -32,6 +32,7 @@ from ..models import (
     BatchUpdateDomainCertConfigRequest,
     CodeMessageDataResponse,
     CodeMessageResponse,
+    DomainCertConfig,
     DomainRequest,
     EditAccessSpeedLimitRequest,
     EditAccessSpeedLimitRequestAccessSpeedRules,
@@ -45,7 +46,6 @@ from ..models import (
     UpdateCacheKeyConfigurationRequest,
     UpdateCacheKeyConfigurationRequestCacheKeyRules,
     UpdateDomainCertConfigRequest,
-    UpdateDomainMultiCertConfigForWplusDomainCertConfig,
     UpdateDomainMultiCertConfigForWplusOtherConfig,
     UpdateDomainMultiCertConfigForWplusRequest,
     UpdateHttp2SettingsConfigForWplusRequest,
@@ -337,7 +337,7 @@ class Config3Methods(ProductClient):
     def update_domain_multi_cert_config_for_wplus(
         self,
         *,
-        domain_cert_config: UpdateDomainMultiCertConfigForWplusDomainCertConfig,
+        domain_cert_config: DomainCertConfig,
         other_config: UpdateDomainMultiCertConfigForWplusOtherConfig,
         domain_name: str,
     ) -> CodeMessageResponse: ...
@@ -345,7 +345,7 @@ class Config3Methods(ProductClient):
         self,
         request: UpdateDomainMultiCertConfigForWplusRequest | None = None,
         *,
-        domain_cert_config: UpdateDomainMultiCertConfigForWplusDomainCertConfig | None = None,
+        domain_cert_config: DomainCertConfig | None = None,
         other_config: UpdateDomainMultiCertConfigForWplusOtherConfig | None = None,
         domain_name: str | None = None,
     ) -> CodeMessageResponse:
@@ -689,7 +689,7 @@ class AsyncConfig3Methods(AsyncProductClient):
     async def update_domain_multi_cert_config_for_wplus(
         self,
         *,
-        domain_cert_config: UpdateDomainMultiCertConfigForWplusDomainCertConfig,
+        domain_cert_config: DomainCertConfig,
         other_config: UpdateDomainMultiCertConfigForWplusOtherConfig,
         domain_name: str,
     ) -> CodeMessageResponse: ...
@@ -697,7 +697,7 @@ class AsyncConfig3Methods(AsyncProductClient):
         self,
         request: UpdateDomainMultiCertConfigForWplusRequest | None = None,
         *,
-        domain_cert_config: UpdateDomainMultiCertConfigForWplusDomainCertConfig | None = None,
+        domain_cert_config: DomainCertConfig | None = None,
         other_config: UpdateDomainMultiCertConfigForWplusOtherConfig | None = None,
         domain_name: str | None = None,
     ) -> CodeMessageResponse:

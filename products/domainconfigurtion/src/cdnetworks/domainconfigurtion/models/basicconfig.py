@@ -17,12 +17,12 @@ __all__ = [
     "AddBanUrltoDomianRequestIllegalInformation",
     "AddBanUrltoDomianResponse",
     "DeleteBanURLsRequest",
+    "IllegalInformations",
     "QueryBanUrlUnderDomianResponse",
-    "QueryBanUrlUnderDomianResponseIllegalInformations",
 ]
 
 
-class QueryBanUrlUnderDomianResponseIllegalInformations(ItemModel, kw_only=True):
+class IllegalInformations(ItemModel, kw_only=True):
     """An item of ``QueryBanUrlUnderDomianResponse.illegal_informations``."""
 
     url: str | None = None
@@ -36,7 +36,7 @@ class QueryBanUrlUnderDomianResponse(ResponseModel, kw_only=True):
     domain_name: str | None = msgspec.field(default=None, name="domain-name")
     domain_id: str | None = msgspec.field(default=None, name="domain-id")
     customer_code: str | None = msgspec.field(default=None, name="customer-code")
-    illegal_informations: list[QueryBanUrlUnderDomianResponseIllegalInformations] = msgspec.field(
+    illegal_informations: list[IllegalInformations] = msgspec.field(
         default_factory=list, name="illegal-informations"
     )
 

@@ -23,18 +23,18 @@ from ._shared import (
 )
 
 __all__ = [
+    "BackToOriginRewriteRule",
     "BatchUpdateApiDomainForWplusRequest",
     "BatchUpdateApiDomainForWplusRequestDomainConfigs",
-    "BatchUpdateApiDomainForWplusRequestDomainConfigsBackToOriginRewriteRule",
-    "BatchUpdateApiDomainForWplusRequestDomainConfigsCacheTimeBehaviors",
-    "BatchUpdateApiDomainForWplusRequestDomainConfigsSsl",
     "BatchUpdateApiDomainForWplusResponse",
     "BatchUpdateApiDomainForWplusResponseData",
-    "BatchUpdateApiDomainForWplusResponseDataFailedDomains",
+    "CacheTimeBehaviors",
+    "Ssl",
+    "SuccessDomains",
 ]
 
 
-class BatchUpdateApiDomainForWplusResponseDataFailedDomains(ItemModel, kw_only=True):
+class SuccessDomains(ItemModel, kw_only=True):
     """An item of ``BatchUpdateApiDomainForWplusResponseData.success_domains``, an item of ``BatchUpdateApiDomainForWplusResponseData.failed_domains``."""
 
     domain: str | None = None
@@ -46,12 +46,8 @@ class BatchUpdateApiDomainForWplusResponseDataFailedDomains(ItemModel, kw_only=T
 class BatchUpdateApiDomainForWplusResponseData(ItemModel, kw_only=True):
     """The ``data`` of ``BatchUpdateApiDomainForWplusResponse``."""
 
-    success_domains: list[BatchUpdateApiDomainForWplusResponseDataFailedDomains] = msgspec.field(
-        default_factory=list
-    )
-    failed_domains: list[BatchUpdateApiDomainForWplusResponseDataFailedDomains] = msgspec.field(
-        default_factory=list
-    )
+    success_domains: list[SuccessDomains] = msgspec.field(default_factory=list)
+    failed_domains: list[SuccessDomains] = msgspec.field(default_factory=list)
 
 
 class BatchUpdateApiDomainForWplusResponse(ResponseModel, kw_only=True):
@@ -62,7 +58,7 @@ class BatchUpdateApiDomainForWplusResponse(ResponseModel, kw_only=True):
     message: str | None = None
 
 
-class BatchUpdateApiDomainForWplusRequestDomainConfigsSsl(ItemModel, kw_only=True):
+class Ssl(ItemModel, kw_only=True):
     """The ``ssl`` of ``BatchUpdateApiDomainForWplusRequestDomainConfigs``."""
 
     use_ssl: bool | Literal["true", "false"] | None = msgspec.field(default=None, name="use-ssl")
@@ -76,7 +72,7 @@ class BatchUpdateApiDomainForWplusRequestDomainConfigsSsl(ItemModel, kw_only=Tru
         self.use_for_sni = as_flag(self.use_for_sni, "true", "false")
 
 
-class BatchUpdateApiDomainForWplusRequestDomainConfigsCacheTimeBehaviors(ItemModel, kw_only=True):
+class CacheTimeBehaviors(ItemModel, kw_only=True):
     """An item of ``BatchUpdateApiDomainForWplusRequestDomainConfigs.cache_time_behaviors``."""
 
     path_pattern: str | None = msgspec.field(default=None, name="path-pattern")
@@ -112,9 +108,7 @@ class BatchUpdateApiDomainForWplusRequestDomainConfigsCacheTimeBehaviors(ItemMod
         self.priority = as_int_text(self.priority, "priority")
 
 
-class BatchUpdateApiDomainForWplusRequestDomainConfigsBackToOriginRewriteRule(
-    ItemModel, kw_only=True
-):
+class BackToOriginRewriteRule(ItemModel, kw_only=True):
     """The ``back_to_origin_rewrite_rule`` of ``BatchUpdateApiDomainForWplusRequestDomainConfigs``."""
 
     protocol: str | None = None
@@ -135,7 +129,7 @@ class BatchUpdateApiDomainForWplusRequestDomainConfigs(ItemModel, kw_only=True):
     origin_config: EditDomainConfigRequestOriginConfig | None = msgspec.field(
         default=None, name="origin-config"
     )
-    ssl: BatchUpdateApiDomainForWplusRequestDomainConfigsSsl | None = None
+    ssl: Ssl | None = None
     cache_host: str | None = msgspec.field(default=None, name="cache-host")
     enable_httpdns: bool | Literal["true", "false"] | None = msgspec.field(
         default=None, name="enable-httpdns"
@@ -147,12 +141,12 @@ class BatchUpdateApiDomainForWplusRequestDomainConfigs(ItemModel, kw_only=True):
     publish_points: list[EditDomainConfigRequestPublishPoints] = msgspec.field(
         default_factory=list, name="publish-points"
     )
-    cache_time_behaviors: list[
-        BatchUpdateApiDomainForWplusRequestDomainConfigsCacheTimeBehaviors
-    ] = msgspec.field(default_factory=list, name="cache-time-behaviors")
-    back_to_origin_rewrite_rule: (
-        BatchUpdateApiDomainForWplusRequestDomainConfigsBackToOriginRewriteRule | None
-    ) = msgspec.field(default=None, name="back-to-origin-rewrite-rule")
+    cache_time_behaviors: list[CacheTimeBehaviors] = msgspec.field(
+        default_factory=list, name="cache-time-behaviors"
+    )
+    back_to_origin_rewrite_rule: BackToOriginRewriteRule | None = msgspec.field(
+        default=None, name="back-to-origin-rewrite-rule"
+    )
     description: str | None = None
 
     def __post_init__(self) -> None:

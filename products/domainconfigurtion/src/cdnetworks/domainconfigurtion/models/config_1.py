@@ -17,43 +17,38 @@ from cdnetworks.core.action import as_flag, as_int_text
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "AdvanceControlRules",
+    "CompressionSettings",
+    "CookieControlRules",
+    "CustomHeaderControlRules",
+    "DataId",
     "EditAntiHotlinkingConfigRequest",
     "EditAntiHotlinkingConfigRequestVisitControlRules",
-    "EditAntiHotlinkingConfigRequestVisitControlRulesAdvanceControlRules",
-    "EditAntiHotlinkingConfigRequestVisitControlRulesCookieControlRules",
-    "EditAntiHotlinkingConfigRequestVisitControlRulesCustomHeaderControlRules",
-    "EditAntiHotlinkingConfigRequestVisitControlRulesIpControlRule",
-    "EditAntiHotlinkingConfigRequestVisitControlRulesRefererControlRule",
-    "EditAntiHotlinkingConfigRequestVisitControlRulesUaControlRule",
     "EditCacheTimeConfigRequest",
     "EditCacheTimeConfigRequestCacheTimeBehaviors",
     "EditDomainRedirectConfigRequest",
-    "EditDomainRedirectConfigRequestRewriteRuleSettings",
-    "EditHttpHeaderConfigEditHttpHeaderConfigRequestHeaderModifyRules",
     "EditHttpHeaderConfigRequest",
+    "HeaderModifyRules",
+    "HttpCodeCacheRules",
+    "IpControlRule",
     "LocationCodeMessageResponse",
     "QueryAntiHotlinkingConfigResponse",
-    "QueryAntiHotlinkingConfigResponseVisitControlRules",
-    "QueryAntiHotlinkingConfigResponseVisitControlRulesAdvanceControlRules",
-    "QueryAntiHotlinkingConfigResponseVisitControlRulesCookieControlRules",
-    "QueryAntiHotlinkingConfigResponseVisitControlRulesIpControlRule",
-    "QueryAntiHotlinkingConfigResponseVisitControlRulesRefererControlRule",
     "QueryCacheTimeResponse",
     "QueryCacheTimeResponseCacheTimeBehaviors",
     "QueryCompressionConfigResponse",
-    "QueryCompressionConfigResponseCompressionSettings",
     "QueryHttpCodeCasheConfigResponse",
-    "QueryHttpCodeCasheConfigResponseHttpCodeCacheRules",
     "QueryHttpHeaderConfigQueryHttpHeaderConfigResponseHeaderModifyRules",
-    "QueryHttpHeaderConfigQueryHttpHeaderConfigResponseHeaderModifyRulesDataId",
     "QueryHttpHeaderConfigResponse",
     "QueryInnerRedirectResponse",
     "QueryInnerRedirectResponseRewriteRuleSettings",
     "QuerysourceverificationconfigResponse",
-    "QuerysourceverificationconfigResponseSourceVerification",
     "QuerytimecontrolServiceResponse",
-    "QuerytimecontrolServiceResponseTimestampVisitControlRule",
-    "QuerytimecontrolServiceResponseTimestampVisitControlRuleTimestampControlRules",
+    "RefererControlRule",
+    "RewriteRuleSettings",
+    "SourceVerification",
+    "TimestampControlRules",
+    "TimestampVisitControlRule",
+    "UaControlRule",
     "UpdateCompressionConfigRequest",
     "UpdateCompressionConfigRequestCompressionSettings",
     "UpdatesourceverificationconfigRequest",
@@ -61,6 +56,11 @@ __all__ = [
     "UpdatesourceverificationconfigResponse",
     "UpdatetimecontrolServiceRequest",
     "UpdatetimecontrolServiceRequestTimestampVisitControlRule",
+    "VisitControlRules",
+    "VisitControlRulesAdvanceControlRules",
+    "VisitControlRulesCookieControlRules",
+    "VisitControlRulesIpControlRule",
+    "VisitControlRulesRefererControlRule",
 ]
 
 
@@ -110,10 +110,8 @@ class UpdatetimecontrolServiceRequestTimestampVisitControlRule(ItemModel, kw_onl
         self.log_format = as_flag(self.log_format, "true", "false")
 
 
-class QuerytimecontrolServiceResponseTimestampVisitControlRuleTimestampControlRules(
-    ItemModel, kw_only=True
-):
-    """An item of ``QuerytimecontrolServiceResponseTimestampVisitControlRule.timestamp_control_rules``."""
+class TimestampControlRules(ItemModel, kw_only=True):
+    """An item of ``TimestampVisitControlRule.timestamp_control_rules``."""
 
     data_id: int | None = msgspec.field(default=None, name="data-id")
     path_pattern: str | None = msgspec.field(default=None, name="path-pattern")
@@ -136,7 +134,7 @@ class QuerytimecontrolServiceResponseTimestampVisitControlRuleTimestampControlRu
     uri_select: str | None = msgspec.field(default=None, name="uri-select")
 
 
-class QuerytimecontrolServiceResponseTimestampVisitControlRule(ItemModel, kw_only=True):
+class TimestampVisitControlRule(ItemModel, kw_only=True):
     """The ``timestamp_visit_control_rule`` of ``QuerytimecontrolServiceResponse``."""
 
     path_pattern: str | None = msgspec.field(default=None, name="path-pattern")
@@ -157,9 +155,9 @@ class QuerytimecontrolServiceResponseTimestampVisitControlRule(ItemModel, kw_onl
     log_format: str | None = msgspec.field(default=None, name="log-format")
     m3u8: str | None = None
     url_key: str | None = msgspec.field(default=None, name="url-key")
-    timestamp_control_rules: list[
-        QuerytimecontrolServiceResponseTimestampVisitControlRuleTimestampControlRules
-    ] = msgspec.field(default_factory=list, name="timestamp-control-rules")
+    timestamp_control_rules: list[TimestampControlRules] = msgspec.field(
+        default_factory=list, name="timestamp-control-rules"
+    )
     special_encryption: str | None = msgspec.field(default=None, name="special-encryption")
     effective_time: str | None = msgspec.field(default=None, name="effective-time")
     file_type: str | None = msgspec.field(default=None, name="file-type")
@@ -171,12 +169,12 @@ class QuerytimecontrolServiceResponse(ResponseModel, kw_only=True):
 
     domain_id: str | None = msgspec.field(default=None, name="domain-id")
     domain_name: str | None = msgspec.field(default=None, name="domain-name")
-    timestamp_visit_control_rule: (
-        QuerytimecontrolServiceResponseTimestampVisitControlRule | None
-    ) = msgspec.field(default=None, name="timestamp-visit-control-rule")
+    timestamp_visit_control_rule: TimestampVisitControlRule | None = msgspec.field(
+        default=None, name="timestamp-visit-control-rule"
+    )
 
 
-class EditDomainRedirectConfigRequestRewriteRuleSettings(ItemModel, kw_only=True):
+class RewriteRuleSettings(ItemModel, kw_only=True):
     """An item of ``EditDomainRedirectConfigRequest.rewrite_rule_settings``."""
 
     after_value: str | None = msgspec.field(default=None, name="after-value")
@@ -220,7 +218,7 @@ class LocationCodeMessageResponse(ResponseModel, kw_only=True):
     message: str | None = None
 
 
-class EditHttpHeaderConfigEditHttpHeaderConfigRequestHeaderModifyRules(ItemModel, kw_only=True):
+class HeaderModifyRules(ItemModel, kw_only=True):
     """An item of ``EditHttpHeaderConfigRequest.header_modify_rules``."""
 
     data_id: int | None = msgspec.field(default=None, name="data-id")
@@ -253,9 +251,7 @@ class EditHttpHeaderConfigEditHttpHeaderConfigRequestHeaderModifyRules(ItemModel
         self.priority = as_int_text(self.priority, "priority")
 
 
-class QueryHttpHeaderConfigQueryHttpHeaderConfigResponseHeaderModifyRulesDataId(
-    ItemModel, kw_only=True
-):
+class DataId(ItemModel, kw_only=True):
     """The ``data_id`` of ``QueryHttpHeaderConfigQueryHttpHeaderConfigResponseHeaderModifyRules``."""
 
 
@@ -269,9 +265,7 @@ class QueryHttpHeaderConfigQueryHttpHeaderConfigResponseHeaderModifyRules(ItemMo
     directory: str | None = None
     specify_url: str | None = msgspec.field(default=None, name="specify-url")
     request_method: str | None = msgspec.field(default=None, name="request-method")
-    data_id: QueryHttpHeaderConfigQueryHttpHeaderConfigResponseHeaderModifyRulesDataId | None = (
-        msgspec.field(default=None, name="data-id")
-    )
+    data_id: DataId | None = msgspec.field(default=None, name="data-id")
     path_pattern: str | None = msgspec.field(default=None, name=" path-pattern")
     header_direction: str | None = msgspec.field(default=None, name="header-direction")
     action: str | None = None
@@ -335,14 +329,14 @@ class EditCacheTimeConfigRequestCacheTimeBehaviors(ItemModel, kw_only=True):
         self.priority = as_int_text(self.priority, "priority")
 
 
-class EditAntiHotlinkingConfigRequestVisitControlRulesIpControlRule(ItemModel, kw_only=True):
+class IpControlRule(ItemModel, kw_only=True):
     """The ``ip_control_rule`` of ``EditAntiHotlinkingConfigRequestVisitControlRules``."""
 
     forbidden_ips: str | None = msgspec.field(default=None, name="forbidden-ips")
     allowed_ips: str | None = msgspec.field(default=None, name="allowed-ips")
 
 
-class EditAntiHotlinkingConfigRequestVisitControlRulesRefererControlRule(ItemModel, kw_only=True):
+class RefererControlRule(ItemModel, kw_only=True):
     """The ``referer_control_rule`` of ``EditAntiHotlinkingConfigRequestVisitControlRules``."""
 
     allow_null_referer: str | None = msgspec.field(default=None, name="allow-null-referer")
@@ -354,21 +348,21 @@ class EditAntiHotlinkingConfigRequestVisitControlRulesRefererControlRule(ItemMod
     invalid_domain: str | None = msgspec.field(default=None, name="invalid-domain")
 
 
-class EditAntiHotlinkingConfigRequestVisitControlRulesUaControlRule(ItemModel, kw_only=True):
-    """The ``ua_control_rule`` of ``EditAntiHotlinkingConfigRequestVisitControlRules``, the ``ua_control_rule`` of ``QueryAntiHotlinkingConfigResponseVisitControlRulesRefererControlRule``."""
+class UaControlRule(ItemModel, kw_only=True):
+    """The ``ua_control_rule`` of ``EditAntiHotlinkingConfigRequestVisitControlRules``, the ``ua_control_rule`` of ``VisitControlRulesRefererControlRule``."""
 
     valid_user_agents: str | None = msgspec.field(default=None, name="valid-user-agents")
     invalid_user_agents: str | None = msgspec.field(default=None, name="invalid-user-agents")
 
 
-class EditAntiHotlinkingConfigRequestVisitControlRulesAdvanceControlRules(ItemModel, kw_only=True):
-    """The ``advance_control_rules`` of ``EditAntiHotlinkingConfigRequestVisitControlRules``, the ``advance_control_rules`` of ``QueryAntiHotlinkingConfigResponseVisitControlRulesRefererControlRule``."""
+class AdvanceControlRules(ItemModel, kw_only=True):
+    """The ``advance_control_rules`` of ``EditAntiHotlinkingConfigRequestVisitControlRules``, the ``advance_control_rules`` of ``VisitControlRulesRefererControlRule``."""
 
     invalid_visitor_region: str | None = msgspec.field(default=None, name="invalid-visitor-region")
     valid_visitor_region: str | None = msgspec.field(default=None, name="valid-visitor-region")
 
 
-class EditAntiHotlinkingConfigRequestVisitControlRulesCookieControlRules(ItemModel, kw_only=True):
+class CookieControlRules(ItemModel, kw_only=True):
     """The ``cookie_control_rules`` of ``EditAntiHotlinkingConfigRequestVisitControlRules``."""
 
     allow_cookie: str | None = msgspec.field(default=None, name="allow-cookie")
@@ -381,10 +375,8 @@ class EditAntiHotlinkingConfigRequestVisitControlRulesCookieControlRules(ItemMod
         self.allow_null_cookie = as_flag(self.allow_null_cookie, "true", "false")
 
 
-class EditAntiHotlinkingConfigRequestVisitControlRulesCustomHeaderControlRules(
-    ItemModel, kw_only=True
-):
-    """The ``custom_header_control_rules`` of ``EditAntiHotlinkingConfigRequestVisitControlRules``, the ``custom_header_control_rules`` of ``QueryAntiHotlinkingConfigResponseVisitControlRules``."""
+class CustomHeaderControlRules(ItemModel, kw_only=True):
+    """The ``custom_header_control_rules`` of ``EditAntiHotlinkingConfigRequestVisitControlRules``, the ``custom_header_control_rules`` of ``VisitControlRules``."""
 
     header_direction: str | None = msgspec.field(default=None, name="header-direction")
     header_whitelist: str | None = msgspec.field(default=None, name="header-whitelist")
@@ -416,46 +408,40 @@ class EditAntiHotlinkingConfigRequestVisitControlRules(ItemModel, kw_only=True):
     ignored_case: bool | Literal["true", "false"] | None = msgspec.field(
         default=None, name="ignored-case"
     )
-    ip_control_rule: EditAntiHotlinkingConfigRequestVisitControlRulesIpControlRule | None = (
-        msgspec.field(default=None, name="ip-control-rule")
+    ip_control_rule: IpControlRule | None = msgspec.field(default=None, name="ip-control-rule")
+    referer_control_rule: RefererControlRule | None = msgspec.field(
+        default=None, name="referer-control-rule"
     )
-    referer_control_rule: (
-        EditAntiHotlinkingConfigRequestVisitControlRulesRefererControlRule | None
-    ) = msgspec.field(default=None, name="referer-control-rule")
-    ua_control_rule: EditAntiHotlinkingConfigRequestVisitControlRulesUaControlRule | None = (
-        msgspec.field(default=None, name="ua-control-rule")
+    ua_control_rule: UaControlRule | None = msgspec.field(default=None, name="ua-control-rule")
+    advance_control_rules: AdvanceControlRules | None = msgspec.field(
+        default=None, name="advance-control-rules"
     )
-    advance_control_rules: (
-        EditAntiHotlinkingConfigRequestVisitControlRulesAdvanceControlRules | None
-    ) = msgspec.field(default=None, name="advance-control-rules")
-    cookie_control_rules: (
-        EditAntiHotlinkingConfigRequestVisitControlRulesCookieControlRules | None
-    ) = msgspec.field(default=None, name="cookie-control-rules")
-    custom_header_control_rules: (
-        EditAntiHotlinkingConfigRequestVisitControlRulesCustomHeaderControlRules | None
-    ) = msgspec.field(default=None, name="custom-header-control-rules")
+    cookie_control_rules: CookieControlRules | None = msgspec.field(
+        default=None, name="cookie-control-rules"
+    )
+    custom_header_control_rules: CustomHeaderControlRules | None = msgspec.field(
+        default=None, name="custom-header-control-rules"
+    )
 
     def __post_init__(self) -> None:
         self.priority = as_int_text(self.priority, "priority")
         self.ignored_case = as_flag(self.ignored_case, "true", "false")
 
 
-class QueryAntiHotlinkingConfigResponseVisitControlRulesAdvanceControlRules(
-    ItemModel, kw_only=True
-):
-    """The ``advance_control_rules`` of ``QueryAntiHotlinkingConfigResponseVisitControlRules``."""
+class VisitControlRulesAdvanceControlRules(ItemModel, kw_only=True):
+    """The ``advance_control_rules`` of ``VisitControlRules``."""
 
     invalid_time: str | None = msgspec.field(default=None, name="invalid-time")
 
 
-class QueryAntiHotlinkingConfigResponseVisitControlRulesIpControlRule(ItemModel, kw_only=True):
-    """The ``ip_control_rule`` of ``QueryAntiHotlinkingConfigResponseVisitControlRules``."""
+class VisitControlRulesIpControlRule(ItemModel, kw_only=True):
+    """The ``ip_control_rule`` of ``VisitControlRules``."""
 
     forbidden_ips: str | None = msgspec.field(default=None, name="forbidden-ips")
 
 
-class QueryAntiHotlinkingConfigResponseVisitControlRulesRefererControlRule(ItemModel, kw_only=True):
-    """The ``referer_control_rule`` of ``QueryAntiHotlinkingConfigResponseVisitControlRules``."""
+class VisitControlRulesRefererControlRule(ItemModel, kw_only=True):
+    """The ``referer_control_rule`` of ``VisitControlRules``."""
 
     allow_null_referer: str | None = msgspec.field(default=None, name="allow-null-referer")
     valid_referer: str | None = msgspec.field(default=None, name="valid-referer")
@@ -464,23 +450,21 @@ class QueryAntiHotlinkingConfigResponseVisitControlRulesRefererControlRule(ItemM
     invalid_referer: str | None = msgspec.field(default=None, name="invalid-referer")
     invalid_url: str | None = msgspec.field(default=None, name="invalid-url")
     invalid_domain: str | None = msgspec.field(default=None, name="invalid-domain")
-    ua_control_rule: EditAntiHotlinkingConfigRequestVisitControlRulesUaControlRule | None = (
-        msgspec.field(default=None, name="ua-control-rule")
+    ua_control_rule: UaControlRule | None = msgspec.field(default=None, name="ua-control-rule")
+    advance_control_rules: AdvanceControlRules | None = msgspec.field(
+        default=None, name="advance-control-rules"
     )
-    advance_control_rules: (
-        EditAntiHotlinkingConfigRequestVisitControlRulesAdvanceControlRules | None
-    ) = msgspec.field(default=None, name="advance-control-rules")
 
 
-class QueryAntiHotlinkingConfigResponseVisitControlRulesCookieControlRules(ItemModel, kw_only=True):
-    """The ``cookie_control_rules`` of ``QueryAntiHotlinkingConfigResponseVisitControlRules``."""
+class VisitControlRulesCookieControlRules(ItemModel, kw_only=True):
+    """The ``cookie_control_rules`` of ``VisitControlRules``."""
 
     allow_cookie: str | None = msgspec.field(default=None, name="allow-cookie")
     allow_null_cookie: str | None = msgspec.field(default=None, name="allow-null-cookie")
     forbidden_cookie: str | None = msgspec.field(default=None, name="forbidden-cookie")
 
 
-class QueryAntiHotlinkingConfigResponseVisitControlRules(ItemModel, kw_only=True):
+class VisitControlRules(ItemModel, kw_only=True):
     """An item of ``QueryAntiHotlinkingConfigResponse.visit_control_rules``."""
 
     data_id: int | None = msgspec.field(default=None, name="data-id")
@@ -502,22 +486,22 @@ class QueryAntiHotlinkingConfigResponseVisitControlRules(ItemModel, kw_only=True
     exceptional_request: str | None = msgspec.field(default=None, name="exceptional-request")
     forbidden_request: str | None = msgspec.field(default=None, name="forbidden-request")
     ignored_case: str | None = msgspec.field(default=None, name="ignored-case")
-    advance_control_rules: (
-        QueryAntiHotlinkingConfigResponseVisitControlRulesAdvanceControlRules | None
-    ) = msgspec.field(default=None, name="advance-control-rules")
-    ip_control_rule: QueryAntiHotlinkingConfigResponseVisitControlRulesIpControlRule | None = (
-        msgspec.field(default=None, name="ip-control-rule")
+    advance_control_rules: VisitControlRulesAdvanceControlRules | None = msgspec.field(
+        default=None, name="advance-control-rules"
+    )
+    ip_control_rule: VisitControlRulesIpControlRule | None = msgspec.field(
+        default=None, name="ip-control-rule"
     )
     allowed_ips: str | None = msgspec.field(default=None, name="allowed-ips")
-    referer_control_rule: (
-        QueryAntiHotlinkingConfigResponseVisitControlRulesRefererControlRule | None
-    ) = msgspec.field(default=None, name="referer-control-rule")
-    cookie_control_rules: (
-        QueryAntiHotlinkingConfigResponseVisitControlRulesCookieControlRules | None
-    ) = msgspec.field(default=None, name="cookie-control-rules")
-    custom_header_control_rules: (
-        EditAntiHotlinkingConfigRequestVisitControlRulesCustomHeaderControlRules | None
-    ) = msgspec.field(default=None, name="custom-header-control-rules")
+    referer_control_rule: VisitControlRulesRefererControlRule | None = msgspec.field(
+        default=None, name="referer-control-rule"
+    )
+    cookie_control_rules: VisitControlRulesCookieControlRules | None = msgspec.field(
+        default=None, name="cookie-control-rules"
+    )
+    custom_header_control_rules: CustomHeaderControlRules | None = msgspec.field(
+        default=None, name="custom-header-control-rules"
+    )
 
 
 class QueryAntiHotlinkingConfigResponse(ResponseModel, kw_only=True):
@@ -525,7 +509,7 @@ class QueryAntiHotlinkingConfigResponse(ResponseModel, kw_only=True):
 
     domain_name: str | None = msgspec.field(default=None, name="domain-name")
     domain_id: str | None = msgspec.field(default=None, name="domain-id")
-    visit_control_rules: list[QueryAntiHotlinkingConfigResponseVisitControlRules] = msgspec.field(
+    visit_control_rules: list[VisitControlRules] = msgspec.field(
         default_factory=list, name="visit-control-rules"
     )
 
@@ -550,7 +534,7 @@ class UpdatesourceverificationconfigRequestSourceVerification(ItemModel, kw_only
     other_parameters: str | None = msgspec.field(default=None, name="other-parameters")
 
 
-class QuerysourceverificationconfigResponseSourceVerification(ItemModel, kw_only=True):
+class SourceVerification(ItemModel, kw_only=True):
     """The ``source_verification`` of ``QuerysourceverificationconfigResponse``."""
 
     switch_position: str | None = msgspec.field(default=None, name="switch-position")
@@ -565,8 +549,8 @@ class QuerysourceverificationconfigResponseSourceVerification(ItemModel, kw_only
 class QuerysourceverificationconfigResponse(ResponseModel, kw_only=True):
     """The answer of Querysourceverificationconfig."""
 
-    source_verification: QuerysourceverificationconfigResponseSourceVerification | None = (
-        msgspec.field(default=None, name="source-verification")
+    source_verification: SourceVerification | None = msgspec.field(
+        default=None, name="source-verification"
     )
 
 
@@ -592,7 +576,7 @@ class UpdateCompressionConfigRequestCompressionSettings(ItemModel, kw_only=True)
         self.br_types = as_flag(self.br_types, "true", "false")
 
 
-class QueryCompressionConfigResponseCompressionSettings(ItemModel, kw_only=True):
+class CompressionSettings(ItemModel, kw_only=True):
     """The ``compression_settings`` of ``QueryCompressionConfigResponse``."""
 
     compression_enabled: str | None = msgspec.field(default=None, name="compression-enabled")
@@ -613,12 +597,12 @@ class QueryCompressionConfigResponse(ResponseModel, kw_only=True):
 
     domain_name: str | None = msgspec.field(default=None, name="domain-name")
     domain_id: str | None = msgspec.field(default=None, name="domain-id")
-    compression_settings: QueryCompressionConfigResponseCompressionSettings | None = msgspec.field(
+    compression_settings: CompressionSettings | None = msgspec.field(
         default=None, name="compression-settings"
     )
 
 
-class QueryHttpCodeCasheConfigResponseHttpCodeCacheRules(ItemModel, kw_only=True):
+class HttpCodeCacheRules(ItemModel, kw_only=True):
     """An item of ``QueryHttpCodeCasheConfigResponse.http_code_cache_rules``."""
 
     http_codes: list[int] = msgspec.field(default_factory=list, name="http-codes")
@@ -631,7 +615,7 @@ class QueryHttpCodeCasheConfigResponse(ResponseModel, kw_only=True):
 
     domain_name: str | None = msgspec.field(default=None, name="domain-name")
     domain_id: str | None = msgspec.field(default=None, name="domain-id")
-    http_code_cache_rules: list[QueryHttpCodeCasheConfigResponseHttpCodeCacheRules] = msgspec.field(
+    http_code_cache_rules: list[HttpCodeCacheRules] = msgspec.field(
         default_factory=list, name="http-code-cache-rules"
     )
 
@@ -722,9 +706,7 @@ class UpdatetimecontrolServiceRequest(RequestModel, kw_only=True):
 class EditDomainRedirectConfigRequest(RequestModel, kw_only=True):
     """The arguments of EditDomainRedirectConfig (``PUT /api/config/InnerRedirect/{domain-name}``)."""
 
-    rewrite_rule_settings: list[EditDomainRedirectConfigRequestRewriteRuleSettings] = msgspec.field(
-        name="rewrite-rule-settings"
-    )
+    rewrite_rule_settings: list[RewriteRuleSettings] = msgspec.field(name="rewrite-rule-settings")
     description: str | None = None
     domain_name: str = msgspec.field(name="domain-name")
 
@@ -732,9 +714,7 @@ class EditDomainRedirectConfigRequest(RequestModel, kw_only=True):
 class EditHttpHeaderConfigRequest(RequestModel, kw_only=True):
     """The arguments of EditHttpHeaderConfig (``PUT /api/config/headermodify/{domain-name}``)."""
 
-    header_modify_rules: list[EditHttpHeaderConfigEditHttpHeaderConfigRequestHeaderModifyRules] = (
-        msgspec.field(name="header-modify-rules")
-    )
+    header_modify_rules: list[HeaderModifyRules] = msgspec.field(name="header-modify-rules")
     description: str | None = None
     domain_name: str = msgspec.field(name="domain-name")
 

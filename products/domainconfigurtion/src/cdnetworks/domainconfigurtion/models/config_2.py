@@ -17,37 +17,37 @@ from cdnetworks.core.action import as_flag, as_int_text
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "AmazonS3AccessAuthorizationRules",
+    "DataTimestampVisitControlRules",
+    "DataVisitControlRules",
     "EditHttpCodeCacheRequest",
     "EditHttpCodeCacheRequestHttpCodeCacheRules",
     "EditIgnoreProtocolRequest",
     "EditIgnoreProtocolRequestIgnoreProtocolRules",
     "EditIgnoreProtocolResponse",
     "EditLivestreamingTimestampAntihotlinkingConfigRequest",
-    "EditLivestreamingTimestampAntihotlinkingConfigRequestTimestampVisitControlRules",
     "EditOriginUriAndHostRequest",
     "EditOriginUriAndHostRequestOriginRulesRewrites",
     "EditQueryStringUrlConfigRequest",
-    "EditQueryStringUrlConfigRequestQueryStringSettings",
     "EditWebsocketConfigRequest",
     "EditWebsocketConfigRequestWebsocketSwitch",
     "EditWebsocketConfigResponse",
     "QueryAmazonS3AuthorizationConfigResponse",
-    "QueryAmazonS3AuthorizationConfigResponseAmazonS3AccessAuthorizationRules",
     "QueryIgnoreProtocolResponse",
     "QueryIgnoreProtocolResponseIgnoreProtocolRules",
     "QueryLivestreamingAntihotlinkingConfigResponse",
     "QueryLivestreamingAntihotlinkingConfigResponseData",
-    "QueryLivestreamingAntihotlinkingConfigResponseDataVisitControlRules",
     "QueryLivestreamingTimestampAntihotlinkingConfigResponse",
     "QueryLivestreamingTimestampAntihotlinkingConfigResponseData",
-    "QueryLivestreamingTimestampAntihotlinkingConfigResponseDataTimestampVisitControlRules",
     "QueryOriginUriAndHostRequest",
     "QueryOriginUriAndHostResponse",
     "QueryOriginUriAndHostResponseOriginRulesRewrites",
     "QueryQueryStringUrlConfigResponse",
     "QueryQueryStringUrlConfigResponseQueryStringSettings",
+    "QueryStringSettings",
     "QueryWebsocketConfigResponse",
     "QueryWebsocketConfigResponseData",
+    "TimestampVisitControlRules",
     "UpdateAmazonS3AuthorizationConfigRequest",
     "UpdateAmazonS3AuthorizationConfigRequestAmazonS3AccessAuthorizationRules",
     "UpdateLiveVisitControlConfigRequest",
@@ -55,7 +55,7 @@ __all__ = [
 ]
 
 
-class EditQueryStringUrlConfigRequestQueryStringSettings(ItemModel, kw_only=True):
+class QueryStringSettings(ItemModel, kw_only=True):
     """An item of ``EditQueryStringUrlConfigRequest.query_string_settings``."""
 
     path_pattern: str | None = msgspec.field(default=None, name="path-pattern")
@@ -127,9 +127,7 @@ class EditHttpCodeCacheRequestHttpCodeCacheRules(ItemModel, kw_only=True):
         self.cache_ttl = as_int_text(self.cache_ttl, "cache_ttl")
 
 
-class QueryAmazonS3AuthorizationConfigResponseAmazonS3AccessAuthorizationRules(
-    ItemModel, kw_only=True
-):
+class AmazonS3AccessAuthorizationRules(ItemModel, kw_only=True):
     """An item of ``QueryAmazonS3AuthorizationConfigResponse.amazon_s3_access_authorization_rules``."""
 
     path_pattern: str | None = msgspec.field(default=None, name="path-pattern")
@@ -149,9 +147,9 @@ class QueryAmazonS3AuthorizationConfigResponse(ResponseModel, kw_only=True):
 
     domain_name: str | None = msgspec.field(default=None, name="domain-name")
     domain_id: str | None = msgspec.field(default=None, name="domain-id")
-    amazon_s3_access_authorization_rules: list[
-        QueryAmazonS3AuthorizationConfigResponseAmazonS3AccessAuthorizationRules
-    ] = msgspec.field(default_factory=list, name="amazon-s3-access-authorization-rules")
+    amazon_s3_access_authorization_rules: list[AmazonS3AccessAuthorizationRules] = msgspec.field(
+        default_factory=list, name="amazon-s3-access-authorization-rules"
+    )
 
 
 class UpdateAmazonS3AuthorizationConfigRequestAmazonS3AccessAuthorizationRules(
@@ -294,7 +292,7 @@ class QueryWebsocketConfigResponse(ResponseModel, kw_only=True):
     data: QueryWebsocketConfigResponseData | None = None
 
 
-class QueryLivestreamingAntihotlinkingConfigResponseDataVisitControlRules(ItemModel, kw_only=True):
+class DataVisitControlRules(ItemModel, kw_only=True):
     """An item of ``QueryLivestreamingAntihotlinkingConfigResponseData.visit_control_rules``."""
 
     control_action: str | None = None
@@ -310,9 +308,7 @@ class QueryLivestreamingAntihotlinkingConfigResponseData(ItemModel, kw_only=True
 
     domain_id: str | None = None
     domain_name: str | None = None
-    visit_control_rules: list[
-        QueryLivestreamingAntihotlinkingConfigResponseDataVisitControlRules
-    ] = msgspec.field(default_factory=list)
+    visit_control_rules: list[DataVisitControlRules] = msgspec.field(default_factory=list)
 
 
 class QueryLivestreamingAntihotlinkingConfigResponse(ResponseModel, kw_only=True):
@@ -334,9 +330,7 @@ class UpdateLiveVisitControlConfigRequestVisitControlRules(ItemModel, kw_only=Tr
     data_id: int | None = None
 
 
-class QueryLivestreamingTimestampAntihotlinkingConfigResponseDataTimestampVisitControlRules(
-    ItemModel, kw_only=True
-):
+class DataTimestampVisitControlRules(ItemModel, kw_only=True):
     """An item of ``QueryLivestreamingTimestampAntihotlinkingConfigResponseData.timestamp_visit_control_rules``."""
 
     cipher_param: str | None = None
@@ -355,9 +349,9 @@ class QueryLivestreamingTimestampAntihotlinkingConfigResponseData(ItemModel, kw_
 
     domain_id: str | None = None
     domain_name: str | None = None
-    timestamp_visit_control_rules: list[
-        QueryLivestreamingTimestampAntihotlinkingConfigResponseDataTimestampVisitControlRules
-    ] = msgspec.field(default_factory=list)
+    timestamp_visit_control_rules: list[DataTimestampVisitControlRules] = msgspec.field(
+        default_factory=list
+    )
 
 
 class QueryLivestreamingTimestampAntihotlinkingConfigResponse(ResponseModel, kw_only=True):
@@ -368,9 +362,7 @@ class QueryLivestreamingTimestampAntihotlinkingConfigResponse(ResponseModel, kw_
     data: QueryLivestreamingTimestampAntihotlinkingConfigResponseData | None = None
 
 
-class EditLivestreamingTimestampAntihotlinkingConfigRequestTimestampVisitControlRules(
-    ItemModel, kw_only=True
-):
+class TimestampVisitControlRules(ItemModel, kw_only=True):
     """An item of ``EditLivestreamingTimestampAntihotlinkingConfigRequest.timestamp_visit_control_rules``."""
 
     cipher_param: str
@@ -387,9 +379,7 @@ class EditLivestreamingTimestampAntihotlinkingConfigRequestTimestampVisitControl
 class EditQueryStringUrlConfigRequest(RequestModel, kw_only=True):
     """The arguments of EditQueryStringUrlConfig (``PUT /api/config/querystring/{domain-name}``)."""
 
-    query_string_settings: list[EditQueryStringUrlConfigRequestQueryStringSettings] = msgspec.field(
-        name="query-string-settings"
-    )
+    query_string_settings: list[QueryStringSettings] = msgspec.field(name="query-string-settings")
     description: str | None = None
     domain_name: str = msgspec.field(name="domain-name")
 
@@ -452,7 +442,5 @@ class UpdateLiveVisitControlConfigRequest(RequestModel, kw_only=True):
 class EditLivestreamingTimestampAntihotlinkingConfigRequest(RequestModel, kw_only=True):
     """The arguments of EditLivestreamingTimestampAntihotlinkingConfig (``PUT /api/config/live-timestampvisitcontrol/{domain-name}``)."""
 
-    timestamp_visit_control_rules: list[
-        EditLivestreamingTimestampAntihotlinkingConfigRequestTimestampVisitControlRules
-    ]
+    timestamp_visit_control_rules: list[TimestampVisitControlRules]
     domain_name: str = msgspec.field(name="domain-name")

@@ -18,28 +18,29 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
     "BatchUpdateDomainCertConfigRequest",
+    "DataBackToOriginRewriteRule",
+    "DomainCertConfig",
     "EditAccessSpeedLimitRequest",
     "EditAccessSpeedLimitRequestAccessSpeedRules",
     "EditBack2originProtocolRewriteConfigRequest",
     "EditBack2originProtocolRewriteConfigRequestBackToOriginRewriteRule",
+    "Http2Settings",
+    "NotifyParams",
     "QueryBack2OriginProtocolRewriteConfigResponse",
     "QueryBack2OriginProtocolRewriteConfigResponseData",
-    "QueryBack2OriginProtocolRewriteConfigResponseDataBackToOriginRewriteRule",
     "QueryCacheKeyConfigurationResponse",
     "QueryCacheKeyConfigurationResponseCacheKeyRules",
     "QueryDomainCertConfigResponse",
     "QueryDomainCertConfigResponseData",
     "QueryHttp2SettingsConfigForWplusResponse",
-    "QueryHttp2SettingsConfigForWplusResponseHttp2Settings",
     "QueryStreamNotificationConfigResponse",
     "QueryStreamNotificationConfigResponseData",
-    "QueryStreamNotificationConfigResponseDataStreamNotifications",
-    "QueryStreamNotificationConfigResponseDataStreamNotificationsNotifyParams",
+    "StreamNotifications",
+    "StreamNotificationsNotifyParams",
     "UpdateCacheKeyConfigurationRequest",
     "UpdateCacheKeyConfigurationRequestCacheKeyRules",
     "UpdateDomainCertConfigRequest",
     "UpdateDomainMultiCertConfigForWplusCertConfigs",
-    "UpdateDomainMultiCertConfigForWplusDomainCertConfig",
     "UpdateDomainMultiCertConfigForWplusOtherConfig",
     "UpdateDomainMultiCertConfigForWplusRequest",
     "UpdateHttp2SettingsConfigForWplusRequest",
@@ -47,11 +48,10 @@ __all__ = [
     "UpdateIpVersionConfigRequest",
     "UpdateStreamNotificationConfigRequest",
     "UpdateStreamNotificationConfigRequestStreamNotifications",
-    "UpdateStreamNotificationConfigRequestStreamNotificationsNotifyParams",
 ]
 
 
-class QueryHttp2SettingsConfigForWplusResponseHttp2Settings(ItemModel, kw_only=True):
+class Http2Settings(ItemModel, kw_only=True):
     """The ``http2_settings`` of ``QueryHttp2SettingsConfigForWplusResponse``."""
 
     enable_http2: bool | None = None
@@ -63,7 +63,7 @@ class QueryHttp2SettingsConfigForWplusResponse(ResponseModel, kw_only=True):
 
     domain_name: str | None = None
     domain_id: str | None = None
-    http2_settings: QueryHttp2SettingsConfigForWplusResponseHttp2Settings | None = None
+    http2_settings: Http2Settings | None = None
 
 
 class UpdateHttp2SettingsConfigForWplusRequestHttp2Settings(ItemModel, kw_only=True):
@@ -154,9 +154,7 @@ class EditBack2originProtocolRewriteConfigRequestBackToOriginRewriteRule(ItemMod
         self.port = as_int_text(self.port, "port")
 
 
-class QueryBack2OriginProtocolRewriteConfigResponseDataBackToOriginRewriteRule(
-    ItemModel, kw_only=True
-):
+class DataBackToOriginRewriteRule(ItemModel, kw_only=True):
     """The ``back_to_origin_rewrite_rule`` of ``QueryBack2OriginProtocolRewriteConfigResponseData``."""
 
     protocol: str | None = None
@@ -168,9 +166,7 @@ class QueryBack2OriginProtocolRewriteConfigResponseData(ItemModel, kw_only=True)
 
     domain_id: int | None = None
     domain_name: str | None = None
-    back_to_origin_rewrite_rule: (
-        QueryBack2OriginProtocolRewriteConfigResponseDataBackToOriginRewriteRule | None
-    ) = None
+    back_to_origin_rewrite_rule: DataBackToOriginRewriteRule | None = None
 
 
 class QueryBack2OriginProtocolRewriteConfigResponse(ResponseModel, kw_only=True):
@@ -181,7 +177,7 @@ class QueryBack2OriginProtocolRewriteConfigResponse(ResponseModel, kw_only=True)
     data: QueryBack2OriginProtocolRewriteConfigResponseData | None = None
 
 
-class UpdateStreamNotificationConfigRequestStreamNotificationsNotifyParams(ItemModel, kw_only=True):
+class StreamNotificationsNotifyParams(ItemModel, kw_only=True):
     """An item of ``UpdateStreamNotificationConfigRequestStreamNotifications.notify_params``."""
 
     notify_type: str
@@ -202,14 +198,12 @@ class UpdateStreamNotificationConfigRequestStreamNotifications(ItemModel, kw_onl
     enable_stream_notification: bool
     notify_address: str
     notify_method: str | None = None
-    notify_params: list[UpdateStreamNotificationConfigRequestStreamNotificationsNotifyParams]
+    notify_params: list[StreamNotificationsNotifyParams]
     data_id: int | None = None
 
 
-class QueryStreamNotificationConfigResponseDataStreamNotificationsNotifyParams(
-    ItemModel, kw_only=True
-):
-    """An item of ``QueryStreamNotificationConfigResponseDataStreamNotifications.notify_params``."""
+class NotifyParams(ItemModel, kw_only=True):
+    """An item of ``StreamNotifications.notify_params``."""
 
     notify_type: str | None = None
     path: str | None = None
@@ -223,15 +217,13 @@ class QueryStreamNotificationConfigResponseDataStreamNotificationsNotifyParams(
     custom_params: str | None = None
 
 
-class QueryStreamNotificationConfigResponseDataStreamNotifications(ItemModel, kw_only=True):
+class StreamNotifications(ItemModel, kw_only=True):
     """An item of ``QueryStreamNotificationConfigResponseData.stream_notifications``."""
 
     enable_stream_notification: bool | None = None
     notify_address: str | None = None
     notify_method: str | None = None
-    notify_params: list[
-        QueryStreamNotificationConfigResponseDataStreamNotificationsNotifyParams
-    ] = msgspec.field(default_factory=list)
+    notify_params: list[NotifyParams] = msgspec.field(default_factory=list)
     data_id: int | None = None
 
 
@@ -240,9 +232,7 @@ class QueryStreamNotificationConfigResponseData(ItemModel, kw_only=True):
 
     domain_id: str | None = None
     domain_name: str | None = None
-    stream_notifications: list[QueryStreamNotificationConfigResponseDataStreamNotifications] = (
-        msgspec.field(default_factory=list)
-    )
+    stream_notifications: list[StreamNotifications] = msgspec.field(default_factory=list)
 
 
 class QueryStreamNotificationConfigResponse(ResponseModel, kw_only=True):
@@ -273,13 +263,13 @@ class QueryDomainCertConfigResponse(ResponseModel, kw_only=True):
 
 
 class UpdateDomainMultiCertConfigForWplusCertConfigs(ItemModel, kw_only=True):
-    """An item of ``UpdateDomainMultiCertConfigForWplusDomainCertConfig.cert_configs``."""
+    """An item of ``DomainCertConfig.cert_configs``."""
 
     cert_usage: str
     certificate_ids: list[str]
 
 
-class UpdateDomainMultiCertConfigForWplusDomainCertConfig(ItemModel, kw_only=True):
+class DomainCertConfig(ItemModel, kw_only=True):
     """The ``domain_cert_config`` of ``UpdateDomainMultiCertConfigForWplusRequest``."""
 
     operate_type: str
@@ -345,7 +335,7 @@ class UpdateDomainCertConfigRequest(RequestModel, kw_only=True):
 class UpdateDomainMultiCertConfigForWplusRequest(RequestModel, kw_only=True):
     """The arguments of UpdateDomainMultiCertConfigForWplus (``PUT /api/config/certificate/v2/{domain-name}``)."""
 
-    domain_cert_config: UpdateDomainMultiCertConfigForWplusDomainCertConfig
+    domain_cert_config: DomainCertConfig
     other_config: UpdateDomainMultiCertConfigForWplusOtherConfig
     domain_name: str = msgspec.field(name="domain-name")
 

@@ -23,6 +23,8 @@ from ._shared import (
 )
 
 __all__ = [
+    "AdvOriginConfig",
+    "AdvOriginConfigs",
     "DomainNamesTypeRequest",
     "EditDomainConfigRequest",
     "EditDomainConfigRequestBackToOriginRewriteRule",
@@ -35,10 +37,8 @@ __all__ = [
     "EnableOrDisableWAFProtectionResponse",
     "GetBasicConfigurationOfDomainResponse",
     "GetBasicConfigurationOfDomainResponseLiveConfig",
-    "GetBasicConfigurationOfDomainResponseOriginConfig",
-    "GetBasicConfigurationOfDomainResponseOriginConfigAdvOriginConfigs",
-    "GetBasicConfigurationOfDomainResponseOriginConfigAdvOriginConfigsAdvOriginConfig",
     "GetBasicConfigurationOfDomainResponseSsl",
+    "OriginConfig",
     "QueryDomainBillingareaResponse",
     "QueryIpv6ConfigResponse",
 ]
@@ -98,34 +98,32 @@ class EditDomainPropertyRequestOriginConfig(ItemModel, kw_only=True):
         self.origin_port = as_int_text(self.origin_port, "origin_port")
 
 
-class GetBasicConfigurationOfDomainResponseOriginConfigAdvOriginConfigsAdvOriginConfig(
-    ItemModel, kw_only=True
-):
-    """The ``adv_origin_config`` of ``GetBasicConfigurationOfDomainResponseOriginConfigAdvOriginConfigs``."""
+class AdvOriginConfig(ItemModel, kw_only=True):
+    """The ``adv_origin_config`` of ``AdvOriginConfigs``."""
 
     master_ips: str | None = msgspec.field(default=None, name="master-ips")
     backup_ips: str | None = msgspec.field(default=None, name="backup-ips")
 
 
-class GetBasicConfigurationOfDomainResponseOriginConfigAdvOriginConfigs(ItemModel, kw_only=True):
-    """The ``adv_origin_configs`` of ``GetBasicConfigurationOfDomainResponseOriginConfig``."""
+class AdvOriginConfigs(ItemModel, kw_only=True):
+    """The ``adv_origin_configs`` of ``OriginConfig``."""
 
     detect_url: str | None = msgspec.field(default=None, name="detect-url")
     detect_period: int | None = msgspec.field(default=None, name="detect-period")
-    adv_origin_config: (
-        GetBasicConfigurationOfDomainResponseOriginConfigAdvOriginConfigsAdvOriginConfig | None
-    ) = msgspec.field(default=None, name="adv-origin-config")
+    adv_origin_config: AdvOriginConfig | None = msgspec.field(
+        default=None, name="adv-origin-config"
+    )
 
 
-class GetBasicConfigurationOfDomainResponseOriginConfig(ItemModel, kw_only=True):
+class OriginConfig(ItemModel, kw_only=True):
     """The ``origin_config`` of ``GetBasicConfigurationOfDomainResponse``."""
 
     origin_ips: str | None = None
     default_origin_host_header: str | None = msgspec.field(
         default=None, name="default-origin-host-header"
     )
-    adv_origin_configs: GetBasicConfigurationOfDomainResponseOriginConfigAdvOriginConfigs | None = (
-        msgspec.field(default=None, name="adv-origin-configs")
+    adv_origin_configs: AdvOriginConfigs | None = msgspec.field(
+        default=None, name="adv-origin-configs"
     )
 
 
@@ -160,9 +158,7 @@ class GetBasicConfigurationOfDomainResponse(ResponseModel, kw_only=True):
     cdn_service_status: str | None = msgspec.field(default=None, name="cdn-service-status")
     enabled: str | None = None
     cname_label: str | None = msgspec.field(default=None, name="cname-label")
-    origin_config: GetBasicConfigurationOfDomainResponseOriginConfig | None = msgspec.field(
-        default=None, name="origin-config"
-    )
+    origin_config: OriginConfig | None = msgspec.field(default=None, name="origin-config")
     ssl: GetBasicConfigurationOfDomainResponseSsl | None = None
     cache_behaviors: dict[str, Any] = msgspec.field(default_factory=dict, name="cache-behaviors")
     cache_host: str | None = msgspec.field(default=None, name="cache-host")

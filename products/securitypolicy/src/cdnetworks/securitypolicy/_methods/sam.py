@@ -25,6 +25,7 @@ from ..models import (
     CodeMsgDataResponse,
     CodeMsgResponse,
     CreateAndActiveApiRequest,
+    DefendList,
     DeleteApiResponse,
     DomainListServiceTypeRequest,
     EditAndActiveApiParamsLimitConfig,
@@ -38,7 +39,6 @@ from ..models import (
     GetDomainAPISecurityConfigurationResponse,
     IdsRequest,
     UpdateDomainAPISecurityConfigurationRequest,
-    UpdateDomainAPISecurityConfigurationRequestDefendList,
 )
 
 __all__ = ["AsyncSamMethods", "SamMethods"]
@@ -304,7 +304,7 @@ class SamMethods(ProductClient):
         self,
         *,
         domain: str,
-        defend_list: list[UpdateDomainAPISecurityConfigurationRequestDefendList] | None = None,
+        defend_list: list[DefendList] | None = None,
         service_type: str | None = None,
     ) -> CodeMsgResponse: ...
     def update_domain_api_security_configuration(
@@ -312,7 +312,7 @@ class SamMethods(ProductClient):
         request: UpdateDomainAPISecurityConfigurationRequest | None = None,
         *,
         domain: str | None = None,
-        defend_list: list[UpdateDomainAPISecurityConfigurationRequestDefendList] | None = None,
+        defend_list: list[DefendList] | None = None,
         service_type: str | None = None,
     ) -> CodeMsgResponse:
         """UpdateDomainAPISecurityConfiguration: ``POST /api/v1/sam/api-defend/update-defend-action``.
@@ -592,7 +592,7 @@ class AsyncSamMethods(AsyncProductClient):
         self,
         *,
         domain: str,
-        defend_list: list[UpdateDomainAPISecurityConfigurationRequestDefendList] | None = None,
+        defend_list: list[DefendList] | None = None,
         service_type: str | None = None,
     ) -> CodeMsgResponse: ...
     async def update_domain_api_security_configuration(
@@ -600,7 +600,7 @@ class AsyncSamMethods(AsyncProductClient):
         request: UpdateDomainAPISecurityConfigurationRequest | None = None,
         *,
         domain: str | None = None,
-        defend_list: list[UpdateDomainAPISecurityConfigurationRequestDefendList] | None = None,
+        defend_list: list[DefendList] | None = None,
         service_type: str | None = None,
     ) -> CodeMsgResponse:
         """UpdateDomainAPISecurityConfiguration: ``POST /api/v1/sam/api-defend/update-defend-action``.

@@ -23,21 +23,21 @@ from ..actions import (
 )
 from ..models import (
     CodeMsgResponse,
+    DirectoryProbingConfig,
     DomainListServiceTypeRequest,
     GetBotGeneralConfigResponse,
     GetDetectionLengthLimitConfigurationResponse,
     GetPreDeployResultRequest,
     GetPreDeployResultResponse,
     GetWAFScanProtectionConfigResponse,
+    RepeatedViolationConfig,
+    ScanToolsConfig,
     UpdateBotGeneralConfigRequest,
     UpdateBotGeneralConfigRequestAiBots,
     UpdateBotGeneralConfigRequestBotTagging,
     UpdateBotGeneralConfigRequestPublicBots,
     UpdateDetectionLengthLimitConfigurationRequest,
     UpdateWAFScanProtectionConfigRequest,
-    UpdateWAFScanProtectionConfigRequestDirectoryProbingConfig,
-    UpdateWAFScanProtectionConfigRequestRepeatedViolationConfig,
-    UpdateWAFScanProtectionConfigRequestScanToolsConfig,
 )
 
 __all__ = ["AsyncSecurityPolicyMethods", "SecurityPolicyMethods"]
@@ -84,11 +84,9 @@ class SecurityPolicyMethods(ProductClient):
         self,
         *,
         domain_list: list[str],
-        scan_tools_config: UpdateWAFScanProtectionConfigRequestScanToolsConfig | None = None,
-        repeated_violation_config: UpdateWAFScanProtectionConfigRequestRepeatedViolationConfig
-        | None = None,
-        directory_probing_config: UpdateWAFScanProtectionConfigRequestDirectoryProbingConfig
-        | None = None,
+        scan_tools_config: ScanToolsConfig | None = None,
+        repeated_violation_config: RepeatedViolationConfig | None = None,
+        directory_probing_config: DirectoryProbingConfig | None = None,
         service_type: str | None = None,
     ) -> GetWAFScanProtectionConfigResponse: ...
     def update_waf_scan_protection_config(
@@ -96,11 +94,9 @@ class SecurityPolicyMethods(ProductClient):
         request: UpdateWAFScanProtectionConfigRequest | None = None,
         *,
         domain_list: list[str] | None = None,
-        scan_tools_config: UpdateWAFScanProtectionConfigRequestScanToolsConfig | None = None,
-        repeated_violation_config: UpdateWAFScanProtectionConfigRequestRepeatedViolationConfig
-        | None = None,
-        directory_probing_config: UpdateWAFScanProtectionConfigRequestDirectoryProbingConfig
-        | None = None,
+        scan_tools_config: ScanToolsConfig | None = None,
+        repeated_violation_config: RepeatedViolationConfig | None = None,
+        directory_probing_config: DirectoryProbingConfig | None = None,
         service_type: str | None = None,
     ) -> GetWAFScanProtectionConfigResponse:
         """UpdateWAFScanProtectionConfig: ``POST /api/v1/security-policy/waf/update-scan-protection-configuration``.
@@ -310,11 +306,9 @@ class AsyncSecurityPolicyMethods(AsyncProductClient):
         self,
         *,
         domain_list: list[str],
-        scan_tools_config: UpdateWAFScanProtectionConfigRequestScanToolsConfig | None = None,
-        repeated_violation_config: UpdateWAFScanProtectionConfigRequestRepeatedViolationConfig
-        | None = None,
-        directory_probing_config: UpdateWAFScanProtectionConfigRequestDirectoryProbingConfig
-        | None = None,
+        scan_tools_config: ScanToolsConfig | None = None,
+        repeated_violation_config: RepeatedViolationConfig | None = None,
+        directory_probing_config: DirectoryProbingConfig | None = None,
         service_type: str | None = None,
     ) -> GetWAFScanProtectionConfigResponse: ...
     async def update_waf_scan_protection_config(
@@ -322,11 +316,9 @@ class AsyncSecurityPolicyMethods(AsyncProductClient):
         request: UpdateWAFScanProtectionConfigRequest | None = None,
         *,
         domain_list: list[str] | None = None,
-        scan_tools_config: UpdateWAFScanProtectionConfigRequestScanToolsConfig | None = None,
-        repeated_violation_config: UpdateWAFScanProtectionConfigRequestRepeatedViolationConfig
-        | None = None,
-        directory_probing_config: UpdateWAFScanProtectionConfigRequestDirectoryProbingConfig
-        | None = None,
+        scan_tools_config: ScanToolsConfig | None = None,
+        repeated_violation_config: RepeatedViolationConfig | None = None,
+        directory_probing_config: DirectoryProbingConfig | None = None,
         service_type: str | None = None,
     ) -> GetWAFScanProtectionConfigResponse:
         """UpdateWAFScanProtectionConfig: ``POST /api/v1/security-policy/waf/update-scan-protection-configuration``.

@@ -24,16 +24,16 @@ from ..actions import (
 from ..models import (
     AddWorkflowRuleResponse,
     AssociateShareWAFRuleExceptionRequest,
-    AssociateShareWAFRuleExceptionRequestShareExceptionList,
     CodeMsgResponse,
     CreateExceptionToWAFManagedRulesRequest,
+    DelDtoList,
     DeleteExceptionForWAFManagedRulesRequest,
-    DeleteExceptionForWAFManagedRulesRequestDelDTOList,
     DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequest,
     DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequestDelDTOList,
     DomainListRuleIdListServiceTypeRequest,
     ListNonSharedWAFRuleExceptionsForWAFRulesResponse,
     ListSharedWAFRuleExceptionsForWAFRulesResponse,
+    ShareExceptionList,
     UpdateExceptionForWAFManagedRulesRequest,
 )
 
@@ -124,15 +124,14 @@ class WafRuleExceptionMethods(ProductClient):
     def associate_share_waf_rule_exception(
         self,
         *,
-        share_exception_list: list[AssociateShareWAFRuleExceptionRequestShareExceptionList],
+        share_exception_list: list[ShareExceptionList],
         service_type: str | None = None,
     ) -> CodeMsgResponse: ...
     def associate_share_waf_rule_exception(
         self,
         request: AssociateShareWAFRuleExceptionRequest | None = None,
         *,
-        share_exception_list: list[AssociateShareWAFRuleExceptionRequestShareExceptionList]
-        | None = None,
+        share_exception_list: list[ShareExceptionList] | None = None,
         service_type: str | None = None,
     ) -> CodeMsgResponse:
         """AssociateShareWAFRuleException: ``POST /api/v1/waf/rule-exception/add-share``.
@@ -154,14 +153,14 @@ class WafRuleExceptionMethods(ProductClient):
     def delete_exception_for_waf_managed_rules(
         self,
         *,
-        del_dto_list: list[DeleteExceptionForWAFManagedRulesRequestDelDTOList],
+        del_dto_list: list[DelDtoList],
         service_type: str | None = None,
     ) -> CodeMsgResponse: ...
     def delete_exception_for_waf_managed_rules(
         self,
         request: DeleteExceptionForWAFManagedRulesRequest | None = None,
         *,
-        del_dto_list: list[DeleteExceptionForWAFManagedRulesRequestDelDTOList] | None = None,
+        del_dto_list: list[DelDtoList] | None = None,
         service_type: str | None = None,
     ) -> CodeMsgResponse:
         """DeleteExceptionForWAFManagedRules: ``POST /api/v1/waf/rule-exception/delete-normal``.
@@ -357,15 +356,14 @@ class AsyncWafRuleExceptionMethods(AsyncProductClient):
     async def associate_share_waf_rule_exception(
         self,
         *,
-        share_exception_list: list[AssociateShareWAFRuleExceptionRequestShareExceptionList],
+        share_exception_list: list[ShareExceptionList],
         service_type: str | None = None,
     ) -> CodeMsgResponse: ...
     async def associate_share_waf_rule_exception(
         self,
         request: AssociateShareWAFRuleExceptionRequest | None = None,
         *,
-        share_exception_list: list[AssociateShareWAFRuleExceptionRequestShareExceptionList]
-        | None = None,
+        share_exception_list: list[ShareExceptionList] | None = None,
         service_type: str | None = None,
     ) -> CodeMsgResponse:
         """AssociateShareWAFRuleException: ``POST /api/v1/waf/rule-exception/add-share``.
@@ -387,14 +385,14 @@ class AsyncWafRuleExceptionMethods(AsyncProductClient):
     async def delete_exception_for_waf_managed_rules(
         self,
         *,
-        del_dto_list: list[DeleteExceptionForWAFManagedRulesRequestDelDTOList],
+        del_dto_list: list[DelDtoList],
         service_type: str | None = None,
     ) -> CodeMsgResponse: ...
     async def delete_exception_for_waf_managed_rules(
         self,
         request: DeleteExceptionForWAFManagedRulesRequest | None = None,
         *,
-        del_dto_list: list[DeleteExceptionForWAFManagedRulesRequestDelDTOList] | None = None,
+        del_dto_list: list[DelDtoList] | None = None,
         service_type: str | None = None,
     ) -> CodeMsgResponse:
         """DeleteExceptionForWAFManagedRules: ``POST /api/v1/waf/rule-exception/delete-normal``.

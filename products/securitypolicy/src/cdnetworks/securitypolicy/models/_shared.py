@@ -18,16 +18,14 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 __all__ = [
     "AddCustomizeRuleRequestConditionAreaConditions",
     "AddCustomizeRuleRequestConditionHeaderConditions",
-    "AddCustomizeRuleRequestConditionIpOrIpsConditions",
     "AddCustomizeRuleRequestConditionJa3Conditions",
     "AddCustomizeRuleRequestConditionJa4Conditions",
     "AddCustomizeRuleRequestConditionMethodConditions",
     "AddCustomizeRuleRequestConditionPathConditions",
-    "AddCustomizeRuleRequestConditionRefererConditions",
     "AddCustomizeRuleRequestConditionUaConditions",
     "AddCustomizeRuleRequestConditionUriConditions",
-    "AddCustomizeRuleRequestConditionUriParamConditions",
     "AddWorkflowRuleResponse",
+    "AreaConditions",
     "CodeMessageResponse",
     "CodeMsgDataResponse",
     "CodeMsgResponse",
@@ -40,18 +38,20 @@ __all__ = [
     "IdListServiceTypeRequest",
     "IdRequest",
     "IdsRequest",
-    "ListCustomRulesResponseDataConditionListAreaConditions",
-    "ListCustomRulesResponseDataConditionListIpOrIpsConditions",
-    "ListCustomRulesResponseDataConditionListJa3Conditions",
-    "ListCustomRulesResponseDataConditionListJa4Conditions",
-    "ListCustomRulesResponseDataConditionListMethodConditions",
-    "ListCustomRulesResponseDataConditionListPathConditions",
-    "ListCustomRulesResponseDataConditionListUriConditions",
-    "ListCustomRulesResponseDataConditionListUriParamConditions",
-    "ListRateLimitingRulesResponseDataRateLimitRuleConditionHeaderConditions",
-    "ListRateLimitingRulesResponseDataRateLimitRuleConditionRefererConditions",
-    "ListRateLimitingRulesResponseDataRateLimitRuleConditionUaConditions",
+    "IpOrIpsConditions",
+    "Ja3Conditions",
+    "Ja4Conditions",
+    "MethodConditions",
     "PageSizePolicyNameRequest",
+    "PathConditions",
+    "RateLimitRuleConditionHeaderConditions",
+    "RateLimitRuleConditionIpOrIpsConditions",
+    "RateLimitRuleConditionRefererConditions",
+    "RateLimitRuleConditionUaConditions",
+    "RateLimitRuleConditionUriParamConditions",
+    "RefererConditions",
+    "UriConditions",
+    "UriParamConditions",
 ]
 
 
@@ -93,7 +93,7 @@ class AddWorkflowRuleResponse(ResponseModel, kw_only=True):
     data: str | None = None
 
 
-class AddCustomizeRuleRequestConditionIpOrIpsConditions(ItemModel, kw_only=True):
+class IpOrIpsConditions(ItemModel, kw_only=True):
     """An item of ``AddRateLimitingRuleRequestRateLimitRuleCondition.ip_or_ips_conditions``, an item of ``CreateWhitelistRuleRequestConditions.ip_or_ips_conditions``, an item of ``AddCustomizeRuleRequestCondition.ip_or_ips_conditions``."""
 
     match_type: str
@@ -114,7 +114,7 @@ class AddCustomizeRuleRequestConditionUriConditions(ItemModel, kw_only=True):
     uri: list[str]
 
 
-class AddCustomizeRuleRequestConditionUriParamConditions(ItemModel, kw_only=True):
+class UriParamConditions(ItemModel, kw_only=True):
     """An item of ``AddRateLimitingRuleRequestRateLimitRuleCondition.uri_param_conditions``, an item of ``AddCustomizeRuleRequestCondition.uri_param_conditions``."""
 
     match_type: str
@@ -136,7 +136,7 @@ class AddCustomizeRuleRequestConditionMethodConditions(ItemModel, kw_only=True):
     request_method: list[str]
 
 
-class AddCustomizeRuleRequestConditionRefererConditions(ItemModel, kw_only=True):
+class RefererConditions(ItemModel, kw_only=True):
     """An item of ``AddRateLimitingRuleRequestRateLimitRuleCondition.referer_conditions``, an item of ``AddCustomizeRuleRequestCondition.referer_conditions``."""
 
     referer: list[str]
@@ -172,84 +172,80 @@ class AddCustomizeRuleRequestConditionJa4Conditions(ItemModel, kw_only=True):
     ja4_list: list[str]
 
 
-class ListCustomRulesResponseDataConditionListIpOrIpsConditions(ItemModel, kw_only=True):
-    """An item of ``ListRateLimitingRulesResponseDataRateLimitRuleCondition.ip_or_ips_conditions``, an item of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition.ip_or_ips_conditions``, an item of ``ListWhitelistRulesResponseDataConditions.ip_or_ips_conditions`` and 2 more."""
+class RateLimitRuleConditionIpOrIpsConditions(ItemModel, kw_only=True):
+    """An item of ``DataRateLimitRuleCondition.ip_or_ips_conditions``, an item of ``RateLimitRuleCondition.ip_or_ips_conditions``, an item of ``ListWhitelistRulesResponseDataConditions.ip_or_ips_conditions`` and 2 more."""
 
     match_type: str | None = None
     ip_or_ips: list[str] = msgspec.field(default_factory=list)
 
 
-class ListCustomRulesResponseDataConditionListPathConditions(ItemModel, kw_only=True):
-    """An item of ``ListRateLimitingRulesResponseDataRateLimitRuleCondition.path_conditions``, an item of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition.path_conditions``, an item of ``ListWhitelistRulesResponseDataConditions.path_conditions`` and 2 more."""
+class PathConditions(ItemModel, kw_only=True):
+    """An item of ``DataRateLimitRuleCondition.path_conditions``, an item of ``RateLimitRuleCondition.path_conditions``, an item of ``ListWhitelistRulesResponseDataConditions.path_conditions`` and 2 more."""
 
     match_type: str | None = None
     paths: list[str] = msgspec.field(default_factory=list)
 
 
-class ListCustomRulesResponseDataConditionListUriConditions(ItemModel, kw_only=True):
-    """An item of ``ListRateLimitingRulesResponseDataRateLimitRuleCondition.uri_conditions``, an item of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition.uri_conditions``, an item of ``ListWhitelistRulesResponseDataConditions.uri_conditions`` and 2 more."""
+class UriConditions(ItemModel, kw_only=True):
+    """An item of ``DataRateLimitRuleCondition.uri_conditions``, an item of ``RateLimitRuleCondition.uri_conditions``, an item of ``ListWhitelistRulesResponseDataConditions.uri_conditions`` and 2 more."""
 
     match_type: str | None = None
     uri: list[str] = msgspec.field(default_factory=list)
 
 
-class ListCustomRulesResponseDataConditionListUriParamConditions(ItemModel, kw_only=True):
-    """An item of ``ListRateLimitingRulesResponseDataRateLimitRuleCondition.uri_param_conditions``, an item of ``ListCustomRulesResponseDataConditionList.uri_param_conditions``, an item of ``ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataCondition.uri_param_conditions``."""
+class RateLimitRuleConditionUriParamConditions(ItemModel, kw_only=True):
+    """An item of ``DataRateLimitRuleCondition.uri_param_conditions``, an item of ``ListCustomRulesResponseDataConditionList.uri_param_conditions``, an item of ``Condition.uri_param_conditions``."""
 
     match_type: str | None = None
     param_name: str | None = None
     param_value: list[str] = msgspec.field(default_factory=list)
 
 
-class ListRateLimitingRulesResponseDataRateLimitRuleConditionUaConditions(ItemModel, kw_only=True):
-    """An item of ``ListRateLimitingRulesResponseDataRateLimitRuleCondition.ua_conditions``, an item of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition.ua_conditions``, an item of ``ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataCondition.ua_conditions``."""
+class RateLimitRuleConditionUaConditions(ItemModel, kw_only=True):
+    """An item of ``DataRateLimitRuleCondition.ua_conditions``, an item of ``RateLimitRuleCondition.ua_conditions``, an item of ``Condition.ua_conditions``."""
 
     match_type: str | None = None
     ua: list[str] = msgspec.field(default_factory=list)
 
 
-class ListCustomRulesResponseDataConditionListMethodConditions(ItemModel, kw_only=True):
-    """An item of ``ListRateLimitingRulesResponseDataRateLimitRuleCondition.method_conditions``, an item of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition.method_conditions``, an item of ``ListCustomRulesResponseDataConditionList.method_conditions`` and 1 more."""
+class MethodConditions(ItemModel, kw_only=True):
+    """An item of ``DataRateLimitRuleCondition.method_conditions``, an item of ``RateLimitRuleCondition.method_conditions``, an item of ``ListCustomRulesResponseDataConditionList.method_conditions`` and 1 more."""
 
     match_type: str | None = None
     request_method: list[str] = msgspec.field(default_factory=list)
 
 
-class ListRateLimitingRulesResponseDataRateLimitRuleConditionRefererConditions(
-    ItemModel, kw_only=True
-):
-    """An item of ``ListRateLimitingRulesResponseDataRateLimitRuleCondition.referer_conditions``, an item of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition.referer_conditions``, an item of ``ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataCondition.referer_conditions``."""
+class RateLimitRuleConditionRefererConditions(ItemModel, kw_only=True):
+    """An item of ``DataRateLimitRuleCondition.referer_conditions``, an item of ``RateLimitRuleCondition.referer_conditions``, an item of ``Condition.referer_conditions``."""
 
     referer: list[str] = msgspec.field(default_factory=list)
     match_type: str | None = None
 
 
-class ListRateLimitingRulesResponseDataRateLimitRuleConditionHeaderConditions(
-    ItemModel, kw_only=True
-):
-    """An item of ``ListRateLimitingRulesResponseDataRateLimitRuleCondition.header_conditions``, an item of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition.header_conditions``, an item of ``ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataCondition.header_conditions``."""
+class RateLimitRuleConditionHeaderConditions(ItemModel, kw_only=True):
+    """An item of ``DataRateLimitRuleCondition.header_conditions``, an item of ``RateLimitRuleCondition.header_conditions``, an item of ``Condition.header_conditions``."""
 
     match_type: str | None = None
     value_list: list[str] = msgspec.field(default_factory=list)
     key: str | None = None
 
 
-class ListCustomRulesResponseDataConditionListAreaConditions(ItemModel, kw_only=True):
-    """An item of ``ListRateLimitingRulesResponseDataRateLimitRuleCondition.area_conditions``, an item of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition.area_conditions``, an item of ``ListCustomRulesResponseDataConditionList.area_conditions`` and 1 more."""
+class AreaConditions(ItemModel, kw_only=True):
+    """An item of ``DataRateLimitRuleCondition.area_conditions``, an item of ``RateLimitRuleCondition.area_conditions``, an item of ``ListCustomRulesResponseDataConditionList.area_conditions`` and 1 more."""
 
     match_type: str | None = None
     areas: list[str] = msgspec.field(default_factory=list)
 
 
-class ListCustomRulesResponseDataConditionListJa3Conditions(ItemModel, kw_only=True):
-    """An item of ``ListRateLimitingRulesResponseDataRateLimitRuleCondition.ja3_conditions``, an item of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition.ja3_conditions``, an item of ``ListCustomRulesResponseDataConditionList.ja3_conditions`` and 1 more."""
+class Ja3Conditions(ItemModel, kw_only=True):
+    """An item of ``DataRateLimitRuleCondition.ja3_conditions``, an item of ``RateLimitRuleCondition.ja3_conditions``, an item of ``ListCustomRulesResponseDataConditionList.ja3_conditions`` and 1 more."""
 
     match_type: str | None = None
     ja3_list: list[str] = msgspec.field(default_factory=list)
 
 
-class ListCustomRulesResponseDataConditionListJa4Conditions(ItemModel, kw_only=True):
-    """An item of ``ListRateLimitingRulesResponseDataRateLimitRuleCondition.ja4_conditions``, an item of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition.ja4_conditions``, an item of ``ListCustomRulesResponseDataConditionList.ja4_conditions`` and 1 more."""
+class Ja4Conditions(ItemModel, kw_only=True):
+    """An item of ``DataRateLimitRuleCondition.ja4_conditions``, an item of ``RateLimitRuleCondition.ja4_conditions``, an item of ``ListCustomRulesResponseDataConditionList.ja4_conditions`` and 1 more."""
 
     match_type: str | None = None
     ja4_list: list[str] = msgspec.field(default_factory=list)

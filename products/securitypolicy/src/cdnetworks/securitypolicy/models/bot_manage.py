@@ -20,8 +20,8 @@ __all__ = [
     "GetBotFunctionSwitchResponse",
     "GetWebBotDetectionListResponse",
     "GetWebBotDetectionListResponseData",
-    "GetWebBotDetectionListResponseDataInteractionRuleList",
-    "GetWebBotDetectionListResponseDataJsExceptionList",
+    "InteractionRuleList",
+    "JsExceptionList",
     "ListDomainCustomizeBotsResponse",
     "ListDomainCustomizeBotsResponseData",
     "ListDomainCustomizeBotsResponseDataConditionList",
@@ -83,7 +83,7 @@ class ListDomainCustomizeBotsResponse(ResponseModel, kw_only=True):
     data: list[ListDomainCustomizeBotsResponseData] = msgspec.field(default_factory=list)
 
 
-class GetWebBotDetectionListResponseDataJsExceptionList(ItemModel, kw_only=True):
+class JsExceptionList(ItemModel, kw_only=True):
     """An item of ``GetWebBotDetectionListResponseData.js_exception_list``."""
 
     id: str | None = None
@@ -93,7 +93,7 @@ class GetWebBotDetectionListResponseDataJsExceptionList(ItemModel, kw_only=True)
     regex: bool | None = None
 
 
-class GetWebBotDetectionListResponseDataInteractionRuleList(ItemModel, kw_only=True):
+class InteractionRuleList(ItemModel, kw_only=True):
     """An item of ``GetWebBotDetectionListResponseData.interaction_rule_list``."""
 
     id: str | None = None
@@ -113,12 +113,8 @@ class GetWebBotDetectionListResponseData(ItemModel, kw_only=True):
     crack_analyse_switch: str | None = None
     page_debug_switch: str | None = None
     interaction_analyse_switch: str | None = None
-    js_exception_list: list[GetWebBotDetectionListResponseDataJsExceptionList] = msgspec.field(
-        default_factory=list
-    )
-    interaction_rule_list: list[GetWebBotDetectionListResponseDataInteractionRuleList] = (
-        msgspec.field(default_factory=list)
-    )
+    js_exception_list: list[JsExceptionList] = msgspec.field(default_factory=list)
+    interaction_rule_list: list[InteractionRuleList] = msgspec.field(default_factory=list)
     ajax_exception_switch: str | None = None
 
 

@@ -16,15 +16,15 @@ __all__ = [
     "AddHtmlPageswithoutEmbeddingJsRequest",
     "AddSpecificClientTrafficBypassRequest",
     "AddSpecificClientTrafficBypassRequestConditions",
+    "Conditions",
     "ListSpecificClientTrafficBypassResponse",
     "ListSpecificClientTrafficBypassResponseData",
-    "ListSpecificClientTrafficBypassResponseDataConditions",
     "UpdateHtmlPageswithoutEmbeddingJsRequest",
     "UpdateSpecificClientTrafficBypassRequest",
 ]
 
 
-class ListSpecificClientTrafficBypassResponseDataConditions(ItemModel, kw_only=True):
+class Conditions(ItemModel, kw_only=True):
     """An item of ``ListSpecificClientTrafficBypassResponseData.conditions``."""
 
     match_name: str | None = None
@@ -40,9 +40,7 @@ class ListSpecificClientTrafficBypassResponseData(ItemModel, kw_only=True):
     domain: str | None = None
     name: str | None = None
     description: str | None = None
-    conditions: list[ListSpecificClientTrafficBypassResponseDataConditions] = msgspec.field(
-        default_factory=list
-    )
+    conditions: list[Conditions] = msgspec.field(default_factory=list)
 
 
 class ListSpecificClientTrafficBypassResponse(ResponseModel, kw_only=True):

@@ -16,51 +16,51 @@ from cdnetworks.core.action import as_flag
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 from ._shared import (
-    AddCustomizeRuleRequestConditionIpOrIpsConditions,
     AddCustomizeRuleRequestConditionPathConditions,
     AddCustomizeRuleRequestConditionUriConditions,
-    ListCustomRulesResponseDataConditionListIpOrIpsConditions,
-    ListCustomRulesResponseDataConditionListPathConditions,
-    ListCustomRulesResponseDataConditionListUriConditions,
+    IpOrIpsConditions,
+    PathConditions,
+    RateLimitRuleConditionIpOrIpsConditions,
+    UriConditions,
 )
 
 __all__ = [
+    "ApiDefendConfig",
+    "BlockConfig",
+    "BotManageConfig",
+    "ConditionsHeaderConditions",
+    "ConditionsRefererConditions",
+    "ConditionsUaConditions",
+    "ConfigList",
     "CopyPoliciesToOtherHostnamesRequest",
     "CreateWhitelistRuleRequest",
     "CreateWhitelistRuleRequestConditions",
-    "CreateWhitelistRuleRequestConditionsHeaderConditions",
-    "CreateWhitelistRuleRequestConditionsRefererConditions",
     "CreateWhitelistRuleRequestConditionsUaConditions",
+    "CustomizeRuleConfig",
+    "DataConditionsRefererConditions",
+    "DmsDefendConfig",
     "GetThreatIntelligenceDomainConfigResponse",
     "GetThreatIntelligenceDomainConfigResponseData",
     "GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponse",
     "GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponseData",
+    "HeaderConditions",
+    "InfoCateAct",
+    "IntelligenceConfig",
     "ListDomainInfosRequest",
     "ListDomainInfosResponse",
     "ListDomainInfosResponseData",
     "ListWhitelistRulesResponse",
     "ListWhitelistRulesResponseData",
     "ListWhitelistRulesResponseDataConditions",
-    "ListWhitelistRulesResponseDataConditionsHeaderConditions",
-    "ListWhitelistRulesResponseDataConditionsRefererConditions",
-    "ListWhitelistRulesResponseDataConditionsUaConditions",
     "ModifyPolicyStatusRequest",
+    "RateLimitConfig",
     "UpdateThreatIntelligenceDomainConfigRequest",
-    "UpdateThreatIntelligenceDomainConfigRequestConfigList",
     "UpdateWhitelistRuleRequest",
     "UsingExistingHostnameToAddNewHostnameRequest",
     "UsingSystemRecommendedAccessDomainRequest",
-    "UsingSystemRecommendedAccessDomainRequestApiDefendConfig",
-    "UsingSystemRecommendedAccessDomainRequestBlockConfig",
-    "UsingSystemRecommendedAccessDomainRequestBotManageConfig",
-    "UsingSystemRecommendedAccessDomainRequestBotManageConfigWebRiskConfig",
-    "UsingSystemRecommendedAccessDomainRequestCustomizeRuleConfig",
-    "UsingSystemRecommendedAccessDomainRequestDmsDefendConfig",
-    "UsingSystemRecommendedAccessDomainRequestIntelligenceConfig",
-    "UsingSystemRecommendedAccessDomainRequestIntelligenceConfigInfoCateAct",
-    "UsingSystemRecommendedAccessDomainRequestRateLimitConfig",
-    "UsingSystemRecommendedAccessDomainRequestWafDefendConfig",
-    "UsingSystemRecommendedAccessDomainRequestWhitelistConfig",
+    "WafDefendConfig",
+    "WebRiskConfig",
+    "WhitelistConfig",
 ]
 
 
@@ -92,7 +92,7 @@ class ListDomainInfosResponse(ResponseModel, kw_only=True):
     data: list[ListDomainInfosResponseData] = msgspec.field(default_factory=list)
 
 
-class UsingSystemRecommendedAccessDomainRequestWafDefendConfig(ItemModel, kw_only=True):
+class WafDefendConfig(ItemModel, kw_only=True):
     """The ``waf_defend_config`` of ``UsingSystemRecommendedAccessDomainRequest``."""
 
     rule_update_mode: str
@@ -105,7 +105,7 @@ class UsingSystemRecommendedAccessDomainRequestWafDefendConfig(ItemModel, kw_onl
         self.config_switch = as_flag(self.config_switch, "ON", "OFF")
 
 
-class UsingSystemRecommendedAccessDomainRequestCustomizeRuleConfig(ItemModel, kw_only=True):
+class CustomizeRuleConfig(ItemModel, kw_only=True):
     """The ``customize_rule_config`` of ``UsingSystemRecommendedAccessDomainRequest``."""
 
     config_switch: bool | Literal["ON", "OFF"]
@@ -114,7 +114,7 @@ class UsingSystemRecommendedAccessDomainRequestCustomizeRuleConfig(ItemModel, kw
         self.config_switch = as_flag(self.config_switch, "ON", "OFF")
 
 
-class UsingSystemRecommendedAccessDomainRequestApiDefendConfig(ItemModel, kw_only=True):
+class ApiDefendConfig(ItemModel, kw_only=True):
     """The ``api_defend_config`` of ``UsingSystemRecommendedAccessDomainRequest``."""
 
     config_switch: bool | Literal["ON", "OFF"]
@@ -123,7 +123,7 @@ class UsingSystemRecommendedAccessDomainRequestApiDefendConfig(ItemModel, kw_onl
         self.config_switch = as_flag(self.config_switch, "ON", "OFF")
 
 
-class UsingSystemRecommendedAccessDomainRequestWhitelistConfig(ItemModel, kw_only=True):
+class WhitelistConfig(ItemModel, kw_only=True):
     """The ``whitelist_config`` of ``UsingSystemRecommendedAccessDomainRequest``."""
 
     config_switch: bool | Literal["ON", "OFF"]
@@ -132,7 +132,7 @@ class UsingSystemRecommendedAccessDomainRequestWhitelistConfig(ItemModel, kw_onl
         self.config_switch = as_flag(self.config_switch, "ON", "OFF")
 
 
-class UsingSystemRecommendedAccessDomainRequestBlockConfig(ItemModel, kw_only=True):
+class BlockConfig(ItemModel, kw_only=True):
     """The ``block_config`` of ``UsingSystemRecommendedAccessDomainRequest``."""
 
     config_switch: bool | Literal["ON", "OFF"]
@@ -141,7 +141,7 @@ class UsingSystemRecommendedAccessDomainRequestBlockConfig(ItemModel, kw_only=Tr
         self.config_switch = as_flag(self.config_switch, "ON", "OFF")
 
 
-class UsingSystemRecommendedAccessDomainRequestDmsDefendConfig(ItemModel, kw_only=True):
+class DmsDefendConfig(ItemModel, kw_only=True):
     """The ``dms_defend_config`` of ``UsingSystemRecommendedAccessDomainRequest``."""
 
     config_switch: bool | Literal["ON", "OFF"]
@@ -151,48 +151,44 @@ class UsingSystemRecommendedAccessDomainRequestDmsDefendConfig(ItemModel, kw_onl
         self.config_switch = as_flag(self.config_switch, "ON", "OFF")
 
 
-class UsingSystemRecommendedAccessDomainRequestIntelligenceConfigInfoCateAct(
-    ItemModel, kw_only=True
-):
-    """The ``info_cate_act`` of ``UsingSystemRecommendedAccessDomainRequestIntelligenceConfig``."""
+class InfoCateAct(ItemModel, kw_only=True):
+    """The ``info_cate_act`` of ``IntelligenceConfig``."""
 
     attack_source: str
     spec_attack: str
     industry: str
 
 
-class UsingSystemRecommendedAccessDomainRequestIntelligenceConfig(ItemModel, kw_only=True):
+class IntelligenceConfig(ItemModel, kw_only=True):
     """The ``intelligence_config`` of ``UsingSystemRecommendedAccessDomainRequest``."""
 
-    info_cate_act: UsingSystemRecommendedAccessDomainRequestIntelligenceConfigInfoCateAct
+    info_cate_act: InfoCateAct
     config_switch: bool | Literal["ON", "OFF"]
 
     def __post_init__(self) -> None:
         self.config_switch = as_flag(self.config_switch, "ON", "OFF")
 
 
-class UsingSystemRecommendedAccessDomainRequestBotManageConfigWebRiskConfig(
-    ItemModel, kw_only=True
-):
-    """The ``web_risk_config`` of ``UsingSystemRecommendedAccessDomainRequestBotManageConfig``."""
+class WebRiskConfig(ItemModel, kw_only=True):
+    """The ``web_risk_config`` of ``BotManageConfig``."""
 
     act: str
 
 
-class UsingSystemRecommendedAccessDomainRequestBotManageConfig(ItemModel, kw_only=True):
+class BotManageConfig(ItemModel, kw_only=True):
     """The ``bot_manage_config`` of ``UsingSystemRecommendedAccessDomainRequest``."""
 
     config_switch: bool | Literal["ON", "OFF"]
     ai_bots_act: str
     public_bots_act: str
     absolute_bots_act: str
-    web_risk_config: UsingSystemRecommendedAccessDomainRequestBotManageConfigWebRiskConfig
+    web_risk_config: WebRiskConfig
 
     def __post_init__(self) -> None:
         self.config_switch = as_flag(self.config_switch, "ON", "OFF")
 
 
-class UsingSystemRecommendedAccessDomainRequestRateLimitConfig(ItemModel, kw_only=True):
+class RateLimitConfig(ItemModel, kw_only=True):
     """The ``rate_limit_config`` of ``UsingSystemRecommendedAccessDomainRequest``."""
 
     config_switch: bool | Literal["ON", "OFF"]
@@ -208,14 +204,14 @@ class CreateWhitelistRuleRequestConditionsUaConditions(ItemModel, kw_only=True):
     ua: list[str]
 
 
-class CreateWhitelistRuleRequestConditionsRefererConditions(ItemModel, kw_only=True):
+class ConditionsRefererConditions(ItemModel, kw_only=True):
     """An item of ``CreateWhitelistRuleRequestConditions.referer_conditions``."""
 
     match_type: str
     referer: list[str]
 
 
-class CreateWhitelistRuleRequestConditionsHeaderConditions(ItemModel, kw_only=True):
+class HeaderConditions(ItemModel, kw_only=True):
     """An item of ``CreateWhitelistRuleRequestConditions.header_conditions``."""
 
     match_type: str
@@ -226,9 +222,7 @@ class CreateWhitelistRuleRequestConditionsHeaderConditions(ItemModel, kw_only=Tr
 class CreateWhitelistRuleRequestConditions(ItemModel, kw_only=True):
     """The ``conditions`` of ``CreateWhitelistRuleRequest``, the ``conditions`` of ``UpdateWhitelistRuleRequest``."""
 
-    ip_or_ips_conditions: list[AddCustomizeRuleRequestConditionIpOrIpsConditions] = msgspec.field(
-        default_factory=list
-    )
+    ip_or_ips_conditions: list[IpOrIpsConditions] = msgspec.field(default_factory=list)
     path_conditions: list[AddCustomizeRuleRequestConditionPathConditions] = msgspec.field(
         default_factory=list
     )
@@ -238,12 +232,8 @@ class CreateWhitelistRuleRequestConditions(ItemModel, kw_only=True):
     ua_conditions: list[CreateWhitelistRuleRequestConditionsUaConditions] = msgspec.field(
         default_factory=list
     )
-    referer_conditions: list[CreateWhitelistRuleRequestConditionsRefererConditions] = msgspec.field(
-        default_factory=list
-    )
-    header_conditions: list[CreateWhitelistRuleRequestConditionsHeaderConditions] = msgspec.field(
-        default_factory=list
-    )
+    referer_conditions: list[ConditionsRefererConditions] = msgspec.field(default_factory=list)
+    header_conditions: list[HeaderConditions] = msgspec.field(default_factory=list)
 
 
 class GetThreatIntelligenceDomainConfigResponseData(ItemModel, kw_only=True):
@@ -264,28 +254,28 @@ class GetThreatIntelligenceDomainConfigResponse(ResponseModel, kw_only=True):
     data: list[GetThreatIntelligenceDomainConfigResponseData] = msgspec.field(default_factory=list)
 
 
-class UpdateThreatIntelligenceDomainConfigRequestConfigList(ItemModel, kw_only=True):
+class ConfigList(ItemModel, kw_only=True):
     """An item of ``UpdateThreatIntelligenceDomainConfigRequest.config_list``."""
 
     id: str
     action: str
 
 
-class ListWhitelistRulesResponseDataConditionsUaConditions(ItemModel, kw_only=True):
+class ConditionsUaConditions(ItemModel, kw_only=True):
     """An item of ``ListWhitelistRulesResponseDataConditions.ua_conditions``."""
 
     match_type: str | None = None
     ua: list[str] = msgspec.field(default_factory=list)
 
 
-class ListWhitelistRulesResponseDataConditionsRefererConditions(ItemModel, kw_only=True):
+class DataConditionsRefererConditions(ItemModel, kw_only=True):
     """An item of ``ListWhitelistRulesResponseDataConditions.referer_conditions``."""
 
     match_type: str | None = None
     referer: list[str] = msgspec.field(default_factory=list)
 
 
-class ListWhitelistRulesResponseDataConditionsHeaderConditions(ItemModel, kw_only=True):
+class ConditionsHeaderConditions(ItemModel, kw_only=True):
     """An item of ``ListWhitelistRulesResponseDataConditions.header_conditions``."""
 
     match_type: str | None = None
@@ -296,24 +286,14 @@ class ListWhitelistRulesResponseDataConditionsHeaderConditions(ItemModel, kw_onl
 class ListWhitelistRulesResponseDataConditions(ItemModel, kw_only=True):
     """The ``conditions`` of ``ListWhitelistRulesResponseData``, the ``conditions`` of ``GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponseData``."""
 
-    ip_or_ips_conditions: list[ListCustomRulesResponseDataConditionListIpOrIpsConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    path_conditions: list[ListCustomRulesResponseDataConditionListPathConditions] = msgspec.field(
+    ip_or_ips_conditions: list[RateLimitRuleConditionIpOrIpsConditions] = msgspec.field(
         default_factory=list
     )
-    uri_conditions: list[ListCustomRulesResponseDataConditionListUriConditions] = msgspec.field(
-        default_factory=list
-    )
-    ua_conditions: list[ListWhitelistRulesResponseDataConditionsUaConditions] = msgspec.field(
-        default_factory=list
-    )
-    referer_conditions: list[ListWhitelistRulesResponseDataConditionsRefererConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    header_conditions: list[ListWhitelistRulesResponseDataConditionsHeaderConditions] = (
-        msgspec.field(default_factory=list)
-    )
+    path_conditions: list[PathConditions] = msgspec.field(default_factory=list)
+    uri_conditions: list[UriConditions] = msgspec.field(default_factory=list)
+    ua_conditions: list[ConditionsUaConditions] = msgspec.field(default_factory=list)
+    referer_conditions: list[DataConditionsRefererConditions] = msgspec.field(default_factory=list)
+    header_conditions: list[ConditionsHeaderConditions] = msgspec.field(default_factory=list)
 
 
 class ListWhitelistRulesResponseData(ItemModel, kw_only=True):
@@ -437,18 +417,16 @@ class ModifyPolicyStatusRequest(RequestModel, kw_only=True):
 class UsingSystemRecommendedAccessDomainRequest(RequestModel, kw_only=True):
     """The arguments of UsingSystemRecommendedAccessDomain (``POST /api/v1/common/sys-domain-info/add-sys-domain``)."""
 
-    waf_defend_config: UsingSystemRecommendedAccessDomainRequestWafDefendConfig | None = None
-    customize_rule_config: UsingSystemRecommendedAccessDomainRequestCustomizeRuleConfig | None = (
-        None
-    )
-    api_defend_config: UsingSystemRecommendedAccessDomainRequestApiDefendConfig | None = None
-    whitelist_config: UsingSystemRecommendedAccessDomainRequestWhitelistConfig | None = None
+    waf_defend_config: WafDefendConfig | None = None
+    customize_rule_config: CustomizeRuleConfig | None = None
+    api_defend_config: ApiDefendConfig | None = None
+    whitelist_config: WhitelistConfig | None = None
     target_domains: list[str]
-    block_config: UsingSystemRecommendedAccessDomainRequestBlockConfig | None = None
-    dms_defend_config: UsingSystemRecommendedAccessDomainRequestDmsDefendConfig | None = None
-    intelligence_config: UsingSystemRecommendedAccessDomainRequestIntelligenceConfig | None = None
-    bot_manage_config: UsingSystemRecommendedAccessDomainRequestBotManageConfig | None = None
-    rate_limit_config: UsingSystemRecommendedAccessDomainRequestRateLimitConfig | None = None
+    block_config: BlockConfig | None = None
+    dms_defend_config: DmsDefendConfig | None = None
+    intelligence_config: IntelligenceConfig | None = None
+    bot_manage_config: BotManageConfig | None = None
+    rate_limit_config: RateLimitConfig | None = None
     service_type: str | None = None
 
 
@@ -476,5 +454,5 @@ class UpdateThreatIntelligenceDomainConfigRequest(RequestModel, kw_only=True):
     """The arguments of UpdateThreatIntelligenceDomainConfig (``POST /api/v1/common/intelligence/update``)."""
 
     domain: str
-    config_list: list[UpdateThreatIntelligenceDomainConfigRequestConfigList] | None = None
+    config_list: list[ConfigList] | None = None
     service_type: str | None = None

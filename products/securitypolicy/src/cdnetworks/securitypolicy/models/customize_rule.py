@@ -15,41 +15,41 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 from ._shared import (
     AddCustomizeRuleRequestConditionAreaConditions,
     AddCustomizeRuleRequestConditionHeaderConditions,
-    AddCustomizeRuleRequestConditionIpOrIpsConditions,
     AddCustomizeRuleRequestConditionJa3Conditions,
     AddCustomizeRuleRequestConditionJa4Conditions,
     AddCustomizeRuleRequestConditionMethodConditions,
     AddCustomizeRuleRequestConditionPathConditions,
-    AddCustomizeRuleRequestConditionRefererConditions,
     AddCustomizeRuleRequestConditionUaConditions,
     AddCustomizeRuleRequestConditionUriConditions,
-    AddCustomizeRuleRequestConditionUriParamConditions,
-    ListCustomRulesResponseDataConditionListAreaConditions,
-    ListCustomRulesResponseDataConditionListIpOrIpsConditions,
-    ListCustomRulesResponseDataConditionListJa3Conditions,
-    ListCustomRulesResponseDataConditionListJa4Conditions,
-    ListCustomRulesResponseDataConditionListMethodConditions,
-    ListCustomRulesResponseDataConditionListPathConditions,
-    ListCustomRulesResponseDataConditionListUriConditions,
-    ListCustomRulesResponseDataConditionListUriParamConditions,
-    ListRateLimitingRulesResponseDataRateLimitRuleConditionHeaderConditions,
-    ListRateLimitingRulesResponseDataRateLimitRuleConditionRefererConditions,
-    ListRateLimitingRulesResponseDataRateLimitRuleConditionUaConditions,
+    AreaConditions,
+    IpOrIpsConditions,
+    Ja3Conditions,
+    Ja4Conditions,
+    MethodConditions,
+    PathConditions,
+    RateLimitRuleConditionHeaderConditions,
+    RateLimitRuleConditionIpOrIpsConditions,
+    RateLimitRuleConditionRefererConditions,
+    RateLimitRuleConditionUaConditions,
+    RateLimitRuleConditionUriParamConditions,
+    RefererConditions,
+    UriConditions,
+    UriParamConditions,
 )
 
 __all__ = [
     "AddCustomizeRuleRequest",
     "AddCustomizeRuleRequestCondition",
     "AddCustomizeRuleResponse",
+    "Condition",
+    "ConditionListHeaderConditions",
+    "ConditionListRefererConditions",
     "ListCustomRulesForSharedConfigurationAssociatedWithDomainResponse",
     "ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseData",
-    "ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataCondition",
     "ListCustomRulesResponse",
     "ListCustomRulesResponseData",
     "ListCustomRulesResponseDataConditionList",
-    "ListCustomRulesResponseDataConditionListHeaderConditions",
-    "ListCustomRulesResponseDataConditionListRefererConditions",
-    "ListCustomRulesResponseDataConditionListUaConditions",
+    "UaConditions",
     "UpdateCustomRuleRequest",
     "UpdateCustomRuleResponse",
 ]
@@ -72,27 +72,21 @@ class AddCustomizeRuleRequestCondition(ItemModel, kw_only=True):
     area_conditions: list[AddCustomizeRuleRequestConditionAreaConditions] = msgspec.field(
         default_factory=list
     )
-    ip_or_ips_conditions: list[AddCustomizeRuleRequestConditionIpOrIpsConditions] = msgspec.field(
-        default_factory=list
-    )
+    ip_or_ips_conditions: list[IpOrIpsConditions] = msgspec.field(default_factory=list)
     uri_conditions: list[AddCustomizeRuleRequestConditionUriConditions] = msgspec.field(
         default_factory=list
     )
     path_conditions: list[AddCustomizeRuleRequestConditionPathConditions] = msgspec.field(
         default_factory=list
     )
-    uri_param_conditions: list[AddCustomizeRuleRequestConditionUriParamConditions] = msgspec.field(
-        default_factory=list
-    )
+    uri_param_conditions: list[UriParamConditions] = msgspec.field(default_factory=list)
     ua_conditions: list[AddCustomizeRuleRequestConditionUaConditions] = msgspec.field(
         default_factory=list
     )
     header_conditions: list[AddCustomizeRuleRequestConditionHeaderConditions] = msgspec.field(
         default_factory=list
     )
-    referer_conditions: list[AddCustomizeRuleRequestConditionRefererConditions] = msgspec.field(
-        default_factory=list
-    )
+    referer_conditions: list[RefererConditions] = msgspec.field(default_factory=list)
     ja3_conditions: list[AddCustomizeRuleRequestConditionJa3Conditions] = msgspec.field(
         default_factory=list
     )
@@ -109,14 +103,14 @@ class UpdateCustomRuleResponse(ResponseModel, kw_only=True):
     data: bool | None = None
 
 
-class ListCustomRulesResponseDataConditionListUaConditions(ItemModel, kw_only=True):
+class UaConditions(ItemModel, kw_only=True):
     """An item of ``ListCustomRulesResponseDataConditionList.ua_conditions``."""
 
     match_type: str | None = None
     ua: list[str] = msgspec.field(default_factory=list)
 
 
-class ListCustomRulesResponseDataConditionListHeaderConditions(ItemModel, kw_only=True):
+class ConditionListHeaderConditions(ItemModel, kw_only=True):
     """An item of ``ListCustomRulesResponseDataConditionList.header_conditions``."""
 
     match_type: str | None = None
@@ -124,7 +118,7 @@ class ListCustomRulesResponseDataConditionListHeaderConditions(ItemModel, kw_onl
     key: str | None = None
 
 
-class ListCustomRulesResponseDataConditionListRefererConditions(ItemModel, kw_only=True):
+class ConditionListRefererConditions(ItemModel, kw_only=True):
     """An item of ``ListCustomRulesResponseDataConditionList.referer_conditions``."""
 
     referer: list[str] = msgspec.field(default_factory=list)
@@ -134,39 +128,21 @@ class ListCustomRulesResponseDataConditionListRefererConditions(ItemModel, kw_on
 class ListCustomRulesResponseDataConditionList(ItemModel, kw_only=True):
     """The ``condition_list`` of ``ListCustomRulesResponseData``."""
 
-    method_conditions: list[ListCustomRulesResponseDataConditionListMethodConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    area_conditions: list[ListCustomRulesResponseDataConditionListAreaConditions] = msgspec.field(
+    method_conditions: list[MethodConditions] = msgspec.field(default_factory=list)
+    area_conditions: list[AreaConditions] = msgspec.field(default_factory=list)
+    ip_or_ips_conditions: list[RateLimitRuleConditionIpOrIpsConditions] = msgspec.field(
         default_factory=list
     )
-    ip_or_ips_conditions: list[ListCustomRulesResponseDataConditionListIpOrIpsConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    uri_conditions: list[ListCustomRulesResponseDataConditionListUriConditions] = msgspec.field(
+    uri_conditions: list[UriConditions] = msgspec.field(default_factory=list)
+    path_conditions: list[PathConditions] = msgspec.field(default_factory=list)
+    uri_param_conditions: list[RateLimitRuleConditionUriParamConditions] = msgspec.field(
         default_factory=list
     )
-    path_conditions: list[ListCustomRulesResponseDataConditionListPathConditions] = msgspec.field(
-        default_factory=list
-    )
-    uri_param_conditions: list[ListCustomRulesResponseDataConditionListUriParamConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    ua_conditions: list[ListCustomRulesResponseDataConditionListUaConditions] = msgspec.field(
-        default_factory=list
-    )
-    header_conditions: list[ListCustomRulesResponseDataConditionListHeaderConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    referer_conditions: list[ListCustomRulesResponseDataConditionListRefererConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    ja3_conditions: list[ListCustomRulesResponseDataConditionListJa3Conditions] = msgspec.field(
-        default_factory=list
-    )
-    ja4_conditions: list[ListCustomRulesResponseDataConditionListJa4Conditions] = msgspec.field(
-        default_factory=list
-    )
+    ua_conditions: list[UaConditions] = msgspec.field(default_factory=list)
+    header_conditions: list[ConditionListHeaderConditions] = msgspec.field(default_factory=list)
+    referer_conditions: list[ConditionListRefererConditions] = msgspec.field(default_factory=list)
+    ja3_conditions: list[Ja3Conditions] = msgspec.field(default_factory=list)
+    ja4_conditions: list[Ja4Conditions] = msgspec.field(default_factory=list)
 
 
 class ListCustomRulesResponseData(ItemModel, kw_only=True):
@@ -190,44 +166,28 @@ class ListCustomRulesResponse(ResponseModel, kw_only=True):
     data: list[ListCustomRulesResponseData] = msgspec.field(default_factory=list)
 
 
-class ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataCondition(
-    ItemModel, kw_only=True
-):
+class Condition(ItemModel, kw_only=True):
     """The ``condition`` of ``ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseData``."""
 
-    method_conditions: list[ListCustomRulesResponseDataConditionListMethodConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    area_conditions: list[ListCustomRulesResponseDataConditionListAreaConditions] = msgspec.field(
+    method_conditions: list[MethodConditions] = msgspec.field(default_factory=list)
+    area_conditions: list[AreaConditions] = msgspec.field(default_factory=list)
+    ip_or_ips_conditions: list[RateLimitRuleConditionIpOrIpsConditions] = msgspec.field(
         default_factory=list
     )
-    ip_or_ips_conditions: list[ListCustomRulesResponseDataConditionListIpOrIpsConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    uri_conditions: list[ListCustomRulesResponseDataConditionListUriConditions] = msgspec.field(
+    uri_conditions: list[UriConditions] = msgspec.field(default_factory=list)
+    path_conditions: list[PathConditions] = msgspec.field(default_factory=list)
+    uri_param_conditions: list[RateLimitRuleConditionUriParamConditions] = msgspec.field(
         default_factory=list
     )
-    path_conditions: list[ListCustomRulesResponseDataConditionListPathConditions] = msgspec.field(
+    ua_conditions: list[RateLimitRuleConditionUaConditions] = msgspec.field(default_factory=list)
+    header_conditions: list[RateLimitRuleConditionHeaderConditions] = msgspec.field(
         default_factory=list
     )
-    uri_param_conditions: list[ListCustomRulesResponseDataConditionListUriParamConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    ua_conditions: list[ListRateLimitingRulesResponseDataRateLimitRuleConditionUaConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    header_conditions: list[
-        ListRateLimitingRulesResponseDataRateLimitRuleConditionHeaderConditions
-    ] = msgspec.field(default_factory=list)
-    referer_conditions: list[
-        ListRateLimitingRulesResponseDataRateLimitRuleConditionRefererConditions
-    ] = msgspec.field(default_factory=list)
-    ja3_conditions: list[ListCustomRulesResponseDataConditionListJa3Conditions] = msgspec.field(
+    referer_conditions: list[RateLimitRuleConditionRefererConditions] = msgspec.field(
         default_factory=list
     )
-    ja4_conditions: list[ListCustomRulesResponseDataConditionListJa4Conditions] = msgspec.field(
-        default_factory=list
-    )
+    ja3_conditions: list[Ja3Conditions] = msgspec.field(default_factory=list)
+    ja4_conditions: list[Ja4Conditions] = msgspec.field(default_factory=list)
 
 
 class ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseData(
@@ -236,9 +196,7 @@ class ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseData(
     """An item of ``ListCustomRulesForSharedConfigurationAssociatedWithDomainResponse.data``."""
 
     shareable: bool | None = None
-    condition: (
-        ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseDataCondition | None
-    ) = None
+    condition: Condition | None = None
     creator: str | None = None
     act: str | None = None
     create_time: str | None = None

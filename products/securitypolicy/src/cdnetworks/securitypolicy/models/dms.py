@@ -17,6 +17,8 @@ from cdnetworks.core.action import as_flag, as_int_text
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "ApplyLimit",
+    "DataConditions",
     "DomainsServiceTypeRequest",
     "ModifyBuiltInProtectionRequest",
     "QueryAdaptiveProtectionRulesResponse",
@@ -24,10 +26,7 @@ __all__ = [
     "QueryCustomRuleConfigurationRequest",
     "QueryCustomRuleConfigurationResponse",
     "QueryCustomRuleConfigurationResponseData",
-    "QueryCustomRuleConfigurationResponseDataApplyLimit",
     "QueryCustomRuleConfigurationResponseDataBanHttp",
-    "QueryCustomRuleConfigurationResponseDataConditions",
-    "QueryCustomRuleConfigurationResponseDataTriggerCondition",
     "QueryDomainAppApiExceptionsResponse",
     "QueryDomainAppApiExceptionsResponseData",
     "QueryDomainBuiltInRulesResponse",
@@ -40,6 +39,7 @@ __all__ = [
     "RemoveDomainAppApiExceptionsRequest",
     "ShareDmsBuiltInRulesConfigRequest",
     "ShareDomainBaseProtectConfigRequest",
+    "TriggerCondition",
     "UpdateAdaptiveProtectionRulesRequest",
     "UpdateAdaptiveProtectionRulesRequestData",
     "UpdateAslConfigRequest",
@@ -55,7 +55,7 @@ __all__ = [
 ]
 
 
-class QueryCustomRuleConfigurationResponseDataConditions(ItemModel, kw_only=True):
+class DataConditions(ItemModel, kw_only=True):
     """An item of ``QueryCustomRuleConfigurationResponseData.conditions``."""
 
     condition: str | None = None
@@ -63,7 +63,7 @@ class QueryCustomRuleConfigurationResponseDataConditions(ItemModel, kw_only=True
     condition_value: str | None = None
 
 
-class QueryCustomRuleConfigurationResponseDataApplyLimit(ItemModel, kw_only=True):
+class ApplyLimit(ItemModel, kw_only=True):
     """The ``apply_limit`` of ``QueryCustomRuleConfigurationResponseData``."""
 
     limit: str | None = None
@@ -71,7 +71,7 @@ class QueryCustomRuleConfigurationResponseDataApplyLimit(ItemModel, kw_only=True
     limit_value: str | None = None
 
 
-class QueryCustomRuleConfigurationResponseDataTriggerCondition(ItemModel, kw_only=True):
+class TriggerCondition(ItemModel, kw_only=True):
     """The ``trigger_condition`` of ``QueryCustomRuleConfigurationResponseData``."""
 
     second: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
@@ -92,11 +92,9 @@ class QueryCustomRuleConfigurationResponseData(ItemModel, kw_only=True):
 
     rule_name: str | None = None
     desc: str | None = None
-    conditions: list[QueryCustomRuleConfigurationResponseDataConditions] = msgspec.field(
-        default_factory=list
-    )
-    apply_limit: QueryCustomRuleConfigurationResponseDataApplyLimit | None = None
-    trigger_condition: QueryCustomRuleConfigurationResponseDataTriggerCondition | None = None
+    conditions: list[DataConditions] = msgspec.field(default_factory=list)
+    apply_limit: ApplyLimit | None = None
+    trigger_condition: TriggerCondition | None = None
     ban_http: QueryCustomRuleConfigurationResponseDataBanHttp | None = None
     action: str | None = None
     action_duration: str | None = None

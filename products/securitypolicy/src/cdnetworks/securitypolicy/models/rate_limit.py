@@ -15,44 +15,44 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 from ._shared import (
     AddCustomizeRuleRequestConditionAreaConditions,
     AddCustomizeRuleRequestConditionHeaderConditions,
-    AddCustomizeRuleRequestConditionIpOrIpsConditions,
     AddCustomizeRuleRequestConditionJa3Conditions,
     AddCustomizeRuleRequestConditionJa4Conditions,
     AddCustomizeRuleRequestConditionMethodConditions,
     AddCustomizeRuleRequestConditionPathConditions,
-    AddCustomizeRuleRequestConditionRefererConditions,
     AddCustomizeRuleRequestConditionUaConditions,
     AddCustomizeRuleRequestConditionUriConditions,
-    AddCustomizeRuleRequestConditionUriParamConditions,
-    ListCustomRulesResponseDataConditionListAreaConditions,
-    ListCustomRulesResponseDataConditionListIpOrIpsConditions,
-    ListCustomRulesResponseDataConditionListJa3Conditions,
-    ListCustomRulesResponseDataConditionListJa4Conditions,
-    ListCustomRulesResponseDataConditionListMethodConditions,
-    ListCustomRulesResponseDataConditionListPathConditions,
-    ListCustomRulesResponseDataConditionListUriConditions,
-    ListCustomRulesResponseDataConditionListUriParamConditions,
-    ListRateLimitingRulesResponseDataRateLimitRuleConditionHeaderConditions,
-    ListRateLimitingRulesResponseDataRateLimitRuleConditionRefererConditions,
-    ListRateLimitingRulesResponseDataRateLimitRuleConditionUaConditions,
+    AreaConditions,
+    IpOrIpsConditions,
+    Ja3Conditions,
+    Ja4Conditions,
+    MethodConditions,
+    PathConditions,
+    RateLimitRuleConditionHeaderConditions,
+    RateLimitRuleConditionIpOrIpsConditions,
+    RateLimitRuleConditionRefererConditions,
+    RateLimitRuleConditionUaConditions,
+    RateLimitRuleConditionUriParamConditions,
+    RefererConditions,
+    UriConditions,
+    UriParamConditions,
 )
 
 __all__ = [
     "AddRateLimitingRuleRequest",
     "AddRateLimitingRuleRequestRateLimitEffective",
     "AddRateLimitingRuleRequestRateLimitRuleCondition",
-    "AddRateLimitingRuleRequestRateLimitRuleConditionSchemeConditions",
-    "AddRateLimitingRuleRequestRateLimitRuleConditionStatusCodeConditions",
+    "DataRateLimitRuleCondition",
     "DeleteRateLimitingRulesRequest",
     "GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponse",
     "GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseData",
-    "GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition",
     "ListRateLimitingRulesResponse",
     "ListRateLimitingRulesResponseData",
-    "ListRateLimitingRulesResponseDataRateLimitEffective",
-    "ListRateLimitingRulesResponseDataRateLimitRuleCondition",
-    "ListRateLimitingRulesResponseDataRateLimitRuleConditionSchemeConditions",
-    "ListRateLimitingRulesResponseDataRateLimitRuleConditionStatusCodeConditions",
+    "RateLimitEffective",
+    "RateLimitRuleCondition",
+    "RateLimitRuleConditionSchemeConditions",
+    "RateLimitRuleConditionStatusCodeConditions",
+    "SchemeConditions",
+    "StatusCodeConditions",
     "UpdateRateLimitingRuleRequest",
 ]
 
@@ -66,14 +66,14 @@ class AddRateLimitingRuleRequestRateLimitEffective(ItemModel, kw_only=True):
     timezone: str
 
 
-class AddRateLimitingRuleRequestRateLimitRuleConditionSchemeConditions(ItemModel, kw_only=True):
+class SchemeConditions(ItemModel, kw_only=True):
     """An item of ``AddRateLimitingRuleRequestRateLimitRuleCondition.scheme_conditions``."""
 
     match_type: str
     scheme: list[str]
 
 
-class AddRateLimitingRuleRequestRateLimitRuleConditionStatusCodeConditions(ItemModel, kw_only=True):
+class StatusCodeConditions(ItemModel, kw_only=True):
     """An item of ``AddRateLimitingRuleRequestRateLimitRuleCondition.status_code_conditions``."""
 
     match_type: str
@@ -83,39 +83,29 @@ class AddRateLimitingRuleRequestRateLimitRuleConditionStatusCodeConditions(ItemM
 class AddRateLimitingRuleRequestRateLimitRuleCondition(ItemModel, kw_only=True):
     """The ``rate_limit_rule_condition`` of ``AddRateLimitingRuleRequest``, the ``rate_limit_rule_condition`` of ``UpdateRateLimitingRuleRequest``."""
 
-    ip_or_ips_conditions: list[AddCustomizeRuleRequestConditionIpOrIpsConditions] = msgspec.field(
-        default_factory=list
-    )
+    ip_or_ips_conditions: list[IpOrIpsConditions] = msgspec.field(default_factory=list)
     path_conditions: list[AddCustomizeRuleRequestConditionPathConditions] = msgspec.field(
         default_factory=list
     )
     uri_conditions: list[AddCustomizeRuleRequestConditionUriConditions] = msgspec.field(
         default_factory=list
     )
-    uri_param_conditions: list[AddCustomizeRuleRequestConditionUriParamConditions] = msgspec.field(
-        default_factory=list
-    )
+    uri_param_conditions: list[UriParamConditions] = msgspec.field(default_factory=list)
     ua_conditions: list[AddCustomizeRuleRequestConditionUaConditions] = msgspec.field(
         default_factory=list
     )
     method_conditions: list[AddCustomizeRuleRequestConditionMethodConditions] = msgspec.field(
         default_factory=list
     )
-    referer_conditions: list[AddCustomizeRuleRequestConditionRefererConditions] = msgspec.field(
-        default_factory=list
-    )
+    referer_conditions: list[RefererConditions] = msgspec.field(default_factory=list)
     header_conditions: list[AddCustomizeRuleRequestConditionHeaderConditions] = msgspec.field(
         default_factory=list
     )
     area_conditions: list[AddCustomizeRuleRequestConditionAreaConditions] = msgspec.field(
         default_factory=list
     )
-    scheme_conditions: list[AddRateLimitingRuleRequestRateLimitRuleConditionSchemeConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    status_code_conditions: list[
-        AddRateLimitingRuleRequestRateLimitRuleConditionStatusCodeConditions
-    ] = msgspec.field(default_factory=list)
+    scheme_conditions: list[SchemeConditions] = msgspec.field(default_factory=list)
+    status_code_conditions: list[StatusCodeConditions] = msgspec.field(default_factory=list)
     ja3_conditions: list[AddCustomizeRuleRequestConditionJa3Conditions] = msgspec.field(
         default_factory=list
     )
@@ -124,7 +114,7 @@ class AddRateLimitingRuleRequestRateLimitRuleCondition(ItemModel, kw_only=True):
     )
 
 
-class ListRateLimitingRulesResponseDataRateLimitEffective(ItemModel, kw_only=True):
+class RateLimitEffective(ItemModel, kw_only=True):
     """The ``rate_limit_effective`` of ``ListRateLimitingRulesResponseData``, the ``rate_limit_effective`` of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseData``."""
 
     effective: list[str] = msgspec.field(default_factory=list)
@@ -133,66 +123,48 @@ class ListRateLimitingRulesResponseDataRateLimitEffective(ItemModel, kw_only=Tru
     timezone: str | None = None
 
 
-class ListRateLimitingRulesResponseDataRateLimitRuleConditionSchemeConditions(
-    ItemModel, kw_only=True
-):
-    """An item of ``ListRateLimitingRulesResponseDataRateLimitRuleCondition.scheme_conditions``, an item of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition.scheme_conditions``."""
+class RateLimitRuleConditionSchemeConditions(ItemModel, kw_only=True):
+    """An item of ``DataRateLimitRuleCondition.scheme_conditions``, an item of ``RateLimitRuleCondition.scheme_conditions``."""
 
     match_type: str | None = None
     scheme: list[str] = msgspec.field(default_factory=list)
 
 
-class ListRateLimitingRulesResponseDataRateLimitRuleConditionStatusCodeConditions(
-    ItemModel, kw_only=True
-):
-    """An item of ``ListRateLimitingRulesResponseDataRateLimitRuleCondition.status_code_conditions``, an item of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition.status_code_conditions``."""
+class RateLimitRuleConditionStatusCodeConditions(ItemModel, kw_only=True):
+    """An item of ``DataRateLimitRuleCondition.status_code_conditions``, an item of ``RateLimitRuleCondition.status_code_conditions``."""
 
     match_type: str | None = None
     status_code: list[str] = msgspec.field(default_factory=list)
 
 
-class ListRateLimitingRulesResponseDataRateLimitRuleCondition(ItemModel, kw_only=True):
+class DataRateLimitRuleCondition(ItemModel, kw_only=True):
     """The ``rate_limit_rule_condition`` of ``ListRateLimitingRulesResponseData``."""
 
-    ip_or_ips_conditions: list[ListCustomRulesResponseDataConditionListIpOrIpsConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    path_conditions: list[ListCustomRulesResponseDataConditionListPathConditions] = msgspec.field(
+    ip_or_ips_conditions: list[RateLimitRuleConditionIpOrIpsConditions] = msgspec.field(
         default_factory=list
     )
-    uri_conditions: list[ListCustomRulesResponseDataConditionListUriConditions] = msgspec.field(
+    path_conditions: list[PathConditions] = msgspec.field(default_factory=list)
+    uri_conditions: list[UriConditions] = msgspec.field(default_factory=list)
+    uri_param_conditions: list[RateLimitRuleConditionUriParamConditions] = msgspec.field(
         default_factory=list
     )
-    uri_param_conditions: list[ListCustomRulesResponseDataConditionListUriParamConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    ua_conditions: list[ListRateLimitingRulesResponseDataRateLimitRuleConditionUaConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    method_conditions: list[ListCustomRulesResponseDataConditionListMethodConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    referer_conditions: list[
-        ListRateLimitingRulesResponseDataRateLimitRuleConditionRefererConditions
-    ] = msgspec.field(default_factory=list)
-    header_conditions: list[
-        ListRateLimitingRulesResponseDataRateLimitRuleConditionHeaderConditions
-    ] = msgspec.field(default_factory=list)
-    area_conditions: list[ListCustomRulesResponseDataConditionListAreaConditions] = msgspec.field(
+    ua_conditions: list[RateLimitRuleConditionUaConditions] = msgspec.field(default_factory=list)
+    method_conditions: list[MethodConditions] = msgspec.field(default_factory=list)
+    referer_conditions: list[RateLimitRuleConditionRefererConditions] = msgspec.field(
         default_factory=list
     )
-    scheme_conditions: list[
-        ListRateLimitingRulesResponseDataRateLimitRuleConditionSchemeConditions
-    ] = msgspec.field(default_factory=list)
-    status_code_conditions: list[
-        ListRateLimitingRulesResponseDataRateLimitRuleConditionStatusCodeConditions
-    ] = msgspec.field(default_factory=list)
-    ja3_conditions: list[ListCustomRulesResponseDataConditionListJa3Conditions] = msgspec.field(
+    header_conditions: list[RateLimitRuleConditionHeaderConditions] = msgspec.field(
         default_factory=list
     )
-    ja4_conditions: list[ListCustomRulesResponseDataConditionListJa4Conditions] = msgspec.field(
+    area_conditions: list[AreaConditions] = msgspec.field(default_factory=list)
+    scheme_conditions: list[RateLimitRuleConditionSchemeConditions] = msgspec.field(
         default_factory=list
     )
+    status_code_conditions: list[RateLimitRuleConditionStatusCodeConditions] = msgspec.field(
+        default_factory=list
+    )
+    ja3_conditions: list[Ja3Conditions] = msgspec.field(default_factory=list)
+    ja4_conditions: list[Ja4Conditions] = msgspec.field(default_factory=list)
 
 
 class ListRateLimitingRulesResponseData(ItemModel, kw_only=True):
@@ -210,10 +182,10 @@ class ListRateLimitingRulesResponseData(ItemModel, kw_only=True):
     trigger_threshold: int | None = None
     intercept_time: int | None = None
     effective_status: str | None = None
-    rate_limit_effective: ListRateLimitingRulesResponseDataRateLimitEffective | None = None
+    rate_limit_effective: RateLimitEffective | None = None
     asset_api_id: str | None = None
     action: str | None = None
-    rate_limit_rule_condition: ListRateLimitingRulesResponseDataRateLimitRuleCondition | None = None
+    rate_limit_rule_condition: DataRateLimitRuleCondition | None = None
     update_time: str | None = None
 
 
@@ -225,47 +197,31 @@ class ListRateLimitingRulesResponse(ResponseModel, kw_only=True):
     data: list[ListRateLimitingRulesResponseData] = msgspec.field(default_factory=list)
 
 
-class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition(
-    ItemModel, kw_only=True
-):
+class RateLimitRuleCondition(ItemModel, kw_only=True):
     """The ``rate_limit_rule_condition`` of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseData``."""
 
-    ip_or_ips_conditions: list[ListCustomRulesResponseDataConditionListIpOrIpsConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    path_conditions: list[ListCustomRulesResponseDataConditionListPathConditions] = msgspec.field(
+    ip_or_ips_conditions: list[RateLimitRuleConditionIpOrIpsConditions] = msgspec.field(
         default_factory=list
     )
-    uri_conditions: list[ListCustomRulesResponseDataConditionListUriConditions] = msgspec.field(
+    path_conditions: list[PathConditions] = msgspec.field(default_factory=list)
+    uri_conditions: list[UriConditions] = msgspec.field(default_factory=list)
+    ua_conditions: list[RateLimitRuleConditionUaConditions] = msgspec.field(default_factory=list)
+    method_conditions: list[MethodConditions] = msgspec.field(default_factory=list)
+    referer_conditions: list[RateLimitRuleConditionRefererConditions] = msgspec.field(
         default_factory=list
     )
-    ua_conditions: list[ListRateLimitingRulesResponseDataRateLimitRuleConditionUaConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    method_conditions: list[ListCustomRulesResponseDataConditionListMethodConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    referer_conditions: list[
-        ListRateLimitingRulesResponseDataRateLimitRuleConditionRefererConditions
-    ] = msgspec.field(default_factory=list)
-    header_conditions: list[
-        ListRateLimitingRulesResponseDataRateLimitRuleConditionHeaderConditions
-    ] = msgspec.field(default_factory=list)
-    area_conditions: list[ListCustomRulesResponseDataConditionListAreaConditions] = msgspec.field(
+    header_conditions: list[RateLimitRuleConditionHeaderConditions] = msgspec.field(
         default_factory=list
     )
-    scheme_conditions: list[
-        ListRateLimitingRulesResponseDataRateLimitRuleConditionSchemeConditions
-    ] = msgspec.field(default_factory=list)
-    status_code_conditions: list[
-        ListRateLimitingRulesResponseDataRateLimitRuleConditionStatusCodeConditions
-    ] = msgspec.field(default_factory=list)
-    ja3_conditions: list[ListCustomRulesResponseDataConditionListJa3Conditions] = msgspec.field(
+    area_conditions: list[AreaConditions] = msgspec.field(default_factory=list)
+    scheme_conditions: list[RateLimitRuleConditionSchemeConditions] = msgspec.field(
         default_factory=list
     )
-    ja4_conditions: list[ListCustomRulesResponseDataConditionListJa4Conditions] = msgspec.field(
+    status_code_conditions: list[RateLimitRuleConditionStatusCodeConditions] = msgspec.field(
         default_factory=list
     )
+    ja3_conditions: list[Ja3Conditions] = msgspec.field(default_factory=list)
+    ja4_conditions: list[Ja4Conditions] = msgspec.field(default_factory=list)
 
 
 class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseData(
@@ -285,12 +241,9 @@ class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDa
     trigger_threshold: int | None = None
     intercept_time: int | None = None
     effective_status: str | None = None
-    rate_limit_effective: ListRateLimitingRulesResponseDataRateLimitEffective | None = None
+    rate_limit_effective: RateLimitEffective | None = None
     action: str | None = None
-    rate_limit_rule_condition: (
-        GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseDataRateLimitRuleCondition
-        | None
-    ) = None
+    rate_limit_rule_condition: RateLimitRuleCondition | None = None
     update_time: str | None = None
 
 

@@ -18,6 +18,7 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
     "CreateAndActiveApiRequest",
+    "DefendList",
     "EditAndActiveApiBody",
     "EditAndActiveApiChildren",
     "EditAndActiveApiParamsLimitConfig",
@@ -37,7 +38,6 @@ __all__ = [
     "GetDomainAPISecurityConfigurationResponse",
     "GetDomainAPISecurityConfigurationResponseData",
     "UpdateDomainAPISecurityConfigurationRequest",
-    "UpdateDomainAPISecurityConfigurationRequestDefendList",
 ]
 
 
@@ -225,7 +225,7 @@ class GetDomainAPISecurityConfigurationResponse(ResponseModel, kw_only=True):
     data: list[GetDomainAPISecurityConfigurationResponseData] = msgspec.field(default_factory=list)
 
 
-class UpdateDomainAPISecurityConfigurationRequestDefendList(ItemModel, kw_only=True):
+class DefendList(ItemModel, kw_only=True):
     """An item of ``UpdateDomainAPISecurityConfigurationRequest.defend_list``."""
 
     api_id: str
@@ -300,5 +300,5 @@ class UpdateDomainAPISecurityConfigurationRequest(RequestModel, kw_only=True):
     """The arguments of UpdateDomainAPISecurityConfiguration (``POST /api/v1/sam/api-defend/update-defend-action``)."""
 
     domain: str
-    defend_list: list[UpdateDomainAPISecurityConfigurationRequestDefendList] | None = None
+    defend_list: list[DefendList] | None = None
     service_type: str | None = None

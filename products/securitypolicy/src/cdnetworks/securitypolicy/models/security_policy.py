@@ -13,6 +13,8 @@ import msgspec
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "Array",
+    "DirectoryProbingConfig",
     "GetBotGeneralConfigResponse",
     "GetBotGeneralConfigResponseData",
     "GetBotGeneralConfigResponseDataAiBots",
@@ -20,7 +22,6 @@ __all__ = [
     "GetBotGeneralConfigResponseDataPublicBots",
     "GetDetectionLengthLimitConfigurationResponse",
     "GetDetectionLengthLimitConfigurationResponseData",
-    "GetDetectionLengthLimitConfigurationResponseDataArray",
     "GetPreDeployResultRequest",
     "GetPreDeployResultResponse",
     "GetPreDeployResultResponseData",
@@ -28,25 +29,24 @@ __all__ = [
     "GetWAFScanProtectionConfigResponse",
     "GetWAFScanProtectionConfigResponseData",
     "GetWAFScanProtectionConfigResponseDataArray",
+    "RepeatedViolationConfig",
+    "ScanToolsConfig",
     "UpdateBotGeneralConfigRequest",
     "UpdateBotGeneralConfigRequestAiBots",
     "UpdateBotGeneralConfigRequestBotTagging",
     "UpdateBotGeneralConfigRequestPublicBots",
     "UpdateDetectionLengthLimitConfigurationRequest",
     "UpdateWAFScanProtectionConfigRequest",
-    "UpdateWAFScanProtectionConfigRequestDirectoryProbingConfig",
-    "UpdateWAFScanProtectionConfigRequestRepeatedViolationConfig",
-    "UpdateWAFScanProtectionConfigRequestScanToolsConfig",
 ]
 
 
-class UpdateWAFScanProtectionConfigRequestScanToolsConfig(ItemModel, kw_only=True):
+class ScanToolsConfig(ItemModel, kw_only=True):
     """The ``scan_tools_config`` of ``GetWAFScanProtectionConfigResponseDataArray``, the ``scan_tools_config`` of ``UpdateWAFScanProtectionConfigRequest``."""
 
     action: str | None = None
 
 
-class UpdateWAFScanProtectionConfigRequestRepeatedViolationConfig(ItemModel, kw_only=True):
+class RepeatedViolationConfig(ItemModel, kw_only=True):
     """The ``repeated_violation_config`` of ``GetWAFScanProtectionConfigResponseDataArray``, the ``repeated_violation_config`` of ``UpdateWAFScanProtectionConfigRequest``."""
 
     action: str | None = None
@@ -57,7 +57,7 @@ class UpdateWAFScanProtectionConfigRequestRepeatedViolationConfig(ItemModel, kw_
     duration: int | None = None
 
 
-class UpdateWAFScanProtectionConfigRequestDirectoryProbingConfig(ItemModel, kw_only=True):
+class DirectoryProbingConfig(ItemModel, kw_only=True):
     """The ``directory_probing_config`` of ``GetWAFScanProtectionConfigResponseDataArray``, the ``directory_probing_config`` of ``UpdateWAFScanProtectionConfigRequest``."""
 
     action: str | None = None
@@ -73,13 +73,9 @@ class GetWAFScanProtectionConfigResponseDataArray(ItemModel, kw_only=True):
     """An item of ``GetWAFScanProtectionConfigResponseData.array``."""
 
     domain: str | None = None
-    scan_tools_config: UpdateWAFScanProtectionConfigRequestScanToolsConfig | None = None
-    repeated_violation_config: (
-        UpdateWAFScanProtectionConfigRequestRepeatedViolationConfig | None
-    ) = None
-    directory_probing_config: UpdateWAFScanProtectionConfigRequestDirectoryProbingConfig | None = (
-        None
-    )
+    scan_tools_config: ScanToolsConfig | None = None
+    repeated_violation_config: RepeatedViolationConfig | None = None
+    directory_probing_config: DirectoryProbingConfig | None = None
 
 
 class GetWAFScanProtectionConfigResponseData(ItemModel, kw_only=True):
@@ -118,7 +114,7 @@ class GetPreDeployResultResponse(ResponseModel, kw_only=True):
     data: GetPreDeployResultResponseData | None = None
 
 
-class GetDetectionLengthLimitConfigurationResponseDataArray(ItemModel, kw_only=True):
+class Array(ItemModel, kw_only=True):
     """An item of ``GetDetectionLengthLimitConfigurationResponseData.array``."""
 
     domain: str | None = None
@@ -128,9 +124,7 @@ class GetDetectionLengthLimitConfigurationResponseDataArray(ItemModel, kw_only=T
 class GetDetectionLengthLimitConfigurationResponseData(ItemModel, kw_only=True):
     """The ``data`` of ``GetDetectionLengthLimitConfigurationResponse``."""
 
-    array: list[GetDetectionLengthLimitConfigurationResponseDataArray] = msgspec.field(
-        default_factory=list
-    )
+    array: list[Array] = msgspec.field(default_factory=list)
 
 
 class GetDetectionLengthLimitConfigurationResponse(ResponseModel, kw_only=True):
@@ -209,13 +203,9 @@ class UpdateWAFScanProtectionConfigRequest(RequestModel, kw_only=True):
     """The arguments of UpdateWAFScanProtectionConfig (``POST /api/v1/security-policy/waf/update-scan-protection-configuration``)."""
 
     domain_list: list[str]
-    scan_tools_config: UpdateWAFScanProtectionConfigRequestScanToolsConfig | None = None
-    repeated_violation_config: (
-        UpdateWAFScanProtectionConfigRequestRepeatedViolationConfig | None
-    ) = None
-    directory_probing_config: UpdateWAFScanProtectionConfigRequestDirectoryProbingConfig | None = (
-        None
-    )
+    scan_tools_config: ScanToolsConfig | None = None
+    repeated_violation_config: RepeatedViolationConfig | None = None
+    directory_probing_config: DirectoryProbingConfig | None = None
     service_type: str | None = None
 
 

@@ -14,16 +14,16 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
     "AssociateShareWAFRuleExceptionRequest",
-    "AssociateShareWAFRuleExceptionRequestShareExceptionList",
     "CreateExceptionToWAFManagedRulesRequest",
+    "DelDtoList",
     "DeleteExceptionForWAFManagedRulesRequest",
-    "DeleteExceptionForWAFManagedRulesRequestDelDTOList",
     "DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequest",
     "DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequestDelDTOList",
     "ListNonSharedWAFRuleExceptionsForWAFRulesResponse",
     "ListNonSharedWAFRuleExceptionsForWAFRulesResponseData",
     "ListSharedWAFRuleExceptionsForWAFRulesResponse",
     "ListSharedWAFRuleExceptionsForWAFRulesResponseData",
+    "ShareExceptionList",
     "UpdateExceptionForWAFManagedRulesRequest",
 ]
 
@@ -49,7 +49,7 @@ class ListNonSharedWAFRuleExceptionsForWAFRulesResponse(ResponseModel, kw_only=T
     )
 
 
-class AssociateShareWAFRuleExceptionRequestShareExceptionList(ItemModel, kw_only=True):
+class ShareExceptionList(ItemModel, kw_only=True):
     """An item of ``AssociateShareWAFRuleExceptionRequest.share_exception_list``."""
 
     domain: str
@@ -57,7 +57,7 @@ class AssociateShareWAFRuleExceptionRequestShareExceptionList(ItemModel, kw_only
     share_id: str
 
 
-class DeleteExceptionForWAFManagedRulesRequestDelDTOList(ItemModel, kw_only=True):
+class DelDtoList(ItemModel, kw_only=True):
     """An item of ``DeleteExceptionForWAFManagedRulesRequest.del_dto_list``."""
 
     domain: str
@@ -109,16 +109,14 @@ class CreateExceptionToWAFManagedRulesRequest(RequestModel, kw_only=True):
 class AssociateShareWAFRuleExceptionRequest(RequestModel, kw_only=True):
     """The arguments of AssociateShareWAFRuleException (``POST /api/v1/waf/rule-exception/add-share``)."""
 
-    share_exception_list: list[AssociateShareWAFRuleExceptionRequestShareExceptionList]
+    share_exception_list: list[ShareExceptionList]
     service_type: str | None = None
 
 
 class DeleteExceptionForWAFManagedRulesRequest(RequestModel, kw_only=True):
     """The arguments of DeleteExceptionForWAFManagedRules (``POST /api/v1/waf/rule-exception/delete-normal``)."""
 
-    del_dto_list: list[DeleteExceptionForWAFManagedRulesRequestDelDTOList] = msgspec.field(
-        name="delDTOList"
-    )
+    del_dto_list: list[DelDtoList] = msgspec.field(name="delDTOList")
     service_type: str | None = None
 
 

@@ -13,9 +13,14 @@ import msgspec
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "ApiDefend",
+    "Block",
+    "BotManage",
+    "DmsDefend",
     "GetOriginalRequestInformationRequest",
     "GetOriginalRequestInformationResponse",
     "GetOriginalRequestInformationResponseData",
+    "Intelligence",
     "ListAttackLogsRequest",
     "ListAttackLogsResponse",
     "ListAttackLogsResponseData",
@@ -25,13 +30,8 @@ __all__ = [
     "QueryAttackLogDetailInfoResponseData",
     "QueryAttackLogDetailInfoResponseDataBasicInfo",
     "QueryAttackLogDetailInfoResponseDataDetailInfo",
-    "QueryAttackLogDetailInfoResponseDataDetailInfoAPIDEFEND",
-    "QueryAttackLogDetailInfoResponseDataDetailInfoBLOCK",
-    "QueryAttackLogDetailInfoResponseDataDetailInfoBOTMANAGE",
-    "QueryAttackLogDetailInfoResponseDataDetailInfoDMSDEFEND",
-    "QueryAttackLogDetailInfoResponseDataDetailInfoINTELLIGENCE",
-    "QueryAttackLogDetailInfoResponseDataDetailInfoRATELIMIT",
-    "QueryAttackLogDetailInfoResponseDataDetailInfoWAFDEFEND",
+    "RateLimit",
+    "WafDefend",
 ]
 
 
@@ -86,7 +86,7 @@ class QueryAttackLogDetailInfoResponseDataBasicInfo(ItemModel, kw_only=True):
     device_finger: str | None = None
 
 
-class QueryAttackLogDetailInfoResponseDataDetailInfoBLOCK(ItemModel, kw_only=True):
+class Block(ItemModel, kw_only=True):
     """The ``block`` of ``QueryAttackLogDetailInfoResponseDataDetailInfo``."""
 
     policy_name: str | None = None
@@ -94,7 +94,7 @@ class QueryAttackLogDetailInfoResponseDataDetailInfoBLOCK(ItemModel, kw_only=Tru
     explain: str | None = None
 
 
-class QueryAttackLogDetailInfoResponseDataDetailInfoWAFDEFEND(ItemModel, kw_only=True):
+class WafDefend(ItemModel, kw_only=True):
     """An item of ``QueryAttackLogDetailInfoResponseDataDetailInfo.waf_defend``."""
 
     rule_type: str | None = None
@@ -106,7 +106,7 @@ class QueryAttackLogDetailInfoResponseDataDetailInfoWAFDEFEND(ItemModel, kw_only
     match_content: str | None = None
 
 
-class QueryAttackLogDetailInfoResponseDataDetailInfoDMSDEFEND(ItemModel, kw_only=True):
+class DmsDefend(ItemModel, kw_only=True):
     """An item of ``QueryAttackLogDetailInfoResponseDataDetailInfo.dms_defend``."""
 
     policy_name: str | None = None
@@ -116,7 +116,7 @@ class QueryAttackLogDetailInfoResponseDataDetailInfoDMSDEFEND(ItemModel, kw_only
     explain: str | None = None
 
 
-class QueryAttackLogDetailInfoResponseDataDetailInfoBOTMANAGE(ItemModel, kw_only=True):
+class BotManage(ItemModel, kw_only=True):
     """An item of ``QueryAttackLogDetailInfoResponseDataDetailInfo.bot_manage``."""
 
     policy_name: str | None = None
@@ -127,7 +127,7 @@ class QueryAttackLogDetailInfoResponseDataDetailInfoBOTMANAGE(ItemModel, kw_only
     event_desc: str | None = None
 
 
-class QueryAttackLogDetailInfoResponseDataDetailInfoAPIDEFEND(ItemModel, kw_only=True):
+class ApiDefend(ItemModel, kw_only=True):
     """An item of ``QueryAttackLogDetailInfoResponseDataDetailInfo.api_defend``."""
 
     rule_action: str | None = None
@@ -138,7 +138,7 @@ class QueryAttackLogDetailInfoResponseDataDetailInfoAPIDEFEND(ItemModel, kw_only
     explain_cn: str | None = None
 
 
-class QueryAttackLogDetailInfoResponseDataDetailInfoINTELLIGENCE(ItemModel, kw_only=True):
+class Intelligence(ItemModel, kw_only=True):
     """An item of ``QueryAttackLogDetailInfoResponseDataDetailInfo.intelligence``."""
 
     intelligent_type: str | None = None
@@ -146,7 +146,7 @@ class QueryAttackLogDetailInfoResponseDataDetailInfoINTELLIGENCE(ItemModel, kw_o
     intelligent_module: str | None = None
 
 
-class QueryAttackLogDetailInfoResponseDataDetailInfoRATELIMIT(ItemModel, kw_only=True):
+class RateLimit(ItemModel, kw_only=True):
     """An item of ``QueryAttackLogDetailInfoResponseDataDetailInfo.rate_limit``, an item of ``QueryAttackLogDetailInfoResponseDataDetailInfo.customize_rule``."""
 
     rule_action: str | None = None
@@ -161,30 +161,14 @@ class QueryAttackLogDetailInfoResponseDataDetailInfo(ItemModel, kw_only=True):
     """The ``detail_info`` of ``QueryAttackLogDetailInfoResponseData``."""
 
     block_policy_name: str | None = None
-    block: QueryAttackLogDetailInfoResponseDataDetailInfoBLOCK | None = msgspec.field(
-        default=None, name="BLOCK"
-    )
-    waf_defend: list[QueryAttackLogDetailInfoResponseDataDetailInfoWAFDEFEND] = msgspec.field(
-        default_factory=list, name="WAF_DEFEND"
-    )
-    dms_defend: list[QueryAttackLogDetailInfoResponseDataDetailInfoDMSDEFEND] = msgspec.field(
-        default_factory=list, name="DMS_DEFEND"
-    )
-    bot_manage: list[QueryAttackLogDetailInfoResponseDataDetailInfoBOTMANAGE] = msgspec.field(
-        default_factory=list, name="BOT_MANAGE"
-    )
-    api_defend: list[QueryAttackLogDetailInfoResponseDataDetailInfoAPIDEFEND] = msgspec.field(
-        default_factory=list, name="API_DEFEND"
-    )
-    intelligence: list[QueryAttackLogDetailInfoResponseDataDetailInfoINTELLIGENCE] = msgspec.field(
-        default_factory=list, name="INTELLIGENCE"
-    )
-    rate_limit: list[QueryAttackLogDetailInfoResponseDataDetailInfoRATELIMIT] = msgspec.field(
-        default_factory=list, name="RATE_LIMIT"
-    )
-    customize_rule: list[QueryAttackLogDetailInfoResponseDataDetailInfoRATELIMIT] = msgspec.field(
-        default_factory=list, name="CUSTOMIZE_RULE"
-    )
+    block: Block | None = msgspec.field(default=None, name="BLOCK")
+    waf_defend: list[WafDefend] = msgspec.field(default_factory=list, name="WAF_DEFEND")
+    dms_defend: list[DmsDefend] = msgspec.field(default_factory=list, name="DMS_DEFEND")
+    bot_manage: list[BotManage] = msgspec.field(default_factory=list, name="BOT_MANAGE")
+    api_defend: list[ApiDefend] = msgspec.field(default_factory=list, name="API_DEFEND")
+    intelligence: list[Intelligence] = msgspec.field(default_factory=list, name="INTELLIGENCE")
+    rate_limit: list[RateLimit] = msgspec.field(default_factory=list, name="RATE_LIMIT")
+    customize_rule: list[RateLimit] = msgspec.field(default_factory=list, name="CUSTOMIZE_RULE")
 
 
 class QueryAttackLogDetailInfoResponseData(ItemModel, kw_only=True):

@@ -25,7 +25,6 @@ __all__ = [
     "GetBotRequestSourceIPTopDataResponseData",
     "GetBotRequestTrendsAndTriggerRulesDataResponse",
     "GetBotRequestTrendsAndTriggerRulesDataResponseData",
-    "GetBotRequestTrendsAndTriggerRulesDataResponseDataTriggerRule",
     "GetBotRequestTypeDistributeDataRequest",
     "GetBotRequestTypeDistributeDataResponse",
     "GetBotRequestTypeDistributeDataResponseData",
@@ -34,6 +33,7 @@ __all__ = [
     "GetBotRuleTypeTopDataResponseData",
     "GetDomainBotVisitDetailsResponse",
     "GetDomainBotVisitDetailsResponseData",
+    "RequestTrend",
 ]
 
 
@@ -74,7 +74,7 @@ class GetBotRequestOverviewDataResponse(ResponseModel, kw_only=True):
 
 
 class GetBotRuleTypeTopDataResponseData(ItemModel, kw_only=True):
-    """An item of ``GetBotRequestTrendsAndTriggerRulesDataResponseDataTriggerRule.detail``, an item of ``GetBotRuleTypeTopDataResponse.data``."""
+    """An item of ``RequestTrend.detail``, an item of ``GetBotRuleTypeTopDataResponse.data``."""
 
     name: str | None = None
     value: int | None = None
@@ -135,7 +135,7 @@ class GetBotRequestSourceIPTopDataResponse(ResponseModel, kw_only=True):
     data: list[GetBotRequestSourceIPTopDataResponseData] = msgspec.field(default_factory=list)
 
 
-class GetBotRequestTrendsAndTriggerRulesDataResponseDataTriggerRule(ItemModel, kw_only=True):
+class RequestTrend(ItemModel, kw_only=True):
     """An item of ``GetBotRequestTrendsAndTriggerRulesDataResponseData.request_trend``, an item of ``GetBotRequestTrendsAndTriggerRulesDataResponseData.trigger_rule``."""
 
     time: str | None = None
@@ -145,12 +145,8 @@ class GetBotRequestTrendsAndTriggerRulesDataResponseDataTriggerRule(ItemModel, k
 class GetBotRequestTrendsAndTriggerRulesDataResponseData(ItemModel, kw_only=True):
     """The ``data`` of ``GetBotRequestTrendsAndTriggerRulesDataResponse``."""
 
-    request_trend: list[GetBotRequestTrendsAndTriggerRulesDataResponseDataTriggerRule] = (
-        msgspec.field(default_factory=list)
-    )
-    trigger_rule: list[GetBotRequestTrendsAndTriggerRulesDataResponseDataTriggerRule] = (
-        msgspec.field(default_factory=list)
-    )
+    request_trend: list[RequestTrend] = msgspec.field(default_factory=list)
+    trigger_rule: list[RequestTrend] = msgspec.field(default_factory=list)
 
 
 class GetBotRequestTrendsAndTriggerRulesDataResponse(ResponseModel, kw_only=True):

@@ -22,10 +22,10 @@ from ..models import (
     CodeMsgDataResponse,
     CodeMsgResponse,
     CreateSharedRateLimitingRuleRequest,
-    CreateSharedRateLimitingRuleRequestRateLimitEffective,
-    CreateSharedRateLimitingRuleRequestRateLimitRuleCondition,
     DeleteSharedRateLimitingRuleRequest,
     ListSharedRateLimitingRulesResponse,
+    RateLimitEffective,
+    RateLimitRuleCondition,
     RuleNameServiceTypeRequest,
     UpdateSharedRateLimitingRuleRequest,
 )
@@ -51,10 +51,10 @@ class ShareRateLimitMethods(ProductClient):
         intercept_time: int,
         effective_status: str,
         action: str,
-        rate_limit_rule_condition: CreateSharedRateLimitingRuleRequestRateLimitRuleCondition,
+        rate_limit_rule_condition: RateLimitRuleCondition,
         description: str | None = None,
         statistics_key: str | None = None,
-        rate_limit_effective: CreateSharedRateLimitingRuleRequestRateLimitEffective | None = None,
+        rate_limit_effective: RateLimitEffective | None = None,
         service_type: str | None = None,
     ) -> CodeMsgDataResponse: ...
     def create_shared_rate_limiting_rule(
@@ -69,10 +69,9 @@ class ShareRateLimitMethods(ProductClient):
         trigger_threshold: int | None = None,
         intercept_time: int | None = None,
         effective_status: str | None = None,
-        rate_limit_effective: CreateSharedRateLimitingRuleRequestRateLimitEffective | None = None,
+        rate_limit_effective: RateLimitEffective | None = None,
         action: str | None = None,
-        rate_limit_rule_condition: CreateSharedRateLimitingRuleRequestRateLimitRuleCondition
-        | None = None,
+        rate_limit_rule_condition: RateLimitRuleCondition | None = None,
         service_type: str | None = None,
     ) -> CodeMsgDataResponse:
         """CreateSharedRateLimitingRule: ``POST /api/v1/share-rate-limit/add-rule``.
@@ -113,10 +112,9 @@ class ShareRateLimitMethods(ProductClient):
         trigger_threshold: int | None = None,
         intercept_time: int | None = None,
         effective_status: str | None = None,
-        rate_limit_effective: CreateSharedRateLimitingRuleRequestRateLimitEffective | None = None,
+        rate_limit_effective: RateLimitEffective | None = None,
         action: str | None = None,
-        rate_limit_rule_condition: CreateSharedRateLimitingRuleRequestRateLimitRuleCondition
-        | None = None,
+        rate_limit_rule_condition: RateLimitRuleCondition | None = None,
         service_type: str | None = None,
     ) -> CodeMsgResponse: ...
     def update_shared_rate_limiting_rule(
@@ -132,10 +130,9 @@ class ShareRateLimitMethods(ProductClient):
         trigger_threshold: int | None = None,
         intercept_time: int | None = None,
         effective_status: str | None = None,
-        rate_limit_effective: CreateSharedRateLimitingRuleRequestRateLimitEffective | None = None,
+        rate_limit_effective: RateLimitEffective | None = None,
         action: str | None = None,
-        rate_limit_rule_condition: CreateSharedRateLimitingRuleRequestRateLimitRuleCondition
-        | None = None,
+        rate_limit_rule_condition: RateLimitRuleCondition | None = None,
         service_type: str | None = None,
     ) -> CodeMsgResponse:
         """UpdateSharedRateLimitingRule: ``POST /api/v1/share-rate-limit/update-rule``.
@@ -221,10 +218,10 @@ class AsyncShareRateLimitMethods(AsyncProductClient):
         intercept_time: int,
         effective_status: str,
         action: str,
-        rate_limit_rule_condition: CreateSharedRateLimitingRuleRequestRateLimitRuleCondition,
+        rate_limit_rule_condition: RateLimitRuleCondition,
         description: str | None = None,
         statistics_key: str | None = None,
-        rate_limit_effective: CreateSharedRateLimitingRuleRequestRateLimitEffective | None = None,
+        rate_limit_effective: RateLimitEffective | None = None,
         service_type: str | None = None,
     ) -> CodeMsgDataResponse: ...
     async def create_shared_rate_limiting_rule(
@@ -239,10 +236,9 @@ class AsyncShareRateLimitMethods(AsyncProductClient):
         trigger_threshold: int | None = None,
         intercept_time: int | None = None,
         effective_status: str | None = None,
-        rate_limit_effective: CreateSharedRateLimitingRuleRequestRateLimitEffective | None = None,
+        rate_limit_effective: RateLimitEffective | None = None,
         action: str | None = None,
-        rate_limit_rule_condition: CreateSharedRateLimitingRuleRequestRateLimitRuleCondition
-        | None = None,
+        rate_limit_rule_condition: RateLimitRuleCondition | None = None,
         service_type: str | None = None,
     ) -> CodeMsgDataResponse:
         """CreateSharedRateLimitingRule: ``POST /api/v1/share-rate-limit/add-rule``.
@@ -283,10 +279,9 @@ class AsyncShareRateLimitMethods(AsyncProductClient):
         trigger_threshold: int | None = None,
         intercept_time: int | None = None,
         effective_status: str | None = None,
-        rate_limit_effective: CreateSharedRateLimitingRuleRequestRateLimitEffective | None = None,
+        rate_limit_effective: RateLimitEffective | None = None,
         action: str | None = None,
-        rate_limit_rule_condition: CreateSharedRateLimitingRuleRequestRateLimitRuleCondition
-        | None = None,
+        rate_limit_rule_condition: RateLimitRuleCondition | None = None,
         service_type: str | None = None,
     ) -> CodeMsgResponse: ...
     async def update_shared_rate_limiting_rule(
@@ -302,10 +297,9 @@ class AsyncShareRateLimitMethods(AsyncProductClient):
         trigger_threshold: int | None = None,
         intercept_time: int | None = None,
         effective_status: str | None = None,
-        rate_limit_effective: CreateSharedRateLimitingRuleRequestRateLimitEffective | None = None,
+        rate_limit_effective: RateLimitEffective | None = None,
         action: str | None = None,
-        rate_limit_rule_condition: CreateSharedRateLimitingRuleRequestRateLimitRuleCondition
-        | None = None,
+        rate_limit_rule_condition: RateLimitRuleCondition | None = None,
         service_type: str | None = None,
     ) -> CodeMsgResponse:
         """UpdateSharedRateLimitingRule: ``POST /api/v1/share-rate-limit/update-rule``.

@@ -14,32 +14,32 @@ import msgspec
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "AreaConditions",
     "CodeMsgDataResponse",
     "CodeMsgResponse",
-    "CreateSharedCustomRuleRequestConditionAreaConditions",
-    "CreateSharedCustomRuleRequestConditionHeaderConditions",
-    "CreateSharedCustomRuleRequestConditionIpOrIpsConditions",
-    "CreateSharedCustomRuleRequestConditionJa3Conditions",
-    "CreateSharedCustomRuleRequestConditionJa4Conditions",
-    "CreateSharedCustomRuleRequestConditionMethodConditions",
-    "CreateSharedCustomRuleRequestConditionPathConditions",
-    "CreateSharedCustomRuleRequestConditionRefererConditions",
-    "CreateSharedCustomRuleRequestConditionUaConditions",
-    "CreateSharedCustomRuleRequestConditionUriConditions",
+    "ConditionsIpOrIpsConditions",
+    "ConditionsPathConditions",
+    "ConditionsUriConditions",
     "DeleteSharedCustomRulesResponse",
+    "HeaderConditions",
     "IdListServiceTypeRequest",
-    "ListSharedCustomRulesResponseDataConditionAreaConditions",
-    "ListSharedCustomRulesResponseDataConditionHeaderConditions",
-    "ListSharedCustomRulesResponseDataConditionIpOrIpsConditions",
-    "ListSharedCustomRulesResponseDataConditionJa3Conditions",
-    "ListSharedCustomRulesResponseDataConditionJa4Conditions",
-    "ListSharedCustomRulesResponseDataConditionMethodConditions",
-    "ListSharedCustomRulesResponseDataConditionPathConditions",
-    "ListSharedCustomRulesResponseDataConditionRefererConditions",
-    "ListSharedCustomRulesResponseDataConditionUaConditions",
-    "ListSharedCustomRulesResponseDataConditionUriConditions",
+    "IpOrIpsConditions",
+    "Ja3Conditions",
+    "Ja4Conditions",
+    "MethodConditions",
+    "PathConditions",
+    "RateLimitRuleConditionAreaConditions",
+    "RateLimitRuleConditionHeaderConditions",
+    "RateLimitRuleConditionJa3Conditions",
+    "RateLimitRuleConditionJa4Conditions",
+    "RateLimitRuleConditionMethodConditions",
+    "RateLimitRuleConditionRefererConditions",
+    "RateLimitRuleConditionUaConditions",
+    "RefererConditions",
     "RuleNameServiceTypeRequest",
     "ServiceTypeRequest",
+    "UaConditions",
+    "UriConditions",
 ]
 
 
@@ -66,143 +66,143 @@ class CodeMsgResponse(ResponseModel, kw_only=True):
     msg: str | None = None
 
 
-class CreateSharedCustomRuleRequestConditionIpOrIpsConditions(ItemModel, kw_only=True):
-    """An item of ``CreateSharedWhitelistRuleRequestConditions.ip_or_ips_conditions``, an item of ``CreateSharedRateLimitingRuleRequestRateLimitRuleCondition.ip_or_ips_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.ip_or_ips_conditions``."""
+class IpOrIpsConditions(ItemModel, kw_only=True):
+    """An item of ``CreateSharedWhitelistRuleRequestConditions.ip_or_ips_conditions``, an item of ``RateLimitRuleCondition.ip_or_ips_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.ip_or_ips_conditions``."""
 
     match_type: str
     ip_or_ips: list[str]
 
 
-class CreateSharedCustomRuleRequestConditionPathConditions(ItemModel, kw_only=True):
-    """An item of ``CreateSharedWhitelistRuleRequestConditions.path_conditions``, an item of ``CreateSharedRateLimitingRuleRequestRateLimitRuleCondition.path_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.path_conditions``."""
+class PathConditions(ItemModel, kw_only=True):
+    """An item of ``CreateSharedWhitelistRuleRequestConditions.path_conditions``, an item of ``RateLimitRuleCondition.path_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.path_conditions``."""
 
     match_type: str
     paths: list[str]
 
 
-class CreateSharedCustomRuleRequestConditionUriConditions(ItemModel, kw_only=True):
-    """An item of ``CreateSharedWhitelistRuleRequestConditions.uri_conditions``, an item of ``CreateSharedRateLimitingRuleRequestRateLimitRuleCondition.uri_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.uri_conditions``."""
+class UriConditions(ItemModel, kw_only=True):
+    """An item of ``CreateSharedWhitelistRuleRequestConditions.uri_conditions``, an item of ``RateLimitRuleCondition.uri_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.uri_conditions``."""
 
     match_type: str
     uri: list[str]
 
 
-class ListSharedCustomRulesResponseDataConditionIpOrIpsConditions(ItemModel, kw_only=True):
-    """An item of ``ListSharedWhitelistRulesResponseDataConditions.ip_or_ips_conditions``, an item of ``ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition.ip_or_ips_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.ip_or_ips_conditions``."""
+class ConditionsIpOrIpsConditions(ItemModel, kw_only=True):
+    """An item of ``ListSharedWhitelistRulesResponseDataConditions.ip_or_ips_conditions``, an item of ``DataRateLimitRuleCondition.ip_or_ips_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.ip_or_ips_conditions``."""
 
     match_type: str | None = None
     ip_or_ips: list[str] = msgspec.field(default_factory=list)
 
 
-class ListSharedCustomRulesResponseDataConditionPathConditions(ItemModel, kw_only=True):
-    """An item of ``ListSharedWhitelistRulesResponseDataConditions.path_conditions``, an item of ``ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition.path_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.path_conditions``."""
+class ConditionsPathConditions(ItemModel, kw_only=True):
+    """An item of ``ListSharedWhitelistRulesResponseDataConditions.path_conditions``, an item of ``DataRateLimitRuleCondition.path_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.path_conditions``."""
 
     match_type: str | None = None
     paths: list[str] = msgspec.field(default_factory=list)
 
 
-class ListSharedCustomRulesResponseDataConditionUriConditions(ItemModel, kw_only=True):
-    """An item of ``ListSharedWhitelistRulesResponseDataConditions.uri_conditions``, an item of ``ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition.uri_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.uri_conditions``."""
+class ConditionsUriConditions(ItemModel, kw_only=True):
+    """An item of ``ListSharedWhitelistRulesResponseDataConditions.uri_conditions``, an item of ``DataRateLimitRuleCondition.uri_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.uri_conditions``."""
 
     match_type: str | None = None
     uri: list[str] = msgspec.field(default_factory=list)
 
 
-class CreateSharedCustomRuleRequestConditionUaConditions(ItemModel, kw_only=True):
-    """An item of ``CreateSharedRateLimitingRuleRequestRateLimitRuleCondition.ua_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.ua_conditions``."""
+class UaConditions(ItemModel, kw_only=True):
+    """An item of ``RateLimitRuleCondition.ua_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.ua_conditions``."""
 
     match_type: str
     ua: list[str]
 
 
-class CreateSharedCustomRuleRequestConditionMethodConditions(ItemModel, kw_only=True):
-    """An item of ``CreateSharedRateLimitingRuleRequestRateLimitRuleCondition.method_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.method_conditions``."""
+class MethodConditions(ItemModel, kw_only=True):
+    """An item of ``RateLimitRuleCondition.method_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.method_conditions``."""
 
     match_type: str
     request_method: list[str]
 
 
-class CreateSharedCustomRuleRequestConditionRefererConditions(ItemModel, kw_only=True):
-    """An item of ``CreateSharedRateLimitingRuleRequestRateLimitRuleCondition.referer_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.referer_conditions``."""
+class RefererConditions(ItemModel, kw_only=True):
+    """An item of ``RateLimitRuleCondition.referer_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.referer_conditions``."""
 
     referer: list[str]
     match_type: str
 
 
-class CreateSharedCustomRuleRequestConditionHeaderConditions(ItemModel, kw_only=True):
-    """An item of ``CreateSharedRateLimitingRuleRequestRateLimitRuleCondition.header_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.header_conditions``."""
+class HeaderConditions(ItemModel, kw_only=True):
+    """An item of ``RateLimitRuleCondition.header_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.header_conditions``."""
 
     match_type: str
     value_list: list[str]
     key: str
 
 
-class CreateSharedCustomRuleRequestConditionAreaConditions(ItemModel, kw_only=True):
-    """An item of ``CreateSharedRateLimitingRuleRequestRateLimitRuleCondition.area_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.area_conditions``."""
+class AreaConditions(ItemModel, kw_only=True):
+    """An item of ``RateLimitRuleCondition.area_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.area_conditions``."""
 
     match_type: str
     areas: list[str]
 
 
-class CreateSharedCustomRuleRequestConditionJa3Conditions(ItemModel, kw_only=True):
-    """An item of ``CreateSharedRateLimitingRuleRequestRateLimitRuleCondition.ja3_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.ja3_conditions``."""
+class Ja3Conditions(ItemModel, kw_only=True):
+    """An item of ``RateLimitRuleCondition.ja3_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.ja3_conditions``."""
 
     match_type: str
     ja3_list: list[str]
 
 
-class CreateSharedCustomRuleRequestConditionJa4Conditions(ItemModel, kw_only=True):
-    """An item of ``CreateSharedRateLimitingRuleRequestRateLimitRuleCondition.ja4_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.ja4_conditions``."""
+class Ja4Conditions(ItemModel, kw_only=True):
+    """An item of ``RateLimitRuleCondition.ja4_conditions``, an item of ``CreateSharedCustomRuleRequestCondition.ja4_conditions``."""
 
     match_type: str
     ja4_list: list[str]
 
 
-class ListSharedCustomRulesResponseDataConditionUaConditions(ItemModel, kw_only=True):
-    """An item of ``ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition.ua_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.ua_conditions``."""
+class RateLimitRuleConditionUaConditions(ItemModel, kw_only=True):
+    """An item of ``DataRateLimitRuleCondition.ua_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.ua_conditions``."""
 
     match_type: str | None = None
     ua: list[str] = msgspec.field(default_factory=list)
 
 
-class ListSharedCustomRulesResponseDataConditionMethodConditions(ItemModel, kw_only=True):
-    """An item of ``ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition.method_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.method_conditions``."""
+class RateLimitRuleConditionMethodConditions(ItemModel, kw_only=True):
+    """An item of ``DataRateLimitRuleCondition.method_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.method_conditions``."""
 
     match_type: str | None = None
     request_method: list[str] = msgspec.field(default_factory=list)
 
 
-class ListSharedCustomRulesResponseDataConditionRefererConditions(ItemModel, kw_only=True):
-    """An item of ``ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition.referer_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.referer_conditions``."""
+class RateLimitRuleConditionRefererConditions(ItemModel, kw_only=True):
+    """An item of ``DataRateLimitRuleCondition.referer_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.referer_conditions``."""
 
     referer: list[str] = msgspec.field(default_factory=list)
     match_type: str | None = None
 
 
-class ListSharedCustomRulesResponseDataConditionHeaderConditions(ItemModel, kw_only=True):
-    """An item of ``ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition.header_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.header_conditions``."""
+class RateLimitRuleConditionHeaderConditions(ItemModel, kw_only=True):
+    """An item of ``DataRateLimitRuleCondition.header_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.header_conditions``."""
 
     match_type: str | None = None
     value_list: list[str] = msgspec.field(default_factory=list)
     key: str | None = None
 
 
-class ListSharedCustomRulesResponseDataConditionAreaConditions(ItemModel, kw_only=True):
-    """An item of ``ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition.area_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.area_conditions``."""
+class RateLimitRuleConditionAreaConditions(ItemModel, kw_only=True):
+    """An item of ``DataRateLimitRuleCondition.area_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.area_conditions``."""
 
     match_type: str | None = None
     areas: list[str] = msgspec.field(default_factory=list)
 
 
-class ListSharedCustomRulesResponseDataConditionJa3Conditions(ItemModel, kw_only=True):
-    """An item of ``ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition.ja3_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.ja3_conditions``."""
+class RateLimitRuleConditionJa3Conditions(ItemModel, kw_only=True):
+    """An item of ``DataRateLimitRuleCondition.ja3_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.ja3_conditions``."""
 
     match_type: str | None = None
     ja3_list: list[str] = msgspec.field(default_factory=list)
 
 
-class ListSharedCustomRulesResponseDataConditionJa4Conditions(ItemModel, kw_only=True):
-    """An item of ``ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition.ja4_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.ja4_conditions``."""
+class RateLimitRuleConditionJa4Conditions(ItemModel, kw_only=True):
+    """An item of ``DataRateLimitRuleCondition.ja4_conditions``, an item of ``ListSharedCustomRulesResponseDataCondition.ja4_conditions``."""
 
     match_type: str | None = None
     ja4_list: list[str] = msgspec.field(default_factory=list)

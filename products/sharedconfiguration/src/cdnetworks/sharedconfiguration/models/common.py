@@ -13,46 +13,46 @@ import msgspec
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 from ._shared import (
-    CreateSharedCustomRuleRequestConditionIpOrIpsConditions,
-    CreateSharedCustomRuleRequestConditionPathConditions,
-    CreateSharedCustomRuleRequestConditionUriConditions,
-    ListSharedCustomRulesResponseDataConditionIpOrIpsConditions,
-    ListSharedCustomRulesResponseDataConditionPathConditions,
-    ListSharedCustomRulesResponseDataConditionUriConditions,
+    ConditionsIpOrIpsConditions,
+    ConditionsPathConditions,
+    ConditionsUriConditions,
+    IpOrIpsConditions,
+    PathConditions,
+    UriConditions,
 )
 
 __all__ = [
+    "ConditionsHeaderConditions",
+    "ConditionsRefererConditions",
+    "ConditionsUaConditions",
     "CreateSharedWhitelistRuleRequest",
     "CreateSharedWhitelistRuleRequestConditions",
-    "CreateSharedWhitelistRuleRequestConditionsHeaderConditions",
-    "CreateSharedWhitelistRuleRequestConditionsRefererConditions",
-    "CreateSharedWhitelistRuleRequestConditionsUaConditions",
+    "DataConditionsHeaderConditions",
+    "DataConditionsRefererConditions",
+    "DataConditionsUaConditions",
     "ListSharedWhitelistRulesResponse",
     "ListSharedWhitelistRulesResponseData",
     "ListSharedWhitelistRulesResponseDataConditions",
-    "ListSharedWhitelistRulesResponseDataConditionsHeaderConditions",
-    "ListSharedWhitelistRulesResponseDataConditionsRefererConditions",
-    "ListSharedWhitelistRulesResponseDataConditionsUaConditions",
     "ShareIdDomainListServiceTypeRequest",
     "UpdateSharedWhitelistRuleRequest",
 ]
 
 
-class CreateSharedWhitelistRuleRequestConditionsUaConditions(ItemModel, kw_only=True):
+class ConditionsUaConditions(ItemModel, kw_only=True):
     """An item of ``CreateSharedWhitelistRuleRequestConditions.ua_conditions``."""
 
     match_type: str
     ua: list[str]
 
 
-class CreateSharedWhitelistRuleRequestConditionsRefererConditions(ItemModel, kw_only=True):
+class ConditionsRefererConditions(ItemModel, kw_only=True):
     """An item of ``CreateSharedWhitelistRuleRequestConditions.referer_conditions``."""
 
     match_type: str
     referer: list[str]
 
 
-class CreateSharedWhitelistRuleRequestConditionsHeaderConditions(ItemModel, kw_only=True):
+class ConditionsHeaderConditions(ItemModel, kw_only=True):
     """An item of ``CreateSharedWhitelistRuleRequestConditions.header_conditions``."""
 
     match_type: str
@@ -63,41 +63,29 @@ class CreateSharedWhitelistRuleRequestConditionsHeaderConditions(ItemModel, kw_o
 class CreateSharedWhitelistRuleRequestConditions(ItemModel, kw_only=True):
     """The ``conditions`` of ``CreateSharedWhitelistRuleRequest``, the ``conditions`` of ``UpdateSharedWhitelistRuleRequest``."""
 
-    ip_or_ips_conditions: list[CreateSharedCustomRuleRequestConditionIpOrIpsConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    path_conditions: list[CreateSharedCustomRuleRequestConditionPathConditions] = msgspec.field(
-        default_factory=list
-    )
-    uri_conditions: list[CreateSharedCustomRuleRequestConditionUriConditions] = msgspec.field(
-        default_factory=list
-    )
-    ua_conditions: list[CreateSharedWhitelistRuleRequestConditionsUaConditions] = msgspec.field(
-        default_factory=list
-    )
-    referer_conditions: list[CreateSharedWhitelistRuleRequestConditionsRefererConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    header_conditions: list[CreateSharedWhitelistRuleRequestConditionsHeaderConditions] = (
-        msgspec.field(default_factory=list)
-    )
+    ip_or_ips_conditions: list[IpOrIpsConditions] = msgspec.field(default_factory=list)
+    path_conditions: list[PathConditions] = msgspec.field(default_factory=list)
+    uri_conditions: list[UriConditions] = msgspec.field(default_factory=list)
+    ua_conditions: list[ConditionsUaConditions] = msgspec.field(default_factory=list)
+    referer_conditions: list[ConditionsRefererConditions] = msgspec.field(default_factory=list)
+    header_conditions: list[ConditionsHeaderConditions] = msgspec.field(default_factory=list)
 
 
-class ListSharedWhitelistRulesResponseDataConditionsUaConditions(ItemModel, kw_only=True):
+class DataConditionsUaConditions(ItemModel, kw_only=True):
     """An item of ``ListSharedWhitelistRulesResponseDataConditions.ua_conditions``."""
 
     match_type: str | None = None
     ua: list[str] = msgspec.field(default_factory=list)
 
 
-class ListSharedWhitelistRulesResponseDataConditionsRefererConditions(ItemModel, kw_only=True):
+class DataConditionsRefererConditions(ItemModel, kw_only=True):
     """An item of ``ListSharedWhitelistRulesResponseDataConditions.referer_conditions``."""
 
     match_type: str | None = None
     referer: list[str] = msgspec.field(default_factory=list)
 
 
-class ListSharedWhitelistRulesResponseDataConditionsHeaderConditions(ItemModel, kw_only=True):
+class DataConditionsHeaderConditions(ItemModel, kw_only=True):
     """An item of ``ListSharedWhitelistRulesResponseDataConditions.header_conditions``."""
 
     match_type: str | None = None
@@ -108,24 +96,12 @@ class ListSharedWhitelistRulesResponseDataConditionsHeaderConditions(ItemModel, 
 class ListSharedWhitelistRulesResponseDataConditions(ItemModel, kw_only=True):
     """The ``conditions`` of ``ListSharedWhitelistRulesResponseData``."""
 
-    ip_or_ips_conditions: list[ListSharedCustomRulesResponseDataConditionIpOrIpsConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    path_conditions: list[ListSharedCustomRulesResponseDataConditionPathConditions] = msgspec.field(
-        default_factory=list
-    )
-    uri_conditions: list[ListSharedCustomRulesResponseDataConditionUriConditions] = msgspec.field(
-        default_factory=list
-    )
-    ua_conditions: list[ListSharedWhitelistRulesResponseDataConditionsUaConditions] = msgspec.field(
-        default_factory=list
-    )
-    referer_conditions: list[ListSharedWhitelistRulesResponseDataConditionsRefererConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    header_conditions: list[ListSharedWhitelistRulesResponseDataConditionsHeaderConditions] = (
-        msgspec.field(default_factory=list)
-    )
+    ip_or_ips_conditions: list[ConditionsIpOrIpsConditions] = msgspec.field(default_factory=list)
+    path_conditions: list[ConditionsPathConditions] = msgspec.field(default_factory=list)
+    uri_conditions: list[ConditionsUriConditions] = msgspec.field(default_factory=list)
+    ua_conditions: list[DataConditionsUaConditions] = msgspec.field(default_factory=list)
+    referer_conditions: list[DataConditionsRefererConditions] = msgspec.field(default_factory=list)
+    header_conditions: list[DataConditionsHeaderConditions] = msgspec.field(default_factory=list)
 
 
 class ListSharedWhitelistRulesResponseData(ItemModel, kw_only=True):

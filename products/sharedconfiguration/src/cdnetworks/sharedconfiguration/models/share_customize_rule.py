@@ -13,26 +13,26 @@ import msgspec
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 from ._shared import (
-    CreateSharedCustomRuleRequestConditionAreaConditions,
-    CreateSharedCustomRuleRequestConditionHeaderConditions,
-    CreateSharedCustomRuleRequestConditionIpOrIpsConditions,
-    CreateSharedCustomRuleRequestConditionJa3Conditions,
-    CreateSharedCustomRuleRequestConditionJa4Conditions,
-    CreateSharedCustomRuleRequestConditionMethodConditions,
-    CreateSharedCustomRuleRequestConditionPathConditions,
-    CreateSharedCustomRuleRequestConditionRefererConditions,
-    CreateSharedCustomRuleRequestConditionUaConditions,
-    CreateSharedCustomRuleRequestConditionUriConditions,
-    ListSharedCustomRulesResponseDataConditionAreaConditions,
-    ListSharedCustomRulesResponseDataConditionHeaderConditions,
-    ListSharedCustomRulesResponseDataConditionIpOrIpsConditions,
-    ListSharedCustomRulesResponseDataConditionJa3Conditions,
-    ListSharedCustomRulesResponseDataConditionJa4Conditions,
-    ListSharedCustomRulesResponseDataConditionMethodConditions,
-    ListSharedCustomRulesResponseDataConditionPathConditions,
-    ListSharedCustomRulesResponseDataConditionRefererConditions,
-    ListSharedCustomRulesResponseDataConditionUaConditions,
-    ListSharedCustomRulesResponseDataConditionUriConditions,
+    AreaConditions,
+    ConditionsIpOrIpsConditions,
+    ConditionsPathConditions,
+    ConditionsUriConditions,
+    HeaderConditions,
+    IpOrIpsConditions,
+    Ja3Conditions,
+    Ja4Conditions,
+    MethodConditions,
+    PathConditions,
+    RateLimitRuleConditionAreaConditions,
+    RateLimitRuleConditionHeaderConditions,
+    RateLimitRuleConditionJa3Conditions,
+    RateLimitRuleConditionJa4Conditions,
+    RateLimitRuleConditionMethodConditions,
+    RateLimitRuleConditionRefererConditions,
+    RateLimitRuleConditionUaConditions,
+    RefererConditions,
+    UaConditions,
+    UriConditions,
 )
 
 __all__ = [
@@ -58,36 +58,16 @@ class CreateSharedCustomRuleResponse(ResponseModel, kw_only=True):
 class CreateSharedCustomRuleRequestCondition(ItemModel, kw_only=True):
     """The ``condition`` of ``CreateSharedCustomRuleRequest``, the ``condition`` of ``UpdateSharedCustomRulesRequest``."""
 
-    method_conditions: list[CreateSharedCustomRuleRequestConditionMethodConditions] = msgspec.field(
-        default_factory=list
-    )
-    area_conditions: list[CreateSharedCustomRuleRequestConditionAreaConditions] = msgspec.field(
-        default_factory=list
-    )
-    ip_or_ips_conditions: list[CreateSharedCustomRuleRequestConditionIpOrIpsConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    uri_conditions: list[CreateSharedCustomRuleRequestConditionUriConditions] = msgspec.field(
-        default_factory=list
-    )
-    path_conditions: list[CreateSharedCustomRuleRequestConditionPathConditions] = msgspec.field(
-        default_factory=list
-    )
-    ua_conditions: list[CreateSharedCustomRuleRequestConditionUaConditions] = msgspec.field(
-        default_factory=list
-    )
-    header_conditions: list[CreateSharedCustomRuleRequestConditionHeaderConditions] = msgspec.field(
-        default_factory=list
-    )
-    referer_conditions: list[CreateSharedCustomRuleRequestConditionRefererConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    ja3_conditions: list[CreateSharedCustomRuleRequestConditionJa3Conditions] = msgspec.field(
-        default_factory=list
-    )
-    ja4_conditions: list[CreateSharedCustomRuleRequestConditionJa4Conditions] = msgspec.field(
-        default_factory=list
-    )
+    method_conditions: list[MethodConditions] = msgspec.field(default_factory=list)
+    area_conditions: list[AreaConditions] = msgspec.field(default_factory=list)
+    ip_or_ips_conditions: list[IpOrIpsConditions] = msgspec.field(default_factory=list)
+    uri_conditions: list[UriConditions] = msgspec.field(default_factory=list)
+    path_conditions: list[PathConditions] = msgspec.field(default_factory=list)
+    ua_conditions: list[UaConditions] = msgspec.field(default_factory=list)
+    header_conditions: list[HeaderConditions] = msgspec.field(default_factory=list)
+    referer_conditions: list[RefererConditions] = msgspec.field(default_factory=list)
+    ja3_conditions: list[Ja3Conditions] = msgspec.field(default_factory=list)
+    ja4_conditions: list[Ja4Conditions] = msgspec.field(default_factory=list)
 
 
 class UpdateSharedCustomRulesResponse(ResponseModel, kw_only=True):
@@ -101,36 +81,24 @@ class UpdateSharedCustomRulesResponse(ResponseModel, kw_only=True):
 class ListSharedCustomRulesResponseDataCondition(ItemModel, kw_only=True):
     """The ``condition`` of ``ListSharedCustomRulesResponseData``."""
 
-    method_conditions: list[ListSharedCustomRulesResponseDataConditionMethodConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    area_conditions: list[ListSharedCustomRulesResponseDataConditionAreaConditions] = msgspec.field(
+    method_conditions: list[RateLimitRuleConditionMethodConditions] = msgspec.field(
         default_factory=list
     )
-    ip_or_ips_conditions: list[ListSharedCustomRulesResponseDataConditionIpOrIpsConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    uri_conditions: list[ListSharedCustomRulesResponseDataConditionUriConditions] = msgspec.field(
+    area_conditions: list[RateLimitRuleConditionAreaConditions] = msgspec.field(
         default_factory=list
     )
-    path_conditions: list[ListSharedCustomRulesResponseDataConditionPathConditions] = msgspec.field(
+    ip_or_ips_conditions: list[ConditionsIpOrIpsConditions] = msgspec.field(default_factory=list)
+    uri_conditions: list[ConditionsUriConditions] = msgspec.field(default_factory=list)
+    path_conditions: list[ConditionsPathConditions] = msgspec.field(default_factory=list)
+    ua_conditions: list[RateLimitRuleConditionUaConditions] = msgspec.field(default_factory=list)
+    header_conditions: list[RateLimitRuleConditionHeaderConditions] = msgspec.field(
         default_factory=list
     )
-    ua_conditions: list[ListSharedCustomRulesResponseDataConditionUaConditions] = msgspec.field(
+    referer_conditions: list[RateLimitRuleConditionRefererConditions] = msgspec.field(
         default_factory=list
     )
-    header_conditions: list[ListSharedCustomRulesResponseDataConditionHeaderConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    referer_conditions: list[ListSharedCustomRulesResponseDataConditionRefererConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    ja3_conditions: list[ListSharedCustomRulesResponseDataConditionJa3Conditions] = msgspec.field(
-        default_factory=list
-    )
-    ja4_conditions: list[ListSharedCustomRulesResponseDataConditionJa4Conditions] = msgspec.field(
-        default_factory=list
-    )
+    ja3_conditions: list[RateLimitRuleConditionJa3Conditions] = msgspec.field(default_factory=list)
+    ja4_conditions: list[RateLimitRuleConditionJa4Conditions] = msgspec.field(default_factory=list)
 
 
 class ListSharedCustomRulesResponseData(ItemModel, kw_only=True):

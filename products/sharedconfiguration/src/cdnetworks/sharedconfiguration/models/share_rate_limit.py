@@ -13,46 +13,46 @@ import msgspec
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 from ._shared import (
-    CreateSharedCustomRuleRequestConditionAreaConditions,
-    CreateSharedCustomRuleRequestConditionHeaderConditions,
-    CreateSharedCustomRuleRequestConditionIpOrIpsConditions,
-    CreateSharedCustomRuleRequestConditionJa3Conditions,
-    CreateSharedCustomRuleRequestConditionJa4Conditions,
-    CreateSharedCustomRuleRequestConditionMethodConditions,
-    CreateSharedCustomRuleRequestConditionPathConditions,
-    CreateSharedCustomRuleRequestConditionRefererConditions,
-    CreateSharedCustomRuleRequestConditionUaConditions,
-    CreateSharedCustomRuleRequestConditionUriConditions,
-    ListSharedCustomRulesResponseDataConditionAreaConditions,
-    ListSharedCustomRulesResponseDataConditionHeaderConditions,
-    ListSharedCustomRulesResponseDataConditionIpOrIpsConditions,
-    ListSharedCustomRulesResponseDataConditionJa3Conditions,
-    ListSharedCustomRulesResponseDataConditionJa4Conditions,
-    ListSharedCustomRulesResponseDataConditionMethodConditions,
-    ListSharedCustomRulesResponseDataConditionPathConditions,
-    ListSharedCustomRulesResponseDataConditionRefererConditions,
-    ListSharedCustomRulesResponseDataConditionUaConditions,
-    ListSharedCustomRulesResponseDataConditionUriConditions,
+    AreaConditions,
+    ConditionsIpOrIpsConditions,
+    ConditionsPathConditions,
+    ConditionsUriConditions,
+    HeaderConditions,
+    IpOrIpsConditions,
+    Ja3Conditions,
+    Ja4Conditions,
+    MethodConditions,
+    PathConditions,
+    RateLimitRuleConditionAreaConditions,
+    RateLimitRuleConditionHeaderConditions,
+    RateLimitRuleConditionJa3Conditions,
+    RateLimitRuleConditionJa4Conditions,
+    RateLimitRuleConditionMethodConditions,
+    RateLimitRuleConditionRefererConditions,
+    RateLimitRuleConditionUaConditions,
+    RefererConditions,
+    UaConditions,
+    UriConditions,
 )
 
 __all__ = [
     "CreateSharedRateLimitingRuleRequest",
-    "CreateSharedRateLimitingRuleRequestRateLimitEffective",
-    "CreateSharedRateLimitingRuleRequestRateLimitRuleCondition",
-    "CreateSharedRateLimitingRuleRequestRateLimitRuleConditionSchemeConditions",
-    "CreateSharedRateLimitingRuleRequestRateLimitRuleConditionStatusCodeConditions",
+    "DataRateLimitEffective",
+    "DataRateLimitRuleCondition",
     "DeleteSharedRateLimitingRuleRequest",
     "ListSharedRateLimitingRulesResponse",
     "ListSharedRateLimitingRulesResponseData",
-    "ListSharedRateLimitingRulesResponseDataRateLimitEffective",
-    "ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition",
-    "ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionSchemeConditions",
-    "ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionStatusCodeConditions",
+    "RateLimitEffective",
+    "RateLimitRuleCondition",
+    "RateLimitRuleConditionSchemeConditions",
+    "RateLimitRuleConditionStatusCodeConditions",
+    "SchemeConditions",
+    "StatusCodeConditions",
     "UpdateSharedRateLimitingRuleRequest",
 ]
 
 
-class CreateSharedRateLimitingRuleRequestRateLimitEffective(ItemModel, kw_only=True):
+class RateLimitEffective(ItemModel, kw_only=True):
     """The ``rate_limit_effective`` of ``CreateSharedRateLimitingRuleRequest``, the ``rate_limit_effective`` of ``UpdateSharedRateLimitingRuleRequest``."""
 
     effective: list[str]
@@ -61,66 +61,38 @@ class CreateSharedRateLimitingRuleRequestRateLimitEffective(ItemModel, kw_only=T
     timezone: str
 
 
-class CreateSharedRateLimitingRuleRequestRateLimitRuleConditionSchemeConditions(
-    ItemModel, kw_only=True
-):
-    """An item of ``CreateSharedRateLimitingRuleRequestRateLimitRuleCondition.scheme_conditions``."""
+class SchemeConditions(ItemModel, kw_only=True):
+    """An item of ``RateLimitRuleCondition.scheme_conditions``."""
 
     match_type: str
     scheme: list[str]
 
 
-class CreateSharedRateLimitingRuleRequestRateLimitRuleConditionStatusCodeConditions(
-    ItemModel, kw_only=True
-):
-    """An item of ``CreateSharedRateLimitingRuleRequestRateLimitRuleCondition.status_code_conditions``."""
+class StatusCodeConditions(ItemModel, kw_only=True):
+    """An item of ``RateLimitRuleCondition.status_code_conditions``."""
 
     match_type: str
     status_code: list[str]
 
 
-class CreateSharedRateLimitingRuleRequestRateLimitRuleCondition(ItemModel, kw_only=True):
+class RateLimitRuleCondition(ItemModel, kw_only=True):
     """The ``rate_limit_rule_condition`` of ``CreateSharedRateLimitingRuleRequest``, the ``rate_limit_rule_condition`` of ``UpdateSharedRateLimitingRuleRequest``."""
 
-    ip_or_ips_conditions: list[CreateSharedCustomRuleRequestConditionIpOrIpsConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    path_conditions: list[CreateSharedCustomRuleRequestConditionPathConditions] = msgspec.field(
-        default_factory=list
-    )
-    uri_conditions: list[CreateSharedCustomRuleRequestConditionUriConditions] = msgspec.field(
-        default_factory=list
-    )
-    ua_conditions: list[CreateSharedCustomRuleRequestConditionUaConditions] = msgspec.field(
-        default_factory=list
-    )
-    method_conditions: list[CreateSharedCustomRuleRequestConditionMethodConditions] = msgspec.field(
-        default_factory=list
-    )
-    referer_conditions: list[CreateSharedCustomRuleRequestConditionRefererConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    header_conditions: list[CreateSharedCustomRuleRequestConditionHeaderConditions] = msgspec.field(
-        default_factory=list
-    )
-    area_conditions: list[CreateSharedCustomRuleRequestConditionAreaConditions] = msgspec.field(
-        default_factory=list
-    )
-    scheme_conditions: list[
-        CreateSharedRateLimitingRuleRequestRateLimitRuleConditionSchemeConditions
-    ] = msgspec.field(default_factory=list)
-    status_code_conditions: list[
-        CreateSharedRateLimitingRuleRequestRateLimitRuleConditionStatusCodeConditions
-    ] = msgspec.field(default_factory=list)
-    ja3_conditions: list[CreateSharedCustomRuleRequestConditionJa3Conditions] = msgspec.field(
-        default_factory=list
-    )
-    ja4_conditions: list[CreateSharedCustomRuleRequestConditionJa4Conditions] = msgspec.field(
-        default_factory=list
-    )
+    ip_or_ips_conditions: list[IpOrIpsConditions] = msgspec.field(default_factory=list)
+    path_conditions: list[PathConditions] = msgspec.field(default_factory=list)
+    uri_conditions: list[UriConditions] = msgspec.field(default_factory=list)
+    ua_conditions: list[UaConditions] = msgspec.field(default_factory=list)
+    method_conditions: list[MethodConditions] = msgspec.field(default_factory=list)
+    referer_conditions: list[RefererConditions] = msgspec.field(default_factory=list)
+    header_conditions: list[HeaderConditions] = msgspec.field(default_factory=list)
+    area_conditions: list[AreaConditions] = msgspec.field(default_factory=list)
+    scheme_conditions: list[SchemeConditions] = msgspec.field(default_factory=list)
+    status_code_conditions: list[StatusCodeConditions] = msgspec.field(default_factory=list)
+    ja3_conditions: list[Ja3Conditions] = msgspec.field(default_factory=list)
+    ja4_conditions: list[Ja4Conditions] = msgspec.field(default_factory=list)
 
 
-class ListSharedRateLimitingRulesResponseDataRateLimitEffective(ItemModel, kw_only=True):
+class DataRateLimitEffective(ItemModel, kw_only=True):
     """The ``rate_limit_effective`` of ``ListSharedRateLimitingRulesResponseData``."""
 
     effective: list[str] = msgspec.field(default_factory=list)
@@ -129,63 +101,47 @@ class ListSharedRateLimitingRulesResponseDataRateLimitEffective(ItemModel, kw_on
     timezone: str | None = None
 
 
-class ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionSchemeConditions(
-    ItemModel, kw_only=True
-):
-    """An item of ``ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition.scheme_conditions``."""
+class RateLimitRuleConditionSchemeConditions(ItemModel, kw_only=True):
+    """An item of ``DataRateLimitRuleCondition.scheme_conditions``."""
 
     match_type: str | None = None
     scheme: list[str] = msgspec.field(default_factory=list)
 
 
-class ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionStatusCodeConditions(
-    ItemModel, kw_only=True
-):
-    """An item of ``ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition.status_code_conditions``."""
+class RateLimitRuleConditionStatusCodeConditions(ItemModel, kw_only=True):
+    """An item of ``DataRateLimitRuleCondition.status_code_conditions``."""
 
     match_type: str | None = None
     status_code: list[str] = msgspec.field(default_factory=list)
 
 
-class ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition(ItemModel, kw_only=True):
+class DataRateLimitRuleCondition(ItemModel, kw_only=True):
     """The ``rate_limit_rule_condition`` of ``ListSharedRateLimitingRulesResponseData``."""
 
-    ip_or_ips_conditions: list[ListSharedCustomRulesResponseDataConditionIpOrIpsConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    path_conditions: list[ListSharedCustomRulesResponseDataConditionPathConditions] = msgspec.field(
+    ip_or_ips_conditions: list[ConditionsIpOrIpsConditions] = msgspec.field(default_factory=list)
+    path_conditions: list[ConditionsPathConditions] = msgspec.field(default_factory=list)
+    uri_conditions: list[ConditionsUriConditions] = msgspec.field(default_factory=list)
+    ua_conditions: list[RateLimitRuleConditionUaConditions] = msgspec.field(default_factory=list)
+    method_conditions: list[RateLimitRuleConditionMethodConditions] = msgspec.field(
         default_factory=list
     )
-    uri_conditions: list[ListSharedCustomRulesResponseDataConditionUriConditions] = msgspec.field(
+    referer_conditions: list[RateLimitRuleConditionRefererConditions] = msgspec.field(
         default_factory=list
     )
-    ua_conditions: list[ListSharedCustomRulesResponseDataConditionUaConditions] = msgspec.field(
+    header_conditions: list[RateLimitRuleConditionHeaderConditions] = msgspec.field(
         default_factory=list
     )
-    method_conditions: list[ListSharedCustomRulesResponseDataConditionMethodConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    referer_conditions: list[ListSharedCustomRulesResponseDataConditionRefererConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    header_conditions: list[ListSharedCustomRulesResponseDataConditionHeaderConditions] = (
-        msgspec.field(default_factory=list)
-    )
-    area_conditions: list[ListSharedCustomRulesResponseDataConditionAreaConditions] = msgspec.field(
+    area_conditions: list[RateLimitRuleConditionAreaConditions] = msgspec.field(
         default_factory=list
     )
-    scheme_conditions: list[
-        ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionSchemeConditions
-    ] = msgspec.field(default_factory=list)
-    status_code_conditions: list[
-        ListSharedRateLimitingRulesResponseDataRateLimitRuleConditionStatusCodeConditions
-    ] = msgspec.field(default_factory=list)
-    ja3_conditions: list[ListSharedCustomRulesResponseDataConditionJa3Conditions] = msgspec.field(
+    scheme_conditions: list[RateLimitRuleConditionSchemeConditions] = msgspec.field(
         default_factory=list
     )
-    ja4_conditions: list[ListSharedCustomRulesResponseDataConditionJa4Conditions] = msgspec.field(
+    status_code_conditions: list[RateLimitRuleConditionStatusCodeConditions] = msgspec.field(
         default_factory=list
     )
+    ja3_conditions: list[RateLimitRuleConditionJa3Conditions] = msgspec.field(default_factory=list)
+    ja4_conditions: list[RateLimitRuleConditionJa4Conditions] = msgspec.field(default_factory=list)
 
 
 class ListSharedRateLimitingRulesResponseData(ItemModel, kw_only=True):
@@ -202,11 +158,9 @@ class ListSharedRateLimitingRulesResponseData(ItemModel, kw_only=True):
     trigger_threshold: int | None = None
     intercept_time: int | None = None
     effective_status: str | None = None
-    rate_limit_effective: ListSharedRateLimitingRulesResponseDataRateLimitEffective | None = None
+    rate_limit_effective: DataRateLimitEffective | None = None
     action: str | None = None
-    rate_limit_rule_condition: (
-        ListSharedRateLimitingRulesResponseDataRateLimitRuleCondition | None
-    ) = None
+    rate_limit_rule_condition: DataRateLimitRuleCondition | None = None
     count_share_rate_limit_domain: int | None = None
     share_rate_limit_rel_domains: list[str] = msgspec.field(default_factory=list)
     update_time: str | None = None
@@ -231,9 +185,9 @@ class CreateSharedRateLimitingRuleRequest(RequestModel, kw_only=True):
     trigger_threshold: int
     intercept_time: int
     effective_status: str
-    rate_limit_effective: CreateSharedRateLimitingRuleRequestRateLimitEffective | None = None
+    rate_limit_effective: RateLimitEffective | None = None
     action: str
-    rate_limit_rule_condition: CreateSharedRateLimitingRuleRequestRateLimitRuleCondition
+    rate_limit_rule_condition: RateLimitRuleCondition
     service_type: str | None = None
 
 
@@ -249,11 +203,9 @@ class UpdateSharedRateLimitingRuleRequest(RequestModel, kw_only=True):
     trigger_threshold: int | None = None
     intercept_time: int | None = None
     effective_status: str | None = None
-    rate_limit_effective: CreateSharedRateLimitingRuleRequestRateLimitEffective | None = None
+    rate_limit_effective: RateLimitEffective | None = None
     action: str | None = None
-    rate_limit_rule_condition: CreateSharedRateLimitingRuleRequestRateLimitRuleCondition | None = (
-        None
-    )
+    rate_limit_rule_condition: RateLimitRuleCondition | None = None
     service_type: str | None = None
 
 

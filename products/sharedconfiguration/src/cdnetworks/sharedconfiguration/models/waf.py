@@ -14,14 +14,14 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
     "CreateSharedWAFRuleExceptionRequest",
+    "DomainRuleList",
     "ListSharedWAFRuleExceptionsResponse",
     "ListSharedWAFRuleExceptionsResponseData",
-    "ListSharedWAFRuleExceptionsResponseDataDomainRuleList",
     "UpdateSharedWAFRuleExceptionRequest",
 ]
 
 
-class ListSharedWAFRuleExceptionsResponseDataDomainRuleList(ItemModel, kw_only=True):
+class DomainRuleList(ItemModel, kw_only=True):
     """An item of ``ListSharedWAFRuleExceptionsResponseData.domain_rule_list``."""
 
     domain: str | None = None
@@ -40,9 +40,7 @@ class ListSharedWAFRuleExceptionsResponseData(ItemModel, kw_only=True):
     creator: str | None = None
     create_time: str | None = None
     update_time: str | None = None
-    domain_rule_list: list[ListSharedWAFRuleExceptionsResponseDataDomainRuleList] = msgspec.field(
-        default_factory=list
-    )
+    domain_rule_list: list[DomainRuleList] = msgspec.field(default_factory=list)
 
 
 class ListSharedWAFRuleExceptionsResponse(ResponseModel, kw_only=True):
