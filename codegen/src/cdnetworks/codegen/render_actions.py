@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+from cdnetworks.core.action import Paging
+
 from .annotations import GENERATED, base_type
 from .load import ActionModel, ProductModel, py_name, resolve_path
 from .render_jobs import batch_argument, job_specs
 from .spec import Envelope, Waiter
+from .spec import Paging as SpecPaging
 
 
 def _tuple(values: list[str]) -> str:
@@ -82,21 +87,7 @@ def _action(model: ProductModel, action: ActionModel) -> list[str]:
     if int_texts:
         args.append(f"    int_texts={_tuple(int_texts)},")
     if spec.paging is not None:
-        p = spec.paging
-        extra = [
-            f"style={p.style!r}",
-            f"method={p.method!r}",
-            f"items={p.items!r}",
-            f"page_size={p.page_size!r}",
-            f"default_page_size={p.default_page_size!r}",
-        ]
-        for key in ("marker", "marker_from", "page", "total"):
-            value = getattr(p, key)
-            if value is not None:
-                extra.append(f"{key}={value!r}")
-        if p.style == "page":
-            extra.append(f"first_page={p.first_page!r}")
-        args.append(f"    paging=Paging({', '.join(extra)}),")
+        args.append(f"    paging={paging_value(spec.paging)},")
     batch = batch_argument(model, action)
     if batch is not None:
         args.append(batch)
@@ -107,6 +98,18 @@ def _action(model: ProductModel, action: ActionModel) -> list[str]:
         f'"""{spec.name}: ``{spec.method} {spec.path}``."""',
         "",
     ]
+
+
+def paging_value(paging: SpecPaging) -> str:
+    """The core's `Paging` for a spec's paging declaration. The core's dataclass is the one
+    list of paging facts: every field it declares is copied from the spec's record of the
+    same name (defaults left out), so a fact added there reaches every product here."""
+    args = []
+    for f in dataclasses.fields(Paging):
+        value = getattr(paging, f.name)
+        if f.default is dataclasses.MISSING or value != f.default:
+            args.append(f"{f.name}={value!r}")
+    return f"Paging({', '.join(args)})"
 
 
 def _walk(model: ProductModel, action: ActionModel) -> list[str]:
