@@ -49,10 +49,8 @@ GET_PURGE_STATUS: Action[GetPurgeStatusRequest, GetPurgeStatusResponse] = Action
         method="iter_purge_status",
         items="result_detail",
         page_size="page_size",
-        default_page_size=20,
         page="page_no",
         total="count",
-        first_page=1,
     ),
 )
 """GetPurgeStatus: ``POST /ccm/purge/ItemIdQuery``."""
