@@ -190,8 +190,10 @@ def short_name(
     """The rule for a long nested-type name (``<Action>Response<Path>``): the name of the
     field that holds it, CamelCase (``rate_limit_rule_condition`` ->
     ``RateLimitRuleCondition``), preceded by the names of the fields above it, one at a time,
-    while that name is taken by another class or is one general word (``Data``); None when
-    the path reaches the request or answer first."""
+    while that name is taken by another class or is one general word (``Data``); at the
+    request or answer, its name without ``Request``/``Response`` goes first
+    (``...WithDomainResponse`` + ``Data`` -> ``...WithDomainData``). None when that is no
+    shorter."""
     from .load import py_name
 
     parts: list[str] = []
@@ -203,7 +205,10 @@ def short_name(
         if candidate not in taken and candidate not in _GENERAL and candidate[:1].isupper():
             return candidate
         if owner not in nested:
-            return None
+            # At the request or answer: its action's name, then the path (``...Data``).
+            stem = owner.removesuffix("Request").removesuffix("Response")
+            top = stem + candidate
+            return top if top not in taken and len(top) < len(name) else None
         current = owner
     return None
 
