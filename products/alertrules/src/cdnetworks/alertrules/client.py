@@ -25,8 +25,8 @@ from .models import (
     DeleteCloudMonitorRealTimeAlarmRuleResponse,
     EditCloudMonitorRealTimeAlarmRuleRequest,
     EditCloudMonitorRealTimeAlarmRuleRequestNotices,
-    EditCloudMonitorRealTimeAlarmRuleRequestRuleItems,
     EditCloudMonitorRealTimeAlarmRuleResponse,
+    EditCloudMonitorRealTimeAlarmRuleRuleItems,
     Notices,
     QueryCloudMonitorRealTimeAlarmRuleRequest,
     QueryCloudMonitorRealTimeAlarmRuleResponse,
@@ -111,7 +111,7 @@ class AlertRulesClient(ProductClient):
         rule_id: str,
         rule_name: str,
         monitor_product: str,
-        rule_items: list[EditCloudMonitorRealTimeAlarmRuleRequestRuleItems],
+        rule_items: list[EditCloudMonitorRealTimeAlarmRuleRuleItems],
         notices: list[EditCloudMonitorRealTimeAlarmRuleRequestNotices],
         resource_type: str | None = None,
         monitor_resources: list[str] | None = None,
@@ -131,7 +131,7 @@ class AlertRulesClient(ProductClient):
         statistical_method: str | None = None,
         alert_frequency: int | None = None,
         restore_notice: bool | Literal["true", "false"] | None = None,
-        rule_items: list[EditCloudMonitorRealTimeAlarmRuleRequestRuleItems] | None = None,
+        rule_items: list[EditCloudMonitorRealTimeAlarmRuleRuleItems] | None = None,
         notices: list[EditCloudMonitorRealTimeAlarmRuleRequestNotices] | None = None,
     ) -> EditCloudMonitorRealTimeAlarmRuleResponse:
         """EditCloudMonitorRealTimeAlarmRule: ``POST /api/cloudmonitor/alarm/real-time/edit``.
@@ -261,7 +261,7 @@ class AsyncAlertRulesClient(AsyncProductClient):
         rule_id: str,
         rule_name: str,
         monitor_product: str,
-        rule_items: list[EditCloudMonitorRealTimeAlarmRuleRequestRuleItems],
+        rule_items: list[EditCloudMonitorRealTimeAlarmRuleRuleItems],
         notices: list[EditCloudMonitorRealTimeAlarmRuleRequestNotices],
         resource_type: str | None = None,
         monitor_resources: list[str] | None = None,
@@ -281,7 +281,7 @@ class AsyncAlertRulesClient(AsyncProductClient):
         statistical_method: str | None = None,
         alert_frequency: int | None = None,
         restore_notice: bool | Literal["true", "false"] | None = None,
-        rule_items: list[EditCloudMonitorRealTimeAlarmRuleRequestRuleItems] | None = None,
+        rule_items: list[EditCloudMonitorRealTimeAlarmRuleRuleItems] | None = None,
         notices: list[EditCloudMonitorRealTimeAlarmRuleRequestNotices] | None = None,
     ) -> EditCloudMonitorRealTimeAlarmRuleResponse:
         """EditCloudMonitorRealTimeAlarmRule: ``POST /api/cloudmonitor/alarm/real-time/edit``.

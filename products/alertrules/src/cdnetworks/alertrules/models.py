@@ -26,9 +26,9 @@ __all__ = [
     "DeleteCloudMonitorRealTimeAlarmRuleResponse",
     "EditCloudMonitorRealTimeAlarmRuleRequest",
     "EditCloudMonitorRealTimeAlarmRuleRequestNotices",
-    "EditCloudMonitorRealTimeAlarmRuleRequestRuleItems",
     "EditCloudMonitorRealTimeAlarmRuleResponse",
     "EditCloudMonitorRealTimeAlarmRuleResponseData",
+    "EditCloudMonitorRealTimeAlarmRuleRuleItems",
     "Notices",
     "QueryCloudMonitorRealTimeAlarmRuleRequest",
     "QueryCloudMonitorRealTimeAlarmRuleResponse",
@@ -82,7 +82,7 @@ class Notices(ItemModel, kw_only=True):
 
 
 class RuleItemsConditionRules(ItemModel, kw_only=True):
-    """An item of ``EditCloudMonitorRealTimeAlarmRuleRequestRuleItems.condition_rules``."""
+    """An item of ``EditCloudMonitorRealTimeAlarmRuleRuleItems.condition_rules``."""
 
     monitor_item: str
     condition: str
@@ -92,7 +92,7 @@ class RuleItemsConditionRules(ItemModel, kw_only=True):
         self.threshold = as_int_text(self.threshold, "threshold")
 
 
-class EditCloudMonitorRealTimeAlarmRuleRequestRuleItems(ItemModel, kw_only=True):
+class EditCloudMonitorRealTimeAlarmRuleRuleItems(ItemModel, kw_only=True):
     """An item of ``EditCloudMonitorRealTimeAlarmRuleRequest.rule_items``."""
 
     rule_item_id: str | None = None
@@ -196,7 +196,7 @@ class EditCloudMonitorRealTimeAlarmRuleRequest(RequestModel, kw_only=True):
     statistical_method: str | None = None
     alert_frequency: int | None = None
     restore_notice: Literal["true", "false"] | None = None
-    rule_items: list[EditCloudMonitorRealTimeAlarmRuleRequestRuleItems]
+    rule_items: list[EditCloudMonitorRealTimeAlarmRuleRuleItems]
     notices: list[EditCloudMonitorRealTimeAlarmRuleRequestNotices]
 
     def __post_init__(self) -> None:
@@ -226,6 +226,7 @@ if not TYPE_CHECKING:
         "CreateCloudMonitorRealTimeAlarmRuleRequestRuleItemsConditionRules": ".:ConditionRules",
         "CreateCloudMonitorRealTimeAlarmRuleResponse": ".:EditCloudMonitorRealTimeAlarmRuleResponse",
         "CreateCloudMonitorRealTimeAlarmRuleResponseData": ".:EditCloudMonitorRealTimeAlarmRuleResponseData",
+        "EditCloudMonitorRealTimeAlarmRuleRequestRuleItems": ".:EditCloudMonitorRealTimeAlarmRuleRuleItems",
         "EditCloudMonitorRealTimeAlarmRuleRequestRuleItemsConditionRules": ".:RuleItemsConditionRules",
         "QueryCloudMonitorRealTimeAlarmRuleResponseDataNotices": ".:DataNotices",
         "QueryCloudMonitorRealTimeAlarmRuleResponseDataRuleItems": ".:DataRuleItems",

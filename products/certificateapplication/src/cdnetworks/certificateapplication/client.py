@@ -31,9 +31,9 @@ from .models import (
     BatchGetDcvContentRequestPurchaseRecordInfos,
     BatchGetDcvContentResponse,
     CodeMessageResponse,
+    CreateCertificateApplicationOrderDnsProviderInfos,
     CreateCertificateApplicationOrderForTerraformRequest,
     CreateCertificateApplicationOrderRequest,
-    CreateCertificateApplicationOrderRequestDnsProviderInfos,
     CreateCertificateApplicationOrderRequestTech,
     CreateCertificateApplicationOrderResponse,
     DnsProviderInfos,
@@ -45,8 +45,8 @@ from .models import (
     ListCertificateApplicationOrdersRequestPageParam,
     ListCertificateApplicationOrdersResponse,
     OrderIdPurchaseRecordIdRequest,
+    ReissueCertificateForWplusDnsProviderInfos,
     ReissueCertificateForWplusRequest,
-    ReissueCertificateForWplusRequestDnsProviderInfos,
     ReissueCertificateForWplusResponse,
 )
 
@@ -93,8 +93,7 @@ class CertificateApplicationClient(ProductClient):
         batch_apply: bool | Literal["true", "false"] | None = None,
         admin: CreateCertificateApplicationOrderRequestTech | None = None,
         tech: CreateCertificateApplicationOrderRequestTech | None = None,
-        dns_provider_infos: list[CreateCertificateApplicationOrderRequestDnsProviderInfos]
-        | None = None,
+        dns_provider_infos: list[CreateCertificateApplicationOrderDnsProviderInfos] | None = None,
     ) -> CreateCertificateApplicationOrderResponse: ...
     def create_certificate_application_order(
         self,
@@ -118,8 +117,7 @@ class CertificateApplicationClient(ProductClient):
         batch_apply: bool | Literal["true", "false"] | None = None,
         admin: CreateCertificateApplicationOrderRequestTech | None = None,
         tech: CreateCertificateApplicationOrderRequestTech | None = None,
-        dns_provider_infos: list[CreateCertificateApplicationOrderRequestDnsProviderInfos]
-        | None = None,
+        dns_provider_infos: list[CreateCertificateApplicationOrderDnsProviderInfos] | None = None,
     ) -> CreateCertificateApplicationOrderResponse:
         """CreateCertificateApplicationOrder: ``POST /api/certificate/order/create``.
 
@@ -250,7 +248,7 @@ class CertificateApplicationClient(ProductClient):
         common_name: str,
         subject_alternative_names: list[str],
         description: str | None = None,
-        dns_provider_infos: list[ReissueCertificateForWplusRequestDnsProviderInfos] | None = None,
+        dns_provider_infos: list[ReissueCertificateForWplusDnsProviderInfos] | None = None,
         auto_renew: bool | Literal["true", "false"] | None = None,
     ) -> ReissueCertificateForWplusResponse: ...
     def reissue_certificate_for_wplus(
@@ -265,7 +263,7 @@ class CertificateApplicationClient(ProductClient):
         auto_deploy: bool | Literal["true", "false"] | None = None,
         common_name: str | None = None,
         subject_alternative_names: list[str] | None = None,
-        dns_provider_infos: list[ReissueCertificateForWplusRequestDnsProviderInfos] | None = None,
+        dns_provider_infos: list[ReissueCertificateForWplusDnsProviderInfos] | None = None,
         auto_renew: bool | Literal["true", "false"] | None = None,
     ) -> ReissueCertificateForWplusResponse:
         """ReissueCertificateForWplus: ``POST /api/certificate/reissue``.
@@ -493,8 +491,7 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
         batch_apply: bool | Literal["true", "false"] | None = None,
         admin: CreateCertificateApplicationOrderRequestTech | None = None,
         tech: CreateCertificateApplicationOrderRequestTech | None = None,
-        dns_provider_infos: list[CreateCertificateApplicationOrderRequestDnsProviderInfos]
-        | None = None,
+        dns_provider_infos: list[CreateCertificateApplicationOrderDnsProviderInfos] | None = None,
     ) -> CreateCertificateApplicationOrderResponse: ...
     async def create_certificate_application_order(
         self,
@@ -518,8 +515,7 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
         batch_apply: bool | Literal["true", "false"] | None = None,
         admin: CreateCertificateApplicationOrderRequestTech | None = None,
         tech: CreateCertificateApplicationOrderRequestTech | None = None,
-        dns_provider_infos: list[CreateCertificateApplicationOrderRequestDnsProviderInfos]
-        | None = None,
+        dns_provider_infos: list[CreateCertificateApplicationOrderDnsProviderInfos] | None = None,
     ) -> CreateCertificateApplicationOrderResponse:
         """CreateCertificateApplicationOrder: ``POST /api/certificate/order/create``.
 
@@ -650,7 +646,7 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
         common_name: str,
         subject_alternative_names: list[str],
         description: str | None = None,
-        dns_provider_infos: list[ReissueCertificateForWplusRequestDnsProviderInfos] | None = None,
+        dns_provider_infos: list[ReissueCertificateForWplusDnsProviderInfos] | None = None,
         auto_renew: bool | Literal["true", "false"] | None = None,
     ) -> ReissueCertificateForWplusResponse: ...
     async def reissue_certificate_for_wplus(
@@ -665,7 +661,7 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
         auto_deploy: bool | Literal["true", "false"] | None = None,
         common_name: str | None = None,
         subject_alternative_names: list[str] | None = None,
-        dns_provider_infos: list[ReissueCertificateForWplusRequestDnsProviderInfos] | None = None,
+        dns_provider_infos: list[ReissueCertificateForWplusDnsProviderInfos] | None = None,
         auto_renew: bool | Literal["true", "false"] | None = None,
     ) -> ReissueCertificateForWplusResponse:
         """ReissueCertificateForWplus: ``POST /api/certificate/reissue``.

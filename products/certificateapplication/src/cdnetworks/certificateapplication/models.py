@@ -23,9 +23,9 @@ __all__ = [
     "BatchGetDcvContentResponseData",
     "CertificateDomainValidateInfos",
     "CodeMessageResponse",
+    "CreateCertificateApplicationOrderDnsProviderInfos",
     "CreateCertificateApplicationOrderForTerraformRequest",
     "CreateCertificateApplicationOrderRequest",
-    "CreateCertificateApplicationOrderRequestDnsProviderInfos",
     "CreateCertificateApplicationOrderRequestTech",
     "CreateCertificateApplicationOrderResponse",
     "CreateCertificateApplicationOrderResponseData",
@@ -47,8 +47,8 @@ __all__ = [
     "OrderIdPurchaseRecordIdRequest",
     "Orders",
     "PageInfo",
+    "ReissueCertificateForWplusDnsProviderInfos",
     "ReissueCertificateForWplusRequest",
-    "ReissueCertificateForWplusRequestDnsProviderInfos",
     "ReissueCertificateForWplusResponse",
     "ReissueCertificateForWplusResponseData",
     "ValidateAliasDomains",
@@ -117,7 +117,7 @@ class CreateCertificateApplicationOrderRequestTech(ItemModel, kw_only=True):
     title: str | None = None
 
 
-class CreateCertificateApplicationOrderRequestDnsProviderInfos(ItemModel, kw_only=True):
+class CreateCertificateApplicationOrderDnsProviderInfos(ItemModel, kw_only=True):
     """An item of ``CreateCertificateApplicationOrderRequest.dns_provider_infos``."""
 
     domain: str
@@ -291,7 +291,7 @@ class ReissueCertificateForWplusResponse(ResponseModel, kw_only=True):
     data: ReissueCertificateForWplusResponseData | None = None
 
 
-class ReissueCertificateForWplusRequestDnsProviderInfos(ItemModel, kw_only=True):
+class ReissueCertificateForWplusDnsProviderInfos(ItemModel, kw_only=True):
     """An item of ``ReissueCertificateForWplusRequest.dns_provider_infos``."""
 
     domain: str
@@ -385,7 +385,7 @@ class CreateCertificateApplicationOrderRequest(RequestModel, kw_only=True):
     batch_apply: Literal["true", "false"] | None = None
     admin: CreateCertificateApplicationOrderRequestTech | None = None
     tech: CreateCertificateApplicationOrderRequestTech | None = None
-    dns_provider_infos: list[CreateCertificateApplicationOrderRequestDnsProviderInfos] | None = None
+    dns_provider_infos: list[CreateCertificateApplicationOrderDnsProviderInfos] | None = None
 
     def __post_init__(self) -> None:
         self.auto_renew = as_flag(self.auto_renew, "true", "false")
@@ -425,7 +425,7 @@ class ReissueCertificateForWplusRequest(RequestModel, kw_only=True):
     auto_deploy: Literal["true", "false"]
     common_name: str
     subject_alternative_names: list[str]
-    dns_provider_infos: list[ReissueCertificateForWplusRequestDnsProviderInfos] | None = None
+    dns_provider_infos: list[ReissueCertificateForWplusDnsProviderInfos] | None = None
     auto_renew: Literal["true", "false"] | None = None
 
     def __post_init__(self) -> None:
@@ -502,6 +502,7 @@ if not TYPE_CHECKING:
         "CreateCertificateApplicationOrderForTerraformResponseDataDomainOrderRelationInfos": ".:DomainOrderRelationInfos",
         "CreateCertificateApplicationOrderForTerraformResponseDataValidateAliasDomains": ".:ValidateAliasDomains",
         "CreateCertificateApplicationOrderRequestAdmin": ".:CreateCertificateApplicationOrderRequestTech",
+        "CreateCertificateApplicationOrderRequestDnsProviderInfos": ".:CreateCertificateApplicationOrderDnsProviderInfos",
         "CreateCertificateApplicationOrderRequestIdentificationInfo": ".:IdentificationInfo",
         "CreateCertificateApplicationOrderResponseDataDomainOrderRelationInfos": ".:DomainOrderRelationInfos",
         "CreateCertificateApplicationOrderResponseDataValidateAliasDomains": ".:ValidateAliasDomains",
@@ -523,6 +524,7 @@ if not TYPE_CHECKING:
         "ListCertificateApplicationOrdersForTerraformResponseDataPageInfo": ".:PageInfo",
         "ListCertificateApplicationOrdersResponseDataOrders": ".:Orders",
         "ListCertificateApplicationOrdersResponseDataPageInfo": ".:PageInfo",
+        "ReissueCertificateForWplusRequestDnsProviderInfos": ".:ReissueCertificateForWplusDnsProviderInfos",
         "ReissueCertificateForWplusResponseDataValidateAliasDomains": ".:ValidateAliasDomains",
     }
     __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

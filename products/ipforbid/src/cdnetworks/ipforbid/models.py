@@ -16,25 +16,25 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
     "DataResult",
+    "ForbidOrResumeVisitorIPsByDomainServiceData",
     "ForbidOrResumeVisitorIPsByDomainServiceRequest",
     "ForbidOrResumeVisitorIPsByDomainServiceResponse",
-    "ForbidOrResumeVisitorIPsByDomainServiceResponseData",
+    "ForbidOrResumeVisitorIPsByLabelCodeServiceData",
     "ForbidOrResumeVisitorIPsByLabelCodeServiceRequest",
     "ForbidOrResumeVisitorIPsByLabelCodeServiceResponse",
-    "ForbidOrResumeVisitorIPsByLabelCodeServiceResponseData",
     "OperationObjectList",
+    "QueryForbiddingVisitorIPsByDomainServiceData",
     "QueryForbiddingVisitorIPsByDomainServiceRequest",
     "QueryForbiddingVisitorIPsByDomainServiceResponse",
-    "QueryForbiddingVisitorIPsByDomainServiceResponseData",
+    "QueryForbiddingVisitorIPsByLabelCodeServiceData",
+    "QueryForbiddingVisitorIPsByLabelCodeServiceDataResult",
     "QueryForbiddingVisitorIPsByLabelCodeServiceRequest",
     "QueryForbiddingVisitorIPsByLabelCodeServiceResponse",
-    "QueryForbiddingVisitorIPsByLabelCodeServiceResponseData",
-    "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResult",
     "Total",
 ]
 
 
-class ForbidOrResumeVisitorIPsByDomainServiceResponseData(ItemModel, kw_only=True):
+class ForbidOrResumeVisitorIPsByDomainServiceData(ItemModel, kw_only=True):
     """An item of ``ForbidOrResumeVisitorIPsByDomainServiceResponse.data``."""
 
     err_code: str | None = None
@@ -48,13 +48,11 @@ class ForbidOrResumeVisitorIPsByDomainServiceResponse(ResponseModel, kw_only=Tru
 
     code: str | int | None = None
     message: str | None = None
-    data: list[ForbidOrResumeVisitorIPsByDomainServiceResponseData] = msgspec.field(
-        default_factory=list
-    )
+    data: list[ForbidOrResumeVisitorIPsByDomainServiceData] = msgspec.field(default_factory=list)
 
 
 class DataResult(ItemModel, kw_only=True):
-    """An item of ``QueryForbiddingVisitorIPsByDomainServiceResponseData.result``."""
+    """An item of ``QueryForbiddingVisitorIPsByDomainServiceData.result``."""
 
     domain: str | None = None
     ip: str | None = None
@@ -62,7 +60,7 @@ class DataResult(ItemModel, kw_only=True):
     end_time: int | None = None
 
 
-class QueryForbiddingVisitorIPsByDomainServiceResponseData(ItemModel, kw_only=True):
+class QueryForbiddingVisitorIPsByDomainServiceData(ItemModel, kw_only=True):
     """The ``data`` of ``QueryForbiddingVisitorIPsByDomainServiceResponse``."""
 
     total: int | None = None
@@ -76,15 +74,15 @@ class QueryForbiddingVisitorIPsByDomainServiceResponse(ResponseModel, kw_only=Tr
 
     code: str | int | None = None
     message: str | None = None
-    data: QueryForbiddingVisitorIPsByDomainServiceResponseData | None = None
+    data: QueryForbiddingVisitorIPsByDomainServiceData | None = None
 
 
 class Total(ItemModel, kw_only=True):
-    """The ``total`` of ``QueryForbiddingVisitorIPsByLabelCodeServiceResponseData``, the ``page_no`` of ``QueryForbiddingVisitorIPsByLabelCodeServiceResponseData``, the ``page_size`` of ``QueryForbiddingVisitorIPsByLabelCodeServiceResponseData`` and 4 more."""
+    """The ``total`` of ``QueryForbiddingVisitorIPsByLabelCodeServiceData``, the ``page_no`` of ``QueryForbiddingVisitorIPsByLabelCodeServiceData``, the ``page_size`` of ``QueryForbiddingVisitorIPsByLabelCodeServiceData`` and 4 more."""
 
 
-class QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResult(ItemModel, kw_only=True):
-    """An item of ``QueryForbiddingVisitorIPsByLabelCodeServiceResponseData.result``."""
+class QueryForbiddingVisitorIPsByLabelCodeServiceDataResult(ItemModel, kw_only=True):
+    """An item of ``QueryForbiddingVisitorIPsByLabelCodeServiceData.result``."""
 
     label_code: str | None = None
     label_name: str | None = None
@@ -93,13 +91,13 @@ class QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResult(ItemModel, k
     end_time: Total | None = None
 
 
-class QueryForbiddingVisitorIPsByLabelCodeServiceResponseData(ItemModel, kw_only=True):
+class QueryForbiddingVisitorIPsByLabelCodeServiceData(ItemModel, kw_only=True):
     """The ``data`` of ``QueryForbiddingVisitorIPsByLabelCodeServiceResponse``."""
 
     total: Total | None = None
     page_no: Total | None = None
     page_size: Total | None = None
-    result: list[QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResult] = msgspec.field(
+    result: list[QueryForbiddingVisitorIPsByLabelCodeServiceDataResult] = msgspec.field(
         default_factory=list
     )
 
@@ -109,10 +107,10 @@ class QueryForbiddingVisitorIPsByLabelCodeServiceResponse(ResponseModel, kw_only
 
     code: str | int | None = None
     message: str | None = None
-    data: QueryForbiddingVisitorIPsByLabelCodeServiceResponseData | None = None
+    data: QueryForbiddingVisitorIPsByLabelCodeServiceData | None = None
 
 
-class ForbidOrResumeVisitorIPsByLabelCodeServiceResponseData(ItemModel, kw_only=True):
+class ForbidOrResumeVisitorIPsByLabelCodeServiceData(ItemModel, kw_only=True):
     """The ``data`` of ``ForbidOrResumeVisitorIPsByLabelCodeServiceResponse``."""
 
     err_code: str | None = None
@@ -126,7 +124,7 @@ class ForbidOrResumeVisitorIPsByLabelCodeServiceResponse(ResponseModel, kw_only=
 
     code: str | int | None = None
     message: str | None = None
-    data: ForbidOrResumeVisitorIPsByLabelCodeServiceResponseData | None = None
+    data: ForbidOrResumeVisitorIPsByLabelCodeServiceData | None = None
 
 
 class OperationObjectList(ItemModel, kw_only=True):
@@ -176,12 +174,17 @@ if not TYPE_CHECKING:
 
     # Merged into a class of the same shape: old name -> the class now.
     _DEPRECATED = {
+        "ForbidOrResumeVisitorIPsByDomainServiceResponseData": ".:ForbidOrResumeVisitorIPsByDomainServiceData",
         "ForbidOrResumeVisitorIPsByLabelCodeServiceRequestOperationObjectList": ".:OperationObjectList",
+        "ForbidOrResumeVisitorIPsByLabelCodeServiceResponseData": ".:ForbidOrResumeVisitorIPsByLabelCodeServiceData",
+        "QueryForbiddingVisitorIPsByDomainServiceResponseData": ".:QueryForbiddingVisitorIPsByDomainServiceData",
         "QueryForbiddingVisitorIPsByDomainServiceResponseDataResult": ".:DataResult",
         "QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo": ".:Total",
         "QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageSize": ".:Total",
+        "QueryForbiddingVisitorIPsByLabelCodeServiceResponseData": ".:QueryForbiddingVisitorIPsByLabelCodeServiceData",
         "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataPageNo": ".:Total",
         "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataPageSize": ".:Total",
+        "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResult": ".:QueryForbiddingVisitorIPsByLabelCodeServiceDataResult",
         "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResultEndTime": ".:Total",
         "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResultStartTime": ".:Total",
         "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataTotal": ".:Total",

@@ -72,7 +72,7 @@ __all__ = [
     "QueryDomainBandwidthResponseBandwidthReport",
     "QueryIPV6BandwidthOfeachISPandProvinceRequest",
     "QueryIPV6BandwidthOfeachISPandProvinceResponse",
-    "QueryIPV6BandwidthOfeachISPandProvinceResponseResult",
+    "QueryIPV6BandwidthOfeachISPandProvinceResult",
     "QueryMultiDomainsIPV6OrIPV4BandwidthData",
     "QueryMultiDomainsIPV6OrIPV4BandwidthRequest",
     "QueryMultiDomainsIPV6OrIPV4BandwidthResponse",
@@ -206,13 +206,13 @@ class ProvinceData(ItemModel, kw_only=True):
 
 
 class IspData(ItemModel, kw_only=True):
-    """An item of ``QueryIPV6BandwidthOfeachISPandProvinceResponseResult.isp_data``."""
+    """An item of ``QueryIPV6BandwidthOfeachISPandProvinceResult.isp_data``."""
 
     isp: str | None = None
     province_data: list[ProvinceData] = msgspec.field(default_factory=list)
 
 
-class QueryIPV6BandwidthOfeachISPandProvinceResponseResult(ItemModel, kw_only=True):
+class QueryIPV6BandwidthOfeachISPandProvinceResult(ItemModel, kw_only=True):
     """An item of ``QueryIPV6BandwidthOfeachISPandProvinceResponse.result``."""
 
     domain: str | None = None
@@ -222,9 +222,7 @@ class QueryIPV6BandwidthOfeachISPandProvinceResponseResult(ItemModel, kw_only=Tr
 class QueryIPV6BandwidthOfeachISPandProvinceResponse(ResponseModel, kw_only=True):
     """The answer of QueryIPV6BandwidthOfeachISPandProvince."""
 
-    result: list[QueryIPV6BandwidthOfeachISPandProvinceResponseResult] = msgspec.field(
-        default_factory=list
-    )
+    result: list[QueryIPV6BandwidthOfeachISPandProvinceResult] = msgspec.field(default_factory=list)
 
 
 class QueryCPSBandwidthResponseDataDetail(ItemModel, kw_only=True):
@@ -742,6 +740,7 @@ if not TYPE_CHECKING:
         "QueryBandwidthForMultiDomainResponseBandwidthReport": ".:QueryDomainBandwidthResponseBandwidthReport",
         "QueryBandwidthbyISPProvinceResponseResultBandwidthData": ".:BandwidthData",
         "QueryBandwidthofOriginminutelyResponseDataOriginBandwidthData": ".:BandwidthData",
+        "QueryIPV6BandwidthOfeachISPandProvinceResponseResult": ".:QueryIPV6BandwidthOfeachISPandProvinceResult",
         "QueryIPV6BandwidthOfeachISPandProvinceResponseResultIspData": ".:IspData",
         "QueryIPV6BandwidthOfeachISPandProvinceResponseResultIspDataProvinceData": ".:ProvinceData",
         "QueryIPV6BandwidthOfeachISPandProvinceResponseResultIspDataProvinceDataBandwidthData": ".:BandwidthData",

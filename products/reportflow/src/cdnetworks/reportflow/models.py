@@ -37,54 +37,54 @@ __all__ = [
     "GetBandwidthSavingRatioResponseDataDataSeries",
     "GetOriginTrafficAndRequestsForMultiDomainsRequest",
     "GetOriginTrafficAndRequestsForMultiDomainsResponse",
-    "GetOriginTrafficAndRequestsForMultiDomainsResponseResult",
+    "GetOriginTrafficAndRequestsForMultiDomainsResult",
     "GetTotalTrafficForAllDomainsRequest",
     "GetTotalTrafficForAllDomainsResponse",
     "GetTrafficAndBandwidthByClientCountryRequest",
     "GetTrafficAndBandwidthByClientCountryResponse",
-    "GetTrafficAndBandwidthByClientCountryResponseResult",
+    "GetTrafficAndBandwidthByClientCountryResult",
+    "GetTrafficAndRequestsHitRatioByIspProvince1minGranularityData",
     "GetTrafficAndRequestsHitRatioByIspProvince1minGranularityRequest",
     "GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponse",
-    "GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponseData",
     "GetTrafficByProtocolRequest",
     "GetTrafficByProtocolResponse",
     "GetTrafficByProtocolResponseResult",
     "GetTrafficByProtocolResponseResultDataSeries",
     "GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponse",
-    "GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponseResult",
+    "GetTrafficRequestsAndPeakBandwidthForMultiDomainsResult",
     "HitRatioDatas",
     "PopDataFlowData",
     "QueryDataTransferForAllDomainByteResponse",
     "QueryDataTransferForAllDomainByteResponseData",
     "QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequest",
     "QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponse",
-    "QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResult",
+    "QueryDirectoryBandwidthTrafficUnderLivestreamDomainResult",
     "QueryEdgeByteHitRatioServiceRequest",
     "QueryEdgeByteHitRatioServiceResponse",
     "QueryEdgeByteHitRatioServiceResponseResult",
     "QueryKeywordaquanEdgereportRequest",
     "QueryKeywordaquanEdgereportResponse",
     "QueryKeywordaquanEdgereportResponseData",
+    "QueryMultipleStreamTrafficAndBandwidthUnderTheDomainData",
     "QueryMultipleStreamTrafficAndBandwidthUnderTheDomainRequest",
     "QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponse",
-    "QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseData",
     "QueryOutputTrafficUnderShieldPoPRequest",
     "QueryOutputTrafficUnderShieldPoPResponse",
     "QueryOutputTrafficUnderShieldPoPResponseResult",
     "QueryRequestNumberAndPeakBandwidthForMultiDomainRequest",
     "QueryRequestNumberAndPeakBandwidthForMultiDomainResponse",
-    "QueryRequestNumberAndPeakBandwidthForMultiDomainResponseResult",
+    "QueryRequestNumberAndPeakBandwidthForMultiDomainResult",
     "QuerySpecificPoPTrafficRequest",
     "QuerySpecificPoPTrafficResponse",
     "QuerySpecificPoPTrafficResponseResult",
     "QuerySpecificPoPTrafficResponseResultPopData",
     "QueryStaticDynamicTrafficByProtocolRequest",
     "QueryStaticDynamicTrafficByProtocolResponse",
-    "QueryStaticDynamicTrafficByProtocolResponseResult",
+    "QueryStaticDynamicTrafficByProtocolResult",
     "QueryStreamTrafficUnderMALBDomainRequest",
     "QueryStreamTrafficUnderMALBDomainResponse",
     "QueryStreamTrafficUnderMALBDomainResponseResult",
-    "QueryStreamTrafficUnderMALBDomainResponseResultDetails",
+    "QueryStreamTrafficUnderMALBDomainResultDetails",
     "QueryTotalTrafficForAllDomainsUnderDWARequest",
     "QueryTotalTrafficForAllDomainsUnderDWAResponse",
     "QueryTotalTrafficForMultiDomainsRequest",
@@ -149,14 +149,14 @@ class WctQueryResponse(ResponseModel, kw_only=True):
 
 
 class DetailsDetails(ItemModel, kw_only=True):
-    """An item of ``ResultDetails.details``, an item of ``QueryStreamTrafficUnderMALBDomainResponseResultDetails.details``, an item of ``QueryOutputTrafficUnderShieldPoPResponseResult.flow_data``."""
+    """An item of ``ResultDetails.details``, an item of ``QueryStreamTrafficUnderMALBDomainResultDetails.details``, an item of ``QueryOutputTrafficUnderShieldPoPResponseResult.flow_data``."""
 
     timestamp: str | None = None
     value: str | None = None
 
 
 class ResultDetails(ItemModel, kw_only=True):
-    """An item of ``QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResult.details``."""
+    """An item of ``QueryDirectoryBandwidthTrafficUnderLivestreamDomainResult.details``."""
 
     dir: str | None = None
     total_flow: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
@@ -164,7 +164,7 @@ class ResultDetails(ItemModel, kw_only=True):
     details: list[DetailsDetails] = msgspec.field(default_factory=list)
 
 
-class QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResult(ItemModel, kw_only=True):
+class QueryDirectoryBandwidthTrafficUnderLivestreamDomainResult(ItemModel, kw_only=True):
     """An item of ``QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponse.result``."""
 
     domain: str | None = None
@@ -174,7 +174,7 @@ class QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResult(ItemMode
 class QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponse(ResponseModel, kw_only=True):
     """The answer of QueryDirectoryBandwidthTrafficUnderLivestreamDomain."""
 
-    result: list[QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResult] = msgspec.field(
+    result: list[QueryDirectoryBandwidthTrafficUnderLivestreamDomainResult] = msgspec.field(
         default_factory=list
     )
 
@@ -186,7 +186,7 @@ class DomainDir(ItemModel, kw_only=True):
     dir: list[str] = msgspec.field(default_factory=list)
 
 
-class QueryStreamTrafficUnderMALBDomainResponseResultDetails(ItemModel, kw_only=True):
+class QueryStreamTrafficUnderMALBDomainResultDetails(ItemModel, kw_only=True):
     """An item of ``QueryStreamTrafficUnderMALBDomainResponseResult.details``."""
 
     stream: str | None = None
@@ -199,7 +199,7 @@ class QueryStreamTrafficUnderMALBDomainResponseResult(ItemModel, kw_only=True):
     """An item of ``QueryStreamTrafficUnderMALBDomainResponse.result``."""
 
     domain: str | None = None
-    details: list[QueryStreamTrafficUnderMALBDomainResponseResultDetails] = msgspec.field(
+    details: list[QueryStreamTrafficUnderMALBDomainResultDetails] = msgspec.field(
         default_factory=list
     )
 
@@ -220,7 +220,7 @@ class DomainStream(ItemModel, kw_only=True):
 
 
 class ResultFlowData(ItemModel, kw_only=True):
-    """An item of ``QueryStaticDynamicTrafficByProtocolResponseResult.flow_data``."""
+    """An item of ``QueryStaticDynamicTrafficByProtocolResult.flow_data``."""
 
     timestamp: str | None = None
     edge_static_up: str | None = None
@@ -231,7 +231,7 @@ class ResultFlowData(ItemModel, kw_only=True):
     parent_dynamic_down: str | None = None
 
 
-class QueryStaticDynamicTrafficByProtocolResponseResult(ItemModel, kw_only=True):
+class QueryStaticDynamicTrafficByProtocolResult(ItemModel, kw_only=True):
     """An item of ``QueryStaticDynamicTrafficByProtocolResponse.result``."""
 
     domain: str | None = None
@@ -241,9 +241,7 @@ class QueryStaticDynamicTrafficByProtocolResponseResult(ItemModel, kw_only=True)
 class QueryStaticDynamicTrafficByProtocolResponse(ResponseModel, kw_only=True):
     """The answer of QueryStaticDynamicTrafficByProtocol."""
 
-    result: list[QueryStaticDynamicTrafficByProtocolResponseResult] = msgspec.field(
-        default_factory=list
-    )
+    result: list[QueryStaticDynamicTrafficByProtocolResult] = msgspec.field(default_factory=list)
 
 
 class QueryOutputTrafficUnderShieldPoPResponseResult(ItemModel, kw_only=True):
@@ -303,7 +301,7 @@ class DetailList(ItemModel, kw_only=True):
 
 
 class DomainOfStreamList(ItemModel, kw_only=True):
-    """An item of ``QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseData.domain_of_stream_list``."""
+    """An item of ``QueryMultipleStreamTrafficAndBandwidthUnderTheDomainData.domain_of_stream_list``."""
 
     stream: str | None = None
     total_flow: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
@@ -311,7 +309,7 @@ class DomainOfStreamList(ItemModel, kw_only=True):
     detail_list: list[DetailList] = msgspec.field(default_factory=list)
 
 
-class QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseData(ItemModel, kw_only=True):
+class QueryMultipleStreamTrafficAndBandwidthUnderTheDomainData(ItemModel, kw_only=True):
     """An item of ``QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponse.data``."""
 
     domain: str | None = None
@@ -323,7 +321,7 @@ class QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponse(ResponseModel
 
     code: str | int | None = None
     message: str | None = None
-    data: list[QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseData] = msgspec.field(
+    data: list[QueryMultipleStreamTrafficAndBandwidthUnderTheDomainData] = msgspec.field(
         default_factory=list
     )
 
@@ -380,7 +378,7 @@ class QueryTrafficForMultiDomainDomainList(ItemModel, kw_only=True):
 
 
 class FlowRequestData(ItemModel, kw_only=True):
-    """An item of ``QueryRequestNumberAndPeakBandwidthForMultiDomainResponseResult.flow_request_data``."""
+    """An item of ``QueryRequestNumberAndPeakBandwidthForMultiDomainResult.flow_request_data``."""
 
     timestamp: str | None = None
     flow: str | None = None
@@ -388,7 +386,7 @@ class FlowRequestData(ItemModel, kw_only=True):
     request_: str | None = None
 
 
-class QueryRequestNumberAndPeakBandwidthForMultiDomainResponseResult(ItemModel, kw_only=True):
+class QueryRequestNumberAndPeakBandwidthForMultiDomainResult(ItemModel, kw_only=True):
     """An item of ``QueryRequestNumberAndPeakBandwidthForMultiDomainResponse.result``."""
 
     domain: str | None = None
@@ -404,7 +402,7 @@ class QueryRequestNumberAndPeakBandwidthForMultiDomainResponseResult(ItemModel, 
 class QueryRequestNumberAndPeakBandwidthForMultiDomainResponse(ResponseModel, kw_only=True):
     """The answer of QueryRequestNumberAndPeakBandwidthForMultiDomain."""
 
-    result: list[QueryRequestNumberAndPeakBandwidthForMultiDomainResponseResult] = msgspec.field(
+    result: list[QueryRequestNumberAndPeakBandwidthForMultiDomainResult] = msgspec.field(
         default_factory=list
     )
 
@@ -473,7 +471,7 @@ class CountryDataDataSeries(ItemModel, kw_only=True):
 
 
 class CountryData(ItemModel, kw_only=True):
-    """An item of ``GetTrafficAndBandwidthByClientCountryResponseResult.country_data``."""
+    """An item of ``GetTrafficAndBandwidthByClientCountryResult.country_data``."""
 
     country_code: str | None = None
     country_name: str | None = None
@@ -482,7 +480,7 @@ class CountryData(ItemModel, kw_only=True):
     data_series: list[CountryDataDataSeries] = msgspec.field(default_factory=list)
 
 
-class GetTrafficAndBandwidthByClientCountryResponseResult(ItemModel, kw_only=True):
+class GetTrafficAndBandwidthByClientCountryResult(ItemModel, kw_only=True):
     """An item of ``GetTrafficAndBandwidthByClientCountryResponse.result``."""
 
     domain: str | None = None
@@ -492,22 +490,18 @@ class GetTrafficAndBandwidthByClientCountryResponseResult(ItemModel, kw_only=Tru
 class GetTrafficAndBandwidthByClientCountryResponse(ResponseModel, kw_only=True):
     """The answer of GetTrafficAndBandwidthByClientCountry."""
 
-    result: list[GetTrafficAndBandwidthByClientCountryResponseResult] = msgspec.field(
-        default_factory=list
-    )
+    result: list[GetTrafficAndBandwidthByClientCountryResult] = msgspec.field(default_factory=list)
 
 
 class DataDataSeries(ItemModel, kw_only=True):
-    """An item of ``GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponseData.data_series``."""
+    """An item of ``GetTrafficAndRequestsHitRatioByIspProvince1minGranularityData.data_series``."""
 
     timestamp: str | None = None
     hit_value: str | None = None
     hit_rate: str | None = None
 
 
-class GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponseData(
-    ItemModel, kw_only=True
-):
+class GetTrafficAndRequestsHitRatioByIspProvince1minGranularityData(ItemModel, kw_only=True):
     """An item of ``GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponse.data``."""
 
     domain: str | None = None
@@ -521,8 +515,8 @@ class GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponse(
 
     code: str | int | None = None
     message: str | None = None
-    data: list[GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponseData] = (
-        msgspec.field(default_factory=list)
+    data: list[GetTrafficAndRequestsHitRatioByIspProvince1minGranularityData] = msgspec.field(
+        default_factory=list
     )
 
 
@@ -542,7 +536,7 @@ class GetTrafficByProtocolResponse(ResponseModel, kw_only=True):
 
 
 class ResultDataSeries(ItemModel, kw_only=True):
-    """An item of ``GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponseResult.data_series``."""
+    """An item of ``GetTrafficRequestsAndPeakBandwidthForMultiDomainsResult.data_series``."""
 
     timestamp: str | None = None
     traffic: str | None = None
@@ -550,7 +544,7 @@ class ResultDataSeries(ItemModel, kw_only=True):
     requests: str | None = None
 
 
-class GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponseResult(ItemModel, kw_only=True):
+class GetTrafficRequestsAndPeakBandwidthForMultiDomainsResult(ItemModel, kw_only=True):
     """An item of ``GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponse.result``."""
 
     domain: str | None = None
@@ -566,7 +560,7 @@ class GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponseResult(ItemModel,
 class GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponse(ResponseModel, kw_only=True):
     """The answer of GetTrafficRequestsAndPeakBandwidthForMultiDomains."""
 
-    result: list[GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponseResult] = msgspec.field(
+    result: list[GetTrafficRequestsAndPeakBandwidthForMultiDomainsResult] = msgspec.field(
         default_factory=list
     )
 
@@ -587,7 +581,7 @@ class DomainList(ItemModel, kw_only=True):
 
 
 class DataSeries(ItemModel, kw_only=True):
-    """An item of ``GetOriginTrafficAndRequestsForMultiDomainsResponseResult.data_series``."""
+    """An item of ``GetOriginTrafficAndRequestsForMultiDomainsResult.data_series``."""
 
     timestamp: str | None = None
     traffic: str | None = None
@@ -595,7 +589,7 @@ class DataSeries(ItemModel, kw_only=True):
     requests: str | None = None
 
 
-class GetOriginTrafficAndRequestsForMultiDomainsResponseResult(ItemModel, kw_only=True):
+class GetOriginTrafficAndRequestsForMultiDomainsResult(ItemModel, kw_only=True):
     """An item of ``GetOriginTrafficAndRequestsForMultiDomainsResponse.result``."""
 
     domain: str | None = None
@@ -611,7 +605,7 @@ class GetOriginTrafficAndRequestsForMultiDomainsResponseResult(ItemModel, kw_onl
 class GetOriginTrafficAndRequestsForMultiDomainsResponse(ResponseModel, kw_only=True):
     """The answer of GetOriginTrafficAndRequestsForMultiDomains."""
 
-    result: list[GetOriginTrafficAndRequestsForMultiDomainsResponseResult] = msgspec.field(
+    result: list[GetOriginTrafficAndRequestsForMultiDomainsResult] = msgspec.field(
         default_factory=list
     )
 
@@ -874,27 +868,36 @@ if not TYPE_CHECKING:
     # Merged into a class of the same shape: old name -> the class now.
     _DEPRECATED = {
         "GetBandwidthSavingRatioResponseDataAvgSavedBandwidthRatio": ".:AvgSavedBandwidthRatio",
+        "GetOriginTrafficAndRequestsForMultiDomainsResponseResult": ".:GetOriginTrafficAndRequestsForMultiDomainsResult",
         "GetOriginTrafficAndRequestsForMultiDomainsResponseResultDataSeries": ".:DataSeries",
         "GetTotalTrafficForAllDomainsResponseDataSeries": ".:GetTrafficByProtocolResponseResultDataSeries",
+        "GetTrafficAndBandwidthByClientCountryResponseResult": ".:GetTrafficAndBandwidthByClientCountryResult",
         "GetTrafficAndBandwidthByClientCountryResponseResultCountryData": ".:CountryData",
         "GetTrafficAndBandwidthByClientCountryResponseResultCountryDataDataSeries": ".:CountryDataDataSeries",
+        "GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponseData": ".:GetTrafficAndRequestsHitRatioByIspProvince1minGranularityData",
         "GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponseDataDataSeries": ".:DataDataSeries",
         "GetTrafficRequestsAndPeakBandwidthForMultiDomainsRequest": ".:QueryRequestNumberAndPeakBandwidthForMultiDomainRequest",
+        "GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponseResult": ".:GetTrafficRequestsAndPeakBandwidthForMultiDomainsResult",
         "GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponseResultDataSeries": ".:ResultDataSeries",
         "QueryDataTransferForAllDomainByteRequest": ".:DateFromDateToDataIntervalRequest",
         "QueryDataTransferForAllDomainByteResponseDataFlowData": ".:FlowData",
         "QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequestDomainDir": ".:DomainDir",
+        "QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResult": ".:QueryDirectoryBandwidthTrafficUnderLivestreamDomainResult",
         "QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResultDetails": ".:ResultDetails",
         "QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResultDetailsDetails": ".:DetailsDetails",
         "QueryEdgeByteHitRatioServiceResponseResultHitRatioDatas": ".:HitRatioDatas",
         "QueryMultipleStreamTrafficAndBandwidthUnderTheDomainRequestDomainStream": ".:DomainStream",
+        "QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseData": ".:QueryMultipleStreamTrafficAndBandwidthUnderTheDomainData",
         "QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseDataDomainOfStreamList": ".:DomainOfStreamList",
         "QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseDataDomainOfStreamListDetailList": ".:DetailList",
         "QueryOutputTrafficUnderShieldPoPResponseResultFlowData": ".:DetailsDetails",
+        "QueryRequestNumberAndPeakBandwidthForMultiDomainResponseResult": ".:QueryRequestNumberAndPeakBandwidthForMultiDomainResult",
         "QueryRequestNumberAndPeakBandwidthForMultiDomainResponseResultFlowRequestData": ".:FlowRequestData",
         "QuerySpecificPoPTrafficResponseResultPopDataFlowData": ".:PopDataFlowData",
+        "QueryStaticDynamicTrafficByProtocolResponseResult": ".:QueryStaticDynamicTrafficByProtocolResult",
         "QueryStaticDynamicTrafficByProtocolResponseResultFlowData": ".:ResultFlowData",
         "QueryStreamTrafficUnderMALBDomainRequestDomainStream": ".:DomainStream",
+        "QueryStreamTrafficUnderMALBDomainResponseResultDetails": ".:QueryStreamTrafficUnderMALBDomainResultDetails",
         "QueryStreamTrafficUnderMALBDomainResponseResultDetailsDetails": ".:DetailsDetails",
         "QueryTotalTrafficForAllDomainsUnderDWAResponseFlowData": ".:FlowData",
         "QueryTotalTrafficForMultiDomainsRequestDomainList": ".:DomainList",

@@ -30,7 +30,7 @@ __all__ = [
     "QueryEdgeRequestHitRatioServiceResponseResult",
     "QueryIPV6RequestOfeachISPandProvinceRequest",
     "QueryIPV6RequestOfeachISPandProvinceResponse",
-    "QueryIPV6RequestOfeachISPandProvinceResponseResult",
+    "QueryIPV6RequestOfeachISPandProvinceResult",
     "QueryMultidomainsIPV6OrIPV4RequestsData",
     "QueryMultidomainsIPV6OrIPV4RequestsRequest",
     "QueryMultidomainsIPV6OrIPV4RequestsResponse",
@@ -121,13 +121,13 @@ class ProvinceData(ItemModel, kw_only=True):
 
 
 class IspData(ItemModel, kw_only=True):
-    """An item of ``QueryIPV6RequestOfeachISPandProvinceResponseResult.isp_data``."""
+    """An item of ``QueryIPV6RequestOfeachISPandProvinceResult.isp_data``."""
 
     isp: str | None = None
     province_data: list[ProvinceData] = msgspec.field(default_factory=list)
 
 
-class QueryIPV6RequestOfeachISPandProvinceResponseResult(ItemModel, kw_only=True):
+class QueryIPV6RequestOfeachISPandProvinceResult(ItemModel, kw_only=True):
     """An item of ``QueryIPV6RequestOfeachISPandProvinceResponse.result``."""
 
     domain: str | None = None
@@ -137,9 +137,7 @@ class QueryIPV6RequestOfeachISPandProvinceResponseResult(ItemModel, kw_only=True
 class QueryIPV6RequestOfeachISPandProvinceResponse(ResponseModel, kw_only=True):
     """The answer of QueryIPV6RequestOfeachISPandProvince."""
 
-    result: list[QueryIPV6RequestOfeachISPandProvinceResponseResult] = msgspec.field(
-        default_factory=list
-    )
+    result: list[QueryIPV6RequestOfeachISPandProvinceResult] = msgspec.field(default_factory=list)
 
 
 class QueryRequestHitRatioResponseDataHitRatioDatas(ItemModel, kw_only=True):
@@ -341,6 +339,7 @@ if not TYPE_CHECKING:
     _DEPRECATED = {
         "QueryEdgeRequestHitRatioServiceRequest": ".:DateFromDateToDomainRequest",
         "QueryEdgeRequestHitRatioServiceResponseResultHitRatioDatas": ".:HitRatioDatas",
+        "QueryIPV6RequestOfeachISPandProvinceResponseResult": ".:QueryIPV6RequestOfeachISPandProvinceResult",
         "QueryIPV6RequestOfeachISPandProvinceResponseResultIspData": ".:IspData",
         "QueryIPV6RequestOfeachISPandProvinceResponseResultIspDataProvinceData": ".:ProvinceData",
         "QueryIPV6RequestOfeachISPandProvinceResponseResultIspDataProvinceDataRequestData": ".:RequestData",

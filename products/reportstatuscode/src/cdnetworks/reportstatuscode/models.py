@@ -22,7 +22,7 @@ __all__ = [
     "ProvinceData",
     "QueryIPV6StatusOfeachISPandProvinceRequest",
     "QueryIPV6StatusOfeachISPandProvinceResponse",
-    "QueryIPV6StatusOfeachISPandProvinceResponseResult",
+    "QueryIPV6StatusOfeachISPandProvinceResult",
     "QueryISPProvinceStatusCodeRequest",
     "QueryISPProvinceStatusCodeResponse",
     "QueryISPProvinceStatusCodeResponseData",
@@ -39,13 +39,13 @@ __all__ = [
     "QueryStatusCodeDistributionRequest",
     "QueryStatusCodeDistributionResponse",
     "QueryStatusCodeDistributionResponseResult",
+    "QueryStatusCodeDistributioninCountriesData",
     "QueryStatusCodeDistributioninCountriesRequest",
     "QueryStatusCodeDistributioninCountriesResponse",
-    "QueryStatusCodeDistributioninCountriesResponseData",
     "ReportStatusCodeLogServiceRequest",
     "ReportStatusCodeRealTimeEdgeServiceRequest",
     "ReportStatusCodeRealTimeEdgeServiceResponse",
-    "ReportStatusCodeRealTimeEdgeServiceResponseResult",
+    "ReportStatusCodeRealTimeEdgeServiceResult",
     "StatusCodeData",
     "StatusCodeDataList",
     "StatusCodeOriginData",
@@ -60,7 +60,7 @@ class QueryRealTimeOriginStatusCodeResponseData(ItemModel, kw_only=True):
 
 
 class StatusCodeOriginData(ItemModel, kw_only=True):
-    """An item of ``QueryOriginStatusCodeDistributionResponseResult.status_code_origin_data``, an item of ``ProvinceData.status_code_data``, an item of ``ReportStatusCodeRealTimeEdgeServiceResponseResult.status_code_data`` and 1 more."""
+    """An item of ``QueryOriginStatusCodeDistributionResponseResult.status_code_origin_data``, an item of ``ProvinceData.status_code_data``, an item of ``ReportStatusCodeRealTimeEdgeServiceResult.status_code_data`` and 1 more."""
 
     status_code: str | None = None
     request_data: list[QueryRealTimeOriginStatusCodeResponseData] = msgspec.field(
@@ -76,13 +76,13 @@ class ProvinceData(ItemModel, kw_only=True):
 
 
 class IspData(ItemModel, kw_only=True):
-    """An item of ``QueryIPV6StatusOfeachISPandProvinceResponseResult.isp_data``."""
+    """An item of ``QueryIPV6StatusOfeachISPandProvinceResult.isp_data``."""
 
     isp: str | None = None
     province_data: list[ProvinceData] = msgspec.field(default_factory=list)
 
 
-class QueryIPV6StatusOfeachISPandProvinceResponseResult(ItemModel, kw_only=True):
+class QueryIPV6StatusOfeachISPandProvinceResult(ItemModel, kw_only=True):
     """An item of ``QueryIPV6StatusOfeachISPandProvinceResponse.result``."""
 
     domain: str | None = None
@@ -92,9 +92,7 @@ class QueryIPV6StatusOfeachISPandProvinceResponseResult(ItemModel, kw_only=True)
 class QueryIPV6StatusOfeachISPandProvinceResponse(ResponseModel, kw_only=True):
     """The answer of QueryStatusCodeDistributionOfeachISPandProvince, QueryIPV6StatusOfeachISPandProvince."""
 
-    result: list[QueryIPV6StatusOfeachISPandProvinceResponseResult] = msgspec.field(
-        default_factory=list
-    )
+    result: list[QueryIPV6StatusOfeachISPandProvinceResult] = msgspec.field(default_factory=list)
 
 
 class StatusCodeData(ItemModel, kw_only=True):
@@ -175,7 +173,7 @@ class QueryISPProvinceStatusCodeResponse(ResponseModel, kw_only=True):
     data: list[QueryISPProvinceStatusCodeResponseData] = msgspec.field(default_factory=list)
 
 
-class ReportStatusCodeRealTimeEdgeServiceResponseResult(ItemModel, kw_only=True):
+class ReportStatusCodeRealTimeEdgeServiceResult(ItemModel, kw_only=True):
     """An item of ``ReportStatusCodeRealTimeEdgeServiceResponse.result``."""
 
     status_code_data: list[StatusCodeOriginData] = msgspec.field(default_factory=list)
@@ -184,9 +182,7 @@ class ReportStatusCodeRealTimeEdgeServiceResponseResult(ItemModel, kw_only=True)
 class ReportStatusCodeRealTimeEdgeServiceResponse(ResponseModel, kw_only=True):
     """The answer of ReportStatusCodeRealTimeEdgeService."""
 
-    result: list[ReportStatusCodeRealTimeEdgeServiceResponseResult] = msgspec.field(
-        default_factory=list
-    )
+    result: list[ReportStatusCodeRealTimeEdgeServiceResult] = msgspec.field(default_factory=list)
 
 
 class QueryMultidomainsIPV6OrIPV4StatusCodeData(ItemModel, kw_only=True):
@@ -207,14 +203,14 @@ class QueryMultidomainsIPV6OrIPV4StatusCodeResponse(ResponseModel, kw_only=True)
 
 
 class CountryData(ItemModel, kw_only=True):
-    """An item of ``QueryStatusCodeDistributioninCountriesResponseData.country_data``."""
+    """An item of ``QueryStatusCodeDistributioninCountriesData.country_data``."""
 
     country_code: str | None = None
     country_name: str | None = None
     status_code_data: list[StatusCodeOriginData] = msgspec.field(default_factory=list)
 
 
-class QueryStatusCodeDistributioninCountriesResponseData(ItemModel, kw_only=True):
+class QueryStatusCodeDistributioninCountriesData(ItemModel, kw_only=True):
     """An item of ``QueryStatusCodeDistributioninCountriesResponse.data``."""
 
     domain: str | None = None
@@ -226,9 +222,7 @@ class QueryStatusCodeDistributioninCountriesResponse(ResponseModel, kw_only=True
 
     code: str | int | None = None
     message: str | None = None
-    data: list[QueryStatusCodeDistributioninCountriesResponseData] = msgspec.field(
-        default_factory=list
-    )
+    data: list[QueryStatusCodeDistributioninCountriesData] = msgspec.field(default_factory=list)
 
 
 class QueryStatusCodeDistributionOfeachISPandProvinceRequest(RequestModel, kw_only=True):
@@ -348,6 +342,7 @@ if not TYPE_CHECKING:
 
     # Merged into a class of the same shape: old name -> the class now.
     _DEPRECATED = {
+        "QueryIPV6StatusOfeachISPandProvinceResponseResult": ".:QueryIPV6StatusOfeachISPandProvinceResult",
         "QueryIPV6StatusOfeachISPandProvinceResponseResultIspData": ".:IspData",
         "QueryIPV6StatusOfeachISPandProvinceResponseResultIspDataProvinceData": ".:ProvinceData",
         "QueryIPV6StatusOfeachISPandProvinceResponseResultIspDataProvinceDataStatusCodeData": ".:StatusCodeOriginData",
@@ -359,13 +354,14 @@ if not TYPE_CHECKING:
         "QueryOriginStatusCodeDistributionResponseResultStatusCodeOriginData": ".:StatusCodeOriginData",
         "QueryOriginStatusCodeDistributionResponseResultStatusCodeOriginDataRequestData": ".:QueryRealTimeOriginStatusCodeResponseData",
         "QueryStatusCodeDistributionOfeachISPandProvinceResponse": ".:QueryIPV6StatusOfeachISPandProvinceResponse",
-        "QueryStatusCodeDistributionOfeachISPandProvinceResponseResult": ".:QueryIPV6StatusOfeachISPandProvinceResponseResult",
+        "QueryStatusCodeDistributionOfeachISPandProvinceResponseResult": ".:QueryIPV6StatusOfeachISPandProvinceResult",
         "QueryStatusCodeDistributionOfeachISPandProvinceResponseResultIspData": ".:IspData",
         "QueryStatusCodeDistributionOfeachISPandProvinceResponseResultIspDataProvinceData": ".:ProvinceData",
         "QueryStatusCodeDistributionOfeachISPandProvinceResponseResultIspDataProvinceDataStatusCodeData": ".:StatusCodeOriginData",
         "QueryStatusCodeDistributionOfeachISPandProvinceResponseResultIspDataProvinceDataStatusCodeDataRequestData": ".:QueryRealTimeOriginStatusCodeResponseData",
         "QueryStatusCodeDistributionResponseResultStatusCodeData": ".:StatusCodeData",
         "QueryStatusCodeDistributionResponseResultStatusCodeDataRequestData": ".:QueryRealTimeOriginStatusCodeResponseData",
+        "QueryStatusCodeDistributioninCountriesResponseData": ".:QueryStatusCodeDistributioninCountriesData",
         "QueryStatusCodeDistributioninCountriesResponseDataCountryData": ".:CountryData",
         "QueryStatusCodeDistributioninCountriesResponseDataCountryDataStatusCodeData": ".:StatusCodeOriginData",
         "QueryStatusCodeDistributioninCountriesResponseDataCountryDataStatusCodeDataRequestData": ".:QueryRealTimeOriginStatusCodeResponseData",
@@ -373,6 +369,7 @@ if not TYPE_CHECKING:
         "ReportStatusCodeLogServiceResponseData": ".:QueryISPProvinceStatusCodeResponseData",
         "ReportStatusCodeLogServiceResponseDataStatusCodeDataList": ".:StatusCodeDataList",
         "ReportStatusCodeLogServiceResponseDataStatusCodeDataListDetailList": ".:QueryRealTimeOriginStatusCodeResponseData",
+        "ReportStatusCodeRealTimeEdgeServiceResponseResult": ".:ReportStatusCodeRealTimeEdgeServiceResult",
         "ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeData": ".:StatusCodeOriginData",
         "ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeDataRequestData": ".:QueryRealTimeOriginStatusCodeResponseData",
     }

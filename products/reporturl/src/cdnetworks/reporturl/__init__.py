@@ -39,10 +39,10 @@ _MODULES = {
     ),
     ".models": (
         "DateFromDateToDomainRequest",
+        "QueryFailedRequestsURLNumbersRankHourlyGranularityData",
         "QueryFailedRequestsURLNumbersRankHourlyGranularityResponse",
-        "QueryFailedRequestsURLNumbersRankHourlyGranularityResponseData",
+        "QuerySuccessfulRequestsURLNumbersRankHourlyGranularityData",
         "QuerySuccessfulRequestsURLNumbersRankHourlyGranularityResponse",
-        "QuerySuccessfulRequestsURLNumbersRankHourlyGranularityResponseData",
         "QueryTopRankingUrlRequest",
         "QueryTopRankingUrlResponse",
         "ReportDomainRefererWebsiteServiceRequest",
@@ -55,7 +55,9 @@ _MODULES = {
 _DEPRECATED = {
     "AsyncReporturlClient": ".client:AsyncUrlReportsClient",
     "QueryFailedRequestsURLNumbersRankHourlyGranularityRequest": ".models:DateFromDateToDomainRequest",
+    "QueryFailedRequestsURLNumbersRankHourlyGranularityResponseData": ".models:QueryFailedRequestsURLNumbersRankHourlyGranularityData",
     "QuerySuccessfulRequestsURLNumbersRankHourlyGranularityRequest": ".models:DateFromDateToDomainRequest",
+    "QuerySuccessfulRequestsURLNumbersRankHourlyGranularityResponseData": ".models:QuerySuccessfulRequestsURLNumbersRankHourlyGranularityData",
     "ReporturlClient": ".client:UrlReportsClient",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

@@ -17,10 +17,10 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
     "DateFromDateToDomainRequest",
+    "QueryFailedRequestsURLNumbersRankHourlyGranularityData",
     "QueryFailedRequestsURLNumbersRankHourlyGranularityResponse",
-    "QueryFailedRequestsURLNumbersRankHourlyGranularityResponseData",
+    "QuerySuccessfulRequestsURLNumbersRankHourlyGranularityData",
     "QuerySuccessfulRequestsURLNumbersRankHourlyGranularityResponse",
-    "QuerySuccessfulRequestsURLNumbersRankHourlyGranularityResponseData",
     "QueryTopRankingUrlRequest",
     "QueryTopRankingUrlResponse",
     "ReportDomainRefererWebsiteServiceRequest",
@@ -45,7 +45,7 @@ class QueryTopRankingUrlResponse(ResponseModel, kw_only=True):
     sc404: str | None = None
 
 
-class QueryFailedRequestsURLNumbersRankHourlyGranularityResponseData(ItemModel, kw_only=True):
+class QueryFailedRequestsURLNumbersRankHourlyGranularityData(ItemModel, kw_only=True):
     """An item of ``QueryFailedRequestsURLNumbersRankHourlyGranularityResponse.data``."""
 
     top: str | None = None
@@ -60,12 +60,12 @@ class QueryFailedRequestsURLNumbersRankHourlyGranularityResponse(ResponseModel, 
 
     code: str | int | None = None
     message: str | None = None
-    data: list[QueryFailedRequestsURLNumbersRankHourlyGranularityResponseData] = msgspec.field(
+    data: list[QueryFailedRequestsURLNumbersRankHourlyGranularityData] = msgspec.field(
         default_factory=list
     )
 
 
-class QuerySuccessfulRequestsURLNumbersRankHourlyGranularityResponseData(ItemModel, kw_only=True):
+class QuerySuccessfulRequestsURLNumbersRankHourlyGranularityData(ItemModel, kw_only=True):
     """An item of ``QuerySuccessfulRequestsURLNumbersRankHourlyGranularityResponse.data``."""
 
     top: str | None = None
@@ -79,7 +79,7 @@ class QuerySuccessfulRequestsURLNumbersRankHourlyGranularityResponse(ResponseMod
 
     code: str | int | None = None
     message: str | None = None
-    data: list[QuerySuccessfulRequestsURLNumbersRankHourlyGranularityResponseData] = msgspec.field(
+    data: list[QuerySuccessfulRequestsURLNumbersRankHourlyGranularityData] = msgspec.field(
         default_factory=list
     )
 
@@ -133,6 +133,8 @@ if not TYPE_CHECKING:
     # Merged into a class of the same shape: old name -> the class now.
     _DEPRECATED = {
         "QueryFailedRequestsURLNumbersRankHourlyGranularityRequest": ".:DateFromDateToDomainRequest",
+        "QueryFailedRequestsURLNumbersRankHourlyGranularityResponseData": ".:QueryFailedRequestsURLNumbersRankHourlyGranularityData",
         "QuerySuccessfulRequestsURLNumbersRankHourlyGranularityRequest": ".:DateFromDateToDomainRequest",
+        "QuerySuccessfulRequestsURLNumbersRankHourlyGranularityResponseData": ".:QuerySuccessfulRequestsURLNumbersRankHourlyGranularityData",
     }
     __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

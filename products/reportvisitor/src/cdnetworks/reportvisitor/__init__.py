@@ -40,7 +40,7 @@ _MODULES = {
     ".models": (
         "QueryTotalNumberofUniqueIPUnderSingleDomainRequest",
         "QueryTotalNumberofUniqueIPUnderSingleDomainResponse",
-        "QueryTotalNumberofUniqueIPUnderSingleDomainResponseResult",
+        "QueryTotalNumberofUniqueIPUnderSingleDomainResult",
         "ReportVisitorCustomTopDailyServiceData",
         "ReportVisitorCustomTopDailyServiceRequest",
         "ReportVisitorCustomTopDailyServiceResponse",
@@ -56,6 +56,7 @@ _MODULES = {
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
     "AsyncReportvisitorClient": ".client:AsyncVisitorReportsClient",
+    "QueryTotalNumberofUniqueIPUnderSingleDomainResponseResult": ".models:QueryTotalNumberofUniqueIPUnderSingleDomainResult",
     "QueryTotalNumberofUniqueIPUnderSingleDomainResponseResultDetails": ".models:ResultDetails",
     "ReportvisitorClient": ".client:VisitorReportsClient",
     "StatisticalAnalysisOfChinaMainlandProvincevisitorsRequest": ".models:StatisticalAnalysisOfCountriesRequest",

@@ -18,7 +18,7 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 __all__ = [
     "QueryTotalNumberofUniqueIPUnderSingleDomainRequest",
     "QueryTotalNumberofUniqueIPUnderSingleDomainResponse",
-    "QueryTotalNumberofUniqueIPUnderSingleDomainResponseResult",
+    "QueryTotalNumberofUniqueIPUnderSingleDomainResult",
     "ReportVisitorCustomTopDailyServiceData",
     "ReportVisitorCustomTopDailyServiceRequest",
     "ReportVisitorCustomTopDailyServiceResponse",
@@ -32,14 +32,14 @@ __all__ = [
 
 
 class ResultDetails(ItemModel, kw_only=True):
-    """An item of ``QueryTotalNumberofUniqueIPUnderSingleDomainResponseResult.details``."""
+    """An item of ``QueryTotalNumberofUniqueIPUnderSingleDomainResult.details``."""
 
     stream: str | None = None
     timestamp: str | None = None
     total: int | None = None
 
 
-class QueryTotalNumberofUniqueIPUnderSingleDomainResponseResult(ItemModel, kw_only=True):
+class QueryTotalNumberofUniqueIPUnderSingleDomainResult(ItemModel, kw_only=True):
     """An item of ``QueryTotalNumberofUniqueIPUnderSingleDomainResponse.result``."""
 
     domain: str | None = None
@@ -49,7 +49,7 @@ class QueryTotalNumberofUniqueIPUnderSingleDomainResponseResult(ItemModel, kw_on
 class QueryTotalNumberofUniqueIPUnderSingleDomainResponse(ResponseModel, kw_only=True):
     """The answer of QueryTotalNumberofUniqueIPUnderSingleDomain."""
 
-    result: list[QueryTotalNumberofUniqueIPUnderSingleDomainResponseResult] = msgspec.field(
+    result: list[QueryTotalNumberofUniqueIPUnderSingleDomainResult] = msgspec.field(
         default_factory=list
     )
 
@@ -153,6 +153,7 @@ if not TYPE_CHECKING:
 
     # Merged into a class of the same shape: old name -> the class now.
     _DEPRECATED = {
+        "QueryTotalNumberofUniqueIPUnderSingleDomainResponseResult": ".:QueryTotalNumberofUniqueIPUnderSingleDomainResult",
         "QueryTotalNumberofUniqueIPUnderSingleDomainResponseResultDetails": ".:ResultDetails",
         "StatisticalAnalysisOfChinaMainlandProvincevisitorsRequest": ".:StatisticalAnalysisOfCountriesRequest",
     }

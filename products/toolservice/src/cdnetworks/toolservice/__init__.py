@@ -48,9 +48,9 @@ _MODULES = {
         "IpDomainServiceRequest",
         "IpDomainServiceResponse",
         "IpDomainServiceResponseData",
+        "QueryAllBandwidthLimitTaskListServiceData",
         "QueryAllBandwidthLimitTaskListServiceRequest",
         "QueryAllBandwidthLimitTaskListServiceResponse",
-        "QueryAllBandwidthLimitTaskListServiceResponseData",
         "QueryBandwidthLimitTaskListServiceRequest",
         "QueryBandwidthLimitTaskListServiceResponse",
         "QueryBandwidthLimitTaskListServiceResponseResult",
@@ -60,6 +60,7 @@ _MODULES = {
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
     "AsyncToolserviceClient": ".client:AsyncToolServiceClient",
+    "QueryAllBandwidthLimitTaskListServiceResponseData": ".models:QueryAllBandwidthLimitTaskListServiceData",
     "QueryAllBandwidthLimitTaskListServiceResponseDataContent": ".models:Content",
     "ToolserviceClient": ".client:ToolServiceClient",
 }

@@ -24,9 +24,9 @@ __all__ = [
     "IpDomainServiceRequest",
     "IpDomainServiceResponse",
     "IpDomainServiceResponseData",
+    "QueryAllBandwidthLimitTaskListServiceData",
     "QueryAllBandwidthLimitTaskListServiceRequest",
     "QueryAllBandwidthLimitTaskListServiceResponse",
-    "QueryAllBandwidthLimitTaskListServiceResponseData",
     "QueryBandwidthLimitTaskListServiceRequest",
     "QueryBandwidthLimitTaskListServiceResponse",
     "QueryBandwidthLimitTaskListServiceResponseResult",
@@ -90,7 +90,7 @@ class IpDomainServiceResponse(ResponseModel, kw_only=True):
 
 
 class Content(ItemModel, kw_only=True):
-    """An item of ``QueryAllBandwidthLimitTaskListServiceResponseData.content``."""
+    """An item of ``QueryAllBandwidthLimitTaskListServiceData.content``."""
 
     task_name: str | None = None
     task_type: str | None = None
@@ -100,7 +100,7 @@ class Content(ItemModel, kw_only=True):
     domain_list: list[str] = msgspec.field(default_factory=list)
 
 
-class QueryAllBandwidthLimitTaskListServiceResponseData(ItemModel, kw_only=True):
+class QueryAllBandwidthLimitTaskListServiceData(ItemModel, kw_only=True):
     """An item of ``QueryAllBandwidthLimitTaskListServiceResponse.data``."""
 
     domain: str | None = None
@@ -113,9 +113,7 @@ class QueryAllBandwidthLimitTaskListServiceResponse(ResponseModel, kw_only=True)
 
     code: str | int | None = None
     message: str | None = None
-    data: list[QueryAllBandwidthLimitTaskListServiceResponseData] = msgspec.field(
-        default_factory=list
-    )
+    data: list[QueryAllBandwidthLimitTaskListServiceData] = msgspec.field(default_factory=list)
 
 
 class BandwidthLimitServiceRequest(RequestModel, kw_only=True):
@@ -159,6 +157,7 @@ if not TYPE_CHECKING:
 
     # Merged into a class of the same shape: old name -> the class now.
     _DEPRECATED = {
+        "QueryAllBandwidthLimitTaskListServiceResponseData": ".:QueryAllBandwidthLimitTaskListServiceData",
         "QueryAllBandwidthLimitTaskListServiceResponseDataContent": ".:Content",
     }
     __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

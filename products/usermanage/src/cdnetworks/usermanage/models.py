@@ -24,9 +24,9 @@ __all__ = [
     "GetSubAccountListResponseData",
     "GetSubAccountListResponseDataRows",
     "LoginNameRequest",
+    "QueryPolicyAttachedMainAccountOrSubAccountData",
     "QueryPolicyAttachedMainAccountOrSubAccountRequest",
     "QueryPolicyAttachedMainAccountOrSubAccountResponse",
-    "QueryPolicyAttachedMainAccountOrSubAccountResponseData",
     "QuerySubAccountInfoResponse",
     "QuerySubAccountInfoResponseData",
     "UpdateSubAccountRequest",
@@ -88,7 +88,7 @@ class GetSubAccountListResponse(ResponseModel, kw_only=True):
     data: GetSubAccountListResponseData | None = None
 
 
-class QueryPolicyAttachedMainAccountOrSubAccountResponseData(ItemModel, kw_only=True):
+class QueryPolicyAttachedMainAccountOrSubAccountData(ItemModel, kw_only=True):
     """An item of ``QueryPolicyAttachedMainAccountOrSubAccountResponse.data``."""
 
     policy_id: int | None = None
@@ -102,9 +102,7 @@ class QueryPolicyAttachedMainAccountOrSubAccountResponse(ResponseModel, kw_only=
 
     code: str | int | None = None
     msg: str | None = None
-    data: list[QueryPolicyAttachedMainAccountOrSubAccountResponseData] = msgspec.field(
-        default_factory=list
-    )
+    data: list[QueryPolicyAttachedMainAccountOrSubAccountData] = msgspec.field(default_factory=list)
     request_id: str | None = None
 
 
@@ -186,6 +184,7 @@ if not TYPE_CHECKING:
         "AddSubAccountResponse": ".:CodeMessageResponse",
         "DeleteSubAccountRequest": ".:LoginNameRequest",
         "DeleteSubAccountResponse": ".:CodeMessageResponse",
+        "QueryPolicyAttachedMainAccountOrSubAccountResponseData": ".:QueryPolicyAttachedMainAccountOrSubAccountData",
         "QuerySubAccountInfoRequest": ".:LoginNameRequest",
         "UpdateSubAccountResponse": ".:CodeMessageResponse",
     }

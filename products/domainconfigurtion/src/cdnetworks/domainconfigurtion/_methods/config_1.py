@@ -50,13 +50,13 @@ from ..models import (
     QuerysourceverificationconfigResponse,
     QuerytimecontrolServiceResponse,
     RewriteRuleSettings,
+    UpdateCompressionConfigCompressionSettings,
     UpdateCompressionConfigRequest,
-    UpdateCompressionConfigRequestCompressionSettings,
     UpdatesourceverificationconfigRequest,
-    UpdatesourceverificationconfigRequestSourceVerification,
     UpdatesourceverificationconfigResponse,
+    UpdatesourceverificationconfigSourceVerification,
     UpdatetimecontrolServiceRequest,
-    UpdatetimecontrolServiceRequestTimestampVisitControlRule,
+    UpdatetimecontrolServiceTimestampVisitControlRule,
 )
 
 __all__ = ["AsyncConfig1Methods", "Config1Methods"]
@@ -73,14 +73,14 @@ class Config1Methods(ProductClient):
     def update_time_control_service(
         self,
         *,
-        timestamp_visit_control_rule: UpdatetimecontrolServiceRequestTimestampVisitControlRule,
+        timestamp_visit_control_rule: UpdatetimecontrolServiceTimestampVisitControlRule,
         domain: str,
     ) -> CodeMessageResponse: ...
     def update_time_control_service(
         self,
         request: UpdatetimecontrolServiceRequest | None = None,
         *,
-        timestamp_visit_control_rule: UpdatetimecontrolServiceRequestTimestampVisitControlRule
+        timestamp_visit_control_rule: UpdatetimecontrolServiceTimestampVisitControlRule
         | None = None,
         domain: str | None = None,
     ) -> CodeMessageResponse:
@@ -270,14 +270,14 @@ class Config1Methods(ProductClient):
     def update_source_verification_config(
         self,
         *,
-        source_verification: UpdatesourceverificationconfigRequestSourceVerification,
+        source_verification: UpdatesourceverificationconfigSourceVerification,
         domain: str,
     ) -> UpdatesourceverificationconfigResponse: ...
     def update_source_verification_config(
         self,
         request: UpdatesourceverificationconfigRequest | None = None,
         *,
-        source_verification: UpdatesourceverificationconfigRequestSourceVerification | None = None,
+        source_verification: UpdatesourceverificationconfigSourceVerification | None = None,
         domain: str | None = None,
     ) -> UpdatesourceverificationconfigResponse:
         """Updatesourceverificationconfig: ``PUT /api/config/sourceverification/{domain}``."""
@@ -315,14 +315,14 @@ class Config1Methods(ProductClient):
     def update_compression_config(
         self,
         *,
-        compression_settings: UpdateCompressionConfigRequestCompressionSettings,
+        compression_settings: UpdateCompressionConfigCompressionSettings,
         domain_name: str,
     ) -> CodeMessageResponse: ...
     def update_compression_config(
         self,
         request: UpdateCompressionConfigRequest | None = None,
         *,
-        compression_settings: UpdateCompressionConfigRequestCompressionSettings | None = None,
+        compression_settings: UpdateCompressionConfigCompressionSettings | None = None,
         domain_name: str | None = None,
     ) -> CodeMessageResponse:
         """UpdateCompressionConfig: ``PUT /api/config/compresssetting/{domain-name}``."""
@@ -443,14 +443,14 @@ class AsyncConfig1Methods(AsyncProductClient):
     async def update_time_control_service(
         self,
         *,
-        timestamp_visit_control_rule: UpdatetimecontrolServiceRequestTimestampVisitControlRule,
+        timestamp_visit_control_rule: UpdatetimecontrolServiceTimestampVisitControlRule,
         domain: str,
     ) -> CodeMessageResponse: ...
     async def update_time_control_service(
         self,
         request: UpdatetimecontrolServiceRequest | None = None,
         *,
-        timestamp_visit_control_rule: UpdatetimecontrolServiceRequestTimestampVisitControlRule
+        timestamp_visit_control_rule: UpdatetimecontrolServiceTimestampVisitControlRule
         | None = None,
         domain: str | None = None,
     ) -> CodeMessageResponse:
@@ -640,14 +640,14 @@ class AsyncConfig1Methods(AsyncProductClient):
     async def update_source_verification_config(
         self,
         *,
-        source_verification: UpdatesourceverificationconfigRequestSourceVerification,
+        source_verification: UpdatesourceverificationconfigSourceVerification,
         domain: str,
     ) -> UpdatesourceverificationconfigResponse: ...
     async def update_source_verification_config(
         self,
         request: UpdatesourceverificationconfigRequest | None = None,
         *,
-        source_verification: UpdatesourceverificationconfigRequestSourceVerification | None = None,
+        source_verification: UpdatesourceverificationconfigSourceVerification | None = None,
         domain: str | None = None,
     ) -> UpdatesourceverificationconfigResponse:
         """Updatesourceverificationconfig: ``PUT /api/config/sourceverification/{domain}``."""
@@ -685,14 +685,14 @@ class AsyncConfig1Methods(AsyncProductClient):
     async def update_compression_config(
         self,
         *,
-        compression_settings: UpdateCompressionConfigRequestCompressionSettings,
+        compression_settings: UpdateCompressionConfigCompressionSettings,
         domain_name: str,
     ) -> CodeMessageResponse: ...
     async def update_compression_config(
         self,
         request: UpdateCompressionConfigRequest | None = None,
         *,
-        compression_settings: UpdateCompressionConfigRequestCompressionSettings | None = None,
+        compression_settings: UpdateCompressionConfigCompressionSettings | None = None,
         domain_name: str | None = None,
     ) -> CodeMessageResponse:
         """UpdateCompressionConfig: ``PUT /api/config/compresssetting/{domain-name}``."""

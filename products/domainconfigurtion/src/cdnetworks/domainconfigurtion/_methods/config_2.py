@@ -56,10 +56,10 @@ from ..models import (
     QueryStringSettings,
     QueryWebsocketConfigResponse,
     TimestampVisitControlRules,
+    UpdateAmazonS3AuthorizationConfigAmazonS3AccessAuthorizationRules,
     UpdateAmazonS3AuthorizationConfigRequest,
-    UpdateAmazonS3AuthorizationConfigRequestAmazonS3AccessAuthorizationRules,
     UpdateLiveVisitControlConfigRequest,
-    UpdateLiveVisitControlConfigRequestVisitControlRules,
+    UpdateLiveVisitControlConfigVisitControlRules,
 )
 
 __all__ = ["AsyncConfig2Methods", "Config2Methods"]
@@ -173,7 +173,7 @@ class Config2Methods(ProductClient):
         self,
         *,
         amazon_s3_access_authorization_rules: list[
-            UpdateAmazonS3AuthorizationConfigRequestAmazonS3AccessAuthorizationRules
+            UpdateAmazonS3AuthorizationConfigAmazonS3AccessAuthorizationRules
         ],
         domain_name: str,
     ) -> CodeMessageResponse: ...
@@ -182,7 +182,7 @@ class Config2Methods(ProductClient):
         request: UpdateAmazonS3AuthorizationConfigRequest | None = None,
         *,
         amazon_s3_access_authorization_rules: list[
-            UpdateAmazonS3AuthorizationConfigRequestAmazonS3AccessAuthorizationRules
+            UpdateAmazonS3AuthorizationConfigAmazonS3AccessAuthorizationRules
         ]
         | None = None,
         domain_name: str | None = None,
@@ -355,15 +355,14 @@ class Config2Methods(ProductClient):
     def update_live_visit_control_config(
         self,
         *,
-        visit_control_rules: list[UpdateLiveVisitControlConfigRequestVisitControlRules],
+        visit_control_rules: list[UpdateLiveVisitControlConfigVisitControlRules],
         domain: str,
     ) -> CodeMessageDataResponse: ...
     def update_live_visit_control_config(
         self,
         request: UpdateLiveVisitControlConfigRequest | None = None,
         *,
-        visit_control_rules: list[UpdateLiveVisitControlConfigRequestVisitControlRules]
-        | None = None,
+        visit_control_rules: list[UpdateLiveVisitControlConfigVisitControlRules] | None = None,
         domain: str | None = None,
     ) -> CodeMessageDataResponse:
         """UpdateLiveVisitControlConfig: ``PUT /api/config/live-visitcontrol/{domain}``."""
@@ -532,7 +531,7 @@ class AsyncConfig2Methods(AsyncProductClient):
         self,
         *,
         amazon_s3_access_authorization_rules: list[
-            UpdateAmazonS3AuthorizationConfigRequestAmazonS3AccessAuthorizationRules
+            UpdateAmazonS3AuthorizationConfigAmazonS3AccessAuthorizationRules
         ],
         domain_name: str,
     ) -> CodeMessageResponse: ...
@@ -541,7 +540,7 @@ class AsyncConfig2Methods(AsyncProductClient):
         request: UpdateAmazonS3AuthorizationConfigRequest | None = None,
         *,
         amazon_s3_access_authorization_rules: list[
-            UpdateAmazonS3AuthorizationConfigRequestAmazonS3AccessAuthorizationRules
+            UpdateAmazonS3AuthorizationConfigAmazonS3AccessAuthorizationRules
         ]
         | None = None,
         domain_name: str | None = None,
@@ -718,15 +717,14 @@ class AsyncConfig2Methods(AsyncProductClient):
     async def update_live_visit_control_config(
         self,
         *,
-        visit_control_rules: list[UpdateLiveVisitControlConfigRequestVisitControlRules],
+        visit_control_rules: list[UpdateLiveVisitControlConfigVisitControlRules],
         domain: str,
     ) -> CodeMessageDataResponse: ...
     async def update_live_visit_control_config(
         self,
         request: UpdateLiveVisitControlConfigRequest | None = None,
         *,
-        visit_control_rules: list[UpdateLiveVisitControlConfigRequestVisitControlRules]
-        | None = None,
+        visit_control_rules: list[UpdateLiveVisitControlConfigVisitControlRules] | None = None,
         domain: str | None = None,
     ) -> CodeMessageDataResponse:
         """UpdateLiveVisitControlConfig: ``PUT /api/config/live-visitcontrol/{domain}``."""

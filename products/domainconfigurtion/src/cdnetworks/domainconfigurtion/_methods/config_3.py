@@ -36,8 +36,8 @@ from ..models import (
     DomainRequest,
     EditAccessSpeedLimitRequest,
     EditAccessSpeedLimitRequestAccessSpeedRules,
+    EditBack2originProtocolRewriteConfigBackToOriginRewriteRule,
     EditBack2originProtocolRewriteConfigRequest,
-    EditBack2originProtocolRewriteConfigRequestBackToOriginRewriteRule,
     QueryBack2OriginProtocolRewriteConfigResponse,
     QueryCacheKeyConfigurationResponse,
     QueryDomainCertConfigResponse,
@@ -48,11 +48,11 @@ from ..models import (
     UpdateDomainCertConfigRequest,
     UpdateDomainMultiCertConfigForWplusOtherConfig,
     UpdateDomainMultiCertConfigForWplusRequest,
+    UpdateHttp2SettingsConfigForWplusHttp2Settings,
     UpdateHttp2SettingsConfigForWplusRequest,
-    UpdateHttp2SettingsConfigForWplusRequestHttp2Settings,
     UpdateIpVersionConfigRequest,
     UpdateStreamNotificationConfigRequest,
-    UpdateStreamNotificationConfigRequestStreamNotifications,
+    UpdateStreamNotificationConfigStreamNotifications,
 )
 
 __all__ = ["AsyncConfig3Methods", "Config3Methods"]
@@ -88,14 +88,14 @@ class Config3Methods(ProductClient):
     def update_http2_settings_config_for_wplus(
         self,
         *,
-        http2_settings: UpdateHttp2SettingsConfigForWplusRequestHttp2Settings,
+        http2_settings: UpdateHttp2SettingsConfigForWplusHttp2Settings,
         domain_name: str,
     ) -> CodeMessageResponse: ...
     def update_http2_settings_config_for_wplus(
         self,
         request: UpdateHttp2SettingsConfigForWplusRequest | None = None,
         *,
-        http2_settings: UpdateHttp2SettingsConfigForWplusRequestHttp2Settings | None = None,
+        http2_settings: UpdateHttp2SettingsConfigForWplusHttp2Settings | None = None,
         domain_name: str | None = None,
     ) -> CodeMessageResponse:
         """UpdateHttp2SettingsConfigForWplus: ``PUT /api/config/http2/{domain-name}``."""
@@ -191,14 +191,14 @@ class Config3Methods(ProductClient):
     def edit_back2origin_protocol_rewrite_config(
         self,
         *,
-        back_to_origin_rewrite_rule: EditBack2originProtocolRewriteConfigRequestBackToOriginRewriteRule,
+        back_to_origin_rewrite_rule: EditBack2originProtocolRewriteConfigBackToOriginRewriteRule,
         domain_name: str,
     ) -> CodeMessageDataResponse: ...
     def edit_back2origin_protocol_rewrite_config(
         self,
         request: EditBack2originProtocolRewriteConfigRequest | None = None,
         *,
-        back_to_origin_rewrite_rule: EditBack2originProtocolRewriteConfigRequestBackToOriginRewriteRule
+        back_to_origin_rewrite_rule: EditBack2originProtocolRewriteConfigBackToOriginRewriteRule
         | None = None,
         domain_name: str | None = None,
     ) -> CodeMessageDataResponse:
@@ -237,15 +237,14 @@ class Config3Methods(ProductClient):
     def update_stream_notification_config(
         self,
         *,
-        stream_notifications: list[UpdateStreamNotificationConfigRequestStreamNotifications],
+        stream_notifications: list[UpdateStreamNotificationConfigStreamNotifications],
         domain_name: str,
     ) -> CodeMessageResponse: ...
     def update_stream_notification_config(
         self,
         request: UpdateStreamNotificationConfigRequest | None = None,
         *,
-        stream_notifications: list[UpdateStreamNotificationConfigRequestStreamNotifications]
-        | None = None,
+        stream_notifications: list[UpdateStreamNotificationConfigStreamNotifications] | None = None,
         domain_name: str | None = None,
     ) -> CodeMessageResponse:
         """UpdateStreamNotificationConfig: ``PUT /api/config/streamnotification/{domain-name}``."""
@@ -438,14 +437,14 @@ class AsyncConfig3Methods(AsyncProductClient):
     async def update_http2_settings_config_for_wplus(
         self,
         *,
-        http2_settings: UpdateHttp2SettingsConfigForWplusRequestHttp2Settings,
+        http2_settings: UpdateHttp2SettingsConfigForWplusHttp2Settings,
         domain_name: str,
     ) -> CodeMessageResponse: ...
     async def update_http2_settings_config_for_wplus(
         self,
         request: UpdateHttp2SettingsConfigForWplusRequest | None = None,
         *,
-        http2_settings: UpdateHttp2SettingsConfigForWplusRequestHttp2Settings | None = None,
+        http2_settings: UpdateHttp2SettingsConfigForWplusHttp2Settings | None = None,
         domain_name: str | None = None,
     ) -> CodeMessageResponse:
         """UpdateHttp2SettingsConfigForWplus: ``PUT /api/config/http2/{domain-name}``."""
@@ -541,14 +540,14 @@ class AsyncConfig3Methods(AsyncProductClient):
     async def edit_back2origin_protocol_rewrite_config(
         self,
         *,
-        back_to_origin_rewrite_rule: EditBack2originProtocolRewriteConfigRequestBackToOriginRewriteRule,
+        back_to_origin_rewrite_rule: EditBack2originProtocolRewriteConfigBackToOriginRewriteRule,
         domain_name: str,
     ) -> CodeMessageDataResponse: ...
     async def edit_back2origin_protocol_rewrite_config(
         self,
         request: EditBack2originProtocolRewriteConfigRequest | None = None,
         *,
-        back_to_origin_rewrite_rule: EditBack2originProtocolRewriteConfigRequestBackToOriginRewriteRule
+        back_to_origin_rewrite_rule: EditBack2originProtocolRewriteConfigBackToOriginRewriteRule
         | None = None,
         domain_name: str | None = None,
     ) -> CodeMessageDataResponse:
@@ -589,15 +588,14 @@ class AsyncConfig3Methods(AsyncProductClient):
     async def update_stream_notification_config(
         self,
         *,
-        stream_notifications: list[UpdateStreamNotificationConfigRequestStreamNotifications],
+        stream_notifications: list[UpdateStreamNotificationConfigStreamNotifications],
         domain_name: str,
     ) -> CodeMessageResponse: ...
     async def update_stream_notification_config(
         self,
         request: UpdateStreamNotificationConfigRequest | None = None,
         *,
-        stream_notifications: list[UpdateStreamNotificationConfigRequestStreamNotifications]
-        | None = None,
+        stream_notifications: list[UpdateStreamNotificationConfigStreamNotifications] | None = None,
         domain_name: str | None = None,
     ) -> CodeMessageResponse:
         """UpdateStreamNotificationConfig: ``PUT /api/config/streamnotification/{domain-name}``."""

@@ -37,7 +37,7 @@ __all__ = [
     "QueryCacheTimeResponseCacheTimeBehaviors",
     "QueryCompressionConfigResponse",
     "QueryHttpCodeCasheConfigResponse",
-    "QueryHttpHeaderConfigQueryHttpHeaderConfigResponseHeaderModifyRules",
+    "QueryHttpHeaderConfigHeaderModifyRules",
     "QueryHttpHeaderConfigResponse",
     "QueryInnerRedirectResponse",
     "QueryInnerRedirectResponseRewriteRuleSettings",
@@ -49,13 +49,13 @@ __all__ = [
     "TimestampControlRules",
     "TimestampVisitControlRule",
     "UaControlRule",
+    "UpdateCompressionConfigCompressionSettings",
     "UpdateCompressionConfigRequest",
-    "UpdateCompressionConfigRequestCompressionSettings",
     "UpdatesourceverificationconfigRequest",
-    "UpdatesourceverificationconfigRequestSourceVerification",
     "UpdatesourceverificationconfigResponse",
+    "UpdatesourceverificationconfigSourceVerification",
     "UpdatetimecontrolServiceRequest",
-    "UpdatetimecontrolServiceRequestTimestampVisitControlRule",
+    "UpdatetimecontrolServiceTimestampVisitControlRule",
     "VisitControlRules",
     "VisitControlRulesAdvanceControlRules",
     "VisitControlRulesCookieControlRules",
@@ -64,7 +64,7 @@ __all__ = [
 ]
 
 
-class UpdatetimecontrolServiceRequestTimestampVisitControlRule(ItemModel, kw_only=True):
+class UpdatetimecontrolServiceTimestampVisitControlRule(ItemModel, kw_only=True):
     """The ``timestamp_visit_control_rule`` of ``UpdatetimecontrolServiceRequest``."""
 
     path_pattern: str | None = msgspec.field(default=None, name="path-pattern")
@@ -252,10 +252,10 @@ class HeaderModifyRules(ItemModel, kw_only=True):
 
 
 class DataId(ItemModel, kw_only=True):
-    """The ``data_id`` of ``QueryHttpHeaderConfigQueryHttpHeaderConfigResponseHeaderModifyRules``."""
+    """The ``data_id`` of ``QueryHttpHeaderConfigHeaderModifyRules``."""
 
 
-class QueryHttpHeaderConfigQueryHttpHeaderConfigResponseHeaderModifyRules(ItemModel, kw_only=True):
+class QueryHttpHeaderConfigHeaderModifyRules(ItemModel, kw_only=True):
     """An item of ``QueryHttpHeaderConfigResponse.header_modify_rules``."""
 
     except_path_pattern: str | None = msgspec.field(default=None, name="except-path-pattern")
@@ -287,9 +287,9 @@ class QueryHttpHeaderConfigResponse(ResponseModel, kw_only=True):
 
     domain_name: str | None = msgspec.field(default=None, name="domain-name")
     domain_id: str | None = msgspec.field(default=None, name="domain-id")
-    header_modify_rules: list[
-        QueryHttpHeaderConfigQueryHttpHeaderConfigResponseHeaderModifyRules
-    ] = msgspec.field(default_factory=list, name="header-modify-rules")
+    header_modify_rules: list[QueryHttpHeaderConfigHeaderModifyRules] = msgspec.field(
+        default_factory=list, name="header-modify-rules"
+    )
 
 
 class EditCacheTimeConfigRequestCacheTimeBehaviors(ItemModel, kw_only=True):
@@ -522,7 +522,7 @@ class UpdatesourceverificationconfigResponse(ResponseModel, kw_only=True):
     message: str | None = None
 
 
-class UpdatesourceverificationconfigRequestSourceVerification(ItemModel, kw_only=True):
+class UpdatesourceverificationconfigSourceVerification(ItemModel, kw_only=True):
     """The ``source_verification`` of ``UpdatesourceverificationconfigRequest``."""
 
     switch_position: str = msgspec.field(name="switch-position")
@@ -554,7 +554,7 @@ class QuerysourceverificationconfigResponse(ResponseModel, kw_only=True):
     )
 
 
-class UpdateCompressionConfigRequestCompressionSettings(ItemModel, kw_only=True):
+class UpdateCompressionConfigCompressionSettings(ItemModel, kw_only=True):
     """The ``compression_settings`` of ``UpdateCompressionConfigRequest``."""
 
     compression_enabled: bool | Literal["true", "false"] | None = msgspec.field(
@@ -697,8 +697,8 @@ class QueryCacheTimeResponse(ResponseModel, kw_only=True):
 class UpdatetimecontrolServiceRequest(RequestModel, kw_only=True):
     """The arguments of UpdatetimecontrolService (``PUT /api/config/timecontrol/{domain}``)."""
 
-    timestamp_visit_control_rule: UpdatetimecontrolServiceRequestTimestampVisitControlRule = (
-        msgspec.field(name="timestamp-visit-control-rule")
+    timestamp_visit_control_rule: UpdatetimecontrolServiceTimestampVisitControlRule = msgspec.field(
+        name="timestamp-visit-control-rule"
     )
     domain: str
 
@@ -741,7 +741,7 @@ class EditAntiHotlinkingConfigRequest(RequestModel, kw_only=True):
 class UpdatesourceverificationconfigRequest(RequestModel, kw_only=True):
     """The arguments of Updatesourceverificationconfig (``PUT /api/config/sourceverification/{domain}``)."""
 
-    source_verification: UpdatesourceverificationconfigRequestSourceVerification = msgspec.field(
+    source_verification: UpdatesourceverificationconfigSourceVerification = msgspec.field(
         name="source-verification"
     )
     domain: str
@@ -750,7 +750,7 @@ class UpdatesourceverificationconfigRequest(RequestModel, kw_only=True):
 class UpdateCompressionConfigRequest(RequestModel, kw_only=True):
     """The arguments of UpdateCompressionConfig (``PUT /api/config/compresssetting/{domain-name}``)."""
 
-    compression_settings: UpdateCompressionConfigRequestCompressionSettings = msgspec.field(
+    compression_settings: UpdateCompressionConfigCompressionSettings = msgspec.field(
         name="compression-settings"
     )
     domain_name: str = msgspec.field(name="domain-name")

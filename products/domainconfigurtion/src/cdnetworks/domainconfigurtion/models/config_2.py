@@ -35,23 +35,23 @@ __all__ = [
     "QueryAmazonS3AuthorizationConfigResponse",
     "QueryIgnoreProtocolResponse",
     "QueryIgnoreProtocolResponseIgnoreProtocolRules",
+    "QueryLivestreamingAntihotlinkingConfigData",
     "QueryLivestreamingAntihotlinkingConfigResponse",
-    "QueryLivestreamingAntihotlinkingConfigResponseData",
+    "QueryLivestreamingTimestampAntihotlinkingConfigData",
     "QueryLivestreamingTimestampAntihotlinkingConfigResponse",
-    "QueryLivestreamingTimestampAntihotlinkingConfigResponseData",
     "QueryOriginUriAndHostRequest",
     "QueryOriginUriAndHostResponse",
     "QueryOriginUriAndHostResponseOriginRulesRewrites",
+    "QueryQueryStringUrlConfigQueryStringSettings",
     "QueryQueryStringUrlConfigResponse",
-    "QueryQueryStringUrlConfigResponseQueryStringSettings",
     "QueryStringSettings",
     "QueryWebsocketConfigResponse",
     "QueryWebsocketConfigResponseData",
     "TimestampVisitControlRules",
+    "UpdateAmazonS3AuthorizationConfigAmazonS3AccessAuthorizationRules",
     "UpdateAmazonS3AuthorizationConfigRequest",
-    "UpdateAmazonS3AuthorizationConfigRequestAmazonS3AccessAuthorizationRules",
     "UpdateLiveVisitControlConfigRequest",
-    "UpdateLiveVisitControlConfigRequestVisitControlRules",
+    "UpdateLiveVisitControlConfigVisitControlRules",
 ]
 
 
@@ -84,7 +84,7 @@ class QueryStringSettings(ItemModel, kw_only=True):
         self.source_with_query = as_flag(self.source_with_query, "true", "false")
 
 
-class QueryQueryStringUrlConfigResponseQueryStringSettings(ItemModel, kw_only=True):
+class QueryQueryStringUrlConfigQueryStringSettings(ItemModel, kw_only=True):
     """An item of ``QueryQueryStringUrlConfigResponse.query_string_settings``."""
 
     path_pattern: str | None = msgspec.field(default=None, name="path-pattern")
@@ -109,8 +109,8 @@ class QueryQueryStringUrlConfigResponse(ResponseModel, kw_only=True):
 
     domain_name: str | None = msgspec.field(default=None, name="domain-name")
     domain_id: str | None = msgspec.field(default=None, name="domain-id")
-    query_string_settings: list[QueryQueryStringUrlConfigResponseQueryStringSettings] = (
-        msgspec.field(default_factory=list, name="query-string-settings")
+    query_string_settings: list[QueryQueryStringUrlConfigQueryStringSettings] = msgspec.field(
+        default_factory=list, name="query-string-settings"
     )
 
 
@@ -152,9 +152,7 @@ class QueryAmazonS3AuthorizationConfigResponse(ResponseModel, kw_only=True):
     )
 
 
-class UpdateAmazonS3AuthorizationConfigRequestAmazonS3AccessAuthorizationRules(
-    ItemModel, kw_only=True
-):
+class UpdateAmazonS3AuthorizationConfigAmazonS3AccessAuthorizationRules(ItemModel, kw_only=True):
     """An item of ``UpdateAmazonS3AuthorizationConfigRequest.amazon_s3_access_authorization_rules``."""
 
     path_pattern: str = msgspec.field(name="path-pattern")
@@ -293,7 +291,7 @@ class QueryWebsocketConfigResponse(ResponseModel, kw_only=True):
 
 
 class DataVisitControlRules(ItemModel, kw_only=True):
-    """An item of ``QueryLivestreamingAntihotlinkingConfigResponseData.visit_control_rules``."""
+    """An item of ``QueryLivestreamingAntihotlinkingConfigData.visit_control_rules``."""
 
     control_action: str | None = None
     ips: list[str] = msgspec.field(default_factory=list)
@@ -303,7 +301,7 @@ class DataVisitControlRules(ItemModel, kw_only=True):
     data_id: int | None = None
 
 
-class QueryLivestreamingAntihotlinkingConfigResponseData(ItemModel, kw_only=True):
+class QueryLivestreamingAntihotlinkingConfigData(ItemModel, kw_only=True):
     """The ``data`` of ``QueryLivestreamingAntihotlinkingConfigResponse``."""
 
     domain_id: str | None = None
@@ -316,10 +314,10 @@ class QueryLivestreamingAntihotlinkingConfigResponse(ResponseModel, kw_only=True
 
     code: str | int | None = None
     message: str | None = None
-    data: QueryLivestreamingAntihotlinkingConfigResponseData | None = None
+    data: QueryLivestreamingAntihotlinkingConfigData | None = None
 
 
-class UpdateLiveVisitControlConfigRequestVisitControlRules(ItemModel, kw_only=True):
+class UpdateLiveVisitControlConfigVisitControlRules(ItemModel, kw_only=True):
     """An item of ``UpdateLiveVisitControlConfigRequest.visit_control_rules``."""
 
     control_action: str
@@ -331,7 +329,7 @@ class UpdateLiveVisitControlConfigRequestVisitControlRules(ItemModel, kw_only=Tr
 
 
 class DataTimestampVisitControlRules(ItemModel, kw_only=True):
-    """An item of ``QueryLivestreamingTimestampAntihotlinkingConfigResponseData.timestamp_visit_control_rules``."""
+    """An item of ``QueryLivestreamingTimestampAntihotlinkingConfigData.timestamp_visit_control_rules``."""
 
     cipher_param: str | None = None
     time_param: str | None = None
@@ -344,7 +342,7 @@ class DataTimestampVisitControlRules(ItemModel, kw_only=True):
     data_id: int | None = None
 
 
-class QueryLivestreamingTimestampAntihotlinkingConfigResponseData(ItemModel, kw_only=True):
+class QueryLivestreamingTimestampAntihotlinkingConfigData(ItemModel, kw_only=True):
     """The ``data`` of ``QueryLivestreamingTimestampAntihotlinkingConfigResponse``."""
 
     domain_id: str | None = None
@@ -359,7 +357,7 @@ class QueryLivestreamingTimestampAntihotlinkingConfigResponse(ResponseModel, kw_
 
     code: str | int | None = None
     message: str | None = None
-    data: QueryLivestreamingTimestampAntihotlinkingConfigResponseData | None = None
+    data: QueryLivestreamingTimestampAntihotlinkingConfigData | None = None
 
 
 class TimestampVisitControlRules(ItemModel, kw_only=True):
@@ -398,7 +396,7 @@ class UpdateAmazonS3AuthorizationConfigRequest(RequestModel, kw_only=True):
     """The arguments of UpdateAmazonS3AuthorizationConfig (``PUT /api/config/amazons3access/{domain-name}``)."""
 
     amazon_s3_access_authorization_rules: list[
-        UpdateAmazonS3AuthorizationConfigRequestAmazonS3AccessAuthorizationRules
+        UpdateAmazonS3AuthorizationConfigAmazonS3AccessAuthorizationRules
     ] = msgspec.field(name="amazon-s3-access-authorization-rules")
     domain_name: str = msgspec.field(name="domain-name")
 
@@ -435,7 +433,7 @@ class EditWebsocketConfigRequest(RequestModel, kw_only=True):
 class UpdateLiveVisitControlConfigRequest(RequestModel, kw_only=True):
     """The arguments of UpdateLiveVisitControlConfig (``PUT /api/config/live-visitcontrol/{domain}``)."""
 
-    visit_control_rules: list[UpdateLiveVisitControlConfigRequestVisitControlRules]
+    visit_control_rules: list[UpdateLiveVisitControlConfigVisitControlRules]
     domain: str
 
 

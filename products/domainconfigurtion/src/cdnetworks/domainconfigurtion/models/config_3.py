@@ -22,12 +22,12 @@ __all__ = [
     "DomainCertConfig",
     "EditAccessSpeedLimitRequest",
     "EditAccessSpeedLimitRequestAccessSpeedRules",
+    "EditBack2originProtocolRewriteConfigBackToOriginRewriteRule",
     "EditBack2originProtocolRewriteConfigRequest",
-    "EditBack2originProtocolRewriteConfigRequestBackToOriginRewriteRule",
     "Http2Settings",
     "NotifyParams",
+    "QueryBack2OriginProtocolRewriteConfigData",
     "QueryBack2OriginProtocolRewriteConfigResponse",
-    "QueryBack2OriginProtocolRewriteConfigResponseData",
     "QueryCacheKeyConfigurationResponse",
     "QueryCacheKeyConfigurationResponseCacheKeyRules",
     "QueryDomainCertConfigResponse",
@@ -43,11 +43,11 @@ __all__ = [
     "UpdateDomainMultiCertConfigForWplusCertConfigs",
     "UpdateDomainMultiCertConfigForWplusOtherConfig",
     "UpdateDomainMultiCertConfigForWplusRequest",
+    "UpdateHttp2SettingsConfigForWplusHttp2Settings",
     "UpdateHttp2SettingsConfigForWplusRequest",
-    "UpdateHttp2SettingsConfigForWplusRequestHttp2Settings",
     "UpdateIpVersionConfigRequest",
     "UpdateStreamNotificationConfigRequest",
-    "UpdateStreamNotificationConfigRequestStreamNotifications",
+    "UpdateStreamNotificationConfigStreamNotifications",
 ]
 
 
@@ -66,7 +66,7 @@ class QueryHttp2SettingsConfigForWplusResponse(ResponseModel, kw_only=True):
     http2_settings: Http2Settings | None = None
 
 
-class UpdateHttp2SettingsConfigForWplusRequestHttp2Settings(ItemModel, kw_only=True):
+class UpdateHttp2SettingsConfigForWplusHttp2Settings(ItemModel, kw_only=True):
     """The ``http2_settings`` of ``UpdateHttp2SettingsConfigForWplusRequest``."""
 
     enable_http2: bool | Literal["true", "false"] | None = None
@@ -144,7 +144,7 @@ class EditAccessSpeedLimitRequestAccessSpeedRules(ItemModel, kw_only=True):
         self.priority = as_int_text(self.priority, "priority")
 
 
-class EditBack2originProtocolRewriteConfigRequestBackToOriginRewriteRule(ItemModel, kw_only=True):
+class EditBack2originProtocolRewriteConfigBackToOriginRewriteRule(ItemModel, kw_only=True):
     """The ``back_to_origin_rewrite_rule`` of ``EditBack2originProtocolRewriteConfigRequest``."""
 
     protocol: str | None = None
@@ -155,13 +155,13 @@ class EditBack2originProtocolRewriteConfigRequestBackToOriginRewriteRule(ItemMod
 
 
 class DataBackToOriginRewriteRule(ItemModel, kw_only=True):
-    """The ``back_to_origin_rewrite_rule`` of ``QueryBack2OriginProtocolRewriteConfigResponseData``."""
+    """The ``back_to_origin_rewrite_rule`` of ``QueryBack2OriginProtocolRewriteConfigData``."""
 
     protocol: str | None = None
     port: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
 
 
-class QueryBack2OriginProtocolRewriteConfigResponseData(ItemModel, kw_only=True):
+class QueryBack2OriginProtocolRewriteConfigData(ItemModel, kw_only=True):
     """The ``data`` of ``QueryBack2OriginProtocolRewriteConfigResponse``."""
 
     domain_id: int | None = None
@@ -174,11 +174,11 @@ class QueryBack2OriginProtocolRewriteConfigResponse(ResponseModel, kw_only=True)
 
     code: str | int | None = None
     message: str | None = None
-    data: QueryBack2OriginProtocolRewriteConfigResponseData | None = None
+    data: QueryBack2OriginProtocolRewriteConfigData | None = None
 
 
 class StreamNotificationsNotifyParams(ItemModel, kw_only=True):
-    """An item of ``UpdateStreamNotificationConfigRequestStreamNotifications.notify_params``."""
+    """An item of ``UpdateStreamNotificationConfigStreamNotifications.notify_params``."""
 
     notify_type: str
     path: str
@@ -192,7 +192,7 @@ class StreamNotificationsNotifyParams(ItemModel, kw_only=True):
     custom_params: str | None = None
 
 
-class UpdateStreamNotificationConfigRequestStreamNotifications(ItemModel, kw_only=True):
+class UpdateStreamNotificationConfigStreamNotifications(ItemModel, kw_only=True):
     """An item of ``UpdateStreamNotificationConfigRequest.stream_notifications``."""
 
     enable_stream_notification: bool
@@ -287,7 +287,7 @@ class UpdateDomainMultiCertConfigForWplusOtherConfig(ItemModel, kw_only=True):
 class UpdateHttp2SettingsConfigForWplusRequest(RequestModel, kw_only=True):
     """The arguments of UpdateHttp2SettingsConfigForWplus (``PUT /api/config/http2/{domain-name}``)."""
 
-    http2_settings: UpdateHttp2SettingsConfigForWplusRequestHttp2Settings
+    http2_settings: UpdateHttp2SettingsConfigForWplusHttp2Settings
     domain_name: str = msgspec.field(name="domain-name")
 
 
@@ -311,14 +311,14 @@ class EditAccessSpeedLimitRequest(RequestModel, kw_only=True):
 class EditBack2originProtocolRewriteConfigRequest(RequestModel, kw_only=True):
     """The arguments of EditBack2originProtocolRewriteConfig (``PUT /api/config/back2originrewrite/{domain-name}``)."""
 
-    back_to_origin_rewrite_rule: EditBack2originProtocolRewriteConfigRequestBackToOriginRewriteRule
+    back_to_origin_rewrite_rule: EditBack2originProtocolRewriteConfigBackToOriginRewriteRule
     domain_name: str = msgspec.field(name="domain-name")
 
 
 class UpdateStreamNotificationConfigRequest(RequestModel, kw_only=True):
     """The arguments of UpdateStreamNotificationConfig (``PUT /api/config/streamnotification/{domain-name}``)."""
 
-    stream_notifications: list[UpdateStreamNotificationConfigRequestStreamNotifications]
+    stream_notifications: list[UpdateStreamNotificationConfigStreamNotifications]
     domain_name: str = msgspec.field(name="domain-name")
 
 

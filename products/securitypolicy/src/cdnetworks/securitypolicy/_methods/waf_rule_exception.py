@@ -28,8 +28,8 @@ from ..models import (
     CreateExceptionToWAFManagedRulesRequest,
     DelDtoList,
     DeleteExceptionForWAFManagedRulesRequest,
+    DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesDelDtoList,
     DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequest,
-    DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequestDelDTOList,
     DomainListRuleIdListServiceTypeRequest,
     ListNonSharedWAFRuleExceptionsForWAFRulesResponse,
     ListSharedWAFRuleExceptionsForWAFRulesResponse,
@@ -217,14 +217,14 @@ class WafRuleExceptionMethods(ProductClient):
     def delete_shared_waf_exceptions_associated_with_waf_managed_rules(
         self,
         *,
-        del_dto_list: list[DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequestDelDTOList],
+        del_dto_list: list[DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesDelDtoList],
         service_type: str | None = None,
     ) -> CodeMsgResponse: ...
     def delete_shared_waf_exceptions_associated_with_waf_managed_rules(
         self,
         request: DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequest | None = None,
         *,
-        del_dto_list: list[DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequestDelDTOList]
+        del_dto_list: list[DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesDelDtoList]
         | None = None,
         service_type: str | None = None,
     ) -> CodeMsgResponse:
@@ -449,14 +449,14 @@ class AsyncWafRuleExceptionMethods(AsyncProductClient):
     async def delete_shared_waf_exceptions_associated_with_waf_managed_rules(
         self,
         *,
-        del_dto_list: list[DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequestDelDTOList],
+        del_dto_list: list[DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesDelDtoList],
         service_type: str | None = None,
     ) -> CodeMsgResponse: ...
     async def delete_shared_waf_exceptions_associated_with_waf_managed_rules(
         self,
         request: DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequest | None = None,
         *,
-        del_dto_list: list[DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequestDelDTOList]
+        del_dto_list: list[DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesDelDtoList]
         | None = None,
         service_type: str | None = None,
     ) -> CodeMsgResponse:

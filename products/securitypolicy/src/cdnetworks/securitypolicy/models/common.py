@@ -41,8 +41,8 @@ __all__ = [
     "DmsDefendConfig",
     "GetThreatIntelligenceDomainConfigResponse",
     "GetThreatIntelligenceDomainConfigResponseData",
+    "GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainData",
     "GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponse",
-    "GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponseData",
     "HeaderConditions",
     "InfoCateAct",
     "IntelligenceConfig",
@@ -284,7 +284,7 @@ class ConditionsHeaderConditions(ItemModel, kw_only=True):
 
 
 class ListWhitelistRulesResponseDataConditions(ItemModel, kw_only=True):
-    """The ``conditions`` of ``ListWhitelistRulesResponseData``, the ``conditions`` of ``GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponseData``."""
+    """The ``conditions`` of ``ListWhitelistRulesResponseData``, the ``conditions`` of ``GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainData``."""
 
     ip_or_ips_conditions: list[RateLimitRuleConditionIpOrIpsConditions] = msgspec.field(
         default_factory=list
@@ -316,9 +316,7 @@ class ListWhitelistRulesResponse(ResponseModel, kw_only=True):
     data: list[ListWhitelistRulesResponseData] = msgspec.field(default_factory=list)
 
 
-class GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponseData(
-    ItemModel, kw_only=True
-):
+class GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainData(ItemModel, kw_only=True):
     """An item of ``GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponse.data``."""
 
     id: str | None = None
@@ -337,8 +335,8 @@ class GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponse(
 
     code: str | int | None = None
     msg: str | None = None
-    data: list[GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainResponseData] = (
-        msgspec.field(default_factory=list)
+    data: list[GetWhiteRulesForTheSharedConfigurationAsociatedWithDomainData] = msgspec.field(
+        default_factory=list
     )
 
 

@@ -44,8 +44,8 @@ __all__ = [
     "Condition",
     "ConditionListHeaderConditions",
     "ConditionListRefererConditions",
+    "ListCustomRulesForSharedConfigurationAssociatedWithDomainData",
     "ListCustomRulesForSharedConfigurationAssociatedWithDomainResponse",
-    "ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseData",
     "ListCustomRulesResponse",
     "ListCustomRulesResponseData",
     "ListCustomRulesResponseDataConditionList",
@@ -167,7 +167,7 @@ class ListCustomRulesResponse(ResponseModel, kw_only=True):
 
 
 class Condition(ItemModel, kw_only=True):
-    """The ``condition`` of ``ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseData``."""
+    """The ``condition`` of ``ListCustomRulesForSharedConfigurationAssociatedWithDomainData``."""
 
     method_conditions: list[MethodConditions] = msgspec.field(default_factory=list)
     area_conditions: list[AreaConditions] = msgspec.field(default_factory=list)
@@ -190,9 +190,7 @@ class Condition(ItemModel, kw_only=True):
     ja4_conditions: list[Ja4Conditions] = msgspec.field(default_factory=list)
 
 
-class ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseData(
-    ItemModel, kw_only=True
-):
+class ListCustomRulesForSharedConfigurationAssociatedWithDomainData(ItemModel, kw_only=True):
     """An item of ``ListCustomRulesForSharedConfigurationAssociatedWithDomainResponse.data``."""
 
     shareable: bool | None = None
@@ -213,8 +211,8 @@ class ListCustomRulesForSharedConfigurationAssociatedWithDomainResponse(
 
     msg: str | None = None
     code: str | int | None = None
-    data: list[ListCustomRulesForSharedConfigurationAssociatedWithDomainResponseData] = (
-        msgspec.field(default_factory=list)
+    data: list[ListCustomRulesForSharedConfigurationAssociatedWithDomainData] = msgspec.field(
+        default_factory=list
     )
 
 

@@ -43,8 +43,8 @@ __all__ = [
     "AddRateLimitingRuleRequestRateLimitRuleCondition",
     "DataRateLimitRuleCondition",
     "DeleteRateLimitingRulesRequest",
+    "GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainData",
     "GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponse",
-    "GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseData",
     "ListRateLimitingRulesResponse",
     "ListRateLimitingRulesResponseData",
     "RateLimitEffective",
@@ -115,7 +115,7 @@ class AddRateLimitingRuleRequestRateLimitRuleCondition(ItemModel, kw_only=True):
 
 
 class RateLimitEffective(ItemModel, kw_only=True):
-    """The ``rate_limit_effective`` of ``ListRateLimitingRulesResponseData``, the ``rate_limit_effective`` of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseData``."""
+    """The ``rate_limit_effective`` of ``ListRateLimitingRulesResponseData``, the ``rate_limit_effective`` of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainData``."""
 
     effective: list[str] = msgspec.field(default_factory=list)
     start: str | None = None
@@ -198,7 +198,7 @@ class ListRateLimitingRulesResponse(ResponseModel, kw_only=True):
 
 
 class RateLimitRuleCondition(ItemModel, kw_only=True):
-    """The ``rate_limit_rule_condition`` of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseData``."""
+    """The ``rate_limit_rule_condition`` of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainData``."""
 
     ip_or_ips_conditions: list[RateLimitRuleConditionIpOrIpsConditions] = msgspec.field(
         default_factory=list
@@ -224,9 +224,7 @@ class RateLimitRuleCondition(ItemModel, kw_only=True):
     ja4_conditions: list[Ja4Conditions] = msgspec.field(default_factory=list)
 
 
-class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseData(
-    ItemModel, kw_only=True
-):
+class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainData(ItemModel, kw_only=True):
     """An item of ``GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponse.data``."""
 
     id: str | None = None
@@ -254,7 +252,7 @@ class GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponse(
 
     code: str | int | None = None
     msg: str | None = None
-    data: list[GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainResponseData] = (
+    data: list[GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomainData] = (
         msgspec.field(default_factory=list)
     )
 

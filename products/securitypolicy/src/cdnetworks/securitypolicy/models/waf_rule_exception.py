@@ -17,18 +17,18 @@ __all__ = [
     "CreateExceptionToWAFManagedRulesRequest",
     "DelDtoList",
     "DeleteExceptionForWAFManagedRulesRequest",
+    "DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesDelDtoList",
     "DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequest",
-    "DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequestDelDTOList",
+    "ListNonSharedWAFRuleExceptionsForWAFRulesData",
     "ListNonSharedWAFRuleExceptionsForWAFRulesResponse",
-    "ListNonSharedWAFRuleExceptionsForWAFRulesResponseData",
+    "ListSharedWAFRuleExceptionsForWAFRulesData",
     "ListSharedWAFRuleExceptionsForWAFRulesResponse",
-    "ListSharedWAFRuleExceptionsForWAFRulesResponseData",
     "ShareExceptionList",
     "UpdateExceptionForWAFManagedRulesRequest",
 ]
 
 
-class ListNonSharedWAFRuleExceptionsForWAFRulesResponseData(ItemModel, kw_only=True):
+class ListNonSharedWAFRuleExceptionsForWAFRulesData(ItemModel, kw_only=True):
     """An item of ``ListNonSharedWAFRuleExceptionsForWAFRulesResponse.data``."""
 
     id: str | None = None
@@ -44,9 +44,7 @@ class ListNonSharedWAFRuleExceptionsForWAFRulesResponse(ResponseModel, kw_only=T
 
     code: str | int | None = None
     msg: str | None = None
-    data: list[ListNonSharedWAFRuleExceptionsForWAFRulesResponseData] = msgspec.field(
-        default_factory=list
-    )
+    data: list[ListNonSharedWAFRuleExceptionsForWAFRulesData] = msgspec.field(default_factory=list)
 
 
 class ShareExceptionList(ItemModel, kw_only=True):
@@ -65,9 +63,7 @@ class DelDtoList(ItemModel, kw_only=True):
     exception_id_list: list[str]
 
 
-class DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequestDelDTOList(
-    ItemModel, kw_only=True
-):
+class DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesDelDtoList(ItemModel, kw_only=True):
     """An item of ``DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequest.del_dto_list``."""
 
     domain: str
@@ -75,7 +71,7 @@ class DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequestDelDTOList(
     share_id_list: list[str]
 
 
-class ListSharedWAFRuleExceptionsForWAFRulesResponseData(ItemModel, kw_only=True):
+class ListSharedWAFRuleExceptionsForWAFRulesData(ItemModel, kw_only=True):
     """An item of ``ListSharedWAFRuleExceptionsForWAFRulesResponse.data``."""
 
     domain: str | None = None
@@ -90,9 +86,7 @@ class ListSharedWAFRuleExceptionsForWAFRulesResponse(ResponseModel, kw_only=True
 
     code: str | int | None = None
     msg: str | None = None
-    data: list[ListSharedWAFRuleExceptionsForWAFRulesResponseData] = msgspec.field(
-        default_factory=list
-    )
+    data: list[ListSharedWAFRuleExceptionsForWAFRulesData] = msgspec.field(default_factory=list)
 
 
 class CreateExceptionToWAFManagedRulesRequest(RequestModel, kw_only=True):
@@ -132,7 +126,7 @@ class UpdateExceptionForWAFManagedRulesRequest(RequestModel, kw_only=True):
 class DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequest(RequestModel, kw_only=True):
     """The arguments of DeleteSharedWAFExceptionsAssociatedWithWAFManagedRules (``POST /api/v1/waf/rule-exception/delete-share``)."""
 
-    del_dto_list: list[DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesRequestDelDTOList] = (
+    del_dto_list: list[DeleteSharedWAFExceptionsAssociatedWithWAFManagedRulesDelDtoList] = (
         msgspec.field(name="delDTOList")
     )
     service_type: str | None = None

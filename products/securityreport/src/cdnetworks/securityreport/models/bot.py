@@ -23,8 +23,8 @@ __all__ = [
     "GetBotRequestSourceIPTopDataRequest",
     "GetBotRequestSourceIPTopDataResponse",
     "GetBotRequestSourceIPTopDataResponseData",
+    "GetBotRequestTrendsAndTriggerRulesDataData",
     "GetBotRequestTrendsAndTriggerRulesDataResponse",
-    "GetBotRequestTrendsAndTriggerRulesDataResponseData",
     "GetBotRequestTypeDistributeDataRequest",
     "GetBotRequestTypeDistributeDataResponse",
     "GetBotRequestTypeDistributeDataResponseData",
@@ -136,13 +136,13 @@ class GetBotRequestSourceIPTopDataResponse(ResponseModel, kw_only=True):
 
 
 class RequestTrend(ItemModel, kw_only=True):
-    """An item of ``GetBotRequestTrendsAndTriggerRulesDataResponseData.request_trend``, an item of ``GetBotRequestTrendsAndTriggerRulesDataResponseData.trigger_rule``."""
+    """An item of ``GetBotRequestTrendsAndTriggerRulesDataData.request_trend``, an item of ``GetBotRequestTrendsAndTriggerRulesDataData.trigger_rule``."""
 
     time: str | None = None
     detail: list[GetBotRuleTypeTopDataResponseData] = msgspec.field(default_factory=list)
 
 
-class GetBotRequestTrendsAndTriggerRulesDataResponseData(ItemModel, kw_only=True):
+class GetBotRequestTrendsAndTriggerRulesDataData(ItemModel, kw_only=True):
     """The ``data`` of ``GetBotRequestTrendsAndTriggerRulesDataResponse``."""
 
     request_trend: list[RequestTrend] = msgspec.field(default_factory=list)
@@ -154,7 +154,7 @@ class GetBotRequestTrendsAndTriggerRulesDataResponse(ResponseModel, kw_only=True
 
     code: str | int | None = None
     message: str | None = None
-    data: GetBotRequestTrendsAndTriggerRulesDataResponseData | None = None
+    data: GetBotRequestTrendsAndTriggerRulesDataData | None = None
 
 
 class GetBotRuleTypeTopDataRequest(RequestModel, kw_only=True):
