@@ -283,8 +283,8 @@ def render_action_package(
     model: ProductModel, groups: dict[str, list[ActionModel]]
 ) -> dict[str, str]:
     """``actions/``: module name -> text, one module per resource group (its `Action`
-    values and its own ``ACTIONS``), ``__init__`` re-exporting them with the walks, waiters
-    and job specs."""
+    values), ``__init__`` re-exporting them with ``ACTIONS``, the walks, waiters and job
+    specs."""
     out: dict[str, str] = {}
     for name, actions in groups.items():
         classes = sorted({a.request_class for a in actions} | {a.response_class for a in actions})
@@ -309,11 +309,7 @@ def render_action_package(
         ]
         for action in actions:
             lines += _action(model, action)
-        constants = "".join(f"{a.constant}, " for a in actions)
         lines += [
-            f"ACTIONS: tuple[Action[Any, Any], ...] = ({constants})",
-            '"""The actions of this group, in the order of the spec."""',
-            "",
             "__all__ = [",
             *(f"    {a.constant!r}," for a in sorted(actions, key=lambda a: a.constant)),
             "]",
@@ -330,7 +326,7 @@ def render_action_package(
         }
         & set(model.types)
     )
-    by_spec = "".join(f"*_{g}.ACTIONS, " for g in groups)
+    in_spec_order = "".join(f"{a.constant}, " for a in model.actions)
     lines = [
         GENERATED,
         f'"""The {len(model.actions)} actions of the {model.name} product, by resource group.',
@@ -346,15 +342,14 @@ def render_action_package(
         "from cdnetworks.core.action import Action",
         *tail_imports,
         "",
-        *(f"from . import {g} as _{g}" for g in groups),
         *(f"from .{g} import *  # noqa: F403" for g in groups),
         *(f"from .{owner[c]} import {c}" for c in sorted(needed, key=lambda c: (owner[c], c))),
         *([f"from ..models import {', '.join(walk_items)}"] if walk_items else []),
         "",
         f"PRODUCT = {model.name!r}",
         "",
-        f"ACTIONS: tuple[Action[Any, Any], ...] = ({by_spec})",
-        '"""Every action: group by group, each group in the order of the spec."""',
+        f"ACTIONS: tuple[Action[Any, Any], ...] = ({in_spec_order})",
+        '"""Every action, in the order of the spec."""',
         "",
         *tail,
         "",
