@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -57,13 +55,6 @@ DELETE_BAN_UR_LS: Action[DeleteBanURLsRequest, CodeMessageDataResponse] = Action
     envelope=Envelope(code="code", message="message", success=("0", "200")),
 )
 """DeleteBanURLs: ``DELETE /api/basicconfig/illegalinformation``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    QUERY_BAN_URL_UNDER_DOMIAN,
-    ADD_BAN_URLTO_DOMIAN,
-    DELETE_BAN_UR_LS,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "ADD_BAN_URLTO_DOMIAN",

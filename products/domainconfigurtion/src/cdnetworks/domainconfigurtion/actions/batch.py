@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -29,9 +27,6 @@ BATCH_UPDATE_API_DOMAIN_FOR_WPLUS: Action[
     envelope=Envelope(code="code", message="message", success=("0", "200")),
 )
 """BatchUpdateApiDomainForWplus: ``PUT /api/batch/domain``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (BATCH_UPDATE_API_DOMAIN_FOR_WPLUS,)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "BATCH_UPDATE_API_DOMAIN_FOR_WPLUS",

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -231,25 +229,6 @@ QUERY_CACHE_TIME: Action[DomainNameRequest, QueryCacheTimeResponse] = Action(
     envelope=Envelope(code="code", message="message", success=("0", "200")),
 )
 """QueryCacheTime: ``GET /api/config/cachetime/{domain-name}``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    UPDATETIMECONTROL_SERVICE,
-    QUERYTIMECONTROL_SERVICE,
-    EDIT_DOMAIN_REDIRECT_CONFIG,
-    EDIT_HTTP_HEADER_CONFIG,
-    QUERY_HTTP_HEADER_CONFIG,
-    EDIT_CACHE_TIME_CONFIG,
-    EDIT_ANTI_HOTLINKING_CONFIG,
-    QUERY_ANTI_HOTLINKING_CONFIG,
-    UPDATESOURCEVERIFICATIONCONFIG,
-    QUERYSOURCEVERIFICATIONCONFIG,
-    UPDATE_COMPRESSION_CONFIG,
-    QUERY_COMPRESSION_CONFIG,
-    QUERY_HTTP_CODE_CASHE_CONFIG,
-    QUERY_INNER_REDIRECT,
-    QUERY_CACHE_TIME,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "EDIT_ANTI_HOTLINKING_CONFIG",

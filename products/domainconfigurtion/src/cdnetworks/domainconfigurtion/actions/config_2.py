@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -245,25 +243,6 @@ EDIT_LIVESTREAMING_TIMESTAMP_ANTIHOTLINKING_CONFIG: Action[
     envelope=Envelope(code="code", message="message", success=("0", "200")),
 )
 """EditLivestreamingTimestampAntihotlinkingConfig: ``PUT /api/config/live-timestampvisitcontrol/{domain-name}``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    EDIT_QUERY_STRING_URL_CONFIG,
-    QUERY_QUERY_STRING_URL_CONFIG,
-    EDIT_HTTP_CODE_CACHE,
-    QUERY_AMAZON_S3_AUTHORIZATION_CONFIG,
-    UPDATE_AMAZON_S3_AUTHORIZATION_CONFIG,
-    QUERY_IGNORE_PROTOCOL,
-    EDIT_IGNORE_PROTOCOL,
-    EDIT_ORIGIN_URI_AND_HOST,
-    QUERY_ORIGIN_URI_AND_HOST,
-    EDIT_WEBSOCKET_CONFIG,
-    QUERY_WEBSOCKET_CONFIG,
-    QUERY_LIVESTREAMING_ANTIHOTLINKING_CONFIG,
-    UPDATE_LIVE_VISIT_CONTROL_CONFIG,
-    QUERY_LIVESTREAMING_TIMESTAMP_ANTIHOTLINKING_CONFIG,
-    EDIT_LIVESTREAMING_TIMESTAMP_ANTIHOTLINKING_CONFIG,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "EDIT_HTTP_CODE_CACHE",

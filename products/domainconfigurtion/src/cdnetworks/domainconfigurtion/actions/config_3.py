@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -232,24 +230,6 @@ BATCH_UPDATE_DOMAIN_CERT_CONFIG: Action[BatchUpdateDomainCertConfigRequest, Code
     )
 )
 """BatchUpdateDomainCertConfig: ``PUT /api/config/certificate/batch``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    QUERY_HTTP2_SETTINGS_CONFIG_FOR_WPLUS,
-    UPDATE_HTTP2_SETTINGS_CONFIG_FOR_WPLUS,
-    UPDATE_CACHE_KEY_CONFIGURATION,
-    QUERY_CACHE_KEY_CONFIGURATION,
-    EDIT_ACCESS_SPEED_LIMIT,
-    EDIT_BACK2ORIGIN_PROTOCOL_REWRITE_CONFIG,
-    QUERY_BACK2_ORIGIN_PROTOCOL_REWRITE_CONFIG,
-    UPDATE_STREAM_NOTIFICATION_CONFIG,
-    QUERY_STREAM_NOTIFICATION_CONFIG,
-    UPDATE_DOMAIN_CERT_CONFIG,
-    QUERY_DOMAIN_CERT_CONFIG,
-    UPDATE_DOMAIN_MULTI_CERT_CONFIG_FOR_WPLUS,
-    UPDATE_IP_VERSION_CONFIG,
-    BATCH_UPDATE_DOMAIN_CERT_CONFIG,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "BATCH_UPDATE_DOMAIN_CERT_CONFIG",

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -57,13 +55,6 @@ ANTI_HIJACK_IP_DELETE: Action[AntiHijackIPDeleteRequest, CodeMsgResponse] = Acti
     envelope=Envelope(code="code", message="msg", success=("0", "200")),
 )
 """AntiHijackIPDelete: ``POST /api/v1/dms/antiHijackIP/delete``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    ANTI_HIJACK_IP_ADD,
-    ANTI_HIJACK_IP_UPDATE,
-    ANTI_HIJACK_IP_DELETE,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "ANTI_HIJACK_IP_ADD",

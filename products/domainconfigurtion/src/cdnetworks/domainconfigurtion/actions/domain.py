@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -153,18 +151,6 @@ QUERY_DOMAIN_BILLINGAREA: Action[DomainRequest, QueryDomainBillingareaResponse] 
     envelope=Envelope(code="code", message="message", success=("0", "200")),
 )
 """QueryDomainBillingarea: ``GET /api/domain/billingarea/{domain}``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    EDIT_DOMAIN_CONFIG,
-    QUERY_IPV6_CONFIG,
-    EDIT_DOMAIN_PROPERTY,
-    GET_BASIC_CONFIGURATION_OF_DOMAIN,
-    ENABLE_OR_DISABLE_WAF_PROTECTION,
-    ENABLE_OR_DISABLE_BOT_PROTECTION,
-    ENABLE_OR_DISABLE_DM_SPROTECTION,
-    QUERY_DOMAIN_BILLINGAREA,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "EDIT_DOMAIN_CONFIG",

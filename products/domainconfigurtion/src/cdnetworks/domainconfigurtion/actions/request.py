@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -29,9 +27,6 @@ QUERY_API_DEPLOY_SERVICE: Action[QueryApiDeployServiceRequest, QueryApiDeploySer
     )
 )
 """QueryApiDeployService: ``POST /api/request/{cnc-request-id}``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (QUERY_API_DEPLOY_SERVICE,)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "QUERY_API_DEPLOY_SERVICE",

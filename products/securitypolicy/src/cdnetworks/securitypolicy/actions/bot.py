@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -29,9 +27,6 @@ QUERY_ACCESS_CONTROL_RULE_LIST: Action[
     envelope=Envelope(code="code", message="message", success=("200",)),
 )
 """QueryAccessControlRuleList: ``POST /api/bot/customAccessControl/get-rule-listcmm``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (QUERY_ACCESS_CONTROL_RULE_LIST,)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "QUERY_ACCESS_CONTROL_RULE_LIST",

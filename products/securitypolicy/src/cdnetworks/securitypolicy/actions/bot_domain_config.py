@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -210,22 +208,6 @@ DEPLOY_BLOCK_PAGE: Action[DeployBlockPageRequest, DeployBlockPageResponse] = Act
     flags={"enable": ("ON", "OFF")},
 )
 """DeployBlockPage: ``POST /api/bot/domainConfig/deploy-block-page``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    GET_CRAWLER_GOOD,
-    QUERY_BOT_FEATURE_VERIFICATION,
-    QUERY_FINGERPRINT_ANALYSIS,
-    QUERY_CAPTCHA_VERIFICATION,
-    GET_BEHAVIOR_ANALYSE,
-    GET_BLOCK_PAGE,
-    DEPLOY_CRAWLER_GOOD,
-    DEPLOY_BOT_FEATURE_VERIFICATION,
-    DEPLOY_FINGERPRINT_ANALYSIS,
-    DEPLOY_CAPTCHA_VERIFICATION,
-    DEPLOY_BEHAVIOR_ANALYSE,
-    DEPLOY_BLOCK_PAGE,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "DEPLOY_BEHAVIOR_ANALYSE",

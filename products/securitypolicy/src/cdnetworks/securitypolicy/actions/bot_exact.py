@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -145,18 +143,6 @@ QUERY_EXACT_RULE_LIST_BY_DOMAIN: Action[
     envelope=Envelope(code="code", message="message", success=("200",)),
 )
 """QueryExactRuleListByDomain: ``POST /api/bot/exact/query-exact-rulelist-by-domain``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    QUERY_EXACT_RULE_LIST,
-    QUERY_DOMAIN_LIST_BY_RULE_NAME,
-    ADD_EXACT_RULE,
-    EDIT_EXACT_RULE,
-    DELETE_EXACT_RULE,
-    BATCH_ASSIOCIATED_EXACT_RULE,
-    BATCH_REMOVE_EXACT_RULE,
-    QUERY_EXACT_RULE_LIST_BY_DOMAIN,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "ADD_EXACT_RULE",

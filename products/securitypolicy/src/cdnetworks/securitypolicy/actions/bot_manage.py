@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -212,21 +210,6 @@ UPDATE_UA_BOTS_ACT: Action[UpdateUaBotsActRequest, CodeMsgResponse] = Action(
     envelope=Envelope(code="code", message="msg", success=("0", "200")),
 )
 """UpdateUaBotsAct: ``POST /api/v1/bot-manage/update-ua-bots-act``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    GET_BOT_FUNCTION_SWITCH,
-    UPDATE_BOT_FUNCTION_SWITCH,
-    LIST_DOMAIN_CUSTOMIZE_BOTS,
-    GET_WEB_BOT_DETECTION_LIST,
-    UPDATE_WEB_BOT_DETECTION,
-    UPDATE_KNOWN_BOTS_SELECT_BOT_NAMES,
-    LIST_KNOWN_BOTS,
-    UPDATE_KNOWN_BOTS_ACT,
-    LIST_UA_BOTS,
-    UPDATE_UA_BOTS_SELECT_BOT_NAMES,
-    UPDATE_UA_BOTS_ACT,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "GET_BOT_FUNCTION_SWITCH",

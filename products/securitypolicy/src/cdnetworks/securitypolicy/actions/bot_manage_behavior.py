@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -102,14 +100,6 @@ DELETE_WORKFLOW_RULE: Action[DeleteWorkflowRuleRequest, CodeMsgResponse] = Actio
     envelope=Envelope(code="code", message="msg", success=("0", "200")),
 )
 """DeleteWorkflowRule: ``POST /api/v1/bot-manage/behavior/delete-rule``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    ADD_WORKFLOW_RULE,
-    UPDATE_WORKFLOW_RULE,
-    LIST_WORKFLOW_RULES,
-    DELETE_WORKFLOW_RULE,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "ADD_WORKFLOW_RULE",

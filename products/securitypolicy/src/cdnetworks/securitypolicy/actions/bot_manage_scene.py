@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -135,17 +133,6 @@ DELETE_HTML_PAGESWITHOUT_EMBEDDING_JS: Action[IdListServiceTypeRequest, CodeMsgR
     envelope=Envelope(code="code", message="msg", success=("0", "200")),
 )
 """DeleteHtmlPageswithoutEmbeddingJs: ``POST /api/v1/bot-manage/scene/web/js-exception/delete``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    LIST_SPECIFIC_CLIENT_TRAFFIC_BYPASS,
-    ADD_SPECIFIC_CLIENT_TRAFFIC_BYPASS,
-    UPDATE_SPECIFIC_CLIENT_TRAFFIC_BYPASS,
-    DELETE_SPECIFIC_CLIENT_TRAFFIC_BYPASS,
-    ADD_HTML_PAGESWITHOUT_EMBEDDING_JS,
-    UPDATE_HTML_PAGESWITHOUT_EMBEDDING_JS,
-    DELETE_HTML_PAGESWITHOUT_EMBEDDING_JS,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "ADD_HTML_PAGESWITHOUT_EMBEDDING_JS",

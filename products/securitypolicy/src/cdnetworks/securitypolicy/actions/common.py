@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 from cdnetworks.core.jobs.facts import BatchLimits, ItemRule
 
@@ -310,24 +308,6 @@ DISABLE_ALL_POLICIES: Action[DomainListServiceTypeRequest, CodeMsgResponse] = Ac
     envelope=Envelope(code="code", message="msg", success=("0", "200")),
 )
 """DisableAllPolicies: ``POST /api/v1/common/sys-domain-info/close-all-policy-switch``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    LIST_DOMAIN_INFOS,
-    USING_EXISTING_HOSTNAME_TO_ADD_NEW_HOSTNAME,
-    COPY_POLICIES_TO_OTHER_HOSTNAMES,
-    MODIFY_POLICY_STATUS,
-    REMOVE_PROTECTED_DOMAIN,
-    USING_SYSTEM_RECOMMENDED_ACCESS_DOMAIN,
-    CREATE_WHITELIST_RULE,
-    UPDATE_WHITELIST_RULE,
-    DELETE_WHITELIST_RULES,
-    GET_THREAT_INTELLIGENCE_DOMAIN_CONFIG,
-    UPDATE_THREAT_INTELLIGENCE_DOMAIN_CONFIG,
-    LIST_WHITELIST_RULES,
-    GET_WHITE_RULES_FOR_THE_SHARED_CONFIGURATION_ASOCIATED_WITH_DOMAIN,
-    DISABLE_ALL_POLICIES,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "COPY_POLICIES_TO_OTHER_HOSTNAMES",

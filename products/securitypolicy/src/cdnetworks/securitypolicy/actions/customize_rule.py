@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -98,15 +96,6 @@ LIST_CUSTOM_RULES_FOR_SHARED_CONFIGURATION_ASSOCIATED_WITH_DOMAIN: Action[
     envelope=Envelope(code="code", message="msg", success=("0", "200")),
 )
 """ListCustomRulesForSharedConfigurationAssociatedWithDomain: ``POST /api/v1/customize-rule/get-import-share-rule``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    ADD_CUSTOMIZE_RULE,
-    UPDATE_CUSTOM_RULE,
-    DELETE_CUSTOMIZE_RULE,
-    LIST_CUSTOM_RULES,
-    LIST_CUSTOM_RULES_FOR_SHARED_CONFIGURATION_ASSOCIATED_WITH_DOMAIN,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "ADD_CUSTOMIZE_RULE",

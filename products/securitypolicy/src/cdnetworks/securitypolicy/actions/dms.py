@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -272,25 +270,6 @@ RELATED_APP_API_EXCEPTIONS_FOR_DOMAIN: Action[
     envelope=Envelope(code="code", message="msg", success=("0", "200")),
 )
 """RelatedAppApiExceptionsForDomain: ``POST /api/v1/dms/ddosProtect/relateDomainAppApiExceptionRules``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    QUERY_CUSTOM_RULE_CONFIGURATION,
-    MODIFY_BUILT_IN_PROTECTION,
-    UPDATE_ASL_CONFIG,
-    UPDATE_DOMAIN_BASE_INFO,
-    QUERY_DOMAIN_BUILT_IN_RULES,
-    UPDATE_DOMAIN_BUILT_IN_RULES,
-    SHARE_DOMAIN_BASE_PROTECT_CONFIG,
-    SHARE_DMS_BUILT_IN_RULES_CONFIG,
-    SHARE_DMS_NATIVE_APP_API_CONFIG,
-    QUERY_DOMAIN_D_DO_S_BASE_INFO,
-    QUERY_ADAPTIVE_PROTECTION_RULES,
-    UPDATE_ADAPTIVE_PROTECTION_RULES,
-    QUERY_DOMAIN_APP_API_EXCEPTIONS,
-    REMOVE_DOMAIN_APP_API_EXCEPTIONS,
-    RELATED_APP_API_EXCEPTIONS_FOR_DOMAIN,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "MODIFY_BUILT_IN_PROTECTION",

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -66,13 +64,6 @@ LIST_HISTORICAL_HOSTNAMES: Action[ListHistoricalHostnamesRequest, DeleteApiRespo
     envelope=Envelope(code="code", message="msg", success=("0", "200")),
 )
 """ListHistoricalHostnames: ``POST /api/v1/other/domain/get-permanent-domain-list``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    GET_RESPONSE_PAGE_OF_DENY_ACTION_DETAIL,
-    UPDATE_RESPONSE_PAGE_OF_DENY_ACTION_DETAIL,
-    LIST_HISTORICAL_HOSTNAMES,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "GET_RESPONSE_PAGE_OF_DENY_ACTION_DETAIL",

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -78,14 +76,6 @@ UPDATE_GEO_BLOCK_SETTINGS: Action[DomainBlockConditionsServiceTypeRequest, CodeM
     )
 )
 """UpdateGeoBlockSettings: ``POST /api/v1/policy-block/save-deploy-geo-block``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    UPDATE_IP_BLOCK_SETTINGS,
-    LIST_IP_BLOCK_SETTINGS,
-    LIST_GEO_BLOCK_SETTINGS,
-    UPDATE_GEO_BLOCK_SETTINGS,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "LIST_GEO_BLOCK_SETTINGS",

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -130,15 +128,6 @@ GET_RATE_LIMITING_RULES_FOR_THE_SHARED_CONFIGURATION_ASOCIATED_WITH_DOMAIN: Acti
     envelope=Envelope(code="code", message="msg", success=("0", "200")),
 )
 """GetRateLimitingRulesForTheSharedConfigurationAsociatedWithDomain: ``POST /api/v1/rate-limit/get-relation-by-domain``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    ADD_RATE_LIMITING_RULE,
-    UPDATE_RATE_LIMITING_RULE,
-    LIST_RATE_LIMITING_RULES,
-    DELETE_RATE_LIMITING_RULES,
-    GET_RATE_LIMITING_RULES_FOR_THE_SHARED_CONFIGURATION_ASOCIATED_WITH_DOMAIN,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "ADD_RATE_LIMITING_RULE",

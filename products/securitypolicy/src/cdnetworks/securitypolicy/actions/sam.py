@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -160,17 +158,6 @@ UPDATE_DOMAIN_API_SECURITY_CONFIGURATION: Action[
     envelope=Envelope(code="code", message="msg", success=("0", "200")),
 )
 """UpdateDomainAPISecurityConfiguration: ``POST /api/v1/sam/api-defend/update-defend-action``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    GET_CONSUMER_INFO,
-    CREATE_AND_ACTIVE_API,
-    GET_API_LIST,
-    DELETE_API,
-    EDIT_AND_ACTIVE_API,
-    GET_DOMAIN_API_SECURITY_CONFIGURATION,
-    UPDATE_DOMAIN_API_SECURITY_CONFIGURATION,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "CREATE_AND_ACTIVE_API",

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -59,13 +57,6 @@ REPORT_INCORRECT_API_ASSET: Action[ReportIncorrectApiAssetRequest, CodeMsgDataRe
     envelope=Envelope(code="code", message="msg", success=("200",)),
 )
 """ReportIncorrectApiAsset: ``POST /api/sam/api-discovery/false-marking``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    GET_API_ASSET_LIST,
-    GET_API_ASSET_DETAIL,
-    REPORT_INCORRECT_API_ASSET,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "GET_API_ASSET_DETAIL",

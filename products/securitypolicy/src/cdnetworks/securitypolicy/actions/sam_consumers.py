@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -75,14 +73,6 @@ GET_CONSUMER_LIST: Action[GetConsumerListRequest, GetConsumerListResponse] = Act
     int_texts=("page", "size"),
 )
 """GetConsumerList: ``POST /api/sam/consumers/list``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    CREATE_CONSUMER,
-    EDIT_CONSUMER,
-    DELETE_CONSUMER,
-    GET_CONSUMER_LIST,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "CREATE_CONSUMER",

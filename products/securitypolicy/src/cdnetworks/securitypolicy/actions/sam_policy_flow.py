@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -92,14 +90,6 @@ GET_CONCURRENCY_LIMIT_RULE_LIST: Action[
     envelope=Envelope(code="code", message="msg", success=("200",)),
 )
 """GetConcurrencyLimitRuleList: ``GET /api/sam/policy-flow/list``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    CREATE_CONCURRENCY_LIMIT_RULE,
-    EDIT_CONCURRENCY_LIMIT_RULE,
-    DELETE_CONCURRENCY_LIMIT_RULE,
-    GET_CONCURRENCY_LIMIT_RULE_LIST,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "CREATE_CONCURRENCY_LIMIT_RULE",

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -80,14 +78,6 @@ GET_QUOTA_RULE_LIST: Action[PageSizePolicyNameRequest, GetQuotaRuleListResponse]
     envelope=Envelope(code="code", message="msg", success=("200",)),
 )
 """GetQuotaRuleList: ``GET /api/sam/policy-quota/list``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    CREATE_QUOTA_RULE,
-    EDIT_QUOTA_RULE,
-    DELETE_QUOTA_RULE,
-    GET_QUOTA_RULE_LIST,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "CREATE_QUOTA_RULE",

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -133,17 +131,6 @@ UPDATE_BOT_GENERAL_CONFIG: Action[UpdateBotGeneralConfigRequest, CodeMsgResponse
     envelope=Envelope(code="code", message="msg", success=("0", "200")),
 )
 """UpdateBotGeneralConfig: ``POST /api/v1/security-policy/bot/update-general-config``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    GET_WAF_SCAN_PROTECTION_CONFIG,
-    UPDATE_WAF_SCAN_PROTECTION_CONFIG,
-    GET_PRE_DEPLOY_RESULT,
-    UPDATE_DETECTION_LENGTH_LIMIT_CONFIGURATION,
-    GET_DETECTION_LENGTH_LIMIT_CONFIGURATION,
-    GET_BOT_GENERAL_CONFIG,
-    UPDATE_BOT_GENERAL_CONFIG,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "GET_BOT_GENERAL_CONFIG",

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -86,14 +84,6 @@ WSS_MP_NETWORK_SERVICE_QUERY: Action[
     envelope=Envelope(code="code", message="msg", success=("200",)),
 )
 """WssMPNetworkServiceQuery: ``POST /soc/WssMPTcpService/query``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    WSS_MP_NETWORK_SERVICE_ADD,
-    WSS_MP_NETWORK_SERVICE_DELETE,
-    WSS_MP_NETWORK_SERVICE_UPDATE,
-    WSS_MP_NETWORK_SERVICE_QUERY,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "WSS_MP_NETWORK_SERVICE_ADD",

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -43,12 +41,6 @@ UPDATE_BLOCK_PAGE_SETTING: Action[UpdateBlockPageSettingRequest, CodeMessageResp
     envelope=Envelope(code="code", message="message", success=("0",)),
 )
 """UpdateBlockPageSetting: ``POST /api/waf/domain/update-block-page-conf``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    GET_BLOCK_PAGE_SETTING,
-    UPDATE_BLOCK_PAGE_SETTING,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "GET_BLOCK_PAGE_SETTING",

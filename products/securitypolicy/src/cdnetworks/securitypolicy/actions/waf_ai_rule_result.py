@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -62,13 +60,6 @@ LIST_RECOMMENDATIONS: Action[
     envelope=Envelope(code="code", message="msg", success=("0", "200")),
 )
 """ListRecommendations: ``POST /api/v1/waf/ai-rule-result/list``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    APPLY_RECOMMENDATIONS,
-    REJECT_RECOMMENDATIONS,
-    LIST_RECOMMENDATIONS,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "APPLY_RECOMMENDATIONS",

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -65,13 +63,6 @@ UPDATE_MODE_OF_WAF: Action[UpdateModeOfWAFRequest, CodeMsgResponse] = Action(
     envelope=Envelope(code="code", message="msg", success=("0", "200")),
 )
 """UpdateModeOfWAF: ``POST /api/v1/waf/conf/base/update-basic-conf``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    DOMAINS_OF_NON_LATEST_RULESET_VERSION,
-    LIST_WAF_BASIC_CONFIG_OF_DOMAINS,
-    UPDATE_MODE_OF_WAF,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "DOMAINS_OF_NON_LATEST_RULESET_VERSION",

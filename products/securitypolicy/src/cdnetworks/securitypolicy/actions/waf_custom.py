@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -114,16 +112,6 @@ REMOVE_DOMAINS_FOR_CUSTOM_RULE: Action[RuleIdListDomainListRequest, CodeMessageR
     envelope=Envelope(code="code", message="message", success=("0",)),
 )
 """RemoveDomainsForCustomRule: ``POST /api/waf/custom/rule/remove-rela``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    GET_CUSTOM_RULE_LIST,
-    CREATE_CUSTOM_RULE,
-    UPDATE_WAF_CUSTOM_RULE,
-    DELETE_CUSTOM_RULE,
-    ASSOCIATE_DOMAINS_FOR_CUSTOM_RULE,
-    REMOVE_DOMAINS_FOR_CUSTOM_RULE,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "ASSOCIATE_DOMAINS_FOR_CUSTOM_RULE",

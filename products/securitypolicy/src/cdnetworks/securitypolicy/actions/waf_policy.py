@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -88,15 +86,6 @@ DELETE_INTELLIGENT_ANALYSIS: Action[RidRequest, CodeMessageResponse] = Action(
     envelope=Envelope(code="code", message="message", success=("0",)),
 )
 """DeleteIntelligentAnalysis: ``POST /api/waf/policy/delete-intelligentAnalysis``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    DELETE_BUILT_IN_RULE,
-    SET_DEFAULT_BUILT_IN_RULE,
-    GET_INTELLIGENT_ANALYSIS_LIST,
-    REJECT_INTELLIGENT_ANALYSIS,
-    DELETE_INTELLIGENT_ANALYSIS,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "DELETE_BUILT_IN_RULE",

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -80,14 +78,6 @@ UPDATE_ACTION_FOR_WAF_MANAGED_RULES: Action[
     envelope=Envelope(code="code", message="msg", success=("0", "200")),
 )
 """UpdateActionForWAFManagedRules: ``POST /api/v1/waf/rule/batch/update``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    LIST_UPGRADE_DETAILS,
-    UPGRADE_WAF_RULESET,
-    LIST_WAF_RULES,
-    UPDATE_ACTION_FOR_WAF_MANAGED_RULES,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "LIST_UPGRADE_DETAILS",

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -140,17 +138,6 @@ LIST_SHARED_WAF_RULE_EXCEPTIONS_FOR_WAF_RULES: Action[
     envelope=Envelope(code="code", message="msg", success=("0", "200")),
 )
 """ListSharedWAFRuleExceptionsForWAFRules: ``POST /api/v1/waf/rule-exception/list-share``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    LIST_NON_SHARED_WAF_RULE_EXCEPTIONS_FOR_WAF_RULES,
-    CREATE_EXCEPTION_TO_WAF_MANAGED_RULES,
-    ASSOCIATE_SHARE_WAF_RULE_EXCEPTION,
-    DELETE_EXCEPTION_FOR_WAF_MANAGED_RULES,
-    UPDATE_EXCEPTION_FOR_WAF_MANAGED_RULES,
-    DELETE_SHARED_WAF_EXCEPTIONS_ASSOCIATED_WITH_WAF_MANAGED_RULES,
-    LIST_SHARED_WAF_RULE_EXCEPTIONS_FOR_WAF_RULES,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "ASSOCIATE_SHARE_WAF_RULE_EXCEPTION",

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -227,22 +225,6 @@ REMOVE_DOMAINS_FOR_RULE_EXCEPTION: Action[TemplateIdListDomainListRequest, CodeM
     )
 )
 """RemoveDomainsForRuleException: ``POST /api/waf/template/rule/white/remove-rela``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    GET_BUILT_IN_RULE_LIST,
-    GET_BUILT_IN_RULE_INFO,
-    CREATE_BUILT_IN_RULE,
-    UPDATE_BUILT_IN_RULE,
-    ASSOCIATE_DOMAINS_FOR_BUILT_IN_RULE,
-    REMOVE_DOMAINS_FOR_BUILT_IN_RULE,
-    GET_RULE_EXCEPTION_LIST,
-    CREATE_RULE_EXCEPTION,
-    UPDATE_RULE_EXCEPTION,
-    DELETE_RULE_EXCEPTION,
-    ASSOCIATE_DOMAINS_FOR_RULE_EXCEPTION,
-    REMOVE_DOMAINS_FOR_RULE_EXCEPTION,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "ASSOCIATE_DOMAINS_FOR_BUILT_IN_RULE",

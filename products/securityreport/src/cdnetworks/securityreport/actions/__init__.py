@@ -11,16 +11,6 @@ from typing import Any
 
 from cdnetworks.core.action import Action
 
-from . import attack_log as _attack_log
-from . import bot as _bot
-from . import csec_attack_log as _csec_attack_log
-from . import dms_overview as _dms_overview
-from . import overview as _overview
-from . import sam as _sam
-from . import service_usage as _service_usage
-from . import situation as _situation
-from . import soc as _soc
-from . import waf as _waf
 from .attack_log import *  # noqa: F403
 from .bot import *  # noqa: F403
 from .csec_attack_log import *  # noqa: F403
@@ -35,18 +25,64 @@ from .waf import *  # noqa: F403
 PRODUCT = "securityreport"
 
 ACTIONS: tuple[Action[Any, Any], ...] = (
-    *_attack_log.ACTIONS,
-    *_bot.ACTIONS,
-    *_csec_attack_log.ACTIONS,
-    *_dms_overview.ACTIONS,
-    *_overview.ACTIONS,
-    *_sam.ACTIONS,
-    *_service_usage.ACTIONS,
-    *_situation.ACTIONS,
-    *_soc.ACTIONS,
-    *_waf.ACTIONS,
+    CC_ATTACK_QPS_FOR_QUERY,
+    GET_WAF_REQUEST_AND_ATTACK_EVENT,
+    GET_WAF_ATTACK_TREND,
+    GET_WAF_ATTACK_EVENT,
+    GET_WAF_ATTACKED_DOMAIN,
+    GET_WAF_ATTACKED_URL,
+    GET_DISTRIBUTION_OF_WAF_ATTACK_TYPE,
+    GET_WAF_TRIGGER_RULE_LIST,
+    GET_WAF_POLICY_DETAILS,
+    GET_WAF_ATTACK_IP,
+    GET_DISTRIBUTION_OF_WAF_ATTACK_SOURCE,
+    GET_WAF_DOMAIN_HISTORY,
+    QUERY_CC_ATTACK_DETAILS,
+    QUERY_D_DO_S_ATTACK_DETAILS,
+    GET_DOMAIN_BOT_VISIT_DETAILS,
+    GET_BOT_REQUEST_OVERVIEW_DATA,
+    GET_BOT_REQUEST_STATISTIC_PER_DOMAIN,
+    GET_BOT_REQUEST_TYPE_DISTRIBUTE_DATA,
+    GET_BOT_ACCESS_URL_TOP_DATA,
+    GET_BOT_REQUEST_SOURCE_IP_TOP_DATA,
+    GET_BOT_REQUEST_REFERER_TOP_DATA,
+    GETBOTREQUESTUSERAGENT_TOPDATA,
+    GET_BOT_REQUEST_SOURCE_DISTRIBUTION_DATA,
+    GET_BOT_REQUEST_TRENDS_AND_TRIGGER_RULES_DATA,
+    GET_ACT_TYPE_DISTRIBUTION_DATA,
+    GET_BOT_RULE_TYPE_TOP_DATA,
+    GET_API_EVENT_LOGS,
+    GET_API_NUMBER,
+    GET_RISK_EVENT_NUMBER,
+    GET_RISK_EVENT_TOP5,
+    GET_ACTIVE_API_TOP5,
+    GET_PRIVACY_STATUS_DISTRIBUTION,
+    GET_CONSUMER_NUMBER,
+    GET_REQUEST_TREND,
+    GET_TOTAL_REQUEST_NUMBER,
+    GET_RULE_STATUS_STATISTICS,
+    QUERY_EVENT_TREND,
+    LIST_ATTACK_LOGS,
+    GET_TRENDS_BYRPS,
+    QUERY_ATTACK_LOG_DETAIL_INFO,
+    GET_ORIGINAL_REQUEST_INFORMATION,
+    GET_TRIGGERED_WAF_MANAGED_RULES,
+    GET_TRIGGERED_D_DO_S_MANAGED_RULES,
+    GET_TRIGGERED_RATE_LIMITING_RULES,
+    GET_TRIGGERED_CUSTOM_RULES,
+    GET_TOP_ATTACK_TARGETS_BY_DOMAIN,
+    GET_TOP_ATTACK_TARGETS_BY_PATH,
+    GET_TOP_ATTACK_SOURCES_FOR_CLIENT_I_PS,
+    GET_TOP_ATTACK_SOURCES_FOR_GLOBAL,
+    GET_TOP_ATTACK_SOURCES_FOR_CHINA_MAINLAND,
+    GET_SUMMARY_REQUESTS,
+    GET_INFRASTRUCTURE_LOG_LIST,
+    L4_DDOS_EVENT,
+    L4_DDOS_TREND,
+    GET_TOP_POLICIES_TRIGGERED,
+    LIST_SERVICE_USAGE,
 )
-"""Every action: group by group, each group in the order of the spec."""
+"""Every action, in the order of the spec."""
 
 
 __all__ = [

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -66,13 +64,6 @@ GET_ORIGINAL_REQUEST_INFORMATION: Action[
     envelope=Envelope(code="code", message="msg", success=("0", "200")),
 )
 """GetOriginalRequestInformation: ``POST /api/v1/attack-log/original-request-info``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    LIST_ATTACK_LOGS,
-    QUERY_ATTACK_LOG_DETAIL_INFO,
-    GET_ORIGINAL_REQUEST_INFORMATION,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "GET_ORIGINAL_REQUEST_INFORMATION",

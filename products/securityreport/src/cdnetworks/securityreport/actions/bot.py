@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -216,22 +214,6 @@ GET_BOT_RULE_TYPE_TOP_DATA: Action[GetBotRuleTypeTopDataRequest, GetBotRuleTypeT
     )
 )
 """GetBotRuleTypeTopData: ``POST /api/bot/report/top-rule-type``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    GET_DOMAIN_BOT_VISIT_DETAILS,
-    GET_BOT_REQUEST_OVERVIEW_DATA,
-    GET_BOT_REQUEST_STATISTIC_PER_DOMAIN,
-    GET_BOT_REQUEST_TYPE_DISTRIBUTE_DATA,
-    GET_BOT_ACCESS_URL_TOP_DATA,
-    GET_BOT_REQUEST_SOURCE_IP_TOP_DATA,
-    GET_BOT_REQUEST_REFERER_TOP_DATA,
-    GETBOTREQUESTUSERAGENT_TOPDATA,
-    GET_BOT_REQUEST_SOURCE_DISTRIBUTION_DATA,
-    GET_BOT_REQUEST_TRENDS_AND_TRIGGER_RULES_DATA,
-    GET_ACT_TYPE_DISTRIBUTION_DATA,
-    GET_BOT_RULE_TYPE_TOP_DATA,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "GETBOTREQUESTUSERAGENT_TOPDATA",

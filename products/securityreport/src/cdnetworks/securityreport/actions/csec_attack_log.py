@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -40,9 +38,6 @@ GET_INFRASTRUCTURE_LOG_LIST: Action[
     envelope=Envelope(code="code", message="msg", success=("0", "200")),
 )
 """GetInfrastructureLogList: ``POST /api/v1/csec-attack-log/get-infrastructure-log-list``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (GET_INFRASTRUCTURE_LOG_LIST,)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "GET_INFRASTRUCTURE_LOG_LIST",

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -44,12 +42,6 @@ L4_DDOS_TREND: Action[L4DdosEventRequest, L4DdosTrendResponse] = Action(
     envelope=Envelope(code="code", message="msg", success=("0", "200")),
 )
 """L4DdosTrend: ``POST /api/v1/dms-overview/ddos-trend``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    L4_DDOS_EVENT,
-    L4_DDOS_TREND,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "L4_DDOS_EVENT",

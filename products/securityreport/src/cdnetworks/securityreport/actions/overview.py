@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -79,14 +77,6 @@ GET_TOP_POLICIES_TRIGGERED: Action[
     envelope=Envelope(code="code", message="msg", success=("0", "200")),
 )
 """GetTopPoliciesTriggered: ``POST /api/v1/overview/event-distribution``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    QUERY_EVENT_TREND,
-    GET_TRENDS_BYRPS,
-    GET_SUMMARY_REQUESTS,
-    GET_TOP_POLICIES_TRIGGERED,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "GET_SUMMARY_REQUESTS",

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -175,19 +173,6 @@ GET_TOTAL_REQUEST_NUMBER: Action[GetApiNumberRequest, GetTotalRequestNumberRespo
     envelope=Envelope(code="code", message="msg", success=("200",)),
 )
 """GetTotalRequestNumber: ``POST /api/sam/view-total-call-count``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    GET_API_EVENT_LOGS,
-    GET_API_NUMBER,
-    GET_RISK_EVENT_NUMBER,
-    GET_RISK_EVENT_TOP5,
-    GET_ACTIVE_API_TOP5,
-    GET_PRIVACY_STATUS_DISTRIBUTION,
-    GET_CONSUMER_NUMBER,
-    GET_REQUEST_TREND,
-    GET_TOTAL_REQUEST_NUMBER,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "GET_ACTIVE_API_TOP5",

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -28,9 +26,6 @@ LIST_SERVICE_USAGE: Action[ListServiceUsageRequest, ListServiceUsageResponse] = 
     envelope=Envelope(code="code", message="msg", success=("0", "200")),
 )
 """ListServiceUsage: ``POST /api/v1/service-usage/service-usage-list``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (LIST_SERVICE_USAGE,)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "LIST_SERVICE_USAGE",

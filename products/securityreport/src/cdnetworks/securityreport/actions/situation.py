@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -174,19 +172,6 @@ GET_TOP_ATTACK_SOURCES_FOR_CHINA_MAINLAND: Action[
     envelope=Envelope(code="code", message="msg", success=("0", "200")),
 )
 """GetTopAttackSourcesForChinaMainland: ``POST /api/v1/situation/source-province-top``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    GET_TRIGGERED_WAF_MANAGED_RULES,
-    GET_TRIGGERED_D_DO_S_MANAGED_RULES,
-    GET_TRIGGERED_RATE_LIMITING_RULES,
-    GET_TRIGGERED_CUSTOM_RULES,
-    GET_TOP_ATTACK_TARGETS_BY_DOMAIN,
-    GET_TOP_ATTACK_TARGETS_BY_PATH,
-    GET_TOP_ATTACK_SOURCES_FOR_CLIENT_I_PS,
-    GET_TOP_ATTACK_SOURCES_FOR_GLOBAL,
-    GET_TOP_ATTACK_SOURCES_FOR_CHINA_MAINLAND,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "GET_TOP_ATTACK_SOURCES_FOR_CHINA_MAINLAND",

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -61,13 +59,6 @@ QUERY_D_DO_S_ATTACK_DETAILS: Action[
     envelope=Envelope(code="code", message=None, success=("0", "200")),
 )
 """QueryDDoSAttackDetails: ``POST /soc/wss_report/shieldOverview/ddosAttackDetails``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    CC_ATTACK_QPS_FOR_QUERY,
-    QUERY_CC_ATTACK_DETAILS,
-    QUERY_D_DO_S_ATTACK_DETAILS,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "CC_ATTACK_QPS_FOR_QUERY",

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -211,22 +209,6 @@ GET_RULE_STATUS_STATISTICS: Action[
     envelope=Envelope(code="code", message="message", success=("0",)),
 )
 """GetRuleStatusStatistics: ``POST /api/waf/report/get-ruleStatus-statistics``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    GET_WAF_REQUEST_AND_ATTACK_EVENT,
-    GET_WAF_ATTACK_TREND,
-    GET_WAF_ATTACK_EVENT,
-    GET_WAF_ATTACKED_DOMAIN,
-    GET_WAF_ATTACKED_URL,
-    GET_DISTRIBUTION_OF_WAF_ATTACK_TYPE,
-    GET_WAF_TRIGGER_RULE_LIST,
-    GET_WAF_POLICY_DETAILS,
-    GET_WAF_ATTACK_IP,
-    GET_DISTRIBUTION_OF_WAF_ATTACK_SOURCE,
-    GET_WAF_DOMAIN_HISTORY,
-    GET_RULE_STATUS_STATISTICS,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "GET_DISTRIBUTION_OF_WAF_ATTACK_SOURCE",

@@ -11,13 +11,6 @@ from typing import Any
 
 from cdnetworks.core.action import Action
 
-from . import common as _common
-from . import dms as _dms
-from . import share_action as _share_action
-from . import share_customize_bots as _share_customize_bots
-from . import share_customize_rule as _share_customize_rule
-from . import share_rate_limit as _share_rate_limit
-from . import waf as _waf
 from .common import *  # noqa: F403
 from .dms import *  # noqa: F403
 from .share_action import *  # noqa: F403
@@ -29,15 +22,46 @@ from .waf import *  # noqa: F403
 PRODUCT = "sharedconfiguration"
 
 ACTIONS: tuple[Action[Any, Any], ...] = (
-    *_common.ACTIONS,
-    *_dms.ACTIONS,
-    *_share_action.ACTIONS,
-    *_share_customize_bots.ACTIONS,
-    *_share_customize_rule.ACTIONS,
-    *_share_rate_limit.ACTIONS,
-    *_waf.ACTIONS,
+    LIST_SHARED_WAF_RULE_EXCEPTIONS,
+    CREATE_SHARED_WAF_RULE_EXCEPTION,
+    UPDATE_SHARED_WAF_RULE_EXCEPTION,
+    DELETE_SHARED_WAF_RULE_EXCEPTION,
+    CREATE_CUSTOM_ACTION,
+    LIST_CUSTOM_ACTIONS,
+    UPDATE_CUSTOM_ACTION,
+    DELETE_CUSTOM_ACTIONS,
+    CREATE_SHARED_WHITELIST_RULE,
+    UPDATE_SHARED_WHITELIST_RULE,
+    DELETE_SHARED_WHITELIST_RULE,
+    LIST_SHARED_WHITELIST_RULES,
+    CREATE_SHARED_RATE_LIMITING_RULE,
+    UPDATE_SHARED_RATE_LIMITING_RULE,
+    DELETE_SHARED_RATE_LIMITING_RULE,
+    LIST_SHARED_RATE_LIMITING_RULES,
+    CREATE_APP_API_EXCEPTION_FEATURE,
+    QUERY_APP_API_EXCEPTION_LIST,
+    DELETE_APP_API_EXCEPTION_FEATURE,
+    QUERY_APP_API_EXCEPTION_FEATURE_DETAIL,
+    QUERY_APP_API_EXCEPTION_FEATURE_REFERENCED_DOMAINS,
+    UPDATE_SHARE_CONFIGURATIONS_APP_API_EXCEPTION_FEATURE,
+    LIST_SHARE_CUSTOMIZE_BOTS,
+    DELETE_SHARE_CUSTOMIZE_BOTS,
+    CREATE_SHARED_CUSTOM_RULE,
+    UPDATE_SHARED_CUSTOM_RULES,
+    LIST_SHARED_CUSTOM_RULES,
+    DELETE_SHARED_CUSTOM_RULES,
+    DISASSOCIATE_SHARE_RATE_LIMIT,
+    ASSOCIATE_SHARE_RATE_LIMIT,
+    ASSOCIATE_SHARE_CUSTOMIZE_RULE,
+    DISASSOCIATE_SHARE_CUSTOMIZE_RULE,
+    ASSOCIATE_SHARE_CUSTOMIZE_BOTS,
+    DISASSOCIATE_SHARE_CUSTOMIZE_BOTS,
+    ASSOCIATE_SHARED_WHITELIST_RULE,
+    DISASSOCIATE_SHARED_WHITELIST_RULE,
+    ASSOCIATE_DMS_SHARE_SERVICE_FEATURE,
+    DISASSOCIATE_DMS_SHARE_SERVICE_FEATURE,
 )
-"""Every action: group by group, each group in the order of the spec."""
+"""Every action, in the order of the spec."""
 
 
 __all__ = [

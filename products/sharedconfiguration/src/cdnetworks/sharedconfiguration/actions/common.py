@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -217,22 +215,6 @@ DISASSOCIATE_SHARED_WHITELIST_RULE: Action[ShareIdDomainListServiceTypeRequest, 
     )
 )
 """DisassociateSharedWhitelistRule: ``POST /api/v1/common/share-whitelist/disassociate``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    CREATE_SHARED_WHITELIST_RULE,
-    UPDATE_SHARED_WHITELIST_RULE,
-    DELETE_SHARED_WHITELIST_RULE,
-    LIST_SHARED_WHITELIST_RULES,
-    DISASSOCIATE_SHARE_RATE_LIMIT,
-    ASSOCIATE_SHARE_RATE_LIMIT,
-    ASSOCIATE_SHARE_CUSTOMIZE_RULE,
-    DISASSOCIATE_SHARE_CUSTOMIZE_RULE,
-    ASSOCIATE_SHARE_CUSTOMIZE_BOTS,
-    DISASSOCIATE_SHARE_CUSTOMIZE_BOTS,
-    ASSOCIATE_SHARED_WHITELIST_RULE,
-    DISASSOCIATE_SHARED_WHITELIST_RULE,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "ASSOCIATE_SHARED_WHITELIST_RULE",

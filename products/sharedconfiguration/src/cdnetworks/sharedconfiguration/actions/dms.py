@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -159,18 +157,6 @@ DISASSOCIATE_DMS_SHARE_SERVICE_FEATURE: Action[
     envelope=Envelope(code="code", message="msg", success=("0", "200")),
 )
 """DisassociateDmsShareServiceFeature: ``POST /api/v1/dms/service-feature/disRelateDomains``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    CREATE_APP_API_EXCEPTION_FEATURE,
-    QUERY_APP_API_EXCEPTION_LIST,
-    DELETE_APP_API_EXCEPTION_FEATURE,
-    QUERY_APP_API_EXCEPTION_FEATURE_DETAIL,
-    QUERY_APP_API_EXCEPTION_FEATURE_REFERENCED_DOMAINS,
-    UPDATE_SHARE_CONFIGURATIONS_APP_API_EXCEPTION_FEATURE,
-    ASSOCIATE_DMS_SHARE_SERVICE_FEATURE,
-    DISASSOCIATE_DMS_SHARE_SERVICE_FEATURE,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "ASSOCIATE_DMS_SHARE_SERVICE_FEATURE",

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -79,14 +77,6 @@ DELETE_CUSTOM_ACTIONS: Action[IdListServiceTypeRequest, CodeMsgResponse] = Actio
     envelope=Envelope(code="code", message="msg", success=("0", "200")),
 )
 """DeleteCustomActions: ``POST /api/v1/share-action/delete-customize-act-batch``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    CREATE_CUSTOM_ACTION,
-    LIST_CUSTOM_ACTIONS,
-    UPDATE_CUSTOM_ACTION,
-    DELETE_CUSTOM_ACTIONS,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "CREATE_CUSTOM_ACTION",

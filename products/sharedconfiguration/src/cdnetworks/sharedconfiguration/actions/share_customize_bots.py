@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -49,12 +47,6 @@ DELETE_SHARE_CUSTOMIZE_BOTS: Action[IdListServiceTypeRequest, DeleteSharedCustom
     )
 )
 """DeleteShareCustomizeBots: ``POST /api/v1/share-customize-bots/delete``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    LIST_SHARE_CUSTOMIZE_BOTS,
-    DELETE_SHARE_CUSTOMIZE_BOTS,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "DELETE_SHARE_CUSTOMIZE_BOTS",

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -87,14 +85,6 @@ DELETE_SHARED_CUSTOM_RULES: Action[IdListServiceTypeRequest, DeleteSharedCustomR
     )
 )
 """DeleteSharedCustomRules: ``POST /api/v1/share-customize-rule/delete``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    CREATE_SHARED_CUSTOM_RULE,
-    UPDATE_SHARED_CUSTOM_RULES,
-    LIST_SHARED_CUSTOM_RULES,
-    DELETE_SHARED_CUSTOM_RULES,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "CREATE_SHARED_CUSTOM_RULE",

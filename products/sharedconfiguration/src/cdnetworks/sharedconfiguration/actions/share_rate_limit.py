@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -111,14 +109,6 @@ LIST_SHARED_RATE_LIMITING_RULES: Action[
     envelope=Envelope(code="code", message="msg", success=("0", "200")),
 )
 """ListSharedRateLimitingRules: ``POST /api/v1/share-rate-limit/get-rule-list``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    CREATE_SHARED_RATE_LIMITING_RULE,
-    UPDATE_SHARED_RATE_LIMITING_RULE,
-    DELETE_SHARED_RATE_LIMITING_RULE,
-    LIST_SHARED_RATE_LIMITING_RULES,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "CREATE_SHARED_RATE_LIMITING_RULE",

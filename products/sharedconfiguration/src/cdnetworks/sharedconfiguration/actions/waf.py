@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdnetworks.core.action import Action, Envelope
 
 from ..models import (
@@ -86,14 +84,6 @@ DELETE_SHARED_WAF_RULE_EXCEPTION: Action[
     envelope=Envelope(code="code", message="msg", success=("0", "200")),
 )
 """DeleteSharedWAFRuleException: ``POST /api/v1/waf/share/exception/delete``."""
-
-ACTIONS: tuple[Action[Any, Any], ...] = (
-    LIST_SHARED_WAF_RULE_EXCEPTIONS,
-    CREATE_SHARED_WAF_RULE_EXCEPTION,
-    UPDATE_SHARED_WAF_RULE_EXCEPTION,
-    DELETE_SHARED_WAF_RULE_EXCEPTION,
-)
-"""The actions of this group, in the order of the spec."""
 
 __all__ = [
     "CREATE_SHARED_WAF_RULE_EXCEPTION",
