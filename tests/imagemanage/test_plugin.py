@@ -55,10 +55,10 @@ def test_the_entry_point_registers_the_product() -> None:
         for command in IMAGEMANAGE.commands:
             assert callable(getattr(cls, command))
     assert IMAGEMANAGE.commands == ("wait_for_image", "wait_for_preheating")
-    assert IMAGEMANAGE.action("VMPQueryImage").extras["paginate"] == {
-        "method": "iter_images",
-        "page_size": "limit",
-    }
+    query = IMAGEMANAGE.action("VMPQueryImage")
+    assert query.paging is not None
+    assert (query.paging.method, query.paging.page_size) == ("iter_images", "limit")
+    assert "paginate" not in query.extras  # one source: the paging declaration
     assert not IMAGEMANAGE.action("VMPCreateImage").is_idempotent
 
 

@@ -24,11 +24,12 @@ from typing import TextIO
 
 from .annotations import GENERATED, LEGACY_GENERATED
 from .errors import SpecError
+from .groups import resource_groups
 from .load import ProductModel, load_product, py_name
-from .render_actions import render_actions
-from .render_clients import render_client
+from .render_actions import render_action_package, render_actions
+from .render_clients import render_client, render_methods
 from .render_docs import render_commands_page, render_index, render_not_covered, render_reference
-from .render_models import render_models
+from .render_models import render_model_package, render_models
 from .render_package import (
     core_requirement,
     deprecated_names,
@@ -114,12 +115,11 @@ def breaking_changes(old: dict[str, object], new: dict[str, object]) -> list[str
 
 def _product_files(model: ProductModel, root: Path, core_version: str) -> dict[Path, str]:
     pkg = model.folder / "src" / "cdnetworks" / model.name
+    groups = resource_groups(model)
     files = {
         pkg / "__init__.py": render_init(model),
         pkg / "_version.py": render_version(model),
-        pkg / "models.py": render_models(model),
-        pkg / "actions.py": render_actions(model),
-        pkg / "client.py": render_client(model),
+        pkg / "client.py": render_client(model, groups),
         pkg / "plugin.py": render_plugin(model),
         pkg / "product.py": render_product(model),
         pkg / "py.typed": "",
@@ -130,6 +130,21 @@ def _product_files(model: ProductModel, root: Path, core_version: str) -> dict[P
         root / "docs" / "reference" / f"{model.name}.md": render_reference(model),
         root / "docs" / "commands" / f"{model.name}.md": render_commands_page(model),
     }
+    if groups is None:
+        files[pkg / "models.py"] = render_models(model)
+        files[pkg / "actions.py"] = render_actions(model)
+    else:
+        # A large product: one module per resource group (see groups.py).
+        for name, text in render_model_package(model, groups).items():
+            files[pkg / "models" / f"{name}.py"] = text
+        for name, text in render_action_package(model, groups).items():
+            files[pkg / "actions" / f"{name}.py"] = text
+        files[pkg / "_methods" / "__init__.py"] = (
+            f'{GENERATED}\n"""The action methods of the {model.name} clients, one module per '
+            'resource group."""\n'
+        )
+        for name, actions in groups.items():
+            files[pkg / "_methods" / f"{name}.py"] = render_methods(model, name, actions)
     if not model.overrides.emulator:
         files[pkg / "_emulator.py"] = render_emulator_factory(model)
     return files
@@ -182,6 +197,10 @@ def _root_files(root: Path, names: list[str], core_version: str) -> dict[Path, s
     }
 
 
+#: Folders of a split product's package that hold generated modules only (groups.py).
+GENERATED_FOLDERS = ("models", "actions", "_methods")
+
+
 def gitattributes_block(root: Path, generated: list[Path], products: list[str]) -> list[str]:
     """``.gitattributes`` lines marking every generated file ``linguist-generated`` (diffs
     collapsed, languages not counted): a path every product has as ``products/*/...``, the
@@ -190,20 +209,25 @@ def gitattributes_block(root: Path, generated: list[Path], products: list[str]) 
     rest: list[str] = []
     for path in generated:
         rel = path.relative_to(root).as_posix()
+        if path.parent.name in GENERATED_FOLDERS:
+            # A folder the generator writes whole: one line for it.
+            rel = path.parent.relative_to(root).as_posix() + "/*.py"
         parts = rel.split("/")
         if parts[0] == "products" and len(parts) > 2 and parts[1] in products:
             name = parts[1]
-            shape = "/".join(p.replace(name, "*") if p == name else p for p in parts[2:])
+            shape = "/".join("{name}" if p == name else p for p in parts[2:])
             per_product.setdefault(shape, set()).add(name)
         else:
             rest.append(rel)
-    lines = []
+    lines: list[str] = []
+    rest = sorted(set(rest))
     for shape, names in sorted(per_product.items()):
         if names == set(products):
-            lines.append(f"products/*/{shape} linguist-generated")
+            lines.append(f"products/*/{shape.replace('{name}', '*')} linguist-generated")
         else:
             lines += [
-                f"products/{n}/{shape.replace('*', n)} linguist-generated" for n in sorted(names)
+                f"products/{n}/{shape.replace('{name}', n)} linguist-generated"
+                for n in sorted(names)
             ]
     lines += [f"{rel} linguist-generated" for rel in sorted(rest)]
     return lines
@@ -243,7 +267,7 @@ def _orphans(model: ProductModel, files: dict[Path, str]) -> list[Path]:
     module renamed, or replaced by a hand-written one): left behind, they would still ship."""
     package = model.folder / "src" / "cdnetworks" / model.name
     found = []
-    for path in sorted(package.glob("*.py")):
+    for path in sorted(package.rglob("*.py")):
         if path not in files:
             with path.open(encoding="utf-8") as handle:
                 if handle.readline().rstrip("\n") in (GENERATED, LEGACY_GENERATED):

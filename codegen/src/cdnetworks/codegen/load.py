@@ -338,9 +338,14 @@ def load_product(folder: Path) -> ProductModel:
     _lenient_codes(actions, types)
     model = ProductModel(name, folder, spec, overrides, actions, types, skipped)
     check(model, where)
-    from .shapes import merge_shapes  # it reads ProductModel: imported once both exist
+    from .shapes import merge_action_models, merge_shapes, shorten_names  # read ProductModel
 
-    model.shape_aliases = merge_shapes(model)
+    aliases = merge_shapes(model)
+    aliases |= merge_action_models(model)
+    short = shorten_names(model)
+    # A merged name leads to the kept class under its short name; a shortened one to it too.
+    aliases = {old: short.get(new, new) for old, new in aliases.items()} | short
+    model.shape_aliases = dict(sorted(aliases.items()))
     return model
 
 

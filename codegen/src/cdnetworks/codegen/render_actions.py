@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+from cdnetworks.core.action import Paging
+
 from .annotations import GENERATED, base_type
 from .load import ActionModel, ProductModel, py_name, resolve_path
-from .render_jobs import batch_argument, has_batches, job_specs
+from .render_jobs import batch_argument, job_specs
 from .spec import Envelope, Waiter
+from .spec import Paging as SpecPaging
 
 
 def _tuple(values: list[str]) -> str:
@@ -82,21 +87,7 @@ def _action(model: ProductModel, action: ActionModel) -> list[str]:
     if int_texts:
         args.append(f"    int_texts={_tuple(int_texts)},")
     if spec.paging is not None:
-        p = spec.paging
-        extra = [
-            f"style={p.style!r}",
-            f"method={p.method!r}",
-            f"items={p.items!r}",
-            f"page_size={p.page_size!r}",
-            f"default_page_size={p.default_page_size!r}",
-        ]
-        for key in ("marker", "marker_from", "page", "total"):
-            value = getattr(p, key)
-            if value is not None:
-                extra.append(f"{key}={value!r}")
-        if p.style == "page":
-            extra.append(f"first_page={p.first_page!r}")
-        args.append(f"    paging=Paging({', '.join(extra)}),")
+        args.append(f"    paging={paging_value(spec.paging)},")
     batch = batch_argument(model, action)
     if batch is not None:
         args.append(batch)
@@ -107,6 +98,18 @@ def _action(model: ProductModel, action: ActionModel) -> list[str]:
         f'"""{spec.name}: ``{spec.method} {spec.path}``."""',
         "",
     ]
+
+
+def paging_value(paging: SpecPaging) -> str:
+    """The core's `Paging` for a spec's paging declaration. The core's dataclass is the one
+    list of paging facts: every field it declares is copied from the spec's record of the
+    same name (defaults left out), so a fact added there reaches every product here."""
+    args = []
+    for f in dataclasses.fields(Paging):
+        value = getattr(paging, f.name)
+        if f.default is dataclasses.MISSING or value != f.default:
+            args.append(f"{f.name}={value!r}")
+    return f"Paging({', '.join(args)})"
 
 
 def _walk(model: ProductModel, action: ActionModel) -> list[str]:
@@ -183,6 +186,41 @@ def action_exports(model: ProductModel) -> list[str]:
     return sorted(names)
 
 
+def _core_imports(model: ProductModel, actions: list[ActionModel]) -> list[str]:
+    core = ["Action"]
+    if any(a.envelope is not None and a.envelope.code is not None for a in actions):
+        core.append("Envelope")
+    if any(a.envelope is not None and a.envelope.code is None for a in actions):
+        core.append("NO_ENVELOPE")
+    if any(a.spec.paging for a in actions):
+        core.append("Paging")
+    out = [f"from cdnetworks.core.action import {', '.join(sorted(core))}"]
+    if any(batch_argument(model, a) is not None for a in actions):
+        out.append("from cdnetworks.core.jobs.facts import BatchLimits, ItemRule, QuotaSource")
+    return out
+
+
+def _tail(model: ProductModel) -> tuple[list[str], list[str]]:
+    """The walks, waiters and job specs (their import lines, their body): they follow the
+    actions they refer to."""
+    walks = [a for a in model.actions if a.spec.paging and a.spec.paging.walk_class]
+    imports: list[str] = []
+    if walks:
+        imports += ["from collections.abc import Mapping", "from typing import Any"]
+        imports.append("from cdnetworks.core.paging import Walk")
+    if model.overrides.jobs:
+        imports.append("from cdnetworks.core.jobs.spec import JobSpec")
+    if model.overrides.waiters:
+        imports.append("from cdnetworks.core.waiters import WaiterSpec")
+    body: list[str] = []
+    for action in walks:
+        body += _walk(model, action)
+    for waiter in model.overrides.waiters:
+        body += ["", *_waiter(model, waiter)]
+    body += job_specs(model)
+    return imports, body
+
+
 def render_actions(model: ProductModel) -> str:
     imports = sorted(
         {a.request_class for a in model.actions} | {a.response_class for a in model.actions}
@@ -192,13 +230,7 @@ def render_actions(model: ProductModel) -> str:
         item_type(model, a.response_class, a.spec.paging.items) for a in walks if a.spec.paging
     }
     imports = sorted(set(imports) | {w for w in walk_items if w in model.types})
-    core = ["Action"]
-    if any(a.envelope is not None and a.envelope.code is not None for a in model.actions):
-        core.append("Envelope")
-    if any(a.envelope is not None and a.envelope.code is None for a in model.actions):
-        core.append("NO_ENVELOPE")
-    if any(a.spec.paging for a in model.actions):
-        core.append("Paging")
+    tail_imports, tail = _tail(model)
     out = [
         GENERATED,
         f'"""The {len(model.actions)} actions of the {model.name} product, one declarative '
@@ -210,20 +242,13 @@ def render_actions(model: ProductModel) -> str:
         "",
         "from __future__ import annotations",
         "",
+        "from typing import Any",
+        "",
+        *_core_imports(model, model.actions),
+        *tail_imports,
+        "",
+        "from .models import (",
     ]
-    if walks:
-        out += ["from collections.abc import Mapping", ""]
-    out += ["from typing import Any", ""]
-    out.append(f"from cdnetworks.core.action import {', '.join(sorted(core))}")
-    if walks:
-        out.append("from cdnetworks.core.paging import Walk")
-    if has_batches(model):
-        out.append("from cdnetworks.core.jobs.facts import BatchLimits, ItemRule, QuotaSource")
-    if model.overrides.jobs:
-        out.append("from cdnetworks.core.jobs.spec import JobSpec")
-    if model.overrides.waiters:
-        out.append("from cdnetworks.core.waiters import WaiterSpec")
-    out += ["", "from .models import ("]
     out += [f"    {name}," for name in imports]
     out += [")", "", f"PRODUCT = {model.name!r}", ""]
     for action in model.actions:
@@ -233,11 +258,104 @@ def render_actions(model: ProductModel) -> str:
         f"ACTIONS: tuple[Action[Any, Any], ...] = ({constants})",
         '"""Every action, in the order of the spec."""',
         "",
+        *tail,
     ]
-    for action in walks:
-        out += _walk(model, action)
-    for waiter in model.overrides.waiters:
-        out += ["", *_waiter(model, waiter)]
-    out += job_specs(model)
     out += ["", "__all__ = [", *(f"    {n!r}," for n in action_exports(model)), "]"]
     return "\n".join(out).rstrip() + "\n"
+
+
+def _tail_constants(model: ProductModel) -> set[str]:
+    """The action constants the walks, waiters and job specs of ``actions/__init__`` use."""
+    names = {a.constant for a in model.actions if a.spec.paging and a.spec.paging.walk_class}
+    names |= {model.action(w.action).constant for w in model.overrides.waiters}
+    for job in model.overrides.jobs:
+        action = model.action(job.action)
+        names.add(action.constant)
+        batch = action.spec.batch
+        if batch is not None and batch.status is not None:
+            names.add(model.action(batch.status).constant)
+        if batch is not None and batch.quota is not None and "." not in batch.quota.action:
+            names.add(model.action(batch.quota.action).constant)
+    return names
+
+
+def render_action_package(
+    model: ProductModel, groups: dict[str, list[ActionModel]]
+) -> dict[str, str]:
+    """``actions/``: module name -> text, one module per resource group (its `Action`
+    values), ``__init__`` re-exporting them with ``ACTIONS``, the walks, waiters and job
+    specs."""
+    out: dict[str, str] = {}
+    for name, actions in groups.items():
+        classes = sorted({a.request_class for a in actions} | {a.response_class for a in actions})
+        lines = [
+            GENERATED,
+            f'"""The actions of the {model.name} product\'s ``{name}`` resource group, one '
+            "declarative value each.",
+            '"""',
+            "",
+            "from __future__ import annotations",
+            "",
+            "from typing import Any",
+            "",
+            *_core_imports(model, actions),
+            "",
+            "from ..models import (",
+            *(f"    {c}," for c in classes),
+            ")",
+            "",
+            f"PRODUCT = {model.name!r}",
+            "",
+        ]
+        for action in actions:
+            lines += _action(model, action)
+        lines += [
+            "__all__ = [",
+            *(f"    {a.constant!r}," for a in sorted(actions, key=lambda a: a.constant)),
+            "]",
+        ]
+        out[name] = "\n".join(lines).rstrip() + "\n"
+    tail_imports, tail = _tail(model)
+    needed = _tail_constants(model)
+    owner = {a.constant: g for g, actions in groups.items() for a in actions}
+    walk_items = sorted(
+        {
+            item_type(model, a.response_class, a.spec.paging.items)
+            for a in model.actions
+            if a.spec.paging and a.spec.paging.walk_class
+        }
+        & set(model.types)
+    )
+    in_spec_order = "".join(f"{a.constant}, " for a in model.actions)
+    lines = [
+        GENERATED,
+        f'"""The {len(model.actions)} actions of the {model.name} product, by resource group.',
+        "",
+        "The typed client methods, the CLI, the emulator and the reference pages derive from",
+        "these values; each is importable from here whichever module of this folder holds it.",
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "from typing import Any",
+        "",
+        "from cdnetworks.core.action import Action",
+        *tail_imports,
+        "",
+        *(f"from .{g} import *  # noqa: F403" for g in groups),
+        *(f"from .{owner[c]} import {c}" for c in sorted(needed, key=lambda c: (owner[c], c))),
+        *([f"from ..models import {', '.join(walk_items)}"] if walk_items else []),
+        "",
+        f"PRODUCT = {model.name!r}",
+        "",
+        f"ACTIONS: tuple[Action[Any, Any], ...] = ({in_spec_order})",
+        '"""Every action, in the order of the spec."""',
+        "",
+        *tail,
+        "",
+        "__all__ = [",
+        *(f"    {n!r}," for n in action_exports(model)),
+        "]",
+    ]
+    out["__init__"] = "\n".join(lines).rstrip() + "\n"
+    return out

@@ -7,6 +7,7 @@ Every method has real keyword arguments (``Literal`` enumerations kept) so IDEs 
 from __future__ import annotations
 
 from .annotations import GENERATED, argument_type
+from .groups import class_stem
 from .load import ActionModel, ProductModel, py_name, type_refs
 from .render_actions import item_type, summary, waiter_constant
 from .render_jobs import job_constants, job_imports, job_methods
@@ -232,7 +233,9 @@ def _tuple_text(values: list[str]) -> str:
     return "(" + ", ".join(repr(v) for v in values) + ("," if len(values) == 1 else "") + ")"
 
 
-def _class(model: ProductModel, asynchronous: bool) -> list[str]:
+def _class(model: ProductModel, asynchronous: bool, bases: list[str] | None = None) -> list[str]:
+    """The client class; with ``bases`` (the groups' methods classes) it holds only the
+    walks, waiters and jobs, inheriting the action methods."""
     name = model.async_client_class if asynchronous else model.client_class
     base = "AsyncProductClient" if asynchronous else "ProductClient"
     kind = "Asynchronous" if asynchronous else "Synchronous"
@@ -241,8 +244,9 @@ def _class(model: ProductModel, asynchronous: bool) -> list[str]:
         if asynchronous
         else f"``with {name}() as client:`` or ``core_client.product({model.name!r})``"
     )
+    parents = [("Async" if asynchronous else "") + b for b in bases] if bases else [base]
     lines = [
-        f"class {name}({base}):",
+        f"class {name}({', '.join(parents)}):",
         *_docstring(
             [
                 f"{kind} client of the {model.name} product: {len(model.actions)} actions.",
@@ -255,10 +259,8 @@ def _class(model: ProductModel, asynchronous: bool) -> list[str]:
         "    user_agent = USER_AGENT",
         "",
     ]
-    for action in model.actions:
-        lines += _action_method(action, asynchronous)
-    for action in model.actions:
-        lines += _legacy_alias(action, asynchronous)
+    if not bases:
+        lines += _action_methods(model.actions, asynchronous)
     for action in model.actions:
         if action.spec.paging is not None:
             lines += _iter_method(model, action, asynchronous)
@@ -268,12 +270,23 @@ def _class(model: ProductModel, asynchronous: bool) -> list[str]:
     return [*lines, ""]
 
 
-def render_client(model: ProductModel) -> str:
-    paging = [a for a in model.actions if a.spec.paging]
-    waiters = model.overrides.waiters
-    models = sorted(
-        {a.request_class for a in model.actions}
-        | {a.response_class for a in model.actions}
+def _action_methods(actions: list[ActionModel], asynchronous: bool) -> list[str]:
+    lines: list[str] = []
+    for action in actions:
+        lines += _action_method(action, asynchronous)
+    for action in actions:
+        lines += _legacy_alias(action, asynchronous)
+    return lines
+
+
+def _model_imports(model: ProductModel, actions: list[ActionModel], tail: bool) -> list[str]:
+    """The models and ``Literal`` aliases the methods of these actions name (and, with
+    ``tail``, the items of the walks and waiters)."""
+    paging = [a for a in model.actions if a.spec.paging] if tail else []
+    waiters = model.overrides.waiters if tail else []
+    models = (
+        {a.request_class for a in actions}
+        | {a.response_class for a in actions}
         | {item_type(model, a.response_class, a.spec.paging.items) for a in paging if a.spec.paging}
         | {
             item_type(model, model.action(w.action).response_class, w.items)
@@ -282,16 +295,83 @@ def render_client(model: ProductModel) -> str:
         }
     )
     # Nested types that keyword arguments take (a request's WidgetSpec) are named too.
-    models += [ref for a in model.actions for f in a.fields for ref in type_refs(f.type)]
-    models = sorted({m for m in models if m in model.types or m.endswith(("Request", "Response"))})
-    literals = sorted({f.enum_name for a in model.actions for f in a.fields if f.enum_name})
+    models |= {ref for a in actions for f in a.fields for ref in type_refs(f.type)}
+    if tail:
+        models |= {ref for a in paging for f in a.walk_filters for ref in type_refs(f.type)}
+    kept = {m for m in models if m in model.types or m.endswith(("Request", "Response"))}
+    fields = [f for a in actions for f in a.fields]
+    if tail:
+        fields += [f for a in paging for f in a.walk_filters]
+    return sorted(kept | {f.enum_name for f in fields if f.enum_name})
+
+
+def _typing_line(actions: list[ActionModel], literal: bool) -> list[str]:
+    overloaded = any(f.required and f.default is None for a in actions for f in a.fields)
+    legacy = any(a.legacy_method_name for a in actions)
+    names = (["Any"] if legacy else []) + (["Literal"] if literal else [])
+    names += ["overload"] if overloaded else []
+    return [f"from typing import {', '.join(names)}", ""] if names else []
+
+
+def render_methods(model: ProductModel, group: str, actions: list[ActionModel]) -> str:
+    """``_methods/<group>.py``: the sync and async methods of one resource group's actions,
+    which the product's clients inherit."""
+    stem = class_stem(group)
+    legacy = any(a.legacy_method_name for a in actions)
+    out = [
+        GENERATED,
+        f'"""Methods of the {model.name} product\'s ``{group}`` resource group '
+        f"({len(actions)} actions), inherited by ``{model.client_class}`` and",
+        f"``{model.async_client_class}``.",
+        "",
+        "Each method takes a request model or keyword arguments and hands them to the core's",
+        "generic ``call``.",
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        *_typing_line(actions, literal=True),
+        "from cdnetworks.core.product_client import "
+        + ", ".join(["AsyncProductClient", "ProductClient"] + (["renamed"] if legacy else [])),
+        "",
+        "from ..actions import (",
+        *(f"    {a.constant}," for a in sorted(actions, key=lambda a: a.constant)),
+        ")",
+        "from ..models import (",
+        *(f"    {m}," for m in _model_imports(model, actions, tail=False)),
+        ")",
+        "",
+        f'__all__ = ["Async{stem}Methods", "{stem}Methods"]',
+        "",
+        "",
+    ]
+    for asynchronous in (False, True):
+        name = f"{'Async' if asynchronous else ''}{stem}Methods"
+        base = "AsyncProductClient" if asynchronous else "ProductClient"
+        out += [
+            f"class {name}({base}):",
+            f'    """The ``{group}`` actions\' methods of the {model.name} clients."""',
+            "",
+            *_action_methods(actions, asynchronous),
+            "",
+        ]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def render_client(model: ProductModel, groups: dict[str, list[ActionModel]] | None = None) -> str:
+    paging = [a for a in model.actions if a.spec.paging]
+    waiters = model.overrides.waiters
+    own = [] if groups else model.actions
+    models = _model_imports(model, own, tail=True)
     abc = []
     if paging:
         abc += ["AsyncIterator", "Iterator"]
     if waiters:
         abc += ["Callable", "Collection", "Mapping"]
     walks = [a.spec.paging.walk_class for a in paging if a.spec.paging and a.spec.paging.walk_class]
-    constants = [a.constant for a in model.actions] + [waiter_constant(w) for w in waiters]
+    constants = [a.constant for a in own]
+    constants += [a.constant for a in paging if not (a.spec.paging and a.spec.paging.walk_class)]
+    constants += [waiter_constant(w) for w in waiters]
     constants += [c for w in waiters for c in (w.success_constant, w.failure_constant) if c]
     constants += job_constants(model)
     out = [
@@ -302,11 +382,14 @@ def render_client(model: ProductModel) -> str:
         "Each method takes a request model or keyword arguments (the snake_case of the wire",
         "names) and hands them to the core's generic ``call``, which validates, signs, sends,",
         "retries and decodes.",
-        '"""',
-        "",
-        "from __future__ import annotations",
-        "",
     ]
+    if groups:
+        out += [
+            "",
+            "The action methods live in ``_methods/``, one module per resource group of the",
+            "API; the clients inherit them.",
+        ]
+    out += ['"""', "", "from __future__ import annotations", ""]
     jobs = job_imports(model)
     if jobs:
         abc += ["Callable", "Iterable"]
@@ -314,23 +397,35 @@ def render_client(model: ProductModel) -> str:
         out += [f"from collections.abc import {', '.join(sorted(set(abc)))}"]
     if jobs:
         out += ["from os import PathLike"]
-    overloaded = any(f.required and f.default is None for a in model.actions for f in a.fields)
-    legacy = any(a.legacy_method_name for a in model.actions)
-    typing_names = ["Any"] if legacy else []
-    typing_names += ["Literal"] + (["overload"] if overloaded else [])
-    out += [f"from typing import {', '.join(typing_names)}", ""]
+    literal = any(
+        f.enum_name for a in [*own, *paging] for f in (a.fields if a in own else a.walk_filters)
+    )
+    out += _typing_line(own, literal=literal or not groups)
     out += jobs[3:]
-    base = ["AsyncProductClient", "ProductClient"] + (["renamed"] if legacy else [])
-    out.append(f"from cdnetworks.core.product_client import {', '.join(base)}")
+    legacy = any(a.legacy_method_name for a in own)
+    base = [] if groups else ["AsyncProductClient", "ProductClient"]
+    base += ["renamed"] if legacy else []
+    if base:
+        out.append(f"from cdnetworks.core.product_client import {', '.join(base)}")
     if paging and len(walks) < len(paging):
         out.append("from cdnetworks.core.paging import Walk")
     if waiters:
         out.append("from cdnetworks.core.waiters import Progress, Schedule, Waiter")
-    out += ["", "from ._version import __version__", "from .actions import ("]
-    out += [f"    {c}," for c in sorted(set(constants + walks))]
-    out += [")", "from .models import ("]
-    out += [f"    {m}," for m in sorted(set(models) | set(literals))]
-    out += [")", "", "__all__ = ["]
+    out += ["", "from ._version import __version__"]
+    if constants or walks:
+        out += ["from .actions import ("]
+        out += [f"    {c}," for c in sorted(set(constants + walks))]
+        out += [")"]
+    bases = [f"{class_stem(g)}Methods" for g in groups] if groups else None
+    if groups:
+        for g in groups:
+            stem = class_stem(g)
+            out.append(f"from ._methods.{g} import Async{stem}Methods, {stem}Methods")
+    if models:
+        out += ["from .models import ("]
+        out += [f"    {m}," for m in models]
+        out += [")"]
+    out += ["", "__all__ = ["]
     out += [f'    "{model.async_client_class}",', f'    "{model.client_class}",', "]", ""]
     out += [
         "#: Appended to the core's ``User-Agent`` by clients built here.",
@@ -338,7 +433,7 @@ def render_client(model: ProductModel) -> str:
         "",
         "",
     ]
-    out += _class(model, asynchronous=False)
+    out += _class(model, asynchronous=False, bases=bases)
     out += [""]
-    out += _class(model, asynchronous=True)
+    out += _class(model, asynchronous=True, bases=bases)
     return "\n".join(out).rstrip() + "\n"

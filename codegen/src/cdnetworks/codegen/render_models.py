@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .annotations import GENERATED, field_line, literal
+from .groups import SHARED, type_owners
 from .load import ActionModel, ProductModel, py_name, type_refs
 from .spec import Field, TypeDef
 
@@ -95,6 +96,8 @@ def _doc_for_type(model: ProductModel, name: str, typedef: TypeDef) -> str:
     if typedef.description:
         return typedef.description
     users = [a.spec.name for a in model.actions if a.spec.response.type == name]
+    if len(users) > 3:
+        return f"The answer of {', '.join(users[:3])} and {len(users) - 3} more (one shape)."
     if users:
         return f"The answer of {', '.join(users)}."
     return _where_nested(model, name)
@@ -118,11 +121,16 @@ def _where_nested(model: ProductModel, name: str) -> str:
     return f"{shown[:1].upper()}{shown[1:]}."
 
 
-def _request_doc(action: ActionModel) -> str:
+def _request_doc(actions: list[ActionModel]) -> str:
+    action = actions[0]
     if action.request_doc:
         return action.request_doc
     spec = action.spec
-    return f"The arguments of {spec.name} (``{spec.method} {spec.path}``)."
+    if len(actions) == 1:
+        return f"The arguments of {spec.name} (``{spec.method} {spec.path}``)."
+    shown = ", ".join(a.spec.name for a in actions[:3])
+    more = f" and {len(actions) - 3} more" if len(actions) > 3 else ""
+    return f"The arguments of {shown}{more}: the same fields."
 
 
 def _bodyless_fields(action: ActionModel) -> list[str]:
@@ -137,33 +145,38 @@ def _bodyless_fields(action: ActionModel) -> list[str]:
     return lines
 
 
-def render_models(model: ProductModel) -> str:
-    hooks = sorted(
-        {
-            hook.partition(":")[0]
-            for hook in [t.post_init for t in model.types.values()]
-            + [a.request_post_init for a in model.actions]
-            if hook
-        }
-    )
+def _aliases(model: ProductModel) -> dict[str, list[object]]:
     aliases: dict[str, list[object]] = {}
     for f in [f for t in model.types.values() for f in t.fields] + [
         f for a in model.actions for f in a.fields
     ]:
         if f.enum_name and f.enum:
             aliases.setdefault(f.enum_name, list(f.enum))
+    return aliases
+
+
+def _module(
+    model: ProductModel,
+    *,
+    doc: list[str],
+    type_names: list[str],
+    actions: list[ActionModel],
+    aliases: dict[str, list[object]],
+    imports: list[str],
+    parent: str = ".",
+) -> str:
+    """One models module: the ``Literal`` aliases, the nested types (in dependency order) and
+    the actions' request and answer classes given, with ``__all__`` listing them."""
+    posts = [model.types[n].post_init for n in type_names]
+    posts += [a.request_post_init for a in actions]
+    hooks = sorted({hook.partition(":")[0] for hook in posts if hook})
     out = [
         GENERATED,
-        f'"""Request and response models of the {model.name} product.',
-        "",
-        "Attributes are snake_case; each carries its wire name (``msgspec.field(name=...)`` where",
-        "it is not the camelCase of the attribute). Request models check types, enumerations and",
-        "constraints before anything is sent; response models ignore unknown fields.",
-        '"""',
+        *doc,
         "",
         "from __future__ import annotations",
         "",
-        "from typing import Annotated, Any, Literal",
+        "from typing import TYPE_CHECKING, Annotated, Any, Literal",
         "",
         "import msgspec",
         "from msgspec import Meta",
@@ -171,9 +184,10 @@ def render_models(model: ProductModel) -> str:
         "from cdnetworks.core.action import as_flag, as_int_text",
         "from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel",
         "",
+        *imports,
     ]
     for module in hooks:
-        out.append(f"from . import {module} as _{module}")
+        out.append(f"from {parent} import {module} as _{module}")
     out += ["", "__all__ = [", "]", ""]
     names: list[str] = []
     for alias, values in aliases.items():
@@ -182,7 +196,7 @@ def render_models(model: ProductModel) -> str:
     out += ["", ""]
     types = set(model.types)
     responses = _response_names(model)
-    for name in _type_order(model):
+    for name in type_names:
         typedef = model.types[name]
         base = "ResponseModel" if name in responses else "ItemModel"
         headers = [
@@ -202,17 +216,21 @@ def render_models(model: ProductModel) -> str:
             headers=list({py_name(h): h for h in headers}.values()),
         )
         names.append(name)
-    for action in model.actions:
-        out += _class(
-            action.request_class,
-            "RequestModel",
-            _request_doc(action),
-            action.fields,
-            request=True,
-            types=types,
-            hook=action.request_post_init,
-        )
-        names.append(action.request_class)
+    users: dict[str, list[ActionModel]] = {}
+    for a in model.actions:
+        users.setdefault(a.request_class, []).append(a)
+    for action in actions:
+        if action.request_class not in names:  # one class for every action of a shape
+            out += _class(
+                action.request_class,
+                "RequestModel",
+                _request_doc(users[action.request_class]),
+                action.fields,
+                request=True,
+                types=types,
+                hook=action.request_post_init,
+            )
+            names.append(action.request_class)
         if action.spec.response.type is None:
             spec = action.spec
             out += [
@@ -227,3 +245,134 @@ def render_models(model: ProductModel) -> str:
     text = "\n".join(out).rstrip() + "\n"
     exported = "".join(f'    "{n}",\n' for n in sorted(names))
     return text.replace("__all__ = [\n]", "__all__ = [\n" + exported + "]", 1)
+
+
+_INTRO = [
+    "Attributes are snake_case; each carries its wire name (``msgspec.field(name=...)`` where",
+    "it is not the camelCase of the attribute). Request models check types, enumerations and",
+    "constraints before anything is sent; response models ignore unknown fields.",
+    '"""',
+]
+
+
+def deprecated_block(model: ProductModel) -> list[str]:
+    """The old names of merged classes, still importable from the models module with a
+    `DeprecationWarning` (type checkers see only today's names)."""
+    if not model.shape_aliases:
+        return []
+    return [
+        "",
+        "if not TYPE_CHECKING:",
+        "    from cdnetworks.core.lazy import lazy_exports",
+        "",
+        "    # Merged into a class of the same shape: old name -> the class now.",
+        "    _DEPRECATED = {",
+        *(f"        {old!r}: '.:{new}'," for old, new in model.shape_aliases.items()),
+        "    }",
+        "    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)",
+        "",
+    ]
+
+
+def render_models(model: ProductModel) -> str:
+    text = _module(
+        model,
+        doc=[f'"""Request and response models of the {model.name} product.', "", *_INTRO],
+        type_names=_type_order(model),
+        actions=model.actions,
+        aliases=_aliases(model),
+        imports=[],
+    )
+    return text + "\n".join(deprecated_block(model))
+
+
+def _used_names(model: ProductModel, type_names: list[str], actions: list[ActionModel]) -> set[str]:
+    """The type names and ``Literal`` aliases the fields of these classes refer to."""
+    fields = [f for n in type_names for f in model.types[n].fields]
+    fields += [f for a in actions for f in a.fields]
+    used = {ref for f in fields for ref in type_refs(f.type)}
+    return used | {f.enum_name for f in fields if f.enum_name}
+
+
+def render_model_package(
+    model: ProductModel, groups: dict[str, list[ActionModel]]
+) -> dict[str, str]:
+    """``models/``: module name -> text, one module per resource group, `SHARED` for the
+    types several groups use and the aliases, ``__init__`` re-exporting every name."""
+    owners = type_owners(model, groups)
+    order = _type_order(model)
+    aliases = _aliases(model)
+    shared = [t for t in order if owners[t] == SHARED]
+    request_groups: dict[str, set[str]] = {}
+    for name, actions in groups.items():
+        for a in actions:
+            request_groups.setdefault(a.request_class, set()).add(name)
+    shared_requests = [a for a in model.actions if len(request_groups[a.request_class]) > 1]
+    out = {
+        SHARED: _module(
+            model,
+            doc=[
+                f'"""Models of the {model.name} product that several resource groups use, and the',
+                "``Literal`` enumerations.",
+                "",
+                *_INTRO,
+            ],
+            type_names=shared,
+            actions=shared_requests,
+            aliases=aliases,
+            imports=[],
+            parent="..",
+        )
+    }
+    defined_shared = set(shared) | set(aliases) | {a.request_class for a in shared_requests}
+    for name, actions in groups.items():
+        own = [t for t in order if owners[t] == name]
+        mine = [a for a in actions if a.request_class not in defined_shared]
+        wanted = sorted(_used_names(model, own, mine) & defined_shared)
+        imports = [f"from .{SHARED} import {', '.join(wanted)}"] if wanted else []
+        out[name] = _module(
+            model,
+            doc=[
+                f'"""Models of the {model.name} product\'s ``{name}`` resource group '
+                f"({len(actions)} actions).",
+                "",
+                *_INTRO,
+            ],
+            type_names=own,
+            actions=mine,
+            aliases={},
+            imports=imports,
+            parent="..",
+        )
+    modules = [SHARED, *groups]
+    out["__init__"] = "\n".join(
+        [
+            GENERATED,
+            f'"""Request and response models of the {model.name} product, by resource group.',
+            "",
+            "Every class is importable from here (and from the package) whichever module of",
+            "this folder defines it.",
+            '"""',
+            "",
+            "from typing import TYPE_CHECKING",
+            "",
+            *(f"from .{m} import *  # noqa: F403" for m in modules),
+            "",
+            "__all__ = [",
+            *(f'    "{n}",' for n in model_names(model)),
+            "]",
+            *deprecated_block(model),
+            "",
+        ]
+    )
+    return out
+
+
+def model_names(model: ProductModel) -> list[str]:
+    """Every class and ``Literal`` alias the models define, sorted."""
+    names = set(model.types) | {a.request_class for a in model.actions}
+    names |= {a.response_class for a in model.actions}
+    fields = [f for t in model.types.values() for f in t.fields]
+    fields += [f for a in model.actions for f in a.fields]
+    names |= {f.enum_name for f in fields if f.enum_name}
+    return sorted(names)

@@ -7,6 +7,7 @@ from .examples import first_usage
 from .load import ProductModel
 from .render_actions import action_exports
 from .render_docs import spelling_note
+from .render_models import model_names
 
 PYTHONS = ("3.10", "3.11", "3.12", "3.13")
 REPO = "https://github.com/cdnetworks/cdnetworks-sdk-python"
@@ -96,16 +97,6 @@ def render_init(model: ProductModel) -> str:
     args = "__name__, _MODULES" + (", _DEPRECATED" if deprecated else "")
     out += [f"__getattr__, __dir__, __all__ = lazy_module_exports({args})", ""]
     return "\n".join(out)
-
-
-def model_names(model: ProductModel) -> list[str]:
-    """Every class and ``Literal`` alias ``models.py`` defines, sorted."""
-    names = set(model.types) | {a.request_class for a in model.actions}
-    names |= {a.response_class for a in model.actions}
-    fields = [f for t in model.types.values() for f in t.fields]
-    fields += [f for a in model.actions for f in a.fields]
-    names |= {f.enum_name for f in fields if f.enum_name}
-    return sorted(names)
 
 
 def render_plugin(model: ProductModel) -> str:

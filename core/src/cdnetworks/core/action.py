@@ -87,9 +87,9 @@ class Action(Generic[ReqT, RespT]):
     summary: str = ""
     #: ``None``: decided by the method (GET, HEAD, OPTIONS, PUT and DELETE are idempotent).
     idempotent: bool | None = None
-    #: Facts for derived tools. Known key: ``"paginate"``, the name of the product client
-    #: method that walks every page of this action (the CLI's ``--paginate`` calls it), for
-    #: actions that do not declare `paging`.
+    #: Facts for derived tools. Known key (deprecated, read by the CLI for hand-written actions
+    #: only): ``"paginate"``, the client method walking every page. Declare `paging` instead:
+    #: it is the one source of that fact, and it is no longer copied here.
     extras: Mapping[str, Any] = field(default_factory=dict)
     #: Wire names of the fields sent as the query, as headers and in the JSON body. ``None``
     #: (the default) decides by method: GET and HEAD send every field but the path's as the
@@ -118,10 +118,6 @@ class Action(Generic[ReqT, RespT]):
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "method", self.method.upper())
-        if self.paging is not None and "paginate" not in self.extras:
-            # The older, undeclared form of the same fact, which tools may still read.
-            paginate = {"method": self.paging.method, "page_size": self.paging.page_size}
-            object.__setattr__(self, "extras", {**self.extras, "paginate": paginate})
 
     # Derived facts are computed once per action (actions are frozen): each call reads them.
 

@@ -13,7 +13,6 @@ from cdnetworks.core.action import Action, Envelope
 
 from .models import (
     CreateCloudMonitorRealTimeAlarmRuleRequest,
-    CreateCloudMonitorRealTimeAlarmRuleResponse,
     DeleteCloudMonitorRealTimeAlarmRuleRequest,
     DeleteCloudMonitorRealTimeAlarmRuleResponse,
     EditCloudMonitorRealTimeAlarmRuleRequest,
@@ -25,13 +24,13 @@ from .models import (
 PRODUCT = "alertrules"
 
 CREATE_CLOUD_MONITOR_REAL_TIME_ALARM_RULE: Action[
-    CreateCloudMonitorRealTimeAlarmRuleRequest, CreateCloudMonitorRealTimeAlarmRuleResponse
+    CreateCloudMonitorRealTimeAlarmRuleRequest, EditCloudMonitorRealTimeAlarmRuleResponse
 ] = Action(
     name="CreateCloudMonitorRealTimeAlarmRule",
     method="POST",
     path="/api/cloudmonitor/alarm/real-time/add",
     request=CreateCloudMonitorRealTimeAlarmRuleRequest,
-    response=CreateCloudMonitorRealTimeAlarmRuleResponse,
+    response=EditCloudMonitorRealTimeAlarmRuleResponse,
     product=PRODUCT,
     summary="CreateCloudMonitorRealTimeAlarmRule: POST /api/cloudmonitor/alarm/real-time/add.",
     query=(),

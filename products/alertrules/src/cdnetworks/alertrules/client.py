@@ -21,17 +21,16 @@ from .actions import (
 )
 from .models import (
     CreateCloudMonitorRealTimeAlarmRuleRequest,
-    CreateCloudMonitorRealTimeAlarmRuleRequestNotices,
-    CreateCloudMonitorRealTimeAlarmRuleRequestRuleItems,
-    CreateCloudMonitorRealTimeAlarmRuleResponse,
     DeleteCloudMonitorRealTimeAlarmRuleRequest,
     DeleteCloudMonitorRealTimeAlarmRuleResponse,
     EditCloudMonitorRealTimeAlarmRuleRequest,
     EditCloudMonitorRealTimeAlarmRuleRequestNotices,
-    EditCloudMonitorRealTimeAlarmRuleRequestRuleItems,
     EditCloudMonitorRealTimeAlarmRuleResponse,
+    EditCloudMonitorRealTimeAlarmRuleRuleItems,
+    Notices,
     QueryCloudMonitorRealTimeAlarmRuleRequest,
     QueryCloudMonitorRealTimeAlarmRuleResponse,
+    RuleItems,
 )
 
 __all__ = [
@@ -54,21 +53,21 @@ class AlertRulesClient(ProductClient):
     @overload
     def create_cloud_monitor_real_time_alarm_rule(
         self, request: CreateCloudMonitorRealTimeAlarmRuleRequest, /
-    ) -> CreateCloudMonitorRealTimeAlarmRuleResponse: ...
+    ) -> EditCloudMonitorRealTimeAlarmRuleResponse: ...
     @overload
     def create_cloud_monitor_real_time_alarm_rule(
         self,
         *,
         rule_name: str,
         monitor_product: str,
-        rule_items: list[CreateCloudMonitorRealTimeAlarmRuleRequestRuleItems],
-        notices: list[CreateCloudMonitorRealTimeAlarmRuleRequestNotices],
+        rule_items: list[RuleItems],
+        notices: list[Notices],
         resource_type: str | None = None,
         monitor_resources: list[str] | None = None,
         statistical_method: str | None = None,
         alert_frequency: int | None = None,
         restore_notice: bool | Literal["true", "false"] | None = None,
-    ) -> CreateCloudMonitorRealTimeAlarmRuleResponse: ...
+    ) -> EditCloudMonitorRealTimeAlarmRuleResponse: ...
     def create_cloud_monitor_real_time_alarm_rule(
         self,
         request: CreateCloudMonitorRealTimeAlarmRuleRequest | None = None,
@@ -80,9 +79,9 @@ class AlertRulesClient(ProductClient):
         statistical_method: str | None = None,
         alert_frequency: int | None = None,
         restore_notice: bool | Literal["true", "false"] | None = None,
-        rule_items: list[CreateCloudMonitorRealTimeAlarmRuleRequestRuleItems] | None = None,
-        notices: list[CreateCloudMonitorRealTimeAlarmRuleRequestNotices] | None = None,
-    ) -> CreateCloudMonitorRealTimeAlarmRuleResponse:
+        rule_items: list[RuleItems] | None = None,
+        notices: list[Notices] | None = None,
+    ) -> EditCloudMonitorRealTimeAlarmRuleResponse:
         """CreateCloudMonitorRealTimeAlarmRule: ``POST /api/cloudmonitor/alarm/real-time/add``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -112,7 +111,7 @@ class AlertRulesClient(ProductClient):
         rule_id: str,
         rule_name: str,
         monitor_product: str,
-        rule_items: list[EditCloudMonitorRealTimeAlarmRuleRequestRuleItems],
+        rule_items: list[EditCloudMonitorRealTimeAlarmRuleRuleItems],
         notices: list[EditCloudMonitorRealTimeAlarmRuleRequestNotices],
         resource_type: str | None = None,
         monitor_resources: list[str] | None = None,
@@ -132,7 +131,7 @@ class AlertRulesClient(ProductClient):
         statistical_method: str | None = None,
         alert_frequency: int | None = None,
         restore_notice: bool | Literal["true", "false"] | None = None,
-        rule_items: list[EditCloudMonitorRealTimeAlarmRuleRequestRuleItems] | None = None,
+        rule_items: list[EditCloudMonitorRealTimeAlarmRuleRuleItems] | None = None,
         notices: list[EditCloudMonitorRealTimeAlarmRuleRequestNotices] | None = None,
     ) -> EditCloudMonitorRealTimeAlarmRuleResponse:
         """EditCloudMonitorRealTimeAlarmRule: ``POST /api/cloudmonitor/alarm/real-time/edit``.
@@ -204,21 +203,21 @@ class AsyncAlertRulesClient(AsyncProductClient):
     @overload
     async def create_cloud_monitor_real_time_alarm_rule(
         self, request: CreateCloudMonitorRealTimeAlarmRuleRequest, /
-    ) -> CreateCloudMonitorRealTimeAlarmRuleResponse: ...
+    ) -> EditCloudMonitorRealTimeAlarmRuleResponse: ...
     @overload
     async def create_cloud_monitor_real_time_alarm_rule(
         self,
         *,
         rule_name: str,
         monitor_product: str,
-        rule_items: list[CreateCloudMonitorRealTimeAlarmRuleRequestRuleItems],
-        notices: list[CreateCloudMonitorRealTimeAlarmRuleRequestNotices],
+        rule_items: list[RuleItems],
+        notices: list[Notices],
         resource_type: str | None = None,
         monitor_resources: list[str] | None = None,
         statistical_method: str | None = None,
         alert_frequency: int | None = None,
         restore_notice: bool | Literal["true", "false"] | None = None,
-    ) -> CreateCloudMonitorRealTimeAlarmRuleResponse: ...
+    ) -> EditCloudMonitorRealTimeAlarmRuleResponse: ...
     async def create_cloud_monitor_real_time_alarm_rule(
         self,
         request: CreateCloudMonitorRealTimeAlarmRuleRequest | None = None,
@@ -230,9 +229,9 @@ class AsyncAlertRulesClient(AsyncProductClient):
         statistical_method: str | None = None,
         alert_frequency: int | None = None,
         restore_notice: bool | Literal["true", "false"] | None = None,
-        rule_items: list[CreateCloudMonitorRealTimeAlarmRuleRequestRuleItems] | None = None,
-        notices: list[CreateCloudMonitorRealTimeAlarmRuleRequestNotices] | None = None,
-    ) -> CreateCloudMonitorRealTimeAlarmRuleResponse:
+        rule_items: list[RuleItems] | None = None,
+        notices: list[Notices] | None = None,
+    ) -> EditCloudMonitorRealTimeAlarmRuleResponse:
         """CreateCloudMonitorRealTimeAlarmRule: ``POST /api/cloudmonitor/alarm/real-time/add``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -262,7 +261,7 @@ class AsyncAlertRulesClient(AsyncProductClient):
         rule_id: str,
         rule_name: str,
         monitor_product: str,
-        rule_items: list[EditCloudMonitorRealTimeAlarmRuleRequestRuleItems],
+        rule_items: list[EditCloudMonitorRealTimeAlarmRuleRuleItems],
         notices: list[EditCloudMonitorRealTimeAlarmRuleRequestNotices],
         resource_type: str | None = None,
         monitor_resources: list[str] | None = None,
@@ -282,7 +281,7 @@ class AsyncAlertRulesClient(AsyncProductClient):
         statistical_method: str | None = None,
         alert_frequency: int | None = None,
         restore_notice: bool | Literal["true", "false"] | None = None,
-        rule_items: list[EditCloudMonitorRealTimeAlarmRuleRequestRuleItems] | None = None,
+        rule_items: list[EditCloudMonitorRealTimeAlarmRuleRuleItems] | None = None,
         notices: list[EditCloudMonitorRealTimeAlarmRuleRequestNotices] | None = None,
     ) -> EditCloudMonitorRealTimeAlarmRuleResponse:
         """EditCloudMonitorRealTimeAlarmRule: ``POST /api/cloudmonitor/alarm/real-time/edit``.

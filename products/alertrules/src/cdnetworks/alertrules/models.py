@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import msgspec
 from msgspec import Meta
@@ -17,44 +17,43 @@ from cdnetworks.core.action import as_flag, as_int_text
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "ConditionRules",
     "CreateCloudMonitorRealTimeAlarmRuleRequest",
-    "CreateCloudMonitorRealTimeAlarmRuleRequestNotices",
-    "CreateCloudMonitorRealTimeAlarmRuleRequestRuleItems",
-    "CreateCloudMonitorRealTimeAlarmRuleRequestRuleItemsConditionRules",
-    "CreateCloudMonitorRealTimeAlarmRuleResponse",
+    "DataNotices",
+    "DataRuleItems",
+    "DataRuleItemsConditionRules",
     "DeleteCloudMonitorRealTimeAlarmRuleRequest",
     "DeleteCloudMonitorRealTimeAlarmRuleResponse",
     "EditCloudMonitorRealTimeAlarmRuleRequest",
     "EditCloudMonitorRealTimeAlarmRuleRequestNotices",
-    "EditCloudMonitorRealTimeAlarmRuleRequestRuleItems",
-    "EditCloudMonitorRealTimeAlarmRuleRequestRuleItemsConditionRules",
     "EditCloudMonitorRealTimeAlarmRuleResponse",
     "EditCloudMonitorRealTimeAlarmRuleResponseData",
+    "EditCloudMonitorRealTimeAlarmRuleRuleItems",
+    "Notices",
     "QueryCloudMonitorRealTimeAlarmRuleRequest",
     "QueryCloudMonitorRealTimeAlarmRuleResponse",
     "QueryCloudMonitorRealTimeAlarmRuleResponseData",
-    "QueryCloudMonitorRealTimeAlarmRuleResponseDataNotices",
-    "QueryCloudMonitorRealTimeAlarmRuleResponseDataRuleItems",
-    "QueryCloudMonitorRealTimeAlarmRuleResponseDataRuleItemsConditionRules",
+    "RuleItems",
+    "RuleItemsConditionRules",
 ]
 
 
 class EditCloudMonitorRealTimeAlarmRuleResponseData(ItemModel, kw_only=True):
-    """The ``data`` of ``CreateCloudMonitorRealTimeAlarmRuleResponse``, the ``data`` of ``EditCloudMonitorRealTimeAlarmRuleResponse``."""
+    """The ``data`` of ``EditCloudMonitorRealTimeAlarmRuleResponse``."""
 
     rule_id: str | None = None
 
 
-class CreateCloudMonitorRealTimeAlarmRuleResponse(ResponseModel, kw_only=True):
-    """The answer of CreateCloudMonitorRealTimeAlarmRule."""
+class EditCloudMonitorRealTimeAlarmRuleResponse(ResponseModel, kw_only=True):
+    """The answer of CreateCloudMonitorRealTimeAlarmRule, EditCloudMonitorRealTimeAlarmRule."""
 
     code: str | int | None = None
     message: str | None = None
     data: EditCloudMonitorRealTimeAlarmRuleResponseData | None = None
 
 
-class CreateCloudMonitorRealTimeAlarmRuleRequestRuleItemsConditionRules(ItemModel, kw_only=True):
-    """An item of ``CreateCloudMonitorRealTimeAlarmRuleRequestRuleItems.condition_rules``."""
+class ConditionRules(ItemModel, kw_only=True):
+    """An item of ``RuleItems.condition_rules``."""
 
     monitor_item: str
     condition: str
@@ -64,7 +63,7 @@ class CreateCloudMonitorRealTimeAlarmRuleRequestRuleItemsConditionRules(ItemMode
         self.threshold = as_int_text(self.threshold, "threshold")
 
 
-class CreateCloudMonitorRealTimeAlarmRuleRequestRuleItems(ItemModel, kw_only=True):
+class RuleItems(ItemModel, kw_only=True):
     """An item of ``CreateCloudMonitorRealTimeAlarmRuleRequest.rule_items``."""
 
     start_time: str
@@ -72,26 +71,18 @@ class CreateCloudMonitorRealTimeAlarmRuleRequestRuleItems(ItemModel, kw_only=Tru
     condition_type: str
     period: int
     period_times: int
-    condition_rules: list[CreateCloudMonitorRealTimeAlarmRuleRequestRuleItemsConditionRules]
+    condition_rules: list[ConditionRules]
 
 
-class CreateCloudMonitorRealTimeAlarmRuleRequestNotices(ItemModel, kw_only=True):
+class Notices(ItemModel, kw_only=True):
     """An item of ``CreateCloudMonitorRealTimeAlarmRuleRequest.notices``."""
 
     notice_method: str
     notice_object: str
 
 
-class EditCloudMonitorRealTimeAlarmRuleResponse(ResponseModel, kw_only=True):
-    """The answer of EditCloudMonitorRealTimeAlarmRule."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: EditCloudMonitorRealTimeAlarmRuleResponseData | None = None
-
-
-class EditCloudMonitorRealTimeAlarmRuleRequestRuleItemsConditionRules(ItemModel, kw_only=True):
-    """An item of ``EditCloudMonitorRealTimeAlarmRuleRequestRuleItems.condition_rules``."""
+class RuleItemsConditionRules(ItemModel, kw_only=True):
+    """An item of ``EditCloudMonitorRealTimeAlarmRuleRuleItems.condition_rules``."""
 
     monitor_item: str
     condition: str
@@ -101,7 +92,7 @@ class EditCloudMonitorRealTimeAlarmRuleRequestRuleItemsConditionRules(ItemModel,
         self.threshold = as_int_text(self.threshold, "threshold")
 
 
-class EditCloudMonitorRealTimeAlarmRuleRequestRuleItems(ItemModel, kw_only=True):
+class EditCloudMonitorRealTimeAlarmRuleRuleItems(ItemModel, kw_only=True):
     """An item of ``EditCloudMonitorRealTimeAlarmRuleRequest.rule_items``."""
 
     rule_item_id: str | None = None
@@ -110,7 +101,7 @@ class EditCloudMonitorRealTimeAlarmRuleRequestRuleItems(ItemModel, kw_only=True)
     condition_type: str
     period: int
     period_times: int
-    condition_rules: list[EditCloudMonitorRealTimeAlarmRuleRequestRuleItemsConditionRules]
+    condition_rules: list[RuleItemsConditionRules]
 
 
 class EditCloudMonitorRealTimeAlarmRuleRequestNotices(ItemModel, kw_only=True):
@@ -120,17 +111,15 @@ class EditCloudMonitorRealTimeAlarmRuleRequestNotices(ItemModel, kw_only=True):
     notice_object: str
 
 
-class QueryCloudMonitorRealTimeAlarmRuleResponseDataRuleItemsConditionRules(
-    ItemModel, kw_only=True
-):
-    """An item of ``QueryCloudMonitorRealTimeAlarmRuleResponseDataRuleItems.condition_rules``."""
+class DataRuleItemsConditionRules(ItemModel, kw_only=True):
+    """An item of ``DataRuleItems.condition_rules``."""
 
     monitor_item: str | None = None
     condition: str | None = None
     threshold: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
 
 
-class QueryCloudMonitorRealTimeAlarmRuleResponseDataRuleItems(ItemModel, kw_only=True):
+class DataRuleItems(ItemModel, kw_only=True):
     """An item of ``QueryCloudMonitorRealTimeAlarmRuleResponseData.rule_items``."""
 
     rule_item_id: str | None = None
@@ -139,12 +128,10 @@ class QueryCloudMonitorRealTimeAlarmRuleResponseDataRuleItems(ItemModel, kw_only
     condition_type: str | None = None
     period: int | None = None
     period_times: int | None = None
-    condition_rules: list[QueryCloudMonitorRealTimeAlarmRuleResponseDataRuleItemsConditionRules] = (
-        msgspec.field(default_factory=list)
-    )
+    condition_rules: list[DataRuleItemsConditionRules] = msgspec.field(default_factory=list)
 
 
-class QueryCloudMonitorRealTimeAlarmRuleResponseDataNotices(ItemModel, kw_only=True):
+class DataNotices(ItemModel, kw_only=True):
     """An item of ``QueryCloudMonitorRealTimeAlarmRuleResponseData.notices``."""
 
     notice_method: str | None = None
@@ -162,12 +149,8 @@ class QueryCloudMonitorRealTimeAlarmRuleResponseData(ItemModel, kw_only=True):
     statistical_method: str | None = None
     alert_frequency: int | None = None
     restore_notice: str | None = None
-    rule_items: list[QueryCloudMonitorRealTimeAlarmRuleResponseDataRuleItems] = msgspec.field(
-        default_factory=list
-    )
-    notices: list[QueryCloudMonitorRealTimeAlarmRuleResponseDataNotices] = msgspec.field(
-        default_factory=list
-    )
+    rule_items: list[DataRuleItems] = msgspec.field(default_factory=list)
+    notices: list[DataNotices] = msgspec.field(default_factory=list)
 
 
 class QueryCloudMonitorRealTimeAlarmRuleResponse(ResponseModel, kw_only=True):
@@ -195,8 +178,8 @@ class CreateCloudMonitorRealTimeAlarmRuleRequest(RequestModel, kw_only=True):
     statistical_method: str | None = None
     alert_frequency: int | None = None
     restore_notice: Literal["true", "false"] | None = None
-    rule_items: list[CreateCloudMonitorRealTimeAlarmRuleRequestRuleItems]
-    notices: list[CreateCloudMonitorRealTimeAlarmRuleRequestNotices]
+    rule_items: list[RuleItems]
+    notices: list[Notices]
 
     def __post_init__(self) -> None:
         self.restore_notice = as_flag(self.restore_notice, "true", "false")
@@ -213,7 +196,7 @@ class EditCloudMonitorRealTimeAlarmRuleRequest(RequestModel, kw_only=True):
     statistical_method: str | None = None
     alert_frequency: int | None = None
     restore_notice: Literal["true", "false"] | None = None
-    rule_items: list[EditCloudMonitorRealTimeAlarmRuleRequestRuleItems]
+    rule_items: list[EditCloudMonitorRealTimeAlarmRuleRuleItems]
     notices: list[EditCloudMonitorRealTimeAlarmRuleRequestNotices]
 
     def __post_init__(self) -> None:
@@ -231,3 +214,22 @@ class DeleteCloudMonitorRealTimeAlarmRuleRequest(RequestModel, kw_only=True):
     """The arguments of DeleteCloudMonitorRealTimeAlarmRule (``POST /api/cloudmonitor/alarm/real-time/delete``)."""
 
     rule_id: str
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "CreateCloudMonitorRealTimeAlarmRuleRequestNotices": ".:Notices",
+        "CreateCloudMonitorRealTimeAlarmRuleRequestRuleItems": ".:RuleItems",
+        "CreateCloudMonitorRealTimeAlarmRuleRequestRuleItemsConditionRules": ".:ConditionRules",
+        "CreateCloudMonitorRealTimeAlarmRuleResponse": ".:EditCloudMonitorRealTimeAlarmRuleResponse",
+        "CreateCloudMonitorRealTimeAlarmRuleResponseData": ".:EditCloudMonitorRealTimeAlarmRuleResponseData",
+        "EditCloudMonitorRealTimeAlarmRuleRequestRuleItems": ".:EditCloudMonitorRealTimeAlarmRuleRuleItems",
+        "EditCloudMonitorRealTimeAlarmRuleRequestRuleItemsConditionRules": ".:RuleItemsConditionRules",
+        "QueryCloudMonitorRealTimeAlarmRuleResponseDataNotices": ".:DataNotices",
+        "QueryCloudMonitorRealTimeAlarmRuleResponseDataRuleItems": ".:DataRuleItems",
+        "QueryCloudMonitorRealTimeAlarmRuleResponseDataRuleItemsConditionRules": ".:DataRuleItemsConditionRules",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

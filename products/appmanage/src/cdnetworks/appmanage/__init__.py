@@ -40,12 +40,11 @@ _MODULES = {
     ".models": (
         "AddDebugFingerprintRequest",
         "AddDebugFingerprintRequestDebugFingerprintList",
-        "AddDebugFingerprintResponse",
+        "CodeMessageResponse",
         "CreateAppRequest",
         "CreateAppRequestDebugFingerprintList",
         "CreateAppResponse",
         "DeleteAppRequest",
-        "DeleteAppResponse",
         "GetAppRequest",
         "GetAppResponse",
         "GetAppResponseData",
@@ -55,7 +54,9 @@ _MODULES = {
 }
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
+    "AddDebugFingerprintResponse": ".models:CodeMessageResponse",
     "AppmanageClient": ".client:AppManagementClient",
     "AsyncAppmanageClient": ".client:AsyncAppManagementClient",
+    "DeleteAppResponse": ".models:CodeMessageResponse",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

@@ -13,11 +13,10 @@ from cdnetworks.core.action import Action, Envelope
 
 from .models import (
     AddDebugFingerprintRequest,
-    AddDebugFingerprintResponse,
+    CodeMessageResponse,
     CreateAppRequest,
     CreateAppResponse,
     DeleteAppRequest,
-    DeleteAppResponse,
     GetAppRequest,
     GetAppResponse,
 )
@@ -38,12 +37,12 @@ CREATE_APP: Action[CreateAppRequest, CreateAppResponse] = Action(
 )
 """CreateApp: ``POST /mah/v1/app/create``."""
 
-ADD_DEBUG_FINGERPRINT: Action[AddDebugFingerprintRequest, AddDebugFingerprintResponse] = Action(
+ADD_DEBUG_FINGERPRINT: Action[AddDebugFingerprintRequest, CodeMessageResponse] = Action(
     name="AddDebugFingerprint",
     method="POST",
     path="/mah/v1/app/add-debug-fingerprint",
     request=AddDebugFingerprintRequest,
-    response=AddDebugFingerprintResponse,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="AddDebugFingerprint: POST /mah/v1/app/add-debug-fingerprint.",
     query=(),
@@ -52,12 +51,12 @@ ADD_DEBUG_FINGERPRINT: Action[AddDebugFingerprintRequest, AddDebugFingerprintRes
 )
 """AddDebugFingerprint: ``POST /mah/v1/app/add-debug-fingerprint``."""
 
-DELETE_APP: Action[DeleteAppRequest, DeleteAppResponse] = Action(
+DELETE_APP: Action[DeleteAppRequest, CodeMessageResponse] = Action(
     name="DeleteApp",
     method="POST",
     path="/mah/v1/app/delete",
     request=DeleteAppRequest,
-    response=DeleteAppResponse,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="DeleteApp: POST /mah/v1/app/delete.",
     query=(),

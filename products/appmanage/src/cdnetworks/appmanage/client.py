@@ -22,12 +22,11 @@ from .actions import (
 from .models import (
     AddDebugFingerprintRequest,
     AddDebugFingerprintRequestDebugFingerprintList,
-    AddDebugFingerprintResponse,
+    CodeMessageResponse,
     CreateAppRequest,
     CreateAppRequestDebugFingerprintList,
     CreateAppResponse,
     DeleteAppRequest,
-    DeleteAppResponse,
     GetAppRequest,
     GetAppResponse,
 )
@@ -91,21 +90,21 @@ class AppManagementClient(ProductClient):
     @overload
     def add_debug_fingerprint(
         self, request: AddDebugFingerprintRequest, /
-    ) -> AddDebugFingerprintResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     def add_debug_fingerprint(
         self,
         *,
         app_id: int,
         debug_fingerprint_list: list[AddDebugFingerprintRequestDebugFingerprintList],
-    ) -> AddDebugFingerprintResponse: ...
+    ) -> CodeMessageResponse: ...
     def add_debug_fingerprint(
         self,
         request: AddDebugFingerprintRequest | None = None,
         *,
         app_id: int | None = None,
         debug_fingerprint_list: list[AddDebugFingerprintRequestDebugFingerprintList] | None = None,
-    ) -> AddDebugFingerprintResponse:
+    ) -> CodeMessageResponse:
         """AddDebugFingerprint: ``POST /mah/v1/app/add-debug-fingerprint``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -118,19 +117,19 @@ class AppManagementClient(ProductClient):
         )
 
     @overload
-    def delete_app(self, request: DeleteAppRequest, /) -> DeleteAppResponse: ...
+    def delete_app(self, request: DeleteAppRequest, /) -> CodeMessageResponse: ...
     @overload
     def delete_app(
         self,
         *,
         app_id: int,
-    ) -> DeleteAppResponse: ...
+    ) -> CodeMessageResponse: ...
     def delete_app(
         self,
         request: DeleteAppRequest | None = None,
         *,
         app_id: int | None = None,
-    ) -> DeleteAppResponse:
+    ) -> CodeMessageResponse:
         """DeleteApp: ``POST /mah/v1/app/delete``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -201,21 +200,21 @@ class AsyncAppManagementClient(AsyncProductClient):
     @overload
     async def add_debug_fingerprint(
         self, request: AddDebugFingerprintRequest, /
-    ) -> AddDebugFingerprintResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     async def add_debug_fingerprint(
         self,
         *,
         app_id: int,
         debug_fingerprint_list: list[AddDebugFingerprintRequestDebugFingerprintList],
-    ) -> AddDebugFingerprintResponse: ...
+    ) -> CodeMessageResponse: ...
     async def add_debug_fingerprint(
         self,
         request: AddDebugFingerprintRequest | None = None,
         *,
         app_id: int | None = None,
         debug_fingerprint_list: list[AddDebugFingerprintRequestDebugFingerprintList] | None = None,
-    ) -> AddDebugFingerprintResponse:
+    ) -> CodeMessageResponse:
         """AddDebugFingerprint: ``POST /mah/v1/app/add-debug-fingerprint``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -228,19 +227,19 @@ class AsyncAppManagementClient(AsyncProductClient):
         )
 
     @overload
-    async def delete_app(self, request: DeleteAppRequest, /) -> DeleteAppResponse: ...
+    async def delete_app(self, request: DeleteAppRequest, /) -> CodeMessageResponse: ...
     @overload
     async def delete_app(
         self,
         *,
         app_id: int,
-    ) -> DeleteAppResponse: ...
+    ) -> CodeMessageResponse: ...
     async def delete_app(
         self,
         request: DeleteAppRequest | None = None,
         *,
         app_id: int | None = None,
-    ) -> DeleteAppResponse:
+    ) -> CodeMessageResponse:
         """DeleteApp: ``POST /mah/v1/app/delete``.
 
         Not idempotent: not retried once the request may have reached the server.

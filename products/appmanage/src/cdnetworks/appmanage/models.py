@@ -8,6 +8,8 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
@@ -15,12 +17,11 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 __all__ = [
     "AddDebugFingerprintRequest",
     "AddDebugFingerprintRequestDebugFingerprintList",
-    "AddDebugFingerprintResponse",
+    "CodeMessageResponse",
     "CreateAppRequest",
     "CreateAppRequestDebugFingerprintList",
     "CreateAppResponse",
     "DeleteAppRequest",
-    "DeleteAppResponse",
     "GetAppRequest",
     "GetAppResponse",
     "GetAppResponseData",
@@ -43,8 +44,8 @@ class CreateAppRequestDebugFingerprintList(ItemModel, kw_only=True):
     desc: str | None = None
 
 
-class AddDebugFingerprintResponse(ResponseModel, kw_only=True):
-    """The answer of AddDebugFingerprint."""
+class CodeMessageResponse(ResponseModel, kw_only=True):
+    """The answer of AddDebugFingerprint, DeleteApp."""
 
     code: str | int | None = None
     message: str | None = None
@@ -55,13 +56,6 @@ class AddDebugFingerprintRequestDebugFingerprintList(ItemModel, kw_only=True):
 
     fingerprint: str
     desc: str | None = None
-
-
-class DeleteAppResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteApp."""
-
-    code: str | int | None = None
-    message: str | None = None
 
 
 class GetAppResponseDataAppList(ItemModel, kw_only=True):
@@ -113,3 +107,14 @@ class GetAppRequest(RequestModel, kw_only=True):
     """The arguments of GetApp (``POST /mah/v1/app/getApp``)."""
 
     package_name_list: list[str] | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "AddDebugFingerprintResponse": ".:CodeMessageResponse",
+        "DeleteAppResponse": ".:CodeMessageResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -27,7 +27,7 @@ _MODULES = {
     ".models": (
         "QueryBillingDetailsOfComputingServiceRequest",
         "QueryBillingDetailsOfComputingServiceResponse",
-        "QueryBillingDetailsOfComputingServiceResponseServers",
+        "Servers",
     ),
     ".product": ("BILLINGSYSTEM",),
 }
@@ -35,5 +35,6 @@ _MODULES = {
 _DEPRECATED = {
     "AsyncBillingsystemClient": ".client:AsyncBillingSystemClient",
     "BillingsystemClient": ".client:BillingSystemClient",
+    "QueryBillingDetailsOfComputingServiceResponseServers": ".models:Servers",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

@@ -8,6 +8,8 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
@@ -15,11 +17,11 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 __all__ = [
     "QueryBillingDetailsOfComputingServiceRequest",
     "QueryBillingDetailsOfComputingServiceResponse",
-    "QueryBillingDetailsOfComputingServiceResponseServers",
+    "Servers",
 ]
 
 
-class QueryBillingDetailsOfComputingServiceResponseServers(ItemModel, kw_only=True):
+class Servers(ItemModel, kw_only=True):
     """An item of ``QueryBillingDetailsOfComputingServiceResponse.servers``."""
 
     id: str | None = None
@@ -42,9 +44,7 @@ class QueryBillingDetailsOfComputingServiceResponseServers(ItemModel, kw_only=Tr
 class QueryBillingDetailsOfComputingServiceResponse(ResponseModel, kw_only=True):
     """The answer of QueryBillingDetailsOfComputingService."""
 
-    servers: list[QueryBillingDetailsOfComputingServiceResponseServers] = msgspec.field(
-        default_factory=list
-    )
+    servers: list[Servers] = msgspec.field(default_factory=list)
 
 
 class QueryBillingDetailsOfComputingServiceRequest(RequestModel, kw_only=True):
@@ -52,3 +52,13 @@ class QueryBillingDetailsOfComputingServiceRequest(RequestModel, kw_only=True):
 
     start_time: str
     end_time: str | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "QueryBillingDetailsOfComputingServiceResponseServers": ".:Servers",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -12,20 +12,16 @@ from typing import Any
 from cdnetworks.core.action import Action, Envelope
 
 from .models import (
-    AssociateDomainWithCaCertificateRequest,
-    AssociateDomainWithCaCertificateResponse,
+    CertificateIdUsageDomainsRequest,
+    CodeMessageResponse,
     CreateACaCertificateRequest,
     CreateACaCertificateResponse,
     DeleteACaCertificateRequest,
-    DeleteACaCertificateResponse,
-    DisassociateDomainWithCaCertificateRequest,
-    DisassociateDomainWithCaCertificateResponse,
     GetCaCertificateRequest,
     GetCaCertificateResponse,
     ListCaCertificatesRequest,
     ListCaCertificatesResponse,
     UpdateACaCertificateRequest,
-    UpdateACaCertificateResponse,
 )
 
 PRODUCT = "cacertificatemanagement"
@@ -45,13 +41,13 @@ CREATE_A_CA_CERTIFICATE: Action[CreateACaCertificateRequest, CreateACaCertificat
 """CreateACaCertificate: ``POST /api/certificate/ca``."""
 
 ASSOCIATE_DOMAIN_WITH_CA_CERTIFICATE: Action[
-    AssociateDomainWithCaCertificateRequest, AssociateDomainWithCaCertificateResponse
+    CertificateIdUsageDomainsRequest, CodeMessageResponse
 ] = Action(
     name="AssociateDomainWithCaCertificate",
     method="POST",
     path="/api/certificate/ca/associatedomain",
-    request=AssociateDomainWithCaCertificateRequest,
-    response=AssociateDomainWithCaCertificateResponse,
+    request=CertificateIdUsageDomainsRequest,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="AssociateDomainWithCaCertificate: POST /api/certificate/ca/associatedomain.",
     query=(),
@@ -60,12 +56,12 @@ ASSOCIATE_DOMAIN_WITH_CA_CERTIFICATE: Action[
 )
 """AssociateDomainWithCaCertificate: ``POST /api/certificate/ca/associatedomain``."""
 
-DELETE_A_CA_CERTIFICATE: Action[DeleteACaCertificateRequest, DeleteACaCertificateResponse] = Action(
+DELETE_A_CA_CERTIFICATE: Action[DeleteACaCertificateRequest, CodeMessageResponse] = Action(
     name="DeleteACaCertificate",
     method="DELETE",
     path="/api/certificate/ca/{certificateId}",
     request=DeleteACaCertificateRequest,
-    response=DeleteACaCertificateResponse,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="DeleteACaCertificate: DELETE /api/certificate/ca/{certificateId}.",
     query=(),
@@ -75,13 +71,13 @@ DELETE_A_CA_CERTIFICATE: Action[DeleteACaCertificateRequest, DeleteACaCertificat
 """DeleteACaCertificate: ``DELETE /api/certificate/ca/{certificateId}``."""
 
 DISASSOCIATE_DOMAIN_WITH_CA_CERTIFICATE: Action[
-    DisassociateDomainWithCaCertificateRequest, DisassociateDomainWithCaCertificateResponse
+    CertificateIdUsageDomainsRequest, CodeMessageResponse
 ] = Action(
     name="DisassociateDomainWithCaCertificate",
     method="POST",
     path="/api/certificate/ca/disassociatedomain",
-    request=DisassociateDomainWithCaCertificateRequest,
-    response=DisassociateDomainWithCaCertificateResponse,
+    request=CertificateIdUsageDomainsRequest,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="DisassociateDomainWithCaCertificate: POST /api/certificate/ca/disassociatedomain.",
     query=(),
@@ -90,12 +86,12 @@ DISASSOCIATE_DOMAIN_WITH_CA_CERTIFICATE: Action[
 )
 """DisassociateDomainWithCaCertificate: ``POST /api/certificate/ca/disassociatedomain``."""
 
-UPDATE_A_CA_CERTIFICATE: Action[UpdateACaCertificateRequest, UpdateACaCertificateResponse] = Action(
+UPDATE_A_CA_CERTIFICATE: Action[UpdateACaCertificateRequest, CodeMessageResponse] = Action(
     name="UpdateACaCertificate",
     method="PUT",
     path="/api/certificate/ca/{certificateId}",
     request=UpdateACaCertificateRequest,
-    response=UpdateACaCertificateResponse,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="UpdateACaCertificate: PUT /api/certificate/ca/{certificateId}.",
     query=(),

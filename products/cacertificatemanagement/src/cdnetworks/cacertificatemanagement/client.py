@@ -23,20 +23,16 @@ from .actions import (
     UPDATE_A_CA_CERTIFICATE,
 )
 from .models import (
-    AssociateDomainWithCaCertificateRequest,
-    AssociateDomainWithCaCertificateResponse,
+    CertificateIdUsageDomainsRequest,
+    CodeMessageResponse,
     CreateACaCertificateRequest,
     CreateACaCertificateResponse,
     DeleteACaCertificateRequest,
-    DeleteACaCertificateResponse,
-    DisassociateDomainWithCaCertificateRequest,
-    DisassociateDomainWithCaCertificateResponse,
     GetCaCertificateRequest,
     GetCaCertificateResponse,
     ListCaCertificatesRequest,
     ListCaCertificatesResponse,
     UpdateACaCertificateRequest,
-    UpdateACaCertificateResponse,
 )
 
 __all__ = [
@@ -99,8 +95,8 @@ class CaCertificateManagementClient(ProductClient):
 
     @overload
     def associate_domain_with_ca_certificate(
-        self, request: AssociateDomainWithCaCertificateRequest, /
-    ) -> AssociateDomainWithCaCertificateResponse: ...
+        self, request: CertificateIdUsageDomainsRequest, /
+    ) -> CodeMessageResponse: ...
     @overload
     def associate_domain_with_ca_certificate(
         self,
@@ -108,15 +104,15 @@ class CaCertificateManagementClient(ProductClient):
         certificate_id: str,
         usage: str,
         domains: list[str],
-    ) -> AssociateDomainWithCaCertificateResponse: ...
+    ) -> CodeMessageResponse: ...
     def associate_domain_with_ca_certificate(
         self,
-        request: AssociateDomainWithCaCertificateRequest | None = None,
+        request: CertificateIdUsageDomainsRequest | None = None,
         *,
         certificate_id: str | None = None,
         usage: str | None = None,
         domains: list[str] | None = None,
-    ) -> AssociateDomainWithCaCertificateResponse:
+    ) -> CodeMessageResponse:
         """AssociateDomainWithCaCertificate: ``POST /api/certificate/ca/associatedomain``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -132,26 +128,26 @@ class CaCertificateManagementClient(ProductClient):
     @overload
     def delete_a_ca_certificate(
         self, request: DeleteACaCertificateRequest, /
-    ) -> DeleteACaCertificateResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     def delete_a_ca_certificate(
         self,
         *,
         certificate_id: int,
-    ) -> DeleteACaCertificateResponse: ...
+    ) -> CodeMessageResponse: ...
     def delete_a_ca_certificate(
         self,
         request: DeleteACaCertificateRequest | None = None,
         *,
         certificate_id: int | None = None,
-    ) -> DeleteACaCertificateResponse:
+    ) -> CodeMessageResponse:
         """DeleteACaCertificate: ``DELETE /api/certificate/ca/{certificateId}``."""
         return self.core.call(DELETE_A_CA_CERTIFICATE, request, certificate_id=certificate_id)
 
     @overload
     def disassociate_domain_with_ca_certificate(
-        self, request: DisassociateDomainWithCaCertificateRequest, /
-    ) -> DisassociateDomainWithCaCertificateResponse: ...
+        self, request: CertificateIdUsageDomainsRequest, /
+    ) -> CodeMessageResponse: ...
     @overload
     def disassociate_domain_with_ca_certificate(
         self,
@@ -159,15 +155,15 @@ class CaCertificateManagementClient(ProductClient):
         certificate_id: str,
         usage: str,
         domains: list[str],
-    ) -> DisassociateDomainWithCaCertificateResponse: ...
+    ) -> CodeMessageResponse: ...
     def disassociate_domain_with_ca_certificate(
         self,
-        request: DisassociateDomainWithCaCertificateRequest | None = None,
+        request: CertificateIdUsageDomainsRequest | None = None,
         *,
         certificate_id: str | None = None,
         usage: str | None = None,
         domains: list[str] | None = None,
-    ) -> DisassociateDomainWithCaCertificateResponse:
+    ) -> CodeMessageResponse:
         """DisassociateDomainWithCaCertificate: ``POST /api/certificate/ca/disassociatedomain``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -183,7 +179,7 @@ class CaCertificateManagementClient(ProductClient):
     @overload
     def update_a_ca_certificate(
         self, request: UpdateACaCertificateRequest, /
-    ) -> UpdateACaCertificateResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     def update_a_ca_certificate(
         self,
@@ -195,7 +191,7 @@ class CaCertificateManagementClient(ProductClient):
         certificate_id: str,
         comment: str | None = None,
         parent_certificate_id: str | None = None,
-    ) -> UpdateACaCertificateResponse: ...
+    ) -> CodeMessageResponse: ...
     def update_a_ca_certificate(
         self,
         request: UpdateACaCertificateRequest | None = None,
@@ -207,7 +203,7 @@ class CaCertificateManagementClient(ProductClient):
         parent_certificate_id: str | None = None,
         skip_expired: bool | None = None,
         certificate_id: str | None = None,
-    ) -> UpdateACaCertificateResponse:
+    ) -> CodeMessageResponse:
         """UpdateACaCertificate: ``PUT /api/certificate/ca/{certificateId}``."""
         return self.core.call(
             UPDATE_A_CA_CERTIFICATE,
@@ -336,8 +332,8 @@ class AsyncCaCertificateManagementClient(AsyncProductClient):
 
     @overload
     async def associate_domain_with_ca_certificate(
-        self, request: AssociateDomainWithCaCertificateRequest, /
-    ) -> AssociateDomainWithCaCertificateResponse: ...
+        self, request: CertificateIdUsageDomainsRequest, /
+    ) -> CodeMessageResponse: ...
     @overload
     async def associate_domain_with_ca_certificate(
         self,
@@ -345,15 +341,15 @@ class AsyncCaCertificateManagementClient(AsyncProductClient):
         certificate_id: str,
         usage: str,
         domains: list[str],
-    ) -> AssociateDomainWithCaCertificateResponse: ...
+    ) -> CodeMessageResponse: ...
     async def associate_domain_with_ca_certificate(
         self,
-        request: AssociateDomainWithCaCertificateRequest | None = None,
+        request: CertificateIdUsageDomainsRequest | None = None,
         *,
         certificate_id: str | None = None,
         usage: str | None = None,
         domains: list[str] | None = None,
-    ) -> AssociateDomainWithCaCertificateResponse:
+    ) -> CodeMessageResponse:
         """AssociateDomainWithCaCertificate: ``POST /api/certificate/ca/associatedomain``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -369,26 +365,26 @@ class AsyncCaCertificateManagementClient(AsyncProductClient):
     @overload
     async def delete_a_ca_certificate(
         self, request: DeleteACaCertificateRequest, /
-    ) -> DeleteACaCertificateResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     async def delete_a_ca_certificate(
         self,
         *,
         certificate_id: int,
-    ) -> DeleteACaCertificateResponse: ...
+    ) -> CodeMessageResponse: ...
     async def delete_a_ca_certificate(
         self,
         request: DeleteACaCertificateRequest | None = None,
         *,
         certificate_id: int | None = None,
-    ) -> DeleteACaCertificateResponse:
+    ) -> CodeMessageResponse:
         """DeleteACaCertificate: ``DELETE /api/certificate/ca/{certificateId}``."""
         return await self.core.call(DELETE_A_CA_CERTIFICATE, request, certificate_id=certificate_id)
 
     @overload
     async def disassociate_domain_with_ca_certificate(
-        self, request: DisassociateDomainWithCaCertificateRequest, /
-    ) -> DisassociateDomainWithCaCertificateResponse: ...
+        self, request: CertificateIdUsageDomainsRequest, /
+    ) -> CodeMessageResponse: ...
     @overload
     async def disassociate_domain_with_ca_certificate(
         self,
@@ -396,15 +392,15 @@ class AsyncCaCertificateManagementClient(AsyncProductClient):
         certificate_id: str,
         usage: str,
         domains: list[str],
-    ) -> DisassociateDomainWithCaCertificateResponse: ...
+    ) -> CodeMessageResponse: ...
     async def disassociate_domain_with_ca_certificate(
         self,
-        request: DisassociateDomainWithCaCertificateRequest | None = None,
+        request: CertificateIdUsageDomainsRequest | None = None,
         *,
         certificate_id: str | None = None,
         usage: str | None = None,
         domains: list[str] | None = None,
-    ) -> DisassociateDomainWithCaCertificateResponse:
+    ) -> CodeMessageResponse:
         """DisassociateDomainWithCaCertificate: ``POST /api/certificate/ca/disassociatedomain``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -420,7 +416,7 @@ class AsyncCaCertificateManagementClient(AsyncProductClient):
     @overload
     async def update_a_ca_certificate(
         self, request: UpdateACaCertificateRequest, /
-    ) -> UpdateACaCertificateResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     async def update_a_ca_certificate(
         self,
@@ -432,7 +428,7 @@ class AsyncCaCertificateManagementClient(AsyncProductClient):
         certificate_id: str,
         comment: str | None = None,
         parent_certificate_id: str | None = None,
-    ) -> UpdateACaCertificateResponse: ...
+    ) -> CodeMessageResponse: ...
     async def update_a_ca_certificate(
         self,
         request: UpdateACaCertificateRequest | None = None,
@@ -444,7 +440,7 @@ class AsyncCaCertificateManagementClient(AsyncProductClient):
         parent_certificate_id: str | None = None,
         skip_expired: bool | None = None,
         certificate_id: str | None = None,
-    ) -> UpdateACaCertificateResponse:
+    ) -> CodeMessageResponse:
         """UpdateACaCertificate: ``PUT /api/certificate/ca/{certificateId}``."""
         return await self.core.call(
             UPDATE_A_CA_CERTIFICATE,

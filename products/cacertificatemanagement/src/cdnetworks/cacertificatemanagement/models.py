@@ -8,29 +8,27 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
-    "AssociateDomainWithCaCertificateRequest",
-    "AssociateDomainWithCaCertificateResponse",
+    "CertificateIdUsageDomainsRequest",
+    "CodeMessageResponse",
     "CreateACaCertificateRequest",
     "CreateACaCertificateResponse",
     "DeleteACaCertificateRequest",
-    "DeleteACaCertificateResponse",
-    "DisassociateDomainWithCaCertificateRequest",
-    "DisassociateDomainWithCaCertificateResponse",
     "GetCaCertificateRequest",
     "GetCaCertificateResponse",
     "GetCaCertificateResponseData",
     "ListCaCertificatesRequest",
     "ListCaCertificatesResponse",
     "ListCaCertificatesResponseCertificates",
-    "ListCaCertificatesResponseCertificatesRelatedDomainList",
     "ListCaCertificatesResponsePageInfo",
+    "RelatedDomainList",
     "UpdateACaCertificateRequest",
-    "UpdateACaCertificateResponse",
 ]
 
 
@@ -42,35 +40,14 @@ class CreateACaCertificateResponse(ResponseModel, kw_only=True):
     message: str | None = None
 
 
-class AssociateDomainWithCaCertificateResponse(ResponseModel, kw_only=True):
-    """The answer of AssociateDomainWithCaCertificate."""
+class CodeMessageResponse(ResponseModel, kw_only=True):
+    """The answer of AssociateDomainWithCaCertificate, DeleteACaCertificate, DisassociateDomainWithCaCertificate and 1 more (one shape)."""
 
     code: str | int | None = None
     message: str | None = None
 
 
-class DeleteACaCertificateResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteACaCertificate."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
-class DisassociateDomainWithCaCertificateResponse(ResponseModel, kw_only=True):
-    """The answer of DisassociateDomainWithCaCertificate."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
-class UpdateACaCertificateResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateACaCertificate."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
-class ListCaCertificatesResponseCertificatesRelatedDomainList(ItemModel, kw_only=True):
+class RelatedDomainList(ItemModel, kw_only=True):
     """An item of ``ListCaCertificatesResponseCertificates.related_domain_list``."""
 
     usage: str | None = None
@@ -86,9 +63,7 @@ class ListCaCertificatesResponseCertificates(ItemModel, kw_only=True):
     parent_certificate_id: str | None = None
     validity_from: str | None = None
     validity_to: str | None = None
-    related_domain_list: list[ListCaCertificatesResponseCertificatesRelatedDomainList] = (
-        msgspec.field(default_factory=list)
-    )
+    related_domain_list: list[RelatedDomainList] = msgspec.field(default_factory=list)
     algorithm: str | None = None
     expire_status: str | None = None
     comment: str | None = None
@@ -150,8 +125,8 @@ class CreateACaCertificateRequest(RequestModel, kw_only=True):
     skip_expired: bool
 
 
-class AssociateDomainWithCaCertificateRequest(RequestModel, kw_only=True):
-    """The arguments of AssociateDomainWithCaCertificate (``POST /api/certificate/ca/associatedomain``)."""
+class CertificateIdUsageDomainsRequest(RequestModel, kw_only=True):
+    """The arguments of AssociateDomainWithCaCertificate, DisassociateDomainWithCaCertificate: the same fields."""
 
     certificate_id: str
     usage: str
@@ -162,14 +137,6 @@ class DeleteACaCertificateRequest(RequestModel, kw_only=True):
     """The arguments of DeleteACaCertificate (``DELETE /api/certificate/ca/{certificateId}``)."""
 
     certificate_id: int
-
-
-class DisassociateDomainWithCaCertificateRequest(RequestModel, kw_only=True):
-    """The arguments of DisassociateDomainWithCaCertificate (``POST /api/certificate/ca/disassociatedomain``)."""
-
-    certificate_id: str
-    usage: str
-    domains: list[str]
 
 
 class UpdateACaCertificateRequest(RequestModel, kw_only=True):
@@ -200,3 +167,19 @@ class GetCaCertificateRequest(RequestModel, kw_only=True):
     """The arguments of GetCaCertificate (``GET /api/certificate/ca/{certificate-id}``)."""
 
     certificate_id: str = msgspec.field(name="certificate-id")
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "AssociateDomainWithCaCertificateRequest": ".:CertificateIdUsageDomainsRequest",
+        "AssociateDomainWithCaCertificateResponse": ".:CodeMessageResponse",
+        "DeleteACaCertificateResponse": ".:CodeMessageResponse",
+        "DisassociateDomainWithCaCertificateRequest": ".:CertificateIdUsageDomainsRequest",
+        "DisassociateDomainWithCaCertificateResponse": ".:CodeMessageResponse",
+        "ListCaCertificatesResponseCertificatesRelatedDomainList": ".:RelatedDomainList",
+        "UpdateACaCertificateResponse": ".:CodeMessageResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

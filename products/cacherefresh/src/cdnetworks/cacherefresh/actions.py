@@ -15,19 +15,16 @@ from cdnetworks.core.jobs.spec import JobSpec
 from cdnetworks.core.waiters import WaiterSpec
 
 from .models import (
-    GetPrefetchQuotaRequest,
+    CodeMessageItemIdResponse,
+    EmptyRequest,
     GetPrefetchQuotaResponse,
-    GetPurgeQuotaRequest,
     GetPurgeQuotaResponse,
     GetPurgeStatusRequest,
     GetPurgeStatusResponse,
     PurgeFileWithTagRequest,
-    PurgeFileWithTagResponse,
     PurgeRequest,
     PurgeResponse,
     PurgeUrlsMatchingRegexRequest,
-    PurgeUrlsMatchingRegexResponse,
-    QueryPurgeLimitRequest,
     QueryPurgeLimitResponse,
     QueryPurgeResidualsRequest,
     QueryPurgeResidualsResponse,
@@ -52,20 +49,18 @@ GET_PURGE_STATUS: Action[GetPurgeStatusRequest, GetPurgeStatusResponse] = Action
         method="iter_purge_status",
         items="result_detail",
         page_size="page_size",
-        default_page_size=20,
         page="page_no",
         total="count",
-        first_page=1,
     ),
 )
 """GetPurgeStatus: ``POST /ccm/purge/ItemIdQuery``."""
 
-PURGE_FILE_WITH_TAG: Action[PurgeFileWithTagRequest, PurgeFileWithTagResponse] = Action(
+PURGE_FILE_WITH_TAG: Action[PurgeFileWithTagRequest, CodeMessageItemIdResponse] = Action(
     name="PurgeFileWithTag",
     method="POST",
     path="/api/content/tag/purge",
     request=PurgeFileWithTagRequest,
-    response=PurgeFileWithTagResponse,
+    response=CodeMessageItemIdResponse,
     product=PRODUCT,
     summary="Purge every cached file carrying a tag (tag purging must be enabled); returns the task's item id.",
     query=(),
@@ -74,13 +69,13 @@ PURGE_FILE_WITH_TAG: Action[PurgeFileWithTagRequest, PurgeFileWithTagResponse] =
 )
 """PurgeFileWithTag: ``POST /api/content/tag/purge``."""
 
-PURGE_URLS_MATCHING_REGEX: Action[PurgeUrlsMatchingRegexRequest, PurgeUrlsMatchingRegexResponse] = (
+PURGE_URLS_MATCHING_REGEX: Action[PurgeUrlsMatchingRegexRequest, CodeMessageItemIdResponse] = (
     Action(
         name="PurgeUrlsMatchingRegex",
         method="POST",
         path="/api/content/regular-url/purge",
         request=PurgeUrlsMatchingRegexRequest,
-        response=PurgeUrlsMatchingRegexResponse,
+        response=CodeMessageItemIdResponse,
         product=PRODUCT,
         summary="Purge every cached URL matching regular expressions; returns the task's item id.",
         query=(),
@@ -143,11 +138,11 @@ PURGE: Action[PurgeRequest, PurgeResponse] = Action(
 )
 """Purge: ``POST /ccm/purge/ItemIdReceiver``."""
 
-QUERY_PURGE_LIMIT: Action[QueryPurgeLimitRequest, QueryPurgeLimitResponse] = Action(
+QUERY_PURGE_LIMIT: Action[EmptyRequest, QueryPurgeLimitResponse] = Action(
     name="QueryPurgeLimit",
     method="POST",
     path="/ccm/purge/limit",
-    request=QueryPurgeLimitRequest,
+    request=EmptyRequest,
     response=QueryPurgeLimitResponse,
     product=PRODUCT,
     summary="Daily purge limits and what remains of them today (URLs, directories, patterns, tags).",
@@ -168,11 +163,11 @@ QUERY_PURGE_RESIDUALS: Action[QueryPurgeResidualsRequest, QueryPurgeResidualsRes
 )
 """QueryPurgeResiduals: ``GET /ccm/upperQuery``."""
 
-GET_PURGE_QUOTA: Action[GetPurgeQuotaRequest, GetPurgeQuotaResponse] = Action(
+GET_PURGE_QUOTA: Action[EmptyRequest, GetPurgeQuotaResponse] = Action(
     name="GetPurgeQuota",
     method="POST",
     path="/ccm/purge/quota",
-    request=GetPurgeQuotaRequest,
+    request=EmptyRequest,
     response=GetPurgeQuotaResponse,
     product=PRODUCT,
     summary="Daily purge quotas and their remaining amounts (URLs, directories, patterns, tags).",
@@ -182,11 +177,11 @@ GET_PURGE_QUOTA: Action[GetPurgeQuotaRequest, GetPurgeQuotaResponse] = Action(
 )
 """GetPurgeQuota: ``POST /ccm/purge/quota``."""
 
-GET_PREFETCH_QUOTA: Action[GetPrefetchQuotaRequest, GetPrefetchQuotaResponse] = Action(
+GET_PREFETCH_QUOTA: Action[EmptyRequest, GetPrefetchQuotaResponse] = Action(
     name="GetPrefetchQuota",
     method="POST",
     path="/ccm/prefetch/quota",
-    request=GetPrefetchQuotaRequest,
+    request=EmptyRequest,
     response=GetPrefetchQuotaResponse,
     product=PRODUCT,
     summary="Daily prefetch quotas and their remaining amounts (files and volume).",

@@ -34,20 +34,17 @@ from .actions import (
     WAIT_FOR_PURGE,
 )
 from .models import (
-    GetPrefetchQuotaRequest,
+    CodeMessageItemIdResponse,
+    EmptyRequest,
     GetPrefetchQuotaResponse,
-    GetPurgeQuotaRequest,
     GetPurgeQuotaResponse,
     GetPurgeStatusRequest,
     GetPurgeStatusResponse,
     PurgeFileWithTagRequest,
-    PurgeFileWithTagResponse,
     PurgeRequest,
     PurgeResponse,
     PurgeTaskDetail,
     PurgeUrlsMatchingRegexRequest,
-    PurgeUrlsMatchingRegexResponse,
-    QueryPurgeLimitRequest,
     QueryPurgeLimitResponse,
     QueryPurgeResidualsRequest,
     QueryPurgeResidualsResponse,
@@ -99,21 +96,21 @@ class CacheRefreshClient(ProductClient):
     @overload
     def purge_file_with_tag(
         self, request: PurgeFileWithTagRequest, /
-    ) -> PurgeFileWithTagResponse: ...
+    ) -> CodeMessageItemIdResponse: ...
     @overload
     def purge_file_with_tag(
         self,
         *,
         tag: str,
         action: Literal["0", "1"] | None = None,
-    ) -> PurgeFileWithTagResponse: ...
+    ) -> CodeMessageItemIdResponse: ...
     def purge_file_with_tag(
         self,
         request: PurgeFileWithTagRequest | None = None,
         *,
         tag: str | None = None,
         action: Literal["0", "1"] | None = None,
-    ) -> PurgeFileWithTagResponse:
+    ) -> CodeMessageItemIdResponse:
         """Purge every cached file carrying a tag (tag purging must be enabled); returns the task's item id. (PurgeFileWithTag, ``POST /api/content/tag/purge``).
 
         Not idempotent: not retried once the request may have reached the server.
@@ -123,19 +120,19 @@ class CacheRefreshClient(ProductClient):
     @overload
     def purge_urls_matching_regex(
         self, request: PurgeUrlsMatchingRegexRequest, /
-    ) -> PurgeUrlsMatchingRegexResponse: ...
+    ) -> CodeMessageItemIdResponse: ...
     @overload
     def purge_urls_matching_regex(
         self,
         *,
         url_regulars: list[str],
-    ) -> PurgeUrlsMatchingRegexResponse: ...
+    ) -> CodeMessageItemIdResponse: ...
     def purge_urls_matching_regex(
         self,
         request: PurgeUrlsMatchingRegexRequest | None = None,
         *,
         url_regulars: list[str] | None = None,
-    ) -> PurgeUrlsMatchingRegexResponse:
+    ) -> CodeMessageItemIdResponse:
         """Purge every cached URL matching regular expressions; returns the task's item id. (PurgeUrlsMatchingRegex, ``POST /api/content/regular-url/purge``).
 
         Not idempotent: not retried once the request may have reached the server.
@@ -162,7 +159,7 @@ class CacheRefreshClient(ProductClient):
 
     def query_purge_limit(
         self,
-        request: QueryPurgeLimitRequest | None = None,
+        request: EmptyRequest | None = None,
         /,
     ) -> QueryPurgeLimitResponse:
         """Daily purge limits and what remains of them today (URLs, directories, patterns, tags). (QueryPurgeLimit, ``POST /ccm/purge/limit``)."""
@@ -189,7 +186,7 @@ class CacheRefreshClient(ProductClient):
 
     def get_purge_quota(
         self,
-        request: GetPurgeQuotaRequest | None = None,
+        request: EmptyRequest | None = None,
         /,
     ) -> GetPurgeQuotaResponse:
         """Daily purge quotas and their remaining amounts (URLs, directories, patterns, tags). (GetPurgeQuota, ``POST /ccm/purge/quota``)."""
@@ -197,7 +194,7 @@ class CacheRefreshClient(ProductClient):
 
     def get_prefetch_quota(
         self,
-        request: GetPrefetchQuotaRequest | None = None,
+        request: EmptyRequest | None = None,
         /,
     ) -> GetPrefetchQuotaResponse:
         """Daily prefetch quotas and their remaining amounts (files and volume). (GetPrefetchQuota, ``POST /ccm/prefetch/quota``)."""
@@ -411,21 +408,21 @@ class AsyncCacheRefreshClient(AsyncProductClient):
     @overload
     async def purge_file_with_tag(
         self, request: PurgeFileWithTagRequest, /
-    ) -> PurgeFileWithTagResponse: ...
+    ) -> CodeMessageItemIdResponse: ...
     @overload
     async def purge_file_with_tag(
         self,
         *,
         tag: str,
         action: Literal["0", "1"] | None = None,
-    ) -> PurgeFileWithTagResponse: ...
+    ) -> CodeMessageItemIdResponse: ...
     async def purge_file_with_tag(
         self,
         request: PurgeFileWithTagRequest | None = None,
         *,
         tag: str | None = None,
         action: Literal["0", "1"] | None = None,
-    ) -> PurgeFileWithTagResponse:
+    ) -> CodeMessageItemIdResponse:
         """Purge every cached file carrying a tag (tag purging must be enabled); returns the task's item id. (PurgeFileWithTag, ``POST /api/content/tag/purge``).
 
         Not idempotent: not retried once the request may have reached the server.
@@ -435,19 +432,19 @@ class AsyncCacheRefreshClient(AsyncProductClient):
     @overload
     async def purge_urls_matching_regex(
         self, request: PurgeUrlsMatchingRegexRequest, /
-    ) -> PurgeUrlsMatchingRegexResponse: ...
+    ) -> CodeMessageItemIdResponse: ...
     @overload
     async def purge_urls_matching_regex(
         self,
         *,
         url_regulars: list[str],
-    ) -> PurgeUrlsMatchingRegexResponse: ...
+    ) -> CodeMessageItemIdResponse: ...
     async def purge_urls_matching_regex(
         self,
         request: PurgeUrlsMatchingRegexRequest | None = None,
         *,
         url_regulars: list[str] | None = None,
-    ) -> PurgeUrlsMatchingRegexResponse:
+    ) -> CodeMessageItemIdResponse:
         """Purge every cached URL matching regular expressions; returns the task's item id. (PurgeUrlsMatchingRegex, ``POST /api/content/regular-url/purge``).
 
         Not idempotent: not retried once the request may have reached the server.
@@ -474,7 +471,7 @@ class AsyncCacheRefreshClient(AsyncProductClient):
 
     async def query_purge_limit(
         self,
-        request: QueryPurgeLimitRequest | None = None,
+        request: EmptyRequest | None = None,
         /,
     ) -> QueryPurgeLimitResponse:
         """Daily purge limits and what remains of them today (URLs, directories, patterns, tags). (QueryPurgeLimit, ``POST /ccm/purge/limit``)."""
@@ -501,7 +498,7 @@ class AsyncCacheRefreshClient(AsyncProductClient):
 
     async def get_purge_quota(
         self,
-        request: GetPurgeQuotaRequest | None = None,
+        request: EmptyRequest | None = None,
         /,
     ) -> GetPurgeQuotaResponse:
         """Daily purge quotas and their remaining amounts (URLs, directories, patterns, tags). (GetPurgeQuota, ``POST /ccm/purge/quota``)."""
@@ -509,7 +506,7 @@ class AsyncCacheRefreshClient(AsyncProductClient):
 
     async def get_prefetch_quota(
         self,
-        request: GetPrefetchQuotaRequest | None = None,
+        request: EmptyRequest | None = None,
         /,
     ) -> GetPrefetchQuotaResponse:
         """Daily prefetch quotas and their remaining amounts (files and volume). (GetPrefetchQuota, ``POST /ccm/prefetch/quota``)."""

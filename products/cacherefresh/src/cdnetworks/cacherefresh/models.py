@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import msgspec
 from msgspec import Meta
@@ -16,20 +16,17 @@ from msgspec import Meta
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
-    "GetPrefetchQuotaRequest",
+    "CodeMessageItemIdResponse",
+    "EmptyRequest",
     "GetPrefetchQuotaResponse",
-    "GetPurgeQuotaRequest",
     "GetPurgeQuotaResponse",
     "GetPurgeStatusRequest",
     "GetPurgeStatusResponse",
     "PurgeFileWithTagRequest",
-    "PurgeFileWithTagResponse",
     "PurgeRequest",
     "PurgeResponse",
     "PurgeTaskDetail",
     "PurgeUrlsMatchingRegexRequest",
-    "PurgeUrlsMatchingRegexResponse",
-    "QueryPurgeLimitRequest",
     "QueryPurgeLimitResponse",
     "QueryPurgeResidualsRequest",
     "QueryPurgeResidualsResponse",
@@ -61,16 +58,8 @@ class GetPurgeStatusResponse(ResponseModel, kw_only=True):
     result_detail: list[PurgeTaskDetail] = msgspec.field(default_factory=list)
 
 
-class PurgeFileWithTagResponse(ResponseModel, kw_only=True):
-    """The answer of PurgeFileWithTag."""
-
-    code: str | int | None = msgspec.field(default=None, name="Code")
-    message: str | None = msgspec.field(default=None, name="Message")
-    item_id: str | None = None
-
-
-class PurgeUrlsMatchingRegexResponse(ResponseModel, kw_only=True):
-    """The answer of PurgeUrlsMatchingRegex."""
+class CodeMessageItemIdResponse(ResponseModel, kw_only=True):
+    """The answer of PurgeFileWithTag, PurgeUrlsMatchingRegex."""
 
     code: str | int | None = msgspec.field(default=None, name="Code")
     message: str | None = msgspec.field(default=None, name="Message")
@@ -225,8 +214,8 @@ class PurgeRequest(RequestModel, kw_only=True):
     ) = None
 
 
-class QueryPurgeLimitRequest(RequestModel, kw_only=True):
-    """The arguments of QueryPurgeLimit (``POST /ccm/purge/limit``)."""
+class EmptyRequest(RequestModel, kw_only=True):
+    """The arguments of QueryPurgeLimit, GetPurgeQuota, GetPrefetchQuota: the same fields."""
 
 
 class QueryPurgeResidualsRequest(RequestModel, kw_only=True):
@@ -237,9 +226,15 @@ class QueryPurgeResidualsRequest(RequestModel, kw_only=True):
     ]
 
 
-class GetPurgeQuotaRequest(RequestModel, kw_only=True):
-    """The arguments of GetPurgeQuota (``POST /ccm/purge/quota``)."""
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
 
-
-class GetPrefetchQuotaRequest(RequestModel, kw_only=True):
-    """The arguments of GetPrefetchQuota (``POST /ccm/prefetch/quota``)."""
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "GetPrefetchQuotaRequest": ".:EmptyRequest",
+        "GetPurgeQuotaRequest": ".:EmptyRequest",
+        "PurgeFileWithTagResponse": ".:CodeMessageItemIdResponse",
+        "PurgeUrlsMatchingRegexResponse": ".:CodeMessageItemIdResponse",
+        "QueryPurgeLimitRequest": ".:EmptyRequest",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -14,24 +14,16 @@ from cdnetworks.core.action import Action, Envelope
 from .models import (
     BatchGetDcvContentRequest,
     BatchGetDcvContentResponse,
-    CancelCertificateApplicationOrderForTerraformRequest,
-    CancelCertificateApplicationOrderForTerraformResponse,
-    CancelCertificateApplicationOrderRequest,
-    CancelCertificateApplicationOrderResponse,
+    CodeMessageResponse,
     CreateCertificateApplicationOrderForTerraformRequest,
-    CreateCertificateApplicationOrderForTerraformResponse,
     CreateCertificateApplicationOrderRequest,
     CreateCertificateApplicationOrderResponse,
-    GetCertificateApplicationOrderForTerraformRequest,
-    GetCertificateApplicationOrderForTerraformResponse,
-    GetCertificateApplicationOrderRequest,
     GetCertificateApplicationOrderResponse,
-    GetDcvContentRequest,
     GetDcvContentResponse,
     ListCertificateApplicationOrdersForTerraformRequest,
-    ListCertificateApplicationOrdersForTerraformResponse,
     ListCertificateApplicationOrdersRequest,
     ListCertificateApplicationOrdersResponse,
+    OrderIdPurchaseRecordIdRequest,
     ReissueCertificateForWplusRequest,
     ReissueCertificateForWplusResponse,
 )
@@ -105,11 +97,11 @@ LIST_CERTIFICATE_APPLICATION_ORDERS: Action[
 )
 """ListCertificateApplicationOrders: ``POST /api/certificate/order/list``."""
 
-GET_DCV_CONTENT: Action[GetDcvContentRequest, GetDcvContentResponse] = Action(
+GET_DCV_CONTENT: Action[OrderIdPurchaseRecordIdRequest, GetDcvContentResponse] = Action(
     name="GetDcvContent",
     method="POST",
     path="/api/certificate/order/domain/validate/info",
-    request=GetDcvContentRequest,
+    request=OrderIdPurchaseRecordIdRequest,
     response=GetDcvContentResponse,
     product=PRODUCT,
     summary="GetDcvContent: POST /api/certificate/order/domain/validate/info.",
@@ -120,13 +112,13 @@ GET_DCV_CONTENT: Action[GetDcvContentRequest, GetDcvContentResponse] = Action(
 """GetDcvContent: ``POST /api/certificate/order/domain/validate/info``."""
 
 CANCEL_CERTIFICATE_APPLICATION_ORDER: Action[
-    CancelCertificateApplicationOrderRequest, CancelCertificateApplicationOrderResponse
+    OrderIdPurchaseRecordIdRequest, CodeMessageResponse
 ] = Action(
     name="CancelCertificateApplicationOrder",
     method="POST",
     path="/api/certificate/order/cancel",
-    request=CancelCertificateApplicationOrderRequest,
-    response=CancelCertificateApplicationOrderResponse,
+    request=OrderIdPurchaseRecordIdRequest,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="CancelCertificateApplicationOrder: POST /api/certificate/order/cancel.",
     query=(),
@@ -136,12 +128,12 @@ CANCEL_CERTIFICATE_APPLICATION_ORDER: Action[
 """CancelCertificateApplicationOrder: ``POST /api/certificate/order/cancel``."""
 
 GET_CERTIFICATE_APPLICATION_ORDER: Action[
-    GetCertificateApplicationOrderRequest, GetCertificateApplicationOrderResponse
+    OrderIdPurchaseRecordIdRequest, GetCertificateApplicationOrderResponse
 ] = Action(
     name="GetCertificateApplicationOrder",
     method="POST",
     path="/api/certificate/order/detail",
-    request=GetCertificateApplicationOrderRequest,
+    request=OrderIdPurchaseRecordIdRequest,
     response=GetCertificateApplicationOrderResponse,
     product=PRODUCT,
     summary="GetCertificateApplicationOrder: POST /api/certificate/order/detail.",
@@ -184,14 +176,13 @@ REISSUE_CERTIFICATE_FOR_WPLUS: Action[
 """ReissueCertificateForWplus: ``POST /api/certificate/reissue``."""
 
 CREATE_CERTIFICATE_APPLICATION_ORDER_FOR_TERRAFORM: Action[
-    CreateCertificateApplicationOrderForTerraformRequest,
-    CreateCertificateApplicationOrderForTerraformResponse,
+    CreateCertificateApplicationOrderForTerraformRequest, CreateCertificateApplicationOrderResponse
 ] = Action(
     name="CreateCertificateApplicationOrderForTerraform",
     method="POST",
     path="/api/terraform/certificate/order/create",
     request=CreateCertificateApplicationOrderForTerraformRequest,
-    response=CreateCertificateApplicationOrderForTerraformResponse,
+    response=CreateCertificateApplicationOrderResponse,
     product=PRODUCT,
     summary="CreateCertificateApplicationOrderForTerraform: POST /api/terraform/certificate/order/create.",
     query=(),
@@ -227,14 +218,13 @@ CREATE_CERTIFICATE_APPLICATION_ORDER_FOR_TERRAFORM: Action[
 """CreateCertificateApplicationOrderForTerraform: ``POST /api/terraform/certificate/order/create``."""
 
 LIST_CERTIFICATE_APPLICATION_ORDERS_FOR_TERRAFORM: Action[
-    ListCertificateApplicationOrdersForTerraformRequest,
-    ListCertificateApplicationOrdersForTerraformResponse,
+    ListCertificateApplicationOrdersForTerraformRequest, ListCertificateApplicationOrdersResponse
 ] = Action(
     name="ListCertificateApplicationOrdersForTerraform",
     method="POST",
     path="/api/terraform/certificate/order/list",
     request=ListCertificateApplicationOrdersForTerraformRequest,
-    response=ListCertificateApplicationOrdersForTerraformResponse,
+    response=ListCertificateApplicationOrdersResponse,
     product=PRODUCT,
     summary="ListCertificateApplicationOrdersForTerraform: POST /api/terraform/certificate/order/list.",
     query=(),
@@ -252,14 +242,13 @@ LIST_CERTIFICATE_APPLICATION_ORDERS_FOR_TERRAFORM: Action[
 """ListCertificateApplicationOrdersForTerraform: ``POST /api/terraform/certificate/order/list``."""
 
 GET_CERTIFICATE_APPLICATION_ORDER_FOR_TERRAFORM: Action[
-    GetCertificateApplicationOrderForTerraformRequest,
-    GetCertificateApplicationOrderForTerraformResponse,
+    OrderIdPurchaseRecordIdRequest, GetCertificateApplicationOrderResponse
 ] = Action(
     name="GetCertificateApplicationOrderForTerraform",
     method="POST",
     path="/api/terraform/certificate/order/detail",
-    request=GetCertificateApplicationOrderForTerraformRequest,
-    response=GetCertificateApplicationOrderForTerraformResponse,
+    request=OrderIdPurchaseRecordIdRequest,
+    response=GetCertificateApplicationOrderResponse,
     product=PRODUCT,
     summary="GetCertificateApplicationOrderForTerraform: POST /api/terraform/certificate/order/detail.",
     query=(),
@@ -269,14 +258,13 @@ GET_CERTIFICATE_APPLICATION_ORDER_FOR_TERRAFORM: Action[
 """GetCertificateApplicationOrderForTerraform: ``POST /api/terraform/certificate/order/detail``."""
 
 CANCEL_CERTIFICATE_APPLICATION_ORDER_FOR_TERRAFORM: Action[
-    CancelCertificateApplicationOrderForTerraformRequest,
-    CancelCertificateApplicationOrderForTerraformResponse,
+    OrderIdPurchaseRecordIdRequest, CodeMessageResponse
 ] = Action(
     name="CancelCertificateApplicationOrderForTerraform",
     method="POST",
     path="/api/terraform/certificate/order/cancel",
-    request=CancelCertificateApplicationOrderForTerraformRequest,
-    response=CancelCertificateApplicationOrderForTerraformResponse,
+    request=OrderIdPurchaseRecordIdRequest,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="CancelCertificateApplicationOrderForTerraform: POST /api/terraform/certificate/order/cancel.",
     query=(),

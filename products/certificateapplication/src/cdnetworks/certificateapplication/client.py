@@ -30,31 +30,23 @@ from .models import (
     BatchGetDcvContentRequest,
     BatchGetDcvContentRequestPurchaseRecordInfos,
     BatchGetDcvContentResponse,
-    CancelCertificateApplicationOrderForTerraformRequest,
-    CancelCertificateApplicationOrderForTerraformResponse,
-    CancelCertificateApplicationOrderRequest,
-    CancelCertificateApplicationOrderResponse,
+    CodeMessageResponse,
+    CreateCertificateApplicationOrderDnsProviderInfos,
     CreateCertificateApplicationOrderForTerraformRequest,
-    CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos,
-    CreateCertificateApplicationOrderForTerraformResponse,
     CreateCertificateApplicationOrderRequest,
-    CreateCertificateApplicationOrderRequestDnsProviderInfos,
-    CreateCertificateApplicationOrderRequestIdentificationInfo,
     CreateCertificateApplicationOrderRequestTech,
     CreateCertificateApplicationOrderResponse,
-    GetCertificateApplicationOrderForTerraformRequest,
-    GetCertificateApplicationOrderForTerraformResponse,
-    GetCertificateApplicationOrderRequest,
+    DnsProviderInfos,
     GetCertificateApplicationOrderResponse,
-    GetDcvContentRequest,
     GetDcvContentResponse,
+    IdentificationInfo,
     ListCertificateApplicationOrdersForTerraformRequest,
-    ListCertificateApplicationOrdersForTerraformResponse,
     ListCertificateApplicationOrdersRequest,
     ListCertificateApplicationOrdersRequestPageParam,
     ListCertificateApplicationOrdersResponse,
+    OrderIdPurchaseRecordIdRequest,
+    ReissueCertificateForWplusDnsProviderInfos,
     ReissueCertificateForWplusRequest,
-    ReissueCertificateForWplusRequestDnsProviderInfos,
     ReissueCertificateForWplusResponse,
 )
 
@@ -91,7 +83,7 @@ class CertificateApplicationClient(ProductClient):
         validate_method: str,
         auto_deploy: bool | Literal["true", "false"],
         validity_days: int,
-        identification_info: CreateCertificateApplicationOrderRequestIdentificationInfo,
+        identification_info: IdentificationInfo,
         certificate_name: str | None = None,
         description: str | None = None,
         auto_renew: bool | Literal["true", "false"] | None = None,
@@ -101,8 +93,7 @@ class CertificateApplicationClient(ProductClient):
         batch_apply: bool | Literal["true", "false"] | None = None,
         admin: CreateCertificateApplicationOrderRequestTech | None = None,
         tech: CreateCertificateApplicationOrderRequestTech | None = None,
-        dns_provider_infos: list[CreateCertificateApplicationOrderRequestDnsProviderInfos]
-        | None = None,
+        dns_provider_infos: list[CreateCertificateApplicationOrderDnsProviderInfos] | None = None,
     ) -> CreateCertificateApplicationOrderResponse: ...
     def create_certificate_application_order(
         self,
@@ -119,16 +110,14 @@ class CertificateApplicationClient(ProductClient):
         validate_method: str | None = None,
         auto_deploy: bool | Literal["true", "false"] | None = None,
         validity_days: int | None = None,
-        identification_info: CreateCertificateApplicationOrderRequestIdentificationInfo
-        | None = None,
+        identification_info: IdentificationInfo | None = None,
         backup_certificate_brand: str | None = None,
         org_validate_method: str | None = None,
         domain_type: str | None = None,
         batch_apply: bool | Literal["true", "false"] | None = None,
         admin: CreateCertificateApplicationOrderRequestTech | None = None,
         tech: CreateCertificateApplicationOrderRequestTech | None = None,
-        dns_provider_infos: list[CreateCertificateApplicationOrderRequestDnsProviderInfos]
-        | None = None,
+        dns_provider_infos: list[CreateCertificateApplicationOrderDnsProviderInfos] | None = None,
     ) -> CreateCertificateApplicationOrderResponse:
         """CreateCertificateApplicationOrder: ``POST /api/certificate/order/create``.
 
@@ -191,7 +180,7 @@ class CertificateApplicationClient(ProductClient):
 
     def get_dcv_content(
         self,
-        request: GetDcvContentRequest | None = None,
+        request: OrderIdPurchaseRecordIdRequest | None = None,
         /,
         *,
         order_id: str | None = None,
@@ -207,12 +196,12 @@ class CertificateApplicationClient(ProductClient):
 
     def cancel_certificate_application_order(
         self,
-        request: CancelCertificateApplicationOrderRequest | None = None,
+        request: OrderIdPurchaseRecordIdRequest | None = None,
         /,
         *,
         order_id: str | None = None,
         purchase_record_id: str | None = None,
-    ) -> CancelCertificateApplicationOrderResponse:
+    ) -> CodeMessageResponse:
         """CancelCertificateApplicationOrder: ``POST /api/certificate/order/cancel``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -226,7 +215,7 @@ class CertificateApplicationClient(ProductClient):
 
     def get_certificate_application_order(
         self,
-        request: GetCertificateApplicationOrderRequest | None = None,
+        request: OrderIdPurchaseRecordIdRequest | None = None,
         /,
         *,
         order_id: str | None = None,
@@ -259,7 +248,7 @@ class CertificateApplicationClient(ProductClient):
         common_name: str,
         subject_alternative_names: list[str],
         description: str | None = None,
-        dns_provider_infos: list[ReissueCertificateForWplusRequestDnsProviderInfos] | None = None,
+        dns_provider_infos: list[ReissueCertificateForWplusDnsProviderInfos] | None = None,
         auto_renew: bool | Literal["true", "false"] | None = None,
     ) -> ReissueCertificateForWplusResponse: ...
     def reissue_certificate_for_wplus(
@@ -274,7 +263,7 @@ class CertificateApplicationClient(ProductClient):
         auto_deploy: bool | Literal["true", "false"] | None = None,
         common_name: str | None = None,
         subject_alternative_names: list[str] | None = None,
-        dns_provider_infos: list[ReissueCertificateForWplusRequestDnsProviderInfos] | None = None,
+        dns_provider_infos: list[ReissueCertificateForWplusDnsProviderInfos] | None = None,
         auto_renew: bool | Literal["true", "false"] | None = None,
     ) -> ReissueCertificateForWplusResponse:
         """ReissueCertificateForWplus: ``POST /api/certificate/reissue``.
@@ -299,7 +288,7 @@ class CertificateApplicationClient(ProductClient):
     @overload
     def create_certificate_application_order_for_terraform(
         self, request: CreateCertificateApplicationOrderForTerraformRequest, /
-    ) -> CreateCertificateApplicationOrderForTerraformResponse: ...
+    ) -> CreateCertificateApplicationOrderResponse: ...
     @overload
     def create_certificate_application_order_for_terraform(
         self,
@@ -312,7 +301,7 @@ class CertificateApplicationClient(ProductClient):
         validate_method: str,
         auto_deploy: bool | Literal["true", "false"],
         validity_days: int,
-        identification_info: CreateCertificateApplicationOrderRequestIdentificationInfo,
+        identification_info: IdentificationInfo,
         certificate_name: str | None = None,
         description: str | None = None,
         auto_renew: bool | Literal["true", "false"] | None = None,
@@ -322,11 +311,8 @@ class CertificateApplicationClient(ProductClient):
         batch_apply: bool | Literal["true", "false"] | None = None,
         admin: CreateCertificateApplicationOrderRequestTech | None = None,
         tech: CreateCertificateApplicationOrderRequestTech | None = None,
-        dns_provider_infos: list[
-            CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos
-        ]
-        | None = None,
-    ) -> CreateCertificateApplicationOrderForTerraformResponse: ...
+        dns_provider_infos: list[DnsProviderInfos] | None = None,
+    ) -> CreateCertificateApplicationOrderResponse: ...
     def create_certificate_application_order_for_terraform(
         self,
         request: CreateCertificateApplicationOrderForTerraformRequest | None = None,
@@ -342,19 +328,15 @@ class CertificateApplicationClient(ProductClient):
         validate_method: str | None = None,
         auto_deploy: bool | Literal["true", "false"] | None = None,
         validity_days: int | None = None,
-        identification_info: CreateCertificateApplicationOrderRequestIdentificationInfo
-        | None = None,
+        identification_info: IdentificationInfo | None = None,
         backup_certificate_brand: str | None = None,
         org_validate_method: str | None = None,
         domain_type: str | None = None,
         batch_apply: bool | Literal["true", "false"] | None = None,
         admin: CreateCertificateApplicationOrderRequestTech | None = None,
         tech: CreateCertificateApplicationOrderRequestTech | None = None,
-        dns_provider_infos: list[
-            CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos
-        ]
-        | None = None,
-    ) -> CreateCertificateApplicationOrderForTerraformResponse:
+        dns_provider_infos: list[DnsProviderInfos] | None = None,
+    ) -> CreateCertificateApplicationOrderResponse:
         """CreateCertificateApplicationOrderForTerraform: ``POST /api/terraform/certificate/order/create``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -395,7 +377,7 @@ class CertificateApplicationClient(ProductClient):
         start_time: str | None = None,
         end_time: str | None = None,
         page_param: ListCertificateApplicationOrdersRequestPageParam | None = None,
-    ) -> ListCertificateApplicationOrdersForTerraformResponse:
+    ) -> ListCertificateApplicationOrdersResponse:
         """ListCertificateApplicationOrdersForTerraform: ``POST /api/terraform/certificate/order/list``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -414,12 +396,12 @@ class CertificateApplicationClient(ProductClient):
 
     def get_certificate_application_order_for_terraform(
         self,
-        request: GetCertificateApplicationOrderForTerraformRequest | None = None,
+        request: OrderIdPurchaseRecordIdRequest | None = None,
         /,
         *,
         order_id: str | None = None,
         purchase_record_id: str | None = None,
-    ) -> GetCertificateApplicationOrderForTerraformResponse:
+    ) -> GetCertificateApplicationOrderResponse:
         """GetCertificateApplicationOrderForTerraform: ``POST /api/terraform/certificate/order/detail``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -433,12 +415,12 @@ class CertificateApplicationClient(ProductClient):
 
     def cancel_certificate_application_order_for_terraform(
         self,
-        request: CancelCertificateApplicationOrderForTerraformRequest | None = None,
+        request: OrderIdPurchaseRecordIdRequest | None = None,
         /,
         *,
         order_id: str | None = None,
         purchase_record_id: str | None = None,
-    ) -> CancelCertificateApplicationOrderForTerraformResponse:
+    ) -> CodeMessageResponse:
         """CancelCertificateApplicationOrderForTerraform: ``POST /api/terraform/certificate/order/cancel``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -499,7 +481,7 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
         validate_method: str,
         auto_deploy: bool | Literal["true", "false"],
         validity_days: int,
-        identification_info: CreateCertificateApplicationOrderRequestIdentificationInfo,
+        identification_info: IdentificationInfo,
         certificate_name: str | None = None,
         description: str | None = None,
         auto_renew: bool | Literal["true", "false"] | None = None,
@@ -509,8 +491,7 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
         batch_apply: bool | Literal["true", "false"] | None = None,
         admin: CreateCertificateApplicationOrderRequestTech | None = None,
         tech: CreateCertificateApplicationOrderRequestTech | None = None,
-        dns_provider_infos: list[CreateCertificateApplicationOrderRequestDnsProviderInfos]
-        | None = None,
+        dns_provider_infos: list[CreateCertificateApplicationOrderDnsProviderInfos] | None = None,
     ) -> CreateCertificateApplicationOrderResponse: ...
     async def create_certificate_application_order(
         self,
@@ -527,16 +508,14 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
         validate_method: str | None = None,
         auto_deploy: bool | Literal["true", "false"] | None = None,
         validity_days: int | None = None,
-        identification_info: CreateCertificateApplicationOrderRequestIdentificationInfo
-        | None = None,
+        identification_info: IdentificationInfo | None = None,
         backup_certificate_brand: str | None = None,
         org_validate_method: str | None = None,
         domain_type: str | None = None,
         batch_apply: bool | Literal["true", "false"] | None = None,
         admin: CreateCertificateApplicationOrderRequestTech | None = None,
         tech: CreateCertificateApplicationOrderRequestTech | None = None,
-        dns_provider_infos: list[CreateCertificateApplicationOrderRequestDnsProviderInfos]
-        | None = None,
+        dns_provider_infos: list[CreateCertificateApplicationOrderDnsProviderInfos] | None = None,
     ) -> CreateCertificateApplicationOrderResponse:
         """CreateCertificateApplicationOrder: ``POST /api/certificate/order/create``.
 
@@ -599,7 +578,7 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
 
     async def get_dcv_content(
         self,
-        request: GetDcvContentRequest | None = None,
+        request: OrderIdPurchaseRecordIdRequest | None = None,
         /,
         *,
         order_id: str | None = None,
@@ -615,12 +594,12 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
 
     async def cancel_certificate_application_order(
         self,
-        request: CancelCertificateApplicationOrderRequest | None = None,
+        request: OrderIdPurchaseRecordIdRequest | None = None,
         /,
         *,
         order_id: str | None = None,
         purchase_record_id: str | None = None,
-    ) -> CancelCertificateApplicationOrderResponse:
+    ) -> CodeMessageResponse:
         """CancelCertificateApplicationOrder: ``POST /api/certificate/order/cancel``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -634,7 +613,7 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
 
     async def get_certificate_application_order(
         self,
-        request: GetCertificateApplicationOrderRequest | None = None,
+        request: OrderIdPurchaseRecordIdRequest | None = None,
         /,
         *,
         order_id: str | None = None,
@@ -667,7 +646,7 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
         common_name: str,
         subject_alternative_names: list[str],
         description: str | None = None,
-        dns_provider_infos: list[ReissueCertificateForWplusRequestDnsProviderInfos] | None = None,
+        dns_provider_infos: list[ReissueCertificateForWplusDnsProviderInfos] | None = None,
         auto_renew: bool | Literal["true", "false"] | None = None,
     ) -> ReissueCertificateForWplusResponse: ...
     async def reissue_certificate_for_wplus(
@@ -682,7 +661,7 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
         auto_deploy: bool | Literal["true", "false"] | None = None,
         common_name: str | None = None,
         subject_alternative_names: list[str] | None = None,
-        dns_provider_infos: list[ReissueCertificateForWplusRequestDnsProviderInfos] | None = None,
+        dns_provider_infos: list[ReissueCertificateForWplusDnsProviderInfos] | None = None,
         auto_renew: bool | Literal["true", "false"] | None = None,
     ) -> ReissueCertificateForWplusResponse:
         """ReissueCertificateForWplus: ``POST /api/certificate/reissue``.
@@ -707,7 +686,7 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
     @overload
     async def create_certificate_application_order_for_terraform(
         self, request: CreateCertificateApplicationOrderForTerraformRequest, /
-    ) -> CreateCertificateApplicationOrderForTerraformResponse: ...
+    ) -> CreateCertificateApplicationOrderResponse: ...
     @overload
     async def create_certificate_application_order_for_terraform(
         self,
@@ -720,7 +699,7 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
         validate_method: str,
         auto_deploy: bool | Literal["true", "false"],
         validity_days: int,
-        identification_info: CreateCertificateApplicationOrderRequestIdentificationInfo,
+        identification_info: IdentificationInfo,
         certificate_name: str | None = None,
         description: str | None = None,
         auto_renew: bool | Literal["true", "false"] | None = None,
@@ -730,11 +709,8 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
         batch_apply: bool | Literal["true", "false"] | None = None,
         admin: CreateCertificateApplicationOrderRequestTech | None = None,
         tech: CreateCertificateApplicationOrderRequestTech | None = None,
-        dns_provider_infos: list[
-            CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos
-        ]
-        | None = None,
-    ) -> CreateCertificateApplicationOrderForTerraformResponse: ...
+        dns_provider_infos: list[DnsProviderInfos] | None = None,
+    ) -> CreateCertificateApplicationOrderResponse: ...
     async def create_certificate_application_order_for_terraform(
         self,
         request: CreateCertificateApplicationOrderForTerraformRequest | None = None,
@@ -750,19 +726,15 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
         validate_method: str | None = None,
         auto_deploy: bool | Literal["true", "false"] | None = None,
         validity_days: int | None = None,
-        identification_info: CreateCertificateApplicationOrderRequestIdentificationInfo
-        | None = None,
+        identification_info: IdentificationInfo | None = None,
         backup_certificate_brand: str | None = None,
         org_validate_method: str | None = None,
         domain_type: str | None = None,
         batch_apply: bool | Literal["true", "false"] | None = None,
         admin: CreateCertificateApplicationOrderRequestTech | None = None,
         tech: CreateCertificateApplicationOrderRequestTech | None = None,
-        dns_provider_infos: list[
-            CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos
-        ]
-        | None = None,
-    ) -> CreateCertificateApplicationOrderForTerraformResponse:
+        dns_provider_infos: list[DnsProviderInfos] | None = None,
+    ) -> CreateCertificateApplicationOrderResponse:
         """CreateCertificateApplicationOrderForTerraform: ``POST /api/terraform/certificate/order/create``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -803,7 +775,7 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
         start_time: str | None = None,
         end_time: str | None = None,
         page_param: ListCertificateApplicationOrdersRequestPageParam | None = None,
-    ) -> ListCertificateApplicationOrdersForTerraformResponse:
+    ) -> ListCertificateApplicationOrdersResponse:
         """ListCertificateApplicationOrdersForTerraform: ``POST /api/terraform/certificate/order/list``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -822,12 +794,12 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
 
     async def get_certificate_application_order_for_terraform(
         self,
-        request: GetCertificateApplicationOrderForTerraformRequest | None = None,
+        request: OrderIdPurchaseRecordIdRequest | None = None,
         /,
         *,
         order_id: str | None = None,
         purchase_record_id: str | None = None,
-    ) -> GetCertificateApplicationOrderForTerraformResponse:
+    ) -> GetCertificateApplicationOrderResponse:
         """GetCertificateApplicationOrderForTerraform: ``POST /api/terraform/certificate/order/detail``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -841,12 +813,12 @@ class AsyncCertificateApplicationClient(AsyncProductClient):
 
     async def cancel_certificate_application_order_for_terraform(
         self,
-        request: CancelCertificateApplicationOrderForTerraformRequest | None = None,
+        request: OrderIdPurchaseRecordIdRequest | None = None,
         /,
         *,
         order_id: str | None = None,
         purchase_record_id: str | None = None,
-    ) -> CancelCertificateApplicationOrderForTerraformResponse:
+    ) -> CodeMessageResponse:
         """CancelCertificateApplicationOrderForTerraform: ``POST /api/terraform/certificate/order/cancel``.
 
         Not idempotent: not retried once the request may have reached the server.

@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import msgspec
 from msgspec import Meta
@@ -21,58 +21,48 @@ __all__ = [
     "BatchGetDcvContentRequestPurchaseRecordInfos",
     "BatchGetDcvContentResponse",
     "BatchGetDcvContentResponseData",
-    "BatchGetDcvContentResponseDataCertificateDomainValidateInfos",
-    "BatchGetDcvContentResponseDataCertificateDomainValidateInfosDomainValidateInfos",
-    "CancelCertificateApplicationOrderForTerraformRequest",
-    "CancelCertificateApplicationOrderForTerraformResponse",
-    "CancelCertificateApplicationOrderRequest",
-    "CancelCertificateApplicationOrderResponse",
+    "CertificateDomainValidateInfos",
+    "CodeMessageResponse",
+    "CreateCertificateApplicationOrderDnsProviderInfos",
     "CreateCertificateApplicationOrderForTerraformRequest",
-    "CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos",
-    "CreateCertificateApplicationOrderForTerraformResponse",
     "CreateCertificateApplicationOrderRequest",
-    "CreateCertificateApplicationOrderRequestDnsProviderInfos",
-    "CreateCertificateApplicationOrderRequestIdentificationInfo",
     "CreateCertificateApplicationOrderRequestTech",
     "CreateCertificateApplicationOrderResponse",
     "CreateCertificateApplicationOrderResponseData",
-    "CreateCertificateApplicationOrderResponseDataDomainOrderRelationInfos",
-    "GetCertificateApplicationOrderForTerraformRequest",
-    "GetCertificateApplicationOrderForTerraformResponse",
-    "GetCertificateApplicationOrderRequest",
+    "DataDnsProviderInfos",
+    "DnsProviderInfos",
+    "DomainOrderRelationInfos",
+    "DomainValidateInfos",
     "GetCertificateApplicationOrderResponse",
     "GetCertificateApplicationOrderResponseData",
-    "GetCertificateApplicationOrderResponseDataDnsProviderInfos",
-    "GetDcvContentRequest",
     "GetDcvContentResponse",
     "GetDcvContentResponseData",
     "GetDcvContentResponseDataDomainValidateInfos",
+    "IdentificationInfo",
     "ListCertificateApplicationOrdersForTerraformRequest",
-    "ListCertificateApplicationOrdersForTerraformResponse",
     "ListCertificateApplicationOrdersRequest",
     "ListCertificateApplicationOrdersRequestPageParam",
     "ListCertificateApplicationOrdersResponse",
     "ListCertificateApplicationOrdersResponseData",
-    "ListCertificateApplicationOrdersResponseDataOrders",
-    "ListCertificateApplicationOrdersResponseDataPageInfo",
+    "OrderIdPurchaseRecordIdRequest",
+    "Orders",
+    "PageInfo",
+    "ReissueCertificateForWplusDnsProviderInfos",
     "ReissueCertificateForWplusRequest",
-    "ReissueCertificateForWplusRequestDnsProviderInfos",
     "ReissueCertificateForWplusResponse",
     "ReissueCertificateForWplusResponseData",
-    "ReissueCertificateForWplusResponseDataValidateAliasDomains",
+    "ValidateAliasDomains",
 ]
 
 
-class ReissueCertificateForWplusResponseDataValidateAliasDomains(ItemModel, kw_only=True):
+class ValidateAliasDomains(ItemModel, kw_only=True):
     """An item of ``CreateCertificateApplicationOrderResponseData.validate_alias_domains``, an item of ``ReissueCertificateForWplusResponseData.validate_alias_domains``."""
 
     domain: str | None = None
     validate_alias_domain: str | None = None
 
 
-class CreateCertificateApplicationOrderResponseDataDomainOrderRelationInfos(
-    ItemModel, kw_only=True
-):
+class DomainOrderRelationInfos(ItemModel, kw_only=True):
     """An item of ``CreateCertificateApplicationOrderResponseData.domain_order_relation_infos``."""
 
     domain_name: str | None = None
@@ -81,28 +71,26 @@ class CreateCertificateApplicationOrderResponseDataDomainOrderRelationInfos(
 
 
 class CreateCertificateApplicationOrderResponseData(ItemModel, kw_only=True):
-    """The ``data`` of ``CreateCertificateApplicationOrderResponse``, the ``data`` of ``CreateCertificateApplicationOrderForTerraformResponse``."""
+    """The ``data`` of ``CreateCertificateApplicationOrderResponse``."""
 
     order_id: str | None = None
     order_ids: list[str] = msgspec.field(default_factory=list)
     purchase_record_ids: list[str] = msgspec.field(default_factory=list)
-    validate_alias_domains: list[ReissueCertificateForWplusResponseDataValidateAliasDomains] = (
-        msgspec.field(default_factory=list)
+    validate_alias_domains: list[ValidateAliasDomains] = msgspec.field(default_factory=list)
+    domain_order_relation_infos: list[DomainOrderRelationInfos] = msgspec.field(
+        default_factory=list
     )
-    domain_order_relation_infos: list[
-        CreateCertificateApplicationOrderResponseDataDomainOrderRelationInfos
-    ] = msgspec.field(default_factory=list)
 
 
 class CreateCertificateApplicationOrderResponse(ResponseModel, kw_only=True):
-    """The answer of CreateCertificateApplicationOrder."""
+    """The answer of CreateCertificateApplicationOrder, CreateCertificateApplicationOrderForTerraform."""
 
     code: str | int | None = None
     message: str | None = None
     data: CreateCertificateApplicationOrderResponseData | None = None
 
 
-class CreateCertificateApplicationOrderRequestIdentificationInfo(ItemModel, kw_only=True):
+class IdentificationInfo(ItemModel, kw_only=True):
     """The ``identification_info`` of ``CreateCertificateApplicationOrderRequest``, the ``identification_info`` of ``CreateCertificateApplicationOrderForTerraformRequest``."""
 
     country: str | None = None
@@ -129,7 +117,7 @@ class CreateCertificateApplicationOrderRequestTech(ItemModel, kw_only=True):
     title: str | None = None
 
 
-class CreateCertificateApplicationOrderRequestDnsProviderInfos(ItemModel, kw_only=True):
+class CreateCertificateApplicationOrderDnsProviderInfos(ItemModel, kw_only=True):
     """An item of ``CreateCertificateApplicationOrderRequest.dns_provider_infos``."""
 
     domain: str
@@ -142,7 +130,7 @@ class CreateCertificateApplicationOrderRequestDnsProviderInfos(ItemModel, kw_onl
         self.enable_dns_alias_mode = as_flag(self.enable_dns_alias_mode, "true", "false")
 
 
-class ListCertificateApplicationOrdersResponseDataOrders(ItemModel, kw_only=True):
+class Orders(ItemModel, kw_only=True):
     """An item of ``ListCertificateApplicationOrdersResponseData.orders``."""
 
     order_id: str | None = None
@@ -158,7 +146,7 @@ class ListCertificateApplicationOrdersResponseDataOrders(ItemModel, kw_only=True
     create_time: str | None = None
 
 
-class ListCertificateApplicationOrdersResponseDataPageInfo(ItemModel, kw_only=True):
+class PageInfo(ItemModel, kw_only=True):
     """The ``page_info`` of ``ListCertificateApplicationOrdersResponseData``."""
 
     total_number: int | None = None
@@ -168,16 +156,14 @@ class ListCertificateApplicationOrdersResponseDataPageInfo(ItemModel, kw_only=Tr
 
 
 class ListCertificateApplicationOrdersResponseData(ItemModel, kw_only=True):
-    """The ``data`` of ``ListCertificateApplicationOrdersResponse``, the ``data`` of ``ListCertificateApplicationOrdersForTerraformResponse``."""
+    """The ``data`` of ``ListCertificateApplicationOrdersResponse``."""
 
-    orders: list[ListCertificateApplicationOrdersResponseDataOrders] = msgspec.field(
-        default_factory=list
-    )
-    page_info: ListCertificateApplicationOrdersResponseDataPageInfo | None = None
+    orders: list[Orders] = msgspec.field(default_factory=list)
+    page_info: PageInfo | None = None
 
 
 class ListCertificateApplicationOrdersResponse(ResponseModel, kw_only=True):
-    """The answer of ListCertificateApplicationOrders."""
+    """The answer of ListCertificateApplicationOrders, ListCertificateApplicationOrdersForTerraform."""
 
     code: str | int | None = None
     message: str | None = None
@@ -224,14 +210,14 @@ class GetDcvContentResponse(ResponseModel, kw_only=True):
     data: GetDcvContentResponseData | None = None
 
 
-class CancelCertificateApplicationOrderResponse(ResponseModel, kw_only=True):
-    """The answer of CancelCertificateApplicationOrder."""
+class CodeMessageResponse(ResponseModel, kw_only=True):
+    """The answer of CancelCertificateApplicationOrder, CancelCertificateApplicationOrderForTerraform."""
 
     code: str | int | None = None
     message: str | None = None
 
 
-class GetCertificateApplicationOrderResponseDataDnsProviderInfos(ItemModel, kw_only=True):
+class DataDnsProviderInfos(ItemModel, kw_only=True):
     """An item of ``GetCertificateApplicationOrderResponseData.dns_provider_infos``."""
 
     domain: str | None = None
@@ -242,7 +228,7 @@ class GetCertificateApplicationOrderResponseDataDnsProviderInfos(ItemModel, kw_o
 
 
 class GetCertificateApplicationOrderResponseData(ItemModel, kw_only=True):
-    """The ``data`` of ``GetCertificateApplicationOrderResponse``, the ``data`` of ``GetCertificateApplicationOrderForTerraformResponse``."""
+    """The ``data`` of ``GetCertificateApplicationOrderResponse``."""
 
     order_id: str | None = None
     order_status: str | None = None
@@ -271,9 +257,7 @@ class GetCertificateApplicationOrderResponseData(ItemModel, kw_only=True):
     domain_type: str | None = None
     auto_deploy: str | None = None
     remain_validity_days: int | None = None
-    dns_provider_infos: list[GetCertificateApplicationOrderResponseDataDnsProviderInfos] = (
-        msgspec.field(default_factory=list)
-    )
+    dns_provider_infos: list[DataDnsProviderInfos] = msgspec.field(default_factory=list)
     primary_certificate_brand: str | None = None
     backup_certificate_brand: str | None = None
     org_validate_method: str | None = None
@@ -285,7 +269,7 @@ class GetCertificateApplicationOrderResponseData(ItemModel, kw_only=True):
 
 
 class GetCertificateApplicationOrderResponse(ResponseModel, kw_only=True):
-    """The answer of GetCertificateApplicationOrder."""
+    """The answer of GetCertificateApplicationOrder, GetCertificateApplicationOrderForTerraform."""
 
     code: str | int | None = None
     message: str | None = None
@@ -296,9 +280,7 @@ class ReissueCertificateForWplusResponseData(ItemModel, kw_only=True):
     """The ``data`` of ``ReissueCertificateForWplusResponse``."""
 
     sales_order_id: str | None = None
-    validate_alias_domains: list[ReissueCertificateForWplusResponseDataValidateAliasDomains] = (
-        msgspec.field(default_factory=list)
-    )
+    validate_alias_domains: list[ValidateAliasDomains] = msgspec.field(default_factory=list)
 
 
 class ReissueCertificateForWplusResponse(ResponseModel, kw_only=True):
@@ -309,7 +291,7 @@ class ReissueCertificateForWplusResponse(ResponseModel, kw_only=True):
     data: ReissueCertificateForWplusResponseData | None = None
 
 
-class ReissueCertificateForWplusRequestDnsProviderInfos(ItemModel, kw_only=True):
+class ReissueCertificateForWplusDnsProviderInfos(ItemModel, kw_only=True):
     """An item of ``ReissueCertificateForWplusRequest.dns_provider_infos``."""
 
     domain: str
@@ -322,15 +304,7 @@ class ReissueCertificateForWplusRequestDnsProviderInfos(ItemModel, kw_only=True)
         self.enable_dns_alias_mode = as_flag(self.enable_dns_alias_mode, "true", "false")
 
 
-class CreateCertificateApplicationOrderForTerraformResponse(ResponseModel, kw_only=True):
-    """The answer of CreateCertificateApplicationOrderForTerraform."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: CreateCertificateApplicationOrderResponseData | None = None
-
-
-class CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos(ItemModel, kw_only=True):
+class DnsProviderInfos(ItemModel, kw_only=True):
     """An item of ``CreateCertificateApplicationOrderForTerraformRequest.dns_provider_infos``."""
 
     domain: str
@@ -343,33 +317,8 @@ class CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos(ItemM
         self.enable_dns_alias_mode = as_flag(self.enable_dns_alias_mode, "true", "false")
 
 
-class ListCertificateApplicationOrdersForTerraformResponse(ResponseModel, kw_only=True):
-    """The answer of ListCertificateApplicationOrdersForTerraform."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: ListCertificateApplicationOrdersResponseData | None = None
-
-
-class GetCertificateApplicationOrderForTerraformResponse(ResponseModel, kw_only=True):
-    """The answer of GetCertificateApplicationOrderForTerraform."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: GetCertificateApplicationOrderResponseData | None = None
-
-
-class CancelCertificateApplicationOrderForTerraformResponse(ResponseModel, kw_only=True):
-    """The answer of CancelCertificateApplicationOrderForTerraform."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
-class BatchGetDcvContentResponseDataCertificateDomainValidateInfosDomainValidateInfos(
-    ItemModel, kw_only=True
-):
-    """An item of ``BatchGetDcvContentResponseDataCertificateDomainValidateInfos.domain_validate_infos``."""
+class DomainValidateInfos(ItemModel, kw_only=True):
+    """An item of ``CertificateDomainValidateInfos.domain_validate_infos``."""
 
     domain: str | None = None
     validate_file_name: str | None = None
@@ -382,24 +331,22 @@ class BatchGetDcvContentResponseDataCertificateDomainValidateInfosDomainValidate
     create_time: str | None = None
 
 
-class BatchGetDcvContentResponseDataCertificateDomainValidateInfos(ItemModel, kw_only=True):
+class CertificateDomainValidateInfos(ItemModel, kw_only=True):
     """An item of ``BatchGetDcvContentResponseData.certificate_domain_validate_infos``."""
 
     sales_order_id: str | None = None
     validate_method: str | None = None
     auto_validate: str | None = None
-    domain_validate_infos: list[
-        BatchGetDcvContentResponseDataCertificateDomainValidateInfosDomainValidateInfos
-    ] = msgspec.field(default_factory=list)
+    domain_validate_infos: list[DomainValidateInfos] = msgspec.field(default_factory=list)
     purchase_record_id: str | None = None
 
 
 class BatchGetDcvContentResponseData(ItemModel, kw_only=True):
     """The ``data`` of ``BatchGetDcvContentResponse``."""
 
-    certificate_domain_validate_infos: list[
-        BatchGetDcvContentResponseDataCertificateDomainValidateInfos
-    ] = msgspec.field(default_factory=list)
+    certificate_domain_validate_infos: list[CertificateDomainValidateInfos] = msgspec.field(
+        default_factory=list
+    )
 
 
 class BatchGetDcvContentResponse(ResponseModel, kw_only=True):
@@ -431,14 +378,14 @@ class CreateCertificateApplicationOrderRequest(RequestModel, kw_only=True):
     validate_method: str
     auto_deploy: Literal["true", "false"]
     validity_days: int
-    identification_info: CreateCertificateApplicationOrderRequestIdentificationInfo
+    identification_info: IdentificationInfo
     backup_certificate_brand: str | None = None
     org_validate_method: str | None = None
     domain_type: str | None = None
     batch_apply: Literal["true", "false"] | None = None
     admin: CreateCertificateApplicationOrderRequestTech | None = None
     tech: CreateCertificateApplicationOrderRequestTech | None = None
-    dns_provider_infos: list[CreateCertificateApplicationOrderRequestDnsProviderInfos] | None = None
+    dns_provider_infos: list[CreateCertificateApplicationOrderDnsProviderInfos] | None = None
 
     def __post_init__(self) -> None:
         self.auto_renew = as_flag(self.auto_renew, "true", "false")
@@ -460,22 +407,8 @@ class ListCertificateApplicationOrdersRequest(RequestModel, kw_only=True):
     order_ids: list[str] | None = None
 
 
-class GetDcvContentRequest(RequestModel, kw_only=True):
-    """The arguments of GetDcvContent (``POST /api/certificate/order/domain/validate/info``)."""
-
-    order_id: str | None = None
-    purchase_record_id: str | None = None
-
-
-class CancelCertificateApplicationOrderRequest(RequestModel, kw_only=True):
-    """The arguments of CancelCertificateApplicationOrder (``POST /api/certificate/order/cancel``)."""
-
-    order_id: str | None = None
-    purchase_record_id: str | None = None
-
-
-class GetCertificateApplicationOrderRequest(RequestModel, kw_only=True):
-    """The arguments of GetCertificateApplicationOrder (``POST /api/certificate/order/detail``)."""
+class OrderIdPurchaseRecordIdRequest(RequestModel, kw_only=True):
+    """The arguments of GetDcvContent, CancelCertificateApplicationOrder, GetCertificateApplicationOrder and 2 more: the same fields."""
 
     order_id: str | None = None
     purchase_record_id: str | None = None
@@ -492,7 +425,7 @@ class ReissueCertificateForWplusRequest(RequestModel, kw_only=True):
     auto_deploy: Literal["true", "false"]
     common_name: str
     subject_alternative_names: list[str]
-    dns_provider_infos: list[ReissueCertificateForWplusRequestDnsProviderInfos] | None = None
+    dns_provider_infos: list[ReissueCertificateForWplusDnsProviderInfos] | None = None
     auto_renew: Literal["true", "false"] | None = None
 
     def __post_init__(self) -> None:
@@ -515,16 +448,14 @@ class CreateCertificateApplicationOrderForTerraformRequest(RequestModel, kw_only
     validate_method: str
     auto_deploy: Literal["true", "false"]
     validity_days: int
-    identification_info: CreateCertificateApplicationOrderRequestIdentificationInfo
+    identification_info: IdentificationInfo
     backup_certificate_brand: str | None = None
     org_validate_method: str | None = None
     domain_type: str | None = None
     batch_apply: Literal["true", "false"] | None = None
     admin: CreateCertificateApplicationOrderRequestTech | None = None
     tech: CreateCertificateApplicationOrderRequestTech | None = None
-    dns_provider_infos: (
-        list[CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos] | None
-    ) = None
+    dns_provider_infos: list[DnsProviderInfos] | None = None
 
     def __post_init__(self) -> None:
         self.auto_renew = as_flag(self.auto_renew, "true", "false")
@@ -545,21 +476,55 @@ class ListCertificateApplicationOrdersForTerraformRequest(RequestModel, kw_only=
     page_param: ListCertificateApplicationOrdersRequestPageParam | None = None
 
 
-class GetCertificateApplicationOrderForTerraformRequest(RequestModel, kw_only=True):
-    """The arguments of GetCertificateApplicationOrderForTerraform (``POST /api/terraform/certificate/order/detail``)."""
-
-    order_id: str | None = None
-    purchase_record_id: str | None = None
-
-
-class CancelCertificateApplicationOrderForTerraformRequest(RequestModel, kw_only=True):
-    """The arguments of CancelCertificateApplicationOrderForTerraform (``POST /api/terraform/certificate/order/cancel``)."""
-
-    order_id: str | None = None
-    purchase_record_id: str | None = None
-
-
 class BatchGetDcvContentRequest(RequestModel, kw_only=True):
     """The arguments of BatchGetDcvContent (``POST /api/certificate/orders/domain/validate/info``)."""
 
     purchase_record_infos: list[BatchGetDcvContentRequestPurchaseRecordInfos]
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "BatchGetDcvContentResponseDataCertificateDomainValidateInfos": ".:CertificateDomainValidateInfos",
+        "BatchGetDcvContentResponseDataCertificateDomainValidateInfosDomainValidateInfos": ".:DomainValidateInfos",
+        "CancelCertificateApplicationOrderForTerraformRequest": ".:OrderIdPurchaseRecordIdRequest",
+        "CancelCertificateApplicationOrderForTerraformResponse": ".:CodeMessageResponse",
+        "CancelCertificateApplicationOrderRequest": ".:OrderIdPurchaseRecordIdRequest",
+        "CancelCertificateApplicationOrderResponse": ".:CodeMessageResponse",
+        "CreateCertificateApplicationOrderForTerraformRequestAdmin": ".:CreateCertificateApplicationOrderRequestTech",
+        "CreateCertificateApplicationOrderForTerraformRequestDnsProviderInfos": ".:DnsProviderInfos",
+        "CreateCertificateApplicationOrderForTerraformRequestIdentificationInfo": ".:IdentificationInfo",
+        "CreateCertificateApplicationOrderForTerraformRequestTech": ".:CreateCertificateApplicationOrderRequestTech",
+        "CreateCertificateApplicationOrderForTerraformResponse": ".:CreateCertificateApplicationOrderResponse",
+        "CreateCertificateApplicationOrderForTerraformResponseData": ".:CreateCertificateApplicationOrderResponseData",
+        "CreateCertificateApplicationOrderForTerraformResponseDataDomainOrderRelationInfos": ".:DomainOrderRelationInfos",
+        "CreateCertificateApplicationOrderForTerraformResponseDataValidateAliasDomains": ".:ValidateAliasDomains",
+        "CreateCertificateApplicationOrderRequestAdmin": ".:CreateCertificateApplicationOrderRequestTech",
+        "CreateCertificateApplicationOrderRequestDnsProviderInfos": ".:CreateCertificateApplicationOrderDnsProviderInfos",
+        "CreateCertificateApplicationOrderRequestIdentificationInfo": ".:IdentificationInfo",
+        "CreateCertificateApplicationOrderResponseDataDomainOrderRelationInfos": ".:DomainOrderRelationInfos",
+        "CreateCertificateApplicationOrderResponseDataValidateAliasDomains": ".:ValidateAliasDomains",
+        "GetCertificateApplicationOrderForTerraformRequest": ".:OrderIdPurchaseRecordIdRequest",
+        "GetCertificateApplicationOrderForTerraformResponse": ".:GetCertificateApplicationOrderResponse",
+        "GetCertificateApplicationOrderForTerraformResponseData": ".:GetCertificateApplicationOrderResponseData",
+        "GetCertificateApplicationOrderForTerraformResponseDataAdmin": ".:CreateCertificateApplicationOrderRequestTech",
+        "GetCertificateApplicationOrderForTerraformResponseDataDnsProviderInfos": ".:DataDnsProviderInfos",
+        "GetCertificateApplicationOrderForTerraformResponseDataTech": ".:CreateCertificateApplicationOrderRequestTech",
+        "GetCertificateApplicationOrderRequest": ".:OrderIdPurchaseRecordIdRequest",
+        "GetCertificateApplicationOrderResponseDataAdmin": ".:CreateCertificateApplicationOrderRequestTech",
+        "GetCertificateApplicationOrderResponseDataDnsProviderInfos": ".:DataDnsProviderInfos",
+        "GetCertificateApplicationOrderResponseDataTech": ".:CreateCertificateApplicationOrderRequestTech",
+        "GetDcvContentRequest": ".:OrderIdPurchaseRecordIdRequest",
+        "ListCertificateApplicationOrdersForTerraformRequestPageParam": ".:ListCertificateApplicationOrdersRequestPageParam",
+        "ListCertificateApplicationOrdersForTerraformResponse": ".:ListCertificateApplicationOrdersResponse",
+        "ListCertificateApplicationOrdersForTerraformResponseData": ".:ListCertificateApplicationOrdersResponseData",
+        "ListCertificateApplicationOrdersForTerraformResponseDataOrders": ".:Orders",
+        "ListCertificateApplicationOrdersForTerraformResponseDataPageInfo": ".:PageInfo",
+        "ListCertificateApplicationOrdersResponseDataOrders": ".:Orders",
+        "ListCertificateApplicationOrdersResponseDataPageInfo": ".:PageInfo",
+        "ReissueCertificateForWplusRequestDnsProviderInfos": ".:ReissueCertificateForWplusDnsProviderInfos",
+        "ReissueCertificateForWplusResponseDataValidateAliasDomains": ".:ValidateAliasDomains",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

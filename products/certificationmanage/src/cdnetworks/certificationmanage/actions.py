@@ -12,17 +12,15 @@ from typing import Any
 from cdnetworks.core.action import Action, Envelope
 
 from .models import (
+    CertificateIdRequest,
     CreateCertificateV2Request,
     CreateCertificateV2Response,
-    DeleteCertificateRequest,
     DeleteCertificateResponse,
-    GetCertificateAssociatedHostnamesRequest,
     GetCertificateAssociatedHostnamesResponse,
     GetCertificateContentInfosRequest,
     GetCertificateContentInfosResponse,
     GetCertificateContentRequest,
     GetCertificateContentResponse,
-    GetCertificateV2Request,
     GetCertificateV2Response,
     QueryCertificateListRequest,
     QueryCertificateListResponse,
@@ -93,11 +91,11 @@ CREATE_CERTIFICATE_V2: Action[CreateCertificateV2Request, CreateCertificateV2Res
 )
 """CreateCertificateV2: ``POST /api/certificate``."""
 
-DELETE_CERTIFICATE: Action[DeleteCertificateRequest, DeleteCertificateResponse] = Action(
+DELETE_CERTIFICATE: Action[CertificateIdRequest, DeleteCertificateResponse] = Action(
     name="DeleteCertificate",
     method="DELETE",
     path="/api/certificate/{certificateId}",
-    request=DeleteCertificateRequest,
+    request=CertificateIdRequest,
     response=DeleteCertificateResponse,
     product=PRODUCT,
     summary="DeleteCertificate: DELETE /api/certificate/{certificateId}.",
@@ -107,11 +105,11 @@ DELETE_CERTIFICATE: Action[DeleteCertificateRequest, DeleteCertificateResponse] 
 )
 """DeleteCertificate: ``DELETE /api/certificate/{certificateId}``."""
 
-GET_CERTIFICATE_V2: Action[GetCertificateV2Request, GetCertificateV2Response] = Action(
+GET_CERTIFICATE_V2: Action[CertificateIdRequest, GetCertificateV2Response] = Action(
     name="GetCertificateV2",
     method="GET",
     path="/api/certificate/{certificateId}",
-    request=GetCertificateV2Request,
+    request=CertificateIdRequest,
     response=GetCertificateV2Response,
     product=PRODUCT,
     summary="GetCertificateV2: GET /api/certificate/{certificateId}.",
@@ -135,12 +133,12 @@ UPDATE_CERTIFICATE_V2: Action[UpdateCertificateV2Request, UpdateCertificateV2Res
 """UpdateCertificateV2: ``PUT /api/certificate/{certificateId}``."""
 
 GET_CERTIFICATE_ASSOCIATED_HOSTNAMES: Action[
-    GetCertificateAssociatedHostnamesRequest, GetCertificateAssociatedHostnamesResponse
+    CertificateIdRequest, GetCertificateAssociatedHostnamesResponse
 ] = Action(
     name="GetCertificateAssociatedHostnames",
     method="GET",
     path="/api/certificate/{certificateId}/domain",
-    request=GetCertificateAssociatedHostnamesRequest,
+    request=CertificateIdRequest,
     response=GetCertificateAssociatedHostnamesResponse,
     product=PRODUCT,
     summary="GetCertificateAssociatedHostnames: GET /api/certificate/{certificateId}/domain.",

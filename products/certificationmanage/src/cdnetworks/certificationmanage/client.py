@@ -27,17 +27,15 @@ from .actions import (
     UPDATE_CERTIFICATE_V2,
 )
 from .models import (
+    CertificateIdRequest,
     CreateCertificateV2Request,
     CreateCertificateV2Response,
-    DeleteCertificateRequest,
     DeleteCertificateResponse,
-    GetCertificateAssociatedHostnamesRequest,
     GetCertificateAssociatedHostnamesResponse,
     GetCertificateContentInfosRequest,
     GetCertificateContentInfosResponse,
     GetCertificateContentRequest,
     GetCertificateContentResponse,
-    GetCertificateV2Request,
     GetCertificateV2Response,
     QueryCertificateListRequest,
     QueryCertificateListResponse,
@@ -157,9 +155,7 @@ class CertificateManagementClient(ProductClient):
         )
 
     @overload
-    def delete_certificate(
-        self, request: DeleteCertificateRequest, /
-    ) -> DeleteCertificateResponse: ...
+    def delete_certificate(self, request: CertificateIdRequest, /) -> DeleteCertificateResponse: ...
     @overload
     def delete_certificate(
         self,
@@ -168,7 +164,7 @@ class CertificateManagementClient(ProductClient):
     ) -> DeleteCertificateResponse: ...
     def delete_certificate(
         self,
-        request: DeleteCertificateRequest | None = None,
+        request: CertificateIdRequest | None = None,
         *,
         certificate_id: int | None = None,
     ) -> DeleteCertificateResponse:
@@ -176,9 +172,7 @@ class CertificateManagementClient(ProductClient):
         return self.core.call(DELETE_CERTIFICATE, request, certificate_id=certificate_id)
 
     @overload
-    def get_certificate_v2(
-        self, request: GetCertificateV2Request, /
-    ) -> GetCertificateV2Response: ...
+    def get_certificate_v2(self, request: CertificateIdRequest, /) -> GetCertificateV2Response: ...
     @overload
     def get_certificate_v2(
         self,
@@ -187,7 +181,7 @@ class CertificateManagementClient(ProductClient):
     ) -> GetCertificateV2Response: ...
     def get_certificate_v2(
         self,
-        request: GetCertificateV2Request | None = None,
+        request: CertificateIdRequest | None = None,
         *,
         certificate_id: int | None = None,
     ) -> GetCertificateV2Response:
@@ -240,7 +234,7 @@ class CertificateManagementClient(ProductClient):
 
     @overload
     def get_certificate_associated_hostnames(
-        self, request: GetCertificateAssociatedHostnamesRequest, /
+        self, request: CertificateIdRequest, /
     ) -> GetCertificateAssociatedHostnamesResponse: ...
     @overload
     def get_certificate_associated_hostnames(
@@ -250,7 +244,7 @@ class CertificateManagementClient(ProductClient):
     ) -> GetCertificateAssociatedHostnamesResponse: ...
     def get_certificate_associated_hostnames(
         self,
-        request: GetCertificateAssociatedHostnamesRequest | None = None,
+        request: CertificateIdRequest | None = None,
         *,
         certificate_id: int | None = None,
     ) -> GetCertificateAssociatedHostnamesResponse:
@@ -422,7 +416,7 @@ class AsyncCertificateManagementClient(AsyncProductClient):
 
     @overload
     async def delete_certificate(
-        self, request: DeleteCertificateRequest, /
+        self, request: CertificateIdRequest, /
     ) -> DeleteCertificateResponse: ...
     @overload
     async def delete_certificate(
@@ -432,7 +426,7 @@ class AsyncCertificateManagementClient(AsyncProductClient):
     ) -> DeleteCertificateResponse: ...
     async def delete_certificate(
         self,
-        request: DeleteCertificateRequest | None = None,
+        request: CertificateIdRequest | None = None,
         *,
         certificate_id: int | None = None,
     ) -> DeleteCertificateResponse:
@@ -441,7 +435,7 @@ class AsyncCertificateManagementClient(AsyncProductClient):
 
     @overload
     async def get_certificate_v2(
-        self, request: GetCertificateV2Request, /
+        self, request: CertificateIdRequest, /
     ) -> GetCertificateV2Response: ...
     @overload
     async def get_certificate_v2(
@@ -451,7 +445,7 @@ class AsyncCertificateManagementClient(AsyncProductClient):
     ) -> GetCertificateV2Response: ...
     async def get_certificate_v2(
         self,
-        request: GetCertificateV2Request | None = None,
+        request: CertificateIdRequest | None = None,
         *,
         certificate_id: int | None = None,
     ) -> GetCertificateV2Response:
@@ -504,7 +498,7 @@ class AsyncCertificateManagementClient(AsyncProductClient):
 
     @overload
     async def get_certificate_associated_hostnames(
-        self, request: GetCertificateAssociatedHostnamesRequest, /
+        self, request: CertificateIdRequest, /
     ) -> GetCertificateAssociatedHostnamesResponse: ...
     @overload
     async def get_certificate_associated_hostnames(
@@ -514,7 +508,7 @@ class AsyncCertificateManagementClient(AsyncProductClient):
     ) -> GetCertificateAssociatedHostnamesResponse: ...
     async def get_certificate_associated_hostnames(
         self,
-        request: GetCertificateAssociatedHostnamesRequest | None = None,
+        request: CertificateIdRequest | None = None,
         *,
         certificate_id: int | None = None,
     ) -> GetCertificateAssociatedHostnamesResponse:

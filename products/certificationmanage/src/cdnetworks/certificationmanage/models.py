@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import msgspec
 
@@ -16,26 +16,24 @@ from cdnetworks.core.action import as_flag
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "CertInfos",
+    "CertificateIdRequest",
     "CreateCertificateV2Request",
     "CreateCertificateV2Response",
-    "DeleteCertificateRequest",
     "DeleteCertificateResponse",
-    "GetCertificateAssociatedHostnamesRequest",
+    "DomainCertConfigs",
+    "Domains",
     "GetCertificateAssociatedHostnamesResponse",
     "GetCertificateAssociatedHostnamesResponseData",
-    "GetCertificateAssociatedHostnamesResponseDataDomains",
     "GetCertificateContentInfosRequest",
     "GetCertificateContentInfosResponse",
     "GetCertificateContentRequest",
     "GetCertificateContentResponse",
-    "GetCertificateV2Request",
     "GetCertificateV2Response",
     "GetCertificateV2ResponseData",
-    "GetCertificateV2ResponseDataSubjectAlternativeNames",
     "QueryCertificateListRequest",
     "QueryCertificateListResponse",
     "QueryCertificateListResponseSslCertificates",
-    "QueryCertificateListResponseSslCertificatesRelatedDomains",
     "QueryCertificatePaginationRequest",
     "QueryCertificatePaginationResponse",
     "QueryCertificatePaginationResponsePageInfo",
@@ -44,8 +42,8 @@ __all__ = [
     "QueryDomainMultiCertConfigRequest",
     "QueryDomainMultiCertConfigResponse",
     "QueryDomainMultiCertConfigResponseData",
-    "QueryDomainMultiCertConfigResponseDataDomainCertConfigs",
-    "QueryDomainMultiCertConfigResponseDataDomainCertConfigsCertInfos",
+    "RelatedDomains",
+    "SubjectAlternativeNames",
     "UpdateCertificateV2Request",
     "UpdateCertificateV2Response",
 ]
@@ -78,7 +76,7 @@ class QueryCertificateResponse(ResponseModel, kw_only=True):
     dns_name: str | None = msgspec.field(default=None, name="dns-name")
 
 
-class QueryCertificateListResponseSslCertificatesRelatedDomains(ItemModel, kw_only=True):
+class RelatedDomains(ItemModel, kw_only=True):
     """An item of ``QueryCertificateListResponseSslCertificates.related_domains``."""
 
     domain_id: str | None = msgspec.field(default=None, name="domain-id")
@@ -98,8 +96,8 @@ class QueryCertificateListResponseSslCertificates(ItemModel, kw_only=True):
     certificate_validity_to: str | None = msgspec.field(
         default=None, name="certificate-validity-to"
     )
-    related_domains: list[QueryCertificateListResponseSslCertificatesRelatedDomains] = (
-        msgspec.field(default_factory=list, name="related-domains")
+    related_domains: list[RelatedDomains] = msgspec.field(
+        default_factory=list, name="related-domains"
     )
     dns_names: list[str] = msgspec.field(default_factory=list, name="dns-names")
     certificate_serial: str | None = msgspec.field(default=None, name="certificate-serial")
@@ -145,7 +143,7 @@ class DeleteCertificateResponse(ResponseModel, kw_only=True):
     data: list[str] = msgspec.field(default_factory=list)
 
 
-class GetCertificateV2ResponseDataSubjectAlternativeNames(ItemModel, kw_only=True):
+class SubjectAlternativeNames(ItemModel, kw_only=True):
     """An item of ``GetCertificateV2ResponseData.subject_alternative_names``."""
 
     subject_alternative_name: str | None = None
@@ -161,9 +159,7 @@ class GetCertificateV2ResponseData(ItemModel, kw_only=True):
     not_before: str | None = None
     not_after: str | None = None
     common_name: str | None = None
-    subject_alternative_names: list[GetCertificateV2ResponseDataSubjectAlternativeNames] = (
-        msgspec.field(default_factory=list)
-    )
+    subject_alternative_names: list[SubjectAlternativeNames] = msgspec.field(default_factory=list)
 
 
 class GetCertificateV2Response(ResponseModel, kw_only=True):
@@ -182,7 +178,7 @@ class UpdateCertificateV2Response(ResponseModel, kw_only=True):
     data: str | None = None
 
 
-class GetCertificateAssociatedHostnamesResponseDataDomains(ItemModel, kw_only=True):
+class Domains(ItemModel, kw_only=True):
     """An item of ``GetCertificateAssociatedHostnamesResponseData.domains``."""
 
     domain_id: int | None = None
@@ -193,9 +189,7 @@ class GetCertificateAssociatedHostnamesResponseData(ItemModel, kw_only=True):
     """The ``data`` of ``GetCertificateAssociatedHostnamesResponse``."""
 
     certificate_id: int | None = None
-    domains: list[GetCertificateAssociatedHostnamesResponseDataDomains] = msgspec.field(
-        default_factory=list
-    )
+    domains: list[Domains] = msgspec.field(default_factory=list)
 
 
 class GetCertificateAssociatedHostnamesResponse(ResponseModel, kw_only=True):
@@ -206,8 +200,8 @@ class GetCertificateAssociatedHostnamesResponse(ResponseModel, kw_only=True):
     data: GetCertificateAssociatedHostnamesResponseData | None = None
 
 
-class QueryDomainMultiCertConfigResponseDataDomainCertConfigsCertInfos(ItemModel, kw_only=True):
-    """An item of ``QueryDomainMultiCertConfigResponseDataDomainCertConfigs.cert_infos``."""
+class CertInfos(ItemModel, kw_only=True):
+    """An item of ``DomainCertConfigs.cert_infos``."""
 
     certificate_id: int | None = None
     certificate_name: str | None = None
@@ -215,13 +209,11 @@ class QueryDomainMultiCertConfigResponseDataDomainCertConfigsCertInfos(ItemModel
     serial: str | None = None
 
 
-class QueryDomainMultiCertConfigResponseDataDomainCertConfigs(ItemModel, kw_only=True):
+class DomainCertConfigs(ItemModel, kw_only=True):
     """An item of ``QueryDomainMultiCertConfigResponseData.domain_cert_configs``."""
 
     cert_usage: str | None = None
-    cert_infos: list[QueryDomainMultiCertConfigResponseDataDomainCertConfigsCertInfos] = (
-        msgspec.field(default_factory=list)
-    )
+    cert_infos: list[CertInfos] = msgspec.field(default_factory=list)
 
 
 class QueryDomainMultiCertConfigResponseData(ItemModel, kw_only=True):
@@ -232,9 +224,7 @@ class QueryDomainMultiCertConfigResponseData(ItemModel, kw_only=True):
     tls_version: str | None = msgspec.field(default=None, name="TLSVersion")
     enable_ocsp: str | None = msgspec.field(default=None, name="enableOCSP")
     cipher_suites: str | None = None
-    domain_cert_configs: list[QueryDomainMultiCertConfigResponseDataDomainCertConfigs] = (
-        msgspec.field(default_factory=list)
-    )
+    domain_cert_configs: list[DomainCertConfigs] = msgspec.field(default_factory=list)
 
 
 class QueryDomainMultiCertConfigResponse(ResponseModel, kw_only=True):
@@ -302,14 +292,8 @@ class CreateCertificateV2Request(RequestModel, kw_only=True):
     comment: str | None = None
 
 
-class DeleteCertificateRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteCertificate (``DELETE /api/certificate/{certificateId}``)."""
-
-    certificate_id: int
-
-
-class GetCertificateV2Request(RequestModel, kw_only=True):
-    """The arguments of GetCertificateV2 (``GET /api/certificate/{certificateId}``)."""
+class CertificateIdRequest(RequestModel, kw_only=True):
+    """The arguments of DeleteCertificate, GetCertificateV2, GetCertificateAssociatedHostnames: the same fields."""
 
     certificate_id: int
 
@@ -331,12 +315,6 @@ class UpdateCertificateV2Request(RequestModel, kw_only=True):
         self.is_need_alarm = as_flag(self.is_need_alarm, "true", "false")
 
 
-class GetCertificateAssociatedHostnamesRequest(RequestModel, kw_only=True):
-    """The arguments of GetCertificateAssociatedHostnames (``GET /api/certificate/{certificateId}/domain``)."""
-
-    certificate_id: int
-
-
 class QueryDomainMultiCertConfigRequest(RequestModel, kw_only=True):
     """The arguments of QueryDomainMultiCertConfig (``GET /api/config/certificate/v2/{domain}``)."""
 
@@ -355,3 +333,22 @@ class GetCertificateContentInfosRequest(RequestModel, kw_only=True):
 
     certificate_id_list: list[str]
     date: str
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "DeleteCertificateRequest": ".:CertificateIdRequest",
+        "GetCertificateAssociatedHostnamesRequest": ".:CertificateIdRequest",
+        "GetCertificateAssociatedHostnamesResponseDataDomains": ".:Domains",
+        "GetCertificateV2Request": ".:CertificateIdRequest",
+        "GetCertificateV2ResponseDataSubjectAlternativeNames": ".:SubjectAlternativeNames",
+        "QueryCertificateListResponseSslCertificatesRelatedDomains": ".:RelatedDomains",
+        "QueryCertificatePaginationResponseSslCertificates": ".:QueryCertificateListResponseSslCertificates",
+        "QueryCertificatePaginationResponseSslCertificatesRelatedDomains": ".:RelatedDomains",
+        "QueryDomainMultiCertConfigResponseDataDomainCertConfigs": ".:DomainCertConfigs",
+        "QueryDomainMultiCertConfigResponseDataDomainCertConfigsCertInfos": ".:CertInfos",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -14,12 +14,10 @@ from cdnetworks.core.action import Action, Envelope
 from .models import (
     BatchAssociateOrDetachControlGroupWithSubAccountRequest,
     BatchAssociateOrDetachControlGroupWithSubAccountResponse,
+    ControlGroupCodeRequest,
     CreateControlGroupRequest,
-    CreateControlGroupResponse,
-    DeleteControlGroupRequest,
     DeleteControlGroupResponse,
     EditControlGroupByCoverRequest,
-    EditControlGroupByCoverResponse,
     EditControlGroupRequest,
     EditControlGroupResponse,
     GetDomainListOfControlGroupRequest,
@@ -27,8 +25,6 @@ from .models import (
     QueryControlGroupListRequest,
     QueryControlGroupListResponse,
     QueryCustomizedControlGroupByNameRequest,
-    QueryCustomizedControlGroupByNameResponse,
-    QueryCustomizedControlGroupRequest,
     QueryCustomizedControlGroupResponse,
     QuerySubAccountRelatedControlGroupRequest,
     QuerySubAccountRelatedControlGroupResponse,
@@ -50,11 +46,11 @@ EDIT_CONTROL_GROUP: Action[EditControlGroupRequest, EditControlGroupResponse] = 
 )
 """EditControlGroup: ``PUT /user/control-groups/{ControlGroupCode}``."""
 
-DELETE_CONTROL_GROUP: Action[DeleteControlGroupRequest, DeleteControlGroupResponse] = Action(
+DELETE_CONTROL_GROUP: Action[ControlGroupCodeRequest, DeleteControlGroupResponse] = Action(
     name="DeleteControlGroup",
     method="DELETE",
     path="/user/control-groups/{ControlGroupCode}",
-    request=DeleteControlGroupRequest,
+    request=ControlGroupCodeRequest,
     response=DeleteControlGroupResponse,
     product=PRODUCT,
     summary="DeleteControlGroup: DELETE /user/control-groups/{ControlGroupCode}.",
@@ -64,12 +60,12 @@ DELETE_CONTROL_GROUP: Action[DeleteControlGroupRequest, DeleteControlGroupRespon
 )
 """DeleteControlGroup: ``DELETE /user/control-groups/{ControlGroupCode}``."""
 
-CREATE_CONTROL_GROUP: Action[CreateControlGroupRequest, CreateControlGroupResponse] = Action(
+CREATE_CONTROL_GROUP: Action[CreateControlGroupRequest, EditControlGroupResponse] = Action(
     name="CreateControlGroup",
     method="POST",
     path="/user/control-groups",
     request=CreateControlGroupRequest,
-    response=CreateControlGroupResponse,
+    response=EditControlGroupResponse,
     product=PRODUCT,
     summary="CreateControlGroup: POST /user/control-groups.",
     query=(),
@@ -93,12 +89,12 @@ QUERY_CONTROL_GROUP_LIST: Action[QueryControlGroupListRequest, QueryControlGroup
 """QueryControlGroupList: ``GET /user/control-groups``."""
 
 QUERY_CUSTOMIZED_CONTROL_GROUP: Action[
-    QueryCustomizedControlGroupRequest, QueryCustomizedControlGroupResponse
+    ControlGroupCodeRequest, QueryCustomizedControlGroupResponse
 ] = Action(
     name="QueryCustomizedControlGroup",
     method="GET",
     path="/user/control-groups/{ControlGroupCode}",
-    request=QueryCustomizedControlGroupRequest,
+    request=ControlGroupCodeRequest,
     response=QueryCustomizedControlGroupResponse,
     product=PRODUCT,
     summary="QueryCustomizedControlGroup: GET /user/control-groups/{ControlGroupCode}.",
@@ -154,13 +150,13 @@ GET_DOMAIN_LIST_OF_CONTROL_GROUP: Action[
 """GetDomainListOfControlGroup: ``POST /user/cgdomainlist``."""
 
 QUERY_CUSTOMIZED_CONTROL_GROUP_BY_NAME: Action[
-    QueryCustomizedControlGroupByNameRequest, QueryCustomizedControlGroupByNameResponse
+    QueryCustomizedControlGroupByNameRequest, QueryCustomizedControlGroupResponse
 ] = Action(
     name="QueryCustomizedControlGroupByName",
     method="POST",
     path="/user/control-group/detail",
     request=QueryCustomizedControlGroupByNameRequest,
-    response=QueryCustomizedControlGroupByNameResponse,
+    response=QueryCustomizedControlGroupResponse,
     product=PRODUCT,
     summary="QueryCustomizedControlGroupByName: POST /user/control-group/detail.",
     query=(),
@@ -169,19 +165,19 @@ QUERY_CUSTOMIZED_CONTROL_GROUP_BY_NAME: Action[
 )
 """QueryCustomizedControlGroupByName: ``POST /user/control-group/detail``."""
 
-EDIT_CONTROL_GROUP_BY_COVER: Action[
-    EditControlGroupByCoverRequest, EditControlGroupByCoverResponse
-] = Action(
-    name="EditControlGroupByCover",
-    method="POST",
-    path="/user/control-group/full-update",
-    request=EditControlGroupByCoverRequest,
-    response=EditControlGroupByCoverResponse,
-    product=PRODUCT,
-    summary="EditControlGroupByCover: POST /user/control-group/full-update.",
-    query=(),
-    body=("controlGroupName", "accountList", "domainList", "controlGroupCode"),
-    envelope=Envelope(code="code", message="msg", success=("0", "200")),
+EDIT_CONTROL_GROUP_BY_COVER: Action[EditControlGroupByCoverRequest, EditControlGroupResponse] = (
+    Action(
+        name="EditControlGroupByCover",
+        method="POST",
+        path="/user/control-group/full-update",
+        request=EditControlGroupByCoverRequest,
+        response=EditControlGroupResponse,
+        product=PRODUCT,
+        summary="EditControlGroupByCover: POST /user/control-group/full-update.",
+        query=(),
+        body=("controlGroupName", "accountList", "domainList", "controlGroupCode"),
+        envelope=Envelope(code="code", message="msg", success=("0", "200")),
+    )
 )
 """EditControlGroupByCover: ``POST /user/control-group/full-update``."""
 

@@ -28,13 +28,11 @@ from .actions import (
 from .models import (
     BatchAssociateOrDetachControlGroupWithSubAccountRequest,
     BatchAssociateOrDetachControlGroupWithSubAccountResponse,
+    ControlGroupCodeRequest,
     CreateControlGroupRequest,
-    CreateControlGroupResponse,
-    DeleteControlGroupRequest,
     DeleteControlGroupResponse,
     EditControlGroupByCoverRequest,
     EditControlGroupByCoverRequestAccountList,
-    EditControlGroupByCoverResponse,
     EditControlGroupRequest,
     EditControlGroupRequestAccountList,
     EditControlGroupResponse,
@@ -43,8 +41,6 @@ from .models import (
     QueryControlGroupListRequest,
     QueryControlGroupListResponse,
     QueryCustomizedControlGroupByNameRequest,
-    QueryCustomizedControlGroupByNameResponse,
-    QueryCustomizedControlGroupRequest,
     QueryCustomizedControlGroupResponse,
     QuerySubAccountRelatedControlGroupRequest,
     QuerySubAccountRelatedControlGroupResponse,
@@ -104,7 +100,7 @@ class ControlGroupManagementClient(ProductClient):
 
     @overload
     def delete_control_group(
-        self, request: DeleteControlGroupRequest, /
+        self, request: ControlGroupCodeRequest, /
     ) -> DeleteControlGroupResponse: ...
     @overload
     def delete_control_group(
@@ -114,7 +110,7 @@ class ControlGroupManagementClient(ProductClient):
     ) -> DeleteControlGroupResponse: ...
     def delete_control_group(
         self,
-        request: DeleteControlGroupRequest | None = None,
+        request: ControlGroupCodeRequest | None = None,
         *,
         control_group_code: str | None = None,
     ) -> DeleteControlGroupResponse:
@@ -124,7 +120,7 @@ class ControlGroupManagementClient(ProductClient):
     @overload
     def create_control_group(
         self, request: CreateControlGroupRequest, /
-    ) -> CreateControlGroupResponse: ...
+    ) -> EditControlGroupResponse: ...
     @overload
     def create_control_group(
         self,
@@ -132,7 +128,7 @@ class ControlGroupManagementClient(ProductClient):
         control_group_name: str,
         domain_list: list[str],
         account_list: list[EditControlGroupRequestAccountList] | None = None,
-    ) -> CreateControlGroupResponse: ...
+    ) -> EditControlGroupResponse: ...
     def create_control_group(
         self,
         request: CreateControlGroupRequest | None = None,
@@ -140,7 +136,7 @@ class ControlGroupManagementClient(ProductClient):
         control_group_name: str | None = None,
         account_list: list[EditControlGroupRequestAccountList] | None = None,
         domain_list: list[str] | None = None,
-    ) -> CreateControlGroupResponse:
+    ) -> EditControlGroupResponse:
         """CreateControlGroup: ``POST /user/control-groups``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -163,7 +159,7 @@ class ControlGroupManagementClient(ProductClient):
 
     @overload
     def query_customized_control_group(
-        self, request: QueryCustomizedControlGroupRequest, /
+        self, request: ControlGroupCodeRequest, /
     ) -> QueryCustomizedControlGroupResponse: ...
     @overload
     def query_customized_control_group(
@@ -173,7 +169,7 @@ class ControlGroupManagementClient(ProductClient):
     ) -> QueryCustomizedControlGroupResponse: ...
     def query_customized_control_group(
         self,
-        request: QueryCustomizedControlGroupRequest | None = None,
+        request: ControlGroupCodeRequest | None = None,
         *,
         control_group_code: str | None = None,
     ) -> QueryCustomizedControlGroupResponse:
@@ -257,7 +253,7 @@ class ControlGroupManagementClient(ProductClient):
         *,
         control_group_name: str | None = None,
         control_group_code: str | None = None,
-    ) -> QueryCustomizedControlGroupByNameResponse:
+    ) -> QueryCustomizedControlGroupResponse:
         """QueryCustomizedControlGroupByName: ``POST /user/control-group/detail``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -272,7 +268,7 @@ class ControlGroupManagementClient(ProductClient):
     @overload
     def edit_control_group_by_cover(
         self, request: EditControlGroupByCoverRequest, /
-    ) -> EditControlGroupByCoverResponse: ...
+    ) -> EditControlGroupResponse: ...
     @overload
     def edit_control_group_by_cover(
         self,
@@ -281,7 +277,7 @@ class ControlGroupManagementClient(ProductClient):
         control_group_name: str | None = None,
         account_list: list[EditControlGroupByCoverRequestAccountList] | None = None,
         domain_list: list[str] | None = None,
-    ) -> EditControlGroupByCoverResponse: ...
+    ) -> EditControlGroupResponse: ...
     def edit_control_group_by_cover(
         self,
         request: EditControlGroupByCoverRequest | None = None,
@@ -290,7 +286,7 @@ class ControlGroupManagementClient(ProductClient):
         account_list: list[EditControlGroupByCoverRequestAccountList] | None = None,
         domain_list: list[str] | None = None,
         control_group_code: str | None = None,
-    ) -> EditControlGroupByCoverResponse:
+    ) -> EditControlGroupResponse:
         """EditControlGroupByCover: ``POST /user/control-group/full-update``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -350,7 +346,7 @@ class AsyncControlGroupManagementClient(AsyncProductClient):
 
     @overload
     async def delete_control_group(
-        self, request: DeleteControlGroupRequest, /
+        self, request: ControlGroupCodeRequest, /
     ) -> DeleteControlGroupResponse: ...
     @overload
     async def delete_control_group(
@@ -360,7 +356,7 @@ class AsyncControlGroupManagementClient(AsyncProductClient):
     ) -> DeleteControlGroupResponse: ...
     async def delete_control_group(
         self,
-        request: DeleteControlGroupRequest | None = None,
+        request: ControlGroupCodeRequest | None = None,
         *,
         control_group_code: str | None = None,
     ) -> DeleteControlGroupResponse:
@@ -372,7 +368,7 @@ class AsyncControlGroupManagementClient(AsyncProductClient):
     @overload
     async def create_control_group(
         self, request: CreateControlGroupRequest, /
-    ) -> CreateControlGroupResponse: ...
+    ) -> EditControlGroupResponse: ...
     @overload
     async def create_control_group(
         self,
@@ -380,7 +376,7 @@ class AsyncControlGroupManagementClient(AsyncProductClient):
         control_group_name: str,
         domain_list: list[str],
         account_list: list[EditControlGroupRequestAccountList] | None = None,
-    ) -> CreateControlGroupResponse: ...
+    ) -> EditControlGroupResponse: ...
     async def create_control_group(
         self,
         request: CreateControlGroupRequest | None = None,
@@ -388,7 +384,7 @@ class AsyncControlGroupManagementClient(AsyncProductClient):
         control_group_name: str | None = None,
         account_list: list[EditControlGroupRequestAccountList] | None = None,
         domain_list: list[str] | None = None,
-    ) -> CreateControlGroupResponse:
+    ) -> EditControlGroupResponse:
         """CreateControlGroup: ``POST /user/control-groups``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -411,7 +407,7 @@ class AsyncControlGroupManagementClient(AsyncProductClient):
 
     @overload
     async def query_customized_control_group(
-        self, request: QueryCustomizedControlGroupRequest, /
+        self, request: ControlGroupCodeRequest, /
     ) -> QueryCustomizedControlGroupResponse: ...
     @overload
     async def query_customized_control_group(
@@ -421,7 +417,7 @@ class AsyncControlGroupManagementClient(AsyncProductClient):
     ) -> QueryCustomizedControlGroupResponse: ...
     async def query_customized_control_group(
         self,
-        request: QueryCustomizedControlGroupRequest | None = None,
+        request: ControlGroupCodeRequest | None = None,
         *,
         control_group_code: str | None = None,
     ) -> QueryCustomizedControlGroupResponse:
@@ -505,7 +501,7 @@ class AsyncControlGroupManagementClient(AsyncProductClient):
         *,
         control_group_name: str | None = None,
         control_group_code: str | None = None,
-    ) -> QueryCustomizedControlGroupByNameResponse:
+    ) -> QueryCustomizedControlGroupResponse:
         """QueryCustomizedControlGroupByName: ``POST /user/control-group/detail``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -520,7 +516,7 @@ class AsyncControlGroupManagementClient(AsyncProductClient):
     @overload
     async def edit_control_group_by_cover(
         self, request: EditControlGroupByCoverRequest, /
-    ) -> EditControlGroupByCoverResponse: ...
+    ) -> EditControlGroupResponse: ...
     @overload
     async def edit_control_group_by_cover(
         self,
@@ -529,7 +525,7 @@ class AsyncControlGroupManagementClient(AsyncProductClient):
         control_group_name: str | None = None,
         account_list: list[EditControlGroupByCoverRequestAccountList] | None = None,
         domain_list: list[str] | None = None,
-    ) -> EditControlGroupByCoverResponse: ...
+    ) -> EditControlGroupResponse: ...
     async def edit_control_group_by_cover(
         self,
         request: EditControlGroupByCoverRequest | None = None,
@@ -538,7 +534,7 @@ class AsyncControlGroupManagementClient(AsyncProductClient):
         account_list: list[EditControlGroupByCoverRequestAccountList] | None = None,
         domain_list: list[str] | None = None,
         control_group_code: str | None = None,
-    ) -> EditControlGroupByCoverResponse:
+    ) -> EditControlGroupResponse:
         """EditControlGroupByCover: ``POST /user/control-group/full-update``.
 
         Not idempotent: not retried once the request may have reached the server.

@@ -8,6 +8,8 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
@@ -15,13 +17,12 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 __all__ = [
     "BatchAssociateOrDetachControlGroupWithSubAccountRequest",
     "BatchAssociateOrDetachControlGroupWithSubAccountResponse",
+    "ControlGroupCodeRequest",
+    "ControlGroupDetail",
     "CreateControlGroupRequest",
-    "CreateControlGroupResponse",
-    "DeleteControlGroupRequest",
     "DeleteControlGroupResponse",
     "EditControlGroupByCoverRequest",
     "EditControlGroupByCoverRequestAccountList",
-    "EditControlGroupByCoverResponse",
     "EditControlGroupRequest",
     "EditControlGroupRequestAccountList",
     "EditControlGroupResponse",
@@ -29,13 +30,10 @@ __all__ = [
     "GetDomainListOfControlGroupRequest",
     "GetDomainListOfControlGroupResponse",
     "GetDomainListOfControlGroupResponseData",
-    "GetDomainListOfControlGroupResponseDataControlGroupDetail",
     "QueryControlGroupListRequest",
     "QueryControlGroupListResponse",
     "QueryControlGroupListResponseData",
     "QueryCustomizedControlGroupByNameRequest",
-    "QueryCustomizedControlGroupByNameResponse",
-    "QueryCustomizedControlGroupRequest",
     "QueryCustomizedControlGroupResponse",
     "QueryCustomizedControlGroupResponseData",
     "QuerySubAccountRelatedControlGroupRequest",
@@ -44,14 +42,14 @@ __all__ = [
 
 
 class EditControlGroupResponseData(ItemModel, kw_only=True):
-    """The ``data`` of ``EditControlGroupResponse``, the ``data`` of ``CreateControlGroupResponse``, an item of ``QuerySubAccountRelatedControlGroupResponse.data`` and 1 more."""
+    """The ``data`` of ``EditControlGroupResponse``, an item of ``QuerySubAccountRelatedControlGroupResponse.data``."""
 
     control_group_code: str | None = None
     control_group_name: str | None = None
 
 
 class EditControlGroupResponse(ResponseModel, kw_only=True):
-    """The answer of EditControlGroup."""
+    """The answer of EditControlGroup, CreateControlGroup, EditControlGroupByCover."""
 
     code: str | int | None = None
     msg: str | None = None
@@ -73,15 +71,6 @@ class DeleteControlGroupResponse(ResponseModel, kw_only=True):
     success: bool | None = None
 
 
-class CreateControlGroupResponse(ResponseModel, kw_only=True):
-    """The answer of CreateControlGroup."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: EditControlGroupResponseData | None = None
-    request_id: str | None = None
-
-
 class QueryControlGroupListResponseData(ItemModel, kw_only=True):
     """An item of ``QueryControlGroupListResponse.data``."""
 
@@ -101,7 +90,7 @@ class QueryControlGroupListResponse(ResponseModel, kw_only=True):
 
 
 class QueryCustomizedControlGroupResponseData(ItemModel, kw_only=True):
-    """The ``data`` of ``QueryCustomizedControlGroupResponse``, the ``data`` of ``QueryCustomizedControlGroupByNameResponse``."""
+    """The ``data`` of ``QueryCustomizedControlGroupResponse``."""
 
     control_group_name: str | None = None
     control_group_code: str | None = None
@@ -110,7 +99,7 @@ class QueryCustomizedControlGroupResponseData(ItemModel, kw_only=True):
 
 
 class QueryCustomizedControlGroupResponse(ResponseModel, kw_only=True):
-    """The answer of QueryCustomizedControlGroup."""
+    """The answer of QueryCustomizedControlGroup, QueryCustomizedControlGroupByName."""
 
     code: str | int | None = None
     msg: str | None = None
@@ -133,7 +122,7 @@ class BatchAssociateOrDetachControlGroupWithSubAccountResponse(ResponseModel, kw
     msg: str | None = None
 
 
-class GetDomainListOfControlGroupResponseDataControlGroupDetail(ItemModel, kw_only=True):
+class ControlGroupDetail(ItemModel, kw_only=True):
     """An item of ``GetDomainListOfControlGroupResponseData.control_group_detail``."""
 
     control_group_code: str | None = None
@@ -144,9 +133,7 @@ class GetDomainListOfControlGroupResponseDataControlGroupDetail(ItemModel, kw_on
 class GetDomainListOfControlGroupResponseData(ItemModel, kw_only=True):
     """An item of ``GetDomainListOfControlGroupResponse.data``."""
 
-    control_group_detail: list[GetDomainListOfControlGroupResponseDataControlGroupDetail] = (
-        msgspec.field(default_factory=list)
-    )
+    control_group_detail: list[ControlGroupDetail] = msgspec.field(default_factory=list)
 
 
 class GetDomainListOfControlGroupResponse(ResponseModel, kw_only=True):
@@ -154,24 +141,6 @@ class GetDomainListOfControlGroupResponse(ResponseModel, kw_only=True):
 
     code: str | int | None = None
     data: list[GetDomainListOfControlGroupResponseData] = msgspec.field(default_factory=list)
-
-
-class QueryCustomizedControlGroupByNameResponse(ResponseModel, kw_only=True):
-    """The answer of QueryCustomizedControlGroupByName."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: QueryCustomizedControlGroupResponseData | None = None
-    request_id: str | None = None
-
-
-class EditControlGroupByCoverResponse(ResponseModel, kw_only=True):
-    """The answer of EditControlGroupByCover."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: EditControlGroupResponseData | None = None
-    request_id: str | None = None
 
 
 class EditControlGroupByCoverRequestAccountList(ItemModel, kw_only=True):
@@ -190,8 +159,8 @@ class EditControlGroupRequest(RequestModel, kw_only=True):
     control_group_code: str = msgspec.field(name="ControlGroupCode")
 
 
-class DeleteControlGroupRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteControlGroup (``DELETE /user/control-groups/{ControlGroupCode}``)."""
+class ControlGroupCodeRequest(RequestModel, kw_only=True):
+    """The arguments of DeleteControlGroup, QueryCustomizedControlGroup: the same fields."""
 
     control_group_code: str = msgspec.field(name="ControlGroupCode")
 
@@ -206,12 +175,6 @@ class CreateControlGroupRequest(RequestModel, kw_only=True):
 
 class QueryControlGroupListRequest(RequestModel, kw_only=True):
     """The arguments of QueryControlGroupList (``GET /user/control-groups``)."""
-
-
-class QueryCustomizedControlGroupRequest(RequestModel, kw_only=True):
-    """The arguments of QueryCustomizedControlGroup (``GET /user/control-groups/{ControlGroupCode}``)."""
-
-    control_group_code: str = msgspec.field(name="ControlGroupCode")
 
 
 class QuerySubAccountRelatedControlGroupRequest(RequestModel, kw_only=True):
@@ -248,3 +211,23 @@ class EditControlGroupByCoverRequest(RequestModel, kw_only=True):
     account_list: list[EditControlGroupByCoverRequestAccountList] | None = None
     domain_list: list[str] | None = None
     control_group_code: str
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "CreateControlGroupRequestAccountList": ".:EditControlGroupRequestAccountList",
+        "CreateControlGroupResponse": ".:EditControlGroupResponse",
+        "CreateControlGroupResponseData": ".:EditControlGroupResponseData",
+        "DeleteControlGroupRequest": ".:ControlGroupCodeRequest",
+        "EditControlGroupByCoverResponse": ".:EditControlGroupResponse",
+        "EditControlGroupByCoverResponseData": ".:EditControlGroupResponseData",
+        "GetDomainListOfControlGroupResponseDataControlGroupDetail": ".:ControlGroupDetail",
+        "QueryCustomizedControlGroupByNameResponse": ".:QueryCustomizedControlGroupResponse",
+        "QueryCustomizedControlGroupByNameResponseData": ".:QueryCustomizedControlGroupResponseData",
+        "QueryCustomizedControlGroupRequest": ".:ControlGroupCodeRequest",
+        "QuerySubAccountRelatedControlGroupResponseData": ".:EditControlGroupResponseData",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

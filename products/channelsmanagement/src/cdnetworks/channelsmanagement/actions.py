@@ -16,43 +16,27 @@ from .models import (
     BatchChannelLiveStateResponse,
     ChannelEditRequest,
     ChannelEditResponse,
-    ChannelForbiddenRequest,
-    ChannelForbiddenResponse,
-    ChannelReBrodcastRequest,
-    ChannelReBrodcastResponse,
+    CodeMessageDataResponse,
     CreateChannelRequest,
     CreateChannelResponse,
     CreatePullChannelRequest,
     CreatePullChannelResponse,
     CreateRecordTaskRequest,
     CreateRecordTaskResponse,
-    DeleteChannelRequest,
-    DeleteChannelResponse,
     DirectoryCreateRequest,
-    DirectoryCreateResponse,
-    DisconnectStreamRequest,
-    DisconnectStreamResponse,
     EditPullChannelRequest,
-    EditPullChannelResponse,
-    EndForwardTaskRequest,
-    EndForwardTaskResponse,
-    EndRecordTaskRequest,
     EndRecordTaskResponse,
-    GetChannelConfRequest,
     GetChannelConfResponse,
     GetChannelListRequest,
     GetChannelListResponse,
-    GetChannelLiveStateRequest,
     GetChannelLiveStateResponse,
     GetChannelShareUrlRequest,
-    GetChannelShareUrlResponse,
     GetDirectoryListRequest,
     GetDirectoryListResponse,
     GetDirectoryRequest,
     GetDirectoryResponse,
     GetForwardTaskListRequest,
     GetForwardTaskListResponse,
-    GetPullChannelConfigureRequest,
     GetPullChannelConfigureResponse,
     GetPullChannelListRequest,
     GetPullChannelListResponse,
@@ -60,27 +44,24 @@ from .models import (
     GetRecordFileInfoResponse,
     GetSinglePullCodeRequest,
     GetSinglePullCodeResponse,
+    PullIdEffectiveHourLongRequest,
+    PullIdRequest,
     RecordTaskQueryRequest,
     RecordTaskQueryResponse,
     SetChannelStateRealtimeBackRequest,
-    SetChannelStateRealtimeBackResponse,
-    SetPullTsatcRequest,
     SetPullTsatcResponse,
-    SetPushTsatcRequest,
     SetPushTsatcResponse,
     StartForwardTaskRequest,
-    StartForwardTaskResponse,
+    TaskIdRequest,
 )
 
 PRODUCT = "channelsmanagement"
 
-GET_PULL_CHANNEL_CONFIGURE: Action[
-    GetPullChannelConfigureRequest, GetPullChannelConfigureResponse
-] = Action(
+GET_PULL_CHANNEL_CONFIGURE: Action[PullIdRequest, GetPullChannelConfigureResponse] = Action(
     name="GetPullChannelConfigure",
     method="POST",
     path="/live/channelManage/getPullChannelConfigure",
-    request=GetPullChannelConfigureRequest,
+    request=PullIdRequest,
     response=GetPullChannelConfigureResponse,
     product=PRODUCT,
     summary="GetPullChannelConfigure: POST /live/channelManage/getPullChannelConfigure.",
@@ -105,13 +86,13 @@ GET_PULL_CHANNEL_LIST: Action[GetPullChannelListRequest, GetPullChannelListRespo
 """GetPullChannelList: ``POST /live/channelManage/getPullChannelList``."""
 
 SET_CHANNEL_STATE_REALTIME_BACK: Action[
-    SetChannelStateRealtimeBackRequest, SetChannelStateRealtimeBackResponse
+    SetChannelStateRealtimeBackRequest, EndRecordTaskResponse
 ] = Action(
     name="SetChannelStateRealtimeBack",
     method="POST",
     path="/live/channelManage/setChannelStateRealtimeBack",
     request=SetChannelStateRealtimeBackRequest,
-    response=SetChannelStateRealtimeBackResponse,
+    response=EndRecordTaskResponse,
     product=PRODUCT,
     summary="SetChannelStateRealtimeBack: POST /live/channelManage/setChannelStateRealtimeBack.",
     query=(),
@@ -145,11 +126,11 @@ CREATE_RECORD_TASK: Action[CreateRecordTaskRequest, CreateRecordTaskResponse] = 
 )
 """CreateRecordTask: ``POST /live/channelManage/createRecordTask``."""
 
-END_RECORD_TASK: Action[EndRecordTaskRequest, EndRecordTaskResponse] = Action(
+END_RECORD_TASK: Action[TaskIdRequest, EndRecordTaskResponse] = Action(
     name="EndRecordTask",
     method="POST",
     path="/live/channelManage/endRecordTask",
-    request=EndRecordTaskRequest,
+    request=TaskIdRequest,
     response=EndRecordTaskResponse,
     product=PRODUCT,
     summary="EndRecordTask: POST /live/channelManage/endRecordTask.",
@@ -173,12 +154,12 @@ RECORD_TASK_QUERY: Action[RecordTaskQueryRequest, RecordTaskQueryResponse] = Act
 )
 """RecordTaskQuery: ``POST /live/channelManage/recordTaskQuery``."""
 
-DIRECTORY_CREATE: Action[DirectoryCreateRequest, DirectoryCreateResponse] = Action(
+DIRECTORY_CREATE: Action[DirectoryCreateRequest, GetDirectoryResponse] = Action(
     name="DirectoryCreate",
     method="POST",
     path="/live/recordDirectoryManage/directoryCreate",
     request=DirectoryCreateRequest,
-    response=DirectoryCreateResponse,
+    response=GetDirectoryResponse,
     product=PRODUCT,
     summary="DirectoryCreate: POST /live/recordDirectoryManage/directoryCreate.",
     query=(),
@@ -215,12 +196,12 @@ GET_DIRECTORY: Action[GetDirectoryRequest, GetDirectoryResponse] = Action(
 )
 """GetDirectory: ``POST /live/recordDirectoryManage/getDirectory``."""
 
-GET_CHANNEL_SHARE_URL: Action[GetChannelShareUrlRequest, GetChannelShareUrlResponse] = Action(
+GET_CHANNEL_SHARE_URL: Action[GetChannelShareUrlRequest, CodeMessageDataResponse] = Action(
     name="GetChannelShareUrl",
     method="POST",
     path="/live/channelManage/getChannelShareUrl",
     request=GetChannelShareUrlRequest,
-    response=GetChannelShareUrlResponse,
+    response=CodeMessageDataResponse,
     product=PRODUCT,
     summary="GetChannelShareUrl: POST /live/channelManage/getChannelShareUrl.",
     query=(),
@@ -243,12 +224,12 @@ GET_RECORD_FILE_INFO: Action[GetRecordFileInfoRequest, GetRecordFileInfoResponse
 )
 """GetRecordFileInfo: ``POST /live/channelManage/getRecordFileInfo``."""
 
-DISCONNECT_STREAM: Action[DisconnectStreamRequest, DisconnectStreamResponse] = Action(
+DISCONNECT_STREAM: Action[PullIdRequest, CodeMessageDataResponse] = Action(
     name="DisconnectStream",
     method="POST",
     path="/live/channelManage/disconnectStream",
-    request=DisconnectStreamRequest,
-    response=DisconnectStreamResponse,
+    request=PullIdRequest,
+    response=CodeMessageDataResponse,
     product=PRODUCT,
     summary="DisconnectStream: POST /live/channelManage/disconnectStream.",
     query=(),
@@ -257,12 +238,12 @@ DISCONNECT_STREAM: Action[DisconnectStreamRequest, DisconnectStreamResponse] = A
 )
 """DisconnectStream: ``POST /live/channelManage/disconnectStream``."""
 
-START_FORWARD_TASK: Action[StartForwardTaskRequest, StartForwardTaskResponse] = Action(
+START_FORWARD_TASK: Action[StartForwardTaskRequest, CreateRecordTaskResponse] = Action(
     name="StartForwardTask",
     method="POST",
     path="/live/forwardTask/startForwardTask",
     request=StartForwardTaskRequest,
-    response=StartForwardTaskResponse,
+    response=CreateRecordTaskResponse,
     product=PRODUCT,
     summary="StartForwardTask: POST /live/forwardTask/startForwardTask.",
     query=(),
@@ -271,12 +252,12 @@ START_FORWARD_TASK: Action[StartForwardTaskRequest, StartForwardTaskResponse] = 
 )
 """StartForwardTask: ``POST /live/forwardTask/startForwardTask``."""
 
-END_FORWARD_TASK: Action[EndForwardTaskRequest, EndForwardTaskResponse] = Action(
+END_FORWARD_TASK: Action[TaskIdRequest, CodeMessageDataResponse] = Action(
     name="EndForwardTask",
     method="POST",
     path="/live/forwardTask/endForwardTask",
-    request=EndForwardTaskRequest,
-    response=EndForwardTaskResponse,
+    request=TaskIdRequest,
+    response=CodeMessageDataResponse,
     product=PRODUCT,
     summary="EndForwardTask: POST /live/forwardTask/endForwardTask.",
     query=(),
@@ -328,11 +309,11 @@ CREATE_CHANNEL: Action[CreateChannelRequest, CreateChannelResponse] = Action(
 )
 """CreateChannel: ``POST /live/channelManage/createChannel``."""
 
-GET_CHANNEL_CONF: Action[GetChannelConfRequest, GetChannelConfResponse] = Action(
+GET_CHANNEL_CONF: Action[PullIdRequest, GetChannelConfResponse] = Action(
     name="GetChannelConf",
     method="POST",
     path="/live/channelManage/getChannelConfigure",
-    request=GetChannelConfRequest,
+    request=PullIdRequest,
     response=GetChannelConfResponse,
     product=PRODUCT,
     summary="GetChannelConf: POST /live/channelManage/getChannelConfigure.",
@@ -356,12 +337,12 @@ GET_CHANNEL_LIST: Action[GetChannelListRequest, GetChannelListResponse] = Action
 )
 """GetChannelList: ``POST /live/channelManage/getChannelList``."""
 
-DELETE_CHANNEL: Action[DeleteChannelRequest, DeleteChannelResponse] = Action(
+DELETE_CHANNEL: Action[PullIdRequest, CodeMessageDataResponse] = Action(
     name="DeleteChannel",
     method="POST",
     path="/live/channelManage/deleteChannel",
-    request=DeleteChannelRequest,
-    response=DeleteChannelResponse,
+    request=PullIdRequest,
+    response=CodeMessageDataResponse,
     product=PRODUCT,
     summary="DeleteChannel: POST /live/channelManage/deleteChannel.",
     query=(),
@@ -370,11 +351,11 @@ DELETE_CHANNEL: Action[DeleteChannelRequest, DeleteChannelResponse] = Action(
 )
 """DeleteChannel: ``POST /live/channelManage/deleteChannel``."""
 
-GET_CHANNEL_LIVE_STATE: Action[GetChannelLiveStateRequest, GetChannelLiveStateResponse] = Action(
+GET_CHANNEL_LIVE_STATE: Action[PullIdRequest, GetChannelLiveStateResponse] = Action(
     name="GetChannelLiveState",
     method="POST",
     path="/live/channelManage/getChannelLiveState",
-    request=GetChannelLiveStateRequest,
+    request=PullIdRequest,
     response=GetChannelLiveStateResponse,
     product=PRODUCT,
     summary="GetChannelLiveState: POST /live/channelManage/getChannelLiveState.",
@@ -400,12 +381,12 @@ BATCH_CHANNEL_LIVE_STATE: Action[BatchChannelLiveStateRequest, BatchChannelLiveS
 )
 """BatchChannelLiveState: ``POST /live/channelManage/batchChannelLiveState``."""
 
-CHANNEL_FORBIDDEN: Action[ChannelForbiddenRequest, ChannelForbiddenResponse] = Action(
+CHANNEL_FORBIDDEN: Action[PullIdRequest, CodeMessageDataResponse] = Action(
     name="ChannelForbidden",
     method="POST",
     path="/live/channelManage/channelForbidden",
-    request=ChannelForbiddenRequest,
-    response=ChannelForbiddenResponse,
+    request=PullIdRequest,
+    response=CodeMessageDataResponse,
     product=PRODUCT,
     summary="ChannelForbidden: POST /live/channelManage/channelForbidden.",
     query=(),
@@ -414,12 +395,12 @@ CHANNEL_FORBIDDEN: Action[ChannelForbiddenRequest, ChannelForbiddenResponse] = A
 )
 """ChannelForbidden: ``POST /live/channelManage/channelForbidden``."""
 
-CHANNEL_RE_BRODCAST: Action[ChannelReBrodcastRequest, ChannelReBrodcastResponse] = Action(
+CHANNEL_RE_BRODCAST: Action[PullIdRequest, CodeMessageDataResponse] = Action(
     name="ChannelReBrodcast",
     method="POST",
     path="/live/channelManage/channelReBrodcast",
-    request=ChannelReBrodcastRequest,
-    response=ChannelReBrodcastResponse,
+    request=PullIdRequest,
+    response=CodeMessageDataResponse,
     product=PRODUCT,
     summary="ChannelReBrodcast: POST /live/channelManage/channelReBrodcast.",
     query=(),
@@ -469,11 +450,11 @@ GET_SINGLE_PULL_CODE: Action[GetSinglePullCodeRequest, GetSinglePullCodeResponse
 )
 """GetSinglePullCode: ``POST /live/channelManage/getSinglePullCode``."""
 
-SET_PUSH_TSATC: Action[SetPushTsatcRequest, SetPushTsatcResponse] = Action(
+SET_PUSH_TSATC: Action[PullIdEffectiveHourLongRequest, SetPushTsatcResponse] = Action(
     name="SetPushTsatc",
     method="POST",
     path="/live/channelManage/setPushTsatc",
-    request=SetPushTsatcRequest,
+    request=PullIdEffectiveHourLongRequest,
     response=SetPushTsatcResponse,
     product=PRODUCT,
     summary="SetPushTsatc: POST /live/channelManage/setPushTsatc.",
@@ -505,12 +486,12 @@ CREATE_PULL_CHANNEL: Action[CreatePullChannelRequest, CreatePullChannelResponse]
 )
 """CreatePullChannel: ``POST /live/channelManage/createPullChannel``."""
 
-EDIT_PULL_CHANNEL: Action[EditPullChannelRequest, EditPullChannelResponse] = Action(
+EDIT_PULL_CHANNEL: Action[EditPullChannelRequest, EndRecordTaskResponse] = Action(
     name="EditPullChannel",
     method="POST",
     path="/live/channelManage/editPullChannel",
     request=EditPullChannelRequest,
-    response=EditPullChannelResponse,
+    response=EndRecordTaskResponse,
     product=PRODUCT,
     summary="EditPullChannel: POST /live/channelManage/editPullChannel.",
     query=(),
@@ -519,11 +500,11 @@ EDIT_PULL_CHANNEL: Action[EditPullChannelRequest, EditPullChannelResponse] = Act
 )
 """EditPullChannel: ``POST /live/channelManage/editPullChannel``."""
 
-SET_PULL_TSATC: Action[SetPullTsatcRequest, SetPullTsatcResponse] = Action(
+SET_PULL_TSATC: Action[PullIdEffectiveHourLongRequest, SetPullTsatcResponse] = Action(
     name="SetPullTsatc",
     method="POST",
     path="/live/channelManage/setPullTsatc",
-    request=SetPullTsatcRequest,
+    request=PullIdEffectiveHourLongRequest,
     response=SetPullTsatcResponse,
     product=PRODUCT,
     summary="SetPullTsatc: POST /live/channelManage/setPullTsatc.",

@@ -49,43 +49,27 @@ from .models import (
     BatchChannelLiveStateResponse,
     ChannelEditRequest,
     ChannelEditResponse,
-    ChannelForbiddenRequest,
-    ChannelForbiddenResponse,
-    ChannelReBrodcastRequest,
-    ChannelReBrodcastResponse,
+    CodeMessageDataResponse,
     CreateChannelRequest,
     CreateChannelResponse,
     CreatePullChannelRequest,
     CreatePullChannelResponse,
     CreateRecordTaskRequest,
     CreateRecordTaskResponse,
-    DeleteChannelRequest,
-    DeleteChannelResponse,
     DirectoryCreateRequest,
-    DirectoryCreateResponse,
-    DisconnectStreamRequest,
-    DisconnectStreamResponse,
     EditPullChannelRequest,
-    EditPullChannelResponse,
-    EndForwardTaskRequest,
-    EndForwardTaskResponse,
-    EndRecordTaskRequest,
     EndRecordTaskResponse,
-    GetChannelConfRequest,
     GetChannelConfResponse,
     GetChannelListRequest,
     GetChannelListResponse,
-    GetChannelLiveStateRequest,
     GetChannelLiveStateResponse,
     GetChannelShareUrlRequest,
-    GetChannelShareUrlResponse,
     GetDirectoryListRequest,
     GetDirectoryListResponse,
     GetDirectoryRequest,
     GetDirectoryResponse,
     GetForwardTaskListRequest,
     GetForwardTaskListResponse,
-    GetPullChannelConfigureRequest,
     GetPullChannelConfigureResponse,
     GetPullChannelListRequest,
     GetPullChannelListResponse,
@@ -93,16 +77,15 @@ from .models import (
     GetRecordFileInfoResponse,
     GetSinglePullCodeRequest,
     GetSinglePullCodeResponse,
+    PullIdEffectiveHourLongRequest,
+    PullIdRequest,
     RecordTaskQueryRequest,
     RecordTaskQueryResponse,
     SetChannelStateRealtimeBackRequest,
-    SetChannelStateRealtimeBackResponse,
-    SetPullTsatcRequest,
     SetPullTsatcResponse,
-    SetPushTsatcRequest,
     SetPushTsatcResponse,
     StartForwardTaskRequest,
-    StartForwardTaskResponse,
+    TaskIdRequest,
 )
 
 __all__ = [
@@ -124,7 +107,7 @@ class LiveChannelManagementClient(ProductClient):
 
     @overload
     def get_pull_channel_configure(
-        self, request: GetPullChannelConfigureRequest, /
+        self, request: PullIdRequest, /
     ) -> GetPullChannelConfigureResponse: ...
     @overload
     def get_pull_channel_configure(
@@ -134,7 +117,7 @@ class LiveChannelManagementClient(ProductClient):
     ) -> GetPullChannelConfigureResponse: ...
     def get_pull_channel_configure(
         self,
-        request: GetPullChannelConfigureRequest | None = None,
+        request: PullIdRequest | None = None,
         *,
         pull_id: str | None = None,
     ) -> GetPullChannelConfigureResponse:
@@ -168,7 +151,7 @@ class LiveChannelManagementClient(ProductClient):
     @overload
     def set_channel_state_realtime_back(
         self, request: SetChannelStateRealtimeBackRequest, /
-    ) -> SetChannelStateRealtimeBackResponse: ...
+    ) -> EndRecordTaskResponse: ...
     @overload
     def set_channel_state_realtime_back(
         self,
@@ -176,7 +159,7 @@ class LiveChannelManagementClient(ProductClient):
         domain_name: str,
         notify_url: str,
         open: int,
-    ) -> SetChannelStateRealtimeBackResponse: ...
+    ) -> EndRecordTaskResponse: ...
     def set_channel_state_realtime_back(
         self,
         request: SetChannelStateRealtimeBackRequest | None = None,
@@ -184,7 +167,7 @@ class LiveChannelManagementClient(ProductClient):
         domain_name: str | None = None,
         notify_url: str | None = None,
         open: int | None = None,
-    ) -> SetChannelStateRealtimeBackResponse:
+    ) -> EndRecordTaskResponse:
         """SetChannelStateRealtimeBack: ``POST /live/channelManage/setChannelStateRealtimeBack``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -251,7 +234,7 @@ class LiveChannelManagementClient(ProductClient):
         )
 
     @overload
-    def end_record_task(self, request: EndRecordTaskRequest, /) -> EndRecordTaskResponse: ...
+    def end_record_task(self, request: TaskIdRequest, /) -> EndRecordTaskResponse: ...
     @overload
     def end_record_task(
         self,
@@ -260,7 +243,7 @@ class LiveChannelManagementClient(ProductClient):
     ) -> EndRecordTaskResponse: ...
     def end_record_task(
         self,
-        request: EndRecordTaskRequest | None = None,
+        request: TaskIdRequest | None = None,
         *,
         task_id: str | None = None,
     ) -> EndRecordTaskResponse:
@@ -285,7 +268,7 @@ class LiveChannelManagementClient(ProductClient):
         return self.core.call(RECORD_TASK_QUERY, request, task_id=task_id, trans_no=trans_no)
 
     @overload
-    def directory_create(self, request: DirectoryCreateRequest, /) -> DirectoryCreateResponse: ...
+    def directory_create(self, request: DirectoryCreateRequest, /) -> GetDirectoryResponse: ...
     @overload
     def directory_create(
         self,
@@ -294,7 +277,7 @@ class LiveChannelManagementClient(ProductClient):
         first_level_directory: str,
         second_level_directory: str | None = None,
         third_level_directory: str | None = None,
-    ) -> DirectoryCreateResponse: ...
+    ) -> GetDirectoryResponse: ...
     def directory_create(
         self,
         request: DirectoryCreateRequest | None = None,
@@ -303,7 +286,7 @@ class LiveChannelManagementClient(ProductClient):
         first_level_directory: str | None = None,
         second_level_directory: str | None = None,
         third_level_directory: str | None = None,
-    ) -> DirectoryCreateResponse:
+    ) -> GetDirectoryResponse:
         """DirectoryCreate: ``POST /live/recordDirectoryManage/directoryCreate``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -359,7 +342,7 @@ class LiveChannelManagementClient(ProductClient):
         /,
         *,
         pull_id: str | None = None,
-    ) -> GetChannelShareUrlResponse:
+    ) -> CodeMessageDataResponse:
         """GetChannelShareUrl: ``POST /live/channelManage/getChannelShareUrl``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -381,21 +364,19 @@ class LiveChannelManagementClient(ProductClient):
         return self.core.call(GET_RECORD_FILE_INFO, request, pull_ids=pull_ids, video_ids=video_ids)
 
     @overload
-    def disconnect_stream(
-        self, request: DisconnectStreamRequest, /
-    ) -> DisconnectStreamResponse: ...
+    def disconnect_stream(self, request: PullIdRequest, /) -> CodeMessageDataResponse: ...
     @overload
     def disconnect_stream(
         self,
         *,
         pull_id: str,
-    ) -> DisconnectStreamResponse: ...
+    ) -> CodeMessageDataResponse: ...
     def disconnect_stream(
         self,
-        request: DisconnectStreamRequest | None = None,
+        request: PullIdRequest | None = None,
         *,
         pull_id: str | None = None,
-    ) -> DisconnectStreamResponse:
+    ) -> CodeMessageDataResponse:
         """DisconnectStream: ``POST /live/channelManage/disconnectStream``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -405,7 +386,7 @@ class LiveChannelManagementClient(ProductClient):
     @overload
     def start_forward_task(
         self, request: StartForwardTaskRequest, /
-    ) -> StartForwardTaskResponse: ...
+    ) -> CreateRecordTaskResponse: ...
     @overload
     def start_forward_task(
         self,
@@ -416,7 +397,7 @@ class LiveChannelManagementClient(ProductClient):
         end_time: int | None = None,
         coding_params: str | None = None,
         notify_url: str | None = None,
-    ) -> StartForwardTaskResponse: ...
+    ) -> CreateRecordTaskResponse: ...
     def start_forward_task(
         self,
         request: StartForwardTaskRequest | None = None,
@@ -427,7 +408,7 @@ class LiveChannelManagementClient(ProductClient):
         end_time: int | None = None,
         coding_params: str | None = None,
         notify_url: str | None = None,
-    ) -> StartForwardTaskResponse:
+    ) -> CreateRecordTaskResponse:
         """StartForwardTask: ``POST /live/forwardTask/startForwardTask``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -444,19 +425,19 @@ class LiveChannelManagementClient(ProductClient):
         )
 
     @overload
-    def end_forward_task(self, request: EndForwardTaskRequest, /) -> EndForwardTaskResponse: ...
+    def end_forward_task(self, request: TaskIdRequest, /) -> CodeMessageDataResponse: ...
     @overload
     def end_forward_task(
         self,
         *,
         task_id: str,
-    ) -> EndForwardTaskResponse: ...
+    ) -> CodeMessageDataResponse: ...
     def end_forward_task(
         self,
-        request: EndForwardTaskRequest | None = None,
+        request: TaskIdRequest | None = None,
         *,
         task_id: str | None = None,
-    ) -> EndForwardTaskResponse:
+    ) -> CodeMessageDataResponse:
         """EndForwardTask: ``POST /live/forwardTask/endForwardTask``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -552,7 +533,7 @@ class LiveChannelManagementClient(ProductClient):
         )
 
     @overload
-    def get_channel_conf(self, request: GetChannelConfRequest, /) -> GetChannelConfResponse: ...
+    def get_channel_conf(self, request: PullIdRequest, /) -> GetChannelConfResponse: ...
     @overload
     def get_channel_conf(
         self,
@@ -561,7 +542,7 @@ class LiveChannelManagementClient(ProductClient):
     ) -> GetChannelConfResponse: ...
     def get_channel_conf(
         self,
-        request: GetChannelConfRequest | None = None,
+        request: PullIdRequest | None = None,
         *,
         pull_id: str | None = None,
     ) -> GetChannelConfResponse:
@@ -595,19 +576,19 @@ class LiveChannelManagementClient(ProductClient):
         )
 
     @overload
-    def delete_channel(self, request: DeleteChannelRequest, /) -> DeleteChannelResponse: ...
+    def delete_channel(self, request: PullIdRequest, /) -> CodeMessageDataResponse: ...
     @overload
     def delete_channel(
         self,
         *,
         pull_id: str,
-    ) -> DeleteChannelResponse: ...
+    ) -> CodeMessageDataResponse: ...
     def delete_channel(
         self,
-        request: DeleteChannelRequest | None = None,
+        request: PullIdRequest | None = None,
         *,
         pull_id: str | None = None,
-    ) -> DeleteChannelResponse:
+    ) -> CodeMessageDataResponse:
         """DeleteChannel: ``POST /live/channelManage/deleteChannel``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -615,9 +596,7 @@ class LiveChannelManagementClient(ProductClient):
         return self.core.call(DELETE_CHANNEL, request, pull_id=pull_id)
 
     @overload
-    def get_channel_live_state(
-        self, request: GetChannelLiveStateRequest, /
-    ) -> GetChannelLiveStateResponse: ...
+    def get_channel_live_state(self, request: PullIdRequest, /) -> GetChannelLiveStateResponse: ...
     @overload
     def get_channel_live_state(
         self,
@@ -626,7 +605,7 @@ class LiveChannelManagementClient(ProductClient):
     ) -> GetChannelLiveStateResponse: ...
     def get_channel_live_state(
         self,
-        request: GetChannelLiveStateRequest | None = None,
+        request: PullIdRequest | None = None,
         *,
         pull_id: str | None = None,
     ) -> GetChannelLiveStateResponse:
@@ -659,21 +638,19 @@ class LiveChannelManagementClient(ProductClient):
         return self.core.call(BATCH_CHANNEL_LIVE_STATE, request, pull_ids=pull_ids)
 
     @overload
-    def channel_forbidden(
-        self, request: ChannelForbiddenRequest, /
-    ) -> ChannelForbiddenResponse: ...
+    def channel_forbidden(self, request: PullIdRequest, /) -> CodeMessageDataResponse: ...
     @overload
     def channel_forbidden(
         self,
         *,
         pull_id: str,
-    ) -> ChannelForbiddenResponse: ...
+    ) -> CodeMessageDataResponse: ...
     def channel_forbidden(
         self,
-        request: ChannelForbiddenRequest | None = None,
+        request: PullIdRequest | None = None,
         *,
         pull_id: str | None = None,
-    ) -> ChannelForbiddenResponse:
+    ) -> CodeMessageDataResponse:
         """ChannelForbidden: ``POST /live/channelManage/channelForbidden``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -681,21 +658,19 @@ class LiveChannelManagementClient(ProductClient):
         return self.core.call(CHANNEL_FORBIDDEN, request, pull_id=pull_id)
 
     @overload
-    def channel_re_brodcast(
-        self, request: ChannelReBrodcastRequest, /
-    ) -> ChannelReBrodcastResponse: ...
+    def channel_re_brodcast(self, request: PullIdRequest, /) -> CodeMessageDataResponse: ...
     @overload
     def channel_re_brodcast(
         self,
         *,
         pull_id: str,
-    ) -> ChannelReBrodcastResponse: ...
+    ) -> CodeMessageDataResponse: ...
     def channel_re_brodcast(
         self,
-        request: ChannelReBrodcastRequest | None = None,
+        request: PullIdRequest | None = None,
         *,
         pull_id: str | None = None,
-    ) -> ChannelReBrodcastResponse:
+    ) -> CodeMessageDataResponse:
         """ChannelReBrodcast: ``POST /live/channelManage/channelReBrodcast``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -798,7 +773,9 @@ class LiveChannelManagementClient(ProductClient):
         )
 
     @overload
-    def set_push_tsatc(self, request: SetPushTsatcRequest, /) -> SetPushTsatcResponse: ...
+    def set_push_tsatc(
+        self, request: PullIdEffectiveHourLongRequest, /
+    ) -> SetPushTsatcResponse: ...
     @overload
     def set_push_tsatc(
         self,
@@ -808,7 +785,7 @@ class LiveChannelManagementClient(ProductClient):
     ) -> SetPushTsatcResponse: ...
     def set_push_tsatc(
         self,
-        request: SetPushTsatcRequest | None = None,
+        request: PullIdEffectiveHourLongRequest | None = None,
         *,
         pull_id: str | None = None,
         effective_hour_long: str | None = None,
@@ -866,7 +843,7 @@ class LiveChannelManagementClient(ProductClient):
         )
 
     @overload
-    def edit_pull_channel(self, request: EditPullChannelRequest, /) -> EditPullChannelResponse: ...
+    def edit_pull_channel(self, request: EditPullChannelRequest, /) -> EndRecordTaskResponse: ...
     @overload
     def edit_pull_channel(
         self,
@@ -876,7 +853,7 @@ class LiveChannelManagementClient(ProductClient):
         source_pull_url: str | None = None,
         source_pull_protocol: str | None = None,
         pull_rate: str | None = None,
-    ) -> EditPullChannelResponse: ...
+    ) -> EndRecordTaskResponse: ...
     def edit_pull_channel(
         self,
         request: EditPullChannelRequest | None = None,
@@ -886,7 +863,7 @@ class LiveChannelManagementClient(ProductClient):
         source_pull_url: str | None = None,
         source_pull_protocol: str | None = None,
         pull_rate: str | None = None,
-    ) -> EditPullChannelResponse:
+    ) -> EndRecordTaskResponse:
         """EditPullChannel: ``POST /live/channelManage/editPullChannel``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -902,7 +879,9 @@ class LiveChannelManagementClient(ProductClient):
         )
 
     @overload
-    def set_pull_tsatc(self, request: SetPullTsatcRequest, /) -> SetPullTsatcResponse: ...
+    def set_pull_tsatc(
+        self, request: PullIdEffectiveHourLongRequest, /
+    ) -> SetPullTsatcResponse: ...
     @overload
     def set_pull_tsatc(
         self,
@@ -912,7 +891,7 @@ class LiveChannelManagementClient(ProductClient):
     ) -> SetPullTsatcResponse: ...
     def set_pull_tsatc(
         self,
-        request: SetPullTsatcRequest | None = None,
+        request: PullIdEffectiveHourLongRequest | None = None,
         *,
         pull_id: str | None = None,
         effective_hour_long: str | None = None,
@@ -936,7 +915,7 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
 
     @overload
     async def get_pull_channel_configure(
-        self, request: GetPullChannelConfigureRequest, /
+        self, request: PullIdRequest, /
     ) -> GetPullChannelConfigureResponse: ...
     @overload
     async def get_pull_channel_configure(
@@ -946,7 +925,7 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
     ) -> GetPullChannelConfigureResponse: ...
     async def get_pull_channel_configure(
         self,
-        request: GetPullChannelConfigureRequest | None = None,
+        request: PullIdRequest | None = None,
         *,
         pull_id: str | None = None,
     ) -> GetPullChannelConfigureResponse:
@@ -980,7 +959,7 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
     @overload
     async def set_channel_state_realtime_back(
         self, request: SetChannelStateRealtimeBackRequest, /
-    ) -> SetChannelStateRealtimeBackResponse: ...
+    ) -> EndRecordTaskResponse: ...
     @overload
     async def set_channel_state_realtime_back(
         self,
@@ -988,7 +967,7 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
         domain_name: str,
         notify_url: str,
         open: int,
-    ) -> SetChannelStateRealtimeBackResponse: ...
+    ) -> EndRecordTaskResponse: ...
     async def set_channel_state_realtime_back(
         self,
         request: SetChannelStateRealtimeBackRequest | None = None,
@@ -996,7 +975,7 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
         domain_name: str | None = None,
         notify_url: str | None = None,
         open: int | None = None,
-    ) -> SetChannelStateRealtimeBackResponse:
+    ) -> EndRecordTaskResponse:
         """SetChannelStateRealtimeBack: ``POST /live/channelManage/setChannelStateRealtimeBack``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -1063,7 +1042,7 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
         )
 
     @overload
-    async def end_record_task(self, request: EndRecordTaskRequest, /) -> EndRecordTaskResponse: ...
+    async def end_record_task(self, request: TaskIdRequest, /) -> EndRecordTaskResponse: ...
     @overload
     async def end_record_task(
         self,
@@ -1072,7 +1051,7 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
     ) -> EndRecordTaskResponse: ...
     async def end_record_task(
         self,
-        request: EndRecordTaskRequest | None = None,
+        request: TaskIdRequest | None = None,
         *,
         task_id: str | None = None,
     ) -> EndRecordTaskResponse:
@@ -1099,7 +1078,7 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
     @overload
     async def directory_create(
         self, request: DirectoryCreateRequest, /
-    ) -> DirectoryCreateResponse: ...
+    ) -> GetDirectoryResponse: ...
     @overload
     async def directory_create(
         self,
@@ -1108,7 +1087,7 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
         first_level_directory: str,
         second_level_directory: str | None = None,
         third_level_directory: str | None = None,
-    ) -> DirectoryCreateResponse: ...
+    ) -> GetDirectoryResponse: ...
     async def directory_create(
         self,
         request: DirectoryCreateRequest | None = None,
@@ -1117,7 +1096,7 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
         first_level_directory: str | None = None,
         second_level_directory: str | None = None,
         third_level_directory: str | None = None,
-    ) -> DirectoryCreateResponse:
+    ) -> GetDirectoryResponse:
         """DirectoryCreate: ``POST /live/recordDirectoryManage/directoryCreate``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -1173,7 +1152,7 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
         /,
         *,
         pull_id: str | None = None,
-    ) -> GetChannelShareUrlResponse:
+    ) -> CodeMessageDataResponse:
         """GetChannelShareUrl: ``POST /live/channelManage/getChannelShareUrl``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -1197,21 +1176,19 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
         )
 
     @overload
-    async def disconnect_stream(
-        self, request: DisconnectStreamRequest, /
-    ) -> DisconnectStreamResponse: ...
+    async def disconnect_stream(self, request: PullIdRequest, /) -> CodeMessageDataResponse: ...
     @overload
     async def disconnect_stream(
         self,
         *,
         pull_id: str,
-    ) -> DisconnectStreamResponse: ...
+    ) -> CodeMessageDataResponse: ...
     async def disconnect_stream(
         self,
-        request: DisconnectStreamRequest | None = None,
+        request: PullIdRequest | None = None,
         *,
         pull_id: str | None = None,
-    ) -> DisconnectStreamResponse:
+    ) -> CodeMessageDataResponse:
         """DisconnectStream: ``POST /live/channelManage/disconnectStream``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -1221,7 +1198,7 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
     @overload
     async def start_forward_task(
         self, request: StartForwardTaskRequest, /
-    ) -> StartForwardTaskResponse: ...
+    ) -> CreateRecordTaskResponse: ...
     @overload
     async def start_forward_task(
         self,
@@ -1232,7 +1209,7 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
         end_time: int | None = None,
         coding_params: str | None = None,
         notify_url: str | None = None,
-    ) -> StartForwardTaskResponse: ...
+    ) -> CreateRecordTaskResponse: ...
     async def start_forward_task(
         self,
         request: StartForwardTaskRequest | None = None,
@@ -1243,7 +1220,7 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
         end_time: int | None = None,
         coding_params: str | None = None,
         notify_url: str | None = None,
-    ) -> StartForwardTaskResponse:
+    ) -> CreateRecordTaskResponse:
         """StartForwardTask: ``POST /live/forwardTask/startForwardTask``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -1260,21 +1237,19 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
         )
 
     @overload
-    async def end_forward_task(
-        self, request: EndForwardTaskRequest, /
-    ) -> EndForwardTaskResponse: ...
+    async def end_forward_task(self, request: TaskIdRequest, /) -> CodeMessageDataResponse: ...
     @overload
     async def end_forward_task(
         self,
         *,
         task_id: str,
-    ) -> EndForwardTaskResponse: ...
+    ) -> CodeMessageDataResponse: ...
     async def end_forward_task(
         self,
-        request: EndForwardTaskRequest | None = None,
+        request: TaskIdRequest | None = None,
         *,
         task_id: str | None = None,
-    ) -> EndForwardTaskResponse:
+    ) -> CodeMessageDataResponse:
         """EndForwardTask: ``POST /live/forwardTask/endForwardTask``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -1370,9 +1345,7 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
         )
 
     @overload
-    async def get_channel_conf(
-        self, request: GetChannelConfRequest, /
-    ) -> GetChannelConfResponse: ...
+    async def get_channel_conf(self, request: PullIdRequest, /) -> GetChannelConfResponse: ...
     @overload
     async def get_channel_conf(
         self,
@@ -1381,7 +1354,7 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
     ) -> GetChannelConfResponse: ...
     async def get_channel_conf(
         self,
-        request: GetChannelConfRequest | None = None,
+        request: PullIdRequest | None = None,
         *,
         pull_id: str | None = None,
     ) -> GetChannelConfResponse:
@@ -1415,19 +1388,19 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
         )
 
     @overload
-    async def delete_channel(self, request: DeleteChannelRequest, /) -> DeleteChannelResponse: ...
+    async def delete_channel(self, request: PullIdRequest, /) -> CodeMessageDataResponse: ...
     @overload
     async def delete_channel(
         self,
         *,
         pull_id: str,
-    ) -> DeleteChannelResponse: ...
+    ) -> CodeMessageDataResponse: ...
     async def delete_channel(
         self,
-        request: DeleteChannelRequest | None = None,
+        request: PullIdRequest | None = None,
         *,
         pull_id: str | None = None,
-    ) -> DeleteChannelResponse:
+    ) -> CodeMessageDataResponse:
         """DeleteChannel: ``POST /live/channelManage/deleteChannel``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -1436,7 +1409,7 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
 
     @overload
     async def get_channel_live_state(
-        self, request: GetChannelLiveStateRequest, /
+        self, request: PullIdRequest, /
     ) -> GetChannelLiveStateResponse: ...
     @overload
     async def get_channel_live_state(
@@ -1446,7 +1419,7 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
     ) -> GetChannelLiveStateResponse: ...
     async def get_channel_live_state(
         self,
-        request: GetChannelLiveStateRequest | None = None,
+        request: PullIdRequest | None = None,
         *,
         pull_id: str | None = None,
     ) -> GetChannelLiveStateResponse:
@@ -1479,21 +1452,19 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
         return await self.core.call(BATCH_CHANNEL_LIVE_STATE, request, pull_ids=pull_ids)
 
     @overload
-    async def channel_forbidden(
-        self, request: ChannelForbiddenRequest, /
-    ) -> ChannelForbiddenResponse: ...
+    async def channel_forbidden(self, request: PullIdRequest, /) -> CodeMessageDataResponse: ...
     @overload
     async def channel_forbidden(
         self,
         *,
         pull_id: str,
-    ) -> ChannelForbiddenResponse: ...
+    ) -> CodeMessageDataResponse: ...
     async def channel_forbidden(
         self,
-        request: ChannelForbiddenRequest | None = None,
+        request: PullIdRequest | None = None,
         *,
         pull_id: str | None = None,
-    ) -> ChannelForbiddenResponse:
+    ) -> CodeMessageDataResponse:
         """ChannelForbidden: ``POST /live/channelManage/channelForbidden``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -1501,21 +1472,19 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
         return await self.core.call(CHANNEL_FORBIDDEN, request, pull_id=pull_id)
 
     @overload
-    async def channel_re_brodcast(
-        self, request: ChannelReBrodcastRequest, /
-    ) -> ChannelReBrodcastResponse: ...
+    async def channel_re_brodcast(self, request: PullIdRequest, /) -> CodeMessageDataResponse: ...
     @overload
     async def channel_re_brodcast(
         self,
         *,
         pull_id: str,
-    ) -> ChannelReBrodcastResponse: ...
+    ) -> CodeMessageDataResponse: ...
     async def channel_re_brodcast(
         self,
-        request: ChannelReBrodcastRequest | None = None,
+        request: PullIdRequest | None = None,
         *,
         pull_id: str | None = None,
-    ) -> ChannelReBrodcastResponse:
+    ) -> CodeMessageDataResponse:
         """ChannelReBrodcast: ``POST /live/channelManage/channelReBrodcast``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -1618,7 +1587,9 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
         )
 
     @overload
-    async def set_push_tsatc(self, request: SetPushTsatcRequest, /) -> SetPushTsatcResponse: ...
+    async def set_push_tsatc(
+        self, request: PullIdEffectiveHourLongRequest, /
+    ) -> SetPushTsatcResponse: ...
     @overload
     async def set_push_tsatc(
         self,
@@ -1628,7 +1599,7 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
     ) -> SetPushTsatcResponse: ...
     async def set_push_tsatc(
         self,
-        request: SetPushTsatcRequest | None = None,
+        request: PullIdEffectiveHourLongRequest | None = None,
         *,
         pull_id: str | None = None,
         effective_hour_long: str | None = None,
@@ -1688,7 +1659,7 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
     @overload
     async def edit_pull_channel(
         self, request: EditPullChannelRequest, /
-    ) -> EditPullChannelResponse: ...
+    ) -> EndRecordTaskResponse: ...
     @overload
     async def edit_pull_channel(
         self,
@@ -1698,7 +1669,7 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
         source_pull_url: str | None = None,
         source_pull_protocol: str | None = None,
         pull_rate: str | None = None,
-    ) -> EditPullChannelResponse: ...
+    ) -> EndRecordTaskResponse: ...
     async def edit_pull_channel(
         self,
         request: EditPullChannelRequest | None = None,
@@ -1708,7 +1679,7 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
         source_pull_url: str | None = None,
         source_pull_protocol: str | None = None,
         pull_rate: str | None = None,
-    ) -> EditPullChannelResponse:
+    ) -> EndRecordTaskResponse:
         """EditPullChannel: ``POST /live/channelManage/editPullChannel``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -1724,7 +1695,9 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
         )
 
     @overload
-    async def set_pull_tsatc(self, request: SetPullTsatcRequest, /) -> SetPullTsatcResponse: ...
+    async def set_pull_tsatc(
+        self, request: PullIdEffectiveHourLongRequest, /
+    ) -> SetPullTsatcResponse: ...
     @overload
     async def set_pull_tsatc(
         self,
@@ -1734,7 +1707,7 @@ class AsyncLiveChannelManagementClient(AsyncProductClient):
     ) -> SetPullTsatcResponse: ...
     async def set_pull_tsatc(
         self,
-        request: SetPullTsatcRequest | None = None,
+        request: PullIdEffectiveHourLongRequest | None = None,
         *,
         pull_id: str | None = None,
         effective_hour_long: str | None = None,

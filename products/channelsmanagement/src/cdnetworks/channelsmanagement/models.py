@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 from msgspec import Meta
@@ -22,10 +22,7 @@ __all__ = [
     "ChannelEditData",
     "ChannelEditRequest",
     "ChannelEditResponse",
-    "ChannelForbiddenRequest",
-    "ChannelForbiddenResponse",
-    "ChannelReBrodcastRequest",
-    "ChannelReBrodcastResponse",
+    "CodeMessageDataResponse",
     "CreateChannelData",
     "CreateChannelRequest",
     "CreateChannelResponse",
@@ -35,34 +32,22 @@ __all__ = [
     "CreateRecordTaskData",
     "CreateRecordTaskRequest",
     "CreateRecordTaskResponse",
-    "DeleteChannelRequest",
-    "DeleteChannelResponse",
     "DirectoryCreateRequest",
-    "DirectoryCreateResponse",
-    "DisconnectStreamRequest",
-    "DisconnectStreamResponse",
     "EditPullChannelRequest",
-    "EditPullChannelResponse",
-    "EndForwardTaskRequest",
-    "EndForwardTaskResponse",
     "EndRecordTaskData",
-    "EndRecordTaskRequest",
     "EndRecordTaskResponse",
     "GetChannelConfDataList",
     "GetChannelConfPullConfigureList",
     "GetChannelConfPullUrlList",
     "GetChannelConfPushConfigureInfo",
-    "GetChannelConfRequest",
     "GetChannelConfResponse",
     "GetChannelListChannelList",
     "GetChannelListDataList",
     "GetChannelListRequest",
     "GetChannelListResponse",
     "GetChannelLiveStateData",
-    "GetChannelLiveStateRequest",
     "GetChannelLiveStateResponse",
     "GetChannelShareUrlRequest",
-    "GetChannelShareUrlResponse",
     "GetDirectoryData",
     "GetDirectoryListData",
     "GetDirectoryListRequest",
@@ -77,9 +62,7 @@ __all__ = [
     "GetPullChannelConfigureData",
     "GetPullChannelConfigurePullConfigureListItem",
     "GetPullChannelConfigurePullUrlListItem",
-    "GetPullChannelConfigureRequest",
     "GetPullChannelConfigureResponse",
-    "GetPullChannelConfigureSourcePullConfigureInfoListItem",
     "GetPullChannelListChannelListItem",
     "GetPullChannelListData",
     "GetPullChannelListRequest",
@@ -92,20 +75,20 @@ __all__ = [
     "GetSinglePullCodeResponse",
     "GetSinglePullCodeUrlInfo",
     "GetSinglePullCodeVideoUrl",
+    "PullIdEffectiveHourLongRequest",
+    "PullIdRequest",
     "RecordTaskQueryData",
     "RecordTaskQueryFileListItem",
     "RecordTaskQueryRequest",
     "RecordTaskQueryResponse",
     "SetChannelStateRealtimeBackRequest",
-    "SetChannelStateRealtimeBackResponse",
     "SetPullTsatcPullUrlInfoList",
-    "SetPullTsatcRequest",
     "SetPullTsatcResponse",
     "SetPushTsatcData",
-    "SetPushTsatcRequest",
     "SetPushTsatcResponse",
+    "SourcePullConfigureInfoList",
     "StartForwardTaskRequest",
-    "StartForwardTaskResponse",
+    "TaskIdRequest",
 ]
 
 
@@ -120,7 +103,7 @@ class GetPullChannelConfigurePullUrlListItem(ItemModel, kw_only=True):
 
 
 class GetPullChannelConfigurePullConfigureListItem(ItemModel, kw_only=True):
-    """An item of ``GetPullChannelConfigureSourcePullConfigureInfoListItem.pull_configure_list``."""
+    """An item of ``SourcePullConfigureInfoList.pull_configure_list``."""
 
     pull_protocol: str | None = None
     pull_url_list: list[GetPullChannelConfigurePullUrlListItem] = msgspec.field(
@@ -128,7 +111,7 @@ class GetPullChannelConfigurePullConfigureListItem(ItemModel, kw_only=True):
     )
 
 
-class GetPullChannelConfigureSourcePullConfigureInfoListItem(ItemModel, kw_only=True):
+class SourcePullConfigureInfoList(ItemModel, kw_only=True):
     """An item of ``GetPullChannelConfigureData.source_pull_configure_info_list``."""
 
     source_pull_url: str | None = None
@@ -146,9 +129,9 @@ class GetPullChannelConfigureData(ItemModel, kw_only=True):
     create_time: str | None = None
     create_user: str | None = None
     player_id: str | None = None
-    source_pull_configure_info_list: list[
-        GetPullChannelConfigureSourcePullConfigureInfoListItem
-    ] = msgspec.field(default_factory=list)
+    source_pull_configure_info_list: list[SourcePullConfigureInfoList] = msgspec.field(
+        default_factory=list
+    )
 
 
 class GetPullChannelConfigureResponse(ResponseModel, kw_only=True):
@@ -187,11 +170,11 @@ class GetPullChannelListResponse(ResponseModel, kw_only=True):
 
 
 class EndRecordTaskData(ItemModel, kw_only=True):
-    """The ``data`` of ``SetChannelStateRealtimeBackResponse``, the ``data`` of ``EndRecordTaskResponse``, the ``data`` of ``EditPullChannelResponse``."""
+    """The ``data`` of ``EndRecordTaskResponse``."""
 
 
-class SetChannelStateRealtimeBackResponse(ResponseModel, kw_only=True):
-    """The answer of SetChannelStateRealtimeBack."""
+class EndRecordTaskResponse(ResponseModel, kw_only=True):
+    """The answer of SetChannelStateRealtimeBack, EndRecordTask, EditPullChannel."""
 
     code: str | int | None = None
     message: str | None = None
@@ -199,25 +182,17 @@ class SetChannelStateRealtimeBackResponse(ResponseModel, kw_only=True):
 
 
 class CreateRecordTaskData(ItemModel, kw_only=True):
-    """The ``data`` of ``CreateRecordTaskResponse``, the ``data`` of ``StartForwardTaskResponse``."""
+    """The ``data`` of ``CreateRecordTaskResponse``."""
 
     task_id: str | None = None
 
 
 class CreateRecordTaskResponse(ResponseModel, kw_only=True):
-    """The answer of CreateRecordTask."""
+    """The answer of CreateRecordTask, StartForwardTask."""
 
     code: str | int | None = None
     message: str | None = None
     data: CreateRecordTaskData | None = None
-
-
-class EndRecordTaskResponse(ResponseModel, kw_only=True):
-    """The answer of EndRecordTask."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: EndRecordTaskData | None = None
 
 
 class RecordTaskQueryFileListItem(ItemModel, kw_only=True):
@@ -250,7 +225,7 @@ class RecordTaskQueryResponse(ResponseModel, kw_only=True):
 
 
 class GetDirectoryData(ItemModel, kw_only=True):
-    """The ``data`` of ``DirectoryCreateResponse``, an item of ``GetDirectoryListData.directory_list``, the ``data`` of ``GetDirectoryResponse``."""
+    """An item of ``GetDirectoryListData.directory_list``, the ``data`` of ``GetDirectoryResponse``."""
 
     create_time: str | None = None
     directory_id: str | None = None
@@ -261,8 +236,8 @@ class GetDirectoryData(ItemModel, kw_only=True):
     update_time: str | None = None
 
 
-class DirectoryCreateResponse(ResponseModel, kw_only=True):
-    """The answer of DirectoryCreate."""
+class GetDirectoryResponse(ResponseModel, kw_only=True):
+    """The answer of DirectoryCreate, GetDirectory."""
 
     code: str | int | None = None
     message: str | None = None
@@ -284,16 +259,8 @@ class GetDirectoryListResponse(ResponseModel, kw_only=True):
     data: list[GetDirectoryListData] = msgspec.field(default_factory=list)
 
 
-class GetDirectoryResponse(ResponseModel, kw_only=True):
-    """The answer of GetDirectory."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: GetDirectoryData | None = None
-
-
-class GetChannelShareUrlResponse(ResponseModel, kw_only=True):
-    """The answer of GetChannelShareUrl."""
+class CodeMessageDataResponse(ResponseModel, kw_only=True):
+    """The answer of GetChannelShareUrl, DisconnectStream, EndForwardTask and 3 more (one shape)."""
 
     code: str | int | None = None
     message: str | None = None
@@ -318,30 +285,6 @@ class GetRecordFileInfoResponse(ResponseModel, kw_only=True):
     code: str | int | None = None
     message: str | None = None
     data: list[GetRecordFileInfoList] = msgspec.field(default_factory=list)
-
-
-class DisconnectStreamResponse(ResponseModel, kw_only=True):
-    """The answer of DisconnectStream."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: str | None = None
-
-
-class StartForwardTaskResponse(ResponseModel, kw_only=True):
-    """The answer of StartForwardTask."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: CreateRecordTaskData | None = None
-
-
-class EndForwardTaskResponse(ResponseModel, kw_only=True):
-    """The answer of EndForwardTask."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: str | None = None
 
 
 class GetForwardTaskListCodingParams(ItemModel, kw_only=True):
@@ -491,14 +434,6 @@ class GetChannelListResponse(ResponseModel, kw_only=True):
     message: str | None = None
 
 
-class DeleteChannelResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteChannel."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: str | None = None
-
-
 class GetChannelLiveStateData(ItemModel, kw_only=True):
     """The ``data`` of ``GetChannelLiveStateResponse``."""
 
@@ -526,22 +461,6 @@ class BatchChannelLiveStateResponse(ResponseModel, kw_only=True):
     code: str | int | None = None
     message: str | None = None
     data: list[BatchChannelLiveStateChannelStatusList] = msgspec.field(default_factory=list)
-
-
-class ChannelForbiddenResponse(ResponseModel, kw_only=True):
-    """The answer of ChannelForbidden."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: str | None = None
-
-
-class ChannelReBrodcastResponse(ResponseModel, kw_only=True):
-    """The answer of ChannelReBrodcast."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: str | None = None
 
 
 class ChannelEditData(ItemModel, kw_only=True):
@@ -629,14 +548,6 @@ class CreatePullChannelResponse(ResponseModel, kw_only=True):
     data: CreatePullChannelData | None = None
 
 
-class EditPullChannelResponse(ResponseModel, kw_only=True):
-    """The answer of EditPullChannel."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: EndRecordTaskData | None = None
-
-
 class SetPullTsatcPullUrlInfoList(ItemModel, kw_only=True):
     """An item of ``SetPullTsatcResponse.data``."""
 
@@ -663,8 +574,8 @@ class SetPullTsatcResponse(ResponseModel, kw_only=True):
     data: list[SetPullTsatcPullUrlInfoList] = msgspec.field(default_factory=list)
 
 
-class GetPullChannelConfigureRequest(RequestModel, kw_only=True):
-    """The arguments of GetPullChannelConfigure (``POST /live/channelManage/getPullChannelConfigure``)."""
+class PullIdRequest(RequestModel, kw_only=True):
+    """The arguments of GetPullChannelConfigure, DisconnectStream, GetChannelConf and 4 more: the same fields."""
 
     pull_id: str
 
@@ -700,8 +611,8 @@ class CreateRecordTaskRequest(RequestModel, kw_only=True):
     key: str | None = None
 
 
-class EndRecordTaskRequest(RequestModel, kw_only=True):
-    """The arguments of EndRecordTask (``POST /live/channelManage/endRecordTask``)."""
+class TaskIdRequest(RequestModel, kw_only=True):
+    """The arguments of EndRecordTask, EndForwardTask: the same fields."""
 
     task_id: str
 
@@ -748,12 +659,6 @@ class GetRecordFileInfoRequest(RequestModel, kw_only=True):
     video_ids: str | None = None
 
 
-class DisconnectStreamRequest(RequestModel, kw_only=True):
-    """The arguments of DisconnectStream (``POST /live/channelManage/disconnectStream``)."""
-
-    pull_id: str
-
-
 class StartForwardTaskRequest(RequestModel, kw_only=True):
     """The arguments of StartForwardTask (``POST /live/forwardTask/startForwardTask``)."""
 
@@ -763,12 +668,6 @@ class StartForwardTaskRequest(RequestModel, kw_only=True):
     end_time: int | None = None
     coding_params: str | None = None
     notify_url: str | None = None
-
-
-class EndForwardTaskRequest(RequestModel, kw_only=True):
-    """The arguments of EndForwardTask (``POST /live/forwardTask/endForwardTask``)."""
-
-    task_id: str
 
 
 class GetForwardTaskListRequest(RequestModel, kw_only=True):
@@ -800,12 +699,6 @@ class CreateChannelRequest(RequestModel, kw_only=True):
     hls_encrypt_duration: int | None = None
 
 
-class GetChannelConfRequest(RequestModel, kw_only=True):
-    """The arguments of GetChannelConf (``POST /live/channelManage/getChannelConfigure``)."""
-
-    pull_id: str
-
-
 class GetChannelListRequest(RequestModel, kw_only=True):
     """The arguments of GetChannelList (``POST /live/channelManage/getChannelList``)."""
 
@@ -815,34 +708,10 @@ class GetChannelListRequest(RequestModel, kw_only=True):
     app_scenario: str | None = None
 
 
-class DeleteChannelRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteChannel (``POST /live/channelManage/deleteChannel``)."""
-
-    pull_id: str
-
-
-class GetChannelLiveStateRequest(RequestModel, kw_only=True):
-    """The arguments of GetChannelLiveState (``POST /live/channelManage/getChannelLiveState``)."""
-
-    pull_id: str
-
-
 class BatchChannelLiveStateRequest(RequestModel, kw_only=True):
     """The arguments of BatchChannelLiveState (``POST /live/channelManage/batchChannelLiveState``)."""
 
     pull_ids: str
-
-
-class ChannelForbiddenRequest(RequestModel, kw_only=True):
-    """The arguments of ChannelForbidden (``POST /live/channelManage/channelForbidden``)."""
-
-    pull_id: str
-
-
-class ChannelReBrodcastRequest(RequestModel, kw_only=True):
-    """The arguments of ChannelReBrodcast (``POST /live/channelManage/channelReBrodcast``)."""
-
-    pull_id: str
 
 
 class ChannelEditRequest(RequestModel, kw_only=True):
@@ -872,8 +741,8 @@ class GetSinglePullCodeRequest(RequestModel, kw_only=True):
     code_type: str | None = None
 
 
-class SetPushTsatcRequest(RequestModel, kw_only=True):
-    """The arguments of SetPushTsatc (``POST /live/channelManage/setPushTsatc``)."""
+class PullIdEffectiveHourLongRequest(RequestModel, kw_only=True):
+    """The arguments of SetPushTsatc, SetPullTsatc: the same fields."""
 
     pull_id: str
     effective_hour_long: str
@@ -901,8 +770,39 @@ class EditPullChannelRequest(RequestModel, kw_only=True):
     pull_rate: str | None = None
 
 
-class SetPullTsatcRequest(RequestModel, kw_only=True):
-    """The arguments of SetPullTsatc (``POST /live/channelManage/setPullTsatc``)."""
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
 
-    pull_id: str
-    effective_hour_long: str
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "ChannelForbiddenRequest": ".:PullIdRequest",
+        "ChannelForbiddenResponse": ".:CodeMessageDataResponse",
+        "ChannelReBrodcastRequest": ".:PullIdRequest",
+        "ChannelReBrodcastResponse": ".:CodeMessageDataResponse",
+        "DeleteChannelRequest": ".:PullIdRequest",
+        "DeleteChannelResponse": ".:CodeMessageDataResponse",
+        "DirectoryCreateData": ".:GetDirectoryData",
+        "DirectoryCreateResponse": ".:GetDirectoryResponse",
+        "DisconnectStreamRequest": ".:PullIdRequest",
+        "DisconnectStreamResponse": ".:CodeMessageDataResponse",
+        "EditPullChannelData": ".:EndRecordTaskData",
+        "EditPullChannelResponse": ".:EndRecordTaskResponse",
+        "EndForwardTaskRequest": ".:TaskIdRequest",
+        "EndForwardTaskResponse": ".:CodeMessageDataResponse",
+        "EndRecordTaskRequest": ".:TaskIdRequest",
+        "GetChannelConfRequest": ".:PullIdRequest",
+        "GetChannelConfSrtPullConfigureList": ".:GetChannelConfPullConfigureList",
+        "GetChannelLiveStateRequest": ".:PullIdRequest",
+        "GetChannelShareUrlResponse": ".:CodeMessageDataResponse",
+        "GetDirectoryListDirectoryListItem": ".:GetDirectoryData",
+        "GetPullChannelConfigureRequest": ".:PullIdRequest",
+        "GetPullChannelConfigureSourcePullConfigureInfoListItem": ".:SourcePullConfigureInfoList",
+        "GetSinglePullCodeSrtVideoUrl": ".:GetSinglePullCodeVideoUrl",
+        "SetChannelStateRealtimeBackData": ".:EndRecordTaskData",
+        "SetChannelStateRealtimeBackResponse": ".:EndRecordTaskResponse",
+        "SetPullTsatcRequest": ".:PullIdEffectiveHourLongRequest",
+        "SetPushTsatcRequest": ".:PullIdEffectiveHourLongRequest",
+        "StartForwardTaskData": ".:CreateRecordTaskData",
+        "StartForwardTaskResponse": ".:CreateRecordTaskResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -14,14 +14,11 @@ from cdnetworks.core.action import Action, Envelope
 from .models import (
     CreateClbDomainRequest,
     CreateClbDomainResponse,
-    DeleteSpecifiedClbDomainRequest,
     DeleteSpecifiedClbDomainResponse,
-    GetClbDomainByIDRequest,
-    GetClbDomainByIDResponse,
+    DomainIdRequest,
     GetClbDomainListRequest,
     GetClbDomainListResponse,
     UpdateClbDomainByIDRequest,
-    UpdateClbDomainByIDResponse,
 )
 
 PRODUCT = "clbdomainmanagement"
@@ -38,12 +35,12 @@ GET_CLB_DOMAIN_LIST: Action[GetClbDomainListRequest, GetClbDomainListResponse] =
 )
 """GetClbDomainList: ``GET /api/clouddns/clb-domains``."""
 
-GET_CLB_DOMAIN_BY_ID: Action[GetClbDomainByIDRequest, GetClbDomainByIDResponse] = Action(
+GET_CLB_DOMAIN_BY_ID: Action[DomainIdRequest, CreateClbDomainResponse] = Action(
     name="GetClbDomainByID",
     method="GET",
     path="/api/clouddns/clb-domains/{domainId}",
-    request=GetClbDomainByIDRequest,
-    response=GetClbDomainByIDResponse,
+    request=DomainIdRequest,
+    response=CreateClbDomainResponse,
     product=PRODUCT,
     summary="GetClbDomainByID: GET /api/clouddns/clb-domains/{domainId}.",
     envelope=Envelope(code="code", message="message", success=("0",)),
@@ -76,12 +73,12 @@ CREATE_CLB_DOMAIN: Action[CreateClbDomainRequest, CreateClbDomainResponse] = Act
 )
 """CreateClbDomain: ``POST /api/clouddns/clb-domains``."""
 
-UPDATE_CLB_DOMAIN_BY_ID: Action[UpdateClbDomainByIDRequest, UpdateClbDomainByIDResponse] = Action(
+UPDATE_CLB_DOMAIN_BY_ID: Action[UpdateClbDomainByIDRequest, CreateClbDomainResponse] = Action(
     name="UpdateClbDomainByID",
     method="PUT",
     path="/api/clouddns/clb-domains/{domainId}",
     request=UpdateClbDomainByIDRequest,
-    response=UpdateClbDomainByIDResponse,
+    response=CreateClbDomainResponse,
     product=PRODUCT,
     summary="UpdateClbDomainByID: PUT /api/clouddns/clb-domains/{domainId}.",
     query=(),
@@ -102,13 +99,11 @@ UPDATE_CLB_DOMAIN_BY_ID: Action[UpdateClbDomainByIDRequest, UpdateClbDomainByIDR
 )
 """UpdateClbDomainByID: ``PUT /api/clouddns/clb-domains/{domainId}``."""
 
-DELETE_SPECIFIED_CLB_DOMAIN: Action[
-    DeleteSpecifiedClbDomainRequest, DeleteSpecifiedClbDomainResponse
-] = Action(
+DELETE_SPECIFIED_CLB_DOMAIN: Action[DomainIdRequest, DeleteSpecifiedClbDomainResponse] = Action(
     name="DeleteSpecifiedClbDomain",
     method="DELETE",
     path="/api/clouddns/clb-domains/{domainId}",
-    request=DeleteSpecifiedClbDomainRequest,
+    request=DomainIdRequest,
     response=DeleteSpecifiedClbDomainResponse,
     product=PRODUCT,
     summary="DeleteSpecifiedClbDomain: DELETE /api/clouddns/clb-domains/{domainId}.",

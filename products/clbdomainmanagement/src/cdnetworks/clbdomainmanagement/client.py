@@ -27,14 +27,11 @@ from .models import (
     CreateClbDomainRequestHealthchecker,
     CreateClbDomainRequestPolicies,
     CreateClbDomainResponse,
-    DeleteSpecifiedClbDomainRequest,
     DeleteSpecifiedClbDomainResponse,
-    GetClbDomainByIDRequest,
-    GetClbDomainByIDResponse,
+    DomainIdRequest,
     GetClbDomainListRequest,
     GetClbDomainListResponse,
     UpdateClbDomainByIDRequest,
-    UpdateClbDomainByIDResponse,
 )
 
 __all__ = [
@@ -70,21 +67,19 @@ class ClbDomainManagementClient(ProductClient):
         )
 
     @overload
-    def get_clb_domain_by_id(
-        self, request: GetClbDomainByIDRequest, /
-    ) -> GetClbDomainByIDResponse: ...
+    def get_clb_domain_by_id(self, request: DomainIdRequest, /) -> CreateClbDomainResponse: ...
     @overload
     def get_clb_domain_by_id(
         self,
         *,
         domain_id: int,
-    ) -> GetClbDomainByIDResponse: ...
+    ) -> CreateClbDomainResponse: ...
     def get_clb_domain_by_id(
         self,
-        request: GetClbDomainByIDRequest | None = None,
+        request: DomainIdRequest | None = None,
         *,
         domain_id: int | None = None,
-    ) -> GetClbDomainByIDResponse:
+    ) -> CreateClbDomainResponse:
         """GetClbDomainByID: ``GET /api/clouddns/clb-domains/{domainId}``."""
         return self.core.call(GET_CLB_DOMAIN_BY_ID, request, domain_id=domain_id)
 
@@ -145,7 +140,7 @@ class ClbDomainManagementClient(ProductClient):
     @overload
     def update_clb_domain_by_id(
         self, request: UpdateClbDomainByIDRequest, /
-    ) -> UpdateClbDomainByIDResponse: ...
+    ) -> CreateClbDomainResponse: ...
     @overload
     def update_clb_domain_by_id(
         self,
@@ -162,7 +157,7 @@ class ClbDomainManagementClient(ProductClient):
         delay_start_time: int | None = None,
         slow_start_period: int | None = None,
         etc_policies: list[CreateClbDomainRequestEtcPolicies] | None = None,
-    ) -> UpdateClbDomainByIDResponse: ...
+    ) -> CreateClbDomainResponse: ...
     def update_clb_domain_by_id(
         self,
         request: UpdateClbDomainByIDRequest | None = None,
@@ -179,7 +174,7 @@ class ClbDomainManagementClient(ProductClient):
         policies: list[CreateClbDomainRequestPolicies] | None = None,
         etc_policies: list[CreateClbDomainRequestEtcPolicies] | None = None,
         domain_id: int | None = None,
-    ) -> UpdateClbDomainByIDResponse:
+    ) -> CreateClbDomainResponse:
         """UpdateClbDomainByID: ``PUT /api/clouddns/clb-domains/{domainId}``."""
         return self.core.call(
             UPDATE_CLB_DOMAIN_BY_ID,
@@ -200,7 +195,7 @@ class ClbDomainManagementClient(ProductClient):
 
     @overload
     def delete_specified_clb_domain(
-        self, request: DeleteSpecifiedClbDomainRequest, /
+        self, request: DomainIdRequest, /
     ) -> DeleteSpecifiedClbDomainResponse: ...
     @overload
     def delete_specified_clb_domain(
@@ -210,7 +205,7 @@ class ClbDomainManagementClient(ProductClient):
     ) -> DeleteSpecifiedClbDomainResponse: ...
     def delete_specified_clb_domain(
         self,
-        request: DeleteSpecifiedClbDomainRequest | None = None,
+        request: DomainIdRequest | None = None,
         *,
         domain_id: int | None = None,
     ) -> DeleteSpecifiedClbDomainResponse:
@@ -243,20 +238,20 @@ class AsyncClbDomainManagementClient(AsyncProductClient):
 
     @overload
     async def get_clb_domain_by_id(
-        self, request: GetClbDomainByIDRequest, /
-    ) -> GetClbDomainByIDResponse: ...
+        self, request: DomainIdRequest, /
+    ) -> CreateClbDomainResponse: ...
     @overload
     async def get_clb_domain_by_id(
         self,
         *,
         domain_id: int,
-    ) -> GetClbDomainByIDResponse: ...
+    ) -> CreateClbDomainResponse: ...
     async def get_clb_domain_by_id(
         self,
-        request: GetClbDomainByIDRequest | None = None,
+        request: DomainIdRequest | None = None,
         *,
         domain_id: int | None = None,
-    ) -> GetClbDomainByIDResponse:
+    ) -> CreateClbDomainResponse:
         """GetClbDomainByID: ``GET /api/clouddns/clb-domains/{domainId}``."""
         return await self.core.call(GET_CLB_DOMAIN_BY_ID, request, domain_id=domain_id)
 
@@ -319,7 +314,7 @@ class AsyncClbDomainManagementClient(AsyncProductClient):
     @overload
     async def update_clb_domain_by_id(
         self, request: UpdateClbDomainByIDRequest, /
-    ) -> UpdateClbDomainByIDResponse: ...
+    ) -> CreateClbDomainResponse: ...
     @overload
     async def update_clb_domain_by_id(
         self,
@@ -336,7 +331,7 @@ class AsyncClbDomainManagementClient(AsyncProductClient):
         delay_start_time: int | None = None,
         slow_start_period: int | None = None,
         etc_policies: list[CreateClbDomainRequestEtcPolicies] | None = None,
-    ) -> UpdateClbDomainByIDResponse: ...
+    ) -> CreateClbDomainResponse: ...
     async def update_clb_domain_by_id(
         self,
         request: UpdateClbDomainByIDRequest | None = None,
@@ -353,7 +348,7 @@ class AsyncClbDomainManagementClient(AsyncProductClient):
         policies: list[CreateClbDomainRequestPolicies] | None = None,
         etc_policies: list[CreateClbDomainRequestEtcPolicies] | None = None,
         domain_id: int | None = None,
-    ) -> UpdateClbDomainByIDResponse:
+    ) -> CreateClbDomainResponse:
         """UpdateClbDomainByID: ``PUT /api/clouddns/clb-domains/{domainId}``."""
         return await self.core.call(
             UPDATE_CLB_DOMAIN_BY_ID,
@@ -374,7 +369,7 @@ class AsyncClbDomainManagementClient(AsyncProductClient):
 
     @overload
     async def delete_specified_clb_domain(
-        self, request: DeleteSpecifiedClbDomainRequest, /
+        self, request: DomainIdRequest, /
     ) -> DeleteSpecifiedClbDomainResponse: ...
     @overload
     async def delete_specified_clb_domain(
@@ -384,7 +379,7 @@ class AsyncClbDomainManagementClient(AsyncProductClient):
     ) -> DeleteSpecifiedClbDomainResponse: ...
     async def delete_specified_clb_domain(
         self,
-        request: DeleteSpecifiedClbDomainRequest | None = None,
+        request: DomainIdRequest | None = None,
         *,
         domain_id: int | None = None,
     ) -> DeleteSpecifiedClbDomainResponse:

@@ -8,6 +8,8 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
@@ -33,10 +35,8 @@ __all__ = [
     "CreateClbDomainResponseDataPoliciesActions",
     "CreateClbDomainResponseDataPoliciesActionsAnswer",
     "CreateClbDomainResponseDataPoliciesCondition",
-    "DeleteSpecifiedClbDomainRequest",
     "DeleteSpecifiedClbDomainResponse",
-    "GetClbDomainByIDRequest",
-    "GetClbDomainByIDResponse",
+    "DomainIdRequest",
     "GetClbDomainListRequest",
     "GetClbDomainListResponse",
     "GetClbDomainListResponseData",
@@ -44,7 +44,6 @@ __all__ = [
     "GetClbDomainListResponseDataResults",
     "GetClbDomainListResponseDataResultsVips",
     "UpdateClbDomainByIDRequest",
-    "UpdateClbDomainByIDResponse",
 ]
 
 
@@ -192,7 +191,7 @@ class CreateClbDomainResponseDataEtcPolicies(ItemModel, kw_only=True):
 
 
 class CreateClbDomainResponseData(ItemModel, kw_only=True):
-    """The ``data`` of ``GetClbDomainByIDResponse``, the ``data`` of ``CreateClbDomainResponse``, the ``data`` of ``UpdateClbDomainByIDResponse``."""
+    """The ``data`` of ``CreateClbDomainResponse``."""
 
     customer: CreateClbDomainResponseDataCustomer | None = None
     zone_id: int | None = None
@@ -218,16 +217,8 @@ class CreateClbDomainResponseData(ItemModel, kw_only=True):
     etc_policies: list[CreateClbDomainResponseDataEtcPolicies] = msgspec.field(default_factory=list)
 
 
-class GetClbDomainByIDResponse(ResponseModel, kw_only=True):
-    """The answer of GetClbDomainByID."""
-
-    data: CreateClbDomainResponseData | None = None
-    code: str | int | None = None
-    message: str | None = None
-
-
 class CreateClbDomainResponse(ResponseModel, kw_only=True):
-    """The answer of CreateClbDomain."""
+    """The answer of GetClbDomainByID, CreateClbDomain, UpdateClbDomainByID."""
 
     data: CreateClbDomainResponseData | None = None
     code: str | int | None = None
@@ -297,14 +288,6 @@ class CreateClbDomainRequestEtcPolicies(ItemModel, kw_only=True):
     actions: list[CreateClbDomainRequestEtcPoliciesActions]
 
 
-class UpdateClbDomainByIDResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateClbDomainByID."""
-
-    data: CreateClbDomainResponseData | None = None
-    code: str | int | None = None
-    message: str | None = None
-
-
 class DeleteSpecifiedClbDomainResponse(ResponseModel, kw_only=True):
     """The answer of DeleteSpecifiedClbDomain."""
 
@@ -322,8 +305,8 @@ class GetClbDomainListRequest(RequestModel, kw_only=True):
     page_size: int | None = None
 
 
-class GetClbDomainByIDRequest(RequestModel, kw_only=True):
-    """The arguments of GetClbDomainByID (``GET /api/clouddns/clb-domains/{domainId}``)."""
+class DomainIdRequest(RequestModel, kw_only=True):
+    """The arguments of GetClbDomainByID, DeleteSpecifiedClbDomain: the same fields."""
 
     domain_id: int
 
@@ -361,7 +344,51 @@ class UpdateClbDomainByIDRequest(RequestModel, kw_only=True):
     domain_id: int
 
 
-class DeleteSpecifiedClbDomainRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteSpecifiedClbDomain (``DELETE /api/clouddns/clb-domains/{domainId}``)."""
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
 
-    domain_id: int
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "CreateClbDomainRequestEtcPoliciesActionsAnswer": ".:CreateClbDomainRequestPoliciesActionsAnswer",
+        "CreateClbDomainResponseDataDomainVipsHealthcheckers": ".:CreateClbDomainResponseDataHealthchecker",
+        "CreateClbDomainResponseDataEtcPoliciesActionsAnswer": ".:CreateClbDomainResponseDataPoliciesActionsAnswer",
+        "DeleteSpecifiedClbDomainRequest": ".:DomainIdRequest",
+        "GetClbDomainByIDRequest": ".:DomainIdRequest",
+        "GetClbDomainByIDResponse": ".:CreateClbDomainResponse",
+        "GetClbDomainByIDResponseData": ".:CreateClbDomainResponseData",
+        "GetClbDomainByIDResponseDataCustomer": ".:CreateClbDomainResponseDataCustomer",
+        "GetClbDomainByIDResponseDataDomainVips": ".:CreateClbDomainResponseDataDomainVips",
+        "GetClbDomainByIDResponseDataDomainVipsHealthcheckers": ".:CreateClbDomainResponseDataHealthchecker",
+        "GetClbDomainByIDResponseDataEtcPolicies": ".:CreateClbDomainResponseDataEtcPolicies",
+        "GetClbDomainByIDResponseDataEtcPoliciesActions": ".:CreateClbDomainResponseDataEtcPoliciesActions",
+        "GetClbDomainByIDResponseDataEtcPoliciesActionsAnswer": ".:CreateClbDomainResponseDataPoliciesActionsAnswer",
+        "GetClbDomainByIDResponseDataHealthchecker": ".:CreateClbDomainResponseDataHealthchecker",
+        "GetClbDomainByIDResponseDataPolicies": ".:CreateClbDomainResponseDataPolicies",
+        "GetClbDomainByIDResponseDataPoliciesActions": ".:CreateClbDomainResponseDataPoliciesActions",
+        "GetClbDomainByIDResponseDataPoliciesActionsAnswer": ".:CreateClbDomainResponseDataPoliciesActionsAnswer",
+        "GetClbDomainByIDResponseDataPoliciesCondition": ".:CreateClbDomainResponseDataPoliciesCondition",
+        "GetClbDomainListResponseDataResultsVipsHealthcheckers": ".:CreateClbDomainResponseDataHealthchecker",
+        "UpdateClbDomainByIDRequestDomainVips": ".:CreateClbDomainRequestDomainVips",
+        "UpdateClbDomainByIDRequestEtcPolicies": ".:CreateClbDomainRequestEtcPolicies",
+        "UpdateClbDomainByIDRequestEtcPoliciesActions": ".:CreateClbDomainRequestEtcPoliciesActions",
+        "UpdateClbDomainByIDRequestEtcPoliciesActionsAnswer": ".:CreateClbDomainRequestPoliciesActionsAnswer",
+        "UpdateClbDomainByIDRequestHealthchecker": ".:CreateClbDomainRequestHealthchecker",
+        "UpdateClbDomainByIDRequestPolicies": ".:CreateClbDomainRequestPolicies",
+        "UpdateClbDomainByIDRequestPoliciesActions": ".:CreateClbDomainRequestPoliciesActions",
+        "UpdateClbDomainByIDRequestPoliciesActionsAnswer": ".:CreateClbDomainRequestPoliciesActionsAnswer",
+        "UpdateClbDomainByIDRequestPoliciesCondition": ".:CreateClbDomainRequestPoliciesCondition",
+        "UpdateClbDomainByIDResponse": ".:CreateClbDomainResponse",
+        "UpdateClbDomainByIDResponseData": ".:CreateClbDomainResponseData",
+        "UpdateClbDomainByIDResponseDataCustomer": ".:CreateClbDomainResponseDataCustomer",
+        "UpdateClbDomainByIDResponseDataDomainVips": ".:CreateClbDomainResponseDataDomainVips",
+        "UpdateClbDomainByIDResponseDataDomainVipsHealthcheckers": ".:CreateClbDomainResponseDataHealthchecker",
+        "UpdateClbDomainByIDResponseDataEtcPolicies": ".:CreateClbDomainResponseDataEtcPolicies",
+        "UpdateClbDomainByIDResponseDataEtcPoliciesActions": ".:CreateClbDomainResponseDataEtcPoliciesActions",
+        "UpdateClbDomainByIDResponseDataEtcPoliciesActionsAnswer": ".:CreateClbDomainResponseDataPoliciesActionsAnswer",
+        "UpdateClbDomainByIDResponseDataHealthchecker": ".:CreateClbDomainResponseDataHealthchecker",
+        "UpdateClbDomainByIDResponseDataPolicies": ".:CreateClbDomainResponseDataPolicies",
+        "UpdateClbDomainByIDResponseDataPoliciesActions": ".:CreateClbDomainResponseDataPoliciesActions",
+        "UpdateClbDomainByIDResponseDataPoliciesActionsAnswer": ".:CreateClbDomainResponseDataPoliciesActionsAnswer",
+        "UpdateClbDomainByIDResponseDataPoliciesCondition": ".:CreateClbDomainResponseDataPoliciesCondition",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

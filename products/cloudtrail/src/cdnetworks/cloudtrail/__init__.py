@@ -28,8 +28,8 @@ _MODULES = {
         "QueryAccountTrailLogRequest",
         "QueryAccountTrailLogResponse",
         "QueryAccountTrailLogResponseData",
-        "QueryAccountTrailLogResponseDataReferencedResources",
         "QueryAccountTrailLogResponseDataUserIdentity",
+        "ReferencedResources",
     ),
     ".product": ("CLOUDTRAIL",),
 }
@@ -37,5 +37,6 @@ _MODULES = {
 _DEPRECATED = {
     "AsyncCloudtrailClient": ".client:AsyncCloudTrailClient",
     "CloudtrailClient": ".client:CloudTrailClient",
+    "QueryAccountTrailLogResponseDataReferencedResources": ".models:ReferencedResources",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

@@ -8,6 +8,8 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
@@ -16,12 +18,12 @@ __all__ = [
     "QueryAccountTrailLogRequest",
     "QueryAccountTrailLogResponse",
     "QueryAccountTrailLogResponseData",
-    "QueryAccountTrailLogResponseDataReferencedResources",
     "QueryAccountTrailLogResponseDataUserIdentity",
+    "ReferencedResources",
 ]
 
 
-class QueryAccountTrailLogResponseDataReferencedResources(ItemModel, kw_only=True):
+class ReferencedResources(ItemModel, kw_only=True):
     """An item of ``QueryAccountTrailLogResponseData.referenced_resources``."""
 
     resource_type: str | None = None
@@ -45,9 +47,7 @@ class QueryAccountTrailLogResponseData(ItemModel, kw_only=True):
     event_source: str | None = None
     event_time: str | None = None
     request_id: str | None = None
-    referenced_resources: list[QueryAccountTrailLogResponseDataReferencedResources] = msgspec.field(
-        default_factory=list
-    )
+    referenced_resources: list[ReferencedResources] = msgspec.field(default_factory=list)
     product_code: str | None = None
     source_ip_address: str | None = None
     user_agent: str | None = None
@@ -67,3 +67,13 @@ class QueryAccountTrailLogRequest(RequestModel, kw_only=True):
 
     date_from: str
     date_to: str
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "QueryAccountTrailLogResponseDataReferencedResources": ".:ReferencedResources",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

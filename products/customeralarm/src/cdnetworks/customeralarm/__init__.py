@@ -36,16 +36,15 @@ _MODULES = {
         "CustomerAlarmsClient",
     ),
     ".models": (
-        "QueryInstanceDowntimeNotificationRequest",
+        "DataEvents",
+        "Events",
+        "EventsServers",
+        "NodeNameRequest",
         "QueryInstanceDowntimeNotificationResponse",
         "QueryInstanceDowntimeNotificationResponseData",
-        "QueryInstanceDowntimeNotificationResponseDataEvents",
-        "QueryInstanceDowntimeNotificationResponseDataEventsServers",
-        "QueryPoPsMaintenanceNotificationRequest",
         "QueryPoPsMaintenanceNotificationResponse",
         "QueryPoPsMaintenanceNotificationResponseData",
-        "QueryPoPsMaintenanceNotificationResponseDataEvents",
-        "QueryPoPsMaintenanceNotificationResponseDataEventsServers",
+        "Servers",
     ),
     ".product": ("CUSTOMERALARM",),
 }
@@ -53,5 +52,11 @@ _MODULES = {
 _DEPRECATED = {
     "AsyncCustomeralarmClient": ".client:AsyncCustomerAlarmsClient",
     "CustomeralarmClient": ".client:CustomerAlarmsClient",
+    "QueryInstanceDowntimeNotificationRequest": ".models:NodeNameRequest",
+    "QueryInstanceDowntimeNotificationResponseDataEvents": ".models:Events",
+    "QueryInstanceDowntimeNotificationResponseDataEventsServers": ".models:Servers",
+    "QueryPoPsMaintenanceNotificationRequest": ".models:NodeNameRequest",
+    "QueryPoPsMaintenanceNotificationResponseDataEvents": ".models:DataEvents",
+    "QueryPoPsMaintenanceNotificationResponseDataEventsServers": ".models:EventsServers",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

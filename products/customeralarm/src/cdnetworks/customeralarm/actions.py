@@ -12,21 +12,20 @@ from typing import Any
 from cdnetworks.core.action import Action, Envelope
 
 from .models import (
-    QueryInstanceDowntimeNotificationRequest,
+    NodeNameRequest,
     QueryInstanceDowntimeNotificationResponse,
-    QueryPoPsMaintenanceNotificationRequest,
     QueryPoPsMaintenanceNotificationResponse,
 )
 
 PRODUCT = "customeralarm"
 
 QUERY_PO_PS_MAINTENANCE_NOTIFICATION: Action[
-    QueryPoPsMaintenanceNotificationRequest, QueryPoPsMaintenanceNotificationResponse
+    NodeNameRequest, QueryPoPsMaintenanceNotificationResponse
 ] = Action(
     name="QueryPoPsMaintenanceNotification",
     method="GET",
     path="/vmp/node-event",
-    request=QueryPoPsMaintenanceNotificationRequest,
+    request=NodeNameRequest,
     response=QueryPoPsMaintenanceNotificationResponse,
     product=PRODUCT,
     summary="QueryPoPsMaintenanceNotification: GET /vmp/node-event.",
@@ -35,12 +34,12 @@ QUERY_PO_PS_MAINTENANCE_NOTIFICATION: Action[
 """QueryPoPsMaintenanceNotification: ``GET /vmp/node-event``."""
 
 QUERY_INSTANCE_DOWNTIME_NOTIFICATION: Action[
-    QueryInstanceDowntimeNotificationRequest, QueryInstanceDowntimeNotificationResponse
+    NodeNameRequest, QueryInstanceDowntimeNotificationResponse
 ] = Action(
     name="QueryInstanceDowntimeNotification",
     method="GET",
     path="/vmp/instance-faults",
-    request=QueryInstanceDowntimeNotificationRequest,
+    request=NodeNameRequest,
     response=QueryInstanceDowntimeNotificationResponse,
     product=PRODUCT,
     summary="QueryInstanceDowntimeNotification: GET /vmp/instance-faults.",

@@ -18,9 +18,8 @@ from .actions import (
     QUERY_PO_PS_MAINTENANCE_NOTIFICATION,
 )
 from .models import (
-    QueryInstanceDowntimeNotificationRequest,
+    NodeNameRequest,
     QueryInstanceDowntimeNotificationResponse,
-    QueryPoPsMaintenanceNotificationRequest,
     QueryPoPsMaintenanceNotificationResponse,
 )
 
@@ -43,7 +42,7 @@ class CustomerAlarmsClient(ProductClient):
 
     def query_pops_maintenance_notification(
         self,
-        request: QueryPoPsMaintenanceNotificationRequest | None = None,
+        request: NodeNameRequest | None = None,
         /,
         *,
         node_name: str | None = None,
@@ -53,7 +52,7 @@ class CustomerAlarmsClient(ProductClient):
 
     def query_instance_downtime_notification(
         self,
-        request: QueryInstanceDowntimeNotificationRequest | None = None,
+        request: NodeNameRequest | None = None,
         /,
         *,
         node_name: str | None = None,
@@ -79,7 +78,7 @@ class AsyncCustomerAlarmsClient(AsyncProductClient):
 
     async def query_pops_maintenance_notification(
         self,
-        request: QueryPoPsMaintenanceNotificationRequest | None = None,
+        request: NodeNameRequest | None = None,
         /,
         *,
         node_name: str | None = None,
@@ -91,7 +90,7 @@ class AsyncCustomerAlarmsClient(AsyncProductClient):
 
     async def query_instance_downtime_notification(
         self,
-        request: QueryInstanceDowntimeNotificationRequest | None = None,
+        request: NodeNameRequest | None = None,
         /,
         *,
         node_name: str | None = None,

@@ -8,26 +8,27 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
-    "QueryInstanceDowntimeNotificationRequest",
+    "DataEvents",
+    "Events",
+    "EventsServers",
+    "NodeNameRequest",
     "QueryInstanceDowntimeNotificationResponse",
     "QueryInstanceDowntimeNotificationResponseData",
-    "QueryInstanceDowntimeNotificationResponseDataEvents",
-    "QueryInstanceDowntimeNotificationResponseDataEventsServers",
-    "QueryPoPsMaintenanceNotificationRequest",
     "QueryPoPsMaintenanceNotificationResponse",
     "QueryPoPsMaintenanceNotificationResponseData",
-    "QueryPoPsMaintenanceNotificationResponseDataEvents",
-    "QueryPoPsMaintenanceNotificationResponseDataEventsServers",
+    "Servers",
 ]
 
 
-class QueryPoPsMaintenanceNotificationResponseDataEventsServers(ItemModel, kw_only=True):
-    """An item of ``QueryPoPsMaintenanceNotificationResponseDataEvents.servers``."""
+class EventsServers(ItemModel, kw_only=True):
+    """An item of ``DataEvents.servers``."""
 
     id: str | None = None
     name: str | None = None
@@ -36,7 +37,7 @@ class QueryPoPsMaintenanceNotificationResponseDataEventsServers(ItemModel, kw_on
     private_ip: list[str] = msgspec.field(default_factory=list)
 
 
-class QueryPoPsMaintenanceNotificationResponseDataEvents(ItemModel, kw_only=True):
+class DataEvents(ItemModel, kw_only=True):
     """An item of ``QueryPoPsMaintenanceNotificationResponseData.events``."""
 
     node_name: str | None = None
@@ -44,17 +45,13 @@ class QueryPoPsMaintenanceNotificationResponseDataEvents(ItemModel, kw_only=True
     status: str | None = None
     start_time: str | None = None
     end_time: str | None = None
-    servers: list[QueryPoPsMaintenanceNotificationResponseDataEventsServers] = msgspec.field(
-        default_factory=list
-    )
+    servers: list[EventsServers] = msgspec.field(default_factory=list)
 
 
 class QueryPoPsMaintenanceNotificationResponseData(ItemModel, kw_only=True):
     """The ``data`` of ``QueryPoPsMaintenanceNotificationResponse``."""
 
-    events: list[QueryPoPsMaintenanceNotificationResponseDataEvents] = msgspec.field(
-        default_factory=list
-    )
+    events: list[DataEvents] = msgspec.field(default_factory=list)
 
 
 class QueryPoPsMaintenanceNotificationResponse(ResponseModel, kw_only=True):
@@ -65,8 +62,8 @@ class QueryPoPsMaintenanceNotificationResponse(ResponseModel, kw_only=True):
     data: QueryPoPsMaintenanceNotificationResponseData | None = None
 
 
-class QueryInstanceDowntimeNotificationResponseDataEventsServers(ItemModel, kw_only=True):
-    """An item of ``QueryInstanceDowntimeNotificationResponseDataEvents.servers``."""
+class Servers(ItemModel, kw_only=True):
+    """An item of ``Events.servers``."""
 
     id: str | None = None
     name: str | None = None
@@ -74,23 +71,19 @@ class QueryInstanceDowntimeNotificationResponseDataEventsServers(ItemModel, kw_o
     ipv6: list[str] = msgspec.field(default_factory=list)
 
 
-class QueryInstanceDowntimeNotificationResponseDataEvents(ItemModel, kw_only=True):
+class Events(ItemModel, kw_only=True):
     """An item of ``QueryInstanceDowntimeNotificationResponseData.events``."""
 
     node_name: str | None = None
     event: str | None = None
     time: str | None = None
-    servers: list[QueryInstanceDowntimeNotificationResponseDataEventsServers] = msgspec.field(
-        default_factory=list
-    )
+    servers: list[Servers] = msgspec.field(default_factory=list)
 
 
 class QueryInstanceDowntimeNotificationResponseData(ItemModel, kw_only=True):
     """The ``data`` of ``QueryInstanceDowntimeNotificationResponse``."""
 
-    events: list[QueryInstanceDowntimeNotificationResponseDataEvents] = msgspec.field(
-        default_factory=list
-    )
+    events: list[Events] = msgspec.field(default_factory=list)
 
 
 class QueryInstanceDowntimeNotificationResponse(ResponseModel, kw_only=True):
@@ -101,13 +94,22 @@ class QueryInstanceDowntimeNotificationResponse(ResponseModel, kw_only=True):
     data: QueryInstanceDowntimeNotificationResponseData | None = None
 
 
-class QueryPoPsMaintenanceNotificationRequest(RequestModel, kw_only=True):
-    """The arguments of QueryPoPsMaintenanceNotification (``GET /vmp/node-event``)."""
+class NodeNameRequest(RequestModel, kw_only=True):
+    """The arguments of QueryPoPsMaintenanceNotification, QueryInstanceDowntimeNotification: the same fields."""
 
     node_name: str | None = None
 
 
-class QueryInstanceDowntimeNotificationRequest(RequestModel, kw_only=True):
-    """The arguments of QueryInstanceDowntimeNotification (``GET /vmp/instance-faults``)."""
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
 
-    node_name: str | None = None
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "QueryInstanceDowntimeNotificationRequest": ".:NodeNameRequest",
+        "QueryInstanceDowntimeNotificationResponseDataEvents": ".:Events",
+        "QueryInstanceDowntimeNotificationResponseDataEventsServers": ".:Servers",
+        "QueryPoPsMaintenanceNotificationRequest": ".:NodeNameRequest",
+        "QueryPoPsMaintenanceNotificationResponseDataEvents": ".:DataEvents",
+        "QueryPoPsMaintenanceNotificationResponseDataEventsServers": ".:EventsServers",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

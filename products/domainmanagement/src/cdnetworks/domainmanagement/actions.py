@@ -16,70 +16,60 @@ from .models import (
     AddCdnDomainResponse,
     AddDomainAliasRequest,
     AddDomainAliasResponse,
+    CodeMessageDataResponse,
+    CodeMessageResponse,
     DeleteApiDomainServiceRequest,
-    DeleteApiDomainServiceResponse,
     DeleteDomainAliasRequest,
-    DeleteDomainAliasResponse,
-    DisableSingleDomainServiceRequest,
-    DisableSingleDomainServiceResponse,
+    DomainNameRequest,
+    DomainRequest,
+    EmptyRequest,
     EnableSingleDomainServiceRequest,
-    EnableSingleDomainServiceResponse,
     GetFuzzyPagingDomainListRequest,
     GetFuzzyPagingDomainListResponse,
     GetPagingDomainListRequest,
     GetPagingDomainListResponse,
     PreDeployChangeServerConfigRequest,
     PreDeployChangeServerConfigResponse,
-    QueryApiDomainAttributionRequest,
     QueryApiDomainAttributionResponse,
     QueryApiDomainListServiceRequest,
     QueryApiDomainListServiceResponse,
-    QueryCdnDomainServiceRequest,
     QueryCdnDomainServiceResponse,
-    QueryCdnwAliasDomainsForWplusRequest,
     QueryCdnwAliasDomainsForWplusResponse,
     QueryCdnwDomainAliasRelationForWplusRequest,
     QueryCdnwDomainAliasRelationForWplusResponse,
-    QueryChangeServerRequest,
     QueryChangeServerResponse,
-    QueryCustomerAnycastIPForWplusRequest,
     QueryCustomerAnycastIPForWplusResponse,
     QueryDomainByOriginIPRequest,
     QueryDomainByOriginIPResponse,
     UpdateCdnDomainRequest,
-    UpdateCdnDomainResponse,
     UpdateChangeServerRequest,
-    UpdateChangeServerResponse,
     UpdateCustomerAnycastIPRecordStatusRequest,
-    UpdateCustomerAnycastIPRecordStatusResponse,
 )
 
 PRODUCT = "domainmanagement"
 
-ENABLE_SINGLE_DOMAIN_SERVICE: Action[
-    EnableSingleDomainServiceRequest, EnableSingleDomainServiceResponse
-] = Action(
-    name="EnableSingleDomainService",
-    method="PUT",
-    path="/api/domain/{domain}/enable",
-    request=EnableSingleDomainServiceRequest,
-    response=EnableSingleDomainServiceResponse,
-    product=PRODUCT,
-    summary="EnableSingleDomainService: PUT /api/domain/{domain}/enable.",
-    query=(),
-    body=(),
-    envelope=Envelope(code="code", message="message", success=("0", "200")),
+ENABLE_SINGLE_DOMAIN_SERVICE: Action[EnableSingleDomainServiceRequest, CodeMessageResponse] = (
+    Action(
+        name="EnableSingleDomainService",
+        method="PUT",
+        path="/api/domain/{domain}/enable",
+        request=EnableSingleDomainServiceRequest,
+        response=CodeMessageResponse,
+        product=PRODUCT,
+        summary="EnableSingleDomainService: PUT /api/domain/{domain}/enable.",
+        query=(),
+        body=(),
+        envelope=Envelope(code="code", message="message", success=("0", "200")),
+    )
 )
 """EnableSingleDomainService: ``PUT /api/domain/{domain}/enable``."""
 
-DISABLE_SINGLE_DOMAIN_SERVICE: Action[
-    DisableSingleDomainServiceRequest, DisableSingleDomainServiceResponse
-] = Action(
+DISABLE_SINGLE_DOMAIN_SERVICE: Action[DomainRequest, CodeMessageResponse] = Action(
     name="DisableSingleDomainService",
     method="PUT",
     path="/api/domain/{domain}/disable",
-    request=DisableSingleDomainServiceRequest,
-    response=DisableSingleDomainServiceResponse,
+    request=DomainRequest,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="DisableSingleDomainService: PUT /api/domain/{domain}/disable.",
     query=(),
@@ -88,19 +78,17 @@ DISABLE_SINGLE_DOMAIN_SERVICE: Action[
 )
 """DisableSingleDomainService: ``PUT /api/domain/{domain}/disable``."""
 
-DELETE_API_DOMAIN_SERVICE: Action[DeleteApiDomainServiceRequest, DeleteApiDomainServiceResponse] = (
-    Action(
-        name="DeleteApiDomainService",
-        method="DELETE",
-        path="/api/domain/{domain}",
-        request=DeleteApiDomainServiceRequest,
-        response=DeleteApiDomainServiceResponse,
-        product=PRODUCT,
-        summary="DeleteApiDomainService: DELETE /api/domain/{domain}.",
-        query=(),
-        body=("domainName", "domainId"),
-        envelope=Envelope(code="code", message="message", success=("0", "200")),
-    )
+DELETE_API_DOMAIN_SERVICE: Action[DeleteApiDomainServiceRequest, CodeMessageResponse] = Action(
+    name="DeleteApiDomainService",
+    method="DELETE",
+    path="/api/domain/{domain}",
+    request=DeleteApiDomainServiceRequest,
+    response=CodeMessageResponse,
+    product=PRODUCT,
+    summary="DeleteApiDomainService: DELETE /api/domain/{domain}.",
+    query=(),
+    body=("domainName", "domainId"),
+    envelope=Envelope(code="code", message="message", success=("0", "200")),
 )
 """DeleteApiDomainService: ``DELETE /api/domain/{domain}``."""
 
@@ -185,12 +173,12 @@ ADD_CDN_DOMAIN: Action[AddCdnDomainRequest, AddCdnDomainResponse] = Action(
 )
 """AddCdnDomain: ``POST /cdnw/api/domain``."""
 
-UPDATE_CDN_DOMAIN: Action[UpdateCdnDomainRequest, UpdateCdnDomainResponse] = Action(
+UPDATE_CDN_DOMAIN: Action[UpdateCdnDomainRequest, CodeMessageResponse] = Action(
     name="UpdateCdnDomain",
     method="PUT",
     path="/cdnw/api/domain/{domain}",
     request=UpdateCdnDomainRequest,
-    response=UpdateCdnDomainResponse,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="UpdateCdnDomain: PUT /cdnw/api/domain/{domain}.",
     query=(),
@@ -211,17 +199,15 @@ UPDATE_CDN_DOMAIN: Action[UpdateCdnDomainRequest, UpdateCdnDomainResponse] = Act
 )
 """UpdateCdnDomain: ``PUT /cdnw/api/domain/{domain}``."""
 
-QUERY_CDN_DOMAIN_SERVICE: Action[QueryCdnDomainServiceRequest, QueryCdnDomainServiceResponse] = (
-    Action(
-        name="QueryCdnDomainService",
-        method="GET",
-        path="/cdnw/api/domain/{domain-name}",
-        request=QueryCdnDomainServiceRequest,
-        response=QueryCdnDomainServiceResponse,
-        product=PRODUCT,
-        summary="QueryCdnDomainService: GET /cdnw/api/domain/{domain-name}.",
-        envelope=Envelope(code="code", message="message", success=("0", "200")),
-    )
+QUERY_CDN_DOMAIN_SERVICE: Action[DomainNameRequest, QueryCdnDomainServiceResponse] = Action(
+    name="QueryCdnDomainService",
+    method="GET",
+    path="/cdnw/api/domain/{domain-name}",
+    request=DomainNameRequest,
+    response=QueryCdnDomainServiceResponse,
+    product=PRODUCT,
+    summary="QueryCdnDomainService: GET /cdnw/api/domain/{domain-name}.",
+    envelope=Envelope(code="code", message="message", success=("0", "200")),
 )
 """QueryCdnDomainService: ``GET /cdnw/api/domain/{domain-name}``."""
 
@@ -253,13 +239,11 @@ ADD_DOMAIN_ALIAS: Action[AddDomainAliasRequest, AddDomainAliasResponse] = Action
 )
 """AddDomainAlias: ``POST /api/domain/alias/``."""
 
-QUERY_API_DOMAIN_ATTRIBUTION: Action[
-    QueryApiDomainAttributionRequest, QueryApiDomainAttributionResponse
-] = Action(
+QUERY_API_DOMAIN_ATTRIBUTION: Action[EmptyRequest, QueryApiDomainAttributionResponse] = Action(
     name="QueryApiDomainAttribution",
     method="GET",
     path="/api/domainlist",
-    request=QueryApiDomainAttributionRequest,
+    request=EmptyRequest,
     response=QueryApiDomainAttributionResponse,
     product=PRODUCT,
     summary="QueryApiDomainAttribution: GET /api/domainlist.",
@@ -268,12 +252,12 @@ QUERY_API_DOMAIN_ATTRIBUTION: Action[
 """QueryApiDomainAttribution: ``GET /api/domainlist``."""
 
 QUERY_CDNW_ALIAS_DOMAINS_FOR_WPLUS: Action[
-    QueryCdnwAliasDomainsForWplusRequest, QueryCdnwAliasDomainsForWplusResponse
+    DomainNameRequest, QueryCdnwAliasDomainsForWplusResponse
 ] = Action(
     name="QueryCdnwAliasDomainsForWplus",
     method="GET",
     path="/api/domain/domain-and-alias/{domain-name}",
-    request=QueryCdnwAliasDomainsForWplusRequest,
+    request=DomainNameRequest,
     response=QueryCdnwAliasDomainsForWplusResponse,
     product=PRODUCT,
     summary="QueryCdnwAliasDomainsForWplus: GET /api/domain/domain-and-alias/{domain-name}.",
@@ -281,12 +265,12 @@ QUERY_CDNW_ALIAS_DOMAINS_FOR_WPLUS: Action[
 )
 """QueryCdnwAliasDomainsForWplus: ``GET /api/domain/domain-and-alias/{domain-name}``."""
 
-DELETE_DOMAIN_ALIAS: Action[DeleteDomainAliasRequest, DeleteDomainAliasResponse] = Action(
+DELETE_DOMAIN_ALIAS: Action[DeleteDomainAliasRequest, CodeMessageDataResponse] = Action(
     name="DeleteDomainAlias",
     method="DELETE",
     path="/api/domain-alias",
     request=DeleteDomainAliasRequest,
-    response=DeleteDomainAliasResponse,
+    response=CodeMessageDataResponse,
     product=PRODUCT,
     summary="DeleteDomainAlias: DELETE /api/domain-alias.",
     query=(),
@@ -334,12 +318,12 @@ GET_PAGING_DOMAIN_LIST: Action[GetPagingDomainListRequest, GetPagingDomainListRe
 """GetPagingDomainList: ``POST /api/domain/list``."""
 
 QUERY_CUSTOMER_ANYCAST_IP_FOR_WPLUS: Action[
-    QueryCustomerAnycastIPForWplusRequest, QueryCustomerAnycastIPForWplusResponse
+    EmptyRequest, QueryCustomerAnycastIPForWplusResponse
 ] = Action(
     name="QueryCustomerAnycastIPForWplus",
     method="GET",
     path="/api/anycast-ips",
-    request=QueryCustomerAnycastIPForWplusRequest,
+    request=EmptyRequest,
     response=QueryCustomerAnycastIPForWplusResponse,
     product=PRODUCT,
     summary="QueryCustomerAnycastIPForWplus: GET /api/anycast-ips.",
@@ -363,12 +347,12 @@ PRE_DEPLOY_CHANGE_SERVER_CONFIG: Action[
 )
 """PreDeployChangeServerConfig: ``PUT /api/predeploy/changeserver/{domain}``."""
 
-UPDATE_CHANGE_SERVER: Action[UpdateChangeServerRequest, UpdateChangeServerResponse] = Action(
+UPDATE_CHANGE_SERVER: Action[UpdateChangeServerRequest, CodeMessageDataResponse] = Action(
     name="UpdateChangeServer",
     method="PUT",
     path="/api/config/changeserver/{domain-name}",
     request=UpdateChangeServerRequest,
-    response=UpdateChangeServerResponse,
+    response=CodeMessageDataResponse,
     product=PRODUCT,
     summary="UpdateChangeServer: PUT /api/config/changeserver/{domain-name}.",
     query=(),
@@ -377,11 +361,11 @@ UPDATE_CHANGE_SERVER: Action[UpdateChangeServerRequest, UpdateChangeServerRespon
 )
 """UpdateChangeServer: ``PUT /api/config/changeserver/{domain-name}``."""
 
-QUERY_CHANGE_SERVER: Action[QueryChangeServerRequest, QueryChangeServerResponse] = Action(
+QUERY_CHANGE_SERVER: Action[DomainRequest, QueryChangeServerResponse] = Action(
     name="QueryChangeServer",
     method="GET",
     path="/api/config/changeserver/{domain}",
-    request=QueryChangeServerRequest,
+    request=DomainRequest,
     response=QueryChangeServerResponse,
     product=PRODUCT,
     summary="QueryChangeServer: GET /api/config/changeserver/{domain}.",
@@ -390,13 +374,13 @@ QUERY_CHANGE_SERVER: Action[QueryChangeServerRequest, QueryChangeServerResponse]
 """QueryChangeServer: ``GET /api/config/changeserver/{domain}``."""
 
 UPDATE_CUSTOMER_ANYCAST_IP_RECORD_STATUS: Action[
-    UpdateCustomerAnycastIPRecordStatusRequest, UpdateCustomerAnycastIPRecordStatusResponse
+    UpdateCustomerAnycastIPRecordStatusRequest, CodeMessageResponse
 ] = Action(
     name="UpdateCustomerAnycastIPRecordStatus",
     method="POST",
     path="/api/anycast-ips/record-status",
     request=UpdateCustomerAnycastIPRecordStatusRequest,
-    response=UpdateCustomerAnycastIPRecordStatusResponse,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="UpdateCustomerAnycastIPRecordStatus: POST /api/anycast-ips/record-status.",
     query=(),

@@ -53,33 +53,28 @@ from .models import (
     AddCdnDomainResponse,
     AddDomainAliasRequest,
     AddDomainAliasResponse,
+    CodeMessageDataResponse,
+    CodeMessageResponse,
     DeleteApiDomainServiceRequest,
-    DeleteApiDomainServiceResponse,
     DeleteDomainAliasRequest,
-    DeleteDomainAliasResponse,
-    DisableSingleDomainServiceRequest,
-    DisableSingleDomainServiceResponse,
+    DomainNameRequest,
+    DomainRequest,
+    EmptyRequest,
     EnableSingleDomainServiceRequest,
-    EnableSingleDomainServiceResponse,
     GetFuzzyPagingDomainListRequest,
     GetFuzzyPagingDomainListResponse,
     GetPagingDomainListRequest,
     GetPagingDomainListResponse,
     PreDeployChangeServerConfigRequest,
     PreDeployChangeServerConfigResponse,
-    QueryApiDomainAttributionRequest,
     QueryApiDomainAttributionResponse,
     QueryApiDomainListServiceRequest,
     QueryApiDomainListServiceResponse,
-    QueryCdnDomainServiceRequest,
     QueryCdnDomainServiceResponse,
-    QueryCdnwAliasDomainsForWplusRequest,
     QueryCdnwAliasDomainsForWplusResponse,
     QueryCdnwDomainAliasRelationForWplusRequest,
     QueryCdnwDomainAliasRelationForWplusResponse,
-    QueryChangeServerRequest,
     QueryChangeServerResponse,
-    QueryCustomerAnycastIPForWplusRequest,
     QueryCustomerAnycastIPForWplusResponse,
     QueryDomainByOriginIPRequest,
     QueryDomainByOriginIPResponse,
@@ -88,12 +83,9 @@ from .models import (
     UpdateCdnDomainRequestLiveConfig,
     UpdateCdnDomainRequestOriginConfig,
     UpdateCdnDomainRequestSsl,
-    UpdateCdnDomainResponse,
     UpdateChangeServerRequest,
     UpdateChangeServerRequestChangeServers,
-    UpdateChangeServerResponse,
     UpdateCustomerAnycastIPRecordStatusRequest,
-    UpdateCustomerAnycastIPRecordStatusResponse,
 )
 
 __all__ = [
@@ -116,45 +108,43 @@ class DomainManagementClient(ProductClient):
     @overload
     def enable_single_domain_service(
         self, request: EnableSingleDomainServiceRequest, /
-    ) -> EnableSingleDomainServiceResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     def enable_single_domain_service(
         self,
         *,
         domain: int,
-    ) -> EnableSingleDomainServiceResponse: ...
+    ) -> CodeMessageResponse: ...
     def enable_single_domain_service(
         self,
         request: EnableSingleDomainServiceRequest | None = None,
         *,
         domain: int | None = None,
-    ) -> EnableSingleDomainServiceResponse:
+    ) -> CodeMessageResponse:
         """EnableSingleDomainService: ``PUT /api/domain/{domain}/enable``."""
         return self.core.call(ENABLE_SINGLE_DOMAIN_SERVICE, request, domain=domain)
 
     @overload
-    def disable_single_domain_service(
-        self, request: DisableSingleDomainServiceRequest, /
-    ) -> DisableSingleDomainServiceResponse: ...
+    def disable_single_domain_service(self, request: DomainRequest, /) -> CodeMessageResponse: ...
     @overload
     def disable_single_domain_service(
         self,
         *,
         domain: str,
-    ) -> DisableSingleDomainServiceResponse: ...
+    ) -> CodeMessageResponse: ...
     def disable_single_domain_service(
         self,
-        request: DisableSingleDomainServiceRequest | None = None,
+        request: DomainRequest | None = None,
         *,
         domain: str | None = None,
-    ) -> DisableSingleDomainServiceResponse:
+    ) -> CodeMessageResponse:
         """DisableSingleDomainService: ``PUT /api/domain/{domain}/disable``."""
         return self.core.call(DISABLE_SINGLE_DOMAIN_SERVICE, request, domain=domain)
 
     @overload
     def delete_api_domain_service(
         self, request: DeleteApiDomainServiceRequest, /
-    ) -> DeleteApiDomainServiceResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     def delete_api_domain_service(
         self,
@@ -162,7 +152,7 @@ class DomainManagementClient(ProductClient):
         domain_name: str,
         domain_id: str,
         domain: str,
-    ) -> DeleteApiDomainServiceResponse: ...
+    ) -> CodeMessageResponse: ...
     def delete_api_domain_service(
         self,
         request: DeleteApiDomainServiceRequest | None = None,
@@ -170,7 +160,7 @@ class DomainManagementClient(ProductClient):
         domain_name: str | None = None,
         domain_id: str | None = None,
         domain: str | None = None,
-    ) -> DeleteApiDomainServiceResponse:
+    ) -> CodeMessageResponse:
         """DeleteApiDomainService: ``DELETE /api/domain/{domain}``."""
         return self.core.call(
             DELETE_API_DOMAIN_SERVICE,
@@ -346,7 +336,7 @@ class DomainManagementClient(ProductClient):
         )
 
     @overload
-    def update_cdn_domain(self, request: UpdateCdnDomainRequest, /) -> UpdateCdnDomainResponse: ...
+    def update_cdn_domain(self, request: UpdateCdnDomainRequest, /) -> CodeMessageResponse: ...
     @overload
     def update_cdn_domain(
         self,
@@ -363,7 +353,7 @@ class DomainManagementClient(ProductClient):
         ssl: UpdateCdnDomainRequestSsl | None = None,
         cache_behaviors: list[UpdateCdnDomainRequestCacheBehaviors] | None = None,
         publish_points: list[AddCdnDomainRequestPublishPoints] | None = None,
-    ) -> UpdateCdnDomainResponse: ...
+    ) -> CodeMessageResponse: ...
     def update_cdn_domain(
         self,
         request: UpdateCdnDomainRequest | None = None,
@@ -380,7 +370,7 @@ class DomainManagementClient(ProductClient):
         cache_behaviors: list[UpdateCdnDomainRequestCacheBehaviors] | None = None,
         publish_points: list[AddCdnDomainRequestPublishPoints] | None = None,
         domain: str | None = None,
-    ) -> UpdateCdnDomainResponse:
+    ) -> CodeMessageResponse:
         """UpdateCdnDomain: ``PUT /cdnw/api/domain/{domain}``."""
         return self.core.call(
             UPDATE_CDN_DOMAIN,
@@ -401,7 +391,7 @@ class DomainManagementClient(ProductClient):
 
     @overload
     def query_cdn_domain_service(
-        self, request: QueryCdnDomainServiceRequest, /
+        self, request: DomainNameRequest, /
     ) -> QueryCdnDomainServiceResponse: ...
     @overload
     def query_cdn_domain_service(
@@ -411,7 +401,7 @@ class DomainManagementClient(ProductClient):
     ) -> QueryCdnDomainServiceResponse: ...
     def query_cdn_domain_service(
         self,
-        request: QueryCdnDomainServiceRequest | None = None,
+        request: DomainNameRequest | None = None,
         *,
         domain_name: str | None = None,
     ) -> QueryCdnDomainServiceResponse:
@@ -452,7 +442,7 @@ class DomainManagementClient(ProductClient):
 
     def query_api_domain_attribution(
         self,
-        request: QueryApiDomainAttributionRequest | None = None,
+        request: EmptyRequest | None = None,
         /,
     ) -> QueryApiDomainAttributionResponse:
         """QueryApiDomainAttribution: ``GET /api/domainlist``."""
@@ -460,7 +450,7 @@ class DomainManagementClient(ProductClient):
 
     @overload
     def query_cdnw_alias_domains_for_wplus(
-        self, request: QueryCdnwAliasDomainsForWplusRequest, /
+        self, request: DomainNameRequest, /
     ) -> QueryCdnwAliasDomainsForWplusResponse: ...
     @overload
     def query_cdnw_alias_domains_for_wplus(
@@ -470,7 +460,7 @@ class DomainManagementClient(ProductClient):
     ) -> QueryCdnwAliasDomainsForWplusResponse: ...
     def query_cdnw_alias_domains_for_wplus(
         self,
-        request: QueryCdnwAliasDomainsForWplusRequest | None = None,
+        request: DomainNameRequest | None = None,
         *,
         domain_name: str | None = None,
     ) -> QueryCdnwAliasDomainsForWplusResponse:
@@ -480,21 +470,21 @@ class DomainManagementClient(ProductClient):
     @overload
     def delete_domain_alias(
         self, request: DeleteDomainAliasRequest, /
-    ) -> DeleteDomainAliasResponse: ...
+    ) -> CodeMessageDataResponse: ...
     @overload
     def delete_domain_alias(
         self,
         *,
         domain_name: str,
         aliases: list[str],
-    ) -> DeleteDomainAliasResponse: ...
+    ) -> CodeMessageDataResponse: ...
     def delete_domain_alias(
         self,
         request: DeleteDomainAliasRequest | None = None,
         *,
         domain_name: str | None = None,
         aliases: list[str] | None = None,
-    ) -> DeleteDomainAliasResponse:
+    ) -> CodeMessageDataResponse:
         """DeleteDomainAlias: ``DELETE /api/domain-alias``."""
         return self.core.call(
             DELETE_DOMAIN_ALIAS, request, domain_name=domain_name, aliases=aliases
@@ -555,7 +545,7 @@ class DomainManagementClient(ProductClient):
 
     def query_customer_anycast_ip_for_wplus(
         self,
-        request: QueryCustomerAnycastIPForWplusRequest | None = None,
+        request: EmptyRequest | None = None,
         /,
     ) -> QueryCustomerAnycastIPForWplusResponse:
         """QueryCustomerAnycastIPForWplus: ``GET /api/anycast-ips``."""
@@ -587,30 +577,28 @@ class DomainManagementClient(ProductClient):
     @overload
     def update_change_server(
         self, request: UpdateChangeServerRequest, /
-    ) -> UpdateChangeServerResponse: ...
+    ) -> CodeMessageDataResponse: ...
     @overload
     def update_change_server(
         self,
         *,
         change_servers: list[UpdateChangeServerRequestChangeServers],
         domain_name: str,
-    ) -> UpdateChangeServerResponse: ...
+    ) -> CodeMessageDataResponse: ...
     def update_change_server(
         self,
         request: UpdateChangeServerRequest | None = None,
         *,
         change_servers: list[UpdateChangeServerRequestChangeServers] | None = None,
         domain_name: str | None = None,
-    ) -> UpdateChangeServerResponse:
+    ) -> CodeMessageDataResponse:
         """UpdateChangeServer: ``PUT /api/config/changeserver/{domain-name}``."""
         return self.core.call(
             UPDATE_CHANGE_SERVER, request, change_servers=change_servers, domain_name=domain_name
         )
 
     @overload
-    def query_change_server(
-        self, request: QueryChangeServerRequest, /
-    ) -> QueryChangeServerResponse: ...
+    def query_change_server(self, request: DomainRequest, /) -> QueryChangeServerResponse: ...
     @overload
     def query_change_server(
         self,
@@ -619,7 +607,7 @@ class DomainManagementClient(ProductClient):
     ) -> QueryChangeServerResponse: ...
     def query_change_server(
         self,
-        request: QueryChangeServerRequest | None = None,
+        request: DomainRequest | None = None,
         *,
         domain: str | None = None,
     ) -> QueryChangeServerResponse:
@@ -629,21 +617,21 @@ class DomainManagementClient(ProductClient):
     @overload
     def update_customer_anycast_ip_record_status(
         self, request: UpdateCustomerAnycastIPRecordStatusRequest, /
-    ) -> UpdateCustomerAnycastIPRecordStatusResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     def update_customer_anycast_ip_record_status(
         self,
         *,
         ips: list[str],
         record_status: str,
-    ) -> UpdateCustomerAnycastIPRecordStatusResponse: ...
+    ) -> CodeMessageResponse: ...
     def update_customer_anycast_ip_record_status(
         self,
         request: UpdateCustomerAnycastIPRecordStatusRequest | None = None,
         *,
         ips: list[str] | None = None,
         record_status: str | None = None,
-    ) -> UpdateCustomerAnycastIPRecordStatusResponse:
+    ) -> CodeMessageResponse:
         """UpdateCustomerAnycastIPRecordStatus: ``POST /api/anycast-ips/record-status``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -664,45 +652,45 @@ class AsyncDomainManagementClient(AsyncProductClient):
     @overload
     async def enable_single_domain_service(
         self, request: EnableSingleDomainServiceRequest, /
-    ) -> EnableSingleDomainServiceResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     async def enable_single_domain_service(
         self,
         *,
         domain: int,
-    ) -> EnableSingleDomainServiceResponse: ...
+    ) -> CodeMessageResponse: ...
     async def enable_single_domain_service(
         self,
         request: EnableSingleDomainServiceRequest | None = None,
         *,
         domain: int | None = None,
-    ) -> EnableSingleDomainServiceResponse:
+    ) -> CodeMessageResponse:
         """EnableSingleDomainService: ``PUT /api/domain/{domain}/enable``."""
         return await self.core.call(ENABLE_SINGLE_DOMAIN_SERVICE, request, domain=domain)
 
     @overload
     async def disable_single_domain_service(
-        self, request: DisableSingleDomainServiceRequest, /
-    ) -> DisableSingleDomainServiceResponse: ...
+        self, request: DomainRequest, /
+    ) -> CodeMessageResponse: ...
     @overload
     async def disable_single_domain_service(
         self,
         *,
         domain: str,
-    ) -> DisableSingleDomainServiceResponse: ...
+    ) -> CodeMessageResponse: ...
     async def disable_single_domain_service(
         self,
-        request: DisableSingleDomainServiceRequest | None = None,
+        request: DomainRequest | None = None,
         *,
         domain: str | None = None,
-    ) -> DisableSingleDomainServiceResponse:
+    ) -> CodeMessageResponse:
         """DisableSingleDomainService: ``PUT /api/domain/{domain}/disable``."""
         return await self.core.call(DISABLE_SINGLE_DOMAIN_SERVICE, request, domain=domain)
 
     @overload
     async def delete_api_domain_service(
         self, request: DeleteApiDomainServiceRequest, /
-    ) -> DeleteApiDomainServiceResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     async def delete_api_domain_service(
         self,
@@ -710,7 +698,7 @@ class AsyncDomainManagementClient(AsyncProductClient):
         domain_name: str,
         domain_id: str,
         domain: str,
-    ) -> DeleteApiDomainServiceResponse: ...
+    ) -> CodeMessageResponse: ...
     async def delete_api_domain_service(
         self,
         request: DeleteApiDomainServiceRequest | None = None,
@@ -718,7 +706,7 @@ class AsyncDomainManagementClient(AsyncProductClient):
         domain_name: str | None = None,
         domain_id: str | None = None,
         domain: str | None = None,
-    ) -> DeleteApiDomainServiceResponse:
+    ) -> CodeMessageResponse:
         """DeleteApiDomainService: ``DELETE /api/domain/{domain}``."""
         return await self.core.call(
             DELETE_API_DOMAIN_SERVICE,
@@ -896,7 +884,7 @@ class AsyncDomainManagementClient(AsyncProductClient):
     @overload
     async def update_cdn_domain(
         self, request: UpdateCdnDomainRequest, /
-    ) -> UpdateCdnDomainResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     async def update_cdn_domain(
         self,
@@ -913,7 +901,7 @@ class AsyncDomainManagementClient(AsyncProductClient):
         ssl: UpdateCdnDomainRequestSsl | None = None,
         cache_behaviors: list[UpdateCdnDomainRequestCacheBehaviors] | None = None,
         publish_points: list[AddCdnDomainRequestPublishPoints] | None = None,
-    ) -> UpdateCdnDomainResponse: ...
+    ) -> CodeMessageResponse: ...
     async def update_cdn_domain(
         self,
         request: UpdateCdnDomainRequest | None = None,
@@ -930,7 +918,7 @@ class AsyncDomainManagementClient(AsyncProductClient):
         cache_behaviors: list[UpdateCdnDomainRequestCacheBehaviors] | None = None,
         publish_points: list[AddCdnDomainRequestPublishPoints] | None = None,
         domain: str | None = None,
-    ) -> UpdateCdnDomainResponse:
+    ) -> CodeMessageResponse:
         """UpdateCdnDomain: ``PUT /cdnw/api/domain/{domain}``."""
         return await self.core.call(
             UPDATE_CDN_DOMAIN,
@@ -951,7 +939,7 @@ class AsyncDomainManagementClient(AsyncProductClient):
 
     @overload
     async def query_cdn_domain_service(
-        self, request: QueryCdnDomainServiceRequest, /
+        self, request: DomainNameRequest, /
     ) -> QueryCdnDomainServiceResponse: ...
     @overload
     async def query_cdn_domain_service(
@@ -961,7 +949,7 @@ class AsyncDomainManagementClient(AsyncProductClient):
     ) -> QueryCdnDomainServiceResponse: ...
     async def query_cdn_domain_service(
         self,
-        request: QueryCdnDomainServiceRequest | None = None,
+        request: DomainNameRequest | None = None,
         *,
         domain_name: str | None = None,
     ) -> QueryCdnDomainServiceResponse:
@@ -1006,7 +994,7 @@ class AsyncDomainManagementClient(AsyncProductClient):
 
     async def query_api_domain_attribution(
         self,
-        request: QueryApiDomainAttributionRequest | None = None,
+        request: EmptyRequest | None = None,
         /,
     ) -> QueryApiDomainAttributionResponse:
         """QueryApiDomainAttribution: ``GET /api/domainlist``."""
@@ -1014,7 +1002,7 @@ class AsyncDomainManagementClient(AsyncProductClient):
 
     @overload
     async def query_cdnw_alias_domains_for_wplus(
-        self, request: QueryCdnwAliasDomainsForWplusRequest, /
+        self, request: DomainNameRequest, /
     ) -> QueryCdnwAliasDomainsForWplusResponse: ...
     @overload
     async def query_cdnw_alias_domains_for_wplus(
@@ -1024,7 +1012,7 @@ class AsyncDomainManagementClient(AsyncProductClient):
     ) -> QueryCdnwAliasDomainsForWplusResponse: ...
     async def query_cdnw_alias_domains_for_wplus(
         self,
-        request: QueryCdnwAliasDomainsForWplusRequest | None = None,
+        request: DomainNameRequest | None = None,
         *,
         domain_name: str | None = None,
     ) -> QueryCdnwAliasDomainsForWplusResponse:
@@ -1036,21 +1024,21 @@ class AsyncDomainManagementClient(AsyncProductClient):
     @overload
     async def delete_domain_alias(
         self, request: DeleteDomainAliasRequest, /
-    ) -> DeleteDomainAliasResponse: ...
+    ) -> CodeMessageDataResponse: ...
     @overload
     async def delete_domain_alias(
         self,
         *,
         domain_name: str,
         aliases: list[str],
-    ) -> DeleteDomainAliasResponse: ...
+    ) -> CodeMessageDataResponse: ...
     async def delete_domain_alias(
         self,
         request: DeleteDomainAliasRequest | None = None,
         *,
         domain_name: str | None = None,
         aliases: list[str] | None = None,
-    ) -> DeleteDomainAliasResponse:
+    ) -> CodeMessageDataResponse:
         """DeleteDomainAlias: ``DELETE /api/domain-alias``."""
         return await self.core.call(
             DELETE_DOMAIN_ALIAS, request, domain_name=domain_name, aliases=aliases
@@ -1111,7 +1099,7 @@ class AsyncDomainManagementClient(AsyncProductClient):
 
     async def query_customer_anycast_ip_for_wplus(
         self,
-        request: QueryCustomerAnycastIPForWplusRequest | None = None,
+        request: EmptyRequest | None = None,
         /,
     ) -> QueryCustomerAnycastIPForWplusResponse:
         """QueryCustomerAnycastIPForWplus: ``GET /api/anycast-ips``."""
@@ -1143,30 +1131,28 @@ class AsyncDomainManagementClient(AsyncProductClient):
     @overload
     async def update_change_server(
         self, request: UpdateChangeServerRequest, /
-    ) -> UpdateChangeServerResponse: ...
+    ) -> CodeMessageDataResponse: ...
     @overload
     async def update_change_server(
         self,
         *,
         change_servers: list[UpdateChangeServerRequestChangeServers],
         domain_name: str,
-    ) -> UpdateChangeServerResponse: ...
+    ) -> CodeMessageDataResponse: ...
     async def update_change_server(
         self,
         request: UpdateChangeServerRequest | None = None,
         *,
         change_servers: list[UpdateChangeServerRequestChangeServers] | None = None,
         domain_name: str | None = None,
-    ) -> UpdateChangeServerResponse:
+    ) -> CodeMessageDataResponse:
         """UpdateChangeServer: ``PUT /api/config/changeserver/{domain-name}``."""
         return await self.core.call(
             UPDATE_CHANGE_SERVER, request, change_servers=change_servers, domain_name=domain_name
         )
 
     @overload
-    async def query_change_server(
-        self, request: QueryChangeServerRequest, /
-    ) -> QueryChangeServerResponse: ...
+    async def query_change_server(self, request: DomainRequest, /) -> QueryChangeServerResponse: ...
     @overload
     async def query_change_server(
         self,
@@ -1175,7 +1161,7 @@ class AsyncDomainManagementClient(AsyncProductClient):
     ) -> QueryChangeServerResponse: ...
     async def query_change_server(
         self,
-        request: QueryChangeServerRequest | None = None,
+        request: DomainRequest | None = None,
         *,
         domain: str | None = None,
     ) -> QueryChangeServerResponse:
@@ -1185,21 +1171,21 @@ class AsyncDomainManagementClient(AsyncProductClient):
     @overload
     async def update_customer_anycast_ip_record_status(
         self, request: UpdateCustomerAnycastIPRecordStatusRequest, /
-    ) -> UpdateCustomerAnycastIPRecordStatusResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     async def update_customer_anycast_ip_record_status(
         self,
         *,
         ips: list[str],
         record_status: str,
-    ) -> UpdateCustomerAnycastIPRecordStatusResponse: ...
+    ) -> CodeMessageResponse: ...
     async def update_customer_anycast_ip_record_status(
         self,
         request: UpdateCustomerAnycastIPRecordStatusRequest | None = None,
         *,
         ips: list[str] | None = None,
         record_status: str | None = None,
-    ) -> UpdateCustomerAnycastIPRecordStatusResponse:
+    ) -> CodeMessageResponse:
         """UpdateCustomerAnycastIPRecordStatus: ``POST /api/anycast-ips/record-status``.
 
         Not idempotent: not retried once the request may have reached the server.

@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import msgspec
 from msgspec import Meta
@@ -36,14 +36,17 @@ __all__ = [
     "AddDomainAliasResponse",
     "AddDomainAliasResponseData",
     "AddDomainAliasResponseDataDomains",
+    "AdvOriginConfig",
+    "AdvOriginConfigs",
+    "AdvOriginConfigsAdvOriginConfig",
+    "CodeMessageDataResponse",
+    "CodeMessageResponse",
     "DeleteApiDomainServiceRequest",
-    "DeleteApiDomainServiceResponse",
     "DeleteDomainAliasRequest",
-    "DeleteDomainAliasResponse",
-    "DisableSingleDomainServiceRequest",
-    "DisableSingleDomainServiceResponse",
+    "DomainNameRequest",
+    "DomainRequest",
+    "EmptyRequest",
     "EnableSingleDomainServiceRequest",
-    "EnableSingleDomainServiceResponse",
     "GetFuzzyPagingDomainListRequest",
     "GetFuzzyPagingDomainListResponse",
     "GetFuzzyPagingDomainListResponseResultList",
@@ -53,29 +56,23 @@ __all__ = [
     "PreDeployChangeServerConfigRequest",
     "PreDeployChangeServerConfigResponse",
     "PreDeployChangeServerConfigResponseData",
-    "QueryApiDomainAttributionRequest",
     "QueryApiDomainAttributionResponse",
     "QueryApiDomainAttributionResponseDomainSummary",
     "QueryApiDomainListServiceRequest",
     "QueryApiDomainListServiceResponse",
     "QueryApiDomainListServiceResponseDomainList",
-    "QueryCdnDomainServiceRequest",
     "QueryCdnDomainServiceResponse",
     "QueryCdnDomainServiceResponseCacheBehavior",
     "QueryCdnDomainServiceResponseOriginConfig",
-    "QueryCdnDomainServiceResponseOriginConfigAdvOriginConfig",
     "QueryCdnDomainServiceResponseSsl",
-    "QueryCdnwAliasDomainsForWplusRequest",
     "QueryCdnwAliasDomainsForWplusResponse",
     "QueryCdnwDomainAliasRelationForWplusDomainAlias",
     "QueryCdnwDomainAliasRelationForWplusRequest",
     "QueryCdnwDomainAliasRelationForWplusResponse",
-    "QueryChangeServerRequest",
     "QueryChangeServerResponse",
     "QueryChangeServerResponseData",
     "QueryChangeServerResponseDataChangeServers",
     "QueryCustomerAnycastIPForWplusAnycastIPDetail",
-    "QueryCustomerAnycastIPForWplusRequest",
     "QueryCustomerAnycastIPForWplusResponse",
     "QueryDomainByOriginIPRequest",
     "QueryDomainByOriginIPResponse",
@@ -83,34 +80,15 @@ __all__ = [
     "UpdateCdnDomainRequestCacheBehaviors",
     "UpdateCdnDomainRequestLiveConfig",
     "UpdateCdnDomainRequestOriginConfig",
-    "UpdateCdnDomainRequestOriginConfigAdvOriginConfigs",
-    "UpdateCdnDomainRequestOriginConfigAdvOriginConfigsAdvOriginConfig",
     "UpdateCdnDomainRequestSsl",
-    "UpdateCdnDomainResponse",
     "UpdateChangeServerRequest",
     "UpdateChangeServerRequestChangeServers",
-    "UpdateChangeServerResponse",
     "UpdateCustomerAnycastIPRecordStatusRequest",
-    "UpdateCustomerAnycastIPRecordStatusResponse",
 ]
 
 
-class EnableSingleDomainServiceResponse(ResponseModel, kw_only=True):
-    """The answer of EnableSingleDomainService."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
-class DisableSingleDomainServiceResponse(ResponseModel, kw_only=True):
-    """The answer of DisableSingleDomainService."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
-class DeleteApiDomainServiceResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteApiDomainService."""
+class CodeMessageResponse(ResponseModel, kw_only=True):
+    """The answer of EnableSingleDomainService, DisableSingleDomainService, DeleteApiDomainService and 2 more (one shape)."""
 
     code: str | int | None = None
     message: str | None = None
@@ -386,29 +364,22 @@ class AddCdnDomainRequestChangeServers(ItemModel, kw_only=True):
     target_server: str | None = msgspec.field(default=None, name="target-server")
 
 
-class UpdateCdnDomainResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateCdnDomain."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
-class UpdateCdnDomainRequestOriginConfigAdvOriginConfigsAdvOriginConfig(ItemModel, kw_only=True):
-    """An item of ``UpdateCdnDomainRequestOriginConfigAdvOriginConfigs.adv_origin_config``, the ``adv_origin_config`` of ``QueryCdnDomainServiceResponseOriginConfigAdvOriginConfig``."""
+class AdvOriginConfigsAdvOriginConfig(ItemModel, kw_only=True):
+    """An item of ``AdvOriginConfigs.adv_origin_config``, the ``adv_origin_config`` of ``AdvOriginConfig``."""
 
     master_ips: str | None = msgspec.field(default=None, name="master-ips")
     backup_ips: str | None = msgspec.field(default=None, name="backup-ips")
 
 
-class UpdateCdnDomainRequestOriginConfigAdvOriginConfigs(ItemModel, kw_only=True):
+class AdvOriginConfigs(ItemModel, kw_only=True):
     """The ``adv_origin_configs`` of ``UpdateCdnDomainRequestOriginConfig``."""
 
     detect_url: str | None = msgspec.field(default=None, name="detect-url")
     detect_period: int | Annotated[str, Meta(extra={"int_text": True})] | None = msgspec.field(
         default=None, name="detect-period"
     )
-    adv_origin_config: list[UpdateCdnDomainRequestOriginConfigAdvOriginConfigsAdvOriginConfig] = (
-        msgspec.field(default_factory=list, name="adv-origin-config")
+    adv_origin_config: list[AdvOriginConfigsAdvOriginConfig] = msgspec.field(
+        default_factory=list, name="adv-origin-config"
     )
 
     def __post_init__(self) -> None:
@@ -419,7 +390,7 @@ class UpdateCdnDomainRequestOriginConfig(ItemModel, kw_only=True):
     """The ``origin_config`` of ``UpdateCdnDomainRequest``."""
 
     origin_ips: str | None = msgspec.field(default=None, name="origin-ips")
-    adv_origin_configs: UpdateCdnDomainRequestOriginConfigAdvOriginConfigs | None = msgspec.field(
+    adv_origin_configs: AdvOriginConfigs | None = msgspec.field(
         default=None, name="adv-origin-configs"
     )
     default_origin_host_header: str | None = msgspec.field(
@@ -481,14 +452,12 @@ class QueryCdnDomainServiceResponseSsl(ItemModel, kw_only=True):
     ssl_certificate_id: int | None = msgspec.field(default=None, name="ssl-certificate-id")
 
 
-class QueryCdnDomainServiceResponseOriginConfigAdvOriginConfig(ItemModel, kw_only=True):
+class AdvOriginConfig(ItemModel, kw_only=True):
     """An item of ``QueryCdnDomainServiceResponseOriginConfig.adv_origin_config``."""
 
     detect_url: str | None = msgspec.field(default=None, name="detect-url")
     detect_period: int | None = msgspec.field(default=None, name="detect-period")
-    adv_origin_config: UpdateCdnDomainRequestOriginConfigAdvOriginConfigsAdvOriginConfig | None = (
-        None
-    )
+    adv_origin_config: AdvOriginConfigsAdvOriginConfig | None = None
 
 
 class QueryCdnDomainServiceResponseOriginConfig(ItemModel, kw_only=True):
@@ -498,9 +467,7 @@ class QueryCdnDomainServiceResponseOriginConfig(ItemModel, kw_only=True):
     default_origin_host_header: str | None = msgspec.field(
         default=None, name="default-origin-host-header"
     )
-    adv_origin_config: list[QueryCdnDomainServiceResponseOriginConfigAdvOriginConfig] = (
-        msgspec.field(default_factory=list)
-    )
+    adv_origin_config: list[AdvOriginConfig] = msgspec.field(default_factory=list)
 
 
 class QueryCdnDomainServiceResponseCacheBehavior(ItemModel, kw_only=True):
@@ -609,8 +576,8 @@ class QueryCdnwAliasDomainsForWplusResponse(ResponseModel, kw_only=True):
     domain_alias: list[str] = msgspec.field(default_factory=list)
 
 
-class DeleteDomainAliasResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteDomainAlias."""
+class CodeMessageDataResponse(ResponseModel, kw_only=True):
+    """The answer of DeleteDomainAlias, UpdateChangeServer."""
 
     code: str | int | None = None
     message: str | None = None
@@ -695,14 +662,6 @@ class UpdateChangeServerRequestChangeServers(ItemModel, kw_only=True):
     data_id: int | None = None
 
 
-class UpdateChangeServerResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateChangeServer."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: str | None = None
-
-
 class QueryChangeServerResponseDataChangeServers(ItemModel, kw_only=True):
     """An item of ``QueryChangeServerResponseData.change_servers``."""
 
@@ -728,21 +687,14 @@ class QueryChangeServerResponse(ResponseModel, kw_only=True):
     data: QueryChangeServerResponseData | None = None
 
 
-class UpdateCustomerAnycastIPRecordStatusResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateCustomerAnycastIPRecordStatus."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
 class EnableSingleDomainServiceRequest(RequestModel, kw_only=True):
     """The arguments of EnableSingleDomainService (``PUT /api/domain/{domain}/enable``)."""
 
     domain: int
 
 
-class DisableSingleDomainServiceRequest(RequestModel, kw_only=True):
-    """The arguments of DisableSingleDomainService (``PUT /api/domain/{domain}/disable``)."""
+class DomainRequest(RequestModel, kw_only=True):
+    """The arguments of DisableSingleDomainService, QueryChangeServer: the same fields."""
 
     domain: str
 
@@ -857,8 +809,8 @@ class UpdateCdnDomainRequest(RequestModel, kw_only=True):
     domain: str
 
 
-class QueryCdnDomainServiceRequest(RequestModel, kw_only=True):
-    """The arguments of QueryCdnDomainService (``GET /cdnw/api/domain/{domain-name}``)."""
+class DomainNameRequest(RequestModel, kw_only=True):
+    """The arguments of QueryCdnDomainService, QueryCdnwAliasDomainsForWplus: the same fields."""
 
     domain_name: str = msgspec.field(name="domain-name")
 
@@ -876,14 +828,8 @@ class AddDomainAliasRequest(RequestModel, kw_only=True):
     aliases: list[str]
 
 
-class QueryApiDomainAttributionRequest(RequestModel, kw_only=True):
-    """The arguments of QueryApiDomainAttribution (``GET /api/domainlist``)."""
-
-
-class QueryCdnwAliasDomainsForWplusRequest(RequestModel, kw_only=True):
-    """The arguments of QueryCdnwAliasDomainsForWplus (``GET /api/domain/domain-and-alias/{domain-name}``)."""
-
-    domain_name: str = msgspec.field(name="domain-name")
+class EmptyRequest(RequestModel, kw_only=True):
+    """The arguments of QueryApiDomainAttribution, QueryCustomerAnycastIPForWplus: the same fields."""
 
 
 class DeleteDomainAliasRequest(RequestModel, kw_only=True):
@@ -911,10 +857,6 @@ class GetPagingDomainListRequest(RequestModel, kw_only=True):
     status: str | None = None
 
 
-class QueryCustomerAnycastIPForWplusRequest(RequestModel, kw_only=True):
-    """The arguments of QueryCustomerAnycastIPForWplus (``GET /api/anycast-ips``)."""
-
-
 class PreDeployChangeServerConfigRequest(RequestModel, kw_only=True):
     """The arguments of PreDeployChangeServerConfig (``PUT /api/predeploy/changeserver/{domain}``)."""
 
@@ -933,14 +875,36 @@ class UpdateChangeServerRequest(RequestModel, kw_only=True):
     domain_name: str = msgspec.field(name="domain-name")
 
 
-class QueryChangeServerRequest(RequestModel, kw_only=True):
-    """The arguments of QueryChangeServer (``GET /api/config/changeserver/{domain}``)."""
-
-    domain: str
-
-
 class UpdateCustomerAnycastIPRecordStatusRequest(RequestModel, kw_only=True):
     """The arguments of UpdateCustomerAnycastIPRecordStatus (``POST /api/anycast-ips/record-status``)."""
 
     ips: list[str]
     record_status: str
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "DeleteApiDomainServiceResponse": ".:CodeMessageResponse",
+        "DeleteDomainAliasResponse": ".:CodeMessageDataResponse",
+        "DisableSingleDomainServiceRequest": ".:DomainRequest",
+        "DisableSingleDomainServiceResponse": ".:CodeMessageResponse",
+        "EnableSingleDomainServiceResponse": ".:CodeMessageResponse",
+        "PreDeployChangeServerConfigRequestChangeServers": ".:UpdateChangeServerRequestChangeServers",
+        "QueryApiDomainAttributionRequest": ".:EmptyRequest",
+        "QueryCdnDomainServiceRequest": ".:DomainNameRequest",
+        "QueryCdnDomainServiceResponseOriginConfigAdvOriginConfig": ".:AdvOriginConfig",
+        "QueryCdnDomainServiceResponseOriginConfigAdvOriginConfigAdvOriginConfig": ".:AdvOriginConfigsAdvOriginConfig",
+        "QueryCdnwAliasDomainsForWplusRequest": ".:DomainNameRequest",
+        "QueryChangeServerRequest": ".:DomainRequest",
+        "QueryCustomerAnycastIPForWplusRequest": ".:EmptyRequest",
+        "UpdateCdnDomainRequestOriginConfigAdvOriginConfigs": ".:AdvOriginConfigs",
+        "UpdateCdnDomainRequestOriginConfigAdvOriginConfigsAdvOriginConfig": ".:AdvOriginConfigsAdvOriginConfig",
+        "UpdateCdnDomainRequestPublishPoints": ".:AddCdnDomainRequestPublishPoints",
+        "UpdateCdnDomainResponse": ".:CodeMessageResponse",
+        "UpdateChangeServerResponse": ".:CodeMessageDataResponse",
+        "UpdateCustomerAnycastIPRecordStatusResponse": ".:CodeMessageResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

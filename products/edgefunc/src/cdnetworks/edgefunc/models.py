@@ -8,6 +8,8 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
@@ -122,3 +124,14 @@ class DeleteFuncDomainTriggerRequest(RequestModel, kw_only=True):
     """The arguments of DeleteFuncDomainTrigger (``DELETE /api/v2/cdn_triggers/{id}``)."""
 
     id: str
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "QueryEdgeFuncTriggerResponseDataResult": ".:CreateEdgeFuncTriggerResponseData",
+        "QueryEdgeFuncTriggerResponseDataResultRouters": ".:CreateEdgeFuncTriggerResponseDataRouters",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

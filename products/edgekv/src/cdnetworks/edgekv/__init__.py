@@ -41,29 +41,31 @@ _MODULES = {
         "EdgeKvClient",
     ),
     ".models": (
+        "CodeMsgResponse",
         "CreateShortUrlRequest",
         "CreateShortUrlResponse",
         "CreateShortUrlResponseShortUrls",
-        "DelShortUrlRequest",
         "DelShortUrlResponse",
         "DeleteKeyValueRequest",
-        "DeleteKeyValueResponse",
         "EcaKvInfoRequest",
         "EcaKvInfoResponse",
         "GetKeyValueKeyValue",
         "GetKeyValueRequest",
         "GetKeyValueResponse",
-        "GetShortUrlRequest",
         "GetShortUrlResponse",
         "SetKeyValueKeyValue",
         "SetKeyValueRequest",
-        "SetKeyValueResponse",
+        "ShortUrlRequest",
     ),
     ".product": ("EDGEKV",),
 }
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
     "AsyncEdgekvClient": ".client:AsyncEdgeKvClient",
+    "DelShortUrlRequest": ".models:ShortUrlRequest",
+    "DeleteKeyValueResponse": ".models:CodeMsgResponse",
     "EdgekvClient": ".client:EdgeKvClient",
+    "GetShortUrlRequest": ".models:ShortUrlRequest",
+    "SetKeyValueResponse": ".models:CodeMsgResponse",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

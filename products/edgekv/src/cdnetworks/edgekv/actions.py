@@ -12,30 +12,28 @@ from typing import Any
 from cdnetworks.core.action import Action, Envelope
 
 from .models import (
+    CodeMsgResponse,
     CreateShortUrlRequest,
     CreateShortUrlResponse,
     DeleteKeyValueRequest,
-    DeleteKeyValueResponse,
-    DelShortUrlRequest,
     DelShortUrlResponse,
     EcaKvInfoRequest,
     EcaKvInfoResponse,
     GetKeyValueRequest,
     GetKeyValueResponse,
-    GetShortUrlRequest,
     GetShortUrlResponse,
     SetKeyValueRequest,
-    SetKeyValueResponse,
+    ShortUrlRequest,
 )
 
 PRODUCT = "edgekv"
 
-DELETE_KEY_VALUE: Action[DeleteKeyValueRequest, DeleteKeyValueResponse] = Action(
+DELETE_KEY_VALUE: Action[DeleteKeyValueRequest, CodeMsgResponse] = Action(
     name="DeleteKeyValue",
     method="DELETE",
     path="/edgekv/kv",
     request=DeleteKeyValueRequest,
-    response=DeleteKeyValueResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="DeleteKeyValue: DELETE /edgekv/kv.",
     query=(),
@@ -44,12 +42,12 @@ DELETE_KEY_VALUE: Action[DeleteKeyValueRequest, DeleteKeyValueResponse] = Action
 )
 """DeleteKeyValue: ``DELETE /edgekv/kv``."""
 
-SET_KEY_VALUE: Action[SetKeyValueRequest, SetKeyValueResponse] = Action(
+SET_KEY_VALUE: Action[SetKeyValueRequest, CodeMsgResponse] = Action(
     name="SetKeyValue",
     method="PUT",
     path="/edgekv/kv",
     request=SetKeyValueRequest,
-    response=SetKeyValueResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="SetKeyValue: PUT /edgekv/kv.",
     query=(),
@@ -86,11 +84,11 @@ CREATE_SHORT_URL: Action[CreateShortUrlRequest, CreateShortUrlResponse] = Action
 )
 """CreateShortUrl: ``POST /short-urls/create``."""
 
-GET_SHORT_URL: Action[GetShortUrlRequest, GetShortUrlResponse] = Action(
+GET_SHORT_URL: Action[ShortUrlRequest, GetShortUrlResponse] = Action(
     name="GetShortUrl",
     method="POST",
     path="/short-urls/query",
-    request=GetShortUrlRequest,
+    request=ShortUrlRequest,
     response=GetShortUrlResponse,
     product=PRODUCT,
     summary="GetShortUrl: POST /short-urls/query.",
@@ -100,11 +98,11 @@ GET_SHORT_URL: Action[GetShortUrlRequest, GetShortUrlResponse] = Action(
 )
 """GetShortUrl: ``POST /short-urls/query``."""
 
-DEL_SHORT_URL: Action[DelShortUrlRequest, DelShortUrlResponse] = Action(
+DEL_SHORT_URL: Action[ShortUrlRequest, DelShortUrlResponse] = Action(
     name="DelShortUrl",
     method="POST",
     path="/short-urls/del",
-    request=DelShortUrlRequest,
+    request=ShortUrlRequest,
     response=DelShortUrlResponse,
     product=PRODUCT,
     summary="DelShortUrl: POST /short-urls/del.",

@@ -23,21 +23,19 @@ from .actions import (
     SET_KEY_VALUE,
 )
 from .models import (
+    CodeMsgResponse,
     CreateShortUrlRequest,
     CreateShortUrlResponse,
     DeleteKeyValueRequest,
-    DeleteKeyValueResponse,
-    DelShortUrlRequest,
     DelShortUrlResponse,
     EcaKvInfoRequest,
     EcaKvInfoResponse,
     GetKeyValueRequest,
     GetKeyValueResponse,
-    GetShortUrlRequest,
     GetShortUrlResponse,
     SetKeyValueKeyValue,
     SetKeyValueRequest,
-    SetKeyValueResponse,
+    ShortUrlRequest,
 )
 
 __all__ = [
@@ -58,40 +56,40 @@ class EdgeKvClient(ProductClient):
     user_agent = USER_AGENT
 
     @overload
-    def delete_key_value(self, request: DeleteKeyValueRequest, /) -> DeleteKeyValueResponse: ...
+    def delete_key_value(self, request: DeleteKeyValueRequest, /) -> CodeMsgResponse: ...
     @overload
     def delete_key_value(
         self,
         *,
         space_name: str,
         keys: list[str],
-    ) -> DeleteKeyValueResponse: ...
+    ) -> CodeMsgResponse: ...
     def delete_key_value(
         self,
         request: DeleteKeyValueRequest | None = None,
         *,
         space_name: str | None = None,
         keys: list[str] | None = None,
-    ) -> DeleteKeyValueResponse:
+    ) -> CodeMsgResponse:
         """DeleteKeyValue: ``DELETE /edgekv/kv``."""
         return self.core.call(DELETE_KEY_VALUE, request, space_name=space_name, keys=keys)
 
     @overload
-    def set_key_value(self, request: SetKeyValueRequest, /) -> SetKeyValueResponse: ...
+    def set_key_value(self, request: SetKeyValueRequest, /) -> CodeMsgResponse: ...
     @overload
     def set_key_value(
         self,
         *,
         space_name: str,
         data: list[SetKeyValueKeyValue],
-    ) -> SetKeyValueResponse: ...
+    ) -> CodeMsgResponse: ...
     def set_key_value(
         self,
         request: SetKeyValueRequest | None = None,
         *,
         space_name: str | None = None,
         data: list[SetKeyValueKeyValue] | None = None,
-    ) -> SetKeyValueResponse:
+    ) -> CodeMsgResponse:
         """SetKeyValue: ``PUT /edgekv/kv``."""
         return self.core.call(SET_KEY_VALUE, request, space_name=space_name, data=data)
 
@@ -140,7 +138,7 @@ class EdgeKvClient(ProductClient):
         return self.core.call(CREATE_SHORT_URL, request, long_urls=long_urls, ttl=ttl)
 
     @overload
-    def get_short_url(self, request: GetShortUrlRequest, /) -> GetShortUrlResponse: ...
+    def get_short_url(self, request: ShortUrlRequest, /) -> GetShortUrlResponse: ...
     @overload
     def get_short_url(
         self,
@@ -149,7 +147,7 @@ class EdgeKvClient(ProductClient):
     ) -> GetShortUrlResponse: ...
     def get_short_url(
         self,
-        request: GetShortUrlRequest | None = None,
+        request: ShortUrlRequest | None = None,
         *,
         short_url: str | None = None,
     ) -> GetShortUrlResponse:
@@ -160,7 +158,7 @@ class EdgeKvClient(ProductClient):
         return self.core.call(GET_SHORT_URL, request, short_url=short_url)
 
     @overload
-    def del_short_url(self, request: DelShortUrlRequest, /) -> DelShortUrlResponse: ...
+    def del_short_url(self, request: ShortUrlRequest, /) -> DelShortUrlResponse: ...
     @overload
     def del_short_url(
         self,
@@ -169,7 +167,7 @@ class EdgeKvClient(ProductClient):
     ) -> DelShortUrlResponse: ...
     def del_short_url(
         self,
-        request: DelShortUrlRequest | None = None,
+        request: ShortUrlRequest | None = None,
         *,
         short_url: str | None = None,
     ) -> DelShortUrlResponse:
@@ -224,42 +222,40 @@ class AsyncEdgeKvClient(AsyncProductClient):
     user_agent = USER_AGENT
 
     @overload
-    async def delete_key_value(
-        self, request: DeleteKeyValueRequest, /
-    ) -> DeleteKeyValueResponse: ...
+    async def delete_key_value(self, request: DeleteKeyValueRequest, /) -> CodeMsgResponse: ...
     @overload
     async def delete_key_value(
         self,
         *,
         space_name: str,
         keys: list[str],
-    ) -> DeleteKeyValueResponse: ...
+    ) -> CodeMsgResponse: ...
     async def delete_key_value(
         self,
         request: DeleteKeyValueRequest | None = None,
         *,
         space_name: str | None = None,
         keys: list[str] | None = None,
-    ) -> DeleteKeyValueResponse:
+    ) -> CodeMsgResponse:
         """DeleteKeyValue: ``DELETE /edgekv/kv``."""
         return await self.core.call(DELETE_KEY_VALUE, request, space_name=space_name, keys=keys)
 
     @overload
-    async def set_key_value(self, request: SetKeyValueRequest, /) -> SetKeyValueResponse: ...
+    async def set_key_value(self, request: SetKeyValueRequest, /) -> CodeMsgResponse: ...
     @overload
     async def set_key_value(
         self,
         *,
         space_name: str,
         data: list[SetKeyValueKeyValue],
-    ) -> SetKeyValueResponse: ...
+    ) -> CodeMsgResponse: ...
     async def set_key_value(
         self,
         request: SetKeyValueRequest | None = None,
         *,
         space_name: str | None = None,
         data: list[SetKeyValueKeyValue] | None = None,
-    ) -> SetKeyValueResponse:
+    ) -> CodeMsgResponse:
         """SetKeyValue: ``PUT /edgekv/kv``."""
         return await self.core.call(SET_KEY_VALUE, request, space_name=space_name, data=data)
 
@@ -310,7 +306,7 @@ class AsyncEdgeKvClient(AsyncProductClient):
         return await self.core.call(CREATE_SHORT_URL, request, long_urls=long_urls, ttl=ttl)
 
     @overload
-    async def get_short_url(self, request: GetShortUrlRequest, /) -> GetShortUrlResponse: ...
+    async def get_short_url(self, request: ShortUrlRequest, /) -> GetShortUrlResponse: ...
     @overload
     async def get_short_url(
         self,
@@ -319,7 +315,7 @@ class AsyncEdgeKvClient(AsyncProductClient):
     ) -> GetShortUrlResponse: ...
     async def get_short_url(
         self,
-        request: GetShortUrlRequest | None = None,
+        request: ShortUrlRequest | None = None,
         *,
         short_url: str | None = None,
     ) -> GetShortUrlResponse:
@@ -330,7 +326,7 @@ class AsyncEdgeKvClient(AsyncProductClient):
         return await self.core.call(GET_SHORT_URL, request, short_url=short_url)
 
     @overload
-    async def del_short_url(self, request: DelShortUrlRequest, /) -> DelShortUrlResponse: ...
+    async def del_short_url(self, request: ShortUrlRequest, /) -> DelShortUrlResponse: ...
     @overload
     async def del_short_url(
         self,
@@ -339,7 +335,7 @@ class AsyncEdgeKvClient(AsyncProductClient):
     ) -> DelShortUrlResponse: ...
     async def del_short_url(
         self,
-        request: DelShortUrlRequest | None = None,
+        request: ShortUrlRequest | None = None,
         *,
         short_url: str | None = None,
     ) -> DelShortUrlResponse:

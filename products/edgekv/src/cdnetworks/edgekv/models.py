@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 from msgspec import Meta
@@ -16,35 +16,26 @@ from msgspec import Meta
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "CodeMsgResponse",
     "CreateShortUrlRequest",
     "CreateShortUrlResponse",
     "CreateShortUrlResponseShortUrls",
-    "DelShortUrlRequest",
     "DelShortUrlResponse",
     "DeleteKeyValueRequest",
-    "DeleteKeyValueResponse",
     "EcaKvInfoRequest",
     "EcaKvInfoResponse",
     "GetKeyValueKeyValue",
     "GetKeyValueRequest",
     "GetKeyValueResponse",
-    "GetShortUrlRequest",
     "GetShortUrlResponse",
     "SetKeyValueKeyValue",
     "SetKeyValueRequest",
-    "SetKeyValueResponse",
+    "ShortUrlRequest",
 ]
 
 
-class DeleteKeyValueResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteKeyValue."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class SetKeyValueResponse(ResponseModel, kw_only=True):
-    """The answer of SetKeyValue."""
+class CodeMsgResponse(ResponseModel, kw_only=True):
+    """The answer of DeleteKeyValue, SetKeyValue."""
 
     code: str | int | None = None
     msg: str | None = None
@@ -149,14 +140,8 @@ class CreateShortUrlRequest(RequestModel, kw_only=True):
     ttl: int = msgspec.field(name="Ttl")
 
 
-class GetShortUrlRequest(RequestModel, kw_only=True):
-    """The arguments of GetShortUrl (``POST /short-urls/query``)."""
-
-    short_url: str = msgspec.field(name="ShortUrl")
-
-
-class DelShortUrlRequest(RequestModel, kw_only=True):
-    """The arguments of DelShortUrl (``POST /short-urls/del``)."""
+class ShortUrlRequest(RequestModel, kw_only=True):
+    """The arguments of GetShortUrl, DelShortUrl: the same fields."""
 
     short_url: str = msgspec.field(name="ShortUrl")
 
@@ -174,3 +159,16 @@ class EcaKvInfoRequest(RequestModel, kw_only=True):
     dataformat: str | None = None
     datatype: str | None = None
     return_type: str | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "DelShortUrlRequest": ".:ShortUrlRequest",
+        "DeleteKeyValueResponse": ".:CodeMsgResponse",
+        "GetShortUrlRequest": ".:ShortUrlRequest",
+        "SetKeyValueResponse": ".:CodeMsgResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -72,10 +72,8 @@ GET_PREFETCH_STATUS: Action[GetPrefetchStatusRequest, GetPrefetchStatusResponse]
         method="iter_prefetch_status",
         items="result_detail",
         page_size="page_size",
-        default_page_size=20,
         page="page_no",
         total="count",
-        first_page=1,
     ),
 )
 """GetPrefetchStatus: ``POST /ccm/fetch/ItemIdQuery``."""

@@ -13,13 +13,10 @@ from cdnetworks.core.action import Action, Envelope
 
 from .models import (
     AddEntryDomainRequest,
-    AddEntryDomainResponse,
+    CodeMsgDataResponse,
+    CodeMsgResponse,
     CreateWebsiteGroupRequest,
-    CreateWebsiteGroupResponse,
-    DeleteEntryDomainRequest,
-    DeleteEntryDomainResponse,
-    DeleteWebsiteGroupRequest,
-    DeleteWebsiteGroupResponse,
+    IdListServiceTypeRequest,
     ListEntryDomainsRequest,
     ListEntryDomainsResponse,
     ListGroupDetailsRequest,
@@ -27,13 +24,9 @@ from .models import (
     ListNavigationRulesRequest,
     ListNavigationRulesResponse,
     RestartEntryDomainRequest,
-    RestartEntryDomainResponse,
     UpdateDistributionRuleRequest,
-    UpdateDistributionRuleResponse,
     UpdateEntryDomainRequest,
-    UpdateEntryDomainResponse,
     UpdateWebsiteGroupRequest,
-    UpdateWebsiteGroupResponse,
 )
 
 PRODUCT = "gamingshield"
@@ -53,12 +46,12 @@ LIST_GROUP_DETAILS: Action[ListGroupDetailsRequest, ListGroupDetailsResponse] = 
 )
 """ListGroupDetails: ``POST /api/v1/hijack/group-info/get-detail-list``."""
 
-CREATE_WEBSITE_GROUP: Action[CreateWebsiteGroupRequest, CreateWebsiteGroupResponse] = Action(
+CREATE_WEBSITE_GROUP: Action[CreateWebsiteGroupRequest, CodeMsgDataResponse] = Action(
     name="CreateWebsiteGroup",
     method="POST",
     path="/api/v1/hijack/group-info/add",
     request=CreateWebsiteGroupRequest,
-    response=CreateWebsiteGroupResponse,
+    response=CodeMsgDataResponse,
     product=PRODUCT,
     summary="CreateWebsiteGroup: POST /api/v1/hijack/group-info/add.",
     query=(),
@@ -68,12 +61,12 @@ CREATE_WEBSITE_GROUP: Action[CreateWebsiteGroupRequest, CreateWebsiteGroupRespon
 )
 """CreateWebsiteGroup: ``POST /api/v1/hijack/group-info/add``."""
 
-UPDATE_WEBSITE_GROUP: Action[UpdateWebsiteGroupRequest, UpdateWebsiteGroupResponse] = Action(
+UPDATE_WEBSITE_GROUP: Action[UpdateWebsiteGroupRequest, CodeMsgResponse] = Action(
     name="UpdateWebsiteGroup",
     method="POST",
     path="/api/v1/hijack/group-info/update",
     request=UpdateWebsiteGroupRequest,
-    response=UpdateWebsiteGroupResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="UpdateWebsiteGroup: POST /api/v1/hijack/group-info/update.",
     query=(),
@@ -83,12 +76,12 @@ UPDATE_WEBSITE_GROUP: Action[UpdateWebsiteGroupRequest, UpdateWebsiteGroupRespon
 )
 """UpdateWebsiteGroup: ``POST /api/v1/hijack/group-info/update``."""
 
-DELETE_WEBSITE_GROUP: Action[DeleteWebsiteGroupRequest, DeleteWebsiteGroupResponse] = Action(
+DELETE_WEBSITE_GROUP: Action[IdListServiceTypeRequest, CodeMsgResponse] = Action(
     name="DeleteWebsiteGroup",
     method="POST",
     path="/api/v1/hijack/group-info/delete",
-    request=DeleteWebsiteGroupRequest,
-    response=DeleteWebsiteGroupResponse,
+    request=IdListServiceTypeRequest,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="DeleteWebsiteGroup: POST /api/v1/hijack/group-info/delete.",
     query=(),
@@ -113,12 +106,12 @@ LIST_ENTRY_DOMAINS: Action[ListEntryDomainsRequest, ListEntryDomainsResponse] = 
 )
 """ListEntryDomains: ``POST /api/v1/hijack/entry-domain/get-detail-list``."""
 
-ADD_ENTRY_DOMAIN: Action[AddEntryDomainRequest, AddEntryDomainResponse] = Action(
+ADD_ENTRY_DOMAIN: Action[AddEntryDomainRequest, CodeMsgDataResponse] = Action(
     name="AddEntryDomain",
     method="POST",
     path="/api/v1/hijack/entry-domain/add",
     request=AddEntryDomainRequest,
-    response=AddEntryDomainResponse,
+    response=CodeMsgDataResponse,
     product=PRODUCT,
     summary="AddEntryDomain: POST /api/v1/hijack/entry-domain/add.",
     query=(),
@@ -128,12 +121,12 @@ ADD_ENTRY_DOMAIN: Action[AddEntryDomainRequest, AddEntryDomainResponse] = Action
 )
 """AddEntryDomain: ``POST /api/v1/hijack/entry-domain/add``."""
 
-UPDATE_ENTRY_DOMAIN: Action[UpdateEntryDomainRequest, UpdateEntryDomainResponse] = Action(
+UPDATE_ENTRY_DOMAIN: Action[UpdateEntryDomainRequest, CodeMsgResponse] = Action(
     name="UpdateEntryDomain",
     method="POST",
     path="/api/v1/hijack/entry-domain/update",
     request=UpdateEntryDomainRequest,
-    response=UpdateEntryDomainResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="UpdateEntryDomain: POST /api/v1/hijack/entry-domain/update.",
     query=(),
@@ -143,12 +136,12 @@ UPDATE_ENTRY_DOMAIN: Action[UpdateEntryDomainRequest, UpdateEntryDomainResponse]
 )
 """UpdateEntryDomain: ``POST /api/v1/hijack/entry-domain/update``."""
 
-DELETE_ENTRY_DOMAIN: Action[DeleteEntryDomainRequest, DeleteEntryDomainResponse] = Action(
+DELETE_ENTRY_DOMAIN: Action[IdListServiceTypeRequest, CodeMsgResponse] = Action(
     name="DeleteEntryDomain",
     method="POST",
     path="/api/v1/hijack/entry-domain/delete",
-    request=DeleteEntryDomainRequest,
-    response=DeleteEntryDomainResponse,
+    request=IdListServiceTypeRequest,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="DeleteEntryDomain: POST /api/v1/hijack/entry-domain/delete.",
     query=(),
@@ -158,12 +151,12 @@ DELETE_ENTRY_DOMAIN: Action[DeleteEntryDomainRequest, DeleteEntryDomainResponse]
 )
 """DeleteEntryDomain: ``POST /api/v1/hijack/entry-domain/delete``."""
 
-RESTART_ENTRY_DOMAIN: Action[RestartEntryDomainRequest, RestartEntryDomainResponse] = Action(
+RESTART_ENTRY_DOMAIN: Action[RestartEntryDomainRequest, CodeMsgResponse] = Action(
     name="RestartEntryDomain",
     method="POST",
     path="/api/v1/hijack/entry-domain/restart",
     request=RestartEntryDomainRequest,
-    response=RestartEntryDomainResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="RestartEntryDomain: POST /api/v1/hijack/entry-domain/restart.",
     query=(),
@@ -188,29 +181,27 @@ LIST_NAVIGATION_RULES: Action[ListNavigationRulesRequest, ListNavigationRulesRes
 )
 """ListNavigationRules: ``POST /api/v1/hijack/group-rule/get-list``."""
 
-UPDATE_DISTRIBUTION_RULE: Action[UpdateDistributionRuleRequest, UpdateDistributionRuleResponse] = (
-    Action(
-        name="UpdateDistributionRule",
-        method="POST",
-        path="/api/v1/hijack/group-rule/save",
-        request=UpdateDistributionRuleRequest,
-        response=UpdateDistributionRuleResponse,
-        product=PRODUCT,
-        summary="UpdateDistributionRule: POST /api/v1/hijack/group-rule/save.",
-        query=(),
-        body=(
-            "groupId",
-            "ruleSwitch",
-            "fromType",
-            "groupRuleFromList",
-            "toType",
-            "toContent",
-            "withQs",
-        ),
-        headers=("serviceType",),
-        envelope=Envelope(code="code", message="msg", success=("0", "200")),
-        flags={"rule_switch": ("ON", "OFF"), "with_qs": ("TRUE", "FALSE")},
-    )
+UPDATE_DISTRIBUTION_RULE: Action[UpdateDistributionRuleRequest, CodeMsgResponse] = Action(
+    name="UpdateDistributionRule",
+    method="POST",
+    path="/api/v1/hijack/group-rule/save",
+    request=UpdateDistributionRuleRequest,
+    response=CodeMsgResponse,
+    product=PRODUCT,
+    summary="UpdateDistributionRule: POST /api/v1/hijack/group-rule/save.",
+    query=(),
+    body=(
+        "groupId",
+        "ruleSwitch",
+        "fromType",
+        "groupRuleFromList",
+        "toType",
+        "toContent",
+        "withQs",
+    ),
+    headers=("serviceType",),
+    envelope=Envelope(code="code", message="msg", success=("0", "200")),
+    flags={"rule_switch": ("ON", "OFF"), "with_qs": ("TRUE", "FALSE")},
 )
 """UpdateDistributionRule: ``POST /api/v1/hijack/group-rule/save``."""
 

@@ -29,14 +29,11 @@ from .actions import (
 from .models import (
     AddEntryDomainRequest,
     AddEntryDomainRequestPortRelList,
-    AddEntryDomainResponse,
+    CodeMsgDataResponse,
+    CodeMsgResponse,
     CreateWebsiteGroupRequest,
     CreateWebsiteGroupRequestDomainInfoList,
-    CreateWebsiteGroupResponse,
-    DeleteEntryDomainRequest,
-    DeleteEntryDomainResponse,
-    DeleteWebsiteGroupRequest,
-    DeleteWebsiteGroupResponse,
+    IdListServiceTypeRequest,
     ListEntryDomainsRequest,
     ListEntryDomainsResponse,
     ListGroupDetailsRequest,
@@ -44,14 +41,10 @@ from .models import (
     ListNavigationRulesRequest,
     ListNavigationRulesResponse,
     RestartEntryDomainRequest,
-    RestartEntryDomainResponse,
     UpdateDistributionRuleRequest,
     UpdateDistributionRuleRequestGroupRuleFromList,
-    UpdateDistributionRuleResponse,
     UpdateEntryDomainRequest,
-    UpdateEntryDomainResponse,
     UpdateWebsiteGroupRequest,
-    UpdateWebsiteGroupResponse,
 )
 
 __all__ = [
@@ -97,7 +90,7 @@ class GamingShieldClient(ProductClient):
     @overload
     def create_website_group(
         self, request: CreateWebsiteGroupRequest, /
-    ) -> CreateWebsiteGroupResponse: ...
+    ) -> CodeMsgDataResponse: ...
     @overload
     def create_website_group(
         self,
@@ -107,7 +100,7 @@ class GamingShieldClient(ProductClient):
         domain_info_list: list[CreateWebsiteGroupRequestDomainInfoList],
         remark: str | None = None,
         service_type: str | None = None,
-    ) -> CreateWebsiteGroupResponse: ...
+    ) -> CodeMsgDataResponse: ...
     def create_website_group(
         self,
         request: CreateWebsiteGroupRequest | None = None,
@@ -117,7 +110,7 @@ class GamingShieldClient(ProductClient):
         port_rel_list: list[AddEntryDomainRequestPortRelList] | None = None,
         domain_info_list: list[CreateWebsiteGroupRequestDomainInfoList] | None = None,
         service_type: str | None = None,
-    ) -> CreateWebsiteGroupResponse:
+    ) -> CodeMsgDataResponse:
         """CreateWebsiteGroup: ``POST /api/v1/hijack/group-info/add``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -133,9 +126,7 @@ class GamingShieldClient(ProductClient):
         )
 
     @overload
-    def update_website_group(
-        self, request: UpdateWebsiteGroupRequest, /
-    ) -> UpdateWebsiteGroupResponse: ...
+    def update_website_group(self, request: UpdateWebsiteGroupRequest, /) -> CodeMsgResponse: ...
     @overload
     def update_website_group(
         self,
@@ -145,7 +136,7 @@ class GamingShieldClient(ProductClient):
         domain_info_list: list[CreateWebsiteGroupRequestDomainInfoList],
         remark: str | None = None,
         service_type: str | None = None,
-    ) -> UpdateWebsiteGroupResponse: ...
+    ) -> CodeMsgResponse: ...
     def update_website_group(
         self,
         request: UpdateWebsiteGroupRequest | None = None,
@@ -155,7 +146,7 @@ class GamingShieldClient(ProductClient):
         port_rel_list: list[AddEntryDomainRequestPortRelList] | None = None,
         domain_info_list: list[CreateWebsiteGroupRequestDomainInfoList] | None = None,
         service_type: str | None = None,
-    ) -> UpdateWebsiteGroupResponse:
+    ) -> CodeMsgResponse:
         """UpdateWebsiteGroup: ``POST /api/v1/hijack/group-info/update``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -171,23 +162,21 @@ class GamingShieldClient(ProductClient):
         )
 
     @overload
-    def delete_website_group(
-        self, request: DeleteWebsiteGroupRequest, /
-    ) -> DeleteWebsiteGroupResponse: ...
+    def delete_website_group(self, request: IdListServiceTypeRequest, /) -> CodeMsgResponse: ...
     @overload
     def delete_website_group(
         self,
         *,
         id_list: list[str],
         service_type: str | None = None,
-    ) -> DeleteWebsiteGroupResponse: ...
+    ) -> CodeMsgResponse: ...
     def delete_website_group(
         self,
-        request: DeleteWebsiteGroupRequest | None = None,
+        request: IdListServiceTypeRequest | None = None,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DeleteWebsiteGroupResponse:
+    ) -> CodeMsgResponse:
         """DeleteWebsiteGroup: ``POST /api/v1/hijack/group-info/delete``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -222,7 +211,7 @@ class GamingShieldClient(ProductClient):
         )
 
     @overload
-    def add_entry_domain(self, request: AddEntryDomainRequest, /) -> AddEntryDomainResponse: ...
+    def add_entry_domain(self, request: AddEntryDomainRequest, /) -> CodeMsgDataResponse: ...
     @overload
     def add_entry_domain(
         self,
@@ -231,7 +220,7 @@ class GamingShieldClient(ProductClient):
         group_id: str,
         port_rel_list: list[AddEntryDomainRequestPortRelList],
         service_type: str | None = None,
-    ) -> AddEntryDomainResponse: ...
+    ) -> CodeMsgDataResponse: ...
     def add_entry_domain(
         self,
         request: AddEntryDomainRequest | None = None,
@@ -240,7 +229,7 @@ class GamingShieldClient(ProductClient):
         group_id: str | None = None,
         port_rel_list: list[AddEntryDomainRequestPortRelList] | None = None,
         service_type: str | None = None,
-    ) -> AddEntryDomainResponse:
+    ) -> CodeMsgDataResponse:
         """AddEntryDomain: ``POST /api/v1/hijack/entry-domain/add``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -255,9 +244,7 @@ class GamingShieldClient(ProductClient):
         )
 
     @overload
-    def update_entry_domain(
-        self, request: UpdateEntryDomainRequest, /
-    ) -> UpdateEntryDomainResponse: ...
+    def update_entry_domain(self, request: UpdateEntryDomainRequest, /) -> CodeMsgResponse: ...
     @overload
     def update_entry_domain(
         self,
@@ -266,7 +253,7 @@ class GamingShieldClient(ProductClient):
         group_id: str,
         port_rel_list: list[AddEntryDomainRequestPortRelList],
         service_type: str | None = None,
-    ) -> UpdateEntryDomainResponse: ...
+    ) -> CodeMsgResponse: ...
     def update_entry_domain(
         self,
         request: UpdateEntryDomainRequest | None = None,
@@ -275,7 +262,7 @@ class GamingShieldClient(ProductClient):
         group_id: str | None = None,
         port_rel_list: list[AddEntryDomainRequestPortRelList] | None = None,
         service_type: str | None = None,
-    ) -> UpdateEntryDomainResponse:
+    ) -> CodeMsgResponse:
         """UpdateEntryDomain: ``POST /api/v1/hijack/entry-domain/update``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -290,23 +277,21 @@ class GamingShieldClient(ProductClient):
         )
 
     @overload
-    def delete_entry_domain(
-        self, request: DeleteEntryDomainRequest, /
-    ) -> DeleteEntryDomainResponse: ...
+    def delete_entry_domain(self, request: IdListServiceTypeRequest, /) -> CodeMsgResponse: ...
     @overload
     def delete_entry_domain(
         self,
         *,
         id_list: list[str],
         service_type: str | None = None,
-    ) -> DeleteEntryDomainResponse: ...
+    ) -> CodeMsgResponse: ...
     def delete_entry_domain(
         self,
-        request: DeleteEntryDomainRequest | None = None,
+        request: IdListServiceTypeRequest | None = None,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DeleteEntryDomainResponse:
+    ) -> CodeMsgResponse:
         """DeleteEntryDomain: ``POST /api/v1/hijack/entry-domain/delete``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -316,23 +301,21 @@ class GamingShieldClient(ProductClient):
         )
 
     @overload
-    def restart_entry_domain(
-        self, request: RestartEntryDomainRequest, /
-    ) -> RestartEntryDomainResponse: ...
+    def restart_entry_domain(self, request: RestartEntryDomainRequest, /) -> CodeMsgResponse: ...
     @overload
     def restart_entry_domain(
         self,
         *,
         domain_list: list[str],
         service_type: str | None = None,
-    ) -> RestartEntryDomainResponse: ...
+    ) -> CodeMsgResponse: ...
     def restart_entry_domain(
         self,
         request: RestartEntryDomainRequest | None = None,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> RestartEntryDomainResponse:
+    ) -> CodeMsgResponse:
         """RestartEntryDomain: ``POST /api/v1/hijack/entry-domain/restart``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -365,7 +348,7 @@ class GamingShieldClient(ProductClient):
     @overload
     def update_distribution_rule(
         self, request: UpdateDistributionRuleRequest, /
-    ) -> UpdateDistributionRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     def update_distribution_rule(
         self,
@@ -378,7 +361,7 @@ class GamingShieldClient(ProductClient):
         group_rule_from_list: list[UpdateDistributionRuleRequestGroupRuleFromList] | None = None,
         to_content: str | None = None,
         service_type: str | None = None,
-    ) -> UpdateDistributionRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     def update_distribution_rule(
         self,
         request: UpdateDistributionRuleRequest | None = None,
@@ -391,7 +374,7 @@ class GamingShieldClient(ProductClient):
         to_content: str | None = None,
         with_qs: bool | Literal["TRUE", "FALSE"] | None = None,
         service_type: str | None = None,
-    ) -> UpdateDistributionRuleResponse:
+    ) -> CodeMsgResponse:
         """UpdateDistributionRule: ``POST /api/v1/hijack/group-rule/save``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -444,7 +427,7 @@ class AsyncGamingShieldClient(AsyncProductClient):
     @overload
     async def create_website_group(
         self, request: CreateWebsiteGroupRequest, /
-    ) -> CreateWebsiteGroupResponse: ...
+    ) -> CodeMsgDataResponse: ...
     @overload
     async def create_website_group(
         self,
@@ -454,7 +437,7 @@ class AsyncGamingShieldClient(AsyncProductClient):
         domain_info_list: list[CreateWebsiteGroupRequestDomainInfoList],
         remark: str | None = None,
         service_type: str | None = None,
-    ) -> CreateWebsiteGroupResponse: ...
+    ) -> CodeMsgDataResponse: ...
     async def create_website_group(
         self,
         request: CreateWebsiteGroupRequest | None = None,
@@ -464,7 +447,7 @@ class AsyncGamingShieldClient(AsyncProductClient):
         port_rel_list: list[AddEntryDomainRequestPortRelList] | None = None,
         domain_info_list: list[CreateWebsiteGroupRequestDomainInfoList] | None = None,
         service_type: str | None = None,
-    ) -> CreateWebsiteGroupResponse:
+    ) -> CodeMsgDataResponse:
         """CreateWebsiteGroup: ``POST /api/v1/hijack/group-info/add``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -482,7 +465,7 @@ class AsyncGamingShieldClient(AsyncProductClient):
     @overload
     async def update_website_group(
         self, request: UpdateWebsiteGroupRequest, /
-    ) -> UpdateWebsiteGroupResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def update_website_group(
         self,
@@ -492,7 +475,7 @@ class AsyncGamingShieldClient(AsyncProductClient):
         domain_info_list: list[CreateWebsiteGroupRequestDomainInfoList],
         remark: str | None = None,
         service_type: str | None = None,
-    ) -> UpdateWebsiteGroupResponse: ...
+    ) -> CodeMsgResponse: ...
     async def update_website_group(
         self,
         request: UpdateWebsiteGroupRequest | None = None,
@@ -502,7 +485,7 @@ class AsyncGamingShieldClient(AsyncProductClient):
         port_rel_list: list[AddEntryDomainRequestPortRelList] | None = None,
         domain_info_list: list[CreateWebsiteGroupRequestDomainInfoList] | None = None,
         service_type: str | None = None,
-    ) -> UpdateWebsiteGroupResponse:
+    ) -> CodeMsgResponse:
         """UpdateWebsiteGroup: ``POST /api/v1/hijack/group-info/update``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -519,22 +502,22 @@ class AsyncGamingShieldClient(AsyncProductClient):
 
     @overload
     async def delete_website_group(
-        self, request: DeleteWebsiteGroupRequest, /
-    ) -> DeleteWebsiteGroupResponse: ...
+        self, request: IdListServiceTypeRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     async def delete_website_group(
         self,
         *,
         id_list: list[str],
         service_type: str | None = None,
-    ) -> DeleteWebsiteGroupResponse: ...
+    ) -> CodeMsgResponse: ...
     async def delete_website_group(
         self,
-        request: DeleteWebsiteGroupRequest | None = None,
+        request: IdListServiceTypeRequest | None = None,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DeleteWebsiteGroupResponse:
+    ) -> CodeMsgResponse:
         """DeleteWebsiteGroup: ``POST /api/v1/hijack/group-info/delete``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -569,9 +552,7 @@ class AsyncGamingShieldClient(AsyncProductClient):
         )
 
     @overload
-    async def add_entry_domain(
-        self, request: AddEntryDomainRequest, /
-    ) -> AddEntryDomainResponse: ...
+    async def add_entry_domain(self, request: AddEntryDomainRequest, /) -> CodeMsgDataResponse: ...
     @overload
     async def add_entry_domain(
         self,
@@ -580,7 +561,7 @@ class AsyncGamingShieldClient(AsyncProductClient):
         group_id: str,
         port_rel_list: list[AddEntryDomainRequestPortRelList],
         service_type: str | None = None,
-    ) -> AddEntryDomainResponse: ...
+    ) -> CodeMsgDataResponse: ...
     async def add_entry_domain(
         self,
         request: AddEntryDomainRequest | None = None,
@@ -589,7 +570,7 @@ class AsyncGamingShieldClient(AsyncProductClient):
         group_id: str | None = None,
         port_rel_list: list[AddEntryDomainRequestPortRelList] | None = None,
         service_type: str | None = None,
-    ) -> AddEntryDomainResponse:
+    ) -> CodeMsgDataResponse:
         """AddEntryDomain: ``POST /api/v1/hijack/entry-domain/add``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -606,7 +587,7 @@ class AsyncGamingShieldClient(AsyncProductClient):
     @overload
     async def update_entry_domain(
         self, request: UpdateEntryDomainRequest, /
-    ) -> UpdateEntryDomainResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def update_entry_domain(
         self,
@@ -615,7 +596,7 @@ class AsyncGamingShieldClient(AsyncProductClient):
         group_id: str,
         port_rel_list: list[AddEntryDomainRequestPortRelList],
         service_type: str | None = None,
-    ) -> UpdateEntryDomainResponse: ...
+    ) -> CodeMsgResponse: ...
     async def update_entry_domain(
         self,
         request: UpdateEntryDomainRequest | None = None,
@@ -624,7 +605,7 @@ class AsyncGamingShieldClient(AsyncProductClient):
         group_id: str | None = None,
         port_rel_list: list[AddEntryDomainRequestPortRelList] | None = None,
         service_type: str | None = None,
-    ) -> UpdateEntryDomainResponse:
+    ) -> CodeMsgResponse:
         """UpdateEntryDomain: ``POST /api/v1/hijack/entry-domain/update``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -640,22 +621,22 @@ class AsyncGamingShieldClient(AsyncProductClient):
 
     @overload
     async def delete_entry_domain(
-        self, request: DeleteEntryDomainRequest, /
-    ) -> DeleteEntryDomainResponse: ...
+        self, request: IdListServiceTypeRequest, /
+    ) -> CodeMsgResponse: ...
     @overload
     async def delete_entry_domain(
         self,
         *,
         id_list: list[str],
         service_type: str | None = None,
-    ) -> DeleteEntryDomainResponse: ...
+    ) -> CodeMsgResponse: ...
     async def delete_entry_domain(
         self,
-        request: DeleteEntryDomainRequest | None = None,
+        request: IdListServiceTypeRequest | None = None,
         *,
         id_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> DeleteEntryDomainResponse:
+    ) -> CodeMsgResponse:
         """DeleteEntryDomain: ``POST /api/v1/hijack/entry-domain/delete``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -667,21 +648,21 @@ class AsyncGamingShieldClient(AsyncProductClient):
     @overload
     async def restart_entry_domain(
         self, request: RestartEntryDomainRequest, /
-    ) -> RestartEntryDomainResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def restart_entry_domain(
         self,
         *,
         domain_list: list[str],
         service_type: str | None = None,
-    ) -> RestartEntryDomainResponse: ...
+    ) -> CodeMsgResponse: ...
     async def restart_entry_domain(
         self,
         request: RestartEntryDomainRequest | None = None,
         *,
         domain_list: list[str] | None = None,
         service_type: str | None = None,
-    ) -> RestartEntryDomainResponse:
+    ) -> CodeMsgResponse:
         """RestartEntryDomain: ``POST /api/v1/hijack/entry-domain/restart``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -714,7 +695,7 @@ class AsyncGamingShieldClient(AsyncProductClient):
     @overload
     async def update_distribution_rule(
         self, request: UpdateDistributionRuleRequest, /
-    ) -> UpdateDistributionRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def update_distribution_rule(
         self,
@@ -727,7 +708,7 @@ class AsyncGamingShieldClient(AsyncProductClient):
         group_rule_from_list: list[UpdateDistributionRuleRequestGroupRuleFromList] | None = None,
         to_content: str | None = None,
         service_type: str | None = None,
-    ) -> UpdateDistributionRuleResponse: ...
+    ) -> CodeMsgResponse: ...
     async def update_distribution_rule(
         self,
         request: UpdateDistributionRuleRequest | None = None,
@@ -740,7 +721,7 @@ class AsyncGamingShieldClient(AsyncProductClient):
         to_content: str | None = None,
         with_qs: bool | Literal["TRUE", "FALSE"] | None = None,
         service_type: str | None = None,
-    ) -> UpdateDistributionRuleResponse:
+    ) -> CodeMsgResponse:
         """UpdateDistributionRule: ``POST /api/v1/hijack/group-rule/save``.
 
         Not idempotent: not retried once the request may have reached the server.

@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import msgspec
 
@@ -18,14 +18,11 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 __all__ = [
     "AddEntryDomainRequest",
     "AddEntryDomainRequestPortRelList",
-    "AddEntryDomainResponse",
+    "CodeMsgDataResponse",
+    "CodeMsgResponse",
     "CreateWebsiteGroupRequest",
     "CreateWebsiteGroupRequestDomainInfoList",
-    "CreateWebsiteGroupResponse",
-    "DeleteEntryDomainRequest",
-    "DeleteEntryDomainResponse",
-    "DeleteWebsiteGroupRequest",
-    "DeleteWebsiteGroupResponse",
+    "IdListServiceTypeRequest",
     "ListEntryDomainsRequest",
     "ListEntryDomainsResponse",
     "ListEntryDomainsResponseData",
@@ -39,14 +36,10 @@ __all__ = [
     "ListNavigationRulesResponse",
     "ListNavigationRulesResponseData",
     "RestartEntryDomainRequest",
-    "RestartEntryDomainResponse",
     "UpdateDistributionRuleRequest",
     "UpdateDistributionRuleRequestGroupRuleFromList",
-    "UpdateDistributionRuleResponse",
     "UpdateEntryDomainRequest",
-    "UpdateEntryDomainResponse",
     "UpdateWebsiteGroupRequest",
-    "UpdateWebsiteGroupResponse",
 ]
 
 
@@ -87,8 +80,8 @@ class ListGroupDetailsResponse(ResponseModel, kw_only=True):
     data: list[ListGroupDetailsResponseData] = msgspec.field(default_factory=list)
 
 
-class CreateWebsiteGroupResponse(ResponseModel, kw_only=True):
-    """The answer of CreateWebsiteGroup."""
+class CodeMsgDataResponse(ResponseModel, kw_only=True):
+    """The answer of CreateWebsiteGroup, AddEntryDomain."""
 
     code: str | int | None = None
     msg: str | None = None
@@ -109,15 +102,8 @@ class CreateWebsiteGroupRequestDomainInfoList(ItemModel, kw_only=True):
     index: int
 
 
-class UpdateWebsiteGroupResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateWebsiteGroup."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class DeleteWebsiteGroupResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteWebsiteGroup."""
+class CodeMsgResponse(ResponseModel, kw_only=True):
+    """The answer of UpdateWebsiteGroup, DeleteWebsiteGroup, UpdateEntryDomain and 3 more (one shape)."""
 
     code: str | int | None = None
     msg: str | None = None
@@ -148,35 +134,6 @@ class ListEntryDomainsResponse(ResponseModel, kw_only=True):
     code: str | int | None = None
     msg: str | None = None
     data: list[ListEntryDomainsResponseData] = msgspec.field(default_factory=list)
-
-
-class AddEntryDomainResponse(ResponseModel, kw_only=True):
-    """The answer of AddEntryDomain."""
-
-    code: str | int | None = None
-    msg: str | None = None
-    data: str | None = None
-
-
-class UpdateEntryDomainResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateEntryDomain."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class DeleteEntryDomainResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteEntryDomain."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class RestartEntryDomainResponse(ResponseModel, kw_only=True):
-    """The answer of RestartEntryDomain."""
-
-    code: str | int | None = None
-    msg: str | None = None
 
 
 class UpdateDistributionRuleRequestGroupRuleFromList(ItemModel, kw_only=True):
@@ -210,13 +167,6 @@ class ListNavigationRulesResponse(ResponseModel, kw_only=True):
     data: list[ListNavigationRulesResponseData] = msgspec.field(default_factory=list)
 
 
-class UpdateDistributionRuleResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateDistributionRule."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
 class ListGroupDetailsRequest(RequestModel, kw_only=True):
     """The arguments of ListGroupDetails (``POST /api/v1/hijack/group-info/get-detail-list``)."""
 
@@ -246,8 +196,8 @@ class UpdateWebsiteGroupRequest(RequestModel, kw_only=True):
     service_type: str | None = None
 
 
-class DeleteWebsiteGroupRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteWebsiteGroup (``POST /api/v1/hijack/group-info/delete``)."""
+class IdListServiceTypeRequest(RequestModel, kw_only=True):
+    """The arguments of DeleteWebsiteGroup, DeleteEntryDomain: the same fields."""
 
     id_list: list[str]
     service_type: str | None = None
@@ -281,13 +231,6 @@ class UpdateEntryDomainRequest(RequestModel, kw_only=True):
     service_type: str | None = None
 
 
-class DeleteEntryDomainRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteEntryDomain (``POST /api/v1/hijack/entry-domain/delete``)."""
-
-    id_list: list[str]
-    service_type: str | None = None
-
-
 class RestartEntryDomainRequest(RequestModel, kw_only=True):
     """The arguments of RestartEntryDomain (``POST /api/v1/hijack/entry-domain/restart``)."""
 
@@ -318,3 +261,28 @@ class UpdateDistributionRuleRequest(RequestModel, kw_only=True):
     def __post_init__(self) -> None:
         self.rule_switch = as_flag(self.rule_switch, "ON", "OFF")
         self.with_qs = as_flag(self.with_qs, "TRUE", "FALSE")
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "AddEntryDomainResponse": ".:CodeMsgDataResponse",
+        "CreateWebsiteGroupRequestPortRelList": ".:AddEntryDomainRequestPortRelList",
+        "CreateWebsiteGroupResponse": ".:CodeMsgDataResponse",
+        "DeleteEntryDomainRequest": ".:IdListServiceTypeRequest",
+        "DeleteEntryDomainResponse": ".:CodeMsgResponse",
+        "DeleteWebsiteGroupRequest": ".:IdListServiceTypeRequest",
+        "DeleteWebsiteGroupResponse": ".:CodeMsgResponse",
+        "ListGroupDetailsResponseDataPortRelList": ".:ListEntryDomainsResponseDataPortRelList",
+        "ListNavigationRulesResponseDataGroupRuleFromList": ".:UpdateDistributionRuleRequestGroupRuleFromList",
+        "RestartEntryDomainResponse": ".:CodeMsgResponse",
+        "UpdateDistributionRuleResponse": ".:CodeMsgResponse",
+        "UpdateEntryDomainRequestPortRelList": ".:AddEntryDomainRequestPortRelList",
+        "UpdateEntryDomainResponse": ".:CodeMsgResponse",
+        "UpdateWebsiteGroupRequestDomainInfoList": ".:CreateWebsiteGroupRequestDomainInfoList",
+        "UpdateWebsiteGroupRequestPortRelList": ".:AddEntryDomainRequestPortRelList",
+        "UpdateWebsiteGroupResponse": ".:CodeMsgResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

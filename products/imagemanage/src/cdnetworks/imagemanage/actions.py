@@ -45,7 +45,6 @@ VMP_QUERY_IMAGE: Action[VMPQueryImageRequest, VMPQueryImageResponse] = Action(
         method="iter_images",
         items="images",
         page_size="limit",
-        default_page_size=20,
         marker="marker",
         marker_from="id",
     ),

@@ -33,7 +33,6 @@ _MODULES = {
         "GetWAFAttackLogResponse",
         "GetWAFAttackLogResponseData",
         "GetWAFAttackLogResponseDataLog",
-        "QueryAttackLogDetailsRequest",
         "QueryAttackLogDetailsResponse",
         "QueryAttackLogDetailsResponseData",
         "QueryAttackLogDetailsResponseDataHttpRequestInfo",
@@ -45,5 +44,6 @@ _MODULES = {
 _DEPRECATED = {
     "AsyncIncidentlogsClient": ".client:AsyncIncidentLogsClient",
     "IncidentlogsClient": ".client:IncidentLogsClient",
+    "QueryAttackLogDetailsRequest": ".models:DownloadAttackLogRequest",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

@@ -16,7 +16,6 @@ from .models import (
     DownloadAttackLogResponse,
     GetWAFAttackLogRequest,
     GetWAFAttackLogResponse,
-    QueryAttackLogDetailsRequest,
     QueryAttackLogDetailsResponse,
 )
 
@@ -62,34 +61,32 @@ GET_WAF_ATTACK_LOG: Action[GetWAFAttackLogRequest, GetWAFAttackLogResponse] = Ac
 )
 """GetWAFAttackLog: ``POST /api/waf/wafLog/query-waf-attacklog-list``."""
 
-QUERY_ATTACK_LOG_DETAILS: Action[QueryAttackLogDetailsRequest, QueryAttackLogDetailsResponse] = (
-    Action(
-        name="QueryAttackLogDetails",
-        method="POST",
-        path="/soc/attackLogService/queryAttackLog",
-        request=QueryAttackLogDetailsRequest,
-        response=QueryAttackLogDetailsResponse,
-        product=PRODUCT,
-        summary="QueryAttackLogDetails: POST /soc/attackLogService/queryAttackLog.",
-        query=(),
-        body=(
-            "startTime",
-            "endTime",
-            "language",
-            "domain",
-            "clientIp",
-            "attackType",
-            "processAction",
-            "uri",
-            "accurateUri",
-            "userAgent",
-            "accurateUserAgent",
-            "stateCode",
-            "referer",
-            "requestMode",
-        ),
-        envelope=Envelope(code="code", message="msg", success=("200",)),
-    )
+QUERY_ATTACK_LOG_DETAILS: Action[DownloadAttackLogRequest, QueryAttackLogDetailsResponse] = Action(
+    name="QueryAttackLogDetails",
+    method="POST",
+    path="/soc/attackLogService/queryAttackLog",
+    request=DownloadAttackLogRequest,
+    response=QueryAttackLogDetailsResponse,
+    product=PRODUCT,
+    summary="QueryAttackLogDetails: POST /soc/attackLogService/queryAttackLog.",
+    query=(),
+    body=(
+        "startTime",
+        "endTime",
+        "language",
+        "domain",
+        "clientIp",
+        "attackType",
+        "processAction",
+        "uri",
+        "accurateUri",
+        "userAgent",
+        "accurateUserAgent",
+        "stateCode",
+        "referer",
+        "requestMode",
+    ),
+    envelope=Envelope(code="code", message="msg", success=("200",)),
 )
 """QueryAttackLogDetails: ``POST /soc/attackLogService/queryAttackLog``."""
 

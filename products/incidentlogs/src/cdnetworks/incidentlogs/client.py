@@ -23,7 +23,6 @@ from .models import (
     DownloadAttackLogResponse,
     GetWAFAttackLogRequest,
     GetWAFAttackLogResponse,
-    QueryAttackLogDetailsRequest,
     QueryAttackLogDetailsResponse,
 )
 
@@ -142,7 +141,7 @@ class IncidentLogsClient(ProductClient):
 
     @overload
     def query_attack_log_details(
-        self, request: QueryAttackLogDetailsRequest, /
+        self, request: DownloadAttackLogRequest, /
     ) -> QueryAttackLogDetailsResponse: ...
     @overload
     def query_attack_log_details(
@@ -165,7 +164,7 @@ class IncidentLogsClient(ProductClient):
     ) -> QueryAttackLogDetailsResponse: ...
     def query_attack_log_details(
         self,
-        request: QueryAttackLogDetailsRequest | None = None,
+        request: DownloadAttackLogRequest | None = None,
         *,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -379,7 +378,7 @@ class AsyncIncidentLogsClient(AsyncProductClient):
 
     @overload
     async def query_attack_log_details(
-        self, request: QueryAttackLogDetailsRequest, /
+        self, request: DownloadAttackLogRequest, /
     ) -> QueryAttackLogDetailsResponse: ...
     @overload
     async def query_attack_log_details(
@@ -402,7 +401,7 @@ class AsyncIncidentLogsClient(AsyncProductClient):
     ) -> QueryAttackLogDetailsResponse: ...
     async def query_attack_log_details(
         self,
-        request: QueryAttackLogDetailsRequest | None = None,
+        request: DownloadAttackLogRequest | None = None,
         *,
         start_time: str | None = None,
         end_time: str | None = None,

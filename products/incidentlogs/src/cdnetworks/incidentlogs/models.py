@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 from msgspec import Meta
@@ -22,7 +22,6 @@ __all__ = [
     "GetWAFAttackLogResponse",
     "GetWAFAttackLogResponseData",
     "GetWAFAttackLogResponseDataLog",
-    "QueryAttackLogDetailsRequest",
     "QueryAttackLogDetailsResponse",
     "QueryAttackLogDetailsResponseData",
     "QueryAttackLogDetailsResponseDataHttpRequestInfo",
@@ -164,27 +163,8 @@ class GetWAFAttackLogRequest(RequestModel, kw_only=True):
     page_size: int
 
 
-class QueryAttackLogDetailsRequest(RequestModel, kw_only=True):
-    """The arguments of QueryAttackLogDetails (``POST /soc/attackLogService/queryAttackLog``)."""
-
-    start_time: str
-    end_time: str
-    language: str | None = None
-    domain: str | None = None
-    client_ip: str | None = None
-    attack_type: str
-    process_action: str
-    uri: str | None = None
-    accurate_uri: int | None = None
-    user_agent: str | None = None
-    accurate_user_agent: int | None = None
-    state_code: str | None = None
-    referer: str | None = None
-    request_mode: str | None = None
-
-
 class DownloadAttackLogRequest(RequestModel, kw_only=True):
-    """The arguments of DownloadAttackLog (``POST /soc/attackLogService/downFile``)."""
+    """The arguments of QueryAttackLogDetails, DownloadAttackLog: the same fields."""
 
     start_time: str
     end_time: str
@@ -200,3 +180,13 @@ class DownloadAttackLogRequest(RequestModel, kw_only=True):
     state_code: str | None = None
     referer: str | None = None
     request_mode: str | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "QueryAttackLogDetailsRequest": ".:DownloadAttackLogRequest",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -44,10 +44,9 @@ _MODULES = {
         "InstanceManagementClient",
     ),
     ".models": (
-        "ConvertFreeTypeInstanceToChargeTypeRequest",
+        "BatchErrorMsg",
         "ConvertFreeTypeInstanceToChargeTypeResponse",
         "ConvertFreeTypeInstanceToChargeTypeResponseData",
-        "ConvertFreeTypeInstanceToChargeTypeResponseDataBatchErrorMsg",
         "EditInstanceRequest",
         "EditInstanceRequestServer",
         "EditInstanceResponse",
@@ -65,6 +64,7 @@ _MODULES = {
         "ManageInstanceTagsResponse",
         "ManageInstanceTagsResponseData",
         "ManageInstanceTagsResponseDataBatchErrorMsg",
+        "ServersRequest",
         "VMPCreateInstanceRequest",
         "VMPCreateInstanceRequestServers",
         "VMPCreateInstanceRequestServersDiskInfo",
@@ -78,7 +78,6 @@ _MODULES = {
         "VMPQueryInstanceRequest",
         "VMPQueryInstanceResponse",
         "VMPQueryInstanceServer",
-        "VMPRemoveInstanceRequest",
         "VMPRemoveInstanceResponse",
     ),
     ".product": ("INSTANCEMANAGE",),
@@ -86,8 +85,11 @@ _MODULES = {
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
     "AsyncInstancemanageClient": ".client:AsyncInstanceManagementClient",
+    "ConvertFreeTypeInstanceToChargeTypeRequest": ".models:ServersRequest",
+    "ConvertFreeTypeInstanceToChargeTypeResponseDataBatchErrorMsg": ".models:BatchErrorMsg",
     "InstanceDiskScalingResponseDataServerDiskInfo": ".models:VMPQueryInstanceDiskInfo",
     "InstancemanageClient": ".client:InstanceManagementClient",
     "VMPCreateInstanceRequestServersPublicIpv6Info": ".models:VMPCreateInstanceRequestServersPublicIpv4Info",
+    "VMPRemoveInstanceRequest": ".models:ServersRequest",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

@@ -12,7 +12,6 @@ from typing import Any
 from cdnetworks.core.action import Action, Envelope
 
 from .models import (
-    ConvertFreeTypeInstanceToChargeTypeRequest,
     ConvertFreeTypeInstanceToChargeTypeResponse,
     EditInstanceRequest,
     EditInstanceResponse,
@@ -24,23 +23,23 @@ from .models import (
     InstanceRebuildResponse,
     ManageInstanceTagsRequest,
     ManageInstanceTagsResponse,
+    ServersRequest,
     VMPCreateInstanceRequest,
     VMPCreateInstanceResponse,
     VMPInstanceOperationRequest,
     VMPInstanceOperationResponse,
     VMPQueryInstanceRequest,
     VMPQueryInstanceResponse,
-    VMPRemoveInstanceRequest,
     VMPRemoveInstanceResponse,
 )
 
 PRODUCT = "instancemanage"
 
-VMP_REMOVE_INSTANCE: Action[VMPRemoveInstanceRequest, VMPRemoveInstanceResponse] = Action(
+VMP_REMOVE_INSTANCE: Action[ServersRequest, VMPRemoveInstanceResponse] = Action(
     name="VMPRemoveInstance",
     method="POST",
     path="/vmp/servers/delete",
-    request=VMPRemoveInstanceRequest,
+    request=ServersRequest,
     response=VMPRemoveInstanceResponse,
     product=PRODUCT,
     summary="VMPRemoveInstance: POST /vmp/servers/delete.",
@@ -152,12 +151,12 @@ MANAGE_INSTANCE_TAGS: Action[ManageInstanceTagsRequest, ManageInstanceTagsRespon
 """ManageInstanceTags: ``PUT /vmp/server-tags``."""
 
 CONVERT_FREE_TYPE_INSTANCE_TO_CHARGE_TYPE: Action[
-    ConvertFreeTypeInstanceToChargeTypeRequest, ConvertFreeTypeInstanceToChargeTypeResponse
+    ServersRequest, ConvertFreeTypeInstanceToChargeTypeResponse
 ] = Action(
     name="ConvertFreeTypeInstanceToChargeType",
     method="POST",
     path="/vmp/servers/charge",
-    request=ConvertFreeTypeInstanceToChargeTypeRequest,
+    request=ServersRequest,
     response=ConvertFreeTypeInstanceToChargeTypeResponse,
     product=PRODUCT,
     summary="ConvertFreeTypeInstanceToChargeType: POST /vmp/servers/charge.",

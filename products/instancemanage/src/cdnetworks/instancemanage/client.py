@@ -26,7 +26,6 @@ from .actions import (
     VMP_REMOVE_INSTANCE,
 )
 from .models import (
-    ConvertFreeTypeInstanceToChargeTypeRequest,
     ConvertFreeTypeInstanceToChargeTypeResponse,
     EditInstanceRequest,
     EditInstanceRequestServer,
@@ -40,6 +39,7 @@ from .models import (
     InstanceRebuildResponse,
     ManageInstanceTagsRequest,
     ManageInstanceTagsResponse,
+    ServersRequest,
     VMPCreateInstanceRequest,
     VMPCreateInstanceRequestServers,
     VMPCreateInstanceResponse,
@@ -47,7 +47,6 @@ from .models import (
     VMPInstanceOperationResponse,
     VMPQueryInstanceRequest,
     VMPQueryInstanceResponse,
-    VMPRemoveInstanceRequest,
     VMPRemoveInstanceResponse,
 )
 
@@ -69,9 +68,7 @@ class InstanceManagementClient(ProductClient):
     user_agent = USER_AGENT
 
     @overload
-    def vmp_remove_instance(
-        self, request: VMPRemoveInstanceRequest, /
-    ) -> VMPRemoveInstanceResponse: ...
+    def vmp_remove_instance(self, request: ServersRequest, /) -> VMPRemoveInstanceResponse: ...
     @overload
     def vmp_remove_instance(
         self,
@@ -80,7 +77,7 @@ class InstanceManagementClient(ProductClient):
     ) -> VMPRemoveInstanceResponse: ...
     def vmp_remove_instance(
         self,
-        request: VMPRemoveInstanceRequest | None = None,
+        request: ServersRequest | None = None,
         *,
         servers: str | None = None,
     ) -> VMPRemoveInstanceResponse:
@@ -274,7 +271,7 @@ class InstanceManagementClient(ProductClient):
 
     @overload
     def convert_free_type_instance_to_charge_type(
-        self, request: ConvertFreeTypeInstanceToChargeTypeRequest, /
+        self, request: ServersRequest, /
     ) -> ConvertFreeTypeInstanceToChargeTypeResponse: ...
     @overload
     def convert_free_type_instance_to_charge_type(
@@ -284,7 +281,7 @@ class InstanceManagementClient(ProductClient):
     ) -> ConvertFreeTypeInstanceToChargeTypeResponse: ...
     def convert_free_type_instance_to_charge_type(
         self,
-        request: ConvertFreeTypeInstanceToChargeTypeRequest | None = None,
+        request: ServersRequest | None = None,
         *,
         servers: str | None = None,
     ) -> ConvertFreeTypeInstanceToChargeTypeResponse:
@@ -338,7 +335,7 @@ class AsyncInstanceManagementClient(AsyncProductClient):
 
     @overload
     async def vmp_remove_instance(
-        self, request: VMPRemoveInstanceRequest, /
+        self, request: ServersRequest, /
     ) -> VMPRemoveInstanceResponse: ...
     @overload
     async def vmp_remove_instance(
@@ -348,7 +345,7 @@ class AsyncInstanceManagementClient(AsyncProductClient):
     ) -> VMPRemoveInstanceResponse: ...
     async def vmp_remove_instance(
         self,
-        request: VMPRemoveInstanceRequest | None = None,
+        request: ServersRequest | None = None,
         *,
         servers: str | None = None,
     ) -> VMPRemoveInstanceResponse:
@@ -542,7 +539,7 @@ class AsyncInstanceManagementClient(AsyncProductClient):
 
     @overload
     async def convert_free_type_instance_to_charge_type(
-        self, request: ConvertFreeTypeInstanceToChargeTypeRequest, /
+        self, request: ServersRequest, /
     ) -> ConvertFreeTypeInstanceToChargeTypeResponse: ...
     @overload
     async def convert_free_type_instance_to_charge_type(
@@ -552,7 +549,7 @@ class AsyncInstanceManagementClient(AsyncProductClient):
     ) -> ConvertFreeTypeInstanceToChargeTypeResponse: ...
     async def convert_free_type_instance_to_charge_type(
         self,
-        request: ConvertFreeTypeInstanceToChargeTypeRequest | None = None,
+        request: ServersRequest | None = None,
         *,
         servers: str | None = None,
     ) -> ConvertFreeTypeInstanceToChargeTypeResponse:

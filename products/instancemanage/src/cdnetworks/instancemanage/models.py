@@ -8,15 +8,16 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
-    "ConvertFreeTypeInstanceToChargeTypeRequest",
+    "BatchErrorMsg",
     "ConvertFreeTypeInstanceToChargeTypeResponse",
     "ConvertFreeTypeInstanceToChargeTypeResponseData",
-    "ConvertFreeTypeInstanceToChargeTypeResponseDataBatchErrorMsg",
     "EditInstanceRequest",
     "EditInstanceRequestServer",
     "EditInstanceResponse",
@@ -34,6 +35,7 @@ __all__ = [
     "ManageInstanceTagsResponse",
     "ManageInstanceTagsResponseData",
     "ManageInstanceTagsResponseDataBatchErrorMsg",
+    "ServersRequest",
     "VMPCreateInstanceRequest",
     "VMPCreateInstanceRequestServers",
     "VMPCreateInstanceRequestServersDiskInfo",
@@ -47,7 +49,6 @@ __all__ = [
     "VMPQueryInstanceRequest",
     "VMPQueryInstanceResponse",
     "VMPQueryInstanceServer",
-    "VMPRemoveInstanceRequest",
     "VMPRemoveInstanceResponse",
 ]
 
@@ -248,7 +249,7 @@ class ManageInstanceTagsResponse(ResponseModel, kw_only=True):
     data: ManageInstanceTagsResponseData | None = None
 
 
-class ConvertFreeTypeInstanceToChargeTypeResponseDataBatchErrorMsg(ItemModel, kw_only=True):
+class BatchErrorMsg(ItemModel, kw_only=True):
     """An item of ``ConvertFreeTypeInstanceToChargeTypeResponseData.batch_error_msg``."""
 
     code: str | None = None
@@ -259,9 +260,7 @@ class ConvertFreeTypeInstanceToChargeTypeResponseDataBatchErrorMsg(ItemModel, kw
 class ConvertFreeTypeInstanceToChargeTypeResponseData(ItemModel, kw_only=True):
     """The ``data`` of ``ConvertFreeTypeInstanceToChargeTypeResponse``."""
 
-    batch_error_msg: list[ConvertFreeTypeInstanceToChargeTypeResponseDataBatchErrorMsg] = (
-        msgspec.field(default_factory=list)
-    )
+    batch_error_msg: list[BatchErrorMsg] = msgspec.field(default_factory=list)
 
 
 class ConvertFreeTypeInstanceToChargeTypeResponse(ResponseModel, kw_only=True):
@@ -279,8 +278,8 @@ class InstanceRebuildResponse(ResponseModel, kw_only=True):
     message: str | None = None
 
 
-class VMPRemoveInstanceRequest(RequestModel, kw_only=True):
-    """The arguments of VMPRemoveInstance (``POST /vmp/servers/delete``)."""
+class ServersRequest(RequestModel, kw_only=True):
+    """The arguments of VMPRemoveInstance, ConvertFreeTypeInstanceToChargeType: the same fields."""
 
     servers: str
 
@@ -365,12 +364,6 @@ class ManageInstanceTagsRequest(RequestModel, kw_only=True):
     tag: str
 
 
-class ConvertFreeTypeInstanceToChargeTypeRequest(RequestModel, kw_only=True):
-    """The arguments of ConvertFreeTypeInstanceToChargeType (``POST /vmp/servers/charge``)."""
-
-    servers: str
-
-
 class InstanceRebuildRequest(RequestModel, kw_only=True):
     """The arguments of InstanceRebuild (``POST /vmp/servers/rebuild``)."""
 
@@ -378,3 +371,17 @@ class InstanceRebuildRequest(RequestModel, kw_only=True):
     image_id: str | None = None
     password: str | None = None
     retain_data_disk: int | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "ConvertFreeTypeInstanceToChargeTypeRequest": ".:ServersRequest",
+        "ConvertFreeTypeInstanceToChargeTypeResponseDataBatchErrorMsg": ".:BatchErrorMsg",
+        "InstanceDiskScalingResponseDataServerDiskInfo": ".:VMPQueryInstanceDiskInfo",
+        "VMPCreateInstanceRequestServersPublicIpv6Info": ".:VMPCreateInstanceRequestServersPublicIpv4Info",
+        "VMPRemoveInstanceRequest": ".:ServersRequest",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

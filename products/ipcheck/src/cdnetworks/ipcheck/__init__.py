@@ -27,14 +27,13 @@ _MODULES = {
         "IpCheckClient",
     ),
     ".models": (
-        "CheckIpOwnerRequest",
         "CheckIpOwnerResponse",
         "CheckIpOwnerResponseResult",
+        "IpRequest",
         "QueryCDNServiceRealIPRequest",
         "QueryCDNServiceRealIPResponse",
         "QueryCDNServiceRealIPResponseResult",
         "QueryCDNServiceRealIPResponseResultWhiteipList",
-        "QuerySpecificIPBelongRequest",
         "QuerySpecificIPBelongResponse",
         "QuerySpecificIPBelongResponseCheckList",
     ),
@@ -43,6 +42,8 @@ _MODULES = {
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
     "AsyncIpcheckClient": ".client:AsyncIpCheckClient",
+    "CheckIpOwnerRequest": ".models:IpRequest",
     "IpcheckClient": ".client:IpCheckClient",
+    "QuerySpecificIPBelongRequest": ".models:IpRequest",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

@@ -13,11 +13,10 @@ from cdnetworks.core.action import Action
 from cdnetworks.core.jobs.facts import BatchLimits, ItemRule
 
 from .models import (
-    CheckIpOwnerRequest,
     CheckIpOwnerResponse,
+    IpRequest,
     QueryCDNServiceRealIPRequest,
     QueryCDNServiceRealIPResponse,
-    QuerySpecificIPBelongRequest,
     QuerySpecificIPBelongResponse,
 )
 
@@ -36,27 +35,25 @@ QUERY_CDN_SERVICE_REAL_IP: Action[QueryCDNServiceRealIPRequest, QueryCDNServiceR
 )
 """QueryCDNServiceRealIP: ``GET /api/si/report/whiteip-list``."""
 
-QUERY_SPECIFIC_IP_BELONG: Action[QuerySpecificIPBelongRequest, QuerySpecificIPBelongResponse] = (
-    Action(
-        name="QuerySpecificIPBelong",
-        method="POST",
-        path="/api/si/tools/ipCheck",
-        request=QuerySpecificIPBelongRequest,
-        response=QuerySpecificIPBelongResponse,
-        product=PRODUCT,
-        summary="QuerySpecificIPBelong: POST /api/si/tools/ipCheck.",
-        query=(),
-        body=("ip",),
-        batch=BatchLimits(items=(ItemRule(field="ip", kind="ip"),), max_items=20),
-    )
+QUERY_SPECIFIC_IP_BELONG: Action[IpRequest, QuerySpecificIPBelongResponse] = Action(
+    name="QuerySpecificIPBelong",
+    method="POST",
+    path="/api/si/tools/ipCheck",
+    request=IpRequest,
+    response=QuerySpecificIPBelongResponse,
+    product=PRODUCT,
+    summary="QuerySpecificIPBelong: POST /api/si/tools/ipCheck.",
+    query=(),
+    body=("ip",),
+    batch=BatchLimits(items=(ItemRule(field="ip", kind="ip"),), max_items=20),
 )
 """QuerySpecificIPBelong: ``POST /api/si/tools/ipCheck``."""
 
-CHECK_IP_OWNER: Action[CheckIpOwnerRequest, CheckIpOwnerResponse] = Action(
+CHECK_IP_OWNER: Action[IpRequest, CheckIpOwnerResponse] = Action(
     name="CheckIpOwner",
     method="POST",
     path="/api/tools/ip-info",
-    request=CheckIpOwnerRequest,
+    request=IpRequest,
     response=CheckIpOwnerResponse,
     product=PRODUCT,
     summary="CheckIpOwner: POST /api/tools/ip-info.",

@@ -19,11 +19,10 @@ from .actions import (
     QUERY_SPECIFIC_IP_BELONG,
 )
 from .models import (
-    CheckIpOwnerRequest,
     CheckIpOwnerResponse,
+    IpRequest,
     QueryCDNServiceRealIPRequest,
     QueryCDNServiceRealIPResponse,
-    QuerySpecificIPBelongRequest,
     QuerySpecificIPBelongResponse,
 )
 
@@ -70,9 +69,7 @@ class IpCheckClient(ProductClient):
         )
 
     @overload
-    def query_specific_ip_belong(
-        self, request: QuerySpecificIPBelongRequest, /
-    ) -> QuerySpecificIPBelongResponse: ...
+    def query_specific_ip_belong(self, request: IpRequest, /) -> QuerySpecificIPBelongResponse: ...
     @overload
     def query_specific_ip_belong(
         self,
@@ -81,7 +78,7 @@ class IpCheckClient(ProductClient):
     ) -> QuerySpecificIPBelongResponse: ...
     def query_specific_ip_belong(
         self,
-        request: QuerySpecificIPBelongRequest | None = None,
+        request: IpRequest | None = None,
         *,
         ip: list[str] | None = None,
     ) -> QuerySpecificIPBelongResponse:
@@ -92,7 +89,7 @@ class IpCheckClient(ProductClient):
         return self.core.call(QUERY_SPECIFIC_IP_BELONG, request, ip=ip)
 
     @overload
-    def check_ip_owner(self, request: CheckIpOwnerRequest, /) -> CheckIpOwnerResponse: ...
+    def check_ip_owner(self, request: IpRequest, /) -> CheckIpOwnerResponse: ...
     @overload
     def check_ip_owner(
         self,
@@ -101,7 +98,7 @@ class IpCheckClient(ProductClient):
     ) -> CheckIpOwnerResponse: ...
     def check_ip_owner(
         self,
-        request: CheckIpOwnerRequest | None = None,
+        request: IpRequest | None = None,
         *,
         ip: list[str] | None = None,
     ) -> CheckIpOwnerResponse:
@@ -147,7 +144,7 @@ class AsyncIpCheckClient(AsyncProductClient):
 
     @overload
     async def query_specific_ip_belong(
-        self, request: QuerySpecificIPBelongRequest, /
+        self, request: IpRequest, /
     ) -> QuerySpecificIPBelongResponse: ...
     @overload
     async def query_specific_ip_belong(
@@ -157,7 +154,7 @@ class AsyncIpCheckClient(AsyncProductClient):
     ) -> QuerySpecificIPBelongResponse: ...
     async def query_specific_ip_belong(
         self,
-        request: QuerySpecificIPBelongRequest | None = None,
+        request: IpRequest | None = None,
         *,
         ip: list[str] | None = None,
     ) -> QuerySpecificIPBelongResponse:
@@ -168,7 +165,7 @@ class AsyncIpCheckClient(AsyncProductClient):
         return await self.core.call(QUERY_SPECIFIC_IP_BELONG, request, ip=ip)
 
     @overload
-    async def check_ip_owner(self, request: CheckIpOwnerRequest, /) -> CheckIpOwnerResponse: ...
+    async def check_ip_owner(self, request: IpRequest, /) -> CheckIpOwnerResponse: ...
     @overload
     async def check_ip_owner(
         self,
@@ -177,7 +174,7 @@ class AsyncIpCheckClient(AsyncProductClient):
     ) -> CheckIpOwnerResponse: ...
     async def check_ip_owner(
         self,
-        request: CheckIpOwnerRequest | None = None,
+        request: IpRequest | None = None,
         *,
         ip: list[str] | None = None,
     ) -> CheckIpOwnerResponse:

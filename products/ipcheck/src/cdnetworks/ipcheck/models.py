@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 from msgspec import Meta
@@ -16,14 +16,13 @@ from msgspec import Meta
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
-    "CheckIpOwnerRequest",
     "CheckIpOwnerResponse",
     "CheckIpOwnerResponseResult",
+    "IpRequest",
     "QueryCDNServiceRealIPRequest",
     "QueryCDNServiceRealIPResponse",
     "QueryCDNServiceRealIPResponseResult",
     "QueryCDNServiceRealIPResponseResultWhiteipList",
-    "QuerySpecificIPBelongRequest",
     "QuerySpecificIPBelongResponse",
     "QuerySpecificIPBelongResponseCheckList",
 ]
@@ -87,13 +86,18 @@ class QueryCDNServiceRealIPRequest(RequestModel, kw_only=True):
     iptype: str | None = None
 
 
-class QuerySpecificIPBelongRequest(RequestModel, kw_only=True):
-    """The arguments of QuerySpecificIPBelong (``POST /api/si/tools/ipCheck``)."""
+class IpRequest(RequestModel, kw_only=True):
+    """The arguments of QuerySpecificIPBelong, CheckIpOwner: the same fields."""
 
     ip: list[str]
 
 
-class CheckIpOwnerRequest(RequestModel, kw_only=True):
-    """The arguments of CheckIpOwner (``POST /api/tools/ip-info``)."""
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
 
-    ip: list[str]
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "CheckIpOwnerRequest": ".:IpRequest",
+        "QuerySpecificIPBelongRequest": ".:IpRequest",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

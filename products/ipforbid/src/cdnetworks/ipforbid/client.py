@@ -23,13 +23,13 @@ from .models import (
     ForbidOrResumeVisitorIPsByDomainServiceRequest,
     ForbidOrResumeVisitorIPsByDomainServiceResponse,
     ForbidOrResumeVisitorIPsByLabelCodeServiceRequest,
-    ForbidOrResumeVisitorIPsByLabelCodeServiceRequestOperationObjectList,
     ForbidOrResumeVisitorIPsByLabelCodeServiceResponse,
+    OperationObjectList,
     QueryForbiddingVisitorIPsByDomainServiceRequest,
     QueryForbiddingVisitorIPsByDomainServiceResponse,
     QueryForbiddingVisitorIPsByLabelCodeServiceRequest,
-    QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo,
     QueryForbiddingVisitorIPsByLabelCodeServiceResponse,
+    Total,
 )
 
 __all__ = [
@@ -129,8 +129,8 @@ class IpForbidClient(ProductClient):
         *,
         label_code_list: list[str],
         ip_list: list[str] | None = None,
-        page_no: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None,
-        page_size: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None,
+        page_no: Total | None = None,
+        page_size: Total | None = None,
     ) -> QueryForbiddingVisitorIPsByLabelCodeServiceResponse: ...
     def query_forbidding_visitor_ips_by_label_code_service(
         self,
@@ -138,8 +138,8 @@ class IpForbidClient(ProductClient):
         *,
         label_code_list: list[str] | None = None,
         ip_list: list[str] | None = None,
-        page_no: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None,
-        page_size: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None,
+        page_no: Total | None = None,
+        page_size: Total | None = None,
     ) -> QueryForbiddingVisitorIPsByLabelCodeServiceResponse:
         """QueryForbiddingVisitorIPsByLabelCodeService: ``POST /api/spider/label-ip-forbid/query``.
 
@@ -162,9 +162,7 @@ class IpForbidClient(ProductClient):
     def forbid_or_resume_visitor_ips_by_label_code_service(
         self,
         *,
-        operation_object_list: list[
-            ForbidOrResumeVisitorIPsByLabelCodeServiceRequestOperationObjectList
-        ],
+        operation_object_list: list[OperationObjectList],
         operation_type: str,
         forbid_time: int | None = None,
     ) -> ForbidOrResumeVisitorIPsByLabelCodeServiceResponse: ...
@@ -172,10 +170,7 @@ class IpForbidClient(ProductClient):
         self,
         request: ForbidOrResumeVisitorIPsByLabelCodeServiceRequest | None = None,
         *,
-        operation_object_list: list[
-            ForbidOrResumeVisitorIPsByLabelCodeServiceRequestOperationObjectList
-        ]
-        | None = None,
+        operation_object_list: list[OperationObjectList] | None = None,
         operation_type: str | None = None,
         forbid_time: int | None = None,
     ) -> ForbidOrResumeVisitorIPsByLabelCodeServiceResponse:
@@ -320,8 +315,8 @@ class AsyncIpForbidClient(AsyncProductClient):
         *,
         label_code_list: list[str],
         ip_list: list[str] | None = None,
-        page_no: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None,
-        page_size: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None,
+        page_no: Total | None = None,
+        page_size: Total | None = None,
     ) -> QueryForbiddingVisitorIPsByLabelCodeServiceResponse: ...
     async def query_forbidding_visitor_ips_by_label_code_service(
         self,
@@ -329,8 +324,8 @@ class AsyncIpForbidClient(AsyncProductClient):
         *,
         label_code_list: list[str] | None = None,
         ip_list: list[str] | None = None,
-        page_no: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None,
-        page_size: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None,
+        page_no: Total | None = None,
+        page_size: Total | None = None,
     ) -> QueryForbiddingVisitorIPsByLabelCodeServiceResponse:
         """QueryForbiddingVisitorIPsByLabelCodeService: ``POST /api/spider/label-ip-forbid/query``.
 
@@ -353,9 +348,7 @@ class AsyncIpForbidClient(AsyncProductClient):
     async def forbid_or_resume_visitor_ips_by_label_code_service(
         self,
         *,
-        operation_object_list: list[
-            ForbidOrResumeVisitorIPsByLabelCodeServiceRequestOperationObjectList
-        ],
+        operation_object_list: list[OperationObjectList],
         operation_type: str,
         forbid_time: int | None = None,
     ) -> ForbidOrResumeVisitorIPsByLabelCodeServiceResponse: ...
@@ -363,10 +356,7 @@ class AsyncIpForbidClient(AsyncProductClient):
         self,
         request: ForbidOrResumeVisitorIPsByLabelCodeServiceRequest | None = None,
         *,
-        operation_object_list: list[
-            ForbidOrResumeVisitorIPsByLabelCodeServiceRequestOperationObjectList
-        ]
-        | None = None,
+        operation_object_list: list[OperationObjectList] | None = None,
         operation_type: str | None = None,
         forbid_time: int | None = None,
     ) -> ForbidOrResumeVisitorIPsByLabelCodeServiceResponse:

@@ -8,31 +8,33 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "DataResult",
+    "ForbidOrResumeVisitorIPsByDomainServiceData",
     "ForbidOrResumeVisitorIPsByDomainServiceRequest",
     "ForbidOrResumeVisitorIPsByDomainServiceResponse",
-    "ForbidOrResumeVisitorIPsByDomainServiceResponseData",
+    "ForbidOrResumeVisitorIPsByLabelCodeServiceData",
     "ForbidOrResumeVisitorIPsByLabelCodeServiceRequest",
-    "ForbidOrResumeVisitorIPsByLabelCodeServiceRequestOperationObjectList",
     "ForbidOrResumeVisitorIPsByLabelCodeServiceResponse",
-    "ForbidOrResumeVisitorIPsByLabelCodeServiceResponseData",
+    "OperationObjectList",
+    "QueryForbiddingVisitorIPsByDomainServiceData",
     "QueryForbiddingVisitorIPsByDomainServiceRequest",
     "QueryForbiddingVisitorIPsByDomainServiceResponse",
-    "QueryForbiddingVisitorIPsByDomainServiceResponseData",
-    "QueryForbiddingVisitorIPsByDomainServiceResponseDataResult",
+    "QueryForbiddingVisitorIPsByLabelCodeServiceData",
+    "QueryForbiddingVisitorIPsByLabelCodeServiceDataResult",
     "QueryForbiddingVisitorIPsByLabelCodeServiceRequest",
-    "QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo",
     "QueryForbiddingVisitorIPsByLabelCodeServiceResponse",
-    "QueryForbiddingVisitorIPsByLabelCodeServiceResponseData",
-    "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResult",
+    "Total",
 ]
 
 
-class ForbidOrResumeVisitorIPsByDomainServiceResponseData(ItemModel, kw_only=True):
+class ForbidOrResumeVisitorIPsByDomainServiceData(ItemModel, kw_only=True):
     """An item of ``ForbidOrResumeVisitorIPsByDomainServiceResponse.data``."""
 
     err_code: str | None = None
@@ -46,13 +48,11 @@ class ForbidOrResumeVisitorIPsByDomainServiceResponse(ResponseModel, kw_only=Tru
 
     code: str | int | None = None
     message: str | None = None
-    data: list[ForbidOrResumeVisitorIPsByDomainServiceResponseData] = msgspec.field(
-        default_factory=list
-    )
+    data: list[ForbidOrResumeVisitorIPsByDomainServiceData] = msgspec.field(default_factory=list)
 
 
-class QueryForbiddingVisitorIPsByDomainServiceResponseDataResult(ItemModel, kw_only=True):
-    """An item of ``QueryForbiddingVisitorIPsByDomainServiceResponseData.result``."""
+class DataResult(ItemModel, kw_only=True):
+    """An item of ``QueryForbiddingVisitorIPsByDomainServiceData.result``."""
 
     domain: str | None = None
     ip: str | None = None
@@ -60,15 +60,13 @@ class QueryForbiddingVisitorIPsByDomainServiceResponseDataResult(ItemModel, kw_o
     end_time: int | None = None
 
 
-class QueryForbiddingVisitorIPsByDomainServiceResponseData(ItemModel, kw_only=True):
+class QueryForbiddingVisitorIPsByDomainServiceData(ItemModel, kw_only=True):
     """The ``data`` of ``QueryForbiddingVisitorIPsByDomainServiceResponse``."""
 
     total: int | None = None
     page_no: int | None = None
     page_size: int | None = None
-    result: list[QueryForbiddingVisitorIPsByDomainServiceResponseDataResult] = msgspec.field(
-        default_factory=list
-    )
+    result: list[DataResult] = msgspec.field(default_factory=list)
 
 
 class QueryForbiddingVisitorIPsByDomainServiceResponse(ResponseModel, kw_only=True):
@@ -76,30 +74,30 @@ class QueryForbiddingVisitorIPsByDomainServiceResponse(ResponseModel, kw_only=Tr
 
     code: str | int | None = None
     message: str | None = None
-    data: QueryForbiddingVisitorIPsByDomainServiceResponseData | None = None
+    data: QueryForbiddingVisitorIPsByDomainServiceData | None = None
 
 
-class QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo(ItemModel, kw_only=True):
-    """The ``total`` of ``QueryForbiddingVisitorIPsByLabelCodeServiceResponseData``, the ``page_no`` of ``QueryForbiddingVisitorIPsByLabelCodeServiceResponseData``, the ``page_size`` of ``QueryForbiddingVisitorIPsByLabelCodeServiceResponseData`` and 4 more."""
+class Total(ItemModel, kw_only=True):
+    """The ``total`` of ``QueryForbiddingVisitorIPsByLabelCodeServiceData``, the ``page_no`` of ``QueryForbiddingVisitorIPsByLabelCodeServiceData``, the ``page_size`` of ``QueryForbiddingVisitorIPsByLabelCodeServiceData`` and 4 more."""
 
 
-class QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResult(ItemModel, kw_only=True):
-    """An item of ``QueryForbiddingVisitorIPsByLabelCodeServiceResponseData.result``."""
+class QueryForbiddingVisitorIPsByLabelCodeServiceDataResult(ItemModel, kw_only=True):
+    """An item of ``QueryForbiddingVisitorIPsByLabelCodeServiceData.result``."""
 
     label_code: str | None = None
     label_name: str | None = None
     ip: str | None = None
-    start_time: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None
-    end_time: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None
+    start_time: Total | None = None
+    end_time: Total | None = None
 
 
-class QueryForbiddingVisitorIPsByLabelCodeServiceResponseData(ItemModel, kw_only=True):
+class QueryForbiddingVisitorIPsByLabelCodeServiceData(ItemModel, kw_only=True):
     """The ``data`` of ``QueryForbiddingVisitorIPsByLabelCodeServiceResponse``."""
 
-    total: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None
-    page_no: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None
-    page_size: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None
-    result: list[QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResult] = msgspec.field(
+    total: Total | None = None
+    page_no: Total | None = None
+    page_size: Total | None = None
+    result: list[QueryForbiddingVisitorIPsByLabelCodeServiceDataResult] = msgspec.field(
         default_factory=list
     )
 
@@ -109,10 +107,10 @@ class QueryForbiddingVisitorIPsByLabelCodeServiceResponse(ResponseModel, kw_only
 
     code: str | int | None = None
     message: str | None = None
-    data: QueryForbiddingVisitorIPsByLabelCodeServiceResponseData | None = None
+    data: QueryForbiddingVisitorIPsByLabelCodeServiceData | None = None
 
 
-class ForbidOrResumeVisitorIPsByLabelCodeServiceResponseData(ItemModel, kw_only=True):
+class ForbidOrResumeVisitorIPsByLabelCodeServiceData(ItemModel, kw_only=True):
     """The ``data`` of ``ForbidOrResumeVisitorIPsByLabelCodeServiceResponse``."""
 
     err_code: str | None = None
@@ -126,10 +124,10 @@ class ForbidOrResumeVisitorIPsByLabelCodeServiceResponse(ResponseModel, kw_only=
 
     code: str | int | None = None
     message: str | None = None
-    data: ForbidOrResumeVisitorIPsByLabelCodeServiceResponseData | None = None
+    data: ForbidOrResumeVisitorIPsByLabelCodeServiceData | None = None
 
 
-class ForbidOrResumeVisitorIPsByLabelCodeServiceRequestOperationObjectList(ItemModel, kw_only=True):
+class OperationObjectList(ItemModel, kw_only=True):
     """An item of ``ForbidOrResumeVisitorIPsByLabelCodeServiceRequest.operation_object_list``."""
 
     label_code: str
@@ -159,15 +157,36 @@ class QueryForbiddingVisitorIPsByLabelCodeServiceRequest(RequestModel, kw_only=T
 
     label_code_list: list[str]
     ip_list: list[str] | None = None
-    page_no: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None
-    page_size: QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo | None = None
+    page_no: Total | None = None
+    page_size: Total | None = None
 
 
 class ForbidOrResumeVisitorIPsByLabelCodeServiceRequest(RequestModel, kw_only=True):
     """The arguments of ForbidOrResumeVisitorIPsByLabelCodeService (``POST /api/spider/label-ip-forbid/operate``)."""
 
-    operation_object_list: list[
-        ForbidOrResumeVisitorIPsByLabelCodeServiceRequestOperationObjectList
-    ]
+    operation_object_list: list[OperationObjectList]
     operation_type: str
     forbid_time: int | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "ForbidOrResumeVisitorIPsByDomainServiceResponseData": ".:ForbidOrResumeVisitorIPsByDomainServiceData",
+        "ForbidOrResumeVisitorIPsByLabelCodeServiceRequestOperationObjectList": ".:OperationObjectList",
+        "ForbidOrResumeVisitorIPsByLabelCodeServiceResponseData": ".:ForbidOrResumeVisitorIPsByLabelCodeServiceData",
+        "QueryForbiddingVisitorIPsByDomainServiceResponseData": ".:QueryForbiddingVisitorIPsByDomainServiceData",
+        "QueryForbiddingVisitorIPsByDomainServiceResponseDataResult": ".:DataResult",
+        "QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageNo": ".:Total",
+        "QueryForbiddingVisitorIPsByLabelCodeServiceRequestPageSize": ".:Total",
+        "QueryForbiddingVisitorIPsByLabelCodeServiceResponseData": ".:QueryForbiddingVisitorIPsByLabelCodeServiceData",
+        "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataPageNo": ".:Total",
+        "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataPageSize": ".:Total",
+        "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResult": ".:QueryForbiddingVisitorIPsByLabelCodeServiceDataResult",
+        "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResultEndTime": ".:Total",
+        "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataResultStartTime": ".:Total",
+        "QueryForbiddingVisitorIPsByLabelCodeServiceResponseDataTotal": ".:Total",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

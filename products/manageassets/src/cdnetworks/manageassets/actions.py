@@ -12,20 +12,17 @@ from typing import Any
 from cdnetworks.core.action import Action, Envelope
 
 from .models import (
+    CodeMessageDataResponse,
+    CodeMessageResponse,
     CreateCategoryRequest,
     CreateCategoryResponse,
     DeleteAudioRequest,
-    DeleteAudioResponse,
     DeleteCategoryRequest,
-    DeleteCategoryResponse,
     DeleteMaterialRequest,
-    DeleteMaterialResponse,
     DeleteVideoByCategoryRequest,
     DeleteVideoByCategoryResponse,
     DeleteVideoRequest,
-    DeleteVideoResponse,
     EditAudioRequest,
-    EditAudioResponse,
     GetAudioListRequest,
     GetAudioListResponse,
     GetCategoryListRequest,
@@ -35,13 +32,8 @@ from .models import (
     GetVideoListRequest,
     GetVideoListResponse,
     MaterialEditRequest,
-    MaterialEditResponse,
-    VideoBlockRequest,
-    VideoBlockResponse,
     VideoEditRequest,
-    VideoEditResponse,
-    VideoEnableRequest,
-    VideoEnableResponse,
+    VideoIdRequest,
 )
 
 PRODUCT = "manageassets"
@@ -72,12 +64,12 @@ GET_VIDEO_LIST: Action[GetVideoListRequest, GetVideoListResponse] = Action(
 )
 """GetVideoList: ``POST /vod/videoManage/getVideoList``."""
 
-VIDEO_EDIT: Action[VideoEditRequest, VideoEditResponse] = Action(
+VIDEO_EDIT: Action[VideoEditRequest, CodeMessageResponse] = Action(
     name="VideoEdit",
     method="POST",
     path="/vod/videoManage/videoEdit",
     request=VideoEditRequest,
-    response=VideoEditResponse,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="VideoEdit: POST /vod/videoManage/videoEdit.",
     query=(),
@@ -94,12 +86,12 @@ VIDEO_EDIT: Action[VideoEditRequest, VideoEditResponse] = Action(
 )
 """VideoEdit: ``POST /vod/videoManage/videoEdit``."""
 
-VIDEO_BLOCK: Action[VideoBlockRequest, VideoBlockResponse] = Action(
+VIDEO_BLOCK: Action[VideoIdRequest, CodeMessageDataResponse] = Action(
     name="VideoBlock",
     method="POST",
     path="/vod/videoManage/videoBlock",
-    request=VideoBlockRequest,
-    response=VideoBlockResponse,
+    request=VideoIdRequest,
+    response=CodeMessageDataResponse,
     product=PRODUCT,
     summary="VideoBlock: POST /vod/videoManage/videoBlock.",
     query=(),
@@ -108,12 +100,12 @@ VIDEO_BLOCK: Action[VideoBlockRequest, VideoBlockResponse] = Action(
 )
 """VideoBlock: ``POST /vod/videoManage/videoBlock``."""
 
-VIDEO_ENABLE: Action[VideoEnableRequest, VideoEnableResponse] = Action(
+VIDEO_ENABLE: Action[VideoIdRequest, CodeMessageDataResponse] = Action(
     name="VideoEnable",
     method="POST",
     path="/vod/videoManage/videoEnable",
-    request=VideoEnableRequest,
-    response=VideoEnableResponse,
+    request=VideoIdRequest,
+    response=CodeMessageDataResponse,
     product=PRODUCT,
     summary="VideoEnable: POST /vod/videoManage/videoEnable.",
     query=(),
@@ -122,12 +114,12 @@ VIDEO_ENABLE: Action[VideoEnableRequest, VideoEnableResponse] = Action(
 )
 """VideoEnable: ``POST /vod/videoManage/videoEnable``."""
 
-DELETE_VIDEO: Action[DeleteVideoRequest, DeleteVideoResponse] = Action(
+DELETE_VIDEO: Action[DeleteVideoRequest, CodeMessageDataResponse] = Action(
     name="DeleteVideo",
     method="POST",
     path="/vod/videoManage/deleteVideo",
     request=DeleteVideoRequest,
-    response=DeleteVideoResponse,
+    response=CodeMessageDataResponse,
     product=PRODUCT,
     summary="DeleteVideo: POST /vod/videoManage/deleteVideo.",
     query=(),
@@ -161,12 +153,12 @@ GET_MATERIAL_LIST: Action[GetMaterialListRequest, GetMaterialListResponse] = Act
 )
 """GetMaterialList: ``POST /vod/material/getMaterialList``."""
 
-MATERIAL_EDIT: Action[MaterialEditRequest, MaterialEditResponse] = Action(
+MATERIAL_EDIT: Action[MaterialEditRequest, CodeMessageDataResponse] = Action(
     name="MaterialEdit",
     method="POST",
     path="/vod/material/materialEdit",
     request=MaterialEditRequest,
-    response=MaterialEditResponse,
+    response=CodeMessageDataResponse,
     product=PRODUCT,
     summary="MaterialEdit: POST /vod/material/materialEdit.",
     query=(),
@@ -175,12 +167,12 @@ MATERIAL_EDIT: Action[MaterialEditRequest, MaterialEditResponse] = Action(
 )
 """MaterialEdit: ``POST /vod/material/materialEdit``."""
 
-DELETE_MATERIAL: Action[DeleteMaterialRequest, DeleteMaterialResponse] = Action(
+DELETE_MATERIAL: Action[DeleteMaterialRequest, CodeMessageDataResponse] = Action(
     name="DeleteMaterial",
     method="POST",
     path="/vod/material/deleteMaterial",
     request=DeleteMaterialRequest,
-    response=DeleteMaterialResponse,
+    response=CodeMessageDataResponse,
     product=PRODUCT,
     summary="DeleteMaterial: POST /vod/material/deleteMaterial.",
     query=(),
@@ -213,12 +205,12 @@ GET_AUDIO_LIST: Action[GetAudioListRequest, GetAudioListResponse] = Action(
 )
 """GetAudioList: ``POST /vod/audioManage/getAudioList``."""
 
-EDIT_AUDIO: Action[EditAudioRequest, EditAudioResponse] = Action(
+EDIT_AUDIO: Action[EditAudioRequest, CodeMessageDataResponse] = Action(
     name="EditAudio",
     method="POST",
     path="/vod/audioManage/editAudio",
     request=EditAudioRequest,
-    response=EditAudioResponse,
+    response=CodeMessageDataResponse,
     product=PRODUCT,
     summary="EditAudio: POST /vod/audioManage/editAudio.",
     query=(),
@@ -227,12 +219,12 @@ EDIT_AUDIO: Action[EditAudioRequest, EditAudioResponse] = Action(
 )
 """EditAudio: ``POST /vod/audioManage/editAudio``."""
 
-DELETE_AUDIO: Action[DeleteAudioRequest, DeleteAudioResponse] = Action(
+DELETE_AUDIO: Action[DeleteAudioRequest, CodeMessageDataResponse] = Action(
     name="DeleteAudio",
     method="POST",
     path="/vod/audioManage/deleteAudio",
     request=DeleteAudioRequest,
-    response=DeleteAudioResponse,
+    response=CodeMessageDataResponse,
     product=PRODUCT,
     summary="DeleteAudio: POST /vod/audioManage/deleteAudio.",
     query=(),
@@ -269,12 +261,12 @@ CREATE_CATEGORY: Action[CreateCategoryRequest, CreateCategoryResponse] = Action(
 )
 """CreateCategory: ``POST /vod/videoCategory/createCategory``."""
 
-DELETE_CATEGORY: Action[DeleteCategoryRequest, DeleteCategoryResponse] = Action(
+DELETE_CATEGORY: Action[DeleteCategoryRequest, CodeMessageResponse] = Action(
     name="DeleteCategory",
     method="POST",
     path="/vod/videoCategory/deleteCategory",
     request=DeleteCategoryRequest,
-    response=DeleteCategoryResponse,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="DeleteCategory: POST /vod/videoCategory/deleteCategory.",
     query=(),

@@ -31,20 +31,17 @@ from .actions import (
     VIDEO_ENABLE,
 )
 from .models import (
+    CodeMessageDataResponse,
+    CodeMessageResponse,
     CreateCategoryRequest,
     CreateCategoryResponse,
     DeleteAudioRequest,
-    DeleteAudioResponse,
     DeleteCategoryRequest,
-    DeleteCategoryResponse,
     DeleteMaterialRequest,
-    DeleteMaterialResponse,
     DeleteVideoByCategoryRequest,
     DeleteVideoByCategoryResponse,
     DeleteVideoRequest,
-    DeleteVideoResponse,
     EditAudioRequest,
-    EditAudioResponse,
     GetAudioListRequest,
     GetAudioListResponse,
     GetCategoryListRequest,
@@ -54,13 +51,8 @@ from .models import (
     GetVideoListRequest,
     GetVideoListResponse,
     MaterialEditRequest,
-    MaterialEditResponse,
-    VideoBlockRequest,
-    VideoBlockResponse,
     VideoEditRequest,
-    VideoEditResponse,
-    VideoEnableRequest,
-    VideoEnableResponse,
+    VideoIdRequest,
 )
 
 __all__ = [
@@ -118,7 +110,7 @@ class ManageAssetsClient(ProductClient):
         )
 
     @overload
-    def video_edit(self, request: VideoEditRequest, /) -> VideoEditResponse: ...
+    def video_edit(self, request: VideoEditRequest, /) -> CodeMessageResponse: ...
     @overload
     def video_edit(
         self,
@@ -130,7 +122,7 @@ class ManageAssetsClient(ProductClient):
         category_names: str | None = None,
         publish_domain: str | None = None,
         player_id: str | None = None,
-    ) -> VideoEditResponse: ...
+    ) -> CodeMessageResponse: ...
     def video_edit(
         self,
         request: VideoEditRequest | None = None,
@@ -142,7 +134,7 @@ class ManageAssetsClient(ProductClient):
         category_names: str | None = None,
         publish_domain: str | None = None,
         player_id: str | None = None,
-    ) -> VideoEditResponse:
+    ) -> CodeMessageResponse:
         """VideoEdit: ``POST /vod/videoManage/videoEdit``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -160,19 +152,19 @@ class ManageAssetsClient(ProductClient):
         )
 
     @overload
-    def video_block(self, request: VideoBlockRequest, /) -> VideoBlockResponse: ...
+    def video_block(self, request: VideoIdRequest, /) -> CodeMessageDataResponse: ...
     @overload
     def video_block(
         self,
         *,
         video_id: str,
-    ) -> VideoBlockResponse: ...
+    ) -> CodeMessageDataResponse: ...
     def video_block(
         self,
-        request: VideoBlockRequest | None = None,
+        request: VideoIdRequest | None = None,
         *,
         video_id: str | None = None,
-    ) -> VideoBlockResponse:
+    ) -> CodeMessageDataResponse:
         """VideoBlock: ``POST /vod/videoManage/videoBlock``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -180,19 +172,19 @@ class ManageAssetsClient(ProductClient):
         return self.core.call(VIDEO_BLOCK, request, video_id=video_id)
 
     @overload
-    def video_enable(self, request: VideoEnableRequest, /) -> VideoEnableResponse: ...
+    def video_enable(self, request: VideoIdRequest, /) -> CodeMessageDataResponse: ...
     @overload
     def video_enable(
         self,
         *,
         video_id: str,
-    ) -> VideoEnableResponse: ...
+    ) -> CodeMessageDataResponse: ...
     def video_enable(
         self,
-        request: VideoEnableRequest | None = None,
+        request: VideoIdRequest | None = None,
         *,
         video_id: str | None = None,
-    ) -> VideoEnableResponse:
+    ) -> CodeMessageDataResponse:
         """VideoEnable: ``POST /vod/videoManage/videoEnable``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -200,7 +192,7 @@ class ManageAssetsClient(ProductClient):
         return self.core.call(VIDEO_ENABLE, request, video_id=video_id)
 
     @overload
-    def delete_video(self, request: DeleteVideoRequest, /) -> DeleteVideoResponse: ...
+    def delete_video(self, request: DeleteVideoRequest, /) -> CodeMessageDataResponse: ...
     @overload
     def delete_video(
         self,
@@ -210,7 +202,7 @@ class ManageAssetsClient(ProductClient):
         notify_url: str | None = None,
         is_async: int | None = None,
         only_delete_source: int | None = None,
-    ) -> DeleteVideoResponse: ...
+    ) -> CodeMessageDataResponse: ...
     def delete_video(
         self,
         request: DeleteVideoRequest | None = None,
@@ -220,7 +212,7 @@ class ManageAssetsClient(ProductClient):
         notify_url: str | None = None,
         is_async: int | None = None,
         only_delete_source: int | None = None,
-    ) -> DeleteVideoResponse:
+    ) -> CodeMessageDataResponse:
         """DeleteVideo: ``POST /vod/videoManage/deleteVideo``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -269,7 +261,7 @@ class ManageAssetsClient(ProductClient):
         )
 
     @overload
-    def material_edit(self, request: MaterialEditRequest, /) -> MaterialEditResponse: ...
+    def material_edit(self, request: MaterialEditRequest, /) -> CodeMessageDataResponse: ...
     @overload
     def material_edit(
         self,
@@ -277,7 +269,7 @@ class ManageAssetsClient(ProductClient):
         id: str,
         name: str | None = None,
         publish_domain: str | None = None,
-    ) -> MaterialEditResponse: ...
+    ) -> CodeMessageDataResponse: ...
     def material_edit(
         self,
         request: MaterialEditRequest | None = None,
@@ -285,7 +277,7 @@ class ManageAssetsClient(ProductClient):
         id: str | None = None,
         name: str | None = None,
         publish_domain: str | None = None,
-    ) -> MaterialEditResponse:
+    ) -> CodeMessageDataResponse:
         """MaterialEdit: ``POST /vod/material/materialEdit``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -295,21 +287,21 @@ class ManageAssetsClient(ProductClient):
         )
 
     @overload
-    def delete_material(self, request: DeleteMaterialRequest, /) -> DeleteMaterialResponse: ...
+    def delete_material(self, request: DeleteMaterialRequest, /) -> CodeMessageDataResponse: ...
     @overload
     def delete_material(
         self,
         *,
         id: str,
         validate_occupy: str | None = None,
-    ) -> DeleteMaterialResponse: ...
+    ) -> CodeMessageDataResponse: ...
     def delete_material(
         self,
         request: DeleteMaterialRequest | None = None,
         *,
         id: str | None = None,
         validate_occupy: str | None = None,
-    ) -> DeleteMaterialResponse:
+    ) -> CodeMessageDataResponse:
         """DeleteMaterial: ``POST /vod/material/deleteMaterial``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -348,7 +340,7 @@ class ManageAssetsClient(ProductClient):
         )
 
     @overload
-    def edit_audio(self, request: EditAudioRequest, /) -> EditAudioResponse: ...
+    def edit_audio(self, request: EditAudioRequest, /) -> CodeMessageDataResponse: ...
     @overload
     def edit_audio(
         self,
@@ -356,7 +348,7 @@ class ManageAssetsClient(ProductClient):
         audio_id: str,
         audio_name: str | None = None,
         publish_domain: str | None = None,
-    ) -> EditAudioResponse: ...
+    ) -> CodeMessageDataResponse: ...
     def edit_audio(
         self,
         request: EditAudioRequest | None = None,
@@ -364,7 +356,7 @@ class ManageAssetsClient(ProductClient):
         audio_id: str | None = None,
         audio_name: str | None = None,
         publish_domain: str | None = None,
-    ) -> EditAudioResponse:
+    ) -> CodeMessageDataResponse:
         """EditAudio: ``POST /vod/audioManage/editAudio``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -378,21 +370,21 @@ class ManageAssetsClient(ProductClient):
         )
 
     @overload
-    def delete_audio(self, request: DeleteAudioRequest, /) -> DeleteAudioResponse: ...
+    def delete_audio(self, request: DeleteAudioRequest, /) -> CodeMessageDataResponse: ...
     @overload
     def delete_audio(
         self,
         *,
         audio_id: str,
         validate_occupy: int | None = None,
-    ) -> DeleteAudioResponse: ...
+    ) -> CodeMessageDataResponse: ...
     def delete_audio(
         self,
         request: DeleteAudioRequest | None = None,
         *,
         audio_id: str | None = None,
         validate_occupy: int | None = None,
-    ) -> DeleteAudioResponse:
+    ) -> CodeMessageDataResponse:
         """DeleteAudio: ``POST /vod/audioManage/deleteAudio``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -447,19 +439,19 @@ class ManageAssetsClient(ProductClient):
         )
 
     @overload
-    def delete_category(self, request: DeleteCategoryRequest, /) -> DeleteCategoryResponse: ...
+    def delete_category(self, request: DeleteCategoryRequest, /) -> CodeMessageResponse: ...
     @overload
     def delete_category(
         self,
         *,
         node_id: int,
-    ) -> DeleteCategoryResponse: ...
+    ) -> CodeMessageResponse: ...
     def delete_category(
         self,
         request: DeleteCategoryRequest | None = None,
         *,
         node_id: int | None = None,
-    ) -> DeleteCategoryResponse:
+    ) -> CodeMessageResponse:
         """DeleteCategory: ``POST /vod/videoCategory/deleteCategory``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -539,7 +531,7 @@ class AsyncManageAssetsClient(AsyncProductClient):
         )
 
     @overload
-    async def video_edit(self, request: VideoEditRequest, /) -> VideoEditResponse: ...
+    async def video_edit(self, request: VideoEditRequest, /) -> CodeMessageResponse: ...
     @overload
     async def video_edit(
         self,
@@ -551,7 +543,7 @@ class AsyncManageAssetsClient(AsyncProductClient):
         category_names: str | None = None,
         publish_domain: str | None = None,
         player_id: str | None = None,
-    ) -> VideoEditResponse: ...
+    ) -> CodeMessageResponse: ...
     async def video_edit(
         self,
         request: VideoEditRequest | None = None,
@@ -563,7 +555,7 @@ class AsyncManageAssetsClient(AsyncProductClient):
         category_names: str | None = None,
         publish_domain: str | None = None,
         player_id: str | None = None,
-    ) -> VideoEditResponse:
+    ) -> CodeMessageResponse:
         """VideoEdit: ``POST /vod/videoManage/videoEdit``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -581,19 +573,19 @@ class AsyncManageAssetsClient(AsyncProductClient):
         )
 
     @overload
-    async def video_block(self, request: VideoBlockRequest, /) -> VideoBlockResponse: ...
+    async def video_block(self, request: VideoIdRequest, /) -> CodeMessageDataResponse: ...
     @overload
     async def video_block(
         self,
         *,
         video_id: str,
-    ) -> VideoBlockResponse: ...
+    ) -> CodeMessageDataResponse: ...
     async def video_block(
         self,
-        request: VideoBlockRequest | None = None,
+        request: VideoIdRequest | None = None,
         *,
         video_id: str | None = None,
-    ) -> VideoBlockResponse:
+    ) -> CodeMessageDataResponse:
         """VideoBlock: ``POST /vod/videoManage/videoBlock``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -601,19 +593,19 @@ class AsyncManageAssetsClient(AsyncProductClient):
         return await self.core.call(VIDEO_BLOCK, request, video_id=video_id)
 
     @overload
-    async def video_enable(self, request: VideoEnableRequest, /) -> VideoEnableResponse: ...
+    async def video_enable(self, request: VideoIdRequest, /) -> CodeMessageDataResponse: ...
     @overload
     async def video_enable(
         self,
         *,
         video_id: str,
-    ) -> VideoEnableResponse: ...
+    ) -> CodeMessageDataResponse: ...
     async def video_enable(
         self,
-        request: VideoEnableRequest | None = None,
+        request: VideoIdRequest | None = None,
         *,
         video_id: str | None = None,
-    ) -> VideoEnableResponse:
+    ) -> CodeMessageDataResponse:
         """VideoEnable: ``POST /vod/videoManage/videoEnable``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -621,7 +613,7 @@ class AsyncManageAssetsClient(AsyncProductClient):
         return await self.core.call(VIDEO_ENABLE, request, video_id=video_id)
 
     @overload
-    async def delete_video(self, request: DeleteVideoRequest, /) -> DeleteVideoResponse: ...
+    async def delete_video(self, request: DeleteVideoRequest, /) -> CodeMessageDataResponse: ...
     @overload
     async def delete_video(
         self,
@@ -631,7 +623,7 @@ class AsyncManageAssetsClient(AsyncProductClient):
         notify_url: str | None = None,
         is_async: int | None = None,
         only_delete_source: int | None = None,
-    ) -> DeleteVideoResponse: ...
+    ) -> CodeMessageDataResponse: ...
     async def delete_video(
         self,
         request: DeleteVideoRequest | None = None,
@@ -641,7 +633,7 @@ class AsyncManageAssetsClient(AsyncProductClient):
         notify_url: str | None = None,
         is_async: int | None = None,
         only_delete_source: int | None = None,
-    ) -> DeleteVideoResponse:
+    ) -> CodeMessageDataResponse:
         """DeleteVideo: ``POST /vod/videoManage/deleteVideo``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -690,7 +682,7 @@ class AsyncManageAssetsClient(AsyncProductClient):
         )
 
     @overload
-    async def material_edit(self, request: MaterialEditRequest, /) -> MaterialEditResponse: ...
+    async def material_edit(self, request: MaterialEditRequest, /) -> CodeMessageDataResponse: ...
     @overload
     async def material_edit(
         self,
@@ -698,7 +690,7 @@ class AsyncManageAssetsClient(AsyncProductClient):
         id: str,
         name: str | None = None,
         publish_domain: str | None = None,
-    ) -> MaterialEditResponse: ...
+    ) -> CodeMessageDataResponse: ...
     async def material_edit(
         self,
         request: MaterialEditRequest | None = None,
@@ -706,7 +698,7 @@ class AsyncManageAssetsClient(AsyncProductClient):
         id: str | None = None,
         name: str | None = None,
         publish_domain: str | None = None,
-    ) -> MaterialEditResponse:
+    ) -> CodeMessageDataResponse:
         """MaterialEdit: ``POST /vod/material/materialEdit``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -718,21 +710,21 @@ class AsyncManageAssetsClient(AsyncProductClient):
     @overload
     async def delete_material(
         self, request: DeleteMaterialRequest, /
-    ) -> DeleteMaterialResponse: ...
+    ) -> CodeMessageDataResponse: ...
     @overload
     async def delete_material(
         self,
         *,
         id: str,
         validate_occupy: str | None = None,
-    ) -> DeleteMaterialResponse: ...
+    ) -> CodeMessageDataResponse: ...
     async def delete_material(
         self,
         request: DeleteMaterialRequest | None = None,
         *,
         id: str | None = None,
         validate_occupy: str | None = None,
-    ) -> DeleteMaterialResponse:
+    ) -> CodeMessageDataResponse:
         """DeleteMaterial: ``POST /vod/material/deleteMaterial``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -773,7 +765,7 @@ class AsyncManageAssetsClient(AsyncProductClient):
         )
 
     @overload
-    async def edit_audio(self, request: EditAudioRequest, /) -> EditAudioResponse: ...
+    async def edit_audio(self, request: EditAudioRequest, /) -> CodeMessageDataResponse: ...
     @overload
     async def edit_audio(
         self,
@@ -781,7 +773,7 @@ class AsyncManageAssetsClient(AsyncProductClient):
         audio_id: str,
         audio_name: str | None = None,
         publish_domain: str | None = None,
-    ) -> EditAudioResponse: ...
+    ) -> CodeMessageDataResponse: ...
     async def edit_audio(
         self,
         request: EditAudioRequest | None = None,
@@ -789,7 +781,7 @@ class AsyncManageAssetsClient(AsyncProductClient):
         audio_id: str | None = None,
         audio_name: str | None = None,
         publish_domain: str | None = None,
-    ) -> EditAudioResponse:
+    ) -> CodeMessageDataResponse:
         """EditAudio: ``POST /vod/audioManage/editAudio``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -803,21 +795,21 @@ class AsyncManageAssetsClient(AsyncProductClient):
         )
 
     @overload
-    async def delete_audio(self, request: DeleteAudioRequest, /) -> DeleteAudioResponse: ...
+    async def delete_audio(self, request: DeleteAudioRequest, /) -> CodeMessageDataResponse: ...
     @overload
     async def delete_audio(
         self,
         *,
         audio_id: str,
         validate_occupy: int | None = None,
-    ) -> DeleteAudioResponse: ...
+    ) -> CodeMessageDataResponse: ...
     async def delete_audio(
         self,
         request: DeleteAudioRequest | None = None,
         *,
         audio_id: str | None = None,
         validate_occupy: int | None = None,
-    ) -> DeleteAudioResponse:
+    ) -> CodeMessageDataResponse:
         """DeleteAudio: ``POST /vod/audioManage/deleteAudio``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -874,21 +866,19 @@ class AsyncManageAssetsClient(AsyncProductClient):
         )
 
     @overload
-    async def delete_category(
-        self, request: DeleteCategoryRequest, /
-    ) -> DeleteCategoryResponse: ...
+    async def delete_category(self, request: DeleteCategoryRequest, /) -> CodeMessageResponse: ...
     @overload
     async def delete_category(
         self,
         *,
         node_id: int,
-    ) -> DeleteCategoryResponse: ...
+    ) -> CodeMessageResponse: ...
     async def delete_category(
         self,
         request: DeleteCategoryRequest | None = None,
         *,
         node_id: int | None = None,
-    ) -> DeleteCategoryResponse:
+    ) -> CodeMessageResponse:
         """DeleteCategory: ``POST /vod/videoCategory/deleteCategory``.
 
         Not idempotent: not retried once the request may have reached the server.

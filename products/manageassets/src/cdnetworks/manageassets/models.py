@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 from msgspec import Meta
@@ -17,22 +17,19 @@ from cdnetworks.core.action import as_int_text
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "CodeMessageDataResponse",
+    "CodeMessageResponse",
     "CreateCategoryData",
     "CreateCategoryRequest",
     "CreateCategoryResponse",
     "DeleteAudioRequest",
-    "DeleteAudioResponse",
     "DeleteCategoryRequest",
-    "DeleteCategoryResponse",
     "DeleteMaterialRequest",
-    "DeleteMaterialResponse",
     "DeleteVideoByCategoryData",
     "DeleteVideoByCategoryRequest",
     "DeleteVideoByCategoryResponse",
     "DeleteVideoRequest",
-    "DeleteVideoResponse",
     "EditAudioRequest",
-    "EditAudioResponse",
     "GetAudioListRequest",
     "GetAudioListResponse",
     "GetAudioListResponseData",
@@ -49,19 +46,14 @@ __all__ = [
     "GetVideoListResponse",
     "GetVideoListResponseData",
     "GetVideoListResponseDataVideoListInfo",
-    "GetVideoListResponseDataVideoListInfoVideoResolutions",
     "MaterialEditRequest",
-    "MaterialEditResponse",
-    "VideoBlockRequest",
-    "VideoBlockResponse",
     "VideoEditRequest",
-    "VideoEditResponse",
-    "VideoEnableRequest",
-    "VideoEnableResponse",
+    "VideoIdRequest",
+    "VideoResolutions",
 ]
 
 
-class GetVideoListResponseDataVideoListInfoVideoResolutions(ItemModel, kw_only=True):
+class VideoResolutions(ItemModel, kw_only=True):
     """An item of ``GetVideoListResponseDataVideoListInfo.video_resolutions``."""
 
     clarity: int | None = None
@@ -92,9 +84,7 @@ class GetVideoListResponseDataVideoListInfo(ItemModel, kw_only=True):
     video_state: int | None = None
     transcode_state: int | None = None
     video_source_code: int | None = None
-    video_resolutions: list[GetVideoListResponseDataVideoListInfoVideoResolutions] = msgspec.field(
-        default_factory=list
-    )
+    video_resolutions: list[VideoResolutions] = msgspec.field(default_factory=list)
 
 
 class GetVideoListResponseData(ItemModel, kw_only=True):
@@ -114,31 +104,15 @@ class GetVideoListResponse(ResponseModel, kw_only=True):
     data: GetVideoListResponseData | None = None
 
 
-class VideoEditResponse(ResponseModel, kw_only=True):
-    """The answer of VideoEdit."""
+class CodeMessageResponse(ResponseModel, kw_only=True):
+    """The answer of VideoEdit, DeleteCategory."""
 
     code: str | int | None = None
     message: str | None = None
 
 
-class VideoBlockResponse(ResponseModel, kw_only=True):
-    """The answer of VideoBlock."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: str | None = None
-
-
-class VideoEnableResponse(ResponseModel, kw_only=True):
-    """The answer of VideoEnable."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: str | None = None
-
-
-class DeleteVideoResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteVideo."""
+class CodeMessageDataResponse(ResponseModel, kw_only=True):
+    """The answer of VideoBlock, VideoEnable, DeleteVideo and 4 more (one shape)."""
 
     code: str | int | None = None
     message: str | None = None
@@ -172,22 +146,6 @@ class GetMaterialListResponse(ResponseModel, kw_only=True):
     data: GetMaterialListData | None = None
 
 
-class MaterialEditResponse(ResponseModel, kw_only=True):
-    """The answer of MaterialEdit."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: str | None = None
-
-
-class DeleteMaterialResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteMaterial."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: str | None = None
-
-
 class GetAudioListResponseDataAudioGetListResponseList(ItemModel, kw_only=True):
     """An item of ``GetAudioListResponseData.audio_get_list_response_list``."""
 
@@ -217,22 +175,6 @@ class GetAudioListResponse(ResponseModel, kw_only=True):
     code: str | int | None = None
     data: GetAudioListResponseData | None = None
     message: str | None = None
-
-
-class EditAudioResponse(ResponseModel, kw_only=True):
-    """The answer of EditAudio."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: str | None = None
-
-
-class DeleteAudioResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteAudio."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: str | None = None
 
 
 class GetCategoryListCategory(ItemModel, kw_only=True):
@@ -273,13 +215,6 @@ class CreateCategoryResponse(ResponseModel, kw_only=True):
     code: str | int | None = None
     message: str | None = None
     data: list[CreateCategoryData] = msgspec.field(default_factory=list)
-
-
-class DeleteCategoryResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteCategory."""
-
-    code: str | int | None = None
-    message: str | None = None
 
 
 class DeleteVideoByCategoryData(ItemModel, kw_only=True):
@@ -324,14 +259,8 @@ class VideoEditRequest(RequestModel, kw_only=True):
     player_id: str | None = None
 
 
-class VideoBlockRequest(RequestModel, kw_only=True):
-    """The arguments of VideoBlock (``POST /vod/videoManage/videoBlock``)."""
-
-    video_id: str
-
-
-class VideoEnableRequest(RequestModel, kw_only=True):
-    """The arguments of VideoEnable (``POST /vod/videoManage/videoEnable``)."""
+class VideoIdRequest(RequestModel, kw_only=True):
+    """The arguments of VideoBlock, VideoEnable: the same fields."""
 
     video_id: str
 
@@ -437,3 +366,24 @@ class DeleteVideoByCategoryRequest(RequestModel, kw_only=True):
 
     node_id: int
     notify_url: str | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "DeleteAudioResponse": ".:CodeMessageDataResponse",
+        "DeleteCategoryResponse": ".:CodeMessageResponse",
+        "DeleteMaterialResponse": ".:CodeMessageDataResponse",
+        "DeleteVideoResponse": ".:CodeMessageDataResponse",
+        "EditAudioResponse": ".:CodeMessageDataResponse",
+        "GetVideoListResponseDataVideoListInfoVideoResolutions": ".:VideoResolutions",
+        "MaterialEditResponse": ".:CodeMessageDataResponse",
+        "VideoBlockRequest": ".:VideoIdRequest",
+        "VideoBlockResponse": ".:CodeMessageDataResponse",
+        "VideoEditResponse": ".:CodeMessageResponse",
+        "VideoEnableRequest": ".:VideoIdRequest",
+        "VideoEnableResponse": ".:CodeMessageDataResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

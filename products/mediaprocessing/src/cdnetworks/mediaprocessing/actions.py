@@ -14,30 +14,27 @@ from cdnetworks.core.action import Action, Envelope
 from .models import (
     ClearAdTaskQueryRequest,
     ClearAdTaskQueryResponse,
+    CodeMessageDataResponse,
     CreateClearAdTaskRequest,
     CreateClearAdTaskResponse,
     StartWorkflowRequest,
     StartWorkflowResponse,
     TransCodeRequest,
-    TransCodeResponse,
-    VideoClipQueryRequest,
+    TransNoRequest,
     VideoClipQueryResponse,
     VideoClipRequest,
-    VideoClipResponse,
-    VideoConcatQueryRequest,
     VideoConcatQueryResponse,
     VideoConcatRequest,
-    VideoConcatResponse,
 )
 
 PRODUCT = "mediaprocessing"
 
-VIDEO_CLIP: Action[VideoClipRequest, VideoClipResponse] = Action(
+VIDEO_CLIP: Action[VideoClipRequest, CodeMessageDataResponse] = Action(
     name="VideoClip",
     method="POST",
     path="/vod/videoManage/videoClip",
     request=VideoClipRequest,
-    response=VideoClipResponse,
+    response=CodeMessageDataResponse,
     product=PRODUCT,
     summary="VideoClip: POST /vod/videoManage/videoClip.",
     query=(),
@@ -60,11 +57,11 @@ VIDEO_CLIP: Action[VideoClipRequest, VideoClipResponse] = Action(
 )
 """VideoClip: ``POST /vod/videoManage/videoClip``."""
 
-VIDEO_CLIP_QUERY: Action[VideoClipQueryRequest, VideoClipQueryResponse] = Action(
+VIDEO_CLIP_QUERY: Action[TransNoRequest, VideoClipQueryResponse] = Action(
     name="VideoClipQuery",
     method="POST",
     path="/vod/videoManage/videoClipQuery",
-    request=VideoClipQueryRequest,
+    request=TransNoRequest,
     response=VideoClipQueryResponse,
     product=PRODUCT,
     summary="VideoClipQuery: POST /vod/videoManage/videoClipQuery.",
@@ -74,12 +71,12 @@ VIDEO_CLIP_QUERY: Action[VideoClipQueryRequest, VideoClipQueryResponse] = Action
 )
 """VideoClipQuery: ``POST /vod/videoManage/videoClipQuery``."""
 
-VIDEO_CONCAT: Action[VideoConcatRequest, VideoConcatResponse] = Action(
+VIDEO_CONCAT: Action[VideoConcatRequest, CodeMessageDataResponse] = Action(
     name="VideoConcat",
     method="POST",
     path="/vod/videoManage/videoConcat",
     request=VideoConcatRequest,
-    response=VideoConcatResponse,
+    response=CodeMessageDataResponse,
     product=PRODUCT,
     summary="VideoConcat: POST /vod/videoManage/videoConcat.",
     query=(),
@@ -88,11 +85,11 @@ VIDEO_CONCAT: Action[VideoConcatRequest, VideoConcatResponse] = Action(
 )
 """VideoConcat: ``POST /vod/videoManage/videoConcat``."""
 
-VIDEO_CONCAT_QUERY: Action[VideoConcatQueryRequest, VideoConcatQueryResponse] = Action(
+VIDEO_CONCAT_QUERY: Action[TransNoRequest, VideoConcatQueryResponse] = Action(
     name="VideoConcatQuery",
     method="POST",
     path="/vod/videoManage/videoConcatQuery",
-    request=VideoConcatQueryRequest,
+    request=TransNoRequest,
     response=VideoConcatQueryResponse,
     product=PRODUCT,
     summary="VideoConcatQuery: POST /vod/videoManage/videoConcatQuery.",
@@ -140,12 +137,12 @@ CLEAR_AD_TASK_QUERY: Action[ClearAdTaskQueryRequest, ClearAdTaskQueryResponse] =
 )
 """ClearAdTaskQuery: ``POST /vod/ai/clearAdTaskQuery``."""
 
-TRANS_CODE: Action[TransCodeRequest, TransCodeResponse] = Action(
+TRANS_CODE: Action[TransCodeRequest, CodeMessageDataResponse] = Action(
     name="TransCode",
     method="POST",
     path="/vod/videoManage/transCode",
     request=TransCodeRequest,
-    response=TransCodeResponse,
+    response=CodeMessageDataResponse,
     product=PRODUCT,
     summary="TransCode: POST /vod/videoManage/transCode.",
     query=(),

@@ -26,20 +26,17 @@ from .actions import (
 from .models import (
     ClearAdTaskQueryRequest,
     ClearAdTaskQueryResponse,
+    CodeMessageDataResponse,
     CreateClearAdTaskRequest,
     CreateClearAdTaskResponse,
     StartWorkflowRequest,
     StartWorkflowResponse,
     TransCodeRequest,
-    TransCodeResponse,
-    VideoClipQueryRequest,
+    TransNoRequest,
     VideoClipQueryResponse,
     VideoClipRequest,
-    VideoClipResponse,
-    VideoConcatQueryRequest,
     VideoConcatQueryResponse,
     VideoConcatRequest,
-    VideoConcatResponse,
 )
 
 __all__ = [
@@ -60,7 +57,7 @@ class MediaProcessingClient(ProductClient):
     user_agent = USER_AGENT
 
     @overload
-    def video_clip(self, request: VideoClipRequest, /) -> VideoClipResponse: ...
+    def video_clip(self, request: VideoClipRequest, /) -> CodeMessageDataResponse: ...
     @overload
     def video_clip(
         self,
@@ -78,7 +75,7 @@ class MediaProcessingClient(ProductClient):
         notify_url: str | None = None,
         suffix: str | None = None,
         enable_video_transcode: int | None = None,
-    ) -> VideoClipResponse: ...
+    ) -> CodeMessageDataResponse: ...
     def video_clip(
         self,
         request: VideoClipRequest | None = None,
@@ -96,7 +93,7 @@ class MediaProcessingClient(ProductClient):
         notify_url: str | None = None,
         suffix: str | None = None,
         enable_video_transcode: int | None = None,
-    ) -> VideoClipResponse:
+    ) -> CodeMessageDataResponse:
         """VideoClip: ``POST /vod/videoManage/videoClip``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -120,7 +117,7 @@ class MediaProcessingClient(ProductClient):
         )
 
     @overload
-    def video_clip_query(self, request: VideoClipQueryRequest, /) -> VideoClipQueryResponse: ...
+    def video_clip_query(self, request: TransNoRequest, /) -> VideoClipQueryResponse: ...
     @overload
     def video_clip_query(
         self,
@@ -129,7 +126,7 @@ class MediaProcessingClient(ProductClient):
     ) -> VideoClipQueryResponse: ...
     def video_clip_query(
         self,
-        request: VideoClipQueryRequest | None = None,
+        request: TransNoRequest | None = None,
         *,
         trans_no: str | None = None,
     ) -> VideoClipQueryResponse:
@@ -140,7 +137,7 @@ class MediaProcessingClient(ProductClient):
         return self.core.call(VIDEO_CLIP_QUERY, request, trans_no=trans_no)
 
     @overload
-    def video_concat(self, request: VideoConcatRequest, /) -> VideoConcatResponse: ...
+    def video_concat(self, request: VideoConcatRequest, /) -> CodeMessageDataResponse: ...
     @overload
     def video_concat(
         self,
@@ -151,7 +148,7 @@ class MediaProcessingClient(ProductClient):
         dir_id: str | None = None,
         notify_url: str | None = None,
         suffix: str | None = None,
-    ) -> VideoConcatResponse: ...
+    ) -> CodeMessageDataResponse: ...
     def video_concat(
         self,
         request: VideoConcatRequest | None = None,
@@ -162,7 +159,7 @@ class MediaProcessingClient(ProductClient):
         dir_id: str | None = None,
         notify_url: str | None = None,
         suffix: str | None = None,
-    ) -> VideoConcatResponse:
+    ) -> CodeMessageDataResponse:
         """VideoConcat: ``POST /vod/videoManage/videoConcat``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -179,9 +176,7 @@ class MediaProcessingClient(ProductClient):
         )
 
     @overload
-    def video_concat_query(
-        self, request: VideoConcatQueryRequest, /
-    ) -> VideoConcatQueryResponse: ...
+    def video_concat_query(self, request: TransNoRequest, /) -> VideoConcatQueryResponse: ...
     @overload
     def video_concat_query(
         self,
@@ -190,7 +185,7 @@ class MediaProcessingClient(ProductClient):
     ) -> VideoConcatQueryResponse: ...
     def video_concat_query(
         self,
-        request: VideoConcatQueryRequest | None = None,
+        request: TransNoRequest | None = None,
         *,
         trans_no: str | None = None,
     ) -> VideoConcatQueryResponse:
@@ -273,7 +268,7 @@ class MediaProcessingClient(ProductClient):
         return self.core.call(CLEAR_AD_TASK_QUERY, request, task_id=task_id)
 
     @overload
-    def trans_code(self, request: TransCodeRequest, /) -> TransCodeResponse: ...
+    def trans_code(self, request: TransCodeRequest, /) -> CodeMessageDataResponse: ...
     @overload
     def trans_code(
         self,
@@ -285,7 +280,7 @@ class MediaProcessingClient(ProductClient):
         trans_code_template_id: str | None = None,
         subtitle_id: str | None = None,
         subtitle: str | None = None,
-    ) -> TransCodeResponse: ...
+    ) -> CodeMessageDataResponse: ...
     def trans_code(
         self,
         request: TransCodeRequest | None = None,
@@ -297,7 +292,7 @@ class MediaProcessingClient(ProductClient):
         trans_code_template_id: str | None = None,
         subtitle_id: str | None = None,
         subtitle: str | None = None,
-    ) -> TransCodeResponse:
+    ) -> CodeMessageDataResponse:
         """TransCode: ``POST /vod/videoManage/transCode``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -350,7 +345,7 @@ class AsyncMediaProcessingClient(AsyncProductClient):
     user_agent = USER_AGENT
 
     @overload
-    async def video_clip(self, request: VideoClipRequest, /) -> VideoClipResponse: ...
+    async def video_clip(self, request: VideoClipRequest, /) -> CodeMessageDataResponse: ...
     @overload
     async def video_clip(
         self,
@@ -368,7 +363,7 @@ class AsyncMediaProcessingClient(AsyncProductClient):
         notify_url: str | None = None,
         suffix: str | None = None,
         enable_video_transcode: int | None = None,
-    ) -> VideoClipResponse: ...
+    ) -> CodeMessageDataResponse: ...
     async def video_clip(
         self,
         request: VideoClipRequest | None = None,
@@ -386,7 +381,7 @@ class AsyncMediaProcessingClient(AsyncProductClient):
         notify_url: str | None = None,
         suffix: str | None = None,
         enable_video_transcode: int | None = None,
-    ) -> VideoClipResponse:
+    ) -> CodeMessageDataResponse:
         """VideoClip: ``POST /vod/videoManage/videoClip``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -410,9 +405,7 @@ class AsyncMediaProcessingClient(AsyncProductClient):
         )
 
     @overload
-    async def video_clip_query(
-        self, request: VideoClipQueryRequest, /
-    ) -> VideoClipQueryResponse: ...
+    async def video_clip_query(self, request: TransNoRequest, /) -> VideoClipQueryResponse: ...
     @overload
     async def video_clip_query(
         self,
@@ -421,7 +414,7 @@ class AsyncMediaProcessingClient(AsyncProductClient):
     ) -> VideoClipQueryResponse: ...
     async def video_clip_query(
         self,
-        request: VideoClipQueryRequest | None = None,
+        request: TransNoRequest | None = None,
         *,
         trans_no: str | None = None,
     ) -> VideoClipQueryResponse:
@@ -432,7 +425,7 @@ class AsyncMediaProcessingClient(AsyncProductClient):
         return await self.core.call(VIDEO_CLIP_QUERY, request, trans_no=trans_no)
 
     @overload
-    async def video_concat(self, request: VideoConcatRequest, /) -> VideoConcatResponse: ...
+    async def video_concat(self, request: VideoConcatRequest, /) -> CodeMessageDataResponse: ...
     @overload
     async def video_concat(
         self,
@@ -443,7 +436,7 @@ class AsyncMediaProcessingClient(AsyncProductClient):
         dir_id: str | None = None,
         notify_url: str | None = None,
         suffix: str | None = None,
-    ) -> VideoConcatResponse: ...
+    ) -> CodeMessageDataResponse: ...
     async def video_concat(
         self,
         request: VideoConcatRequest | None = None,
@@ -454,7 +447,7 @@ class AsyncMediaProcessingClient(AsyncProductClient):
         dir_id: str | None = None,
         notify_url: str | None = None,
         suffix: str | None = None,
-    ) -> VideoConcatResponse:
+    ) -> CodeMessageDataResponse:
         """VideoConcat: ``POST /vod/videoManage/videoConcat``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -471,9 +464,7 @@ class AsyncMediaProcessingClient(AsyncProductClient):
         )
 
     @overload
-    async def video_concat_query(
-        self, request: VideoConcatQueryRequest, /
-    ) -> VideoConcatQueryResponse: ...
+    async def video_concat_query(self, request: TransNoRequest, /) -> VideoConcatQueryResponse: ...
     @overload
     async def video_concat_query(
         self,
@@ -482,7 +473,7 @@ class AsyncMediaProcessingClient(AsyncProductClient):
     ) -> VideoConcatQueryResponse: ...
     async def video_concat_query(
         self,
-        request: VideoConcatQueryRequest | None = None,
+        request: TransNoRequest | None = None,
         *,
         trans_no: str | None = None,
     ) -> VideoConcatQueryResponse:
@@ -565,7 +556,7 @@ class AsyncMediaProcessingClient(AsyncProductClient):
         return await self.core.call(CLEAR_AD_TASK_QUERY, request, task_id=task_id)
 
     @overload
-    async def trans_code(self, request: TransCodeRequest, /) -> TransCodeResponse: ...
+    async def trans_code(self, request: TransCodeRequest, /) -> CodeMessageDataResponse: ...
     @overload
     async def trans_code(
         self,
@@ -577,7 +568,7 @@ class AsyncMediaProcessingClient(AsyncProductClient):
         trans_code_template_id: str | None = None,
         subtitle_id: str | None = None,
         subtitle: str | None = None,
-    ) -> TransCodeResponse: ...
+    ) -> CodeMessageDataResponse: ...
     async def trans_code(
         self,
         request: TransCodeRequest | None = None,
@@ -589,7 +580,7 @@ class AsyncMediaProcessingClient(AsyncProductClient):
         trans_code_template_id: str | None = None,
         subtitle_id: str | None = None,
         subtitle: str | None = None,
-    ) -> TransCodeResponse:
+    ) -> CodeMessageDataResponse:
         """TransCode: ``POST /vod/videoManage/transCode``.
 
         Not idempotent: not retried once the request may have reached the server.

@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 from msgspec import Meta
@@ -19,6 +19,7 @@ __all__ = [
     "ClearAdTaskQueryData",
     "ClearAdTaskQueryRequest",
     "ClearAdTaskQueryResponse",
+    "CodeMessageDataResponse",
     "CreateClearAdTaskData",
     "CreateClearAdTaskRequest",
     "CreateClearAdTaskResponse",
@@ -26,25 +27,21 @@ __all__ = [
     "StartWorkflowRequest",
     "StartWorkflowResponse",
     "TransCodeRequest",
-    "TransCodeResponse",
+    "TransNoRequest",
     "VideoClipQueryData",
-    "VideoClipQueryRequest",
     "VideoClipQueryResponse",
     "VideoClipQueryVideoInfo",
     "VideoClipQueryVideoResolution",
     "VideoClipRequest",
-    "VideoClipResponse",
     "VideoConcatQueryData",
-    "VideoConcatQueryRequest",
     "VideoConcatQueryResponse",
     "VideoConcatQueryVideoInfo",
     "VideoConcatRequest",
-    "VideoConcatResponse",
 ]
 
 
-class VideoClipResponse(ResponseModel, kw_only=True):
-    """The answer of VideoClip."""
+class CodeMessageDataResponse(ResponseModel, kw_only=True):
+    """The answer of VideoClip, VideoConcat, TransCode."""
 
     code: str | int | None = None
     message: str | None = None
@@ -98,14 +95,6 @@ class VideoClipQueryResponse(ResponseModel, kw_only=True):
     code: str | int | None = None
     message: str | None = None
     data: VideoClipQueryData | None = None
-
-
-class VideoConcatResponse(ResponseModel, kw_only=True):
-    """The answer of VideoConcat."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: str | None = None
 
 
 class VideoConcatQueryVideoInfo(ItemModel, kw_only=True):
@@ -177,14 +166,6 @@ class ClearAdTaskQueryResponse(ResponseModel, kw_only=True):
     data: ClearAdTaskQueryData | None = None
 
 
-class TransCodeResponse(ResponseModel, kw_only=True):
-    """The answer of TransCode."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: str | None = None
-
-
 class StartWorkflowData(ItemModel, kw_only=True):
     """The ``data`` of ``StartWorkflowResponse``."""
 
@@ -217,8 +198,8 @@ class VideoClipRequest(RequestModel, kw_only=True):
     enable_video_transcode: int | None = None
 
 
-class VideoClipQueryRequest(RequestModel, kw_only=True):
-    """The arguments of VideoClipQuery (``POST /vod/videoManage/videoClipQuery``)."""
+class TransNoRequest(RequestModel, kw_only=True):
+    """The arguments of VideoClipQuery, VideoConcatQuery: the same fields."""
 
     trans_no: str
 
@@ -232,12 +213,6 @@ class VideoConcatRequest(RequestModel, kw_only=True):
     dir_id: str | None = None
     notify_url: str | None = None
     suffix: str | None = None
-
-
-class VideoConcatQueryRequest(RequestModel, kw_only=True):
-    """The arguments of VideoConcatQuery (``POST /vod/videoManage/videoConcatQuery``)."""
-
-    trans_no: str
 
 
 class CreateClearAdTaskRequest(RequestModel, kw_only=True):
@@ -278,3 +253,18 @@ class StartWorkflowRequest(RequestModel, kw_only=True):
     target_id: str
     trans_no: str
     workflow_id: str
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "TransCodeResponse": ".:CodeMessageDataResponse",
+        "VideoClipQueryRequest": ".:TransNoRequest",
+        "VideoClipResponse": ".:CodeMessageDataResponse",
+        "VideoConcatQueryRequest": ".:TransNoRequest",
+        "VideoConcatQueryVideoResolutions": ".:VideoClipQueryVideoResolution",
+        "VideoConcatResponse": ".:CodeMessageDataResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

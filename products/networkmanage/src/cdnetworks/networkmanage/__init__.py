@@ -39,18 +39,16 @@ _MODULES = {
         "NetworkManagementClient",
     ),
     ".models": (
+        "ServerIpEdgeIpsRequest",
+        "ServerIpEdgeIpsResponse",
         "VMPAllocateEdgeIPRequest",
         "VMPAllocateEdgeIPResponse",
-        "VMPAssignEdgeIPRequest",
-        "VMPAssignEdgeIPResponse",
         "VMPQueryEdgeIPRequest",
         "VMPQueryEdgeIPResponse",
         "VMPQueryEdgeIPResponseEdgeIps",
         "VMPReleaseEdgeIPRequest",
         "VMPReleaseEdgeIPResponse",
         "VMPReleaseEdgeIPResponseBatchErrorMsg",
-        "VMPUnassignEdgeIPRequest",
-        "VMPUnassignEdgeIPResponse",
     ),
     ".product": ("NETWORKMANAGE",),
 }
@@ -58,5 +56,9 @@ _MODULES = {
 _DEPRECATED = {
     "AsyncNetworkmanageClient": ".client:AsyncNetworkManagementClient",
     "NetworkmanageClient": ".client:NetworkManagementClient",
+    "VMPAssignEdgeIPRequest": ".models:ServerIpEdgeIpsRequest",
+    "VMPAssignEdgeIPResponse": ".models:ServerIpEdgeIpsResponse",
+    "VMPUnassignEdgeIPRequest": ".models:ServerIpEdgeIpsRequest",
+    "VMPUnassignEdgeIPResponse": ".models:ServerIpEdgeIpsResponse",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

@@ -12,16 +12,14 @@ from typing import Any
 from cdnetworks.core.action import Action
 
 from .models import (
+    ServerIpEdgeIpsRequest,
+    ServerIpEdgeIpsResponse,
     VMPAllocateEdgeIPRequest,
     VMPAllocateEdgeIPResponse,
-    VMPAssignEdgeIPRequest,
-    VMPAssignEdgeIPResponse,
     VMPQueryEdgeIPRequest,
     VMPQueryEdgeIPResponse,
     VMPReleaseEdgeIPRequest,
     VMPReleaseEdgeIPResponse,
-    VMPUnassignEdgeIPRequest,
-    VMPUnassignEdgeIPResponse,
 )
 
 PRODUCT = "networkmanage"
@@ -52,12 +50,12 @@ VMP_ALLOCATE_EDGE_IP: Action[VMPAllocateEdgeIPRequest, VMPAllocateEdgeIPResponse
 )
 """VMPAllocateEdgeIP: ``POST /vmp/edgeIp/allocate``."""
 
-VMP_ASSIGN_EDGE_IP: Action[VMPAssignEdgeIPRequest, VMPAssignEdgeIPResponse] = Action(
+VMP_ASSIGN_EDGE_IP: Action[ServerIpEdgeIpsRequest, ServerIpEdgeIpsResponse] = Action(
     name="VMPAssignEdgeIP",
     method="PUT",
     path="/vmp/edgeIp/assign",
-    request=VMPAssignEdgeIPRequest,
-    response=VMPAssignEdgeIPResponse,
+    request=ServerIpEdgeIpsRequest,
+    response=ServerIpEdgeIpsResponse,
     product=PRODUCT,
     summary="VMPAssignEdgeIP: PUT /vmp/edgeIp/assign.",
     query=(),
@@ -65,12 +63,12 @@ VMP_ASSIGN_EDGE_IP: Action[VMPAssignEdgeIPRequest, VMPAssignEdgeIPResponse] = Ac
 )
 """VMPAssignEdgeIP: ``PUT /vmp/edgeIp/assign``."""
 
-VMP_UNASSIGN_EDGE_IP: Action[VMPUnassignEdgeIPRequest, VMPUnassignEdgeIPResponse] = Action(
+VMP_UNASSIGN_EDGE_IP: Action[ServerIpEdgeIpsRequest, ServerIpEdgeIpsResponse] = Action(
     name="VMPUnassignEdgeIP",
     method="PUT",
     path="/vmp/edgeIp/unassign",
-    request=VMPUnassignEdgeIPRequest,
-    response=VMPUnassignEdgeIPResponse,
+    request=ServerIpEdgeIpsRequest,
+    response=ServerIpEdgeIpsResponse,
     product=PRODUCT,
     summary="VMPUnassignEdgeIP: PUT /vmp/edgeIp/unassign.",
     query=(),

@@ -21,16 +21,14 @@ from .actions import (
     VMP_UNASSIGN_EDGE_IP,
 )
 from .models import (
+    ServerIpEdgeIpsRequest,
+    ServerIpEdgeIpsResponse,
     VMPAllocateEdgeIPRequest,
     VMPAllocateEdgeIPResponse,
-    VMPAssignEdgeIPRequest,
-    VMPAssignEdgeIPResponse,
     VMPQueryEdgeIPRequest,
     VMPQueryEdgeIPResponse,
     VMPReleaseEdgeIPRequest,
     VMPReleaseEdgeIPResponse,
-    VMPUnassignEdgeIPRequest,
-    VMPUnassignEdgeIPResponse,
 )
 
 __all__ = [
@@ -111,42 +109,42 @@ class NetworkManagementClient(ProductClient):
         )
 
     @overload
-    def vmp_assign_edge_ip(self, request: VMPAssignEdgeIPRequest, /) -> VMPAssignEdgeIPResponse: ...
+    def vmp_assign_edge_ip(self, request: ServerIpEdgeIpsRequest, /) -> ServerIpEdgeIpsResponse: ...
     @overload
     def vmp_assign_edge_ip(
         self,
         *,
         server_ip: str,
         edge_ips: list[str],
-    ) -> VMPAssignEdgeIPResponse: ...
+    ) -> ServerIpEdgeIpsResponse: ...
     def vmp_assign_edge_ip(
         self,
-        request: VMPAssignEdgeIPRequest | None = None,
+        request: ServerIpEdgeIpsRequest | None = None,
         *,
         server_ip: str | None = None,
         edge_ips: list[str] | None = None,
-    ) -> VMPAssignEdgeIPResponse:
+    ) -> ServerIpEdgeIpsResponse:
         """VMPAssignEdgeIP: ``PUT /vmp/edgeIp/assign``."""
         return self.core.call(VMP_ASSIGN_EDGE_IP, request, server_ip=server_ip, edge_ips=edge_ips)
 
     @overload
     def vmp_unassign_edge_ip(
-        self, request: VMPUnassignEdgeIPRequest, /
-    ) -> VMPUnassignEdgeIPResponse: ...
+        self, request: ServerIpEdgeIpsRequest, /
+    ) -> ServerIpEdgeIpsResponse: ...
     @overload
     def vmp_unassign_edge_ip(
         self,
         *,
         server_ip: str,
         edge_ips: list[str],
-    ) -> VMPUnassignEdgeIPResponse: ...
+    ) -> ServerIpEdgeIpsResponse: ...
     def vmp_unassign_edge_ip(
         self,
-        request: VMPUnassignEdgeIPRequest | None = None,
+        request: ServerIpEdgeIpsRequest | None = None,
         *,
         server_ip: str | None = None,
         edge_ips: list[str] | None = None,
-    ) -> VMPUnassignEdgeIPResponse:
+    ) -> ServerIpEdgeIpsResponse:
         """VMPUnassignEdgeIP: ``PUT /vmp/edgeIp/unassign``."""
         return self.core.call(VMP_UNASSIGN_EDGE_IP, request, server_ip=server_ip, edge_ips=edge_ips)
 
@@ -243,22 +241,22 @@ class AsyncNetworkManagementClient(AsyncProductClient):
 
     @overload
     async def vmp_assign_edge_ip(
-        self, request: VMPAssignEdgeIPRequest, /
-    ) -> VMPAssignEdgeIPResponse: ...
+        self, request: ServerIpEdgeIpsRequest, /
+    ) -> ServerIpEdgeIpsResponse: ...
     @overload
     async def vmp_assign_edge_ip(
         self,
         *,
         server_ip: str,
         edge_ips: list[str],
-    ) -> VMPAssignEdgeIPResponse: ...
+    ) -> ServerIpEdgeIpsResponse: ...
     async def vmp_assign_edge_ip(
         self,
-        request: VMPAssignEdgeIPRequest | None = None,
+        request: ServerIpEdgeIpsRequest | None = None,
         *,
         server_ip: str | None = None,
         edge_ips: list[str] | None = None,
-    ) -> VMPAssignEdgeIPResponse:
+    ) -> ServerIpEdgeIpsResponse:
         """VMPAssignEdgeIP: ``PUT /vmp/edgeIp/assign``."""
         return await self.core.call(
             VMP_ASSIGN_EDGE_IP, request, server_ip=server_ip, edge_ips=edge_ips
@@ -266,22 +264,22 @@ class AsyncNetworkManagementClient(AsyncProductClient):
 
     @overload
     async def vmp_unassign_edge_ip(
-        self, request: VMPUnassignEdgeIPRequest, /
-    ) -> VMPUnassignEdgeIPResponse: ...
+        self, request: ServerIpEdgeIpsRequest, /
+    ) -> ServerIpEdgeIpsResponse: ...
     @overload
     async def vmp_unassign_edge_ip(
         self,
         *,
         server_ip: str,
         edge_ips: list[str],
-    ) -> VMPUnassignEdgeIPResponse: ...
+    ) -> ServerIpEdgeIpsResponse: ...
     async def vmp_unassign_edge_ip(
         self,
-        request: VMPUnassignEdgeIPRequest | None = None,
+        request: ServerIpEdgeIpsRequest | None = None,
         *,
         server_ip: str | None = None,
         edge_ips: list[str] | None = None,
-    ) -> VMPUnassignEdgeIPResponse:
+    ) -> ServerIpEdgeIpsResponse:
         """VMPUnassignEdgeIP: ``PUT /vmp/edgeIp/unassign``."""
         return await self.core.call(
             VMP_UNASSIGN_EDGE_IP, request, server_ip=server_ip, edge_ips=edge_ips

@@ -8,23 +8,23 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "ServerIpEdgeIpsRequest",
+    "ServerIpEdgeIpsResponse",
     "VMPAllocateEdgeIPRequest",
     "VMPAllocateEdgeIPResponse",
-    "VMPAssignEdgeIPRequest",
-    "VMPAssignEdgeIPResponse",
     "VMPQueryEdgeIPRequest",
     "VMPQueryEdgeIPResponse",
     "VMPQueryEdgeIPResponseEdgeIps",
     "VMPReleaseEdgeIPRequest",
     "VMPReleaseEdgeIPResponse",
     "VMPReleaseEdgeIPResponseBatchErrorMsg",
-    "VMPUnassignEdgeIPRequest",
-    "VMPUnassignEdgeIPResponse",
 ]
 
 
@@ -49,15 +49,8 @@ class VMPAllocateEdgeIPResponse(ResponseModel, kw_only=True):
     edge_ips: list[str] = msgspec.field(default_factory=list)
 
 
-class VMPAssignEdgeIPResponse(ResponseModel, kw_only=True):
-    """The answer of VMPAssignEdgeIP."""
-
-    server_ip: str | None = None
-    edge_ips: list[str] = msgspec.field(default_factory=list)
-
-
-class VMPUnassignEdgeIPResponse(ResponseModel, kw_only=True):
-    """The answer of VMPUnassignEdgeIP."""
+class ServerIpEdgeIpsResponse(ResponseModel, kw_only=True):
+    """The answer of VMPAssignEdgeIP, VMPUnassignEdgeIP."""
 
     server_ip: str | None = None
     edge_ips: list[str] = msgspec.field(default_factory=list)
@@ -98,15 +91,8 @@ class VMPAllocateEdgeIPRequest(RequestModel, kw_only=True):
     random_allocate_ip: int | None = None
 
 
-class VMPAssignEdgeIPRequest(RequestModel, kw_only=True):
-    """The arguments of VMPAssignEdgeIP (``PUT /vmp/edgeIp/assign``)."""
-
-    server_ip: str
-    edge_ips: list[str]
-
-
-class VMPUnassignEdgeIPRequest(RequestModel, kw_only=True):
-    """The arguments of VMPUnassignEdgeIP (``PUT /vmp/edgeIp/unassign``)."""
+class ServerIpEdgeIpsRequest(RequestModel, kw_only=True):
+    """The arguments of VMPAssignEdgeIP, VMPUnassignEdgeIP: the same fields."""
 
     server_ip: str
     edge_ips: list[str]
@@ -120,3 +106,16 @@ class VMPQueryEdgeIPRequest(RequestModel, kw_only=True):
     server_ip: str | None = None
     edge_ip: str | None = None
     state: str | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "VMPAssignEdgeIPRequest": ".:ServerIpEdgeIpsRequest",
+        "VMPAssignEdgeIPResponse": ".:ServerIpEdgeIpsResponse",
+        "VMPUnassignEdgeIPRequest": ".:ServerIpEdgeIpsRequest",
+        "VMPUnassignEdgeIPResponse": ".:ServerIpEdgeIpsResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

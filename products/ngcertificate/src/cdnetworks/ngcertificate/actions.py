@@ -12,13 +12,12 @@ from typing import Any
 from cdnetworks.core.action import Action
 
 from .models import (
+    CertificateIdRequest,
     CreateACertificateRequest,
     CreateACertificateResponse,
-    DeleteACertificateRequest,
     DeleteACertificateResponse,
     DownloadTheCsrRequest,
     DownloadTheCsrResponse,
-    GetACertificateRequest,
     GetACertificateResponse,
     GetACertificateVersionsDetailsRequest,
     GetACertificateVersionsDetailsResponse,
@@ -58,11 +57,11 @@ GET_LIST_OF_CERTIFICATES: Action[GetListOfCertificatesRequest, GetListOfCertific
 )
 """GetListOfCertificates: ``GET /cdn/certificates``."""
 
-GET_A_CERTIFICATE: Action[GetACertificateRequest, GetACertificateResponse] = Action(
+GET_A_CERTIFICATE: Action[CertificateIdRequest, GetACertificateResponse] = Action(
     name="GetACertificate",
     method="GET",
     path="/cdn/certificates/{certificateId}",
-    request=GetACertificateRequest,
+    request=CertificateIdRequest,
     response=GetACertificateResponse,
     product=PRODUCT,
     summary="GetACertificate: GET /cdn/certificates/{certificateId}.",
@@ -84,11 +83,11 @@ UPDATE_A_CERTIFICATE: Action[UpdateACertificateRequest, UpdateACertificateRespon
 )
 """UpdateACertificate: ``PATCH /cdn/certificates/{certificateId}``."""
 
-DELETE_A_CERTIFICATE: Action[DeleteACertificateRequest, DeleteACertificateResponse] = Action(
+DELETE_A_CERTIFICATE: Action[CertificateIdRequest, DeleteACertificateResponse] = Action(
     name="DeleteACertificate",
     method="DELETE",
     path="/cdn/certificates/{certificateId}",
-    request=DeleteACertificateRequest,
+    request=CertificateIdRequest,
     response=DeleteACertificateResponse,
     product=PRODUCT,
     summary="DeleteACertificate: DELETE /cdn/certificates/{certificateId}.",

@@ -23,14 +23,13 @@ from .actions import (
     UPDATE_A_CERTIFICATE,
 )
 from .models import (
+    CertificateIdRequest,
     CreateACertificateRequest,
     CreateACertificateRequestNewVersion,
     CreateACertificateResponse,
-    DeleteACertificateRequest,
     DeleteACertificateResponse,
     DownloadTheCsrRequest,
     DownloadTheCsrResponse,
-    GetACertificateRequest,
     GetACertificateResponse,
     GetACertificateVersionsDetailsRequest,
     GetACertificateVersionsDetailsResponse,
@@ -123,7 +122,7 @@ class CdnProCertificatesClient(ProductClient):
         )
 
     @overload
-    def get_a_certificate(self, request: GetACertificateRequest, /) -> GetACertificateResponse: ...
+    def get_a_certificate(self, request: CertificateIdRequest, /) -> GetACertificateResponse: ...
     @overload
     def get_a_certificate(
         self,
@@ -132,7 +131,7 @@ class CdnProCertificatesClient(ProductClient):
     ) -> GetACertificateResponse: ...
     def get_a_certificate(
         self,
-        request: GetACertificateRequest | None = None,
+        request: CertificateIdRequest | None = None,
         *,
         certificate_id: str | None = None,
     ) -> GetACertificateResponse:
@@ -179,7 +178,7 @@ class CdnProCertificatesClient(ProductClient):
 
     @overload
     def delete_a_certificate(
-        self, request: DeleteACertificateRequest, /
+        self, request: CertificateIdRequest, /
     ) -> DeleteACertificateResponse: ...
     @overload
     def delete_a_certificate(
@@ -189,7 +188,7 @@ class CdnProCertificatesClient(ProductClient):
     ) -> DeleteACertificateResponse: ...
     def delete_a_certificate(
         self,
-        request: DeleteACertificateRequest | None = None,
+        request: CertificateIdRequest | None = None,
         *,
         certificate_id: str | None = None,
     ) -> DeleteACertificateResponse:
@@ -316,7 +315,7 @@ class AsyncCdnProCertificatesClient(AsyncProductClient):
 
     @overload
     async def get_a_certificate(
-        self, request: GetACertificateRequest, /
+        self, request: CertificateIdRequest, /
     ) -> GetACertificateResponse: ...
     @overload
     async def get_a_certificate(
@@ -326,7 +325,7 @@ class AsyncCdnProCertificatesClient(AsyncProductClient):
     ) -> GetACertificateResponse: ...
     async def get_a_certificate(
         self,
-        request: GetACertificateRequest | None = None,
+        request: CertificateIdRequest | None = None,
         *,
         certificate_id: str | None = None,
     ) -> GetACertificateResponse:
@@ -373,7 +372,7 @@ class AsyncCdnProCertificatesClient(AsyncProductClient):
 
     @overload
     async def delete_a_certificate(
-        self, request: DeleteACertificateRequest, /
+        self, request: CertificateIdRequest, /
     ) -> DeleteACertificateResponse: ...
     @overload
     async def delete_a_certificate(
@@ -383,7 +382,7 @@ class AsyncCdnProCertificatesClient(AsyncProductClient):
     ) -> DeleteACertificateResponse: ...
     async def delete_a_certificate(
         self,
-        request: DeleteACertificateRequest | None = None,
+        request: CertificateIdRequest | None = None,
         *,
         certificate_id: str | None = None,
     ) -> DeleteACertificateResponse:

@@ -8,37 +8,38 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "CertificateIdRequest",
+    "ChainCertificates",
     "CreateACertificateRequest",
     "CreateACertificateRequestNewVersion",
-    "CreateACertificateRequestNewVersionIdentificationInfo",
     "CreateACertificateResponse",
-    "DeleteACertificateRequest",
     "DeleteACertificateResponse",
     "DownloadTheCsrRequest",
     "DownloadTheCsrResponse",
     "DownloadTheCsrResponseDcvFile",
-    "GetACertificateRequest",
     "GetACertificateResponse",
     "GetACertificateResponseUsageInStaging",
     "GetACertificateResponseVersions",
     "GetACertificateVersionsDetailsRequest",
     "GetACertificateVersionsDetailsResponse",
-    "GetACertificateVersionsDetailsResponseChainCertificates",
     "GetListOfCertificatesRequest",
     "GetListOfCertificatesResponse",
     "GetListOfCertificatesResponseCertificates",
+    "IdentificationInfo",
     "UpdateACertificateRequest",
     "UpdateACertificateRequestNewVersion",
     "UpdateACertificateResponse",
 ]
 
 
-class CreateACertificateRequestNewVersionIdentificationInfo(ItemModel, kw_only=True):
+class IdentificationInfo(ItemModel, kw_only=True):
     """The ``identification_info`` of ``CreateACertificateRequestNewVersion``, the ``identification_info`` of ``UpdateACertificateRequestNewVersion``."""
 
     country: str | None = None
@@ -58,7 +59,7 @@ class CreateACertificateRequestNewVersion(ItemModel, kw_only=True):
     private_key: str
     certificate: str
     chain_cert: str | None = None
-    identification_info: CreateACertificateRequestNewVersionIdentificationInfo | None = None
+    identification_info: IdentificationInfo | None = None
 
 
 class GetListOfCertificatesResponseCertificates(ItemModel, kw_only=True):
@@ -131,7 +132,7 @@ class UpdateACertificateRequestNewVersion(ItemModel, kw_only=True):
     private_key: str | None = None
     certificate: str | None = None
     chain_cert: str | None = None
-    identification_info: CreateACertificateRequestNewVersionIdentificationInfo | None = None
+    identification_info: IdentificationInfo | None = None
 
 
 class DownloadTheCsrResponseDcvFile(ItemModel, kw_only=True):
@@ -150,7 +151,7 @@ class DownloadTheCsrResponse(ResponseModel, kw_only=True):
     dcv_file: DownloadTheCsrResponseDcvFile | None = None
 
 
-class GetACertificateVersionsDetailsResponseChainCertificates(ItemModel, kw_only=True):
+class ChainCertificates(ItemModel, kw_only=True):
     """An item of ``GetACertificateVersionsDetailsResponse.chain_certificates``."""
 
     subject: str | None = None
@@ -176,9 +177,7 @@ class GetACertificateVersionsDetailsResponse(ResponseModel, kw_only=True):
     key_length: int | None = None
     subject_alternative_names: list[str] = msgspec.field(default_factory=list)
     deletable: bool | None = None
-    chain_certificates: list[GetACertificateVersionsDetailsResponseChainCertificates] = (
-        msgspec.field(default_factory=list)
-    )
+    chain_certificates: list[ChainCertificates] = msgspec.field(default_factory=list)
     issuer: str | None = None
 
 
@@ -211,8 +210,8 @@ class GetListOfCertificatesRequest(RequestModel, kw_only=True):
     sort_order: str | None = None
 
 
-class GetACertificateRequest(RequestModel, kw_only=True):
-    """The arguments of GetACertificate (``GET /cdn/certificates/{certificateId}``)."""
+class CertificateIdRequest(RequestModel, kw_only=True):
+    """The arguments of GetACertificate, DeleteACertificate: the same fields."""
 
     certificate_id: str
 
@@ -235,12 +234,6 @@ class UpdateACertificateResponse(ResponseModel, kw_only=True):
     location: str | None = None
 
 
-class DeleteACertificateRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteACertificate (``DELETE /cdn/certificates/{certificateId}``)."""
-
-    certificate_id: str
-
-
 class DeleteACertificateResponse(ResponseModel, kw_only=True):
     """The answer of DeleteACertificate: no JSON body, only the status and headers."""
 
@@ -259,3 +252,18 @@ class GetACertificateVersionsDetailsRequest(RequestModel, kw_only=True):
 
     certificate_id: str
     version: int
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "CreateACertificateRequestNewVersionIdentificationInfo": ".:IdentificationInfo",
+        "DeleteACertificateRequest": ".:CertificateIdRequest",
+        "GetACertificateRequest": ".:CertificateIdRequest",
+        "GetACertificateResponseUsageInProduction": ".:GetACertificateResponseUsageInStaging",
+        "GetACertificateVersionsDetailsResponseChainCertificates": ".:ChainCertificates",
+        "UpdateACertificateRequestNewVersionIdentificationInfo": ".:IdentificationInfo",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

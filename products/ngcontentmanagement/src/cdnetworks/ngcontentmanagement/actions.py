@@ -23,12 +23,11 @@ from .models import (
     GetListOfPrefetchRequestsResponse,
     GetListOfPurgeRequestsRequest,
     GetListOfPurgeRequestsResponse,
-    GetPrefetchRequestStatusRequest,
     GetPrefetchRequestStatusResponse,
-    GetPurgeRequestStatusRequest,
     GetPurgeRequestStatusResponse,
     GetPurgeSummaryRequest,
     GetPurgeSummaryResponse,
+    IdRequest,
 )
 
 PRODUCT = "ngcontentmanagement"
@@ -95,16 +94,14 @@ GET_PURGE_SUMMARY: Action[GetPurgeSummaryRequest, GetPurgeSummaryResponse] = Act
 )
 """GetPurgeSummary: ``GET /cdn/purges/purgeSummary``."""
 
-GET_PURGE_REQUEST_STATUS: Action[GetPurgeRequestStatusRequest, GetPurgeRequestStatusResponse] = (
-    Action(
-        name="GetPurgeRequestStatus",
-        method="GET",
-        path="/cdn/purges/{id}",
-        request=GetPurgeRequestStatusRequest,
-        response=GetPurgeRequestStatusResponse,
-        product=PRODUCT,
-        summary="GetPurgeRequestStatus: GET /cdn/purges/{id}.",
-    )
+GET_PURGE_REQUEST_STATUS: Action[IdRequest, GetPurgeRequestStatusResponse] = Action(
+    name="GetPurgeRequestStatus",
+    method="GET",
+    path="/cdn/purges/{id}",
+    request=IdRequest,
+    response=GetPurgeRequestStatusResponse,
+    product=PRODUCT,
+    summary="GetPurgeRequestStatus: GET /cdn/purges/{id}.",
 )
 """GetPurgeRequestStatus: ``GET /cdn/purges/{id}``."""
 
@@ -138,13 +135,11 @@ GET_LIST_OF_PREFETCH_REQUESTS: Action[
 )
 """GetListOfPrefetchRequests: ``GET /cdn/prefetches``."""
 
-GET_PREFETCH_REQUEST_STATUS: Action[
-    GetPrefetchRequestStatusRequest, GetPrefetchRequestStatusResponse
-] = Action(
+GET_PREFETCH_REQUEST_STATUS: Action[IdRequest, GetPrefetchRequestStatusResponse] = Action(
     name="GetPrefetchRequestStatus",
     method="GET",
     path="/cdn/prefetches/{id}",
-    request=GetPrefetchRequestStatusRequest,
+    request=IdRequest,
     response=GetPrefetchRequestStatusResponse,
     product=PRODUCT,
     summary="GetPrefetchRequestStatus: GET /cdn/prefetches/{id}.",

@@ -36,12 +36,11 @@ from .models import (
     GetListOfPrefetchRequestsResponse,
     GetListOfPurgeRequestsRequest,
     GetListOfPurgeRequestsResponse,
-    GetPrefetchRequestStatusRequest,
     GetPrefetchRequestStatusResponse,
-    GetPurgeRequestStatusRequest,
     GetPurgeRequestStatusResponse,
     GetPurgeSummaryRequest,
     GetPurgeSummaryResponse,
+    IdRequest,
 )
 
 __all__ = [
@@ -164,9 +163,7 @@ class CdnProContentManagementClient(ProductClient):
         )
 
     @overload
-    def get_purge_request_status(
-        self, request: GetPurgeRequestStatusRequest, /
-    ) -> GetPurgeRequestStatusResponse: ...
+    def get_purge_request_status(self, request: IdRequest, /) -> GetPurgeRequestStatusResponse: ...
     @overload
     def get_purge_request_status(
         self,
@@ -175,7 +172,7 @@ class CdnProContentManagementClient(ProductClient):
     ) -> GetPurgeRequestStatusResponse: ...
     def get_purge_request_status(
         self,
-        request: GetPurgeRequestStatusRequest | None = None,
+        request: IdRequest | None = None,
         *,
         id: str | None = None,
     ) -> GetPurgeRequestStatusResponse:
@@ -248,7 +245,7 @@ class CdnProContentManagementClient(ProductClient):
 
     @overload
     def get_prefetch_request_status(
-        self, request: GetPrefetchRequestStatusRequest, /
+        self, request: IdRequest, /
     ) -> GetPrefetchRequestStatusResponse: ...
     @overload
     def get_prefetch_request_status(
@@ -258,7 +255,7 @@ class CdnProContentManagementClient(ProductClient):
     ) -> GetPrefetchRequestStatusResponse: ...
     def get_prefetch_request_status(
         self,
-        request: GetPrefetchRequestStatusRequest | None = None,
+        request: IdRequest | None = None,
         *,
         id: str | None = None,
     ) -> GetPrefetchRequestStatusResponse:
@@ -399,7 +396,7 @@ class AsyncCdnProContentManagementClient(AsyncProductClient):
 
     @overload
     async def get_purge_request_status(
-        self, request: GetPurgeRequestStatusRequest, /
+        self, request: IdRequest, /
     ) -> GetPurgeRequestStatusResponse: ...
     @overload
     async def get_purge_request_status(
@@ -409,7 +406,7 @@ class AsyncCdnProContentManagementClient(AsyncProductClient):
     ) -> GetPurgeRequestStatusResponse: ...
     async def get_purge_request_status(
         self,
-        request: GetPurgeRequestStatusRequest | None = None,
+        request: IdRequest | None = None,
         *,
         id: str | None = None,
     ) -> GetPurgeRequestStatusResponse:
@@ -482,7 +479,7 @@ class AsyncCdnProContentManagementClient(AsyncProductClient):
 
     @overload
     async def get_prefetch_request_status(
-        self, request: GetPrefetchRequestStatusRequest, /
+        self, request: IdRequest, /
     ) -> GetPrefetchRequestStatusResponse: ...
     @overload
     async def get_prefetch_request_status(
@@ -492,7 +489,7 @@ class AsyncCdnProContentManagementClient(AsyncProductClient):
     ) -> GetPrefetchRequestStatusResponse: ...
     async def get_prefetch_request_status(
         self,
-        request: GetPrefetchRequestStatusRequest | None = None,
+        request: IdRequest | None = None,
         *,
         id: str | None = None,
     ) -> GetPrefetchRequestStatusResponse:

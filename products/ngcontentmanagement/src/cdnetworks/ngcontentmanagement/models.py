@@ -8,6 +8,8 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
@@ -23,18 +25,17 @@ __all__ = [
     "GetAvailablePurgeRequestsResponse",
     "GetListOfPrefetchRequestsRequest",
     "GetListOfPrefetchRequestsResponse",
-    "GetListOfPrefetchRequestsResponsePrefetchRequests",
     "GetListOfPurgeRequestsRequest",
     "GetListOfPurgeRequestsResponse",
     "GetListOfPurgeRequestsResponsePurgeRequests",
-    "GetPrefetchRequestStatusRequest",
     "GetPrefetchRequestStatusResponse",
     "GetPrefetchRequestStatusResponseFileList",
     "GetPrefetchRequestStatusResponseMetadata",
-    "GetPurgeRequestStatusRequest",
     "GetPurgeRequestStatusResponse",
     "GetPurgeSummaryRequest",
     "GetPurgeSummaryResponse",
+    "IdRequest",
+    "PrefetchRequests",
 ]
 
 
@@ -108,7 +109,7 @@ class CreateAPrefetchRequestRequestFileList(ItemModel, kw_only=True):
     headers: list[CreateAPurgeRequestRequestFileHeaders] = msgspec.field(default_factory=list)
 
 
-class GetListOfPrefetchRequestsResponsePrefetchRequests(ItemModel, kw_only=True):
+class PrefetchRequests(ItemModel, kw_only=True):
     """An item of ``GetListOfPrefetchRequestsResponse.prefetch_requests``."""
 
     id: str | None = None
@@ -126,9 +127,7 @@ class GetListOfPrefetchRequestsResponse(ResponseModel, kw_only=True):
     """The answer of GetListOfPrefetchRequests."""
 
     count: int | None = None
-    prefetch_requests: list[GetListOfPrefetchRequestsResponsePrefetchRequests] = msgspec.field(
-        default_factory=list
-    )
+    prefetch_requests: list[PrefetchRequests] = msgspec.field(default_factory=list)
 
 
 class GetPrefetchRequestStatusResponseFileList(ItemModel, kw_only=True):
@@ -210,8 +209,8 @@ class GetPurgeSummaryRequest(RequestModel, kw_only=True):
     target: str | None = None
 
 
-class GetPurgeRequestStatusRequest(RequestModel, kw_only=True):
-    """The arguments of GetPurgeRequestStatus (``GET /cdn/purges/{id}``)."""
+class IdRequest(RequestModel, kw_only=True):
+    """The arguments of GetPurgeRequestStatus, GetPrefetchRequestStatus: the same fields."""
 
     id: str
 
@@ -245,13 +244,23 @@ class GetListOfPrefetchRequestsRequest(RequestModel, kw_only=True):
     search: str | None = None
 
 
-class GetPrefetchRequestStatusRequest(RequestModel, kw_only=True):
-    """The arguments of GetPrefetchRequestStatus (``GET /cdn/prefetches/{id}``)."""
-
-    id: str
-
-
 class GetAvailablePurgeRequestsRequest(RequestModel, kw_only=True):
     """The arguments of GetAvailablePurgeRequests (``GET /cdn/purges/purgeTokens``)."""
 
     target: str
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "CreateAPrefetchRequestRequestFileListHeaders": ".:CreateAPurgeRequestRequestFileHeaders",
+        "GetListOfPrefetchRequestsResponsePrefetchRequests": ".:PrefetchRequests",
+        "GetPrefetchRequestStatusRequest": ".:IdRequest",
+        "GetPrefetchRequestStatusResponseFileListHeaders": ".:CreateAPurgeRequestRequestFileHeaders",
+        "GetPurgeRequestStatusRequest": ".:IdRequest",
+        "GetPurgeRequestStatusResponseDirHeaders": ".:CreateAPurgeRequestRequestFileHeaders",
+        "GetPurgeRequestStatusResponseFileHeaders": ".:CreateAPurgeRequestRequestFileHeaders",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

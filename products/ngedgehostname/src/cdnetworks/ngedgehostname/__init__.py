@@ -42,6 +42,7 @@ _MODULES = {
         "CdnProEdgeHostnamesClient",
     ),
     ".models": (
+        "Action",
         "CreateAnEdgeHostnameRequest",
         "CreateAnEdgeHostnameRequestClientZones",
         "CreateAnEdgeHostnameRequestClientZonesAction",
@@ -58,11 +59,9 @@ _MODULES = {
         "GetAnEdgeHostnameResponse",
         "GetAnEdgeHostnameResponseConfigs",
         "GetAnEdgeHostnameResponseConfigsClientZones",
-        "GetAnEdgeHostnameResponseConfigsClientZonesAction",
         "GetAnEdgeHostnameResponseHistory",
         "GetAnEdgeHostnameResponseHistoryConfiguration",
         "GetClientRegionsRequest",
-        "GetClientRegionsResponse",
         "UpdateAnEdgeHostnameAllRequest",
         "UpdateAnEdgeHostnameAllResponse",
         "UpdateAnEdgeHostnamePartRequest",
@@ -74,8 +73,10 @@ _MODULES = {
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
     "AsyncNgedgehostnameClient": ".client:AsyncCdnProEdgeHostnamesClient",
+    "GetAnEdgeHostnameResponseConfigsClientZonesAction": ".models:Action",
     "GetAnEdgeHostnameResponseHistoryConfigurationClientZones": ".models:GetAnEdgeHostnameResponseConfigsClientZones",
-    "GetAnEdgeHostnameResponseHistoryConfigurationClientZonesAction": ".models:GetAnEdgeHostnameResponseConfigsClientZonesAction",
+    "GetAnEdgeHostnameResponseHistoryConfigurationClientZonesAction": ".models:Action",
+    "GetClientRegionsResponse": ".models:GetAListOfIspsResponse",
     "GetClientRegionsResponseData": ".models:GetAListOfIspsResponseData",
     "NgedgehostnameClient": ".client:CdnProEdgeHostnamesClient",
     "UpdateAnEdgeHostnameAllRequestClientZones": ".models:CreateAnEdgeHostnameRequestClientZones",

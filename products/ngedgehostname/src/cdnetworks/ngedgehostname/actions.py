@@ -23,7 +23,6 @@ from .models import (
     GetAnEdgeHostnameRequest,
     GetAnEdgeHostnameResponse,
     GetClientRegionsRequest,
-    GetClientRegionsResponse,
     UpdateAnEdgeHostnameAllRequest,
     UpdateAnEdgeHostnameAllResponse,
     UpdateAnEdgeHostnamePartRequest,
@@ -129,12 +128,12 @@ GET_A_LIST_OF_ISPS: Action[GetAListOfIspsRequest, GetAListOfIspsResponse] = Acti
 )
 """GetAListOfIsps: ``GET /cdn/edgeHostnames/isps``."""
 
-GET_CLIENT_REGIONS: Action[GetClientRegionsRequest, GetClientRegionsResponse] = Action(
+GET_CLIENT_REGIONS: Action[GetClientRegionsRequest, GetAListOfIspsResponse] = Action(
     name="GetClientRegions",
     method="GET",
     path="/cdn/edgeHostnames/clientRegions",
     request=GetClientRegionsRequest,
-    response=GetClientRegionsResponse,
+    response=GetAListOfIspsResponse,
     product=PRODUCT,
     summary="GetClientRegions: GET /cdn/edgeHostnames/clientRegions.",
 )

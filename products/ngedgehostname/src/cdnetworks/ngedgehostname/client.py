@@ -36,7 +36,6 @@ from .models import (
     GetAnEdgeHostnameRequest,
     GetAnEdgeHostnameResponse,
     GetClientRegionsRequest,
-    GetClientRegionsResponse,
     UpdateAnEdgeHostnameAllRequest,
     UpdateAnEdgeHostnameAllResponse,
     UpdateAnEdgeHostnamePartRequest,
@@ -252,7 +251,7 @@ class CdnProEdgeHostnamesClient(ProductClient):
         search: str | None = None,
         sort_order: str | None = None,
         isp_code: str | None = None,
-    ) -> GetClientRegionsResponse:
+    ) -> GetAListOfIspsResponse:
         """GetClientRegions: ``GET /cdn/edgeHostnames/clientRegions``."""
         return self.core.call(
             GET_CLIENT_REGIONS, request, search=search, sort_order=sort_order, isp_code=isp_code
@@ -458,7 +457,7 @@ class AsyncCdnProEdgeHostnamesClient(AsyncProductClient):
         search: str | None = None,
         sort_order: str | None = None,
         isp_code: str | None = None,
-    ) -> GetClientRegionsResponse:
+    ) -> GetAListOfIspsResponse:
         """GetClientRegions: ``GET /cdn/edgeHostnames/clientRegions``."""
         return await self.core.call(
             GET_CLIENT_REGIONS, request, search=search, sort_order=sort_order, isp_code=isp_code

@@ -8,11 +8,14 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "Action",
     "CreateAnEdgeHostnameRequest",
     "CreateAnEdgeHostnameRequestClientZones",
     "CreateAnEdgeHostnameRequestClientZonesAction",
@@ -29,11 +32,9 @@ __all__ = [
     "GetAnEdgeHostnameResponse",
     "GetAnEdgeHostnameResponseConfigs",
     "GetAnEdgeHostnameResponseConfigsClientZones",
-    "GetAnEdgeHostnameResponseConfigsClientZonesAction",
     "GetAnEdgeHostnameResponseHistory",
     "GetAnEdgeHostnameResponseHistoryConfiguration",
     "GetClientRegionsRequest",
-    "GetClientRegionsResponse",
     "UpdateAnEdgeHostnameAllRequest",
     "UpdateAnEdgeHostnameAllResponse",
     "UpdateAnEdgeHostnamePartRequest",
@@ -42,7 +43,7 @@ __all__ = [
 ]
 
 
-class GetAnEdgeHostnameResponseConfigsClientZonesAction(ItemModel, kw_only=True):
+class Action(ItemModel, kw_only=True):
     """The ``action`` of ``GetAnEdgeHostnameResponseConfigsClientZones``."""
 
     type: str | None = None
@@ -56,7 +57,7 @@ class GetAnEdgeHostnameResponseConfigsClientZones(ItemModel, kw_only=True):
 
     region: str | None = None
     weight: int | None = None
-    action: GetAnEdgeHostnameResponseConfigsClientZonesAction | None = None
+    action: Action | None = None
     isp: str | None = None
 
 
@@ -155,20 +156,14 @@ class GetAListOfEdgeHostnamesResponse(ResponseModel, kw_only=True):
 
 
 class GetAListOfIspsResponseData(ItemModel, kw_only=True):
-    """An item of ``GetAListOfIspsResponse.data``, an item of ``GetClientRegionsResponse.data``."""
+    """An item of ``GetAListOfIspsResponse.data``."""
 
     code: str | None = None
     name: str | None = None
 
 
 class GetAListOfIspsResponse(ResponseModel, kw_only=True):
-    """The answer of GetAListOfIsps."""
-
-    data: list[GetAListOfIspsResponseData] = msgspec.field(default_factory=list)
-
-
-class GetClientRegionsResponse(ResponseModel, kw_only=True):
-    """The answer of GetClientRegions."""
+    """The answer of GetAListOfIsps, GetClientRegions."""
 
     data: list[GetAListOfIspsResponseData] = msgspec.field(default_factory=list)
 
@@ -263,3 +258,20 @@ class GetClientRegionsRequest(RequestModel, kw_only=True):
     search: str | None = None
     sort_order: str | None = None
     isp_code: str | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "GetAnEdgeHostnameResponseConfigsClientZonesAction": ".:Action",
+        "GetAnEdgeHostnameResponseHistoryConfigurationClientZones": ".:GetAnEdgeHostnameResponseConfigsClientZones",
+        "GetAnEdgeHostnameResponseHistoryConfigurationClientZonesAction": ".:Action",
+        "GetClientRegionsResponse": ".:GetAListOfIspsResponse",
+        "GetClientRegionsResponseData": ".:GetAListOfIspsResponseData",
+        "UpdateAnEdgeHostnameAllRequestClientZones": ".:CreateAnEdgeHostnameRequestClientZones",
+        "UpdateAnEdgeHostnameAllRequestClientZonesAction": ".:CreateAnEdgeHostnameRequestClientZonesAction",
+        "UpdateAnEdgeHostnamePartRequestClientZonesAction": ".:CreateAnEdgeHostnameRequestClientZonesAction",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

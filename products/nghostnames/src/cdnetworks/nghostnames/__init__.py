@@ -42,18 +42,20 @@ _MODULES = {
         "GetHistoricalInformationAboutHostnamesResponse",
         "GetHistoricalInformationAboutOneHostnameRequest",
         "GetHistoricalInformationAboutOneHostnameResponse",
-        "GetHistoricalInformationAboutOneHostnameResponseHistory",
         "GetInformationAboutASpecificHostnameRequest",
         "GetInformationAboutASpecificHostnameResponse",
         "GetListOfHostnamesThatHaveBeenDeployedRequest",
         "GetListOfHostnamesThatHaveBeenDeployedResponse",
-        "GetListOfHostnamesThatHaveBeenDeployedResponseHostnames",
+        "History",
+        "Hostnames",
     ),
     ".product": ("NGHOSTNAMES",),
 }
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
     "AsyncNghostnamesClient": ".client:AsyncCdnProHostnamesClient",
+    "GetHistoricalInformationAboutOneHostnameResponseHistory": ".models:History",
+    "GetListOfHostnamesThatHaveBeenDeployedResponseHostnames": ".models:Hostnames",
     "NghostnamesClient": ".client:CdnProHostnamesClient",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

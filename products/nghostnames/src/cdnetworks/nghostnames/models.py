@@ -8,6 +8,8 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
@@ -17,16 +19,16 @@ __all__ = [
     "GetHistoricalInformationAboutHostnamesResponse",
     "GetHistoricalInformationAboutOneHostnameRequest",
     "GetHistoricalInformationAboutOneHostnameResponse",
-    "GetHistoricalInformationAboutOneHostnameResponseHistory",
     "GetInformationAboutASpecificHostnameRequest",
     "GetInformationAboutASpecificHostnameResponse",
     "GetListOfHostnamesThatHaveBeenDeployedRequest",
     "GetListOfHostnamesThatHaveBeenDeployedResponse",
-    "GetListOfHostnamesThatHaveBeenDeployedResponseHostnames",
+    "History",
+    "Hostnames",
 ]
 
 
-class GetListOfHostnamesThatHaveBeenDeployedResponseHostnames(ItemModel, kw_only=True):
+class Hostnames(ItemModel, kw_only=True):
     """An item of ``GetListOfHostnamesThatHaveBeenDeployedResponse.hostnames``."""
 
     hostname: str | None = None
@@ -37,9 +39,7 @@ class GetListOfHostnamesThatHaveBeenDeployedResponseHostnames(ItemModel, kw_only
 class GetListOfHostnamesThatHaveBeenDeployedResponse(ResponseModel, kw_only=True):
     """The answer of GetListOfHostnamesThatHaveBeenDeployed."""
 
-    hostnames: list[GetListOfHostnamesThatHaveBeenDeployedResponseHostnames] = msgspec.field(
-        default_factory=list
-    )
+    hostnames: list[Hostnames] = msgspec.field(default_factory=list)
     count: int | None = None
 
 
@@ -50,7 +50,7 @@ class GetHistoricalInformationAboutHostnamesResponse(ResponseModel, kw_only=True
     hostnames: list[str] = msgspec.field(default_factory=list)
 
 
-class GetHistoricalInformationAboutOneHostnameResponseHistory(ItemModel, kw_only=True):
+class History(ItemModel, kw_only=True):
     """An item of ``GetHistoricalInformationAboutOneHostnameResponse.history``."""
 
     target: str | None = None
@@ -64,9 +64,7 @@ class GetHistoricalInformationAboutOneHostnameResponse(ResponseModel, kw_only=Tr
     """The answer of GetHistoricalInformationAboutOneHostname."""
 
     hostname: str | None = None
-    history: list[GetHistoricalInformationAboutOneHostnameResponseHistory] = msgspec.field(
-        default_factory=list
-    )
+    history: list[History] = msgspec.field(default_factory=list)
 
 
 class GetInformationAboutASpecificHostnameResponse(ResponseModel, kw_only=True):
@@ -109,3 +107,14 @@ class GetInformationAboutASpecificHostnameRequest(RequestModel, kw_only=True):
     """The arguments of GetInformationAboutASpecificHostname (``GET /cdn/hostnames/{hostname}``)."""
 
     hostname: str
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "GetHistoricalInformationAboutOneHostnameResponseHistory": ".:History",
+        "GetListOfHostnamesThatHaveBeenDeployedResponseHostnames": ".:Hostnames",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

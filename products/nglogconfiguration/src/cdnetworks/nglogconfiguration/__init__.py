@@ -42,18 +42,17 @@ _MODULES = {
     ".models": (
         "CreateALogConfigurationRequest",
         "CreateALogConfigurationResponse",
-        "DeleteALogConfigurationRequest",
         "DeleteALogConfigurationResponse",
         "GetAListOfLogConfigurationsRequest",
         "GetAListOfLogConfigurationsResponse",
         "GetAListOfLogConfigurationsResponseLogConfigs",
-        "GetALogConfigurationRequest",
         "GetALogConfigurationResponse",
         "GetALogConfigurationResponseConfigs",
         "GetAccessLogsForHostnamesRequest",
         "GetAccessLogsForHostnamesRequestFilters",
         "GetAccessLogsForHostnamesResponse",
         "GetAccessLogsForHostnamesResponseLogs",
+        "IdRequest",
         "UpdateALogConfigurationRequest",
         "UpdateALogConfigurationResponse",
     ),
@@ -62,6 +61,8 @@ _MODULES = {
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
     "AsyncNglogconfigurationClient": ".client:AsyncCdnProLogConfigurationClient",
+    "DeleteALogConfigurationRequest": ".models:IdRequest",
+    "GetALogConfigurationRequest": ".models:IdRequest",
     "NglogconfigurationClient": ".client:CdnProLogConfigurationClient",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

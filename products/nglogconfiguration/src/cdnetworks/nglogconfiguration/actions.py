@@ -14,14 +14,13 @@ from cdnetworks.core.action import Action
 from .models import (
     CreateALogConfigurationRequest,
     CreateALogConfigurationResponse,
-    DeleteALogConfigurationRequest,
     DeleteALogConfigurationResponse,
     GetAccessLogsForHostnamesRequest,
     GetAccessLogsForHostnamesResponse,
     GetAListOfLogConfigurationsRequest,
     GetAListOfLogConfigurationsResponse,
-    GetALogConfigurationRequest,
     GetALogConfigurationResponse,
+    IdRequest,
     UpdateALogConfigurationRequest,
     UpdateALogConfigurationResponse,
 )
@@ -64,11 +63,11 @@ CREATE_A_LOG_CONFIGURATION: Action[
 )
 """CreateALogConfiguration: ``POST /cdn/report/logConfigs``."""
 
-GET_A_LOG_CONFIGURATION: Action[GetALogConfigurationRequest, GetALogConfigurationResponse] = Action(
+GET_A_LOG_CONFIGURATION: Action[IdRequest, GetALogConfigurationResponse] = Action(
     name="GetALogConfiguration",
     method="GET",
     path="/cdn/report/logConfigs/{id}",
-    request=GetALogConfigurationRequest,
+    request=IdRequest,
     response=GetALogConfigurationResponse,
     product=PRODUCT,
     summary="GetALogConfiguration: GET /cdn/report/logConfigs/{id}.",
@@ -97,13 +96,11 @@ UPDATE_A_LOG_CONFIGURATION: Action[
 )
 """UpdateALogConfiguration: ``PATCH /cdn/report/logConfigs/{id}``."""
 
-DELETE_A_LOG_CONFIGURATION: Action[
-    DeleteALogConfigurationRequest, DeleteALogConfigurationResponse
-] = Action(
+DELETE_A_LOG_CONFIGURATION: Action[IdRequest, DeleteALogConfigurationResponse] = Action(
     name="DeleteALogConfiguration",
     method="DELETE",
     path="/cdn/report/logConfigs/{id}",
-    request=DeleteALogConfigurationRequest,
+    request=IdRequest,
     response=DeleteALogConfigurationResponse,
     product=PRODUCT,
     summary="DeleteALogConfiguration: DELETE /cdn/report/logConfigs/{id}.",

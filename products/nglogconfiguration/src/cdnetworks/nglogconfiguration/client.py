@@ -24,15 +24,14 @@ from .actions import (
 from .models import (
     CreateALogConfigurationRequest,
     CreateALogConfigurationResponse,
-    DeleteALogConfigurationRequest,
     DeleteALogConfigurationResponse,
     GetAccessLogsForHostnamesRequest,
     GetAccessLogsForHostnamesRequestFilters,
     GetAccessLogsForHostnamesResponse,
     GetAListOfLogConfigurationsRequest,
     GetAListOfLogConfigurationsResponse,
-    GetALogConfigurationRequest,
     GetALogConfigurationResponse,
+    IdRequest,
     UpdateALogConfigurationRequest,
     UpdateALogConfigurationResponse,
 )
@@ -107,9 +106,7 @@ class CdnProLogConfigurationClient(ProductClient):
         )
 
     @overload
-    def get_a_log_configuration(
-        self, request: GetALogConfigurationRequest, /
-    ) -> GetALogConfigurationResponse: ...
+    def get_a_log_configuration(self, request: IdRequest, /) -> GetALogConfigurationResponse: ...
     @overload
     def get_a_log_configuration(
         self,
@@ -118,7 +115,7 @@ class CdnProLogConfigurationClient(ProductClient):
     ) -> GetALogConfigurationResponse: ...
     def get_a_log_configuration(
         self,
-        request: GetALogConfigurationRequest | None = None,
+        request: IdRequest | None = None,
         *,
         id: int | None = None,
     ) -> GetALogConfigurationResponse:
@@ -165,7 +162,7 @@ class CdnProLogConfigurationClient(ProductClient):
 
     @overload
     def delete_a_log_configuration(
-        self, request: DeleteALogConfigurationRequest, /
+        self, request: IdRequest, /
     ) -> DeleteALogConfigurationResponse: ...
     @overload
     def delete_a_log_configuration(
@@ -175,7 +172,7 @@ class CdnProLogConfigurationClient(ProductClient):
     ) -> DeleteALogConfigurationResponse: ...
     def delete_a_log_configuration(
         self,
-        request: DeleteALogConfigurationRequest | None = None,
+        request: IdRequest | None = None,
         *,
         id: int | None = None,
     ) -> DeleteALogConfigurationResponse:
@@ -277,7 +274,7 @@ class AsyncCdnProLogConfigurationClient(AsyncProductClient):
 
     @overload
     async def get_a_log_configuration(
-        self, request: GetALogConfigurationRequest, /
+        self, request: IdRequest, /
     ) -> GetALogConfigurationResponse: ...
     @overload
     async def get_a_log_configuration(
@@ -287,7 +284,7 @@ class AsyncCdnProLogConfigurationClient(AsyncProductClient):
     ) -> GetALogConfigurationResponse: ...
     async def get_a_log_configuration(
         self,
-        request: GetALogConfigurationRequest | None = None,
+        request: IdRequest | None = None,
         *,
         id: int | None = None,
     ) -> GetALogConfigurationResponse:
@@ -334,7 +331,7 @@ class AsyncCdnProLogConfigurationClient(AsyncProductClient):
 
     @overload
     async def delete_a_log_configuration(
-        self, request: DeleteALogConfigurationRequest, /
+        self, request: IdRequest, /
     ) -> DeleteALogConfigurationResponse: ...
     @overload
     async def delete_a_log_configuration(
@@ -344,7 +341,7 @@ class AsyncCdnProLogConfigurationClient(AsyncProductClient):
     ) -> DeleteALogConfigurationResponse: ...
     async def delete_a_log_configuration(
         self,
-        request: DeleteALogConfigurationRequest | None = None,
+        request: IdRequest | None = None,
         *,
         id: int | None = None,
     ) -> DeleteALogConfigurationResponse:

@@ -8,6 +8,8 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
@@ -15,18 +17,17 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 __all__ = [
     "CreateALogConfigurationRequest",
     "CreateALogConfigurationResponse",
-    "DeleteALogConfigurationRequest",
     "DeleteALogConfigurationResponse",
     "GetAListOfLogConfigurationsRequest",
     "GetAListOfLogConfigurationsResponse",
     "GetAListOfLogConfigurationsResponseLogConfigs",
-    "GetALogConfigurationRequest",
     "GetALogConfigurationResponse",
     "GetALogConfigurationResponseConfigs",
     "GetAccessLogsForHostnamesRequest",
     "GetAccessLogsForHostnamesRequestFilters",
     "GetAccessLogsForHostnamesResponse",
     "GetAccessLogsForHostnamesResponseLogs",
+    "IdRequest",
     "UpdateALogConfigurationRequest",
     "UpdateALogConfigurationResponse",
 ]
@@ -117,8 +118,8 @@ class CreateALogConfigurationResponse(ResponseModel, kw_only=True):
     location: str | None = None
 
 
-class GetALogConfigurationRequest(RequestModel, kw_only=True):
-    """The arguments of GetALogConfiguration (``GET /cdn/report/logConfigs/{id}``)."""
+class IdRequest(RequestModel, kw_only=True):
+    """The arguments of GetALogConfiguration, DeleteALogConfiguration: the same fields."""
 
     id: int
 
@@ -140,12 +141,6 @@ class UpdateALogConfigurationResponse(ResponseModel, kw_only=True):
     status_code: int = 0
 
 
-class DeleteALogConfigurationRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteALogConfiguration (``DELETE /cdn/report/logConfigs/{id}``)."""
-
-    id: int
-
-
 class DeleteALogConfigurationResponse(ResponseModel, kw_only=True):
     """The answer of DeleteALogConfiguration: no JSON body, only the status and headers."""
 
@@ -158,3 +153,14 @@ class GetAccessLogsForHostnamesRequest(RequestModel, kw_only=True):
     filters: GetAccessLogsForHostnamesRequestFilters | None = None
     startdate: str
     enddate: str
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "DeleteALogConfigurationRequest": ".:IdRequest",
+        "GetALogConfigurationRequest": ".:IdRequest",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

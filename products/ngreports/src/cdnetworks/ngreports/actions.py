@@ -14,54 +14,24 @@ from cdnetworks.core.action import Action
 from .models import (
     GetASummaryOfCpuUsageRequest,
     GetASummaryOfCpuUsageResponse,
-    GetASummaryOfRequestsRequest,
-    GetASummaryOfRequestsResponse,
-    GetASummaryOfStatusCodesReturnedByEdgeServersRequest,
-    GetASummaryOfStatusCodesReturnedByEdgeServersResponse,
-    GetASummaryOfStatusCodesReturnedByOriginServersRequest,
-    GetASummaryOfStatusCodesReturnedByOriginServersResponse,
-    GetASummaryOfTrafficBandwidthRequest,
-    GetASummaryOfTrafficBandwidthResponse,
     GetASummaryOfTrafficVolumeRequest,
-    GetASummaryOfTrafficVolumeResponse,
     GetCpuTimeUsedRequest,
     GetCpuTimeUsedResponse,
-    GetEdgeBandwidthRequest,
-    GetEdgeBandwidthResponse,
     GetEdgeHostnameStatisticsRequest,
-    GetEdgeHostnameStatisticsResponse,
     GetEdgeHostnameSummaryStatisticsRequest,
-    GetEdgeHostnameSummaryStatisticsResponse,
-    GetEdgeRequestsRequest,
-    GetEdgeRequestsResponse,
     GetEdgeStatusCodeDetailsRequest,
     GetEdgeStatusCodeDetailsResponse,
-    GetEdgeTrafficVolumeRequest,
-    GetEdgeTrafficVolumeResponse,
-    GetOriginFastRouteRequestsRequest,
-    GetOriginFastRouteRequestsResponse,
-    GetOriginFastRouteTrafficVolumeRequest,
     GetOriginFastRouteTrafficVolumeResponse,
-    GetOriginStatusCodeDetailsRequest,
-    GetOriginStatusCodeDetailsResponse,
-    GetOriginTrafficVolumeRequest,
-    GetOriginTrafficVolumeResponse,
-    GetTheEdgeUploadTrafficVolumeRequest,
-    GetTheEdgeUploadTrafficVolumeResponse,
-    GetTheIntermediateTrafficVolumeRequest,
-    GetTheIntermediateTrafficVolumeResponse,
-    GetTheNumberOfRequestsToOriginRequest,
-    GetTheNumberOfRequestsToOriginResponse,
 )
 
 PRODUCT = "ngreports"
 
-GET_EDGE_TRAFFIC_VOLUME: Action[GetEdgeTrafficVolumeRequest, GetEdgeTrafficVolumeResponse] = Action(
+GET_EDGE_TRAFFIC_VOLUME: Action[GetCpuTimeUsedRequest, GetCpuTimeUsedResponse] = Action(
     name="GetEdgeTrafficVolume",
     method="POST",
     path="/cdn/report/vol",
-    request=GetEdgeTrafficVolumeRequest,
-    response=GetEdgeTrafficVolumeResponse,
+    request=GetCpuTimeUsedRequest,
+    response=GetCpuTimeUsedResponse,
     product=PRODUCT,
     summary="GetEdgeTrafficVolume: POST /cdn/report/vol.",
     query=("startdate", "enddate", "type", "scheme"),
@@ -69,12 +39,12 @@ GET_EDGE_TRAFFIC_VOLUME: Action[GetEdgeTrafficVolumeRequest, GetEdgeTrafficVolum
 )
 """GetEdgeTrafficVolume: ``POST /cdn/report/vol``."""
 
-GET_EDGE_REQUESTS: Action[GetEdgeRequestsRequest, GetEdgeRequestsResponse] = Action(
+GET_EDGE_REQUESTS: Action[GetCpuTimeUsedRequest, GetCpuTimeUsedResponse] = Action(
     name="GetEdgeRequests",
     method="POST",
     path="/cdn/report/req",
-    request=GetEdgeRequestsRequest,
-    response=GetEdgeRequestsResponse,
+    request=GetCpuTimeUsedRequest,
+    response=GetCpuTimeUsedResponse,
     product=PRODUCT,
     summary="GetEdgeRequests: POST /cdn/report/req.",
     query=("startdate", "enddate", "type", "scheme"),
@@ -82,12 +52,12 @@ GET_EDGE_REQUESTS: Action[GetEdgeRequestsRequest, GetEdgeRequestsResponse] = Act
 )
 """GetEdgeRequests: ``POST /cdn/report/req``."""
 
-GET_EDGE_BANDWIDTH: Action[GetEdgeBandwidthRequest, GetEdgeBandwidthResponse] = Action(
+GET_EDGE_BANDWIDTH: Action[GetCpuTimeUsedRequest, GetCpuTimeUsedResponse] = Action(
     name="GetEdgeBandwidth",
     method="POST",
     path="/cdn/report/bandwidth",
-    request=GetEdgeBandwidthRequest,
-    response=GetEdgeBandwidthResponse,
+    request=GetCpuTimeUsedRequest,
+    response=GetCpuTimeUsedResponse,
     product=PRODUCT,
     summary="GetEdgeBandwidth: POST /cdn/report/bandwidth.",
     query=("startdate", "enddate", "type", "scheme"),
@@ -96,12 +66,12 @@ GET_EDGE_BANDWIDTH: Action[GetEdgeBandwidthRequest, GetEdgeBandwidthResponse] = 
 """GetEdgeBandwidth: ``POST /cdn/report/bandwidth``."""
 
 GET_ORIGIN_FAST_ROUTE_TRAFFIC_VOLUME: Action[
-    GetOriginFastRouteTrafficVolumeRequest, GetOriginFastRouteTrafficVolumeResponse
+    GetCpuTimeUsedRequest, GetOriginFastRouteTrafficVolumeResponse
 ] = Action(
     name="GetOriginFastRouteTrafficVolume",
     method="POST",
     path="/cdn/report/fastOriginVol",
-    request=GetOriginFastRouteTrafficVolumeRequest,
+    request=GetCpuTimeUsedRequest,
     response=GetOriginFastRouteTrafficVolumeResponse,
     product=PRODUCT,
     summary="GetOriginFastRouteTrafficVolume: POST /cdn/report/fastOriginVol.",
@@ -110,13 +80,13 @@ GET_ORIGIN_FAST_ROUTE_TRAFFIC_VOLUME: Action[
 )
 """GetOriginFastRouteTrafficVolume: ``POST /cdn/report/fastOriginVol``."""
 
-GET_A_SUMMARY_OF_REQUESTS: Action[GetASummaryOfRequestsRequest, GetASummaryOfRequestsResponse] = (
+GET_A_SUMMARY_OF_REQUESTS: Action[GetASummaryOfCpuUsageRequest, GetASummaryOfCpuUsageResponse] = (
     Action(
         name="GetASummaryOfRequests",
         method="POST",
         path="/cdn/report/reqSummary",
-        request=GetASummaryOfRequestsRequest,
-        response=GetASummaryOfRequestsResponse,
+        request=GetASummaryOfCpuUsageRequest,
+        response=GetASummaryOfCpuUsageResponse,
         product=PRODUCT,
         summary="GetASummaryOfRequests: POST /cdn/report/reqSummary.",
         query=("startdate", "enddate", "scheme"),
@@ -126,13 +96,13 @@ GET_A_SUMMARY_OF_REQUESTS: Action[GetASummaryOfRequestsRequest, GetASummaryOfReq
 """GetASummaryOfRequests: ``POST /cdn/report/reqSummary``."""
 
 GET_A_SUMMARY_OF_TRAFFIC_BANDWIDTH: Action[
-    GetASummaryOfTrafficBandwidthRequest, GetASummaryOfTrafficBandwidthResponse
+    GetASummaryOfCpuUsageRequest, GetASummaryOfCpuUsageResponse
 ] = Action(
     name="GetASummaryOfTrafficBandwidth",
     method="POST",
     path="/cdn/report/bandwidthSummary",
-    request=GetASummaryOfTrafficBandwidthRequest,
-    response=GetASummaryOfTrafficBandwidthResponse,
+    request=GetASummaryOfCpuUsageRequest,
+    response=GetASummaryOfCpuUsageResponse,
     product=PRODUCT,
     summary="GetASummaryOfTrafficBandwidth: POST /cdn/report/bandwidthSummary.",
     query=("startdate", "enddate", "scheme"),
@@ -140,18 +110,16 @@ GET_A_SUMMARY_OF_TRAFFIC_BANDWIDTH: Action[
 )
 """GetASummaryOfTrafficBandwidth: ``POST /cdn/report/bandwidthSummary``."""
 
-GET_ORIGIN_TRAFFIC_VOLUME: Action[GetOriginTrafficVolumeRequest, GetOriginTrafficVolumeResponse] = (
-    Action(
-        name="GetOriginTrafficVolume",
-        method="POST",
-        path="/cdn/report/volOrigin",
-        request=GetOriginTrafficVolumeRequest,
-        response=GetOriginTrafficVolumeResponse,
-        product=PRODUCT,
-        summary="GetOriginTrafficVolume: POST /cdn/report/volOrigin.",
-        query=("startdate", "enddate", "type", "scheme"),
-        body=("filters",),
-    )
+GET_ORIGIN_TRAFFIC_VOLUME: Action[GetCpuTimeUsedRequest, GetCpuTimeUsedResponse] = Action(
+    name="GetOriginTrafficVolume",
+    method="POST",
+    path="/cdn/report/volOrigin",
+    request=GetCpuTimeUsedRequest,
+    response=GetCpuTimeUsedResponse,
+    product=PRODUCT,
+    summary="GetOriginTrafficVolume: POST /cdn/report/volOrigin.",
+    query=("startdate", "enddate", "type", "scheme"),
+    body=("filters",),
 )
 """GetOriginTrafficVolume: ``POST /cdn/report/volOrigin``."""
 
@@ -171,13 +139,13 @@ GET_EDGE_STATUS_CODE_DETAILS: Action[
 """GetEdgeStatusCodeDetails: ``POST /cdn/report/statusCodeDetails``."""
 
 GET_THE_NUMBER_OF_REQUESTS_TO_ORIGIN: Action[
-    GetTheNumberOfRequestsToOriginRequest, GetTheNumberOfRequestsToOriginResponse
+    GetEdgeStatusCodeDetailsRequest, GetCpuTimeUsedResponse
 ] = Action(
     name="GetTheNumberOfRequestsToOrigin",
     method="POST",
     path="/cdn/report/reqOrigin",
-    request=GetTheNumberOfRequestsToOriginRequest,
-    response=GetTheNumberOfRequestsToOriginResponse,
+    request=GetEdgeStatusCodeDetailsRequest,
+    response=GetCpuTimeUsedResponse,
     product=PRODUCT,
     summary="GetTheNumberOfRequestsToOrigin: POST /cdn/report/reqOrigin.",
     query=("startdate", "enddate", "type", "scheme"),
@@ -186,13 +154,13 @@ GET_THE_NUMBER_OF_REQUESTS_TO_ORIGIN: Action[
 """GetTheNumberOfRequestsToOrigin: ``POST /cdn/report/reqOrigin``."""
 
 GET_ORIGIN_STATUS_CODE_DETAILS: Action[
-    GetOriginStatusCodeDetailsRequest, GetOriginStatusCodeDetailsResponse
+    GetEdgeStatusCodeDetailsRequest, GetEdgeStatusCodeDetailsResponse
 ] = Action(
     name="GetOriginStatusCodeDetails",
     method="POST",
     path="/cdn/report/statusCodeDetailsOrigin",
-    request=GetOriginStatusCodeDetailsRequest,
-    response=GetOriginStatusCodeDetailsResponse,
+    request=GetEdgeStatusCodeDetailsRequest,
+    response=GetEdgeStatusCodeDetailsResponse,
     product=PRODUCT,
     summary="GetOriginStatusCodeDetails: POST /cdn/report/statusCodeDetailsOrigin.",
     query=("startdate", "enddate", "type", "scheme"),
@@ -200,14 +168,12 @@ GET_ORIGIN_STATUS_CODE_DETAILS: Action[
 )
 """GetOriginStatusCodeDetails: ``POST /cdn/report/statusCodeDetailsOrigin``."""
 
-GET_THE_INTERMEDIATE_TRAFFIC_VOLUME: Action[
-    GetTheIntermediateTrafficVolumeRequest, GetTheIntermediateTrafficVolumeResponse
-] = Action(
+GET_THE_INTERMEDIATE_TRAFFIC_VOLUME: Action[GetCpuTimeUsedRequest, GetCpuTimeUsedResponse] = Action(
     name="GetTheIntermediateTrafficVolume",
     method="POST",
     path="/cdn/report/volInterm",
-    request=GetTheIntermediateTrafficVolumeRequest,
-    response=GetTheIntermediateTrafficVolumeResponse,
+    request=GetCpuTimeUsedRequest,
+    response=GetCpuTimeUsedResponse,
     product=PRODUCT,
     summary="GetTheIntermediateTrafficVolume: POST /cdn/report/volInterm.",
     query=("startdate", "enddate", "type", "scheme"),
@@ -215,14 +181,12 @@ GET_THE_INTERMEDIATE_TRAFFIC_VOLUME: Action[
 )
 """GetTheIntermediateTrafficVolume: ``POST /cdn/report/volInterm``."""
 
-GET_THE_EDGE_UPLOAD_TRAFFIC_VOLUME: Action[
-    GetTheEdgeUploadTrafficVolumeRequest, GetTheEdgeUploadTrafficVolumeResponse
-] = Action(
+GET_THE_EDGE_UPLOAD_TRAFFIC_VOLUME: Action[GetCpuTimeUsedRequest, GetCpuTimeUsedResponse] = Action(
     name="GetTheEdgeUploadTrafficVolume",
     method="POST",
     path="/cdn/report/upVol",
-    request=GetTheEdgeUploadTrafficVolumeRequest,
-    response=GetTheEdgeUploadTrafficVolumeResponse,
+    request=GetCpuTimeUsedRequest,
+    response=GetCpuTimeUsedResponse,
     product=PRODUCT,
     summary="GetTheEdgeUploadTrafficVolume: POST /cdn/report/upVol.",
     query=("startdate", "enddate", "type", "scheme"),
@@ -231,14 +195,13 @@ GET_THE_EDGE_UPLOAD_TRAFFIC_VOLUME: Action[
 """GetTheEdgeUploadTrafficVolume: ``POST /cdn/report/upVol``."""
 
 GET_A_SUMMARY_OF_STATUS_CODES_RETURNED_BY_EDGE_SERVERS: Action[
-    GetASummaryOfStatusCodesReturnedByEdgeServersRequest,
-    GetASummaryOfStatusCodesReturnedByEdgeServersResponse,
+    GetASummaryOfCpuUsageRequest, GetASummaryOfCpuUsageResponse
 ] = Action(
     name="GetASummaryOfStatusCodesReturnedByEdgeServers",
     method="POST",
     path="/cdn/report/edgeStatusSummary",
-    request=GetASummaryOfStatusCodesReturnedByEdgeServersRequest,
-    response=GetASummaryOfStatusCodesReturnedByEdgeServersResponse,
+    request=GetASummaryOfCpuUsageRequest,
+    response=GetASummaryOfCpuUsageResponse,
     product=PRODUCT,
     summary="GetASummaryOfStatusCodesReturnedByEdgeServers: POST /cdn/report/edgeStatusSummary.",
     query=("startdate", "enddate", "scheme"),
@@ -247,14 +210,13 @@ GET_A_SUMMARY_OF_STATUS_CODES_RETURNED_BY_EDGE_SERVERS: Action[
 """GetASummaryOfStatusCodesReturnedByEdgeServers: ``POST /cdn/report/edgeStatusSummary``."""
 
 GET_A_SUMMARY_OF_STATUS_CODES_RETURNED_BY_ORIGIN_SERVERS: Action[
-    GetASummaryOfStatusCodesReturnedByOriginServersRequest,
-    GetASummaryOfStatusCodesReturnedByOriginServersResponse,
+    GetASummaryOfCpuUsageRequest, GetASummaryOfCpuUsageResponse
 ] = Action(
     name="GetASummaryOfStatusCodesReturnedByOriginServers",
     method="POST",
     path="/cdn/report/originStatusSummary",
-    request=GetASummaryOfStatusCodesReturnedByOriginServersRequest,
-    response=GetASummaryOfStatusCodesReturnedByOriginServersResponse,
+    request=GetASummaryOfCpuUsageRequest,
+    response=GetASummaryOfCpuUsageResponse,
     product=PRODUCT,
     summary="GetASummaryOfStatusCodesReturnedByOriginServers: POST /cdn/report/originStatusSummary.",
     query=("startdate", "enddate", "scheme"),
@@ -277,29 +239,29 @@ GET_A_SUMMARY_OF_CPU_USAGE: Action[GetASummaryOfCpuUsageRequest, GetASummaryOfCp
 )
 """GetASummaryOfCpuUsage: ``POST /cdn/report/cpuSummary``."""
 
-GET_ORIGIN_FAST_ROUTE_REQUESTS: Action[
-    GetOriginFastRouteRequestsRequest, GetOriginFastRouteRequestsResponse
-] = Action(
-    name="GetOriginFastRouteRequests",
-    method="POST",
-    path="/cdn/report/fastOriginReq",
-    request=GetOriginFastRouteRequestsRequest,
-    response=GetOriginFastRouteRequestsResponse,
-    product=PRODUCT,
-    summary="GetOriginFastRouteRequests: POST /cdn/report/fastOriginReq.",
-    query=("startdate", "enddate", "type", "scheme"),
-    body=("filters",),
+GET_ORIGIN_FAST_ROUTE_REQUESTS: Action[GetEdgeStatusCodeDetailsRequest, GetCpuTimeUsedResponse] = (
+    Action(
+        name="GetOriginFastRouteRequests",
+        method="POST",
+        path="/cdn/report/fastOriginReq",
+        request=GetEdgeStatusCodeDetailsRequest,
+        response=GetCpuTimeUsedResponse,
+        product=PRODUCT,
+        summary="GetOriginFastRouteRequests: POST /cdn/report/fastOriginReq.",
+        query=("startdate", "enddate", "type", "scheme"),
+        body=("filters",),
+    )
 )
 """GetOriginFastRouteRequests: ``POST /cdn/report/fastOriginReq``."""
 
 GET_EDGE_HOSTNAME_SUMMARY_STATISTICS: Action[
-    GetEdgeHostnameSummaryStatisticsRequest, GetEdgeHostnameSummaryStatisticsResponse
+    GetEdgeHostnameSummaryStatisticsRequest, GetASummaryOfCpuUsageResponse
 ] = Action(
     name="GetEdgeHostnameSummaryStatistics",
     method="POST",
     path="/cdn/report/edgeHostnameReqSummary",
     request=GetEdgeHostnameSummaryStatisticsRequest,
-    response=GetEdgeHostnameSummaryStatisticsResponse,
+    response=GetASummaryOfCpuUsageResponse,
     product=PRODUCT,
     summary="GetEdgeHostnameSummaryStatistics: POST /cdn/report/edgeHostnameReqSummary.",
     query=("startdate", "enddate"),
@@ -321,13 +283,13 @@ GET_CPU_TIME_USED: Action[GetCpuTimeUsedRequest, GetCpuTimeUsedResponse] = Actio
 """GetCpuTimeUsed: ``POST /cdn/report/cpuTime``."""
 
 GET_A_SUMMARY_OF_TRAFFIC_VOLUME: Action[
-    GetASummaryOfTrafficVolumeRequest, GetASummaryOfTrafficVolumeResponse
+    GetASummaryOfTrafficVolumeRequest, GetASummaryOfCpuUsageResponse
 ] = Action(
     name="GetASummaryOfTrafficVolume",
     method="POST",
     path="/cdn/report/volSummary",
     request=GetASummaryOfTrafficVolumeRequest,
-    response=GetASummaryOfTrafficVolumeResponse,
+    response=GetASummaryOfCpuUsageResponse,
     product=PRODUCT,
     summary="GetASummaryOfTrafficVolume: POST /cdn/report/volSummary.",
     query=("startdate", "enddate", "scheme"),
@@ -335,18 +297,18 @@ GET_A_SUMMARY_OF_TRAFFIC_VOLUME: Action[
 )
 """GetASummaryOfTrafficVolume: ``POST /cdn/report/volSummary``."""
 
-GET_EDGE_HOSTNAME_STATISTICS: Action[
-    GetEdgeHostnameStatisticsRequest, GetEdgeHostnameStatisticsResponse
-] = Action(
-    name="GetEdgeHostnameStatistics",
-    method="POST",
-    path="/cdn/report/edgeHostnameReq",
-    request=GetEdgeHostnameStatisticsRequest,
-    response=GetEdgeHostnameStatisticsResponse,
-    product=PRODUCT,
-    summary="GetEdgeHostnameStatistics: POST /cdn/report/edgeHostnameReq.",
-    query=("startdate", "enddate", "type"),
-    body=("filters",),
+GET_EDGE_HOSTNAME_STATISTICS: Action[GetEdgeHostnameStatisticsRequest, GetCpuTimeUsedResponse] = (
+    Action(
+        name="GetEdgeHostnameStatistics",
+        method="POST",
+        path="/cdn/report/edgeHostnameReq",
+        request=GetEdgeHostnameStatisticsRequest,
+        response=GetCpuTimeUsedResponse,
+        product=PRODUCT,
+        summary="GetEdgeHostnameStatistics: POST /cdn/report/edgeHostnameReq.",
+        query=("startdate", "enddate", "type"),
+        body=("filters",),
+    )
 )
 """GetEdgeHostnameStatistics: ``POST /cdn/report/edgeHostnameReq``."""
 

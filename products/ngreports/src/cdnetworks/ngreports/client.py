@@ -38,48 +38,18 @@ from .actions import (
 from .models import (
     GetASummaryOfCpuUsageRequest,
     GetASummaryOfCpuUsageResponse,
-    GetASummaryOfRequestsRequest,
-    GetASummaryOfRequestsResponse,
-    GetASummaryOfStatusCodesReturnedByEdgeServersRequest,
-    GetASummaryOfStatusCodesReturnedByEdgeServersResponse,
-    GetASummaryOfStatusCodesReturnedByOriginServersRequest,
-    GetASummaryOfStatusCodesReturnedByOriginServersResponse,
-    GetASummaryOfTrafficBandwidthRequest,
-    GetASummaryOfTrafficBandwidthResponse,
     GetASummaryOfTrafficVolumeRequest,
     GetASummaryOfTrafficVolumeRequestFilters,
-    GetASummaryOfTrafficVolumeResponse,
     GetCpuTimeUsedRequest,
     GetCpuTimeUsedRequestFilters,
     GetCpuTimeUsedResponse,
-    GetEdgeBandwidthRequest,
-    GetEdgeBandwidthResponse,
     GetEdgeHostnameStatisticsRequest,
     GetEdgeHostnameStatisticsRequestFilters,
-    GetEdgeHostnameStatisticsResponse,
     GetEdgeHostnameSummaryStatisticsRequest,
-    GetEdgeHostnameSummaryStatisticsResponse,
-    GetEdgeRequestsRequest,
-    GetEdgeRequestsResponse,
     GetEdgeStatusCodeDetailsRequest,
     GetEdgeStatusCodeDetailsRequestFilters,
     GetEdgeStatusCodeDetailsResponse,
-    GetEdgeTrafficVolumeRequest,
-    GetEdgeTrafficVolumeResponse,
-    GetOriginFastRouteRequestsRequest,
-    GetOriginFastRouteRequestsResponse,
-    GetOriginFastRouteTrafficVolumeRequest,
     GetOriginFastRouteTrafficVolumeResponse,
-    GetOriginStatusCodeDetailsRequest,
-    GetOriginStatusCodeDetailsResponse,
-    GetOriginTrafficVolumeRequest,
-    GetOriginTrafficVolumeResponse,
-    GetTheEdgeUploadTrafficVolumeRequest,
-    GetTheEdgeUploadTrafficVolumeResponse,
-    GetTheIntermediateTrafficVolumeRequest,
-    GetTheIntermediateTrafficVolumeResponse,
-    GetTheNumberOfRequestsToOriginRequest,
-    GetTheNumberOfRequestsToOriginResponse,
 )
 
 __all__ = [
@@ -101,8 +71,8 @@ class CdnProReportsClient(ProductClient):
 
     @overload
     def get_edge_traffic_volume(
-        self, request: GetEdgeTrafficVolumeRequest, /
-    ) -> GetEdgeTrafficVolumeResponse: ...
+        self, request: GetCpuTimeUsedRequest, /
+    ) -> GetCpuTimeUsedResponse: ...
     @overload
     def get_edge_traffic_volume(
         self,
@@ -112,17 +82,17 @@ class CdnProReportsClient(ProductClient):
         type: str,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         scheme: str | None = None,
-    ) -> GetEdgeTrafficVolumeResponse: ...
+    ) -> GetCpuTimeUsedResponse: ...
     def get_edge_traffic_volume(
         self,
-        request: GetEdgeTrafficVolumeRequest | None = None,
+        request: GetCpuTimeUsedRequest | None = None,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         startdate: str | None = None,
         enddate: str | None = None,
         type: str | None = None,
         scheme: str | None = None,
-    ) -> GetEdgeTrafficVolumeResponse:
+    ) -> GetCpuTimeUsedResponse:
         """GetEdgeTrafficVolume: ``POST /cdn/report/vol``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -138,7 +108,7 @@ class CdnProReportsClient(ProductClient):
         )
 
     @overload
-    def get_edge_requests(self, request: GetEdgeRequestsRequest, /) -> GetEdgeRequestsResponse: ...
+    def get_edge_requests(self, request: GetCpuTimeUsedRequest, /) -> GetCpuTimeUsedResponse: ...
     @overload
     def get_edge_requests(
         self,
@@ -148,17 +118,17 @@ class CdnProReportsClient(ProductClient):
         type: str,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         scheme: str | None = None,
-    ) -> GetEdgeRequestsResponse: ...
+    ) -> GetCpuTimeUsedResponse: ...
     def get_edge_requests(
         self,
-        request: GetEdgeRequestsRequest | None = None,
+        request: GetCpuTimeUsedRequest | None = None,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         startdate: str | None = None,
         enddate: str | None = None,
         type: str | None = None,
         scheme: str | None = None,
-    ) -> GetEdgeRequestsResponse:
+    ) -> GetCpuTimeUsedResponse:
         """GetEdgeRequests: ``POST /cdn/report/req``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -174,9 +144,7 @@ class CdnProReportsClient(ProductClient):
         )
 
     @overload
-    def get_edge_bandwidth(
-        self, request: GetEdgeBandwidthRequest, /
-    ) -> GetEdgeBandwidthResponse: ...
+    def get_edge_bandwidth(self, request: GetCpuTimeUsedRequest, /) -> GetCpuTimeUsedResponse: ...
     @overload
     def get_edge_bandwidth(
         self,
@@ -186,17 +154,17 @@ class CdnProReportsClient(ProductClient):
         type: str,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         scheme: str | None = None,
-    ) -> GetEdgeBandwidthResponse: ...
+    ) -> GetCpuTimeUsedResponse: ...
     def get_edge_bandwidth(
         self,
-        request: GetEdgeBandwidthRequest | None = None,
+        request: GetCpuTimeUsedRequest | None = None,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         startdate: str | None = None,
         enddate: str | None = None,
         type: str | None = None,
         scheme: str | None = None,
-    ) -> GetEdgeBandwidthResponse:
+    ) -> GetCpuTimeUsedResponse:
         """GetEdgeBandwidth: ``POST /cdn/report/bandwidth``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -213,7 +181,7 @@ class CdnProReportsClient(ProductClient):
 
     @overload
     def get_origin_fast_route_traffic_volume(
-        self, request: GetOriginFastRouteTrafficVolumeRequest, /
+        self, request: GetCpuTimeUsedRequest, /
     ) -> GetOriginFastRouteTrafficVolumeResponse: ...
     @overload
     def get_origin_fast_route_traffic_volume(
@@ -227,7 +195,7 @@ class CdnProReportsClient(ProductClient):
     ) -> GetOriginFastRouteTrafficVolumeResponse: ...
     def get_origin_fast_route_traffic_volume(
         self,
-        request: GetOriginFastRouteTrafficVolumeRequest | None = None,
+        request: GetCpuTimeUsedRequest | None = None,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         startdate: str | None = None,
@@ -251,8 +219,8 @@ class CdnProReportsClient(ProductClient):
 
     @overload
     def get_a_summary_of_requests(
-        self, request: GetASummaryOfRequestsRequest, /
-    ) -> GetASummaryOfRequestsResponse: ...
+        self, request: GetASummaryOfCpuUsageRequest, /
+    ) -> GetASummaryOfCpuUsageResponse: ...
     @overload
     def get_a_summary_of_requests(
         self,
@@ -262,17 +230,17 @@ class CdnProReportsClient(ProductClient):
         filters: GetCpuTimeUsedRequestFilters | None = None,
         group_by: list[str] | None = None,
         scheme: str | None = None,
-    ) -> GetASummaryOfRequestsResponse: ...
+    ) -> GetASummaryOfCpuUsageResponse: ...
     def get_a_summary_of_requests(
         self,
-        request: GetASummaryOfRequestsRequest | None = None,
+        request: GetASummaryOfCpuUsageRequest | None = None,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         group_by: list[str] | None = None,
         startdate: str | None = None,
         enddate: str | None = None,
         scheme: str | None = None,
-    ) -> GetASummaryOfRequestsResponse:
+    ) -> GetASummaryOfCpuUsageResponse:
         """GetASummaryOfRequests: ``POST /cdn/report/reqSummary``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -289,8 +257,8 @@ class CdnProReportsClient(ProductClient):
 
     @overload
     def get_a_summary_of_traffic_bandwidth(
-        self, request: GetASummaryOfTrafficBandwidthRequest, /
-    ) -> GetASummaryOfTrafficBandwidthResponse: ...
+        self, request: GetASummaryOfCpuUsageRequest, /
+    ) -> GetASummaryOfCpuUsageResponse: ...
     @overload
     def get_a_summary_of_traffic_bandwidth(
         self,
@@ -300,17 +268,17 @@ class CdnProReportsClient(ProductClient):
         filters: GetCpuTimeUsedRequestFilters | None = None,
         group_by: list[str] | None = None,
         scheme: str | None = None,
-    ) -> GetASummaryOfTrafficBandwidthResponse: ...
+    ) -> GetASummaryOfCpuUsageResponse: ...
     def get_a_summary_of_traffic_bandwidth(
         self,
-        request: GetASummaryOfTrafficBandwidthRequest | None = None,
+        request: GetASummaryOfCpuUsageRequest | None = None,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         group_by: list[str] | None = None,
         startdate: str | None = None,
         enddate: str | None = None,
         scheme: str | None = None,
-    ) -> GetASummaryOfTrafficBandwidthResponse:
+    ) -> GetASummaryOfCpuUsageResponse:
         """GetASummaryOfTrafficBandwidth: ``POST /cdn/report/bandwidthSummary``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -327,8 +295,8 @@ class CdnProReportsClient(ProductClient):
 
     @overload
     def get_origin_traffic_volume(
-        self, request: GetOriginTrafficVolumeRequest, /
-    ) -> GetOriginTrafficVolumeResponse: ...
+        self, request: GetCpuTimeUsedRequest, /
+    ) -> GetCpuTimeUsedResponse: ...
     @overload
     def get_origin_traffic_volume(
         self,
@@ -338,17 +306,17 @@ class CdnProReportsClient(ProductClient):
         type: str,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         scheme: str | None = None,
-    ) -> GetOriginTrafficVolumeResponse: ...
+    ) -> GetCpuTimeUsedResponse: ...
     def get_origin_traffic_volume(
         self,
-        request: GetOriginTrafficVolumeRequest | None = None,
+        request: GetCpuTimeUsedRequest | None = None,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         startdate: str | None = None,
         enddate: str | None = None,
         type: str | None = None,
         scheme: str | None = None,
-    ) -> GetOriginTrafficVolumeResponse:
+    ) -> GetCpuTimeUsedResponse:
         """GetOriginTrafficVolume: ``POST /cdn/report/volOrigin``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -403,8 +371,8 @@ class CdnProReportsClient(ProductClient):
 
     @overload
     def get_the_number_of_requests_to_origin(
-        self, request: GetTheNumberOfRequestsToOriginRequest, /
-    ) -> GetTheNumberOfRequestsToOriginResponse: ...
+        self, request: GetEdgeStatusCodeDetailsRequest, /
+    ) -> GetCpuTimeUsedResponse: ...
     @overload
     def get_the_number_of_requests_to_origin(
         self,
@@ -414,17 +382,17 @@ class CdnProReportsClient(ProductClient):
         type: str,
         filters: GetEdgeStatusCodeDetailsRequestFilters | None = None,
         scheme: str | None = None,
-    ) -> GetTheNumberOfRequestsToOriginResponse: ...
+    ) -> GetCpuTimeUsedResponse: ...
     def get_the_number_of_requests_to_origin(
         self,
-        request: GetTheNumberOfRequestsToOriginRequest | None = None,
+        request: GetEdgeStatusCodeDetailsRequest | None = None,
         *,
         filters: GetEdgeStatusCodeDetailsRequestFilters | None = None,
         startdate: str | None = None,
         enddate: str | None = None,
         type: str | None = None,
         scheme: str | None = None,
-    ) -> GetTheNumberOfRequestsToOriginResponse:
+    ) -> GetCpuTimeUsedResponse:
         """GetTheNumberOfRequestsToOrigin: ``POST /cdn/report/reqOrigin``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -441,8 +409,8 @@ class CdnProReportsClient(ProductClient):
 
     @overload
     def get_origin_status_code_details(
-        self, request: GetOriginStatusCodeDetailsRequest, /
-    ) -> GetOriginStatusCodeDetailsResponse: ...
+        self, request: GetEdgeStatusCodeDetailsRequest, /
+    ) -> GetEdgeStatusCodeDetailsResponse: ...
     @overload
     def get_origin_status_code_details(
         self,
@@ -452,17 +420,17 @@ class CdnProReportsClient(ProductClient):
         type: str,
         filters: GetEdgeStatusCodeDetailsRequestFilters | None = None,
         scheme: str | None = None,
-    ) -> GetOriginStatusCodeDetailsResponse: ...
+    ) -> GetEdgeStatusCodeDetailsResponse: ...
     def get_origin_status_code_details(
         self,
-        request: GetOriginStatusCodeDetailsRequest | None = None,
+        request: GetEdgeStatusCodeDetailsRequest | None = None,
         *,
         filters: GetEdgeStatusCodeDetailsRequestFilters | None = None,
         startdate: str | None = None,
         enddate: str | None = None,
         type: str | None = None,
         scheme: str | None = None,
-    ) -> GetOriginStatusCodeDetailsResponse:
+    ) -> GetEdgeStatusCodeDetailsResponse:
         """GetOriginStatusCodeDetails: ``POST /cdn/report/statusCodeDetailsOrigin``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -479,8 +447,8 @@ class CdnProReportsClient(ProductClient):
 
     @overload
     def get_the_intermediate_traffic_volume(
-        self, request: GetTheIntermediateTrafficVolumeRequest, /
-    ) -> GetTheIntermediateTrafficVolumeResponse: ...
+        self, request: GetCpuTimeUsedRequest, /
+    ) -> GetCpuTimeUsedResponse: ...
     @overload
     def get_the_intermediate_traffic_volume(
         self,
@@ -490,17 +458,17 @@ class CdnProReportsClient(ProductClient):
         type: str,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         scheme: str | None = None,
-    ) -> GetTheIntermediateTrafficVolumeResponse: ...
+    ) -> GetCpuTimeUsedResponse: ...
     def get_the_intermediate_traffic_volume(
         self,
-        request: GetTheIntermediateTrafficVolumeRequest | None = None,
+        request: GetCpuTimeUsedRequest | None = None,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         startdate: str | None = None,
         enddate: str | None = None,
         type: str | None = None,
         scheme: str | None = None,
-    ) -> GetTheIntermediateTrafficVolumeResponse:
+    ) -> GetCpuTimeUsedResponse:
         """GetTheIntermediateTrafficVolume: ``POST /cdn/report/volInterm``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -517,8 +485,8 @@ class CdnProReportsClient(ProductClient):
 
     @overload
     def get_the_edge_upload_traffic_volume(
-        self, request: GetTheEdgeUploadTrafficVolumeRequest, /
-    ) -> GetTheEdgeUploadTrafficVolumeResponse: ...
+        self, request: GetCpuTimeUsedRequest, /
+    ) -> GetCpuTimeUsedResponse: ...
     @overload
     def get_the_edge_upload_traffic_volume(
         self,
@@ -528,17 +496,17 @@ class CdnProReportsClient(ProductClient):
         type: str,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         scheme: str | None = None,
-    ) -> GetTheEdgeUploadTrafficVolumeResponse: ...
+    ) -> GetCpuTimeUsedResponse: ...
     def get_the_edge_upload_traffic_volume(
         self,
-        request: GetTheEdgeUploadTrafficVolumeRequest | None = None,
+        request: GetCpuTimeUsedRequest | None = None,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         startdate: str | None = None,
         enddate: str | None = None,
         type: str | None = None,
         scheme: str | None = None,
-    ) -> GetTheEdgeUploadTrafficVolumeResponse:
+    ) -> GetCpuTimeUsedResponse:
         """GetTheEdgeUploadTrafficVolume: ``POST /cdn/report/upVol``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -555,8 +523,8 @@ class CdnProReportsClient(ProductClient):
 
     @overload
     def get_a_summary_of_status_codes_returned_by_edge_servers(
-        self, request: GetASummaryOfStatusCodesReturnedByEdgeServersRequest, /
-    ) -> GetASummaryOfStatusCodesReturnedByEdgeServersResponse: ...
+        self, request: GetASummaryOfCpuUsageRequest, /
+    ) -> GetASummaryOfCpuUsageResponse: ...
     @overload
     def get_a_summary_of_status_codes_returned_by_edge_servers(
         self,
@@ -566,17 +534,17 @@ class CdnProReportsClient(ProductClient):
         filters: GetCpuTimeUsedRequestFilters | None = None,
         group_by: list[str] | None = None,
         scheme: str | None = None,
-    ) -> GetASummaryOfStatusCodesReturnedByEdgeServersResponse: ...
+    ) -> GetASummaryOfCpuUsageResponse: ...
     def get_a_summary_of_status_codes_returned_by_edge_servers(
         self,
-        request: GetASummaryOfStatusCodesReturnedByEdgeServersRequest | None = None,
+        request: GetASummaryOfCpuUsageRequest | None = None,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         group_by: list[str] | None = None,
         startdate: str | None = None,
         enddate: str | None = None,
         scheme: str | None = None,
-    ) -> GetASummaryOfStatusCodesReturnedByEdgeServersResponse:
+    ) -> GetASummaryOfCpuUsageResponse:
         """GetASummaryOfStatusCodesReturnedByEdgeServers: ``POST /cdn/report/edgeStatusSummary``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -593,8 +561,8 @@ class CdnProReportsClient(ProductClient):
 
     @overload
     def get_a_summary_of_status_codes_returned_by_origin_servers(
-        self, request: GetASummaryOfStatusCodesReturnedByOriginServersRequest, /
-    ) -> GetASummaryOfStatusCodesReturnedByOriginServersResponse: ...
+        self, request: GetASummaryOfCpuUsageRequest, /
+    ) -> GetASummaryOfCpuUsageResponse: ...
     @overload
     def get_a_summary_of_status_codes_returned_by_origin_servers(
         self,
@@ -604,17 +572,17 @@ class CdnProReportsClient(ProductClient):
         filters: GetCpuTimeUsedRequestFilters | None = None,
         group_by: list[str] | None = None,
         scheme: str | None = None,
-    ) -> GetASummaryOfStatusCodesReturnedByOriginServersResponse: ...
+    ) -> GetASummaryOfCpuUsageResponse: ...
     def get_a_summary_of_status_codes_returned_by_origin_servers(
         self,
-        request: GetASummaryOfStatusCodesReturnedByOriginServersRequest | None = None,
+        request: GetASummaryOfCpuUsageRequest | None = None,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         group_by: list[str] | None = None,
         startdate: str | None = None,
         enddate: str | None = None,
         scheme: str | None = None,
-    ) -> GetASummaryOfStatusCodesReturnedByOriginServersResponse:
+    ) -> GetASummaryOfCpuUsageResponse:
         """GetASummaryOfStatusCodesReturnedByOriginServers: ``POST /cdn/report/originStatusSummary``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -669,8 +637,8 @@ class CdnProReportsClient(ProductClient):
 
     @overload
     def get_origin_fast_route_requests(
-        self, request: GetOriginFastRouteRequestsRequest, /
-    ) -> GetOriginFastRouteRequestsResponse: ...
+        self, request: GetEdgeStatusCodeDetailsRequest, /
+    ) -> GetCpuTimeUsedResponse: ...
     @overload
     def get_origin_fast_route_requests(
         self,
@@ -680,17 +648,17 @@ class CdnProReportsClient(ProductClient):
         type: str,
         filters: GetEdgeStatusCodeDetailsRequestFilters | None = None,
         scheme: str | None = None,
-    ) -> GetOriginFastRouteRequestsResponse: ...
+    ) -> GetCpuTimeUsedResponse: ...
     def get_origin_fast_route_requests(
         self,
-        request: GetOriginFastRouteRequestsRequest | None = None,
+        request: GetEdgeStatusCodeDetailsRequest | None = None,
         *,
         filters: GetEdgeStatusCodeDetailsRequestFilters | None = None,
         startdate: str | None = None,
         enddate: str | None = None,
         type: str | None = None,
         scheme: str | None = None,
-    ) -> GetOriginFastRouteRequestsResponse:
+    ) -> GetCpuTimeUsedResponse:
         """GetOriginFastRouteRequests: ``POST /cdn/report/fastOriginReq``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -708,7 +676,7 @@ class CdnProReportsClient(ProductClient):
     @overload
     def get_edge_hostname_summary_statistics(
         self, request: GetEdgeHostnameSummaryStatisticsRequest, /
-    ) -> GetEdgeHostnameSummaryStatisticsResponse: ...
+    ) -> GetASummaryOfCpuUsageResponse: ...
     @overload
     def get_edge_hostname_summary_statistics(
         self,
@@ -717,7 +685,7 @@ class CdnProReportsClient(ProductClient):
         enddate: str,
         filters: GetEdgeHostnameStatisticsRequestFilters | None = None,
         group_by: list[str] | None = None,
-    ) -> GetEdgeHostnameSummaryStatisticsResponse: ...
+    ) -> GetASummaryOfCpuUsageResponse: ...
     def get_edge_hostname_summary_statistics(
         self,
         request: GetEdgeHostnameSummaryStatisticsRequest | None = None,
@@ -726,7 +694,7 @@ class CdnProReportsClient(ProductClient):
         group_by: list[str] | None = None,
         startdate: str | None = None,
         enddate: str | None = None,
-    ) -> GetEdgeHostnameSummaryStatisticsResponse:
+    ) -> GetASummaryOfCpuUsageResponse:
         """GetEdgeHostnameSummaryStatistics: ``POST /cdn/report/edgeHostnameReqSummary``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -779,7 +747,7 @@ class CdnProReportsClient(ProductClient):
     @overload
     def get_a_summary_of_traffic_volume(
         self, request: GetASummaryOfTrafficVolumeRequest, /
-    ) -> GetASummaryOfTrafficVolumeResponse: ...
+    ) -> GetASummaryOfCpuUsageResponse: ...
     @overload
     def get_a_summary_of_traffic_volume(
         self,
@@ -789,7 +757,7 @@ class CdnProReportsClient(ProductClient):
         filters: GetASummaryOfTrafficVolumeRequestFilters | None = None,
         group_by: list[str] | None = None,
         scheme: str | None = None,
-    ) -> GetASummaryOfTrafficVolumeResponse: ...
+    ) -> GetASummaryOfCpuUsageResponse: ...
     def get_a_summary_of_traffic_volume(
         self,
         request: GetASummaryOfTrafficVolumeRequest | None = None,
@@ -799,7 +767,7 @@ class CdnProReportsClient(ProductClient):
         startdate: str | None = None,
         enddate: str | None = None,
         scheme: str | None = None,
-    ) -> GetASummaryOfTrafficVolumeResponse:
+    ) -> GetASummaryOfCpuUsageResponse:
         """GetASummaryOfTrafficVolume: ``POST /cdn/report/volSummary``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -817,7 +785,7 @@ class CdnProReportsClient(ProductClient):
     @overload
     def get_edge_hostname_statistics(
         self, request: GetEdgeHostnameStatisticsRequest, /
-    ) -> GetEdgeHostnameStatisticsResponse: ...
+    ) -> GetCpuTimeUsedResponse: ...
     @overload
     def get_edge_hostname_statistics(
         self,
@@ -826,7 +794,7 @@ class CdnProReportsClient(ProductClient):
         enddate: str,
         type: str,
         filters: GetEdgeHostnameStatisticsRequestFilters | None = None,
-    ) -> GetEdgeHostnameStatisticsResponse: ...
+    ) -> GetCpuTimeUsedResponse: ...
     def get_edge_hostname_statistics(
         self,
         request: GetEdgeHostnameStatisticsRequest | None = None,
@@ -835,7 +803,7 @@ class CdnProReportsClient(ProductClient):
         startdate: str | None = None,
         enddate: str | None = None,
         type: str | None = None,
-    ) -> GetEdgeHostnameStatisticsResponse:
+    ) -> GetCpuTimeUsedResponse:
         """GetEdgeHostnameStatistics: ``POST /cdn/report/edgeHostnameReq``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -860,8 +828,8 @@ class AsyncCdnProReportsClient(AsyncProductClient):
 
     @overload
     async def get_edge_traffic_volume(
-        self, request: GetEdgeTrafficVolumeRequest, /
-    ) -> GetEdgeTrafficVolumeResponse: ...
+        self, request: GetCpuTimeUsedRequest, /
+    ) -> GetCpuTimeUsedResponse: ...
     @overload
     async def get_edge_traffic_volume(
         self,
@@ -871,17 +839,17 @@ class AsyncCdnProReportsClient(AsyncProductClient):
         type: str,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         scheme: str | None = None,
-    ) -> GetEdgeTrafficVolumeResponse: ...
+    ) -> GetCpuTimeUsedResponse: ...
     async def get_edge_traffic_volume(
         self,
-        request: GetEdgeTrafficVolumeRequest | None = None,
+        request: GetCpuTimeUsedRequest | None = None,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         startdate: str | None = None,
         enddate: str | None = None,
         type: str | None = None,
         scheme: str | None = None,
-    ) -> GetEdgeTrafficVolumeResponse:
+    ) -> GetCpuTimeUsedResponse:
         """GetEdgeTrafficVolume: ``POST /cdn/report/vol``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -898,8 +866,8 @@ class AsyncCdnProReportsClient(AsyncProductClient):
 
     @overload
     async def get_edge_requests(
-        self, request: GetEdgeRequestsRequest, /
-    ) -> GetEdgeRequestsResponse: ...
+        self, request: GetCpuTimeUsedRequest, /
+    ) -> GetCpuTimeUsedResponse: ...
     @overload
     async def get_edge_requests(
         self,
@@ -909,17 +877,17 @@ class AsyncCdnProReportsClient(AsyncProductClient):
         type: str,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         scheme: str | None = None,
-    ) -> GetEdgeRequestsResponse: ...
+    ) -> GetCpuTimeUsedResponse: ...
     async def get_edge_requests(
         self,
-        request: GetEdgeRequestsRequest | None = None,
+        request: GetCpuTimeUsedRequest | None = None,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         startdate: str | None = None,
         enddate: str | None = None,
         type: str | None = None,
         scheme: str | None = None,
-    ) -> GetEdgeRequestsResponse:
+    ) -> GetCpuTimeUsedResponse:
         """GetEdgeRequests: ``POST /cdn/report/req``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -936,8 +904,8 @@ class AsyncCdnProReportsClient(AsyncProductClient):
 
     @overload
     async def get_edge_bandwidth(
-        self, request: GetEdgeBandwidthRequest, /
-    ) -> GetEdgeBandwidthResponse: ...
+        self, request: GetCpuTimeUsedRequest, /
+    ) -> GetCpuTimeUsedResponse: ...
     @overload
     async def get_edge_bandwidth(
         self,
@@ -947,17 +915,17 @@ class AsyncCdnProReportsClient(AsyncProductClient):
         type: str,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         scheme: str | None = None,
-    ) -> GetEdgeBandwidthResponse: ...
+    ) -> GetCpuTimeUsedResponse: ...
     async def get_edge_bandwidth(
         self,
-        request: GetEdgeBandwidthRequest | None = None,
+        request: GetCpuTimeUsedRequest | None = None,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         startdate: str | None = None,
         enddate: str | None = None,
         type: str | None = None,
         scheme: str | None = None,
-    ) -> GetEdgeBandwidthResponse:
+    ) -> GetCpuTimeUsedResponse:
         """GetEdgeBandwidth: ``POST /cdn/report/bandwidth``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -974,7 +942,7 @@ class AsyncCdnProReportsClient(AsyncProductClient):
 
     @overload
     async def get_origin_fast_route_traffic_volume(
-        self, request: GetOriginFastRouteTrafficVolumeRequest, /
+        self, request: GetCpuTimeUsedRequest, /
     ) -> GetOriginFastRouteTrafficVolumeResponse: ...
     @overload
     async def get_origin_fast_route_traffic_volume(
@@ -988,7 +956,7 @@ class AsyncCdnProReportsClient(AsyncProductClient):
     ) -> GetOriginFastRouteTrafficVolumeResponse: ...
     async def get_origin_fast_route_traffic_volume(
         self,
-        request: GetOriginFastRouteTrafficVolumeRequest | None = None,
+        request: GetCpuTimeUsedRequest | None = None,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         startdate: str | None = None,
@@ -1012,8 +980,8 @@ class AsyncCdnProReportsClient(AsyncProductClient):
 
     @overload
     async def get_a_summary_of_requests(
-        self, request: GetASummaryOfRequestsRequest, /
-    ) -> GetASummaryOfRequestsResponse: ...
+        self, request: GetASummaryOfCpuUsageRequest, /
+    ) -> GetASummaryOfCpuUsageResponse: ...
     @overload
     async def get_a_summary_of_requests(
         self,
@@ -1023,17 +991,17 @@ class AsyncCdnProReportsClient(AsyncProductClient):
         filters: GetCpuTimeUsedRequestFilters | None = None,
         group_by: list[str] | None = None,
         scheme: str | None = None,
-    ) -> GetASummaryOfRequestsResponse: ...
+    ) -> GetASummaryOfCpuUsageResponse: ...
     async def get_a_summary_of_requests(
         self,
-        request: GetASummaryOfRequestsRequest | None = None,
+        request: GetASummaryOfCpuUsageRequest | None = None,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         group_by: list[str] | None = None,
         startdate: str | None = None,
         enddate: str | None = None,
         scheme: str | None = None,
-    ) -> GetASummaryOfRequestsResponse:
+    ) -> GetASummaryOfCpuUsageResponse:
         """GetASummaryOfRequests: ``POST /cdn/report/reqSummary``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -1050,8 +1018,8 @@ class AsyncCdnProReportsClient(AsyncProductClient):
 
     @overload
     async def get_a_summary_of_traffic_bandwidth(
-        self, request: GetASummaryOfTrafficBandwidthRequest, /
-    ) -> GetASummaryOfTrafficBandwidthResponse: ...
+        self, request: GetASummaryOfCpuUsageRequest, /
+    ) -> GetASummaryOfCpuUsageResponse: ...
     @overload
     async def get_a_summary_of_traffic_bandwidth(
         self,
@@ -1061,17 +1029,17 @@ class AsyncCdnProReportsClient(AsyncProductClient):
         filters: GetCpuTimeUsedRequestFilters | None = None,
         group_by: list[str] | None = None,
         scheme: str | None = None,
-    ) -> GetASummaryOfTrafficBandwidthResponse: ...
+    ) -> GetASummaryOfCpuUsageResponse: ...
     async def get_a_summary_of_traffic_bandwidth(
         self,
-        request: GetASummaryOfTrafficBandwidthRequest | None = None,
+        request: GetASummaryOfCpuUsageRequest | None = None,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         group_by: list[str] | None = None,
         startdate: str | None = None,
         enddate: str | None = None,
         scheme: str | None = None,
-    ) -> GetASummaryOfTrafficBandwidthResponse:
+    ) -> GetASummaryOfCpuUsageResponse:
         """GetASummaryOfTrafficBandwidth: ``POST /cdn/report/bandwidthSummary``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -1088,8 +1056,8 @@ class AsyncCdnProReportsClient(AsyncProductClient):
 
     @overload
     async def get_origin_traffic_volume(
-        self, request: GetOriginTrafficVolumeRequest, /
-    ) -> GetOriginTrafficVolumeResponse: ...
+        self, request: GetCpuTimeUsedRequest, /
+    ) -> GetCpuTimeUsedResponse: ...
     @overload
     async def get_origin_traffic_volume(
         self,
@@ -1099,17 +1067,17 @@ class AsyncCdnProReportsClient(AsyncProductClient):
         type: str,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         scheme: str | None = None,
-    ) -> GetOriginTrafficVolumeResponse: ...
+    ) -> GetCpuTimeUsedResponse: ...
     async def get_origin_traffic_volume(
         self,
-        request: GetOriginTrafficVolumeRequest | None = None,
+        request: GetCpuTimeUsedRequest | None = None,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         startdate: str | None = None,
         enddate: str | None = None,
         type: str | None = None,
         scheme: str | None = None,
-    ) -> GetOriginTrafficVolumeResponse:
+    ) -> GetCpuTimeUsedResponse:
         """GetOriginTrafficVolume: ``POST /cdn/report/volOrigin``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -1164,8 +1132,8 @@ class AsyncCdnProReportsClient(AsyncProductClient):
 
     @overload
     async def get_the_number_of_requests_to_origin(
-        self, request: GetTheNumberOfRequestsToOriginRequest, /
-    ) -> GetTheNumberOfRequestsToOriginResponse: ...
+        self, request: GetEdgeStatusCodeDetailsRequest, /
+    ) -> GetCpuTimeUsedResponse: ...
     @overload
     async def get_the_number_of_requests_to_origin(
         self,
@@ -1175,17 +1143,17 @@ class AsyncCdnProReportsClient(AsyncProductClient):
         type: str,
         filters: GetEdgeStatusCodeDetailsRequestFilters | None = None,
         scheme: str | None = None,
-    ) -> GetTheNumberOfRequestsToOriginResponse: ...
+    ) -> GetCpuTimeUsedResponse: ...
     async def get_the_number_of_requests_to_origin(
         self,
-        request: GetTheNumberOfRequestsToOriginRequest | None = None,
+        request: GetEdgeStatusCodeDetailsRequest | None = None,
         *,
         filters: GetEdgeStatusCodeDetailsRequestFilters | None = None,
         startdate: str | None = None,
         enddate: str | None = None,
         type: str | None = None,
         scheme: str | None = None,
-    ) -> GetTheNumberOfRequestsToOriginResponse:
+    ) -> GetCpuTimeUsedResponse:
         """GetTheNumberOfRequestsToOrigin: ``POST /cdn/report/reqOrigin``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -1202,8 +1170,8 @@ class AsyncCdnProReportsClient(AsyncProductClient):
 
     @overload
     async def get_origin_status_code_details(
-        self, request: GetOriginStatusCodeDetailsRequest, /
-    ) -> GetOriginStatusCodeDetailsResponse: ...
+        self, request: GetEdgeStatusCodeDetailsRequest, /
+    ) -> GetEdgeStatusCodeDetailsResponse: ...
     @overload
     async def get_origin_status_code_details(
         self,
@@ -1213,17 +1181,17 @@ class AsyncCdnProReportsClient(AsyncProductClient):
         type: str,
         filters: GetEdgeStatusCodeDetailsRequestFilters | None = None,
         scheme: str | None = None,
-    ) -> GetOriginStatusCodeDetailsResponse: ...
+    ) -> GetEdgeStatusCodeDetailsResponse: ...
     async def get_origin_status_code_details(
         self,
-        request: GetOriginStatusCodeDetailsRequest | None = None,
+        request: GetEdgeStatusCodeDetailsRequest | None = None,
         *,
         filters: GetEdgeStatusCodeDetailsRequestFilters | None = None,
         startdate: str | None = None,
         enddate: str | None = None,
         type: str | None = None,
         scheme: str | None = None,
-    ) -> GetOriginStatusCodeDetailsResponse:
+    ) -> GetEdgeStatusCodeDetailsResponse:
         """GetOriginStatusCodeDetails: ``POST /cdn/report/statusCodeDetailsOrigin``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -1240,8 +1208,8 @@ class AsyncCdnProReportsClient(AsyncProductClient):
 
     @overload
     async def get_the_intermediate_traffic_volume(
-        self, request: GetTheIntermediateTrafficVolumeRequest, /
-    ) -> GetTheIntermediateTrafficVolumeResponse: ...
+        self, request: GetCpuTimeUsedRequest, /
+    ) -> GetCpuTimeUsedResponse: ...
     @overload
     async def get_the_intermediate_traffic_volume(
         self,
@@ -1251,17 +1219,17 @@ class AsyncCdnProReportsClient(AsyncProductClient):
         type: str,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         scheme: str | None = None,
-    ) -> GetTheIntermediateTrafficVolumeResponse: ...
+    ) -> GetCpuTimeUsedResponse: ...
     async def get_the_intermediate_traffic_volume(
         self,
-        request: GetTheIntermediateTrafficVolumeRequest | None = None,
+        request: GetCpuTimeUsedRequest | None = None,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         startdate: str | None = None,
         enddate: str | None = None,
         type: str | None = None,
         scheme: str | None = None,
-    ) -> GetTheIntermediateTrafficVolumeResponse:
+    ) -> GetCpuTimeUsedResponse:
         """GetTheIntermediateTrafficVolume: ``POST /cdn/report/volInterm``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -1278,8 +1246,8 @@ class AsyncCdnProReportsClient(AsyncProductClient):
 
     @overload
     async def get_the_edge_upload_traffic_volume(
-        self, request: GetTheEdgeUploadTrafficVolumeRequest, /
-    ) -> GetTheEdgeUploadTrafficVolumeResponse: ...
+        self, request: GetCpuTimeUsedRequest, /
+    ) -> GetCpuTimeUsedResponse: ...
     @overload
     async def get_the_edge_upload_traffic_volume(
         self,
@@ -1289,17 +1257,17 @@ class AsyncCdnProReportsClient(AsyncProductClient):
         type: str,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         scheme: str | None = None,
-    ) -> GetTheEdgeUploadTrafficVolumeResponse: ...
+    ) -> GetCpuTimeUsedResponse: ...
     async def get_the_edge_upload_traffic_volume(
         self,
-        request: GetTheEdgeUploadTrafficVolumeRequest | None = None,
+        request: GetCpuTimeUsedRequest | None = None,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         startdate: str | None = None,
         enddate: str | None = None,
         type: str | None = None,
         scheme: str | None = None,
-    ) -> GetTheEdgeUploadTrafficVolumeResponse:
+    ) -> GetCpuTimeUsedResponse:
         """GetTheEdgeUploadTrafficVolume: ``POST /cdn/report/upVol``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -1316,8 +1284,8 @@ class AsyncCdnProReportsClient(AsyncProductClient):
 
     @overload
     async def get_a_summary_of_status_codes_returned_by_edge_servers(
-        self, request: GetASummaryOfStatusCodesReturnedByEdgeServersRequest, /
-    ) -> GetASummaryOfStatusCodesReturnedByEdgeServersResponse: ...
+        self, request: GetASummaryOfCpuUsageRequest, /
+    ) -> GetASummaryOfCpuUsageResponse: ...
     @overload
     async def get_a_summary_of_status_codes_returned_by_edge_servers(
         self,
@@ -1327,17 +1295,17 @@ class AsyncCdnProReportsClient(AsyncProductClient):
         filters: GetCpuTimeUsedRequestFilters | None = None,
         group_by: list[str] | None = None,
         scheme: str | None = None,
-    ) -> GetASummaryOfStatusCodesReturnedByEdgeServersResponse: ...
+    ) -> GetASummaryOfCpuUsageResponse: ...
     async def get_a_summary_of_status_codes_returned_by_edge_servers(
         self,
-        request: GetASummaryOfStatusCodesReturnedByEdgeServersRequest | None = None,
+        request: GetASummaryOfCpuUsageRequest | None = None,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         group_by: list[str] | None = None,
         startdate: str | None = None,
         enddate: str | None = None,
         scheme: str | None = None,
-    ) -> GetASummaryOfStatusCodesReturnedByEdgeServersResponse:
+    ) -> GetASummaryOfCpuUsageResponse:
         """GetASummaryOfStatusCodesReturnedByEdgeServers: ``POST /cdn/report/edgeStatusSummary``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -1354,8 +1322,8 @@ class AsyncCdnProReportsClient(AsyncProductClient):
 
     @overload
     async def get_a_summary_of_status_codes_returned_by_origin_servers(
-        self, request: GetASummaryOfStatusCodesReturnedByOriginServersRequest, /
-    ) -> GetASummaryOfStatusCodesReturnedByOriginServersResponse: ...
+        self, request: GetASummaryOfCpuUsageRequest, /
+    ) -> GetASummaryOfCpuUsageResponse: ...
     @overload
     async def get_a_summary_of_status_codes_returned_by_origin_servers(
         self,
@@ -1365,17 +1333,17 @@ class AsyncCdnProReportsClient(AsyncProductClient):
         filters: GetCpuTimeUsedRequestFilters | None = None,
         group_by: list[str] | None = None,
         scheme: str | None = None,
-    ) -> GetASummaryOfStatusCodesReturnedByOriginServersResponse: ...
+    ) -> GetASummaryOfCpuUsageResponse: ...
     async def get_a_summary_of_status_codes_returned_by_origin_servers(
         self,
-        request: GetASummaryOfStatusCodesReturnedByOriginServersRequest | None = None,
+        request: GetASummaryOfCpuUsageRequest | None = None,
         *,
         filters: GetCpuTimeUsedRequestFilters | None = None,
         group_by: list[str] | None = None,
         startdate: str | None = None,
         enddate: str | None = None,
         scheme: str | None = None,
-    ) -> GetASummaryOfStatusCodesReturnedByOriginServersResponse:
+    ) -> GetASummaryOfCpuUsageResponse:
         """GetASummaryOfStatusCodesReturnedByOriginServers: ``POST /cdn/report/originStatusSummary``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -1430,8 +1398,8 @@ class AsyncCdnProReportsClient(AsyncProductClient):
 
     @overload
     async def get_origin_fast_route_requests(
-        self, request: GetOriginFastRouteRequestsRequest, /
-    ) -> GetOriginFastRouteRequestsResponse: ...
+        self, request: GetEdgeStatusCodeDetailsRequest, /
+    ) -> GetCpuTimeUsedResponse: ...
     @overload
     async def get_origin_fast_route_requests(
         self,
@@ -1441,17 +1409,17 @@ class AsyncCdnProReportsClient(AsyncProductClient):
         type: str,
         filters: GetEdgeStatusCodeDetailsRequestFilters | None = None,
         scheme: str | None = None,
-    ) -> GetOriginFastRouteRequestsResponse: ...
+    ) -> GetCpuTimeUsedResponse: ...
     async def get_origin_fast_route_requests(
         self,
-        request: GetOriginFastRouteRequestsRequest | None = None,
+        request: GetEdgeStatusCodeDetailsRequest | None = None,
         *,
         filters: GetEdgeStatusCodeDetailsRequestFilters | None = None,
         startdate: str | None = None,
         enddate: str | None = None,
         type: str | None = None,
         scheme: str | None = None,
-    ) -> GetOriginFastRouteRequestsResponse:
+    ) -> GetCpuTimeUsedResponse:
         """GetOriginFastRouteRequests: ``POST /cdn/report/fastOriginReq``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -1469,7 +1437,7 @@ class AsyncCdnProReportsClient(AsyncProductClient):
     @overload
     async def get_edge_hostname_summary_statistics(
         self, request: GetEdgeHostnameSummaryStatisticsRequest, /
-    ) -> GetEdgeHostnameSummaryStatisticsResponse: ...
+    ) -> GetASummaryOfCpuUsageResponse: ...
     @overload
     async def get_edge_hostname_summary_statistics(
         self,
@@ -1478,7 +1446,7 @@ class AsyncCdnProReportsClient(AsyncProductClient):
         enddate: str,
         filters: GetEdgeHostnameStatisticsRequestFilters | None = None,
         group_by: list[str] | None = None,
-    ) -> GetEdgeHostnameSummaryStatisticsResponse: ...
+    ) -> GetASummaryOfCpuUsageResponse: ...
     async def get_edge_hostname_summary_statistics(
         self,
         request: GetEdgeHostnameSummaryStatisticsRequest | None = None,
@@ -1487,7 +1455,7 @@ class AsyncCdnProReportsClient(AsyncProductClient):
         group_by: list[str] | None = None,
         startdate: str | None = None,
         enddate: str | None = None,
-    ) -> GetEdgeHostnameSummaryStatisticsResponse:
+    ) -> GetASummaryOfCpuUsageResponse:
         """GetEdgeHostnameSummaryStatistics: ``POST /cdn/report/edgeHostnameReqSummary``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -1542,7 +1510,7 @@ class AsyncCdnProReportsClient(AsyncProductClient):
     @overload
     async def get_a_summary_of_traffic_volume(
         self, request: GetASummaryOfTrafficVolumeRequest, /
-    ) -> GetASummaryOfTrafficVolumeResponse: ...
+    ) -> GetASummaryOfCpuUsageResponse: ...
     @overload
     async def get_a_summary_of_traffic_volume(
         self,
@@ -1552,7 +1520,7 @@ class AsyncCdnProReportsClient(AsyncProductClient):
         filters: GetASummaryOfTrafficVolumeRequestFilters | None = None,
         group_by: list[str] | None = None,
         scheme: str | None = None,
-    ) -> GetASummaryOfTrafficVolumeResponse: ...
+    ) -> GetASummaryOfCpuUsageResponse: ...
     async def get_a_summary_of_traffic_volume(
         self,
         request: GetASummaryOfTrafficVolumeRequest | None = None,
@@ -1562,7 +1530,7 @@ class AsyncCdnProReportsClient(AsyncProductClient):
         startdate: str | None = None,
         enddate: str | None = None,
         scheme: str | None = None,
-    ) -> GetASummaryOfTrafficVolumeResponse:
+    ) -> GetASummaryOfCpuUsageResponse:
         """GetASummaryOfTrafficVolume: ``POST /cdn/report/volSummary``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -1580,7 +1548,7 @@ class AsyncCdnProReportsClient(AsyncProductClient):
     @overload
     async def get_edge_hostname_statistics(
         self, request: GetEdgeHostnameStatisticsRequest, /
-    ) -> GetEdgeHostnameStatisticsResponse: ...
+    ) -> GetCpuTimeUsedResponse: ...
     @overload
     async def get_edge_hostname_statistics(
         self,
@@ -1589,7 +1557,7 @@ class AsyncCdnProReportsClient(AsyncProductClient):
         enddate: str,
         type: str,
         filters: GetEdgeHostnameStatisticsRequestFilters | None = None,
-    ) -> GetEdgeHostnameStatisticsResponse: ...
+    ) -> GetCpuTimeUsedResponse: ...
     async def get_edge_hostname_statistics(
         self,
         request: GetEdgeHostnameStatisticsRequest | None = None,
@@ -1598,7 +1566,7 @@ class AsyncCdnProReportsClient(AsyncProductClient):
         startdate: str | None = None,
         enddate: str | None = None,
         type: str | None = None,
-    ) -> GetEdgeHostnameStatisticsResponse:
+    ) -> GetCpuTimeUsedResponse:
         """GetEdgeHostnameStatistics: ``POST /cdn/report/edgeHostnameReq``.
 
         Not idempotent: not retried once the request may have reached the server.

@@ -8,73 +8,45 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "DataSeries",
+    "DataSeriesDetails",
     "GetASummaryOfCpuUsageRequest",
     "GetASummaryOfCpuUsageResponse",
     "GetASummaryOfCpuUsageResponseGroups",
     "GetASummaryOfCpuUsageResponseMetaData",
-    "GetASummaryOfRequestsRequest",
-    "GetASummaryOfRequestsResponse",
-    "GetASummaryOfStatusCodesReturnedByEdgeServersRequest",
-    "GetASummaryOfStatusCodesReturnedByEdgeServersResponse",
-    "GetASummaryOfStatusCodesReturnedByOriginServersRequest",
-    "GetASummaryOfStatusCodesReturnedByOriginServersResponse",
-    "GetASummaryOfTrafficBandwidthRequest",
-    "GetASummaryOfTrafficBandwidthResponse",
     "GetASummaryOfTrafficVolumeRequest",
     "GetASummaryOfTrafficVolumeRequestFilters",
-    "GetASummaryOfTrafficVolumeResponse",
     "GetCpuTimeUsedRequest",
     "GetCpuTimeUsedRequestFilters",
     "GetCpuTimeUsedResponse",
     "GetCpuTimeUsedResponseDataSeries",
-    "GetEdgeBandwidthRequest",
-    "GetEdgeBandwidthResponse",
     "GetEdgeHostnameStatisticsRequest",
     "GetEdgeHostnameStatisticsRequestFilters",
-    "GetEdgeHostnameStatisticsResponse",
     "GetEdgeHostnameSummaryStatisticsRequest",
-    "GetEdgeHostnameSummaryStatisticsResponse",
-    "GetEdgeRequestsRequest",
-    "GetEdgeRequestsResponse",
     "GetEdgeStatusCodeDetailsRequest",
     "GetEdgeStatusCodeDetailsRequestFilters",
     "GetEdgeStatusCodeDetailsResponse",
     "GetEdgeStatusCodeDetailsResponseDataSeries",
-    "GetEdgeStatusCodeDetailsResponseDataSeriesDetails",
-    "GetEdgeTrafficVolumeRequest",
-    "GetEdgeTrafficVolumeResponse",
-    "GetOriginFastRouteRequestsRequest",
-    "GetOriginFastRouteRequestsResponse",
-    "GetOriginFastRouteTrafficVolumeRequest",
     "GetOriginFastRouteTrafficVolumeResponse",
-    "GetOriginFastRouteTrafficVolumeResponseDataSeries",
-    "GetOriginStatusCodeDetailsRequest",
-    "GetOriginStatusCodeDetailsResponse",
-    "GetOriginTrafficVolumeRequest",
-    "GetOriginTrafficVolumeResponse",
-    "GetTheEdgeUploadTrafficVolumeRequest",
-    "GetTheEdgeUploadTrafficVolumeResponse",
-    "GetTheIntermediateTrafficVolumeRequest",
-    "GetTheIntermediateTrafficVolumeResponse",
-    "GetTheNumberOfRequestsToOriginRequest",
-    "GetTheNumberOfRequestsToOriginResponse",
 ]
 
 
 class GetCpuTimeUsedResponseDataSeries(ItemModel, kw_only=True):
-    """An item of ``GetEdgeTrafficVolumeResponse.data_series``, an item of ``GetEdgeRequestsResponse.data_series``, an item of ``GetEdgeBandwidthResponse.data_series`` and 7 more."""
+    """An item of ``GetCpuTimeUsedResponse.data_series``."""
 
     timestamp: str | None = None
     data: int | None = None
 
 
-class GetEdgeTrafficVolumeResponse(ResponseModel, kw_only=True):
-    """The answer of GetEdgeTrafficVolume."""
+class GetCpuTimeUsedResponse(ResponseModel, kw_only=True):
+    """The answer of GetEdgeTrafficVolume, GetEdgeRequests, GetEdgeBandwidth and 7 more (one shape)."""
 
     data_name: str | None = None
     data_unit: str | None = None
@@ -82,29 +54,13 @@ class GetEdgeTrafficVolumeResponse(ResponseModel, kw_only=True):
 
 
 class GetCpuTimeUsedRequestFilters(ItemModel, kw_only=True):
-    """The ``filters`` of ``GetEdgeTrafficVolumeRequest``, the ``filters`` of ``GetEdgeRequestsRequest``, the ``filters`` of ``GetEdgeBandwidthRequest`` and 10 more."""
+    """The ``filters`` of ``GetCpuTimeUsedRequest``, the ``filters`` of ``GetCpuTimeUsedRequest``, the ``filters`` of ``GetCpuTimeUsedRequest`` and 10 more."""
 
     hostnames: list[str] = msgspec.field(default_factory=list)
     server_groups: list[str] = msgspec.field(default_factory=list)
 
 
-class GetEdgeRequestsResponse(ResponseModel, kw_only=True):
-    """The answer of GetEdgeRequests."""
-
-    data_name: str | None = None
-    data_unit: str | None = None
-    data_series: list[GetCpuTimeUsedResponseDataSeries] = msgspec.field(default_factory=list)
-
-
-class GetEdgeBandwidthResponse(ResponseModel, kw_only=True):
-    """The answer of GetEdgeBandwidth."""
-
-    data_name: str | None = None
-    data_unit: str | None = None
-    data_series: list[GetCpuTimeUsedResponseDataSeries] = msgspec.field(default_factory=list)
-
-
-class GetOriginFastRouteTrafficVolumeResponseDataSeries(ItemModel, kw_only=True):
+class DataSeries(ItemModel, kw_only=True):
     """An item of ``GetOriginFastRouteTrafficVolumeResponse.data_series``."""
 
     timestamp: str | None = None
@@ -117,13 +73,11 @@ class GetOriginFastRouteTrafficVolumeResponse(ResponseModel, kw_only=True):
 
     data_name: str | None = None
     data_unit: str | None = None
-    data_series: list[GetOriginFastRouteTrafficVolumeResponseDataSeries] = msgspec.field(
-        default_factory=list
-    )
+    data_series: list[DataSeries] = msgspec.field(default_factory=list)
 
 
 class GetASummaryOfCpuUsageResponseMetaData(ItemModel, kw_only=True):
-    """The ``meta_data`` of ``GetASummaryOfRequestsResponse``, the ``meta_data`` of ``GetASummaryOfTrafficBandwidthResponse``, the ``meta_data`` of ``GetASummaryOfStatusCodesReturnedByEdgeServersResponse`` and 4 more."""
+    """The ``meta_data`` of ``GetASummaryOfCpuUsageResponse``."""
 
     start_time: str | None = None
     end_time: str | None = None
@@ -133,35 +87,20 @@ class GetASummaryOfCpuUsageResponseMetaData(ItemModel, kw_only=True):
 
 
 class GetASummaryOfCpuUsageResponseGroups(ItemModel, kw_only=True):
-    """An item of ``GetASummaryOfRequestsResponse.groups``, an item of ``GetASummaryOfTrafficBandwidthResponse.groups``, an item of ``GetASummaryOfStatusCodesReturnedByEdgeServersResponse.groups`` and 4 more."""
+    """An item of ``GetASummaryOfCpuUsageResponse.groups``."""
 
     group: str | None = None
     data: list[str] = msgspec.field(default_factory=list)
 
 
-class GetASummaryOfRequestsResponse(ResponseModel, kw_only=True):
-    """The answer of GetASummaryOfRequests."""
+class GetASummaryOfCpuUsageResponse(ResponseModel, kw_only=True):
+    """The answer of GetASummaryOfRequests, GetASummaryOfTrafficBandwidth, GetASummaryOfStatusCodesReturnedByEdgeServers and 4 more (one shape)."""
 
     meta_data: GetASummaryOfCpuUsageResponseMetaData | None = None
     groups: list[GetASummaryOfCpuUsageResponseGroups] = msgspec.field(default_factory=list)
 
 
-class GetASummaryOfTrafficBandwidthResponse(ResponseModel, kw_only=True):
-    """The answer of GetASummaryOfTrafficBandwidth."""
-
-    meta_data: GetASummaryOfCpuUsageResponseMetaData | None = None
-    groups: list[GetASummaryOfCpuUsageResponseGroups] = msgspec.field(default_factory=list)
-
-
-class GetOriginTrafficVolumeResponse(ResponseModel, kw_only=True):
-    """The answer of GetOriginTrafficVolume."""
-
-    data_name: str | None = None
-    data_unit: str | None = None
-    data_series: list[GetCpuTimeUsedResponseDataSeries] = msgspec.field(default_factory=list)
-
-
-class GetEdgeStatusCodeDetailsResponseDataSeriesDetails(ItemModel, kw_only=True):
+class DataSeriesDetails(ItemModel, kw_only=True):
     """An item of ``GetEdgeStatusCodeDetailsResponseDataSeries.details``."""
 
     status_code: str | None = None
@@ -169,16 +108,14 @@ class GetEdgeStatusCodeDetailsResponseDataSeriesDetails(ItemModel, kw_only=True)
 
 
 class GetEdgeStatusCodeDetailsResponseDataSeries(ItemModel, kw_only=True):
-    """An item of ``GetEdgeStatusCodeDetailsResponse.data_series``, an item of ``GetOriginStatusCodeDetailsResponse.data_series``."""
+    """An item of ``GetEdgeStatusCodeDetailsResponse.data_series``."""
 
     timestamp: str | None = None
-    details: list[GetEdgeStatusCodeDetailsResponseDataSeriesDetails] = msgspec.field(
-        default_factory=list
-    )
+    details: list[DataSeriesDetails] = msgspec.field(default_factory=list)
 
 
 class GetEdgeStatusCodeDetailsResponse(ResponseModel, kw_only=True):
-    """The answer of GetEdgeStatusCodeDetails."""
+    """The answer of GetEdgeStatusCodeDetails, GetOriginStatusCodeDetails."""
 
     data_name: str | None = None
     data_unit: str | None = None
@@ -188,100 +125,15 @@ class GetEdgeStatusCodeDetailsResponse(ResponseModel, kw_only=True):
 
 
 class GetEdgeStatusCodeDetailsRequestFilters(ItemModel, kw_only=True):
-    """The ``filters`` of ``GetEdgeStatusCodeDetailsRequest``, the ``filters`` of ``GetTheNumberOfRequestsToOriginRequest``, the ``filters`` of ``GetOriginStatusCodeDetailsRequest`` and 1 more."""
+    """The ``filters`` of ``GetEdgeStatusCodeDetailsRequest``, the ``filters`` of ``GetEdgeStatusCodeDetailsRequest``, the ``filters`` of ``GetEdgeStatusCodeDetailsRequest`` and 1 more."""
 
     hostnames: list[str] = msgspec.field(default_factory=list)
-
-
-class GetTheNumberOfRequestsToOriginResponse(ResponseModel, kw_only=True):
-    """The answer of GetTheNumberOfRequestsToOrigin."""
-
-    data_name: str | None = None
-    data_unit: str | None = None
-    data_series: list[GetCpuTimeUsedResponseDataSeries] = msgspec.field(default_factory=list)
-
-
-class GetOriginStatusCodeDetailsResponse(ResponseModel, kw_only=True):
-    """The answer of GetOriginStatusCodeDetails."""
-
-    data_name: str | None = None
-    data_unit: str | None = None
-    data_series: list[GetEdgeStatusCodeDetailsResponseDataSeries] = msgspec.field(
-        default_factory=list
-    )
-
-
-class GetTheIntermediateTrafficVolumeResponse(ResponseModel, kw_only=True):
-    """The answer of GetTheIntermediateTrafficVolume."""
-
-    data_name: str | None = None
-    data_unit: str | None = None
-    data_series: list[GetCpuTimeUsedResponseDataSeries] = msgspec.field(default_factory=list)
-
-
-class GetTheEdgeUploadTrafficVolumeResponse(ResponseModel, kw_only=True):
-    """The answer of GetTheEdgeUploadTrafficVolume."""
-
-    data_name: str | None = None
-    data_unit: str | None = None
-    data_series: list[GetCpuTimeUsedResponseDataSeries] = msgspec.field(default_factory=list)
-
-
-class GetASummaryOfStatusCodesReturnedByEdgeServersResponse(ResponseModel, kw_only=True):
-    """The answer of GetASummaryOfStatusCodesReturnedByEdgeServers."""
-
-    meta_data: GetASummaryOfCpuUsageResponseMetaData | None = None
-    groups: list[GetASummaryOfCpuUsageResponseGroups] = msgspec.field(default_factory=list)
-
-
-class GetASummaryOfStatusCodesReturnedByOriginServersResponse(ResponseModel, kw_only=True):
-    """The answer of GetASummaryOfStatusCodesReturnedByOriginServers."""
-
-    meta_data: GetASummaryOfCpuUsageResponseMetaData | None = None
-    groups: list[GetASummaryOfCpuUsageResponseGroups] = msgspec.field(default_factory=list)
-
-
-class GetASummaryOfCpuUsageResponse(ResponseModel, kw_only=True):
-    """The answer of GetASummaryOfCpuUsage."""
-
-    meta_data: GetASummaryOfCpuUsageResponseMetaData | None = None
-    groups: list[GetASummaryOfCpuUsageResponseGroups] = msgspec.field(default_factory=list)
-
-
-class GetOriginFastRouteRequestsResponse(ResponseModel, kw_only=True):
-    """The answer of GetOriginFastRouteRequests."""
-
-    data_name: str | None = None
-    data_unit: str | None = None
-    data_series: list[GetCpuTimeUsedResponseDataSeries] = msgspec.field(default_factory=list)
-
-
-class GetEdgeHostnameSummaryStatisticsResponse(ResponseModel, kw_only=True):
-    """The answer of GetEdgeHostnameSummaryStatistics."""
-
-    meta_data: GetASummaryOfCpuUsageResponseMetaData | None = None
-    groups: list[GetASummaryOfCpuUsageResponseGroups] = msgspec.field(default_factory=list)
 
 
 class GetEdgeHostnameStatisticsRequestFilters(ItemModel, kw_only=True):
     """The ``filters`` of ``GetEdgeHostnameSummaryStatisticsRequest``, the ``filters`` of ``GetEdgeHostnameStatisticsRequest``."""
 
     edge_hostnames: list[str] = msgspec.field(default_factory=list)
-
-
-class GetCpuTimeUsedResponse(ResponseModel, kw_only=True):
-    """The answer of GetCpuTimeUsed."""
-
-    data_name: str | None = None
-    data_unit: str | None = None
-    data_series: list[GetCpuTimeUsedResponseDataSeries] = msgspec.field(default_factory=list)
-
-
-class GetASummaryOfTrafficVolumeResponse(ResponseModel, kw_only=True):
-    """The answer of GetASummaryOfTrafficVolume."""
-
-    meta_data: GetASummaryOfCpuUsageResponseMetaData | None = None
-    groups: list[GetASummaryOfCpuUsageResponseGroups] = msgspec.field(default_factory=list)
 
 
 class GetASummaryOfTrafficVolumeRequestFilters(ItemModel, kw_only=True):
@@ -293,156 +145,18 @@ class GetASummaryOfTrafficVolumeRequestFilters(ItemModel, kw_only=True):
     property_hostnames: list[str] = msgspec.field(default_factory=list)
 
 
-class GetEdgeHostnameStatisticsResponse(ResponseModel, kw_only=True):
-    """The answer of GetEdgeHostnameStatistics."""
-
-    data_name: str | None = None
-    data_unit: str | None = None
-    data_series: list[GetCpuTimeUsedResponseDataSeries] = msgspec.field(default_factory=list)
-
-
-class GetEdgeTrafficVolumeRequest(RequestModel, kw_only=True):
-    """The arguments of GetEdgeTrafficVolume (``POST /cdn/report/vol``)."""
+class GetCpuTimeUsedRequest(RequestModel, kw_only=True):
+    """The arguments of GetEdgeTrafficVolume, GetEdgeRequests, GetEdgeBandwidth and 5 more: the same fields."""
 
     filters: GetCpuTimeUsedRequestFilters | None = None
     startdate: str
     enddate: str
     type: str
-    scheme: str | None = None
-
-
-class GetEdgeRequestsRequest(RequestModel, kw_only=True):
-    """The arguments of GetEdgeRequests (``POST /cdn/report/req``)."""
-
-    filters: GetCpuTimeUsedRequestFilters | None = None
-    startdate: str
-    enddate: str
-    type: str
-    scheme: str | None = None
-
-
-class GetEdgeBandwidthRequest(RequestModel, kw_only=True):
-    """The arguments of GetEdgeBandwidth (``POST /cdn/report/bandwidth``)."""
-
-    filters: GetCpuTimeUsedRequestFilters | None = None
-    startdate: str
-    enddate: str
-    type: str
-    scheme: str | None = None
-
-
-class GetOriginFastRouteTrafficVolumeRequest(RequestModel, kw_only=True):
-    """The arguments of GetOriginFastRouteTrafficVolume (``POST /cdn/report/fastOriginVol``)."""
-
-    filters: GetCpuTimeUsedRequestFilters | None = None
-    startdate: str
-    enddate: str
-    type: str
-    scheme: str | None = None
-
-
-class GetASummaryOfRequestsRequest(RequestModel, kw_only=True):
-    """The arguments of GetASummaryOfRequests (``POST /cdn/report/reqSummary``)."""
-
-    filters: GetCpuTimeUsedRequestFilters | None = None
-    group_by: list[str] | None = None
-    startdate: str
-    enddate: str
-    scheme: str | None = None
-
-
-class GetASummaryOfTrafficBandwidthRequest(RequestModel, kw_only=True):
-    """The arguments of GetASummaryOfTrafficBandwidth (``POST /cdn/report/bandwidthSummary``)."""
-
-    filters: GetCpuTimeUsedRequestFilters | None = None
-    group_by: list[str] | None = None
-    startdate: str
-    enddate: str
-    scheme: str | None = None
-
-
-class GetOriginTrafficVolumeRequest(RequestModel, kw_only=True):
-    """The arguments of GetOriginTrafficVolume (``POST /cdn/report/volOrigin``)."""
-
-    filters: GetCpuTimeUsedRequestFilters | None = None
-    startdate: str
-    enddate: str
-    type: str
-    scheme: str | None = None
-
-
-class GetEdgeStatusCodeDetailsRequest(RequestModel, kw_only=True):
-    """The arguments of GetEdgeStatusCodeDetails (``POST /cdn/report/statusCodeDetails``)."""
-
-    filters: GetEdgeStatusCodeDetailsRequestFilters | None = None
-    startdate: str
-    enddate: str
-    type: str
-    scheme: str | None = None
-
-
-class GetTheNumberOfRequestsToOriginRequest(RequestModel, kw_only=True):
-    """The arguments of GetTheNumberOfRequestsToOrigin (``POST /cdn/report/reqOrigin``)."""
-
-    filters: GetEdgeStatusCodeDetailsRequestFilters | None = None
-    startdate: str
-    enddate: str
-    type: str
-    scheme: str | None = None
-
-
-class GetOriginStatusCodeDetailsRequest(RequestModel, kw_only=True):
-    """The arguments of GetOriginStatusCodeDetails (``POST /cdn/report/statusCodeDetailsOrigin``)."""
-
-    filters: GetEdgeStatusCodeDetailsRequestFilters | None = None
-    startdate: str
-    enddate: str
-    type: str
-    scheme: str | None = None
-
-
-class GetTheIntermediateTrafficVolumeRequest(RequestModel, kw_only=True):
-    """The arguments of GetTheIntermediateTrafficVolume (``POST /cdn/report/volInterm``)."""
-
-    filters: GetCpuTimeUsedRequestFilters | None = None
-    startdate: str
-    enddate: str
-    type: str
-    scheme: str | None = None
-
-
-class GetTheEdgeUploadTrafficVolumeRequest(RequestModel, kw_only=True):
-    """The arguments of GetTheEdgeUploadTrafficVolume (``POST /cdn/report/upVol``)."""
-
-    filters: GetCpuTimeUsedRequestFilters | None = None
-    startdate: str
-    enddate: str
-    type: str
-    scheme: str | None = None
-
-
-class GetASummaryOfStatusCodesReturnedByEdgeServersRequest(RequestModel, kw_only=True):
-    """The arguments of GetASummaryOfStatusCodesReturnedByEdgeServers (``POST /cdn/report/edgeStatusSummary``)."""
-
-    filters: GetCpuTimeUsedRequestFilters | None = None
-    group_by: list[str] | None = None
-    startdate: str
-    enddate: str
-    scheme: str | None = None
-
-
-class GetASummaryOfStatusCodesReturnedByOriginServersRequest(RequestModel, kw_only=True):
-    """The arguments of GetASummaryOfStatusCodesReturnedByOriginServers (``POST /cdn/report/originStatusSummary``)."""
-
-    filters: GetCpuTimeUsedRequestFilters | None = None
-    group_by: list[str] | None = None
-    startdate: str
-    enddate: str
     scheme: str | None = None
 
 
 class GetASummaryOfCpuUsageRequest(RequestModel, kw_only=True):
-    """The arguments of GetASummaryOfCpuUsage (``POST /cdn/report/cpuSummary``)."""
+    """The arguments of GetASummaryOfRequests, GetASummaryOfTrafficBandwidth, GetASummaryOfStatusCodesReturnedByEdgeServers and 2 more: the same fields."""
 
     filters: GetCpuTimeUsedRequestFilters | None = None
     group_by: list[str] | None = None
@@ -451,8 +165,8 @@ class GetASummaryOfCpuUsageRequest(RequestModel, kw_only=True):
     scheme: str | None = None
 
 
-class GetOriginFastRouteRequestsRequest(RequestModel, kw_only=True):
-    """The arguments of GetOriginFastRouteRequests (``POST /cdn/report/fastOriginReq``)."""
+class GetEdgeStatusCodeDetailsRequest(RequestModel, kw_only=True):
+    """The arguments of GetEdgeStatusCodeDetails, GetTheNumberOfRequestsToOrigin, GetOriginStatusCodeDetails and 1 more: the same fields."""
 
     filters: GetEdgeStatusCodeDetailsRequestFilters | None = None
     startdate: str
@@ -468,16 +182,6 @@ class GetEdgeHostnameSummaryStatisticsRequest(RequestModel, kw_only=True):
     group_by: list[str] | None = None
     startdate: str
     enddate: str
-
-
-class GetCpuTimeUsedRequest(RequestModel, kw_only=True):
-    """The arguments of GetCpuTimeUsed (``POST /cdn/report/cpuTime``)."""
-
-    filters: GetCpuTimeUsedRequestFilters | None = None
-    startdate: str
-    enddate: str
-    type: str
-    scheme: str | None = None
 
 
 class GetASummaryOfTrafficVolumeRequest(RequestModel, kw_only=True):
@@ -497,3 +201,83 @@ class GetEdgeHostnameStatisticsRequest(RequestModel, kw_only=True):
     startdate: str
     enddate: str
     type: str
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "GetASummaryOfCpuUsageRequestFilters": ".:GetCpuTimeUsedRequestFilters",
+        "GetASummaryOfRequestsRequest": ".:GetASummaryOfCpuUsageRequest",
+        "GetASummaryOfRequestsRequestFilters": ".:GetCpuTimeUsedRequestFilters",
+        "GetASummaryOfRequestsResponse": ".:GetASummaryOfCpuUsageResponse",
+        "GetASummaryOfRequestsResponseGroups": ".:GetASummaryOfCpuUsageResponseGroups",
+        "GetASummaryOfRequestsResponseMetaData": ".:GetASummaryOfCpuUsageResponseMetaData",
+        "GetASummaryOfStatusCodesReturnedByEdgeServersRequest": ".:GetASummaryOfCpuUsageRequest",
+        "GetASummaryOfStatusCodesReturnedByEdgeServersRequestFilters": ".:GetCpuTimeUsedRequestFilters",
+        "GetASummaryOfStatusCodesReturnedByEdgeServersResponse": ".:GetASummaryOfCpuUsageResponse",
+        "GetASummaryOfStatusCodesReturnedByEdgeServersResponseGroups": ".:GetASummaryOfCpuUsageResponseGroups",
+        "GetASummaryOfStatusCodesReturnedByEdgeServersResponseMetaData": ".:GetASummaryOfCpuUsageResponseMetaData",
+        "GetASummaryOfStatusCodesReturnedByOriginServersRequest": ".:GetASummaryOfCpuUsageRequest",
+        "GetASummaryOfStatusCodesReturnedByOriginServersRequestFilters": ".:GetCpuTimeUsedRequestFilters",
+        "GetASummaryOfStatusCodesReturnedByOriginServersResponse": ".:GetASummaryOfCpuUsageResponse",
+        "GetASummaryOfStatusCodesReturnedByOriginServersResponseGroups": ".:GetASummaryOfCpuUsageResponseGroups",
+        "GetASummaryOfStatusCodesReturnedByOriginServersResponseMetaData": ".:GetASummaryOfCpuUsageResponseMetaData",
+        "GetASummaryOfTrafficBandwidthRequest": ".:GetASummaryOfCpuUsageRequest",
+        "GetASummaryOfTrafficBandwidthRequestFilters": ".:GetCpuTimeUsedRequestFilters",
+        "GetASummaryOfTrafficBandwidthResponse": ".:GetASummaryOfCpuUsageResponse",
+        "GetASummaryOfTrafficBandwidthResponseGroups": ".:GetASummaryOfCpuUsageResponseGroups",
+        "GetASummaryOfTrafficBandwidthResponseMetaData": ".:GetASummaryOfCpuUsageResponseMetaData",
+        "GetASummaryOfTrafficVolumeResponse": ".:GetASummaryOfCpuUsageResponse",
+        "GetASummaryOfTrafficVolumeResponseGroups": ".:GetASummaryOfCpuUsageResponseGroups",
+        "GetASummaryOfTrafficVolumeResponseMetaData": ".:GetASummaryOfCpuUsageResponseMetaData",
+        "GetEdgeBandwidthRequest": ".:GetCpuTimeUsedRequest",
+        "GetEdgeBandwidthRequestFilters": ".:GetCpuTimeUsedRequestFilters",
+        "GetEdgeBandwidthResponse": ".:GetCpuTimeUsedResponse",
+        "GetEdgeBandwidthResponseDataSeries": ".:GetCpuTimeUsedResponseDataSeries",
+        "GetEdgeHostnameStatisticsResponse": ".:GetCpuTimeUsedResponse",
+        "GetEdgeHostnameStatisticsResponseDataSeries": ".:GetCpuTimeUsedResponseDataSeries",
+        "GetEdgeHostnameSummaryStatisticsRequestFilters": ".:GetEdgeHostnameStatisticsRequestFilters",
+        "GetEdgeHostnameSummaryStatisticsResponse": ".:GetASummaryOfCpuUsageResponse",
+        "GetEdgeHostnameSummaryStatisticsResponseGroups": ".:GetASummaryOfCpuUsageResponseGroups",
+        "GetEdgeHostnameSummaryStatisticsResponseMetaData": ".:GetASummaryOfCpuUsageResponseMetaData",
+        "GetEdgeRequestsRequest": ".:GetCpuTimeUsedRequest",
+        "GetEdgeRequestsRequestFilters": ".:GetCpuTimeUsedRequestFilters",
+        "GetEdgeRequestsResponse": ".:GetCpuTimeUsedResponse",
+        "GetEdgeRequestsResponseDataSeries": ".:GetCpuTimeUsedResponseDataSeries",
+        "GetEdgeStatusCodeDetailsResponseDataSeriesDetails": ".:DataSeriesDetails",
+        "GetEdgeTrafficVolumeRequest": ".:GetCpuTimeUsedRequest",
+        "GetEdgeTrafficVolumeRequestFilters": ".:GetCpuTimeUsedRequestFilters",
+        "GetEdgeTrafficVolumeResponse": ".:GetCpuTimeUsedResponse",
+        "GetEdgeTrafficVolumeResponseDataSeries": ".:GetCpuTimeUsedResponseDataSeries",
+        "GetOriginFastRouteRequestsRequest": ".:GetEdgeStatusCodeDetailsRequest",
+        "GetOriginFastRouteRequestsRequestFilters": ".:GetEdgeStatusCodeDetailsRequestFilters",
+        "GetOriginFastRouteRequestsResponse": ".:GetCpuTimeUsedResponse",
+        "GetOriginFastRouteRequestsResponseDataSeries": ".:GetCpuTimeUsedResponseDataSeries",
+        "GetOriginFastRouteTrafficVolumeRequest": ".:GetCpuTimeUsedRequest",
+        "GetOriginFastRouteTrafficVolumeRequestFilters": ".:GetCpuTimeUsedRequestFilters",
+        "GetOriginFastRouteTrafficVolumeResponseDataSeries": ".:DataSeries",
+        "GetOriginStatusCodeDetailsRequest": ".:GetEdgeStatusCodeDetailsRequest",
+        "GetOriginStatusCodeDetailsRequestFilters": ".:GetEdgeStatusCodeDetailsRequestFilters",
+        "GetOriginStatusCodeDetailsResponse": ".:GetEdgeStatusCodeDetailsResponse",
+        "GetOriginStatusCodeDetailsResponseDataSeries": ".:GetEdgeStatusCodeDetailsResponseDataSeries",
+        "GetOriginStatusCodeDetailsResponseDataSeriesDetails": ".:DataSeriesDetails",
+        "GetOriginTrafficVolumeRequest": ".:GetCpuTimeUsedRequest",
+        "GetOriginTrafficVolumeRequestFilters": ".:GetCpuTimeUsedRequestFilters",
+        "GetOriginTrafficVolumeResponse": ".:GetCpuTimeUsedResponse",
+        "GetOriginTrafficVolumeResponseDataSeries": ".:GetCpuTimeUsedResponseDataSeries",
+        "GetTheEdgeUploadTrafficVolumeRequest": ".:GetCpuTimeUsedRequest",
+        "GetTheEdgeUploadTrafficVolumeRequestFilters": ".:GetCpuTimeUsedRequestFilters",
+        "GetTheEdgeUploadTrafficVolumeResponse": ".:GetCpuTimeUsedResponse",
+        "GetTheEdgeUploadTrafficVolumeResponseDataSeries": ".:GetCpuTimeUsedResponseDataSeries",
+        "GetTheIntermediateTrafficVolumeRequest": ".:GetCpuTimeUsedRequest",
+        "GetTheIntermediateTrafficVolumeRequestFilters": ".:GetCpuTimeUsedRequestFilters",
+        "GetTheIntermediateTrafficVolumeResponse": ".:GetCpuTimeUsedResponse",
+        "GetTheIntermediateTrafficVolumeResponseDataSeries": ".:GetCpuTimeUsedResponseDataSeries",
+        "GetTheNumberOfRequestsToOriginRequest": ".:GetEdgeStatusCodeDetailsRequest",
+        "GetTheNumberOfRequestsToOriginRequestFilters": ".:GetEdgeStatusCodeDetailsRequestFilters",
+        "GetTheNumberOfRequestsToOriginResponse": ".:GetCpuTimeUsedResponse",
+        "GetTheNumberOfRequestsToOriginResponseDataSeries": ".:GetCpuTimeUsedResponseDataSeries",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -15,6 +15,7 @@ from cdnetworks.core.jobs.facts import BatchLimits, ItemRule
 from .models import (
     AntiHijackIPListRequest,
     AntiHijackIPListResponse,
+    DateFromDateToDomainRequest,
     GetLiveStreamPushingStatusRequest,
     GetLiveStreamPushingStatusResponse,
     HttpDnsStatisticsRequest,
@@ -27,17 +28,13 @@ from .models import (
     QueryDailyLiveTranscodingDurationResponse,
     QueryDDoSMitigatedBandwidthBySuiteOrProductRequest,
     QueryDDoSMitigatedBandwidthBySuiteOrProductResponse,
-    QueryDirectoryRankbyFailedRequestHourlyRequest,
     QueryDirectoryRankbyFailedRequestHourlyResponse,
-    QueryDirectoryRankbySuccessRequestHourlyRequest,
     QueryDirectoryRankbySuccessRequestHourlyResponse,
-    QueryDirectoryRankByTotalTrafficHourlyRequest,
     QueryDirectoryRankByTotalTrafficHourlyResponse,
     QueryDomainResourceGroupRequest,
     QueryDomainResourceGroupResponse,
     QueryDomainsForResourceGroupRequest,
     QueryDomainsForResourceGroupResponse,
-    QueryEdgeActiveConnectionsForMultiDomainsRequest,
     QueryEdgeActiveConnectionsForMultiDomainsResponse,
     QueryLiveRecordingDurationRequest,
     QueryLiveRecordingDurationResponse,
@@ -250,13 +247,12 @@ QUERY_ONLINE_VIEWER_COUNT: Action[QueryOnlineViewerCountRequest, QueryOnlineView
 """QueryOnlineViewerCount: ``POST /QOSS/api/onlineViewers``."""
 
 QUERY_EDGE_ACTIVE_CONNECTIONS_FOR_MULTI_DOMAINS: Action[
-    QueryEdgeActiveConnectionsForMultiDomainsRequest,
-    QueryEdgeActiveConnectionsForMultiDomainsResponse,
+    DateFromDateToDomainRequest, QueryEdgeActiveConnectionsForMultiDomainsResponse
 ] = Action(
     name="QueryEdgeActiveConnectionsForMultiDomains",
     method="POST",
     path="/api/report/edge-active-conn",
-    request=QueryEdgeActiveConnectionsForMultiDomainsRequest,
+    request=DateFromDateToDomainRequest,
     response=QueryEdgeActiveConnectionsForMultiDomainsResponse,
     product=PRODUCT,
     summary="QueryEdgeActiveConnectionsForMultiDomains: POST /api/report/edge-active-conn.",
@@ -283,13 +279,12 @@ REPORT_DOMAIN_STREAM_DURATION_SERVICE: Action[
 """ReportDomainStreamDurationService: ``POST /api/report/domain/stream/duration``."""
 
 QUERY_DIRECTORY_RANKBY_SUCCESS_REQUEST_HOURLY: Action[
-    QueryDirectoryRankbySuccessRequestHourlyRequest,
-    QueryDirectoryRankbySuccessRequestHourlyResponse,
+    DateFromDateToDomainRequest, QueryDirectoryRankbySuccessRequestHourlyResponse
 ] = Action(
     name="QueryDirectoryRankbySuccessRequestHourly",
     method="POST",
     path="/api/report/directory/success/rank",
-    request=QueryDirectoryRankbySuccessRequestHourlyRequest,
+    request=DateFromDateToDomainRequest,
     response=QueryDirectoryRankbySuccessRequestHourlyResponse,
     product=PRODUCT,
     summary="QueryDirectoryRankbySuccessRequestHourly: POST /api/report/directory/success/rank.",
@@ -300,12 +295,12 @@ QUERY_DIRECTORY_RANKBY_SUCCESS_REQUEST_HOURLY: Action[
 """QueryDirectoryRankbySuccessRequestHourly: ``POST /api/report/directory/success/rank``."""
 
 QUERY_DIRECTORY_RANKBY_FAILED_REQUEST_HOURLY: Action[
-    QueryDirectoryRankbyFailedRequestHourlyRequest, QueryDirectoryRankbyFailedRequestHourlyResponse
+    DateFromDateToDomainRequest, QueryDirectoryRankbyFailedRequestHourlyResponse
 ] = Action(
     name="QueryDirectoryRankbyFailedRequestHourly",
     method="POST",
     path="/api/report/directory/fail/rank",
-    request=QueryDirectoryRankbyFailedRequestHourlyRequest,
+    request=DateFromDateToDomainRequest,
     response=QueryDirectoryRankbyFailedRequestHourlyResponse,
     product=PRODUCT,
     summary="QueryDirectoryRankbyFailedRequestHourly: POST /api/report/directory/fail/rank.",
@@ -316,12 +311,12 @@ QUERY_DIRECTORY_RANKBY_FAILED_REQUEST_HOURLY: Action[
 """QueryDirectoryRankbyFailedRequestHourly: ``POST /api/report/directory/fail/rank``."""
 
 QUERY_DIRECTORY_RANK_BY_TOTAL_TRAFFIC_HOURLY: Action[
-    QueryDirectoryRankByTotalTrafficHourlyRequest, QueryDirectoryRankByTotalTrafficHourlyResponse
+    DateFromDateToDomainRequest, QueryDirectoryRankByTotalTrafficHourlyResponse
 ] = Action(
     name="QueryDirectoryRankByTotalTrafficHourly",
     method="POST",
     path="/api/report/directory/hourly/total-traffic/rank",
-    request=QueryDirectoryRankByTotalTrafficHourlyRequest,
+    request=DateFromDateToDomainRequest,
     response=QueryDirectoryRankByTotalTrafficHourlyResponse,
     product=PRODUCT,
     summary="QueryDirectoryRankByTotalTrafficHourly: POST /api/report/directory/hourly/total-traffic/rank.",

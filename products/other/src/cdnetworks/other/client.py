@@ -38,6 +38,8 @@ from .actions import (
 from .models import (
     AntiHijackIPListRequest,
     AntiHijackIPListResponse,
+    DateFromDateToDomainRequest,
+    DomainStream,
     GetLiveStreamPushingStatusRequest,
     GetLiveStreamPushingStatusResponse,
     HttpDnsStatisticsRequest,
@@ -50,17 +52,13 @@ from .models import (
     QueryDailyLiveTranscodingDurationResponse,
     QueryDDoSMitigatedBandwidthBySuiteOrProductRequest,
     QueryDDoSMitigatedBandwidthBySuiteOrProductResponse,
-    QueryDirectoryRankbyFailedRequestHourlyRequest,
     QueryDirectoryRankbyFailedRequestHourlyResponse,
-    QueryDirectoryRankbySuccessRequestHourlyRequest,
     QueryDirectoryRankbySuccessRequestHourlyResponse,
-    QueryDirectoryRankByTotalTrafficHourlyRequest,
     QueryDirectoryRankByTotalTrafficHourlyResponse,
     QueryDomainResourceGroupRequest,
     QueryDomainResourceGroupResponse,
     QueryDomainsForResourceGroupRequest,
     QueryDomainsForResourceGroupResponse,
-    QueryEdgeActiveConnectionsForMultiDomainsRequest,
     QueryEdgeActiveConnectionsForMultiDomainsResponse,
     QueryLiveRecordingDurationRequest,
     QueryLiveRecordingDurationResponse,
@@ -69,7 +67,6 @@ from .models import (
     QueryOnlineViewerCountRequest,
     QueryOnlineViewerCountResponse,
     ReportDomainStreamDurationServiceRequest,
-    ReportDomainStreamDurationServiceRequestDomainStream,
     ReportDomainStreamDurationServiceResponse,
     ResourceGroupDomainChangeRequest,
     ResourceGroupDomainChangeResponse,
@@ -450,7 +447,7 @@ class OtherUsageStatisticsClient(ProductClient):
 
     def query_edge_active_connections_for_multi_domains(
         self,
-        request: QueryEdgeActiveConnectionsForMultiDomainsRequest | None = None,
+        request: DateFromDateToDomainRequest | None = None,
         /,
         *,
         date_from: str | None = None,
@@ -476,7 +473,7 @@ class OtherUsageStatisticsClient(ProductClient):
         *,
         date_from: str | None = None,
         date_to: str | None = None,
-        domain_stream: list[ReportDomainStreamDurationServiceRequestDomainStream] | None = None,
+        domain_stream: list[DomainStream] | None = None,
     ) -> ReportDomainStreamDurationServiceResponse:
         """ReportDomainStreamDurationService: ``POST /api/report/domain/stream/duration``.
 
@@ -492,7 +489,7 @@ class OtherUsageStatisticsClient(ProductClient):
 
     def query_directory_rank_by_success_request_hourly(
         self,
-        request: QueryDirectoryRankbySuccessRequestHourlyRequest | None = None,
+        request: DateFromDateToDomainRequest | None = None,
         /,
         *,
         date_from: str | None = None,
@@ -513,7 +510,7 @@ class OtherUsageStatisticsClient(ProductClient):
 
     def query_directory_rank_by_failed_request_hourly(
         self,
-        request: QueryDirectoryRankbyFailedRequestHourlyRequest | None = None,
+        request: DateFromDateToDomainRequest | None = None,
         /,
         *,
         date_from: str | None = None,
@@ -534,7 +531,7 @@ class OtherUsageStatisticsClient(ProductClient):
 
     def query_directory_rank_by_total_traffic_hourly(
         self,
-        request: QueryDirectoryRankByTotalTrafficHourlyRequest | None = None,
+        request: DateFromDateToDomainRequest | None = None,
         /,
         *,
         date_from: str | None = None,
@@ -1102,7 +1099,7 @@ class AsyncOtherUsageStatisticsClient(AsyncProductClient):
 
     async def query_edge_active_connections_for_multi_domains(
         self,
-        request: QueryEdgeActiveConnectionsForMultiDomainsRequest | None = None,
+        request: DateFromDateToDomainRequest | None = None,
         /,
         *,
         date_from: str | None = None,
@@ -1128,7 +1125,7 @@ class AsyncOtherUsageStatisticsClient(AsyncProductClient):
         *,
         date_from: str | None = None,
         date_to: str | None = None,
-        domain_stream: list[ReportDomainStreamDurationServiceRequestDomainStream] | None = None,
+        domain_stream: list[DomainStream] | None = None,
     ) -> ReportDomainStreamDurationServiceResponse:
         """ReportDomainStreamDurationService: ``POST /api/report/domain/stream/duration``.
 
@@ -1144,7 +1141,7 @@ class AsyncOtherUsageStatisticsClient(AsyncProductClient):
 
     async def query_directory_rank_by_success_request_hourly(
         self,
-        request: QueryDirectoryRankbySuccessRequestHourlyRequest | None = None,
+        request: DateFromDateToDomainRequest | None = None,
         /,
         *,
         date_from: str | None = None,
@@ -1165,7 +1162,7 @@ class AsyncOtherUsageStatisticsClient(AsyncProductClient):
 
     async def query_directory_rank_by_failed_request_hourly(
         self,
-        request: QueryDirectoryRankbyFailedRequestHourlyRequest | None = None,
+        request: DateFromDateToDomainRequest | None = None,
         /,
         *,
         date_from: str | None = None,
@@ -1186,7 +1183,7 @@ class AsyncOtherUsageStatisticsClient(AsyncProductClient):
 
     async def query_directory_rank_by_total_traffic_hourly(
         self,
-        request: QueryDirectoryRankByTotalTrafficHourlyRequest | None = None,
+        request: DateFromDateToDomainRequest | None = None,
         /,
         *,
         date_from: str | None = None,

@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import msgspec
 from msgspec import Meta
@@ -20,6 +20,13 @@ __all__ = [
     "AntiHijackIPListRequest",
     "AntiHijackIPListResponse",
     "AntiHijackIPListResponseData",
+    "Channel",
+    "Date",
+    "DateFromDateToDomainRequest",
+    "DateTranscoding",
+    "DateTranscodingLive",
+    "DomainStream",
+    "DurationDetailList",
     "GetLiveStreamPushingStatusRequest",
     "GetLiveStreamPushingStatusResponse",
     "GetLiveStreamPushingStatusResponseDataValue",
@@ -28,31 +35,23 @@ __all__ = [
     "HttpDnsStatisticsResponseProvider",
     "HttpDnsStatisticsResponseProviderDate",
     "HttpDnsStatisticsResponseProviderDateChannel",
-    "HttpDnsStatisticsResponseProviderDateChannelHttpdns",
+    "Live",
     "PicProcessStatisticsRequest",
     "PicProcessStatisticsResponse",
     "PicProcessStatisticsResponseProvider",
     "PicProcessStatisticsResponseProviderDate",
     "PicProcessStatisticsResponseProviderDateChannel",
+    "Provider",
+    "ProviderDate",
     "Query5minLiveTranscodingDurationRequest",
     "Query5minLiveTranscodingDurationResponse",
     "Query5minLiveTranscodingDurationResponseProvider",
-    "Query5minLiveTranscodingDurationResponseProviderDate",
-    "Query5minLiveTranscodingDurationResponseProviderDateTranscoding",
-    "Query5minLiveTranscodingDurationResponseProviderDateTranscodingLive",
     "QueryDDoSMitigatedBandwidthBySuiteOrProductRequest",
     "QueryDDoSMitigatedBandwidthBySuiteOrProductResponse",
     "QueryDailyLiveTranscodingDurationRequest",
     "QueryDailyLiveTranscodingDurationResponse",
-    "QueryDailyLiveTranscodingDurationResponseProvider",
-    "QueryDailyLiveTranscodingDurationResponseProviderDate",
-    "QueryDailyLiveTranscodingDurationResponseProviderDateTranscoding",
-    "QueryDailyLiveTranscodingDurationResponseProviderDateTranscodingLive",
-    "QueryDirectoryRankByTotalTrafficHourlyRequest",
     "QueryDirectoryRankByTotalTrafficHourlyResponse",
-    "QueryDirectoryRankbyFailedRequestHourlyRequest",
     "QueryDirectoryRankbyFailedRequestHourlyResponse",
-    "QueryDirectoryRankbySuccessRequestHourlyRequest",
     "QueryDirectoryRankbySuccessRequestHourlyResponse",
     "QueryDomainResourceGroupRequest",
     "QueryDomainResourceGroupResponse",
@@ -62,14 +61,11 @@ __all__ = [
     "QueryDomainsForResourceGroupRequest",
     "QueryDomainsForResourceGroupResponse",
     "QueryEdgeActiveConnectionsForMultiDomainsData",
-    "QueryEdgeActiveConnectionsForMultiDomainsRequest",
     "QueryEdgeActiveConnectionsForMultiDomainsResponse",
     "QueryLiveRecordingDurationRequest",
     "QueryLiveRecordingDurationResponse",
     "QueryLiveRecordingDurationResponseProvider",
     "QueryLiveRecordingDurationResponseProviderDate",
-    "QueryLiveRecordingDurationResponseProviderDateRecordingTime",
-    "QueryLiveRecordingDurationResponseProviderDateRecordingTimeChannel",
     "QueryLiveStreamStatusRequest",
     "QueryLiveStreamStatusResponse",
     "QueryLiveStreamStatusResponseDataValue",
@@ -77,27 +73,28 @@ __all__ = [
     "QueryOnlineViewerCountRequest",
     "QueryOnlineViewerCountResponse",
     "QueryOnlineViewerCountResponseDataValue",
+    "RecordingTime",
     "ReportDomainStreamDurationServiceRequest",
-    "ReportDomainStreamDurationServiceRequestDomainStream",
     "ReportDomainStreamDurationServiceResponse",
     "ReportDomainStreamDurationServiceResponseData",
-    "ReportDomainStreamDurationServiceResponseDataStreamList",
-    "ReportDomainStreamDurationServiceResponseDataStreamListDurationDetailList",
     "ResourceGroupDomainChangeRequest",
     "ResourceGroupDomainChangeResponse",
     "ResourceGroupListRequest",
     "ResourceGroupListResponse",
     "ResourceGroupListResponseData",
+    "StreamList",
     "StreamTrafficServiceRequest",
     "StreamTrafficServiceResponse",
     "StreamTrafficServiceResponseRegions",
     "StreamTrafficServiceResponseRegionsDomains",
-    "StreamTrafficServiceResponseRegionsDomainsStreams",
+    "Streams",
+    "Transcoding",
+    "TranscodingLive",
 ]
 
 
-class QueryDailyLiveTranscodingDurationResponseProviderDateTranscodingLive(ItemModel, kw_only=True):
-    """An item of ``QueryDailyLiveTranscodingDurationResponseProviderDateTranscoding.live``."""
+class DateTranscodingLive(ItemModel, kw_only=True):
+    """An item of ``DateTranscoding.live``."""
 
     time: str | None = None
     h264: str | None = None
@@ -108,39 +105,37 @@ class QueryDailyLiveTranscodingDurationResponseProviderDateTranscodingLive(ItemM
     total: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
 
 
-class QueryDailyLiveTranscodingDurationResponseProviderDateTranscoding(ItemModel, kw_only=True):
-    """The ``transcoding`` of ``QueryDailyLiveTranscodingDurationResponseProviderDate``."""
+class DateTranscoding(ItemModel, kw_only=True):
+    """The ``transcoding`` of ``ProviderDate``."""
 
     name: str | None = None
-    live: list[QueryDailyLiveTranscodingDurationResponseProviderDateTranscodingLive] = (
-        msgspec.field(default_factory=list)
-    )
+    live: list[DateTranscodingLive] = msgspec.field(default_factory=list)
 
 
-class QueryDailyLiveTranscodingDurationResponseProviderDate(ItemModel, kw_only=True):
-    """The ``date`` of ``QueryDailyLiveTranscodingDurationResponseProvider``."""
+class ProviderDate(ItemModel, kw_only=True):
+    """The ``date`` of ``Provider``."""
 
     startdate: str | None = None
     enddate: str | None = None
-    transcoding: QueryDailyLiveTranscodingDurationResponseProviderDateTranscoding | None = None
+    transcoding: DateTranscoding | None = None
 
 
-class QueryDailyLiveTranscodingDurationResponseProvider(ItemModel, kw_only=True):
+class Provider(ItemModel, kw_only=True):
     """The ``provider`` of ``QueryDailyLiveTranscodingDurationResponse``."""
 
     name: str | None = None
     type: str | None = None
-    date: QueryDailyLiveTranscodingDurationResponseProviderDate | None = None
+    date: ProviderDate | None = None
 
 
 class QueryDailyLiveTranscodingDurationResponse(ResponseModel, kw_only=True):
     """The answer of QueryDailyLiveTranscodingDuration."""
 
-    provider: QueryDailyLiveTranscodingDurationResponseProvider | None = None
+    provider: Provider | None = None
 
 
-class Query5minLiveTranscodingDurationResponseProviderDateTranscodingLive(ItemModel, kw_only=True):
-    """An item of ``Query5minLiveTranscodingDurationResponseProviderDateTranscoding.live``."""
+class TranscodingLive(ItemModel, kw_only=True):
+    """An item of ``Transcoding.live``."""
 
     time: str | None = None
     h264: str | None = None
@@ -160,21 +155,19 @@ class Query5minLiveTranscodingDurationResponseProviderDateTranscodingLive(ItemMo
     total: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
 
 
-class Query5minLiveTranscodingDurationResponseProviderDateTranscoding(ItemModel, kw_only=True):
-    """The ``transcoding`` of ``Query5minLiveTranscodingDurationResponseProviderDate``."""
+class Transcoding(ItemModel, kw_only=True):
+    """The ``transcoding`` of ``Date``."""
 
     name: str | None = None
-    live: list[Query5minLiveTranscodingDurationResponseProviderDateTranscodingLive] = msgspec.field(
-        default_factory=list
-    )
+    live: list[TranscodingLive] = msgspec.field(default_factory=list)
 
 
-class Query5minLiveTranscodingDurationResponseProviderDate(ItemModel, kw_only=True):
+class Date(ItemModel, kw_only=True):
     """The ``date`` of ``Query5minLiveTranscodingDurationResponseProvider``."""
 
     startdate: str | None = None
     enddate: str | None = None
-    transcoding: Query5minLiveTranscodingDurationResponseProviderDateTranscoding | None = None
+    transcoding: Transcoding | None = None
 
 
 class Query5minLiveTranscodingDurationResponseProvider(ItemModel, kw_only=True):
@@ -182,7 +175,7 @@ class Query5minLiveTranscodingDurationResponseProvider(ItemModel, kw_only=True):
 
     name: str | None = None
     type: str | None = None
-    date: Query5minLiveTranscodingDurationResponseProviderDate | None = None
+    date: Date | None = None
 
 
 class Query5minLiveTranscodingDurationResponse(ResponseModel, kw_only=True):
@@ -191,27 +184,25 @@ class Query5minLiveTranscodingDurationResponse(ResponseModel, kw_only=True):
     provider: Query5minLiveTranscodingDurationResponseProvider | None = None
 
 
-class HttpDnsStatisticsResponseProviderDateChannelHttpdns(ItemModel, kw_only=True):
-    """An item of ``QueryLiveRecordingDurationResponseProviderDateRecordingTimeChannel.live``, an item of ``PicProcessStatisticsResponseProviderDateChannel.picflowhit``, an item of ``HttpDnsStatisticsResponseProviderDateChannel.httpdns``."""
+class Live(ItemModel, kw_only=True):
+    """An item of ``Channel.live``, an item of ``PicProcessStatisticsResponseProviderDateChannel.picflowhit``, an item of ``HttpDnsStatisticsResponseProviderDateChannel.httpdns``."""
 
     time: str | None = None
     text: str | None = None
 
 
-class QueryLiveRecordingDurationResponseProviderDateRecordingTimeChannel(ItemModel, kw_only=True):
-    """The ``channel`` of ``QueryLiveRecordingDurationResponseProviderDateRecordingTime``."""
+class Channel(ItemModel, kw_only=True):
+    """The ``channel`` of ``RecordingTime``."""
 
     name: str | None = None
-    live: list[HttpDnsStatisticsResponseProviderDateChannelHttpdns] = msgspec.field(
-        default_factory=list
-    )
+    live: list[Live] = msgspec.field(default_factory=list)
 
 
-class QueryLiveRecordingDurationResponseProviderDateRecordingTime(ItemModel, kw_only=True):
+class RecordingTime(ItemModel, kw_only=True):
     """The ``recording_time`` of ``QueryLiveRecordingDurationResponseProviderDate``."""
 
     name: str | None = None
-    channel: QueryLiveRecordingDurationResponseProviderDateRecordingTimeChannel | None = None
+    channel: Channel | None = None
 
 
 class QueryLiveRecordingDurationResponseProviderDate(ItemModel, kw_only=True):
@@ -219,7 +210,7 @@ class QueryLiveRecordingDurationResponseProviderDate(ItemModel, kw_only=True):
 
     start: str | None = None
     end: str | None = None
-    recording_time: QueryLiveRecordingDurationResponseProviderDateRecordingTime | None = None
+    recording_time: RecordingTime | None = None
 
 
 class QueryLiveRecordingDurationResponseProvider(ItemModel, kw_only=True):
@@ -250,9 +241,7 @@ class PicProcessStatisticsResponseProviderDateChannel(ItemModel, kw_only=True):
     """The ``channel`` of ``PicProcessStatisticsResponseProviderDate``."""
 
     name: str | None = None
-    picflowhit: list[HttpDnsStatisticsResponseProviderDateChannelHttpdns] = msgspec.field(
-        default_factory=list
-    )
+    picflowhit: list[Live] = msgspec.field(default_factory=list)
 
 
 class PicProcessStatisticsResponseProviderDate(ItemModel, kw_only=True):
@@ -283,9 +272,7 @@ class HttpDnsStatisticsResponseProviderDateChannel(ItemModel, kw_only=True):
 
     name: str | None = None
     total: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
-    httpdns: list[HttpDnsStatisticsResponseProviderDateChannelHttpdns] = msgspec.field(
-        default_factory=list
-    )
+    httpdns: list[Live] = msgspec.field(default_factory=list)
 
 
 class HttpDnsStatisticsResponseProviderDate(ItemModel, kw_only=True):
@@ -312,7 +299,7 @@ class HttpDnsStatisticsResponse(ResponseModel, kw_only=True):
 
 
 class QueryLiveStreamStatusResponseDataValueLfr(ItemModel, kw_only=True):
-    """The ``lfr`` of ``QueryLiveStreamStatusResponseDataValue``, the ``lfr`` of ``GetLiveStreamPushingStatusResponseDataValue``, the ``sum_time`` of ``ReportDomainStreamDurationServiceResponseDataStreamList`` and 1 more."""
+    """The ``lfr`` of ``QueryLiveStreamStatusResponseDataValue``, the ``lfr`` of ``GetLiveStreamPushingStatusResponseDataValue``, the ``sum_time`` of ``StreamList`` and 1 more."""
 
 
 class QueryLiveStreamStatusResponseDataValue(ItemModel, kw_only=True):
@@ -402,33 +389,27 @@ class QueryEdgeActiveConnectionsForMultiDomainsResponse(ResponseModel, kw_only=T
     data: list[QueryEdgeActiveConnectionsForMultiDomainsData] = msgspec.field(default_factory=list)
 
 
-class ReportDomainStreamDurationServiceResponseDataStreamListDurationDetailList(
-    ItemModel, kw_only=True
-):
-    """An item of ``ReportDomainStreamDurationServiceResponseDataStreamList.duration_detail_list``."""
+class DurationDetailList(ItemModel, kw_only=True):
+    """An item of ``StreamList.duration_detail_list``."""
 
     start_time: str | None = None
     end_time: str | None = None
     duration: QueryLiveStreamStatusResponseDataValueLfr | None = None
 
 
-class ReportDomainStreamDurationServiceResponseDataStreamList(ItemModel, kw_only=True):
+class StreamList(ItemModel, kw_only=True):
     """An item of ``ReportDomainStreamDurationServiceResponseData.stream_list``."""
 
     stream: str | None = None
     sum_time: QueryLiveStreamStatusResponseDataValueLfr | None = None
-    duration_detail_list: list[
-        ReportDomainStreamDurationServiceResponseDataStreamListDurationDetailList
-    ] = msgspec.field(default_factory=list)
+    duration_detail_list: list[DurationDetailList] = msgspec.field(default_factory=list)
 
 
 class ReportDomainStreamDurationServiceResponseData(ItemModel, kw_only=True):
     """An item of ``ReportDomainStreamDurationServiceResponse.data``."""
 
     domain: str | None = None
-    stream_list: list[ReportDomainStreamDurationServiceResponseDataStreamList] = msgspec.field(
-        default_factory=list
-    )
+    stream_list: list[StreamList] = msgspec.field(default_factory=list)
 
 
 class ReportDomainStreamDurationServiceResponse(ResponseModel, kw_only=True):
@@ -439,7 +420,7 @@ class ReportDomainStreamDurationServiceResponse(ResponseModel, kw_only=True):
     data: list[ReportDomainStreamDurationServiceResponseData] = msgspec.field(default_factory=list)
 
 
-class ReportDomainStreamDurationServiceRequestDomainStream(ItemModel, kw_only=True):
+class DomainStream(ItemModel, kw_only=True):
     """An item of ``ReportDomainStreamDurationServiceRequest.domain_stream``."""
 
     domain: str | None = None
@@ -532,7 +513,7 @@ class ResourceGroupDomainChangeResponse(ResponseModel, kw_only=True):
     msg: str | None = None
 
 
-class StreamTrafficServiceResponseRegionsDomainsStreams(ItemModel, kw_only=True):
+class Streams(ItemModel, kw_only=True):
     """An item of ``StreamTrafficServiceResponseRegionsDomains.streams``."""
 
     stream_name: str | None = None
@@ -545,9 +526,7 @@ class StreamTrafficServiceResponseRegionsDomains(ItemModel, kw_only=True):
     """An item of ``StreamTrafficServiceResponseRegions.domains``."""
 
     domain: str | None = None
-    streams: list[StreamTrafficServiceResponseRegionsDomainsStreams] = msgspec.field(
-        default_factory=list
-    )
+    streams: list[Streams] = msgspec.field(default_factory=list)
 
 
 class StreamTrafficServiceResponseRegions(ItemModel, kw_only=True):
@@ -722,8 +701,8 @@ class QueryOnlineViewerCountRequest(RequestModel, kw_only=True):
         self.unpack = as_flag(self.unpack, "true", "false")
 
 
-class QueryEdgeActiveConnectionsForMultiDomainsRequest(RequestModel, kw_only=True):
-    """The arguments of QueryEdgeActiveConnectionsForMultiDomains (``POST /api/report/edge-active-conn``)."""
+class DateFromDateToDomainRequest(RequestModel, kw_only=True):
+    """The arguments of QueryEdgeActiveConnectionsForMultiDomains, QueryDirectoryRankbySuccessRequestHourly, QueryDirectoryRankbyFailedRequestHourly and 1 more: the same fields."""
 
     date_from: str | None = None
     date_to: str | None = None
@@ -735,31 +714,7 @@ class ReportDomainStreamDurationServiceRequest(RequestModel, kw_only=True):
 
     date_from: str | None = None
     date_to: str | None = None
-    domain_stream: list[ReportDomainStreamDurationServiceRequestDomainStream] | None = None
-
-
-class QueryDirectoryRankbySuccessRequestHourlyRequest(RequestModel, kw_only=True):
-    """The arguments of QueryDirectoryRankbySuccessRequestHourly (``POST /api/report/directory/success/rank``)."""
-
-    date_from: str | None = None
-    date_to: str | None = None
-    domain: list[str] | None = None
-
-
-class QueryDirectoryRankbyFailedRequestHourlyRequest(RequestModel, kw_only=True):
-    """The arguments of QueryDirectoryRankbyFailedRequestHourly (``POST /api/report/directory/fail/rank``)."""
-
-    date_from: str | None = None
-    date_to: str | None = None
-    domain: list[str] | None = None
-
-
-class QueryDirectoryRankByTotalTrafficHourlyRequest(RequestModel, kw_only=True):
-    """The arguments of QueryDirectoryRankByTotalTrafficHourly (``POST /api/report/directory/hourly/total-traffic/rank``)."""
-
-    date_from: str | None = None
-    date_to: str | None = None
-    domain: list[str] | None = None
+    domain_stream: list[DomainStream] | None = None
 
 
 class AntiHijackIPListRequest(RequestModel, kw_only=True):
@@ -808,3 +763,35 @@ class QueryDomainResourceGroupRequest(RequestModel, kw_only=True):
     """The arguments of QueryDomainResourceGroup (``POST /api/v1/dms/domainResource``)."""
 
     domain_list: list[str]
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "GetLiveStreamPushingStatusResponseDataValueLfr": ".:QueryLiveStreamStatusResponseDataValueLfr",
+        "HttpDnsStatisticsResponseProviderDateChannelHttpdns": ".:Live",
+        "PicProcessStatisticsResponseProviderDateChannelPicflowhit": ".:Live",
+        "Query5minLiveTranscodingDurationResponseProviderDate": ".:Date",
+        "Query5minLiveTranscodingDurationResponseProviderDateTranscoding": ".:Transcoding",
+        "Query5minLiveTranscodingDurationResponseProviderDateTranscodingLive": ".:TranscodingLive",
+        "QueryDailyLiveTranscodingDurationResponseProvider": ".:Provider",
+        "QueryDailyLiveTranscodingDurationResponseProviderDate": ".:ProviderDate",
+        "QueryDailyLiveTranscodingDurationResponseProviderDateTranscoding": ".:DateTranscoding",
+        "QueryDailyLiveTranscodingDurationResponseProviderDateTranscodingLive": ".:DateTranscodingLive",
+        "QueryDirectoryRankByTotalTrafficHourlyRequest": ".:DateFromDateToDomainRequest",
+        "QueryDirectoryRankbyFailedRequestHourlyRequest": ".:DateFromDateToDomainRequest",
+        "QueryDirectoryRankbySuccessRequestHourlyRequest": ".:DateFromDateToDomainRequest",
+        "QueryEdgeActiveConnectionsForMultiDomainsRequest": ".:DateFromDateToDomainRequest",
+        "QueryLiveRecordingDurationResponseProviderDateRecordingTime": ".:RecordingTime",
+        "QueryLiveRecordingDurationResponseProviderDateRecordingTimeChannel": ".:Channel",
+        "QueryLiveRecordingDurationResponseProviderDateRecordingTimeChannelLive": ".:Live",
+        "ReportDomainStreamDurationServiceRequestDomainStream": ".:DomainStream",
+        "ReportDomainStreamDurationServiceResponseDataStreamList": ".:StreamList",
+        "ReportDomainStreamDurationServiceResponseDataStreamListDurationDetailList": ".:DurationDetailList",
+        "ReportDomainStreamDurationServiceResponseDataStreamListDurationDetailListDuration": ".:QueryLiveStreamStatusResponseDataValueLfr",
+        "ReportDomainStreamDurationServiceResponseDataStreamListSumTime": ".:QueryLiveStreamStatusResponseDataValueLfr",
+        "StreamTrafficServiceResponseRegionsDomainsStreams": ".:Streams",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -39,13 +39,12 @@ _MODULES = {
         "PolicyManagementClient",
     ),
     ".models": (
+        "CodeMsgResponse",
         "CreatePolicyRequest",
         "CreatePolicyResponse",
         "CreatePolicyResponseData",
         "DeletePolicyRequest",
-        "DeletePolicyResponse",
         "EditPolicyRequest",
-        "EditPolicyResponse",
         "GetAccountSummaryRequest",
         "GetAccountSummaryResponse",
         "GetAccountSummaryResponseData",
@@ -58,6 +57,8 @@ _MODULES = {
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
     "AsyncPolicyClient": ".client:AsyncPolicyManagementClient",
+    "DeletePolicyResponse": ".models:CodeMsgResponse",
+    "EditPolicyResponse": ".models:CodeMsgResponse",
     "PolicyClient": ".client:PolicyManagementClient",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

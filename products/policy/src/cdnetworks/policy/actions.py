@@ -12,12 +12,11 @@ from typing import Any
 from cdnetworks.core.action import Action, Envelope
 
 from .models import (
+    CodeMsgResponse,
     CreatePolicyRequest,
     CreatePolicyResponse,
     DeletePolicyRequest,
-    DeletePolicyResponse,
     EditPolicyRequest,
-    EditPolicyResponse,
     GetAccountSummaryRequest,
     GetAccountSummaryResponse,
     GetPolicyRequest,
@@ -40,12 +39,12 @@ CREATE_POLICY: Action[CreatePolicyRequest, CreatePolicyResponse] = Action(
 )
 """CreatePolicy: ``POST /user/policies/create``."""
 
-DELETE_POLICY: Action[DeletePolicyRequest, DeletePolicyResponse] = Action(
+DELETE_POLICY: Action[DeletePolicyRequest, CodeMsgResponse] = Action(
     name="DeletePolicy",
     method="POST",
     path="/user/policies/delete",
     request=DeletePolicyRequest,
-    response=DeletePolicyResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="DeletePolicy: POST /user/policies/delete.",
     query=(),
@@ -54,12 +53,12 @@ DELETE_POLICY: Action[DeletePolicyRequest, DeletePolicyResponse] = Action(
 )
 """DeletePolicy: ``POST /user/policies/delete``."""
 
-EDIT_POLICY: Action[EditPolicyRequest, EditPolicyResponse] = Action(
+EDIT_POLICY: Action[EditPolicyRequest, CodeMsgResponse] = Action(
     name="EditPolicy",
     method="POST",
     path="/user/policies/edit",
     request=EditPolicyRequest,
-    response=EditPolicyResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="EditPolicy: POST /user/policies/edit.",
     query=(),

@@ -21,12 +21,11 @@ from .actions import (
     GET_POLICY,
 )
 from .models import (
+    CodeMsgResponse,
     CreatePolicyRequest,
     CreatePolicyResponse,
     DeletePolicyRequest,
-    DeletePolicyResponse,
     EditPolicyRequest,
-    EditPolicyResponse,
     GetAccountSummaryRequest,
     GetAccountSummaryResponse,
     GetPolicyRequest,
@@ -81,19 +80,19 @@ class PolicyManagementClient(ProductClient):
         )
 
     @overload
-    def delete_policy(self, request: DeletePolicyRequest, /) -> DeletePolicyResponse: ...
+    def delete_policy(self, request: DeletePolicyRequest, /) -> CodeMsgResponse: ...
     @overload
     def delete_policy(
         self,
         *,
         policy_id: int,
-    ) -> DeletePolicyResponse: ...
+    ) -> CodeMsgResponse: ...
     def delete_policy(
         self,
         request: DeletePolicyRequest | None = None,
         *,
         policy_id: int | None = None,
-    ) -> DeletePolicyResponse:
+    ) -> CodeMsgResponse:
         """DeletePolicy: ``POST /user/policies/delete``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -101,7 +100,7 @@ class PolicyManagementClient(ProductClient):
         return self.core.call(DELETE_POLICY, request, policy_id=policy_id)
 
     @overload
-    def edit_policy(self, request: EditPolicyRequest, /) -> EditPolicyResponse: ...
+    def edit_policy(self, request: EditPolicyRequest, /) -> CodeMsgResponse: ...
     @overload
     def edit_policy(
         self,
@@ -110,7 +109,7 @@ class PolicyManagementClient(ProductClient):
         policy_name: str | None = None,
         description: str | None = None,
         policy_document: str | None = None,
-    ) -> EditPolicyResponse: ...
+    ) -> CodeMsgResponse: ...
     def edit_policy(
         self,
         request: EditPolicyRequest | None = None,
@@ -119,7 +118,7 @@ class PolicyManagementClient(ProductClient):
         policy_name: str | None = None,
         description: str | None = None,
         policy_document: str | None = None,
-    ) -> EditPolicyResponse:
+    ) -> CodeMsgResponse:
         """EditPolicy: ``POST /user/policies/edit``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -214,19 +213,19 @@ class AsyncPolicyManagementClient(AsyncProductClient):
         )
 
     @overload
-    async def delete_policy(self, request: DeletePolicyRequest, /) -> DeletePolicyResponse: ...
+    async def delete_policy(self, request: DeletePolicyRequest, /) -> CodeMsgResponse: ...
     @overload
     async def delete_policy(
         self,
         *,
         policy_id: int,
-    ) -> DeletePolicyResponse: ...
+    ) -> CodeMsgResponse: ...
     async def delete_policy(
         self,
         request: DeletePolicyRequest | None = None,
         *,
         policy_id: int | None = None,
-    ) -> DeletePolicyResponse:
+    ) -> CodeMsgResponse:
         """DeletePolicy: ``POST /user/policies/delete``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -234,7 +233,7 @@ class AsyncPolicyManagementClient(AsyncProductClient):
         return await self.core.call(DELETE_POLICY, request, policy_id=policy_id)
 
     @overload
-    async def edit_policy(self, request: EditPolicyRequest, /) -> EditPolicyResponse: ...
+    async def edit_policy(self, request: EditPolicyRequest, /) -> CodeMsgResponse: ...
     @overload
     async def edit_policy(
         self,
@@ -243,7 +242,7 @@ class AsyncPolicyManagementClient(AsyncProductClient):
         policy_name: str | None = None,
         description: str | None = None,
         policy_document: str | None = None,
-    ) -> EditPolicyResponse: ...
+    ) -> CodeMsgResponse: ...
     async def edit_policy(
         self,
         request: EditPolicyRequest | None = None,
@@ -252,7 +251,7 @@ class AsyncPolicyManagementClient(AsyncProductClient):
         policy_name: str | None = None,
         description: str | None = None,
         policy_document: str | None = None,
-    ) -> EditPolicyResponse:
+    ) -> CodeMsgResponse:
         """EditPolicy: ``POST /user/policies/edit``.
 
         Not idempotent: not retried once the request may have reached the server.

@@ -8,18 +8,19 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "CodeMsgResponse",
     "CreatePolicyRequest",
     "CreatePolicyResponse",
     "CreatePolicyResponseData",
     "DeletePolicyRequest",
-    "DeletePolicyResponse",
     "EditPolicyRequest",
-    "EditPolicyResponse",
     "GetAccountSummaryRequest",
     "GetAccountSummaryResponse",
     "GetAccountSummaryResponseData",
@@ -44,15 +45,8 @@ class CreatePolicyResponse(ResponseModel, kw_only=True):
     request_id: str | None = None
 
 
-class DeletePolicyResponse(ResponseModel, kw_only=True):
-    """The answer of DeletePolicy."""
-
-    code: str | int | None = None
-    msg: str | None = None
-
-
-class EditPolicyResponse(ResponseModel, kw_only=True):
-    """The answer of EditPolicy."""
+class CodeMsgResponse(ResponseModel, kw_only=True):
+    """The answer of DeletePolicy, EditPolicy."""
 
     code: str | int | None = None
     msg: str | None = None
@@ -130,3 +124,14 @@ class GetPolicyRequest(RequestModel, kw_only=True):
 
 class GetAccountSummaryRequest(RequestModel, kw_only=True):
     """The arguments of GetAccountSummary (``POST /user/summary``)."""
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "DeletePolicyResponse": ".:CodeMsgResponse",
+        "EditPolicyResponse": ".:CodeMsgResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

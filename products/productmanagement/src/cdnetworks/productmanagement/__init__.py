@@ -43,28 +43,30 @@ _MODULES = {
     ".models": (
         "CheckIfIpAddressesBelongToTheCdnProPlatformRequest",
         "CheckIfIpAddressesBelongToTheCdnProPlatformResponse",
-        "CheckIfIpAddressesBelongToTheCdnProPlatformResponseIpDetails",
+        "EmptyRequest",
         "GetAListOfOriginShieldsRequest",
         "GetAListOfOriginShieldsResponse",
         "GetAListOfOriginShieldsResponseShields",
         "GetAShieldByItsIdRequest",
         "GetAShieldByItsIdResponse",
-        "GetIpAddressesOfTheCdnRequest",
         "GetIpAddressesOfTheCdnResponse",
-        "GetOriginFastRouteIpListRequest",
-        "GetOriginFastRouteIpListResponse",
-        "GetStagingServersListRequest",
         "GetStagingServersListResponse",
         "GetStagingServersListResponseStagingServers",
-        "GetSystemConfigurationRequest",
         "GetSystemConfigurationResponse",
         "GetSystemConfigurationResponseExtraServicePorts",
+        "IpDetails",
     ),
     ".product": ("PRODUCTMANAGEMENT",),
 }
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
     "AsyncProductmanagementClient": ".client:AsyncProductManagementClient",
+    "CheckIfIpAddressesBelongToTheCdnProPlatformResponseIpDetails": ".models:IpDetails",
+    "GetIpAddressesOfTheCdnRequest": ".models:EmptyRequest",
+    "GetOriginFastRouteIpListRequest": ".models:EmptyRequest",
+    "GetOriginFastRouteIpListResponse": ".models:GetIpAddressesOfTheCdnResponse",
+    "GetStagingServersListRequest": ".models:EmptyRequest",
+    "GetSystemConfigurationRequest": ".models:EmptyRequest",
     "ProductmanagementClient": ".client:ProductManagementClient",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

@@ -14,42 +14,34 @@ from cdnetworks.core.action import Action
 from .models import (
     CheckIfIpAddressesBelongToTheCdnProPlatformRequest,
     CheckIfIpAddressesBelongToTheCdnProPlatformResponse,
+    EmptyRequest,
     GetAListOfOriginShieldsRequest,
     GetAListOfOriginShieldsResponse,
     GetAShieldByItsIdRequest,
     GetAShieldByItsIdResponse,
-    GetIpAddressesOfTheCdnRequest,
     GetIpAddressesOfTheCdnResponse,
-    GetOriginFastRouteIpListRequest,
-    GetOriginFastRouteIpListResponse,
-    GetStagingServersListRequest,
     GetStagingServersListResponse,
-    GetSystemConfigurationRequest,
     GetSystemConfigurationResponse,
 )
 
 PRODUCT = "productmanagement"
 
-GET_SYSTEM_CONFIGURATION: Action[GetSystemConfigurationRequest, GetSystemConfigurationResponse] = (
-    Action(
-        name="GetSystemConfiguration",
-        method="GET",
-        path="/cdn/systemConfigs",
-        request=GetSystemConfigurationRequest,
-        response=GetSystemConfigurationResponse,
-        product=PRODUCT,
-        summary="GetSystemConfiguration: GET /cdn/systemConfigs.",
-    )
+GET_SYSTEM_CONFIGURATION: Action[EmptyRequest, GetSystemConfigurationResponse] = Action(
+    name="GetSystemConfiguration",
+    method="GET",
+    path="/cdn/systemConfigs",
+    request=EmptyRequest,
+    response=GetSystemConfigurationResponse,
+    product=PRODUCT,
+    summary="GetSystemConfiguration: GET /cdn/systemConfigs.",
 )
 """GetSystemConfiguration: ``GET /cdn/systemConfigs``."""
 
-GET_IP_ADDRESSES_OF_THE_CDN: Action[
-    GetIpAddressesOfTheCdnRequest, GetIpAddressesOfTheCdnResponse
-] = Action(
+GET_IP_ADDRESSES_OF_THE_CDN: Action[EmptyRequest, GetIpAddressesOfTheCdnResponse] = Action(
     name="GetIpAddressesOfTheCdn",
     method="GET",
     path="/cdn/publicIpList",
-    request=GetIpAddressesOfTheCdnRequest,
+    request=EmptyRequest,
     response=GetIpAddressesOfTheCdnResponse,
     product=PRODUCT,
     summary="GetIpAddressesOfTheCdn: GET /cdn/publicIpList.",
@@ -97,29 +89,25 @@ CHECK_IF_IP_ADDRESSES_BELONG_TO_THE_CDN_PRO_PLATFORM: Action[
 )
 """CheckIfIpAddressesBelongToTheCdnProPlatform: ``POST /ngadmin/ipDetails``."""
 
-GET_ORIGIN_FAST_ROUTE_IP_LIST: Action[
-    GetOriginFastRouteIpListRequest, GetOriginFastRouteIpListResponse
-] = Action(
+GET_ORIGIN_FAST_ROUTE_IP_LIST: Action[EmptyRequest, GetIpAddressesOfTheCdnResponse] = Action(
     name="GetOriginFastRouteIpList",
     method="GET",
     path="/cdn/originFastRouteIpList",
-    request=GetOriginFastRouteIpListRequest,
-    response=GetOriginFastRouteIpListResponse,
+    request=EmptyRequest,
+    response=GetIpAddressesOfTheCdnResponse,
     product=PRODUCT,
     summary="GetOriginFastRouteIpList: GET /cdn/originFastRouteIpList.",
 )
 """GetOriginFastRouteIpList: ``GET /cdn/originFastRouteIpList``."""
 
-GET_STAGING_SERVERS_LIST: Action[GetStagingServersListRequest, GetStagingServersListResponse] = (
-    Action(
-        name="GetStagingServersList",
-        method="GET",
-        path="/cdn/stagingServers",
-        request=GetStagingServersListRequest,
-        response=GetStagingServersListResponse,
-        product=PRODUCT,
-        summary="GetStagingServersList: GET /cdn/stagingServers.",
-    )
+GET_STAGING_SERVERS_LIST: Action[EmptyRequest, GetStagingServersListResponse] = Action(
+    name="GetStagingServersList",
+    method="GET",
+    path="/cdn/stagingServers",
+    request=EmptyRequest,
+    response=GetStagingServersListResponse,
+    product=PRODUCT,
+    summary="GetStagingServersList: GET /cdn/stagingServers.",
 )
 """GetStagingServersList: ``GET /cdn/stagingServers``."""
 

@@ -25,17 +25,13 @@ from .actions import (
 from .models import (
     CheckIfIpAddressesBelongToTheCdnProPlatformRequest,
     CheckIfIpAddressesBelongToTheCdnProPlatformResponse,
+    EmptyRequest,
     GetAListOfOriginShieldsRequest,
     GetAListOfOriginShieldsResponse,
     GetAShieldByItsIdRequest,
     GetAShieldByItsIdResponse,
-    GetIpAddressesOfTheCdnRequest,
     GetIpAddressesOfTheCdnResponse,
-    GetOriginFastRouteIpListRequest,
-    GetOriginFastRouteIpListResponse,
-    GetStagingServersListRequest,
     GetStagingServersListResponse,
-    GetSystemConfigurationRequest,
     GetSystemConfigurationResponse,
 )
 
@@ -58,7 +54,7 @@ class ProductManagementClient(ProductClient):
 
     def get_system_configuration(
         self,
-        request: GetSystemConfigurationRequest | None = None,
+        request: EmptyRequest | None = None,
         /,
     ) -> GetSystemConfigurationResponse:
         """GetSystemConfiguration: ``GET /cdn/systemConfigs``."""
@@ -66,7 +62,7 @@ class ProductManagementClient(ProductClient):
 
     def get_ip_addresses_of_the_cdn(
         self,
-        request: GetIpAddressesOfTheCdnRequest | None = None,
+        request: EmptyRequest | None = None,
         /,
     ) -> GetIpAddressesOfTheCdnResponse:
         """GetIpAddressesOfTheCdn: ``GET /cdn/publicIpList``."""
@@ -128,15 +124,15 @@ class ProductManagementClient(ProductClient):
 
     def get_origin_fast_route_ip_list(
         self,
-        request: GetOriginFastRouteIpListRequest | None = None,
+        request: EmptyRequest | None = None,
         /,
-    ) -> GetOriginFastRouteIpListResponse:
+    ) -> GetIpAddressesOfTheCdnResponse:
         """GetOriginFastRouteIpList: ``GET /cdn/originFastRouteIpList``."""
         return self.core.call(GET_ORIGIN_FAST_ROUTE_IP_LIST, request)
 
     def get_staging_servers_list(
         self,
-        request: GetStagingServersListRequest | None = None,
+        request: EmptyRequest | None = None,
         /,
     ) -> GetStagingServersListResponse:
         """GetStagingServersList: ``GET /cdn/stagingServers``."""
@@ -153,7 +149,7 @@ class AsyncProductManagementClient(AsyncProductClient):
 
     async def get_system_configuration(
         self,
-        request: GetSystemConfigurationRequest | None = None,
+        request: EmptyRequest | None = None,
         /,
     ) -> GetSystemConfigurationResponse:
         """GetSystemConfiguration: ``GET /cdn/systemConfigs``."""
@@ -161,7 +157,7 @@ class AsyncProductManagementClient(AsyncProductClient):
 
     async def get_ip_addresses_of_the_cdn(
         self,
-        request: GetIpAddressesOfTheCdnRequest | None = None,
+        request: EmptyRequest | None = None,
         /,
     ) -> GetIpAddressesOfTheCdnResponse:
         """GetIpAddressesOfTheCdn: ``GET /cdn/publicIpList``."""
@@ -223,15 +219,15 @@ class AsyncProductManagementClient(AsyncProductClient):
 
     async def get_origin_fast_route_ip_list(
         self,
-        request: GetOriginFastRouteIpListRequest | None = None,
+        request: EmptyRequest | None = None,
         /,
-    ) -> GetOriginFastRouteIpListResponse:
+    ) -> GetIpAddressesOfTheCdnResponse:
         """GetOriginFastRouteIpList: ``GET /cdn/originFastRouteIpList``."""
         return await self.core.call(GET_ORIGIN_FAST_ROUTE_IP_LIST, request)
 
     async def get_staging_servers_list(
         self,
-        request: GetStagingServersListRequest | None = None,
+        request: EmptyRequest | None = None,
         /,
     ) -> GetStagingServersListResponse:
         """GetStagingServersList: ``GET /cdn/stagingServers``."""

@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import msgspec
 
@@ -18,22 +18,18 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 __all__ = [
     "CheckIfIpAddressesBelongToTheCdnProPlatformRequest",
     "CheckIfIpAddressesBelongToTheCdnProPlatformResponse",
-    "CheckIfIpAddressesBelongToTheCdnProPlatformResponseIpDetails",
+    "EmptyRequest",
     "GetAListOfOriginShieldsRequest",
     "GetAListOfOriginShieldsResponse",
     "GetAListOfOriginShieldsResponseShields",
     "GetAShieldByItsIdRequest",
     "GetAShieldByItsIdResponse",
-    "GetIpAddressesOfTheCdnRequest",
     "GetIpAddressesOfTheCdnResponse",
-    "GetOriginFastRouteIpListRequest",
-    "GetOriginFastRouteIpListResponse",
-    "GetStagingServersListRequest",
     "GetStagingServersListResponse",
     "GetStagingServersListResponseStagingServers",
-    "GetSystemConfigurationRequest",
     "GetSystemConfigurationResponse",
     "GetSystemConfigurationResponseExtraServicePorts",
+    "IpDetails",
 ]
 
 
@@ -58,7 +54,7 @@ class GetSystemConfigurationResponse(ResponseModel, kw_only=True):
 
 
 class GetIpAddressesOfTheCdnResponse(ResponseModel, kw_only=True):
-    """The answer of GetIpAddressesOfTheCdn."""
+    """The answer of GetIpAddressesOfTheCdn, GetOriginFastRouteIpList."""
 
     last_updated: str | None = None
     effective_date: str | None = None
@@ -98,7 +94,7 @@ class GetAShieldByItsIdResponse(ResponseModel, kw_only=True):
     used_in_properties: bool | None = None
 
 
-class CheckIfIpAddressesBelongToTheCdnProPlatformResponseIpDetails(ItemModel, kw_only=True):
+class IpDetails(ItemModel, kw_only=True):
     """An item of ``CheckIfIpAddressesBelongToTheCdnProPlatformResponse.ip_details``."""
 
     ip: str | None = None
@@ -109,18 +105,7 @@ class CheckIfIpAddressesBelongToTheCdnProPlatformResponseIpDetails(ItemModel, kw
 class CheckIfIpAddressesBelongToTheCdnProPlatformResponse(ResponseModel, kw_only=True):
     """The answer of CheckIfIpAddressesBelongToTheCdnProPlatform."""
 
-    ip_details: list[CheckIfIpAddressesBelongToTheCdnProPlatformResponseIpDetails] = msgspec.field(
-        default_factory=list
-    )
-
-
-class GetOriginFastRouteIpListResponse(ResponseModel, kw_only=True):
-    """The answer of GetOriginFastRouteIpList."""
-
-    last_updated: str | None = None
-    effective_date: str | None = None
-    ip_v4: list[str] = msgspec.field(default_factory=list)
-    ip_v6: list[str] = msgspec.field(default_factory=list)
+    ip_details: list[IpDetails] = msgspec.field(default_factory=list)
 
 
 class GetStagingServersListResponseStagingServers(ItemModel, kw_only=True):
@@ -140,12 +125,8 @@ class GetStagingServersListResponse(ResponseModel, kw_only=True):
     )
 
 
-class GetSystemConfigurationRequest(RequestModel, kw_only=True):
-    """The arguments of GetSystemConfiguration (``GET /cdn/systemConfigs``)."""
-
-
-class GetIpAddressesOfTheCdnRequest(RequestModel, kw_only=True):
-    """The arguments of GetIpAddressesOfTheCdn (``GET /cdn/publicIpList``)."""
+class EmptyRequest(RequestModel, kw_only=True):
+    """The arguments of GetSystemConfiguration, GetIpAddressesOfTheCdn, GetOriginFastRouteIpList and 1 more: the same fields."""
 
 
 class GetAListOfOriginShieldsRequest(RequestModel, kw_only=True):
@@ -172,9 +153,16 @@ class CheckIfIpAddressesBelongToTheCdnProPlatformRequest(RequestModel, kw_only=T
     ip_list: list[str] | None = None
 
 
-class GetOriginFastRouteIpListRequest(RequestModel, kw_only=True):
-    """The arguments of GetOriginFastRouteIpList (``GET /cdn/originFastRouteIpList``)."""
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
 
-
-class GetStagingServersListRequest(RequestModel, kw_only=True):
-    """The arguments of GetStagingServersList (``GET /cdn/stagingServers``)."""
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "CheckIfIpAddressesBelongToTheCdnProPlatformResponseIpDetails": ".:IpDetails",
+        "GetIpAddressesOfTheCdnRequest": ".:EmptyRequest",
+        "GetOriginFastRouteIpListRequest": ".:EmptyRequest",
+        "GetOriginFastRouteIpListResponse": ".:GetIpAddressesOfTheCdnResponse",
+        "GetStagingServersListRequest": ".:EmptyRequest",
+        "GetSystemConfigurationRequest": ".:EmptyRequest",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

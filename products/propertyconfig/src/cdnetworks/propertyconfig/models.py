@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 from msgspec import Meta
@@ -16,13 +16,10 @@ from msgspec import Meta
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "Certificates",
     "CreatePropertyForAkamaiMigrationRequest",
     "CreatePropertyForAkamaiMigrationRequestHostnames",
-    "CreatePropertyForAkamaiMigrationRequestHostnamesCertificates",
-    "CreatePropertyForAkamaiMigrationRequestHostnamesDefaultOrigin",
-    "CreatePropertyForAkamaiMigrationRequestHostnamesEdgeHostname",
     "CreatePropertyForAkamaiMigrationResponse",
-    "CreatePropertyForAkamaiMigrationResponseMetaDataMsg",
     "CreatePropertyRequest",
     "CreatePropertyRequestCloneParam",
     "CreatePropertyRequestHostnames",
@@ -34,12 +31,13 @@ __all__ = [
     "CreatePropertyRequestRules",
     "CreatePropertyRequestRulesCachePhase",
     "CreatePropertyRequestRulesCachePhaseAction",
-    "CreatePropertyRequestRulesCachePhaseActionOptions",
     "CreatePropertyRequestVariables",
     "CreatePropertyRequestVariablesAction",
     "CreatePropertyRequestVariablesActionOptions",
     "CreatePropertyResponse",
     "CreatePropertyResponseData",
+    "DefaultOrigin",
+    "EdgeHostname",
     "GetPropertyRequest",
     "GetPropertyResponse",
     "GetPropertyResponseData",
@@ -47,6 +45,8 @@ __all__ = [
     "ListPropertiesRequest",
     "ListPropertiesResponse",
     "ListPropertiesResponseData",
+    "MetaDataMsg",
+    "Options",
 ]
 
 
@@ -165,7 +165,7 @@ class CreatePropertyRequestHostnames(ItemModel, kw_only=True):
     edge_hostname: CreatePropertyRequestHostnamesEdgeHostname | None = None
 
 
-class CreatePropertyRequestRulesCachePhaseActionOptions(ItemModel, kw_only=True):
+class Options(ItemModel, kw_only=True):
     """The ``options`` of ``CreatePropertyRequestRulesCachePhaseAction``."""
 
 
@@ -173,7 +173,7 @@ class CreatePropertyRequestRulesCachePhaseAction(ItemModel, kw_only=True):
     """The ``action`` of ``CreatePropertyRequestRulesCachePhase``."""
 
     name: str | None = None
-    options: CreatePropertyRequestRulesCachePhaseActionOptions | None = None
+    options: Options | None = None
 
 
 class CreatePropertyRequestRulesCachePhase(ItemModel, kw_only=True):
@@ -245,7 +245,7 @@ class GetPropertyResponse(ResponseModel, kw_only=True):
     data: GetPropertyResponseData | None = None
 
 
-class CreatePropertyForAkamaiMigrationResponseMetaDataMsg(ItemModel, kw_only=True):
+class MetaDataMsg(ItemModel, kw_only=True):
     """The ``meta_data_msg`` of ``CreatePropertyForAkamaiMigrationResponse``."""
 
     msg_data: str | None = None
@@ -258,17 +258,17 @@ class CreatePropertyForAkamaiMigrationResponse(ResponseModel, kw_only=True):
     code: str | int | None = None
     data: CreatePropertyResponseData | None = None
     message: str | None = None
-    meta_data_msg: CreatePropertyForAkamaiMigrationResponseMetaDataMsg | None = None
+    meta_data_msg: MetaDataMsg | None = None
 
 
-class CreatePropertyForAkamaiMigrationRequestHostnamesCertificates(ItemModel, kw_only=True):
+class Certificates(ItemModel, kw_only=True):
     """An item of ``CreatePropertyForAkamaiMigrationRequestHostnames.certificates``."""
 
     certificate_id: int
     certificate_usage: str
 
 
-class CreatePropertyForAkamaiMigrationRequestHostnamesEdgeHostname(ItemModel, kw_only=True):
+class EdgeHostname(ItemModel, kw_only=True):
     """The ``edge_hostname`` of ``CreatePropertyForAkamaiMigrationRequestHostnames``."""
 
     edge_hostname_prefix: str
@@ -276,7 +276,7 @@ class CreatePropertyForAkamaiMigrationRequestHostnamesEdgeHostname(ItemModel, kw
     comment: str | None = None
 
 
-class CreatePropertyForAkamaiMigrationRequestHostnamesDefaultOrigin(ItemModel, kw_only=True):
+class DefaultOrigin(ItemModel, kw_only=True):
     """The ``default_origin`` of ``CreatePropertyForAkamaiMigrationRequestHostnames``."""
 
     servers: list[str] = msgspec.field(default_factory=list)
@@ -296,11 +296,9 @@ class CreatePropertyForAkamaiMigrationRequestHostnames(ItemModel, kw_only=True):
     """An item of ``CreatePropertyForAkamaiMigrationRequest.hostnames``."""
 
     hostname: str
-    certificates: list[CreatePropertyForAkamaiMigrationRequestHostnamesCertificates] = (
-        msgspec.field(default_factory=list)
-    )
-    edge_hostname: CreatePropertyForAkamaiMigrationRequestHostnamesEdgeHostname | None = None
-    default_origin: CreatePropertyForAkamaiMigrationRequestHostnamesDefaultOrigin | None = None
+    certificates: list[Certificates] = msgspec.field(default_factory=list)
+    edge_hostname: EdgeHostname | None = None
+    default_origin: DefaultOrigin | None = None
 
 
 class CreatePropertyRequest(RequestModel, kw_only=True):
@@ -361,3 +359,38 @@ class CreatePropertyForAkamaiMigrationRequest(RequestModel, kw_only=True):
     x_ak_parent_group_name: str | None = msgspec.field(default=None, name="x-ak-parent-group-name")
     x_ak_group_id: str | None = msgspec.field(default=None, name="x-ak-group-id")
     x_ak_group_name: str | None = msgspec.field(default=None, name="x-ak-group-name")
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "CreatePropertyForAkamaiMigrationRequestHostnamesCertificates": ".:Certificates",
+        "CreatePropertyForAkamaiMigrationRequestHostnamesDefaultOrigin": ".:DefaultOrigin",
+        "CreatePropertyForAkamaiMigrationRequestHostnamesEdgeHostname": ".:EdgeHostname",
+        "CreatePropertyForAkamaiMigrationResponseData": ".:CreatePropertyResponseData",
+        "CreatePropertyForAkamaiMigrationResponseMetaDataMsg": ".:MetaDataMsg",
+        "CreatePropertyRequestRulesCachePhaseActionOptions": ".:Options",
+        "CreatePropertyRequestRulesConnectPhase": ".:CreatePropertyRequestRulesCachePhase",
+        "CreatePropertyRequestRulesConnectPhaseAction": ".:CreatePropertyRequestRulesCachePhaseAction",
+        "CreatePropertyRequestRulesConnectPhaseActionOptions": ".:Options",
+        "CreatePropertyRequestRulesOriginPhase": ".:CreatePropertyRequestRulesCachePhase",
+        "CreatePropertyRequestRulesOriginPhaseAction": ".:CreatePropertyRequestRulesCachePhaseAction",
+        "CreatePropertyRequestRulesOriginPhaseActionOptions": ".:Options",
+        "CreatePropertyRequestRulesReqeustPhase": ".:CreatePropertyRequestRulesCachePhase",
+        "CreatePropertyRequestRulesReqeustPhaseAction": ".:CreatePropertyRequestRulesCachePhaseAction",
+        "CreatePropertyRequestRulesReqeustPhaseActionOptions": ".:Options",
+        "CreatePropertyRequestRulesResponsePhase": ".:CreatePropertyRequestRulesCachePhase",
+        "CreatePropertyRequestRulesResponsePhaseAction": ".:CreatePropertyRequestRulesCachePhaseAction",
+        "CreatePropertyRequestRulesResponsePhaseActionOptions": ".:Options",
+        "GetPropertyResponseDataProductionDeployingVersion": ".:GetPropertyResponseDataStagingVersion",
+        "GetPropertyResponseDataProductionVersion": ".:GetPropertyResponseDataStagingVersion",
+        "GetPropertyResponseDataStagingDeployingVersion": ".:GetPropertyResponseDataStagingVersion",
+        "ListPropertiesResponseDataProperties": ".:GetPropertyResponseData",
+        "ListPropertiesResponseDataPropertiesProductionDeployingVersion": ".:GetPropertyResponseDataStagingVersion",
+        "ListPropertiesResponseDataPropertiesProductionVersion": ".:GetPropertyResponseDataStagingVersion",
+        "ListPropertiesResponseDataPropertiesStagingDeployingVersion": ".:GetPropertyResponseDataStagingVersion",
+        "ListPropertiesResponseDataPropertiesStagingVersion": ".:GetPropertyResponseDataStagingVersion",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

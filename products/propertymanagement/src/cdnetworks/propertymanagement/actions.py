@@ -16,18 +16,16 @@ from .models import (
     CreateAPropertyResponse,
     CreateAPropertyVersionRequest,
     CreateAPropertyVersionResponse,
-    DeleteAPropertyRequest,
     DeleteAPropertyResponse,
-    DeleteAPropertyVersionRequest,
     DeleteAPropertyVersionResponse,
-    GetAPropertyRequest,
     GetAPropertyResponse,
-    GetAPropertyVersionRequest,
     GetAPropertyVersionResponse,
     GetListOfPropertiesRequest,
     GetListOfPropertiesResponse,
     GetListOfPropertyVersionsRequest,
     GetListOfPropertyVersionsResponse,
+    PropertyIdRequest,
+    PropertyIdVersionRequest,
     UpdateAPropertyRequest,
     UpdateAPropertyResponse,
     UpdateAPropertyVersionRequest,
@@ -36,11 +34,11 @@ from .models import (
 
 PRODUCT = "propertymanagement"
 
-GET_A_PROPERTY_VERSION: Action[GetAPropertyVersionRequest, GetAPropertyVersionResponse] = Action(
+GET_A_PROPERTY_VERSION: Action[PropertyIdVersionRequest, GetAPropertyVersionResponse] = Action(
     name="GetAPropertyVersion",
     method="GET",
     path="/cdn/properties/{propertyId}/versions/{version}",
-    request=GetAPropertyVersionRequest,
+    request=PropertyIdVersionRequest,
     response=GetAPropertyVersionResponse,
     product=PRODUCT,
     summary="GetAPropertyVersion: GET /cdn/properties/{propertyId}/versions/{version}.",
@@ -95,12 +93,12 @@ UPDATE_A_PROPERTY_VERSION: Action[UpdateAPropertyVersionRequest, UpdateAProperty
 )
 """UpdateAPropertyVersion: ``PATCH /cdn/properties/{propertyId}/versions/{version}``."""
 
-DELETE_A_PROPERTY_VERSION: Action[DeleteAPropertyVersionRequest, DeleteAPropertyVersionResponse] = (
+DELETE_A_PROPERTY_VERSION: Action[PropertyIdVersionRequest, DeleteAPropertyVersionResponse] = (
     Action(
         name="DeleteAPropertyVersion",
         method="DELETE",
         path="/cdn/properties/{propertyId}/versions/{version}",
-        request=DeleteAPropertyVersionRequest,
+        request=PropertyIdVersionRequest,
         response=DeleteAPropertyVersionResponse,
         product=PRODUCT,
         summary="DeleteAPropertyVersion: DELETE /cdn/properties/{propertyId}/versions/{version}.",
@@ -111,11 +109,11 @@ DELETE_A_PROPERTY_VERSION: Action[DeleteAPropertyVersionRequest, DeleteAProperty
 )
 """DeleteAPropertyVersion: ``DELETE /cdn/properties/{propertyId}/versions/{version}``."""
 
-GET_A_PROPERTY: Action[GetAPropertyRequest, GetAPropertyResponse] = Action(
+GET_A_PROPERTY: Action[PropertyIdRequest, GetAPropertyResponse] = Action(
     name="GetAProperty",
     method="GET",
     path="/cdn/properties/{propertyId}",
-    request=GetAPropertyRequest,
+    request=PropertyIdRequest,
     response=GetAPropertyResponse,
     product=PRODUCT,
     summary="GetAProperty: GET /cdn/properties/{propertyId}.",
@@ -136,11 +134,11 @@ UPDATE_A_PROPERTY: Action[UpdateAPropertyRequest, UpdateAPropertyResponse] = Act
 )
 """UpdateAProperty: ``PATCH /cdn/properties/{propertyId}``."""
 
-DELETE_A_PROPERTY: Action[DeleteAPropertyRequest, DeleteAPropertyResponse] = Action(
+DELETE_A_PROPERTY: Action[PropertyIdRequest, DeleteAPropertyResponse] = Action(
     name="DeleteAProperty",
     method="DELETE",
     path="/cdn/properties/{propertyId}",
-    request=DeleteAPropertyRequest,
+    request=PropertyIdRequest,
     response=DeleteAPropertyResponse,
     product=PRODUCT,
     summary="DeleteAProperty: DELETE /cdn/properties/{propertyId}.",

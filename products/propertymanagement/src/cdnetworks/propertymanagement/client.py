@@ -36,18 +36,16 @@ from .models import (
     CreateAPropertyVersionRequest,
     CreateAPropertyVersionRequestAccessControlRules,
     CreateAPropertyVersionResponse,
-    DeleteAPropertyRequest,
     DeleteAPropertyResponse,
-    DeleteAPropertyVersionRequest,
     DeleteAPropertyVersionResponse,
-    GetAPropertyRequest,
     GetAPropertyResponse,
-    GetAPropertyVersionRequest,
     GetAPropertyVersionResponse,
     GetListOfPropertiesRequest,
     GetListOfPropertiesResponse,
     GetListOfPropertyVersionsRequest,
     GetListOfPropertyVersionsResponse,
+    PropertyIdRequest,
+    PropertyIdVersionRequest,
     UpdateAPropertyRequest,
     UpdateAPropertyResponse,
     UpdateAPropertyVersionRequest,
@@ -76,7 +74,7 @@ class PropertyManagementClient(ProductClient):
 
     @overload
     def get_a_property_version(
-        self, request: GetAPropertyVersionRequest, /
+        self, request: PropertyIdVersionRequest, /
     ) -> GetAPropertyVersionResponse: ...
     @overload
     def get_a_property_version(
@@ -87,7 +85,7 @@ class PropertyManagementClient(ProductClient):
     ) -> GetAPropertyVersionResponse: ...
     def get_a_property_version(
         self,
-        request: GetAPropertyVersionRequest | None = None,
+        request: PropertyIdVersionRequest | None = None,
         *,
         property_id: str | None = None,
         version: str | None = None,
@@ -218,7 +216,7 @@ class PropertyManagementClient(ProductClient):
 
     @overload
     def delete_a_property_version(
-        self, request: DeleteAPropertyVersionRequest, /
+        self, request: PropertyIdVersionRequest, /
     ) -> DeleteAPropertyVersionResponse: ...
     @overload
     def delete_a_property_version(
@@ -229,7 +227,7 @@ class PropertyManagementClient(ProductClient):
     ) -> DeleteAPropertyVersionResponse: ...
     def delete_a_property_version(
         self,
-        request: DeleteAPropertyVersionRequest | None = None,
+        request: PropertyIdVersionRequest | None = None,
         *,
         property_id: str | None = None,
         version: str | None = None,
@@ -240,7 +238,7 @@ class PropertyManagementClient(ProductClient):
         )
 
     @overload
-    def get_a_property(self, request: GetAPropertyRequest, /) -> GetAPropertyResponse: ...
+    def get_a_property(self, request: PropertyIdRequest, /) -> GetAPropertyResponse: ...
     @overload
     def get_a_property(
         self,
@@ -249,7 +247,7 @@ class PropertyManagementClient(ProductClient):
     ) -> GetAPropertyResponse: ...
     def get_a_property(
         self,
-        request: GetAPropertyRequest | None = None,
+        request: PropertyIdRequest | None = None,
         *,
         property_id: str | None = None,
     ) -> GetAPropertyResponse:
@@ -280,7 +278,7 @@ class PropertyManagementClient(ProductClient):
         )
 
     @overload
-    def delete_a_property(self, request: DeleteAPropertyRequest, /) -> DeleteAPropertyResponse: ...
+    def delete_a_property(self, request: PropertyIdRequest, /) -> DeleteAPropertyResponse: ...
     @overload
     def delete_a_property(
         self,
@@ -289,7 +287,7 @@ class PropertyManagementClient(ProductClient):
     ) -> DeleteAPropertyResponse: ...
     def delete_a_property(
         self,
-        request: DeleteAPropertyRequest | None = None,
+        request: PropertyIdRequest | None = None,
         *,
         property_id: str | None = None,
     ) -> DeleteAPropertyResponse:
@@ -525,7 +523,7 @@ class AsyncPropertyManagementClient(AsyncProductClient):
 
     @overload
     async def get_a_property_version(
-        self, request: GetAPropertyVersionRequest, /
+        self, request: PropertyIdVersionRequest, /
     ) -> GetAPropertyVersionResponse: ...
     @overload
     async def get_a_property_version(
@@ -536,7 +534,7 @@ class AsyncPropertyManagementClient(AsyncProductClient):
     ) -> GetAPropertyVersionResponse: ...
     async def get_a_property_version(
         self,
-        request: GetAPropertyVersionRequest | None = None,
+        request: PropertyIdVersionRequest | None = None,
         *,
         property_id: str | None = None,
         version: str | None = None,
@@ -667,7 +665,7 @@ class AsyncPropertyManagementClient(AsyncProductClient):
 
     @overload
     async def delete_a_property_version(
-        self, request: DeleteAPropertyVersionRequest, /
+        self, request: PropertyIdVersionRequest, /
     ) -> DeleteAPropertyVersionResponse: ...
     @overload
     async def delete_a_property_version(
@@ -678,7 +676,7 @@ class AsyncPropertyManagementClient(AsyncProductClient):
     ) -> DeleteAPropertyVersionResponse: ...
     async def delete_a_property_version(
         self,
-        request: DeleteAPropertyVersionRequest | None = None,
+        request: PropertyIdVersionRequest | None = None,
         *,
         property_id: str | None = None,
         version: str | None = None,
@@ -689,7 +687,7 @@ class AsyncPropertyManagementClient(AsyncProductClient):
         )
 
     @overload
-    async def get_a_property(self, request: GetAPropertyRequest, /) -> GetAPropertyResponse: ...
+    async def get_a_property(self, request: PropertyIdRequest, /) -> GetAPropertyResponse: ...
     @overload
     async def get_a_property(
         self,
@@ -698,7 +696,7 @@ class AsyncPropertyManagementClient(AsyncProductClient):
     ) -> GetAPropertyResponse: ...
     async def get_a_property(
         self,
-        request: GetAPropertyRequest | None = None,
+        request: PropertyIdRequest | None = None,
         *,
         property_id: str | None = None,
     ) -> GetAPropertyResponse:
@@ -731,9 +729,7 @@ class AsyncPropertyManagementClient(AsyncProductClient):
         )
 
     @overload
-    async def delete_a_property(
-        self, request: DeleteAPropertyRequest, /
-    ) -> DeleteAPropertyResponse: ...
+    async def delete_a_property(self, request: PropertyIdRequest, /) -> DeleteAPropertyResponse: ...
     @overload
     async def delete_a_property(
         self,
@@ -742,7 +738,7 @@ class AsyncPropertyManagementClient(AsyncProductClient):
     ) -> DeleteAPropertyResponse: ...
     async def delete_a_property(
         self,
-        request: DeleteAPropertyRequest | None = None,
+        request: PropertyIdRequest | None = None,
         *,
         property_id: str | None = None,
     ) -> DeleteAPropertyResponse:

@@ -8,19 +8,23 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "AccessControlRules",
+    "AccessControlRulesAction",
+    "Action",
+    "Authentication",
+    "Conditions",
     "CreateAPropertyRequest",
     "CreateAPropertyRequestVersion",
     "CreateAPropertyRequestVersionAccessControlRules",
-    "CreateAPropertyRequestVersionAccessControlRulesAction",
-    "CreateAPropertyRequestVersionAccessControlRulesConditions",
     "CreateAPropertyRequestVersionExtraServicePorts",
     "CreateAPropertyRequestVersionOrigins",
-    "CreateAPropertyRequestVersionOriginsAuthentication",
     "CreateAPropertyRequestVersionRealTimeLog",
     "CreateAPropertyRequestVersionRealTimeLogHeaders",
     "CreateAPropertyRequestVersionVideoSeek",
@@ -28,27 +32,23 @@ __all__ = [
     "CreateAPropertyVersionRequest",
     "CreateAPropertyVersionRequestAccessControlRules",
     "CreateAPropertyVersionResponse",
-    "DeleteAPropertyRequest",
     "DeleteAPropertyResponse",
-    "DeleteAPropertyVersionRequest",
     "DeleteAPropertyVersionResponse",
-    "GetAPropertyRequest",
     "GetAPropertyResponse",
-    "GetAPropertyVersionRequest",
     "GetAPropertyVersionResponse",
     "GetAPropertyVersionResponseConfigs",
-    "GetAPropertyVersionResponseConfigsAccessControlRules",
-    "GetAPropertyVersionResponseConfigsAccessControlRulesAction",
     "GetAPropertyVersionResponseConfigsRealTimeLog",
     "GetAPropertyVersionResponseConfigsVideoSeek",
     "GetAPropertyVersionResponseStatus",
     "GetListOfPropertiesRequest",
     "GetListOfPropertiesResponse",
     "GetListOfPropertiesResponseProperties",
-    "GetListOfPropertiesResponsePropertiesStagingVersion",
     "GetListOfPropertyVersionsRequest",
     "GetListOfPropertyVersionsResponse",
-    "GetListOfPropertyVersionsResponsePropertyVersions",
+    "PropertyIdRequest",
+    "PropertyIdVersionRequest",
+    "PropertyVersions",
+    "StagingVersion",
     "UpdateAPropertyRequest",
     "UpdateAPropertyResponse",
     "UpdateAPropertyVersionRequest",
@@ -59,7 +59,7 @@ __all__ = [
 ]
 
 
-class CreateAPropertyRequestVersionOriginsAuthentication(ItemModel, kw_only=True):
+class Authentication(ItemModel, kw_only=True):
     """The ``authentication`` of ``UpdateAPropertyVersionRequestOrigins``, the ``authentication`` of ``CreateAPropertyRequestVersionOrigins``."""
 
     method_name: str | None = None
@@ -74,7 +74,7 @@ class UpdateAPropertyVersionRequestOrigins(ItemModel, kw_only=True):
     direct_connection: str | None = None
     host_header: str | None = None
     verify_origin: bool | None = None
-    authentication: CreateAPropertyRequestVersionOriginsAuthentication | None = None
+    authentication: Authentication | None = None
     keep_alive_timeout: int | None = None
     peer_failure_timeout: str | None = None
     tls_certificate_id: str | None = None
@@ -88,8 +88,8 @@ class CreateAPropertyRequestVersionExtraServicePorts(ItemModel, kw_only=True):
     https: list[str] = msgspec.field(default_factory=list)
 
 
-class CreateAPropertyRequestVersionAccessControlRulesConditions(ItemModel, kw_only=True):
-    """The ``conditions`` of ``GetAPropertyVersionResponseConfigsAccessControlRules``, the ``conditions`` of ``UpdateAPropertyVersionRequestAccessControlRules``, the ``conditions`` of ``CreateAPropertyVersionRequestAccessControlRules`` and 1 more."""
+class Conditions(ItemModel, kw_only=True):
+    """The ``conditions`` of ``AccessControlRules``, the ``conditions`` of ``UpdateAPropertyVersionRequestAccessControlRules``, the ``conditions`` of ``CreateAPropertyVersionRequestAccessControlRules`` and 1 more."""
 
     scheme: str | None = None
     hostname: str | None = None
@@ -99,19 +99,19 @@ class CreateAPropertyRequestVersionAccessControlRulesConditions(ItemModel, kw_on
     client_ip_range: list[str] = msgspec.field(default_factory=list)
 
 
-class GetAPropertyVersionResponseConfigsAccessControlRulesAction(ItemModel, kw_only=True):
-    """The ``action`` of ``GetAPropertyVersionResponseConfigsAccessControlRules``."""
+class AccessControlRulesAction(ItemModel, kw_only=True):
+    """The ``action`` of ``AccessControlRules``."""
 
     status: str | None = None
     message: str | None = None
 
 
-class GetAPropertyVersionResponseConfigsAccessControlRules(ItemModel, kw_only=True):
+class AccessControlRules(ItemModel, kw_only=True):
     """An item of ``GetAPropertyVersionResponseConfigs.access_control_rules``."""
 
     id: str | None = None
-    conditions: CreateAPropertyRequestVersionAccessControlRulesConditions | None = None
-    action: GetAPropertyVersionResponseConfigsAccessControlRulesAction | None = None
+    conditions: Conditions | None = None
+    action: AccessControlRulesAction | None = None
 
 
 class CreateAPropertyRequestVersionRealTimeLogHeaders(ItemModel, kw_only=True):
@@ -169,9 +169,7 @@ class GetAPropertyVersionResponseConfigs(ItemModel, kw_only=True):
     tls0_rtt: bool | None = None
     enable_ocsp_stapling: bool | None = None
     disable_cert_automation: bool | None = None
-    access_control_rules: list[GetAPropertyVersionResponseConfigsAccessControlRules] = (
-        msgspec.field(default_factory=list)
-    )
+    access_control_rules: list[AccessControlRules] = msgspec.field(default_factory=list)
     real_time_log: GetAPropertyVersionResponseConfigsRealTimeLog | None = None
     video_seek: GetAPropertyVersionResponseConfigsVideoSeek | None = None
     load_balancer_logic: str | None = None
@@ -216,7 +214,7 @@ class CreateAPropertyRequestVersionVideoSeek(ItemModel, kw_only=True):
     end_parameter: str | None = None
 
 
-class CreateAPropertyRequestVersionAccessControlRulesAction(ItemModel, kw_only=True):
+class Action(ItemModel, kw_only=True):
     """The ``action`` of ``UpdateAPropertyVersionRequestAccessControlRules``, the ``action`` of ``CreateAPropertyVersionRequestAccessControlRules``, the ``action`` of ``CreateAPropertyRequestVersionAccessControlRules``."""
 
     status_code: str
@@ -227,8 +225,8 @@ class UpdateAPropertyVersionRequestAccessControlRules(ItemModel, kw_only=True):
     """An item of ``UpdateAPropertyVersionRequest.access_control_rules``."""
 
     id: str | None = None
-    conditions: CreateAPropertyRequestVersionAccessControlRulesConditions | None = None
-    action: CreateAPropertyRequestVersionAccessControlRulesAction | None = None
+    conditions: Conditions | None = None
+    action: Action | None = None
 
 
 class GetAPropertyResponse(ResponseModel, kw_only=True):
@@ -244,7 +242,7 @@ class GetAPropertyResponse(ResponseModel, kw_only=True):
     legacy_type: str | None = None
 
 
-class GetListOfPropertyVersionsResponsePropertyVersions(ItemModel, kw_only=True):
+class PropertyVersions(ItemModel, kw_only=True):
     """An item of ``GetListOfPropertyVersionsResponse.property_versions``."""
 
     version: int | None = None
@@ -259,9 +257,7 @@ class GetListOfPropertyVersionsResponsePropertyVersions(ItemModel, kw_only=True)
 class GetListOfPropertyVersionsResponse(ResponseModel, kw_only=True):
     """The answer of GetListOfPropertyVersions."""
 
-    property_versions: list[GetListOfPropertyVersionsResponsePropertyVersions] = msgspec.field(
-        default_factory=list
-    )
+    property_versions: list[PropertyVersions] = msgspec.field(default_factory=list)
     count: int | None = None
 
 
@@ -274,7 +270,7 @@ class CreateAPropertyRequestVersionOrigins(ItemModel, kw_only=True):
     direct_connection: str | None = None
     host_header: str | None = None
     verify_origin: bool | None = None
-    authentication: CreateAPropertyRequestVersionOriginsAuthentication | None = None
+    authentication: Authentication | None = None
     keep_alive_timeout: int | None = None
     peer_failure_timeout: str | None = None
     tls_certificate_id: str | None = None
@@ -285,8 +281,8 @@ class CreateAPropertyVersionRequestAccessControlRules(ItemModel, kw_only=True):
     """An item of ``CreateAPropertyVersionRequest.access_control_rules``."""
 
     id: str | None = None
-    conditions: CreateAPropertyRequestVersionAccessControlRulesConditions
-    action: CreateAPropertyRequestVersionAccessControlRulesAction | None = None
+    conditions: Conditions
+    action: Action | None = None
 
 
 class CreateAPropertyRequestVersionRealTimeLog(ItemModel, kw_only=True):
@@ -305,8 +301,8 @@ class CreateAPropertyRequestVersionAccessControlRules(ItemModel, kw_only=True):
     """An item of ``CreateAPropertyRequestVersion.access_control_rules``."""
 
     id: str | None = None
-    conditions: CreateAPropertyRequestVersionAccessControlRulesConditions
-    action: CreateAPropertyRequestVersionAccessControlRulesAction
+    conditions: Conditions
+    action: Action
 
 
 class CreateAPropertyRequestVersion(ItemModel, kw_only=True):
@@ -347,7 +343,7 @@ class CreateAPropertyRequestVersion(ItemModel, kw_only=True):
     load_balancer_hash_key: str | None = None
 
 
-class GetListOfPropertiesResponsePropertiesStagingVersion(ItemModel, kw_only=True):
+class StagingVersion(ItemModel, kw_only=True):
     """The ``staging_version`` of ``GetListOfPropertiesResponseProperties``, the ``production_version`` of ``GetListOfPropertiesResponseProperties``."""
 
     version: int | None = None
@@ -364,8 +360,8 @@ class GetListOfPropertiesResponseProperties(ItemModel, kw_only=True):
     last_update_time: str | None = None
     latest_version: int | None = None
     legacy_type: str | None = None
-    staging_version: GetListOfPropertiesResponsePropertiesStagingVersion | None = None
-    production_version: GetListOfPropertiesResponsePropertiesStagingVersion | None = None
+    staging_version: StagingVersion | None = None
+    production_version: StagingVersion | None = None
 
 
 class GetListOfPropertiesResponse(ResponseModel, kw_only=True):
@@ -375,8 +371,8 @@ class GetListOfPropertiesResponse(ResponseModel, kw_only=True):
     count: int | None = None
 
 
-class GetAPropertyVersionRequest(RequestModel, kw_only=True):
-    """The arguments of GetAPropertyVersion (``GET /cdn/properties/{propertyId}/versions/{version}``)."""
+class PropertyIdVersionRequest(RequestModel, kw_only=True):
+    """The arguments of GetAPropertyVersion, DeleteAPropertyVersion: the same fields."""
 
     property_id: str
     version: str
@@ -426,21 +422,14 @@ class UpdateAPropertyVersionResponse(ResponseModel, kw_only=True):
     status_code: int = 0
 
 
-class DeleteAPropertyVersionRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteAPropertyVersion (``DELETE /cdn/properties/{propertyId}/versions/{version}``)."""
-
-    property_id: str
-    version: str
-
-
 class DeleteAPropertyVersionResponse(ResponseModel, kw_only=True):
     """The answer of DeleteAPropertyVersion: no JSON body, only the status and headers."""
 
     status_code: int = 0
 
 
-class GetAPropertyRequest(RequestModel, kw_only=True):
-    """The arguments of GetAProperty (``GET /cdn/properties/{propertyId}``)."""
+class PropertyIdRequest(RequestModel, kw_only=True):
+    """The arguments of GetAProperty, DeleteAProperty: the same fields."""
 
     property_id: str
 
@@ -457,12 +446,6 @@ class UpdateAPropertyResponse(ResponseModel, kw_only=True):
     """The answer of UpdateAProperty: no JSON body, only the status and headers."""
 
     status_code: int = 0
-
-
-class DeleteAPropertyRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteAProperty (``DELETE /cdn/properties/{propertyId}``)."""
-
-    property_id: str
 
 
 class DeleteAPropertyResponse(ResponseModel, kw_only=True):
@@ -553,3 +536,43 @@ class GetListOfPropertiesRequest(RequestModel, kw_only=True):
     limit: int | None = None
     sort_order: str | None = None
     sort_by: str | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "CreateAPropertyRequestVersionAccessControlRulesAction": ".:Action",
+        "CreateAPropertyRequestVersionAccessControlRulesConditions": ".:Conditions",
+        "CreateAPropertyRequestVersionOriginsAuthentication": ".:Authentication",
+        "CreateAPropertyVersionRequestAccessControlRulesAction": ".:Action",
+        "CreateAPropertyVersionRequestAccessControlRulesConditions": ".:Conditions",
+        "CreateAPropertyVersionRequestExtraServicePorts": ".:CreateAPropertyRequestVersionExtraServicePorts",
+        "CreateAPropertyVersionRequestOrigins": ".:CreateAPropertyRequestVersionOrigins",
+        "CreateAPropertyVersionRequestOriginsAuthentication": ".:Authentication",
+        "CreateAPropertyVersionRequestRealTimeLog": ".:CreateAPropertyRequestVersionRealTimeLog",
+        "CreateAPropertyVersionRequestRealTimeLogHeaders": ".:CreateAPropertyRequestVersionRealTimeLogHeaders",
+        "CreateAPropertyVersionRequestVideoSeek": ".:CreateAPropertyRequestVersionVideoSeek",
+        "DeleteAPropertyRequest": ".:PropertyIdRequest",
+        "DeleteAPropertyVersionRequest": ".:PropertyIdVersionRequest",
+        "GetAPropertyRequest": ".:PropertyIdRequest",
+        "GetAPropertyVersionRequest": ".:PropertyIdVersionRequest",
+        "GetAPropertyVersionResponseConfigsAccessControlRules": ".:AccessControlRules",
+        "GetAPropertyVersionResponseConfigsAccessControlRulesAction": ".:AccessControlRulesAction",
+        "GetAPropertyVersionResponseConfigsAccessControlRulesConditions": ".:Conditions",
+        "GetAPropertyVersionResponseConfigsExtraServicePorts": ".:CreateAPropertyRequestVersionExtraServicePorts",
+        "GetAPropertyVersionResponseConfigsOrigins": ".:UpdateAPropertyVersionRequestOrigins",
+        "GetAPropertyVersionResponseConfigsOriginsAuthentication": ".:Authentication",
+        "GetAPropertyVersionResponseConfigsRealTimeLogHeaders": ".:CreateAPropertyRequestVersionRealTimeLogHeaders",
+        "GetListOfPropertiesResponsePropertiesProductionVersion": ".:StagingVersion",
+        "GetListOfPropertiesResponsePropertiesStagingVersion": ".:StagingVersion",
+        "GetListOfPropertyVersionsResponsePropertyVersions": ".:PropertyVersions",
+        "UpdateAPropertyVersionRequestAccessControlRulesAction": ".:Action",
+        "UpdateAPropertyVersionRequestAccessControlRulesConditions": ".:Conditions",
+        "UpdateAPropertyVersionRequestExtraServicePorts": ".:CreateAPropertyRequestVersionExtraServicePorts",
+        "UpdateAPropertyVersionRequestOriginsAuthentication": ".:Authentication",
+        "UpdateAPropertyVersionRequestRealTimeLogHeaders": ".:CreateAPropertyRequestVersionRealTimeLogHeaders",
+        "UpdateAPropertyVersionRequestVideoSeek": ".:CreateAPropertyRequestVersionVideoSeek",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -41,15 +41,16 @@ _MODULES = {
         "CreateAValidationTaskResponse",
         "GetListOfPropertyValidationTasksRequest",
         "GetListOfPropertyValidationTasksResponse",
-        "GetListOfPropertyValidationTasksResponseValidations",
         "GetPropertyValidationTaskRequest",
         "GetPropertyValidationTaskResponse",
+        "Validations",
     ),
     ".product": ("PROPERTYVALIDATION",),
 }
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
     "AsyncPropertyvalidationClient": ".client:AsyncPropertyValidationClient",
+    "GetListOfPropertyValidationTasksResponseValidations": ".models:Validations",
     "PropertyvalidationClient": ".client:PropertyValidationClient",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

@@ -8,6 +8,8 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
@@ -17,13 +19,13 @@ __all__ = [
     "CreateAValidationTaskResponse",
     "GetListOfPropertyValidationTasksRequest",
     "GetListOfPropertyValidationTasksResponse",
-    "GetListOfPropertyValidationTasksResponseValidations",
     "GetPropertyValidationTaskRequest",
     "GetPropertyValidationTaskResponse",
+    "Validations",
 ]
 
 
-class GetListOfPropertyValidationTasksResponseValidations(ItemModel, kw_only=True):
+class Validations(ItemModel, kw_only=True):
     """An item of ``GetListOfPropertyValidationTasksResponse.validations``."""
 
     id: str | None = None
@@ -39,9 +41,7 @@ class GetListOfPropertyValidationTasksResponse(ResponseModel, kw_only=True):
     """The answer of GetListOfPropertyValidationTasks."""
 
     count: int | None = None
-    validations: list[GetListOfPropertyValidationTasksResponseValidations] = msgspec.field(
-        default_factory=list
-    )
+    validations: list[Validations] = msgspec.field(default_factory=list)
 
 
 class GetPropertyValidationTaskResponse(ResponseModel, kw_only=True):
@@ -94,3 +94,13 @@ class GetPropertyValidationTaskRequest(RequestModel, kw_only=True):
     """The arguments of GetPropertyValidationTask (``GET /cdn/validations/{id}``)."""
 
     id: str
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "GetListOfPropertyValidationTasksResponseValidations": ".:Validations",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -14,10 +14,10 @@ from cdnetworks.core.action import Action, Envelope
 from .models import (
     BatchDeleteAPIDefinitionRequest,
     BatchDeleteAPIDefinitionResponse,
+    CodeMsgResponse,
     CreateAPIDefinitionRequest,
     CreateAPIDefinitionResponse,
     FeedbackWrongAPIAssetDiscoveryRequest,
-    FeedbackWrongAPIAssetDiscoveryResponse,
     ListAPIAssetDiscoveryRequest,
     ListAPIAssetDiscoveryResponse,
     ListAPIDefinitionsRequest,
@@ -25,7 +25,6 @@ from .models import (
     QueryAPIDefinitionDetailRequest,
     QueryAPIDefinitionDetailResponse,
     UpdateAPIDefinitionRequest,
-    UpdateAPIDefinitionResponse,
 )
 
 PRODUCT = "protectassets"
@@ -80,13 +79,13 @@ LIST_API_ASSET_DISCOVERY: Action[ListAPIAssetDiscoveryRequest, ListAPIAssetDisco
 """ListAPIAssetDiscovery: ``POST /api/v1/sam/api-discovery/get-list``."""
 
 FEEDBACK_WRONG_API_ASSET_DISCOVERY: Action[
-    FeedbackWrongAPIAssetDiscoveryRequest, FeedbackWrongAPIAssetDiscoveryResponse
+    FeedbackWrongAPIAssetDiscoveryRequest, CodeMsgResponse
 ] = Action(
     name="FeedbackWrongAPIAssetDiscovery",
     method="POST",
     path="/api/v1/sam/api-discovery/false-marking",
     request=FeedbackWrongAPIAssetDiscoveryRequest,
-    response=FeedbackWrongAPIAssetDiscoveryResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="FeedbackWrongAPIAssetDiscovery: POST /api/v1/sam/api-discovery/false-marking.",
     query=(),
@@ -111,12 +110,12 @@ CREATE_API_DEFINITION: Action[CreateAPIDefinitionRequest, CreateAPIDefinitionRes
 )
 """CreateAPIDefinition: ``POST /api/v1/sam/api-define/add``."""
 
-UPDATE_API_DEFINITION: Action[UpdateAPIDefinitionRequest, UpdateAPIDefinitionResponse] = Action(
+UPDATE_API_DEFINITION: Action[UpdateAPIDefinitionRequest, CodeMsgResponse] = Action(
     name="UpdateAPIDefinition",
     method="POST",
     path="/api/v1/sam/api-define/update",
     request=UpdateAPIDefinitionRequest,
-    response=UpdateAPIDefinitionResponse,
+    response=CodeMsgResponse,
     product=PRODUCT,
     summary="UpdateAPIDefinition: POST /api/v1/sam/api-define/update.",
     query=(),

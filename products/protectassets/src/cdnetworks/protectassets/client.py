@@ -25,6 +25,7 @@ from .actions import (
 from .models import (
     BatchDeleteAPIDefinitionRequest,
     BatchDeleteAPIDefinitionResponse,
+    CodeMsgResponse,
     CreateAPIDefinitionRequest,
     CreateAPIDefinitionRequestAuth,
     CreateAPIDefinitionRequestBasic,
@@ -33,7 +34,6 @@ from .models import (
     CreateAPIDefinitionRequestParamLimit,
     CreateAPIDefinitionResponse,
     FeedbackWrongAPIAssetDiscoveryRequest,
-    FeedbackWrongAPIAssetDiscoveryResponse,
     ListAPIAssetDiscoveryRequest,
     ListAPIAssetDiscoveryResponse,
     ListAPIDefinitionsRequest,
@@ -45,7 +45,6 @@ from .models import (
     UpdateAPIDefinitionRequestBodyLimit,
     UpdateAPIDefinitionRequestEndpoint,
     UpdateAPIDefinitionRequestParamLimit,
-    UpdateAPIDefinitionResponse,
 )
 
 __all__ = [
@@ -157,7 +156,7 @@ class ProtectAssetsClient(ProductClient):
     @overload
     def feedback_wrong_api_asset_discovery(
         self, request: FeedbackWrongAPIAssetDiscoveryRequest, /
-    ) -> FeedbackWrongAPIAssetDiscoveryResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     def feedback_wrong_api_asset_discovery(
         self,
@@ -165,7 +164,7 @@ class ProtectAssetsClient(ProductClient):
         id: str,
         feedback: str | None = None,
         service_type: str | None = None,
-    ) -> FeedbackWrongAPIAssetDiscoveryResponse: ...
+    ) -> CodeMsgResponse: ...
     def feedback_wrong_api_asset_discovery(
         self,
         request: FeedbackWrongAPIAssetDiscoveryRequest | None = None,
@@ -173,7 +172,7 @@ class ProtectAssetsClient(ProductClient):
         id: str | None = None,
         feedback: str | None = None,
         service_type: str | None = None,
-    ) -> FeedbackWrongAPIAssetDiscoveryResponse:
+    ) -> CodeMsgResponse:
         """FeedbackWrongAPIAssetDiscovery: ``POST /api/v1/sam/api-discovery/false-marking``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -228,9 +227,7 @@ class ProtectAssetsClient(ProductClient):
         )
 
     @overload
-    def update_api_definition(
-        self, request: UpdateAPIDefinitionRequest, /
-    ) -> UpdateAPIDefinitionResponse: ...
+    def update_api_definition(self, request: UpdateAPIDefinitionRequest, /) -> CodeMsgResponse: ...
     @overload
     def update_api_definition(
         self,
@@ -241,7 +238,7 @@ class ProtectAssetsClient(ProductClient):
         body_limit: UpdateAPIDefinitionRequestBodyLimit | None = None,
         param_limit: UpdateAPIDefinitionRequestParamLimit | None = None,
         service_type: str | None = None,
-    ) -> UpdateAPIDefinitionResponse: ...
+    ) -> CodeMsgResponse: ...
     def update_api_definition(
         self,
         request: UpdateAPIDefinitionRequest | None = None,
@@ -252,7 +249,7 @@ class ProtectAssetsClient(ProductClient):
         body_limit: UpdateAPIDefinitionRequestBodyLimit | None = None,
         param_limit: UpdateAPIDefinitionRequestParamLimit | None = None,
         service_type: str | None = None,
-    ) -> UpdateAPIDefinitionResponse:
+    ) -> CodeMsgResponse:
         """UpdateAPIDefinition: ``POST /api/v1/sam/api-define/update``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -395,7 +392,7 @@ class AsyncProtectAssetsClient(AsyncProductClient):
     @overload
     async def feedback_wrong_api_asset_discovery(
         self, request: FeedbackWrongAPIAssetDiscoveryRequest, /
-    ) -> FeedbackWrongAPIAssetDiscoveryResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def feedback_wrong_api_asset_discovery(
         self,
@@ -403,7 +400,7 @@ class AsyncProtectAssetsClient(AsyncProductClient):
         id: str,
         feedback: str | None = None,
         service_type: str | None = None,
-    ) -> FeedbackWrongAPIAssetDiscoveryResponse: ...
+    ) -> CodeMsgResponse: ...
     async def feedback_wrong_api_asset_discovery(
         self,
         request: FeedbackWrongAPIAssetDiscoveryRequest | None = None,
@@ -411,7 +408,7 @@ class AsyncProtectAssetsClient(AsyncProductClient):
         id: str | None = None,
         feedback: str | None = None,
         service_type: str | None = None,
-    ) -> FeedbackWrongAPIAssetDiscoveryResponse:
+    ) -> CodeMsgResponse:
         """FeedbackWrongAPIAssetDiscovery: ``POST /api/v1/sam/api-discovery/false-marking``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -468,7 +465,7 @@ class AsyncProtectAssetsClient(AsyncProductClient):
     @overload
     async def update_api_definition(
         self, request: UpdateAPIDefinitionRequest, /
-    ) -> UpdateAPIDefinitionResponse: ...
+    ) -> CodeMsgResponse: ...
     @overload
     async def update_api_definition(
         self,
@@ -479,7 +476,7 @@ class AsyncProtectAssetsClient(AsyncProductClient):
         body_limit: UpdateAPIDefinitionRequestBodyLimit | None = None,
         param_limit: UpdateAPIDefinitionRequestParamLimit | None = None,
         service_type: str | None = None,
-    ) -> UpdateAPIDefinitionResponse: ...
+    ) -> CodeMsgResponse: ...
     async def update_api_definition(
         self,
         request: UpdateAPIDefinitionRequest | None = None,
@@ -490,7 +487,7 @@ class AsyncProtectAssetsClient(AsyncProductClient):
         body_limit: UpdateAPIDefinitionRequestBodyLimit | None = None,
         param_limit: UpdateAPIDefinitionRequestParamLimit | None = None,
         service_type: str | None = None,
-    ) -> UpdateAPIDefinitionResponse:
+    ) -> CodeMsgResponse:
         """UpdateAPIDefinition: ``POST /api/v1/sam/api-define/update``.
 
         Not idempotent: not retried once the request may have reached the server.

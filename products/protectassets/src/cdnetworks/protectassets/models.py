@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import msgspec
 
@@ -16,8 +16,11 @@ from cdnetworks.core.action import as_flag
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "Basic",
     "BatchDeleteAPIDefinitionRequest",
     "BatchDeleteAPIDefinitionResponse",
+    "Children",
+    "CodeMsgResponse",
     "CreateAPIDefinitionRequest",
     "CreateAPIDefinitionRequestAuth",
     "CreateAPIDefinitionRequestBasic",
@@ -26,19 +29,26 @@ __all__ = [
     "CreateAPIDefinitionRequestParamLimit",
     "CreateAPIDefinitionRequestParamLimitBasic",
     "CreateAPIDefinitionRequestParamLimitMethodList",
-    "CreateAPIDefinitionRequestParamLimitMethodListFormParamList",
-    "CreateAPIDefinitionRequestParamLimitMethodListJsonParam",
-    "CreateAPIDefinitionRequestParamLimitMethodListJsonParamChildren",
-    "CreateAPIDefinitionRequestParamLimitMethodListNormalParamList",
     "CreateAPIDefinitionResponse",
     "FeedbackWrongAPIAssetDiscoveryRequest",
-    "FeedbackWrongAPIAssetDiscoveryResponse",
+    "FormParamList",
+    "JsonParam",
+    "JsonParamChildren",
     "ListAPIAssetDiscoveryRequest",
     "ListAPIAssetDiscoveryResponse",
     "ListAPIAssetDiscoveryResponseData",
     "ListAPIDefinitionsRequest",
     "ListAPIDefinitionsResponse",
     "ListAPIDefinitionsResponseData",
+    "MethodList",
+    "MethodListFormParamList",
+    "MethodListJsonParam",
+    "MethodListJsonParamChildren",
+    "MethodListNormalParamList",
+    "NormalParamList",
+    "ParamLimitMethodListFormParamList",
+    "ParamLimitMethodListJsonParam",
+    "ParamLimitMethodListNormalParamList",
     "QueryAPIDefinitionDetailRequest",
     "QueryAPIDefinitionDetailResponse",
     "QueryAPIDefinitionDetailResponseData",
@@ -46,12 +56,6 @@ __all__ = [
     "QueryAPIDefinitionDetailResponseDataBodyLimit",
     "QueryAPIDefinitionDetailResponseDataEndpoint",
     "QueryAPIDefinitionDetailResponseDataParamLimit",
-    "QueryAPIDefinitionDetailResponseDataParamLimitBasic",
-    "QueryAPIDefinitionDetailResponseDataParamLimitMethodList",
-    "QueryAPIDefinitionDetailResponseDataParamLimitMethodListFormParamList",
-    "QueryAPIDefinitionDetailResponseDataParamLimitMethodListJsonParam",
-    "QueryAPIDefinitionDetailResponseDataParamLimitMethodListJsonParamChildren",
-    "QueryAPIDefinitionDetailResponseDataParamLimitMethodListNormalParamList",
     "UpdateAPIDefinitionRequest",
     "UpdateAPIDefinitionRequestBasic",
     "UpdateAPIDefinitionRequestBodyLimit",
@@ -59,11 +63,6 @@ __all__ = [
     "UpdateAPIDefinitionRequestParamLimit",
     "UpdateAPIDefinitionRequestParamLimitBasic",
     "UpdateAPIDefinitionRequestParamLimitMethodList",
-    "UpdateAPIDefinitionRequestParamLimitMethodListFormParamList",
-    "UpdateAPIDefinitionRequestParamLimitMethodListJsonParam",
-    "UpdateAPIDefinitionRequestParamLimitMethodListJsonParamChildren",
-    "UpdateAPIDefinitionRequestParamLimitMethodListNormalParamList",
-    "UpdateAPIDefinitionResponse",
 ]
 
 
@@ -119,17 +118,15 @@ class QueryAPIDefinitionDetailResponseDataBodyLimit(ItemModel, kw_only=True):
     param_count_max: int | None = None
 
 
-class QueryAPIDefinitionDetailResponseDataParamLimitBasic(ItemModel, kw_only=True):
+class Basic(ItemModel, kw_only=True):
     """The ``basic`` of ``QueryAPIDefinitionDetailResponseDataParamLimit``."""
 
     defend_switch: str | None = None
     param_check_mode: str | None = None
 
 
-class QueryAPIDefinitionDetailResponseDataParamLimitMethodListNormalParamList(
-    ItemModel, kw_only=True
-):
-    """An item of ``QueryAPIDefinitionDetailResponseDataParamLimitMethodList.normal_param_list``."""
+class MethodListNormalParamList(ItemModel, kw_only=True):
+    """An item of ``MethodList.normal_param_list``."""
 
     method: str | None = None
     name: str | None = None
@@ -142,10 +139,8 @@ class QueryAPIDefinitionDetailResponseDataParamLimitMethodListNormalParamList(
     remark: str | None = None
 
 
-class QueryAPIDefinitionDetailResponseDataParamLimitMethodListFormParamList(
-    ItemModel, kw_only=True
-):
-    """An item of ``QueryAPIDefinitionDetailResponseDataParamLimitMethodList.form_param_list``."""
+class MethodListFormParamList(ItemModel, kw_only=True):
+    """An item of ``MethodList.form_param_list``."""
 
     method: str | None = None
     name: str | None = None
@@ -157,10 +152,8 @@ class QueryAPIDefinitionDetailResponseDataParamLimitMethodListFormParamList(
     remark: str | None = None
 
 
-class QueryAPIDefinitionDetailResponseDataParamLimitMethodListJsonParamChildren(
-    ItemModel, kw_only=True
-):
-    """An item of ``QueryAPIDefinitionDetailResponseDataParamLimitMethodListJsonParam.children``."""
+class JsonParamChildren(ItemModel, kw_only=True):
+    """An item of ``MethodListJsonParam.children``."""
 
     method: str | None = None
     name: str | None = None
@@ -173,8 +166,8 @@ class QueryAPIDefinitionDetailResponseDataParamLimitMethodListJsonParamChildren(
     children: list[str] = msgspec.field(default_factory=list)
 
 
-class QueryAPIDefinitionDetailResponseDataParamLimitMethodListJsonParam(ItemModel, kw_only=True):
-    """The ``json_param`` of ``QueryAPIDefinitionDetailResponseDataParamLimitMethodList``."""
+class MethodListJsonParam(ItemModel, kw_only=True):
+    """The ``json_param`` of ``MethodList``."""
 
     method: str | None = None
     name: str | None = None
@@ -184,33 +177,25 @@ class QueryAPIDefinitionDetailResponseDataParamLimitMethodListJsonParam(ItemMode
     max_val: str | None = None
     required: str | None = None
     content: str | None = None
-    children: list[QueryAPIDefinitionDetailResponseDataParamLimitMethodListJsonParamChildren] = (
-        msgspec.field(default_factory=list)
-    )
+    children: list[JsonParamChildren] = msgspec.field(default_factory=list)
 
 
-class QueryAPIDefinitionDetailResponseDataParamLimitMethodList(ItemModel, kw_only=True):
+class MethodList(ItemModel, kw_only=True):
     """An item of ``QueryAPIDefinitionDetailResponseDataParamLimit.method_list``."""
 
     method: str | None = None
     body_flag: str | None = None
     body_type: str | None = None
-    normal_param_list: list[
-        QueryAPIDefinitionDetailResponseDataParamLimitMethodListNormalParamList
-    ] = msgspec.field(default_factory=list)
-    form_param_list: list[QueryAPIDefinitionDetailResponseDataParamLimitMethodListFormParamList] = (
-        msgspec.field(default_factory=list)
-    )
-    json_param: QueryAPIDefinitionDetailResponseDataParamLimitMethodListJsonParam | None = None
+    normal_param_list: list[MethodListNormalParamList] = msgspec.field(default_factory=list)
+    form_param_list: list[MethodListFormParamList] = msgspec.field(default_factory=list)
+    json_param: MethodListJsonParam | None = None
 
 
 class QueryAPIDefinitionDetailResponseDataParamLimit(ItemModel, kw_only=True):
     """The ``param_limit`` of ``QueryAPIDefinitionDetailResponseData``."""
 
-    basic: QueryAPIDefinitionDetailResponseDataParamLimitBasic | None = None
-    method_list: list[QueryAPIDefinitionDetailResponseDataParamLimitMethodList] = msgspec.field(
-        default_factory=list
-    )
+    basic: Basic | None = None
+    method_list: list[MethodList] = msgspec.field(default_factory=list)
 
 
 class QueryAPIDefinitionDetailResponseData(ItemModel, kw_only=True):
@@ -251,8 +236,8 @@ class ListAPIAssetDiscoveryResponse(ResponseModel, kw_only=True):
     data: list[ListAPIAssetDiscoveryResponseData] = msgspec.field(default_factory=list)
 
 
-class FeedbackWrongAPIAssetDiscoveryResponse(ResponseModel, kw_only=True):
-    """The answer of FeedbackWrongAPIAssetDiscovery."""
+class CodeMsgResponse(ResponseModel, kw_only=True):
+    """The answer of FeedbackWrongAPIAssetDiscovery, UpdateAPIDefinition."""
 
     code: str | int | None = None
     msg: str | None = None
@@ -323,7 +308,7 @@ class CreateAPIDefinitionRequestParamLimitBasic(ItemModel, kw_only=True):
         self.defend_switch = as_flag(self.defend_switch, "ON", "OFF")
 
 
-class CreateAPIDefinitionRequestParamLimitMethodListNormalParamList(ItemModel, kw_only=True):
+class NormalParamList(ItemModel, kw_only=True):
     """An item of ``CreateAPIDefinitionRequestParamLimitMethodList.normal_param_list``."""
 
     name: str | None = None
@@ -339,7 +324,7 @@ class CreateAPIDefinitionRequestParamLimitMethodListNormalParamList(ItemModel, k
         self.required = as_flag(self.required, "TRUE", "FALSE")
 
 
-class CreateAPIDefinitionRequestParamLimitMethodListFormParamList(ItemModel, kw_only=True):
+class FormParamList(ItemModel, kw_only=True):
     """An item of ``CreateAPIDefinitionRequestParamLimitMethodList.form_param_list``."""
 
     name: str | None = None
@@ -354,8 +339,8 @@ class CreateAPIDefinitionRequestParamLimitMethodListFormParamList(ItemModel, kw_
         self.required = as_flag(self.required, "TRUE", "FALSE")
 
 
-class CreateAPIDefinitionRequestParamLimitMethodListJsonParamChildren(ItemModel, kw_only=True):
-    """An item of ``CreateAPIDefinitionRequestParamLimitMethodListJsonParam.children``."""
+class Children(ItemModel, kw_only=True):
+    """An item of ``JsonParam.children``."""
 
     name: str | None = None
     type: str | None = None
@@ -369,7 +354,7 @@ class CreateAPIDefinitionRequestParamLimitMethodListJsonParamChildren(ItemModel,
         self.required = as_flag(self.required, "TRUE", "FALSE")
 
 
-class CreateAPIDefinitionRequestParamLimitMethodListJsonParam(ItemModel, kw_only=True):
+class JsonParam(ItemModel, kw_only=True):
     """The ``json_param`` of ``CreateAPIDefinitionRequestParamLimitMethodList``."""
 
     name: str | None = None
@@ -378,9 +363,7 @@ class CreateAPIDefinitionRequestParamLimitMethodListJsonParam(ItemModel, kw_only
     max_val: str | None = None
     required: bool | Literal["TRUE", "FALSE"] | None = None
     content: str | None = None
-    children: list[CreateAPIDefinitionRequestParamLimitMethodListJsonParamChildren] = msgspec.field(
-        default_factory=list
-    )
+    children: list[Children] = msgspec.field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.required = as_flag(self.required, "TRUE", "FALSE")
@@ -392,13 +375,9 @@ class CreateAPIDefinitionRequestParamLimitMethodList(ItemModel, kw_only=True):
     method: str | None = None
     body_flag: bool | Literal["TRUE", "FALSE"] | None = None
     body_type: str | None = None
-    normal_param_list: list[CreateAPIDefinitionRequestParamLimitMethodListNormalParamList] = (
-        msgspec.field(default_factory=list)
-    )
-    form_param_list: list[CreateAPIDefinitionRequestParamLimitMethodListFormParamList] = (
-        msgspec.field(default_factory=list)
-    )
-    json_param: CreateAPIDefinitionRequestParamLimitMethodListJsonParam | None = None
+    normal_param_list: list[NormalParamList] = msgspec.field(default_factory=list)
+    form_param_list: list[FormParamList] = msgspec.field(default_factory=list)
+    json_param: JsonParam | None = None
 
     def __post_init__(self) -> None:
         self.body_flag = as_flag(self.body_flag, "TRUE", "FALSE")
@@ -411,13 +390,6 @@ class CreateAPIDefinitionRequestParamLimit(ItemModel, kw_only=True):
     method_list: list[CreateAPIDefinitionRequestParamLimitMethodList] = msgspec.field(
         default_factory=list
     )
-
-
-class UpdateAPIDefinitionResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateAPIDefinition."""
-
-    code: str | int | None = None
-    msg: str | None = None
 
 
 class UpdateAPIDefinitionRequestBasic(ItemModel, kw_only=True):
@@ -462,7 +434,7 @@ class UpdateAPIDefinitionRequestParamLimitBasic(ItemModel, kw_only=True):
         self.defend_switch = as_flag(self.defend_switch, "ON", "OFF")
 
 
-class UpdateAPIDefinitionRequestParamLimitMethodListNormalParamList(ItemModel, kw_only=True):
+class ParamLimitMethodListNormalParamList(ItemModel, kw_only=True):
     """An item of ``UpdateAPIDefinitionRequestParamLimitMethodList.normal_param_list``."""
 
     name: str | None = None
@@ -478,7 +450,7 @@ class UpdateAPIDefinitionRequestParamLimitMethodListNormalParamList(ItemModel, k
         self.required = as_flag(self.required, "TRUE", "FALSE")
 
 
-class UpdateAPIDefinitionRequestParamLimitMethodListFormParamList(ItemModel, kw_only=True):
+class ParamLimitMethodListFormParamList(ItemModel, kw_only=True):
     """An item of ``UpdateAPIDefinitionRequestParamLimitMethodList.form_param_list``."""
 
     name: str | None = None
@@ -493,8 +465,8 @@ class UpdateAPIDefinitionRequestParamLimitMethodListFormParamList(ItemModel, kw_
         self.required = as_flag(self.required, "TRUE", "FALSE")
 
 
-class UpdateAPIDefinitionRequestParamLimitMethodListJsonParamChildren(ItemModel, kw_only=True):
-    """An item of ``UpdateAPIDefinitionRequestParamLimitMethodListJsonParam.children``."""
+class MethodListJsonParamChildren(ItemModel, kw_only=True):
+    """An item of ``ParamLimitMethodListJsonParam.children``."""
 
     name: str | None = None
     type: str | None = None
@@ -508,7 +480,7 @@ class UpdateAPIDefinitionRequestParamLimitMethodListJsonParamChildren(ItemModel,
         self.required = as_flag(self.required, "TRUE", "FALSE")
 
 
-class UpdateAPIDefinitionRequestParamLimitMethodListJsonParam(ItemModel, kw_only=True):
+class ParamLimitMethodListJsonParam(ItemModel, kw_only=True):
     """The ``json_param`` of ``UpdateAPIDefinitionRequestParamLimitMethodList``."""
 
     name: str | None = None
@@ -517,9 +489,7 @@ class UpdateAPIDefinitionRequestParamLimitMethodListJsonParam(ItemModel, kw_only
     max_val: str | None = None
     required: bool | Literal["TRUE", "FALSE"] | None = None
     content: str | None = None
-    children: list[UpdateAPIDefinitionRequestParamLimitMethodListJsonParamChildren] = msgspec.field(
-        default_factory=list
-    )
+    children: list[MethodListJsonParamChildren] = msgspec.field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.required = as_flag(self.required, "TRUE", "FALSE")
@@ -531,13 +501,11 @@ class UpdateAPIDefinitionRequestParamLimitMethodList(ItemModel, kw_only=True):
     method: str | None = None
     body_flag: bool | Literal["TRUE", "FALSE"] | None = None
     body_type: str | None = None
-    normal_param_list: list[UpdateAPIDefinitionRequestParamLimitMethodListNormalParamList] = (
-        msgspec.field(default_factory=list)
+    normal_param_list: list[ParamLimitMethodListNormalParamList] = msgspec.field(
+        default_factory=list
     )
-    form_param_list: list[UpdateAPIDefinitionRequestParamLimitMethodListFormParamList] = (
-        msgspec.field(default_factory=list)
-    )
-    json_param: UpdateAPIDefinitionRequestParamLimitMethodListJsonParam | None = None
+    form_param_list: list[ParamLimitMethodListFormParamList] = msgspec.field(default_factory=list)
+    json_param: ParamLimitMethodListJsonParam | None = None
 
     def __post_init__(self) -> None:
         self.body_flag = as_flag(self.body_flag, "TRUE", "FALSE")
@@ -623,3 +591,30 @@ class BatchDeleteAPIDefinitionRequest(RequestModel, kw_only=True):
 
     id_list: list[str]
     service_type: str | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "CreateAPIDefinitionRequestParamLimitMethodListFormParamList": ".:FormParamList",
+        "CreateAPIDefinitionRequestParamLimitMethodListJsonParam": ".:JsonParam",
+        "CreateAPIDefinitionRequestParamLimitMethodListJsonParamChildren": ".:Children",
+        "CreateAPIDefinitionRequestParamLimitMethodListNormalParamList": ".:NormalParamList",
+        "FeedbackWrongAPIAssetDiscoveryResponse": ".:CodeMsgResponse",
+        "QueryAPIDefinitionDetailResponseDataBasic": ".:ListAPIDefinitionsResponseData",
+        "QueryAPIDefinitionDetailResponseDataParamLimitBasic": ".:Basic",
+        "QueryAPIDefinitionDetailResponseDataParamLimitMethodList": ".:MethodList",
+        "QueryAPIDefinitionDetailResponseDataParamLimitMethodListFormParamList": ".:MethodListFormParamList",
+        "QueryAPIDefinitionDetailResponseDataParamLimitMethodListJsonParam": ".:MethodListJsonParam",
+        "QueryAPIDefinitionDetailResponseDataParamLimitMethodListJsonParamChildren": ".:JsonParamChildren",
+        "QueryAPIDefinitionDetailResponseDataParamLimitMethodListNormalParamList": ".:MethodListNormalParamList",
+        "UpdateAPIDefinitionRequestAuth": ".:CreateAPIDefinitionRequestAuth",
+        "UpdateAPIDefinitionRequestParamLimitMethodListFormParamList": ".:ParamLimitMethodListFormParamList",
+        "UpdateAPIDefinitionRequestParamLimitMethodListJsonParam": ".:ParamLimitMethodListJsonParam",
+        "UpdateAPIDefinitionRequestParamLimitMethodListJsonParamChildren": ".:MethodListJsonParamChildren",
+        "UpdateAPIDefinitionRequestParamLimitMethodListNormalParamList": ".:ParamLimitMethodListNormalParamList",
+        "UpdateAPIDefinitionResponse": ".:CodeMsgResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

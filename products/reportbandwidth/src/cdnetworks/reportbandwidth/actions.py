@@ -28,7 +28,6 @@ from .models import (
     QueryBandwidthbyISPProvinceRequest,
     QueryBandwidthbyISPProvinceResponse,
     QueryBandwidthForMultiDomainRequest,
-    QueryBandwidthForMultiDomainResponse,
     QueryBandwidthofOriginminutelyRequest,
     QueryBandwidthofOriginminutelyResponse,
     QueryCPSBandwidthRequest,
@@ -310,13 +309,13 @@ PERZONE_BILLING: Action[PerzoneBillingRequest, PerzoneBillingResponse] = Action(
 """PerzoneBilling: ``POST /myview/perzone-billing``."""
 
 QUERY_BANDWIDTH_FOR_MULTI_DOMAIN: Action[
-    QueryBandwidthForMultiDomainRequest, QueryBandwidthForMultiDomainResponse
+    QueryBandwidthForMultiDomainRequest, QueryDomainBandwidthResponse
 ] = Action(
     name="QueryBandwidthForMultiDomain",
     method="POST",
     path="/api/report/domainbandwidth/dwa",
     request=QueryBandwidthForMultiDomainRequest,
-    response=QueryBandwidthForMultiDomainResponse,
+    response=QueryDomainBandwidthResponse,
     product=PRODUCT,
     summary="QueryBandwidthForMultiDomain: POST /api/report/domainbandwidth/dwa.",
     query=("datefrom", "dateto", "type"),

@@ -47,7 +47,6 @@ from .models import (
     QueryBandwidthbyISPProvinceRequest,
     QueryBandwidthbyISPProvinceResponse,
     QueryBandwidthForMultiDomainRequest,
-    QueryBandwidthForMultiDomainResponse,
     QueryBandwidthofOriginminutelyRequest,
     QueryBandwidthofOriginminutelyResponse,
     QueryCPSBandwidthRequest,
@@ -535,7 +534,7 @@ class BandwidthReportsClient(ProductClient):
     @overload
     def query_bandwidth_for_multi_domain(
         self, request: QueryBandwidthForMultiDomainRequest, /
-    ) -> QueryBandwidthForMultiDomainResponse: ...
+    ) -> QueryDomainBandwidthResponse: ...
     @overload
     def query_bandwidth_for_multi_domain(
         self,
@@ -544,7 +543,7 @@ class BandwidthReportsClient(ProductClient):
         datefrom: str,
         dateto: str,
         type: str | None = None,
-    ) -> QueryBandwidthForMultiDomainResponse: ...
+    ) -> QueryDomainBandwidthResponse: ...
     def query_bandwidth_for_multi_domain(
         self,
         request: QueryBandwidthForMultiDomainRequest | None = None,
@@ -553,7 +552,7 @@ class BandwidthReportsClient(ProductClient):
         datefrom: str | None = None,
         dateto: str | None = None,
         type: str | None = None,
-    ) -> QueryBandwidthForMultiDomainResponse:
+    ) -> QueryDomainBandwidthResponse:
         """QueryBandwidthForMultiDomain: ``POST /api/report/domainbandwidth/dwa``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -1119,7 +1118,7 @@ class AsyncBandwidthReportsClient(AsyncProductClient):
     @overload
     async def query_bandwidth_for_multi_domain(
         self, request: QueryBandwidthForMultiDomainRequest, /
-    ) -> QueryBandwidthForMultiDomainResponse: ...
+    ) -> QueryDomainBandwidthResponse: ...
     @overload
     async def query_bandwidth_for_multi_domain(
         self,
@@ -1128,7 +1127,7 @@ class AsyncBandwidthReportsClient(AsyncProductClient):
         datefrom: str,
         dateto: str,
         type: str | None = None,
-    ) -> QueryBandwidthForMultiDomainResponse: ...
+    ) -> QueryDomainBandwidthResponse: ...
     async def query_bandwidth_for_multi_domain(
         self,
         request: QueryBandwidthForMultiDomainRequest | None = None,
@@ -1137,7 +1136,7 @@ class AsyncBandwidthReportsClient(AsyncProductClient):
         datefrom: str | None = None,
         dateto: str | None = None,
         type: str | None = None,
-    ) -> QueryBandwidthForMultiDomainResponse:
+    ) -> QueryDomainBandwidthResponse:
         """QueryBandwidthForMultiDomain: ``POST /api/report/domainbandwidth/dwa``.
 
         Not idempotent: not retried once the request may have reached the server.

@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 from msgspec import Meta
@@ -16,22 +16,26 @@ from msgspec import Meta
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "Bandwidth",
     "BandwidthChannelRequest",
     "BandwidthChannelResponse",
     "BandwidthChannelResponseProvider",
     "BandwidthChannelResponseProviderDate",
     "BandwidthChannelResponseProviderDateChannel",
+    "BandwidthData",
     "BandwidthMiddleRequest",
     "BandwidthMiddleResponse",
     "BandwidthMiddleResponseProvider",
     "BandwidthMiddleResponseProviderDate",
     "BandwidthMiddleResponseProviderDateChannel",
-    "BandwidthMiddleResponseProviderDateChannelBandwidth",
     "BandwidthPeakRankingRequest",
     "BandwidthPeakRankingResponse",
     "BandwidthPeakRankingResponseProvider",
     "BandwidthPeakRankingResponseProviderDate",
-    "BandwidthPeakRankingResponseProviderDateChannelPeak",
+    "ChannelBandwidth",
+    "ChannelPeak",
+    "CountryData",
+    "DetailList",
     "GetBandwidthLogRequest",
     "GetBandwidthLogResponse",
     "GetBandwidthLogResponseProvider",
@@ -43,14 +47,15 @@ __all__ = [
     "GetCdnRelayTrafficResponseDataReport",
     "GetCdnRelayTrafficResponseDataReportGroups",
     "GetCdnRelayTrafficResponseDataReportGroupsItem",
+    "IspData",
     "PerzoneBillingRequest",
     "PerzoneBillingResponse",
     "PerzoneBillingResponseProvider",
     "PerzoneBillingResponseProviderDate",
     "PerzoneBillingResponseProviderDateAreaMap",
     "PerzoneBillingResponseProviderDateAreaMapPerzone",
+    "ProvinceData",
     "QueryBandwidthForMultiDomainRequest",
-    "QueryBandwidthForMultiDomainResponse",
     "QueryBandwidthbyISPProvinceRequest",
     "QueryBandwidthbyISPProvinceResponse",
     "QueryBandwidthbyISPProvinceResponseResult",
@@ -67,11 +72,8 @@ __all__ = [
     "QueryDomainBandwidthResponseBandwidthReport",
     "QueryIPV6BandwidthOfeachISPandProvinceRequest",
     "QueryIPV6BandwidthOfeachISPandProvinceResponse",
-    "QueryIPV6BandwidthOfeachISPandProvinceResponseResult",
-    "QueryIPV6BandwidthOfeachISPandProvinceResponseResultIspData",
-    "QueryIPV6BandwidthOfeachISPandProvinceResponseResultIspDataProvinceData",
+    "QueryIPV6BandwidthOfeachISPandProvinceResult",
     "QueryMultiDomainsIPV6OrIPV4BandwidthData",
-    "QueryMultiDomainsIPV6OrIPV4BandwidthDataDetailList",
     "QueryMultiDomainsIPV6OrIPV4BandwidthRequest",
     "QueryMultiDomainsIPV6OrIPV4BandwidthResponse",
     "QueryP2PBandwidthRequest",
@@ -79,18 +81,15 @@ __all__ = [
     "QueryP2PBandwidthResponseProvider",
     "QueryP2PBandwidthResponseProviderDate",
     "QueryP2PBandwidthResponseProviderDateChannel",
-    "QueryP2PBandwidthResponseProviderDateChannelBandwidth",
     "QueryRealTimeBandwidthForMultiDomainRequest",
     "QueryRealTimeBandwidthForMultiDomainResponse",
     "QueryRealTimeBandwidthForMultiDomainResponseData",
     "ReportCountryServerBandwidthServiceRequest",
     "ReportCountryServerBandwidthServiceResponse",
-    "ReportCountryServerBandwidthServiceResponseCountryData",
-    "ReportCountryServerBandwidthServiceResponseCountryDataDetailList",
 ]
 
 
-class QueryP2PBandwidthResponseProviderDateChannelBandwidth(ItemModel, kw_only=True):
+class ChannelBandwidth(ItemModel, kw_only=True):
     """An item of ``QueryP2PBandwidthResponseProviderDateChannel.bandwidth``."""
 
     time: str | None = None
@@ -104,9 +103,7 @@ class QueryP2PBandwidthResponseProviderDateChannel(ItemModel, kw_only=True):
     """The ``channel`` of ``QueryP2PBandwidthResponseProviderDate``."""
 
     name: str | None = None
-    bandwidth: list[QueryP2PBandwidthResponseProviderDateChannelBandwidth] = msgspec.field(
-        default_factory=list
-    )
+    bandwidth: list[ChannelBandwidth] = msgspec.field(default_factory=list)
 
 
 class QueryP2PBandwidthResponseProviderDate(ItemModel, kw_only=True):
@@ -131,7 +128,7 @@ class QueryP2PBandwidthResponse(ResponseModel, kw_only=True):
     provider: QueryP2PBandwidthResponseProvider | None = None
 
 
-class BandwidthMiddleResponseProviderDateChannelBandwidth(ItemModel, kw_only=True):
+class Bandwidth(ItemModel, kw_only=True):
     """An item of ``BandwidthMiddleResponseProviderDateChannel.bandwidth``."""
 
     time: str | None = None
@@ -147,9 +144,7 @@ class BandwidthMiddleResponseProviderDateChannel(ItemModel, kw_only=True):
     """The ``channel`` of ``BandwidthMiddleResponseProviderDate``."""
 
     name: str | None = None
-    bandwidth: list[BandwidthMiddleResponseProviderDateChannelBandwidth] = msgspec.field(
-        default_factory=list
-    )
+    bandwidth: list[Bandwidth] = msgspec.field(default_factory=list)
 
 
 class BandwidthMiddleResponseProviderDate(ItemModel, kw_only=True):
@@ -176,14 +171,14 @@ class BandwidthMiddleResponse(ResponseModel, kw_only=True):
 
 
 class QueryDomainBandwidthResponseBandwidthReport(ItemModel, kw_only=True):
-    """An item of ``QueryDomainBandwidthResponse.bandwidth_report``, an item of ``QueryBandwidthForMultiDomainResponse.bandwidth_report``."""
+    """An item of ``QueryDomainBandwidthResponse.bandwidth_report``."""
 
     timestamp: str | None = None
     bandwidth: int | None = None
 
 
 class QueryDomainBandwidthResponse(ResponseModel, kw_only=True):
-    """The answer of QueryDomainBandwidth."""
+    """The answer of QueryDomainBandwidth, QueryBandwidthForMultiDomain."""
 
     bandwidth_report: list[QueryDomainBandwidthResponseBandwidthReport] = msgspec.field(
         default_factory=list
@@ -196,48 +191,38 @@ class QueryDomainBandwidthDomainList(ItemModel, kw_only=True):
     domain_name: list[str] = msgspec.field(name="domain-name")
 
 
-class QueryMultiDomainsIPV6OrIPV4BandwidthDataDetailList(ItemModel, kw_only=True):
-    """An item of ``QueryIPV6BandwidthOfeachISPandProvinceResponseResultIspDataProvinceData.bandwidth_data``, an item of ``QueryBandwidthbyISPProvinceResponseResult.bandwidth_data``, an item of ``QueryBandwidthofOriginminutelyResponseData.origin_bandwidth_data`` and 2 more."""
+class BandwidthData(ItemModel, kw_only=True):
+    """An item of ``ProvinceData.bandwidth_data``, an item of ``QueryBandwidthbyISPProvinceResponseResult.bandwidth_data``, an item of ``QueryBandwidthofOriginminutelyResponseData.origin_bandwidth_data`` and 2 more."""
 
     timestamp: str | None = None
     value: str | None = None
 
 
-class QueryIPV6BandwidthOfeachISPandProvinceResponseResultIspDataProvinceData(
-    ItemModel, kw_only=True
-):
-    """An item of ``QueryIPV6BandwidthOfeachISPandProvinceResponseResultIspData.province_data``."""
+class ProvinceData(ItemModel, kw_only=True):
+    """An item of ``IspData.province_data``."""
 
     province: str | None = None
-    bandwidth_data: list[QueryMultiDomainsIPV6OrIPV4BandwidthDataDetailList] = msgspec.field(
-        default_factory=list
-    )
+    bandwidth_data: list[BandwidthData] = msgspec.field(default_factory=list)
 
 
-class QueryIPV6BandwidthOfeachISPandProvinceResponseResultIspData(ItemModel, kw_only=True):
-    """An item of ``QueryIPV6BandwidthOfeachISPandProvinceResponseResult.isp_data``."""
+class IspData(ItemModel, kw_only=True):
+    """An item of ``QueryIPV6BandwidthOfeachISPandProvinceResult.isp_data``."""
 
     isp: str | None = None
-    province_data: list[QueryIPV6BandwidthOfeachISPandProvinceResponseResultIspDataProvinceData] = (
-        msgspec.field(default_factory=list)
-    )
+    province_data: list[ProvinceData] = msgspec.field(default_factory=list)
 
 
-class QueryIPV6BandwidthOfeachISPandProvinceResponseResult(ItemModel, kw_only=True):
+class QueryIPV6BandwidthOfeachISPandProvinceResult(ItemModel, kw_only=True):
     """An item of ``QueryIPV6BandwidthOfeachISPandProvinceResponse.result``."""
 
     domain: str | None = None
-    isp_data: list[QueryIPV6BandwidthOfeachISPandProvinceResponseResultIspData] = msgspec.field(
-        default_factory=list
-    )
+    isp_data: list[IspData] = msgspec.field(default_factory=list)
 
 
 class QueryIPV6BandwidthOfeachISPandProvinceResponse(ResponseModel, kw_only=True):
     """The answer of QueryIPV6BandwidthOfeachISPandProvince."""
 
-    result: list[QueryIPV6BandwidthOfeachISPandProvinceResponseResult] = msgspec.field(
-        default_factory=list
-    )
+    result: list[QueryIPV6BandwidthOfeachISPandProvinceResult] = msgspec.field(default_factory=list)
 
 
 class QueryCPSBandwidthResponseDataDetail(ItemModel, kw_only=True):
@@ -277,7 +262,7 @@ class GetBandwidthLogResponse(ResponseModel, kw_only=True):
     provider: GetBandwidthLogResponseProvider | None = None
 
 
-class BandwidthPeakRankingResponseProviderDateChannelPeak(ItemModel, kw_only=True):
+class ChannelPeak(ItemModel, kw_only=True):
     """The ``channel_peak`` of ``BandwidthPeakRankingResponseProviderDate``."""
 
     channel: str | None = None
@@ -291,7 +276,7 @@ class BandwidthPeakRankingResponseProviderDate(ItemModel, kw_only=True):
 
     startdate: str | None = None
     enddate: str | None = None
-    channel_peak: BandwidthPeakRankingResponseProviderDateChannelPeak | None = None
+    channel_peak: ChannelPeak | None = None
 
 
 class BandwidthPeakRankingResponseProvider(ItemModel, kw_only=True):
@@ -345,9 +330,7 @@ class BandwidthChannelResponse(ResponseModel, kw_only=True):
 class QueryBandwidthbyISPProvinceResponseResult(ItemModel, kw_only=True):
     """An item of ``QueryBandwidthbyISPProvinceResponse.result``."""
 
-    bandwidth_data: list[QueryMultiDomainsIPV6OrIPV4BandwidthDataDetailList] = msgspec.field(
-        default_factory=list
-    )
+    bandwidth_data: list[BandwidthData] = msgspec.field(default_factory=list)
 
 
 class QueryBandwidthbyISPProvinceResponse(ResponseModel, kw_only=True):
@@ -363,9 +346,7 @@ class QueryBandwidthofOriginminutelyResponseData(ItemModel, kw_only=True):
     peak_value: str | None = None
     peak_time: str | None = None
     total: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
-    origin_bandwidth_data: list[QueryMultiDomainsIPV6OrIPV4BandwidthDataDetailList] = msgspec.field(
-        default_factory=list
-    )
+    origin_bandwidth_data: list[BandwidthData] = msgspec.field(default_factory=list)
 
 
 class QueryBandwidthofOriginminutelyResponse(ResponseModel, kw_only=True):
@@ -400,9 +381,7 @@ class QueryRealTimeBandwidthForMultiDomainResponseData(ItemModel, kw_only=True):
     peak_value: str | None = None
     peak_time: str | None = None
     total: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
-    bandwidth_data: list[QueryMultiDomainsIPV6OrIPV4BandwidthDataDetailList] = msgspec.field(
-        default_factory=list
-    )
+    bandwidth_data: list[BandwidthData] = msgspec.field(default_factory=list)
 
 
 class QueryRealTimeBandwidthForMultiDomainResponse(ResponseModel, kw_only=True):
@@ -419,9 +398,7 @@ class QueryMultiDomainsIPV6OrIPV4BandwidthData(ItemModel, kw_only=True):
     """An item of ``QueryMultiDomainsIPV6OrIPV4BandwidthResponse.data``."""
 
     domain: str | None = None
-    detail_list: list[QueryMultiDomainsIPV6OrIPV4BandwidthDataDetailList] = msgspec.field(
-        default_factory=list
-    )
+    detail_list: list[BandwidthData] = msgspec.field(default_factory=list)
 
 
 class QueryMultiDomainsIPV6OrIPV4BandwidthResponse(ResponseModel, kw_only=True):
@@ -472,38 +449,26 @@ class PerzoneBillingResponse(ResponseModel, kw_only=True):
     provider: PerzoneBillingResponseProvider | None = None
 
 
-class QueryBandwidthForMultiDomainResponse(ResponseModel, kw_only=True):
-    """The answer of QueryBandwidthForMultiDomain."""
-
-    bandwidth_report: list[QueryDomainBandwidthResponseBandwidthReport] = msgspec.field(
-        default_factory=list
-    )
-
-
-class ReportCountryServerBandwidthServiceResponseCountryDataDetailList(ItemModel, kw_only=True):
-    """An item of ``ReportCountryServerBandwidthServiceResponseCountryData.detail_list``."""
+class DetailList(ItemModel, kw_only=True):
+    """An item of ``CountryData.detail_list``."""
 
     timestamp: str | None = None
     value: str | None = None
     flow: str | None = None
 
 
-class ReportCountryServerBandwidthServiceResponseCountryData(ItemModel, kw_only=True):
+class CountryData(ItemModel, kw_only=True):
     """An item of ``ReportCountryServerBandwidthServiceResponse.country_data``."""
 
     country_code: str | None = None
-    detail_list: list[ReportCountryServerBandwidthServiceResponseCountryDataDetailList] = (
-        msgspec.field(default_factory=list)
-    )
+    detail_list: list[DetailList] = msgspec.field(default_factory=list)
 
 
 class ReportCountryServerBandwidthServiceResponse(ResponseModel, kw_only=True):
     """The answer of ReportCountryServerBandwidthService."""
 
     domain: str | None = None
-    country_data: list[ReportCountryServerBandwidthServiceResponseCountryData] = msgspec.field(
-        default_factory=list
-    )
+    country_data: list[CountryData] = msgspec.field(default_factory=list)
 
 
 class GetCdnRelayTrafficResponseDataReportGroupsItem(ItemModel, kw_only=True):
@@ -757,3 +722,32 @@ class GetCdnRelayTrafficRequest(RequestModel, kw_only=True):
     billing_region: str | None = None
     granularity: str | None = None
     group_by: Annotated[str, Meta(examples=["domain"])] | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "BandwidthChannelResponseProviderDateChannelBandwidth": ".:QueryCPSBandwidthResponseDataDetail",
+        "BandwidthChannelResponseProviderDateChannelFlow": ".:QueryCPSBandwidthResponseDataDetail",
+        "BandwidthMiddleResponseProviderDateChannelBandwidth": ".:Bandwidth",
+        "BandwidthPeakRankingResponseProviderDateChannelPeak": ".:ChannelPeak",
+        "GetBandwidthLogResponseProviderDateChannelBandwidth": ".:QueryCPSBandwidthResponseDataDetail",
+        "PerzoneBillingResponseProviderDateAreaMapPerzoneDetail": ".:QueryCPSBandwidthResponseDataDetail",
+        "QueryBandwidthForMultiDomainDomainList": ".:QueryDomainBandwidthDomainList",
+        "QueryBandwidthForMultiDomainResponse": ".:QueryDomainBandwidthResponse",
+        "QueryBandwidthForMultiDomainResponseBandwidthReport": ".:QueryDomainBandwidthResponseBandwidthReport",
+        "QueryBandwidthbyISPProvinceResponseResultBandwidthData": ".:BandwidthData",
+        "QueryBandwidthofOriginminutelyResponseDataOriginBandwidthData": ".:BandwidthData",
+        "QueryIPV6BandwidthOfeachISPandProvinceResponseResult": ".:QueryIPV6BandwidthOfeachISPandProvinceResult",
+        "QueryIPV6BandwidthOfeachISPandProvinceResponseResultIspData": ".:IspData",
+        "QueryIPV6BandwidthOfeachISPandProvinceResponseResultIspDataProvinceData": ".:ProvinceData",
+        "QueryIPV6BandwidthOfeachISPandProvinceResponseResultIspDataProvinceDataBandwidthData": ".:BandwidthData",
+        "QueryMultiDomainsIPV6OrIPV4BandwidthDataDetailList": ".:BandwidthData",
+        "QueryP2PBandwidthResponseProviderDateChannelBandwidth": ".:ChannelBandwidth",
+        "QueryRealTimeBandwidthForMultiDomainResponseDataBandwidthData": ".:BandwidthData",
+        "ReportCountryServerBandwidthServiceResponseCountryData": ".:CountryData",
+        "ReportCountryServerBandwidthServiceResponseCountryDataDetailList": ".:DetailList",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -13,6 +13,7 @@ from cdnetworks.core.action import Action, Envelope
 from cdnetworks.core.jobs.facts import BatchLimits, ItemRule
 
 from .models import (
+    DateFromDateToDataIntervalRequest,
     GetBandwidthSavingRatioRequest,
     GetBandwidthSavingRatioResponse,
     GetOriginTrafficAndRequestsForMultiDomainsRequest,
@@ -25,9 +26,7 @@ from .models import (
     GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponse,
     GetTrafficByProtocolRequest,
     GetTrafficByProtocolResponse,
-    GetTrafficRequestsAndPeakBandwidthForMultiDomainsRequest,
     GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponse,
-    QueryDataTransferForAllDomainByteRequest,
     QueryDataTransferForAllDomainByteResponse,
     QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequest,
     QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponse,
@@ -51,12 +50,9 @@ from .models import (
     QueryTotalTrafficForAllDomainsUnderDWAResponse,
     QueryTotalTrafficForMultiDomainsRequest,
     QueryTotalTrafficForMultiDomainsResponse,
-    QueryTotalTrafficInByteForAllDomainsUnderDWAByteRequest,
-    QueryTotalTrafficInByteForAllDomainsUnderDWAByteResponse,
     QueryTrafficForMultiDomainRequest,
     QueryTrafficForMultiDomainResponse,
     QueryTrafficForSelectedBillingAreaRequest,
-    QueryTrafficForSelectedBillingAreaResponse,
     WctQueryRequest,
     WctQueryResponse,
 )
@@ -198,12 +194,12 @@ QUERY_MULTIPLE_STREAM_TRAFFIC_AND_BANDWIDTH_UNDER_THE_DOMAIN: Action[
 """QueryMultipleStreamTrafficAndBandwidthUnderTheDomain: ``POST /api/report/flow-bandwidth/stream/detail``."""
 
 QUERY_DATA_TRANSFER_FOR_ALL_DOMAIN_BYTE: Action[
-    QueryDataTransferForAllDomainByteRequest, QueryDataTransferForAllDomainByteResponse
+    DateFromDateToDataIntervalRequest, QueryDataTransferForAllDomainByteResponse
 ] = Action(
     name="QueryDataTransferForAllDomainByte",
     method="POST",
     path="/api/report/flow/byte",
-    request=QueryDataTransferForAllDomainByteRequest,
+    request=DateFromDateToDataIntervalRequest,
     response=QueryDataTransferForAllDomainByteResponse,
     product=PRODUCT,
     summary="QueryDataTransferForAllDomainByte: POST /api/report/flow/byte.",
@@ -214,14 +210,13 @@ QUERY_DATA_TRANSFER_FOR_ALL_DOMAIN_BYTE: Action[
 """QueryDataTransferForAllDomainByte: ``POST /api/report/flow/byte``."""
 
 QUERY_TOTAL_TRAFFIC_IN_BYTE_FOR_ALL_DOMAINS_UNDER_DWA_BYTE: Action[
-    QueryTotalTrafficInByteForAllDomainsUnderDWAByteRequest,
-    QueryTotalTrafficInByteForAllDomainsUnderDWAByteResponse,
+    DateFromDateToDataIntervalRequest, QueryDataTransferForAllDomainByteResponse
 ] = Action(
     name="QueryTotalTrafficInByteForAllDomainsUnderDWAByte",
     method="POST",
     path="/api/report/flow/byte/dwa",
-    request=QueryTotalTrafficInByteForAllDomainsUnderDWAByteRequest,
-    response=QueryTotalTrafficInByteForAllDomainsUnderDWAByteResponse,
+    request=DateFromDateToDataIntervalRequest,
+    response=QueryDataTransferForAllDomainByteResponse,
     product=PRODUCT,
     summary="QueryTotalTrafficInByteForAllDomainsUnderDWAByte: POST /api/report/flow/byte/dwa.",
     query=(),
@@ -245,13 +240,13 @@ QUERY_TOTAL_TRAFFIC_FOR_ALL_DOMAINS_UNDER_DWA: Action[
 """QueryTotalTrafficForAllDomainsUnderDWA: ``GET /api/report/flow/dwa``."""
 
 QUERY_TRAFFIC_FOR_SELECTED_BILLING_AREA: Action[
-    QueryTrafficForSelectedBillingAreaRequest, QueryTrafficForSelectedBillingAreaResponse
+    QueryTrafficForSelectedBillingAreaRequest, QueryTrafficForMultiDomainResponse
 ] = Action(
     name="QueryTrafficForSelectedBillingArea",
     method="POST",
     path="/api/report/flow/area/dwa",
     request=QueryTrafficForSelectedBillingAreaRequest,
-    response=QueryTrafficForSelectedBillingAreaResponse,
+    response=QueryTrafficForMultiDomainResponse,
     product=PRODUCT,
     summary="QueryTrafficForSelectedBillingArea: POST /api/report/flow/area/dwa.",
     query=(),
@@ -388,13 +383,13 @@ GET_TRAFFIC_BY_PROTOCOL: Action[GetTrafficByProtocolRequest, GetTrafficByProtoco
 """GetTrafficByProtocol: ``POST /api/report/traffic/protocol``."""
 
 GET_TRAFFIC_REQUESTS_AND_PEAK_BANDWIDTH_FOR_MULTI_DOMAINS: Action[
-    GetTrafficRequestsAndPeakBandwidthForMultiDomainsRequest,
+    QueryRequestNumberAndPeakBandwidthForMultiDomainRequest,
     GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponse,
 ] = Action(
     name="GetTrafficRequestsAndPeakBandwidthForMultiDomains",
     method="POST",
     path="/api/report/traffic-request",
-    request=GetTrafficRequestsAndPeakBandwidthForMultiDomainsRequest,
+    request=QueryRequestNumberAndPeakBandwidthForMultiDomainRequest,
     response=GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponse,
     product=PRODUCT,
     summary="GetTrafficRequestsAndPeakBandwidthForMultiDomains: POST /api/report/traffic-request.",

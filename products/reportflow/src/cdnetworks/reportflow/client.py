@@ -39,6 +39,10 @@ from .actions import (
     WCT_QUERY,
 )
 from .models import (
+    DateFromDateToDataIntervalRequest,
+    DomainDir,
+    DomainList,
+    DomainStream,
     GetBandwidthSavingRatioRequest,
     GetBandwidthSavingRatioResponse,
     GetOriginTrafficAndRequestsForMultiDomainsRequest,
@@ -51,12 +55,9 @@ from .models import (
     GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponse,
     GetTrafficByProtocolRequest,
     GetTrafficByProtocolResponse,
-    GetTrafficRequestsAndPeakBandwidthForMultiDomainsRequest,
     GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponse,
-    QueryDataTransferForAllDomainByteRequest,
     QueryDataTransferForAllDomainByteResponse,
     QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequest,
-    QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequestDomainDir,
     QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponse,
     QueryEdgeByteHitRatioServiceRequest,
     QueryEdgeByteHitRatioServiceResponse,
@@ -73,20 +74,15 @@ from .models import (
     QueryStaticDynamicTrafficByProtocolRequest,
     QueryStaticDynamicTrafficByProtocolResponse,
     QueryStreamTrafficUnderMALBDomainRequest,
-    QueryStreamTrafficUnderMALBDomainRequestDomainStream,
     QueryStreamTrafficUnderMALBDomainResponse,
     QueryTotalTrafficForAllDomainsUnderDWARequest,
     QueryTotalTrafficForAllDomainsUnderDWAResponse,
     QueryTotalTrafficForMultiDomainsRequest,
-    QueryTotalTrafficForMultiDomainsRequestDomainList,
     QueryTotalTrafficForMultiDomainsResponse,
-    QueryTotalTrafficInByteForAllDomainsUnderDWAByteRequest,
-    QueryTotalTrafficInByteForAllDomainsUnderDWAByteResponse,
     QueryTrafficForMultiDomainDomainList,
     QueryTrafficForMultiDomainRequest,
     QueryTrafficForMultiDomainResponse,
     QueryTrafficForSelectedBillingAreaRequest,
-    QueryTrafficForSelectedBillingAreaResponse,
     WctQueryRequest,
     WctQueryResponse,
 )
@@ -155,7 +151,7 @@ class TrafficReportsClient(ProductClient):
         *,
         date_from: str,
         date_to: str,
-        domain_dir: list[QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequestDomainDir],
+        domain_dir: list[DomainDir],
         data_type: str,
         protocol_type: str | None = None,
         data_interval: str | None = None,
@@ -166,8 +162,7 @@ class TrafficReportsClient(ProductClient):
         *,
         date_from: str | None = None,
         date_to: str | None = None,
-        domain_dir: list[QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequestDomainDir]
-        | None = None,
+        domain_dir: list[DomainDir] | None = None,
         protocol_type: str | None = None,
         data_interval: str | None = None,
         data_type: str | None = None,
@@ -197,7 +192,7 @@ class TrafficReportsClient(ProductClient):
         *,
         date_from: str,
         date_to: str,
-        domain_stream: list[QueryStreamTrafficUnderMALBDomainRequestDomainStream],
+        domain_stream: list[DomainStream],
         data_type: str,
         data_interval: str | None = None,
         filter_empty_stream: int | None = None,
@@ -208,7 +203,7 @@ class TrafficReportsClient(ProductClient):
         *,
         date_from: str | None = None,
         date_to: str | None = None,
-        domain_stream: list[QueryStreamTrafficUnderMALBDomainRequestDomainStream] | None = None,
+        domain_stream: list[DomainStream] | None = None,
         data_interval: str | None = None,
         data_type: str | None = None,
         filter_empty_stream: int | None = None,
@@ -330,7 +325,7 @@ class TrafficReportsClient(ProductClient):
     def query_multiple_stream_traffic_and_bandwidth_under_the_domain(
         self,
         *,
-        domain_stream: list[QueryStreamTrafficUnderMALBDomainRequestDomainStream],
+        domain_stream: list[DomainStream],
         date_from: str | None = None,
         date_to: str | None = None,
         data_interval: str | None = None,
@@ -345,7 +340,7 @@ class TrafficReportsClient(ProductClient):
         *,
         date_from: str | None = None,
         date_to: str | None = None,
-        domain_stream: list[QueryStreamTrafficUnderMALBDomainRequestDomainStream] | None = None,
+        domain_stream: list[DomainStream] | None = None,
         data_interval: str | None = None,
         data_type: str | None = None,
         filter_empty_stream: int | None = None,
@@ -371,7 +366,7 @@ class TrafficReportsClient(ProductClient):
 
     def query_data_transfer_for_all_domain_byte(
         self,
-        request: QueryDataTransferForAllDomainByteRequest | None = None,
+        request: DateFromDateToDataIntervalRequest | None = None,
         /,
         *,
         date_from: str | None = None,
@@ -392,13 +387,13 @@ class TrafficReportsClient(ProductClient):
 
     def query_total_traffic_in_byte_for_all_domains_under_dwa_byte(
         self,
-        request: QueryTotalTrafficInByteForAllDomainsUnderDWAByteRequest | None = None,
+        request: DateFromDateToDataIntervalRequest | None = None,
         /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
         data_interval: str | None = None,
-    ) -> QueryTotalTrafficInByteForAllDomainsUnderDWAByteResponse:
+    ) -> QueryDataTransferForAllDomainByteResponse:
         """QueryTotalTrafficInByteForAllDomainsUnderDWAByte: ``POST /api/report/flow/byte/dwa``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -443,7 +438,7 @@ class TrafficReportsClient(ProductClient):
     @overload
     def query_traffic_for_selected_billing_area(
         self, request: QueryTrafficForSelectedBillingAreaRequest, /
-    ) -> QueryTrafficForSelectedBillingAreaResponse: ...
+    ) -> QueryTrafficForMultiDomainResponse: ...
     @overload
     def query_traffic_for_selected_billing_area(
         self,
@@ -453,7 +448,7 @@ class TrafficReportsClient(ProductClient):
         domain: list[str] | None = None,
         data_interval: str | None = None,
         area_code: str | None = None,
-    ) -> QueryTrafficForSelectedBillingAreaResponse: ...
+    ) -> QueryTrafficForMultiDomainResponse: ...
     def query_traffic_for_selected_billing_area(
         self,
         request: QueryTrafficForSelectedBillingAreaRequest | None = None,
@@ -463,7 +458,7 @@ class TrafficReportsClient(ProductClient):
         domain: list[str] | None = None,
         data_interval: str | None = None,
         area_code: str | None = None,
-    ) -> QueryTrafficForSelectedBillingAreaResponse:
+    ) -> QueryTrafficForMultiDomainResponse:
         """QueryTrafficForSelectedBillingArea: ``POST /api/report/flow/area/dwa``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -739,7 +734,7 @@ class TrafficReportsClient(ProductClient):
 
     def get_traffic_requests_and_peak_bandwidth_for_multi_domains(
         self,
-        request: GetTrafficRequestsAndPeakBandwidthForMultiDomainsRequest | None = None,
+        request: QueryRequestNumberAndPeakBandwidthForMultiDomainRequest | None = None,
         /,
         *,
         date_from: str | None = None,
@@ -770,14 +765,14 @@ class TrafficReportsClient(ProductClient):
         *,
         date_from: str,
         date_to: str,
-        domain_list: QueryTotalTrafficForMultiDomainsRequestDomainList | None = None,
+        domain_list: DomainList | None = None,
         granularity: str | None = None,
     ) -> QueryTotalTrafficForMultiDomainsResponse: ...
     def query_total_traffic_for_multi_domains(
         self,
         request: QueryTotalTrafficForMultiDomainsRequest | None = None,
         *,
-        domain_list: QueryTotalTrafficForMultiDomainsRequestDomainList | None = None,
+        domain_list: DomainList | None = None,
         date_from: str | None = None,
         date_to: str | None = None,
         granularity: str | None = None,
@@ -946,7 +941,7 @@ class AsyncTrafficReportsClient(AsyncProductClient):
         *,
         date_from: str,
         date_to: str,
-        domain_dir: list[QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequestDomainDir],
+        domain_dir: list[DomainDir],
         data_type: str,
         protocol_type: str | None = None,
         data_interval: str | None = None,
@@ -957,8 +952,7 @@ class AsyncTrafficReportsClient(AsyncProductClient):
         *,
         date_from: str | None = None,
         date_to: str | None = None,
-        domain_dir: list[QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequestDomainDir]
-        | None = None,
+        domain_dir: list[DomainDir] | None = None,
         protocol_type: str | None = None,
         data_interval: str | None = None,
         data_type: str | None = None,
@@ -988,7 +982,7 @@ class AsyncTrafficReportsClient(AsyncProductClient):
         *,
         date_from: str,
         date_to: str,
-        domain_stream: list[QueryStreamTrafficUnderMALBDomainRequestDomainStream],
+        domain_stream: list[DomainStream],
         data_type: str,
         data_interval: str | None = None,
         filter_empty_stream: int | None = None,
@@ -999,7 +993,7 @@ class AsyncTrafficReportsClient(AsyncProductClient):
         *,
         date_from: str | None = None,
         date_to: str | None = None,
-        domain_stream: list[QueryStreamTrafficUnderMALBDomainRequestDomainStream] | None = None,
+        domain_stream: list[DomainStream] | None = None,
         data_interval: str | None = None,
         data_type: str | None = None,
         filter_empty_stream: int | None = None,
@@ -1121,7 +1115,7 @@ class AsyncTrafficReportsClient(AsyncProductClient):
     async def query_multiple_stream_traffic_and_bandwidth_under_the_domain(
         self,
         *,
-        domain_stream: list[QueryStreamTrafficUnderMALBDomainRequestDomainStream],
+        domain_stream: list[DomainStream],
         date_from: str | None = None,
         date_to: str | None = None,
         data_interval: str | None = None,
@@ -1136,7 +1130,7 @@ class AsyncTrafficReportsClient(AsyncProductClient):
         *,
         date_from: str | None = None,
         date_to: str | None = None,
-        domain_stream: list[QueryStreamTrafficUnderMALBDomainRequestDomainStream] | None = None,
+        domain_stream: list[DomainStream] | None = None,
         data_interval: str | None = None,
         data_type: str | None = None,
         filter_empty_stream: int | None = None,
@@ -1162,7 +1156,7 @@ class AsyncTrafficReportsClient(AsyncProductClient):
 
     async def query_data_transfer_for_all_domain_byte(
         self,
-        request: QueryDataTransferForAllDomainByteRequest | None = None,
+        request: DateFromDateToDataIntervalRequest | None = None,
         /,
         *,
         date_from: str | None = None,
@@ -1183,13 +1177,13 @@ class AsyncTrafficReportsClient(AsyncProductClient):
 
     async def query_total_traffic_in_byte_for_all_domains_under_dwa_byte(
         self,
-        request: QueryTotalTrafficInByteForAllDomainsUnderDWAByteRequest | None = None,
+        request: DateFromDateToDataIntervalRequest | None = None,
         /,
         *,
         date_from: str | None = None,
         date_to: str | None = None,
         data_interval: str | None = None,
-    ) -> QueryTotalTrafficInByteForAllDomainsUnderDWAByteResponse:
+    ) -> QueryDataTransferForAllDomainByteResponse:
         """QueryTotalTrafficInByteForAllDomainsUnderDWAByte: ``POST /api/report/flow/byte/dwa``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -1234,7 +1228,7 @@ class AsyncTrafficReportsClient(AsyncProductClient):
     @overload
     async def query_traffic_for_selected_billing_area(
         self, request: QueryTrafficForSelectedBillingAreaRequest, /
-    ) -> QueryTrafficForSelectedBillingAreaResponse: ...
+    ) -> QueryTrafficForMultiDomainResponse: ...
     @overload
     async def query_traffic_for_selected_billing_area(
         self,
@@ -1244,7 +1238,7 @@ class AsyncTrafficReportsClient(AsyncProductClient):
         domain: list[str] | None = None,
         data_interval: str | None = None,
         area_code: str | None = None,
-    ) -> QueryTrafficForSelectedBillingAreaResponse: ...
+    ) -> QueryTrafficForMultiDomainResponse: ...
     async def query_traffic_for_selected_billing_area(
         self,
         request: QueryTrafficForSelectedBillingAreaRequest | None = None,
@@ -1254,7 +1248,7 @@ class AsyncTrafficReportsClient(AsyncProductClient):
         domain: list[str] | None = None,
         data_interval: str | None = None,
         area_code: str | None = None,
-    ) -> QueryTrafficForSelectedBillingAreaResponse:
+    ) -> QueryTrafficForMultiDomainResponse:
         """QueryTrafficForSelectedBillingArea: ``POST /api/report/flow/area/dwa``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -1530,7 +1524,7 @@ class AsyncTrafficReportsClient(AsyncProductClient):
 
     async def get_traffic_requests_and_peak_bandwidth_for_multi_domains(
         self,
-        request: GetTrafficRequestsAndPeakBandwidthForMultiDomainsRequest | None = None,
+        request: QueryRequestNumberAndPeakBandwidthForMultiDomainRequest | None = None,
         /,
         *,
         date_from: str | None = None,
@@ -1561,14 +1555,14 @@ class AsyncTrafficReportsClient(AsyncProductClient):
         *,
         date_from: str,
         date_to: str,
-        domain_list: QueryTotalTrafficForMultiDomainsRequestDomainList | None = None,
+        domain_list: DomainList | None = None,
         granularity: str | None = None,
     ) -> QueryTotalTrafficForMultiDomainsResponse: ...
     async def query_total_traffic_for_multi_domains(
         self,
         request: QueryTotalTrafficForMultiDomainsRequest | None = None,
         *,
-        domain_list: QueryTotalTrafficForMultiDomainsRequestDomainList | None = None,
+        domain_list: DomainList | None = None,
         date_from: str | None = None,
         date_to: str | None = None,
         granularity: str | None = None,

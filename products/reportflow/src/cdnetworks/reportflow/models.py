@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import msgspec
 from msgspec import Meta
@@ -17,90 +17,86 @@ from cdnetworks.core.action import as_flag
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "AvgSavedBandwidthRatio",
+    "CountryData",
+    "CountryDataDataSeries",
+    "DataDataSeries",
+    "DataSeries",
+    "DateFromDateToDataIntervalRequest",
+    "DetailList",
+    "DetailsDetails",
+    "DomainDir",
+    "DomainList",
+    "DomainOfStreamList",
+    "DomainStream",
+    "FlowData",
+    "FlowRequestData",
     "GetBandwidthSavingRatioRequest",
     "GetBandwidthSavingRatioResponse",
     "GetBandwidthSavingRatioResponseData",
-    "GetBandwidthSavingRatioResponseDataAvgSavedBandwidthRatio",
     "GetBandwidthSavingRatioResponseDataDataSeries",
     "GetOriginTrafficAndRequestsForMultiDomainsRequest",
     "GetOriginTrafficAndRequestsForMultiDomainsResponse",
-    "GetOriginTrafficAndRequestsForMultiDomainsResponseResult",
-    "GetOriginTrafficAndRequestsForMultiDomainsResponseResultDataSeries",
+    "GetOriginTrafficAndRequestsForMultiDomainsResult",
     "GetTotalTrafficForAllDomainsRequest",
     "GetTotalTrafficForAllDomainsResponse",
     "GetTrafficAndBandwidthByClientCountryRequest",
     "GetTrafficAndBandwidthByClientCountryResponse",
-    "GetTrafficAndBandwidthByClientCountryResponseResult",
-    "GetTrafficAndBandwidthByClientCountryResponseResultCountryData",
-    "GetTrafficAndBandwidthByClientCountryResponseResultCountryDataDataSeries",
+    "GetTrafficAndBandwidthByClientCountryResult",
+    "GetTrafficAndRequestsHitRatioByIspProvince1minGranularityData",
     "GetTrafficAndRequestsHitRatioByIspProvince1minGranularityRequest",
     "GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponse",
-    "GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponseData",
-    "GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponseDataDataSeries",
     "GetTrafficByProtocolRequest",
     "GetTrafficByProtocolResponse",
     "GetTrafficByProtocolResponseResult",
     "GetTrafficByProtocolResponseResultDataSeries",
-    "GetTrafficRequestsAndPeakBandwidthForMultiDomainsRequest",
     "GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponse",
-    "GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponseResult",
-    "GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponseResultDataSeries",
-    "QueryDataTransferForAllDomainByteRequest",
+    "GetTrafficRequestsAndPeakBandwidthForMultiDomainsResult",
+    "HitRatioDatas",
+    "PopDataFlowData",
     "QueryDataTransferForAllDomainByteResponse",
     "QueryDataTransferForAllDomainByteResponseData",
-    "QueryDataTransferForAllDomainByteResponseDataFlowData",
     "QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequest",
-    "QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequestDomainDir",
     "QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponse",
-    "QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResult",
-    "QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResultDetails",
+    "QueryDirectoryBandwidthTrafficUnderLivestreamDomainResult",
     "QueryEdgeByteHitRatioServiceRequest",
     "QueryEdgeByteHitRatioServiceResponse",
     "QueryEdgeByteHitRatioServiceResponseResult",
-    "QueryEdgeByteHitRatioServiceResponseResultHitRatioDatas",
     "QueryKeywordaquanEdgereportRequest",
     "QueryKeywordaquanEdgereportResponse",
     "QueryKeywordaquanEdgereportResponseData",
+    "QueryMultipleStreamTrafficAndBandwidthUnderTheDomainData",
     "QueryMultipleStreamTrafficAndBandwidthUnderTheDomainRequest",
     "QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponse",
-    "QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseData",
-    "QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseDataDomainOfStreamList",
-    "QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseDataDomainOfStreamListDetailList",
     "QueryOutputTrafficUnderShieldPoPRequest",
     "QueryOutputTrafficUnderShieldPoPResponse",
     "QueryOutputTrafficUnderShieldPoPResponseResult",
-    "QueryOutputTrafficUnderShieldPoPResponseResultFlowData",
     "QueryRequestNumberAndPeakBandwidthForMultiDomainRequest",
     "QueryRequestNumberAndPeakBandwidthForMultiDomainResponse",
-    "QueryRequestNumberAndPeakBandwidthForMultiDomainResponseResult",
-    "QueryRequestNumberAndPeakBandwidthForMultiDomainResponseResultFlowRequestData",
+    "QueryRequestNumberAndPeakBandwidthForMultiDomainResult",
     "QuerySpecificPoPTrafficRequest",
     "QuerySpecificPoPTrafficResponse",
     "QuerySpecificPoPTrafficResponseResult",
     "QuerySpecificPoPTrafficResponseResultPopData",
-    "QuerySpecificPoPTrafficResponseResultPopDataFlowData",
     "QueryStaticDynamicTrafficByProtocolRequest",
     "QueryStaticDynamicTrafficByProtocolResponse",
-    "QueryStaticDynamicTrafficByProtocolResponseResult",
-    "QueryStaticDynamicTrafficByProtocolResponseResultFlowData",
+    "QueryStaticDynamicTrafficByProtocolResult",
     "QueryStreamTrafficUnderMALBDomainRequest",
-    "QueryStreamTrafficUnderMALBDomainRequestDomainStream",
     "QueryStreamTrafficUnderMALBDomainResponse",
     "QueryStreamTrafficUnderMALBDomainResponseResult",
-    "QueryStreamTrafficUnderMALBDomainResponseResultDetails",
+    "QueryStreamTrafficUnderMALBDomainResultDetails",
     "QueryTotalTrafficForAllDomainsUnderDWARequest",
     "QueryTotalTrafficForAllDomainsUnderDWAResponse",
     "QueryTotalTrafficForMultiDomainsRequest",
-    "QueryTotalTrafficForMultiDomainsRequestDomainList",
     "QueryTotalTrafficForMultiDomainsResponse",
-    "QueryTotalTrafficInByteForAllDomainsUnderDWAByteRequest",
-    "QueryTotalTrafficInByteForAllDomainsUnderDWAByteResponse",
     "QueryTrafficForMultiDomainDomainList",
     "QueryTrafficForMultiDomainRequest",
     "QueryTrafficForMultiDomainResponse",
     "QueryTrafficForMultiDomainResponseFlowData",
     "QueryTrafficForSelectedBillingAreaRequest",
-    "QueryTrafficForSelectedBillingAreaResponse",
+    "ResultDataSeries",
+    "ResultDetails",
+    "ResultFlowData",
     "WctQueryRequest",
     "WctQueryResponse",
     "WctQueryResponseProvider",
@@ -152,66 +148,58 @@ class WctQueryResponse(ResponseModel, kw_only=True):
     provider: WctQueryResponseProvider | None = None
 
 
-class QueryOutputTrafficUnderShieldPoPResponseResultFlowData(ItemModel, kw_only=True):
-    """An item of ``QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResultDetails.details``, an item of ``QueryStreamTrafficUnderMALBDomainResponseResultDetails.details``, an item of ``QueryOutputTrafficUnderShieldPoPResponseResult.flow_data``."""
+class DetailsDetails(ItemModel, kw_only=True):
+    """An item of ``ResultDetails.details``, an item of ``QueryStreamTrafficUnderMALBDomainResultDetails.details``, an item of ``QueryOutputTrafficUnderShieldPoPResponseResult.flow_data``."""
 
     timestamp: str | None = None
     value: str | None = None
 
 
-class QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResultDetails(
-    ItemModel, kw_only=True
-):
-    """An item of ``QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResult.details``."""
+class ResultDetails(ItemModel, kw_only=True):
+    """An item of ``QueryDirectoryBandwidthTrafficUnderLivestreamDomainResult.details``."""
 
     dir: str | None = None
     total_flow: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     bandwidth_peak_value: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
-    details: list[QueryOutputTrafficUnderShieldPoPResponseResultFlowData] = msgspec.field(
-        default_factory=list
-    )
+    details: list[DetailsDetails] = msgspec.field(default_factory=list)
 
 
-class QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResult(ItemModel, kw_only=True):
+class QueryDirectoryBandwidthTrafficUnderLivestreamDomainResult(ItemModel, kw_only=True):
     """An item of ``QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponse.result``."""
 
     domain: str | None = None
-    details: list[QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResultDetails] = (
-        msgspec.field(default_factory=list)
-    )
+    details: list[ResultDetails] = msgspec.field(default_factory=list)
 
 
 class QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponse(ResponseModel, kw_only=True):
     """The answer of QueryDirectoryBandwidthTrafficUnderLivestreamDomain."""
 
-    result: list[QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResult] = msgspec.field(
+    result: list[QueryDirectoryBandwidthTrafficUnderLivestreamDomainResult] = msgspec.field(
         default_factory=list
     )
 
 
-class QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequestDomainDir(ItemModel, kw_only=True):
+class DomainDir(ItemModel, kw_only=True):
     """An item of ``QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequest.domain_dir``."""
 
     domain: str
     dir: list[str] = msgspec.field(default_factory=list)
 
 
-class QueryStreamTrafficUnderMALBDomainResponseResultDetails(ItemModel, kw_only=True):
+class QueryStreamTrafficUnderMALBDomainResultDetails(ItemModel, kw_only=True):
     """An item of ``QueryStreamTrafficUnderMALBDomainResponseResult.details``."""
 
     stream: str | None = None
     total_flow: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     bandwidth_peak_value: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
-    details: list[QueryOutputTrafficUnderShieldPoPResponseResultFlowData] = msgspec.field(
-        default_factory=list
-    )
+    details: list[DetailsDetails] = msgspec.field(default_factory=list)
 
 
 class QueryStreamTrafficUnderMALBDomainResponseResult(ItemModel, kw_only=True):
     """An item of ``QueryStreamTrafficUnderMALBDomainResponse.result``."""
 
     domain: str | None = None
-    details: list[QueryStreamTrafficUnderMALBDomainResponseResultDetails] = msgspec.field(
+    details: list[QueryStreamTrafficUnderMALBDomainResultDetails] = msgspec.field(
         default_factory=list
     )
 
@@ -224,15 +212,15 @@ class QueryStreamTrafficUnderMALBDomainResponse(ResponseModel, kw_only=True):
     )
 
 
-class QueryStreamTrafficUnderMALBDomainRequestDomainStream(ItemModel, kw_only=True):
+class DomainStream(ItemModel, kw_only=True):
     """An item of ``QueryStreamTrafficUnderMALBDomainRequest.domain_stream``, an item of ``QueryMultipleStreamTrafficAndBandwidthUnderTheDomainRequest.domain_stream``."""
 
     domain: str
     stream: list[str] = msgspec.field(default_factory=list)
 
 
-class QueryStaticDynamicTrafficByProtocolResponseResultFlowData(ItemModel, kw_only=True):
-    """An item of ``QueryStaticDynamicTrafficByProtocolResponseResult.flow_data``."""
+class ResultFlowData(ItemModel, kw_only=True):
+    """An item of ``QueryStaticDynamicTrafficByProtocolResult.flow_data``."""
 
     timestamp: str | None = None
     edge_static_up: str | None = None
@@ -243,21 +231,17 @@ class QueryStaticDynamicTrafficByProtocolResponseResultFlowData(ItemModel, kw_on
     parent_dynamic_down: str | None = None
 
 
-class QueryStaticDynamicTrafficByProtocolResponseResult(ItemModel, kw_only=True):
+class QueryStaticDynamicTrafficByProtocolResult(ItemModel, kw_only=True):
     """An item of ``QueryStaticDynamicTrafficByProtocolResponse.result``."""
 
     domain: str | None = None
-    flow_data: list[QueryStaticDynamicTrafficByProtocolResponseResultFlowData] = msgspec.field(
-        default_factory=list
-    )
+    flow_data: list[ResultFlowData] = msgspec.field(default_factory=list)
 
 
 class QueryStaticDynamicTrafficByProtocolResponse(ResponseModel, kw_only=True):
     """The answer of QueryStaticDynamicTrafficByProtocol."""
 
-    result: list[QueryStaticDynamicTrafficByProtocolResponseResult] = msgspec.field(
-        default_factory=list
-    )
+    result: list[QueryStaticDynamicTrafficByProtocolResult] = msgspec.field(default_factory=list)
 
 
 class QueryOutputTrafficUnderShieldPoPResponseResult(ItemModel, kw_only=True):
@@ -265,9 +249,7 @@ class QueryOutputTrafficUnderShieldPoPResponseResult(ItemModel, kw_only=True):
 
     domain: str | None = None
     total_flow: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
-    flow_data: list[QueryOutputTrafficUnderShieldPoPResponseResultFlowData] = msgspec.field(
-        default_factory=list
-    )
+    flow_data: list[DetailsDetails] = msgspec.field(default_factory=list)
 
 
 class QueryOutputTrafficUnderShieldPoPResponse(ResponseModel, kw_only=True):
@@ -278,7 +260,7 @@ class QueryOutputTrafficUnderShieldPoPResponse(ResponseModel, kw_only=True):
     )
 
 
-class QuerySpecificPoPTrafficResponseResultPopDataFlowData(ItemModel, kw_only=True):
+class PopDataFlowData(ItemModel, kw_only=True):
     """An item of ``QuerySpecificPoPTrafficResponseResultPopData.flow_data``."""
 
     timestamp: str | None = None
@@ -292,9 +274,7 @@ class QuerySpecificPoPTrafficResponseResultPopData(ItemModel, kw_only=True):
     """An item of ``QuerySpecificPoPTrafficResponseResult.pop_data``."""
 
     pop: str | None = None
-    flow_data: list[QuerySpecificPoPTrafficResponseResultPopDataFlowData] = msgspec.field(
-        default_factory=list
-    )
+    flow_data: list[PopDataFlowData] = msgspec.field(default_factory=list)
 
 
 class QuerySpecificPoPTrafficResponseResult(ItemModel, kw_only=True):
@@ -312,36 +292,28 @@ class QuerySpecificPoPTrafficResponse(ResponseModel, kw_only=True):
     result: list[QuerySpecificPoPTrafficResponseResult] = msgspec.field(default_factory=list)
 
 
-class QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseDataDomainOfStreamListDetailList(
-    ItemModel, kw_only=True
-):
-    """An item of ``QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseDataDomainOfStreamList.detail_list``."""
+class DetailList(ItemModel, kw_only=True):
+    """An item of ``DomainOfStreamList.detail_list``."""
 
     timestamp: str | None = None
     value: str | None = None
     online_user: int | None = None
 
 
-class QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseDataDomainOfStreamList(
-    ItemModel, kw_only=True
-):
-    """An item of ``QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseData.domain_of_stream_list``."""
+class DomainOfStreamList(ItemModel, kw_only=True):
+    """An item of ``QueryMultipleStreamTrafficAndBandwidthUnderTheDomainData.domain_of_stream_list``."""
 
     stream: str | None = None
     total_flow: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     bandwidth_peak_value: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
-    detail_list: list[
-        QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseDataDomainOfStreamListDetailList
-    ] = msgspec.field(default_factory=list)
+    detail_list: list[DetailList] = msgspec.field(default_factory=list)
 
 
-class QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseData(ItemModel, kw_only=True):
+class QueryMultipleStreamTrafficAndBandwidthUnderTheDomainData(ItemModel, kw_only=True):
     """An item of ``QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponse.data``."""
 
     domain: str | None = None
-    domain_of_stream_list: list[
-        QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseDataDomainOfStreamList
-    ] = msgspec.field(default_factory=list)
+    domain_of_stream_list: list[DomainOfStreamList] = msgspec.field(default_factory=list)
 
 
 class QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponse(ResponseModel, kw_only=True):
@@ -349,12 +321,12 @@ class QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponse(ResponseModel
 
     code: str | int | None = None
     message: str | None = None
-    data: list[QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseData] = msgspec.field(
+    data: list[QueryMultipleStreamTrafficAndBandwidthUnderTheDomainData] = msgspec.field(
         default_factory=list
     )
 
 
-class QueryDataTransferForAllDomainByteResponseDataFlowData(ItemModel, kw_only=True):
+class FlowData(ItemModel, kw_only=True):
     """An item of ``QueryDataTransferForAllDomainByteResponseData.flow_data``, an item of ``QueryTotalTrafficForAllDomainsUnderDWAResponse.flow_data``."""
 
     timestamp: str | None = None
@@ -362,24 +334,14 @@ class QueryDataTransferForAllDomainByteResponseDataFlowData(ItemModel, kw_only=T
 
 
 class QueryDataTransferForAllDomainByteResponseData(ItemModel, kw_only=True):
-    """An item of ``QueryDataTransferForAllDomainByteResponse.data``, an item of ``QueryTotalTrafficInByteForAllDomainsUnderDWAByteResponse.data``."""
+    """An item of ``QueryDataTransferForAllDomainByteResponse.data``."""
 
     flow_summary: str | None = None
-    flow_data: list[QueryDataTransferForAllDomainByteResponseDataFlowData] = msgspec.field(
-        default_factory=list
-    )
+    flow_data: list[FlowData] = msgspec.field(default_factory=list)
 
 
 class QueryDataTransferForAllDomainByteResponse(ResponseModel, kw_only=True):
-    """The answer of QueryDataTransferForAllDomainByte."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: list[QueryDataTransferForAllDomainByteResponseData] = msgspec.field(default_factory=list)
-
-
-class QueryTotalTrafficInByteForAllDomainsUnderDWAByteResponse(ResponseModel, kw_only=True):
-    """The answer of QueryTotalTrafficInByteForAllDomainsUnderDWAByte."""
+    """The answer of QueryDataTransferForAllDomainByte, QueryTotalTrafficInByteForAllDomainsUnderDWAByte."""
 
     code: str | int | None = None
     message: str | None = None
@@ -390,29 +352,18 @@ class QueryTotalTrafficForAllDomainsUnderDWAResponse(ResponseModel, kw_only=True
     """The answer of QueryTotalTrafficForAllDomainsUnderDWA."""
 
     flow_summary: str | None = msgspec.field(default=None, name="flow-summary")
-    flow_data: list[QueryDataTransferForAllDomainByteResponseDataFlowData] = msgspec.field(
-        default_factory=list, name="flow-data"
-    )
+    flow_data: list[FlowData] = msgspec.field(default_factory=list, name="flow-data")
 
 
 class QueryTrafficForMultiDomainResponseFlowData(ItemModel, kw_only=True):
-    """An item of ``QueryTrafficForSelectedBillingAreaResponse.flow_data``, an item of ``QueryTrafficForMultiDomainResponse.flow_data``."""
+    """An item of ``QueryTrafficForMultiDomainResponse.flow_data``."""
 
     timestamp: str | None = None
     flow: int | None = None
 
 
-class QueryTrafficForSelectedBillingAreaResponse(ResponseModel, kw_only=True):
-    """The answer of QueryTrafficForSelectedBillingArea."""
-
-    flow_summary: int | None = msgspec.field(default=None, name="flow-summary")
-    flow_data: list[QueryTrafficForMultiDomainResponseFlowData] = msgspec.field(
-        default_factory=list, name="flow-data"
-    )
-
-
 class QueryTrafficForMultiDomainResponse(ResponseModel, kw_only=True):
-    """The answer of QueryTrafficForMultiDomain."""
+    """The answer of QueryTrafficForSelectedBillingArea, QueryTrafficForMultiDomain."""
 
     flow_summary: int | None = msgspec.field(default=None, name="flow-summary")
     flow_data: list[QueryTrafficForMultiDomainResponseFlowData] = msgspec.field(
@@ -426,10 +377,8 @@ class QueryTrafficForMultiDomainDomainList(ItemModel, kw_only=True):
     domain_name: list[str] = msgspec.field(name="domain-name")
 
 
-class QueryRequestNumberAndPeakBandwidthForMultiDomainResponseResultFlowRequestData(
-    ItemModel, kw_only=True
-):
-    """An item of ``QueryRequestNumberAndPeakBandwidthForMultiDomainResponseResult.flow_request_data``."""
+class FlowRequestData(ItemModel, kw_only=True):
+    """An item of ``QueryRequestNumberAndPeakBandwidthForMultiDomainResult.flow_request_data``."""
 
     timestamp: str | None = None
     flow: str | None = None
@@ -437,7 +386,7 @@ class QueryRequestNumberAndPeakBandwidthForMultiDomainResponseResultFlowRequestD
     request_: str | None = None
 
 
-class QueryRequestNumberAndPeakBandwidthForMultiDomainResponseResult(ItemModel, kw_only=True):
+class QueryRequestNumberAndPeakBandwidthForMultiDomainResult(ItemModel, kw_only=True):
     """An item of ``QueryRequestNumberAndPeakBandwidthForMultiDomainResponse.result``."""
 
     domain: str | None = None
@@ -447,15 +396,13 @@ class QueryRequestNumberAndPeakBandwidthForMultiDomainResponseResult(ItemModel, 
     peak_time: str | None = None
     peak_request: str | None = None
     peak_request_time: str | None = None
-    flow_request_data: list[
-        QueryRequestNumberAndPeakBandwidthForMultiDomainResponseResultFlowRequestData
-    ] = msgspec.field(default_factory=list)
+    flow_request_data: list[FlowRequestData] = msgspec.field(default_factory=list)
 
 
 class QueryRequestNumberAndPeakBandwidthForMultiDomainResponse(ResponseModel, kw_only=True):
     """The answer of QueryRequestNumberAndPeakBandwidthForMultiDomain."""
 
-    result: list[QueryRequestNumberAndPeakBandwidthForMultiDomainResponseResult] = msgspec.field(
+    result: list[QueryRequestNumberAndPeakBandwidthForMultiDomainResult] = msgspec.field(
         default_factory=list
     )
 
@@ -478,7 +425,7 @@ class QueryKeywordaquanEdgereportResponse(ResponseModel, kw_only=True):
     data: list[QueryKeywordaquanEdgereportResponseData] = msgspec.field(default_factory=list)
 
 
-class QueryEdgeByteHitRatioServiceResponseResultHitRatioDatas(ItemModel, kw_only=True):
+class HitRatioDatas(ItemModel, kw_only=True):
     """An item of ``QueryEdgeByteHitRatioServiceResponseResult.hit_ratio_datas``."""
 
     timestamp: str | None = None
@@ -490,9 +437,7 @@ class QueryEdgeByteHitRatioServiceResponseResult(ItemModel, kw_only=True):
 
     real_date: str | None = None
     total_avg: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
-    hit_ratio_datas: list[QueryEdgeByteHitRatioServiceResponseResultHitRatioDatas] = msgspec.field(
-        default_factory=list
-    )
+    hit_ratio_datas: list[HitRatioDatas] = msgspec.field(default_factory=list)
 
 
 class QueryEdgeByteHitRatioServiceResponse(ResponseModel, kw_only=True):
@@ -517,64 +462,50 @@ class GetTotalTrafficForAllDomainsResponse(ResponseModel, kw_only=True):
     )
 
 
-class GetTrafficAndBandwidthByClientCountryResponseResultCountryDataDataSeries(
-    ItemModel, kw_only=True
-):
-    """An item of ``GetTrafficAndBandwidthByClientCountryResponseResultCountryData.data_series``."""
+class CountryDataDataSeries(ItemModel, kw_only=True):
+    """An item of ``CountryData.data_series``."""
 
     timestamp: str | None = None
     traffic: str | None = None
     bandwidth: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
 
 
-class GetTrafficAndBandwidthByClientCountryResponseResultCountryData(ItemModel, kw_only=True):
-    """An item of ``GetTrafficAndBandwidthByClientCountryResponseResult.country_data``."""
+class CountryData(ItemModel, kw_only=True):
+    """An item of ``GetTrafficAndBandwidthByClientCountryResult.country_data``."""
 
     country_code: str | None = None
     country_name: str | None = None
     total_traffic: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     traffic_percentage: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
-    data_series: list[GetTrafficAndBandwidthByClientCountryResponseResultCountryDataDataSeries] = (
-        msgspec.field(default_factory=list)
-    )
+    data_series: list[CountryDataDataSeries] = msgspec.field(default_factory=list)
 
 
-class GetTrafficAndBandwidthByClientCountryResponseResult(ItemModel, kw_only=True):
+class GetTrafficAndBandwidthByClientCountryResult(ItemModel, kw_only=True):
     """An item of ``GetTrafficAndBandwidthByClientCountryResponse.result``."""
 
     domain: str | None = None
-    country_data: list[GetTrafficAndBandwidthByClientCountryResponseResultCountryData] = (
-        msgspec.field(default_factory=list)
-    )
+    country_data: list[CountryData] = msgspec.field(default_factory=list)
 
 
 class GetTrafficAndBandwidthByClientCountryResponse(ResponseModel, kw_only=True):
     """The answer of GetTrafficAndBandwidthByClientCountry."""
 
-    result: list[GetTrafficAndBandwidthByClientCountryResponseResult] = msgspec.field(
-        default_factory=list
-    )
+    result: list[GetTrafficAndBandwidthByClientCountryResult] = msgspec.field(default_factory=list)
 
 
-class GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponseDataDataSeries(
-    ItemModel, kw_only=True
-):
-    """An item of ``GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponseData.data_series``."""
+class DataDataSeries(ItemModel, kw_only=True):
+    """An item of ``GetTrafficAndRequestsHitRatioByIspProvince1minGranularityData.data_series``."""
 
     timestamp: str | None = None
     hit_value: str | None = None
     hit_rate: str | None = None
 
 
-class GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponseData(
-    ItemModel, kw_only=True
-):
+class GetTrafficAndRequestsHitRatioByIspProvince1minGranularityData(ItemModel, kw_only=True):
     """An item of ``GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponse.data``."""
 
     domain: str | None = None
-    data_series: list[
-        GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponseDataDataSeries
-    ] = msgspec.field(default_factory=list)
+    data_series: list[DataDataSeries] = msgspec.field(default_factory=list)
 
 
 class GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponse(
@@ -584,8 +515,8 @@ class GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponse(
 
     code: str | int | None = None
     message: str | None = None
-    data: list[GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponseData] = (
-        msgspec.field(default_factory=list)
+    data: list[GetTrafficAndRequestsHitRatioByIspProvince1minGranularityData] = msgspec.field(
+        default_factory=list
     )
 
 
@@ -604,10 +535,8 @@ class GetTrafficByProtocolResponse(ResponseModel, kw_only=True):
     result: list[GetTrafficByProtocolResponseResult] = msgspec.field(default_factory=list)
 
 
-class GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponseResultDataSeries(
-    ItemModel, kw_only=True
-):
-    """An item of ``GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponseResult.data_series``."""
+class ResultDataSeries(ItemModel, kw_only=True):
+    """An item of ``GetTrafficRequestsAndPeakBandwidthForMultiDomainsResult.data_series``."""
 
     timestamp: str | None = None
     traffic: str | None = None
@@ -615,7 +544,7 @@ class GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponseResultDataSeries(
     requests: str | None = None
 
 
-class GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponseResult(ItemModel, kw_only=True):
+class GetTrafficRequestsAndPeakBandwidthForMultiDomainsResult(ItemModel, kw_only=True):
     """An item of ``GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponse.result``."""
 
     domain: str | None = None
@@ -625,15 +554,13 @@ class GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponseResult(ItemModel,
     peak_bandwidth_timestamp: str | None = None
     peak_requests: str | None = None
     peak_requests_timestamp: str | None = None
-    data_series: list[GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponseResultDataSeries] = (
-        msgspec.field(default_factory=list)
-    )
+    data_series: list[ResultDataSeries] = msgspec.field(default_factory=list)
 
 
 class GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponse(ResponseModel, kw_only=True):
     """The answer of GetTrafficRequestsAndPeakBandwidthForMultiDomains."""
 
-    result: list[GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponseResult] = msgspec.field(
+    result: list[GetTrafficRequestsAndPeakBandwidthForMultiDomainsResult] = msgspec.field(
         default_factory=list
     )
 
@@ -647,14 +574,14 @@ class QueryTotalTrafficForMultiDomainsResponse(ResponseModel, kw_only=True):
     )
 
 
-class QueryTotalTrafficForMultiDomainsRequestDomainList(ItemModel, kw_only=True):
+class DomainList(ItemModel, kw_only=True):
     """The ``domain_list`` of ``QueryTotalTrafficForMultiDomainsRequest``."""
 
     domain_name: list[str] = msgspec.field(default_factory=list, name="domain-name")
 
 
-class GetOriginTrafficAndRequestsForMultiDomainsResponseResultDataSeries(ItemModel, kw_only=True):
-    """An item of ``GetOriginTrafficAndRequestsForMultiDomainsResponseResult.data_series``."""
+class DataSeries(ItemModel, kw_only=True):
+    """An item of ``GetOriginTrafficAndRequestsForMultiDomainsResult.data_series``."""
 
     timestamp: str | None = None
     traffic: str | None = None
@@ -662,7 +589,7 @@ class GetOriginTrafficAndRequestsForMultiDomainsResponseResultDataSeries(ItemMod
     requests: str | None = None
 
 
-class GetOriginTrafficAndRequestsForMultiDomainsResponseResult(ItemModel, kw_only=True):
+class GetOriginTrafficAndRequestsForMultiDomainsResult(ItemModel, kw_only=True):
     """An item of ``GetOriginTrafficAndRequestsForMultiDomainsResponse.result``."""
 
     domain: str | None = None
@@ -672,20 +599,18 @@ class GetOriginTrafficAndRequestsForMultiDomainsResponseResult(ItemModel, kw_onl
     peak_requests_timestamp: str | None = None
     peak_bandwidth: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
     peak_bandwidth_timestamp: str | None = None
-    data_series: list[GetOriginTrafficAndRequestsForMultiDomainsResponseResultDataSeries] = (
-        msgspec.field(default_factory=list)
-    )
+    data_series: list[DataSeries] = msgspec.field(default_factory=list)
 
 
 class GetOriginTrafficAndRequestsForMultiDomainsResponse(ResponseModel, kw_only=True):
     """The answer of GetOriginTrafficAndRequestsForMultiDomains."""
 
-    result: list[GetOriginTrafficAndRequestsForMultiDomainsResponseResult] = msgspec.field(
+    result: list[GetOriginTrafficAndRequestsForMultiDomainsResult] = msgspec.field(
         default_factory=list
     )
 
 
-class GetBandwidthSavingRatioResponseDataAvgSavedBandwidthRatio(ItemModel, kw_only=True):
+class AvgSavedBandwidthRatio(ItemModel, kw_only=True):
     """The ``avg_saved_bandwidth_ratio`` of ``GetBandwidthSavingRatioResponseData``."""
 
 
@@ -702,9 +627,7 @@ class GetBandwidthSavingRatioResponseData(ItemModel, kw_only=True):
     """An item of ``GetBandwidthSavingRatioResponse.data``."""
 
     query_time: str | None = None
-    avg_saved_bandwidth_ratio: GetBandwidthSavingRatioResponseDataAvgSavedBandwidthRatio | None = (
-        None
-    )
+    avg_saved_bandwidth_ratio: AvgSavedBandwidthRatio | None = None
     data_series: list[GetBandwidthSavingRatioResponseDataDataSeries] = msgspec.field(
         default_factory=list
     )
@@ -739,7 +662,7 @@ class QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequest(RequestModel, k
 
     date_from: str
     date_to: str
-    domain_dir: list[QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequestDomainDir]
+    domain_dir: list[DomainDir]
     protocol_type: str | None = None
     data_interval: str | None = None
     data_type: str
@@ -750,7 +673,7 @@ class QueryStreamTrafficUnderMALBDomainRequest(RequestModel, kw_only=True):
 
     date_from: str
     date_to: str
-    domain_stream: list[QueryStreamTrafficUnderMALBDomainRequestDomainStream]
+    domain_stream: list[DomainStream]
     data_interval: str | None = None
     data_type: str
     filter_empty_stream: int | None = None
@@ -794,7 +717,7 @@ class QueryMultipleStreamTrafficAndBandwidthUnderTheDomainRequest(RequestModel, 
 
     date_from: str | None = None
     date_to: str | None = None
-    domain_stream: list[QueryStreamTrafficUnderMALBDomainRequestDomainStream]
+    domain_stream: list[DomainStream]
     data_interval: str | None = None
     data_type: str | None = None
     filter_empty_stream: int | None = None
@@ -805,16 +728,8 @@ class QueryMultipleStreamTrafficAndBandwidthUnderTheDomainRequest(RequestModel, 
         self.is_return_online = as_flag(self.is_return_online, "true", "false")
 
 
-class QueryDataTransferForAllDomainByteRequest(RequestModel, kw_only=True):
-    """The arguments of QueryDataTransferForAllDomainByte (``POST /api/report/flow/byte``)."""
-
-    date_from: str | None = None
-    date_to: str | None = None
-    data_interval: str | None = None
-
-
-class QueryTotalTrafficInByteForAllDomainsUnderDWAByteRequest(RequestModel, kw_only=True):
-    """The arguments of QueryTotalTrafficInByteForAllDomainsUnderDWAByte (``POST /api/report/flow/byte/dwa``)."""
+class DateFromDateToDataIntervalRequest(RequestModel, kw_only=True):
+    """The arguments of QueryDataTransferForAllDomainByte, QueryTotalTrafficInByteForAllDomainsUnderDWAByte: the same fields."""
 
     date_from: str | None = None
     date_to: str | None = None
@@ -849,7 +764,7 @@ class QueryTrafficForMultiDomainRequest(RequestModel, kw_only=True):
 
 
 class QueryRequestNumberAndPeakBandwidthForMultiDomainRequest(RequestModel, kw_only=True):
-    """The arguments of QueryRequestNumberAndPeakBandwidthForMultiDomain (``POST /api/report/flow-request/dwa``)."""
+    """The arguments of QueryRequestNumberAndPeakBandwidthForMultiDomain, GetTrafficRequestsAndPeakBandwidthForMultiDomains: the same fields."""
 
     date_from: str | None = None
     date_to: str | None = None
@@ -918,21 +833,10 @@ class GetTrafficByProtocolRequest(RequestModel, kw_only=True):
     group_by: Annotated[list[str], Meta(examples=["domain"])] | None = None
 
 
-class GetTrafficRequestsAndPeakBandwidthForMultiDomainsRequest(RequestModel, kw_only=True):
-    """The arguments of GetTrafficRequestsAndPeakBandwidthForMultiDomains (``POST /api/report/traffic-request``)."""
-
-    date_from: str | None = None
-    date_to: str | None = None
-    domain: list[str] | None = None
-    group_by: list[str] | None = None
-
-
 class QueryTotalTrafficForMultiDomainsRequest(RequestModel, kw_only=True):
     """The arguments of QueryTotalTrafficForMultiDomains (``POST /api/report/domaintraffic``)."""
 
-    domain_list: QueryTotalTrafficForMultiDomainsRequestDomainList | None = msgspec.field(
-        default=None, name="domain-list"
-    )
+    domain_list: DomainList | None = msgspec.field(default=None, name="domain-list")
     date_from: str
     date_to: str
     granularity: str | None = None
@@ -956,3 +860,53 @@ class GetBandwidthSavingRatioRequest(RequestModel, kw_only=True):
     date_to: str | None = None
     domain: list[str]
     granularity: str | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "GetBandwidthSavingRatioResponseDataAvgSavedBandwidthRatio": ".:AvgSavedBandwidthRatio",
+        "GetOriginTrafficAndRequestsForMultiDomainsResponseResult": ".:GetOriginTrafficAndRequestsForMultiDomainsResult",
+        "GetOriginTrafficAndRequestsForMultiDomainsResponseResultDataSeries": ".:DataSeries",
+        "GetTotalTrafficForAllDomainsResponseDataSeries": ".:GetTrafficByProtocolResponseResultDataSeries",
+        "GetTrafficAndBandwidthByClientCountryResponseResult": ".:GetTrafficAndBandwidthByClientCountryResult",
+        "GetTrafficAndBandwidthByClientCountryResponseResultCountryData": ".:CountryData",
+        "GetTrafficAndBandwidthByClientCountryResponseResultCountryDataDataSeries": ".:CountryDataDataSeries",
+        "GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponseData": ".:GetTrafficAndRequestsHitRatioByIspProvince1minGranularityData",
+        "GetTrafficAndRequestsHitRatioByIspProvince1minGranularityResponseDataDataSeries": ".:DataDataSeries",
+        "GetTrafficRequestsAndPeakBandwidthForMultiDomainsRequest": ".:QueryRequestNumberAndPeakBandwidthForMultiDomainRequest",
+        "GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponseResult": ".:GetTrafficRequestsAndPeakBandwidthForMultiDomainsResult",
+        "GetTrafficRequestsAndPeakBandwidthForMultiDomainsResponseResultDataSeries": ".:ResultDataSeries",
+        "QueryDataTransferForAllDomainByteRequest": ".:DateFromDateToDataIntervalRequest",
+        "QueryDataTransferForAllDomainByteResponseDataFlowData": ".:FlowData",
+        "QueryDirectoryBandwidthTrafficUnderLivestreamDomainRequestDomainDir": ".:DomainDir",
+        "QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResult": ".:QueryDirectoryBandwidthTrafficUnderLivestreamDomainResult",
+        "QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResultDetails": ".:ResultDetails",
+        "QueryDirectoryBandwidthTrafficUnderLivestreamDomainResponseResultDetailsDetails": ".:DetailsDetails",
+        "QueryEdgeByteHitRatioServiceResponseResultHitRatioDatas": ".:HitRatioDatas",
+        "QueryMultipleStreamTrafficAndBandwidthUnderTheDomainRequestDomainStream": ".:DomainStream",
+        "QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseData": ".:QueryMultipleStreamTrafficAndBandwidthUnderTheDomainData",
+        "QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseDataDomainOfStreamList": ".:DomainOfStreamList",
+        "QueryMultipleStreamTrafficAndBandwidthUnderTheDomainResponseDataDomainOfStreamListDetailList": ".:DetailList",
+        "QueryOutputTrafficUnderShieldPoPResponseResultFlowData": ".:DetailsDetails",
+        "QueryRequestNumberAndPeakBandwidthForMultiDomainResponseResult": ".:QueryRequestNumberAndPeakBandwidthForMultiDomainResult",
+        "QueryRequestNumberAndPeakBandwidthForMultiDomainResponseResultFlowRequestData": ".:FlowRequestData",
+        "QuerySpecificPoPTrafficResponseResultPopDataFlowData": ".:PopDataFlowData",
+        "QueryStaticDynamicTrafficByProtocolResponseResult": ".:QueryStaticDynamicTrafficByProtocolResult",
+        "QueryStaticDynamicTrafficByProtocolResponseResultFlowData": ".:ResultFlowData",
+        "QueryStreamTrafficUnderMALBDomainRequestDomainStream": ".:DomainStream",
+        "QueryStreamTrafficUnderMALBDomainResponseResultDetails": ".:QueryStreamTrafficUnderMALBDomainResultDetails",
+        "QueryStreamTrafficUnderMALBDomainResponseResultDetailsDetails": ".:DetailsDetails",
+        "QueryTotalTrafficForAllDomainsUnderDWAResponseFlowData": ".:FlowData",
+        "QueryTotalTrafficForMultiDomainsRequestDomainList": ".:DomainList",
+        "QueryTotalTrafficForMultiDomainsResponseDataSeries": ".:GetTrafficByProtocolResponseResultDataSeries",
+        "QueryTotalTrafficInByteForAllDomainsUnderDWAByteRequest": ".:DateFromDateToDataIntervalRequest",
+        "QueryTotalTrafficInByteForAllDomainsUnderDWAByteResponse": ".:QueryDataTransferForAllDomainByteResponse",
+        "QueryTotalTrafficInByteForAllDomainsUnderDWAByteResponseData": ".:QueryDataTransferForAllDomainByteResponseData",
+        "QueryTotalTrafficInByteForAllDomainsUnderDWAByteResponseDataFlowData": ".:FlowData",
+        "QueryTrafficForSelectedBillingAreaResponse": ".:QueryTrafficForMultiDomainResponse",
+        "QueryTrafficForSelectedBillingAreaResponseFlowData": ".:QueryTrafficForMultiDomainResponseFlowData",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -30,6 +30,7 @@ _MODULES = {
         "LogReportsClient",
     ),
     ".models": (
+        "DataResults",
         "GetBotAttackIncidentLogDataRequest",
         "GetBotAttackIncidentLogDataResponse",
         "GetBotAttackIncidentLogDataResponseData",
@@ -38,18 +39,14 @@ _MODULES = {
         "GetOverallRequestsResponse",
         "GetOverallRequestsResponseData",
         "GetOverallRequestsResponseDataResults",
-        "GetRequestsByLocationDistributionRequest",
         "GetRequestsByLocationDistributionResponse",
         "GetRequestsByLocationDistributionResponseData",
-        "GetRequestsByLocationDistributionResponseDataResults",
-        "GetRequestsByProcessTimeRequest",
         "GetRequestsByProcessTimeResponse",
         "GetRequestsByProcessTimeResponseData",
         "GetRequestsByRecordTypeRequest",
         "GetRequestsByRecordTypeResponse",
         "GetRequestsByRecordTypeResponseData",
         "GetRequestsByRecordTypeResponseDataResults",
-        "GetRequestsByResponseTypeRequest",
         "GetRequestsByResponseTypeResponse",
         "GetRequestsByResponseTypeResponseData",
     ),
@@ -58,6 +55,10 @@ _MODULES = {
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
     "AsyncReportlogClient": ".client:AsyncLogReportsClient",
+    "GetRequestsByLocationDistributionRequest": ".models:GetRequestsByRecordTypeRequest",
+    "GetRequestsByLocationDistributionResponseDataResults": ".models:DataResults",
+    "GetRequestsByProcessTimeRequest": ".models:GetRequestsByRecordTypeRequest",
+    "GetRequestsByResponseTypeRequest": ".models:GetRequestsByRecordTypeRequest",
     "ReportlogClient": ".client:LogReportsClient",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

@@ -16,13 +16,10 @@ from .models import (
     GetBotAttackIncidentLogDataResponse,
     GetOverallRequestsRequest,
     GetOverallRequestsResponse,
-    GetRequestsByLocationDistributionRequest,
     GetRequestsByLocationDistributionResponse,
-    GetRequestsByProcessTimeRequest,
     GetRequestsByProcessTimeResponse,
     GetRequestsByRecordTypeRequest,
     GetRequestsByRecordTypeResponse,
-    GetRequestsByResponseTypeRequest,
     GetRequestsByResponseTypeResponse,
 )
 
@@ -83,12 +80,12 @@ GET_OVERALL_REQUESTS: Action[GetOverallRequestsRequest, GetOverallRequestsRespon
 """GetOverallRequests: ``GET /api/clouddns/reports/requests/overall``."""
 
 GET_REQUESTS_BY_RESPONSE_TYPE: Action[
-    GetRequestsByResponseTypeRequest, GetRequestsByResponseTypeResponse
+    GetRequestsByRecordTypeRequest, GetRequestsByResponseTypeResponse
 ] = Action(
     name="GetRequestsByResponseType",
     method="GET",
     path="/api/clouddns/reports/requests/response_type",
-    request=GetRequestsByResponseTypeRequest,
+    request=GetRequestsByRecordTypeRequest,
     response=GetRequestsByResponseTypeResponse,
     product=PRODUCT,
     summary="GetRequestsByResponseType: GET /api/clouddns/reports/requests/response_type.",
@@ -97,12 +94,12 @@ GET_REQUESTS_BY_RESPONSE_TYPE: Action[
 """GetRequestsByResponseType: ``GET /api/clouddns/reports/requests/response_type``."""
 
 GET_REQUESTS_BY_PROCESS_TIME: Action[
-    GetRequestsByProcessTimeRequest, GetRequestsByProcessTimeResponse
+    GetRequestsByRecordTypeRequest, GetRequestsByProcessTimeResponse
 ] = Action(
     name="GetRequestsByProcessTime",
     method="GET",
     path="/api/clouddns/reports/requests/process_time",
-    request=GetRequestsByProcessTimeRequest,
+    request=GetRequestsByRecordTypeRequest,
     response=GetRequestsByProcessTimeResponse,
     product=PRODUCT,
     summary="GetRequestsByProcessTime: GET /api/clouddns/reports/requests/process_time.",
@@ -111,12 +108,12 @@ GET_REQUESTS_BY_PROCESS_TIME: Action[
 """GetRequestsByProcessTime: ``GET /api/clouddns/reports/requests/process_time``."""
 
 GET_REQUESTS_BY_LOCATION_DISTRIBUTION: Action[
-    GetRequestsByLocationDistributionRequest, GetRequestsByLocationDistributionResponse
+    GetRequestsByRecordTypeRequest, GetRequestsByLocationDistributionResponse
 ] = Action(
     name="GetRequestsByLocationDistribution",
     method="GET",
     path="/api/clouddns/reports/requests/location",
-    request=GetRequestsByLocationDistributionRequest,
+    request=GetRequestsByRecordTypeRequest,
     response=GetRequestsByLocationDistributionResponse,
     product=PRODUCT,
     summary="GetRequestsByLocationDistribution: GET /api/clouddns/reports/requests/location.",

@@ -26,13 +26,10 @@ from .models import (
     GetBotAttackIncidentLogDataResponse,
     GetOverallRequestsRequest,
     GetOverallRequestsResponse,
-    GetRequestsByLocationDistributionRequest,
     GetRequestsByLocationDistributionResponse,
-    GetRequestsByProcessTimeRequest,
     GetRequestsByProcessTimeResponse,
     GetRequestsByRecordTypeRequest,
     GetRequestsByRecordTypeResponse,
-    GetRequestsByResponseTypeRequest,
     GetRequestsByResponseTypeResponse,
 )
 
@@ -191,7 +188,7 @@ class LogReportsClient(ProductClient):
 
     @overload
     def get_requests_by_response_type(
-        self, request: GetRequestsByResponseTypeRequest, /
+        self, request: GetRequestsByRecordTypeRequest, /
     ) -> GetRequestsByResponseTypeResponse: ...
     @overload
     def get_requests_by_response_type(
@@ -205,7 +202,7 @@ class LogReportsClient(ProductClient):
     ) -> GetRequestsByResponseTypeResponse: ...
     def get_requests_by_response_type(
         self,
-        request: GetRequestsByResponseTypeRequest | None = None,
+        request: GetRequestsByRecordTypeRequest | None = None,
         *,
         from_: int | None = None,
         to: int | None = None,
@@ -226,7 +223,7 @@ class LogReportsClient(ProductClient):
 
     @overload
     def get_requests_by_process_time(
-        self, request: GetRequestsByProcessTimeRequest, /
+        self, request: GetRequestsByRecordTypeRequest, /
     ) -> GetRequestsByProcessTimeResponse: ...
     @overload
     def get_requests_by_process_time(
@@ -240,7 +237,7 @@ class LogReportsClient(ProductClient):
     ) -> GetRequestsByProcessTimeResponse: ...
     def get_requests_by_process_time(
         self,
-        request: GetRequestsByProcessTimeRequest | None = None,
+        request: GetRequestsByRecordTypeRequest | None = None,
         *,
         from_: int | None = None,
         to: int | None = None,
@@ -261,7 +258,7 @@ class LogReportsClient(ProductClient):
 
     @overload
     def get_requests_by_location_distribution(
-        self, request: GetRequestsByLocationDistributionRequest, /
+        self, request: GetRequestsByRecordTypeRequest, /
     ) -> GetRequestsByLocationDistributionResponse: ...
     @overload
     def get_requests_by_location_distribution(
@@ -275,7 +272,7 @@ class LogReportsClient(ProductClient):
     ) -> GetRequestsByLocationDistributionResponse: ...
     def get_requests_by_location_distribution(
         self,
-        request: GetRequestsByLocationDistributionRequest | None = None,
+        request: GetRequestsByRecordTypeRequest | None = None,
         *,
         from_: int | None = None,
         to: int | None = None,
@@ -476,7 +473,7 @@ class AsyncLogReportsClient(AsyncProductClient):
 
     @overload
     async def get_requests_by_response_type(
-        self, request: GetRequestsByResponseTypeRequest, /
+        self, request: GetRequestsByRecordTypeRequest, /
     ) -> GetRequestsByResponseTypeResponse: ...
     @overload
     async def get_requests_by_response_type(
@@ -490,7 +487,7 @@ class AsyncLogReportsClient(AsyncProductClient):
     ) -> GetRequestsByResponseTypeResponse: ...
     async def get_requests_by_response_type(
         self,
-        request: GetRequestsByResponseTypeRequest | None = None,
+        request: GetRequestsByRecordTypeRequest | None = None,
         *,
         from_: int | None = None,
         to: int | None = None,
@@ -511,7 +508,7 @@ class AsyncLogReportsClient(AsyncProductClient):
 
     @overload
     async def get_requests_by_process_time(
-        self, request: GetRequestsByProcessTimeRequest, /
+        self, request: GetRequestsByRecordTypeRequest, /
     ) -> GetRequestsByProcessTimeResponse: ...
     @overload
     async def get_requests_by_process_time(
@@ -525,7 +522,7 @@ class AsyncLogReportsClient(AsyncProductClient):
     ) -> GetRequestsByProcessTimeResponse: ...
     async def get_requests_by_process_time(
         self,
-        request: GetRequestsByProcessTimeRequest | None = None,
+        request: GetRequestsByRecordTypeRequest | None = None,
         *,
         from_: int | None = None,
         to: int | None = None,
@@ -546,7 +543,7 @@ class AsyncLogReportsClient(AsyncProductClient):
 
     @overload
     async def get_requests_by_location_distribution(
-        self, request: GetRequestsByLocationDistributionRequest, /
+        self, request: GetRequestsByRecordTypeRequest, /
     ) -> GetRequestsByLocationDistributionResponse: ...
     @overload
     async def get_requests_by_location_distribution(
@@ -560,7 +557,7 @@ class AsyncLogReportsClient(AsyncProductClient):
     ) -> GetRequestsByLocationDistributionResponse: ...
     async def get_requests_by_location_distribution(
         self,
-        request: GetRequestsByLocationDistributionRequest | None = None,
+        request: GetRequestsByRecordTypeRequest | None = None,
         *,
         from_: int | None = None,
         to: int | None = None,

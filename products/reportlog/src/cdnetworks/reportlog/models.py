@@ -8,11 +8,14 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "DataResults",
     "GetBotAttackIncidentLogDataRequest",
     "GetBotAttackIncidentLogDataResponse",
     "GetBotAttackIncidentLogDataResponseData",
@@ -21,18 +24,14 @@ __all__ = [
     "GetOverallRequestsResponse",
     "GetOverallRequestsResponseData",
     "GetOverallRequestsResponseDataResults",
-    "GetRequestsByLocationDistributionRequest",
     "GetRequestsByLocationDistributionResponse",
     "GetRequestsByLocationDistributionResponseData",
-    "GetRequestsByLocationDistributionResponseDataResults",
-    "GetRequestsByProcessTimeRequest",
     "GetRequestsByProcessTimeResponse",
     "GetRequestsByProcessTimeResponseData",
     "GetRequestsByRecordTypeRequest",
     "GetRequestsByRecordTypeResponse",
     "GetRequestsByRecordTypeResponseData",
     "GetRequestsByRecordTypeResponseDataResults",
-    "GetRequestsByResponseTypeRequest",
     "GetRequestsByResponseTypeResponse",
     "GetRequestsByResponseTypeResponseData",
 ]
@@ -146,7 +145,7 @@ class GetRequestsByProcessTimeResponse(ResponseModel, kw_only=True):
     message: str | None = None
 
 
-class GetRequestsByLocationDistributionResponseDataResults(ItemModel, kw_only=True):
+class DataResults(ItemModel, kw_only=True):
     """An item of ``GetRequestsByLocationDistributionResponseData.results``."""
 
     region: str | None = None
@@ -157,9 +156,7 @@ class GetRequestsByLocationDistributionResponseData(ItemModel, kw_only=True):
     """An item of ``GetRequestsByLocationDistributionResponse.data``."""
 
     ts: int | None = None
-    results: list[GetRequestsByLocationDistributionResponseDataResults] = msgspec.field(
-        default_factory=list
-    )
+    results: list[DataResults] = msgspec.field(default_factory=list)
 
 
 class GetRequestsByLocationDistributionResponse(ResponseModel, kw_only=True):
@@ -233,41 +230,24 @@ class GetOverallRequestsRequest(RequestModel, kw_only=True):
     timezone: int | None = None
 
 
-class GetRequestsByResponseTypeRequest(RequestModel, kw_only=True):
-    """The arguments of GetRequestsByResponseType (``GET /api/clouddns/reports/requests/response_type``)."""
-
-    from_: int
-    to: int
-    interval: str | None = None
-    zone: str | None = None
-    timezone: int | None = None
-
-
-class GetRequestsByProcessTimeRequest(RequestModel, kw_only=True):
-    """The arguments of GetRequestsByProcessTime (``GET /api/clouddns/reports/requests/process_time``)."""
-
-    from_: int
-    to: int
-    interval: str | None = None
-    zone: str | None = None
-    timezone: int | None = None
-
-
-class GetRequestsByLocationDistributionRequest(RequestModel, kw_only=True):
-    """The arguments of GetRequestsByLocationDistribution (``GET /api/clouddns/reports/requests/location``)."""
-
-    from_: int
-    to: int
-    interval: str | None = None
-    zone: str | None = None
-    timezone: int | None = None
-
-
 class GetRequestsByRecordTypeRequest(RequestModel, kw_only=True):
-    """The arguments of GetRequestsByRecordType (``GET /api/clouddns/reports/requests/record_type``)."""
+    """The arguments of GetRequestsByResponseType, GetRequestsByProcessTime, GetRequestsByLocationDistribution and 1 more: the same fields."""
 
     from_: int
     to: int
     interval: str | None = None
     zone: str | None = None
     timezone: int | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "GetRequestsByLocationDistributionRequest": ".:GetRequestsByRecordTypeRequest",
+        "GetRequestsByLocationDistributionResponseDataResults": ".:DataResults",
+        "GetRequestsByProcessTimeRequest": ".:GetRequestsByRecordTypeRequest",
+        "GetRequestsByResponseTypeRequest": ".:GetRequestsByRecordTypeRequest",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -13,9 +13,9 @@ from cdnetworks.core.action import Action, Envelope
 from cdnetworks.core.jobs.facts import BatchLimits, ItemRule
 
 from .models import (
+    DateFromDateToDomainRequest,
     QueryDomainTotalRequestRequest,
     QueryDomainTotalRequestResponse,
-    QueryEdgeRequestHitRatioServiceRequest,
     QueryEdgeRequestHitRatioServiceResponse,
     QueryIPV6RequestOfeachISPandProvinceRequest,
     QueryIPV6RequestOfeachISPandProvinceResponse,
@@ -27,7 +27,6 @@ from .models import (
     QueryRequestHitRatioResponse,
     QueryRequestNumbersUnderShieldPoPRequest,
     QueryRequestNumbersUnderShieldPoPResponse,
-    ReportRequestQuicServiceRequest,
     ReportRequestQuicServiceResponse,
     ReportUserRequestCountryServiceRequest,
     ReportUserRequestCountryServiceResponse,
@@ -131,12 +130,12 @@ QUERY_MULTIDOMAINS_IPV6_OR_IPV4_REQUESTS: Action[
 """QueryMultidomainsIPV6OrIPV4Requests: ``POST /api/report/request/ipv6``."""
 
 REPORT_REQUEST_QUIC_SERVICE: Action[
-    ReportRequestQuicServiceRequest, ReportRequestQuicServiceResponse
+    DateFromDateToDomainRequest, ReportRequestQuicServiceResponse
 ] = Action(
     name="ReportRequestQuicService",
     method="POST",
     path="/api/report/request/quic",
-    request=ReportRequestQuicServiceRequest,
+    request=DateFromDateToDomainRequest,
     response=ReportRequestQuicServiceResponse,
     product=PRODUCT,
     summary="ReportRequestQuicService: POST /api/report/request/quic.",
@@ -163,12 +162,12 @@ REPORT_USER_REQUEST_COUNTRY_SERVICE: Action[
 """ReportUserRequestCountryService: ``POST /api/report/request/country``."""
 
 QUERY_EDGE_REQUEST_HIT_RATIO_SERVICE: Action[
-    QueryEdgeRequestHitRatioServiceRequest, QueryEdgeRequestHitRatioServiceResponse
+    DateFromDateToDomainRequest, QueryEdgeRequestHitRatioServiceResponse
 ] = Action(
     name="QueryEdgeRequestHitRatioService",
     method="POST",
     path="/api/report/request/edge-hit-ratio/total",
-    request=QueryEdgeRequestHitRatioServiceRequest,
+    request=DateFromDateToDomainRequest,
     response=QueryEdgeRequestHitRatioServiceResponse,
     product=PRODUCT,
     summary="QueryEdgeRequestHitRatioService: POST /api/report/request/edge-hit-ratio/total.",

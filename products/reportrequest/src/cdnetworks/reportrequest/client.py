@@ -25,10 +25,10 @@ from .actions import (
     REPORT_USER_REQUEST_COUNTRY_SERVICE,
 )
 from .models import (
+    DateFromDateToDomainRequest,
     QueryDomainTotalRequestRequest,
     QueryDomainTotalRequestRequestDomainList,
     QueryDomainTotalRequestResponse,
-    QueryEdgeRequestHitRatioServiceRequest,
     QueryEdgeRequestHitRatioServiceResponse,
     QueryIPV6RequestOfeachISPandProvinceRequest,
     QueryIPV6RequestOfeachISPandProvinceResponse,
@@ -40,7 +40,6 @@ from .models import (
     QueryRequestHitRatioResponse,
     QueryRequestNumbersUnderShieldPoPRequest,
     QueryRequestNumbersUnderShieldPoPResponse,
-    ReportRequestQuicServiceRequest,
     ReportRequestQuicServiceResponse,
     ReportUserRequestCountryServiceRequest,
     ReportUserRequestCountryServiceResponse,
@@ -258,7 +257,7 @@ class RequestReportsClient(ProductClient):
 
     def report_request_quic_service(
         self,
-        request: ReportRequestQuicServiceRequest | None = None,
+        request: DateFromDateToDomainRequest | None = None,
         /,
         *,
         date_from: str | None = None,
@@ -308,7 +307,7 @@ class RequestReportsClient(ProductClient):
 
     def query_edge_request_hit_ratio_service(
         self,
-        request: QueryEdgeRequestHitRatioServiceRequest | None = None,
+        request: DateFromDateToDomainRequest | None = None,
         /,
         *,
         date_from: str | None = None,
@@ -557,7 +556,7 @@ class AsyncRequestReportsClient(AsyncProductClient):
 
     async def report_request_quic_service(
         self,
-        request: ReportRequestQuicServiceRequest | None = None,
+        request: DateFromDateToDomainRequest | None = None,
         /,
         *,
         date_from: str | None = None,
@@ -607,7 +606,7 @@ class AsyncRequestReportsClient(AsyncProductClient):
 
     async def query_edge_request_hit_ratio_service(
         self,
-        request: QueryEdgeRequestHitRatioServiceRequest | None = None,
+        request: DateFromDateToDomainRequest | None = None,
         /,
         *,
         date_from: str | None = None,

@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 from msgspec import Meta
@@ -16,21 +16,22 @@ from msgspec import Meta
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "CountryData",
+    "CountryDataRequestData",
+    "DateFromDateToDomainRequest",
+    "HitRatioDatas",
+    "IspData",
+    "ProvinceData",
     "QueryDomainTotalRequestRequest",
     "QueryDomainTotalRequestRequestDomainList",
     "QueryDomainTotalRequestResponse",
     "QueryDomainTotalRequestResponseHitData",
-    "QueryEdgeRequestHitRatioServiceRequest",
     "QueryEdgeRequestHitRatioServiceResponse",
     "QueryEdgeRequestHitRatioServiceResponseResult",
-    "QueryEdgeRequestHitRatioServiceResponseResultHitRatioDatas",
     "QueryIPV6RequestOfeachISPandProvinceRequest",
     "QueryIPV6RequestOfeachISPandProvinceResponse",
-    "QueryIPV6RequestOfeachISPandProvinceResponseResult",
-    "QueryIPV6RequestOfeachISPandProvinceResponseResultIspData",
-    "QueryIPV6RequestOfeachISPandProvinceResponseResultIspDataProvinceData",
+    "QueryIPV6RequestOfeachISPandProvinceResult",
     "QueryMultidomainsIPV6OrIPV4RequestsData",
-    "QueryMultidomainsIPV6OrIPV4RequestsDataDetailList",
     "QueryMultidomainsIPV6OrIPV4RequestsRequest",
     "QueryMultidomainsIPV6OrIPV4RequestsResponse",
     "QueryRequestBySpecificProtocolRequest",
@@ -43,14 +44,12 @@ __all__ = [
     "QueryRequestNumbersUnderShieldPoPRequest",
     "QueryRequestNumbersUnderShieldPoPResponse",
     "QueryRequestNumbersUnderShieldPoPResponseResult",
-    "ReportRequestQuicServiceRequest",
     "ReportRequestQuicServiceResponse",
     "ReportRequestQuicServiceResponseData",
     "ReportUserRequestCountryServiceRequest",
     "ReportUserRequestCountryServiceResponse",
     "ReportUserRequestCountryServiceResponseResult",
-    "ReportUserRequestCountryServiceResponseResultCountryData",
-    "ReportUserRequestCountryServiceResponseResultCountryDataRequestData",
+    "RequestData",
 ]
 
 
@@ -76,8 +75,8 @@ class QueryDomainTotalRequestRequestDomainList(ItemModel, kw_only=True):
     domain_name: list[str] = msgspec.field(default_factory=list, name="domain-name")
 
 
-class QueryMultidomainsIPV6OrIPV4RequestsDataDetailList(ItemModel, kw_only=True):
-    """An item of ``QueryRequestNumbersUnderShieldPoPResponseResult.request_data``, an item of ``QueryRequestBySpecificProtocolResponseResult.https_request_data``, an item of ``QueryIPV6RequestOfeachISPandProvinceResponseResultIspDataProvinceData.request_data`` and 1 more."""
+class RequestData(ItemModel, kw_only=True):
+    """An item of ``QueryRequestNumbersUnderShieldPoPResponseResult.request_data``, an item of ``QueryRequestBySpecificProtocolResponseResult.https_request_data``, an item of ``ProvinceData.request_data`` and 1 more."""
 
     timestamp: str | None = None
     value: str | None = None
@@ -90,9 +89,7 @@ class QueryRequestNumbersUnderShieldPoPResponseResult(ItemModel, kw_only=True):
     peak_time: str | None = None
     peak_value: str | None = None
     total_request: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
-    request_data: list[QueryMultidomainsIPV6OrIPV4RequestsDataDetailList] = msgspec.field(
-        default_factory=list
-    )
+    request_data: list[RequestData] = msgspec.field(default_factory=list)
 
 
 class QueryRequestNumbersUnderShieldPoPResponse(ResponseModel, kw_only=True):
@@ -107,9 +104,7 @@ class QueryRequestBySpecificProtocolResponseResult(ItemModel, kw_only=True):
     """An item of ``QueryRequestBySpecificProtocolResponse.result``."""
 
     domain: str | None = None
-    https_request_data: list[QueryMultidomainsIPV6OrIPV4RequestsDataDetailList] = msgspec.field(
-        default_factory=list
-    )
+    https_request_data: list[RequestData] = msgspec.field(default_factory=list)
 
 
 class QueryRequestBySpecificProtocolResponse(ResponseModel, kw_only=True):
@@ -118,41 +113,31 @@ class QueryRequestBySpecificProtocolResponse(ResponseModel, kw_only=True):
     result: list[QueryRequestBySpecificProtocolResponseResult] = msgspec.field(default_factory=list)
 
 
-class QueryIPV6RequestOfeachISPandProvinceResponseResultIspDataProvinceData(
-    ItemModel, kw_only=True
-):
-    """An item of ``QueryIPV6RequestOfeachISPandProvinceResponseResultIspData.province_data``."""
+class ProvinceData(ItemModel, kw_only=True):
+    """An item of ``IspData.province_data``."""
 
     province: str | None = None
-    request_data: list[QueryMultidomainsIPV6OrIPV4RequestsDataDetailList] = msgspec.field(
-        default_factory=list
-    )
+    request_data: list[RequestData] = msgspec.field(default_factory=list)
 
 
-class QueryIPV6RequestOfeachISPandProvinceResponseResultIspData(ItemModel, kw_only=True):
-    """An item of ``QueryIPV6RequestOfeachISPandProvinceResponseResult.isp_data``."""
+class IspData(ItemModel, kw_only=True):
+    """An item of ``QueryIPV6RequestOfeachISPandProvinceResult.isp_data``."""
 
     isp: str | None = None
-    province_data: list[QueryIPV6RequestOfeachISPandProvinceResponseResultIspDataProvinceData] = (
-        msgspec.field(default_factory=list)
-    )
+    province_data: list[ProvinceData] = msgspec.field(default_factory=list)
 
 
-class QueryIPV6RequestOfeachISPandProvinceResponseResult(ItemModel, kw_only=True):
+class QueryIPV6RequestOfeachISPandProvinceResult(ItemModel, kw_only=True):
     """An item of ``QueryIPV6RequestOfeachISPandProvinceResponse.result``."""
 
     domain: str | None = None
-    isp_data: list[QueryIPV6RequestOfeachISPandProvinceResponseResultIspData] = msgspec.field(
-        default_factory=list
-    )
+    isp_data: list[IspData] = msgspec.field(default_factory=list)
 
 
 class QueryIPV6RequestOfeachISPandProvinceResponse(ResponseModel, kw_only=True):
     """The answer of QueryIPV6RequestOfeachISPandProvince."""
 
-    result: list[QueryIPV6RequestOfeachISPandProvinceResponseResult] = msgspec.field(
-        default_factory=list
-    )
+    result: list[QueryIPV6RequestOfeachISPandProvinceResult] = msgspec.field(default_factory=list)
 
 
 class QueryRequestHitRatioResponseDataHitRatioDatas(ItemModel, kw_only=True):
@@ -184,9 +169,7 @@ class QueryMultidomainsIPV6OrIPV4RequestsData(ItemModel, kw_only=True):
     """An item of ``QueryMultidomainsIPV6OrIPV4RequestsResponse.data``."""
 
     domain: str | None = None
-    detail_list: list[QueryMultidomainsIPV6OrIPV4RequestsDataDetailList] = msgspec.field(
-        default_factory=list
-    )
+    detail_list: list[RequestData] = msgspec.field(default_factory=list)
 
 
 class QueryMultidomainsIPV6OrIPV4RequestsResponse(ResponseModel, kw_only=True):
@@ -213,30 +196,26 @@ class ReportRequestQuicServiceResponse(ResponseModel, kw_only=True):
     data: list[ReportRequestQuicServiceResponseData] = msgspec.field(default_factory=list)
 
 
-class ReportUserRequestCountryServiceResponseResultCountryDataRequestData(ItemModel, kw_only=True):
-    """An item of ``ReportUserRequestCountryServiceResponseResultCountryData.request_data``."""
+class CountryDataRequestData(ItemModel, kw_only=True):
+    """An item of ``CountryData.request_data``."""
 
     timestamp: str | None = None
     request_: str | None = None
 
 
-class ReportUserRequestCountryServiceResponseResultCountryData(ItemModel, kw_only=True):
+class CountryData(ItemModel, kw_only=True):
     """An item of ``ReportUserRequestCountryServiceResponseResult.country_data``."""
 
     country_code: str | None = None
     total_request: Annotated[int, Meta(extra={"lenient_number": True})] | None = None
-    request_data: list[ReportUserRequestCountryServiceResponseResultCountryDataRequestData] = (
-        msgspec.field(default_factory=list)
-    )
+    request_data: list[CountryDataRequestData] = msgspec.field(default_factory=list)
 
 
 class ReportUserRequestCountryServiceResponseResult(ItemModel, kw_only=True):
     """An item of ``ReportUserRequestCountryServiceResponse.result``."""
 
     domain: str | None = None
-    country_data: list[ReportUserRequestCountryServiceResponseResultCountryData] = msgspec.field(
-        default_factory=list
-    )
+    country_data: list[CountryData] = msgspec.field(default_factory=list)
 
 
 class ReportUserRequestCountryServiceResponse(ResponseModel, kw_only=True):
@@ -247,7 +226,7 @@ class ReportUserRequestCountryServiceResponse(ResponseModel, kw_only=True):
     )
 
 
-class QueryEdgeRequestHitRatioServiceResponseResultHitRatioDatas(ItemModel, kw_only=True):
+class HitRatioDatas(ItemModel, kw_only=True):
     """An item of ``QueryEdgeRequestHitRatioServiceResponseResult.hit_ratio_datas``."""
 
     timestamp: str | None = None
@@ -259,9 +238,7 @@ class QueryEdgeRequestHitRatioServiceResponseResult(ItemModel, kw_only=True):
 
     real_date: str | None = None
     total_avg: Annotated[int | float, Meta(extra={"lenient_number": True})] | None = None
-    hit_ratio_datas: list[QueryEdgeRequestHitRatioServiceResponseResultHitRatioDatas] = (
-        msgspec.field(default_factory=list)
-    )
+    hit_ratio_datas: list[HitRatioDatas] = msgspec.field(default_factory=list)
 
 
 class QueryEdgeRequestHitRatioServiceResponse(ResponseModel, kw_only=True):
@@ -335,8 +312,8 @@ class QueryMultidomainsIPV6OrIPV4RequestsRequest(RequestModel, kw_only=True):
     region: list[str] | None = None
 
 
-class ReportRequestQuicServiceRequest(RequestModel, kw_only=True):
-    """The arguments of ReportRequestQuicService (``POST /api/report/request/quic``)."""
+class DateFromDateToDomainRequest(RequestModel, kw_only=True):
+    """The arguments of ReportRequestQuicService, QueryEdgeRequestHitRatioService: the same fields."""
 
     date_from: str | None = None
     date_to: str | None = None
@@ -355,9 +332,22 @@ class ReportUserRequestCountryServiceRequest(RequestModel, kw_only=True):
     group_by: list[str] | None = None
 
 
-class QueryEdgeRequestHitRatioServiceRequest(RequestModel, kw_only=True):
-    """The arguments of QueryEdgeRequestHitRatioService (``POST /api/report/request/edge-hit-ratio/total``)."""
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
 
-    date_from: str | None = None
-    date_to: str | None = None
-    domain: list[str] | None = None
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "QueryEdgeRequestHitRatioServiceRequest": ".:DateFromDateToDomainRequest",
+        "QueryEdgeRequestHitRatioServiceResponseResultHitRatioDatas": ".:HitRatioDatas",
+        "QueryIPV6RequestOfeachISPandProvinceResponseResult": ".:QueryIPV6RequestOfeachISPandProvinceResult",
+        "QueryIPV6RequestOfeachISPandProvinceResponseResultIspData": ".:IspData",
+        "QueryIPV6RequestOfeachISPandProvinceResponseResultIspDataProvinceData": ".:ProvinceData",
+        "QueryIPV6RequestOfeachISPandProvinceResponseResultIspDataProvinceDataRequestData": ".:RequestData",
+        "QueryMultidomainsIPV6OrIPV4RequestsDataDetailList": ".:RequestData",
+        "QueryRequestBySpecificProtocolResponseResultHttpsRequestData": ".:RequestData",
+        "QueryRequestNumbersUnderShieldPoPResponseResultRequestData": ".:RequestData",
+        "ReportRequestQuicServiceRequest": ".:DateFromDateToDomainRequest",
+        "ReportUserRequestCountryServiceResponseResultCountryData": ".:CountryData",
+        "ReportUserRequestCountryServiceResponseResultCountryDataRequestData": ".:CountryDataRequestData",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -26,11 +26,9 @@ from .models import (
     QueryStatusCodeDistributioninCountriesRequest,
     QueryStatusCodeDistributioninCountriesResponse,
     QueryStatusCodeDistributionOfeachISPandProvinceRequest,
-    QueryStatusCodeDistributionOfeachISPandProvinceResponse,
     QueryStatusCodeDistributionRequest,
     QueryStatusCodeDistributionResponse,
     ReportStatusCodeLogServiceRequest,
-    ReportStatusCodeLogServiceResponse,
     ReportStatusCodeRealTimeEdgeServiceRequest,
     ReportStatusCodeRealTimeEdgeServiceResponse,
 )
@@ -39,13 +37,13 @@ PRODUCT = "reportstatuscode"
 
 QUERY_STATUS_CODE_DISTRIBUTION_OFEACH_IS_PAND_PROVINCE: Action[
     QueryStatusCodeDistributionOfeachISPandProvinceRequest,
-    QueryStatusCodeDistributionOfeachISPandProvinceResponse,
+    QueryIPV6StatusOfeachISPandProvinceResponse,
 ] = Action(
     name="QueryStatusCodeDistributionOfeachISPandProvince",
     method="POST",
     path="/api/report/status-code/isp-province",
     request=QueryStatusCodeDistributionOfeachISPandProvinceRequest,
-    response=QueryStatusCodeDistributionOfeachISPandProvinceResponse,
+    response=QueryIPV6StatusOfeachISPandProvinceResponse,
     product=PRODUCT,
     summary="QueryStatusCodeDistributionOfeachISPandProvince: POST /api/report/status-code/isp-province.",
     query=(),
@@ -168,13 +166,13 @@ QUERY_MULTIDOMAINS_IPV6_OR_IPV4_STATUS_CODE: Action[
 """QueryMultidomainsIPV6OrIPV4StatusCode: ``POST /api/report/status-code/ipv6``."""
 
 REPORT_STATUS_CODE_LOG_SERVICE: Action[
-    ReportStatusCodeLogServiceRequest, ReportStatusCodeLogServiceResponse
+    ReportStatusCodeLogServiceRequest, QueryISPProvinceStatusCodeResponse
 ] = Action(
     name="ReportStatusCodeLogService",
     method="POST",
     path="/api/report/status-code/log",
     request=ReportStatusCodeLogServiceRequest,
-    response=ReportStatusCodeLogServiceResponse,
+    response=QueryISPProvinceStatusCodeResponse,
     product=PRODUCT,
     summary="ReportStatusCodeLogService: POST /api/report/status-code/log.",
     query=(),

@@ -26,6 +26,7 @@ from .actions import (
     REPORT_STATUS_CODE_REAL_TIME_EDGE_SERVICE,
 )
 from .models import (
+    BacksrcOnly,
     QueryIPV6StatusOfeachISPandProvinceRequest,
     QueryIPV6StatusOfeachISPandProvinceResponse,
     QueryISPProvinceStatusCodeRequest,
@@ -33,18 +34,15 @@ from .models import (
     QueryMultidomainsIPV6OrIPV4StatusCodeRequest,
     QueryMultidomainsIPV6OrIPV4StatusCodeResponse,
     QueryOriginStatusCodeDistributionRequest,
-    QueryOriginStatusCodeDistributionRequestBacksrcOnly,
     QueryOriginStatusCodeDistributionResponse,
     QueryRealTimeOriginStatusCodeRequest,
     QueryRealTimeOriginStatusCodeResponse,
     QueryStatusCodeDistributioninCountriesRequest,
     QueryStatusCodeDistributioninCountriesResponse,
     QueryStatusCodeDistributionOfeachISPandProvinceRequest,
-    QueryStatusCodeDistributionOfeachISPandProvinceResponse,
     QueryStatusCodeDistributionRequest,
     QueryStatusCodeDistributionResponse,
     ReportStatusCodeLogServiceRequest,
-    ReportStatusCodeLogServiceResponse,
     ReportStatusCodeRealTimeEdgeServiceRequest,
     ReportStatusCodeRealTimeEdgeServiceResponse,
 )
@@ -78,7 +76,7 @@ class StatusCodeReportsClient(ProductClient):
         province: list[str] | None = None,
         isp: list[str] | None = None,
         group_by: list[str] | None = None,
-    ) -> QueryStatusCodeDistributionOfeachISPandProvinceResponse:
+    ) -> QueryIPV6StatusOfeachISPandProvinceResponse:
         """QueryStatusCodeDistributionOfeachISPandProvince: ``POST /api/report/status-code/isp-province``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -137,7 +135,7 @@ class StatusCodeReportsClient(ProductClient):
         date_to: str | None = None,
         data_interval: str | None = None,
         group_by: list[str] | None = None,
-        backsrc_only: QueryOriginStatusCodeDistributionRequestBacksrcOnly | None = None,
+        backsrc_only: BacksrcOnly | None = None,
         query_by: str | None = None,
     ) -> QueryOriginStatusCodeDistributionResponse: ...
     def query_origin_status_code_distribution(
@@ -149,7 +147,7 @@ class StatusCodeReportsClient(ProductClient):
         domain: list[str] | None = None,
         data_interval: str | None = None,
         group_by: list[str] | None = None,
-        backsrc_only: QueryOriginStatusCodeDistributionRequestBacksrcOnly | None = None,
+        backsrc_only: BacksrcOnly | None = None,
         query_by: str | None = None,
     ) -> QueryOriginStatusCodeDistributionResponse:
         """QueryOriginStatusCodeDistribution: ``POST /api/report/status-code/origin``.
@@ -355,7 +353,7 @@ class StatusCodeReportsClient(ProductClient):
         date_to: str | None = None,
         domain: list[str] | None = None,
         group_by: list[str] | None = None,
-    ) -> ReportStatusCodeLogServiceResponse:
+    ) -> QueryISPProvinceStatusCodeResponse:
         """ReportStatusCodeLogService: ``POST /api/report/status-code/log``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -398,7 +396,7 @@ class StatusCodeReportsClient(ProductClient):
 
     def query_status_code_distribution_ofeach_is_pand_province(
         self, *args: Any, **kwargs: Any
-    ) -> QueryStatusCodeDistributionOfeachISPandProvinceResponse:
+    ) -> QueryIPV6StatusOfeachISPandProvinceResponse:
         """Deprecated alias of `query_status_code_distribution_of_each_isp_and_province` (renamed in 0.2; removed in 1.0)."""
         renamed(
             "query_status_code_distribution_ofeach_is_pand_province",
@@ -457,7 +455,7 @@ class AsyncStatusCodeReportsClient(AsyncProductClient):
         province: list[str] | None = None,
         isp: list[str] | None = None,
         group_by: list[str] | None = None,
-    ) -> QueryStatusCodeDistributionOfeachISPandProvinceResponse:
+    ) -> QueryIPV6StatusOfeachISPandProvinceResponse:
         """QueryStatusCodeDistributionOfeachISPandProvince: ``POST /api/report/status-code/isp-province``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -516,7 +514,7 @@ class AsyncStatusCodeReportsClient(AsyncProductClient):
         date_to: str | None = None,
         data_interval: str | None = None,
         group_by: list[str] | None = None,
-        backsrc_only: QueryOriginStatusCodeDistributionRequestBacksrcOnly | None = None,
+        backsrc_only: BacksrcOnly | None = None,
         query_by: str | None = None,
     ) -> QueryOriginStatusCodeDistributionResponse: ...
     async def query_origin_status_code_distribution(
@@ -528,7 +526,7 @@ class AsyncStatusCodeReportsClient(AsyncProductClient):
         domain: list[str] | None = None,
         data_interval: str | None = None,
         group_by: list[str] | None = None,
-        backsrc_only: QueryOriginStatusCodeDistributionRequestBacksrcOnly | None = None,
+        backsrc_only: BacksrcOnly | None = None,
         query_by: str | None = None,
     ) -> QueryOriginStatusCodeDistributionResponse:
         """QueryOriginStatusCodeDistribution: ``POST /api/report/status-code/origin``.
@@ -734,7 +732,7 @@ class AsyncStatusCodeReportsClient(AsyncProductClient):
         date_to: str | None = None,
         domain: list[str] | None = None,
         group_by: list[str] | None = None,
-    ) -> ReportStatusCodeLogServiceResponse:
+    ) -> QueryISPProvinceStatusCodeResponse:
         """ReportStatusCodeLogService: ``POST /api/report/status-code/log``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -777,7 +775,7 @@ class AsyncStatusCodeReportsClient(AsyncProductClient):
 
     async def query_status_code_distribution_ofeach_is_pand_province(
         self, *args: Any, **kwargs: Any
-    ) -> QueryStatusCodeDistributionOfeachISPandProvinceResponse:
+    ) -> QueryIPV6StatusOfeachISPandProvinceResponse:
         """Deprecated alias of `query_status_code_distribution_of_each_isp_and_province` (renamed in 0.2; removed in 1.0)."""
         renamed(
             "query_status_code_distribution_ofeach_is_pand_province",

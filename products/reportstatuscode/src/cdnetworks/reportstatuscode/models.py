@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 from msgspec import Meta
@@ -16,53 +16,51 @@ from msgspec import Meta
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "BacksrcOnly",
+    "CountryData",
+    "IspData",
+    "ProvinceData",
     "QueryIPV6StatusOfeachISPandProvinceRequest",
     "QueryIPV6StatusOfeachISPandProvinceResponse",
-    "QueryIPV6StatusOfeachISPandProvinceResponseResult",
-    "QueryIPV6StatusOfeachISPandProvinceResponseResultIspData",
-    "QueryIPV6StatusOfeachISPandProvinceResponseResultIspDataProvinceData",
+    "QueryIPV6StatusOfeachISPandProvinceResult",
     "QueryISPProvinceStatusCodeRequest",
     "QueryISPProvinceStatusCodeResponse",
     "QueryISPProvinceStatusCodeResponseData",
-    "QueryISPProvinceStatusCodeResponseDataStatusCodeDataList",
     "QueryMultidomainsIPV6OrIPV4StatusCodeData",
     "QueryMultidomainsIPV6OrIPV4StatusCodeRequest",
     "QueryMultidomainsIPV6OrIPV4StatusCodeResponse",
     "QueryOriginStatusCodeDistributionRequest",
-    "QueryOriginStatusCodeDistributionRequestBacksrcOnly",
     "QueryOriginStatusCodeDistributionResponse",
     "QueryOriginStatusCodeDistributionResponseResult",
     "QueryRealTimeOriginStatusCodeRequest",
     "QueryRealTimeOriginStatusCodeResponse",
     "QueryRealTimeOriginStatusCodeResponseData",
     "QueryStatusCodeDistributionOfeachISPandProvinceRequest",
-    "QueryStatusCodeDistributionOfeachISPandProvinceResponse",
     "QueryStatusCodeDistributionRequest",
     "QueryStatusCodeDistributionResponse",
     "QueryStatusCodeDistributionResponseResult",
-    "QueryStatusCodeDistributionResponseResultStatusCodeData",
+    "QueryStatusCodeDistributioninCountriesData",
     "QueryStatusCodeDistributioninCountriesRequest",
     "QueryStatusCodeDistributioninCountriesResponse",
-    "QueryStatusCodeDistributioninCountriesResponseData",
-    "QueryStatusCodeDistributioninCountriesResponseDataCountryData",
     "ReportStatusCodeLogServiceRequest",
-    "ReportStatusCodeLogServiceResponse",
     "ReportStatusCodeRealTimeEdgeServiceRequest",
     "ReportStatusCodeRealTimeEdgeServiceResponse",
-    "ReportStatusCodeRealTimeEdgeServiceResponseResult",
-    "ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeData",
+    "ReportStatusCodeRealTimeEdgeServiceResult",
+    "StatusCodeData",
+    "StatusCodeDataList",
+    "StatusCodeOriginData",
 ]
 
 
 class QueryRealTimeOriginStatusCodeResponseData(ItemModel, kw_only=True):
-    """An item of ``QueryStatusCodeDistributionResponseResultStatusCodeData.request_data``, an item of ``QueryRealTimeOriginStatusCodeResponse.data``, an item of ``QueryISPProvinceStatusCodeResponseDataStatusCodeDataList.detail_list`` and 2 more."""
+    """An item of ``StatusCodeData.request_data``, an item of ``QueryRealTimeOriginStatusCodeResponse.data``, an item of ``StatusCodeDataList.detail_list`` and 2 more."""
 
     timestamp: str | None = None
     value: str | None = None
 
 
-class ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeData(ItemModel, kw_only=True):
-    """An item of ``QueryOriginStatusCodeDistributionResponseResult.status_code_origin_data``, an item of ``QueryIPV6StatusOfeachISPandProvinceResponseResultIspDataProvinceData.status_code_data``, an item of ``ReportStatusCodeRealTimeEdgeServiceResponseResult.status_code_data`` and 1 more."""
+class StatusCodeOriginData(ItemModel, kw_only=True):
+    """An item of ``QueryOriginStatusCodeDistributionResponseResult.status_code_origin_data``, an item of ``ProvinceData.status_code_data``, an item of ``ReportStatusCodeRealTimeEdgeServiceResult.status_code_data`` and 1 more."""
 
     status_code: str | None = None
     request_data: list[QueryRealTimeOriginStatusCodeResponseData] = msgspec.field(
@@ -70,42 +68,34 @@ class ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeData(ItemModel,
     )
 
 
-class QueryIPV6StatusOfeachISPandProvinceResponseResultIspDataProvinceData(ItemModel, kw_only=True):
-    """An item of ``QueryIPV6StatusOfeachISPandProvinceResponseResultIspData.province_data``."""
+class ProvinceData(ItemModel, kw_only=True):
+    """An item of ``IspData.province_data``."""
 
     province: str | None = None
-    status_code_data: list[ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeData] = (
-        msgspec.field(default_factory=list)
-    )
+    status_code_data: list[StatusCodeOriginData] = msgspec.field(default_factory=list)
 
 
-class QueryIPV6StatusOfeachISPandProvinceResponseResultIspData(ItemModel, kw_only=True):
-    """An item of ``QueryIPV6StatusOfeachISPandProvinceResponseResult.isp_data``."""
+class IspData(ItemModel, kw_only=True):
+    """An item of ``QueryIPV6StatusOfeachISPandProvinceResult.isp_data``."""
 
     isp: str | None = None
-    province_data: list[QueryIPV6StatusOfeachISPandProvinceResponseResultIspDataProvinceData] = (
-        msgspec.field(default_factory=list)
-    )
+    province_data: list[ProvinceData] = msgspec.field(default_factory=list)
 
 
-class QueryIPV6StatusOfeachISPandProvinceResponseResult(ItemModel, kw_only=True):
-    """An item of ``QueryStatusCodeDistributionOfeachISPandProvinceResponse.result``, an item of ``QueryIPV6StatusOfeachISPandProvinceResponse.result``."""
+class QueryIPV6StatusOfeachISPandProvinceResult(ItemModel, kw_only=True):
+    """An item of ``QueryIPV6StatusOfeachISPandProvinceResponse.result``."""
 
     domain: str | None = None
-    isp_data: list[QueryIPV6StatusOfeachISPandProvinceResponseResultIspData] = msgspec.field(
-        default_factory=list
-    )
+    isp_data: list[IspData] = msgspec.field(default_factory=list)
 
 
-class QueryStatusCodeDistributionOfeachISPandProvinceResponse(ResponseModel, kw_only=True):
-    """The answer of QueryStatusCodeDistributionOfeachISPandProvince."""
+class QueryIPV6StatusOfeachISPandProvinceResponse(ResponseModel, kw_only=True):
+    """The answer of QueryStatusCodeDistributionOfeachISPandProvince, QueryIPV6StatusOfeachISPandProvince."""
 
-    result: list[QueryIPV6StatusOfeachISPandProvinceResponseResult] = msgspec.field(
-        default_factory=list
-    )
+    result: list[QueryIPV6StatusOfeachISPandProvinceResult] = msgspec.field(default_factory=list)
 
 
-class QueryStatusCodeDistributionResponseResultStatusCodeData(ItemModel, kw_only=True):
+class StatusCodeData(ItemModel, kw_only=True):
     """An item of ``QueryStatusCodeDistributionResponseResult.status_code_data``."""
 
     status_code: str | None = None
@@ -120,9 +110,7 @@ class QueryStatusCodeDistributionResponseResult(ItemModel, kw_only=True):
     """An item of ``QueryStatusCodeDistributionResponse.result``."""
 
     domain: str | None = None
-    status_code_data: list[QueryStatusCodeDistributionResponseResultStatusCodeData] = msgspec.field(
-        default_factory=list
-    )
+    status_code_data: list[StatusCodeData] = msgspec.field(default_factory=list)
 
 
 class QueryStatusCodeDistributionResponse(ResponseModel, kw_only=True):
@@ -136,9 +124,7 @@ class QueryOriginStatusCodeDistributionResponseResult(ItemModel, kw_only=True):
 
     domain: str | None = None
     status_code_type: str | None = None
-    status_code_origin_data: list[
-        ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeData
-    ] = msgspec.field(default_factory=list)
+    status_code_origin_data: list[StatusCodeOriginData] = msgspec.field(default_factory=list)
 
 
 class QueryOriginStatusCodeDistributionResponse(ResponseModel, kw_only=True):
@@ -149,16 +135,8 @@ class QueryOriginStatusCodeDistributionResponse(ResponseModel, kw_only=True):
     )
 
 
-class QueryOriginStatusCodeDistributionRequestBacksrcOnly(ItemModel, kw_only=True):
+class BacksrcOnly(ItemModel, kw_only=True):
     """The ``backsrc_only`` of ``QueryOriginStatusCodeDistributionRequest``."""
-
-
-class QueryIPV6StatusOfeachISPandProvinceResponse(ResponseModel, kw_only=True):
-    """The answer of QueryIPV6StatusOfeachISPandProvince."""
-
-    result: list[QueryIPV6StatusOfeachISPandProvinceResponseResult] = msgspec.field(
-        default_factory=list
-    )
 
 
 class QueryRealTimeOriginStatusCodeResponse(ResponseModel, kw_only=True):
@@ -171,7 +149,7 @@ class QueryRealTimeOriginStatusCodeResponse(ResponseModel, kw_only=True):
     status_code_type: str | None = None
 
 
-class QueryISPProvinceStatusCodeResponseDataStatusCodeDataList(ItemModel, kw_only=True):
+class StatusCodeDataList(ItemModel, kw_only=True):
     """An item of ``QueryISPProvinceStatusCodeResponseData.status_code_data_list``."""
 
     status_code: str | None = None
@@ -181,36 +159,30 @@ class QueryISPProvinceStatusCodeResponseDataStatusCodeDataList(ItemModel, kw_onl
 
 
 class QueryISPProvinceStatusCodeResponseData(ItemModel, kw_only=True):
-    """An item of ``QueryISPProvinceStatusCodeResponse.data``, an item of ``ReportStatusCodeLogServiceResponse.data``."""
+    """An item of ``QueryISPProvinceStatusCodeResponse.data``."""
 
     domain: str | None = None
-    status_code_data_list: list[QueryISPProvinceStatusCodeResponseDataStatusCodeDataList] = (
-        msgspec.field(default_factory=list)
-    )
+    status_code_data_list: list[StatusCodeDataList] = msgspec.field(default_factory=list)
 
 
 class QueryISPProvinceStatusCodeResponse(ResponseModel, kw_only=True):
-    """The answer of QueryISPProvinceStatusCode."""
+    """The answer of QueryISPProvinceStatusCode, ReportStatusCodeLogService."""
 
     code: str | int | None = None
     message: str | None = None
     data: list[QueryISPProvinceStatusCodeResponseData] = msgspec.field(default_factory=list)
 
 
-class ReportStatusCodeRealTimeEdgeServiceResponseResult(ItemModel, kw_only=True):
+class ReportStatusCodeRealTimeEdgeServiceResult(ItemModel, kw_only=True):
     """An item of ``ReportStatusCodeRealTimeEdgeServiceResponse.result``."""
 
-    status_code_data: list[ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeData] = (
-        msgspec.field(default_factory=list)
-    )
+    status_code_data: list[StatusCodeOriginData] = msgspec.field(default_factory=list)
 
 
 class ReportStatusCodeRealTimeEdgeServiceResponse(ResponseModel, kw_only=True):
     """The answer of ReportStatusCodeRealTimeEdgeService."""
 
-    result: list[ReportStatusCodeRealTimeEdgeServiceResponseResult] = msgspec.field(
-        default_factory=list
-    )
+    result: list[ReportStatusCodeRealTimeEdgeServiceResult] = msgspec.field(default_factory=list)
 
 
 class QueryMultidomainsIPV6OrIPV4StatusCodeData(ItemModel, kw_only=True):
@@ -230,31 +202,19 @@ class QueryMultidomainsIPV6OrIPV4StatusCodeResponse(ResponseModel, kw_only=True)
     data: list[QueryMultidomainsIPV6OrIPV4StatusCodeData] = msgspec.field(default_factory=list)
 
 
-class ReportStatusCodeLogServiceResponse(ResponseModel, kw_only=True):
-    """The answer of ReportStatusCodeLogService."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: list[QueryISPProvinceStatusCodeResponseData] = msgspec.field(default_factory=list)
-
-
-class QueryStatusCodeDistributioninCountriesResponseDataCountryData(ItemModel, kw_only=True):
-    """An item of ``QueryStatusCodeDistributioninCountriesResponseData.country_data``."""
+class CountryData(ItemModel, kw_only=True):
+    """An item of ``QueryStatusCodeDistributioninCountriesData.country_data``."""
 
     country_code: str | None = None
     country_name: str | None = None
-    status_code_data: list[ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeData] = (
-        msgspec.field(default_factory=list)
-    )
+    status_code_data: list[StatusCodeOriginData] = msgspec.field(default_factory=list)
 
 
-class QueryStatusCodeDistributioninCountriesResponseData(ItemModel, kw_only=True):
+class QueryStatusCodeDistributioninCountriesData(ItemModel, kw_only=True):
     """An item of ``QueryStatusCodeDistributioninCountriesResponse.data``."""
 
     domain: str | None = None
-    country_data: list[QueryStatusCodeDistributioninCountriesResponseDataCountryData] = (
-        msgspec.field(default_factory=list)
-    )
+    country_data: list[CountryData] = msgspec.field(default_factory=list)
 
 
 class QueryStatusCodeDistributioninCountriesResponse(ResponseModel, kw_only=True):
@@ -262,9 +222,7 @@ class QueryStatusCodeDistributioninCountriesResponse(ResponseModel, kw_only=True
 
     code: str | int | None = None
     message: str | None = None
-    data: list[QueryStatusCodeDistributioninCountriesResponseData] = msgspec.field(
-        default_factory=list
-    )
+    data: list[QueryStatusCodeDistributioninCountriesData] = msgspec.field(default_factory=list)
 
 
 class QueryStatusCodeDistributionOfeachISPandProvinceRequest(RequestModel, kw_only=True):
@@ -299,7 +257,7 @@ class QueryOriginStatusCodeDistributionRequest(RequestModel, kw_only=True):
     domain: list[str]
     data_interval: str | None = None
     group_by: list[str] | None = None
-    backsrc_only: QueryOriginStatusCodeDistributionRequestBacksrcOnly | None = None
+    backsrc_only: BacksrcOnly | None = None
     query_by: str | None = None
 
 
@@ -377,3 +335,42 @@ class QueryStatusCodeDistributioninCountriesRequest(RequestModel, kw_only=True):
     data_interval: str | None = None
     country_code: list[str] | None = None
     group_by: list[str] | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "QueryIPV6StatusOfeachISPandProvinceResponseResult": ".:QueryIPV6StatusOfeachISPandProvinceResult",
+        "QueryIPV6StatusOfeachISPandProvinceResponseResultIspData": ".:IspData",
+        "QueryIPV6StatusOfeachISPandProvinceResponseResultIspDataProvinceData": ".:ProvinceData",
+        "QueryIPV6StatusOfeachISPandProvinceResponseResultIspDataProvinceDataStatusCodeData": ".:StatusCodeOriginData",
+        "QueryIPV6StatusOfeachISPandProvinceResponseResultIspDataProvinceDataStatusCodeDataRequestData": ".:QueryRealTimeOriginStatusCodeResponseData",
+        "QueryISPProvinceStatusCodeResponseDataStatusCodeDataList": ".:StatusCodeDataList",
+        "QueryISPProvinceStatusCodeResponseDataStatusCodeDataListDetailList": ".:QueryRealTimeOriginStatusCodeResponseData",
+        "QueryMultidomainsIPV6OrIPV4StatusCodeDataDetailList": ".:QueryRealTimeOriginStatusCodeResponseData",
+        "QueryOriginStatusCodeDistributionRequestBacksrcOnly": ".:BacksrcOnly",
+        "QueryOriginStatusCodeDistributionResponseResultStatusCodeOriginData": ".:StatusCodeOriginData",
+        "QueryOriginStatusCodeDistributionResponseResultStatusCodeOriginDataRequestData": ".:QueryRealTimeOriginStatusCodeResponseData",
+        "QueryStatusCodeDistributionOfeachISPandProvinceResponse": ".:QueryIPV6StatusOfeachISPandProvinceResponse",
+        "QueryStatusCodeDistributionOfeachISPandProvinceResponseResult": ".:QueryIPV6StatusOfeachISPandProvinceResult",
+        "QueryStatusCodeDistributionOfeachISPandProvinceResponseResultIspData": ".:IspData",
+        "QueryStatusCodeDistributionOfeachISPandProvinceResponseResultIspDataProvinceData": ".:ProvinceData",
+        "QueryStatusCodeDistributionOfeachISPandProvinceResponseResultIspDataProvinceDataStatusCodeData": ".:StatusCodeOriginData",
+        "QueryStatusCodeDistributionOfeachISPandProvinceResponseResultIspDataProvinceDataStatusCodeDataRequestData": ".:QueryRealTimeOriginStatusCodeResponseData",
+        "QueryStatusCodeDistributionResponseResultStatusCodeData": ".:StatusCodeData",
+        "QueryStatusCodeDistributionResponseResultStatusCodeDataRequestData": ".:QueryRealTimeOriginStatusCodeResponseData",
+        "QueryStatusCodeDistributioninCountriesResponseData": ".:QueryStatusCodeDistributioninCountriesData",
+        "QueryStatusCodeDistributioninCountriesResponseDataCountryData": ".:CountryData",
+        "QueryStatusCodeDistributioninCountriesResponseDataCountryDataStatusCodeData": ".:StatusCodeOriginData",
+        "QueryStatusCodeDistributioninCountriesResponseDataCountryDataStatusCodeDataRequestData": ".:QueryRealTimeOriginStatusCodeResponseData",
+        "ReportStatusCodeLogServiceResponse": ".:QueryISPProvinceStatusCodeResponse",
+        "ReportStatusCodeLogServiceResponseData": ".:QueryISPProvinceStatusCodeResponseData",
+        "ReportStatusCodeLogServiceResponseDataStatusCodeDataList": ".:StatusCodeDataList",
+        "ReportStatusCodeLogServiceResponseDataStatusCodeDataListDetailList": ".:QueryRealTimeOriginStatusCodeResponseData",
+        "ReportStatusCodeRealTimeEdgeServiceResponseResult": ".:ReportStatusCodeRealTimeEdgeServiceResult",
+        "ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeData": ".:StatusCodeOriginData",
+        "ReportStatusCodeRealTimeEdgeServiceResponseResultStatusCodeDataRequestData": ".:QueryRealTimeOriginStatusCodeResponseData",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

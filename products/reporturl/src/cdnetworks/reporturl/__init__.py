@@ -38,12 +38,11 @@ _MODULES = {
         "UrlReportsClient",
     ),
     ".models": (
-        "QueryFailedRequestsURLNumbersRankHourlyGranularityRequest",
+        "DateFromDateToDomainRequest",
+        "QueryFailedRequestsURLNumbersRankHourlyGranularityData",
         "QueryFailedRequestsURLNumbersRankHourlyGranularityResponse",
-        "QueryFailedRequestsURLNumbersRankHourlyGranularityResponseData",
-        "QuerySuccessfulRequestsURLNumbersRankHourlyGranularityRequest",
+        "QuerySuccessfulRequestsURLNumbersRankHourlyGranularityData",
         "QuerySuccessfulRequestsURLNumbersRankHourlyGranularityResponse",
-        "QuerySuccessfulRequestsURLNumbersRankHourlyGranularityResponseData",
         "QueryTopRankingUrlRequest",
         "QueryTopRankingUrlResponse",
         "ReportDomainRefererWebsiteServiceRequest",
@@ -55,6 +54,10 @@ _MODULES = {
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
     "AsyncReporturlClient": ".client:AsyncUrlReportsClient",
+    "QueryFailedRequestsURLNumbersRankHourlyGranularityRequest": ".models:DateFromDateToDomainRequest",
+    "QueryFailedRequestsURLNumbersRankHourlyGranularityResponseData": ".models:QueryFailedRequestsURLNumbersRankHourlyGranularityData",
+    "QuerySuccessfulRequestsURLNumbersRankHourlyGranularityRequest": ".models:DateFromDateToDomainRequest",
+    "QuerySuccessfulRequestsURLNumbersRankHourlyGranularityResponseData": ".models:QuerySuccessfulRequestsURLNumbersRankHourlyGranularityData",
     "ReporturlClient": ".client:UrlReportsClient",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

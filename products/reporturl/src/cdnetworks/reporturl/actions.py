@@ -12,9 +12,8 @@ from typing import Any
 from cdnetworks.core.action import Action, Envelope
 
 from .models import (
-    QueryFailedRequestsURLNumbersRankHourlyGranularityRequest,
+    DateFromDateToDomainRequest,
     QueryFailedRequestsURLNumbersRankHourlyGranularityResponse,
-    QuerySuccessfulRequestsURLNumbersRankHourlyGranularityRequest,
     QuerySuccessfulRequestsURLNumbersRankHourlyGranularityResponse,
     QueryTopRankingUrlRequest,
     QueryTopRankingUrlResponse,
@@ -39,13 +38,12 @@ QUERY_TOP_RANKING_URL: Action[QueryTopRankingUrlRequest, QueryTopRankingUrlRespo
 """QueryTopRankingUrl: ``POST /api/report/url/top``."""
 
 QUERY_FAILED_REQUESTS_URL_NUMBERS_RANK_HOURLY_GRANULARITY: Action[
-    QueryFailedRequestsURLNumbersRankHourlyGranularityRequest,
-    QueryFailedRequestsURLNumbersRankHourlyGranularityResponse,
+    DateFromDateToDomainRequest, QueryFailedRequestsURLNumbersRankHourlyGranularityResponse
 ] = Action(
     name="QueryFailedRequestsURLNumbersRankHourlyGranularity",
     method="POST",
     path="/api/report/url/fail/rank",
-    request=QueryFailedRequestsURLNumbersRankHourlyGranularityRequest,
+    request=DateFromDateToDomainRequest,
     response=QueryFailedRequestsURLNumbersRankHourlyGranularityResponse,
     product=PRODUCT,
     summary="QueryFailedRequestsURLNumbersRankHourlyGranularity: POST /api/report/url/fail/rank.",
@@ -56,13 +54,12 @@ QUERY_FAILED_REQUESTS_URL_NUMBERS_RANK_HOURLY_GRANULARITY: Action[
 """QueryFailedRequestsURLNumbersRankHourlyGranularity: ``POST /api/report/url/fail/rank``."""
 
 QUERY_SUCCESSFUL_REQUESTS_URL_NUMBERS_RANK_HOURLY_GRANULARITY: Action[
-    QuerySuccessfulRequestsURLNumbersRankHourlyGranularityRequest,
-    QuerySuccessfulRequestsURLNumbersRankHourlyGranularityResponse,
+    DateFromDateToDomainRequest, QuerySuccessfulRequestsURLNumbersRankHourlyGranularityResponse
 ] = Action(
     name="QuerySuccessfulRequestsURLNumbersRankHourlyGranularity",
     method="POST",
     path="/api/report/url/success/rank",
-    request=QuerySuccessfulRequestsURLNumbersRankHourlyGranularityRequest,
+    request=DateFromDateToDomainRequest,
     response=QuerySuccessfulRequestsURLNumbersRankHourlyGranularityResponse,
     product=PRODUCT,
     summary="QuerySuccessfulRequestsURLNumbersRankHourlyGranularity: POST /api/report/url/success/rank.",

@@ -18,9 +18,8 @@ from .actions import (
     REPORT_DOMAIN_REFERER_WEBSITE_SERVICE,
 )
 from .models import (
-    QueryFailedRequestsURLNumbersRankHourlyGranularityRequest,
+    DateFromDateToDomainRequest,
     QueryFailedRequestsURLNumbersRankHourlyGranularityResponse,
-    QuerySuccessfulRequestsURLNumbersRankHourlyGranularityRequest,
     QuerySuccessfulRequestsURLNumbersRankHourlyGranularityResponse,
     QueryTopRankingUrlRequest,
     QueryTopRankingUrlResponse,
@@ -70,7 +69,7 @@ class UrlReportsClient(ProductClient):
 
     def query_failed_requests_url_numbers_rank_hourly_granularity(
         self,
-        request: QueryFailedRequestsURLNumbersRankHourlyGranularityRequest | None = None,
+        request: DateFromDateToDomainRequest | None = None,
         /,
         *,
         date_from: str | None = None,
@@ -91,7 +90,7 @@ class UrlReportsClient(ProductClient):
 
     def query_successful_requests_url_numbers_rank_hourly_granularity(
         self,
-        request: QuerySuccessfulRequestsURLNumbersRankHourlyGranularityRequest | None = None,
+        request: DateFromDateToDomainRequest | None = None,
         /,
         *,
         date_from: str | None = None,
@@ -169,7 +168,7 @@ class AsyncUrlReportsClient(AsyncProductClient):
 
     async def query_failed_requests_url_numbers_rank_hourly_granularity(
         self,
-        request: QueryFailedRequestsURLNumbersRankHourlyGranularityRequest | None = None,
+        request: DateFromDateToDomainRequest | None = None,
         /,
         *,
         date_from: str | None = None,
@@ -190,7 +189,7 @@ class AsyncUrlReportsClient(AsyncProductClient):
 
     async def query_successful_requests_url_numbers_rank_hourly_granularity(
         self,
-        request: QuerySuccessfulRequestsURLNumbersRankHourlyGranularityRequest | None = None,
+        request: DateFromDateToDomainRequest | None = None,
         /,
         *,
         date_from: str | None = None,

@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 from msgspec import Meta
@@ -16,12 +16,11 @@ from msgspec import Meta
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
-    "QueryFailedRequestsURLNumbersRankHourlyGranularityRequest",
+    "DateFromDateToDomainRequest",
+    "QueryFailedRequestsURLNumbersRankHourlyGranularityData",
     "QueryFailedRequestsURLNumbersRankHourlyGranularityResponse",
-    "QueryFailedRequestsURLNumbersRankHourlyGranularityResponseData",
-    "QuerySuccessfulRequestsURLNumbersRankHourlyGranularityRequest",
+    "QuerySuccessfulRequestsURLNumbersRankHourlyGranularityData",
     "QuerySuccessfulRequestsURLNumbersRankHourlyGranularityResponse",
-    "QuerySuccessfulRequestsURLNumbersRankHourlyGranularityResponseData",
     "QueryTopRankingUrlRequest",
     "QueryTopRankingUrlResponse",
     "ReportDomainRefererWebsiteServiceRequest",
@@ -46,7 +45,7 @@ class QueryTopRankingUrlResponse(ResponseModel, kw_only=True):
     sc404: str | None = None
 
 
-class QueryFailedRequestsURLNumbersRankHourlyGranularityResponseData(ItemModel, kw_only=True):
+class QueryFailedRequestsURLNumbersRankHourlyGranularityData(ItemModel, kw_only=True):
     """An item of ``QueryFailedRequestsURLNumbersRankHourlyGranularityResponse.data``."""
 
     top: str | None = None
@@ -61,12 +60,12 @@ class QueryFailedRequestsURLNumbersRankHourlyGranularityResponse(ResponseModel, 
 
     code: str | int | None = None
     message: str | None = None
-    data: list[QueryFailedRequestsURLNumbersRankHourlyGranularityResponseData] = msgspec.field(
+    data: list[QueryFailedRequestsURLNumbersRankHourlyGranularityData] = msgspec.field(
         default_factory=list
     )
 
 
-class QuerySuccessfulRequestsURLNumbersRankHourlyGranularityResponseData(ItemModel, kw_only=True):
+class QuerySuccessfulRequestsURLNumbersRankHourlyGranularityData(ItemModel, kw_only=True):
     """An item of ``QuerySuccessfulRequestsURLNumbersRankHourlyGranularityResponse.data``."""
 
     top: str | None = None
@@ -80,7 +79,7 @@ class QuerySuccessfulRequestsURLNumbersRankHourlyGranularityResponse(ResponseMod
 
     code: str | int | None = None
     message: str | None = None
-    data: list[QuerySuccessfulRequestsURLNumbersRankHourlyGranularityResponseData] = msgspec.field(
+    data: list[QuerySuccessfulRequestsURLNumbersRankHourlyGranularityData] = msgspec.field(
         default_factory=list
     )
 
@@ -110,16 +109,8 @@ class QueryTopRankingUrlRequest(RequestModel, kw_only=True):
     order_by: str | None = None
 
 
-class QueryFailedRequestsURLNumbersRankHourlyGranularityRequest(RequestModel, kw_only=True):
-    """The arguments of QueryFailedRequestsURLNumbersRankHourlyGranularity (``POST /api/report/url/fail/rank``)."""
-
-    date_from: str | None = None
-    date_to: str | None = None
-    domain: list[str] | None = None
-
-
-class QuerySuccessfulRequestsURLNumbersRankHourlyGranularityRequest(RequestModel, kw_only=True):
-    """The arguments of QuerySuccessfulRequestsURLNumbersRankHourlyGranularity (``POST /api/report/url/success/rank``)."""
+class DateFromDateToDomainRequest(RequestModel, kw_only=True):
+    """The arguments of QueryFailedRequestsURLNumbersRankHourlyGranularity, QuerySuccessfulRequestsURLNumbersRankHourlyGranularity: the same fields."""
 
     date_from: str | None = None
     date_to: str | None = None
@@ -134,3 +125,16 @@ class ReportDomainRefererWebsiteServiceRequest(RequestModel, kw_only=True):
     domain: list[str] | None = None
     order_by: str | None = None
     top: int | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "QueryFailedRequestsURLNumbersRankHourlyGranularityRequest": ".:DateFromDateToDomainRequest",
+        "QueryFailedRequestsURLNumbersRankHourlyGranularityResponseData": ".:QueryFailedRequestsURLNumbersRankHourlyGranularityData",
+        "QuerySuccessfulRequestsURLNumbersRankHourlyGranularityRequest": ".:DateFromDateToDomainRequest",
+        "QuerySuccessfulRequestsURLNumbersRankHourlyGranularityResponseData": ".:QuerySuccessfulRequestsURLNumbersRankHourlyGranularityData",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -40,13 +40,12 @@ _MODULES = {
     ".models": (
         "QueryTotalNumberofUniqueIPUnderSingleDomainRequest",
         "QueryTotalNumberofUniqueIPUnderSingleDomainResponse",
-        "QueryTotalNumberofUniqueIPUnderSingleDomainResponseResult",
-        "QueryTotalNumberofUniqueIPUnderSingleDomainResponseResultDetails",
+        "QueryTotalNumberofUniqueIPUnderSingleDomainResult",
         "ReportVisitorCustomTopDailyServiceData",
         "ReportVisitorCustomTopDailyServiceRequest",
         "ReportVisitorCustomTopDailyServiceResponse",
+        "ResultDetails",
         "StatisticalAnalysisOfChinaMainlandProvincevisitorsData",
-        "StatisticalAnalysisOfChinaMainlandProvincevisitorsRequest",
         "StatisticalAnalysisOfChinaMainlandProvincevisitorsResponse",
         "StatisticalAnalysisOfCountriesData",
         "StatisticalAnalysisOfCountriesRequest",
@@ -57,6 +56,9 @@ _MODULES = {
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
     "AsyncReportvisitorClient": ".client:AsyncVisitorReportsClient",
+    "QueryTotalNumberofUniqueIPUnderSingleDomainResponseResult": ".models:QueryTotalNumberofUniqueIPUnderSingleDomainResult",
+    "QueryTotalNumberofUniqueIPUnderSingleDomainResponseResultDetails": ".models:ResultDetails",
     "ReportvisitorClient": ".client:VisitorReportsClient",
+    "StatisticalAnalysisOfChinaMainlandProvincevisitorsRequest": ".models:StatisticalAnalysisOfCountriesRequest",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

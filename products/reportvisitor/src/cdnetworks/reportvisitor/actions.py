@@ -16,7 +16,6 @@ from .models import (
     QueryTotalNumberofUniqueIPUnderSingleDomainResponse,
     ReportVisitorCustomTopDailyServiceRequest,
     ReportVisitorCustomTopDailyServiceResponse,
-    StatisticalAnalysisOfChinaMainlandProvincevisitorsRequest,
     StatisticalAnalysisOfChinaMainlandProvincevisitorsResponse,
     StatisticalAnalysisOfCountriesRequest,
     StatisticalAnalysisOfCountriesResponse,
@@ -42,13 +41,13 @@ QUERY_TOTAL_NUMBEROF_UNIQUE_IP_UNDER_SINGLE_DOMAIN: Action[
 """QueryTotalNumberofUniqueIPUnderSingleDomain: ``POST /api/report/visitor/total/stream``."""
 
 STATISTICAL_ANALYSIS_OF_CHINA_MAINLAND_PROVINCEVISITORS: Action[
-    StatisticalAnalysisOfChinaMainlandProvincevisitorsRequest,
+    StatisticalAnalysisOfCountriesRequest,
     StatisticalAnalysisOfChinaMainlandProvincevisitorsResponse,
 ] = Action(
     name="StatisticalAnalysisOfChinaMainlandProvincevisitors",
     method="POST",
     path="/api/report/visit/analysis/combine/province",
-    request=StatisticalAnalysisOfChinaMainlandProvincevisitorsRequest,
+    request=StatisticalAnalysisOfCountriesRequest,
     response=StatisticalAnalysisOfChinaMainlandProvincevisitorsResponse,
     product=PRODUCT,
     summary="StatisticalAnalysisOfChinaMainlandProvincevisitors: POST /api/report/visit/analysis/combine/province.",

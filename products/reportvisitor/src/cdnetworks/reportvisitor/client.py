@@ -24,7 +24,6 @@ from .models import (
     QueryTotalNumberofUniqueIPUnderSingleDomainResponse,
     ReportVisitorCustomTopDailyServiceRequest,
     ReportVisitorCustomTopDailyServiceResponse,
-    StatisticalAnalysisOfChinaMainlandProvincevisitorsRequest,
     StatisticalAnalysisOfChinaMainlandProvincevisitorsResponse,
     StatisticalAnalysisOfCountriesRequest,
     StatisticalAnalysisOfCountriesResponse,
@@ -84,7 +83,7 @@ class VisitorReportsClient(ProductClient):
 
     def statistical_analysis_of_china_mainland_province_visitors(
         self,
-        request: StatisticalAnalysisOfChinaMainlandProvincevisitorsRequest | None = None,
+        request: StatisticalAnalysisOfCountriesRequest | None = None,
         /,
         *,
         date_from: str | None = None,
@@ -223,7 +222,7 @@ class AsyncVisitorReportsClient(AsyncProductClient):
 
     async def statistical_analysis_of_china_mainland_province_visitors(
         self,
-        request: StatisticalAnalysisOfChinaMainlandProvincevisitorsRequest | None = None,
+        request: StatisticalAnalysisOfCountriesRequest | None = None,
         /,
         *,
         date_from: str | None = None,

@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 from msgspec import Meta
@@ -18,13 +18,12 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 __all__ = [
     "QueryTotalNumberofUniqueIPUnderSingleDomainRequest",
     "QueryTotalNumberofUniqueIPUnderSingleDomainResponse",
-    "QueryTotalNumberofUniqueIPUnderSingleDomainResponseResult",
-    "QueryTotalNumberofUniqueIPUnderSingleDomainResponseResultDetails",
+    "QueryTotalNumberofUniqueIPUnderSingleDomainResult",
     "ReportVisitorCustomTopDailyServiceData",
     "ReportVisitorCustomTopDailyServiceRequest",
     "ReportVisitorCustomTopDailyServiceResponse",
+    "ResultDetails",
     "StatisticalAnalysisOfChinaMainlandProvincevisitorsData",
-    "StatisticalAnalysisOfChinaMainlandProvincevisitorsRequest",
     "StatisticalAnalysisOfChinaMainlandProvincevisitorsResponse",
     "StatisticalAnalysisOfCountriesData",
     "StatisticalAnalysisOfCountriesRequest",
@@ -32,27 +31,25 @@ __all__ = [
 ]
 
 
-class QueryTotalNumberofUniqueIPUnderSingleDomainResponseResultDetails(ItemModel, kw_only=True):
-    """An item of ``QueryTotalNumberofUniqueIPUnderSingleDomainResponseResult.details``."""
+class ResultDetails(ItemModel, kw_only=True):
+    """An item of ``QueryTotalNumberofUniqueIPUnderSingleDomainResult.details``."""
 
     stream: str | None = None
     timestamp: str | None = None
     total: int | None = None
 
 
-class QueryTotalNumberofUniqueIPUnderSingleDomainResponseResult(ItemModel, kw_only=True):
+class QueryTotalNumberofUniqueIPUnderSingleDomainResult(ItemModel, kw_only=True):
     """An item of ``QueryTotalNumberofUniqueIPUnderSingleDomainResponse.result``."""
 
     domain: str | None = None
-    details: list[QueryTotalNumberofUniqueIPUnderSingleDomainResponseResultDetails] = msgspec.field(
-        default_factory=list
-    )
+    details: list[ResultDetails] = msgspec.field(default_factory=list)
 
 
 class QueryTotalNumberofUniqueIPUnderSingleDomainResponse(ResponseModel, kw_only=True):
     """The answer of QueryTotalNumberofUniqueIPUnderSingleDomain."""
 
-    result: list[QueryTotalNumberofUniqueIPUnderSingleDomainResponseResult] = msgspec.field(
+    result: list[QueryTotalNumberofUniqueIPUnderSingleDomainResult] = msgspec.field(
         default_factory=list
     )
 
@@ -131,18 +128,8 @@ class QueryTotalNumberofUniqueIPUnderSingleDomainRequest(RequestModel, kw_only=T
     date_to: str
 
 
-class StatisticalAnalysisOfChinaMainlandProvincevisitorsRequest(RequestModel, kw_only=True):
-    """The arguments of StatisticalAnalysisOfChinaMainlandProvincevisitors (``POST /api/report/visit/analysis/combine/province``)."""
-
-    date_from: str | None = None
-    date_to: str | None = None
-    domain: list[str] | None = None
-    order_by: str | None = None
-    area_code: list[str] | None = None
-
-
 class StatisticalAnalysisOfCountriesRequest(RequestModel, kw_only=True):
-    """The arguments of StatisticalAnalysisOfCountries (``POST /api/report/visit/analysis/combine/country``)."""
+    """The arguments of StatisticalAnalysisOfChinaMainlandProvincevisitors, StatisticalAnalysisOfCountries: the same fields."""
 
     date_from: str | None = None
     date_to: str | None = None
@@ -159,3 +146,15 @@ class ReportVisitorCustomTopDailyServiceRequest(RequestModel, kw_only=True):
     domain: list[str] | None = None
     top: str | None = None
     order_by: str | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "QueryTotalNumberofUniqueIPUnderSingleDomainResponseResult": ".:QueryTotalNumberofUniqueIPUnderSingleDomainResult",
+        "QueryTotalNumberofUniqueIPUnderSingleDomainResponseResultDetails": ".:ResultDetails",
+        "StatisticalAnalysisOfChinaMainlandProvincevisitorsRequest": ".:StatisticalAnalysisOfCountriesRequest",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

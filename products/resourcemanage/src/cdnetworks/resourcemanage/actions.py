@@ -16,32 +16,23 @@ from .models import (
     CreateServerGroupResponse,
     CreateServerRequest,
     CreateServerResponse,
-    DeleteServergroupRequest,
-    DeleteServergroupResponse,
+    DataCodeMessageResponse,
     DeleteServerRequest,
     DeleteServerResponse,
+    EmptyRequest,
     EnableHealthCheckWhitelistRequest,
-    EnableHealthCheckWhitelistResponse,
-    GetCvListRequest,
     GetCvListResponse,
-    GetHealthCheckAgentListRequest,
     GetHealthCheckAgentListResponse,
-    GetHealthCheckerListRequest,
     GetHealthCheckerListResponse,
-    GetHealthCheckWhitelistRequest,
     GetHealthCheckWhitelistResponse,
     GetIspListRequest,
-    GetIspListResponse,
     GetRegionListRequest,
-    GetRegionListResponse,
-    GetServerGroupListRequest,
     GetServerGroupListResponse,
     GetServerListByServerGroupRequest,
     GetServerListByServerGroupResponse,
-    GetSpecifiedServergroupRequest,
     GetSpecifiedServergroupResponse,
+    ServergroupIdRequest,
     UpdateServergroupRequest,
-    UpdateServergroupResponse,
     UpdateServerRequest,
     UpdateServerResponse,
     VMPQueryBandwidthRequest,
@@ -93,11 +84,11 @@ VMP_QUERY_BANDWIDTH: Action[VMPQueryBandwidthRequest, VMPQueryBandwidthResponse]
 )
 """VMPQueryBandwidth: ``POST /vmp/redundant-bandwidth``."""
 
-GET_SERVER_GROUP_LIST: Action[GetServerGroupListRequest, GetServerGroupListResponse] = Action(
+GET_SERVER_GROUP_LIST: Action[EmptyRequest, GetServerGroupListResponse] = Action(
     name="GetServerGroupList",
     method="GET",
     path="/api/clouddns/servergroups",
-    request=GetServerGroupListRequest,
+    request=EmptyRequest,
     response=GetServerGroupListResponse,
     product=PRODUCT,
     summary="GetServerGroupList: GET /api/clouddns/servergroups.",
@@ -105,13 +96,11 @@ GET_SERVER_GROUP_LIST: Action[GetServerGroupListRequest, GetServerGroupListRespo
 )
 """GetServerGroupList: ``GET /api/clouddns/servergroups``."""
 
-GET_SPECIFIED_SERVERGROUP: Action[
-    GetSpecifiedServergroupRequest, GetSpecifiedServergroupResponse
-] = Action(
+GET_SPECIFIED_SERVERGROUP: Action[ServergroupIdRequest, GetSpecifiedServergroupResponse] = Action(
     name="GetSpecifiedServergroup",
     method="GET",
     path="/api/clouddns/servergroups/{servergroupId}",
-    request=GetSpecifiedServergroupRequest,
+    request=ServergroupIdRequest,
     response=GetSpecifiedServergroupResponse,
     product=PRODUCT,
     summary="GetSpecifiedServergroup: GET /api/clouddns/servergroups/{servergroupId}.",
@@ -133,12 +122,12 @@ CREATE_SERVER_GROUP: Action[CreateServerGroupRequest, CreateServerGroupResponse]
 )
 """CreateServerGroup: ``POST /api/clouddns/servergroups``."""
 
-UPDATE_SERVERGROUP: Action[UpdateServergroupRequest, UpdateServergroupResponse] = Action(
+UPDATE_SERVERGROUP: Action[UpdateServergroupRequest, CreateServerGroupResponse] = Action(
     name="UpdateServergroup",
     method="PUT",
     path="/api/clouddns/servergroups/{servergroupId}",
     request=UpdateServergroupRequest,
-    response=UpdateServergroupResponse,
+    response=CreateServerGroupResponse,
     product=PRODUCT,
     summary="UpdateServergroup: PUT /api/clouddns/servergroups/{servergroupId}.",
     query=(),
@@ -147,12 +136,12 @@ UPDATE_SERVERGROUP: Action[UpdateServergroupRequest, UpdateServergroupResponse] 
 )
 """UpdateServergroup: ``PUT /api/clouddns/servergroups/{servergroupId}``."""
 
-DELETE_SERVERGROUP: Action[DeleteServergroupRequest, DeleteServergroupResponse] = Action(
+DELETE_SERVERGROUP: Action[ServergroupIdRequest, DataCodeMessageResponse] = Action(
     name="DeleteServergroup",
     method="DELETE",
     path="/api/clouddns/servergroups/{servergroupId}",
-    request=DeleteServergroupRequest,
-    response=DeleteServergroupResponse,
+    request=ServergroupIdRequest,
+    response=DataCodeMessageResponse,
     product=PRODUCT,
     summary="DeleteServergroup: DELETE /api/clouddns/servergroups/{servergroupId}.",
     query=(),
@@ -217,11 +206,11 @@ DELETE_SERVER: Action[DeleteServerRequest, DeleteServerResponse] = Action(
 )
 """DeleteServer: ``DELETE /api/clouddns/servergroups/{servergroupId}/servers/{serverId}``."""
 
-GET_HEALTH_CHECKER_LIST: Action[GetHealthCheckerListRequest, GetHealthCheckerListResponse] = Action(
+GET_HEALTH_CHECKER_LIST: Action[EmptyRequest, GetHealthCheckerListResponse] = Action(
     name="GetHealthCheckerList",
     method="GET",
     path="/api/clouddns/infra/healthcheckers",
-    request=GetHealthCheckerListRequest,
+    request=EmptyRequest,
     response=GetHealthCheckerListResponse,
     product=PRODUCT,
     summary="GetHealthCheckerList: GET /api/clouddns/infra/healthcheckers.",
@@ -229,11 +218,11 @@ GET_HEALTH_CHECKER_LIST: Action[GetHealthCheckerListRequest, GetHealthCheckerLis
 )
 """GetHealthCheckerList: ``GET /api/clouddns/infra/healthcheckers``."""
 
-GET_CV_LIST: Action[GetCvListRequest, GetCvListResponse] = Action(
+GET_CV_LIST: Action[EmptyRequest, GetCvListResponse] = Action(
     name="GetCvList",
     method="GET",
     path="/api/clouddns/cvs",
-    request=GetCvListRequest,
+    request=EmptyRequest,
     response=GetCvListResponse,
     product=PRODUCT,
     summary="GetCvList: GET /api/clouddns/cvs.",
@@ -241,37 +230,35 @@ GET_CV_LIST: Action[GetCvListRequest, GetCvListResponse] = Action(
 )
 """GetCvList: ``GET /api/clouddns/cvs``."""
 
-GET_REGION_LIST: Action[GetRegionListRequest, GetRegionListResponse] = Action(
+GET_REGION_LIST: Action[GetRegionListRequest, GetCvListResponse] = Action(
     name="GetRegionList",
     method="GET",
     path="/api/clouddns/regions",
     request=GetRegionListRequest,
-    response=GetRegionListResponse,
+    response=GetCvListResponse,
     product=PRODUCT,
     summary="GetRegionList: GET /api/clouddns/regions.",
     envelope=Envelope(code="code", message="message", success=("0",)),
 )
 """GetRegionList: ``GET /api/clouddns/regions``."""
 
-GET_ISP_LIST: Action[GetIspListRequest, GetIspListResponse] = Action(
+GET_ISP_LIST: Action[GetIspListRequest, GetCvListResponse] = Action(
     name="GetIspList",
     method="GET",
     path="/api/clouddns/isps",
     request=GetIspListRequest,
-    response=GetIspListResponse,
+    response=GetCvListResponse,
     product=PRODUCT,
     summary="GetIspList: GET /api/clouddns/isps.",
     envelope=Envelope(code="code", message="message", success=("0",)),
 )
 """GetIspList: ``GET /api/clouddns/isps``."""
 
-GET_HEALTH_CHECK_AGENT_LIST: Action[
-    GetHealthCheckAgentListRequest, GetHealthCheckAgentListResponse
-] = Action(
+GET_HEALTH_CHECK_AGENT_LIST: Action[EmptyRequest, GetHealthCheckAgentListResponse] = Action(
     name="GetHealthCheckAgentList",
     method="GET",
     path="/api/clouddns/infra/healthcheckers/iplist",
-    request=GetHealthCheckAgentListRequest,
+    request=EmptyRequest,
     response=GetHealthCheckAgentListResponse,
     product=PRODUCT,
     summary="GetHealthCheckAgentList: GET /api/clouddns/infra/healthcheckers/iplist.",
@@ -280,13 +267,13 @@ GET_HEALTH_CHECK_AGENT_LIST: Action[
 """GetHealthCheckAgentList: ``GET /api/clouddns/infra/healthcheckers/iplist``."""
 
 ENABLE_HEALTH_CHECK_WHITELIST: Action[
-    EnableHealthCheckWhitelistRequest, EnableHealthCheckWhitelistResponse
+    EnableHealthCheckWhitelistRequest, DataCodeMessageResponse
 ] = Action(
     name="EnableHealthCheckWhitelist",
     method="POST",
     path="/api/clouddns/infra/healthcheckers/whitelist",
     request=EnableHealthCheckWhitelistRequest,
-    response=EnableHealthCheckWhitelistResponse,
+    response=DataCodeMessageResponse,
     product=PRODUCT,
     summary="EnableHealthCheckWhitelist: POST /api/clouddns/infra/healthcheckers/whitelist.",
     query=(),
@@ -295,13 +282,11 @@ ENABLE_HEALTH_CHECK_WHITELIST: Action[
 )
 """EnableHealthCheckWhitelist: ``POST /api/clouddns/infra/healthcheckers/whitelist``."""
 
-GET_HEALTH_CHECK_WHITELIST: Action[
-    GetHealthCheckWhitelistRequest, GetHealthCheckWhitelistResponse
-] = Action(
+GET_HEALTH_CHECK_WHITELIST: Action[EmptyRequest, GetHealthCheckWhitelistResponse] = Action(
     name="GetHealthCheckWhitelist",
     method="GET",
     path="/api/clouddns/infra/healthcheckers/whitelist",
-    request=GetHealthCheckWhitelistRequest,
+    request=EmptyRequest,
     response=GetHealthCheckWhitelistResponse,
     product=PRODUCT,
     summary="GetHealthCheckWhitelist: GET /api/clouddns/infra/healthcheckers/whitelist.",

@@ -40,32 +40,23 @@ from .models import (
     CreateServerRequest,
     CreateServerRequestHealthcheckers,
     CreateServerResponse,
-    DeleteServergroupRequest,
-    DeleteServergroupResponse,
+    DataCodeMessageResponse,
     DeleteServerRequest,
     DeleteServerResponse,
+    EmptyRequest,
     EnableHealthCheckWhitelistRequest,
-    EnableHealthCheckWhitelistResponse,
-    GetCvListRequest,
     GetCvListResponse,
-    GetHealthCheckAgentListRequest,
     GetHealthCheckAgentListResponse,
-    GetHealthCheckerListRequest,
     GetHealthCheckerListResponse,
-    GetHealthCheckWhitelistRequest,
     GetHealthCheckWhitelistResponse,
     GetIspListRequest,
-    GetIspListResponse,
     GetRegionListRequest,
-    GetRegionListResponse,
-    GetServerGroupListRequest,
     GetServerGroupListResponse,
     GetServerListByServerGroupRequest,
     GetServerListByServerGroupResponse,
-    GetSpecifiedServergroupRequest,
     GetSpecifiedServergroupResponse,
+    ServergroupIdRequest,
     UpdateServergroupRequest,
-    UpdateServergroupResponse,
     UpdateServerRequest,
     UpdateServerResponse,
     VMPQueryBandwidthRequest,
@@ -150,7 +141,7 @@ class ResourceManagementClient(ProductClient):
 
     def get_server_group_list(
         self,
-        request: GetServerGroupListRequest | None = None,
+        request: EmptyRequest | None = None,
         /,
     ) -> GetServerGroupListResponse:
         """GetServerGroupList: ``GET /api/clouddns/servergroups``."""
@@ -158,7 +149,7 @@ class ResourceManagementClient(ProductClient):
 
     @overload
     def get_specified_server_group(
-        self, request: GetSpecifiedServergroupRequest, /
+        self, request: ServergroupIdRequest, /
     ) -> GetSpecifiedServergroupResponse: ...
     @overload
     def get_specified_server_group(
@@ -168,7 +159,7 @@ class ResourceManagementClient(ProductClient):
     ) -> GetSpecifiedServergroupResponse: ...
     def get_specified_server_group(
         self,
-        request: GetSpecifiedServergroupRequest | None = None,
+        request: ServergroupIdRequest | None = None,
         *,
         servergroup_id: int | None = None,
     ) -> GetSpecifiedServergroupResponse:
@@ -210,7 +201,7 @@ class ResourceManagementClient(ProductClient):
     @overload
     def update_server_group(
         self, request: UpdateServergroupRequest, /
-    ) -> UpdateServergroupResponse: ...
+    ) -> CreateServerGroupResponse: ...
     @overload
     def update_server_group(
         self,
@@ -219,7 +210,7 @@ class ResourceManagementClient(ProductClient):
         region: str,
         is_enabled: bool,
         servergroup_id: int,
-    ) -> UpdateServergroupResponse: ...
+    ) -> CreateServerGroupResponse: ...
     def update_server_group(
         self,
         request: UpdateServergroupRequest | None = None,
@@ -228,7 +219,7 @@ class ResourceManagementClient(ProductClient):
         region: str | None = None,
         is_enabled: bool | None = None,
         servergroup_id: int | None = None,
-    ) -> UpdateServergroupResponse:
+    ) -> CreateServerGroupResponse:
         """UpdateServergroup: ``PUT /api/clouddns/servergroups/{servergroupId}``."""
         return self.core.call(
             UPDATE_SERVERGROUP,
@@ -240,21 +231,19 @@ class ResourceManagementClient(ProductClient):
         )
 
     @overload
-    def delete_server_group(
-        self, request: DeleteServergroupRequest, /
-    ) -> DeleteServergroupResponse: ...
+    def delete_server_group(self, request: ServergroupIdRequest, /) -> DataCodeMessageResponse: ...
     @overload
     def delete_server_group(
         self,
         *,
         servergroup_id: int,
-    ) -> DeleteServergroupResponse: ...
+    ) -> DataCodeMessageResponse: ...
     def delete_server_group(
         self,
-        request: DeleteServergroupRequest | None = None,
+        request: ServergroupIdRequest | None = None,
         *,
         servergroup_id: int | None = None,
-    ) -> DeleteServergroupResponse:
+    ) -> DataCodeMessageResponse:
         """DeleteServergroup: ``DELETE /api/clouddns/servergroups/{servergroupId}``."""
         return self.core.call(DELETE_SERVERGROUP, request, servergroup_id=servergroup_id)
 
@@ -388,7 +377,7 @@ class ResourceManagementClient(ProductClient):
 
     def get_health_checker_list(
         self,
-        request: GetHealthCheckerListRequest | None = None,
+        request: EmptyRequest | None = None,
         /,
     ) -> GetHealthCheckerListResponse:
         """GetHealthCheckerList: ``GET /api/clouddns/infra/healthcheckers``."""
@@ -396,7 +385,7 @@ class ResourceManagementClient(ProductClient):
 
     def get_cv_list(
         self,
-        request: GetCvListRequest | None = None,
+        request: EmptyRequest | None = None,
         /,
     ) -> GetCvListResponse:
         """GetCvList: ``GET /api/clouddns/cvs``."""
@@ -408,7 +397,7 @@ class ResourceManagementClient(ProductClient):
         /,
         *,
         parent_id: str | None = None,
-    ) -> GetRegionListResponse:
+    ) -> GetCvListResponse:
         """GetRegionList: ``GET /api/clouddns/regions``."""
         return self.core.call(GET_REGION_LIST, request, parent_id=parent_id)
 
@@ -418,13 +407,13 @@ class ResourceManagementClient(ProductClient):
         /,
         *,
         name: str | None = None,
-    ) -> GetIspListResponse:
+    ) -> GetCvListResponse:
         """GetIspList: ``GET /api/clouddns/isps``."""
         return self.core.call(GET_ISP_LIST, request, name=name)
 
     def get_health_check_agent_list(
         self,
-        request: GetHealthCheckAgentListRequest | None = None,
+        request: EmptyRequest | None = None,
         /,
     ) -> GetHealthCheckAgentListResponse:
         """GetHealthCheckAgentList: ``GET /api/clouddns/infra/healthcheckers/iplist``."""
@@ -433,21 +422,21 @@ class ResourceManagementClient(ProductClient):
     @overload
     def enable_health_check_whitelist(
         self, request: EnableHealthCheckWhitelistRequest, /
-    ) -> EnableHealthCheckWhitelistResponse: ...
+    ) -> DataCodeMessageResponse: ...
     @overload
     def enable_health_check_whitelist(
         self,
         *,
         enable: str,
         ips: list[str] | None = None,
-    ) -> EnableHealthCheckWhitelistResponse: ...
+    ) -> DataCodeMessageResponse: ...
     def enable_health_check_whitelist(
         self,
         request: EnableHealthCheckWhitelistRequest | None = None,
         *,
         enable: str | None = None,
         ips: list[str] | None = None,
-    ) -> EnableHealthCheckWhitelistResponse:
+    ) -> DataCodeMessageResponse:
         """EnableHealthCheckWhitelist: ``POST /api/clouddns/infra/healthcheckers/whitelist``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -456,7 +445,7 @@ class ResourceManagementClient(ProductClient):
 
     def get_health_check_whitelist(
         self,
-        request: GetHealthCheckWhitelistRequest | None = None,
+        request: EmptyRequest | None = None,
         /,
     ) -> GetHealthCheckWhitelistResponse:
         """GetHealthCheckWhitelist: ``GET /api/clouddns/infra/healthcheckers/whitelist``."""
@@ -469,12 +458,12 @@ class ResourceManagementClient(ProductClient):
         renamed("get_specified_servergroup", "get_specified_server_group")
         return self.get_specified_server_group(*args, **kwargs)
 
-    def update_servergroup(self, *args: Any, **kwargs: Any) -> UpdateServergroupResponse:
+    def update_servergroup(self, *args: Any, **kwargs: Any) -> CreateServerGroupResponse:
         """Deprecated alias of `update_server_group` (renamed in 0.2; removed in 1.0)."""
         renamed("update_servergroup", "update_server_group")
         return self.update_server_group(*args, **kwargs)
 
-    def delete_servergroup(self, *args: Any, **kwargs: Any) -> DeleteServergroupResponse:
+    def delete_servergroup(self, *args: Any, **kwargs: Any) -> DataCodeMessageResponse:
         """Deprecated alias of `delete_server_group` (renamed in 0.2; removed in 1.0)."""
         renamed("delete_servergroup", "delete_server_group")
         return self.delete_server_group(*args, **kwargs)
@@ -545,7 +534,7 @@ class AsyncResourceManagementClient(AsyncProductClient):
 
     async def get_server_group_list(
         self,
-        request: GetServerGroupListRequest | None = None,
+        request: EmptyRequest | None = None,
         /,
     ) -> GetServerGroupListResponse:
         """GetServerGroupList: ``GET /api/clouddns/servergroups``."""
@@ -553,7 +542,7 @@ class AsyncResourceManagementClient(AsyncProductClient):
 
     @overload
     async def get_specified_server_group(
-        self, request: GetSpecifiedServergroupRequest, /
+        self, request: ServergroupIdRequest, /
     ) -> GetSpecifiedServergroupResponse: ...
     @overload
     async def get_specified_server_group(
@@ -563,7 +552,7 @@ class AsyncResourceManagementClient(AsyncProductClient):
     ) -> GetSpecifiedServergroupResponse: ...
     async def get_specified_server_group(
         self,
-        request: GetSpecifiedServergroupRequest | None = None,
+        request: ServergroupIdRequest | None = None,
         *,
         servergroup_id: int | None = None,
     ) -> GetSpecifiedServergroupResponse:
@@ -607,7 +596,7 @@ class AsyncResourceManagementClient(AsyncProductClient):
     @overload
     async def update_server_group(
         self, request: UpdateServergroupRequest, /
-    ) -> UpdateServergroupResponse: ...
+    ) -> CreateServerGroupResponse: ...
     @overload
     async def update_server_group(
         self,
@@ -616,7 +605,7 @@ class AsyncResourceManagementClient(AsyncProductClient):
         region: str,
         is_enabled: bool,
         servergroup_id: int,
-    ) -> UpdateServergroupResponse: ...
+    ) -> CreateServerGroupResponse: ...
     async def update_server_group(
         self,
         request: UpdateServergroupRequest | None = None,
@@ -625,7 +614,7 @@ class AsyncResourceManagementClient(AsyncProductClient):
         region: str | None = None,
         is_enabled: bool | None = None,
         servergroup_id: int | None = None,
-    ) -> UpdateServergroupResponse:
+    ) -> CreateServerGroupResponse:
         """UpdateServergroup: ``PUT /api/clouddns/servergroups/{servergroupId}``."""
         return await self.core.call(
             UPDATE_SERVERGROUP,
@@ -638,20 +627,20 @@ class AsyncResourceManagementClient(AsyncProductClient):
 
     @overload
     async def delete_server_group(
-        self, request: DeleteServergroupRequest, /
-    ) -> DeleteServergroupResponse: ...
+        self, request: ServergroupIdRequest, /
+    ) -> DataCodeMessageResponse: ...
     @overload
     async def delete_server_group(
         self,
         *,
         servergroup_id: int,
-    ) -> DeleteServergroupResponse: ...
+    ) -> DataCodeMessageResponse: ...
     async def delete_server_group(
         self,
-        request: DeleteServergroupRequest | None = None,
+        request: ServergroupIdRequest | None = None,
         *,
         servergroup_id: int | None = None,
-    ) -> DeleteServergroupResponse:
+    ) -> DataCodeMessageResponse:
         """DeleteServergroup: ``DELETE /api/clouddns/servergroups/{servergroupId}``."""
         return await self.core.call(DELETE_SERVERGROUP, request, servergroup_id=servergroup_id)
 
@@ -785,7 +774,7 @@ class AsyncResourceManagementClient(AsyncProductClient):
 
     async def get_health_checker_list(
         self,
-        request: GetHealthCheckerListRequest | None = None,
+        request: EmptyRequest | None = None,
         /,
     ) -> GetHealthCheckerListResponse:
         """GetHealthCheckerList: ``GET /api/clouddns/infra/healthcheckers``."""
@@ -793,7 +782,7 @@ class AsyncResourceManagementClient(AsyncProductClient):
 
     async def get_cv_list(
         self,
-        request: GetCvListRequest | None = None,
+        request: EmptyRequest | None = None,
         /,
     ) -> GetCvListResponse:
         """GetCvList: ``GET /api/clouddns/cvs``."""
@@ -805,7 +794,7 @@ class AsyncResourceManagementClient(AsyncProductClient):
         /,
         *,
         parent_id: str | None = None,
-    ) -> GetRegionListResponse:
+    ) -> GetCvListResponse:
         """GetRegionList: ``GET /api/clouddns/regions``."""
         return await self.core.call(GET_REGION_LIST, request, parent_id=parent_id)
 
@@ -815,13 +804,13 @@ class AsyncResourceManagementClient(AsyncProductClient):
         /,
         *,
         name: str | None = None,
-    ) -> GetIspListResponse:
+    ) -> GetCvListResponse:
         """GetIspList: ``GET /api/clouddns/isps``."""
         return await self.core.call(GET_ISP_LIST, request, name=name)
 
     async def get_health_check_agent_list(
         self,
-        request: GetHealthCheckAgentListRequest | None = None,
+        request: EmptyRequest | None = None,
         /,
     ) -> GetHealthCheckAgentListResponse:
         """GetHealthCheckAgentList: ``GET /api/clouddns/infra/healthcheckers/iplist``."""
@@ -830,21 +819,21 @@ class AsyncResourceManagementClient(AsyncProductClient):
     @overload
     async def enable_health_check_whitelist(
         self, request: EnableHealthCheckWhitelistRequest, /
-    ) -> EnableHealthCheckWhitelistResponse: ...
+    ) -> DataCodeMessageResponse: ...
     @overload
     async def enable_health_check_whitelist(
         self,
         *,
         enable: str,
         ips: list[str] | None = None,
-    ) -> EnableHealthCheckWhitelistResponse: ...
+    ) -> DataCodeMessageResponse: ...
     async def enable_health_check_whitelist(
         self,
         request: EnableHealthCheckWhitelistRequest | None = None,
         *,
         enable: str | None = None,
         ips: list[str] | None = None,
-    ) -> EnableHealthCheckWhitelistResponse:
+    ) -> DataCodeMessageResponse:
         """EnableHealthCheckWhitelist: ``POST /api/clouddns/infra/healthcheckers/whitelist``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -853,7 +842,7 @@ class AsyncResourceManagementClient(AsyncProductClient):
 
     async def get_health_check_whitelist(
         self,
-        request: GetHealthCheckWhitelistRequest | None = None,
+        request: EmptyRequest | None = None,
         /,
     ) -> GetHealthCheckWhitelistResponse:
         """GetHealthCheckWhitelist: ``GET /api/clouddns/infra/healthcheckers/whitelist``."""
@@ -866,12 +855,12 @@ class AsyncResourceManagementClient(AsyncProductClient):
         renamed("get_specified_servergroup", "get_specified_server_group")
         return await self.get_specified_server_group(*args, **kwargs)
 
-    async def update_servergroup(self, *args: Any, **kwargs: Any) -> UpdateServergroupResponse:
+    async def update_servergroup(self, *args: Any, **kwargs: Any) -> CreateServerGroupResponse:
         """Deprecated alias of `update_server_group` (renamed in 0.2; removed in 1.0)."""
         renamed("update_servergroup", "update_server_group")
         return await self.update_server_group(*args, **kwargs)
 
-    async def delete_servergroup(self, *args: Any, **kwargs: Any) -> DeleteServergroupResponse:
+    async def delete_servergroup(self, *args: Any, **kwargs: Any) -> DataCodeMessageResponse:
         """Deprecated alias of `delete_server_group` (renamed in 0.2; removed in 1.0)."""
         renamed("delete_servergroup", "delete_server_group")
         return await self.delete_server_group(*args, **kwargs)

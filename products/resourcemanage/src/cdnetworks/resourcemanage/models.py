@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import msgspec
 
@@ -23,41 +23,32 @@ __all__ = [
     "CreateServerRequestHealthcheckers",
     "CreateServerResponse",
     "CreateServerResponseData",
+    "DataCodeMessageResponse",
     "DeleteServerRequest",
     "DeleteServerResponse",
-    "DeleteServergroupRequest",
-    "DeleteServergroupResponse",
+    "EmptyRequest",
     "EnableHealthCheckWhitelistRequest",
-    "EnableHealthCheckWhitelistResponse",
-    "GetCvListRequest",
     "GetCvListResponse",
     "GetCvListResponseData",
-    "GetHealthCheckAgentListRequest",
     "GetHealthCheckAgentListResponse",
     "GetHealthCheckAgentListResponseData",
     "GetHealthCheckAgentListResponseDataIps",
-    "GetHealthCheckWhitelistRequest",
     "GetHealthCheckWhitelistResponse",
     "GetHealthCheckWhitelistResponseData",
-    "GetHealthCheckerListRequest",
     "GetHealthCheckerListResponse",
     "GetHealthCheckerListResponseData",
     "GetIspListRequest",
-    "GetIspListResponse",
     "GetRegionListRequest",
-    "GetRegionListResponse",
-    "GetServerGroupListRequest",
     "GetServerGroupListResponse",
     "GetServerGroupListResponseData",
     "GetServerGroupListResponseDataServers",
     "GetServerListByServerGroupRequest",
     "GetServerListByServerGroupResponse",
-    "GetSpecifiedServergroupRequest",
     "GetSpecifiedServergroupResponse",
+    "ServergroupIdRequest",
     "UpdateServerRequest",
     "UpdateServerResponse",
     "UpdateServergroupRequest",
-    "UpdateServergroupResponse",
     "VMPQueryBandwidthNode",
     "VMPQueryBandwidthNodeBw",
     "VMPQueryBandwidthRequest",
@@ -189,7 +180,7 @@ class GetSpecifiedServergroupResponse(ResponseModel, kw_only=True):
 
 
 class CreateServerGroupResponseData(ItemModel, kw_only=True):
-    """The ``data`` of ``CreateServerGroupResponse``, the ``data`` of ``UpdateServergroupResponse``."""
+    """The ``data`` of ``CreateServerGroupResponse``."""
 
     servergroup_id: int | None = None
     servergroup_name: str | None = None
@@ -199,23 +190,15 @@ class CreateServerGroupResponseData(ItemModel, kw_only=True):
 
 
 class CreateServerGroupResponse(ResponseModel, kw_only=True):
-    """The answer of CreateServerGroup."""
+    """The answer of CreateServerGroup, UpdateServergroup."""
 
     data: CreateServerGroupResponseData | None = None
     code: str | int | None = None
     message: str | None = None
 
 
-class UpdateServergroupResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateServergroup."""
-
-    data: CreateServerGroupResponseData | None = None
-    code: str | int | None = None
-    message: str | None = None
-
-
-class DeleteServergroupResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteServergroup."""
+class DataCodeMessageResponse(ResponseModel, kw_only=True):
+    """The answer of DeleteServergroup, EnableHealthCheckWhitelist."""
 
     data: str | None = None
     code: str | int | None = None
@@ -284,30 +267,14 @@ class GetHealthCheckerListResponse(ResponseModel, kw_only=True):
 
 
 class GetCvListResponseData(ItemModel, kw_only=True):
-    """An item of ``GetCvListResponse.data``, an item of ``GetRegionListResponse.data``, an item of ``GetIspListResponse.data``."""
+    """An item of ``GetCvListResponse.data``."""
 
     id: str | None = None
     name: str | None = None
 
 
 class GetCvListResponse(ResponseModel, kw_only=True):
-    """The answer of GetCvList."""
-
-    data: list[GetCvListResponseData] = msgspec.field(default_factory=list)
-    code: str | int | None = None
-    message: str | None = None
-
-
-class GetRegionListResponse(ResponseModel, kw_only=True):
-    """The answer of GetRegionList."""
-
-    data: list[GetCvListResponseData] = msgspec.field(default_factory=list)
-    code: str | int | None = None
-    message: str | None = None
-
-
-class GetIspListResponse(ResponseModel, kw_only=True):
-    """The answer of GetIspList."""
+    """The answer of GetCvList, GetRegionList, GetIspList."""
 
     data: list[GetCvListResponseData] = msgspec.field(default_factory=list)
     code: str | int | None = None
@@ -332,14 +299,6 @@ class GetHealthCheckAgentListResponse(ResponseModel, kw_only=True):
     """The answer of GetHealthCheckAgentList."""
 
     data: list[GetHealthCheckAgentListResponseData] = msgspec.field(default_factory=list)
-    code: str | int | None = None
-    message: str | None = None
-
-
-class EnableHealthCheckWhitelistResponse(ResponseModel, kw_only=True):
-    """The answer of EnableHealthCheckWhitelist."""
-
-    data: str | None = None
     code: str | int | None = None
     message: str | None = None
 
@@ -390,12 +349,12 @@ class VMPQueryBandwidthRequest(RequestModel, kw_only=True):
     node_names: list[str] | None = None
 
 
-class GetServerGroupListRequest(RequestModel, kw_only=True):
-    """The arguments of GetServerGroupList (``GET /api/clouddns/servergroups``)."""
+class EmptyRequest(RequestModel, kw_only=True):
+    """The arguments of GetServerGroupList, GetHealthCheckerList, GetCvList and 2 more: the same fields."""
 
 
-class GetSpecifiedServergroupRequest(RequestModel, kw_only=True):
-    """The arguments of GetSpecifiedServergroup (``GET /api/clouddns/servergroups/{servergroupId}``)."""
+class ServergroupIdRequest(RequestModel, kw_only=True):
+    """The arguments of GetSpecifiedServergroup, DeleteServergroup: the same fields."""
 
     servergroup_id: int
 
@@ -414,12 +373,6 @@ class UpdateServergroupRequest(RequestModel, kw_only=True):
     servergroup_name: str
     region: str
     is_enabled: bool
-    servergroup_id: int
-
-
-class DeleteServergroupRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteServergroup (``DELETE /api/clouddns/servergroups/{servergroupId}``)."""
-
     servergroup_id: int
 
 
@@ -461,14 +414,6 @@ class DeleteServerRequest(RequestModel, kw_only=True):
     server_id: int
 
 
-class GetHealthCheckerListRequest(RequestModel, kw_only=True):
-    """The arguments of GetHealthCheckerList (``GET /api/clouddns/infra/healthcheckers``)."""
-
-
-class GetCvListRequest(RequestModel, kw_only=True):
-    """The arguments of GetCvList (``GET /api/clouddns/cvs``)."""
-
-
 class GetRegionListRequest(RequestModel, kw_only=True):
     """The arguments of GetRegionList (``GET /api/clouddns/regions``)."""
 
@@ -481,10 +426,6 @@ class GetIspListRequest(RequestModel, kw_only=True):
     name: str | None = None
 
 
-class GetHealthCheckAgentListRequest(RequestModel, kw_only=True):
-    """The arguments of GetHealthCheckAgentList (``GET /api/clouddns/infra/healthcheckers/iplist``)."""
-
-
 class EnableHealthCheckWhitelistRequest(RequestModel, kw_only=True):
     """The arguments of EnableHealthCheckWhitelist (``POST /api/clouddns/infra/healthcheckers/whitelist``)."""
 
@@ -492,5 +433,35 @@ class EnableHealthCheckWhitelistRequest(RequestModel, kw_only=True):
     ips: list[str] | None = None
 
 
-class GetHealthCheckWhitelistRequest(RequestModel, kw_only=True):
-    """The arguments of GetHealthCheckWhitelist (``GET /api/clouddns/infra/healthcheckers/whitelist``)."""
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "CreateServerResponseDataHealthcheckers": ".:GetHealthCheckerListResponseData",
+        "DeleteServergroupRequest": ".:ServergroupIdRequest",
+        "DeleteServergroupResponse": ".:DataCodeMessageResponse",
+        "EnableHealthCheckWhitelistResponse": ".:DataCodeMessageResponse",
+        "GetCvListRequest": ".:EmptyRequest",
+        "GetHealthCheckAgentListRequest": ".:EmptyRequest",
+        "GetHealthCheckWhitelistRequest": ".:EmptyRequest",
+        "GetHealthCheckerListRequest": ".:EmptyRequest",
+        "GetIspListResponse": ".:GetCvListResponse",
+        "GetIspListResponseData": ".:GetCvListResponseData",
+        "GetRegionListResponse": ".:GetCvListResponse",
+        "GetRegionListResponseData": ".:GetCvListResponseData",
+        "GetServerGroupListRequest": ".:EmptyRequest",
+        "GetServerGroupListResponseDataServersHealthcheckers": ".:GetHealthCheckerListResponseData",
+        "GetServerListByServerGroupResponseData": ".:CreateServerResponseData",
+        "GetServerListByServerGroupResponseDataHealthcheckers": ".:GetHealthCheckerListResponseData",
+        "GetSpecifiedServergroupRequest": ".:ServergroupIdRequest",
+        "GetSpecifiedServergroupResponseData": ".:GetServerGroupListResponseData",
+        "GetSpecifiedServergroupResponseDataServers": ".:GetServerGroupListResponseDataServers",
+        "GetSpecifiedServergroupResponseDataServersHealthcheckers": ".:GetHealthCheckerListResponseData",
+        "UpdateServerRequestHealthcheckers": ".:CreateServerRequestHealthcheckers",
+        "UpdateServerResponseData": ".:CreateServerResponseData",
+        "UpdateServerResponseDataHealthcheckers": ".:GetHealthCheckerListResponseData",
+        "UpdateServergroupResponse": ".:CreateServerGroupResponse",
+        "UpdateServergroupResponseData": ".:CreateServerGroupResponseData",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -38,22 +38,23 @@ _MODULES = {
         "ScenarioManagementClient",
     ),
     ".models": (
+        "CodeMessageDataResponse",
         "CreateSceneData",
         "CreateSceneRequest",
         "CreateSceneResponse",
         "DeleteSceneRequest",
-        "DeleteSceneResponse",
         "GetSceneListRequest",
         "GetSceneListResponse",
         "GetSceneListScene",
         "SceneEditRequest",
-        "SceneEditResponse",
     ),
     ".product": ("SCENARIOSMANAGEMENT",),
 }
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
     "AsyncScenariosmanagementClient": ".client:AsyncScenarioManagementClient",
+    "DeleteSceneResponse": ".models:CodeMessageDataResponse",
     "ScenariosmanagementClient": ".client:ScenarioManagementClient",
+    "SceneEditResponse": ".models:CodeMessageDataResponse",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

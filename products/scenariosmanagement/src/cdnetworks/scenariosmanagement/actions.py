@@ -12,14 +12,13 @@ from typing import Any
 from cdnetworks.core.action import Action, Envelope
 
 from .models import (
+    CodeMessageDataResponse,
     CreateSceneRequest,
     CreateSceneResponse,
     DeleteSceneRequest,
-    DeleteSceneResponse,
     GetSceneListRequest,
     GetSceneListResponse,
     SceneEditRequest,
-    SceneEditResponse,
 )
 
 PRODUCT = "scenariosmanagement"
@@ -38,12 +37,12 @@ CREATE_SCENE: Action[CreateSceneRequest, CreateSceneResponse] = Action(
 )
 """CreateScene: ``POST /live/channelManage/createScene``."""
 
-SCENE_EDIT: Action[SceneEditRequest, SceneEditResponse] = Action(
+SCENE_EDIT: Action[SceneEditRequest, CodeMessageDataResponse] = Action(
     name="SceneEdit",
     method="POST",
     path="/live/channelManage/sceneEdit",
     request=SceneEditRequest,
-    response=SceneEditResponse,
+    response=CodeMessageDataResponse,
     product=PRODUCT,
     summary="SceneEdit: POST /live/channelManage/sceneEdit.",
     query=(),
@@ -52,12 +51,12 @@ SCENE_EDIT: Action[SceneEditRequest, SceneEditResponse] = Action(
 )
 """SceneEdit: ``POST /live/channelManage/sceneEdit``."""
 
-DELETE_SCENE: Action[DeleteSceneRequest, DeleteSceneResponse] = Action(
+DELETE_SCENE: Action[DeleteSceneRequest, CodeMessageDataResponse] = Action(
     name="DeleteScene",
     method="POST",
     path="/live/channelManage/deleteScene",
     request=DeleteSceneRequest,
-    response=DeleteSceneResponse,
+    response=CodeMessageDataResponse,
     product=PRODUCT,
     summary="DeleteScene: POST /live/channelManage/deleteScene.",
     query=(),

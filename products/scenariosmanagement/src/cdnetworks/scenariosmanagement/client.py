@@ -20,14 +20,13 @@ from .actions import (
     SCENE_EDIT,
 )
 from .models import (
+    CodeMessageDataResponse,
     CreateSceneRequest,
     CreateSceneResponse,
     DeleteSceneRequest,
-    DeleteSceneResponse,
     GetSceneListRequest,
     GetSceneListResponse,
     SceneEditRequest,
-    SceneEditResponse,
 )
 
 __all__ = [
@@ -68,21 +67,21 @@ class ScenarioManagementClient(ProductClient):
         return self.core.call(CREATE_SCENE, request, scene_name=scene_name)
 
     @overload
-    def scene_edit(self, request: SceneEditRequest, /) -> SceneEditResponse: ...
+    def scene_edit(self, request: SceneEditRequest, /) -> CodeMessageDataResponse: ...
     @overload
     def scene_edit(
         self,
         *,
         scene_name: str,
         scene_id: str,
-    ) -> SceneEditResponse: ...
+    ) -> CodeMessageDataResponse: ...
     def scene_edit(
         self,
         request: SceneEditRequest | None = None,
         *,
         scene_name: str | None = None,
         scene_id: str | None = None,
-    ) -> SceneEditResponse:
+    ) -> CodeMessageDataResponse:
         """SceneEdit: ``POST /live/channelManage/sceneEdit``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -90,19 +89,19 @@ class ScenarioManagementClient(ProductClient):
         return self.core.call(SCENE_EDIT, request, scene_name=scene_name, scene_id=scene_id)
 
     @overload
-    def delete_scene(self, request: DeleteSceneRequest, /) -> DeleteSceneResponse: ...
+    def delete_scene(self, request: DeleteSceneRequest, /) -> CodeMessageDataResponse: ...
     @overload
     def delete_scene(
         self,
         *,
         scene_ids: list[str],
-    ) -> DeleteSceneResponse: ...
+    ) -> CodeMessageDataResponse: ...
     def delete_scene(
         self,
         request: DeleteSceneRequest | None = None,
         *,
         scene_ids: list[str] | None = None,
-    ) -> DeleteSceneResponse:
+    ) -> CodeMessageDataResponse:
         """DeleteScene: ``POST /live/channelManage/deleteScene``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -166,21 +165,21 @@ class AsyncScenarioManagementClient(AsyncProductClient):
         return await self.core.call(CREATE_SCENE, request, scene_name=scene_name)
 
     @overload
-    async def scene_edit(self, request: SceneEditRequest, /) -> SceneEditResponse: ...
+    async def scene_edit(self, request: SceneEditRequest, /) -> CodeMessageDataResponse: ...
     @overload
     async def scene_edit(
         self,
         *,
         scene_name: str,
         scene_id: str,
-    ) -> SceneEditResponse: ...
+    ) -> CodeMessageDataResponse: ...
     async def scene_edit(
         self,
         request: SceneEditRequest | None = None,
         *,
         scene_name: str | None = None,
         scene_id: str | None = None,
-    ) -> SceneEditResponse:
+    ) -> CodeMessageDataResponse:
         """SceneEdit: ``POST /live/channelManage/sceneEdit``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -188,19 +187,19 @@ class AsyncScenarioManagementClient(AsyncProductClient):
         return await self.core.call(SCENE_EDIT, request, scene_name=scene_name, scene_id=scene_id)
 
     @overload
-    async def delete_scene(self, request: DeleteSceneRequest, /) -> DeleteSceneResponse: ...
+    async def delete_scene(self, request: DeleteSceneRequest, /) -> CodeMessageDataResponse: ...
     @overload
     async def delete_scene(
         self,
         *,
         scene_ids: list[str],
-    ) -> DeleteSceneResponse: ...
+    ) -> CodeMessageDataResponse: ...
     async def delete_scene(
         self,
         request: DeleteSceneRequest | None = None,
         *,
         scene_ids: list[str] | None = None,
-    ) -> DeleteSceneResponse:
+    ) -> CodeMessageDataResponse:
         """DeleteScene: ``POST /live/channelManage/deleteScene``.
 
         Not idempotent: not retried once the request may have reached the server.

@@ -8,21 +8,22 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
+    "CodeMessageDataResponse",
     "CreateSceneData",
     "CreateSceneRequest",
     "CreateSceneResponse",
     "DeleteSceneRequest",
-    "DeleteSceneResponse",
     "GetSceneListRequest",
     "GetSceneListResponse",
     "GetSceneListScene",
     "SceneEditRequest",
-    "SceneEditResponse",
 ]
 
 
@@ -40,16 +41,8 @@ class CreateSceneResponse(ResponseModel, kw_only=True):
     data: CreateSceneData | None = None
 
 
-class SceneEditResponse(ResponseModel, kw_only=True):
-    """The answer of SceneEdit."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: str | None = None
-
-
-class DeleteSceneResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteScene."""
+class CodeMessageDataResponse(ResponseModel, kw_only=True):
+    """The answer of SceneEdit, DeleteScene."""
 
     code: str | int | None = None
     message: str | None = None
@@ -101,3 +94,14 @@ class GetSceneListRequest(RequestModel, kw_only=True):
     list_order: int | None = None
     page_index: int | None = None
     page_size: int | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "DeleteSceneResponse": ".:CodeMessageDataResponse",
+        "SceneEditResponse": ".:CodeMessageDataResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

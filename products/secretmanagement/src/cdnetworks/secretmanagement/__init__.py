@@ -41,14 +41,13 @@ _MODULES = {
     ".models": (
         "CreateASecretRequest",
         "CreateASecretResponse",
-        "DeleteASecretRequest",
         "DeleteASecretResponse",
         "GetAListOfSecretsRequest",
         "GetAListOfSecretsResponse",
         "GetAListOfSecretsResponseSecrets",
-        "GetASecretRequest",
         "GetASecretResponse",
         "GetASecretResponseUsageInStaging",
+        "SecretIdRequest",
         "UpdateASecretRequest",
         "UpdateASecretResponse",
     ),
@@ -57,6 +56,8 @@ _MODULES = {
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
     "AsyncSecretmanagementClient": ".client:AsyncSecretManagementClient",
+    "DeleteASecretRequest": ".models:SecretIdRequest",
+    "GetASecretRequest": ".models:SecretIdRequest",
     "GetASecretResponseUsageInProduction": ".models:GetASecretResponseUsageInStaging",
     "SecretmanagementClient": ".client:SecretManagementClient",
 }

@@ -14,12 +14,11 @@ from cdnetworks.core.action import Action
 from .models import (
     CreateASecretRequest,
     CreateASecretResponse,
-    DeleteASecretRequest,
     DeleteASecretResponse,
     GetAListOfSecretsRequest,
     GetAListOfSecretsResponse,
-    GetASecretRequest,
     GetASecretResponse,
+    SecretIdRequest,
     UpdateASecretRequest,
     UpdateASecretResponse,
 )
@@ -52,11 +51,11 @@ GET_A_LIST_OF_SECRETS: Action[GetAListOfSecretsRequest, GetAListOfSecretsRespons
 )
 """GetAListOfSecrets: ``GET /cdn/secrets``."""
 
-GET_A_SECRET: Action[GetASecretRequest, GetASecretResponse] = Action(
+GET_A_SECRET: Action[SecretIdRequest, GetASecretResponse] = Action(
     name="GetASecret",
     method="GET",
     path="/cdn/secrets/{secretId}",
-    request=GetASecretRequest,
+    request=SecretIdRequest,
     response=GetASecretResponse,
     product=PRODUCT,
     summary="GetASecret: GET /cdn/secrets/{secretId}.",
@@ -77,11 +76,11 @@ UPDATE_A_SECRET: Action[UpdateASecretRequest, UpdateASecretResponse] = Action(
 )
 """UpdateASecret: ``PATCH /cdn/secrets/{secretId}``."""
 
-DELETE_A_SECRET: Action[DeleteASecretRequest, DeleteASecretResponse] = Action(
+DELETE_A_SECRET: Action[SecretIdRequest, DeleteASecretResponse] = Action(
     name="DeleteASecret",
     method="DELETE",
     path="/cdn/secrets/{secretId}",
-    request=DeleteASecretRequest,
+    request=SecretIdRequest,
     response=DeleteASecretResponse,
     product=PRODUCT,
     summary="DeleteASecret: DELETE /cdn/secrets/{secretId}.",

@@ -23,12 +23,11 @@ from .actions import (
 from .models import (
     CreateASecretRequest,
     CreateASecretResponse,
-    DeleteASecretRequest,
     DeleteASecretResponse,
     GetAListOfSecretsRequest,
     GetAListOfSecretsResponse,
-    GetASecretRequest,
     GetASecretResponse,
+    SecretIdRequest,
     UpdateASecretRequest,
     UpdateASecretResponse,
 )
@@ -91,7 +90,7 @@ class SecretManagementClient(ProductClient):
         )
 
     @overload
-    def get_a_secret(self, request: GetASecretRequest, /) -> GetASecretResponse: ...
+    def get_a_secret(self, request: SecretIdRequest, /) -> GetASecretResponse: ...
     @overload
     def get_a_secret(
         self,
@@ -100,7 +99,7 @@ class SecretManagementClient(ProductClient):
     ) -> GetASecretResponse: ...
     def get_a_secret(
         self,
-        request: GetASecretRequest | None = None,
+        request: SecretIdRequest | None = None,
         *,
         secret_id: str | None = None,
     ) -> GetASecretResponse:
@@ -138,7 +137,7 @@ class SecretManagementClient(ProductClient):
         )
 
     @overload
-    def delete_a_secret(self, request: DeleteASecretRequest, /) -> DeleteASecretResponse: ...
+    def delete_a_secret(self, request: SecretIdRequest, /) -> DeleteASecretResponse: ...
     @overload
     def delete_a_secret(
         self,
@@ -147,7 +146,7 @@ class SecretManagementClient(ProductClient):
     ) -> DeleteASecretResponse: ...
     def delete_a_secret(
         self,
-        request: DeleteASecretRequest | None = None,
+        request: SecretIdRequest | None = None,
         *,
         secret_id: str | None = None,
     ) -> DeleteASecretResponse:
@@ -204,7 +203,7 @@ class AsyncSecretManagementClient(AsyncProductClient):
         )
 
     @overload
-    async def get_a_secret(self, request: GetASecretRequest, /) -> GetASecretResponse: ...
+    async def get_a_secret(self, request: SecretIdRequest, /) -> GetASecretResponse: ...
     @overload
     async def get_a_secret(
         self,
@@ -213,7 +212,7 @@ class AsyncSecretManagementClient(AsyncProductClient):
     ) -> GetASecretResponse: ...
     async def get_a_secret(
         self,
-        request: GetASecretRequest | None = None,
+        request: SecretIdRequest | None = None,
         *,
         secret_id: str | None = None,
     ) -> GetASecretResponse:
@@ -251,7 +250,7 @@ class AsyncSecretManagementClient(AsyncProductClient):
         )
 
     @overload
-    async def delete_a_secret(self, request: DeleteASecretRequest, /) -> DeleteASecretResponse: ...
+    async def delete_a_secret(self, request: SecretIdRequest, /) -> DeleteASecretResponse: ...
     @overload
     async def delete_a_secret(
         self,
@@ -260,7 +259,7 @@ class AsyncSecretManagementClient(AsyncProductClient):
     ) -> DeleteASecretResponse: ...
     async def delete_a_secret(
         self,
-        request: DeleteASecretRequest | None = None,
+        request: SecretIdRequest | None = None,
         *,
         secret_id: str | None = None,
     ) -> DeleteASecretResponse:

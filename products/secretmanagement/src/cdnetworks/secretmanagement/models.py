@@ -8,6 +8,8 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
@@ -15,14 +17,13 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 __all__ = [
     "CreateASecretRequest",
     "CreateASecretResponse",
-    "DeleteASecretRequest",
     "DeleteASecretResponse",
     "GetAListOfSecretsRequest",
     "GetAListOfSecretsResponse",
     "GetAListOfSecretsResponseSecrets",
-    "GetASecretRequest",
     "GetASecretResponse",
     "GetASecretResponseUsageInStaging",
+    "SecretIdRequest",
     "UpdateASecretRequest",
     "UpdateASecretResponse",
 ]
@@ -89,8 +90,8 @@ class GetAListOfSecretsRequest(RequestModel, kw_only=True):
     search: str | None = None
 
 
-class GetASecretRequest(RequestModel, kw_only=True):
-    """The arguments of GetASecret (``GET /cdn/secrets/{secretId}``)."""
+class SecretIdRequest(RequestModel, kw_only=True):
+    """The arguments of GetASecret, DeleteASecret: the same fields."""
 
     secret_id: str
 
@@ -110,13 +111,19 @@ class UpdateASecretResponse(ResponseModel, kw_only=True):
     status_code: int = 0
 
 
-class DeleteASecretRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteASecret (``DELETE /cdn/secrets/{secretId}``)."""
-
-    secret_id: str
-
-
 class DeleteASecretResponse(ResponseModel, kw_only=True):
     """The answer of DeleteASecret: no JSON body, only the status and headers."""
 
     status_code: int = 0
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "DeleteASecretRequest": ".:SecretIdRequest",
+        "GetASecretRequest": ".:SecretIdRequest",
+        "GetASecretResponseUsageInProduction": ".:GetASecretResponseUsageInStaging",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

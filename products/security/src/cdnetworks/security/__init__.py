@@ -54,17 +54,13 @@ _MODULES = {
         "AddSecurityGroupRulesRequestSecurityGroupRules",
         "AddSecurityGroupRulesResponse",
         "AddSecurityGroupRulesResponseData",
-        "AddSecurityGroupRulesResponseDataSecurityGroupRules",
-        "DeleteSecurityGroupRequest",
-        "DeleteSecurityGroupResponse",
-        "DeletionSecurityGroupRulesRequest",
-        "DeletionSecurityGroupRulesResponse",
+        "CodeMessageDataResponse",
         "EditSecurityGroupRequest",
         "EditSecurityGroupRequestSecurityGroup",
-        "EditSecurityGroupResponse",
         "EditSecurityGroupRulesRequest",
         "EditSecurityGroupRulesRequestSecurityGroupRule",
-        "EditSecurityGroupRulesResponse",
+        "IdRequest",
+        "Rules",
         "VMPBindSecurityGroupRequest",
         "VMPBindSecurityGroupRequestBindInfo",
         "VMPBindSecurityGroupResponse",
@@ -88,6 +84,13 @@ _MODULES = {
 }
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
-    "VMPQuerySecurityGroupResponseDataSecurityGroupsRules": ".models:AddSecurityGroupRulesResponseDataSecurityGroupRules",
+    "AddSecurityGroupRulesResponseDataSecurityGroupRules": ".models:Rules",
+    "DeleteSecurityGroupRequest": ".models:IdRequest",
+    "DeleteSecurityGroupResponse": ".models:CodeMessageDataResponse",
+    "DeletionSecurityGroupRulesRequest": ".models:IdRequest",
+    "DeletionSecurityGroupRulesResponse": ".models:CodeMessageDataResponse",
+    "EditSecurityGroupResponse": ".models:CodeMessageDataResponse",
+    "EditSecurityGroupRulesResponse": ".models:CodeMessageDataResponse",
+    "VMPQuerySecurityGroupResponseDataSecurityGroupsRules": ".models:Rules",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

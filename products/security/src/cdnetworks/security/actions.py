@@ -16,14 +16,10 @@ from .models import (
     AddSecurityGroupResponse,
     AddSecurityGroupRulesRequest,
     AddSecurityGroupRulesResponse,
-    DeleteSecurityGroupRequest,
-    DeleteSecurityGroupResponse,
-    DeletionSecurityGroupRulesRequest,
-    DeletionSecurityGroupRulesResponse,
+    CodeMessageDataResponse,
     EditSecurityGroupRequest,
-    EditSecurityGroupResponse,
     EditSecurityGroupRulesRequest,
-    EditSecurityGroupRulesResponse,
+    IdRequest,
     VMPBindSecurityGroupRequest,
     VMPBindSecurityGroupResponse,
     VMPCreateSSHKeyRequest,
@@ -107,14 +103,12 @@ VMP_BIND_SECURITY_GROUP: Action[VMPBindSecurityGroupRequest, VMPBindSecurityGrou
 )
 """VMPBindSecurityGroup: ``PUT /vmp/security-group/server``."""
 
-DELETION_SECURITY_GROUP_RULES: Action[
-    DeletionSecurityGroupRulesRequest, DeletionSecurityGroupRulesResponse
-] = Action(
+DELETION_SECURITY_GROUP_RULES: Action[IdRequest, CodeMessageDataResponse] = Action(
     name="DeletionSecurityGroupRules",
     method="DELETE",
     path="/vmp/security-group/rule/{id}",
-    request=DeletionSecurityGroupRulesRequest,
-    response=DeletionSecurityGroupRulesResponse,
+    request=IdRequest,
+    response=CodeMessageDataResponse,
     product=PRODUCT,
     summary="DeletionSecurityGroupRules: DELETE /vmp/security-group/rule/{id}.",
     query=(),
@@ -123,19 +117,17 @@ DELETION_SECURITY_GROUP_RULES: Action[
 )
 """DeletionSecurityGroupRules: ``DELETE /vmp/security-group/rule/{id}``."""
 
-EDIT_SECURITY_GROUP_RULES: Action[EditSecurityGroupRulesRequest, EditSecurityGroupRulesResponse] = (
-    Action(
-        name="EditSecurityGroupRules",
-        method="PUT",
-        path="/vmp/security-group/rule",
-        request=EditSecurityGroupRulesRequest,
-        response=EditSecurityGroupRulesResponse,
-        product=PRODUCT,
-        summary="EditSecurityGroupRules: PUT /vmp/security-group/rule.",
-        query=(),
-        body=("securityGroupRule",),
-        envelope=Envelope(code="code", message="message", success=("0", "200")),
-    )
+EDIT_SECURITY_GROUP_RULES: Action[EditSecurityGroupRulesRequest, CodeMessageDataResponse] = Action(
+    name="EditSecurityGroupRules",
+    method="PUT",
+    path="/vmp/security-group/rule",
+    request=EditSecurityGroupRulesRequest,
+    response=CodeMessageDataResponse,
+    product=PRODUCT,
+    summary="EditSecurityGroupRules: PUT /vmp/security-group/rule.",
+    query=(),
+    body=("securityGroupRule",),
+    envelope=Envelope(code="code", message="message", success=("0", "200")),
 )
 """EditSecurityGroupRules: ``PUT /vmp/security-group/rule``."""
 
@@ -155,12 +147,12 @@ ADD_SECURITY_GROUP_RULES: Action[AddSecurityGroupRulesRequest, AddSecurityGroupR
 )
 """AddSecurityGroupRules: ``POST /vmp/security-group/rule``."""
 
-DELETE_SECURITY_GROUP: Action[DeleteSecurityGroupRequest, DeleteSecurityGroupResponse] = Action(
+DELETE_SECURITY_GROUP: Action[IdRequest, CodeMessageDataResponse] = Action(
     name="DeleteSecurityGroup",
     method="DELETE",
     path="/vmp/security-group/{id}",
-    request=DeleteSecurityGroupRequest,
-    response=DeleteSecurityGroupResponse,
+    request=IdRequest,
+    response=CodeMessageDataResponse,
     product=PRODUCT,
     summary="DeleteSecurityGroup: DELETE /vmp/security-group/{id}.",
     query=(),
@@ -169,12 +161,12 @@ DELETE_SECURITY_GROUP: Action[DeleteSecurityGroupRequest, DeleteSecurityGroupRes
 )
 """DeleteSecurityGroup: ``DELETE /vmp/security-group/{id}``."""
 
-EDIT_SECURITY_GROUP: Action[EditSecurityGroupRequest, EditSecurityGroupResponse] = Action(
+EDIT_SECURITY_GROUP: Action[EditSecurityGroupRequest, CodeMessageDataResponse] = Action(
     name="EditSecurityGroup",
     method="PUT",
     path="/vmp/security-group",
     request=EditSecurityGroupRequest,
-    response=EditSecurityGroupResponse,
+    response=CodeMessageDataResponse,
     product=PRODUCT,
     summary="EditSecurityGroup: PUT /vmp/security-group.",
     query=(),

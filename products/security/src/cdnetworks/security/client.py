@@ -33,16 +33,12 @@ from .models import (
     AddSecurityGroupRulesRequest,
     AddSecurityGroupRulesRequestSecurityGroupRules,
     AddSecurityGroupRulesResponse,
-    DeleteSecurityGroupRequest,
-    DeleteSecurityGroupResponse,
-    DeletionSecurityGroupRulesRequest,
-    DeletionSecurityGroupRulesResponse,
+    CodeMessageDataResponse,
     EditSecurityGroupRequest,
     EditSecurityGroupRequestSecurityGroup,
-    EditSecurityGroupResponse,
     EditSecurityGroupRulesRequest,
     EditSecurityGroupRulesRequestSecurityGroupRule,
-    EditSecurityGroupRulesResponse,
+    IdRequest,
     VMPBindSecurityGroupRequest,
     VMPBindSecurityGroupRequestBindInfo,
     VMPBindSecurityGroupResponse,
@@ -153,21 +149,19 @@ class SecurityClient(ProductClient):
         return self.core.call(VMP_BIND_SECURITY_GROUP, request, bind_info=bind_info)
 
     @overload
-    def deletion_security_group_rules(
-        self, request: DeletionSecurityGroupRulesRequest, /
-    ) -> DeletionSecurityGroupRulesResponse: ...
+    def deletion_security_group_rules(self, request: IdRequest, /) -> CodeMessageDataResponse: ...
     @overload
     def deletion_security_group_rules(
         self,
         *,
         id: str,
-    ) -> DeletionSecurityGroupRulesResponse: ...
+    ) -> CodeMessageDataResponse: ...
     def deletion_security_group_rules(
         self,
-        request: DeletionSecurityGroupRulesRequest | None = None,
+        request: IdRequest | None = None,
         *,
         id: str | None = None,
-    ) -> DeletionSecurityGroupRulesResponse:
+    ) -> CodeMessageDataResponse:
         """DeletionSecurityGroupRules: ``DELETE /vmp/security-group/rule/{id}``."""
         return self.core.call(DELETION_SECURITY_GROUP_RULES, request, id=id)
 
@@ -177,7 +171,7 @@ class SecurityClient(ProductClient):
         /,
         *,
         security_group_rule: EditSecurityGroupRulesRequestSecurityGroupRule | None = None,
-    ) -> EditSecurityGroupRulesResponse:
+    ) -> CodeMessageDataResponse:
         """EditSecurityGroupRules: ``PUT /vmp/security-group/rule``."""
         return self.core.call(
             EDIT_SECURITY_GROUP_RULES, request, security_group_rule=security_group_rule
@@ -208,40 +202,38 @@ class SecurityClient(ProductClient):
         )
 
     @overload
-    def delete_security_group(
-        self, request: DeleteSecurityGroupRequest, /
-    ) -> DeleteSecurityGroupResponse: ...
+    def delete_security_group(self, request: IdRequest, /) -> CodeMessageDataResponse: ...
     @overload
     def delete_security_group(
         self,
         *,
         id: str,
-    ) -> DeleteSecurityGroupResponse: ...
+    ) -> CodeMessageDataResponse: ...
     def delete_security_group(
         self,
-        request: DeleteSecurityGroupRequest | None = None,
+        request: IdRequest | None = None,
         *,
         id: str | None = None,
-    ) -> DeleteSecurityGroupResponse:
+    ) -> CodeMessageDataResponse:
         """DeleteSecurityGroup: ``DELETE /vmp/security-group/{id}``."""
         return self.core.call(DELETE_SECURITY_GROUP, request, id=id)
 
     @overload
     def edit_security_group(
         self, request: EditSecurityGroupRequest, /
-    ) -> EditSecurityGroupResponse: ...
+    ) -> CodeMessageDataResponse: ...
     @overload
     def edit_security_group(
         self,
         *,
         security_group: EditSecurityGroupRequestSecurityGroup,
-    ) -> EditSecurityGroupResponse: ...
+    ) -> CodeMessageDataResponse: ...
     def edit_security_group(
         self,
         request: EditSecurityGroupRequest | None = None,
         *,
         security_group: EditSecurityGroupRequestSecurityGroup | None = None,
-    ) -> EditSecurityGroupResponse:
+    ) -> CodeMessageDataResponse:
         """EditSecurityGroup: ``PUT /vmp/security-group``."""
         return self.core.call(EDIT_SECURITY_GROUP, request, security_group=security_group)
 
@@ -351,20 +343,20 @@ class AsyncSecurityClient(AsyncProductClient):
 
     @overload
     async def deletion_security_group_rules(
-        self, request: DeletionSecurityGroupRulesRequest, /
-    ) -> DeletionSecurityGroupRulesResponse: ...
+        self, request: IdRequest, /
+    ) -> CodeMessageDataResponse: ...
     @overload
     async def deletion_security_group_rules(
         self,
         *,
         id: str,
-    ) -> DeletionSecurityGroupRulesResponse: ...
+    ) -> CodeMessageDataResponse: ...
     async def deletion_security_group_rules(
         self,
-        request: DeletionSecurityGroupRulesRequest | None = None,
+        request: IdRequest | None = None,
         *,
         id: str | None = None,
-    ) -> DeletionSecurityGroupRulesResponse:
+    ) -> CodeMessageDataResponse:
         """DeletionSecurityGroupRules: ``DELETE /vmp/security-group/rule/{id}``."""
         return await self.core.call(DELETION_SECURITY_GROUP_RULES, request, id=id)
 
@@ -374,7 +366,7 @@ class AsyncSecurityClient(AsyncProductClient):
         /,
         *,
         security_group_rule: EditSecurityGroupRulesRequestSecurityGroupRule | None = None,
-    ) -> EditSecurityGroupRulesResponse:
+    ) -> CodeMessageDataResponse:
         """EditSecurityGroupRules: ``PUT /vmp/security-group/rule``."""
         return await self.core.call(
             EDIT_SECURITY_GROUP_RULES, request, security_group_rule=security_group_rule
@@ -405,40 +397,38 @@ class AsyncSecurityClient(AsyncProductClient):
         )
 
     @overload
-    async def delete_security_group(
-        self, request: DeleteSecurityGroupRequest, /
-    ) -> DeleteSecurityGroupResponse: ...
+    async def delete_security_group(self, request: IdRequest, /) -> CodeMessageDataResponse: ...
     @overload
     async def delete_security_group(
         self,
         *,
         id: str,
-    ) -> DeleteSecurityGroupResponse: ...
+    ) -> CodeMessageDataResponse: ...
     async def delete_security_group(
         self,
-        request: DeleteSecurityGroupRequest | None = None,
+        request: IdRequest | None = None,
         *,
         id: str | None = None,
-    ) -> DeleteSecurityGroupResponse:
+    ) -> CodeMessageDataResponse:
         """DeleteSecurityGroup: ``DELETE /vmp/security-group/{id}``."""
         return await self.core.call(DELETE_SECURITY_GROUP, request, id=id)
 
     @overload
     async def edit_security_group(
         self, request: EditSecurityGroupRequest, /
-    ) -> EditSecurityGroupResponse: ...
+    ) -> CodeMessageDataResponse: ...
     @overload
     async def edit_security_group(
         self,
         *,
         security_group: EditSecurityGroupRequestSecurityGroup,
-    ) -> EditSecurityGroupResponse: ...
+    ) -> CodeMessageDataResponse: ...
     async def edit_security_group(
         self,
         request: EditSecurityGroupRequest | None = None,
         *,
         security_group: EditSecurityGroupRequestSecurityGroup | None = None,
-    ) -> EditSecurityGroupResponse:
+    ) -> CodeMessageDataResponse:
         """EditSecurityGroup: ``PUT /vmp/security-group``."""
         return await self.core.call(EDIT_SECURITY_GROUP, request, security_group=security_group)
 

@@ -8,7 +8,7 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 from msgspec import Meta
@@ -26,17 +26,13 @@ __all__ = [
     "AddSecurityGroupRulesRequestSecurityGroupRules",
     "AddSecurityGroupRulesResponse",
     "AddSecurityGroupRulesResponseData",
-    "AddSecurityGroupRulesResponseDataSecurityGroupRules",
-    "DeleteSecurityGroupRequest",
-    "DeleteSecurityGroupResponse",
-    "DeletionSecurityGroupRulesRequest",
-    "DeletionSecurityGroupRulesResponse",
+    "CodeMessageDataResponse",
     "EditSecurityGroupRequest",
     "EditSecurityGroupRequestSecurityGroup",
-    "EditSecurityGroupResponse",
     "EditSecurityGroupRulesRequest",
     "EditSecurityGroupRulesRequestSecurityGroupRule",
-    "EditSecurityGroupRulesResponse",
+    "IdRequest",
+    "Rules",
     "VMPBindSecurityGroupRequest",
     "VMPBindSecurityGroupRequestBindInfo",
     "VMPBindSecurityGroupResponse",
@@ -93,7 +89,7 @@ class VMPQuerySSHKeyResponse(ResponseModel, kw_only=True):
     keypairs: list[VMPQuerySSHKeyResponseKeypairs] = msgspec.field(default_factory=list)
 
 
-class AddSecurityGroupRulesResponseDataSecurityGroupRules(ItemModel, kw_only=True):
+class Rules(ItemModel, kw_only=True):
     """An item of ``VMPQuerySecurityGroupResponseDataSecurityGroups.rules``, an item of ``AddSecurityGroupRulesResponseData.security_group_rules``."""
 
     id: str | None = None
@@ -118,9 +114,7 @@ class VMPQuerySecurityGroupResponseDataSecurityGroups(ItemModel, kw_only=True):
     remark: str | None = None
     create_time: str | None = None
     modify_time: str | None = None
-    rules: list[AddSecurityGroupRulesResponseDataSecurityGroupRules] = msgspec.field(
-        default_factory=list
-    )
+    rules: list[Rules] = msgspec.field(default_factory=list)
 
 
 class VMPQuerySecurityGroupResponseData(ItemModel, kw_only=True):
@@ -170,16 +164,8 @@ class VMPBindSecurityGroupRequestBindInfo(ItemModel, kw_only=True):
     security_group_ids: list[str] = msgspec.field(default_factory=list)
 
 
-class DeletionSecurityGroupRulesResponse(ResponseModel, kw_only=True):
-    """The answer of DeletionSecurityGroupRules."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: str | None = None
-
-
-class EditSecurityGroupRulesResponse(ResponseModel, kw_only=True):
-    """The answer of EditSecurityGroupRules."""
+class CodeMessageDataResponse(ResponseModel, kw_only=True):
+    """The answer of DeletionSecurityGroupRules, EditSecurityGroupRules, DeleteSecurityGroup and 1 more (one shape)."""
 
     code: str | int | None = None
     message: str | None = None
@@ -209,9 +195,7 @@ class EditSecurityGroupRulesRequestSecurityGroupRule(ItemModel, kw_only=True):
 class AddSecurityGroupRulesResponseData(ItemModel, kw_only=True):
     """The ``data`` of ``AddSecurityGroupRulesResponse``."""
 
-    security_group_rules: list[AddSecurityGroupRulesResponseDataSecurityGroupRules] = msgspec.field(
-        default_factory=list
-    )
+    security_group_rules: list[Rules] = msgspec.field(default_factory=list)
 
 
 class AddSecurityGroupRulesResponse(ResponseModel, kw_only=True):
@@ -235,22 +219,6 @@ class AddSecurityGroupRulesRequestSecurityGroupRules(ItemModel, kw_only=True):
     port_range_min: int | None = None
     remote_ip_perfix: str
     remark: str | None = None
-
-
-class DeleteSecurityGroupResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteSecurityGroup."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: str | None = None
-
-
-class EditSecurityGroupResponse(ResponseModel, kw_only=True):
-    """The answer of EditSecurityGroup."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: str | None = None
 
 
 class EditSecurityGroupRequestSecurityGroup(ItemModel, kw_only=True):
@@ -330,8 +298,8 @@ class VMPBindSecurityGroupRequest(RequestModel, kw_only=True):
     bind_info: list[VMPBindSecurityGroupRequestBindInfo]
 
 
-class DeletionSecurityGroupRulesRequest(RequestModel, kw_only=True):
-    """The arguments of DeletionSecurityGroupRules (``DELETE /vmp/security-group/rule/{id}``)."""
+class IdRequest(RequestModel, kw_only=True):
+    """The arguments of DeletionSecurityGroupRules, DeleteSecurityGroup: the same fields."""
 
     id: str
 
@@ -348,12 +316,6 @@ class AddSecurityGroupRulesRequest(RequestModel, kw_only=True):
     security_group_rules: list[AddSecurityGroupRulesRequestSecurityGroupRules]
 
 
-class DeleteSecurityGroupRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteSecurityGroup (``DELETE /vmp/security-group/{id}``)."""
-
-    id: str
-
-
 class EditSecurityGroupRequest(RequestModel, kw_only=True):
     """The arguments of EditSecurityGroup (``PUT /vmp/security-group``)."""
 
@@ -364,3 +326,20 @@ class AddSecurityGroupRequest(RequestModel, kw_only=True):
     """The arguments of AddSecurityGroup (``POST /vmp/security-group``)."""
 
     security_group: AddSecurityGroupRequestSecurityGroup | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "AddSecurityGroupRulesResponseDataSecurityGroupRules": ".:Rules",
+        "DeleteSecurityGroupRequest": ".:IdRequest",
+        "DeleteSecurityGroupResponse": ".:CodeMessageDataResponse",
+        "DeletionSecurityGroupRulesRequest": ".:IdRequest",
+        "DeletionSecurityGroupRulesResponse": ".:CodeMessageDataResponse",
+        "EditSecurityGroupResponse": ".:CodeMessageDataResponse",
+        "EditSecurityGroupRulesResponse": ".:CodeMessageDataResponse",
+        "VMPQuerySecurityGroupResponseDataSecurityGroupsRules": ".:Rules",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

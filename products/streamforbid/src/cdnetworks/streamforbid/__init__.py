@@ -29,20 +29,22 @@ _MODULES = {
     ),
     ".models": (
         "ForbidLivestreamingRequest",
-        "ForbidLivestreamingResponse",
+        "LiveUrlTypeRequest",
+        "MessageCodeResponse",
         "QueryForbidLivestreamRecordRequest",
         "QueryForbidLivestreamRecordResponse",
         "QueryForbidLivestreamRecordResultDetail",
-        "ResumeLivestreamingRequest",
-        "ResumeLivestreamingResponse",
-        "StopLivestreamingRequest",
-        "StopLivestreamingResponse",
     ),
     ".product": ("STREAMFORBID",),
 }
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
     "AsyncStreamforbidClient": ".client:AsyncStreamForbidClient",
+    "ForbidLivestreamingResponse": ".models:MessageCodeResponse",
+    "ResumeLivestreamingRequest": ".models:LiveUrlTypeRequest",
+    "ResumeLivestreamingResponse": ".models:MessageCodeResponse",
+    "StopLivestreamingRequest": ".models:LiveUrlTypeRequest",
+    "StopLivestreamingResponse": ".models:MessageCodeResponse",
     "StreamforbidClient": ".client:StreamForbidClient",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

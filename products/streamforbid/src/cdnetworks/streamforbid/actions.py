@@ -13,13 +13,10 @@ from cdnetworks.core.action import Action, Envelope
 
 from .models import (
     ForbidLivestreamingRequest,
-    ForbidLivestreamingResponse,
+    LiveUrlTypeRequest,
+    MessageCodeResponse,
     QueryForbidLivestreamRecordRequest,
     QueryForbidLivestreamRecordResponse,
-    ResumeLivestreamingRequest,
-    ResumeLivestreamingResponse,
-    StopLivestreamingRequest,
-    StopLivestreamingResponse,
 )
 
 PRODUCT = "streamforbid"
@@ -40,12 +37,12 @@ QUERY_FORBID_LIVESTREAM_RECORD: Action[
 )
 """QueryForbidLivestreamRecord: ``POST /cm/stream/forbidQuery``."""
 
-RESUME_LIVESTREAMING: Action[ResumeLivestreamingRequest, ResumeLivestreamingResponse] = Action(
+RESUME_LIVESTREAMING: Action[LiveUrlTypeRequest, MessageCodeResponse] = Action(
     name="ResumeLivestreaming",
     method="POST",
     path="/api/live/resume",
-    request=ResumeLivestreamingRequest,
-    response=ResumeLivestreamingResponse,
+    request=LiveUrlTypeRequest,
+    response=MessageCodeResponse,
     product=PRODUCT,
     summary="ResumeLivestreaming: POST /api/live/resume.",
     query=(),
@@ -54,12 +51,12 @@ RESUME_LIVESTREAMING: Action[ResumeLivestreamingRequest, ResumeLivestreamingResp
 )
 """ResumeLivestreaming: ``POST /api/live/resume``."""
 
-STOP_LIVESTREAMING: Action[StopLivestreamingRequest, StopLivestreamingResponse] = Action(
+STOP_LIVESTREAMING: Action[LiveUrlTypeRequest, MessageCodeResponse] = Action(
     name="StopLivestreaming",
     method="POST",
     path="/api/live/stop",
-    request=StopLivestreamingRequest,
-    response=StopLivestreamingResponse,
+    request=LiveUrlTypeRequest,
+    response=MessageCodeResponse,
     product=PRODUCT,
     summary="StopLivestreaming: POST /api/live/stop.",
     query=(),
@@ -68,12 +65,12 @@ STOP_LIVESTREAMING: Action[StopLivestreamingRequest, StopLivestreamingResponse] 
 )
 """StopLivestreaming: ``POST /api/live/stop``."""
 
-FORBID_LIVESTREAMING: Action[ForbidLivestreamingRequest, ForbidLivestreamingResponse] = Action(
+FORBID_LIVESTREAMING: Action[ForbidLivestreamingRequest, MessageCodeResponse] = Action(
     name="ForbidLivestreaming",
     method="POST",
     path="/api/live/forbid",
     request=ForbidLivestreamingRequest,
-    response=ForbidLivestreamingResponse,
+    response=MessageCodeResponse,
     product=PRODUCT,
     summary="ForbidLivestreaming: POST /api/live/forbid.",
     query=(),

@@ -21,13 +21,10 @@ from .actions import (
 )
 from .models import (
     ForbidLivestreamingRequest,
-    ForbidLivestreamingResponse,
+    LiveUrlTypeRequest,
+    MessageCodeResponse,
     QueryForbidLivestreamRecordRequest,
     QueryForbidLivestreamRecordResponse,
-    ResumeLivestreamingRequest,
-    ResumeLivestreamingResponse,
-    StopLivestreamingRequest,
-    StopLivestreamingResponse,
 )
 
 __all__ = [
@@ -72,23 +69,21 @@ class StreamForbidClient(ProductClient):
         return self.core.call(QUERY_FORBID_LIVESTREAM_RECORD, request, channel=channel, url=url)
 
     @overload
-    def resume_livestreaming(
-        self, request: ResumeLivestreamingRequest, /
-    ) -> ResumeLivestreamingResponse: ...
+    def resume_livestreaming(self, request: LiveUrlTypeRequest, /) -> MessageCodeResponse: ...
     @overload
     def resume_livestreaming(
         self,
         *,
         live_url: str,
         type: str | None = None,
-    ) -> ResumeLivestreamingResponse: ...
+    ) -> MessageCodeResponse: ...
     def resume_livestreaming(
         self,
-        request: ResumeLivestreamingRequest | None = None,
+        request: LiveUrlTypeRequest | None = None,
         *,
         live_url: str | None = None,
         type: str | None = None,
-    ) -> ResumeLivestreamingResponse:
+    ) -> MessageCodeResponse:
         """ResumeLivestreaming: ``POST /api/live/resume``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -96,23 +91,21 @@ class StreamForbidClient(ProductClient):
         return self.core.call(RESUME_LIVESTREAMING, request, live_url=live_url, type=type)
 
     @overload
-    def stop_livestreaming(
-        self, request: StopLivestreamingRequest, /
-    ) -> StopLivestreamingResponse: ...
+    def stop_livestreaming(self, request: LiveUrlTypeRequest, /) -> MessageCodeResponse: ...
     @overload
     def stop_livestreaming(
         self,
         *,
         live_url: str,
         type: str | None = None,
-    ) -> StopLivestreamingResponse: ...
+    ) -> MessageCodeResponse: ...
     def stop_livestreaming(
         self,
-        request: StopLivestreamingRequest | None = None,
+        request: LiveUrlTypeRequest | None = None,
         *,
         live_url: str | None = None,
         type: str | None = None,
-    ) -> StopLivestreamingResponse:
+    ) -> MessageCodeResponse:
         """StopLivestreaming: ``POST /api/live/stop``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -122,7 +115,7 @@ class StreamForbidClient(ProductClient):
     @overload
     def forbid_livestreaming(
         self, request: ForbidLivestreamingRequest, /
-    ) -> ForbidLivestreamingResponse: ...
+    ) -> MessageCodeResponse: ...
     @overload
     def forbid_livestreaming(
         self,
@@ -132,7 +125,7 @@ class StreamForbidClient(ProductClient):
         abstime_start: str | None = None,
         abstime_end: str | None = None,
         type: str | None = None,
-    ) -> ForbidLivestreamingResponse: ...
+    ) -> MessageCodeResponse: ...
     def forbid_livestreaming(
         self,
         request: ForbidLivestreamingRequest | None = None,
@@ -142,7 +135,7 @@ class StreamForbidClient(ProductClient):
         abstime_start: str | None = None,
         abstime_end: str | None = None,
         type: str | None = None,
-    ) -> ForbidLivestreamingResponse:
+    ) -> MessageCodeResponse:
         """ForbidLivestreaming: ``POST /api/live/forbid``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -193,23 +186,21 @@ class AsyncStreamForbidClient(AsyncProductClient):
         )
 
     @overload
-    async def resume_livestreaming(
-        self, request: ResumeLivestreamingRequest, /
-    ) -> ResumeLivestreamingResponse: ...
+    async def resume_livestreaming(self, request: LiveUrlTypeRequest, /) -> MessageCodeResponse: ...
     @overload
     async def resume_livestreaming(
         self,
         *,
         live_url: str,
         type: str | None = None,
-    ) -> ResumeLivestreamingResponse: ...
+    ) -> MessageCodeResponse: ...
     async def resume_livestreaming(
         self,
-        request: ResumeLivestreamingRequest | None = None,
+        request: LiveUrlTypeRequest | None = None,
         *,
         live_url: str | None = None,
         type: str | None = None,
-    ) -> ResumeLivestreamingResponse:
+    ) -> MessageCodeResponse:
         """ResumeLivestreaming: ``POST /api/live/resume``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -217,23 +208,21 @@ class AsyncStreamForbidClient(AsyncProductClient):
         return await self.core.call(RESUME_LIVESTREAMING, request, live_url=live_url, type=type)
 
     @overload
-    async def stop_livestreaming(
-        self, request: StopLivestreamingRequest, /
-    ) -> StopLivestreamingResponse: ...
+    async def stop_livestreaming(self, request: LiveUrlTypeRequest, /) -> MessageCodeResponse: ...
     @overload
     async def stop_livestreaming(
         self,
         *,
         live_url: str,
         type: str | None = None,
-    ) -> StopLivestreamingResponse: ...
+    ) -> MessageCodeResponse: ...
     async def stop_livestreaming(
         self,
-        request: StopLivestreamingRequest | None = None,
+        request: LiveUrlTypeRequest | None = None,
         *,
         live_url: str | None = None,
         type: str | None = None,
-    ) -> StopLivestreamingResponse:
+    ) -> MessageCodeResponse:
         """StopLivestreaming: ``POST /api/live/stop``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -243,7 +232,7 @@ class AsyncStreamForbidClient(AsyncProductClient):
     @overload
     async def forbid_livestreaming(
         self, request: ForbidLivestreamingRequest, /
-    ) -> ForbidLivestreamingResponse: ...
+    ) -> MessageCodeResponse: ...
     @overload
     async def forbid_livestreaming(
         self,
@@ -253,7 +242,7 @@ class AsyncStreamForbidClient(AsyncProductClient):
         abstime_start: str | None = None,
         abstime_end: str | None = None,
         type: str | None = None,
-    ) -> ForbidLivestreamingResponse: ...
+    ) -> MessageCodeResponse: ...
     async def forbid_livestreaming(
         self,
         request: ForbidLivestreamingRequest | None = None,
@@ -263,7 +252,7 @@ class AsyncStreamForbidClient(AsyncProductClient):
         abstime_start: str | None = None,
         abstime_end: str | None = None,
         type: str | None = None,
-    ) -> ForbidLivestreamingResponse:
+    ) -> MessageCodeResponse:
         """ForbidLivestreaming: ``POST /api/live/forbid``.
 
         Not idempotent: not retried once the request may have reached the server.

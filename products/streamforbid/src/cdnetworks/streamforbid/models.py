@@ -8,20 +8,19 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
     "ForbidLivestreamingRequest",
-    "ForbidLivestreamingResponse",
+    "LiveUrlTypeRequest",
+    "MessageCodeResponse",
     "QueryForbidLivestreamRecordRequest",
     "QueryForbidLivestreamRecordResponse",
     "QueryForbidLivestreamRecordResultDetail",
-    "ResumeLivestreamingRequest",
-    "ResumeLivestreamingResponse",
-    "StopLivestreamingRequest",
-    "StopLivestreamingResponse",
 ]
 
 
@@ -45,22 +44,8 @@ class QueryForbidLivestreamRecordResponse(ResponseModel, kw_only=True):
     )
 
 
-class ResumeLivestreamingResponse(ResponseModel, kw_only=True):
-    """The answer of ResumeLivestreaming."""
-
-    message: str | None = None
-    code: str | int | None = None
-
-
-class StopLivestreamingResponse(ResponseModel, kw_only=True):
-    """The answer of StopLivestreaming."""
-
-    message: str | None = None
-    code: str | int | None = None
-
-
-class ForbidLivestreamingResponse(ResponseModel, kw_only=True):
-    """The answer of ForbidLivestreaming."""
+class MessageCodeResponse(ResponseModel, kw_only=True):
+    """The answer of ResumeLivestreaming, StopLivestreaming, ForbidLivestreaming."""
 
     message: str | None = None
     code: str | int | None = None
@@ -73,15 +58,8 @@ class QueryForbidLivestreamRecordRequest(RequestModel, kw_only=True):
     url: str | None = None
 
 
-class ResumeLivestreamingRequest(RequestModel, kw_only=True):
-    """The arguments of ResumeLivestreaming (``POST /api/live/resume``)."""
-
-    live_url: str
-    type: str | None = None
-
-
-class StopLivestreamingRequest(RequestModel, kw_only=True):
-    """The arguments of StopLivestreaming (``POST /api/live/stop``)."""
+class LiveUrlTypeRequest(RequestModel, kw_only=True):
+    """The arguments of ResumeLivestreaming, StopLivestreaming: the same fields."""
 
     live_url: str
     type: str | None = None
@@ -95,3 +73,17 @@ class ForbidLivestreamingRequest(RequestModel, kw_only=True):
     abstime_start: str | None = None
     abstime_end: str | None = None
     type: str | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "ForbidLivestreamingResponse": ".:MessageCodeResponse",
+        "ResumeLivestreamingRequest": ".:LiveUrlTypeRequest",
+        "ResumeLivestreamingResponse": ".:MessageCodeResponse",
+        "StopLivestreamingRequest": ".:LiveUrlTypeRequest",
+        "StopLivestreamingResponse": ".:MessageCodeResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

@@ -44,9 +44,8 @@ _MODULES = {
         "AddCertificateForTerraformRequest",
         "AddCertificateForTerraformResponse",
         "AddCertificateForTerraformResponseData",
-        "DeleteCertificateForTerraformRequest",
-        "DeleteCertificateForTerraformResponse",
-        "QueryCertificateForTerraformRequest",
+        "CertificateIdRequest",
+        "CodeMessageDataResponse",
         "QueryCertificateForTerraformResponse",
         "QueryCertificateForTerraformResponseData",
         "QueryCertificateForTerraformResponseDataDomains",
@@ -54,14 +53,17 @@ _MODULES = {
         "QueryCertificateListForTerraformResponse",
         "QueryCertificateListForTerraformResponseData",
         "UpdateCertificateForTerraformRequest",
-        "UpdateCertificateForTerraformResponse",
     ),
     ".product": ("TFCERTIFICATEMANAGEMENT",),
 }
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
     "AsyncTfcertificatemanagementClient": ".client:AsyncTerraformCertificateManagementClient",
+    "DeleteCertificateForTerraformRequest": ".models:CertificateIdRequest",
+    "DeleteCertificateForTerraformResponse": ".models:CodeMessageDataResponse",
+    "QueryCertificateForTerraformRequest": ".models:CertificateIdRequest",
     "QueryCertificateListForTerraformResponseDataRelatedDomains": ".models:QueryCertificateForTerraformResponseDataDomains",
     "TfcertificatemanagementClient": ".client:TerraformCertificateManagementClient",
+    "UpdateCertificateForTerraformResponse": ".models:CodeMessageDataResponse",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

@@ -14,14 +14,12 @@ from cdnetworks.core.action import Action, Envelope
 from .models import (
     AddCertificateForTerraformRequest,
     AddCertificateForTerraformResponse,
-    DeleteCertificateForTerraformRequest,
-    DeleteCertificateForTerraformResponse,
-    QueryCertificateForTerraformRequest,
+    CertificateIdRequest,
+    CodeMessageDataResponse,
     QueryCertificateForTerraformResponse,
     QueryCertificateListForTerraformRequest,
     QueryCertificateListForTerraformResponse,
     UpdateCertificateForTerraformRequest,
-    UpdateCertificateForTerraformResponse,
 )
 
 PRODUCT = "tfcertificatemanagement"
@@ -43,13 +41,13 @@ ADD_CERTIFICATE_FOR_TERRAFORM: Action[
 """AddCertificateForTerraform: ``POST /api/terraform/certificate``."""
 
 UPDATE_CERTIFICATE_FOR_TERRAFORM: Action[
-    UpdateCertificateForTerraformRequest, UpdateCertificateForTerraformResponse
+    UpdateCertificateForTerraformRequest, CodeMessageDataResponse
 ] = Action(
     name="UpdateCertificateForTerraform",
     method="PUT",
     path="/api/terraform/certificate/{certificateId}",
     request=UpdateCertificateForTerraformRequest,
-    response=UpdateCertificateForTerraformResponse,
+    response=CodeMessageDataResponse,
     product=PRODUCT,
     summary="UpdateCertificateForTerraform: PUT /api/terraform/certificate/{certificateId}.",
     query=(),
@@ -59,12 +57,12 @@ UPDATE_CERTIFICATE_FOR_TERRAFORM: Action[
 """UpdateCertificateForTerraform: ``PUT /api/terraform/certificate/{certificateId}``."""
 
 QUERY_CERTIFICATE_FOR_TERRAFORM: Action[
-    QueryCertificateForTerraformRequest, QueryCertificateForTerraformResponse
+    CertificateIdRequest, QueryCertificateForTerraformResponse
 ] = Action(
     name="QueryCertificateForTerraform",
     method="GET",
     path="/api/terraform/certificate/{certificateId}",
-    request=QueryCertificateForTerraformRequest,
+    request=CertificateIdRequest,
     response=QueryCertificateForTerraformResponse,
     product=PRODUCT,
     summary="QueryCertificateForTerraform: GET /api/terraform/certificate/{certificateId}.",
@@ -72,14 +70,12 @@ QUERY_CERTIFICATE_FOR_TERRAFORM: Action[
 )
 """QueryCertificateForTerraform: ``GET /api/terraform/certificate/{certificateId}``."""
 
-DELETE_CERTIFICATE_FOR_TERRAFORM: Action[
-    DeleteCertificateForTerraformRequest, DeleteCertificateForTerraformResponse
-] = Action(
+DELETE_CERTIFICATE_FOR_TERRAFORM: Action[CertificateIdRequest, CodeMessageDataResponse] = Action(
     name="DeleteCertificateForTerraform",
     method="DELETE",
     path="/api/terraform/certificate/{certificateId}",
-    request=DeleteCertificateForTerraformRequest,
-    response=DeleteCertificateForTerraformResponse,
+    request=CertificateIdRequest,
+    response=CodeMessageDataResponse,
     product=PRODUCT,
     summary="DeleteCertificateForTerraform: DELETE /api/terraform/certificate/{certificateId}.",
     query=(),

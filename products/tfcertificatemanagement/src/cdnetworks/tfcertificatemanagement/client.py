@@ -23,14 +23,12 @@ from .actions import (
 from .models import (
     AddCertificateForTerraformRequest,
     AddCertificateForTerraformResponse,
-    DeleteCertificateForTerraformRequest,
-    DeleteCertificateForTerraformResponse,
-    QueryCertificateForTerraformRequest,
+    CertificateIdRequest,
+    CodeMessageDataResponse,
     QueryCertificateForTerraformResponse,
     QueryCertificateListForTerraformRequest,
     QueryCertificateListForTerraformResponse,
     UpdateCertificateForTerraformRequest,
-    UpdateCertificateForTerraformResponse,
 )
 
 __all__ = [
@@ -85,7 +83,7 @@ class TerraformCertificateManagementClient(ProductClient):
     @overload
     def update_certificate_for_terraform(
         self, request: UpdateCertificateForTerraformRequest, /
-    ) -> UpdateCertificateForTerraformResponse: ...
+    ) -> CodeMessageDataResponse: ...
     @overload
     def update_certificate_for_terraform(
         self,
@@ -94,7 +92,7 @@ class TerraformCertificateManagementClient(ProductClient):
         name: str | None = None,
         certificate: str | None = None,
         private_key: str | None = None,
-    ) -> UpdateCertificateForTerraformResponse: ...
+    ) -> CodeMessageDataResponse: ...
     def update_certificate_for_terraform(
         self,
         request: UpdateCertificateForTerraformRequest | None = None,
@@ -103,7 +101,7 @@ class TerraformCertificateManagementClient(ProductClient):
         certificate: str | None = None,
         private_key: str | None = None,
         certificate_id: int | None = None,
-    ) -> UpdateCertificateForTerraformResponse:
+    ) -> CodeMessageDataResponse:
         """UpdateCertificateForTerraform: ``PUT /api/terraform/certificate/{certificateId}``."""
         return self.core.call(
             UPDATE_CERTIFICATE_FOR_TERRAFORM,
@@ -116,7 +114,7 @@ class TerraformCertificateManagementClient(ProductClient):
 
     @overload
     def query_certificate_for_terraform(
-        self, request: QueryCertificateForTerraformRequest, /
+        self, request: CertificateIdRequest, /
     ) -> QueryCertificateForTerraformResponse: ...
     @overload
     def query_certificate_for_terraform(
@@ -126,7 +124,7 @@ class TerraformCertificateManagementClient(ProductClient):
     ) -> QueryCertificateForTerraformResponse: ...
     def query_certificate_for_terraform(
         self,
-        request: QueryCertificateForTerraformRequest | None = None,
+        request: CertificateIdRequest | None = None,
         *,
         certificate_id: int | None = None,
     ) -> QueryCertificateForTerraformResponse:
@@ -137,20 +135,20 @@ class TerraformCertificateManagementClient(ProductClient):
 
     @overload
     def delete_certificate_for_terraform(
-        self, request: DeleteCertificateForTerraformRequest, /
-    ) -> DeleteCertificateForTerraformResponse: ...
+        self, request: CertificateIdRequest, /
+    ) -> CodeMessageDataResponse: ...
     @overload
     def delete_certificate_for_terraform(
         self,
         *,
         certificate_id: int,
-    ) -> DeleteCertificateForTerraformResponse: ...
+    ) -> CodeMessageDataResponse: ...
     def delete_certificate_for_terraform(
         self,
-        request: DeleteCertificateForTerraformRequest | None = None,
+        request: CertificateIdRequest | None = None,
         *,
         certificate_id: int | None = None,
-    ) -> DeleteCertificateForTerraformResponse:
+    ) -> CodeMessageDataResponse:
         """DeleteCertificateForTerraform: ``DELETE /api/terraform/certificate/{certificateId}``."""
         return self.core.call(
             DELETE_CERTIFICATE_FOR_TERRAFORM, request, certificate_id=certificate_id
@@ -213,7 +211,7 @@ class AsyncTerraformCertificateManagementClient(AsyncProductClient):
     @overload
     async def update_certificate_for_terraform(
         self, request: UpdateCertificateForTerraformRequest, /
-    ) -> UpdateCertificateForTerraformResponse: ...
+    ) -> CodeMessageDataResponse: ...
     @overload
     async def update_certificate_for_terraform(
         self,
@@ -222,7 +220,7 @@ class AsyncTerraformCertificateManagementClient(AsyncProductClient):
         name: str | None = None,
         certificate: str | None = None,
         private_key: str | None = None,
-    ) -> UpdateCertificateForTerraformResponse: ...
+    ) -> CodeMessageDataResponse: ...
     async def update_certificate_for_terraform(
         self,
         request: UpdateCertificateForTerraformRequest | None = None,
@@ -231,7 +229,7 @@ class AsyncTerraformCertificateManagementClient(AsyncProductClient):
         certificate: str | None = None,
         private_key: str | None = None,
         certificate_id: int | None = None,
-    ) -> UpdateCertificateForTerraformResponse:
+    ) -> CodeMessageDataResponse:
         """UpdateCertificateForTerraform: ``PUT /api/terraform/certificate/{certificateId}``."""
         return await self.core.call(
             UPDATE_CERTIFICATE_FOR_TERRAFORM,
@@ -244,7 +242,7 @@ class AsyncTerraformCertificateManagementClient(AsyncProductClient):
 
     @overload
     async def query_certificate_for_terraform(
-        self, request: QueryCertificateForTerraformRequest, /
+        self, request: CertificateIdRequest, /
     ) -> QueryCertificateForTerraformResponse: ...
     @overload
     async def query_certificate_for_terraform(
@@ -254,7 +252,7 @@ class AsyncTerraformCertificateManagementClient(AsyncProductClient):
     ) -> QueryCertificateForTerraformResponse: ...
     async def query_certificate_for_terraform(
         self,
-        request: QueryCertificateForTerraformRequest | None = None,
+        request: CertificateIdRequest | None = None,
         *,
         certificate_id: int | None = None,
     ) -> QueryCertificateForTerraformResponse:
@@ -265,20 +263,20 @@ class AsyncTerraformCertificateManagementClient(AsyncProductClient):
 
     @overload
     async def delete_certificate_for_terraform(
-        self, request: DeleteCertificateForTerraformRequest, /
-    ) -> DeleteCertificateForTerraformResponse: ...
+        self, request: CertificateIdRequest, /
+    ) -> CodeMessageDataResponse: ...
     @overload
     async def delete_certificate_for_terraform(
         self,
         *,
         certificate_id: int,
-    ) -> DeleteCertificateForTerraformResponse: ...
+    ) -> CodeMessageDataResponse: ...
     async def delete_certificate_for_terraform(
         self,
-        request: DeleteCertificateForTerraformRequest | None = None,
+        request: CertificateIdRequest | None = None,
         *,
         certificate_id: int | None = None,
-    ) -> DeleteCertificateForTerraformResponse:
+    ) -> CodeMessageDataResponse:
         """DeleteCertificateForTerraform: ``DELETE /api/terraform/certificate/{certificateId}``."""
         return await self.core.call(
             DELETE_CERTIFICATE_FOR_TERRAFORM, request, certificate_id=certificate_id

@@ -8,6 +8,8 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
@@ -16,9 +18,8 @@ __all__ = [
     "AddCertificateForTerraformRequest",
     "AddCertificateForTerraformResponse",
     "AddCertificateForTerraformResponseData",
-    "DeleteCertificateForTerraformRequest",
-    "DeleteCertificateForTerraformResponse",
-    "QueryCertificateForTerraformRequest",
+    "CertificateIdRequest",
+    "CodeMessageDataResponse",
     "QueryCertificateForTerraformResponse",
     "QueryCertificateForTerraformResponseData",
     "QueryCertificateForTerraformResponseDataDomains",
@@ -26,7 +27,6 @@ __all__ = [
     "QueryCertificateListForTerraformResponse",
     "QueryCertificateListForTerraformResponseData",
     "UpdateCertificateForTerraformRequest",
-    "UpdateCertificateForTerraformResponse",
 ]
 
 
@@ -44,8 +44,8 @@ class AddCertificateForTerraformResponse(ResponseModel, kw_only=True):
     data: AddCertificateForTerraformResponseData | None = None
 
 
-class UpdateCertificateForTerraformResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateCertificateForTerraform."""
+class CodeMessageDataResponse(ResponseModel, kw_only=True):
+    """The answer of UpdateCertificateForTerraform, DeleteCertificateForTerraform."""
 
     code: str | int | None = None
     message: str | None = None
@@ -77,14 +77,6 @@ class QueryCertificateForTerraformResponse(ResponseModel, kw_only=True):
     code: str | int | None = None
     message: str | None = None
     data: QueryCertificateForTerraformResponseData | None = None
-
-
-class DeleteCertificateForTerraformResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteCertificateForTerraform."""
-
-    code: str | int | None = None
-    message: str | None = None
-    data: str | None = None
 
 
 class QueryCertificateListForTerraformResponseData(ItemModel, kw_only=True):
@@ -129,14 +121,8 @@ class UpdateCertificateForTerraformRequest(RequestModel, kw_only=True):
     certificate_id: int
 
 
-class QueryCertificateForTerraformRequest(RequestModel, kw_only=True):
-    """The arguments of QueryCertificateForTerraform (``GET /api/terraform/certificate/{certificateId}``)."""
-
-    certificate_id: int
-
-
-class DeleteCertificateForTerraformRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteCertificateForTerraform (``DELETE /api/terraform/certificate/{certificateId}``)."""
+class CertificateIdRequest(RequestModel, kw_only=True):
+    """The arguments of QueryCertificateForTerraform, DeleteCertificateForTerraform: the same fields."""
 
     certificate_id: int
 
@@ -145,3 +131,17 @@ class QueryCertificateListForTerraformRequest(RequestModel, kw_only=True):
     """The arguments of QueryCertificateListForTerraform (``POST /api/terraform/certificates``)."""
 
     name: str | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "DeleteCertificateForTerraformRequest": ".:CertificateIdRequest",
+        "DeleteCertificateForTerraformResponse": ".:CodeMessageDataResponse",
+        "QueryCertificateForTerraformRequest": ".:CertificateIdRequest",
+        "QueryCertificateListForTerraformResponseDataRelatedDomains": ".:QueryCertificateForTerraformResponseDataDomains",
+        "UpdateCertificateForTerraformResponse": ".:CodeMessageDataResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

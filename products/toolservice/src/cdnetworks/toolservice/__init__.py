@@ -41,16 +41,16 @@ _MODULES = {
     ".models": (
         "BandwidthLimitServiceRequest",
         "BandwidthLimitServiceResponse",
+        "Content",
         "IcpQueryServiceRequest",
         "IcpQueryServiceResponse",
         "IcpQueryServiceResponseDomainIcpDataList",
         "IpDomainServiceRequest",
         "IpDomainServiceResponse",
         "IpDomainServiceResponseData",
+        "QueryAllBandwidthLimitTaskListServiceData",
         "QueryAllBandwidthLimitTaskListServiceRequest",
         "QueryAllBandwidthLimitTaskListServiceResponse",
-        "QueryAllBandwidthLimitTaskListServiceResponseData",
-        "QueryAllBandwidthLimitTaskListServiceResponseDataContent",
         "QueryBandwidthLimitTaskListServiceRequest",
         "QueryBandwidthLimitTaskListServiceResponse",
         "QueryBandwidthLimitTaskListServiceResponseResult",
@@ -60,6 +60,8 @@ _MODULES = {
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
     "AsyncToolserviceClient": ".client:AsyncToolServiceClient",
+    "QueryAllBandwidthLimitTaskListServiceResponseData": ".models:QueryAllBandwidthLimitTaskListServiceData",
+    "QueryAllBandwidthLimitTaskListServiceResponseDataContent": ".models:Content",
     "ToolserviceClient": ".client:ToolServiceClient",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

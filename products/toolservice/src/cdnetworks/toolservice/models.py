@@ -8,6 +8,8 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
@@ -15,16 +17,16 @@ from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 __all__ = [
     "BandwidthLimitServiceRequest",
     "BandwidthLimitServiceResponse",
+    "Content",
     "IcpQueryServiceRequest",
     "IcpQueryServiceResponse",
     "IcpQueryServiceResponseDomainIcpDataList",
     "IpDomainServiceRequest",
     "IpDomainServiceResponse",
     "IpDomainServiceResponseData",
+    "QueryAllBandwidthLimitTaskListServiceData",
     "QueryAllBandwidthLimitTaskListServiceRequest",
     "QueryAllBandwidthLimitTaskListServiceResponse",
-    "QueryAllBandwidthLimitTaskListServiceResponseData",
-    "QueryAllBandwidthLimitTaskListServiceResponseDataContent",
     "QueryBandwidthLimitTaskListServiceRequest",
     "QueryBandwidthLimitTaskListServiceResponse",
     "QueryBandwidthLimitTaskListServiceResponseResult",
@@ -87,8 +89,8 @@ class IpDomainServiceResponse(ResponseModel, kw_only=True):
     data: list[IpDomainServiceResponseData] = msgspec.field(default_factory=list)
 
 
-class QueryAllBandwidthLimitTaskListServiceResponseDataContent(ItemModel, kw_only=True):
-    """An item of ``QueryAllBandwidthLimitTaskListServiceResponseData.content``."""
+class Content(ItemModel, kw_only=True):
+    """An item of ``QueryAllBandwidthLimitTaskListServiceData.content``."""
 
     task_name: str | None = None
     task_type: str | None = None
@@ -98,14 +100,12 @@ class QueryAllBandwidthLimitTaskListServiceResponseDataContent(ItemModel, kw_onl
     domain_list: list[str] = msgspec.field(default_factory=list)
 
 
-class QueryAllBandwidthLimitTaskListServiceResponseData(ItemModel, kw_only=True):
+class QueryAllBandwidthLimitTaskListServiceData(ItemModel, kw_only=True):
     """An item of ``QueryAllBandwidthLimitTaskListServiceResponse.data``."""
 
     domain: str | None = None
     is_exist: str | None = None
-    content: list[QueryAllBandwidthLimitTaskListServiceResponseDataContent] = msgspec.field(
-        default_factory=list
-    )
+    content: list[Content] = msgspec.field(default_factory=list)
 
 
 class QueryAllBandwidthLimitTaskListServiceResponse(ResponseModel, kw_only=True):
@@ -113,9 +113,7 @@ class QueryAllBandwidthLimitTaskListServiceResponse(ResponseModel, kw_only=True)
 
     code: str | int | None = None
     message: str | None = None
-    data: list[QueryAllBandwidthLimitTaskListServiceResponseData] = msgspec.field(
-        default_factory=list
-    )
+    data: list[QueryAllBandwidthLimitTaskListServiceData] = msgspec.field(default_factory=list)
 
 
 class BandwidthLimitServiceRequest(RequestModel, kw_only=True):
@@ -152,3 +150,14 @@ class QueryAllBandwidthLimitTaskListServiceRequest(RequestModel, kw_only=True):
     domain: list[str]
     ignore_task_status: str | None = None
     contain_domain: str | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "QueryAllBandwidthLimitTaskListServiceResponseData": ".:QueryAllBandwidthLimitTaskListServiceData",
+        "QueryAllBandwidthLimitTaskListServiceResponseDataContent": ".:Content",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

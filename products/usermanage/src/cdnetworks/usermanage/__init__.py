@@ -32,29 +32,32 @@ _MODULES = {
     ),
     ".models": (
         "AddSubAccountRequest",
-        "AddSubAccountResponse",
         "BatchAddOrRevokePolicyToSubAccountRequest",
         "BatchAddOrRevokePolicyToSubAccountResponse",
-        "DeleteSubAccountRequest",
-        "DeleteSubAccountResponse",
+        "CodeMessageResponse",
         "GetSubAccountListRequest",
         "GetSubAccountListResponse",
         "GetSubAccountListResponseData",
         "GetSubAccountListResponseDataRows",
+        "LoginNameRequest",
+        "QueryPolicyAttachedMainAccountOrSubAccountData",
         "QueryPolicyAttachedMainAccountOrSubAccountRequest",
         "QueryPolicyAttachedMainAccountOrSubAccountResponse",
-        "QueryPolicyAttachedMainAccountOrSubAccountResponseData",
-        "QuerySubAccountInfoRequest",
         "QuerySubAccountInfoResponse",
         "QuerySubAccountInfoResponseData",
         "UpdateSubAccountRequest",
-        "UpdateSubAccountResponse",
     ),
     ".product": ("USERMANAGE",),
 }
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
+    "AddSubAccountResponse": ".models:CodeMessageResponse",
     "AsyncUsermanageClient": ".client:AsyncUserManagementClient",
+    "DeleteSubAccountRequest": ".models:LoginNameRequest",
+    "DeleteSubAccountResponse": ".models:CodeMessageResponse",
+    "QueryPolicyAttachedMainAccountOrSubAccountResponseData": ".models:QueryPolicyAttachedMainAccountOrSubAccountData",
+    "QuerySubAccountInfoRequest": ".models:LoginNameRequest",
+    "UpdateSubAccountResponse": ".models:CodeMessageResponse",
     "UsermanageClient": ".client:UserManagementClient",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

@@ -13,29 +13,26 @@ from cdnetworks.core.action import Action, Envelope
 
 from .models import (
     AddSubAccountRequest,
-    AddSubAccountResponse,
     BatchAddOrRevokePolicyToSubAccountRequest,
     BatchAddOrRevokePolicyToSubAccountResponse,
-    DeleteSubAccountRequest,
-    DeleteSubAccountResponse,
+    CodeMessageResponse,
     GetSubAccountListRequest,
     GetSubAccountListResponse,
+    LoginNameRequest,
     QueryPolicyAttachedMainAccountOrSubAccountRequest,
     QueryPolicyAttachedMainAccountOrSubAccountResponse,
-    QuerySubAccountInfoRequest,
     QuerySubAccountInfoResponse,
     UpdateSubAccountRequest,
-    UpdateSubAccountResponse,
 )
 
 PRODUCT = "usermanage"
 
-ADD_SUB_ACCOUNT: Action[AddSubAccountRequest, AddSubAccountResponse] = Action(
+ADD_SUB_ACCOUNT: Action[AddSubAccountRequest, CodeMessageResponse] = Action(
     name="AddSubAccount",
     method="POST",
     path="/sub-account",
     request=AddSubAccountRequest,
-    response=AddSubAccountResponse,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="AddSubAccount: POST /sub-account.",
     query=(),
@@ -57,11 +54,11 @@ ADD_SUB_ACCOUNT: Action[AddSubAccountRequest, AddSubAccountResponse] = Action(
 )
 """AddSubAccount: ``POST /sub-account``."""
 
-QUERY_SUB_ACCOUNT_INFO: Action[QuerySubAccountInfoRequest, QuerySubAccountInfoResponse] = Action(
+QUERY_SUB_ACCOUNT_INFO: Action[LoginNameRequest, QuerySubAccountInfoResponse] = Action(
     name="QuerySubAccountInfo",
     method="GET",
     path="/sub-account/{loginName}",
-    request=QuerySubAccountInfoRequest,
+    request=LoginNameRequest,
     response=QuerySubAccountInfoResponse,
     product=PRODUCT,
     summary="QuerySubAccountInfo: GET /sub-account/{loginName}.",
@@ -83,12 +80,12 @@ GET_SUB_ACCOUNT_LIST: Action[GetSubAccountListRequest, GetSubAccountListResponse
 )
 """GetSubAccountList: ``POST /sub-account/list``."""
 
-UPDATE_SUB_ACCOUNT: Action[UpdateSubAccountRequest, UpdateSubAccountResponse] = Action(
+UPDATE_SUB_ACCOUNT: Action[UpdateSubAccountRequest, CodeMessageResponse] = Action(
     name="UpdateSubAccount",
     method="PUT",
     path="/sub-account",
     request=UpdateSubAccountRequest,
-    response=UpdateSubAccountResponse,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="UpdateSubAccount: PUT /sub-account.",
     query=(),
@@ -108,12 +105,12 @@ UPDATE_SUB_ACCOUNT: Action[UpdateSubAccountRequest, UpdateSubAccountResponse] = 
 )
 """UpdateSubAccount: ``PUT /sub-account``."""
 
-DELETE_SUB_ACCOUNT: Action[DeleteSubAccountRequest, DeleteSubAccountResponse] = Action(
+DELETE_SUB_ACCOUNT: Action[LoginNameRequest, CodeMessageResponse] = Action(
     name="DeleteSubAccount",
     method="DELETE",
     path="/sub-account/{loginName}",
-    request=DeleteSubAccountRequest,
-    response=DeleteSubAccountResponse,
+    request=LoginNameRequest,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="DeleteSubAccount: DELETE /sub-account/{loginName}.",
     query=(),

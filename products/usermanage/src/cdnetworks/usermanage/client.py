@@ -24,19 +24,16 @@ from .actions import (
 )
 from .models import (
     AddSubAccountRequest,
-    AddSubAccountResponse,
     BatchAddOrRevokePolicyToSubAccountRequest,
     BatchAddOrRevokePolicyToSubAccountResponse,
-    DeleteSubAccountRequest,
-    DeleteSubAccountResponse,
+    CodeMessageResponse,
     GetSubAccountListRequest,
     GetSubAccountListResponse,
+    LoginNameRequest,
     QueryPolicyAttachedMainAccountOrSubAccountRequest,
     QueryPolicyAttachedMainAccountOrSubAccountResponse,
-    QuerySubAccountInfoRequest,
     QuerySubAccountInfoResponse,
     UpdateSubAccountRequest,
-    UpdateSubAccountResponse,
 )
 
 __all__ = [
@@ -57,7 +54,7 @@ class UserManagementClient(ProductClient):
     user_agent = USER_AGENT
 
     @overload
-    def add_sub_account(self, request: AddSubAccountRequest, /) -> AddSubAccountResponse: ...
+    def add_sub_account(self, request: AddSubAccountRequest, /) -> CodeMessageResponse: ...
     @overload
     def add_sub_account(
         self,
@@ -74,7 +71,7 @@ class UserManagementClient(ProductClient):
         programmatic_enable: int | None = None,
         login_reset_password: int | None = None,
         email: str | None = None,
-    ) -> AddSubAccountResponse: ...
+    ) -> CodeMessageResponse: ...
     def add_sub_account(
         self,
         request: AddSubAccountRequest | None = None,
@@ -91,7 +88,7 @@ class UserManagementClient(ProductClient):
         login_reset_password: int | None = None,
         email: str | None = None,
         status: int | None = None,
-    ) -> AddSubAccountResponse:
+    ) -> CodeMessageResponse:
         """AddSubAccount: ``POST /sub-account``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -115,7 +112,7 @@ class UserManagementClient(ProductClient):
 
     @overload
     def query_sub_account_info(
-        self, request: QuerySubAccountInfoRequest, /
+        self, request: LoginNameRequest, /
     ) -> QuerySubAccountInfoResponse: ...
     @overload
     def query_sub_account_info(
@@ -125,7 +122,7 @@ class UserManagementClient(ProductClient):
     ) -> QuerySubAccountInfoResponse: ...
     def query_sub_account_info(
         self,
-        request: QuerySubAccountInfoRequest | None = None,
+        request: LoginNameRequest | None = None,
         *,
         login_name: str | None = None,
     ) -> QuerySubAccountInfoResponse:
@@ -168,9 +165,7 @@ class UserManagementClient(ProductClient):
         )
 
     @overload
-    def update_sub_account(
-        self, request: UpdateSubAccountRequest, /
-    ) -> UpdateSubAccountResponse: ...
+    def update_sub_account(self, request: UpdateSubAccountRequest, /) -> CodeMessageResponse: ...
     @overload
     def update_sub_account(
         self,
@@ -185,7 +180,7 @@ class UserManagementClient(ProductClient):
         login_reset_password: int | None = None,
         password: str | None = None,
         status: int | None = None,
-    ) -> UpdateSubAccountResponse: ...
+    ) -> CodeMessageResponse: ...
     def update_sub_account(
         self,
         request: UpdateSubAccountRequest | None = None,
@@ -200,7 +195,7 @@ class UserManagementClient(ProductClient):
         login_reset_password: int | None = None,
         password: str | None = None,
         status: int | None = None,
-    ) -> UpdateSubAccountResponse:
+    ) -> CodeMessageResponse:
         """UpdateSubAccount: ``PUT /sub-account``."""
         return self.core.call(
             UPDATE_SUB_ACCOUNT,
@@ -218,21 +213,19 @@ class UserManagementClient(ProductClient):
         )
 
     @overload
-    def delete_sub_account(
-        self, request: DeleteSubAccountRequest, /
-    ) -> DeleteSubAccountResponse: ...
+    def delete_sub_account(self, request: LoginNameRequest, /) -> CodeMessageResponse: ...
     @overload
     def delete_sub_account(
         self,
         *,
         login_name: str,
-    ) -> DeleteSubAccountResponse: ...
+    ) -> CodeMessageResponse: ...
     def delete_sub_account(
         self,
-        request: DeleteSubAccountRequest | None = None,
+        request: LoginNameRequest | None = None,
         *,
         login_name: str | None = None,
-    ) -> DeleteSubAccountResponse:
+    ) -> CodeMessageResponse:
         """DeleteSubAccount: ``DELETE /sub-account/{loginName}``."""
         return self.core.call(DELETE_SUB_ACCOUNT, request, login_name=login_name)
 
@@ -307,7 +300,7 @@ class AsyncUserManagementClient(AsyncProductClient):
     user_agent = USER_AGENT
 
     @overload
-    async def add_sub_account(self, request: AddSubAccountRequest, /) -> AddSubAccountResponse: ...
+    async def add_sub_account(self, request: AddSubAccountRequest, /) -> CodeMessageResponse: ...
     @overload
     async def add_sub_account(
         self,
@@ -324,7 +317,7 @@ class AsyncUserManagementClient(AsyncProductClient):
         programmatic_enable: int | None = None,
         login_reset_password: int | None = None,
         email: str | None = None,
-    ) -> AddSubAccountResponse: ...
+    ) -> CodeMessageResponse: ...
     async def add_sub_account(
         self,
         request: AddSubAccountRequest | None = None,
@@ -341,7 +334,7 @@ class AsyncUserManagementClient(AsyncProductClient):
         login_reset_password: int | None = None,
         email: str | None = None,
         status: int | None = None,
-    ) -> AddSubAccountResponse:
+    ) -> CodeMessageResponse:
         """AddSubAccount: ``POST /sub-account``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -365,7 +358,7 @@ class AsyncUserManagementClient(AsyncProductClient):
 
     @overload
     async def query_sub_account_info(
-        self, request: QuerySubAccountInfoRequest, /
+        self, request: LoginNameRequest, /
     ) -> QuerySubAccountInfoResponse: ...
     @overload
     async def query_sub_account_info(
@@ -375,7 +368,7 @@ class AsyncUserManagementClient(AsyncProductClient):
     ) -> QuerySubAccountInfoResponse: ...
     async def query_sub_account_info(
         self,
-        request: QuerySubAccountInfoRequest | None = None,
+        request: LoginNameRequest | None = None,
         *,
         login_name: str | None = None,
     ) -> QuerySubAccountInfoResponse:
@@ -420,7 +413,7 @@ class AsyncUserManagementClient(AsyncProductClient):
     @overload
     async def update_sub_account(
         self, request: UpdateSubAccountRequest, /
-    ) -> UpdateSubAccountResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     async def update_sub_account(
         self,
@@ -435,7 +428,7 @@ class AsyncUserManagementClient(AsyncProductClient):
         login_reset_password: int | None = None,
         password: str | None = None,
         status: int | None = None,
-    ) -> UpdateSubAccountResponse: ...
+    ) -> CodeMessageResponse: ...
     async def update_sub_account(
         self,
         request: UpdateSubAccountRequest | None = None,
@@ -450,7 +443,7 @@ class AsyncUserManagementClient(AsyncProductClient):
         login_reset_password: int | None = None,
         password: str | None = None,
         status: int | None = None,
-    ) -> UpdateSubAccountResponse:
+    ) -> CodeMessageResponse:
         """UpdateSubAccount: ``PUT /sub-account``."""
         return await self.core.call(
             UPDATE_SUB_ACCOUNT,
@@ -468,21 +461,19 @@ class AsyncUserManagementClient(AsyncProductClient):
         )
 
     @overload
-    async def delete_sub_account(
-        self, request: DeleteSubAccountRequest, /
-    ) -> DeleteSubAccountResponse: ...
+    async def delete_sub_account(self, request: LoginNameRequest, /) -> CodeMessageResponse: ...
     @overload
     async def delete_sub_account(
         self,
         *,
         login_name: str,
-    ) -> DeleteSubAccountResponse: ...
+    ) -> CodeMessageResponse: ...
     async def delete_sub_account(
         self,
-        request: DeleteSubAccountRequest | None = None,
+        request: LoginNameRequest | None = None,
         *,
         login_name: str | None = None,
-    ) -> DeleteSubAccountResponse:
+    ) -> CodeMessageResponse:
         """DeleteSubAccount: ``DELETE /sub-account/{loginName}``."""
         return await self.core.call(DELETE_SUB_ACCOUNT, request, login_name=login_name)
 

@@ -8,34 +8,33 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
 
 __all__ = [
     "AddSubAccountRequest",
-    "AddSubAccountResponse",
     "BatchAddOrRevokePolicyToSubAccountRequest",
     "BatchAddOrRevokePolicyToSubAccountResponse",
-    "DeleteSubAccountRequest",
-    "DeleteSubAccountResponse",
+    "CodeMessageResponse",
     "GetSubAccountListRequest",
     "GetSubAccountListResponse",
     "GetSubAccountListResponseData",
     "GetSubAccountListResponseDataRows",
+    "LoginNameRequest",
+    "QueryPolicyAttachedMainAccountOrSubAccountData",
     "QueryPolicyAttachedMainAccountOrSubAccountRequest",
     "QueryPolicyAttachedMainAccountOrSubAccountResponse",
-    "QueryPolicyAttachedMainAccountOrSubAccountResponseData",
-    "QuerySubAccountInfoRequest",
     "QuerySubAccountInfoResponse",
     "QuerySubAccountInfoResponseData",
     "UpdateSubAccountRequest",
-    "UpdateSubAccountResponse",
 ]
 
 
-class AddSubAccountResponse(ResponseModel, kw_only=True):
-    """The answer of AddSubAccount."""
+class CodeMessageResponse(ResponseModel, kw_only=True):
+    """The answer of AddSubAccount, UpdateSubAccount, DeleteSubAccount."""
 
     code: str | int | None = None
     message: str | None = None
@@ -89,21 +88,7 @@ class GetSubAccountListResponse(ResponseModel, kw_only=True):
     data: GetSubAccountListResponseData | None = None
 
 
-class UpdateSubAccountResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateSubAccount."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
-class DeleteSubAccountResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteSubAccount."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
-class QueryPolicyAttachedMainAccountOrSubAccountResponseData(ItemModel, kw_only=True):
+class QueryPolicyAttachedMainAccountOrSubAccountData(ItemModel, kw_only=True):
     """An item of ``QueryPolicyAttachedMainAccountOrSubAccountResponse.data``."""
 
     policy_id: int | None = None
@@ -117,9 +102,7 @@ class QueryPolicyAttachedMainAccountOrSubAccountResponse(ResponseModel, kw_only=
 
     code: str | int | None = None
     msg: str | None = None
-    data: list[QueryPolicyAttachedMainAccountOrSubAccountResponseData] = msgspec.field(
-        default_factory=list
-    )
+    data: list[QueryPolicyAttachedMainAccountOrSubAccountData] = msgspec.field(default_factory=list)
     request_id: str | None = None
 
 
@@ -147,8 +130,8 @@ class AddSubAccountRequest(RequestModel, kw_only=True):
     status: int
 
 
-class QuerySubAccountInfoRequest(RequestModel, kw_only=True):
-    """The arguments of QuerySubAccountInfo (``GET /sub-account/{loginName}``)."""
+class LoginNameRequest(RequestModel, kw_only=True):
+    """The arguments of QuerySubAccountInfo, DeleteSubAccount: the same fields."""
 
     login_name: str
 
@@ -177,12 +160,6 @@ class UpdateSubAccountRequest(RequestModel, kw_only=True):
     status: int | None = None
 
 
-class DeleteSubAccountRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteSubAccount (``DELETE /sub-account/{loginName}``)."""
-
-    login_name: str
-
-
 class QueryPolicyAttachedMainAccountOrSubAccountRequest(RequestModel, kw_only=True):
     """The arguments of QueryPolicyAttachedMainAccountOrSubAccount (``GET /user/policy-attached/{loginName}``)."""
 
@@ -197,3 +174,18 @@ class BatchAddOrRevokePolicyToSubAccountRequest(RequestModel, kw_only=True):
     policy_name: list[str] | None = None
     login_name: str
     type: int
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "AddSubAccountResponse": ".:CodeMessageResponse",
+        "DeleteSubAccountRequest": ".:LoginNameRequest",
+        "DeleteSubAccountResponse": ".:CodeMessageResponse",
+        "QueryPolicyAttachedMainAccountOrSubAccountResponseData": ".:QueryPolicyAttachedMainAccountOrSubAccountData",
+        "QuerySubAccountInfoRequest": ".:LoginNameRequest",
+        "UpdateSubAccountResponse": ".:CodeMessageResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

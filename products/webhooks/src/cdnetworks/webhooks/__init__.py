@@ -42,15 +42,14 @@ _MODULES = {
         "CreateAWebhookRequest",
         "CreateAWebhookRequestCredentials",
         "CreateAWebhookResponse",
-        "DeleteAWebhookRequest",
         "DeleteAWebhookResponse",
         "GetAListOfWebhooksRequest",
         "GetAListOfWebhooksResponse",
         "GetAListOfWebhooksResponseWebooks",
-        "GetAWebhookRequest",
         "GetAWebhookResponse",
         "GetAWebhookResponseCredentials",
         "GetAWebhookResponseMetaData",
+        "IdRequest",
         "UpdateAWebhookRequest",
         "UpdateAWebhookResponse",
     ),
@@ -58,6 +57,8 @@ _MODULES = {
 }
 # Read with a DeprecationWarning: old name -> where it lives now.
 _DEPRECATED = {
+    "DeleteAWebhookRequest": ".models:IdRequest",
+    "GetAWebhookRequest": ".models:IdRequest",
     "UpdateAWebhookRequestCredentials": ".models:GetAWebhookResponseCredentials",
 }
 __getattr__, __dir__, __all__ = lazy_module_exports(__name__, _MODULES, _DEPRECATED)

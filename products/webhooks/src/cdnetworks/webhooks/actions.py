@@ -14,12 +14,11 @@ from cdnetworks.core.action import Action
 from .models import (
     CreateAWebhookRequest,
     CreateAWebhookResponse,
-    DeleteAWebhookRequest,
     DeleteAWebhookResponse,
     GetAListOfWebhooksRequest,
     GetAListOfWebhooksResponse,
-    GetAWebhookRequest,
     GetAWebhookResponse,
+    IdRequest,
     UpdateAWebhookRequest,
     UpdateAWebhookResponse,
 )
@@ -37,22 +36,22 @@ GET_A_LIST_OF_WEBHOOKS: Action[GetAListOfWebhooksRequest, GetAListOfWebhooksResp
 )
 """GetAListOfWebhooks: ``GET /cdn/webhooks``."""
 
-GET_A_WEBHOOK: Action[GetAWebhookRequest, GetAWebhookResponse] = Action(
+GET_A_WEBHOOK: Action[IdRequest, GetAWebhookResponse] = Action(
     name="GetAWebhook",
     method="GET",
     path="/cdn/webhooks/{id}",
-    request=GetAWebhookRequest,
+    request=IdRequest,
     response=GetAWebhookResponse,
     product=PRODUCT,
     summary="GetAWebhook: GET /cdn/webhooks/{id}.",
 )
 """GetAWebhook: ``GET /cdn/webhooks/{id}``."""
 
-DELETE_A_WEBHOOK: Action[DeleteAWebhookRequest, DeleteAWebhookResponse] = Action(
+DELETE_A_WEBHOOK: Action[IdRequest, DeleteAWebhookResponse] = Action(
     name="DeleteAWebhook",
     method="DELETE",
     path="/cdn/webhooks/{id}",
-    request=DeleteAWebhookRequest,
+    request=IdRequest,
     response=DeleteAWebhookResponse,
     product=PRODUCT,
     summary="DeleteAWebhook: DELETE /cdn/webhooks/{id}.",

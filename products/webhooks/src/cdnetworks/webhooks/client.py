@@ -24,13 +24,12 @@ from .models import (
     CreateAWebhookRequest,
     CreateAWebhookRequestCredentials,
     CreateAWebhookResponse,
-    DeleteAWebhookRequest,
     DeleteAWebhookResponse,
     GetAListOfWebhooksRequest,
     GetAListOfWebhooksResponse,
-    GetAWebhookRequest,
     GetAWebhookResponse,
     GetAWebhookResponseCredentials,
+    IdRequest,
     UpdateAWebhookRequest,
     UpdateAWebhookResponse,
 )
@@ -64,7 +63,7 @@ class WebhooksClient(ProductClient):
         return self.core.call(GET_A_LIST_OF_WEBHOOKS, request, offset=offset, limit=limit)
 
     @overload
-    def get_a_webhook(self, request: GetAWebhookRequest, /) -> GetAWebhookResponse: ...
+    def get_a_webhook(self, request: IdRequest, /) -> GetAWebhookResponse: ...
     @overload
     def get_a_webhook(
         self,
@@ -73,7 +72,7 @@ class WebhooksClient(ProductClient):
     ) -> GetAWebhookResponse: ...
     def get_a_webhook(
         self,
-        request: GetAWebhookRequest | None = None,
+        request: IdRequest | None = None,
         *,
         id: str | None = None,
     ) -> GetAWebhookResponse:
@@ -81,7 +80,7 @@ class WebhooksClient(ProductClient):
         return self.core.call(GET_A_WEBHOOK, request, id=id)
 
     @overload
-    def delete_a_webhook(self, request: DeleteAWebhookRequest, /) -> DeleteAWebhookResponse: ...
+    def delete_a_webhook(self, request: IdRequest, /) -> DeleteAWebhookResponse: ...
     @overload
     def delete_a_webhook(
         self,
@@ -90,7 +89,7 @@ class WebhooksClient(ProductClient):
     ) -> DeleteAWebhookResponse: ...
     def delete_a_webhook(
         self,
-        request: DeleteAWebhookRequest | None = None,
+        request: IdRequest | None = None,
         *,
         id: str | None = None,
     ) -> DeleteAWebhookResponse:
@@ -184,7 +183,7 @@ class AsyncWebhooksClient(AsyncProductClient):
         return await self.core.call(GET_A_LIST_OF_WEBHOOKS, request, offset=offset, limit=limit)
 
     @overload
-    async def get_a_webhook(self, request: GetAWebhookRequest, /) -> GetAWebhookResponse: ...
+    async def get_a_webhook(self, request: IdRequest, /) -> GetAWebhookResponse: ...
     @overload
     async def get_a_webhook(
         self,
@@ -193,7 +192,7 @@ class AsyncWebhooksClient(AsyncProductClient):
     ) -> GetAWebhookResponse: ...
     async def get_a_webhook(
         self,
-        request: GetAWebhookRequest | None = None,
+        request: IdRequest | None = None,
         *,
         id: str | None = None,
     ) -> GetAWebhookResponse:
@@ -201,9 +200,7 @@ class AsyncWebhooksClient(AsyncProductClient):
         return await self.core.call(GET_A_WEBHOOK, request, id=id)
 
     @overload
-    async def delete_a_webhook(
-        self, request: DeleteAWebhookRequest, /
-    ) -> DeleteAWebhookResponse: ...
+    async def delete_a_webhook(self, request: IdRequest, /) -> DeleteAWebhookResponse: ...
     @overload
     async def delete_a_webhook(
         self,
@@ -212,7 +209,7 @@ class AsyncWebhooksClient(AsyncProductClient):
     ) -> DeleteAWebhookResponse: ...
     async def delete_a_webhook(
         self,
-        request: DeleteAWebhookRequest | None = None,
+        request: IdRequest | None = None,
         *,
         id: str | None = None,
     ) -> DeleteAWebhookResponse:

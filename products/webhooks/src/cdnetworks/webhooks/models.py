@@ -8,6 +8,8 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
@@ -16,15 +18,14 @@ __all__ = [
     "CreateAWebhookRequest",
     "CreateAWebhookRequestCredentials",
     "CreateAWebhookResponse",
-    "DeleteAWebhookRequest",
     "DeleteAWebhookResponse",
     "GetAListOfWebhooksRequest",
     "GetAListOfWebhooksResponse",
     "GetAListOfWebhooksResponseWebooks",
-    "GetAWebhookRequest",
     "GetAWebhookResponse",
     "GetAWebhookResponseCredentials",
     "GetAWebhookResponseMetaData",
+    "IdRequest",
     "UpdateAWebhookRequest",
     "UpdateAWebhookResponse",
 ]
@@ -90,14 +91,8 @@ class GetAListOfWebhooksRequest(RequestModel, kw_only=True):
     limit: int | None = None
 
 
-class GetAWebhookRequest(RequestModel, kw_only=True):
-    """The arguments of GetAWebhook (``GET /cdn/webhooks/{id}``)."""
-
-    id: str
-
-
-class DeleteAWebhookRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteAWebhook (``DELETE /cdn/webhooks/{id}``)."""
+class IdRequest(RequestModel, kw_only=True):
+    """The arguments of GetAWebhook, DeleteAWebhook: the same fields."""
 
     id: str
 
@@ -138,3 +133,15 @@ class CreateAWebhookResponse(ResponseModel, kw_only=True):
 
     status_code: int = 0
     location: str | None = None
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "DeleteAWebhookRequest": ".:IdRequest",
+        "GetAWebhookRequest": ".:IdRequest",
+        "UpdateAWebhookRequestCredentials": ".:GetAWebhookResponseCredentials",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)

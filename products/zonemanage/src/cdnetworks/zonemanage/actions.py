@@ -15,37 +15,28 @@ from .models import (
     BatchCreateZoneRequest,
     BatchCreateZoneResponse,
     BatchDeleteZoneRequest,
-    BatchDeleteZoneResponse,
     BulkCreateRecordsByZoneRequest,
-    BulkCreateRecordsByZoneResponse,
     BulkUpdateRecordsByZoneIDRequest,
-    BulkUpdateRecordsByZoneIDResponse,
+    CodeMessageResponse,
     CreateZoneRequest,
     CreateZoneResponse,
-    DeleteRecordByIDRequest,
+    DataCodeMessageResponse,
     DeleteRecordByIDResponse,
-    DeleteZoneRequest,
-    DeleteZoneResponse,
     DeleteZTSBulkRequest,
-    DeleteZTSBulkResponse,
     DeployZoneConfigRequest,
     DeployZoneConfigResponse,
-    GetRecordbyIDRequest,
     GetRecordbyIDResponse,
     GetRecordListByZoneRequest,
     GetRecordListByZoneResponse,
-    GetZoneByIDRequest,
-    GetZoneByIDResponse,
     GetZoneListRequest,
     GetZoneListResponse,
     UpdateRecordByIDRequest,
-    UpdateRecordByIDResponse,
     UpdateZoneRequest,
     UpdateZoneResponse,
     UpdateZoneStatusRequest,
-    UpdateZoneStatusResponse,
     UpdateZTSBulkRequest,
-    UpdateZTSBulkResponse,
+    ZoneIdRecordIdRequest,
+    ZoneIdRequest,
 )
 
 PRODUCT = "zonemanage"
@@ -62,12 +53,12 @@ GET_ZONE_LIST: Action[GetZoneListRequest, GetZoneListResponse] = Action(
 )
 """GetZoneList: ``GET /api/clouddns/zones``."""
 
-GET_ZONE_BY_ID: Action[GetZoneByIDRequest, GetZoneByIDResponse] = Action(
+GET_ZONE_BY_ID: Action[ZoneIdRequest, CreateZoneResponse] = Action(
     name="GetZoneByID",
     method="GET",
     path="/api/clouddns/zones/{zoneId}",
-    request=GetZoneByIDRequest,
-    response=GetZoneByIDResponse,
+    request=ZoneIdRequest,
+    response=CreateZoneResponse,
     product=PRODUCT,
     summary="GetZoneByID: GET /api/clouddns/zones/{zoneId}.",
     envelope=Envelope(code="code", message="message", success=("0",)),
@@ -115,11 +106,11 @@ GET_RECORD_LIST_BY_ZONE: Action[GetRecordListByZoneRequest, GetRecordListByZoneR
 )
 """GetRecordListByZone: ``GET /api/clouddns/zones/{zoneId}/records``."""
 
-GET_RECORDBY_ID: Action[GetRecordbyIDRequest, GetRecordbyIDResponse] = Action(
+GET_RECORDBY_ID: Action[ZoneIdRecordIdRequest, GetRecordbyIDResponse] = Action(
     name="GetRecordbyID",
     method="GET",
     path="/api/clouddns/zones/{zoneId}/records/{recordId}",
-    request=GetRecordbyIDRequest,
+    request=ZoneIdRecordIdRequest,
     response=GetRecordbyIDResponse,
     product=PRODUCT,
     summary="GetRecordbyID: GET /api/clouddns/zones/{zoneId}/records/{recordId}.",
@@ -127,28 +118,28 @@ GET_RECORDBY_ID: Action[GetRecordbyIDRequest, GetRecordbyIDResponse] = Action(
 )
 """GetRecordbyID: ``GET /api/clouddns/zones/{zoneId}/records/{recordId}``."""
 
-BULK_CREATE_RECORDS_BY_ZONE: Action[
-    BulkCreateRecordsByZoneRequest, BulkCreateRecordsByZoneResponse
-] = Action(
-    name="BulkCreateRecordsByZone",
-    method="POST",
-    path="/api/clouddns/zones/{zoneId}/records",
-    request=BulkCreateRecordsByZoneRequest,
-    response=BulkCreateRecordsByZoneResponse,
-    product=PRODUCT,
-    summary="BulkCreateRecordsByZone: POST /api/clouddns/zones/{zoneId}/records.",
-    query=(),
-    body=("data",),
-    envelope=Envelope(code="code", message="message", success=("0",)),
+BULK_CREATE_RECORDS_BY_ZONE: Action[BulkCreateRecordsByZoneRequest, GetRecordListByZoneResponse] = (
+    Action(
+        name="BulkCreateRecordsByZone",
+        method="POST",
+        path="/api/clouddns/zones/{zoneId}/records",
+        request=BulkCreateRecordsByZoneRequest,
+        response=GetRecordListByZoneResponse,
+        product=PRODUCT,
+        summary="BulkCreateRecordsByZone: POST /api/clouddns/zones/{zoneId}/records.",
+        query=(),
+        body=("data",),
+        envelope=Envelope(code="code", message="message", success=("0",)),
+    )
 )
 """BulkCreateRecordsByZone: ``POST /api/clouddns/zones/{zoneId}/records``."""
 
-UPDATE_RECORD_BY_ID: Action[UpdateRecordByIDRequest, UpdateRecordByIDResponse] = Action(
+UPDATE_RECORD_BY_ID: Action[UpdateRecordByIDRequest, GetRecordbyIDResponse] = Action(
     name="UpdateRecordByID",
     method="PUT",
     path="/api/clouddns/zones/{zoneId}/records/{recordId}",
     request=UpdateRecordByIDRequest,
-    response=UpdateRecordByIDResponse,
+    response=GetRecordbyIDResponse,
     product=PRODUCT,
     summary="UpdateRecordByID: PUT /api/clouddns/zones/{zoneId}/records/{recordId}.",
     query=(),
@@ -158,13 +149,13 @@ UPDATE_RECORD_BY_ID: Action[UpdateRecordByIDRequest, UpdateRecordByIDResponse] =
 """UpdateRecordByID: ``PUT /api/clouddns/zones/{zoneId}/records/{recordId}``."""
 
 BULK_UPDATE_RECORDS_BY_ZONE_ID: Action[
-    BulkUpdateRecordsByZoneIDRequest, BulkUpdateRecordsByZoneIDResponse
+    BulkUpdateRecordsByZoneIDRequest, GetRecordListByZoneResponse
 ] = Action(
     name="BulkUpdateRecordsByZoneID",
     method="PUT",
     path="/api/clouddns/zones/{zoneId}/records",
     request=BulkUpdateRecordsByZoneIDRequest,
-    response=BulkUpdateRecordsByZoneIDResponse,
+    response=GetRecordListByZoneResponse,
     product=PRODUCT,
     summary="BulkUpdateRecordsByZoneID: PUT /api/clouddns/zones/{zoneId}/records.",
     query=(),
@@ -173,11 +164,11 @@ BULK_UPDATE_RECORDS_BY_ZONE_ID: Action[
 )
 """BulkUpdateRecordsByZoneID: ``PUT /api/clouddns/zones/{zoneId}/records``."""
 
-DELETE_RECORD_BY_ID: Action[DeleteRecordByIDRequest, DeleteRecordByIDResponse] = Action(
+DELETE_RECORD_BY_ID: Action[ZoneIdRecordIdRequest, DeleteRecordByIDResponse] = Action(
     name="DeleteRecordByID",
     method="DELETE",
     path="/api/clouddns/zones/{zoneId}/records/{recordId}",
-    request=DeleteRecordByIDRequest,
+    request=ZoneIdRecordIdRequest,
     response=DeleteRecordByIDResponse,
     product=PRODUCT,
     summary="DeleteRecordByID: DELETE /api/clouddns/zones/{zoneId}/records/{recordId}.",
@@ -201,12 +192,12 @@ CREATE_ZONE: Action[CreateZoneRequest, CreateZoneResponse] = Action(
 )
 """CreateZone: ``POST /api/clouddns/zones``."""
 
-DELETE_ZONE: Action[DeleteZoneRequest, DeleteZoneResponse] = Action(
+DELETE_ZONE: Action[ZoneIdRequest, DataCodeMessageResponse] = Action(
     name="DeleteZone",
     method="DELETE",
     path="/api/clouddns/zones/{zoneId}",
-    request=DeleteZoneRequest,
-    response=DeleteZoneResponse,
+    request=ZoneIdRequest,
+    response=DataCodeMessageResponse,
     product=PRODUCT,
     summary="DeleteZone: DELETE /api/clouddns/zones/{zoneId}.",
     query=(),
@@ -229,12 +220,12 @@ BATCH_CREATE_ZONE: Action[BatchCreateZoneRequest, BatchCreateZoneResponse] = Act
 )
 """BatchCreateZone: ``POST /api/clouddns/zones/bulk``."""
 
-BATCH_DELETE_ZONE: Action[BatchDeleteZoneRequest, BatchDeleteZoneResponse] = Action(
+BATCH_DELETE_ZONE: Action[BatchDeleteZoneRequest, DataCodeMessageResponse] = Action(
     name="BatchDeleteZone",
     method="DELETE",
     path="/api/clouddns/zones/bulk/{zoneIds}",
     request=BatchDeleteZoneRequest,
-    response=BatchDeleteZoneResponse,
+    response=DataCodeMessageResponse,
     product=PRODUCT,
     summary="BatchDeleteZone: DELETE /api/clouddns/zones/bulk/{zoneIds}.",
     query=(),
@@ -243,12 +234,12 @@ BATCH_DELETE_ZONE: Action[BatchDeleteZoneRequest, BatchDeleteZoneResponse] = Act
 )
 """BatchDeleteZone: ``DELETE /api/clouddns/zones/bulk/{zoneIds}``."""
 
-UPDATE_ZTS_BULK: Action[UpdateZTSBulkRequest, UpdateZTSBulkResponse] = Action(
+UPDATE_ZTS_BULK: Action[UpdateZTSBulkRequest, CodeMessageResponse] = Action(
     name="UpdateZTSBulk",
     method="PUT",
     path="/api/clouddns/zts/bulk",
     request=UpdateZTSBulkRequest,
-    response=UpdateZTSBulkResponse,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="UpdateZTSBulk: PUT /api/clouddns/zts/bulk.",
     query=(),
@@ -257,12 +248,12 @@ UPDATE_ZTS_BULK: Action[UpdateZTSBulkRequest, UpdateZTSBulkResponse] = Action(
 )
 """UpdateZTSBulk: ``PUT /api/clouddns/zts/bulk``."""
 
-DELETE_ZTS_BULK: Action[DeleteZTSBulkRequest, DeleteZTSBulkResponse] = Action(
+DELETE_ZTS_BULK: Action[DeleteZTSBulkRequest, CodeMessageResponse] = Action(
     name="DeleteZTSBulk",
     method="DELETE",
     path="/api/clouddns/zones/zts/bulk",
     request=DeleteZTSBulkRequest,
-    response=DeleteZTSBulkResponse,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="DeleteZTSBulk: DELETE /api/clouddns/zones/zts/bulk.",
     query=(),
@@ -271,12 +262,12 @@ DELETE_ZTS_BULK: Action[DeleteZTSBulkRequest, DeleteZTSBulkResponse] = Action(
 )
 """DeleteZTSBulk: ``DELETE /api/clouddns/zones/zts/bulk``."""
 
-UPDATE_ZONE_STATUS: Action[UpdateZoneStatusRequest, UpdateZoneStatusResponse] = Action(
+UPDATE_ZONE_STATUS: Action[UpdateZoneStatusRequest, CodeMessageResponse] = Action(
     name="UpdateZoneStatus",
     method="PUT",
     path="/api/clouddns/zones/status/bulk",
     request=UpdateZoneStatusRequest,
-    response=UpdateZoneStatusResponse,
+    response=CodeMessageResponse,
     product=PRODUCT,
     summary="UpdateZoneStatus: PUT /api/clouddns/zones/status/bulk.",
     query=(),

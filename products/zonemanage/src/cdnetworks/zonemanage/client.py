@@ -36,40 +36,31 @@ from .models import (
     BatchCreateZoneRequest,
     BatchCreateZoneResponse,
     BatchDeleteZoneRequest,
-    BatchDeleteZoneResponse,
     BulkCreateRecordsByZoneRequest,
     BulkCreateRecordsByZoneRequestData,
-    BulkCreateRecordsByZoneResponse,
     BulkUpdateRecordsByZoneIDRequest,
     BulkUpdateRecordsByZoneIDRequestData,
-    BulkUpdateRecordsByZoneIDResponse,
+    CodeMessageResponse,
     CreateZoneRequest,
     CreateZoneResponse,
-    DeleteRecordByIDRequest,
+    DataCodeMessageResponse,
     DeleteRecordByIDResponse,
-    DeleteZoneRequest,
-    DeleteZoneResponse,
     DeleteZTSBulkRequest,
-    DeleteZTSBulkResponse,
     DeployZoneConfigRequest,
     DeployZoneConfigResponse,
-    GetRecordbyIDRequest,
     GetRecordbyIDResponse,
     GetRecordListByZoneRequest,
     GetRecordListByZoneResponse,
-    GetZoneByIDRequest,
-    GetZoneByIDResponse,
     GetZoneListRequest,
     GetZoneListResponse,
     UpdateRecordByIDRequest,
-    UpdateRecordByIDResponse,
     UpdateZoneRequest,
     UpdateZoneResponse,
     UpdateZoneStatusRequest,
-    UpdateZoneStatusResponse,
     UpdateZTSBulkRequest,
     UpdateZTSBulkRequestData,
-    UpdateZTSBulkResponse,
+    ZoneIdRecordIdRequest,
+    ZoneIdRequest,
 )
 
 __all__ = [
@@ -102,19 +93,19 @@ class ZoneManagementClient(ProductClient):
         return self.core.call(GET_ZONE_LIST, request, name=name, page=page, page_size=page_size)
 
     @overload
-    def get_zone_by_id(self, request: GetZoneByIDRequest, /) -> GetZoneByIDResponse: ...
+    def get_zone_by_id(self, request: ZoneIdRequest, /) -> CreateZoneResponse: ...
     @overload
     def get_zone_by_id(
         self,
         *,
         zone_id: int,
-    ) -> GetZoneByIDResponse: ...
+    ) -> CreateZoneResponse: ...
     def get_zone_by_id(
         self,
-        request: GetZoneByIDRequest | None = None,
+        request: ZoneIdRequest | None = None,
         *,
         zone_id: int | None = None,
-    ) -> GetZoneByIDResponse:
+    ) -> CreateZoneResponse:
         """GetZoneByID: ``GET /api/clouddns/zones/{zoneId}``."""
         return self.core.call(GET_ZONE_BY_ID, request, zone_id=zone_id)
 
@@ -187,7 +178,7 @@ class ZoneManagementClient(ProductClient):
         )
 
     @overload
-    def get_record_by_id(self, request: GetRecordbyIDRequest, /) -> GetRecordbyIDResponse: ...
+    def get_record_by_id(self, request: ZoneIdRecordIdRequest, /) -> GetRecordbyIDResponse: ...
     @overload
     def get_record_by_id(
         self,
@@ -197,7 +188,7 @@ class ZoneManagementClient(ProductClient):
     ) -> GetRecordbyIDResponse: ...
     def get_record_by_id(
         self,
-        request: GetRecordbyIDRequest | None = None,
+        request: ZoneIdRecordIdRequest | None = None,
         *,
         zone_id: int | None = None,
         record_id: int | None = None,
@@ -208,21 +199,21 @@ class ZoneManagementClient(ProductClient):
     @overload
     def bulk_create_records_by_zone(
         self, request: BulkCreateRecordsByZoneRequest, /
-    ) -> BulkCreateRecordsByZoneResponse: ...
+    ) -> GetRecordListByZoneResponse: ...
     @overload
     def bulk_create_records_by_zone(
         self,
         *,
         data: list[BulkCreateRecordsByZoneRequestData],
         zone_id: int,
-    ) -> BulkCreateRecordsByZoneResponse: ...
+    ) -> GetRecordListByZoneResponse: ...
     def bulk_create_records_by_zone(
         self,
         request: BulkCreateRecordsByZoneRequest | None = None,
         *,
         data: list[BulkCreateRecordsByZoneRequestData] | None = None,
         zone_id: int | None = None,
-    ) -> BulkCreateRecordsByZoneResponse:
+    ) -> GetRecordListByZoneResponse:
         """BulkCreateRecordsByZone: ``POST /api/clouddns/zones/{zoneId}/records``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -230,9 +221,7 @@ class ZoneManagementClient(ProductClient):
         return self.core.call(BULK_CREATE_RECORDS_BY_ZONE, request, data=data, zone_id=zone_id)
 
     @overload
-    def update_record_by_id(
-        self, request: UpdateRecordByIDRequest, /
-    ) -> UpdateRecordByIDResponse: ...
+    def update_record_by_id(self, request: UpdateRecordByIDRequest, /) -> GetRecordbyIDResponse: ...
     @overload
     def update_record_by_id(
         self,
@@ -244,7 +233,7 @@ class ZoneManagementClient(ProductClient):
         data: int,
         zone_id: int,
         record_id: int,
-    ) -> UpdateRecordByIDResponse: ...
+    ) -> GetRecordbyIDResponse: ...
     def update_record_by_id(
         self,
         request: UpdateRecordByIDRequest | None = None,
@@ -256,7 +245,7 @@ class ZoneManagementClient(ProductClient):
         data: int | None = None,
         zone_id: int | None = None,
         record_id: int | None = None,
-    ) -> UpdateRecordByIDResponse:
+    ) -> GetRecordbyIDResponse:
         """UpdateRecordByID: ``PUT /api/clouddns/zones/{zoneId}/records/{recordId}``."""
         return self.core.call(
             UPDATE_RECORD_BY_ID,
@@ -273,27 +262,27 @@ class ZoneManagementClient(ProductClient):
     @overload
     def bulk_update_records_by_zone_id(
         self, request: BulkUpdateRecordsByZoneIDRequest, /
-    ) -> BulkUpdateRecordsByZoneIDResponse: ...
+    ) -> GetRecordListByZoneResponse: ...
     @overload
     def bulk_update_records_by_zone_id(
         self,
         *,
         data: list[BulkUpdateRecordsByZoneIDRequestData],
         zone_id: int,
-    ) -> BulkUpdateRecordsByZoneIDResponse: ...
+    ) -> GetRecordListByZoneResponse: ...
     def bulk_update_records_by_zone_id(
         self,
         request: BulkUpdateRecordsByZoneIDRequest | None = None,
         *,
         data: list[BulkUpdateRecordsByZoneIDRequestData] | None = None,
         zone_id: int | None = None,
-    ) -> BulkUpdateRecordsByZoneIDResponse:
+    ) -> GetRecordListByZoneResponse:
         """BulkUpdateRecordsByZoneID: ``PUT /api/clouddns/zones/{zoneId}/records``."""
         return self.core.call(BULK_UPDATE_RECORDS_BY_ZONE_ID, request, data=data, zone_id=zone_id)
 
     @overload
     def delete_record_by_id(
-        self, request: DeleteRecordByIDRequest, /
+        self, request: ZoneIdRecordIdRequest, /
     ) -> DeleteRecordByIDResponse: ...
     @overload
     def delete_record_by_id(
@@ -304,7 +293,7 @@ class ZoneManagementClient(ProductClient):
     ) -> DeleteRecordByIDResponse: ...
     def delete_record_by_id(
         self,
-        request: DeleteRecordByIDRequest | None = None,
+        request: ZoneIdRecordIdRequest | None = None,
         *,
         zone_id: int | None = None,
         record_id: int | None = None,
@@ -346,19 +335,19 @@ class ZoneManagementClient(ProductClient):
         )
 
     @overload
-    def delete_zone(self, request: DeleteZoneRequest, /) -> DeleteZoneResponse: ...
+    def delete_zone(self, request: ZoneIdRequest, /) -> DataCodeMessageResponse: ...
     @overload
     def delete_zone(
         self,
         *,
         zone_id: int,
-    ) -> DeleteZoneResponse: ...
+    ) -> DataCodeMessageResponse: ...
     def delete_zone(
         self,
-        request: DeleteZoneRequest | None = None,
+        request: ZoneIdRequest | None = None,
         *,
         zone_id: int | None = None,
-    ) -> DeleteZoneResponse:
+    ) -> DataCodeMessageResponse:
         """DeleteZone: ``DELETE /api/clouddns/zones/{zoneId}``."""
         return self.core.call(DELETE_ZONE, request, zone_id=zone_id)
 
@@ -396,74 +385,72 @@ class ZoneManagementClient(ProductClient):
         )
 
     @overload
-    def batch_delete_zone(self, request: BatchDeleteZoneRequest, /) -> BatchDeleteZoneResponse: ...
+    def batch_delete_zone(self, request: BatchDeleteZoneRequest, /) -> DataCodeMessageResponse: ...
     @overload
     def batch_delete_zone(
         self,
         *,
         zone_ids: str,
-    ) -> BatchDeleteZoneResponse: ...
+    ) -> DataCodeMessageResponse: ...
     def batch_delete_zone(
         self,
         request: BatchDeleteZoneRequest | None = None,
         *,
         zone_ids: str | None = None,
-    ) -> BatchDeleteZoneResponse:
+    ) -> DataCodeMessageResponse:
         """BatchDeleteZone: ``DELETE /api/clouddns/zones/bulk/{zoneIds}``."""
         return self.core.call(BATCH_DELETE_ZONE, request, zone_ids=zone_ids)
 
     @overload
-    def update_zts_bulk(self, request: UpdateZTSBulkRequest, /) -> UpdateZTSBulkResponse: ...
+    def update_zts_bulk(self, request: UpdateZTSBulkRequest, /) -> CodeMessageResponse: ...
     @overload
     def update_zts_bulk(
         self,
         *,
         data: list[UpdateZTSBulkRequestData],
-    ) -> UpdateZTSBulkResponse: ...
+    ) -> CodeMessageResponse: ...
     def update_zts_bulk(
         self,
         request: UpdateZTSBulkRequest | None = None,
         *,
         data: list[UpdateZTSBulkRequestData] | None = None,
-    ) -> UpdateZTSBulkResponse:
+    ) -> CodeMessageResponse:
         """UpdateZTSBulk: ``PUT /api/clouddns/zts/bulk``."""
         return self.core.call(UPDATE_ZTS_BULK, request, data=data)
 
     @overload
-    def delete_zts_bulk(self, request: DeleteZTSBulkRequest, /) -> DeleteZTSBulkResponse: ...
+    def delete_zts_bulk(self, request: DeleteZTSBulkRequest, /) -> CodeMessageResponse: ...
     @overload
     def delete_zts_bulk(
         self,
         *,
         zone_ids: list[int],
-    ) -> DeleteZTSBulkResponse: ...
+    ) -> CodeMessageResponse: ...
     def delete_zts_bulk(
         self,
         request: DeleteZTSBulkRequest | None = None,
         *,
         zone_ids: list[int] | None = None,
-    ) -> DeleteZTSBulkResponse:
+    ) -> CodeMessageResponse:
         """DeleteZTSBulk: ``DELETE /api/clouddns/zones/zts/bulk``."""
         return self.core.call(DELETE_ZTS_BULK, request, zone_ids=zone_ids)
 
     @overload
-    def update_zone_status(
-        self, request: UpdateZoneStatusRequest, /
-    ) -> UpdateZoneStatusResponse: ...
+    def update_zone_status(self, request: UpdateZoneStatusRequest, /) -> CodeMessageResponse: ...
     @overload
     def update_zone_status(
         self,
         *,
         status: str,
         zone_ids: str,
-    ) -> UpdateZoneStatusResponse: ...
+    ) -> CodeMessageResponse: ...
     def update_zone_status(
         self,
         request: UpdateZoneStatusRequest | None = None,
         *,
         status: str | None = None,
         zone_ids: str | None = None,
-    ) -> UpdateZoneStatusResponse:
+    ) -> CodeMessageResponse:
         """UpdateZoneStatus: ``PUT /api/clouddns/zones/status/bulk``."""
         return self.core.call(UPDATE_ZONE_STATUS, request, status=status, zone_ids=zone_ids)
 
@@ -496,19 +483,19 @@ class AsyncZoneManagementClient(AsyncProductClient):
         )
 
     @overload
-    async def get_zone_by_id(self, request: GetZoneByIDRequest, /) -> GetZoneByIDResponse: ...
+    async def get_zone_by_id(self, request: ZoneIdRequest, /) -> CreateZoneResponse: ...
     @overload
     async def get_zone_by_id(
         self,
         *,
         zone_id: int,
-    ) -> GetZoneByIDResponse: ...
+    ) -> CreateZoneResponse: ...
     async def get_zone_by_id(
         self,
-        request: GetZoneByIDRequest | None = None,
+        request: ZoneIdRequest | None = None,
         *,
         zone_id: int | None = None,
-    ) -> GetZoneByIDResponse:
+    ) -> CreateZoneResponse:
         """GetZoneByID: ``GET /api/clouddns/zones/{zoneId}``."""
         return await self.core.call(GET_ZONE_BY_ID, request, zone_id=zone_id)
 
@@ -583,7 +570,9 @@ class AsyncZoneManagementClient(AsyncProductClient):
         )
 
     @overload
-    async def get_record_by_id(self, request: GetRecordbyIDRequest, /) -> GetRecordbyIDResponse: ...
+    async def get_record_by_id(
+        self, request: ZoneIdRecordIdRequest, /
+    ) -> GetRecordbyIDResponse: ...
     @overload
     async def get_record_by_id(
         self,
@@ -593,7 +582,7 @@ class AsyncZoneManagementClient(AsyncProductClient):
     ) -> GetRecordbyIDResponse: ...
     async def get_record_by_id(
         self,
-        request: GetRecordbyIDRequest | None = None,
+        request: ZoneIdRecordIdRequest | None = None,
         *,
         zone_id: int | None = None,
         record_id: int | None = None,
@@ -604,21 +593,21 @@ class AsyncZoneManagementClient(AsyncProductClient):
     @overload
     async def bulk_create_records_by_zone(
         self, request: BulkCreateRecordsByZoneRequest, /
-    ) -> BulkCreateRecordsByZoneResponse: ...
+    ) -> GetRecordListByZoneResponse: ...
     @overload
     async def bulk_create_records_by_zone(
         self,
         *,
         data: list[BulkCreateRecordsByZoneRequestData],
         zone_id: int,
-    ) -> BulkCreateRecordsByZoneResponse: ...
+    ) -> GetRecordListByZoneResponse: ...
     async def bulk_create_records_by_zone(
         self,
         request: BulkCreateRecordsByZoneRequest | None = None,
         *,
         data: list[BulkCreateRecordsByZoneRequestData] | None = None,
         zone_id: int | None = None,
-    ) -> BulkCreateRecordsByZoneResponse:
+    ) -> GetRecordListByZoneResponse:
         """BulkCreateRecordsByZone: ``POST /api/clouddns/zones/{zoneId}/records``.
 
         Not idempotent: not retried once the request may have reached the server.
@@ -630,7 +619,7 @@ class AsyncZoneManagementClient(AsyncProductClient):
     @overload
     async def update_record_by_id(
         self, request: UpdateRecordByIDRequest, /
-    ) -> UpdateRecordByIDResponse: ...
+    ) -> GetRecordbyIDResponse: ...
     @overload
     async def update_record_by_id(
         self,
@@ -642,7 +631,7 @@ class AsyncZoneManagementClient(AsyncProductClient):
         data: int,
         zone_id: int,
         record_id: int,
-    ) -> UpdateRecordByIDResponse: ...
+    ) -> GetRecordbyIDResponse: ...
     async def update_record_by_id(
         self,
         request: UpdateRecordByIDRequest | None = None,
@@ -654,7 +643,7 @@ class AsyncZoneManagementClient(AsyncProductClient):
         data: int | None = None,
         zone_id: int | None = None,
         record_id: int | None = None,
-    ) -> UpdateRecordByIDResponse:
+    ) -> GetRecordbyIDResponse:
         """UpdateRecordByID: ``PUT /api/clouddns/zones/{zoneId}/records/{recordId}``."""
         return await self.core.call(
             UPDATE_RECORD_BY_ID,
@@ -671,21 +660,21 @@ class AsyncZoneManagementClient(AsyncProductClient):
     @overload
     async def bulk_update_records_by_zone_id(
         self, request: BulkUpdateRecordsByZoneIDRequest, /
-    ) -> BulkUpdateRecordsByZoneIDResponse: ...
+    ) -> GetRecordListByZoneResponse: ...
     @overload
     async def bulk_update_records_by_zone_id(
         self,
         *,
         data: list[BulkUpdateRecordsByZoneIDRequestData],
         zone_id: int,
-    ) -> BulkUpdateRecordsByZoneIDResponse: ...
+    ) -> GetRecordListByZoneResponse: ...
     async def bulk_update_records_by_zone_id(
         self,
         request: BulkUpdateRecordsByZoneIDRequest | None = None,
         *,
         data: list[BulkUpdateRecordsByZoneIDRequestData] | None = None,
         zone_id: int | None = None,
-    ) -> BulkUpdateRecordsByZoneIDResponse:
+    ) -> GetRecordListByZoneResponse:
         """BulkUpdateRecordsByZoneID: ``PUT /api/clouddns/zones/{zoneId}/records``."""
         return await self.core.call(
             BULK_UPDATE_RECORDS_BY_ZONE_ID, request, data=data, zone_id=zone_id
@@ -693,7 +682,7 @@ class AsyncZoneManagementClient(AsyncProductClient):
 
     @overload
     async def delete_record_by_id(
-        self, request: DeleteRecordByIDRequest, /
+        self, request: ZoneIdRecordIdRequest, /
     ) -> DeleteRecordByIDResponse: ...
     @overload
     async def delete_record_by_id(
@@ -704,7 +693,7 @@ class AsyncZoneManagementClient(AsyncProductClient):
     ) -> DeleteRecordByIDResponse: ...
     async def delete_record_by_id(
         self,
-        request: DeleteRecordByIDRequest | None = None,
+        request: ZoneIdRecordIdRequest | None = None,
         *,
         zone_id: int | None = None,
         record_id: int | None = None,
@@ -748,19 +737,19 @@ class AsyncZoneManagementClient(AsyncProductClient):
         )
 
     @overload
-    async def delete_zone(self, request: DeleteZoneRequest, /) -> DeleteZoneResponse: ...
+    async def delete_zone(self, request: ZoneIdRequest, /) -> DataCodeMessageResponse: ...
     @overload
     async def delete_zone(
         self,
         *,
         zone_id: int,
-    ) -> DeleteZoneResponse: ...
+    ) -> DataCodeMessageResponse: ...
     async def delete_zone(
         self,
-        request: DeleteZoneRequest | None = None,
+        request: ZoneIdRequest | None = None,
         *,
         zone_id: int | None = None,
-    ) -> DeleteZoneResponse:
+    ) -> DataCodeMessageResponse:
         """DeleteZone: ``DELETE /api/clouddns/zones/{zoneId}``."""
         return await self.core.call(DELETE_ZONE, request, zone_id=zone_id)
 
@@ -802,74 +791,74 @@ class AsyncZoneManagementClient(AsyncProductClient):
     @overload
     async def batch_delete_zone(
         self, request: BatchDeleteZoneRequest, /
-    ) -> BatchDeleteZoneResponse: ...
+    ) -> DataCodeMessageResponse: ...
     @overload
     async def batch_delete_zone(
         self,
         *,
         zone_ids: str,
-    ) -> BatchDeleteZoneResponse: ...
+    ) -> DataCodeMessageResponse: ...
     async def batch_delete_zone(
         self,
         request: BatchDeleteZoneRequest | None = None,
         *,
         zone_ids: str | None = None,
-    ) -> BatchDeleteZoneResponse:
+    ) -> DataCodeMessageResponse:
         """BatchDeleteZone: ``DELETE /api/clouddns/zones/bulk/{zoneIds}``."""
         return await self.core.call(BATCH_DELETE_ZONE, request, zone_ids=zone_ids)
 
     @overload
-    async def update_zts_bulk(self, request: UpdateZTSBulkRequest, /) -> UpdateZTSBulkResponse: ...
+    async def update_zts_bulk(self, request: UpdateZTSBulkRequest, /) -> CodeMessageResponse: ...
     @overload
     async def update_zts_bulk(
         self,
         *,
         data: list[UpdateZTSBulkRequestData],
-    ) -> UpdateZTSBulkResponse: ...
+    ) -> CodeMessageResponse: ...
     async def update_zts_bulk(
         self,
         request: UpdateZTSBulkRequest | None = None,
         *,
         data: list[UpdateZTSBulkRequestData] | None = None,
-    ) -> UpdateZTSBulkResponse:
+    ) -> CodeMessageResponse:
         """UpdateZTSBulk: ``PUT /api/clouddns/zts/bulk``."""
         return await self.core.call(UPDATE_ZTS_BULK, request, data=data)
 
     @overload
-    async def delete_zts_bulk(self, request: DeleteZTSBulkRequest, /) -> DeleteZTSBulkResponse: ...
+    async def delete_zts_bulk(self, request: DeleteZTSBulkRequest, /) -> CodeMessageResponse: ...
     @overload
     async def delete_zts_bulk(
         self,
         *,
         zone_ids: list[int],
-    ) -> DeleteZTSBulkResponse: ...
+    ) -> CodeMessageResponse: ...
     async def delete_zts_bulk(
         self,
         request: DeleteZTSBulkRequest | None = None,
         *,
         zone_ids: list[int] | None = None,
-    ) -> DeleteZTSBulkResponse:
+    ) -> CodeMessageResponse:
         """DeleteZTSBulk: ``DELETE /api/clouddns/zones/zts/bulk``."""
         return await self.core.call(DELETE_ZTS_BULK, request, zone_ids=zone_ids)
 
     @overload
     async def update_zone_status(
         self, request: UpdateZoneStatusRequest, /
-    ) -> UpdateZoneStatusResponse: ...
+    ) -> CodeMessageResponse: ...
     @overload
     async def update_zone_status(
         self,
         *,
         status: str,
         zone_ids: str,
-    ) -> UpdateZoneStatusResponse: ...
+    ) -> CodeMessageResponse: ...
     async def update_zone_status(
         self,
         request: UpdateZoneStatusRequest | None = None,
         *,
         status: str | None = None,
         zone_ids: str | None = None,
-    ) -> UpdateZoneStatusResponse:
+    ) -> CodeMessageResponse:
         """UpdateZoneStatus: ``PUT /api/clouddns/zones/status/bulk``."""
         return await self.core.call(UPDATE_ZONE_STATUS, request, status=status, zone_ids=zone_ids)
 

@@ -8,6 +8,8 @@ constraints before anything is sent; response models ignore unknown fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from cdnetworks.core.models import ItemModel, RequestModel, ResponseModel
@@ -17,51 +19,42 @@ __all__ = [
     "BatchCreateZoneResponse",
     "BatchCreateZoneResponseData",
     "BatchDeleteZoneRequest",
-    "BatchDeleteZoneResponse",
     "BulkCreateRecordsByZoneRequest",
     "BulkCreateRecordsByZoneRequestData",
-    "BulkCreateRecordsByZoneResponse",
     "BulkUpdateRecordsByZoneIDRequest",
     "BulkUpdateRecordsByZoneIDRequestData",
-    "BulkUpdateRecordsByZoneIDResponse",
+    "CodeMessageResponse",
     "CreateZoneRequest",
     "CreateZoneResponse",
     "CreateZoneResponseData",
     "CreateZoneResponseDataCustomer",
-    "DeleteRecordByIDRequest",
+    "DataCodeMessageResponse",
     "DeleteRecordByIDResponse",
     "DeleteRecordByIDResponseData",
     "DeleteZTSBulkRequest",
-    "DeleteZTSBulkResponse",
-    "DeleteZoneRequest",
-    "DeleteZoneResponse",
     "DeployZoneConfigRequest",
     "DeployZoneConfigResponse",
     "DeployZoneConfigResponseData",
     "GetRecordListByZoneRequest",
     "GetRecordListByZoneResponse",
     "GetRecordListByZoneResponseData",
-    "GetRecordbyIDRequest",
     "GetRecordbyIDResponse",
     "GetRecordbyIDResponseData",
-    "GetZoneByIDRequest",
-    "GetZoneByIDResponse",
     "GetZoneListRequest",
     "GetZoneListResponse",
     "GetZoneListResponseData",
     "GetZoneListResponseDataPageInfo",
     "UpdateRecordByIDRequest",
-    "UpdateRecordByIDResponse",
     "UpdateZTSBulkRequest",
     "UpdateZTSBulkRequestData",
     "UpdateZTSBulkRequestDataAxfr",
     "UpdateZTSBulkRequestDataAxfrKey",
     "UpdateZTSBulkRequestDataAxfrSoaPoll",
-    "UpdateZTSBulkResponse",
     "UpdateZoneRequest",
     "UpdateZoneResponse",
     "UpdateZoneStatusRequest",
-    "UpdateZoneStatusResponse",
+    "ZoneIdRecordIdRequest",
+    "ZoneIdRequest",
 ]
 
 
@@ -81,7 +74,7 @@ class CreateZoneResponseDataCustomer(ItemModel, kw_only=True):
 
 
 class CreateZoneResponseData(ItemModel, kw_only=True):
-    """An item of ``GetZoneListResponseData.results``, the ``data`` of ``GetZoneByIDResponse``, the ``data`` of ``CreateZoneResponse`` and 1 more."""
+    """An item of ``GetZoneListResponseData.results``, the ``data`` of ``CreateZoneResponse``, the ``k`` of ``BatchCreateZoneResponseData``."""
 
     zone_id: int | None = None
     name: str | None = None
@@ -112,8 +105,8 @@ class GetZoneListResponse(ResponseModel, kw_only=True):
     message: str | None = None
 
 
-class GetZoneByIDResponse(ResponseModel, kw_only=True):
-    """The answer of GetZoneByID."""
+class CreateZoneResponse(ResponseModel, kw_only=True):
+    """The answer of GetZoneByID, CreateZone."""
 
     data: CreateZoneResponseData | None = None
     code: str | int | None = None
@@ -136,7 +129,7 @@ class DeployZoneConfigResponse(ResponseModel, kw_only=True):
 
 
 class GetRecordbyIDResponseData(ItemModel, kw_only=True):
-    """An item of ``GetRecordListByZoneResponseData.a``, the ``data`` of ``GetRecordbyIDResponse``, the ``data`` of ``UpdateRecordByIDResponse``."""
+    """An item of ``GetRecordListByZoneResponseData.a``, the ``data`` of ``GetRecordbyIDResponse``."""
 
     zone_id: int | None = None
     record_id: int | None = None
@@ -155,13 +148,13 @@ class GetRecordbyIDResponseData(ItemModel, kw_only=True):
 
 
 class GetRecordListByZoneResponseData(ItemModel, kw_only=True):
-    """The ``data`` of ``GetRecordListByZoneResponse``, the ``data`` of ``BulkCreateRecordsByZoneResponse``, the ``data`` of ``BulkUpdateRecordsByZoneIDResponse``."""
+    """The ``data`` of ``GetRecordListByZoneResponse``."""
 
     a: list[GetRecordbyIDResponseData] = msgspec.field(default_factory=list, name="A")
 
 
 class GetRecordListByZoneResponse(ResponseModel, kw_only=True):
-    """The answer of GetRecordListByZone."""
+    """The answer of GetRecordListByZone, BulkCreateRecordsByZone, BulkUpdateRecordsByZoneID."""
 
     data: GetRecordListByZoneResponseData | None = None
     code: str | int | None = None
@@ -169,17 +162,9 @@ class GetRecordListByZoneResponse(ResponseModel, kw_only=True):
 
 
 class GetRecordbyIDResponse(ResponseModel, kw_only=True):
-    """The answer of GetRecordbyID."""
+    """The answer of GetRecordbyID, UpdateRecordByID."""
 
     data: GetRecordbyIDResponseData | None = None
-    code: str | int | None = None
-    message: str | None = None
-
-
-class BulkCreateRecordsByZoneResponse(ResponseModel, kw_only=True):
-    """The answer of BulkCreateRecordsByZone."""
-
-    data: GetRecordListByZoneResponseData | None = None
     code: str | int | None = None
     message: str | None = None
 
@@ -192,22 +177,6 @@ class BulkCreateRecordsByZoneRequestData(ItemModel, kw_only=True):
     value: str
     ttl: int
     data: int
-
-
-class UpdateRecordByIDResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateRecordByID."""
-
-    data: GetRecordbyIDResponseData | None = None
-    code: str | int | None = None
-    message: str | None = None
-
-
-class BulkUpdateRecordsByZoneIDResponse(ResponseModel, kw_only=True):
-    """The answer of BulkUpdateRecordsByZoneID."""
-
-    data: GetRecordListByZoneResponseData | None = None
-    code: str | int | None = None
-    message: str | None = None
 
 
 class BulkUpdateRecordsByZoneIDRequestData(ItemModel, kw_only=True):
@@ -233,16 +202,8 @@ class DeleteRecordByIDResponse(ResponseModel, kw_only=True):
     message: str | None = None
 
 
-class CreateZoneResponse(ResponseModel, kw_only=True):
-    """The answer of CreateZone."""
-
-    data: CreateZoneResponseData | None = None
-    code: str | int | None = None
-    message: str | None = None
-
-
-class DeleteZoneResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteZone."""
+class DataCodeMessageResponse(ResponseModel, kw_only=True):
+    """The answer of DeleteZone, BatchDeleteZone."""
 
     data: str | None = None
     code: str | int | None = None
@@ -263,16 +224,8 @@ class BatchCreateZoneResponse(ResponseModel, kw_only=True):
     message: str | None = None
 
 
-class BatchDeleteZoneResponse(ResponseModel, kw_only=True):
-    """The answer of BatchDeleteZone."""
-
-    data: str | None = None
-    code: str | int | None = None
-    message: str | None = None
-
-
-class UpdateZTSBulkResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateZTSBulk."""
+class CodeMessageResponse(ResponseModel, kw_only=True):
+    """The answer of UpdateZTSBulk, DeleteZTSBulk, UpdateZoneStatus."""
 
     code: str | int | None = None
     message: str | None = None
@@ -312,20 +265,6 @@ class UpdateZTSBulkRequestData(ItemModel, kw_only=True):
     axfr: UpdateZTSBulkRequestDataAxfr
 
 
-class DeleteZTSBulkResponse(ResponseModel, kw_only=True):
-    """The answer of DeleteZTSBulk."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
-class UpdateZoneStatusResponse(ResponseModel, kw_only=True):
-    """The answer of UpdateZoneStatus."""
-
-    code: str | int | None = None
-    message: str | None = None
-
-
 class GetZoneListRequest(RequestModel, kw_only=True):
     """The arguments of GetZoneList (``GET /api/clouddns/zones``)."""
 
@@ -334,8 +273,8 @@ class GetZoneListRequest(RequestModel, kw_only=True):
     page_size: int | None = None
 
 
-class GetZoneByIDRequest(RequestModel, kw_only=True):
-    """The arguments of GetZoneByID (``GET /api/clouddns/zones/{zoneId}``)."""
+class ZoneIdRequest(RequestModel, kw_only=True):
+    """The arguments of GetZoneByID, DeleteZone: the same fields."""
 
     zone_id: int
 
@@ -368,8 +307,8 @@ class GetRecordListByZoneRequest(RequestModel, kw_only=True):
     zone_id: int
 
 
-class GetRecordbyIDRequest(RequestModel, kw_only=True):
-    """The arguments of GetRecordbyID (``GET /api/clouddns/zones/{zoneId}/records/{recordId}``)."""
+class ZoneIdRecordIdRequest(RequestModel, kw_only=True):
+    """The arguments of GetRecordbyID, DeleteRecordByID: the same fields."""
 
     zone_id: int
     record_id: int
@@ -401,13 +340,6 @@ class BulkUpdateRecordsByZoneIDRequest(RequestModel, kw_only=True):
     zone_id: int
 
 
-class DeleteRecordByIDRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteRecordByID (``DELETE /api/clouddns/zones/{zoneId}/records/{recordId}``)."""
-
-    zone_id: int
-    record_id: int
-
-
 class CreateZoneRequest(RequestModel, kw_only=True):
     """The arguments of CreateZone (``POST /api/clouddns/zones``)."""
 
@@ -415,12 +347,6 @@ class CreateZoneRequest(RequestModel, kw_only=True):
     contract_item: str
     ttl: int | None = None
     restore_flag: int | None = None
-
-
-class DeleteZoneRequest(RequestModel, kw_only=True):
-    """The arguments of DeleteZone (``DELETE /api/clouddns/zones/{zoneId}``)."""
-
-    zone_id: int
 
 
 class BatchCreateZoneRequest(RequestModel, kw_only=True):
@@ -455,3 +381,37 @@ class UpdateZoneStatusRequest(RequestModel, kw_only=True):
 
     status: str
     zone_ids: str
+
+
+if not TYPE_CHECKING:
+    from cdnetworks.core.lazy import lazy_exports
+
+    # Merged into a class of the same shape: old name -> the class now.
+    _DEPRECATED = {
+        "BatchCreateZoneResponseDataK": ".:CreateZoneResponseData",
+        "BatchCreateZoneResponseDataKCustomer": ".:CreateZoneResponseDataCustomer",
+        "BatchDeleteZoneResponse": ".:DataCodeMessageResponse",
+        "BulkCreateRecordsByZoneResponse": ".:GetRecordListByZoneResponse",
+        "BulkCreateRecordsByZoneResponseData": ".:GetRecordListByZoneResponseData",
+        "BulkCreateRecordsByZoneResponseDataA": ".:GetRecordbyIDResponseData",
+        "BulkUpdateRecordsByZoneIDResponse": ".:GetRecordListByZoneResponse",
+        "BulkUpdateRecordsByZoneIDResponseData": ".:GetRecordListByZoneResponseData",
+        "BulkUpdateRecordsByZoneIDResponseDataA": ".:GetRecordbyIDResponseData",
+        "DeleteRecordByIDRequest": ".:ZoneIdRecordIdRequest",
+        "DeleteZTSBulkResponse": ".:CodeMessageResponse",
+        "DeleteZoneRequest": ".:ZoneIdRequest",
+        "DeleteZoneResponse": ".:DataCodeMessageResponse",
+        "GetRecordListByZoneResponseDataA": ".:GetRecordbyIDResponseData",
+        "GetRecordbyIDRequest": ".:ZoneIdRecordIdRequest",
+        "GetZoneByIDRequest": ".:ZoneIdRequest",
+        "GetZoneByIDResponse": ".:CreateZoneResponse",
+        "GetZoneByIDResponseData": ".:CreateZoneResponseData",
+        "GetZoneByIDResponseDataCustomer": ".:CreateZoneResponseDataCustomer",
+        "GetZoneListResponseDataResults": ".:CreateZoneResponseData",
+        "GetZoneListResponseDataResultsCustomer": ".:CreateZoneResponseDataCustomer",
+        "UpdateRecordByIDResponse": ".:GetRecordbyIDResponse",
+        "UpdateRecordByIDResponseData": ".:GetRecordbyIDResponseData",
+        "UpdateZTSBulkResponse": ".:CodeMessageResponse",
+        "UpdateZoneStatusResponse": ".:CodeMessageResponse",
+    }
+    __getattr__, _ = lazy_exports(__name__, {}, _DEPRECATED)
