@@ -34,7 +34,6 @@ from .encoding import encode_query
 from .errors import (
     AttemptFailure,
     CdnetworksError,
-    ServerError,
     TransportError,
     TransportTimeoutError,
     ValidationError,
@@ -322,13 +321,9 @@ UNKNOWN_OUTCOME = (
 
 
 def _may_have_taken_effect(error: CdnetworksError, spec: CallSpec[Any]) -> bool:
-    """A non-idempotent request whose attempt broke after it was sent, or was answered with a
-    5xx (the service may have acted before failing)."""
-    if spec.idempotent:
-        return False
-    if isinstance(error, TransportError):
-        return error.request_sent
-    return isinstance(error, ServerError)
+    """A non-idempotent request whose exchange broke after the request was sent (an answer,
+    even a 5xx, says for itself that the server received it)."""
+    return not spec.idempotent and isinstance(error, TransportError) and error.request_sent
 
 
 def _why_not_retry(
