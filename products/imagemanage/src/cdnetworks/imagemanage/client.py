@@ -197,6 +197,7 @@ class ImageManageClient(ProductClient):
         poll_interval: float = 5.0,
         max_interval: float = 60.0,
         backoff: float = 1.5,
+        never_seen_grace: float = 30.0,
         ready_states: Collection[str] = ("ACTIVE",),
         failed_states: Collection[str] = ("INACTIVE",),
         progress: Callable[[Progress[Image | None]], object] | None = None,
@@ -211,11 +212,14 @@ class ImageManageClient(ProductClient):
         max_interval. Fails with WaitFailedError when a final state is a failure, and with
         WaitTimeoutError after timeout seconds. progress, if given, is called with a Progress
         after every poll.
+
+        A image never listed at all ends the wait with WaitNeverSeenError after
+        never_seen_grace seconds (or the waiter's missing polls, whichever comes first).
         """
         waiter: Waiter[Image] = WAIT_FOR_IMAGE.start(
             image_id,
             None,
-            schedule=Schedule(timeout, poll_interval, max_interval, backoff),
+            schedule=Schedule(timeout, poll_interval, max_interval, backoff, never_seen_grace),
             success=ready_states,
             failure=failed_states,
             progress=progress,
@@ -400,6 +404,7 @@ class AsyncImageManageClient(AsyncProductClient):
         poll_interval: float = 5.0,
         max_interval: float = 60.0,
         backoff: float = 1.5,
+        never_seen_grace: float = 30.0,
         ready_states: Collection[str] = ("ACTIVE",),
         failed_states: Collection[str] = ("INACTIVE",),
         progress: Callable[[Progress[Image | None]], object] | None = None,
@@ -414,11 +419,14 @@ class AsyncImageManageClient(AsyncProductClient):
         max_interval. Fails with WaitFailedError when a final state is a failure, and with
         WaitTimeoutError after timeout seconds. progress, if given, is called with a Progress
         after every poll.
+
+        A image never listed at all ends the wait with WaitNeverSeenError after
+        never_seen_grace seconds (or the waiter's missing polls, whichever comes first).
         """
         waiter: Waiter[Image] = WAIT_FOR_IMAGE.start(
             image_id,
             None,
-            schedule=Schedule(timeout, poll_interval, max_interval, backoff),
+            schedule=Schedule(timeout, poll_interval, max_interval, backoff, never_seen_grace),
             success=ready_states,
             failure=failed_states,
             progress=progress,
