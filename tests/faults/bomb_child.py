@@ -29,20 +29,22 @@ def _bomb(members: int) -> bytes:
 def main() -> int:
     bomb = _bomb(int(sys.argv[1]) if len(sys.argv) > 1 else 16)
     headers = (("Content-Type", "application/json"), ("Content-Encoding", "gzip"))
-    with fault_server(Respond(200, OK_BODY), Respond(200, bomb, headers)) as server:
-        with Client(
+    with (
+        fault_server(Respond(200, OK_BODY), Respond(200, bomb, headers)) as server,
+        Client(
             endpoint=server.endpoint, access_key="AK", secret_key="SK", load_entry_points=False
-        ) as client:
-            client.invoke("GET", "/warm")  # imports and the pool, outside the measurement
-            before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-            try:
-                client.invoke("GET", "/vmp/images")
-            except ResponseTooLargeError:
-                pass
-            else:
-                print("no ResponseTooLargeError", file=sys.stderr)
-                return 1
-            after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        ) as client,
+    ):
+        client.invoke("GET", "/warm")  # imports and the pool, outside the measurement
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        try:
+            client.invoke("GET", "/vmp/images")
+        except ResponseTooLargeError:
+            pass
+        else:
+            print("no ResponseTooLargeError", file=sys.stderr)
+            return 1
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     print(after - before, len(bomb))
     return 0
 

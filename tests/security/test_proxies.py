@@ -88,10 +88,8 @@ def proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[ConnectProxy]:
         yield running
 
 
-def _trusting(
-    monkeypatch: pytest.MonkeyPatch, certificate: tuple[pathlib.Path, pathlib.Path]
-) -> None:  # noqa: F811
-    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+def _trusting(monkeypatch: pytest.MonkeyPatch, cert: tuple[pathlib.Path, pathlib.Path]) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert[0]))
 
 
 @pytest.mark.parametrize("variable", ["HTTPS_PROXY", "ALL_PROXY", "https_proxy"])
