@@ -127,7 +127,7 @@ def test_closing_a_client_with_calls_in_flight_ends_them_typed(mode: Mode, metho
 def test_a_call_after_close_is_refused(mode: Mode) -> None:
     with fault_server(Respond(200, OK_BODY)) as server:
         client = mode.client(endpoint=server.endpoint)
-        mode.run(client.aclose if mode.is_async else client.close)  # type: ignore[arg-type]
+        mode.run(client.aclose if mode.is_async else client.close)
         with pytest.raises(ClientUsageError):
             _invoke(mode, client)
     assert server.count() == 0
