@@ -36,6 +36,7 @@ from .errors import (
     ValidationError,
 )
 from .models import RequestModel, ResponseModel
+from .operations import CallInfo, Operation, current_operation
 from .options import ClientOptions
 from .pipeline import RequestDraft
 from .plugins.logging_plugin import LoggingPlugin
@@ -59,6 +60,7 @@ __all__ = [
     "AuthError",
     "AuthenticationError",
     "BusinessError",
+    "CallInfo",
     "CdnetworksError",
     "Client",
     "ClientOptions",
@@ -73,6 +75,7 @@ __all__ = [
     "LoggingPlugin",
     "MetricsCollector",
     "NotFoundError",
+    "Operation",
     "PermissionDeniedError",
     "PluginError",
     "Product",
@@ -93,6 +96,7 @@ __all__ = [
     "TransportTimeoutError",
     "ValidationError",
     "__version__",
+    "current_operation",
     "hookimpl",
     "hookspec",
     "path_segment",
