@@ -198,7 +198,8 @@ def _waiter_method(model: ProductModel, waiter: Waiter, asynchronous: bool) -> l
     if waiter.returns == "item":
         doc += [
             "",
-            f"A {waiter.label} never listed at all ends the wait with WaitNeverSeenError after",
+            f"{_article(waiter.label)} {waiter.label} never listed at all ends the wait with "
+            "WaitNeverSeenError after",
             "never_seen_grace seconds (or the waiter's missing polls, whichever comes first).",
         ]
     lines += _docstring(doc, "        ")
@@ -221,6 +222,10 @@ def _waiter_method(model: ProductModel, waiter: Waiter, asynchronous: bool) -> l
         "",
     ]
     return lines
+
+
+def _article(word: str) -> str:
+    return "An" if word[:1].lower() in "aeiou" else "A"
 
 
 def _legacy_alias(action: ActionModel, asynchronous: bool) -> list[str]:
