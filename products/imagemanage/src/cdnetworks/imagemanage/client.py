@@ -249,7 +249,7 @@ class ImageManageClient(ProductClient):
         WaitTimeoutError after timeout seconds. progress, if given, is called with a Progress
         after every poll.
 
-        A image never listed at all ends the wait with WaitNeverSeenError after
+        An image never listed at all ends the wait with WaitNeverSeenError after
         never_seen_grace seconds (or the waiter's missing polls, whichever comes first).
         """
         waiter: Waiter[Image] = WAIT_FOR_IMAGE.start(
@@ -494,7 +494,7 @@ class AsyncImageManageClient(AsyncProductClient):
         WaitTimeoutError after timeout seconds. progress, if given, is called with a Progress
         after every poll.
 
-        A image never listed at all ends the wait with WaitNeverSeenError after
+        An image never listed at all ends the wait with WaitNeverSeenError after
         never_seen_grace seconds (or the waiter's missing polls, whichever comes first).
         """
         waiter: Waiter[Image] = WAIT_FOR_IMAGE.start(
