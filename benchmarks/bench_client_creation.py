@@ -2,14 +2,16 @@
 defect 11): the default client loads the ~75 installed entry-point plugins (every product and
 cdnetworks-otel), which used to cost about 20 ms a client on top of 20 ms of TLS set-up.
 
-The baseline is a bare ``httpx.Client()`` created and closed, which is most of what a client
-must do anyway (connection pool, TLS context reuse, the environment's proxies). The target row
+The baseline is an ``httpx.Client`` created and closed with one TLS context shared by the
+process (a bare ``httpx.Client()`` builds its own, about 50 ms), which is most of what a client
+must do anyway: a connection pool and the environment's proxies. The target row
 checks the default client (entry points on) against the 2 ms the issue asks for.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import ssl
 
 import httpx
 from harness import Case, Row, Target, compare, fmt_seconds
@@ -20,8 +22,11 @@ from cdnetworks.imagemanage import ImageManageClient
 LIMIT_S = 2e-3
 
 
+_TLS = ssl.create_default_context()
+
+
 def _bare_httpx() -> None:
-    httpx.Client().close()
+    httpx.Client(verify=_TLS).close()
 
 
 def _default() -> None:
@@ -42,7 +47,7 @@ def run(quick: bool) -> list[Row]:
     _default()  # the first client of the process pays for loading the entry points
     rows = compare(
         "client creation: create and close, after the first",
-        Case("httpx.Client() (baseline)", _bare_httpx),
+        Case("httpx.Client(verify=shared context) (baseline)", _bare_httpx),
         [
             Case("Client(), entry points on (default)", _default),
             Case("Client(load_entry_points=False)", _no_entry_points),
@@ -57,7 +62,7 @@ def run(quick: bool) -> list[Row]:
             target = Target(
                 "create and close a default Client, after the first",
                 fmt_seconds(row.median_s),
-                f"{row.ratio:.2f}x httpx.Client()",
+                f"{row.ratio:.2f}x httpx.Client",
                 f"< {fmt_seconds(LIMIT_S)}",
                 row.median_s < LIMIT_S,
             )
