@@ -199,12 +199,13 @@ def test_retry_after_over_the_cap_stops_retrying(mode: Mode, respx_mock: respx.M
 def test_parse_retry_after() -> None:
     assert parse_retry_after("7") == 7.0
     assert parse_retry_after(" 1.5 ") == 1.5
-    assert parse_retry_after("-3") == 0.0
+    # A negative delay is not a delay: absent (the policy's backoff), never "no pause".
+    assert parse_retry_after("-3") is None
     assert parse_retry_after(
         email.utils.formatdate(1000.0 + 30, usegmt=True), now=1000.0
     ) == pytest.approx(30)
     assert parse_retry_after(email.utils.formatdate(500.0, usegmt=True), now=1000.0) == 0.0
-    for junk in (None, "", "soon", "nan"):
+    for junk in (None, "", "soon", "nan", "inf", "-inf", "-0.5", "1e999"):
         assert parse_retry_after(junk) is None
 
 

@@ -11,7 +11,13 @@ import pytest
 import respx
 
 from cdnetworks.core import NotFoundError, ValidationError, hookimpl
-from cdnetworks.core.waiters import Progress, WaiterError, WaitFailedError, WaitTimeoutError
+from cdnetworks.core.waiters import (
+    Progress,
+    WaiterError,
+    WaitFailedError,
+    WaitNeverSeenError,
+    WaitTimeoutError,
+)
 from cdnetworks.imagemanage import Image
 from tests.conftest import Mode
 
@@ -267,8 +273,12 @@ def test_an_image_that_never_appears_fails_early(
     mode: Mode, api: respx.MockRouter, images: Any
 ) -> None:
     route = api.get("/vmp/images").mock(side_effect=states([]))
-    with pytest.raises(WaitFailedError, match="not listed in 3 answers in a row") as caught:
+    # Never listed at all: the typed never-seen error (still a WaitFailedError), issue 19.
+    with pytest.raises(
+        WaitNeverSeenError, match="was never seen: not listed in 3 answer"
+    ) as caught:
         mode.run(images.wait_for_image, "img-gone", timeout=60, **FAST)
+    assert isinstance(caught.value, WaitFailedError)
     assert route.call_count == 3
     assert caught.value.last is None
 

@@ -47,3 +47,30 @@ def test_every_command_is_a_method_of_both_clients(product: Product) -> None:
     for name in product.commands:
         for client in (product.client, product.async_client):
             assert callable(getattr(client, name)), f"{product.name}: {name}"
+
+
+def _item_waiters() -> list[Any]:
+    import importlib
+    import inspect
+
+    from cdnetworks.core.waiters import WaiterSpec
+
+    found = []
+    for product in INSTALLED.values():
+        package = product.client.__module__.rpartition(".")[0]
+        actions = importlib.import_module(f"{package}.actions")
+        for _, spec in inspect.getmembers(actions, lambda v: isinstance(v, WaiterSpec)):
+            if spec.returns == "item":
+                found.append(pytest.param(product, spec, id=f"{product.name}.{spec.method}"))
+    return found
+
+
+@pytest.mark.parametrize(("product", "spec"), _item_waiters())
+def test_every_item_waiter_takes_a_never_seen_grace(product: Product, spec: Any) -> None:
+    # Issue 19: an id that is never listed must end the wait early, and the caller can tune it.
+    import inspect
+
+    for client in (product.client, product.async_client):
+        parameter = inspect.signature(getattr(client, spec.method)).parameters["never_seen_grace"]
+        assert parameter.kind is inspect.Parameter.KEYWORD_ONLY
+        assert parameter.default == 30.0

@@ -10,6 +10,8 @@ import argparse
 import threading
 from typing import Any, TextIO
 
+from .parser import UsageError
+
 
 def add_emulator_command(subparsers: Any) -> None:
     parser = subparsers.add_parser(
@@ -121,7 +123,14 @@ def serve(args: argparse.Namespace, out: TextIO, stop: threading.Event | None = 
         access_key=args.emu_access_key, secret_key=args.emu_secret_key, throttle=throttle_of(args)
     )
     configure_tasks(emulator, args)
-    with emulator.serve(host=args.host, port=args.port) as server:
+    from cdnetworks.core import ConfigurationError
+
+    try:
+        server = emulator.serve(host=args.host, port=args.port).start()
+    except ConfigurationError as exc:
+        # A port in use (or a bad host) is the user's to fix: one line and exit 2, no traceback.
+        raise UsageError(str(exc)) from None
+    try:
         creds = emulator.client_kwargs()
         out.write(
             f"cdnetworks emulator listening on {server.endpoint}\n"
@@ -136,6 +145,8 @@ def serve(args: argparse.Namespace, out: TextIO, stop: threading.Event | None = 
             (stop or threading.Event()).wait()
         except KeyboardInterrupt:
             out.write("stopped\n")
+    finally:
+        server.stop()
     return 0
 
 

@@ -182,6 +182,7 @@ def _waiter_method(model: ProductModel, waiter: Waiter, asynchronous: bool) -> l
         f"        poll_interval: float = {waiter.poll_interval!r},",
         f"        max_interval: float = {waiter.max_interval!r},",
         "        backoff: float = 1.5,",
+        *(["        never_seen_grace: float = 30.0,"] if waiter.returns == "item" else []),
         f"        {waiter.success_param}: Collection[str] = {success},",
         f"        {waiter.failure_param}: Collection[str] = {failure},",
         f"        progress: Callable[[Progress[{value}]], object] | None = None,",
@@ -195,13 +196,25 @@ def _waiter_method(model: ProductModel, waiter: Waiter, asynchronous: bool) -> l
         "WaitTimeoutError after timeout seconds. progress, if given, is called with a Progress",
         "after every poll.",
     ]
+    if waiter.returns == "item":
+        doc += [
+            "",
+            f"{_article(waiter.label)} {waiter.label} never listed at all ends the wait with "
+            "WaitNeverSeenError after",
+            "never_seen_grace seconds (or the waiter's missing polls, whichever comes first).",
+        ]
     lines += _docstring(doc, "        ")
     keys = waiter.keys_param or "None"
     lines += [
         f"        waiter: Waiter[{result}] = {waiter_constant(waiter)}.start(",
         f"            {waiter.subject},",
         f"            {keys},",
-        "            schedule=Schedule(timeout, poll_interval, max_interval, backoff),",
+        (
+            "            schedule=Schedule(timeout, poll_interval, max_interval, backoff, "
+            "never_seen_grace),"
+            if waiter.returns == "item"
+            else "            schedule=Schedule(timeout, poll_interval, max_interval, backoff),"
+        ),
         f"            success={waiter.success_param},",
         f"            failure={waiter.failure_param},",
         "            progress=progress,",
@@ -210,6 +223,10 @@ def _waiter_method(model: ProductModel, waiter: Waiter, asynchronous: bool) -> l
         "",
     ]
     return lines
+
+
+def _article(word: str) -> str:
+    return "An" if word[:1].lower() in "aeiou" else "A"
 
 
 def _legacy_alias(action: ActionModel, asynchronous: bool) -> list[str]:

@@ -32,6 +32,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: C0 and C1 control characters and DEL, each written as an escape (``\\n``, ``\\x1b``), so that no
+#: input echoed in a message (a path, a header, a server's text) can forge or split log lines.
+_CONTROLS = {
+    c: ("\\n" if c == 10 else "\\r" if c == 13 else "\\t" if c == 9 else f"\\x{c:02x}")
+    for c in (*range(0x20), *range(0x7F, 0xA0))
+}
+# Line and paragraph separators split lines in some log viewers too.
+_CONTROLS.update({0x2028: "\\u2028", 0x2029: "\\u2029"})
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with every control character escaped (see `_CONTROLS`)."""
+    return text.translate(_CONTROLS)
+
 
 @dataclass(frozen=True)
 class AttemptFailure:
@@ -76,7 +90,7 @@ class CdnetworksError(Exception):
             parts.append(f"({detail})")
         if len(self.history) > 1:
             parts.append("; attempts: " + "; ".join(str(h) for h in self.history))
-        return " ".join(parts)
+        return escape_controls(" ".join(parts))
 
     def _details(self) -> str:
         return f"attempts={self.attempts}" if self.attempts else ""
@@ -100,7 +114,7 @@ class ValidationError(CdnetworksError, ValueError):
     def __str__(self) -> str:
         prefix = f"[{self.action}] " if self.action else ""
         where = f"{self.field}: " if self.field and not self.message.startswith(self.field) else ""
-        return f"{prefix}{where}{self.message}"
+        return escape_controls(f"{prefix}{where}{self.message}")
 
 
 class ClientUsageError(CdnetworksError):

@@ -8,20 +8,25 @@ the async client, so that
   whole exchange in a cancel scope, and the sync client's own pool uses a network backend whose
   every read, write and connect gets at most the time the deadline has left;
 * the decoded body never grows past ``max_response_bytes``: reading stops as soon as it would.
-  A gzip body is inflated here, never more than one byte past the bound, so a gzip bomb costs
-  the bound and no more (httpx inflates each network read whole: 64 KiB of a bomb is 64 MiB);
+  Every Content-Encoding is inflated here, in bounded steps (`cdnetworks.core.body`), so a
+  gzip bomb costs the bound and a step, and a corrupt compressed body is an error;
 * a failure after the head keeps the head (status and request id) for the error.
 """
 
 from __future__ import annotations
 
 import contextvars
+import os
+import ssl
+import threading
 import time
-import zlib
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+
+from .body import Body, content_encodings
+from .internals import install_deadline_backend, store_body
 
 #: The monotonic deadline of the call running in this context (thread or task), if any.
 CALL_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
@@ -48,6 +53,7 @@ class TooLarge:
 
 
 Reply = httpx.Response | BrokenBody | TooLarge | Exception
+#: ``PoolClosed`` is one of the exceptions a ``Reply`` may be.
 
 
 class _NoCookies(httpx.Cookies):
@@ -86,89 +92,59 @@ class _AsyncPool(httpx.AsyncClient):
 _NO_COOKIES = _NoCookies()
 
 
+_TLS_LOCK = threading.Lock()
+_TLS: dict[tuple[str | None, str | None], ssl.SSLContext] = {}
+
+
+def shared_tls_context() -> ssl.SSLContext:
+    """The verifying TLS context of every pool in this process, built once (loading the CA
+    bundle is most of what creating a client cost). Rebuilt only if ``SSL_CERT_FILE`` or
+    ``SSL_CERT_DIR`` change, which httpx reads when it builds a context."""
+    key = (os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+    context = _TLS.get(key)
+    if context is None:
+        with _TLS_LOCK:
+            context = _TLS.get(key)
+            if context is None:
+                context = _TLS[key] = httpx.create_ssl_context(verify=True, trust_env=True)
+    return context
+
+
 def async_pool(transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
-    """The async client's own connection pool (or one over the caller's ``transport``)."""
-    return _AsyncPool(transport=transport, timeout=None)
+    """The async client's own connection pool (or one over the caller's ``transport``); like
+    httpx's own, it honours the environment's proxies."""
+    if transport is not None:
+        return _AsyncPool(transport=transport, timeout=None)
+    return _AsyncPool(timeout=None, verify=shared_tls_context())
 
 
 def sync_pool(transport: httpx.BaseTransport | None = None) -> httpx.Client:
     """The sync client's own connection pool, its sockets bound by the call's deadline (or a
     pool over the caller's ``transport``).
 
-    httpx offers no public way to choose the network backend of ``HTTPTransport``; the pool it
-    builds is replaced by an identical one that differs only in the backend. A test with a
-    trickling server fails if an httpx release changes this.
+    Built without an explicit transport, so httpx mounts the proxies of ``HTTPS_PROXY``,
+    ``HTTP_PROXY``, ``ALL_PROXY`` and ``NO_PROXY`` as it does for the async pool; then each pool
+    (direct and proxied) gets the deadline backend (`internals.install_deadline_backend`). A
+    test with a trickling server fails if an httpx release changes this.
     """
     if transport is not None:
         return _Pool(transport=transport, timeout=None)
-    # httpcore (and the backend built on it) is imported with the first pool, not by
-    # ``import cdnetworks.core``: httpx itself defers it the same way.
-    import httpcore
-
-    from .deadline_backend import DeadlineBackend
-
-    transport = httpx.HTTPTransport()
-    pool = transport._pool
-    assert isinstance(pool, httpcore.ConnectionPool)
-    pool._network_backend = DeadlineBackend(pool._network_backend)
-    return _Pool(transport=transport, timeout=None)
+    pool = _Pool(timeout=None, verify=shared_tls_context())
+    install_deadline_backend(pool)
+    return pool
 
 
-#: Content-Encodings inflated here under the bound; others are left to httpx (and bounded
-#: after each decoded chunk).
-_GZIP = frozenset({"gzip", "x-gzip"})
+class PoolClosed(Exception):
+    """The client's connection pool was closed (``close()`` or ``aclose()``) before or while
+    this attempt was sent."""
+
+    def __str__(self) -> str:
+        return "the client was closed while the call was in flight"
 
 
-class _Body:
-    """Gathers a body's decoded bytes, refusing to hold more than ``limit`` of them."""
-
-    def __init__(self, response: httpx.Response, limit: int, encoding: str) -> None:
-        self._request = response.request
-        self._limit = limit
-        self._size = 0
-        self._chunks: list[bytes] = []
-        # A transport may hand over a body it already read (and decoded): take it as it is.
-        in_memory = hasattr(response, "_content")
-        gzipped = encoding in _GZIP and not in_memory
-        self._inflate = zlib.decompressobj(zlib.MAX_WBITS | 16) if gzipped else None
-        #: Whether to feed raw bytes (identity, or gzip inflated here) or httpx's decoded ones.
-        self.raw = not in_memory and (gzipped or encoding == "identity")
-
-    def feed(self, chunk: bytes) -> bool:
-        """Take the next chunk; ``False`` once the body is over the limit."""
-        if self._inflate is not None:
-            try:
-                # Ask for one byte more than the room left: getting it means "too large".
-                chunk = self._inflate.decompress(chunk, self._limit - self._size + 1)
-            except zlib.error as exc:
-                raise httpx.DecodingError(f"gzip: {exc}", request=self._request) from None
-        return self._take(chunk)
-
-    def finish(self) -> bool:
-        if self._inflate is not None:
-            return self._take(self._inflate.flush())
-        return True
-
-    def _take(self, chunk: bytes) -> bool:
-        self._size += len(chunk)
-        if self._size > self._limit:
-            return False
-        self._chunks.append(chunk)
-        return True
-
-    @property
-    def content(self) -> bytes:
-        return b"".join(self._chunks)
-
-
-def _content_encoding(response: httpx.Response) -> str:
-    encoding: str = response.headers.get("content-encoding", "identity")
-    return encoding.strip().lower()
-
-
-def _too_large_up_front(response: httpx.Response, limit: int, encoding: str) -> bool:
+def _too_large_up_front(response: httpx.Response, limit: int) -> bool:
     """A plain body that announces more than ``limit`` bytes is refused before reading it."""
-    if encoding != "identity":
+    if content_encodings(response):
         return False
     declared = response.headers.get("content-length", "")
     return declared.isdigit() and int(declared) > limit
@@ -180,6 +156,11 @@ def _past(deadline: float | None, request: httpx.Request) -> None:
         raise httpx.ReadTimeout(DEADLINE_MESSAGE, request=request)
 
 
+def _closed(http: httpx.Client | httpx.AsyncClient, exc: RuntimeError) -> bool:
+    # httpx's only signal for a closed client is a RuntimeError; judge by the state, not the text.
+    return http.is_closed
+
+
 def exchange(
     http: httpx.Client,
     request: httpx.Request,
@@ -188,17 +169,22 @@ def exchange(
     deadline: float | None,
 ) -> Reply:
     """Send ``request`` and read its answer (sync)."""
+    if http.is_closed:
+        return PoolClosed()
     token = CALL_DEADLINE.set(deadline)
     try:
         try:
             response = http.send(request, auth=auth, stream=True)
         except httpx.RequestError as exc:
             return exc
+        except RuntimeError as exc:
+            if _closed(http, exc):
+                return PoolClosed()
+            raise
         try:
-            encoding = _content_encoding(response)
-            if _too_large_up_front(response, limit, encoding):
+            if _too_large_up_front(response, limit):
                 return TooLarge(response, limit)
-            body = _Body(response, limit, encoding)
+            body = Body(response, limit)
             for chunk in response.iter_raw() if body.raw else response.iter_bytes():
                 if not body.feed(chunk):
                     return TooLarge(response, limit)
@@ -209,9 +195,7 @@ def exchange(
             return BrokenBody(response, exc)
         finally:
             response.close()
-        # What ``Response.read()`` would have stored, gathered under the bound.
-        response._content = body.content
-        return response
+        return store_body(response, body.content)
     finally:
         CALL_DEADLINE.reset(token)
 
@@ -226,6 +210,8 @@ async def aexchange(
     """Async twin of `exchange`; the deadline cancels the exchange wherever it is waiting."""
     import anyio  # with the first async exchange, not with ``import cdnetworks.core``
 
+    if http.is_closed:
+        return PoolClosed()
     response: httpx.Response | None = None
     try:
         with anyio.fail_after(None if deadline is None else max(0.0, deadline - time.monotonic())):
@@ -233,11 +219,14 @@ async def aexchange(
                 response = await http.send(request, auth=auth, stream=True)
             except httpx.RequestError as exc:
                 return exc
+            except RuntimeError as exc:
+                if _closed(http, exc):
+                    return PoolClosed()
+                raise
             try:
-                encoding = _content_encoding(response)
-                if _too_large_up_front(response, limit, encoding):
+                if _too_large_up_front(response, limit):
                     return TooLarge(response, limit)
-                body = _Body(response, limit, encoding)
+                body = Body(response, limit)
                 async for chunk in response.aiter_raw() if body.raw else response.aiter_bytes():
                     if not body.feed(chunk):
                         return TooLarge(response, limit)
@@ -253,5 +242,4 @@ async def aexchange(
     except TimeoutError:
         timeout = httpx.ReadTimeout(DEADLINE_MESSAGE, request=request)
         return timeout if response is None else BrokenBody(response, timeout)
-    response._content = body.content
-    return response
+    return store_body(response, body.content)

@@ -23,20 +23,28 @@ from typing import Any, Generic, TypeVar
 import httpx
 
 from .action import DEFAULT_ENVELOPE, Envelope
+from .classify import (
+    Outcome,
+    classify_closed,
+    classify_response,
+    classify_too_large,
+    classify_transport_error,
+)
 from .config import Timeout
 from .encoding import encode_query
 from .errors import (
     AttemptFailure,
     CdnetworksError,
+    TransportError,
     TransportTimeoutError,
     ValidationError,
 )
-from .exchange import BrokenBody, TooLarge
+from .exchange import BrokenBody, PoolClosed, TooLarge
+from .internals import url_join
 from .operations import CallInfo, current_operation
 from .plugins.manager import PluginHost
 from .plugins.wrapping import Wrappers
 from .ratelimit import RateLimiter
-from .response import Outcome, classify_response, classify_too_large, classify_transport_error
 from .retry import RetryPolicy, RetryQuota
 from .signing import check_header
 
@@ -185,22 +193,11 @@ _SHORT_URL = 32_768
 
 
 def _joined_url(base: httpx.URL, path: str, query: str) -> httpx.URL | None:
-    """``base`` with ``path`` and ``query`` (both already percent-encoded by the SDK) joined.
-
-    httpx's public ``copy_with`` parses and re-validates the whole URL (about two thirds of
-    building a request); the parts here were made by the SDK's own encoders, so they are put
-    in place directly. ``None`` (use ``copy_with``) if httpx's internals are not as expected.
-    """
+    """``base`` with ``path`` and ``query`` (both already percent-encoded by the SDK) joined
+    through the `internals.url_join` seam; ``None``: use the public ``copy_with``."""
     if len(path) + len(query) > _SHORT_URL:
         return None  # let httpx judge (and refuse) a URL near its length limit
-    try:
-        reference = base._uri_reference
-        joined = reference._replace(path=reference.path.rstrip("/") + path, query=query or None)
-        url = httpx.URL.__new__(httpx.URL)
-        url._uri_reference = joined
-    except (AttributeError, TypeError):
-        return None
-    return url
+    return url_join(base, path, query)
 
 
 def run_call(spec: CallSpec[T], env: CallEnv) -> Pipeline[T]:
@@ -290,6 +287,8 @@ def _attempts(spec: CallSpec[T], env: CallEnv, call_id: str, state: _CallState) 
                 outcome = classify_response(response, spec, env.retry)
             elif isinstance(reply, TooLarge):
                 outcome = classify_too_large(reply.response, reply.limit, spec)
+            elif isinstance(reply, PoolClosed):
+                outcome = classify_closed(spec)
             else:
                 error = reply.error if isinstance(reply, BrokenBody) else reply
                 outcome = classify_transport_error(
@@ -334,6 +333,8 @@ def _attempts(spec: CallSpec[T], env: CallEnv, call_id: str, state: _CallState) 
                 error_out.history = tuple(state.history)
                 if outcome.retriable:
                     error_out.message += f" (gave up after attempt {attempt}: {stop})"
+                if _may_have_taken_effect(error_out, spec):
+                    error_out.message += f"; {UNKNOWN_OUTCOME}"
                 raise error_out
             assert cost is not None
             spent += cost
@@ -359,6 +360,19 @@ def _attempts(spec: CallSpec[T], env: CallEnv, call_id: str, state: _CallState) 
         cancelled = not isinstance(exc, Exception)
         _finish(env, spec, call_id, started, state, None, "cancelled" if cancelled else "error")
         raise
+
+
+#: Said of a non-idempotent request that failed after it may have reached the server.
+UNKNOWN_OUTCOME = (
+    "the request may have reached the server, so whether it took effect is unknown: "
+    "check before sending it again"
+)
+
+
+def _may_have_taken_effect(error: CdnetworksError, spec: CallSpec[Any]) -> bool:
+    """A non-idempotent request whose exchange broke after the request was sent (an answer,
+    even a 5xx, says for itself that the server received it)."""
+    return not spec.idempotent and isinstance(error, TransportError) and error.request_sent
 
 
 def _why_not_retry(

@@ -114,9 +114,12 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     except ValueError:
         try:
             when = parsedate_to_datetime(value).timestamp()
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
-        seconds = when - (time.time() if now is None else now)
-    if seconds != seconds:  # NaN
+        # A date already past means "now": the server is ready again.
+        return max(0.0, when - (time.time() if now is None else now))
+    # delta-seconds is a count of seconds: a negative, infinite or NaN value is not one, and is
+    # treated as absent (the policy's own backoff), never as "no pause at all".
+    if not 0.0 <= seconds < float("inf"):
         return None
-    return max(0.0, seconds)
+    return seconds

@@ -25,6 +25,7 @@ import httpx
 
 from .credentials import Credentials
 from .errors import ValidationError
+from .internals import header_triples
 
 ALGORITHM = "CNC-HMAC-SHA256"
 DEFAULT_SIGNED_HEADERS = ("content-type", "host")
@@ -48,9 +49,6 @@ _FIELD_VALUE = re.compile(r"^[\t\x20-\x7e]*$")
 #: ``bytes.translate`` (what is left after deleting the allowed bytes must be nothing).
 _TOKEN_BYTES = b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _FIELD_VALUE_BYTES = bytes([0x09, *range(0x20, 0x7F)])
-#: Header encodings under which printable-ASCII bytes and their decoded text are the same
-#: characters (``None`` is httpx's "not decided yet", which picks one of the three).
-_ASCII_COMPATIBLE = frozenset({None, "ascii", "utf-8", "iso-8859-1"})
 _SIGNER_HEADERS = frozenset({b"x-cnc-accesskey", b"x-cnc-timestamp", b"x-cnc-auth-method"})
 _CONTENT_TYPE = (b"Content-Type", b"content-type", b"application/json")
 _ACCEPT = (b"Accept", b"accept", b"application/json")
@@ -352,8 +350,8 @@ class AkskAuth(httpx.Auth):
         """Add the ``x-cnc-*`` and ``Authorization`` headers to ``request`` in place."""
         ts = str(int(self.clock.now()) if timestamp is None else timestamp)
         headers = request.headers
-        entries = getattr(headers, "_list", None)
-        if type(entries) is list and getattr(headers, "_encoding", 0) in _ASCII_COMPATIBLE:
+        entries = header_triples(headers)
+        if entries is not None:
             self._sign_raw(request, headers, entries, ts)
         else:  # not httpx's header storage as we know it: the public API only
             self._sign_public(request, ts)

@@ -84,6 +84,11 @@ class WaitTimeoutError(WaiterError, TimeoutError):
     """The timeout ran out before a terminal state."""
 
 
+class WaitNeverSeenError(WaitFailedError):
+    """The awaited item was never listed within the schedule's ``never_seen_grace`` (or its
+    waiter's missing polls): most often the id is wrong, or the item is in another account."""
+
+
 def _seconds(name: str, value: Any, *, positive: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValidationError(
@@ -106,9 +111,13 @@ class Schedule:
     poll_interval: float = 5.0
     max_interval: float = 60.0
     backoff: float = 1.5
+    #: Seconds a single-item waiter waits for an item that was never listed before it gives up
+    #: with `WaitNeverSeenError` (it also gives up after its waiter's ``missing_polls``).
+    never_seen_grace: float = 30.0
 
     def __post_init__(self) -> None:
         _seconds("timeout", self.timeout)
+        _seconds("never_seen_grace", self.never_seen_grace)
         # A zero interval would poll the API in a tight loop.
         _seconds("poll_interval", self.poll_interval, positive=True)
         _seconds("max_interval", self.max_interval, positive=True)
@@ -129,6 +138,8 @@ class Verdict(Generic[V]):
     failure: str | None = None
     #: Counts for a progress bar (items in a final state, items in all), when they mean something.
     count: tuple[int, int] | None = None
+    #: The failure is that the item was never listed at all.
+    never_seen: bool = False
 
 
 def poll_until(
@@ -170,7 +181,8 @@ def poll_until(
         if progress is not None:
             progress(report)
         if verdict.failure is not None:
-            raise WaitFailedError(
+            error = WaitNeverSeenError if verdict.never_seen else WaitFailedError
+            raise error(
                 f"{what} failed: {verdict.failure}",
                 last=verdict.value,
                 polls=polls,
@@ -270,7 +282,7 @@ class WaiterSpec:
         if self.count is not None and self.state_filter is not None and self.returns == "states":
             return self._task_waiter(subject, wanted, success, failure, schedule, progress)
         judge = (
-            self._item_judge(subject, done, failed)
+            self._item_judge(subject, done, failed, schedule.never_seen_grace)
             if self.returns == "item"
             else self._states_judge(subject, wanted, done, failed)
         )
@@ -340,12 +352,16 @@ class WaiterSpec:
         return list(attribute_path(response, self.items) or ())
 
     def _item_judge(
-        self, subject: str, done: frozenset[str], failed: frozenset[str]
+        self, subject: str, done: frozenset[str], failed: frozenset[str], grace: float
     ) -> Callable[[Any], Verdict[Any]]:
         missing = 0
+        seen = False
+        first: float | None = None
 
         def judge(response: Any) -> Verdict[Any]:
-            nonlocal missing
+            nonlocal missing, seen, first
+            now = time.monotonic()
+            first = now if first is None else first
             item = next(
                 (i for i in self._reported(response) if attribute_path(i, self.key) == subject),
                 None,
@@ -354,6 +370,16 @@ class WaiterSpec:
             state = None if item is None else attribute_path(item, self.state)
             shown = "not listed yet" if item is None else (state or "no state")
             text = f"{self.label} {subject}: {shown}"
+            seen = seen or item is not None
+            if not seen and (missing >= self.missing_polls or now - first >= grace):
+                return Verdict(
+                    item,
+                    text,
+                    failure=f"{self.label} {subject} was never seen: not listed in {missing} "
+                    f"answer(s) over {now - first:.1f} s (never_seen_grace "
+                    f"{grace:g} s); check the id, or the account it belongs to",
+                    never_seen=True,
+                )
             if item is None and missing >= self.missing_polls:
                 return Verdict(
                     item,

@@ -14,7 +14,7 @@ from . import hookspecs
 from .logging_plugin import LoggingPlugin
 from .markers import PROJECT
 from .metrics_plugin import MetricsCollector
-from .pluggy_seam import replace_function
+from .pluggy_seam import Entry, adopt, can_adopt, replace_function
 from .wrapping import Wrappers
 
 if TYPE_CHECKING:
@@ -93,6 +93,35 @@ class HookManager(pluggy.PluginManager):
         #: How many hook-call monitors (``add_hookcall_monitoring``, ``enable_tracing``) are on.
         self.monitors = 0
 
+    def parse_hookimpl_opts(self, plugin: Any, name: str) -> Any:
+        # pluggy's documented override point. Every client registers the same ~75 entry-point
+        # plugins (modules, loaded once per process), and pluggy inspects each of their
+        # attributes statically: ~20 ms a client. Their answers cannot change while the
+        # process runs, so they are worked out once; other plugins go through pluggy as usual.
+        # The built-ins are made per client, but their hooks are their class's methods.
+        if type(plugin) in _BUILT_INS:
+            key: tuple[object, str, str] = (type(plugin), name, self.project_name)
+        elif id(plugin) in _entry_point_ids:
+            key = (id(plugin), name, self.project_name)
+        else:
+            return super().parse_hookimpl_opts(plugin, name)
+        try:
+            opts = _parsed_opts[key]
+        except KeyError:
+            opts = _parsed_opts[key] = super().parse_hookimpl_opts(plugin, name)
+        # A copy: pluggy normalises the options it is given in place.
+        return None if opts is None else dict(opts)
+
+    def parse_hookspec_opts(self, module_or_class: Any, name: str) -> Any:
+        # Also documented as overridable; the SDK's own specs are read once per process.
+        if module_or_class is not hookspecs:
+            return super().parse_hookspec_opts(module_or_class, name)
+        key = (name, self.project_name)
+        if key not in _spec_opts:
+            _spec_opts[key] = super().parse_hookspec_opts(module_or_class, name)
+        opts = _spec_opts[key]
+        return None if opts is None else dict(opts)
+
     def register(self, plugin: object, name: str | None = None) -> str | None:
         registered = super().register(plugin, name)
         for caller in self.get_hookcallers(plugin) or ():
@@ -146,10 +175,18 @@ def entry_points(group: str) -> Iterable[EntryPoint]:
     return installed(group=group)
 
 
+#: ``id()`` of every plugin loaded from an entry point (kept alive by the cache below, so an
+#: id is never reused while it is listed) and pluggy's parsed options for their attributes.
+_entry_point_ids: set[int] = set()
+_parsed_opts: dict[tuple[object, str, str], Any] = {}
+_BUILT_INS = (LoggingPlugin, MetricsCollector)
+_spec_opts: dict[tuple[str, str], Any] = {}
+
+
 @functools.cache
 def _entry_point_plugins(group: str) -> tuple[tuple[str, object], ...]:
     """Load a group's entry points once per process (scanning metadata costs milliseconds)."""
-    loaded = []
+    loaded: list[tuple[str, object]] = []
     for ep in sorted(entry_points(group=group), key=lambda e: e.name):
         try:
             loaded.append((ep.name, ep.load()))
@@ -158,12 +195,46 @@ def _entry_point_plugins(group: str) -> tuple[tuple[str, object], ...]:
                 f"cannot load plugin {ep.name!r} ({ep.value}) from entry-point group {group!r}: "
                 f"{type(exc).__name__}: {exc}"
             ) from exc
+    _entry_point_ids.update(id(plugin) for _, plugin in loaded)
     return tuple(loaded)
+
+
+#: The process's own registration of each entry-point plugin, that clients adopt.
+_installed: dict[tuple[str, int], tuple[tuple[str, Any], ...]] = {}
+_prototype: list[HookManager] = []
+
+
+def _installed_impls(name: str, plugin: object) -> tuple[tuple[str, Any], ...]:
+    """``(hook name, HookImpl)`` of an entry-point plugin, registered once per process on a
+    manager no client uses (raising as a client's own registration would)."""
+    key = (name, id(plugin))
+    found = _installed.get(key)
+    if found is None:
+        if not _prototype:
+            prototype = HookManager()
+            prototype.add_hookspecs(hookspecs)
+            _prototype.append(prototype)
+        prototype = _prototype[0]
+        if prototype.get_plugin(name) is not None:  # another object under that name since
+            prototype.unregister(name=name)
+        prototype.register(plugin, name=name)
+        found = tuple(
+            (caller.name, impl)
+            for caller in prototype.get_hookcallers(plugin) or ()
+            for impl in caller.get_hookimpls()
+            if impl.plugin is plugin
+        )
+        _installed[key] = found
+    return found
 
 
 def refresh_entry_points() -> None:
     """Forget cached entry points, so distributions installed since are found."""
     _entry_point_plugins.cache_clear()
+    _entry_point_ids.clear()
+    _parsed_opts.clear()
+    _installed.clear()
+    _prototype.clear()
 
 
 def _guard_of(impl: Any, hook_name: str) -> Callable[..., Any]:
@@ -200,12 +271,7 @@ class PluginHost:
         if METRICS_PLUGIN not in given_names:
             self.pm.register(MetricsCollector(), name=METRICS_PLUGIN)
         if load_entry_points:
-            for group in (PRODUCTS_GROUP, PLUGINS_GROUP):
-                for name, plugin in _entry_point_plugins(group):
-                    if name in given_names:
-                        continue  # a configured instance given to the client replaces it
-                    if self.pm.get_plugin(name) is None and not self.pm.is_registered(plugin):
-                        self.pm.register(plugin, name=name)
+            self._register_installed(given_names)
         for plugin in given:
             given_name = getattr(plugin, "name", None)
             if not self.pm.is_registered(plugin):
@@ -220,6 +286,28 @@ class PluginHost:
         self._direct_generation = -1
         self._wrappers: dict[str, Wrappers | None] = {}
         self._wrappers_generation = -1
+
+    def _register_installed(self, given_names: set[Any]) -> None:
+        """Register the entry-point plugins, reusing the process's one registration of each
+        (see `pluggy_seam.adopt`): what pluggy and `HookManager.register` work out for one
+        (options, guards, wrapper checks) cannot change while the process runs."""
+        # pluggy's is_registered scans every plugin: with ~75 of them, a set is cheaper.
+        known = {id(p) for _, p in self.pm.list_name_plugin()}
+        wanted: list[tuple[str, object]] = []
+        for group in (PRODUCTS_GROUP, PLUGINS_GROUP):
+            for name, plugin in _entry_point_plugins(group):
+                if name in given_names:
+                    continue  # a configured instance given to the client replaces it
+                if self.pm.get_plugin(name) is None and id(plugin) not in known:
+                    wanted.append((name, plugin))
+                    known.add(id(plugin))
+        if not can_adopt():
+            for name, plugin in wanted:
+                self.pm.register(plugin, name=name)
+            return
+        entries: list[Entry] = [(n, p, _installed_impls(n, p)) for n, p in wanted]
+        adopt(self.pm, entries, lambda name, plugin: self.pm.register(plugin, name=name))
+        self.pm.generation += 1
 
     @property
     def products(self) -> ProductRegistry:

@@ -234,6 +234,7 @@ class ImageManageClient(ProductClient):
         poll_interval: float = 5.0,
         max_interval: float = 60.0,
         backoff: float = 1.5,
+        never_seen_grace: float = 30.0,
         ready_states: Collection[str] = ("ACTIVE",),
         failed_states: Collection[str] = ("INACTIVE",),
         progress: Callable[[Progress[Image | None]], object] | None = None,
@@ -247,11 +248,14 @@ class ImageManageClient(ProductClient):
         max_interval. Fails with WaitFailedError when a final state is a failure, and with
         WaitTimeoutError after timeout seconds. progress, if given, is called with a Progress
         after every poll.
+
+        An image never listed at all ends the wait with WaitNeverSeenError after
+        never_seen_grace seconds (or the waiter's missing polls, whichever comes first).
         """
         waiter: Waiter[Image] = WAIT_FOR_IMAGE.start(
             image_id,
             None,
-            schedule=Schedule(timeout, poll_interval, max_interval, backoff),
+            schedule=Schedule(timeout, poll_interval, max_interval, backoff, never_seen_grace),
             success=ready_states,
             failure=failed_states,
             progress=progress,
@@ -475,6 +479,7 @@ class AsyncImageManageClient(AsyncProductClient):
         poll_interval: float = 5.0,
         max_interval: float = 60.0,
         backoff: float = 1.5,
+        never_seen_grace: float = 30.0,
         ready_states: Collection[str] = ("ACTIVE",),
         failed_states: Collection[str] = ("INACTIVE",),
         progress: Callable[[Progress[Image | None]], object] | None = None,
@@ -488,11 +493,14 @@ class AsyncImageManageClient(AsyncProductClient):
         max_interval. Fails with WaitFailedError when a final state is a failure, and with
         WaitTimeoutError after timeout seconds. progress, if given, is called with a Progress
         after every poll.
+
+        An image never listed at all ends the wait with WaitNeverSeenError after
+        never_seen_grace seconds (or the waiter's missing polls, whichever comes first).
         """
         waiter: Waiter[Image] = WAIT_FOR_IMAGE.start(
             image_id,
             None,
-            schedule=Schedule(timeout, poll_interval, max_interval, backoff),
+            schedule=Schedule(timeout, poll_interval, max_interval, backoff, never_seen_grace),
             success=ready_states,
             failure=failed_states,
             progress=progress,
