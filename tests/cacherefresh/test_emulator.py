@@ -93,7 +93,9 @@ def test_wait_times_out_while_the_task_runs(mode: Mode, emu: Emulator, on_emu: A
         mode.run(
             on_emu.wait_for_purge,
             task.item_id,
-            timeout=0.02,
+            # The emulator's clock is frozen, so the task never finishes: the timeout only has
+            # to leave room for two polls on a loaded machine.
+            timeout=0.5,
             poll_interval=0.005,
             max_interval=0.005,
         )
