@@ -25,7 +25,7 @@ from .encoding import build_request_model, encode_json, query_pairs, render
 from .errors import ClientUsageError, ConfigurationError, ValidationError
 from .exchange import aexchange, async_pool, exchange, sync_pool
 from .options import OPTION_NAMES, ClientOptions
-from .pipeline import CallEnv, CallSpec, Pipeline, Send, Sleep, run_call
+from .pipeline import Acquire, CallEnv, CallSpec, Pause, Pipeline, Send, Sleep, run_call
 from .plugins.manager import METRICS_PLUGIN, PluginHost
 from .plugins.metrics_plugin import MetricsCollector
 from .ratelimit import RateLimiter
@@ -140,7 +140,7 @@ class _BaseClient:
             retry=policy,
             quota=policy.quota or RetryQuota.shared(self.endpoint),
             plugins=self._plugins,
-            rate_limiter=o.get("rate_limiter"),
+            rate_limiter=_rate_limiter(o, self._auth.access_key, self.timeout),
         )
 
     def __repr__(self) -> str:
@@ -333,6 +333,12 @@ class Client(_BaseClient):
                     elif isinstance(effect, Sleep):
                         time.sleep(effect.seconds)
                         reply = None
+                    elif isinstance(effect, Acquire):
+                        effect.limiter.acquire(effect.action)
+                        reply = None
+                    elif isinstance(effect, Pause):
+                        effect.limiter.pause(effect.seconds)
+                        reply = None
                 except BaseException as exc:
                     # Let the pipeline see the interruption (Ctrl-C), so its hooks still finish.
                     pipeline.throw(exc)
@@ -442,6 +448,12 @@ class AsyncClient(_BaseClient):
                     elif isinstance(effect, Sleep):
                         await async_sleep(effect.seconds)
                         reply = None
+                    elif isinstance(effect, Acquire):
+                        await effect.limiter.aacquire(effect.action)
+                        reply = None
+                    elif isinstance(effect, Pause):
+                        await effect.limiter.apause(effect.seconds)
+                        reply = None
                 except BaseException as exc:
                     # A cancelled task: the pipeline finishes its hooks, then re-raises.
                     pipeline.throw(exc)
@@ -509,6 +521,21 @@ def _check_types(http_client: Any, transport: Any, o: ClientOptions) -> None:
         value = o.get(name, ())
         if isinstance(value, str | bytes) or not isinstance(value, Iterable):
             raise ConfigurationError(f"{name} must be a list, not {type(value).__name__}")
+
+
+def _rate_limiter(o: ClientOptions, access_key: str, timeout: Timeout) -> RateLimiter | None:
+    """The limiter given in code, else the one the environment or the profile configures."""
+    limiter = o.get("rate_limiter")
+    if limiter is None:
+        from .fleet.settings import configured_rate_limiter
+
+        limiter = configured_rate_limiter(
+            profile=o.get("profile"), credentials_file=o.get("credentials_file")
+        )
+    if limiter is None:
+        return None
+    # A shared limiter keys its windows by the account; its store answers within the timeout.
+    return limiter._for_client(access_key, timeout.connect)
 
 
 def _max_response_bytes(value: object) -> int:
