@@ -490,8 +490,13 @@ class AsyncClient(_BaseClient):
     async def aclose(self) -> None:
         self._closed = True
         # Connections of another (perhaps closed) event loop cannot be closed from this one.
-        if self._owns_http and self._loop in (None, _current_loop()):
-            await self._http.aclose()
+        if self._loop in (None, _current_loop()):
+            if self._owns_http:
+                await self._http.aclose()
+            # A shared rate limiter's store connections of this loop (reopened when needed).
+            close = getattr(self._env.rate_limiter, "aclose", None)
+            if close is not None:
+                await close()
 
     async def __aenter__(self: Self) -> Self:
         self._check_open()

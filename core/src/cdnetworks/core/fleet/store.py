@@ -74,9 +74,11 @@ def check_url(url: object, where: str) -> str:
     try:
         parts = urllib.parse.urlsplit(url)
         parts.port  # noqa: B018 - parsing the port raises on a bad one
-    except ValueError as exc:
+    except ValueError:
+        # Not the parser's message: it may quote a piece of the password.
         raise ConfigurationError(
-            f"{where} is not a valid URL ({mask_url(url)}): {scrub(str(exc), url)}"
+            f"{where} is not a valid URL ({mask_url(url)}): check the port, and percent-encode "
+            "any of : / ? # [ ] @ in the password"
         ) from None
     scheme = _SCHEMES.get(parts.scheme.lower())
     if scheme is None:
