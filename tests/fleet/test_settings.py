@@ -14,7 +14,7 @@ from cdnetworks.core.fleet import SharedRateLimiter, mask_url
 from cdnetworks.core.fleet.settings import configured_rate_limiter, rate_limit_settings
 from tests.conftest import ACCESS_KEY, CANARY_SECRET
 
-PASSWORD = "pw-CANARY-91d2"  # noqa: S105 - a test value that must never be shown
+PASSWORD = "pw-CANARY-91d2"
 URL = f"rediss://:{PASSWORD}@cache.internal:6380/2"
 
 
