@@ -54,18 +54,18 @@ def test_keys_are_the_hash_of_the_access_key_and_hold_no_secret(
     limiter = bound(redis_server, prefix, 3, 10.0, per_action=(2, 10.0))
     limiter.reserve("GET /vmp/images")
     limiter.pause(1)
-    store = redis.Redis.from_url(redis_server.url)
-    keys = [k.decode() for k in store.scan_iter(f"{prefix}:*")]
+    store = redis.Redis.from_url(redis_server.url, decode_responses=True)
+    keys = [k for k in store.scan_iter(f"{prefix}:*")]
     assert keys and all(k.startswith(f"{prefix}:{{") for k in keys)
     dump = " ".join(keys)
     for key in keys:
-        kind = store.type(key).decode()
+        kind = store.type(key)
         if kind == "string":
             dump += str(store.get(key))
         elif kind == "hash":
             dump += str(store.hgetall(key))
-        elif kind == "list":
-            dump += str(store.lrange(key, 0, -1))
+        elif kind == "zset":
+            dump += str(store.zrange(key, 0, -1, withscores=True))
     assert ACCESS_KEY not in dump and CANARY_SECRET not in dump
     store.close()
 

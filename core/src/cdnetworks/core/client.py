@@ -318,11 +318,15 @@ class Client(_BaseClient):
     def _drive(self, pipeline: Pipeline[T]) -> T:
         http = self._pool()
         reply: Any = None
+        booked: tuple[RateLimiter, object] | None = None
         try:
             while True:
                 effect = pipeline.send(reply)
                 try:
                     if isinstance(effect, Send):
+                        if booked is not None:
+                            _trace_send(effect.request, *booked)
+                            booked = None
                         reply = exchange(
                             http,
                             effect.request,
@@ -334,7 +338,8 @@ class Client(_BaseClient):
                         time.sleep(effect.seconds)
                         reply = None
                     elif isinstance(effect, Acquire):
-                        effect.limiter.acquire(effect.action)
+                        booking = effect.limiter.acquire(effect.action)
+                        booked = None if booking is None else (effect.limiter, booking)
                         reply = None
                     elif isinstance(effect, Pause):
                         effect.limiter.pause(effect.seconds)
@@ -433,11 +438,15 @@ class AsyncClient(_BaseClient):
     async def _drive(self, pipeline: Pipeline[T]) -> T:
         http = self._pool()
         reply: Any = None
+        booked: tuple[RateLimiter, object] | None = None
         try:
             while True:
                 effect = pipeline.send(reply)
                 try:
                     if isinstance(effect, Send):
+                        if booked is not None:
+                            _atrace_send(effect.request, *booked)
+                            booked = None
                         reply = await aexchange(
                             http,
                             effect.request,
@@ -449,7 +458,8 @@ class AsyncClient(_BaseClient):
                         await async_sleep(effect.seconds)
                         reply = None
                     elif isinstance(effect, Acquire):
-                        await effect.limiter.aacquire(effect.action)
+                        booking = await effect.limiter.aacquire(effect.action)
+                        booked = None if booking is None else (effect.limiter, booking)
                         reply = None
                     elif isinstance(effect, Pause):
                         await effect.limiter.apause(effect.seconds)
@@ -526,6 +536,26 @@ def _check_types(http_client: Any, transport: Any, o: ClientOptions) -> None:
         value = o.get(name, ())
         if isinstance(value, str | bytes) or not isinstance(value, Iterable):
             raise ConfigurationError(f"{name} must be a list, not {type(value).__name__}")
+
+
+def _trace_send(request: httpx.Request, limiter: RateLimiter, booking: object) -> None:
+    """Tell the limiter when the request's headers really leave (httpcore's trace hook), so a
+    shared limiter can move the slot of a send that left late. Transports without httpcore
+    (mocks, the in-process emulator) never call it: nothing to move there."""
+
+    def trace(name: str, info: dict[str, Any]) -> None:
+        if name.endswith("send_request_headers.started"):
+            limiter.sent(booking)
+
+    request.extensions["trace"] = trace
+
+
+def _atrace_send(request: httpx.Request, limiter: RateLimiter, booking: object) -> None:
+    async def trace(name: str, info: dict[str, Any]) -> None:
+        if name.endswith("send_request_headers.started"):
+            await limiter.asent(booking)
+
+    request.extensions["trace"] = trace
 
 
 def _rate_limiter(o: ClientOptions, access_key: str, timeout: Timeout) -> RateLimiter | None:

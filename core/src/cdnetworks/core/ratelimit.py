@@ -117,19 +117,29 @@ class RateLimiter:
     async def apause(self, seconds: float) -> None:
         self.pause(seconds)
 
-    def acquire(self, action: str | None = None) -> None:
-        """Wait (blocking) for the slot of one send of ``action``; what the sync client calls."""
+    def acquire(self, action: str | None = None) -> object | None:
+        """Wait (blocking) for the slot of one send of ``action``; what the sync client calls.
+
+        Returns what `sent` needs to hear when the request leaves (``None``: nothing)."""
         wait = self.reserve(action)
         if wait > 0:
             time.sleep(wait)
+        return None
 
-    async def aacquire(self, action: str | None = None) -> None:
+    async def aacquire(self, action: str | None = None) -> object | None:
         """`acquire` for the async clients (asyncio or trio)."""
         wait = self.reserve(action)
         if wait > 0:
             import anyio  # as the async client does: not at ``import cdnetworks.core``
 
             await anyio.sleep(wait)
+        return None
+
+    def sent(self, booking: object) -> None:
+        """The request of a booked attempt is leaving now (a shared limiter may note a late one)."""
+
+    async def asent(self, booking: object) -> None:
+        """`sent` for the async clients."""
 
     def _for_client(self, access_key: str, timeout: float | None) -> RateLimiter:
         """The limiter a client of ``access_key`` uses: this one (a shared one binds it)."""

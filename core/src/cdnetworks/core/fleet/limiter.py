@@ -14,6 +14,7 @@ own once it answers.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from typing import Literal
@@ -25,6 +26,25 @@ from .connection import StoreConnection, connection, errors, log
 from .store import DEFAULT_PREFIX, account_base, check_prefix, check_url, mask_url
 
 OnBackendError = Literal["open", "closed"]
+#: A send leaving more than this after its slot moves the slot (one more round trip).
+LATE = 0.02
+
+
+class Booking:
+    """A slot booked in the store, until its request leaves."""
+
+    __slots__ = ("_acquired", "id", "logs", "slot")
+
+    def __init__(self, booking: str, logs: list[str], slot: float) -> None:
+        self.id, self.logs, self.slot = booking, logs, slot
+        self._acquired = time.monotonic()
+
+    def late(self) -> str | None:
+        """The slot the send really took (server time), if it left `LATE` after its own."""
+        behind = time.monotonic() - self._acquired
+        return f"{self.slot + behind:.6f}" if behind > LATE else None
+
+
 #: The store's timeout when neither the limiter nor the client sets one.
 DEFAULT_TIMEOUT = 5.0
 
@@ -126,17 +146,12 @@ class SharedRateLimiter(RateLimiter):
         return self._connect(float(self.timeout or DEFAULT_TIMEOUT))
 
     def _keys_args(
-        self, action: str | None, mode: str, pause: float = 0.0
+        self, action: str | None, mode: str, pause: float = 0.0, booking: str = ""
     ) -> tuple[list[str], list[str]]:
         base = self._base
         keys = [f"{base}:pause", f"{base}:bucket", f"{base}:log"]
-        args = [
-            mode,
-            repr(pause),
-            str(self.requests),
-            repr(float(self.per_seconds)),
-            str(self.burst),
-        ]
+        args = [mode, repr(pause), booking]
+        args += [str(self.requests), repr(float(self.per_seconds)), str(self.burst)]
         if self.per_action is not None and action is not None:
             window = Window(*self.per_action)
             keys += [f"{base}:action:{action}:bucket", f"{base}:action:{action}:log"]
@@ -148,58 +163,82 @@ class SharedRateLimiter(RateLimiter):
     def reserve(self, action: str | None = None) -> float:
         """Book a shared slot for one send of ``action``; the seconds to wait for it."""
         store = self._ready()
+        why = None
         if not store.skip():
             try:
-                keys, args = self._keys_args(action, "reserve")
-                wait = float(store.script(scripts.LIMITER)(keys=keys, args=args))
+                keys, args = self._keys_args(action, "reserve", booking=os.urandom(8).hex())
+                wait = float(store.script(scripts.LIMITER)(keys=keys, args=args)[0])
             except errors() as exc:
                 why = store.failed(exc, warn=self.on_backend_error == "open")
             else:
                 store.answered()
                 return wait
-        else:
-            why = None
         if self.on_backend_error == "closed":
             self._refuse(store, action, why)
         return super().reserve(action)
 
-    def acquire(self, action: str | None = None) -> None:
+    def acquire(self, action: str | None = None) -> Booking | None:
         store = self._ready()
         if store.skip():
             self._fallback(store, action, None)
-            return
+            return None
         run = store.script(scripts.LIMITER)
+        booking = os.urandom(8).hex()
         try:
-            keys, args = self._keys_args(action, "reserve")
-            wait = float(run(keys=keys, args=args))
-            while wait > 0:
-                time.sleep(wait)
-                keys, args = self._keys_args(action, "confirm")
-                wait = float(run(keys=keys, args=args))
+            keys, args = self._keys_args(action, "reserve", booking=booking)
+            wait, slot = run(keys=keys, args=args)
+            while float(wait) > 0:
+                time.sleep(float(wait))
+                keys, args = self._keys_args(action, "confirm", booking=booking)
+                wait, moved = run(keys=keys, args=args)
+                slot = moved or slot
         except errors() as exc:
             self._fallback(store, action, exc)
-            return
+            return None
         store.answered()
+        return Booking(booking, [k for k in keys if k.endswith(":log")], float(slot))
 
-    async def aacquire(self, action: str | None = None) -> None:
+    async def aacquire(self, action: str | None = None) -> Booking | None:
         import anyio
 
         store = self._ready()
         if store.skip():
             await self._afallback(store, action, None)
-            return
+            return None
         run = store.ascript(scripts.LIMITER)
+        booking = os.urandom(8).hex()
         try:
-            keys, args = self._keys_args(action, "reserve")
-            wait = float(await run(keys=keys, args=args))
-            while wait > 0:
-                await anyio.sleep(wait)
-                keys, args = self._keys_args(action, "confirm")
-                wait = float(await run(keys=keys, args=args))
+            keys, args = self._keys_args(action, "reserve", booking=booking)
+            wait, slot = await run(keys=keys, args=args)
+            while float(wait) > 0:
+                await anyio.sleep(float(wait))
+                keys, args = self._keys_args(action, "confirm", booking=booking)
+                wait, moved = await run(keys=keys, args=args)
+                slot = moved or slot
         except errors() as exc:
             await self._afallback(store, action, exc)
-            return
+            return None
         store.answered()
+        return Booking(booking, [k for k in keys if k.endswith(":log")], float(slot))
+
+    def sent(self, booking: object) -> None:
+        """The attempt's request is leaving now: if well after its slot, move the slot."""
+        if not isinstance(booking, Booking) or (late := booking.late()) is None:
+            return
+        store = self._ready()
+        try:
+            store.script(scripts.AMEND)(keys=booking.logs, args=[booking.id, late])
+        except errors() as exc:
+            store.failed(exc, warn=self.on_backend_error == "open")
+
+    async def asent(self, booking: object) -> None:
+        if not isinstance(booking, Booking) or (late := booking.late()) is None:
+            return
+        store = self._ready()
+        try:
+            await store.ascript(scripts.AMEND)(keys=booking.logs, args=[booking.id, late])
+        except errors() as exc:
+            store.failed(exc, warn=self.on_backend_error == "open")
 
     def pause(self, seconds: float) -> None:
         """Every worker of the account waits ``seconds`` (written to the store, and kept locally

@@ -8,10 +8,14 @@ depend on its own clock. Numbers go back as text: Redis would truncate a Lua num
 from __future__ import annotations
 
 #: KEYS: pause, then (bucket, log) per window: the account's, and the action's if any.
-#: ARGV: mode ("reserve", "confirm" or "pause"), pause seconds, then (requests, per_seconds,
-#: burst) per window. Each window is the local `Window`: a log of the last ``requests`` slots
-#: (a send waits until the oldest leaves the window) and a token bucket smoothing bursts.
-#: "confirm" is asked after a wait: if a pause began meanwhile, a slot after it is booked.
+#: ARGV: mode ("reserve", "confirm" or "pause"), pause seconds, the booking's id, then
+#: (requests, per_seconds, burst) per window. Each window is the local `Window`: a log of the
+#: slots still inside a window (a sorted set, so a late send can move its slot: see `AMEND`; a
+#: send waits until it would be at most the ``requests``-th in its window) and a token bucket
+#: smoothing bursts.
+#: "confirm" is asked after a wait: if a pause began meanwhile, or a send booked earlier left
+#: late (`AMEND`), the booking moves to the first slot the windows allow now.
+#: Returns {seconds to wait, the slot booked (server time) or ''}.
 LIMITER = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
@@ -24,16 +28,49 @@ if mode == 'pause' then
     local ms = math.ceil(seconds * 1000) + 1000
     redis.call('SET', KEYS[1], string.format('%.6f', paused), 'PX', ms)
   end
-  return string.format('%.6f', paused - now)
+  return {string.format('%.6f', paused - now), ''}
 end
-if mode == 'confirm' and paused <= now then
-  return '0'
-end
-local slot = math.max(now, paused)
 local windows = {}
 for i = 0, (#KEYS - 1) / 2 - 1 do
-  local w = {bucket = KEYS[2 + 2 * i], log = KEYS[3 + 2 * i], requests = tonumber(ARGV[3 + 3 * i]),
-             per = tonumber(ARGV[4 + 3 * i]), burst = tonumber(ARGV[5 + 3 * i])}
+  windows[#windows + 1] = {bucket = KEYS[2 + 2 * i], log = KEYS[3 + 2 * i],
+                           requests = tonumber(ARGV[4 + 3 * i]), per = tonumber(ARGV[5 + 3 * i]),
+                           burst = tonumber(ARGV[6 + 3 * i])}
+end
+local me = ARGV[3]
+if mode == 'confirm' then
+  -- After a wait: the log may have changed since the booking (a pause, a late send that moved
+  -- its slot). Move this booking until no window holds `requests` others before it.
+  local slot = math.max(now, paused)
+  for _, w in ipairs(windows) do
+    local mine = redis.call('ZSCORE', w.log, me)
+    if mine then slot = math.max(slot, tonumber(mine)) end
+  end
+  for _ = 1, 50 do
+    local moved = false
+    for _, w in ipairs(windows) do
+      local inside = redis.call('ZRANGEBYSCORE', w.log, '(' .. string.format('%.6f', slot - w.per),
+                                string.format('%.6f', slot), 'WITHSCORES')
+      local others = {}
+      for i = 1, #inside, 2 do
+        if inside[i] ~= me then others[#others + 1] = tonumber(inside[i + 1]) end
+      end
+      if #others >= w.requests then
+        local need = others[#others - w.requests + 1] + w.per
+        if need > slot then slot = need; moved = true end
+      end
+    end
+    if not moved then break end
+  end
+  for _, w in ipairs(windows) do
+    redis.call('ZADD', w.log, string.format('%.6f', slot), me)
+    redis.call('PEXPIRE', w.log, math.ceil((slot - now + w.per) * 1000) + 1000)
+  end
+  local wait = slot - now
+  if wait < 0.0005 then wait = 0 end
+  return {string.format('%.6f', wait), string.format('%.6f', slot)}
+end
+local slot = math.max(now, paused)
+for _, w in ipairs(windows) do
   local rate = w.requests / w.per
   local state = redis.call('HMGET', w.bucket, 't', 'u')
   w.tokens = w.burst
@@ -43,11 +80,18 @@ for i = 0, (#KEYS - 1) / 2 - 1 do
   if w.tokens < 1 then
     slot = math.max(slot, now + (1 - w.tokens) / rate)
   end
-  if redis.call('LLEN', w.log) >= w.requests then
-    local oldest = tonumber(redis.call('LINDEX', w.log, -w.requests))
-    slot = math.max(slot, oldest + w.per)
+  -- Only sends that can still share a window with a future one are kept.
+  redis.call('ZREMRANGEBYSCORE', w.log, '-inf', '(' .. string.format('%.6f', now - w.per))
+  local count = redis.call('ZCARD', w.log)
+  if count > 0 then
+    -- After every booking already made, as the local limiter books: a later booking may have
+    -- counted on this slot being free.
+    slot = math.max(slot, tonumber(redis.call('ZRANGE', w.log, -1, -1, 'WITHSCORES')[2]))
   end
-  windows[#windows + 1] = w
+  if count >= w.requests then
+    local oldest = redis.call('ZRANGE', w.log, -w.requests, -w.requests, 'WITHSCORES')
+    slot = math.max(slot, tonumber(oldest[2]) + w.per)
+  end
 end
 for _, w in ipairs(windows) do
   -- An idle account's keys vanish once nothing in them can matter any more.
@@ -55,11 +99,23 @@ for _, w in ipairs(windows) do
   redis.call('HSET', w.bucket, 't', string.format('%.6f', w.tokens - 1),
              'u', string.format('%.6f', now))
   redis.call('PEXPIRE', w.bucket, ttl)
-  redis.call('RPUSH', w.log, string.format('%.6f', slot))
-  redis.call('LTRIM', w.log, -w.requests, -1)
+  redis.call('ZADD', w.log, string.format('%.6f', slot), me)
   redis.call('PEXPIRE', w.log, ttl)
 end
-return string.format('%.6f', slot - now)
+return {string.format('%.6f', slot - now), string.format('%.6f', slot)}
+"""
+
+#: KEYS: the logs the booking is in. ARGV: its id, the slot it really left at (server time).
+#: A send that left well after its slot (a process descheduled, a first call importing its
+#: transport) moves its slot, so the windows count it when the server did.
+AMEND = """
+for _, key in ipairs(KEYS) do
+  local held = redis.call('ZSCORE', key, ARGV[1])
+  if held and tonumber(held) < tonumber(ARGV[2]) then
+    redis.call('ZADD', key, 'XX', ARGV[2], ARGV[1])
+  end
+end
+return 1
 """
 
 #: Shared by the ledger's scripts: drop the reservations of jobs whose lease ran out.

@@ -1,0 +1,134 @@
+"""Eight processes on one account, configured by the environment only, against the emulator
+enforcing a compressed limit (20 requests per 2 s) with 429s.
+
+With ``CDNETWORKS_RATE_LIMIT_BACKEND`` they share the limit: no 429, and the run takes at most
+15% longer than the limit allows. Without it (each process limiting only itself) the same run
+collects 429s, so the first test can fail. One process told ``Retry-After: 2`` pauses them all.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cdnetworks.core.emulator import Emulator, EmulatorServer, ThrottleLimits
+from cdnetworks.core.emulator.faults import ErrorBurst, FaultRule
+from tests.fleet.redis_server import RedisServer
+
+pytestmark = [pytest.mark.redis, pytest.mark.slow]
+
+WORKERS, CALLS, LIMIT, WINDOW = 8, 10, 20, 2.0
+WORKER = Path(__file__).with_name("worker.py")
+PASSWORD = "fleet-CANARY-pw-77aa"  # noqa: S105 - a test value that must never be shown
+
+
+@pytest.fixture
+def secured_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path, password=PASSWORD).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def run_fleet(
+    server: EmulatorServer, extra_env: dict[str, str], *, calls: int = CALLS
+) -> tuple[list[dict[str, int]], str]:
+    """Start the workers, let them all begin at once, wait for them; their outcomes and
+    everything they wrote."""
+    kwargs = server.client_kwargs()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CDNETWORKS_")} | {
+        "CDNETWORKS_ACCESS_KEY": kwargs["access_key"],
+        "CDNETWORKS_SECRET_KEY": kwargs["secret_key"],
+        "CDNETWORKS_ENDPOINT": kwargs["endpoint"],
+        "CDNETWORKS_CREDENTIALS_FILE": os.devnull,
+        "CDNETWORKS_RATE_LIMIT": f"{LIMIT}/{WINDOW:g}",
+        "WORKER_CALLS": str(calls),
+        **extra_env,
+    }
+    procs = [
+        subprocess.Popen(  # noqa: S603 - this interpreter and the tests' own script
+            [sys.executable, str(WORKER)],
+            env=env | {"WORKER_MODE": "async" if i % 2 else "sync"},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(WORKERS)
+    ]
+    try:
+        for proc in procs:
+            assert proc.stdout is not None
+            assert proc.stdout.readline() == "ready\n", proc.communicate(timeout=60)[1][-3000:]
+        for proc in procs:
+            assert proc.stdin is not None
+            proc.stdin.write("go\n")
+            proc.stdin.flush()
+        outcomes, output = [], ""
+        for proc in procs:
+            out, err = proc.communicate(timeout=120)
+            output += out + err
+            assert proc.returncode == 0, err[-3000:]
+            outcomes.append(json.loads(out.strip().splitlines()[-1]))
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    return outcomes, output
+
+
+def throttled_emulator(faults: list[FaultRule] | None = None) -> Emulator:
+    return Emulator(
+        throttle=ThrottleLimits(per_account=LIMIT, per_action=LIMIT, window=WINDOW), faults=faults
+    )
+
+
+def test_a_shared_limit_gives_no_429_and_uses_the_limit_well(secured_redis: RedisServer) -> None:
+    emu = throttled_emulator()
+    with emu.serve() as server:
+        outcomes, output = run_fleet(
+            server, {"CDNETWORKS_RATE_LIMIT_BACKEND": secured_redis.url}
+        )
+    assert sum(o["ok"] for o in outcomes) == WORKERS * CALLS
+    assert [e for e in emu.exchanges if e.status == 429] == []
+    # The limit lets 20 go at once, then 20 more every 2 s: the last batch leaves at 6 s.
+    ideal = (math.ceil(WORKERS * CALLS / LIMIT) - 1) * WINDOW
+    elapsed = max(e.at for e in emu.exchanges) - min(e.at for e in emu.exchanges)
+    assert elapsed <= 1.15 * ideal, f"took {elapsed:.2f} s, the limit allows {ideal:.2f} s"
+    assert elapsed >= ideal - 0.1  # and it did not go faster than the limit
+    assert PASSWORD not in output
+
+
+def test_the_same_fleet_with_local_limiters_collects_429s() -> None:
+    emu = throttled_emulator()
+    with emu.serve() as server:
+        run_fleet(server, {})
+    assert len([e for e in emu.exchanges if e.status == 429]) > WORKERS * CALLS / 4
+
+
+def test_one_workers_retry_after_pauses_every_worker(secured_redis: RedisServer) -> None:
+    # The 30th request is answered 429 with Retry-After: 2 (not counted by the service).
+    emu = throttled_emulator(faults=[FaultRule(ErrorBurst(status=429, retry_after=2), calls=[30])])
+    with emu.serve() as server:
+        outcomes, _ = run_fleet(
+            server, {"CDNETWORKS_RATE_LIMIT_BACKEND": secured_redis.url}, calls=6
+        )
+    assert sum(o["ok"] for o in outcomes) == WORKERS * 6  # the 429'd call was retried
+    exchanges = sorted(emu.exchanges, key=lambda e: e.at)
+    (refused,) = [e for e in exchanges if e.status == 429]
+    during = [e for e in exchanges if refused.at < e.at < refused.at + 2.0]
+    # Only requests already on their way when the answer came (one per other worker at most)
+    # may arrive just after it; then nothing until the 2 s are over.
+    in_flight = [e for e in during if e.at < refused.at + 0.25]
+    assert len(in_flight) <= WORKERS - 1
+    assert during == in_flight, [round(e.at - refused.at, 3) for e in during]
