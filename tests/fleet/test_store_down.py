@@ -19,7 +19,7 @@ from tests.conftest import Mode
 from tests.fleet.redis_server import RedisServer
 
 pytestmark = pytest.mark.redis
-PASSWORD = "redis-CANARY-pw-5e1f"  # noqa: S105 - a test value that must never be shown
+PASSWORD = "redis-CANARY-pw-5e1f"
 
 
 @pytest.fixture
