@@ -55,7 +55,7 @@ def test_keys_are_the_hash_of_the_access_key_and_hold_no_secret(
     limiter.reserve("GET /vmp/images")
     limiter.pause(1)
     store = redis.Redis.from_url(redis_server.url, decode_responses=True)
-    keys = [k for k in store.scan_iter(f"{prefix}:*")]
+    keys = list(store.scan_iter(f"{prefix}:*"))
     assert keys and all(k.startswith(f"{prefix}:{{") for k in keys)
     dump = " ".join(keys)
     for key in keys:

@@ -126,7 +126,7 @@ def test_a_store_that_hangs_costs_a_bounded_wait(
         secured_redis.process.send_signal(signal.SIGSTOP)
         try:
             started = time.monotonic()
-            with pytest.raises(RateLimitBackendError, match="within 0.3 s"):
+            with pytest.raises(RateLimitBackendError, match=r"within 0\.3 s"):
                 c.invoke("GET", "/vmp/images")
             assert time.monotonic() - started < 1.5
         finally:
