@@ -124,7 +124,7 @@ def test_two_clients_sharing_the_store_stay_under_the_servers_limit(
         mode.client(
             **kwargs,
             max_attempts=1,
-            rate_limiter=SharedRateLimiter(redis_server.url, 10, 0.6, prefix=prefix),
+            rate_limiter=SharedRateLimiter(redis_server.url, 10, 0.75, prefix=prefix),
         )
         for _ in range(2)
     ]
