@@ -9,7 +9,7 @@ from __future__ import annotations
 import httpx
 from harness import Case, Row, compare
 
-from cdnetworks.core import AkskAuth, Client
+from cdnetworks.core import AkskAuth, Client, Timeout
 from cdnetworks.core.signing import signature
 
 BODY = b'{"code":"0","message":"ok","data":{"images":[{"id":"img-1","name":"a"}]}}'
@@ -50,6 +50,36 @@ def run(quick: bool) -> list[Row]:
         Case("raw httpx (unsigned)", raw_call),
         [Case("raw httpx + AkskAuth", raw_signed_call), Case("Client.invoke", sdk_call)],
         number=number,
+        repeat=repeat,
+    )
+    # What a per-call option costs: making the view alone, and a call through a fresh view.
+    rows += compare(
+        "per-call options (with_options)",
+        Case("Client.invoke", sdk_call),
+        [
+            Case(
+                "Client.with_options(timeout=, extra_headers=).invoke",
+                lambda: (
+                    sdk.with_options(timeout=60, extra_headers={"X-Trace": "1"})
+                    .invoke("GET", "/vmp/images", params=params)
+                    .data
+                ),
+            )
+        ],
+        number=number,
+        repeat=repeat,
+    )
+    rows += compare(
+        "making a view",
+        Case("Timeout.coerce(60) (floor)", lambda: Timeout.coerce(60)),
+        [
+            Case("Client.with_options(timeout=60)", lambda: sdk.with_options(timeout=60)),
+            Case(
+                "Client.with_options(timeout=60, extra_headers={1 header})",
+                lambda: sdk.with_options(timeout=60, extra_headers={"X-Trace": "1"}),
+            ),
+        ],
+        number=number * 10,
         repeat=repeat,
     )
     auth = AkskAuth("AKBENCH", "sk-bench")

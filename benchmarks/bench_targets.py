@@ -464,7 +464,7 @@ def import_modules() -> list[str]:
     largest product securitypolicy, and its client class, which loads its models)."""
     default = (
         "cdnetworks.imagemanage,cdnetworks.securitypolicy,"
-        "cdnetworks.securitypolicy:SecuritypolicyClient"
+        "cdnetworks.securitypolicy:SecurityPolicyClient"
     )
     names = os.environ.get("CDNETWORKS_BENCH_IMPORT_MODULES", default)
     return [n for n in names.split(",") if n]

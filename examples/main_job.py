@@ -18,7 +18,8 @@ import uuid
 from typing import Any
 
 from cdnetworks.core import CdnetworksError
-from cdnetworks.imagemanage import ImageManageClient, Progress
+from cdnetworks.core.waiters import Progress
+from cdnetworks.imagemanage import ImageManageClient
 
 
 def show(progress: Progress[Any]) -> None:

@@ -151,3 +151,19 @@ def on_emulator(mode: Mode, emu: Emulator, product: tuple[type, type]) -> Any:
     transport = emu.async_transport() if mode.is_async else emu.transport()
     core = mode.client(**emu.client_kwargs(), transport=transport)
     return product[mode.is_async](client=core)
+
+
+# --- the distribution checks run only when asked for -------------------------------------------
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave out the ``distribution`` tests (they build and install wheels, about a minute)
+    unless the ``-m`` expression names them: ``pytest``, ``pytest -m "not slow"`` and
+    ``pytest tests/x`` skip them, ``pytest -m distribution`` (in ``.ci/run``) runs them. An
+    ``-m`` in ``addopts`` would not do: a second ``-m`` on the command line replaces it."""
+    if "distribution" in (config.option.markexpr or ""):
+        return
+    kept = [item for item in items if item.get_closest_marker("distribution") is None]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept

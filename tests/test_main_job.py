@@ -8,6 +8,10 @@ import runpy
 
 import pytest
 
+# Slow: the main job end to end in a child process.
+# Left out of the fast subset (pytest -m "not slow").
+pytestmark = pytest.mark.slow
+
 EXAMPLE = pathlib.Path(__file__).resolve().parents[1] / "examples" / "main_job.py"
 
 

@@ -19,6 +19,10 @@ from cdnetworks.core.emulator import Emulator
 from cdnetworks.core.emulator.spec_service import ProductService, sample
 from cdnetworks.core.encoding import validate
 
+# Slow: every action of every product, built, signed and answered.
+# Left out of the fast subset (pytest -m "not slow").
+pytestmark = pytest.mark.slow
+
 PRODUCTS: dict[str, Product] = dict(sorted(products().items()))
 #: Wire values for fields whose checks a plain sample cannot pass (a URL of a given form).
 GIVEN: dict[str, dict[str, Any]] = {
@@ -45,7 +49,9 @@ def sample_kwargs(action: Action[Any, Any]) -> dict[str, Any]:
             del wire[names[exc.field]]
             continue
         top = msgspec.to_builtins(model)
-        return {f.name: top[f.encode_name] for f in info.fields if f.encode_name in top}
+        kwargs = {f.name: top[f.encode_name] for f in info.fields if f.encode_name in top}
+        # Batched list fields follow their declared item rules (URLs, directories).
+        return action.batch.fit(kwargs) if action.batch is not None else kwargs
     raise AssertionError(f"{action.name}: no sample request")
 
 

@@ -27,6 +27,10 @@ from cdnetworks.core.emulator.spec_service import ProductService
 
 from .test_catalogue import sample_kwargs
 
+# Slow: an action of every product through the CLI.
+# Left out of the fast subset (pytest -m "not slow").
+pytestmark = pytest.mark.slow
+
 PRODUCTS: dict[str, Product] = dict(sorted(products().items()))
 #: Every action passes this way (run with a larger number to see: 795 in about a minute);
 #: three per product keep the suite quick.

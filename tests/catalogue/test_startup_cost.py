@@ -60,7 +60,7 @@ def test_importing_the_core_defers_the_transport_and_event_loop_machinery() -> N
 def test_importing_the_largest_product_imports_none_of_its_modules() -> None:
     # securitypolicy: 164 actions, about 700 models; they load when a name is first read.
     assert probe("import cdnetworks.securitypolicy")["heavy"] == []
-    used = probe("from cdnetworks.securitypolicy import SecuritypolicyClient")["heavy"]
+    used = probe("from cdnetworks.securitypolicy import SecurityPolicyClient")["heavy"]
     assert used == [f"cdnetworks.securitypolicy.{m}" for m in ("actions", "client", "models")], used
 
 

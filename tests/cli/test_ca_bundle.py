@@ -16,6 +16,10 @@ import pytest
 
 from cdnetworks.cli.main import main
 
+# Slow: real-time bounds and child processes.
+# Left out of the fast subset (pytest -m "not slow").
+pytestmark = pytest.mark.slow
+
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
 
 

@@ -88,7 +88,7 @@ def test_help_shows_descriptions_choices_and_required(capsys: pytest.CaptureFixt
     text = capsys.readouterr().out
     assert "List your things." in text and "API action ListThings: GET /things" in text
     assert "{OFF,ON}" in text and "Only things in this state" in text
-    assert "Page size; > 0, <= 50" in text
+    assert "Page size; integer; > 0, <= 50" in text
     assert "--paginate" in text
     with pytest.raises(SystemExit):
         main(["demo", "make-thing", "--help"], plugins=[DemoPlugin()])

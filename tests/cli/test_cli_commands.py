@@ -50,6 +50,7 @@ def test_input_json_from_a_file_with_option_names(tmp_path: Path) -> None:
     assert json.loads(out)["images"][0]["name"] == "from-file"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("stdin", "message"),
     [
@@ -80,6 +81,7 @@ def test_input_json_file_that_does_not_exist() -> None:
 # --- cdnetworks api -------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_api_get_with_query_params_and_query() -> None:
     code, out, err = run(
         ["api", "GET", "/vmp/images", "--query-param", "limit=2", "--query-param", "type=COMMON"]
@@ -93,6 +95,7 @@ def test_api_get_with_query_params_and_query() -> None:
     assert json.loads(out) == 3
 
 
+@pytest.mark.slow
 def test_api_post_body_from_stdin_and_errors_like_any_command() -> None:
     emulator = Emulator()
     body = json.dumps({"name": "raw", "instanceUuid": "vm-1"})
@@ -105,6 +108,7 @@ def test_api_post_body_from_stdin_and_errors_like_any_command() -> None:
     assert created
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("argv", "stdin", "message"),
     [
@@ -120,6 +124,7 @@ def test_api_refusals(argv: list[str], stdin: str, message: str) -> None:
     assert message in err and err.count("\n") == 1, err
 
 
+@pytest.mark.slow
 def test_api_against_a_served_emulator(served: dict[str, str]) -> None:
     from tests.cli.conftest import clean_env
 
@@ -186,6 +191,7 @@ def test_a_global_after_the_command_overrides_one_before() -> None:
     assert run(argv)[1].startswith("images (1)")
 
 
+@pytest.mark.slow
 def test_debug_and_emulator_after_the_command() -> None:
     done = cli("imagemanage", "vmp-query-image", "--limit", "1", "--emulator", "--debug")
     assert done.returncode == 0, done.stderr

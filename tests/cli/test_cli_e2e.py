@@ -13,6 +13,10 @@ import pytest
 
 from tests.conftest import CANARY_SECRET
 
+# Slow: the console script in child processes, against a served emulator.
+# Left out of the fast subset (pytest -m "not slow").
+pytestmark = pytest.mark.slow
+
 CLI = str(pathlib.Path(sys.executable).with_name("cdnetworks"))
 
 

@@ -134,6 +134,7 @@ def test_quota_after_a_purge(shell: Shell) -> None:
     assert quota["urlQuota"] - quota["remainingUrlQuota"] == 2
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "argv",
     [

@@ -46,6 +46,7 @@ printf '%s\\n' "${{COMPREPLY[@]}}"
     return [line for line in done.stdout.splitlines() if line]
 
 
+@pytest.mark.slow
 def test_the_script_registers_the_function(bash_script: str) -> None:
     done = subprocess.run(  # noqa: S603
         ["bash", "--norc", "-c", f"source '{bash_script}' && complete -p cdnetworks"],  # noqa: S607
@@ -83,7 +84,7 @@ def test_products_commands_options_and_choices(bash_script: str) -> None:
         "--state",
         "A",
     ) == ["ACTIVE"]
-    assert complete(bash_script, "cdnetworks", "--output", "") == ["json", "table"]
+    assert complete(bash_script, "cdnetworks", "--output", "") == ["json", "table", "text"]
     assert complete(bash_script, "cdnetworks", "api", "GET", "/vmp/images", "--query-") == [
         "--query-param"
     ]
@@ -107,6 +108,7 @@ def script(shell: str) -> str:
     return out.getvalue()
 
 
+@pytest.mark.slow
 def test_zsh_and_fish_scripts_are_generated_from_the_same_tree(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

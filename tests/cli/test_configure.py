@@ -15,6 +15,10 @@ from cdnetworks.cli.main import main
 from tests.cli.conftest import clean_env, cli
 from tests.conftest import CANARY_SECRET
 
+# Slow: the console script in child processes.
+# Left out of the fast subset (pytest -m "not slow").
+pytestmark = pytest.mark.slow
+
 EXISTING = """\
 # keys for the staging account
 [staging]

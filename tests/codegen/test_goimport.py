@@ -362,3 +362,33 @@ def test_row_pair_to_a_model_that_does_not_exist(
         "which models.go does not declare\n"
     ) in out
     assert all(a["name"] != "RebootWidget" for a in load(root)["actions"])
+
+
+def test_limit_phrases_are_proposed_for_review_never_applied(
+    root: Path, source: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    models = source / "cdnetworks" / "widgetbox" / "models.go"
+    text = models.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    tags = next(i for i, line in enumerate(lines) if line.strip().startswith("Tags []*string"))
+    lines[tags - 1] = (
+        '  // {"en":"Tags. The total number of tags in each API call should not exceed 50; '
+        'each tag has a maximum length of 64 characters; at most 2,000 tags per day."}'
+    )
+    models.write_text("\n".join(lines), encoding="utf-8")
+
+    out = run(root, source, capsys, "--product", "widgetbox")
+    where = f"CreateWidgetRequest.tags (list field, models.go:{tags + 1})"
+    assert f"  limit proposal: {where}: per call 50 - review: declare in overrides" in out
+    assert f"  limit proposal: {where}: maximum 64 - review: declare in overrides" in out
+    assert f"  limit proposal: {where}: per day 2000 - review: declare in overrides" in out
+    # Never applied: the facts file holds no limit the description stated.
+    tags_field = field(action(load(root), "CreateWidget")["request"], "tags")
+    assert "max_length" not in tags_field
+
+    # Once reviewed and declared in the overrides, the note says so.
+    overrides = root / "products" / "widgetbox" / "spec" / "overrides.json"
+    batch = {"why": "reviewed", "max_items": 50, "items": [{"field": "tags", "kind": "tag"}]}
+    overrides.write_text(json.dumps({"actions": {"CreateWidget": {"batch": batch}}}))
+    out = run(root, source, capsys, "--product", "widgetbox")
+    assert f"  limit proposal: {where}: per call 50 - declared in overrides (reviewed)" in out

@@ -20,6 +20,7 @@ from cdnetworks.core import (
     Timeout,
     ValidationError,
 )
+from cdnetworks.core.config import _resolves_to_loopback
 from tests.conftest import ACCESS_KEY, CANARY_SECRET, Mode
 from tests.faults.cases import OK_BODY
 from tests.faults.server import Respond, fault_server
@@ -132,6 +133,8 @@ def _resolving_to(monkeypatch: pytest.MonkeyPatch, *addresses: str) -> None:
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, 0)) for a in addresses]
 
     monkeypatch.setattr(socket, "getaddrinfo", fake)
+    # The core asks once per name and process: forget the answers of earlier cases.
+    _resolves_to_loopback.cache_clear()
 
 
 @pytest.mark.parametrize(

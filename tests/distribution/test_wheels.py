@@ -286,8 +286,8 @@ def test_full_install_extras_resolve_from_the_wheel_folder(venv: Venv, wheelhous
     venv.pip_install("cdnetworks-sdk[all]")
     ours = {n for n in venv.installed() if n.startswith("cdnetworks-")}
     # Every product, the CLI, the core and the full install itself; the code generator is a
-    # maintainers' tool, not part of any install.
-    every = {d.name for d in DISTS} - {"cdnetworks-codegen"}
+    # maintainers' tool, not part of any install, and OpenTelemetry is asked for on its own.
+    every = {d.name for d in DISTS} - {"cdnetworks-codegen", "cdnetworks-otel"}
     assert ours == every
     assert not venv.installed() & {"mkdocs", "mkdocs-material", "mkdocstrings-python"}
     out = venv.run(PRODUCT_SCRIPT)
@@ -295,3 +295,47 @@ def test_full_install_extras_resolve_from_the_wheel_folder(venv: Venv, wheelhous
     cli = Path(venv.python).parent / "cdnetworks"
     done = subprocess.run([str(cli), "--help"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+OTEL_SCRIPT = """
+import json
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+import httpx
+from cdnetworks.core import Client
+
+exporter = InMemorySpanExporter()
+provider = TracerProvider()
+provider.add_span_processor(SimpleSpanProcessor(exporter))
+trace.set_tracer_provider(provider)
+answer = httpx.Response(200, json={}, headers={"x-cnc-request-id": "req-otel"})
+with Client(access_key="AKWHEEL", secret_key="wheel-secret", endpoint="https://api.example.com",
+            transport=httpx.MockTransport(lambda request: answer)) as client:
+    client.invoke("GET", "/vmp/images")
+(span,) = exporter.get_finished_spans()
+print(json.dumps({"name": span.name, "attributes": dict(span.attributes)}))
+"""
+
+
+def test_the_otel_extra_brings_the_plugin_and_the_opentelemetry_api_only(
+    venv: Venv, wheelhouse: Path
+) -> None:
+    venv.pip_install("cdnetworks-sdk[otel]")
+    installed = venv.installed()
+    ours = {"cdnetworks-sdk", "cdnetworks-core", "cdnetworks-otel"}
+    assert {n for n in installed if n.startswith("cdnetworks-")} == ours
+    assert "opentelemetry-api" in installed
+    assert "opentelemetry-sdk" not in installed  # the application chooses its SDK
+    out = venv.run(INVOKE_SCRIPT)  # found through its entry point; without an SDK, a no-op
+    assert "cdnetworks.otel" in out["plugins"]  # type: ignore[operator]
+    assert out["request_id"] == "req-1"
+
+    venv.pip_install("opentelemetry-sdk")
+    out = venv.run(OTEL_SCRIPT)
+    assert out["name"] == "GET /vmp/images"
+    attributes = out["attributes"]
+    assert isinstance(attributes, dict)
+    assert attributes["cdnetworks.request_id"] == "req-otel"
+    assert attributes["rpc.system"] == "cdnetworks"

@@ -47,7 +47,12 @@ def pages() -> list[Path]:
     found = sorted((ROOT / "docs").rglob("*.md"))
     found.append(ROOT / "README.md")
     # Every distribution's README (its PyPI description), the example plugin's included.
-    for pattern in ("*/README.md", "products/*/README.md", "examples/*/README.md"):
+    for pattern in (
+        "*/README.md",
+        "products/*/README.md",
+        "plugins/*/README.md",
+        "examples/*/README.md",
+    ):
         found += sorted(p for p in ROOT.glob(pattern) if (p.parent / "pyproject.toml").exists())
     return found
 

@@ -7,6 +7,7 @@ The environment points ``Client()`` at the live API (``CDNETWORKS_ENDPOINT`` and
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import subprocess
@@ -19,6 +20,10 @@ import pytest
 
 from tests.docs.conftest import LiveApi
 from tests.docs.samples import ROOT, Sample, extract, pages
+
+# Slow: every sample of every page, each in its own interpreter.
+# Left out of the fast subset (pytest -m "not slow").
+pytestmark = pytest.mark.slow
 
 PAGES = [p.relative_to(ROOT).as_posix() for p in pages()]
 
@@ -40,6 +45,30 @@ def sample_env(
     logger.setLevel(level)
     logger.handlers[:] = handlers
     logger.propagate = propagate
+    _forget_opentelemetry_providers()
+
+
+def _forget_opentelemetry_providers() -> None:
+    """A page may set OpenTelemetry's global providers, which a process may set only once: shut
+    them down and unset them, so later pages (and tests) start without any. (The SDK's own test
+    utilities reset the same globals.)"""
+    for module, name in (
+        ("opentelemetry.trace", "TRACER"),
+        ("opentelemetry.metrics._internal", "METER"),
+    ):
+        api = sys.modules.get(module)
+        if api is None:
+            continue
+        provider = getattr(api, f"_{name}_PROVIDER", None)
+        shutdown = getattr(provider, "shutdown", None)
+        if callable(shutdown):
+            shutdown()
+        setattr(api, f"_{name}_PROVIDER", None)
+        setattr(
+            api,
+            f"_{name}_PROVIDER_SET_ONCE",
+            importlib.import_module("opentelemetry.util._once").Once(),
+        )
 
 
 def test_pages_have_samples() -> None:

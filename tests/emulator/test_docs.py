@@ -18,6 +18,7 @@ def test_the_page_has_samples() -> None:
     assert len(SAMPLES) >= 6
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("source", SAMPLES, ids=[f"sample{n}" for n in range(len(SAMPLES))])
 def test_sample_runs(source: str, capsys: pytest.CaptureFixture[str]) -> None:
     namespace: dict[str, Any] = {"__name__": "docs_sample"}

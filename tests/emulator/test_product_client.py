@@ -12,7 +12,8 @@ import pytest
 
 from cdnetworks.core import BusinessError, PermissionDeniedError
 from cdnetworks.core.emulator import Emulator
-from cdnetworks.imagemanage import AsyncImageManageClient, ImageManageClient, WaitFailedError
+from cdnetworks.core.waiters import WaitFailedError
+from cdnetworks.imagemanage import AsyncImageManageClient, ImageManageClient
 from cdnetworks.imagemanage.emulator import ImageManageService
 from tests.conftest import Mode
 

@@ -95,6 +95,7 @@ def test_latency_over_sockets_hits_the_read_timeout(
     assert time.monotonic() - started < 1.5
 
 
+@pytest.mark.slow
 def test_async_concurrency_reuses_keep_alive_connections(
     portal: Any, emu: Emulator, server: EmulatorServer
 ) -> None:

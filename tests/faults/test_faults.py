@@ -38,6 +38,7 @@ def _call(mode: Mode, client: Any, method: str) -> Result:
     return result
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method", ["GET", "POST"])
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_fault(case: FaultCase, method: str, mode: Mode) -> None:

@@ -28,6 +28,10 @@ from tests.conftest import CANARY_SECRET, Mode
 from .cases import OK_BODY
 from .server import Big, Respond, Trickle, Verified, fault_server
 
+# Slow: real-time bounds and child processes.
+# Left out of the fast subset (pytest -m "not slow").
+pytestmark = pytest.mark.slow
+
 TOTAL = 2.0
 #: What the issue allows past ``total``; the measured overrun is usually a few milliseconds.
 GRACE = 1.0

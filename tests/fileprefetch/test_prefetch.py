@@ -13,7 +13,8 @@ import respx
 
 from cdnetworks.core import ApiError, BusinessError, ServerError, ValidationError
 from cdnetworks.core.emulator import Emulator
-from cdnetworks.fileprefetch import PrefetchResponse, PrefetchTaskDetail, Progress, WaitFailedError
+from cdnetworks.core.waiters import Progress, WaitFailedError
+from cdnetworks.fileprefetch import PrefetchResponse, PrefetchTaskDetail
 from cdnetworks.fileprefetch.emulator import DAILY_URLS
 from tests.conftest import Mode
 from tests.imagemanage.helpers import RID, assert_signed, drain, reply
@@ -139,7 +140,8 @@ def test_prefetch_then_wait_until_every_url_is_on_the_edge(
     seen: list[Progress[Any]] = []
     states = mode.run(on_emu.wait_for_prefetch, task.item_id, progress=ticking(emu, seen), **FAST)
     assert dict(states) == dict.fromkeys(URLS, "success")
-    assert [set(p.value.values()) for p in seen] == [{"wait"}, {"run"}, {"success"}]
+    # Polls count the task's entries by state; the last one reads them all.
+    assert [dict(p.value) for p in seen] == [{}, {}, dict(states)]
     assert [(p.done, p.total) for p in seen] == [(0, 2), (0, 2), (2, 2)]
     assert seen[-1].summary().startswith(f"prefetch task {task.item_id}: 2 of 2 URLs final")
     status = mode.run(on_emu.get_prefetch_status, item_id=task.item_id)
@@ -187,10 +189,24 @@ def test_quota_runs_out_and_the_emulator_refuses_with_400(
     assert board.remaining("url") == 0
 
 
-def test_the_emulator_refuses_a_url_without_a_scheme(
+def test_a_url_without_a_scheme_is_refused_before_sending_and_by_the_emulator(
     mode: Mode, emu: Emulator, on_emu: Any
 ) -> None:
-    with pytest.raises(ApiError) as caught:
+    # The declared item rules of Prefetch refuse it in the client, naming the item...
+    with pytest.raises(ValidationError) as refused:
         mode.run(on_emu.prefetch, urls=["dl.example.com/app.apk"])
-    assert (caught.value.status_code, caught.value.code) == (400, "InvalidParameter")
-    assert "http:// or https://" in caught.value.message
+    assert refused.value.field == "urls[0]"
+    assert "http:// or https://" in str(refused.value)
+    assert emu.calls == 0
+    # ...and the emulator enforces the same facts on a request that skipped them.
+    with pytest.raises(ApiError) as caught:
+        mode.run(
+            on_emu.core.invoke,
+            "POST",
+            "/ccm/fetch/ItemIdReceiver",
+            json={"urls": ["dl.example.com/app.apk"]},
+        )
+    assert caught.value.status_code == 400
+    refused_body = json.loads(caught.value.body)
+    assert refused_body["Code"] == "InvalidParameter"
+    assert "http:// or https://" in refused_body["Message"]

@@ -9,7 +9,8 @@ import pytest
 import respx
 
 from cdnetworks.core import ValidationError
-from cdnetworks.imagemanage import Image, ImageWalk, PaginationError, VMPQueryImageResponse
+from cdnetworks.core.paging import PaginationError
+from cdnetworks.imagemanage import Image, ImageWalk, VMPQueryImageResponse
 from tests.conftest import Mode
 
 from .helpers import assert_signed, drain, reply

@@ -11,7 +11,8 @@ import pytest
 import respx
 
 from cdnetworks.core import NotFoundError, ValidationError, hookimpl
-from cdnetworks.imagemanage import Image, Progress, WaiterError, WaitFailedError, WaitTimeoutError
+from cdnetworks.core.waiters import Progress, WaiterError, WaitFailedError, WaitTimeoutError
+from cdnetworks.imagemanage import Image
 from tests.conftest import Mode
 
 from .helpers import RID, assert_signed, reply

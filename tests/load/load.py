@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import gc
+import json
 import logging
 import pathlib
 import subprocess
@@ -20,6 +21,7 @@ import tracemalloc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import anyio
 import httpx
@@ -28,6 +30,8 @@ from cdnetworks.core import AsyncClient, CdnetworksError, RetryPolicy, RetryQuot
 from cdnetworks.core.emulator import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY
 
 PROC_NET_TCP = pathlib.Path("/proc/net/tcp")
+#: Per attempt, and for a whole call: nothing may hang.
+DEFAULT_TIMEOUT = Timeout(connect=5.0, read=1.0, write=5.0, pool=15.0, total=15.0)
 ESTABLISHED = "01"
 
 
@@ -74,11 +78,27 @@ class LoadReport:
         )
 
 
+@dataclass
+class ServedLog:
+    """What the emulator process received, filled in once it has stopped."""
+
+    requests: int = 0
+    #: Requests that carried each kind of fault (``"Drop"``, ``"Latency"``, ...).
+    faults: collections.Counter[str] = field(default_factory=collections.Counter)
+
+
 @contextmanager
-def emulator_process(seed: int = 0, fault_scale: float = 1.0) -> Iterator[str]:
-    """The emulator's server in a child process (faults ``fault_scale`` x 1%); its endpoint."""
+def emulator_process(
+    seed: int = 0,
+    fault_scale: float = 1.0,
+    latency: float | None = None,
+    served: ServedLog | None = None,
+) -> Iterator[str]:
+    """The emulator's server in a child process (faults ``fault_scale`` x 1%, the latency fault
+    ``latency`` s); its endpoint. ``served`` is filled in with what it received once it stops."""
+    argv = [sys.executable, "-m", "tests.load.emulator_process", str(seed), str(fault_scale)]
     proc = subprocess.Popen(  # noqa: S603 - our interpreter and module
-        [sys.executable, "-m", "tests.load.emulator_process", str(seed), str(fault_scale)],
+        argv + ([str(latency)] if latency else []),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -91,14 +111,17 @@ def emulator_process(seed: int = 0, fault_scale: float = 1.0) -> Iterator[str]:
             raise RuntimeError(f"the emulator process did not start: {endpoint!r}")
         yield endpoint
     finally:
-        assert proc.stdin is not None and proc.stdout is not None
-        proc.stdin.close()
         try:
-            proc.wait(timeout=10)
+            # Closing stdin stops the child, which then prints its tally and exits.
+            last, _ = proc.communicate(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
-            proc.wait()
-        proc.stdout.close()
+            proc.communicate()
+            last = ""
+        if served is not None and last.strip():
+            tally = json.loads(last.strip().splitlines()[-1])
+            served.requests = tally["requests"]
+            served.faults.update(tally["faults"])
 
 
 def open_connections(port: int) -> int | None:
@@ -162,6 +185,7 @@ async def drive(
     max_connections: int = 100,
     memory_round: int = 300,
     deadline: float = 120.0,
+    timeout: Timeout = DEFAULT_TIMEOUT,
 ) -> LoadReport:
     report = LoadReport(calls, concurrency, max_connections, memory_round_calls=memory_round)
     port = httpx.URL(endpoint).port
@@ -177,8 +201,7 @@ async def drive(
             secret_key=DEFAULT_SECRET_KEY,
             http_client=http,
             load_entry_points=False,
-            # Per attempt, and 15 s for a whole call: nothing may hang.
-            timeout=Timeout(connect=5.0, read=1.0, write=5.0, pool=15.0, total=15.0),
+            timeout=timeout,
             retry=RetryPolicy(base_delay=0.01, max_delay=0.1, quota=RetryQuota()),
         ) as client,
     ):
@@ -219,6 +242,13 @@ def snapshot_diff(
     return after.compare_to(before, "lineno"), after
 
 
-def run_load(calls: int, concurrency: int = 100, **kwargs: float) -> LoadReport:
-    with emulator_process() as endpoint:
-        return anyio.run(lambda: drive(endpoint, calls, concurrency, **kwargs))  # type: ignore[arg-type]
+def run_load(
+    calls: int,
+    concurrency: int = 100,
+    *,
+    served: ServedLog | None = None,
+    latency: float | None = None,
+    **kwargs: Any,
+) -> LoadReport:
+    with emulator_process(latency=latency, served=served) as endpoint:
+        return anyio.run(lambda: drive(endpoint, calls, concurrency, **kwargs))

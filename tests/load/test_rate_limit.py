@@ -19,6 +19,10 @@ from cdnetworks.core import AsyncClient, RateLimiter, ThrottledError
 from cdnetworks.core.emulator import Emulator, EmulatorServer, ThrottleLimits
 from tests.conftest import Mode
 
+# Slow: rate-limit windows measured in real time.
+# Left out of the fast subset (pytest -m "not slow").
+pytestmark = pytest.mark.slow
+
 LIMIT, WINDOW = 10, 0.5
 #: The limiter counts when a request leaves, the server when it arrives: headroom for a slow CI.
 HEADROOM = 0.15

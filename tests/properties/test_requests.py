@@ -26,6 +26,10 @@ from cdnetworks.core.errors import BusinessError, DecodeError
 from tests.conftest import ACCESS_KEY, CANARY_SECRET, Mode
 from tests.reference_signer import assert_signed
 
+# Slow: property-based sweeps over every action.
+# Left out of the fast subset (pytest -m "not slow").
+pytestmark = pytest.mark.slow
+
 EXAMPLES = settings(
     max_examples=40,
     deadline=None,

@@ -230,6 +230,7 @@ CLI_SCENARIOS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("debug", [False, True], ids=["plain", "debug"])
 @pytest.mark.parametrize("scenario", list(CLI_SCENARIOS))
 def test_cli_output_never_shows_the_secret(

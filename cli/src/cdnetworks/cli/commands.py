@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import re
+import sys
 import textwrap
 from dataclasses import dataclass
 from typing import Any
@@ -35,9 +36,17 @@ class ActionCommand:
     product: Product
     action: Action[Any, Any]
     options: tuple[Option, ...]
+    #: ``(old, new)`` when the command was called by its deprecated name.
+    renamed: tuple[str, str] | None = None
 
     def check(self, args: argparse.Namespace, stdin: Any) -> None:
         """Read ``--cli-input-json`` before the client is built: bad input sends nothing."""
+        if self.renamed is not None:
+            old, new = self.renamed
+            print(
+                f"cdnetworks: warning: {old} is deprecated, use {new} (the old name goes in 1.0)",
+                file=sys.stderr,
+            )
         source = getattr(args, "_input_json", None)
         if source is not None:
             document = read_json(source, "--cli-input-json", stdin)
@@ -142,6 +151,42 @@ def _late_globals(parser: argparse.ArgumentParser) -> None:
     add_global_options(parser, late=True)
 
 
+def _add_action(
+    commands: Any, product: Product, action: Action[Any, Any], name: str, *, listed: bool
+) -> None:
+    options = tuple(model_options(action.request))
+    summary = action.summary or action.name
+    current = kebab(action.method_name)
+    extra = {"help": summary} if listed else {}
+    note = "" if listed else f"\n\nDeprecated name of {current}; it goes in 1.0."
+    sub = commands.add_parser(
+        name,
+        description=f"{summary}\n\nAPI action {action.name}: {action.method} {action.path}{note}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        **extra,
+    )
+    for option in options:
+        # Required options may come from --cli-input-json: ActionCommand.check checks them.
+        option.add_to(sub, enforce_required=False)
+    if paginator(action) is not None:
+        sub.add_argument(
+            "--paginate",
+            dest="_paginate",
+            action="store_true",
+            help="walk every page and print all items, in the shape of one page",
+        )
+    sub.add_argument(
+        "--cli-input-json",
+        dest="_input_json",
+        metavar="FILE",
+        help="take the parameters from a JSON object in FILE (- for stdin), keyed by the "
+        "API's names or the option names; options given here override it",
+    )
+    _late_globals(sub)
+    renamed = None if listed else (name, current)
+    sub.set_defaults(_run=ActionCommand(product, action, options, renamed))
+
+
 def add_product(subparsers: Any, product: Product) -> None:
     parser = subparsers.add_parser(
         product.name, help=product.summary, description=product.summary or None
@@ -151,35 +196,16 @@ def add_product(subparsers: Any, product: Product) -> None:
         dest="_command", metavar="COMMAND", required=True, parser_class=type(parser)
     )
     for action in product.actions:
-        options = tuple(model_options(action.request))
-        summary = action.summary or action.name
-        sub = commands.add_parser(
-            kebab(action.method_name),
-            help=summary,
-            description=f"{summary}\n\nAPI action {action.name}: {action.method} {action.path}",
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
-        for option in options:
-            # Required options may come from --cli-input-json: ActionCommand.check checks them.
-            option.add_to(sub, enforce_required=False)
-        if paginator(action) is not None:
-            sub.add_argument(
-                "--paginate",
-                dest="_paginate",
-                action="store_true",
-                help="walk every page and print all items, in the shape of one page",
-            )
-        sub.add_argument(
-            "--cli-input-json",
-            dest="_input_json",
-            metavar="FILE",
-            help="take the parameters from a JSON object in FILE (- for stdin), keyed by the "
-            "API's names or the option names; options given here override it",
-        )
-        _late_globals(sub)
-        sub.set_defaults(_run=ActionCommand(product, action, options))
+        _add_action(commands, product, action, kebab(action.method_name), listed=True)
+        legacy = action.legacy_method_name
+        if legacy is not None:
+            # The name releases before 0.2 used: it still works, warns, and is not listed.
+            _add_action(commands, product, action, kebab(legacy), listed=False)
     if product.client is None:
         return
+    from .job_commands import add_job_commands
+
+    add_job_commands(commands, product, _late_globals)
     for name in product.commands:
         method = getattr(product.client, name)
         options = tuple(signature_options(method, SUPPLIED))

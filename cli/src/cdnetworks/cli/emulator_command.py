@@ -28,7 +28,79 @@ def add_emulator_command(subparsers: Any) -> None:
     parser.add_argument(
         "--throttle", action="store_true", help="enforce the documented rate limits (429)"
     )
+    parser.add_argument(
+        "--throttle-account",
+        type=_positive_int,
+        metavar="N",
+        help="requests per window per account (default 300; implies --throttle)",
+    )
+    parser.add_argument(
+        "--throttle-action",
+        type=_positive_int,
+        metavar="N",
+        help="requests per window per action (default 30; implies --throttle)",
+    )
+    parser.add_argument(
+        "--throttle-window",
+        type=_positive_float,
+        metavar="SECONDS",
+        help="the sliding window (default 300; e.g. 2 compresses 5 minutes into 2 s)",
+    )
+    parser.add_argument(
+        "--task-seconds",
+        type=_positive_float,
+        metavar="SECONDS",
+        help="how long a purge or prefetch task takes to finish (default 2)",
+    )
+    parser.add_argument(
+        "--fail",
+        action="append",
+        metavar="TARGET",
+        default=[],
+        help="purges and prefetches of this target end in failure (repeatable)",
+    )
     parser.set_defaults(_serve=serve)
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive number")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive number of seconds")
+    return value
+
+
+def throttle_of(args: argparse.Namespace) -> Any:
+    """``True``, ``False`` or the `ThrottleLimits` the options ask for."""
+    given = {
+        "per_account": getattr(args, "throttle_account", None),
+        "per_action": getattr(args, "throttle_action", None),
+        "window": getattr(args, "throttle_window", None),
+    }
+    if not any(v is not None for v in given.values()):
+        return bool(args.throttle)
+    from cdnetworks.core.emulator import ThrottleLimits
+
+    return ThrottleLimits(**{k: v for k, v in given.items() if v is not None})
+
+
+def configure_tasks(emulator: Any, args: argparse.Namespace) -> None:
+    """Apply --task-seconds and --fail to the services that keep tasks."""
+    for service in emulator.services.values():
+        if not hasattr(service, "mark_failing"):
+            continue
+        seconds = getattr(args, "task_seconds", None)
+        if seconds is not None and hasattr(service, "task_seconds"):
+            service.task_seconds = seconds
+            service.reset()
+        for target in getattr(args, "fail", None) or ():
+            service.mark_failing(target)
 
 
 def _port(text: str) -> int:
@@ -46,8 +118,9 @@ def _emulator(**kwargs: Any) -> Any:
 
 def serve(args: argparse.Namespace, out: TextIO, stop: threading.Event | None = None) -> int:
     emulator = _emulator(
-        access_key=args.emu_access_key, secret_key=args.emu_secret_key, throttle=args.throttle
+        access_key=args.emu_access_key, secret_key=args.emu_secret_key, throttle=throttle_of(args)
     )
+    configure_tasks(emulator, args)
     with emulator.serve(host=args.host, port=args.port) as server:
         creds = emulator.client_kwargs()
         out.write(

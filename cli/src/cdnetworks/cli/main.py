@@ -322,7 +322,8 @@ def _main(
 
         data = apply_query(query, data)
     _print(out, data, output)
-    return 0
+    # A command may end with another status after printing (a job with failed targets).
+    return int(getattr(args, "_exit_code", 0))
 
 
 def _call(
@@ -336,6 +337,8 @@ def _call(
     from .progress import Progress
 
     command = getattr(args, "_invoke", None) or args._run
+    # Commands that stream input or talk to the user beyond their result read these.
+    args._stdin, args._stderr = stdin, err
     check = getattr(command, "check", None)
     if check is not None:
         check(args, stdin)
@@ -359,5 +362,10 @@ def _print(out: TextIO, data: Any, output: str) -> None:
 
     if output == "table":
         write_result(out, render_table(data) + "\n", is_json=False)
+    elif output == "text":
+        from .text_output import render_text
+
+        text = render_text(data)
+        write_result(out, text + "\n" if text else "", is_json=False)
     else:
         write_result(out, render_json(data) + "\n", is_json=True)

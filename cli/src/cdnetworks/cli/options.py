@@ -46,6 +46,26 @@ class Option:
             parser.add_argument(
                 self.flag, dest=self.dest, action=argparse.BooleanOptionalAction, help=self.help
             )
+        elif self.kind == "json":
+            parser.add_argument(
+                self.flag,
+                dest=self.dest,
+                type=self.convert,
+                required=required,
+                help=help_text,
+                metavar="JSON",
+            )
+        elif self.kind == "json-items":
+            # Repeatable: each value one item, or a JSON array of items.
+            parser.add_argument(
+                self.flag,
+                dest=self.dest,
+                type=self.convert,
+                action="extend",
+                required=required,
+                help=help_text + " (repeat the option for more items, or give a JSON array)",
+                metavar="JSON",
+            )
         elif self.kind == "list":
             parser.add_argument(
                 self.flag,
@@ -68,6 +88,22 @@ class Option:
                 help=help_text,
                 metavar=None if self.choices else metavar,
             )
+
+
+def _examples(t: mi.Type) -> list[Any]:
+    """The ``Meta(examples=...)`` of ``t`` or of its one non-None member."""
+    while isinstance(t, mi.Metadata | mi.UnionType):
+        if isinstance(t, mi.Metadata):
+            found = (t.extra_json_schema or {}).get("examples")
+            if found:
+                return list(found)
+            t = t.type
+        else:
+            rest = [m for m in t.types if not isinstance(m, mi.NoneType)]
+            if len(rest) != 1:
+                return []
+            t = rest[0]
+    return []
 
 
 def _unwrap(t: mi.Type) -> tuple[mi.Type, str, bool]:
@@ -96,11 +132,96 @@ def _bounds(t: mi.Type) -> str:
             if value is not None
         ]
         return ", ".join(parts)
-    if isinstance(t, mi.StrType) and t.max_length is not None:
-        return f"at most {t.max_length} characters"
-    if isinstance(t, mi.ListType) and t.max_length is not None:
-        return f"at most {t.max_length} values"
+    if isinstance(t, mi.StrType | mi.ListType):
+        unit = "characters" if isinstance(t, mi.StrType) else "values per call"
+        low, high = t.min_length, t.max_length
+        if low and high:
+            return f"{low} to {high} {unit}"
+        if high is not None:
+            return f"at most {high} {unit}"
+        if low and low > 1:
+            return f"at least {low} {unit}"
+        if low == 1 and isinstance(t, mi.ListType):
+            return "at least one value"
     return ""
+
+
+#: Words for the types a help line names.
+def _type_word(t: mi.Type) -> str:
+    if isinstance(t, mi.LiteralType | mi.EnumType):
+        return ""  # argparse lists the choices
+    if isinstance(t, mi.IntType):
+        return "integer"
+    if isinstance(t, mi.FloatType):
+        return "number"
+    if isinstance(t, mi.BoolType):
+        return ""
+    if isinstance(t, mi.StrType):
+        return "text" + (f" matching {t.pattern}" if t.pattern else "")
+    if isinstance(t, mi.ListType | mi.SetType | mi.FrozenSetType | mi.VarTupleType):
+        item = _type_word(_unwrap(t.item_type)[0])
+        return f"list of {item}" if item else "list"
+    if isinstance(t, mi.StructType):
+        return "JSON object"
+    if isinstance(t, mi.DictType):
+        return "JSON object of names to values"
+    return ""
+
+
+_DATE_PARTS = (
+    (r"\d{4}-\d{2}-\d{2}", "yyyy-MM-dd"),
+    (r"\d{4}\d{2}\d{2}", "yyyyMMdd"),
+    (r"T?\d{2}:\d{2}(:\d{2})?", None),
+)
+
+
+def _date_format(example: str) -> str | None:
+    """The date format an example is written in (``2026-12-01T08:00:00+08:00`` ->
+    ``yyyy-MM-ddTHH:mm:ss+hh:mm``), or ``None`` when it is no date."""
+    import re
+
+    m = re.fullmatch(
+        r"(\d{4})(-?)(\d{2})\2(\d{2})(?:([T ])(\d{2}):(\d{2})(?::(\d{2}))?)?(Z|[+-]\d{2}:?\d{2})?",
+        example,
+    )
+    if m is None:
+        return None
+    sep = m.group(2)
+    text = f"yyyy{sep}MM{sep}dd"
+    if m.group(5):
+        text += f"{m.group(5)}HH:mm" + (":ss" if m.group(8) else "")
+    zone = m.group(9)
+    if zone:
+        text += "Z" if zone == "Z" else ("+hh:mm" if ":" in zone else "+hhmm")
+    return text
+
+
+def _struct_keys(t: mi.StructType) -> str:
+    """``{"domain-name": [text], ...}``: the keys a JSON object option takes (required first)."""
+    parts = []
+    for f in sorted(t.fields, key=lambda f: not f.required):
+        core = _unwrap(f.type)[0]
+        word = _type_word(core) or "value"
+        if isinstance(core, mi.LiteralType):
+            word = "|".join(str(v) for v in core.values)
+        parts.append(f'"{f.encode_name}": {word}{"" if f.required else " (optional)"}')
+    return "{" + ", ".join(parts) + "}"
+
+
+def _json_value(dest: str, items: bool) -> Callable[[str], Any]:
+    import json
+
+    def convert(text: str) -> Any:
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise argparse.ArgumentTypeError(f"not JSON: {exc.msg} (column {exc.colno})") from None
+        if items:
+            return value if isinstance(value, list) else [value]
+        return value
+
+    convert.__name__ = "JSON"  # argparse names the type in its errors
+    return convert
 
 
 def _scalar(t: mi.Type) -> tuple[Callable[[str], Any], tuple[Any, ...] | None] | None:
@@ -159,6 +280,29 @@ def _show_default(default: Any) -> str:
     return ""
 
 
+def _help(dest: str, t: mi.Type, core: mi.Type, description: str, default: Any) -> str:
+    """A help line from the facts: what it is, its type, limits, default, format, example."""
+    parts = [description or PARAMETER_HELP.get(dest, "")]
+    word = _type_word(core)
+    if isinstance(core, mi.StructType):
+        word = f"JSON object {_struct_keys(core)}"
+    elif isinstance(core, mi.ListType) and isinstance(_unwrap(core.item_type)[0], mi.StructType):
+        word = f"JSON object {_struct_keys(_unwrap(core.item_type)[0])} per item"  # type: ignore[arg-type]
+    if _metavar(dest, core) != "SECONDS":  # the metavar already says what it is
+        parts.append(word)
+    parts.append(_bounds(core))
+    for example in _examples(t):
+        text = str(example)
+        date = _date_format(text)
+        if date:
+            parts.append(f"format {date}")
+        parts.append(f"e.g. {text}")
+        break
+    text = "; ".join(p for p in parts if p) or dest.replace("_", " ")
+    shown = _show_default(default)
+    return f"{text} ({shown})" if shown else text
+
+
 def option_for(
     dest: str,
     t: mi.Type,
@@ -167,25 +311,27 @@ def option_for(
     positional: bool = False,
     default: Any = None,
 ) -> Option | None:
-    """The option for one field or parameter, or ``None`` when the shell cannot express it."""
+    """The option for one field or parameter, or ``None`` when the shell cannot express it.
+
+    Scalars and lists of scalars are typed on the command line; objects, maps and lists of
+    objects take JSON (a list of objects: one JSON object per repeated option, or an array).
+    """
     core, description, optional = _unwrap(t)
-    bounds = _bounds(core)
-    description = description or PARAMETER_HELP.get(dest, "")
-    help_text = "; ".join(p for p in (description, bounds) if p) or dest.replace("_", " ")
-    shown = _show_default(default)
-    if shown:
-        help_text += f" ({shown})"
+    help_text = _help(dest, t, core, description, default)
+    needed = required and not optional
     if isinstance(core, mi.BoolType):
         return Option(dest, help_text, False, None, str, "bool")
     if isinstance(core, mi.ListType | mi.SetType | mi.FrozenSetType | mi.VarTupleType):
         item, _, _ = _unwrap(core.item_type)
         scalar = _scalar(item)
         if scalar is None:
-            return None
+            if positional:
+                return None
+            return Option(dest, help_text, needed, None, _json_value(dest, True), "json-items")
         return Option(
             dest,
             help_text,
-            required and not optional,
+            needed,
             scalar[1],
             scalar[0],
             "list",
@@ -193,11 +339,13 @@ def option_for(
         )
     scalar = _scalar(core)
     if scalar is None:
-        return None
+        if positional or not isinstance(core, mi.StructType | mi.DictType | mi.UnionType):
+            return None
+        return Option(dest, help_text, needed, None, _json_value(dest, False), "json")
     return Option(
         dest,
         help_text,
-        required and not optional,
+        needed,
         scalar[1],
         scalar[0],
         "value",

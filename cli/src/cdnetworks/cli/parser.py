@@ -82,9 +82,10 @@ GLOBAL_OPTIONS = (
     GlobalOption(
         ("--output",),
         "g_output",
-        "output format (default: json)",
+        "output format: json (default), table (for people), or text (tab-separated values, "
+        "one line a row, for shell scripts)",
         "FORMAT",
-        {"choices": ("json", "table")},
+        {"choices": ("json", "table", "text")},
     ),
     GlobalOption(
         ("--query",),
@@ -153,6 +154,8 @@ _GLOBAL_DESTS = frozenset(o.dest for o in GLOBAL_OPTIONS)
 _CHOICE = re.compile(r"invalid choice: '(?P<word>[^']*)' \(choose from (?P<choices>.*)\)")
 
 
+#: Past this many choices an invalid one is answered with a suggestion, not the whole list.
+_LISTED_CHOICES = 12
 #: The release that stops accepting abbreviated options.
 ABBREVIATIONS_REMOVED_IN = "0.2.0"
 #: Abbreviations met while parsing (typed -> full option), for `abbreviation_warnings`.
@@ -250,6 +253,14 @@ class CliParser(argparse.ArgumentParser):
         if found:
             choices = [c.strip().strip("'") for c in found["choices"].split(",")]
             close = difflib.get_close_matches(found["word"], choices, n=1)
-            if close:
+            if len(choices) > _LISTED_CHOICES:
+                # A product or command name: a suggestion and where the list is, not a wall
+                # of every choice.
+                head = message[: found.start()] + f"invalid choice: {found['word']!r}"
+                where = f"{self.prog} --help lists them"
+                message = (
+                    f"{head} (did you mean {close[0]}? {where})" if close else (f"{head} ({where})")
+                )
+            elif close:
                 message += f" (did you mean {close[0]}?)"
         super().error(message)

@@ -16,7 +16,7 @@ from typing import Any
 
 import msgspec
 
-from cdnetworks.core.action import snake_case
+from cdnetworks.core.action import method_case, snake_case
 
 from .errors import SpecError
 from .spec import (
@@ -25,6 +25,7 @@ from .spec import (
     Envelope,
     Field,
     FieldPatch,
+    Job,
     Overrides,
     Spec,
     TypeDef,
@@ -56,7 +57,24 @@ class ActionModel:
 
     @property
     def method_name(self) -> str:
-        return snake_case(self.spec.name)
+        return method_case(self.spec.name)
+
+    @property
+    def legacy_method_name(self) -> str | None:
+        """The method's name before the naming rule learnt `WORD_SPELLINGS`, if it differs
+        (kept as a deprecated alias)."""
+        old = snake_case(self.spec.name)
+        return None if old == self.method_name else old
+
+    @property
+    def walk_filters(self) -> list[Field]:
+        """The request fields an ``iter_*`` walk takes as filters: all but those the walk
+        sets itself (the page size, and the page number of ``page`` paging)."""
+        paging = self.spec.paging
+        if paging is None:
+            return []
+        own = {paging.page_size, paging.page} if paging.style == "page" else {paging.page_size}
+        return [f for f in self.fields if py_name(f) not in own]
 
     @property
     def constant(self) -> str:
@@ -72,6 +90,8 @@ class ProductModel:
     actions: list[ActionModel]
     types: dict[str, TypeDef]
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    #: Nested types merged into another of the same shape: merged name -> the kept name.
+    shape_aliases: dict[str, str] = field(default_factory=dict)
 
     @property
     def title(self) -> str:
@@ -79,7 +99,9 @@ class ProductModel:
 
     @property
     def camel(self) -> str:
-        return self.name[:1].upper() + self.name[1:]
+        """The class-name stem: the title's words, each capitalised (``CA certificate
+        management`` -> ``CaCertificateManagement``); words in brackets are left out."""
+        return class_stem(self.title)
 
     @property
     def client_class(self) -> str:
@@ -90,6 +112,16 @@ class ProductModel:
         return self.overrides.async_client or f"Async{self.camel}Client"
 
     @property
+    def legacy_clients(self) -> dict[str, str]:
+        """Client class names generated before products had reviewed names (the package name
+        capitalised: ``SecuritypolicyClient``) -> today's; kept as deprecated aliases."""
+        if self.overrides.client:
+            return {}  # reviewed from the start: the old default was never generated
+        old = self.name[:1].upper() + self.name[1:]
+        pairs = {f"{old}Client": self.client_class, f"Async{old}Client": self.async_client_class}
+        return {o: n for o, n in pairs.items() if o != n}
+
+    @property
     def constant(self) -> str:
         return self.overrides.constant or self.name.upper()
 
@@ -97,8 +129,8 @@ class ProductModel:
     def summary(self) -> str:
         if self.overrides.summary:
             return self.overrides.summary
-        source = f" (the Go SDK's {self.spec.go_package} package)" if self.spec.go_package else ""
-        return f"CDNetworks {self.name}: {len(self.actions)} API actions{source}."
+        count = len(self.actions)
+        return f"CDNetworks {self.title}: {count} API action{'s' if count != 1 else ''}."
 
     @property
     def distribution(self) -> str:
@@ -109,6 +141,13 @@ class ProductModel:
             if action.spec.name == name:
                 return action
         raise KeyError(name)
+
+
+def class_stem(words: str) -> str:
+    """``CA certificate management`` -> ``CaCertificateManagement``: the words outside
+    brackets, each with one capital (acronyms too, as in ``HttpClient``)."""
+    plain = re.sub(r"\([^)]*\)", " ", words)
+    return "".join(w[:1].upper() + w[1:].lower() for w in re.findall(r"[A-Za-z0-9]+", plain))
 
 
 def py_name(f: Field) -> str:
@@ -299,6 +338,9 @@ def load_product(folder: Path) -> ProductModel:
     _lenient_codes(actions, types)
     model = ProductModel(name, folder, spec, overrides, actions, types, skipped)
     check(model, where)
+    from .shapes import merge_shapes  # it reads ProductModel: imported once both exist
+
+    model.shape_aliases = merge_shapes(model)
     return model
 
 
@@ -346,6 +388,7 @@ def _merge_action(
         summary=patch.summary or action.summary,
         doc=patch.doc or action.doc,
         paging=patch.paging or action.paging,
+        batch=patch.batch or action.batch,
         request=_rename_fields(fields, renames),
         response=response,
     )
@@ -470,8 +513,12 @@ def check(model: ProductModel, where: dict[str, str]) -> None:
             raise SpecError(f"a {response.body!r} response has no JSON type", **w, field="response")
         if spec.paging is not None:
             _check_paging(model, action, w)
+        if spec.batch is not None:
+            check_batch(model, action, w)
     for waiter in model.overrides.waiters:
         _check_waiter(model, waiter, methods, where)
+    for job in model.overrides.jobs:
+        check_job(model, job, methods, where)
 
 
 def _check_fields(
@@ -574,6 +621,54 @@ def _check_paging(model: ProductModel, action: ActionModel, where: dict[str, str
             resolve_path(model, action.response_class, paging.total)
     except SpecError as exc:
         raise SpecError(str(exc), **w) from None
+
+
+def check_batch(model: ProductModel, action: ActionModel, where: dict[str, str]) -> None:
+    batch = action.spec.batch
+    assert batch is not None
+    w = {**where, "field": "batch"}
+    if not batch.items:
+        raise SpecError("batch declares no items", **w)
+    for item in batch.items:
+        f = next((f for f in action.fields if f.wire == item.field), None)
+        if f is None or f.type != "list[str]":
+            raise SpecError(f"batch item {item.field!r} is not a list[str] request field", **w)
+    if batch.max_items is not None and batch.max_items < 1:
+        raise SpecError("batch max_items must be at least 1", **w)
+    names = {a.spec.name for a in model.actions}
+    if batch.status is not None and batch.status not in names:
+        raise SpecError(f"batch status {batch.status!r} is not an action", **w)
+    if batch.quota is not None:
+        quota = batch.quota
+        kinds = {i.quota for i in batch.items if i.quota}
+        if set(quota.remaining) != kinds:
+            raise SpecError(f"batch quota must say where each of {sorted(kinds)} remains", **w)
+        if "." not in quota.action:
+            if quota.action not in names:
+                raise SpecError(f"batch quota action {quota.action!r} is not an action", **w)
+            for attribute in quota.remaining.values():
+                resolve_path(model, model.action(quota.action).response_class, attribute)
+
+
+def check_job(
+    model: ProductModel, job: Job, methods: dict[str, str], where: dict[str, str]
+) -> None:
+    w = {**where, "action": job.method, "field": "jobs"}
+    if job.method in methods:
+        raise SpecError("a job cannot share its name with an action's method", **w)
+    try:
+        action = model.action(job.action)
+    except KeyError:
+        raise SpecError(f"job runs {job.action!r}, which is not an action", **w) from None
+    batch = action.spec.batch
+    if batch is None:
+        raise SpecError(f"job runs {job.action}, which declares no batch limits", **w)
+    fields = {i.field for i in batch.items}
+    for param, wire in job.params.items():
+        if wire not in fields:
+            raise SpecError(f"job argument {param!r} fills {wire!r}, not a batched field", **w)
+    if job.batch_size < 1:
+        raise SpecError("job batch_size must be at least 1", **w)
 
 
 def _check_waiter(

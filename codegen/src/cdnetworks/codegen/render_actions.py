@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .annotations import GENERATED, base_type
 from .load import ActionModel, ProductModel, py_name, resolve_path
+from .render_jobs import batch_argument, has_batches, job_specs
 from .spec import Envelope, Waiter
 
 
@@ -96,6 +97,9 @@ def _action(model: ProductModel, action: ActionModel) -> list[str]:
         if p.style == "page":
             extra.append(f"first_page={p.first_page!r}")
         args.append(f"    paging=Paging({', '.join(extra)}),")
+    batch = batch_argument(model, action)
+    if batch is not None:
+        args.append(batch)
     return [
         f"{action.constant}: Action[{action.request_class}, {action.response_class}] = Action(",
         *args,
@@ -153,12 +157,30 @@ def _waiter(model: ProductModel, waiter: Waiter) -> list[str]:
         args.append(f"    keys_param={waiter.keys_param!r},")
     if waiter.missing_polls != 3:
         args.append(f"    missing_polls={waiter.missing_polls!r},")
+    if waiter.count is not None:
+        args.append(f"    count={waiter.count!r},")
+    if waiter.state_filter is not None:
+        args.append(f"    state_filter={waiter.state_filter!r},")
     lines = [f"{waiter_constant(waiter)} = WaiterSpec(", *args, ")", ""]
     if waiter.success_constant:
         lines.insert(0, f"{waiter.success_constant} = {_tuple(waiter.success)}")
     if waiter.failure_constant:
         lines.insert(0, f"{waiter.failure_constant} = {_tuple(waiter.failure)}")
     return lines
+
+
+def action_exports(model: ProductModel) -> list[str]:
+    """The public names of ``actions.py`` (its ``__all__``, re-exported by the package)."""
+    names = ["ACTIONS", *(a.constant for a in model.actions)]
+    names += [
+        a.spec.paging.walk_class
+        for a in model.actions
+        if a.spec.paging and a.spec.paging.walk_class
+    ]
+    names += [
+        c for w in model.overrides.waiters for c in (w.success_constant, w.failure_constant) if c
+    ]
+    return sorted(names)
 
 
 def render_actions(model: ProductModel) -> str:
@@ -195,6 +217,10 @@ def render_actions(model: ProductModel) -> str:
     out.append(f"from cdnetworks.core.action import {', '.join(sorted(core))}")
     if walks:
         out.append("from cdnetworks.core.paging import Walk")
+    if has_batches(model):
+        out.append("from cdnetworks.core.jobs.facts import BatchLimits, ItemRule, QuotaSource")
+    if model.overrides.jobs:
+        out.append("from cdnetworks.core.jobs.spec import JobSpec")
     if model.overrides.waiters:
         out.append("from cdnetworks.core.waiters import WaiterSpec")
     out += ["", "from .models import ("]
@@ -212,4 +238,6 @@ def render_actions(model: ProductModel) -> str:
         out += _walk(model, action)
     for waiter in model.overrides.waiters:
         out += ["", *_waiter(model, waiter)]
+    out += job_specs(model)
+    out += ["", "__all__ = [", *(f"    {n!r}," for n in action_exports(model)), "]"]
     return "\n".join(out).rstrip() + "\n"

@@ -9,11 +9,65 @@ from __future__ import annotations
 from .annotations import GENERATED, argument_type
 from .load import ActionModel, ProductModel, py_name, type_refs
 from .render_actions import item_type, summary, waiter_constant
+from .render_jobs import job_constants, job_imports, job_methods
 from .spec import Field, Waiter
 
 
 def _kwargs(fields: list[Field], indent: str) -> list[str]:
+    """Keyword parameters of an implementation: every one optional (a request model may
+    stand in for them), so the overloads alone say which are required."""
     return [f"{indent}{py_name(f)}: {argument_type(f)} | None = None," for f in fields]
+
+
+def typed_kwargs(fields: list[Field], indent: str) -> list[str]:
+    """Keyword parameters as a caller must give them: a required field without a default is a
+    required keyword (listed first, for readable signatures); the model's optionals stay
+    optional. Shared by every generated method that takes an action's fields (methods, walks,
+    and the job methods rendered elsewhere)."""
+    required = [f for f in fields if f.required and f.default is None]
+    optional = [f for f in fields if f not in required]
+    return [f"{indent}{py_name(f)}: {argument_type(f)}," for f in required] + _kwargs(
+        optional, indent
+    )
+
+
+def overloads(
+    name: str,
+    request_class: str,
+    fields: list[Field],
+    result: str,
+    *,
+    asynchronous: bool,
+    extra: list[str] | None = None,
+) -> list[str]:
+    """The ``@overload`` stubs of a method taking a request model or its fields as keywords.
+
+    One takes the model positionally, one the keywords (required ones without a default);
+    the implementation that follows accepts both, so ``mypy --strict`` and pyright refuse a
+    call missing a required argument. ``extra`` holds further keyword parameters (already
+    rendered, each with its default) that both forms take. Methods with no required field
+    need none (an empty list comes back): their one signature already tells the truth.
+    """
+    if not any(f.required and f.default is None for f in fields):
+        return []
+    head = "async def" if asynchronous else "def"
+    rest = extra or []
+    model_form = [
+        "    @overload",
+        f"    {head} {name}(self, request: {request_class}, /"
+        + (", *, " + " ".join(x.strip() for x in rest).rstrip(",") if rest else "")
+        + f") -> {result}: ...",
+    ]
+    keyword_form = [
+        "    @overload",
+        f"    {head} {name}(",
+        "        self,",
+        "        *,",
+        *typed_kwargs(fields, "        "),
+        *rest,
+        f"    ) -> {result}: ...",
+    ]
+    return [*model_form, *keyword_form]
 
 
 def _call_args(fields: list[Field]) -> str:
@@ -21,12 +75,15 @@ def _call_args(fields: list[Field]) -> str:
 
 
 def _docstring(lines: list[str], indent: str) -> list[str]:
-    if len(lines) == 1:
+    rest = lines[1:]
+    while rest and not rest[0]:
+        rest = rest[1:]  # one blank line after the summary, whoever wrote the lines
+    if not rest:
         return [f'{indent}"""{lines[0]}"""']
     return [
         f'{indent}"""{lines[0]}',
         "",
-        *[f"{indent}{x}" if x else "" for x in lines[1:]],
+        *[f"{indent}{x}" if x else "" for x in rest],
         f'{indent}"""',
     ]
 
@@ -42,12 +99,24 @@ def _action_method(action: ActionModel, asynchronous: bool) -> list[str]:
         doc += ["", "Not idempotent: not retried once the request may have reached the server."]
     head = "async def" if asynchronous else "def"
     call = "await self.core.call" if asynchronous else "self.core.call"
+    stubs = overloads(
+        action.method_name,
+        action.request_class,
+        action.fields,
+        action.response_class,
+        asynchronous=asynchronous,
+    )
     lines = [
+        *stubs,
         f"    {head} {action.method_name}(",
         "        self,",
         f"        request: {action.request_class} | None = None,",
-        "        /,",
     ]
+    # With overloads the stubs alone make the model positional: mypy (2.x) misjudges an
+    # implementation whose optional first parameter is positional-only as not accepting the
+    # keyword form. No field is called ``request`` (a reserved name), so nothing clashes.
+    if not stubs:
+        lines.append("        /,")
     if action.fields:
         lines.append("        *,")
         lines += _kwargs(action.fields, "        ")
@@ -61,8 +130,7 @@ def _action_method(action: ActionModel, asynchronous: bool) -> list[str]:
 def _iter_method(model: ProductModel, action: ActionModel, asynchronous: bool) -> list[str]:
     paging = action.spec.paging
     assert paging is not None
-    skip = {paging.page_size, paging.page} if paging.style == "page" else {paging.page_size}
-    filters = [f for f in action.fields if py_name(f) not in skip]
+    filters = action.walk_filters
     item = item_type(model, action.response_class, paging.items)
     walk = paging.walk_class or "Walk"
     target = "" if paging.walk_class else f"{action.constant}, "
@@ -73,7 +141,7 @@ def _iter_method(model: ProductModel, action: ActionModel, asynchronous: bool) -
         "        *,",
         f"        page_size: int = {paging.default_page_size},",
         "        limit: int | None = None,",
-        *_kwargs(filters, "        "),
+        *typed_kwargs(filters, "        "),
         f"    ) -> {iterator}[{item}]:",
     ]
     usage = "async for item in" if asynchronous else "for item in"
@@ -143,6 +211,23 @@ def _waiter_method(model: ProductModel, waiter: Waiter, asynchronous: bool) -> l
     return lines
 
 
+def _legacy_alias(action: ActionModel, asynchronous: bool) -> list[str]:
+    """The method under its name before the naming rule learnt to spell acronyms, kept as a
+    deprecated alias (``query_p2_p_bandwidth`` of ``query_p2p_bandwidth``)."""
+    old, new = action.legacy_method_name, action.method_name
+    if old is None:
+        return []
+    head = "async def" if asynchronous else "def"
+    call = f"{'await ' if asynchronous else ''}self.{new}(*args, **kwargs)"
+    return [
+        f"    {head} {old}(self, *args: Any, **kwargs: Any) -> {action.response_class}:",
+        f'        """Deprecated alias of `{new}` (renamed in 0.2; removed in 1.0)."""',
+        f'        renamed("{old}", "{new}")',
+        f"        return {call}",
+        "",
+    ]
+
+
 def _tuple_text(values: list[str]) -> str:
     return "(" + ", ".join(repr(v) for v in values) + ("," if len(values) == 1 else "") + ")"
 
@@ -173,10 +258,13 @@ def _class(model: ProductModel, asynchronous: bool) -> list[str]:
     for action in model.actions:
         lines += _action_method(action, asynchronous)
     for action in model.actions:
+        lines += _legacy_alias(action, asynchronous)
+    for action in model.actions:
         if action.spec.paging is not None:
             lines += _iter_method(model, action, asynchronous)
     for waiter in model.overrides.waiters:
         lines += _waiter_method(model, waiter, asynchronous)
+    lines += job_methods(model, asynchronous)
     return [*lines, ""]
 
 
@@ -205,6 +293,7 @@ def render_client(model: ProductModel) -> str:
     walks = [a.spec.paging.walk_class for a in paging if a.spec.paging and a.spec.paging.walk_class]
     constants = [a.constant for a in model.actions] + [waiter_constant(w) for w in waiters]
     constants += [c for w in waiters for c in (w.success_constant, w.failure_constant) if c]
+    constants += job_constants(model)
     out = [
         GENERATED,
         f'"""``{model.client_class}`` and ``{model.async_client_class}``: typed methods over the '
@@ -218,10 +307,21 @@ def render_client(model: ProductModel) -> str:
         "from __future__ import annotations",
         "",
     ]
+    jobs = job_imports(model)
+    if jobs:
+        abc += ["Callable", "Iterable"]
     if abc:
-        out += [f"from collections.abc import {', '.join(sorted(abc))}"]
-    out += ["from typing import Literal", ""]
-    out.append("from cdnetworks.core.product_client import AsyncProductClient, ProductClient")
+        out += [f"from collections.abc import {', '.join(sorted(set(abc)))}"]
+    if jobs:
+        out += ["from os import PathLike"]
+    overloaded = any(f.required and f.default is None for a in model.actions for f in a.fields)
+    legacy = any(a.legacy_method_name for a in model.actions)
+    typing_names = ["Any"] if legacy else []
+    typing_names += ["Literal"] + (["overload"] if overloaded else [])
+    out += [f"from typing import {', '.join(typing_names)}", ""]
+    out += jobs[3:]
+    base = ["AsyncProductClient", "ProductClient"] + (["renamed"] if legacy else [])
+    out.append(f"from cdnetworks.core.product_client import {', '.join(base)}")
     if paging and len(walks) < len(paging):
         out.append("from cdnetworks.core.paging import Walk")
     if waiters:

@@ -8,6 +8,7 @@ example) and every field of the answer, nested types included.
 from __future__ import annotations
 
 from .annotations import GENERATED, base_type, enum_type
+from .examples import example, value_list
 from .load import ActionModel, ProductModel, py_name, type_refs
 from .render_actions import summary
 from .spec import Field
@@ -49,7 +50,10 @@ def _rules(f: Field) -> str:
         parts.append("numeric text arrives as a number; other text is kept")
     if f.default is not None:
         parts.append(f"default `{f.default}`")
-    if f.example is not None:
+    values = value_list(f)
+    if values is not None and not f.enum:
+        parts.append("values " + ", ".join(f"`{v}`" for v in values))
+    elif example(f) is not None:
         parts.append(f"e.g. `{f.example}`")
     if f.description:
         parts.append(f.description)

@@ -97,7 +97,25 @@ def _doc_for_type(model: ProductModel, name: str, typedef: TypeDef) -> str:
     users = [a.spec.name for a in model.actions if a.spec.response.type == name]
     if users:
         return f"The answer of {', '.join(users)}."
-    return "An object of the API, nested in requests or answers."
+    return _where_nested(model, name)
+
+
+def _where_nested(model: ProductModel, name: str) -> str:
+    """A nested type's description, from the facts: the fields that hold it, and how."""
+    holders: list[str] = []
+    owners = [(n, t.fields) for n, t in model.types.items()]
+    owners += [(a.request_class, a.fields) for a in model.actions]
+    for owner, fields in owners:
+        for f in fields:
+            if name in type_refs(f.type):
+                if f.type.startswith(("list[", "map[")):
+                    holders.append(f"an item of ``{owner}.{py_name(f)}``")
+                else:
+                    holders.append(f"the ``{py_name(f)}`` of ``{owner}``")
+    if not holders:
+        return f"The {name} object of the {model.name} API."
+    shown = ", ".join(holders[:3]) + (f" and {len(holders) - 3} more" if len(holders) > 3 else "")
+    return f"{shown[:1].upper()}{shown[1:]}."
 
 
 def _request_doc(action: ActionModel) -> str:

@@ -3,68 +3,63 @@
 from __future__ import annotations
 
 from .annotations import GENERATED
+from .examples import first_usage
 from .load import ProductModel
-from .render_actions import waiter_constant
+from .render_actions import action_exports
 from .render_docs import spelling_note
 
 PYTHONS = ("3.10", "3.11", "3.12", "3.13")
 REPO = "https://github.com/cdnetworks/cdnetworks-sdk-python"
 
 
-def _public_names(model: ProductModel) -> dict[str, list[str]]:
-    """Module -> names the package's ``__init__`` re-exports."""
-    names: dict[str, list[str]] = {
-        "actions": ["ACTIONS"]
-        + [a.constant for a in model.actions]
-        + [
-            a.spec.paging.walk_class
-            for a in model.actions
-            if a.spec.paging and a.spec.paging.walk_class
-        ]
-        + [
-            c
-            for w in model.overrides.waiters
-            for c in (w.success_constant, w.failure_constant)
-            if c
-        ],
-        "client": [model.async_client_class, model.client_class],
-        "product": [model.constant],
+#: Core names the packages re-exported before 0.2 (where users met them), and where they live.
+CORE_REEXPORTS = {
+    "PaginationError": "cdnetworks.core.paging",
+    "Progress": "cdnetworks.core.waiters",
+    "WaitFailedError": "cdnetworks.core.waiters",
+    "WaitTimeoutError": "cdnetworks.core.waiters",
+    "WaiterError": "cdnetworks.core.waiters",
+}
+
+
+def deprecated_names(model: ProductModel) -> dict[str, str]:
+    """Names the package answers with a `DeprecationWarning`: old name -> ``"module:name"``
+    (the old client spellings, and the core names it used to re-export)."""
+    out = {old: f".client:{new}" for old, new in model.legacy_clients.items()}
+    out |= {old: f".models:{new}" for old, new in model.shape_aliases.items()}
+    paged = any(a.spec.paging for a in model.actions)
+    for name, module in CORE_REEXPORTS.items():
+        if (module.endswith("paging") and paged) or (
+            module.endswith("waiters") and model.overrides.waiters
+        ):
+            out[name] = f"{module}:{name}"
+    return dict(sorted(out.items()))
+
+
+def _exports(model: ProductModel) -> dict[str, list[str]]:
+    """Module of the package -> the names its ``__init__`` exports from it."""
+    modules = {
+        ".actions": action_exports(model),
+        ".client": sorted([model.async_client_class, model.client_class]),
+        ".models": model_names(model),
+        ".product": [model.constant],
     }
-    # The core's generic machinery a product's users meet, re-exported where they look.
-    if any(a.spec.paging for a in model.actions):
-        names["cdnetworks.core.paging"] = ["PaginationError"]
-    if model.overrides.waiters:
-        names["cdnetworks.core.waiters"] = [
-            "Progress",
-            "WaitFailedError",
-            "WaitTimeoutError",
-            "WaiterError",
-        ]
-    return names
+    for export in model.overrides.exports:
+        key = f".{export.module}"
+        modules[key] = sorted({*modules.get(key, []), *export.names})
+    return modules
 
 
 def render_init(model: ProductModel) -> str:
     """The package's ``__init__``: every public name, each imported from its module when first
-    used (PEP 562), so ``import cdnetworks.<product>`` costs about the same for 5 actions or 165;
-    type checkers read the same names from the ``TYPE_CHECKING`` imports."""
+    used (PEP 562), so ``import cdnetworks.<product>`` costs about the same for 5 actions or 165.
+    Each name is written once here; type checkers read the modules' own ``__all__`` through
+    the ``TYPE_CHECKING`` star imports."""
     intro = (model.overrides.intro or model.summary).strip().splitlines()
-    client = model.client_class
-    first = model.actions[0].method_name if model.actions else None
-    usage = [
-        "```python",
-        f"from cdnetworks.{model.name} import {client}",
-        "",
-        f"with {client}() as client:  # credentials from the environment or ~/.cdnetworks",
-        f"    print(client.{first}())" if first else "    pass",
-        "```",
-    ]
-    sources: dict[str, list[str]] = {}
-    for module, names in _public_names(model).items():
-        sources[module if "." in module else f".{module}"] = sorted(names)
-    sources[".models"] = model_names(model)
-    for export in model.overrides.exports:
-        sources.setdefault(f".{export.module}", [])
-        sources[f".{export.module}"] = sorted({*sources[f".{export.module}"], *export.names})
+    sample = _readme_sample(model)
+    usage = sample[:-1] if sample else []  # the README's sample, which the docs tests run
+    modules = _exports(model)
+    deprecated = deprecated_names(model)
     out = [
         GENERATED,
         '"""' + intro[0],
@@ -75,27 +70,32 @@ def render_init(model: ProductModel) -> str:
         "",
         "from typing import TYPE_CHECKING",
         "",
-        "from cdnetworks.core.lazy import lazy_exports",
+        "from cdnetworks.core.lazy import lazy_module_exports",
         "",
-        "from ._version import __version__",
+        "from ._version import __version__ as __version__",
         "",
         "if TYPE_CHECKING:",
     ]
-    for source, names in sources.items():
-        out.append(f"    from {source} import {', '.join(names)}")
-    out += ["", "# Public name -> the module it is imported from on first use.", "_SOURCES = {"]
-    for source, names in sources.items():
-        out += [f"    {name!r}: {source!r}," for name in names]
-    exported = {"__version__", *(n for names in sources.values() for n in names)}
-    out += [
-        "}",
-        "__getattr__, __dir__ = lazy_exports(__name__, _SOURCES)",
-        "",
-        "__all__ = [",
-        *[f'    "{n}",' for n in sorted(exported)],
-        "]",
-    ]
-    return "\n".join(out) + "\n"
+    for module, names in modules.items():
+        if module in (".actions", ".models"):  # their __all__ lists the names
+            out.append(f"    from {module} import *  # noqa: F403")
+        else:
+            # "X as X": an explicit re-export, as type checkers read one without a literal __all__.
+            out.append(f"    from {module} import {', '.join(f'{n} as {n}' for n in names)}")
+    out += ["", "# Public names, by the module each is imported from on first use.", "_MODULES = {"]
+    for module, names in modules.items():
+        out += [f"    {module!r}: (", *(f"        {n!r}," for n in names), "    ),"]
+    out.append("}")
+    if deprecated:
+        out += [
+            "# Read with a DeprecationWarning: old name -> where it lives now.",
+            "_DEPRECATED = {",
+        ]
+        out += [f"    {old!r}: {target!r}," for old, target in deprecated.items()]
+        out.append("}")
+    args = "__name__, _MODULES" + (", _DEPRECATED" if deprecated else "")
+    out += [f"__getattr__, __dir__, __all__ = lazy_module_exports({args})", ""]
+    return "\n".join(out)
 
 
 def model_names(model: ProductModel) -> list[str]:
@@ -122,9 +122,9 @@ def render_plugin(model: ProductModel) -> str:
             "",
             "from __future__ import annotations",
             "",
-            "import warnings",
+            *(["import warnings"] if model.overrides.released else []),
             "from collections.abc import Callable",
-            "from typing import Any",
+            *(["from typing import Any"] if model.overrides.released else []),
             "",
             "from cdnetworks.core import DeferredProduct, Product, hookimpl",
             "",
@@ -140,22 +140,32 @@ def render_plugin(model: ProductModel) -> str:
             "    register: Callable[[Product | DeferredProduct], None],",
             ") -> None:",
             f"    register({model.constant}_ENTRY)",
-            "",
-            "",
-            "def __getattr__(name: str) -> Any:",
-            "    # The product used to live here: still found, with a warning, for a while.",
-            f"    if name == {model.constant!r}:",
-            "        warnings.warn(",
-            f'            "cdnetworks.{model.name}.plugin.{model.constant} moved: import it from "',
-            f'            "cdnetworks.{model.name}",',
-            "            DeprecationWarning,",
-            "            stacklevel=2,",
-            "        )",
-            f"        return {model.constant}_ENTRY.load()",
-            '    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")',
+            *_plugin_shim(model),
             "",
         ]
     )
+
+
+def _plugin_shim(model: ProductModel) -> list[str]:
+    """Releases up to 0.1.0 defined the product in ``plugin.py``: a product they published
+    keeps the old name importable there, with a warning. Unpublished products need none."""
+    if not model.overrides.released:
+        return []
+    return [
+        "",
+        "",
+        "def __getattr__(name: str) -> Any:",
+        "    # The product used to live here: still found, with a warning, for a while.",
+        f"    if name == {model.constant!r}:",
+        "        warnings.warn(",
+        f'            "cdnetworks.{model.name}.plugin.{model.constant} moved: import it from "',
+        f'            "cdnetworks.{model.name}",',
+        "            DeprecationWarning,",
+        "            stacklevel=2,",
+        "        )",
+        f"        return {model.constant}_ENTRY.load()",
+        '    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")',
+    ]
 
 
 def render_product(model: ProductModel) -> str:
@@ -297,8 +307,10 @@ def _readme_sample(model: ProductModel) -> list[str]:
     if model.overrides.example:
         code = model.overrides.example.strip().splitlines()
     else:
-        bare = next((a for a in model.actions if not any(f.required for f in a.fields)), None)
-        if bare is None:
+        # Only a call the spec's own examples make whole (issue 21): none rather than one
+        # that raises.
+        call = first_usage(model)
+        if call is None:
             return []
         code = [
             f"from cdnetworks.{model.name} import {model.client_class}",
@@ -306,16 +318,15 @@ def _readme_sample(model: ProductModel) -> list[str]:
             "# Keys from the environment (CDNETWORKS_ACCESS_KEY, CDNETWORKS_SECRET_KEY)",
             "# or from ~/.cdnetworks/credentials.",
             f"with {model.client_class}() as client:",
-            f"    print(client.{bare.method_name}())",
+            f"    print(client.{call})",
         ]
     return ["```python", *code, "```", ""]
 
 
 def render_readme(model: ProductModel) -> str:
     lines = [
-        f"# {model.distribution}",
-        "",
         f"<!-- {GENERATED[2:]} -->",
+        f"# {model.distribution}",
         "",
         model.overrides.intro.strip() if model.overrides.intro else model.summary,
         "",
@@ -345,7 +356,3 @@ def render_readme(model: ProductModel) -> str:
     if model.overrides.spelling:
         lines += ["", spelling_note(model)]
     return "\n".join(lines) + "\n"
-
-
-def waiter_names(model: ProductModel) -> list[str]:
-    return [waiter_constant(w) for w in model.overrides.waiters]

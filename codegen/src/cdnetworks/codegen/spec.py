@@ -165,9 +165,70 @@ class Waiter(_Data, kw_only=True):
     item_label: str = "item"
     #: After how many answers in a row without the item a single-item waiter fails.
     missing_polls: int = 3
+    #: Cheap following of a whole task (``returns="states"``): the response's Python attribute
+    #: counting the matching entries, and the request field filtering them by state.
+    count: str | None = None
+    state_filter: str | None = None
     #: Export the default final states under these names (``PREHEATING_DONE_STATES``).
     success_constant: str | None = None
     failure_constant: str | None = None
+    #: Our own words for the method's docstring (paragraphs).
+    doc: str | None = None
+
+
+class BatchItem(_Data, kw_only=True):
+    """One batched list field of an action (its wire name) and the rules of its items."""
+
+    field: str
+    #: What an item is called in reports: ``url``, ``dir`` or ``pattern``.
+    kind: str
+    max_length: int | None = None
+    #: An item must start with one of these (``http://``, ``https://``), when given.
+    schemes: list[str] = msgspec.field(default_factory=list)
+    ends_with: str | None = None
+    #: The daily quota kind the items spend (``purge_urls``, ``purge_dirs``,
+    #: ``regex_patterns``, ``prefetch_urls``).
+    quota: str | None = None
+    #: The most items of this field alone in one call.
+    max_items: int | None = None
+
+
+class BatchQuota(_Data, kw_only=True):
+    """Where today's quota of the items is read: ``action`` (``Product.Action`` for another
+    product's), and per quota kind the response's Python attribute holding what remains."""
+
+    action: str
+    remaining: dict[str, str] = msgspec.field(default_factory=dict)
+    #: The documented daily quotas of a fresh account (the emulator starts there).
+    daily: dict[str, int] = msgspec.field(default_factory=dict)
+
+
+class Batch(_Data, kw_only=True):
+    """Per-call limits of a batched action (reviewed facts: ``why`` cites where they come
+    from). Every call is checked against them before it is sent, and jobs plan by them."""
+
+    why: str | None = None
+    items: list[BatchItem]
+    #: The most items of every field together in one call; ``None``: the facts state none.
+    max_items: int | None = None
+    quota: BatchQuota | None = None
+    #: The action reporting the items' states, by item id (for jobs and waiters).
+    status: str | None = None
+    #: Items a call needs in all: 0 where an empty list means "all" (report filters).
+    min_items: int = 1
+
+
+class Job(_Data, kw_only=True):
+    """A client method running many targets through a batched action as one job (sync and
+    async twins, returning a ``JobReport``). ``params`` maps each argument to the wire name of
+    the batched field it fills; ``batch_size`` applies when the action declares no limit."""
+
+    method: str
+    action: str
+    why: str | None = None
+    params: dict[str, str]
+    label: str
+    batch_size: int = 100
     #: Our own words for the method's docstring (paragraphs).
     doc: str | None = None
 
@@ -187,6 +248,7 @@ class Action(_Data, kw_only=True):
     #: More of our own words for the method's docstring.
     doc: str | None = None
     paging: Paging | None = None
+    batch: Batch | None = None
 
 
 class Uncovered(_Data, kw_only=True):
@@ -284,6 +346,7 @@ class ActionPatch(_Data, kw_only=True):
     order: list[str] | None = None
     response: ResponsePatch | None = None
     paging: Paging | None = None
+    batch: Batch | None = None
 
 
 class Export(_Data, kw_only=True):
@@ -298,16 +361,21 @@ class Overrides(_Data, kw_only=True):
 
     #: One line of our own describing the product (default: derived from the facts).
     summary: str | None = None
-    #: Human name of the product for titles ("Image management").
+    #: The product's real name, in words ("CA certificate management"): page titles, the
+    #: default summary and the client classes (``CaCertificateManagementClient``) derive from it.
     title: str | None = None
     version: str = "0.1.0"
+    #: The first release that published the product (``"0.1.0"``); ``None`` while unreleased.
+    #: Deprecation shims are generated only for names a release published.
+    released: str | None = None
     #: The official API documentation of the product.
     docs_url: str | None = None
     #: How the product's name is spelt correctly, where the Go package misspells it: the name
     #: is kept (Go users look for it) and its pages say so.
     spelling: str | None = None
     envelope: Envelope | None = None
-    #: Class names of the clients (default: ``<Product>Client`` and ``Async<Product>Client``).
+    #: Class names of the clients (default: the title's words, ``<Title>Client`` and
+    #: ``Async<Title>Client``).
     client: str | None = None
     async_client: str | None = None
     #: The ``Product`` constant exported by the package (default: the product name upper-cased).
@@ -320,6 +388,7 @@ class Overrides(_Data, kw_only=True):
     actions: dict[str, ActionPatch] = msgspec.field(default_factory=dict)
     types: dict[str, TypePatch] = msgspec.field(default_factory=dict)
     waiters: list[Waiter] = msgspec.field(default_factory=list)
+    jobs: list[Job] = msgspec.field(default_factory=list)
     #: ``module:factory`` (relative to the package) of a stateful emulated service; by default
     #: the core's generic emulation of every action.
     emulator: str | None = None

@@ -37,6 +37,7 @@ from .errors import (
     ValidationError,
 )
 from .models import RequestModel, ResponseModel
+from .operations import CallInfo, Operation, current_operation
 from .options import ClientOptions
 from .pipeline import RequestDraft
 from .plugins.logging_plugin import LoggingPlugin
@@ -60,6 +61,7 @@ __all__ = [
     "AuthError",
     "AuthenticationError",
     "BusinessError",
+    "CallInfo",
     "CdnetworksError",
     "Client",
     "ClientOptions",
@@ -74,6 +76,7 @@ __all__ = [
     "LoggingPlugin",
     "MetricsCollector",
     "NotFoundError",
+    "Operation",
     "PermissionDeniedError",
     "PluginError",
     "Product",
@@ -95,6 +98,7 @@ __all__ = [
     "TransportTimeoutError",
     "ValidationError",
     "__version__",
+    "current_operation",
     "hookimpl",
     "hookspec",
     "path_segment",

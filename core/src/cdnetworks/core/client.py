@@ -22,10 +22,11 @@ from .action import IDEMPOTENT_METHODS, Action, Product
 from .config import Timeout, check_endpoint, user_agent
 from .credentials import Credentials, resolve
 from .encoding import build_request_model, encode_json, query_pairs, render
-from .errors import ClientUsageError, ConfigurationError, ValidationError
+from .errors import CdnetworksError, ClientUsageError, ConfigurationError, ValidationError
 from .exchange import aexchange, async_pool, exchange, sync_pool
+from .operations import Operation, new_operation
 from .options import OPTION_NAMES, ClientOptions
-from .pipeline import Acquire, CallEnv, CallSpec, Pause, Pipeline, Send, Sleep, run_call
+from .pipeline import Acquire, CallEnv, CallSpec, Pause, Send, Sleep, refused, run_call
 from .plugins.manager import METRICS_PLUGIN, PluginHost
 from .plugins.metrics_plugin import MetricsCollector
 from .ratelimit import RateLimiter
@@ -133,6 +134,8 @@ class _BaseClient:
             load_entry_points=o.get("load_entry_points", True),
             disable=o.get("disable_plugins", ()),
         )
+        #: The client that owns the connections; a `with_options` view lends them from it.
+        self._root: _BaseClient = self
         self._env = CallEnv(
             base_url=self._base_url,
             headers={"Content-Type": "application/json", **base_headers},
@@ -145,6 +148,55 @@ class _BaseClient:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(endpoint={self.endpoint!r}, access_key={self.access_key!r})"
+
+    def with_options(
+        self: Self,
+        *,
+        timeout: Timeout | float | None = None,
+        max_attempts: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        rate_limiter: RateLimiter | None = None,
+    ) -> Self:
+        """A view of this client with some settings changed, for one call or a few.
+
+        The view shares this client's connection pool, plugins, credentials, metrics and retry
+        quota (nothing is opened: it is cheap enough to make per call); closing it closes
+        nothing, and closing this client closes it too. ``timeout`` and ``max_attempts``
+        replace this client's; ``extra_headers`` are added to its headers (replacing one of
+        the same name, case ignored); ``rate_limiter`` replaces its limiter. Options left
+        ``None`` keep this client's. Views of views compose. Bad values are refused here.
+        """
+        env = self._env
+        changes: dict[str, Any] = {}
+        if timeout is not None:
+            changes["timeout"] = Timeout.coerce(timeout)
+        if max_attempts is not None:
+            changes["retry"] = dataclasses.replace(env.retry, max_attempts=max_attempts)
+        if extra_headers is not None:
+            if not isinstance(extra_headers, Mapping):
+                raise ConfigurationError(
+                    f"extra_headers must be a mapping, not {type(extra_headers).__name__}"
+                )
+            for name, value in extra_headers.items():
+                check_header(name, value)
+            lowered = {name.lower() for name in extra_headers}
+            kept = {k: v for k, v in env.headers.items() if k.lower() not in lowered}
+            changes["headers"] = {**kept, **extra_headers}
+        if rate_limiter is not None:
+            if not isinstance(rate_limiter, RateLimiter):
+                kind = type(rate_limiter).__name__
+                raise ConfigurationError(
+                    f"rate_limiter must be a {_names(RateLimiter)}, not {kind}"
+                )
+            changes["rate_limiter"] = rate_limiter
+        view = object.__new__(type(self))
+        view.__dict__.update(self.__dict__)
+        view._env = dataclasses.replace(env, **changes) if changes else env
+        view.timeout = view._env.timeout
+        view.retry = view._env.retry
+        view._owns_http = False
+        view._closed = False
+        return view
 
     def __reduce_ex__(self, protocol: object) -> Any:
         # Also what copy.copy and copy.deepcopy use: say why, instead of a TypeError on a lock.
@@ -193,6 +245,20 @@ class _BaseClient:
         plugin = self._plugins.get(METRICS_PLUGIN)
         return plugin if isinstance(plugin, MetricsCollector) else None
 
+    def operation(
+        self,
+        kind: str,
+        name: str,
+        *,
+        product: str = "",
+        attributes: Mapping[str, Any] | None = None,
+    ) -> Operation:
+        """An `Operation` whose block's calls are its calls, for ``cdnetworks_wrap_operation``
+        plugins (tracing shows it as their parent): ``with client.operation("job", "purge",
+        product="cacherefresh", attributes={"cdnetworks.job.items": 40}) as op: ...``. Entering
+        and leaving do no I/O, so plain ``with`` works in async code as well."""
+        return new_operation(self._plugins, kind, name, product, attributes)
+
     @property
     def products(self) -> ProductRegistry:
         """Products registered through ``cdnetworks.products`` entry points or plugins; each is
@@ -208,6 +274,33 @@ class _BaseClient:
                 f"no product {name!r} is installed (installed: {known}); "
                 f"pip install cdnetworks-{name}"
             ) from None
+
+    def _call_spec(
+        self, action: Action[ReqT, RespT], request: ReqT | None, kwargs: Mapping[str, Any]
+    ) -> tuple[CallSpec[RespT], float]:
+        """The call's spec and when it was asked for; a refusal of the arguments still reaches
+        ``call_finished`` (once, attempts 0) before it is raised."""
+        started = time.monotonic()
+        try:
+            return self._action_spec(action, request, kwargs), started
+        except CdnetworksError as exc:
+            refused(self._env, action.name, exc, started)
+            raise
+
+    def _raw_spec(
+        self,
+        method: str,
+        uri: str,
+        params: Mapping[str, Any] | Iterable[tuple[str, Any]] | None,
+        json: Any,
+        idempotent: bool | None,
+    ) -> tuple[CallSpec[Result], float]:
+        started = time.monotonic()
+        try:
+            return self._invoke_spec(method, uri, params, json, idempotent), started
+        except CdnetworksError as exc:
+            refused(self._env, f"{method} {uri}", exc, started)
+            raise
 
     def _invoke_spec(
         self,
@@ -265,6 +358,8 @@ class _BaseClient:
         self, action: Action[ReqT, RespT], request: ReqT | None, kwargs: Mapping[str, Any]
     ) -> CallSpec[RespT]:
         model = build_request_model(action.request, request, action.convenient(kwargs), action.name)
+        if action.batch is not None:
+            action.batch.check(model, action.name)
         path, query, body, headers = render(action, model)
         try:
             for name, value in headers:
@@ -283,6 +378,7 @@ class _BaseClient:
             decode=typed_decoder(action.response, action.response_body, action.response_headers),
             envelope=action.declared_envelope,
             headers=tuple(headers),
+            product=action.product,
         )
 
 
@@ -308,6 +404,9 @@ class Client(_BaseClient):
         return sync_pool(self._transport)
 
     def _pool(self) -> httpx.Client:
+        if self._root is not self:
+            self._check_open()
+            return self._root._pool()  # type: ignore[attr-defined, no-any-return]
         self._check_open()
         if self._forked():
             # The parent's sockets stay untouched (closing them here could disturb the parent):
@@ -315,8 +414,13 @@ class Client(_BaseClient):
             self._http = self._new_pool()
         return self._http
 
-    def _drive(self, pipeline: Pipeline[T]) -> T:
-        http = self._pool()
+    def _drive(self, spec: CallSpec[T], started: float) -> T:
+        try:
+            http = self._pool()
+        except CdnetworksError as exc:
+            refused(self._env, spec.action, exc, started)
+            raise
+        pipeline = run_call(spec, self._env)
         reply: Any = None
         booked: tuple[RateLimiter, object] | None = None
         try:
@@ -366,14 +470,13 @@ class Client(_BaseClient):
         values dropped); ``json`` is encoded as the body. ``idempotent`` overrides the
         method-based retry rule (GET, PUT, DELETE are idempotent; POST is not).
         """
-        spec = self._invoke_spec(method, uri, params, json, idempotent)
-        return self._drive(run_call(spec, self._env))
+        return self._drive(*self._raw_spec(method, uri, params, json, idempotent))
 
     def call(
         self, action: Action[ReqT, RespT], request: ReqT | None = None, /, **kwargs: Any
     ) -> RespT:
         """Call a modelled action with a request model or snake_case keyword arguments."""
-        return self._drive(run_call(self._action_spec(action, request, kwargs), self._env))
+        return self._drive(*self._call_spec(action, request, kwargs))
 
     def product(self, name: str) -> Any:
         """The client of an installed product, sharing this client's connections and plugins."""
@@ -420,6 +523,9 @@ class AsyncClient(_BaseClient):
         return async_pool(self._transport)
 
     def _pool(self) -> httpx.AsyncClient:
+        if self._root is not self:
+            self._check_open()
+            return self._root._pool()  # type: ignore[attr-defined, no-any-return]
         self._check_open()
         if self._forked():
             self._http = self._new_pool()
@@ -435,8 +541,13 @@ class AsyncClient(_BaseClient):
             )
         return self._http
 
-    async def _drive(self, pipeline: Pipeline[T]) -> T:
-        http = self._pool()
+    async def _drive(self, spec: CallSpec[T], started: float) -> T:
+        try:
+            http = self._pool()
+        except CdnetworksError as exc:
+            refused(self._env, spec.action, exc, started)
+            raise
+        pipeline = run_call(spec, self._env)
         reply: Any = None
         booked: tuple[RateLimiter, object] | None = None
         try:
@@ -481,14 +592,13 @@ class AsyncClient(_BaseClient):
         idempotent: bool | None = None,
     ) -> Result:
         """Async twin of `Client.invoke`."""
-        spec = self._invoke_spec(method, uri, params, json, idempotent)
-        return await self._drive(run_call(spec, self._env))
+        return await self._drive(*self._raw_spec(method, uri, params, json, idempotent))
 
     async def call(
         self, action: Action[ReqT, RespT], request: ReqT | None = None, /, **kwargs: Any
     ) -> RespT:
         """Async twin of `Client.call`."""
-        return await self._drive(run_call(self._action_spec(action, request, kwargs), self._env))
+        return await self._drive(*self._call_spec(action, request, kwargs))
 
     def product(self, name: str) -> Any:
         """The async client of an installed product, sharing this client's connections."""

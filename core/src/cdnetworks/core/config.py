@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import math
 import socket
@@ -87,9 +88,16 @@ def _is_loopback(host: str) -> bool:
         pass
     if host != "localhost" and not host.endswith(".localhost"):
         return False
+    return _resolves_to_loopback(host)
+
+
+@functools.lru_cache(maxsize=64)
+def _resolves_to_loopback(host: str) -> bool:
     # RFC 6761 reserves these names for loopback, but a resolver may still map one elsewhere:
     # trust the name only if every address it resolves to is a loopback address. A name that
     # does not resolve cannot be reached at all, so nothing could leak to another host.
+    # Asked once per name and process: glibc sends ``*.localhost`` to DNS, and where DNS is
+    # unreachable each lookup waits out the resolver's timeout (5 s), once per client built.
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):

@@ -15,6 +15,7 @@ import msgspec
 from .action import Action
 from .encoding import build_request_model
 from .errors import CdnetworksError, ValidationError
+from .operations import Operation
 
 ItemT = TypeVar("ItemT")
 
@@ -144,3 +145,22 @@ class Walk(Generic[ItemT]):
 
     def _what(self) -> str:
         return "marker" if self.paging.style == "marker" else "page"
+
+
+def walk_operation(core: Any, walk: Walk[Any]) -> Operation:
+    """The `Operation` of a walk (kind ``"walk"``, named for its ``iter_*`` method)."""
+    attributes: dict[str, Any] = {
+        "cdnetworks.walk.action": walk.action.name,
+        "cdnetworks.walk.page_size": walk.page_size,
+    }
+    if walk.limit is not None:
+        attributes["cdnetworks.walk.limit"] = walk.limit
+    operation: Operation = core.operation(
+        "walk", walk.paging.method, product=walk.action.product, attributes=attributes
+    )
+    return operation
+
+
+def walk_finished(operation: Operation, walk: Walk[Any]) -> None:
+    operation.attributes["cdnetworks.walk.pages"] = walk.pages
+    operation.attributes["cdnetworks.walk.items"] = walk.yielded

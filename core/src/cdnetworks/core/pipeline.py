@@ -17,6 +17,7 @@ import os
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 import httpx
@@ -31,7 +32,9 @@ from .errors import (
     ValidationError,
 )
 from .exchange import BrokenBody, TooLarge
+from .operations import CallInfo, current_operation
 from .plugins.manager import PluginHost
+from .plugins.wrapping import Wrappers
 from .ratelimit import RateLimiter
 from .response import Outcome, classify_response, classify_too_large, classify_transport_error
 from .retry import RetryPolicy, RetryQuota
@@ -71,6 +74,8 @@ class CallSpec(Generic[T]):
     envelope: Envelope = DEFAULT_ENVELOPE
     #: Headers the action sends from its request fields.
     headers: tuple[tuple[str, str], ...] = ()
+    #: The product the action belongs to (``""`` for `Client.invoke`).
+    product: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,13 @@ class CallEnv:
     quota: RetryQuota
     plugins: PluginHost
     rate_limiter: RateLimiter | None = None
+
+    @cached_property
+    def server(self) -> tuple[str, str, int]:
+        """The base URL without a trailing ``/`` (paths are appended), its host and port."""
+        base = self.base_url
+        origin = f"{base.scheme}://{base.netloc.decode('ascii')}{base.path.rstrip('/')}"
+        return origin, base.host, base.port or (443 if base.scheme == "https" else 80)
 
 
 @dataclass(frozen=True)
@@ -120,6 +132,8 @@ class _CallState:
     status_code: int | None = None
     request_id: str | None = None
     history: list[AttemptFailure] = field(default_factory=list)
+    outcome: str = ""
+    duration: float = 0.0
 
 
 Effect = Send | Sleep | Acquire | Pause
@@ -207,10 +221,45 @@ def _joined_url(base: httpx.URL, path: str, query: str) -> httpx.URL | None:
 
 def run_call(spec: CallSpec[T], env: CallEnv) -> Pipeline[T]:
     """The call's state machine; see the module docstring."""
-    call_id = os.urandom(8).hex()
+    wrappers = env.plugins.call_wrappers()
+    if wrappers is None:  # the usual case: not even a generator more
+        return _attempts(spec, env, os.urandom(8).hex(), _CallState())
+    return _wrapped(spec, env, wrappers)
+
+
+def _wrapped(spec: CallSpec[T], env: CallEnv, wrappers: Wrappers) -> Pipeline[T]:
+    """The call inside its ``cdnetworks_wrap_call`` wrappers (see `plugins.wrapping`)."""
+    origin, host, port = env.server
+    call = CallInfo(
+        call_id=os.urandom(8).hex(),
+        action=spec.action,
+        product=spec.product,
+        method=spec.method,
+        url=origin + spec.path,
+        server_address=host,
+        server_port=port,
+        operation=current_operation(),
+    )
+    opened = wrappers.enter({"call": call}, spec.action)
+    state = _CallState()
+    result: Any = None
+    error: BaseException | None = None
+    try:
+        result = yield from _attempts(spec, env, call.call_id, state)
+    except BaseException as exc:
+        error = exc
+    call.attempts, call.status_code, call.request_id = (
+        state.attempts,
+        state.status_code,
+        state.request_id,
+    )
+    call.outcome, call.duration, call.error = state.outcome, state.duration, error
+    return wrappers.exit(opened, result, error, spec.action)  # type: ignore[no-any-return]
+
+
+def _attempts(spec: CallSpec[T], env: CallEnv, call_id: str, state: _CallState) -> Pipeline[T]:
     started = time.monotonic()
     deadline = started + env.timeout.total if env.timeout.total else None
-    state = _CallState()
     spent = 0
     try:
         while True:
@@ -350,6 +399,24 @@ def _why_not_retry(
     return None
 
 
+def refused(env: CallEnv, action: str, error: CdnetworksError, started: float) -> None:
+    """Tell ``call_finished`` of a call refused before its pipeline started (bad arguments, a
+    closed client, connections of another process or event loop): attempts 0, as promised
+    once for every call. ``started`` is when the caller made the call."""
+    error.action = error.action or action
+    env.plugins.notify(
+        "cdnetworks_call_finished",
+        action=action,
+        call_id=os.urandom(8).hex(),
+        attempts=0,
+        duration=time.monotonic() - started,
+        status_code=None,
+        request_id=None,
+        outcome="error",
+        error=error,
+    )
+
+
 def _finish(
     env: CallEnv,
     spec: CallSpec[Any],
@@ -359,14 +426,16 @@ def _finish(
     error: CdnetworksError | None,
     outcome: str | None = None,
 ) -> None:
+    state.outcome = outcome or ("success" if error is None else "error")
+    state.duration = time.monotonic() - started
     env.plugins.notify(
         "cdnetworks_call_finished",
         action=spec.action,
         call_id=call_id,
         attempts=state.attempts,
-        duration=time.monotonic() - started,
+        duration=state.duration,
         status_code=state.status_code,
         request_id=state.request_id,
-        outcome=outcome or ("success" if error is None else "error"),
+        outcome=state.outcome,
         error=error,
     )

@@ -19,6 +19,7 @@ from typing import Any, Generic, TypeVar
 
 from .action import Action
 from .errors import CdnetworksError, ValidationError
+from .operations import AttributeValue, Operation
 from .paging import attribute_path
 
 T = TypeVar("T")
@@ -29,6 +30,9 @@ V = TypeVar("V")
 class Poll:
     action: Action[Any, Any]
     request: Any
+    #: The waiter's client method (``wait_for_image``) and subject, for its `Operation`.
+    waiter: str = ""
+    subject: str = ""
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,7 @@ class Pause:
     seconds: float
 
 
-Waiter = Generator[Poll | Pause, Any, T]
+Waiter = Generator["Poll | Pause | Progress[Any]", Any, T]
 
 
 @dataclass(frozen=True)
@@ -134,31 +138,37 @@ def poll_until(
     schedule: Schedule,
     what: str,
     progress: Callable[[Progress[V]], object] | None = None,
+    *,
+    name: str = "",
+    subject: str = "",
 ) -> Waiter[V]:
-    """The loop every waiter shares: poll, judge, report, then finish, fail or pause."""
+    """The loop every waiter shares: poll, judge, report, then finish, fail or pause.
+
+    After each poll it yields the `Progress` (the driver tells the waiter's `Operation`, and
+    sends nothing back), then calls ``progress`` with it."""
     started = time.monotonic()
     deadline = started + schedule.timeout
     interval = schedule.poll_interval
     polls = 0
     while True:
-        response = yield Poll(action, request)
+        response = yield Poll(action, request, name, subject)
         polls += 1
         verdict = judge(response)
         now = time.monotonic()
+        done, total = verdict.count or (None, None)
+        report = Progress(
+            polls,
+            now - started,
+            verdict.value,
+            verdict.done or verdict.failure is not None,
+            getattr(response, "request_id", None),
+            verdict.text,
+            done,
+            total,
+        )
+        yield report
         if progress is not None:
-            done, total = verdict.count or (None, None)
-            progress(
-                Progress(
-                    polls,
-                    now - started,
-                    verdict.value,
-                    verdict.done or verdict.failure is not None,
-                    getattr(response, "request_id", None),
-                    verdict.text,
-                    done,
-                    total,
-                )
-            )
+            progress(report)
         if verdict.failure is not None:
             raise WaitFailedError(
                 f"{what} failed: {verdict.failure}",
@@ -227,6 +237,11 @@ class WaiterSpec:
     label: str = "item"
     item_label: str = "item"
     missing_polls: int = 3
+    #: Cheap following of a whole task (``returns="states"``): the answer attribute counting
+    #: the entries that match (``count``) and the request field filtering them by state. With
+    #: both, a poll costs one or two calls whatever the task's size (`cdnetworks.core.jobs.follow`).
+    count: str | None = None
+    state_filter: str | None = None
 
     def start(
         self,
@@ -252,13 +267,58 @@ class WaiterSpec:
         wanted = self._wanted(keys)
         value = [subject] if self.subject_list else subject
         request = self.action.request(**{self.subject_field: value})
+        if self.count is not None and self.state_filter is not None and self.returns == "states":
+            return self._task_waiter(subject, wanted, success, failure, schedule, progress)
         judge = (
             self._item_judge(subject, done, failed)
             if self.returns == "item"
             else self._states_judge(subject, wanted, done, failed)
         )
         what = f"waiting for {self.label} {subject}"
-        return poll_until(self.action, request, judge, schedule, what, progress)
+        return poll_until(
+            self.action, request, judge, schedule, what, progress, name=self.method, subject=subject
+        )
+
+    def _task_waiter(
+        self,
+        subject: str,
+        wanted: list[str] | None,
+        success: Collection[str],
+        failure: Collection[str],
+        schedule: Schedule,
+        progress: Callable[[Progress[Any]], object] | None,
+    ) -> Waiter[Any]:
+        from .jobs.follow import task_waiter
+
+        paging = self.action.paging
+        fields = {
+            "item_id": self.subject_field,
+            "status": self.state_filter or "status",
+            "page_no": (paging.page if paging and paging.page else "page_no"),
+            "page_size": (paging.page_size if paging else "page_size"),
+            "items": self.items,
+            "key": self.key,
+            "state": self.state,
+            "count": self.count or "count",
+        }
+        # The service filters by one state: the first done and failed states name them.
+        done_state = next(iter(success))
+        failed_state = next(iter(failure), "failure")
+        what = f"{self.label} {subject}"
+        waiter: Waiter[Any] = task_waiter(
+            self.action,
+            subject,
+            wanted,
+            done_state,
+            failed_state,
+            schedule,
+            fields,
+            what,
+            self.item_label,
+            progress,
+            self.method,
+        )
+        return waiter
 
     def _wanted(self, keys: Collection[str] | None) -> list[str] | None:
         if keys is None:
@@ -339,3 +399,31 @@ class WaiterSpec:
             return Verdict(states, text, done=True, count=count)
 
         return judge
+
+
+def poll_attributes(report: Progress[Any]) -> dict[str, AttributeValue]:
+    """What a waiter's ``"poll"`` event carries (see ``cdnetworks_operation_event``)."""
+    attributes: dict[str, AttributeValue] = {
+        "poll": report.poll,
+        "state": report.text,
+        "finished": report.finished,
+    }
+    if report.done is not None and report.total is not None:
+        attributes["done"], attributes["total"] = report.done, report.total
+    if report.request_id:
+        attributes["request_id"] = report.request_id
+    return attributes
+
+
+def waiter_operation(core: Any, first: Poll) -> Operation:
+    """The `Operation` of a waiter, from its first poll."""
+    attributes: dict[str, AttributeValue] = {"cdnetworks.waiter.action": first.action.name}
+    if first.subject:
+        attributes["cdnetworks.waiter.subject"] = first.subject
+    operation: Operation = core.operation(
+        "waiter",
+        first.waiter or first.action.name,
+        product=first.action.product,
+        attributes=attributes,
+    )
+    return operation

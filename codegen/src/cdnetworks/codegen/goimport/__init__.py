@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
@@ -22,6 +22,7 @@ from ..writer import dump_json, write_if_changed
 from .convert import Imported, convert
 from .diff import changes
 from .gosource import parse_models
+from .limits import notes as limit_notes
 from .readme import parse_readme
 
 __all__ = ["import_products"]
@@ -38,6 +39,8 @@ class _Planned:
     text: str
     changes: list[str]
     existed: bool
+    #: Limit proposals for review (never applied): `limits.notes`.
+    limit_notes: list[str] = field(default_factory=list)
 
 
 def _read(path: Path, product: str) -> str:
@@ -106,8 +109,10 @@ def _row_names(path: Path, product: str) -> dict[str, str]:
 def _plan(folder: Path, product: str, root: Path) -> _Planned:
     readme, models = folder / _README, folder / _MODELS
     rows = parse_readme(_read(readme, product), str(readme), product)
-    parsed = parse_models(_read(models, product), str(models), product)
-    names = _row_names(root / "products" / product / "spec" / "overrides.json", product)
+    models_text = _read(models, product)
+    parsed = parse_models(models_text, str(models), product)
+    overrides = root / "products" / product / "spec" / "overrides.json"
+    names = _row_names(overrides, product)
     imported = convert(product, rows, parsed, str(models), names)
     text = dump_json(msgspec.to_builtins(imported.spec))
     path = root / "products" / product / "spec" / "api.json"
@@ -120,7 +125,7 @@ def _plan(folder: Path, product: str, root: Path) -> _Planned:
             # Not overwritten: it may hold hand-written facts an import cannot restore.
             raise SpecError(f"the existing file is not a spec: {exc}", file=str(path)) from exc
         found = changes(old, imported.spec)
-    return _Planned(imported, path, text, found, existed)
+    return _Planned(imported, path, text, found, existed, limit_notes(models_text, overrides))
 
 
 def import_products(go_sdk_dir: Path, products: list[str] | None, root: Path, out: TextIO) -> int:
@@ -152,6 +157,8 @@ def import_products(go_sdk_dir: Path, products: list[str] | None, root: Path, ou
             kinds[problem.kind] += 1
             out.write(f"  {problem.kind}: {problem.detail}\n")
         for line in plan.changes:
+            out.write(f"  {line}\n")
+        for line in plan.limit_notes:
             out.write(f"  {line}\n")
         state = "unchanged" if not wrote else "updated" if plan.existed else "created"
         out.write(f"  {plan.path.relative_to(root).as_posix()}: {state}\n")

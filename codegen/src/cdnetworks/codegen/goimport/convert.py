@@ -7,7 +7,6 @@ model, an undeclared type) are collected, not raised: the import goes on and rep
 from __future__ import annotations
 
 import difflib
-import keyword
 import math
 import re
 from collections.abc import Callable, Iterable
@@ -19,6 +18,7 @@ import msgspec
 from cdnetworks.core.action import snake_case
 
 from ..errors import SpecError
+from ..load import py_name
 from ..spec import Action, Field, Location, Response, Scalar, Spec, TypeDef, Uncovered
 from .gosource import GoField, Models
 from .readme import Row
@@ -63,14 +63,10 @@ class Imported:
 
 
 def python_name(wire: str) -> str | None:
-    """The explicit Python name a wire name needs, or None when its snake_case will do."""
-    derived = snake_case(wire)
-    if derived.isidentifier() and not keyword.iskeyword(derived):
-        return None
-    name = re.sub(r"_+", "_", re.sub(r"\W", "_", derived)).strip("_") or "field"
-    if name[0].isdigit():
-        name = f"f_{name}"
-    return f"{name}_" if keyword.iskeyword(name) else name
+    """The explicit Python name a wire name needs, or None when its snake_case will do. One
+    mangler for the project: the generator's (`py_name`), so import and generation agree."""
+    derived = py_name(Field(wire=wire, type="str"))
+    return None if derived == snake_case(wire) else derived
 
 
 def _effective_name(item: Field) -> str:

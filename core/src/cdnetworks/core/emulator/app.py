@@ -124,6 +124,7 @@ class Emulator:
         self._exchanges: deque[Exchange] = deque(maxlen=history)
         chosen = load_services() if services is None else list(services)
         self._services: dict[str, EmulatorService] = {}
+        self._shared: dict[str, Any] = {}
         self._routes: list[Route] = []
         for service in chosen:
             self._add_service(service)
@@ -134,7 +135,7 @@ class Emulator:
         if service.name in self._services:
             raise ConfigurationError(f"emulator service {service.name!r} given twice")
         taken = {(r.method, r.template) for r in self._routes}
-        service.attach(ServiceContext(self.clock, self.seed, service.name))
+        service.attach(ServiceContext(self.clock, self.seed, service.name, self._shared))
         for route in service.routes():
             if (route.method, route.template) in taken:
                 raise ConfigurationError(

@@ -151,10 +151,24 @@ class Route:
 class ServiceContext:
     """What the emulator lends a service: its clock and a random generator seeded per service."""
 
-    def __init__(self, clock: EmulatorClock, seed: int | str, service_name: str) -> None:
+    def __init__(
+        self,
+        clock: EmulatorClock,
+        seed: int | str,
+        service_name: str,
+        shared: dict[str, Any] | None = None,
+    ) -> None:
         self.clock = clock
+        #: State the services of one emulator share, as one account's services do (the
+        #: prefetch quota that file prefetch spends and cache refresh reports).
+        self.shared: dict[str, Any] = {} if shared is None else shared
         self._seed = f"{seed}:{service_name}"
         self.rng = random.Random(self._seed)
+
+    @property
+    def seed(self) -> str:
+        """The emulator's seed and this service's name: what makes its data reproducible."""
+        return self._seed
 
     def now(self) -> float:
         return self.clock.now()

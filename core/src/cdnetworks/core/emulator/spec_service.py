@@ -4,8 +4,9 @@
 path, query, headers and body exactly where the action declares them, validates it with the
 same model the client uses (types, enumerations, constraints, hand-written checks), and
 answers a 400 in the action's error shape when that fails. A valid request gets an answer
-built from the response model: examples and defaults where the spec has them, plain values of
-the right type elsewhere, and the envelope's success code.
+built from the response model: examples where the spec has them, values shaped like each field
+elsewhere (domains, URLs, parseable times in order, numbers within bounds; the same under the
+same emulator seed), and the envelope's success code.
 
 Products with state (a purge that finishes later, quotas that shrink) subclass it and
 override `ProductService.answer` for the actions that need it.
@@ -13,6 +14,9 @@ override `ProductService.answer` for the actions that need it.
 
 from __future__ import annotations
 
+import random
+import re
+import time
 import typing
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -22,6 +26,7 @@ import msgspec.inspect as mi
 
 from ..action import DEFAULT_ENVELOPE, INT_TEXT, Action, Envelope, Product
 from ..encoding import wire_name
+from ..errors import ValidationError
 from .services import EmulatorRequest, EmulatorService, Reply, Route, ServiceError
 
 #: Depth at which sample answers stop nesting objects (recursive types end there).
@@ -82,8 +87,13 @@ def _extra(t: mi.Type, key: str) -> bool:
     return False
 
 
-def sample(t: mi.Type, depth: int = 0) -> Any:
-    """A plain value of type ``t`` (wire form), from its examples where they fit."""
+def sample(t: mi.Type, depth: int = 0, *, name: str = "", seed: str = "0") -> Any:
+    """A plain value of type ``t`` (wire form) for a field called ``name``.
+
+    From the field's examples where they fit; else shaped like the field (`shaped`: a domain
+    for ``domainName``, a parseable time for ``startTime``, a number inside its bounds), and the
+    same for the same ``seed``; else a plain value of the type.
+    """
     core = _unwrap(t)
     # Examples describe a value, or one item of a list: only scalars (or untyped values) take
     # them as they are, or a text example would stand for a list or an object.
@@ -98,6 +108,10 @@ def sample(t: mi.Type, depth: int = 0) -> Any:
         return core.values[0]
     if isinstance(core, mi.EnumType):
         return next(iter(core.cls)).value
+    if isinstance(core, mi.BoolType | mi.IntType | mi.FloatType | mi.StrType):
+        value = shaped(core, name, seed, int_text=_extra(t, INT_TEXT))
+        if value is not None:
+            return value
     if isinstance(core, mi.BoolType):
         return False
     if isinstance(core, mi.IntType):
@@ -111,20 +125,111 @@ def sample(t: mi.Type, depth: int = 0) -> Any:
     if isinstance(core, mi.ListType | mi.SetType | mi.FrozenSetType | mi.VarTupleType):
         # Items one level deeper: a recursive type's list ends empty rather than holding an
         # object cut short of its required fields.
-        return [] if depth + 1 >= MAX_DEPTH else [sample(core.item_type, depth + 1)]
+        if depth + 1 >= MAX_DEPTH:
+            return []
+        return [sample(core.item_type, depth + 1, name=name, seed=seed)]
     if isinstance(core, mi.DictType):
         return {}
     if isinstance(core, mi.StructType):
         if depth >= MAX_DEPTH:
             return {}
         return {
-            f.encode_name: sample(f.type, depth + 1)
+            f.encode_name: sample(f.type, depth + 1, name=f.encode_name, seed=seed)
             for f in core.fields
             # A response's request id and status come from the HTTP answer, not its body.
             if f.required or f.name not in ("request_id", "status_code")
         }
     if isinstance(core, mi.UnionType):
-        return sample(next(m for m in core.types if not isinstance(m, mi.NoneType)), depth)
+        member = next(m for m in core.types if not isinstance(m, mi.NoneType))
+        return sample(member, depth, name=name, seed=seed)
+    return None
+
+
+#: 2026-12-01 00:00:00 UTC: the day sample times fall on (a fixed day: answers stay stable).
+_SAMPLE_DAY = 1_796_083_200
+
+
+def _words(name: str) -> list[str]:
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
+    return [w for w in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if w]
+
+
+def _when(words: list[str]) -> int:
+    """Seconds after the sample day: ends after starts, so time ranges are in order."""
+    if {"end", "to", "finish", "expire", "expired", "stop"} & set(words):
+        return 3600
+    if {"start", "from", "begin", "create", "created"} & set(words):
+        return 0
+    return 1800
+
+
+def shaped(core: mi.Type, name: str, seed: str, *, int_text: bool = False) -> Any:
+    """A value shaped like a field called ``name`` within ``core``'s bounds, or ``None``."""
+    words = _words(name)
+    rng = random.Random(f"{seed}|{name}")
+    last = words[-1] if words else ""
+    if isinstance(core, mi.BoolType):
+        return rng.random() < 0.5 if words else None
+    if isinstance(core, mi.IntType | mi.FloatType):
+        lo = core.ge if core.ge is not None else (core.gt + 1 if core.gt is not None else 0)
+        hi = core.le if core.le is not None else (core.lt - 1 if core.lt is not None else None)
+        if {"time", "timestamp"} & set(words) and (hi is None or hi > _SAMPLE_DAY):
+            value: float = _SAMPLE_DAY + _when(words)
+        elif {"page"} & set(words):
+            value = max(lo, 1)
+        else:
+            top = hi if hi is not None else lo + (100 if isinstance(core, mi.IntType) else 1000)
+            value = rng.randint(int(lo), int(max(lo, top)))
+        if hi is not None and value > hi:
+            return None
+        return int(value) if isinstance(core, mi.IntType) else float(value)
+    if not isinstance(core, mi.StrType):
+        return None
+    if int_text:
+        return str(rng.randint(1, 100))
+    text = _text_for(words, last, rng)
+    if text is None:
+        return None
+    low, high = core.min_length or 0, core.max_length
+    if len(text) < low or (high is not None and len(text) > high):
+        return None
+    if core.pattern is not None and re.search(core.pattern, text) is None:
+        return None
+    return text
+
+
+def _text_for(words: list[str], last: str, rng: random.Random) -> str | None:
+    at = time.gmtime(_SAMPLE_DAY + _when(words))
+    if {"domain", "domains", "host", "hostname", "cname"} & set(words):
+        return (
+            f"www{rng.randint(1, 9)}.example.com"
+            if "cname" not in words
+            else ("www.example.com.cdngslb.com")
+        )
+    if {"url", "uri", "urls"} & set(words):
+        return f"https://www.example.com/static/{rng.choice(['app.js', 'logo.png', 'index.html'])}"
+    if {"email", "mail"} & set(words):
+        return "ops@example.com"
+    if last in ("ip", "ips", "ipv4") or "ip" in words[-2:]:
+        return f"192.0.2.{rng.randint(1, 254)}"  # the documentation range (RFC 5737)
+    if last in ("ipv6",):
+        return f"2001:db8::{rng.randint(1, 0xFFFF):x}"
+    if {"date", "day"} & set(words) and not {"time", "timestamp"} & set(words):
+        return time.strftime("%Y-%m-%d", at)
+    if {"time", "timestamp", "date"} & set(words) or last in ("at",):
+        return time.strftime("%Y-%m-%d %H:%M:%S", at)
+    if last in ("id", "uuid", "key") or last.endswith("id"):
+        return f"{rng.getrandbits(48):012x}"
+    if last in ("message", "msg", "description", "remark", "comment"):
+        return "success" if last in ("message", "msg") else f"sample {' '.join(words)}"
+    if last in ("name", "names"):
+        return f"example-{'-'.join(words[:-1]) or 'name'}-{rng.randint(1, 99)}"
+    if last in ("status", "state"):
+        return "success"
+    if last == "version":
+        return f"1.{rng.randint(0, 9)}"
+    if words:
+        return f"{'-'.join(words)}-{rng.randint(1, 99)}"
     return None
 
 
@@ -217,14 +322,26 @@ class ProductService(EmulatorService):
                 wire[name] = value
         wire.update(request.path_params)
         try:
-            return msgspec.convert(wire, type=action.request, strict=False)
+            model = msgspec.convert(wire, type=action.request, strict=False)
         except msgspec.ValidationError as exc:
             message = str(exc.__cause__ or exc.__context__ or exc)
             raise refusal(action, 400, "InvalidParameter", message) from None
+        if action.batch is not None:
+            # The per-call limits the client checks are the service's too: a client that
+            # skipped them (raw invoke, another SDK) is refused the same way.
+            try:
+                action.batch.check(model, action.name)
+            except ValidationError as exc:
+                raise refusal(action, 400, "InvalidParameter", str(exc)) from None
+        return model
 
     def answer(self, action: Action[Any, Any], request: Any, raw: EmulatorRequest) -> Any:
         """A valid request's answer; stateful products override this for some actions."""
         return self.sample_reply(action)
+
+    def _seed(self) -> str:
+        """The emulator's seed for this service (answers repeat under the same seed)."""
+        return self._context.seed if self._context is not None else "0"
 
     def sample_reply(self, action: Action[Any, Any], **fields: Any) -> Reply:
         """A success answer of ``action`` from its response model, ``fields`` (wire) merged in."""
@@ -235,7 +352,7 @@ class ProductService(EmulatorService):
             ]
             body = b"" if action.response_body == "none" else b"emulated"
             return Reply(200 if action.response_body != "none" else 204, body, headers)
-        data = sample(mi.type_info(action.response))
+        data = sample(mi.type_info(action.response), seed=f"{self._seed()}:{action.name}")
         if not isinstance(data, dict):
             data = {}
         envelope: Envelope = action.declared_envelope

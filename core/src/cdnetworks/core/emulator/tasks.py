@@ -7,6 +7,7 @@ goes ``wait`` -> ``run`` -> ``success`` on the emulator's clock, ``seconds`` aft
 
 from __future__ import annotations
 
+import calendar
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,14 +76,36 @@ class TaskBoard:
         }
 
     def query(
-        self, now: float, *, item_id: str | None, url: str | None, status: str | None
+        self,
+        now: float,
+        *,
+        item_id: str | None,
+        url: str | None,
+        status: str | None,
+        start_time: str | None = None,
+        end_time: str | None = None,
     ) -> list[dict[str, Any]]:
+        """Entries matching every filter given: the task, the URL, the state (one, or several
+        comma-separated) and the creation time window (``yyyy-MM-dd HH:mm:ss``, UTC)."""
+        since = _parse_stamp(start_time)
+        until = _parse_stamp(end_time)
+        states = None if not status else set(status.split(","))
         found = [
             self.detail(e, now)
             for e in self.entries
-            if (item_id is None or e.item_id == item_id) and (url is None or e.target == url)
+            if (item_id is None or e.item_id == item_id)
+            and (url is None or e.target == url)
+            and (since is None or e.created_at >= since)
+            # The filter's text has whole seconds: an entry of 12:00:00.4 was created "at 12:00:00".
+            and (until is None or int(e.created_at) <= until)
         ]
-        return [d for d in found if status is None or d["status"] == status]
+        return [d for d in found if states is None or d["status"] in states]
+
+
+def _parse_stamp(text: str | None) -> float | None:
+    if not text:
+        return None
+    return float(calendar.timegm(time.strptime(text, "%Y-%m-%d %H:%M:%S")))
 
 
 def _stamp(seconds: float) -> str:

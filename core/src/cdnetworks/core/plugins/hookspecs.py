@@ -24,8 +24,8 @@ receives).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Generator, Mapping
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -34,6 +34,7 @@ from .markers import hookspec
 if TYPE_CHECKING:
     from ..action import Product
     from ..errors import CdnetworksError
+    from ..operations import AttributeValue, CallInfo, Operation
     from ..pipeline import RequestDraft
     from ..registry import DeferredProduct
 
@@ -114,4 +115,64 @@ def cdnetworks_call_finished(
     (``"success"``, ``"error"``, or ``"cancelled"`` when the task was cancelled or a sync call
     interrupted) and the exception the caller is about to receive (``None`` unless ``"error"``).
     Returns: nothing.
+    """
+
+
+@hookspec
+def cdnetworks_wrap_call(call: CallInfo) -> Generator[None, Any, Any]:  # type: ignore[empty-body]
+    """Wrap a whole call, from before its first attempt to after its last (and its waits).
+
+    Implement it only with ``@hookimpl(wrapper=True)``, as a generator that yields once (a
+    plain implementation or ``hookwrapper=True`` is refused when the plugin is registered)::
+
+        @hookimpl(wrapper=True)
+        def cdnetworks_wrap_call(self, call):
+            with tracer.start_as_current_span(f"{call.product}/{call.action}"):
+                return (yield)  # the call runs here: its result, or its exception raised
+
+    When: for every call (``call``, ``invoke`` and the typed methods; sync and async alike),
+    before anything else of the call; resumed after ``cdnetworks_call_finished``, on the same
+    thread or task, so what the code before the ``yield`` makes current (a context variable,
+    a tracing span) is current in every other hook of the call (``prepare_request`` of each
+    attempt, ``after_response``, ``on_retry``) and is reset by the code after it.
+    Receives: the `CallInfo` (action, product, call id, HTTP method, URL without query, server,
+    the operation it serves); its ``attempts``, ``status_code``, ``request_id``, ``outcome``
+    (``"success"``, ``"error"``, ``"cancelled"``), ``error`` and ``duration`` are final when
+    the wrapper resumes.
+    Returns: as pluggy's ``wrapper=True``: the ``yield`` returns the call's result or raises its
+    exception (a cancellation too: re-raise it); what the wrapper returns is the result, what it
+    raises replaces the exception. Wrappers run outermost first, in pluggy's order. A wrapper
+    that raises (of its own, before or after the ``yield``) or does not yield exactly once
+    fails the call with `PluginError` naming it; before the ``yield``, nothing is sent.
+    Cost: none when no plugin implements it.
+    """
+
+
+@hookspec
+def cdnetworks_wrap_operation(operation: Operation) -> Generator[None, Any, Any]:  # type: ignore[empty-body]
+    """Wrap an operation: work that makes several calls (a waiter, a walk, a job, a batch).
+
+    Implement it with ``@hookimpl(wrapper=True)``, a generator that yields once, as
+    ``cdnetworks_wrap_call``. The ``yield`` returns ``None`` or raises the operation's exception;
+    the operation's outcome cannot be changed (an exception raised of its own is `PluginError`).
+
+    When: the SDK's waiters (kind ``"waiter"``) and walks (``"walk"``) open one; the job runner
+    opens ``"job"`` and ``"job.batch"``; any code may open its own with ``client.operation()``.
+    A walk's operation lasts while the caller reads pages, and the caller's code runs between
+    them: do not make anything current here. Link instead: each call's `CallInfo.operation` and
+    each operation's `Operation.parent` name the operation they belong to.
+    Receives: the `Operation` (kind, name, product, attributes, id, parent); its ``outcome``,
+    ``error``, ``duration`` and final ``attributes`` are set when the wrapper resumes.
+    """
+
+
+@hookspec
+def cdnetworks_operation_event(
+    operation: Operation, name: str, attributes: Mapping[str, AttributeValue]
+) -> None:
+    """Something happened in an operation: a waiter's ``"poll"`` (attributes ``poll``,
+    ``state``, ``finished``, and ``done`` / ``total`` when the waiter counts items), or what
+    the code that opened the operation reports with `Operation.event`.
+
+    When: right after it happened, on the operation's thread or task. Returns: nothing.
     """

@@ -14,6 +14,8 @@ from . import hookspecs
 from .logging_plugin import LoggingPlugin
 from .markers import PROJECT
 from .metrics_plugin import MetricsCollector
+from .pluggy_seam import replace_function
+from .wrapping import Wrappers
 
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint
@@ -29,8 +31,16 @@ METRICS_PLUGIN = "cdnetworks.metrics"
 log = logging.getLogger("cdnetworks")
 #: Hooks that only observe: an implementation that raises is logged, and the call goes on.
 OBSERVER_HOOKS = frozenset(
-    {"cdnetworks_after_response", "cdnetworks_on_retry", "cdnetworks_call_finished"}
+    {
+        "cdnetworks_after_response",
+        "cdnetworks_on_retry",
+        "cdnetworks_call_finished",
+        "cdnetworks_operation_event",
+    }
 )
+#: Hooks that wrap a call or an operation: ``wrapper=True`` implementations only, run by the
+#: SDK in two halves (see `cdnetworks.core.plugins.wrapping`).
+WRAP_HOOKS = frozenset({"cdnetworks_wrap_call", "cdnetworks_wrap_operation"})
 
 
 def _guarded(function: Callable[..., Any], plugin: str, hook: str) -> Callable[..., Any]:
@@ -47,6 +57,7 @@ def _guarded(function: Callable[..., Any], plugin: str, hook: str) -> Callable[.
         except Exception as exc:
             _log_observer_failure(plugin, hook, exc)
 
+    observe.cdnetworks_guarded = True  # type: ignore[attr-defined]
     return observe
 
 
@@ -85,16 +96,27 @@ class HookManager(pluggy.PluginManager):
     def register(self, plugin: object, name: str | None = None) -> str | None:
         registered = super().register(plugin, name)
         for caller in self.get_hookcallers(plugin) or ():
+            if caller.name in WRAP_HOOKS:
+                self._check_wrappers(plugin, caller)
             if caller.name not in OBSERVER_HOOKS:
                 continue
             for impl in caller.get_hookimpls():
                 if impl.plugin is plugin and not (impl.wrapper or impl.hookwrapper):
-                    # pluggy marks ``function`` Final but calls it through the attribute, after
-                    # reading ``argnames`` from the original: swapping in the guard keeps both.
                     guarded = _guarded(impl.function, str(impl.plugin_name), caller.name)
-                    impl.function = guarded  # type: ignore[misc]
+                    replace_function(impl, guarded)  # see pluggy_seam: may decline
         self.generation += 1
         return registered
+
+    def _check_wrappers(self, plugin: object, caller: Any) -> None:
+        for impl in caller.get_hookimpls():
+            if impl.plugin is plugin and not impl.wrapper:
+                plugin_name = str(impl.plugin_name)
+                super().unregister(plugin)
+                raise ConfigurationError(
+                    f"plugin {plugin_name!r} implements {caller.name} without wrapper=True: "
+                    "implement it as a generator marked @hookimpl(wrapper=True) that yields "
+                    "once (the call or operation runs at the yield)"
+                )
 
     def unregister(self, plugin: object | None = None, name: str | None = None) -> Any | None:
         removed = super().unregister(plugin, name)
@@ -144,6 +166,15 @@ def refresh_entry_points() -> None:
     _entry_point_plugins.cache_clear()
 
 
+def _guard_of(impl: Any, hook_name: str) -> Callable[..., Any]:
+    """The guarded function of a plain observer (guarded at registration where pluggy allowed
+    it, see `pluggy_seam`, else here)."""
+    function = impl.function
+    if getattr(function, "cdnetworks_guarded", False):
+        return function  # type: ignore[no-any-return]
+    return _guarded(function, str(impl.plugin_name), hook_name)
+
+
 class PluginHost:
     """Owns a client's plugins and calls its hooks safely.
 
@@ -187,6 +218,8 @@ class PluginHost:
         self._products_generation = self.pm.generation
         self._direct: dict[str, tuple[tuple[Callable[..., Any], tuple[str, ...]], ...] | None] = {}
         self._direct_generation = -1
+        self._wrappers: dict[str, Wrappers | None] = {}
+        self._wrappers_generation = -1
 
     @property
     def products(self) -> ProductRegistry:
@@ -219,12 +252,45 @@ class PluginHost:
         impls = getattr(self.pm.hook, hook_name).get_hookimpls()
         plain = not self.pm.monitors and not any(impl.wrapper or impl.hookwrapper for impl in impls)
         direct = (
-            tuple((impl.function, tuple(impl.argnames)) for impl in reversed(impls))
+            tuple((_guard_of(impl, hook_name), tuple(impl.argnames)) for impl in reversed(impls))
             if plain
             else None
         )
         self._direct[hook_name] = direct
         return direct
+
+    def _wrappers_of(self, hook_name: str) -> Wrappers | None:
+        """The wrappers of a wrapping hook in pluggy's calling order, ``None`` when there are
+        none (the usual case: then calls and operations pay nothing for the hook)."""
+        if self._wrappers_generation != self.pm.generation:
+            self._wrappers.clear()
+            self._wrappers_generation = self.pm.generation
+        try:
+            return self._wrappers[hook_name]
+        except KeyError:
+            pass
+        impls = getattr(self.pm.hook, hook_name).get_hookimpls()
+        found = (
+            Wrappers(
+                hook_name,
+                tuple(
+                    (impl.function, tuple(impl.argnames), str(impl.plugin_name))
+                    for impl in reversed(impls)
+                ),
+            )
+            if impls
+            else None
+        )
+        self._wrappers[hook_name] = found
+        return found
+
+    def call_wrappers(self) -> Wrappers | None:
+        """The ``cdnetworks_wrap_call`` wrappers, or ``None``."""
+        return self._wrappers_of("cdnetworks_wrap_call")
+
+    def operation_wrappers(self) -> Wrappers | None:
+        """The ``cdnetworks_wrap_operation`` wrappers, or ``None``."""
+        return self._wrappers_of("cdnetworks_wrap_operation")
 
     def _collect_products(self) -> ProductRegistry:
         from ..action import Product

@@ -21,10 +21,27 @@ from cdnetworks.core.emulator import EmulatorRequest
 from cdnetworks.core.emulator.spec_service import ProductService, refusal
 from cdnetworks.core.emulator.tasks import TaskBoard, page
 
+from .actions import PURGE, PURGE_URLS_MATCHING_REGEX
 from .product import CACHEREFRESH
 
-#: Daily limits of a fresh account (URLs, directories, patterns, tags; prefetch files and GB).
-QUOTAS = {"url": 10000, "dir": 500, "regex": 100, "tag": 100, "prefetch": 10000, "volume": 500}
+
+def _daily(action: Action[Any, Any], kind: str) -> int:
+    assert action.batch is not None
+    assert action.batch.quota is not None
+    return action.batch.quota.daily[kind]
+
+
+#: Daily limits of a fresh account, from the actions' declared facts where they state them
+#: (URLs, directories, patterns); tags, and prefetch files and GB (the prefetch quota is
+#: file prefetch's when that service runs alongside).
+QUOTAS = {
+    "url": _daily(PURGE, "purge_urls"),
+    "dir": _daily(PURGE, "purge_dirs"),
+    "regex": _daily(PURGE_URLS_MATCHING_REGEX, "regex_patterns"),
+    "tag": 100,
+    "prefetch": 20000,
+    "volume": 200,
+}
 #: isDir codes of a task entry.
 FILE, PATTERN, DIRECTORY, TAG = 0, 1, 2, 3
 
@@ -82,9 +99,17 @@ class CacheRefreshService(ProductService):
         return self._submit(action, [(request.tag, TAG, "tag")])
 
     def _get_purge_status(self, action: Action[Any, Any], request: Any) -> Any:
-        found = self.board.query(
-            self.now(), item_id=request.item_id, url=request.url, status=request.status
-        )
+        try:
+            found = self.board.query(
+                self.now(),
+                item_id=request.item_id,
+                url=request.url,
+                status=request.status,
+                start_time=request.start_time,
+                end_time=request.end_time,
+            )
+        except ValueError as exc:
+            raise refusal(action, 400, "InvalidParameter", f"bad time: {exc}") from None
         shown, _ = page(found, request.page_no, request.page_size)
         return self.sample_reply(
             action,
@@ -128,7 +153,7 @@ class CacheRefreshService(ProductService):
 
     def _query_purge_residuals(self, action: Action[Any, Any], request: Any) -> Any:
         if request.type == "fetch":
-            left = self.board.remaining("prefetch")
+            left = self._prefetch_remaining()
             return self.sample_reply(action, urlUpper=QUOTAS["prefetch"], urlRemain=left)
         left_all = self._quota("url", "dir", "tag")
         return self.sample_reply(
@@ -141,11 +166,17 @@ class CacheRefreshService(ProductService):
             tagRemain=left_all["tag"],
         )
 
+    def _prefetch_remaining(self) -> int:
+        # File prefetch spends the prefetch quota; when it runs in this emulator it says what
+        # remains, as the account's one quota would.
+        remaining = self.context.shared.get("prefetch_remaining")
+        return int(remaining()) if callable(remaining) else self.board.remaining("prefetch")
+
     def _get_prefetch_quota(self, action: Action[Any, Any], request: Any) -> Any:
         return self.sample_reply(
             action,
             prefetchQuota=QUOTAS["prefetch"],
-            remainingPrefetchQuota=self.board.remaining("prefetch"),
+            remainingPrefetchQuota=self._prefetch_remaining(),
             prefetchVolumeQuota=QUOTAS["volume"],
             remainingPrefetchVolumeQuota=QUOTAS["volume"],
         )

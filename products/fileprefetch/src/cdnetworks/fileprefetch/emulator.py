@@ -20,10 +20,13 @@ from cdnetworks.core.emulator import EmulatorRequest
 from cdnetworks.core.emulator.spec_service import ProductService, refusal
 from cdnetworks.core.emulator.tasks import TaskBoard, page
 
+from .actions import PREFETCH
 from .product import FILEPREFETCH
 
-#: Daily prefetch limit of a fresh account, in URLs.
-DAILY_URLS = 10000
+#: Daily prefetch limit of a fresh account, in URLs (the declared fact of Prefetch).
+DAILY_URLS = (
+    PREFETCH.batch.quota.daily["prefetch_urls"] if PREFETCH.batch and PREFETCH.batch.quota else 0
+)
 
 
 class FilePrefetchService(ProductService):
@@ -36,6 +39,8 @@ class FilePrefetchService(ProductService):
 
     def reset(self) -> None:
         self.board = TaskBoard(self.task_seconds, {"url": DAILY_URLS}, failing=self.board.failing)
+        # What cache refresh's GetPrefetchQuota reports, in the same emulator.
+        self.context.shared["prefetch_remaining"] = lambda: self.board.remaining("url")
 
     def mark_failing(self, url: str) -> None:
         """Prefetches of ``url`` submitted from now on end in ``failure``."""
@@ -56,9 +61,17 @@ class FilePrefetchService(ProductService):
                 raise refusal(action, 400, "QuotaExceeded", "the daily prefetch quota is used up")
             return self.sample_reply(action, itemId=item_id)
         if action.name == "GetPrefetchStatus":
-            found = self.board.query(
-                self.now(), item_id=request.item_id, url=request.url, status=request.status
-            )
+            try:
+                found = self.board.query(
+                    self.now(),
+                    item_id=request.item_id,
+                    url=request.url,
+                    status=request.status,
+                    start_time=request.start_time,
+                    end_time=request.end_time,
+                )
+            except ValueError as exc:
+                raise refusal(action, 400, "InvalidParameter", f"bad time: {exc}") from None
             shown, _ = page(found, request.page_no, request.page_size)
             for detail in shown:
                 del detail["isDir"]
