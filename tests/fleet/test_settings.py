@@ -53,7 +53,7 @@ def test_account_limit_from_the_environment_gives_a_local_limiter_with_headroom(
         limiter = c._env.rate_limiter
         assert type(limiter) is RateLimiter
         # Counted over 2 s plus headroom (sent vs arrived), no per-action window unless asked.
-        assert (limiter.requests, limiter.per_seconds, limiter.per_action) == (20, 2.2, None)
+        assert (limiter.requests, limiter.per_seconds, limiter.per_action) == (20, 2.1, None)
         with client() as other:
             assert other._env.rate_limiter is limiter  # one limiter per process and settings
 

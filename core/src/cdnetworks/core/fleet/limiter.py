@@ -23,6 +23,7 @@ from ..errors import ConfigurationError, RateLimitBackendError
 from ..ratelimit import RateLimiter, Window
 from . import scripts
 from .connection import StoreConnection, connection, errors, log
+from .ledger import AsyncRedisQuotaLedger, RedisQuotaLedger
 from .store import DEFAULT_PREFIX, account_base, check_prefix, check_url, mask_url
 
 OnBackendError = Literal["open", "closed"]
@@ -94,6 +95,7 @@ class SharedRateLimiter(RateLimiter):
         self._store: StoreConnection | None = None
         self._bound: dict[tuple[str, float], SharedRateLimiter] = {}
         self._bound_lock = threading.Lock()
+        self._ledgers: dict[bool, RedisQuotaLedger | AsyncRedisQuotaLedger] = {}
 
     @classmethod
     def cdnetworks_default(cls, backend: str = "redis://localhost:6379/0") -> SharedRateLimiter:
@@ -131,6 +133,28 @@ class SharedRateLimiter(RateLimiter):
                 found._connect(seconds)
                 self._bound[(access_key, seconds)] = found
             return found
+
+    def quota_ledger(
+        self, *, asynchronous: bool = False
+    ) -> RedisQuotaLedger | AsyncRedisQuotaLedger:
+        """The daily-quota ledger of this limiter's account in the same store (same prefix and
+        timeout): where jobs paced by this limiter reserve what they plan to spend."""
+        if self._access_key is None:
+            raise ConfigurationError(
+                "this SharedRateLimiter is not bound to an account: give it to a Client "
+                "(rate_limiter=...) or build it with access_key="
+            )
+        with self._bound_lock:
+            ledger = self._ledgers.get(asynchronous)
+            if ledger is None:
+                kind = AsyncRedisQuotaLedger if asynchronous else RedisQuotaLedger
+                ledger = self._ledgers[asynchronous] = kind(
+                    self._url,
+                    access_key=self._access_key,
+                    prefix=self.prefix,
+                    timeout=float(self.timeout or DEFAULT_TIMEOUT),
+                )
+            return ledger
 
     def _connect(self, seconds: float) -> StoreConnection:
         if self._store is None:
