@@ -156,3 +156,33 @@ def test_shared_limiter_constructor_checks_its_arguments() -> None:
     bound = SharedRateLimiter("redis://localhost", access_key="AK-OTHER")
     with pytest.raises(ConfigurationError, match="another access key"):
         client(rate_limiter=bound)
+
+
+def test_jobs_are_paced_and_reserve_by_what_the_environment_and_profile_configure(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`job_rate_limiter` and `job_quota_ledger` read the client's own resolution: the same
+    limiter for every job and call of the process, the shared ledger when a backend is set."""
+    from cdnetworks.core.fleet import RedisQuotaLedger
+    from cdnetworks.core.jobs.limits import job_books_calls, job_quota_ledger, job_rate_limiter
+    from cdnetworks.core.jobs.quota import LocalQuotaLedger
+
+    monkeypatch.setenv("CDNETWORKS_RATE_LIMIT", "40/4")
+    monkeypatch.setenv("CDNETWORKS_RATE_LIMIT_PER_ACTION", "4/4")
+    with client() as c:
+        limiter = job_rate_limiter(c)
+        assert limiter is c._env.rate_limiter and type(limiter) is RateLimiter
+        assert (limiter.requests, limiter.per_action) == (40, (4, 4.1))
+        assert not job_books_calls(c)  # the client's pipeline paces every call of the job
+        assert isinstance(job_quota_ledger(c), LocalQuotaLedger)
+    (tmp_path / "credentials").write_text(
+        f"[fleet]\naccess_key = {ACCESS_KEY}\nsecret_key = {CANARY_SECRET}\n"
+        f"rate_limit_backend = {URL}\nrate_limit_prefix = jobs\n"
+    )
+    monkeypatch.setenv("CDNETWORKS_PROFILE", "fleet")
+    with Client(load_entry_points=False) as c:
+        limiter = job_rate_limiter(c)
+        assert isinstance(limiter, SharedRateLimiter) and limiter.requests == 40
+        ledger = job_quota_ledger(c)
+        assert isinstance(ledger, RedisQuotaLedger) and ledger.prefix == "jobs"
+        assert PASSWORD not in repr(ledger) + repr(limiter)
