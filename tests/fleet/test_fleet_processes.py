@@ -24,7 +24,7 @@ from tests.fleet.redis_server import RedisServer
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
-WORKERS, CALLS, LIMIT, WINDOW = 8, 10, 20, 2.0
+WORKERS, CALLS, LIMIT, WINDOW = 8, 15, 20, 2.0
 WORKER = Path(__file__).with_name("worker.py")
 WARMUP_KEY = "AKWARMUP0001"
 PASSWORD = "fleet-CANARY-pw-77aa"
@@ -110,7 +110,9 @@ def test_a_shared_limit_gives_no_429_and_uses_the_limit_well(
     assert sum(o["ok"] for o in outcomes) == WORKERS * CALLS
     exchanges = measured(emu)
     assert [e for e in exchanges if e.status == 429] == []
-    # The limit lets 20 go at once, then 20 more every 2 s: the last batch leaves at 6 s.
+    # The limit lets 20 go at once, then 20 more every 2 s: the last batch leaves at 10 s. Six
+    # windows, not four: how long one window's 20 requests take to trickle out of 8 busy
+    # processes (0.3-0.5 s at a load of 7 on 2 cores) then weighs less against the limit.
     ideal = (math.ceil(WORKERS * CALLS / LIMIT) - 1) * WINDOW
     elapsed = exchanges[-1].at - exchanges[0].at
     starts = [round(e.at - exchanges[0].at, 3) for e in exchanges[::LIMIT]]
@@ -140,8 +142,11 @@ def test_one_workers_retry_after_pauses_every_worker(secured_redis: RedisServer)
     exchanges = measured(emu)
     (refused,) = [e for e in exchanges if e.status == 429]
     during = [e for e in exchanges if refused.at < e.at < refused.at + 2.0]
-    # Only requests already on their way when the answer came (one per other worker at most)
-    # may arrive just after it; then nothing until the 2 s are over.
-    in_flight = [e for e in during if e.at < refused.at + 0.25]
-    assert len(in_flight) <= WORKERS - 1
-    assert during == in_flight, [round(e.at - refused.at, 3) for e in during]
+    # The pause starts when the worker told Retry-After has read the answer and written the
+    # pause to the store; until then the others go on. That takes a few milliseconds on a quiet
+    # machine, but it took up to 0.3 s at a load average of 11 on 2 cores (a run had 9 requests
+    # arrive in the first 0.25 s). After that grace, nothing arrives until the 2 s are over.
+    grace = 0.5
+    late = [round(e.at - refused.at, 3) for e in during if e.at >= refused.at + grace]
+    assert late == [], late
+    assert [e for e in exchanges if e.at >= refused.at + 2.0]  # and then the workers went on

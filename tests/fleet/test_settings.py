@@ -53,7 +53,7 @@ def test_account_limit_from_the_environment_gives_a_local_limiter_with_headroom(
         limiter = c._env.rate_limiter
         assert type(limiter) is RateLimiter
         # Counted over 2 s plus headroom (sent vs arrived), no per-action window unless asked.
-        assert (limiter.requests, limiter.per_seconds, limiter.per_action) == (20, 2.1, None)
+        assert (limiter.requests, limiter.per_seconds, limiter.per_action) == (20, 2.15, None)
         with client() as other:
             assert other._env.rate_limiter is limiter  # one limiter per process and settings
 
@@ -172,7 +172,7 @@ def test_jobs_are_paced_and_reserve_by_what_the_environment_and_profile_configur
     with client() as c:
         limiter = job_rate_limiter(c)
         assert limiter is c._env.rate_limiter and type(limiter) is RateLimiter
-        assert (limiter.requests, limiter.per_action) == (40, (4, 4.1))
+        assert (limiter.requests, limiter.per_action) == (40, (4, 4.15))
         assert not job_books_calls(c)  # the client's pipeline paces every call of the job
         assert isinstance(job_quota_ledger(c), LocalQuotaLedger)
     (tmp_path / "credentials").write_text(
