@@ -204,7 +204,7 @@ def test_a_new_product_is_generated_typed_and_served(widgetbox: Any, project: Pa
     root = (project / "pyproject.toml").read_text()
     assert '"products/widgetbox",' in root
     assert 'widgetbox = ["cdnetworks-widgetbox>=' in root
-    assert "[widgetbox,cli]" in root
+    assert "[widgetbox,cli,redis]" in root
     reference = (project / "docs/reference/widgetbox.md").read_text()
     assert "| `colour` | `colour` | query | `str` | yes |" in reference
     assert "ResetWidget" not in reference  # a model no README row names is not an action

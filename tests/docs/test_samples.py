@@ -26,6 +26,8 @@ from tests.docs.samples import ROOT, Sample, extract, pages
 pytestmark = pytest.mark.slow
 
 PAGES = [p.relative_to(ROOT).as_posix() for p in pages()]
+#: Pages whose samples talk to a real redis-server, given to them as ``REDIS_URL``.
+NEEDS_REDIS = frozenset({"docs/fleets.md"})
 
 
 @pytest.fixture
@@ -80,7 +82,12 @@ def test_pages_have_samples() -> None:
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_page_samples_run(page: str, sample_env: LiveApi, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_page_samples_run(
+    page: str,
+    sample_env: LiveApi,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+) -> None:
     if page.startswith("examples/"):
         # An example's README imports the example as if installed; its source folder stands in.
         monkeypatch.syspath_prepend(str(ROOT / Path(page).parent / "src"))
@@ -93,6 +100,13 @@ def test_page_samples_run(page: str, sample_env: LiveApi, monkeypatch: pytest.Mo
     ]
     if not runnable:
         pytest.skip(f"{page}: no runnable samples")
+    if page in NEEDS_REDIS:
+        from tests.fleet.redis_server import RedisServer
+
+        # Skips with the reason when redis-server is missing, and fails instead under CI.
+        redis = RedisServer(Path(os.environ["HOME"])).start()
+        request.addfinalizer(redis.stop)
+        monkeypatch.setenv("REDIS_URL", redis.url)
     namespace: dict[str, Any] = {"__name__": "__main__"}
     for sample in runnable:
         if sample.lang == "console":

@@ -208,7 +208,40 @@ def settings(args: argparse.Namespace) -> list[dict[str, str]]:
     else:
         endpoint = (DEFAULT_ENDPOINT, "default")
     rows.append(("endpoint", *endpoint))
+    rows += _rate_limit_rows(args.g_profile)
     return [{"name": n, "value": v, "source": s} for n, v, s in rows]
+
+
+def _rate_limit_rows(profile: str | None) -> list[tuple[str, str, str]]:
+    """The client-side rate limit the SDK would use; the store's password is masked."""
+    from cdnetworks.core import ConfigurationError
+    from cdnetworks.core.fleet.settings import rate_limit_settings
+
+    try:
+        found = rate_limit_settings(profile=profile)
+    except ConfigurationError as exc:  # its message masks the store's password
+        return [("rate_limit", f"invalid: {exc}", "error")]
+    if found is None:
+        return [("rate_limit", "none", "not set")]
+    sources = dict(found.sources)
+    per_action = found.per_action
+    return [
+        (
+            "rate_limit",
+            f"{found.requests}/{found.per_seconds:g}",
+            sources.get("rate_limit", "default (documented limit)"),
+        ),
+        (
+            "rate_limit_per_action",
+            "off" if per_action is None else f"{per_action[0]}/{per_action[1]:g}",
+            sources.get("rate_limit_per_action", "default"),
+        ),
+        (
+            "rate_limit_backend",
+            found.backend_shown or "none (each process limits itself)",
+            sources.get("rate_limit_backend", "not set"),
+        ),
+    ]
 
 
 def _pair(section: dict[str, str], source: str) -> tuple[tuple[str, str], tuple[str, str]]:

@@ -181,7 +181,8 @@ def _root_files(root: Path, names: list[str], core_version: str) -> dict[Path, s
     dist = [f"cdnetworks-{n}" for n in names]
     blocks = {
         "extras": [f'{n} = ["{requirement.format(d)}"]' for n, d in zip(names, dist, strict=True)]
-        + [f'all = ["cdnetworks-sdk[{",".join([*names, "cli"])}]"]'],
+        # `cli` and `redis` are extras of the root project written by hand, outside the block.
+        + [f'all = ["cdnetworks-sdk[{",".join([*names, "cli", "redis"])}]"]'],
         "sources": [f"{d} = {{ workspace = true }}" for d in dist],
         "members": [f'"products/{n}",' for n in names],
         "mypy-path": [f'"products/{n}/src",' for n in names],

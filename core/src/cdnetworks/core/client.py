@@ -26,7 +26,7 @@ from .errors import CdnetworksError, ClientUsageError, ConfigurationError, Valid
 from .exchange import aexchange, async_pool, exchange, sync_pool
 from .operations import Operation, new_operation
 from .options import OPTION_NAMES, ClientOptions
-from .pipeline import CallEnv, CallSpec, Send, Sleep, refused, run_call
+from .pipeline import Acquire, CallEnv, CallSpec, Pause, Send, Sleep, refused, run_call
 from .plugins.manager import METRICS_PLUGIN, PluginHost
 from .plugins.metrics_plugin import MetricsCollector
 from .ratelimit import RateLimiter
@@ -143,7 +143,7 @@ class _BaseClient:
             retry=policy,
             quota=policy.quota or RetryQuota.shared(self.endpoint),
             plugins=self._plugins,
-            rate_limiter=o.get("rate_limiter"),
+            rate_limiter=_rate_limiter(o, self._auth.access_key, self.timeout),
         )
 
     def __repr__(self) -> str:
@@ -422,11 +422,15 @@ class Client(_BaseClient):
             raise
         pipeline = run_call(spec, self._env)
         reply: Any = None
+        booked: tuple[RateLimiter, object] | None = None
         try:
             while True:
                 effect = pipeline.send(reply)
                 try:
                     if isinstance(effect, Send):
+                        if booked is not None:
+                            _trace_send(effect.request, *booked)
+                            booked = None
                         reply = exchange(
                             http,
                             effect.request,
@@ -436,6 +440,13 @@ class Client(_BaseClient):
                         )
                     elif isinstance(effect, Sleep):
                         time.sleep(effect.seconds)
+                        reply = None
+                    elif isinstance(effect, Acquire):
+                        booking = effect.limiter.acquire(effect.action)
+                        booked = None if booking is None else (effect.limiter, booking)
+                        reply = None
+                    elif isinstance(effect, Pause):
+                        effect.limiter.pause(effect.seconds)
                         reply = None
                 except BaseException as exc:
                     # Let the pipeline see the interruption (Ctrl-C), so its hooks still finish.
@@ -538,11 +549,15 @@ class AsyncClient(_BaseClient):
             raise
         pipeline = run_call(spec, self._env)
         reply: Any = None
+        booked: tuple[RateLimiter, object] | None = None
         try:
             while True:
                 effect = pipeline.send(reply)
                 try:
                     if isinstance(effect, Send):
+                        if booked is not None:
+                            _atrace_send(effect.request, *booked)
+                            booked = None
                         reply = await aexchange(
                             http,
                             effect.request,
@@ -552,6 +567,13 @@ class AsyncClient(_BaseClient):
                         )
                     elif isinstance(effect, Sleep):
                         await async_sleep(effect.seconds)
+                        reply = None
+                    elif isinstance(effect, Acquire):
+                        booking = await effect.limiter.aacquire(effect.action)
+                        booked = None if booking is None else (effect.limiter, booking)
+                        reply = None
+                    elif isinstance(effect, Pause):
+                        await effect.limiter.apause(effect.seconds)
                         reply = None
                 except BaseException as exc:
                     # A cancelled task: the pipeline finishes its hooks, then re-raises.
@@ -588,8 +610,13 @@ class AsyncClient(_BaseClient):
     async def aclose(self) -> None:
         self._closed = True
         # Connections of another (perhaps closed) event loop cannot be closed from this one.
-        if self._owns_http and self._loop in (None, _current_loop()):
-            await self._http.aclose()
+        if self._loop in (None, _current_loop()):
+            if self._owns_http:
+                await self._http.aclose()
+            # A shared rate limiter's store connections of this loop (reopened when needed).
+            close = getattr(self._env.rate_limiter, "aclose", None)
+            if close is not None:
+                await close()
 
     async def __aenter__(self: Self) -> Self:
         self._check_open()
@@ -619,6 +646,41 @@ def _check_types(http_client: Any, transport: Any, o: ClientOptions) -> None:
         value = o.get(name, ())
         if isinstance(value, str | bytes) or not isinstance(value, Iterable):
             raise ConfigurationError(f"{name} must be a list, not {type(value).__name__}")
+
+
+def _trace_send(request: httpx.Request, limiter: RateLimiter, booking: object) -> None:
+    """Tell the limiter when the request's headers really leave (httpcore's trace hook), so a
+    shared limiter can move the slot of a send that left late. Transports without httpcore
+    (mocks, the in-process emulator) never call it: nothing to move there."""
+
+    def trace(name: str, info: dict[str, Any]) -> None:
+        if name.endswith("send_request_headers.started"):
+            limiter.sent(booking)
+
+    request.extensions["trace"] = trace
+
+
+def _atrace_send(request: httpx.Request, limiter: RateLimiter, booking: object) -> None:
+    async def trace(name: str, info: dict[str, Any]) -> None:
+        if name.endswith("send_request_headers.started"):
+            await limiter.asent(booking)
+
+    request.extensions["trace"] = trace
+
+
+def _rate_limiter(o: ClientOptions, access_key: str, timeout: Timeout) -> RateLimiter | None:
+    """The limiter given in code, else the one the environment or the profile configures."""
+    limiter = o.get("rate_limiter")
+    if limiter is None:
+        from .fleet.settings import configured_rate_limiter
+
+        limiter = configured_rate_limiter(
+            profile=o.get("profile"), credentials_file=o.get("credentials_file")
+        )
+    if limiter is None:
+        return None
+    # A shared limiter keys its windows by the account; its store answers within the timeout.
+    return limiter._for_client(access_key, timeout.connect)
 
 
 def _max_response_bytes(value: object) -> int:

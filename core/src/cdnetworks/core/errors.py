@@ -10,6 +10,7 @@ CdnetworksError
 │   └── CredentialsError        no credentials found, or a malformed credentials file
 ├── ValidationError             bad input, refused before any byte is sent
 ├── ClientUsageError            a client used after close(), in another event loop, or pickled
+├── RateLimitBackendError       the shared rate limiter's store (Redis) failed; nothing was sent
 ├── PluginError                 a plugin failed while preparing a request
 ├── ApiError                    the API answered with an error
 │   ├── AuthError               401 / 403
@@ -120,6 +121,18 @@ class ValidationError(CdnetworksError, ValueError):
 class ClientUsageError(CdnetworksError):
     """A client was used in a way it cannot serve: after ``close()``, from a second event loop,
     or pickled / copied. Raised before anything is sent; the message says what to do instead."""
+
+
+class RateLimitBackendError(CdnetworksError):
+    """The shared rate limiter (or quota ledger) could not reach its store (Redis, Valkey) in
+    time, and it fails closed: the request was not sent. ``backend`` is the store's URL with any
+    password masked."""
+
+    request_sent = False
+
+    def __init__(self, message: str, *, backend: str, action: str | None = None) -> None:
+        super().__init__(message, action=action)
+        self.backend = backend
 
 
 class PluginError(CdnetworksError):

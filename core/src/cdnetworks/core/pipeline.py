@@ -118,6 +118,22 @@ class Sleep:
     seconds: float
 
 
+@dataclass(frozen=True)
+class Acquire:
+    """Wait for the rate limiter's slot for one attempt of ``action`` (it may ask a store)."""
+
+    limiter: RateLimiter
+    action: str
+
+
+@dataclass(frozen=True)
+class Pause:
+    """An answer said ``Retry-After``: tell the rate limiter, so every caller of it waits."""
+
+    limiter: RateLimiter
+    seconds: float
+
+
 @dataclass
 class _CallState:
     attempts: int = 0
@@ -128,7 +144,7 @@ class _CallState:
     duration: float = 0.0
 
 
-Effect = Send | Sleep
+Effect = Send | Sleep | Acquire | Pause
 Pipeline = Generator[Effect, Any, T]
 
 
@@ -257,9 +273,7 @@ def _attempts(spec: CallSpec[T], env: CallEnv, call_id: str, state: _CallState) 
             )
             # Wait for a slot before the deadline check, so the wait counts against it.
             if env.rate_limiter is not None:
-                wait = env.rate_limiter.reserve(spec.action)
-                if wait > 0:
-                    yield Sleep(wait)
+                yield Acquire(env.rate_limiter, spec.action)
             remaining = None if deadline is None else deadline - time.monotonic()
             if remaining is not None and remaining <= 0:
                 raise TransportTimeoutError(
@@ -316,6 +330,8 @@ def _attempts(spec: CallSpec[T], env: CallEnv, call_id: str, state: _CallState) 
                 state.request_id if isinstance(head, httpx.Response) else None,
             )
             state.history.append(failure)
+            if outcome.retry_after is not None and env.rate_limiter is not None:
+                yield Pause(env.rate_limiter, outcome.retry_after)
             delay = (
                 outcome.retry_after
                 if outcome.retry_after is not None

@@ -13,6 +13,10 @@ the slots its account window and its action window offer, and is booked in both.
 One limiter may be shared by several clients (and threads) of the same account. It counts when
 requests leave, the server when they arrive: leave a little headroom (``per_seconds`` slightly
 above the server's window) when the limit must never be hit.
+
+A ``Retry-After`` answer seen by one caller pauses every caller of the limiter until then
+(`RateLimiter.pause`). For several processes or machines on one account, see
+`cdnetworks.core.fleet.SharedRateLimiter`, which keeps the same windows in Redis or Valkey.
 """
 
 from __future__ import annotations
@@ -87,6 +91,8 @@ class RateLimiter:
         self.per_action = per_action
         self._actions: dict[str, Window] = {}
         self._lock = threading.Lock()
+        #: ``time.monotonic()`` before which nothing is sent (a ``Retry-After`` seen by a caller).
+        self._paused_until = 0.0
 
     @classmethod
     def cdnetworks_default(cls) -> RateLimiter:
@@ -104,7 +110,7 @@ class RateLimiter:
                 if window is None:
                     window = self._actions[action] = Window(*self.per_action)
                 windows.append(window)
-            slot = max(w.earliest(now) for w in windows)
+            slot = max(self._paused_until, *(w.earliest(now) for w in windows))
             for w in windows:
                 w.book(slot, now)
             return slot - now
@@ -119,7 +125,7 @@ class RateLimiter:
                 window = self._actions.get(action)
                 if window is not None:
                     windows.append(window)
-            return max(0.0, max(w.earliest(now) for w in windows) - now)
+            return max(0.0, max(self._paused_until, *(w.earliest(now) for w in windows)) - now)
 
     def remember(self, action: str | None, ago: float) -> None:
         """Count a send of ``action`` made ``ago`` seconds before now that this limiter did not
@@ -136,6 +142,42 @@ class RateLimiter:
             for w in windows:
                 if 0 <= ago < w.per_seconds:
                     w.remember(now - ago)
+
+    def pause(self, seconds: float) -> None:
+        """The server asked to wait ``seconds`` (``Retry-After``): no caller sends before then."""
+        with self._lock:
+            self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+
+    async def apause(self, seconds: float) -> None:
+        self.pause(seconds)
+
+    def acquire(self, action: str | None = None) -> object | None:
+        """Wait (blocking) for the slot of one send of ``action``; what the sync client calls.
+
+        Returns what `sent` needs to hear when the request leaves (``None``: nothing)."""
+        wait = self.reserve(action)
+        if wait > 0:
+            time.sleep(wait)
+        return None
+
+    async def aacquire(self, action: str | None = None) -> object | None:
+        """`acquire` for the async clients (asyncio or trio)."""
+        wait = self.reserve(action)
+        if wait > 0:
+            import anyio  # as the async client does: not at ``import cdnetworks.core``
+
+            await anyio.sleep(wait)
+        return None
+
+    def sent(self, booking: object) -> None:
+        """The request of a booked attempt is leaving now (a shared limiter may note a late one)."""
+
+    async def asent(self, booking: object) -> None:
+        """`sent` for the async clients."""
+
+    def _for_client(self, access_key: str, timeout: float | None) -> RateLimiter:
+        """The limiter a client of ``access_key`` uses: this one (a shared one binds it)."""
+        return self
 
     def __repr__(self) -> str:
         action = f", per action {Window(*self.per_action)!r}" if self.per_action else ""

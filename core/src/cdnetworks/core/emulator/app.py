@@ -78,6 +78,8 @@ class Exchange:
     #: ``None`` when the connection was dropped without an answer.
     status: int | None
     faults: tuple[str, ...]
+    #: The emulator's time (`Emulator.now`) when the request arrived: when its limits counted it.
+    at: float = 0.0
 
 
 class Emulator:
@@ -271,6 +273,7 @@ class Emulator:
                     account=request.account or None,
                     status=None if reply is None else reply.status,
                     faults=tuple(plan.fired),
+                    at=now,
                 )
             )
         return Answer(reply, plan.delay)

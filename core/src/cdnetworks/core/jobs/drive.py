@@ -15,8 +15,8 @@ from typing import Any
 
 from ..action import Action
 from ..errors import CdnetworksError, ConfigurationError
-from .limits import account_key, job_books_calls, job_rate_limiter
-from .quota import AsyncQuotaLedger, LocalQuotaLedger, QuotaLedger
+from .limits import job_books_calls, job_quota_ledger, job_rate_limiter
+from .quota import AsyncQuotaLedger, QuotaLedger
 from .report import JobReport
 from .runner import JobOptions, Target, run_job
 from .spec import JobSpec
@@ -90,8 +90,10 @@ class _Tracing:
         self.job.finish(error)
 
 
-def _ledger(core: Any, ledger: QuotaLedger | AsyncQuotaLedger | None) -> Any:
-    return LocalQuotaLedger.for_account(account_key(core)) if ledger is None else ledger
+def _ledger(
+    core: Any, ledger: QuotaLedger | AsyncQuotaLedger | None, *, asynchronous: bool = False
+) -> Any:
+    return job_quota_ledger(core, asynchronous=asynchronous) if ledger is None else ledger
 
 
 def _steps(
@@ -164,7 +166,7 @@ async def adrive(
 ) -> JobReport:
     from ..client import async_sleep
 
-    ledger = _ledger(core, quota_ledger)
+    ledger = _ledger(core, quota_ledger, asynchronous=True)
     steps = _steps(core, spec, sources, options)
     tracing = _Tracing(core, spec)
     job_id: str | None = None
