@@ -42,3 +42,22 @@ def test_client_waits_for_its_slot(mode: Mode, respx_mock: respx.MockRouter) -> 
         mode.run(client.invoke, "GET", "/x")
     assert time.monotonic() - started >= 0.14  # three waits of 50 ms after the first call
     assert route.call_count == 4
+
+
+def test_a_send_that_leaves_late_is_counted_from_when_it_left() -> None:
+    """The server counts arrivals: a request that left 0.2 s after its slot (a busy loop, a slow
+    connect) must hold its place in the window until 0.2 s later than booked."""
+    limiter = RateLimiter(1, 1.0)
+    booking = limiter.acquire()
+    time.sleep(0.2)
+    limiter.sent(booking)  # what the client's trace hook calls when the headers leave
+    assert limiter.peek() == pytest.approx(1.0, abs=0.05)
+
+
+def test_a_send_on_time_keeps_its_slot() -> None:
+    limiter = RateLimiter(1, 1.0)
+    booking = limiter.acquire()
+    limiter.sent(booking)
+    assert limiter.peek() == pytest.approx(1.0, abs=0.05)
+    time.sleep(0.1)
+    assert limiter.peek() == pytest.approx(0.9, abs=0.05)

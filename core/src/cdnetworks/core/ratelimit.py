@@ -24,8 +24,12 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from typing import NamedTuple
 
 from .errors import ConfigurationError
+
+#: A send leaving more than this after its booked slot is counted from when it left.
+LATE = 0.02
 
 
 class Window:
@@ -60,6 +64,15 @@ class Window:
         recent = sorted([*self._recent, sent])[-self.requests :]
         self._recent = deque(recent, maxlen=self.requests)
 
+    def move(self, slot: float, sent: float) -> None:
+        """A booking for ``slot`` really left at ``sent``: count it from then (if still logged)."""
+        recent = list(self._recent)
+        try:
+            recent.remove(slot)
+        except ValueError:
+            return
+        self._recent = deque(sorted([*recent, sent]), maxlen=self.requests)
+
     def book(self, slot: float, now: float) -> None:
         self._tokens = min(self.burst, self._tokens + (now - self._updated) * self._rate) - 1.0
         self._updated = now
@@ -67,6 +80,15 @@ class Window:
 
     def __repr__(self) -> str:
         return f"{self.requests} per {self.per_seconds:g} s"
+
+
+class _Booked(NamedTuple):
+    """What `RateLimiter.acquire` booked, until its request leaves."""
+
+    windows: tuple[Window, ...]
+    slot: float
+    #: Seconds from the booking to the slot.
+    wait: float
 
 
 class RateLimiter:
@@ -102,29 +124,34 @@ class RateLimiter:
 
     def reserve(self, action: str | None = None) -> float:
         """Book the next slot for a send of ``action``; return the seconds to wait for it."""
+        return self._book(action).wait
+
+    def _windows(self, action: str | None, *, create: bool = True) -> list[Window]:
+        """The windows a send of ``action`` counts in (the caller holds the lock)."""
+        windows = [self._account]
+        if self.per_action is not None and action is not None:
+            window = self._actions.get(action)
+            if window is None and create:
+                window = self._actions[action] = Window(*self.per_action)
+            if window is not None:
+                windows.append(window)
+        return windows
+
+    def _book(self, action: str | None) -> _Booked:
         with self._lock:
             now = time.monotonic()
-            windows = [self._account]
-            if self.per_action is not None and action is not None:
-                window = self._actions.get(action)
-                if window is None:
-                    window = self._actions[action] = Window(*self.per_action)
-                windows.append(window)
+            windows = self._windows(action)
             slot = max(self._paused_until, *(w.earliest(now) for w in windows))
             for w in windows:
                 w.book(slot, now)
-            return slot - now
+            return _Booked(tuple(windows), slot, slot - now)
 
     def peek(self, action: str | None = None) -> float:
         """The seconds a send of ``action`` would wait now, booking nothing (a job shows the
         wait on its progress, then its client's pipeline books the slot)."""
         with self._lock:
             now = time.monotonic()
-            windows = [self._account]
-            if self.per_action is not None and action is not None:
-                window = self._actions.get(action)
-                if window is not None:
-                    windows.append(window)
+            windows = self._windows(action, create=False)
             return max(0.0, max(self._paused_until, *(w.earliest(now) for w in windows)) - now)
 
     def remember(self, action: str | None, ago: float) -> None:
@@ -133,13 +160,7 @@ class RateLimiter:
         it, so the next sends must too."""
         with self._lock:
             now = time.monotonic()
-            windows = [self._account]
-            if self.per_action is not None and action is not None:
-                window = self._actions.get(action)
-                if window is None:
-                    window = self._actions[action] = Window(*self.per_action)
-                windows.append(window)
-            for w in windows:
+            for w in self._windows(action):
                 if 0 <= ago < w.per_seconds:
                     w.remember(now - ago)
 
@@ -155,25 +176,35 @@ class RateLimiter:
         """Wait (blocking) for the slot of one send of ``action``; what the sync client calls.
 
         Returns what `sent` needs to hear when the request leaves (``None``: nothing)."""
-        wait = self.reserve(action)
-        if wait > 0:
-            time.sleep(wait)
-        return None
+        booked = self._book(action)
+        if booked.wait > 0:
+            time.sleep(booked.wait)
+        return booked
 
     async def aacquire(self, action: str | None = None) -> object | None:
         """`acquire` for the async clients (asyncio or trio)."""
-        wait = self.reserve(action)
-        if wait > 0:
+        booked = self._book(action)
+        if booked.wait > 0:
             import anyio  # as the async client does: not at ``import cdnetworks.core``
 
-            await anyio.sleep(wait)
-        return None
+            await anyio.sleep(booked.wait)
+        return booked
 
     def sent(self, booking: object) -> None:
-        """The request of a booked attempt is leaving now (a shared limiter may note a late one)."""
+        """The request of a booked attempt is leaving now. One that leaves `LATE` after its slot
+        (a busy event loop, a slow connect) moves its slot to now: the server counts arrivals,
+        and a window counted from the booked slot would end too early for the next sends."""
+        if not isinstance(booking, _Booked):
+            return
+        now = time.monotonic()
+        if now - booking.slot > LATE:
+            with self._lock:
+                for w in booking.windows:
+                    w.move(booking.slot, now)
 
     async def asent(self, booking: object) -> None:
         """`sent` for the async clients."""
+        self.sent(booking)
 
     def _for_client(self, access_key: str, timeout: float | None) -> RateLimiter:
         """The limiter a client of ``access_key`` uses: this one (a shared one binds it)."""

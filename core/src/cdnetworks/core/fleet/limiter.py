@@ -20,15 +20,13 @@ import time
 from typing import Literal
 
 from ..errors import ConfigurationError, RateLimitBackendError
-from ..ratelimit import RateLimiter, Window
+from ..ratelimit import LATE, RateLimiter, Window
 from . import scripts
 from .connection import StoreConnection, connection, errors, log
 from .ledger import AsyncRedisQuotaLedger, RedisQuotaLedger
 from .store import DEFAULT_PREFIX, account_base, check_prefix, check_url, mask_url
 
 OnBackendError = Literal["open", "closed"]
-#: A send leaving more than this after its slot moves the slot (one more round trip).
-LATE = 0.02
 
 
 class Booking:
