@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 import httpx
 import msgspec
 
+from .structs import twin_struct
+
 T = TypeVar("T")
 
 #: What msgspec raises on a body it cannot decode into the model: bad JSON (``DecodeError``),
@@ -135,27 +137,7 @@ def _twin_type(hint: Any, twins: dict[type, type], building: dict[type, type | N
         widened = {f.name: _twin_type(hints[f.name], twins, building) for f in fields}
         if all(widened[f.name] is hints[f.name] for f in fields):
             return hint
-        config = hint.__struct_config__
-        twin_fields: list[Any] = []
-        for f in fields:
-            if f.default is not msgspec.NODEFAULT:
-                twin_fields.append((f.name, widened[f.name], f.default))
-            elif f.default_factory is not msgspec.NODEFAULT:
-                twin_fields.append(
-                    (f.name, widened[f.name], msgspec.field(default_factory=f.default_factory))
-                )
-            else:
-                twin_fields.append((f.name, widened[f.name]))
-        twin = msgspec.defstruct(
-            hint.__name__,
-            twin_fields,
-            rename={f.name: f.encode_name for f in fields},
-            kw_only=True,
-            forbid_unknown_fields=config.forbid_unknown_fields,
-            tag=config.tag,
-            tag_field=config.tag_field,
-            array_like=config.array_like,
-        )
+        twin = twin_struct(hint, widened)
         twins[hint] = twin
         _TWIN_OF[twin] = (hint, _lenient_names(hint, hints))
         return twin

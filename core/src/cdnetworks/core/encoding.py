@@ -16,6 +16,7 @@ import msgspec
 
 from .action import Action
 from .errors import ValidationError
+from .structs import twin_struct
 
 T = TypeVar("T")
 
@@ -246,28 +247,8 @@ def _unhooked(model: type[Any]) -> type[Any]:
     constraints."""
     twin = _UNHOOKED.get(model)
     if twin is None:
-        hints = typing.get_type_hints(model, include_extras=True)
-        config = model.__struct_config__
-        fields: list[Any] = []
-        for f in msgspec.structs.fields(model):
-            if f.default is not msgspec.NODEFAULT:
-                fields.append((f.name, hints[f.name], f.default))
-            elif f.default_factory is not msgspec.NODEFAULT:
-                fields.append(
-                    (f.name, hints[f.name], msgspec.field(default_factory=f.default_factory))
-                )
-            else:
-                fields.append((f.name, hints[f.name]))
-        twin = _UNHOOKED[model] = msgspec.defstruct(
-            model.__name__,
-            fields,
-            rename={f.name: f.encode_name for f in msgspec.structs.fields(model)},
-            kw_only=True,
-            omit_defaults=config.omit_defaults,
-            forbid_unknown_fields=config.forbid_unknown_fields,
-            tag=config.tag,
-            tag_field=config.tag_field,
-            array_like=config.array_like,
+        twin = _UNHOOKED[model] = twin_struct(
+            model, typing.get_type_hints(model, include_extras=True)
         )
     return twin
 
